@@ -1,0 +1,3 @@
+module kafka
+
+go 1.26
