@@ -1,0 +1,540 @@
+// This file holds the codec: how Kafka's request and response fields become
+// bytes, and how the record batches inside Produce and Fetch are framed.
+//
+// Every Kafka message is a sequence of fields whose types come from a small
+// vocabulary: fixed-width big-endian integers, variable-length integers,
+// strings, byte arrays, arrays of structs, UUIDs and (since KIP-482)
+// tagged fields. Each API version is either "classic" or "flexible".
+// Flexible versions write lengths of strings, bytes and arrays as unsigned
+// varints holding length+1 ("compact" form, 0 meaning null) and end every
+// struct with a tagged-field section, so that new optional fields can be
+// added without a new version. The reader and writer below are told once
+// whether the message is flexible and then pick the right form by
+// themselves, so a decoder reads like the schema it decodes:
+//
+//	m.TopicName = r.String()
+//	m.Partitions = readArray(r, readPartition)
+//
+// Design note: the reader keeps the first error it meets and from then on
+// every read returns a zero value. Callers read a whole message and check
+// r.err once at the end, as bufio.Writer does for writes. A length prefix
+// is never trusted further than the bytes that are actually left in the
+// frame, so a hostile 2 GiB array length in a 30-byte frame fails at once
+// instead of allocating.
+package kafka
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+)
+
+// Errors a decoder reports. They end the connection: a frame that does not
+// parse cannot be answered, because even its correlation id may be wrong.
+var (
+	errShortBuffer   = errors.New("kafka: frame ends inside a field")
+	errBadLength     = errors.New("kafka: negative or oversized length")
+	errVarintTooLong = errors.New("kafka: varint longer than 10 bytes")
+)
+
+// reader decodes one frame. The zero value of every read is returned after
+// the first error, which is kept in err.
+type reader struct {
+	buf      []byte
+	off      int
+	flexible bool
+	err      error
+}
+
+func newReader(b []byte, flexible bool) *reader { return &reader{buf: b, flexible: flexible} }
+
+// left is how many bytes of the frame are still unread.
+func (r *reader) left() int { return len(r.buf) - r.off }
+
+func (r *reader) fail(err error) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w at byte %d", err, r.off)
+	}
+}
+
+// next returns the next n bytes, or nil after an error.
+func (r *reader) next(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > r.left() {
+		r.fail(errShortBuffer)
+		return nil
+	}
+	b := r.buf[r.off : r.off+n : r.off+n]
+	r.off += n
+	return b
+}
+
+func (r *reader) Int8() int8 {
+	if b := r.next(1); b != nil {
+		return int8(b[0])
+	}
+	return 0
+}
+
+func (r *reader) Bool() bool { return r.Int8() != 0 }
+
+func (r *reader) Int16() int16 {
+	if b := r.next(2); b != nil {
+		return int16(binary.BigEndian.Uint16(b))
+	}
+	return 0
+}
+
+func (r *reader) Int32() int32 {
+	if b := r.next(4); b != nil {
+		return int32(binary.BigEndian.Uint32(b))
+	}
+	return 0
+}
+
+func (r *reader) Uint32() uint32 { return uint32(r.Int32()) }
+
+func (r *reader) Int64() int64 {
+	if b := r.next(8); b != nil {
+		return int64(binary.BigEndian.Uint64(b))
+	}
+	return 0
+}
+
+func (r *reader) Float64() float64 { return math.Float64frombits(uint64(r.Int64())) }
+
+// Uvarint reads an unsigned LEB128 varint, the form compact lengths and tag
+// numbers use.
+func (r *reader) Uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.buf[r.off:])
+	switch {
+	case n == 0:
+		r.fail(errShortBuffer)
+		return 0
+	case n < 0:
+		r.fail(errVarintTooLong)
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+// Varint reads a zig-zag varint, the form record fields use.
+func (r *reader) Varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.buf[r.off:])
+	switch {
+	case n == 0:
+		r.fail(errShortBuffer)
+		return 0
+	case n < 0:
+		r.fail(errVarintTooLong)
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+// length reads the length prefix of a string, bytes or array: int16 for
+// classic strings, int32 for classic bytes and arrays, and length+1 as an
+// unsigned varint in flexible versions. -1 means null. A length larger than
+// the bytes left is refused here, because every element takes at least one
+// byte; this is what keeps allocations bounded by the frame.
+func (r *reader) length(classicWidth int) int {
+	var n int64
+	switch {
+	case r.flexible:
+		n = int64(r.Uvarint()) - 1
+	case classicWidth == 2:
+		n = int64(r.Int16())
+	default:
+		n = int64(r.Int32())
+	}
+	if r.err != nil {
+		return -1
+	}
+	if n < -1 || n > int64(r.left()) {
+		r.fail(errBadLength)
+		return -1
+	}
+	return int(n)
+}
+
+// String reads a non-nullable string. A null is read as "".
+func (r *reader) String() string {
+	n := r.length(2)
+	if n <= 0 {
+		return ""
+	}
+	return string(r.next(n))
+}
+
+// NullableString reads a string that may be null; null is a nil pointer,
+// which Kafka keeps distinct from "".
+func (r *reader) NullableString() *string {
+	n := r.length(2)
+	if n < 0 {
+		return nil
+	}
+	s := string(r.next(n))
+	return &s
+}
+
+// Bytes reads a byte array; null is nil and empty is non-nil. The result
+// aliases the frame, which the connection does not reuse.
+func (r *reader) Bytes() []byte {
+	n := r.length(4)
+	if n < 0 {
+		return nil
+	}
+	return r.next(n)
+}
+
+// ArrayLen reads an array length; -1 is a null array.
+func (r *reader) ArrayLen() int { return r.length(4) }
+
+// UUID reads a 16-byte topic or member id.
+func (r *reader) UUID() (u uuid) {
+	copy(u[:], r.next(16))
+	return u
+}
+
+// Tags reads the tagged-field section that ends every struct in a flexible
+// version. parse is called for the tags the caller knows, with a reader over
+// just that field's bytes; other tags are skipped, which is the point of
+// tagged fields.
+func (r *reader) Tags(parse func(tag uint64, f *reader)) {
+	if !r.flexible {
+		return
+	}
+	for n := r.Uvarint(); n > 0 && r.err == nil; n-- {
+		tag := r.Uvarint()
+		size := r.Uvarint()
+		if size > uint64(r.left()) {
+			r.fail(errBadLength)
+			return
+		}
+		b := r.next(int(size))
+		if parse != nil && r.err == nil {
+			f := newReader(b, true)
+			parse(tag, f)
+			if f.err != nil {
+				r.fail(fmt.Errorf("tag %d: %w", tag, f.err))
+			}
+		}
+	}
+}
+
+// SkipTags reads a tagged-field section whose tags this broker does not use.
+func (r *reader) SkipTags() { r.Tags(nil) }
+
+// readArray reads an array whose elements read() decodes. A null array is
+// nil and an empty one is non-nil, so a handler can tell "all topics"
+// (null, in Metadata) from "no topics".
+func readArray[T any](r *reader, read func(*reader) T) []T {
+	n := r.ArrayLen()
+	if n < 0 {
+		return nil
+	}
+	// n is bounded by the bytes left, and each element reads at least one
+	// byte or fails, so this loop ends and its slice stays frame-sized.
+	out := make([]T, 0, n)
+	for i := 0; i < n && r.err == nil; i++ {
+		out = append(out, read(r))
+	}
+	return out
+}
+
+// Int32s and friends read arrays of scalars.
+func (r *reader) Int32s() []int32 { return readArray(r, (*reader).Int32) }
+func (r *reader) Int64s() []int64 { return readArray(r, (*reader).Int64) }
+func (r *reader) Strings() []string {
+	return readArray(r, (*reader).String)
+}
+
+// complete reports an error if bytes are left over: a well-formed request
+// uses its whole frame, and leftovers mean we decoded the wrong version.
+func (r *reader) complete() error {
+	if r.err == nil && r.left() != 0 {
+		r.fail(fmt.Errorf("kafka: %d unread bytes at end of message", r.left()))
+	}
+	return r.err
+}
+
+// uuid is a 16-byte topic id (KIP-516). The zero uuid means "no id".
+type uuid [16]byte
+
+// writer appends one message to buf. Writes cannot fail except by being
+// given a value the version cannot express, which is a bug in the broker,
+// not in the client; err keeps the first such problem.
+type writer struct {
+	buf      []byte
+	flexible bool
+	err      error
+}
+
+func (w *writer) Int8(v int8) { w.buf = append(w.buf, byte(v)) }
+
+func (w *writer) Bool(v bool) {
+	if v {
+		w.Int8(1)
+	} else {
+		w.Int8(0)
+	}
+}
+
+func (w *writer) Int16(v int16)   { w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(v)) }
+func (w *writer) Int32(v int32)   { w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(v)) }
+func (w *writer) Uint32(v uint32) { w.buf = binary.BigEndian.AppendUint32(w.buf, v) }
+func (w *writer) Int64(v int64)   { w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v)) }
+func (w *writer) Float64(v float64) {
+	w.Int64(int64(math.Float64bits(v)))
+}
+func (w *writer) Uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
+func (w *writer) Varint(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
+
+// length writes a length prefix in the form the version uses; n = -1 is
+// null.
+func (w *writer) length(n int, classicWidth int) {
+	switch {
+	case w.flexible:
+		w.Uvarint(uint64(n + 1))
+	case classicWidth == 2:
+		if n > math.MaxInt16 {
+			w.fail(fmt.Errorf("kafka: string of %d bytes does not fit an int16 length", n))
+		}
+		w.Int16(int16(n))
+	default:
+		w.Int32(int32(n))
+	}
+}
+
+func (w *writer) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *writer) String(s string) {
+	w.length(len(s), 2)
+	w.buf = append(w.buf, s...)
+}
+
+func (w *writer) NullableString(s *string) {
+	if s == nil {
+		w.length(-1, 2)
+		return
+	}
+	w.String(*s)
+}
+
+// Bytes writes a nullable byte array: nil is null.
+func (w *writer) Bytes(b []byte) {
+	if b == nil {
+		w.length(-1, 4)
+		return
+	}
+	w.length(len(b), 4)
+	w.buf = append(w.buf, b...)
+}
+
+// ArrayLen writes an array length; -1 is null.
+func (w *writer) ArrayLen(n int) { w.length(n, 4) }
+
+func (w *writer) UUID(u uuid) { w.buf = append(w.buf, u[:]...) }
+
+// tag is one tagged field to write: its number and a function that writes
+// its value.
+type tag struct {
+	num   uint64
+	write func(*writer)
+}
+
+// Tags writes a tagged-field section. Kafka writes a tagged field only when
+// it differs from its default, so callers pass only those; the tags must be
+// in increasing order.
+func (w *writer) Tags(tags ...tag) {
+	if !w.flexible {
+		return
+	}
+	w.Uvarint(uint64(len(tags)))
+	for _, t := range tags {
+		f := writer{flexible: true}
+		t.write(&f)
+		w.Uvarint(t.num)
+		w.Uvarint(uint64(len(f.buf)))
+		w.buf = append(w.buf, f.buf...)
+	}
+}
+
+// writeArray writes an array; a nil slice is written as null, which only
+// nullable fields may hold, so encoders of non-nullable arrays pass
+// non-nil or accept that nil is written as empty by nonNull.
+func writeArray[T any](w *writer, a []T, write func(*writer, T)) {
+	if a == nil {
+		w.ArrayLen(-1)
+		return
+	}
+	w.ArrayLen(len(a))
+	for _, v := range a {
+		write(w, v)
+	}
+}
+
+// writeArrayNonNull writes an array that the schema says cannot be null;
+// a nil slice is written as empty.
+func writeArrayNonNull[T any](w *writer, a []T, write func(*writer, T)) {
+	w.ArrayLen(len(a))
+	for _, v := range a {
+		write(w, v)
+	}
+}
+
+func (w *writer) Int32s(a []int32) { writeArrayNonNull(w, a, (*writer).Int32) }
+func (w *writer) Strings(a []string) {
+	writeArrayNonNull(w, a, (*writer).String)
+}
+
+// Record batches.
+//
+// A produce request carries its records as one opaque "records" field
+// holding record batches back to back (see ../shared RECORDS.md and
+// DefaultRecordBatch.java). The broker reads only the fixed 61-byte batch
+// header: it checks the CRC, assigns offsets by rewriting baseOffset, and
+// stores the bytes as the client sent them. Records inside a batch, which
+// may be compressed, are never decoded on the produce path.
+
+// Byte offsets of the magic-2 batch header fields.
+const (
+	batchOffsetOffset    = 0  // baseOffset int64
+	batchLengthOffset    = 8  // batchLength int32: bytes after this field
+	batchEpochOffset     = 12 // partitionLeaderEpoch int32
+	batchMagicOffset     = 16 // magic int8
+	batchCRCOffset       = 17 // crc uint32, CRC-32C of bytes 21..end
+	batchAttrOffset      = 21 // attributes int16
+	batchHeaderSize      = 61 // RECORD_BATCH_OVERHEAD
+	batchLogOverhead     = 12 // baseOffset + batchLength, not counted in batchLength
+	compressionCodecMask = 0x07
+	transactionalFlag    = 0x10
+	controlFlag          = 0x20
+)
+
+// castagnoli is the CRC-32C table. Magic-2 batches use CRC-32C rather than
+// the IEEE CRC-32 of older message formats because modern CPUs compute it
+// in hardware (SSE4.2's crc32 instruction), which Go's hash/crc32 uses.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// batchHeader is the fixed part of a magic-2 record batch.
+type batchHeader struct {
+	BaseOffset           int64
+	BatchLength          int32
+	PartitionLeaderEpoch int32
+	Magic                int8
+	CRC                  uint32
+	Attributes           int16
+	LastOffsetDelta      int32
+	BaseTimestamp        int64
+	MaxTimestamp         int64
+	ProducerID           int64
+	ProducerEpoch        int16
+	BaseSequence         int32
+	NumRecords           int32
+}
+
+// Size is the whole batch's size in bytes.
+func (h *batchHeader) Size() int { return int(h.BatchLength) + batchLogOverhead }
+
+// LastOffset is the offset of the batch's last record.
+func (h *batchHeader) LastOffset() int64 { return h.BaseOffset + int64(h.LastOffsetDelta) }
+
+// Compressed reports whether the records after the header are compressed.
+func (h *batchHeader) Compressed() bool { return h.Attributes&compressionCodecMask != 0 }
+
+// Errors about record batches. A produce request with a bad batch is
+// answered with CORRUPT_MESSAGE; a segment with a bad batch at its tail is
+// cut there during recovery.
+var (
+	errBatchTruncated = errors.New("kafka: record batch is truncated")
+	errBatchMagic     = errors.New("kafka: record batch magic is not 2")
+	errBatchCRC       = errors.New("kafka: record batch CRC mismatch")
+	errBatchLength    = errors.New("kafka: record batch length is invalid")
+)
+
+// parseBatchHeader reads the header of the batch at the start of b. It
+// checks only that the header is there and that batchLength is sane; use
+// checkBatch for the CRC.
+func parseBatchHeader(b []byte) (batchHeader, error) {
+	var h batchHeader
+	if len(b) < batchHeaderSize {
+		return h, errBatchTruncated
+	}
+	be := binary.BigEndian
+	h.BaseOffset = int64(be.Uint64(b[0:]))
+	h.BatchLength = int32(be.Uint32(b[8:]))
+	h.PartitionLeaderEpoch = int32(be.Uint32(b[12:]))
+	h.Magic = int8(b[16])
+	h.CRC = be.Uint32(b[17:])
+	h.Attributes = int16(be.Uint16(b[21:]))
+	h.LastOffsetDelta = int32(be.Uint32(b[23:]))
+	h.BaseTimestamp = int64(be.Uint64(b[27:]))
+	h.MaxTimestamp = int64(be.Uint64(b[35:]))
+	h.ProducerID = int64(be.Uint64(b[43:]))
+	h.ProducerEpoch = int16(be.Uint16(b[51:]))
+	h.BaseSequence = int32(be.Uint32(b[53:]))
+	h.NumRecords = int32(be.Uint32(b[57:]))
+	if h.Magic != 2 {
+		return h, errBatchMagic
+	}
+	if h.BatchLength < batchHeaderSize-batchLogOverhead || h.LastOffsetDelta < 0 || h.NumRecords < 0 {
+		return h, errBatchLength
+	}
+	if h.Size() > len(b) {
+		return h, errBatchTruncated
+	}
+	return h, nil
+}
+
+// checkBatch verifies the CRC of the batch at the start of b, whose header
+// h came from parseBatchHeader.
+func checkBatch(b []byte, h batchHeader) error {
+	if crc32.Checksum(b[batchAttrOffset:h.Size()], castagnoli) != h.CRC {
+		return errBatchCRC
+	}
+	return nil
+}
+
+// splitBatches checks every batch in a produce request's records field and
+// returns their headers. It fails on the first batch that is truncated,
+// is not magic 2 or fails its CRC, so a request is stored whole or not at
+// all.
+func splitBatches(records []byte) ([]batchHeader, error) {
+	var hs []batchHeader
+	for len(records) > 0 {
+		h, err := parseBatchHeader(records)
+		if err == nil {
+			err = checkBatch(records, h)
+		}
+		if err != nil {
+			return nil, err
+		}
+		hs = append(hs, h)
+		records = records[h.Size():]
+	}
+	return hs, nil
+}
+
+// setBaseOffset assigns the batch at the start of b its offset. baseOffset
+// lies outside the CRC, so the checksum stays valid; this is why a broker
+// can assign offsets without touching the records.
+func setBaseOffset(b []byte, offset int64) {
+	binary.BigEndian.PutUint64(b[batchOffsetOffset:], uint64(offset))
+}
