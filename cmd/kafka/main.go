@@ -1,0 +1,77 @@
+// Command kafka runs a single-node Kafka-compatible broker that keeps its
+// data on disk.
+//
+// Usage:
+//
+//	kafka [-addr 127.0.0.1:9092] [-data /tmp/kafka-logs] [flags]
+//
+// It stops cleanly on SIGINT or SIGTERM: it stops accepting, lets requests
+// in flight finish and closes its logs, so the next start is quick.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"kafka"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "kafka:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
+	var (
+		addr       = fs.String("addr", "127.0.0.1:9092", "address to listen on")
+		data       = fs.String("data", "/tmp/kafka-logs", "directory for the partition logs (Kafka's log.dirs)")
+		advertised = fs.String("advertised-addr", "", "host:port clients are told to connect to (default: the address they used)")
+		partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
+		noAuto     = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
+		nodeID     = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
+		segment    = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll (log.segment.bytes)")
+		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+
+	b, err := kafka.Open(kafka.Config{
+		DataDir:                 *data,
+		NodeID:                  int32(*nodeID),
+		AdvertisedAddr:          *advertised,
+		DefaultPartitions:       int32(*partitions),
+		DisableAutoCreateTopics: *noAuto,
+		SegmentBytes:            *segment,
+		Logger:                  logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data)
+	if err := b.Serve(ctx, ln); err != nil {
+		return err
+	}
+	logger.Info("kafka broker stopped")
+	return nil
+}

@@ -1,0 +1,1612 @@
+// This file holds one section per Kafka API, in API-key order, as franz-go's
+// kfake does with one file per key. Each section starts with the versions we
+// serve and a line per version that changed something, names the schema in
+// ../shared/kafka-protocol/messages it follows, and then has the request and
+// response structs (fields in schema order), their decoders and encoders,
+// and the handler.
+//
+// Design note: one table, apis, drives both dispatch and the ApiVersions
+// answer, so what we advertise can never drift from what we handle. Clients
+// such as kafka-python decide what they may send from that answer alone.
+//
+// Kafka errors are data: a handler answers a request it understood with an
+// error code in the response, per topic or partition where the schema has
+// one. Go errors are reserved for "this connection must close".
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// request is a decoded request body; decode reads the fields present at
+// version v. Errors stick in r.err.
+type request interface {
+	decode(r *reader, v int16)
+}
+
+// response is a response body; encode writes the fields present at version
+// v.
+type response interface {
+	encode(w *writer, v int16)
+}
+
+// api is one row of the table: an API key, the versions we serve, the first
+// flexible version, and its handler. A handler returning nil sends no
+// response (only acks=0 produce does that).
+type api struct {
+	key          int16
+	name         string
+	minVersion   int16
+	maxVersion   int16
+	flexibleFrom int16
+	newRequest   func() request
+	serve        func(b *Broker, ctx context.Context, rc *requestContext, req request) response
+}
+
+const apiVersionsKey = 18
+
+// apis is filled in init to break the cycle apis -> handleApiVersions ->
+// apis.
+var apis []api
+
+func init() {
+	apis = []api{
+		{0, "Produce", 3, 11, 9, func() request { return new(produceRequest) }, (*Broker).handleProduce},
+		{1, "Fetch", 4, 17, 12, func() request { return new(fetchRequest) }, (*Broker).handleFetch},
+		{2, "ListOffsets", 1, 10, 6, func() request { return new(listOffsetsRequest) }, (*Broker).handleListOffsets},
+		{3, "Metadata", 0, 12, 9, func() request { return new(metadataRequest) }, (*Broker).handleMetadata},
+		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
+		{19, "CreateTopics", 2, 7, 5, func() request { return new(createTopicsRequest) }, (*Broker).handleCreateTopics},
+		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
+		{22, "InitProducerId", 0, 5, 2, func() request { return new(initProducerIDRequest) }, (*Broker).handleInitProducerID},
+		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
+	}
+}
+
+func lookupAPI(key int16) *api {
+	for i := range apis {
+		if apis[i].key == key {
+			return &apis[i]
+		}
+	}
+	return nil
+}
+
+// Kafka error codes (Errors.java in Apache Kafka). Only the ones this
+// broker sends are listed.
+const (
+	codeNone                      int16 = 0
+	codeUnknownServerError        int16 = -1
+	codeOffsetOutOfRange          int16 = 1
+	codeCorruptMessage            int16 = 2
+	codeUnknownTopicOrPartition   int16 = 3
+	codeMessageTooLarge           int16 = 10
+	codeInvalidTopic              int16 = 17
+	codeInvalidRequiredAcks       int16 = 21
+	codeUnsupportedVersion        int16 = 35
+	codeTopicAlreadyExists        int16 = 36
+	codeInvalidPartitions         int16 = 37
+	codeInvalidReplicationFactor  int16 = 38
+	codeInvalidReplicaAssignment  int16 = 39
+	codeInvalidRequest            int16 = 42
+	codeTransactionalIDAuthFailed int16 = 53
+	codeFetchSessionIDNotFound    int16 = 70
+	codeUnknownTopicID            int16 = 100
+)
+
+// topicPartition finds a partition's log, or returns nil if the topic or
+// partition does not exist.
+func (b *Broker) topicPartition(t *topicLog, partition int32) *partitionLog {
+	if t == nil || partition < 0 || int(partition) >= len(t.Partitions) {
+		return nil
+	}
+	return t.Partitions[partition]
+}
+
+// leaderAndEpoch is LeaderIdAndEpoch, a tagged field of Produce and Fetch
+// responses (KIP-951) that tells a client the new leader along with a
+// NOT_LEADER error. There is only one broker here, so we never send it;
+// Kafka's default, written as "absent", is -1/-1.
+type leaderAndEpoch struct {
+	LeaderID    int32
+	LeaderEpoch int32
+}
+
+var noLeader = leaderAndEpoch{-1, -1}
+
+func readLeaderAndEpoch(r *reader) leaderAndEpoch {
+	l := leaderAndEpoch{LeaderID: r.Int32(), LeaderEpoch: r.Int32()}
+	r.SkipTags()
+	return l
+}
+
+func (l leaderAndEpoch) encode(w *writer) {
+	w.Int32(l.LeaderID)
+	w.Int32(l.LeaderEpoch)
+	w.Tags()
+}
+
+// nodeEndpoint is a broker's address, sent as a tagged field of Produce
+// and Fetch responses alongside a CurrentLeader (KIP-951).
+type nodeEndpoint struct {
+	NodeID int32
+	Host   string
+	Port   int32
+	Rack   *string
+}
+
+func readNodeEndpoint(r *reader) nodeEndpoint {
+	e := nodeEndpoint{NodeID: r.Int32(), Host: r.String(), Port: r.Int32(), Rack: r.NullableString()}
+	r.SkipTags()
+	return e
+}
+
+func (e nodeEndpoint) encode(w *writer) {
+	w.Int32(e.NodeID)
+	w.String(e.Host)
+	w.Int32(e.Port)
+	w.NullableString(e.Rack)
+	w.Tags()
+}
+
+func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
+	writeArrayNonNull(w, es, func(w *writer, e nodeEndpoint) { e.encode(w) })
+}
+
+// Produce: v3-11 (ProduceRequest.json, ProduceResponse.json)
+//
+//	v3: record batches (magic 2) and TransactionalId; our minimum, as in Kafka 4.0 (KIP-896)
+//	v5: LogStartOffset in the response
+//	v8: per-batch RecordErrors and an ErrorMessage (KIP-467)
+//	v9: flexible
+//	v10: CurrentLeader and NodeEndpoints tagged fields (KIP-951)
+//	v11: no change to the schema; marks clients that handle KIP-951
+//
+// A producer sends, per partition, a records field of one or more record
+// batches. We check each batch's header and CRC, give the batch its offsets
+// and append it as it came: compressed batches stay compressed. acks=0 gets
+// no response at all; with one broker, acks=1 and acks=-1 mean the same.
+type produceRequest struct {
+	TransactionalID *string
+	Acks            int16
+	TimeoutMs       int32
+	TopicData       []produceTopic
+}
+
+type produceTopic struct {
+	Name          string
+	PartitionData []producePartition
+}
+
+type producePartition struct {
+	Index   int32
+	Records []byte
+}
+
+func (m *produceRequest) decode(r *reader, v int16) {
+	m.TransactionalID = r.NullableString()
+	m.Acks = r.Int16()
+	m.TimeoutMs = r.Int32()
+	m.TopicData = readArray(r, func(r *reader) (t produceTopic) {
+		t.Name = r.String()
+		t.PartitionData = readArray(r, func(r *reader) (p producePartition) {
+			p.Index = r.Int32()
+			p.Records = r.Bytes()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type produceResponse struct {
+	Responses      []produceTopicResponse
+	ThrottleTimeMs int32
+	NodeEndpoints  []nodeEndpoint
+}
+
+type produceTopicResponse struct {
+	Name               string
+	PartitionResponses []producePartitionResponse
+}
+
+type producePartitionResponse struct {
+	Index           int32
+	ErrorCode       int16
+	BaseOffset      int64
+	LogAppendTimeMs int64
+	LogStartOffset  int64
+	RecordErrors    []batchIndexAndErrorMessage
+	ErrorMessage    *string
+	CurrentLeader   leaderAndEpoch
+}
+
+type batchIndexAndErrorMessage struct {
+	BatchIndex             int32
+	BatchIndexErrorMessage *string
+}
+
+func (m *produceResponse) encode(w *writer, v int16) {
+	writeArrayNonNull(w, m.Responses, func(w *writer, t produceTopicResponse) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.PartitionResponses, func(w *writer, p producePartitionResponse) {
+			w.Int32(p.Index)
+			w.Int16(p.ErrorCode)
+			w.Int64(p.BaseOffset)
+			w.Int64(p.LogAppendTimeMs)
+			if v >= 5 {
+				w.Int64(p.LogStartOffset)
+			}
+			if v >= 8 {
+				writeArrayNonNull(w, p.RecordErrors, func(w *writer, e batchIndexAndErrorMessage) {
+					w.Int32(e.BatchIndex)
+					w.NullableString(e.BatchIndexErrorMessage)
+					w.Tags()
+				})
+				w.NullableString(p.ErrorMessage)
+			}
+			if v >= 10 && p.CurrentLeader != noLeader {
+				w.Tags(tag{0, p.CurrentLeader.encode})
+			} else {
+				w.Tags()
+			}
+		})
+		w.Tags()
+	})
+	w.Int32(m.ThrottleTimeMs)
+	if v >= 10 && len(m.NodeEndpoints) > 0 {
+		w.Tags(tag{0, func(w *writer) { writeNodeEndpoints(w, m.NodeEndpoints) }})
+	} else {
+		w.Tags()
+	}
+}
+
+func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*produceRequest)
+	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(req.TopicData))}
+	validAcks := req.Acks == 0 || req.Acks == 1 || req.Acks == -1
+	appended := false
+	for _, t := range req.TopicData {
+		topic := b.logs.Topic(t.Name)
+		tr := produceTopicResponse{Name: t.Name, PartitionResponses: make([]producePartitionResponse, 0, len(t.PartitionData))}
+		for _, p := range t.PartitionData {
+			pr := producePartitionResponse{Index: p.Index, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader}
+			pl := b.topicPartition(topic, p.Index)
+			switch {
+			case !validAcks:
+				pr.ErrorCode = codeInvalidRequiredAcks
+			case pl == nil:
+				// Produce never creates topics; clients create them
+				// through Metadata first.
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			default:
+				pr.ErrorCode, pr.BaseOffset = b.appendRecords(t.Name, p.Index, pl, p.Records)
+				if pr.ErrorCode == codeNone {
+					pr.LogStartOffset = pl.LogStartOffset()
+					appended = true
+				}
+			}
+			tr.PartitionResponses = append(tr.PartitionResponses, pr)
+		}
+		resp.Responses = append(resp.Responses, tr)
+	}
+	if appended {
+		b.notifyAppend()
+	}
+	if req.Acks == 0 {
+		return nil
+	}
+	return resp
+}
+
+// appendRecords validates a partition's records field and appends it. It
+// returns a Kafka error code and the base offset of the first batch.
+func (b *Broker) appendRecords(topic string, partition int32, pl *partitionLog, records []byte) (int16, int64) {
+	if len(records) == 0 {
+		return codeCorruptMessage, -1
+	}
+	headers, err := splitBatches(records)
+	if err != nil {
+		return codeCorruptMessage, -1
+	}
+	for _, h := range headers {
+		if h.Size() > int(b.cfg.MaxMessageBytes) {
+			return codeMessageTooLarge, -1
+		}
+	}
+	base, err := pl.Append(records, headers)
+	if err != nil {
+		b.log.Error("append failed", "topic", topic, "partition", partition, "err", err)
+		return codeUnknownServerError, -1
+	}
+	return codeNone, base
+}
+
+// Fetch: v4-17 (FetchRequest.json, FetchResponse.json)
+//
+//	v4: IsolationLevel, LastStableOffset and AbortedTransactions; our minimum (KIP-896)
+//	v5: LogStartOffset
+//	v7: fetch sessions: SessionId, SessionEpoch, ForgottenTopicsData (KIP-227)
+//	v9: CurrentLeaderEpoch
+//	v11: RackId and PreferredReadReplica (KIP-392)
+//	v12: flexible; LastFetchedEpoch; DivergingEpoch, CurrentLeader and SnapshotId tags
+//	v13: topics by TopicId instead of name (KIP-516)
+//	v15: ReplicaState replaces ReplicaId (KIP-903)
+//	v16: NodeEndpoints (KIP-951)
+//	v17: ReplicaDirectoryId (KIP-853)
+//
+// A fetch is a long poll: if fewer than MinBytes are ready, the broker
+// waits up to MaxWaitMs for appends before it answers.
+//
+// Where we differ from Kafka: there are no incremental fetch sessions. A
+// client that asks for one (SessionId 0, SessionEpoch 0) is answered with
+// SessionId 0, which tells it the broker will not keep a session, and it
+// goes on sending full fetches, as KIP-227 allows.
+type fetchRequest struct {
+	ClusterID           *string
+	ReplicaID           int32
+	ReplicaState        replicaState
+	MaxWaitMs           int32
+	MinBytes            int32
+	MaxBytes            int32
+	IsolationLevel      int8
+	SessionID           int32
+	SessionEpoch        int32
+	Topics              []fetchTopic
+	ForgottenTopicsData []forgottenTopic
+	RackID              string
+}
+
+type replicaState struct {
+	ReplicaID    int32
+	ReplicaEpoch int64
+}
+
+type fetchTopic struct {
+	Topic      string
+	TopicID    uuid
+	Partitions []fetchPartition
+}
+
+type fetchPartition struct {
+	Partition          int32
+	CurrentLeaderEpoch int32
+	FetchOffset        int64
+	LastFetchedEpoch   int32
+	LogStartOffset     int64
+	PartitionMaxBytes  int32
+	ReplicaDirectoryID uuid
+}
+
+type forgottenTopic struct {
+	Topic      string
+	TopicID    uuid
+	Partitions []int32
+}
+
+func (m *fetchRequest) decode(r *reader, v int16) {
+	m.ReplicaID = -1
+	m.ReplicaState = replicaState{-1, -1}
+	if v <= 14 {
+		m.ReplicaID = r.Int32()
+	}
+	m.MaxWaitMs = r.Int32()
+	m.MinBytes = r.Int32()
+	m.MaxBytes = r.Int32()
+	m.IsolationLevel = r.Int8()
+	m.SessionEpoch = -1
+	if v >= 7 {
+		m.SessionID = r.Int32()
+		m.SessionEpoch = r.Int32()
+	}
+	m.Topics = readArray(r, func(r *reader) (t fetchTopic) {
+		if v <= 12 {
+			t.Topic = r.String()
+		} else {
+			t.TopicID = r.UUID()
+		}
+		t.Partitions = readArray(r, func(r *reader) (p fetchPartition) {
+			p.Partition = r.Int32()
+			p.CurrentLeaderEpoch = -1
+			if v >= 9 {
+				p.CurrentLeaderEpoch = r.Int32()
+			}
+			p.FetchOffset = r.Int64()
+			p.LastFetchedEpoch = -1
+			if v >= 12 {
+				p.LastFetchedEpoch = r.Int32()
+			}
+			p.LogStartOffset = -1
+			if v >= 5 {
+				p.LogStartOffset = r.Int64()
+			}
+			p.PartitionMaxBytes = r.Int32()
+			r.Tags(func(tag uint64, f *reader) {
+				if tag == 0 && v >= 17 {
+					p.ReplicaDirectoryID = f.UUID()
+				}
+			})
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	if v >= 7 {
+		m.ForgottenTopicsData = readArray(r, func(r *reader) (t forgottenTopic) {
+			if v <= 12 {
+				t.Topic = r.String()
+			} else {
+				t.TopicID = r.UUID()
+			}
+			t.Partitions = r.Int32s()
+			r.SkipTags()
+			return t
+		})
+	}
+	if v >= 11 {
+		m.RackID = r.String()
+	}
+	r.Tags(func(tag uint64, f *reader) {
+		switch {
+		case tag == 0:
+			m.ClusterID = f.NullableString()
+		case tag == 1 && v >= 15:
+			m.ReplicaState.ReplicaID = f.Int32()
+			m.ReplicaState.ReplicaEpoch = f.Int64()
+			f.SkipTags()
+		}
+	})
+}
+
+type fetchResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	SessionID      int32
+	Responses      []fetchTopicResponse
+	NodeEndpoints  []nodeEndpoint
+}
+
+type fetchTopicResponse struct {
+	Topic      string
+	TopicID    uuid
+	Partitions []fetchPartitionResponse
+}
+
+type fetchPartitionResponse struct {
+	PartitionIndex       int32
+	ErrorCode            int16
+	HighWatermark        int64
+	LastStableOffset     int64
+	LogStartOffset       int64
+	DivergingEpoch       epochEndOffset
+	CurrentLeader        leaderAndEpoch
+	SnapshotID           snapshotID
+	AbortedTransactions  []abortedTransaction
+	PreferredReadReplica int32
+	Records              []byte
+}
+
+// epochEndOffset and snapshotID are tagged fields that only followers and
+// KRaft controllers use; they are here so the response reads as its schema.
+type epochEndOffset struct {
+	Epoch     int32
+	EndOffset int64
+}
+
+type snapshotID struct {
+	EndOffset int64
+	Epoch     int32
+}
+
+type abortedTransaction struct {
+	ProducerID  int64
+	FirstOffset int64
+}
+
+func (m *fetchResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	if v >= 7 {
+		w.Int16(m.ErrorCode)
+		w.Int32(m.SessionID)
+	}
+	writeArrayNonNull(w, m.Responses, func(w *writer, t fetchTopicResponse) {
+		if v <= 12 {
+			w.String(t.Topic)
+		} else {
+			w.UUID(t.TopicID)
+		}
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p fetchPartitionResponse) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.Int64(p.HighWatermark)
+			w.Int64(p.LastStableOffset)
+			if v >= 5 {
+				w.Int64(p.LogStartOffset)
+			}
+			writeArray(w, p.AbortedTransactions, func(w *writer, a abortedTransaction) {
+				w.Int64(a.ProducerID)
+				w.Int64(a.FirstOffset)
+				w.Tags()
+			})
+			if v >= 11 {
+				w.Int32(p.PreferredReadReplica)
+			}
+			w.Bytes(p.Records)
+			var tags []tag
+			if p.DivergingEpoch != (epochEndOffset{-1, -1}) {
+				tags = append(tags, tag{0, func(w *writer) {
+					w.Int32(p.DivergingEpoch.Epoch)
+					w.Int64(p.DivergingEpoch.EndOffset)
+					w.Tags()
+				}})
+			}
+			if p.CurrentLeader != noLeader {
+				tags = append(tags, tag{1, p.CurrentLeader.encode})
+			}
+			if p.SnapshotID != (snapshotID{-1, -1}) {
+				tags = append(tags, tag{2, func(w *writer) {
+					w.Int64(p.SnapshotID.EndOffset)
+					w.Int32(p.SnapshotID.Epoch)
+					w.Tags()
+				}})
+			}
+			w.Tags(tags...)
+		})
+		w.Tags()
+	})
+	if v >= 16 && len(m.NodeEndpoints) > 0 {
+		w.Tags(tag{0, func(w *writer) { writeNodeEndpoints(w, m.NodeEndpoints) }})
+	} else {
+		w.Tags()
+	}
+}
+
+// handleFetch answers at once if MinBytes are ready, a partition has an
+// error, or MaxWaitMs has passed; otherwise it waits for the next append.
+//
+// The wait cannot miss an append: the signal channel is taken before the
+// logs are read. If a producer appends after the read, it closes that very
+// channel and the select below returns immediately; if it appended before,
+// the read already saw its records.
+func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*fetchRequest)
+	if req.SessionID != 0 {
+		// We never hand out session ids, so any non-zero one is unknown.
+		return &fetchResponse{ErrorCode: codeFetchSessionIDNotFound, Responses: []fetchTopicResponse{}}
+	}
+	v := rc.header.APIVersion
+	timer := time.NewTimer(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
+	defer timer.Stop()
+	for {
+		signal := b.appendSignal()
+		resp, size, failed := b.fetchOnce(req, v)
+		if size >= int(req.MinBytes) || failed {
+			return resp
+		}
+		select {
+		case <-signal:
+		case <-timer.C:
+			return resp
+		case <-ctx.Done():
+			return resp
+		}
+	}
+}
+
+// fetchOnce reads what is available now. It returns the response, the
+// number of record bytes in it, and whether any partition had an error.
+func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, size int, failed bool) {
+	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
+	// MaxBytes caps the whole response, but the first batch found is sent
+	// even if it is larger, so that a consumer can always make progress
+	// (KIP-74).
+	budget := int(req.MaxBytes)
+	for _, ft := range req.Topics {
+		var topic *topicLog
+		missing := codeUnknownTopicOrPartition
+		if v >= 13 {
+			topic, missing = b.logs.TopicByID(ft.TopicID), codeUnknownTopicID
+		} else {
+			topic = b.logs.Topic(ft.Topic)
+		}
+		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID, Partitions: make([]fetchPartitionResponse, 0, len(ft.Partitions))}
+		for _, fp := range ft.Partitions {
+			pr := fetchPartitionResponse{
+				PartitionIndex:       fp.Partition,
+				HighWatermark:        -1,
+				LastStableOffset:     -1,
+				LogStartOffset:       -1,
+				DivergingEpoch:       epochEndOffset{-1, -1},
+				CurrentLeader:        noLeader,
+				SnapshotID:           snapshotID{-1, -1},
+				PreferredReadReplica: -1,
+				// Never null: librdkafka reads a null records field as
+				// "invalid MessageSetSize -1".
+				Records: []byte{},
+			}
+			pl := b.topicPartition(topic, fp.Partition)
+			if pl == nil {
+				pr.ErrorCode = missing
+				failed = true
+				tr.Partitions = append(tr.Partitions, pr)
+				continue
+			}
+			pr.HighWatermark = pl.HighWatermark()
+			pr.LastStableOffset = pr.HighWatermark
+			pr.LogStartOffset = pl.LogStartOffset()
+			if budget > 0 || size == 0 {
+				records, err := pl.Read(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)))
+				switch {
+				case err != nil:
+					pr.ErrorCode = errorCode(err)
+					failed = true
+				case size == 0 || len(records) <= budget:
+					pr.Records = records
+					size += len(records)
+					budget -= len(records)
+				}
+			}
+			tr.Partitions = append(tr.Partitions, pr)
+		}
+		resp.Responses = append(resp.Responses, tr)
+	}
+	return resp, size, failed
+}
+
+// ListOffsets: v1-10 (ListOffsetsRequest.json, ListOffsetsResponse.json)
+//
+//	v1: one offset per partition instead of an array; our minimum (KIP-896)
+//	v2: IsolationLevel
+//	v4: CurrentLeaderEpoch, and LeaderEpoch in the response
+//	v6: flexible
+//	v7: timestamp -3 asks for the record with the largest timestamp (KIP-734)
+//	v8: timestamp -4, the earliest local offset (KIP-405)
+//	v9: timestamp -5, the latest tiered offset (KIP-1005)
+//	v10: TimeoutMs
+//
+// A timestamp of -1 asks for the latest offset (the high watermark), -2
+// for the earliest; any other value for the first offset whose timestamp is
+// at least that.
+type listOffsetsRequest struct {
+	ReplicaID      int32
+	IsolationLevel int8
+	Topics         []listOffsetsTopic
+	TimeoutMs      int32
+}
+
+type listOffsetsTopic struct {
+	Name       string
+	Partitions []listOffsetsPartition
+}
+
+type listOffsetsPartition struct {
+	PartitionIndex     int32
+	CurrentLeaderEpoch int32
+	Timestamp          int64
+}
+
+func (m *listOffsetsRequest) decode(r *reader, v int16) {
+	m.ReplicaID = r.Int32()
+	if v >= 2 {
+		m.IsolationLevel = r.Int8()
+	}
+	m.Topics = readArray(r, func(r *reader) (t listOffsetsTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p listOffsetsPartition) {
+			p.PartitionIndex = r.Int32()
+			p.CurrentLeaderEpoch = -1
+			if v >= 4 {
+				p.CurrentLeaderEpoch = r.Int32()
+			}
+			p.Timestamp = r.Int64()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	if v >= 10 {
+		m.TimeoutMs = r.Int32()
+	}
+	r.SkipTags()
+}
+
+type listOffsetsResponse struct {
+	ThrottleTimeMs int32
+	Topics         []listOffsetsTopicResponse
+}
+
+type listOffsetsTopicResponse struct {
+	Name       string
+	Partitions []listOffsetsPartitionResponse
+}
+
+type listOffsetsPartitionResponse struct {
+	PartitionIndex int32
+	ErrorCode      int16
+	Timestamp      int64
+	Offset         int64
+	LeaderEpoch    int32
+}
+
+func (m *listOffsetsResponse) encode(w *writer, v int16) {
+	if v >= 2 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeArrayNonNull(w, m.Topics, func(w *writer, t listOffsetsTopicResponse) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p listOffsetsPartitionResponse) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.Int64(p.Timestamp)
+			w.Int64(p.Offset)
+			if v >= 4 {
+				w.Int32(p.LeaderEpoch)
+			}
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// Special timestamps of ListOffsets.
+const (
+	latestTimestamp     = -1 // the high watermark
+	earliestTimestamp   = -2 // the log start offset
+	maxTimestamp        = -3 // the record with the largest timestamp (KIP-734)
+	earliestLocalOffset = -4 // the log start offset on local disk (KIP-405)
+	latestTieredOffset  = -5 // the highest offset in tiered storage (KIP-1005)
+)
+
+func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*listOffsetsRequest)
+	resp := &listOffsetsResponse{Topics: make([]listOffsetsTopicResponse, 0, len(req.Topics))}
+	for _, t := range req.Topics {
+		topic := b.logs.Topic(t.Name)
+		tr := listOffsetsTopicResponse{Name: t.Name, Partitions: make([]listOffsetsPartitionResponse, 0, len(t.Partitions))}
+		for _, p := range t.Partitions {
+			pr := listOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, Timestamp: -1, Offset: -1, LeaderEpoch: -1}
+			if pl := b.topicPartition(topic, p.PartitionIndex); pl == nil {
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			} else {
+				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp)
+				if pr.Offset >= 0 {
+					pr.LeaderEpoch = 0
+				}
+			}
+			tr.Partitions = append(tr.Partitions, pr)
+		}
+		resp.Topics = append(resp.Topics, tr)
+	}
+	return resp
+}
+
+// listOffset answers one partition of ListOffsets: an offset and its
+// timestamp, or -1, -1 if no record qualifies. Without transactions the
+// last stable offset equals the high watermark, so IsolationLevel does not
+// matter here.
+func listOffset(pl *partitionLog, ts int64) (offset, timestamp int64) {
+	switch ts {
+	case latestTimestamp:
+		return pl.HighWatermark(), -1
+	case earliestTimestamp, earliestLocalOffset:
+		return pl.LogStartOffset(), -1
+	case latestTieredOffset:
+		// Nothing is tiered, so no offset is (KIP-1005 answers -1).
+		return -1, -1
+	case maxTimestamp:
+		if o, t, ok := pl.MaxTimestamp(); ok {
+			return o, t
+		}
+		return -1, -1
+	}
+	if o, t, ok := pl.OffsetForTimestamp(ts); ok {
+		return o, t
+	}
+	return -1, -1
+}
+
+// Metadata: v0-12 (MetadataRequest.json, MetadataResponse.json)
+//
+//	v1: null Topics means all topics (an empty array, in v0); Rack, ControllerId, IsInternal
+//	v2: ClusterId
+//	v3: ThrottleTimeMs
+//	v4: AllowAutoTopicCreation
+//	v5: OfflineReplicas
+//	v7: LeaderEpoch
+//	v8: authorized operations (KIP-430)
+//	v9: flexible
+//	v10: TopicId (KIP-516); topic Name nullable in the request
+//	v11: IncludeClusterAuthorizedOperations removed
+//	v12: topic Name nullable in the response
+//
+// Metadata is where clients learn the brokers and the partitions of each
+// topic, and where a topic that does not exist yet is created on first use
+// (auto.create.topics.enable), which librdkafka-based tools rely on.
+type metadataRequest struct {
+	Topics                             []metadataRequestTopic
+	AllowAutoTopicCreation             bool
+	IncludeClusterAuthorizedOperations bool
+	IncludeTopicAuthorizedOperations   bool
+}
+
+type metadataRequestTopic struct {
+	TopicID uuid
+	Name    *string
+}
+
+func (m *metadataRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t metadataRequestTopic) {
+		if v >= 10 {
+			t.TopicID = r.UUID()
+			t.Name = r.NullableString()
+		} else {
+			name := r.String()
+			t.Name = &name
+		}
+		r.SkipTags()
+		return t
+	})
+	m.AllowAutoTopicCreation = true
+	if v >= 4 {
+		m.AllowAutoTopicCreation = r.Bool()
+	}
+	if v >= 8 && v <= 10 {
+		m.IncludeClusterAuthorizedOperations = r.Bool()
+	}
+	if v >= 8 {
+		m.IncludeTopicAuthorizedOperations = r.Bool()
+	}
+	r.SkipTags()
+}
+
+type metadataResponse struct {
+	ThrottleTimeMs              int32
+	Brokers                     []metadataBroker
+	ClusterID                   *string
+	ControllerID                int32
+	Topics                      []metadataTopic
+	ClusterAuthorizedOperations int32
+}
+
+type metadataBroker struct {
+	NodeID int32
+	Host   string
+	Port   int32
+	Rack   *string
+}
+
+type metadataTopic struct {
+	ErrorCode                 int16
+	Name                      *string
+	TopicID                   uuid
+	IsInternal                bool
+	Partitions                []metadataPartition
+	TopicAuthorizedOperations int32
+}
+
+type metadataPartition struct {
+	ErrorCode       int16
+	PartitionIndex  int32
+	LeaderID        int32
+	LeaderEpoch     int32
+	ReplicaNodes    []int32
+	IsrNodes        []int32
+	OfflineReplicas []int32
+}
+
+func (m *metadataResponse) encode(w *writer, v int16) {
+	if v >= 3 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeArrayNonNull(w, m.Brokers, func(w *writer, b metadataBroker) {
+		w.Int32(b.NodeID)
+		w.String(b.Host)
+		w.Int32(b.Port)
+		if v >= 1 {
+			w.NullableString(b.Rack)
+		}
+		w.Tags()
+	})
+	if v >= 2 {
+		w.NullableString(m.ClusterID)
+	}
+	if v >= 1 {
+		w.Int32(m.ControllerID)
+	}
+	writeArrayNonNull(w, m.Topics, func(w *writer, t metadataTopic) {
+		w.Int16(t.ErrorCode)
+		if v >= 12 {
+			w.NullableString(t.Name)
+		} else {
+			w.String(deref(t.Name))
+		}
+		if v >= 10 {
+			w.UUID(t.TopicID)
+		}
+		if v >= 1 {
+			w.Bool(t.IsInternal)
+		}
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p metadataPartition) {
+			w.Int16(p.ErrorCode)
+			w.Int32(p.PartitionIndex)
+			w.Int32(p.LeaderID)
+			if v >= 7 {
+				w.Int32(p.LeaderEpoch)
+			}
+			w.Int32s(p.ReplicaNodes)
+			w.Int32s(p.IsrNodes)
+			if v >= 5 {
+				w.Int32s(p.OfflineReplicas)
+			}
+			w.Tags()
+		})
+		if v >= 8 {
+			w.Int32(t.TopicAuthorizedOperations)
+		}
+		w.Tags()
+	})
+	if v >= 8 && v <= 10 {
+		w.Int32(m.ClusterAuthorizedOperations)
+	}
+	w.Tags()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// authorizedOperationsOmitted is what Kafka sends in the authorized
+// operations fields when the client did not ask for them (INT32_MIN).
+const authorizedOperationsOmitted = -2147483648
+
+func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*metadataRequest)
+	v := rc.header.APIVersion
+	host, port := rc.advertisedHostPort()
+	resp := &metadataResponse{
+		Brokers:                     []metadataBroker{{NodeID: b.cfg.NodeID, Host: host, Port: port}},
+		ClusterID:                   &b.cfg.ClusterID,
+		ControllerID:                b.cfg.NodeID,
+		ClusterAuthorizedOperations: authorizedOperationsOmitted,
+	}
+	// All topics: null in v1 and later, an empty array in v0.
+	if req.Topics == nil || (v == 0 && len(req.Topics) == 0) {
+		for _, t := range b.logs.Topics() {
+			resp.Topics = append(resp.Topics, b.describeTopic(t))
+		}
+		return resp
+	}
+	resp.Topics = make([]metadataTopic, 0, len(req.Topics))
+	for _, rt := range req.Topics {
+		resp.Topics = append(resp.Topics, b.metadataTopic(rt, req.AllowAutoTopicCreation))
+	}
+	return resp
+}
+
+// metadataTopic answers for one requested topic, creating it if it is
+// missing and auto-creation is allowed by both the broker and the client.
+func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
+	if rt.Name == nil {
+		if t := b.logs.TopicByID(rt.TopicID); t != nil {
+			return b.describeTopic(t)
+		}
+		return metadataTopic{ErrorCode: codeUnknownTopicID, TopicID: rt.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	}
+	name := *rt.Name
+	missing := metadataTopic{Name: rt.Name, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	if t := b.logs.Topic(name); t != nil {
+		return b.describeTopic(t)
+	}
+	if err := validateTopicName(name); err != nil {
+		missing.ErrorCode = codeInvalidTopic
+		return missing
+	}
+	if !allowCreate || b.cfg.DisableAutoCreateTopics {
+		missing.ErrorCode = codeUnknownTopicOrPartition
+		return missing
+	}
+	t, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
+	if errors.Is(err, errTopicExists) {
+		t = b.logs.Topic(name) // another client created it first
+	} else if err != nil {
+		b.log.Error("auto-creating topic", "topic", name, "err", err)
+		missing.ErrorCode = codeUnknownServerError
+		return missing
+	} else {
+		b.log.Info("auto-created topic", "topic", name, "partitions", b.cfg.DefaultPartitions)
+	}
+	if t == nil {
+		missing.ErrorCode = codeUnknownTopicOrPartition
+		return missing
+	}
+	return b.describeTopic(t)
+}
+
+// describeTopic is a topic's Metadata entry. This broker leads every
+// partition and is its only replica.
+func (b *Broker) describeTopic(t *topicLog) metadataTopic {
+	name := t.Name
+	mt := metadataTopic{Name: &name, TopicID: t.ID, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	mt.Partitions = make([]metadataPartition, len(t.Partitions))
+	for i := range t.Partitions {
+		mt.Partitions[i] = metadataPartition{
+			PartitionIndex:  int32(i),
+			LeaderID:        b.cfg.NodeID,
+			LeaderEpoch:     0,
+			ReplicaNodes:    []int32{b.cfg.NodeID},
+			IsrNodes:        []int32{b.cfg.NodeID},
+			OfflineReplicas: []int32{},
+		}
+	}
+	return mt
+}
+
+// validateTopicName applies Kafka's rules (Topic.java): 1 to 249
+// characters from [a-zA-Z0-9._-], and not "." or "..", which would be
+// confusing as directory names. The 249 leaves room for the partition
+// suffix and a deletion marker within a 255-byte file name.
+func validateTopicName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("topic name is empty")
+	case name == "." || name == "..":
+		return fmt.Errorf("topic name cannot be %q", name)
+	case len(name) > 249:
+		return fmt.Errorf("topic name is %d characters long; the limit is 249", len(name))
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("topic name %q contains %q; only ASCII letters, digits, '.', '_' and '-' are allowed", name, c)
+		}
+	}
+	return nil
+}
+
+// ApiVersions: v0-4 (ApiVersionsRequest.json, ApiVersionsResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: flexible; the client names its software (KIP-511); feature tags (KIP-584)
+//	v4: no change; marks clients that accept UNSUPPORTED_VERSION with a v0 body
+//
+// The first request on most connections. Its response header is always v0,
+// and a version we do not know is answered, not refused (see conn.handle).
+type apiVersionsRequest struct {
+	ClientSoftwareName    string
+	ClientSoftwareVersion string
+}
+
+func (m *apiVersionsRequest) decode(r *reader, v int16) {
+	if v >= 3 {
+		m.ClientSoftwareName = r.String()
+		m.ClientSoftwareVersion = r.String()
+	}
+	r.SkipTags()
+}
+
+type apiVersionsResponse struct {
+	ErrorCode              int16
+	APIKeys                []apiVersion
+	ThrottleTimeMs         int32
+	SupportedFeatures      []supportedFeatureKey
+	FinalizedFeaturesEpoch int64
+	FinalizedFeatures      []finalizedFeatureKey
+	ZkMigrationReady       bool
+}
+
+type apiVersion struct {
+	APIKey     int16
+	MinVersion int16
+	MaxVersion int16
+}
+
+type supportedFeatureKey struct {
+	Name       string
+	MinVersion int16
+	MaxVersion int16
+}
+
+type finalizedFeatureKey struct {
+	Name            string
+	MaxVersionLevel int16
+	MinVersionLevel int16
+}
+
+func (m *apiVersionsResponse) encode(w *writer, v int16) {
+	w.Int16(m.ErrorCode)
+	writeArrayNonNull(w, m.APIKeys, func(w *writer, k apiVersion) {
+		w.Int16(k.APIKey)
+		w.Int16(k.MinVersion)
+		w.Int16(k.MaxVersion)
+		w.Tags()
+	})
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	var tags []tag
+	if len(m.SupportedFeatures) > 0 {
+		tags = append(tags, tag{0, func(w *writer) {
+			writeArrayNonNull(w, m.SupportedFeatures, func(w *writer, f supportedFeatureKey) {
+				w.String(f.Name)
+				w.Int16(f.MinVersion)
+				w.Int16(f.MaxVersion)
+				w.Tags()
+			})
+		}})
+	}
+	if m.FinalizedFeaturesEpoch != -1 {
+		tags = append(tags, tag{1, func(w *writer) { w.Int64(m.FinalizedFeaturesEpoch) }})
+	}
+	if len(m.FinalizedFeatures) > 0 {
+		tags = append(tags, tag{2, func(w *writer) {
+			writeArrayNonNull(w, m.FinalizedFeatures, func(w *writer, f finalizedFeatureKey) {
+				w.String(f.Name)
+				w.Int16(f.MaxVersionLevel)
+				w.Int16(f.MinVersionLevel)
+				w.Tags()
+			})
+		}})
+	}
+	if m.ZkMigrationReady {
+		tags = append(tags, tag{3, func(w *writer) { w.Bool(true) }})
+	}
+	w.Tags(tags...)
+}
+
+// supportedAPIs lists the table for ApiVersions.
+func supportedAPIs() []apiVersion {
+	keys := make([]apiVersion, len(apis))
+	for i, a := range apis {
+		keys[i] = apiVersion{APIKey: a.key, MinVersion: a.minVersion, MaxVersion: a.maxVersion}
+	}
+	return keys
+}
+
+func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {
+	return &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
+}
+
+// CreateTopics: v2-7 (CreateTopicsRequest.json, CreateTopicsResponse.json)
+//
+//	v2: ThrottleTimeMs; our minimum, as in Kafka 4.0 (KIP-896)
+//	v4: NumPartitions and ReplicationFactor may be -1 for the broker default (KIP-464)
+//	v5: flexible; the response echoes the partitions, replication factor and configs (KIP-525)
+//	v6: no change (quota errors, KIP-599)
+//	v7: TopicId in the response (KIP-516)
+//
+// Where we differ from Kafka: there is one broker, so a replication factor
+// other than 1 (or -1, the default) is refused, and an explicit assignment
+// may name only this broker. Topic configs are accepted and not yet kept.
+type createTopicsRequest struct {
+	Topics       []creatableTopic
+	TimeoutMs    int32
+	ValidateOnly bool
+}
+
+type creatableTopic struct {
+	Name              string
+	NumPartitions     int32
+	ReplicationFactor int16
+	Assignments       []creatableReplicaAssignment
+	Configs           []creatableTopicConfig
+}
+
+type creatableReplicaAssignment struct {
+	PartitionIndex int32
+	BrokerIDs      []int32
+}
+
+type creatableTopicConfig struct {
+	Name  string
+	Value *string
+}
+
+func (m *createTopicsRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t creatableTopic) {
+		t.Name = r.String()
+		t.NumPartitions = r.Int32()
+		t.ReplicationFactor = r.Int16()
+		t.Assignments = readArray(r, func(r *reader) (a creatableReplicaAssignment) {
+			a.PartitionIndex = r.Int32()
+			a.BrokerIDs = r.Int32s()
+			r.SkipTags()
+			return a
+		})
+		t.Configs = readArray(r, func(r *reader) (c creatableTopicConfig) {
+			c.Name = r.String()
+			c.Value = r.NullableString()
+			r.SkipTags()
+			return c
+		})
+		r.SkipTags()
+		return t
+	})
+	m.TimeoutMs = r.Int32()
+	m.ValidateOnly = r.Bool()
+	r.SkipTags()
+}
+
+type createTopicsResponse struct {
+	ThrottleTimeMs int32
+	Topics         []creatableTopicResult
+}
+
+type creatableTopicResult struct {
+	Name                 string
+	TopicID              uuid
+	ErrorCode            int16
+	ErrorMessage         *string
+	TopicConfigErrorCode int16
+	NumPartitions        int32
+	ReplicationFactor    int16
+	Configs              []creatableTopicConfigs
+}
+
+type creatableTopicConfigs struct {
+	Name         string
+	Value        *string
+	ReadOnly     bool
+	ConfigSource int8
+	IsSensitive  bool
+}
+
+func (m *createTopicsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t creatableTopicResult) {
+		w.String(t.Name)
+		if v >= 7 {
+			w.UUID(t.TopicID)
+		}
+		w.Int16(t.ErrorCode)
+		w.NullableString(t.ErrorMessage)
+		if v >= 5 {
+			w.Int32(t.NumPartitions)
+			w.Int16(t.ReplicationFactor)
+			writeArray(w, t.Configs, func(w *writer, c creatableTopicConfigs) {
+				w.String(c.Name)
+				w.NullableString(c.Value)
+				w.Bool(c.ReadOnly)
+				w.Int8(c.ConfigSource)
+				w.Bool(c.IsSensitive)
+				w.Tags()
+			})
+		}
+		if t.TopicConfigErrorCode != 0 {
+			w.Tags(tag{0, func(w *writer) { w.Int16(t.TopicConfigErrorCode) }})
+		} else {
+			w.Tags()
+		}
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleCreateTopics(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*createTopicsRequest)
+	resp := &createTopicsResponse{Topics: make([]creatableTopicResult, 0, len(req.Topics))}
+	// Kafka refuses every copy of a name that appears twice in one request.
+	seen := make(map[string]int, len(req.Topics))
+	for _, t := range req.Topics {
+		seen[t.Name]++
+	}
+	for _, t := range req.Topics {
+		res := creatableTopicResult{Name: t.Name, NumPartitions: -1, ReplicationFactor: -1}
+		if seen[t.Name] > 1 {
+			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr("topic "+t.Name+" appears more than once in the request")
+		} else {
+			res.ErrorCode, res.ErrorMessage = b.createTopic(t, req.ValidateOnly, &res)
+		}
+		resp.Topics = append(resp.Topics, res)
+	}
+	return resp
+}
+
+// createTopic checks one CreateTopics entry and, unless validateOnly,
+// creates it, filling in res. It returns the Kafka error code and message.
+func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatableTopicResult) (int16, *string) {
+	if err := validateTopicName(t.Name); err != nil {
+		return codeInvalidTopic, ptr(err.Error())
+	}
+	if b.logs.Topic(t.Name) != nil {
+		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
+	}
+	partitions := t.NumPartitions
+	if len(t.Assignments) > 0 {
+		// With an explicit assignment, Kafka requires -1 for both counts
+		// and takes the partition count from the assignment.
+		if t.NumPartitions != -1 || t.ReplicationFactor != -1 {
+			return codeInvalidRequest, ptr("both numPartitions and replicationFactor must be -1 with a replica assignment")
+		}
+		for i, a := range t.Assignments {
+			if a.PartitionIndex != int32(i) || len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
+				return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("partition %d must be assigned to broker %d alone", i, b.cfg.NodeID))
+			}
+		}
+		partitions = int32(len(t.Assignments))
+	} else if t.ReplicationFactor != 1 && t.ReplicationFactor != -1 {
+		return codeInvalidReplicationFactor, ptr(fmt.Sprintf("replication factor %d is larger than the 1 available broker", t.ReplicationFactor))
+	}
+	if partitions == -1 {
+		partitions = b.cfg.DefaultPartitions
+	}
+	if partitions <= 0 {
+		return codeInvalidPartitions, ptr("number of partitions must be at least 1")
+	}
+	res.NumPartitions, res.ReplicationFactor, res.Configs = partitions, 1, []creatableTopicConfigs{}
+	if validateOnly {
+		return codeNone, nil
+	}
+	created, err := b.logs.CreateTopic(t.Name, partitions)
+	if errors.Is(err, errTopicExists) {
+		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
+	}
+	if err != nil {
+		b.log.Error("creating topic", "topic", t.Name, "err", err)
+		return codeUnknownServerError, ptr(err.Error())
+	}
+	b.log.Info("created topic", "topic", t.Name, "partitions", partitions)
+	res.TopicID = created.ID
+	return codeNone, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// DeleteTopics: v1-6 (DeleteTopicsRequest.json, DeleteTopicsResponse.json)
+//
+//	v1: ThrottleTimeMs; our minimum (KIP-896)
+//	v4: flexible
+//	v5: ErrorMessage
+//	v6: topics by name or TopicId (KIP-516)
+type deleteTopicsRequest struct {
+	Topics     []deleteTopicState
+	TopicNames []string
+	TimeoutMs  int32
+}
+
+type deleteTopicState struct {
+	Name    *string
+	TopicID uuid
+}
+
+func (m *deleteTopicsRequest) decode(r *reader, v int16) {
+	if v >= 6 {
+		m.Topics = readArray(r, func(r *reader) (t deleteTopicState) {
+			t.Name = r.NullableString()
+			t.TopicID = r.UUID()
+			r.SkipTags()
+			return t
+		})
+	} else {
+		m.TopicNames = r.Strings()
+	}
+	m.TimeoutMs = r.Int32()
+	r.SkipTags()
+}
+
+type deleteTopicsResponse struct {
+	ThrottleTimeMs int32
+	Responses      []deletableTopicResult
+}
+
+type deletableTopicResult struct {
+	Name         *string
+	TopicID      uuid
+	ErrorCode    int16
+	ErrorMessage *string
+}
+
+func (m *deleteTopicsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Responses, func(w *writer, t deletableTopicResult) {
+		if v >= 6 {
+			w.NullableString(t.Name)
+			w.UUID(t.TopicID)
+		} else {
+			w.String(deref(t.Name))
+		}
+		w.Int16(t.ErrorCode)
+		if v >= 5 {
+			w.NullableString(t.ErrorMessage)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*deleteTopicsRequest)
+	targets := req.Topics
+	for _, name := range req.TopicNames {
+		targets = append(targets, deleteTopicState{Name: ptr(name)})
+	}
+	resp := &deleteTopicsResponse{Responses: make([]deletableTopicResult, 0, len(targets))}
+	for _, t := range targets {
+		res := deletableTopicResult{Name: t.Name, TopicID: t.TopicID}
+		var topic *topicLog
+		if t.Name != nil {
+			topic = b.logs.Topic(*t.Name)
+		} else {
+			topic = b.logs.TopicByID(t.TopicID)
+		}
+		switch {
+		case topic == nil && t.Name == nil:
+			res.ErrorCode = codeUnknownTopicID
+		case topic == nil:
+			res.ErrorCode = codeUnknownTopicOrPartition
+		default:
+			res.Name, res.TopicID = &topic.Name, topic.ID
+			if err := b.logs.DeleteTopic(topic.Name); err != nil {
+				b.log.Error("deleting topic", "topic", topic.Name, "err", err)
+				res.ErrorCode, res.ErrorMessage = codeUnknownServerError, ptr(err.Error())
+			} else {
+				b.log.Info("deleted topic", "topic", topic.Name)
+			}
+		}
+		resp.Responses = append(resp.Responses, res)
+	}
+	return resp
+}
+
+// InitProducerId: v0-5 (InitProducerIdRequest.json, InitProducerIdResponse.json)
+//
+//	v2: flexible
+//	v3: ProducerId and ProducerEpoch, to bump the epoch of an existing producer (KIP-360)
+//	v4: no change (PRODUCER_FENCED may be returned, KIP-588)
+//	v5: no change (transactions v2, KIP-890)
+//
+// An idempotent producer (the default in franz-go, librdkafka and the Java
+// client) asks for a producer id before its first produce; its batches then
+// carry that id, an epoch and per-partition sequence numbers.
+//
+// Where we differ from Kafka: transactions are not supported yet, so a
+// request with a TransactionalId is refused.
+type initProducerIDRequest struct {
+	TransactionalID      *string
+	TransactionTimeoutMs int32
+	ProducerID           int64
+	ProducerEpoch        int16
+}
+
+func (m *initProducerIDRequest) decode(r *reader, v int16) {
+	m.TransactionalID = r.NullableString()
+	m.TransactionTimeoutMs = r.Int32()
+	m.ProducerID, m.ProducerEpoch = -1, -1
+	if v >= 3 {
+		m.ProducerID = r.Int64()
+		m.ProducerEpoch = r.Int16()
+	}
+	r.SkipTags()
+}
+
+type initProducerIDResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ProducerID     int64
+	ProducerEpoch  int16
+}
+
+func (m *initProducerIDResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.Int64(m.ProducerID)
+	w.Int16(m.ProducerEpoch)
+	w.Tags()
+}
+
+func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*initProducerIDRequest)
+	if req.TransactionalID != nil {
+		return &initProducerIDResponse{ErrorCode: codeTransactionalIDAuthFailed, ProducerID: -1, ProducerEpoch: -1}
+	}
+	return &initProducerIDResponse{ProducerID: b.nextProducerID.Add(1), ProducerEpoch: 0}
+}
+
+// CreatePartitions: v0-3 (CreatePartitionsRequest.json, CreatePartitionsResponse.json)
+//
+//	v1: no change (v0 had a bug in its error handling)
+//	v2: flexible
+//	v3: no change (quota errors, KIP-599)
+//
+// Count is the new total number of partitions, which may only grow.
+type createPartitionsRequest struct {
+	Topics       []createPartitionsTopic
+	TimeoutMs    int32
+	ValidateOnly bool
+}
+
+type createPartitionsTopic struct {
+	Name        string
+	Count       int32
+	Assignments []createPartitionsAssignment
+}
+
+type createPartitionsAssignment struct {
+	BrokerIDs []int32
+}
+
+func (m *createPartitionsRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t createPartitionsTopic) {
+		t.Name = r.String()
+		t.Count = r.Int32()
+		t.Assignments = readArray(r, func(r *reader) (a createPartitionsAssignment) {
+			a.BrokerIDs = r.Int32s()
+			r.SkipTags()
+			return a
+		})
+		r.SkipTags()
+		return t
+	})
+	m.TimeoutMs = r.Int32()
+	m.ValidateOnly = r.Bool()
+	r.SkipTags()
+}
+
+type createPartitionsResponse struct {
+	ThrottleTimeMs int32
+	Results        []createPartitionsTopicResult
+}
+
+type createPartitionsTopicResult struct {
+	Name         string
+	ErrorCode    int16
+	ErrorMessage *string
+}
+
+func (m *createPartitionsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Results, func(w *writer, t createPartitionsTopicResult) {
+		w.String(t.Name)
+		w.Int16(t.ErrorCode)
+		w.NullableString(t.ErrorMessage)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleCreatePartitions(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*createPartitionsRequest)
+	resp := &createPartitionsResponse{Results: make([]createPartitionsTopicResult, 0, len(req.Topics))}
+	for _, t := range req.Topics {
+		res := createPartitionsTopicResult{Name: t.Name}
+		res.ErrorCode, res.ErrorMessage = b.createPartitions(t, req.ValidateOnly)
+		resp.Results = append(resp.Results, res)
+	}
+	return resp
+}
+
+func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (int16, *string) {
+	topic := b.logs.Topic(t.Name)
+	if topic == nil {
+		return codeUnknownTopicOrPartition, ptr("topic " + t.Name + " does not exist")
+	}
+	have := int32(len(topic.Partitions))
+	if t.Count <= have {
+		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s has %d partitions; the new count must be larger", t.Name, have))
+	}
+	if t.Assignments != nil {
+		if int32(len(t.Assignments)) != t.Count-have {
+			return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("%d assignments given for %d new partitions", len(t.Assignments), t.Count-have))
+		}
+		for _, a := range t.Assignments {
+			if len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
+				return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("new partitions must be assigned to broker %d alone", b.cfg.NodeID))
+			}
+		}
+	}
+	if validateOnly {
+		return codeNone, nil
+	}
+	if err := b.logs.CreatePartitions(t.Name, t.Count); err != nil {
+		b.log.Error("creating partitions", "topic", t.Name, "err", err)
+		return codeUnknownServerError, ptr(err.Error())
+	}
+	return codeNone, nil
+}

@@ -1,0 +1,387 @@
+// Package kafka is a single-node message broker that speaks the Apache
+// Kafka wire protocol, so that the clients people already use (franz-go,
+// sarama, segmentio/kafka-go, librdkafka and the tools built on it such as
+// kcat, KafkaJS, kafka-python) work against it unchanged. It keeps its data
+// on disk, in the same layout Kafka uses, and is small enough to read in an
+// afternoon: it is meant both as a local broker for development and tests
+// and as a guided tour of how Kafka works.
+//
+// # Basics
+//
+// A Kafka broker stores topics. A topic is split into partitions, and each
+// partition is an append-only log of records, numbered by offset from 0.
+// Producers append batches of records to a partition; consumers read a
+// partition from an offset of their choosing and remember how far they got.
+// Everything a client does is a request on a TCP connection: a 4-byte size,
+// a header naming the API (Produce, Fetch, Metadata, ...) and its version,
+// and a body whose layout that version defines. The broker answers every
+// request in order on the same connection.
+//
+// Start a broker and use it with kcat:
+//
+//	$ go run ./cmd/kafka -data /tmp/kafka-logs
+//	$ echo 'k1:hello' | kcat -b 127.0.0.1:9092 -P -t greetings -K:
+//	$ kcat -b 127.0.0.1:9092 -C -t greetings -K: -e
+//	k1:hello
+//
+// Or from Go, in a test:
+//
+//	b, err := kafka.Open(kafka.Config{DataDir: t.TempDir()})
+//	ln, err := net.Listen("tcp", "127.0.0.1:0")
+//	go b.Serve(ctx, ln) // returns when ctx is cancelled
+//
+// # Reading order
+//
+// This file holds the Broker, its Config, the accept loop and the framing of
+// requests and responses. wire.go is the codec: the field types every
+// message is made of and the record-batch header. log.go is the storage:
+// partitions as segment files with offset and time indexes. handlers.go has
+// one section per API, in API-key order, each beginning with the versions it
+// supports and what changed between them.
+//
+// # Caveats
+//
+// There is one broker, so it is the leader of every partition and the
+// coordinator of every group, and replication factors other than 1 are
+// refused. Record batches are stored and served exactly as the producer sent
+// them: the broker never decompresses, so it needs no compression codecs,
+// and it supports only the magic-2 batch format of Kafka 0.11 and later.
+package kafka
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Config configures a Broker. The zero value is usable except for DataDir;
+// each field's comment gives the Kafka setting it mirrors and its default.
+type Config struct {
+	// DataDir holds the partition logs (Kafka's log.dirs). Required.
+	DataDir string
+
+	// NodeID is this broker's id in Metadata (node.id). Default 0... but
+	// 0 is a valid id, so the default is simply 0.
+	NodeID int32
+
+	// AdvertisedAddr is the host:port clients are told to connect to
+	// (advertised.listeners). Empty means the address each client used to
+	// reach us, which is right for a local broker.
+	AdvertisedAddr string
+
+	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
+	ClusterID string
+
+	// DefaultPartitions is the partition count of auto-created topics and
+	// of CreateTopics requests that ask for -1 (num.partitions, default 1).
+	DefaultPartitions int32
+
+	// DisableAutoCreateTopics turns off creating a topic when Metadata asks
+	// for one that does not exist (auto.create.topics.enable=false).
+	DisableAutoCreateTopics bool
+
+	// MaxFrameBytes is the largest request accepted; a larger size prefix
+	// closes the connection before anything is allocated
+	// (socket.request.max.bytes, default 100 MiB).
+	MaxFrameBytes int32
+
+	// MaxMessageBytes is the largest record batch a producer may send
+	// (message.max.bytes, default 1048588: 1 MiB plus batch overhead).
+	MaxMessageBytes int32
+
+	// SegmentBytes is the size at which a partition rolls to a new segment
+	// file (log.segment.bytes, default 1 GiB).
+	SegmentBytes int64
+
+	// Logger receives the broker's log lines. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults fills in the zero fields of c.
+func (c Config) withDefaults() Config {
+	if c.ClusterID == "" {
+		c.ClusterID = "kafka-go-cluster"
+	}
+	if c.DefaultPartitions <= 0 {
+		c.DefaultPartitions = 1
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = 100 << 20
+	}
+	if c.MaxMessageBytes <= 0 {
+		c.MaxMessageBytes = 1048588
+	}
+	if c.SegmentBytes <= 0 {
+		c.SegmentBytes = 1 << 30
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Broker is a single Kafka node: the leader of every partition it stores.
+type Broker struct {
+	cfg  Config
+	log  *slog.Logger
+	logs *logDir
+
+	// nextProducerID hands out producer ids to InitProducerId.
+	nextProducerID atomic.Int64
+
+	// appended is closed and replaced each time records are appended, to
+	// wake fetches that are waiting for data (see waitForAppend).
+	appendMu sync.Mutex
+	appended chan struct{}
+}
+
+// Open loads every topic under cfg.DataDir and returns a broker ready to
+// Serve.
+func Open(cfg Config) (*Broker, error) {
+	cfg = cfg.withDefaults()
+	if cfg.DataDir == "" {
+		return nil, errors.New("kafka: Config.DataDir is required")
+	}
+	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096}, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, appended: make(chan struct{})}
+	// Producer ids must not repeat across restarts, or a new producer could
+	// be taken for an old one. Until the id allocator is persisted, start
+	// from the clock: a millisecond count times 1000 leaves room for a
+	// thousand producers per millisecond of downtime.
+	b.nextProducerID.Store(time.Now().UnixMilli() % (1 << 40) * 1000)
+	return b, nil
+}
+
+// Serve accepts connections on ln until ctx is cancelled, then stops
+// accepting, lets requests in flight finish, closes every connection and
+// closes the logs. It returns nil after a shutdown by ctx.
+func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		<-gctx.Done()
+		return ln.Close()
+	})
+	g.Go(func() error {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				if gctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("kafka: accept: %w", err)
+			}
+			g.Go(func() error {
+				b.serveConn(gctx, conn)
+				return nil
+			})
+		}
+	})
+	err := g.Wait()
+	if cerr := b.logs.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// requestHeader is RequestHeader.json. Versions 1 and 2 are in use: v2,
+// for flexible API versions, adds a tagged-field section. The client id
+// stays a classic nullable string even in v2, so that a broker can read any
+// header before it knows whether the body is flexible.
+type requestHeader struct {
+	APIKey        int16
+	APIVersion    int16
+	CorrelationID int32
+	ClientID      *string
+}
+
+// conn is one client connection. Kafka answers the requests of a connection
+// one at a time, in the order they came: clients pipeline requests and match
+// responses by order as well as by correlation id. Handling them one by one
+// on the connection's goroutine gives that order for free; a long-poll fetch
+// holds up only its own connection.
+type conn struct {
+	net.Conn
+	broker *Broker
+	r      *bufio.Reader
+	w      *bufio.Writer
+}
+
+func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
+	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+	defer nc.Close()
+
+	// On shutdown, wake a connection blocked in Read. A request being
+	// handled is not interrupted: the handler finishes, its response is
+	// written, and the next Read fails.
+	stop := context.AfterFunc(ctx, func() { nc.SetReadDeadline(time.Now()) })
+	defer stop()
+
+	for {
+		frame, err := c.readFrame()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+				b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
+			}
+			return
+		}
+		if err := c.handle(ctx, frame); err != nil {
+			b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
+			return
+		}
+	}
+}
+
+// Errors that close a connection, grouped by when they happen: while
+// reading a frame, or while making sense of its header.
+var (
+	errFrameSize          = errors.New("kafka: frame size out of range")
+	errUnknownAPI         = errors.New("kafka: unknown API key")
+	errUnsupportedVersion = errors.New("kafka: unsupported API version")
+)
+
+// readFrame reads one size-prefixed request. The size is checked against
+// MaxFrameBytes before anything is allocated, and the buffer then grows only
+// as bytes actually arrive, so a client that claims 100 MiB and sends ten
+// bytes costs ten bytes.
+func (c *conn) readFrame() ([]byte, error) {
+	var size [4]byte
+	if _, err := io.ReadFull(c.r, size[:]); err != nil {
+		return nil, err
+	}
+	n := int32(binary.BigEndian.Uint32(size[:]))
+	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
+		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
+	}
+	var buf bytes.Buffer
+	if _, err := io.CopyN(&buf, c.r, int64(n)); err != nil {
+		return nil, fmt.Errorf("kafka: reading %d-byte frame: %w", n, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// handle decodes one request, runs its handler and writes the response.
+func (c *conn) handle(ctx context.Context, frame []byte) error {
+	// The header's first three fields are the same in every version, so
+	// they can be read before the API, and hence the header version, is
+	// known.
+	r := newReader(frame, false)
+	var h requestHeader
+	h.APIKey = r.Int16()
+	h.APIVersion = r.Int16()
+	h.CorrelationID = r.Int32()
+	h.ClientID = r.NullableString()
+	if r.err != nil {
+		return fmt.Errorf("kafka: request header: %w", r.err)
+	}
+
+	api := lookupAPI(h.APIKey)
+	if api == nil {
+		return fmt.Errorf("%w %d", errUnknownAPI, h.APIKey)
+	}
+	if h.APIVersion < api.minVersion || h.APIVersion > api.maxVersion {
+		// A client that does not yet know our versions starts with its
+		// newest ApiVersions request. Kafka answers that with
+		// UNSUPPORTED_VERSION and a v0 body listing what it supports, so
+		// the client can retry at a version we share (KIP-511).
+		if h.APIKey == apiVersionsKey {
+			return c.writeResponse(&h, 0, false, &apiVersionsResponse{ErrorCode: codeUnsupportedVersion, APIKeys: supportedAPIs()})
+		}
+		return fmt.Errorf("%w: %s v%d", errUnsupportedVersion, api.name, h.APIVersion)
+	}
+
+	flexible := h.APIVersion >= api.flexibleFrom
+	if flexible {
+		r.flexible = true
+		r.SkipTags()
+	}
+	req := api.newRequest()
+	req.decode(r, h.APIVersion)
+	if err := r.complete(); err != nil {
+		return fmt.Errorf("kafka: decoding %s v%d: %w", api.name, h.APIVersion, err)
+	}
+
+	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: &h}, req)
+	if resp == nil { // acks=0 produce: the client expects no answer
+		return nil
+	}
+	// ApiVersions always answers with response header v0, even in its
+	// flexible versions: the client has to read the answer before it knows
+	// which header versions we speak.
+	flexibleHeader := flexible && h.APIKey != apiVersionsKey
+	return c.writeResponse(&h, h.APIVersion, flexibleHeader, resp)
+}
+
+// writeResponse frames and sends a response: the size, the response header
+// (the correlation id, then tagged fields in header v1) and the body.
+func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader bool, resp response) error {
+	w := &writer{buf: make([]byte, 4, 64)}
+	w.Int32(h.CorrelationID)
+	if flexibleHeader {
+		w.flexible = true
+		w.Tags()
+	}
+	w.flexible = version >= lookupAPI(h.APIKey).flexibleFrom
+	resp.encode(w, version)
+	if w.err != nil {
+		return fmt.Errorf("kafka: encoding response to API %d v%d: %w", h.APIKey, version, w.err)
+	}
+	binary.BigEndian.PutUint32(w.buf, uint32(len(w.buf)-4))
+	if _, err := c.w.Write(w.buf); err != nil {
+		return err
+	}
+	return c.w.Flush()
+}
+
+// requestContext is what a handler knows about the request beyond its body.
+type requestContext struct {
+	conn   *conn
+	header *requestHeader
+}
+
+// advertisedHostPort is the address Metadata tells clients to use for this
+// broker: the configured one, or else the local address of the connection
+// the request came in on, which the client evidently can reach.
+func (rc *requestContext) advertisedHostPort() (string, int32) {
+	addr := rc.conn.broker.cfg.AdvertisedAddr
+	if addr == "" {
+		addr = rc.conn.LocalAddr().String()
+	}
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, 9092
+	}
+	port, _ := strconv.Atoi(portStr)
+	return host, int32(port)
+}
+
+// notifyAppend wakes every fetch waiting for new records.
+func (b *Broker) notifyAppend() {
+	b.appendMu.Lock()
+	close(b.appended)
+	b.appended = make(chan struct{})
+	b.appendMu.Unlock()
+}
+
+// appendSignal returns a channel that is closed at the next append. A
+// fetch takes it before it looks at the logs, so an append that lands
+// between that look and the wait still wakes it.
+func (b *Broker) appendSignal() <-chan struct{} {
+	b.appendMu.Lock()
+	defer b.appendMu.Unlock()
+	return b.appended
+}
