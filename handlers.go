@@ -688,6 +688,7 @@ type listOffsetsPartition struct {
 	PartitionIndex     int32
 	CurrentLeaderEpoch int32
 	Timestamp          int64
+	MaxNumOffsets      int32 // v0 only, below our minimum
 }
 
 func (m *listOffsetsRequest) decode(r *reader, v int16) {
@@ -704,6 +705,7 @@ func (m *listOffsetsRequest) decode(r *reader, v int16) {
 				p.CurrentLeaderEpoch = r.Int32()
 			}
 			p.Timestamp = r.Int64()
+			p.MaxNumOffsets = 1
 			r.SkipTags()
 			return p
 		})
@@ -727,11 +729,12 @@ type listOffsetsTopicResponse struct {
 }
 
 type listOffsetsPartitionResponse struct {
-	PartitionIndex int32
-	ErrorCode      int16
-	Timestamp      int64
-	Offset         int64
-	LeaderEpoch    int32
+	PartitionIndex  int32
+	ErrorCode       int16
+	OldStyleOffsets []int64 // v0 only, below our minimum
+	Timestamp       int64
+	Offset          int64
+	LeaderEpoch     int32
 }
 
 func (m *listOffsetsResponse) encode(w *writer, v int16) {
