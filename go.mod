@@ -2,4 +2,7 @@ module kafka
 
 go 1.26.0
 
-require golang.org/x/sync v0.24.0 // indirect
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+)
