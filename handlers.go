@@ -97,6 +97,18 @@ const (
 	codeUnknownTopicID            int16 = 100
 )
 
+// errorCode maps an error from the log to the code a client expects.
+func errorCode(err error) int16 {
+	switch {
+	case err == nil:
+		return codeNone
+	case errors.Is(err, errOffsetOutOfRange):
+		return codeOffsetOutOfRange
+	default:
+		return codeUnknownServerError
+	}
+}
+
 // topicPartition finds a partition's log, or returns nil if the topic or
 // partition does not exist.
 func (b *Broker) topicPartition(t *topicLog, partition int32) *partitionLog {
@@ -856,7 +868,6 @@ func (m *metadataRequest) decode(r *reader, v int16) {
 		r.SkipTags()
 		return t
 	})
-	m.AllowAutoTopicCreation = true
 	if v >= 4 {
 		m.AllowAutoTopicCreation = r.Bool()
 	}
@@ -990,8 +1001,10 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		return resp
 	}
 	resp.Topics = make([]metadataTopic, 0, len(req.Topics))
+	// Before v4 the client could not opt out: the broker's setting decided.
+	allowCreate := req.AllowAutoTopicCreation || v < 4
 	for _, rt := range req.Topics {
-		resp.Topics = append(resp.Topics, b.metadataTopic(rt, req.AllowAutoTopicCreation))
+		resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
 	}
 	return resp
 }

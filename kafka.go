@@ -276,54 +276,60 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
-	// The header's first three fields are the same in every version, so
-	// they can be read before the API, and hence the header version, is
-	// known.
-	r := newReader(frame, false)
-	var h requestHeader
-	h.APIKey = r.Int16()
-	h.APIVersion = r.Int16()
-	h.CorrelationID = r.Int32()
-	h.ClientID = r.NullableString()
-	if r.err != nil {
-		return fmt.Errorf("kafka: request header: %w", r.err)
-	}
-
-	api := lookupAPI(h.APIKey)
-	if api == nil {
-		return fmt.Errorf("%w %d", errUnknownAPI, h.APIKey)
-	}
-	if h.APIVersion < api.minVersion || h.APIVersion > api.maxVersion {
+	h, api, req, err := parseRequest(frame)
+	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
 		// newest ApiVersions request. Kafka answers that with
 		// UNSUPPORTED_VERSION and a v0 body listing what it supports, so
 		// the client can retry at a version we share (KIP-511).
-		if h.APIKey == apiVersionsKey {
-			return c.writeResponse(&h, 0, false, &apiVersionsResponse{ErrorCode: codeUnsupportedVersion, APIKeys: supportedAPIs()})
-		}
-		return fmt.Errorf("%w: %s v%d", errUnsupportedVersion, api.name, h.APIVersion)
+		return c.writeResponse(h, 0, false, &apiVersionsResponse{ErrorCode: codeUnsupportedVersion, APIKeys: supportedAPIs()})
 	}
-
-	flexible := h.APIVersion >= api.flexibleFrom
-	if flexible {
-		r.flexible = true
-		r.SkipTags()
+	if err != nil {
+		return err
 	}
-	req := api.newRequest()
-	req.decode(r, h.APIVersion)
-	if err := r.complete(); err != nil {
-		return fmt.Errorf("kafka: decoding %s v%d: %w", api.name, h.APIVersion, err)
-	}
-
-	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: &h}, req)
+	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
 	if resp == nil { // acks=0 produce: the client expects no answer
 		return nil
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
-	flexibleHeader := flexible && h.APIKey != apiVersionsKey
-	return c.writeResponse(&h, h.APIVersion, flexibleHeader, resp)
+	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
+	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+}
+
+// parseRequest decodes a frame: the request header, then the body of the
+// API and version the header names. On errUnsupportedVersion the header is
+// still returned, so the caller can answer ApiVersions.
+func parseRequest(frame []byte) (*requestHeader, *api, request, error) {
+	// The header's first four fields are the same in v1 and v2, so they
+	// can be read before the API, and hence the header version, is known.
+	r := newReader(frame, false)
+	h := &requestHeader{}
+	h.APIKey = r.Int16()
+	h.APIVersion = r.Int16()
+	h.CorrelationID = r.Int32()
+	h.ClientID = r.NullableString()
+	if r.err != nil {
+		return h, nil, nil, fmt.Errorf("kafka: request header: %w", r.err)
+	}
+	api := lookupAPI(h.APIKey)
+	if api == nil {
+		return h, nil, nil, fmt.Errorf("%w %d", errUnknownAPI, h.APIKey)
+	}
+	if h.APIVersion < api.minVersion || h.APIVersion > api.maxVersion {
+		return h, api, nil, fmt.Errorf("%w: %s v%d", errUnsupportedVersion, api.name, h.APIVersion)
+	}
+	if h.APIVersion >= api.flexibleFrom {
+		r.flexible = true
+		r.SkipTags() // request header v2
+	}
+	req := api.newRequest()
+	req.decode(r, h.APIVersion)
+	if err := r.complete(); err != nil {
+		return h, api, nil, fmt.Errorf("kafka: decoding %s v%d: %w", api.name, h.APIVersion, err)
+	}
+	return h, api, req, nil
 }
 
 // writeResponse frames and sends a response: the size, the response header
