@@ -72,8 +72,7 @@ type Config struct {
 	// DataDir holds the partition logs (Kafka's log.dirs). Required.
 	DataDir string
 
-	// NodeID is this broker's id in Metadata (node.id). Default 0... but
-	// 0 is a valid id, so the default is simply 0.
+	// NodeID is this broker's id in Metadata (node.id). Default 0.
 	NodeID int32
 
 	// AdvertisedAddr is the host:port clients are told to connect to

@@ -1,0 +1,418 @@
+// End-to-end tests of the broker in-process: a real listener on 127.0.0.1
+// port 0, a minimal client that writes requests with the package's own
+// writer, and a restart on the same data directory.
+package kafka
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+)
+
+// testBroker runs a broker on dir until the test ends or stop is called.
+type testBroker struct {
+	*Broker
+	addr string
+	stop func()
+}
+
+func startBroker(t *testing.T, dir string) *testBroker {
+	t.Helper()
+	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx, ln) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return &testBroker{Broker: b, addr: ln.Addr().String(), stop: stop}
+}
+
+// testClient speaks just enough Kafka to drive the broker from tests.
+type testClient struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+	corr int32
+}
+
+func dial(t *testing.T, addr string) *testClient {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &testClient{t: t, conn: c, r: bufio.NewReader(c)}
+}
+
+// send writes one request with header v1, or v2 when flexible.
+func (c *testClient) send(key, version int16, flexible bool, body func(w *writer)) {
+	c.t.Helper()
+	c.corr++
+	w := &writer{buf: make([]byte, 4)}
+	w.Int16(key)
+	w.Int16(version)
+	w.Int32(c.corr)
+	w.NullableString(ptr("test-client"))
+	w.flexible = flexible
+	w.Tags()
+	body(w)
+	binary.BigEndian.PutUint32(w.buf, uint32(len(w.buf)-4))
+	if _, err := c.conn.Write(w.buf); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// recv reads one response and returns a reader positioned at its body.
+func (c *testClient) recv(flexible bool) (*reader, error) {
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var size [4]byte
+	if _, err := io.ReadFull(c.r, size[:]); err != nil {
+		return nil, err
+	}
+	frame := make([]byte, binary.BigEndian.Uint32(size[:]))
+	if _, err := io.ReadFull(c.r, frame); err != nil {
+		return nil, err
+	}
+	r := newReader(frame, flexible)
+	if corr := r.Int32(); corr != c.corr {
+		c.t.Fatalf("correlation id %d, want %d", corr, c.corr)
+	}
+	r.SkipTags()
+	return r, nil
+}
+
+func (c *testClient) roundTrip(key, version int16, flexible bool, body func(w *writer)) *reader {
+	c.t.Helper()
+	c.send(key, version, flexible, body)
+	r, err := c.recv(flexible)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return r
+}
+
+// createTopic creates a topic with CreateTopics v7.
+func (c *testClient) createTopic(name string, partitions int32) {
+	c.t.Helper()
+	r := c.roundTrip(19, 7, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String(name)
+		w.Int32(partitions)
+		w.Int16(1)
+		w.ArrayLen(0)
+		w.ArrayLen(0)
+		w.Tags()
+		w.Int32(1000)
+		w.Bool(false)
+		w.Tags()
+	})
+	r.Int32() // throttle
+	r.ArrayLen()
+	r.String()
+	r.UUID()
+	if code := r.Int16(); code != codeNone || r.err != nil {
+		c.t.Fatalf("CreateTopics %s: error code %d, %v", name, code, r.err)
+	}
+}
+
+// produce sends records to one partition with Produce v9 and returns the
+// error code and base offset.
+func (c *testClient) produce(topic string, partition int32, records []byte) (int16, int64) {
+	c.t.Helper()
+	r := c.roundTrip(0, 9, true, func(w *writer) {
+		w.NullableString(nil)
+		w.Int16(-1)
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Bytes(records)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.ArrayLen()
+	r.String()
+	r.ArrayLen()
+	r.Int32()
+	code, base := r.Int16(), r.Int64()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, base
+}
+
+// fetch reads one partition with Fetch v12 and returns the error code, the
+// high watermark and the records.
+func (c *testClient) fetch(topic string, partition int32, offset int64, maxWait time.Duration, minBytes int32) (int16, int64, []byte) {
+	c.t.Helper()
+	r := c.roundTrip(1, 12, true, func(w *writer) {
+		w.Int32(-1) // ReplicaId
+		w.Int32(int32(maxWait / time.Millisecond))
+		w.Int32(minBytes)
+		w.Int32(1 << 20) // MaxBytes
+		w.Int8(0)        // IsolationLevel
+		w.Int32(0)       // SessionId
+		w.Int32(-1)      // SessionEpoch
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Int32(-1) // CurrentLeaderEpoch
+		w.Int64(offset)
+		w.Int32(-1) // LastFetchedEpoch
+		w.Int64(-1) // LogStartOffset
+		w.Int32(1 << 20)
+		w.Tags()
+		w.Tags()
+		w.ArrayLen(0) // ForgottenTopicsData
+		w.String("")  // RackId
+		w.Tags()
+	})
+	r.Int32() // throttle
+	if code := r.Int16(); code != codeNone {
+		c.t.Fatalf("Fetch: top-level error %d", code)
+	}
+	r.Int32() // session
+	r.ArrayLen()
+	r.String()
+	r.ArrayLen()
+	r.Int32()
+	code, hw := r.Int16(), r.Int64()
+	r.Int64() // LastStableOffset
+	r.Int64() // LogStartOffset
+	r.ArrayLen()
+	r.Int32() // PreferredReadReplica
+	records := r.Bytes()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, hw, records
+}
+
+// testRecord is one record for makeBatch.
+type testRecord struct {
+	key, value string
+	timestamp  int64
+}
+
+// makeBatch encodes records as one uncompressed magic-2 batch, as a
+// producer would, with baseOffset 0 and a valid CRC.
+func makeBatch(records ...testRecord) []byte {
+	base := records[0].timestamp
+	maxTS := base
+	var body []byte
+	for i, rec := range records {
+		maxTS = max(maxTS, rec.timestamp)
+		var r []byte
+		r = append(r, 0) // attributes
+		r = binary.AppendVarint(r, rec.timestamp-base)
+		r = binary.AppendVarint(r, int64(i))
+		r = binary.AppendVarint(r, int64(len(rec.key)))
+		r = append(r, rec.key...)
+		r = binary.AppendVarint(r, int64(len(rec.value)))
+		r = append(r, rec.value...)
+		r = binary.AppendVarint(r, 0) // headers
+		body = binary.AppendVarint(body, int64(len(r)))
+		body = append(body, r...)
+	}
+	b := make([]byte, batchHeaderSize, batchHeaderSize+len(body))
+	be := binary.BigEndian
+	be.PutUint32(b[8:], uint32(batchHeaderSize-batchLogOverhead+len(body)))
+	be.PutUint32(b[12:], 0xffffffff) // partitionLeaderEpoch -1
+	b[16] = 2
+	be.PutUint32(b[23:], uint32(len(records)-1))
+	be.PutUint64(b[27:], uint64(base))
+	be.PutUint64(b[35:], uint64(maxTS))
+	be.PutUint64(b[43:], 0xffffffffffffffff) // producerId -1
+	be.PutUint16(b[51:], 0xffff)             // producerEpoch -1
+	be.PutUint32(b[53:], 0xffffffff)         // baseSequence -1
+	be.PutUint32(b[57:], uint32(len(records)))
+	b = append(b, body...)
+	be.PutUint32(b[17:], crc32.Checksum(b[batchAttrOffset:], castagnoli))
+	return b
+}
+
+// sameBatches compares fetched batches with the ones produced, ignoring
+// the fields the broker fills in: baseOffset and partitionLeaderEpoch.
+func sameBatches(got, want []byte) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	return bytes.Equal(got[batchMagicOffset:], want[batchMagicOffset:])
+}
+
+func TestProduceFetchRestart(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("events", 2)
+
+	var sent [][]byte
+	for i := range 3 {
+		batch := makeBatch(testRecord{"k", "v" + string(rune('a'+i)), 1000 + int64(i)}, testRecord{"k2", "w", 1000 + int64(i)})
+		code, base := c.produce("events", 1, bytes.Clone(batch))
+		if code != codeNone || base != int64(2*i) {
+			t.Fatalf("produce %d: code %d base %d, want 0 and %d", i, code, base, 2*i)
+		}
+		sent = append(sent, batch)
+	}
+	code, hw, records := c.fetch("events", 1, 0, 0, 0)
+	if code != codeNone || hw != 6 || !sameBatches(records, bytes.Join(sent, nil)) {
+		t.Fatalf("fetch: code %d hw %d, %d bytes", code, hw, len(records))
+	}
+
+	tb.stop()
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	code, hw, records = c.fetch("events", 1, 0, 0, 0)
+	if code != codeNone || hw != 6 || !sameBatches(records, bytes.Join(sent, nil)) {
+		t.Fatalf("fetch after restart: code %d hw %d, %d bytes", code, hw, len(records))
+	}
+	if code, base := c.produce("events", 1, makeBatch(testRecord{"k", "after", 2000})); code != codeNone || base != 6 {
+		t.Fatalf("produce after restart: code %d base %d, want offset 6", code, base)
+	}
+	if code, hw, records = c.fetch("events", 0, 0, 0, 0); code != codeNone || hw != 0 || len(records) != 0 || records == nil {
+		t.Fatalf("empty partition: code %d hw %d records %v (want empty, non-null)", code, hw, records)
+	}
+}
+
+// TestFetchLongPoll checks that a fetch waiting for MinBytes is woken by an
+// append on another connection, well before MaxWaitMs, and that a fetch
+// with nothing to return waits MaxWaitMs.
+func TestFetchLongPoll(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	consumer, producer := dial(t, tb.addr), dial(t, tb.addr)
+	producer.createTopic("poll", 1)
+
+	start := time.Now()
+	code, _, records := consumer.fetch("poll", 0, 0, 200*time.Millisecond, 1)
+	if waited := time.Since(start); code != codeNone || len(records) != 0 || waited < 200*time.Millisecond {
+		t.Fatalf("empty fetch: code %d, %d bytes after %v; want nothing after at least 200ms", code, len(records), waited)
+	}
+
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		producer.produce("poll", 0, makeBatch(testRecord{"k", "wake", 1}))
+	}()
+	start = time.Now()
+	code, hw, records := consumer.fetch("poll", 0, 0, 30*time.Second, 1)
+	if waited := time.Since(start); code != codeNone || hw != 1 || len(records) == 0 || waited > 10*time.Second {
+		t.Fatalf("long poll: code %d hw %d, %d bytes after %v", code, hw, len(records), waited)
+	}
+}
+
+// TestBadFramesCloseOnlyThatConnection sends a negative size, a size over
+// the limit and garbage after a valid size; each closes its connection and
+// a client on another connection is still served.
+func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	good := dial(t, tb.addr)
+	good.createTopic("still-here", 1)
+	for _, frame := range [][]byte{
+		{0xff, 0xff, 0xff, 0xff},                     // size -1
+		{0x7f, 0xff, 0xff, 0xff},                     // 2 GiB, over MaxFrameBytes
+		{0, 0, 0, 6, 0, 0x7f, 0, 0, 0, 1},            // API key 127 does not exist
+		{0, 0, 0, 8, 0, 3, 0, 0, 0, 0, 0, 1},         // Metadata v0 cut off before its client id
+		{0, 0, 0, 10, 0, 0, 0, 99, 0, 0, 0, 1, 0, 0}, // Produce v99
+	} {
+		bad := dial(t, tb.addr)
+		if _, err := bad.conn.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		bad.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := bad.r.ReadByte(); !errors.Is(err, io.EOF) {
+			t.Errorf("frame %x: read %v, want EOF (connection closed)", frame, err)
+		}
+	}
+	if code, base := good.produce("still-here", 0, makeBatch(testRecord{"k", "v", 1})); code != codeNone || base != 0 {
+		t.Fatalf("other connection: code %d base %d", code, base)
+	}
+}
+
+// TestApiVersionsTooNew checks KIP-511's fallback: an ApiVersions request
+// newer than we know gets UNSUPPORTED_VERSION and a v0 body that lists
+// every API in the dispatch table.
+func TestApiVersionsTooNew(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.send(apiVersionsKey, 99, true, func(w *writer) { w.Tags() })
+	r, err := c.recv(false) // response header v0, body v0
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := r.Int16()
+	keys := readArray(r, func(r *reader) apiVersion { return apiVersion{r.Int16(), r.Int16(), r.Int16()} })
+	if err := r.complete(); err != nil || code != codeUnsupportedVersion || len(keys) != len(apis) {
+		t.Fatalf("code %d, %d keys, err %v", code, len(keys), err)
+	}
+}
+
+// TestProduceErrors covers the produce-side error codes: a CRC mismatch
+// stores nothing, an unknown topic, and acks=0 gets no response at all.
+func TestProduceErrors(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+
+	corrupt := makeBatch(testRecord{"k", "v", 1})
+	corrupt[len(corrupt)-1] ^= 0xff
+	if code, _ := c.produce("p", 0, corrupt); code != codeCorruptMessage {
+		t.Errorf("corrupt batch: code %d, want CORRUPT_MESSAGE", code)
+	}
+	if code, _ := c.produce("nope", 0, makeBatch(testRecord{"k", "v", 1})); code != codeUnknownTopicOrPartition {
+		t.Errorf("unknown topic: code %d", code)
+	}
+	if code, _ := c.produce("p", 5, makeBatch(testRecord{"k", "v", 1})); code != codeUnknownTopicOrPartition {
+		t.Errorf("unknown partition: code %d", code)
+	}
+	if _, hw, _ := c.fetch("p", 0, 0, 0, 0); hw != 0 {
+		t.Errorf("high watermark %d after refused batches, want 0", hw)
+	}
+
+	// acks=0: no response. The next request's response must be the next
+	// thing on the wire.
+	c.send(0, 9, true, func(w *writer) {
+		w.NullableString(nil)
+		w.Int16(0)
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String("p")
+		w.ArrayLen(1)
+		w.Int32(0)
+		w.Bytes(makeBatch(testRecord{"k", "quiet", 1}))
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	if code, hw, _ := c.fetch("p", 0, 0, 0, 0); code != codeNone || hw != 1 {
+		t.Errorf("after acks=0 produce: code %d hw %d, want the record stored", code, hw)
+	}
+}
