@@ -1,11 +1,13 @@
 // This file holds the storage: the partition log, which keeps a partition's
-// record batches on disk in segments with two indexes.
+// record batches on disk in segments with two indexes, and the log dir, the
+// set of topics under the broker's data directory.
 //
 // The layout on disk is Apache Kafka's, so the files can be inspected with
 // the same habits (and kafka-dump-log reads the .log files):
 //
 //	data/
 //	  orders-0/                          one directory per partition, <topic>-<partition>
+//	    partition.metadata               the topic id (KIP-516)
 //	    00000000000000000000.log         batches, as produced, offsets assigned
 //	    00000000000000000000.index       sparse offset index: offset -> file position
 //	    00000000000000000000.timeindex   sparse time index: max timestamp so far -> offset
@@ -53,10 +55,15 @@
 package kafka
 
 import (
+	"cmp"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -1114,4 +1121,389 @@ func syncDir(dir string) error {
 		return fmt.Errorf("kafka: sync dir %s: %w", dir, err)
 	}
 	return nil
+}
+
+// Topics on disk.
+//
+// The data dir holds one directory per partition, named <topic>-<partition>
+// as Kafka names them. Topic names may contain '-' themselves, so a name is
+// split at its last '-'. Each partition dir holds partition.metadata with
+// the topic id, written as Kafka's PartitionMetadataFile writes it:
+//
+//	version: 0
+//	topic_id: <the 16 bytes in URL-safe base64 without padding>
+//
+// Design note: a topicLog is never changed once published. CreatePartitions
+// publishes a new one with the longer partition list, so a handler holding
+// the old value reads a consistent, if shorter, list without a lock. A
+// crash during CreateTopic or CreatePartitions leaves the partitions made so
+// far, and they load as a topic with fewer partitions; Apache Kafka avoids
+// that with its metadata log, which this broker does not have. A topic is
+// deleted by renaming its dirs out of the way first (Kafka's
+// <dir>.<id>-delete), so a crash mid-delete leaves nothing that loads as the
+// topic; such dirs are removed at the next open.
+
+// Errors of topic management, which the admin APIs answer as error codes.
+var (
+	errInvalidTopic      = errors.New("kafka: invalid topic name")      // INVALID_TOPIC_EXCEPTION
+	errTopicExists       = errors.New("kafka: topic already exists")    // TOPIC_ALREADY_EXISTS
+	errUnknownTopic      = errors.New("kafka: unknown topic")           // UNKNOWN_TOPIC_OR_PARTITION
+	errInvalidPartitions = errors.New("kafka: invalid partition count") // INVALID_PARTITIONS
+)
+
+// deleteSuffix marks a partition dir whose topic is being deleted, as
+// Kafka's LocalLog.DeleteDirSuffix does.
+const deleteSuffix = "-delete"
+
+// maxTopicNameLength is Kafka's Topic.MAX_NAME_LENGTH: 255 bytes of file
+// name, less room for "-<partition>" and the ".<id>-delete" suffix.
+const maxTopicNameLength = 249
+
+// topicLog is a topic and its partition logs, indexed by partition number.
+type topicLog struct {
+	Name       string
+	ID         uuid
+	Partitions []*partitionLog
+}
+
+// logDir is the broker's data directory: every topic's partitions. It is
+// safe for concurrent use.
+type logDir struct {
+	path   string
+	opts   logOptions
+	logger *slog.Logger
+
+	// mu guards topics. Creating and deleting hold it across their disk
+	// work, so they are serialized with each other; lookups wait for them,
+	// which admin operations are rare enough to allow.
+	mu     sync.RWMutex
+	topics map[string]*topicLog
+}
+
+// String formats a topic id as Kafka's Uuid.toString does.
+func (u uuid) String() string { return base64.RawURLEncoding.EncodeToString(u[:]) }
+
+// openLogDir opens the data dir at path, creating it if missing, and loads
+// every topic in it. Entries that are not partition dirs are ignored, such
+// as Kafka's meta.properties and *-checkpoint files. A topic whose dirs do
+// not make partitions 0..N-1 of one topic id is logged and skipped; a
+// partition log that fails to open fails the whole open, because handing
+// out a topic with a missing partition would let it be recreated over
+// the data.
+func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, fmt.Errorf("kafka: create data dir: %w", err)
+	}
+	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog)}
+	found, err := d.scanDirs()
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(found)) {
+		id, err := checkPartitionDirs(found[name])
+		if err != nil {
+			logger.Warn("skipping topic", "dir", path, "topic", name, "reason", err)
+			continue
+		}
+		t := &topicLog{Name: name, ID: id}
+		for p := range found[name] {
+			pl, err := openPartitionLog(filepath.Join(path, partitionDirName(name, int32(p))), opts, logger)
+			if err != nil {
+				d.topics[name] = t // so that Close closes what was opened
+				return nil, errors.Join(fmt.Errorf("kafka: load topic %q: %w", name, err), d.Close())
+			}
+			t.Partitions = append(t.Partitions, pl)
+		}
+		d.topics[name] = t
+	}
+	return d, nil
+}
+
+// partitionDir is what the data dir says about one partition dir.
+type partitionDir struct {
+	partition int32
+	id        uuid
+	err       error // partition.metadata is missing or unreadable
+}
+
+// scanDirs groups the partition dirs of the data dir by topic, and
+// finishes deletions a crash interrupted.
+func (d *logDir) scanDirs() (map[string][]partitionDir, error) {
+	entries, err := os.ReadDir(d.path)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: list data dir: %w", err)
+	}
+	found := make(map[string][]partitionDir)
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), deleteSuffix) {
+			d.logger.Info("removing deleted partition dir", "dir", d.path, "name", e.Name())
+			if err := os.RemoveAll(filepath.Join(d.path, e.Name())); err != nil {
+				d.logger.Warn("removing deleted partition dir", "dir", d.path, "name", e.Name(), "err", err)
+			}
+			continue
+		}
+		topic, p, ok := parsePartitionDirName(e.Name())
+		if !ok {
+			d.logger.Debug("ignoring entry of data dir", "dir", d.path, "name", e.Name())
+			continue
+		}
+		id, err := readPartitionMetadata(filepath.Join(d.path, e.Name()))
+		found[topic] = append(found[topic], partitionDir{partition: p, id: id, err: err})
+	}
+	return found, nil
+}
+
+// checkPartitionDirs checks that a topic's dirs are partitions 0..N-1 with
+// one topic id, sorts them, and returns the id.
+func checkPartitionDirs(parts []partitionDir) (uuid, error) {
+	slices.SortFunc(parts, func(a, b partitionDir) int { return cmp.Compare(a.partition, b.partition) })
+	for i, p := range parts {
+		switch {
+		case p.partition != int32(i):
+			return uuid{}, fmt.Errorf("partition %d is missing", i)
+		case p.err != nil:
+			return uuid{}, fmt.Errorf("partition %d: %w", i, p.err)
+		case p.id != parts[0].id:
+			return uuid{}, fmt.Errorf("partition %d has topic id %s, partition 0 has %s", i, p.id, parts[0].id)
+		}
+	}
+	return parts[0].id, nil
+}
+
+// partitionDirName is Kafka's name for a partition dir.
+func partitionDirName(topic string, partition int32) string {
+	return topic + "-" + strconv.Itoa(int(partition))
+}
+
+// parsePartitionDirName splits a dir name at its last '-'. The partition
+// must be written as Kafka writes it (no sign, no leading zeros), and the
+// topic must be a valid name.
+func parsePartitionDirName(name string) (topic string, partition int32, ok bool) {
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 {
+		return "", 0, false
+	}
+	topic, num := name[:i], name[i+1:]
+	n, err := strconv.ParseInt(num, 10, 32)
+	if err != nil || n < 0 || strconv.FormatInt(n, 10) != num || validateTopicName(topic) != nil {
+		return "", 0, false
+	}
+	return topic, int32(n), true
+}
+
+// validateTopicName applies Kafka's Topic.validate: 1 to 249 characters of
+// [a-zA-Z0-9._-], and not "." or "..". The rule matters here beyond
+// compatibility: the name becomes a directory name.
+func validateTopicName(name string) error {
+	if name == "" || name == "." || name == ".." || len(name) > maxTopicNameLength {
+		return fmt.Errorf("%w: %q", errInvalidTopic, name)
+	}
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("%w: %q has %q", errInvalidTopic, name, c)
+		}
+	}
+	return nil
+}
+
+// partitionMetadata is the content of partition.metadata for a topic id.
+func partitionMetadata(id uuid) []byte {
+	return []byte("version: 0\ntopic_id: " + id.String() + "\n")
+}
+
+// readPartitionMetadata reads the topic id from a partition dir.
+func readPartitionMetadata(dir string) (uuid, error) {
+	var id uuid
+	b, err := os.ReadFile(filepath.Join(dir, partitionMetadataFile))
+	if err != nil {
+		return id, err
+	}
+	version, rest, _ := strings.Cut(string(b), "\n")
+	idLine, _, _ := strings.Cut(rest, "\n")
+	text, ok := strings.CutPrefix(idLine, "topic_id:")
+	if strings.TrimSpace(version) != "version: 0" || !ok {
+		return id, fmt.Errorf("kafka: %s: unknown format", partitionMetadataFile)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(text))
+	if err != nil || len(raw) != len(id) || uuid(raw) == (uuid{}) {
+		return id, fmt.Errorf("kafka: %s: bad topic id %q", partitionMetadataFile, strings.TrimSpace(text))
+	}
+	return uuid(raw), nil
+}
+
+// newTopicID draws a random topic id as Kafka's Uuid.randomUuid does: a
+// version-4 UUID, drawn again if its string form starts with '-', which a
+// command line would read as an option. The version bits rule out the
+// zero id ("no id") and the reserved metadata topic id 0...01.
+func newTopicID() (uuid, error) {
+	for {
+		var u uuid
+		if _, err := rand.Read(u[:]); err != nil {
+			return u, fmt.Errorf("kafka: topic id: %w", err)
+		}
+		u[6] = u[6]&0x0f | 0x40 // version 4
+		u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+		if !strings.HasPrefix(u.String(), "-") {
+			return u, nil
+		}
+	}
+}
+
+// Topic returns the named topic, or nil.
+func (d *logDir) Topic(name string) *topicLog {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.topics[name]
+}
+
+// Topics returns every topic, sorted by name.
+func (d *logDir) Topics() []*topicLog {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	ts := slices.Collect(maps.Values(d.topics))
+	slices.SortFunc(ts, func(a, b *topicLog) int { return strings.Compare(a.Name, b.Name) })
+	return ts
+}
+
+// CreateTopic creates a topic with a new random id and the given number of
+// partitions.
+func (d *logDir) CreateTopic(name string, partitions int32) (*topicLog, error) {
+	if err := validateTopicName(name); err != nil {
+		return nil, err
+	}
+	if partitions < 1 {
+		return nil, fmt.Errorf("%w: %d for topic %q", errInvalidPartitions, partitions, name)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.topics[name] != nil {
+		return nil, fmt.Errorf("%w: %q", errTopicExists, name)
+	}
+	id, err := newTopicID()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := d.createPartitions(name, id, 0, partitions)
+	if err != nil {
+		return nil, err
+	}
+	t := &topicLog{Name: name, ID: id, Partitions: ps}
+	d.topics[name] = t
+	return t, nil
+}
+
+// CreatePartitions grows a topic to total partitions.
+func (d *logDir) CreatePartitions(name string, total int32) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.topics[name]
+	if t == nil {
+		return fmt.Errorf("%w: %q", errUnknownTopic, name)
+	}
+	have := int32(len(t.Partitions))
+	if total <= have {
+		return fmt.Errorf("%w: topic %q has %d partitions, asked for %d", errInvalidPartitions, name, have, total)
+	}
+	ps, err := d.createPartitions(name, t.ID, have, total)
+	if err != nil {
+		return err
+	}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), ps...)}
+	return nil
+}
+
+// createPartitions makes the dirs of partitions from..to-1 and opens their
+// logs. A dir that already exists is an error, never reused: it holds
+// data of a topic that did not load. On failure, what was made is removed.
+func (d *logDir) createPartitions(topic string, id uuid, from, to int32) ([]*partitionLog, error) {
+	var made []*partitionLog
+	undo := func(err error) ([]*partitionLog, error) {
+		for i, pl := range made {
+			pl.Close()
+			os.RemoveAll(filepath.Join(d.path, partitionDirName(topic, from+int32(i))))
+		}
+		return nil, err
+	}
+	for p := from; p < to; p++ {
+		dir := filepath.Join(d.path, partitionDirName(topic, p))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return undo(fmt.Errorf("kafka: create partition %d of %q: %w", p, topic, err))
+		}
+		err := writeFileAtomic(filepath.Join(dir, partitionMetadataFile), partitionMetadata(id))
+		var pl *partitionLog
+		if err == nil {
+			pl, err = openPartitionLog(dir, d.opts, d.logger)
+		}
+		if err != nil {
+			os.RemoveAll(dir)
+			return undo(fmt.Errorf("kafka: create partition %d of %q: %w", p, topic, err))
+		}
+		made = append(made, pl)
+	}
+	if err := syncDir(d.path); err != nil {
+		return undo(err)
+	}
+	return made, nil
+}
+
+// DeleteTopic closes the topic's logs and removes its dirs.
+func (d *logDir) DeleteTopic(name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.topics[name]
+	if t == nil {
+		return fmt.Errorf("%w: %q", errUnknownTopic, name)
+	}
+	delete(d.topics, name)
+	var errs []error
+	var renamed []string
+	for p, pl := range t.Partitions {
+		if err := pl.Close(); err != nil && !errors.Is(err, errLogClosed) {
+			errs = append(errs, err)
+		}
+		dir := filepath.Join(d.path, partitionDirName(name, int32(p)))
+		gone := fmt.Sprintf("%s.%x%s", dir, t.ID[:], deleteSuffix)
+		if err := os.Rename(dir, gone); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		renamed = append(renamed, gone)
+	}
+	if err := syncDir(d.path); err != nil {
+		errs = append(errs, err)
+	}
+	for _, dir := range renamed {
+		if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("kafka: delete topic %q: %w", name, err)
+	}
+	return nil
+}
+
+// Close closes every partition log.
+func (d *logDir) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var errs []error
+	for _, t := range d.topics {
+		for _, pl := range t.Partitions {
+			if err := pl.Close(); err != nil && !errors.Is(err, errLogClosed) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
