@@ -1,4 +1,4 @@
-// Tests of the partition log. Batches are built here from
+// Tests of the partition log and the log dir. Batches are built here from
 // RECORDS.md, independently of the code under test: header fields, records
 // encoded field by field, and the CRC-32C over bytes 21 to the end.
 
@@ -811,4 +811,199 @@ func FuzzEachRecord(f *testing.F) {
 		}
 		eachRecord(b, h, func(int64, int64) bool { return true })
 	})
+}
+
+func TestLogDir(t *testing.T) {
+	path := t.TempDir()
+	d, err := openLogDir(path, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Names with '-', one ending in digits, beside a prefix of it.
+	orders, err := d.CreateTopic("orders-2024", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopic("orders", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopic("orders", 1); !errors.Is(err, errTopicExists) {
+		t.Errorf("CreateTopic of an existing topic: %v, want errTopicExists", err)
+	}
+	for _, bad := range []string{"", ".", "..", "a/b", "../x", strings.Repeat("x", 250)} {
+		if _, err := d.CreateTopic(bad, 1); !errors.Is(err, errInvalidTopic) {
+			t.Errorf("CreateTopic(%q): %v, want errInvalidTopic", bad, err)
+		}
+	}
+	if _, err := d.CreateTopic("zero", 0); !errors.Is(err, errInvalidPartitions) {
+		t.Errorf("CreateTopic with 0 partitions: %v, want errInvalidPartitions", err)
+	}
+	var dirs []string
+	entries, _ := os.ReadDir(path)
+	for _, e := range entries {
+		dirs = append(dirs, e.Name())
+	}
+	if want := []string{"orders-0", "orders-1", "orders-2", "orders-2024-0", "orders-2024-1"}; !slices.Equal(dirs, want) {
+		t.Errorf("dirs = %v, want %v", dirs, want)
+	}
+	meta, err := os.ReadFile(filepath.Join(path, "orders-2024-1", "partition.metadata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "version: 0\ntopic_id: " + orders.ID.String() + "\n"; string(meta) != want || len(orders.ID.String()) != 22 {
+		t.Errorf("partition.metadata = %q, want %q", meta, want)
+	}
+	if orders.ID[6]>>4 != 4 {
+		t.Errorf("topic id %x is not a version-4 UUID", orders.ID)
+	}
+	batch := makeBatch(recordsAt(7, 2)...)
+	appendBatches(t, orders.Partitions[1], batch)
+
+	if err := d.CreatePartitions("orders-2024", 2); !errors.Is(err, errInvalidPartitions) {
+		t.Errorf("CreatePartitions to the same count: %v, want errInvalidPartitions", err)
+	}
+	if err := d.CreatePartitions("nope", 2); !errors.Is(err, errUnknownTopic) {
+		t.Errorf("CreatePartitions of a missing topic: %v, want errUnknownTopic", err)
+	}
+	if err := d.CreatePartitions("orders-2024", 4); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(d.Topic("orders-2024").Partitions); got != 4 {
+		t.Errorf("partitions after CreatePartitions = %d, want 4", got)
+	}
+	if len(orders.Partitions) != 2 {
+		t.Errorf("the old topicLog changed: %d partitions", len(orders.Partitions))
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Kafka's own files in the data dir are ignored.
+	for _, name := range []string{"meta.properties", "recovery-point-offset-checkpoint", "log-start-offset-checkpoint"} {
+		os.WriteFile(filepath.Join(path, name), []byte("0\n"), 0o644)
+	}
+	os.Mkdir(filepath.Join(path, "not a partition"), 0o755)
+
+	d, err = openLogDir(path, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var names []string
+	for _, tl := range d.Topics() {
+		names = append(names, fmt.Sprintf("%s/%d", tl.Name, len(tl.Partitions)))
+	}
+	if want := []string{"orders/3", "orders-2024/4"}; !slices.Equal(names, want) {
+		t.Errorf("topics after reload = %v, want %v", names, want)
+	}
+	reloaded := d.Topic("orders-2024")
+	if reloaded.ID != orders.ID {
+		t.Errorf("topic id after reload = %s, want %s", reloaded.ID, orders.ID)
+	}
+	got, err := reloaded.Partitions[1].Read(0, 1<<20)
+	if err != nil || !bytes.Equal(got, stored(batch, 0)) {
+		t.Errorf("data after reload = %d bytes, %v", len(got), err)
+	}
+
+	if err := d.DeleteTopic("orders-2024"); err != nil {
+		t.Fatal(err)
+	}
+	if d.Topic("orders-2024") != nil {
+		t.Errorf("deleted topic still there")
+	}
+	if err := d.DeleteTopic("orders-2024"); !errors.Is(err, errUnknownTopic) {
+		t.Errorf("second DeleteTopic: %v, want errUnknownTopic", err)
+	}
+	for p := range 4 {
+		if _, err := os.Stat(filepath.Join(path, fmt.Sprintf("orders-2024-%d", p))); !os.IsNotExist(err) {
+			t.Errorf("dir of partition %d after delete: %v", p, err)
+		}
+	}
+	if d.Topic("orders") == nil {
+		t.Errorf("deleting orders-2024 removed orders")
+	}
+	// Recreating gets a new id and empty partitions.
+	again, err := d.CreateTopic("orders-2024", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID == orders.ID || again.Partitions[0].HighWatermark() != 0 {
+		t.Errorf("recreated topic: id %s (old %s), high watermark %d", again.ID, orders.ID, again.Partitions[0].HighWatermark())
+	}
+}
+
+func TestLogDirSkipsBrokenTopics(t *testing.T) {
+	path := t.TempDir()
+	d, err := openLogDir(path, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"gap", "twoids", "nometa", "fine"} {
+		if _, err := d.CreateTopic(name, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Close()
+	os.RemoveAll(filepath.Join(path, "gap-1"))
+	os.WriteFile(filepath.Join(path, "twoids-2", "partition.metadata"),
+		partitionMetadata(uuid{15: 9}), 0o644)
+	os.Remove(filepath.Join(path, "nometa-0", "partition.metadata"))
+	// A deletion a crash interrupted is finished.
+	os.Mkdir(filepath.Join(path, "old-0.0123456789abcdef0123456789abcdef-delete"), 0o755)
+
+	var logs bytes.Buffer
+	d, err = openLogDir(path, logOptions{}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var names []string
+	for _, tl := range d.Topics() {
+		names = append(names, tl.Name)
+	}
+	if want := []string{"fine"}; !slices.Equal(names, want) {
+		t.Errorf("topics = %v, want %v", names, want)
+	}
+	for _, topic := range []string{"gap", "twoids", "nometa"} {
+		if !strings.Contains(logs.String(), "topic="+topic) {
+			t.Errorf("no warning about %s in %q", topic, logs.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(path, "old-0.0123456789abcdef0123456789abcdef-delete")); !os.IsNotExist(err) {
+		t.Errorf("-delete dir still there: %v", err)
+	}
+	// A skipped topic's dirs are not reused by a new topic of that name.
+	if _, err := d.CreateTopic("gap", 1); err == nil {
+		t.Errorf("CreateTopic over the dirs of a skipped topic succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(path, "gap-0", "00000000000000000000.log")); err != nil {
+		t.Errorf("skipped topic's data was touched: %v", err)
+	}
+}
+
+func TestParsePartitionDirName(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		topic     string
+		partition int32
+		ok        bool
+	}{
+		{"orders-0", "orders", 0, true},
+		{"my-topic-12", "my-topic", 12, true},
+		{"a-b-c-2147483647", "a-b-c", 2147483647, true},
+		{"orders", "", 0, false},
+		{"orders-", "", 0, false},
+		{"-0", "", 0, false},
+		{"orders-01", "", 0, false},
+		{"orders-+1", "", 0, false},
+		{"orders--1", "orders-", 1, true}, // topic "orders-", as Kafka reads it
+		{"orders-2147483648", "", 0, false},
+		{"orders-0.abc-future", "", 0, false},
+		{"bad name-0", "", 0, false},
+	} {
+		topic, p, ok := parsePartitionDirName(tc.name)
+		if topic != tc.topic || p != tc.partition || ok != tc.ok {
+			t.Errorf("parsePartitionDirName(%q) = %q, %d, %v; want %q, %d, %v", tc.name, topic, p, ok, tc.topic, tc.partition, tc.ok)
+		}
+	}
 }
