@@ -1366,6 +1366,20 @@ func (d *logDir) Topic(name string) *topicLog {
 	return d.topics[name]
 }
 
+// TopicByID returns the topic with the given id (KIP-516), or nil. Newer
+// Fetch, Metadata and DeleteTopics versions name topics this way; a scan is
+// fine for the handful of topics a local broker holds.
+func (d *logDir) TopicByID(id uuid) *topicLog {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, t := range d.topics {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
 // Topics returns every topic, sorted by name.
 func (d *logDir) Topics() []*topicLog {
 	d.mu.RLock()
