@@ -12,6 +12,7 @@
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
 // one. Go errors are reserved for "this connection must close".
+
 package kafka
 
 import (
