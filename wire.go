@@ -538,3 +538,64 @@ func splitBatches(records []byte) ([]batchHeader, error) {
 func setBaseOffset(b []byte, offset int64) {
 	binary.BigEndian.PutUint64(b[batchOffsetOffset:], uint64(offset))
 }
+
+// Records inside a batch.
+//
+// The produce path never opens a batch, but ListOffsets by timestamp and
+// KIP-734's max-timestamp lookup must name a record, not a batch. In an
+// uncompressed batch the records follow the 61-byte header in place (the
+// Record table in RECORDS.md), so they can be walked without copying. Only
+// the three leading fields are decoded: each record starts with its length,
+// so key, value and headers are stepped over unparsed.
+
+// timestampTypeFlag is attributes bit 3: set for LogAppendTime, where the
+// broker's append time, kept in maxTimestamp, is every record's timestamp.
+const timestampTypeFlag = 0x08
+
+// Errors from walking records. A batch that passed its CRC can still hold
+// records that do not parse, if the client wrote them wrong.
+var (
+	errRecordsCompressed = errors.New("kafka: records of a compressed batch cannot be walked in place")
+	errRecordMalformed   = errors.New("kafka: record inside a batch is malformed")
+)
+
+// eachRecord calls yield with the offset and timestamp of each record of
+// the uncompressed batch at the start of b, whose header h came from
+// parseBatchHeader, in order, until yield returns false. It returns an error
+// instead of reading past the batch when a length or varint is bad.
+func eachRecord(b []byte, h batchHeader, yield func(offset, timestamp int64) bool) error {
+	if h.Compressed() {
+		return errRecordsCompressed
+	}
+	if h.Size() > len(b) {
+		return errBatchTruncated
+	}
+	rest := b[batchHeaderSize:h.Size()]
+	for i := range h.NumRecords {
+		n, k := binary.Varint(rest)
+		if k <= 0 || n < 0 || n > int64(len(rest)-k) {
+			return fmt.Errorf("%w: record %d has a bad length", errRecordMalformed, i)
+		}
+		r := newReader(rest[k:k+int(n)], false)
+		r.Int8() // attributes: no bits are used
+		timestampDelta := r.Varint()
+		offsetDelta := r.Varint()
+		if r.err != nil {
+			return fmt.Errorf("%w: record %d: %w", errRecordMalformed, i, r.err)
+		}
+		// offsetDelta is a 32-bit varint on the wire; binary.Varint reads
+		// 64 bits, so the range is checked here.
+		if offsetDelta < 0 || offsetDelta > math.MaxInt32 {
+			return fmt.Errorf("%w: record %d has offset delta %d", errRecordMalformed, i, offsetDelta)
+		}
+		timestamp := h.BaseTimestamp + timestampDelta
+		if h.Attributes&timestampTypeFlag != 0 {
+			timestamp = h.MaxTimestamp
+		}
+		if !yield(h.BaseOffset+offsetDelta, timestamp) {
+			return nil
+		}
+		rest = rest[k+int(n):]
+	}
+	return nil
+}

@@ -1,0 +1,1509 @@
+// This file holds the storage: the partition log, which keeps a partition's
+// record batches on disk in segments with two indexes, and the log dir, the
+// set of topics under the broker's data directory.
+//
+// The layout on disk is Apache Kafka's, so the files can be inspected with
+// the same habits (and kafka-dump-log reads the .log files):
+//
+//	data/
+//	  orders-0/                          one directory per partition, <topic>-<partition>
+//	    partition.metadata               the topic id (KIP-516)
+//	    00000000000000000000.log         batches, as produced, offsets assigned
+//	    00000000000000000000.index       sparse offset index: offset -> file position
+//	    00000000000000000000.timeindex   sparse time index: max timestamp so far -> offset
+//	    00000000000000004096.log         the next segment, named by its base offset
+//	    ...
+//
+// A segment's .log holds batches exactly as a Produce request carried them,
+// with baseOffset and partitionLeaderEpoch rewritten; both lie outside the
+// CRC, so the bytes a Fetch returns pass the client's check unchanged.
+//
+// Design note: the indexes are sparse and live in memory. The .index gets
+// an entry (the batch's last offset, its position) once at least
+// log.index.interval.bytes of batches have gone by since the previous one;
+// a read finds the last entry at or below its offset and scans batch
+// headers forward from there. The .timeindex gets an entry at the same
+// moments, when the segment's largest timestamp so far has grown since its
+// last entry, plus a final one when the segment is rolled, so its last entry
+// is the segment's maximum. Both rules are LogSegment.append's. Kafka
+// preallocates index files and maps them into memory; here they are plain
+// files of exactly their entries, read once at open into slices, which keeps
+// the code short at the cost of 8 bytes of memory per 4 KiB of log.
+//
+// Design note: crash safety rests on three rules.
+//  1. Only the last segment can be torn. A segment is fsynced, log and both
+//     indexes, before the next one is created, so the existence of a later
+//     segment proves an earlier one is whole. At open, older segments and
+//     their indexes are trusted (an index that is missing or fails a sanity
+//     check is rebuilt by scanning); the last segment is always scanned
+//     batch by batch, CRC included, and cut at the first batch that is torn,
+//     corrupt or out of order. Its indexes are rebuilt by that scan, with the
+//     same code that Append uses, so they come out as appends wrote them.
+//  2. Derived files are replaced, never edited in place: a rebuilt index and
+//     partition.metadata are written to a temporary file, fsynced, renamed
+//     over the old one, and the directory is fsynced.
+//  3. Appends are not fsynced one by one. As in Kafka
+//     (log.flush.interval.messages defaults to "never"), durability of
+//     acknowledged writes is the caller's choice through Sync; a crash
+//     loses at most the unsynced tail, which recovery cuts cleanly.
+//
+// Design note: readers never wait for the disk writes of an appender. Append
+// writes its batches past the segment's committed size, where no reader
+// looks, with one positioned write (pwrite), then takes the lock only to
+// publish the new size and index entries. A failed write publishes nothing,
+// and the next append simply writes over the leftover bytes.
+package kafka
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// logOptions configures partition logs. A zero field takes Kafka's default,
+// so logOptions{} is a production configuration.
+type logOptions struct {
+	// SegmentBytes is log.segment.bytes, default 1 GiB: the size past which
+	// the active segment is closed and a new one started. At most
+	// math.MaxInt32, Kafka's limit too, because index entries hold file
+	// positions in 4 bytes.
+	SegmentBytes int64
+	// IndexIntervalBytes is log.index.interval.bytes, default 4096: how
+	// many bytes of batches go by between offset-index entries, which bounds
+	// how far a read scans batch headers after its index lookup.
+	IndexIntervalBytes int
+}
+
+// Kafka's defaults for logOptions.
+const (
+	defaultSegmentBytes       = 1 << 30 // log.segment.bytes
+	defaultIndexIntervalBytes = 4096    // log.index.interval.bytes
+)
+
+// withDefaults fills in zero fields and refuses values the file formats
+// cannot hold.
+func (o logOptions) withDefaults() (logOptions, error) {
+	if o.SegmentBytes == 0 {
+		o.SegmentBytes = defaultSegmentBytes
+	}
+	if o.IndexIntervalBytes == 0 {
+		o.IndexIntervalBytes = defaultIndexIntervalBytes
+	}
+	if o.SegmentBytes < 0 || o.SegmentBytes > math.MaxInt32 {
+		return o, fmt.Errorf("kafka: log.segment.bytes %d is outside 1..%d", o.SegmentBytes, math.MaxInt32)
+	}
+	if o.IndexIntervalBytes < 0 {
+		return o, fmt.Errorf("kafka: log.index.interval.bytes %d is negative", o.IndexIntervalBytes)
+	}
+	return o, nil
+}
+
+// Errors of the partition log, grouped by when they happen.
+var (
+	// A read asks for an offset the log does not have; Fetch and
+	// ListOffsets answer OFFSET_OUT_OF_RANGE.
+	errOffsetOutOfRange = errors.New("kafka: offset out of range")
+	// The log was used after Close.
+	errLogClosed = errors.New("kafka: partition log is closed")
+	// Recovery found a batch whose offsets go backwards, or leave the
+	// range a segment's 4-byte relative offsets can index: the tail is
+	// stale or corrupt even though its CRC holds.
+	errBatchOutOfOrder = errors.New("kafka: record batch offset out of order")
+)
+
+// File names inside a partition directory, as Kafka's LogFileUtils names
+// them.
+const (
+	logSuffix             = ".log"
+	offsetIndexSuffix     = ".index"
+	timeIndexSuffix       = ".timeindex"
+	partitionMetadataFile = "partition.metadata"
+	tmpSuffix             = ".tmp"
+)
+
+// Sizes of index entries, as in Kafka's OffsetIndex and TimeIndex. Offsets
+// are stored relative to the segment's base offset so that they fit 4
+// bytes; that is why a segment is rolled before it would span more than
+// math.MaxInt32 offsets.
+const (
+	offsetEntrySize = 8  // relative offset uint32, position uint32
+	timeEntrySize   = 12 // timestamp int64, relative offset uint32
+)
+
+// noTimestamp is RecordBatch.NO_TIMESTAMP, what a batch without timestamps
+// carries, and where a segment's running maximum starts.
+const noTimestamp = -1
+
+// segmentPath names a segment file by its base offset, zero-padded to 20
+// digits (math.MaxInt64 has 19) so that names sort in offset order.
+func segmentPath(dir string, base int64, suffix string) string {
+	return filepath.Join(dir, fmt.Sprintf("%020d%s", base, suffix))
+}
+
+// offsetEntry is one .index entry, held with absolute values in memory.
+type offsetEntry struct {
+	offset int64 // last offset of the indexed batch
+	pos    int64 // position of that batch in the .log
+}
+
+// timeEntry is one .timeindex entry.
+type timeEntry struct {
+	timestamp int64 // the segment's largest timestamp so far
+	offset    int64 // last offset of the first batch that reached it
+}
+
+// indexer decides when a segment's indexes get entries. Append and
+// recovery both feed it every batch in order, so a rebuilt index holds the
+// same entries the appends wrote. It is a value: Append works on a copy and
+// keeps it only when the write succeeded.
+type indexer struct {
+	bytesSinceEntry      int64
+	maxTimestamp         int64 // largest batch maxTimestamp in the segment
+	maxTimestampOffset   int64 // last offset of the first batch with it
+	lastIndexedTimestamp int64 // timestamp of the last .timeindex entry
+}
+
+func newIndexer() indexer {
+	return indexer{maxTimestamp: noTimestamp, maxTimestampOffset: -1, lastIndexedTimestamp: noTimestamp}
+}
+
+// add accounts for batch h, written at pos, and appends the index entries
+// it calls for. The order follows LogSegment.append: the running maximum
+// takes this batch in first, and the byte count goes up last, so the first
+// batch of a segment is never indexed (a lookup that finds no entry starts
+// at position 0 anyway).
+func (x *indexer) add(h *batchHeader, pos int64, interval int, offs []offsetEntry, times []timeEntry) ([]offsetEntry, []timeEntry) {
+	// Strictly greater: on ties the first batch keeps the maximum (KIP-734).
+	if h.MaxTimestamp > x.maxTimestamp {
+		x.maxTimestamp, x.maxTimestampOffset = h.MaxTimestamp, h.LastOffset()
+	}
+	if x.bytesSinceEntry > int64(interval) {
+		offs = append(offs, offsetEntry{offset: h.LastOffset(), pos: pos})
+		times = x.addTimeEntry(times)
+		x.bytesSinceEntry = 0
+	}
+	x.bytesSinceEntry += int64(h.Size())
+	return offs, times
+}
+
+// addTimeEntry appends a .timeindex entry if the running maximum grew since
+// the last one, which keeps the timestamps in the file increasing.
+func (x *indexer) addTimeEntry(times []timeEntry) []timeEntry {
+	if x.maxTimestamp <= x.lastIndexedTimestamp {
+		return times
+	}
+	x.lastIndexedTimestamp = x.maxTimestamp
+	return append(times, timeEntry{timestamp: x.maxTimestamp, offset: x.maxTimestampOffset})
+}
+
+// segment is one .log file and its two indexes.
+type segment struct {
+	base    int64
+	log     *os.File
+	size    int64 // committed bytes: every batch below is whole and readable
+	offsets []offsetEntry
+	times   []timeEntry
+	idx     indexer
+
+	// The index files stay open only while the segment is active.
+	offsetFile, timeFile *os.File
+}
+
+// partitionLog is one partition's log: segments in offset order, the last
+// one active.
+type partitionLog struct {
+	dir    string
+	opts   logOptions
+	logger *slog.Logger
+
+	// appendMu serializes the writers: Append (and the roll inside it),
+	// Sync and Close. It is held across disk writes; readers never take it.
+	appendMu sync.Mutex
+
+	// mu guards the fields below and each segment's size and index slices.
+	// Append takes it only to publish bytes already on disk. Readers hold it
+	// shared for a whole read, so Close cannot close a file under them.
+	mu       sync.RWMutex
+	segments []*segment
+	hw       int64 // log end offset: the next offset to assign
+	closed   bool
+}
+
+// openPartitionLog opens the partition log in dir, creating dir if it is
+// missing, and recovers the last segment (see the design note on crash
+// safety). An empty dir starts at offset 0. A nil logger discards.
+func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partitionLog, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("kafka: create partition dir: %w", err)
+	}
+	bases, err := listSegments(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(bases) == 0 {
+		bases = []int64{0}
+	}
+	l := &partitionLog{dir: dir, opts: opts, logger: logger}
+	for i, base := range bases {
+		var s *segment
+		if i < len(bases)-1 {
+			s, err = l.loadSegment(base)
+		} else {
+			s, err = l.recoverSegment(base)
+		}
+		if err != nil {
+			l.closeFiles()
+			return nil, err
+		}
+		l.segments = append(l.segments, s)
+	}
+	// The active segment's files may have just been created.
+	if err := syncDir(dir); err != nil {
+		l.closeFiles()
+		return nil, err
+	}
+	return l, nil
+}
+
+// listSegments returns the base offsets of the .log files in dir, in
+// order. Other files, such as Kafka's .swap or .deleted leftovers and our
+// .tmp files, are ignored.
+func listSegments(dir string) ([]int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: list segments: %w", err)
+	}
+	var bases []int64
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), logSuffix)
+		if !ok || len(name) != 20 || e.IsDir() {
+			continue
+		}
+		base, err := strconv.ParseInt(name, 10, 64)
+		if err != nil || base < 0 {
+			continue
+		}
+		bases = append(bases, base)
+	}
+	slices.Sort(bases)
+	return bases, nil
+}
+
+// loadSegment opens an older, inactive segment. Its indexes are trusted
+// when they pass decodeOffsetIndex's and decodeTimeIndex's checks and
+// rebuilt by a scan otherwise.
+func (l *partitionLog) loadSegment(base int64) (*segment, error) {
+	f, err := os.Open(segmentPath(l.dir, base, logSuffix))
+	if err != nil {
+		return nil, fmt.Errorf("kafka: open segment: %w", err)
+	}
+	s := &segment{base: base, log: f, idx: newIndexer()}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("kafka: open segment: %w", err)
+	}
+	s.size = fi.Size()
+	s.offsets, err = readOffsetIndex(segmentPath(l.dir, base, offsetIndexSuffix), base, s.size)
+	if err == nil {
+		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
+	}
+	if err == nil {
+		if n := len(s.times); n > 0 {
+			s.idx.maxTimestamp, s.idx.maxTimestampOffset = s.times[n-1].timestamp, s.times[n-1].offset
+		}
+		return s, nil
+	}
+	l.logger.Info("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
+	if err := l.rebuildOlder(s); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
+// Such a segment was fsynced whole before the next one was made, so a bad
+// batch in it is damage, not a torn write, and fails the open.
+func (l *partitionLog) rebuildOlder(s *segment) error {
+	scan, err := l.scan(s)
+	if err != nil {
+		return err
+	}
+	if scan.bad != nil {
+		return fmt.Errorf("kafka: segment %s is corrupt at position %d: %w",
+			segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
+	}
+	s.offsets, s.idx = scan.offsets, scan.idx
+	// An inactive segment ends with its final time entry, as a roll writes.
+	s.times = s.idx.addTimeEntry(scan.times)
+	return l.writeIndexes(s)
+}
+
+// recoverSegment opens the last segment, creating it if needed, scans it,
+// cuts it at the first bad batch and rebuilds its indexes.
+func (l *partitionLog) recoverSegment(base int64) (*segment, error) {
+	f, err := os.OpenFile(segmentPath(l.dir, base, logSuffix), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: open active segment: %w", err)
+	}
+	s := &segment{base: base, log: f}
+	if err := l.recoverInto(s); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// recoverInto does the work of recoverSegment on s, whose log file is open.
+func (l *partitionLog) recoverInto(s *segment) error {
+	fi, err := s.log.Stat()
+	if err != nil {
+		return fmt.Errorf("kafka: recover segment: %w", err)
+	}
+	s.size = fi.Size()
+	scan, err := l.scan(s)
+	if err != nil {
+		return err
+	}
+	if scan.bad != nil {
+		l.logger.Warn("truncating partition log at a torn or corrupt batch",
+			"dir", l.dir, "offset", scan.next, "position", scan.end,
+			"bytes", s.size-scan.end, "reason", scan.bad)
+		if err := s.log.Truncate(scan.end); err != nil {
+			return fmt.Errorf("kafka: truncate segment: %w", err)
+		}
+		if err := s.log.Sync(); err != nil {
+			return fmt.Errorf("kafka: truncate segment: %w", err)
+		}
+		s.size = scan.end
+	}
+	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
+	l.hw = scan.next
+	if err := l.writeIndexes(s); err != nil {
+		return err
+	}
+	return s.openIndexFiles(l.dir)
+}
+
+// scanResult is what a scan of a segment learned.
+type scanResult struct {
+	end     int64 // position after the last good batch
+	next    int64 // offset after the last good batch
+	bad     error // why the scan stopped before the end of the file; nil if it did not
+	offsets []offsetEntry
+	times   []timeEntry
+	idx     indexer
+}
+
+// scan reads every batch of s from the start, checks it and feeds it to an
+// indexer. A batch that is torn, corrupt or out of order stops the scan
+// and is reported in bad; a failing read is returned as an error.
+func (l *partitionLog) scan(s *segment) (scanResult, error) {
+	r := scanResult{next: s.base, idx: newIndexer()}
+	var buf []byte
+	for r.end < s.size {
+		b, h, err := readBatchAt(s.log, r.end, s.size, buf)
+		if err == nil && (h.BaseOffset < r.next || h.LastOffset()-s.base > math.MaxInt32) {
+			err = fmt.Errorf("%w: batch at offset %d after offset %d in segment %d",
+				errBatchOutOfOrder, h.BaseOffset, r.next-1, s.base)
+		}
+		if isBatchCorrupt(err) {
+			r.bad = err
+			return r, nil
+		}
+		if err != nil {
+			return r, fmt.Errorf("kafka: scan %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
+		}
+		r.offsets, r.times = r.idx.add(&h, r.end, l.opts.IndexIntervalBytes, r.offsets, r.times)
+		r.end += int64(h.Size())
+		r.next = h.LastOffset() + 1
+		buf = b
+	}
+	return r, nil
+}
+
+// readBatchAt reads and checks the whole batch at pos, no part of which may
+// lie at or past limit. It reuses buf when it is large enough. The length
+// field is checked against limit before anything is allocated, so a garbage
+// length cannot make it allocate more than the file holds.
+func readBatchAt(f *os.File, pos, limit int64, buf []byte) ([]byte, batchHeader, error) {
+	if limit-pos < batchHeaderSize {
+		return buf, batchHeader{}, errBatchTruncated
+	}
+	var overhead [batchLogOverhead]byte
+	if _, err := f.ReadAt(overhead[:], pos); err != nil {
+		return buf, batchHeader{}, err
+	}
+	size := int64(int32(binary.BigEndian.Uint32(overhead[batchLengthOffset:]))) + batchLogOverhead
+	if size < batchHeaderSize {
+		return buf, batchHeader{}, errBatchLength
+	}
+	if size > limit-pos {
+		return buf, batchHeader{}, errBatchTruncated
+	}
+	if int64(cap(buf)) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
+	if _, err := f.ReadAt(buf, pos); err != nil {
+		return buf, batchHeader{}, err
+	}
+	h, err := parseBatchHeader(buf)
+	if err == nil {
+		err = checkBatch(buf, h)
+	}
+	return buf, h, err
+}
+
+// isBatchCorrupt tells a bad batch, which recovery cuts, from a failing
+// disk, which it reports.
+func isBatchCorrupt(err error) bool {
+	for _, e := range []error{errBatchTruncated, errBatchMagic, errBatchCRC, errBatchLength, errBatchOutOfOrder} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Index files.
+
+func encodeOffsetIndex(base int64, es []offsetEntry) []byte {
+	b := make([]byte, 0, len(es)*offsetEntrySize)
+	for _, e := range es {
+		b = binary.BigEndian.AppendUint32(b, uint32(e.offset-base))
+		b = binary.BigEndian.AppendUint32(b, uint32(e.pos))
+	}
+	return b
+}
+
+func encodeTimeIndex(base int64, es []timeEntry) []byte {
+	b := make([]byte, 0, len(es)*timeEntrySize)
+	for _, e := range es {
+		b = binary.BigEndian.AppendUint64(b, uint64(e.timestamp))
+		b = binary.BigEndian.AppendUint32(b, uint32(e.offset-base))
+	}
+	return b
+}
+
+// errIndexInvalid means an index file cannot be trusted and is rebuilt.
+var errIndexInvalid = errors.New("kafka: index file is invalid")
+
+// readOffsetIndex reads a .index and checks what Kafka's
+// OffsetIndex.sanityCheck checks: whole entries, offsets and positions
+// strictly increasing, positions inside the log.
+func readOffsetIndex(path string, base, logSize int64) ([]offsetEntry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%offsetEntrySize != 0 {
+		return nil, fmt.Errorf("%w: %s has %d bytes", errIndexInvalid, path, len(b))
+	}
+	es := make([]offsetEntry, 0, len(b)/offsetEntrySize)
+	for ; len(b) > 0; b = b[offsetEntrySize:] {
+		e := offsetEntry{
+			offset: base + int64(binary.BigEndian.Uint32(b)),
+			pos:    int64(binary.BigEndian.Uint32(b[4:])),
+		}
+		if n := len(es); e.pos >= logSize || n > 0 && (e.offset <= es[n-1].offset || e.pos <= es[n-1].pos) {
+			return nil, fmt.Errorf("%w: %s entry %d out of order", errIndexInvalid, path, len(es))
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+// readTimeIndex reads a .timeindex and checks that timestamps increase and
+// offsets do not go back.
+func readTimeIndex(path string, base int64) ([]timeEntry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%timeEntrySize != 0 {
+		return nil, fmt.Errorf("%w: %s has %d bytes", errIndexInvalid, path, len(b))
+	}
+	es := make([]timeEntry, 0, len(b)/timeEntrySize)
+	for ; len(b) > 0; b = b[timeEntrySize:] {
+		e := timeEntry{
+			timestamp: int64(binary.BigEndian.Uint64(b)),
+			offset:    base + int64(binary.BigEndian.Uint32(b[8:])),
+		}
+		if n := len(es); n > 0 && (e.timestamp <= es[n-1].timestamp || e.offset < es[n-1].offset) {
+			return nil, fmt.Errorf("%w: %s entry %d out of order", errIndexInvalid, path, len(es))
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+// writeIndexes replaces both index files of s with its in-memory entries.
+func (l *partitionLog) writeIndexes(s *segment) error {
+	if err := writeFileAtomic(segmentPath(l.dir, s.base, offsetIndexSuffix), encodeOffsetIndex(s.base, s.offsets)); err != nil {
+		return err
+	}
+	return writeFileAtomic(segmentPath(l.dir, s.base, timeIndexSuffix), encodeTimeIndex(s.base, s.times))
+}
+
+// openIndexFiles opens the index files of the active segment for appending.
+func (s *segment) openIndexFiles(dir string) error {
+	var err error
+	s.offsetFile, err = os.OpenFile(segmentPath(dir, s.base, offsetIndexSuffix), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("kafka: open offset index: %w", err)
+	}
+	s.timeFile, err = os.OpenFile(segmentPath(dir, s.base, timeIndexSuffix), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		s.offsetFile.Close()
+		return fmt.Errorf("kafka: open time index: %w", err)
+	}
+	return nil
+}
+
+// appendIndexes writes new index entries after the committed ones. Like
+// the log, the files are written at computed positions, so the leftovers
+// of a failed append are overwritten by the next one.
+func (s *segment) appendIndexes(offs []offsetEntry, times []timeEntry) error {
+	if len(offs) > 0 {
+		if _, err := s.offsetFile.WriteAt(encodeOffsetIndex(s.base, offs), int64(len(s.offsets)*offsetEntrySize)); err != nil {
+			return fmt.Errorf("kafka: write offset index: %w", err)
+		}
+	}
+	if len(times) > 0 {
+		if _, err := s.timeFile.WriteAt(encodeTimeIndex(s.base, times), int64(len(s.times)*timeEntrySize)); err != nil {
+			return fmt.Errorf("kafka: write time index: %w", err)
+		}
+	}
+	return nil
+}
+
+// Appending.
+
+// Append stores batches, a Produce request's records field already checked
+// by splitBatches, whose headers are given, and returns the offset assigned
+// to the first batch. Offsets are written into batches in place (as is
+// partitionLeaderEpoch, set to 0), so the caller's slice is changed. The
+// batches go to the active segment in one write, rolling first if the
+// segment is not empty and would grow past SegmentBytes.
+func (l *partitionLog) Append(batches []byte, headers []batchHeader) (baseOffset int64, err error) {
+	if err := checkAppend(batches, headers); err != nil {
+		return 0, err
+	}
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	// Only the appender changes closed, hw and the segment list, and it
+	// holds appendMu, so it may read them without mu.
+	if l.closed {
+		return 0, errLogClosed
+	}
+	hs := assignOffsets(batches, headers, l.hw)
+	next := hs[len(hs)-1].LastOffset() + 1
+	s := l.segments[len(l.segments)-1]
+	if s.size > 0 && (s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32) {
+		if s, err = l.roll(); err != nil {
+			return 0, err
+		}
+	}
+	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
+		return 0, fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
+	}
+	if _, err := s.log.WriteAt(batches, s.size); err != nil {
+		return 0, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
+	}
+	idx := s.idx
+	var offs []offsetEntry
+	var times []timeEntry
+	pos := s.size
+	for i := range hs {
+		offs, times = idx.add(&hs[i], pos, l.opts.IndexIntervalBytes, offs, times)
+		pos += int64(hs[i].Size())
+	}
+	if err := s.appendIndexes(offs, times); err != nil {
+		return 0, err
+	}
+
+	l.mu.Lock()
+	s.size = pos
+	s.offsets = append(s.offsets, offs...)
+	s.times = append(s.times, times...)
+	s.idx = idx
+	baseOffset, l.hw = l.hw, next
+	l.mu.Unlock()
+	return baseOffset, nil
+}
+
+// checkAppend makes sure headers describe batches, so that a caller's
+// mistake is an error rather than a slice out of range.
+func checkAppend(batches []byte, headers []batchHeader) error {
+	if len(headers) == 0 {
+		return errors.New("kafka: append of no batches")
+	}
+	total := 0
+	for i := range headers {
+		if headers[i].Size() < batchHeaderSize {
+			return fmt.Errorf("kafka: append: batch %d: %w", i, errBatchLength)
+		}
+		total += headers[i].Size()
+	}
+	if total != len(batches) {
+		return fmt.Errorf("kafka: append: headers cover %d bytes of %d", total, len(batches))
+	}
+	return nil
+}
+
+// assignOffsets gives each batch its base offset, starting at next, and
+// sets its partitionLeaderEpoch to 0, the epoch of a broker that is the
+// only leader there has been. It returns copies of the headers with the
+// same changes.
+func assignOffsets(batches []byte, headers []batchHeader, next int64) []batchHeader {
+	hs := slices.Clone(headers)
+	pos := 0
+	for i := range hs {
+		b := batches[pos : pos+hs[i].Size()]
+		setBaseOffset(b, next)
+		binary.BigEndian.PutUint32(b[batchEpochOffset:], 0)
+		hs[i].BaseOffset, hs[i].PartitionLeaderEpoch = next, 0
+		next = hs[i].LastOffset() + 1
+		pos += len(b)
+	}
+	return hs
+}
+
+// roll closes the active segment and starts a new one at the log end
+// offset. The old segment gets its final time-index entry and is fsynced
+// before the new file exists; see the design note on crash safety.
+func (l *partitionLog) roll() (*segment, error) {
+	old := l.segments[len(l.segments)-1]
+	idx := old.idx
+	final := idx.addTimeEntry(nil)
+	if err := old.appendIndexes(nil, final); err != nil {
+		return nil, err
+	}
+	for _, f := range []*os.File{old.log, old.offsetFile, old.timeFile} {
+		if err := f.Sync(); err != nil {
+			return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
+		}
+	}
+	s, err := l.createSegment(l.hw)
+	if err != nil {
+		return nil, err
+	}
+
+	l.mu.Lock()
+	old.times = append(old.times, final...)
+	old.idx = idx
+	l.segments = append(l.segments, s)
+	l.mu.Unlock()
+
+	// Inactive segments are read through their in-memory indexes only.
+	err = errors.Join(old.offsetFile.Close(), old.timeFile.Close())
+	old.offsetFile, old.timeFile = nil, nil
+	if err != nil {
+		l.logger.Warn("closing rolled segment indexes", "dir", l.dir, "segment", old.base, "err", err)
+	}
+	return s, nil
+}
+
+// createSegment makes the three empty files of a new segment.
+func (l *partitionLog) createSegment(base int64) (*segment, error) {
+	f, err := os.OpenFile(segmentPath(l.dir, base, logSuffix), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: create segment: %w", err)
+	}
+	s := &segment{base: base, log: f, idx: newIndexer()}
+	err = l.writeIndexes(s)
+	if err == nil {
+		err = s.openIndexFiles(l.dir)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return s, nil
+}
+
+// Reading.
+
+// HighWatermark is the log end offset, the next offset Append assigns. With
+// a single replica, every appended batch is committed, so it is also the
+// high watermark.
+func (l *partitionLog) HighWatermark() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.hw
+}
+
+// LogStartOffset is the first offset the log holds: the base offset of its
+// first segment. Retention will move it by deleting segments.
+func (l *partitionLog) LogStartOffset() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.segments[0].base
+}
+
+// Read returns whole batches starting with the one that holds offset, at
+// most maxBytes of them, but always at least that first batch even if it is
+// larger (Kafka's rule, so that a consumer always makes progress). It reads
+// from one segment per call. At the log end offset it returns an empty,
+// non-nil slice (a null records field breaks librdkafka); outside
+// [LogStartOffset, HighWatermark] it returns errOffsetOutOfRange.
+func (l *partitionLog) Read(offset int64, maxBytes int) ([]byte, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return nil, errLogClosed
+	}
+	if start := l.segments[0].base; offset < start || offset > l.hw {
+		return nil, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, start, l.hw, l.dir)
+	}
+	// A segment can end before the next one starts (an empty segment left by
+	// a crash, or later compaction), so look further when one has nothing.
+	for _, s := range l.segments[l.segmentFor(offset):] {
+		b, err := s.read(offset, maxBytes)
+		if err != nil || len(b) > 0 {
+			return b, err
+		}
+	}
+	return []byte{}, nil
+}
+
+// segmentFor is the index of the last segment whose base is at or below
+// offset. Callers hold mu.
+func (l *partitionLog) segmentFor(offset int64) int {
+	i := sort.Search(len(l.segments), func(i int) bool { return l.segments[i].base > offset })
+	return max(i-1, 0)
+}
+
+// read returns the batches of s from the one holding offset, up to
+// maxBytes but at least one, or nothing if s has no such batch.
+func (s *segment) read(offset int64, maxBytes int) ([]byte, error) {
+	start, first, found, err := s.find(offset)
+	if err != nil || !found {
+		return []byte{}, err
+	}
+	end := start + int64(first.Size())
+	for end < s.size {
+		h, err := s.headerAt(end)
+		if err != nil {
+			return nil, err
+		}
+		if end+int64(h.Size())-start > int64(maxBytes) {
+			break
+		}
+		end += int64(h.Size())
+	}
+	return s.readAt(start, end-start)
+}
+
+// find returns the position and header of the first batch of s whose last
+// offset is at or past offset. It starts at the last offset-index entry at
+// or below offset and scans headers from there.
+func (s *segment) find(offset int64) (pos int64, h batchHeader, found bool, err error) {
+	i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].offset > offset })
+	if i > 0 {
+		pos = s.offsets[i-1].pos
+	}
+	for pos < s.size {
+		if h, err = s.headerAt(pos); err != nil {
+			return 0, h, false, err
+		}
+		if h.LastOffset() >= offset {
+			return pos, h, true, nil
+		}
+		pos += int64(h.Size())
+	}
+	return 0, h, false, nil
+}
+
+// next returns the batch after the one at pos with header h; ok is false at
+// the end of the segment.
+func (s *segment) next(pos int64, h batchHeader) (int64, batchHeader, bool, error) {
+	pos += int64(h.Size())
+	if pos >= s.size {
+		return pos, h, false, nil
+	}
+	h, err := s.headerAt(pos)
+	return pos, h, err == nil, err
+}
+
+// headerAt reads the header of the batch at pos, which lies below the
+// committed size and so had its CRC checked when it was appended or
+// recovered. Only the header is read: parseBatchHeader then reports the
+// batch as truncated, which it checks last, after magic and length, so that
+// error is expected here and the bound is checked against the segment.
+func (s *segment) headerAt(pos int64) (batchHeader, error) {
+	var b [batchHeaderSize]byte
+	if pos+batchHeaderSize > s.size {
+		return batchHeader{}, fmt.Errorf("kafka: segment %d: header at %d runs past %d: %w", s.base, pos, s.size, errBatchTruncated)
+	}
+	if _, err := s.log.ReadAt(b[:], pos); err != nil {
+		return batchHeader{}, fmt.Errorf("kafka: segment %d: read header at %d: %w", s.base, pos, err)
+	}
+	h, err := parseBatchHeader(b[:])
+	if errors.Is(err, errBatchTruncated) && pos+int64(h.Size()) <= s.size {
+		err = nil
+	}
+	if err != nil {
+		return h, fmt.Errorf("kafka: segment %d: batch at %d: %w", s.base, pos, err)
+	}
+	return h, nil
+}
+
+// readAt reads n bytes of the segment at pos.
+func (s *segment) readAt(pos, n int64) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := s.log.ReadAt(b, pos); err != nil {
+		return nil, fmt.Errorf("kafka: segment %d: read %d bytes at %d: %w", s.base, n, pos, err)
+	}
+	return b, nil
+}
+
+// Timestamps.
+
+// OffsetForTimestamp answers ListOffsets for a timestamp: the first offset
+// whose record timestamp is at or after ts, and that timestamp. Batch
+// maximum timestamps are not monotonic across a partition, so it looks for
+// the first batch, in offset order, whose maximum is at or after ts:
+// segments whose maximum is below ts are skipped, and inside a segment the
+// time index, which holds the running maximum, says where to start. In an
+// uncompressed batch the records are then walked to find the exact one; a
+// compressed batch answers with its base offset and maximum timestamp,
+// because the broker never decompresses (Kafka would). found is false when
+// no record qualifies, or when the disk fails (logged), and ListOffsets
+// answers -1.
+func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return -1, -1, false
+	}
+	for _, s := range l.segments {
+		if s.idx.maxTimestamp < ts {
+			continue
+		}
+		offset, timestamp, found, err := s.offsetForTimestamp(ts)
+		if err != nil {
+			l.logger.Warn("timestamp lookup failed", "dir", l.dir, "timestamp", ts, "err", err)
+			return -1, -1, false
+		}
+		if found {
+			return offset, timestamp, true
+		}
+	}
+	return -1, -1, false
+}
+
+// offsetForTimestamp searches one segment. Every batch up to the last
+// time-index entry with a timestamp below ts has a maximum below ts, so the
+// search starts just after that entry's offset.
+func (s *segment) offsetForTimestamp(ts int64) (offset, timestamp int64, found bool, err error) {
+	start := s.base
+	if i := sort.Search(len(s.times), func(i int) bool { return s.times[i].timestamp >= ts }); i > 0 {
+		start = s.times[i-1].offset + 1
+	}
+	for pos, h, ok, err := s.find(start); ok || err != nil; pos, h, ok, err = s.next(pos, h) {
+		if err != nil {
+			return -1, -1, false, err
+		}
+		if h.MaxTimestamp < ts {
+			continue
+		}
+		if h.Compressed() {
+			return h.BaseOffset, h.MaxTimestamp, true, nil
+		}
+		if offset, timestamp, found, err = s.firstRecordAtOrAfter(pos, h, ts); found || err != nil {
+			return offset, timestamp, found, err
+		}
+		// The batch's maxTimestamp promised a record that is not there: a
+		// badly written client batch. Keep looking, as Kafka does.
+	}
+	return -1, -1, false, nil
+}
+
+// firstRecordAtOrAfter walks the uncompressed batch h at pos for its first
+// record with a timestamp at or after ts. Records that do not parse (the
+// CRC held, so the client wrote them so) answer at batch granularity.
+func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts int64) (offset, timestamp int64, found bool, err error) {
+	b, err := s.readAt(pos, int64(h.Size()))
+	if err != nil {
+		return -1, -1, false, err
+	}
+	walkErr := eachRecord(b, h, func(o, t int64) bool {
+		if t >= ts {
+			offset, timestamp, found = o, t, true
+		}
+		return !found
+	})
+	if walkErr != nil && !found {
+		return h.BaseOffset, h.MaxTimestamp, true, nil
+	}
+	return offset, timestamp, found, nil
+}
+
+// MaxTimestamp answers ListOffsets for MAX_TIMESTAMP (-3, KIP-734): the
+// offset and timestamp of the record with the largest timestamp, the first
+// one on ties. Each segment remembers the first batch that holds its
+// maximum; in an uncompressed batch the records are walked for the exact
+// record, and a compressed batch answers with its last offset, as Kafka
+// does for batches it does not open. found is false if no batch has a
+// timestamp.
+func (l *partitionLog) MaxTimestamp() (offset, timestamp int64, found bool) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		return -1, -1, false
+	}
+	var best *segment
+	for _, s := range l.segments {
+		if s.idx.maxTimestamp > noTimestamp && (best == nil || s.idx.maxTimestamp > best.idx.maxTimestamp) {
+			best = s
+		}
+	}
+	if best == nil {
+		return -1, -1, false
+	}
+	offset, timestamp, err := best.maxTimestampRecord()
+	if err != nil {
+		l.logger.Warn("max timestamp lookup failed", "dir", l.dir, "err", err)
+		return -1, -1, false
+	}
+	return offset, timestamp, true
+}
+
+// maxTimestampRecord finds the record with the segment's largest
+// timestamp inside the batch that holds it.
+func (s *segment) maxTimestampRecord() (offset, timestamp int64, err error) {
+	pos, h, ok, err := s.find(s.idx.maxTimestampOffset)
+	if err != nil {
+		return -1, -1, err
+	}
+	if !ok {
+		return -1, -1, fmt.Errorf("kafka: segment %d has no batch at offset %d", s.base, s.idx.maxTimestampOffset)
+	}
+	offset, timestamp = h.LastOffset(), h.MaxTimestamp
+	if h.Compressed() {
+		return offset, timestamp, nil
+	}
+	b, err := s.readAt(pos, int64(h.Size()))
+	if err != nil {
+		return -1, -1, err
+	}
+	first := true
+	walkErr := eachRecord(b, h, func(o, t int64) bool {
+		if first || t > timestamp {
+			offset, timestamp, first = o, t, false
+		}
+		return true
+	})
+	if walkErr != nil {
+		// Records that do not parse answer as a compressed batch would.
+		return h.LastOffset(), h.MaxTimestamp, nil
+	}
+	return offset, timestamp, nil
+}
+
+// Durability and closing.
+
+// Sync flushes the active segment and its indexes to disk. Older segments
+// were flushed when they were rolled.
+func (l *partitionLog) Sync() error {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	if l.closed {
+		return errLogClosed
+	}
+	return l.syncActive()
+}
+
+// syncActive flushes the active segment. Callers hold appendMu.
+func (l *partitionLog) syncActive() error {
+	s := l.segments[len(l.segments)-1]
+	for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Close syncs and closes the log. Later calls of any method return
+// errLogClosed, or found=false for the timestamp lookups.
+func (l *partitionLog) Close() error {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	if l.closed {
+		return errLogClosed
+	}
+	syncErr := l.syncActive()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	return errors.Join(syncErr, l.closeFiles())
+}
+
+// closeFiles closes every open file of the log.
+func (l *partitionLog) closeFiles() error {
+	var errs []error
+	for _, s := range l.segments {
+		for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
+			if f != nil {
+				errs = append(errs, f.Close())
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Files written whole.
+
+// writeFileAtomic replaces path with data so that a crash leaves either the
+// old file or the new one, never a mix: write a temporary file, fsync it,
+// rename it over path, fsync the directory so the rename itself survives.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + tmpSuffix
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("kafka: write %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("kafka: write %s: %w", path, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// syncDir fsyncs a directory, which makes the creation, renaming and
+// removal of its entries durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("kafka: sync dir: %w", err)
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("kafka: sync dir %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Topics on disk.
+//
+// The data dir holds one directory per partition, named <topic>-<partition>
+// as Kafka names them. Topic names may contain '-' themselves, so a name is
+// split at its last '-'. Each partition dir holds partition.metadata with
+// the topic id, written as Kafka's PartitionMetadataFile writes it:
+//
+//	version: 0
+//	topic_id: <the 16 bytes in URL-safe base64 without padding>
+//
+// Design note: a topicLog is never changed once published. CreatePartitions
+// publishes a new one with the longer partition list, so a handler holding
+// the old value reads a consistent, if shorter, list without a lock. A
+// crash during CreateTopic or CreatePartitions leaves the partitions made so
+// far, and they load as a topic with fewer partitions; Apache Kafka avoids
+// that with its metadata log, which this broker does not have. A topic is
+// deleted by renaming its dirs out of the way first (Kafka's
+// <dir>.<id>-delete), so a crash mid-delete leaves nothing that loads as the
+// topic; such dirs are removed at the next open.
+
+// Errors of topic management, which the admin APIs answer as error codes.
+var (
+	errInvalidTopic      = errors.New("kafka: invalid topic name")      // INVALID_TOPIC_EXCEPTION
+	errTopicExists       = errors.New("kafka: topic already exists")    // TOPIC_ALREADY_EXISTS
+	errUnknownTopic      = errors.New("kafka: unknown topic")           // UNKNOWN_TOPIC_OR_PARTITION
+	errInvalidPartitions = errors.New("kafka: invalid partition count") // INVALID_PARTITIONS
+)
+
+// deleteSuffix marks a partition dir whose topic is being deleted, as
+// Kafka's LocalLog.DeleteDirSuffix does.
+const deleteSuffix = "-delete"
+
+// maxTopicNameLength is Kafka's Topic.MAX_NAME_LENGTH: 255 bytes of file
+// name, less room for "-<partition>" and the ".<id>-delete" suffix.
+const maxTopicNameLength = 249
+
+// topicLog is a topic and its partition logs, indexed by partition number.
+type topicLog struct {
+	Name       string
+	ID         uuid
+	Partitions []*partitionLog
+}
+
+// logDir is the broker's data directory: every topic's partitions. It is
+// safe for concurrent use.
+type logDir struct {
+	path   string
+	opts   logOptions
+	logger *slog.Logger
+
+	// mu guards topics. Creating and deleting hold it across their disk
+	// work, so they are serialized with each other; lookups wait for them,
+	// which admin operations are rare enough to allow.
+	mu     sync.RWMutex
+	topics map[string]*topicLog
+}
+
+// String formats a topic id as Kafka's Uuid.toString does.
+func (u uuid) String() string { return base64.RawURLEncoding.EncodeToString(u[:]) }
+
+// openLogDir opens the data dir at path, creating it if missing, and loads
+// every topic in it. Entries that are not partition dirs are ignored, such
+// as Kafka's meta.properties and *-checkpoint files. A topic whose dirs do
+// not make partitions 0..N-1 of one topic id is logged and skipped; a
+// partition log that fails to open fails the whole open, because handing
+// out a topic with a missing partition would let it be recreated over
+// the data.
+func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, fmt.Errorf("kafka: create data dir: %w", err)
+	}
+	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog)}
+	found, err := d.scanDirs()
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(found)) {
+		id, err := checkPartitionDirs(found[name])
+		if err != nil {
+			logger.Warn("skipping topic", "dir", path, "topic", name, "reason", err)
+			continue
+		}
+		t := &topicLog{Name: name, ID: id}
+		for p := range found[name] {
+			pl, err := openPartitionLog(filepath.Join(path, partitionDirName(name, int32(p))), opts, logger)
+			if err != nil {
+				d.topics[name] = t // so that Close closes what was opened
+				return nil, errors.Join(fmt.Errorf("kafka: load topic %q: %w", name, err), d.Close())
+			}
+			t.Partitions = append(t.Partitions, pl)
+		}
+		d.topics[name] = t
+	}
+	return d, nil
+}
+
+// partitionDir is what the data dir says about one partition dir.
+type partitionDir struct {
+	partition int32
+	id        uuid
+	err       error // partition.metadata is missing or unreadable
+}
+
+// scanDirs groups the partition dirs of the data dir by topic, and
+// finishes deletions a crash interrupted.
+func (d *logDir) scanDirs() (map[string][]partitionDir, error) {
+	entries, err := os.ReadDir(d.path)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: list data dir: %w", err)
+	}
+	found := make(map[string][]partitionDir)
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), deleteSuffix) {
+			d.logger.Info("removing deleted partition dir", "dir", d.path, "name", e.Name())
+			if err := os.RemoveAll(filepath.Join(d.path, e.Name())); err != nil {
+				d.logger.Warn("removing deleted partition dir", "dir", d.path, "name", e.Name(), "err", err)
+			}
+			continue
+		}
+		topic, p, ok := parsePartitionDirName(e.Name())
+		if !ok {
+			d.logger.Debug("ignoring entry of data dir", "dir", d.path, "name", e.Name())
+			continue
+		}
+		id, err := readPartitionMetadata(filepath.Join(d.path, e.Name()))
+		found[topic] = append(found[topic], partitionDir{partition: p, id: id, err: err})
+	}
+	return found, nil
+}
+
+// checkPartitionDirs checks that a topic's dirs are partitions 0..N-1 with
+// one topic id, sorts them, and returns the id.
+func checkPartitionDirs(parts []partitionDir) (uuid, error) {
+	slices.SortFunc(parts, func(a, b partitionDir) int { return cmp.Compare(a.partition, b.partition) })
+	for i, p := range parts {
+		switch {
+		case p.partition != int32(i):
+			return uuid{}, fmt.Errorf("partition %d is missing", i)
+		case p.err != nil:
+			return uuid{}, fmt.Errorf("partition %d: %w", i, p.err)
+		case p.id != parts[0].id:
+			return uuid{}, fmt.Errorf("partition %d has topic id %s, partition 0 has %s", i, p.id, parts[0].id)
+		}
+	}
+	return parts[0].id, nil
+}
+
+// partitionDirName is Kafka's name for a partition dir.
+func partitionDirName(topic string, partition int32) string {
+	return topic + "-" + strconv.Itoa(int(partition))
+}
+
+// parsePartitionDirName splits a dir name at its last '-'. The partition
+// must be written as Kafka writes it (no sign, no leading zeros), and the
+// topic must be a valid name.
+func parsePartitionDirName(name string) (topic string, partition int32, ok bool) {
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 {
+		return "", 0, false
+	}
+	topic, num := name[:i], name[i+1:]
+	n, err := strconv.ParseInt(num, 10, 32)
+	if err != nil || n < 0 || strconv.FormatInt(n, 10) != num || validateTopicName(topic) != nil {
+		return "", 0, false
+	}
+	return topic, int32(n), true
+}
+
+// validateTopicName applies Kafka's Topic.validate: 1 to 249 characters of
+// [a-zA-Z0-9._-], and not "." or "..". The rule matters here beyond
+// compatibility: the name becomes a directory name.
+func validateTopicName(name string) error {
+	if name == "" || name == "." || name == ".." || len(name) > maxTopicNameLength {
+		return fmt.Errorf("%w: %q", errInvalidTopic, name)
+	}
+	for _, c := range []byte(name) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fmt.Errorf("%w: %q has %q", errInvalidTopic, name, c)
+		}
+	}
+	return nil
+}
+
+// partitionMetadata is the content of partition.metadata for a topic id.
+func partitionMetadata(id uuid) []byte {
+	return []byte("version: 0\ntopic_id: " + id.String() + "\n")
+}
+
+// readPartitionMetadata reads the topic id from a partition dir.
+func readPartitionMetadata(dir string) (uuid, error) {
+	var id uuid
+	b, err := os.ReadFile(filepath.Join(dir, partitionMetadataFile))
+	if err != nil {
+		return id, err
+	}
+	version, rest, _ := strings.Cut(string(b), "\n")
+	idLine, _, _ := strings.Cut(rest, "\n")
+	text, ok := strings.CutPrefix(idLine, "topic_id:")
+	if strings.TrimSpace(version) != "version: 0" || !ok {
+		return id, fmt.Errorf("kafka: %s: unknown format", partitionMetadataFile)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(text))
+	if err != nil || len(raw) != len(id) || uuid(raw) == (uuid{}) {
+		return id, fmt.Errorf("kafka: %s: bad topic id %q", partitionMetadataFile, strings.TrimSpace(text))
+	}
+	return uuid(raw), nil
+}
+
+// newTopicID draws a random topic id as Kafka's Uuid.randomUuid does: a
+// version-4 UUID, drawn again if its string form starts with '-', which a
+// command line would read as an option. The version bits rule out the
+// zero id ("no id") and the reserved metadata topic id 0...01.
+func newTopicID() (uuid, error) {
+	for {
+		var u uuid
+		if _, err := rand.Read(u[:]); err != nil {
+			return u, fmt.Errorf("kafka: topic id: %w", err)
+		}
+		u[6] = u[6]&0x0f | 0x40 // version 4
+		u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+		if !strings.HasPrefix(u.String(), "-") {
+			return u, nil
+		}
+	}
+}
+
+// Topic returns the named topic, or nil.
+func (d *logDir) Topic(name string) *topicLog {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.topics[name]
+}
+
+// Topics returns every topic, sorted by name.
+func (d *logDir) Topics() []*topicLog {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	ts := slices.Collect(maps.Values(d.topics))
+	slices.SortFunc(ts, func(a, b *topicLog) int { return strings.Compare(a.Name, b.Name) })
+	return ts
+}
+
+// CreateTopic creates a topic with a new random id and the given number of
+// partitions.
+func (d *logDir) CreateTopic(name string, partitions int32) (*topicLog, error) {
+	if err := validateTopicName(name); err != nil {
+		return nil, err
+	}
+	if partitions < 1 {
+		return nil, fmt.Errorf("%w: %d for topic %q", errInvalidPartitions, partitions, name)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.topics[name] != nil {
+		return nil, fmt.Errorf("%w: %q", errTopicExists, name)
+	}
+	id, err := newTopicID()
+	if err != nil {
+		return nil, err
+	}
+	ps, err := d.createPartitions(name, id, 0, partitions)
+	if err != nil {
+		return nil, err
+	}
+	t := &topicLog{Name: name, ID: id, Partitions: ps}
+	d.topics[name] = t
+	return t, nil
+}
+
+// CreatePartitions grows a topic to total partitions.
+func (d *logDir) CreatePartitions(name string, total int32) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.topics[name]
+	if t == nil {
+		return fmt.Errorf("%w: %q", errUnknownTopic, name)
+	}
+	have := int32(len(t.Partitions))
+	if total <= have {
+		return fmt.Errorf("%w: topic %q has %d partitions, asked for %d", errInvalidPartitions, name, have, total)
+	}
+	ps, err := d.createPartitions(name, t.ID, have, total)
+	if err != nil {
+		return err
+	}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), ps...)}
+	return nil
+}
+
+// createPartitions makes the dirs of partitions from..to-1 and opens their
+// logs. A dir that already exists is an error, never reused: it holds
+// data of a topic that did not load. On failure, what was made is removed.
+func (d *logDir) createPartitions(topic string, id uuid, from, to int32) ([]*partitionLog, error) {
+	var made []*partitionLog
+	undo := func(err error) ([]*partitionLog, error) {
+		for i, pl := range made {
+			pl.Close()
+			os.RemoveAll(filepath.Join(d.path, partitionDirName(topic, from+int32(i))))
+		}
+		return nil, err
+	}
+	for p := from; p < to; p++ {
+		dir := filepath.Join(d.path, partitionDirName(topic, p))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return undo(fmt.Errorf("kafka: create partition %d of %q: %w", p, topic, err))
+		}
+		err := writeFileAtomic(filepath.Join(dir, partitionMetadataFile), partitionMetadata(id))
+		var pl *partitionLog
+		if err == nil {
+			pl, err = openPartitionLog(dir, d.opts, d.logger)
+		}
+		if err != nil {
+			os.RemoveAll(dir)
+			return undo(fmt.Errorf("kafka: create partition %d of %q: %w", p, topic, err))
+		}
+		made = append(made, pl)
+	}
+	if err := syncDir(d.path); err != nil {
+		return undo(err)
+	}
+	return made, nil
+}
+
+// DeleteTopic closes the topic's logs and removes its dirs.
+func (d *logDir) DeleteTopic(name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.topics[name]
+	if t == nil {
+		return fmt.Errorf("%w: %q", errUnknownTopic, name)
+	}
+	delete(d.topics, name)
+	var errs []error
+	var renamed []string
+	for p, pl := range t.Partitions {
+		if err := pl.Close(); err != nil && !errors.Is(err, errLogClosed) {
+			errs = append(errs, err)
+		}
+		dir := filepath.Join(d.path, partitionDirName(name, int32(p)))
+		gone := fmt.Sprintf("%s.%x%s", dir, t.ID[:], deleteSuffix)
+		if err := os.Rename(dir, gone); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		renamed = append(renamed, gone)
+	}
+	if err := syncDir(d.path); err != nil {
+		errs = append(errs, err)
+	}
+	for _, dir := range renamed {
+		if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("kafka: delete topic %q: %w", name, err)
+	}
+	return nil
+}
+
+// Close closes every partition log.
+func (d *logDir) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var errs []error
+	for _, t := range d.topics {
+		for _, pl := range t.Partitions {
+			if err := pl.Close(); err != nil && !errors.Is(err, errLogClosed) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
