@@ -12,6 +12,7 @@
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
 // one. Go errors are reserved for "this connection must close".
+
 package kafka
 
 import (
@@ -1065,27 +1066,6 @@ func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 		}
 	}
 	return mt
-}
-
-// validateTopicName applies Kafka's rules (Topic.java): 1 to 249
-// characters from [a-zA-Z0-9._-], and not "." or "..", which would be
-// confusing as directory names. The 249 leaves room for the partition
-// suffix and a deletion marker within a 255-byte file name.
-func validateTopicName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("topic name is empty")
-	case name == "." || name == "..":
-		return fmt.Errorf("topic name cannot be %q", name)
-	case len(name) > 249:
-		return fmt.Errorf("topic name is %d characters long; the limit is 249", len(name))
-	}
-	for _, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return fmt.Errorf("topic name %q contains %q; only ASCII letters, digits, '.', '_' and '-' are allowed", name, c)
-		}
-	}
-	return nil
 }
 
 // ApiVersions: v0-4 (ApiVersionsRequest.json, ApiVersionsResponse.json)

@@ -52,6 +52,7 @@
 // looks, with one positioned write (pwrite), then takes the lock only to
 // publish the new size and index entries. A failed write publishes nothing,
 // and the next append simply writes over the leftover bytes.
+
 package kafka
 
 import (
@@ -177,6 +178,7 @@ type indexer struct {
 	lastIndexedTimestamp int64 // timestamp of the last .timeindex entry
 }
 
+// newIndexer is the state of an empty segment: no timestamp seen yet.
 func newIndexer() indexer {
 	return indexer{maxTimestamp: noTimestamp, maxTimestampOffset: -1, lastIndexedTimestamp: noTimestamp}
 }
@@ -1140,8 +1142,9 @@ func syncDir(dir string) error {
 // far, and they load as a topic with fewer partitions; Apache Kafka avoids
 // that with its metadata log, which this broker does not have. A topic is
 // deleted by renaming its dirs out of the way first (Kafka's
-// <dir>.<id>-delete), so a crash mid-delete leaves nothing that loads as the
-// topic; such dirs are removed at the next open.
+// <dir>.<id>-delete), partition 0 first, so a crash mid-delete leaves
+// partitions without a partition 0, which load as nothing but a warning.
+// Renamed dirs are removed at the next open.
 
 // Errors of topic management, which the admin APIs answer as error codes.
 var (
@@ -1364,6 +1367,20 @@ func (d *logDir) Topic(name string) *topicLog {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	return d.topics[name]
+}
+
+// TopicByID returns the topic with the given id (KIP-516), or nil. Newer
+// Fetch, Metadata and DeleteTopics versions name topics this way; a scan is
+// fine for the handful of topics a local broker holds.
+func (d *logDir) TopicByID(id uuid) *topicLog {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, t := range d.topics {
+		if t.ID == id {
+			return t
+		}
+	}
+	return nil
 }
 
 // Topics returns every topic, sorted by name.

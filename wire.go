@@ -21,6 +21,7 @@
 // is never trusted further than the bytes that are actually left in the
 // frame, so a hostile 2 GiB array length in a 30-byte frame fails at once
 // instead of allocating.
+
 package kafka
 
 import (
