@@ -62,6 +62,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -234,7 +235,9 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	for {
 		frame, err := c.readFrame()
 		if err != nil {
-			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+			// A client hanging up between requests is normal; anything
+			// else (a bad size, a frame cut short) is worth a line.
+			if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) && ctx.Err() == nil {
 				b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
 			}
 			return
