@@ -93,6 +93,8 @@ const (
 	codeInvalidReplicationFactor  int16 = 38
 	codeInvalidReplicaAssignment  int16 = 39
 	codeInvalidRequest            int16 = 42
+	codeOutOfOrderSequenceNumber  int16 = 45
+	codeInvalidProducerEpoch      int16 = 47
 	codeTransactionalIDAuthFailed int16 = 53
 	codeFetchSessionIDNotFound    int16 = 70
 	codeUnknownTopicID            int16 = 100
@@ -105,6 +107,10 @@ func errorCode(err error) int16 {
 		return codeNone
 	case errors.Is(err, errOffsetOutOfRange):
 		return codeOffsetOutOfRange
+	case errors.Is(err, errOutOfOrderSequence):
+		return codeOutOfOrderSequenceNumber
+	case errors.Is(err, errInvalidProducerEpoch):
+		return codeInvalidProducerEpoch
 	default:
 		return codeUnknownServerError
 	}
@@ -182,6 +188,12 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // batches. We check each batch's header and CRC, give the batch its offsets
 // and append it as it came: compressed batches stay compressed. acks=0 gets
 // no response at all; with one broker, acks=1 and acks=-1 mean the same.
+//
+// Batches of idempotent producers are also checked against the producer's
+// sequence numbers (producers.go): a retry of a stored batch is answered
+// with success and the offset it got the first time, a gap with
+// OUT_OF_ORDER_SEQUENCE_NUMBER, and a fenced epoch with
+// INVALID_PRODUCER_EPOCH, whose text goes in ErrorMessage from v8.
 type produceRequest struct {
 	TransactionalID *string
 	Acks            int16
@@ -298,7 +310,7 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// through Metadata first.
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			default:
-				pr.ErrorCode, pr.BaseOffset = b.appendRecords(t.Name, p.Index, pl, p.Records)
+				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendRecords(t.Name, p.Index, pl, p.Records)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -318,26 +330,33 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 }
 
 // appendRecords validates a partition's records field and appends it. It
-// returns a Kafka error code and the base offset of the first batch.
-func (b *Broker) appendRecords(topic string, partition int32, pl *partitionLog, records []byte) (int16, int64) {
+// returns a Kafka error code, the base offset of the first batch (for a
+// retried batch, the offset it was first stored at) and, for a refused
+// idempotent batch, a message saying why.
+func (b *Broker) appendRecords(topic string, partition int32, pl *partitionLog, records []byte) (int16, int64, *string) {
 	if len(records) == 0 {
-		return codeCorruptMessage, -1
+		return codeCorruptMessage, -1, nil
 	}
 	headers, err := splitBatches(records)
 	if err != nil {
-		return codeCorruptMessage, -1
+		return codeCorruptMessage, -1, nil
 	}
 	for _, h := range headers {
 		if h.Size() > int(b.cfg.MaxMessageBytes) {
-			return codeMessageTooLarge, -1
+			return codeMessageTooLarge, -1, nil
 		}
 	}
-	base, err := pl.Append(records, headers)
-	if err != nil {
+	placed, err := pl.Append(records, headers)
+	switch code := errorCode(err); code {
+	case codeNone:
+		return codeNone, placed[0].BaseOffset, nil
+	case codeUnknownServerError:
 		b.log.Error("append failed", "topic", topic, "partition", partition, "err", err)
-		return codeUnknownServerError, -1
+		return code, -1, nil
+	default:
+		// The producer's mistake, not ours: answered, not logged.
+		return code, -1, ptr(err.Error())
 	}
-	return codeNone, base
 }
 
 // Fetch: v4-17 (FetchRequest.json, FetchResponse.json)
