@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -1479,10 +1480,23 @@ func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r r
 //
 // An idempotent producer (the default in franz-go, librdkafka and the Java
 // client) asks for a producer id before its first produce; its batches then
-// carry that id, an epoch and per-partition sequence numbers.
+// carry that id, an epoch and per-partition sequence numbers (producers.go).
+// Ids come from a persisted allocator, so none is handed out twice, even
+// across restarts.
 //
-// Where we differ from Kafka: transactions are not supported yet, so a
-// request with a TransactionalId is refused.
+// From v3 a producer that has lost track of its sequence numbers may name
+// its id and epoch to get a new epoch, in which it starts again at
+// sequence 0 and its batches of older epochs are refused (KIP-360). The
+// epoch goes up by one; at math.MaxInt16-1, where Kafka stops bumping
+// (TransactionMetadata.isProducerEpochExhausted), the producer gets a new
+// id at epoch 0 instead, as it does when it names an id never handed out.
+// Both ProducerId and ProducerEpoch, or neither, must be -1.
+//
+// Where we differ from Kafka: Kafka answers every non-transactional
+// request with a new id at epoch 0 and bumps epochs only for transactional
+// ids; here the named id keeps its identity, which clients accept either
+// way since they use what the answer says. Transactions are not supported
+// yet, so a request with a TransactionalId is refused.
 type initProducerIDRequest struct {
 	TransactionalID      *string
 	TransactionTimeoutMs int32
@@ -1516,12 +1530,30 @@ func (m *initProducerIDResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// lastProducerEpoch is the highest epoch handed out. Kafka keeps
+// math.MaxInt16 out of use so that a transaction marker can still carry an
+// epoch one above the producer's.
+const lastProducerEpoch = math.MaxInt16 - 1
+
 func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*initProducerIDRequest)
-	if req.TransactionalID != nil {
-		return &initProducerIDResponse{ErrorCode: codeTransactionalIDAuthFailed, ProducerID: -1, ProducerEpoch: -1}
+	fail := func(code int16) response {
+		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
 	}
-	return &initProducerIDResponse{ProducerID: b.nextProducerID.Add(1), ProducerEpoch: 0}
+	switch {
+	case req.TransactionalID != nil:
+		return fail(codeTransactionalIDAuthFailed)
+	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
+		return fail(codeInvalidRequest)
+	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
+		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
+	}
+	id, err := b.producerIDs.Next()
+	if err != nil {
+		b.log.Error("allocating a producer id", "err", err)
+		return fail(codeUnknownServerError)
+	}
+	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
 }
 
 // CreatePartitions: v0-3 (CreatePartitionsRequest.json, CreatePartitionsResponse.json)

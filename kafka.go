@@ -60,7 +60,6 @@ import (
 	"net"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -137,8 +136,8 @@ type Broker struct {
 	log  *slog.Logger
 	logs *logDir
 
-	// nextProducerID hands out producer ids to InitProducerId.
-	nextProducerID atomic.Int64
+	// producerIDs hands out producer ids to InitProducerId.
+	producerIDs *producerIDs
 
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see waitForAppend).
@@ -157,13 +156,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, appended: make(chan struct{})}
 	// Producer ids must not repeat across restarts, or a new producer could
-	// be taken for an old one. Until the id allocator is persisted, start
-	// from the clock: a millisecond count times 1000 leaves room for a
-	// thousand producers per millisecond of downtime.
-	b.nextProducerID.Store(time.Now().UnixMilli() % (1 << 40) * 1000)
-	return b, nil
+	// be taken for an old one; the allocator keeps its place in the data dir.
+	ids, err := openProducerIDs(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	return &Broker{cfg: cfg, log: cfg.Logger, logs: logs, producerIDs: ids, appended: make(chan struct{})}, nil
 }
 
 // Serve accepts connections on ln until ctx is cancelled, then stops

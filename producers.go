@@ -1,6 +1,7 @@
 // This file holds what the broker keeps for idempotent producers (KIP-98):
-// in each partition, the last batches of every producer, which Append
-// checks so that a retried batch is stored once and a lost one is noticed.
+// the producer id allocator behind InitProducerId, and, in each partition,
+// the last batches of every producer, which Append checks so that a retried
+// batch is stored once and a lost one is noticed.
 //
 // InitProducerId gives a producer an id and an epoch. Each batch it sends
 // carries both, and a base sequence: the number of the batch's first record
@@ -48,14 +49,29 @@
 // producer.id.expiration.ms (default one day), is what this file would
 // grow next. Until then a partition keeps every producer it has seen, five
 // batches each, for as long as it is open.
+//
+// Design note: producer ids are reserved in blocks of 1000, as Kafka's
+// controller grants them to brokers (AllocateProducerIds, KIP-730). The
+// start of the next free block is written to the producer-ids file in the
+// data dir, atomically, before any id of a block is handed out. A restart
+// therefore starts at a block no earlier run has used, skipping what was
+// left of the last one, and a producer id is never given to two producers,
+// which could otherwise take each other's batches for duplicates. The cost
+// is one small fsynced write per thousand producers.
 
 package kafka
 
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 )
 
 // Errors of idempotent appends, which the Produce handler answers with an
@@ -233,4 +249,100 @@ func (l *partitionLog) loadProducerStates() producerStates {
 		}
 	}
 	return ps
+}
+
+// Producer ids.
+
+// producerIDsFile is the file in the data dir that holds the start of the
+// next free block of producer ids. It is written as partition.metadata is:
+//
+//	version: 0
+//	next_block_start: 3000
+const producerIDsFile = "producer-ids"
+
+// producerIDBlockSize is how many ids are reserved at a time: Kafka's
+// ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE.
+const producerIDBlockSize = 1000
+
+// errProducerIDsExhausted means every int64 producer id has been handed out,
+// which at a thousand producers a second takes 292 million years.
+var errProducerIDsExhausted = errors.New("kafka: producer ids exhausted")
+
+// producerIDs hands out producer ids, each once, across restarts. It is
+// safe for concurrent use.
+type producerIDs struct {
+	path string
+
+	mu   sync.Mutex
+	next int64 // the next id to hand out
+	end  int64 // the end of the reserved block, as the file says
+}
+
+// openProducerIDs reads the allocator's file in dir. A missing file is a
+// new data dir, which starts at id 0; nothing is written until the first
+// id is asked for.
+func openProducerIDs(dir string) (*producerIDs, error) {
+	p := &producerIDs{path: filepath.Join(dir, producerIDsFile)}
+	b, err := os.ReadFile(p.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("kafka: read %s: %w", producerIDsFile, err)
+	default:
+		if p.end, err = parseProducerIDs(b); err != nil {
+			return nil, err
+		}
+	}
+	p.next = p.end
+	return p, nil
+}
+
+// parseProducerIDs reads the next block start from the file's content.
+func parseProducerIDs(b []byte) (int64, error) {
+	version, rest, _ := strings.Cut(string(b), "\n")
+	line, _, _ := strings.Cut(rest, "\n")
+	text, ok := strings.CutPrefix(line, "next_block_start:")
+	if strings.TrimSpace(version) != "version: 0" || !ok {
+		return 0, fmt.Errorf("kafka: %s: unknown format", producerIDsFile)
+	}
+	start, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil || start < 0 {
+		return 0, fmt.Errorf("kafka: %s: bad block start %q", producerIDsFile, strings.TrimSpace(text))
+	}
+	return start, nil
+}
+
+// formatProducerIDs is the file's content for a next block start.
+func formatProducerIDs(start int64) []byte {
+	return []byte("version: 0\nnext_block_start: " + strconv.FormatInt(start, 10) + "\n")
+}
+
+// Next hands out a producer id that no earlier call, in this run or an
+// earlier one on the same data dir, has handed out. When the block is used
+// up, the next one is reserved on disk first.
+func (p *producerIDs) Next() (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.next == p.end {
+		if p.end > math.MaxInt64-producerIDBlockSize {
+			return -1, errProducerIDsExhausted
+		}
+		end := p.end + producerIDBlockSize
+		if err := writeFileAtomic(p.path, formatProducerIDs(end)); err != nil {
+			return -1, err
+		}
+		p.end = end
+	}
+	id := p.next
+	p.next++
+	return id, nil
+}
+
+// MayHaveIssued reports whether id lies below every id not yet handed out,
+// so that it may belong to a producer of this broker. An id at or past that
+// point was never handed out.
+func (p *producerIDs) MayHaveIssued(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return id >= 0 && id < p.next
 }
