@@ -35,7 +35,9 @@
 // This file holds the Broker, its Config, the accept loop and the framing of
 // requests and responses. wire.go is the codec: the field types every
 // message is made of and the record-batch header. log.go is the storage:
-// partitions as segment files with offset and time indexes. handlers.go has
+// partitions as segment files with offset and time indexes. producers.go is
+// what idempotent producers need: ids that never repeat, and per partition
+// the sequence numbers that turn a retried batch into a no-op. handlers.go has
 // one section per API, in API-key order, each beginning with the versions it
 // supports and what changed between them.
 //

@@ -33,8 +33,9 @@
 //   - Of the same epoch, with the first and last sequence of a retained
 //     batch: a duplicate. Append stores nothing and reports the offset the
 //     batch got the first time, which the Produce handler answers with no
-//     error. (Kafka answered DUPLICATE_SEQUENCE_NUMBER before 0.11.0.1;
-//     clients now expect success with the old offset.)
+//     error, as Kafka has since it began keeping five batches (KAFKA-5494);
+//     clients treat the DUPLICATE_SEQUENCE_NUMBER of older brokers as a
+//     success without an offset.
 //   - Of the same epoch, starting right after the newest batch: appended.
 //   - Anything else: OUT_OF_ORDER_SEQUENCE_NUMBER.
 //
