@@ -20,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -63,8 +65,12 @@ func init() {
 		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
 		{19, "CreateTopics", 2, 7, 5, func() request { return new(createTopicsRequest) }, (*Broker).handleCreateTopics},
 		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
+		{21, "DeleteRecords", 0, 2, 2, func() request { return new(deleteRecordsRequest) }, (*Broker).handleDeleteRecords},
 		{22, "InitProducerId", 0, 5, 2, func() request { return new(initProducerIDRequest) }, (*Broker).handleInitProducerID},
+		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
+		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
 		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
+		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
 	}
 }
 
@@ -93,10 +99,12 @@ const (
 	codeInvalidPartitions         int16 = 37
 	codeInvalidReplicationFactor  int16 = 38
 	codeInvalidReplicaAssignment  int16 = 39
+	codeInvalidConfig             int16 = 40
 	codeInvalidRequest            int16 = 42
 	codeOutOfOrderSequenceNumber  int16 = 45
 	codeInvalidProducerEpoch      int16 = 47
 	codeTransactionalIDAuthFailed int16 = 53
+	codeKafkaStorageError         int16 = 56
 	codeFetchSessionIDNotFound    int16 = 70
 	codeUnknownTopicID            int16 = 100
 )
@@ -189,6 +197,10 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // batches. We check each batch's header and CRC, give the batch its offsets
 // and append it as it came: compressed batches stay compressed. acks=0 gets
 // no response at all; with one broker, acks=1 and acks=-1 mean the same.
+// Under Config.Fsync "always", every partition appended to is fsynced once
+// after all the request's appends and before the answer; one that fails
+// to sync answers KAFKA_STORAGE_ERROR, so the producer retries (and its
+// retry, if idempotent, is found a duplicate of what is in the log).
 //
 // Batches of idempotent producers are also checked against the producer's
 // sequence numbers (producers.go): a retry of a stored batch is answered
@@ -297,6 +309,10 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(req.TopicData))}
 	validAcks := req.Acks == 0 || req.Acks == 1 || req.Acks == -1
 	appended := false
+	// toSync lists, per partition appended to, where its answers are, so
+	// that a failed fsync can be reported in each.
+	type at struct{ topic, partition int }
+	var toSync map[*partitionLog][]at
 	for _, t := range req.TopicData {
 		topic := b.logs.Topic(t.Name)
 		tr := produceTopicResponse{Name: t.Name, PartitionResponses: make([]producePartitionResponse, 0, len(t.PartitionData))}
@@ -315,11 +331,28 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
+					if b.fsync.always && req.Acks != 0 {
+						if toSync == nil {
+							toSync = map[*partitionLog][]at{}
+						}
+						toSync[pl] = append(toSync[pl], at{len(resp.Responses), len(tr.PartitionResponses)})
+					}
 				}
 			}
 			tr.PartitionResponses = append(tr.PartitionResponses, pr)
 		}
 		resp.Responses = append(resp.Responses, tr)
+	}
+	for pl, ats := range toSync {
+		// The high watermark read now is at or past this request's
+		// batches; SyncTo skips the fsync if another request's covered it.
+		if err := pl.SyncTo(pl.HighWatermark()); err != nil {
+			b.log.Error("fsync after produce", "dir", pl.dir, "err", err)
+			for _, a := range ats {
+				pr := &resp.Responses[a.topic].PartitionResponses[a.partition]
+				pr.ErrorCode, pr.BaseOffset, pr.LogStartOffset = codeKafkaStorageError, -1, -1
+			}
+		}
 	}
 	if appended {
 		b.notifyAppend()
@@ -1207,9 +1240,14 @@ func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r re
 //	v6: no change (quota errors, KIP-599)
 //	v7: TopicId in the response (KIP-516)
 //
+// Topic configs are checked and kept with the topic (configs.go): a name
+// this broker does not have, or a bad value, is INVALID_CONFIG, and
+// nothing is created. From v5 the response lists every config of the new
+// topic with its value and source, as DescribeConfigs would.
+//
 // Where we differ from Kafka: there is one broker, so a replication factor
 // other than 1 (or -1, the default) is refused, and an explicit assignment
-// may name only this broker. Topic configs are accepted and not yet kept.
+// may name only this broker.
 type createTopicsRequest struct {
 	Topics       []creatableTopic
 	TimeoutMs    int32
@@ -1364,11 +1402,22 @@ func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatable
 	if partitions <= 0 {
 		return codeInvalidPartitions, ptr("number of partitions must be at least 1")
 	}
-	res.NumPartitions, res.ReplicationFactor, res.Configs = partitions, 1, []creatableTopicConfigs{}
+	names, values := make([]string, len(t.Configs)), make([]*string, len(t.Configs))
+	for i, c := range t.Configs {
+		names[i], values[i] = c.Name, c.Value
+	}
+	cfg, cerr := newTopicConfig(names, values, codeInvalidConfig)
+	if cerr != nil {
+		return cerr.code, &cerr.msg
+	}
+	res.NumPartitions, res.ReplicationFactor = partitions, 1
+	for _, e := range b.topicConfigEntries(cfg) {
+		res.Configs = append(res.Configs, creatableTopicConfigs{Name: e.name, Value: ptr(e.value), ConfigSource: e.source})
+	}
 	if validateOnly {
 		return codeNone, nil
 	}
-	created, err := b.logs.CreateTopic(t.Name, partitions)
+	created, err := b.logs.CreateTopicWithConfigs(t.Name, partitions, cfg)
 	if errors.Is(err, errTopicExists) {
 		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
 	}
@@ -1376,7 +1425,7 @@ func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatable
 		b.log.Error("creating topic", "topic", t.Name, "err", err)
 		return codeUnknownServerError, ptr(err.Error())
 	}
-	b.log.Info("created topic", "topic", t.Name, "partitions", partitions)
+	b.log.Info("created topic", "topic", t.Name, "partitions", partitions, "configs", cfg)
 	res.TopicID = created.ID
 	return codeNone, nil
 }
@@ -1479,6 +1528,116 @@ func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r r
 	return resp
 }
 
+// DeleteRecords: v0-2 (DeleteRecordsRequest.json, DeleteRecordsResponse.json)
+//
+//	v1: no change (throttling after the response, KIP-219)
+//	v2: flexible
+//
+// Moves partitions' log start offsets forward (KIP-107): records below the
+// new start can no longer be fetched (OFFSET_OUT_OF_RANGE), ListOffsets
+// earliest answers it, segments wholly below it are deleted at once, and
+// it survives a restart through the log-start-offset-checkpoint file
+// (log.go). The answer's LowWatermark is the start after. An Offset of -1
+// means the high watermark: everything so far. The start never moves
+// back, so an offset below it answers the current start without error, as
+// in Kafka; one past the high watermark is OFFSET_OUT_OF_RANGE. TimeoutMs
+// does not matter: there are no replicas to wait for.
+type deleteRecordsRequest struct {
+	Topics    []deleteRecordsTopic
+	TimeoutMs int32
+}
+
+type deleteRecordsTopic struct {
+	Name       string
+	Partitions []deleteRecordsPartition
+}
+
+type deleteRecordsPartition struct {
+	PartitionIndex int32
+	Offset         int64
+}
+
+func (m *deleteRecordsRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t deleteRecordsTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p deleteRecordsPartition) {
+			p.PartitionIndex = r.Int32()
+			p.Offset = r.Int64()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	m.TimeoutMs = r.Int32()
+	r.SkipTags()
+}
+
+type deleteRecordsResponse struct {
+	ThrottleTimeMs int32
+	Topics         []deleteRecordsTopicResult
+}
+
+type deleteRecordsTopicResult struct {
+	Name       string
+	Partitions []deleteRecordsPartitionResult
+}
+
+type deleteRecordsPartitionResult struct {
+	PartitionIndex int32
+	LowWatermark   int64
+	ErrorCode      int16
+}
+
+func (m *deleteRecordsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t deleteRecordsTopicResult) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p deleteRecordsPartitionResult) {
+			w.Int32(p.PartitionIndex)
+			w.Int64(p.LowWatermark)
+			w.Int16(p.ErrorCode)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// deleteToHighWatermark is DeleteRecordsRequest.HIGH_WATERMARK.
+const deleteToHighWatermark = -1
+
+func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*deleteRecordsRequest)
+	resp := &deleteRecordsResponse{Topics: make([]deleteRecordsTopicResult, 0, len(req.Topics))}
+	for _, t := range req.Topics {
+		topic := b.logs.Topic(t.Name)
+		tr := deleteRecordsTopicResult{Name: t.Name, Partitions: make([]deleteRecordsPartitionResult, 0, len(t.Partitions))}
+		for _, p := range t.Partitions {
+			pr := deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1}
+			pl := b.topicPartition(topic, p.PartitionIndex)
+			if pl == nil {
+				pr.ErrorCode = codeUnknownTopicOrPartition
+				tr.Partitions = append(tr.Partitions, pr)
+				continue
+			}
+			offset := p.Offset
+			if offset == deleteToHighWatermark {
+				offset = pl.HighWatermark()
+			}
+			low, err := b.logs.DeleteRecords(topic, p.PartitionIndex, offset)
+			if pr.ErrorCode = errorCode(err); pr.ErrorCode == codeNone {
+				pr.LowWatermark = low
+			} else if pr.ErrorCode == codeUnknownServerError {
+				b.log.Error("deleting records", "topic", t.Name, "partition", p.PartitionIndex, "err", err)
+			}
+			tr.Partitions = append(tr.Partitions, pr)
+		}
+		resp.Topics = append(resp.Topics, tr)
+	}
+	return resp
+}
+
 // InitProducerId: v0-5 (InitProducerIdRequest.json, InitProducerIdResponse.json)
 //
 //	v2: flexible
@@ -1562,6 +1721,335 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 		return fail(codeUnknownServerError)
 	}
 	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
+}
+
+// Resource types of the config APIs (ConfigResource.Type).
+const (
+	resourceTopic  int8 = 2
+	resourceBroker int8 = 4
+)
+
+// DescribeConfigs: v0-4 (DescribeConfigsRequest.json, DescribeConfigsResponse.json)
+//
+//	v1: IncludeSynonyms; ConfigSource replaces IsDefault; Synonyms (KIP-226)
+//	v2: no change (throttling after the response, KIP-219)
+//	v3: IncludeDocumentation; ConfigType and Documentation (KIP-569)
+//	v4: flexible
+//
+// Describes a topic's configs, read-write, or the broker's, read-only
+// (configs.go), each with its value and where the value comes from; with
+// IncludeSynonyms, also the levels below it, and with IncludeDocumentation
+// a sentence on what it does. Null ConfigurationKeys asks for every
+// config; a name that does not exist is left out, as in Kafka. A broker
+// resource is named by this broker's node id, or "" for the defaults,
+// which here are the same thing. kcat -L, confluent-kafka's and
+// kafka-python's admin clients call this to show topic settings.
+type describeConfigsRequest struct {
+	Resources            []describeConfigsResource
+	IncludeSynonyms      bool
+	IncludeDocumentation bool
+}
+
+type describeConfigsResource struct {
+	ResourceType      int8
+	ResourceName      string
+	ConfigurationKeys []string
+}
+
+func (m *describeConfigsRequest) decode(r *reader, v int16) {
+	m.Resources = readArray(r, func(r *reader) (res describeConfigsResource) {
+		res.ResourceType = r.Int8()
+		res.ResourceName = r.String()
+		res.ConfigurationKeys = r.Strings()
+		r.SkipTags()
+		return res
+	})
+	if v >= 1 {
+		m.IncludeSynonyms = r.Bool()
+	}
+	if v >= 3 {
+		m.IncludeDocumentation = r.Bool()
+	}
+	r.SkipTags()
+}
+
+type describeConfigsResponse struct {
+	ThrottleTimeMs int32
+	Results        []describeConfigsResult
+}
+
+type describeConfigsResult struct {
+	ErrorCode    int16
+	ErrorMessage *string
+	ResourceType int8
+	ResourceName string
+	Configs      []describeConfigsResourceResult
+}
+
+type describeConfigsResourceResult struct {
+	Name          string
+	Value         *string
+	ReadOnly      bool
+	IsDefault     bool
+	ConfigSource  int8
+	IsSensitive   bool
+	Synonyms      []describeConfigsSynonym
+	ConfigType    int8
+	Documentation *string
+}
+
+type describeConfigsSynonym struct {
+	Name   string
+	Value  *string
+	Source int8
+}
+
+func (m *describeConfigsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Results, func(w *writer, res describeConfigsResult) {
+		w.Int16(res.ErrorCode)
+		w.NullableString(res.ErrorMessage)
+		w.Int8(res.ResourceType)
+		w.String(res.ResourceName)
+		writeArrayNonNull(w, res.Configs, func(w *writer, c describeConfigsResourceResult) {
+			w.String(c.Name)
+			w.NullableString(c.Value)
+			w.Bool(c.ReadOnly)
+			if v == 0 {
+				w.Bool(c.IsDefault)
+			}
+			if v >= 1 {
+				w.Int8(c.ConfigSource)
+			}
+			w.Bool(c.IsSensitive)
+			if v >= 1 {
+				writeArrayNonNull(w, c.Synonyms, func(w *writer, s describeConfigsSynonym) {
+					w.String(s.Name)
+					w.NullableString(s.Value)
+					w.Int8(s.Source)
+					w.Tags()
+				})
+			}
+			if v >= 3 {
+				w.Int8(c.ConfigType)
+				w.NullableString(c.Documentation)
+			}
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeConfigsRequest)
+	v := rc.header.APIVersion
+	resp := &describeConfigsResponse{Results: make([]describeConfigsResult, 0, len(req.Resources))}
+	for _, res := range req.Resources {
+		out := describeConfigsResult{ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}}
+		var entries []configEntry
+		switch res.ResourceType {
+		case resourceTopic:
+			t := b.logs.Topic(res.ResourceName)
+			if t == nil {
+				out.ErrorCode, out.ErrorMessage = codeUnknownTopicOrPartition, ptr("topic "+res.ResourceName+" does not exist")
+				break
+			}
+			entries = b.topicConfigEntries(t.Configs)
+		case resourceBroker:
+			if res.ResourceName != "" && res.ResourceName != strconv.Itoa(int(b.cfg.NodeID)) {
+				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("unexpected broker id %s: this is broker %d", res.ResourceName, b.cfg.NodeID))
+				break
+			}
+			entries = b.brokerConfigEntries()
+		default:
+			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", res.ResourceType))
+		}
+		for _, e := range entries {
+			if res.ConfigurationKeys == nil || slices.Contains(res.ConfigurationKeys, e.name) {
+				out.Configs = append(out.Configs, describeEntry(e, req.IncludeSynonyms && v >= 1, req.IncludeDocumentation))
+			}
+		}
+		resp.Results = append(resp.Results, out)
+	}
+	return resp
+}
+
+// describeEntry is a config entry as DescribeConfigs sends it.
+func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceResult {
+	c := describeConfigsResourceResult{
+		Name:         e.name,
+		ReadOnly:     e.readOnly,
+		IsDefault:    e.source == sourceDefault,
+		ConfigSource: e.source,
+		Synonyms:     []describeConfigsSynonym{},
+		ConfigType:   e.typ,
+	}
+	if !e.null {
+		c.Value = ptr(e.value)
+	}
+	if synonyms {
+		for _, s := range e.synonyms {
+			ds := describeConfigsSynonym{Name: s.name, Source: s.source}
+			if s.value != "" {
+				ds.Value = ptr(s.value)
+			}
+			c.Synonyms = append(c.Synonyms, ds)
+		}
+	}
+	if doc {
+		c.Documentation = ptr(e.doc)
+	}
+	return c
+}
+
+// AlterConfigs: v0-2 (AlterConfigsRequest.json, AlterConfigsResponse.json)
+//
+//	v1: no change (throttling after the response, KIP-219)
+//	v2: flexible
+//
+// Replaces all of a resource's configs: the ones named are set, and every
+// other goes back to its default. That makes it easy to undo someone
+// else's change by accident, which is why IncrementalAlterConfigs
+// (KIP-339) replaced it; it is here for the admin tools that still send
+// it. Values are checked as at CreateTopics (INVALID_CONFIG); a null value
+// is INVALID_REQUEST, as in Kafka. With ValidateOnly nothing changes.
+//
+// Where we differ from Kafka: broker configs are the command-line flags
+// and cannot be altered (INVALID_REQUEST).
+type alterConfigsRequest struct {
+	Resources    []alterConfigsResource
+	ValidateOnly bool
+}
+
+type alterConfigsResource struct {
+	ResourceType int8
+	ResourceName string
+	Configs      []alterableConfig
+}
+
+type alterableConfig struct {
+	Name  string
+	Value *string
+}
+
+func (m *alterConfigsRequest) decode(r *reader, v int16) {
+	m.Resources = readArray(r, func(r *reader) (res alterConfigsResource) {
+		res.ResourceType = r.Int8()
+		res.ResourceName = r.String()
+		res.Configs = readArray(r, func(r *reader) (c alterableConfig) {
+			c.Name = r.String()
+			c.Value = r.NullableString()
+			r.SkipTags()
+			return c
+		})
+		r.SkipTags()
+		return res
+	})
+	m.ValidateOnly = r.Bool()
+	r.SkipTags()
+}
+
+// alterConfigsResponse is also IncrementalAlterConfigs' response, which has
+// the same schema.
+type alterConfigsResponse struct {
+	ThrottleTimeMs int32
+	Responses      []alterConfigsResourceResponse
+}
+
+type alterConfigsResourceResponse struct {
+	ErrorCode    int16
+	ErrorMessage *string
+	ResourceType int8
+	ResourceName string
+}
+
+func (m *alterConfigsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Responses, func(w *writer, res alterConfigsResourceResponse) {
+		w.Int16(res.ErrorCode)
+		w.NullableString(res.ErrorMessage)
+		w.Int8(res.ResourceType)
+		w.String(res.ResourceName)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*alterConfigsRequest)
+	resp := &alterConfigsResponse{Responses: make([]alterConfigsResourceResponse, 0, len(req.Resources))}
+	dup := repeatedResources(len(req.Resources), func(i int) (int8, string) {
+		return req.Resources[i].ResourceType, req.Resources[i].ResourceName
+	})
+	for i, res := range req.Resources {
+		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
+		names, values := make([]string, len(res.Configs)), make([]*string, len(res.Configs))
+		for j, c := range res.Configs {
+			names[j], values[j] = c.Name, c.Value
+		}
+		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+			func(topicConfig) (topicConfig, *configError) {
+				return newTopicConfig(names, values, codeInvalidRequest)
+			})
+		resp.Responses = append(resp.Responses, out)
+	}
+	return resp
+}
+
+// repeatedResources marks the resources that appear more than once in one
+// request; Kafka refuses every copy, since their order would decide.
+func repeatedResources(n int, at func(int) (int8, string)) []bool {
+	type key struct {
+		typ  int8
+		name string
+	}
+	count := make(map[key]int, n)
+	for i := range n {
+		typ, name := at(i)
+		count[key{typ, name}]++
+	}
+	dup := make([]bool, n)
+	for i := range n {
+		typ, name := at(i)
+		dup[i] = count[key{typ, name}] > 1
+	}
+	return dup
+}
+
+// alterConfigs changes one resource's configs for AlterConfigs and
+// IncrementalAlterConfigs, change saying how, and returns the error code
+// and message.
+func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool, change func(topicConfig) (topicConfig, *configError)) (int16, *string) {
+	switch {
+	case repeated:
+		return codeInvalidRequest, ptr("the resource appears more than once in the request")
+	case typ == resourceBroker:
+		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
+	case typ != resourceTopic:
+		return codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
+	}
+	var after topicConfig
+	err := b.logs.AlterTopicConfigs(name, func(before topicConfig) (topicConfig, *configError) {
+		c, err := change(before)
+		after = c
+		return c, err
+	}, validateOnly)
+	var cerr *configError
+	switch {
+	case err == nil:
+		if !validateOnly {
+			b.log.Info("altered topic configs", "topic", name, "configs", after)
+		}
+		return codeNone, nil
+	case errors.As(err, &cerr):
+		return cerr.code, &cerr.msg
+	case errors.Is(err, errUnknownTopic):
+		return codeUnknownTopicOrPartition, ptr("topic " + name + " does not exist")
+	default:
+		b.log.Error("altering topic configs", "topic", name, "err", err)
+		return codeUnknownServerError, ptr(err.Error())
+	}
 }
 
 // CreatePartitions: v0-3 (CreatePartitionsRequest.json, CreatePartitionsResponse.json)
@@ -1664,4 +2152,75 @@ func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (i
 		return codeUnknownServerError, ptr(err.Error())
 	}
 	return codeNone, nil
+}
+
+// IncrementalAlterConfigs: v0-1 (IncrementalAlterConfigsRequest.json, IncrementalAlterConfigsResponse.json)
+//
+//	v1: flexible
+//
+// Changes configs one at a time (KIP-339), leaving the others alone:
+// SET (0) a value, DELETE (1) it back to the default, APPEND (2) or
+// SUBTRACT (3) items of a list config, starting from the current value,
+// set or default. cleanup.policy is the only list config here; APPEND or
+// SUBTRACT on another is INVALID_CONFIG, as is an unknown name or a value
+// the config does not accept. A config named twice in one resource, or an
+// unknown operation, is INVALID_REQUEST. Each resource is all or nothing,
+// and with ValidateOnly nothing changes. kadm's AlterTopicConfigs and
+// kafka-configs.sh send this.
+//
+// Where we differ from Kafka: broker configs cannot be altered
+// (INVALID_REQUEST), as in AlterConfigs.
+type incrementalAlterConfigsRequest struct {
+	Resources    []incrementalAlterConfigsResource
+	ValidateOnly bool
+}
+
+type incrementalAlterConfigsResource struct {
+	ResourceType int8
+	ResourceName string
+	Configs      []incrementalAlterableConfig
+}
+
+type incrementalAlterableConfig struct {
+	Name            string
+	ConfigOperation int8
+	Value           *string
+}
+
+func (m *incrementalAlterConfigsRequest) decode(r *reader, v int16) {
+	m.Resources = readArray(r, func(r *reader) (res incrementalAlterConfigsResource) {
+		res.ResourceType = r.Int8()
+		res.ResourceName = r.String()
+		res.Configs = readArray(r, func(r *reader) (c incrementalAlterableConfig) {
+			c.Name = r.String()
+			c.ConfigOperation = r.Int8()
+			c.Value = r.NullableString()
+			r.SkipTags()
+			return c
+		})
+		r.SkipTags()
+		return res
+	})
+	m.ValidateOnly = r.Bool()
+	r.SkipTags()
+}
+
+func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*incrementalAlterConfigsRequest)
+	resp := &alterConfigsResponse{Responses: make([]alterConfigsResourceResponse, 0, len(req.Resources))}
+	dup := repeatedResources(len(req.Resources), func(i int) (int8, string) {
+		return req.Resources[i].ResourceType, req.Resources[i].ResourceName
+	})
+	defaults := func(name string) string { return b.brokerDefault(lookupTopicConfig(name)).value }
+	for i, res := range req.Resources {
+		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
+		ops := make([]configOp, len(res.Configs))
+		for j, c := range res.Configs {
+			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+		}
+		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+			func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
+		resp.Responses = append(resp.Responses, out)
+	}
+	return resp
 }

@@ -104,8 +104,30 @@ type Config struct {
 	MaxMessageBytes int32
 
 	// SegmentBytes is the size at which a partition rolls to a new segment
-	// file (log.segment.bytes, default 1 GiB).
+	// file (log.segment.bytes, default 1 GiB), for topics that do not set
+	// segment.bytes.
 	SegmentBytes int64
+
+	// Fsync is when appended records are forced to disk with fsync, the
+	// job of Kafka's log.flush.interval.messages and log.flush.interval.ms:
+	//
+	//	"never"   never by the broker: the OS writes the page cache back
+	//	          in its own time (Kafka's default, and ours; "" means it)
+	//	"always"  before answering a produce with acks=1 or -1; produces
+	//	          arriving together share one fsync per partition
+	//	"1s"      any duration: every partition's new records, that often,
+	//	          in the background
+	//
+	// Every policy survives a crash of the broker process: written records
+	// are in the kernel's page cache, which outlives the process. Only
+	// "always" also keeps every acknowledged record through a crash of the
+	// machine; an interval can lose that interval's worth, "never" about
+	// 30 seconds' (Linux's dirty_expire_centisecs).
+	Fsync string
+
+	// RetentionCheckInterval is how often old segments are checked for
+	// deletion (log.retention.check.interval.ms, default 5 minutes).
+	RetentionCheckInterval time.Duration
 
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
@@ -120,13 +142,16 @@ func (c Config) withDefaults() Config {
 		c.DefaultPartitions = 1
 	}
 	if c.MaxFrameBytes <= 0 {
-		c.MaxFrameBytes = 100 << 20
+		c.MaxFrameBytes = defaultMaxFrameBytes
 	}
 	if c.MaxMessageBytes <= 0 {
-		c.MaxMessageBytes = 1048588
+		c.MaxMessageBytes = defaultMaxMessageBytes
 	}
 	if c.SegmentBytes <= 0 {
-		c.SegmentBytes = 1 << 30
+		c.SegmentBytes = defaultSegmentBytes
+	}
+	if c.RetentionCheckInterval <= 0 {
+		c.RetentionCheckInterval = defaultRetentionCheckInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -134,11 +159,39 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Kafka's defaults for Config.
+const (
+	defaultMaxFrameBytes   = 100 << 20 // socket.request.max.bytes
+	defaultMaxMessageBytes = 1048588   // message.max.bytes
+)
+
+// fsyncPolicy is Config.Fsync parsed.
+type fsyncPolicy struct {
+	always   bool
+	interval time.Duration // > 0 for a background fsync at that interval
+}
+
+// parseFsync reads Config.Fsync.
+func parseFsync(s string) (fsyncPolicy, error) {
+	switch s {
+	case "", "never":
+		return fsyncPolicy{}, nil
+	case "always":
+		return fsyncPolicy{always: true}, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fsyncPolicy{}, fmt.Errorf("kafka: Config.Fsync %q is not never, always or a positive duration", s)
+	}
+	return fsyncPolicy{interval: d}, nil
+}
+
 // Broker is a single Kafka node: the leader of every partition it stores.
 type Broker struct {
-	cfg  Config
-	log  *slog.Logger
-	logs *logDir
+	cfg   Config
+	log   *slog.Logger
+	logs  *logDir
+	fsync fsyncPolicy
 
 	// producerIDs hands out producer ids to InitProducerId.
 	producerIDs *producerIDs
@@ -156,6 +209,10 @@ func Open(cfg Config) (*Broker, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("kafka: Config.DataDir is required")
 	}
+	fsync, err := parseFsync(cfg.Fsync)
+	if err != nil {
+		return nil, err
+	}
 	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096}, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -166,18 +223,35 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	return &Broker{cfg: cfg, log: cfg.Logger, logs: logs, producerIDs: ids, appended: make(chan struct{})}, nil
+	return &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}, nil
 }
 
 // Serve accepts connections on ln until ctx is cancelled, then stops
 // accepting, lets requests in flight finish, closes every connection and
-// closes the logs. It returns nil after a shutdown by ctx.
+// closes the logs, which leaves the clean shutdown marker (log.go) so that
+// the next start is quick. It also runs the background work: the
+// retention check and, under an interval Fsync policy, the flusher. It
+// returns nil after a shutdown by ctx.
 func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
 		return ln.Close()
 	})
+	g.Go(func() error {
+		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
+		return nil
+	})
+	if b.fsync.interval > 0 {
+		g.Go(func() error {
+			every(gctx, b.fsync.interval, func() {
+				if err := b.logs.SyncAll(); err != nil {
+					b.log.Error("background fsync", "err", err)
+				}
+			})
+			return nil
+		})
+	}
 	g.Go(func() error {
 		for {
 			conn, err := ln.Accept()
@@ -198,6 +272,21 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 		err = cerr
 	}
 	return err
+}
+
+// every runs f every interval until ctx is done. A run that takes longer
+// than the interval delays the next one rather than overlapping it.
+func every(ctx context.Context, interval time.Duration, f func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
 }
 
 // requestHeader is RequestHeader.json. Versions 1 and 2 are in use: v2,
@@ -380,10 +469,18 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 //
 // The file is opened afresh for each send instead of sharing the log's
 // descriptor: sendfile reads from the descriptor's own offset, which
-// concurrent fetches would fight over, and an open descriptor keeps the
-// bytes readable even if the segment is deleted meanwhile. If the file
-// is already gone, the response is cut short and the connection must
-// close; the client retries on a new one.
+// concurrent fetches would fight over.
+//
+// Design note: retention (or DeleteRecords) may delete the segment
+// between the fetch choosing its section and this open. Once the file is
+// open, deletion is harmless: an open descriptor keeps an unlinked file's
+// bytes readable, so a send already under way finishes. If the file is
+// already gone, the response, whose size is already on the wire, is cut
+// short and the connection closes; the client reconnects and fetches
+// again, and since the records are gone it is told OFFSET_OUT_OF_RANGE and
+// resets per its policy, just as if the fetch had come a moment later.
+// Only a fetch of the oldest segment at the moment it expires can meet
+// this, which is rare enough not to pin segments for every fetch.
 func sendSection(dst io.Writer, s fileSection) error {
 	f, err := os.Open(s.path)
 	if err != nil {

@@ -27,8 +27,12 @@ var newResponse = map[int16]func() response{
 	18: func() response { return new(apiVersionsResponse) },
 	19: func() response { return new(createTopicsResponse) },
 	20: func() response { return new(deleteTopicsResponse) },
+	21: func() response { return new(deleteRecordsResponse) },
 	22: func() response { return new(initProducerIDResponse) },
+	32: func() response { return new(describeConfigsResponse) },
+	33: func() response { return new(alterConfigsResponse) },
 	37: func() response { return new(createPartitionsResponse) },
+	44: func() response { return new(alterConfigsResponse) },
 }
 
 // goldenFile finds the file for an API; kmsg spells a few names

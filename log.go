@@ -6,8 +6,11 @@
 // the same habits (and kafka-dump-log reads the .log files):
 //
 //	data/
+//	  .kafka_cleanshutdown               present only while the broker is stopped cleanly
+//	  log-start-offset-checkpoint        log start offsets moved by DeleteRecords
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
+//	    topic.config                     the topic's configs (partition 0 only; configs.go)
 //	    00000000000000000000.log         batches, as produced, offsets assigned
 //	    00000000000000000000.index       sparse offset index: offset -> file position
 //	    00000000000000000000.timeindex   sparse time index: max timestamp so far -> offset
@@ -30,22 +33,44 @@
 // files of exactly their entries, read once at open into slices, which keeps
 // the code short at the cost of 8 bytes of memory per 4 KiB of log.
 //
-// Design note: crash safety rests on three rules.
+// Design note: crash safety rests on four rules.
 //  1. Only the last segment can be torn. A segment is fsynced, log and both
 //     indexes, before the next one is created, so the existence of a later
 //     segment proves an earlier one is whole. At open, older segments and
 //     their indexes are trusted (an index that is missing or fails a sanity
-//     check is rebuilt by scanning); the last segment is always scanned
-//     batch by batch, CRC included, and cut at the first batch that is torn,
-//     corrupt or out of order. Its indexes are rebuilt by that scan, with the
-//     same code that Append uses, so they come out as appends wrote them.
-//  2. Derived files are replaced, never edited in place: a rebuilt index and
-//     partition.metadata are written to a temporary file, fsynced, renamed
-//     over the old one, and the directory is fsynced.
-//  3. Appends are not fsynced one by one. As in Kafka
+//     check is rebuilt by scanning).
+//  2. The last segment is scanned batch by batch, CRC included, and cut at
+//     the first batch that is torn, corrupt or out of order; its indexes
+//     are rebuilt by that scan, with the same code that Append uses, so
+//     they come out as appends wrote them. How much is scanned depends on
+//     how the broker stopped. Close leaves a .kafka_cleanshutdown file in
+//     the data dir, as Kafka does, and the next open deletes it before it
+//     reads anything. With the marker, every index was fsynced by Close, so
+//     the last segment's indexes are trusted too and only the batches from
+//     its last offset-index entry on (at most log.index.interval.bytes and
+//     one batch) are scanned: a start after a clean stop costs the same
+//     however large the segment. Without it, the whole segment is scanned.
+//  3. Derived files are replaced, never edited in place: a rebuilt index,
+//     partition.metadata, topic.config and the checkpoint are written to a
+//     temporary file, fsynced, renamed over the old one, and the directory
+//     is fsynced.
+//  4. Appends are not fsynced one by one. As in Kafka
 //     (log.flush.interval.messages defaults to "never"), durability of
-//     acknowledged writes is the caller's choice through Sync; a crash
-//     loses at most the unsynced tail, which recovery cuts cleanly.
+//     acknowledged writes is the broker's policy (Config.Fsync) carried
+//     out through SyncTo; a crash loses at most the unsynced tail, which
+//     recovery cuts cleanly.
+//
+// Design note: retention only ever deletes whole segments, oldest first,
+// and never the active one, as Kafka's UnifiedLog.deleteOldSegments does.
+// A segment goes when all its records are older than retention.ms (by its
+// largest timestamp), while the partition would still be at least
+// retention.bytes without it, or when it lies wholly below the log start
+// offset, which DeleteRecords moves (KIP-107). The log start offset is the
+// first segment's base unless DeleteRecords moved it past that; only then
+// does it need the checkpoint file to survive a restart. A read below it is
+// errOffsetOutOfRange. Its index files go first and its .log last, so a
+// crash mid-delete leaves at worst a segment whose indexes are rebuilt at
+// the next open, and deleted again at the next check.
 //
 // Design note: readers never wait for the disk writes of an appender. Append
 // writes its batches past the segment's committed size, where no reader
@@ -73,6 +98,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // logOptions configures partition logs. A zero field takes Kafka's default,
@@ -240,19 +266,36 @@ type partitionLog struct {
 	// two copies of a retry racing on two connections cannot both pass.
 	producers producerStates
 
+	// syncMu serializes SyncTo, and is held by whoever closes a segment's
+	// .log file (Close, and retention deleting a segment), so that SyncTo
+	// never fsyncs a closed file. Lock order: appendMu, syncMu, mu.
+	syncMu sync.Mutex
+	// syncedTo is the offset below which every batch is known to be on
+	// disk. Guarded by syncMu.
+	syncedTo int64
+
 	// mu guards the fields below and each segment's size and index slices.
 	// Append takes it only to publish bytes already on disk. Readers hold it
 	// shared for a whole read, so Close cannot close a file under them.
 	mu       sync.RWMutex
 	segments []*segment
 	hw       int64 // log end offset: the next offset to assign
+	logStart int64 // first readable offset: at or past segments[0].base
 	closed   bool
 }
 
 // openPartitionLog opens the partition log in dir, creating dir if it is
-// missing, and recovers the last segment (see the design note on crash
-// safety). An empty dir starts at offset 0. A nil logger discards.
+// missing, and recovers the last segment as after a crash, scanning all of
+// it (see the design note on crash safety). An empty dir starts at offset
+// 0. A nil logger discards.
 func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partitionLog, error) {
+	return openPartition(dir, opts, logger, false)
+}
+
+// openPartition is openPartitionLog, told whether the broker last stopped
+// cleanly, in which case the last segment's indexes are trusted and only
+// its tail is scanned.
+func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool) (*partitionLog, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -276,7 +319,7 @@ func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partit
 		if i < len(bases)-1 {
 			s, err = l.loadSegment(base)
 		} else {
-			s, err = l.recoverSegment(base)
+			s, err = l.recoverSegment(base, clean)
 		}
 		if err != nil {
 			l.closeFiles()
@@ -289,6 +332,12 @@ func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partit
 		l.closeFiles()
 		return nil, err
 	}
+	l.logStart = l.segments[0].base
+	// Recovery fsynced what it kept, so everything up to here is on disk.
+	l.syncedTo = l.hw
+	// Producer state is rebuilt from the batches that survived recovery,
+	// so a batch cut from the tail is forgotten with the data: the
+	// producer's retry of it is appended anew, not taken for a duplicate.
 	l.producers = l.loadProducerStates()
 	return l, nil
 }
@@ -354,7 +403,7 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 // Such a segment was fsynced whole before the next one was made, so a bad
 // batch in it is damage, not a torn write, and fails the open.
 func (l *partitionLog) rebuildOlder(s *segment) error {
-	scan, err := l.scan(s)
+	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
 	if err != nil {
 		return err
 	}
@@ -368,15 +417,16 @@ func (l *partitionLog) rebuildOlder(s *segment) error {
 	return l.writeIndexes(s)
 }
 
-// recoverSegment opens the last segment, creating it if needed, scans it,
-// cuts it at the first bad batch and rebuilds its indexes.
-func (l *partitionLog) recoverSegment(base int64) (*segment, error) {
+// recoverSegment opens the last segment, creating it if needed, scans it
+// (all of it, or after a clean stop its tail), cuts it at the first bad
+// batch and rebuilds its indexes.
+func (l *partitionLog) recoverSegment(base int64, clean bool) (*segment, error) {
 	f, err := os.OpenFile(segmentPath(l.dir, base, logSuffix), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: open active segment: %w", err)
 	}
 	s := &segment{base: base, log: f}
-	if err := l.recoverInto(s); err != nil {
+	if err := l.recoverInto(s, clean); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -384,19 +434,27 @@ func (l *partitionLog) recoverSegment(base int64) (*segment, error) {
 }
 
 // recoverInto does the work of recoverSegment on s, whose log file is open.
-func (l *partitionLog) recoverInto(s *segment) error {
+func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	fi, err := s.log.Stat()
 	if err != nil {
 		return fmt.Errorf("kafka: recover segment: %w", err)
 	}
 	s.size = fi.Size()
-	scan, err := l.scan(s)
+	from := scanResult{next: s.base, idx: newIndexer()}
+	if clean {
+		if tail, err := l.indexedTail(s); err == nil {
+			from = tail
+		} else {
+			l.logger.Info("scanning the whole active segment", "partition", filepath.Base(l.dir), "segment", s.base, "reason", err)
+		}
+	}
+	scan, err := l.scan(s, from)
 	if err != nil {
 		return err
 	}
 	if scan.bad != nil {
 		l.logger.Warn("truncating partition log at a torn or corrupt batch",
-			"dir", l.dir, "offset", scan.next, "position", scan.end,
+			"partition", filepath.Base(l.dir), "dir", l.dir, "offset", scan.next, "position", scan.end,
 			"bytes", s.size-scan.end, "reason", scan.bad)
 		if err := s.log.Truncate(scan.end); err != nil {
 			return fmt.Errorf("kafka: truncate segment: %w", err)
@@ -406,12 +464,56 @@ func (l *partitionLog) recoverInto(s *segment) error {
 		}
 		s.size = scan.end
 	}
+	unchanged := scan.bad == nil && from.end > 0 && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
 	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	l.hw = scan.next
-	if err := l.writeIndexes(s); err != nil {
-		return err
+	if !unchanged {
+		if err := l.writeIndexes(s); err != nil {
+			return err
+		}
 	}
 	return s.openIndexFiles(l.dir)
+}
+
+// indexedTail is where the scan of a cleanly closed active segment starts:
+// its index files, trusted, and the position of their last offset entry,
+// with the indexer in the state it had just before that entry's batch. Two
+// facts of indexer.add make that state known without reading what came
+// before: an offset entry resets the byte count, and the time index gets an
+// entry at the same moment whenever the running maximum has grown, so its
+// last entry is the maximum as of the last offset entry. An error means the
+// indexes do not fit the log, and the whole segment is scanned.
+func (l *partitionLog) indexedTail(s *segment) (scanResult, error) {
+	offs, err := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
+	if err != nil {
+		return scanResult{}, err
+	}
+	times, err := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
+	if err != nil {
+		return scanResult{}, err
+	}
+	r := scanResult{next: s.base, idx: newIndexer(), offsets: offs, times: times}
+	if len(offs) == 0 {
+		// Fewer than log.index.interval.bytes of batches: scan them all.
+		return r, nil
+	}
+	last := offs[len(offs)-1]
+	h, err := s.headerAt(last.pos)
+	if err != nil {
+		return scanResult{}, err
+	}
+	if h.LastOffset() != last.offset {
+		return scanResult{}, fmt.Errorf("%w: entry for offset %d points at a batch ending at %d", errIndexInvalid, last.offset, h.LastOffset())
+	}
+	if n := len(times); n > 0 {
+		t := times[n-1]
+		if t.offset > last.offset {
+			return scanResult{}, fmt.Errorf("%w: time entry at offset %d is past the last offset entry %d", errIndexInvalid, t.offset, last.offset)
+		}
+		r.idx.maxTimestamp, r.idx.maxTimestampOffset, r.idx.lastIndexedTimestamp = t.timestamp, t.offset, t.timestamp
+	}
+	r.end, r.next = last.pos, h.BaseOffset
+	return r, nil
 }
 
 // scanResult is what a scan of a segment learned.
@@ -424,11 +526,11 @@ type scanResult struct {
 	idx     indexer
 }
 
-// scan reads every batch of s from the start, checks it and feeds it to an
-// indexer. A batch that is torn, corrupt or out of order stops the scan
-// and is reported in bad; a failing read is returned as an error.
-func (l *partitionLog) scan(s *segment) (scanResult, error) {
-	r := scanResult{next: s.base, idx: newIndexer()}
+// scan reads every batch of s from r.end on, checks it and feeds it to an
+// indexer, carrying on from the state in r (a fresh one with end 0 scans
+// the whole segment). A batch that is torn, corrupt or out of order stops
+// the scan and is reported in bad; a failing read is returned as an error.
+func (l *partitionLog) scan(s *segment, r scanResult) (scanResult, error) {
 	var buf []byte
 	for r.end < s.size {
 		b, h, err := readBatchAt(s.log, r.end, s.size, buf)
@@ -794,12 +896,13 @@ func (l *partitionLog) HighWatermark() int64 {
 	return l.hw
 }
 
-// LogStartOffset is the first offset the log holds: the base offset of its
-// first segment. Retention will move it by deleting segments.
+// LogStartOffset is the first offset a read may ask for: the base offset
+// of the first segment, or further on if DeleteRecords moved it there.
+// Retention moves it by deleting segments.
 func (l *partitionLog) LogStartOffset() int64 {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.segments[0].base
+	return l.logStart
 }
 
 // fileSection is a run of whole batches in a segment file. A fetch sends
@@ -839,8 +942,8 @@ func (l *partitionLog) section(offset int64, maxBytes int) (*segment, fileSectio
 	if l.closed {
 		return nil, fileSection{}, errLogClosed
 	}
-	if start := l.segments[0].base; offset < start || offset > l.hw {
-		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, start, l.hw, l.dir)
+	if offset < l.logStart || offset > l.hw {
+		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, l.logStart, l.hw, l.dir)
 	}
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
@@ -1098,7 +1201,183 @@ func (s *segment) maxTimestampRecord() (offset, timestamp int64, err error) {
 	return offset, timestamp, nil
 }
 
+// Retention and the log start offset.
+
+// retention says which old segments a partition keeps: a topic's
+// retention.ms and retention.bytes, each negative for no limit.
+type retention struct {
+	ms    int64
+	bytes int64
+}
+
+// keepAll is the retention of a topic without the delete cleanup policy:
+// only segments below the log start offset go.
+var keepAll = retention{ms: -1, bytes: -1}
+
+// AdvanceLogStart moves the log start offset up to offset for
+// DeleteRecords, and returns the start offset after and whether it moved.
+// An offset past the high watermark, or negative, is errOffsetOutOfRange;
+// one at or below the current start changes nothing. The segments it
+// leaves wholly below the start are for DeleteSegments, which the caller
+// runs once the new start is durable.
+func (l *partitionLog) AdvanceLogStart(offset int64) (int64, bool, error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	if l.closed {
+		return -1, false, errLogClosed
+	}
+	if offset < 0 || offset > l.hw {
+		return -1, false, fmt.Errorf("%w: cannot delete records before %d in %s, whose high watermark is %d", errOffsetOutOfRange, offset, l.dir, l.hw)
+	}
+	if offset <= l.logStart {
+		return l.logStart, false, nil
+	}
+	l.mu.Lock()
+	l.logStart = offset
+	l.mu.Unlock()
+	return offset, true, nil
+}
+
+// restoreLogStart applies a checkpointed log start offset at open, before
+// the log is shared. A start past the high watermark means the records up
+// to it were lost in a crash after DeleteRecords was answered; the start
+// stays at the high watermark, and the next append goes on from there.
+func (l *partitionLog) restoreLogStart(offset int64) {
+	if offset > l.hw {
+		l.logger.Warn("checkpointed log start offset is past the end of the log",
+			"partition", filepath.Base(l.dir), "log_start_offset", offset, "high_watermark", l.hw)
+		offset = l.hw
+	}
+	l.logStart = max(l.logStart, offset)
+}
+
+// DeleteSegments deletes the oldest segments that r, as of now, or the log
+// start offset no longer keeps (see the design note on retention), and
+// returns their base offsets and the log start offset after. The active
+// segment always stays, so a partition keeps at least its newest records
+// and its high watermark.
+func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int64, error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	if l.closed {
+		return nil, -1, errLogClosed
+	}
+	// The appender, holding appendMu, may read the segment list and sizes
+	// without mu.
+	segs := l.segments
+	n := 0
+	for n < len(segs)-1 && segs[n+1].base <= l.logStart {
+		n++
+	}
+	if r.ms >= 0 {
+		i := 0
+		for i < len(segs)-1 && now.UnixMilli()-segs[i].largestTimestamp() > r.ms {
+			i++
+		}
+		n = max(n, i)
+	}
+	if r.bytes >= 0 {
+		var total int64
+		for _, s := range segs {
+			total += s.size
+		}
+		// As Kafka's deleteRetentionSizeBreachedSegments: a segment goes
+		// while the partition stays at or over retention.bytes without it.
+		i, over := 0, total-r.bytes
+		for i < len(segs)-1 && over >= segs[i].size {
+			over -= segs[i].size
+			i++
+		}
+		n = max(n, i)
+	}
+	if n == 0 {
+		return nil, l.logStart, nil
+	}
+
+	gone := segs[:n]
+	l.mu.Lock()
+	l.segments = slices.Clone(segs[n:])
+	l.logStart = max(l.logStart, l.segments[0].base)
+	start := l.logStart
+	l.mu.Unlock()
+
+	// No read can reach the gone segments any more, and none is still
+	// using their descriptors: a read holds mu for as long as it uses
+	// them. A fetch that found its section in one of them just before and
+	// has not yet opened the file finds it missing; see sendSection.
+	l.syncMu.Lock()
+	var errs []error
+	bases := make([]int64, len(gone))
+	for i, s := range gone {
+		bases[i] = s.base
+		errs = append(errs, s.log.Close())
+		for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix, logSuffix} {
+			if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	l.syncMu.Unlock()
+	errs = append(errs, syncDir(l.dir))
+	return bases, start, errors.Join(errs...)
+}
+
+// largestTimestamp is what retention.ms is measured against: the largest
+// record timestamp in the segment or, if no batch had one, the time the
+// file was last written, as in Kafka's LogSegment.largestTimestamp.
+func (s *segment) largestTimestamp() int64 {
+	if s.idx.maxTimestamp > noTimestamp {
+		return s.idx.maxTimestamp
+	}
+	fi, err := s.log.Stat()
+	if err != nil {
+		return math.MaxInt64 // keep what cannot be judged
+	}
+	return fi.ModTime().UnixMilli()
+}
+
+// SetSegmentBytes changes the size at which the active segment rolls, for
+// a topic's segment.bytes. It applies from the next append on.
+func (l *partitionLog) SetSegmentBytes(n int64) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	l.opts.SegmentBytes = n
+}
+
 // Durability and closing.
+
+// SyncTo makes sure every batch below offset is on disk, fsyncing the
+// active segment's .log if an earlier call has not already covered it.
+// Older segments were fsynced when they were rolled, and the indexes need
+// no fsync here: after a crash, recovery rebuilds the active segment's.
+//
+// Concurrent callers share fsyncs, a group commit: syncedTo is set to the
+// log end offset read before the fsync began, so a producer that appended
+// while another's fsync was running waits for the lock and then finds its
+// batches either covered or needing one more fsync, which it runs for
+// everyone queued behind it. A roll between reading the active segment and
+// the fsync is harmless: the roll fsynced the segment first.
+func (l *partitionLog) SyncTo(offset int64) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	if l.syncedTo >= offset {
+		return nil
+	}
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return errLogClosed
+	}
+	s, hw := l.segments[len(l.segments)-1], l.hw
+	l.mu.RUnlock()
+	// Not under mu: appends publish and readers read while the disk works.
+	// syncMu keeps Close and retention from closing s.log meanwhile.
+	if err := s.log.Sync(); err != nil {
+		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
+	}
+	l.syncedTo = hw
+	return nil
+}
 
 // Sync flushes the active segment and its indexes to disk. Older segments
 // were flushed when they were rolled.
@@ -1131,6 +1410,8 @@ func (l *partitionLog) Close() error {
 		return errLogClosed
 	}
 	syncErr := l.syncActive()
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
@@ -1232,11 +1513,13 @@ const deleteSuffix = "-delete"
 // name, less room for "-<partition>" and the ".<id>-delete" suffix.
 const maxTopicNameLength = 249
 
-// topicLog is a topic and its partition logs, indexed by partition number.
+// topicLog is a topic, its partition logs, indexed by partition number,
+// and the configs set on it (configs.go).
 type topicLog struct {
 	Name       string
 	ID         uuid
 	Partitions []*partitionLog
+	Configs    topicConfig
 }
 
 // logDir is the broker's data directory: every topic's partitions. It is
@@ -1251,7 +1534,23 @@ type logDir struct {
 	// which admin operations are rare enough to allow.
 	mu     sync.RWMutex
 	topics map[string]*topicLog
+
+	// checkpointMu serializes writes of the log start offset checkpoint.
+	// Each write reads every partition's start afresh while holding it, so
+	// the last one written is never older than the last change. Lock
+	// order: checkpointMu, then mu.
+	checkpointMu sync.Mutex
 }
+
+// Files of the data dir itself, named as Kafka names them.
+const (
+	// cleanShutdownFile exists only between a clean Close and the next
+	// open; see the design note on crash safety.
+	cleanShutdownFile = ".kafka_cleanshutdown"
+	// logStartCheckpointFile holds the log start offsets of the
+	// partitions, in Kafka's OffsetCheckpointFile format.
+	logStartCheckpointFile = "log-start-offset-checkpoint"
+)
 
 // String formats a topic id as Kafka's Uuid.toString does.
 func (u uuid) String() string { return base64.RawURLEncoding.EncodeToString(u[:]) }
@@ -1275,9 +1574,18 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 		return nil, fmt.Errorf("kafka: create data dir: %w", err)
 	}
 	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog)}
+	// The marker goes before anything is written, so that a crash from
+	// here on is seen as one by the next open.
+	clean, err := takeCleanShutdownMarker(path)
+	if err != nil {
+		return nil, err
+	}
 	found, err := d.scanDirs()
 	if err != nil {
 		return nil, err
+	}
+	if !clean && len(found) > 0 {
+		logger.Info("no clean shutdown marker: scanning the last segment of every partition", "dir", path)
 	}
 	for _, name := range slices.Sorted(maps.Keys(found)) {
 		id, err := checkPartitionDirs(found[name])
@@ -1285,18 +1593,150 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 			logger.Warn("skipping topic", "dir", path, "topic", name, "reason", err)
 			continue
 		}
-		t := &topicLog{Name: name, ID: id}
+		cfg, err := readTopicConfig(filepath.Join(path, partitionDirName(name, 0)))
+		if err != nil {
+			logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
+		}
+		t := &topicLog{Name: name, ID: id, Configs: cfg}
+		popts := opts
+		popts.SegmentBytes = cfg.segmentBytes(opts.SegmentBytes)
 		for p := range found[name] {
-			pl, err := openPartitionLog(filepath.Join(path, partitionDirName(name, int32(p))), opts, logger)
+			pl, err := openPartition(filepath.Join(path, partitionDirName(name, int32(p))), popts, logger, clean)
 			if err != nil {
-				d.topics[name] = t // so that Close closes what was opened
-				return nil, errors.Join(fmt.Errorf("kafka: load topic %q: %w", name, err), d.Close())
+				d.topics[name] = t // so that closeLogs closes what was opened
+				return nil, errors.Join(fmt.Errorf("kafka: load topic %q: %w", name, err), d.closeLogs())
 			}
 			t.Partitions = append(t.Partitions, pl)
 		}
 		d.topics[name] = t
 	}
+	if err := d.restoreLogStarts(); err != nil {
+		return nil, errors.Join(err, d.closeLogs())
+	}
 	return d, nil
+}
+
+// takeCleanShutdownMarker reports whether the data dir has the clean
+// shutdown marker, and removes it durably.
+func takeCleanShutdownMarker(dir string) (bool, error) {
+	err := os.Remove(filepath.Join(dir, cleanShutdownFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("kafka: remove clean shutdown marker: %w", err)
+	}
+	return true, syncDir(dir)
+}
+
+// readTopicConfig reads the topic.config in a partition dir; none means
+// nothing was set. A config that cannot be read is returned empty, with
+// the error: the topic loads with the defaults rather than not at all.
+func readTopicConfig(dir string) (topicConfig, error) {
+	b, err := os.ReadFile(filepath.Join(dir, topicConfigFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return topicConfig{}, nil
+	}
+	if err != nil {
+		return topicConfig{}, err
+	}
+	c, err := parseTopicConfigFile(b)
+	if err != nil {
+		return topicConfig{}, err
+	}
+	return c, nil
+}
+
+// The log start offset checkpoint.
+//
+// Kafka's format: a version line, a count line, then one line per
+// partition, "topic partition offset":
+//
+//	0
+//	2
+//	orders 0 1200
+//	orders 1 0
+//
+// Topic names cannot hold spaces (validateTopicName), so the lines split
+// cleanly.
+
+// restoreLogStarts applies the checkpoint to the partitions just opened.
+// Entries of partitions that no longer exist (a crash between deleting a
+// topic and rewriting the file) are dropped by rewriting it, so that a
+// topic created later under the same name does not inherit them. A file
+// that does not parse is logged and replaced: the partitions start at
+// their first segments, which brings back, readable, records that
+// DeleteRecords had hidden but not yet deleted. That is better than a
+// broker that will not start.
+func (d *logDir) restoreLogStarts() error {
+	b, err := os.ReadFile(filepath.Join(d.path, logStartCheckpointFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("kafka: read %s: %w", logStartCheckpointFile, err)
+	}
+	starts, err := parseLogStartCheckpoint(b)
+	if err != nil {
+		d.logger.Warn("ignoring the log start offset checkpoint", "dir", d.path, "err", err)
+		return d.checkpointLogStarts()
+	}
+	stale := false
+	for _, e := range starts {
+		t := d.topics[e.topic]
+		if t == nil || e.partition < 0 || int(e.partition) >= len(t.Partitions) {
+			stale = true
+			continue
+		}
+		t.Partitions[e.partition].restoreLogStart(e.offset)
+	}
+	if stale {
+		return d.checkpointLogStarts()
+	}
+	return nil
+}
+
+// checkpointEntry is one line of the checkpoint.
+type checkpointEntry struct {
+	topic     string
+	partition int32
+	offset    int64
+}
+
+func parseLogStartCheckpoint(b []byte) ([]checkpointEntry, error) {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) < 2 || strings.TrimSpace(lines[0]) != "0" || strings.TrimSpace(lines[1]) != strconv.Itoa(len(lines)-2) {
+		return nil, fmt.Errorf("kafka: %s: unknown format", logStartCheckpointFile)
+	}
+	var es []checkpointEntry
+	for _, line := range lines[2:] {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			return nil, fmt.Errorf("kafka: %s: bad line %q", logStartCheckpointFile, line)
+		}
+		p, err1 := strconv.ParseInt(f[1], 10, 32)
+		offset, err2 := strconv.ParseInt(f[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("kafka: %s: bad line %q", logStartCheckpointFile, line)
+		}
+		es = append(es, checkpointEntry{f[0], int32(p), offset})
+	}
+	return es, nil
+}
+
+// checkpointLogStarts writes every partition's log start offset to the
+// checkpoint file.
+func (d *logDir) checkpointLogStarts() error {
+	d.checkpointMu.Lock()
+	defer d.checkpointMu.Unlock()
+	var lines []string
+	for _, t := range d.Topics() {
+		for p, pl := range t.Partitions {
+			lines = append(lines, fmt.Sprintf("%s %d %d\n", t.Name, p, pl.LogStartOffset()))
+		}
+	}
+	data := fmt.Sprintf("0\n%d\n%s", len(lines), strings.Join(lines, ""))
+	return writeFileAtomic(filepath.Join(d.path, logStartCheckpointFile), []byte(data))
 }
 
 // partitionDir is what the data dir says about one partition dir.
@@ -1463,8 +1903,14 @@ func (d *logDir) Topics() []*topicLog {
 }
 
 // CreateTopic creates a topic with a new random id and the given number of
-// partitions.
+// partitions, and no configs of its own.
 func (d *logDir) CreateTopic(name string, partitions int32) (*topicLog, error) {
+	return d.CreateTopicWithConfigs(name, partitions, nil)
+}
+
+// CreateTopicWithConfigs creates a topic with configs already checked
+// (newTopicConfig).
+func (d *logDir) CreateTopicWithConfigs(name string, partitions int32, cfg topicConfig) (*topicLog, error) {
 	if err := validateTopicName(name); err != nil {
 		return nil, err
 	}
@@ -1480,11 +1926,14 @@ func (d *logDir) CreateTopic(name string, partitions int32) (*topicLog, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := d.createPartitions(name, id, 0, partitions)
+	if cfg == nil {
+		cfg = topicConfig{}
+	}
+	ps, err := d.createPartitions(name, id, cfg, 0, partitions)
 	if err != nil {
 		return nil, err
 	}
-	t := &topicLog{Name: name, ID: id, Partitions: ps}
+	t := &topicLog{Name: name, ID: id, Partitions: ps, Configs: cfg}
 	d.topics[name] = t
 	return t, nil
 }
@@ -1501,18 +1950,52 @@ func (d *logDir) CreatePartitions(name string, total int32) error {
 	if total <= have {
 		return fmt.Errorf("%w: topic %q has %d partitions, asked for %d", errInvalidPartitions, name, have, total)
 	}
-	ps, err := d.createPartitions(name, t.ID, have, total)
+	ps, err := d.createPartitions(name, t.ID, t.Configs, have, total)
 	if err != nil {
 		return err
 	}
-	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), ps...)}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), ps...), Configs: t.Configs}
+	return nil
+}
+
+// AlterTopicConfigs replaces a topic's configs with what change makes of
+// them, unless validateOnly, and returns change's refusal if it refuses.
+// The read, the change and the write happen under mu, so two concurrent
+// alterations cannot lose one another's changes. The file is written
+// before the new configs are published: what a client was told took
+// effect survives a crash.
+func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicConfig, *configError), validateOnly bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.topics[name]
+	if t == nil {
+		return fmt.Errorf("%w: %q", errUnknownTopic, name)
+	}
+	cfg, cerr := change(t.Configs)
+	if cerr != nil {
+		return cerr
+	}
+	if validateOnly {
+		return nil
+	}
+	dir := filepath.Join(d.path, partitionDirName(name, 0))
+	if err := writeFileAtomic(filepath.Join(dir, topicConfigFile), cfg.encode()); err != nil {
+		return err
+	}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: t.Partitions, Configs: cfg}
+	for _, pl := range t.Partitions {
+		pl.SetSegmentBytes(cfg.segmentBytes(d.opts.SegmentBytes))
+	}
 	return nil
 }
 
 // createPartitions makes the dirs of partitions from..to-1 and opens their
-// logs. A dir that already exists is an error, never reused: it holds
-// data of a topic that did not load. On failure, what was made is removed.
-func (d *logDir) createPartitions(topic string, id uuid, from, to int32) ([]*partitionLog, error) {
+// logs; partition 0 also gets the topic's configs. A dir that already
+// exists is an error, never reused: it holds data of a topic that did not
+// load. On failure, what was made is removed.
+func (d *logDir) createPartitions(topic string, id uuid, cfg topicConfig, from, to int32) ([]*partitionLog, error) {
+	opts := d.opts
+	opts.SegmentBytes = cfg.segmentBytes(d.opts.SegmentBytes)
 	var made []*partitionLog
 	undo := func(err error) ([]*partitionLog, error) {
 		for i, pl := range made {
@@ -1527,9 +2010,12 @@ func (d *logDir) createPartitions(topic string, id uuid, from, to int32) ([]*par
 			return undo(fmt.Errorf("kafka: create partition %d of %q: %w", p, topic, err))
 		}
 		err := writeFileAtomic(filepath.Join(dir, partitionMetadataFile), partitionMetadata(id))
+		if err == nil && p == 0 && len(cfg) > 0 {
+			err = writeFileAtomic(filepath.Join(dir, topicConfigFile), cfg.encode())
+		}
 		var pl *partitionLog
 		if err == nil {
-			pl, err = openPartitionLog(dir, d.opts, d.logger)
+			pl, err = openPartitionLog(dir, opts, d.logger)
 		}
 		if err != nil {
 			os.RemoveAll(dir)
@@ -1543,8 +2029,19 @@ func (d *logDir) createPartitions(topic string, id uuid, from, to int32) ([]*par
 	return made, nil
 }
 
-// DeleteTopic closes the topic's logs and removes its dirs.
+// DeleteTopic closes the topic's logs and removes its dirs, and its log
+// start offsets from the checkpoint.
 func (d *logDir) DeleteTopic(name string) error {
+	if err := d.deleteTopic(name); err != nil {
+		return err
+	}
+	if err := d.checkpointLogStarts(); err != nil {
+		return fmt.Errorf("kafka: delete topic %q: %w", name, err)
+	}
+	return nil
+}
+
+func (d *logDir) deleteTopic(name string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.topics[name]
@@ -1580,8 +2077,77 @@ func (d *logDir) DeleteTopic(name string) error {
 	return nil
 }
 
-// Close closes every partition log.
+// DeleteRecords moves a partition's log start offset up to offset
+// (DeleteRecords, KIP-107), makes it durable in the checkpoint, deletes the
+// segments wholly below it, and returns the log start offset after: the
+// low watermark.
+func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int64, error) {
+	pl := t.Partitions[partition]
+	start, moved, err := pl.AdvanceLogStart(offset)
+	if err != nil || !moved {
+		return start, err
+	}
+	if err := d.checkpointLogStarts(); err != nil {
+		return -1, err
+	}
+	if _, _, err := pl.DeleteSegments(keepAll, time.Time{}); err != nil {
+		// The start has moved, durably; the next retention check deletes
+		// what is left.
+		d.logger.Warn("deleting segments below the log start offset", "topic", t.Name, "partition", partition, "err", err)
+	}
+	return start, nil
+}
+
+// EnforceRetention deletes, in every partition, the old segments its
+// topic's retention no longer keeps (see the design note on retention).
+func (d *logDir) EnforceRetention(now time.Time) {
+	for _, t := range d.Topics() {
+		r := t.Configs.retention()
+		for p, pl := range t.Partitions {
+			bases, start, err := pl.DeleteSegments(r, now)
+			if errors.Is(err, errLogClosed) {
+				continue // the topic was deleted meanwhile
+			}
+			if err != nil {
+				d.logger.Warn("deleting old segments", "topic", t.Name, "partition", p, "err", err)
+			}
+			if len(bases) > 0 {
+				d.logger.Info("deleted old segments", "topic", t.Name, "partition", p,
+					"segments", len(bases), "first", bases[0], "log_start_offset", start,
+					"retention_ms", r.ms, "retention_bytes", r.bytes)
+			}
+		}
+	}
+}
+
+// SyncAll fsyncs whatever every partition has appended since its last
+// fsync, for Config.Fsync's interval policy.
+func (d *logDir) SyncAll() error {
+	var errs []error
+	for _, t := range d.Topics() {
+		for _, pl := range t.Partitions {
+			if err := pl.SyncTo(pl.HighWatermark()); err != nil && !errors.Is(err, errLogClosed) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close closes every partition log and, if all of them closed cleanly,
+// leaves the clean shutdown marker for the next open.
 func (d *logDir) Close() error {
+	if err := d.closeLogs(); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(d.path, cleanShutdownFile), nil); err != nil {
+		return fmt.Errorf("kafka: write clean shutdown marker: %w", err)
+	}
+	return nil
+}
+
+// closeLogs closes every partition log.
+func (d *logDir) closeLogs() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var errs []error

@@ -879,7 +879,7 @@ func TestLogDir(t *testing.T) {
 	}
 
 	// Kafka's own files in the data dir are ignored.
-	for _, name := range []string{"meta.properties", "recovery-point-offset-checkpoint", "log-start-offset-checkpoint"} {
+	for _, name := range []string{"meta.properties", "recovery-point-offset-checkpoint"} {
 		os.WriteFile(filepath.Join(path, name), []byte("0\n"), 0o644)
 	}
 	os.Mkdir(filepath.Join(path, "not a partition"), 0o755)

@@ -6,7 +6,13 @@
 //	kafka [-addr 127.0.0.1:9092] [-data /tmp/kafka-logs] [flags]
 //
 // It stops cleanly on SIGINT or SIGTERM: it stops accepting, lets requests
-// in flight finish and closes its logs, so the next start is quick.
+// in flight finish and closes its logs, so the next start is quick. After
+// any other end (SIGKILL, a crash, a power cut) the next start checks the
+// tail of every partition and cuts what was half written.
+//
+// -fsync chooses when records are forced to disk: never (the default, as
+// in Kafka: the OS decides), always (before every acknowledged produce),
+// or an interval such as 1s. See the README for what each survives.
 package main
 
 import (
@@ -18,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"kafka"
 )
@@ -38,7 +45,9 @@ func run(args []string) error {
 		partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
 		noAuto     = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
 		nodeID     = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
-		segment    = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll (log.segment.bytes)")
+		segment    = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes)")
+		fsync      = fs.String("fsync", "never", "when to fsync appended records: never, always (before acknowledging a produce), or an interval such as 1s")
+		retention  = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -57,6 +66,8 @@ func run(args []string) error {
 		DefaultPartitions:       int32(*partitions),
 		DisableAutoCreateTopics: *noAuto,
 		SegmentBytes:            *segment,
+		Fsync:                   *fsync,
+		RetentionCheckInterval:  *retention,
 		Logger:                  logger,
 	})
 	if err != nil {
@@ -68,7 +79,7 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data)
+	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data, "fsync", *fsync)
 	if err := b.Serve(ctx, ln); err != nil {
 		return err
 	}

@@ -1,0 +1,490 @@
+// This file holds topic configs: the settings a topic may override
+// (cleanup.policy, retention.bytes, retention.ms, segment.bytes), their
+// types, defaults and checks; the operations AlterConfigs and
+// IncrementalAlterConfigs apply to them; the entries DescribeConfigs and
+// CreateTopics report for a topic and for the broker; and topic.config,
+// the file that keeps a topic's overrides. The API sections themselves are
+// in handlers.go.
+//
+// A config has a value at one of several levels, highest first: set on the
+// topic (a "dynamic topic config"), set on the broker (here, by a
+// command-line flag: a "static broker config"), or Kafka's default. The
+// topic name of a setting and the broker's differ (retention.ms and
+// log.retention.ms); Kafka calls the lower levels the synonyms of the
+// entry, and DescribeConfigs lists them on request:
+//
+//	retention.ms      = 3600000    DYNAMIC_TOPIC_CONFIG   set by AlterConfigs
+//	log.retention.ms  = 604800000  DEFAULT_CONFIG         what it would be otherwise
+//
+// Design note: a topic stores only what was set on it, as Kafka's metadata
+// log keeps only a topic's overrides; everything else follows the broker.
+// That is what makes DELETE in IncrementalAlterConfigs mean "back to the
+// default", and a topic that never set segment.bytes follow -segment-bytes
+// across restarts.
+//
+// Design note: the overrides live in topic.config in the topic's partition
+// 0 directory, a key=value file replaced atomically (writeFileAtomic).
+// Partition 0 is there for exactly as long as the topic is: a topic loads
+// only with its partition 0 (checkPartitionDirs), and DeleteTopic renames
+// partition 0's dir away first, file and all. So the configs cannot
+// outlive the topic, and a crash can never leave a topic with half of an
+// update.
+//
+// Where we differ from Kafka: only these four topic configs exist; any
+// other name, even one Kafka knows, is INVALID_CONFIG, so a client never
+// believes a setting took effect when it did not. cleanup.policy accepts
+// compact, as Kafka's internal topics and Kafka Connect ask for it, but
+// nothing is compacted: a topic without delete in its policy simply keeps
+// everything. Broker configs can be described, not altered: they are the
+// command-line flags.
+
+package kafka
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Names of the topic configs, as in Kafka's TopicConfig.
+const (
+	cleanupPolicyConfig  = "cleanup.policy"
+	retentionBytesConfig = "retention.bytes"
+	retentionMsConfig    = "retention.ms"
+	segmentBytesConfig   = "segment.bytes"
+)
+
+// Kafka's defaults for the topic configs no broker flag sets.
+const (
+	defaultRetentionMs    = 7 * 24 * 60 * 60 * 1000 // log.retention.hours=168: 604800000
+	defaultRetentionBytes = -1                      // log.retention.bytes: no limit
+	defaultCleanupPolicy  = "delete"                // log.cleanup.policy
+)
+
+// minSegmentBytes is segment.bytes's lower bound in Kafka,
+// LegacyRecord.RECORD_OVERHEAD_V0. Any segment smaller than its first
+// batch holds just that batch, so small values are legal, if wasteful.
+const minSegmentBytes = 14
+
+// Types of config values, DescribeConfigs' ConfigType (KIP-620).
+const (
+	configTypeBoolean int8 = 1
+	configTypeInt     int8 = 3
+	configTypeLong    int8 = 5
+	configTypeList    int8 = 7
+)
+
+// Where a config's value comes from, DescribeConfigs' ConfigSource
+// (KIP-226), highest precedence first. Only the sources this broker has
+// are listed.
+const (
+	sourceTopic        int8 = 1 // DYNAMIC_TOPIC_CONFIG: set on the topic
+	sourceStaticBroker int8 = 4 // STATIC_BROKER_CONFIG: a command-line flag
+	sourceDefault      int8 = 5 // DEFAULT_CONFIG: Kafka's default
+)
+
+// topicConfigDef describes one topic config.
+type topicConfigDef struct {
+	name   string
+	broker string // the broker config that gives its default
+	typ    int8
+	list   bool // a LIST: the only kind APPEND and SUBTRACT apply to
+	doc    string
+	// check refuses a bad value and returns a good one in canonical form.
+	check func(string) (string, error)
+}
+
+// topicConfigDefs lists the topic configs, sorted by name, which is the
+// order DescribeConfigs answers in.
+var topicConfigDefs = []topicConfigDef{
+	{cleanupPolicyConfig, "log.cleanup.policy", configTypeList, true,
+		"delete, compact or both. Segments expire only under delete; compact is accepted but not carried out.", checkCleanupPolicy},
+	{retentionBytesConfig, "log.retention.bytes", configTypeLong, false,
+		"The size a partition may reach before its oldest segments are deleted; -1 for no limit.", checkLong(math.MinInt64)},
+	{retentionMsConfig, "log.retention.ms", configTypeLong, false,
+		"How long a segment is kept after its newest record, in milliseconds; -1 for ever.", checkLong(-1)},
+	{segmentBytesConfig, "log.segment.bytes", configTypeInt, false,
+		"The size at which a partition's active segment is closed and a new one started.", checkInt(minSegmentBytes)},
+}
+
+func lookupTopicConfig(name string) *topicConfigDef {
+	for i := range topicConfigDefs {
+		if topicConfigDefs[i].name == name {
+			return &topicConfigDefs[i]
+		}
+	}
+	return nil
+}
+
+func checkLong(least int64) func(string) (string, error) {
+	return func(v string) (string, error) {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a long", v)
+		}
+		if n < least {
+			return "", fmt.Errorf("%d is below the minimum %d", n, least)
+		}
+		return strconv.FormatInt(n, 10), nil
+	}
+}
+
+func checkInt(least int64) func(string) (string, error) {
+	return func(v string) (string, error) {
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
+		if err != nil {
+			return "", fmt.Errorf("%q is not an int", v)
+		}
+		if n < least {
+			return "", fmt.Errorf("%d is below the minimum %d", n, least)
+		}
+		return strconv.FormatInt(n, 10), nil
+	}
+}
+
+// checkCleanupPolicy accepts a non-empty comma-separated list of delete
+// and compact, and writes it without spaces or repeats.
+func checkCleanupPolicy(v string) (string, error) {
+	var items []string
+	for item := range strings.SplitSeq(v, ",") {
+		item = strings.TrimSpace(item)
+		if item != "delete" && item != "compact" {
+			return "", fmt.Errorf("%q is not delete or compact", item)
+		}
+		if !slices.Contains(items, item) {
+			items = append(items, item)
+		}
+	}
+	return strings.Join(items, ","), nil
+}
+
+// configError is a refused config change or creation: the Kafka error
+// code, INVALID_CONFIG or INVALID_REQUEST, and why.
+type configError struct {
+	code int16
+	msg  string
+}
+
+func (e *configError) Error() string { return e.msg }
+
+func invalidConfig(format string, args ...any) *configError {
+	return &configError{codeInvalidConfig, fmt.Sprintf(format, args...)}
+}
+
+// topicConfig is what was set on one topic: config name to value, each
+// checked and canonical. A missing name follows the broker's default. It
+// is never changed once made; alterations build a new one.
+type topicConfig map[string]string
+
+// retention is the topic's retention.ms and retention.bytes, or keepAll if
+// its cleanup policy does not include delete.
+func (c topicConfig) retention() retention {
+	policy := cmp.Or(c[cleanupPolicyConfig], defaultCleanupPolicy)
+	if !slices.Contains(strings.Split(policy, ","), "delete") {
+		return keepAll
+	}
+	r := retention{ms: defaultRetentionMs, bytes: defaultRetentionBytes}
+	if v, ok := c[retentionMsConfig]; ok {
+		r.ms, _ = strconv.ParseInt(v, 10, 64)
+	}
+	if v, ok := c[retentionBytesConfig]; ok {
+		r.bytes, _ = strconv.ParseInt(v, 10, 64)
+	}
+	return r
+}
+
+// segmentBytes is the topic's segment.bytes, or the broker's def.
+func (c topicConfig) segmentBytes(def int64) int64 {
+	if v, ok := c[segmentBytesConfig]; ok {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	}
+	return def
+}
+
+// newTopicConfig checks the configs of a CreateTopics or AlterConfigs
+// entry: every name must be a topic config and every value good, and a
+// name may not repeat. A null value is answered with nullCode: CreateTopics
+// calls it an invalid config, AlterConfigs an invalid request, both in
+// Kafka's words.
+func newTopicConfig(names []string, values []*string, nullCode int16) (topicConfig, *configError) {
+	c := topicConfig{}
+	for i, name := range names {
+		if _, dup := c[name]; dup {
+			return nil, &configError{codeInvalidRequest, fmt.Sprintf("config %s is given twice", name)}
+		}
+		if values[i] == nil {
+			return nil, &configError{nullCode, "null value not supported for topic config " + name}
+		}
+		v, err := checkTopicConfig(name, *values[i])
+		if err != nil {
+			return nil, err
+		}
+		c[name] = v
+	}
+	return c, nil
+}
+
+// checkTopicConfig checks one value of a topic config.
+func checkTopicConfig(name, value string) (string, *configError) {
+	def := lookupTopicConfig(name)
+	if def == nil {
+		return "", invalidConfig("unknown topic config %s (this broker has %s)", name, strings.Join(topicConfigNames(), ", "))
+	}
+	v, err := def.check(value)
+	if err != nil {
+		return "", invalidConfig("invalid value for %s: %v", name, err)
+	}
+	return v, nil
+}
+
+func topicConfigNames() []string {
+	names := make([]string, len(topicConfigDefs))
+	for i, d := range topicConfigDefs {
+		names[i] = d.name
+	}
+	return names
+}
+
+// Operations of IncrementalAlterConfigs (KIP-339).
+const (
+	opSet      int8 = 0
+	opDelete   int8 = 1
+	opAppend   int8 = 2
+	opSubtract int8 = 3
+)
+
+// configOp is one change to one config.
+type configOp struct {
+	name  string
+	op    int8
+	value *string
+}
+
+// applyConfigOps returns the topic configs after ops, in order, as
+// IncrementalAlterConfigs applies them: SET replaces, DELETE returns to the
+// default, APPEND and SUBTRACT add and remove list items, starting from
+// the current value, be it set or the default. APPEND and SUBTRACT on a
+// config that is not a list are INVALID_CONFIG, as are a resulting value
+// the config does not accept and an unknown name; a repeated name and a
+// null value to SET are INVALID_REQUEST, as in Kafka.
+func applyConfigOps(cur topicConfig, ops []configOp, defaults func(name string) string) (topicConfig, *configError) {
+	next := topicConfig{}
+	for k, v := range cur {
+		next[k] = v
+	}
+	seen := map[string]bool{}
+	for _, o := range ops {
+		if seen[o.name] {
+			return nil, &configError{codeInvalidRequest, fmt.Sprintf("config %s is altered twice", o.name)}
+		}
+		seen[o.name] = true
+		def := lookupTopicConfig(o.name)
+		if def == nil {
+			return nil, invalidConfig("unknown topic config %s", o.name)
+		}
+		switch o.op {
+		case opSet:
+			if o.value == nil {
+				return nil, &configError{codeInvalidRequest, "null value not supported for " + o.name}
+			}
+			v, err := checkTopicConfig(o.name, *o.value)
+			if err != nil {
+				return nil, err
+			}
+			next[o.name] = v
+		case opDelete:
+			delete(next, o.name)
+		case opAppend, opSubtract:
+			if !def.list {
+				return nil, invalidConfig("%s is not a list config, so it cannot be appended to or subtracted from", o.name)
+			}
+			cur, ok := next[o.name]
+			if !ok {
+				cur = defaults(o.name)
+			}
+			items := strings.Split(cur, ",")
+			for item := range strings.SplitSeq(deref(o.value), ",") {
+				item = strings.TrimSpace(item)
+				if o.op == opAppend && !slices.Contains(items, item) {
+					items = append(items, item)
+				}
+				if o.op == opSubtract {
+					items = slices.DeleteFunc(items, func(s string) bool { return s == item })
+				}
+			}
+			v, err := checkTopicConfig(o.name, strings.Join(items, ","))
+			if err != nil {
+				return nil, err
+			}
+			next[o.name] = v
+		default:
+			return nil, &configError{codeInvalidRequest, fmt.Sprintf("unknown config operation %d for %s", o.op, o.name)}
+		}
+	}
+	return next, nil
+}
+
+// The topic.config file.
+//
+// One line per override, name=value, after a comment; values never hold a
+// newline, which every check above refuses.
+const topicConfigFile = "topic.config"
+
+func (c topicConfig) encode() []byte {
+	var b bytes.Buffer
+	b.WriteString("# topic configs set by CreateTopics, AlterConfigs and IncrementalAlterConfigs\n")
+	for _, name := range topicConfigNames() {
+		if v, ok := c[name]; ok {
+			fmt.Fprintf(&b, "%s=%s\n", name, v)
+		}
+	}
+	return b.Bytes()
+}
+
+// parseTopicConfigFile reads topic.config. Each value is checked again, so
+// a hand-edited file cannot give a topic a value the APIs would refuse.
+func parseTopicConfigFile(b []byte) (topicConfig, error) {
+	c := topicConfig{}
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("kafka: %s: line %q is not name=value", topicConfigFile, line)
+		}
+		v, err := checkTopicConfig(name, value)
+		if err != nil {
+			return nil, fmt.Errorf("kafka: %s: %s", topicConfigFile, err.msg)
+		}
+		c[name] = v
+	}
+	return c, nil
+}
+
+// Entries for DescribeConfigs and CreateTopics.
+
+// configEntry is one config as DescribeConfigs reports it.
+type configEntry struct {
+	name     string
+	value    string
+	null     bool // the value is null: not set at any level
+	source   int8
+	readOnly bool
+	typ      int8
+	doc      string
+	synonyms []configSynonym // highest precedence first, the entry's own level included
+}
+
+type configSynonym struct {
+	name   string
+	value  string
+	source int8
+}
+
+// brokerDefault is the broker-level value of a topic config: the broker
+// config that supplies it, its value and where that comes from.
+func (b *Broker) brokerDefault(def *topicConfigDef) configSynonym {
+	s := configSynonym{name: def.broker, source: sourceDefault}
+	switch def.name {
+	case cleanupPolicyConfig:
+		s.value = defaultCleanupPolicy
+	case retentionBytesConfig:
+		s.value = strconv.Itoa(defaultRetentionBytes)
+	case retentionMsConfig:
+		s.value = strconv.Itoa(defaultRetentionMs)
+	case segmentBytesConfig:
+		s.value = strconv.FormatInt(b.cfg.SegmentBytes, 10)
+		if b.cfg.SegmentBytes != defaultSegmentBytes {
+			s.source = sourceStaticBroker
+		}
+	}
+	return s
+}
+
+// topicConfigEntries describes every config of a topic with configs c.
+func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
+	entries := make([]configEntry, 0, len(topicConfigDefs))
+	for i := range topicConfigDefs {
+		def := &topicConfigDefs[i]
+		broker := b.brokerDefault(def)
+		e := configEntry{name: def.name, value: broker.value, source: broker.source, typ: def.typ, doc: def.doc}
+		if v, ok := c[def.name]; ok {
+			e.value, e.source = v, sourceTopic
+			e.synonyms = append(e.synonyms, configSynonym{def.name, v, sourceTopic})
+		}
+		e.synonyms = append(e.synonyms, broker)
+		entries = append(entries, e)
+	}
+	return entries
+}
+
+// brokerConfigEntries describes the broker's own configs, the ones its
+// Config and flags set. All are read-only: they change with a restart.
+func (b *Broker) brokerConfigEntries() []configEntry {
+	c := b.cfg
+	flushMessages, flushMs := strconv.FormatInt(math.MaxInt64, 10), ""
+	switch {
+	case b.fsync.always:
+		flushMessages = "1"
+	case b.fsync.interval > 0:
+		flushMs = strconv.FormatInt(b.fsync.interval.Milliseconds(), 10)
+	}
+	entries := []configEntry{
+		{name: "auto.create.topics.enable", value: strconv.FormatBool(!c.DisableAutoCreateTopics), typ: configTypeBoolean,
+			doc: "Whether Metadata creates a topic that does not exist yet."},
+		{name: "log.cleanup.policy", value: defaultCleanupPolicy, typ: configTypeList,
+			doc: "The default cleanup.policy of topics."},
+		{name: "log.flush.interval.messages", value: flushMessages, typ: configTypeLong,
+			doc: "1 when every acknowledged produce is fsynced first (-fsync always)."},
+		{name: "log.flush.interval.ms", value: flushMs, typ: configTypeLong,
+			doc: "How often appended records are fsynced (-fsync with a duration); empty when not on a timer."},
+		{name: "log.retention.bytes", value: strconv.Itoa(defaultRetentionBytes), typ: configTypeLong,
+			doc: "The default retention.bytes of topics."},
+		{name: "log.retention.check.interval.ms", value: strconv.FormatInt(c.RetentionCheckInterval.Milliseconds(), 10), typ: configTypeLong,
+			doc: "How often old segments are checked for deletion."},
+		{name: "log.retention.ms", value: strconv.Itoa(defaultRetentionMs), typ: configTypeLong,
+			doc: "The default retention.ms of topics."},
+		{name: "log.segment.bytes", value: strconv.FormatInt(c.SegmentBytes, 10), typ: configTypeInt,
+			doc: "The default segment.bytes of topics."},
+		{name: "message.max.bytes", value: strconv.Itoa(int(c.MaxMessageBytes)), typ: configTypeInt,
+			doc: "The largest record batch a producer may send."},
+		{name: "node.id", value: strconv.Itoa(int(c.NodeID)), typ: configTypeInt,
+			doc: "This broker's id."},
+		{name: "num.partitions", value: strconv.Itoa(int(c.DefaultPartitions)), typ: configTypeInt,
+			doc: "The partition count of auto-created topics."},
+		{name: "socket.request.max.bytes", value: strconv.Itoa(int(c.MaxFrameBytes)), typ: configTypeInt,
+			doc: "The largest request accepted."},
+	}
+	defaults := map[string]string{
+		"auto.create.topics.enable":       "true",
+		"log.flush.interval.messages":     strconv.FormatInt(math.MaxInt64, 10),
+		"log.flush.interval.ms":           "",
+		"log.retention.check.interval.ms": strconv.FormatInt((defaultRetentionCheckInterval).Milliseconds(), 10),
+		"log.segment.bytes":               strconv.Itoa(defaultSegmentBytes),
+		"message.max.bytes":               strconv.Itoa(defaultMaxMessageBytes),
+		"node.id":                         "0",
+		"num.partitions":                  "1",
+		"socket.request.max.bytes":        strconv.Itoa(defaultMaxFrameBytes),
+	}
+	for i := range entries {
+		e := &entries[i]
+		e.null = e.value == ""
+		e.readOnly, e.source = true, sourceDefault
+		if d, ok := defaults[e.name]; ok && d != e.value {
+			e.source = sourceStaticBroker
+		}
+		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
+	}
+	return entries
+}
+
+// defaultRetentionCheckInterval is log.retention.check.interval.ms.
+const defaultRetentionCheckInterval = 5 * time.Minute
