@@ -25,7 +25,17 @@ type testBroker struct {
 
 func startBroker(t *testing.T, dir string) *testBroker {
 	t.Helper()
-	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return startBrokerWith(t, Config{DataDir: dir})
+}
+
+// startBrokerWith runs a broker with cfg, whose logs are discarded unless
+// cfg.Logger says otherwise.
+func startBrokerWith(t *testing.T, cfg Config) *testBroker {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	b, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

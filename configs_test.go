@@ -1,0 +1,453 @@
+// Tests of topic configs: the checks and operations of configs.go on
+// their own, then CreateTopics, DescribeConfigs, AlterConfigs and
+// IncrementalAlterConfigs over the wire, across a restart.
+
+package kafka
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// createTopicWithConfigs creates a one-replica topic with CreateTopics v7
+// and returns the error code and the configs the response lists.
+func (c *testClient) createTopicWithConfigs(name string, partitions int32, configs map[string]*string) (int16, []creatableTopicConfigs) {
+	c.t.Helper()
+	r := c.roundTrip(19, 7, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String(name)
+		w.Int32(partitions)
+		w.Int16(1)
+		w.ArrayLen(0)
+		keys := slices.Sorted(maps.Keys(configs))
+		w.ArrayLen(len(keys))
+		for _, k := range keys {
+			w.String(k)
+			w.NullableString(configs[k])
+			w.Tags()
+		}
+		w.Tags()
+		w.Int32(1000)
+		w.Bool(false)
+		w.Tags()
+	})
+	r.Int32() // throttle
+	r.ArrayLen()
+	_ = r.String()
+	r.UUID()
+	code := r.Int16()
+	r.NullableString()
+	r.Int32() // NumPartitions
+	r.Int16() // ReplicationFactor
+	cfgs := readArray(r, func(r *reader) (e creatableTopicConfigs) {
+		e.Name, e.Value, e.ReadOnly, e.ConfigSource, e.IsSensitive = r.String(), r.NullableString(), r.Bool(), r.Int8(), r.Bool()
+		r.SkipTags()
+		return e
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, cfgs
+}
+
+// describeConfigs asks DescribeConfigs at version v about one resource.
+func (c *testClient) describeConfigs(v int16, typ int8, name string, keys []string, synonyms, docs bool) describeConfigsResult {
+	c.t.Helper()
+	r := c.roundTrip(32, v, v >= 4, func(w *writer) {
+		w.ArrayLen(1)
+		w.Int8(typ)
+		w.String(name)
+		if keys == nil {
+			w.ArrayLen(-1)
+		} else {
+			w.Strings(keys)
+		}
+		w.Tags()
+		if v >= 1 {
+			w.Bool(synonyms)
+		}
+		if v >= 3 {
+			w.Bool(docs)
+		}
+		w.Tags()
+	})
+	r.Int32() // throttle
+	results := readArray(r, func(r *reader) (res describeConfigsResult) {
+		res.ErrorCode, res.ErrorMessage, res.ResourceType, res.ResourceName = r.Int16(), r.NullableString(), r.Int8(), r.String()
+		res.Configs = readArray(r, func(r *reader) (e describeConfigsResourceResult) {
+			e.Name, e.Value, e.ReadOnly = r.String(), r.NullableString(), r.Bool()
+			if v == 0 {
+				e.IsDefault = r.Bool()
+			} else {
+				e.ConfigSource = r.Int8()
+			}
+			e.IsSensitive = r.Bool()
+			if v >= 1 {
+				e.Synonyms = readArray(r, func(r *reader) (s describeConfigsSynonym) {
+					s.Name, s.Value, s.Source = r.String(), r.NullableString(), r.Int8()
+					r.SkipTags()
+					return s
+				})
+			}
+			if v >= 3 {
+				e.ConfigType, e.Documentation = r.Int8(), r.NullableString()
+			}
+			r.SkipTags()
+			return e
+		})
+		r.SkipTags()
+		return res
+	})
+	r.SkipTags()
+	if err := r.complete(); err != nil || len(results) != 1 {
+		c.t.Fatalf("DescribeConfigs v%d: %d results, %v", v, len(results), err)
+	}
+	return results[0]
+}
+
+// topicValues describes a topic's configs and returns name -> value for
+// the ones set on the topic, and the error code.
+func (c *testClient) topicValues(topic string) (map[string]string, int16) {
+	c.t.Helper()
+	res := c.describeConfigs(4, resourceTopic, topic, nil, false, false)
+	set := map[string]string{}
+	for _, e := range res.Configs {
+		if e.ConfigSource == sourceTopic {
+			set[e.Name] = deref(e.Value)
+		}
+	}
+	return set, res.ErrorCode
+}
+
+// alterConfigs sends AlterConfigs v2 for one resource.
+func (c *testClient) alterConfigs(typ int8, name string, configs map[string]*string, validateOnly bool) (int16, *string) {
+	c.t.Helper()
+	r := c.roundTrip(33, 2, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.Int8(typ)
+		w.String(name)
+		keys := slices.Sorted(maps.Keys(configs))
+		w.ArrayLen(len(keys))
+		for _, k := range keys {
+			w.String(k)
+			w.NullableString(configs[k])
+			w.Tags()
+		}
+		w.Tags()
+		w.Bool(validateOnly)
+		w.Tags()
+	})
+	return readAlterConfigsResponse(c.t, r)
+}
+
+// incrementalAlterConfigs sends IncrementalAlterConfigs v1 for one
+// resource.
+func (c *testClient) incrementalAlterConfigs(typ int8, name string, validateOnly bool, ops ...configOp) (int16, *string) {
+	c.t.Helper()
+	r := c.roundTrip(44, 1, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.Int8(typ)
+		w.String(name)
+		w.ArrayLen(len(ops))
+		for _, o := range ops {
+			w.String(o.name)
+			w.Int8(o.op)
+			w.NullableString(o.value)
+			w.Tags()
+		}
+		w.Tags()
+		w.Bool(validateOnly)
+		w.Tags()
+	})
+	return readAlterConfigsResponse(c.t, r)
+}
+
+func readAlterConfigsResponse(t *testing.T, r *reader) (int16, *string) {
+	t.Helper()
+	r.Int32() // throttle
+	r.ArrayLen()
+	code, msg := r.Int16(), r.NullableString()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return code, msg
+}
+
+func TestCheckTopicConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, value, want string
+		ok                bool
+	}{
+		{"retention.ms", "3600000", "3600000", true},
+		{"retention.ms", " 42 ", "42", true},
+		{"retention.ms", "-1", "-1", true},
+		{"retention.ms", "-2", "", false},
+		{"retention.ms", "1h", "", false},
+		{"retention.bytes", "-1", "-1", true},
+		{"retention.bytes", "1073741824", "1073741824", true},
+		{"retention.bytes", "9223372036854775808", "", false},
+		{"segment.bytes", "14", "14", true},
+		{"segment.bytes", "13", "", false},
+		{"segment.bytes", "2147483648", "", false},
+		{"cleanup.policy", "delete", "delete", true},
+		{"cleanup.policy", "compact, delete,compact", "compact,delete", true},
+		{"cleanup.policy", "", "", false},
+		{"cleanup.policy", "remove", "", false},
+		{"min.insync.replicas", "1", "", false},
+	} {
+		got, err := checkTopicConfig(tc.name, tc.value)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("checkTopicConfig(%s, %q) = %q, %v; want %q, ok %v", tc.name, tc.value, got, err, tc.want, tc.ok)
+		}
+		if err != nil && err.code != codeInvalidConfig {
+			t.Errorf("checkTopicConfig(%s, %q): code %d, want INVALID_CONFIG", tc.name, tc.value, err.code)
+		}
+	}
+}
+
+func TestApplyConfigOps(t *testing.T) {
+	defaults := func(name string) string {
+		return map[string]string{"cleanup.policy": "delete", "retention.ms": "604800000"}[name]
+	}
+	cur := topicConfig{"retention.ms": "1000", "segment.bytes": "2000"}
+	for _, tc := range []struct {
+		name string
+		ops  []configOp
+		want topicConfig
+		code int16
+	}{
+		{"set and delete", []configOp{{"retention.bytes", opSet, ptr("5")}, {"retention.ms", opDelete, nil}},
+			topicConfig{"retention.bytes": "5", "segment.bytes": "2000"}, codeNone},
+		{"append to the default", []configOp{{"cleanup.policy", opAppend, ptr("compact")}},
+			topicConfig{"retention.ms": "1000", "segment.bytes": "2000", "cleanup.policy": "delete,compact"}, codeNone},
+		{"append what is there", []configOp{{"cleanup.policy", opAppend, ptr("delete")}},
+			topicConfig{"retention.ms": "1000", "segment.bytes": "2000", "cleanup.policy": "delete"}, codeNone},
+		{"subtract everything", []configOp{{"cleanup.policy", opSubtract, ptr("delete")}}, nil, codeInvalidConfig},
+		{"append to a long", []configOp{{"retention.ms", opAppend, ptr("5")}}, nil, codeInvalidConfig},
+		{"subtract from an int", []configOp{{"segment.bytes", opSubtract, ptr("5")}}, nil, codeInvalidConfig},
+		{"unknown name", []configOp{{"flush.ms", opSet, ptr("5")}}, nil, codeInvalidConfig},
+		{"bad value", []configOp{{"retention.ms", opSet, ptr("soon")}}, nil, codeInvalidConfig},
+		{"set null", []configOp{{"retention.ms", opSet, nil}}, nil, codeInvalidRequest},
+		{"twice", []configOp{{"retention.ms", opSet, ptr("5")}, {"retention.ms", opDelete, nil}}, nil, codeInvalidRequest},
+		{"unknown operation", []configOp{{"retention.ms", 9, ptr("5")}}, nil, codeInvalidRequest},
+	} {
+		got, err := applyConfigOps(cur, tc.ops, defaults)
+		code := codeNone
+		if err != nil {
+			code = err.code
+		}
+		if code != tc.code || !maps.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, code %d (%v); want %v, code %d", tc.name, got, code, err, tc.want, tc.code)
+		}
+	}
+	if cur["retention.ms"] != "1000" || len(cur) != 2 {
+		t.Errorf("applyConfigOps changed its input: %v", cur)
+	}
+}
+
+func TestTopicConfigFile(t *testing.T) {
+	c := topicConfig{"retention.ms": "1000", "cleanup.policy": "compact,delete"}
+	got, err := parseTopicConfigFile(c.encode())
+	if err != nil || !maps.Equal(got, c) {
+		t.Errorf("round trip: %v, %v; want %v", got, err, c)
+	}
+	for _, bad := range []string{"retention.ms\n", "retention.ms=forever\n", "flush.ms=1\n"} {
+		if _, err := parseTopicConfigFile([]byte(bad)); err == nil {
+			t.Errorf("parseTopicConfigFile(%q) accepted it", bad)
+		}
+	}
+}
+
+// TestCreateTopicConfigs checks that CreateTopics keeps good configs,
+// reports every config in its response, and creates nothing when one is
+// bad.
+func TestCreateTopicConfigs(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	code, cfgs := c.createTopicWithConfigs("kept", 1, map[string]*string{
+		"retention.ms":   ptr("3600000"),
+		"cleanup.policy": ptr("compact,delete"),
+	})
+	if code != codeNone {
+		t.Fatalf("CreateTopics: code %d", code)
+	}
+	want := []creatableTopicConfigs{
+		{Name: "cleanup.policy", Value: ptr("compact,delete"), ConfigSource: sourceTopic},
+		{Name: "retention.bytes", Value: ptr("-1"), ConfigSource: sourceDefault},
+		{Name: "retention.ms", Value: ptr("3600000"), ConfigSource: sourceTopic},
+		{Name: "segment.bytes", Value: ptr("1073741824"), ConfigSource: sourceDefault},
+	}
+	if d := cmp.Diff(want, cfgs); d != "" {
+		t.Errorf("CreateTopics configs (-want +got):\n%s", d)
+	}
+	if got, _ := c.topicValues("kept"); !maps.Equal(got, map[string]string{"retention.ms": "3600000", "cleanup.policy": "compact,delete"}) {
+		t.Errorf("described %v", got)
+	}
+
+	for name, cfg := range map[string]map[string]*string{
+		"unknown-name":   {"min.insync.replicas": ptr("1")},
+		"bad-long":       {"retention.ms": ptr("a week")},
+		"below-minimum":  {"segment.bytes": ptr("10")},
+		"null-value":     {"retention.bytes": nil},
+		"empty-policy":   {"cleanup.policy": ptr("")},
+		"one-bad-of-two": {"retention.ms": ptr("1"), "retention.bytes": ptr("x")},
+	} {
+		if code, _ := c.createTopicWithConfigs(name, 1, cfg); code != codeInvalidConfig {
+			t.Errorf("%s: code %d, want INVALID_CONFIG", name, code)
+		}
+		if tb.logs.Topic(name) != nil {
+			t.Errorf("%s: created despite the bad config", name)
+		}
+	}
+}
+
+// TestDescribeConfigs checks the entries, sources and synonyms of a
+// topic's and the broker's configs, at v0, v1 and v4.
+func TestDescribeConfigs(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), SegmentBytes: 1 << 20})
+	c := dial(t, tb.addr)
+	c.createTopicWithConfigs("d", 1, map[string]*string{"retention.ms": ptr("1000")})
+
+	res := c.describeConfigs(4, resourceTopic, "d", []string{"retention.ms", "segment.bytes", "no.such.config"}, true, true)
+	want := describeConfigsResult{ResourceType: resourceTopic, ResourceName: "d", Configs: []describeConfigsResourceResult{
+		{Name: "retention.ms", Value: ptr("1000"), ConfigSource: sourceTopic, ConfigType: configTypeLong,
+			Synonyms: []describeConfigsSynonym{
+				{Name: "retention.ms", Value: ptr("1000"), Source: sourceTopic},
+				{Name: "log.retention.ms", Value: ptr("604800000"), Source: sourceDefault},
+			},
+			Documentation: ptr(lookupTopicConfig("retention.ms").doc)},
+		{Name: "segment.bytes", Value: ptr("1048576"), ConfigSource: sourceStaticBroker, ConfigType: configTypeInt,
+			Synonyms:      []describeConfigsSynonym{{Name: "log.segment.bytes", Value: ptr("1048576"), Source: sourceStaticBroker}},
+			Documentation: ptr(lookupTopicConfig("segment.bytes").doc)},
+	}}
+	if d := cmp.Diff(want, res); d != "" {
+		t.Errorf("v4 with synonyms and documentation (-want +got):\n%s", d)
+	}
+
+	// v1 without synonyms: empty lists. v0: IsDefault instead of a source.
+	res = c.describeConfigs(1, resourceTopic, "d", []string{"retention.bytes"}, false, false)
+	if len(res.Configs) != 1 || res.Configs[0].ConfigSource != sourceDefault || len(res.Configs[0].Synonyms) != 0 {
+		t.Errorf("v1: %+v", res.Configs)
+	}
+	res = c.describeConfigs(0, resourceTopic, "d", nil, false, false)
+	isDefault := map[string]bool{}
+	for _, e := range res.Configs {
+		isDefault[e.Name] = e.IsDefault
+	}
+	if d := cmp.Diff(map[string]bool{"cleanup.policy": true, "retention.bytes": true, "retention.ms": false, "segment.bytes": false}, isDefault); d != "" {
+		t.Errorf("v0 IsDefault (-want +got):\n%s", d)
+	}
+
+	if res := c.describeConfigs(4, resourceTopic, "missing", nil, false, false); res.ErrorCode != codeUnknownTopicOrPartition {
+		t.Errorf("unknown topic: code %d", res.ErrorCode)
+	}
+	for _, name := range []string{"0", ""} {
+		res := c.describeConfigs(4, resourceBroker, name, []string{"log.segment.bytes", "log.retention.ms"}, false, false)
+		if res.ErrorCode != codeNone || len(res.Configs) != 2 {
+			t.Fatalf("broker %q: code %d, %d configs", name, res.ErrorCode, len(res.Configs))
+		}
+		for _, e := range res.Configs {
+			if !e.ReadOnly {
+				t.Errorf("broker config %s is not read-only", e.Name)
+			}
+		}
+		if e := res.Configs[1]; e.Name != "log.segment.bytes" || deref(e.Value) != "1048576" || e.ConfigSource != sourceStaticBroker {
+			t.Errorf("broker log.segment.bytes: %+v", e)
+		}
+	}
+	if res := c.describeConfigs(4, resourceBroker, "7", nil, false, false); res.ErrorCode != codeInvalidRequest {
+		t.Errorf("another broker's id: code %d", res.ErrorCode)
+	}
+	if res := c.describeConfigs(4, 8, "kafka", nil, false, false); res.ErrorCode != codeInvalidRequest {
+		t.Errorf("broker logger resource: code %d", res.ErrorCode)
+	}
+}
+
+// TestAlterConfigs runs both alter APIs against a topic and checks the
+// results by describing it, after a restart too, and that segment.bytes
+// takes effect at once.
+func TestAlterConfigs(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopicWithConfigs("a", 1, map[string]*string{"retention.ms": ptr("1000")})
+	expect := func(when string, want map[string]string) {
+		t.Helper()
+		if got, code := c.topicValues("a"); code != codeNone || !maps.Equal(got, want) {
+			t.Errorf("%s: configs %v (code %d), want %v", when, got, code, want)
+		}
+	}
+
+	if code, msg := c.incrementalAlterConfigs(resourceTopic, "a", false,
+		configOp{"retention.bytes", opSet, ptr("1000000")},
+		configOp{"cleanup.policy", opAppend, ptr("compact")},
+	); code != codeNone {
+		t.Fatalf("IncrementalAlterConfigs: code %d %s", code, deref(msg))
+	}
+	expect("after SET and APPEND", map[string]string{"retention.ms": "1000", "retention.bytes": "1000000", "cleanup.policy": "delete,compact"})
+
+	for _, tc := range []struct {
+		name string
+		ops  []configOp
+		code int16
+	}{
+		{"append to a long", []configOp{{"retention.ms", opAppend, ptr("1")}}, codeInvalidConfig},
+		{"subtract from a long", []configOp{{"retention.bytes", opSubtract, ptr("1")}}, codeInvalidConfig},
+		{"bad value", []configOp{{"segment.bytes", opSet, ptr("-5")}}, codeInvalidConfig},
+		{"unknown config", []configOp{{"flush.messages", opSet, ptr("1")}}, codeInvalidConfig},
+		{"a good and a bad one", []configOp{{"retention.ms", opDelete, nil}, {"segment.bytes", opSet, ptr("x")}}, codeInvalidConfig},
+		{"the same config twice", []configOp{{"retention.ms", opDelete, nil}, {"retention.ms", opSet, ptr("5")}}, codeInvalidRequest},
+	} {
+		if code, _ := c.incrementalAlterConfigs(resourceTopic, "a", false, tc.ops...); code != tc.code {
+			t.Errorf("%s: code %d, want %d", tc.name, code, tc.code)
+		}
+	}
+	if code, _ := c.incrementalAlterConfigs(resourceTopic, "a", true, configOp{"retention.ms", opDelete, nil}); code != codeNone {
+		t.Errorf("validate only: code %d", code)
+	}
+	expect("after refused and validate-only changes", map[string]string{"retention.ms": "1000", "retention.bytes": "1000000", "cleanup.policy": "delete,compact"})
+
+	if code, _ := c.incrementalAlterConfigs(resourceTopic, "nope", false, configOp{"retention.ms", opDelete, nil}); code != codeUnknownTopicOrPartition {
+		t.Errorf("unknown topic: code %d", code)
+	}
+	if code, _ := c.incrementalAlterConfigs(resourceBroker, "0", false, configOp{"log.retention.ms", opSet, ptr("1")}); code != codeInvalidRequest {
+		t.Errorf("broker resource: code %d", code)
+	}
+
+	// AlterConfigs replaces everything: what is not named goes back to
+	// the default.
+	if code, msg := c.alterConfigs(resourceTopic, "a", map[string]*string{"segment.bytes": ptr("100")}, false); code != codeNone {
+		t.Fatalf("AlterConfigs: code %d %s", code, deref(msg))
+	}
+	expect("after AlterConfigs", map[string]string{"segment.bytes": "100"})
+	if code, _ := c.alterConfigs(resourceTopic, "a", map[string]*string{"retention.ms": nil}, false); code != codeInvalidRequest {
+		t.Errorf("AlterConfigs with a null: code %d, want INVALID_REQUEST", code)
+	}
+	if code, _ := c.alterConfigs(resourceTopic, "a", map[string]*string{"retention.ms": ptr("x")}, false); code != codeInvalidConfig {
+		t.Errorf("AlterConfigs with a bad value: code %d, want INVALID_CONFIG", code)
+	}
+	if code, _ := c.alterConfigs(resourceTopic, "a", map[string]*string{}, true); code != codeNone {
+		t.Errorf("AlterConfigs validate only: code %d", code)
+	}
+	expect("after refused AlterConfigs", map[string]string{"segment.bytes": "100"})
+
+	// segment.bytes 100 applies to the next append: one batch a segment.
+	for i := range 3 {
+		c.produce("a", 0, bigBatch(int64(i)))
+	}
+	if got := segmentFiles(t, dir+"/a-0", logSuffix); len(got) != 3 {
+		t.Errorf("segments after altering segment.bytes: %v, want 3", got)
+	}
+
+	tb.stop()
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	expect("after a restart", map[string]string{"segment.bytes": "100"})
+	c.produce("a", 0, bigBatch(4))
+	if got := segmentFiles(t, dir+"/a-0", logSuffix); len(got) != 4 {
+		t.Errorf("segments after a restart and an append: %v, want 4", got)
+	}
+}
