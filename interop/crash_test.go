@@ -1,0 +1,272 @@
+package interop
+
+// The crash test: the broker as a child process, killed with SIGKILL while
+// a franz-go producer is in full flow, then restarted on the same data
+// dir. Whatever the broker acknowledged must be there, at the offset it
+// said; nothing may be there twice; and offsets must go on without a gap.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// buildBroker builds cmd/kafka of the parent module into a temporary dir.
+func buildBroker(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kafka")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/kafka")
+	cmd.Dir = ".."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/kafka: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// childBroker is a broker running as a process of its own.
+type childBroker struct {
+	cmd  *exec.Cmd
+	addr string
+	done chan struct{} // closed when the process has exited
+
+	mu     sync.Mutex
+	stderr bytes.Buffer
+}
+
+var listeningRE = regexp.MustCompile(`msg="kafka broker listening" addr=(\S+)`)
+
+// startChild runs the broker binary on dataDir with -fsync always on a
+// free port, and waits for the log line that says where it listens. The
+// process is killed when the test ends, if it is still running; its log
+// is shown if the test failed.
+func startChild(t *testing.T, bin, dataDir string) *childBroker {
+	t.Helper()
+	b := &childBroker{done: make(chan struct{})}
+	b.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-data", dataDir, "-fsync", "always")
+	stderr, err := b.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("start broker: %v", err)
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			b.mu.Lock()
+			b.stderr.WriteString(line + "\n")
+			b.mu.Unlock()
+			if m := listeningRE.FindStringSubmatch(line); m != nil {
+				addr <- m[1]
+			}
+		}
+		b.cmd.Wait()
+		close(b.done)
+	}()
+	t.Cleanup(func() {
+		b.kill()
+		if t.Failed() {
+			t.Logf("broker %s log:\n%s", b.addr, b.log())
+		}
+	})
+	select {
+	case b.addr = <-addr:
+		return b
+	case <-b.done:
+		t.Fatalf("broker exited before listening:\n%s", b.log())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("broker did not listen within 30s:\n%s", b.log())
+	}
+	return nil
+}
+
+// kill sends SIGKILL, which the broker cannot catch: no Close, no clean
+// shutdown marker, whatever was in flight is cut off.
+func (b *childBroker) kill() {
+	b.cmd.Process.Signal(syscall.SIGKILL)
+	<-b.done
+}
+
+func (b *childBroker) log() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.stderr.String()
+}
+
+// position is where the broker said a record went.
+type position struct {
+	partition int32
+	offset    int64
+}
+
+func TestCrashRecovery(t *testing.T) {
+	bin := buildBroker(t)
+	for _, delay := range []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, 1200 * time.Millisecond} {
+		t.Run(fmt.Sprintf("kill after %v", delay), func(t *testing.T) {
+			testCrashRecovery(t, bin, delay)
+		})
+	}
+}
+
+func testCrashRecovery(t *testing.T, bin string, delay time.Duration) {
+	const topic, partitions = "crash", 3
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	b := startChild(t, bin, dir)
+	createTopic(t, ctx, kadm.NewClient(newClient(t, b.addr)), partitions, topic)
+
+	// Produce as fast as the broker acknowledges (acks=-1, idempotent,
+	// several requests in flight) until the kill, recording every
+	// acknowledged record's position by its value.
+	prod, err := kgo.NewClient(
+		kgo.SeedBrokers(b.addr),
+		kgo.DefaultProduceTopic(topic),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.RecordDeliveryTimeout(3*time.Second),
+		kgo.ProducerLinger(0),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		acked = map[string]position{}
+		wg    sync.WaitGroup
+	)
+	pctx, stop := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for i := 0; pctx.Err() == nil; i++ {
+			wg.Add(1)
+			v := strconv.Itoa(i)
+			// Produce blocks while the buffer is full, until pctx ends.
+			prod.Produce(pctx, &kgo.Record{Key: []byte(v), Value: []byte(v)}, func(r *kgo.Record, err error) {
+				defer wg.Done()
+				if err == nil {
+					mu.Lock()
+					acked[v] = position{r.Partition, r.Offset}
+					mu.Unlock()
+				}
+			})
+		}
+	}()
+	time.Sleep(delay)
+	b.kill()
+	stop()
+	<-stopped
+	// An idempotent producer does not give up on records already sent;
+	// closing the client fails them, and every promise has then run.
+	prod.Close()
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("nothing was acknowledged before the kill")
+	}
+	t.Logf("%d records acknowledged before SIGKILL", len(acked))
+
+	b = startChild(t, bin, dir)
+	if !bytes.Contains([]byte(b.log()), []byte("no clean shutdown marker")) {
+		t.Errorf("the restart did not notice the unclean stop:\n%s", b.log())
+	}
+	cl := newClient(t, b.addr)
+	ends := endOffsets(t, ctx, kadm.NewClient(cl), topic)
+	got := consumeAll(t, ctx, b.addr, topic, ends)
+	seen := map[string]position{}
+	for p, recs := range got {
+		for i, r := range recs {
+			if r.Offset != int64(i) {
+				t.Fatalf("partition %d: record %d has offset %d: a gap or a repeat", p, i, r.Offset)
+			}
+			v := string(r.Value)
+			if prev, dup := seen[v]; dup {
+				t.Errorf("record %s is in the log twice: %v and %d@%d", v, prev, p, r.Offset)
+			}
+			seen[v] = position{p, r.Offset}
+		}
+	}
+	for v, at := range acked {
+		if seen[v] != at {
+			t.Errorf("acknowledged record %s at %v: found at %v", v, at, seen[v])
+		}
+	}
+	t.Logf("%d records in the log after recovery", len(seen))
+
+	// Producing goes on where the log ends, in every partition.
+	more := make([]*kgo.Record, 30)
+	for i := range more {
+		v := fmt.Sprintf("after-%d", i)
+		more[i] = &kgo.Record{Topic: topic, Partition: int32(i % partitions), Key: []byte(v), Value: []byte(v)}
+	}
+	after := newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	produceSync(t, ctx, after, more...)
+	next := ends
+	for _, r := range more {
+		if r.Offset != next[r.Partition] {
+			t.Errorf("record %s at %d@%d, want offset %d", r.Value, r.Partition, r.Offset, next[r.Partition])
+		}
+		next[r.Partition] = r.Offset + 1
+	}
+}
+
+// endOffsets lists the high watermark of each partition of topic.
+func endOffsets(t *testing.T, ctx context.Context, adm *kadm.Client, topic string) map[int32]int64 {
+	t.Helper()
+	listed, err := adm.ListEndOffsets(ctx, topic)
+	if err != nil {
+		t.Fatalf("ListEndOffsets: %v", err)
+	}
+	ends := map[int32]int64{}
+	listed.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			t.Fatalf("ListEndOffsets %s[%d]: %v", o.Topic, o.Partition, o.Err)
+		}
+		ends[o.Partition] = o.Offset
+	})
+	return ends
+}
+
+// consumeAll reads every partition of topic from offset 0 up to its end.
+func consumeAll(t *testing.T, ctx context.Context, addr, topic string, ends map[int32]int64) map[int32][]*kgo.Record {
+	t.Helper()
+	offsets := map[int32]kgo.Offset{}
+	for p := range ends {
+		offsets[p] = kgo.NewOffset().At(0)
+	}
+	cl := newClient(t, addr,
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}),
+		kgo.FetchMaxWait(100*time.Millisecond),
+	)
+	got := map[int32][]*kgo.Record{}
+	done := func() bool {
+		for p, end := range ends {
+			if int64(len(got[p])) < end {
+				return false
+			}
+		}
+		return true
+	}
+	for !done() {
+		if ctx.Err() != nil {
+			t.Fatalf("consuming: %v; have %d, %d, %d records of %v", ctx.Err(), len(got[0]), len(got[1]), len(got[2]), ends)
+		}
+		fs := cl.PollFetches(ctx)
+		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s[%d]: %v", topic, p, err) })
+		fs.EachRecord(func(r *kgo.Record) { got[r.Partition] = append(got[r.Partition], r) })
+	}
+	return got
+}
