@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -370,5 +371,99 @@ func TestFranzRestart(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestFranzConfigsAndDeleteRecords drives the config APIs and
+// DeleteRecords through kadm: a topic created with configs, described,
+// altered incrementally, refused a bad value and an APPEND to a long, and
+// cut with DeleteRecords, whose low watermark ListStartOffsets then
+// reports.
+func TestFranzConfigsAndDeleteRecords(t *testing.T) {
+	addr, _ := startBroker(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl := newClient(t, addr)
+	adm := kadm.NewClient(cl)
+
+	resp, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"retention.ms": kadm.StringPtr("3600000")}, "cfg")
+	if err != nil || resp.Err != nil {
+		t.Fatalf("CreateTopic: %v, %v", err, resp.Err)
+	}
+	values := func() map[string]string {
+		t.Helper()
+		rcs, err := adm.DescribeTopicConfigs(ctx, "cfg")
+		if err != nil {
+			t.Fatalf("DescribeTopicConfigs: %v", err)
+		}
+		rc, err := rcs.On("cfg", nil)
+		if err != nil || rc.Err != nil {
+			t.Fatalf("DescribeTopicConfigs: %v, %v", err, rc.Err)
+		}
+		m := map[string]string{}
+		for _, c := range rc.Configs {
+			m[c.Key] = c.MaybeValue() + "/" + c.Source.String()
+		}
+		return m
+	}
+	want := map[string]string{
+		"cleanup.policy":  "delete/DEFAULT_CONFIG",
+		"retention.bytes": "-1/DEFAULT_CONFIG",
+		"retention.ms":    "3600000/DYNAMIC_TOPIC_CONFIG",
+		"segment.bytes":   "1073741824/DEFAULT_CONFIG",
+	}
+	if got := values(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("configs after create:\n got %v\nwant %v", got, want)
+	}
+
+	alter := func(cs ...kadm.AlterConfig) error {
+		t.Helper()
+		rs, err := adm.AlterTopicConfigs(ctx, cs, "cfg")
+		if err != nil {
+			t.Fatalf("AlterTopicConfigs: %v", err)
+		}
+		r, err := rs.On("cfg", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Err
+	}
+	if err := alter(
+		kadm.AlterConfig{Op: kadm.SetConfig, Name: "retention.bytes", Value: kadm.StringPtr("1000000")},
+		kadm.AlterConfig{Op: kadm.DeleteConfig, Name: "retention.ms"},
+	); err != nil {
+		t.Fatalf("alter: %v", err)
+	}
+	want["retention.bytes"], want["retention.ms"] = "1000000/DYNAMIC_TOPIC_CONFIG", "604800000/DEFAULT_CONFIG"
+	if got := values(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("configs after alter:\n got %v\nwant %v", got, want)
+	}
+	if err := alter(kadm.AlterConfig{Op: kadm.AppendConfig, Name: "retention.ms", Value: kadm.StringPtr("1")}); !errors.Is(err, kerr.InvalidConfig) {
+		t.Errorf("APPEND to retention.ms: %v, want INVALID_CONFIG", err)
+	}
+	if err := alter(kadm.AlterConfig{Op: kadm.SetConfig, Name: "segment.bytes", Value: kadm.StringPtr("tiny")}); !errors.Is(err, kerr.InvalidConfig) {
+		t.Errorf("bad segment.bytes: %v, want INVALID_CONFIG", err)
+	}
+
+	var rs []*kgo.Record
+	for i := range 10 {
+		rs = append(rs, &kgo.Record{Topic: "cfg", Value: []byte(fmt.Sprint(i))})
+	}
+	produceSync(t, ctx, cl, rs...)
+	var os kadm.Offsets
+	os.Add(kadm.Offset{Topic: "cfg", Partition: 0, At: 6})
+	drs, err := adm.DeleteRecords(ctx, os)
+	if err != nil {
+		t.Fatalf("DeleteRecords: %v", err)
+	}
+	if dr, ok := drs.Lookup("cfg", 0); !ok || dr.Err != nil || dr.LowWatermark != 6 {
+		t.Errorf("DeleteRecords: %+v, want low watermark 6", dr)
+	}
+	starts, err := adm.ListStartOffsets(ctx, "cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := starts.Lookup("cfg", 0); !ok || o.Offset != 6 {
+		t.Errorf("ListStartOffsets: %+v, want 6", o)
 	}
 }
