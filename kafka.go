@@ -35,11 +35,13 @@
 // This file holds the Broker, its Config, the accept loop and the framing of
 // requests and responses. wire.go is the codec: the field types every
 // message is made of and the record-batch header. log.go is the storage:
-// partitions as segment files with offset and time indexes. producers.go is
-// what idempotent producers need: ids that never repeat, and per partition
-// the sequence numbers that turn a retried batch into a no-op. handlers.go has
-// one section per API, in API-key order, each beginning with the versions it
-// supports and what changed between them.
+// partitions as segment files with offset and time indexes, their recovery
+// after a crash, and retention. producers.go is what idempotent producers
+// need: ids that never repeat, and per partition the sequence numbers that
+// turn a retried batch into a no-op. configs.go is the settings a topic may
+// override (retention.ms, retention.bytes, segment.bytes, cleanup.policy).
+// handlers.go has one section per API, in API-key order, each beginning
+// with the versions it supports and what changed between them.
 //
 // # Caveats
 //
@@ -48,6 +50,10 @@
 // refused. Record batches are stored and served exactly as the producer sent
 // them: the broker never decompresses, so it needs no compression codecs,
 // and it supports only the magic-2 batch format of Kafka 0.11 and later.
+// Old segments are deleted by retention.ms and retention.bytes, but never
+// compacted: a topic whose cleanup.policy is compact alone keeps everything.
+// By default records reach the disk when the OS writes them back, as in
+// Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
 
 import (
