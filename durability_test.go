@@ -665,3 +665,23 @@ func TestDeleteRecordsDeletesSegments(t *testing.T) {
 		t.Errorf("recreated topic starts at %d, want 0", start)
 	}
 }
+
+// TestOffsetForTimestampSkipsDeletedRecords checks that ListOffsets by
+// timestamp never answers an offset below the log start, even while the
+// segment holding it is still on disk.
+func TestOffsetForTimestampSkipsDeletedRecords(t *testing.T) {
+	l := openTestLog(t, t.TempDir(), logOptions{})
+	appendBatches(t, l, makeBatch(recordsAt(100, 5)...)) // offsets 0-4, timestamps 100-104
+	if _, _, err := l.AdvanceLogStart(3); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ ts, offset, timestamp int64 }{
+		{0, 3, 103},
+		{101, 3, 103},
+		{104, 4, 104},
+	} {
+		if o, ts, ok := l.OffsetForTimestamp(tc.ts); !ok || o != tc.offset || ts != tc.timestamp {
+			t.Errorf("OffsetForTimestamp(%d) = %d, %d, %v; want %d, %d", tc.ts, o, ts, ok, tc.offset, tc.timestamp)
+		}
+	}
+}

@@ -1067,9 +1067,10 @@ func (s *segment) readAt(pos, n int64) ([]byte, error) {
 // time index, which holds the running maximum, says where to start. In an
 // uncompressed batch the records are then walked to find the exact one; a
 // compressed batch answers with its base offset and maximum timestamp,
-// because the broker never decompresses (Kafka would). found is false when
-// no record qualifies, or when the disk fails (logged), and ListOffsets
-// answers -1.
+// because the broker never decompresses (Kafka would). Records below the
+// log start offset do not count, even while their segment is still on
+// disk. found is false when no record qualifies, or when the disk fails
+// (logged), and ListOffsets answers -1.
 func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -1080,7 +1081,7 @@ func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, fo
 		if s.idx.maxTimestamp < ts {
 			continue
 		}
-		offset, timestamp, found, err := s.offsetForTimestamp(ts)
+		offset, timestamp, found, err := s.offsetForTimestamp(ts, l.logStart)
 		if err != nil {
 			l.logger.Warn("timestamp lookup failed", "dir", l.dir, "timestamp", ts, "err", err)
 			return -1, -1, false
@@ -1092,13 +1093,13 @@ func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, fo
 	return -1, -1, false
 }
 
-// offsetForTimestamp searches one segment. Every batch up to the last
-// time-index entry with a timestamp below ts has a maximum below ts, so the
-// search starts just after that entry's offset.
-func (s *segment) offsetForTimestamp(ts int64) (offset, timestamp int64, found bool, err error) {
-	start := s.base
+// offsetForTimestamp searches one segment from offset from on. Every batch
+// up to the last time-index entry with a timestamp below ts has a maximum
+// below ts, so the search starts just after that entry's offset.
+func (s *segment) offsetForTimestamp(ts, from int64) (offset, timestamp int64, found bool, err error) {
+	start := max(s.base, from)
 	if i := sort.Search(len(s.times), func(i int) bool { return s.times[i].timestamp >= ts }); i > 0 {
-		start = s.times[i-1].offset + 1
+		start = max(start, s.times[i-1].offset+1)
 	}
 	for pos, h, ok, err := s.find(start); ok || err != nil; pos, h, ok, err = s.next(pos, h) {
 		if err != nil {
@@ -1108,9 +1109,9 @@ func (s *segment) offsetForTimestamp(ts int64) (offset, timestamp int64, found b
 			continue
 		}
 		if h.Compressed() {
-			return h.BaseOffset, h.MaxTimestamp, true, nil
+			return max(h.BaseOffset, from), h.MaxTimestamp, true, nil
 		}
-		if offset, timestamp, found, err = s.firstRecordAtOrAfter(pos, h, ts); found || err != nil {
+		if offset, timestamp, found, err = s.firstRecordAtOrAfter(pos, h, ts, from); found || err != nil {
 			return offset, timestamp, found, err
 		}
 		// The batch's maxTimestamp promised a record that is not there: a
@@ -1120,21 +1121,22 @@ func (s *segment) offsetForTimestamp(ts int64) (offset, timestamp int64, found b
 }
 
 // firstRecordAtOrAfter walks the uncompressed batch h at pos for its first
-// record with a timestamp at or after ts. Records that do not parse (the
-// CRC held, so the client wrote them so) answer at batch granularity.
-func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts int64) (offset, timestamp int64, found bool, err error) {
+// record at or past offset from with a timestamp at or after ts. Records
+// that do not parse (the CRC held, so the client wrote them so) answer at
+// batch granularity.
+func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts, from int64) (offset, timestamp int64, found bool, err error) {
 	b, err := s.readAt(pos, int64(h.Size()))
 	if err != nil {
 		return -1, -1, false, err
 	}
 	walkErr := eachRecord(b, h, func(o, t int64) bool {
-		if t >= ts {
+		if t >= ts && o >= from {
 			offset, timestamp, found = o, t, true
 		}
 		return !found
 	})
 	if walkErr != nil && !found {
-		return h.BaseOffset, h.MaxTimestamp, true, nil
+		return max(h.BaseOffset, from), h.MaxTimestamp, true, nil
 	}
 	return offset, timestamp, found, nil
 }
