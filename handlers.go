@@ -502,6 +502,10 @@ type fetchPartitionResponse struct {
 	AbortedTransactions  []abortedTransaction
 	PreferredReadReplica int32
 	Records              []byte
+
+	// recordsFile, when not empty, replaces Records: the batches are sent
+	// from the segment file (zero-copy) rather than from memory.
+	recordsFile fileSection
 }
 
 // epochEndOffset and snapshotID are tagged fields that only followers and
@@ -549,7 +553,11 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 			if v >= 11 {
 				w.Int32(p.PreferredReadReplica)
 			}
-			w.Bytes(p.Records)
+			if p.recordsFile.size > 0 {
+				w.FileSection(p.recordsFile)
+			} else {
+				w.Bytes(p.Records)
+			}
 			var tags []tag
 			if p.DivergingEpoch != (epochEndOffset{-1, -1}) {
 				tags = append(tags, tag{0, func(w *writer) {
@@ -653,15 +661,15 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			pr.LastStableOffset = pr.HighWatermark
 			pr.LogStartOffset = pl.LogStartOffset()
 			if budget > 0 || size == 0 {
-				records, err := pl.Read(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)))
+				sec, err := pl.ReadSection(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)))
 				switch {
 				case err != nil:
 					pr.ErrorCode = errorCode(err)
 					failed = true
-				case size == 0 || len(records) <= budget:
-					pr.Records = records
-					size += len(records)
-					budget -= len(records)
+				case size == 0 || int(sec.size) <= budget:
+					pr.recordsFile = sec
+					size += int(sec.size)
+					budget -= int(sec.size)
 				}
 			}
 			tr.Partitions = append(tr.Partitions, pr)

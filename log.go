@@ -767,30 +767,56 @@ func (l *partitionLog) LogStartOffset() int64 {
 	return l.segments[0].base
 }
 
-// Read returns whole batches starting with the one that holds offset, at
-// most maxBytes of them, but always at least that first batch even if it is
-// larger (Kafka's rule, so that a consumer always makes progress). It reads
-// from one segment per call. At the log end offset it returns an empty,
-// non-nil slice (a null records field breaks librdkafka); outside
-// [LogStartOffset, HighWatermark] it returns errOffsetOutOfRange.
+// fileSection is a run of whole batches in a segment file. A fetch sends
+// it to the socket with sendfile(2), so record bytes go from the page cache
+// to the network without passing through the broker's memory.
+type fileSection struct {
+	path      string // the segment's .log file
+	pos, size int64
+}
+
+// ReadSection finds the batches from the one holding offset on, up to
+// maxBytes but always at least one whole batch (KIP-74: a consumer must be
+// able to make progress past a batch larger than its limit), and says
+// where they lie. An offset equal to the high watermark gives an empty
+// section; one outside [LogStartOffset, HighWatermark] is
+// errOffsetOutOfRange.
+func (l *partitionLog) ReadSection(offset int64, maxBytes int) (fileSection, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	_, sec, err := l.section(offset, maxBytes)
+	return sec, err
+}
+
+// Read is ReadSection with the bytes read into memory.
 func (l *partitionLog) Read(offset int64, maxBytes int) ([]byte, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
+	s, sec, err := l.section(offset, maxBytes)
+	if err != nil || sec.size == 0 {
+		return []byte{}, err
+	}
+	return s.readAt(sec.pos, sec.size)
+}
+
+// section finds what ReadSection returns, and its segment. Callers hold mu.
+func (l *partitionLog) section(offset int64, maxBytes int) (*segment, fileSection, error) {
 	if l.closed {
-		return nil, errLogClosed
+		return nil, fileSection{}, errLogClosed
 	}
 	if start := l.segments[0].base; offset < start || offset > l.hw {
-		return nil, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, start, l.hw, l.dir)
+		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, start, l.hw, l.dir)
 	}
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
 	for _, s := range l.segments[l.segmentFor(offset):] {
-		b, err := s.read(offset, maxBytes)
-		if err != nil || len(b) > 0 {
-			return b, err
+		sec, err := s.section(offset, maxBytes)
+		if err != nil || sec.size > 0 {
+			sec.path = segmentPath(l.dir, s.base, logSuffix)
+			return s, sec, err
 		}
 	}
-	return []byte{}, nil
+	return nil, fileSection{}, nil
 }
 
 // segmentFor is the index of the last segment whose base is at or below
@@ -800,25 +826,34 @@ func (l *partitionLog) segmentFor(offset int64) int {
 	return max(i-1, 0)
 }
 
-// read returns the batches of s from the one holding offset, up to
-// maxBytes but at least one, or nothing if s has no such batch.
-func (s *segment) read(offset int64, maxBytes int) ([]byte, error) {
+// section returns the batches of s from the one holding offset, up to
+// maxBytes but at least one, or an empty section if s has no such batch.
+//
+// The end is found without reading every header on the way: the offset
+// index's positions are batch boundaries, so the last entry at or below the
+// byte limit is a safe place to jump to, and only the headers after it (at
+// most log.index.interval.bytes of them) are read one by one.
+func (s *segment) section(offset int64, maxBytes int) (fileSection, error) {
 	start, first, found, err := s.find(offset)
 	if err != nil || !found {
-		return []byte{}, err
+		return fileSection{}, err
 	}
+	limit := start + max(int64(maxBytes), int64(first.Size()))
 	end := start + int64(first.Size())
+	if i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].pos > limit }); i > 0 {
+		end = max(end, s.offsets[i-1].pos)
+	}
 	for end < s.size {
 		h, err := s.headerAt(end)
 		if err != nil {
-			return nil, err
+			return fileSection{}, err
 		}
-		if end+int64(h.Size())-start > int64(maxBytes) {
+		if end+int64(h.Size()) > limit {
 			break
 		}
 		end += int64(h.Size())
 	}
-	return s.readAt(start, end-start)
+	return fileSection{pos: start, size: end - start}, nil
 }
 
 // find returns the position and header of the first batch of s whose last

@@ -281,6 +281,18 @@ type writer struct {
 	buf      []byte
 	flexible bool
 	err      error
+
+	// sections are file ranges that belong in the message after
+	// buf[:at]; the connection sends them with sendfile (see
+	// conn.writeResponse), so they are never copied into buf.
+	sections []splicedSection
+}
+
+// splicedSection is a file section to send after the first at bytes of
+// the writer's buffer.
+type splicedSection struct {
+	at int
+	fileSection
 }
 
 func (w *writer) Int8(v int8) { w.buf = append(w.buf, byte(v)) }
@@ -346,6 +358,14 @@ func (w *writer) Bytes(b []byte) {
 	}
 	w.length(len(b), 4)
 	w.buf = append(w.buf, b...)
+}
+
+// FileSection writes a bytes field whose content is a section of a segment
+// file: the length goes into the buffer, the bytes are spliced in when the
+// message is sent.
+func (w *writer) FileSection(s fileSection) {
+	w.length(int(s.size), 4)
+	w.sections = append(w.sections, splicedSection{len(w.buf), s})
 }
 
 // ArrayLen writes an array length; -1 is null.

@@ -2,6 +2,17 @@ module kafka/interop
 
 go 1.26.0
 
-require github.com/twmb/franz-go/pkg/kmsg v1.15.0
+require (
+	github.com/twmb/franz-go v1.22.2
+	github.com/twmb/franz-go/pkg/kadm v1.19.0
+	github.com/twmb/franz-go/pkg/kmsg v1.15.0
+	kafka v0.0.0
+)
+
+require (
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/pierrec/lz4/v4 v4.1.33 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+)
 
 replace kafka => ../
