@@ -34,9 +34,61 @@ func openGroupBroker(t *testing.T, dir string, cfg Config) *Broker {
 	}
 	t.Cleanup(func() {
 		b.groups.close()
+		for _, g := range b.groups.allGroups() {
+			g.mu.Lock()
+			if err := g.check(); err != nil {
+				t.Errorf("group %s: %v", g.id, err)
+			}
+			g.mu.Unlock()
+		}
 		b.logs.Close()
 	})
 	return b
+}
+
+// check verifies what must hold of a group between requests, whatever
+// happened to it. Tests run it on every group at teardown.
+func (g *group) check() error {
+	switch {
+	case g.state == stateDead:
+		return fmt.Errorf("a dead group is still listed")
+	case (g.leader == "") != (len(g.members) == 0):
+		return fmt.Errorf("leader %q with %d members", g.leader, len(g.members))
+	case g.leader != "" && g.members[g.leader] == nil:
+		return fmt.Errorf("leader %s is not a member", g.leader)
+	case g.state == stateEmpty && len(g.members) > 0:
+		return fmt.Errorf("Empty with %d members", len(g.members))
+	case (g.state == stateStable || g.state == stateCompletingRebalance) && g.protocolName == nil:
+		return fmt.Errorf("%s without a protocol", g.state)
+	}
+	for inst, id := range g.static {
+		if m := g.members[id]; m == nil || m.instanceID == nil || *m.instanceID != inst {
+			return fmt.Errorf("instance %s maps to %s, which is not its member", inst, id)
+		}
+	}
+	for id, m := range g.members {
+		if m.id != id {
+			return fmt.Errorf("member %s listed under %s", m.id, id)
+		}
+		if m.instanceID != nil && g.static[*m.instanceID] != id {
+			return fmt.Errorf("static member %s is not in the instance map", id)
+		}
+		if g.pending[id] != nil {
+			return fmt.Errorf("member %s is also pending", id)
+		}
+		if g.state != statePreparingRebalance && m.awaitingJoin != nil {
+			return fmt.Errorf("member %s waits in JoinGroup while %s", id, g.state)
+		}
+		if g.state != stateCompletingRebalance && m.awaitingSync != nil {
+			return fmt.Errorf("member %s waits in SyncGroup while %s", id, g.state)
+		}
+	}
+	for id := range g.pendingSync {
+		if g.members[id] == nil {
+			return fmt.Errorf("pending sync of %s, not a member", id)
+		}
+	}
+	return nil
 }
 
 // testRC is the requestContext of a request at version v from client
@@ -1108,4 +1160,33 @@ func TestFindCoordinator(t *testing.T) {
 	if code := r.Int16(); r.err != nil || key != "share" || code != codeInvalidRequest || node != -1 || h != "" || p != -1 {
 		t.Errorf("share key type: key %q code %d node %d at %q:%d, err %v", key, code, node, h, p, r.err)
 	}
+}
+
+// FuzzReplay feeds arbitrary records of __consumer_offsets to the replay
+// at startup: a bad one is an error, never a panic, and a good one leaves
+// an offset that reads back as written.
+func FuzzReplay(f *testing.F) {
+	key, _ := offsetKey("g", topicPartition{"t", 3})
+	value, _ := offsetValue(committedOffset{offset: 42, leaderEpoch: 7, metadata: "m", commitTimestamp: 1000})
+	f.Add(key, value)
+	f.Add(key, []byte(nil))
+	f.Add([]byte{0, 2, 0, 1, 'g'}, value) // a group metadata key
+	f.Fuzz(func(t *testing.T, key, value []byte) {
+		c := &coordinator{groups: map[string]*group{}, now: time.Now}
+		err := c.replay(record{Key: key, Value: value})
+		if err != nil || value == nil || newReader(key, false).Int16() == groupKeyVersion {
+			return // refused, a tombstone, or a group's metadata, which is skipped
+		}
+		o, err := parseOffsetValue(value)
+		if err != nil {
+			t.Fatalf("replay took a value that does not parse: %v", err)
+		}
+		again, err := offsetValue(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o2, err := parseOffsetValue(again); err != nil || o2 != o {
+			t.Fatalf("offset %+v encodes to %x, which reads back as %+v, %v", o, again, o2, err)
+		}
+	})
 }
