@@ -3,6 +3,7 @@ module kafka/interop
 go 1.26.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/twmb/franz-go v1.22.2
 	github.com/twmb/franz-go/pkg/kadm v1.19.0
 	github.com/twmb/franz-go/pkg/kmsg v1.15.0
