@@ -60,9 +60,10 @@
 // the offsets in memory: the last record of a key wins. Kafka compacts the
 // topic so that only those last records stay; this broker does not compact
 // yet, so the topic grows with every commit and so does the time to read
-// it at startup (a commit of one partition is about 100 bytes). It has one
-// partition, where Kafka has 50 (offsets.topic.num.partitions) to spread
-// coordinators over brokers.
+// it at startup: a commit of one partition takes a little over 100 bytes,
+// half of them the batch header, which a commit of many partitions shares.
+// The topic has one partition, where Kafka has 50
+// (offsets.topic.num.partitions) to spread coordinators over brokers.
 //
 // Design note: group membership is not persisted. Kafka also writes a
 // GroupMetadata record at each generation so that a new coordinator can
@@ -965,6 +966,8 @@ func (c *coordinator) load() error {
 	pl := c.offsets
 	n := 0
 	for off, end := pl.LogStartOffset(), pl.HighWatermark(); off < end; {
+		// A MiB at a time: Read returns whole batches up to that, and at
+		// least one however large.
 		batches, err := pl.Read(off, 1<<20)
 		if err != nil {
 			return fmt.Errorf("kafka: reading %s: %w", offsetsTopic, err)
