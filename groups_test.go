@@ -496,6 +496,47 @@ func TestThirdMemberForcesRebalance(t *testing.T) {
 	}
 }
 
+// TestJoinOvertakesLeaderSync is the interleaving traced at
+// coordinator.sync: a follower's SyncGroup waits for the leader's, a new
+// member joins first, and both SyncGroups are sent back to JoinGroup.
+func TestJoinOvertakesLeaderSync(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupInitialRebalanceDelay: -1})
+	gt := newGroupTester(t, b, "g")
+	a, f := gt.newMemberID(), gt.newMemberID()
+	ja, jf := gt.join(a), gt.join(f)
+	js := checkGeneration(t, wait(t, ja), wait(t, jf))
+	leader, follower := js[0], js[1]
+	if follower.leader {
+		leader, follower = follower, leader
+	}
+	waiting := gt.syncAsync(follower.id, follower.generation, nil)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		g := b.groups.lockGroup("g", false)
+		parked := g.members[follower.id].awaitingSync != nil
+		g.mu.Unlock()
+		if parked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the follower's SyncGroup never waited")
+		}
+	}
+
+	third := gt.join(gt.newMemberID())
+	if r := wait(t, waiting); r.ErrorCode != codeRebalanceInProgress {
+		t.Fatalf("follower's waiting SyncGroup: code %d, want REBALANCE_IN_PROGRESS", r.ErrorCode)
+	}
+	r := wait(t, gt.syncAsync(leader.id, leader.generation, map[string]string{leader.id: "x", follower.id: "y"}))
+	if r.ErrorCode != codeRebalanceInProgress {
+		t.Fatalf("leader's late SyncGroup: code %d, want REBALANCE_IN_PROGRESS", r.ErrorCode)
+	}
+	jl, jf2 := gt.join(leader.id), gt.join(follower.id)
+	js = checkGeneration(t, wait(t, third), wait(t, jl), wait(t, jf2))
+	if js[0].generation != leader.generation+1 {
+		t.Errorf("generation %d, want %d", js[0].generation, leader.generation+1)
+	}
+}
+
 func TestLeaveGroupRebalances(t *testing.T) {
 	b := openGroupBroker(t, t.TempDir(), Config{GroupInitialRebalanceDelay: 20 * time.Millisecond})
 	if _, err := b.logs.CreateTopic("t", 1); err != nil {
