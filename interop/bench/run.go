@@ -29,8 +29,12 @@ type Config struct {
 	// keeps, for each, the run with the median time.
 	Runs int
 
-	// ProfileDir, if set, gets a CPU profile of each broker for each
-	// throughput workload, named KIND-PHASE-SCENARIO.pprof.
+	// ProfileDir, if set, gets profiles of each broker for each workload:
+	// KIND-PHASE-SCENARIO.pprof, a CPU profile of the workload, and
+	// KIND-PHASE-SCENARIO-allocs.pprof, the server's allocation profile at
+	// the end of it. Allocation profiles count from the server's start
+	// (each scenario has a fresh server), so for a consume profile pass
+	// the same scenario's produce one to pprof's -diff_base.
 	ProfileDir string
 
 	// Progress, if set, gets a line per workload as it finishes.
@@ -220,6 +224,9 @@ func measure(ctx context.Context, cfg Config, srv *Server, name string, work fun
 		if perr := srv.StopCPUProfile(); err == nil {
 			err = perr
 		}
+		if perr := srv.WriteHeapProfile(filepath.Join(cfg.ProfileDir, string(srv.Kind)+"-"+name+"-allocs.pprof")); err == nil {
+			err = perr
+		}
 	}
 	if err != nil {
 		return Measure{}, err
@@ -248,7 +255,7 @@ func runLatency(ctx context.Context, cfg Config, k Kind) (l Latencies, m Measure
 	} else if err := createTopic(ctx, srv.Addr, topic, 1); err != nil {
 		return nil, m, err
 	}
-	m, err = measure(ctx, Config{}, srv, "latency", func() (time.Duration, error) {
+	m, err = measure(ctx, cfg, srv, "latency", func() (time.Duration, error) {
 		start := time.Now()
 		var err error
 		l, err = run(ctx, srv.Addr, cfg.Latency)

@@ -6,6 +6,7 @@
 //	go run ./cmd/bench            # the full run, well under a minute
 //	go run ./cmd/bench -quick     # a smoke run of a few seconds
 //	go run ./cmd/bench -profile /tmp/prof   # plus a CPU profile per broker workload
+//	go run ./cmd/bench -targets ours -scale 10 -profile /tmp/prof   # longer, for pprof
 package main
 
 import (
@@ -26,12 +27,16 @@ func main() {
 	runs := flag.Int("runs", 1, "run each workload this many times and report the median")
 	profile := flag.String("profile", "", "write a CPU profile of each broker workload to this directory")
 	targets := flag.String("targets", "ours,kfake,loopback", "comma-separated targets to run")
+	scale := flag.Float64("scale", 1, "multiply every throughput workload's record count by this (e.g. 10 for longer profiles)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
 	flag.Parse()
 
 	cfg := bench.Full()
 	if *quick {
 		cfg = bench.Quick()
+	}
+	for i := range cfg.Scenarios {
+		cfg.Scenarios[i].Records = max(1, int(float64(cfg.Scenarios[i].Records)**scale))
 	}
 	cfg.Runs = *runs
 	cfg.ProfileDir = *profile
