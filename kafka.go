@@ -35,7 +35,9 @@
 // This file holds the Broker, its Config, the accept loop and the framing of
 // requests and responses. wire.go is the codec: the field types every
 // message is made of and the record-batch header. log.go is the storage:
-// partitions as segment files with offset and time indexes. handlers.go has
+// partitions as segment files with offset and time indexes. producers.go is
+// what idempotent producers need: ids that never repeat, and per partition
+// the sequence numbers that turn a retried batch into a no-op. handlers.go has
 // one section per API, in API-key order, each beginning with the versions it
 // supports and what changed between them.
 //
@@ -58,9 +60,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -137,8 +140,8 @@ type Broker struct {
 	log  *slog.Logger
 	logs *logDir
 
-	// nextProducerID hands out producer ids to InitProducerId.
-	nextProducerID atomic.Int64
+	// producerIDs hands out producer ids to InitProducerId.
+	producerIDs *producerIDs
 
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see waitForAppend).
@@ -157,13 +160,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, appended: make(chan struct{})}
 	// Producer ids must not repeat across restarts, or a new producer could
-	// be taken for an old one. Until the id allocator is persisted, start
-	// from the clock: a millisecond count times 1000 leaves room for a
-	// thousand producers per millisecond of downtime.
-	b.nextProducerID.Store(time.Now().UnixMilli() % (1 << 40) * 1000)
-	return b, nil
+	// be taken for an old one; the allocator keeps its place in the data dir.
+	ids, err := openProducerIDs(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	return &Broker{cfg: cfg, log: cfg.Logger, logs: logs, producerIDs: ids, appended: make(chan struct{})}, nil
 }
 
 // Serve accepts connections on ln until ctx is cancelled, then stops
@@ -233,7 +236,9 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	for {
 		frame, err := c.readFrame()
 		if err != nil {
-			if !errors.Is(err, io.EOF) && ctx.Err() == nil {
+			// A client hanging up between requests is normal; anything
+			// else (a bad size, a frame cut short) is worth a line.
+			if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) && ctx.Err() == nil {
 				b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
 			}
 			return
@@ -345,11 +350,57 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 	if w.err != nil {
 		return fmt.Errorf("kafka: encoding response to API %d v%d: %w", h.APIKey, version, w.err)
 	}
-	binary.BigEndian.PutUint32(w.buf, uint32(len(w.buf)-4))
-	if _, err := c.w.Write(w.buf); err != nil {
+	size := int64(len(w.buf) - 4)
+	for _, s := range w.sections {
+		size += s.size
+	}
+	binary.BigEndian.PutUint32(w.buf, uint32(size))
+	at := 0
+	for _, s := range w.sections {
+		if _, err := c.w.Write(w.buf[at:s.at]); err != nil {
+			return err
+		}
+		if err := c.w.Flush(); err != nil {
+			return err
+		}
+		if err := sendSection(c.Conn, s.fileSection); err != nil {
+			return err
+		}
+		at = s.at
+	}
+	if _, err := c.w.Write(w.buf[at:]); err != nil {
 		return err
 	}
 	return c.w.Flush()
+}
+
+// sendSection copies a segment file section to the connection. io.Copy
+// from a limited *os.File to a TCP connection is sendfile(2) on Linux, so
+// the bytes never enter user space.
+//
+// The file is opened afresh for each send instead of sharing the log's
+// descriptor: sendfile reads from the descriptor's own offset, which
+// concurrent fetches would fight over, and an open descriptor keeps the
+// bytes readable even if the segment is deleted meanwhile. If the file
+// is already gone, the response is cut short and the connection must
+// close; the client retries on a new one.
+func sendSection(dst io.Writer, s fileSection) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return fmt.Errorf("kafka: sending records: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(s.pos, io.SeekStart); err != nil {
+		return fmt.Errorf("kafka: sending records: %w", err)
+	}
+	n, err := io.Copy(dst, io.LimitReader(f, s.size))
+	if err == nil && n < s.size {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return fmt.Errorf("kafka: sending %d bytes of %s at %d: %w", s.size, s.path, s.pos, err)
+	}
+	return nil
 }
 
 // requestContext is what a handler knows about the request beyond its body.

@@ -235,6 +235,10 @@ type partitionLog struct {
 	// appendMu serializes the writers: Append (and the roll inside it),
 	// Sync and Close. It is held across disk writes; readers never take it.
 	appendMu sync.Mutex
+	// producers is the idempotence state (producers.go). Only Append uses
+	// it, under appendMu, so that a batch is checked and stored in one step:
+	// two copies of a retry racing on two connections cannot both pass.
+	producers producerStates
 
 	// mu guards the fields below and each segment's size and index slices.
 	// Append takes it only to publish bytes already on disk. Readers hold it
@@ -285,6 +289,7 @@ func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partit
 		l.closeFiles()
 		return nil, err
 	}
+	l.producers = l.loadProducerStates()
 	return l, nil
 }
 
@@ -605,35 +610,65 @@ func (s *segment) appendIndexes(offs []offsetEntry, times []timeEntry) error {
 // Appending.
 
 // Append stores batches, a Produce request's records field already checked
-// by splitBatches, whose headers are given, and returns the offset assigned
-// to the first batch. Offsets are written into batches in place (as is
-// partitionLeaderEpoch, set to 0), so the caller's slice is changed. The
-// batches go to the active segment in one write, rolling first if the
-// segment is not empty and would grow past SegmentBytes.
-func (l *partitionLog) Append(batches []byte, headers []batchHeader) (baseOffset int64, err error) {
+// by splitBatches, whose headers are given, and reports for each batch, in
+// order, its base offset and whether it was a duplicate.
+//
+// Batches of idempotent producers (producer id >= 0) are first checked
+// against the producer state (producers.go). A duplicate, a retry of a batch
+// already in the log, is not stored again: it is reported with the offset
+// it got the first time. A batch out of sequence or of an old epoch fails
+// the whole append with errOutOfOrderSequence or errInvalidProducerEpoch,
+// and nothing is stored.
+//
+// Offsets are written into batches in place (as is partitionLeaderEpoch,
+// set to 0), so the caller's slice is changed, unless a duplicate had to be
+// left out, in which case the others are copied first. The batches go to
+// the active segment in one write, rolling first if the segment is not
+// empty and would grow past SegmentBytes.
+func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appendedBatch, error) {
 	if err := checkAppend(batches, headers); err != nil {
-		return 0, err
+		return nil, err
 	}
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	// Only the appender changes closed, hw and the segment list, and it
-	// holds appendMu, so it may read them without mu.
+	// Only the appender changes closed, hw, the segment list and the
+	// producer state, and it holds appendMu, so it may read them without mu.
 	if l.closed {
-		return 0, errLogClosed
+		return nil, errLogClosed
 	}
+	placed, updates, err := l.producers.plan(headers, l.hw)
+	if err != nil {
+		return nil, err
+	}
+	batches, headers = withoutDuplicates(batches, headers, placed)
+	if len(headers) == 0 {
+		return placed, nil // every batch was a retry: nothing to write
+	}
+	if err := l.write(batches, headers); err != nil {
+		return nil, err
+	}
+	// Only now that the batches are stored may the state say so.
+	maps.Copy(l.producers, updates)
+	return placed, nil
+}
+
+// write assigns offsets to batches from the log end offset on and writes
+// them, with their index entries, to the active segment. Callers hold
+// appendMu.
+func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) {
 	hs := assignOffsets(batches, headers, l.hw)
 	next := hs[len(hs)-1].LastOffset() + 1
 	s := l.segments[len(l.segments)-1]
 	if s.size > 0 && (s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32) {
 		if s, err = l.roll(); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
-		return 0, fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
+		return fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
 	}
 	if _, err := s.log.WriteAt(batches, s.size); err != nil {
-		return 0, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
+		return fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
 	}
 	idx := s.idx
 	var offs []offsetEntry
@@ -644,7 +679,7 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) (baseOffset
 		pos += int64(hs[i].Size())
 	}
 	if err := s.appendIndexes(offs, times); err != nil {
-		return 0, err
+		return err
 	}
 
 	l.mu.Lock()
@@ -652,9 +687,9 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) (baseOffset
 	s.offsets = append(s.offsets, offs...)
 	s.times = append(s.times, times...)
 	s.idx = idx
-	baseOffset, l.hw = l.hw, next
+	l.hw = next
 	l.mu.Unlock()
-	return baseOffset, nil
+	return nil
 }
 
 // checkAppend makes sure headers describe batches, so that a caller's
@@ -767,30 +802,56 @@ func (l *partitionLog) LogStartOffset() int64 {
 	return l.segments[0].base
 }
 
-// Read returns whole batches starting with the one that holds offset, at
-// most maxBytes of them, but always at least that first batch even if it is
-// larger (Kafka's rule, so that a consumer always makes progress). It reads
-// from one segment per call. At the log end offset it returns an empty,
-// non-nil slice (a null records field breaks librdkafka); outside
-// [LogStartOffset, HighWatermark] it returns errOffsetOutOfRange.
+// fileSection is a run of whole batches in a segment file. A fetch sends
+// it to the socket with sendfile(2), so record bytes go from the page cache
+// to the network without passing through the broker's memory.
+type fileSection struct {
+	path      string // the segment's .log file
+	pos, size int64
+}
+
+// ReadSection finds the batches from the one holding offset on, up to
+// maxBytes but always at least one whole batch (KIP-74: a consumer must be
+// able to make progress past a batch larger than its limit), and says
+// where they lie. An offset equal to the high watermark gives an empty
+// section; one outside [LogStartOffset, HighWatermark] is
+// errOffsetOutOfRange.
+func (l *partitionLog) ReadSection(offset int64, maxBytes int) (fileSection, error) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	_, sec, err := l.section(offset, maxBytes)
+	return sec, err
+}
+
+// Read is ReadSection with the bytes read into memory.
 func (l *partitionLog) Read(offset int64, maxBytes int) ([]byte, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
+	s, sec, err := l.section(offset, maxBytes)
+	if err != nil || sec.size == 0 {
+		return []byte{}, err
+	}
+	return s.readAt(sec.pos, sec.size)
+}
+
+// section finds what ReadSection returns, and its segment. Callers hold mu.
+func (l *partitionLog) section(offset int64, maxBytes int) (*segment, fileSection, error) {
 	if l.closed {
-		return nil, errLogClosed
+		return nil, fileSection{}, errLogClosed
 	}
 	if start := l.segments[0].base; offset < start || offset > l.hw {
-		return nil, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, start, l.hw, l.dir)
+		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, start, l.hw, l.dir)
 	}
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
 	for _, s := range l.segments[l.segmentFor(offset):] {
-		b, err := s.read(offset, maxBytes)
-		if err != nil || len(b) > 0 {
-			return b, err
+		sec, err := s.section(offset, maxBytes)
+		if err != nil || sec.size > 0 {
+			sec.path = segmentPath(l.dir, s.base, logSuffix)
+			return s, sec, err
 		}
 	}
-	return []byte{}, nil
+	return nil, fileSection{}, nil
 }
 
 // segmentFor is the index of the last segment whose base is at or below
@@ -800,25 +861,34 @@ func (l *partitionLog) segmentFor(offset int64) int {
 	return max(i-1, 0)
 }
 
-// read returns the batches of s from the one holding offset, up to
-// maxBytes but at least one, or nothing if s has no such batch.
-func (s *segment) read(offset int64, maxBytes int) ([]byte, error) {
+// section returns the batches of s from the one holding offset, up to
+// maxBytes but at least one, or an empty section if s has no such batch.
+//
+// The end is found without reading every header on the way: the offset
+// index's positions are batch boundaries, so the last entry at or below the
+// byte limit is a safe place to jump to, and only the headers after it (at
+// most log.index.interval.bytes of them) are read one by one.
+func (s *segment) section(offset int64, maxBytes int) (fileSection, error) {
 	start, first, found, err := s.find(offset)
 	if err != nil || !found {
-		return []byte{}, err
+		return fileSection{}, err
 	}
+	limit := start + max(int64(maxBytes), int64(first.Size()))
 	end := start + int64(first.Size())
+	if i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].pos > limit }); i > 0 {
+		end = max(end, s.offsets[i-1].pos)
+	}
 	for end < s.size {
 		h, err := s.headerAt(end)
 		if err != nil {
-			return nil, err
+			return fileSection{}, err
 		}
-		if end+int64(h.Size())-start > int64(maxBytes) {
+		if end+int64(h.Size()) > limit {
 			break
 		}
 		end += int64(h.Size())
 	}
-	return s.readAt(start, end-start)
+	return fileSection{pos: start, size: end - start}, nil
 }
 
 // find returns the position and header of the first batch of s whose last

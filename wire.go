@@ -281,6 +281,18 @@ type writer struct {
 	buf      []byte
 	flexible bool
 	err      error
+
+	// sections are file ranges that belong in the message after
+	// buf[:at]; the connection sends them with sendfile (see
+	// conn.writeResponse), so they are never copied into buf.
+	sections []splicedSection
+}
+
+// splicedSection is a file section to send after the first at bytes of
+// the writer's buffer.
+type splicedSection struct {
+	at int
+	fileSection
 }
 
 func (w *writer) Int8(v int8) { w.buf = append(w.buf, byte(v)) }
@@ -346,6 +358,14 @@ func (w *writer) Bytes(b []byte) {
 	}
 	w.length(len(b), 4)
 	w.buf = append(w.buf, b...)
+}
+
+// FileSection writes a bytes field whose content is a section of a segment
+// file: the length goes into the buffer, the bytes are spliced in when the
+// message is sent.
+func (w *writer) FileSection(s fileSection) {
+	w.length(int(s.size), 4)
+	w.sections = append(w.sections, splicedSection{len(w.buf), s})
 }
 
 // ArrayLen writes an array length; -1 is null.
@@ -456,6 +476,17 @@ func (h *batchHeader) Size() int { return int(h.BatchLength) + batchLogOverhead 
 
 // LastOffset is the offset of the batch's last record.
 func (h *batchHeader) LastOffset() int64 { return h.BaseOffset + int64(h.LastOffsetDelta) }
+
+// LastSequence is the sequence number of the batch's last record: the base
+// sequence plus lastOffsetDelta, wrapping past math.MaxInt32 to 0 as
+// DefaultRecordBatch.incrementSequence does. A batch without a sequence
+// (-1) has none.
+func (h *batchHeader) LastSequence() int32 {
+	if h.BaseSequence < 0 {
+		return h.BaseSequence
+	}
+	return int32((int64(h.BaseSequence) + int64(h.LastOffsetDelta)) % (math.MaxInt32 + 1))
+}
 
 // Compressed reports whether the records after the header are compressed.
 func (h *batchHeader) Compressed() bool { return h.Attributes&compressionCodecMask != 0 }
