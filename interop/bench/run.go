@@ -80,8 +80,9 @@ const (
 
 // Measure is one workload on one target.
 type Measure struct {
-	Elapsed time.Duration
-	Server  Stats // the server's growth in counters during the workload, and its peaks
+	Elapsed   time.Duration
+	Server    Stats   // the server's growth in counters during the workload, and its peaks
+	ClientCPU float64 // CPU seconds this process (the franz-go clients) used meanwhile
 }
 
 // Throughput is one phase of one scenario on every target.
@@ -224,7 +225,9 @@ func measure(ctx context.Context, cfg Config, srv *Server, name string, work fun
 			return Measure{}, err
 		}
 	}
+	cpu0 := processCPU()
 	elapsed, err := work()
+	clientCPU := processCPU() - cpu0
 	if profiling {
 		if perr := srv.StopCPUProfile(); err == nil {
 			err = perr
@@ -240,7 +243,7 @@ func measure(ctx context.Context, cfg Config, srv *Server, name string, work fun
 	if err != nil {
 		return Measure{}, err
 	}
-	return Measure{Elapsed: elapsed, Server: after.Sub(before)}, nil
+	return Measure{Elapsed: elapsed, Server: after.Sub(before), ClientCPU: clientCPU}, nil
 }
 
 // runLatency runs the latency scenario on a fresh server of kind k.

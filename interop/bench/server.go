@@ -219,11 +219,18 @@ func readStats(p *peakHeap) Stats {
 		NumGC:      ms.NumGC,
 	}
 	s.RSS, s.PeakRSS = procStatus()
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		s.CPU = tvSeconds(ru.Utime) + tvSeconds(ru.Stime)
-	}
+	s.CPU = processCPU()
 	return s
+}
+
+// processCPU is the user plus system CPU time of this process so far, in
+// seconds (children not included).
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return tvSeconds(ru.Utime) + tvSeconds(ru.Stime)
 }
 
 func tvSeconds(tv syscall.Timeval) float64 {
