@@ -55,7 +55,6 @@ package kafka
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -64,6 +63,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -321,21 +321,36 @@ var (
 // readFrame reads one size-prefixed request. The size is checked against
 // MaxFrameBytes before anything is allocated, and the buffer then grows only
 // as bytes actually arrive, so a client that claims 100 MiB and sends ten
-// bytes costs ten bytes.
+// bytes costs 64 KiB at most.
 func (c *conn) readFrame() ([]byte, error) {
-	var size [4]byte
-	if _, err := io.ReadFull(c.r, size[:]); err != nil {
+	var prefix [4]byte
+	if _, err := io.ReadFull(c.r, prefix[:]); err != nil {
 		return nil, err
 	}
-	n := int32(binary.BigEndian.Uint32(size[:]))
+	n := int32(binary.BigEndian.Uint32(prefix[:]))
 	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
-	var buf bytes.Buffer
-	if _, err := io.CopyN(&buf, c.r, int64(n)); err != nil {
-		return nil, fmt.Errorf("kafka: reading %d-byte frame: %w", n, err)
+	// The buffer starts at what has already arrived, or 64 KiB, and
+	// doubles as more arrives, never past n: memory follows the bytes
+	// received, whatever the size prefix claims, and a large frame is
+	// copied about once more in all, not once per 512-byte read.
+	size := int(n)
+	buf := make([]byte, 0, min(size, max(c.r.Buffered(), 64<<10)))
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(size-len(buf), cap(buf)))
+		}
+		m, err := c.r.Read(buf[len(buf):min(size, cap(buf))])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("kafka: reading %d-byte frame after %d bytes: %w", n, len(buf), err)
+		}
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 // handle decodes one request, runs its handler and writes the response.

@@ -362,8 +362,12 @@ func (w *writer) Bytes(b []byte) {
 
 // FileSection writes a bytes field whose content is a section of a segment
 // file: the length goes into the buffer, the bytes are spliced in when the
-// message is sent.
+// message is sent. A section already read into memory is written as is.
 func (w *writer) FileSection(s fileSection) {
+	if s.data != nil {
+		w.Bytes(s.data)
+		return
+	}
 	w.length(int(s.size), 4)
 	w.sections = append(w.sections, splicedSection{len(w.buf), s})
 }
