@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -93,6 +94,8 @@ const (
 	codeInvalidReplicationFactor  int16 = 38
 	codeInvalidReplicaAssignment  int16 = 39
 	codeInvalidRequest            int16 = 42
+	codeOutOfOrderSequenceNumber  int16 = 45
+	codeInvalidProducerEpoch      int16 = 47
 	codeTransactionalIDAuthFailed int16 = 53
 	codeFetchSessionIDNotFound    int16 = 70
 	codeUnknownTopicID            int16 = 100
@@ -105,6 +108,10 @@ func errorCode(err error) int16 {
 		return codeNone
 	case errors.Is(err, errOffsetOutOfRange):
 		return codeOffsetOutOfRange
+	case errors.Is(err, errOutOfOrderSequence):
+		return codeOutOfOrderSequenceNumber
+	case errors.Is(err, errInvalidProducerEpoch):
+		return codeInvalidProducerEpoch
 	default:
 		return codeUnknownServerError
 	}
@@ -182,6 +189,12 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // batches. We check each batch's header and CRC, give the batch its offsets
 // and append it as it came: compressed batches stay compressed. acks=0 gets
 // no response at all; with one broker, acks=1 and acks=-1 mean the same.
+//
+// Batches of idempotent producers are also checked against the producer's
+// sequence numbers (producers.go): a retry of a stored batch is answered
+// with success and the offset it got the first time, a gap with
+// OUT_OF_ORDER_SEQUENCE_NUMBER, and a fenced epoch with
+// INVALID_PRODUCER_EPOCH, whose text goes in ErrorMessage from v8.
 type produceRequest struct {
 	TransactionalID *string
 	Acks            int16
@@ -298,7 +311,7 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// through Metadata first.
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			default:
-				pr.ErrorCode, pr.BaseOffset = b.appendRecords(t.Name, p.Index, pl, p.Records)
+				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendRecords(t.Name, p.Index, pl, p.Records)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -318,26 +331,33 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 }
 
 // appendRecords validates a partition's records field and appends it. It
-// returns a Kafka error code and the base offset of the first batch.
-func (b *Broker) appendRecords(topic string, partition int32, pl *partitionLog, records []byte) (int16, int64) {
+// returns a Kafka error code, the base offset of the first batch (for a
+// retried batch, the offset it was first stored at) and, for a refused
+// idempotent batch, a message saying why.
+func (b *Broker) appendRecords(topic string, partition int32, pl *partitionLog, records []byte) (int16, int64, *string) {
 	if len(records) == 0 {
-		return codeCorruptMessage, -1
+		return codeCorruptMessage, -1, nil
 	}
 	headers, err := splitBatches(records)
 	if err != nil {
-		return codeCorruptMessage, -1
+		return codeCorruptMessage, -1, nil
 	}
 	for _, h := range headers {
 		if h.Size() > int(b.cfg.MaxMessageBytes) {
-			return codeMessageTooLarge, -1
+			return codeMessageTooLarge, -1, nil
 		}
 	}
-	base, err := pl.Append(records, headers)
-	if err != nil {
+	placed, err := pl.Append(records, headers)
+	switch code := errorCode(err); code {
+	case codeNone:
+		return codeNone, placed[0].BaseOffset, nil
+	case codeUnknownServerError:
 		b.log.Error("append failed", "topic", topic, "partition", partition, "err", err)
-		return codeUnknownServerError, -1
+		return code, -1, nil
+	default:
+		// The producer's mistake, not ours: answered, not logged.
+		return code, -1, ptr(err.Error())
 	}
-	return codeNone, base
 }
 
 // Fetch: v4-17 (FetchRequest.json, FetchResponse.json)
@@ -1468,10 +1488,23 @@ func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r r
 //
 // An idempotent producer (the default in franz-go, librdkafka and the Java
 // client) asks for a producer id before its first produce; its batches then
-// carry that id, an epoch and per-partition sequence numbers.
+// carry that id, an epoch and per-partition sequence numbers (producers.go).
+// Ids come from a persisted allocator, so none is handed out twice, even
+// across restarts.
 //
-// Where we differ from Kafka: transactions are not supported yet, so a
-// request with a TransactionalId is refused.
+// From v3 a producer that has lost track of its sequence numbers may name
+// its id and epoch to get a new epoch, in which it starts again at
+// sequence 0 and its batches of older epochs are refused (KIP-360). The
+// epoch goes up by one; at math.MaxInt16-1, where Kafka stops bumping
+// (TransactionMetadata.isProducerEpochExhausted), the producer gets a new
+// id at epoch 0 instead, as it does when it names an id never handed out.
+// Both ProducerId and ProducerEpoch, or neither, must be -1.
+//
+// Where we differ from Kafka: Kafka answers every non-transactional
+// request with a new id at epoch 0 and bumps epochs only for transactional
+// ids; here the named id keeps its identity, which clients accept either
+// way since they use what the answer says. Transactions are not supported
+// yet, so a request with a TransactionalId is refused.
 type initProducerIDRequest struct {
 	TransactionalID      *string
 	TransactionTimeoutMs int32
@@ -1505,12 +1538,30 @@ func (m *initProducerIDResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// lastProducerEpoch is the highest epoch handed out. Kafka keeps
+// math.MaxInt16 out of use so that a transaction marker can still carry an
+// epoch one above the producer's.
+const lastProducerEpoch = math.MaxInt16 - 1
+
 func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*initProducerIDRequest)
-	if req.TransactionalID != nil {
-		return &initProducerIDResponse{ErrorCode: codeTransactionalIDAuthFailed, ProducerID: -1, ProducerEpoch: -1}
+	fail := func(code int16) response {
+		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
 	}
-	return &initProducerIDResponse{ProducerID: b.nextProducerID.Add(1), ProducerEpoch: 0}
+	switch {
+	case req.TransactionalID != nil:
+		return fail(codeTransactionalIDAuthFailed)
+	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
+		return fail(codeInvalidRequest)
+	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
+		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
+	}
+	id, err := b.producerIDs.Next()
+	if err != nil {
+		b.log.Error("allocating a producer id", "err", err)
+		return fail(codeUnknownServerError)
+	}
+	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
 }
 
 // CreatePartitions: v0-3 (CreatePartitionsRequest.json, CreatePartitionsResponse.json)

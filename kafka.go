@@ -35,7 +35,9 @@
 // This file holds the Broker, its Config, the accept loop and the framing of
 // requests and responses. wire.go is the codec: the field types every
 // message is made of and the record-batch header. log.go is the storage:
-// partitions as segment files with offset and time indexes. handlers.go has
+// partitions as segment files with offset and time indexes. producers.go is
+// what idempotent producers need: ids that never repeat, and per partition
+// the sequence numbers that turn a retried batch into a no-op. handlers.go has
 // one section per API, in API-key order, each beginning with the versions it
 // supports and what changed between them.
 //
@@ -61,7 +63,6 @@ import (
 	"os"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -139,8 +140,8 @@ type Broker struct {
 	log  *slog.Logger
 	logs *logDir
 
-	// nextProducerID hands out producer ids to InitProducerId.
-	nextProducerID atomic.Int64
+	// producerIDs hands out producer ids to InitProducerId.
+	producerIDs *producerIDs
 
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see waitForAppend).
@@ -159,13 +160,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, appended: make(chan struct{})}
 	// Producer ids must not repeat across restarts, or a new producer could
-	// be taken for an old one. Until the id allocator is persisted, start
-	// from the clock: a millisecond count times 1000 leaves room for a
-	// thousand producers per millisecond of downtime.
-	b.nextProducerID.Store(time.Now().UnixMilli() % (1 << 40) * 1000)
-	return b, nil
+	// be taken for an old one; the allocator keeps its place in the data dir.
+	ids, err := openProducerIDs(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	return &Broker{cfg: cfg, log: cfg.Logger, logs: logs, producerIDs: ids, appended: make(chan struct{})}, nil
 }
 
 // Serve accepts connections on ln until ctx is cancelled, then stops

@@ -235,6 +235,10 @@ type partitionLog struct {
 	// appendMu serializes the writers: Append (and the roll inside it),
 	// Sync and Close. It is held across disk writes; readers never take it.
 	appendMu sync.Mutex
+	// producers is the idempotence state (producers.go). Only Append uses
+	// it, under appendMu, so that a batch is checked and stored in one step:
+	// two copies of a retry racing on two connections cannot both pass.
+	producers producerStates
 
 	// mu guards the fields below and each segment's size and index slices.
 	// Append takes it only to publish bytes already on disk. Readers hold it
@@ -285,6 +289,7 @@ func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partit
 		l.closeFiles()
 		return nil, err
 	}
+	l.producers = l.loadProducerStates()
 	return l, nil
 }
 
@@ -605,35 +610,65 @@ func (s *segment) appendIndexes(offs []offsetEntry, times []timeEntry) error {
 // Appending.
 
 // Append stores batches, a Produce request's records field already checked
-// by splitBatches, whose headers are given, and returns the offset assigned
-// to the first batch. Offsets are written into batches in place (as is
-// partitionLeaderEpoch, set to 0), so the caller's slice is changed. The
-// batches go to the active segment in one write, rolling first if the
-// segment is not empty and would grow past SegmentBytes.
-func (l *partitionLog) Append(batches []byte, headers []batchHeader) (baseOffset int64, err error) {
+// by splitBatches, whose headers are given, and reports for each batch, in
+// order, its base offset and whether it was a duplicate.
+//
+// Batches of idempotent producers (producer id >= 0) are first checked
+// against the producer state (producers.go). A duplicate, a retry of a batch
+// already in the log, is not stored again: it is reported with the offset
+// it got the first time. A batch out of sequence or of an old epoch fails
+// the whole append with errOutOfOrderSequence or errInvalidProducerEpoch,
+// and nothing is stored.
+//
+// Offsets are written into batches in place (as is partitionLeaderEpoch,
+// set to 0), so the caller's slice is changed, unless a duplicate had to be
+// left out, in which case the others are copied first. The batches go to
+// the active segment in one write, rolling first if the segment is not
+// empty and would grow past SegmentBytes.
+func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appendedBatch, error) {
 	if err := checkAppend(batches, headers); err != nil {
-		return 0, err
+		return nil, err
 	}
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	// Only the appender changes closed, hw and the segment list, and it
-	// holds appendMu, so it may read them without mu.
+	// Only the appender changes closed, hw, the segment list and the
+	// producer state, and it holds appendMu, so it may read them without mu.
 	if l.closed {
-		return 0, errLogClosed
+		return nil, errLogClosed
 	}
+	placed, updates, err := l.producers.plan(headers, l.hw)
+	if err != nil {
+		return nil, err
+	}
+	batches, headers = withoutDuplicates(batches, headers, placed)
+	if len(headers) == 0 {
+		return placed, nil // every batch was a retry: nothing to write
+	}
+	if err := l.write(batches, headers); err != nil {
+		return nil, err
+	}
+	// Only now that the batches are stored may the state say so.
+	maps.Copy(l.producers, updates)
+	return placed, nil
+}
+
+// write assigns offsets to batches from the log end offset on and writes
+// them, with their index entries, to the active segment. Callers hold
+// appendMu.
+func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) {
 	hs := assignOffsets(batches, headers, l.hw)
 	next := hs[len(hs)-1].LastOffset() + 1
 	s := l.segments[len(l.segments)-1]
 	if s.size > 0 && (s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32) {
 		if s, err = l.roll(); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
-		return 0, fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
+		return fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
 	}
 	if _, err := s.log.WriteAt(batches, s.size); err != nil {
-		return 0, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
+		return fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
 	}
 	idx := s.idx
 	var offs []offsetEntry
@@ -644,7 +679,7 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) (baseOffset
 		pos += int64(hs[i].Size())
 	}
 	if err := s.appendIndexes(offs, times); err != nil {
-		return 0, err
+		return err
 	}
 
 	l.mu.Lock()
@@ -652,9 +687,9 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) (baseOffset
 	s.offsets = append(s.offsets, offs...)
 	s.times = append(s.times, times...)
 	s.idx = idx
-	baseOffset, l.hw = l.hw, next
+	l.hw = next
 	l.mu.Unlock()
-	return baseOffset, nil
+	return nil
 }
 
 // checkAppend makes sure headers describe batches, so that a caller's

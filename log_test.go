@@ -100,11 +100,11 @@ func appendBatches(t *testing.T, l *partitionLog, batches ...[]byte) int64 {
 	if err != nil {
 		t.Fatalf("splitBatches: %v", err)
 	}
-	base, err := l.Append(records, hs)
+	placed, err := l.Append(records, hs)
 	if err != nil {
 		t.Fatalf("Append: %v", err)
 	}
-	return base
+	return placed[0].BaseOffset
 }
 
 // stored is how a produced batch looks in the log: baseOffset assigned,

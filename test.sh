@@ -2,7 +2,9 @@
 # test.sh runs every test of the broker: the root package's unit, golden and
 # in-process tests, then the real-client tests in interop/. It first installs
 # what it is missing (kcat from Debian's packages, Go modules), so it works on
-# a fresh machine. With CI=true a missing client is an error, never a skip.
+# a fresh machine: kcat and the Python clients from Debian's packages, KafkaJS
+# from npm, Go modules from the proxy. With CI=true a missing client is an
+# error, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -19,10 +21,16 @@ apt_install() {
 say "installing missing clients"
 pkgs=()
 command -v kcat >/dev/null || pkgs+=(kcat)
+command -v node >/dev/null || pkgs+=(nodejs npm)
+# Debian's Python clients live in Debian's own interpreter, /usr/bin/python3,
+# which need not be the python3 first on PATH.
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || pkgs+=(python3-confluent-kafka)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import kafka' 2>/dev/null || pkgs+=(python3-kafka)
 if [ ${#pkgs[@]} -gt 0 ]; then
 	apt_install "${pkgs[@]}"
 fi
 command -v kcat >/dev/null || { echo "kcat is missing and could not be installed" >&2; exit 1; }
+(cd interop && npm ci --no-audit --no-fund --loglevel=error)
 
 say "root module: vet and race tests"
 go vet ./...

@@ -477,6 +477,17 @@ func (h *batchHeader) Size() int { return int(h.BatchLength) + batchLogOverhead 
 // LastOffset is the offset of the batch's last record.
 func (h *batchHeader) LastOffset() int64 { return h.BaseOffset + int64(h.LastOffsetDelta) }
 
+// LastSequence is the sequence number of the batch's last record: the base
+// sequence plus lastOffsetDelta, wrapping past math.MaxInt32 to 0 as
+// DefaultRecordBatch.incrementSequence does. A batch without a sequence
+// (-1) has none.
+func (h *batchHeader) LastSequence() int32 {
+	if h.BaseSequence < 0 {
+		return h.BaseSequence
+	}
+	return int32((int64(h.BaseSequence) + int64(h.LastOffsetDelta)) % (math.MaxInt32 + 1))
+}
+
 // Compressed reports whether the records after the header are compressed.
 func (h *batchHeader) Compressed() bool { return h.Attributes&compressionCodecMask != 0 }
 

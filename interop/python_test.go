@@ -1,0 +1,89 @@
+// The Python clients from Debian's packages: confluent-kafka (librdkafka)
+// and kafka-python. They run under Debian's own interpreter, which is
+// where apt installs them, whatever python3 is first on PATH.
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const debianPython = "/usr/bin/python3"
+
+// runPython runs a script in py/ with Debian's python3 and decodes the JSON
+// summary it prints into v. module is the client it needs.
+func runPython(t *testing.T, module, script string, v any, args ...string) {
+	t.Helper()
+	if err := exec.Command(debianPython, "-c", "import "+module).Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s cannot import %s (CI=true, so this is an error; ../test.sh installs it): %v", debianPython, module, err)
+		}
+		t.Skipf("%s cannot import %s: apt install python3-%s", debianPython, module, strings.ReplaceAll(module, "_", "-"))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, debianPython, append([]string{"py/" + script}, args...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\nstdout:\n%s\nstderr:\n%s", script, err, out, stderr.String())
+	}
+	if err := json.Unmarshal(out, v); err != nil {
+		t.Fatalf("%s printed %q: %v\nstderr:\n%s", script, out, err, stderr.String())
+	}
+}
+
+func TestConfluentKafka(t *testing.T) {
+	addr, _ := startBroker(t, t.TempDir())
+	var got struct {
+		Delivered      int      `json:"delivered"`
+		DeliveryErrors []string `json:"delivery_errors"`
+		Consumed       int      `json:"consumed"`
+		Duplicates     int      `json:"duplicates"`
+		Committed      int64    `json:"committed"`
+		Low            []int64  `json:"low"`
+		HighTotal      int64    `json:"high_total"`
+		ByTime         []int64  `json:"by_time"`
+		Future         []int64  `json:"future"`
+	}
+	runPython(t, "confluent_kafka", "confluent.py", &got, addr, "confluent-topic")
+	if got.Delivered != 2000 || len(got.DeliveryErrors) != 0 {
+		t.Errorf("delivered %d, errors %q; want 2000 and none", got.Delivered, got.DeliveryErrors)
+	}
+	if got.Consumed != 2000 || got.Duplicates != 0 || got.Committed != 2000 {
+		t.Errorf("consumed %d (%d duplicates), committed %d; want 2000, 0, 2000", got.Consumed, got.Duplicates, got.Committed)
+	}
+	if d := cmp.Diff([]int64{0, 0, 0, 0}, got.Low); d != "" || got.HighTotal != 2000 {
+		t.Errorf("watermarks: low %v, high total %d; want zeros and 2000", got.Low, got.HighTotal)
+	}
+	// Every record is newer than the start of the run, so the first
+	// offset at or after a second before it is each partition's first;
+	// nothing is an hour in the future, which librdkafka reports as -1.
+	if d := cmp.Diff([]int64{0, 0, 0, 0}, got.ByTime); d != "" {
+		t.Errorf("offsets_for_times(before start) (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]int64{-1, -1, -1, -1}, got.Future); d != "" {
+		t.Errorf("offsets_for_times(future) (-want +got):\n%s", d)
+	}
+}
+
+func TestKafkaPython(t *testing.T) {
+	addr, _ := startBroker(t, t.TempDir())
+	var got struct {
+		CreateErrors []int `json:"create_errors"`
+		Produced     int   `json:"produced"`
+		Consumed     int   `json:"consumed"`
+	}
+	runPython(t, "kafka", "kafkapython.py", &got, addr, "kafka-python-topic")
+	if d := cmp.Diff([]int{0}, got.CreateErrors); d != "" || got.Produced != 200 || got.Consumed != 200 {
+		t.Errorf("create errors %v, produced %d, consumed %d; want [0], 200, 200", got.CreateErrors, got.Produced, got.Consumed)
+	}
+}

@@ -1,0 +1,349 @@
+// This file holds what the broker keeps for idempotent producers (KIP-98):
+// the producer id allocator behind InitProducerId, and, in each partition,
+// the last batches of every producer, which Append checks so that a retried
+// batch is stored once and a lost one is noticed.
+//
+// InitProducerId gives a producer an id and an epoch. Each batch it sends
+// carries both, and a base sequence: the number of the batch's first record
+// among all the records this producer has sent to this partition in this
+// epoch, counting from 0 and wrapping from math.MaxInt32 to 0. A producer
+// that gets no answer sends the same batch again with the same sequence
+// numbers, so the broker can tell a retry from new data:
+//
+//	seq 0-4    appended at offsets 10-14
+//	seq 5-9    appended at offsets 15-19, but the answer is lost
+//	seq 5-9    the retry: answered with offset 15, not stored again
+//	seq 12-13  10 and 11 are missing: OUT_OF_ORDER_SEQUENCE_NUMBER
+//
+// The rules are those of Kafka's ProducerStateManager and
+// ProducerAppendInfo. A partition keeps, per producer id, the epoch and the
+// last five batches (ProducerStateEntry.NUM_BATCHES_TO_RETAIN). Five is
+// enough because an idempotent producer has at most five requests in flight
+// (max.in.flight.requests.per.connection), so a retry always repeats one of
+// its last five batches. A batch is then checked, in this order:
+//
+//   - From a producer id the partition has no state for: accepted, whatever
+//     its sequence. The broker may have lost the state, or the producer may
+//     be carrying on after it expired; refusing would be fatal to clients
+//     (KafkaJS users hit exactly that on brokers that refused).
+//   - Of an older epoch: INVALID_PRODUCER_EPOCH. A newer instance of the
+//     producer has taken over.
+//   - Of a newer epoch: accepted if it starts at sequence 0, and the batches
+//     of the old epoch are forgotten; OUT_OF_ORDER_SEQUENCE_NUMBER if not.
+//   - Of the same epoch, with the first and last sequence of a retained
+//     batch: a duplicate. Append stores nothing and reports the offset the
+//     batch got the first time, which the Produce handler answers with no
+//     error, as Kafka has since it began keeping five batches (KAFKA-5494);
+//     clients treat the DUPLICATE_SEQUENCE_NUMBER of older brokers as a
+//     success without an offset.
+//   - Of the same epoch, starting right after the newest batch: appended.
+//   - Anything else: OUT_OF_ORDER_SEQUENCE_NUMBER.
+//
+// Design note: the state is rebuilt when a partition log opens, by reading
+// the 61-byte header of every batch, oldest first, and replaying the rules
+// above without the checks. Reading headers and not records keeps it cheap,
+// and a restart between a batch and its retry still finds the duplicate,
+// but the cost grows with the log: one small read per batch of every
+// segment. Kafka bounds it by writing the state to a <offset>.snapshot file
+// at each segment roll and at shutdown, and replaying only the batches
+// after the newest snapshot; that, and expiring producers idle for
+// producer.id.expiration.ms (default one day), is what this file would
+// grow next. Until then a partition keeps every producer it has seen, five
+// batches each, for as long as it is open.
+//
+// Design note: producer ids are reserved in blocks of 1000, as Kafka's
+// controller grants them to brokers (AllocateProducerIds, KIP-730). The
+// start of the next free block is written to the producer-ids file in the
+// data dir, atomically, before any id of a block is handed out. A restart
+// therefore starts at a block no earlier run has used, skipping what was
+// left of the last one, and a producer id is never given to two producers,
+// which could otherwise take each other's batches for duplicates. The cost
+// is one small fsynced write per thousand producers.
+
+package kafka
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Errors of idempotent appends, which the Produce handler answers with an
+// error code for the partition. Nothing of the request is stored.
+var (
+	// A batch does not follow the producer's last one, or a new epoch does
+	// not start at 0: OUT_OF_ORDER_SEQUENCE_NUMBER.
+	errOutOfOrderSequence = errors.New("kafka: out of order sequence number")
+	// A batch's epoch is older than its producer's current one:
+	// INVALID_PRODUCER_EPOCH.
+	errInvalidProducerEpoch = errors.New("kafka: producer epoch is older than the current one")
+)
+
+// Producer state in a partition.
+
+// retainedBatches is how many batches per producer a partition remembers
+// for spotting duplicates: Kafka's NUM_BATCHES_TO_RETAIN, the most requests
+// an idempotent producer may have in flight.
+const retainedBatches = 5
+
+// producerBatch is what a partition remembers of one batch: Kafka's
+// BatchMetadata.
+type producerBatch struct {
+	firstSeq, lastSeq       int32
+	firstOffset, lastOffset int64
+}
+
+// producerEntry is one producer's state in one partition: Kafka's
+// ProducerStateEntry. An entry is never changed once made; with returns a
+// new one, so Append can plan changes and drop them if the write fails.
+type producerEntry struct {
+	epoch   int16
+	batches []producerBatch // oldest first, 1 to retainedBatches of them
+}
+
+// producerStates is a partition's producers by producer id. The partition
+// log's appendMu guards it, which makes checking a batch and appending it
+// one step.
+type producerStates map[int64]*producerEntry
+
+// appendedBatch is what Append did with one batch.
+type appendedBatch struct {
+	// BaseOffset is the batch's offset in the log: assigned by this append,
+	// or, for a duplicate, by the append that first stored it.
+	BaseOffset int64
+	// Duplicate means the batch repeats one already in the log and was not
+	// stored again.
+	Duplicate bool
+}
+
+// check decides about batch h, given its producer's entry e (nil if the
+// partition has none), by the rules in the file comment. It returns the
+// retained batch that h repeats, if it is a duplicate, or an error if h must
+// be refused; nil, nil means append it.
+func (e *producerEntry) check(h *batchHeader) (*producerBatch, error) {
+	switch {
+	case e == nil:
+		return nil, nil
+	case h.ProducerEpoch < e.epoch:
+		return nil, fmt.Errorf("%w: producer %d has epoch %d, the batch %d",
+			errInvalidProducerEpoch, h.ProducerID, e.epoch, h.ProducerEpoch)
+	case h.ProducerEpoch > e.epoch:
+		if h.BaseSequence != 0 {
+			return nil, fmt.Errorf("%w: producer %d starts epoch %d at sequence %d, not 0",
+				errOutOfOrderSequence, h.ProducerID, h.ProducerEpoch, h.BaseSequence)
+		}
+		return nil, nil
+	}
+	if i := slices.IndexFunc(e.batches, func(b producerBatch) bool {
+		return b.firstSeq == h.BaseSequence && b.lastSeq == h.LastSequence()
+	}); i >= 0 {
+		return &e.batches[i], nil
+	}
+	if last := e.batches[len(e.batches)-1].lastSeq; !inSequence(last, h.BaseSequence) {
+		return nil, fmt.Errorf("%w: producer %d epoch %d sent sequence %d after %d",
+			errOutOfOrderSequence, h.ProducerID, h.ProducerEpoch, h.BaseSequence, last)
+	}
+	return nil, nil
+}
+
+// inSequence reports whether sequence next follows last, counting the wrap
+// from math.MaxInt32 to 0: ProducerAppendInfo.inSequence.
+func inSequence(last, next int32) bool {
+	return int64(next) == int64(last)+1 || next == 0 && last == math.MaxInt32
+}
+
+// with returns the entry after batch h has been stored at firstOffset
+// (ProducerStateEntry.addBatch): the oldest batch makes room once five are
+// kept, and a new epoch starts with no batches. e may be nil.
+func (e *producerEntry) with(h *batchHeader, firstOffset int64) *producerEntry {
+	n := &producerEntry{epoch: h.ProducerEpoch, batches: make([]producerBatch, 0, retainedBatches)}
+	if e != nil && e.epoch == h.ProducerEpoch {
+		n.batches = append(n.batches, e.batches[max(0, len(e.batches)-(retainedBatches-1)):]...)
+	}
+	n.batches = append(n.batches, producerBatch{
+		firstSeq:    h.BaseSequence,
+		lastSeq:     h.LastSequence(),
+		firstOffset: firstOffset,
+		lastOffset:  firstOffset + int64(h.LastOffsetDelta),
+	})
+	return n
+}
+
+// plan checks the batches of one Append, whose first new batch will be
+// stored at offset next, as Kafka's analyzeAndValidateProducerState does.
+// Each batch is checked against the state as the batches before it in the
+// same append leave it, so a request may hold several batches of one
+// producer, or even one batch twice. Batches without a producer id (-1) are
+// not checked. plan changes nothing: it returns where each batch goes and
+// the entries to store once the new batches are on disk, or the first
+// refusal, in which case nothing of the append may be stored.
+func (ps producerStates) plan(headers []batchHeader, next int64) ([]appendedBatch, producerStates, error) {
+	placed := make([]appendedBatch, len(headers))
+	updates := producerStates{}
+	for i := range headers {
+		h := &headers[i]
+		if h.ProducerID >= 0 {
+			e, ok := updates[h.ProducerID]
+			if !ok {
+				e = ps[h.ProducerID]
+			}
+			dup, err := e.check(h)
+			if err != nil {
+				return nil, nil, err
+			}
+			if dup != nil {
+				placed[i] = appendedBatch{BaseOffset: dup.firstOffset, Duplicate: true}
+				continue
+			}
+			updates[h.ProducerID] = e.with(h, next)
+		}
+		placed[i].BaseOffset = next
+		next += int64(h.LastOffsetDelta) + 1
+	}
+	return placed, updates, nil
+}
+
+// withoutDuplicates returns the batches an append must write: all of them,
+// untouched, when none is a duplicate (the usual case), or else a copy of
+// the new ones and their headers.
+func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedBatch) ([]byte, []batchHeader) {
+	if !slices.ContainsFunc(placed, func(p appendedBatch) bool { return p.Duplicate }) {
+		return batches, headers
+	}
+	var keep []byte
+	var keptHeaders []batchHeader
+	pos := 0
+	for i, h := range headers {
+		if !placed[i].Duplicate {
+			keep = append(keep, batches[pos:pos+h.Size()]...)
+			keptHeaders = append(keptHeaders, h)
+		}
+		pos += h.Size()
+	}
+	return keep, keptHeaders
+}
+
+// loadProducerStates rebuilds a partition's producer states from the
+// headers of its batches, oldest first (see the design note on the cost).
+// A header that cannot be read leaves the partition with no state at all
+// rather than a partial one: no state only makes the next batch of each
+// producer be accepted as it comes, while a stale entry would refuse a
+// producer's next batch as out of order.
+func (l *partitionLog) loadProducerStates() producerStates {
+	ps := producerStates{}
+	for _, s := range l.segments {
+		for pos, h, ok, err := s.find(s.base); ok || err != nil; pos, h, ok, err = s.next(pos, h) {
+			if err != nil {
+				l.logger.Warn("starting without producer state", "dir", l.dir, "err", err)
+				return producerStates{}
+			}
+			if h.ProducerID >= 0 {
+				ps[h.ProducerID] = ps[h.ProducerID].with(&h, h.BaseOffset)
+			}
+		}
+	}
+	return ps
+}
+
+// Producer ids.
+
+// producerIDsFile is the file in the data dir that holds the start of the
+// next free block of producer ids. It is written as partition.metadata is:
+//
+//	version: 0
+//	next_block_start: 3000
+const producerIDsFile = "producer-ids"
+
+// producerIDBlockSize is how many ids are reserved at a time: Kafka's
+// ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE.
+const producerIDBlockSize = 1000
+
+// errProducerIDsExhausted means every int64 producer id has been handed out,
+// which at a thousand producers a second takes 292 million years.
+var errProducerIDsExhausted = errors.New("kafka: producer ids exhausted")
+
+// producerIDs hands out producer ids, each once, across restarts. It is
+// safe for concurrent use.
+type producerIDs struct {
+	path string
+
+	mu   sync.Mutex
+	next int64 // the next id to hand out
+	end  int64 // the end of the reserved block, as the file says
+}
+
+// openProducerIDs reads the allocator's file in dir. A missing file is a
+// new data dir, which starts at id 0; nothing is written until the first
+// id is asked for.
+func openProducerIDs(dir string) (*producerIDs, error) {
+	p := &producerIDs{path: filepath.Join(dir, producerIDsFile)}
+	b, err := os.ReadFile(p.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("kafka: read %s: %w", producerIDsFile, err)
+	default:
+		if p.end, err = parseProducerIDs(b); err != nil {
+			return nil, err
+		}
+	}
+	p.next = p.end
+	return p, nil
+}
+
+// parseProducerIDs reads the next block start from the file's content.
+func parseProducerIDs(b []byte) (int64, error) {
+	version, rest, _ := strings.Cut(string(b), "\n")
+	line, _, _ := strings.Cut(rest, "\n")
+	text, ok := strings.CutPrefix(line, "next_block_start:")
+	if strings.TrimSpace(version) != "version: 0" || !ok {
+		return 0, fmt.Errorf("kafka: %s: unknown format", producerIDsFile)
+	}
+	start, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil || start < 0 {
+		return 0, fmt.Errorf("kafka: %s: bad block start %q", producerIDsFile, strings.TrimSpace(text))
+	}
+	return start, nil
+}
+
+// formatProducerIDs is the file's content for a next block start.
+func formatProducerIDs(start int64) []byte {
+	return []byte("version: 0\nnext_block_start: " + strconv.FormatInt(start, 10) + "\n")
+}
+
+// Next hands out a producer id that no earlier call, in this run or an
+// earlier one on the same data dir, has handed out. When the block is used
+// up, the next one is reserved on disk first.
+func (p *producerIDs) Next() (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.next == p.end {
+		if p.end > math.MaxInt64-producerIDBlockSize {
+			return -1, errProducerIDsExhausted
+		}
+		end := p.end + producerIDBlockSize
+		if err := writeFileAtomic(p.path, formatProducerIDs(end)); err != nil {
+			return -1, err
+		}
+		p.end = end
+	}
+	id := p.next
+	p.next++
+	return id, nil
+}
+
+// MayHaveIssued reports whether id lies below every id not yet handed out,
+// so that it may belong to a producer of this broker. An id at or past that
+// point was never handed out.
+func (p *producerIDs) MayHaveIssued(id int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return id >= 0 && id < p.next
+}
