@@ -812,9 +812,9 @@ func (m *groupMember) checkErrs(t *testing.T) {
 	}
 }
 
-// waitFor calls cond every 50ms until it returns true, failing the test with
+// waitUntil calls cond every 50ms until it returns true, failing the test with
 // what status says if ctx ends first.
-func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool, status func() string) {
+func waitUntil(t *testing.T, ctx context.Context, what string, cond func() bool, status func() string) {
 	t.Helper()
 	for !cond() {
 		select {
@@ -886,7 +886,7 @@ func TestFranzGroupTwoMembers(t *testing.T) {
 
 	produced := produceSpread(t, ctx, addr, topic, "first", 0, n, 3)
 	a := startMember(t, ctx, addr, group, topic, "member-a")
-	waitFor(t, ctx, "member-a to consume the first batch", func() bool {
+	waitUntil(t, ctx, "member-a to consume the first batch", func() bool {
 		a.checkErrs(t)
 		recs, _, _ := a.snapshot()
 		return len(recs) >= n
@@ -898,7 +898,7 @@ func TestFranzGroupTwoMembers(t *testing.T) {
 	// partition, then b gets it). What the members were given (their
 	// OnPartitions callbacks) must be what the broker describes.
 	var lastDescribed kadm.DescribedGroup
-	waitFor(t, ctx, "both members to own partitions", func() bool {
+	waitUntil(t, ctx, "both members to own partitions", func() bool {
 		a.checkErrs(t)
 		b.checkErrs(t)
 		lastDescribed = describeGroup(t, ctx, adm, group)
@@ -906,7 +906,7 @@ func TestFranzGroupTwoMembers(t *testing.T) {
 	}, func() string { return fmt.Sprintf("%s group %+v", status(a, b)(), lastDescribed) })
 
 	produced = append(produced, produceSpread(t, ctx, addr, topic, "second", n, n, 3)...)
-	waitFor(t, ctx, "the members to consume both batches", func() bool {
+	waitUntil(t, ctx, "the members to consume both batches", func() bool {
 		a.checkErrs(t)
 		b.checkErrs(t)
 		ar, _, _ := a.snapshot()

@@ -95,7 +95,7 @@ func TestKcatProduceConsume(t *testing.T) {
 	check("kcat -C -o -10", lines(last), want(n-9, n))
 }
 
-// TestKcatConsumerGroup reads a topic with kcat's balanced consumer (-G, with
+// TestKcatGroupResume reads a topic with kcat's balanced consumer (-G, with
 // -e to exit once every assigned partition is at its end), which commits on
 // the way out; a second run in the same group gets only what was produced
 // since, and a third nothing.
@@ -103,7 +103,7 @@ func TestKcatProduceConsume(t *testing.T) {
 // kcat -G takes its start offset from -o for every assignment, which would
 // override the committed offsets, so there is no -o here: auto.offset.reset
 // decides where a partition without a commit starts.
-func TestKcatConsumerGroup(t *testing.T) {
+func TestKcatGroupResume(t *testing.T) {
 	requireTool(t, "kcat")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
