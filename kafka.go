@@ -39,7 +39,10 @@
 // what idempotent producers need: ids that never repeat, and per partition
 // the sequence numbers that turn a retried batch into a no-op. handlers.go has
 // one section per API, in API-key order, each beginning with the versions it
-// supports and what changed between them.
+// supports and what changed between them. groups.go is the group
+// coordinator: consumer-group membership, rebalances, and committed offsets
+// kept in the __consumer_offsets topic, with the group APIs in the same
+// form as handlers.go.
 //
 // # Caveats
 //
@@ -107,6 +110,32 @@ type Config struct {
 	// file (log.segment.bytes, default 1 GiB).
 	SegmentBytes int64
 
+	// GroupInitialRebalanceDelay is how long a new or empty group waits
+	// for more members before its first rebalance completes, so that
+	// consumers started together share one rebalance instead of one each
+	// (group.initial.rebalance.delay.ms). Kafka's default is 3s, sized for
+	// fleets of consumers; ours is 100ms, because a development broker
+	// mostly sees one consumer, or a test starting a few at once, and 3s
+	// on every first join is felt. Negative means no delay.
+	GroupInitialRebalanceDelay time.Duration
+
+	// GroupMinSessionTimeout and GroupMaxSessionTimeout bound the session
+	// timeout a member may ask for in JoinGroup; outside them it gets
+	// INVALID_SESSION_TIMEOUT (group.min.session.timeout.ms, default 6s;
+	// group.max.session.timeout.ms, default 30m).
+	GroupMinSessionTimeout time.Duration
+	GroupMaxSessionTimeout time.Duration
+
+	// OffsetsRetention is how long committed offsets are kept: for a group
+	// with members, counted from when it became empty; for offsets
+	// committed outside any group membership, from their commit
+	// (offsets.retention.minutes, default 7 days).
+	OffsetsRetention time.Duration
+
+	// OffsetsRetentionCheckInterval is how often expired offsets are
+	// looked for (offsets.retention.check.interval.ms, default 10m).
+	OffsetsRetentionCheckInterval time.Duration
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -128,6 +157,21 @@ func (c Config) withDefaults() Config {
 	if c.SegmentBytes <= 0 {
 		c.SegmentBytes = 1 << 30
 	}
+	if c.GroupInitialRebalanceDelay == 0 {
+		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
+	}
+	if c.GroupMinSessionTimeout <= 0 {
+		c.GroupMinSessionTimeout = 6 * time.Second
+	}
+	if c.GroupMaxSessionTimeout <= 0 {
+		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.OffsetsRetention <= 0 {
+		c.OffsetsRetention = 7 * 24 * time.Hour
+	}
+	if c.OffsetsRetentionCheckInterval <= 0 {
+		c.OffsetsRetentionCheckInterval = 10 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -139,6 +183,9 @@ type Broker struct {
 	cfg  Config
 	log  *slog.Logger
 	logs *logDir
+
+	// groups is the group coordinator and offset store (groups.go).
+	groups *coordinator
 
 	// producerIDs hands out producer ids to InitProducerId.
 	producerIDs *producerIDs
@@ -166,7 +213,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	return &Broker{cfg: cfg, log: cfg.Logger, logs: logs, producerIDs: ids, appended: make(chan struct{})}, nil
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, producerIDs: ids, appended: make(chan struct{})}
+	// The coordinator replays the committed offsets from
+	// __consumer_offsets before the first client can ask for them.
+	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	return b, nil
 }
 
 // Serve accepts connections on ln until ctx is cancelled, then stops
@@ -177,6 +230,12 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g.Go(func() error {
 		<-gctx.Done()
 		return ln.Close()
+	})
+	// Offset expiry writes tombstones to the log, so it runs in the group
+	// and has stopped before the logs are closed below.
+	g.Go(func() error {
+		b.groups.expireOffsetsEvery(gctx, b.cfg.OffsetsRetentionCheckInterval)
+		return nil
 	})
 	g.Go(func() error {
 		for {
@@ -194,6 +253,7 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	})
 	err := g.Wait()
+	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
 	}

@@ -24,11 +24,22 @@ var newResponse = map[int16]func() response{
 	1:  func() response { return new(fetchResponse) },
 	2:  func() response { return new(listOffsetsResponse) },
 	3:  func() response { return new(metadataResponse) },
+	8:  func() response { return new(offsetCommitResponse) },
+	9:  func() response { return new(offsetFetchResponse) },
+	10: func() response { return new(findCoordinatorResponse) },
+	11: func() response { return new(joinGroupResponse) },
+	12: func() response { return new(heartbeatResponse) },
+	13: func() response { return new(leaveGroupResponse) },
+	14: func() response { return new(syncGroupResponse) },
+	15: func() response { return new(describeGroupsResponse) },
+	16: func() response { return new(listGroupsResponse) },
 	18: func() response { return new(apiVersionsResponse) },
 	19: func() response { return new(createTopicsResponse) },
 	20: func() response { return new(deleteTopicsResponse) },
 	22: func() response { return new(initProducerIDResponse) },
 	37: func() response { return new(createPartitionsResponse) },
+	42: func() response { return new(deleteGroupsResponse) },
+	47: func() response { return new(offsetDeleteResponse) },
 }
 
 // goldenFile finds the file for an API; kmsg spells a few names

@@ -631,3 +631,132 @@ func eachRecord(b []byte, h batchHeader, yield func(offset, timestamp int64) boo
 	}
 	return nil
 }
+
+// Records the broker writes itself.
+//
+// The group coordinator keeps committed offsets in the __consumer_offsets
+// topic (groups.go), so, unlike the produce path, it has to build batches
+// and read back whole records, keys and values included. It writes only
+// uncompressed batches, as Kafka's coordinator does by default
+// (offsets.topic.compression.codec is none), so reading them back needs no
+// codec either.
+
+// record is one record of a batch as the coordinator sees it. A nil Key or
+// Value is null; a null value is a tombstone, which on a compacted topic
+// such as __consumer_offsets means "forget this key".
+type record struct {
+	Offset    int64
+	Timestamp int64
+	Key       []byte
+	Value     []byte
+}
+
+// appendBatch appends to dst an uncompressed magic-2 batch of recs, every
+// record stamped with timestamp, and returns the extended slice. The base
+// offset is left 0 for the log to assign; the producer fields are -1, the
+// values of a batch from no idempotent producer. recs must not be empty.
+func appendBatch(dst []byte, timestamp int64, recs []record) []byte {
+	be := binary.BigEndian
+	start := len(dst)
+	dst = be.AppendUint64(dst, 0)                   // baseOffset, assigned by the log
+	dst = be.AppendUint32(dst, 0)                   // batchLength, set below
+	dst = be.AppendUint32(dst, 0)                   // partitionLeaderEpoch, set by the log
+	dst = append(dst, 2)                            // magic
+	dst = be.AppendUint32(dst, 0)                   // crc, set below
+	dst = be.AppendUint16(dst, 0)                   // attributes: no compression, CreateTime
+	dst = be.AppendUint32(dst, uint32(len(recs)-1)) // lastOffsetDelta
+	dst = be.AppendUint64(dst, uint64(timestamp))   // baseTimestamp
+	dst = be.AppendUint64(dst, uint64(timestamp))   // maxTimestamp
+	dst = be.AppendUint64(dst, 0xffffffffffffffff)  // producerId -1
+	dst = be.AppendUint16(dst, 0xffff)              // producerEpoch -1
+	dst = be.AppendUint32(dst, 0xffffffff)          // baseSequence -1
+	dst = be.AppendUint32(dst, uint32(len(recs)))   // recordsCount
+	var body []byte
+	for i, r := range recs {
+		body = body[:0]
+		body = append(body, 0)                     // attributes: none are defined
+		body = binary.AppendVarint(body, 0)        // timestampDelta
+		body = binary.AppendVarint(body, int64(i)) // offsetDelta
+		body = appendVarintBytes(body, r.Key)
+		body = appendVarintBytes(body, r.Value)
+		body = binary.AppendVarint(body, 0) // no headers
+		dst = binary.AppendVarint(dst, int64(len(body)))
+		dst = append(dst, body...)
+	}
+	be.PutUint32(dst[start+batchLengthOffset:], uint32(len(dst)-start-batchLogOverhead))
+	be.PutUint32(dst[start+batchCRCOffset:], crc32.Checksum(dst[start+batchAttrOffset:], castagnoli))
+	return dst
+}
+
+// appendVarintBytes writes a record's key or value: a zig-zag varint
+// length, -1 for null, then the bytes.
+func appendVarintBytes(dst, b []byte) []byte {
+	if b == nil {
+		return binary.AppendVarint(dst, -1)
+	}
+	dst = binary.AppendVarint(dst, int64(len(b)))
+	return append(dst, b...)
+}
+
+// VarintBytes reads a record's key, value or header value: a varint
+// length, -1 for null, then the bytes, which alias the buffer.
+func (r *reader) VarintBytes() []byte {
+	n := r.Varint()
+	if r.err != nil || n == -1 {
+		return nil
+	}
+	if n < -1 || n > int64(r.left()) {
+		r.fail(errBadLength)
+		return nil
+	}
+	return r.next(int(n))
+}
+
+// eachFullRecord is eachRecord for readers that need keys and values: it
+// calls yield with every record of the uncompressed batch at the start of
+// b, whose header h came from parseBatchHeader, until yield returns false.
+// Key and Value alias b. Headers are checked and skipped.
+func eachFullRecord(b []byte, h batchHeader, yield func(record) bool) error {
+	if h.Compressed() {
+		return errRecordsCompressed
+	}
+	if h.Size() > len(b) {
+		return errBatchTruncated
+	}
+	rest := b[batchHeaderSize:h.Size()]
+	for i := range h.NumRecords {
+		n, k := binary.Varint(rest)
+		if k <= 0 || n < 0 || n > int64(len(rest)-k) {
+			return fmt.Errorf("%w: record %d has a bad length", errRecordMalformed, i)
+		}
+		r := newReader(rest[k:k+int(n)], false)
+		r.Int8() // attributes
+		rec := record{Timestamp: h.BaseTimestamp + r.Varint()}
+		offsetDelta := r.Varint()
+		rec.Key = r.VarintBytes()
+		rec.Value = r.VarintBytes()
+		headers := r.Varint()
+		if headers < 0 {
+			r.fail(errBadLength)
+		}
+		for ; headers > 0 && r.err == nil; headers-- {
+			r.VarintBytes() // header key
+			r.VarintBytes() // header value
+		}
+		if err := r.complete(); err != nil {
+			return fmt.Errorf("%w: record %d: %w", errRecordMalformed, i, err)
+		}
+		if offsetDelta < 0 || offsetDelta > math.MaxInt32 {
+			return fmt.Errorf("%w: record %d has offset delta %d", errRecordMalformed, i, offsetDelta)
+		}
+		rec.Offset = h.BaseOffset + offsetDelta
+		if h.Attributes&timestampTypeFlag != 0 {
+			rec.Timestamp = h.MaxTimestamp
+		}
+		if !yield(rec) {
+			return nil
+		}
+		rest = rest[k+int(n):]
+	}
+	return nil
+}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"kafka"
 )
@@ -39,6 +40,8 @@ func run(args []string) error {
 		noAuto     = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
 		nodeID     = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
 		segment    = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll (log.segment.bytes)")
+		joinDelay  = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
+		retention  = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -51,13 +54,15 @@ func run(args []string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
 	b, err := kafka.Open(kafka.Config{
-		DataDir:                 *data,
-		NodeID:                  int32(*nodeID),
-		AdvertisedAddr:          *advertised,
-		DefaultPartitions:       int32(*partitions),
-		DisableAutoCreateTopics: *noAuto,
-		SegmentBytes:            *segment,
-		Logger:                  logger,
+		DataDir:                    *data,
+		NodeID:                     int32(*nodeID),
+		AdvertisedAddr:             *advertised,
+		DefaultPartitions:          int32(*partitions),
+		DisableAutoCreateTopics:    *noAuto,
+		SegmentBytes:               *segment,
+		GroupInitialRebalanceDelay: *joinDelay,
+		OffsetsRetention:           *retention,
+		Logger:                     logger,
 	})
 	if err != nil {
 		return err
