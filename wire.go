@@ -74,6 +74,10 @@ func (r *reader) next(n int) []byte {
 	return b
 }
 
+// The fixed-width reads: big-endian, as every integer in Kafka's
+// protocol outside record varints.
+
+// Int8 reads an int8.
 func (r *reader) Int8() int8 {
 	if b := r.next(1); b != nil {
 		return int8(b[0])
@@ -81,8 +85,10 @@ func (r *reader) Int8() int8 {
 	return 0
 }
 
+// Bool reads a boolean, one byte, where any non-zero value is true.
 func (r *reader) Bool() bool { return r.Int8() != 0 }
 
+// Int16 reads a big-endian int16.
 func (r *reader) Int16() int16 {
 	if b := r.next(2); b != nil {
 		return int16(binary.BigEndian.Uint16(b))
@@ -90,6 +96,7 @@ func (r *reader) Int16() int16 {
 	return 0
 }
 
+// Int32 reads a big-endian int32.
 func (r *reader) Int32() int32 {
 	if b := r.next(4); b != nil {
 		return int32(binary.BigEndian.Uint32(b))
@@ -97,16 +104,13 @@ func (r *reader) Int32() int32 {
 	return 0
 }
 
-func (r *reader) Uint32() uint32 { return uint32(r.Int32()) }
-
+// Int64 reads a big-endian int64.
 func (r *reader) Int64() int64 {
 	if b := r.next(8); b != nil {
 		return int64(binary.BigEndian.Uint64(b))
 	}
 	return 0
 }
-
-func (r *reader) Float64() float64 { return math.Float64frombits(uint64(r.Int64())) }
 
 // Uvarint reads an unsigned LEB128 varint, the form compact lengths and tag
 // numbers use.
@@ -255,9 +259,10 @@ func readArray[T any](r *reader, read func(*reader) T) []T {
 	return out
 }
 
-// Int32s and friends read arrays of scalars.
+// Int32s reads an array of int32s.
 func (r *reader) Int32s() []int32 { return readArray(r, (*reader).Int32) }
-func (r *reader) Int64s() []int64 { return readArray(r, (*reader).Int64) }
+
+// Strings reads an array of strings.
 func (r *reader) Strings() []string {
 	return readArray(r, (*reader).String)
 }
@@ -295,8 +300,10 @@ type splicedSection struct {
 	fileSection
 }
 
+// Int8 appends an int8. The fixed-width writes mirror the reads above.
 func (w *writer) Int8(v int8) { w.buf = append(w.buf, byte(v)) }
 
+// Bool appends a boolean as one byte, 0 or 1.
 func (w *writer) Bool(v bool) {
 	if v {
 		w.Int8(1)
@@ -305,15 +312,17 @@ func (w *writer) Bool(v bool) {
 	}
 }
 
-func (w *writer) Int16(v int16)   { w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(v)) }
-func (w *writer) Int32(v int32)   { w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(v)) }
-func (w *writer) Uint32(v uint32) { w.buf = binary.BigEndian.AppendUint32(w.buf, v) }
-func (w *writer) Int64(v int64)   { w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v)) }
-func (w *writer) Float64(v float64) {
-	w.Int64(int64(math.Float64bits(v)))
-}
+// Int16 appends a big-endian int16.
+func (w *writer) Int16(v int16) { w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(v)) }
+
+// Int32 appends a big-endian int32.
+func (w *writer) Int32(v int32) { w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(v)) }
+
+// Int64 appends a big-endian int64.
+func (w *writer) Int64(v int64) { w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v)) }
+
+// Uvarint appends an unsigned varint, the form of compact lengths and tags.
 func (w *writer) Uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
-func (w *writer) Varint(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
 
 // length writes a length prefix in the form the version uses; n = -1 is
 // null.
@@ -337,11 +346,13 @@ func (w *writer) fail(err error) {
 	}
 }
 
+// String appends a string, classic (int16 length) or compact.
 func (w *writer) String(s string) {
 	w.length(len(s), 2)
 	w.buf = append(w.buf, s...)
 }
 
+// NullableString appends a string that may be null (nil).
 func (w *writer) NullableString(s *string) {
 	if s == nil {
 		w.length(-1, 2)
@@ -375,6 +386,7 @@ func (w *writer) FileSection(s fileSection) {
 // ArrayLen writes an array length; -1 is null.
 func (w *writer) ArrayLen(n int) { w.length(n, 4) }
 
+// UUID appends a 16-byte id.
 func (w *writer) UUID(u uuid) { w.buf = append(w.buf, u[:]...) }
 
 // tag is one tagged field to write: its number and a function that writes
@@ -424,7 +436,10 @@ func writeArrayNonNull[T any](w *writer, a []T, write func(*writer, T)) {
 	}
 }
 
+// Int32s appends a non-nullable array of int32s.
 func (w *writer) Int32s(a []int32) { writeArrayNonNull(w, a, (*writer).Int32) }
+
+// Strings appends a non-nullable array of strings.
 func (w *writer) Strings(a []string) {
 	writeArrayNonNull(w, a, (*writer).String)
 }
