@@ -52,6 +52,10 @@ type api struct {
 
 const apiVersionsKey = 18
 
+// notFlexible is the flexibleFrom of an API that has no flexible versions
+// (its schema says "flexibleVersions": "none"), such as OffsetDelete.
+const notFlexible = math.MaxInt16
+
 // apis is filled in init to break the cycle apis -> handleApiVersions ->
 // apis.
 var apis []api
@@ -62,6 +66,15 @@ func init() {
 		{1, "Fetch", 4, 17, 12, func() request { return new(fetchRequest) }, (*Broker).handleFetch},
 		{2, "ListOffsets", 1, 10, 6, func() request { return new(listOffsetsRequest) }, (*Broker).handleListOffsets},
 		{3, "Metadata", 0, 12, 9, func() request { return new(metadataRequest) }, (*Broker).handleMetadata},
+		{8, "OffsetCommit", 0, 9, 8, func() request { return new(offsetCommitRequest) }, (*Broker).handleOffsetCommit},
+		{9, "OffsetFetch", 0, 9, 6, func() request { return new(offsetFetchRequest) }, (*Broker).handleOffsetFetch},
+		{10, "FindCoordinator", 0, 6, 3, func() request { return new(findCoordinatorRequest) }, (*Broker).handleFindCoordinator},
+		{11, "JoinGroup", 0, 9, 6, func() request { return new(joinGroupRequest) }, (*Broker).handleJoinGroup},
+		{12, "Heartbeat", 0, 4, 4, func() request { return new(heartbeatRequest) }, (*Broker).handleHeartbeat},
+		{13, "LeaveGroup", 0, 5, 4, func() request { return new(leaveGroupRequest) }, (*Broker).handleLeaveGroup},
+		{14, "SyncGroup", 0, 5, 4, func() request { return new(syncGroupRequest) }, (*Broker).handleSyncGroup},
+		{15, "DescribeGroups", 0, 5, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
+		{16, "ListGroups", 0, 5, 3, func() request { return new(listGroupsRequest) }, (*Broker).handleListGroups},
 		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
 		{19, "CreateTopics", 2, 7, 5, func() request { return new(createTopicsRequest) }, (*Broker).handleCreateTopics},
 		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
@@ -70,7 +83,9 @@ func init() {
 		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
 		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
 		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
+		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
 		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
+		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
 	}
 }
 
@@ -92,8 +107,18 @@ const (
 	codeCorruptMessage            int16 = 2
 	codeUnknownTopicOrPartition   int16 = 3
 	codeMessageTooLarge           int16 = 10
+	codeOffsetMetadataTooLarge    int16 = 12
+	codeCoordinatorNotAvailable   int16 = 15
+	codeNotCoordinator            int16 = 16
 	codeInvalidTopic              int16 = 17
 	codeInvalidRequiredAcks       int16 = 21
+	codeIllegalGeneration         int16 = 22
+	codeInconsistentGroupProtocol int16 = 23
+	codeInvalidGroupID            int16 = 24
+	codeUnknownMemberID           int16 = 25
+	codeInvalidSessionTimeout     int16 = 26
+	codeRebalanceInProgress       int16 = 27
+	codeInvalidCommitOffsetSize   int16 = 28
 	codeUnsupportedVersion        int16 = 35
 	codeTopicAlreadyExists        int16 = 36
 	codeInvalidPartitions         int16 = 37
@@ -105,7 +130,12 @@ const (
 	codeInvalidProducerEpoch      int16 = 47
 	codeTransactionalIDAuthFailed int16 = 53
 	codeKafkaStorageError         int16 = 56
+	codeNonEmptyGroup             int16 = 68
+	codeGroupIDNotFound           int16 = 69
 	codeFetchSessionIDNotFound    int16 = 70
+	codeMemberIDRequired          int16 = 79
+	codeFencedInstanceID          int16 = 82
+	codeGroupSubscribedToTopic    int16 = 86
 	codeUnknownTopicID            int16 = 100
 )
 
@@ -326,6 +356,11 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// Produce never creates topics; clients create them
 				// through Metadata first.
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			case t.Name == offsetsTopic:
+				// Only the coordinator writes there, as in Kafka ("Cannot
+				// append to internal topic"); a stray record would be
+				// replayed as a committed offset.
+				pr.ErrorCode = codeInvalidTopic
 			default:
 				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendRecords(t.Name, p.Index, pl, p.Records)
 				if pr.ErrorCode == codeNone {
@@ -1114,7 +1149,7 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 // partition and is its only replica.
 func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 	name := t.Name
-	mt := metadataTopic{Name: &name, TopicID: t.ID, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	mt := metadataTopic{Name: &name, TopicID: t.ID, IsInternal: name == offsetsTopic, TopicAuthorizedOperations: authorizedOperationsOmitted}
 	mt.Partitions = make([]metadataPartition, len(t.Partitions))
 	for i := range t.Partitions {
 		mt.Partitions[i] = metadataPartition{
@@ -1514,6 +1549,10 @@ func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r r
 			res.ErrorCode = codeUnknownTopicID
 		case topic == nil:
 			res.ErrorCode = codeUnknownTopicOrPartition
+		case topic.Name == offsetsTopic:
+			// The coordinator holds this log open for good.
+			res.Name, res.TopicID = &topic.Name, topic.ID
+			res.ErrorCode, res.ErrorMessage = codeInvalidTopic, ptr("cannot delete internal topic "+offsetsTopic)
 		default:
 			res.Name, res.TopicID = &topic.Name, topic.ID
 			if err := b.logs.DeleteTopic(topic.Name); err != nil {
@@ -1521,6 +1560,10 @@ func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r r
 				res.ErrorCode, res.ErrorMessage = codeUnknownServerError, ptr(err.Error())
 			} else {
 				b.log.Info("deleted topic", "topic", topic.Name)
+				// Kafka forgets the committed offsets of a deleted topic,
+				// so that a topic created again under the name starts
+				// its consumers afresh.
+				b.groups.forgetTopic(topic.Name)
 			}
 		}
 		resp.Responses = append(resp.Responses, res)

@@ -41,7 +41,10 @@
 // turn a retried batch into a no-op. configs.go is the settings a topic may
 // override (retention.ms, retention.bytes, segment.bytes, cleanup.policy).
 // handlers.go has one section per API, in API-key order, each beginning
-// with the versions it supports and what changed between them.
+// with the versions it supports and what changed between them. groups.go is
+// the group coordinator: consumer-group membership, rebalances, and
+// committed offsets kept in the __consumer_offsets topic, with the group
+// APIs in the same form as handlers.go.
 //
 // # Caveats
 //
@@ -58,7 +61,6 @@ package kafka
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -67,6 +69,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -135,6 +138,32 @@ type Config struct {
 	// deletion (log.retention.check.interval.ms, default 5 minutes).
 	RetentionCheckInterval time.Duration
 
+	// GroupInitialRebalanceDelay is how long a new or empty group waits
+	// for more members before its first rebalance completes, so that
+	// consumers started together share one rebalance instead of one each
+	// (group.initial.rebalance.delay.ms). Kafka's default is 3s, sized for
+	// fleets of consumers; ours is 100ms, because a development broker
+	// mostly sees one consumer, or a test starting a few at once, and 3s
+	// on every first join is felt. Negative means no delay.
+	GroupInitialRebalanceDelay time.Duration
+
+	// GroupMinSessionTimeout and GroupMaxSessionTimeout bound the session
+	// timeout a member may ask for in JoinGroup; outside them it gets
+	// INVALID_SESSION_TIMEOUT (group.min.session.timeout.ms, default 6s;
+	// group.max.session.timeout.ms, default 30m).
+	GroupMinSessionTimeout time.Duration
+	GroupMaxSessionTimeout time.Duration
+
+	// OffsetsRetention is how long committed offsets are kept: for a group
+	// with members, counted from when it became empty; for offsets
+	// committed outside any group membership, from their commit
+	// (offsets.retention.minutes, default 7 days).
+	OffsetsRetention time.Duration
+
+	// OffsetsRetentionCheckInterval is how often expired offsets are
+	// looked for (offsets.retention.check.interval.ms, default 10m).
+	OffsetsRetentionCheckInterval time.Duration
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -158,6 +187,21 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetentionCheckInterval <= 0 {
 		c.RetentionCheckInterval = defaultRetentionCheckInterval
+	}
+	if c.GroupInitialRebalanceDelay == 0 {
+		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
+	}
+	if c.GroupMinSessionTimeout <= 0 {
+		c.GroupMinSessionTimeout = 6 * time.Second
+	}
+	if c.GroupMaxSessionTimeout <= 0 {
+		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.OffsetsRetention <= 0 {
+		c.OffsetsRetention = 7 * 24 * time.Hour
+	}
+	if c.OffsetsRetentionCheckInterval <= 0 {
+		c.OffsetsRetentionCheckInterval = 10 * time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -199,6 +243,9 @@ type Broker struct {
 	logs  *logDir
 	fsync fsyncPolicy
 
+	// groups is the group coordinator and offset store (groups.go).
+	groups *coordinator
+
 	// producerIDs hands out producer ids to InitProducerId.
 	producerIDs *producerIDs
 
@@ -229,7 +276,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	return &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}, nil
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}
+	// The coordinator replays the committed offsets from
+	// __consumer_offsets before the first client can ask for them.
+	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	return b, nil
 }
 
 // Serve accepts connections on ln until ctx is cancelled, then stops
@@ -243,6 +296,12 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g.Go(func() error {
 		<-gctx.Done()
 		return ln.Close()
+	})
+	// Offset expiry writes tombstones to the log, so it runs in the group
+	// and has stopped before the logs are closed below.
+	g.Go(func() error {
+		b.groups.expireOffsetsEvery(gctx, b.cfg.OffsetsRetentionCheckInterval)
+		return nil
 	})
 	g.Go(func() error {
 		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
@@ -274,6 +333,7 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	})
 	err := g.Wait()
+	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
 	}
@@ -356,21 +416,36 @@ var (
 // readFrame reads one size-prefixed request. The size is checked against
 // MaxFrameBytes before anything is allocated, and the buffer then grows only
 // as bytes actually arrive, so a client that claims 100 MiB and sends ten
-// bytes costs ten bytes.
+// bytes costs 64 KiB at most.
 func (c *conn) readFrame() ([]byte, error) {
-	var size [4]byte
-	if _, err := io.ReadFull(c.r, size[:]); err != nil {
+	var prefix [4]byte
+	if _, err := io.ReadFull(c.r, prefix[:]); err != nil {
 		return nil, err
 	}
-	n := int32(binary.BigEndian.Uint32(size[:]))
+	n := int32(binary.BigEndian.Uint32(prefix[:]))
 	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
-	var buf bytes.Buffer
-	if _, err := io.CopyN(&buf, c.r, int64(n)); err != nil {
-		return nil, fmt.Errorf("kafka: reading %d-byte frame: %w", n, err)
+	// The buffer starts at what has already arrived, or 64 KiB, and
+	// doubles as more arrives, never past n: memory follows the bytes
+	// received, whatever the size prefix claims, and a large frame is
+	// copied about once more in all, not once per 512-byte read.
+	size := int(n)
+	buf := make([]byte, 0, min(size, max(c.r.Buffered(), 64<<10)))
+	for len(buf) < size {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(size-len(buf), cap(buf)))
+		}
+		m, err := c.r.Read(buf[len(buf):min(size, cap(buf))])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("kafka: reading %d-byte frame after %d bytes: %w", n, len(buf), err)
+		}
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 // handle decodes one request, runs its handler and writes the response.
@@ -485,8 +560,10 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 // short and the connection closes; the client reconnects and fetches
 // again, and since the records are gone it is told OFFSET_OUT_OF_RANGE and
 // resets per its policy, just as if the fetch had come a moment later.
-// Only a fetch of the oldest segment at the moment it expires can meet
-// this, which is rare enough not to pin segments for every fetch.
+// Only a fetch of more than inlineSectionBytes (smaller sections are read
+// into memory under the log's lock, log.go) from the oldest segment at the
+// moment it expires can meet this, which is rare enough not to pin
+// segments for every fetch.
 func sendSection(dst io.Writer, s fileSection) error {
 	f, err := os.Open(s.path)
 	if err != nil {

@@ -911,7 +911,17 @@ func (l *partitionLog) LogStartOffset() int64 {
 type fileSection struct {
 	path      string // the segment's .log file
 	pos, size int64
+
+	// data holds the bytes themselves when the section is small enough
+	// (inlineSectionBytes) that copying them is cheaper than the open,
+	// seek, sendfile and close of sending it from the file.
+	data []byte
 }
+
+// inlineSectionBytes is the size below which ReadSection reads a section
+// into memory. A caught-up consumer's fetches are mostly a batch or two,
+// and for those one pread beats four system calls.
+const inlineSectionBytes = 32 << 10
 
 // ReadSection finds the batches from the one holding offset on, up to
 // maxBytes but always at least one whole batch (KIP-74: a consumer must be
@@ -922,7 +932,10 @@ type fileSection struct {
 func (l *partitionLog) ReadSection(offset int64, maxBytes int) (fileSection, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	_, sec, err := l.section(offset, maxBytes)
+	s, sec, err := l.section(offset, maxBytes)
+	if err == nil && sec.size > 0 && sec.size <= inlineSectionBytes {
+		sec.data, err = s.readAt(sec.pos, sec.size)
+	}
 	return sec, err
 }
 
@@ -945,12 +958,15 @@ func (l *partitionLog) section(offset int64, maxBytes int) (*segment, fileSectio
 	if offset < l.logStart || offset > l.hw {
 		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, l.logStart, l.hw, l.dir)
 	}
+	if offset == l.hw { // a consumer that has caught up: nothing to scan
+		return nil, fileSection{}, nil
+	}
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
 	for _, s := range l.segments[l.segmentFor(offset):] {
 		sec, err := s.section(offset, maxBytes)
 		if err != nil || sec.size > 0 {
-			sec.path = segmentPath(l.dir, s.base, logSuffix)
+			sec.path = s.log.Name()
 			return s, sec, err
 		}
 	}
@@ -981,8 +997,10 @@ func (s *segment) section(offset int64, maxBytes int) (fileSection, error) {
 	if i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].pos > limit }); i > 0 {
 		end = max(end, s.offsets[i-1].pos)
 	}
+	w := newHeaderWindow(s)
+	defer w.release()
 	for end < s.size {
-		h, err := s.headerAt(end)
+		h, err := w.at(end)
 		if err != nil {
 			return fileSection{}, err
 		}
@@ -1002,8 +1020,10 @@ func (s *segment) find(offset int64) (pos int64, h batchHeader, found bool, err 
 	if i > 0 {
 		pos = s.offsets[i-1].pos
 	}
+	w := newHeaderWindow(s)
+	defer w.release()
 	for pos < s.size {
-		if h, err = s.headerAt(pos); err != nil {
+		if h, err = w.at(pos); err != nil {
 			return 0, h, false, err
 		}
 		if h.LastOffset() >= offset {
@@ -1012,6 +1032,51 @@ func (s *segment) find(offset int64) (pos int64, h batchHeader, found bool, err 
 		pos += int64(h.Size())
 	}
 	return 0, h, false, nil
+}
+
+// headerWindow reads batch headers through a window of the segment file,
+// so that a scan over many small batches costs one read per window rather
+// than one per batch. The windows are pooled: every fetch scans.
+type headerWindow struct {
+	s     *segment
+	start int64
+	buf   []byte
+}
+
+// headerWindowSize covers a whole log.index.interval.bytes stretch, so a
+// lookup after an index jump usually reads once.
+const headerWindowSize = 16 << 10
+
+var headerWindows = sync.Pool{New: func() any { return &headerWindow{buf: make([]byte, 0, headerWindowSize)} }}
+
+func newHeaderWindow(s *segment) *headerWindow {
+	w := headerWindows.Get().(*headerWindow)
+	w.s, w.start, w.buf = s, 0, w.buf[:0]
+	return w
+}
+
+func (w *headerWindow) release() {
+	w.s = nil
+	headerWindows.Put(w)
+}
+
+// at returns the header of the batch at pos, refilling the window from pos
+// when the header is not inside it.
+func (w *headerWindow) at(pos int64) (batchHeader, error) {
+	s := w.s
+	if pos < w.start || pos+batchHeaderSize > w.start+int64(len(w.buf)) {
+		n := min(int64(cap(w.buf)), s.size-pos)
+		if n < batchHeaderSize {
+			return s.headerAt(pos) // reports the error
+		}
+		w.buf = w.buf[:n]
+		if _, err := s.log.ReadAt(w.buf, pos); err != nil {
+			w.buf = w.buf[:0]
+			return batchHeader{}, fmt.Errorf("kafka: segment %d: read headers at %d: %w", s.base, pos, err)
+		}
+		w.start = pos
+	}
+	return s.checkHeader(pos, w.buf[pos-w.start:pos-w.start+batchHeaderSize])
 }
 
 // next returns the batch after the one at pos with header h; ok is false at
@@ -1038,7 +1103,12 @@ func (s *segment) headerAt(pos int64) (batchHeader, error) {
 	if _, err := s.log.ReadAt(b[:], pos); err != nil {
 		return batchHeader{}, fmt.Errorf("kafka: segment %d: read header at %d: %w", s.base, pos, err)
 	}
-	h, err := parseBatchHeader(b[:])
+	return s.checkHeader(pos, b[:])
+}
+
+// checkHeader parses the header bytes of the batch at pos.
+func (s *segment) checkHeader(pos int64, b []byte) (batchHeader, error) {
+	h, err := parseBatchHeader(b)
 	if errors.Is(err, errBatchTruncated) && pos+int64(h.Size()) <= s.size {
 		err = nil
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -399,5 +400,38 @@ func TestProduceErrors(t *testing.T) {
 	})
 	if code, hw, _ := c.fetch("p", 0, 0, 0, 0); code != codeNone || hw != 1 {
 		t.Errorf("after acks=0 produce: code %d hw %d, want the record stored", code, hw)
+	}
+}
+
+// TestFetchLargeBatchesFromFile fetches batches bigger than
+// inlineSectionBytes, which go out with sendfile rather than from memory,
+// next to small ones that are copied: both must arrive intact, in order.
+func TestFetchLargeBatchesFromFile(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("big", 1)
+	var sent [][]byte
+	for i, size := range []int{10, inlineSectionBytes * 3, 100, inlineSectionBytes} {
+		batch := makeBatch(testRecord{int64(i), strings.Repeat(string(rune('a'+i)), size)})
+		if code, _ := c.produce("big", 0, bytes.Clone(batch)); code != codeNone {
+			t.Fatalf("produce %d: code %d", i, code)
+		}
+		sent = append(sent, batch)
+	}
+	var got []byte
+	for offset := int64(0); offset < 4; {
+		code, _, records := c.fetch("big", 0, offset, 0, 0)
+		if code != codeNone || len(records) == 0 {
+			t.Fatalf("fetch at %d: code %d, %d bytes", offset, code, len(records))
+		}
+		hs, err := splitBatches(records)
+		if err != nil {
+			t.Fatalf("fetch at %d: %v", offset, err)
+		}
+		got = append(got, records...)
+		offset = hs[len(hs)-1].LastOffset() + 1
+	}
+	if !sameBatches(got, bytes.Join(sent, nil)) {
+		t.Fatal("fetched batches differ from the produced ones")
 	}
 }

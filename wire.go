@@ -74,6 +74,10 @@ func (r *reader) next(n int) []byte {
 	return b
 }
 
+// The fixed-width reads: big-endian, as every integer in Kafka's
+// protocol outside record varints.
+
+// Int8 reads an int8.
 func (r *reader) Int8() int8 {
 	if b := r.next(1); b != nil {
 		return int8(b[0])
@@ -81,8 +85,10 @@ func (r *reader) Int8() int8 {
 	return 0
 }
 
+// Bool reads a boolean, one byte, where any non-zero value is true.
 func (r *reader) Bool() bool { return r.Int8() != 0 }
 
+// Int16 reads a big-endian int16.
 func (r *reader) Int16() int16 {
 	if b := r.next(2); b != nil {
 		return int16(binary.BigEndian.Uint16(b))
@@ -90,6 +96,7 @@ func (r *reader) Int16() int16 {
 	return 0
 }
 
+// Int32 reads a big-endian int32.
 func (r *reader) Int32() int32 {
 	if b := r.next(4); b != nil {
 		return int32(binary.BigEndian.Uint32(b))
@@ -97,16 +104,13 @@ func (r *reader) Int32() int32 {
 	return 0
 }
 
-func (r *reader) Uint32() uint32 { return uint32(r.Int32()) }
-
+// Int64 reads a big-endian int64.
 func (r *reader) Int64() int64 {
 	if b := r.next(8); b != nil {
 		return int64(binary.BigEndian.Uint64(b))
 	}
 	return 0
 }
-
-func (r *reader) Float64() float64 { return math.Float64frombits(uint64(r.Int64())) }
 
 // Uvarint reads an unsigned LEB128 varint, the form compact lengths and tag
 // numbers use.
@@ -255,9 +259,10 @@ func readArray[T any](r *reader, read func(*reader) T) []T {
 	return out
 }
 
-// Int32s and friends read arrays of scalars.
+// Int32s reads an array of int32s.
 func (r *reader) Int32s() []int32 { return readArray(r, (*reader).Int32) }
-func (r *reader) Int64s() []int64 { return readArray(r, (*reader).Int64) }
+
+// Strings reads an array of strings.
 func (r *reader) Strings() []string {
 	return readArray(r, (*reader).String)
 }
@@ -295,8 +300,10 @@ type splicedSection struct {
 	fileSection
 }
 
+// Int8 appends an int8. The fixed-width writes mirror the reads above.
 func (w *writer) Int8(v int8) { w.buf = append(w.buf, byte(v)) }
 
+// Bool appends a boolean as one byte, 0 or 1.
 func (w *writer) Bool(v bool) {
 	if v {
 		w.Int8(1)
@@ -305,15 +312,17 @@ func (w *writer) Bool(v bool) {
 	}
 }
 
-func (w *writer) Int16(v int16)   { w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(v)) }
-func (w *writer) Int32(v int32)   { w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(v)) }
-func (w *writer) Uint32(v uint32) { w.buf = binary.BigEndian.AppendUint32(w.buf, v) }
-func (w *writer) Int64(v int64)   { w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v)) }
-func (w *writer) Float64(v float64) {
-	w.Int64(int64(math.Float64bits(v)))
-}
+// Int16 appends a big-endian int16.
+func (w *writer) Int16(v int16) { w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(v)) }
+
+// Int32 appends a big-endian int32.
+func (w *writer) Int32(v int32) { w.buf = binary.BigEndian.AppendUint32(w.buf, uint32(v)) }
+
+// Int64 appends a big-endian int64.
+func (w *writer) Int64(v int64) { w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v)) }
+
+// Uvarint appends an unsigned varint, the form of compact lengths and tags.
 func (w *writer) Uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
-func (w *writer) Varint(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
 
 // length writes a length prefix in the form the version uses; n = -1 is
 // null.
@@ -337,11 +346,13 @@ func (w *writer) fail(err error) {
 	}
 }
 
+// String appends a string, classic (int16 length) or compact.
 func (w *writer) String(s string) {
 	w.length(len(s), 2)
 	w.buf = append(w.buf, s...)
 }
 
+// NullableString appends a string that may be null (nil).
 func (w *writer) NullableString(s *string) {
 	if s == nil {
 		w.length(-1, 2)
@@ -362,8 +373,12 @@ func (w *writer) Bytes(b []byte) {
 
 // FileSection writes a bytes field whose content is a section of a segment
 // file: the length goes into the buffer, the bytes are spliced in when the
-// message is sent.
+// message is sent. A section already read into memory is written as is.
 func (w *writer) FileSection(s fileSection) {
+	if s.data != nil {
+		w.Bytes(s.data)
+		return
+	}
 	w.length(int(s.size), 4)
 	w.sections = append(w.sections, splicedSection{len(w.buf), s})
 }
@@ -371,6 +386,7 @@ func (w *writer) FileSection(s fileSection) {
 // ArrayLen writes an array length; -1 is null.
 func (w *writer) ArrayLen(n int) { w.length(n, 4) }
 
+// UUID appends a 16-byte id.
 func (w *writer) UUID(u uuid) { w.buf = append(w.buf, u[:]...) }
 
 // tag is one tagged field to write: its number and a function that writes
@@ -420,7 +436,10 @@ func writeArrayNonNull[T any](w *writer, a []T, write func(*writer, T)) {
 	}
 }
 
+// Int32s appends a non-nullable array of int32s.
 func (w *writer) Int32s(a []int32) { writeArrayNonNull(w, a, (*writer).Int32) }
+
+// Strings appends a non-nullable array of strings.
 func (w *writer) Strings(a []string) {
 	writeArrayNonNull(w, a, (*writer).String)
 }
@@ -625,6 +644,135 @@ func eachRecord(b []byte, h batchHeader, yield func(offset, timestamp int64) boo
 			timestamp = h.MaxTimestamp
 		}
 		if !yield(h.BaseOffset+offsetDelta, timestamp) {
+			return nil
+		}
+		rest = rest[k+int(n):]
+	}
+	return nil
+}
+
+// Records the broker writes itself.
+//
+// The group coordinator keeps committed offsets in the __consumer_offsets
+// topic (groups.go), so, unlike the produce path, it has to build batches
+// and read back whole records, keys and values included. It writes only
+// uncompressed batches, as Kafka's coordinator does by default
+// (offsets.topic.compression.codec is none), so reading them back needs no
+// codec either.
+
+// record is one record of a batch as the coordinator sees it. A nil Key or
+// Value is null; a null value is a tombstone, which on a compacted topic
+// such as __consumer_offsets means "forget this key".
+type record struct {
+	Offset    int64
+	Timestamp int64
+	Key       []byte
+	Value     []byte
+}
+
+// appendBatch appends to dst an uncompressed magic-2 batch of recs, every
+// record stamped with timestamp, and returns the extended slice. The base
+// offset is left 0 for the log to assign; the producer fields are -1, the
+// values of a batch from no idempotent producer. recs must not be empty.
+func appendBatch(dst []byte, timestamp int64, recs []record) []byte {
+	be := binary.BigEndian
+	start := len(dst)
+	dst = be.AppendUint64(dst, 0)                   // baseOffset, assigned by the log
+	dst = be.AppendUint32(dst, 0)                   // batchLength, set below
+	dst = be.AppendUint32(dst, 0)                   // partitionLeaderEpoch, set by the log
+	dst = append(dst, 2)                            // magic
+	dst = be.AppendUint32(dst, 0)                   // crc, set below
+	dst = be.AppendUint16(dst, 0)                   // attributes: no compression, CreateTime
+	dst = be.AppendUint32(dst, uint32(len(recs)-1)) // lastOffsetDelta
+	dst = be.AppendUint64(dst, uint64(timestamp))   // baseTimestamp
+	dst = be.AppendUint64(dst, uint64(timestamp))   // maxTimestamp
+	dst = be.AppendUint64(dst, 0xffffffffffffffff)  // producerId -1
+	dst = be.AppendUint16(dst, 0xffff)              // producerEpoch -1
+	dst = be.AppendUint32(dst, 0xffffffff)          // baseSequence -1
+	dst = be.AppendUint32(dst, uint32(len(recs)))   // recordsCount
+	var body []byte
+	for i, r := range recs {
+		body = body[:0]
+		body = append(body, 0)                     // attributes: none are defined
+		body = binary.AppendVarint(body, 0)        // timestampDelta
+		body = binary.AppendVarint(body, int64(i)) // offsetDelta
+		body = appendVarintBytes(body, r.Key)
+		body = appendVarintBytes(body, r.Value)
+		body = binary.AppendVarint(body, 0) // no headers
+		dst = binary.AppendVarint(dst, int64(len(body)))
+		dst = append(dst, body...)
+	}
+	be.PutUint32(dst[start+batchLengthOffset:], uint32(len(dst)-start-batchLogOverhead))
+	be.PutUint32(dst[start+batchCRCOffset:], crc32.Checksum(dst[start+batchAttrOffset:], castagnoli))
+	return dst
+}
+
+// appendVarintBytes writes a record's key or value: a zig-zag varint
+// length, -1 for null, then the bytes.
+func appendVarintBytes(dst, b []byte) []byte {
+	if b == nil {
+		return binary.AppendVarint(dst, -1)
+	}
+	dst = binary.AppendVarint(dst, int64(len(b)))
+	return append(dst, b...)
+}
+
+// VarintBytes reads a record's key, value or header value: a varint
+// length, -1 for null, then the bytes, which alias the buffer.
+func (r *reader) VarintBytes() []byte {
+	n := r.Varint()
+	if r.err != nil || n == -1 {
+		return nil
+	}
+	if n < -1 || n > int64(r.left()) {
+		r.fail(errBadLength)
+		return nil
+	}
+	return r.next(int(n))
+}
+
+// eachFullRecord is eachRecord for readers that need keys and values: it
+// calls yield with every record of the uncompressed batch at the start of
+// b, whose header h came from parseBatchHeader, until yield returns false.
+// Key and Value alias b. Headers are checked and skipped.
+func eachFullRecord(b []byte, h batchHeader, yield func(record) bool) error {
+	if h.Compressed() {
+		return errRecordsCompressed
+	}
+	if h.Size() > len(b) {
+		return errBatchTruncated
+	}
+	rest := b[batchHeaderSize:h.Size()]
+	for i := range h.NumRecords {
+		n, k := binary.Varint(rest)
+		if k <= 0 || n < 0 || n > int64(len(rest)-k) {
+			return fmt.Errorf("%w: record %d has a bad length", errRecordMalformed, i)
+		}
+		r := newReader(rest[k:k+int(n)], false)
+		r.Int8() // attributes
+		rec := record{Timestamp: h.BaseTimestamp + r.Varint()}
+		offsetDelta := r.Varint()
+		rec.Key = r.VarintBytes()
+		rec.Value = r.VarintBytes()
+		headers := r.Varint()
+		if headers < 0 {
+			r.fail(errBadLength)
+		}
+		for ; headers > 0 && r.err == nil; headers-- {
+			r.VarintBytes() // header key
+			r.VarintBytes() // header value
+		}
+		if err := r.complete(); err != nil {
+			return fmt.Errorf("%w: record %d: %w", errRecordMalformed, i, err)
+		}
+		if offsetDelta < 0 || offsetDelta > math.MaxInt32 {
+			return fmt.Errorf("%w: record %d has offset delta %d", errRecordMalformed, i, offsetDelta)
+		}
+		rec.Offset = h.BaseOffset + offsetDelta
+		if h.Attributes&timestampTypeFlag != 0 {
+			rec.Timestamp = h.MaxTimestamp
+		}
+		if !yield(rec) {
 			return nil
 		}
 		rest = rest[k+int(n):]

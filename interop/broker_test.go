@@ -25,7 +25,7 @@ import (
 // may stop a broker early (to restart it on the same dir) or not at all.
 func startBroker(t testing.TB, dir string) (addr string, stop func()) {
 	t.Helper()
-	logw := &testLogWriter{t: t}
+	logw := &testLogWriter{t: t, prefix: "broker: "}
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	b, err := kafka.Open(kafka.Config{DataDir: dir, Logger: logger})
@@ -59,11 +59,13 @@ func startBroker(t testing.TB, dir string) (addr string, stop func()) {
 	return ln.Addr().String(), stop
 }
 
-// testLogWriter sends the broker's log lines to t.Log until it is closed;
-// after that (the broker has stopped, or the test has ended) they are
-// dropped, as t.Log panics once a test has completed.
+// testLogWriter sends log lines (the broker's, or a client library's) to
+// t.Log, each after prefix, until it is closed; after that (the broker has
+// stopped, or the test has ended) they are dropped, as t.Log panics once a
+// test has completed.
 type testLogWriter struct {
 	t      testing.TB
+	prefix string
 	mu     sync.Mutex
 	closed bool
 }
@@ -72,9 +74,18 @@ func (w *testLogWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.closed {
-		w.t.Log("broker: " + strings.TrimSuffix(string(p), "\n"))
+		w.t.Log(w.prefix + strings.TrimSuffix(string(p), "\n"))
 	}
 	return len(p), nil
+}
+
+// clientLog returns a testLogWriter for a client library's logs, closed
+// when the test ends; lines logged later (by a goroutine the client left
+// behind) are dropped.
+func clientLog(t testing.TB, prefix string) *testLogWriter {
+	w := &testLogWriter{t: t, prefix: prefix}
+	t.Cleanup(w.close)
+	return w
 }
 
 func (w *testLogWriter) close() {

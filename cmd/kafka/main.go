@@ -47,7 +47,9 @@ func run(args []string) error {
 		nodeID     = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
 		segment    = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes)")
 		fsync      = fs.String("fsync", "never", "when to fsync appended records: never, always (before acknowledging a produce), or an interval such as 1s")
-		retention  = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
+		retCheck   = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
+		joinDelay  = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
+		retention  = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -60,15 +62,17 @@ func run(args []string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
 	b, err := kafka.Open(kafka.Config{
-		DataDir:                 *data,
-		NodeID:                  int32(*nodeID),
-		AdvertisedAddr:          *advertised,
-		DefaultPartitions:       int32(*partitions),
-		DisableAutoCreateTopics: *noAuto,
-		SegmentBytes:            *segment,
-		Fsync:                   *fsync,
-		RetentionCheckInterval:  *retention,
-		Logger:                  logger,
+		DataDir:                    *data,
+		NodeID:                     int32(*nodeID),
+		AdvertisedAddr:             *advertised,
+		DefaultPartitions:          int32(*partitions),
+		DisableAutoCreateTopics:    *noAuto,
+		SegmentBytes:               *segment,
+		Fsync:                      *fsync,
+		RetentionCheckInterval:     *retCheck,
+		GroupInitialRebalanceDelay: *joinDelay,
+		OffsetsRetention:           *retention,
+		Logger:                     logger,
 	})
 	if err != nil {
 		return err

@@ -105,6 +105,10 @@ var schemaOrder = map[string][]string{
 	// kmsg: TopicNames, Topics, TimeoutMillis.
 	// Kafka: Topics (v6+), TopicNames (v0-5), TimeoutMs.
 	"DeleteTopicsRequest": {"Topics", "TopicNames", "TimeoutMillis"},
+	// kmsg: Partition, Offset, Timestamp, LeaderEpoch, Metadata.
+	// Kafka: PartitionIndex, CommittedOffset, CommittedLeaderEpoch (v6+),
+	// CommitTimestamp (v1), CommittedMetadata.
+	"OffsetCommitRequestTopicPartition": {"Partition", "Offset", "LeaderEpoch", "Timestamp", "Metadata"},
 }
 
 // raw disables the kmsgOnly and schemaOrder adjustments of the JSON.

@@ -1,0 +1,2836 @@
+// This file holds the group coordinator: the part of a broker that lets
+// consumers share the partitions of their topics as a group, and that keeps
+// the offsets they commit. It follows Apache Kafka's classic group protocol
+// (GroupCoordinator.scala and GroupMetadata.scala, KIP-62, KIP-345, KIP-394)
+// and, after the coordinator itself, has the eleven APIs that drive it, one
+// section each, in API-key order as handlers.go has them.
+//
+// # How a group forms
+//
+// A consumer asks FindCoordinator which broker coordinates its group (here
+// always this one), then sends JoinGroup with the protocols it can use: for
+// consumers, partition assignors such as "range" or "cooperative-sticky",
+// each with metadata that lists the topics it subscribes to. The
+// coordinator waits until every member it knows has joined, picks a
+// protocol they all support, bumps the group's generation and answers all
+// the joins at once. One member, the leader, also gets everyone's metadata:
+// it computes the assignment on the client side and sends it in SyncGroup,
+// and the coordinator hands each member its part in its own SyncGroup
+// answer. From then on members send Heartbeat every few seconds; the
+// answer REBALANCE_IN_PROGRESS tells them to join again. That is how a new
+// member, a leaving one, or one that stopped heartbeating gets the whole
+// group to rebalance.
+//
+//	        JoinGroup                 all rejoined, or rebalance timeout
+//	Empty ------------> PreparingRebalance --------------------> CompletingRebalance
+//	  ^                   |        ^                                      |
+//	  +-- nobody rejoined-+        |                                      | leader's SyncGroup
+//	                               |                                      v
+//	                               +-- JoinGroup, LeaveGroup, expiry -- Stable
+//
+// A group that is deleted, or empty with no offsets left, becomes Dead and
+// is forgotten.
+//
+// Design note: JoinGroup and SyncGroup answers wait for other members.
+// Kafka parks such requests in a "purgatory" and answers them from
+// whichever thread completes the rebalance. Here the handler's goroutine
+// waits on a channel that the completing code fills. Blocking the handler
+// is right because a connection is served one request at a time, in order
+// (Kafka mutes the connection the same way), and it wakes on broker
+// shutdown, answering NOT_COORDINATOR so that the client looks for the
+// coordinator again. The channels have room for one answer, so the code
+// that answers never blocks while it holds the group's lock.
+//
+// Design note: one mutex per group guards everything about the group,
+// offsets included; the coordinator's mutex guards only the map of groups.
+// The lock order is group, then coordinator (to remove a dead group); a
+// lookup takes the coordinator's lock alone, lets go, then locks the group
+// and checks that it did not die in between (lockGroup). Timers (session
+// expiry, the rebalance timeout, the initial delay, the wait for
+// SyncGroups) run their callbacks on goroutines of their own. Each callback
+// takes the group lock and first checks that what it was armed for is still
+// current, because Timer.Stop cannot recall a callback that has already
+// started and is waiting for the lock.
+//
+// Design note: committed offsets are kept the way Kafka keeps them, in the
+// internal topic __consumer_offsets, as records whose key names the group,
+// topic and partition (OffsetCommitKey) and whose value holds the offset
+// (OffsetCommitValue). Deleted offsets are written as tombstones, records
+// with a null value. At Open the topic is read from the start to rebuild
+// the offsets in memory: the last record of a key wins. Kafka compacts the
+// topic so that only those last records stay; this broker does not compact
+// yet, so the topic grows with every commit and so does the time to read
+// it at startup: a commit of one partition takes a little over 100 bytes,
+// half of them the batch header, which a commit of many partitions shares.
+// The topic has one partition, where Kafka has 50
+// (offsets.topic.num.partitions) to spread coordinators over brokers.
+//
+// Design note: group membership is not persisted. Kafka also writes a
+// GroupMetadata record at each generation so that a new coordinator can
+// carry on; here a restart forgets members and generations. Every group
+// that has offsets comes back Empty, with no protocol type. Its members'
+// next Heartbeat, SyncGroup or OffsetCommit gets UNKNOWN_MEMBER_ID, and they
+// join again: the same path clients take when the coordinator moves to
+// another broker in a Kafka cluster.
+
+package kafka
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// offsetsTopic is the internal topic of committed offsets
+// (Topic.GROUP_METADATA_TOPIC_NAME). Metadata marks it IsInternal, and
+// Produce and DeleteTopics refuse it.
+const offsetsTopic = "__consumer_offsets"
+
+// consumerProtocolType is the protocol type Kafka's consumers use. Other
+// clients use groups for their own purposes with other types (Kafka
+// Connect's "connect"), and their metadata is opaque. Only for consumer
+// groups does the coordinator read the subscription out of the metadata,
+// to know which topics a group consumes (OffsetDelete, offset expiry).
+const consumerProtocolType = "consumer"
+
+// Limits Kafka hard-codes or configures, with its values.
+const (
+	// newMemberJoinTimeout is how long a new member's first JoinGroup may
+	// wait in a rebalance (GroupCoordinator.NewMemberJoinTimeoutMs). A
+	// member cannot heartbeat before it has joined, so without this a
+	// client that gave up on its JoinGroup would stay a member of every
+	// rebalance until the rebalance timeout.
+	newMemberJoinTimeout = 5 * time.Minute
+
+	// maxOffsetMetadata is the longest metadata string an OffsetCommit
+	// may carry (offset.metadata.max.bytes).
+	maxOffsetMetadata = 4096
+)
+
+// groupState is a classic group's state (ClassicGroupState in Kafka).
+type groupState int8
+
+const (
+	stateEmpty groupState = iota
+	statePreparingRebalance
+	stateCompletingRebalance
+	stateStable
+	stateDead
+)
+
+// String is the state's name as DescribeGroups and ListGroups report it.
+func (s groupState) String() string {
+	switch s {
+	case stateEmpty:
+		return "Empty"
+	case statePreparingRebalance:
+		return "PreparingRebalance"
+	case stateCompletingRebalance:
+		return "CompletingRebalance"
+	case stateStable:
+		return "Stable"
+	default:
+		return "Dead"
+	}
+}
+
+// member is one member of a group (MemberMetadata in Kafka).
+type member struct {
+	id               string
+	instanceID       *string // group.instance.id of a static member (KIP-345)
+	clientID         string
+	clientHost       string
+	rebalanceTimeout time.Duration
+	sessionTimeout   time.Duration
+	protocolType     string
+	protocols        []joinGroupProtocol // in the member's order of preference
+	assignment       []byte              // from the leader's last SyncGroup
+	seq              uint64              // join order, for stable listings
+
+	// awaitingJoin and awaitingSync are the channels of a JoinGroup or
+	// SyncGroup that waits for the rebalance; nil when none does.
+	awaitingJoin chan joinResult
+	awaitingSync chan syncResult
+
+	// isNew is set from a member's first join until the rebalance it
+	// joined completes; its session runs on newMemberJoinTimeout.
+	isNew bool
+
+	// expiresAt is when the member is removed unless heard from; timer
+	// fires at (or after) that moment.
+	expiresAt time.Time
+	timer     *time.Timer
+}
+
+// heartbeatSatisfied reports whether a member counts as alive without a
+// heartbeat (MemberMetadata.hasSatisfiedHeartbeat): one that waits in
+// JoinGroup or SyncGroup cannot send one, since its connection is busy.
+// The rebalance timeout and the pending-sync timeout bound those waits.
+func (m *member) heartbeatSatisfied() bool {
+	return !m.isNew && (m.awaitingJoin != nil || m.awaitingSync != nil)
+}
+
+// matches reports whether protocols are exactly the member's own, names,
+// metadata and order.
+func (m *member) matches(protocols []joinGroupProtocol) bool {
+	return slices.EqualFunc(m.protocols, protocols, func(a, b joinGroupProtocol) bool {
+		return a.Name == b.Name && string(a.Metadata) == string(b.Metadata)
+	})
+}
+
+// metadataFor is the member's metadata for protocol name.
+func (m *member) metadataFor(name string) []byte {
+	for _, p := range m.protocols {
+		if p.Name == name {
+			return p.Metadata
+		}
+	}
+	return nil
+}
+
+// topicPartition names a partition whose offset a group committed.
+type topicPartition struct {
+	topic     string
+	partition int32
+}
+
+// committedOffset is one committed offset (OffsetAndMetadata).
+type committedOffset struct {
+	offset          int64
+	leaderEpoch     int32 // -1 if the client did not say
+	metadata        string
+	commitTimestamp int64 // ms since the epoch, broker time
+}
+
+// group is one group and its offsets (GroupMetadata in Kafka). mu guards
+// every field.
+type group struct {
+	mu sync.Mutex
+
+	id           string
+	state        groupState
+	stateSince   time.Time // when the state was entered, for offset expiry
+	protocolType string    // "" for a group that never had members
+	protocolName *string   // the chosen protocol; nil when Empty
+	generation   int32
+	leader       string // member id; "" iff there are no members
+
+	members map[string]*member
+	static  map[string]string         // group.instance.id -> member id
+	pending map[string]*pendingMember // ids handed out with MEMBER_ID_REQUIRED
+	nextSeq uint64
+
+	// The join phase (PreparingRebalance). joinSeq identifies the current
+	// timer; joinDelayed is set while the initial delay runs, during which
+	// the phase ends only by its timer; newMemberAdded extends that delay
+	// (InitialDelayedJoin).
+	joinTimer      *time.Timer
+	joinSeq        uint64
+	joinDelayed    bool
+	newMemberAdded bool
+
+	// The sync phase: members of the new generation that have not sent
+	// SyncGroup yet, and the timer that removes them (DelayedSync).
+	pendingSync map[string]bool
+	syncTimer   *time.Timer
+	syncSeq     uint64
+
+	// subscribed is the union of the members' subscriptions, for consumer
+	// groups whose metadata parsed; nil when unknown.
+	subscribed map[string]bool
+
+	offsets map[topicPartition]committedOffset
+}
+
+// pendingMember is a member id handed out with MEMBER_ID_REQUIRED whose
+// holder has not joined with it yet (KIP-394).
+type pendingMember struct{ timer *time.Timer }
+
+func newGroup(id string, now time.Time) *group {
+	return &group{
+		id:          id,
+		state:       stateEmpty,
+		stateSince:  now,
+		members:     make(map[string]*member),
+		static:      make(map[string]string),
+		pending:     make(map[string]*pendingMember),
+		pendingSync: make(map[string]bool),
+		offsets:     make(map[topicPartition]committedOffset),
+	}
+}
+
+// coordinator is the group coordinator of the broker: every group, and the
+// log their offsets are kept in.
+type coordinator struct {
+	cfg     Config
+	log     *slog.Logger
+	logs    *logDir
+	offsets *partitionLog // partition 0 of __consumer_offsets
+	notify  func()        // wakes fetches after a write to offsets
+	now     func() time.Time
+	closed  atomic.Bool
+
+	mu     sync.Mutex
+	groups map[string]*group
+}
+
+// openCoordinator creates __consumer_offsets if it is missing and reads it
+// to rebuild the committed offsets.
+func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, error) {
+	// The topic's cleanup.policy is compact, as in Kafka, never delete:
+	// retention must not expire a commit that is still its group's latest.
+	// Compaction is not carried out here (configs.go), so compact alone
+	// keeps every segment. A data dir from before topic configs gets the
+	// policy at its first open.
+	compact := topicConfig{cleanupPolicyConfig: "compact"}
+	t := logs.Topic(offsetsTopic)
+	if t == nil {
+		var err error
+		if t, err = logs.CreateTopicWithConfigs(offsetsTopic, 1, compact); err != nil {
+			return nil, fmt.Errorf("kafka: creating %s: %w", offsetsTopic, err)
+		}
+	} else if _, ok := t.Configs[cleanupPolicyConfig]; !ok {
+		err := logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
+			return applyConfigOps(c, []configOp{{cleanupPolicyConfig, opSet, ptr("compact")}}, nil)
+		}, false)
+		if err != nil {
+			return nil, fmt.Errorf("kafka: setting the cleanup policy of %s: %w", offsetsTopic, err)
+		}
+		t = logs.Topic(offsetsTopic)
+	}
+	c := &coordinator{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		logs:    logs,
+		offsets: t.Partitions[0],
+		notify:  notify,
+		now:     time.Now,
+		groups:  make(map[string]*group),
+	}
+	if err := c.load(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// lockGroup returns the group, locked, creating it (Empty) if create is
+// set; or nil if it does not exist and create is not set. A group found
+// Dead was removed while we waited for its lock; looking again finds its
+// successor or nothing.
+func (c *coordinator) lockGroup(id string, create bool) *group {
+	for {
+		c.mu.Lock()
+		g := c.groups[id]
+		if g == nil && create {
+			g = newGroup(id, c.now())
+			c.groups[id] = g
+		}
+		c.mu.Unlock()
+		if g == nil {
+			return nil
+		}
+		g.mu.Lock()
+		if g.state != stateDead {
+			return g
+		}
+		g.mu.Unlock()
+	}
+}
+
+// allGroups returns every group, sorted by id, unlocked.
+func (c *coordinator) allGroups() []*group {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gs := slices.Collect(maps.Values(c.groups))
+	slices.SortFunc(gs, func(a, b *group) int { return strings.Compare(a.id, b.id) })
+	return gs
+}
+
+// removeGroup marks g Dead and forgets it. The caller holds g.mu.
+func (c *coordinator) removeGroup(g *group) {
+	g.state = stateDead
+	g.stopTimers()
+	c.mu.Lock()
+	if c.groups[g.id] == g {
+		delete(c.groups, g.id)
+	}
+	c.mu.Unlock()
+}
+
+// maybeRemoveGroup removes a group that is empty and has no offsets left
+// (GroupMetadataManager.cleanupGroupMetadata). A group with pending member
+// ids is kept: its holders are about to join with them, and a join naming
+// a member of a group that does not exist gets UNKNOWN_MEMBER_ID.
+func (c *coordinator) maybeRemoveGroup(g *group) {
+	if g.state == stateEmpty && len(g.offsets) == 0 && len(g.pending) == 0 {
+		c.removeGroup(g)
+	}
+}
+
+// close stops every timer. Serve calls it after the last handler returned.
+func (c *coordinator) close() {
+	c.closed.Store(true)
+	for _, g := range c.allGroups() {
+		g.mu.Lock()
+		g.stopTimers()
+		g.mu.Unlock()
+	}
+}
+
+func (g *group) stopTimers() {
+	stopTimer(g.joinTimer)
+	stopTimer(g.syncTimer)
+	for _, m := range g.members {
+		stopTimer(m.timer)
+	}
+	for _, p := range g.pending {
+		stopTimer(p.timer)
+	}
+}
+
+func stopTimer(t *time.Timer) {
+	if t != nil {
+		t.Stop()
+	}
+}
+
+// afterFunc is time.AfterFunc, except that after close it arms nothing.
+func (c *coordinator) afterFunc(d time.Duration, f func()) *time.Timer {
+	if c.closed.Load() {
+		return nil
+	}
+	return time.AfterFunc(d, f)
+}
+
+func (g *group) transition(s groupState, now time.Time) {
+	g.state, g.stateSince = s, now
+}
+
+// sortedMembers lists the members in the order they joined.
+func (g *group) sortedMembers() []*member {
+	ms := slices.Collect(maps.Values(g.members))
+	slices.SortFunc(ms, func(a, b *member) int { return cmp.Compare(a.seq, b.seq) })
+	return ms
+}
+
+// add makes m a member. The first member sets the group's protocol type
+// and becomes the leader.
+func (g *group) add(m *member) {
+	if len(g.members) == 0 {
+		g.protocolType = m.protocolType
+	}
+	g.nextSeq++
+	m.seq = g.nextSeq
+	g.members[m.id] = m
+	if m.instanceID != nil {
+		g.static[*m.instanceID] = m.id
+	}
+	if g.leader == "" {
+		g.leader = m.id
+	}
+}
+
+// remove takes m out of the group, without answering its requests (see
+// coordinator.removeMember). A leader that leaves is replaced by the
+// member that joined first.
+func (g *group) remove(m *member) {
+	delete(g.members, m.id)
+	if m.instanceID != nil && g.static[*m.instanceID] == m.id {
+		delete(g.static, *m.instanceID)
+	}
+	delete(g.pendingSync, m.id)
+	stopTimer(m.timer)
+	if g.leader == m.id {
+		g.leader = ""
+		if ms := g.sortedMembers(); len(ms) > 0 {
+			g.leader = ms[0].id
+		}
+	}
+}
+
+// validateMember checks that memberID is a member and, for a static member,
+// that instanceID still maps to it: a newer instance with the same
+// group.instance.id fences the older one (validateCurrentMember).
+func (g *group) validateMember(memberID string, instanceID *string) int16 {
+	if instanceID != nil {
+		current, ok := g.static[*instanceID]
+		switch {
+		case !ok:
+			return codeUnknownMemberID
+		case current != memberID:
+			return codeFencedInstanceID
+		}
+	}
+	if g.members[memberID] == nil {
+		return codeUnknownMemberID
+	}
+	return codeNone
+}
+
+// supportsProtocols reports whether a member with these protocols may
+// join: a group without members takes any non-empty protocol type and
+// list; otherwise the type must match and one of the protocols must be one
+// every member supports.
+func (g *group) supportsProtocols(protocolType string, protocols []joinGroupProtocol) bool {
+	if protocolType == "" || len(protocols) == 0 {
+		return false
+	}
+	if len(g.members) == 0 {
+		return true
+	}
+	if protocolType != g.protocolType {
+		return false
+	}
+	return slices.ContainsFunc(protocols, func(p joinGroupProtocol) bool { return g.allSupport(p.Name) })
+}
+
+func (g *group) allSupport(protocol string) bool {
+	for _, m := range g.members {
+		if !slices.ContainsFunc(m.protocols, func(p joinGroupProtocol) bool { return p.Name == protocol }) {
+			return false
+		}
+	}
+	return true
+}
+
+// selectProtocol picks the protocol of the next generation
+// (GroupMetadata.selectProtocol): among the protocols every member
+// supports, each member votes for the one it prefers most, and the most
+// votes win. Kafka breaks ties arbitrarily; here the first member's
+// preference does, so that the choice is reproducible.
+func (g *group) selectProtocol() string {
+	ms := g.sortedMembers()
+	if len(ms) == 0 {
+		return ""
+	}
+	var candidates []string
+	for _, p := range ms[0].protocols {
+		if g.allSupport(p.Name) && !slices.Contains(candidates, p.Name) {
+			candidates = append(candidates, p.Name)
+		}
+	}
+	if len(candidates) == 0 {
+		return ""
+	}
+	votes := make(map[string]int)
+	for _, m := range ms {
+		for _, p := range m.protocols {
+			if slices.Contains(candidates, p.Name) {
+				votes[p.Name]++
+				break
+			}
+		}
+	}
+	best := candidates[0]
+	for _, name := range candidates[1:] {
+		if votes[name] > votes[best] {
+			best = name
+		}
+	}
+	return best
+}
+
+// rebalanceTimeout is the longest rebalance timeout of the members: the
+// join phase waits that long for the slowest one.
+func (g *group) rebalanceTimeout() time.Duration {
+	var d time.Duration
+	for _, m := range g.members {
+		d = max(d, m.rebalanceTimeout)
+	}
+	return d
+}
+
+// allJoined reports whether every member, and every holder of a pending
+// member id, has sent its JoinGroup (hasAllMembersJoined).
+func (g *group) allJoined() bool {
+	if len(g.pending) > 0 {
+		return false
+	}
+	for _, m := range g.members {
+		if m.awaitingJoin == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// memberList is what the leader's JoinGroup answer carries: every member
+// with its metadata for the chosen protocol.
+func (g *group) memberList() []joinGroupResponseMember {
+	ms := g.sortedMembers()
+	list := make([]joinGroupResponseMember, len(ms))
+	for i, m := range ms {
+		list[i] = joinGroupResponseMember{MemberID: m.id, GroupInstanceID: m.instanceID, Metadata: m.metadataFor(deref(g.protocolName))}
+	}
+	return list
+}
+
+// subscribedTopics is the union of the topics the members of a consumer
+// group subscribe to, read from their metadata for the chosen protocol
+// (computeSubscribedTopics), or nil if unknown.
+func (g *group) subscribedTopics() map[string]bool {
+	if g.protocolType != consumerProtocolType || g.protocolName == nil || len(g.members) == 0 {
+		return nil
+	}
+	topics := make(map[string]bool)
+	for _, m := range g.members {
+		ts, err := parseSubscription(m.metadataFor(*g.protocolName))
+		if err != nil {
+			return nil
+		}
+		for _, t := range ts {
+			topics[t] = true
+		}
+	}
+	return topics
+}
+
+// parseSubscription reads the topics of a consumer's subscription
+// (ConsumerProtocolSubscription.json): a version, then the topics as an
+// array of strings. Every version starts that way and none is flexible, so
+// the rest (user data, owned partitions, generation, rack) can be left
+// unread.
+func parseSubscription(b []byte) ([]string, error) {
+	r := newReader(b, false)
+	r.Int16() // version
+	topics := r.Strings()
+	return topics, r.err
+}
+
+// invokeJoin answers m's waiting JoinGroup, if any.
+func (g *group) invokeJoin(m *member, res joinResult) bool {
+	if m.awaitingJoin == nil {
+		return false
+	}
+	m.awaitingJoin <- res
+	m.awaitingJoin = nil
+	return true
+}
+
+// invokeSync answers m's waiting SyncGroup, if any.
+func (g *group) invokeSync(m *member, res syncResult) bool {
+	if m.awaitingSync == nil {
+		return false
+	}
+	m.awaitingSync <- res
+	m.awaitingSync = nil
+	return true
+}
+
+// setAwaitingJoin parks a JoinGroup of m. A JoinGroup of the same member
+// already waiting, which its client must have given up on, is answered
+// REBALANCE_IN_PROGRESS; Kafka drops it unanswered, but here it is a
+// goroutine that would wait until shutdown.
+func (g *group) setAwaitingJoin(m *member, ch chan joinResult) {
+	g.invokeJoin(m, joinResult{errorCode: codeRebalanceInProgress, memberID: m.id, generation: -1})
+	m.awaitingJoin = ch
+}
+
+// Member sessions.
+//
+// A member must be heard from, by Heartbeat, JoinGroup, SyncGroup or
+// OffsetCommit, within its session timeout, or it is removed and the
+// others rebalance (KIP-62). Kafka keeps a delayed operation per member in
+// its heartbeat purgatory; here each member has a timer that is pushed back
+// every time the member is heard from.
+
+// scheduleExpiry gives m until d from now (completeAndScheduleNextExpiration).
+//
+// The timer and a heartbeat can race: the timer fires, and its callback
+// waits for the group lock that the heartbeat holds; the heartbeat moves
+// expiresAt and calls Reset, which re-arms the timer even though its
+// callback is already running. The callback, once it has the lock, sees
+// expiresAt in the future and only re-arms the timer; the member stays.
+func (c *coordinator) scheduleExpiry(g *group, m *member, d time.Duration) {
+	m.expiresAt = time.Now().Add(d)
+	if m.timer == nil {
+		m.timer = c.afterFunc(d, func() { c.expireMember(g, m) })
+	} else {
+		m.timer.Reset(d)
+	}
+}
+
+func (c *coordinator) expireMember(g *group, m *member) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.state == stateDead || g.members[m.id] != m {
+		return // removed or replaced meanwhile
+	}
+	if wait := time.Until(m.expiresAt); wait > 0 {
+		m.timer.Reset(wait)
+		return
+	}
+	if m.heartbeatSatisfied() {
+		// Re-armed when its JoinGroup or SyncGroup is answered.
+		return
+	}
+	c.log.Info("group member session expired", "group", g.id, "member", m.id)
+	c.removeMember(g, m)
+}
+
+// addPending remembers a member id handed out with MEMBER_ID_REQUIRED
+// until its holder joins with it or its session timeout passes
+// (addPendingMemberExpiration). While it is pending, a join phase waits
+// for it.
+func (c *coordinator) addPending(g *group, id string, session time.Duration) {
+	p := &pendingMember{}
+	p.timer = c.afterFunc(session, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.state == stateDead || g.pending[id] != p {
+			return
+		}
+		delete(g.pending, id)
+		c.maybeCompleteJoin(g)
+	})
+	g.pending[id] = p
+}
+
+// removeMember removes m and tells the rest of the group
+// (removeMemberAndUpdateGroup). A JoinGroup or SyncGroup of m that is
+// waiting gets UNKNOWN_MEMBER_ID, so that its client, if still there,
+// joins again.
+func (c *coordinator) removeMember(g *group, m *member) {
+	g.invokeJoin(m, joinResult{errorCode: codeUnknownMemberID, generation: -1})
+	g.invokeSync(m, syncResult{errorCode: codeUnknownMemberID})
+	g.remove(m)
+	switch g.state {
+	case stateStable, stateCompletingRebalance:
+		c.prepareRebalance(g)
+	case statePreparingRebalance:
+		c.maybeCompleteJoin(g)
+	}
+}
+
+// Rebalances.
+
+// prepareRebalance starts a join phase: every member must join again
+// (GroupCoordinator.prepareRebalance). SyncGroups waiting for the leader's
+// assignment are answered REBALANCE_IN_PROGRESS, which sends their members
+// back to JoinGroup; the others learn of the rebalance from their next
+// Heartbeat.
+//
+// A group that was Empty waits GroupInitialRebalanceDelay first, longer
+// while new members keep arriving, up to the rebalance timeout
+// (InitialDelayedJoin, KIP-134): consumers started together then share one
+// rebalance. Otherwise the phase ends as soon as every member has joined,
+// or when the rebalance timeout passes.
+func (c *coordinator) prepareRebalance(g *group) {
+	if g.state == stateCompletingRebalance {
+		for _, m := range g.members {
+			m.assignment = nil
+		}
+		c.propagateAssignment(g, codeRebalanceInProgress)
+	}
+	g.syncSeq++
+	stopTimer(g.syncTimer)
+	clear(g.pendingSync)
+
+	wasEmpty := g.state == stateEmpty
+	g.transition(statePreparingRebalance, c.now())
+	if delay := c.cfg.GroupInitialRebalanceDelay; wasEmpty && delay > 0 {
+		remaining := max(g.rebalanceTimeout()-delay, 0)
+		g.joinDelayed = true
+		c.armJoinTimer(g, delay, func() { c.initialDelayExpired(g, remaining) })
+		return
+	}
+	g.joinDelayed = false
+	c.armJoinTimer(g, g.rebalanceTimeout(), func() { c.completeJoin(g) })
+	c.maybeCompleteJoin(g) // e.g. the last member just left
+}
+
+// armJoinTimer runs f, with the group locked, after d, unless the join
+// phase has moved on by then.
+func (c *coordinator) armJoinTimer(g *group, d time.Duration, f func()) {
+	g.joinSeq++
+	seq := g.joinSeq
+	stopTimer(g.joinTimer)
+	g.joinTimer = c.afterFunc(d, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.joinSeq == seq && g.state == statePreparingRebalance {
+			f()
+		}
+	})
+}
+
+// initialDelayExpired ends the initial delay, or extends it if a member
+// arrived during it and the rebalance timeout leaves room.
+func (c *coordinator) initialDelayExpired(g *group, remaining time.Duration) {
+	if g.newMemberAdded && remaining > 0 {
+		g.newMemberAdded = false
+		d := min(c.cfg.GroupInitialRebalanceDelay, remaining)
+		rest := max(remaining-d, 0)
+		c.armJoinTimer(g, d, func() { c.initialDelayExpired(g, rest) })
+		return
+	}
+	g.joinDelayed = false
+	c.completeJoin(g)
+}
+
+// maybeCompleteJoin ends the join phase if nobody is left to wait for.
+func (c *coordinator) maybeCompleteJoin(g *group) {
+	if g.state == statePreparingRebalance && !g.joinDelayed && g.allJoined() {
+		c.completeJoin(g)
+	}
+}
+
+// completeJoin ends the join phase (onCompleteJoin). Dynamic members that
+// did not join again are removed; static ones keep their place, since
+// their instance may be restarting (KIP-345). Then the generation is
+// bumped, a protocol chosen, and every waiting JoinGroup answered, the
+// leader's with the member list. If no member at all joined again, the
+// phase starts over and waits for sessions to expire.
+//
+// A member whose first JoinGroup got MEMBER_ID_REQUIRED is not a member
+// yet. If the phase ends without it (the rebalance timeout passed), its id
+// stays pending, so its JoinGroup, arriving now, is accepted and starts
+// the next rebalance instead of getting UNKNOWN_MEMBER_ID. Several fake
+// brokers got this wrong and broke clients whose members join in a burst.
+func (c *coordinator) completeJoin(g *group) {
+	g.joinSeq++
+	stopTimer(g.joinTimer)
+	g.joinTimer, g.joinDelayed, g.newMemberAdded = nil, false, false
+	for _, m := range g.sortedMembers() {
+		if m.awaitingJoin == nil && m.instanceID == nil {
+			c.log.Info("group member did not rejoin", "group", g.id, "member", m.id)
+			g.remove(m)
+		}
+	}
+	if len(g.members) > 0 && !g.electJoinedLeader() {
+		c.armJoinTimer(g, g.rebalanceTimeout(), func() { c.completeJoin(g) })
+		return
+	}
+
+	g.generation++
+	now := c.now()
+	if len(g.members) == 0 {
+		g.protocolName, g.subscribed = nil, nil
+		g.transition(stateEmpty, now)
+		return
+	}
+	g.protocolName = ptr(g.selectProtocol())
+	g.subscribed = g.subscribedTopics()
+	g.transition(stateCompletingRebalance, now)
+	c.log.Info("group rebalanced", "group", g.id, "generation", g.generation, "members", len(g.members), "protocol", *g.protocolName)
+	for _, m := range g.sortedMembers() {
+		res := g.joinAnswer(m.id)
+		if m.id == g.leader {
+			res.members = g.memberList()
+		}
+		g.invokeJoin(m, res)
+		c.scheduleExpiry(g, m, m.sessionTimeout)
+		m.isNew = false
+		g.pendingSync[m.id] = true
+	}
+	c.armSyncTimer(g)
+}
+
+// electJoinedLeader keeps the leader if it joined again, or else makes
+// another member that did the leader (maybeElectNewJoinedLeader). It
+// reports false if no member joined again.
+func (g *group) electJoinedLeader() bool {
+	if l := g.members[g.leader]; l != nil && l.awaitingJoin != nil {
+		return true
+	}
+	for _, m := range g.sortedMembers() {
+		if m.awaitingJoin != nil {
+			g.leader = m.id
+			return true
+		}
+	}
+	return false
+}
+
+// joinAnswer is the JoinGroup answer of the current generation, without
+// the member list.
+func (g *group) joinAnswer(memberID string) joinResult {
+	return joinResult{
+		generation:   g.generation,
+		protocolType: ptr(g.protocolType),
+		protocolName: g.protocolName,
+		leader:       g.leader,
+		memberID:     memberID,
+	}
+}
+
+// armSyncTimer gives the members of a new generation the rebalance timeout
+// to send SyncGroup (DelayedSync, KAFKA-13127). Those that did not, even
+// if they heartbeat, are removed and the group rebalances again: without
+// this, a leader that never sent its assignment would hold the group in
+// CompletingRebalance for good.
+func (c *coordinator) armSyncTimer(g *group) {
+	g.syncSeq++
+	seq, gen := g.syncSeq, g.generation
+	g.syncTimer = c.afterFunc(g.rebalanceTimeout(), func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.syncSeq != seq || g.generation != gen || len(g.pendingSync) == 0 {
+			return
+		}
+		if g.state != stateCompletingRebalance && g.state != stateStable {
+			return
+		}
+		for _, id := range slices.Sorted(maps.Keys(g.pendingSync)) {
+			if m := g.members[id]; m != nil {
+				c.log.Info("group member did not sync", "group", g.id, "member", id)
+				g.invokeJoin(m, joinResult{errorCode: codeUnknownMemberID, generation: -1})
+				g.remove(m)
+			}
+		}
+		c.prepareRebalance(g)
+	})
+}
+
+// propagateAssignment answers every waiting SyncGroup with the member's
+// assignment, or with code and an empty one. Answered members' sessions
+// start again from now: they could not heartbeat while they waited.
+func (c *coordinator) propagateAssignment(g *group, code int16) {
+	for _, m := range g.sortedMembers() {
+		res := syncResult{errorCode: code, assignment: m.assignment}
+		if code == codeNone {
+			res.protocolType, res.protocolName = ptr(g.protocolType), g.protocolName
+		}
+		if g.invokeSync(m, res) {
+			c.scheduleExpiry(g, m, m.sessionTimeout)
+		}
+	}
+}
+
+// The offset store.
+//
+// Records of __consumer_offsets as Kafka writes them (OffsetCommitKey.json
+// and OffsetCommitValue.json in Kafka's group-coordinator module). Each
+// key and value starts with an int16 version; the fields are classic
+// (non-flexible) encodings:
+//
+//	key   v1: group string, topic string, partition int32
+//	value v3: offset int64, leader epoch int32, metadata string, commit timestamp int64
+//
+// Key versions 0 and 1 are the same layout; key version 2 is a group's
+// metadata (GroupMetadataKey), which this broker neither writes nor needs.
+// Value versions 0-2 lack the leader epoch, and version 1 has an expire
+// timestamp after the commit timestamp (offset retention per commit before
+// KIP-211); they are read for completeness.
+
+const (
+	offsetKeyVersion   = 1
+	offsetValueVersion = 3
+	groupKeyVersion    = 2
+)
+
+func offsetKey(group string, tp topicPartition) ([]byte, error) {
+	w := &writer{}
+	w.Int16(offsetKeyVersion)
+	w.String(group)
+	w.String(tp.topic)
+	w.Int32(tp.partition)
+	return w.buf, w.err
+}
+
+func offsetValue(o committedOffset) ([]byte, error) {
+	w := &writer{}
+	w.Int16(offsetValueVersion)
+	w.Int64(o.offset)
+	w.Int32(o.leaderEpoch)
+	w.String(o.metadata)
+	w.Int64(o.commitTimestamp)
+	return w.buf, w.err
+}
+
+// errOffsetRecord is a record of __consumer_offsets that does not parse.
+var errOffsetRecord = errors.New("kafka: malformed __consumer_offsets record")
+
+func parseOffsetValue(b []byte) (committedOffset, error) {
+	r := newReader(b, false)
+	o := committedOffset{leaderEpoch: -1}
+	v := r.Int16()
+	if v < 0 || v > offsetValueVersion {
+		return o, fmt.Errorf("%w: value version %d", errOffsetRecord, v)
+	}
+	o.offset = r.Int64()
+	if v >= 3 {
+		o.leaderEpoch = r.Int32()
+	}
+	o.metadata = r.String()
+	o.commitTimestamp = r.Int64()
+	if v == 1 {
+		r.Int64() // expire timestamp
+	}
+	if err := r.complete(); err != nil {
+		return o, fmt.Errorf("%w: %w", errOffsetRecord, err)
+	}
+	return o, nil
+}
+
+// load reads __consumer_offsets from its start and rebuilds the offsets:
+// the last record of each key wins, and a tombstone removes the key.
+// Groups come back Empty (see the design note on membership).
+func (c *coordinator) load() error {
+	pl := c.offsets
+	n := 0
+	for off, end := pl.LogStartOffset(), pl.HighWatermark(); off < end; {
+		// A MiB at a time: Read returns whole batches up to that, and at
+		// least one however large.
+		batches, err := pl.Read(off, 1<<20)
+		if err != nil {
+			return fmt.Errorf("kafka: reading %s: %w", offsetsTopic, err)
+		}
+		if len(batches) == 0 {
+			break
+		}
+		for len(batches) > 0 {
+			h, err := parseBatchHeader(batches)
+			if err != nil {
+				return fmt.Errorf("kafka: reading %s at offset %d: %w", offsetsTopic, off, err)
+			}
+			err = eachFullRecord(batches, h, func(r record) bool {
+				if err := c.replay(r); err != nil {
+					c.log.Warn("skipping record", "topic", offsetsTopic, "offset", r.Offset, "err", err)
+				} else {
+					n++
+				}
+				return true
+			})
+			if err != nil {
+				c.log.Warn("skipping batch", "topic", offsetsTopic, "offset", h.BaseOffset, "err", err)
+			}
+			off = h.LastOffset() + 1
+			batches = batches[h.Size():]
+		}
+	}
+	for id, g := range c.groups {
+		if len(g.offsets) == 0 {
+			delete(c.groups, id)
+		}
+	}
+	if n > 0 {
+		c.log.Info("loaded committed offsets", "records", n, "groups", len(c.groups))
+	}
+	return nil
+}
+
+// replay applies one record of __consumer_offsets during load.
+func (c *coordinator) replay(r record) error {
+	k := newReader(r.Key, false)
+	switch v := k.Int16(); {
+	case k.err != nil:
+		return fmt.Errorf("%w: key: %w", errOffsetRecord, k.err)
+	case v == groupKeyVersion:
+		return nil
+	case v != 0 && v != 1:
+		return fmt.Errorf("%w: key version %d", errOffsetRecord, v)
+	}
+	id := k.String()
+	tp := topicPartition{topic: k.String(), partition: k.Int32()}
+	if err := k.complete(); err != nil {
+		return fmt.Errorf("%w: key: %w", errOffsetRecord, err)
+	}
+	g := c.groups[id]
+	if g == nil {
+		g = newGroup(id, c.now())
+		c.groups[id] = g
+	}
+	if r.Value == nil {
+		delete(g.offsets, tp)
+		return nil
+	}
+	o, err := parseOffsetValue(r.Value)
+	if err != nil {
+		return err
+	}
+	g.offsets[tp] = o
+	return nil
+}
+
+// errCommitTooLarge is a commit whose batch exceeds MaxMessageBytes;
+// OffsetCommit answers INVALID_COMMIT_OFFSET_SIZE.
+var errCommitTooLarge = errors.New("kafka: offset commit too large")
+
+// writeOffsets appends offsets (or, for nil entries, tombstones) of group
+// g to __consumer_offsets, all in one batch so that a commit is stored
+// whole or not at all. The caller holds g.mu, which keeps the log's order
+// of a group's records the order in which they are applied in memory.
+func (c *coordinator) writeOffsets(g *group, tps []topicPartition, offsets []*committedOffset) error {
+	recs := make([]record, len(tps))
+	for i, tp := range tps {
+		key, err := offsetKey(g.id, tp)
+		if err != nil {
+			return err
+		}
+		recs[i].Key = key
+		if offsets[i] != nil {
+			if recs[i].Value, err = offsetValue(*offsets[i]); err != nil {
+				return err
+			}
+		}
+	}
+	batch := appendBatch(nil, c.now().UnixMilli(), recs)
+	if len(batch) > int(c.cfg.MaxMessageBytes) {
+		return errCommitTooLarge
+	}
+	h, err := parseBatchHeader(batch)
+	if err != nil {
+		return err
+	}
+	if _, err := c.offsets.Append(batch, []batchHeader{h}); err != nil {
+		return err
+	}
+	c.notify()
+	return nil
+}
+
+// deleteOffsets writes tombstones for tps and forgets them. The caller
+// holds g.mu.
+func (c *coordinator) deleteOffsets(g *group, tps []topicPartition) error {
+	if len(tps) == 0 {
+		return nil
+	}
+	if err := c.writeOffsets(g, tps, make([]*committedOffset, len(tps))); err != nil {
+		return err
+	}
+	for _, tp := range tps {
+		delete(g.offsets, tp)
+	}
+	return nil
+}
+
+// forgetTopic deletes every group's offsets of a deleted topic
+// (handleDeletedPartitions).
+func (c *coordinator) forgetTopic(topic string) {
+	for _, g := range c.allGroups() {
+		g.mu.Lock()
+		if g.state != stateDead {
+			var tps []topicPartition
+			for tp := range g.offsets {
+				if tp.topic == topic {
+					tps = append(tps, tp)
+				}
+			}
+			if err := c.deleteOffsets(g, sortedPartitions(tps)); err != nil {
+				c.log.Error("deleting offsets of deleted topic", "group", g.id, "topic", topic, "err", err)
+			}
+			c.maybeRemoveGroup(g)
+		}
+		g.mu.Unlock()
+	}
+}
+
+func sortedPartitions(tps []topicPartition) []topicPartition {
+	slices.SortFunc(tps, func(a, b topicPartition) int {
+		return cmp.Or(strings.Compare(a.topic, b.topic), cmp.Compare(a.partition, b.partition))
+	})
+	return tps
+}
+
+// expireOffsetsEvery runs expireOffsets every interval until ctx ends.
+func (c *coordinator) expireOffsetsEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.expireOffsets()
+		}
+	}
+}
+
+// expireOffsets deletes the offsets that have outlived OffsetsRetention
+// (GroupMetadata.removeExpiredOffsets, KIP-211), then forgets the groups
+// left empty with no offsets:
+//
+//   - a group that had members and is Empty now: all its offsets, once the
+//     retention has passed since it became empty;
+//   - a Stable consumer group: the offsets of topics no member subscribes
+//     to any more, once the retention has passed since their commit;
+//   - a group that never had members (offsets committed with generation
+//     -1, or loaded at startup): each offset once the retention has passed
+//     since its commit.
+func (c *coordinator) expireOffsets() {
+	now := c.now()
+	retention := c.cfg.OffsetsRetention.Milliseconds()
+	for _, g := range c.allGroups() {
+		g.mu.Lock()
+		if g.state == stateDead {
+			g.mu.Unlock()
+			continue
+		}
+		var expired []topicPartition
+		for tp, o := range g.offsets {
+			base := o.commitTimestamp
+			switch {
+			case g.protocolType == "":
+			case g.state == stateEmpty:
+				base = g.stateSince.UnixMilli()
+			case g.protocolType == consumerProtocolType && g.state == stateStable && g.subscribed != nil && !g.subscribed[tp.topic]:
+			default:
+				continue
+			}
+			if now.UnixMilli()-base >= retention {
+				expired = append(expired, tp)
+			}
+		}
+		if err := c.deleteOffsets(g, sortedPartitions(expired)); err != nil {
+			c.log.Error("expiring offsets", "group", g.id, "err", err)
+		} else if len(expired) > 0 {
+			c.log.Info("expired offsets", "group", g.id, "partitions", len(expired))
+		}
+		c.maybeRemoveGroup(g)
+		g.mu.Unlock()
+	}
+}
+
+// What handlers know about the client.
+
+// clientID is the client id of the request header, "" if null.
+func (rc *requestContext) clientID() string { return deref(rc.header.ClientID) }
+
+// clientHost is the client's address as Kafka reports it in
+// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1".
+func (rc *requestContext) clientHost() string {
+	if rc.conn == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
+	if err != nil {
+		return ""
+	}
+	return "/" + host
+}
+
+// newMemberID makes a member id as Kafka does: the client id (or, for a
+// static member, the group.instance.id), a dash and a random UUID.
+func newMemberID(prefix string) string {
+	var u [16]byte
+	rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%s-%x-%x-%x-%x-%x", prefix, u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// OffsetCommit: v0-9 (OffsetCommitRequest.json, OffsetCommitResponse.json)
+//
+//	v1: GenerationIdOrMemberEpoch and MemberId, so that only members of the current generation commit; CommitTimestamp
+//	v2: RetentionTimeMs; CommitTimestamp removed
+//	v3: ThrottleTimeMs
+//	v5: RetentionTimeMs removed: retention is the broker's alone (KIP-211)
+//	v6: CommittedLeaderEpoch (KIP-320)
+//	v7: GroupInstanceId (KIP-345)
+//	v8: flexible
+//	v9: GROUP_ID_NOT_FOUND, not ILLEGAL_GENERATION, for a group that does not exist (KIP-848)
+//
+// A member commits with its generation and member id. A client outside
+// group management (generation -1, no member id: kcat, an admin tool, a
+// consumer that assigns partitions itself) may commit only while the group
+// has no members, and its first commit creates the group. Each partition
+// has its own error code.
+//
+// Where we differ from Kafka: v1's CommitTimestamp and v2-4's
+// RetentionTimeMs are read and ignored, as Kafka 4.0 ignores them (it no
+// longer serves v0-1 at all, KIP-896); offsets expire by OffsetsRetention.
+type offsetCommitRequest struct {
+	GroupID                   string
+	GenerationIDOrMemberEpoch int32
+	MemberID                  string
+	GroupInstanceID           *string
+	RetentionTimeMs           int64
+	Topics                    []offsetCommitTopic
+}
+
+type offsetCommitTopic struct {
+	Name       string
+	Partitions []offsetCommitPartition
+}
+
+type offsetCommitPartition struct {
+	PartitionIndex       int32
+	CommittedOffset      int64
+	CommittedLeaderEpoch int32
+	CommitTimestamp      int64
+	CommittedMetadata    *string
+}
+
+func (m *offsetCommitRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.GenerationIDOrMemberEpoch = -1
+	if v >= 1 {
+		m.GenerationIDOrMemberEpoch = r.Int32()
+		m.MemberID = r.String()
+	}
+	if v >= 7 {
+		m.GroupInstanceID = r.NullableString()
+	}
+	m.RetentionTimeMs = -1
+	if v >= 2 && v <= 4 {
+		m.RetentionTimeMs = r.Int64()
+	}
+	m.Topics = readArray(r, func(r *reader) (t offsetCommitTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p offsetCommitPartition) {
+			p.PartitionIndex = r.Int32()
+			p.CommittedOffset = r.Int64()
+			p.CommittedLeaderEpoch = -1
+			if v >= 6 {
+				p.CommittedLeaderEpoch = r.Int32()
+			}
+			p.CommitTimestamp = -1
+			if v == 1 {
+				p.CommitTimestamp = r.Int64()
+			}
+			p.CommittedMetadata = r.NullableString()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type offsetCommitResponse struct {
+	ThrottleTimeMs int32
+	Topics         []offsetCommitTopicResponse
+}
+
+type offsetCommitTopicResponse struct {
+	Name       string
+	Partitions []offsetCommitPartitionResponse
+}
+
+type offsetCommitPartitionResponse struct {
+	PartitionIndex int32
+	ErrorCode      int16
+}
+
+func (m *offsetCommitResponse) encode(w *writer, v int16) {
+	if v >= 3 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeArrayNonNull(w, m.Topics, func(w *writer, t offsetCommitTopicResponse) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p offsetCommitPartitionResponse) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
+	return b.groups.commitOffsets(r.(*offsetCommitRequest), rc.header.APIVersion)
+}
+
+func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCommitResponse {
+	resp := &offsetCommitResponse{Topics: make([]offsetCommitTopicResponse, len(req.Topics))}
+	for i, t := range req.Topics {
+		resp.Topics[i] = offsetCommitTopicResponse{Name: t.Name, Partitions: make([]offsetCommitPartitionResponse, len(t.Partitions))}
+		for j, p := range t.Partitions {
+			resp.Topics[i].Partitions[j].PartitionIndex = p.PartitionIndex
+		}
+	}
+	all := func(code int16) *offsetCommitResponse {
+		for i := range resp.Topics {
+			for j := range resp.Topics[i].Partitions {
+				resp.Topics[i].Partitions[j].ErrorCode = code
+			}
+		}
+		return resp
+	}
+
+	g := c.lockGroup(req.GroupID, req.GenerationIDOrMemberEpoch < 0)
+	if g == nil {
+		// A generation names a group that no longer exists (or never did).
+		if v >= 9 {
+			return all(codeGroupIDNotFound)
+		}
+		return all(codeIllegalGeneration)
+	}
+	defer g.mu.Unlock()
+	if code := c.validateCommit(g, req); code != codeNone {
+		return all(code)
+	}
+
+	now := c.now().UnixMilli()
+	var tps []topicPartition
+	var offsets []*committedOffset
+	var codes []*int16
+	for i, t := range req.Topics {
+		topic := c.logs.Topic(t.Name)
+		for j, p := range t.Partitions {
+			pr := &resp.Topics[i].Partitions[j]
+			switch {
+			case topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions):
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
+				pr.ErrorCode = codeOffsetMetadataTooLarge
+			default:
+				tps = append(tps, topicPartition{t.Name, p.PartitionIndex})
+				// A null metadata is kept as "", as Kafka keeps it
+				// (OffsetAndMetadata.NoMetadata).
+				offsets = append(offsets, &committedOffset{
+					offset:          p.CommittedOffset,
+					leaderEpoch:     p.CommittedLeaderEpoch,
+					metadata:        deref(p.CommittedMetadata),
+					commitTimestamp: now,
+				})
+				codes = append(codes, &pr.ErrorCode)
+			}
+		}
+	}
+	if len(tps) == 0 {
+		return resp
+	}
+	if err := c.writeOffsets(g, tps, offsets); err != nil {
+		code := codeInvalidCommitOffsetSize
+		if !errors.Is(err, errCommitTooLarge) {
+			c.log.Error("storing committed offsets", "group", g.id, "err", err)
+			code = codeUnknownServerError
+		}
+		for _, pc := range codes {
+			*pc = code
+		}
+		return resp
+	}
+	for i, tp := range tps {
+		g.offsets[tp] = *offsets[i]
+	}
+	return resp
+}
+
+// validateCommit decides whether a commit to g is allowed
+// (validateOffsetCommit and doCommitOffsets). A commit counts as a
+// heartbeat of its member.
+func (c *coordinator) validateCommit(g *group, req *offsetCommitRequest) int16 {
+	gen := req.GenerationIDOrMemberEpoch
+	switch {
+	case gen < 0 && g.state == stateEmpty:
+		return codeNone // a client outside group management
+	case gen >= 0 || req.MemberID != "" || req.GroupInstanceID != nil:
+		if code := g.validateMember(req.MemberID, req.GroupInstanceID); code != codeNone {
+			return code
+		}
+		if gen != g.generation {
+			return codeIllegalGeneration
+		}
+	default:
+		return codeUnknownMemberID // only members commit to a group that has some
+	}
+	m := g.members[req.MemberID]
+	switch g.state {
+	case stateCompletingRebalance:
+		// The member has its new generation from JoinGroup but not yet its
+		// partitions: what would it be committing?
+		return codeRebalanceInProgress
+	case stateStable, statePreparingRebalance:
+		// During PreparingRebalance commits are still welcome: members
+		// commit what they have consumed before they join again.
+		c.scheduleExpiry(g, m, m.sessionTimeout)
+	}
+	return codeNone
+}
+
+// OffsetFetch: v0-9 (OffsetFetchRequest.json, OffsetFetchResponse.json)
+//
+//	v1: offsets kept in Kafka rather than ZooKeeper (the only kind here)
+//	v2: a null Topics asks for every partition with an offset; top-level ErrorCode
+//	v3: ThrottleTimeMs
+//	v5: CommittedLeaderEpoch (KIP-320)
+//	v6: flexible
+//	v7: RequireStable (KIP-447)
+//	v8: several groups in one request (KIP-709)
+//	v9: MemberId and MemberEpoch, checked only for KIP-848 groups
+//
+// A partition without a committed offset answers offset -1 and no error,
+// whether or not its group or topic exists, as in Kafka: consumers then
+// fall back to their auto.offset.reset.
+//
+// Where we differ from Kafka: without transactions no commit is ever
+// pending, so RequireStable changes nothing.
+type offsetFetchRequest struct {
+	GroupID       string
+	Topics        []offsetFetchRequestTopic
+	Groups        []offsetFetchRequestGroup
+	RequireStable bool
+}
+
+type offsetFetchRequestTopic struct {
+	Name             string
+	PartitionIndexes []int32
+}
+
+type offsetFetchRequestGroup struct {
+	GroupID     string
+	MemberID    *string
+	MemberEpoch int32
+	Topics      []offsetFetchRequestTopic
+}
+
+func readOffsetFetchRequestTopic(r *reader) (t offsetFetchRequestTopic) {
+	t.Name = r.String()
+	t.PartitionIndexes = r.Int32s()
+	r.SkipTags()
+	return t
+}
+
+func (m *offsetFetchRequest) decode(r *reader, v int16) {
+	if v <= 7 {
+		m.GroupID = r.String()
+		m.Topics = readArray(r, readOffsetFetchRequestTopic)
+	}
+	if v >= 8 {
+		m.Groups = readArray(r, func(r *reader) (g offsetFetchRequestGroup) {
+			g.GroupID = r.String()
+			g.MemberEpoch = -1
+			if v >= 9 {
+				g.MemberID = r.NullableString()
+				g.MemberEpoch = r.Int32()
+			}
+			g.Topics = readArray(r, readOffsetFetchRequestTopic)
+			r.SkipTags()
+			return g
+		})
+	}
+	if v >= 7 {
+		m.RequireStable = r.Bool()
+	}
+	r.SkipTags()
+}
+
+type offsetFetchResponse struct {
+	ThrottleTimeMs int32
+	Topics         []offsetFetchResponseTopic
+	ErrorCode      int16
+	Groups         []offsetFetchResponseGroup
+}
+
+type offsetFetchResponseTopic struct {
+	Name       string
+	Partitions []offsetFetchResponsePartition
+}
+
+type offsetFetchResponsePartition struct {
+	PartitionIndex       int32
+	CommittedOffset      int64
+	CommittedLeaderEpoch int32
+	Metadata             *string
+	ErrorCode            int16
+}
+
+type offsetFetchResponseGroup struct {
+	GroupID   string
+	Topics    []offsetFetchResponseTopic
+	ErrorCode int16
+}
+
+func (m *offsetFetchResponse) encode(w *writer, v int16) {
+	if v >= 3 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeTopics := func(w *writer, ts []offsetFetchResponseTopic) {
+		writeArrayNonNull(w, ts, func(w *writer, t offsetFetchResponseTopic) {
+			w.String(t.Name)
+			writeArrayNonNull(w, t.Partitions, func(w *writer, p offsetFetchResponsePartition) {
+				w.Int32(p.PartitionIndex)
+				w.Int64(p.CommittedOffset)
+				if v >= 5 {
+					w.Int32(p.CommittedLeaderEpoch)
+				}
+				w.NullableString(p.Metadata)
+				w.Int16(p.ErrorCode)
+				w.Tags()
+			})
+			w.Tags()
+		})
+	}
+	if v <= 7 {
+		writeTopics(w, m.Topics)
+		if v >= 2 {
+			w.Int16(m.ErrorCode)
+		}
+	}
+	if v >= 8 {
+		writeArrayNonNull(w, m.Groups, func(w *writer, g offsetFetchResponseGroup) {
+			w.String(g.GroupID)
+			writeTopics(w, g.Topics)
+			w.Int16(g.ErrorCode)
+			w.Tags()
+		})
+	}
+	w.Tags()
+}
+
+func (b *Broker) handleOffsetFetch(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*offsetFetchRequest)
+	resp := &offsetFetchResponse{}
+	if v := rc.header.APIVersion; v <= 7 {
+		topics := req.Topics
+		if topics == nil && v < 2 {
+			topics = []offsetFetchRequestTopic{} // "all" is v2's; before, null is empty
+		}
+		resp.Topics = b.groups.fetchOffsets(req.GroupID, topics)
+		return resp
+	}
+	resp.Groups = make([]offsetFetchResponseGroup, len(req.Groups))
+	for i, g := range req.Groups {
+		resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: b.groups.fetchOffsets(g.GroupID, g.Topics)}
+	}
+	return resp
+}
+
+// fetchOffsets answers OffsetFetch for one group; nil topics means every
+// partition the group has an offset for, sorted.
+func (c *coordinator) fetchOffsets(groupID string, topics []offsetFetchRequestTopic) []offsetFetchResponseTopic {
+	offsets := map[topicPartition]committedOffset{}
+	if g := c.lockGroup(groupID, false); g != nil {
+		offsets = g.offsets
+		defer g.mu.Unlock()
+	}
+	if topics == nil {
+		byTopic := make(map[string][]int32)
+		for tp := range offsets {
+			byTopic[tp.topic] = append(byTopic[tp.topic], tp.partition)
+		}
+		topics = []offsetFetchRequestTopic{}
+		for _, name := range slices.Sorted(maps.Keys(byTopic)) {
+			topics = append(topics, offsetFetchRequestTopic{Name: name, PartitionIndexes: slices.Sorted(slices.Values(byTopic[name]))})
+		}
+	}
+	out := make([]offsetFetchResponseTopic, len(topics))
+	for i, t := range topics {
+		out[i] = offsetFetchResponseTopic{Name: t.Name, Partitions: make([]offsetFetchResponsePartition, len(t.PartitionIndexes))}
+		for j, p := range t.PartitionIndexes {
+			pr := offsetFetchResponsePartition{PartitionIndex: p, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr("")}
+			if o, ok := offsets[topicPartition{t.Name, p}]; ok {
+				pr.CommittedOffset, pr.CommittedLeaderEpoch, pr.Metadata = o.offset, o.leaderEpoch, ptr(o.metadata)
+			}
+			out[i].Partitions[j] = pr
+		}
+	}
+	return out
+}
+
+// FindCoordinator: v0-6 (FindCoordinatorRequest.json, FindCoordinatorResponse.json)
+//
+//	v1: KeyType (0 a group, 1 a transactional id); ThrottleTimeMs and ErrorMessage
+//	v3: flexible
+//	v4: several keys in one request, CoordinatorKeys and Coordinators (KIP-699)
+//	v5: no change (TRANSACTION_ABORTABLE may be returned, KIP-890)
+//	v6: KeyType 2, share groups (KIP-932)
+//
+// A client asks which broker coordinates its group, or its transactional
+// id, before it sends the group's (or transaction's) requests there. This
+// broker coordinates everything, so it names itself.
+//
+// Where we differ from Kafka: share groups are not supported; their key
+// type gets INVALID_REQUEST.
+type findCoordinatorRequest struct {
+	Key             string
+	KeyType         int8
+	CoordinatorKeys []string
+}
+
+func (m *findCoordinatorRequest) decode(r *reader, v int16) {
+	if v <= 3 {
+		m.Key = r.String()
+	}
+	if v >= 1 {
+		m.KeyType = r.Int8()
+	}
+	if v >= 4 {
+		m.CoordinatorKeys = r.Strings()
+	}
+	r.SkipTags()
+}
+
+type findCoordinatorResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ErrorMessage   *string
+	NodeID         int32
+	Host           string
+	Port           int32
+	Coordinators   []coordinatorAnswer
+}
+
+type coordinatorAnswer struct {
+	Key          string
+	NodeID       int32
+	Host         string
+	Port         int32
+	ErrorCode    int16
+	ErrorMessage *string
+}
+
+func (m *findCoordinatorResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	if v <= 3 {
+		w.Int16(m.ErrorCode)
+		if v >= 1 {
+			w.NullableString(m.ErrorMessage)
+		}
+		w.Int32(m.NodeID)
+		w.String(m.Host)
+		w.Int32(m.Port)
+	}
+	if v >= 4 {
+		writeArrayNonNull(w, m.Coordinators, func(w *writer, c coordinatorAnswer) {
+			w.String(c.Key)
+			w.Int32(c.NodeID)
+			w.String(c.Host)
+			w.Int32(c.Port)
+			w.Int16(c.ErrorCode)
+			w.NullableString(c.ErrorMessage)
+			w.Tags()
+		})
+	}
+	w.Tags()
+}
+
+// Coordinator key types of FindCoordinator (CoordinatorType.java).
+const (
+	coordinatorGroup       = 0
+	coordinatorTransaction = 1
+)
+
+func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*findCoordinatorRequest)
+	host, port := rc.advertisedHostPort()
+	answer := func(key string) coordinatorAnswer {
+		if req.KeyType != coordinatorGroup && req.KeyType != coordinatorTransaction {
+			// Node.noNode(): id -1, no host, port -1.
+			return coordinatorAnswer{Key: key, NodeID: -1, Port: -1, ErrorCode: codeInvalidRequest,
+				ErrorMessage: ptr(fmt.Sprintf("coordinator key type %d is not supported", req.KeyType))}
+		}
+		return coordinatorAnswer{Key: key, NodeID: b.cfg.NodeID, Host: host, Port: port}
+	}
+	if rc.header.APIVersion >= 4 {
+		resp := &findCoordinatorResponse{Coordinators: make([]coordinatorAnswer, len(req.CoordinatorKeys))}
+		for i, key := range req.CoordinatorKeys {
+			resp.Coordinators[i] = answer(key)
+		}
+		return resp
+	}
+	a := answer(req.Key)
+	return &findCoordinatorResponse{ErrorCode: a.ErrorCode, ErrorMessage: a.ErrorMessage, NodeID: a.NodeID, Host: a.Host, Port: a.Port}
+}
+
+// JoinGroup: v0-9 (JoinGroupRequest.json, JoinGroupResponse.json)
+//
+//	v1: RebalanceTimeoutMs, apart from the session timeout (KIP-62)
+//	v2: ThrottleTimeMs
+//	v4: a member without an id gets MEMBER_ID_REQUIRED and an id, and joins again with it (KIP-394)
+//	v5: GroupInstanceId, static membership (KIP-345)
+//	v6: flexible
+//	v7: ProtocolType in the response; ProtocolName nullable (KIP-559)
+//	v8: Reason (KIP-800)
+//	v9: SkipAssignment, for a static leader that rejoins a stable group (KIP-814)
+//
+// The answer waits until the join phase of the rebalance ends: when every
+// member has joined, or the rebalance timeout has passed (see
+// coordinator.completeJoin). Then the leader gets the list of members and
+// their metadata, and every member the new generation.
+type joinGroupRequest struct {
+	GroupID            string
+	SessionTimeoutMs   int32
+	RebalanceTimeoutMs int32
+	MemberID           string
+	GroupInstanceID    *string
+	ProtocolType       string
+	Protocols          []joinGroupProtocol
+	Reason             *string
+}
+
+type joinGroupProtocol struct {
+	Name     string
+	Metadata []byte
+}
+
+func (m *joinGroupRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.SessionTimeoutMs = r.Int32()
+	m.RebalanceTimeoutMs = -1
+	if v >= 1 {
+		m.RebalanceTimeoutMs = r.Int32()
+	}
+	m.MemberID = r.String()
+	if v >= 5 {
+		m.GroupInstanceID = r.NullableString()
+	}
+	m.ProtocolType = r.String()
+	m.Protocols = readArray(r, func(r *reader) (p joinGroupProtocol) {
+		p.Name = r.String()
+		p.Metadata = r.Bytes()
+		r.SkipTags()
+		return p
+	})
+	if v >= 8 {
+		m.Reason = r.NullableString()
+	}
+	r.SkipTags()
+}
+
+type joinGroupResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	GenerationID   int32
+	ProtocolType   *string
+	ProtocolName   *string
+	Leader         string
+	SkipAssignment bool
+	MemberID       string
+	Members        []joinGroupResponseMember
+}
+
+type joinGroupResponseMember struct {
+	MemberID        string
+	GroupInstanceID *string
+	Metadata        []byte
+}
+
+func (m *joinGroupResponse) encode(w *writer, v int16) {
+	if v >= 2 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	w.Int16(m.ErrorCode)
+	w.Int32(m.GenerationID)
+	if v >= 7 {
+		w.NullableString(m.ProtocolType)
+		w.NullableString(m.ProtocolName)
+	} else {
+		w.String(deref(m.ProtocolName))
+	}
+	w.String(m.Leader)
+	if v >= 9 {
+		w.Bool(m.SkipAssignment)
+	}
+	w.String(m.MemberID)
+	writeArrayNonNull(w, m.Members, func(w *writer, mm joinGroupResponseMember) {
+		w.String(mm.MemberID)
+		if v >= 5 {
+			w.NullableString(mm.GroupInstanceID)
+		}
+		w.Bytes(nonNil(mm.Metadata))
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// nonNil turns a nil byte slice into an empty one, for bytes fields the
+// schema does not let be null.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// joinResult is the coordinator's answer to a JoinGroup.
+type joinResult struct {
+	errorCode      int16
+	generation     int32
+	protocolType   *string
+	protocolName   *string
+	leader         string
+	skipAssignment bool
+	memberID       string
+	members        []joinGroupResponseMember
+}
+
+func (res joinResult) response() *joinGroupResponse {
+	return &joinGroupResponse{
+		ErrorCode:      res.errorCode,
+		GenerationID:   res.generation,
+		ProtocolType:   res.protocolType,
+		ProtocolName:   res.protocolName,
+		Leader:         res.leader,
+		SkipAssignment: res.skipAssignment,
+		MemberID:       res.memberID,
+		Members:        res.members,
+	}
+}
+
+func (b *Broker) handleJoinGroup(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*joinGroupRequest)
+	ch := b.groups.join(req, rc.header.APIVersion, rc.clientID(), rc.clientHost())
+	select {
+	case res := <-ch:
+		return res.response()
+	case <-ctx.Done():
+		return joinResult{errorCode: codeNotCoordinator, memberID: req.MemberID, generation: -1}.response()
+	}
+}
+
+// joiner is a JoinGroup being handled: the request and what goes with it.
+type joiner struct {
+	req              *joinGroupRequest
+	version          int16
+	clientID         string
+	clientHost       string
+	sessionTimeout   time.Duration
+	rebalanceTimeout time.Duration
+	ch               chan joinResult
+}
+
+func (j *joiner) reply(code int16, memberID string) {
+	j.ch <- joinResult{errorCode: code, memberID: memberID, generation: -1}
+}
+
+func (j *joiner) newMember(id string) *member {
+	return &member{
+		id:               id,
+		instanceID:       j.req.GroupInstanceID,
+		clientID:         j.clientID,
+		clientHost:       j.clientHost,
+		rebalanceTimeout: j.rebalanceTimeout,
+		sessionTimeout:   j.sessionTimeout,
+		protocolType:     j.req.ProtocolType,
+		protocols:        j.req.Protocols,
+	}
+}
+
+// join handles a JoinGroup (handleJoinGroup). The returned channel gets
+// the answer, now or when the join phase ends.
+func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost string) <-chan joinResult {
+	j := &joiner{
+		req:              req,
+		version:          v,
+		clientID:         clientID,
+		clientHost:       clientHost,
+		sessionTimeout:   time.Duration(req.SessionTimeoutMs) * time.Millisecond,
+		rebalanceTimeout: time.Duration(req.RebalanceTimeoutMs) * time.Millisecond,
+		ch:               make(chan joinResult, 1),
+	}
+	if v == 0 {
+		// Before KIP-62 the session timeout bounded the rebalance too.
+		j.rebalanceTimeout = j.sessionTimeout
+	}
+	if req.GroupID == "" {
+		j.reply(codeInvalidGroupID, req.MemberID)
+		return j.ch
+	}
+	if j.sessionTimeout < c.cfg.GroupMinSessionTimeout || j.sessionTimeout > c.cfg.GroupMaxSessionTimeout {
+		j.reply(codeInvalidSessionTimeout, req.MemberID)
+		return j.ch
+	}
+	// Only a member without an id creates a group: an id names a
+	// member of a group that existed.
+	g := c.lockGroup(req.GroupID, req.MemberID == "")
+	if g == nil {
+		j.reply(codeUnknownMemberID, req.MemberID)
+		return j.ch
+	}
+	defer g.mu.Unlock()
+	switch {
+	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
+		j.reply(codeInconsistentGroupProtocol, req.MemberID)
+	case req.MemberID == "":
+		c.joinNewMember(g, j)
+	default:
+		c.joinKnownMember(g, j)
+	}
+	c.maybeCompleteJoin(g)
+	return j.ch
+}
+
+// joinNewMember handles a JoinGroup without a member id
+// (doNewMemberJoinGroup). A dynamic member from v4 on gets an id to join
+// again with (KIP-394): a client whose JoinGroup timed out and who retries
+// without an id would otherwise leave a member behind on every try.
+func (c *coordinator) joinNewMember(g *group, j *joiner) {
+	if inst := j.req.GroupInstanceID; inst != nil {
+		id := newMemberID(*inst)
+		if old, ok := g.static[*inst]; ok {
+			c.replaceStaticMember(g, g.members[old], id, j)
+		} else {
+			c.addMemberAndRebalance(g, j.newMember(id), j.ch)
+		}
+		return
+	}
+	id := newMemberID(j.clientID)
+	if j.version >= 4 {
+		c.addPending(g, id, j.sessionTimeout)
+		j.reply(codeMemberIDRequired, id)
+		return
+	}
+	c.addMemberAndRebalance(g, j.newMember(id), j.ch)
+}
+
+// joinKnownMember handles a JoinGroup with a member id
+// (doCurrentMemberJoinGroup): a pending id becomes a member; a member
+// joins again.
+func (c *coordinator) joinKnownMember(g *group, j *joiner) {
+	id := j.req.MemberID
+	if p := g.pending[id]; p != nil {
+		if j.req.GroupInstanceID != nil {
+			// Pending ids are handed only to dynamic members; let the
+			// client start over without an id.
+			j.reply(codeUnknownMemberID, id)
+			return
+		}
+		stopTimer(p.timer)
+		delete(g.pending, id)
+		c.addMemberAndRebalance(g, j.newMember(id), j.ch)
+		return
+	}
+	if code := g.validateMember(id, j.req.GroupInstanceID); code != codeNone {
+		j.reply(code, id)
+		return
+	}
+	m := g.members[id]
+	switch g.state {
+	case statePreparingRebalance:
+		c.updateMemberAndRebalance(g, m, j)
+	case stateCompletingRebalance:
+		if !m.matches(j.req.Protocols) {
+			c.updateMemberAndRebalance(g, m, j)
+			return
+		}
+		// The same join again: its client probably missed the answer.
+		// Answer it again rather than rebalance.
+		res := g.joinAnswer(id)
+		if id == g.leader {
+			res.members = g.memberList()
+		}
+		j.ch <- res
+	case stateStable:
+		// The leader's join always rebalances: it is how a leader that
+		// sees new partitions or topics gets to assign them. A follower
+		// with nothing new gets the current generation, and syncs.
+		if id == g.leader || !m.matches(j.req.Protocols) {
+			c.updateMemberAndRebalance(g, m, j)
+			return
+		}
+		j.ch <- g.joinAnswer(id)
+	default:
+		j.reply(codeUnknownMemberID, id)
+	}
+}
+
+// addMemberAndRebalance adds a member whose JoinGroup waits for the join
+// phase, starting one if none is under way.
+func (c *coordinator) addMemberAndRebalance(g *group, m *member, ch chan joinResult) {
+	m.isNew = true
+	if g.state == statePreparingRebalance && g.generation == 0 {
+		g.newMemberAdded = true // extends the initial delay
+	}
+	g.add(m)
+	m.awaitingJoin = ch
+	c.scheduleExpiry(g, m, newMemberJoinTimeout)
+	if g.state != statePreparingRebalance {
+		c.prepareRebalance(g)
+	}
+}
+
+// updateMemberAndRebalance takes a member's new JoinGroup and starts a
+// join phase if none is under way.
+func (c *coordinator) updateMemberAndRebalance(g *group, m *member, j *joiner) {
+	m.protocols, m.rebalanceTimeout, m.sessionTimeout = j.req.Protocols, j.rebalanceTimeout, j.sessionTimeout
+	g.setAwaitingJoin(m, j.ch)
+	if g.state != statePreparingRebalance {
+		c.prepareRebalance(g)
+	}
+}
+
+// replaceStaticMember handles the JoinGroup of a static member whose
+// instance id is known but whose member id is not: the instance restarted
+// (updateStaticMemberAndRebalance, KIP-345). The new member id replaces
+// the old one, which is fenced: requests still waiting under it get
+// FENCED_INSTANCE_ID. The point of static membership is that a restart
+// does not rebalance: in a Stable group whose protocol would not change,
+// the member gets the current generation and its old assignment.
+func (c *coordinator) replaceStaticMember(g *group, m *member, newID string, j *joiner) {
+	oldID, oldLeader := m.id, g.leader
+	g.invokeJoin(m, joinResult{errorCode: codeFencedInstanceID, memberID: oldID, generation: -1})
+	g.invokeSync(m, syncResult{errorCode: codeFencedInstanceID})
+	delete(g.members, oldID)
+	m.id = newID
+	g.members[newID] = m
+	g.static[*m.instanceID] = newID
+	if g.leader == oldID {
+		g.leader = newID
+	}
+	if g.pendingSync[oldID] {
+		delete(g.pendingSync, oldID)
+		g.pendingSync[newID] = true
+	}
+	m.protocols, m.rebalanceTimeout, m.sessionTimeout = j.req.Protocols, j.rebalanceTimeout, j.sessionTimeout
+	m.awaitingJoin = j.ch
+	c.scheduleExpiry(g, m, m.sessionTimeout)
+
+	switch g.state {
+	case stateStable:
+		if g.protocolName == nil || g.selectProtocol() != *g.protocolName {
+			c.prepareRebalance(g)
+			return
+		}
+		res := g.joinAnswer(newID)
+		if j.version >= 9 {
+			// The leader learns it leads, with the members, but is told
+			// not to assign: a new assignment would not be sent out by a
+			// Stable group.
+			if newID == g.leader {
+				res.members, res.skipAssignment = g.memberList(), true
+			}
+		} else {
+			// Before v9 the old id is named leader, so that a restarted
+			// leader does not take itself for one and assign in vain.
+			res.leader = oldLeader
+		}
+		g.invokeJoin(m, res)
+	case stateCompletingRebalance:
+		// The leader may be assigning to the old id; start over.
+		c.prepareRebalance(g)
+	}
+	// In PreparingRebalance the member waits for the join phase.
+}
+
+// Heartbeat: v0-4 (HeartbeatRequest.json, HeartbeatResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: GroupInstanceId (KIP-345)
+//	v4: flexible
+//
+// A heartbeat keeps a member's session alive, and its answer is how the
+// member learns of a rebalance: REBALANCE_IN_PROGRESS while the group
+// waits for joins. Between JoinGroup and SyncGroup (CompletingRebalance)
+// heartbeats are answered normally: the member has its new generation.
+type heartbeatRequest struct {
+	GroupID         string
+	GenerationID    int32
+	MemberID        string
+	GroupInstanceID *string
+}
+
+func (m *heartbeatRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.GenerationID = r.Int32()
+	m.MemberID = r.String()
+	if v >= 3 {
+		m.GroupInstanceID = r.NullableString()
+	}
+	r.SkipTags()
+}
+
+type heartbeatResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+}
+
+func (m *heartbeatResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	w.Int16(m.ErrorCode)
+	w.Tags()
+}
+
+func (b *Broker) handleHeartbeat(ctx context.Context, rc *requestContext, r request) response {
+	return &heartbeatResponse{ErrorCode: b.groups.heartbeat(r.(*heartbeatRequest))}
+}
+
+func (c *coordinator) heartbeat(req *heartbeatRequest) int16 {
+	if req.GroupID == "" {
+		return codeInvalidGroupID
+	}
+	g := c.lockGroup(req.GroupID, false)
+	if g == nil {
+		return codeUnknownMemberID
+	}
+	defer g.mu.Unlock()
+	if code := g.validateMember(req.MemberID, req.GroupInstanceID); code != codeNone {
+		return code
+	}
+	if req.GenerationID != g.generation {
+		return codeIllegalGeneration
+	}
+	m := g.members[req.MemberID]
+	switch g.state {
+	case stateCompletingRebalance, stateStable:
+		c.scheduleExpiry(g, m, m.sessionTimeout)
+		return codeNone
+	case statePreparingRebalance:
+		c.scheduleExpiry(g, m, m.sessionTimeout)
+		return codeRebalanceInProgress
+	}
+	return codeUnknownMemberID
+}
+
+// LeaveGroup: v0-5 (LeaveGroupRequest.json, LeaveGroupResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: several members in one request, by member id or group.instance.id, each with its own error (KIP-345)
+//	v4: flexible
+//	v5: Reason (KIP-800)
+//
+// A member that leaves is removed at once and the others rebalance,
+// instead of waiting for its session to expire. An admin may remove a
+// static member by its group.instance.id alone, with an empty member id.
+type leaveGroupRequest struct {
+	GroupID  string
+	MemberID string
+	Members  []leaveGroupMember
+}
+
+type leaveGroupMember struct {
+	MemberID        string
+	GroupInstanceID *string
+	Reason          *string
+}
+
+func (m *leaveGroupRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	if v <= 2 {
+		m.MemberID = r.String()
+	}
+	if v >= 3 {
+		m.Members = readArray(r, func(r *reader) (mm leaveGroupMember) {
+			mm.MemberID = r.String()
+			mm.GroupInstanceID = r.NullableString()
+			if v >= 5 {
+				mm.Reason = r.NullableString()
+			}
+			r.SkipTags()
+			return mm
+		})
+	}
+	r.SkipTags()
+}
+
+type leaveGroupResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	Members        []leaveGroupMemberResponse
+}
+
+type leaveGroupMemberResponse struct {
+	MemberID        string
+	GroupInstanceID *string
+	ErrorCode       int16
+}
+
+func (m *leaveGroupResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	w.Int16(m.ErrorCode)
+	if v >= 3 {
+		writeArrayNonNull(w, m.Members, func(w *writer, mm leaveGroupMemberResponse) {
+			w.String(mm.MemberID)
+			w.NullableString(mm.GroupInstanceID)
+			w.Int16(mm.ErrorCode)
+			w.Tags()
+		})
+	}
+	w.Tags()
+}
+
+func (b *Broker) handleLeaveGroup(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*leaveGroupRequest)
+	members := req.Members
+	if rc.header.APIVersion <= 2 {
+		members = []leaveGroupMember{{MemberID: req.MemberID}}
+	}
+	code, answers := b.groups.leave(req.GroupID, members)
+	if rc.header.APIVersion <= 2 && code == codeNone {
+		// One member, and its error is the response's.
+		code = answers[0].ErrorCode
+	}
+	return &leaveGroupResponse{ErrorCode: code, Members: answers}
+}
+
+func (c *coordinator) leave(groupID string, members []leaveGroupMember) (int16, []leaveGroupMemberResponse) {
+	if groupID == "" {
+		return codeInvalidGroupID, []leaveGroupMemberResponse{}
+	}
+	answers := make([]leaveGroupMemberResponse, len(members))
+	for i, mm := range members {
+		answers[i] = leaveGroupMemberResponse{MemberID: mm.MemberID, GroupInstanceID: mm.GroupInstanceID, ErrorCode: codeUnknownMemberID}
+	}
+	g := c.lockGroup(groupID, false)
+	if g == nil {
+		return codeNone, answers
+	}
+	defer g.mu.Unlock()
+	for i, mm := range members {
+		answers[i].ErrorCode = c.leaveOne(g, mm)
+	}
+	return codeNone, answers
+}
+
+func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
+	if mm.MemberID == "" {
+		if mm.GroupInstanceID == nil {
+			return codeUnknownMemberID
+		}
+		id, ok := g.static[*mm.GroupInstanceID]
+		if !ok {
+			return codeUnknownMemberID
+		}
+		mm.MemberID = id
+	} else if p := g.pending[mm.MemberID]; p != nil {
+		stopTimer(p.timer)
+		delete(g.pending, mm.MemberID)
+		c.maybeCompleteJoin(g)
+		return codeNone
+	}
+	if code := g.validateMember(mm.MemberID, mm.GroupInstanceID); code != codeNone {
+		return code
+	}
+	c.log.Info("group member left", "group", g.id, "member", mm.MemberID, "reason", deref(mm.Reason))
+	c.removeMember(g, g.members[mm.MemberID])
+	return codeNone
+}
+
+// SyncGroup: v0-5 (SyncGroupRequest.json, SyncGroupResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: GroupInstanceId (KIP-345)
+//	v4: flexible
+//	v5: ProtocolType and ProtocolName, checked against the group's (KIP-559)
+//
+// Every member of a new generation sends SyncGroup; the leader's carries
+// the assignment of every member. The others' answers wait for the
+// leader's, and then each gets its own part. A member the leader left out
+// gets an empty assignment.
+type syncGroupRequest struct {
+	GroupID         string
+	GenerationID    int32
+	MemberID        string
+	GroupInstanceID *string
+	ProtocolType    *string
+	ProtocolName    *string
+	Assignments     []syncGroupAssignment
+}
+
+type syncGroupAssignment struct {
+	MemberID   string
+	Assignment []byte
+}
+
+func (m *syncGroupRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.GenerationID = r.Int32()
+	m.MemberID = r.String()
+	if v >= 3 {
+		m.GroupInstanceID = r.NullableString()
+	}
+	if v >= 5 {
+		m.ProtocolType = r.NullableString()
+		m.ProtocolName = r.NullableString()
+	}
+	m.Assignments = readArray(r, func(r *reader) (a syncGroupAssignment) {
+		a.MemberID = r.String()
+		a.Assignment = r.Bytes()
+		r.SkipTags()
+		return a
+	})
+	r.SkipTags()
+}
+
+type syncGroupResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ProtocolType   *string
+	ProtocolName   *string
+	Assignment     []byte
+}
+
+func (m *syncGroupResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	w.Int16(m.ErrorCode)
+	if v >= 5 {
+		w.NullableString(m.ProtocolType)
+		w.NullableString(m.ProtocolName)
+	}
+	w.Bytes(nonNil(m.Assignment))
+	w.Tags()
+}
+
+// syncResult is the coordinator's answer to a SyncGroup.
+type syncResult struct {
+	errorCode    int16
+	protocolType *string
+	protocolName *string
+	assignment   []byte
+}
+
+func (b *Broker) handleSyncGroup(ctx context.Context, rc *requestContext, r request) response {
+	var res syncResult
+	select {
+	case res = <-b.groups.sync(r.(*syncGroupRequest)):
+	case <-ctx.Done():
+		res = syncResult{errorCode: codeNotCoordinator}
+	}
+	return &syncGroupResponse{ErrorCode: res.errorCode, ProtocolType: res.protocolType, ProtocolName: res.protocolName, Assignment: res.assignment}
+}
+
+// sync handles a SyncGroup (doSyncGroup). The returned channel gets the
+// answer, now or when the leader's SyncGroup arrives.
+//
+// A JoinGroup can overtake the leader's SyncGroup. Say A leads and B
+// follows in generation 5, which is CompletingRebalance, and B's SyncGroup
+// waits for A's. C joins: the group goes to PreparingRebalance, and B's
+// SyncGroup is answered REBALANCE_IN_PROGRESS at once (prepareRebalance).
+// A's SyncGroup then finds generation 5 still current, since only the end
+// of the join phase bumps it, but the group preparing a rebalance, and is
+// answered REBALANCE_IN_PROGRESS too; A and B join again and the join phase
+// ends with all three in generation 6. Had A's SyncGroup come first, B
+// would have had its assignment and the group been Stable; C's join then
+// rebalances it, and A and B hear of it from their next Heartbeat.
+func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
+	ch := make(chan syncResult, 1)
+	reply := func(code int16) <-chan syncResult {
+		ch <- syncResult{errorCode: code}
+		return ch
+	}
+	if req.GroupID == "" {
+		return reply(codeInvalidGroupID)
+	}
+	g := c.lockGroup(req.GroupID, false)
+	if g == nil {
+		return reply(codeUnknownMemberID)
+	}
+	defer g.mu.Unlock()
+	if code := g.validateMember(req.MemberID, req.GroupInstanceID); code != codeNone {
+		return reply(code)
+	}
+	switch {
+	case req.GenerationID != g.generation:
+		return reply(codeIllegalGeneration)
+	case req.ProtocolType != nil && *req.ProtocolType != g.protocolType,
+		req.ProtocolName != nil && (g.protocolName == nil || *req.ProtocolName != *g.protocolName):
+		return reply(codeInconsistentGroupProtocol)
+	}
+	m := g.members[req.MemberID]
+	switch g.state {
+	case statePreparingRebalance:
+		return reply(codeRebalanceInProgress)
+	case stateCompletingRebalance:
+		// A SyncGroup of m already waiting was given up by its client.
+		g.invokeSync(m, syncResult{errorCode: codeRebalanceInProgress})
+		m.awaitingSync = ch
+		delete(g.pendingSync, m.id)
+		if m.id == g.leader {
+			assignments := make(map[string][]byte, len(req.Assignments))
+			for _, a := range req.Assignments {
+				assignments[a.MemberID] = a.Assignment
+			}
+			for _, mm := range g.members {
+				mm.assignment = nonNil(assignments[mm.id])
+			}
+			c.propagateAssignment(g, codeNone)
+			g.transition(stateStable, c.now())
+		}
+	case stateStable:
+		// The leader's SyncGroup came first: the assignment is here.
+		delete(g.pendingSync, m.id)
+		ch <- syncResult{protocolType: ptr(g.protocolType), protocolName: g.protocolName, assignment: m.assignment}
+		c.scheduleExpiry(g, m, m.sessionTimeout)
+	default:
+		return reply(codeUnknownMemberID)
+	}
+	return ch
+}
+
+// DescribeGroups: v0-5 (DescribeGroupsRequest.json, DescribeGroupsResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: IncludeAuthorizedOperations and AuthorizedOperations (KIP-430)
+//	v4: GroupInstanceId of members (KIP-345)
+//	v5: flexible
+//
+// A group that does not exist is described as Dead with no error, as
+// Kafka does before v6. Members' metadata and assignments, and the
+// protocol, are given only while the group is Stable, when they are
+// settled.
+//
+// Where we differ from Kafka: there are no ACLs, so the authorized
+// operations, when asked for, are all a group has (READ, DELETE and
+// DESCRIBE), which is what Kafka answers without an authorizer.
+type describeGroupsRequest struct {
+	Groups                      []string
+	IncludeAuthorizedOperations bool
+}
+
+func (m *describeGroupsRequest) decode(r *reader, v int16) {
+	m.Groups = r.Strings()
+	if v >= 3 {
+		m.IncludeAuthorizedOperations = r.Bool()
+	}
+	r.SkipTags()
+}
+
+type describeGroupsResponse struct {
+	ThrottleTimeMs int32
+	Groups         []describedGroup
+}
+
+type describedGroup struct {
+	ErrorCode            int16
+	GroupID              string
+	GroupState           string
+	ProtocolType         string
+	ProtocolData         string
+	Members              []describedGroupMember
+	AuthorizedOperations int32
+}
+
+type describedGroupMember struct {
+	MemberID         string
+	GroupInstanceID  *string
+	ClientID         string
+	ClientHost       string
+	MemberMetadata   []byte
+	MemberAssignment []byte
+}
+
+func (m *describeGroupsResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeArrayNonNull(w, m.Groups, func(w *writer, g describedGroup) {
+		w.Int16(g.ErrorCode)
+		w.String(g.GroupID)
+		w.String(g.GroupState)
+		w.String(g.ProtocolType)
+		w.String(g.ProtocolData)
+		writeArrayNonNull(w, g.Members, func(w *writer, mm describedGroupMember) {
+			w.String(mm.MemberID)
+			if v >= 4 {
+				w.NullableString(mm.GroupInstanceID)
+			}
+			w.String(mm.ClientID)
+			w.String(mm.ClientHost)
+			w.Bytes(nonNil(mm.MemberMetadata))
+			w.Bytes(nonNil(mm.MemberAssignment))
+			w.Tags()
+		})
+		if v >= 3 {
+			w.Int32(g.AuthorizedOperations)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// groupOperations is the bit field of the ACL operations a group has
+// (AclOperation codes READ 3, DELETE 6, DESCRIBE 8).
+const groupOperations = 1<<3 | 1<<6 | 1<<8
+
+func (b *Broker) handleDescribeGroups(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeGroupsRequest)
+	resp := &describeGroupsResponse{Groups: make([]describedGroup, len(req.Groups))}
+	for i, id := range req.Groups {
+		resp.Groups[i] = b.groups.describe(id)
+		if req.IncludeAuthorizedOperations {
+			resp.Groups[i].AuthorizedOperations = groupOperations
+		}
+	}
+	return resp
+}
+
+func (c *coordinator) describe(id string) describedGroup {
+	d := describedGroup{GroupID: id, GroupState: stateDead.String(), Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+	g := c.lockGroup(id, false)
+	if g == nil {
+		return d
+	}
+	defer g.mu.Unlock()
+	stable := g.state == stateStable
+	d.GroupState, d.ProtocolType = g.state.String(), g.protocolType
+	if stable {
+		d.ProtocolData = deref(g.protocolName)
+	}
+	for _, m := range g.sortedMembers() {
+		dm := describedGroupMember{MemberID: m.id, GroupInstanceID: m.instanceID, ClientID: m.clientID, ClientHost: m.clientHost}
+		if stable {
+			dm.MemberMetadata, dm.MemberAssignment = m.metadataFor(*g.protocolName), m.assignment
+		}
+		d.Members = append(d.Members, dm)
+	}
+	return d
+}
+
+// ListGroups: v0-5 (ListGroupsRequest.json, ListGroupsResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: flexible
+//	v4: StatesFilter, and each group's GroupState (KIP-518)
+//	v5: TypesFilter, and each group's GroupType (KIP-848)
+//
+// Every group but the Dead ones, sorted by id. The filters match
+// case-insensitively; every group here is of type "classic".
+type listGroupsRequest struct {
+	StatesFilter []string
+	TypesFilter  []string
+}
+
+func (m *listGroupsRequest) decode(r *reader, v int16) {
+	if v >= 4 {
+		m.StatesFilter = r.Strings()
+	}
+	if v >= 5 {
+		m.TypesFilter = r.Strings()
+	}
+	r.SkipTags()
+}
+
+type listGroupsResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	Groups         []listedGroup
+}
+
+type listedGroup struct {
+	GroupID      string
+	ProtocolType string
+	GroupState   string
+	GroupType    string
+}
+
+func (m *listGroupsResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	w.Int16(m.ErrorCode)
+	writeArrayNonNull(w, m.Groups, func(w *writer, g listedGroup) {
+		w.String(g.GroupID)
+		w.String(g.ProtocolType)
+		if v >= 4 {
+			w.String(g.GroupState)
+		}
+		if v >= 5 {
+			w.String(g.GroupType)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// classicGroupType is the type of groups of the protocol this coordinator
+// speaks, as opposed to KIP-848's "consumer" and KIP-932's "share".
+const classicGroupType = "classic"
+
+func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*listGroupsRequest)
+	return &listGroupsResponse{Groups: b.groups.list(req.StatesFilter, req.TypesFilter)}
+}
+
+func (c *coordinator) list(states, types []string) []listedGroup {
+	listed := []listedGroup{}
+	matches := func(filter []string, s string) bool {
+		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
+	}
+	if !matches(types, classicGroupType) {
+		return listed
+	}
+	for _, g := range c.allGroups() {
+		g.mu.Lock()
+		if g.state != stateDead && matches(states, g.state.String()) {
+			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: g.state.String(), GroupType: classicGroupType})
+		}
+		g.mu.Unlock()
+	}
+	return listed
+}
+
+// DeleteGroups: v0-2 (DeleteGroupsRequest.json, DeleteGroupsResponse.json)
+//
+//	v1: no change (throttling after the response, KIP-219)
+//	v2: flexible
+//
+// Only a group without members may be deleted (NON_EMPTY_GROUP otherwise);
+// its committed offsets are deleted with it, as tombstones in
+// __consumer_offsets, so that they do not come back at the next start.
+type deleteGroupsRequest struct {
+	GroupsNames []string
+}
+
+func (m *deleteGroupsRequest) decode(r *reader, v int16) {
+	m.GroupsNames = r.Strings()
+	r.SkipTags()
+}
+
+type deleteGroupsResponse struct {
+	ThrottleTimeMs int32
+	Results        []deletableGroupResult
+}
+
+type deletableGroupResult struct {
+	GroupID   string
+	ErrorCode int16
+}
+
+func (m *deleteGroupsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Results, func(w *writer, g deletableGroupResult) {
+		w.String(g.GroupID)
+		w.Int16(g.ErrorCode)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDeleteGroups(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*deleteGroupsRequest)
+	resp := &deleteGroupsResponse{Results: []deletableGroupResult{}}
+	seen := make(map[string]bool)
+	for _, id := range req.GroupsNames {
+		if !seen[id] { // Kafka takes the names as a set
+			seen[id] = true
+			resp.Results = append(resp.Results, deletableGroupResult{GroupID: id, ErrorCode: b.groups.deleteGroup(id)})
+		}
+	}
+	return resp
+}
+
+func (c *coordinator) deleteGroup(id string) int16 {
+	g := c.lockGroup(id, false)
+	if g == nil {
+		return codeGroupIDNotFound
+	}
+	defer g.mu.Unlock()
+	if g.state != stateEmpty {
+		return codeNonEmptyGroup
+	}
+	if err := c.deleteOffsets(g, sortedPartitions(slices.Collect(maps.Keys(g.offsets)))); err != nil {
+		c.log.Error("deleting group offsets", "group", id, "err", err)
+		return codeUnknownServerError
+	}
+	c.removeGroup(g)
+	c.log.Info("deleted group", "group", id)
+	return codeNone
+}
+
+// OffsetDelete: v0 (OffsetDeleteRequest.json, OffsetDeleteResponse.json)
+//
+// Deletes a group's committed offsets of some partitions (KIP-496). A
+// group with members may lose only the offsets of topics it does not
+// consume: for a consumer group, topics none of its members subscribe to
+// (GROUP_SUBSCRIBED_TO_TOPIC for the others); a group of another protocol
+// type, whose subscriptions cannot be read, must be empty
+// (NON_EMPTY_GROUP).
+type offsetDeleteRequest struct {
+	GroupID string
+	Topics  []offsetDeleteRequestTopic
+}
+
+type offsetDeleteRequestTopic struct {
+	Name       string
+	Partitions []offsetDeleteRequestPartition
+}
+
+type offsetDeleteRequestPartition struct {
+	PartitionIndex int32
+}
+
+func (m *offsetDeleteRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.Topics = readArray(r, func(r *reader) (t offsetDeleteRequestTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) offsetDeleteRequestPartition {
+			return offsetDeleteRequestPartition{PartitionIndex: r.Int32()}
+		})
+		return t
+	})
+}
+
+type offsetDeleteResponse struct {
+	ErrorCode      int16
+	ThrottleTimeMs int32
+	Topics         []offsetDeleteResponseTopic
+}
+
+type offsetDeleteResponseTopic struct {
+	Name       string
+	Partitions []offsetDeleteResponsePartition
+}
+
+type offsetDeleteResponsePartition struct {
+	PartitionIndex int32
+	ErrorCode      int16
+}
+
+func (m *offsetDeleteResponse) encode(w *writer, v int16) {
+	w.Int16(m.ErrorCode)
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t offsetDeleteResponseTopic) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p offsetDeleteResponsePartition) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+		})
+	})
+}
+
+func (b *Broker) handleOffsetDelete(ctx context.Context, rc *requestContext, r request) response {
+	return b.groups.offsetDelete(r.(*offsetDeleteRequest))
+}
+
+func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteResponse {
+	fail := func(code int16) *offsetDeleteResponse {
+		return &offsetDeleteResponse{ErrorCode: code, Topics: []offsetDeleteResponseTopic{}}
+	}
+	if req.GroupID == "" {
+		return fail(codeInvalidGroupID)
+	}
+	g := c.lockGroup(req.GroupID, false)
+	if g == nil {
+		return fail(codeGroupIDNotFound)
+	}
+	defer g.mu.Unlock()
+	if g.state != stateEmpty && g.protocolType != consumerProtocolType {
+		return fail(codeNonEmptyGroup)
+	}
+	resp := &offsetDeleteResponse{Topics: make([]offsetDeleteResponseTopic, len(req.Topics))}
+	var tps []topicPartition
+	var codes []*int16
+	for i, t := range req.Topics {
+		topic := c.logs.Topic(t.Name)
+		resp.Topics[i] = offsetDeleteResponseTopic{Name: t.Name, Partitions: make([]offsetDeleteResponsePartition, len(t.Partitions))}
+		for j, rp := range t.Partitions {
+			p := rp.PartitionIndex
+			pr := &resp.Topics[i].Partitions[j]
+			pr.PartitionIndex = p
+			tp := topicPartition{t.Name, p}
+			switch {
+			case topic == nil || p < 0 || int(p) >= len(topic.Partitions):
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			case g.state != stateEmpty && (g.subscribed == nil || g.subscribed[t.Name]):
+				// Unknown subscriptions count as subscribed, to be safe.
+				pr.ErrorCode = codeGroupSubscribedToTopic
+			default:
+				if _, ok := g.offsets[tp]; ok && !slices.Contains(tps, tp) {
+					tps = append(tps, tp)
+					codes = append(codes, &pr.ErrorCode)
+				}
+			}
+		}
+	}
+	if err := c.deleteOffsets(g, tps); err != nil {
+		c.log.Error("deleting offsets", "group", g.id, "err", err)
+		for _, pc := range codes {
+			*pc = codeUnknownServerError
+		}
+	}
+	c.maybeRemoveGroup(g)
+	return resp
+}

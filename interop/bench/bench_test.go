@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets StartServer re-run this test binary as a server.
+func TestMain(m *testing.M) {
+	MaybeServe()
+	os.Exit(m.Run())
+}
+
+// TestQuick runs every workload of the quick configuration against every
+// target, so that the benchmark cannot rot. It checks only that each
+// workload completed with every record accounted for (Run fails
+// otherwise) and that the report renders; it asserts nothing about speed
+// or memory, which only the benchmark reports.
+func TestQuick(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := Quick()
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(rep.Throughput), 2*len(cfg.Scenarios); got != want {
+		t.Fatalf("%d throughput results, want %d", got, want)
+	}
+	for _, tp := range rep.Throughput {
+		for _, k := range Kinds {
+			if m, ok := tp.By[k]; !ok || m.Elapsed <= 0 {
+				t.Errorf("%s %s on %s: no measurement", tp.Phase, tp.Scenario, k)
+			}
+		}
+	}
+	for _, k := range Kinds {
+		if got := len(rep.Latency[k]); got != cfg.Latency.Records {
+			t.Errorf("latency on %s: %d records timed, want %d", k, got, cfg.Latency.Records)
+		}
+	}
+	var b strings.Builder
+	if err := rep.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency"} {
+		if !strings.Contains(b.String(), heading) {
+			t.Errorf("report lacks %q", heading)
+		}
+	}
+	t.Logf("quick report (numbers from a smoke run, not a benchmark):\n%s", b.String())
+}
+
+func TestQuantile(t *testing.T) {
+	l := Latencies{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.1, 1}, {0.5, 5}, {0.51, 6}, {0.99, 10}, {1, 10}} {
+		if got := l.Quantile(tc.q); got != tc.want {
+			t.Errorf("Quantile(%v) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+	if got := Latencies(nil).Quantile(0.5); got != 0 {
+		t.Errorf("Quantile of nothing = %v, want 0", got)
+	}
+}
+
+func TestValue(t *testing.T) {
+	for _, n := range []int{8, 13, 100, 10 << 10} {
+		a, b := value(n, 7), value(n, 8)
+		if len(a) != n {
+			t.Errorf("len(value(%d, 7)) = %d", n, len(a))
+		}
+		if string(a) == string(b) {
+			t.Errorf("value(%d, 7) == value(%d, 8)", n, n)
+		}
+	}
+}
+
+// shapes are the throughput scenarios of Full, without their record
+// counts, which the benchmarks take from b.N.
+var shapes = []struct{ partitions, size int }{{1, 100}, {4, 100}, {1, 10 << 10}, {4, 10 << 10}}
+
+// BenchmarkProduce and BenchmarkConsume run b.N records through each
+// target in the same run and report each target's MB/s, the ratios, and
+// the servers' allocated bytes per record; ns/op is ours, per record.
+// Their b.N is a record count, so fix it for comparable runs:
+//
+//	go test ./bench -run '^$' -bench . -benchtime 200000x
+//
+// cmd/bench prints the same measurements as tables.
+func BenchmarkProduce(b *testing.B) { benchPhases(b, 0) }
+
+// BenchmarkConsume: see BenchmarkProduce. Each iteration count produces
+// b.N records untimed, then times a fresh consumer reading them.
+func BenchmarkConsume(b *testing.B) { benchPhases(b, 1) }
+
+func benchPhases(b *testing.B, phase int) {
+	for _, s := range shapes {
+		b.Run(fmt.Sprintf("%dp-%s", s.partitions, sizeName(s.size)), func(b *testing.B) {
+			sc := Scenario{Partitions: s.partitions, Size: s.size, Records: b.N}
+			rep, err := Run(context.Background(), Config{Scenarios: []Scenario{sc}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			t := rep.Throughput[phase]
+			n := float64(b.N)
+			b.ReportMetric(float64(t.By[Ours].Elapsed.Nanoseconds())/n, "ns/op")
+			for _, k := range Kinds {
+				b.ReportMetric(t.MBps(k), string(k)+"-MB/s")
+			}
+			b.ReportMetric(t.MBps(Ours)/t.MBps(KFake), "ours/kfake")
+			b.ReportMetric(t.MBps(Ours)/t.MBps(Loopback), "ours/loopback")
+			b.ReportMetric(float64(t.By[Ours].Server.TotalAlloc)/n, "ours-B/rec")
+			b.ReportMetric(float64(t.By[KFake].Server.TotalAlloc)/n, "kfake-B/rec")
+		})
+	}
+}
+
+// BenchmarkLatency times b.N single 100-byte records, one a millisecond,
+// from produce to consume on each target, and reports the p50 and p99 of
+// each and ours over kfake's. ns/op is our p50.
+func BenchmarkLatency(b *testing.B) {
+	rep, err := Run(context.Background(), Config{
+		Latency: LatencyScenario{Records: b.N, Size: 100, Interval: time.Millisecond, Warmup: 10},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+	b.ReportMetric(float64(rep.Latency[Ours].Quantile(0.5)), "ns/op")
+	for _, k := range Kinds {
+		b.ReportMetric(us(rep.Latency[k].Quantile(0.5)), string(k)+"-p50-µs")
+		b.ReportMetric(us(rep.Latency[k].Quantile(0.99)), string(k)+"-p99-µs")
+	}
+	b.ReportMetric(float64(rep.Latency[Ours].Quantile(0.5))/float64(rep.Latency[KFake].Quantile(0.5)), "p50-ours/kfake")
+	b.ReportMetric(float64(rep.Latency[Ours].Quantile(0.99))/float64(rep.Latency[KFake].Quantile(0.99)), "p99-ours/kfake")
+}

@@ -1,0 +1,137 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// WriteMarkdown writes the report as markdown tables: throughput, server
+// memory, server CPU and latency, each with absolute numbers and ratios.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	kinds := r.Config.Kinds
+	has := func(k Kind) bool {
+		for _, x := range kinds {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	p("Go %s, %s/%s, %d CPUs, runs per workload: %d\n\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), r.Config.Runs)
+
+	p("### Throughput\n\n")
+	p("Payload MB/s (10^6 bytes of record values per second; higher is better). Ratios above 1 mean ours is faster.\n\n")
+	p("| workload | ours MB/s | kfake MB/s | loopback MB/s | ours/kfake | ours/loopback | ours rec/s | kfake rec/s |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, t := range r.Throughput {
+		p("| %s %s | %s | %s | %s | %s | %s | %s | %s |\n", t.Phase, t.Scenario,
+			num(t.MBps(Ours), has(Ours)), num(t.MBps(KFake), has(KFake)), num(t.MBps(Loopback), has(Loopback)),
+			ratio(t.MBps(Ours), t.MBps(KFake)), ratio(t.MBps(Ours), t.MBps(Loopback)),
+			count(t.RecordsPerSec(Ours), has(Ours)), count(t.RecordsPerSec(KFake), has(KFake)))
+	}
+
+	p("\n### Server memory\n\n")
+	p("Measured inside each server process: heap bytes and objects allocated per record during the workload (runtime.MemStats TotalAlloc and Mallocs deltas), the peak in-use heap (HeapInuse, sampled every 5ms) and the peak RSS (VmHWM, reset before each workload). Lower is better; ratios below 1 mean ours uses less.\n\n")
+	p("| workload | ours B/rec | kfake B/rec | ours/kfake | ours allocs/rec | kfake allocs/rec | ours peak heap MiB | kfake peak heap MiB | ours peak RSS MiB | kfake peak RSS MiB | loopback peak RSS MiB | RSS ours/kfake |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, t := range r.Throughput {
+		n := float64(t.Scenario.Records)
+		o, f, l := t.By[Ours].Server, t.By[KFake].Server, t.By[Loopback].Server
+		p("| %s %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", t.Phase, t.Scenario,
+			count(float64(o.TotalAlloc)/n, has(Ours)), count(float64(f.TotalAlloc)/n, has(KFake)),
+			ratio(float64(o.TotalAlloc), float64(f.TotalAlloc)),
+			frac(float64(o.Mallocs)/n, has(Ours)), frac(float64(f.Mallocs)/n, has(KFake)),
+			mib(o.PeakHeap, has(Ours)), mib(f.PeakHeap, has(KFake)),
+			mib(o.PeakRSS, has(Ours)), mib(f.PeakRSS, has(KFake)), mib(l.PeakRSS, has(Loopback)),
+			ratio(float64(o.PeakRSS), float64(f.PeakRSS)))
+	}
+
+	p("\n### Server CPU\n\n")
+	p("User plus system CPU time of the server process during the workload (getrusage), in microseconds per record. Lower is better. The last two columns are the franz-go client's CPU in the same workload (the benchmark process, all clients together), for telling a server-bound workload from a client-bound one: wall time per record is 1/(rec/s) above, and the machine has %d CPUs for both.\n\n", runtime.NumCPU())
+	p("| workload | ours µs/rec | kfake µs/rec | loopback µs/rec | ours/kfake | ours/loopback | client µs/rec on ours | client µs/rec on kfake |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, t := range r.Throughput {
+		n := float64(t.Scenario.Records)
+		o, f, l := t.By[Ours].Server.CPU, t.By[KFake].Server.CPU, t.By[Loopback].Server.CPU
+		p("| %s %s | %s | %s | %s | %s | %s | %s | %s |\n", t.Phase, t.Scenario,
+			frac(o/n*1e6, has(Ours)), frac(f/n*1e6, has(KFake)), frac(l/n*1e6, has(Loopback)),
+			ratio(o, f), ratio(o, l),
+			frac(t.By[Ours].ClientCPU/n*1e6, has(Ours)), frac(t.By[KFake].ClientCPU/n*1e6, has(KFake)))
+	}
+
+	if len(r.Latency) > 0 {
+		ls := r.Config.Latency
+		p("\n### Produce to consume latency\n\n")
+		p("%d records of %d B, one every %v, each timed from the producer's Produce call (no linger) to the consumer's PollFetches returning it; %d warm-up records first. Loopback relays the same bytes from one socket to another through the server. Lower is better.\n\n",
+			ls.Records, ls.Size, ls.Interval, ls.Warmup)
+		p("| target | p50 | p99 | max | p50 / kfake | p99 / kfake | p50 / loopback | server B/rec | server peak RSS MiB |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, k := range kinds {
+			l := r.Latency[k]
+			m := r.LatencyMem[k]
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k,
+				dur(l.Quantile(0.5)), dur(l.Quantile(0.99)), dur(l.Quantile(1)),
+				ratio(float64(l.Quantile(0.5)), float64(r.Latency[KFake].Quantile(0.5))),
+				ratio(float64(l.Quantile(0.99)), float64(r.Latency[KFake].Quantile(0.99))),
+				ratio(float64(l.Quantile(0.5)), float64(r.Latency[Loopback].Quantile(0.5))),
+				count(float64(m.Server.TotalAlloc)/float64(ls.Records+ls.Warmup), true), mib(m.Server.PeakRSS, true))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+func num(v float64, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func frac(v float64, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	if v < 10 {
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func count(v float64, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func mib(v uint64, ok bool) string {
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", float64(v)/(1<<20))
+}
+
+func dur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "–"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	default:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+}

@@ -1,0 +1,273 @@
+// Package bench measures the broker's speed and memory as ratios against
+// franz-go's kfake and a raw loopback socket, all in the same run.
+//
+// Each target runs in a child process of its own (see StartServer), so the
+// memory and CPU it reports are the server's alone, not the client's. The
+// workloads use franz-go with the same options against both brokers; the
+// loopback target moves the same payload bytes over a plain TCP socket and
+// is the floor: what the kernel costs. See docs/benchmark.md at the root of
+// the repository.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config chooses the workloads of a run.
+type Config struct {
+	Scenarios []Scenario
+	Latency   LatencyScenario
+	Kinds     []Kind // default Kinds
+
+	// Runs repeats every workload this many times (default 1), each on a
+	// fresh server; the report keeps, for each, the run with the median
+	// time (for latency, the median p50).
+	Runs int
+
+	// ProfileDir, if set, gets profiles of each broker for each workload:
+	// KIND-PHASE-SCENARIO.pprof, a CPU profile of the workload, and
+	// KIND-PHASE-SCENARIO-allocs.pprof, the server's allocation profile at
+	// the end of it. Allocation profiles count from the server's start
+	// (each scenario has a fresh server), so for a consume profile pass
+	// the same scenario's produce one to pprof's -diff_base.
+	ProfileDir string
+
+	// Progress, if set, gets a line per workload as it finishes.
+	Progress io.Writer
+}
+
+// Full is the default run: about 20 MB of small records and 200 MB of large
+// ones, on one and on four partitions.
+func Full() Config {
+	return Config{
+		Scenarios: []Scenario{
+			{Partitions: 1, Size: 100, Records: 200_000},
+			{Partitions: 4, Size: 100, Records: 200_000},
+			{Partitions: 1, Size: 10 << 10, Records: 20_000},
+			{Partitions: 4, Size: 10 << 10, Records: 20_000},
+		},
+		Latency: LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
+	}
+}
+
+// Quick is the smoke run: every workload, a few thousand records, a few
+// seconds in all.
+func Quick() Config {
+	return Config{
+		Scenarios: []Scenario{
+			{Partitions: 1, Size: 100, Records: 3000},
+			{Partitions: 4, Size: 100, Records: 3000},
+			{Partitions: 1, Size: 10 << 10, Records: 300},
+			{Partitions: 4, Size: 10 << 10, Records: 300},
+		},
+		Latency: LatencyScenario{Records: 200, Size: 100, Interval: time.Millisecond, Warmup: 10},
+	}
+}
+
+// Phase is what a throughput measurement timed.
+type Phase string
+
+const (
+	Produce Phase = "produce"
+	Consume Phase = "consume"
+)
+
+// Measure is one workload on one target.
+type Measure struct {
+	Elapsed   time.Duration
+	Server    Stats   // the server's growth in counters during the workload, and its peaks
+	ClientCPU float64 // CPU seconds this process (the franz-go clients) used meanwhile
+}
+
+// Throughput is one phase of one scenario on every target.
+type Throughput struct {
+	Scenario Scenario
+	Phase    Phase
+	By       map[Kind]Measure
+}
+
+// MBps is payload megabytes (10^6 bytes of record values) per second.
+func (t Throughput) MBps(k Kind) float64 {
+	m, ok := t.By[k]
+	if !ok || m.Elapsed <= 0 {
+		return 0
+	}
+	return float64(t.Scenario.Payload()) / 1e6 / m.Elapsed.Seconds()
+}
+
+// RecordsPerSec is records per second.
+func (t Throughput) RecordsPerSec(k Kind) float64 {
+	m, ok := t.By[k]
+	if !ok || m.Elapsed <= 0 {
+		return 0
+	}
+	return float64(t.Scenario.Records) / m.Elapsed.Seconds()
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	Config     Config
+	Throughput []Throughput
+	Latency    map[Kind]Latencies
+	LatencyMem map[Kind]Measure
+}
+
+// Run runs every workload of cfg against every target. It fails on the
+// first workload that does not complete with every record accounted for.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if len(cfg.Kinds) == 0 {
+		cfg.Kinds = Kinds
+	}
+	cfg.Runs = max(cfg.Runs, 1)
+	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{}}
+	for _, sc := range cfg.Scenarios {
+		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
+		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
+		for _, k := range cfg.Kinds {
+			var ps, cs []Measure
+			for range cfg.Runs {
+				p, c, err := runScenario(ctx, cfg, k, sc)
+				if err != nil {
+					return nil, fmt.Errorf("%s on %s: %w", sc, k, err)
+				}
+				ps, cs = append(ps, p), append(cs, c)
+			}
+			prod.By[k], cons.By[k] = median(ps), median(cs)
+			progress(cfg, "%-8s %-18s produce %8.1f MB/s  consume %8.1f MB/s", k, sc, prod.MBps(k), cons.MBps(k))
+		}
+		rep.Throughput = append(rep.Throughput, prod, cons)
+	}
+	if cfg.Latency.Records > 0 {
+		for _, k := range cfg.Kinds {
+			type run struct {
+				l Latencies
+				m Measure
+			}
+			var runs []run
+			for range cfg.Runs {
+				l, m, err := runLatency(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("latency on %s: %w", k, err)
+				}
+				runs = append(runs, run{l, m})
+			}
+			// Keep the run with the median p50.
+			slices.SortFunc(runs, func(a, b run) int { return int(a.l.Quantile(0.5) - b.l.Quantile(0.5)) })
+			mid := runs[len(runs)/2]
+			rep.Latency[k], rep.LatencyMem[k] = mid.l, mid.m
+			progress(cfg, "%-8s latency p50 %v p99 %v", k, mid.l.Quantile(0.5), mid.l.Quantile(0.99))
+		}
+	}
+	return rep, nil
+}
+
+func progress(cfg Config, format string, args ...any) {
+	if cfg.Progress != nil {
+		fmt.Fprintf(cfg.Progress, format+"\n", args...)
+	}
+}
+
+// median returns the measure with the median elapsed time.
+func median(ms []Measure) Measure {
+	ms = slices.Clone(ms)
+	slices.SortFunc(ms, func(a, b Measure) int { return int(a.Elapsed - b.Elapsed) })
+	return ms[len(ms)/2]
+}
+
+// runScenario starts a fresh server of kind k, produces the scenario's
+// records to it and consumes them back, measuring each phase.
+func runScenario(ctx context.Context, cfg Config, k Kind, sc Scenario) (prod, cons Measure, err error) {
+	srv, err := StartServer(k)
+	if err != nil {
+		return prod, cons, err
+	}
+	defer func() {
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	produce, consume := produceKafka, consumeKafka
+	if k == Loopback {
+		produce, consume = produceLoop, consumeLoop
+	} else if err := createTopic(ctx, srv.Addr, topic, sc.Partitions); err != nil {
+		return prod, cons, err
+	}
+	name := strings.NewReplacer(" ", "-").Replace(sc.String())
+	prod, err = measure(ctx, cfg, srv, string(Produce)+"-"+name, func() (time.Duration, error) { return produce(ctx, srv.Addr, sc) })
+	if err != nil {
+		return prod, cons, fmt.Errorf("produce: %w", err)
+	}
+	cons, err = measure(ctx, cfg, srv, string(Consume)+"-"+name, func() (time.Duration, error) { return consume(ctx, srv.Addr, sc) })
+	if err != nil {
+		return prod, cons, fmt.Errorf("consume: %w", err)
+	}
+	return prod, cons, nil
+}
+
+// measure runs one workload and takes the server's stats around it.
+func measure(ctx context.Context, cfg Config, srv *Server, name string, work func() (time.Duration, error)) (Measure, error) {
+	if err := srv.Reset(); err != nil {
+		return Measure{}, err
+	}
+	before, err := srv.Stats()
+	if err != nil {
+		return Measure{}, err
+	}
+	profiling := cfg.ProfileDir != "" && srv.Kind != Loopback
+	if profiling {
+		if err := srv.StartCPUProfile(filepath.Join(cfg.ProfileDir, string(srv.Kind)+"-"+name+".pprof")); err != nil {
+			return Measure{}, err
+		}
+	}
+	cpu0 := processCPU()
+	elapsed, err := work()
+	clientCPU := processCPU() - cpu0
+	if profiling {
+		if perr := srv.StopCPUProfile(); err == nil {
+			err = perr
+		}
+		if perr := srv.WriteHeapProfile(filepath.Join(cfg.ProfileDir, string(srv.Kind)+"-"+name+"-allocs.pprof")); err == nil {
+			err = perr
+		}
+	}
+	if err != nil {
+		return Measure{}, err
+	}
+	after, err := srv.Stats()
+	if err != nil {
+		return Measure{}, err
+	}
+	return Measure{Elapsed: elapsed, Server: after.Sub(before), ClientCPU: clientCPU}, nil
+}
+
+// runLatency runs the latency scenario on a fresh server of kind k.
+func runLatency(ctx context.Context, cfg Config, k Kind) (l Latencies, m Measure, err error) {
+	srv, err := StartServer(k)
+	if err != nil {
+		return nil, m, err
+	}
+	defer func() {
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	run := latencyKafka
+	if k == Loopback {
+		run = latencyLoop
+	} else if err := createTopic(ctx, srv.Addr, topic, 1); err != nil {
+		return nil, m, err
+	}
+	m, err = measure(ctx, cfg, srv, "latency", func() (time.Duration, error) {
+		start := time.Now()
+		var err error
+		l, err = run(ctx, srv.Addr, cfg.Latency)
+		return time.Since(start), err
+	})
+	return l, m, err
+}

@@ -1,0 +1,69 @@
+// Command bench runs the throughput, memory and latency workloads against
+// this repository's broker, franz-go's kfake and a raw loopback socket, each
+// in a child process of its own, and prints a markdown table with absolute
+// numbers and ratios. See docs/benchmark.md.
+//
+//	go run ./cmd/bench            # the full run, well under a minute
+//	go run ./cmd/bench -quick     # a smoke run of a few seconds
+//	go run ./cmd/bench -profile /tmp/prof   # plus a CPU profile per broker workload
+//	go run ./cmd/bench -targets ours -scale 10 -profile /tmp/prof   # longer, for pprof
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"kafka/interop/bench"
+)
+
+func main() {
+	bench.MaybeServe() // the child processes are this same binary
+
+	quick := flag.Bool("quick", false, "smoke run: every workload with a few thousand records")
+	runs := flag.Int("runs", 1, "run each workload this many times and report the median")
+	profile := flag.String("profile", "", "write a CPU profile of each broker workload to this directory")
+	targets := flag.String("targets", "ours,kfake,loopback", "comma-separated targets to run")
+	scale := flag.Float64("scale", 1, "multiply every throughput workload's record count by this (e.g. 10 for longer profiles)")
+	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
+	flag.Parse()
+
+	cfg := bench.Full()
+	if *quick {
+		cfg = bench.Quick()
+	}
+	for i := range cfg.Scenarios {
+		cfg.Scenarios[i].Records = max(1, int(float64(cfg.Scenarios[i].Records)**scale))
+	}
+	cfg.Runs = *runs
+	cfg.ProfileDir = *profile
+	cfg.Progress = os.Stderr
+	for _, t := range strings.Split(*targets, ",") {
+		cfg.Kinds = append(cfg.Kinds, bench.Kind(strings.TrimSpace(t)))
+	}
+	if cfg.ProfileDir != "" {
+		if err := os.MkdirAll(cfg.ProfileDir, 0o755); err != nil {
+			fatal(err)
+		}
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	start := time.Now()
+	rep, err := bench.Run(ctx, cfg)
+	if err != nil {
+		fatal(err)
+	}
+	if err := rep.WriteMarkdown(os.Stdout); err != nil {
+		fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "done in %v\n", time.Since(start).Round(time.Millisecond))
+}
+
+func fatal(err error) {
+	fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+	os.Exit(1)
+}
