@@ -6,6 +6,8 @@ package kafka
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -449,5 +451,31 @@ func TestAlterConfigs(t *testing.T) {
 	c.produce("a", 0, bigBatch(4))
 	if got := segmentFiles(t, dir+"/a-0", logSuffix); len(got) != 4 {
 		t.Errorf("segments after a restart and an append: %v, want 4", got)
+	}
+}
+
+// TestOffsetsTopicIsCompacted checks that __consumer_offsets is never
+// expired by retention: it is created with cleanup.policy=compact, and a
+// data dir whose offsets topic predates topic configs gets the policy at
+// its next open.
+func TestOffsetsTopicIsCompacted(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	if got, _ := c.topicValues(offsetsTopic); got[cleanupPolicyConfig] != "compact" {
+		t.Errorf("new %s: configs %v, want cleanup.policy=compact", offsetsTopic, got)
+	}
+	tb.stop()
+
+	if err := os.Remove(filepath.Join(dir, offsetsTopic+"-0", topicConfigFile)); err != nil {
+		t.Fatal(err)
+	}
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	if got, _ := c.topicValues(offsetsTopic); got[cleanupPolicyConfig] != "compact" {
+		t.Errorf("old %s: configs %v, want cleanup.policy=compact", offsetsTopic, got)
+	}
+	if r := tb.logs.Topic(offsetsTopic).Configs.retention(); r != keepAll {
+		t.Errorf("retention of %s = %+v, want keepAll", offsetsTopic, r)
 	}
 }
