@@ -1,5 +1,6 @@
 // This file holds topic configs: the settings a topic may override
-// (cleanup.policy, retention.bytes, retention.ms, segment.bytes), their
+// (cleanup.policy, max.message.bytes, min.insync.replicas, retention.bytes,
+// retention.ms, segment.bytes), their
 // types, defaults and checks; the operations AlterConfigs and
 // IncrementalAlterConfigs apply to them; the entries DescribeConfigs and
 // CreateTopics report for a topic and for the broker; and topic.config,
@@ -30,9 +31,12 @@
 // outlive the topic, and a crash can never leave a topic with half of an
 // update.
 //
-// Where we differ from Kafka: only these four topic configs exist; any
-// other name, even one Kafka knows, is INVALID_CONFIG, so a client never
-// believes a setting took effect when it did not. cleanup.policy accepts
+// Where we differ from Kafka: only these six topic configs exist, each
+// enforced; any other name, even one Kafka knows, is INVALID_CONFIG, so a
+// client never believes a setting took effect when it did not.
+// min.insync.replicas is among them because setup scripts often pass it:
+// with one replica, a value above 1 makes every acks=all produce fail with
+// NOT_ENOUGH_REPLICAS, exactly as a single-broker Kafka would. cleanup.policy accepts
 // compact, as Kafka's internal topics and Kafka Connect ask for it, but
 // nothing is compacted: a topic without delete in its policy simply keeps
 // everything. Broker configs can be described, not altered: they are the
@@ -53,10 +57,12 @@ import (
 
 // Names of the topic configs, as in Kafka's TopicConfig.
 const (
-	cleanupPolicyConfig  = "cleanup.policy"
-	retentionBytesConfig = "retention.bytes"
-	retentionMsConfig    = "retention.ms"
-	segmentBytesConfig   = "segment.bytes"
+	cleanupPolicyConfig     = "cleanup.policy"
+	maxMessageBytesConfig   = "max.message.bytes"
+	minInsyncReplicasConfig = "min.insync.replicas"
+	retentionBytesConfig    = "retention.bytes"
+	retentionMsConfig       = "retention.ms"
+	segmentBytesConfig      = "segment.bytes"
 )
 
 // Kafka's defaults for the topic configs no broker flag sets.
@@ -104,6 +110,10 @@ type topicConfigDef struct {
 var topicConfigDefs = []topicConfigDef{
 	{cleanupPolicyConfig, "log.cleanup.policy", configTypeList, true,
 		"delete, compact or both. Segments expire only under delete; compact is accepted but not carried out.", checkCleanupPolicy},
+	{maxMessageBytesConfig, "message.max.bytes", configTypeInt, false,
+		"The largest record batch a producer may send to this topic.", checkInt(0)},
+	{minInsyncReplicasConfig, "min.insync.replicas", configTypeInt, false,
+		"The replicas that must have an acks=all produce; this broker has one, so more fails with NOT_ENOUGH_REPLICAS.", checkInt(1)},
 	{retentionBytesConfig, "log.retention.bytes", configTypeLong, false,
 		"The size a partition may reach before its oldest segments are deleted; -1 for no limit.", checkLong(math.MinInt64)},
 	{retentionMsConfig, "log.retention.ms", configTypeLong, false,
@@ -196,6 +206,24 @@ func (c topicConfig) retention() retention {
 		r.bytes, _ = strconv.ParseInt(v, 10, 64)
 	}
 	return r
+}
+
+// maxMessageBytes is the topic's max.message.bytes, or the broker's def.
+func (c topicConfig) maxMessageBytes(def int32) int {
+	if v, ok := c[maxMessageBytesConfig]; ok {
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	return int(def)
+}
+
+// minInsyncReplicas is the topic's min.insync.replicas, 1 by default.
+func (c topicConfig) minInsyncReplicas() int {
+	if v, ok := c[minInsyncReplicasConfig]; ok {
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	return 1
 }
 
 // segmentBytes is the topic's segment.bytes, or the broker's def.
@@ -396,6 +424,13 @@ func (b *Broker) brokerDefault(def *topicConfigDef) configSynonym {
 	switch def.name {
 	case cleanupPolicyConfig:
 		s.value = defaultCleanupPolicy
+	case maxMessageBytesConfig:
+		s.value = strconv.Itoa(int(b.cfg.MaxMessageBytes))
+		if b.cfg.MaxMessageBytes != defaultMaxMessageBytes {
+			s.source = sourceStaticBroker
+		}
+	case minInsyncReplicasConfig:
+		s.value = "1"
 	case retentionBytesConfig:
 		s.value = strconv.Itoa(defaultRetentionBytes)
 	case retentionMsConfig:
@@ -456,6 +491,8 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 			doc: "The default segment.bytes of topics."},
 		{name: "message.max.bytes", value: strconv.Itoa(int(c.MaxMessageBytes)), typ: configTypeInt,
 			doc: "The largest record batch a producer may send."},
+		{name: "min.insync.replicas", value: "1", typ: configTypeInt,
+			doc: "The default min.insync.replicas of topics."},
 		{name: "node.id", value: strconv.Itoa(int(c.NodeID)), typ: configTypeInt,
 			doc: "This broker's id."},
 		{name: "num.partitions", value: strconv.Itoa(int(c.DefaultPartitions)), typ: configTypeInt,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -198,7 +199,11 @@ func TestCheckTopicConfig(t *testing.T) {
 		{"cleanup.policy", "compact, delete,compact", "compact,delete", true},
 		{"cleanup.policy", "", "", false},
 		{"cleanup.policy", "remove", "", false},
-		{"min.insync.replicas", "1", "", false},
+		{"min.insync.replicas", "2", "2", true},
+		{"min.insync.replicas", "0", "", false},
+		{"max.message.bytes", "1000", "1000", true},
+		{"max.message.bytes", "-1", "", false},
+		{"segment.ms", "1000", "", false}, // a Kafka config this broker does not have
 	} {
 		got, err := checkTopicConfig(tc.name, tc.value)
 		if (err == nil) != tc.ok || got != tc.want {
@@ -278,6 +283,8 @@ func TestCreateTopicConfigs(t *testing.T) {
 	}
 	want := []creatableTopicConfigs{
 		{Name: "cleanup.policy", Value: ptr("compact,delete"), ConfigSource: sourceTopic},
+		{Name: "max.message.bytes", Value: ptr("1048588"), ConfigSource: sourceDefault},
+		{Name: "min.insync.replicas", Value: ptr("1"), ConfigSource: sourceDefault},
 		{Name: "retention.bytes", Value: ptr("-1"), ConfigSource: sourceDefault},
 		{Name: "retention.ms", Value: ptr("3600000"), ConfigSource: sourceTopic},
 		{Name: "segment.bytes", Value: ptr("1073741824"), ConfigSource: sourceDefault},
@@ -290,7 +297,7 @@ func TestCreateTopicConfigs(t *testing.T) {
 	}
 
 	for name, cfg := range map[string]map[string]*string{
-		"unknown-name":   {"min.insync.replicas": ptr("1")},
+		"unknown-name":   {"segment.ms": ptr("1000")},
 		"bad-long":       {"retention.ms": ptr("a week")},
 		"below-minimum":  {"segment.bytes": ptr("10")},
 		"null-value":     {"retention.bytes": nil},
@@ -339,7 +346,7 @@ func TestDescribeConfigs(t *testing.T) {
 	for _, e := range res.Configs {
 		isDefault[e.Name] = e.IsDefault
 	}
-	if d := cmp.Diff(map[string]bool{"cleanup.policy": true, "retention.bytes": true, "retention.ms": false, "segment.bytes": false}, isDefault); d != "" {
+	if d := cmp.Diff(map[string]bool{"cleanup.policy": true, "max.message.bytes": true, "min.insync.replicas": true, "retention.bytes": true, "retention.ms": false, "segment.bytes": false}, isDefault); d != "" {
 		t.Errorf("v0 IsDefault (-want +got):\n%s", d)
 	}
 
@@ -477,5 +484,33 @@ func TestOffsetsTopicIsCompacted(t *testing.T) {
 	}
 	if r := tb.logs.Topic(offsetsTopic).Configs.retention(); r != keepAll {
 		t.Errorf("retention of %s = %+v, want keepAll", offsetsTopic, r)
+	}
+}
+
+// TestEnforcedTopicConfigs checks the two configs that act on Produce:
+// max.message.bytes refuses a larger batch with MESSAGE_TOO_LARGE, and
+// min.insync.replicas above 1 refuses acks=all, the one replica not being
+// enough, while acks=1 still goes through.
+func TestEnforcedTopicConfigs(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("small", 1, map[string]*string{"max.message.bytes": ptr("200")}); code != codeNone {
+		t.Fatalf("create small: code %d", code)
+	}
+	if code, _ := c.produce("small", 0, makeBatch(testRecord{1, strings.Repeat("x", 300)})); code != codeMessageTooLarge {
+		t.Errorf("300-byte record to max.message.bytes=200: code %d, want MESSAGE_TOO_LARGE", code)
+	}
+	if code, _ := c.produce("small", 0, makeBatch(testRecord{1, "fits"})); code != codeNone {
+		t.Errorf("small record: code %d", code)
+	}
+
+	if code, _ := c.createTopicWithConfigs("isr", 1, map[string]*string{"min.insync.replicas": ptr("2")}); code != codeNone {
+		t.Fatalf("create isr: code %d", code)
+	}
+	if code, _ := c.produce("isr", 0, makeBatch(testRecord{1, "v"})); code != codeNotEnoughReplicas {
+		t.Errorf("acks=all with min.insync.replicas=2: code %d, want NOT_ENOUGH_REPLICAS", code)
+	}
+	if _, hw, _ := c.fetch("isr", 0, 0, 0, 0); hw != 0 {
+		t.Errorf("high watermark %d after a refused produce, want 0", hw)
 	}
 }

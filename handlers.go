@@ -125,6 +125,7 @@ const (
 	codeInvalidReplicationFactor  int16 = 38
 	codeInvalidReplicaAssignment  int16 = 39
 	codeInvalidConfig             int16 = 40
+	codeNotEnoughReplicas         int16 = 19
 	codeInvalidRequest            int16 = 42
 	codeOutOfOrderSequenceNumber  int16 = 45
 	codeInvalidProducerEpoch      int16 = 47
@@ -362,7 +363,7 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
 			default:
-				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendRecords(t.Name, p.Index, pl, p.Records)
+				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendRecords(topic, p.Index, pl, req.Acks, p.Records)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -402,7 +403,7 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 // returns a Kafka error code, the base offset of the first batch (for a
 // retried batch, the offset it was first stored at) and, for a refused
 // idempotent batch, a message saying why.
-func (b *Broker) appendRecords(topic string, partition int32, pl *partitionLog, records []byte) (int16, int64, *string) {
+func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte) (int16, int64, *string) {
 	if len(records) == 0 {
 		return codeCorruptMessage, -1, nil
 	}
@@ -410,17 +411,21 @@ func (b *Broker) appendRecords(topic string, partition int32, pl *partitionLog, 
 	if err != nil {
 		return codeCorruptMessage, -1, nil
 	}
+	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
 	for _, h := range headers {
-		if h.Size() > int(b.cfg.MaxMessageBytes) {
-			return codeMessageTooLarge, -1, nil
+		if h.Size() > limit {
+			return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
 		}
+	}
+	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
+		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
 	placed, err := pl.Append(records, headers)
 	switch code := errorCode(err); code {
 	case codeNone:
 		return codeNone, placed[0].BaseOffset, nil
 	case codeUnknownServerError:
-		b.log.Error("append failed", "topic", topic, "partition", partition, "err", err)
+		b.log.Error("append failed", "topic", topic.Name, "partition", partition, "err", err)
 		return code, -1, nil
 	default:
 		// The producer's mistake, not ours: answered, not logged.

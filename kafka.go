@@ -39,7 +39,8 @@
 // after a crash, and retention. producers.go is what idempotent producers
 // need: ids that never repeat, and per partition the sequence numbers that
 // turn a retried batch into a no-op. configs.go is the settings a topic may
-// override (retention.ms, retention.bytes, segment.bytes, cleanup.policy).
+// override (retention, segment size, cleanup policy, batch size limit,
+// min.insync.replicas).
 // handlers.go has one section per API, in API-key order, each beginning
 // with the versions it supports and what changed between them. groups.go is
 // the group coordinator: consumer-group membership, rebalances, and
