@@ -410,10 +410,12 @@ func TestFranzConfigsAndDeleteRecords(t *testing.T) {
 		return m
 	}
 	want := map[string]string{
-		"cleanup.policy":  "delete/DEFAULT_CONFIG",
-		"retention.bytes": "-1/DEFAULT_CONFIG",
-		"retention.ms":    "3600000/DYNAMIC_TOPIC_CONFIG",
-		"segment.bytes":   "1073741824/DEFAULT_CONFIG",
+		"cleanup.policy":      "delete/DEFAULT_CONFIG",
+		"max.message.bytes":   "1048588/DEFAULT_CONFIG",
+		"min.insync.replicas": "1/DEFAULT_CONFIG",
+		"retention.bytes":     "-1/DEFAULT_CONFIG",
+		"retention.ms":        "3600000/DYNAMIC_TOPIC_CONFIG",
+		"segment.bytes":       "1073741824/DEFAULT_CONFIG",
 	}
 	if got := values(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("configs after create:\n got %v\nwant %v", got, want)
