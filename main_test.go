@@ -127,27 +127,12 @@ func (c *testClient) roundTrip(key, version int16, flexible bool, body func(w *w
 	return r
 }
 
-// createTopic creates a topic with CreateTopics v7.
+// createTopic creates a topic with CreateTopics v7 and no configs
+// (createTopicWithConfigs, in configs_test.go, does the work).
 func (c *testClient) createTopic(name string, partitions int32) {
 	c.t.Helper()
-	r := c.roundTrip(19, 7, true, func(w *writer) {
-		w.ArrayLen(1)
-		w.String(name)
-		w.Int32(partitions)
-		w.Int16(1)
-		w.ArrayLen(0)
-		w.ArrayLen(0)
-		w.Tags()
-		w.Int32(1000)
-		w.Bool(false)
-		w.Tags()
-	})
-	r.Int32() // throttle
-	r.ArrayLen()
-	_ = r.String()
-	r.UUID()
-	if code := r.Int16(); code != codeNone || r.err != nil {
-		c.t.Fatalf("CreateTopics %s: error code %d, %v", name, code, r.err)
+	if code, _ := c.createTopicWithConfigs(name, partitions, nil); code != codeNone {
+		c.t.Fatalf("CreateTopics %s: error code %d", name, code)
 	}
 }
 
