@@ -514,3 +514,22 @@ func TestEnforcedTopicConfigs(t *testing.T) {
 		t.Errorf("high watermark %d after a refused produce, want 0", hw)
 	}
 }
+
+// TestPartitionLimit checks that a topic of more than maxPartitionsPerTopic
+// partitions is refused, at creation and when it grows, before anything is
+// made on disk.
+func TestPartitionLimit(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("huge", maxPartitionsPerTopic+1, nil); code != codeInvalidPartitions {
+		t.Errorf("create with %d partitions: code %d, want INVALID_PARTITIONS", maxPartitionsPerTopic+1, code)
+	}
+	if tb.logs.Topic("huge") != nil {
+		t.Error("the topic was created")
+	}
+	c.createTopic("grows", 1)
+	code, _ := tb.createPartitions(createPartitionsTopic{Name: "grows", Count: maxPartitionsPerTopic + 1}, false)
+	if code != codeInvalidPartitions || len(tb.logs.Topic("grows").Partitions) != 1 {
+		t.Errorf("grow past the limit: code %d, %d partitions", code, len(tb.logs.Topic("grows").Partitions))
+	}
+}

@@ -1287,7 +1287,8 @@ func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r re
 //
 // Where we differ from Kafka: there is one broker, so a replication factor
 // other than 1 (or -1, the default) is refused, and an explicit assignment
-// may name only this broker.
+// may name only this broker. A topic has at most maxPartitionsPerTopic
+// partitions.
 type createTopicsRequest struct {
 	Topics       []creatableTopic
 	TimeoutMs    int32
@@ -1439,8 +1440,8 @@ func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatable
 	if partitions == -1 {
 		partitions = b.cfg.DefaultPartitions
 	}
-	if partitions <= 0 {
-		return codeInvalidPartitions, ptr("number of partitions must be at least 1")
+	if partitions <= 0 || partitions > maxPartitionsPerTopic {
+		return codeInvalidPartitions, ptr(fmt.Sprintf("number of partitions must be from 1 to %d", maxPartitionsPerTopic))
 	}
 	names, values := make([]string, len(t.Configs)), make([]*string, len(t.Configs))
 	for i, c := range t.Configs {
@@ -1471,6 +1472,13 @@ func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatable
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// maxPartitionsPerTopic bounds what one CreateTopics or CreatePartitions
+// request can make. Kafka sets no such limit, but each partition here is a
+// directory and open files, made while the topic list is locked: a request
+// for two billion of them would stall every client of the broker, not just
+// the one that asked. Ten thousand is far beyond any local use.
+const maxPartitionsPerTopic = 10000
 
 // DeleteTopics: v1-6 (DeleteTopicsRequest.json, DeleteTopicsResponse.json)
 //
@@ -2181,6 +2189,9 @@ func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (i
 	have := int32(len(topic.Partitions))
 	if t.Count <= have {
 		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s has %d partitions; the new count must be larger", t.Name, have))
+	}
+	if t.Count > maxPartitionsPerTopic {
+		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s may have at most %d partitions", t.Name, maxPartitionsPerTopic))
 	}
 	if t.Assignments != nil {
 		if int32(len(t.Assignments)) != t.Count-have {
