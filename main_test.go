@@ -9,9 +9,12 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -419,4 +422,38 @@ func TestFetchLargeBatchesFromFile(t *testing.T) {
 	if !sameBatches(got, bytes.Join(sent, nil)) {
 		t.Fatal("fetched batches differ from the produced ones")
 	}
+}
+
+// ExampleOpen runs a broker in-process on a free port, as a test of a
+// Kafka client would, and stops it: cancelling the context ends Serve,
+// which closes the logs.
+func ExampleOpen() {
+	dir, err := os.MkdirTemp("", "kafka-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx, ln) }()
+
+	// A client's bootstrap server is now ln.Addr().
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	fmt.Println("connected:", err == nil)
+	conn.Close()
+
+	cancel()
+	fmt.Println("stopped:", <-done)
+	// Output:
+	// connected: true
+	// stopped: <nil>
 }
