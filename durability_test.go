@@ -685,3 +685,29 @@ func TestOffsetForTimestampSkipsDeletedRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestFsyncAlwaysCoversCommits checks that -fsync always makes an offset
+// commit durable before it is answered, as it does a produce: by the time
+// OffsetCommit returns, __consumer_offsets is synced to its end.
+func TestFsyncAlwaysCoversCommits(t *testing.T) {
+	for _, policy := range []string{"always", "never"} {
+		t.Run(policy, func(t *testing.T) {
+			tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Fsync: policy})
+			c := dial(t, tb.addr)
+			c.createTopic("t", 1)
+			offsets := tb.groups.offsets
+			for i := range 3 {
+				if code := c.commitOffset("g", "t", 0, int64(i)); code != codeNone {
+					t.Fatalf("commit: code %d", code)
+				}
+			}
+			synced, end := syncedTo(offsets), offsets.HighWatermark()
+			if policy == "always" && synced != end {
+				t.Errorf("after the commits __consumer_offsets is synced to %d of %d", synced, end)
+			}
+			if policy == "never" && synced == end {
+				t.Errorf("with -fsync never the commits were synced (to %d): the check above proves nothing", synced)
+			}
+		})
+	}
+}

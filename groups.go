@@ -278,7 +278,10 @@ type coordinator struct {
 	offsets *partitionLog // partition 0 of __consumer_offsets
 	notify  func()        // wakes fetches after a write to offsets
 	now     func() time.Time
-	closed  atomic.Bool
+	// syncCommits makes every write to __consumer_offsets durable before
+	// the commit is answered (-fsync always), as a produce is.
+	syncCommits bool
+	closed      atomic.Bool
 
 	mu     sync.Mutex
 	groups map[string]*group
@@ -1083,8 +1086,14 @@ func (c *coordinator) writeOffsets(g *group, tps []topicPartition, offsets []*co
 	if err != nil {
 		return err
 	}
-	if _, err := c.offsets.Append(batch, []batchHeader{h}); err != nil {
+	placed, err := c.offsets.Append(batch, []batchHeader{h})
+	if err != nil {
 		return err
+	}
+	if c.syncCommits {
+		if err := c.offsets.SyncTo(placed[0].BaseOffset + int64(h.LastOffsetDelta) + 1); err != nil {
+			return err
+		}
 	}
 	c.notify()
 	return nil

@@ -283,6 +283,7 @@ func Open(cfg Config) (*Broker, error) {
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
+	b.groups.syncCommits = b.fsync.always
 	return b, nil
 }
 
