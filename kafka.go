@@ -40,12 +40,12 @@
 // need: ids that never repeat, and per partition the sequence numbers that
 // turn a retried batch into a no-op. configs.go is the settings a topic may
 // override (retention, segment size, cleanup policy, batch size limit,
-// min.insync.replicas).
-// handlers.go has one section per API, in API-key order, each beginning
-// with the versions it supports and what changed between them. groups.go is
-// the group coordinator: consumer-group membership, rebalances, and
-// committed offsets kept in the __consumer_offsets topic, with the group
-// APIs in the same form as handlers.go.
+// min.insync.replicas). handlers.go has one section per API, in API-key
+// order, each beginning with the versions it supports and what changed
+// between them. groups.go is the group coordinator: consumer-group
+// membership, rebalances, and committed offsets kept in the
+// __consumer_offsets topic, with the group APIs in the same form as
+// handlers.go.
 //
 // # Caveats
 //
@@ -251,7 +251,7 @@ type Broker struct {
 	producerIDs *producerIDs
 
 	// appended is closed and replaced each time records are appended, to
-	// wake fetches that are waiting for data (see waitForAppend).
+	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
 	appended chan struct{}
 }
