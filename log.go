@@ -1079,15 +1079,26 @@ func (w *headerWindow) at(pos int64) (batchHeader, error) {
 	return s.checkHeader(pos, w.buf[pos-w.start:pos-w.start+batchHeaderSize])
 }
 
-// next returns the batch after the one at pos with header h; ok is false at
-// the end of the segment.
-func (s *segment) next(pos int64, h batchHeader) (int64, batchHeader, bool, error) {
-	pos += int64(h.Size())
-	if pos >= s.size {
-		return pos, h, false, nil
+// eachBatch calls yield with the position and header of every batch of s
+// from the one holding offset on, until yield returns false. Headers are
+// read through a window, so a walk over many small batches costs a read per
+// window, not one per batch.
+func (s *segment) eachBatch(offset int64, yield func(pos int64, h batchHeader) bool) error {
+	pos, h, found, err := s.find(offset)
+	if err != nil || !found {
+		return err
 	}
-	h, err := s.headerAt(pos)
-	return pos, h, err == nil, err
+	w := newHeaderWindow(s)
+	defer w.release()
+	for yield(pos, h) {
+		if pos += int64(h.Size()); pos >= s.size {
+			return nil
+		}
+		if h, err = w.at(pos); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // headerAt reads the header of the batch at pos, which lies below the
@@ -1171,23 +1182,25 @@ func (s *segment) offsetForTimestamp(ts, from int64) (offset, timestamp int64, f
 	if i := sort.Search(len(s.times), func(i int) bool { return s.times[i].timestamp >= ts }); i > 0 {
 		start = max(start, s.times[i-1].offset+1)
 	}
-	for pos, h, ok, err := s.find(start); ok || err != nil; pos, h, ok, err = s.next(pos, h) {
-		if err != nil {
-			return -1, -1, false, err
+	var recordErr error
+	err = s.eachBatch(start, func(pos int64, h batchHeader) bool {
+		switch {
+		case h.MaxTimestamp < ts:
+			return true
+		case h.Compressed():
+			offset, timestamp, found = max(h.BaseOffset, from), h.MaxTimestamp, true
+			return false
 		}
-		if h.MaxTimestamp < ts {
-			continue
-		}
-		if h.Compressed() {
-			return max(h.BaseOffset, from), h.MaxTimestamp, true, nil
-		}
-		if offset, timestamp, found, err = s.firstRecordAtOrAfter(pos, h, ts, from); found || err != nil {
-			return offset, timestamp, found, err
-		}
-		// The batch's maxTimestamp promised a record that is not there: a
-		// badly written client batch. Keep looking, as Kafka does.
+		offset, timestamp, found, recordErr = s.firstRecordAtOrAfter(pos, h, ts, from)
+		// If not found, the batch's maxTimestamp promised a record that is
+		// not there: a badly written client batch. Keep looking, as Kafka
+		// does.
+		return !found && recordErr == nil
+	})
+	if err = cmp.Or(err, recordErr); err != nil || !found {
+		return -1, -1, false, err
 	}
-	return -1, -1, false, nil
+	return offset, timestamp, true, nil
 }
 
 // firstRecordAtOrAfter walks the uncompressed batch h at pos for its first

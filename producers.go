@@ -239,14 +239,15 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 func (l *partitionLog) loadProducerStates() producerStates {
 	ps := producerStates{}
 	for _, s := range l.segments {
-		for pos, h, ok, err := s.find(s.base); ok || err != nil; pos, h, ok, err = s.next(pos, h) {
-			if err != nil {
-				l.logger.Warn("starting without producer state", "dir", l.dir, "err", err)
-				return producerStates{}
-			}
+		err := s.eachBatch(s.base, func(_ int64, h batchHeader) bool {
 			if h.ProducerID >= 0 {
 				ps[h.ProducerID] = ps[h.ProducerID].with(&h, h.BaseOffset)
 			}
+			return true
+		})
+		if err != nil {
+			l.logger.Warn("starting without producer state", "dir", l.dir, "err", err)
+			return producerStates{}
 		}
 	}
 	return ps
