@@ -165,6 +165,11 @@ type Config struct {
 	// looked for (offsets.retention.check.interval.ms, default 10m).
 	OffsetsRetentionCheckInterval time.Duration
 
+	// ConnectionsMaxIdle is how long a connection may go without a request
+	// before it is closed (connections.max.idle.ms, default 10 minutes).
+	// Clients reconnect when they next need the broker.
+	ConnectionsMaxIdle time.Duration
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -203,6 +208,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OffsetsRetentionCheckInterval <= 0 {
 		c.OffsetsRetentionCheckInterval = 10 * time.Minute
+	}
+	if c.ConnectionsMaxIdle <= 0 {
+		c.ConnectionsMaxIdle = 10 * time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -386,16 +394,32 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
-	// written, and the next Read fails.
-	stop := context.AfterFunc(ctx, func() { nc.SetReadDeadline(time.Now()) })
+	// written, and the next Read fails. The write gets a grace period, not
+	// for ever: a client that stopped reading would otherwise hold up the
+	// shutdown with a write blocked on its full socket buffer.
+	stop := context.AfterFunc(ctx, func() {
+		nc.SetReadDeadline(time.Now())
+		nc.SetWriteDeadline(time.Now().Add(shutdownWriteGrace))
+	})
 	defer stop()
 
 	for {
+		// A connection with no request for ConnectionsMaxIdle is closed,
+		// as Kafka closes idle connections, so that clients that vanished
+		// without a FIN do not hold a goroutine and a socket for ever. The
+		// deadline is set before the context is checked: a shutdown after
+		// the check sets its own deadline, now, over this one.
+		nc.SetReadDeadline(time.Now().Add(b.cfg.ConnectionsMaxIdle))
+		if ctx.Err() != nil {
+			return
+		}
 		frame, err := c.readFrame()
 		if err != nil {
-			// A client hanging up between requests is normal; anything
-			// else (a bad size, a frame cut short) is worth a line.
-			if !errors.Is(err, io.EOF) && !errors.Is(err, syscall.ECONNRESET) && ctx.Err() == nil {
+			// A client hanging up between requests, or idle too long, is
+			// normal; anything else (a bad size, a frame cut short) is
+			// worth a line.
+			quiet := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, os.ErrDeadlineExceeded)
+			if !quiet && ctx.Err() == nil {
 				b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
 			}
 			return
@@ -406,6 +430,10 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 		}
 	}
 }
+
+// shutdownWriteGrace is how long, once Serve's context is cancelled, a
+// connection may take to finish writing its last response.
+const shutdownWriteGrace = 5 * time.Second
 
 // Errors that close a connection, grouped by when they happen: while
 // reading a frame, or while making sense of its header.

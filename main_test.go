@@ -457,3 +457,21 @@ func ExampleOpen() {
 	// connected: true
 	// stopped: <nil>
 }
+
+// TestIdleConnectionClosed checks that a connection without requests for
+// ConnectionsMaxIdle is closed, and that one in use is not.
+func TestIdleConnectionClosed(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ConnectionsMaxIdle: 300 * time.Millisecond})
+	busy, idle := dial(t, tb.addr), dial(t, tb.addr)
+	busy.createTopic("t", 1)
+	for range 5 { // 500ms of requests, each within the idle limit
+		time.Sleep(100 * time.Millisecond)
+		if code, _, _ := busy.fetch("t", 0, 0, 0, 0); code != codeNone {
+			t.Fatalf("fetch on the busy connection: code %d", code)
+		}
+	}
+	idle.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := idle.r.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("idle connection: read %v, want EOF", err)
+	}
+}
