@@ -712,14 +712,19 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	}
 }
 
+// maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one
+// fetch response carries, whatever the client asks for.
+const maxFetchBytes = 55 << 20
+
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether any partition had an error.
 func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, size int, failed bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
 	// even if it is larger, so that a consumer can always make progress
-	// (KIP-74).
-	budget := int(req.MaxBytes)
+	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
+	// one request cannot make it gather gigabytes.
+	budget := int(min(req.MaxBytes, maxFetchBytes))
 	for _, ft := range req.Topics {
 		var topic *topicLog
 		missing := codeUnknownTopicOrPartition
