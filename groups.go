@@ -1099,6 +1099,65 @@ func (c *coordinator) writeOffsets(g *group, tps []topicPartition, offsets []*co
 	return nil
 }
 
+// commitTxnOffsets applies the offsets of a committed transaction
+// (txn.go) to their groups, as Kafka's GroupMetadata.completePendingTxnOffsetCommit
+// does when the COMMIT marker reaches __consumer_offsets: one write per
+// group, creating groups that do not exist yet.
+func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
+	byGroup := map[string][]txnOffset{}
+	var order []string
+	for _, o := range offsets {
+		if byGroup[o.Group] == nil {
+			order = append(order, o.Group)
+		}
+		byGroup[o.Group] = append(byGroup[o.Group], o)
+	}
+	now := c.now().UnixMilli()
+	for _, id := range order {
+		g := c.lockGroup(id, true)
+		tps := make([]topicPartition, 0, len(byGroup[id]))
+		cos := make([]*committedOffset, 0, len(byGroup[id]))
+		for _, o := range byGroup[id] {
+			tps = append(tps, topicPartition{o.Topic, o.Partition})
+			cos = append(cos, &committedOffset{offset: o.Offset, leaderEpoch: o.LeaderEpoch, metadata: o.Metadata, commitTimestamp: now})
+		}
+		err := c.writeOffsets(g, tps, cos)
+		if err == nil {
+			for i, tp := range tps {
+				g.offsets[tp] = *cos[i]
+			}
+		}
+		g.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkTxnCommitMember checks the member fields of a TxnOffsetCommit
+// (v3+, KIP-447) as an OffsetCommit's are checked: a generation or member
+// named must be the group's current one, so that a zombie of an old
+// generation cannot commit. A request naming none (generation -1, as
+// before v3) is not checked.
+func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, memberID string, instanceID *string) int16 {
+	if generation < 0 && memberID == "" && instanceID == nil {
+		return codeNone
+	}
+	g := c.lockGroup(groupID, false)
+	if g == nil {
+		return codeIllegalGeneration
+	}
+	defer g.mu.Unlock()
+	if code := g.validateMember(memberID, instanceID); code != codeNone {
+		return code
+	}
+	if generation != g.generation {
+		return codeIllegalGeneration
+	}
+	return codeNone
+}
+
 // deleteOffsets writes tombstones for tps and forgets them. The caller
 // holds g.mu.
 func (c *coordinator) deleteOffsets(g *group, tps []topicPartition) error {

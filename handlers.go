@@ -80,6 +80,10 @@ func init() {
 		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
 		{21, "DeleteRecords", 0, 2, 2, func() request { return new(deleteRecordsRequest) }, (*Broker).handleDeleteRecords},
 		{22, "InitProducerId", 0, 5, 2, func() request { return new(initProducerIDRequest) }, (*Broker).handleInitProducerID},
+		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
+		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
+		{26, "EndTxn", 0, 4, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
+		{28, "TxnOffsetCommit", 0, 4, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
 		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
 		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
 		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
@@ -129,7 +133,11 @@ const (
 	codeInvalidRequest            int16 = 42
 	codeOutOfOrderSequenceNumber  int16 = 45
 	codeInvalidProducerEpoch      int16 = 47
-	codeTransactionalIDAuthFailed int16 = 53
+	codeInvalidTxnState           int16 = 48
+	codeInvalidProducerIDMapping  int16 = 49
+	codeInvalidTransactionTimeout int16 = 50
+	codeConcurrentTransactions    int16 = 51
+	codeOperationNotAttempted     int16 = 55
 	codeKafkaStorageError         int16 = 56
 	codeNonEmptyGroup             int16 = 68
 	codeGroupIDNotFound           int16 = 69
@@ -137,6 +145,8 @@ const (
 	codeMemberIDRequired          int16 = 79
 	codeFencedInstanceID          int16 = 82
 	codeGroupSubscribedToTopic    int16 = 86
+	codeInvalidRecord             int16 = 87
+	codeProducerFenced            int16 = 90
 	codeUnknownTopicID            int16 = 100
 )
 
@@ -238,6 +248,14 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // with success and the offset it got the first time, a gap with
 // OUT_OF_ORDER_SEQUENCE_NUMBER, and a fenced epoch with
 // INVALID_PRODUCER_EPOCH, whose text goes in ErrorMessage from v8.
+//
+// A transactional batch (attributes bit 4) must also come from the current
+// epoch of a producer whose open transaction has the partition (txn.go):
+// INVALID_PRODUCER_EPOCH for an old epoch, INVALID_PRODUCER_ID_MAPPING for
+// a producer id no transactional id has, INVALID_TXN_STATE for a partition
+// not added with AddPartitionsToTxn, as Kafka's leaders answer since they
+// verify with the coordinator (KIP-890). Control batches (markers) are the
+// coordinator's to write: a producer's gets INVALID_RECORD.
 type produceRequest struct {
 	TransactionalID *string
 	Acks            int16
@@ -420,6 +438,23 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
 		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
+	transactional := false
+	for _, h := range headers {
+		if h.isControl() {
+			// Only the transaction coordinator writes markers.
+			return codeInvalidRecord, -1, ptr("control batches may not be produced")
+		}
+		transactional = transactional || h.Attributes&transactionalFlag != 0
+	}
+	if transactional {
+		// The check and the append are one step under the coordinator's
+		// lock, so that no EndTxn slips between them (txn.go).
+		unlock := b.txns.lockForProduce()
+		defer unlock()
+		if code, msg := b.txns.checkProduce(topic.Name, partition, headers); code != codeNone {
+			return code, -1, &msg
+		}
+	}
 	placed, err := pl.Append(records, headers)
 	switch code := errorCode(err); code {
 	case codeNone:
@@ -448,6 +483,13 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 //
 // A fetch is a long poll: if fewer than MinBytes are ready, the broker
 // waits up to MaxWaitMs for appends before it answers.
+//
+// IsolationLevel 1 (read_committed, KIP-98) reads only below the last
+// stable offset (txn.go) and gets the aborted transactions overlapping
+// that range, whose records the client drops; IsolationLevel 0 reads up to
+// the high watermark and gets a null AbortedTransactions, as in Kafka
+// (librdkafka and others take a non-null list there as a reason to filter).
+// LastStableOffset is the real LSO at both levels.
 //
 // Where we differ from Kafka: there are no incremental fetch sessions. A
 // client that asks for one (SessionId 0, SessionEpoch 0) is answered with
@@ -755,11 +797,18 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
+			// The LSO is read before the high watermark, so that it is
+			// never past it; the read_committed end is the LSO.
+			pr.LastStableOffset = pl.LastStableOffset()
 			pr.HighWatermark = pl.HighWatermark()
-			pr.LastStableOffset = pr.HighWatermark
 			pr.LogStartOffset = pl.LogStartOffset()
+			end := int64(math.MaxInt64)
+			if req.IsolationLevel == readCommitted {
+				end = pr.LastStableOffset
+				pr.AbortedTransactions = pl.AbortedTransactions(fp.FetchOffset, end)
+			}
 			if budget > 0 || size == 0 {
-				sec, err := pl.ReadSection(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)))
+				sec, err := pl.ReadSectionBelow(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)), end)
 				switch {
 				case err != nil:
 					pr.ErrorCode = errorCode(err)
@@ -788,7 +837,8 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 //	v9: timestamp -5, the latest tiered offset (KIP-1005)
 //	v10: TimeoutMs
 //
-// A timestamp of -1 asks for the latest offset (the high watermark), -2
+// A timestamp of -1 asks for the latest offset (the high watermark, or
+// the last stable offset under read_committed), -2
 // for the earliest; any other value for the first offset whose timestamp is
 // at least that.
 type listOffsetsRequest struct {
@@ -877,6 +927,12 @@ func (m *listOffsetsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// Isolation levels of Fetch and ListOffsets (IsolationLevel.java).
+const (
+	readUncommitted int8 = 0
+	readCommitted   int8 = 1
+)
+
 // Special timestamps of ListOffsets.
 const (
 	latestTimestamp     = -1 // the high watermark
@@ -897,7 +953,7 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 			if pl := b.topicPartition(topic, p.PartitionIndex); pl == nil {
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			} else {
-				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp)
+				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, req.IsolationLevel)
 				if pr.Offset >= 0 {
 					pr.LeaderEpoch = 0
 				}
@@ -910,12 +966,15 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 }
 
 // listOffset answers one partition of ListOffsets: an offset and its
-// timestamp, or -1, -1 if no record qualifies. Without transactions the
-// last stable offset equals the high watermark, so IsolationLevel does not
-// matter here.
-func listOffset(pl *partitionLog, ts int64) (offset, timestamp int64) {
+// timestamp, or -1, -1 if no record qualifies. The latest offset of a
+// read_committed request is the last stable offset (txn.go), the end of
+// what such a consumer may read.
+func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp int64) {
 	switch ts {
 	case latestTimestamp:
+		if isolation == readCommitted {
+			return pl.LastStableOffset(), -1
+		}
 		return pl.HighWatermark(), -1
 	case earliestTimestamp, earliestLocalOffset:
 		return pl.LogStartOffset(), -1
@@ -1723,8 +1782,13 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 // Where we differ from Kafka: Kafka answers every non-transactional
 // request with a new id at epoch 0 and bumps epochs only for transactional
 // ids; here the named id keeps its identity, which clients accept either
-// way since they use what the answer says. Transactions are not supported
-// yet, so a request with a TransactionalId is refused.
+// way since they use what the answer says.
+//
+// A request with a TransactionalId goes to the transaction coordinator
+// (txn.go): the id keeps its producer id across InitProducerId calls and
+// restarts, each call bumps the epoch and so fences the previous instance,
+// aborting its open transaction, and TransactionTimeoutMs must be positive
+// and at most transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT).
 type initProducerIDRequest struct {
 	TransactionalID      *string
 	TransactionTimeoutMs int32
@@ -1770,7 +1834,7 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 	}
 	switch {
 	case req.TransactionalID != nil:
-		return fail(codeTransactionalIDAuthFailed)
+		return b.txns.initProducer(req, rc.header.APIVersion)
 	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
 		return fail(codeInvalidRequest)
 	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):

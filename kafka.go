@@ -170,6 +170,17 @@ type Config struct {
 	// Clients reconnect when they next need the broker.
 	ConnectionsMaxIdle time.Duration
 
+	// TransactionMaxTimeout is the longest transaction.timeout.ms a
+	// transactional producer may ask for in InitProducerId
+	// (transaction.max.timeout.ms, default 15 minutes).
+	TransactionMaxTimeout time.Duration
+
+	// TransactionAbortCheckInterval is how often open transactions are
+	// checked against their timeout and aborted when they are over it
+	// (transaction.abort.timed.out.transaction.cleanup.interval.ms,
+	// default 10s).
+	TransactionAbortCheckInterval time.Duration
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -211,6 +222,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ConnectionsMaxIdle <= 0 {
 		c.ConnectionsMaxIdle = 10 * time.Minute
+	}
+	if c.TransactionMaxTimeout <= 0 {
+		c.TransactionMaxTimeout = 15 * time.Minute
+	}
+	if c.TransactionAbortCheckInterval <= 0 {
+		c.TransactionAbortCheckInterval = 10 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -258,6 +275,9 @@ type Broker struct {
 	// producerIDs hands out producer ids to InitProducerId.
 	producerIDs *producerIDs
 
+	// txns is the transaction coordinator (txn.go).
+	txns *txnCoordinator
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -292,6 +312,12 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
+	// Transactions a previous run left open are aborted, with markers,
+	// before any client can read the partitions they wrote to.
+	if b.txns, err = openTxnCoordinator(b); err != nil {
+		b.groups.close()
+		return nil, errors.Join(err, logs.Close())
+	}
 	return b, nil
 }
 
@@ -311,6 +337,12 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	// and has stopped before the logs are closed below.
 	g.Go(func() error {
 		b.groups.expireOffsetsEvery(gctx, b.cfg.OffsetsRetentionCheckInterval)
+		return nil
+	})
+	// Aborting a timed-out transaction writes markers, so it also stops
+	// before the logs close.
+	g.Go(func() error {
+		b.txns.abortExpiredEvery(gctx, b.cfg.TransactionAbortCheckInterval)
 		return nil
 	})
 	g.Go(func() error {

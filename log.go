@@ -265,6 +265,9 @@ type partitionLog struct {
 	// it, under appendMu, so that a batch is checked and stored in one step:
 	// two copies of a retry racing on two connections cannot both pass.
 	producers producerStates
+	// txns is the partition's open and aborted transactions (txn.go).
+	// Append changes it under appendMu and mu; readers take mu.
+	txns partitionTxns
 
 	// syncMu serializes SyncTo, and is held by whoever closes a segment's
 	// .log file (Close, and retention deleting a segment), so that SyncTo
@@ -338,7 +341,7 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	// Producer state is rebuilt from the batches that survived recovery,
 	// so a batch cut from the tail is forgotten with the data: the
 	// producer's retry of it is appended anew, not taken for a duplicate.
-	l.producers = l.loadProducerStates()
+	l.producers, l.txns = l.loadProducerStates()
 	return l, nil
 }
 
@@ -742,6 +745,7 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 	if err != nil {
 		return nil, err
 	}
+	all, allHeaders := batches, headers
 	batches, headers = withoutDuplicates(batches, headers, placed)
 	if len(headers) == 0 {
 		return placed, nil // every batch was a retry: nothing to write
@@ -751,6 +755,16 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 	}
 	// Only now that the batches are stored may the state say so.
 	maps.Copy(l.producers, updates)
+	l.mu.Lock()
+	pos := 0
+	for i := range allHeaders {
+		h := &allHeaders[i]
+		if !placed[i].Duplicate {
+			l.txns.apply(h, placed[i].BaseOffset, all[pos:pos+h.Size()])
+		}
+		pos += h.Size()
+	}
+	l.mu.Unlock()
 	return placed, nil
 }
 
@@ -930,9 +944,18 @@ const inlineSectionBytes = 32 << 10
 // section; one outside [LogStartOffset, HighWatermark] is
 // errOffsetOutOfRange.
 func (l *partitionLog) ReadSection(offset int64, maxBytes int) (fileSection, error) {
+	return l.ReadSectionBelow(offset, maxBytes, math.MaxInt64)
+}
+
+// ReadSectionBelow is ReadSection holding only batches that start below
+// end: a read_committed fetch passes the last stable offset, which is
+// always a batch boundary (the first offset of a transaction's batch, or
+// the high watermark), so nothing of an open transaction is sent. The
+// batch holding offset is returned whole even if it starts below offset.
+func (l *partitionLog) ReadSectionBelow(offset int64, maxBytes int, end int64) (fileSection, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	s, sec, err := l.section(offset, maxBytes)
+	s, sec, err := l.section(offset, maxBytes, end)
 	if err == nil && sec.size > 0 && sec.size <= inlineSectionBytes {
 		sec.data, err = s.readAt(sec.pos, sec.size)
 	}
@@ -943,7 +966,7 @@ func (l *partitionLog) ReadSection(offset int64, maxBytes int) (fileSection, err
 func (l *partitionLog) Read(offset int64, maxBytes int) ([]byte, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	s, sec, err := l.section(offset, maxBytes)
+	s, sec, err := l.section(offset, maxBytes, math.MaxInt64)
 	if err != nil || sec.size == 0 {
 		return []byte{}, err
 	}
@@ -951,20 +974,20 @@ func (l *partitionLog) Read(offset int64, maxBytes int) ([]byte, error) {
 }
 
 // section finds what ReadSection returns, and its segment. Callers hold mu.
-func (l *partitionLog) section(offset int64, maxBytes int) (*segment, fileSection, error) {
+func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment, fileSection, error) {
 	if l.closed {
 		return nil, fileSection{}, errLogClosed
 	}
 	if offset < l.logStart || offset > l.hw {
 		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, l.logStart, l.hw, l.dir)
 	}
-	if offset == l.hw { // a consumer that has caught up: nothing to scan
+	if offset >= min(l.hw, end) { // a consumer that has caught up: nothing to scan
 		return nil, fileSection{}, nil
 	}
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
 	for _, s := range l.segments[l.segmentFor(offset):] {
-		sec, err := s.section(offset, maxBytes)
+		sec, err := s.section(offset, maxBytes, end)
 		if err != nil || sec.size > 0 {
 			sec.path = s.log.Name()
 			return s, sec, err
@@ -987,14 +1010,21 @@ func (l *partitionLog) segmentFor(offset int64) int {
 // index's positions are batch boundaries, so the last entry at or below the
 // byte limit is a safe place to jump to, and only the headers after it (at
 // most log.index.interval.bytes of them) are read one by one.
-func (s *segment) section(offset int64, maxBytes int) (fileSection, error) {
+//
+// Batches starting at or past endOffset are left out (ReadSectionBelow).
+// An index entry names the last offset of the batch at its position, so
+// jumping to it keeps only batches that end before that offset: safe when
+// the entry's offset is at most endOffset.
+func (s *segment) section(offset int64, maxBytes int, endOffset int64) (fileSection, error) {
 	start, first, found, err := s.find(offset)
-	if err != nil || !found {
+	if err != nil || !found || first.BaseOffset >= endOffset {
 		return fileSection{}, err
 	}
 	limit := start + max(int64(maxBytes), int64(first.Size()))
 	end := start + int64(first.Size())
-	if i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].pos > limit }); i > 0 {
+	if i := sort.Search(len(s.offsets), func(i int) bool {
+		return s.offsets[i].pos > limit || s.offsets[i].offset > endOffset
+	}); i > 0 {
 		end = max(end, s.offsets[i-1].pos)
 	}
 	w := newHeaderWindow(s)
@@ -1004,7 +1034,7 @@ func (s *segment) section(offset int64, maxBytes int) (fileSection, error) {
 		if err != nil {
 			return fileSection{}, err
 		}
-		if end+int64(h.Size()) > limit {
+		if end+int64(h.Size()) > limit || h.BaseOffset >= endOffset {
 			break
 		}
 		end += int64(h.Size())

@@ -140,6 +140,10 @@ func (e *producerEntry) check(h *batchHeader) (*producerBatch, error) {
 				errOutOfOrderSequence, h.ProducerID, h.ProducerEpoch, h.BaseSequence)
 		}
 		return nil, nil
+	case len(e.batches) == 0:
+		// The epoch came from a transaction marker (withMarker): no batch
+		// of it is known, so, as for an unknown producer, any is accepted.
+		return nil, nil
 	}
 	if i := slices.IndexFunc(e.batches, func(b producerBatch) bool {
 		return b.firstSeq == h.BaseSequence && b.lastSeq == h.LastSequence()
@@ -176,6 +180,21 @@ func (e *producerEntry) with(h *batchHeader, firstOffset int64) *producerEntry {
 	return n
 }
 
+// withMarker returns the entry after a transaction marker of h's epoch
+// (a control batch, which has no sequence numbers). A marker of a newer
+// epoch, written when the coordinator fenced the producer, moves the entry
+// to that epoch with no batches, so that the old epoch's batches are
+// refused from then on; one of the current epoch changes nothing.
+func (e *producerEntry) withMarker(h *batchHeader) *producerEntry {
+	if e != nil && e.epoch >= h.ProducerEpoch {
+		return e
+	}
+	return &producerEntry{epoch: h.ProducerEpoch}
+}
+
+// isControl reports whether h is a control batch: a transaction marker.
+func (h *batchHeader) isControl() bool { return h.Attributes&controlFlag != 0 }
+
 // plan checks the batches of one Append, whose first new batch will be
 // stored at offset next, as Kafka's analyzeAndValidateProducerState does.
 // Each batch is checked against the state as the batches before it in the
@@ -193,6 +212,18 @@ func (ps producerStates) plan(headers []batchHeader, next int64) ([]appendedBatc
 			e, ok := updates[h.ProducerID]
 			if !ok {
 				e = ps[h.ProducerID]
+			}
+			if h.isControl() {
+				// Markers come from the coordinator, never from a
+				// producer (Produce refuses them), and carry no sequence.
+				if e != nil && h.ProducerEpoch < e.epoch {
+					return nil, nil, fmt.Errorf("%w: producer %d has epoch %d, the marker %d",
+						errInvalidProducerEpoch, h.ProducerID, e.epoch, h.ProducerEpoch)
+				}
+				updates[h.ProducerID] = e.withMarker(h)
+				placed[i].BaseOffset = next
+				next += int64(h.LastOffsetDelta) + 1
+				continue
 			}
 			dup, err := e.check(h)
 			if err != nil {
@@ -236,21 +267,39 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 // rather than a partial one: no state only makes the next batch of each
 // producer be accepted as it comes, while a stale entry would refuse a
 // producer's next batch as out of order.
-func (l *partitionLog) loadProducerStates() producerStates {
+//
+// The same pass rebuilds the partition's transactions (txn.go): the open
+// ones and the aborted-transaction index, reading the record of each
+// control batch to tell a COMMIT from an ABORT. A marker that cannot be
+// read is logged and skipped.
+func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 	ps := producerStates{}
+	var txns partitionTxns
 	for _, s := range l.segments {
-		err := s.eachBatch(s.base, func(_ int64, h batchHeader) bool {
-			if h.ProducerID >= 0 {
+		err := s.eachBatch(s.base, func(pos int64, h batchHeader) bool {
+			if h.ProducerID < 0 {
+				return true
+			}
+			var b []byte
+			if h.isControl() {
+				ps[h.ProducerID] = ps[h.ProducerID].withMarker(&h)
+				var err error
+				if b, err = s.readAt(pos, int64(h.Size())); err != nil {
+					l.logger.Warn("skipping an unreadable transaction marker", "dir", l.dir, "offset", h.BaseOffset, "err", err)
+					return true
+				}
+			} else {
 				ps[h.ProducerID] = ps[h.ProducerID].with(&h, h.BaseOffset)
 			}
+			txns.apply(&h, h.BaseOffset, b)
 			return true
 		})
 		if err != nil {
 			l.logger.Warn("starting without producer state", "dir", l.dir, "err", err)
-			return producerStates{}
+			return producerStates{}, txns
 		}
 	}
-	return ps
+	return ps, txns
 }
 
 // Producer ids.

@@ -398,8 +398,13 @@ func TestInitProducerIDEpochBump(t *testing.T) {
 				tc.name, tc.id, tc.epoch, code, gotID, gotEpoch, tc.wantCode, tc.wantID, tc.wantEpoch)
 		}
 	}
-	if code, _, _ := c.initProducerID(ptr("txn"), -1, -1); code != codeTransactionalIDAuthFailed {
-		t.Errorf("transactional id: code %d, want TRANSACTIONAL_ID_AUTHORIZATION_FAILED", code)
+	// A transactional id keeps its producer id and bumps the epoch.
+	code, tid, tepoch := c.initProducerID(ptr("txn"), -1, -1)
+	if code != codeNone || tepoch != 0 {
+		t.Fatalf("transactional id: code %d epoch %d, want 0, 0", code, tepoch)
+	}
+	if code, id2, epoch2 := c.initProducerID(ptr("txn"), -1, -1); code != codeNone || id2 != tid || epoch2 != 1 {
+		t.Errorf("transactional id again: code %d id %d epoch %d, want 0 %d 1", code, id2, epoch2, tid)
 	}
 }
 

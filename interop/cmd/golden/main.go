@@ -41,6 +41,10 @@ var apis = []struct {
 	{"Fetch", 1, 4, 17},
 	{"ListOffsets", 2, 1, 10},
 	{"InitProducerId", 22, 0, 5},
+	{"AddPartitionsToTxn", 24, 0, 5},
+	{"AddOffsetsToTxn", 25, 0, 4},
+	{"EndTxn", 26, 0, 4},
+	{"TxnOffsetCommit", 28, 0, 4},
 	{"FindCoordinator", 10, 0, 6},
 	{"JoinGroup", 11, 0, 9},
 	{"SyncGroup", 14, 0, 5},
@@ -96,6 +100,10 @@ var kmsgOnly = map[string]bool{
 	"DeleteGroupsResponseGroup.ErrorMessage":      true, // v3+
 	"DescribeClusterRequest.IncludeFencedBrokers": true, // v2+
 	"DescribeClusterResponseBroker.IsFenced":      true, // v2+
+	"EndTxnResponse.ProducerID":                   true, // v5+, unstable
+	"EndTxnResponse.ProducerEpoch":                true, // v5+, unstable
+	"TxnOffsetCommitRequestTopic.TopicID":         true, // v6+
+	"TxnOffsetCommitResponseTopic.TopicID":        true, // v6+
 }
 
 // schemaOrder gives, for kmsg structs whose field order differs from the
@@ -109,6 +117,10 @@ var schemaOrder = map[string][]string{
 	// Kafka: PartitionIndex, CommittedOffset, CommittedLeaderEpoch (v6+),
 	// CommitTimestamp (v1), CommittedMetadata.
 	"OffsetCommitRequestTopicPartition": {"Partition", "Offset", "LeaderEpoch", "Timestamp", "Metadata"},
+	// kmsg: TransactionalID, ProducerID, ProducerEpoch, Topics (v0-3),
+	// Transactions (v4+). Kafka: Transactions (v4+), then the V3AndBelow
+	// fields.
+	"AddPartitionsToTxnRequest": {"Transactions", "TransactionalID", "ProducerID", "ProducerEpoch", "Topics"},
 }
 
 // raw disables the kmsgOnly and schemaOrder adjustments of the JSON.

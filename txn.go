@@ -1,0 +1,1016 @@
+// This file is the transaction coordinator (KIP-98, exactly-once): what a
+// transactional producer's transactional.id maps to, the state machine of
+// its transactions, the transaction markers that end them in every
+// partition they wrote to, and, per partition, what readers need to skip
+// aborted records: the last stable offset and the aborted-transaction index.
+// The APIs it serves (AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
+// TxnOffsetCommit) follow at the end, in API-key order, in the form of
+// handlers.go.
+//
+// A transaction, as a client sees it:
+//
+//	InitProducerId(transactional.id)  -> producer id 7, epoch 3
+//	AddPartitionsToTxn(orders-0)       Empty -> Ongoing
+//	Produce(orders-0, transactional batch of producer 7, epoch 3)
+//	AddOffsetsToTxn(group g)           the group's offsets join the txn
+//	TxnOffsetCommit(g, input-0 = 42)   kept pending, not yet visible
+//	EndTxn(commit)                     Ongoing -> PrepareCommit
+//	                                   a COMMIT marker in orders-0;
+//	                                   g's offset of input-0 becomes 42
+//	                                   -> CompleteCommit
+//
+// A read_committed consumer of orders-0 gets records only below the last
+// stable offset (LSO): the first offset of the earliest transaction still
+// open in the partition, or the high watermark when none is. With each
+// fetch it gets the aborted transactions that overlap what it read
+// (producer id and first offset), so that it can drop their records; the
+// markers themselves are control batches that clients never hand to the
+// application.
+//
+// The states are Kafka's TransactionState: Empty (no transaction yet, or
+// after InitProducerId), Ongoing (partitions added), PrepareCommit and
+// PrepareAbort (markers being written), CompleteCommit and CompleteAbort.
+// Here the Prepare states last only while EndTxn writes the markers, under
+// the coordinator's lock, since the one broker leads every partition; they
+// matter only to a restart that finds them in the state file.
+//
+// InitProducerId with a transactional id bumps the epoch of its producer
+// id, which fences the older instance: its requests of the old epoch get
+// PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before the versions of KIP-588).
+// If a transaction is open it is aborted first, its markers carrying the
+// new epoch, as Kafka's prepareAbortOnInitProducerId does. A transaction
+// open longer than its transaction.timeout.ms is aborted by a background
+// check (Serve runs it), also with a bumped epoch, so the producer that
+// went quiet finds itself fenced rather than committing half a
+// transaction.
+//
+// Design note: Kafka keeps transaction state in the __transaction_state
+// topic. Here it is a small file, transaction-state in the data dir,
+// written atomically (write, fsync, rename) at every change of state. There
+// is one coordinator and a handful of transactional ids per application,
+// so the file stays small, and it keeps the log of user topics free of
+// records that only the coordinator reads. A restart reads it and finishes
+// what was under way: Ongoing and PrepareAbort transactions are aborted,
+// PrepareCommit ones committed (their markers written again; a second
+// marker for a transaction already ended changes nothing).
+//
+// Design note: the aborted-transaction index of a partition is not
+// persisted per segment as Kafka's .txnindex files are: it is rebuilt when
+// the partition opens, in the same pass over the batch headers that
+// rebuilds the producer state (producers.go), by reading the one record of
+// each control batch. That pass already exists, the index comes out the
+// same whatever happened before the restart, and there is no third index
+// file to keep in step with truncation and retention. The cost is a read of
+// each marker's 80-odd bytes at open.
+
+package kafka
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Transaction markers.
+
+// Control record types (ControlRecordType.java): the type field of a
+// marker's key.
+const (
+	markerAbort  int16 = 0
+	markerCommit int16 = 1
+)
+
+// coordinatorEpoch is written in every marker's value. Kafka bumps it when
+// the __transaction_state partition moves to another broker, so that a
+// deposed coordinator's late markers can be told apart; with one broker it
+// never moves.
+const coordinatorEpoch int32 = 0
+
+// markerBatch builds the control batch that ends a transaction of producer
+// id/epoch in one partition (RECORDS.md, "Control Batches"): attributes
+// transactional|control, no sequence, one record whose key is version 0
+// and the type, and whose value is version 0 and the coordinator epoch.
+// Clients that find no value in a marker fail to parse it, so it is always
+// written.
+func markerBatch(producerID int64, epoch int16, typ int16, timestamp int64) []byte {
+	key := binary.BigEndian.AppendUint16(nil, 0) // version
+	key = binary.BigEndian.AppendUint16(key, uint16(typ))
+	value := binary.BigEndian.AppendUint16(nil, 0) // version
+	value = binary.BigEndian.AppendUint32(value, uint32(coordinatorEpoch))
+	b := appendBatch(nil, timestamp, []record{{Key: key, Value: value}})
+	be := binary.BigEndian
+	be.PutUint16(b[batchAttrOffset:], transactionalFlag|controlFlag)
+	be.PutUint64(b[43:], uint64(producerID))
+	be.PutUint16(b[51:], uint16(epoch))
+	// baseSequence stays -1: markers are outside the producer's sequence.
+	be.PutUint32(b[batchCRCOffset:], crc32.Checksum(b[batchAttrOffset:], castagnoli))
+	return b
+}
+
+// markerType reads the type of the control batch at the start of b, whose
+// header is h: markerAbort, markerCommit, or false if it is not a marker
+// this broker knows (a control batch of another kind).
+func markerType(b []byte, h batchHeader) (int16, bool) {
+	typ, ok := int16(0), false
+	eachFullRecord(b, h, func(r record) bool {
+		if len(r.Key) >= 4 && binary.BigEndian.Uint16(r.Key) == 0 {
+			typ = int16(binary.BigEndian.Uint16(r.Key[2:]))
+			ok = typ == markerAbort || typ == markerCommit
+		}
+		return false
+	})
+	return typ, ok
+}
+
+// Transactions in a partition.
+
+// abortedTxn is one entry of a partition's aborted-transaction index
+// (Kafka's AbortedTxn, less the LSO it keeps for followers).
+type abortedTxn struct {
+	producerID  int64
+	firstOffset int64
+	lastOffset  int64 // the offset of the ABORT marker
+}
+
+// partitionTxns is what a partition knows of transactions: the first
+// offset of each producer's open transaction, and the aborted ones in
+// marker order. The log's mu guards it; Append changes it under appendMu
+// and mu, after the batches are stored.
+type partitionTxns struct {
+	ongoing map[int64]int64 // producer id -> first offset
+	aborted []abortedTxn    // by lastOffset
+}
+
+// apply accounts for batch h, stored at base; b holds the batch's bytes,
+// read only for a control batch.
+func (t *partitionTxns) apply(h *batchHeader, base int64, b []byte) {
+	if h.Attributes&transactionalFlag == 0 || h.ProducerID < 0 {
+		return
+	}
+	if t.ongoing == nil {
+		t.ongoing = map[int64]int64{}
+	}
+	if h.Attributes&controlFlag == 0 {
+		if _, open := t.ongoing[h.ProducerID]; !open {
+			t.ongoing[h.ProducerID] = base
+		}
+		return
+	}
+	typ, ok := markerType(b, *h)
+	if !ok {
+		return
+	}
+	first, open := t.ongoing[h.ProducerID]
+	delete(t.ongoing, h.ProducerID)
+	// An ABORT with nothing before it (the coordinator aborting a
+	// transaction that wrote nothing here) has nothing to skip.
+	if typ == markerAbort && open {
+		t.aborted = append(t.aborted, abortedTxn{h.ProducerID, first, base})
+	}
+}
+
+// LastStableOffset is the offset below which every transaction has ended:
+// the first offset of the earliest open transaction, or the high watermark.
+// read_committed consumers read only below it.
+func (l *partitionLog) LastStableOffset() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	lso := l.hw
+	for _, first := range l.txns.ongoing {
+		lso = min(lso, first)
+	}
+	return lso
+}
+
+// AbortedTransactions lists the aborted transactions that have records in
+// [from, to), as a read_committed fetch of that range reports them
+// (LogSegment.collectAbortedTxns): each one whose marker is at or past
+// from and whose first offset is below to. The result is never nil.
+func (l *partitionLog) AbortedTransactions(from, to int64) []abortedTransaction {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := []abortedTransaction{}
+	i := sort.Search(len(l.txns.aborted), func(i int) bool { return l.txns.aborted[i].lastOffset >= from })
+	for _, a := range l.txns.aborted[i:] {
+		if a.firstOffset < to {
+			out = append(out, abortedTransaction{ProducerID: a.producerID, FirstOffset: a.firstOffset})
+		}
+	}
+	return out
+}
+
+// The coordinator.
+
+// txnState is a transaction's state (TransactionState.java).
+type txnState int8
+
+const (
+	txnEmpty txnState = iota
+	txnOngoing
+	txnPrepareCommit
+	txnPrepareAbort
+	txnCompleteCommit
+	txnCompleteAbort
+)
+
+func (s txnState) String() string {
+	return [...]string{"Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort"}[s]
+}
+
+// txnPartition is a partition of a transaction.
+type txnPartition struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+}
+
+// txnOffset is an offset committed in a transaction (TxnOffsetCommit),
+// applied to its group's committed offsets only when the transaction
+// commits.
+type txnOffset struct {
+	Group       string `json:"group"`
+	Topic       string `json:"topic"`
+	Partition   int32  `json:"partition"`
+	Offset      int64  `json:"offset"`
+	LeaderEpoch int32  `json:"leader_epoch"`
+	Metadata    string `json:"metadata"`
+}
+
+// txnMeta is one transactional id's state (TransactionMetadata.scala); it
+// is also the state file's record of it.
+type txnMeta struct {
+	ID            string         `json:"id"`
+	ProducerID    int64          `json:"producer_id"`
+	ProducerEpoch int16          `json:"producer_epoch"`
+	TimeoutMs     int32          `json:"timeout_ms"`
+	State         txnState       `json:"state"`
+	StartMs       int64          `json:"start_ms"` // when it became Ongoing
+	Partitions    []txnPartition `json:"partitions"`
+	Groups        []string       `json:"groups"`
+	Offsets       []txnOffset    `json:"offsets"`
+}
+
+// txnStateFile is the coordinator's state in the data dir (see the design
+// note).
+const txnStateFile = "transaction-state"
+
+// txnStateVersion is the "version" of the state file's JSON.
+const txnStateVersion = 0
+
+type txnStateFileContent struct {
+	Version      int        `json:"version"`
+	Transactions []*txnMeta `json:"transactions"`
+}
+
+// txnCoordinator is the broker's transaction coordinator.
+//
+// mu is held for every request and across the appends of transactional
+// batches (Produce) and of markers (EndTxn). That makes "the partition is
+// in the producer's open transaction" and the append one step: without it
+// a produce checked just before an EndTxn could land after the marker, a
+// record of a transaction that has already ended. Lock order: mu, then a
+// partition log's locks, then a group's.
+type txnCoordinator struct {
+	b    *Broker
+	path string
+
+	mu         sync.Mutex
+	byID       map[string]*txnMeta
+	byProducer map[int64]*txnMeta
+}
+
+// openTxnCoordinator reads the state file and finishes every transaction a
+// previous run left open (see the design note).
+func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
+	c := &txnCoordinator{b: b, path: filepath.Join(b.cfg.DataDir, txnStateFile), byID: map[string]*txnMeta{}, byProducer: map[int64]*txnMeta{}}
+	data, err := os.ReadFile(c.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return c, nil
+	case err != nil:
+		return nil, fmt.Errorf("kafka: read %s: %w", txnStateFile, err)
+	}
+	var content txnStateFileContent
+	if err := json.Unmarshal(data, &content); err != nil || content.Version != txnStateVersion {
+		return nil, fmt.Errorf("kafka: %s: unknown format (%v)", txnStateFile, err)
+	}
+	for _, m := range content.Transactions {
+		c.byID[m.ID] = m
+		c.byProducer[m.ProducerID] = m
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range content.Transactions {
+		switch m.State {
+		case txnOngoing, txnPrepareAbort:
+			b.log.Info("aborting a transaction left open", "transactional.id", m.ID, "producer", m.ProducerID)
+			if err := c.end(m, false, m.ProducerEpoch); err != nil {
+				return nil, err
+			}
+		case txnPrepareCommit:
+			if err := c.end(m, true, m.ProducerEpoch); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return c, nil
+}
+
+// save writes every transaction's state to the file. Callers hold mu.
+func (c *txnCoordinator) save() error {
+	content := txnStateFileContent{Version: txnStateVersion, Transactions: make([]*txnMeta, 0, len(c.byID))}
+	for _, m := range c.byID {
+		content.Transactions = append(content.Transactions, m)
+	}
+	slices.SortFunc(content.Transactions, func(a, b *txnMeta) int { return cmpString(a.ID, b.ID) })
+	data, err := json.MarshalIndent(content, "", "\t")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(c.path, append(data, '\n'))
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// end writes a marker of the producer's epoch to every partition of m's
+// transaction, applies its pending offsets if it commits, and completes
+// it. The Prepare state is saved first, so that a crash between the
+// markers is finished by the next start. Callers hold mu.
+func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
+	m.State, m.ProducerEpoch = txnPrepareAbort, epoch
+	typ := markerAbort
+	if commit {
+		m.State, typ = txnPrepareCommit, markerCommit
+	}
+	if err := c.save(); err != nil {
+		return err
+	}
+	now := time.Now().UnixMilli()
+	for _, tp := range m.Partitions {
+		pl := c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition)
+		if pl == nil {
+			continue // deleted since: nothing to end there
+		}
+		batch := markerBatch(m.ProducerID, epoch, typ, now)
+		h, err := parseBatchHeader(batch)
+		if err != nil {
+			return err
+		}
+		if _, err := pl.Append(batch, []batchHeader{h}); err != nil {
+			return fmt.Errorf("kafka: writing %s marker to %s-%d: %w", m.State, tp.Topic, tp.Partition, err)
+		}
+		if c.b.fsync.always {
+			if err := pl.SyncTo(pl.HighWatermark()); err != nil {
+				return err
+			}
+		}
+	}
+	if commit && len(m.Offsets) > 0 {
+		if err := c.b.groups.commitTxnOffsets(m.Offsets); err != nil {
+			return err
+		}
+	}
+	m.State = txnCompleteAbort
+	if commit {
+		m.State = txnCompleteCommit
+	}
+	m.Partitions, m.Groups, m.Offsets, m.StartMs = nil, nil, nil, 0
+	c.b.notifyAppend() // the LSO moved: wake read_committed fetches
+	return c.save()
+}
+
+// fencedCode is the error for a request of an epoch other than the
+// producer's: PRODUCER_FENCED from the version that KIP-588 gave it,
+// INVALID_PRODUCER_EPOCH before, which older clients know.
+func fencedCode(v, from int16) int16 {
+	if v >= from {
+		return codeProducerFenced
+	}
+	return codeInvalidProducerEpoch
+}
+
+// lookup finds the transaction of a request naming id, producer id and
+// epoch, or the error code to answer; fencedFrom is the first version of
+// the API with PRODUCER_FENCED. Callers hold mu.
+func (c *txnCoordinator) lookup(id string, producerID int64, epoch int16, v, fencedFrom int16) (*txnMeta, int16) {
+	m := c.byID[id]
+	switch {
+	case m == nil || m.ProducerID != producerID:
+		return nil, codeInvalidProducerIDMapping
+	case m.ProducerEpoch != epoch:
+		return nil, fencedCode(v, fencedFrom)
+	case m.State == txnPrepareCommit || m.State == txnPrepareAbort:
+		return nil, codeConcurrentTransactions
+	}
+	return m, codeNone
+}
+
+// initProducer is InitProducerId with a transactional id.
+func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *initProducerIDResponse {
+	fail := func(code int16) *initProducerIDResponse {
+		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
+	}
+	if req.TransactionTimeoutMs <= 0 || time.Duration(req.TransactionTimeoutMs)*time.Millisecond > c.b.cfg.TransactionMaxTimeout {
+		return fail(codeInvalidTransactionTimeout)
+	}
+	if (req.ProducerID < 0) != (req.ProducerEpoch < 0) {
+		return fail(codeInvalidRequest)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := *req.TransactionalID
+	m := c.byID[id]
+	if m == nil {
+		pid, err := c.b.producerIDs.Next()
+		if err != nil {
+			c.b.log.Error("allocating a producer id", "err", err)
+			return fail(codeUnknownServerError)
+		}
+		m = &txnMeta{ID: id, ProducerID: pid, ProducerEpoch: 0}
+		c.byID[id], c.byProducer[pid] = m, m
+	} else {
+		// KIP-360: a producer naming its id and epoch asks for a bump of
+		// its own epoch; one naming an older one has been fenced.
+		if req.ProducerID >= 0 && (req.ProducerID != m.ProducerID || req.ProducerEpoch != m.ProducerEpoch) {
+			return fail(fencedCode(v, 4))
+		}
+		if err := c.bump(m); err != nil {
+			c.b.log.Error("fencing a transactional producer", "transactional.id", id, "err", err)
+			return fail(codeUnknownServerError)
+		}
+	}
+	m.TimeoutMs, m.State = req.TransactionTimeoutMs, txnEmpty
+	if err := c.save(); err != nil {
+		c.b.log.Error("saving transaction state", "err", err)
+		return fail(codeUnknownServerError)
+	}
+	return &initProducerIDResponse{ProducerID: m.ProducerID, ProducerEpoch: m.ProducerEpoch}
+}
+
+// bump gives m's producer a new epoch, which fences the instance that had
+// the old one, aborting its open transaction with markers of the new
+// epoch. An exhausted epoch moves the id on to a new producer id at epoch
+// 0. Callers hold mu.
+func (c *txnCoordinator) bump(m *txnMeta) error {
+	if m.ProducerEpoch >= lastProducerEpoch {
+		if m.State == txnOngoing {
+			if err := c.end(m, false, m.ProducerEpoch); err != nil {
+				return err
+			}
+		}
+		pid, err := c.b.producerIDs.Next()
+		if err != nil {
+			return err
+		}
+		delete(c.byProducer, m.ProducerID)
+		m.ProducerID, m.ProducerEpoch = pid, 0
+		c.byProducer[pid] = m
+		return nil
+	}
+	if m.State == txnOngoing {
+		return c.end(m, false, m.ProducerEpoch+1)
+	}
+	m.ProducerEpoch++
+	return nil
+}
+
+// begin moves m to Ongoing if it is not already. Callers hold mu.
+func (c *txnCoordinator) begin(m *txnMeta) {
+	if m.State != txnOngoing {
+		m.State, m.StartMs = txnOngoing, time.Now().UnixMilli()
+	}
+}
+
+// abortExpired aborts every transaction open longer than its timeout,
+// bumping the producer's epoch so that the producer, if it is still there,
+// is fenced (TransactionCoordinator.abortTimedOutTransactions).
+func (c *txnCoordinator) abortExpired(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range c.byID {
+		if m.State != txnOngoing || now.UnixMilli() < m.StartMs+int64(m.TimeoutMs) {
+			continue
+		}
+		c.b.log.Info("aborting a timed-out transaction", "transactional.id", m.ID, "producer", m.ProducerID)
+		if err := c.bump(m); err != nil {
+			c.b.log.Error("aborting a timed-out transaction", "transactional.id", m.ID, "err", err)
+		}
+	}
+}
+
+// abortExpiredEvery runs abortExpired every interval until ctx is done.
+func (c *txnCoordinator) abortExpiredEvery(ctx context.Context, interval time.Duration) {
+	every(ctx, interval, func() { c.abortExpired(time.Now()) })
+}
+
+// lockForProduce takes the coordinator's lock for the appends of a Produce
+// request with transactional batches; see txnCoordinator.
+func (c *txnCoordinator) lockForProduce() func() {
+	c.mu.Lock()
+	return c.mu.Unlock
+}
+
+// checkProduce decides whether the transactional batches of headers may
+// be appended to topic-partition: each must come from the current epoch of
+// a producer whose open transaction includes the partition, as Kafka's
+// leaders verify with the coordinator since KIP-890. Callers hold mu
+// (lockForProduce).
+func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []batchHeader) (int16, string) {
+	for _, h := range headers {
+		if h.Attributes&transactionalFlag == 0 {
+			continue
+		}
+		m := c.byProducer[h.ProducerID]
+		switch {
+		case m == nil:
+			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID)
+		case h.ProducerEpoch < m.ProducerEpoch:
+			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch)
+		case h.ProducerEpoch > m.ProducerEpoch || m.State != txnOngoing ||
+			!slices.Contains(m.Partitions, txnPartition{topic, partition}):
+			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch)
+		}
+	}
+	return codeNone, ""
+}
+
+// AddPartitionsToTxn: v0-5 (AddPartitionsToTxnRequest.json, AddPartitionsToTxnResponse.json)
+//
+//	v1: no change (Kafka 2.0)
+//	v2: PRODUCER_FENCED may be returned (KIP-588)
+//	v3: flexible
+//	v4: a batch of transactions, each with VerifyOnly, sent by brokers to the coordinator (KIP-890)
+//	v5: no change; ABORTABLE_TRANSACTION may be returned (KIP-890)
+//
+// A producer names each partition before its first batch to it in a
+// transaction. If one of them does not exist, it gets
+// UNKNOWN_TOPIC_OR_PARTITION, the others OPERATION_NOT_ATTEMPTED, and none
+// is added. The v4+ form is answered per transaction; VerifyOnly checks
+// that the partitions are already in the transaction (INVALID_TXN_STATE
+// for those that are not) without adding them.
+type addPartitionsToTxnRequest struct {
+	Transactions            []addPartitionsToTxnTransaction
+	V3AndBelowTransactionID string
+	V3AndBelowProducerID    int64
+	V3AndBelowProducerEpoch int16
+	V3AndBelowTopics        []addPartitionsToTxnTopic
+}
+
+type addPartitionsToTxnTransaction struct {
+	TransactionalID string
+	ProducerID      int64
+	ProducerEpoch   int16
+	VerifyOnly      bool
+	Topics          []addPartitionsToTxnTopic
+}
+
+type addPartitionsToTxnTopic struct {
+	Name       string
+	Partitions []int32
+}
+
+func readAddPartitionsToTxnTopic(r *reader) (t addPartitionsToTxnTopic) {
+	t.Name = r.String()
+	t.Partitions = r.Int32s()
+	r.SkipTags()
+	return t
+}
+
+func (m *addPartitionsToTxnRequest) decode(r *reader, v int16) {
+	if v >= 4 {
+		m.Transactions = readArray(r, func(r *reader) (t addPartitionsToTxnTransaction) {
+			t.TransactionalID = r.String()
+			t.ProducerID = r.Int64()
+			t.ProducerEpoch = r.Int16()
+			t.VerifyOnly = r.Bool()
+			t.Topics = readArray(r, readAddPartitionsToTxnTopic)
+			r.SkipTags()
+			return t
+		})
+	} else {
+		m.V3AndBelowTransactionID = r.String()
+		m.V3AndBelowProducerID = r.Int64()
+		m.V3AndBelowProducerEpoch = r.Int16()
+		m.V3AndBelowTopics = readArray(r, readAddPartitionsToTxnTopic)
+	}
+	r.SkipTags()
+}
+
+type addPartitionsToTxnResponse struct {
+	ThrottleTimeMs           int32
+	ErrorCode                int16
+	ResultsByTransaction     []addPartitionsToTxnResult
+	ResultsByTopicV3AndBelow []addPartitionsToTxnTopicResult
+}
+
+type addPartitionsToTxnResult struct {
+	TransactionalID string
+	TopicResults    []addPartitionsToTxnTopicResult
+}
+
+type addPartitionsToTxnTopicResult struct {
+	Name               string
+	ResultsByPartition []addPartitionsToTxnPartitionResult
+}
+
+type addPartitionsToTxnPartitionResult struct {
+	PartitionIndex     int32
+	PartitionErrorCode int16
+}
+
+func writeAddPartitionsToTxnTopicResult(w *writer, t addPartitionsToTxnTopicResult) {
+	w.String(t.Name)
+	writeArrayNonNull(w, t.ResultsByPartition, func(w *writer, p addPartitionsToTxnPartitionResult) {
+		w.Int32(p.PartitionIndex)
+		w.Int16(p.PartitionErrorCode)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (m *addPartitionsToTxnResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	if v >= 4 {
+		w.Int16(m.ErrorCode)
+		writeArrayNonNull(w, m.ResultsByTransaction, func(w *writer, t addPartitionsToTxnResult) {
+			w.String(t.TransactionalID)
+			writeArrayNonNull(w, t.TopicResults, writeAddPartitionsToTxnTopicResult)
+			w.Tags()
+		})
+	} else {
+		writeArrayNonNull(w, m.ResultsByTopicV3AndBelow, writeAddPartitionsToTxnTopicResult)
+	}
+	w.Tags()
+}
+
+func (b *Broker) handleAddPartitionsToTxn(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*addPartitionsToTxnRequest)
+	v := rc.header.APIVersion
+	if v < 4 {
+		t := addPartitionsToTxnTransaction{
+			TransactionalID: req.V3AndBelowTransactionID,
+			ProducerID:      req.V3AndBelowProducerID,
+			ProducerEpoch:   req.V3AndBelowProducerEpoch,
+			Topics:          req.V3AndBelowTopics,
+		}
+		return &addPartitionsToTxnResponse{ResultsByTopicV3AndBelow: b.txns.addPartitions(t, v)}
+	}
+	resp := &addPartitionsToTxnResponse{ResultsByTransaction: make([]addPartitionsToTxnResult, len(req.Transactions))}
+	for i, t := range req.Transactions {
+		resp.ResultsByTransaction[i] = addPartitionsToTxnResult{TransactionalID: t.TransactionalID, TopicResults: b.txns.addPartitions(t, v)}
+	}
+	return resp
+}
+
+// addPartitions adds (or, with VerifyOnly, looks for) a transaction's
+// partitions and answers for each.
+func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16) []addPartitionsToTxnTopicResult {
+	results := make([]addPartitionsToTxnTopicResult, len(t.Topics))
+	each := func(code func(tp txnPartition) int16) {
+		for i, tt := range t.Topics {
+			results[i] = addPartitionsToTxnTopicResult{Name: tt.Name, ResultsByPartition: make([]addPartitionsToTxnPartitionResult, len(tt.Partitions))}
+			for j, p := range tt.Partitions {
+				results[i].ResultsByPartition[j] = addPartitionsToTxnPartitionResult{PartitionIndex: p, PartitionErrorCode: code(txnPartition{tt.Name, p})}
+			}
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, code := c.lookup(t.TransactionalID, t.ProducerID, t.ProducerEpoch, v, 2)
+	if code != codeNone {
+		each(func(txnPartition) int16 { return code })
+		return results
+	}
+	if t.VerifyOnly {
+		each(func(tp txnPartition) int16 {
+			if m.State == txnOngoing && slices.Contains(m.Partitions, tp) {
+				return codeNone
+			}
+			return codeInvalidTxnState
+		})
+		return results
+	}
+	unknown := false
+	each(func(tp txnPartition) int16 {
+		if c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil || tp.Topic == offsetsTopic {
+			unknown = true
+		}
+		return codeNone
+	})
+	if unknown {
+		each(func(tp txnPartition) int16 {
+			if c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil || tp.Topic == offsetsTopic {
+				return codeUnknownTopicOrPartition
+			}
+			return codeOperationNotAttempted
+		})
+		return results
+	}
+	c.begin(m)
+	for _, tt := range t.Topics {
+		for _, p := range tt.Partitions {
+			if tp := (txnPartition{tt.Name, p}); !slices.Contains(m.Partitions, tp) {
+				m.Partitions = append(m.Partitions, tp)
+			}
+		}
+	}
+	if err := c.save(); err != nil {
+		c.b.log.Error("saving transaction state", "err", err)
+		each(func(txnPartition) int16 { return codeUnknownServerError })
+	}
+	return results
+}
+
+// AddOffsetsToTxn: v0-4 (AddOffsetsToTxnRequest.json, AddOffsetsToTxnResponse.json)
+//
+//	v1: no change (Kafka 2.0)
+//	v2: PRODUCER_FENCED may be returned (KIP-588)
+//	v3: flexible
+//	v4: no change; ABORTABLE_TRANSACTION may be returned (KIP-890)
+//
+// A producer that will commit a consumer group's offsets in its
+// transaction (TxnOffsetCommit) names the group first. Kafka adds the
+// group's __consumer_offsets partition to the transaction, to get a marker
+// there; here the group is only noted, and its pending offsets are applied
+// by the coordinator when the transaction commits.
+type addOffsetsToTxnRequest struct {
+	TransactionalID string
+	ProducerID      int64
+	ProducerEpoch   int16
+	GroupID         string
+}
+
+func (m *addOffsetsToTxnRequest) decode(r *reader, v int16) {
+	m.TransactionalID = r.String()
+	m.ProducerID = r.Int64()
+	m.ProducerEpoch = r.Int16()
+	m.GroupID = r.String()
+	r.SkipTags()
+}
+
+type addOffsetsToTxnResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+}
+
+func (m *addOffsetsToTxnResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.Tags()
+}
+
+func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*addOffsetsToTxnRequest)
+	c := b.txns
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, 2)
+	if code != codeNone {
+		return &addOffsetsToTxnResponse{ErrorCode: code}
+	}
+	if req.GroupID == "" {
+		return &addOffsetsToTxnResponse{ErrorCode: codeInvalidGroupID}
+	}
+	c.begin(m)
+	if !slices.Contains(m.Groups, req.GroupID) {
+		m.Groups = append(m.Groups, req.GroupID)
+	}
+	if err := c.save(); err != nil {
+		b.log.Error("saving transaction state", "err", err)
+		return &addOffsetsToTxnResponse{ErrorCode: codeUnknownServerError}
+	}
+	return &addOffsetsToTxnResponse{}
+}
+
+// EndTxn: v0-4 (EndTxnRequest.json, EndTxnResponse.json)
+//
+//	v1: no change (Kafka 2.0)
+//	v2: PRODUCER_FENCED may be returned (KIP-588)
+//	v3: flexible
+//	v4: no change; ABORTABLE_TRANSACTION may be returned (KIP-890)
+//
+// v5 (transactions v2, KIP-890, ProducerId and ProducerEpoch in the
+// response) is marked unstable in the schema and is not advertised.
+//
+// Committed true commits, false aborts: a marker goes to every partition
+// of the transaction, then pending offsets are applied on commit. A retry
+// of an EndTxn that already completed the same way succeeds; ending a
+// transaction that is not open, or the other way than it ended, is
+// INVALID_TXN_STATE.
+type endTxnRequest struct {
+	TransactionalID string
+	ProducerID      int64
+	ProducerEpoch   int16
+	Committed       bool
+}
+
+func (m *endTxnRequest) decode(r *reader, v int16) {
+	m.TransactionalID = r.String()
+	m.ProducerID = r.Int64()
+	m.ProducerEpoch = r.Int16()
+	m.Committed = r.Bool()
+	r.SkipTags()
+}
+
+type endTxnResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+}
+
+func (m *endTxnResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.Tags()
+}
+
+func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*endTxnRequest)
+	c := b.txns
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, 2)
+	switch {
+	case code != codeNone:
+	case m.State == txnCompleteCommit && req.Committed, m.State == txnCompleteAbort && !req.Committed:
+		// A retry of an EndTxn whose answer was lost.
+	case m.State != txnOngoing:
+		code = codeInvalidTxnState
+	default:
+		if err := c.end(m, req.Committed, m.ProducerEpoch); err != nil {
+			b.log.Error("ending a transaction", "transactional.id", m.ID, "err", err)
+			code = codeUnknownServerError
+		}
+	}
+	return &endTxnResponse{ErrorCode: code}
+}
+
+// TxnOffsetCommit: v0-4 (TxnOffsetCommitRequest.json, TxnOffsetCommitResponse.json)
+//
+//	v1: no change (Kafka 2.0)
+//	v2: CommittedLeaderEpoch
+//	v3: flexible; GenerationId, MemberId and GroupInstanceId, checked as OffsetCommit checks them (KIP-447);
+//	    PRODUCER_FENCED may be returned (KIP-588)
+//	v4: no change; ABORTABLE_TRANSACTION may be returned (KIP-890)
+//
+// The offsets are kept with the transaction, and written to the group's
+// committed offsets only when it commits: a consumer of the group reads
+// the old offsets until then, and never reads these if it aborts. The
+// group must have been added with AddOffsetsToTxn (else INVALID_TXN_STATE).
+type txnOffsetCommitRequest struct {
+	TransactionalID string
+	GroupID         string
+	ProducerID      int64
+	ProducerEpoch   int16
+	GenerationID    int32
+	MemberID        string
+	GroupInstanceID *string
+	Topics          []txnOffsetCommitTopic
+}
+
+type txnOffsetCommitTopic struct {
+	Name       string
+	Partitions []txnOffsetCommitPartition
+}
+
+type txnOffsetCommitPartition struct {
+	PartitionIndex       int32
+	CommittedOffset      int64
+	CommittedLeaderEpoch int32
+	CommittedMetadata    *string
+}
+
+func (m *txnOffsetCommitRequest) decode(r *reader, v int16) {
+	m.TransactionalID = r.String()
+	m.GroupID = r.String()
+	m.ProducerID = r.Int64()
+	m.ProducerEpoch = r.Int16()
+	m.GenerationID = -1
+	if v >= 3 {
+		m.GenerationID = r.Int32()
+		m.MemberID = r.String()
+		m.GroupInstanceID = r.NullableString()
+	}
+	m.Topics = readArray(r, func(r *reader) (t txnOffsetCommitTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p txnOffsetCommitPartition) {
+			p.PartitionIndex = r.Int32()
+			p.CommittedOffset = r.Int64()
+			p.CommittedLeaderEpoch = -1
+			if v >= 2 {
+				p.CommittedLeaderEpoch = r.Int32()
+			}
+			p.CommittedMetadata = r.NullableString()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type txnOffsetCommitResponse struct {
+	ThrottleTimeMs int32
+	Topics         []txnOffsetCommitResponseTopic
+}
+
+type txnOffsetCommitResponseTopic struct {
+	Name       string
+	Partitions []txnOffsetCommitResponsePartition
+}
+
+type txnOffsetCommitResponsePartition struct {
+	PartitionIndex int32
+	ErrorCode      int16
+}
+
+func (m *txnOffsetCommitResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t txnOffsetCommitResponseTopic) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p txnOffsetCommitResponsePartition) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*txnOffsetCommitRequest)
+	resp := &txnOffsetCommitResponse{Topics: make([]txnOffsetCommitResponseTopic, len(req.Topics))}
+	for i, t := range req.Topics {
+		resp.Topics[i] = txnOffsetCommitResponseTopic{Name: t.Name, Partitions: make([]txnOffsetCommitResponsePartition, len(t.Partitions))}
+		for j, p := range t.Partitions {
+			resp.Topics[i].Partitions[j].PartitionIndex = p.PartitionIndex
+		}
+	}
+	all := func(code int16) response {
+		for i := range resp.Topics {
+			for j := range resp.Topics[i].Partitions {
+				resp.Topics[i].Partitions[j].ErrorCode = code
+			}
+		}
+		return resp
+	}
+	c := b.txns
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, 3)
+	switch {
+	case code != codeNone:
+		return all(code)
+	case m.State != txnOngoing || !slices.Contains(m.Groups, req.GroupID):
+		return all(codeInvalidTxnState)
+	}
+	if code := b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID); code != codeNone {
+		return all(code)
+	}
+	for i, t := range req.Topics {
+		topic := b.logs.Topic(t.Name)
+		for j, p := range t.Partitions {
+			pr := &resp.Topics[i].Partitions[j]
+			switch {
+			case topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions):
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
+				pr.ErrorCode = codeOffsetMetadataTooLarge
+			default:
+				o := txnOffset{Group: req.GroupID, Topic: t.Name, Partition: p.PartitionIndex,
+					Offset: p.CommittedOffset, LeaderEpoch: p.CommittedLeaderEpoch, Metadata: deref(p.CommittedMetadata)}
+				// A later commit of the same partition replaces the earlier.
+				if k := slices.IndexFunc(m.Offsets, func(x txnOffset) bool {
+					return x.Group == o.Group && x.Topic == o.Topic && x.Partition == o.Partition
+				}); k >= 0 {
+					m.Offsets[k] = o
+				} else {
+					m.Offsets = append(m.Offsets, o)
+				}
+			}
+		}
+	}
+	if err := c.save(); err != nil {
+		b.log.Error("saving transaction state", "err", err)
+		return all(codeUnknownServerError)
+	}
+	return resp
+}

@@ -1,0 +1,513 @@
+// Tests of transactions (txn.go) on the wire: the coordinator's state
+// machine, the markers it writes, what read_committed and
+// read_uncommitted fetches see, fencing, timeouts, restarts and
+// transactional offset commits.
+package kafka
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// txnBatch is an idempotent batch marked transactional.
+func txnBatch(id int64, epoch int16, seq int32, n int) []byte {
+	b := idempotentBatch(id, epoch, seq, n)
+	binary.BigEndian.PutUint16(b[batchAttrOffset:], transactionalFlag)
+	binary.BigEndian.PutUint32(b[batchCRCOffset:], crc32.Checksum(b[batchAttrOffset:], castagnoli))
+	return b
+}
+
+// initTxn is InitProducerId v4 with a transactional id and timeout.
+func (c *testClient) initTxn(id string, timeoutMs int32) (int16, int64, int16) {
+	c.t.Helper()
+	r := c.roundTrip(22, 4, true, func(w *writer) {
+		w.String(id)
+		w.Int32(timeoutMs)
+		w.Int64(-1)
+		w.Int16(-1)
+		w.Tags()
+	})
+	r.Int32()
+	code, pid, epoch := r.Int16(), r.Int64(), r.Int16()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, pid, epoch
+}
+
+// addPartition is AddPartitionsToTxn v3 for one partition.
+func (c *testClient) addPartition(id string, pid int64, epoch int16, topic string, partition int32) int16 {
+	c.t.Helper()
+	r := c.roundTrip(24, 3, true, func(w *writer) {
+		w.String(id)
+		w.Int64(pid)
+		w.Int16(epoch)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.Int32s([]int32{partition})
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	code := r.Int16()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// endTxn is EndTxn at version v.
+func (c *testClient) endTxn(v int16, id string, pid int64, epoch int16, commit bool) int16 {
+	c.t.Helper()
+	r := c.roundTrip(26, v, v >= 3, func(w *writer) {
+		w.String(id)
+		w.Int64(pid)
+		w.Int16(epoch)
+		w.Bool(commit)
+		if v >= 3 {
+			w.Tags()
+		}
+	})
+	r.Int32()
+	code := r.Int16()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// addOffsets is AddOffsetsToTxn v3.
+func (c *testClient) addOffsets(id string, pid int64, epoch int16, group string) int16 {
+	c.t.Helper()
+	r := c.roundTrip(25, 3, true, func(w *writer) {
+		w.String(id)
+		w.Int64(pid)
+		w.Int16(epoch)
+		w.String(group)
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// txnCommitOffset is TxnOffsetCommit v3 of one partition, outside group
+// membership.
+func (c *testClient) txnCommitOffset(id, group string, pid int64, epoch int16, topic string, partition int32, offset int64) int16 {
+	c.t.Helper()
+	r := c.roundTrip(28, 3, true, func(w *writer) {
+		w.String(id)
+		w.String(group)
+		w.Int64(pid)
+		w.Int16(epoch)
+		w.Int32(-1)  // GenerationId
+		w.String("") // MemberId
+		w.NullableString(nil)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Int64(offset)
+		w.Int32(-1)
+		w.NullableString(nil)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	code := r.Int16()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// isolatedFetch is what a Fetch v12 answer says of one partition.
+type isolatedFetch struct {
+	hw, lso int64
+	aborted []abortedTransaction // nil when the answer's array is null
+	records []byte
+}
+
+func (c *testClient) fetchIsolated(topic string, partition int32, offset int64, isolation int8) isolatedFetch {
+	c.t.Helper()
+	r := c.roundTrip(1, 12, true, func(w *writer) {
+		w.Int32(-1)
+		w.Int32(0) // MaxWaitMs
+		w.Int32(0)
+		w.Int32(1 << 20)
+		w.Int8(isolation)
+		w.Int32(0)
+		w.Int32(-1)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Int32(-1)
+		w.Int64(offset)
+		w.Int32(-1)
+		w.Int64(-1)
+		w.Int32(1 << 20)
+		w.Tags()
+		w.Tags()
+		w.ArrayLen(0)
+		w.String("")
+		w.Tags()
+	})
+	r.Int32()
+	r.Int16()
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	if code := r.Int16(); code != codeNone {
+		c.t.Fatalf("fetch: error %d", code)
+	}
+	var f isolatedFetch
+	f.hw, f.lso = r.Int64(), r.Int64()
+	r.Int64()
+	if n := r.ArrayLen(); n >= 0 {
+		f.aborted = []abortedTransaction{}
+		for range n {
+			f.aborted = append(f.aborted, abortedTransaction{r.Int64(), r.Int64()})
+			r.SkipTags()
+		}
+	}
+	r.Int32()
+	f.records = r.Bytes()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return f
+}
+
+// batchesOf splits fetched records into headers and bytes.
+func batchesOf(t *testing.T, records []byte) ([]batchHeader, [][]byte) {
+	t.Helper()
+	var hs []batchHeader
+	var bs [][]byte
+	for len(records) > 0 {
+		h, err := parseBatchHeader(records)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, bs = append(hs, h), append(bs, records[:h.Size()])
+		records = records[h.Size():]
+	}
+	return hs, bs
+}
+
+func TestMarkerBatchFormat(t *testing.T) {
+	for _, tc := range []struct {
+		typ int16
+		key []byte
+	}{
+		{markerAbort, []byte{0, 0, 0, 0}},
+		{markerCommit, []byte{0, 0, 0, 1}},
+	} {
+		b := markerBatch(7, 3, tc.typ, 1000)
+		h, err := parseBatchHeader(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkBatch(b, h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Attributes != transactionalFlag|controlFlag || h.ProducerID != 7 || h.ProducerEpoch != 3 || h.BaseSequence != -1 || h.NumRecords != 1 {
+			t.Errorf("marker header %+v", h)
+		}
+		var recs []record
+		eachFullRecord(b, h, func(r record) bool { recs = append(recs, r); return true })
+		if len(recs) != 1 || !bytes.Equal(recs[0].Key, tc.key) || !bytes.Equal(recs[0].Value, []byte{0, 0, 0, 0, 0, 0}) {
+			t.Errorf("marker %d records %+v, want key %x value 000000000000", tc.typ, recs, tc.key)
+		}
+		if typ, ok := markerType(b, h); !ok || typ != tc.typ {
+			t.Errorf("markerType = %d, %v", typ, ok)
+		}
+	}
+}
+
+// TestTxnCommitAndAbort runs a committed then an aborted transaction and
+// checks what both isolation levels fetch, the markers and ListOffsets.
+func TestTxnCommitAndAbort(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	code, pid, epoch := c.initTxn("app", 60000)
+	if code != codeNone {
+		t.Fatalf("InitProducerId: %d", code)
+	}
+	// Not yet added: refused.
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeInvalidTxnState {
+		t.Errorf("produce before AddPartitionsToTxn: code %d, want INVALID_TXN_STATE", code)
+	}
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
+		t.Fatalf("AddPartitionsToTxn: %d", code)
+	}
+	if code := c.addPartition("app", pid, epoch, "nope", 0); code != codeUnknownTopicOrPartition {
+		t.Errorf("AddPartitionsToTxn of a missing topic: %d", code)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	f := c.fetchIsolated("tx", 0, 0, readCommitted)
+	if f.hw != 3 || f.lso != 0 || len(f.records) != 0 || f.aborted == nil || len(f.aborted) != 0 {
+		t.Errorf("read_committed during txn: hw %d lso %d %d bytes aborted %v; want 3, 0, none, []", f.hw, f.lso, len(f.records), f.aborted)
+	}
+	f = c.fetchIsolated("tx", 0, 0, readUncommitted)
+	if f.hw != 3 || f.lso != 0 || len(f.records) == 0 || f.aborted != nil {
+		t.Errorf("read_uncommitted during txn: hw %d lso %d %d bytes aborted %v; want 3, 0, records, null", f.hw, f.lso, len(f.records), f.aborted)
+	}
+	if _, off := c.listOffsetIsolated("tx", 0, readCommitted); off != 0 {
+		t.Errorf("ListOffsets latest read_committed = %d, want 0", off)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatalf("EndTxn commit: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Errorf("EndTxn commit retried: %d", code)
+	}
+	f = c.fetchIsolated("tx", 0, 0, readCommitted)
+	hs, bs := batchesOf(t, f.records)
+	if f.hw != 4 || f.lso != 4 || len(hs) != 2 {
+		t.Fatalf("after commit: hw %d lso %d %d batches; want 4, 4, 2", f.hw, f.lso, len(hs))
+	}
+	if typ, ok := markerType(bs[1], hs[1]); !ok || typ != markerCommit || hs[1].BaseOffset != 3 || hs[1].ProducerID != pid {
+		t.Errorf("second batch is not a COMMIT marker of producer %d at 3: %+v", pid, hs[1])
+	}
+
+	// A second transaction, committed, then a third, aborted.
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
+		t.Fatal(code)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 3, 2)); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatalf("EndTxn commit: %d", code)
+	}
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
+		t.Fatal(code)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 5, 2)); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+		t.Fatalf("EndTxn abort: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeInvalidTxnState {
+		t.Errorf("EndTxn commit after abort: %d, want INVALID_TXN_STATE", code)
+	}
+	// Offsets: 0-2 txn1, 3 commit, 4-5 txn2, 6 commit, 7-8 txn3, 9 abort.
+	f = c.fetchIsolated("tx", 0, 0, readCommitted)
+	if want := []abortedTransaction{{pid, 7}}; f.hw != 10 || f.lso != 10 || !cmp.Equal(f.aborted, want) {
+		t.Errorf("after abort: hw %d lso %d aborted %v; want 10, 10, %v", f.hw, f.lso, f.aborted, want)
+	}
+	if f = c.fetchIsolated("tx", 0, 0, readUncommitted); f.aborted != nil {
+		t.Errorf("read_uncommitted carries AbortedTransactions %v", f.aborted)
+	}
+	// A fetch past the aborted transaction is not told of it.
+	if f = c.fetchIsolated("tx", 0, 10, readCommitted); len(f.aborted) != 0 {
+		t.Errorf("fetch from 10: aborted %v, want none", f.aborted)
+	}
+	// The index is rebuilt at restart.
+	tb.stop()
+	tb = startBroker(t, tb.cfg.DataDir)
+	c = dial(t, tb.addr)
+	if f = c.fetchIsolated("tx", 0, 0, readCommitted); !cmp.Equal(f.aborted, []abortedTransaction{{pid, 7}}) || f.lso != 10 {
+		t.Errorf("after restart: lso %d aborted %v", f.lso, f.aborted)
+	}
+	if code, pid2, epoch2 := c.initTxn("app", 60000); code != codeNone || pid2 != pid || epoch2 != epoch+1 {
+		t.Errorf("InitProducerId after restart: %d %d %d, want 0 %d %d", code, pid2, epoch2, pid, epoch+1)
+	}
+}
+
+// listOffsetIsolated is ListOffsets v7 latest at an isolation level.
+func (c *testClient) listOffsetIsolated(topic string, partition int32, isolation int8) (int16, int64) {
+	c.t.Helper()
+	r := c.roundTrip(2, 7, true, func(w *writer) {
+		w.Int32(-1)
+		w.Int8(isolation)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Int32(-1)
+		w.Int64(latestTimestamp)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	code := r.Int16()
+	r.Int64()
+	off := r.Int64()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, off
+}
+
+// TestTxnFencing: a second InitProducerId of the same transactional id
+// aborts the open transaction and fences the first producer.
+func TestTxnFencing(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatal(code)
+	}
+	code, pid2, epoch2 := c.initTxn("app", 60000)
+	if code != codeNone || pid2 != pid || epoch2 != epoch+1 {
+		t.Fatalf("second InitProducerId: %d %d %d", code, pid2, epoch2)
+	}
+	f := c.fetchIsolated("tx", 0, 0, readCommitted)
+	if f.lso != 3 || !cmp.Equal(f.aborted, []abortedTransaction{{pid, 0}}) {
+		t.Errorf("after fencing: lso %d aborted %v; want 3, [{%d 0}]", f.lso, f.aborted, pid)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 2, 1)); code != codeInvalidProducerEpoch {
+		t.Errorf("fenced produce: %d, want INVALID_PRODUCER_EPOCH", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeProducerFenced {
+		t.Errorf("fenced EndTxn v3: %d, want PRODUCER_FENCED", code)
+	}
+	if code := c.endTxn(1, "app", pid, epoch, true); code != codeInvalidProducerEpoch {
+		t.Errorf("fenced EndTxn v1: %d, want INVALID_PRODUCER_EPOCH", code)
+	}
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeProducerFenced {
+		t.Errorf("fenced AddPartitionsToTxn v3: %d", code)
+	}
+	// The new producer starts its epoch at sequence 0.
+	c.addPartition("app", pid2, epoch2, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid2, epoch2, 0, 1)); code != codeNone {
+		t.Errorf("new epoch's produce: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid2, epoch2, true); code != codeNone {
+		t.Errorf("new epoch's EndTxn: %d", code)
+	}
+	if code, _, _ := c.initTxn("other", int32((16 * time.Minute).Milliseconds())); code != codeInvalidTransactionTimeout {
+		t.Errorf("timeout over the max: %d, want INVALID_TRANSACTION_TIMEOUT", code)
+	}
+	if code := c.endTxn(3, "unknown", 1, 0, true); code != codeInvalidProducerIDMapping {
+		t.Errorf("EndTxn of an unknown id: %d", code)
+	}
+}
+
+// TestTxnTimeout: an open transaction past its timeout is aborted by the
+// background check, and its producer fenced.
+func TestTxnTimeout(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 100)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatal(code)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f := c.fetchIsolated("tx", 0, 0, readCommitted)
+		if f.lso == f.hw && f.hw == 3 {
+			if !cmp.Equal(f.aborted, []abortedTransaction{{pid, 0}}) {
+				t.Errorf("timed out: aborted %v", f.aborted)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("transaction not aborted after 10s: lso %d hw %d", f.lso, f.hw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeProducerFenced {
+		t.Errorf("EndTxn after timeout: %d, want PRODUCER_FENCED", code)
+	}
+}
+
+// TestTxnRestartAbortsOngoing: a transaction open at shutdown is aborted,
+// with a marker, when the broker starts again.
+func TestTxnRestartAbortsOngoing(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.stop()
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	f := c.fetchIsolated("tx", 0, 0, readCommitted)
+	if f.hw != 3 || f.lso != 3 || !cmp.Equal(f.aborted, []abortedTransaction{{pid, 0}}) {
+		t.Errorf("after restart: hw %d lso %d aborted %v; want 3, 3, [{%d 0}]", f.hw, f.lso, f.aborted, pid)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+		t.Errorf("EndTxn abort (a retry of the abort done at start): %d", code)
+	}
+}
+
+// TestTxnOffsetCommitOnlyOnCommit: offsets committed in a transaction
+// reach the group only when it commits.
+func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("in", 1)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	if code := c.txnCommitOffset("etl", "g", pid, epoch, "in", 0, 5); code != codeInvalidTxnState {
+		t.Errorf("TxnOffsetCommit before AddOffsetsToTxn: %d", code)
+	}
+	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
+		t.Fatal(code)
+	}
+	if code := c.txnCommitOffset("etl", "g", pid, epoch, "in", 0, 5); code != codeNone {
+		t.Fatal(code)
+	}
+	if off, _ := c.fetchOffset("g", "in", 0); off != -1 {
+		t.Errorf("offset before commit: %d, want -1", off)
+	}
+	if code := c.endTxn(3, "etl", pid, epoch, false); code != codeNone {
+		t.Fatal(code)
+	}
+	if off, _ := c.fetchOffset("g", "in", 0); off != -1 {
+		t.Errorf("offset after abort: %d, want -1", off)
+	}
+	c.addOffsets("etl", pid, epoch, "g")
+	c.txnCommitOffset("etl", "g", pid, epoch, "in", 0, 7)
+	if code := c.endTxn(3, "etl", pid, epoch, true); code != codeNone {
+		t.Fatal(code)
+	}
+	if off, _ := c.fetchOffset("g", "in", 0); off != 7 {
+		t.Errorf("offset after commit: %d, want 7", off)
+	}
+	tb.stop()
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	if off, _ := c.fetchOffset("g", "in", 0); off != 7 {
+		t.Errorf("offset after restart: %d, want 7", off)
+	}
+}
