@@ -45,7 +45,9 @@
 // between them. groups.go is the group coordinator: consumer-group
 // membership, rebalances, and committed offsets kept in the
 // __consumer_offsets topic, with the group APIs in the same form as
-// handlers.go.
+// handlers.go. txn.go is the transaction coordinator: transactional ids,
+// the markers that commit or abort a transaction in each partition, and
+// the last stable offset that read_committed consumers stop at.
 //
 // # Caveats
 //
