@@ -1,6 +1,6 @@
-// KafkaJS, from Node: the quickstart from KafkaJS's README and a
-// two-member group. The scripts are in js/; ../test.sh installs KafkaJS
-// with npm ci.
+// KafkaJS, from Node: the quickstart from KafkaJS's README, a two-member
+// group and a transactional producer. The scripts are in js/; ../test.sh
+// installs KafkaJS with npm ci.
 package interop
 
 import (
@@ -104,5 +104,23 @@ func TestKafkaJSTwoMemberGroup(t *testing.T) {
 	}
 	if len(got.ByMember) != 2 || got.ByMember[0] == 0 || got.ByMember[1] == 0 || got.ByMember[0]+got.ByMember[1] != records {
 		t.Errorf("records per member %v: both members should have consumed, %d in all", got.ByMember, records)
+	}
+}
+
+// TestKafkaJSTransaction commits and aborts with a KafkaJS transactional
+// producer; the read_committed consumer sees only the committed records.
+func TestKafkaJSTransaction(t *testing.T) {
+	addr, _ := startBroker(t, t.TempDir())
+	lines := runNode(t, "transaction.js", localhost(t, addr), "kafkajs-txn")
+	if len(lines) != 1 {
+		t.Fatalf("output %q, want one JSON line", lines)
+	}
+	var got []string
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"commit-0", "commit-1", "commit-2", "commit-3", "commit-4", "commit2-0", "commit2-1", "commit2-2", "commit2-3", "commit2-4"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("read_committed values (-want +got):\n%s", d)
 	}
 }

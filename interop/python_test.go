@@ -6,8 +6,10 @@ package interop
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +87,36 @@ func TestKafkaPython(t *testing.T) {
 	runPython(t, "kafka", "kafkapython.py", &got, addr, "kafka-python-topic")
 	if d := cmp.Diff([]int{0}, got.CreateErrors); d != "" || got.Produced != 200 || got.Consumed != 200 {
 		t.Errorf("create errors %v, produced %d, consumed %d; want [0], 200, 200", got.CreateErrors, got.Produced, got.Consumed)
+	}
+}
+
+// TestConfluentKafkaTransaction commits and aborts with librdkafka's
+// transactional producer and reads the topic at both isolation levels.
+func TestConfluentKafkaTransaction(t *testing.T) {
+	addr, _ := startBroker(t, t.TempDir())
+	var got struct {
+		Committed   []string `json:"committed"`
+		Uncommitted []string `json:"uncommitted"`
+		Errors      []string `json:"errors"`
+	}
+	runPython(t, "confluent_kafka", "confluent_txn.py", &got, addr, "confluent-txn")
+	values := func(prefixes ...string) []string {
+		var vs []string
+		for _, p := range prefixes {
+			for i := range 5 {
+				vs = append(vs, fmt.Sprintf("%s-%d", p, i))
+			}
+		}
+		slices.Sort(vs)
+		return vs
+	}
+	if d := cmp.Diff(values("commit", "commit2"), got.Committed); d != "" {
+		t.Errorf("read_committed (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(values("commit", "abort", "commit2"), got.Uncommitted); d != "" {
+		t.Errorf("read_uncommitted (-want +got):\n%s", d)
+	}
+	if len(got.Errors) > 0 {
+		t.Errorf("consumer errors: %q", got.Errors)
 	}
 }
