@@ -1526,8 +1526,11 @@ func (c *coordinator) validateCommit(g *group, req *offsetCommitRequest) int16 {
 // whether or not its group or topic exists, as in Kafka: consumers then
 // fall back to their auto.offset.reset.
 //
-// Where we differ from Kafka: without transactions no commit is ever
-// pending, so RequireStable changes nothing.
+// With RequireStable, a partition whose group has an offset pending in an
+// open transaction (TxnOffsetCommit, txn.go) answers
+// UNSTABLE_OFFSET_COMMIT, so that a consumer taking over a partition
+// waits for the transaction to end instead of starting from an offset
+// about to be replaced (KIP-447).
 type offsetFetchRequest struct {
 	GroupID       string
 	Topics        []offsetFetchRequestTopic
@@ -1650,13 +1653,34 @@ func (b *Broker) handleOffsetFetch(ctx context.Context, rc *requestContext, r re
 			topics = []offsetFetchRequestTopic{} // "all" is v2's; before, null is empty
 		}
 		resp.Topics = b.groups.fetchOffsets(req.GroupID, topics)
+		if req.RequireStable {
+			b.markUnstable(req.GroupID, resp.Topics)
+		}
 		return resp
 	}
 	resp.Groups = make([]offsetFetchResponseGroup, len(req.Groups))
 	for i, g := range req.Groups {
 		resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: b.groups.fetchOffsets(g.GroupID, g.Topics)}
+		if req.RequireStable {
+			b.markUnstable(g.GroupID, resp.Groups[i].Topics)
+		}
 	}
 	return resp
+}
+
+// markUnstable answers UNSTABLE_OFFSET_COMMIT, and no offset, for the
+// partitions of topics that have an offset of group pending in an open
+// transaction.
+func (b *Broker) markUnstable(group string, topics []offsetFetchResponseTopic) {
+	pending := b.txns.pendingOffsets(group)
+	for i := range topics {
+		for j := range topics[i].Partitions {
+			p := &topics[i].Partitions[j]
+			if pending[topicPartition{topics[i].Name, p.PartitionIndex}] {
+				p.ErrorCode, p.CommittedOffset, p.CommittedLeaderEpoch = codeUnstableOffsetCommit, -1, -1
+			}
+		}
+	}
 }
 
 // fetchOffsets answers OffsetFetch for one group; nil topics means every

@@ -146,6 +146,7 @@ const (
 	codeFencedInstanceID          int16 = 82
 	codeGroupSubscribedToTopic    int16 = 86
 	codeInvalidRecord             int16 = 87
+	codeUnstableOffsetCommit      int16 = 88
 	codeProducerFenced            int16 = 90
 	codeUnknownTopicID            int16 = 100
 )

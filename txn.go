@@ -520,6 +520,25 @@ func (c *txnCoordinator) abortExpiredEvery(ctx context.Context, interval time.Du
 	every(ctx, interval, func() { c.abortExpired(time.Now()) })
 }
 
+// pendingOffsets is the partitions that have an offset of group pending
+// in an open transaction, for OffsetFetch's RequireStable.
+func (c *txnCoordinator) pendingOffsets(group string) map[topicPartition]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var pending map[topicPartition]bool
+	for _, m := range c.byID {
+		for _, o := range m.Offsets {
+			if o.Group == group {
+				if pending == nil {
+					pending = map[topicPartition]bool{}
+				}
+				pending[topicPartition{o.Topic, o.Partition}] = true
+			}
+		}
+	}
+	return pending
+}
+
 // lockForProduce takes the coordinator's lock for the appends of a Produce
 // request with transactional batches; see txnCoordinator.
 func (c *txnCoordinator) lockForProduce() func() {

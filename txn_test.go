@@ -490,6 +490,9 @@ func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {
 	if off, _ := c.fetchOffset("g", "in", 0); off != -1 {
 		t.Errorf("offset before commit: %d, want -1", off)
 	}
+	if code, off := c.fetchStableOffset("g", "in", 0); code != codeUnstableOffsetCommit || off != -1 {
+		t.Errorf("RequireStable while pending: code %d offset %d, want UNSTABLE_OFFSET_COMMIT, -1", code, off)
+	}
 	if code := c.endTxn(3, "etl", pid, epoch, false); code != codeNone {
 		t.Fatal(code)
 	}
@@ -504,10 +507,44 @@ func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {
 	if off, _ := c.fetchOffset("g", "in", 0); off != 7 {
 		t.Errorf("offset after commit: %d, want 7", off)
 	}
+	if code, off := c.fetchStableOffset("g", "in", 0); code != codeNone || off != 7 {
+		t.Errorf("RequireStable after commit: code %d offset %d, want 0, 7", code, off)
+	}
 	tb.stop()
 	tb = startBroker(t, dir)
 	c = dial(t, tb.addr)
 	if off, _ := c.fetchOffset("g", "in", 0); off != 7 {
 		t.Errorf("offset after restart: %d, want 7", off)
 	}
+}
+
+// fetchStableOffset is OffsetFetch v8 of one partition with RequireStable.
+func (c *testClient) fetchStableOffset(group, topic string, partition int32) (int16, int64) {
+	c.t.Helper()
+	r := c.roundTrip(9, 8, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String(group)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.Int32s([]int32{partition})
+		w.Tags()
+		w.Tags()
+		w.Bool(true) // RequireStable
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	offset := r.Int64()
+	r.Int32()
+	r.NullableString()
+	code := r.Int16()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, offset
 }

@@ -143,6 +143,7 @@ func TestFranzGroupTransactSession(t *testing.T) {
 		kgo.TransactionTimeout(30*time.Second),
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(in),
+		kgo.RequireStableFetchOffsets(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxWait(200*time.Millisecond),
