@@ -175,14 +175,19 @@ func (c *testClient) fetch(topic string, partition int32, offset int64, maxWait 
 }
 
 func fetchBody(topic string, partition int32, offset int64, maxWait time.Duration, minBytes int32) func(w *writer) {
+	return fetchBodyIsolated(topic, partition, offset, maxWait, minBytes, readUncommitted)
+}
+
+// fetchBodyIsolated is fetchBody at an isolation level.
+func fetchBodyIsolated(topic string, partition int32, offset int64, maxWait time.Duration, minBytes int32, isolation int8) func(w *writer) {
 	return func(w *writer) {
 		w.Int32(-1) // ReplicaId
 		w.Int32(int32(maxWait / time.Millisecond))
 		w.Int32(minBytes)
-		w.Int32(1 << 20) // MaxBytes
-		w.Int8(0)        // IsolationLevel
-		w.Int32(0)       // SessionId
-		w.Int32(-1)      // SessionEpoch
+		w.Int32(1 << 20)  // MaxBytes
+		w.Int8(isolation) // IsolationLevel
+		w.Int32(0)        // SessionId
+		w.Int32(-1)       // SessionEpoch
 		w.ArrayLen(1)
 		w.String(topic)
 		w.ArrayLen(1)

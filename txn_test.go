@@ -7,7 +7,10 @@ package kafka
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -547,4 +550,131 @@ func (c *testClient) fetchStableOffset(group, topic string, partition int32) (in
 		c.t.Fatal(r.err)
 	}
 	return code, offset
+}
+
+// TestTxnCommitWakesReadCommittedFetch: a read_committed fetch waiting for
+// data past the LSO is answered when a commit moves the LSO, not at the
+// end of its MaxWaitMs.
+func TestTxnCommitWakesReadCommittedFetch(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatal(code)
+	}
+	fetcher := dial(t, tb.addr)
+	type result struct {
+		hs      []batchHeader
+		elapsed time.Duration
+	}
+	done := make(chan result, 1)
+	go func() {
+		start := time.Now()
+		r := fetcher.fetchBatches(fetchBodyIsolated("tx", 0, 0, 8*time.Second, 1, readCommitted))
+		done <- result{r, time.Since(start)}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case r := <-done:
+		t.Fatalf("read_committed fetch answered before the commit with %d batches", len(r.hs))
+	default:
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatal(code)
+	}
+	select {
+	case r := <-done:
+		if len(r.hs) != 2 || r.elapsed > 5*time.Second {
+			t.Errorf("fetch after commit: %d batches after %v, want data and marker well before MaxWaitMs", len(r.hs), r.elapsed)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("read_committed fetch not answered")
+	}
+}
+
+// fetchBatches sends a Fetch v12 built by body and returns the batch
+// headers of its one partition. It runs off the test goroutine, so a
+// broken answer comes back as no batches rather than a t.Fatal.
+func (c *testClient) fetchBatches(body func(w *writer)) []batchHeader {
+	c.send(1, 12, true, body)
+	r, err := c.recv(true)
+	if err != nil {
+		return nil
+	}
+	r.Int32()
+	r.Int16()
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	r.Int16()
+	r.Int64()
+	r.Int64()
+	r.Int64()
+	for n := r.ArrayLen(); n > 0; n-- {
+		r.Int64()
+		r.Int64()
+		r.SkipTags()
+	}
+	r.Int32()
+	records := r.Bytes()
+	var hs []batchHeader
+	for len(records) > 0 {
+		h, err := parseBatchHeader(records)
+		if err != nil {
+			return nil
+		}
+		hs = append(hs, h)
+		records = records[h.Size():]
+	}
+	return hs
+}
+
+// TestTxnRestartCompletesPrepareCommit: a crash after EndTxn saved
+// PrepareCommit but before its markers were all written is finished at
+// the next start: the transaction commits, and its offsets are applied.
+func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	c.createTopic("in", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatal(code)
+	}
+	c.addOffsets("app", pid, epoch, "g")
+	c.txnCommitOffset("app", "g", pid, epoch, "in", 0, 9)
+	tb.stop()
+	// Stand in for the crash: the file says PrepareCommit.
+	path := filepath.Join(dir, txnStateFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ongoing := fmt.Sprintf(`"state": %d`, txnOngoing)
+	if !bytes.Contains(data, []byte(ongoing)) {
+		t.Fatalf("state file has no Ongoing transaction:\n%s", data)
+	}
+	data = bytes.Replace(data, []byte(ongoing), fmt.Appendf(nil, `"state": %d`, txnPrepareCommit), 1)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	f := c.fetchIsolated("tx", 0, 0, readCommitted)
+	hs, bs := batchesOf(t, f.records)
+	if f.lso != 3 || len(f.aborted) != 0 || len(hs) != 2 {
+		t.Fatalf("after restart: lso %d aborted %v %d batches; want 3, none, 2", f.lso, f.aborted, len(hs))
+	}
+	if typ, ok := markerType(bs[1], hs[1]); !ok || typ != markerCommit {
+		t.Errorf("marker written at start is not COMMIT")
+	}
+	if off, _ := c.fetchOffset("g", "in", 0); off != 9 {
+		t.Errorf("offset after restart: %d, want 9", off)
+	}
 }
