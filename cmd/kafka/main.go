@@ -50,6 +50,7 @@ func run(args []string) error {
 		retCheck   = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
 		joinDelay  = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
 		retention  = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
+		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -72,6 +73,7 @@ func run(args []string) error {
 		RetentionCheckInterval:     *retCheck,
 		GroupInitialRebalanceDelay: *joinDelay,
 		OffsetsRetention:           *retention,
+		TransactionMaxTimeout:      *txnMax,
 		Logger:                     logger,
 	})
 	if err != nil {
