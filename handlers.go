@@ -90,6 +90,8 @@ func init() {
 		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
 		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
 		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
+		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
+		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 	}
 }
 
@@ -149,6 +151,7 @@ const (
 	codeUnstableOffsetCommit      int16 = 88
 	codeProducerFenced            int16 = 90
 	codeUnknownTopicID            int16 = 100
+	codeTransactionalIDNotFound   int16 = 105
 )
 
 // errorCode maps an error from the log to the code a client expects.

@@ -53,6 +53,8 @@ var newResponse = map[int16]func() response{
 	42: func() response { return new(deleteGroupsResponse) },
 	44: func() response { return new(alterConfigsResponse) },
 	47: func() response { return new(offsetDeleteResponse) },
+	65: func() response { return new(describeTransactionsResponse) },
+	66: func() response { return new(listTransactionsResponse) },
 }
 
 // goldenFile finds the file for an API; kmsg spells a few names

@@ -4,8 +4,8 @@
 // partition they wrote to, and, per partition, what readers need to skip
 // aborted records: the last stable offset and the aborted-transaction index.
 // The APIs it serves (AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
-// TxnOffsetCommit) follow at the end, in API-key order, in the form of
-// handlers.go.
+// TxnOffsetCommit, DescribeTransactions, ListTransactions) follow at the
+// end, in API-key order, in the form of handlers.go.
 //
 // A transaction, as a client sees it:
 //
@@ -73,6 +73,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -1030,6 +1031,183 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	if err := c.save(); err != nil {
 		b.log.Error("saving transaction state", "err", err)
 		return all(codeUnknownServerError)
+	}
+	return resp
+}
+
+// DescribeTransactions: v0 (DescribeTransactionsRequest.json, DescribeTransactionsResponse.json)
+//
+//	v0: flexible (KIP-664)
+//
+// What kafka-transactions.sh describe shows: each transactional id's
+// state, producer id and epoch, timeout, and the partitions of its open
+// transaction. An id the coordinator does not know answers
+// TRANSACTIONAL_ID_NOT_FOUND. Where we differ from Kafka: a transaction's
+// groups are not listed as __consumer_offsets partitions, since they have
+// none here (see AddOffsetsToTxn).
+type describeTransactionsRequest struct {
+	TransactionalIDs []string
+}
+
+func (m *describeTransactionsRequest) decode(r *reader, v int16) {
+	m.TransactionalIDs = r.Strings()
+	r.SkipTags()
+}
+
+type describeTransactionsResponse struct {
+	ThrottleTimeMs    int32
+	TransactionStates []describedTransaction
+}
+
+type describedTransaction struct {
+	ErrorCode              int16
+	TransactionalID        string
+	TransactionState       string
+	TransactionTimeoutMs   int32
+	TransactionStartTimeMs int64
+	ProducerID             int64
+	ProducerEpoch          int16
+	Topics                 []describedTransactionTopic
+}
+
+type describedTransactionTopic struct {
+	Topic      string
+	Partitions []int32
+}
+
+func (m *describeTransactionsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.TransactionStates, func(w *writer, t describedTransaction) {
+		w.Int16(t.ErrorCode)
+		w.String(t.TransactionalID)
+		w.String(t.TransactionState)
+		w.Int32(t.TransactionTimeoutMs)
+		w.Int64(t.TransactionStartTimeMs)
+		w.Int64(t.ProducerID)
+		w.Int16(t.ProducerEpoch)
+		writeArrayNonNull(w, t.Topics, func(w *writer, tp describedTransactionTopic) {
+			w.String(tp.Topic)
+			w.Int32s(tp.Partitions)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeTransactionsRequest)
+	c := b.txns
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	resp := &describeTransactionsResponse{TransactionStates: make([]describedTransaction, 0, len(req.TransactionalIDs))}
+	for _, id := range req.TransactionalIDs {
+		m := c.byID[id]
+		if m == nil {
+			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{
+				ErrorCode: codeTransactionalIDNotFound, TransactionalID: id, TransactionState: "",
+				TransactionStartTimeMs: -1, ProducerID: -1, ProducerEpoch: -1, Topics: []describedTransactionTopic{}})
+			continue
+		}
+		d := describedTransaction{
+			TransactionalID:        id,
+			TransactionState:       m.State.String(),
+			TransactionTimeoutMs:   m.TimeoutMs,
+			TransactionStartTimeMs: -1,
+			ProducerID:             m.ProducerID,
+			ProducerEpoch:          m.ProducerEpoch,
+			Topics:                 []describedTransactionTopic{},
+		}
+		if m.State == txnOngoing {
+			d.TransactionStartTimeMs = m.StartMs
+		}
+		for _, tp := range m.Partitions {
+			i := slices.IndexFunc(d.Topics, func(t describedTransactionTopic) bool { return t.Topic == tp.Topic })
+			if i < 0 {
+				i = len(d.Topics)
+				d.Topics = append(d.Topics, describedTransactionTopic{Topic: tp.Topic})
+			}
+			d.Topics[i].Partitions = append(d.Topics[i].Partitions, tp.Partition)
+		}
+		resp.TransactionStates = append(resp.TransactionStates, d)
+	}
+	return resp
+}
+
+// ListTransactions: v0-1 (ListTransactionsRequest.json, ListTransactionsResponse.json)
+//
+//	v0: flexible (KIP-664)
+//	v1: DurationFilter, only transactions open longer than that many ms (KIP-994)
+//
+// Empty StateFilters and ProducerIdFilters match every transaction; a
+// state name Kafka does not have is returned in UnknownStateFilters.
+type listTransactionsRequest struct {
+	StateFilters      []string
+	ProducerIDFilters []int64
+	DurationFilter    int64
+}
+
+func (m *listTransactionsRequest) decode(r *reader, v int16) {
+	m.StateFilters = r.Strings()
+	m.ProducerIDFilters = readArray(r, (*reader).Int64)
+	m.DurationFilter = -1
+	if v >= 1 {
+		m.DurationFilter = r.Int64()
+	}
+	r.SkipTags()
+}
+
+type listTransactionsResponse struct {
+	ThrottleTimeMs      int32
+	ErrorCode           int16
+	UnknownStateFilters []string
+	TransactionStates   []listedTransaction
+}
+
+type listedTransaction struct {
+	TransactionalID  string
+	ProducerID       int64
+	TransactionState string
+}
+
+func (m *listTransactionsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.Strings(m.UnknownStateFilters)
+	writeArrayNonNull(w, m.TransactionStates, func(w *writer, t listedTransaction) {
+		w.String(t.TransactionalID)
+		w.Int64(t.ProducerID)
+		w.String(t.TransactionState)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// txnStateNames is every state name ListTransactions may filter by,
+// Kafka's included where this coordinator never uses them.
+var txnStateNames = []string{"Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead", "PrepareEpochFence"}
+
+func (b *Broker) handleListTransactions(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*listTransactionsRequest)
+	resp := &listTransactionsResponse{UnknownStateFilters: []string{}, TransactionStates: []listedTransaction{}}
+	for _, s := range req.StateFilters {
+		if !slices.Contains(txnStateNames, s) {
+			resp.UnknownStateFilters = append(resp.UnknownStateFilters, s)
+		}
+	}
+	c := b.txns
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now().UnixMilli()
+	for _, id := range slices.Sorted(maps.Keys(c.byID)) {
+		m := c.byID[id]
+		switch {
+		case len(req.StateFilters) > 0 && !slices.Contains(req.StateFilters, m.State.String()):
+		case len(req.ProducerIDFilters) > 0 && !slices.Contains(req.ProducerIDFilters, m.ProducerID):
+		case req.DurationFilter >= 0 && (m.State != txnOngoing || now-m.StartMs <= req.DurationFilter):
+		default:
+			resp.TransactionStates = append(resp.TransactionStates, listedTransaction{id, m.ProducerID, m.State.String()})
+		}
 	}
 	return resp
 }

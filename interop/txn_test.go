@@ -115,6 +115,26 @@ func TestFranzTransactions(t *testing.T) {
 		t.Errorf("after fencing, read_committed got %v, want p2's three", got)
 	}
 	expectNoMore(t, ctx, committed, 500*time.Millisecond)
+
+	// What kafka-transactions.sh would show.
+	adm := kadm.NewClient(admCl)
+	described, err := adm.DescribeTransactions(ctx, "franz-txn", "missing")
+	if err != nil {
+		t.Fatalf("DescribeTransactions: %v", err)
+	}
+	if d, ok := described["franz-txn"]; !ok || d.Err != nil || d.State != "CompleteCommit" || d.ProducerID < 0 {
+		t.Errorf("DescribeTransactions(franz-txn) = %+v", d)
+	}
+	if d := described["missing"]; d.Err == nil {
+		t.Errorf("DescribeTransactions(missing) = %+v, want TRANSACTIONAL_ID_NOT_FOUND", d)
+	}
+	listed, err := adm.ListTransactions(ctx, nil, []string{"CompleteCommit"})
+	if err != nil {
+		t.Fatalf("ListTransactions: %v", err)
+	}
+	if l, ok := listed["franz-txn"]; !ok || l.State != "CompleteCommit" || len(listed) != 1 {
+		t.Errorf("ListTransactions(CompleteCommit) = %+v", listed)
+	}
 }
 
 // TestFranzGroupTransactSession is exactly-once ETL: records of an input
