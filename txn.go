@@ -249,15 +249,20 @@ type txnOffset struct {
 // txnMeta is one transactional id's state (TransactionMetadata.scala); it
 // is also the state file's record of it.
 type txnMeta struct {
-	ID            string         `json:"id"`
-	ProducerID    int64          `json:"producer_id"`
-	ProducerEpoch int16          `json:"producer_epoch"`
-	TimeoutMs     int32          `json:"timeout_ms"`
-	State         txnState       `json:"state"`
-	StartMs       int64          `json:"start_ms"` // when it became Ongoing
-	Partitions    []txnPartition `json:"partitions"`
-	Groups        []string       `json:"groups"`
-	Offsets       []txnOffset    `json:"offsets"`
+	ID            string `json:"id"`
+	ProducerID    int64  `json:"producer_id"`
+	ProducerEpoch int16  `json:"producer_epoch"`
+	// LastProducerEpoch is the epoch before the last bump, so that a
+	// producer retrying an InitProducerId whose answer it lost, or
+	// recovering after its transaction timed out, is not taken for a
+	// zombie (TransactionMetadata.lastProducerEpoch); -1 if none.
+	LastProducerEpoch int16          `json:"last_producer_epoch"`
+	TimeoutMs         int32          `json:"timeout_ms"`
+	State             txnState       `json:"state"`
+	StartMs           int64          `json:"start_ms"` // when it became Ongoing
+	Partitions        []txnPartition `json:"partitions"`
+	Groups            []string       `json:"groups"`
+	Offsets           []txnOffset    `json:"offsets"`
 }
 
 // txnStateFile is the coordinator's state in the data dir (see the design
@@ -444,17 +449,23 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 			c.b.log.Error("allocating a producer id", "err", err)
 			return fail(codeUnknownServerError)
 		}
-		m = &txnMeta{ID: id, ProducerID: pid, ProducerEpoch: 0}
+		m = &txnMeta{ID: id, ProducerID: pid, ProducerEpoch: 0, LastProducerEpoch: -1}
 		c.byID[id], c.byProducer[pid] = m, m
 	} else {
 		// KIP-360: a producer naming its id and epoch asks for a bump of
-		// its own epoch; one naming an older one has been fenced.
-		if req.ProducerID >= 0 && (req.ProducerID != m.ProducerID || req.ProducerEpoch != m.ProducerEpoch) {
+		// its own epoch. Naming the epoch before the last bump is a retry
+		// (or a producer whose transaction timed out): it gets the
+		// current epoch. Any other names a fenced producer.
+		named := req.ProducerID >= 0
+		switch {
+		case named && (req.ProducerID != m.ProducerID || req.ProducerEpoch != m.ProducerEpoch && req.ProducerEpoch != m.LastProducerEpoch):
 			return fail(fencedCode(v, 4))
-		}
-		if err := c.bump(m); err != nil {
-			c.b.log.Error("fencing a transactional producer", "transactional.id", id, "err", err)
-			return fail(codeUnknownServerError)
+		case named && req.ProducerEpoch == m.LastProducerEpoch && m.State != txnOngoing:
+		default:
+			if err := c.bump(m); err != nil {
+				c.b.log.Error("fencing a transactional producer", "transactional.id", id, "err", err)
+				return fail(codeUnknownServerError)
+			}
 		}
 	}
 	m.TimeoutMs, m.State = req.TransactionTimeoutMs, txnEmpty
@@ -481,10 +492,11 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 			return err
 		}
 		delete(c.byProducer, m.ProducerID)
-		m.ProducerID, m.ProducerEpoch = pid, 0
+		m.ProducerID, m.ProducerEpoch, m.LastProducerEpoch = pid, 0, -1
 		c.byProducer[pid] = m
 		return nil
 	}
+	m.LastProducerEpoch = m.ProducerEpoch
 	if m.State == txnOngoing {
 		return c.end(m, false, m.ProducerEpoch+1)
 	}
@@ -501,11 +513,19 @@ func (c *txnCoordinator) begin(m *txnMeta) {
 
 // abortExpired aborts every transaction open longer than its timeout,
 // bumping the producer's epoch so that the producer, if it is still there,
-// is fenced (TransactionCoordinator.abortTimedOutTransactions).
+// is fenced (TransactionCoordinator.abortTimedOutTransactions). It also
+// finishes transactions whose EndTxn could not write every marker.
 func (c *txnCoordinator) abortExpired(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, m := range c.byID {
+		if m.State == txnPrepareCommit || m.State == txnPrepareAbort {
+			// An EndTxn whose markers failed to write: try again.
+			if err := c.end(m, m.State == txnPrepareCommit, m.ProducerEpoch); err != nil {
+				c.b.log.Error("completing a transaction", "transactional.id", m.ID, "err", err)
+			}
+			continue
+		}
 		if m.State != txnOngoing || now.UnixMilli() < m.StartMs+int64(m.TimeoutMs) {
 			continue
 		}

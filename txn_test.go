@@ -28,11 +28,17 @@ func txnBatch(id int64, epoch int16, seq int32, n int) []byte {
 // initTxn is InitProducerId v4 with a transactional id and timeout.
 func (c *testClient) initTxn(id string, timeoutMs int32) (int16, int64, int16) {
 	c.t.Helper()
+	return c.initTxnAs(id, timeoutMs, -1, -1)
+}
+
+// initTxnAs is initTxn naming the producer's id and epoch (KIP-360).
+func (c *testClient) initTxnAs(id string, timeoutMs int32, pid int64, epoch int16) (int16, int64, int16) {
+	c.t.Helper()
 	r := c.roundTrip(22, 4, true, func(w *writer) {
 		w.String(id)
 		w.Int32(timeoutMs)
-		w.Int64(-1)
-		w.Int16(-1)
+		w.Int64(pid)
+		w.Int16(epoch)
 		w.Tags()
 	})
 	r.Int32()
@@ -446,6 +452,17 @@ func TestTxnTimeout(t *testing.T) {
 	}
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeProducerFenced {
 		t.Errorf("EndTxn after timeout: %d, want PRODUCER_FENCED", code)
+	}
+	// The producer recovers by naming the epoch it had (KIP-360): it gets
+	// the one the timeout moved it to. An epoch older still is a zombie.
+	if code, pid2, epoch2 := c.initTxnAs("app", 60000, pid, epoch); code != codeNone || pid2 != pid || epoch2 != epoch+1 {
+		t.Errorf("InitProducerId naming the timed-out epoch: %d %d %d, want 0 %d %d", code, pid2, epoch2, pid, epoch+1)
+	}
+	if code, _, _ := c.initTxnAs("app", 60000, pid, epoch+5); code != codeProducerFenced {
+		t.Errorf("InitProducerId naming an epoch never given: %d, want PRODUCER_FENCED", code)
+	}
+	if code, _, epoch3 := c.initTxnAs("app", 60000, pid, epoch+1); code != codeNone || epoch3 != epoch+2 {
+		t.Errorf("InitProducerId naming the current epoch: %d epoch %d, want 0, %d", code, epoch3, epoch+2)
 	}
 }
 
