@@ -1141,6 +1141,9 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 	t, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
 	if errors.Is(err, errTopicExists) {
 		t = b.logs.Topic(name) // another client created it first
+	} else if errors.Is(err, errInvalidTopic) {
+		missing.ErrorCode = codeInvalidTopic
+		return missing
 	} else if err != nil {
 		b.log.Error("auto-creating topic", "topic", name, "err", err)
 		missing.ErrorCode = codeUnknownServerError
@@ -1466,6 +1469,9 @@ func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatable
 	created, err := b.logs.CreateTopicWithConfigs(t.Name, partitions, cfg)
 	if errors.Is(err, errTopicExists) {
 		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
+	}
+	if errors.Is(err, errInvalidTopic) {
+		return codeInvalidTopic, ptr(err.Error())
 	}
 	if err != nil {
 		b.log.Error("creating topic", "topic", t.Name, "err", err)
