@@ -49,6 +49,7 @@ var newResponse = map[int16]func() response{
 	42: func() response { return new(deleteGroupsResponse) },
 	44: func() response { return new(alterConfigsResponse) },
 	47: func() response { return new(offsetDeleteResponse) },
+	60: func() response { return new(describeClusterResponse) },
 }
 
 // goldenFile finds the file for an API; kmsg spells a few names
