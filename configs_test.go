@@ -533,3 +533,19 @@ func TestPartitionLimit(t *testing.T) {
 		t.Errorf("grow past the limit: code %d, %d partitions", code, len(tb.logs.Topic("grows").Partitions))
 	}
 }
+
+// TestTopicNameCollision checks Kafka's rule that two topic names may not
+// differ only in '.' versus '_', at CreateTopics and at auto-creation.
+func TestTopicNameCollision(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("orders.eu", 1)
+	if code, _ := c.createTopicWithConfigs("orders_eu", 1, nil); code != codeInvalidTopic {
+		t.Errorf("CreateTopics orders_eu next to orders.eu: code %d, want INVALID_TOPIC_EXCEPTION", code)
+	}
+	topic := tb.metadataTopic(metadataRequestTopic{Name: ptr("orders_eu")}, true)
+	if topic.ErrorCode != codeInvalidTopic || tb.logs.Topic("orders_eu") != nil {
+		t.Errorf("auto-creating orders_eu: code %d; want INVALID_TOPIC_EXCEPTION and no topic", topic.ErrorCode)
+	}
+	c.createTopic("orders-eu", 1) // '-' is not part of the rule
+}

@@ -90,6 +90,7 @@ func init() {
 		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
 		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
 		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
+		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 	}
@@ -132,6 +133,8 @@ const (
 	codeInvalidReplicaAssignment  int16 = 39
 	codeInvalidConfig             int16 = 40
 	codeNotEnoughReplicas         int16 = 19
+	codeMismatchedEndpointType    int16 = 114
+	codeUnsupportedEndpointType   int16 = 115
 	codeInvalidRequest            int16 = 42
 	codeOutOfOrderSequenceNumber  int16 = 45
 	codeInvalidProducerEpoch      int16 = 47
@@ -1204,6 +1207,9 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 	t, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
 	if errors.Is(err, errTopicExists) {
 		t = b.logs.Topic(name) // another client created it first
+	} else if errors.Is(err, errInvalidTopic) {
+		missing.ErrorCode = codeInvalidTopic
+		return missing
 	} else if err != nil {
 		b.log.Error("auto-creating topic", "topic", name, "err", err)
 		missing.ErrorCode = codeUnknownServerError
@@ -1529,6 +1535,9 @@ func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatable
 	created, err := b.logs.CreateTopicWithConfigs(t.Name, partitions, cfg)
 	if errors.Is(err, errTopicExists) {
 		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
+	}
+	if errors.Is(err, errInvalidTopic) {
+		return codeInvalidTopic, ptr(err.Error())
 	}
 	if err != nil {
 		b.log.Error("creating topic", "topic", t.Name, "err", err)
@@ -2354,5 +2363,95 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 			func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
 		resp.Responses = append(resp.Responses, out)
 	}
+	return resp
+}
+
+// DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)
+//
+//	v0: flexible from the start (KIP-700)
+//	v1: EndpointType, brokers or controllers (KIP-919)
+//
+// The admin clients' way to list brokers without Metadata's topic list.
+// As a Kafka broker's listener does, this one answers for brokers only;
+// asking it for controllers is MISMATCHED_ENDPOINT_TYPE.
+type describeClusterRequest struct {
+	IncludeClusterAuthorizedOperations bool
+	EndpointType                       int8
+}
+
+func (m *describeClusterRequest) decode(r *reader, v int16) {
+	m.IncludeClusterAuthorizedOperations = r.Bool()
+	m.EndpointType = 1
+	if v >= 1 {
+		m.EndpointType = r.Int8()
+	}
+	r.SkipTags()
+}
+
+type describeClusterResponse struct {
+	ThrottleTimeMs              int32
+	ErrorCode                   int16
+	ErrorMessage                *string
+	EndpointType                int8
+	ClusterID                   string
+	ControllerID                int32
+	Brokers                     []describeClusterBroker
+	ClusterAuthorizedOperations int32
+}
+
+type describeClusterBroker struct {
+	BrokerID int32
+	Host     string
+	Port     int32
+	Rack     *string
+}
+
+func (m *describeClusterResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	if v >= 1 {
+		w.Int8(m.EndpointType)
+	}
+	w.String(m.ClusterID)
+	w.Int32(m.ControllerID)
+	writeArrayNonNull(w, m.Brokers, func(w *writer, b describeClusterBroker) {
+		w.Int32(b.BrokerID)
+		w.String(b.Host)
+		w.Int32(b.Port)
+		w.NullableString(b.Rack)
+		w.Tags()
+	})
+	w.Int32(m.ClusterAuthorizedOperations)
+	w.Tags()
+}
+
+// Endpoint types of DescribeCluster v1 (KIP-919).
+const (
+	endpointBrokers     = 1
+	endpointControllers = 2
+)
+
+func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeClusterRequest)
+	resp := &describeClusterResponse{
+		EndpointType:                req.EndpointType,
+		ClusterID:                   b.cfg.ClusterID,
+		ControllerID:                b.cfg.NodeID,
+		ClusterAuthorizedOperations: authorizedOperationsOmitted,
+	}
+	switch req.EndpointType {
+	case endpointBrokers:
+	case endpointControllers:
+		resp.ErrorCode, resp.ErrorMessage = codeMismatchedEndpointType, ptr("this is a broker endpoint; controllers are not listed here")
+	default:
+		resp.ErrorCode, resp.ErrorMessage = codeUnsupportedEndpointType, ptr(fmt.Sprintf("unknown endpoint type %d", req.EndpointType))
+	}
+	if resp.ErrorCode != codeNone {
+		resp.Brokers = []describeClusterBroker{}
+		return resp
+	}
+	host, port := rc.advertisedHostPort()
+	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}
 	return resp
 }

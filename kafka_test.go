@@ -53,6 +53,7 @@ var newResponse = map[int16]func() response{
 	42: func() response { return new(deleteGroupsResponse) },
 	44: func() response { return new(alterConfigsResponse) },
 	47: func() response { return new(offsetDeleteResponse) },
+	60: func() response { return new(describeClusterResponse) },
 	65: func() response { return new(describeTransactionsResponse) },
 	66: func() response { return new(listTransactionsResponse) },
 }

@@ -1944,6 +1944,12 @@ func validateTopicName(name string) error {
 	return nil
 }
 
+// collides reports whether two topic names are the same once '.' is read
+// as '_'.
+func collides(a, b string) bool {
+	return strings.ReplaceAll(a, ".", "_") == strings.ReplaceAll(b, ".", "_")
+}
+
 // partitionMetadata is the content of partition.metadata for a topic id.
 func partitionMetadata(id uuid) []byte {
 	return []byte("version: 0\ntopic_id: " + id.String() + "\n")
@@ -2036,6 +2042,13 @@ func (d *logDir) CreateTopicWithConfigs(name string, partitions int32, cfg topic
 	defer d.mu.Unlock()
 	if d.topics[name] != nil {
 		return nil, fmt.Errorf("%w: %q", errTopicExists, name)
+	}
+	// Kafka refuses names that differ only in '.' versus '_', because its
+	// metric names replace one with the other (Topic.hasCollision).
+	for other := range d.topics {
+		if collides(name, other) {
+			return nil, fmt.Errorf("%w: %q collides with existing topic %q", errInvalidTopic, name, other)
+		}
 	}
 	id, err := newTopicID()
 	if err != nil {

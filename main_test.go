@@ -480,3 +480,40 @@ func TestIdleConnectionClosed(t *testing.T) {
 		t.Errorf("idle connection: read %v, want EOF", err)
 	}
 }
+
+// TestDescribeCluster lists the broker with DescribeCluster v1 at the
+// address the client used, and refuses to list controllers.
+func TestDescribeCluster(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	describe := func(endpointType int8) (int16, []describeClusterBroker) {
+		r := c.roundTrip(60, 1, true, func(w *writer) {
+			w.Bool(false)
+			w.Int8(endpointType)
+			w.Tags()
+		})
+		r.Int32() // throttle
+		code := r.Int16()
+		r.NullableString()
+		r.Int8()
+		_ = r.String() // cluster id
+		r.Int32()      // controller
+		brokers := readArray(r, func(r *reader) (b describeClusterBroker) {
+			b.BrokerID, b.Host, b.Port, b.Rack = r.Int32(), r.String(), r.Int32(), r.NullableString()
+			r.SkipTags()
+			return b
+		})
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return code, brokers
+	}
+	host, port, _ := net.SplitHostPort(tb.addr)
+	code, brokers := describe(endpointBrokers)
+	if code != codeNone || len(brokers) != 1 || brokers[0].Host != host || fmt.Sprint(brokers[0].Port) != port {
+		t.Errorf("brokers: code %d, %+v; want this broker at %s", code, brokers, tb.addr)
+	}
+	if code, _ := describe(endpointControllers); code != codeMismatchedEndpointType {
+		t.Errorf("controllers: code %d, want MISMATCHED_ENDPOINT_TYPE", code)
+	}
+}

@@ -114,29 +114,18 @@ func (r *reader) Int64() int64 {
 
 // Uvarint reads an unsigned LEB128 varint, the form compact lengths and tag
 // numbers use.
-func (r *reader) Uvarint() uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.buf[r.off:])
-	switch {
-	case n == 0:
-		r.fail(errShortBuffer)
-		return 0
-	case n < 0:
-		r.fail(errVarintTooLong)
-		return 0
-	}
-	r.off += n
-	return v
-}
+func (r *reader) Uvarint() uint64 { return readVarint(r, binary.Uvarint) }
 
 // Varint reads a zig-zag varint, the form record fields use.
-func (r *reader) Varint() int64 {
+func (r *reader) Varint() int64 { return readVarint(r, binary.Varint) }
+
+// readVarint reads either kind of varint with encoding/binary's decoder,
+// which reports a short buffer as n == 0 and an overlong varint as n < 0.
+func readVarint[T uint64 | int64](r *reader, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.buf[r.off:])
+	v, n := decode(r.buf[r.off:])
 	switch {
 	case n == 0:
 		r.fail(errShortBuffer)
