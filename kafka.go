@@ -327,7 +327,8 @@ func Open(cfg Config) (*Broker, error) {
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
-// retention check and, under an interval Fsync policy, the flusher. It
+// retention check, the offset expiry, the abort of timed-out transactions
+// and, under an interval Fsync policy, the flusher. It
 // returns nil after a shutdown by ctx.
 func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)

@@ -78,6 +78,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -110,6 +111,10 @@ func markerBatch(producerID int64, epoch int16, typ int16, timestamp int64) []by
 	value = binary.BigEndian.AppendUint32(value, uint32(coordinatorEpoch))
 	b := appendBatch(nil, timestamp, []record{{Key: key, Value: value}})
 	be := binary.BigEndian
+	// appendBatch writes a batch of no producer; the marker's attributes
+	// and producer fields are set in place (at the offsets
+	// parseBatchHeader reads them from: producerId at 43, producerEpoch at
+	// 51) and the CRC, which covers them, computed again.
 	be.PutUint16(b[batchAttrOffset:], transactionalFlag|controlFlag)
 	be.PutUint64(b[43:], uint64(producerID))
 	be.PutUint16(b[51:], uint16(epoch))
@@ -146,7 +151,11 @@ type abortedTxn struct {
 // partitionTxns is what a partition knows of transactions: the first
 // offset of each producer's open transaction, and the aborted ones in
 // marker order. The log's mu guards it; Append changes it under appendMu
-// and mu, after the batches are stored.
+// and mu, after the batches are stored. Like the producer state, it is
+// kept for as long as the partition is open: entries of segments that
+// retention deleted are dropped only at the next start, when the index is
+// rebuilt from the segments that remain (Kafka deletes a segment's
+// .txnindex with it).
 type partitionTxns struct {
 	ongoing map[int64]int64 // producer id -> first offset
 	aborted []abortedTxn    // by lastOffset
@@ -337,22 +346,12 @@ func (c *txnCoordinator) save() error {
 	for _, m := range c.byID {
 		content.Transactions = append(content.Transactions, m)
 	}
-	slices.SortFunc(content.Transactions, func(a, b *txnMeta) int { return cmpString(a.ID, b.ID) })
+	slices.SortFunc(content.Transactions, func(a, b *txnMeta) int { return strings.Compare(a.ID, b.ID) })
 	data, err := json.MarshalIndent(content, "", "\t")
 	if err != nil {
 		return err
 	}
 	return writeFileAtomic(c.path, append(data, '\n'))
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // end writes a marker of the producer's epoch to every partition of m's
