@@ -695,3 +695,82 @@ func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
 		t.Errorf("offset after restart: %d, want 9", off)
 	}
 }
+
+// TestTxnLSOInterleaved: the LSO is the first offset of the earliest open
+// transaction, whoever else writes after it, and a read_committed fetch
+// stops there in the middle of what is on disk.
+func TestTxnLSOInterleaved(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	if code, _ := c.produce("tx", 0, makeBatch(recordsAt(1000, 2)...)); code != codeNone { // 0-1
+		t.Fatal(code)
+	}
+	_, a, aEpoch := c.initTxn("a", 60000)
+	_, b, bEpoch := c.initTxn("b", 60000)
+	c.addPartition("a", a, aEpoch, "tx", 0)
+	c.addPartition("b", b, bEpoch, "tx", 0)
+	for _, batch := range [][]byte{
+		txnBatch(a, aEpoch, 0, 2),        // 2-3, a open
+		makeBatch(recordsAt(2000, 2)...), // 4-5, no transaction
+		txnBatch(b, bEpoch, 0, 1),        // 6, b open
+		txnBatch(a, aEpoch, 2, 1),        // 7, a again
+	} {
+		if code, _ := c.produce("tx", 0, batch); code != codeNone {
+			t.Fatal(code)
+		}
+	}
+	c.endTxn(3, "b", b, bEpoch, true) // marker at 8
+	f := c.fetchIsolated("tx", 0, 0, readCommitted)
+	hs, _ := batchesOf(t, f.records)
+	if f.lso != 2 || f.hw != 9 || len(hs) != 1 || hs[0].BaseOffset != 0 {
+		t.Fatalf("a open: lso %d hw %d, %d batches; want 2, 9, only the batch at 0", f.lso, f.hw, len(hs))
+	}
+	if f = c.fetchIsolated("tx", 0, 4, readCommitted); len(f.records) != 0 {
+		t.Errorf("read_committed from 4, past the LSO: %d bytes, want none", len(f.records))
+	}
+	if _, off := c.listOffsetIsolated("tx", 0, readCommitted); off != 2 {
+		t.Errorf("ListOffsets read_committed latest = %d, want 2", off)
+	}
+	if _, off := c.listOffsetIsolated("tx", 0, readUncommitted); off != 9 {
+		t.Errorf("ListOffsets read_uncommitted latest = %d, want 9", off)
+	}
+	c.endTxn(3, "a", a, aEpoch, false) // marker at 9
+	f = c.fetchIsolated("tx", 0, 0, readCommitted)
+	hs, _ = batchesOf(t, f.records)
+	if f.lso != 10 || len(hs) != 7 || !cmp.Equal(f.aborted, []abortedTransaction{{a, 2}}) {
+		t.Errorf("a aborted: lso %d, %d batches, aborted %v; want 10, 7, [{%d 2}]", f.lso, len(hs), f.aborted, a)
+	}
+}
+
+// TestTxnLSOPastIndexEntries: the read_committed end holds when the read
+// jumps through offset-index entries (one per 4 KiB of batches) rather
+// than walking headers.
+func TestTxnLSOPastIndexEntries(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	const before, after = 300, 300
+	for i := range before {
+		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
+			t.Fatal(code)
+		}
+	}
+	_, pid, epoch := c.initTxn("a", 60000)
+	c.addPartition("a", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+		t.Fatal(code)
+	}
+	for i := range after {
+		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
+			t.Fatal(code)
+		}
+	}
+	for _, from := range []int64{0, 150, before - 1} {
+		f := c.fetchIsolated("tx", 0, from, readCommitted)
+		hs, _ := batchesOf(t, f.records)
+		if f.lso != before || len(hs) != int(before-from) || hs[len(hs)-1].BaseOffset != before-1 {
+			t.Errorf("read_committed from %d: lso %d, %d batches; want %d, %d ending at %d", from, f.lso, len(hs), before, before-from, before-1)
+		}
+	}
+}
