@@ -52,7 +52,9 @@
 // records that only the coordinator reads. A restart reads it and finishes
 // what was under way: Ongoing and PrepareAbort transactions are aborted,
 // PrepareCommit ones committed (their markers written again; a second
-// marker for a transaction already ended changes nothing).
+// marker for a transaction already ended changes nothing). A transaction
+// still open in a partition after that has lost its state, and is aborted
+// there (abortOrphans).
 //
 // Design note: the aborted-transaction index of a partition is not
 // persisted per segment as Kafka's .txnindex files are: it is rebuilt when
@@ -307,16 +309,17 @@ type txnCoordinator struct {
 // previous run left open (see the design note).
 func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 	c := &txnCoordinator{b: b, path: filepath.Join(b.cfg.DataDir, txnStateFile), byID: map[string]*txnMeta{}, byProducer: map[int64]*txnMeta{}}
+	var content txnStateFileContent
 	data, err := os.ReadFile(c.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return c, nil
+		// A new data dir, or one from before transactions.
 	case err != nil:
 		return nil, fmt.Errorf("kafka: read %s: %w", txnStateFile, err)
-	}
-	var content txnStateFileContent
-	if err := json.Unmarshal(data, &content); err != nil || content.Version != txnStateVersion {
-		return nil, fmt.Errorf("kafka: %s: unknown format (%v)", txnStateFile, err)
+	default:
+		if err := json.Unmarshal(data, &content); err != nil || content.Version != txnStateVersion {
+			return nil, fmt.Errorf("kafka: %s: unknown format (%v)", txnStateFile, err)
+		}
 	}
 	for _, m := range content.Transactions {
 		c.byID[m.ID] = m
@@ -337,7 +340,54 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 			}
 		}
 	}
+	if err := c.abortOrphans(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// abortOrphans writes an ABORT marker for every transaction still open in
+// a partition once every transaction of the state file has ended, which
+// only a lost or replaced state file (or a topic deleted and created again
+// under a transaction) can leave behind. Without it, such a partition's
+// LSO would never move again and its read_committed consumers would
+// stall. Kafka has no such step; it never loses __transaction_state.
+func (c *txnCoordinator) abortOrphans() error {
+	now := time.Now().UnixMilli()
+	for _, t := range c.b.logs.Topics() {
+		for i, pl := range t.Partitions {
+			for pid, epoch := range pl.openTransactions() {
+				c.b.log.Warn("aborting a transaction no transactional id owns", "topic", t.Name, "partition", i, "producer", pid)
+				batch := markerBatch(pid, epoch, markerAbort, now)
+				h, err := parseBatchHeader(batch)
+				if err != nil {
+					return err
+				}
+				if _, err := pl.Append(batch, []batchHeader{h}); err != nil {
+					return fmt.Errorf("kafka: aborting an orphaned transaction in %s-%d: %w", t.Name, i, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// openTransactions is the producer id and current epoch of every
+// transaction open in the partition.
+func (l *partitionLog) openTransactions() map[int64]int16 {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	open := map[int64]int16{}
+	for pid := range l.txns.ongoing {
+		epoch := int16(0)
+		if e := l.producers[pid]; e != nil {
+			epoch = e.epoch
+		}
+		open[pid] = epoch
+	}
+	return open
 }
 
 // save writes every transaction's state to the file. Callers hold mu.

@@ -774,3 +774,28 @@ func TestTxnLSOPastIndexEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestTxnOrphanAbortedAtStart: a transaction open in a partition that no
+// transactional id owns any more (here, the state file was lost) is
+// aborted at start, so that the partition's LSO can move again.
+func TestTxnOrphanAbortedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.stop()
+	if err := os.Remove(filepath.Join(dir, txnStateFile)); err != nil {
+		t.Fatal(err)
+	}
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	f := c.fetchIsolated("tx", 0, 0, readCommitted)
+	if f.lso != 3 || f.hw != 3 || !cmp.Equal(f.aborted, []abortedTransaction{{pid, 0}}) {
+		t.Errorf("after restart without state: lso %d hw %d aborted %v; want 3, 3, [{%d 0}]", f.lso, f.hw, f.aborted, pid)
+	}
+}
