@@ -76,6 +76,7 @@ import (
 	"hash/crc32"
 	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -954,10 +955,11 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 //
 //	v1: no change (Kafka 2.0)
 //	v2: CommittedLeaderEpoch
-//	v3: flexible; GenerationId, MemberId and GroupInstanceId, checked as OffsetCommit checks them (KIP-447);
-//	    PRODUCER_FENCED may be returned (KIP-588)
+//	v3: flexible; GenerationId, MemberId and GroupInstanceId, checked as OffsetCommit checks them (KIP-447)
 //	v4: no change; ABORTABLE_TRANSACTION may be returned (KIP-890)
 //
+// No version of it gained PRODUCER_FENCED (KIP-588 left it out), so a
+// request of an old epoch gets INVALID_PRODUCER_EPOCH at every version.
 // The offsets are kept with the transaction, and written to the group's
 // committed offsets only when it commits: a consumer of the group reads
 // the old offsets until then, and never reads these if it aborts. The
@@ -1064,7 +1066,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	c := b.txns
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, 3)
+	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, math.MaxInt16)
 	switch {
 	case code != codeNone:
 		return all(code)

@@ -409,6 +409,9 @@ func TestTxnFencing(t *testing.T) {
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeProducerFenced {
 		t.Errorf("fenced AddPartitionsToTxn v3: %d", code)
 	}
+	if code := c.txnCommitOffset("app", "g", pid, epoch, "tx", 0, 1); code != codeInvalidProducerEpoch {
+		t.Errorf("fenced TxnOffsetCommit v3: %d, want INVALID_PRODUCER_EPOCH", code)
+	}
 	// The new producer starts its epoch at sequence 0.
 	c.addPartition("app", pid2, epoch2, "tx", 0)
 	if code, _ := c.produce("tx", 0, txnBatch(pid2, epoch2, 0, 1)); code != codeNone {
