@@ -250,6 +250,10 @@ type group struct {
 	subscribed map[string]bool
 
 	offsets map[topicPartition]committedOffset
+
+	// consumer is the KIP-848 state of a consumer group (consumer.go);
+	// nil for a classic group.
+	consumer *consumerGroup
 }
 
 // pendingMember is a member id handed out with MEMBER_ID_REQUIRED whose
@@ -375,7 +379,7 @@ func (c *coordinator) removeGroup(g *group) {
 // ids is kept: its holders are about to join with them, and a join naming
 // a member of a group that does not exist gets UNKNOWN_MEMBER_ID.
 func (c *coordinator) maybeRemoveGroup(g *group) {
-	if g.state == stateEmpty && len(g.offsets) == 0 && len(g.pending) == 0 {
+	if g.state == stateEmpty && len(g.offsets) == 0 && len(g.pending) == 0 && (g.consumer == nil || len(g.consumer.members) == 0) {
 		c.removeGroup(g)
 	}
 }
@@ -398,6 +402,9 @@ func (g *group) stopTimers() {
 	}
 	for _, p := range g.pending {
 		stopTimer(p.timer)
+	}
+	if g.consumer != nil {
+		g.consumer.stopTimers()
 	}
 }
 
@@ -1177,9 +1184,17 @@ func (c *coordinator) expireOffsets() {
 			continue
 		}
 		var expired []topicPartition
+		var consumerSubs map[string]bool // a KIP-848 group with members
+		if g.consumer != nil && len(g.consumer.members) > 0 {
+			consumerSubs = g.consumer.subscribedTopics()
+		}
 		for tp, o := range g.offsets {
 			base := o.commitTimestamp
 			switch {
+			case consumerSubs != nil:
+				if consumerSubs[tp.topic] {
+					continue
+				}
 			case g.protocolType == "":
 			case g.state == stateEmpty:
 				base = g.stateSince.UnixMilli()
@@ -1369,7 +1384,11 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 		return all(codeIllegalGeneration)
 	}
 	defer g.mu.Unlock()
-	if code := c.validateCommit(g, req); code != codeNone {
+	if g.consumer != nil {
+		if code := g.consumer.validateCommit(req.MemberID, req.GenerationIDOrMemberEpoch, v); code != codeNone {
+			return all(code)
+		}
+	} else if code := c.validateCommit(g, req); code != codeNone {
 		return all(code)
 	}
 
@@ -1595,9 +1614,28 @@ func (b *Broker) handleOffsetFetch(ctx context.Context, rc *requestContext, r re
 	}
 	resp.Groups = make([]offsetFetchResponseGroup, len(req.Groups))
 	for i, g := range req.Groups {
+		if code := b.groups.validateConsumerFetch(g.GroupID, g.MemberID, g.MemberEpoch); code != codeNone {
+			resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: []offsetFetchResponseTopic{}, ErrorCode: code}
+			continue
+		}
 		resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: b.groups.fetchOffsets(g.GroupID, g.Topics)}
 	}
 	return resp
+}
+
+// validateConsumerFetch checks the member id and epoch of an OffsetFetch
+// v9 (KIP-848) against a consumer group; classic groups ignore them, as
+// Kafka's ClassicGroup.validateOffsetFetch does.
+func (c *coordinator) validateConsumerFetch(groupID string, memberID *string, epoch int32) int16 {
+	g := c.lockGroup(groupID, false)
+	if g == nil {
+		return codeNone
+	}
+	defer g.mu.Unlock()
+	if g.consumer == nil {
+		return codeNone
+	}
+	return g.consumer.validateFetch(memberID, epoch)
 }
 
 // fetchOffsets answers OffsetFetch for one group; nil topics means every
@@ -1945,6 +1983,16 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 		return j.ch
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		// A KIP-848 consumer group (consumer.go). With members it takes
+		// no classic ones (Kafka would, for the consumer protocol, in a
+		// mixed group); an empty one becomes classic, offsets kept.
+		if len(g.consumer.members) > 0 {
+			j.reply(codeInconsistentGroupProtocol, req.MemberID)
+			return j.ch
+		}
+		g.consumer, g.protocolType = nil, ""
+	}
 	switch {
 	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
 		j.reply(codeInconsistentGroupProtocol, req.MemberID)
@@ -2563,6 +2611,11 @@ func (c *coordinator) describe(id string) describedGroup {
 		return d
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		// Kafka 4.0 describes only classic groups here; any other is
+		// "not found", which before v6 reads as Dead with no error.
+		return d
+	}
 	stable := g.state == stateStable
 	d.GroupState, d.ProtocolType = g.state.String(), g.protocolType
 	if stable {
@@ -2586,7 +2639,8 @@ func (c *coordinator) describe(id string) describedGroup {
 //	v5: TypesFilter, and each group's GroupType (KIP-848)
 //
 // Every group but the Dead ones, sorted by id. The filters match
-// case-insensitively; every group here is of type "classic".
+// case-insensitively; a KIP-848 group is of type "consumer" and reports
+// its own states (Empty, Assigning, Reconciling, Stable).
 type listGroupsRequest struct {
 	StatesFilter []string
 	TypesFilter  []string
@@ -2634,9 +2688,12 @@ func (m *listGroupsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// classicGroupType is the type of groups of the protocol this coordinator
-// speaks, as opposed to KIP-848's "consumer" and KIP-932's "share".
-const classicGroupType = "classic"
+// The group types of ListGroups v5: the classic protocol's, and KIP-848's
+// (consumer.go). KIP-932's "share" groups are not served.
+const (
+	classicGroupType  = "classic"
+	consumerGroupType = "consumer"
+)
 
 func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listGroupsRequest)
@@ -2648,13 +2705,14 @@ func (c *coordinator) list(states, types []string) []listedGroup {
 	matches := func(filter []string, s string) bool {
 		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
 	}
-	if !matches(types, classicGroupType) {
-		return listed
-	}
 	for _, g := range c.allGroups() {
 		g.mu.Lock()
-		if g.state != stateDead && matches(states, g.state.String()) {
-			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: g.state.String(), GroupType: classicGroupType})
+		typ, state := classicGroupType, g.state.String()
+		if g.consumer != nil {
+			typ, state = consumerGroupType, g.consumer.state().String()
+		}
+		if g.state != stateDead && matches(types, typ) && matches(states, state) {
+			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: state, GroupType: typ})
 		}
 		g.mu.Unlock()
 	}
@@ -2717,7 +2775,7 @@ func (c *coordinator) deleteGroup(id string) int16 {
 		return codeGroupIDNotFound
 	}
 	defer g.mu.Unlock()
-	if g.state != stateEmpty {
+	if g.state != stateEmpty || (g.consumer != nil && len(g.consumer.members) > 0) {
 		return codeNonEmptyGroup
 	}
 	if err := c.deleteOffsets(g, sortedPartitions(slices.Collect(maps.Keys(g.offsets)))); err != nil {

@@ -87,6 +87,8 @@ func init() {
 		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
 		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
 		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
+		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
+		{69, "ConsumerGroupDescribe", 0, 0, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
 	}
 }
 
@@ -141,6 +143,9 @@ const (
 	codeFencedInstanceID          int16 = 82
 	codeGroupSubscribedToTopic    int16 = 86
 	codeUnknownTopicID            int16 = 100
+	codeFencedMemberEpoch         int16 = 110
+	codeUnsupportedAssignor       int16 = 112
+	codeStaleMemberEpoch          int16 = 113
 )
 
 // errorCode maps an error from the log to the code a client expects.

@@ -155,6 +155,18 @@ type Config struct {
 	GroupMinSessionTimeout time.Duration
 	GroupMaxSessionTimeout time.Duration
 
+	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
+	// group may go without a heartbeat before it is removed
+	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
+	// member, a consumer member does not choose its own.
+	ConsumerSessionTimeout time.Duration
+
+	// ConsumerHeartbeatInterval is how often consumer group members are
+	// told to heartbeat (group.consumer.heartbeat.interval.ms, default
+	// 5s). It is also how soon a member learns that partitions it waits
+	// for were released, so tests set it small.
+	ConsumerHeartbeatInterval time.Duration
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -202,6 +214,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupMaxSessionTimeout <= 0 {
 		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.ConsumerSessionTimeout <= 0 {
+		c.ConsumerSessionTimeout = 45 * time.Second
+	}
+	if c.ConsumerHeartbeatInterval <= 0 {
+		c.ConsumerHeartbeatInterval = 5 * time.Second
 	}
 	if c.OffsetsRetention <= 0 {
 		c.OffsetsRetention = 7 * 24 * time.Hour

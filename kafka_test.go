@@ -50,6 +50,8 @@ var newResponse = map[int16]func() response{
 	44: func() response { return new(alterConfigsResponse) },
 	47: func() response { return new(offsetDeleteResponse) },
 	60: func() response { return new(describeClusterResponse) },
+	68: func() response { return new(consumerGroupHeartbeatResponse) },
+	69: func() response { return new(consumerGroupDescribeResponse) },
 }
 
 // goldenFile finds the file for an API; kmsg spells a few names

@@ -57,6 +57,8 @@ var apis = []struct {
 	{"IncrementalAlterConfigs", 44, 0, 1},
 	{"DeleteRecords", 21, 0, 2},
 	{"DescribeCluster", 60, 0, 1},
+	{"ConsumerGroupHeartbeat", 68, 0, 1},
+	{"ConsumerGroupDescribe", 69, 0, 0},
 }
 
 // Where kmsg and Kafka's JSON schemas (the ones our broker follows, in
@@ -82,20 +84,21 @@ var taggedSince = map[string]int16{
 // unfilled and, unless -raw, left out of the positional JSON (the generator
 // checks that they hold kmsg's default, i.e. were not on the wire).
 var kmsgOnly = map[string]bool{
-	"ApiVersionsRequest.ClusterID":                true, // v5+
-	"ApiVersionsRequest.NodeID":                   true, // v5+
-	"MetadataResponse.ErrorCode":                  true, // v13+
-	"ProduceRequestTopic.TopicID":                 true, // v13+
-	"ProduceResponseTopic.TopicID":                true, // v13+
-	"FetchRequestTopicPartition.HighWatermark":    true, // tag 1, v18+
-	"OffsetCommitRequestTopic.TopicID":            true, // v10+
-	"OffsetCommitResponseTopic.TopicID":           true, // v10+
-	"OffsetFetchRequestGroupTopic.TopicID":        true, // v10+
-	"OffsetFetchResponseGroupTopic.TopicID":       true, // v10+
-	"DescribeGroupsResponseGroup.ErrorMessage":    true, // v6+
-	"DeleteGroupsResponseGroup.ErrorMessage":      true, // v3+
-	"DescribeClusterRequest.IncludeFencedBrokers": true, // v2+
-	"DescribeClusterResponseBroker.IsFenced":      true, // v2+
+	"ApiVersionsRequest.ClusterID":                        true, // v5+
+	"ApiVersionsRequest.NodeID":                           true, // v5+
+	"MetadataResponse.ErrorCode":                          true, // v13+
+	"ProduceRequestTopic.TopicID":                         true, // v13+
+	"ProduceResponseTopic.TopicID":                        true, // v13+
+	"FetchRequestTopicPartition.HighWatermark":            true, // tag 1, v18+
+	"OffsetCommitRequestTopic.TopicID":                    true, // v10+
+	"OffsetCommitResponseTopic.TopicID":                   true, // v10+
+	"OffsetFetchRequestGroupTopic.TopicID":                true, // v10+
+	"OffsetFetchResponseGroupTopic.TopicID":               true, // v10+
+	"DescribeGroupsResponseGroup.ErrorMessage":            true, // v6+
+	"DeleteGroupsResponseGroup.ErrorMessage":              true, // v3+
+	"DescribeClusterRequest.IncludeFencedBrokers":         true, // v2+
+	"DescribeClusterResponseBroker.IsFenced":              true, // v2+
+	"ConsumerGroupDescribeResponseGroupMember.MemberType": true, // v1+
 }
 
 // schemaOrder gives, for kmsg structs whose field order differs from the
