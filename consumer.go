@@ -575,6 +575,8 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 			return fail(codeGroupIDNotFound, "Group "+g.id+" is not a consumer group.")
 		}
 		if !joining {
+			// After a restart every group with offsets comes back as
+			// an empty classic group; its members must join again.
 			return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
 		}
 		g.consumer = newConsumerGroup()

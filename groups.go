@@ -1255,7 +1255,10 @@ func newMemberID(prefix string) string {
 //	v8: flexible
 //	v9: GROUP_ID_NOT_FOUND, not ILLEGAL_GENERATION, for a group that does not exist (KIP-848)
 //
-// A member commits with its generation and member id. A client outside
+// A member commits with its generation and member id; a member of a
+// KIP-848 consumer group commits with its member epoch instead, from v9
+// on, and gets STALE_MEMBER_EPOCH if that is not its current one
+// (consumerGroup.validateCommit, consumer.go). A client outside
 // group management (generation -1, no member id: kcat, an admin tool, a
 // consumer that assigns partitions itself) may commit only while the group
 // has no members, and its first commit creates the group. Each partition
@@ -1480,7 +1483,8 @@ func (c *coordinator) validateCommit(g *group, req *offsetCommitRequest) int16 {
 //	v6: flexible
 //	v7: RequireStable (KIP-447)
 //	v8: several groups in one request (KIP-709)
-//	v9: MemberId and MemberEpoch, checked only for KIP-848 groups
+//	v9: MemberId and MemberEpoch, checked only for KIP-848 groups: a wrong epoch is
+//	    STALE_MEMBER_EPOCH, an unknown member UNKNOWN_MEMBER_ID, in the group's ErrorCode
 //
 // A partition without a committed offset answers offset -1 and no error,
 // whether or not its group or topic exists, as in Kafka: consumers then
@@ -2515,7 +2519,8 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 //	v5: flexible
 //
 // A group that does not exist is described as Dead with no error, as
-// Kafka does before v6. Members' metadata and assignments, and the
+// Kafka does before v6, and so is a KIP-848 consumer group, which only
+// ConsumerGroupDescribe describes. Members' metadata and assignments, and the
 // protocol, are given only while the group is Stable, when they are
 // settled.
 //

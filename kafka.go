@@ -45,7 +45,9 @@
 // between them. groups.go is the group coordinator: consumer-group
 // membership, rebalances, and committed offsets kept in the
 // __consumer_offsets topic, with the group APIs in the same form as
-// handlers.go.
+// handlers.go. consumer.go is KIP-848's consumer groups, where the broker
+// assigns partitions and members converge on the assignment one heartbeat
+// at a time.
 //
 // # Caveats
 //

@@ -50,6 +50,8 @@ func run(args []string) error {
 		retCheck   = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
 		joinDelay  = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
 		retention  = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
+		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
+		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -72,6 +74,8 @@ func run(args []string) error {
 		RetentionCheckInterval:     *retCheck,
 		GroupInitialRebalanceDelay: *joinDelay,
 		OffsetsRetention:           *retention,
+		ConsumerHeartbeatInterval:  *cgInterval,
+		ConsumerSessionTimeout:     *cgSession,
 		Logger:                     logger,
 	})
 	if err != nil {
