@@ -162,11 +162,23 @@ type consumerMember struct {
 	assigned      partitionSet // what the member may own now
 	revoking      partitionSet // what it must give up; still its own until it does
 
-	// timer removes the member when its session expires, or when it takes
-	// longer than its rebalance timeout to revoke; timerSeq tells a stale
-	// callback from the current one.
-	timer    *time.Timer
-	timerSeq uint64
+	// session removes the member when it has not heartbeated for the
+	// session timeout; revocation when it has not confirmed a revocation
+	// within its rebalance timeout (Kafka's two timers, the second armed
+	// only while the member is UNREVOKED_PARTITIONS).
+	session, revocation memberTimer
+}
+
+// memberTimer is a timer that removes a member; seq tells a stale
+// callback from the current one.
+type memberTimer struct {
+	t   *time.Timer
+	seq uint64
+}
+
+func (mt *memberTimer) stop() {
+	stopTimer(mt.t)
+	mt.seq++
 }
 
 func newConsumerGroup() *consumerGroup {
@@ -202,7 +214,8 @@ func (cg *consumerGroup) sortedMembers() []*consumerMember {
 
 func (cg *consumerGroup) stopTimers() {
 	for _, m := range cg.members {
-		stopTimer(m.timer)
+		m.session.stop()
+		m.revocation.stop()
 	}
 }
 
@@ -661,15 +674,16 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	wasUnrevoked := m.state == memberUnrevoked
 	cg.reconcile(m, owned)
 
-	// The session restarts with every heartbeat; a member that must
-	// revoke gets its rebalance timeout to do so instead, and is removed
-	// if it does not (Kafka's revocation timeout).
-	if m.state == memberUnrevoked {
-		if !wasUnrevoked {
-			c.scheduleConsumerExpiry(g, m, max(m.rebalanceTimeout, c.cfg.ConsumerSessionTimeout), "did not revoke its partitions in time")
-		}
-	} else {
-		c.scheduleConsumerExpiry(g, m, c.cfg.ConsumerSessionTimeout, "session expired")
+	// The session restarts with every heartbeat. A member that must
+	// revoke also gets its rebalance timeout to confirm, counted from when
+	// it was told, and is removed if it does not: until then its revoked
+	// partitions are stuck, since nobody else may have them.
+	c.armMemberTimer(g, m, &m.session, c.cfg.ConsumerSessionTimeout, "session expired")
+	switch {
+	case m.state == memberUnrevoked && !wasUnrevoked:
+		c.armMemberTimer(g, m, &m.revocation, m.rebalanceTimeout, "did not revoke its partitions within its rebalance timeout")
+	case m.state != memberUnrevoked:
+		m.revocation.stop()
 	}
 
 	resp.MemberID = &m.id
@@ -755,23 +769,26 @@ func newConsumerMemberID() string {
 	return base64.RawURLEncoding.EncodeToString(u[:])
 }
 
-// scheduleConsumerExpiry (re)arms the timer that removes m after d.
+// armMemberTimer (re)arms mt, one of m's timers, to remove m after d.
 //
 // The race: the timer fires while a heartbeat of m holds the group lock.
-// The callback waits for the lock; the heartbeat re-arms the timer (Stop
-// cannot recall the waiting callback) and bumps timerSeq. When the
-// callback gets the lock it sees another timerSeq and does nothing. A
-// member removed meanwhile is no longer in the map, which the callback
+//
+//  1. The callback starts and waits for the lock.
+//  2. The heartbeat re-arms the timer: Stop cannot recall the waiting
+//     callback, but stop bumps mt.seq.
+//  3. The heartbeat returns and unlocks; the callback gets the lock, sees
+//     another seq, and does nothing.
+//
+// A member removed meanwhile is no longer in the map, which the callback
 // also checks: a member that left and joined again with the same id is
 // another *consumerMember.
-func (c *coordinator) scheduleConsumerExpiry(g *group, m *consumerMember, d time.Duration, why string) {
-	stopTimer(m.timer)
-	m.timerSeq++
-	seq := m.timerSeq
-	m.timer = c.afterFunc(d, func() {
+func (c *coordinator) armMemberTimer(g *group, m *consumerMember, mt *memberTimer, d time.Duration, why string) {
+	mt.stop()
+	seq := mt.seq
+	mt.t = c.afterFunc(d, func() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
-		if g.state == stateDead || g.consumer == nil || g.consumer.members[m.id] != m || m.timerSeq != seq {
+		if g.state == stateDead || g.consumer == nil || g.consumer.members[m.id] != m || mt.seq != seq {
 			return
 		}
 		c.removeConsumerMember(g, m, why)
@@ -783,7 +800,8 @@ func (c *coordinator) scheduleConsumerExpiry(g *group, m *consumerMember, d time
 // member that is gone owns nothing.
 func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why string) {
 	cg := g.consumer
-	stopTimer(m.timer)
+	m.session.stop()
+	m.revocation.stop()
 	delete(cg.members, m.id)
 	delete(cg.target, m.id)
 	c.log.Info("consumer group member removed", "group", g.id, "member", m.id, "reason", why)

@@ -5,6 +5,7 @@
 package kafka
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -52,6 +53,8 @@ type consumerTester struct {
 	epoch  int32
 	owned  partitionSet
 	topics []string
+
+	rebalanceTimeoutMs int32 // sent when joining; 60000 if 0
 }
 
 func newConsumerTester(t *testing.T, b *Broker, group, id string, topics ...string) *consumerTester {
@@ -68,7 +71,7 @@ func (c *consumerTester) heartbeat() *consumerGroupHeartbeatResponse {
 		RebalanceTimeoutMs: -1, TopicPartitions: c.owned.wire(),
 	}
 	if c.epoch == 0 {
-		req.RebalanceTimeoutMs = 60000
+		req.RebalanceTimeoutMs = cmp.Or(c.rebalanceTimeoutMs, 60000)
 		req.SubscribedTopicNames = c.topics
 		req.TopicPartitions = []consumerGroupTopicPartitions{}
 	}
@@ -532,5 +535,77 @@ func TestConsumerGroupListAndDescribeGroups(t *testing.T) {
 	// DeleteGroups refuses a consumer group with members.
 	if code := b.groups.deleteGroup("new"); code != codeNonEmptyGroup {
 		t.Fatalf("DeleteGroups of a consumer group with members: %d", code)
+	}
+}
+
+// TestConsumerGroupAfterRestart: membership is not persisted, so after a
+// restart a member's heartbeat gets UNKNOWN_MEMBER_ID (the group is back
+// as an empty classic group holding the offsets); joining again makes it a
+// consumer group with those offsets.
+func TestConsumerGroupAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	if _, err := b.logs.CreateTopic("t", 2); err != nil {
+		t.Fatal(err)
+	}
+	a := newConsumerTester(t, b, "g", "a", "t")
+	a.heartbeat()
+	resp := b.groups.commitOffsets(&offsetCommitRequest{
+		GroupID: "g", GenerationIDOrMemberEpoch: a.epoch, MemberID: "a",
+		Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{{PartitionIndex: 1, CommittedOffset: 42, CommittedLeaderEpoch: -1}}}},
+	}, 9)
+	if code := resp.Topics[0].Partitions[0].ErrorCode; code != codeNone {
+		t.Fatalf("commit: error %d", code)
+	}
+	b.groups.close()
+	b.logs.Close()
+
+	b = openGroupBroker(t, dir, Config{})
+	a.b = b
+	got := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: a.epoch, RebalanceTimeoutMs: -1}, 1, "", "")
+	if got.ErrorCode != codeUnknownMemberID {
+		t.Fatalf("heartbeat after restart: error %d, want UNKNOWN_MEMBER_ID", got.ErrorCode)
+	}
+	a.epoch, a.owned = 0, partitionSet{}
+	a.heartbeat()
+	if len(a.owned) != 2 {
+		t.Fatalf("rejoined member owns %v, want both partitions", a.partitions())
+	}
+	f := b.handleOffsetFetch(t.Context(), testRC(9), &offsetFetchRequest{Groups: []offsetFetchRequestGroup{{GroupID: "g", MemberID: ptr("a"), MemberEpoch: a.epoch}}}).(*offsetFetchResponse)
+	if g := f.Groups[0]; g.ErrorCode != codeNone || len(g.Topics) != 1 || g.Topics[0].Partitions[0].CommittedOffset != 42 {
+		t.Fatalf("offsets after restart and rejoin: %+v", g)
+	}
+}
+
+// TestConsumerGroupRevocationTimeout: a member that is told to revoke and
+// never confirms is removed after its rebalance timeout, although it keeps
+// heartbeating, and the partitions it held go to the member waiting.
+func TestConsumerGroupRevocationTimeout(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	a := newConsumerTester(t, b, "g", "a", "t")
+	a.rebalanceTimeoutMs = 100
+	a.heartbeat()
+	m := newConsumerTester(t, b, "g", "b", "t")
+	m.heartbeat()
+	stuck := a.owned.wire() // what a keeps reporting it owns
+	a.heartbeat()
+	if len(a.owned) != 1 {
+		t.Fatalf("a told to keep %v, want one partition", a.partitions())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: a.epoch, RebalanceTimeoutMs: -1, TopicPartitions: stuck}, 1, "", "")
+		if resp.ErrorCode == codeUnknownMemberID {
+			break
+		}
+		if resp.ErrorCode != codeNone || time.Now().After(deadline) {
+			t.Fatalf("a still a member (error %d) after its rebalance timeout", resp.ErrorCode)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m.heartbeat()
+	m.heartbeat()
+	if len(m.owned) != 2 {
+		t.Fatalf("b after a was removed: %v, want both", m.partitions())
 	}
 }
