@@ -532,6 +532,11 @@ func TestConsumerGroupListAndDescribeGroups(t *testing.T) {
 	if res := <-ch; res.errorCode != codeInconsistentGroupProtocol {
 		t.Fatalf("JoinGroup to a consumer group: error %d", res.errorCode)
 	}
+	// OffsetDelete refuses the offsets of a topic members subscribe to.
+	od := b.groups.offsetDelete(&offsetDeleteRequest{GroupID: "new", Topics: []offsetDeleteRequestTopic{{Name: "t", Partitions: []offsetDeleteRequestPartition{{PartitionIndex: 0}}}}})
+	if od.ErrorCode != codeNone || od.Topics[0].Partitions[0].ErrorCode != codeGroupSubscribedToTopic {
+		t.Fatalf("OffsetDelete of a subscribed topic: %+v", od)
+	}
 	// DeleteGroups refuses a consumer group with members.
 	if code := b.groups.deleteGroup("new"); code != codeNonEmptyGroup {
 		t.Fatalf("DeleteGroups of a consumer group with members: %d", code)

@@ -2875,6 +2875,13 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 	resp := &offsetDeleteResponse{Topics: make([]offsetDeleteResponseTopic, len(req.Topics))}
 	var tps []topicPartition
 	var codes []*int16
+	subscribed := func(topic string) bool {
+		if g.consumer != nil { // KIP-848: the members' subscriptions are known
+			return g.consumer.subscribedTopics()[topic]
+		}
+		// Unknown subscriptions count as subscribed, to be safe.
+		return g.state != stateEmpty && (g.subscribed == nil || g.subscribed[topic])
+	}
 	for i, t := range req.Topics {
 		topic := c.logs.Topic(t.Name)
 		resp.Topics[i] = offsetDeleteResponseTopic{Name: t.Name, Partitions: make([]offsetDeleteResponsePartition, len(t.Partitions))}
@@ -2886,8 +2893,7 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 			switch {
 			case topic == nil || p < 0 || int(p) >= len(topic.Partitions):
 				pr.ErrorCode = codeUnknownTopicOrPartition
-			case g.state != stateEmpty && (g.subscribed == nil || g.subscribed[t.Name]):
-				// Unknown subscriptions count as subscribed, to be safe.
+			case subscribed(t.Name):
 				pr.ErrorCode = codeGroupSubscribedToTopic
 			default:
 				if _, ok := g.offsets[tp]; ok && !slices.Contains(tps, tp) {
