@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -612,5 +613,84 @@ func TestConsumerGroupRevocationTimeout(t *testing.T) {
 	m.heartbeat()
 	if len(m.owned) != 2 {
 		t.Fatalf("b after a was removed: %v, want both", m.partitions())
+	}
+}
+
+// TestConsumerGroupAssignorsCoverEveryPartition runs both assignors over
+// random memberships and subscriptions, each recomputed from the previous
+// target as joins and leaves do: every partition of a subscribed topic
+// goes to exactly one member that subscribes to it, and with one
+// subscription for all, uniform's counts differ by at most one.
+func TestConsumerGroupAssignorsCoverEveryPartition(t *testing.T) {
+	b := consumerBroker(t, Config{}, "", 0)
+	topics := []string{"t0", "t1", "t2"}
+	for i, name := range topics {
+		if _, err := b.logs.CreateTopic(name, int32(2+3*i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, assignor := range consumerAssignors {
+		cg := newConsumerGroup()
+		cg.assignor = assignor
+		for round := range 200 {
+			// Join or leave one member.
+			if id := fmt.Sprintf("m%d", rng.IntN(6)); cg.members[id] != nil && rng.IntN(2) == 0 {
+				delete(cg.members, id)
+				delete(cg.target, id)
+			} else if cg.members[id] == nil {
+				var subs []string
+				homogeneous := round%2 == 0
+				for _, name := range topics {
+					if homogeneous || rng.IntN(2) == 0 {
+						subs = append(subs, name)
+					}
+				}
+				cg.nextSeq++
+				cg.members[id] = &consumerMember{id: id, seq: cg.nextSeq, subscribed: subs}
+			}
+			cg.target = b.groups.assign(cg)
+
+			owner := make(map[topicIDPartition]string)
+			counts := make(map[string]int)
+			for id, ps := range cg.target {
+				for p := range ps {
+					if o, ok := owner[p]; ok {
+						t.Fatalf("%s round %d: %v assigned to %s and %s", assignor, round, p, o, id)
+					}
+					owner[p] = id
+					counts[id]++
+					tl := b.logs.TopicByID(p.topic)
+					if !slices.Contains(cg.members[id].subscribed, tl.Name) {
+						t.Fatalf("%s round %d: %s got %s[%d] without subscribing", assignor, round, id, tl.Name, p.partition)
+					}
+				}
+			}
+			subscribed := cg.subscribedTopics()
+			for _, name := range topics {
+				if !subscribed[name] {
+					continue
+				}
+				tl := b.logs.Topic(name)
+				for p := range tl.Partitions {
+					if _, ok := owner[topicIDPartition{tl.ID, int32(p)}]; !ok {
+						t.Fatalf("%s round %d: %s[%d] assigned to nobody", assignor, round, name, p)
+					}
+				}
+			}
+			allSame := true
+			for _, m := range cg.members {
+				allSame = allSame && len(m.subscribed) == len(topics)
+			}
+			if assignor == uniformAssignor && allSame && len(counts) > 0 {
+				lo, hi := len(owner), 0
+				for id := range cg.members {
+					lo, hi = min(lo, counts[id]), max(hi, counts[id])
+				}
+				if hi-lo > 1 {
+					t.Fatalf("uniform round %d: counts %v differ by more than one", round, counts)
+				}
+			}
+		}
 	}
 }
