@@ -464,9 +464,11 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 //	v0: KIP-848; the coordinator picks the member id of a member that joins without one
 //	v1: SubscribedTopicRegex; the client picks its member id, and an empty one is INVALID_REQUEST
 //
-// Kafka marks v1 latestVersionUnstable in its schema, but Kafka 4.0
-// serves it and franz-go uses KIP-848 only against a broker that
-// advertises v1, so we serve both.
+// The schema we follow marks v1 latestVersionUnstable (VERSIONS.md), so a
+// Kafka built from it advertises only v0 by default. We serve v1 all the
+// same, for a strong reason: franz-go uses KIP-848 only against a broker
+// that advertises v1 (client.go, supportsKIP848v1), and v1 adds nothing we
+// must do but refuse a regex.
 //
 // Where we differ from Kafka: see the file comment (regex, static
 // members, online upgrade).

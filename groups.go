@@ -3,7 +3,9 @@
 // the offsets they commit. It follows Apache Kafka's classic group protocol
 // (GroupCoordinator.scala and GroupMetadata.scala, KIP-62, KIP-345, KIP-394)
 // and, after the coordinator itself, has the eleven APIs that drive it, one
-// section each, in API-key order as handlers.go has them.
+// section each, in API-key order as handlers.go has them. KIP-848's
+// consumer groups, where the broker assigns, are in consumer.go; they
+// share this file's groups and offset store.
 //
 // # How a group forms
 //
