@@ -84,21 +84,23 @@ var taggedSince = map[string]int16{
 // unfilled and, unless -raw, left out of the positional JSON (the generator
 // checks that they hold kmsg's default, i.e. were not on the wire).
 var kmsgOnly = map[string]bool{
-	"ApiVersionsRequest.ClusterID":                        true, // v5+
-	"ApiVersionsRequest.NodeID":                           true, // v5+
-	"MetadataResponse.ErrorCode":                          true, // v13+
-	"ProduceRequestTopic.TopicID":                         true, // v13+
-	"ProduceResponseTopic.TopicID":                        true, // v13+
-	"FetchRequestTopicPartition.HighWatermark":            true, // tag 1, v18+
-	"OffsetCommitRequestTopic.TopicID":                    true, // v10+
-	"OffsetCommitResponseTopic.TopicID":                   true, // v10+
-	"OffsetFetchRequestGroupTopic.TopicID":                true, // v10+
-	"OffsetFetchResponseGroupTopic.TopicID":               true, // v10+
-	"DescribeGroupsResponseGroup.ErrorMessage":            true, // v6+
-	"DeleteGroupsResponseGroup.ErrorMessage":              true, // v3+
-	"DescribeClusterRequest.IncludeFencedBrokers":         true, // v2+
-	"DescribeClusterResponseBroker.IsFenced":              true, // v2+
-	"ConsumerGroupDescribeResponseGroupMember.MemberType": true, // v1+
+	"ApiVersionsRequest.ClusterID":                true, // v5+
+	"ApiVersionsRequest.NodeID":                   true, // v5+
+	"MetadataResponse.ErrorCode":                  true, // v13+
+	"ProduceRequestTopic.TopicID":                 true, // v13+
+	"ProduceResponseTopic.TopicID":                true, // v13+
+	"FetchRequestTopicPartition.HighWatermark":    true, // tag 1, v18+
+	"OffsetCommitRequestTopic.TopicID":            true, // v10+
+	"OffsetCommitResponseTopic.TopicID":           true, // v10+
+	"OffsetFetchRequestGroupTopic.TopicID":        true, // v10+
+	"OffsetFetchResponseGroupTopic.TopicID":       true, // v10+
+	"DescribeGroupsResponseGroup.ErrorMessage":    true, // v6+
+	"DeleteGroupsResponseGroup.ErrorMessage":      true, // v3+
+	"DescribeClusterRequest.IncludeFencedBrokers": true, // v2+
+	"DescribeClusterResponseBroker.IsFenced":      true, // v2+
+
+	// KIP-848's MemberType (classic or consumer member, v1+).
+	"ConsumerGroupDescribeResponseGroupMember.MemberType": true,
 }
 
 // schemaOrder gives, for kmsg structs whose field order differs from the
