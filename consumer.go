@@ -990,9 +990,11 @@ func (cg *consumerGroup) validateCommit(memberID string, epoch int32, v int16) i
 
 // validateFetch checks an OffsetFetch v9 of a member
 // (ConsumerGroup.validateOffsetFetch); a request without a member id and
-// epoch comes from outside the group and is always allowed.
+// epoch comes from outside the group and is always allowed. Kafka wants
+// the id null for that; an empty one is taken as null here too, so that a
+// client that writes "" for "none" is not refused.
 func (cg *consumerGroup) validateFetch(memberID *string, epoch int32) int16 {
-	if memberID == nil && epoch < 0 {
+	if deref(memberID) == "" && epoch < 0 {
 		return codeNone
 	}
 	m := cg.members[deref(memberID)]

@@ -486,8 +486,10 @@ func TestConsumerGroupOffsetCommitMemberEpoch(t *testing.T) {
 	if g.ErrorCode != codeNone || len(g.Topics) != 1 || g.Topics[0].Partitions[0].CommittedOffset != 7 {
 		t.Errorf("fetch of the member: %+v", g)
 	}
-	if g := fetch(nil, -1); g.ErrorCode != codeNone || len(g.Topics) != 1 {
-		t.Errorf("fetch from outside: %+v", g)
+	for _, id := range []*string{nil, ptr("")} {
+		if g := fetch(id, -1); g.ErrorCode != codeNone || len(g.Topics) != 1 {
+			t.Errorf("fetch from outside (member id %v): %+v", id, g)
+		}
 	}
 
 	// Once empty, the group takes commits from outside again, and keeps
