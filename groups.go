@@ -3,7 +3,9 @@
 // the offsets they commit. It follows Apache Kafka's classic group protocol
 // (GroupCoordinator.scala and GroupMetadata.scala, KIP-62, KIP-345, KIP-394)
 // and, after the coordinator itself, has the eleven APIs that drive it, one
-// section each, in API-key order as handlers.go has them.
+// section each, in API-key order as handlers.go has them. KIP-848's
+// consumer groups, where the broker assigns, are in consumer.go; they
+// share this file's groups and offset store.
 //
 // # How a group forms
 //
@@ -250,6 +252,10 @@ type group struct {
 	subscribed map[string]bool
 
 	offsets map[topicPartition]committedOffset
+
+	// consumer is the KIP-848 state of a consumer group (consumer.go);
+	// nil for a classic group.
+	consumer *consumerGroup
 }
 
 // pendingMember is a member id handed out with MEMBER_ID_REQUIRED whose
@@ -375,7 +381,7 @@ func (c *coordinator) removeGroup(g *group) {
 // ids is kept: its holders are about to join with them, and a join naming
 // a member of a group that does not exist gets UNKNOWN_MEMBER_ID.
 func (c *coordinator) maybeRemoveGroup(g *group) {
-	if g.state == stateEmpty && len(g.offsets) == 0 && len(g.pending) == 0 {
+	if g.state == stateEmpty && len(g.offsets) == 0 && len(g.pending) == 0 && (g.consumer == nil || len(g.consumer.members) == 0) {
 		c.removeGroup(g)
 	}
 }
@@ -398,6 +404,9 @@ func (g *group) stopTimers() {
 	}
 	for _, p := range g.pending {
 		stopTimer(p.timer)
+	}
+	if g.consumer != nil {
+		g.consumer.stopTimers()
 	}
 }
 
@@ -1236,9 +1245,17 @@ func (c *coordinator) expireOffsets() {
 			continue
 		}
 		var expired []topicPartition
+		var consumerSubs map[string]bool // a KIP-848 group with members
+		if g.consumer != nil && len(g.consumer.members) > 0 {
+			consumerSubs = g.consumer.subscribedTopics()
+		}
 		for tp, o := range g.offsets {
 			base := o.commitTimestamp
 			switch {
+			case consumerSubs != nil:
+				if consumerSubs[tp.topic] {
+					continue
+				}
 			case g.protocolType == "":
 			case g.state == stateEmpty:
 				base = g.stateSince.UnixMilli()
@@ -1299,7 +1316,10 @@ func newMemberID(prefix string) string {
 //	v8: flexible
 //	v9: GROUP_ID_NOT_FOUND, not ILLEGAL_GENERATION, for a group that does not exist (KIP-848)
 //
-// A member commits with its generation and member id. A client outside
+// A member commits with its generation and member id; a member of a
+// KIP-848 consumer group commits with its member epoch instead, from v9
+// on, and gets STALE_MEMBER_EPOCH if that is not its current one
+// (consumerGroup.validateCommit, consumer.go). A client outside
 // group management (generation -1, no member id: kcat, an admin tool, a
 // consumer that assigns partitions itself) may commit only while the group
 // has no members, and its first commit creates the group. Each partition
@@ -1428,7 +1448,11 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 		return all(codeIllegalGeneration)
 	}
 	defer g.mu.Unlock()
-	if code := c.validateCommit(g, req); code != codeNone {
+	if g.consumer != nil {
+		if code := g.consumer.validateCommit(req.MemberID, req.GenerationIDOrMemberEpoch, v); code != codeNone {
+			return all(code)
+		}
+	} else if code := c.validateCommit(g, req); code != codeNone {
 		return all(code)
 	}
 
@@ -1520,7 +1544,8 @@ func (c *coordinator) validateCommit(g *group, req *offsetCommitRequest) int16 {
 //	v6: flexible
 //	v7: RequireStable (KIP-447)
 //	v8: several groups in one request (KIP-709)
-//	v9: MemberId and MemberEpoch, checked only for KIP-848 groups
+//	v9: MemberId and MemberEpoch, checked only for KIP-848 groups: a wrong epoch is
+//	    STALE_MEMBER_EPOCH, an unknown member UNKNOWN_MEMBER_ID, in the group's ErrorCode
 //
 // A partition without a committed offset answers offset -1 and no error,
 // whether or not its group or topic exists, as in Kafka: consumers then
@@ -1660,6 +1685,10 @@ func (b *Broker) handleOffsetFetch(ctx context.Context, rc *requestContext, r re
 	}
 	resp.Groups = make([]offsetFetchResponseGroup, len(req.Groups))
 	for i, g := range req.Groups {
+		if code := b.groups.validateConsumerFetch(g.GroupID, g.MemberID, g.MemberEpoch); code != codeNone {
+			resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: []offsetFetchResponseTopic{}, ErrorCode: code}
+			continue
+		}
 		resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: b.groups.fetchOffsets(g.GroupID, g.Topics)}
 		if req.RequireStable {
 			b.markUnstable(g.GroupID, resp.Groups[i].Topics)
@@ -1681,6 +1710,21 @@ func (b *Broker) markUnstable(group string, topics []offsetFetchResponseTopic) {
 			}
 		}
 	}
+}
+
+// validateConsumerFetch checks the member id and epoch of an OffsetFetch
+// v9 (KIP-848) against a consumer group; classic groups ignore them, as
+// Kafka's ClassicGroup.validateOffsetFetch does.
+func (c *coordinator) validateConsumerFetch(groupID string, memberID *string, epoch int32) int16 {
+	g := c.lockGroup(groupID, false)
+	if g == nil {
+		return codeNone
+	}
+	defer g.mu.Unlock()
+	if g.consumer == nil {
+		return codeNone
+	}
+	return g.consumer.validateFetch(memberID, epoch)
 }
 
 // fetchOffsets answers OffsetFetch for one group; nil topics means every
@@ -2028,6 +2072,16 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 		return j.ch
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		// A KIP-848 consumer group (consumer.go). With members it takes
+		// no classic ones (Kafka would, for the consumer protocol, in a
+		// mixed group); an empty one becomes classic, offsets kept.
+		if len(g.consumer.members) > 0 {
+			j.reply(codeInconsistentGroupProtocol, req.MemberID)
+			return j.ch
+		}
+		g.consumer, g.protocolType = nil, ""
+	}
 	switch {
 	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
 		j.reply(codeInconsistentGroupProtocol, req.MemberID)
@@ -2550,7 +2604,8 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 //	v5: flexible
 //
 // A group that does not exist is described as Dead with no error, as
-// Kafka does before v6. Members' metadata and assignments, and the
+// Kafka does before v6, and so is a KIP-848 consumer group, which only
+// ConsumerGroupDescribe describes. Members' metadata and assignments, and the
 // protocol, are given only while the group is Stable, when they are
 // settled.
 //
@@ -2646,6 +2701,11 @@ func (c *coordinator) describe(id string) describedGroup {
 		return d
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		// Kafka 4.0 describes only classic groups here; any other is
+		// "not found", which before v6 reads as Dead with no error.
+		return d
+	}
 	stable := g.state == stateStable
 	d.GroupState, d.ProtocolType = g.state.String(), g.protocolType
 	if stable {
@@ -2669,7 +2729,8 @@ func (c *coordinator) describe(id string) describedGroup {
 //	v5: TypesFilter, and each group's GroupType (KIP-848)
 //
 // Every group but the Dead ones, sorted by id. The filters match
-// case-insensitively; every group here is of type "classic".
+// case-insensitively; a KIP-848 group is of type "consumer" and reports
+// its own states (Empty, Assigning, Reconciling, Stable).
 type listGroupsRequest struct {
 	StatesFilter []string
 	TypesFilter  []string
@@ -2717,9 +2778,12 @@ func (m *listGroupsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// classicGroupType is the type of groups of the protocol this coordinator
-// speaks, as opposed to KIP-848's "consumer" and KIP-932's "share".
-const classicGroupType = "classic"
+// The group types of ListGroups v5: the classic protocol's, and KIP-848's
+// (consumer.go). KIP-932's "share" groups are not served.
+const (
+	classicGroupType  = "classic"
+	consumerGroupType = "consumer"
+)
 
 func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listGroupsRequest)
@@ -2731,13 +2795,14 @@ func (c *coordinator) list(states, types []string) []listedGroup {
 	matches := func(filter []string, s string) bool {
 		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
 	}
-	if !matches(types, classicGroupType) {
-		return listed
-	}
 	for _, g := range c.allGroups() {
 		g.mu.Lock()
-		if g.state != stateDead && matches(states, g.state.String()) {
-			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: g.state.String(), GroupType: classicGroupType})
+		typ, state := classicGroupType, g.state.String()
+		if g.consumer != nil {
+			typ, state = consumerGroupType, g.consumer.state().String()
+		}
+		if g.state != stateDead && matches(types, typ) && matches(states, state) {
+			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: state, GroupType: typ})
 		}
 		g.mu.Unlock()
 	}
@@ -2800,7 +2865,7 @@ func (c *coordinator) deleteGroup(id string) int16 {
 		return codeGroupIDNotFound
 	}
 	defer g.mu.Unlock()
-	if g.state != stateEmpty {
+	if g.state != stateEmpty || (g.consumer != nil && len(g.consumer.members) > 0) {
 		return codeNonEmptyGroup
 	}
 	if err := c.deleteOffsets(g, sortedPartitions(slices.Collect(maps.Keys(g.offsets)))); err != nil {
@@ -2895,6 +2960,13 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 	resp := &offsetDeleteResponse{Topics: make([]offsetDeleteResponseTopic, len(req.Topics))}
 	var tps []topicPartition
 	var codes []*int16
+	subscribed := func(topic string) bool {
+		if g.consumer != nil { // KIP-848: the members' subscriptions are known
+			return g.consumer.subscribedTopics()[topic]
+		}
+		// Unknown subscriptions count as subscribed, to be safe.
+		return g.state != stateEmpty && (g.subscribed == nil || g.subscribed[topic])
+	}
 	for i, t := range req.Topics {
 		topic := c.logs.Topic(t.Name)
 		resp.Topics[i] = offsetDeleteResponseTopic{Name: t.Name, Partitions: make([]offsetDeleteResponsePartition, len(t.Partitions))}
@@ -2906,8 +2978,7 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 			switch {
 			case topic == nil || p < 0 || int(p) >= len(topic.Partitions):
 				pr.ErrorCode = codeUnknownTopicOrPartition
-			case g.state != stateEmpty && (g.subscribed == nil || g.subscribed[t.Name]):
-				// Unknown subscriptions count as subscribed, to be safe.
+			case subscribed(t.Name):
 				pr.ErrorCode = codeGroupSubscribedToTopic
 			default:
 				if _, ok := g.offsets[tp]; ok && !slices.Contains(tps, tp) {

@@ -88,6 +88,9 @@ func (g *group) check() error {
 			return fmt.Errorf("pending sync of %s, not a member", id)
 		}
 	}
+	if g.consumer != nil {
+		return g.consumer.check() // consumer_test.go
+	}
 	return nil
 }
 

@@ -93,6 +93,8 @@ func init() {
 		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
+		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
+		{69, "ConsumerGroupDescribe", 0, 0, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
 	}
 }
 
@@ -155,6 +157,9 @@ const (
 	codeProducerFenced            int16 = 90
 	codeUnknownTopicID            int16 = 100
 	codeTransactionalIDNotFound   int16 = 105
+	codeFencedMemberEpoch         int16 = 110
+	codeUnsupportedAssignor       int16 = 112
+	codeStaleMemberEpoch          int16 = 113
 )
 
 // errorCode maps an error from the log to the code a client expects.

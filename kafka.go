@@ -45,7 +45,9 @@
 // between them. groups.go is the group coordinator: consumer-group
 // membership, rebalances, and committed offsets kept in the
 // __consumer_offsets topic, with the group APIs in the same form as
-// handlers.go. txn.go is the transaction coordinator: transactional ids,
+// handlers.go. consumer.go is KIP-848's consumer groups, where the broker
+// assigns partitions and members converge on the assignment one heartbeat
+// at a time. txn.go is the transaction coordinator: transactional ids,
 // the markers that commit or abort a transaction in each partition, and
 // the last stable offset that read_committed consumers stop at.
 //
@@ -157,6 +159,18 @@ type Config struct {
 	GroupMinSessionTimeout time.Duration
 	GroupMaxSessionTimeout time.Duration
 
+	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
+	// group may go without a heartbeat before it is removed
+	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
+	// member, a consumer member does not choose its own.
+	ConsumerSessionTimeout time.Duration
+
+	// ConsumerHeartbeatInterval is how often consumer group members are
+	// told to heartbeat (group.consumer.heartbeat.interval.ms, default
+	// 5s). It is also how soon a member learns that partitions it waits
+	// for were released, so tests set it small.
+	ConsumerHeartbeatInterval time.Duration
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -215,6 +229,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupMaxSessionTimeout <= 0 {
 		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.ConsumerSessionTimeout <= 0 {
+		c.ConsumerSessionTimeout = 45 * time.Second
+	}
+	if c.ConsumerHeartbeatInterval <= 0 {
+		c.ConsumerHeartbeatInterval = 5 * time.Second
 	}
 	if c.OffsetsRetention <= 0 {
 		c.OffsetsRetention = 7 * 24 * time.Hour

@@ -56,6 +56,8 @@ var newResponse = map[int16]func() response{
 	60: func() response { return new(describeClusterResponse) },
 	65: func() response { return new(describeTransactionsResponse) },
 	66: func() response { return new(listTransactionsResponse) },
+	68: func() response { return new(consumerGroupHeartbeatResponse) },
+	69: func() response { return new(consumerGroupDescribeResponse) },
 }
 
 // goldenFile finds the file for an API; kmsg spells a few names

@@ -25,10 +25,18 @@ import (
 // may stop a broker early (to restart it on the same dir) or not at all.
 func startBroker(t testing.TB, dir string) (addr string, stop func()) {
 	t.Helper()
+	return startBrokerWith(t, dir, kafka.Config{})
+}
+
+// startBrokerWith is startBroker with a configuration; DataDir and Logger
+// are filled in.
+func startBrokerWith(t testing.TB, dir string, cfg kafka.Config) (addr string, stop func()) {
+	t.Helper()
 	logw := &testLogWriter{t: t, prefix: "broker: "}
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	b, err := kafka.Open(kafka.Config{DataDir: dir, Logger: logger})
+	cfg.DataDir, cfg.Logger = dir, logger
+	b, err := kafka.Open(cfg)
 	if err != nil {
 		t.Fatalf("kafka.Open(%s): %v", dir, err)
 	}

@@ -820,7 +820,7 @@ type groupMember struct {
 	errs  []error
 }
 
-func startMember(t *testing.T, ctx context.Context, addr, group, topic, name string) *groupMember {
+func startMember(t *testing.T, ctx context.Context, addr, group, topic, name string, opts ...kgo.Opt) *groupMember {
 	t.Helper()
 	m := &groupMember{name: name, stop: make(chan struct{}), done: make(chan struct{}), owned: make(map[int32]bool)}
 	set := func(ps map[string][]int32, owned bool) {
@@ -834,13 +834,13 @@ func startMember(t *testing.T, ctx context.Context, addr, group, topic, name str
 			}
 		}
 	}
-	m.cl, _ = groupClient(t, addr, group, topic,
+	m.cl, _ = groupClient(t, addr, group, topic, append([]kgo.Opt{
 		kgo.ClientID(name),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, ps map[string][]int32) { set(ps, true) }),
 		kgo.OnPartitionsRevoked(func(_ context.Context, _ *kgo.Client, ps map[string][]int32) { set(ps, false) }),
 		kgo.OnPartitionsLost(func(_ context.Context, _ *kgo.Client, ps map[string][]int32) { set(ps, false) }),
-	)
+	}, opts...)...)
 	go m.run(ctx)
 	t.Cleanup(m.halt)
 	return m

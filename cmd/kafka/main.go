@@ -55,6 +55,8 @@ func run(args []string) error {
 		joinDelay  = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
 		retention  = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
 		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
+		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
+		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +80,8 @@ func run(args []string) error {
 		GroupInitialRebalanceDelay: *joinDelay,
 		OffsetsRetention:           *retention,
 		TransactionMaxTimeout:      *txnMax,
+		ConsumerHeartbeatInterval:  *cgInterval,
+		ConsumerSessionTimeout:     *cgSession,
 		Logger:                     logger,
 	})
 	if err != nil {

@@ -63,6 +63,8 @@ var apis = []struct {
 	{"DescribeCluster", 60, 0, 1},
 	{"DescribeTransactions", 65, 0, 0},
 	{"ListTransactions", 66, 0, 1},
+	{"ConsumerGroupHeartbeat", 68, 0, 1},
+	{"ConsumerGroupDescribe", 69, 0, 0},
 }
 
 // Where kmsg and Kafka's JSON schemas (the ones our broker follows, in
@@ -88,20 +90,25 @@ var taggedSince = map[string]int16{
 // unfilled and, unless -raw, left out of the positional JSON (the generator
 // checks that they hold kmsg's default, i.e. were not on the wire).
 var kmsgOnly = map[string]bool{
-	"ApiVersionsRequest.ClusterID":                   true, // v5+
-	"ApiVersionsRequest.NodeID":                      true, // v5+
-	"MetadataResponse.ErrorCode":                     true, // v13+
-	"ProduceRequestTopic.TopicID":                    true, // v13+
-	"ProduceResponseTopic.TopicID":                   true, // v13+
-	"FetchRequestTopicPartition.HighWatermark":       true, // tag 1, v18+
-	"OffsetCommitRequestTopic.TopicID":               true, // v10+
-	"OffsetCommitResponseTopic.TopicID":              true, // v10+
-	"OffsetFetchRequestGroupTopic.TopicID":           true, // v10+
-	"OffsetFetchResponseGroupTopic.TopicID":          true, // v10+
-	"DescribeGroupsResponseGroup.ErrorMessage":       true, // v6+
-	"DeleteGroupsResponseGroup.ErrorMessage":         true, // v3+
-	"DescribeClusterRequest.IncludeFencedBrokers":    true, // v2+
-	"DescribeClusterResponseBroker.IsFenced":         true, // v2+
+	"ApiVersionsRequest.ClusterID":                true, // v5+
+	"ApiVersionsRequest.NodeID":                   true, // v5+
+	"MetadataResponse.ErrorCode":                  true, // v13+
+	"ProduceRequestTopic.TopicID":                 true, // v13+
+	"ProduceResponseTopic.TopicID":                true, // v13+
+	"FetchRequestTopicPartition.HighWatermark":    true, // tag 1, v18+
+	"OffsetCommitRequestTopic.TopicID":            true, // v10+
+	"OffsetCommitResponseTopic.TopicID":           true, // v10+
+	"OffsetFetchRequestGroupTopic.TopicID":        true, // v10+
+	"OffsetFetchResponseGroupTopic.TopicID":       true, // v10+
+	"DescribeGroupsResponseGroup.ErrorMessage":    true, // v6+
+	"DeleteGroupsResponseGroup.ErrorMessage":      true, // v3+
+	"DescribeClusterRequest.IncludeFencedBrokers": true, // v2+
+	"DescribeClusterResponseBroker.IsFenced":      true, // v2+
+
+	// KIP-848's MemberType (classic or consumer member, v1+).
+	"ConsumerGroupDescribeResponseGroupMember.MemberType": true,
+
+	// Transactions: fields of versions after those served.
 	"EndTxnResponse.ProducerID":                      true, // v5+, unstable
 	"EndTxnResponse.ProducerEpoch":                   true, // v5+, unstable
 	"TxnOffsetCommitRequestTopic.TopicID":            true, // v6+

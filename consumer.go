@@ -1,0 +1,1008 @@
+// This file holds the coordinator of KIP-848 "consumer" groups, the second
+// group protocol Kafka 4.0 speaks, and its two APIs, ConsumerGroupHeartbeat
+// and ConsumerGroupDescribe. It follows Apache Kafka's
+// GroupMetadataManager.consumerGroupHeartbeat, ConsumerGroup.java and
+// CurrentAssignmentBuilder.java (KIP-848).
+//
+// # How a consumer group works
+//
+// In a classic group (groups.go) the members compute the assignment: the
+// coordinator stops the whole group, collects everyone's subscription,
+// hands it to a leader and waits for its answer. In a consumer group the
+// coordinator computes it, and there is no stop-the-world rebalance. A
+// member sends one request, ConsumerGroupHeartbeat, every few seconds. The
+// first one (MemberEpoch 0) joins and names the topics the member
+// subscribes to; every one reports the partitions the member owns. The
+// answer tells it the partitions it may own now.
+//
+// Three epochs drive it:
+//
+//   - the group epoch bumps whenever the membership or a subscription
+//     changes, or a subscribed topic gains partitions;
+//   - the assignment epoch is the group epoch at which the target
+//     assignment, the assignor's answer, was last computed. Here it is
+//     computed within the heartbeat that bumped the group epoch, so the two
+//     differ only inside that heartbeat;
+//   - each member's epoch is the assignment epoch it has converged to.
+//
+// A member moves toward its target one heartbeat at a time
+// (reconcile). Suppose A owns p0-p3 and B joins: the target gives A p0-p1
+// and B p2-p3.
+//
+//	B: heartbeat(epoch 0)   group epoch 2, target computed; B gets epoch 2 and
+//	                        no partitions: p2 and p3 are still A's
+//	A: heartbeat(epoch 1)   A must revoke p2, p3: answer "you own p0, p1",
+//	                        epoch stays 1 (UNREVOKED_PARTITIONS)
+//	A: heartbeat(owns p0,p1) revocation done: A gets epoch 2
+//	B: heartbeat(epoch 2)   p2, p3 are free now: B gets them
+//
+// No partition is ever owned by two members at once, and a member that
+// keeps its partitions keeps consuming them throughout.
+//
+// Design note: a consumer group is a group (groups.go) whose consumer
+// field is set. It shares the group's lock, its place in the
+// coordinator's map and its committed offsets, so OffsetCommit,
+// OffsetFetch, DeleteGroups and offset expiry need only small hooks. Its
+// classic state stays Empty, and its classic member map stays empty, so
+// the classic APIs see a group without classic members: JoinGroup is
+// refused with INCONSISTENT_GROUP_PROTOCOL while it has consumer members,
+// Heartbeat and SyncGroup get UNKNOWN_MEMBER_ID.
+//
+// Design note: like classic membership, consumer membership is not
+// persisted (Kafka writes ConsumerGroupMemberMetadata and target
+// assignment records to __consumer_offsets). After a restart a member's
+// next heartbeat gets UNKNOWN_MEMBER_ID, and it joins again with epoch 0.
+//
+// Where we differ from Kafka: SubscribedTopicRegex (v1) is refused with
+// INVALID_REQUEST; static members (InstanceId) are accepted but treated as
+// dynamic ones, so a -2 leave is a leave and a new instance does not take
+// over the old one's assignment; rack ids are reported, not used; a
+// classic group with members is not upgraded online (Kafka's
+// group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND.
+
+package kafka
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The server-side assignors (group.consumer.assignors); the first is the
+// default, as in Kafka.
+const (
+	uniformAssignor = "uniform"
+	rangeAssignor   = "range"
+)
+
+var consumerAssignors = []string{uniformAssignor, rangeAssignor}
+
+// Member epochs with a meaning of their own (ConsumerGroupHeartbeatRequest).
+const (
+	joinEpoch        = 0
+	leaveEpoch       = -1
+	staticLeaveEpoch = -2
+)
+
+// consumerGroupState is a consumer group's state (ConsumerGroup.ConsumerGroupState).
+type consumerGroupState int8
+
+const (
+	cgEmpty       consumerGroupState = iota // no members
+	cgAssigning                             // the target is older than the group epoch
+	cgReconciling                           // some member has not reached the target
+	cgStable                                // every member has its target
+)
+
+func (s consumerGroupState) String() string {
+	return [...]string{"Empty", "Assigning", "Reconciling", "Stable"}[s]
+}
+
+// memberState is where a member is in its reconciliation
+// (MemberState.java).
+type memberState int8
+
+const (
+	// memberStable: the member has every partition of its target.
+	memberStable memberState = iota
+	// memberUnrevoked: the member must give up some partitions before it
+	// may advance to the target's epoch.
+	memberUnrevoked
+	// memberUnreleased: the member is at the target's epoch but waits for
+	// partitions that other members have not revoked yet.
+	memberUnreleased
+)
+
+// partitionSet is a set of partitions, named by topic id. Topic ids, not
+// names, because a topic deleted and created again under the same name is
+// another topic: a member must not keep consuming it from old offsets.
+type partitionSet map[topicIDPartition]bool
+
+type topicIDPartition struct {
+	topic     uuid
+	partition int32
+}
+
+// consumerGroup is the KIP-848 half of a group; group.mu guards it.
+type consumerGroup struct {
+	epoch           int32 // the group epoch
+	assignmentEpoch int32 // the group epoch the target was computed at
+	assignor        string
+	members         map[string]*consumerMember
+	target          map[string]partitionSet // member id -> target assignment
+	nextSeq         uint64
+
+	// topics is what the target was computed from: the partition count of
+	// each subscribed topic id. A change (new partitions, a topic created
+	// or deleted) bumps the group epoch.
+	topics map[uuid]int
+}
+
+// consumerMember is one member (ConsumerGroupMember.java).
+type consumerMember struct {
+	id               string
+	instanceID       *string
+	rackID           *string
+	clientID         string
+	clientHost       string
+	rebalanceTimeout time.Duration
+	subscribed       []string // sorted topic names
+	serverAssignor   string   // "" for the group's choice
+	seq              uint64   // join order, for stable listings
+
+	epoch         int32
+	previousEpoch int32
+	state         memberState
+	assigned      partitionSet // what the member may own now
+	revoking      partitionSet // what it must give up; still its own until it does
+
+	// session removes the member when it has not heartbeated for the
+	// session timeout; revocation when it has not confirmed a revocation
+	// within its rebalance timeout (Kafka's two timers, the second armed
+	// only while the member is UNREVOKED_PARTITIONS).
+	session, revocation memberTimer
+}
+
+// memberTimer is a timer that removes a member; seq tells a stale
+// callback from the current one.
+type memberTimer struct {
+	t   *time.Timer
+	seq uint64
+}
+
+func (mt *memberTimer) stop() {
+	stopTimer(mt.t)
+	mt.seq++
+}
+
+func newConsumerGroup() *consumerGroup {
+	return &consumerGroup{
+		assignor: uniformAssignor,
+		members:  make(map[string]*consumerMember),
+		target:   make(map[string]partitionSet),
+		topics:   make(map[uuid]int),
+	}
+}
+
+// state derives the group's state as ConsumerGroup.maybeUpdateGroupState does.
+func (cg *consumerGroup) state() consumerGroupState {
+	switch {
+	case len(cg.members) == 0:
+		return cgEmpty
+	case cg.assignmentEpoch != cg.epoch:
+		return cgAssigning
+	}
+	for _, m := range cg.members {
+		if m.epoch != cg.assignmentEpoch || m.state != memberStable {
+			return cgReconciling
+		}
+	}
+	return cgStable
+}
+
+func (cg *consumerGroup) sortedMembers() []*consumerMember {
+	ms := slices.Collect(maps.Values(cg.members))
+	slices.SortFunc(ms, func(a, b *consumerMember) int { return cmp.Compare(a.seq, b.seq) })
+	return ms
+}
+
+func (cg *consumerGroup) stopTimers() {
+	for _, m := range cg.members {
+		m.session.stop()
+		m.revocation.stop()
+	}
+}
+
+// owner reports whether a member other than m still owns p, as assigned
+// or as waiting to be revoked.
+func (cg *consumerGroup) ownedByOther(m *consumerMember, p topicIDPartition) bool {
+	for _, o := range cg.members {
+		if o != m && (o.assigned[p] || o.revoking[p]) {
+			return true
+		}
+	}
+	return false
+}
+
+// subscribedTopics is the union of the members' subscriptions, for offset
+// expiry.
+func (cg *consumerGroup) subscribedTopics() map[string]bool {
+	s := make(map[string]bool)
+	for _, m := range cg.members {
+		for _, t := range m.subscribed {
+			s[t] = true
+		}
+	}
+	return s
+}
+
+// topicSnapshot is the partition count of every subscribed topic that
+// exists, by id.
+func (c *coordinator) topicSnapshot(cg *consumerGroup) map[uuid]int {
+	snap := make(map[uuid]int)
+	for name := range cg.subscribedTopics() {
+		if t := c.logs.Topic(name); t != nil {
+			snap[t.ID] = len(t.Partitions)
+		}
+	}
+	return snap
+}
+
+// chooseAssignor picks the assignor most members asked for, the default
+// if none did (ConsumerGroup.computePreferredServerAssignor).
+func (cg *consumerGroup) chooseAssignor() string {
+	count := make(map[string]int)
+	for _, m := range cg.members {
+		if m.serverAssignor != "" {
+			count[m.serverAssignor]++
+		}
+	}
+	best := consumerAssignors[0]
+	for _, name := range consumerAssignors {
+		if count[name] > count[best] {
+			best = name
+		}
+	}
+	return best
+}
+
+// maybeUpdateTarget bumps the group epoch if what the assignment depends on
+// changed since it was computed, and computes a new target.
+func (c *coordinator) maybeUpdateTarget(cg *consumerGroup, changed bool) {
+	snap := c.topicSnapshot(cg)
+	assignor := cg.chooseAssignor()
+	if !changed && maps.Equal(snap, cg.topics) && assignor == cg.assignor {
+		return
+	}
+	cg.epoch++
+	cg.topics, cg.assignor = snap, assignor
+	cg.target = c.assign(cg)
+	cg.assignmentEpoch = cg.epoch
+}
+
+// assign runs the group's assignor over its members and subscribed topics.
+func (c *coordinator) assign(cg *consumerGroup) map[string]partitionSet {
+	members := cg.sortedMembers()
+	target := make(map[string]partitionSet, len(members))
+	for _, m := range members {
+		target[m.id] = make(partitionSet)
+	}
+	// Topics in name order, so that the answer does not depend on map
+	// order and range's contiguous blocks are the ones people expect.
+	var topics []*topicLog
+	for name := range cg.subscribedTopics() {
+		if t := c.logs.Topic(name); t != nil {
+			topics = append(topics, t)
+		}
+	}
+	slices.SortFunc(topics, func(a, b *topicLog) int { return strings.Compare(a.Name, b.Name) })
+	subscribers := func(t *topicLog) []*consumerMember {
+		var ms []*consumerMember
+		for _, m := range members {
+			if _, ok := slices.BinarySearch(m.subscribed, t.Name); ok {
+				ms = append(ms, m)
+			}
+		}
+		return ms
+	}
+	if cg.assignor == rangeAssignor {
+		// Range (RangeAssignor): per topic, the subscribers in join order
+		// each get a contiguous block; the first P%N get one more.
+		for _, t := range topics {
+			ms := subscribers(t)
+			if len(ms) == 0 {
+				continue
+			}
+			n, extra := len(t.Partitions)/len(ms), len(t.Partitions)%len(ms)
+			p := 0
+			for i, m := range ms {
+				k := n
+				if i < extra {
+					k++
+				}
+				for ; k > 0; k-- {
+					target[m.id][topicIDPartition{t.ID, int32(p)}] = true
+					p++
+				}
+			}
+		}
+		return target
+	}
+	// Uniform (UniformAssignor): spread all partitions so that counts
+	// differ by at most one among members with the same subscriptions,
+	// keeping each partition where the previous target had it when that
+	// does not break the balance, so that few partitions move.
+	var all []topicIDPartition
+	eligible := make(map[topicIDPartition][]*consumerMember)
+	for _, t := range topics {
+		ms := subscribers(t)
+		for p := range t.Partitions {
+			tp := topicIDPartition{t.ID, int32(p)}
+			all = append(all, tp)
+			eligible[tp] = ms
+		}
+	}
+	if len(members) == 0 {
+		return target
+	}
+	quota, extra := len(all)/len(members), len(all)%len(members)
+	// Pass 1: keep up to quota of each member's previous partitions, then
+	// let up to extra members keep one more.
+	var unassigned []topicIDPartition
+	kept := make(map[topicIDPartition]bool)
+	for _, m := range members {
+		prev := slices.SortedFunc(maps.Keys(cg.target[m.id]), compareTIP)
+		for _, tp := range prev {
+			if _, ok := eligible[tp]; !ok || !slices.Contains(eligible[tp], m) {
+				continue
+			}
+			switch n := len(target[m.id]); {
+			case n < quota:
+			case n == quota && extra > 0:
+				extra--
+			default:
+				continue
+			}
+			target[m.id][tp] = true
+			kept[tp] = true
+		}
+	}
+	for _, tp := range all {
+		if !kept[tp] {
+			unassigned = append(unassigned, tp)
+		}
+	}
+	// Pass 2: each remaining partition goes to the eligible member with
+	// the fewest, earliest joined first.
+	for _, tp := range unassigned {
+		var best *consumerMember
+		for _, m := range eligible[tp] {
+			if best == nil || len(target[m.id]) < len(target[best.id]) {
+				best = m
+			}
+		}
+		if best != nil {
+			target[best.id][tp] = true
+		}
+	}
+	return target
+}
+
+func compareTIP(a, b topicIDPartition) int {
+	if c := bytes.Compare(a.topic[:], b.topic[:]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.partition, b.partition)
+}
+
+// reconcile moves m toward its target (CurrentAssignmentBuilder.build).
+// owned is what the member says it owns, nil if it did not say.
+func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
+	if m.state == memberUnrevoked {
+		// Still waiting for the member to give up its revoked
+		// partitions: only a list of what it owns can show it has.
+		if owned == nil {
+			return
+		}
+		for p := range m.revoking {
+			if owned[p] {
+				return
+			}
+		}
+		m.revoking = nil
+	} else if m.epoch == cg.assignmentEpoch && m.state == memberStable {
+		return
+	}
+	target := cg.target[m.id]
+	var keep, revoke []topicIDPartition
+	for p := range m.assigned {
+		if target[p] {
+			keep = append(keep, p)
+		} else {
+			revoke = append(revoke, p)
+		}
+	}
+	if len(revoke) > 0 {
+		// Revoke first; the epoch stays until the member confirms.
+		m.assigned = make(partitionSet)
+		for _, p := range keep {
+			m.assigned[p] = true
+		}
+		m.revoking = make(partitionSet)
+		for _, p := range revoke {
+			m.revoking[p] = true
+		}
+		m.state = memberUnrevoked
+		return
+	}
+	// Nothing to revoke: advance to the target's epoch and take every
+	// target partition that no other member still owns.
+	if m.epoch != cg.assignmentEpoch {
+		m.previousEpoch, m.epoch = m.epoch, cg.assignmentEpoch
+	}
+	m.state = memberStable
+	for p := range target {
+		if m.assigned[p] {
+			continue
+		}
+		if cg.ownedByOther(m, p) {
+			m.state = memberUnreleased
+			continue
+		}
+		m.assigned[p] = true
+	}
+}
+
+// ConsumerGroupHeartbeat: v0-1 (ConsumerGroupHeartbeatRequest.json, ConsumerGroupHeartbeatResponse.json)
+//
+//	v0: KIP-848; the coordinator picks the member id of a member that joins without one
+//	v1: SubscribedTopicRegex; the client picks its member id, and an empty one is INVALID_REQUEST
+//
+// The schema we follow marks v1 latestVersionUnstable (VERSIONS.md), so a
+// Kafka built from it advertises only v0 by default. We serve v1 all the
+// same, for a strong reason: franz-go uses KIP-848 only against a broker
+// that advertises v1 (client.go, supportsKIP848v1), and v1 adds nothing we
+// must do but refuse a regex.
+//
+// Where we differ from Kafka: see the file comment (regex, static
+// members, online upgrade).
+type consumerGroupHeartbeatRequest struct {
+	GroupID              string
+	MemberID             string
+	MemberEpoch          int32
+	InstanceID           *string
+	RackID               *string
+	RebalanceTimeoutMs   int32
+	SubscribedTopicNames []string
+	SubscribedTopicRegex *string
+	ServerAssignor       *string
+	TopicPartitions      []consumerGroupTopicPartitions
+}
+
+// consumerGroupTopicPartitions is the TopicPartitions struct of both the
+// heartbeat request and response.
+type consumerGroupTopicPartitions struct {
+	TopicID    uuid
+	Partitions []int32
+}
+
+func readConsumerGroupTopicPartitions(r *reader) (t consumerGroupTopicPartitions) {
+	t.TopicID = r.UUID()
+	t.Partitions = r.Int32s()
+	r.SkipTags()
+	return t
+}
+
+func (m *consumerGroupHeartbeatRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.MemberID = r.String()
+	m.MemberEpoch = r.Int32()
+	m.InstanceID = r.NullableString()
+	m.RackID = r.NullableString()
+	m.RebalanceTimeoutMs = r.Int32()
+	m.SubscribedTopicNames = r.Strings()
+	if v >= 1 {
+		m.SubscribedTopicRegex = r.NullableString()
+	}
+	m.ServerAssignor = r.NullableString()
+	m.TopicPartitions = readArray(r, readConsumerGroupTopicPartitions)
+	r.SkipTags()
+}
+
+type consumerGroupHeartbeatResponse struct {
+	ThrottleTimeMs      int32
+	ErrorCode           int16
+	ErrorMessage        *string
+	MemberID            *string
+	MemberEpoch         int32
+	HeartbeatIntervalMs int32
+	Assignment          *consumerGroupHeartbeatAssignment
+}
+
+type consumerGroupHeartbeatAssignment struct {
+	TopicPartitions []consumerGroupTopicPartitions
+}
+
+func (m *consumerGroupHeartbeatResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	w.NullableString(m.MemberID)
+	w.Int32(m.MemberEpoch)
+	w.Int32(m.HeartbeatIntervalMs)
+	// A nullable struct is a signed byte, -1 for null and 1 for present,
+	// then the struct (MessageDataGenerator's writeNullableStruct).
+	if m.Assignment == nil {
+		w.Int8(-1)
+	} else {
+		w.Int8(1)
+		writeArrayNonNull(w, m.Assignment.TopicPartitions, func(w *writer, t consumerGroupTopicPartitions) {
+			w.UUID(t.TopicID)
+			w.Int32s(t.Partitions)
+			w.Tags()
+		})
+		w.Tags()
+	}
+	w.Tags()
+}
+
+func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestContext, r request) response {
+	return b.groups.consumerHeartbeat(r.(*consumerGroupHeartbeatRequest), rc.header.APIVersion, rc.clientID(), rc.clientHost())
+}
+
+// consumerHeartbeat is GroupMetadataManager.consumerGroupHeartbeat.
+func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16, clientID, clientHost string) *consumerGroupHeartbeatResponse {
+	resp := &consumerGroupHeartbeatResponse{MemberEpoch: req.MemberEpoch}
+	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
+		resp.ErrorCode, resp.ErrorMessage = code, &msg
+		return resp
+	}
+	if msg := validateConsumerHeartbeat(req, v); msg != "" {
+		return fail(codeInvalidRequest, msg)
+	}
+	if req.SubscribedTopicRegex != nil {
+		return fail(codeInvalidRequest, "SubscribedTopicRegex is not supported by this broker.")
+	}
+	if a := req.ServerAssignor; a != nil && !slices.Contains(consumerAssignors, *a) {
+		return fail(codeUnsupportedAssignor, "ServerAssignor "+*a+" is not supported. Supported assignors: "+strings.Join(consumerAssignors, ", ")+".")
+	}
+
+	joining := req.MemberEpoch == joinEpoch
+	g := c.lockGroup(req.GroupID, joining)
+	if g == nil {
+		// Membership is not persisted: after a restart a member's group
+		// may be gone. UNKNOWN_MEMBER_ID makes it join again, where
+		// Kafka 4.0 answers GROUP_ID_NOT_FOUND.
+		return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+req.GroupID+".")
+	}
+	defer g.mu.Unlock()
+	if g.consumer == nil {
+		// A classic group. An empty one becomes a consumer group, keeping
+		// its offsets, as Kafka converts it; one with classic members does
+		// not (no online upgrade here).
+		if g.state != stateEmpty || len(g.members) > 0 {
+			return fail(codeGroupIDNotFound, "Group "+g.id+" is not a consumer group.")
+		}
+		if !joining {
+			// After a restart every group with offsets comes back as
+			// an empty classic group; its members must join again.
+			return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
+		}
+		g.consumer = newConsumerGroup()
+		g.protocolType = consumerProtocolType
+		g.protocolName = nil
+	}
+	cg := g.consumer
+
+	m := cg.members[req.MemberID]
+	newMember := false
+	switch {
+	case req.MemberEpoch == leaveEpoch || req.MemberEpoch == staticLeaveEpoch:
+		if m == nil {
+			return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
+		}
+		c.removeConsumerMember(g, m, "left")
+		resp.MemberID = &m.id
+		return resp
+	case joining:
+		if m == nil {
+			id := req.MemberID
+			if id == "" { // v0 only; validated above
+				id = newConsumerMemberID()
+			}
+			cg.nextSeq++
+			m = &consumerMember{id: id, seq: cg.nextSeq, assigned: make(partitionSet)}
+			newMember = true
+			cg.members[id] = m
+			c.log.Info("consumer group member joined", "group", g.id, "member", id)
+		} else {
+			// A rejoin: the member says it owns nothing (the request has
+			// an empty TopicPartitions), so it owns nothing.
+			m.assigned, m.revoking, m.state = make(partitionSet), nil, memberStable
+			m.previousEpoch, m.epoch = m.epoch, 0
+		}
+	case m == nil:
+		return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
+	case req.MemberEpoch > m.epoch:
+		return fail(codeFencedMemberEpoch, "The consumer group member has a greater member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin.")
+	case req.MemberEpoch < m.epoch:
+		// The answer that bumped the epoch may have been lost: the member
+		// may come back with the previous epoch, as long as what it owns
+		// is part of what it was given (throwIfMemberEpochIsInvalid).
+		if req.MemberEpoch != m.previousEpoch || !ownsSubset(req.TopicPartitions, m.assigned) {
+			return fail(codeFencedMemberEpoch, "The consumer group member has a smaller member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin.")
+		}
+	}
+
+	// Take what changed. Null fields mean "as last time".
+	changed := newMember
+	m.clientID, m.clientHost = clientID, clientHost
+	if req.InstanceID != nil {
+		m.instanceID = req.InstanceID
+	}
+	if req.RackID != nil {
+		m.rackID = req.RackID
+	}
+	if req.RebalanceTimeoutMs >= 0 {
+		m.rebalanceTimeout = time.Duration(req.RebalanceTimeoutMs) * time.Millisecond
+	}
+	if req.SubscribedTopicNames != nil {
+		subs := slices.Compact(slices.Sorted(slices.Values(req.SubscribedTopicNames)))
+		if !slices.Equal(subs, m.subscribed) {
+			m.subscribed, changed = subs, true
+		}
+	}
+	if req.ServerAssignor != nil && *req.ServerAssignor != m.serverAssignor {
+		m.serverAssignor, changed = *req.ServerAssignor, true
+	}
+	c.maybeUpdateTarget(cg, changed)
+
+	var owned partitionSet
+	if req.TopicPartitions != nil {
+		owned = make(partitionSet)
+		for _, t := range req.TopicPartitions {
+			for _, p := range t.Partitions {
+				owned[topicIDPartition{t.TopicID, p}] = true
+			}
+		}
+	}
+	before := maps.Clone(m.assigned)
+	wasUnrevoked := m.state == memberUnrevoked
+	cg.reconcile(m, owned)
+
+	// The session restarts with every heartbeat. A member that must
+	// revoke also gets its rebalance timeout to confirm, counted from when
+	// it was told, and is removed if it does not: until then its revoked
+	// partitions are stuck, since nobody else may have them.
+	c.armMemberTimer(g, m, &m.session, c.cfg.ConsumerSessionTimeout, "session expired")
+	switch {
+	case m.state == memberUnrevoked && !wasUnrevoked:
+		c.armMemberTimer(g, m, &m.revocation, m.rebalanceTimeout, "did not revoke its partitions within its rebalance timeout")
+	case m.state != memberUnrevoked:
+		m.revocation.stop()
+	}
+
+	resp.MemberID = &m.id
+	resp.MemberEpoch = m.epoch
+	resp.HeartbeatIntervalMs = int32(c.cfg.ConsumerHeartbeatInterval.Milliseconds())
+	// The assignment is sent when it changed, and on a full request (a
+	// join, or one with every optional field set, which a client sends
+	// after an error), as Kafka does.
+	full := joining || (req.RebalanceTimeoutMs != -1 && req.SubscribedTopicNames != nil && req.TopicPartitions != nil)
+	if full || !maps.Equal(before, m.assigned) {
+		resp.Assignment = &consumerGroupHeartbeatAssignment{TopicPartitions: m.assigned.wire()}
+	}
+	return resp
+}
+
+// validateConsumerHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid:
+// the message of INVALID_REQUEST, or "".
+func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) string {
+	isEmpty := func(s *string) bool { return s != nil && strings.TrimSpace(*s) == "" }
+	switch {
+	case strings.TrimSpace(req.GroupID) == "":
+		return "GroupId can't be empty."
+	case v >= 1 && strings.TrimSpace(req.MemberID) == "":
+		return "MemberId can't be empty."
+	case v == 0 && req.MemberEpoch != joinEpoch && strings.TrimSpace(req.MemberID) == "":
+		return "MemberId can't be empty."
+	case isEmpty(req.InstanceID):
+		return "InstanceId can't be empty."
+	case isEmpty(req.RackID):
+		return "RackId can't be empty."
+	}
+	switch {
+	case req.MemberEpoch == joinEpoch:
+		switch {
+		case req.RebalanceTimeoutMs == -1:
+			return "RebalanceTimeoutMs must be provided in first request."
+		case req.TopicPartitions == nil || len(req.TopicPartitions) > 0:
+			return "TopicPartitions must be empty when (re-)joining."
+		case req.SubscribedTopicNames == nil && req.SubscribedTopicRegex == nil:
+			return "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining."
+		}
+	case req.MemberEpoch == staticLeaveEpoch:
+		if req.InstanceID == nil {
+			return "InstanceId can't be null."
+		}
+	case req.MemberEpoch < staticLeaveEpoch:
+		return "MemberEpoch is invalid."
+	}
+	return ""
+}
+
+// ownsSubset reports whether every partition in owned (nil: unknown, so
+// yes) is in assigned.
+func ownsSubset(owned []consumerGroupTopicPartitions, assigned partitionSet) bool {
+	for _, t := range owned {
+		for _, p := range t.Partitions {
+			if !assigned[topicIDPartition{t.TopicID, p}] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// wire lists the set as the protocol does, topics by id, partitions sorted.
+func (s partitionSet) wire() []consumerGroupTopicPartitions {
+	byTopic := make(map[uuid][]int32)
+	for p := range s {
+		byTopic[p.topic] = append(byTopic[p.topic], p.partition)
+	}
+	out := []consumerGroupTopicPartitions{}
+	for _, id := range slices.SortedFunc(maps.Keys(byTopic), func(a, b uuid) int { return bytes.Compare(a[:], b[:]) }) {
+		out = append(out, consumerGroupTopicPartitions{TopicID: id, Partitions: slices.Sorted(slices.Values(byTopic[id]))})
+	}
+	return out
+}
+
+// newConsumerMemberID makes a member id as Kafka does for v0
+// (Uuid.randomUuid().toString(): 16 random bytes, URL-safe base64).
+func newConsumerMemberID() string {
+	var u [16]byte
+	rand.Read(u[:])
+	return base64.RawURLEncoding.EncodeToString(u[:])
+}
+
+// armMemberTimer (re)arms mt, one of m's timers, to remove m after d.
+//
+// The race: the timer fires while a heartbeat of m holds the group lock.
+//
+//  1. The callback starts and waits for the lock.
+//  2. The heartbeat re-arms the timer: Stop cannot recall the waiting
+//     callback, but stop bumps mt.seq.
+//  3. The heartbeat returns and unlocks; the callback gets the lock, sees
+//     another seq, and does nothing.
+//
+// A member removed meanwhile is no longer in the map, which the callback
+// also checks: a member that left and joined again with the same id is
+// another *consumerMember.
+func (c *coordinator) armMemberTimer(g *group, m *consumerMember, mt *memberTimer, d time.Duration, why string) {
+	mt.stop()
+	seq := mt.seq
+	mt.t = c.afterFunc(d, func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if g.state == stateDead || g.consumer == nil || g.consumer.members[m.id] != m || mt.seq != seq {
+			return
+		}
+		c.removeConsumerMember(g, m, why)
+	})
+}
+
+// removeConsumerMember takes m out of the group and recomputes the target,
+// so that its partitions go to the others: they are free at once, since a
+// member that is gone owns nothing.
+func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why string) {
+	cg := g.consumer
+	m.session.stop()
+	m.revocation.stop()
+	delete(cg.members, m.id)
+	delete(cg.target, m.id)
+	c.log.Info("consumer group member removed", "group", g.id, "member", m.id, "reason", why)
+	c.maybeUpdateTarget(cg, true)
+	if len(cg.members) == 0 {
+		g.stateSince = c.now() // offsets expire counting from here
+		c.maybeRemoveGroup(g)
+	}
+}
+
+// ConsumerGroupDescribe: v0 (ConsumerGroupDescribeRequest.json, ConsumerGroupDescribeResponse.json)
+//
+//	v0: KIP-848
+//
+// A group that does not exist, or is a classic group, gets
+// GROUP_ID_NOT_FOUND, as in Kafka. Authorized operations are what
+// DescribeGroups gives (no ACLs here).
+type consumerGroupDescribeRequest struct {
+	GroupIDs                    []string
+	IncludeAuthorizedOperations bool
+}
+
+func (m *consumerGroupDescribeRequest) decode(r *reader, v int16) {
+	m.GroupIDs = r.Strings()
+	m.IncludeAuthorizedOperations = r.Bool()
+	r.SkipTags()
+}
+
+type consumerGroupDescribeResponse struct {
+	ThrottleTimeMs int32
+	Groups         []consumerDescribedGroup
+}
+
+type consumerDescribedGroup struct {
+	ErrorCode            int16
+	ErrorMessage         *string
+	GroupID              string
+	GroupState           string
+	GroupEpoch           int32
+	AssignmentEpoch      int32
+	AssignorName         string
+	Members              []consumerDescribedMember
+	AuthorizedOperations int32
+}
+
+type consumerDescribedMember struct {
+	MemberID             string
+	InstanceID           *string
+	RackID               *string
+	MemberEpoch          int32
+	ClientID             string
+	ClientHost           string
+	SubscribedTopicNames []string
+	SubscribedTopicRegex *string
+	Assignment           consumerDescribedAssignment
+	TargetAssignment     consumerDescribedAssignment
+}
+
+type consumerDescribedAssignment struct {
+	TopicPartitions []consumerDescribedTopicPartitions
+}
+
+type consumerDescribedTopicPartitions struct {
+	TopicID    uuid
+	TopicName  string
+	Partitions []int32
+}
+
+func (m *consumerGroupDescribeResponse) encode(w *writer, v int16) {
+	writeAssignment := func(w *writer, a consumerDescribedAssignment) {
+		writeArrayNonNull(w, a.TopicPartitions, func(w *writer, t consumerDescribedTopicPartitions) {
+			w.UUID(t.TopicID)
+			w.String(t.TopicName)
+			w.Int32s(t.Partitions)
+			w.Tags()
+		})
+		w.Tags()
+	}
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Groups, func(w *writer, g consumerDescribedGroup) {
+		w.Int16(g.ErrorCode)
+		w.NullableString(g.ErrorMessage)
+		w.String(g.GroupID)
+		w.String(g.GroupState)
+		w.Int32(g.GroupEpoch)
+		w.Int32(g.AssignmentEpoch)
+		w.String(g.AssignorName)
+		writeArrayNonNull(w, g.Members, func(w *writer, mm consumerDescribedMember) {
+			w.String(mm.MemberID)
+			w.NullableString(mm.InstanceID)
+			w.NullableString(mm.RackID)
+			w.Int32(mm.MemberEpoch)
+			w.String(mm.ClientID)
+			w.String(mm.ClientHost)
+			w.Strings(mm.SubscribedTopicNames)
+			w.NullableString(mm.SubscribedTopicRegex)
+			writeAssignment(w, mm.Assignment)
+			writeAssignment(w, mm.TargetAssignment)
+			w.Tags()
+		})
+		w.Int32(g.AuthorizedOperations)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*consumerGroupDescribeRequest)
+	resp := &consumerGroupDescribeResponse{Groups: make([]consumerDescribedGroup, len(req.GroupIDs))}
+	for i, id := range req.GroupIDs {
+		resp.Groups[i] = b.groups.describeConsumer(id)
+		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
+			resp.Groups[i].AuthorizedOperations = groupOperations
+		}
+	}
+	return resp
+}
+
+func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
+	d := consumerDescribedGroup{GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+	g := c.lockGroup(id, false)
+	if g == nil || g.consumer == nil {
+		if g != nil {
+			g.mu.Unlock()
+		}
+		msg := "Group " + id + " not found."
+		d.ErrorCode, d.ErrorMessage = codeGroupIDNotFound, &msg
+		return d
+	}
+	defer g.mu.Unlock()
+	cg := g.consumer
+	d.GroupState, d.GroupEpoch, d.AssignmentEpoch, d.AssignorName = cg.state().String(), cg.epoch, cg.assignmentEpoch, cg.assignor
+	for _, m := range cg.sortedMembers() {
+		d.Members = append(d.Members, consumerDescribedMember{
+			MemberID:             m.id,
+			InstanceID:           m.instanceID,
+			RackID:               m.rackID,
+			MemberEpoch:          m.epoch,
+			ClientID:             m.clientID,
+			ClientHost:           m.clientHost,
+			SubscribedTopicNames: slices.Clone(m.subscribed),
+			Assignment:           c.describeAssignment(m.assigned),
+			TargetAssignment:     c.describeAssignment(cg.target[m.id]),
+		})
+	}
+	return d
+}
+
+// describeAssignment names the topics of s; a topic deleted since is
+// left out.
+func (c *coordinator) describeAssignment(s partitionSet) consumerDescribedAssignment {
+	a := consumerDescribedAssignment{TopicPartitions: []consumerDescribedTopicPartitions{}}
+	for _, t := range s.wire() {
+		if tl := c.logs.TopicByID(t.TopicID); tl != nil {
+			a.TopicPartitions = append(a.TopicPartitions, consumerDescribedTopicPartitions{TopicID: t.TopicID, TopicName: tl.Name, Partitions: t.Partitions})
+		}
+	}
+	return a
+}
+
+// validateConsumerCommit checks an OffsetCommit to a consumer group
+// (ConsumerGroup.validateOffsetCommit): a client outside the group may
+// commit only while the group is empty; a member must give its current
+// epoch, or gets STALE_MEMBER_EPOCH. Before v9 members of a consumer
+// group may not commit at all (UNSUPPORTED_VERSION).
+func (cg *consumerGroup) validateCommit(memberID string, epoch int32, v int16) int16 {
+	if epoch < 0 && memberID == "" {
+		if len(cg.members) == 0 {
+			return codeNone
+		}
+		return codeUnknownMemberID
+	}
+	m := cg.members[memberID]
+	switch {
+	case m == nil:
+		return codeUnknownMemberID
+	case v < 9:
+		return codeUnsupportedVersion
+	case epoch != m.epoch:
+		return codeStaleMemberEpoch
+	}
+	return codeNone
+}
+
+// validateFetch checks an OffsetFetch v9 of a member
+// (ConsumerGroup.validateOffsetFetch); a request without a member id and
+// epoch comes from outside the group and is always allowed. Kafka wants
+// the id null for that; an empty one is taken as null here too, so that a
+// client that writes "" for "none" is not refused.
+func (cg *consumerGroup) validateFetch(memberID *string, epoch int32) int16 {
+	if deref(memberID) == "" && epoch < 0 {
+		return codeNone
+	}
+	m := cg.members[deref(memberID)]
+	switch {
+	case m == nil:
+		return codeUnknownMemberID
+	case epoch != m.epoch:
+		return codeStaleMemberEpoch
+	}
+	return codeNone
+}
