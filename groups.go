@@ -1158,6 +1158,19 @@ func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, mem
 		return codeIllegalGeneration
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		// A KIP-848 group: the generation is the member's epoch, and a
+		// stale one is ILLEGAL_GENERATION for a transactional commit
+		// (ConsumerGroup.validateOffsetCommit).
+		m := g.consumer.members[memberID]
+		switch {
+		case m == nil:
+			return codeUnknownMemberID
+		case m.epoch != generation:
+			return codeIllegalGeneration
+		}
+		return codeNone
+	}
 	if code := g.validateMember(memberID, instanceID); code != codeNone {
 		return code
 	}

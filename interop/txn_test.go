@@ -143,6 +143,17 @@ func TestFranzTransactions(t *testing.T) {
 // purpose; its input is processed again and its output is never seen by a
 // read_committed reader, which must find every input record exactly once.
 func TestFranzGroupTransactSession(t *testing.T) {
+	runETL(t)
+}
+
+// TestFranzGroupTransactSession848 is the same loop in a KIP-848 consumer
+// group, whose TxnOffsetCommits carry member epochs, not generations.
+func TestFranzGroupTransactSession848(t *testing.T) {
+	runETL(t, serverSide(kgo.RangeBalancer())...)
+}
+
+// runETL runs the exactly-once loop with a group member made with opts.
+func runETL(t *testing.T, opts ...kgo.Opt) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	addr, _ := startBroker(t, t.TempDir())
@@ -157,19 +168,19 @@ func TestFranzGroupTransactSession(t *testing.T) {
 	}
 	produceSync(t, ctx, admCl, inputs...)
 
-	sess, err := kgo.NewGroupTransactSession(
+	sess, err := kgo.NewGroupTransactSession(append([]kgo.Opt{
 		kgo.SeedBrokers(addr),
 		kgo.TransactionalID("etl-txn"),
-		kgo.TransactionTimeout(30*time.Second),
+		kgo.TransactionTimeout(30 * time.Second),
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(in),
 		kgo.RequireStableFetchOffsets(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.HeartbeatInterval(500*time.Millisecond),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		kgo.HeartbeatInterval(500 * time.Millisecond),
 		kgo.WithLogger(kgo.BasicLogger(clientLog(t, "franz-go etl: "), kgo.LogLevelInfo, nil)),
-	)
+	}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
