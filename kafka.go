@@ -197,6 +197,13 @@ type Config struct {
 	// default 10s).
 	TransactionAbortCheckInterval time.Duration
 
+	// TransactionalIDExpiration is how long the coordinator keeps a
+	// transactional id that has no open transaction and has not been used,
+	// after which it forgets it and its producer id
+	// (transactional.id.expiration.ms, default 7 days). The check runs
+	// with the timeout check.
+	TransactionalIDExpiration time.Duration
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -250,6 +257,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TransactionAbortCheckInterval <= 0 {
 		c.TransactionAbortCheckInterval = 10 * time.Second
+	}
+	if c.TransactionalIDExpiration <= 0 {
+		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -271,7 +271,8 @@ type txnMeta struct {
 	LastProducerEpoch int16          `json:"last_producer_epoch"`
 	TimeoutMs         int32          `json:"timeout_ms"`
 	State             txnState       `json:"state"`
-	StartMs           int64          `json:"start_ms"` // when it became Ongoing
+	StartMs           int64          `json:"start_ms"`  // when it became Ongoing
+	UpdateMs          int64          `json:"update_ms"` // last request or state change
 	Partitions        []txnPartition `json:"partitions"`
 	Groups            []string       `json:"groups"`
 	Offsets           []txnOffset    `json:"offsets"`
@@ -323,6 +324,9 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 		}
 	}
 	for _, m := range content.Transactions {
+		if m.UpdateMs == 0 { // written before ids expired: count from now
+			m.UpdateMs = time.Now().UnixMilli()
+		}
 		c.byID[m.ID] = m
 		c.byProducer[m.ProducerID] = m
 	}
@@ -448,6 +452,7 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 		m.State = txnCompleteCommit
 	}
 	m.Partitions, m.Groups, m.Offsets, m.StartMs = nil, nil, nil, 0
+	m.UpdateMs = time.Now().UnixMilli()
 	c.b.notifyAppend() // the LSO moved: wake read_committed fetches
 	return c.save()
 }
@@ -475,6 +480,7 @@ func (c *txnCoordinator) lookup(id string, producerID int64, epoch int16, v, fen
 	case m.State == txnPrepareCommit || m.State == txnPrepareAbort:
 		return nil, codeConcurrentTransactions
 	}
+	m.UpdateMs = time.Now().UnixMilli()
 	return m, codeNone
 }
 
@@ -518,7 +524,7 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 			}
 		}
 	}
-	m.TimeoutMs, m.State = req.TransactionTimeoutMs, txnEmpty
+	m.TimeoutMs, m.State, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, time.Now().UnixMilli()
 	if err := c.save(); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
 		return fail(codeUnknownServerError)
@@ -564,16 +570,35 @@ func (c *txnCoordinator) begin(m *txnMeta) {
 // abortExpired aborts every transaction open longer than its timeout,
 // bumping the producer's epoch so that the producer, if it is still there,
 // is fenced (TransactionCoordinator.abortTimedOutTransactions). It also
-// finishes transactions whose EndTxn could not write every marker.
+// finishes transactions whose EndTxn could not write every marker, and
+// forgets transactional ids unused for TransactionalIDExpiration.
 func (c *txnCoordinator) abortExpired(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	forgot := false
+	defer func() {
+		if forgot {
+			if err := c.save(); err != nil {
+				c.b.log.Error("saving transaction state", "err", err)
+			}
+		}
+	}()
 	for _, m := range c.byID {
 		if m.State == txnPrepareCommit || m.State == txnPrepareAbort {
 			// An EndTxn whose markers failed to write: try again.
 			if err := c.end(m, m.State == txnPrepareCommit, m.ProducerEpoch); err != nil {
 				c.b.log.Error("completing a transaction", "transactional.id", m.ID, "err", err)
 			}
+			continue
+		}
+		if m.State != txnOngoing && now.UnixMilli() >= m.UpdateMs+c.b.cfg.TransactionalIDExpiration.Milliseconds() {
+			// Kafka's removeExpiredTransactionalIds: an id unused for
+			// transactional.id.expiration.ms is forgotten, so the state
+			// file does not grow with every producer there ever was.
+			c.b.log.Info("forgetting an expired transactional id", "transactional.id", m.ID, "producer", m.ProducerID)
+			delete(c.byID, m.ID)
+			delete(c.byProducer, m.ProducerID)
+			forgot = true
 			continue
 		}
 		if m.State != txnOngoing || now.UnixMilli() < m.StartMs+int64(m.TimeoutMs) {

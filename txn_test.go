@@ -802,3 +802,25 @@ func TestTxnOrphanAbortedAtStart(t *testing.T) {
 		t.Errorf("after restart without state: lso %d hw %d aborted %v; want 3, 3, [{%d 0}]", f.lso, f.hw, f.aborted, pid)
 	}
 }
+
+// TestTxnIDExpiration: a transactional id unused for
+// TransactionalIDExpiration is forgotten; one with an open transaction is
+// not.
+func TestTxnIDExpiration(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond, TransactionalIDExpiration: 100 * time.Millisecond})
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, idle, idleEpoch := c.initTxn("idle", 60000)
+	_, busy, busyEpoch := c.initTxn("busy", 60000)
+	c.addPartition("busy", busy, busyEpoch, "tx", 0)
+	time.Sleep(400 * time.Millisecond)
+	if code := c.addPartition("idle", idle, idleEpoch, "tx", 0); code != codeInvalidProducerIDMapping {
+		t.Errorf("AddPartitionsToTxn of an expired id: %d, want INVALID_PRODUCER_ID_MAPPING", code)
+	}
+	if code, pid, _ := c.initTxn("idle", 60000); code != codeNone || pid == idle {
+		t.Errorf("InitProducerId of an expired id: code %d, producer %d; want a new producer id", code, pid)
+	}
+	if code := c.endTxn(3, "busy", busy, busyEpoch, true); code != codeNone {
+		t.Errorf("EndTxn of an open transaction after the expiration time: %d", code)
+	}
+}
