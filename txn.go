@@ -48,13 +48,17 @@
 // topic. Here it is a small file, transaction-state in the data dir,
 // written atomically (write, fsync, rename) at every change of state. There
 // is one coordinator and a handful of transactional ids per application,
-// so the file stays small, and it keeps the log of user topics free of
-// records that only the coordinator reads. A restart reads it and finishes
-// what was under way: Ongoing and PrepareAbort transactions are aborted,
-// PrepareCommit ones committed (their markers written again; a second
-// marker for a transaction already ended changes nothing). A transaction
-// still open in a partition after that has lost its state, and is aborted
-// there (abortOrphans).
+// forgotten after a week unused (transactional.id.expiration.ms), so the
+// file stays small, and it keeps the log of user topics free of records
+// that only the coordinator reads. The price is a small fsynced write per
+// AddPartitionsToTxn, AddOffsetsToTxn and TxnOffsetCommit and two per
+// EndTxn, which bounds one producer to a few hundred transactions a second
+// on most disks; Kafka's coordinator batches such writes in its log. A
+// restart reads the file and finishes what was under way: Ongoing and
+// PrepareAbort transactions are aborted, PrepareCommit ones committed
+// (their markers written again; a second marker for a transaction already
+// ended changes nothing). A transaction still open in a partition after
+// that has lost its state, and is aborted there (abortOrphans).
 //
 // Design note: the aborted-transaction index of a partition is not
 // persisted per segment as Kafka's .txnindex files are: it is rebuilt when
