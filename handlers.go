@@ -980,7 +980,8 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 // listOffset answers one partition of ListOffsets: an offset and its
 // timestamp, or -1, -1 if no record qualifies. The latest offset of a
 // read_committed request is the last stable offset (txn.go), the end of
-// what such a consumer may read.
+// what such a consumer may read, and its lookups by time find nothing at
+// or past it.
 func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp int64) {
 	switch ts {
 	case latestTimestamp:
@@ -993,16 +994,25 @@ func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp i
 	case latestTieredOffset:
 		// Nothing is tiered, so no offset is (KIP-1005 answers -1).
 		return -1, -1
-	case maxTimestamp:
-		if o, t, ok := pl.MaxTimestamp(); ok {
-			return o, t
-		}
+	}
+	// A lookup by time answers only an offset the reader may fetch: under
+	// read_committed, one below the last stable offset
+	// (Partition.fetchOffsetForTimestamp).
+	end := int64(math.MaxInt64)
+	if isolation == readCommitted {
+		end = pl.LastStableOffset()
+	}
+	var o, t int64
+	var ok bool
+	if ts == maxTimestamp {
+		o, t, ok = pl.MaxTimestamp()
+	} else {
+		o, t, ok = pl.OffsetForTimestamp(ts)
+	}
+	if !ok || o >= end {
 		return -1, -1
 	}
-	if o, t, ok := pl.OffsetForTimestamp(ts); ok {
-		return o, t
-	}
-	return -1, -1
+	return o, t
 }
 
 // Metadata: v0-12 (MetadataRequest.json, MetadataResponse.json)

@@ -351,6 +351,12 @@ func TestTxnCommitAndAbort(t *testing.T) {
 // listOffsetIsolated is ListOffsets v7 latest at an isolation level.
 func (c *testClient) listOffsetIsolated(topic string, partition int32, isolation int8) (int16, int64) {
 	c.t.Helper()
+	return c.listOffsetAt(topic, partition, latestTimestamp, isolation)
+}
+
+// listOffsetAt is ListOffsets v7 of a timestamp at an isolation level.
+func (c *testClient) listOffsetAt(topic string, partition int32, ts int64, isolation int8) (int16, int64) {
+	c.t.Helper()
 	r := c.roundTrip(2, 7, true, func(w *writer) {
 		w.Int32(-1)
 		w.Int8(isolation)
@@ -359,7 +365,7 @@ func (c *testClient) listOffsetIsolated(topic string, partition int32, isolation
 		w.ArrayLen(1)
 		w.Int32(partition)
 		w.Int32(-1)
-		w.Int64(latestTimestamp)
+		w.Int64(ts)
 		w.Tags()
 		w.Tags()
 		w.Tags()
@@ -737,6 +743,18 @@ func TestTxnLSOInterleaved(t *testing.T) {
 	}
 	if _, off := c.listOffsetIsolated("tx", 0, readUncommitted); off != 9 {
 		t.Errorf("ListOffsets read_uncommitted latest = %d, want 9", off)
+	}
+	// The records at 4-5 have timestamps 2000-2001; past the LSO, a
+	// read_committed lookup by time finds nothing, a read_uncommitted
+	// one finds them.
+	if _, off := c.listOffsetAt("tx", 0, 2000, readCommitted); off != -1 {
+		t.Errorf("ListOffsets read_committed by time = %d, want -1", off)
+	}
+	if _, off := c.listOffsetAt("tx", 0, 2000, readUncommitted); off != 4 {
+		t.Errorf("ListOffsets read_uncommitted by time = %d, want 4", off)
+	}
+	if _, off := c.listOffsetAt("tx", 0, 1000, readCommitted); off != 0 {
+		t.Errorf("ListOffsets read_committed by time before the LSO = %d, want 0", off)
 	}
 	c.endTxn(3, "a", a, aEpoch, false) // marker at 9
 	f = c.fetchIsolated("tx", 0, 0, readCommitted)
