@@ -842,3 +842,76 @@ func TestTxnIDExpiration(t *testing.T) {
 		t.Errorf("EndTxn of an open transaction after the expiration time: %d", code)
 	}
 }
+
+// TestAddPartitionsToTxnBatched: the v4+ form carries several
+// transactions and is answered per transaction; VerifyOnly looks without
+// adding.
+func TestAddPartitionsToTxnBatched(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 2)
+	_, a, aEpoch := c.initTxn("a", 60000)
+	_, b, bEpoch := c.initTxn("b", 60000)
+	c.addPartition("a", a, aEpoch, "tx", 0)
+	type txn struct {
+		id     string
+		pid    int64
+		epoch  int16
+		verify bool
+	}
+	r := c.roundTrip(24, 4, true, func(w *writer) {
+		txns := []txn{{"a", a, aEpoch, true}, {"b", b, bEpoch, false}, {"a", a, aEpoch + 1, false}}
+		w.ArrayLen(len(txns))
+		for _, x := range txns {
+			w.String(x.id)
+			w.Int64(x.pid)
+			w.Int16(x.epoch)
+			w.Bool(x.verify)
+			w.ArrayLen(1)
+			w.String("tx")
+			w.Int32s([]int32{0, 1})
+			w.Tags()
+			w.Tags()
+		}
+		w.Tags()
+	})
+	r.Int32()
+	if code := r.Int16(); code != codeNone {
+		t.Fatalf("top-level error %d", code)
+	}
+	got := map[string][]int16{}
+	for range r.ArrayLen() {
+		id := r.String()
+		var codes []int16
+		for range r.ArrayLen() {
+			_ = r.String()
+			for range r.ArrayLen() {
+				r.Int32()
+				codes = append(codes, r.Int16())
+				r.SkipTags()
+			}
+			r.SkipTags()
+		}
+		r.SkipTags()
+		got[id] = append(got[id], codes...)
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	want := map[string][]int16{
+		// a verifies: 0 is in its transaction, 1 is not; then a's
+		// wrong epoch is fenced.
+		"a": {codeNone, codeInvalidTxnState, codeProducerFenced, codeProducerFenced},
+		"b": {codeNone, codeNone},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("AddPartitionsToTxn v4 codes (-want +got):\n%s", d)
+	}
+	// b's partitions were added; a's 1 was only looked for.
+	if code, _ := c.produce("tx", 1, txnBatch(b, bEpoch, 0, 1)); code != codeNone {
+		t.Errorf("produce by b to an added partition: %d", code)
+	}
+	if code, _ := c.produce("tx", 1, txnBatch(a, aEpoch, 0, 1)); code != codeInvalidTxnState {
+		t.Errorf("produce by a to a partition only verified: %d, want INVALID_TXN_STATE", code)
+	}
+}
