@@ -180,6 +180,7 @@ type configError struct {
 	msg  string
 }
 
+// Error returns why the config was refused.
 func (e *configError) Error() string { return e.msg }
 
 func invalidConfig(format string, args ...any) *configError {

@@ -100,6 +100,7 @@ const (
 	cgStable                                // every member has its target
 )
 
+// String names the state as ConsumerGroupDescribe reports it.
 func (s consumerGroupState) String() string {
 	return [...]string{"Empty", "Assigning", "Reconciling", "Stable"}[s]
 }

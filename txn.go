@@ -240,6 +240,7 @@ const (
 	txnCompleteAbort
 )
 
+// String names the state as DescribeTransactions reports it.
 func (s txnState) String() string {
 	return [...]string{"Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort"}[s]
 }
