@@ -4,8 +4,9 @@
 // types, defaults and checks; the operations AlterConfigs and
 // IncrementalAlterConfigs apply to them; the entries DescribeConfigs and
 // CreateTopics report for a topic and for the broker; and topic.config,
-// the file that keeps a topic's overrides. The API sections themselves are
-// in handlers.go.
+// the file that keeps a topic's overrides; and, after them, the three
+// config APIs, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs,
+// in the same form as handlers.go.
 //
 // A config has a value at one of several levels, highest first: set on the
 // topic (a "dynamic topic config"), set on the broker (here, by a
@@ -47,6 +48,8 @@ package kafka
 import (
 	"bytes"
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -526,3 +529,403 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 
 // defaultRetentionCheckInterval is log.retention.check.interval.ms.
 const defaultRetentionCheckInterval = 5 * time.Minute
+
+// Resource types of the config APIs (ConfigResource.Type).
+const (
+	resourceTopic  int8 = 2
+	resourceBroker int8 = 4
+)
+
+// DescribeConfigs: v0-4 (DescribeConfigsRequest.json, DescribeConfigsResponse.json)
+//
+//	v1: IncludeSynonyms; ConfigSource replaces IsDefault; Synonyms (KIP-226)
+//	v2: no change (throttling after the response, KIP-219)
+//	v3: IncludeDocumentation; ConfigType and Documentation (KIP-569)
+//	v4: flexible
+//
+// Describes a topic's configs, read-write, or the broker's, read-only
+// (configs.go), each with its value and where the value comes from; with
+// IncludeSynonyms, also the levels below it, and with IncludeDocumentation
+// a sentence on what it does. Null ConfigurationKeys asks for every
+// config; a name that does not exist is left out, as in Kafka. A broker
+// resource is named by this broker's node id, or "" for the defaults,
+// which here are the same thing. kcat -L, confluent-kafka's and
+// kafka-python's admin clients call this to show topic settings.
+type describeConfigsRequest struct {
+	Resources            []describeConfigsResource
+	IncludeSynonyms      bool
+	IncludeDocumentation bool
+}
+
+type describeConfigsResource struct {
+	ResourceType      int8
+	ResourceName      string
+	ConfigurationKeys []string
+}
+
+func (m *describeConfigsRequest) decode(r *reader, v int16) {
+	m.Resources = readArray(r, func(r *reader) (res describeConfigsResource) {
+		res.ResourceType = r.Int8()
+		res.ResourceName = r.String()
+		res.ConfigurationKeys = r.Strings()
+		r.SkipTags()
+		return res
+	})
+	if v >= 1 {
+		m.IncludeSynonyms = r.Bool()
+	}
+	if v >= 3 {
+		m.IncludeDocumentation = r.Bool()
+	}
+	r.SkipTags()
+}
+
+type describeConfigsResponse struct {
+	ThrottleTimeMs int32
+	Results        []describeConfigsResult
+}
+
+type describeConfigsResult struct {
+	ErrorCode    int16
+	ErrorMessage *string
+	ResourceType int8
+	ResourceName string
+	Configs      []describeConfigsResourceResult
+}
+
+type describeConfigsResourceResult struct {
+	Name          string
+	Value         *string
+	ReadOnly      bool
+	IsDefault     bool
+	ConfigSource  int8
+	IsSensitive   bool
+	Synonyms      []describeConfigsSynonym
+	ConfigType    int8
+	Documentation *string
+}
+
+type describeConfigsSynonym struct {
+	Name   string
+	Value  *string
+	Source int8
+}
+
+func (m *describeConfigsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Results, func(w *writer, res describeConfigsResult) {
+		w.Int16(res.ErrorCode)
+		w.NullableString(res.ErrorMessage)
+		w.Int8(res.ResourceType)
+		w.String(res.ResourceName)
+		writeArrayNonNull(w, res.Configs, func(w *writer, c describeConfigsResourceResult) {
+			w.String(c.Name)
+			w.NullableString(c.Value)
+			w.Bool(c.ReadOnly)
+			if v == 0 {
+				w.Bool(c.IsDefault)
+			}
+			if v >= 1 {
+				w.Int8(c.ConfigSource)
+			}
+			w.Bool(c.IsSensitive)
+			if v >= 1 {
+				writeArrayNonNull(w, c.Synonyms, func(w *writer, s describeConfigsSynonym) {
+					w.String(s.Name)
+					w.NullableString(s.Value)
+					w.Int8(s.Source)
+					w.Tags()
+				})
+			}
+			if v >= 3 {
+				w.Int8(c.ConfigType)
+				w.NullableString(c.Documentation)
+			}
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeConfigsRequest)
+	v := rc.header.APIVersion
+	resp := &describeConfigsResponse{Results: make([]describeConfigsResult, 0, len(req.Resources))}
+	for _, res := range req.Resources {
+		out := describeConfigsResult{ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}}
+		var entries []configEntry
+		switch res.ResourceType {
+		case resourceTopic:
+			t := b.logs.Topic(res.ResourceName)
+			if t == nil {
+				out.ErrorCode, out.ErrorMessage = codeUnknownTopicOrPartition, ptr("topic "+res.ResourceName+" does not exist")
+				break
+			}
+			entries = b.topicConfigEntries(t.Configs)
+		case resourceBroker:
+			if res.ResourceName != "" && res.ResourceName != strconv.Itoa(int(b.cfg.NodeID)) {
+				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("unexpected broker id %s: this is broker %d", res.ResourceName, b.cfg.NodeID))
+				break
+			}
+			entries = b.brokerConfigEntries()
+		default:
+			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", res.ResourceType))
+		}
+		for _, e := range entries {
+			if res.ConfigurationKeys == nil || slices.Contains(res.ConfigurationKeys, e.name) {
+				out.Configs = append(out.Configs, describeEntry(e, req.IncludeSynonyms && v >= 1, req.IncludeDocumentation))
+			}
+		}
+		resp.Results = append(resp.Results, out)
+	}
+	return resp
+}
+
+// describeEntry is a config entry as DescribeConfigs sends it.
+func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceResult {
+	c := describeConfigsResourceResult{
+		Name:         e.name,
+		ReadOnly:     e.readOnly,
+		IsDefault:    e.source == sourceDefault,
+		ConfigSource: e.source,
+		Synonyms:     []describeConfigsSynonym{},
+		ConfigType:   e.typ,
+	}
+	if !e.null {
+		c.Value = ptr(e.value)
+	}
+	if synonyms {
+		for _, s := range e.synonyms {
+			ds := describeConfigsSynonym{Name: s.name, Source: s.source}
+			if s.value != "" {
+				ds.Value = ptr(s.value)
+			}
+			c.Synonyms = append(c.Synonyms, ds)
+		}
+	}
+	if doc {
+		c.Documentation = ptr(e.doc)
+	}
+	return c
+}
+
+// AlterConfigs: v0-2 (AlterConfigsRequest.json, AlterConfigsResponse.json)
+//
+//	v1: no change (throttling after the response, KIP-219)
+//	v2: flexible
+//
+// Replaces all of a resource's configs: the ones named are set, and every
+// other goes back to its default. That makes it easy to undo someone
+// else's change by accident, which is why IncrementalAlterConfigs
+// (KIP-339) replaced it; it is here for the admin tools that still send
+// it. Values are checked as at CreateTopics (INVALID_CONFIG); a null value
+// is INVALID_REQUEST, as in Kafka. With ValidateOnly nothing changes.
+//
+// Where we differ from Kafka: broker configs are the command-line flags
+// and cannot be altered (INVALID_REQUEST).
+type alterConfigsRequest struct {
+	Resources    []alterConfigsResource
+	ValidateOnly bool
+}
+
+type alterConfigsResource struct {
+	ResourceType int8
+	ResourceName string
+	Configs      []alterableConfig
+}
+
+type alterableConfig struct {
+	Name  string
+	Value *string
+}
+
+func (m *alterConfigsRequest) decode(r *reader, v int16) {
+	m.Resources = readArray(r, func(r *reader) (res alterConfigsResource) {
+		res.ResourceType = r.Int8()
+		res.ResourceName = r.String()
+		res.Configs = readArray(r, func(r *reader) (c alterableConfig) {
+			c.Name = r.String()
+			c.Value = r.NullableString()
+			r.SkipTags()
+			return c
+		})
+		r.SkipTags()
+		return res
+	})
+	m.ValidateOnly = r.Bool()
+	r.SkipTags()
+}
+
+// alterConfigsResponse is also IncrementalAlterConfigs' response, which has
+// the same schema.
+type alterConfigsResponse struct {
+	ThrottleTimeMs int32
+	Responses      []alterConfigsResourceResponse
+}
+
+type alterConfigsResourceResponse struct {
+	ErrorCode    int16
+	ErrorMessage *string
+	ResourceType int8
+	ResourceName string
+}
+
+func (m *alterConfigsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Responses, func(w *writer, res alterConfigsResourceResponse) {
+		w.Int16(res.ErrorCode)
+		w.NullableString(res.ErrorMessage)
+		w.Int8(res.ResourceType)
+		w.String(res.ResourceName)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*alterConfigsRequest)
+	resp := &alterConfigsResponse{Responses: make([]alterConfigsResourceResponse, 0, len(req.Resources))}
+	dup := repeatedResources(len(req.Resources), func(i int) (int8, string) {
+		return req.Resources[i].ResourceType, req.Resources[i].ResourceName
+	})
+	for i, res := range req.Resources {
+		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
+		names, values := make([]string, len(res.Configs)), make([]*string, len(res.Configs))
+		for j, c := range res.Configs {
+			names[j], values[j] = c.Name, c.Value
+		}
+		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+			func(topicConfig) (topicConfig, *configError) {
+				return newTopicConfig(names, values, codeInvalidRequest)
+			})
+		resp.Responses = append(resp.Responses, out)
+	}
+	return resp
+}
+
+// repeatedResources marks the resources that appear more than once in one
+// request; Kafka refuses every copy, since their order would decide.
+func repeatedResources(n int, at func(int) (int8, string)) []bool {
+	type key struct {
+		typ  int8
+		name string
+	}
+	count := make(map[key]int, n)
+	for i := range n {
+		typ, name := at(i)
+		count[key{typ, name}]++
+	}
+	dup := make([]bool, n)
+	for i := range n {
+		typ, name := at(i)
+		dup[i] = count[key{typ, name}] > 1
+	}
+	return dup
+}
+
+// alterConfigs changes one resource's configs for AlterConfigs and
+// IncrementalAlterConfigs, change saying how, and returns the error code
+// and message.
+func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool, change func(topicConfig) (topicConfig, *configError)) (int16, *string) {
+	switch {
+	case repeated:
+		return codeInvalidRequest, ptr("the resource appears more than once in the request")
+	case typ == resourceBroker:
+		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
+	case typ != resourceTopic:
+		return codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
+	}
+	var after topicConfig
+	err := b.logs.AlterTopicConfigs(name, func(before topicConfig) (topicConfig, *configError) {
+		c, err := change(before)
+		after = c
+		return c, err
+	}, validateOnly)
+	var cerr *configError
+	switch {
+	case err == nil:
+		if !validateOnly {
+			b.log.Info("altered topic configs", "topic", name, "configs", after)
+		}
+		return codeNone, nil
+	case errors.As(err, &cerr):
+		return cerr.code, &cerr.msg
+	case errors.Is(err, errUnknownTopic):
+		return codeUnknownTopicOrPartition, ptr("topic " + name + " does not exist")
+	default:
+		b.log.Error("altering topic configs", "topic", name, "err", err)
+		return codeUnknownServerError, ptr(err.Error())
+	}
+}
+
+// IncrementalAlterConfigs: v0-1 (IncrementalAlterConfigsRequest.json, IncrementalAlterConfigsResponse.json)
+//
+//	v1: flexible
+//
+// Changes configs one at a time (KIP-339), leaving the others alone:
+// SET (0) a value, DELETE (1) it back to the default, APPEND (2) or
+// SUBTRACT (3) items of a list config, starting from the current value,
+// set or default. cleanup.policy is the only list config here; APPEND or
+// SUBTRACT on another is INVALID_CONFIG, as is an unknown name or a value
+// the config does not accept. A config named twice in one resource, or an
+// unknown operation, is INVALID_REQUEST. Each resource is all or nothing,
+// and with ValidateOnly nothing changes. kadm's AlterTopicConfigs and
+// kafka-configs.sh send this.
+//
+// Where we differ from Kafka: broker configs cannot be altered
+// (INVALID_REQUEST), as in AlterConfigs.
+type incrementalAlterConfigsRequest struct {
+	Resources    []incrementalAlterConfigsResource
+	ValidateOnly bool
+}
+
+type incrementalAlterConfigsResource struct {
+	ResourceType int8
+	ResourceName string
+	Configs      []incrementalAlterableConfig
+}
+
+type incrementalAlterableConfig struct {
+	Name            string
+	ConfigOperation int8
+	Value           *string
+}
+
+func (m *incrementalAlterConfigsRequest) decode(r *reader, v int16) {
+	m.Resources = readArray(r, func(r *reader) (res incrementalAlterConfigsResource) {
+		res.ResourceType = r.Int8()
+		res.ResourceName = r.String()
+		res.Configs = readArray(r, func(r *reader) (c incrementalAlterableConfig) {
+			c.Name = r.String()
+			c.ConfigOperation = r.Int8()
+			c.Value = r.NullableString()
+			r.SkipTags()
+			return c
+		})
+		r.SkipTags()
+		return res
+	})
+	m.ValidateOnly = r.Bool()
+	r.SkipTags()
+}
+
+func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*incrementalAlterConfigsRequest)
+	resp := &alterConfigsResponse{Responses: make([]alterConfigsResourceResponse, 0, len(req.Resources))}
+	dup := repeatedResources(len(req.Resources), func(i int) (int8, string) {
+		return req.Resources[i].ResourceType, req.Resources[i].ResourceName
+	})
+	defaults := func(name string) string { return b.brokerDefault(lookupTopicConfig(name)).value }
+	for i, res := range req.Resources {
+		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
+		ops := make([]configOp, len(res.Configs))
+		for j, c := range res.Configs {
+			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+		}
+		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+			func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
+		resp.Responses = append(resp.Responses, out)
+	}
+	return resp
+}

@@ -36,20 +36,23 @@
 // requests and responses. wire.go is the codec: the field types every
 // message is made of and the record-batch header. log.go is the storage:
 // partitions as segment files with offset and time indexes, their recovery
-// after a crash, and retention. producers.go is what idempotent producers
-// need: ids that never repeat, and per partition the sequence numbers that
-// turn a retried batch into a no-op. configs.go is the settings a topic may
-// override (retention, segment size, cleanup policy, batch size limit,
-// min.insync.replicas). handlers.go has one section per API, in API-key
-// order, each beginning with the versions it supports and what changed
-// between them. groups.go is the group coordinator: consumer-group
-// membership, rebalances, and committed offsets kept in the
-// __consumer_offsets topic, with the group APIs in the same form as
-// handlers.go. consumer.go is KIP-848's consumer groups, where the broker
-// assigns partitions and members converge on the assignment one heartbeat
-// at a time. txn.go is the transaction coordinator: transactional ids,
-// the markers that commit or abort a transaction in each partition, and
-// the last stable offset that read_committed consumers stop at.
+// after a crash, and retention. topics.go is the data dir around the
+// partitions: topics as sets of partition directories, their ids and
+// configs, and how they are created and deleted. producers.go is what
+// idempotent producers need: ids that never repeat, and per partition the
+// sequence numbers that turn a retried batch into a no-op. configs.go is the
+// settings a topic may override (retention, segment size, cleanup policy,
+// batch size limit, min.insync.replicas), with the config APIs. handlers.go
+// has one section per API, in API-key order, each beginning with the
+// versions it supports and what changed between them. groups.go is the group
+// coordinator: consumer-group membership and rebalances, with the group APIs
+// in the same form as handlers.go. offsets.go keeps what groups commit, as
+// records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
+// groups, where the broker assigns partitions and members converge on the
+// assignment one heartbeat at a time. txn.go is the transaction coordinator:
+// transactional ids, the markers that commit or abort a transaction in each
+// partition, and the last stable offset that read_committed consumers stop
+// at.
 //
 // # Caveats
 //

@@ -436,8 +436,8 @@ func (w *writer) Strings(a []string) {
 // Record batches.
 //
 // A produce request carries its records as one opaque "records" field
-// holding record batches back to back (see ../shared RECORDS.md and
-// DefaultRecordBatch.java). The broker reads only the fixed 61-byte batch
+// holding record batches back to back (Kafka's
+// DefaultRecordBatch.java describes the layout). The broker reads only the fixed 61-byte batch
 // header: it checks the CRC, assigns offsets by rewriting baseOffset, and
 // stores the bytes as the client sent them. Records inside a batch, which
 // may be compressed, are never decoded on the produce path.

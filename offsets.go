@@ -1,0 +1,965 @@
+// This file holds committed offsets: the offset store, which keeps each
+// group's committed positions as records in the __consumer_offsets topic
+// and replays them at start, and the three APIs that read and write it,
+// OffsetCommit, OffsetFetch and OffsetDelete. Who may commit is the group's
+// business (groups.go for classic groups, consumer.go for KIP-848 ones);
+// what a commit is, and how it survives a restart, is this file's.
+
+package kafka
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The offset store.
+//
+// Records of __consumer_offsets as Kafka writes them (OffsetCommitKey.json
+// and OffsetCommitValue.json in Kafka's group-coordinator module). Each
+// key and value starts with an int16 version; the fields are classic
+// (non-flexible) encodings:
+//
+//	key   v1: group string, topic string, partition int32
+//	value v3: offset int64, leader epoch int32, metadata string, commit timestamp int64
+//
+// Key versions 0 and 1 are the same layout; key version 2 is a group's
+// metadata (GroupMetadataKey), which this broker neither writes nor needs.
+// Value versions 0-2 lack the leader epoch, and version 1 has an expire
+// timestamp after the commit timestamp (offset retention per commit before
+// KIP-211); they are read for completeness.
+
+const (
+	offsetKeyVersion   = 1
+	offsetValueVersion = 3
+	groupKeyVersion    = 2
+)
+
+func offsetKey(group string, tp topicPartition) ([]byte, error) {
+	w := &writer{}
+	w.Int16(offsetKeyVersion)
+	w.String(group)
+	w.String(tp.topic)
+	w.Int32(tp.partition)
+	return w.buf, w.err
+}
+
+func offsetValue(o committedOffset) ([]byte, error) {
+	w := &writer{}
+	w.Int16(offsetValueVersion)
+	w.Int64(o.offset)
+	w.Int32(o.leaderEpoch)
+	w.String(o.metadata)
+	w.Int64(o.commitTimestamp)
+	return w.buf, w.err
+}
+
+// errOffsetRecord is a record of __consumer_offsets that does not parse.
+var errOffsetRecord = errors.New("kafka: malformed __consumer_offsets record")
+
+func parseOffsetValue(b []byte) (committedOffset, error) {
+	r := newReader(b, false)
+	o := committedOffset{leaderEpoch: -1}
+	v := r.Int16()
+	if v < 0 || v > offsetValueVersion {
+		return o, fmt.Errorf("%w: value version %d", errOffsetRecord, v)
+	}
+	o.offset = r.Int64()
+	if v >= 3 {
+		o.leaderEpoch = r.Int32()
+	}
+	o.metadata = r.String()
+	o.commitTimestamp = r.Int64()
+	if v == 1 {
+		r.Int64() // expire timestamp
+	}
+	if err := r.complete(); err != nil {
+		return o, fmt.Errorf("%w: %w", errOffsetRecord, err)
+	}
+	return o, nil
+}
+
+// load reads __consumer_offsets from its start and rebuilds the offsets:
+// the last record of each key wins, and a tombstone removes the key.
+// Groups come back Empty (see the design note on membership).
+func (c *coordinator) load() error {
+	pl := c.offsets
+	n := 0
+	for off, end := pl.LogStartOffset(), pl.HighWatermark(); off < end; {
+		// A MiB at a time: Read returns whole batches up to that, and at
+		// least one however large.
+		batches, err := pl.Read(off, 1<<20)
+		if err != nil {
+			return fmt.Errorf("kafka: reading %s: %w", offsetsTopic, err)
+		}
+		if len(batches) == 0 {
+			break
+		}
+		for len(batches) > 0 {
+			h, err := parseBatchHeader(batches)
+			if err != nil {
+				return fmt.Errorf("kafka: reading %s at offset %d: %w", offsetsTopic, off, err)
+			}
+			err = eachFullRecord(batches, h, func(r record) bool {
+				if err := c.replay(r); err != nil {
+					c.log.Warn("skipping record", "topic", offsetsTopic, "offset", r.Offset, "err", err)
+				} else {
+					n++
+				}
+				return true
+			})
+			if err != nil {
+				c.log.Warn("skipping batch", "topic", offsetsTopic, "offset", h.BaseOffset, "err", err)
+			}
+			off = h.LastOffset() + 1
+			batches = batches[h.Size():]
+		}
+	}
+	for id, g := range c.groups {
+		if len(g.offsets) == 0 {
+			delete(c.groups, id)
+		}
+	}
+	if n > 0 {
+		c.log.Info("loaded committed offsets", "records", n, "groups", len(c.groups))
+	}
+	return nil
+}
+
+// replay applies one record of __consumer_offsets during load.
+func (c *coordinator) replay(r record) error {
+	k := newReader(r.Key, false)
+	switch v := k.Int16(); {
+	case k.err != nil:
+		return fmt.Errorf("%w: key: %w", errOffsetRecord, k.err)
+	case v == groupKeyVersion:
+		return nil
+	case v != 0 && v != 1:
+		return fmt.Errorf("%w: key version %d", errOffsetRecord, v)
+	}
+	id := k.String()
+	tp := topicPartition{topic: k.String(), partition: k.Int32()}
+	if err := k.complete(); err != nil {
+		return fmt.Errorf("%w: key: %w", errOffsetRecord, err)
+	}
+	g := c.groups[id]
+	if g == nil {
+		g = newGroup(id, c.now())
+		c.groups[id] = g
+	}
+	if r.Value == nil {
+		delete(g.offsets, tp)
+		return nil
+	}
+	o, err := parseOffsetValue(r.Value)
+	if err != nil {
+		return err
+	}
+	g.offsets[tp] = o
+	return nil
+}
+
+// errCommitTooLarge is a commit whose batch exceeds MaxMessageBytes;
+// OffsetCommit answers INVALID_COMMIT_OFFSET_SIZE.
+var errCommitTooLarge = errors.New("kafka: offset commit too large")
+
+// writeOffsets appends offsets (or, for nil entries, tombstones) of group
+// g to __consumer_offsets, all in one batch so that a commit is stored
+// whole or not at all. The caller holds g.mu, which keeps the log's order
+// of a group's records the order in which they are applied in memory.
+func (c *coordinator) writeOffsets(g *group, tps []topicPartition, offsets []*committedOffset) error {
+	recs := make([]record, len(tps))
+	for i, tp := range tps {
+		key, err := offsetKey(g.id, tp)
+		if err != nil {
+			return err
+		}
+		recs[i].Key = key
+		if offsets[i] != nil {
+			if recs[i].Value, err = offsetValue(*offsets[i]); err != nil {
+				return err
+			}
+		}
+	}
+	batch := appendBatch(nil, c.now().UnixMilli(), recs)
+	if len(batch) > int(c.cfg.MaxMessageBytes) {
+		return errCommitTooLarge
+	}
+	h, err := parseBatchHeader(batch)
+	if err != nil {
+		return err
+	}
+	placed, err := c.offsets.Append(batch, []batchHeader{h})
+	if err != nil {
+		return err
+	}
+	if c.syncCommits {
+		if err := c.offsets.SyncTo(placed[0].BaseOffset + int64(h.LastOffsetDelta) + 1); err != nil {
+			return err
+		}
+	}
+	c.notify()
+	return nil
+}
+
+// commitTxnOffsets applies the offsets of a committed transaction
+// (txn.go) to their groups, as Kafka's GroupMetadata.completePendingTxnOffsetCommit
+// does when the COMMIT marker reaches __consumer_offsets: one write per
+// group, creating groups that do not exist yet.
+func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
+	byGroup := map[string][]txnOffset{}
+	var order []string
+	for _, o := range offsets {
+		if byGroup[o.Group] == nil {
+			order = append(order, o.Group)
+		}
+		byGroup[o.Group] = append(byGroup[o.Group], o)
+	}
+	now := c.now().UnixMilli()
+	for _, id := range order {
+		g := c.lockGroup(id, true)
+		tps := make([]topicPartition, 0, len(byGroup[id]))
+		cos := make([]*committedOffset, 0, len(byGroup[id]))
+		for _, o := range byGroup[id] {
+			tps = append(tps, topicPartition{o.Topic, o.Partition})
+			cos = append(cos, &committedOffset{offset: o.Offset, leaderEpoch: o.LeaderEpoch, metadata: o.Metadata, commitTimestamp: now})
+		}
+		err := c.writeOffsets(g, tps, cos)
+		if err == nil {
+			for i, tp := range tps {
+				g.offsets[tp] = *cos[i]
+			}
+		}
+		g.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkTxnCommitMember checks the member fields of a TxnOffsetCommit
+// (v3+, KIP-447) as an OffsetCommit's are checked: a generation or member
+// named must be the group's current one, so that a zombie of an old
+// generation cannot commit. A request naming none (generation -1, as
+// before v3) is not checked.
+func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, memberID string, instanceID *string) int16 {
+	if generation < 0 && memberID == "" && instanceID == nil {
+		return codeNone
+	}
+	g := c.lockGroup(groupID, false)
+	if g == nil {
+		return codeIllegalGeneration
+	}
+	defer g.mu.Unlock()
+	if g.consumer != nil {
+		// A KIP-848 group: the generation is the member's epoch, and a
+		// stale one is ILLEGAL_GENERATION for a transactional commit
+		// (ConsumerGroup.validateOffsetCommit).
+		m := g.consumer.members[memberID]
+		switch {
+		case m == nil:
+			return codeUnknownMemberID
+		case m.epoch != generation:
+			return codeIllegalGeneration
+		}
+		return codeNone
+	}
+	if code := g.validateMember(memberID, instanceID); code != codeNone {
+		return code
+	}
+	if generation != g.generation {
+		return codeIllegalGeneration
+	}
+	return codeNone
+}
+
+// deleteOffsets writes tombstones for tps and forgets them. The caller
+// holds g.mu.
+func (c *coordinator) deleteOffsets(g *group, tps []topicPartition) error {
+	if len(tps) == 0 {
+		return nil
+	}
+	if err := c.writeOffsets(g, tps, make([]*committedOffset, len(tps))); err != nil {
+		return err
+	}
+	for _, tp := range tps {
+		delete(g.offsets, tp)
+	}
+	return nil
+}
+
+// forgetTopic deletes every group's offsets of a deleted topic
+// (handleDeletedPartitions).
+func (c *coordinator) forgetTopic(topic string) {
+	for _, g := range c.allGroups() {
+		g.mu.Lock()
+		if g.state != stateDead {
+			var tps []topicPartition
+			for tp := range g.offsets {
+				if tp.topic == topic {
+					tps = append(tps, tp)
+				}
+			}
+			if err := c.deleteOffsets(g, sortedPartitions(tps)); err != nil {
+				c.log.Error("deleting offsets of deleted topic", "group", g.id, "topic", topic, "err", err)
+			}
+			c.maybeRemoveGroup(g)
+		}
+		g.mu.Unlock()
+	}
+}
+
+func sortedPartitions(tps []topicPartition) []topicPartition {
+	slices.SortFunc(tps, func(a, b topicPartition) int {
+		return cmp.Or(strings.Compare(a.topic, b.topic), cmp.Compare(a.partition, b.partition))
+	})
+	return tps
+}
+
+// expireOffsetsEvery runs expireOffsets every interval until ctx ends.
+func (c *coordinator) expireOffsetsEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.expireOffsets()
+		}
+	}
+}
+
+// expireOffsets deletes the offsets that have outlived OffsetsRetention
+// (GroupMetadata.removeExpiredOffsets, KIP-211), then forgets the groups
+// left empty with no offsets:
+//
+//   - a group that had members and is Empty now: all its offsets, once the
+//     retention has passed since it became empty;
+//   - a Stable consumer group: the offsets of topics no member subscribes
+//     to any more, once the retention has passed since their commit;
+//   - a group that never had members (offsets committed with generation
+//     -1, or loaded at startup): each offset once the retention has passed
+//     since its commit.
+func (c *coordinator) expireOffsets() {
+	now := c.now()
+	retention := c.cfg.OffsetsRetention.Milliseconds()
+	for _, g := range c.allGroups() {
+		g.mu.Lock()
+		if g.state == stateDead {
+			g.mu.Unlock()
+			continue
+		}
+		var expired []topicPartition
+		var consumerSubs map[string]bool // a KIP-848 group with members
+		if g.consumer != nil && len(g.consumer.members) > 0 {
+			consumerSubs = g.consumer.subscribedTopics()
+		}
+		for tp, o := range g.offsets {
+			base := o.commitTimestamp
+			switch {
+			case consumerSubs != nil:
+				if consumerSubs[tp.topic] {
+					continue
+				}
+			case g.protocolType == "":
+			case g.state == stateEmpty:
+				base = g.stateSince.UnixMilli()
+			case g.protocolType == consumerProtocolType && g.state == stateStable && g.subscribed != nil && !g.subscribed[tp.topic]:
+			default:
+				continue
+			}
+			if now.UnixMilli()-base >= retention {
+				expired = append(expired, tp)
+			}
+		}
+		if err := c.deleteOffsets(g, sortedPartitions(expired)); err != nil {
+			c.log.Error("expiring offsets", "group", g.id, "err", err)
+		} else if len(expired) > 0 {
+			c.log.Info("expired offsets", "group", g.id, "partitions", len(expired))
+		}
+		c.maybeRemoveGroup(g)
+		g.mu.Unlock()
+	}
+}
+
+// OffsetCommit: v0-9 (OffsetCommitRequest.json, OffsetCommitResponse.json)
+//
+//	v1: GenerationIdOrMemberEpoch and MemberId, so that only members of the current generation commit; CommitTimestamp
+//	v2: RetentionTimeMs; CommitTimestamp removed
+//	v3: ThrottleTimeMs
+//	v5: RetentionTimeMs removed: retention is the broker's alone (KIP-211)
+//	v6: CommittedLeaderEpoch (KIP-320)
+//	v7: GroupInstanceId (KIP-345)
+//	v8: flexible
+//	v9: GROUP_ID_NOT_FOUND, not ILLEGAL_GENERATION, for a group that does not exist (KIP-848)
+//
+// A member commits with its generation and member id; a member of a
+// KIP-848 consumer group commits with its member epoch instead, from v9
+// on, and gets STALE_MEMBER_EPOCH if that is not its current one
+// (consumerGroup.validateCommit, consumer.go). A client outside
+// group management (generation -1, no member id: kcat, an admin tool, a
+// consumer that assigns partitions itself) may commit only while the group
+// has no members, and its first commit creates the group. Each partition
+// has its own error code.
+//
+// Where we differ from Kafka: v1's CommitTimestamp and v2-4's
+// RetentionTimeMs are read and ignored, as Kafka 4.0 ignores them (it no
+// longer serves v0-1 at all, KIP-896); offsets expire by OffsetsRetention.
+type offsetCommitRequest struct {
+	GroupID                   string
+	GenerationIDOrMemberEpoch int32
+	MemberID                  string
+	GroupInstanceID           *string
+	RetentionTimeMs           int64
+	Topics                    []offsetCommitTopic
+}
+
+type offsetCommitTopic struct {
+	Name       string
+	Partitions []offsetCommitPartition
+}
+
+type offsetCommitPartition struct {
+	PartitionIndex       int32
+	CommittedOffset      int64
+	CommittedLeaderEpoch int32
+	CommitTimestamp      int64
+	CommittedMetadata    *string
+}
+
+func (m *offsetCommitRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.GenerationIDOrMemberEpoch = -1
+	if v >= 1 {
+		m.GenerationIDOrMemberEpoch = r.Int32()
+		m.MemberID = r.String()
+	}
+	if v >= 7 {
+		m.GroupInstanceID = r.NullableString()
+	}
+	m.RetentionTimeMs = -1
+	if v >= 2 && v <= 4 {
+		m.RetentionTimeMs = r.Int64()
+	}
+	m.Topics = readArray(r, func(r *reader) (t offsetCommitTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p offsetCommitPartition) {
+			p.PartitionIndex = r.Int32()
+			p.CommittedOffset = r.Int64()
+			p.CommittedLeaderEpoch = -1
+			if v >= 6 {
+				p.CommittedLeaderEpoch = r.Int32()
+			}
+			p.CommitTimestamp = -1
+			if v == 1 {
+				p.CommitTimestamp = r.Int64()
+			}
+			p.CommittedMetadata = r.NullableString()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type offsetCommitResponse struct {
+	ThrottleTimeMs int32
+	Topics         []offsetCommitTopicResponse
+}
+
+type offsetCommitTopicResponse struct {
+	Name       string
+	Partitions []offsetCommitPartitionResponse
+}
+
+type offsetCommitPartitionResponse struct {
+	PartitionIndex int32
+	ErrorCode      int16
+}
+
+func (m *offsetCommitResponse) encode(w *writer, v int16) {
+	if v >= 3 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeArrayNonNull(w, m.Topics, func(w *writer, t offsetCommitTopicResponse) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p offsetCommitPartitionResponse) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
+	return b.groups.commitOffsets(r.(*offsetCommitRequest), rc.header.APIVersion)
+}
+
+func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCommitResponse {
+	resp := &offsetCommitResponse{Topics: make([]offsetCommitTopicResponse, len(req.Topics))}
+	for i, t := range req.Topics {
+		resp.Topics[i] = offsetCommitTopicResponse{Name: t.Name, Partitions: make([]offsetCommitPartitionResponse, len(t.Partitions))}
+		for j, p := range t.Partitions {
+			resp.Topics[i].Partitions[j].PartitionIndex = p.PartitionIndex
+		}
+	}
+	all := func(code int16) *offsetCommitResponse {
+		for i := range resp.Topics {
+			for j := range resp.Topics[i].Partitions {
+				resp.Topics[i].Partitions[j].ErrorCode = code
+			}
+		}
+		return resp
+	}
+
+	g := c.lockGroup(req.GroupID, req.GenerationIDOrMemberEpoch < 0)
+	if g == nil {
+		// A generation names a group that no longer exists (or never did).
+		if v >= 9 {
+			return all(codeGroupIDNotFound)
+		}
+		return all(codeIllegalGeneration)
+	}
+	defer g.mu.Unlock()
+	if g.consumer != nil {
+		if code := g.consumer.validateCommit(req.MemberID, req.GenerationIDOrMemberEpoch, v); code != codeNone {
+			return all(code)
+		}
+	} else if code := c.validateCommit(g, req); code != codeNone {
+		return all(code)
+	}
+
+	now := c.now().UnixMilli()
+	var tps []topicPartition
+	var offsets []*committedOffset
+	var codes []*int16
+	for i, t := range req.Topics {
+		topic := c.logs.Topic(t.Name)
+		for j, p := range t.Partitions {
+			pr := &resp.Topics[i].Partitions[j]
+			switch {
+			case topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions):
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
+				pr.ErrorCode = codeOffsetMetadataTooLarge
+			default:
+				tps = append(tps, topicPartition{t.Name, p.PartitionIndex})
+				// A null metadata is kept as "", as Kafka keeps it
+				// (OffsetAndMetadata.NoMetadata).
+				offsets = append(offsets, &committedOffset{
+					offset:          p.CommittedOffset,
+					leaderEpoch:     p.CommittedLeaderEpoch,
+					metadata:        deref(p.CommittedMetadata),
+					commitTimestamp: now,
+				})
+				codes = append(codes, &pr.ErrorCode)
+			}
+		}
+	}
+	if len(tps) == 0 {
+		return resp
+	}
+	if err := c.writeOffsets(g, tps, offsets); err != nil {
+		code := codeInvalidCommitOffsetSize
+		if !errors.Is(err, errCommitTooLarge) {
+			c.log.Error("storing committed offsets", "group", g.id, "err", err)
+			code = codeUnknownServerError
+		}
+		for _, pc := range codes {
+			*pc = code
+		}
+		return resp
+	}
+	for i, tp := range tps {
+		g.offsets[tp] = *offsets[i]
+	}
+	return resp
+}
+
+// validateCommit decides whether a commit to g is allowed
+// (validateOffsetCommit and doCommitOffsets). A commit counts as a
+// heartbeat of its member.
+func (c *coordinator) validateCommit(g *group, req *offsetCommitRequest) int16 {
+	gen := req.GenerationIDOrMemberEpoch
+	switch {
+	case gen < 0 && g.state == stateEmpty:
+		return codeNone // a client outside group management
+	case gen >= 0 || req.MemberID != "" || req.GroupInstanceID != nil:
+		if code := g.validateMember(req.MemberID, req.GroupInstanceID); code != codeNone {
+			return code
+		}
+		if gen != g.generation {
+			return codeIllegalGeneration
+		}
+	default:
+		return codeUnknownMemberID // only members commit to a group that has some
+	}
+	m := g.members[req.MemberID]
+	switch g.state {
+	case stateCompletingRebalance:
+		// The member has its new generation from JoinGroup but not yet its
+		// partitions: what would it be committing?
+		return codeRebalanceInProgress
+	case stateStable, statePreparingRebalance:
+		// During PreparingRebalance commits are still welcome: members
+		// commit what they have consumed before they join again.
+		c.scheduleExpiry(g, m, m.sessionTimeout)
+	}
+	return codeNone
+}
+
+// OffsetFetch: v0-9 (OffsetFetchRequest.json, OffsetFetchResponse.json)
+//
+//	v1: offsets kept in Kafka rather than ZooKeeper (the only kind here)
+//	v2: a null Topics asks for every partition with an offset; top-level ErrorCode
+//	v3: ThrottleTimeMs
+//	v5: CommittedLeaderEpoch (KIP-320)
+//	v6: flexible
+//	v7: RequireStable (KIP-447)
+//	v8: several groups in one request (KIP-709)
+//	v9: MemberId and MemberEpoch, checked only for KIP-848 groups: a wrong epoch is
+//	    STALE_MEMBER_EPOCH, an unknown member UNKNOWN_MEMBER_ID, in the group's ErrorCode
+//
+// A partition without a committed offset answers offset -1 and no error,
+// whether or not its group or topic exists, as in Kafka: consumers then
+// fall back to their auto.offset.reset.
+//
+// With RequireStable, a partition whose group has an offset pending in an
+// open transaction (TxnOffsetCommit, txn.go) answers
+// UNSTABLE_OFFSET_COMMIT, so that a consumer taking over a partition
+// waits for the transaction to end instead of starting from an offset
+// about to be replaced (KIP-447).
+type offsetFetchRequest struct {
+	GroupID       string
+	Topics        []offsetFetchRequestTopic
+	Groups        []offsetFetchRequestGroup
+	RequireStable bool
+}
+
+type offsetFetchRequestTopic struct {
+	Name             string
+	PartitionIndexes []int32
+}
+
+type offsetFetchRequestGroup struct {
+	GroupID     string
+	MemberID    *string
+	MemberEpoch int32
+	Topics      []offsetFetchRequestTopic
+}
+
+func readOffsetFetchRequestTopic(r *reader) (t offsetFetchRequestTopic) {
+	t.Name = r.String()
+	t.PartitionIndexes = r.Int32s()
+	r.SkipTags()
+	return t
+}
+
+func (m *offsetFetchRequest) decode(r *reader, v int16) {
+	if v <= 7 {
+		m.GroupID = r.String()
+		m.Topics = readArray(r, readOffsetFetchRequestTopic)
+	}
+	if v >= 8 {
+		m.Groups = readArray(r, func(r *reader) (g offsetFetchRequestGroup) {
+			g.GroupID = r.String()
+			g.MemberEpoch = -1
+			if v >= 9 {
+				g.MemberID = r.NullableString()
+				g.MemberEpoch = r.Int32()
+			}
+			g.Topics = readArray(r, readOffsetFetchRequestTopic)
+			r.SkipTags()
+			return g
+		})
+	}
+	if v >= 7 {
+		m.RequireStable = r.Bool()
+	}
+	r.SkipTags()
+}
+
+type offsetFetchResponse struct {
+	ThrottleTimeMs int32
+	Topics         []offsetFetchResponseTopic
+	ErrorCode      int16
+	Groups         []offsetFetchResponseGroup
+}
+
+type offsetFetchResponseTopic struct {
+	Name       string
+	Partitions []offsetFetchResponsePartition
+}
+
+type offsetFetchResponsePartition struct {
+	PartitionIndex       int32
+	CommittedOffset      int64
+	CommittedLeaderEpoch int32
+	Metadata             *string
+	ErrorCode            int16
+}
+
+type offsetFetchResponseGroup struct {
+	GroupID   string
+	Topics    []offsetFetchResponseTopic
+	ErrorCode int16
+}
+
+func (m *offsetFetchResponse) encode(w *writer, v int16) {
+	if v >= 3 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeTopics := func(w *writer, ts []offsetFetchResponseTopic) {
+		writeArrayNonNull(w, ts, func(w *writer, t offsetFetchResponseTopic) {
+			w.String(t.Name)
+			writeArrayNonNull(w, t.Partitions, func(w *writer, p offsetFetchResponsePartition) {
+				w.Int32(p.PartitionIndex)
+				w.Int64(p.CommittedOffset)
+				if v >= 5 {
+					w.Int32(p.CommittedLeaderEpoch)
+				}
+				w.NullableString(p.Metadata)
+				w.Int16(p.ErrorCode)
+				w.Tags()
+			})
+			w.Tags()
+		})
+	}
+	if v <= 7 {
+		writeTopics(w, m.Topics)
+		if v >= 2 {
+			w.Int16(m.ErrorCode)
+		}
+	}
+	if v >= 8 {
+		writeArrayNonNull(w, m.Groups, func(w *writer, g offsetFetchResponseGroup) {
+			w.String(g.GroupID)
+			writeTopics(w, g.Topics)
+			w.Int16(g.ErrorCode)
+			w.Tags()
+		})
+	}
+	w.Tags()
+}
+
+func (b *Broker) handleOffsetFetch(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*offsetFetchRequest)
+	resp := &offsetFetchResponse{}
+	if v := rc.header.APIVersion; v <= 7 {
+		topics := req.Topics
+		if topics == nil && v < 2 {
+			topics = []offsetFetchRequestTopic{} // "all" is v2's; before, null is empty
+		}
+		resp.Topics = b.groups.fetchOffsets(req.GroupID, topics)
+		if req.RequireStable {
+			b.markUnstable(req.GroupID, resp.Topics)
+		}
+		return resp
+	}
+	resp.Groups = make([]offsetFetchResponseGroup, len(req.Groups))
+	for i, g := range req.Groups {
+		if code := b.groups.validateConsumerFetch(g.GroupID, g.MemberID, g.MemberEpoch); code != codeNone {
+			resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: []offsetFetchResponseTopic{}, ErrorCode: code}
+			continue
+		}
+		resp.Groups[i] = offsetFetchResponseGroup{GroupID: g.GroupID, Topics: b.groups.fetchOffsets(g.GroupID, g.Topics)}
+		if req.RequireStable {
+			b.markUnstable(g.GroupID, resp.Groups[i].Topics)
+		}
+	}
+	return resp
+}
+
+// markUnstable answers UNSTABLE_OFFSET_COMMIT, and no offset, for the
+// partitions of topics that have an offset of group pending in an open
+// transaction.
+func (b *Broker) markUnstable(group string, topics []offsetFetchResponseTopic) {
+	pending := b.txns.pendingOffsets(group)
+	for i := range topics {
+		for j := range topics[i].Partitions {
+			p := &topics[i].Partitions[j]
+			if pending[topicPartition{topics[i].Name, p.PartitionIndex}] {
+				p.ErrorCode, p.CommittedOffset, p.CommittedLeaderEpoch = codeUnstableOffsetCommit, -1, -1
+			}
+		}
+	}
+}
+
+// validateConsumerFetch checks the member id and epoch of an OffsetFetch
+// v9 (KIP-848) against a consumer group; classic groups ignore them, as
+// Kafka's ClassicGroup.validateOffsetFetch does.
+func (c *coordinator) validateConsumerFetch(groupID string, memberID *string, epoch int32) int16 {
+	g := c.lockGroup(groupID, false)
+	if g == nil {
+		return codeNone
+	}
+	defer g.mu.Unlock()
+	if g.consumer == nil {
+		return codeNone
+	}
+	return g.consumer.validateFetch(memberID, epoch)
+}
+
+// fetchOffsets answers OffsetFetch for one group; nil topics means every
+// partition the group has an offset for, sorted.
+func (c *coordinator) fetchOffsets(groupID string, topics []offsetFetchRequestTopic) []offsetFetchResponseTopic {
+	offsets := map[topicPartition]committedOffset{}
+	if g := c.lockGroup(groupID, false); g != nil {
+		offsets = g.offsets
+		defer g.mu.Unlock()
+	}
+	if topics == nil {
+		byTopic := make(map[string][]int32)
+		for tp := range offsets {
+			byTopic[tp.topic] = append(byTopic[tp.topic], tp.partition)
+		}
+		topics = []offsetFetchRequestTopic{}
+		for _, name := range slices.Sorted(maps.Keys(byTopic)) {
+			topics = append(topics, offsetFetchRequestTopic{Name: name, PartitionIndexes: slices.Sorted(slices.Values(byTopic[name]))})
+		}
+	}
+	out := make([]offsetFetchResponseTopic, len(topics))
+	for i, t := range topics {
+		out[i] = offsetFetchResponseTopic{Name: t.Name, Partitions: make([]offsetFetchResponsePartition, len(t.PartitionIndexes))}
+		for j, p := range t.PartitionIndexes {
+			pr := offsetFetchResponsePartition{PartitionIndex: p, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr("")}
+			if o, ok := offsets[topicPartition{t.Name, p}]; ok {
+				pr.CommittedOffset, pr.CommittedLeaderEpoch, pr.Metadata = o.offset, o.leaderEpoch, ptr(o.metadata)
+			}
+			out[i].Partitions[j] = pr
+		}
+	}
+	return out
+}
+
+// OffsetDelete: v0 (OffsetDeleteRequest.json, OffsetDeleteResponse.json)
+//
+// Deletes a group's committed offsets of some partitions (KIP-496). A
+// group with members may lose only the offsets of topics it does not
+// consume: for a consumer group, topics none of its members subscribe to
+// (GROUP_SUBSCRIBED_TO_TOPIC for the others); a group of another protocol
+// type, whose subscriptions cannot be read, must be empty
+// (NON_EMPTY_GROUP).
+type offsetDeleteRequest struct {
+	GroupID string
+	Topics  []offsetDeleteRequestTopic
+}
+
+type offsetDeleteRequestTopic struct {
+	Name       string
+	Partitions []offsetDeleteRequestPartition
+}
+
+type offsetDeleteRequestPartition struct {
+	PartitionIndex int32
+}
+
+func (m *offsetDeleteRequest) decode(r *reader, v int16) {
+	m.GroupID = r.String()
+	m.Topics = readArray(r, func(r *reader) (t offsetDeleteRequestTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) offsetDeleteRequestPartition {
+			return offsetDeleteRequestPartition{PartitionIndex: r.Int32()}
+		})
+		return t
+	})
+}
+
+type offsetDeleteResponse struct {
+	ErrorCode      int16
+	ThrottleTimeMs int32
+	Topics         []offsetDeleteResponseTopic
+}
+
+type offsetDeleteResponseTopic struct {
+	Name       string
+	Partitions []offsetDeleteResponsePartition
+}
+
+type offsetDeleteResponsePartition struct {
+	PartitionIndex int32
+	ErrorCode      int16
+}
+
+func (m *offsetDeleteResponse) encode(w *writer, v int16) {
+	w.Int16(m.ErrorCode)
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t offsetDeleteResponseTopic) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p offsetDeleteResponsePartition) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+		})
+	})
+}
+
+func (b *Broker) handleOffsetDelete(ctx context.Context, rc *requestContext, r request) response {
+	return b.groups.offsetDelete(r.(*offsetDeleteRequest))
+}
+
+func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteResponse {
+	fail := func(code int16) *offsetDeleteResponse {
+		return &offsetDeleteResponse{ErrorCode: code, Topics: []offsetDeleteResponseTopic{}}
+	}
+	if req.GroupID == "" {
+		return fail(codeInvalidGroupID)
+	}
+	g := c.lockGroup(req.GroupID, false)
+	if g == nil {
+		return fail(codeGroupIDNotFound)
+	}
+	defer g.mu.Unlock()
+	if g.state != stateEmpty && g.protocolType != consumerProtocolType {
+		return fail(codeNonEmptyGroup)
+	}
+	resp := &offsetDeleteResponse{Topics: make([]offsetDeleteResponseTopic, len(req.Topics))}
+	var tps []topicPartition
+	var codes []*int16
+	subscribed := func(topic string) bool {
+		if g.consumer != nil { // KIP-848: the members' subscriptions are known
+			return g.consumer.subscribedTopics()[topic]
+		}
+		// Unknown subscriptions count as subscribed, to be safe.
+		return g.state != stateEmpty && (g.subscribed == nil || g.subscribed[topic])
+	}
+	for i, t := range req.Topics {
+		topic := c.logs.Topic(t.Name)
+		resp.Topics[i] = offsetDeleteResponseTopic{Name: t.Name, Partitions: make([]offsetDeleteResponsePartition, len(t.Partitions))}
+		for j, rp := range t.Partitions {
+			p := rp.PartitionIndex
+			pr := &resp.Topics[i].Partitions[j]
+			pr.PartitionIndex = p
+			tp := topicPartition{t.Name, p}
+			switch {
+			case topic == nil || p < 0 || int(p) >= len(topic.Partitions):
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			case subscribed(t.Name):
+				pr.ErrorCode = codeGroupSubscribedToTopic
+			default:
+				if _, ok := g.offsets[tp]; ok && !slices.Contains(tps, tp) {
+					tps = append(tps, tp)
+					codes = append(codes, &pr.ErrorCode)
+				}
+			}
+		}
+	}
+	if err := c.deleteOffsets(g, tps); err != nil {
+		c.log.Error("deleting offsets", "group", g.id, "err", err)
+		for _, pc := range codes {
+			*pc = codeUnknownServerError
+		}
+	}
+	c.maybeRemoveGroup(g)
+	return resp
+}
