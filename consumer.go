@@ -53,10 +53,11 @@
 // assignment records to __consumer_offsets). After a restart a member's
 // next heartbeat gets UNKNOWN_MEMBER_ID, and it joins again with epoch 0.
 //
-// Where we differ from Kafka: SubscribedTopicRegex (v1) is refused with
-// INVALID_REQUEST; static members (InstanceId) are accepted but treated as
-// dynamic ones, so a -2 leave is a leave and a new instance does not take
-// over the old one's assignment; rack ids are reported, not used; a
+// Where we differ from Kafka: a non-empty SubscribedTopicRegex (v1) is
+// refused with INVALID_REQUEST (an empty one means no regex); static
+// members (InstanceId) are accepted but treated as dynamic ones, so a -2
+// leave is a leave and a new instance does not take over the old one's
+// assignment; rack ids are reported, not used; a
 // classic group with members is not upgraded online (Kafka's
 // group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND.
 
@@ -567,7 +568,10 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	if msg := validateConsumerHeartbeat(req, v); msg != "" {
 		return fail(codeInvalidRequest, msg)
 	}
-	if req.SubscribedTopicRegex != nil {
+	// An empty regex is no regex: librdkafka's KIP-848 consumer sends ""
+	// in every heartbeat, and Kafka resolves a regex only when it is not
+	// empty (GroupMetadataManager.maybeUpdateRegularExpressions).
+	if req.SubscribedTopicRegex != nil && *req.SubscribedTopicRegex != "" {
 		return fail(codeInvalidRequest, "SubscribedTopicRegex is not supported by this broker.")
 	}
 	if a := req.ServerAssignor; a != nil && !slices.Contains(consumerAssignors, *a) {

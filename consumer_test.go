@@ -312,6 +312,8 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 	openTestClassicGroup(t, b, "classic")
 	regex := join("g", "x")
 	regex.SubscribedTopicRegex = ptr("t.*")
+	emptyRegex := join("rdkafka", "librdkafka")
+	emptyRegex.SubscribedTopicRegex = ptr("")
 	badAssignor := join("g", "x")
 	badAssignor.ServerAssignor = ptr("sticky")
 	owning := join("g", "x")
@@ -332,6 +334,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 		{"epoch below -2", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -3}, 1, codeInvalidRequest},
 		{"static leave without instance id", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -2}, 1, codeInvalidRequest},
 		{"regex", regex, 1, codeInvalidRequest},
+		{"empty regex is no regex (librdkafka)", emptyRegex, 1, codeNone},
 		{"unsupported assignor", badAssignor, 1, codeUnsupportedAssignor},
 		{"classic group with members", join("classic", "x"), 1, codeGroupIDNotFound},
 	} {
