@@ -921,7 +921,7 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 	for i, id := range req.GroupIDs {
 		resp.Groups[i] = b.groups.describeConsumer(id)
 		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
-			resp.Groups[i].AuthorizedOperations = groupOperations
+			resp.Groups[i].AuthorizedOperations = b.authorizedOperations(rc, aclGroup, id)
 		}
 	}
 	return resp

@@ -44,9 +44,11 @@
 // settings a topic may override (retention, segment size, cleanup policy,
 // batch size limit, min.insync.replicas), with the config APIs. handlers.go
 // has one section per API, in API-key order, each beginning with the
-// versions it supports and what changed between them. groups.go is the group
-// coordinator: consumer-group membership and rebalances, with the group APIs
-// in the same form as handlers.go. offsets.go keeps what groups commit, as
+// versions it supports and what changed between them. operations.go is
+// what a client is told it may do, when it asks (KIP-430's authorized
+// operations). groups.go is the group coordinator: consumer-group
+// membership and rebalances, with the group APIs in the same form as
+// handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
 // assignment one heartbeat at a time. txn.go is the transaction coordinator:
