@@ -821,8 +821,11 @@ const (
 // a sentence on what it does. Null ConfigurationKeys asks for every
 // config; a name that does not exist is left out, as in Kafka. A broker
 // resource is named by this broker's node id, or "" for the defaults,
-// which here are the same thing. kcat -L, confluent-kafka's and
-// kafka-python's admin clients call this to show topic settings.
+// which here are the same thing. A group resource (type 32, KIP-848) is
+// described whether or not the group exists, as in Kafka: its configs
+// (groupconfigs.go) with the broker's values where it set none. kcat -L,
+// confluent-kafka's and kafka-python's admin clients call this to show
+// topic settings.
 type describeConfigsRequest struct {
 	Resources            []describeConfigsResource
 	IncludeSynonyms      bool
@@ -941,6 +944,12 @@ func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, 
 				break
 			}
 			entries = b.brokerConfigEntries()
+		case resourceGroup:
+			if res.ResourceName == "" {
+				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr("Group name must not be empty")
+				break
+			}
+			entries = b.groupConfigEntries(b.groupConfigs.get(res.ResourceName))
 		default:
 			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", res.ResourceType))
 		}
@@ -993,6 +1002,8 @@ func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceRes
 // (KIP-339) replaced it; it is here for the admin tools that still send
 // it. Values are checked as at CreateTopics (INVALID_CONFIG); a null value
 // is INVALID_REQUEST, as in Kafka. With ValidateOnly nothing changes.
+// Group resources are altered the same way, as Kafka 4.0's
+// ConfigAdminManager lets them be.
 //
 // Where we differ from Kafka: broker configs are the command-line flags
 // and cannot be altered (INVALID_REQUEST).
@@ -1067,10 +1078,15 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		for j, c := range res.Configs {
 			names[j], values[j] = c.Name, c.Value
 		}
-		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
-			func(topicConfig) (topicConfig, *configError) {
-				return newTopicConfig(names, values, codeInvalidRequest)
-			})
+		if res.ResourceType == resourceGroup && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
+				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
+		} else {
+			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+				func(topicConfig) (topicConfig, *configError) {
+					return newTopicConfig(names, values, codeInvalidRequest)
+				})
+		}
 		resp.Responses = append(resp.Responses, out)
 	}
 	return resp
@@ -1143,7 +1159,9 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 // the config does not accept. A config named twice in one resource, or an
 // unknown operation, is INVALID_REQUEST. Each resource is all or nothing,
 // and with ValidateOnly nothing changes. kadm's AlterTopicConfigs and
-// kafka-configs.sh send this.
+// kafka-configs.sh send this. Group resources (type 32) take SET and
+// DELETE on their configs (groupconfigs.go), checked against the broker's
+// bounds.
 //
 // Where we differ from Kafka: broker configs cannot be altered
 // (INVALID_REQUEST), as in AlterConfigs.
@@ -1198,8 +1216,15 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 		for j, c := range res.Configs {
 			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
 		}
-		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
-			func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
+		if res.ResourceType == resourceGroup && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
+				func(cur map[string]string) (map[string]string, *configError) {
+					return applyOps(groupConfigDefs, "group", cur, ops, b.groupDefault)
+				})
+		} else {
+			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+				func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
+		}
 		resp.Responses = append(resp.Responses, out)
 	}
 	return resp

@@ -174,6 +174,17 @@ type Config struct {
 	// for were released, so tests set it small.
 	ConsumerHeartbeatInterval time.Duration
 
+	// ConsumerMinSessionTimeout and ConsumerMaxSessionTimeout bound the
+	// consumer.session.timeout.ms a group may set (groupconfigs.go), and
+	// ConsumerMinHeartbeatInterval and ConsumerMaxHeartbeatInterval its
+	// consumer.heartbeat.interval.ms (group.consumer.min.session.timeout.ms
+	// and the others, defaults 45s, 60s, 5s and 15s, widened to take in
+	// ConsumerSessionTimeout and ConsumerHeartbeatInterval).
+	ConsumerMinSessionTimeout    time.Duration
+	ConsumerMaxSessionTimeout    time.Duration
+	ConsumerMinHeartbeatInterval time.Duration
+	ConsumerMaxHeartbeatInterval time.Duration
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -246,6 +257,18 @@ func (c Config) withDefaults() Config {
 	if c.ConsumerHeartbeatInterval <= 0 {
 		c.ConsumerHeartbeatInterval = 5 * time.Second
 	}
+	if c.ConsumerMinSessionTimeout <= 0 {
+		c.ConsumerMinSessionTimeout = min(45*time.Second, c.ConsumerSessionTimeout)
+	}
+	if c.ConsumerMaxSessionTimeout <= 0 {
+		c.ConsumerMaxSessionTimeout = max(60*time.Second, c.ConsumerSessionTimeout)
+	}
+	if c.ConsumerMinHeartbeatInterval <= 0 {
+		c.ConsumerMinHeartbeatInterval = min(5*time.Second, c.ConsumerHeartbeatInterval)
+	}
+	if c.ConsumerMaxHeartbeatInterval <= 0 {
+		c.ConsumerMaxHeartbeatInterval = max(15*time.Second, c.ConsumerHeartbeatInterval)
+	}
 	if c.OffsetsRetention <= 0 {
 		c.OffsetsRetention = 7 * 24 * time.Hour
 	}
@@ -313,6 +336,9 @@ type Broker struct {
 	// txns is the transaction coordinator (txn.go).
 	txns *txnCoordinator
 
+	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
+	groupConfigs *groupConfigStore
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -340,13 +366,18 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}
+	groupConfigs, err := openGroupConfigs(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, appended: make(chan struct{})}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
+	b.groups.groupConfigs = groupConfigs
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {

@@ -248,4 +248,3 @@ func (c *testClient) produceAppendTime(topic string, records []byte) (int16, int
 	}
 	return code, appendTime
 }
-
