@@ -40,16 +40,18 @@
 // partitions: topics as sets of partition directories, their ids and
 // configs, and how they are created and deleted. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
-// sequence numbers that turn a retried batch into a no-op. configs.go is the
-// settings a topic may override (retention, segment size, cleanup policy,
-// batch size limit, min.insync.replicas), with the config APIs. handlers.go
+// sequence numbers that turn a retried batch into a no-op. configs.go is
+// every setting a topic may override in Kafka 4.0, with the config APIs;
+// validator.go is what those settings do to produced batches (LogAppendTime,
+// timestamp bounds, recompression). handlers.go
 // has one section per API, in API-key order, each beginning with the
 // versions it supports and what changed between them. groups.go is the group
 // coordinator: consumer-group membership and rebalances, with the group APIs
 // in the same form as handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
-// assignment one heartbeat at a time. txn.go is the transaction coordinator:
+// assignment one heartbeat at a time; groupconfigs.go is the settings such a
+// group may override. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at.
@@ -58,9 +60,11 @@
 //
 // There is one broker, so it is the leader of every partition and the
 // coordinator of every group, and replication factors other than 1 are
-// refused. Record batches are stored and served exactly as the producer sent
-// them: the broker never decompresses, so it needs no compression codecs,
-// and it supports only the magic-2 batch format of Kafka 0.11 and later.
+// refused. Record batches are stored and served as the producer sent them,
+// unless a topic asks for LogAppendTime or for a compression.type other
+// than producer, which may only be gzip or uncompressed, the codecs of Go's
+// standard library; only the magic-2 batch format of Kafka 0.11 and later
+// is supported.
 // Old segments are deleted by retention.ms and retention.bytes, but never
 // compacted: a topic whose cleanup.policy is compact alone keeps everything.
 // By default records reach the disk when the OS writes them back, as in
