@@ -619,3 +619,28 @@ func TestTopicNameCollision(t *testing.T) {
 	}
 	c.createTopic("orders-eu", 1) // '-' is not part of the rule
 }
+
+// TestDescribeTopicConfigSynonyms checks the broker synonyms DescribeConfigs
+// lists as Kafka's ConfigHelper does: the broker config when it has a
+// value (log.flush.interval.messages=1 under -fsync always, a static
+// broker config), none when its primary name has no default
+// (log.roll.ms), and none for the configs without a server default.
+func TestDescribeTopicConfigSynonyms(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Fsync: "always"})
+	c := dial(t, tb.addr)
+	c.createTopic("s", 1)
+	res := c.describeConfigs(4, resourceTopic, "s", []string{"flush.messages", "segment.ms", "remote.storage.enable", "delete.retention.ms", "min.cleanable.dirty.ratio"}, true, false)
+	want := []describeConfigsResourceResult{
+		{Name: "delete.retention.ms", Value: ptr("86400000"), ConfigSource: sourceDefault, ConfigType: configTypeLong,
+			Synonyms: []describeConfigsSynonym{{Name: "log.cleaner.delete.retention.ms", Value: ptr("86400000"), Source: sourceDefault}}},
+		{Name: "flush.messages", Value: ptr("1"), ConfigSource: sourceStaticBroker, ConfigType: configTypeLong,
+			Synonyms: []describeConfigsSynonym{{Name: "log.flush.interval.messages", Value: ptr("1"), Source: sourceStaticBroker}}},
+		{Name: "min.cleanable.dirty.ratio", Value: ptr("0.5"), ConfigSource: sourceDefault, ConfigType: configTypeDouble,
+			Synonyms: []describeConfigsSynonym{{Name: "log.cleaner.min.cleanable.ratio", Value: ptr("0.5"), Source: sourceDefault}}},
+		{Name: "remote.storage.enable", Value: ptr("false"), ConfigSource: sourceDefault, ConfigType: configTypeBoolean, Synonyms: []describeConfigsSynonym{}},
+		{Name: "segment.ms", Value: ptr("604800000"), ConfigSource: sourceDefault, ConfigType: configTypeLong, Synonyms: []describeConfigsSynonym{}},
+	}
+	if d := cmp.Diff(want, res.Configs); d != "" {
+		t.Errorf("synonyms (-want +got):\n%s", d)
+	}
+}
