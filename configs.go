@@ -92,20 +92,31 @@ const (
 	remoteStorageEnableConfig    = "remote.storage.enable"
 	flushMessagesConfig          = "flush.messages"
 	flushMsConfig                = "flush.ms"
-	defaultCleanupPolicy         = "delete"                // log.cleanup.policy
-	defaultRetentionMs           = 7 * 24 * 60 * 60 * 1000 // log.retention.hours=168: 604800000
-	defaultRetentionBytes        = -1                      // log.retention.bytes: no limit
-	defaultSegmentMs             = 7 * 24 * 60 * 60 * 1000 // log.roll.hours=168
-	defaultDeleteRetentionMs     = 24 * 60 * 60 * 1000     // log.cleaner.delete.retention.ms
-	longMax                      = "9223372036854775807"   // Long.MAX_VALUE, Kafka's "no limit"
-	timestampTypeLogAppendTime   = "LogAppendTime"
-	timestampTypeCreateTime      = "CreateTime"
-	compressionProducer          = "producer"
-	compressionUncompressed      = "uncompressed"
-	compressionGzip              = "gzip"
-	minSegmentBytes              = 14 // LegacyRecord.RECORD_OVERHEAD_V0: any segment holds at least its first batch
-	configRemovedInKafka4Suffix  = " (removed in Apache Kafka 4.0)"
 )
+
+// Values of topic configs, and Kafka's defaults for those that the code
+// needs by name.
+const (
+	timestampTypeLogAppendTime = "LogAppendTime"
+	timestampTypeCreateTime    = "CreateTime"
+	compressionProducer        = "producer"
+	compressionUncompressed    = "uncompressed"
+	compressionGzip            = "gzip"
+	defaultCleanupPolicy       = "delete"                // log.cleanup.policy
+	defaultRetentionMs         = 7 * 24 * 60 * 60 * 1000 // log.retention.hours=168: 604800000
+	defaultRetentionBytes      = -1                      // log.retention.bytes: no limit
+	defaultSegmentMs           = 7 * 24 * 60 * 60 * 1000 // log.roll.hours=168
+	defaultDeleteRetentionMs   = 24 * 60 * 60 * 1000     // log.cleaner.delete.retention.ms
+	longMax                    = "9223372036854775807"   // Long.MAX_VALUE, Kafka's "no limit"
+	// minSegmentBytes is segment.bytes's lower bound in Kafka,
+	// LegacyRecord.RECORD_OVERHEAD_V0. Any segment smaller than its first
+	// batch holds just that batch, so small values are legal, if wasteful.
+	minSegmentBytes = 14
+)
+
+// configRemovedInKafka4Suffix ends the refusal of a topic config that
+// Kafka 4.0 removed, so that an old script's author knows why.
+const configRemovedInKafka4Suffix = " (removed in Apache Kafka 4.0)"
 
 // Types of config values, DescribeConfigs' ConfigType (KIP-620).
 const (
