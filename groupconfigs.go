@@ -3,8 +3,8 @@
 // IncrementalAlterConfigs or AlterConfigs on a GROUP resource (type 32)
 // and read with DescribeConfigs, as kafka-configs.sh --entity-type groups
 // does. It uses the config machinery of configs.go and is read by the
-// consumer-group coordinator (consumer.go). Part II of the book, with the
-// groups.
+// consumer-group coordinator (consumer.go). It belongs to the groups part
+// of the book, read after consumer.go.
 //
 // The configs are those of Kafka 4.0's GroupConfig
 // (https://github.com/apache/kafka/blob/4.0.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),

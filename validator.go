@@ -3,8 +3,9 @@
 // topic configs that change what a consumer reads back (configs.go). It
 // follows Kafka's LogValidator
 // (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java)
-// and assumes the batch layout of wire.go. Part II of the book: it builds on
-// the produce path of handlers.go and the topic configs.
+// and assumes the batch layout of wire.go. It belongs to the operations
+// part of the book, with configs.go, and builds on the produce path of
+// handlers.go.
 //
 // Three configs act here, checked in this order for each batch:
 //
