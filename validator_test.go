@@ -248,3 +248,35 @@ func (c *testClient) produceAppendTime(topic string, records []byte) (int16, int
 	}
 	return code, appendTime
 }
+
+// FuzzValidateRecords feeds the validator batches whose CRC passes but
+// whose records, gzipped or not, may be anything, under every policy that
+// opens batches: it must not panic, and what it accepts must still split
+// into valid batches.
+func FuzzValidateRecords(f *testing.F) {
+	f.Add(int16(0), []byte{})
+	f.Add(int16(codecGzip), []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"))
+	plain := makeBatch(recordsAt(1000, 3)...)
+	f.Add(int16(0), plain[batchHeaderSize:])
+	f.Fuzz(func(t *testing.T, attrs int16, body []byte) {
+		batch := rawBatch(attrs&^controlFlag, 2, 1000, 1002, 3, body)
+		for _, configs := range []map[string]string{
+			{"compression.type": "uncompressed", "message.timestamp.before.max.ms": "10"},
+			{"compression.type": "gzip", "message.timestamp.type": "LogAppendTime"},
+		} {
+			p := policyOf(t, configs)
+			p.maxDecoded = 1 << 16
+			records := bytes.Clone(batch)
+			hs, err := splitBatches(records)
+			if err != nil {
+				return
+			}
+			out, _, rej := validateRecords(p, records, hs, 5000)
+			if rej == nil {
+				if _, err := splitBatches(out); err != nil {
+					t.Fatalf("accepted batches do not split: %v", err)
+				}
+			}
+		}
+	})
+}
