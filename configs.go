@@ -422,6 +422,17 @@ func (c topicConfig) long(name string) int64 {
 	return n
 }
 
+// float is a DOUBLE config's value (min.cleanable.dirty.ratio).
+func (c topicConfig) float(name string) float64 {
+	f, _ := strconv.ParseFloat(c.value(name), 64)
+	return f
+}
+
+// compacted reports whether the topic's cleanup.policy includes compact.
+func (c topicConfig) compacted() bool {
+	return slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "compact")
+}
+
 // retention is the topic's retention.ms and retention.bytes, or keepAll if
 // its cleanup policy does not include delete.
 func (c topicConfig) retention() retention {
@@ -456,7 +467,7 @@ func (c topicConfig) segmentBytes(def int64) int64 {
 // in time.
 func (c topicConfig) maxSegmentMs() int64 {
 	ms := c.long(segmentMsConfig)
-	if slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "compact") {
+	if c.compacted() {
 		ms = min(ms, c.long(maxCompactionLagMsConfig))
 	}
 	return ms

@@ -6,6 +6,7 @@ package kafka
 
 import (
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -642,5 +643,29 @@ func TestDescribeTopicConfigSynonyms(t *testing.T) {
 	}
 	if d := cmp.Diff(want, res.Configs); d != "" {
 		t.Errorf("synonyms (-want +got):\n%s", d)
+	}
+}
+
+// TestTopicConfigReaders checks the readers the log and the cleaner use:
+// a set value, else Kafka's default, and segment.ms bounded by
+// max.compaction.lag.ms on a compacted topic only (LogConfig.maxSegmentMs).
+func TestTopicConfigReaders(t *testing.T) {
+	var none topicConfig
+	if none.long(deleteRetentionMsConfig) != 86400000 || none.float(minCleanableDirtyRatioConfig) != 0.5 ||
+		none.long(minCompactionLagMsConfig) != 0 || none.long(maxCompactionLagMsConfig) != math.MaxInt64 ||
+		none.long(segmentJitterMsConfig) != 0 || none.maxSegmentMs() != 604800000 || none.compacted() || none.logAppendTime() {
+		t.Errorf("defaults read wrong")
+	}
+	c := topicConfig{deleteRetentionMsConfig: "5", minCleanableDirtyRatioConfig: "0.25", maxCompactionLagMsConfig: "1000", segmentMsConfig: "2000"}
+	if c.long(deleteRetentionMsConfig) != 5 || c.float(minCleanableDirtyRatioConfig) != 0.25 || c.maxSegmentMs() != 2000 {
+		t.Errorf("set values read wrong")
+	}
+	c[cleanupPolicyConfig] = "compact,delete"
+	if !c.compacted() || c.maxSegmentMs() != 1000 {
+		t.Errorf("compacted: maxSegmentMs %d, want max.compaction.lag.ms 1000", c.maxSegmentMs())
+	}
+	opts := c.logOptions(logOptions{SegmentBytes: 1 << 20})
+	if opts.SegmentBytes != 1<<20 || opts.SegmentMs != 1000 || opts.SegmentJitterMs != 0 {
+		t.Errorf("logOptions %+v", opts)
 	}
 }
