@@ -248,7 +248,12 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // A producer sends, per partition, a records field of one or more record
 // batches. We check each batch's header and CRC, give the batch its offsets
-// and append it as it came: compressed batches stay compressed. acks=0 gets
+// and append it as it came: compressed batches stay compressed, unless the
+// topic's configs ask otherwise (validator.go): message.timestamp.type=
+// LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
+// (-1 otherwise); the timestamp bounds refuse records with
+// INVALID_TIMESTAMP and RecordErrors; compression.type gzip or
+// uncompressed rewrites a batch of another codec. acks=0 gets
 // no response at all; with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
 // after all the request's appends and before the answer; one that fails
