@@ -746,7 +746,8 @@ func (s *segment) appendIndexes(offs []offsetEntry, times []timeEntry) error {
 // set to 0), so the caller's slice is changed, unless a duplicate had to be
 // left out, in which case the others are copied first. The batches go to
 // the active segment in one write, rolling first if the segment is not
-// empty and would grow past SegmentBytes.
+// empty and would grow past SegmentBytes, or the batches' timestamps are
+// more than SegmentMs past its first batch's (shouldRollByTime).
 func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appendedBatch, error) {
 	if err := checkAppend(batches, headers); err != nil {
 		return nil, err
