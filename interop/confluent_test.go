@@ -327,7 +327,10 @@ func TestConfluentGoAdmin(t *testing.T) {
 	defer cancel()
 	addr, _ := startBroker(t, t.TempDir())
 	a := newConfluentAdmin(t, addr)
-	configs := map[string]string{"retention.ms": "3600000", "cleanup.policy": "compact,delete", "segment.bytes": "1048576"}
+	configs := map[string]string{
+		"retention.ms": "3600000", "cleanup.policy": "compact,delete", "segment.bytes": "1048576",
+		"compression.type": "gzip", "message.timestamp.type": "LogAppendTime", "segment.ms": "600000", "delete.retention.ms": "60000",
+	}
 	confluentCreateTopic(t, ctx, a, "rdkadmin", 3, configs)
 
 	res, err := a.DescribeConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: "rdkadmin"}})
@@ -383,4 +386,3 @@ func sameOps(got, want []kafka.ACLOperation) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
-
