@@ -43,20 +43,18 @@
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
 // validator.go is what those settings do to produced batches (LogAppendTime,
-// timestamp bounds, recompression). handlers.go
-// has one section per API, in API-key order, each beginning with the
-// versions it supports and what changed between them. operations.go is
-// what a client is told it may do, when it asks (KIP-430's authorized
-// operations). groups.go is the group coordinator: consumer-group
-// membership and rebalances, with the group APIs in the same form as
-// handlers.go. offsets.go keeps what groups commit, as
+// timestamp bounds, recompression). handlers.go has one section per API, in
+// API-key order, each beginning with the versions it supports and what
+// changed between them. operations.go is what a client is told it may do,
+// when it asks (KIP-430's authorized operations). groups.go is the group
+// coordinator: consumer-group membership and rebalances, with the group APIs
+// in the same form as handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
 // assignment one heartbeat at a time; groupconfigs.go is the settings such a
-// group may override. txn.go is the transaction coordinator:
-// transactional ids, the markers that commit or abort a transaction in each
-// partition, and the last stable offset that read_committed consumers stop
-// at.
+// group may override. txn.go is the transaction coordinator: transactional
+// ids, the markers that commit or abort a transaction in each partition, and
+// the last stable offset that read_committed consumers stop at.
 //
 // # Caveats
 //
