@@ -262,6 +262,23 @@ func TestConfluentGoKIP848Consumer(t *testing.T) {
 	if !sameOps(g.AuthorizedOperations, wantOps) {
 		t.Errorf("group authorized operations %v, want %v", g.AuthorizedOperations, wantOps)
 	}
+
+	// A group whose only consumer left without committing can be deleted,
+	// as confluent-kafka-go's own DeleteConsumerGroups test expects: it
+	// stays, Empty, until it is cleaned up.
+	once := newConfluentConsumer(t, addr, kafka.ConfigMap{
+		"group.id": "rdk-848-uncommitted", "group.protocol": "consumer",
+		"auto.offset.reset": "earliest", "enable.auto.commit": false,
+	})
+	if err := once.SubscribeTopics([]string{"rdk848"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	consumeConfluent(t, once, 1)
+	closeWithin(t, "consumer", func() { once.Close() })
+	del, err := a.DeleteConsumerGroups(ctx, []string{"rdk-848-uncommitted"})
+	if err != nil || len(del.ConsumerGroupResults) != 1 || del.ConsumerGroupResults[0].Error.Code() != kafka.ErrNoError {
+		t.Errorf("DeleteConsumerGroups after the consumer closed: %v, %v; want success", del, err)
+	}
 }
 
 // TestConfluentGoTransactions commits, aborts and commits transactions and
