@@ -86,6 +86,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -296,11 +297,13 @@ type coordinator struct {
 // to rebuild the committed offsets.
 func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, error) {
 	// The topic's cleanup.policy is compact, as in Kafka, never delete:
-	// retention must not expire a commit that is still its group's latest.
-	// Compaction is not carried out here (configs.go), so compact alone
-	// keeps every segment. A data dir from before topic configs gets the
-	// policy at its first open.
-	compact := topicConfig{cleanupPolicyConfig: "compact"}
+	// retention must not expire a commit that is still its group's latest,
+	// and the cleaner (cleaner.go) keeps only each key's latest commit, so
+	// that load replays what is live, not every commit ever made. Its
+	// segments are offsets.topic.segment.bytes, so that they roll, and
+	// become cleanable, long before log.segment.bytes. A data dir from
+	// before topic configs gets the policy at its first open.
+	compact := topicConfig{cleanupPolicyConfig: "compact", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
 	t := logs.Topic(offsetsTopic)
 	if t == nil {
 		var err error

@@ -393,7 +393,7 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
 			default:
-				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendRecords(topic, p.Index, pl, req.Acks, p.Records)
+				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage, pr.RecordErrors = b.appendRecords(topic, p.Index, pl, req.Acks, p.Records)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -431,16 +431,32 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 
 // appendRecords validates a partition's records field and appends it. It
 // returns a Kafka error code, the base offset of the first batch (for a
-// retried batch, the offset it was first stored at) and, for a refused
-// idempotent batch, a message saying why.
-func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte) (int16, int64, *string) {
+// retried batch, the offset it was first stored at), for a refused batch a
+// message saying why, and for a refused record its index (KIP-467).
+func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte) (int16, int64, *string, []batchIndexAndErrorMessage) {
 	if len(records) == 0 {
-		return codeCorruptMessage, -1, nil
+		return codeCorruptMessage, -1, nil, nil
 	}
 	headers, err := splitBatches(records)
 	if err != nil {
-		return codeCorruptMessage, -1, nil
+		return codeCorruptMessage, -1, nil, nil
 	}
+	if _, compacted := topic.Configs.compaction(); compacted {
+		// LogValidator.validateKey: the cleaner keeps records by key, so a
+		// compacted topic cannot take one without. Batches the broker
+		// cannot read (snappy, lz4, zstd) are not checked (cleaner.go).
+		if _, i, found := nullKeyRecord(records, headers); found {
+			msg := fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition)
+			return codeInvalidRecord, -1, &msg, []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
+		}
+	}
+	code, offset, msg := b.appendChecked(topic, partition, pl, acks, records, headers)
+	return code, offset, msg, nil
+}
+
+// appendChecked is appendRecords once the records are known to be whole
+// batches.
+func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, headers []batchHeader) (int16, int64, *string) {
 	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
 	for _, h := range headers {
 		if h.Size() > limit {

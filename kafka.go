@@ -207,6 +207,26 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
+	// a round before it looks for compacted partitions to clean again
+	// (log.cleaner.backoff.ms, default 15s).
+	CleanerBackoff time.Duration
+
+	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
+	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no
+	// limit, as in Kafka.
+	CleanerIOBytesPerSecond int64
+
+	// CleanerDedupeBufferBytes bounds the memory of the cleaner's key map
+	// (log.cleaner.dedupe.buffer.size, default 128 MiB); a partition with
+	// more keys is cleaned over several rounds.
+	CleanerDedupeBufferBytes int64
+
+	// OffsetsTopicSegmentBytes is the segment.bytes of __consumer_offsets
+	// when the broker creates it (offsets.topic.segment.bytes, default 100
+	// MiB): a smaller segment rolls, and so is compacted, sooner.
+	OffsetsTopicSegmentBytes int32
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -230,6 +250,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetentionCheckInterval <= 0 {
 		c.RetentionCheckInterval = defaultRetentionCheckInterval
+	}
+	if c.CleanerBackoff <= 0 {
+		c.CleanerBackoff = defaultCleanerBackoff
+	}
+	if c.CleanerDedupeBufferBytes <= 0 {
+		c.CleanerDedupeBufferBytes = defaultDedupeBufferBytes
+	}
+	if c.OffsetsTopicSegmentBytes <= 0 {
+		c.OffsetsTopicSegmentBytes = 100 << 20
 	}
 	if c.GroupInitialRebalanceDelay == 0 {
 		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
@@ -360,8 +389,8 @@ func Open(cfg Config) (*Broker, error) {
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
-// retention check, the offset expiry, the abort of timed-out transactions
-// and, under an interval Fsync policy, the flusher. It
+// retention check, the log cleaner, the offset expiry, the abort of
+// timed-out transactions and, under an interval Fsync policy, the flusher. It
 // returns nil after a shutdown by ctx.
 func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
@@ -383,6 +412,16 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	})
 	g.Go(func() error {
 		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
+		return nil
+	})
+	// The cleaner replaces segment files, so it too stops before the logs
+	// close; a cleaning under way stops at its next batch.
+	g.Go(func() error {
+		b.logs.runCleaner(gctx, b.cfg.CleanerBackoff, cleanerOptions{
+			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
+			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
+			now:               time.Now,
+		})
 		return nil
 	})
 	if b.fsync.interval > 0 {
@@ -668,6 +707,12 @@ func sendSection(dst io.Writer, s fileSection) error {
 		return fmt.Errorf("kafka: sending records: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil || s.info != nil && !os.SameFile(fi, s.info) {
+		// The cleaner renamed a new segment over the one the section is
+		// in: its bytes are elsewhere now. As for a deleted segment, the
+		// connection closes and the client fetches again.
+		return fmt.Errorf("kafka: sending records: %s was replaced by the cleaner", s.path)
+	}
 	if _, err := f.Seek(s.pos, io.SeekStart); err != nil {
 		return fmt.Errorf("kafka: sending records: %w", err)
 	}

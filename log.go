@@ -96,6 +96,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -247,6 +248,10 @@ type segment struct {
 
 	// The index files stay open only while the segment is active.
 	offsetFile, timeFile *os.File
+
+	// info identifies the .log file, so that a fetch sending from it by
+	// name can tell it from a cleaned segment renamed over it (cleaner.go).
+	info os.FileInfo
 }
 
 // partitionLog is one partition's log: segments in offset order, the last
@@ -255,6 +260,15 @@ type partitionLog struct {
 	dir    string
 	opts   logOptions
 	logger *slog.Logger
+
+	// cleanMu is held by the cleaner (cleaner.go) for a whole cleaning,
+	// and by whoever else removes closed segments (retention, Close), so
+	// that the closed segments a cleaning reads stay put. closing asks a
+	// cleaning to stop early for Close. cleanedTo, the first dirty offset,
+	// is guarded by mu. Lock order: cleanMu, then the locks below.
+	cleanMu   sync.Mutex
+	closing   atomic.Bool
+	cleanedTo int64
 
 	// appendMu serializes the writers: Append (and the roll inside it),
 	// Sync and Close. It is held across disk writes; readers never take it.
@@ -306,6 +320,9 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("kafka: create partition dir: %w", err)
+	}
+	if err := recoverCleaning(dir, logger); err != nil {
+		return nil, err
 	}
 	bases, err := listSegments(dir)
 	if err != nil {
@@ -381,7 +398,7 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		f.Close()
 		return nil, fmt.Errorf("kafka: open segment: %w", err)
 	}
-	s.size = fi.Size()
+	s.size, s.info = fi.Size(), fi
 	s.offsets, err = readOffsetIndex(segmentPath(l.dir, base, offsetIndexSuffix), base, s.size)
 	if err == nil {
 		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
@@ -440,7 +457,7 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	if err != nil {
 		return fmt.Errorf("kafka: recover segment: %w", err)
 	}
-	s.size = fi.Size()
+	s.size, s.info = fi.Size(), fi
 	from := scanResult{next: s.base, idx: newIndexer()}
 	if clean {
 		if tail, err := l.indexedTail(s); err == nil {
@@ -885,7 +902,10 @@ func (l *partitionLog) createSegment(base int64) (*segment, error) {
 		return nil, fmt.Errorf("kafka: create segment: %w", err)
 	}
 	s := &segment{base: base, log: f, idx: newIndexer()}
-	err = l.writeIndexes(s)
+	s.info, err = f.Stat()
+	if err == nil {
+		err = l.writeIndexes(s)
+	}
 	if err == nil {
 		err = s.openIndexFiles(l.dir)
 	}
@@ -921,7 +941,8 @@ func (l *partitionLog) LogStartOffset() int64 {
 // it to the socket with sendfile(2), so record bytes go from the page cache
 // to the network without passing through the broker's memory.
 type fileSection struct {
-	path      string // the segment's .log file
+	path      string      // the segment's .log file
+	info      os.FileInfo // which file that was; see sendSection
 	pos, size int64
 
 	// data holds the bytes themselves when the section is small enough
@@ -987,7 +1008,7 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	for _, s := range l.segments[l.segmentFor(offset):] {
 		sec, err := s.section(offset, maxBytes, end)
 		if err != nil || sec.size > 0 {
-			sec.path = s.log.Name()
+			sec.path, sec.info = s.log.Name(), s.info
 			return s, sec, err
 		}
 	}
@@ -1370,6 +1391,8 @@ func (l *partitionLog) restoreLogStart(offset int64) {
 // segment always stays, so a partition keeps at least its newest records
 // and its high watermark.
 func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int64, error) {
+	l.cleanMu.Lock()
+	defer l.cleanMu.Unlock()
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {
@@ -1517,6 +1540,9 @@ func (l *partitionLog) syncActive() error {
 // Close syncs and closes the log. Later calls of any method return
 // errLogClosed, or found=false for the timestamp lookups.
 func (l *partitionLog) Close() error {
+	l.closing.Store(true)
+	l.cleanMu.Lock()
+	defer l.cleanMu.Unlock()
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {

@@ -160,6 +160,7 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 	if err := d.restoreLogStarts(); err != nil {
 		return nil, errors.Join(err, d.closeLogs())
 	}
+	d.restoreCleaned()
 	return d, nil
 }
 
