@@ -257,6 +257,13 @@ func (l *partitionLog) dirtiness(cp compaction, now time.Time) (ratio float64, d
 		return 0, 0, false
 	}
 	firstDirty, uncleanable := l.cleanableRangeLocked(cp, now)
+	if l.nextHorizon <= now.UnixMilli() && len(l.segments) > 1 {
+		// A tombstone or marker is due to go: clean even without new
+		// records, as KIP-534 asks. After a start the horizons are not
+		// known (nextHorizon is 0), so each compacted partition is looked
+		// at once; a cleaning that changes nothing writes nothing.
+		mustClean, dirty = true, 1
+	}
 	var clean int64
 	for i, s := range l.segments[:len(l.segments)-1] {
 		end := l.segments[i+1].base
@@ -273,7 +280,7 @@ func (l *partitionLog) dirtiness(cp compaction, now time.Time) (ratio float64, d
 	if dirty == 0 {
 		return 0, 0, false
 	}
-	return float64(dirty) / float64(clean+dirty), dirty, mustClean
+	return float64(dirty) / float64(max(clean+dirty, 1)), dirty, mustClean
 }
 
 // firstTimestamp approximates a segment's earliest record time by its
@@ -435,6 +442,7 @@ type cleanPlan struct {
 	// of epoch lastEpoch.
 	lastOfProducer map[int64]int64
 	lastEpoch      map[int64]int16
+	nextHorizon    int64
 }
 
 // clean compacts the closed segments of the partition once (Kafka's
@@ -445,7 +453,7 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	defer l.cleanMu.Unlock()
 	now := o.now()
 	plan, err := l.planClean(cp, now)
-	if err != nil || plan.firstDirty >= plan.uncleanable {
+	if err != nil || plan.firstDirty >= plan.uncleanable && plan.nextHorizon > now.UnixMilli() {
 		return cleanStats{cleanedTo: plan.firstDirty}, err
 	}
 	th := newThrottle(o.ioBytesPerSecond)
@@ -462,6 +470,7 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 		txns:            newTxnCleaning(plan.aborted),
 		lastOfProducer:  plan.lastOfProducer,
 		lastEpoch:       plan.lastEpoch,
+		nextHorizon:     math.MaxInt64,
 	}
 	st := cleanStats{cleanedTo: mapEnd}
 	for _, group := range l.groupSegments(plan.segs, mapEnd) {
@@ -477,6 +486,7 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	}
 	l.mu.Lock()
 	l.cleanedTo = max(l.cleanedTo, mapEnd)
+	l.nextHorizon = f.nextHorizon
 	l.mu.Unlock()
 	return st, nil
 }
@@ -496,6 +506,7 @@ func (l *partitionLog) planClean(cp compaction, now time.Time) (cleanPlan, error
 		aborted:        slices.Clone(l.txns.aborted),
 		lastOfProducer: map[int64]int64{},
 		lastEpoch:      map[int64]int16{},
+		nextHorizon:    l.nextHorizon,
 	}
 	p.firstDirty, p.uncleanable = l.cleanableRangeLocked(cp, now)
 	for pid, e := range l.producers {
@@ -620,6 +631,10 @@ type cleanFilter struct {
 	// opaqueSeen is set once a kept opaque batch has gone by: from then on
 	// no tombstone may go (see the design note on compressed batches).
 	opaqueSeen bool
+	// nextHorizon is the earliest horizon still ahead among the kept
+	// tombstones and markers: when the next cleaning is due without new
+	// records.
+	nextHorizon int64
 }
 
 // filter returns what batch b, whose header is h, becomes: its own bytes,
@@ -665,6 +680,12 @@ func (f *cleanFilter) filter(b []byte, h batchHeader, keepEmpty bool) (out []byt
 	removed = len(recs) - len(kept)
 	setHorizon := tombstones && h.Attributes&deleteHorizonFlag == 0
 	switch {
+	case setHorizon:
+		f.awaitHorizon(f.now + f.deleteRetention)
+	case tombstones && !f.opaqueSeen:
+		f.awaitHorizon(h.BaseTimestamp)
+	}
+	switch {
 	case len(kept) == 0:
 		return emptyOrNil(h, keepEmpty), removed, nil
 	case removed == 0 && !setHorizon:
@@ -706,13 +727,20 @@ func (f *cleanFilter) filterMarker(b []byte, h batchHeader, keepEmpty bool) ([]b
 		if err != nil {
 			return nil, 0, err
 		}
+		f.awaitHorizon(f.now + f.deleteRetention)
 		out, err := rebuildBatch(h, recs, true, f.now+f.deleteRetention)
 		return out, 0, err
 	}
 	if f.now < h.BaseTimestamp {
+		f.awaitHorizon(h.BaseTimestamp)
 		return b, 0, nil
 	}
 	return emptyOrNil(h, keepEmpty), int(h.NumRecords), nil
+}
+
+// awaitHorizon notes a horizon that a kept batch waits for.
+func (f *cleanFilter) awaitHorizon(horizon int64) {
+	f.nextHorizon = min(f.nextHorizon, horizon)
 }
 
 // isProducersLast reports whether h is the last batch of a producer the
@@ -989,7 +1017,9 @@ func (l *partitionLog) cleanGroup(group []*segment, f *cleanFilter, th *throttle
 		}
 		return err
 	}
-	if err := l.writeCleaned(group, s, f, th, st); err != nil {
+	changed, err := l.writeCleaned(group, s, f, th, st)
+	if err != nil || !changed {
+		// A lone segment that kept every batch as it was stays as it is.
 		return abandon(err)
 	}
 	if err := l.commitCleaned(s, group); err != nil {
@@ -999,8 +1029,10 @@ func (l *partitionLog) cleanGroup(group []*segment, f *cleanFilter, th *throttle
 }
 
 // writeCleaned filters the batches of group into s, building its indexes
-// as appends would, and writes and fsyncs its three .cleaned files.
-func (l *partitionLog) writeCleaned(group []*segment, s *segment, f *cleanFilter, th *throttle, st *cleanStats) error {
+// as appends would, and writes and fsyncs its three .cleaned files. It
+// reports whether the result differs from the group.
+func (l *partitionLog) writeCleaned(group []*segment, s *segment, f *cleanFilter, th *throttle, st *cleanStats) (changed bool, err error) {
+	changed = len(group) > 1
 	for gi, old := range group {
 		st.segmentsIn++
 		st.bytesIn += old.size
@@ -1015,6 +1047,7 @@ func (l *partitionLog) writeCleaned(group []*segment, s *segment, f *cleanFilter
 				return err
 			}
 			st.recordsRemoved += removed
+			changed = changed || len(b) != len(pending) || len(b) > 0 && &b[0] != &pending[0]
 			pending = nil
 			return l.appendCleaned(s, b)
 		}
@@ -1029,25 +1062,28 @@ func (l *partitionLog) writeCleaned(group []*segment, s *segment, f *cleanFilter
 			err = flush(gi == len(group)-1)
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		th.wait(old.size)
 	}
 	s.times = s.idx.addTimeEntry(s.times)
 	st.bytesOut += s.size
+	if !changed {
+		return false, nil
+	}
 	th.wait(s.size)
 	if err := s.log.Sync(); err != nil {
-		return fmt.Errorf("kafka: cleaning: %w", err)
+		return false, fmt.Errorf("kafka: cleaning: %w", err)
 	}
 	for suffix, data := range map[string][]byte{
 		offsetIndexSuffix: encodeOffsetIndex(s.base, s.offsets),
 		timeIndexSuffix:   encodeTimeIndex(s.base, s.times),
 	} {
 		if err := writeSynced(segmentPath(l.dir, s.base, suffix+cleanedSuffix), data); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return syncDir(l.dir)
+	return true, syncDir(l.dir)
 }
 
 // appendCleaned writes batch b (if any) at the end of s and indexes it.

@@ -269,6 +269,9 @@ type partitionLog struct {
 	cleanMu   sync.Mutex
 	closing   atomic.Bool
 	cleanedTo int64
+	// nextHorizon is when a kept tombstone or marker may next be removed
+	// (cleaner.go); 0, unknown, after open. Guarded by mu.
+	nextHorizon int64
 
 	// appendMu serializes the writers: Append (and the roll inside it),
 	// Sync and Close. It is held across disk writes; readers never take it.
