@@ -473,22 +473,50 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 		nextHorizon:     math.MaxInt64,
 	}
 	st := cleanStats{cleanedTo: mapEnd}
-	for _, group := range l.groupSegments(plan.segs, mapEnd) {
-		if err := ctx.Err(); err != nil {
+	if err := l.cleanGroups(ctx, plan.segs, f, th, &st); err != nil {
+		return st, err
+	}
+	// Groups are made from the sizes of the segments before cleaning, so
+	// a cleaning that removed much leaves small segments side by side. A
+	// second pass over the result, with the same key map, merges them
+	// (Kafka leaves that to its next cleaning).
+	if segs := l.closedSegments(); len(l.groupSegments(segs, mapEnd)) < len(segs)/2 {
+		again := *f
+		again.txns, again.opaqueSeen = newTxnCleaning(plan.aborted), false
+		var merged cleanStats
+		if err := l.cleanGroups(ctx, segs, &again, th, &merged); err != nil {
 			return st, err
 		}
-		if l.closing.Load() {
-			return st, errLogClosed
-		}
-		if err := l.cleanGroup(group, f, th, &st); err != nil {
-			return st, err
-		}
+		st.bytesOut = merged.bytesOut
 	}
 	l.mu.Lock()
 	l.cleanedTo = max(l.cleanedTo, mapEnd)
 	l.nextHorizon = f.nextHorizon
 	l.mu.Unlock()
 	return st, nil
+}
+
+// cleanGroups cleans the segments below f.mapEnd, a group at a time.
+func (l *partitionLog) cleanGroups(ctx context.Context, segs []*segment, f *cleanFilter, th *throttle, st *cleanStats) error {
+	for _, group := range l.groupSegments(segs, f.mapEnd) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if l.closing.Load() {
+			return errLogClosed
+		}
+		if err := l.cleanGroup(group, f, th, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closedSegments is the list of segments but the active one.
+func (l *partitionLog) closedSegments() []*segment {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return slices.Clone(l.segments[:len(l.segments)-1])
 }
 
 // planClean reads what a cleaning needs from the live log.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -666,5 +667,77 @@ func TestProduceNullKeyToCompactedTopic(t *testing.T) {
 	c.createTopic("stream", 1)
 	if code, _ := c.produce("stream", 0, keyedBatch(plain, kv{nil, []byte("v"), 1000})); code != codeNone {
 		t.Errorf("null key on a delete topic answered %d", code)
+	}
+}
+
+// TestOffsetsTopicCompacted commits 100,000 times for one group, in
+// process through the coordinator, and shows that __consumer_offsets stays
+// small once cleaned and that a restart replays only the live entries.
+func TestOffsetsTopicCompacted(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, OffsetsTopicSegmentBytes: 64 << 10, Logger: slog.New(slog.DiscardHandler)}
+	b, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.logs.CreateTopic("events", 4); err != nil {
+		t.Fatal(err)
+	}
+	const commits = 100_000
+	for i := range commits {
+		resp := b.groups.commitOffsets(&offsetCommitRequest{
+			GroupID: "g", GenerationIDOrMemberEpoch: -1,
+			Topics: []offsetCommitTopic{{Name: "events", Partitions: []offsetCommitPartition{
+				{PartitionIndex: int32(i % 4), CommittedOffset: int64(i), CommittedLeaderEpoch: -1},
+			}}},
+		}, 8)
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != codeNone {
+			t.Fatalf("commit %d: error %d", i, code)
+		}
+	}
+	size := func() (total int64, segments int) {
+		l := b.groups.offsets
+		l.mu.RLock()
+		defer l.mu.RUnlock()
+		for _, s := range l.segments {
+			total += s.size
+		}
+		return total, len(l.segments)
+	}
+	before, segsBefore := size()
+	b.logs.CleanNow(context.Background(), time.Now())
+	after, segsAfter := size()
+	t.Logf("__consumer_offsets: %d bytes in %d segments before cleaning, %d bytes in %d after", before, segsBefore, after, segsAfter)
+	// What is left: the cleaned segment, a handful of records, and the
+	// active segment, at most offsets.topic.segment.bytes.
+	if after > 64<<10+4<<10 || segsAfter > 2 {
+		t.Errorf("%d bytes in %d segments after cleaning, want at most about one segment's worth in two", after, segsAfter)
+	}
+	b.groups.close()
+	if err := b.logs.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b, err = Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { b.groups.close(); b.logs.Close() }()
+	// The active segment was not cleaned: it holds up to 64 KiB of
+	// commits, some hundreds, against the 100,000 made.
+	if b.groups.loaded > 1000 {
+		t.Errorf("restart replayed %d records of %d commits", b.groups.loaded, commits)
+	}
+	t.Logf("restart replayed %d records", b.groups.loaded)
+	got := b.groups.fetchOffsets("g", nil)
+	var offsets []int64
+	for _, tp := range got {
+		for _, p := range tp.Partitions {
+			offsets = append(offsets, p.CommittedOffset)
+		}
+	}
+	slices.Sort(offsets)
+	if want := []int64{commits - 4, commits - 3, commits - 2, commits - 1}; !slices.Equal(offsets, want) {
+		t.Errorf("offsets after restart %v, want %v", offsets, want)
 	}
 }

@@ -288,6 +288,9 @@ type coordinator struct {
 	// the commit is answered (-fsync always), as a produce is.
 	syncCommits bool
 	closed      atomic.Bool
+	// loaded is how many records load replayed: with __consumer_offsets
+	// compacted (cleaner.go), about one per live group and partition.
+	loaded int
 
 	mu     sync.Mutex
 	groups map[string]*group

@@ -85,7 +85,10 @@ func parseOffsetValue(b []byte) (committedOffset, error) {
 }
 
 // load reads __consumer_offsets from its start and rebuilds the offsets:
-// the last record of each key wins, and a tombstone removes the key.
+// the last record of each key wins, and a tombstone removes the key. The
+// topic is compacted (cleaner.go), so what it reads is, but for the
+// segments not yet cleaned, one record per live group and partition: the
+// start costs what the groups hold now, not every commit ever made.
 // Groups come back Empty (see the design note on membership).
 func (c *coordinator) load() error {
 	pl := c.offsets
@@ -125,6 +128,7 @@ func (c *coordinator) load() error {
 			delete(c.groups, id)
 		}
 	}
+	c.loaded = n
 	if n > 0 {
 		c.log.Info("loaded committed offsets", "records", n, "groups", len(c.groups))
 	}
