@@ -341,6 +341,7 @@ func (d *logDir) cleanRound(ctx context.Context, o cleanerOptions) {
 		if ctx.Err() != nil {
 			return
 		}
+		d.logger.Debug("cleaning partition", "topic", c.topic, "partition", c.partition, "dirty_ratio", c.ratio, "must_clean", c.mustClean)
 		st, err := c.log.clean(ctx, c.settings, o)
 		switch {
 		case errors.Is(err, errLogClosed) || errors.Is(err, context.Canceled):
