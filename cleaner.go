@@ -131,41 +131,25 @@ type compaction struct {
 	deleteRetentionMs int64   // delete.retention.ms, default 1 day
 }
 
-// Kafka's defaults for the compaction settings (TopicConfig and
-// CleanerConfig).
+// Kafka's defaults for the cleaner's broker settings (CleanerConfig).
 const (
-	defaultMinCleanableDirtyRatio = 0.5
-	defaultDeleteRetentionMs      = 24 * 60 * 60 * 1000 // 86400000
-	defaultCleanerBackoff         = 15 * time.Second    // log.cleaner.backoff.ms
-	defaultDedupeBufferBytes      = 128 << 20           // log.cleaner.dedupe.buffer.size
+	defaultCleanerBackoff    = 15 * time.Second // log.cleaner.backoff.ms
+	defaultDedupeBufferBytes = 128 << 20        // log.cleaner.dedupe.buffer.size
 )
 
-// compaction returns the topic's compaction settings, and false if its
-// cleanup.policy does not include compact. Values are read by name: their
-// definitions and checks are configs.go's.
+// compaction returns the topic's compaction settings (configs.go defines
+// and checks them), and false if its cleanup.policy does not include
+// compact.
 func (c topicConfig) compaction() (compaction, bool) {
-	policy := cmp.Or(c[cleanupPolicyConfig], defaultCleanupPolicy)
-	if !slices.Contains(strings.Split(policy, ","), "compact") {
+	if !c.compacted() {
 		return compaction{}, false
 	}
-	cp := compaction{
-		minDirtyRatio:     defaultMinCleanableDirtyRatio,
-		maxLagMs:          math.MaxInt64,
-		deleteRetentionMs: defaultDeleteRetentionMs,
-	}
-	if v, err := strconv.ParseFloat(c["min.cleanable.dirty.ratio"], 64); err == nil {
-		cp.minDirtyRatio = v
-	}
-	if v, err := strconv.ParseInt(c["min.compaction.lag.ms"], 10, 64); err == nil {
-		cp.minLagMs = v
-	}
-	if v, err := strconv.ParseInt(c["max.compaction.lag.ms"], 10, 64); err == nil {
-		cp.maxLagMs = v
-	}
-	if v, err := strconv.ParseInt(c["delete.retention.ms"], 10, 64); err == nil {
-		cp.deleteRetentionMs = v
-	}
-	return cp, true
+	return compaction{
+		minDirtyRatio:     c.float(minCleanableDirtyRatioConfig),
+		minLagMs:          c.long(minCompactionLagMsConfig),
+		maxLagMs:          c.long(maxCompactionLagMsConfig),
+		deleteRetentionMs: c.long(deleteRetentionMsConfig),
+	}, true
 }
 
 // cleanerOptions bounds the cleaner's use of the machine (see the design
@@ -190,12 +174,6 @@ const (
 // baseTimestamp holds the time after which its tombstones and its marker
 // may be removed, and its records' timestamp deltas count from there.
 const deleteHorizonFlag = 0x40
-
-// Codecs in attributes bits 0-2.
-const (
-	codecNone = 0
-	codecGzip = 1
-)
 
 // maxDecompressedBatch bounds what one gzip batch may inflate to in the
 // cleaner (and in the produce-time key check); a batch that inflates

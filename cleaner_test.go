@@ -197,7 +197,7 @@ func newCleanTest(t *testing.T) *cleanTest {
 // append appends each batch in a segment of its own.
 func (ct *cleanTest) append(batches ...[]byte) {
 	ct.t.Helper()
-	ct.l.SetSegmentBytes(1)
+	ct.l.setSegmentBytes(1)
 	for _, b := range batches {
 		appendBatches(ct.t, ct.l, b)
 	}
@@ -207,7 +207,7 @@ func (ct *cleanTest) append(batches ...[]byte) {
 // lets it merge the small segments append made.
 func (ct *cleanTest) clean(now int64) cleanStats {
 	ct.t.Helper()
-	ct.l.SetSegmentBytes(1 << 20)
+	ct.l.setSegmentBytes(1 << 20)
 	st, err := ct.l.clean(context.Background(), ct.cp, cleanerOptions{dedupeBufferBytes: 1 << 20, now: func() time.Time { return time.UnixMilli(now) }})
 	if err != nil {
 		ct.t.Fatalf("clean: %v", err)
@@ -614,7 +614,7 @@ func TestCleanerCrashRecovery(t *testing.T) {
 			plan, _ := l.planClean(ct.cp, now)
 			keys, end, _ := l.buildKeyMap(context.Background(), plan, 1<<20, newThrottle(0))
 			f := &cleanFilter{keys: keys, mapEnd: end, uncleanable: plan.uncleanable, now: 2000, txns: newTxnCleaning(nil), nextHorizon: 1 << 62}
-			l.SetSegmentBytes(1 << 20)
+			l.setSegmentBytes(1 << 20)
 			group := l.groupSegments(plan.segs, end)[0]
 			out, _ := os.OpenFile(segmentPath(l.dir, group[0].base, logSuffix+cleanedSuffix), os.O_RDWR|os.O_CREATE, 0o644)
 			s := &segment{base: group[0].base, log: out, idx: newIndexer()}
@@ -740,4 +740,11 @@ func TestOffsetsTopicCompacted(t *testing.T) {
 	if want := []int64{commits - 4, commits - 3, commits - 2, commits - 1}; !slices.Equal(offsets, want) {
 		t.Errorf("offsets after restart %v, want %v", offsets, want)
 	}
+}
+
+// setSegmentBytes changes only segment.bytes of l.
+func (l *partitionLog) setSegmentBytes(n int64) {
+	o := l.opts
+	o.SegmentBytes = n
+	l.SetSegmentOptions(o)
 }

@@ -287,7 +287,10 @@ type coordinator struct {
 	// syncCommits makes every write to __consumer_offsets durable before
 	// the commit is answered (-fsync always), as a produce is.
 	syncCommits bool
-	closed      atomic.Bool
+	// groupConfigs is what groups set with the config APIs
+	// (groupconfigs.go); nil in tests that build a coordinator alone.
+	groupConfigs *groupConfigStore
+	closed       atomic.Bool
 	// loaded is how many records load replayed: with __consumer_offsets
 	// compacted (cleaner.go), about one per live group and partition.
 	loaded int
