@@ -54,7 +54,9 @@
 // group may override. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at.
+// at. cleaner.go is log compaction: the background cleaner that keeps only
+// the latest record of each key in a compacted topic's closed segments, and
+// swaps its rewritten segments in so that a crash leaves old or new.
 //
 // # Caveats
 //
@@ -65,8 +67,9 @@
 // than producer, which may only be gzip or uncompressed, the codecs of Go's
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
 // is supported.
-// Old segments are deleted by retention.ms and retention.bytes, but never
-// compacted: a topic whose cleanup.policy is compact alone keeps everything.
+// Old segments are deleted by retention.ms and retention.bytes, and
+// compacted under cleanup.policy=compact; the cleaner opens uncompressed
+// and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
