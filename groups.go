@@ -299,6 +299,18 @@ type coordinator struct {
 	groups map[string]*group
 }
 
+// missingConfigs is the SET operations that give have what want has and
+// have lacks.
+func missingConfigs(have, want topicConfig) []configOp {
+	var ops []configOp
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if _, ok := have[name]; !ok {
+			ops = append(ops, configOp{name, opSet, ptr(want[name])})
+		}
+	}
+	return ops
+}
+
 // openCoordinator creates __consumer_offsets if it is missing and reads it
 // to rebuild the committed offsets.
 func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, error) {
@@ -308,7 +320,8 @@ func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, err
 	// that load replays what is live, not every commit ever made. Its
 	// segments are offsets.topic.segment.bytes, so that they roll, and
 	// become cleanable, long before log.segment.bytes. A data dir from
-	// before topic configs gets the policy at its first open.
+	// before topic configs, or before the cleaner, gets whichever of the
+	// two it lacks at its first open.
 	compact := topicConfig{cleanupPolicyConfig: "compact", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
 	t := logs.Topic(offsetsTopic)
 	if t == nil {
@@ -316,9 +329,9 @@ func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, err
 		if t, err = logs.CreateTopicWithConfigs(offsetsTopic, 1, compact); err != nil {
 			return nil, fmt.Errorf("kafka: creating %s: %w", offsetsTopic, err)
 		}
-	} else if _, ok := t.Configs[cleanupPolicyConfig]; !ok {
+	} else if missing := missingConfigs(t.Configs, compact); len(missing) > 0 {
 		err := logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
-			return applyConfigOps(c, []configOp{{cleanupPolicyConfig, opSet, ptr("compact")}}, nil)
+			return applyConfigOps(c, missing, nil)
 		}, false)
 		if err != nil {
 			return nil, fmt.Errorf("kafka: setting the cleanup policy of %s: %w", offsetsTopic, err)

@@ -8,6 +8,7 @@
 //	data/
 //	  .kafka_cleanshutdown               present only while the broker is stopped cleanly
 //	  log-start-offset-checkpoint        log start offsets moved by DeleteRecords
+//	  cleaner-offset-checkpoint          how far compacted partitions are cleaned (cleaner.go)
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
 //	    topic.config                     the topic's configs (partition 0 only; configs.go)
@@ -383,8 +384,9 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 }
 
 // listSegments returns the base offsets of the .log files in dir, in
-// order. Other files, such as Kafka's .swap or .deleted leftovers and our
-// .tmp files, are ignored.
+// order. Other files, such as Kafka's .deleted leftovers and our .tmp
+// files, are ignored; the cleaner's .cleaned and .swap files are dealt
+// with before (recoverCleaning).
 func listSegments(dir string) ([]int64, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
