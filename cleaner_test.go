@@ -748,3 +748,82 @@ func (l *partitionLog) setSegmentBytes(n int64) {
 	o.SegmentBytes = n
 	l.SetSegmentOptions(o)
 }
+
+// TestCleanerGapsOverTheWire: after a cleaning, Fetch at an offset the
+// cleaner removed answers from the next batch there is, and ListOffsets
+// answers the log start, the end and timestamps around the gaps.
+func TestCleanerGapsOverTheWire(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), CleanerBackoff: time.Hour})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact"), "segment.bytes": ptr("1000")}); code != codeNone {
+		t.Fatalf("create: %d", code)
+	}
+	big := strings.Repeat("x", 600)
+	for i := range 40 {
+		// Key k-i%10: offsets 30..39 hold the latest of each key.
+		if code, _ := c.produce("table", 0, keyedBatch(plain, put(fmt.Sprint("k-", i%10), big, int64(1000+i)))); code != codeNone {
+			t.Fatalf("produce %d: %d", i, code)
+		}
+	}
+	tb.logs.CleanNow(context.Background(), time.UnixMilli(5000))
+
+	// A consumer fetching from 5 moves past each batch it gets, empty
+	// ones (the cleaner keeps the last batch of each rewritten group, see
+	// cleaner.go) included, and gets exactly the latest records.
+	var recs []readRecord
+	for next := int64(5); next < 40; {
+		code, hw, records := c.fetch("table", 0, next, 0, 0)
+		if code != codeNone || hw != 40 || len(records) == 0 {
+			t.Fatalf("fetch at %d: code %d hw %d, %d bytes", next, code, hw, len(records))
+		}
+		got, _ := decodeBatches(t, records)
+		recs = append(recs, got...)
+		hs, _ := splitBatches(records)
+		if last := hs[len(hs)-1].LastOffset(); last >= next {
+			next = last + 1
+		} else {
+			t.Fatalf("fetch at %d ends at %d", next, last)
+		}
+	}
+	var offsets []int64
+	for _, r := range recs {
+		offsets = append(offsets, r.offset)
+	}
+	if want := []int64{29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39}; !slices.Equal(offsets, want) {
+		// k-9's latest is at 39, in the active segment; 29 is the latest
+		// the cleaner saw.
+		t.Errorf("offsets read from 5: %v, want %v", offsets, want)
+	}
+	for _, tc := range []struct {
+		ts   int64
+		want int64
+	}{{-2, 0}, {-1, 40}, {1005, 29}, {1033, 33}, {9999, -1}} {
+		if code, off := c.listOffset("table", 0, tc.ts); code != codeNone || off != tc.want {
+			t.Errorf("ListOffsets %d: code %d offset %d, want %d", tc.ts, code, off, tc.want)
+		}
+	}
+}
+
+// TestSendSectionOfReplacedSegment: a fetch that found its section in a
+// segment the cleaner then replaced must not send the new file's bytes
+// at the old positions.
+func TestSendSectionOfReplacedSegment(t *testing.T) {
+	ct := newCleanTest(t)
+	ct.l.setSegmentBytes(1 << 20)
+	big := strings.Repeat("v", 20<<10)
+	for i := range 4 {
+		appendBatches(t, ct.l, keyedBatch(plain, put("k", big+fmt.Sprint(i), 1000)))
+	}
+	ct.append(keyedBatch(plain, put("z", "0", 1000))) // rolls: the four are closed
+	sec, err := ct.l.ReadSection(0, 1<<20)
+	if err != nil || sec.data != nil || sec.size <= inlineSectionBytes {
+		t.Fatalf("section %+v, %v: want one sent from the file", sec, err)
+	}
+	if err := sendSection(io.Discard, sec); err != nil {
+		t.Fatalf("before the cleaning: %v", err)
+	}
+	ct.clean(2000)
+	if err := sendSection(io.Discard, sec); err == nil {
+		t.Errorf("a section of the replaced segment was sent from its successor")
+	}
+}
