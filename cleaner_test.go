@@ -806,24 +806,26 @@ func TestCleanerGapsOverTheWire(t *testing.T) {
 
 // TestSendSectionOfReplacedSegment: a fetch that found its section in a
 // segment the cleaner then replaced must not send the new file's bytes
-// at the old positions.
+// at the old positions, which here hold another batch of the same size.
 func TestSendSectionOfReplacedSegment(t *testing.T) {
 	ct := newCleanTest(t)
-	ct.l.setSegmentBytes(1 << 20)
-	big := strings.Repeat("v", 20<<10)
-	for i := range 4 {
-		appendBatches(t, ct.l, keyedBatch(plain, put("k", big+fmt.Sprint(i), 1000)))
+	big := strings.Repeat("v", 40<<10)
+	ct.l.setSegmentBytes(85 << 10) // two batches a segment
+	for i, k := range []string{"k1", "k2", "k1", "k3", "k4"} {
+		appendBatches(t, ct.l, keyedBatch(plain, put(k, big+fmt.Sprint(i), 1000)))
 	}
-	ct.append(keyedBatch(plain, put("z", "0", 1000))) // rolls: the four are closed
-	sec, err := ct.l.ReadSection(0, 1<<20)
+	sec, err := ct.l.ReadSection(1, 1) // k2's batch, the second of segment 0
 	if err != nil || sec.data != nil || sec.size <= inlineSectionBytes {
 		t.Fatalf("section %+v, %v: want one sent from the file", sec, err)
 	}
-	if err := sendSection(io.Discard, sec); err != nil {
+	var buf bytes.Buffer
+	if err := sendSection(&buf, sec); err != nil {
 		t.Fatalf("before the cleaning: %v", err)
 	}
-	ct.clean(2000)
-	if err := sendSection(io.Discard, sec); err == nil {
-		t.Errorf("a section of the replaced segment was sent from its successor")
+	ct.clean(2000) // segments 0 and 1 become k2, k1, k3: k1's batch is where k2's was
+	buf.Reset()
+	if err := sendSection(&buf, sec); err == nil {
+		recs, _ := decodeBatches(t, buf.Bytes())
+		t.Errorf("a section of the replaced segment was sent from its successor: %s at %d", recs[0].key, recs[0].offset)
 	}
 }
