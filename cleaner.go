@@ -37,8 +37,10 @@
 //	   the partition within delete.retention.ms of the first cleaning saw
 //	   the delete; one that starts later never sees k2 at all.
 //
-// The rules, in the order a batch meets them (Kafka's
-// LogCleaner.cleanInto and MemoryRecords.filterTo):
+// The rules, in the order a batch meets them (Kafka's LogCleaner,
+// https://github.com/apache/kafka/blob/4.0.0/core/src/main/scala/kafka/log/LogCleaner.scala,
+// and the filter it calls, MemoryRecords.filterTo,
+// https://github.com/apache/kafka/blob/4.0.0/clients/src/main/java/org/apache/kafka/common/record/MemoryRecords.java):
 //   - A batch at or past the first uncleanable offset is kept as it is.
 //   - A batch of an aborted transaction is dropped whole, whatever its
 //     codec (CleanedTransactionMetadata.onBatchRead).
@@ -54,8 +56,9 @@
 //     survives a restart (the RETAIN_EMPTY of Kafka's cleaner). So does
 //     the last batch of each rewritten group of segments: see crash safety.
 //
-// Design note: compressed batches. The broker never decompresses, except
-// here, and its dependencies stay the standard library. An uncompressed
+// Design note: compressed batches. The broker decompresses only here and
+// in the validator (validator.go), and its dependencies stay the standard
+// library. An uncompressed
 // batch is filtered record by record and written again; a gzip batch is
 // decompressed with compress/gzip, filtered and compressed again. A batch
 // compressed with snappy, lz4 or zstd, which the standard library cannot
@@ -69,7 +72,10 @@
 // tombstones kept longer. The latest value of every key is the same, in
 // the same order at the same offsets, so a consumer that applies records
 // in order ends with the same table; what differs is space and the number
-// of records replayed. TestCleanerOpaqueCost measures the space.
+// of records replayed. TestCleanerOpaqueCost measures the space. Two more
+// differences come from not reading such batches: a record without a key
+// in one is not refused at produce time, where Kafka refuses it, and the
+// cleaner, which drops keyless records it can read, keeps it.
 //
 // Design note: crash safety follows Kafka's LogCleaner.replaceSegments.
 // The segments of a group are rewritten into <base>.log.cleaned (with its
