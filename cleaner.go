@@ -174,6 +174,10 @@ const (
 	// to which it has been cleaned (the first dirty offset), in the format
 	// of the log start offset checkpoint.
 	cleanerCheckpointFile = "cleaner-offset-checkpoint"
+	// horizonCheckpointFile holds, per compacted partition with a kept
+	// tombstone or marker, the earliest time one of them may go (ours;
+	// Kafka finds it by reading the batches).
+	horizonCheckpointFile = "cleaner-horizon-checkpoint"
 )
 
 // deleteHorizonFlag is attributes bit 6 (KIP-534): the batch's
@@ -243,9 +247,7 @@ func (l *partitionLog) dirtiness(cp compaction, now time.Time) (ratio float64, d
 	firstDirty, uncleanable := l.cleanableRangeLocked(cp, now)
 	if l.nextHorizon <= now.UnixMilli() && len(l.segments) > 1 {
 		// A tombstone or marker is due to go: clean even without new
-		// records, as KIP-534 asks. After a start the horizons are not
-		// known (nextHorizon is 0), so each compacted partition is looked
-		// at once; a cleaning that changes nothing writes nothing.
+		// records, as KIP-534 asks.
 		mustClean, dirty = true, 1
 	}
 	var clean int64
@@ -354,45 +356,86 @@ func (d *logDir) CleanNow(ctx context.Context, now time.Time) {
 	d.cleanRound(ctx, cleanerOptions{dedupeBufferBytes: defaultDedupeBufferBytes, now: func() time.Time { return now }})
 }
 
-// checkpointCleaned writes every compacted partition's first dirty
-// offset to the cleaner checkpoint.
+// checkpointCleaned writes, for every compacted partition, its first
+// dirty offset to the cleaner checkpoint and, if a kept tombstone or
+// marker waits for one, its next delete horizon to the horizon
+// checkpoint, so that a restart neither cleans again what was clean nor
+// forgets when a tombstone is due.
 func (d *logDir) checkpointCleaned() error {
 	d.checkpointMu.Lock()
 	defer d.checkpointMu.Unlock()
-	var lines []string
+	var cleaned, horizons []checkpointEntry
 	for _, t := range d.Topics() {
 		for p, pl := range t.Partitions {
-			if to := pl.CleanedTo(); to > 0 {
-				lines = append(lines, fmt.Sprintf("%s %d %d\n", t.Name, p, to))
+			to, horizon := pl.cleanerState()
+			if to > 0 {
+				cleaned = append(cleaned, checkpointEntry{t.Name, int32(p), to})
+			}
+			if horizon < math.MaxInt64 {
+				horizons = append(horizons, checkpointEntry{t.Name, int32(p), horizon})
 			}
 		}
 	}
-	data := fmt.Sprintf("0\n%d\n%s", len(lines), strings.Join(lines, ""))
-	return writeFileAtomic(filepath.Join(d.path, cleanerCheckpointFile), []byte(data))
+	return errors.Join(
+		writeCheckpoint(filepath.Join(d.path, cleanerCheckpointFile), cleaned),
+		writeCheckpoint(filepath.Join(d.path, horizonCheckpointFile), horizons))
 }
 
-// restoreCleaned applies the cleaner checkpoint at open. A missing or
-// unreadable one only makes every compacted partition dirty from its
-// start, which costs one needless cleaning.
-func (d *logDir) restoreCleaned() {
-	b, err := os.ReadFile(filepath.Join(d.path, cleanerCheckpointFile))
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			d.logger.Warn("ignoring the cleaner checkpoint", "err", err)
-		}
-		return
-	}
-	es, err := parseLogStartCheckpoint(b)
-	if err != nil {
-		d.logger.Warn("ignoring the cleaner checkpoint", "err", err)
-		return
-	}
+// writeCheckpoint writes entries in the format of Kafka's
+// OffsetCheckpointFile (see the log start offset checkpoint).
+func writeCheckpoint(path string, es []checkpointEntry) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "0\n%d\n", len(es))
 	for _, e := range es {
-		if t := d.topics[e.topic]; t != nil && e.partition >= 0 && int(e.partition) < len(t.Partitions) {
-			pl := t.Partitions[e.partition]
-			pl.cleanedTo = min(e.offset, pl.hw)
+		fmt.Fprintf(&b, "%s %d %d\n", e.topic, e.partition, e.offset)
+	}
+	return writeFileAtomic(path, []byte(b.String()))
+}
+
+// readCheckpoint reads a file writeCheckpoint wrote; a missing one has no
+// entries.
+func readCheckpoint(path string) ([]checkpointEntry, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseLogStartCheckpoint(b)
+}
+
+// restoreCleaned applies the cleaner's checkpoints at open. A missing or
+// unreadable one costs a needless cleaning (every compacted partition is
+// dirty from its start) or a late one (a tombstone waits for the next
+// cleaning that new records bring).
+func (d *logDir) restoreCleaned() {
+	for _, f := range []struct {
+		name  string
+		apply func(pl *partitionLog, v int64)
+	}{
+		{cleanerCheckpointFile, func(pl *partitionLog, v int64) { pl.cleanedTo = min(v, pl.hw) }},
+		{horizonCheckpointFile, func(pl *partitionLog, v int64) { pl.nextHorizon = v }},
+	} {
+		es, err := readCheckpoint(filepath.Join(d.path, f.name))
+		if err != nil {
+			d.logger.Warn("ignoring a cleaner checkpoint", "file", f.name, "err", err)
+			continue
+		}
+		for _, e := range es {
+			if t := d.topics[e.topic]; t != nil && e.partition >= 0 && int(e.partition) < len(t.Partitions) {
+				f.apply(t.Partitions[e.partition], e.offset)
+			}
 		}
 	}
+}
+
+// cleanerState is the partition's first dirty offset and next delete
+// horizon.
+func (l *partitionLog) cleanerState() (cleanedTo, nextHorizon int64) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.cleanedTo, l.nextHorizon
 }
 
 // CleanedTo is the partition's first dirty offset: below it, the log has

@@ -284,9 +284,6 @@ func TestCleanerTombstonesKeptThenDropped(t *testing.T) {
 	// Before the horizon a cleaning keeps it; the partition is due at the
 	// horizon even without new records.
 	ct.reopen()
-	if _, dirty, _ := ct.l.dirtiness(ct.cp, time.UnixMilli(5500)); dirty == 0 {
-		t.Errorf("after a restart the horizons are unknown: the partition should be looked at")
-	}
 	ct.clean(5999)
 	if got, _ := readLog(t, ct.l); len(got) != 3 {
 		t.Fatalf("before the horizon: %v", got)
@@ -827,5 +824,45 @@ func TestSendSectionOfReplacedSegment(t *testing.T) {
 	if err := sendSection(&buf, sec); err == nil {
 		recs, _ := decodeBatches(t, buf.Bytes())
 		t.Errorf("a section of the replaced segment was sent from its successor: %s at %d", recs[0].key, recs[0].offset)
+	}
+}
+
+// TestCleanerHorizonSurvivesRestart: the time a kept tombstone may go is
+// checkpointed, so that after a restart the partition is cleaned then
+// without waiting for new records.
+func TestCleanerHorizonSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (*logDir, *partitionLog) {
+		d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d, d.Topic("t").Partitions[0]
+	}
+	d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopicWithConfigs("t", 1, topicConfig{cleanupPolicyConfig: "compact", deleteRetentionMsConfig: "1000"}); err != nil {
+		t.Fatal(err)
+	}
+	l := d.Topic("t").Partitions[0]
+	appendBatches(t, l, keyedBatch(plain, put("a", "1", 1000)))
+	appendBatches(t, l, keyedBatch(plain, del("a", 1000)))
+	appendBatches(t, l, keyedBatch(plain, put("b", "1", 1000)))
+	d.CleanNow(context.Background(), time.UnixMilli(5000))
+	d.Close()
+
+	d, l = open()
+	if _, h := l.cleanerState(); h != 6000 {
+		t.Fatalf("next horizon after restart %d, want 6000", h)
+	}
+	if due := d.toClean(time.UnixMilli(5999)); len(due) != 0 {
+		t.Errorf("due before the horizon")
+	}
+	d.CleanNow(context.Background(), time.UnixMilli(6000))
+	if got, _ := readLog(t, l); len(got) != 1 || got[0].key != "b" {
+		t.Errorf("after the horizon: %v, want b alone", got)
 	}
 }

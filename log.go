@@ -9,6 +9,7 @@
 //	  .kafka_cleanshutdown               present only while the broker is stopped cleanly
 //	  log-start-offset-checkpoint        log start offsets moved by DeleteRecords
 //	  cleaner-offset-checkpoint          how far compacted partitions are cleaned (cleaner.go)
+//	  cleaner-horizon-checkpoint         when their kept tombstones may go (cleaner.go)
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
 //	    topic.config                     the topic's configs (partition 0 only; configs.go)
@@ -290,7 +291,8 @@ type partitionLog struct {
 	closing   atomic.Bool
 	cleanedTo int64
 	// nextHorizon is when a kept tombstone or marker may next be removed
-	// (cleaner.go); 0, unknown, after open. Guarded by mu.
+	// (cleaner.go), math.MaxInt64 for never; the cleaner's checkpoint
+	// restores it at open. Guarded by mu.
 	nextHorizon int64
 
 	// appendMu serializes the writers: Append (and the roll inside it),
@@ -354,7 +356,7 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	if len(bases) == 0 {
 		bases = []int64{0}
 	}
-	l := &partitionLog{dir: dir, opts: opts, logger: logger}
+	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
 	for i, base := range bases {
 		var s *segment
 		if i < len(bases)-1 {
