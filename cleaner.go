@@ -533,7 +533,7 @@ func (l *partitionLog) cleanGroups(ctx context.Context, segs []*segment, f *clea
 		if l.closing.Load() {
 			return errLogClosed
 		}
-		if err := l.cleanGroup(group, f, th, st); err != nil {
+		if err := l.cleanGroup(ctx, group, f, th, st); err != nil {
 			return err
 		}
 	}
@@ -595,7 +595,7 @@ func (l *partitionLog) buildKeyMap(ctx context.Context, p cleanPlan, dedupeBytes
 		if s.base >= p.uncleanable || used >= dedupeBytes {
 			break
 		}
-		err := eachStoredBatch(s, func(b []byte, h batchHeader) error {
+		err := l.eachStoredBatch(ctx, s, th, func(b []byte, h batchHeader) error {
 			if h.LastOffset() < p.firstDirty || h.BaseOffset >= p.uncleanable {
 				return nil
 			}
@@ -619,11 +619,7 @@ func (l *partitionLog) buildKeyMap(ctx context.Context, p cleanPlan, dedupeBytes
 		if err != nil {
 			return nil, 0, err
 		}
-		th.wait(s.size)
 		end = min(next, p.uncleanable)
-		if err := ctx.Err(); err != nil {
-			return nil, 0, err
-		}
 	}
 	return keys, end, nil
 }
@@ -655,10 +651,18 @@ func (l *partitionLog) groupSegments(segs []*segment, end int64) [][]*segment {
 	return groups
 }
 
-// eachStoredBatch calls f with every batch of a closed segment, in order.
-func eachStoredBatch(s *segment, f func(b []byte, h batchHeader) error) error {
+// eachStoredBatch calls f with every batch of a closed segment, in order,
+// at the throttle's pace. Between batches it stops for a cancelled ctx or
+// a Close waiting for the cleaning to end.
+func (l *partitionLog) eachStoredBatch(ctx context.Context, s *segment, th *throttle, f func(b []byte, h batchHeader) error) error {
 	var buf []byte
 	for pos := int64(0); pos < s.size; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if l.closing.Load() {
+			return errLogClosed
+		}
 		b, h, err := readBatchAt(s.log, pos, s.size, buf)
 		if err != nil {
 			return fmt.Errorf("kafka: cleaning segment %d at %d: %w", s.base, pos, err)
@@ -668,6 +672,7 @@ func eachStoredBatch(s *segment, f func(b []byte, h batchHeader) error) error {
 		}
 		pos += int64(h.Size())
 		buf = b
+		th.wait(int64(h.Size()))
 	}
 	return nil
 }
@@ -1059,7 +1064,7 @@ func batchHeaderBytes(h batchHeader, attrs int16, baseTS, maxTS int64, n int32, 
 
 // cleanGroup rewrites one group of segments into one, swaps it in, and
 // publishes it to readers.
-func (l *partitionLog) cleanGroup(group []*segment, f *cleanFilter, th *throttle, st *cleanStats) error {
+func (l *partitionLog) cleanGroup(ctx context.Context, group []*segment, f *cleanFilter, th *throttle, st *cleanStats) error {
 	base := group[0].base
 	out, err := os.OpenFile(segmentPath(l.dir, base, logSuffix+cleanedSuffix), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -1073,7 +1078,7 @@ func (l *partitionLog) cleanGroup(group []*segment, f *cleanFilter, th *throttle
 		}
 		return err
 	}
-	changed, err := l.writeCleaned(group, s, f, th, st)
+	changed, err := l.writeCleaned(ctx, group, s, f, th, st)
 	if err != nil || !changed {
 		// A lone segment that kept every batch as it was stays as it is.
 		return abandon(err)
@@ -1087,7 +1092,7 @@ func (l *partitionLog) cleanGroup(group []*segment, f *cleanFilter, th *throttle
 // writeCleaned filters the batches of group into s, building its indexes
 // as appends would, and writes and fsyncs its three .cleaned files. It
 // reports whether the result differs from the group.
-func (l *partitionLog) writeCleaned(group []*segment, s *segment, f *cleanFilter, th *throttle, st *cleanStats) (changed bool, err error) {
+func (l *partitionLog) writeCleaned(ctx context.Context, group []*segment, s *segment, f *cleanFilter, th *throttle, st *cleanStats) (changed bool, err error) {
 	changed = len(group) > 1
 	for gi, old := range group {
 		st.segmentsIn++
@@ -1105,9 +1110,10 @@ func (l *partitionLog) writeCleaned(group []*segment, s *segment, f *cleanFilter
 			st.recordsRemoved += removed
 			changed = changed || len(b) != len(pending) || len(b) > 0 && &b[0] != &pending[0]
 			pending = nil
+			th.wait(int64(len(b)))
 			return l.appendCleaned(s, b)
 		}
-		err := eachStoredBatch(old, func(b []byte, h batchHeader) error {
+		err := l.eachStoredBatch(ctx, old, th, func(b []byte, h batchHeader) error {
 			if err := flush(false); err != nil {
 				return err
 			}
@@ -1120,14 +1126,12 @@ func (l *partitionLog) writeCleaned(group []*segment, s *segment, f *cleanFilter
 		if err != nil {
 			return false, err
 		}
-		th.wait(old.size)
 	}
 	s.times = s.idx.addTimeEntry(s.times)
 	st.bytesOut += s.size
 	if !changed {
 		return false, nil
 	}
-	th.wait(s.size)
 	if err := s.log.Sync(); err != nil {
 		return false, fmt.Errorf("kafka: cleaning: %w", err)
 	}

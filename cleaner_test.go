@@ -615,7 +615,7 @@ func TestCleanerCrashRecovery(t *testing.T) {
 			group := l.groupSegments(plan.segs, end)[0]
 			out, _ := os.OpenFile(segmentPath(l.dir, group[0].base, logSuffix+cleanedSuffix), os.O_RDWR|os.O_CREATE, 0o644)
 			s := &segment{base: group[0].base, log: out, idx: newIndexer()}
-			if _, err := l.writeCleaned(group, s, f, newThrottle(0), &cleanStats{}); err != nil {
+			if _, err := l.writeCleaned(context.Background(), group, s, f, newThrottle(0), &cleanStats{}); err != nil {
 				t.Fatal(err)
 			}
 			if step != "cleaned" {
