@@ -980,6 +980,9 @@ func TestLogDirLeavesStrayDirs(t *testing.T) {
 	if want := []string{"fine/1", "gap/1", "held/1", "twoids/2"}; !slices.Equal(names, want) {
 		t.Errorf("topics = %v, want %v", names, want)
 	}
+	if d.Topic("fine") == nil {
+		t.Fatal("the stray dir hid the topic beside it")
+	}
 	if got, err := d.Topic("fine").Partitions[0].Read(0, 1<<20); err != nil || !bytes.Equal(got, stored(batch, 0)) {
 		t.Errorf("records of the topic beside the stray dir: %d bytes, %v", len(got), err)
 	}
