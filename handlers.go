@@ -1828,7 +1828,7 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			low, err := b.logs.DeleteRecords(topic, p.PartitionIndex, offset)
 			if pr.ErrorCode = errorCode(err); pr.ErrorCode == codeNone {
 				pr.LowWatermark = low
-			} else if pr.ErrorCode == codeUnknownServerError {
+			} else if pr.ErrorCode == codeUnknownServerError || pr.ErrorCode == codeKafkaStorageError {
 				b.log.Error("deleting records", "topic", t.Name, "partition", p.PartitionIndex, "err", err)
 			}
 			tr.Partitions = append(tr.Partitions, pr)

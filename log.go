@@ -75,8 +75,17 @@
 // Design note: readers never wait for the disk writes of an appender. Append
 // writes its batches past the segment's committed size, where no reader
 // looks, with one positioned write (pwrite), then takes the lock only to
-// publish the new size and index entries. A failed write publishes nothing,
-// and the next append simply writes over the leftover bytes.
+// publish the new size and index entries. A failed write (a full disk)
+// publishes nothing, and what it wrote in part is cut off again
+// (failedWrite), so that the file never holds batches that were not
+// acknowledged.
+//
+// Design note: an index is trusted only as far as it is checked. At open,
+// entries must be in order and inside the log (Kafka's sanity check); at
+// each read, the entry a lookup jumps to must name the batch at its
+// position (checkEntry). An index that is in order but wrong, positions
+// shifted by a bug or a bad copy, is rebuilt from the log by the first
+// read that meets it, with a log line, and the read answers from the log.
 
 package kafka
 
