@@ -306,8 +306,8 @@ type partitionLog struct {
 }
 
 // offlinePartition is the log of a partition whose dir did not open.
-func offlinePartition(dir string, cause error) *partitionLog {
-	return &partitionLog{dir: dir, closed: true, offline: fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)}
+func offlinePartition(dir string, logger *slog.Logger, cause error) *partitionLog {
+	return &partitionLog{dir: dir, logger: logger, closed: true, offline: fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)}
 }
 
 // closedErr is what a read or an append of a closed log returns.

@@ -235,7 +235,7 @@ func (d *logDir) load() error {
 			pl, err := openPartition(dir, popts, d.logger, clean)
 			if err != nil {
 				d.logger.Error("partition is offline: its log does not open", "topic", name, "partition", p, "err", err)
-				pl = offlinePartition(dir, err)
+				pl = offlinePartition(dir, d.logger, err)
 			}
 			t.Partitions = append(t.Partitions, pl)
 		}

@@ -429,3 +429,33 @@ func TestConnectionBurstPastFileLimit(t *testing.T) {
 	default:
 	}
 }
+
+// TestSecondBrokerExits starts a second broker binary on the data dir of
+// a running one: it must exit at once with a message naming the dir, and
+// the first must go on serving, its offsets its own.
+func TestSecondBrokerExits(t *testing.T) {
+	bin := buildBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	b := startChild(t, bin, dir)
+	cl := newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	createTopic(t, ctx, kadm.NewClient(cl), 1, "only")
+	first := &kgo.Record{Topic: "only", Value: []byte("first")}
+	produceSync(t, ctx, cl, first)
+
+	second := exec.CommandContext(ctx, bin, childArgs(dir)...)
+	out, err := second.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("second broker: %v, want exit status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), dir) || strings.Contains(string(out), "listening") {
+		t.Errorf("second broker's output does not name %s, or it listened:\n%s", dir, out)
+	}
+	next := &kgo.Record{Topic: "only", Value: []byte("next")}
+	produceSync(t, ctx, cl, next)
+	if next.Offset != first.Offset+1 {
+		t.Errorf("offset after the second broker exited: %d, want %d", next.Offset, first.Offset+1)
+	}
+}
