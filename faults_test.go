@@ -453,3 +453,109 @@ func readProduceError(t *testing.T, r *reader) (int16, *string) {
 	}
 	return code, msg
 }
+
+// TestRecoverTopicChanges builds, for each step of each topic change, the
+// data dir a crash at that step leaves (the design note's table in
+// topics.go), and opens it: the topic must have its old shape or its new
+// one, its records whole, and its name usable again.
+func TestRecoverTopicChanges(t *testing.T) {
+	batch := makeBatch(recordsAt(1, 2)...)
+	// setup makes topic t with n partitions, records in partition 0,
+	// closes the dir and returns its path and t's id.
+	setup := func(t *testing.T, n int32) (string, uuid) {
+		path := t.TempDir()
+		d, err := openLogDir(path, logOptions{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl, err := d.CreateTopic("t", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendBatches(t, tl.Partitions[0], batch)
+		d.Close()
+		return path, tl.ID
+	}
+	move := func(t *testing.T, path, from, to string) {
+		if err := os.Rename(filepath.Join(path, from), filepath.Join(path, to)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		crash func(t *testing.T, path string, id uuid) // from t with 2 partitions
+		want  int                                      // partitions of t after the open; 0 if absent
+	}{
+		{"create: staged", func(t *testing.T, path string, id uuid) {
+			for p := range int32(2) {
+				move(t, path, partitionDirName("t", p), changeDirName("t", p, id, createSuffix))
+			}
+		}, 0},
+		{"create: all but the first renamed", func(t *testing.T, path string, id uuid) {
+			move(t, path, "t-0", changeDirName("t", 0, id, createSuffix))
+		}, 0},
+		{"grow: staged", func(t *testing.T, path string, id uuid) {
+			os.Mkdir(filepath.Join(path, changeDirName("t", 2, id, createSuffix)), 0o755)
+			os.WriteFile(filepath.Join(path, changeDirName("t", 2, id, createSuffix), partitionMetadataFile), partitionMetadata(id), 0o644)
+		}, 2},
+		{"grow: all but the first renamed", func(t *testing.T, path string, id uuid) {
+			os.Mkdir(filepath.Join(path, changeDirName("t", 2, id, createSuffix)), 0o755)
+			os.Mkdir(filepath.Join(path, "t-3"), 0o755)
+			os.WriteFile(filepath.Join(path, "t-3", partitionMetadataFile), partitionMetadata(id), 0o644)
+		}, 2},
+		{"grow: committed", func(t *testing.T, path string, id uuid) {
+			for _, dir := range []string{"t-2", "t-3"} {
+				os.Mkdir(filepath.Join(path, dir), 0o755)
+				os.WriteFile(filepath.Join(path, dir, partitionMetadataFile), partitionMetadata(id), 0o644)
+			}
+		}, 4},
+		{"delete: first renamed", func(t *testing.T, path string, id uuid) {
+			move(t, path, "t-0", changeDirName("t", 0, id, deleteSuffix))
+		}, 0},
+		{"delete: all renamed", func(t *testing.T, path string, id uuid) {
+			for p := range int32(2) {
+				move(t, path, partitionDirName("t", p), changeDirName("t", p, id, deleteSuffix))
+			}
+		}, 0},
+		{"delete: a rename put back", func(t *testing.T, path string, id uuid) {
+			// retire's undo puts the later partitions back first.
+			move(t, path, "t-0", changeDirName("t", 0, id, deleteSuffix))
+			move(t, path, changeDirName("t", 0, id, deleteSuffix), "t-0")
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, id := setup(t, 2)
+			tc.crash(t, path, id)
+			var logs syncBuffer
+			d, err := openLogDir(path, logOptions{}, slog.New(slog.NewTextHandler(&logs, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			tl := d.Topic("t")
+			switch {
+			case tc.want == 0 && tl != nil:
+				t.Fatalf("t has %d partitions, want it absent", len(tl.Partitions))
+			case tc.want > 0 && (tl == nil || len(tl.Partitions) != tc.want):
+				t.Fatalf("t is %v, want %d partitions", tl, tc.want)
+			case tc.want > 0:
+				if got, err := tl.Partitions[0].Read(0, 1<<20); err != nil || !bytes.Equal(got, stored(batch, 0)) {
+					t.Errorf("records of partition 0: %d bytes, %v", len(got), err)
+				}
+				if err := d.DeleteTopic("t"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d.removals.Wait()
+			entries, _ := os.ReadDir(path)
+			for _, e := range entries {
+				if e.IsDir() && (tc.want == 0 || strings.HasSuffix(e.Name(), createSuffix)) {
+					t.Errorf("%s is left in the data dir", e.Name())
+				}
+			}
+			if _, err := d.CreateTopic("t", 3); err != nil {
+				t.Errorf("creating t again: %v", err)
+			}
+		})
+	}
+}

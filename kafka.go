@@ -38,7 +38,8 @@
 // partitions as segment files with offset and time indexes, their recovery
 // after a crash, and retention. topics.go is the data dir around the
 // partitions: topics as sets of partition directories, their ids and
-// configs, and how they are created and deleted. producers.go is what
+// configs, the lock on the dir, and how topics are created and deleted so
+// that a crash midway leaves each one whole or absent. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is the
 // settings a topic may override (retention, segment size, cleanup policy,
