@@ -544,10 +544,11 @@ func (d *logDir) removeLater(names []string) {
 		return
 	}
 	d.removals.Add(1)
+	remove := removeAll
 	go func() {
 		defer d.removals.Done()
 		for _, name := range names {
-			if err := removeAll(filepath.Join(d.path, name)); err != nil {
+			if err := remove(filepath.Join(d.path, name)); err != nil {
 				d.logger.Warn("removing a deleted partition dir failed; the next start tries again", "dir", d.path, "name", name, "err", err)
 			}
 		}
