@@ -382,9 +382,21 @@ func TestDiskFull(t *testing.T) {
 	if size, want := fileSize(t, segment), int64(len(bytes.Join(acked, nil))); size != want {
 		t.Errorf("segment is %d bytes after the failed append, want %d: the part written was not cut off", size, want)
 	}
+	// Whatever room the failed append left goes too; then a commit
+	// cannot be stored either, and is answered as Kafka answers it.
+	if err := os.WriteFile(filler+"2", make([]byte, 1<<20), 0o644); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("topping up the filler: %v, want ENOSPC", err)
+	}
+	if code := c.commitOffset("g", "t", 0, 1); code != codeNotCoordinator {
+		t.Errorf("commit on a full disk: code %d, want NOT_COORDINATOR", code)
+	}
 
+	os.Remove(filler + "2")
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
+	}
+	if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+		t.Errorf("commit once space is free: code %d", code)
 	}
 	for i := range 3 {
 		i += 1000
