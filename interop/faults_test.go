@@ -64,6 +64,15 @@ func TestKillDuringTopicChanges(t *testing.T) {
 	for round := range rounds {
 		b := startChild(t, bin, dir)
 		checkTopics(t, ctx, b.addr, topics, nil)
+		if round%3 != 0 && !slices.ContainsFunc(names, func(n string) bool { return topics[n].partitions > 0 }) {
+			// A growth or a deletion needs a topic: make one first.
+			name := names[rng.IntN(len(names))]
+			resp, err := kadm.NewClient(newClient(t, b.addr)).CreateTopic(ctx, int32(1+rng.IntN(24)), 1, nil, name)
+			if err != nil || resp.Err != nil {
+				t.Fatalf("create %s: %v %v", name, err, resp.Err)
+			}
+			topics[name] = faultTopic{partitions: int(resp.NumPartitions), id: resp.ID, acked: map[int32][]string{}}
+		}
 		ch := pickChange(rng, names, topics, round)
 		produceTo(t, ctx, b.addr, ch.name, topics, rng)
 		ch.before = topics[ch.name]
@@ -121,8 +130,8 @@ func kind(ch faultChange) string {
 }
 
 // pickChange chooses the name for a round: round by round a create, a
-// growth, a deletion, each of a name it applies to, or a create when no
-// name is present.
+// growth, a deletion, each of a name it applies to. A create when every
+// name is present deletes one instead.
 func pickChange(rng *rand.Rand, names []string, topics map[string]faultTopic, round int) faultChange {
 	var present, absent []string
 	for _, n := range names {
