@@ -506,7 +506,19 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 // Where we differ from Kafka: there are no incremental fetch sessions. A
 // client that asks for one (SessionId 0, SessionEpoch 0) is answered with
 // SessionId 0, which tells it the broker will not keep a session, and it
-// goes on sending full fetches, as KIP-227 allows.
+// goes on sending full fetches, as KIP-227 allows. Every (SessionId,
+// SessionEpoch) pair is otherwise answered as Kafka's FetchManager.newContext
+// (FetchSession.scala) answers it when its session cache is empty:
+//
+//	epoch -1 (FINAL), any id   full fetch, no session opened; SessionId 0
+//	epoch 0 (INITIAL), any id  full fetch; a session could be opened, but
+//	                           none is (as when Kafka's cache is full): SessionId 0
+//	any other epoch            incremental: the session is not in the cache,
+//	                           FETCH_SESSION_ID_NOT_FOUND, SessionId 0, no topics
+//
+// A full fetch naming an id closes that session in Kafka; we have none to
+// close. kafka-go's Client.Fetch sends -1/-1, and versions before 7, which
+// have no session fields, decode as 0/-1: both are sessionless.
 type fetchRequest struct {
 	ClusterID           *string
 	ReplicaID           int32
@@ -743,8 +755,9 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 // the read already saw its records.
 func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*fetchRequest)
-	if req.SessionID != 0 {
-		// We never hand out session ids, so any non-zero one is unknown.
+	if !isFullFetch(req.SessionEpoch) {
+		// An incremental fetch names a session we would have to hold; we
+		// never open one, so whatever its id, it is not found.
 		return &fetchResponse{ErrorCode: codeFetchSessionIDNotFound, Responses: []fetchTopicResponse{}}
 	}
 	v := rc.header.APIVersion
@@ -764,6 +777,19 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 			return resp
 		}
 	}
+}
+
+// Fetch session epochs with a meaning of their own (FetchMetadata.java).
+const (
+	initialSessionEpoch int32 = 0  // a full fetch that may open a session
+	finalSessionEpoch   int32 = -1 // a full fetch that opens none
+)
+
+// isFullFetch reports whether a fetch at this session epoch carries the
+// whole set of partitions (FetchMetadata.isFull) rather than changes to a
+// session's.
+func isFullFetch(epoch int32) bool {
+	return epoch == initialSessionEpoch || epoch == finalSessionEpoch
 }
 
 // maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one
