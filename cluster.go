@@ -1,4 +1,4 @@
-// This file is the partition admin APIs: the questions operators and their
+// This file is the cluster and partition admin APIs: the questions operators and their
 // tools (kafka-topics.sh, kafka-log-dirs.sh, kafka-leader-election.sh,
 // kafka-reassign-partitions.sh, kafka-transactions.sh, and UIs such as
 // kafka-ui or AKHQ) ask about where partitions live, who leads them, and
@@ -20,6 +20,7 @@
 //	ListPartitionReassignments   none in progress
 //	DescribeTopicPartitions      Metadata's partitions, paged by a cursor
 //	DescribeProducers            the idempotent-producer state
+//	UpdateFeatures               no feature above level 0
 //
 // The sections follow API-key order, in the form of handlers.go.
 //

@@ -6,7 +6,8 @@
 // CreateTopics report for a topic and for the broker; and topic.config,
 // the file that keeps a topic's overrides; and, after them, the three
 // config APIs, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs,
-// in the same form as handlers.go.
+// in the same form as handlers.go, and ListConfigResources, which lists
+// what has configs.
 //
 // A config has a value at one of several levels, highest first: set on the
 // topic (a "dynamic topic config"), set on the broker (here, by a

@@ -305,3 +305,35 @@ func FuzzHandlers(f *testing.F) {
 		}
 	})
 }
+
+// TestREADMEAPITable checks that README.md's table of APIs lists exactly
+// what ApiVersions advertises, in the same order and with the same
+// versions.
+func TestREADMEAPITable(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "| API | versions |\n|---|---|\n")
+	if !ok {
+		t.Fatal("README.md has no API table")
+	}
+	var got []string
+	for line := range strings.Lines(table) {
+		if !strings.HasPrefix(line, "| ") {
+			break
+		}
+		got = append(got, strings.TrimSpace(line))
+	}
+	var want []string
+	for _, a := range apis {
+		versions := fmt.Sprintf("%d-%d", a.minVersion, a.maxVersion)
+		if a.minVersion == a.maxVersion {
+			versions = fmt.Sprint(a.minVersion)
+		}
+		want = append(want, fmt.Sprintf("| %s | %s |", a.name, versions))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("README.md's API table differs from the apis table (-apis +README):\n%s", diff)
+	}
+}

@@ -66,6 +66,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -195,6 +196,10 @@ type clientQuotas struct {
 	samples int
 	window  time.Duration
 
+	// any is whether any quota is set: without one, which is the usual
+	// case, a request pays one atomic load for quotas, not a lock.
+	any atomic.Bool
+
 	mu      sync.Mutex
 	entries map[quotaEntity]map[string]float64
 	rates   map[rateKey]*rate
@@ -227,6 +232,7 @@ func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuo
 		}
 		q.entries[e] = s.Values
 	}
+	q.any.Store(len(q.entries) > 0)
 	return q, nil
 }
 
@@ -309,6 +315,7 @@ func (q *clientQuotas) alter(data []quotaEntityData, ops []quotaOp, validateOnly
 		}
 		return codeUnknownServerError, "storing the quotas: " + err.Error()
 	}
+	q.any.Store(len(q.entries) > 0)
 	return codeNone, ""
 }
 
@@ -352,6 +359,9 @@ func (q *clientQuotas) limit(key, user, clientID string) (float64, rateKey, bool
 // long it must be throttled. With check false (Fetch taking its bytes
 // back) nothing is throttled.
 func (q *clientQuotas) record(key, user, clientID string, value float64, now time.Time, check bool) time.Duration {
+	if !q.any.Load() {
+		return 0
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	quota, rk, ok := q.limit(key, user, clientID)
@@ -376,6 +386,9 @@ func (q *clientQuotas) record(key, user, clientID string, value float64, now tim
 // measured window, (samples-1) windows (getMaxValueInQuotaWindow), or
 // MaxInt without a quota.
 func (q *clientQuotas) windowBytes(key, user, clientID string) int {
+	if !q.any.Load() {
+		return math.MaxInt
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	quota, _, ok := q.limit(key, user, clientID)
