@@ -47,6 +47,11 @@
 // answers it, and Fetch asks for no more than a quota window's worth of
 // bytes to begin with. Request-time throttles are capped at one window.
 //
+// Where we differ from Kafka: a Fetch over its request_percentage quota
+// (but not its byte rate) still carries its records, with the throttle
+// time; Kafka empties it too. The request's time is only known once the
+// handler has run, and the connection is muted all the same.
+//
 // Design note: the quotas live in the data dir in client-quotas.json,
 // replaced atomically on every change. Kafka keeps them in its metadata
 // log; a file is the smallest thing that survives a restart.
