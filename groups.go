@@ -286,7 +286,10 @@ type coordinator struct {
 	// syncCommits makes every write to __consumer_offsets durable before
 	// the commit is answered (-fsync always), as a produce is.
 	syncCommits bool
-	closed      atomic.Bool
+	// groupConfigs is what groups set with the config APIs
+	// (groupconfigs.go); nil in tests that build a coordinator alone.
+	groupConfigs *groupConfigStore
+	closed       atomic.Bool
 
 	mu     sync.Mutex
 	groups map[string]*group
@@ -1191,6 +1194,7 @@ func (res joinResult) response() *joinGroupResponse {
 func (b *Broker) handleJoinGroup(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*joinGroupRequest)
 	ch := b.groups.join(req, rc.header.APIVersion, rc.clientID(), rc.clientHost())
+	defer rc.parkedSince(time.Now())
 	select {
 	case res := <-ch:
 		return res.response()
@@ -1707,6 +1711,7 @@ type syncResult struct {
 
 func (b *Broker) handleSyncGroup(ctx context.Context, rc *requestContext, r request) response {
 	var res syncResult
+	defer rc.parkedSince(time.Now())
 	select {
 	case res = <-b.groups.sync(r.(*syncGroupRequest)):
 	case <-ctx.Done():

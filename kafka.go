@@ -41,27 +41,35 @@
 // configs, the lock on the dir, and how topics are created and deleted so
 // that a crash midway leaves each one whole or absent. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
-// sequence numbers that turn a retried batch into a no-op. configs.go is the
-// settings a topic may override (retention, segment size, cleanup policy,
-// batch size limit, min.insync.replicas), with the config APIs. handlers.go
+// sequence numbers that turn a retried batch into a no-op. configs.go is
+// every setting a topic may override in Kafka 4.0, with the config APIs;
+// validator.go is what those settings do to produced batches (LogAppendTime,
+// timestamp bounds, recompression). handlers.go
 // has one section per API, in API-key order, each beginning with the
 // versions it supports and what changed between them. groups.go is the group
 // coordinator: consumer-group membership and rebalances, with the group APIs
 // in the same form as handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
-// assignment one heartbeat at a time. txn.go is the transaction coordinator:
+// assignment one heartbeat at a time; groupconfigs.go is the settings such a
+// group may override. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at.
+// at. cluster.go is the partition admin APIs (leader epochs, log dirs,
+// elections, reassignments, DescribeTopicPartitions, DescribeProducers and
+// UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
+// client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
+// keeps them, and the throttles and muted connections that enforce them.
 //
 // # Caveats
 //
 // There is one broker, so it is the leader of every partition and the
 // coordinator of every group, and replication factors other than 1 are
-// refused. Record batches are stored and served exactly as the producer sent
-// them: the broker never decompresses, so it needs no compression codecs,
-// and it supports only the magic-2 batch format of Kafka 0.11 and later.
+// refused. Record batches are stored and served as the producer sent them,
+// unless a topic asks for LogAppendTime or for a compression.type other
+// than producer, which may only be gzip or uncompressed, the codecs of Go's
+// standard library; only the magic-2 batch format of Kafka 0.11 and later
+// is supported.
 // Old segments are deleted by retention.ms and retention.bytes, but never
 // compacted: a topic whose cleanup.policy is compact alone keeps everything.
 // By default records reach the disk when the OS writes them back, as in
@@ -175,6 +183,17 @@ type Config struct {
 	// for were released, so tests set it small.
 	ConsumerHeartbeatInterval time.Duration
 
+	// ConsumerMinSessionTimeout and ConsumerMaxSessionTimeout bound the
+	// consumer.session.timeout.ms a group may set (groupconfigs.go), and
+	// ConsumerMinHeartbeatInterval and ConsumerMaxHeartbeatInterval its
+	// consumer.heartbeat.interval.ms (group.consumer.min.session.timeout.ms
+	// and the others, defaults 45s, 60s, 5s and 15s, widened to take in
+	// ConsumerSessionTimeout and ConsumerHeartbeatInterval).
+	ConsumerMinSessionTimeout    time.Duration
+	ConsumerMaxSessionTimeout    time.Duration
+	ConsumerMinHeartbeatInterval time.Duration
+	ConsumerMaxHeartbeatInterval time.Duration
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -207,6 +226,13 @@ type Config struct {
 	// (transactional.id.expiration.ms, default 7 days). The check runs
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
+
+	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
+	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
+	// each (quota.window.num, default 11; quota.window.size.seconds,
+	// default 1s).
+	QuotaWindowNum  int
+	QuotaWindowSize time.Duration
 
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
@@ -247,6 +273,18 @@ func (c Config) withDefaults() Config {
 	if c.ConsumerHeartbeatInterval <= 0 {
 		c.ConsumerHeartbeatInterval = 5 * time.Second
 	}
+	if c.ConsumerMinSessionTimeout <= 0 {
+		c.ConsumerMinSessionTimeout = min(45*time.Second, c.ConsumerSessionTimeout)
+	}
+	if c.ConsumerMaxSessionTimeout <= 0 {
+		c.ConsumerMaxSessionTimeout = max(60*time.Second, c.ConsumerSessionTimeout)
+	}
+	if c.ConsumerMinHeartbeatInterval <= 0 {
+		c.ConsumerMinHeartbeatInterval = min(5*time.Second, c.ConsumerHeartbeatInterval)
+	}
+	if c.ConsumerMaxHeartbeatInterval <= 0 {
+		c.ConsumerMaxHeartbeatInterval = max(15*time.Second, c.ConsumerHeartbeatInterval)
+	}
 	if c.OffsetsRetention <= 0 {
 		c.OffsetsRetention = 7 * 24 * time.Hour
 	}
@@ -264,6 +302,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
+	}
+	if c.QuotaWindowNum <= 1 {
+		c.QuotaWindowNum = 11
+	}
+	if c.QuotaWindowSize <= 0 {
+		c.QuotaWindowSize = time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -314,6 +358,13 @@ type Broker struct {
 	// txns is the transaction coordinator (txn.go).
 	txns *txnCoordinator
 
+	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
+	groupConfigs *groupConfigStore
+
+	// quotas is the client quotas and the rates measured against them
+	// (quotas.go).
+	quotas *clientQuotas
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -343,13 +394,22 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}
+	groupConfigs, err := openGroupConfigs(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{})}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
+	b.groups.groupConfigs = groupConfigs
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {
@@ -490,6 +550,10 @@ type conn struct {
 	broker *Broker
 	r      *bufio.Reader
 	w      *bufio.Writer
+
+	// mutedUntil is when the connection's throttle for its last request
+	// ends (quotas.go).
+	mutedUntil time.Time
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
@@ -508,6 +572,17 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	defer stop()
 
 	for {
+		// A throttled client's connection is muted: nothing more is read
+		// from it until its throttle time is over (KIP-219, quotas.go).
+		if wait := time.Until(c.mutedUntil); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
 		// A connection with no request for ConnectionsMaxIdle is closed,
 		// as Kafka closes idle connections, so that clients that vanished
 		// without a FIN do not hold a goroutine and a socket for ever. The
@@ -595,12 +670,25 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
-	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
+	start := time.Now()
+	rc := &requestContext{conn: c, header: h, size: len(frame)}
+	resp := api.serve(c.broker, ctx, rc, req)
+	// The request's thread time is what request_percentage limits: the
+	// handler's time less its waits for data or for a rebalance, which in
+	// Kafka are spent parked in a purgatory, not in a request thread.
+	now := time.Now()
+	throttle := max(rc.throttle, c.broker.throttleRequest(rc, now.Sub(start)-rc.parked, now))
+	if throttle > 0 {
+		c.mutedUntil = now.Add(throttle)
+	}
 	if resp == nil { // acks=0 produce: the client expects no answer
 		return nil
 	}
 	if f, ok := resp.(interface{ closeFiles() }); ok {
 		defer f.closeFiles() // a fetch's segment files, sent or not
+	}
+	if throttle > 0 {
+		setThrottleTime(resp, throttle)
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
@@ -717,7 +805,18 @@ func sendSection(dst io.Writer, s fileSection) error {
 type requestContext struct {
 	conn   *conn
 	header *requestHeader
+	size   int // of the request frame, less its size prefix
+
+	// parked is how long the handler waited for something other than
+	// its own work: a long poll, a rebalance.
+	parked time.Duration
+	// throttle is the handler's quota throttle (Produce and Fetch bytes).
+	throttle time.Duration
 }
+
+// parkedSince adds the time since t to the request's waits; handlers defer
+// it just before they wait.
+func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) }
 
 // advertisedHostPort is the address Metadata tells clients to use for this
 // broker: the configured one, or else the local address of the connection

@@ -228,8 +228,7 @@ func (d *logDir) load() error {
 			d.logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
 		}
 		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg}
-		popts := d.opts
-		popts.SegmentBytes = cfg.segmentBytes(d.opts.SegmentBytes)
+		popts := cfg.logOptions(d.opts)
 		for p := range runs[name] {
 			dir := filepath.Join(d.path, partitionDirName(name, int32(p)))
 			pl, err := openPartition(dir, popts, d.logger, clean)
@@ -759,7 +758,7 @@ func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicC
 	}
 	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: t.Partitions, Configs: cfg}
 	for _, pl := range t.Partitions {
-		pl.SetSegmentBytes(cfg.segmentBytes(d.opts.SegmentBytes))
+		pl.SetSegmentOptions(cfg.logOptions(d.opts))
 	}
 	return nil
 }
@@ -804,8 +803,7 @@ func (d *logDir) createPartitions(topic string, id uuid, cfg topicConfig, from, 
 		unstage()
 		return nil, fail(err)
 	}
-	opts := d.opts
-	opts.SegmentBytes = cfg.segmentBytes(d.opts.SegmentBytes)
+	opts := cfg.logOptions(d.opts)
 	made := make([]*partitionLog, 0, to-from)
 	for p := from; p < to; p++ {
 		pl, err := openPartitionLog(filepath.Join(d.path, partitionDirName(topic, p)), opts, d.logger)

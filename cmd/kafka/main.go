@@ -57,6 +57,8 @@ func run(args []string) error {
 		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
 		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
+		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
+		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -92,6 +94,8 @@ func run(args []string) error {
 		TransactionMaxTimeout:      *txnMax,
 		ConsumerHeartbeatInterval:  *cgInterval,
 		ConsumerSessionTimeout:     *cgSession,
+		QuotaWindowNum:             *quotaNum,
+		QuotaWindowSize:            *quotaSize,
 		Logger:                     logger,
 	})
 	if err != nil {
