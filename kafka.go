@@ -80,6 +80,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -207,6 +208,10 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// Trace, when set, receives a line for every request and every
+	// response, decoded field by field (trace.go): the -trace flag.
+	Trace io.Writer
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -317,6 +322,13 @@ type Broker struct {
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
 	appended chan struct{}
+
+	// state is brokerStarting, brokerServing or brokerStopping, for
+	// health; metrics and trace are what the broker shows of itself
+	// (observe.go, metrics.go, trace.go).
+	state   atomic.Int32
+	metrics *brokerMetrics
+	trace   *tracer
 }
 
 // Open loads every topic under cfg.DataDir and returns a broker ready to
@@ -340,7 +352,8 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{}),
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
@@ -367,6 +380,7 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
+		b.state.Store(brokerStopping)
 		return ln.Close()
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
@@ -410,7 +424,9 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 			})
 		}
 	})
+	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
+	b.state.Store(brokerStopping)
 	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
@@ -459,6 +475,9 @@ type conn struct {
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 	defer nc.Close()
+	b.metrics.connectionsCreated.Add(1)
+	b.metrics.connections.Add(1)
+	defer b.metrics.connections.Add(-1)
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -548,6 +567,7 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
@@ -559,15 +579,19 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	c.broker.trace.request(c, h, api, req)
 	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
 	if resp == nil { // acks=0 produce: the client expects no answer
+		c.broker.requestDone(c, h, api, req, nil, received)
 		return nil
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
-	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	err = c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	c.broker.requestDone(c, h, api, req, resp, received)
+	return err
 }
 
 // parseRequest decodes a frame: the request header, then the body of the
