@@ -96,21 +96,31 @@ func traceNullableString(b *bytes.Buffer, s *string) {
 }
 
 // schemaName turns a Go field name back into the schema's: ProducerID is
-// ProducerId, TransactionalIDs TransactionalIds.
+// ProducerId, TransactionalIDs TransactionalIds, APIKeys ApiKeys.
 func schemaName(goName string) string {
 	var b strings.Builder
-	for i := 0; i < len(goName); i++ {
-		if strings.HasPrefix(goName[i:], "ID") {
-			next := i + 2
-			if next == len(goName) || goName[next] == 's' || ('A' <= goName[next] && goName[next] <= 'Z') {
-				b.WriteString("Id")
-				i++
-				continue
-			}
+	for i := 0; i < len(goName); {
+		if a := acronymAt(goName, i); a != "" {
+			b.WriteString(a[:1] + strings.ToLower(a[1:]))
+			i += len(a)
+			continue
 		}
 		b.WriteByte(goName[i])
+		i++
 	}
 	return b.String()
+}
+
+// acronymAt returns the Go-style acronym (ID, API) that starts at i in
+// name as a word of its own, or "".
+func acronymAt(name string, i int) string {
+	for _, a := range [...]string{"ID", "API"} {
+		next := i + len(a)
+		if strings.HasPrefix(name[i:], a) && (next == len(name) || name[next] == 's' || 'A' <= name[next] && name[next] <= 'Z') {
+			return a
+		}
+	}
+	return ""
 }
 
 var (

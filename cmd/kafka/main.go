@@ -13,6 +13,12 @@
 // -fsync chooses when records are forced to disk: never (the default, as
 // in Kafka: the OS decides), always (before every acknowledged produce),
 // or an interval such as 1s. See the README for what each survives.
+//
+// -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
+// groups and transactions at /, Prometheus metrics at /metrics and a health
+// check at /healthz, which answers 503 until the logs are loaded and the
+// listener is bound, and again while the broker stops. -trace prints every
+// request and response, decoded, to standard error.
 package main
 
 import (
@@ -20,10 +26,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -58,6 +67,8 @@ func run(args []string) error {
 		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
+		httpAddr   = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
+		trace      = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,6 +78,21 @@ func run(args []string) error {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+
+	// The HTTP server starts first, so that /healthz answers 503 while the
+	// logs load, which can take a while after a crash.
+	var broker atomic.Pointer[kafka.Broker]
+	if *httpAddr != "" {
+		stopHTTP, err := serveHTTP(*httpAddr, &broker, logger)
+		if err != nil {
+			return err
+		}
+		defer stopHTTP()
+	}
+	var traceTo io.Writer
+	if *trace {
+		traceTo = os.Stderr
+	}
 
 	b, err := kafka.Open(kafka.Config{
 		DataDir:                    *data,
@@ -82,11 +108,13 @@ func run(args []string) error {
 		TransactionMaxTimeout:      *txnMax,
 		ConsumerHeartbeatInterval:  *cgInterval,
 		ConsumerSessionTimeout:     *cgSession,
+		Trace:                      traceTo,
 		Logger:                     logger,
 	})
 	if err != nil {
 		return err
 	}
+	broker.Store(b)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -99,4 +127,39 @@ func run(args []string) error {
 	}
 	logger.Info("kafka broker stopped")
 	return nil
+}
+
+// serveHTTP serves the broker's Handler on addr once the broker is open,
+// and before that a 503 for every path, /healthz included. The returned
+// function stops the server.
+func serveHTTP(addr string, broker *atomic.Pointer[kafka.Broker], logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("-http: %w", err)
+	}
+	var handler atomic.Pointer[http.Handler]
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := broker.Load()
+			if b == nil {
+				kafka.ServeHealth(w, false)
+				return
+			}
+			h := handler.Load()
+			if h == nil {
+				bh := b.Handler()
+				handler.CompareAndSwap(nil, &bh)
+				h = handler.Load()
+			}
+			(*h).ServeHTTP(w, r)
+		}),
+	}
+	logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server", "err", err)
+		}
+	}()
+	return func() { srv.Close() }, nil
 }
