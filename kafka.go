@@ -589,9 +589,10 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
-	err = c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	// Counted before it is sent, so that a client that has its answer
+	// finds the request in the metrics.
 	c.broker.requestDone(c, h, api, req, resp, received)
-	return err
+	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
 }
 
 // parseRequest decodes a frame: the request header, then the body of the

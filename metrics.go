@@ -155,8 +155,11 @@ func (c *cleanerMetrics) cleaned(start time.Time, bytesRead, bytesWritten int64,
 	c.maxDirty = maxDirtyPercent
 }
 
-// requestDone accounts for a request answered (resp nil for an acks=0
-// produce) and, under -trace, prints the response.
+// requestDone accounts for a request whose answer is ready to send (resp
+// nil for an acks=0 produce) and, under -trace, prints the response. The
+// latency it records runs from the frame's arrival to that moment: Kafka's
+// TotalTimeMs also counts the send, which for all but large fetches is a
+// copy into the socket buffer.
 func (b *Broker) requestDone(c *conn, h *requestHeader, api *api, req request, resp response, received time.Time) {
 	took := time.Since(received)
 	am := b.metrics.apis[api.key]
@@ -539,7 +542,7 @@ func (b *Broker) writeRequestMetrics(p *promWriter) {
 			p.sample(errors, float64(counts[code]), "request", a.name, "error", errorName(code))
 		}
 	}
-	p.family(latency, "histogram", "Milliseconds from a request's arrival to its response's sending (TotalTimeMs).")
+	p.family(latency, "histogram", "Milliseconds from a request's arrival to its response being ready to send (TotalTimeMs).")
 	for _, a := range apis {
 		p.histogram(latency, &b.metrics.apis[a.key].latency, "request", a.name)
 	}
