@@ -52,15 +52,21 @@
 // assignment one heartbeat at a time. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at.
+// at. observe.go is what the broker shows of itself: a read-only Snapshot
+// of topics, groups, lag and transactions, and the HTTP handler that serves
+// it as the web page of web.go (with its template, web.html), the
+// Prometheus metrics of metrics.go and a health check; trace.go prints
+// every request and response, decoded, for -trace.
 //
 // # Caveats
 //
 // There is one broker, so it is the leader of every partition and the
 // coordinator of every group, and replication factors other than 1 are
 // refused. Record batches are stored and served exactly as the producer sent
-// them: the broker never decompresses, so it needs no compression codecs,
-// and it supports only the magic-2 batch format of Kafka 0.11 and later.
+// them: the broker never decompresses them to store or serve them, so it
+// needs no compression codecs (only the web page decodes gzip, to show
+// records), and it supports only the magic-2 batch format of Kafka 0.11
+// and later.
 // Old segments are deleted by retention.ms and retention.bytes, but never
 // compacted: a topic whose cleanup.policy is compact alone keeps everything.
 // By default records reach the disk when the OS writes them back, as in

@@ -153,7 +153,7 @@ func (t *TopicSnapshot) SizeBytes() int64 {
 }
 
 // Topic returns the named topic of s, or nil.
-func (s *Snapshot) Topic(name string) *TopicSnapshot {
+func (s Snapshot) Topic(name string) *TopicSnapshot {
 	i := slices.IndexFunc(s.Topics, func(t TopicSnapshot) bool { return t.Name == name })
 	if i < 0 {
 		return nil
@@ -162,7 +162,7 @@ func (s *Snapshot) Topic(name string) *TopicSnapshot {
 }
 
 // Group returns the group of s with the given id, or nil.
-func (s *Snapshot) Group(id string) *GroupSnapshot {
+func (s Snapshot) Group(id string) *GroupSnapshot {
 	i := slices.IndexFunc(s.Groups, func(g GroupSnapshot) bool { return g.ID == id })
 	if i < 0 {
 		return nil
