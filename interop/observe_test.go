@@ -147,20 +147,20 @@ func TestMetricsParse(t *testing.T) {
 		t.Fatalf("Prometheus cannot parse /metrics: %v", err)
 	}
 	types := map[string]string{
-		"kafka_server_brokertopicmetrics_messagesin_total":            "COUNTER",
-		"kafka_server_brokertopicmetrics_bytesin_total":               "COUNTER",
-		"kafka_server_brokertopicmetrics_bytesout_total":              "COUNTER",
-		"kafka_log_log_size":                                          "GAUGE",
-		"kafka_log_log_logstartoffset":                                "GAUGE",
-		"kafka_log_log_logendoffset":                                  "GAUGE",
-		"kafka_consumergroup_lag":                                     "GAUGE",
-		"kafka_consumergroup_current_offset":                          "GAUGE",
-		"kafka_network_requestmetrics_requests_total":                 "COUNTER",
-		"kafka_network_requestmetrics_errors_total":                   "COUNTER",
-		"kafka_network_requestmetrics_totaltimems":                    "HISTOGRAM",
-		"kafka_server_socket_server_metrics_connection_count":         "GAUGE",
+		"kafka_server_brokertopicmetrics_messagesin_total":             "COUNTER",
+		"kafka_server_brokertopicmetrics_bytesin_total":                "COUNTER",
+		"kafka_server_brokertopicmetrics_bytesout_total":               "COUNTER",
+		"kafka_log_log_size":                                           "GAUGE",
+		"kafka_log_log_logstartoffset":                                 "GAUGE",
+		"kafka_log_log_logendoffset":                                   "GAUGE",
+		"kafka_consumergroup_lag":                                      "GAUGE",
+		"kafka_consumergroup_current_offset":                           "GAUGE",
+		"kafka_network_requestmetrics_requests_total":                  "COUNTER",
+		"kafka_network_requestmetrics_errors_total":                    "COUNTER",
+		"kafka_network_requestmetrics_totaltimems":                     "HISTOGRAM",
+		"kafka_server_socket_server_metrics_connection_count":          "GAUGE",
 		"kafka_server_socket_server_metrics_connection_creation_total": "COUNTER",
-		"kafka_log_logflushstats_logflushrateandtimems":               "HISTOGRAM",
+		"kafka_log_logflushstats_logflushrateandtimems":                "HISTOGRAM",
 	}
 	for name, typ := range types {
 		f := families[name]
