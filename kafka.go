@@ -585,10 +585,10 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
-	c.broker.trace.request(c, h, api, req)
+	c.broker.trace.request(h, api, req)
 	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
 	if resp == nil { // acks=0 produce: the client expects no answer
-		c.broker.requestDone(c, h, api, req, nil, received)
+		c.broker.requestDone(h, api, req, nil, received)
 		return nil
 	}
 	// ApiVersions always answers with response header v0, even in its
@@ -597,7 +597,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
 	// Counted before it is sent, so that a client that has its answer
 	// finds the request in the metrics.
-	c.broker.requestDone(c, h, api, req, resp, received)
+	c.broker.requestDone(h, api, req, resp, received)
 	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
 }
 

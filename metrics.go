@@ -69,6 +69,15 @@ type histogram struct {
 	sumNs  atomic.Int64
 }
 
+// count is how many durations h has counted.
+func (h *histogram) count() int64 {
+	var n int64
+	for i := range h.counts {
+		n += h.counts[i].Load()
+	}
+	return n
+}
+
 func (h *histogram) observe(d time.Duration) {
 	ms := float64(d) / float64(time.Millisecond)
 	i, _ := slices.BinarySearch(latencyBucketsMs, ms)
@@ -160,7 +169,7 @@ func (c *cleanerMetrics) cleaned(start time.Time, bytesRead, bytesWritten int64,
 // latency it records runs from the frame's arrival to that moment: Kafka's
 // TotalTimeMs also counts the send, which for all but large fetches is a
 // copy into the socket buffer.
-func (b *Broker) requestDone(c *conn, h *requestHeader, api *api, req request, resp response, received time.Time) {
+func (b *Broker) requestDone(h *requestHeader, api *api, req request, resp response, received time.Time) {
 	took := time.Since(received)
 	am := b.metrics.apis[api.key]
 	am.requests[h.APIVersion].Add(1)
@@ -182,7 +191,7 @@ func (b *Broker) requestDone(c *conn, h *requestHeader, api *api, req request, r
 			b.countFetch(resp)
 		}
 	}
-	b.trace.response(c, h, api, resp, took)
+	b.trace.response(h, api, resp, took)
 }
 
 // countProduce adds the batches of every partition that took them to
@@ -544,7 +553,9 @@ func (b *Broker) writeRequestMetrics(p *promWriter) {
 	}
 	p.family(latency, "histogram", "Milliseconds from a request's arrival to its response being ready to send (TotalTimeMs).")
 	for _, a := range apis {
-		p.histogram(latency, &b.metrics.apis[a.key].latency, "request", a.name)
+		if h := &b.metrics.apis[a.key].latency; h.count() > 0 {
+			p.histogram(latency, h, "request", a.name)
+		}
 	}
 }
 

@@ -18,9 +18,11 @@
 //
 // Design note: a snapshot copies what it reports under the locks the
 // broker already has (the log dir's, each partition's read lock, each
-// group's lock, the transaction coordinator's), one at a time and never two
-// at once, so taking one cannot deadlock with a request and cannot hold up
-// a produce for longer than one partition's offsets take to copy. The price
+// group's lock, the transaction coordinator's), one part at a time, and
+// nests them only as the request paths do (a group's lock, then the log
+// dir's to name a KIP-848 assignment's topics, as ConsumerGroupDescribe
+// does), so taking one cannot deadlock with a request and holds up a
+// produce for no longer than one partition's offsets take to copy. The price
 // is that a snapshot is not one instant: a partition copied after a group
 // may be ahead of the offset the group committed a moment later, so a lag
 // can be momentarily off by what was produced meanwhile, never negative

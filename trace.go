@@ -47,7 +47,7 @@ type tracer struct {
 func newTracer(w io.Writer) *tracer { return &tracer{w: w} }
 
 // request prints a request as it arrives.
-func (t *tracer) request(c *conn, h *requestHeader, api *api, req request) {
+func (t *tracer) request(h *requestHeader, api *api, req request) {
 	if t.w == nil {
 		return
 	}
@@ -60,7 +60,7 @@ func (t *tracer) request(c *conn, h *requestHeader, api *api, req request) {
 
 // response prints a response as it is sent; nil is the no-answer of an
 // acks=0 produce.
-func (t *tracer) response(c *conn, h *requestHeader, api *api, resp response, took time.Duration) {
+func (t *tracer) response(h *requestHeader, api *api, resp response, took time.Duration) {
 	if t.w == nil {
 		return
 	}

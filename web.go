@@ -200,7 +200,7 @@ setInterval(() => { if (box.checked) location.reload(); }, 5000);`
 // load nothing from elsewhere, and be framed by no one.
 var contentSecurityPolicy = func() string {
 	sum := sha256.Sum256([]byte(refreshScript))
-	return "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	return "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
@@ -219,6 +219,8 @@ const pageSize = 20
 // for the topic and records pages, neither for the overview.
 type page struct {
 	Title     string
+	NodeID    int32
+	ClusterID string
 	Snapshot  Snapshot
 	Producers []ProducerSnapshot
 	Topic     *TopicSnapshot
@@ -244,6 +246,7 @@ func (b *Broker) registerPages(mux *http.ServeMux) {
 
 func (b *Broker) render(w http.ResponseWriter, p *page) {
 	var buf bytes.Buffer
+	p.NodeID, p.ClusterID = b.cfg.NodeID, b.cfg.ClusterID
 	if err := pageTemplate.Execute(&buf, p); err != nil {
 		b.log.Error("rendering the web page", "err", err)
 		http.Error(w, "rendering the page failed", http.StatusInternalServerError)
