@@ -83,11 +83,12 @@ func run(args []string) error {
 	// logs load, which can take a while after a crash.
 	var broker atomic.Pointer[kafka.Broker]
 	if *httpAddr != "" {
-		stopHTTP, err := serveHTTP(*httpAddr, &broker, logger)
+		ln, err := net.Listen("tcp", *httpAddr)
 		if err != nil {
-			return err
+			return fmt.Errorf("-http: %w", err)
 		}
-		defer stopHTTP()
+		logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
+		defer serveHTTP(ln, &broker, logger)()
 	}
 	var traceTo io.Writer
 	if *trace {
@@ -129,14 +130,10 @@ func run(args []string) error {
 	return nil
 }
 
-// serveHTTP serves the broker's Handler on addr once the broker is open,
+// serveHTTP serves on ln the Handler of the broker once one is stored,
 // and before that a 503 for every path, /healthz included. The returned
 // function stops the server.
-func serveHTTP(addr string, broker *atomic.Pointer[kafka.Broker], logger *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("-http: %w", err)
-	}
+func serveHTTP(ln net.Listener, broker *atomic.Pointer[kafka.Broker], logger *slog.Logger) func() {
 	var handler atomic.Pointer[http.Handler]
 	srv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,11 +152,10 @@ func serveHTTP(addr string, broker *atomic.Pointer[kafka.Broker], logger *slog.L
 			(*h).ServeHTTP(w, r)
 		}),
 	}
-	logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("http server", "err", err)
 		}
 	}()
-	return func() { srv.Close() }, nil
+	return func() { srv.Close() }
 }
