@@ -175,10 +175,13 @@ func (b *Broker) requestDone(h *requestHeader, api *api, req request, resp respo
 	am.requests[h.APIVersion].Add(1)
 	am.latency.observe(took)
 	if resp != nil {
-		codes := map[int16]int64{}
-		eachErrorCode(reflect.ValueOf(resp), func(code int16) { codes[code]++ })
+		var tally errorTally
+		tally.add(reflect.ValueOf(resp))
 		am.errMu.Lock()
-		for code, n := range codes {
+		for _, c := range tally.codes[:tally.n] {
+			am.errors[c.code] += c.count
+		}
+		for code, n := range tally.more {
 			am.errors[code] += n
 		}
 		am.errMu.Unlock()
@@ -265,27 +268,57 @@ type errorPlan struct {
 	nested []int // struct, slice or pointer fields whose type holds ErrorCodes
 }
 
-// eachErrorCode calls f with every field named ErrorCode in v, at any
-// depth: the response-level one and those of every topic, partition or
-// group. Kafka counts ErrorsPerSec from each response's errorCounts, which
-// for nearly every API is exactly this.
-func eachErrorCode(v reflect.Value, f func(int16)) {
+// errorTally counts the error codes of one response. A response rarely
+// holds more than a few distinct codes, so they are counted in an array on
+// the stack, and only a response with more takes a map.
+type errorTally struct {
+	codes [4]struct {
+		code  int16
+		count int64
+	}
+	n    int
+	more map[int16]int64
+}
+
+func (t *errorTally) count(code int16) {
+	for i := range t.codes[:t.n] {
+		if t.codes[i].code == code {
+			t.codes[i].count++
+			return
+		}
+	}
+	if t.n < len(t.codes) {
+		t.codes[t.n].code, t.codes[t.n].count = code, 1
+		t.n++
+		return
+	}
+	if t.more == nil {
+		t.more = map[int16]int64{}
+	}
+	t.more[code]++
+}
+
+// add counts every field named ErrorCode in v, at any depth: the
+// response-level one and those of every topic, partition or group. Kafka
+// counts ErrorsPerSec from each response's errorCounts, which for nearly
+// every API is exactly this.
+func (t *errorTally) add(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			eachErrorCode(v.Elem(), f)
+			t.add(v.Elem())
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			eachErrorCode(v.Index(i), f)
+			t.add(v.Index(i))
 		}
 	case reflect.Struct:
 		p := planErrors(v.Type())
 		for _, i := range p.codes {
-			f(int16(v.Field(i).Int()))
+			t.count(int16(v.Field(i).Int()))
 		}
 		for _, i := range p.nested {
-			eachErrorCode(v.Field(i), f)
+			t.add(v.Field(i))
 		}
 	}
 }
