@@ -379,3 +379,45 @@ func ExampleBroker_Snapshot() {
 	// Output:
 	// __consumer_offsets partitions: 1 records: 0
 }
+
+// TestTraceEveryAPI traces the filled golden request and response of every
+// API and version: each must make one line, and every field must print as
+// Name=value with the schema's capitalised name. (The names themselves
+// were checked against Kafka's schemas when the trace was written; the
+// decoders' golden tests keep the structs in schema order.)
+func TestTraceEveryAPI(t *testing.T) {
+	field := regexp.MustCompile(`[{ ]([A-Za-z0-9]+)=`)
+	for _, a := range apis {
+		for v := a.minVersion; v <= a.maxVersion; v++ {
+			g := readGolden(t, goldenFile(t, a.name, v))
+			req, resp := a.newRequest(), newResponse[a.key]()
+			if err := fillFromGolden(req, g.sections["request.json"]); err != nil {
+				t.Fatal(err)
+			}
+			if err := fillFromGolden(resp, g.sections["response.json"]); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			tr := newTracer(&out)
+			h := &requestHeader{APIKey: a.key, APIVersion: v, CorrelationID: 7, ClientID: ptr("c")}
+			tr.request(h, &a, req)
+			tr.response(h, &a, resp, time.Millisecond)
+			lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+			if len(lines) != 2 {
+				t.Errorf("%s v%d: %d lines", a.name, v, len(lines))
+			}
+			var bodies string
+			for _, l := range lines {
+				bodies += l[strings.Index(l, " {"):]
+			}
+			for _, m := range field.FindAllStringSubmatch(bodies, -1) {
+				if name := m[1]; name[0] < 'A' || name[0] > 'Z' || strings.Contains(name, "ID") && name != "ID" {
+					t.Errorf("%s v%d: field %s is not named as in the schema", a.name, v, name)
+				}
+			}
+			if testing.Verbose() {
+				t.Log(out.String())
+			}
+		}
+	}
+}

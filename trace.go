@@ -131,7 +131,7 @@ var (
 // traceValue writes v: structs as {Name=value ...}, arrays as [a b],
 // nullable strings and arrays as null when null.
 func traceValue(b *bytes.Buffer, v reflect.Value) {
-	if v.Type().Implements(stringerType) && v.Kind() != reflect.Pointer {
+	if v.Kind() != reflect.Pointer && v.Type().Implements(stringerType) && v.CanInterface() {
 		b.WriteString(v.Interface().(fmt.Stringer).String())
 		return
 	}
@@ -198,7 +198,8 @@ func traceStruct(b *bytes.Buffer, v reflect.Value) {
 		if sf.Name == "Records" && sf.Type.Kind() == reflect.Slice && sf.Type.Elem().Kind() == reflect.Uint8 {
 			records := v.Field(i).Bytes()
 			if t == fetchPartType {
-				traceFetchRecords(b, v.Addr().Interface().(*fetchPartitionResponse))
+				p := v.Interface().(fetchPartitionResponse)
+				traceFetchRecords(b, &p)
 				continue
 			}
 			traceBatches(b, records)
