@@ -199,7 +199,9 @@ func (b *Broker) requestDone(h *requestHeader, api *api, req request, resp respo
 
 // countProduce adds the batches of every partition that took them to
 // MessagesIn and BytesIn. Under acks=0 there is no answer to tell, and
-// every partition counts.
+// every partition of a topic that exists counts: counters are kept only
+// for topics that exist, so that a client naming random topics cannot
+// grow them.
 func (b *Broker) countProduce(req *produceRequest, resp response) {
 	ok := map[TopicPartition]bool{}
 	if pr, _ := resp.(*produceResponse); pr != nil {
@@ -211,7 +213,7 @@ func (b *Broker) countProduce(req *produceRequest, resp response) {
 	}
 	for _, t := range req.TopicData {
 		for _, p := range t.PartitionData {
-			if resp != nil && !ok[TopicPartition{t.Name, p.Index}] {
+			if resp != nil && !ok[TopicPartition{t.Name, p.Index}] || resp == nil && b.logs.Topic(t.Name) == nil {
 				continue
 			}
 			n := countRecords(p.Records)

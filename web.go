@@ -75,15 +75,15 @@ var errNoSuchPartition = errors.New("kafka: no such topic or partition")
 // at most.
 const maxDecodedBatch = 16 << 20
 
-// Records returns up to max records of a partition from offset on, for
+// Records returns up to limit records of a partition from offset on, for
 // reading, not consuming: no group or offset is touched.
-func (b *Broker) Records(topic string, partition int32, offset int64, max int) ([]Record, error) {
+func (b *Broker) Records(topic string, partition int32, offset int64, limit int) ([]Record, error) {
 	pl := b.topicPartition(b.logs.Topic(topic), partition)
 	if pl == nil {
 		return nil, fmt.Errorf("%w: %s-%d", errNoSuchPartition, topic, partition)
 	}
 	var out []Record
-	for at := offset; len(out) < max; {
+	for at := offset; len(out) < limit; {
 		data, err := pl.Read(at, 1<<20)
 		if err != nil {
 			return out, err
@@ -91,7 +91,7 @@ func (b *Broker) Records(topic string, partition int32, offset int64, max int) (
 		if len(data) == 0 {
 			break
 		}
-		for len(data) > 0 && len(out) < max {
+		for len(data) > 0 && len(out) < limit {
 			h, err := parseBatchHeader(data)
 			if err != nil {
 				return out, err
@@ -99,7 +99,7 @@ func (b *Broker) Records(topic string, partition int32, offset int64, max int) (
 			for _, r := range decodeBatch(data[:h.Size()], h) {
 				// The first batch may begin before offset; a Note stands
 				// for its whole batch, which reaches offset.
-				if len(out) < max && (r.Offset >= offset || r.Note != "") {
+				if len(out) < limit && (r.Offset >= offset || r.Note != "") {
 					out = append(out, r)
 				}
 			}
