@@ -183,9 +183,9 @@ func TestLabelEscaping(t *testing.T) {
 	}
 }
 
-// gzipBatch is appendBatch with its records gzipped, as a producer with
+// gzippedBatch is appendBatch with its records gzipped, as a producer with
 // compression.type=gzip sends them.
-func gzipBatch(timestamp int64, recs []record) []byte {
+func gzippedBatch(timestamp int64, recs []record) []byte {
 	plain := appendBatch(nil, timestamp, recs)
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
@@ -205,7 +205,7 @@ func TestRecordsDecoding(t *testing.T) {
 	c := dial(t, b.addr)
 	c.createTopic("r", 1)
 	c.produce("r", 0, appendBatch(nil, 1000, []record{{Key: []byte("k"), Value: []byte("plain")}, {Value: nil}}))
-	c.produce("r", 0, gzipBatch(2000, []record{{Key: []byte("z"), Value: []byte{0xff, 0x00}}}))
+	c.produce("r", 0, gzippedBatch(2000, []record{{Key: []byte("z"), Value: []byte{0xff, 0x00}}}))
 	lz4 := appendBatch(nil, 3000, []record{{Value: []byte("?")}})
 	binary.BigEndian.PutUint16(lz4[batchAttrOffset:], 3)
 	binary.BigEndian.PutUint32(lz4[batchCRCOffset:], crc32.Checksum(lz4[batchAttrOffset:], castagnoli))
@@ -325,7 +325,7 @@ func TestSchemaName(t *testing.T) {
 // whatever it returns is shown escaped.
 func FuzzDecodeBatch(f *testing.F) {
 	f.Add(appendBatch(nil, 1, []record{{Key: []byte("k"), Value: []byte("v")}})[batchHeaderSize:], int32(1), false)
-	f.Add(gzipBatch(1, []record{{Value: []byte("v")}})[batchHeaderSize:], int32(1), true)
+	f.Add(gzippedBatch(1, []record{{Value: []byte("v")}})[batchHeaderSize:], int32(1), true)
 	f.Add([]byte{0x01}, int32(1), false)
 	f.Fuzz(func(t *testing.T, body []byte, count int32, gzipped bool) {
 		b := rawBatch(0, 0, 0, 0, count, body)

@@ -258,7 +258,7 @@ func traceBatchHeader(b *bytes.Buffer, h *batchHeader) {
 // batchAttributes spells out a batch's attributes: its codec, then
 // LogAppendTime, transactional and control if set.
 func batchAttributes(a int16) string {
-	parts := []string{compressionName(a)}
+	parts := []string{codecName(int(a & compressionCodecMask))}
 	if a&timestampTypeFlag != 0 {
 		parts = append(parts, "LogAppendTime")
 	}
@@ -269,22 +269,4 @@ func batchAttributes(a int16) string {
 		parts = append(parts, "control")
 	}
 	return strings.Join(parts, ",")
-}
-
-// compressionName is the codec of a batch's attributes, as the
-// compression.type config names it.
-func compressionName(a int16) string {
-	switch a & compressionCodecMask {
-	case 0:
-		return "none"
-	case 1:
-		return "gzip"
-	case 2:
-		return "snappy"
-	case 3:
-		return "lz4"
-	case 4:
-		return "zstd"
-	}
-	return "codec" + strconv.Itoa(int(a&compressionCodecMask))
 }

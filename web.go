@@ -25,7 +25,6 @@ package kafka
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -33,7 +32,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -114,7 +112,7 @@ func (b *Broker) Records(topic string, partition int32, offset int64, limit int)
 // a Note when it cannot.
 func decodeBatch(batch []byte, h batchHeader) []Record {
 	proto := Record{
-		Offset: h.BaseOffset, Compression: compressionName(h.Attributes),
+		Offset: h.BaseOffset, Compression: codecName(int(h.Attributes & compressionCodecMask)),
 		ProducerID: h.ProducerID, ProducerEpoch: h.ProducerEpoch,
 		Transactional: h.Attributes&transactionalFlag != 0, Control: h.isControl(),
 		Timestamp: time.UnixMilli(h.MaxTimestamp),
@@ -129,20 +127,10 @@ func decodeBatch(batch []byte, h batchHeader) []Record {
 		}
 		return note("control batch")
 	}
-	body := batch[batchHeaderSize:]
-	switch h.Attributes & compressionCodecMask {
-	case 0:
-	case 1:
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err == nil {
-			body, err = io.ReadAll(io.LimitReader(zr, maxDecodedBatch))
-		}
-		if err != nil {
-			return note("%d records, offsets %d-%d: gzip: %v", h.NumRecords, h.BaseOffset, h.LastOffset(), err)
-		}
-	default:
-		return note("%d records, offsets %d-%d, compressed with %s, which this page does not decode (the broker has only the standard library's gzip)",
-			h.NumRecords, h.BaseOffset, h.LastOffset(), proto.Compression)
+	body, err := decodedRecords(batch, h, maxDecodedBatch)
+	if err != nil {
+		return note("%d records, offsets %d-%d, not decoded: %v (the broker has only the standard library's gzip)",
+			h.NumRecords, h.BaseOffset, h.LastOffset(), err)
 	}
 	out, err := decodeRecords(body, h, proto)
 	if err != nil {
