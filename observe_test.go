@@ -10,6 +10,9 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -19,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -419,5 +423,41 @@ func TestTraceEveryAPI(t *testing.T) {
 				t.Log(out.String())
 			}
 		}
+	}
+}
+
+// TestErrorNames: every error code the package declares (a const named
+// code... of type int16) has its Kafka name for the error label of
+// ErrorsPerSec, which otherwise falls back to CODE_<n>.
+func TestErrorNames(t *testing.T) {
+	pkgs, err := parser.ParseDir(token.NewFileSet(), ".", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range pkgs["kafka"].Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			spec, ok := n.(*ast.ValueSpec)
+			if !ok || spec.Type == nil || fmt.Sprint(spec.Type) != "int16" {
+				return true
+			}
+			for i, name := range spec.Names {
+				if !strings.HasPrefix(name.Name, "code") || i >= len(spec.Values) {
+					continue
+				}
+				lit := spec.Values[i]
+				var code int64
+				switch v := lit.(type) {
+				case *ast.BasicLit:
+					code, _ = strconv.ParseInt(v.Value, 10, 16)
+				case *ast.UnaryExpr:
+					n, _ := strconv.ParseInt(v.X.(*ast.BasicLit).Value, 10, 16)
+					code = -n
+				}
+				if _, ok := errorNames[int16(code)]; !ok {
+					t.Errorf("%s (%d) has no name in errorNames (metrics.go)", name.Name, code)
+				}
+			}
+			return true
+		})
 	}
 }
