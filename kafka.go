@@ -54,7 +54,12 @@
 // group may override. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at. observe.go is what the broker shows of itself: a read-only Snapshot
+// at. cluster.go is the partition admin APIs (leader epochs, log dirs,
+// elections, reassignments, DescribeTopicPartitions, DescribeProducers and
+// UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
+// client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
+// keeps them, and the throttles and muted connections that enforce them.
+// observe.go is what the broker shows of itself: a read-only Snapshot
 // of topics, groups, lag and transactions, and the HTTP handler that serves
 // it as the web page of web.go (with its template, web.html), the
 // Prometheus metrics of metrics.go and a health check; trace.go prints
@@ -228,6 +233,13 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
+	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
+	// each (quota.window.num, default 11; quota.window.size.seconds,
+	// default 1s).
+	QuotaWindowNum  int
+	QuotaWindowSize time.Duration
+
 	// Trace, when set, receives a line for every request and every
 	// response, decoded field by field (trace.go): the -trace flag.
 	Trace io.Writer
@@ -301,6 +313,12 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
+	if c.QuotaWindowNum <= 1 {
+		c.QuotaWindowNum = 11
+	}
+	if c.QuotaWindowSize <= 0 {
+		c.QuotaWindowSize = time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -353,6 +371,10 @@ type Broker struct {
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
+	// quotas is the client quotas and the rates measured against them
+	// (quotas.go).
+	quotas *clientQuotas
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -391,7 +413,11 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, appended: make(chan struct{}),
+	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
@@ -510,6 +536,10 @@ type conn struct {
 	broker *Broker
 	r      *bufio.Reader
 	w      *bufio.Writer
+
+	// mutedUntil is when the connection's throttle for its last request
+	// ends (quotas.go).
+	mutedUntil time.Time
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
@@ -531,6 +561,17 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	defer stop()
 
 	for {
+		// A throttled client's connection is muted: nothing more is read
+		// from it until its throttle time is over (KIP-219, quotas.go).
+		if wait := time.Until(c.mutedUntil); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
 		// A connection with no request for ConnectionsMaxIdle is closed,
 		// as Kafka closes idle connections, so that clients that vanished
 		// without a FIN do not hold a goroutine and a socket for ever. The
@@ -620,10 +661,23 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 		return err
 	}
 	c.broker.trace.request(h, api, req)
-	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
+	start := time.Now()
+	rc := &requestContext{conn: c, header: h, size: len(frame)}
+	resp := api.serve(c.broker, ctx, rc, req)
+	// The request's thread time is what request_percentage limits: the
+	// handler's time less its waits for data or for a rebalance, which in
+	// Kafka are spent parked in a purgatory, not in a request thread.
+	now := time.Now()
+	throttle := max(rc.throttle, c.broker.throttleRequest(rc, now.Sub(start)-rc.parked, now))
+	if throttle > 0 {
+		c.mutedUntil = now.Add(throttle)
+	}
 	if resp == nil { // acks=0 produce: the client expects no answer
 		c.broker.requestDone(h, api, req, nil, received)
 		return nil
+	}
+	if throttle > 0 {
+		setThrottleTime(resp, throttle)
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
@@ -750,7 +804,18 @@ func sendSection(dst io.Writer, s fileSection) error {
 type requestContext struct {
 	conn   *conn
 	header *requestHeader
+	size   int // of the request frame, less its size prefix
+
+	// parked is how long the handler waited for something other than
+	// its own work: a long poll, a rebalance.
+	parked time.Duration
+	// throttle is the handler's quota throttle (Produce and Fetch bytes).
+	throttle time.Duration
 }
+
+// parkedSince adds the time since t to the request's waits; handlers defer
+// it just before they wait.
+func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) }
 
 // advertisedHostPort is the address Metadata tells clients to use for this
 // broker: the configured one, or else the local address of the connection

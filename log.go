@@ -966,6 +966,18 @@ func (l *partitionLog) LogStartOffset() int64 {
 	return l.logStart
 }
 
+// Size is the bytes of the partition's segment files, the .log files only,
+// as Kafka's UnifiedLog.size counts them for DescribeLogDirs.
+func (l *partitionLog) Size() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var n int64
+	for _, s := range l.segments {
+		n += s.size
+	}
+	return n
+}
+
 // fileSection is a run of whole batches in a segment file. A fetch sends
 // it to the socket with sendfile(2), so record bytes go from the page cache
 // to the network without passing through the broker's memory.

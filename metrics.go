@@ -420,6 +420,12 @@ var errorNames = map[int16]string{
 	codeStaleMemberEpoch:           "STALE_MEMBER_EPOCH",
 	codeInvalidTimestamp:           "INVALID_TIMESTAMP",
 	codeUnsupportedCompressionType: "UNSUPPORTED_COMPRESSION_TYPE",
+	codeReplicaNotAvailable:        "REPLICA_NOT_AVAILABLE",
+	codeLogDirNotFound:             "LOG_DIR_NOT_FOUND",
+	codeFencedLeaderEpoch:          "FENCED_LEADER_EPOCH",
+	codeElectionNotNeeded:          "ELECTION_NOT_NEEDED",
+	codeNoReassignmentInProgress:   "NO_REASSIGNMENT_IN_PROGRESS",
+	codeInvalidUpdateVersion:       "INVALID_UPDATE_VERSION",
 }
 
 func errorName(code int16) string {

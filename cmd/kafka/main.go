@@ -66,6 +66,8 @@ func run(args []string) error {
 		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
 		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
+		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
+		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 		httpAddr   = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
 		trace      = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
@@ -109,6 +111,8 @@ func run(args []string) error {
 		TransactionMaxTimeout:      *txnMax,
 		ConsumerHeartbeatInterval:  *cgInterval,
 		ConsumerSessionTimeout:     *cgSession,
+		QuotaWindowNum:             *quotaNum,
+		QuotaWindowSize:            *quotaSize,
 		Trace:                      traceTo,
 		Logger:                     logger,
 	})
