@@ -60,6 +60,11 @@
 // UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
 // client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
 // keeps them, and the throttles and muted connections that enforce them.
+// observe.go is what the broker shows of itself: a read-only Snapshot
+// of topics, groups, lag and transactions, and the HTTP handler that serves
+// it as the web page of web.go (with its template, web.html), the
+// Prometheus metrics of metrics.go and a health check; trace.go prints
+// every request and response, decoded, for -trace.
 //
 // # Caveats
 //
@@ -69,7 +74,8 @@
 // unless a topic asks for LogAppendTime or for a compression.type other
 // than producer, which may only be gzip or uncompressed, the codecs of Go's
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported.
+// is supported. The web page decodes gzip batches too, to show their
+// records, and shows batches in other codecs as opaque.
 // Old segments are deleted by retention.ms and retention.bytes, but never
 // compacted: a topic whose cleanup.policy is compact alone keeps everything.
 // By default records reach the disk when the OS writes them back, as in
@@ -89,6 +95,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -234,6 +241,10 @@ type Config struct {
 	QuotaWindowNum  int
 	QuotaWindowSize time.Duration
 
+	// Trace, when set, receives a line for every request and every
+	// response, decoded field by field (trace.go): the -trace flag.
+	Trace io.Writer
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -369,6 +380,13 @@ type Broker struct {
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
 	appended chan struct{}
+
+	// state is brokerStarting, brokerServing or brokerStopping, for
+	// health; metrics and trace are what the broker shows of itself
+	// (observe.go, metrics.go, trace.go).
+	state   atomic.Int32
+	metrics *brokerMetrics
+	trace   *tracer
 }
 
 // Open locks cfg.DataDir, loads every topic under it and returns a broker
@@ -402,7 +420,8 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{})}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
@@ -430,6 +449,7 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
+		b.state.Store(brokerStopping)
 		return ln.Close()
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
@@ -466,7 +486,9 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 			})
 		})
 	})
+	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
+	b.state.Store(brokerStopping)
 	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
@@ -559,6 +581,9 @@ type conn struct {
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 	defer nc.Close()
+	b.metrics.connectionsCreated.Add(1)
+	b.metrics.connections.Add(1)
+	defer b.metrics.connections.Add(-1)
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -659,6 +684,7 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
@@ -670,6 +696,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	c.broker.trace.request(h, api, req)
 	start := time.Now()
 	rc := &requestContext{conn: c, header: h, size: len(frame)}
 	resp := api.serve(c.broker, ctx, rc, req)
@@ -682,6 +709,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 		c.mutedUntil = now.Add(throttle)
 	}
 	if resp == nil { // acks=0 produce: the client expects no answer
+		c.broker.requestDone(h, api, req, nil, received)
 		return nil
 	}
 	if f, ok := resp.(interface{ closeFiles() }); ok {
@@ -694,6 +722,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
+	// Counted before it is sent, so that a client that has its answer
+	// finds the request in the metrics.
+	c.broker.requestDone(h, api, req, resp, received)
 	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
 }
 

@@ -1718,6 +1718,7 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	l.mu.RUnlock()
 	// Not under mu: appends publish and readers read while the disk works.
 	// syncMu keeps Close and retention from closing s.log meanwhile.
+	defer observeFsync(time.Now())
 	if err := s.log.Sync(); err != nil {
 		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
 	}
@@ -1738,6 +1739,7 @@ func (l *partitionLog) Sync() error {
 
 // syncActive flushes the active segment. Callers hold appendMu.
 func (l *partitionLog) syncActive() error {
+	defer observeFsync(time.Now())
 	s := l.segments[len(l.segments)-1]
 	for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
 		if err := f.Sync(); err != nil {

@@ -13,6 +13,12 @@
 // -fsync chooses when records are forced to disk: never (the default, as
 // in Kafka: the OS decides), always (before every acknowledged produce),
 // or an interval such as 1s. See the README for what each survives.
+//
+// -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
+// groups and transactions at /, Prometheus metrics at /metrics and a health
+// check at /healthz, which answers 503 until the logs are loaded and the
+// listener is bound, and again while the broker stops. -trace prints every
+// request and response, decoded, to standard error.
 package main
 
 import (
@@ -20,10 +26,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -60,6 +69,8 @@ func run(args []string) error {
 		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
 		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
+		httpAddr   = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
+		trace      = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -80,6 +91,22 @@ func run(args []string) error {
 		return err
 	}
 	defer ln.Close()
+	// The HTTP server starts before Open too, so that /healthz answers 503 while the
+	// logs load, which can take a while after a crash.
+	var broker atomic.Pointer[kafka.Broker]
+	if *httpAddr != "" {
+		hln, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			return fmt.Errorf("-http: %w", err)
+		}
+		logger.Info("web page, metrics and health listening", "addr", "http://"+hln.Addr().String())
+		defer serveHTTP(hln, &broker, logger)()
+	}
+	var traceTo io.Writer
+	if *trace {
+		traceTo = os.Stderr
+	}
+
 	b, err := kafka.Open(kafka.Config{
 		DataDir:                    *data,
 		NodeID:                     int32(*nodeID),
@@ -96,11 +123,13 @@ func run(args []string) error {
 		ConsumerSessionTimeout:     *cgSession,
 		QuotaWindowNum:             *quotaNum,
 		QuotaWindowSize:            *quotaSize,
+		Trace:                      traceTo,
 		Logger:                     logger,
 	})
 	if err != nil {
 		return err
 	}
+	broker.Store(b)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data, "fsync", *fsync)
@@ -131,4 +160,34 @@ func raiseFileLimit(logger *slog.Logger) {
 		}
 	}
 	logger.Debug("open file limit", "limit", lim.Cur)
+}
+
+// serveHTTP serves on ln the Handler of the broker once one is stored,
+// and before that a 503 for every path, /healthz included. The returned
+// function stops the server.
+func serveHTTP(ln net.Listener, broker *atomic.Pointer[kafka.Broker], logger *slog.Logger) func() {
+	var handler atomic.Pointer[http.Handler]
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := broker.Load()
+			if b == nil {
+				kafka.ServeHealth(w, false)
+				return
+			}
+			h := handler.Load()
+			if h == nil {
+				bh := b.Handler()
+				handler.CompareAndSwap(nil, &bh)
+				h = handler.Load()
+			}
+			(*h).ServeHTTP(w, r)
+		}),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server", "err", err)
+		}
+	}()
+	return func() { srv.Close() }
 }
