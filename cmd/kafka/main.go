@@ -81,16 +81,26 @@ func run(args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
-	// The HTTP server starts first, so that /healthz answers 503 while the
+	raiseFileLimit(logger)
+	// The port is bound, and then Open locks the data dir, before the
+	// recovery reads or writes anything in it: a second broker started by
+	// mistake on the same port or data dir stops here, having changed
+	// nothing. Clients that connect meanwhile wait in the listen queue.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	// The HTTP server starts before Open too, so that /healthz answers 503 while the
 	// logs load, which can take a while after a crash.
 	var broker atomic.Pointer[kafka.Broker]
 	if *httpAddr != "" {
-		ln, err := net.Listen("tcp", *httpAddr)
+		hln, err := net.Listen("tcp", *httpAddr)
 		if err != nil {
 			return fmt.Errorf("-http: %w", err)
 		}
-		logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
-		defer serveHTTP(ln, &broker, logger)()
+		logger.Info("web page, metrics and health listening", "addr", "http://"+hln.Addr().String())
+		defer serveHTTP(hln, &broker, logger)()
 	}
 	var traceTo io.Writer
 	if *trace {
@@ -120,10 +130,6 @@ func run(args []string) error {
 		return err
 	}
 	broker.Store(b)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data, "fsync", *fsync)
@@ -132,6 +138,28 @@ func run(args []string) error {
 	}
 	logger.Info("kafka broker stopped")
 	return nil
+}
+
+// raiseFileLimit raises the soft limit on open files to the hard limit.
+// Every connection and every open segment takes a file descriptor, and
+// the usual soft limit, 1024, is soon reached by a broker with many
+// partitions or clients; the hard limit is what the administrator allows.
+// Go's runtime does the same at start since Go 1.19; doing it here too
+// makes it visible in the log, and keeps it if the runtime changes.
+func raiseFileLimit(logger *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("reading the open file limit", "err", err)
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			logger.Warn("raising the open file limit", "err", err)
+			return
+		}
+	}
+	logger.Debug("open file limit", "limit", lim.Cur)
 }
 
 // serveHTTP serves on ln the Handler of the broker once one is stored,
