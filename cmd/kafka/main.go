@@ -32,6 +32,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -44,7 +45,13 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is already printed
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "kafka:", err)
+		// The package's errors already start with "kafka:"; flag errors
+		// and ours do not.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "kafka: ") {
+			msg = "kafka: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
