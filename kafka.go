@@ -38,7 +38,8 @@
 // partitions as segment files with offset and time indexes, their recovery
 // after a crash, and retention. topics.go is the data dir around the
 // partitions: topics as sets of partition directories, their ids and
-// configs, and how they are created and deleted. producers.go is what
+// configs, the lock on the dir, and how topics are created and deleted so
+// that a crash midway leaves each one whole or absent. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
@@ -57,6 +58,16 @@
 // at. cleaner.go is log compaction: the background cleaner that keeps only
 // the latest record of each key in a compacted topic's closed segments, and
 // swaps its rewritten segments in so that a crash leaves old or new.
+// cluster.go is the partition admin APIs (leader epochs, log dirs,
+// elections, reassignments, DescribeTopicPartitions, DescribeProducers and
+// UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
+// client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
+// keeps them, and the throttles and muted connections that enforce them.
+// observe.go is what the broker shows of itself: a read-only Snapshot
+// of topics, groups, lag and transactions, and the HTTP handler that serves
+// it as the web page of web.go (with its template, web.html), the
+// Prometheus metrics of metrics.go and a health check; trace.go prints
+// every request and response, decoded, for -trace.
 //
 // # Caveats
 //
@@ -66,7 +77,8 @@
 // unless a topic asks for LogAppendTime or for a compression.type other
 // than producer, which may only be gzip or uncompressed, the codecs of Go's
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported.
+// is supported. The web page decodes gzip batches too, to show their
+// records, and shows batches in other codecs as opaque.
 // Old segments are deleted by retention.ms and retention.bytes, and
 // compacted under cleanup.policy=compact; the cleaner opens uncompressed
 // and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
@@ -76,17 +88,20 @@ package kafka
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -245,6 +260,17 @@ type Config struct {
 	// MiB): a smaller segment rolls, and so is compacted, sooner.
 	OffsetsTopicSegmentBytes int32
 
+	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
+	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
+	// each (quota.window.num, default 11; quota.window.size.seconds,
+	// default 1s).
+	QuotaWindowNum  int
+	QuotaWindowSize time.Duration
+
+	// Trace, when set, receives a line for every request and every
+	// response, decoded field by field (trace.go): the -trace flag.
+	Trace io.Writer
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -323,6 +349,12 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
+	if c.QuotaWindowNum <= 1 {
+		c.QuotaWindowNum = 11
+	}
+	if c.QuotaWindowSize <= 0 {
+		c.QuotaWindowSize = time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -375,14 +407,27 @@ type Broker struct {
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
+	// quotas is the client quotas and the rates measured against them
+	// (quotas.go).
+	quotas *clientQuotas
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
 	appended chan struct{}
+
+	// state is brokerStarting, brokerServing or brokerStopping, for
+	// health; metrics and trace are what the broker shows of itself
+	// (observe.go, metrics.go, trace.go).
+	state   atomic.Int32
+	metrics *brokerMetrics
+	trace   *tracer
 }
 
-// Open loads every topic under cfg.DataDir and returns a broker ready to
-// Serve.
+// Open locks cfg.DataDir, loads every topic under it and returns a broker
+// ready to Serve. The lock is an flock on DataDir/.lock, taken before
+// anything in the dir is read; if another broker holds it, Open fails at
+// once with an error naming the dir. Serve releases it when it returns.
 func Open(cfg Config) (*Broker, error) {
 	cfg = cfg.withDefaults()
 	if cfg.DataDir == "" {
@@ -406,7 +451,12 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, appended: make(chan struct{})}
+	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
@@ -434,6 +484,7 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
+		b.state.Store(brokerStopping)
 		return ln.Close()
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
@@ -473,27 +524,62 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 		})
 	}
 	g.Go(func() error {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				if gctx.Err() != nil {
-					return nil
-				}
-				return fmt.Errorf("kafka: accept: %w", err)
-			}
+		return b.acceptLoop(gctx, ln, func(conn net.Conn) {
 			g.Go(func() error {
 				b.serveConn(gctx, conn)
 				return nil
 			})
-		}
+		})
 	})
+	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
+	b.state.Store(brokerStopping)
 	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
+
+// acceptLoop hands each connection ln accepts to serve, until ctx is done.
+//
+// A failed accept does not end it: out of file descriptors (EMFILE,
+// ENFILE), a connection reset before it was accepted (ECONNABORTED), or
+// whatever else the kernel says, the loop logs the error and tries again
+// after a pause, 5 ms doubling up to 1 s while the failures go on, as
+// net/http's Server does. A broker that exited there would drop every
+// connection it has because it could not take one more; one that retried
+// at once would spin. Only a listener closed by someone else (net.ErrClosed
+// while ctx is live) ends it, with an error: nothing more can come in.
+func (b *Broker) acceptLoop(ctx context.Context, ln net.Listener, serve func(net.Conn)) error {
+	var pause time.Duration
+	for {
+		conn, err := ln.Accept()
+		switch {
+		case err == nil:
+			pause = 0
+			serve(conn)
+			continue
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, net.ErrClosed):
+			return fmt.Errorf("kafka: accept: %w", err)
+		}
+		pause = min(max(2*pause, acceptMinPause), acceptMaxPause)
+		b.log.Error("accept failed; retrying", "err", err, "pause", pause)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// The pauses of acceptLoop after failed accepts, net/http's.
+const (
+	acceptMinPause = 5 * time.Millisecond
+	acceptMaxPause = time.Second
+)
 
 // every runs f every interval until ctx is done. A run that takes longer
 // than the interval delays the next one rather than overlapping it.
@@ -531,11 +617,18 @@ type conn struct {
 	broker *Broker
 	r      *bufio.Reader
 	w      *bufio.Writer
+
+	// mutedUntil is when the connection's throttle for its last request
+	// ends (quotas.go).
+	mutedUntil time.Time
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 	defer nc.Close()
+	b.metrics.connectionsCreated.Add(1)
+	b.metrics.connections.Add(1)
+	defer b.metrics.connections.Add(-1)
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -549,6 +642,17 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	defer stop()
 
 	for {
+		// A throttled client's connection is muted: nothing more is read
+		// from it until its throttle time is over (KIP-219, quotas.go).
+		if wait := time.Until(c.mutedUntil); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
 		// A connection with no request for ConnectionsMaxIdle is closed,
 		// as Kafka closes idle connections, so that clients that vanished
 		// without a FIN do not hold a goroutine and a socket for ever. The
@@ -625,6 +729,7 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
@@ -636,14 +741,35 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
-	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
+	c.broker.trace.request(h, api, req)
+	start := time.Now()
+	rc := &requestContext{conn: c, header: h, size: len(frame)}
+	resp := api.serve(c.broker, ctx, rc, req)
+	// The request's thread time is what request_percentage limits: the
+	// handler's time less its waits for data or for a rebalance, which in
+	// Kafka are spent parked in a purgatory, not in a request thread.
+	now := time.Now()
+	throttle := max(rc.throttle, c.broker.throttleRequest(rc, now.Sub(start)-rc.parked, now))
+	if throttle > 0 {
+		c.mutedUntil = now.Add(throttle)
+	}
 	if resp == nil { // acks=0 produce: the client expects no answer
+		c.broker.requestDone(h, api, req, nil, received)
 		return nil
+	}
+	if f, ok := resp.(interface{ closeFiles() }); ok {
+		defer f.closeFiles() // a fetch's segment files, sent or not
+	}
+	if throttle > 0 {
+		setThrottleTime(resp, throttle)
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
+	// Counted before it is sent, so that a client that has its answer
+	// finds the request in the metrics.
+	c.broker.requestDone(h, api, req, resp, received)
 	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
 }
 
@@ -719,37 +845,45 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 	return c.w.Flush()
 }
 
+// errSegmentReplaced is a section's segment file that the cleaner
+// replaced by renaming its cleaned successor over it (cleaner.go). It
+// wraps fs.ErrNotExist: the section's bytes are gone as surely as if
+// retention had deleted the file, and a fetch answers the same way.
+var errSegmentReplaced = fmt.Errorf("kafka: segment replaced by the cleaner: %w", fs.ErrNotExist)
+
+// openSection opens the segment file of s, and checks that it is still
+// the file the section was found in: the cleaner may have renamed a new
+// segment over it, whose bytes at the section's positions are others.
+func openSection(s fileSection) (*os.File, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || s.info != nil && !os.SameFile(fi, s.info) {
+		f.Close()
+		return nil, cmp.Or(err, errSegmentReplaced)
+	}
+	return f, nil
+}
+
 // sendSection copies a segment file section to the connection. io.Copy
 // from a limited *os.File to a TCP connection is sendfile(2) on Linux, so
 // the bytes never enter user space.
 //
-// The file is opened afresh for each send instead of sharing the log's
-// descriptor: sendfile reads from the descriptor's own offset, which
-// concurrent fetches would fight over.
-//
-// Design note: retention (or DeleteRecords) may delete the segment
-// between the fetch choosing its section and this open. Once the file is
-// open, deletion is harmless: an open descriptor keeps an unlinked file's
-// bytes readable, so a send already under way finishes. If the file is
-// already gone, the response, whose size is already on the wire, is cut
-// short and the connection closes; the client reconnects and fetches
-// again, and since the records are gone it is told OFFSET_OUT_OF_RANGE and
-// resets per its policy, just as if the fetch had come a moment later.
-// Only a fetch of more than inlineSectionBytes (smaller sections are read
-// into memory under the log's lock, log.go) from the oldest segment at the
-// moment it expires can meet this, which is rare enough not to pin
-// segments for every fetch.
+// The file is one the fetch handler opened afresh for this send
+// (openRecordFiles) instead of the log's own descriptor: sendfile reads
+// from the descriptor's own offset, which concurrent fetches would fight
+// over. Once the file is open, retention (or DeleteRecords) deleting the
+// segment is harmless: an open descriptor keeps an unlinked file's bytes
+// readable, so the send finishes.
 func sendSection(dst io.Writer, s fileSection) error {
-	f, err := os.Open(s.path)
-	if err != nil {
-		return fmt.Errorf("kafka: sending records: %w", err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || s.info != nil && !os.SameFile(fi, s.info) {
-		// The cleaner renamed a new segment over the one the section is
-		// in: its bytes are elsewhere now. As for a deleted segment, the
-		// connection closes and the client fetches again.
-		return fmt.Errorf("kafka: sending records: %s was replaced by the cleaner", s.path)
+	f := s.file
+	if f == nil {
+		var err error
+		if f, err = openSection(s); err != nil {
+			return fmt.Errorf("kafka: sending records: %w", err)
+		}
+		defer f.Close()
 	}
 	if _, err := f.Seek(s.pos, io.SeekStart); err != nil {
 		return fmt.Errorf("kafka: sending records: %w", err)
@@ -768,7 +902,18 @@ func sendSection(dst io.Writer, s fileSection) error {
 type requestContext struct {
 	conn   *conn
 	header *requestHeader
+	size   int // of the request frame, less its size prefix
+
+	// parked is how long the handler waited for something other than
+	// its own work: a long poll, a rebalance.
+	parked time.Duration
+	// throttle is the handler's quota throttle (Produce and Fetch bytes).
+	throttle time.Duration
 }
+
+// parkedSince adds the time since t to the request's waits; handlers defer
+// it just before they wait.
+func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) }
 
 // advertisedHostPort is the address Metadata tells clients to use for this
 // broker: the configured one, or else the local address of the connection

@@ -13,6 +13,12 @@
 // -fsync chooses when records are forced to disk: never (the default, as
 // in Kafka: the OS decides), always (before every acknowledged produce),
 // or an interval such as 1s. See the README for what each survives.
+//
+// -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
+// groups and transactions at /, Prometheus metrics at /metrics and a health
+// check at /healthz, which answers 503 until the logs are loaded and the
+// listener is bound, and again while the broker stops. -trace prints every
+// request and response, decoded, to standard error.
 package main
 
 import (
@@ -20,10 +26,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,7 +45,13 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is already printed
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "kafka:", err)
+		// The package's errors already start with "kafka:"; flag errors
+		// and ours do not.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "kafka: ") {
+			msg = "kafka: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
@@ -59,7 +75,11 @@ func run(args []string) error {
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
 		cleanEvery = fs.Duration("cleaner-backoff", 15*time.Second, "how long the log cleaner waits between rounds (log.cleaner.backoff.ms)")
 		cleanIO    = fs.Int64("cleaner-io-bytes-per-second", 0, "what the log cleaner may read and write a second; 0 for no limit (log.cleaner.io.max.bytes.per.second)")
+		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
+		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
+		httpAddr   = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
+		trace      = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,6 +89,32 @@ func run(args []string) error {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+
+	raiseFileLimit(logger)
+	// The port is bound, and then Open locks the data dir, before the
+	// recovery reads or writes anything in it: a second broker started by
+	// mistake on the same port or data dir stops here, having changed
+	// nothing. Clients that connect meanwhile wait in the listen queue.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	// The HTTP server starts before Open too, so that /healthz answers 503 while the
+	// logs load, which can take a while after a crash.
+	var broker atomic.Pointer[kafka.Broker]
+	if *httpAddr != "" {
+		hln, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			return fmt.Errorf("-http: %w", err)
+		}
+		logger.Info("web page, metrics and health listening", "addr", "http://"+hln.Addr().String())
+		defer serveHTTP(hln, &broker, logger)()
+	}
+	var traceTo io.Writer
+	if *trace {
+		traceTo = os.Stderr
+	}
 
 	b, err := kafka.Open(kafka.Config{
 		DataDir:                    *data,
@@ -86,15 +132,15 @@ func run(args []string) error {
 		ConsumerSessionTimeout:     *cgSession,
 		CleanerBackoff:             *cleanEvery,
 		CleanerIOBytesPerSecond:    *cleanIO,
+		QuotaWindowNum:             *quotaNum,
+		QuotaWindowSize:            *quotaSize,
+		Trace:                      traceTo,
 		Logger:                     logger,
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
+	broker.Store(b)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data, "fsync", *fsync)
@@ -103,4 +149,56 @@ func run(args []string) error {
 	}
 	logger.Info("kafka broker stopped")
 	return nil
+}
+
+// raiseFileLimit raises the soft limit on open files to the hard limit.
+// Every connection and every open segment takes a file descriptor, and
+// the usual soft limit, 1024, is soon reached by a broker with many
+// partitions or clients; the hard limit is what the administrator allows.
+// Go's runtime does the same at start since Go 1.19; doing it here too
+// makes it visible in the log, and keeps it if the runtime changes.
+func raiseFileLimit(logger *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("reading the open file limit", "err", err)
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			logger.Warn("raising the open file limit", "err", err)
+			return
+		}
+	}
+	logger.Debug("open file limit", "limit", lim.Cur)
+}
+
+// serveHTTP serves on ln the Handler of the broker once one is stored,
+// and before that a 503 for every path, /healthz included. The returned
+// function stops the server.
+func serveHTTP(ln net.Listener, broker *atomic.Pointer[kafka.Broker], logger *slog.Logger) func() {
+	var handler atomic.Pointer[http.Handler]
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := broker.Load()
+			if b == nil {
+				kafka.ServeHealth(w, false)
+				return
+			}
+			h := handler.Load()
+			if h == nil {
+				bh := b.Handler()
+				handler.CompareAndSwap(nil, &bh)
+				h = handler.Load()
+			}
+			(*h).ServeHTTP(w, r)
+		}),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server", "err", err)
+		}
+	}()
+	return func() { srv.Close() }
 }
