@@ -460,6 +460,7 @@ type cleanStats struct {
 // log's locks; the closed segments it names change only by cleaning and
 // retention, which hold cleanMu.
 type cleanPlan struct {
+	opts        logOptions // segment.bytes, which bounds a group, and the index interval
 	segs        []*segment // closed segments, oldest first
 	active      int64      // base of the active segment
 	firstDirty  int64
@@ -490,6 +491,7 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 		return cleanStats{}, err
 	}
 	f := &cleanFilter{
+		opts:            plan.opts,
 		keys:            keys,
 		mapEnd:          mapEnd,
 		uncleanable:     plan.uncleanable,
@@ -508,7 +510,7 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	// a cleaning that removed much leaves small segments side by side. A
 	// second pass over the result, with the same key map, merges them
 	// (Kafka leaves that to its next cleaning).
-	if segs := l.closedSegments(); len(l.groupSegments(segs, mapEnd)) < len(segs)/2 {
+	if segs := l.closedSegments(); len(groupSegments(segs, mapEnd, plan.opts.SegmentBytes)) < len(segs)/2 {
 		again := *f
 		again.txns, again.opaqueSeen = newTxnCleaning(plan.aborted), false
 		var merged cleanStats
@@ -526,7 +528,7 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 
 // cleanGroups cleans the segments below f.mapEnd, a group at a time.
 func (l *partitionLog) cleanGroups(ctx context.Context, segs []*segment, f *cleanFilter, th *throttle, st *cleanStats) error {
-	for _, group := range l.groupSegments(segs, f.mapEnd) {
+	for _, group := range groupSegments(segs, f.mapEnd, f.opts.SegmentBytes) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -557,6 +559,7 @@ func (l *partitionLog) planClean(cp compaction, now time.Time) (cleanPlan, error
 		return cleanPlan{}, errLogClosed
 	}
 	p := cleanPlan{
+		opts:           l.opts,
 		segs:           slices.Clone(l.segments[:len(l.segments)-1]),
 		active:         l.segments[len(l.segments)-1].base,
 		aborted:        slices.Clone(l.txns.aborted),
@@ -628,13 +631,13 @@ func (l *partitionLog) buildKeyMap(ctx context.Context, p cleanPlan, dedupeBytes
 // one segment (segment.bytes, and 4-byte relative offsets), as
 // Cleaner.groupSegmentsBySize does, so that cleaning merges small
 // segments instead of leaving more of them.
-func (l *partitionLog) groupSegments(segs []*segment, end int64) [][]*segment {
+func groupSegments(segs []*segment, end, segmentBytes int64) [][]*segment {
 	var groups [][]*segment
 	for i := 0; i < len(segs) && segs[i].base < end; {
 		g := []*segment{segs[i]}
 		size := segs[i].size
 		i++
-		for i < len(segs) && segs[i].base < end && size+segs[i].size <= l.opts.SegmentBytes {
+		for i < len(segs) && segs[i].base < end && size+segs[i].size <= segmentBytes {
 			next := int64(math.MaxInt64)
 			if i+1 < len(segs) {
 				next = segs[i+1].base
@@ -681,6 +684,7 @@ func (l *partitionLog) eachStoredBatch(ctx context.Context, s *segment, th *thro
 
 // cleanFilter decides, batch by batch, what a cleaning keeps.
 type cleanFilter struct {
+	opts            logOptions // the plan's
 	keys            map[string]int64
 	mapEnd          int64
 	uncleanable     int64
@@ -1111,7 +1115,7 @@ func (l *partitionLog) writeCleaned(ctx context.Context, group []*segment, s *se
 			changed = changed || len(b) != len(pending) || len(b) > 0 && &b[0] != &pending[0]
 			pending = nil
 			th.wait(int64(len(b)))
-			return l.appendCleaned(s, b)
+			return l.appendCleaned(s, f, b)
 		}
 		err := l.eachStoredBatch(ctx, old, th, func(b []byte, h batchHeader) error {
 			if err := flush(false); err != nil {
@@ -1146,8 +1150,9 @@ func (l *partitionLog) writeCleaned(ctx context.Context, group []*segment, s *se
 	return true, syncDir(l.dir)
 }
 
-// appendCleaned writes batch b (if any) at the end of s and indexes it.
-func (l *partitionLog) appendCleaned(s *segment, b []byte) error {
+// appendCleaned writes batch b (if any) at the end of s and indexes it
+// every f.opts.IndexIntervalBytes, as appends do.
+func (l *partitionLog) appendCleaned(s *segment, f *cleanFilter, b []byte) error {
 	if b == nil {
 		return nil
 	}
@@ -1158,7 +1163,7 @@ func (l *partitionLog) appendCleaned(s *segment, b []byte) error {
 	if _, err := s.log.WriteAt(b, s.size); err != nil {
 		return fmt.Errorf("kafka: cleaning: %w", err)
 	}
-	s.offsets, s.times = s.idx.add(&h, s.size, l.opts.IndexIntervalBytes, s.offsets, s.times)
+	s.offsets, s.times = s.idx.add(&h, s.size, f.opts.IndexIntervalBytes, s.offsets, s.times)
 	s.size += int64(len(b))
 	return nil
 }

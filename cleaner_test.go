@@ -610,9 +610,9 @@ func TestCleanerCrashRecovery(t *testing.T) {
 			now := time.UnixMilli(2000)
 			plan, _ := l.planClean(ct.cp, now)
 			keys, end, _ := l.buildKeyMap(context.Background(), plan, 1<<20, newThrottle(0))
-			f := &cleanFilter{keys: keys, mapEnd: end, uncleanable: plan.uncleanable, now: 2000, txns: newTxnCleaning(nil), nextHorizon: 1 << 62}
+			f := &cleanFilter{opts: plan.opts, keys: keys, mapEnd: end, uncleanable: plan.uncleanable, now: 2000, txns: newTxnCleaning(nil), nextHorizon: 1 << 62}
 			l.setSegmentBytes(1 << 20)
-			group := l.groupSegments(plan.segs, end)[0]
+			group := groupSegments(plan.segs, end, 1<<20)[0]
 			out, _ := os.OpenFile(segmentPath(l.dir, group[0].base, logSuffix+cleanedSuffix), os.O_RDWR|os.O_CREATE, 0o644)
 			s := &segment{base: group[0].base, log: out, idx: newIndexer()}
 			if _, err := l.writeCleaned(context.Background(), group, s, f, newThrottle(0), &cleanStats{}); err != nil {
