@@ -340,7 +340,8 @@ func (d *logDir) cleanRound(ctx context.Context, o cleanerOptions) {
 		if st.segmentsIn > 0 {
 			d.logger.Info("cleaned partition", "topic", c.topic, "partition", c.partition,
 				"dirty_ratio", fmt.Sprintf("%.2f", c.ratio), "segments", st.segmentsIn, "bytes_before", st.bytesIn,
-				"bytes_after", st.bytesOut, "records_removed", st.recordsRemoved, "first_dirty_offset", st.cleanedTo)
+				"bytes_after", st.bytesOut, "records_removed", st.recordsRemoved, "first_dirty_offset", st.cleanedTo,
+				"opaque_batches_kept", st.opaqueKept)
 		}
 	}
 	if cleaned {
@@ -453,6 +454,7 @@ type cleanStats struct {
 	segmentsIn        int
 	bytesIn, bytesOut int64
 	recordsRemoved    int
+	opaqueKept        int
 	cleanedTo         int64
 }
 
@@ -506,6 +508,10 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	if err := l.cleanGroups(ctx, plan.segs, f, th, &st); err != nil {
 		return st, err
 	}
+	// Snappy, lz4 and zstd batches the cleaner cannot open (see the design
+	// note): the log says how many, so that a topic that does not shrink
+	// explains itself.
+	st.opaqueKept = f.opaqueKept
 	// Groups are made from the sizes of the segments before cleaning, so
 	// a cleaning that removed much leaves small segments side by side. A
 	// second pass over the result, with the same key map, merges them
@@ -696,6 +702,7 @@ type cleanFilter struct {
 	// opaqueSeen is set once a kept opaque batch has gone by: from then on
 	// no tombstone may go (see the design note on compressed batches).
 	opaqueSeen bool
+	opaqueKept int // batches kept whole for that reason, for the log
 	// nextHorizon is the earliest horizon still ahead among the kept
 	// tombstones and markers: when the next cleaning is due without new
 	// records.
@@ -724,11 +731,13 @@ func (f *cleanFilter) filter(b []byte, h batchHeader, keepEmpty bool) (out []byt
 	codec := h.Attributes & compressionCodecMask
 	if codec != codecNone && codec != codecGzip {
 		f.opaqueSeen = true
+		f.opaqueKept++
 		return b, 0, nil
 	}
 	recs, err := cleanableRecords(b, h)
 	if errors.Is(err, errTooLarge) {
 		f.opaqueSeen = true
+		f.opaqueKept++
 		return b, 0, nil
 	}
 	if err != nil {
