@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -126,6 +127,67 @@ func TestCompactionFranz(t *testing.T) {
 			t.Fatalf("after cleaning: %v", err)
 		})
 	}
+}
+
+// TestCompactionReadByOtherClients: a cleaned log, with its gaps and the
+// empty batches the cleaner keeps, read from the start by librdkafka
+// (kcat) and kafka-go: one record per key, the latest, at its offset.
+func TestCompactionReadByOtherClients(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addr, _ := startBrokerWith(t, t.TempDir(), kafka.Config{CleanerBackoff: 50 * time.Millisecond})
+	createCompacted(t, ctx, addr, "table", 2048)
+	want := map[string]string{}
+	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 30, 20, "roll", want)
+	var err error
+	for ctx.Err() == nil {
+		if err = onePerKey(readCompacted(t, ctx, addr, "table"), want); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("the cleaner did not finish: %v", err)
+	}
+	end := endOffsets(t, ctx, kadm.NewClient(newClient(t, addr)), "table")[0]
+
+	t.Run("kcat", func(t *testing.T) {
+		out := kcat(t, "", "-b", addr, "-C", "-t", "table", "-e", "-f", `%k\n`)
+		keys := strings.Fields(out)
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if seen[k] {
+				t.Errorf("kcat read key %s twice", k)
+			}
+			seen[k] = true
+		}
+		if len(seen) != len(want) {
+			t.Errorf("kcat read %d keys, want %d", len(seen), len(want))
+		}
+	})
+	t.Run("kafka-go", func(t *testing.T) {
+		r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: []string{addr}, Topic: "table", Partition: 0, MaxWait: 100 * time.Millisecond})
+		defer r.Close()
+		got := map[string]string{}
+		for {
+			m, err := r.ReadMessage(ctx)
+			if err != nil {
+				t.Fatalf("kafka-go after %d records: %v", len(got), err)
+			}
+			if _, dup := got[string(m.Key)]; dup {
+				t.Errorf("kafka-go read key %s twice", m.Key)
+			}
+			got[string(m.Key)] = string(m.Value)
+			if m.Offset == end-1 {
+				break
+			}
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("kafka-go: key %s is %.20q", k, got[k])
+			}
+		}
+	})
 }
 
 // TestCompactionSnappyKeptWhole: franz-go's default codec is snappy,
