@@ -141,6 +141,9 @@ type compaction struct {
 const (
 	defaultCleanerBackoff    = 15 * time.Second // log.cleaner.backoff.ms
 	defaultDedupeBufferBytes = 128 << 20        // log.cleaner.dedupe.buffer.size
+	// offsets.topic.segment.bytes: __consumer_offsets rolls, and so is
+	// compacted, long before log.segment.bytes.
+	defaultOffsetsTopicSegmentBytes = 100 << 20
 )
 
 // compaction returns the topic's compaction settings (configs.go defines

@@ -774,6 +774,14 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 	entries := []configEntry{
 		{name: "auto.create.topics.enable", value: strconv.FormatBool(!c.DisableAutoCreateTopics), typ: configTypeBoolean,
 			doc: "Whether Metadata creates a topic that does not exist yet."},
+		{name: "log.cleaner.backoff.ms", value: strconv.FormatInt(c.CleanerBackoff.Milliseconds(), 10), typ: configTypeLong,
+			doc: "How long the log cleaner waits between rounds (-cleaner-backoff)."},
+		{name: "log.cleaner.dedupe.buffer.size", value: strconv.FormatInt(c.CleanerDedupeBufferBytes, 10), typ: configTypeLong,
+			doc: "The most memory the log cleaner's key map of one pass takes."},
+		{name: "log.cleaner.enable", value: "true", typ: configTypeBoolean,
+			doc: "The log cleaner always runs."},
+		{name: "log.cleaner.io.max.bytes.per.second", value: cleanerIOLimit(c.CleanerIOBytesPerSecond), typ: configTypeDouble,
+			doc: "What the log cleaner may read and write a second (-cleaner-io-bytes-per-second)."},
 		{name: "log.cleanup.policy", value: defaultCleanupPolicy, typ: configTypeList,
 			doc: "The default cleanup.policy of topics."},
 		{name: "log.flush.interval.messages", value: flushMessages, typ: configTypeLong,
@@ -796,19 +804,25 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 			doc: "This broker's id."},
 		{name: "num.partitions", value: strconv.Itoa(int(c.DefaultPartitions)), typ: configTypeInt,
 			doc: "The partition count of auto-created topics."},
+		{name: "offsets.topic.segment.bytes", value: strconv.Itoa(int(c.OffsetsTopicSegmentBytes)), typ: configTypeInt,
+			doc: "The segment.bytes __consumer_offsets is created with."},
 		{name: "socket.request.max.bytes", value: strconv.Itoa(int(c.MaxFrameBytes)), typ: configTypeInt,
 			doc: "The largest request accepted."},
 	}
 	defaults := map[string]string{
-		"auto.create.topics.enable":       "true",
-		"log.flush.interval.messages":     strconv.FormatInt(math.MaxInt64, 10),
-		"log.flush.interval.ms":           "",
-		"log.retention.check.interval.ms": strconv.FormatInt((defaultRetentionCheckInterval).Milliseconds(), 10),
-		"log.segment.bytes":               strconv.Itoa(defaultSegmentBytes),
-		"message.max.bytes":               strconv.Itoa(defaultMaxMessageBytes),
-		"node.id":                         "0",
-		"num.partitions":                  "1",
-		"socket.request.max.bytes":        strconv.Itoa(defaultMaxFrameBytes),
+		"auto.create.topics.enable":           "true",
+		"log.cleaner.backoff.ms":              strconv.FormatInt(defaultCleanerBackoff.Milliseconds(), 10),
+		"log.cleaner.dedupe.buffer.size":      strconv.Itoa(defaultDedupeBufferBytes),
+		"log.cleaner.io.max.bytes.per.second": cleanerIOLimit(0),
+		"offsets.topic.segment.bytes":         strconv.Itoa(defaultOffsetsTopicSegmentBytes),
+		"log.flush.interval.messages":         strconv.FormatInt(math.MaxInt64, 10),
+		"log.flush.interval.ms":               "",
+		"log.retention.check.interval.ms":     strconv.FormatInt((defaultRetentionCheckInterval).Milliseconds(), 10),
+		"log.segment.bytes":                   strconv.Itoa(defaultSegmentBytes),
+		"message.max.bytes":                   strconv.Itoa(defaultMaxMessageBytes),
+		"node.id":                             "0",
+		"num.partitions":                      "1",
+		"socket.request.max.bytes":            strconv.Itoa(defaultMaxFrameBytes),
 	}
 	for i := range entries {
 		e := &entries[i]
@@ -820,6 +834,15 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
 	}
 	return entries
+}
+
+// cleanerIOLimit is log.cleaner.io.max.bytes.per.second for a limit,
+// where 0 is none: Kafka's default, Double.MAX_VALUE, as Java prints it.
+func cleanerIOLimit(n int64) string {
+	if n <= 0 {
+		return "1.7976931348623157E308"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // defaultRetentionCheckInterval is log.retention.check.interval.ms.

@@ -302,7 +302,7 @@ func (c Config) withDefaults() Config {
 		c.CleanerDedupeBufferBytes = defaultDedupeBufferBytes
 	}
 	if c.OffsetsTopicSegmentBytes <= 0 {
-		c.OffsetsTopicSegmentBytes = 100 << 20
+		c.OffsetsTopicSegmentBytes = defaultOffsetsTopicSegmentBytes
 	}
 	if c.GroupInitialRebalanceDelay == 0 {
 		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
