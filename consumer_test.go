@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,6 +55,8 @@ type consumerTester struct {
 	epoch  int32
 	owned  partitionSet
 	topics []string
+	regex    *string // SubscribedTopicRegex, sent when joining
+	instance *string // InstanceId, sent with every heartbeat
 
 	rebalanceTimeoutMs int32 // sent when joining; 60000 if 0
 }
@@ -69,11 +72,14 @@ func (c *consumerTester) heartbeat() *consumerGroupHeartbeatResponse {
 	c.t.Helper()
 	req := &consumerGroupHeartbeatRequest{
 		GroupID: c.group, MemberID: c.id, MemberEpoch: c.epoch,
-		RebalanceTimeoutMs: -1, TopicPartitions: c.owned.wire(),
+		RebalanceTimeoutMs: -1, TopicPartitions: c.owned.wire(), InstanceID: c.instance,
 	}
 	if c.epoch == 0 {
 		req.RebalanceTimeoutMs = cmp.Or(c.rebalanceTimeoutMs, 60000)
 		req.SubscribedTopicNames = c.topics
+		if c.regex != nil {
+			req.SubscribedTopicNames, req.SubscribedTopicRegex = nil, c.regex
+		}
 		req.TopicPartitions = []consumerGroupTopicPartitions{}
 	}
 	resp := c.b.groups.consumerHeartbeat(req, 1, "test-client", "/127.0.0.1")
@@ -311,7 +317,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 	}
 	openTestClassicGroup(t, b, "classic")
 	regex := join("g", "x")
-	regex.SubscribedTopicRegex = ptr("t.*")
+	regex.SubscribedTopicNames, regex.SubscribedTopicRegex = nil, ptr("t(")
 	badAssignor := join("g", "x")
 	badAssignor.ServerAssignor = ptr("sticky")
 	owning := join("g", "x")
@@ -331,7 +337,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 		{"join owning partitions", owning, 1, codeInvalidRequest},
 		{"epoch below -2", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -3}, 1, codeInvalidRequest},
 		{"static leave without instance id", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -2}, 1, codeInvalidRequest},
-		{"regex", regex, 1, codeInvalidRequest},
+		{"invalid regex", regex, 1, codeInvalidRegularExpression},
 		{"unsupported assignor", badAssignor, 1, codeUnsupportedAssignor},
 		{"classic group with members", join("classic", "x"), 1, codeGroupIDNotFound},
 	} {
@@ -668,7 +674,7 @@ func TestConsumerGroupAssignorsCoverEveryPartition(t *testing.T) {
 					}
 				}
 			}
-			subscribed := cg.subscribedTopics()
+			subscribed := b.groups.subscribedTopics(cg)
 			for _, name := range topics {
 				if !subscribed[name] {
 					continue
@@ -694,5 +700,161 @@ func TestConsumerGroupAssignorsCoverEveryPartition(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConsumerGroupStaticMembers: a static member is known by its instance
+// id. Another member id claiming it while it is live is refused at join
+// (UNRELEASED_INSTANCE_ID) and fenced at heartbeat (FENCED_INSTANCE_ID);
+// a leave with epoch -2 keeps its partitions; the instance coming back
+// under a new member id gets them at once, and nobody else moved.
+func TestConsumerGroupStaticMembers(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 4)
+	a, s := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "s1", "t")
+	s.instance = ptr("inst")
+	s.heartbeat()
+	a.heartbeat()
+	for range 3 {
+		s.heartbeat()
+		a.heartbeat()
+	}
+	if len(s.owned) != 2 || len(a.owned) != 2 {
+		t.Fatalf("before: s owns %v, a owns %v; want two each", s.partitions(), a.partitions())
+	}
+	sOwned, aOwned, groupEpoch := s.partitions(), a.partitions(), describeConsumerGroup(t, b, "g").GroupEpoch
+
+	hb := func(member string, epoch int32) *consumerGroupHeartbeatResponse {
+		req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: member, MemberEpoch: epoch, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}
+		if epoch == 0 {
+			req.RebalanceTimeoutMs, req.SubscribedTopicNames, req.TopicPartitions = 60000, []string{"t"}, []consumerGroupTopicPartitions{}
+		}
+		return b.groups.consumerHeartbeat(req, 1, "", "")
+	}
+	if resp := hb("s2", 0); resp.ErrorCode != codeUnreleasedInstanceID {
+		t.Fatalf("join claiming a live instance id: error %d, want UNRELEASED_INSTANCE_ID", resp.ErrorCode)
+	}
+	if resp := hb("s2", s.epoch); resp.ErrorCode != codeFencedInstanceID {
+		t.Fatalf("heartbeat claiming a live instance id: error %d (%s), want FENCED_INSTANCE_ID", resp.ErrorCode, deref(resp.ErrorMessage))
+	}
+	if resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s2", MemberEpoch: 3, InstanceID: ptr("other"), RebalanceTimeoutMs: -1}, 1, "", ""); resp.ErrorCode != codeUnknownMemberID {
+		t.Fatalf("heartbeat with an unknown instance id: error %d, want UNKNOWN_MEMBER_ID", resp.ErrorCode)
+	}
+
+	// The static leave: epoch -2, the member stays with its partitions.
+	if resp := hb("s1", staticLeaveEpoch); resp.ErrorCode != codeNone || resp.MemberEpoch != staticLeaveEpoch {
+		t.Fatalf("static leave: %+v", resp)
+	}
+	a.heartbeat()
+	d := describeConsumerGroup(t, b, "g")
+	if len(d.Members) != 2 || d.GroupEpoch != groupEpoch || !slices.Equal(a.partitions(), aOwned) {
+		t.Fatalf("after the static leave: epoch %d (was %d), members %+v, a owns %v", d.GroupEpoch, groupEpoch, d.Members, a.partitions())
+	}
+
+	// The instance comes back as s2 and gets exactly its partitions back.
+	s2 := newConsumerTester(t, b, "g", "s2", "t")
+	s2.instance = ptr("inst")
+	s2.heartbeat()
+	if !slices.Equal(s2.partitions(), sOwned) || s2.epoch != groupEpoch {
+		t.Fatalf("rejoined static member: owns %v at epoch %d; want %v at %d", s2.partitions(), s2.epoch, sOwned, groupEpoch)
+	}
+	a.heartbeat()
+	if !slices.Equal(a.partitions(), aOwned) || describeConsumerGroup(t, b, "g").GroupEpoch != groupEpoch {
+		t.Fatal("the other member's partitions or the group epoch moved")
+	}
+	// The old member id is fenced now.
+	if resp := hb("s1", s.epoch); resp.ErrorCode != codeFencedInstanceID {
+		t.Fatalf("old member id after the replacement: error %d, want FENCED_INSTANCE_ID", resp.ErrorCode)
+	}
+}
+
+// TestConsumerGroupStaticLeaveExpires: a static member that left with -2
+// and does not come back is removed when its session times out, and its
+// partitions go to the others.
+func TestConsumerGroupStaticLeaveExpires(t *testing.T) {
+	b := consumerBroker(t, Config{ConsumerSessionTimeout: 100 * time.Millisecond}, "t", 2)
+	a, s := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "s", "t")
+	s.instance = ptr("inst")
+	a.heartbeat()
+	s.heartbeat()
+	a.heartbeat()
+	a.heartbeat()
+	s.heartbeat()
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(a.owned) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a owns %v; the departed static member was never removed", a.partitions())
+		}
+		time.Sleep(20 * time.Millisecond)
+		a.heartbeat()
+	}
+}
+
+// TestConsumerGroupRegexSubscription: SubscribedTopicRegex matches whole
+// topic names with RE2 syntax; a topic created later that matches joins the
+// subscription and bumps the group epoch; an empty regex subscribes to
+// nothing; an invalid one gets INVALID_REGULAR_EXPRESSION.
+func TestConsumerGroupRegexSubscription(t *testing.T) {
+	b := consumerBroker(t, Config{}, "orders-eu", 2)
+	for _, name := range []string{"orders", "xorders-us", "payments"} {
+		if _, err := b.logs.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newConsumerTester(t, b, "g", "a")
+	a.regex = ptr(`orders-\w+`)
+	a.heartbeat()
+	names := func() []string {
+		var ns []string
+		for p := range a.owned {
+			ns = append(ns, fmt.Sprintf("%s-%d", b.logs.TopicByID(p.topic).Name, p.partition))
+		}
+		slices.Sort(ns)
+		return ns
+	}
+	if got := names(); !slices.Equal(got, []string{"orders-eu-0", "orders-eu-1"}) {
+		t.Fatalf("regex assignment %v, want orders-eu's partitions only (whole-name match)", got)
+	}
+	epoch := a.epoch
+	if _, err := b.logs.CreateTopic("orders-us", 1); err != nil {
+		t.Fatal(err)
+	}
+	a.heartbeat()
+	if got := names(); !slices.Equal(got, []string{"orders-eu-0", "orders-eu-1", "orders-us-0"}) || a.epoch != epoch+1 {
+		t.Fatalf("after orders-us was created: %v at epoch %d, want it added at epoch %d", got, a.epoch, epoch+1)
+	}
+	if d := describeConsumerGroup(t, b, "g"); deref(d.Members[0].SubscribedTopicRegex) != `orders-\w+` {
+		t.Fatalf("described regex %v", d.Members[0].SubscribedTopicRegex)
+	}
+
+	e := newConsumerTester(t, b, "empty", "e")
+	e.regex = ptr("")
+	e.heartbeat()
+	if len(e.owned) != 0 {
+		t.Fatalf("empty regex got %v, want nothing", e.partitions())
+	}
+	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "bad", MemberID: "x", RebalanceTimeoutMs: 1000,
+		SubscribedTopicRegex: ptr("[a-"), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+	if resp.ErrorCode != codeInvalidRegularExpression || !strings.Contains(deref(resp.ErrorMessage), "[a-") {
+		t.Fatalf("invalid regex: %d %q", resp.ErrorCode, deref(resp.ErrorMessage))
+	}
+}
+
+// TestConsumerGroupMaxSize: group.consumer.max.size refuses a new member
+// with GROUP_MAX_SIZE_REACHED, while the members keep heartbeating.
+func TestConsumerGroupMaxSize(t *testing.T) {
+	b := consumerBroker(t, Config{ConsumerGroupMaxSize: 2}, "t", 2)
+	a, m := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "b", "t")
+	a.heartbeat()
+	m.heartbeat()
+	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "c", RebalanceTimeoutMs: 1000,
+		SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+	if resp.ErrorCode != codeGroupMaxSizeReached {
+		t.Fatalf("third member: error %d, want GROUP_MAX_SIZE_REACHED", resp.ErrorCode)
+	}
+	a.heartbeat()
+	m.heartbeat()
+	if n := len(describeConsumerGroup(t, b, "g").Members); n != 2 {
+		t.Fatalf("%d members, want 2", n)
 	}
 }

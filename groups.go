@@ -1272,6 +1272,12 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	switch {
 	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
 		j.reply(codeInconsistentGroupProtocol, req.MemberID)
+	case !c.acceptJoiningMember(g, req.MemberID):
+		if p := g.pending[req.MemberID]; p != nil {
+			stopTimer(p.timer)
+			delete(g.pending, req.MemberID)
+		}
+		j.reply(codeGroupMaxSizeReached, "")
 	case req.MemberID == "":
 		c.joinNewMember(g, j)
 	default:
@@ -1279,6 +1285,30 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	}
 	c.maybeCompleteJoin(g)
 	return j.ch
+}
+
+// acceptJoiningMember reports whether a JoinGroup fits in group.max.size
+// (GroupMetadataManager.acceptJoiningMember). During a join phase the
+// members already waiting count, not all members: the group may be over a
+// limit that was lowered, and the last to rejoin are the ones left out.
+// Otherwise a member is accepted, and a new one only below the limit.
+func (c *coordinator) acceptJoiningMember(g *group, memberID string) bool {
+	limit := int(c.cfg.GroupMaxSize)
+	m := g.members[memberID]
+	switch g.state {
+	case stateEmpty, stateDead:
+		return true
+	case statePreparingRebalance:
+		waiting := 0
+		for _, o := range g.members {
+			if o.awaitingJoin != nil {
+				waiting++
+			}
+		}
+		return (m != nil && m.awaitingJoin != nil) || waiting < limit
+	default:
+		return m != nil || len(g.members) < limit
+	}
 }
 
 // joinNewMember handles a JoinGroup without a member id

@@ -1234,3 +1234,30 @@ func FuzzReplay(f *testing.F) {
 		}
 	})
 }
+
+// TestGroupMaxSize: group.max.size refuses a new member of a full classic
+// group with GROUP_MAX_SIZE_REACHED and no member id, and the members
+// already in it carry on.
+func TestGroupMaxSize(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupMaxSize: 2})
+	gt := newGroupTester(t, b, "g")
+	ids, gen := gt.stableGroup(2)
+	resp := wait(t, gt.joinAsync(9, gt.joinRequest("", nil)))
+	if resp.ErrorCode != codeGroupMaxSizeReached || resp.MemberID != "" {
+		t.Fatalf("third join: error %d, member id %q; want GROUP_MAX_SIZE_REACHED and none", resp.ErrorCode, resp.MemberID)
+	}
+	for _, id := range ids {
+		if code := gt.heartbeat(id, gen); code != codeNone {
+			t.Fatalf("member %s after the refused join: heartbeat error %d", id, code)
+		}
+	}
+	// A member already in the group may join again.
+	ch0 := gt.join(ids[0]) // the leader: a rebalance
+	gt.waitState("PreparingRebalance")
+	ch1 := gt.join(ids[1])
+	for _, ch := range []<-chan *joinGroupResponse{ch0, ch1} {
+		if r := wait(t, ch); r.ErrorCode != codeNone {
+			t.Fatalf("rejoin of a member of the full group: error %d", r.ErrorCode)
+		}
+	}
+}

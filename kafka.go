@@ -75,6 +75,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -162,6 +163,16 @@ type Config struct {
 	GroupMinSessionTimeout time.Duration
 	GroupMaxSessionTimeout time.Duration
 
+	// GroupMaxSize is the most members a classic group may have; a
+	// JoinGroup past it gets GROUP_MAX_SIZE_REACHED (group.max.size,
+	// default 2147483647: no limit).
+	GroupMaxSize int32
+
+	// ConsumerGroupMaxSize is the same for a KIP-848 consumer group, whose
+	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
+	// (group.consumer.max.size, default 2147483647).
+	ConsumerGroupMaxSize int32
+
 	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
 	// group may go without a heartbeat before it is removed
 	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
@@ -239,6 +250,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupMaxSessionTimeout <= 0 {
 		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.GroupMaxSize <= 0 {
+		c.GroupMaxSize = math.MaxInt32
+	}
+	if c.ConsumerGroupMaxSize <= 0 {
+		c.ConsumerGroupMaxSize = math.MaxInt32
 	}
 	if c.ConsumerSessionTimeout <= 0 {
 		c.ConsumerSessionTimeout = 45 * time.Second

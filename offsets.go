@@ -359,7 +359,7 @@ func (c *coordinator) expireOffsets() {
 		var expired []topicPartition
 		var consumerSubs map[string]bool // a KIP-848 group with members
 		if g.consumer != nil && len(g.consumer.members) > 0 {
-			consumerSubs = g.consumer.subscribedTopics()
+			consumerSubs = c.subscribedTopics(g.consumer)
 		}
 		for tp, o := range g.offsets {
 			base := o.commitTimestamp
@@ -928,7 +928,7 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 	var codes []*int16
 	subscribed := func(topic string) bool {
 		if g.consumer != nil { // KIP-848: the members' subscriptions are known
-			return g.consumer.subscribedTopics()[topic]
+			return c.subscribedTopics(g.consumer)[topic]
 		}
 		// Unknown subscriptions count as subscribed, to be safe.
 		return g.state != stateEmpty && (g.subscribed == nil || g.subscribed[topic])
