@@ -160,7 +160,7 @@ type consumerMember struct {
 	regex            string   // SubscribedTopicRegex; "" for none
 	matcher          *regexp.Regexp
 	serverAssignor   string // "" for the group's choice
-	seq              uint64   // join order, for stable listings
+	seq              uint64 // join order, for stable listings
 
 	epoch         int32
 	previousEpoch int32
@@ -634,7 +634,7 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 		g.protocolType = consumerProtocolType
 		g.protocolName = nil
 	}
-	defer c.storeConsumerGroup(g)
+	defer c.storeGroup(g)
 	cg := g.consumer
 	if req.MemberEpoch == leaveEpoch || req.MemberEpoch == staticLeaveEpoch {
 		return c.consumerLeave(g, req, resp)
@@ -991,6 +991,7 @@ func (c *coordinator) armMemberTimer(g *group, m *consumerMember, mt *memberTime
 			return
 		}
 		c.removeConsumerMember(g, m, why)
+		c.storeGroup(g)
 	})
 }
 
@@ -1215,4 +1216,3 @@ func nilIfEmpty(s string) *string {
 	}
 	return &s
 }
-func (c *coordinator) storeConsumerGroup(g *group) {}

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // check verifies what must hold of a consumer group between requests:
@@ -48,13 +51,13 @@ func (cg *consumerGroup) check() error {
 // consumerTester is one member of a consumer group, heartbeating with
 // what it owns, as a client does.
 type consumerTester struct {
-	t      *testing.T
-	b      *Broker
-	group  string
-	id     string
-	epoch  int32
-	owned  partitionSet
-	topics []string
+	t        *testing.T
+	b        *Broker
+	group    string
+	id       string
+	epoch    int32
+	owned    partitionSet
+	topics   []string
 	regex    *string // SubscribedTopicRegex, sent when joining
 	instance *string // InstanceId, sent with every heartbeat
 
@@ -556,14 +559,25 @@ func TestConsumerGroupListAndDescribeGroups(t *testing.T) {
 // restart a member's heartbeat gets UNKNOWN_MEMBER_ID (the group is back
 // as an empty classic group holding the offsets); joining again makes it a
 // consumer group with those offsets.
+// TestConsumerGroupAfterRestart: a consumer group's state is in
+// __consumer_offsets, so after a restart its members carry on with their
+// epochs and partitions, the static one included, and its offsets are
+// there. The records replayed are Kafka's: the test reads them back from
+// the log by type.
 func TestConsumerGroupAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	b := openGroupBroker(t, dir, Config{})
-	if _, err := b.logs.CreateTopic("t", 2); err != nil {
+	if _, err := b.logs.CreateTopic("t", 4); err != nil {
 		t.Fatal(err)
 	}
-	a := newConsumerTester(t, b, "g", "a", "t")
+	a, s := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "s", "t")
+	s.instance, s.regex = ptr("inst"), ptr("t|u")
 	a.heartbeat()
+	s.heartbeat()
+	for range 3 {
+		a.heartbeat()
+		s.heartbeat()
+	}
 	resp := b.groups.commitOffsets(&offsetCommitRequest{
 		GroupID: "g", GenerationIDOrMemberEpoch: a.epoch, MemberID: "a",
 		Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{{PartitionIndex: 1, CommittedOffset: 42, CommittedLeaderEpoch: -1}}}},
@@ -571,24 +585,71 @@ func TestConsumerGroupAfterRestart(t *testing.T) {
 	if code := resp.Topics[0].Partitions[0].ErrorCode; code != codeNone {
 		t.Fatalf("commit: error %d", code)
 	}
+	before := describeConsumerGroup(t, b, "g")
 	b.groups.close()
 	b.logs.Close()
 
 	b = openGroupBroker(t, dir, Config{})
-	a.b = b
-	got := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: a.epoch, RebalanceTimeoutMs: -1}, 1, "", "")
-	if got.ErrorCode != codeUnknownMemberID {
-		t.Fatalf("heartbeat after restart: error %d, want UNKNOWN_MEMBER_ID", got.ErrorCode)
+	a.b, s.b = b, b
+	after := describeConsumerGroup(t, b, "g")
+	if diff := cmpDescribed(before, after); diff != "" {
+		t.Fatalf("group after restart differs: %s", diff)
 	}
-	a.epoch, a.owned = 0, partitionSet{}
+	aOwned, sOwned, epoch := a.partitions(), s.partitions(), a.epoch
 	a.heartbeat()
-	if len(a.owned) != 2 {
-		t.Fatalf("rejoined member owns %v, want both partitions", a.partitions())
+	s.heartbeat()
+	if a.epoch != epoch || !slices.Equal(a.partitions(), aOwned) || !slices.Equal(s.partitions(), sOwned) {
+		t.Fatalf("after restart: a at %d owns %v, s owns %v; want %d, %v, %v", a.epoch, a.partitions(), s.partitions(), epoch, aOwned, sOwned)
 	}
 	f := b.handleOffsetFetch(t.Context(), testRC(9), &offsetFetchRequest{Groups: []offsetFetchRequestGroup{{GroupID: "g", MemberID: ptr("a"), MemberEpoch: a.epoch}}}).(*offsetFetchResponse)
 	if g := f.Groups[0]; g.ErrorCode != codeNone || len(g.Topics) != 1 || g.Topics[0].Partitions[0].CommittedOffset != 42 {
-		t.Fatalf("offsets after restart and rejoin: %+v", g)
+		t.Fatalf("offsets after restart: %+v", g)
 	}
+	types := recordTypes(t, b)
+	for typ := int16(3); typ <= 8; typ++ {
+		if types[typ] == 0 {
+			t.Errorf("no record of type %d in %s (have %v)", typ, offsetsTopic, types)
+		}
+	}
+
+	// Both leave; the group has offsets, so it stays, Empty; without
+	// members its state is tombstoned and the next start finds it empty.
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", InstanceID: ptr("inst"), MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.close()
+	b.logs.Close()
+	b = openGroupBroker(t, dir, Config{})
+	if d := describeConsumerGroup(t, b, "g"); d.ErrorCode != codeNone || len(d.Members) != 0 || d.GroupEpoch != after.GroupEpoch+2 {
+		t.Fatalf("after both left and a restart: %+v, want no members at epoch %d", d, after.GroupEpoch+2)
+	}
+}
+
+// cmpDescribed compares two descriptions of a consumer group, "" if equal.
+func cmpDescribed(a, b consumerDescribedGroup) string {
+	return gocmp.Diff(a, b, cmpopts.EquateEmpty())
+}
+
+// recordTypes counts the records of __consumer_offsets by key type.
+func recordTypes(t *testing.T, b *Broker) map[int16]int {
+	t.Helper()
+	types := map[int16]int{}
+	pl := b.groups.offsets
+	batches, err := pl.Read(pl.LogStartOffset(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(batches) > 0 {
+		h, err := parseBatchHeader(batches)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eachFullRecord(batches, h, func(r record) bool {
+			types[newReader(r.Key, false).Int16()]++
+			return true
+		})
+		batches = batches[h.Size():]
+	}
+	return types
 }
 
 // TestConsumerGroupRevocationTimeout: a member that is told to revoke and

@@ -252,6 +252,12 @@ type group struct {
 
 	offsets map[topicPartition]committedOffset
 
+	// stored is the group's state as last written to __consumer_offsets,
+	// record key to value (groupstore.go); memberOrder is, during load
+	// only, the order members first appeared in.
+	stored      map[groupRecordKey][]byte
+	memberOrder map[string]int
+
 	// consumer is the KIP-848 state of a consumer group (consumer.go);
 	// nil for a classic group.
 	consumer *consumerGroup
@@ -271,6 +277,8 @@ func newGroup(id string, now time.Time) *group {
 		pending:     make(map[string]*pendingMember),
 		pendingSync: make(map[string]bool),
 		offsets:     make(map[topicPartition]committedOffset),
+		stored:      make(map[groupRecordKey][]byte),
+		memberOrder: make(map[string]int),
 	}
 }
 
@@ -368,6 +376,7 @@ func (c *coordinator) allGroups() []*group {
 func (c *coordinator) removeGroup(g *group) {
 	g.state = stateDead
 	g.stopTimers()
+	c.storeGroup(g) // tombstones for its state
 	c.mu.Lock()
 	if c.groups[g.id] == g {
 		delete(c.groups, g.id)
@@ -828,6 +837,7 @@ func (c *coordinator) completeJoin(g *group) {
 	if len(g.members) == 0 {
 		g.protocolName, g.subscribed = nil, nil
 		g.transition(stateEmpty, now)
+		c.storeGroup(g)
 		return
 	}
 	g.protocolName = ptr(g.selectProtocol())
@@ -1456,6 +1466,7 @@ func (c *coordinator) replaceStaticMember(g *group, m *member, newID string, j *
 			res.leader = oldLeader
 		}
 		g.invokeJoin(m, res)
+		c.storeGroup(g) // the new member id
 	case stateCompletingRebalance:
 		// The leader may be assigning to the old id; start over.
 		c.prepareRebalance(g)
@@ -1801,6 +1812,7 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 			}
 			c.propagateAssignment(g, codeNone)
 			g.transition(stateStable, c.now())
+			c.storeGroup(g)
 		}
 	case stateStable:
 		// The leader's SyncGroup came first: the assignment is here.

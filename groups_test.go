@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
 )
 
 // openGroupBroker opens a broker on dir without serving it. Session
@@ -1215,11 +1217,21 @@ func FuzzReplay(f *testing.F) {
 	f.Add(key, value)
 	f.Add(key, []byte(nil))
 	f.Add([]byte{0, 2, 0, 1, 'g'}, value) // a group metadata key
+	g := newGroup("g", time.UnixMilli(1000))
+	g.generation, g.protocolType, g.protocolName, g.leader = 3, "consumer", ptr("range"), "m"
+	g.members["m"] = &member{id: "m", protocols: []joinGroupProtocol{{Name: "range", Metadata: []byte{0, 1}}}, assignment: []byte{2}}
+	f.Add(groupRecordKey{groupMetadataRecord, "g", ""}.encode(), classicGroupValue(g, time.Now()))
+	f.Add(groupRecordKey{consumerCurrentAssignmentRecord, "g", "m"}.encode(), []byte{0, 0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 2, 1, 0, 0})
 	f.Fuzz(func(t *testing.T, key, value []byte) {
-		c := &coordinator{groups: map[string]*group{}, now: time.Now}
+		c := &coordinator{groups: map[string]*group{}, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		c.closed.Store(true) // no timers
 		err := c.replay(record{Key: key, Value: value})
-		if err != nil || value == nil || newReader(key, false).Int16() == groupKeyVersion {
-			return // refused, a tombstone, or a group's metadata, which is skipped
+		if err != nil || value == nil {
+			return // refused, or a tombstone
+		}
+		if newReader(key, false).Int16() >= groupMetadataRecord {
+			c.restoreGroups() // group state: must not panic, whatever it holds
+			return
 		}
 		o, err := parseOffsetValue(value)
 		if err != nil {
@@ -1259,5 +1271,42 @@ func TestGroupMaxSize(t *testing.T) {
 		if r := wait(t, ch); r.ErrorCode != codeNone {
 			t.Fatalf("rejoin of a member of the full group: error %d", r.ErrorCode)
 		}
+	}
+}
+
+// TestGroupSurvivesRestart: a Stable classic group is in
+// __consumer_offsets (GroupMetadataValue), so after a restart its members
+// heartbeat and sync at the same generation, with the same leader and
+// assignments, and no rebalance. Sessions start over at load: a member
+// that never comes back is removed one session timeout later.
+func TestGroupSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	gt := newGroupTester(t, b, "g")
+	gt.session = 300 * time.Millisecond
+	ids, gen := gt.stableGroup(2)
+	before := gt.describe()
+	b.groups.close()
+	b.logs.Close()
+
+	b = openGroupBroker(t, dir, Config{})
+	gt.b = b
+	if diff := gocmp.Diff(before, gt.describe()); diff != "" {
+		t.Fatalf("group after restart (-before +after):\n%s", diff)
+	}
+	if code := gt.heartbeat(ids[0], gen); code != codeNone {
+		t.Fatalf("heartbeat at generation %d after restart: error %d", gen, code)
+	}
+	if r := wait(t, gt.syncAsync(ids[0], gen, nil)); r.ErrorCode != codeNone || string(r.Assignment) != "a-"+ids[0] {
+		t.Fatalf("sync after restart: error %d, assignment %q", r.ErrorCode, r.Assignment)
+	}
+	// ids[1] stays silent: its session, restarted at load, expires, and
+	// ids[0] hears of the rebalance.
+	deadline := time.Now().Add(5 * time.Second)
+	for gt.heartbeat(ids[0], gen) != codeRebalanceInProgress {
+		if time.Now().After(deadline) {
+			t.Fatal("the silent member never expired after the restart")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
