@@ -48,17 +48,26 @@
 // refused with INCONSISTENT_GROUP_PROTOCOL while it has consumer members,
 // Heartbeat and SyncGroup get UNKNOWN_MEMBER_ID.
 //
-// Design note: like classic membership, consumer membership is not
-// persisted (Kafka writes ConsumerGroupMemberMetadata and target
-// assignment records to __consumer_offsets). After a restart a member's
-// next heartbeat gets UNKNOWN_MEMBER_ID, and it joins again with epoch 0.
+// Design note: membership survives a restart. Every heartbeat that
+// changed the group writes its records (ConsumerGroupMetadata, member
+// metadata, target and current assignment) to __consumer_offsets, and the
+// next start rebuilds the group from them (groupstore.go): members carry on
+// at their epochs with their partitions.
 //
-// Where we differ from Kafka: SubscribedTopicRegex (v1) is refused with
-// INVALID_REQUEST; static members (InstanceId) are accepted but treated as
-// dynamic ones, so a -2 leave is a leave and a new instance does not take
-// over the old one's assignment; rack ids are reported, not used; a
-// classic group with members is not upgraded online (Kafka's
-// group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND.
+// Regex subscriptions (SubscribedTopicRegex, v1) are evaluated here, on
+// the broker, as in Kafka: a member subscribes to every topic whose whole
+// name the regex matches, internal topics aside. Kafka compiles it with
+// RE2/J and Go's regexp is RE2, so a pattern means the same in both. The
+// topics are resolved again at every heartbeat, so a topic created later
+// that matches bumps the group epoch and is assigned, as Kafka's periodic
+// refresh does. An empty regex subscribes to nothing.
+//
+// Where we differ from Kafka: rack ids are reported, not used; a classic
+// group with members is not upgraded online (Kafka's
+// group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND; a
+// static member that rejoins with its own member id while still in the
+// group is taken back as a dynamic member rejoining, where Kafka answers
+// UNRELEASED_INSTANCE_ID until it leaves.
 
 package kafka
 
@@ -504,11 +513,10 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 // The schema we follow marks v1 latestVersionUnstable (VERSIONS.md), so a
 // Kafka built from it advertises only v0 by default. We serve v1 all the
 // same, for a strong reason: franz-go uses KIP-848 only against a broker
-// that advertises v1 (client.go, supportsKIP848v1), and v1 adds nothing we
-// must do but refuse a regex.
+// that advertises v1 (client.go, supportsKIP848v1).
 //
-// Where we differ from Kafka: see the file comment (regex, static
-// members, online upgrade).
+// Where we differ from Kafka: see the file comment (racks, online
+// upgrade).
 type consumerGroupHeartbeatRequest struct {
 	GroupID              string
 	MemberID             string

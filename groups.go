@@ -67,13 +67,12 @@
 // The topic has one partition, where Kafka has 50
 // (offsets.topic.num.partitions) to spread coordinators over brokers.
 //
-// Design note: group membership is not persisted. Kafka also writes a
-// GroupMetadata record at each generation so that a new coordinator can
-// carry on; here a restart forgets members and generations. Every group
-// that has offsets comes back Empty, with no protocol type. Its members'
-// next Heartbeat, SyncGroup or OffsetCommit gets UNKNOWN_MEMBER_ID, and they
-// join again: the same path clients take when the coordinator moves to
-// another broker in a Kafka cluster.
+// Design note: group membership survives a restart. Kafka writes a
+// GroupMetadata record to __consumer_offsets whenever a group settles
+// (Stable with its assignments, or Empty), so that a new coordinator can
+// carry on; so does this broker (groupstore.go). After a restart the
+// members find the generation they had, heartbeat and sync as before, and
+// nobody rebalances; their sessions start over at load.
 
 package kafka
 

@@ -49,7 +49,9 @@
 // in the same form as handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
-// assignment one heartbeat at a time. txn.go is the transaction coordinator:
+// assignment one heartbeat at a time. groupstore.go writes both kinds of
+// group to __consumer_offsets as Kafka does, so that a restart costs no
+// rebalance. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at.
