@@ -220,8 +220,17 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// Listener is the host:port cmd/kafka listens on (listeners, as
+	// PLAINTEXT://host:port). Open does not listen: whoever calls Serve
+	// owns the listener. Default 127.0.0.1:9092.
+	Listener string
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
+
+	// given and ignored are the settings Set applied and the ones it
+	// accepted without effect (settings.go).
+	given, ignored []string
 }
 
 // withDefaults fills in the zero fields of c.
@@ -282,6 +291,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
+	}
+	if c.Listener == "" {
+		c.Listener = "127.0.0.1:9092"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -360,6 +372,7 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}
+	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {

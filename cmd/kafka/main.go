@@ -13,6 +13,19 @@
 // -fsync chooses when records are forced to disk: never (the default, as
 // in Kafka: the OS decides), always (before every acknowledged produce),
 // or an interval such as 1s. See the README for what each survives.
+//
+// Any broker setting can be given by its Kafka name, with -c, repeatable:
+//
+//	kafka -c group.min.session.timeout.ms=100 -c num.partitions=3
+//
+// or from a file in Kafka's server.properties format:
+//
+//	kafka -config server.properties
+//
+// The file is applied first, then the flags, then each -c in order, so a
+// later value wins. A setting this broker ignores (replication, the
+// controller quorum, ZooKeeper, metrics reporters) is logged once; an
+// unknown one, or a bad value, stops the start with a message naming it.
 package main
 
 import (
@@ -24,6 +37,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,17 +49,26 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is already printed
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "kafka:", err)
+		fmt.Fprintln(os.Stderr, "kafka:", strings.TrimPrefix(err.Error(), "kafka: "))
 		os.Exit(1)
 	}
 }
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
+	var settings []string
+	fs.Func("c", "a broker setting by its Kafka name, name=value (repeatable), e.g. -c group.max.size=10", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return fmt.Errorf("want name=value, got %q", s)
+		}
+		settings = append(settings, s)
+		return nil
+	})
 	var (
-		addr       = fs.String("addr", "127.0.0.1:9092", "address to listen on")
-		data       = fs.String("data", "/tmp/kafka-logs", "directory for the partition logs (Kafka's log.dirs)")
-		advertised = fs.String("advertised-addr", "", "host:port clients are told to connect to (default: the address they used)")
+		configFile = fs.String("config", "", "a server.properties file (Kafka's format) of broker settings")
+		addr       = fs.String("addr", "127.0.0.1:9092", "address to listen on (listeners)")
+		data       = fs.String("data", "/tmp/kafka-logs", "directory for the partition logs (log.dirs)")
+		advertised = fs.String("advertised-addr", "", "host:port clients are told to connect to (advertised.listeners; default: the address they used)")
 		partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
 		noAuto     = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
 		nodeID     = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
@@ -62,41 +85,101 @@ func run(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (settings are -c name=value)", fs.Arg(0))
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
-	b, err := kafka.Open(kafka.Config{
-		DataDir:                    *data,
-		NodeID:                     int32(*nodeID),
-		AdvertisedAddr:             *advertised,
-		DefaultPartitions:          int32(*partitions),
-		DisableAutoCreateTopics:    *noAuto,
-		SegmentBytes:               *segment,
-		Fsync:                      *fsync,
-		RetentionCheckInterval:     *retCheck,
-		GroupInitialRebalanceDelay: *joinDelay,
-		OffsetsRetention:           *retention,
-		TransactionMaxTimeout:      *txnMax,
-		ConsumerHeartbeatInterval:  *cgInterval,
-		ConsumerSessionTimeout:     *cgSession,
-		Logger:                     logger,
+	cfg := kafka.Config{DataDir: *data, Listener: *addr, Logger: logger}
+	if *configFile != "" {
+		if err := applyFile(&cfg, *configFile); err != nil {
+			return err
+		}
+	}
+	// The flags given override the file; -c overrides both.
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "addr":
+			cfg.Listener = *addr
+		case "data":
+			cfg.DataDir = *data
+		case "advertised-addr":
+			cfg.AdvertisedAddr = *advertised
+		case "partitions":
+			cfg.DefaultPartitions = int32(*partitions)
+		case "no-auto-create":
+			cfg.DisableAutoCreateTopics = *noAuto
+		case "node-id":
+			cfg.NodeID = int32(*nodeID)
+		case "segment-bytes":
+			cfg.SegmentBytes = *segment
+		case "fsync":
+			cfg.Fsync = *fsync
+		case "retention-check-interval":
+			cfg.RetentionCheckInterval = *retCheck
+		case "group-initial-rebalance-delay":
+			cfg.GroupInitialRebalanceDelay = *joinDelay
+		case "offsets-retention":
+			cfg.OffsetsRetention = *retention
+		case "transaction-max-timeout":
+			cfg.TransactionMaxTimeout = *txnMax
+		case "consumer-heartbeat-interval":
+			cfg.ConsumerHeartbeatInterval = *cgInterval
+		case "consumer-session-timeout":
+			cfg.ConsumerSessionTimeout = *cgSession
+		}
 	})
+	for _, s := range settings {
+		name, value, _ := strings.Cut(s, "=")
+		if err := cfg.Set(strings.TrimSpace(name), value); err != nil {
+			return fmt.Errorf("-c %s", strings.TrimPrefix(err.Error(), "kafka: "))
+		}
+	}
+
+	b, err := kafka.Open(cfg)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", cfg.Listener)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data, "fsync", *fsync)
+	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "fsync", cmpOr(cfg.Fsync, "never"))
 	if err := b.Serve(ctx, ln); err != nil {
 		return err
 	}
 	logger.Info("kafka broker stopped")
 	return nil
+}
+
+// applyFile applies the settings of a server.properties file.
+func applyFile(cfg *kafka.Config, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("-config: %w", err)
+	}
+	defer f.Close()
+	props, err := kafka.ReadProperties(f)
+	if err != nil {
+		return fmt.Errorf("-config %s: %w", path, err)
+	}
+	for _, p := range props {
+		if err := cfg.Set(p.Key, p.Value); err != nil {
+			return fmt.Errorf("-config %s: %s", path, strings.TrimPrefix(err.Error(), "kafka: "))
+		}
+	}
+	return nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
