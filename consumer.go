@@ -67,7 +67,9 @@
 // group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND; a
 // static member that rejoins with its own member id while still in the
 // group is taken back as a dynamic member rejoining, where Kafka answers
-// UNRELEASED_INSTANCE_ID until it leaves.
+// UNRELEASED_INSTANCE_ID until it leaves; a leave with epoch -2 that omits
+// the instance id, as franz-go sends it, is a static leave if the member
+// joined with one, where Kafka answers INVALID_REQUEST.
 
 package kafka
 
@@ -879,6 +881,15 @@ func (c *coordinator) consumerLeave(g *group, req *consumerGroupHeartbeatRequest
 		return resp
 	}
 	m := cg.members[req.MemberID]
+	if req.MemberEpoch == staticLeaveEpoch && req.InstanceID == nil {
+		// Kafka refuses a static leave without the instance id. franz-go
+		// (v1.22) sends it so; a member that joined with an instance id
+		// is taken at its word here, since nothing is ambiguous.
+		if m == nil || m.instanceID == nil {
+			return fail(codeInvalidRequest, "InstanceId can't be null.")
+		}
+		req.InstanceID = m.instanceID
+	}
 	if req.InstanceID != nil {
 		inst := *req.InstanceID
 		m = cg.members[cg.static[inst]]
@@ -933,9 +944,8 @@ func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) stri
 			return "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining."
 		}
 	case req.MemberEpoch == staticLeaveEpoch:
-		if req.InstanceID == nil {
-			return "InstanceId can't be null."
-		}
+		// InstanceId can't be null: checked by consumerLeave, which
+		// knows whether the member is static.
 	case req.MemberEpoch < staticLeaveEpoch:
 		return "MemberEpoch is invalid."
 	}

@@ -53,8 +53,14 @@ var listeningRE = regexp.MustCompile(`msg="kafka broker listening" addr=(\S+)`)
 // is shown if the test failed.
 func startChild(t *testing.T, bin, dataDir string) *childBroker {
 	t.Helper()
-	b := &childBroker{done: make(chan struct{})}
-	b.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-data", dataDir, "-fsync", "always")
+	return startChildCmd(t, exec.Command(bin, "-addr", "127.0.0.1:0", "-data", dataDir, "-fsync", "always"))
+}
+
+// startChildCmd starts cmd, a broker binary with its arguments, and waits
+// for it to listen.
+func startChildCmd(t *testing.T, cmd *exec.Cmd) *childBroker {
+	t.Helper()
+	b := &childBroker{cmd: cmd, done: make(chan struct{})}
 	stderr, err := b.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
