@@ -1077,6 +1077,8 @@ func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, 
 // member has joined, or the rebalance timeout has passed (see
 // coordinator.completeJoin). Then the leader gets the list of members and
 // their metadata, and every member the new generation.
+// A member that would take the group past group.max.size is refused
+// with GROUP_MAX_SIZE_REACHED (acceptJoiningMember).
 type joinGroupRequest struct {
 	GroupID            string
 	SessionTimeoutMs   int32

@@ -54,7 +54,9 @@
 // rebalance. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at.
+// at. settings.go is the broker's settings by Kafka's names, the
+// server.properties keys that Config.Set and cmd/kafka's -c and -config
+// apply.
 //
 // # Caveats
 //
