@@ -659,9 +659,16 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 		return fail(code, msg)
 	}
 
-	// Take what changed. Null fields mean "as last time".
-	changed := newMember
 	m.clientID, m.clientHost = clientID, clientHost
+	changed := m.update(req, matcher)
+	c.maybeUpdateTarget(cg, newMember || changed)
+	return c.reconcileAndAnswer(g, m, req, resp)
+}
+
+// update takes what a heartbeat changed of the member; null fields mean
+// "as last time". It reports whether the subscription or the assignor
+// changed, which calls for a new target.
+func (m *consumerMember) update(req *consumerGroupHeartbeatRequest, matcher *regexp.Regexp) (changed bool) {
 	if req.InstanceID != nil {
 		m.instanceID = req.InstanceID
 	}
@@ -683,8 +690,7 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	if req.ServerAssignor != nil && *req.ServerAssignor != m.serverAssignor {
 		m.serverAssignor, changed = *req.ServerAssignor, true
 	}
-	c.maybeUpdateTarget(cg, changed)
-	return c.reconcileAndAnswer(g, m, req, resp)
+	return changed
 }
 
 // reconcileAndAnswer moves m toward its target given what it says it owns,

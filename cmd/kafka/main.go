@@ -54,92 +54,120 @@ func main() {
 	}
 }
 
-func run(args []string) error {
+// flags are the command line: the shorthands for common settings, -c,
+// -config and -log-level.
+type flags struct {
+	fs         *flag.FlagSet
+	settings   []string // -c, in order
+	configFile *string
+	level      *string
+
+	addr, data, advertised, fsync                                 *string
+	partitions, nodeID                                            *int
+	noAuto                                                        *bool
+	segment                                                       *int64
+	retCheck, joinDelay, retention, txnMax, cgInterval, cgSession *time.Duration
+}
+
+func parseFlags(args []string) (*flags, error) {
 	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
-	var settings []string
+	f := &flags{fs: fs}
 	fs.Func("c", "a broker setting by its Kafka name, name=value (repeatable), e.g. -c group.max.size=10", func(s string) error {
 		if !strings.Contains(s, "=") {
 			return fmt.Errorf("want name=value, got %q", s)
 		}
-		settings = append(settings, s)
+		f.settings = append(f.settings, s)
 		return nil
 	})
-	var (
-		configFile = fs.String("config", "", "a server.properties file (Kafka's format) of broker settings")
-		addr       = fs.String("addr", "127.0.0.1:9092", "address to listen on (listeners)")
-		data       = fs.String("data", "/tmp/kafka-logs", "directory for the partition logs (log.dirs)")
-		advertised = fs.String("advertised-addr", "", "host:port clients are told to connect to (advertised.listeners; default: the address they used)")
-		partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
-		noAuto     = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
-		nodeID     = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
-		segment    = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes)")
-		fsync      = fs.String("fsync", "never", "when to fsync appended records: never, always (before acknowledging a produce), or an interval such as 1s")
-		retCheck   = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
-		joinDelay  = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
-		retention  = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
-		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
-		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
-		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
-		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
-	)
+	f.configFile = fs.String("config", "", "a server.properties file (Kafka's format) of broker settings")
+	f.addr = fs.String("addr", "127.0.0.1:9092", "address to listen on (listeners)")
+	f.data = fs.String("data", "/tmp/kafka-logs", "directory for the partition logs (log.dirs)")
+	f.advertised = fs.String("advertised-addr", "", "host:port clients are told to connect to (advertised.listeners; default: the address they used)")
+	f.partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
+	f.noAuto = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
+	f.nodeID = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
+	f.segment = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes)")
+	f.fsync = fs.String("fsync", "never", "when to fsync appended records: never, always (before acknowledging a produce), or an interval such as 1s")
+	f.retCheck = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
+	f.joinDelay = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
+	f.retention = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
+	f.txnMax = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
+	f.cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
+	f.cgSession = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
+	f.level = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (settings are -c name=value)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (settings are -c name=value)", fs.Arg(0))
+	}
+	return f, nil
+}
+
+// config builds the broker's Config: the defaults of -addr and -data,
+// then the file, then the flags given, then each -c.
+func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
+	cfg := kafka.Config{DataDir: *f.data, Listener: *f.addr, Logger: logger}
+	if *f.configFile != "" {
+		if err := applyFile(&cfg, *f.configFile); err != nil {
+			return cfg, err
+		}
+	}
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "addr":
+			cfg.Listener = *f.addr
+		case "data":
+			cfg.DataDir = *f.data
+		case "advertised-addr":
+			cfg.AdvertisedAddr = *f.advertised
+		case "partitions":
+			cfg.DefaultPartitions = int32(*f.partitions)
+		case "no-auto-create":
+			cfg.DisableAutoCreateTopics = *f.noAuto
+		case "node-id":
+			cfg.NodeID = int32(*f.nodeID)
+		case "segment-bytes":
+			cfg.SegmentBytes = *f.segment
+		case "fsync":
+			cfg.Fsync = *f.fsync
+		case "retention-check-interval":
+			cfg.RetentionCheckInterval = *f.retCheck
+		case "group-initial-rebalance-delay":
+			cfg.GroupInitialRebalanceDelay = *f.joinDelay
+		case "offsets-retention":
+			cfg.OffsetsRetention = *f.retention
+		case "transaction-max-timeout":
+			cfg.TransactionMaxTimeout = *f.txnMax
+		case "consumer-heartbeat-interval":
+			cfg.ConsumerHeartbeatInterval = *f.cgInterval
+		case "consumer-session-timeout":
+			cfg.ConsumerSessionTimeout = *f.cgSession
+		}
+	})
+	for _, s := range f.settings {
+		name, value, _ := strings.Cut(s, "=")
+		if err := cfg.Set(strings.TrimSpace(name), value); err != nil {
+			return cfg, fmt.Errorf("-c %s", strings.TrimPrefix(err.Error(), "kafka: "))
+		}
+	}
+	return cfg, nil
+}
+
+func run(args []string) error {
+	f, err := parseFlags(args)
+	if err != nil {
+		return err
 	}
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+	if err := lvl.UnmarshalText([]byte(*f.level)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
-
-	cfg := kafka.Config{DataDir: *data, Listener: *addr, Logger: logger}
-	if *configFile != "" {
-		if err := applyFile(&cfg, *configFile); err != nil {
-			return err
-		}
+	cfg, err := f.config(logger)
+	if err != nil {
+		return err
 	}
-	// The flags given override the file; -c overrides both.
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "addr":
-			cfg.Listener = *addr
-		case "data":
-			cfg.DataDir = *data
-		case "advertised-addr":
-			cfg.AdvertisedAddr = *advertised
-		case "partitions":
-			cfg.DefaultPartitions = int32(*partitions)
-		case "no-auto-create":
-			cfg.DisableAutoCreateTopics = *noAuto
-		case "node-id":
-			cfg.NodeID = int32(*nodeID)
-		case "segment-bytes":
-			cfg.SegmentBytes = *segment
-		case "fsync":
-			cfg.Fsync = *fsync
-		case "retention-check-interval":
-			cfg.RetentionCheckInterval = *retCheck
-		case "group-initial-rebalance-delay":
-			cfg.GroupInitialRebalanceDelay = *joinDelay
-		case "offsets-retention":
-			cfg.OffsetsRetention = *retention
-		case "transaction-max-timeout":
-			cfg.TransactionMaxTimeout = *txnMax
-		case "consumer-heartbeat-interval":
-			cfg.ConsumerHeartbeatInterval = *cgInterval
-		case "consumer-session-timeout":
-			cfg.ConsumerSessionTimeout = *cgSession
-		}
-	})
-	for _, s := range settings {
-		name, value, _ := strings.Cut(s, "=")
-		if err := cfg.Set(strings.TrimSpace(name), value); err != nil {
-			return fmt.Errorf("-c %s", strings.TrimPrefix(err.Error(), "kafka: "))
-		}
-	}
-
 	b, err := kafka.Open(cfg)
 	if err != nil {
 		return err
