@@ -651,7 +651,10 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	}
 	// throwIfConsumerGroupIsFull: only a member that is not one yet is
 	// refused, so that lowering the limit does not break a running group.
-	if max := int(c.cfg.ConsumerGroupMaxSize); len(cg.members) >= max && cg.members[req.MemberID] == nil {
+	// Unlike Kafka, a static member's new instance, which takes the
+	// place of the old one, is not counted as growth.
+	replacing := req.InstanceID != nil && cg.static[*req.InstanceID] != ""
+	if max := int(c.cfg.ConsumerGroupMaxSize); len(cg.members) >= max && cg.members[req.MemberID] == nil && !replacing {
 		return fail(codeGroupMaxSizeReached, fmt.Sprintf("The consumer group has reached its maximum capacity of %d members.", max))
 	}
 	m, newMember, code, msg := c.consumerMemberFor(g, req)
@@ -833,6 +836,14 @@ func (c *coordinator) staticConsumerMember(g *group, req *consumerGroupHeartbeat
 	holder := cg.members[cg.static[inst]]
 	if req.MemberEpoch == joinEpoch {
 		switch {
+		case holder == nil && cg.members[req.MemberID] != nil:
+			// A member that joined without an instance id rejoins with
+			// one: the same member, static from now on.
+			m := cg.members[req.MemberID]
+			m.assigned, m.revoking, m.state = make(partitionSet), nil, memberStable
+			m.previousEpoch, m.epoch = m.epoch, 0
+			cg.static[inst] = m.id
+			return m, false, codeNone, ""
 		case holder == nil:
 			return c.newConsumerMember(g, req), true, codeNone, ""
 		case holder.id == req.MemberID:

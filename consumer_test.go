@@ -918,4 +918,16 @@ func TestConsumerGroupMaxSize(t *testing.T) {
 	if n := len(describeConsumerGroup(t, b, "g").Members); n != 2 {
 		t.Fatalf("%d members, want 2", n)
 	}
+
+	// A static member's new instance takes the old one's place: the
+	// full group lets it in.
+	s := newConsumerTester(t, b, "h", "s1", "t")
+	s.instance = ptr("inst")
+	s.heartbeat()
+	a2 := newConsumerTester(t, b, "h", "a", "t")
+	a2.heartbeat()
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "h", MemberID: "s1", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "")
+	s2 := newConsumerTester(t, b, "h", "s2", "t")
+	s2.instance = ptr("inst")
+	s2.heartbeat() // fails the test on an error
 }

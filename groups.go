@@ -1283,7 +1283,7 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	switch {
 	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
 		j.reply(codeInconsistentGroupProtocol, req.MemberID)
-	case !c.acceptJoiningMember(g, req.MemberID):
+	case !c.acceptJoiningMember(g, req.MemberID, req.GroupInstanceID):
 		if p := g.pending[req.MemberID]; p != nil {
 			stopTimer(p.timer)
 			delete(g.pending, req.MemberID)
@@ -1302,10 +1302,15 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 // (GroupMetadataManager.acceptJoiningMember). During a join phase the
 // members already waiting count, not all members: the group may be over a
 // limit that was lowered, and the last to rejoin are the ones left out.
-// Otherwise a member is accepted, and a new one only below the limit.
-func (c *coordinator) acceptJoiningMember(g *group, memberID string) bool {
+// Otherwise a member is accepted, and a new one only below the limit. A
+// static member's new instance takes the old one's place, so it is
+// accepted too.
+func (c *coordinator) acceptJoiningMember(g *group, memberID string, instanceID *string) bool {
 	limit := int(c.cfg.GroupMaxSize)
 	m := g.members[memberID]
+	if instanceID != nil && memberID == "" {
+		m = g.members[g.static[*instanceID]]
+	}
 	switch g.state {
 	case stateEmpty, stateDead:
 		return true

@@ -1310,3 +1310,24 @@ func TestGroupSurvivesRestart(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestGroupMaxSizeStaticRestart: a static member's new instance replaces
+// the old one, so it is let into a group that is full.
+func TestGroupMaxSizeStaticRestart(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupMaxSize: 1})
+	gt := newGroupTester(t, b, "g")
+	first := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("inst"))))
+	if first.ErrorCode != codeNone {
+		t.Fatalf("first join: error %d", first.ErrorCode)
+	}
+	if r := wait(t, gt.syncAsync(first.MemberID, first.GenerationID, map[string]string{first.MemberID: "a"})); r.ErrorCode != codeNone {
+		t.Fatalf("sync: error %d", r.ErrorCode)
+	}
+	again := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("inst"))))
+	if again.ErrorCode != codeNone || again.MemberID == first.MemberID || again.GenerationID != first.GenerationID {
+		t.Fatalf("the restarted instance: error %d, member %s (was %s), generation %d (was %d)", again.ErrorCode, again.MemberID, first.MemberID, again.GenerationID, first.GenerationID)
+	}
+	if other := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("other")))); other.ErrorCode != codeGroupMaxSizeReached {
+		t.Fatalf("another instance: error %d, want GROUP_MAX_SIZE_REACHED", other.ErrorCode)
+	}
+}
