@@ -85,7 +85,8 @@ func parseOffsetValue(b []byte) (committedOffset, error) {
 
 // load reads __consumer_offsets from its start and rebuilds the offsets:
 // the last record of each key wins, and a tombstone removes the key.
-// Groups come back Empty (see the design note on membership).
+// Group state records are kept for groupstore.go, which rebuilds the
+// groups' membership once the whole log is read.
 func (c *coordinator) load() error {
 	pl := c.offsets
 	n := 0
