@@ -293,7 +293,10 @@ type coordinator struct {
 	// syncCommits makes every write to __consumer_offsets durable before
 	// the commit is answered (-fsync always), as a produce is.
 	syncCommits bool
-	closed      atomic.Bool
+	// groupConfigs is what groups set with the config APIs
+	// (groupconfigs.go); nil in tests that build a coordinator alone.
+	groupConfigs *groupConfigStore
+	closed       atomic.Bool
 
 	mu     sync.Mutex
 	groups map[string]*group
@@ -301,7 +304,7 @@ type coordinator struct {
 
 // openCoordinator creates __consumer_offsets if it is missing and reads it
 // to rebuild the committed offsets.
-func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, error) {
+func openCoordinator(cfg Config, logs *logDir, groupConfigs *groupConfigStore, notify func()) (*coordinator, error) {
 	// The topic's cleanup.policy is compact, as in Kafka, never delete:
 	// retention must not expire a commit that is still its group's latest.
 	// Compaction is not carried out here (configs.go), so compact alone
@@ -331,6 +334,8 @@ func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, err
 		notify:  notify,
 		now:     time.Now,
 		groups:  make(map[string]*group),
+		// Before load: restored consumer groups' sessions use them.
+		groupConfigs: groupConfigs,
 	}
 	if err := c.load(); err != nil {
 		return nil, err

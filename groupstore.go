@@ -466,8 +466,9 @@ func (c *coordinator) restoreConsumerGroup(g *group) error {
 	}
 	cg.assignor = cg.chooseAssignor()
 	g.consumer, g.protocolType, g.protocolName = cg, consumerProtocolType, nil
+	session, _ := c.consumerTimeouts(g.id)
 	for _, m := range cg.members {
-		c.armMemberTimer(g, m, &m.session, c.cfg.ConsumerSessionTimeout, "session expired")
+		c.armMemberTimer(g, m, &m.session, session, "session expired")
 		if m.state == memberUnrevoked {
 			c.armMemberTimer(g, m, &m.revocation, m.rebalanceTimeout, "did not revoke its partitions within its rebalance timeout")
 		}

@@ -43,9 +43,6 @@ import (
 	"unicode/utf8"
 )
 
-// configTypeString is DescribeConfigs' ConfigType for a string (KIP-620).
-const configTypeString int8 = 2
-
 // brokerSetting is one key of server.properties that the broker applies.
 type brokerSetting struct {
 	name string
@@ -79,9 +76,21 @@ var brokerSettings = []brokerSetting{
 	{name: "group.consumer.heartbeat.interval.ms", typ: configTypeInt, doc: "How often KIP-848 consumer group members heartbeat.",
 		get: func(c *Config) string { return millis(c.ConsumerHeartbeatInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerHeartbeatInterval, v, 1) }},
+	{name: "group.consumer.max.heartbeat.interval.ms", typ: configTypeInt, doc: "The longest consumer.heartbeat.interval.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMaxHeartbeatInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMaxHeartbeatInterval, v, 1) }},
+	{name: "group.consumer.max.session.timeout.ms", typ: configTypeInt, doc: "The longest consumer.session.timeout.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMaxSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMaxSessionTimeout, v, 1) }},
 	{name: "group.consumer.max.size", typ: configTypeInt, doc: "The most members a KIP-848 consumer group may have.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.ConsumerGroupMaxSize)) },
 		set: func(c *Config, v string) error { return setInt32(&c.ConsumerGroupMaxSize, v, 1) }},
+	{name: "group.consumer.min.heartbeat.interval.ms", typ: configTypeInt, doc: "The shortest consumer.heartbeat.interval.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMinHeartbeatInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMinHeartbeatInterval, v, 1) }},
+	{name: "group.consumer.min.session.timeout.ms", typ: configTypeInt, doc: "The shortest consumer.session.timeout.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMinSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMinSessionTimeout, v, 1) }},
 	{name: "group.consumer.session.timeout.ms", typ: configTypeInt, doc: "How long a KIP-848 consumer group member may go without a heartbeat.",
 		get: func(c *Config) string { return millis(c.ConsumerSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerSessionTimeout, v, 1) }},
@@ -191,19 +200,36 @@ var brokerSettings = []brokerSetting{
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionalIDExpiration, v, 1) }},
 }
 
-// fixedSettings are topic defaults the broker has only at Kafka's
-// default: the value a Set must have, and why.
+// fixedSettings are broker settings the broker has only at Kafka's
+// default: the value a Set must have, and why. Beyond these, every topic
+// config's broker synonym (log.roll.ms for segment.ms, compression.type,
+// log.message.timestamp.type, ...) that the table above does not apply is
+// fixed at the topic config's default (fixedSetting).
 var fixedSettings = map[string]struct {
 	value, why string
 	typ        int8
 }{
 	"default.replication.factor": {"1", "there is one broker", configTypeInt},
-	"log.cleanup.policy":         {defaultCleanupPolicy, "set cleanup.policy per topic", configTypeList},
-	"log.retention.bytes":        {strconv.Itoa(defaultRetentionBytes), "set retention.bytes per topic", configTypeLong},
 	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
 	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
-	"log.retention.ms":           {strconv.Itoa(defaultRetentionMs), "set retention.ms per topic", configTypeLong},
-	"min.insync.replicas":        {"1", "set min.insync.replicas per topic", configTypeInt},
+	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
+}
+
+// fixedSetting looks name up among the fixed settings: its only value, in
+// canonical form, a check that canonicalizes a value given, and why.
+func fixedSetting(name string) (value string, check func(string) (string, error), why string, typ int8, ok bool) {
+	if lookupBrokerSetting(name) != nil {
+		return "", nil, "", 0, false
+	}
+	if f, ok := fixedSettings[name]; ok {
+		return f.value, func(v string) (string, error) { return v, nil }, f.why, f.typ, true
+	}
+	for i := range topicConfigDefs {
+		if d := &topicConfigDefs[i]; d.broker == name {
+			return d.def, d.check, "set " + d.name + " per topic", d.typ, true
+		}
+	}
+	return "", nil, "", 0, false
 }
 
 // ignoredSettings are keys (or, ending in ".", prefixes of keys) that
@@ -217,6 +243,7 @@ var ignoredSettings = []struct{ key, why string }{
 	{"controller.", "no controller quorum"},
 	{"delete.topic.enable", "topics can always be deleted"},
 	{"group.coordinator.", "the coordinator is built in"},
+	{"group.share.", "no share groups"},
 	{"inter.broker.", "one broker"},
 	{"kafka.metrics.", "no metrics reporters (JMX)"},
 	{"leader.imbalance.", "one broker leads every partition"},
@@ -287,9 +314,10 @@ func (c *Config) Set(name, value string) error {
 		c.given = append(c.given, name)
 		return nil
 	}
-	if f, ok := fixedSettings[name]; ok {
-		if value != f.value {
-			return fmt.Errorf("kafka: setting %s=%q: this broker has only %s (%s)", name, value, f.value, f.why)
+	if only, check, why, _, ok := fixedSetting(name); ok {
+		v, err := check(value)
+		if err != nil || v != only {
+			return fmt.Errorf("kafka: setting %s=%q: this broker has only %s (%s)", name, value, only, why)
 		}
 		return nil
 	}
@@ -324,9 +352,21 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
 		entries = append(entries, e)
 	}
-	for name, f := range fixedSettings {
-		e := configEntry{name: name, value: f.value, typ: f.typ, readOnly: true, source: sourceDefault,
-			doc: "Fixed at Kafka's default here: " + f.why + "."}
+	var fixed []string
+	for name := range fixedSettings {
+		fixed = append(fixed, name)
+	}
+	for _, d := range topicConfigDefs {
+		fixed = append(fixed, d.broker)
+	}
+	for _, name := range slices.Compact(slices.Sorted(slices.Values(fixed))) {
+		value, _, why, typ, ok := fixedSetting(name)
+		if !ok || name == "" {
+			continue
+		}
+		e := configEntry{name: name, value: value, typ: typ, readOnly: true, source: sourceDefault,
+			doc: "Fixed at Kafka's default here: " + why + "."}
+		e.null = value == ""
 		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
 		entries = append(entries, e)
 	}
