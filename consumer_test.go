@@ -894,6 +894,13 @@ func TestConsumerGroupRegexSubscription(t *testing.T) {
 	if len(e.owned) != 0 {
 		t.Fatalf("empty regex got %v, want nothing", e.partitions())
 	}
+	// librdkafka sends its topic names with an empty regex: the names
+	// count, the regex does not.
+	resp0 := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "rdk", MemberID: "r", RebalanceTimeoutMs: 1000,
+		SubscribedTopicNames: []string{"payments"}, SubscribedTopicRegex: ptr(""), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+	if resp0.ErrorCode != codeNone || resp0.Assignment == nil || len(resp0.Assignment.TopicPartitions) != 1 {
+		t.Fatalf("names with an empty regex: %+v", resp0)
+	}
 	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "bad", MemberID: "x", RebalanceTimeoutMs: 1000,
 		SubscribedTopicRegex: ptr("[a-"), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
 	if resp.ErrorCode != codeInvalidRegularExpression || !strings.Contains(deref(resp.ErrorMessage), "[a-") {
