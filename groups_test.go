@@ -1331,3 +1331,34 @@ func TestGroupMaxSizeStaticRestart(t *testing.T) {
 		t.Fatalf("another instance: error %d, want GROUP_MAX_SIZE_REACHED", other.ErrorCode)
 	}
 }
+
+// TestGroupStateUnreadable: a group whose state record does not parse
+// comes back without members, its offsets kept, rather than stopping the
+// broker.
+func TestGroupStateUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	if _, err := b.logs.CreateTopic("t", 1); err != nil {
+		t.Fatal(err)
+	}
+	gt := newGroupTester(t, b, "g")
+	ids, gen := gt.stableGroup(1)
+	if code := gt.commit(9, ids[0], gen, "t", 0, 7); code != codeNone {
+		t.Fatalf("commit: error %d", code)
+	}
+	bad := record{Key: groupRecordKey{groupMetadataRecord, "g", ""}.encode(), Value: []byte{0, 3, 0, 8, 'c'}}
+	if err := b.groups.appendRecords([]record{bad}); err != nil {
+		t.Fatal(err)
+	}
+	b.groups.close()
+	b.logs.Close()
+
+	b = openGroupBroker(t, dir, Config{})
+	gt.b = b
+	if d := gt.describe(); d.GroupState != "Empty" || len(d.Members) != 0 {
+		t.Fatalf("group after an unreadable state record: %+v", d)
+	}
+	if o := gt.committed("t", 0); o != 7 {
+		t.Fatalf("offset %d after restart, want 7", o)
+	}
+}

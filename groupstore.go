@@ -320,7 +320,7 @@ func (c *coordinator) replayGroupRecord(typ int16, k *reader, value []byte) erro
 // records, after load. A group whose records do not parse is logged and
 // comes back without members, as it would have before this file.
 func (c *coordinator) restoreGroups() {
-	for _, g := range c.groups {
+	for id, g := range c.groups {
 		var err error
 		switch {
 		case g.stored[groupRecordKey{consumerGroupMetadataRecord, g.id, ""}] != nil:
@@ -330,7 +330,9 @@ func (c *coordinator) restoreGroups() {
 		}
 		if err != nil {
 			c.log.Warn("group state not restored", "group", g.id, "err", err)
-			*g = *newGroupWithOffsets(g)
+			g.stopTimers()
+			g = newGroupWithOffsets(g)
+			c.groups[id] = g
 		}
 		g.memberOrder = nil
 	}
