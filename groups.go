@@ -1289,9 +1289,14 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
 		j.reply(codeInconsistentGroupProtocol, req.MemberID)
 	case !c.acceptJoiningMember(g, req.MemberID, req.GroupInstanceID):
+		// Refused, and out of the group if it was in (Kafka's
+		// group.remove): the join phase does not wait for it.
 		if p := g.pending[req.MemberID]; p != nil {
 			stopTimer(p.timer)
 			delete(g.pending, req.MemberID)
+		}
+		if m := g.members[req.MemberID]; m != nil {
+			c.removeMember(g, m)
 		}
 		j.reply(codeGroupMaxSizeReached, "")
 	case req.MemberID == "":

@@ -230,6 +230,18 @@ func (gt *groupTester) committed(topic string, partition int32) int64 {
 	return resp.Topics[0].Partitions[0].CommittedOffset
 }
 
+// awaitingJoin reports whether the member's JoinGroup waits in the join
+// phase.
+func (gt *groupTester) awaitingJoin(id string) bool {
+	g := gt.b.groups.lockGroup(gt.group, false)
+	if g == nil {
+		return false
+	}
+	defer g.mu.Unlock()
+	m := g.members[id]
+	return m != nil && m.awaitingJoin != nil
+}
+
 func (gt *groupTester) describe() describedGroup {
 	req := &describeGroupsRequest{Groups: []string{gt.group}}
 	return gt.b.handleDescribeGroups(context.Background(), testRC(5), req).(*describeGroupsResponse).Groups[0]
@@ -1360,5 +1372,37 @@ func TestGroupStateUnreadable(t *testing.T) {
 	}
 	if o := gt.committed("t", 0); o != 7 {
 		t.Fatalf("offset %d after restart, want 7", o)
+	}
+}
+
+// TestGroupOverMaxSizeAfterRestart: a group restored with more members
+// than a lowered group.max.size rebalances, and the member last to
+// rejoin is refused.
+func TestGroupOverMaxSizeAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	gt := newGroupTester(t, b, "g")
+	ids, gen := gt.stableGroup(2)
+	b.groups.close()
+	b.logs.Close()
+
+	b = openGroupBroker(t, dir, Config{GroupMaxSize: 1})
+	gt.b = b
+	if code := gt.heartbeat(ids[0], gen); code != codeRebalanceInProgress {
+		t.Fatalf("heartbeat in the over-full group: error %d, want REBALANCE_IN_PROGRESS", code)
+	}
+	ch := gt.join(ids[0])
+	deadline := time.Now().Add(5 * time.Second)
+	for !gt.awaitingJoin(ids[0]) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first rejoin never arrived")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if r := wait(t, gt.join(ids[1])); r.ErrorCode != codeGroupMaxSizeReached {
+		t.Fatalf("the second member to rejoin: error %d, want GROUP_MAX_SIZE_REACHED", r.ErrorCode)
+	}
+	if r := wait(t, ch); r.ErrorCode != codeNone {
+		t.Fatalf("the first member to rejoin: error %d", r.ErrorCode)
 	}
 }

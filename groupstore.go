@@ -403,6 +403,12 @@ func (c *coordinator) restoreClassicGroup(g *group) error {
 		c.scheduleExpiry(g, m, m.sessionTimeout)
 	}
 	c.log.Info("restored group", "group", g.id, "generation", g.generation, "members", len(g.members))
+	if len(g.members) > int(c.cfg.GroupMaxSize) {
+		// group.max.size was lowered since: rebalance, and the members
+		// last to rejoin are left out (GroupCoordinator.onGroupLoaded).
+		c.log.Info("restored group is over group.max.size; rebalancing", "group", g.id, "max", c.cfg.GroupMaxSize)
+		c.prepareRebalance(g)
+	}
 	return nil
 }
 
