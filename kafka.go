@@ -56,7 +56,17 @@
 // txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at. settings.go is the broker's settings by Kafka's names, the
+// at. cluster.go is the partition admin APIs (leader epochs, log dirs,
+// elections, reassignments, DescribeTopicPartitions, DescribeProducers and
+// UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
+// client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
+// keeps them, and the throttles and muted connections that enforce them.
+// observe.go is what the broker shows of itself: a read-only Snapshot
+// of topics, groups, lag and transactions, and the HTTP handler that serves
+// it as the web page of web.go (with its template, web.html), the
+// Prometheus metrics of metrics.go and a health check; trace.go prints
+// every request and response, decoded, for -trace.
+// settings.go is the broker's settings by Kafka's names, the
 // server.properties keys that Config.Set and cmd/kafka's -c and -config
 // apply.
 //
@@ -68,7 +78,8 @@
 // unless a topic asks for LogAppendTime or for a compression.type other
 // than producer, which may only be gzip or uncompressed, the codecs of Go's
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported.
+// is supported. The web page decodes gzip batches too, to show their
+// records, and shows batches in other codecs as opaque.
 // Old segments are deleted by retention.ms and retention.bytes, but never
 // compacted: a topic whose cleanup.policy is compact alone keeps everything.
 // By default records reach the disk when the OS writes them back, as in
@@ -89,6 +100,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -242,6 +254,17 @@ type Config struct {
 	// owns the listener. Default 127.0.0.1:9092.
 	Listener string
 
+	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
+	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
+	// each (quota.window.num, default 11; quota.window.size.seconds,
+	// default 1s).
+	QuotaWindowNum  int
+	QuotaWindowSize time.Duration
+
+	// Trace, when set, receives a line for every request and every
+	// response, decoded field by field (trace.go): the -trace flag.
+	Trace io.Writer
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 
@@ -324,6 +347,12 @@ func (c Config) withDefaults() Config {
 	if c.Listener == "" {
 		c.Listener = "127.0.0.1:9092"
 	}
+	if c.QuotaWindowNum <= 1 {
+		c.QuotaWindowNum = 11
+	}
+	if c.QuotaWindowSize <= 0 {
+		c.QuotaWindowSize = time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -376,10 +405,21 @@ type Broker struct {
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
+	// quotas is the client quotas and the rates measured against them
+	// (quotas.go).
+	quotas *clientQuotas
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
 	appended chan struct{}
+
+	// state is brokerStarting, brokerServing or brokerStopping, for
+	// health; metrics and trace are what the broker shows of itself
+	// (observe.go, metrics.go, trace.go).
+	state   atomic.Int32
+	metrics *brokerMetrics
+	trace   *tracer
 }
 
 // Open loads every topic under cfg.DataDir and returns a broker ready to
@@ -407,7 +447,12 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, appended: make(chan struct{})}
+	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
 	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
@@ -435,6 +480,7 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
+		b.state.Store(brokerStopping)
 		return ln.Close()
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
@@ -478,7 +524,9 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 			})
 		}
 	})
+	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
+	b.state.Store(brokerStopping)
 	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
@@ -522,11 +570,18 @@ type conn struct {
 	broker *Broker
 	r      *bufio.Reader
 	w      *bufio.Writer
+
+	// mutedUntil is when the connection's throttle for its last request
+	// ends (quotas.go).
+	mutedUntil time.Time
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 	defer nc.Close()
+	b.metrics.connectionsCreated.Add(1)
+	b.metrics.connections.Add(1)
+	defer b.metrics.connections.Add(-1)
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -540,6 +595,17 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	defer stop()
 
 	for {
+		// A throttled client's connection is muted: nothing more is read
+		// from it until its throttle time is over (KIP-219, quotas.go).
+		if wait := time.Until(c.mutedUntil); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
 		// A connection with no request for ConnectionsMaxIdle is closed,
 		// as Kafka closes idle connections, so that clients that vanished
 		// without a FIN do not hold a goroutine and a socket for ever. The
@@ -616,6 +682,7 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
@@ -627,14 +694,32 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
-	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
+	c.broker.trace.request(h, api, req)
+	start := time.Now()
+	rc := &requestContext{conn: c, header: h, size: len(frame)}
+	resp := api.serve(c.broker, ctx, rc, req)
+	// The request's thread time is what request_percentage limits: the
+	// handler's time less its waits for data or for a rebalance, which in
+	// Kafka are spent parked in a purgatory, not in a request thread.
+	now := time.Now()
+	throttle := max(rc.throttle, c.broker.throttleRequest(rc, now.Sub(start)-rc.parked, now))
+	if throttle > 0 {
+		c.mutedUntil = now.Add(throttle)
+	}
 	if resp == nil { // acks=0 produce: the client expects no answer
+		c.broker.requestDone(h, api, req, nil, received)
 		return nil
+	}
+	if throttle > 0 {
+		setThrottleTime(resp, throttle)
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
+	// Counted before it is sent, so that a client that has its answer
+	// finds the request in the metrics.
+	c.broker.requestDone(h, api, req, resp, received)
 	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
 }
 
@@ -753,7 +838,18 @@ func sendSection(dst io.Writer, s fileSection) error {
 type requestContext struct {
 	conn   *conn
 	header *requestHeader
+	size   int // of the request frame, less its size prefix
+
+	// parked is how long the handler waited for something other than
+	// its own work: a long poll, a rebalance.
+	parked time.Duration
+	// throttle is the handler's quota throttle (Produce and Fetch bytes).
+	throttle time.Duration
 }
+
+// parkedSince adds the time since t to the request's waits; handlers defer
+// it just before they wait.
+func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) }
 
 // advertisedHostPort is the address Metadata tells clients to use for this
 // broker: the configured one, or else the local address of the connection

@@ -186,6 +186,20 @@ var brokerSettings = []brokerSetting{
 			c.OffsetsRetention = time.Duration(n) * time.Minute
 			return err
 		}},
+	{name: "quota.window.num", typ: configTypeInt, doc: "How many samples client quota rates are measured over.",
+		get: func(c *Config) string { return strconv.Itoa(c.QuotaWindowNum) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 2, math.MaxInt32)
+			c.QuotaWindowNum = int(n)
+			return err
+		}},
+	{name: "quota.window.size.seconds", typ: configTypeInt, doc: "The length of each client quota sample, in seconds.",
+		get: func(c *Config) string { return strconv.FormatInt(int64(c.QuotaWindowSize/time.Second), 10) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 1, math.MaxInt32)
+			c.QuotaWindowSize = time.Duration(n) * time.Second
+			return err
+		}},
 	{name: "socket.request.max.bytes", typ: configTypeInt, doc: "The largest request accepted.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.MaxFrameBytes)) },
 		set: func(c *Config, v string) error { return setInt32(&c.MaxFrameBytes, v, 1) }},

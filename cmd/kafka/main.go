@@ -26,6 +26,12 @@
 // later value wins. A setting this broker ignores (replication, the
 // controller quorum, ZooKeeper, metrics reporters) is logged once; an
 // unknown one, or a bad value, stops the start with a message naming it.
+//
+// -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
+// groups and transactions at /, Prometheus metrics at /metrics and a health
+// check at /healthz, which answers 503 until the logs are loaded and the
+// listener is bound, and again while the broker stops. -trace prints every
+// request and response, decoded, to standard error.
 package main
 
 import (
@@ -33,11 +39,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -61,12 +70,15 @@ type flags struct {
 	settings   []string // -c, in order
 	configFile *string
 	level      *string
+	httpAddr   *string
+	trace      *bool
 
 	addr, data, advertised, fsync                                 *string
-	partitions, nodeID                                            *int
+	partitions, nodeID, quotaNum                                  *int
 	noAuto                                                        *bool
 	segment                                                       *int64
 	retCheck, joinDelay, retention, txnMax, cgInterval, cgSession *time.Duration
+	quotaSize                                                     *time.Duration
 }
 
 func parseFlags(args []string) (*flags, error) {
@@ -94,7 +106,11 @@ func parseFlags(args []string) (*flags, error) {
 	f.txnMax = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
 	f.cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
 	f.cgSession = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
+	f.quotaNum = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
+	f.quotaSize = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
 	f.level = fs.String("log-level", "info", "log level: debug, info, warn or error")
+	f.httpAddr = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
+	f.trace = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -143,6 +159,10 @@ func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
 			cfg.ConsumerHeartbeatInterval = *f.cgInterval
 		case "consumer-session-timeout":
 			cfg.ConsumerSessionTimeout = *f.cgSession
+		case "quota-window-num":
+			cfg.QuotaWindowNum = *f.quotaNum
+		case "quota-window-size":
+			cfg.QuotaWindowSize = *f.quotaSize
 		}
 	})
 	for _, s := range f.settings {
@@ -168,10 +188,27 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *f.trace {
+		cfg.Trace = io.Writer(os.Stderr)
+	}
+
+	// The HTTP server starts first, so that /healthz answers 503 while the
+	// logs load, which can take a while after a crash.
+	var broker atomic.Pointer[kafka.Broker]
+	if *f.httpAddr != "" {
+		ln, err := net.Listen("tcp", *f.httpAddr)
+		if err != nil {
+			return fmt.Errorf("-http: %w", err)
+		}
+		logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
+		defer serveHTTP(ln, &broker, logger)()
+	}
+
 	b, err := kafka.Open(cfg)
 	if err != nil {
 		return err
 	}
+	broker.Store(b)
 	ln, err := net.Listen("tcp", cfg.Listener)
 	if err != nil {
 		return err
@@ -210,4 +247,34 @@ func cmpOr(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// serveHTTP serves on ln the Handler of the broker once one is stored,
+// and before that a 503 for every path, /healthz included. The returned
+// function stops the server.
+func serveHTTP(ln net.Listener, broker *atomic.Pointer[kafka.Broker], logger *slog.Logger) func() {
+	var handler atomic.Pointer[http.Handler]
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := broker.Load()
+			if b == nil {
+				kafka.ServeHealth(w, false)
+				return
+			}
+			h := handler.Load()
+			if h == nil {
+				bh := b.Handler()
+				handler.CompareAndSwap(nil, &bh)
+				h = handler.Load()
+			}
+			(*h).ServeHTTP(w, r)
+		}),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server", "err", err)
+		}
+	}()
+	return func() { srv.Close() }
 }
