@@ -65,6 +65,7 @@
 // Kafka, where a new coordinator schedules every member's session when it
 // loads the group, so a member whose client is gone expires one session
 // timeout after the start.
+
 package kafka
 
 import (

@@ -27,6 +27,7 @@
 // server.properties is in Kafka) from a default, even when the value given
 // is the default. A field set in Go counts as given when it differs from
 // the default.
+
 package kafka
 
 import (
