@@ -58,7 +58,13 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is already printed
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "kafka:", strings.TrimPrefix(err.Error(), "kafka: "))
+		// The package's errors already start with "kafka:"; flag errors
+		// and ours do not.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "kafka: ") {
+			msg = "kafka: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
@@ -192,16 +198,26 @@ func run(args []string) error {
 		cfg.Trace = io.Writer(os.Stderr)
 	}
 
-	// The HTTP server starts first, so that /healthz answers 503 while the
+	raiseFileLimit(logger)
+	// The port is bound, and then Open locks the data dir, before the
+	// recovery reads or writes anything in it: a second broker started by
+	// mistake on the same port or data dir stops here, having changed
+	// nothing. Clients that connect meanwhile wait in the listen queue.
+	ln, err := net.Listen("tcp", cfg.Listener)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	// The HTTP server starts before Open too, so that /healthz answers 503 while the
 	// logs load, which can take a while after a crash.
 	var broker atomic.Pointer[kafka.Broker]
 	if *f.httpAddr != "" {
-		ln, err := net.Listen("tcp", *f.httpAddr)
+		hln, err := net.Listen("tcp", *f.httpAddr)
 		if err != nil {
 			return fmt.Errorf("-http: %w", err)
 		}
-		logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
-		defer serveHTTP(ln, &broker, logger)()
+		logger.Info("web page, metrics and health listening", "addr", "http://"+hln.Addr().String())
+		defer serveHTTP(hln, &broker, logger)()
 	}
 
 	b, err := kafka.Open(cfg)
@@ -209,10 +225,6 @@ func run(args []string) error {
 		return err
 	}
 	broker.Store(b)
-	ln, err := net.Listen("tcp", cfg.Listener)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "fsync", cmpOr(cfg.Fsync, "never"))
@@ -277,4 +289,26 @@ func serveHTTP(ln net.Listener, broker *atomic.Pointer[kafka.Broker], logger *sl
 		}
 	}()
 	return func() { srv.Close() }
+}
+
+// raiseFileLimit raises the soft limit on open files to the hard limit.
+// Every connection and every open segment takes a file descriptor, and
+// the usual soft limit, 1024, is soon reached by a broker with many
+// partitions or clients; the hard limit is what the administrator allows.
+// Go's runtime does the same at start since Go 1.19; doing it here too
+// makes it visible in the log, and keeps it if the runtime changes.
+func raiseFileLimit(logger *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("reading the open file limit", "err", err)
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			logger.Warn("raising the open file limit", "err", err)
+			return
+		}
+	}
+	logger.Debug("open file limit", "limit", lim.Cur)
 }
