@@ -576,3 +576,43 @@ func TestRecoverTopicChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestOfflinePartitionUnderOpenTransaction: a transaction left open by a
+// shutdown in a partition whose log no longer opens cannot be aborted at
+// start. The broker still starts, serves the other partitions, and says
+// in the log that it will retry.
+func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 2)
+	for range 20 {
+		if code, _ := c.produce("t", 1, bigBatch(1)); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "t", 1)
+	if code, _ := c.produce("t", 1, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatalf("transactional produce: code %d", code)
+	}
+	if code, _ := c.produce("t", 0, bigBatch(1)); code != codeNone {
+		t.Fatalf("produce: code %d", code)
+	}
+	tb.stop()
+	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
+	b, _ := os.ReadFile(seg)
+	b[100] ^= 0xff
+	os.WriteFile(seg, b, 0o644)
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 1 {
+		t.Errorf("fetch from the healthy partition: code %d, high watermark %d", code, hw)
+	}
+	if !strings.Contains(logs.String(), "will retry") {
+		t.Errorf("no log line about the transaction left to retry:\n%s", logs.String())
+	}
+}
