@@ -230,7 +230,7 @@ func TestCleanerCrash(t *testing.T) {
 	// enough, about a second, to be cut at different points: its key map
 	// takes the first half, the groups of segments written and swapped
 	// the second.
-	flags := []string{"-cleaner-backoff", "20ms", "-cleaner-io-bytes-per-second", "400000", "-log-level", "debug"}
+	flags := []string{"-c", "log.cleaner.backoff.ms=20", "-c", "log.cleaner.io.max.bytes.per.second=400000", "-log-level", "debug"}
 	b := startChild(t, bin, dir, flags...)
 	createCompacted(t, ctx, b.addr, "table", 4096)
 	swaps := 0
