@@ -59,14 +59,24 @@ func produceVersions(t *testing.T, ctx context.Context, cl *kgo.Client, topic st
 }
 
 // readCompacted reads partition 0 of topic from the start to its end and
-// returns the records, in order.
+// returns the records, in order. Its clients are closed on return, as
+// tests call it in a loop while they wait for the cleaner.
 func readCompacted(t *testing.T, ctx context.Context, addr, topic string) []*kgo.Record {
 	t.Helper()
-	end := endOffsets(t, ctx, kadm.NewClient(newClient(t, addr)), topic)[0]
-	cl := newClient(t, addr,
+	admin, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := endOffsets(t, ctx, kadm.NewClient(admin), topic)[0]
+	admin.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}),
 		kgo.FetchMaxWait(100*time.Millisecond),
 	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
 	var got []*kgo.Record
 	for len(got) == 0 || got[len(got)-1].Offset < end-1 {
 		fs := cl.PollFetches(ctx)
