@@ -52,7 +52,9 @@
 // assignment one heartbeat at a time. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at.
+// at. security.go gives each connection a principal: the listeners, TLS
+// and SASL logins. scram.go is the SCRAM mechanism and the users it checks,
+// and acls.go the ACLs and the authorizer that checks requests against them.
 //
 // # Caveats
 //
@@ -79,6 +81,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -99,6 +102,21 @@ type Config struct {
 	// (advertised.listeners). Empty means the address each client used to
 	// reach us, which is right for a local broker.
 	AdvertisedAddr string
+
+	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
+	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
+	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
+	// Broker.Listen opens them; Serve takes their sockets in this order.
+	Listeners string
+
+	// AdvertisedListeners gives, in the same syntax, the address Metadata
+	// tells clients of each listener (advertised.listeners). A listener
+	// not named here advertises AdvertisedAddr if it is the only one, and
+	// else the address the client used.
+	AdvertisedListeners string
+
+	// Security is TLS, SASL users and ACLs (security.go).
+	Security SecurityConfig
 
 	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
 	ClusterID string
@@ -313,6 +331,9 @@ type Broker struct {
 	// txns is the transaction coordinator (txn.go).
 	txns *txnCoordinator
 
+	// sec is the listeners, users and ACLs (security.go, acls.go).
+	sec *security
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -334,13 +355,20 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, err := openSecurity(cfg)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	if sec.devCAPath != "" {
+		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
 	ids, err := openProducerIDs(cfg.DataDir)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, appended: make(chan struct{})}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, sec: sec, appended: make(chan struct{})}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
@@ -356,18 +384,29 @@ func Open(cfg Config) (*Broker, error) {
 	return b, nil
 }
 
-// Serve accepts connections on ln until ctx is cancelled, then stops
+// Serve accepts connections on lns until ctx is cancelled, then stops
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
 // retention check, the offset expiry, the abort of timed-out transactions
 // and, under an interval Fsync policy, the flusher. It
 // returns nil after a shutdown by ctx.
-func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
+//
+// lns[i] serves the i-th listener of Config.Listeners (one PLAINTEXT
+// listener by default); Broker.Listen opens them at their addresses, and
+// tests pass sockets of their own.
+func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
+	if len(lns) != len(b.sec.listeners) {
+		return fmt.Errorf("kafka: Serve got %d listeners for %d configured (%s)", len(lns), len(b.sec.listeners), strings.Join(b.ListenerNames(), ","))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
-		return ln.Close()
+		var errs []error
+		for _, ln := range lns {
+			errs = append(errs, ln.Close())
+		}
+		return errors.Join(errs...)
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
 	// and has stopped before the logs are closed below.
@@ -395,21 +434,23 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 			return nil
 		})
 	}
-	g.Go(func() error {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				if gctx.Err() != nil {
-					return nil
+	for i, ln := range lns {
+		g.Go(func() error {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					if gctx.Err() != nil {
+						return nil
+					}
+					return fmt.Errorf("kafka: accept on %s: %w", b.sec.listeners[i].name, err)
 				}
-				return fmt.Errorf("kafka: accept: %w", err)
+				g.Go(func() error {
+					b.serveConn(gctx, conn, b.sec.listeners[i])
+					return nil
+				})
 			}
-			g.Go(func() error {
-				b.serveConn(gctx, conn)
-				return nil
-			})
-		}
-	})
+		})
+	}
 	err := g.Wait()
 	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
@@ -451,14 +492,24 @@ type requestHeader struct {
 // holds up only its own connection.
 type conn struct {
 	net.Conn
-	broker *Broker
-	r      *bufio.Reader
-	w      *bufio.Writer
+	broker   *Broker
+	listener *listener
+	auth     connAuth // who the client is (security.go)
+	r        *bufio.Reader
+	w        *bufio.Writer
 }
 
-func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
-	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 	defer nc.Close()
+	remote := nc.RemoteAddr()
+	nc, auth, err := b.secureConn(ctx, nc, l)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Info("closing connection", "remote", remote, "listener", l.name, "err", err)
+		}
+		return
+	}
+	c := &conn{Conn: nc, broker: b, listener: l, auth: auth, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -521,7 +572,7 @@ func (c *conn) readFrame() ([]byte, error) {
 		return nil, err
 	}
 	n := int32(binary.BigEndian.Uint32(prefix[:]))
-	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
+	if n < 0 || n > c.maxFrameBytes() {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
 	// The buffer starts at what has already arrived, or 64 KiB, and
@@ -548,6 +599,9 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	if c.auth.bare && c.auth.pending {
+		return c.saslBareToken(frame)
+	}
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
@@ -559,7 +613,13 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
-	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
+	if err := c.admit(h); err != nil {
+		return err
+	}
+	resp, err := c.broker.authorizeAndServe(ctx, api, &requestContext{conn: c, header: h}, req)
+	if err != nil {
+		return err
+	}
 	if resp == nil { // acks=0 produce: the client expects no answer
 		return nil
 	}
@@ -567,7 +627,10 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
-	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	if err := c.writeResponse(h, h.APIVersion, flexibleHeader, resp); err != nil {
+		return err
+	}
+	return c.auth.closeAfter // a failed login ends with its answer
 }
 
 // parseRequest decodes a frame: the request header, then the body of the
@@ -691,7 +754,7 @@ type requestContext struct {
 // broker: the configured one, or else the local address of the connection
 // the request came in on, which the client evidently can reach.
 func (rc *requestContext) advertisedHostPort() (string, int32) {
-	addr := rc.conn.broker.cfg.AdvertisedAddr
+	addr := rc.conn.advertisedAddr()
 	if addr == "" {
 		addr = rc.conn.LocalAddr().String()
 	}
