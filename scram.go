@@ -28,7 +28,8 @@
 // holds only StoredKey, a hash of what the client must show.
 //
 // The rules follow Kafka's ScramSaslServer: messages in order, one
-// exchange per connection; the nonce must come back unchanged; the
+// exchange per connection; the nonce must come back at the end of the
+// client's final nonce (see clientFinal for why not unchanged); the
 // channel-binding header must be the one the client sent first (we offer
 // no channel binding); an authorization id, if given, must equal the user
 // name; delegation-token logins (the tokenauth extension) are refused; and
@@ -299,8 +300,13 @@ func (s *scramServer) clientFinal(msg string) ([]byte, error) {
 	if attrs[0].value != base64.StdEncoding.EncodeToString([]byte(s.gs2Header)) {
 		return nil, errors.New("Authentication failed: Invalid channel binding")
 	}
-	if subtle.ConstantTimeCompare([]byte(attrs[1].value), []byte(s.nonce)) != 1 {
-		return nil, errors.New("Authentication failed: Invalid nonce")
+	// Kafka's ScramSaslServer asks only that the nonce end with the one
+	// it sent: librdkafka puts its own nonce in front once more
+	// (c=biws,r=<client nonce><client nonce><server nonce>), and Kafka
+	// accepts it. The server nonce, from crypto/rand, still has to come
+	// back, so a replayed exchange still fails.
+	if !strings.HasSuffix(attrs[1].value, s.nonce) {
+		return nil, errors.New("Authentication failed: Invalid client nonce in the final client message")
 	}
 	proof, err := base64.StdEncoding.DecodeString(proofB64)
 	if err != nil || len(proof) != len(s.cred.StoredKey) {

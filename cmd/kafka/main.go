@@ -10,6 +10,14 @@
 // any other end (SIGKILL, a crash, a power cut) the next start checks the
 // tail of every partition and cuts what was half written.
 //
+// -listeners serves several listeners in Kafka's syntax, for example
+// PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093; -addr is the
+// shorthand for one PLAINTEXT listener. TLS listeners use -tls-cert and
+// -tls-key, or else a development certificate made in the data dir, whose
+// CA the log names. -sasl-users alice:secret,bob:pw (or @file, one
+// name:password a line) creates SCRAM users at start; PLAIN logins are
+// checked against them too. -authorizer turns ACLs on.
+//
 // -fsync chooses when records are forced to disk: never (the default, as
 // in Kafka: the OS decides), always (before every acknowledged produce),
 // or an interval such as 1s. See the README for what each survives.
@@ -21,9 +29,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -58,6 +66,17 @@ func run(args []string) error {
 		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
+
+		listeners  = fs.String("listeners", "", "listeners in Kafka's syntax, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093 (default: PLAINTEXT:// and -addr)")
+		advListen  = fs.String("advertised-listeners", "", "addresses Metadata gives per listener, same syntax (advertised.listeners)")
+		tlsCert    = fs.String("tls-cert", "", "PEM certificate chain of the TLS listeners (default: a dev certificate in the data dir)")
+		tlsKey     = fs.String("tls-key", "", "PEM private key of -tls-cert")
+		clientAuth = fs.String("tls-client-auth", "none", "ssl.client.auth: none, requested or required; the client certificate's subject becomes the principal")
+		clientCA   = fs.String("tls-client-ca", "", "PEM CAs that sign client certificates (default with the dev certificate: its CA)")
+		saslUsers  = fs.String("sasl-users", "", "SCRAM users to create at start, name:password,... or @file with one name:password a line")
+		authorizer = fs.Bool("authorizer", false, "enforce ACLs (authorizer.class.name=StandardAuthorizer)")
+		superUsers = fs.String("super-users", "", "principals allowed everything, e.g. User:admin;User:ops (super.users)")
+		allowNoACL = fs.Bool("allow-everyone-if-no-acl-found", false, "allow operations on resources no ACL names (allow.everyone.if.no.acl.found)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,6 +86,17 @@ func run(args []string) error {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	if *listeners == "" {
+		*listeners = "PLAINTEXT://" + *addr
+	}
+	users, err := parseUsers(*saslUsers)
+	if err != nil {
+		return fmt.Errorf("-sasl-users: %w", err)
+	}
+	var supers []string
+	if *superUsers != "" {
+		supers = strings.Split(*superUsers, ";")
+	}
 
 	b, err := kafka.Open(kafka.Config{
 		DataDir:                    *data,
@@ -82,21 +112,65 @@ func run(args []string) error {
 		TransactionMaxTimeout:      *txnMax,
 		ConsumerHeartbeatInterval:  *cgInterval,
 		ConsumerSessionTimeout:     *cgSession,
-		Logger:                     logger,
+		Listeners:                  *listeners,
+		AdvertisedListeners:        *advListen,
+		Security: kafka.SecurityConfig{
+			TLSCertFile:               *tlsCert,
+			TLSKeyFile:                *tlsKey,
+			TLSClientAuth:             *clientAuth,
+			TLSClientCAFile:           *clientCA,
+			SASLUsers:                 users,
+			Authorizer:                *authorizer,
+			SuperUsers:                supers,
+			AllowEveryoneIfNoACLFound: *allowNoACL,
+		},
+		Logger: logger,
 	})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	lns, err := b.Listen()
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data, "fsync", *fsync)
-	if err := b.Serve(ctx, ln); err != nil {
+	for i, name := range b.ListenerNames() {
+		logger.Info("kafka broker listening", "listener", name, "addr", lns[i].Addr().String(), "data", *data, "fsync", *fsync)
+	}
+	if err := b.Serve(ctx, lns...); err != nil {
 		return err
 	}
 	logger.Info("kafka broker stopped")
 	return nil
+}
+
+// parseUsers reads -sasl-users: name:password pairs joined by commas, or
+// "@path" for a file with one pair a line. A password may hold colons;
+// the name may not.
+func parseUsers(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	sep := ","
+	if path, ok := strings.CutPrefix(s, "@"); ok {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		s, sep = string(data), "\n"
+	}
+	users := map[string]string{}
+	for _, pair := range strings.Split(s, sep) {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, password, ok := strings.Cut(pair, ":")
+		if !ok || name == "" || password == "" {
+			return nil, fmt.Errorf("%q is not name:password", name)
+		}
+		users[name] = password
+	}
+	return users, nil
 }
