@@ -485,7 +485,10 @@ func TestSASLHostileInput(t *testing.T) {
 // TestTLSHandshakeTimeout: a client that connects to a TLS listener and
 // says nothing is cut off.
 func TestTLSHandshakeTimeout(t *testing.T) {
-	defer func(d time.Duration) { tlsHandshakeTimeout = d }(tlsHandshakeTimeout)
+	// Restored in a cleanup registered before the broker's, so that it
+	// runs after the broker has stopped reading it.
+	saved := tlsHandshakeTimeout
+	t.Cleanup(func() { tlsHandshakeTimeout = saved })
 	tlsHandshakeTimeout = 200 * time.Millisecond
 	sb := startSecureBroker(t, Config{Listeners: "SSL://127.0.0.1:0"})
 	c := dial(t, sb.addrs[protocolSSL])
@@ -594,4 +597,44 @@ func signClientCert(t *testing.T, dir string, subject pkix.Name) tls.Certificate
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestSASLPrincipalIsAuthorized: the principal a login gives is the one
+// the authorizer checks, end to end over the wire.
+func TestSASLPrincipalIsAuthorized(t *testing.T) {
+	sb := startSecureBroker(t, Config{
+		Listeners: "SASL_PLAINTEXT://127.0.0.1:0",
+		Security:  SecurityConfig{SASLUsers: saslUsers, Authorizer: true, SuperUsers: []string{"User:admin"}},
+	})
+	alice := dial(t, sb.addrs[protocolSASLPlaintext])
+	if code, msg := alice.scramLogin(&scramSHA256, "alice", "alice-secret"); code != codeNone {
+		t.Fatalf("alice: %d %s", code, deref(msg))
+	}
+	if code, _ := alice.createTopicWithConfigs("alices", 1, nil); code != codeTopicAuthorizationFailed {
+		t.Fatalf("CreateTopics before the ACL: code %d", code)
+	}
+	admin := dial(t, sb.addrs[protocolSASLPlaintext])
+	if code, msg := admin.plainLogin("admin", "admin-secret"); code != codeNone {
+		t.Fatalf("admin: %d %s", code, deref(msg))
+	}
+	r := admin.roundTrip(createAclsKey, 3, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.Int8(resTopic)
+		w.String("alice")
+		w.Int8(patternPrefixed)
+		w.String("User:alice")
+		w.String("*")
+		w.Int8(aclCreate)
+		w.Int8(permissionAllow)
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	if code := r.Int16(); code != codeNone {
+		t.Fatalf("CreateAcls as admin: code %d", code)
+	}
+	if code, _ := alice.createTopicWithConfigs("alices", 1, nil); code != codeNone {
+		t.Fatalf("CreateTopics after the ACL: code %d", code)
+	}
 }
