@@ -326,6 +326,29 @@ func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
 	return allowed || (!anyTopicACL && s.cfg.AllowEveryoneIfNoACLFound)
 }
 
+// supportedOperations are the operations an ACL may name for each
+// resource type (Kafka's AclEntry.supportedOperations), which are the
+// ones "authorized operations" answers (KIP-430) choose from.
+var supportedOperations = map[int8][]int8{
+	resTopic:           {aclRead, aclWrite, aclCreate, aclDescribe, aclDelete, aclAlter, aclDescribeConfigs, aclAlterConfigs},
+	resGroup:           {aclRead, aclDescribe, aclDelete},
+	resCluster:         {aclCreate, aclClusterAction, aclDescribeConfigs, aclAlterConfigs, aclIdempotentWrite, aclAlter, aclDescribe},
+	resTransactionalID: {aclDescribe, aclWrite},
+}
+
+// authorizedOperations is the bit field (bit n for operation code n) of
+// the operations the principal may perform on a resource, as Metadata,
+// DescribeCluster and the group descriptions report them when asked.
+func (s *security) authorizedOperations(principal, host string, resType int8, name string) int32 {
+	var bits int32
+	for _, op := range supportedOperations[resType] {
+		if s.authorize(principal, host, op, resType, name) {
+			bits |= 1 << op
+		}
+	}
+	return bits
+}
+
 // access is one request's view of the authorizer: who asks, from where.
 type access struct {
 	b         *Broker
@@ -339,6 +362,11 @@ func (a *access) may(op, resType int8, name string) bool {
 }
 
 func (a *access) mayCluster(op int8) bool { return a.may(op, resCluster, clusterName) }
+
+// operations is authorizedOperations for this principal.
+func (a *access) operations(resType int8, name string) int32 {
+	return a.b.sec.authorizedOperations(a.principal, a.host, resType, name)
+}
 
 // topicID resolves a topic id to a name, "" when unknown (the handler then
 // answers UNKNOWN_TOPIC_ID, which leaks nothing).
@@ -461,9 +489,7 @@ func init() {
 			return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
 		}),
 		51: checkAlterUserScramCredentials,
-		60: clusterCheck(aclDescribe, func(r request) response {
-			return &describeClusterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), EndpointType: r.(*describeClusterRequest).EndpointType, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}
-		}),
+		60: checkDescribeCluster,
 		65: checkDescribeTransactions,
 		66: checkListTransactions,
 		68: groupCheck(aclRead, func(r request) string { return r.(*consumerGroupHeartbeatRequest).GroupID }, func(request) response {
@@ -594,6 +620,16 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 		}
 		add(denied, codeTopicAuthorizationFailed)
 		add(unknown, codeUnknownTopicOrPartition)
+		// With the authorizer on, "authorized operations" are what it
+		// allows, not the full sets the handlers give without one.
+		for i, t := range resp.Topics {
+			if req.IncludeTopicAuthorizedOperations && t.ErrorCode == codeNone {
+				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
+			}
+		}
+		if req.IncludeClusterAuthorizedOperations && a.v >= 8 && a.v <= 10 {
+			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+		}
 	}
 }
 
@@ -706,6 +742,11 @@ func checkDescribeGroups(a *access, r request) (response, func(response)) {
 	req.Groups, denied = split(req.Groups, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
 	return nil, func(r response) {
 		resp := r.(*describeGroupsResponse)
+		for i, g := range resp.Groups {
+			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
 		for _, g := range denied {
 			resp.Groups = append(resp.Groups, describedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 		}
@@ -1028,6 +1069,20 @@ func checkDescribeTransactions(a *access, r request) (response, func(response)) 
 	}
 }
 
+// DescribeCluster: DESCRIBE on the cluster.
+func checkDescribeCluster(a *access, r request) (response, func(response)) {
+	req := r.(*describeClusterRequest)
+	if !a.mayCluster(aclDescribe) {
+		return &describeClusterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), EndpointType: req.EndpointType, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}, nil
+	}
+	if !req.IncludeClusterAuthorizedOperations {
+		return nil, nil
+	}
+	return nil, func(r response) {
+		r.(*describeClusterResponse).ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+	}
+}
+
 // ListTransactions: only the transactional ids the principal may describe.
 func checkListTransactions(a *access, r request) (response, func(response)) {
 	return nil, func(r response) {
@@ -1045,6 +1100,11 @@ func checkConsumerGroupDescribe(a *access, r request) (response, func(response))
 	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
 	return nil, func(r response) {
 		resp := r.(*consumerGroupDescribeResponse)
+		for i, g := range resp.Groups {
+			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
 		for _, g := range denied {
 			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 		}

@@ -375,3 +375,28 @@ func TestACLAPIs(t *testing.T) {
 		t.Errorf("DescribeAcls as alice: code %d", r.ErrorCode)
 	}
 }
+
+// TestAuthorizedOperations: with the authorizer on, the "authorized
+// operations" a client asks for are the ones the ACLs allow.
+func TestAuthorizedOperations(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
+		t.Fatal(err)
+	}
+	ab.grant(allow(resTopic, "orders", aclRead), allow(resCluster, clusterName, aclDescribe), allow(resGroup, "g", aclRead))
+	md := ab.as("User:alice", 3, 12, &metadataRequest{IncludeTopicAuthorizedOperations: true}).(*metadataResponse)
+	if len(md.Topics) != 1 || md.Topics[0].TopicAuthorizedOperations != 1<<aclRead|1<<aclDescribe {
+		t.Errorf("Metadata: %+v", md.Topics)
+	}
+	dc := ab.as("User:alice", 60, 1, &describeClusterRequest{IncludeClusterAuthorizedOperations: true, EndpointType: endpointBrokers}).(*describeClusterResponse)
+	if dc.ClusterAuthorizedOperations != 1<<aclDescribe {
+		t.Errorf("DescribeCluster: %b", dc.ClusterAuthorizedOperations)
+	}
+	dg := ab.as("User:alice", 15, 5, &describeGroupsRequest{Groups: []string{"g"}, IncludeAuthorizedOperations: true}).(*describeGroupsResponse)
+	if len(dg.Groups) != 1 || dg.Groups[0].AuthorizedOperations != 1<<aclRead|1<<aclDescribe {
+		t.Errorf("DescribeGroups: %+v", dg.Groups)
+	}
+	if all := ab.Broker.sec.authorizedOperations("User:admin", "", resTopic, "orders"); all != 1<<3|1<<4|1<<5|1<<6|1<<7|1<<8|1<<10|1<<11 {
+		t.Errorf("a super user's topic operations: %b", all)
+	}
+}
