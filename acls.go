@@ -492,9 +492,7 @@ func init() {
 		60: checkDescribeCluster,
 		65: checkDescribeTransactions,
 		66: checkListTransactions,
-		68: groupCheck(aclRead, func(r request) string { return r.(*consumerGroupHeartbeatRequest).GroupID }, func(request) response {
-			return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}
-		}),
+		68: checkConsumerGroupHeartbeat,
 		69: checkConsumerGroupDescribe,
 	}
 }
@@ -536,6 +534,8 @@ func checkProduce(a *access, r request) (response, func(response)) {
 	}
 	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
 		if req.Acks == 0 {
+			// No answer to carry the error: nothing is written.
+			req.TopicData = []produceTopic{}
 			return nil, nil
 		}
 		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFail, req.TopicData)}, nil
@@ -1091,6 +1091,25 @@ func checkListTransactions(a *access, r request) (response, func(response)) {
 			return !a.may(aclDescribe, resTransactionalID, t.TransactionalID)
 		})
 	}
+}
+
+// ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
+// subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat).
+func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
+	req := r.(*consumerGroupHeartbeatRequest)
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+	}
+	var denied []string
+	for _, t := range req.SubscribedTopicNames {
+		if !a.may(aclDescribe, resTopic, t) {
+			denied = append(denied, t)
+		}
+	}
+	if len(denied) > 0 {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))}, nil
+	}
+	return nil, nil
 }
 
 // ConsumerGroupDescribe: DESCRIBE per group.

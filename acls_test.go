@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -398,5 +399,41 @@ func TestAuthorizedOperations(t *testing.T) {
 	}
 	if all := ab.Broker.sec.authorizedOperations("User:admin", "", resTopic, "orders"); all != 1<<3|1<<4|1<<5|1<<6|1<<7|1<<8|1<<10|1<<11 {
 		t.Errorf("a super user's topic operations: %b", all)
+	}
+}
+
+// TestACLEdgeCases: an acks=0 produce that may not be answered writes
+// nothing, and a KIP-848 member needs DESCRIBE on the topics it
+// subscribes to.
+func TestACLEdgeCases(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
+		t.Fatal(err)
+	}
+	ab.grant(allow(resTopic, "orders", aclWrite), allow(resGroup, "g", aclRead))
+	for _, txn := range []*string{ptr("tx"), nil} {
+		topic := "orders"
+		if txn == nil {
+			topic = "payroll" // no WRITE here
+			ab.logs.CreateTopic(topic, 1)
+		}
+		resp := ab.as("User:alice", 0, 9, &produceRequest{TransactionalID: txn, Acks: 0, TopicData: []produceTopic{{Name: topic, PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}})
+		if resp != nil {
+			t.Errorf("acks=0 got an answer: %+v", resp)
+		}
+	}
+	for _, name := range []string{"orders", "payroll"} {
+		if hw := ab.logs.Topic(name).Partitions[0].HighWatermark(); hw != 0 {
+			t.Errorf("%s: an unauthorized acks=0 produce wrote up to %d", name, hw)
+		}
+	}
+	cgh := func(topics ...string) *consumerGroupHeartbeatResponse {
+		return ab.as("User:alice", 68, 0, &consumerGroupHeartbeatRequest{GroupID: "g", MemberEpoch: 0, RebalanceTimeoutMs: 1000, SubscribedTopicNames: topics, TopicPartitions: []consumerGroupTopicPartitions{}}).(*consumerGroupHeartbeatResponse)
+	}
+	if r := cgh("orders", "payroll"); r.ErrorCode != codeTopicAuthorizationFailed || !strings.Contains(deref(r.ErrorMessage), "payroll") {
+		t.Errorf("subscribing to payroll: code %d %s", r.ErrorCode, deref(r.ErrorMessage))
+	}
+	if r := cgh("orders"); r.ErrorCode != codeNone {
+		t.Errorf("subscribing to orders: code %d %s", r.ErrorCode, deref(r.ErrorMessage))
 	}
 }
