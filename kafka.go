@@ -99,8 +99,9 @@ type Config struct {
 	NodeID int32
 
 	// AdvertisedAddr is the host:port clients are told to connect to
-	// (advertised.listeners). Empty means the address each client used to
-	// reach us, which is right for a local broker.
+	// (advertised.listeners) when there is one listener; see
+	// AdvertisedListeners for several. Empty means the address each
+	// client used to reach us, which is right for a local broker.
 	AdvertisedAddr string
 
 	// Listeners are the sockets to serve, in Kafka's syntax (listeners):

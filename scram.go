@@ -443,16 +443,23 @@ func (s *credentialStore) lookup(user string, m *scramMechanism) (scramCredentia
 }
 
 // checkPassword is PLAIN's check: the password matches one of the user's
-// SCRAM credentials.
+// SCRAM credentials (they may differ, if one was changed alone).
 func (s *credentialStore) checkPassword(user string, password []byte) bool {
+	found := false
 	for _, m := range []*scramMechanism{&scramSHA256, &scramSHA512} {
 		if c, ok := s.lookup(user, m); ok {
-			return m.matches(c, password)
+			found = true
+			if m.matches(c, password) {
+				return true
+			}
 		}
 	}
-	// Spend the time a real check would, so that a missing user is not
-	// told apart from a wrong password by how fast the answer comes.
-	scramSHA256.saltPassword(password, make([]byte, scramSaltBytes), scramDefaultIterations)
+	if !found {
+		// Spend the time a real check would, so that a missing user is
+		// not told apart from a wrong password by how fast the answer
+		// comes.
+		scramSHA256.saltPassword(password, make([]byte, scramSaltBytes), scramDefaultIterations)
+	}
 	return false
 }
 

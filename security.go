@@ -72,6 +72,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -508,10 +509,7 @@ func (c *conn) saslBareToken(frame []byte) error {
 		return fmt.Errorf("%w: %v", errSASLFailed, err)
 	}
 	var size [4]byte
-	size[3] = byte(len(reply))
-	size[2] = byte(len(reply) >> 8)
-	size[1] = byte(len(reply) >> 16)
-	size[0] = byte(len(reply) >> 24)
+	binary.BigEndian.PutUint32(size[:], uint32(len(reply)))
 	if _, err := c.w.Write(size[:]); err != nil {
 		return err
 	}
