@@ -56,6 +56,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -642,18 +643,38 @@ func (b *Broker) handleAlterUserScramCredentials(ctx context.Context, rc *reques
 	s := b.sec.users
 	s.mu.Lock()
 	defer s.mu.Unlock()
-
-	// First pass: the error of each user, if any, in the order named.
-	var order []string
-	errs := map[string]*alterUserScramResult{}
-	note := func(user string) {
-		if _, ok := errs[user]; !ok {
-			order = append(order, user)
-			errs[user] = &alterUserScramResult{User: user}
+	order, results := s.checkAlterations(req)
+	before := make(map[string]map[string]scramCredential, len(s.users))
+	for user, creds := range s.users {
+		before[user] = maps.Clone(creds)
+	}
+	if s.applyAlterations(req, results) {
+		if err := s.save(); err != nil {
+			// What is not on disk must not be in force either.
+			s.users = before
+			b.log.Error("saving SCRAM credentials", "err", err)
+			for _, res := range results {
+				if res.ErrorCode == codeNone {
+					res.ErrorCode, res.ErrorMessage = codeUnknownServerError, ptr("could not save the credentials")
+				}
+			}
 		}
 	}
+	resp := &alterUserScramCredentialsResponse{Results: make([]alterUserScramResult, 0, len(order))}
+	for _, user := range order {
+		resp.Results = append(resp.Results, *results[user])
+	}
+	return resp
+}
+
+// checkAlterations finds the error of each user an
+// AlterUserScramCredentials request names, if any, and the order in which
+// they were first named. The caller holds mu.
+func (s *credentialStore) checkAlterations(req *alterUserScramCredentialsRequest) ([]string, map[string]*alterUserScramResult) {
+	var order []string
+	results := map[string]*alterUserScramResult{}
 	fail := func(user string, code int16, msg string) {
-		if res := errs[user]; res.ErrorCode == codeNone {
+		if res := results[user]; res.ErrorCode == codeNone {
 			res.ErrorCode, res.ErrorMessage = code, ptr(msg)
 		}
 	}
@@ -663,7 +684,10 @@ func (b *Broker) handleAlterUserScramCredentials(ctx context.Context, rc *reques
 	}
 	touched := map[userMech]bool{}
 	check := func(user string, mech int8) {
-		note(user)
+		if _, ok := results[user]; !ok {
+			order = append(order, user)
+			results[user] = &alterUserScramResult{User: user}
+		}
 		switch {
 		case user == "":
 			fail(user, codeUnacceptableCredential, "Username must not be empty")
@@ -695,11 +719,15 @@ func (b *Broker) handleAlterUserScramCredentials(ctx context.Context, rc *reques
 			fail(u.Name, codeUnacceptableCredential, "Credential saltedPassword must not be empty")
 		}
 	}
+	return order, results
+}
 
-	// Second pass: apply the changes of users without an error.
+// applyAlterations makes the changes of the users without an error and
+// reports whether anything changed. The caller holds mu.
+func (s *credentialStore) applyAlterations(req *alterUserScramCredentialsRequest, results map[string]*alterUserScramResult) bool {
 	changed := false
 	for _, d := range req.Deletions {
-		if errs[d.Name].ErrorCode == codeNone {
+		if results[d.Name].ErrorCode == codeNone {
 			delete(s.users[d.Name], scramMechanismByCode(d.Mechanism).name)
 			if len(s.users[d.Name]) == 0 {
 				delete(s.users, d.Name)
@@ -708,7 +736,7 @@ func (b *Broker) handleAlterUserScramCredentials(ctx context.Context, rc *reques
 		}
 	}
 	for _, u := range req.Upsertions {
-		if errs[u.Name].ErrorCode == codeNone {
+		if results[u.Name].ErrorCode == codeNone {
 			m := scramMechanismByCode(u.Mechanism)
 			if s.users[u.Name] == nil {
 				s.users[u.Name] = map[string]scramCredential{}
@@ -717,19 +745,5 @@ func (b *Broker) handleAlterUserScramCredentials(ctx context.Context, rc *reques
 			changed = true
 		}
 	}
-	if changed {
-		if err := s.save(); err != nil {
-			b.log.Error("saving SCRAM credentials", "err", err)
-			for _, res := range errs {
-				if res.ErrorCode == codeNone {
-					res.ErrorCode, res.ErrorMessage = codeUnknownServerError, ptr("could not save the credentials")
-				}
-			}
-		}
-	}
-	resp := &alterUserScramCredentialsResponse{Results: make([]alterUserScramResult, 0, len(order))}
-	for _, user := range order {
-		resp.Results = append(resp.Results, *errs[user])
-	}
-	return resp
+	return changed
 }
