@@ -1,8 +1,8 @@
-// This file is the third chapter of Part IV, security: access control
+// This file is the third of the security chapters: access control
 // lists, the authorizer that checks requests against them, and the ACL
 // APIs (DescribeAcls, CreateAcls, DeleteAcls). It assumes security.go,
-// which gives every connection its principal, and the handlers of Parts
-// I-III, whose requests it checks.
+// which gives every connection its principal, and the handlers of the
+// earlier chapters, whose requests it checks.
 //
 // # ACLs
 //

@@ -1,4 +1,4 @@
-// This file is the second chapter of Part IV, security: SCRAM (RFC 5802,
+// This file is the second of the security chapters: SCRAM (RFC 5802,
 // with SHA-256 and SHA-512 as RFC 7677 and Kafka's KIP-84 use them), the
 // users it checks, and the two APIs that manage them,
 // DescribeUserScramCredentials and AlterUserScramCredentials. It assumes

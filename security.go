@@ -1,10 +1,10 @@
-// This file is the first chapter of Part IV, security: how a connection
-// comes to have a principal. It holds the listeners (Kafka's listeners
-// setting), TLS on them with a development certificate for when none is
-// given, and SASL: the SaslHandshake and SaslAuthenticate APIs and the PLAIN
-// mechanism. scram.go adds the SCRAM mechanisms and the users they check;
-// acls.go decides what a principal may do. It assumes Part I: the broker,
-// its connections and the framing of requests (kafka.go).
+// This file is the first of the security chapters, in the operations part
+// of the book: how a connection comes to have a principal. It holds the
+// listeners (Kafka's listeners setting), TLS on them with a development
+// certificate for when none is given, and SASL: the SaslHandshake and
+// SaslAuthenticate APIs and the PLAIN mechanism. scram.go adds the SCRAM mechanisms and the users they check;
+// acls.go decides what a principal may do. It assumes the first part: the
+// broker, its connections and the framing of requests (kafka.go).
 //
 // # Listeners
 //
