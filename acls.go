@@ -927,11 +927,15 @@ func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
 }
 
 // configResourceCheck is what DescribeConfigs, AlterConfigs and
-// IncrementalAlterConfigs need: op on the topic, or on the cluster for a
-// broker's configs, with the matching error.
+// IncrementalAlterConfigs need: op on the topic or the group, or on the
+// cluster for a broker's configs, with the matching error
+// (ConfigAdminManager and KafkaApis.authorizeConfigResource).
 func configResourceCheck(a *access, op, resType int8, name string) (int16, bool) {
-	if resType == resourceTopic {
+	switch resType {
+	case resourceTopic:
 		return codeTopicAuthorizationFailed, a.may(op, resTopic, name)
+	case resourceGroup:
+		return codeGroupAuthorizationFailed, a.may(op, resGroup, name)
 	}
 	return codeClusterAuthorizationFailed, a.mayCluster(op)
 }

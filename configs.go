@@ -1,12 +1,12 @@
-// This file holds topic configs: the settings a topic may override
-// (cleanup.policy, max.message.bytes, min.insync.replicas, retention.bytes,
-// retention.ms, segment.bytes), their
-// types, defaults and checks; the operations AlterConfigs and
+// This file holds topic configs: every setting Kafka 4.0 lets a topic
+// override, one row each in topicConfigDefs with its type, default,
+// validator and broker synonym; the operations AlterConfigs and
 // IncrementalAlterConfigs apply to them; the entries DescribeConfigs and
 // CreateTopics report for a topic and for the broker; and topic.config,
 // the file that keeps a topic's overrides; and, after them, the three
 // config APIs, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs,
-// in the same form as handlers.go.
+// in the same form as handlers.go. The group configs of KIP-848 use the
+// same machinery (groupconfigs.go).
 //
 // A config has a value at one of several levels, highest first: set on the
 // topic (a "dynamic topic config"), set on the broker (here, by a
@@ -32,25 +32,36 @@
 // outlive the topic, and a crash can never leave a topic with half of an
 // update.
 //
-// Where we differ from Kafka: only these six topic configs exist, each
-// enforced; any other name, even one Kafka knows, is INVALID_CONFIG, so a
-// client never believes a setting took effect when it did not.
-// min.insync.replicas is among them because setup scripts often pass it:
-// with one replica, a value above 1 makes every acks=all produce fail with
-// NOT_ENOUGH_REPLICAS, exactly as a single-broker Kafka would. cleanup.policy accepts
-// compact, as Kafka's internal topics and Kafka Connect ask for it, but
-// nothing is compacted: a topic without delete in its policy simply keeps
-// everything. Broker configs can be described, not altered: they are the
-// command-line flags.
+// Which configs act: retention.ms, retention.bytes, cleanup.policy
+// (whether delete is in it), segment.bytes, segment.ms and
+// segment.jitter.ms, max.message.bytes and min.insync.replicas (with one
+// replica, a value above 1 makes every acks=all produce fail with
+// NOT_ENOUGH_REPLICAS, exactly as a single-broker Kafka would); and, on
+// the produce path (validator.go), message.timestamp.type,
+// message.timestamp.before.max.ms, message.timestamp.after.max.ms,
+// compression.type and compression.gzip.level. delete.retention.ms,
+// min.compaction.lag.ms, max.compaction.lag.ms and
+// min.cleanable.dirty.ratio are for the cleaner. The rest tune what this
+// broker does not have (replication, tiered storage, a flusher per topic,
+// preallocated index files); they are checked, kept and reported, and
+// their documentation says they have no effect. A name Kafka 4.0 does not
+// know is INVALID_CONFIG, so a typo is never taken for a setting.
+//
+// Where we differ from Kafka: compression.type accepts only what Go's
+// standard library can write (producer, uncompressed, gzip).
+// cleanup.policy accepts compact, as Kafka's internal topics and Kafka
+// Connect ask for it, but nothing is compacted yet: a topic without
+// delete in its policy simply keeps everything. Broker configs can be
+// described, not altered: they are the command-line flags.
 
 package kafka
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -58,33 +69,62 @@ import (
 	"time"
 )
 
-// Names of the topic configs, as in Kafka's TopicConfig.
+// Names of the topic configs this file's code reads, as in Kafka's
+// TopicConfig. The table below has every one.
 const (
-	cleanupPolicyConfig     = "cleanup.policy"
-	maxMessageBytesConfig   = "max.message.bytes"
-	minInsyncReplicasConfig = "min.insync.replicas"
-	retentionBytesConfig    = "retention.bytes"
-	retentionMsConfig       = "retention.ms"
-	segmentBytesConfig      = "segment.bytes"
+	cleanupPolicyConfig          = "cleanup.policy"
+	compressionTypeConfig        = "compression.type"
+	compressionGzipLevelConfig   = "compression.gzip.level"
+	deleteRetentionMsConfig      = "delete.retention.ms"
+	maxCompactionLagMsConfig     = "max.compaction.lag.ms"
+	maxMessageBytesConfig        = "max.message.bytes"
+	minCleanableDirtyRatioConfig = "min.cleanable.dirty.ratio"
+	minCompactionLagMsConfig     = "min.compaction.lag.ms"
+	minInsyncReplicasConfig      = "min.insync.replicas"
+	retentionBytesConfig         = "retention.bytes"
+	retentionMsConfig            = "retention.ms"
+	segmentBytesConfig           = "segment.bytes"
+	segmentJitterMsConfig        = "segment.jitter.ms"
+	segmentMsConfig              = "segment.ms"
+	timestampAfterMaxMsConfig    = "message.timestamp.after.max.ms"
+	timestampBeforeMaxMsConfig   = "message.timestamp.before.max.ms"
+	timestampTypeConfig          = "message.timestamp.type"
+	remoteStorageEnableConfig    = "remote.storage.enable"
+	flushMessagesConfig          = "flush.messages"
+	flushMsConfig                = "flush.ms"
 )
 
-// Kafka's defaults for the topic configs no broker flag sets.
+// Values of topic configs, and Kafka's defaults for those that the code
+// needs by name.
 const (
-	defaultRetentionMs    = 7 * 24 * 60 * 60 * 1000 // log.retention.hours=168: 604800000
-	defaultRetentionBytes = -1                      // log.retention.bytes: no limit
-	defaultCleanupPolicy  = "delete"                // log.cleanup.policy
+	timestampTypeLogAppendTime = "LogAppendTime"
+	timestampTypeCreateTime    = "CreateTime"
+	compressionProducer        = "producer"
+	compressionUncompressed    = "uncompressed"
+	compressionGzip            = "gzip"
+	defaultCleanupPolicy       = "delete"                // log.cleanup.policy
+	defaultRetentionMs         = 7 * 24 * 60 * 60 * 1000 // log.retention.hours=168: 604800000
+	defaultRetentionBytes      = -1                      // log.retention.bytes: no limit
+	defaultSegmentMs           = 7 * 24 * 60 * 60 * 1000 // log.roll.hours=168
+	defaultDeleteRetentionMs   = 24 * 60 * 60 * 1000     // log.cleaner.delete.retention.ms
+	longMax                    = "9223372036854775807"   // Long.MAX_VALUE, Kafka's "no limit"
+	// minSegmentBytes is segment.bytes's lower bound in Kafka,
+	// LegacyRecord.RECORD_OVERHEAD_V0. Any segment smaller than its first
+	// batch holds just that batch, so small values are legal, if wasteful.
+	minSegmentBytes = 14
 )
 
-// minSegmentBytes is segment.bytes's lower bound in Kafka,
-// LegacyRecord.RECORD_OVERHEAD_V0. Any segment smaller than its first
-// batch holds just that batch, so small values are legal, if wasteful.
-const minSegmentBytes = 14
+// configRemovedInKafka4Suffix ends the refusal of a topic config that
+// Kafka 4.0 removed, so that an old script's author knows why.
+const configRemovedInKafka4Suffix = " (removed in Apache Kafka 4.0)"
 
 // Types of config values, DescribeConfigs' ConfigType (KIP-620).
 const (
 	configTypeBoolean int8 = 1
+	configTypeString  int8 = 2
 	configTypeInt     int8 = 3
 	configTypeLong    int8 = 5
+	configTypeDouble  int8 = 6
 	configTypeList    int8 = 7
 )
 
@@ -95,69 +135,240 @@ const (
 	sourceTopic        int8 = 1 // DYNAMIC_TOPIC_CONFIG: set on the topic
 	sourceStaticBroker int8 = 4 // STATIC_BROKER_CONFIG: a command-line flag
 	sourceDefault      int8 = 5 // DEFAULT_CONFIG: Kafka's default
+	sourceGroup        int8 = 8 // GROUP_CONFIG: set on the group (KIP-848)
 )
 
-// topicConfigDef describes one topic config.
-type topicConfigDef struct {
-	name   string
-	broker string // the broker config that gives its default
+// configDef describes one config of a topic or a group: one row of
+// Kafka's ConfigDef.
+type configDef struct {
+	name string
+	// broker is the broker config whose value is the default, as in
+	// Kafka's ServerTopicConfigSynonyms; "" for the configs Kafka gives no
+	// server default (LogConfig.CONFIGS_WITH_NO_SERVER_DEFAULTS), which
+	// DescribeConfigs reports without synonyms.
+	broker string
 	typ    int8
-	list   bool // a LIST: the only kind APPEND and SUBTRACT apply to
-	doc    string
-	// check refuses a bad value and returns a good one in canonical form.
+	def    string // Kafka's default, unless a broker setting overrides it
+	// check refuses a bad value, in ConfigDef's words, and returns a good
+	// one in canonical form.
 	check func(string) (string, error)
+	doc   string
 }
 
-// topicConfigDefs lists the topic configs, sorted by name, which is the
-// order DescribeConfigs answers in.
-var topicConfigDefs = []topicConfigDef{
-	{cleanupPolicyConfig, "log.cleanup.policy", configTypeList, true,
-		"delete, compact or both. Segments expire only under delete; compact is accepted but not carried out.", checkCleanupPolicy},
-	{maxMessageBytesConfig, "message.max.bytes", configTypeInt, false,
-		"The largest record batch a producer may send to this topic.", checkInt(0)},
-	{minInsyncReplicasConfig, "min.insync.replicas", configTypeInt, false,
-		"The replicas that must have an acks=all produce; this broker has one, so more fails with NOT_ENOUGH_REPLICAS.", checkInt(1)},
-	{retentionBytesConfig, "log.retention.bytes", configTypeLong, false,
-		"The size a partition may reach before its oldest segments are deleted; -1 for no limit.", checkLong(math.MinInt64)},
-	{retentionMsConfig, "log.retention.ms", configTypeLong, false,
-		"How long a segment is kept after its newest record, in milliseconds; -1 for ever.", checkLong(-1)},
-	{segmentBytesConfig, "log.segment.bytes", configTypeInt, false,
-		"The size at which a partition's active segment is closed and a new one started.", checkInt(minSegmentBytes)},
+// noEffect ends the documentation of a config that is accepted, kept and
+// reported, but changes nothing here: it tunes what this broker does not
+// have (replication, tiered storage, the page-cache flusher, index files
+// of fixed size, the cleaner's scheduling).
+const noEffect = " Accepted and reported; it has no effect on this broker."
+
+// topicConfigDefs lists every topic config of Kafka 4.0, sorted by name,
+// which is the order DescribeConfigs answers in: the names, types,
+// defaults and validators of LogConfig's CONFIG at
+// https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogConfig.java,
+// the broker synonyms of ServerTopicConfigSynonyms, and the compression
+// levels of CompressionType. message.format.version,
+// message.timestamp.difference.max.ms and message.downconversion.enable
+// were removed in 4.0 (KIP-724, KIP-937) and are refused as unknown, as
+// Kafka 4.0 refuses them.
+var topicConfigDefs = []configDef{
+	{cleanupPolicyConfig, "log.cleanup.policy", configTypeList, defaultCleanupPolicy, checkCleanupPolicy,
+		"delete, compact or both. Segments expire only under delete; compact is accepted but not carried out."},
+	{compressionGzipLevelConfig, "compression.gzip.level", configTypeInt, "-1", checkGzipLevel,
+		"The gzip level used when compression.type is gzip: 1 to 9, or -1 for the default."},
+	{"compression.lz4.level", "compression.lz4.level", configTypeInt, "9", checkIntIn(1, 17),
+		"The lz4 level used when compression.type is lz4." + noEffect},
+	{compressionTypeConfig, "compression.type", configTypeString, compressionProducer, checkCompressionType,
+		"How batches are stored: producer keeps them as sent; uncompressed and gzip rewrite them. snappy, lz4 and zstd are refused: the broker has no codec for them."},
+	{"compression.zstd.level", "compression.zstd.level", configTypeInt, "3", checkIntIn(-131072, 22),
+		"The zstd level used when compression.type is zstd." + noEffect},
+	{deleteRetentionMsConfig, "log.cleaner.delete.retention.ms", configTypeLong, strconv.Itoa(defaultDeleteRetentionMs), checkLongAtLeast(0),
+		"How long the cleaner keeps tombstones of a compacted topic, in milliseconds."},
+	{"file.delete.delay.ms", "log.segment.delete.delay.ms", configTypeLong, "60000", checkLongAtLeast(0),
+		"How long Kafka waits before deleting a segment file." + noEffect},
+	{flushMessagesConfig, "log.flush.interval.messages", configTypeLong, longMax, checkLongAtLeast(1),
+		"Messages between forced fsyncs of the log; the broker's -fsync decides here." + noEffect},
+	{flushMsConfig, "log.flush.interval.ms", configTypeLong, longMax, checkLongAtLeast(0),
+		"Milliseconds between forced fsyncs of the log; the broker's -fsync decides here." + noEffect},
+	{"follower.replication.throttled.replicas", "", configTypeList, "", checkThrottledReplicas,
+		"Replicas throttled while following, as partition:broker pairs or *." + noEffect},
+	{"index.interval.bytes", "log.index.interval.bytes", configTypeInt, "4096", checkIntIn(0, math.MaxInt32),
+		"Bytes of batches between offset-index entries." + noEffect},
+	{"leader.replication.throttled.replicas", "", configTypeList, "", checkThrottledReplicas,
+		"Replicas throttled while leading, as partition:broker pairs or *." + noEffect},
+	{"local.retention.bytes", "log.local.retention.bytes", configTypeLong, "-2", checkLongAtLeast(-2),
+		"Bytes kept locally under tiered storage; -2 follows retention.bytes." + noEffect},
+	{"local.retention.ms", "log.local.retention.ms", configTypeLong, "-2", checkLongAtLeast(-2),
+		"Milliseconds kept locally under tiered storage; -2 follows retention.ms." + noEffect},
+	{maxCompactionLagMsConfig, "log.cleaner.max.compaction.lag.ms", configTypeLong, longMax, checkLongAtLeast(1),
+		"The longest a record may stay ineligible for compaction; on a compacted topic it also bounds segment.ms."},
+	{maxMessageBytesConfig, "message.max.bytes", configTypeInt, strconv.Itoa(defaultMaxMessageBytes), checkIntIn(0, math.MaxInt32),
+		"The largest record batch a producer may send to this topic."},
+	{timestampAfterMaxMsConfig, "log.message.timestamp.after.max.ms", configTypeLong, longMax, checkLongAtLeast(0),
+		"How far ahead of the broker's clock a CreateTime record may be, in milliseconds; later ones are INVALID_TIMESTAMP."},
+	{timestampBeforeMaxMsConfig, "log.message.timestamp.before.max.ms", configTypeLong, longMax, checkLongAtLeast(0),
+		"How far behind the broker's clock a CreateTime record may be, in milliseconds; earlier ones are INVALID_TIMESTAMP."},
+	{timestampTypeConfig, "log.message.timestamp.type", configTypeString, timestampTypeCreateTime, checkOneOf(timestampTypeCreateTime, timestampTypeLogAppendTime),
+		"CreateTime keeps the producer's timestamps; LogAppendTime stamps each batch with the broker's clock."},
+	{minCleanableDirtyRatioConfig, "log.cleaner.min.cleanable.ratio", configTypeDouble, "0.5", checkRatio,
+		"The share of a compacted log that must be uncleaned before the cleaner runs."},
+	{minCompactionLagMsConfig, "log.cleaner.min.compaction.lag.ms", configTypeLong, "0", checkLongAtLeast(0),
+		"The least time a record stays uncompacted, in milliseconds."},
+	{minInsyncReplicasConfig, "min.insync.replicas", configTypeInt, "1", checkIntIn(1, math.MaxInt32),
+		"The replicas that must have an acks=all produce; this broker has one, so more fails with NOT_ENOUGH_REPLICAS."},
+	{"preallocate", "log.preallocate", configTypeBoolean, "false", checkBool,
+		"Whether segment files are created at full size." + noEffect},
+	{"remote.log.copy.disable", "", configTypeBoolean, "false", checkBool,
+		"Whether copying to tiered storage stops." + noEffect},
+	{"remote.log.delete.on.disable", "", configTypeBoolean, "false", checkBool,
+		"Whether tiered data is deleted when tiered storage is turned off." + noEffect},
+	{remoteStorageEnableConfig, "", configTypeBoolean, "false", checkRemoteStorage,
+		"Tiered storage; this broker has none, so only false is accepted, as in a Kafka without it."},
+	{retentionBytesConfig, "log.retention.bytes", configTypeLong, strconv.Itoa(defaultRetentionBytes), checkLongAtLeast(math.MinInt64),
+		"The size a partition may reach before its oldest segments are deleted; -1 for no limit."},
+	{retentionMsConfig, "log.retention.ms", configTypeLong, strconv.Itoa(defaultRetentionMs), checkLongAtLeast(-1),
+		"How long a segment is kept after its newest record, in milliseconds; -1 for ever."},
+	{segmentBytesConfig, "log.segment.bytes", configTypeInt, strconv.Itoa(defaultSegmentBytes), checkIntIn(minSegmentBytes, math.MaxInt32),
+		"The size at which a partition's active segment is closed and a new one started."},
+	{"segment.index.bytes", "log.index.size.max.bytes", configTypeInt, "10485760", checkIntIn(4, math.MaxInt32),
+		"The size of a segment's index files." + noEffect},
+	{segmentJitterMsConfig, "log.roll.jitter.ms", configTypeLong, "0", checkLongAtLeast(0),
+		"The most that is taken at random off segment.ms for each segment, so that partitions do not all roll at once."},
+	{segmentMsConfig, "log.roll.ms", configTypeLong, strconv.Itoa(defaultSegmentMs), checkLongAtLeast(1),
+		"How long, by record timestamps, a segment stays active before a new one is started."},
+	{"unclean.leader.election.enable", "unclean.leader.election.enable", configTypeBoolean, "false", checkBool,
+		"Whether an out-of-sync replica may become leader." + noEffect},
 }
 
-func lookupTopicConfig(name string) *topicConfigDef {
-	for i := range topicConfigDefs {
-		if topicConfigDefs[i].name == name {
-			return &topicConfigDefs[i]
+// removedTopicConfigs are the topic configs Kafka 4.0 dropped. They are
+// refused like any unknown name, with a hint.
+var removedTopicConfigs = []string{"message.downconversion.enable", "message.format.version", "message.timestamp.difference.max.ms"}
+
+func lookupConfig(defs []configDef, name string) *configDef {
+	for i := range defs {
+		if defs[i].name == name {
+			return &defs[i]
 		}
 	}
 	return nil
 }
 
-func checkLong(least int64) func(string) (string, error) {
+func lookupTopicConfig(name string) *configDef { return lookupConfig(topicConfigDefs, name) }
+
+// Validators, one per kind of ConfigDef validator Kafka uses. Numbers are
+// trimmed, as ConfigDef.parseType trims, and written back canonical.
+
+func checkLongAtLeast(least int64) func(string) (string, error) {
+	return checkNumber(64, least, math.MaxInt64)
+}
+
+func checkIntIn(least, most int64) func(string) (string, error) {
+	return checkNumber(32, least, most)
+}
+
+func checkNumber(bits int, least, most int64) func(string) (string, error) {
+	kind := map[int]string{32: "int", 64: "long"}[bits]
 	return func(v string) (string, error) {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-		if err != nil {
-			return "", fmt.Errorf("%q is not a long", v)
-		}
-		if n < least {
-			return "", fmt.Errorf("%d is below the minimum %d", n, least)
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, bits)
+		switch {
+		case err != nil:
+			return "", fmt.Errorf("not a number of type %s", kind)
+		case n < least && most == math.MaxInt64, n < least && most == math.MaxInt32:
+			return "", fmt.Errorf("Value must be at least %d", least)
+		case n < least || n > most:
+			return "", fmt.Errorf("Value must be in [%d,...,%d]", least, most)
 		}
 		return strconv.FormatInt(n, 10), nil
 	}
 }
 
-func checkInt(least int64) func(string) (string, error) {
-	return func(v string) (string, error) {
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
-		if err != nil {
-			return "", fmt.Errorf("%q is not an int", v)
-		}
-		if n < least {
-			return "", fmt.Errorf("%d is below the minimum %d", n, least)
-		}
-		return strconv.FormatInt(n, 10), nil
+// checkGzipLevel is CompressionType.GZIP's levelValidator: Deflater's
+// levels 1 to 9, or -1 for zlib's default.
+func checkGzipLevel(v string) (string, error) {
+	s, err := checkIntIn(-1, 9)(v)
+	if err != nil || s == "0" {
+		return "", errors.New("Value must be between 1 and 9 or equal to -1")
 	}
+	return s, nil
+}
+
+func checkBool(v string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true":
+		return "true", nil
+	case "false":
+		return "false", nil
+	}
+	return "", errors.New("Expected value to be either true or false")
+}
+
+func checkRatio(v string) (string, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return "", errors.New("not a number of type double")
+	}
+	if f < 0 || f > 1 || math.IsNaN(f) {
+		return "", errors.New("Value must be in [0,...,1]")
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), nil
+}
+
+// checkOneOf is ConfigDef.ValidString.in: case-sensitive, as in Kafka.
+func checkOneOf(names ...string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		v = strings.TrimSpace(v)
+		if !slices.Contains(names, v) {
+			return "", fmt.Errorf("String must be one of: %s", strings.Join(names, ", "))
+		}
+		return v, nil
+	}
+}
+
+// checkCompressionType accepts Kafka's BrokerCompressionType names, but
+// only those the standard library can write: a topic that asks for
+// snappy, lz4 or zstd would have every batch rewritten with a codec this
+// broker does not have, so it is refused rather than ignored.
+func checkCompressionType(v string) (string, error) {
+	v, err := checkOneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")(v)
+	if err != nil {
+		return "", err
+	}
+	if v == "snappy" || v == "lz4" || v == "zstd" {
+		return "", fmt.Errorf("this broker recompresses only with Go's standard library, which has no %s: use producer (batches kept as sent), gzip or uncompressed", v)
+	}
+	return v, nil
+}
+
+// checkRemoteStorage is LogConfig's check that tiered storage is enabled
+// on the broker before a topic may use it; it never is here.
+func checkRemoteStorage(v string) (string, error) {
+	v, err := checkBool(v)
+	if err == nil && v == "true" {
+		return "", errors.New("Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.")
+	}
+	return v, err
+}
+
+// checkThrottledReplicas is Kafka's ThrottledReplicaListValidator: * or a
+// list of partition:broker pairs of integers.
+func checkThrottledReplicas(v string) (string, error) {
+	var items []string
+	for item := range strings.SplitSeq(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		p, r, ok := strings.Cut(item, ":")
+		_, perr := strconv.ParseInt(strings.TrimSpace(p), 10, 32)
+		_, rerr := strconv.ParseInt(strings.TrimSpace(r), 10, 32)
+		if item != "*" && (!ok || perr != nil || rerr != nil) {
+			return "", errors.New("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+		}
+		items = append(items, item)
+	}
+	if slices.Contains(items, "*") && len(items) > 1 {
+		return "", errors.New("'*' must be the only entry")
+	}
+	return strings.Join(items, ","), nil
 }
 
 // checkCleanupPolicy accepts a non-empty comma-separated list of delete
@@ -195,48 +406,92 @@ func invalidConfig(format string, args ...any) *configError {
 // is never changed once made; alterations build a new one.
 type topicConfig map[string]string
 
+// value is the topic's value of a config, set or Kafka's default. Only
+// max.message.bytes and segment.bytes have broker flags; their readers
+// below take the broker's value.
+func (c topicConfig) value(name string) string {
+	if v, ok := c[name]; ok {
+		return v
+	}
+	return lookupTopicConfig(name).def
+}
+
+// long is a LONG or INT config's value; the checks made it parse.
+func (c topicConfig) long(name string) int64 {
+	n, _ := strconv.ParseInt(c.value(name), 10, 64)
+	return n
+}
+
+// float is a DOUBLE config's value (min.cleanable.dirty.ratio).
+func (c topicConfig) float(name string) float64 {
+	f, _ := strconv.ParseFloat(c.value(name), 64)
+	return f
+}
+
+// compacted reports whether the topic's cleanup.policy includes compact.
+func (c topicConfig) compacted() bool {
+	return slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "compact")
+}
+
 // retention is the topic's retention.ms and retention.bytes, or keepAll if
 // its cleanup policy does not include delete.
 func (c topicConfig) retention() retention {
-	policy := cmp.Or(c[cleanupPolicyConfig], defaultCleanupPolicy)
-	if !slices.Contains(strings.Split(policy, ","), "delete") {
+	if !slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "delete") {
 		return keepAll
 	}
-	r := retention{ms: defaultRetentionMs, bytes: defaultRetentionBytes}
-	if v, ok := c[retentionMsConfig]; ok {
-		r.ms, _ = strconv.ParseInt(v, 10, 64)
-	}
-	if v, ok := c[retentionBytesConfig]; ok {
-		r.bytes, _ = strconv.ParseInt(v, 10, 64)
-	}
-	return r
+	return retention{ms: c.long(retentionMsConfig), bytes: c.long(retentionBytesConfig)}
 }
 
 // maxMessageBytes is the topic's max.message.bytes, or the broker's def.
 func (c topicConfig) maxMessageBytes(def int32) int {
-	if v, ok := c[maxMessageBytesConfig]; ok {
-		n, _ := strconv.Atoi(v)
-		return n
+	if _, ok := c[maxMessageBytesConfig]; ok {
+		return int(c.long(maxMessageBytesConfig))
 	}
 	return int(def)
 }
 
 // minInsyncReplicas is the topic's min.insync.replicas, 1 by default.
-func (c topicConfig) minInsyncReplicas() int {
-	if v, ok := c[minInsyncReplicasConfig]; ok {
-		n, _ := strconv.Atoi(v)
-		return n
-	}
-	return 1
-}
+func (c topicConfig) minInsyncReplicas() int { return int(c.long(minInsyncReplicasConfig)) }
 
 // segmentBytes is the topic's segment.bytes, or the broker's def.
 func (c topicConfig) segmentBytes(def int64) int64 {
-	if v, ok := c[segmentBytesConfig]; ok {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		return n
+	if _, ok := c[segmentBytesConfig]; ok {
+		return c.long(segmentBytesConfig)
 	}
 	return def
+}
+
+// maxSegmentMs is how long a segment stays active by time: segment.ms,
+// or max.compaction.lag.ms if that is shorter and the topic is compacted,
+// as LogConfig.maxSegmentMs has it, so that the cleaner can reach records
+// in time.
+func (c topicConfig) maxSegmentMs() int64 {
+	ms := c.long(segmentMsConfig)
+	if c.compacted() {
+		ms = min(ms, c.long(maxCompactionLagMsConfig))
+	}
+	return ms
+}
+
+// logOptions is base with the topic's segment settings applied.
+func (c topicConfig) logOptions(base logOptions) logOptions {
+	base.SegmentBytes = c.segmentBytes(base.SegmentBytes)
+	base.SegmentMs = c.maxSegmentMs()
+	base.SegmentJitterMs = c.long(segmentJitterMsConfig)
+	return base
+}
+
+// logAppendTime reports whether the broker stamps the topic's batches.
+func (c topicConfig) logAppendTime() bool {
+	return c.value(timestampTypeConfig) == timestampTypeLogAppendTime
+}
+
+// validate makes the checks that span configs, LogConfig.validateValues'.
+func (c topicConfig) validate() *configError {
+	if lo, hi := c.long(minCompactionLagMsConfig), c.long(maxCompactionLagMsConfig); lo > hi {
+		return invalidConfig("conflict topic config setting %s (%d) > %s (%d)", minCompactionLagMsConfig, lo, maxCompactionLagMsConfig, hi)
+	}
+	return nil
 }
 
 // newTopicConfig checks the configs of a CreateTopics or AlterConfigs
@@ -259,25 +514,38 @@ func newTopicConfig(names []string, values []*string, nullCode int16) (topicConf
 		}
 		c[name] = v
 	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
 // checkTopicConfig checks one value of a topic config.
 func checkTopicConfig(name, value string) (string, *configError) {
-	def := lookupTopicConfig(name)
+	return checkConfig(topicConfigDefs, "topic", name, value)
+}
+
+// checkConfig checks one value of a config of defs, in Kafka's words
+// (ConfigException, LogConfig.validateNames, GroupConfig.validateNames).
+func checkConfig(defs []configDef, kind, name, value string) (string, *configError) {
+	def := lookupConfig(defs, name)
 	if def == nil {
-		return "", invalidConfig("unknown topic config %s (this broker has %s)", name, strings.Join(topicConfigNames(), ", "))
+		hint := ""
+		if kind == "topic" && slices.Contains(removedTopicConfigs, name) {
+			hint = configRemovedInKafka4Suffix
+		}
+		return "", invalidConfig("Unknown %s config name: %s%s", kind, name, hint)
 	}
 	v, err := def.check(value)
 	if err != nil {
-		return "", invalidConfig("invalid value for %s: %v", name, err)
+		return "", invalidConfig("Invalid value %s for configuration %s: %v", value, name, err)
 	}
 	return v, nil
 }
 
-func topicConfigNames() []string {
-	names := make([]string, len(topicConfigDefs))
-	for i, d := range topicConfigDefs {
+func configNames(defs []configDef) []string {
+	names := make([]string, len(defs))
+	for i, d := range defs {
 		names[i] = d.name
 	}
 	return names
@@ -306,9 +574,22 @@ type configOp struct {
 // the config does not accept and an unknown name; a repeated name and a
 // null value to SET are INVALID_REQUEST, as in Kafka.
 func applyConfigOps(cur topicConfig, ops []configOp, defaults func(name string) string) (topicConfig, *configError) {
-	next := topicConfig{}
-	for k, v := range cur {
-		next[k] = v
+	next, err := applyOps(topicConfigDefs, "topic", cur, ops, defaults)
+	if err != nil {
+		return nil, err
+	}
+	if err := topicConfig(next).validate(); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// applyOps is applyConfigOps for the configs of defs, of a topic or a
+// group, without the checks that span configs.
+func applyOps(defs []configDef, kind string, cur map[string]string, ops []configOp, defaults func(name string) string) (map[string]string, *configError) {
+	next := maps.Clone(cur)
+	if next == nil {
+		next = map[string]string{}
 	}
 	seen := map[string]bool{}
 	for _, o := range ops {
@@ -316,16 +597,17 @@ func applyConfigOps(cur topicConfig, ops []configOp, defaults func(name string) 
 			return nil, &configError{codeInvalidRequest, fmt.Sprintf("config %s is altered twice", o.name)}
 		}
 		seen[o.name] = true
-		def := lookupTopicConfig(o.name)
+		def := lookupConfig(defs, o.name)
 		if def == nil {
-			return nil, invalidConfig("unknown topic config %s", o.name)
+			_, err := checkConfig(defs, kind, o.name, "")
+			return nil, err
 		}
 		switch o.op {
 		case opSet:
 			if o.value == nil {
 				return nil, &configError{codeInvalidRequest, "null value not supported for " + o.name}
 			}
-			v, err := checkTopicConfig(o.name, *o.value)
+			v, err := checkConfig(defs, kind, o.name, *o.value)
 			if err != nil {
 				return nil, err
 			}
@@ -333,7 +615,7 @@ func applyConfigOps(cur topicConfig, ops []configOp, defaults func(name string) 
 		case opDelete:
 			delete(next, o.name)
 		case opAppend, opSubtract:
-			if !def.list {
+			if def.typ != configTypeList {
 				return nil, invalidConfig("%s is not a list config, so it cannot be appended to or subtracted from", o.name)
 			}
 			cur, ok := next[o.name]
@@ -350,7 +632,7 @@ func applyConfigOps(cur topicConfig, ops []configOp, defaults func(name string) 
 					items = slices.DeleteFunc(items, func(s string) bool { return s == item })
 				}
 			}
-			v, err := checkTopicConfig(o.name, strings.Join(items, ","))
+			v, err := checkConfig(defs, kind, o.name, strings.Join(items, ","))
 			if err != nil {
 				return nil, err
 			}
@@ -371,7 +653,7 @@ const topicConfigFile = "topic.config"
 func (c topicConfig) encode() []byte {
 	var b bytes.Buffer
 	b.WriteString("# topic configs set by CreateTopics, AlterConfigs and IncrementalAlterConfigs\n")
-	for _, name := range topicConfigNames() {
+	for _, name := range configNames(topicConfigDefs) {
 		if v, ok := c[name]; ok {
 			fmt.Fprintf(&b, "%s=%s\n", name, v)
 		}
@@ -422,30 +704,40 @@ type configSynonym struct {
 }
 
 // brokerDefault is the broker-level value of a topic config: the broker
-// config that supplies it, its value and where that comes from.
-func (b *Broker) brokerDefault(def *topicConfigDef) configSynonym {
-	s := configSynonym{name: def.broker, source: sourceDefault}
+// config that supplies it, its value and where that comes from, and
+// whether Kafka lists it as a synonym. Kafka lists a broker synonym only
+// when that broker config has a value: log.retention.ms, log.roll.ms,
+// log.roll.jitter.ms and log.flush.interval.ms have none by default (the
+// hours forms and the scheduler interval stand in for them), so their
+// topic configs are reported with no synonym at all, as by
+// ConfigHelper.configSynonyms.
+func (b *Broker) brokerDefault(def *configDef) (s configSynonym, listed bool) {
+	s = configSynonym{name: def.broker, value: def.def, source: sourceDefault}
 	switch def.name {
-	case cleanupPolicyConfig:
-		s.value = defaultCleanupPolicy
 	case maxMessageBytesConfig:
 		s.value = strconv.Itoa(int(b.cfg.MaxMessageBytes))
 		if b.cfg.MaxMessageBytes != defaultMaxMessageBytes {
 			s.source = sourceStaticBroker
 		}
-	case minInsyncReplicasConfig:
-		s.value = "1"
-	case retentionBytesConfig:
-		s.value = strconv.Itoa(defaultRetentionBytes)
-	case retentionMsConfig:
-		s.value = strconv.Itoa(defaultRetentionMs)
 	case segmentBytesConfig:
 		s.value = strconv.FormatInt(b.cfg.SegmentBytes, 10)
 		if b.cfg.SegmentBytes != defaultSegmentBytes {
 			s.source = sourceStaticBroker
 		}
+	case flushMessagesConfig:
+		if b.fsync.always {
+			s.value, s.source = "1", sourceStaticBroker
+		}
+	case flushMsConfig:
+		if b.fsync.interval > 0 {
+			s.value, s.source = strconv.FormatInt(b.fsync.interval.Milliseconds(), 10), sourceStaticBroker
+			return s, true
+		}
+		return s, false
+	case retentionMsConfig, segmentMsConfig, segmentJitterMsConfig:
+		return s, false
 	}
-	return s
+	return s, def.broker != ""
 }
 
 // topicConfigEntries describes every config of a topic with configs c.
@@ -453,13 +745,15 @@ func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 	entries := make([]configEntry, 0, len(topicConfigDefs))
 	for i := range topicConfigDefs {
 		def := &topicConfigDefs[i]
-		broker := b.brokerDefault(def)
+		broker, listed := b.brokerDefault(def)
 		e := configEntry{name: def.name, value: broker.value, source: broker.source, typ: def.typ, doc: def.doc}
 		if v, ok := c[def.name]; ok {
 			e.value, e.source = v, sourceTopic
 			e.synonyms = append(e.synonyms, configSynonym{def.name, v, sourceTopic})
 		}
-		e.synonyms = append(e.synonyms, broker)
+		if listed {
+			e.synonyms = append(e.synonyms, broker)
+		}
 		entries = append(entries, e)
 	}
 	return entries
@@ -549,8 +843,11 @@ const (
 // a sentence on what it does. Null ConfigurationKeys asks for every
 // config; a name that does not exist is left out, as in Kafka. A broker
 // resource is named by this broker's node id, or "" for the defaults,
-// which here are the same thing. kcat -L, confluent-kafka's and
-// kafka-python's admin clients call this to show topic settings.
+// which here are the same thing. A group resource (type 32, KIP-848) is
+// described whether or not the group exists, as in Kafka: its configs
+// (groupconfigs.go) with the broker's values where it set none. kcat -L,
+// confluent-kafka's and kafka-python's admin clients call this to show
+// topic settings.
 type describeConfigsRequest struct {
 	Resources            []describeConfigsResource
 	IncludeSynonyms      bool
@@ -669,6 +966,12 @@ func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, 
 				break
 			}
 			entries = b.brokerConfigEntries()
+		case resourceGroup:
+			if res.ResourceName == "" {
+				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr("Group name must not be empty")
+				break
+			}
+			entries = b.groupConfigEntries(b.groupConfigs.get(res.ResourceName))
 		default:
 			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", res.ResourceType))
 		}
@@ -721,6 +1024,8 @@ func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceRes
 // (KIP-339) replaced it; it is here for the admin tools that still send
 // it. Values are checked as at CreateTopics (INVALID_CONFIG); a null value
 // is INVALID_REQUEST, as in Kafka. With ValidateOnly nothing changes.
+// Group resources are altered the same way, as Kafka 4.0's
+// ConfigAdminManager lets them be.
 //
 // Where we differ from Kafka: broker configs are the command-line flags
 // and cannot be altered (INVALID_REQUEST).
@@ -795,10 +1100,15 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		for j, c := range res.Configs {
 			names[j], values[j] = c.Name, c.Value
 		}
-		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
-			func(topicConfig) (topicConfig, *configError) {
-				return newTopicConfig(names, values, codeInvalidRequest)
-			})
+		if res.ResourceType == resourceGroup && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
+				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
+		} else {
+			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+				func(topicConfig) (topicConfig, *configError) {
+					return newTopicConfig(names, values, codeInvalidRequest)
+				})
+		}
 		resp.Responses = append(resp.Responses, out)
 	}
 	return resp
@@ -871,7 +1181,9 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 // the config does not accept. A config named twice in one resource, or an
 // unknown operation, is INVALID_REQUEST. Each resource is all or nothing,
 // and with ValidateOnly nothing changes. kadm's AlterTopicConfigs and
-// kafka-configs.sh send this.
+// kafka-configs.sh send this. Group resources (type 32) take SET and
+// DELETE on their configs (groupconfigs.go), checked against the broker's
+// bounds.
 //
 // Where we differ from Kafka: broker configs cannot be altered
 // (INVALID_REQUEST), as in AlterConfigs.
@@ -916,15 +1228,25 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 	dup := repeatedResources(len(req.Resources), func(i int) (int8, string) {
 		return req.Resources[i].ResourceType, req.Resources[i].ResourceName
 	})
-	defaults := func(name string) string { return b.brokerDefault(lookupTopicConfig(name)).value }
+	defaults := func(name string) string {
+		s, _ := b.brokerDefault(lookupTopicConfig(name))
+		return s.value
+	}
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
 		ops := make([]configOp, len(res.Configs))
 		for j, c := range res.Configs {
 			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
 		}
-		out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
-			func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
+		if res.ResourceType == resourceGroup && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
+				func(cur map[string]string) (map[string]string, *configError) {
+					return applyOps(groupConfigDefs, "group", cur, ops, b.groupDefault)
+				})
+		} else {
+			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
+				func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
+		}
 		resp.Responses = append(resp.Responses, out)
 	}
 	return resp

@@ -6,6 +6,7 @@ package kafka
 
 import (
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -203,7 +204,41 @@ func TestCheckTopicConfig(t *testing.T) {
 		{"min.insync.replicas", "0", "", false},
 		{"max.message.bytes", "1000", "1000", true},
 		{"max.message.bytes", "-1", "", false},
-		{"segment.ms", "1000", "", false}, // a Kafka config this broker does not have
+		{"segment.ms", "1000", "1000", true},
+		{"segment.ms", "0", "", false},
+		{"segment.jitter.ms", "0", "0", true},
+		{"delete.retention.ms", "-1", "", false},
+		{"min.cleanable.dirty.ratio", "0.25", "0.25", true},
+		{"min.cleanable.dirty.ratio", "1.5", "", false},
+		{"message.timestamp.type", "LogAppendTime", "LogAppendTime", true},
+		{"message.timestamp.type", "logappendtime", "", false}, // ValidString is case-sensitive
+		{"compression.type", "gzip", "gzip", true},
+		{"compression.type", "producer", "producer", true},
+		{"compression.type", "uncompressed", "uncompressed", true},
+		{"compression.type", "zstd", "", false}, // no codec in the standard library
+		{"compression.type", "brotli", "", false},
+		{"compression.gzip.level", "-1", "-1", true},
+		{"compression.gzip.level", "9", "9", true},
+		{"compression.gzip.level", "0", "", false},
+		{"compression.lz4.level", "18", "", false},
+		{"compression.zstd.level", "-131072", "-131072", true},
+		{"preallocate", "TRUE", "true", true},
+		{"preallocate", "yes", "", false},
+		{"remote.storage.enable", "false", "false", true},
+		{"remote.storage.enable", "true", "", false}, // no tiered storage here
+		{"leader.replication.throttled.replicas", "0:1, 1:1", "0:1,1:1", true},
+		{"leader.replication.throttled.replicas", "*", "*", true},
+		{"leader.replication.throttled.replicas", "0-1", "", false},
+		{"local.retention.ms", "-2", "-2", true},
+		{"local.retention.ms", "-3", "", false},
+		{"max.compaction.lag.ms", "0", "", false},
+		{"message.timestamp.before.max.ms", "3600000", "3600000", true},
+		{"message.timestamp.after.max.ms", "-1", "", false},
+		{"flush.messages", "0", "", false},
+		{"message.format.version", "3.0", "", false},               // removed in Kafka 4.0
+		{"message.timestamp.difference.max.ms", "1000", "", false}, // removed in Kafka 4.0
+		{"message.downconversion.enable", "true", "", false},       // removed in Kafka 4.0
+		{"segment.msec", "1000", "", false},
 	} {
 		got, err := checkTopicConfig(tc.name, tc.value)
 		if (err == nil) != tc.ok || got != tc.want {
@@ -235,7 +270,8 @@ func TestApplyConfigOps(t *testing.T) {
 		{"subtract everything", []configOp{{"cleanup.policy", opSubtract, ptr("delete")}}, nil, codeInvalidConfig},
 		{"append to a long", []configOp{{"retention.ms", opAppend, ptr("5")}}, nil, codeInvalidConfig},
 		{"subtract from an int", []configOp{{"segment.bytes", opSubtract, ptr("5")}}, nil, codeInvalidConfig},
-		{"unknown name", []configOp{{"flush.ms", opSet, ptr("5")}}, nil, codeInvalidConfig},
+		{"unknown name", []configOp{{"flush.msec", opSet, ptr("5")}}, nil, codeInvalidConfig},
+		{"compaction lags crossed", []configOp{{"min.compaction.lag.ms", opSet, ptr("10")}, {"max.compaction.lag.ms", opSet, ptr("5")}}, nil, codeInvalidConfig},
 		{"bad value", []configOp{{"retention.ms", opSet, ptr("soon")}}, nil, codeInvalidConfig},
 		{"set null", []configOp{{"retention.ms", opSet, nil}}, nil, codeInvalidRequest},
 		{"twice", []configOp{{"retention.ms", opSet, ptr("5")}, {"retention.ms", opDelete, nil}}, nil, codeInvalidRequest},
@@ -261,7 +297,7 @@ func TestTopicConfigFile(t *testing.T) {
 	if err != nil || !maps.Equal(got, c) {
 		t.Errorf("round trip: %v, %v; want %v", got, err, c)
 	}
-	for _, bad := range []string{"retention.ms\n", "retention.ms=forever\n", "flush.ms=1\n"} {
+	for _, bad := range []string{"retention.ms\n", "retention.ms=forever\n", "flush.msec=1\n"} {
 		if _, err := parseTopicConfigFile([]byte(bad)); err == nil {
 			t.Errorf("parseTopicConfigFile(%q) accepted it", bad)
 		}
@@ -281,13 +317,41 @@ func TestCreateTopicConfigs(t *testing.T) {
 	if code != codeNone {
 		t.Fatalf("CreateTopics: code %d", code)
 	}
+	// Every config of Kafka 4.0's LogConfig, with Kafka's defaults.
 	want := []creatableTopicConfigs{
 		{Name: "cleanup.policy", Value: ptr("compact,delete"), ConfigSource: sourceTopic},
+		{Name: "compression.gzip.level", Value: ptr("-1"), ConfigSource: sourceDefault},
+		{Name: "compression.lz4.level", Value: ptr("9"), ConfigSource: sourceDefault},
+		{Name: "compression.type", Value: ptr("producer"), ConfigSource: sourceDefault},
+		{Name: "compression.zstd.level", Value: ptr("3"), ConfigSource: sourceDefault},
+		{Name: "delete.retention.ms", Value: ptr("86400000"), ConfigSource: sourceDefault},
+		{Name: "file.delete.delay.ms", Value: ptr("60000"), ConfigSource: sourceDefault},
+		{Name: "flush.messages", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
+		{Name: "flush.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
+		{Name: "follower.replication.throttled.replicas", Value: ptr(""), ConfigSource: sourceDefault},
+		{Name: "index.interval.bytes", Value: ptr("4096"), ConfigSource: sourceDefault},
+		{Name: "leader.replication.throttled.replicas", Value: ptr(""), ConfigSource: sourceDefault},
+		{Name: "local.retention.bytes", Value: ptr("-2"), ConfigSource: sourceDefault},
+		{Name: "local.retention.ms", Value: ptr("-2"), ConfigSource: sourceDefault},
+		{Name: "max.compaction.lag.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
 		{Name: "max.message.bytes", Value: ptr("1048588"), ConfigSource: sourceDefault},
+		{Name: "message.timestamp.after.max.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
+		{Name: "message.timestamp.before.max.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
+		{Name: "message.timestamp.type", Value: ptr("CreateTime"), ConfigSource: sourceDefault},
+		{Name: "min.cleanable.dirty.ratio", Value: ptr("0.5"), ConfigSource: sourceDefault},
+		{Name: "min.compaction.lag.ms", Value: ptr("0"), ConfigSource: sourceDefault},
 		{Name: "min.insync.replicas", Value: ptr("1"), ConfigSource: sourceDefault},
+		{Name: "preallocate", Value: ptr("false"), ConfigSource: sourceDefault},
+		{Name: "remote.log.copy.disable", Value: ptr("false"), ConfigSource: sourceDefault},
+		{Name: "remote.log.delete.on.disable", Value: ptr("false"), ConfigSource: sourceDefault},
+		{Name: "remote.storage.enable", Value: ptr("false"), ConfigSource: sourceDefault},
 		{Name: "retention.bytes", Value: ptr("-1"), ConfigSource: sourceDefault},
 		{Name: "retention.ms", Value: ptr("3600000"), ConfigSource: sourceTopic},
 		{Name: "segment.bytes", Value: ptr("1073741824"), ConfigSource: sourceDefault},
+		{Name: "segment.index.bytes", Value: ptr("10485760"), ConfigSource: sourceDefault},
+		{Name: "segment.jitter.ms", Value: ptr("0"), ConfigSource: sourceDefault},
+		{Name: "segment.ms", Value: ptr("604800000"), ConfigSource: sourceDefault},
+		{Name: "unclean.leader.election.enable", Value: ptr("false"), ConfigSource: sourceDefault},
 	}
 	if d := cmp.Diff(want, cfgs); d != "" {
 		t.Errorf("CreateTopics configs (-want +got):\n%s", d)
@@ -297,7 +361,9 @@ func TestCreateTopicConfigs(t *testing.T) {
 	}
 
 	for name, cfg := range map[string]map[string]*string{
-		"unknown-name":   {"segment.ms": ptr("1000")},
+		"unknown-name":   {"segment.msec": ptr("1000")},
+		"removed-name":   {"message.format.version": ptr("3.0")},
+		"lags-crossed":   {"min.compaction.lag.ms": ptr("10"), "max.compaction.lag.ms": ptr("5")},
 		"bad-long":       {"retention.ms": ptr("a week")},
 		"below-minimum":  {"segment.bytes": ptr("10")},
 		"null-value":     {"retention.bytes": nil},
@@ -324,8 +390,9 @@ func TestDescribeConfigs(t *testing.T) {
 	want := describeConfigsResult{ResourceType: resourceTopic, ResourceName: "d", Configs: []describeConfigsResourceResult{
 		{Name: "retention.ms", Value: ptr("1000"), ConfigSource: sourceTopic, ConfigType: configTypeLong,
 			Synonyms: []describeConfigsSynonym{
+				// No log.retention.ms: it has no default, and Kafka
+				// lists only broker synonyms that have a value.
 				{Name: "retention.ms", Value: ptr("1000"), Source: sourceTopic},
-				{Name: "log.retention.ms", Value: ptr("604800000"), Source: sourceDefault},
 			},
 			Documentation: ptr(lookupTopicConfig("retention.ms").doc)},
 		{Name: "segment.bytes", Value: ptr("1048576"), ConfigSource: sourceStaticBroker, ConfigType: configTypeInt,
@@ -346,7 +413,11 @@ func TestDescribeConfigs(t *testing.T) {
 	for _, e := range res.Configs {
 		isDefault[e.Name] = e.IsDefault
 	}
-	if d := cmp.Diff(map[string]bool{"cleanup.policy": true, "max.message.bytes": true, "min.insync.replicas": true, "retention.bytes": true, "retention.ms": false, "segment.bytes": false}, isDefault); d != "" {
+	wantDefault := map[string]bool{}
+	for _, d := range topicConfigDefs {
+		wantDefault[d.name] = d.name != "retention.ms" && d.name != "segment.bytes"
+	}
+	if d := cmp.Diff(wantDefault, isDefault); d != "" {
 		t.Errorf("v0 IsDefault (-want +got):\n%s", d)
 	}
 
@@ -406,7 +477,7 @@ func TestAlterConfigs(t *testing.T) {
 		{"append to a long", []configOp{{"retention.ms", opAppend, ptr("1")}}, codeInvalidConfig},
 		{"subtract from a long", []configOp{{"retention.bytes", opSubtract, ptr("1")}}, codeInvalidConfig},
 		{"bad value", []configOp{{"segment.bytes", opSet, ptr("-5")}}, codeInvalidConfig},
-		{"unknown config", []configOp{{"flush.messages", opSet, ptr("1")}}, codeInvalidConfig},
+		{"unknown config", []configOp{{"flush.messagez", opSet, ptr("1")}}, codeInvalidConfig},
 		{"a good and a bad one", []configOp{{"retention.ms", opDelete, nil}, {"segment.bytes", opSet, ptr("x")}}, codeInvalidConfig},
 		{"the same config twice", []configOp{{"retention.ms", opDelete, nil}, {"retention.ms", opSet, ptr("5")}}, codeInvalidRequest},
 	} {
@@ -548,4 +619,53 @@ func TestTopicNameCollision(t *testing.T) {
 		t.Errorf("auto-creating orders_eu: code %d; want INVALID_TOPIC_EXCEPTION and no topic", topic.ErrorCode)
 	}
 	c.createTopic("orders-eu", 1) // '-' is not part of the rule
+}
+
+// TestDescribeTopicConfigSynonyms checks the broker synonyms DescribeConfigs
+// lists as Kafka's ConfigHelper does: the broker config when it has a
+// value (log.flush.interval.messages=1 under -fsync always, a static
+// broker config), none when its primary name has no default
+// (log.roll.ms), and none for the configs without a server default.
+func TestDescribeTopicConfigSynonyms(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Fsync: "always"})
+	c := dial(t, tb.addr)
+	c.createTopic("s", 1)
+	res := c.describeConfigs(4, resourceTopic, "s", []string{"flush.messages", "segment.ms", "remote.storage.enable", "delete.retention.ms", "min.cleanable.dirty.ratio"}, true, false)
+	want := []describeConfigsResourceResult{
+		{Name: "delete.retention.ms", Value: ptr("86400000"), ConfigSource: sourceDefault, ConfigType: configTypeLong,
+			Synonyms: []describeConfigsSynonym{{Name: "log.cleaner.delete.retention.ms", Value: ptr("86400000"), Source: sourceDefault}}},
+		{Name: "flush.messages", Value: ptr("1"), ConfigSource: sourceStaticBroker, ConfigType: configTypeLong,
+			Synonyms: []describeConfigsSynonym{{Name: "log.flush.interval.messages", Value: ptr("1"), Source: sourceStaticBroker}}},
+		{Name: "min.cleanable.dirty.ratio", Value: ptr("0.5"), ConfigSource: sourceDefault, ConfigType: configTypeDouble,
+			Synonyms: []describeConfigsSynonym{{Name: "log.cleaner.min.cleanable.ratio", Value: ptr("0.5"), Source: sourceDefault}}},
+		{Name: "remote.storage.enable", Value: ptr("false"), ConfigSource: sourceDefault, ConfigType: configTypeBoolean, Synonyms: []describeConfigsSynonym{}},
+		{Name: "segment.ms", Value: ptr("604800000"), ConfigSource: sourceDefault, ConfigType: configTypeLong, Synonyms: []describeConfigsSynonym{}},
+	}
+	if d := cmp.Diff(want, res.Configs); d != "" {
+		t.Errorf("synonyms (-want +got):\n%s", d)
+	}
+}
+
+// TestTopicConfigReaders checks the readers the log and the cleaner use:
+// a set value, else Kafka's default, and segment.ms bounded by
+// max.compaction.lag.ms on a compacted topic only (LogConfig.maxSegmentMs).
+func TestTopicConfigReaders(t *testing.T) {
+	var none topicConfig
+	if none.long(deleteRetentionMsConfig) != 86400000 || none.float(minCleanableDirtyRatioConfig) != 0.5 ||
+		none.long(minCompactionLagMsConfig) != 0 || none.long(maxCompactionLagMsConfig) != math.MaxInt64 ||
+		none.long(segmentJitterMsConfig) != 0 || none.maxSegmentMs() != 604800000 || none.compacted() || none.logAppendTime() {
+		t.Errorf("defaults read wrong")
+	}
+	c := topicConfig{deleteRetentionMsConfig: "5", minCleanableDirtyRatioConfig: "0.25", maxCompactionLagMsConfig: "1000", segmentMsConfig: "2000"}
+	if c.long(deleteRetentionMsConfig) != 5 || c.float(minCleanableDirtyRatioConfig) != 0.25 || c.maxSegmentMs() != 2000 {
+		t.Errorf("set values read wrong")
+	}
+	c[cleanupPolicyConfig] = "compact,delete"
+	if !c.compacted() || c.maxSegmentMs() != 1000 {
+		t.Errorf("compacted: maxSegmentMs %d, want max.compaction.lag.ms 1000", c.maxSegmentMs())
+	}
+	opts := c.logOptions(logOptions{SegmentBytes: 1 << 20})
+	if opts.SegmentBytes != 1<<20 || opts.SegmentMs != 1000 || opts.SegmentJitterMs != 0 {
+		t.Errorf("logOptions %+v", opts)
+	}
 }

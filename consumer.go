@@ -681,7 +681,8 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	// revoke also gets its rebalance timeout to confirm, counted from when
 	// it was told, and is removed if it does not: until then its revoked
 	// partitions are stuck, since nobody else may have them.
-	c.armMemberTimer(g, m, &m.session, c.cfg.ConsumerSessionTimeout, "session expired")
+	session, heartbeat := c.consumerTimeouts(g.id)
+	c.armMemberTimer(g, m, &m.session, session, "session expired")
 	switch {
 	case m.state == memberUnrevoked && !wasUnrevoked:
 		c.armMemberTimer(g, m, &m.revocation, m.rebalanceTimeout, "did not revoke its partitions within its rebalance timeout")
@@ -691,7 +692,7 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 
 	resp.MemberID = &m.id
 	resp.MemberEpoch = m.epoch
-	resp.HeartbeatIntervalMs = int32(c.cfg.ConsumerHeartbeatInterval.Milliseconds())
+	resp.HeartbeatIntervalMs = int32(heartbeat.Milliseconds())
 	// The assignment is sent when it changed, and on a full request (a
 	// join, or one with every optional field set, which a client sends
 	// after an error), as Kafka does.

@@ -286,7 +286,10 @@ type coordinator struct {
 	// syncCommits makes every write to __consumer_offsets durable before
 	// the commit is answered (-fsync always), as a produce is.
 	syncCommits bool
-	closed      atomic.Bool
+	// groupConfigs is what groups set with the config APIs
+	// (groupconfigs.go); nil in tests that build a coordinator alone.
+	groupConfigs *groupConfigStore
+	closed       atomic.Bool
 
 	mu     sync.Mutex
 	groups map[string]*group

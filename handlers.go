@@ -255,7 +255,12 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // A producer sends, per partition, a records field of one or more record
 // batches. We check each batch's header and CRC, give the batch its offsets
-// and append it as it came: compressed batches stay compressed. acks=0 gets
+// and append it as it came: compressed batches stay compressed, unless the
+// topic's configs ask otherwise (validator.go): message.timestamp.type=
+// LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
+// (-1 otherwise); the timestamp bounds refuse records with
+// INVALID_TIMESTAMP and RecordErrors; compression.type gzip or
+// uncompressed rewrites a batch of another codec. acks=0 gets
 // no response at all; with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
 // after all the request's appends and before the answer; one that fails
@@ -400,7 +405,7 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
 			default:
-				pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendRecords(topic, p.Index, pl, req.Acks, p.Records)
+				b.appendRecords(topic, p.Index, pl, req.Acks, p.Records, &pr)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -437,10 +442,18 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 }
 
 // appendRecords validates a partition's records field and appends it. It
-// returns a Kafka error code, the base offset of the first batch (for a
-// retried batch, the offset it was first stored at) and, for a refused
-// idempotent batch, a message saying why.
-func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte) (int16, int64, *string) {
+// sets in pr the Kafka error code, the base offset of the first batch (for
+// a retried batch, the offset it was first stored at), the broker's
+// timestamp on a LogAppendTime topic, and, for a refused batch, a message
+// saying why and the records at fault.
+func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, pr *producePartitionResponse) {
+	pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendValidated(topic, partition, pl, acks, records, pr)
+	if pr.ErrorCode != codeNone {
+		pr.LogAppendTimeMs = -1
+	}
+}
+
+func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
 	if len(records) == 0 {
 		return codeCorruptMessage, -1, nil
 	}
@@ -449,13 +462,35 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 		return codeCorruptMessage, -1, nil
 	}
 	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
-	for _, h := range headers {
-		if h.Size() > limit {
-			return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
+	tooLarge := func(headers []batchHeader) (int16, int64, *string) {
+		for _, h := range headers {
+			if h.Size() > limit {
+				return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
+			}
 		}
+		return codeNone, -1, nil
+	}
+	if code, off, msg := tooLarge(headers); code != codeNone {
+		return code, off, msg
 	}
 	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
 		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
+	}
+	// The topic's timestamp and compression configs (validator.go). A
+	// recompressed batch is measured again, as Kafka does when the
+	// validator changed the size.
+	policy := newRecordPolicy(topic.Configs, b.cfg.MaxFrameBytes)
+	now := time.Now().UnixMilli()
+	records, headers, rej := validateRecords(policy, records, headers, now)
+	if rej != nil {
+		pr.RecordErrors = rej.records
+		return rej.code, -1, &rej.msg
+	}
+	if code, off, msg := tooLarge(headers); code != codeNone {
+		return code, off, msg
+	}
+	if policy.logAppendTime {
+		pr.LogAppendTimeMs = now
 	}
 	transactional := false
 	for _, h := range headers {

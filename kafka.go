@@ -40,16 +40,18 @@
 // partitions: topics as sets of partition directories, their ids and
 // configs, and how they are created and deleted. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
-// sequence numbers that turn a retried batch into a no-op. configs.go is the
-// settings a topic may override (retention, segment size, cleanup policy,
-// batch size limit, min.insync.replicas), with the config APIs. handlers.go
+// sequence numbers that turn a retried batch into a no-op. configs.go is
+// every setting a topic may override in Kafka 4.0, with the config APIs;
+// validator.go is what those settings do to produced batches (LogAppendTime,
+// timestamp bounds, recompression). handlers.go
 // has one section per API, in API-key order, each beginning with the
 // versions it supports and what changed between them. groups.go is the group
 // coordinator: consumer-group membership and rebalances, with the group APIs
 // in the same form as handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
-// assignment one heartbeat at a time. txn.go is the transaction coordinator:
+// assignment one heartbeat at a time; groupconfigs.go is the settings such a
+// group may override. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at. security.go gives each connection a principal: the listeners, TLS
@@ -60,9 +62,11 @@
 //
 // There is one broker, so it is the leader of every partition and the
 // coordinator of every group, and replication factors other than 1 are
-// refused. Record batches are stored and served exactly as the producer sent
-// them: the broker never decompresses, so it needs no compression codecs,
-// and it supports only the magic-2 batch format of Kafka 0.11 and later.
+// refused. Record batches are stored and served as the producer sent them,
+// unless a topic asks for LogAppendTime or for a compression.type other
+// than producer, which may only be gzip or uncompressed, the codecs of Go's
+// standard library; only the magic-2 batch format of Kafka 0.11 and later
+// is supported.
 // Old segments are deleted by retention.ms and retention.bytes, but never
 // compacted: a topic whose cleanup.policy is compact alone keeps everything.
 // By default records reach the disk when the OS writes them back, as in
@@ -193,6 +197,17 @@ type Config struct {
 	// for were released, so tests set it small.
 	ConsumerHeartbeatInterval time.Duration
 
+	// ConsumerMinSessionTimeout and ConsumerMaxSessionTimeout bound the
+	// consumer.session.timeout.ms a group may set (groupconfigs.go), and
+	// ConsumerMinHeartbeatInterval and ConsumerMaxHeartbeatInterval its
+	// consumer.heartbeat.interval.ms (group.consumer.min.session.timeout.ms
+	// and the others, defaults 45s, 60s, 5s and 15s, widened to take in
+	// ConsumerSessionTimeout and ConsumerHeartbeatInterval).
+	ConsumerMinSessionTimeout    time.Duration
+	ConsumerMaxSessionTimeout    time.Duration
+	ConsumerMinHeartbeatInterval time.Duration
+	ConsumerMaxHeartbeatInterval time.Duration
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -265,6 +280,18 @@ func (c Config) withDefaults() Config {
 	if c.ConsumerHeartbeatInterval <= 0 {
 		c.ConsumerHeartbeatInterval = 5 * time.Second
 	}
+	if c.ConsumerMinSessionTimeout <= 0 {
+		c.ConsumerMinSessionTimeout = min(45*time.Second, c.ConsumerSessionTimeout)
+	}
+	if c.ConsumerMaxSessionTimeout <= 0 {
+		c.ConsumerMaxSessionTimeout = max(60*time.Second, c.ConsumerSessionTimeout)
+	}
+	if c.ConsumerMinHeartbeatInterval <= 0 {
+		c.ConsumerMinHeartbeatInterval = min(5*time.Second, c.ConsumerHeartbeatInterval)
+	}
+	if c.ConsumerMaxHeartbeatInterval <= 0 {
+		c.ConsumerMaxHeartbeatInterval = max(15*time.Second, c.ConsumerHeartbeatInterval)
+	}
 	if c.OffsetsRetention <= 0 {
 		c.OffsetsRetention = 7 * 24 * time.Hour
 	}
@@ -332,6 +359,9 @@ type Broker struct {
 	// txns is the transaction coordinator (txn.go).
 	txns *txnCoordinator
 
+	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
+	groupConfigs *groupConfigStore
+
 	// sec is the listeners, users and ACLs (security.go, acls.go).
 	sec *security
 
@@ -369,13 +399,18 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, sec: sec, appended: make(chan struct{})}
+	groupConfigs, err := openGroupConfigs(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, sec: sec, appended: make(chan struct{})}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
+	b.groups.groupConfigs = groupConfigs
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {

@@ -89,6 +89,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,6 +112,14 @@ type logOptions struct {
 	// many bytes of batches go by between offset-index entries, which bounds
 	// how far a read scans batch headers after its index lookup.
 	IndexIntervalBytes int
+	// SegmentMs is a topic's segment.ms (log.roll.ms), default 7 days: how
+	// far, by record timestamps, a segment may span before the next append
+	// starts a new one. Kafka's LogSegment.shouldRoll.
+	SegmentMs int64
+	// SegmentJitterMs is segment.jitter.ms, default 0: each segment takes
+	// a random amount below it off SegmentMs, so that partitions created
+	// together do not all roll together.
+	SegmentJitterMs int64
 }
 
 // Kafka's defaults for logOptions.
@@ -127,6 +136,9 @@ func (o logOptions) withDefaults() (logOptions, error) {
 	}
 	if o.IndexIntervalBytes == 0 {
 		o.IndexIntervalBytes = defaultIndexIntervalBytes
+	}
+	if o.SegmentMs <= 0 {
+		o.SegmentMs = defaultSegmentMs
 	}
 	if o.SegmentBytes < 0 || o.SegmentBytes > math.MaxInt32 {
 		return o, fmt.Errorf("kafka: log.segment.bytes %d is outside 1..%d", o.SegmentBytes, math.MaxInt32)
@@ -247,6 +259,13 @@ type segment struct {
 
 	// The index files stay open only while the segment is active.
 	offsetFile, timeFile *os.File
+
+	// What segment.ms counts from, known once the segment is active and
+	// touched by the appender only (see shouldRollByTime).
+	rolling    bool
+	rollFrom   int64     // max timestamp of the first batch, or noTimestamp
+	created    time.Time // when it became the active segment in this run
+	rollJitter int64     // taken off SegmentMs for this segment
 }
 
 // partitionLog is one partition's log: segments in offset order, the last
@@ -727,7 +746,8 @@ func (s *segment) appendIndexes(offs []offsetEntry, times []timeEntry) error {
 // set to 0), so the caller's slice is changed, unless a duplicate had to be
 // left out, in which case the others are copied first. The batches go to
 // the active segment in one write, rolling first if the segment is not
-// empty and would grow past SegmentBytes.
+// empty and would grow past SegmentBytes, or the batches' timestamps are
+// more than SegmentMs past its first batch's (shouldRollByTime).
 func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appendedBatch, error) {
 	if err := checkAppend(batches, headers); err != nil {
 		return nil, err
@@ -773,7 +793,8 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 	hs := assignOffsets(batches, headers, l.hw)
 	next := hs[len(hs)-1].LastOffset() + 1
 	s := l.segments[len(l.segments)-1]
-	if s.size > 0 && (s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32) {
+	full := s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32
+	if s.size > 0 && (full || l.shouldRollByTime(s, hs, time.Now())) {
 		if s, err = l.roll(); err != nil {
 			return err
 		}
@@ -804,6 +825,34 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 	l.hw = next
 	l.mu.Unlock()
 	return nil
+}
+
+// shouldRollByTime is the time half of Kafka's LogSegment.shouldRoll: the
+// incoming batches' largest timestamp is more than SegmentMs, less the
+// segment's jitter, past the first batch's max timestamp; or, for a
+// segment whose first batch has no timestamp, the segment became active
+// more than that long ago. Time is counted by record timestamps so that a
+// replayed or mirrored stream rolls as the original did, whatever the
+// wall clock says. Callers hold appendMu.
+func (l *partitionLog) shouldRollByTime(s *segment, hs []batchHeader, now time.Time) bool {
+	if !s.rolling {
+		s.rolling, s.created, s.rollFrom = true, now, noTimestamp
+		if h, err := s.headerAt(0); err == nil {
+			s.rollFrom = h.MaxTimestamp
+		}
+		if j := min(l.opts.SegmentJitterMs, l.opts.SegmentMs); j > 0 {
+			s.rollJitter = rand.Int64N(j)
+		}
+	}
+	waited := now.Sub(s.created).Milliseconds()
+	if s.rollFrom >= 0 {
+		incoming := int64(noTimestamp)
+		for i := range hs {
+			incoming = max(incoming, hs[i].MaxTimestamp)
+		}
+		waited = incoming - s.rollFrom
+	}
+	return waited > l.opts.SegmentMs-s.rollJitter
 }
 
 // checkAppend makes sure headers describe batches, so that a caller's
@@ -1449,12 +1498,16 @@ func (s *segment) largestTimestamp() int64 {
 	return fi.ModTime().UnixMilli()
 }
 
-// SetSegmentBytes changes the size at which the active segment rolls, for
-// a topic's segment.bytes. It applies from the next append on.
-func (l *partitionLog) SetSegmentBytes(n int64) {
+// SetSegmentOptions changes when the active segment rolls, for a topic's
+// segment.bytes, segment.ms and segment.jitter.ms (the other fields of o
+// are ignored). It applies from the next append on.
+func (l *partitionLog) SetSegmentOptions(o logOptions) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	l.opts.SegmentBytes = n
+	l.opts.SegmentBytes, l.opts.SegmentMs, l.opts.SegmentJitterMs = o.SegmentBytes, o.SegmentMs, o.SegmentJitterMs
+	if l.opts.SegmentMs <= 0 {
+		l.opts.SegmentMs = defaultSegmentMs
+	}
 }
 
 // Durability and closing.

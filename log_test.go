@@ -1007,3 +1007,33 @@ func TestParsePartitionDirName(t *testing.T) {
 		}
 	}
 }
+
+// TestRollBySegmentMs checks the time half of Kafka's LogSegment.shouldRoll:
+// a segment rolls when an append's largest timestamp is more than
+// segment.ms past the first batch's, counted by record timestamps, and
+// SetSegmentOptions changes segment.ms of an open log.
+func TestRollBySegmentMs(t *testing.T) {
+	dir := t.TempDir()
+	l := openTestLog(t, dir, logOptions{SegmentMs: 1000})
+	const t0 = 1_700_000_000_000
+	appendBatches(t, l, makeBatch(recordsAt(t0, 2)...))
+	appendBatches(t, l, makeBatch(recordsAt(t0+1000, 1)...)) // exactly segment.ms: stays
+	if n := len(segmentFiles(t, dir, logSuffix)); n != 1 {
+		t.Fatalf("%d segments after appends within segment.ms, want 1", n)
+	}
+	appendBatches(t, l, makeBatch(recordsAt(t0+1002, 1)...)) // past it: rolls
+	if got := segmentFiles(t, dir, logSuffix); len(got) != 2 || got[1] != fmt.Sprintf("%020d%s", 3, logSuffix) {
+		t.Fatalf("segments %v, want a second one at offset 3", got)
+	}
+	// The new segment counts from its own first batch.
+	appendBatches(t, l, makeBatch(recordsAt(t0+1500, 1)...))
+	if n := len(segmentFiles(t, dir, logSuffix)); n != 2 {
+		t.Fatalf("%d segments, want 2", n)
+	}
+	l.SetSegmentOptions(logOptions{SegmentBytes: defaultSegmentBytes, SegmentMs: 100})
+	appendBatches(t, l, makeBatch(recordsAt(t0+1200, 1)...)) // 198ms: rolls under the new segment.ms
+	if n := len(segmentFiles(t, dir, logSuffix)); n != 3 {
+		t.Fatalf("%d segments after lowering segment.ms, want 3", n)
+	}
+	checkLog(t, l)
+}

@@ -15,15 +15,19 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
 // idempotentBatch builds a batch of n records from producer id at epoch,
 // its first record numbered seq: makeBatch's batch with the three producer
-// fields set. They lie inside the CRC, so it is computed again.
+// fields set. They lie inside the CRC, so it is computed again. The
+// records are stamped with the current time, as a producer's are, so that
+// the transaction markers the broker writes beside them at its own time
+// stay within segment.ms of them and in the same segment.
 func idempotentBatch(id int64, epoch int16, seq int32, n int) []byte {
-	b := makeBatch(recordsAt(1000+int64(seq), n)...)
+	b := makeBatch(recordsAt(time.Now().UnixMilli()+int64(seq), n)...)
 	be := binary.BigEndian
 	be.PutUint64(b[43:], uint64(id))    // producerId
 	be.PutUint16(b[51:], uint16(epoch)) // producerEpoch
@@ -73,7 +77,7 @@ func TestIdempotentDuplicate(t *testing.T) {
 	l := openTestLog(t, t.TempDir(), logOptions{})
 	// A batch without a producer first, so that offsets and sequence
 	// numbers differ.
-	plain := makeBatch(recordsAt(1, 2)...)
+	plain := makeBatch(recordsAt(time.Now().UnixMilli(), 2)...)
 	first, second := idempotentBatch(7, 0, 0, 3), idempotentBatch(7, 0, 3, 2)
 	wantPlaced(t, l, []appendedBatch{{BaseOffset: 0}}, plain)
 	wantPlaced(t, l, []appendedBatch{{BaseOffset: 2}}, first)

@@ -145,8 +145,7 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 			logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
 		}
 		t := &topicLog{Name: name, ID: id, Configs: cfg}
-		popts := opts
-		popts.SegmentBytes = cfg.segmentBytes(opts.SegmentBytes)
+		popts := cfg.logOptions(opts)
 		for p := range found[name] {
 			pl, err := openPartition(filepath.Join(path, partitionDirName(name, int32(p))), popts, logger, clean)
 			if err != nil {
@@ -544,7 +543,7 @@ func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicC
 	}
 	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: t.Partitions, Configs: cfg}
 	for _, pl := range t.Partitions {
-		pl.SetSegmentBytes(cfg.segmentBytes(d.opts.SegmentBytes))
+		pl.SetSegmentOptions(cfg.logOptions(d.opts))
 	}
 	return nil
 }
@@ -554,8 +553,7 @@ func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicC
 // exists is an error, never reused: it holds data of a topic that did not
 // load. On failure, what was made is removed.
 func (d *logDir) createPartitions(topic string, id uuid, cfg topicConfig, from, to int32) ([]*partitionLog, error) {
-	opts := d.opts
-	opts.SegmentBytes = cfg.segmentBytes(d.opts.SegmentBytes)
+	opts := cfg.logOptions(d.opts)
 	var made []*partitionLog
 	undo := func(err error) ([]*partitionLog, error) {
 		for i, pl := range made {

@@ -712,7 +712,11 @@ func TestTxnLSOInterleaved(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	if code, _ := c.produce("tx", 0, makeBatch(recordsAt(1000, 2)...)); code != codeNone { // 0-1
+	// Timestamps near the broker's clock, as its markers have, so that
+	// segment.ms keeps everything in one segment: the first batch a minute
+	// before the transactions' records, the untransacted one a minute after.
+	early, late := time.Now().UnixMilli()-60_000, time.Now().UnixMilli()+60_000
+	if code, _ := c.produce("tx", 0, makeBatch(recordsAt(early, 2)...)); code != codeNone { // 0-1
 		t.Fatal(code)
 	}
 	_, a, aEpoch := c.initTxn("a", 60000)
@@ -721,7 +725,7 @@ func TestTxnLSOInterleaved(t *testing.T) {
 	c.addPartition("b", b, bEpoch, "tx", 0)
 	for _, batch := range [][]byte{
 		txnBatch(a, aEpoch, 0, 2),        // 2-3, a open
-		makeBatch(recordsAt(2000, 2)...), // 4-5, no transaction
+		makeBatch(recordsAt(late, 2)...), // 4-5, no transaction
 		txnBatch(b, bEpoch, 0, 1),        // 6, b open
 		txnBatch(a, aEpoch, 2, 1),        // 7, a again
 	} {
@@ -744,16 +748,16 @@ func TestTxnLSOInterleaved(t *testing.T) {
 	if _, off := c.listOffsetIsolated("tx", 0, readUncommitted); off != 9 {
 		t.Errorf("ListOffsets read_uncommitted latest = %d, want 9", off)
 	}
-	// The records at 4-5 have timestamps 2000-2001; past the LSO, a
+	// The records at 4-5 have the latest timestamps; past the LSO, a
 	// read_committed lookup by time finds nothing, a read_uncommitted
 	// one finds them.
-	if _, off := c.listOffsetAt("tx", 0, 2000, readCommitted); off != -1 {
+	if _, off := c.listOffsetAt("tx", 0, late, readCommitted); off != -1 {
 		t.Errorf("ListOffsets read_committed by time = %d, want -1", off)
 	}
-	if _, off := c.listOffsetAt("tx", 0, 2000, readUncommitted); off != 4 {
+	if _, off := c.listOffsetAt("tx", 0, late, readUncommitted); off != 4 {
 		t.Errorf("ListOffsets read_uncommitted by time = %d, want 4", off)
 	}
-	if _, off := c.listOffsetAt("tx", 0, 1000, readCommitted); off != 0 {
+	if _, off := c.listOffsetAt("tx", 0, early, readCommitted); off != 0 {
 		t.Errorf("ListOffsets read_committed by time before the LSO = %d, want 0", off)
 	}
 	c.endTxn(3, "a", a, aEpoch, false) // marker at 9

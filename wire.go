@@ -444,17 +444,18 @@ func (w *writer) Strings(a []string) {
 
 // Byte offsets of the magic-2 batch header fields.
 const (
-	batchOffsetOffset    = 0  // baseOffset int64
-	batchLengthOffset    = 8  // batchLength int32: bytes after this field
-	batchEpochOffset     = 12 // partitionLeaderEpoch int32
-	batchMagicOffset     = 16 // magic int8
-	batchCRCOffset       = 17 // crc uint32, CRC-32C of bytes 21..end
-	batchAttrOffset      = 21 // attributes int16
-	batchHeaderSize      = 61 // RECORD_BATCH_OVERHEAD
-	batchLogOverhead     = 12 // baseOffset + batchLength, not counted in batchLength
-	compressionCodecMask = 0x07
-	transactionalFlag    = 0x10
-	controlFlag          = 0x20
+	batchOffsetOffset       = 0  // baseOffset int64
+	batchLengthOffset       = 8  // batchLength int32: bytes after this field
+	batchEpochOffset        = 12 // partitionLeaderEpoch int32
+	batchMagicOffset        = 16 // magic int8
+	batchCRCOffset          = 17 // crc uint32, CRC-32C of bytes 21..end
+	batchAttrOffset         = 21 // attributes int16
+	batchMaxTimestampOffset = 35 // maxTimestamp int64
+	batchHeaderSize         = 61 // RECORD_BATCH_OVERHEAD
+	batchLogOverhead        = 12 // baseOffset + batchLength, not counted in batchLength
+	compressionCodecMask    = 0x07
+	transactionalFlag       = 0x10
+	controlFlag             = 0x20
 )
 
 // castagnoli is the CRC-32C table. Magic-2 batches use CRC-32C rather than
@@ -610,7 +611,13 @@ func eachRecord(b []byte, h batchHeader, yield func(offset, timestamp int64) boo
 	if h.Size() > len(b) {
 		return errBatchTruncated
 	}
-	rest := b[batchHeaderSize:h.Size()]
+	return walkRecords(b[batchHeaderSize:h.Size()], h, yield)
+}
+
+// walkRecords is eachRecord over rest, the uncompressed records of the
+// batch whose header is h: in place for an uncompressed batch, or
+// decompressed by the caller (validator.go).
+func walkRecords(rest []byte, h batchHeader, yield func(offset, timestamp int64) bool) error {
 	for i := range h.NumRecords {
 		n, k := binary.Varint(rest)
 		if k <= 0 || n < 0 || n > int64(len(rest)-k) {

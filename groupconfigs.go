@@ -1,0 +1,294 @@
+// This file holds group configs (KIP-848): settings a group may override
+// on the broker's group.consumer.* and group.share.* defaults, set with
+// IncrementalAlterConfigs or AlterConfigs on a GROUP resource (type 32)
+// and read with DescribeConfigs, as kafka-configs.sh --entity-type groups
+// does. It uses the config machinery of configs.go and is read by the
+// consumer-group coordinator (consumer.go). It belongs to the groups part
+// of the book, read after consumer.go.
+//
+// The configs are those of Kafka 4.0's GroupConfig
+// (https://github.com/apache/kafka/blob/4.0.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),
+// checked as GroupConfig.validate checks them: each a number of at least
+// 1 (1000 for the record lock), within the broker's bounds for it, and a
+// session timeout above the heartbeat interval:
+//
+//	consumer.session.timeout.ms     45000   group.consumer.{min,max}.session.timeout.ms   45000..60000
+//	consumer.heartbeat.interval.ms  5000    group.consumer.{min,max}.heartbeat.interval.ms 5000..15000
+//	share.session.timeout.ms        45000   group.share.{min,max}.session.timeout.ms      45000..60000
+//	share.heartbeat.interval.ms     5000    group.share.{min,max}.heartbeat.interval.ms   5000..15000
+//	share.record.lock.duration.ms   30000   group.share.{min,max}.record.lock.duration.ms 15000..60000
+//	share.auto.offset.reset         latest  earliest or latest
+//
+// The consumer ones act: a consumer group's members are removed after its
+// session timeout and told to heartbeat at its interval, from their next
+// heartbeat on. The share ones are kept and reported; this broker has no
+// share groups (KIP-932) for them to act on.
+//
+// Design note: a group's configs do not need the group to exist, as in
+// Kafka, where they live in the metadata log beside it; so they are kept
+// apart from the groups, in one file of the data dir, group-configs.json,
+// replaced whole and atomically on every change (writeFileAtomic). JSON
+// because a group id may hold any character, = and newline included.
+package kafka
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const (
+	consumerSessionTimeoutConfig         = "consumer.session.timeout.ms"
+	consumerHeartbeatIntervalConfig      = "consumer.heartbeat.interval.ms"
+	shareSessionTimeoutConfig            = "share.session.timeout.ms"
+	shareHeartbeatIntervalConfig         = "share.heartbeat.interval.ms"
+	shareRecordLockDurationConfig        = "share.record.lock.duration.ms"
+	groupConfigFile                      = "group-configs.json"
+	resourceGroup                   int8 = 32
+)
+
+// groupConfigDefs are GroupConfig's CONFIG, sorted by name. The defaults
+// here are Kafka's; consumer.* follow the broker's Config instead
+// (groupDefault).
+var groupConfigDefs = []configDef{
+	{consumerHeartbeatIntervalConfig, "group.consumer.heartbeat.interval.ms", configTypeInt, "5000", checkIntIn(1, 1<<31-1),
+		"How often members of this consumer group are told to heartbeat, in milliseconds."},
+	{consumerSessionTimeoutConfig, "group.consumer.session.timeout.ms", configTypeInt, "45000", checkIntIn(1, 1<<31-1),
+		"How long a member of this consumer group may go without a heartbeat before it is removed, in milliseconds."},
+	{"share.auto.offset.reset", "", configTypeString, "latest", checkOneOf("latest", "earliest"),
+		"Where a share group starts reading a partition." + noEffect},
+	{shareHeartbeatIntervalConfig, "group.share.heartbeat.interval.ms", configTypeInt, "5000", checkIntIn(1, 1<<31-1),
+		"How often members of this share group are told to heartbeat." + noEffect},
+	{shareRecordLockDurationConfig, "group.share.record.lock.duration.ms", configTypeInt, "30000", checkIntIn(1000, 1<<31-1),
+		"How long a share group member holds the records it fetched." + noEffect},
+	{shareSessionTimeoutConfig, "group.share.session.timeout.ms", configTypeInt, "45000", checkIntIn(1, 1<<31-1),
+		"How long a share group member may go without a heartbeat." + noEffect},
+}
+
+// groupBound is one broker bound on a group config, and the broker config
+// that sets it, which the refusal names as Kafka's does.
+type groupBound struct {
+	config   string
+	min, max int64
+	minName  string
+	maxName  string
+}
+
+// groupBounds are the broker's bounds on the group configs. The share
+// group bounds are Kafka's defaults: this broker has no flags for them.
+func (b *Broker) groupBounds() []groupBound {
+	ms := func(d time.Duration) int64 { return d.Milliseconds() }
+	return []groupBound{
+		{consumerHeartbeatIntervalConfig, ms(b.cfg.ConsumerMinHeartbeatInterval), ms(b.cfg.ConsumerMaxHeartbeatInterval),
+			"group.consumer.min.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms"},
+		{consumerSessionTimeoutConfig, ms(b.cfg.ConsumerMinSessionTimeout), ms(b.cfg.ConsumerMaxSessionTimeout),
+			"group.consumer.min.session.timeout.ms", "group.consumer.max.session.timeout.ms"},
+		{shareHeartbeatIntervalConfig, 5000, 15000, "group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"},
+		{shareSessionTimeoutConfig, 45000, 60000, "group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"},
+		{shareRecordLockDurationConfig, 15000, 60000, "group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"},
+	}
+}
+
+// groupDefault is a group config's value when the group has not set it:
+// the broker's, for the two the broker's Config sets.
+func (b *Broker) groupDefault(name string) string {
+	switch name {
+	case consumerSessionTimeoutConfig:
+		return strconv.FormatInt(b.cfg.ConsumerSessionTimeout.Milliseconds(), 10)
+	case consumerHeartbeatIntervalConfig:
+		return strconv.FormatInt(b.cfg.ConsumerHeartbeatInterval.Milliseconds(), 10)
+	}
+	return lookupConfig(groupConfigDefs, name).def
+}
+
+// groupValue is a group config's value in c, set or the default.
+func (b *Broker) groupValue(c map[string]string, name string) string {
+	if v, ok := c[name]; ok {
+		return v
+	}
+	return b.groupDefault(name)
+}
+
+// validateGroupConfig is GroupConfig.validateValues on a group's configs
+// after a change: each within the broker's bounds, then each session
+// timeout above its heartbeat interval.
+func (b *Broker) validateGroupConfig(c map[string]string) *configError {
+	num := func(name string) int64 {
+		n, _ := strconv.ParseInt(b.groupValue(c, name), 10, 64)
+		return n
+	}
+	for _, bd := range b.groupBounds() {
+		switch v := num(bd.config); {
+		case v < bd.min:
+			return invalidConfig("%s must be greater than or equal to %s", bd.config, bd.minName)
+		case v > bd.max:
+			return invalidConfig("%s must be less than or equal to %s", bd.config, bd.maxName)
+		}
+	}
+	for _, pair := range [][2]string{
+		{consumerSessionTimeoutConfig, consumerHeartbeatIntervalConfig},
+		{shareSessionTimeoutConfig, shareHeartbeatIntervalConfig},
+	} {
+		if num(pair[0]) <= num(pair[1]) {
+			return invalidConfig("%s must be greater than %s", pair[0], pair[1])
+		}
+	}
+	return nil
+}
+
+// groupConfigEntries describes every config of a group with configs c, as
+// ConfigHelper.createGroupConfigEntry does: the source is GROUP_CONFIG when
+// the group set it and DEFAULT_CONFIG otherwise, and the one synonym is
+// the entry itself at that source (Kafka names no broker synonym).
+func (b *Broker) groupConfigEntries(c map[string]string) []configEntry {
+	entries := make([]configEntry, 0, len(groupConfigDefs))
+	for _, def := range groupConfigDefs {
+		e := configEntry{name: def.name, value: b.groupValue(c, def.name), source: sourceDefault, typ: def.typ, doc: def.doc}
+		if _, ok := c[def.name]; ok {
+			e.source = sourceGroup
+		}
+		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
+		entries = append(entries, e)
+	}
+	return entries
+}
+
+// groupConfigStore holds the configs every group has set, and the file
+// they are kept in.
+type groupConfigStore struct {
+	path string
+	mu   sync.Mutex
+	byID map[string]map[string]string // never changed in place: alterations replace a group's map
+}
+
+func openGroupConfigs(dataDir string) (*groupConfigStore, error) {
+	s := &groupConfigStore{path: filepath.Join(dataDir, groupConfigFile), byID: map[string]map[string]string{}}
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kafka: read %s: %w", groupConfigFile, err)
+	}
+	if err := json.Unmarshal(b, &s.byID); err != nil {
+		return nil, fmt.Errorf("kafka: %s: %w", groupConfigFile, err)
+	}
+	// Checked again, so that a hand-edited file cannot give a group a
+	// value the APIs would refuse.
+	for id, c := range s.byID {
+		for name, v := range c {
+			if _, err := checkConfig(groupConfigDefs, "group", name, v); err != nil {
+				return nil, fmt.Errorf("kafka: %s: group %q: %s", groupConfigFile, id, err.msg)
+			}
+		}
+	}
+	return s, nil
+}
+
+// get returns what group id has set; the map must not be changed.
+func (s *groupConfigStore) get(id string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byID[id]
+}
+
+// alter replaces group id's configs with what change makes of them,
+// writing the file before the change is visible, unless validateOnly.
+func (s *groupConfigStore) alter(id string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next, cerr := change(s.byID[id])
+	if cerr != nil {
+		return cerr
+	}
+	if validateOnly {
+		return nil
+	}
+	all := make(map[string]map[string]string, len(s.byID)+1)
+	for k, v := range s.byID {
+		all[k] = v
+	}
+	if len(next) == 0 {
+		delete(all, id)
+	} else {
+		all[id] = next
+	}
+	b, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.path, b); err != nil {
+		return err
+	}
+	s.byID = all
+	return nil
+}
+
+// consumerTimeouts are a consumer group's session timeout and heartbeat
+// interval: its own (KIP-848's group configs), or the broker's.
+func (c *coordinator) consumerTimeouts(group string) (session, heartbeat time.Duration) {
+	session, heartbeat = c.cfg.ConsumerSessionTimeout, c.cfg.ConsumerHeartbeatInterval
+	if c.groupConfigs == nil {
+		return session, heartbeat
+	}
+	cfg := c.groupConfigs.get(group)
+	if v, err := strconv.Atoi(cfg[consumerSessionTimeoutConfig]); err == nil {
+		session = time.Duration(v) * time.Millisecond
+	}
+	if v, err := strconv.Atoi(cfg[consumerHeartbeatIntervalConfig]); err == nil {
+		heartbeat = time.Duration(v) * time.Millisecond
+	}
+	return session, heartbeat
+}
+
+// alterGroupConfigs is alterConfigs for a GROUP resource.
+func (b *Broker) alterGroupConfigs(id string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) (int16, *string) {
+	if id == "" {
+		return codeInvalidRequest, ptr("Group name must not be empty")
+	}
+	err := b.groupConfigs.alter(id, validateOnly, func(cur map[string]string) (map[string]string, *configError) {
+		next, err := change(cur)
+		if err == nil {
+			err = b.validateGroupConfig(next)
+		}
+		return next, err
+	})
+	var cerr *configError
+	switch {
+	case err == nil:
+		if !validateOnly {
+			b.log.Info("altered group configs", "group", id, "configs", b.groupConfigs.get(id))
+		}
+		return codeNone, nil
+	case errors.As(err, &cerr):
+		return cerr.code, &cerr.msg
+	default:
+		b.log.Error("altering group configs", "group", id, "err", err)
+		return codeUnknownServerError, ptr(err.Error())
+	}
+}
+
+// newGroupConfig checks the configs of an AlterConfigs GROUP entry, which
+// replace all the group had.
+func newGroupConfig(names []string, values []*string) (map[string]string, *configError) {
+	c := map[string]string{}
+	for i, name := range names {
+		if _, dup := c[name]; dup {
+			return nil, &configError{codeInvalidRequest, fmt.Sprintf("config %s is given twice", name)}
+		}
+		if values[i] == nil {
+			return nil, &configError{codeInvalidRequest, "Null value not supported for : " + name}
+		}
+		v, err := checkConfig(groupConfigDefs, "group", name, *values[i])
+		if err != nil {
+			return nil, err
+		}
+		c[name] = v
+	}
+	return c, nil
+}

@@ -1,0 +1,320 @@
+// This file holds the record validator: what the broker does to produced
+// batches, after their CRC is checked and before they are stored, for the
+// topic configs that change what a consumer reads back (configs.go). It
+// follows Kafka's LogValidator
+// (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java)
+// and assumes the batch layout of wire.go. It belongs to the operations
+// part of the book, with configs.go, and builds on the produce path of
+// handlers.go.
+//
+// Three configs act here, checked in this order for each batch:
+//
+//	message.timestamp.before.max.ms   a CreateTime record older than now minus this,
+//	message.timestamp.after.max.ms    or newer than now plus this, fails the whole
+//	                                  produce with INVALID_TIMESTAMP (32), naming
+//	                                  each bad record in RecordErrors
+//	compression.type                  producer keeps the batch as sent; uncompressed
+//	                                  and gzip rewrite it when its codec differs
+//	message.timestamp.type            LogAppendTime sets the timestamp-type bit and
+//	                                  writes the broker's clock into maxTimestamp
+//
+// A batch that changed gets a new CRC-32C, since the attributes and the
+// timestamps lie inside the checksummed bytes (wire.go). With every
+// default (no bounds, producer, CreateTime) nothing here opens a batch,
+// and the produce path stays zero-copy.
+//
+// A worked trace, a topic with message.timestamp.type=LogAppendTime and
+// compression.type=gzip, one uncompressed batch of two records sent at
+// 10:00:00.000 and 10:00:00.005, appended at 10:00:01.000:
+//
+//	attributes   0x0000 -> 0x0009  gzip (1) | LogAppendTime (bit 3)
+//	baseTimestamp 10:00:00.000     unchanged, as in Kafka
+//	maxTimestamp  10:00:00.005 -> 10:00:01.000
+//	records       the same bytes, gzipped; batchLength and CRC recomputed
+//
+// A consumer then reads both records with the timestamp 10:00:01.000, the
+// batch's maxTimestamp, and the Produce response carries LogAppendTimeMs.
+//
+// Where we differ from Kafka: the broker compresses only with Go's
+// standard library, so a topic's compression.type may not be snappy, lz4
+// or zstd (configs.go refuses them), and a batch compressed with one of
+// those cannot be rewritten to gzip or uncompressed: it is refused with
+// UNSUPPORTED_COMPRESSION_TYPE and a message that says why. Under
+// compression.type=producer such batches pass through untouched, as
+// always. For them the timestamp bounds are checked against the batch's
+// base and max timestamps, which bound its records' when the producer
+// wrote them as Kafka's do, rather than record by record. Decompressed
+// data is capped at the broker's largest request (Config.MaxFrameBytes).
+package kafka
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"strconv"
+)
+
+// Error codes only the validator sends (Errors.java).
+const (
+	codeInvalidTimestamp           int16 = 32
+	codeUnsupportedCompressionType int16 = 76
+)
+
+// Compression codecs, the low three bits of a batch's attributes
+// (CompressionType.java).
+const (
+	codecNone   = 0
+	codecGzip   = 1
+	codecSnappy = 2
+	codecLZ4    = 3
+	codecZstd   = 4
+)
+
+var codecNames = [...]string{"none", "gzip", "snappy", "lz4", "zstd"}
+
+func codecName(c int) string {
+	if c < len(codecNames) {
+		return codecNames[c]
+	}
+	return "codec " + strconv.Itoa(c)
+}
+
+// recordPolicy is what the validator must do to one topic's batches,
+// read from its configs once per produce.
+type recordPolicy struct {
+	logAppendTime bool
+	before, after int64 // the timestamp bounds; math.MaxInt64 for none
+	target        int   // the codec batches are stored with, or -1 to keep the producer's
+	gzipLevel     int
+	maxDecoded    int // the most bytes a batch may decompress to
+}
+
+func newRecordPolicy(c topicConfig, maxDecoded int32) recordPolicy {
+	p := recordPolicy{
+		logAppendTime: c.logAppendTime(),
+		before:        c.long(timestampBeforeMaxMsConfig),
+		after:         c.long(timestampAfterMaxMsConfig),
+		target:        -1,
+		gzipLevel:     int(c.long(compressionGzipLevelConfig)),
+		maxDecoded:    int(maxDecoded),
+	}
+	switch c.value(compressionTypeConfig) {
+	case compressionUncompressed:
+		p.target = codecNone
+	case compressionGzip:
+		p.target = codecGzip
+	}
+	return p
+}
+
+// checksTimestamps reports whether CreateTime records must be checked
+// against the clock; with Kafka's defaults (Long.MAX_VALUE) none can fail.
+func (p recordPolicy) checksTimestamps() bool {
+	return !p.logAppendTime && (p.before != math.MaxInt64 || p.after != math.MaxInt64)
+}
+
+// recordRejection is a produce the validator refused: the partition's
+// error code and message, and for INVALID_TIMESTAMP the records at fault
+// (ProduceResponse v8's RecordErrors).
+type recordRejection struct {
+	code    int16
+	msg     string
+	records []batchIndexAndErrorMessage
+}
+
+// validateRecords applies p to the batches of one partition's records
+// field, whose headers came from splitBatches, at time now (Unix ms). It
+// returns the records to store and their headers: the same slice changed
+// in place, or new bytes when a batch was recompressed.
+func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now int64) ([]byte, []batchHeader, *recordRejection) {
+	if !p.logAppendTime && !p.checksTimestamps() && p.target < 0 {
+		return records, headers, nil
+	}
+	var out []byte // nil until a batch changes size
+	pos := 0
+	for i, h := range headers {
+		batch := records[pos : pos+h.Size()]
+		pos += h.Size()
+		codec := int(h.Attributes & compressionCodecMask)
+		convert := p.target >= 0 && codec != p.target && !h.isControl()
+		var payload []byte // the records, uncompressed, when they were needed
+		if convert || (p.checksTimestamps() && codec <= codecGzip) {
+			var err error
+			if payload, err = decodedRecords(batch, h, p.maxDecoded); err != nil {
+				if codec > codecGzip {
+					return nil, nil, &recordRejection{code: codeUnsupportedCompressionType, msg: fmt.Sprintf(
+						"batch %d is compressed with %s, which this broker cannot decompress to store it as the topic's compression.type asks (%s); send it with gzip or none, or set compression.type=producer",
+						i, codecName(codec), codecName(p.target))}
+				}
+				return nil, nil, &recordRejection{code: codeCorruptMessage, msg: fmt.Sprintf("batch %d: %v", i, err)}
+			}
+		}
+		if rej := checkTimestamps(p, batch, h, payload, now); rej != nil {
+			return nil, nil, rej
+		}
+		if convert {
+			nb, err := recompressed(batch, h, payload, p)
+			if err != nil {
+				return nil, nil, &recordRejection{code: codeUnknownServerError, msg: fmt.Sprintf("batch %d: %v", i, err)}
+			}
+			if out == nil {
+				out = append(make([]byte, 0, len(records)), records[:pos-h.Size()]...)
+			}
+			batch = nb
+		}
+		if p.logAppendTime {
+			stampLogAppendTime(batch, now)
+		} else if convert {
+			setBatchCRC(batch)
+		}
+		if out != nil {
+			out = append(out, batch...)
+		}
+	}
+	if out == nil {
+		out = records
+	}
+	hs, err := splitBatches(out)
+	if err != nil {
+		return nil, nil, &recordRejection{code: codeUnknownServerError, msg: "rewritten batches do not parse: " + err.Error()}
+	}
+	return out, hs, nil
+}
+
+// checkTimestamps is LogValidator.validateTimestamp for one batch. A
+// producer may not send LogAppendTime batches where the topic stamps them
+// or without a timestamp; a CreateTime record must lie within
+// [now-before, now+after], bounds included. payload holds the batch's
+// records uncompressed, or is nil when the codec is not one the broker
+// has, in which case the header's timestamps stand for the records'.
+func checkTimestamps(p recordPolicy, batch []byte, h batchHeader, payload []byte, now int64) *recordRejection {
+	producerLAT := h.Attributes&timestampTypeFlag != 0
+	if producerLAT && (p.logAppendTime || h.MaxTimestamp == noTimestamp) {
+		return &recordRejection{code: codeInvalidTimestamp, msg: "One or more records have been rejected due to invalid timestamp",
+			records: []batchIndexAndErrorMessage{{0, ptr("Invalid timestamp type in batch: producer should not set timestamp type to LogAppendTime.")}}}
+	}
+	if !p.checksTimestamps() {
+		return nil
+	}
+	var bad []batchIndexAndErrorMessage
+	check := func(index int32, offset, ts int64) {
+		if ts == noTimestamp {
+			return
+		}
+		if diff := now - ts; diff > p.before || -diff > p.after {
+			bad = append(bad, batchIndexAndErrorMessage{index, ptr(fmt.Sprintf(
+				"Timestamp %d of message with offset %d is out of range. The timestamp should be within [%d, %d]",
+				ts, offset, satSub(now, p.before), satAdd(now, p.after)))})
+		}
+	}
+	if payload == nil {
+		check(0, h.BaseOffset, h.BaseTimestamp)
+		check(h.LastOffsetDelta, h.LastOffset(), h.MaxTimestamp)
+	} else {
+		index := int32(0)
+		err := walkRecords(payload, h, func(offset, ts int64) bool {
+			check(index, offset, ts)
+			index++
+			return true
+		})
+		if err != nil {
+			return &recordRejection{code: codeCorruptMessage, msg: err.Error()}
+		}
+	}
+	if bad != nil {
+		return &recordRejection{code: codeInvalidTimestamp, msg: "One or more records have been rejected due to invalid timestamp", records: bad}
+	}
+	return nil
+}
+
+// satSub and satAdd are a - b and a + b held within int64, for the bounds
+// in messages: Kafka's defaults are Long.MAX_VALUE.
+func satSub(a, b int64) int64 {
+	if b > 0 && a < math.MinInt64+b {
+		return math.MinInt64
+	}
+	return a - b
+}
+
+func satAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// decodedRecords returns the records of the batch, uncompressed: in place
+// for an uncompressed batch, gunzipped for gzip, at most limit bytes. For
+// the other codecs it fails: the standard library has none of them.
+func decodedRecords(batch []byte, h batchHeader, limit int) ([]byte, error) {
+	body := batch[batchHeaderSize:h.Size()]
+	switch codec := int(h.Attributes & compressionCodecMask); codec {
+	case codecNone:
+		return body, nil
+	case codecGzip:
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("gzip records: %w", err)
+		}
+		// The output is read through a limit: a few kilobytes of gzip can
+		// claim gigabytes.
+		out, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
+		if err != nil {
+			return nil, fmt.Errorf("gzip records: %w", err)
+		}
+		if len(out) > limit {
+			return nil, fmt.Errorf("gzip records decompress to more than %d bytes", limit)
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("no %s codec", codecName(codec))
+	}
+}
+
+// recompressed builds the batch again around payload, its records
+// uncompressed, compressed as p asks. The header is kept but for the
+// codec bits and batchLength; the caller sets the CRC.
+func recompressed(batch []byte, h batchHeader, payload []byte, p recordPolicy) ([]byte, error) {
+	out := append(make([]byte, 0, batchHeaderSize+len(payload)), batch[:batchHeaderSize]...)
+	switch p.target {
+	case codecNone:
+		out = append(out, payload...)
+	case codecGzip:
+		buf := bytes.NewBuffer(out)
+		zw, err := gzip.NewWriterLevel(buf, p.gzipLevel)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := zw.Write(payload); err != nil {
+			return nil, err
+		}
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		out = buf.Bytes()
+	}
+	attrs := uint16(h.Attributes)&^compressionCodecMask | uint16(p.target)
+	binary.BigEndian.PutUint16(out[batchAttrOffset:], attrs)
+	binary.BigEndian.PutUint32(out[batchLengthOffset:], uint32(len(out)-batchLogOverhead))
+	return out, nil
+}
+
+// stampLogAppendTime is DefaultRecordBatch.setMaxTimestamp(LOG_APPEND_TIME,
+// now): the timestamp-type bit set, maxTimestamp the broker's time, and
+// the CRC recomputed. baseTimestamp stays as the producer wrote it, as in
+// Kafka; readers take every record's timestamp from maxTimestamp.
+func stampLogAppendTime(batch []byte, now int64) {
+	attrs := binary.BigEndian.Uint16(batch[batchAttrOffset:]) | timestampTypeFlag
+	binary.BigEndian.PutUint16(batch[batchAttrOffset:], attrs)
+	binary.BigEndian.PutUint64(batch[batchMaxTimestampOffset:], uint64(now))
+	setBatchCRC(batch)
+}
+
+// setBatchCRC writes the CRC-32C of the batch's bytes from attributes on.
+func setBatchCRC(batch []byte) {
+	binary.BigEndian.PutUint32(batch[batchCRCOffset:], crc32.Checksum(batch[batchAttrOffset:], castagnoli))
+}

@@ -1,0 +1,282 @@
+// Tests of the record validator (validator.go): LogAppendTime stamping,
+// the timestamp bounds, and compression.type's rewrites, on their own and
+// through Produce and Fetch.
+
+package kafka
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// gzipBatch is makeBatch with its records gzipped, as a producer with
+// compression.type=gzip sends them.
+func gzipBatch(t *testing.T, recs ...testRecord) []byte {
+	t.Helper()
+	plain := makeBatch(recs...)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(plain[batchHeaderSize:])
+	zw.Close()
+	h, _ := parseBatchHeader(plain)
+	return rawBatch(codecGzip, h.LastOffsetDelta, h.BaseTimestamp, h.MaxTimestamp, h.NumRecords, buf.Bytes())
+}
+
+// validate runs validateRecords on batches with policy p at time now.
+func validate(t *testing.T, p recordPolicy, now int64, batches ...[]byte) ([]byte, []batchHeader, *recordRejection) {
+	t.Helper()
+	records := bytes.Join(batches, nil)
+	hs, err := splitBatches(records)
+	if err != nil {
+		t.Fatalf("splitBatches: %v", err)
+	}
+	return validateRecords(p, records, hs, now)
+}
+
+func policyOf(t *testing.T, configs map[string]string) recordPolicy {
+	t.Helper()
+	names, values := []string{}, []*string{}
+	for k, v := range configs {
+		names, values = append(names, k), append(values, ptr(v))
+	}
+	c, err := newTopicConfig(names, values, codeInvalidConfig)
+	if err != nil {
+		t.Fatalf("configs %v: %v", configs, err)
+	}
+	return newRecordPolicy(c, defaultMaxFrameBytes)
+}
+
+// TestValidateDefaultsKeepBatches checks that Kafka's defaults leave the
+// producer's bytes alone, compressed with a codec the broker lacks or not.
+func TestValidateDefaultsKeepBatches(t *testing.T) {
+	p := policyOf(t, nil)
+	snappy := rawBatch(codecSnappy, 0, 5, 5, 1, []byte("not really snappy"))
+	in := bytes.Join([][]byte{makeBatch(recordsAt(1000, 2)...), snappy}, nil)
+	out, _, rej := validate(t, p, 99, in)
+	if rej != nil || !bytes.Equal(out, in) {
+		t.Fatalf("defaults changed the batches or refused them: %+v", rej)
+	}
+}
+
+// TestValidateLogAppendTime checks DefaultRecordBatch.setMaxTimestamp's
+// effect: the type bit, maxTimestamp the broker's time, baseTimestamp and
+// records untouched, and a CRC that passes again.
+func TestValidateLogAppendTime(t *testing.T) {
+	p := policyOf(t, map[string]string{"message.timestamp.type": "LogAppendTime"})
+	in := makeBatch(recordsAt(1000, 3)...)
+	orig := bytes.Clone(in)
+	const now = 1_700_000_000_123
+	out, hs, rej := validate(t, p, now, in)
+	if rej != nil {
+		t.Fatalf("refused: %+v", rej)
+	}
+	h := hs[0]
+	if h.Attributes&timestampTypeFlag == 0 || h.MaxTimestamp != now || h.BaseTimestamp != 1000 {
+		t.Errorf("header %+v: want the LogAppendTime bit, max %d, base 1000", h, now)
+	}
+	if err := checkBatch(out, h); err != nil {
+		t.Errorf("CRC after stamping: %v", err)
+	}
+	if !bytes.Equal(out[batchHeaderSize:], orig[batchHeaderSize:]) {
+		t.Error("records changed")
+	}
+	var seen []int64
+	eachRecord(out, h, func(_, ts int64) bool { seen = append(seen, ts); return true })
+	if len(seen) != 3 || seen[0] != now || seen[2] != now {
+		t.Errorf("record timestamps %v, want all %d", seen, now)
+	}
+
+	// A producer may not stamp LogAppendTime itself where the broker does.
+	producerStamped := rawBatch(timestampTypeFlag, 0, 5, 5, 1, orig[batchHeaderSize:])
+	if _, _, rej := validate(t, p, now, producerStamped); rej == nil || rej.code != codeInvalidTimestamp {
+		t.Errorf("producer's LogAppendTime batch: %+v, want INVALID_TIMESTAMP", rej)
+	}
+}
+
+// TestValidateTimestampBounds checks KIP-937's checks as LogValidator
+// makes them: each CreateTime record against [now-before, now+after],
+// bounds included, every bad record named by its index.
+func TestValidateTimestampBounds(t *testing.T) {
+	p := policyOf(t, map[string]string{"message.timestamp.before.max.ms": "100", "message.timestamp.after.max.ms": "10"})
+	const now = 10_000
+	ok := makeBatch(testRecord{now - 100, "a"}, testRecord{now + 10, "b"}, testRecord{now, "c"})
+	if _, _, rej := validate(t, p, now, ok); rej != nil {
+		t.Fatalf("records on the bounds refused: %+v", rej)
+	}
+	bad := makeBatch(testRecord{now, "a"}, testRecord{now - 101, "b"}, testRecord{now, "c"}, testRecord{now + 11, "d"})
+	_, _, rej := validate(t, p, now, bad)
+	if rej == nil || rej.code != codeInvalidTimestamp {
+		t.Fatalf("got %+v, want INVALID_TIMESTAMP", rej)
+	}
+	if len(rej.records) != 2 || rej.records[0].BatchIndex != 1 || rej.records[1].BatchIndex != 3 ||
+		!strings.Contains(*rej.records[0].BatchIndexErrorMessage, "[9900, 10010]") {
+		t.Errorf("record errors %+v, want records 1 and 3 with the range", rej.records)
+	}
+	// Inside a gzip batch the records are checked one by one too.
+	if _, _, rej := validate(t, p, now, gzipBatch(t, testRecord{now, "a"}, testRecord{now + 500, "b"})); rej == nil || rej.records[0].BatchIndex != 1 {
+		t.Errorf("gzip batch: %+v, want record 1 refused", rej)
+	}
+	// LogAppendTime topics ignore the producer's timestamps.
+	lat := policyOf(t, map[string]string{"message.timestamp.type": "LogAppendTime", "message.timestamp.before.max.ms": "0"})
+	if _, _, rej := validate(t, lat, now, bad); rej != nil {
+		t.Errorf("LogAppendTime topic checked create times: %+v", rej)
+	}
+}
+
+// TestValidateCompression checks compression.type's rewrites: the records
+// are the same bytes after gunzip, the codec bits and length follow, and a
+// codec the broker lacks is refused only when it must be rewritten.
+func TestValidateCompression(t *testing.T) {
+	plain := makeBatch(recordsAt(1000, 20)...)
+	records := bytes.Clone(plain[batchHeaderSize:])
+
+	out, hs, rej := validate(t, policyOf(t, map[string]string{"compression.type": "gzip", "compression.gzip.level": "9"}), 0, plain)
+	if rej != nil || len(hs) != 1 || hs[0].Attributes&compressionCodecMask != codecGzip {
+		t.Fatalf("to gzip: %+v, %+v", rej, hs)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(out[batchHeaderSize:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); !bytes.Equal(got, records) {
+		t.Error("gzipped records differ from the producer's")
+	}
+	if hs[0].NumRecords != 20 || hs[0].MaxTimestamp != 1019 || hs[0].ProducerID != -1 {
+		t.Errorf("header fields lost: %+v", hs[0])
+	}
+
+	out, hs, rej = validate(t, policyOf(t, map[string]string{"compression.type": "uncompressed"}), 0, gzipBatch(t, recordsAt(1000, 20)...), plain)
+	if rej != nil || len(hs) != 2 || hs[0].Compressed() || !bytes.Equal(out[batchHeaderSize:hs[0].Size()], records) {
+		t.Fatalf("to uncompressed: %+v, %+v", rej, hs)
+	}
+
+	snappy := rawBatch(codecSnappy, 0, 5, 5, 1, []byte("opaque"))
+	if _, _, rej := validate(t, policyOf(t, map[string]string{"compression.type": "gzip"}), 0, snappy); rej == nil || rej.code != codeUnsupportedCompressionType || !strings.Contains(rej.msg, "snappy") {
+		t.Errorf("snappy to gzip: %+v, want UNSUPPORTED_COMPRESSION_TYPE naming snappy", rej)
+	}
+	// gzip into a gzip topic is kept as sent.
+	g := gzipBatch(t, recordsAt(1000, 2)...)
+	if out, _, rej := validate(t, policyOf(t, map[string]string{"compression.type": "gzip"}), 0, g); rej != nil || !bytes.Equal(out, g) {
+		t.Errorf("gzip into gzip rewritten: %+v", rej)
+	}
+}
+
+// TestValidateGzipBomb checks that decompression stops at the cap: a
+// small gzip batch claiming far more data is refused, not expanded.
+func TestValidateGzipBomb(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(make([]byte, 4<<20))
+	zw.Close()
+	bomb := rawBatch(codecGzip, 0, 5, 5, 1, buf.Bytes())
+	p := policyOf(t, map[string]string{"compression.type": "uncompressed"})
+	p.maxDecoded = 1 << 20
+	if _, _, rej := validate(t, p, 0, bomb); rej == nil || rej.code != codeCorruptMessage {
+		t.Errorf("got %+v, want CORRUPT_MESSAGE", rej)
+	}
+}
+
+// TestProduceLogAppendTime checks the wire: Produce v9 to a LogAppendTime
+// topic answers the broker's time in LogAppendTimeMs, a CreateTime topic
+// answers -1, and Fetch returns the stamped batch.
+func TestProduceLogAppendTime(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("lat", 1, map[string]*string{"message.timestamp.type": ptr("LogAppendTime")}); code != codeNone {
+		t.Fatalf("CreateTopics: %d", code)
+	}
+	c.createTopic("ct", 1)
+	before := time.Now().UnixMilli()
+	for _, tc := range []struct {
+		topic string
+		lat   bool
+	}{{"lat", true}, {"ct", false}} {
+		code, appendTime := c.produceAppendTime(tc.topic, makeBatch(recordsAt(1000, 2)...))
+		if code != codeNone {
+			t.Fatalf("%s: produce code %d", tc.topic, code)
+		}
+		if tc.lat != (appendTime >= before) || !tc.lat && appendTime != -1 {
+			t.Errorf("%s: LogAppendTimeMs %d (sent at %d)", tc.topic, appendTime, before)
+		}
+		_, _, got := c.fetch(tc.topic, 0, 0, 0, 1)
+		h, err := parseBatchHeader(got)
+		if err != nil || checkBatch(got, h) != nil {
+			t.Fatalf("%s: fetched batch: %v", tc.topic, err)
+		}
+		if stamped := h.Attributes&timestampTypeFlag != 0; stamped != tc.lat || tc.lat && h.MaxTimestamp != appendTime {
+			t.Errorf("%s: fetched header %+v, want LogAppendTime %v at %d", tc.topic, h, tc.lat, appendTime)
+		}
+	}
+
+	// INVALID_TIMESTAMP carries its record errors (v8+).
+	c.incrementalAlterConfigs(resourceTopic, "ct", false, configOp{"message.timestamp.before.max.ms", opSet, ptr("60000")})
+	code, _ := c.produceAppendTime("ct", makeBatch(recordsAt(1000, 1)...))
+	if code != codeInvalidTimestamp {
+		t.Errorf("old record: code %d, want INVALID_TIMESTAMP", code)
+	}
+}
+
+// produceAppendTime is produce, returning LogAppendTimeMs too.
+func (c *testClient) produceAppendTime(topic string, records []byte) (int16, int64) {
+	c.t.Helper()
+	r := c.roundTrip(0, 9, true, func(w *writer) {
+		w.NullableString(nil)
+		w.Int16(-1)
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(0)
+		w.Bytes(records)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	code := r.Int16()
+	r.Int64() // base offset
+	appendTime := r.Int64()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, appendTime
+}
+
+// FuzzValidateRecords feeds the validator batches whose CRC passes but
+// whose records, gzipped or not, may be anything, under every policy that
+// opens batches: it must not panic, and what it accepts must still split
+// into valid batches.
+func FuzzValidateRecords(f *testing.F) {
+	f.Add(int16(0), []byte{})
+	f.Add(int16(codecGzip), []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"))
+	plain := makeBatch(recordsAt(1000, 3)...)
+	f.Add(int16(0), plain[batchHeaderSize:])
+	f.Fuzz(func(t *testing.T, attrs int16, body []byte) {
+		batch := rawBatch(attrs&^controlFlag, 2, 1000, 1002, 3, body)
+		for _, configs := range []map[string]string{
+			{"compression.type": "uncompressed", "message.timestamp.before.max.ms": "10"},
+			{"compression.type": "gzip", "message.timestamp.type": "LogAppendTime"},
+		} {
+			p := policyOf(t, configs)
+			p.maxDecoded = 1 << 16
+			records := bytes.Clone(batch)
+			hs, err := splitBatches(records)
+			if err != nil {
+				return
+			}
+			out, _, rej := validateRecords(p, records, hs, 5000)
+			if rej == nil {
+				if _, err := splitBatches(out); err != nil {
+					t.Fatalf("accepted batches do not split: %v", err)
+				}
+			}
+		}
+	})
+}
