@@ -136,7 +136,8 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for i, name := range b.ListenerNames() {
-		logger.Info("kafka broker listening", "listener", name, "addr", lns[i].Addr().String(), "data", *data, "fsync", *fsync)
+		// addr comes first: scripts (and interop/crash_test.go) read it there.
+		logger.Info("kafka broker listening", "addr", lns[i].Addr().String(), "listener", name, "data", *data, "fsync", *fsync)
 	}
 	if err := b.Serve(ctx, lns...); err != nil {
 		return err
