@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
@@ -666,4 +667,38 @@ func TestSASLPrincipalIsAuthorized(t *testing.T) {
 	if code, _ := alice.createTopicWithConfigs("alices", 1, nil); code != codeNone {
 		t.Fatalf("CreateTopics after the ACL: code %d", code)
 	}
+}
+
+// A broker with a plain listener and a SASL_SSL one, as in the README's
+// "Testing your app's security settings locally": Listen opens the
+// sockets of Config.Listeners, Serve serves them all, and DevCAFile is
+// the CA clients trust.
+func ExampleBroker_Listen() {
+	dir, err := os.MkdirTemp("", "kafka-example-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	b, err := Open(Config{
+		DataDir:   dir,
+		Listeners: "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
+		Security:  SecurityConfig{SASLUsers: map[string]string{"alice": "alice-secret"}},
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		panic(err)
+	}
+	lns, err := b.Listen()
+	if err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- b.Serve(ctx, lns...) }()
+	fmt.Println(b.ListenerNames(), filepath.Base(b.DevCAFile()))
+	cancel()
+	fmt.Println(<-done)
+	// Output:
+	// [PLAINTEXT SASL_SSL] ca.pem
+	// <nil>
 }
