@@ -638,9 +638,14 @@ func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r 
 	c := rc.conn
 	resp := &saslHandshakeResponse{Mechanisms: saslMechanisms}
 	if !c.auth.pending || c.auth.mech != nil {
-		// After the login, on a listener without SASL, or a second
-		// handshake (KafkaApis.handleSaslHandshakeRequest).
+		// After the login, or on a listener without SASL
+		// (KafkaApis.handleSaslHandshakeRequest), the connection stays;
+		// a second handshake during a login ends it, as Kafka's
+		// SaslServerAuthenticator does.
 		resp.ErrorCode = codeIllegalSASLState
+		if c.auth.pending {
+			c.auth.closeAfter = errSASLState
+		}
 		return resp
 	}
 	mech := b.sec.newMechanism(req.Mechanism)

@@ -442,6 +442,7 @@ func TestSASLHostileInput(t *testing.T) {
 			if code, _ := c.saslHandshake(1, mechPlain); code != codeIllegalSASLState {
 				t.Fatalf("code %d", code)
 			}
+			c.expectClosed()
 		}},
 		{"SCRAM client-final first", func(t *testing.T, c *testClient) {
 			c.saslHandshake(1, mechSCRAMSHA256)
