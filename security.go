@@ -54,7 +54,9 @@
 //     password guessing, and closes. Failures are counted and logged with
 //     the user name and mechanism, never the password or proof.
 //  5. SaslHandshake or SaslAuthenticate after the login, or on a listener
-//     without SASL, answers ILLEGAL_SASL_STATE.
+//     without SASL, answers ILLEGAL_SASL_STATE; out of order during a
+//     login (a second handshake, SaslAuthenticate before one) it also
+//     closes the connection.
 //
 // Design note: a TLS handshake that stalls is cut after tlsHandshakeTimeout,
 // and a login that stalls by ConnectionsMaxIdle, like any idle connection.
