@@ -494,6 +494,156 @@ func init() {
 		66: checkListTransactions,
 		68: checkConsumerGroupHeartbeat,
 		69: checkConsumerGroupDescribe,
+
+		// The partition admin APIs (cluster.go) and client quotas
+		// (quotas.go).
+		23: checkOffsetForLeaderEpoch,
+		34: checkAlterReplicaLogDirs,
+		35: clusterCheck(aclDescribe, func(request) response {
+			return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
+		}),
+		43: checkElectLeaders,
+		45: clusterCheck(aclAlter, func(r request) response {
+			return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
+				AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+		}),
+		46: clusterCheck(aclDescribe, func(request) response {
+			return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+		}),
+		48: clusterCheck(aclDescribeConfigs, func(request) response {
+			return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+		}),
+		49: checkAlterClientQuotas,
+		57: clusterCheck(aclAlter, func(request) response {
+			return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
+		}),
+		61: checkDescribeProducers,
+		74: clusterCheck(aclDescribeConfigs, func(request) response {
+			return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
+		}),
+		75: checkDescribeTopicPartitions,
+	}
+}
+
+// OffsetForLeaderEpoch: DESCRIBE per topic for a client; a follower's
+// request needs CLUSTER_ACTION, and there are no followers here.
+func checkOffsetForLeaderEpoch(a *access, r request) (response, func(response)) {
+	req := r.(*offsetForLeaderEpochRequest)
+	follower := req.ReplicaID >= 0
+	var denied []offsetForLeaderTopic
+	req.Topics, denied = split(req.Topics, func(t offsetForLeaderTopic) bool {
+		if follower {
+			return a.mayCluster(aclClusterAction)
+		}
+		return a.may(aclDescribe, resTopic, t.Topic)
+	})
+	return nil, func(r response) {
+		resp := r.(*offsetForLeaderEpochResponse)
+		for _, t := range denied {
+			tr := offsetForLeaderTopicResult{Topic: t.Topic}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, epochEndOffsetResult{ErrorCode: codeTopicAuthorizationFailed, Partition: p.Partition, LeaderEpoch: -1, EndOffset: -1})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// AlterReplicaLogDirs: ALTER on the cluster, answered per partition.
+func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &alterReplicaLogDirsResponse{Results: []alterReplicaLogDirTopicResult{}}
+	for _, d := range r.(*alterReplicaLogDirsRequest).Dirs {
+		for _, t := range d.Topics {
+			tr := alterReplicaLogDirTopicResult{TopicName: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, alterReplicaLogDirPartitionResult{PartitionIndex: p, ErrorCode: codeClusterAuthorizationFailed})
+			}
+			resp.Results = append(resp.Results, tr)
+		}
+	}
+	return resp, nil
+}
+
+// ElectLeaders: ALTER on the cluster.
+func checkElectLeaders(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &electLeadersResponse{ErrorCode: codeClusterAuthorizationFailed, ReplicaElectionResults: []replicaElectionResult{}}
+	for _, t := range r.(*electLeadersRequest).TopicPartitions {
+		tr := replicaElectionResult{Topic: t.Topic}
+		for _, p := range t.Partitions {
+			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+		}
+		resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
+	}
+	return resp, nil
+}
+
+// AlterClientQuotas: ALTER_CONFIGS on the cluster, answered per entity.
+func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlterConfigs) {
+		return nil, nil
+	}
+	resp := &alterClientQuotasResponse{Entries: []alterQuotaResult{}}
+	for _, e := range r.(*alterClientQuotasRequest).Entries {
+		resp.Entries = append(resp.Entries, alterQuotaResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Entity: e.Entity})
+	}
+	return resp, nil
+}
+
+// DescribeProducers: READ per topic.
+func checkDescribeProducers(a *access, r request) (response, func(response)) {
+	req := r.(*describeProducersRequest)
+	var denied []describeProducersTopic
+	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*describeProducersResponse)
+		for _, t := range denied {
+			tr := describeProducersTopicResponse{Name: t.Name}
+			for _, p := range t.PartitionIndexes {
+				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ActiveProducers: []activeProducer{}})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// DescribeTopicPartitions: DESCRIBE per topic; asked for every topic, it
+// lists only those the principal may describe, as Metadata.
+func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
+	req := r.(*describeTopicPartitionsRequest)
+	all := len(req.Topics) == 0
+	var denied []describeTopicPartitionsRequestTopic
+	if !all {
+		req.Topics, denied = split(req.Topics, func(t describeTopicPartitionsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
+		if len(req.Topics) == 0 {
+			// Every named topic is denied: an empty list would ask for all.
+			resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
+			addDeniedTopicPartitions(resp, denied)
+			return resp, nil
+		}
+	}
+	return nil, func(r response) {
+		resp := r.(*describeTopicPartitionsResponse)
+		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
+			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
+		})
+		for i, t := range resp.Topics {
+			if t.ErrorCode == codeNone {
+				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
+			}
+		}
+		addDeniedTopicPartitions(resp, denied)
+	}
+}
+
+func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []describeTopicPartitionsRequestTopic) {
+	for _, t := range denied {
+		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
 	}
 }
 

@@ -489,3 +489,47 @@ func FuzzAuthorizedHandlers(f *testing.F) {
 		}
 	})
 }
+
+// TestACLClusterAdminAPIs: the partition admin and quota APIs need the
+// cluster permissions Kafka asks for, and the topic ones DESCRIBE or
+// READ on the topic.
+func TestACLClusterAdminAPIs(t *testing.T) {
+	const alice = "User:alice"
+	for _, tc := range []struct {
+		name  string
+		do    func(ab *aclBroker) int16
+		grant acl
+	}{
+		{"DescribeLogDirs", func(ab *aclBroker) int16 {
+			return ab.as(alice, 35, 4, &describeLogDirsRequest{}).(*describeLogDirsResponse).ErrorCode
+		}, allow(resCluster, clusterName, aclDescribe)},
+		{"ListPartitionReassignments", func(ab *aclBroker) int16 {
+			return ab.as(alice, 46, 0, &listPartitionReassignmentsRequest{}).(*listPartitionReassignmentsResponse).ErrorCode
+		}, allow(resCluster, clusterName, aclDescribe)},
+		{"DescribeClientQuotas", func(ab *aclBroker) int16 {
+			return ab.as(alice, 48, 1, &describeClientQuotasRequest{}).(*describeClientQuotasResponse).ErrorCode
+		}, allow(resCluster, clusterName, aclDescribeConfigs)},
+		{"DescribeProducers", func(ab *aclBroker) int16 {
+			return ab.as(alice, 61, 0, &describeProducersRequest{Topics: []describeProducersTopic{{Name: "orders", PartitionIndexes: []int32{0}}}}).(*describeProducersResponse).Topics[0].Partitions[0].ErrorCode
+		}, allow(resTopic, "orders", aclRead)},
+		{"OffsetForLeaderEpoch", func(ab *aclBroker) int16 {
+			return ab.as(alice, 23, 4, &offsetForLeaderEpochRequest{ReplicaID: -1, Topics: []offsetForLeaderTopic{{Topic: "orders", Partitions: []offsetForLeaderPartition{{Partition: 0, CurrentLeaderEpoch: -1, LeaderEpoch: 0}}}}}).(*offsetForLeaderEpochResponse).Topics[0].Partitions[0].ErrorCode
+		}, allow(resTopic, "orders", aclDescribe)},
+		{"DescribeTopicPartitions", func(ab *aclBroker) int16 {
+			return ab.as(alice, 75, 0, &describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{{Name: "orders"}}, ResponsePartitionLimit: 10}).(*describeTopicPartitionsResponse).Topics[0].ErrorCode
+		}, allow(resTopic, "orders", aclDescribe)},
+	} {
+		// A broker each, so that no grant leaks into the next case.
+		ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+		if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
+			t.Fatal(err)
+		}
+		if code := tc.do(ab); code != codeClusterAuthorizationFailed && code != codeTopicAuthorizationFailed {
+			t.Errorf("%s before the grant: code %d", tc.name, code)
+		}
+		ab.grant(tc.grant)
+		if code := tc.do(ab); code != codeNone {
+			t.Errorf("%s after the grant: code %d", tc.name, code)
+		}
+	}
+}

@@ -5,8 +5,9 @@
 // CreateTopics report for a topic and for the broker; and topic.config,
 // the file that keeps a topic's overrides; and, after them, the three
 // config APIs, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs,
-// in the same form as handlers.go. The group configs of KIP-848 use the
-// same machinery (groupconfigs.go).
+// in the same form as handlers.go, and ListConfigResources, which lists
+// what has configs. The group configs of KIP-848 use the same machinery
+// (groupconfigs.go).
 //
 // A config has a value at one of several levels, highest first: set on the
 // topic (a "dynamic topic config"), set on the broker (here, by a
@@ -1248,6 +1249,88 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 				func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
 		}
 		resp.Responses = append(resp.Responses, out)
+	}
+	return resp
+}
+
+// ListConfigResources: v0-1 (ListConfigResourcesRequest.json, ListConfigResourcesResponse.json)
+//
+//	v0: flexible; named ListClientMetricsResources, it lists client metrics
+//	    subscriptions only (KIP-714, KIP-1000)
+//	v1: renamed; ResourceTypes to ask for, and each resource's Type (KIP-1142, Kafka 4.1)
+//
+// The resources that have configs, by type, as Kafka 4.1 lists them:
+// every topic, and this broker. Broker loggers, groups and client metrics
+// subscriptions are types a client may ask for, but this broker has none
+// of them to list. An empty ResourceTypes means every type; a type Kafka
+// does not list (or any but client metrics at v0) is UNSUPPORTED_VERSION.
+type listConfigResourcesRequest struct {
+	ResourceTypes []int8
+}
+
+func (m *listConfigResourcesRequest) decode(r *reader, v int16) {
+	if v >= 1 {
+		m.ResourceTypes = readArray(r, (*reader).Int8)
+	}
+	r.SkipTags()
+}
+
+type listConfigResourcesResponse struct {
+	ThrottleTimeMs  int32
+	ErrorCode       int16
+	ConfigResources []configResource
+}
+
+type configResource struct {
+	Name string
+	Type int8
+}
+
+func (m *listConfigResourcesResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	writeArrayNonNull(w, m.ConfigResources, func(w *writer, c configResource) {
+		w.String(c.Name)
+		if v >= 1 {
+			w.Int8(c.Type)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// Config resource types that ListConfigResources knows besides topics and
+// brokers (ConfigResource.Type).
+const (
+	resourceBrokerLogger  int8 = 8
+	resourceClientMetrics int8 = 16
+	resourceGroup         int8 = 32
+)
+
+func (b *Broker) handleListConfigResources(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*listConfigResourcesRequest)
+	supported := []int8{resourceClientMetrics}
+	if rc.header.APIVersion >= 1 {
+		supported = []int8{resourceTopic, resourceBroker, resourceBrokerLogger, resourceClientMetrics, resourceGroup}
+	}
+	types := req.ResourceTypes
+	if len(types) == 0 {
+		types = supported
+	}
+	resp := &listConfigResourcesResponse{ConfigResources: []configResource{}}
+	for _, t := range types {
+		if !slices.Contains(supported, t) {
+			resp.ErrorCode, resp.ConfigResources = codeUnsupportedVersion, []configResource{}
+			return resp
+		}
+		switch t {
+		case resourceTopic:
+			for _, topic := range b.logs.Topics() {
+				resp.ConfigResources = append(resp.ConfigResources, configResource{Name: topic.Name, Type: resourceTopic})
+			}
+		case resourceBroker:
+			resp.ConfigResources = append(resp.ConfigResources, configResource{Name: strconv.Itoa(int(b.cfg.NodeID)), Type: resourceBroker})
+		}
 	}
 	return resp
 }

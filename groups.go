@@ -1194,6 +1194,7 @@ func (res joinResult) response() *joinGroupResponse {
 func (b *Broker) handleJoinGroup(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*joinGroupRequest)
 	ch := b.groups.join(req, rc.header.APIVersion, rc.clientID(), rc.clientHost())
+	defer rc.parkedSince(time.Now())
 	select {
 	case res := <-ch:
 		return res.response()
@@ -1710,6 +1711,7 @@ type syncResult struct {
 
 func (b *Broker) handleSyncGroup(ctx context.Context, rc *requestContext, r request) response {
 	var res syncResult
+	defer rc.parkedSince(time.Now())
 	select {
 	case res = <-b.groups.sync(r.(*syncGroupRequest)):
 	case <-ctx.Done():

@@ -81,6 +81,7 @@ func init() {
 		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
 		{21, "DeleteRecords", 0, 2, 2, func() request { return new(deleteRecordsRequest) }, (*Broker).handleDeleteRecords},
 		{22, "InitProducerId", 0, 5, 2, func() request { return new(initProducerIDRequest) }, (*Broker).handleInitProducerID},
+		{23, "OffsetForLeaderEpoch", 2, 4, 4, func() request { return new(offsetForLeaderEpochRequest) }, (*Broker).handleOffsetForLeaderEpoch},
 		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
 		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
 		{26, "EndTxn", 0, 4, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
@@ -90,18 +91,33 @@ func init() {
 		{31, "DeleteAcls", 1, 3, 2, func() request { return new(deleteAclsRequest) }, (*Broker).handleDeleteAcls},
 		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
 		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
+		{34, "AlterReplicaLogDirs", 1, 2, 2, func() request { return new(alterReplicaLogDirsRequest) }, (*Broker).handleAlterReplicaLogDirs},
+		{35, "DescribeLogDirs", 1, 4, 2, func() request { return new(describeLogDirsRequest) }, (*Broker).handleDescribeLogDirs},
 		{36, "SaslAuthenticate", 0, 2, 2, func() request { return new(saslAuthenticateRequest) }, (*Broker).handleSaslAuthenticate},
 		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
 		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
+		{43, "ElectLeaders", 0, 2, 2, func() request { return new(electLeadersRequest) }, (*Broker).handleElectLeaders},
 		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
+		{45, "AlterPartitionReassignments", 0, 1, 0, func() request { return new(alterPartitionReassignmentsRequest) }, (*Broker).handleAlterPartitionReassignments},
+		{46, "ListPartitionReassignments", 0, 0, 0, func() request { return new(listPartitionReassignmentsRequest) }, (*Broker).handleListPartitionReassignments},
 		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
+		{48, "DescribeClientQuotas", 0, 1, 1, func() request { return new(describeClientQuotasRequest) }, (*Broker).handleDescribeClientQuotas},
+		{49, "AlterClientQuotas", 0, 1, 1, func() request { return new(alterClientQuotasRequest) }, (*Broker).handleAlterClientQuotas},
 		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
 		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
+		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
 		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
+		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
 		{69, "ConsumerGroupDescribe", 0, 0, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
+		// GetTelemetrySubscriptions (71) and PushTelemetry (72) are left out,
+		// as Kafka leaves them out of ApiVersions when no metrics reporter
+		// that collects client telemetry is configured (KIP-714): clients
+		// then never ask. This broker has nowhere to send the metrics.
+		{74, "ListConfigResources", 0, 1, 0, func() request { return new(listConfigResourcesRequest) }, (*Broker).handleListConfigResources},
+		{75, "DescribeTopicPartitions", 0, 0, 0, func() request { return new(describeTopicPartitionsRequest) }, (*Broker).handleDescribeTopicPartitions},
 	}
 }
 
@@ -435,6 +451,9 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	if appended {
 		b.notifyAppend()
 	}
+	// A producer over its producer_byte_rate quota is told to wait, and
+	// its connection muted, after its records are stored (quotas.go).
+	rc.throttle = b.throttleProduce(rc, rc.size)
 	if req.Acks == 0 {
 		return nil
 	}
@@ -548,7 +567,19 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 // Where we differ from Kafka: there are no incremental fetch sessions. A
 // client that asks for one (SessionId 0, SessionEpoch 0) is answered with
 // SessionId 0, which tells it the broker will not keep a session, and it
-// goes on sending full fetches, as KIP-227 allows.
+// goes on sending full fetches, as KIP-227 allows. Every (SessionId,
+// SessionEpoch) pair is otherwise answered as Kafka's FetchManager.newContext
+// (FetchSession.scala) answers it when its session cache is empty:
+//
+//	epoch -1 (FINAL), any id   full fetch, no session opened; SessionId 0
+//	epoch 0 (INITIAL), any id  full fetch; a session could be opened, but
+//	                           none is (as when Kafka's cache is full): SessionId 0
+//	any other epoch            incremental: the session is not in the cache,
+//	                           FETCH_SESSION_ID_NOT_FOUND, SessionId 0, no topics
+//
+// A full fetch naming an id closes that session in Kafka; we have none to
+// close. kafka-go's Client.Fetch sends -1/-1, and versions before 7, which
+// have no session fields, decode as 0/-1: both are sessionless.
 type fetchRequest struct {
 	ClusterID           *string
 	ReplicaID           int32
@@ -785,10 +816,27 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 // the read already saw its records.
 func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*fetchRequest)
-	if req.SessionID != 0 {
-		// We never hand out session ids, so any non-zero one is unknown.
+	if !isFullFetch(req.SessionEpoch) {
+		// An incremental fetch names a session we would have to hold; we
+		// never open one, so whatever its id, it is not found.
 		return &fetchResponse{ErrorCode: codeFetchSessionIDNotFound, Responses: []fetchTopicResponse{}}
 	}
+	// A consumer under a consumer_byte_rate quota gets at most a quota
+	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
+	req.MaxBytes = int32(min(int(req.MaxBytes), b.quotas.windowBytes(consumerByteRate, anonymousUser, rc.clientID())))
+	req.MinBytes = min(req.MinBytes, req.MaxBytes)
+	resp, size := b.longPoll(ctx, rc, req)
+	// A fetch over its quota is answered empty, with the throttle time,
+	// and the connection muted (quotas.go).
+	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
+		return &fetchResponse{Responses: []fetchTopicResponse{}}
+	}
+	return resp
+}
+
+// longPoll reads until MinBytes are ready, a partition has an error, or
+// MaxWaitMs has passed, and returns the response and its record bytes.
+func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest) (*fetchResponse, int) {
 	v := rc.header.APIVersion
 	timer := time.NewTimer(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
 	defer timer.Stop()
@@ -796,16 +844,32 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 		signal := b.appendSignal()
 		resp, size, failed := b.fetchOnce(req, v)
 		if size >= int(req.MinBytes) || failed {
-			return resp
+			return resp, size
 		}
+		parked := time.Now()
 		select {
 		case <-signal:
+			rc.parkedSince(parked)
 		case <-timer.C:
-			return resp
+			rc.parkedSince(parked)
+			return resp, size
 		case <-ctx.Done():
-			return resp
+			return resp, size
 		}
 	}
+}
+
+// Fetch session epochs with a meaning of their own (FetchMetadata.java).
+const (
+	initialSessionEpoch int32 = 0  // a full fetch that may open a session
+	finalSessionEpoch   int32 = -1 // a full fetch that opens none
+)
+
+// isFullFetch reports whether a fetch at this session epoch carries the
+// whole set of partitions (FetchMetadata.isFull) rather than changes to a
+// session's.
+func isFullFetch(epoch int32) bool {
+	return epoch == initialSessionEpoch || epoch == finalSessionEpoch
 }
 
 // maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one

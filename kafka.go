@@ -54,9 +54,19 @@
 // group may override. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at. security.go gives each connection a principal: the listeners, TLS
-// and SASL logins. scram.go is the SCRAM mechanism and the users it checks,
-// and acls.go the ACLs and the authorizer that checks requests against them.
+// at. cluster.go is the partition admin APIs (leader epochs, log dirs,
+// elections, reassignments, DescribeTopicPartitions, DescribeProducers and
+// UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
+// client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
+// keeps them, and the throttles and muted connections that enforce them.
+// observe.go is what the broker shows of itself: a read-only Snapshot
+// of topics, groups, lag and transactions, and the HTTP handler that serves
+// it as the web page of web.go (with its template, web.html), the
+// Prometheus metrics of metrics.go and a health check; trace.go prints
+// every request and response, decoded, for -trace. security.go gives each
+// connection a principal: the listeners, TLS and SASL logins. scram.go is
+// the SCRAM mechanism and the users it checks, and acls.go the ACLs and the
+// authorizer that checks requests against them.
 //
 // # Caveats
 //
@@ -66,7 +76,8 @@
 // unless a topic asks for LogAppendTime or for a compression.type other
 // than producer, which may only be gzip or uncompressed, the codecs of Go's
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported.
+// is supported. The web page decodes gzip batches too, to show their
+// records, and shows batches in other codecs as opaque.
 // Old segments are deleted by retention.ms and retention.bytes, but never
 // compacted: a topic whose cleanup.policy is compact alone keeps everything.
 // By default records reach the disk when the OS writes them back, as in
@@ -87,6 +98,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -241,6 +253,17 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
+	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
+	// each (quota.window.num, default 11; quota.window.size.seconds,
+	// default 1s).
+	QuotaWindowNum  int
+	QuotaWindowSize time.Duration
+
+	// Trace, when set, receives a line for every request and every
+	// response, decoded field by field (trace.go): the -trace flag.
+	Trace io.Writer
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -310,6 +333,12 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
+	if c.QuotaWindowNum <= 1 {
+		c.QuotaWindowNum = 11
+	}
+	if c.QuotaWindowSize <= 0 {
+		c.QuotaWindowSize = time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -362,6 +391,10 @@ type Broker struct {
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
+	// quotas is the client quotas and the rates measured against them
+	// (quotas.go).
+	quotas *clientQuotas
+
 	// sec is the listeners, users and ACLs (security.go, acls.go).
 	sec *security
 
@@ -369,6 +402,13 @@ type Broker struct {
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
 	appended chan struct{}
+
+	// state is brokerStarting, brokerServing or brokerStopping, for
+	// health; metrics and trace are what the broker shows of itself
+	// (observe.go, metrics.go, trace.go).
+	state   atomic.Int32
+	metrics *brokerMetrics
+	trace   *tracer
 }
 
 // Open loads every topic under cfg.DataDir and returns a broker ready to
@@ -403,7 +443,12 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, sec: sec, appended: make(chan struct{})}
+	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
@@ -438,6 +483,7 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
+		b.state.Store(brokerStopping)
 		var errs []error
 		for _, ln := range lns {
 			errs = append(errs, ln.Close())
@@ -487,7 +533,9 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 			}
 		})
 	}
+	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
+	b.state.Store(brokerStopping)
 	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
@@ -533,10 +581,17 @@ type conn struct {
 	auth     connAuth // who the client is (security.go)
 	r        *bufio.Reader
 	w        *bufio.Writer
+
+	// mutedUntil is when the connection's throttle for its last request
+	// ends (quotas.go).
+	mutedUntil time.Time
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 	defer nc.Close()
+	b.metrics.connectionsCreated.Add(1)
+	b.metrics.connections.Add(1)
+	defer b.metrics.connections.Add(-1)
 	remote := nc.RemoteAddr()
 	nc, auth, err := b.secureConn(ctx, nc, l)
 	if err != nil {
@@ -559,6 +614,17 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 	defer stop()
 
 	for {
+		// A throttled client's connection is muted: nothing more is read
+		// from it until its throttle time is over (KIP-219, quotas.go).
+		if wait := time.Until(c.mutedUntil); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
 		// A connection with no request for ConnectionsMaxIdle is closed,
 		// as Kafka closes idle connections, so that clients that vanished
 		// without a FIN do not hold a goroutine and a socket for ever. The
@@ -638,6 +704,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if c.auth.bare && c.auth.pending {
 		return c.saslBareToken(frame)
 	}
+	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
@@ -652,17 +719,35 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err := c.admit(h); err != nil {
 		return err
 	}
-	resp, err := c.broker.authorizeAndServe(ctx, api, &requestContext{conn: c, header: h}, req)
+	c.broker.trace.request(h, api, req)
+	start := time.Now()
+	rc := &requestContext{conn: c, header: h, size: len(frame)}
+	resp, err := c.broker.authorizeAndServe(ctx, api, rc, req)
 	if err != nil {
 		return err
 	}
+	// The request's thread time is what request_percentage limits: the
+	// handler's time less its waits for data or for a rebalance, which in
+	// Kafka are spent parked in a purgatory, not in a request thread.
+	now := time.Now()
+	throttle := max(rc.throttle, c.broker.throttleRequest(rc, now.Sub(start)-rc.parked, now))
+	if throttle > 0 {
+		c.mutedUntil = now.Add(throttle)
+	}
 	if resp == nil { // acks=0 produce: the client expects no answer
+		c.broker.requestDone(h, api, req, nil, received)
 		return nil
+	}
+	if throttle > 0 {
+		setThrottleTime(resp, throttle)
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
+	// Counted before it is sent, so that a client that has its answer
+	// finds the request in the metrics.
+	c.broker.requestDone(h, api, req, resp, received)
 	if err := c.writeResponse(h, h.APIVersion, flexibleHeader, resp); err != nil {
 		return err
 	}
@@ -784,7 +869,18 @@ func sendSection(dst io.Writer, s fileSection) error {
 type requestContext struct {
 	conn   *conn
 	header *requestHeader
+	size   int // of the request frame, less its size prefix
+
+	// parked is how long the handler waited for something other than
+	// its own work: a long poll, a rebalance.
+	parked time.Duration
+	// throttle is the handler's quota throttle (Produce and Fetch bytes).
+	throttle time.Duration
 }
+
+// parkedSince adds the time since t to the request's waits; handlers defer
+// it just before they wait.
+func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) }
 
 // advertisedHostPort is the address Metadata tells clients to use for this
 // broker: the configured one, or else the local address of the connection

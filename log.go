@@ -966,6 +966,18 @@ func (l *partitionLog) LogStartOffset() int64 {
 	return l.logStart
 }
 
+// Size is the bytes of the partition's segment files, the .log files only,
+// as Kafka's UnifiedLog.size counts them for DescribeLogDirs.
+func (l *partitionLog) Size() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var n int64
+	for _, s := range l.segments {
+		n += s.size
+	}
+	return n
+}
+
 // fileSection is a run of whole batches in a segment file. A fetch sends
 // it to the socket with sendfile(2), so record bytes go from the page cache
 // to the network without passing through the broker's memory.
@@ -1538,6 +1550,7 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	l.mu.RUnlock()
 	// Not under mu: appends publish and readers read while the disk works.
 	// syncMu keeps Close and retention from closing s.log meanwhile.
+	defer observeFsync(time.Now())
 	if err := s.log.Sync(); err != nil {
 		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
 	}
@@ -1558,6 +1571,7 @@ func (l *partitionLog) Sync() error {
 
 // syncActive flushes the active segment. Callers hold appendMu.
 func (l *partitionLog) syncActive() error {
+	defer observeFsync(time.Now())
 	s := l.segments[len(l.segments)-1]
 	for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
 		if err := f.Sync(); err != nil {

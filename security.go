@@ -733,3 +733,22 @@ const (
 	codeDuplicateResource                int16 = 92
 	codeUnacceptableCredential           int16 = 93
 )
+
+// Their names, for the error label of the metrics (metrics.go).
+func init() {
+	for code, name := range map[int16]string{
+		codeTopicAuthorizationFailed:         "TOPIC_AUTHORIZATION_FAILED",
+		codeGroupAuthorizationFailed:         "GROUP_AUTHORIZATION_FAILED",
+		codeClusterAuthorizationFailed:       "CLUSTER_AUTHORIZATION_FAILED",
+		codeUnsupportedSASLMechanism:         "UNSUPPORTED_SASL_MECHANISM",
+		codeIllegalSASLState:                 "ILLEGAL_SASL_STATE",
+		codeTransactionalIDAuthorizationFail: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+		codeSecurityDisabled:                 "SECURITY_DISABLED",
+		codeSASLAuthenticationFailed:         "SASL_AUTHENTICATION_FAILED",
+		codeResourceNotFound:                 "RESOURCE_NOT_FOUND",
+		codeDuplicateResource:                "DUPLICATE_RESOURCE",
+		codeUnacceptableCredential:           "UNACCEPTABLE_CREDENTIAL",
+	} {
+		errorNames[code] = name
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -340,7 +341,7 @@ func TestSASLLogins(t *testing.T) {
 					// Logged in: Metadata is served, and advertises the
 					// listener the client came in on.
 					port, _ := c.metadataV1()
-					if want := sb.addrs[listener]; !strings.HasSuffix(want, ":"+itoa(port)) {
+					if want := sb.addrs[listener]; !strings.HasSuffix(want, ":"+strconv.Itoa(int(port))) {
 						t.Errorf("Metadata advertises port %d, want %s", port, want)
 					}
 				})
@@ -379,8 +380,6 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
-
-func itoa(n int32) string { return big.NewInt(int64(n)).String() }
 
 // TestSASLHostileInput is the list of things a client that has not logged
 // in may try, and what each gets.

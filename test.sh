@@ -2,8 +2,10 @@
 # test.sh runs every test of the broker: the root package's unit, golden and
 # in-process tests, then the real-client tests in interop/. It first installs
 # what it is missing (kcat from Debian's packages, Go modules), so it works on
-# a fresh machine: kcat and the Python clients from Debian's packages, KafkaJS
-# from npm, Go modules from the proxy. With CI=true a missing client is an
+# a fresh machine: kcat, the Python clients and headless Chromium (for the
+# web page's browser test) from Debian's packages, KafkaJS from npm, Go
+# modules from the proxy. The browser test's screenshots are kept under
+# interop/test-output/_artifacts. With CI=true a missing client is an
 # error, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,6 +24,7 @@ say "installing missing clients"
 pkgs=()
 command -v kcat >/dev/null || pkgs+=(kcat)
 command -v node >/dev/null || pkgs+=(nodejs npm)
+command -v chromium >/dev/null || pkgs+=(chromium chromium-driver)
 # Debian's Python clients live in Debian's own interpreter, /usr/bin/python3,
 # which need not be the python3 first on PATH.
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || pkgs+=(python3-confluent-kafka)
@@ -30,6 +33,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 	apt_install "${pkgs[@]}"
 fi
 command -v kcat >/dev/null || { echo "kcat is missing and could not be installed" >&2; exit 1; }
+command -v chromium >/dev/null || { echo "chromium is missing and could not be installed" >&2; exit 1; }
 (cd interop && npm ci --no-audit --no-fund --loglevel=error)
 
 say "root module: vet and race tests"
@@ -37,4 +41,5 @@ go vet ./...
 go test -race -count=1 ./...
 
 say "interop module: real clients"
-(cd interop && go vet ./... && go test -count=1 -timeout 15m ./...)
+mkdir -p interop/test-output
+(cd interop && go vet ./... && go test -count=1 -timeout 15m -artifacts -outputdir "$PWD/test-output" ./...)

@@ -21,6 +21,12 @@
 // -fsync chooses when records are forced to disk: never (the default, as
 // in Kafka: the OS decides), always (before every acknowledged produce),
 // or an interval such as 1s. See the README for what each survives.
+//
+// -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
+// groups and transactions at /, Prometheus metrics at /metrics and a health
+// check at /healthz, which answers 503 until the logs are loaded and the
+// listener is bound, and again while the broker stops. -trace prints every
+// request and response, decoded, to standard error.
 package main
 
 import (
@@ -28,10 +34,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,7 +75,11 @@ func run(args []string) error {
 		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
 		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
+		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
+		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
+		httpAddr   = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
+		trace      = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
 
 		listeners  = fs.String("listeners", "", "listeners in Kafka's syntax, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093 (default: PLAINTEXT:// and -addr)")
 		advListen  = fs.String("advertised-listeners", "", "addresses Metadata gives per listener, same syntax (advertised.listeners)")
@@ -98,6 +112,22 @@ func run(args []string) error {
 		supers = strings.Split(*superUsers, ";")
 	}
 
+	// The HTTP server starts first, so that /healthz answers 503 while the
+	// logs load, which can take a while after a crash.
+	var broker atomic.Pointer[kafka.Broker]
+	if *httpAddr != "" {
+		ln, err := net.Listen("tcp", *httpAddr)
+		if err != nil {
+			return fmt.Errorf("-http: %w", err)
+		}
+		logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
+		defer serveHTTP(ln, &broker, logger)()
+	}
+	var traceTo io.Writer
+	if *trace {
+		traceTo = os.Stderr
+	}
+
 	b, err := kafka.Open(kafka.Config{
 		DataDir:                    *data,
 		NodeID:                     int32(*nodeID),
@@ -112,6 +142,9 @@ func run(args []string) error {
 		TransactionMaxTimeout:      *txnMax,
 		ConsumerHeartbeatInterval:  *cgInterval,
 		ConsumerSessionTimeout:     *cgSession,
+		QuotaWindowNum:             *quotaNum,
+		QuotaWindowSize:            *quotaSize,
+		Trace:                      traceTo,
 		Listeners:                  *listeners,
 		AdvertisedListeners:        *advListen,
 		Security: kafka.SecurityConfig{
@@ -129,6 +162,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	broker.Store(b)
 	lns, err := b.Listen()
 	if err != nil {
 		return err
@@ -174,4 +208,34 @@ func parseUsers(s string) (map[string]string, error) {
 		users[name] = password
 	}
 	return users, nil
+}
+
+// serveHTTP serves on ln the Handler of the broker once one is stored,
+// and before that a 503 for every path, /healthz included. The returned
+// function stops the server.
+func serveHTTP(ln net.Listener, broker *atomic.Pointer[kafka.Broker], logger *slog.Logger) func() {
+	var handler atomic.Pointer[http.Handler]
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := broker.Load()
+			if b == nil {
+				kafka.ServeHealth(w, false)
+				return
+			}
+			h := handler.Load()
+			if h == nil {
+				bh := b.Handler()
+				handler.CompareAndSwap(nil, &bh)
+				h = handler.Load()
+			}
+			(*h).ServeHTTP(w, r)
+		}),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("http server", "err", err)
+		}
+	}()
+	return func() { srv.Close() }
 }
