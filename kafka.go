@@ -38,7 +38,8 @@
 // partitions as segment files with offset and time indexes, their recovery
 // after a crash, and retention. topics.go is the data dir around the
 // partitions: topics as sets of partition directories, their ids and
-// configs, and how they are created and deleted. producers.go is what
+// configs, the lock on the dir, and how topics are created and deleted so
+// that a crash midway leaves each one whole or absent. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
@@ -411,8 +412,10 @@ type Broker struct {
 	trace   *tracer
 }
 
-// Open loads every topic under cfg.DataDir and returns a broker ready to
-// Serve.
+// Open locks cfg.DataDir, loads every topic under it and returns a broker
+// ready to Serve. The lock is an flock on DataDir/.lock, taken before
+// anything in the dir is read; if another broker holds it, Open fails at
+// once with an error naming the dir. Serve releases it when it returns.
 func Open(cfg Config) (*Broker, error) {
 	cfg = cfg.withDefaults()
 	if cfg.DataDir == "" {
@@ -518,19 +521,12 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	}
 	for i, ln := range lns {
 		g.Go(func() error {
-			for {
-				conn, err := ln.Accept()
-				if err != nil {
-					if gctx.Err() != nil {
-						return nil
-					}
-					return fmt.Errorf("kafka: accept on %s: %w", b.sec.listeners[i].name, err)
-				}
+			return b.acceptLoop(gctx, ln, func(conn net.Conn) {
 				g.Go(func() error {
 					b.serveConn(gctx, conn, b.sec.listeners[i])
 					return nil
 				})
-			}
+			})
 		})
 	}
 	b.state.CompareAndSwap(brokerStarting, brokerServing)
@@ -542,6 +538,46 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	}
 	return err
 }
+
+// acceptLoop hands each connection ln accepts to serve, until ctx is done.
+//
+// A failed accept does not end it: out of file descriptors (EMFILE,
+// ENFILE), a connection reset before it was accepted (ECONNABORTED), or
+// whatever else the kernel says, the loop logs the error and tries again
+// after a pause, 5 ms doubling up to 1 s while the failures go on, as
+// net/http's Server does. A broker that exited there would drop every
+// connection it has because it could not take one more; one that retried
+// at once would spin. Only a listener closed by someone else (net.ErrClosed
+// while ctx is live) ends it, with an error: nothing more can come in.
+func (b *Broker) acceptLoop(ctx context.Context, ln net.Listener, serve func(net.Conn)) error {
+	var pause time.Duration
+	for {
+		conn, err := ln.Accept()
+		switch {
+		case err == nil:
+			pause = 0
+			serve(conn)
+			continue
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, net.ErrClosed):
+			return fmt.Errorf("kafka: accept: %w", err)
+		}
+		pause = min(max(2*pause, acceptMinPause), acceptMaxPause)
+		b.log.Error("accept failed; retrying", "err", err, "pause", pause)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// The pauses of acceptLoop after failed accepts, net/http's.
+const (
+	acceptMinPause = 5 * time.Millisecond
+	acceptMaxPause = time.Second
+)
 
 // every runs f every interval until ctx is done. A run that takes longer
 // than the interval delays the next one rather than overlapping it.
@@ -738,6 +774,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 		c.broker.requestDone(h, api, req, nil, received)
 		return nil
 	}
+	if f, ok := resp.(interface{ closeFiles() }); ok {
+		defer f.closeFiles() // a fetch's segment files, sent or not
+	}
 	if throttle > 0 {
 		setThrottleTime(resp, throttle)
 	}
@@ -830,28 +869,21 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 // from a limited *os.File to a TCP connection is sendfile(2) on Linux, so
 // the bytes never enter user space.
 //
-// The file is opened afresh for each send instead of sharing the log's
-// descriptor: sendfile reads from the descriptor's own offset, which
-// concurrent fetches would fight over.
-//
-// Design note: retention (or DeleteRecords) may delete the segment
-// between the fetch choosing its section and this open. Once the file is
-// open, deletion is harmless: an open descriptor keeps an unlinked file's
-// bytes readable, so a send already under way finishes. If the file is
-// already gone, the response, whose size is already on the wire, is cut
-// short and the connection closes; the client reconnects and fetches
-// again, and since the records are gone it is told OFFSET_OUT_OF_RANGE and
-// resets per its policy, just as if the fetch had come a moment later.
-// Only a fetch of more than inlineSectionBytes (smaller sections are read
-// into memory under the log's lock, log.go) from the oldest segment at the
-// moment it expires can meet this, which is rare enough not to pin
-// segments for every fetch.
+// The file is one the fetch handler opened afresh for this send
+// (openRecordFiles) instead of the log's own descriptor: sendfile reads
+// from the descriptor's own offset, which concurrent fetches would fight
+// over. Once the file is open, retention (or DeleteRecords) deleting the
+// segment is harmless: an open descriptor keeps an unlinked file's bytes
+// readable, so the send finishes.
 func sendSection(dst io.Writer, s fileSection) error {
-	f, err := os.Open(s.path)
-	if err != nil {
-		return fmt.Errorf("kafka: sending records: %w", err)
+	f := s.file
+	if f == nil {
+		var err error
+		if f, err = os.Open(s.path); err != nil {
+			return fmt.Errorf("kafka: sending records: %w", err)
+		}
+		defer f.Close()
 	}
-	defer f.Close()
 	if _, err := f.Seek(s.pos, io.SeekStart); err != nil {
 		return fmt.Errorf("kafka: sending records: %w", err)
 	}

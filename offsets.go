@@ -572,7 +572,16 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 	}
 	if err := c.writeOffsets(g, tps, offsets); err != nil {
 		code := codeInvalidCommitOffsetSize
-		if !errors.Is(err, errCommitTooLarge) {
+		switch {
+		case errors.Is(err, errCommitTooLarge):
+		case errors.Is(err, errStorage):
+			// A full disk, say. Kafka's GroupMetadataManager.storeOffsets
+			// answers KAFKA_STORAGE_ERROR as NOT_COORDINATOR, which
+			// clients retry after looking the coordinator up again, so
+			// commits resume once the disk has room.
+			c.log.Error("storing committed offsets", "group", g.id, "err", err)
+			code = codeNotCoordinator
+		default:
 			c.log.Error("storing committed offsets", "group", g.id, "err", err)
 			code = codeUnknownServerError
 		}

@@ -138,6 +138,10 @@ const (
 	protocolSASLSSL       = "SASL_SSL"
 )
 
+// defaultListeners is Kafka's default: one PLAINTEXT listener, here on
+// the loopback interface.
+const defaultListeners = "PLAINTEXT://127.0.0.1:9092"
+
 // listener is one entry of Config.Listeners.
 type listener struct {
 	name       string // also the security protocol
@@ -201,7 +205,7 @@ func openSecurity(cfg Config) (*security, error) {
 	s := &security{cfg: cfg.Security}
 	spec := cfg.Listeners
 	if spec == "" {
-		spec = "PLAINTEXT://127.0.0.1:9092"
+		spec = defaultListeners
 	}
 	var err error
 	if s.listeners, err = parseListeners(spec); err != nil {
@@ -246,9 +250,25 @@ func openSecurity(cfg Config) (*security, error) {
 
 // Listen opens a socket for every configured listener, in the order of
 // Config.Listeners, ready to pass to Serve.
-func (b *Broker) Listen() ([]net.Listener, error) {
+func (b *Broker) Listen() ([]net.Listener, error) { return listenAll(b.sec.listeners) }
+
+// Listen opens the sockets of a Config.Listeners value ("" for the
+// default) without a Broker, so that a command can bind its ports before
+// Open touches the data dir; Serve takes them in the same order.
+func Listen(listeners string) ([]net.Listener, error) {
+	if listeners == "" {
+		listeners = defaultListeners
+	}
+	ls, err := parseListeners(listeners)
+	if err != nil {
+		return nil, err
+	}
+	return listenAll(ls)
+}
+
+func listenAll(ls []*listener) ([]net.Listener, error) {
 	var lns []net.Listener
-	for _, l := range b.sec.listeners {
+	for _, l := range ls {
 		ln, err := net.Listen("tcp", l.addr)
 		if err != nil {
 			for _, o := range lns {

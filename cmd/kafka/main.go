@@ -53,7 +53,13 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is already printed
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "kafka:", err)
+		// The package's errors already start with "kafka:"; flag errors
+		// and ours do not.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "kafka: ") {
+			msg = "kafka: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
@@ -112,16 +118,30 @@ func run(args []string) error {
 		supers = strings.Split(*superUsers, ";")
 	}
 
-	// The HTTP server starts first, so that /healthz answers 503 while the
+	raiseFileLimit(logger)
+	// The ports are bound, and then Open locks the data dir, before the
+	// recovery reads or writes anything in it: a second broker started by
+	// mistake on the same port or data dir stops here, having changed
+	// nothing. Clients that connect meanwhile wait in the listen queue.
+	lns, err := kafka.Listen(*listeners)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
+	// The HTTP server starts before Open too, so that /healthz answers 503 while the
 	// logs load, which can take a while after a crash.
 	var broker atomic.Pointer[kafka.Broker]
 	if *httpAddr != "" {
-		ln, err := net.Listen("tcp", *httpAddr)
+		hln, err := net.Listen("tcp", *httpAddr)
 		if err != nil {
 			return fmt.Errorf("-http: %w", err)
 		}
-		logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
-		defer serveHTTP(ln, &broker, logger)()
+		logger.Info("web page, metrics and health listening", "addr", "http://"+hln.Addr().String())
+		defer serveHTTP(hln, &broker, logger)()
 	}
 	var traceTo io.Writer
 	if *trace {
@@ -163,10 +183,6 @@ func run(args []string) error {
 		return err
 	}
 	broker.Store(b)
-	lns, err := b.Listen()
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for i, name := range b.ListenerNames() {
@@ -208,6 +224,28 @@ func parseUsers(s string) (map[string]string, error) {
 		users[name] = password
 	}
 	return users, nil
+}
+
+// raiseFileLimit raises the soft limit on open files to the hard limit.
+// Every connection and every open segment takes a file descriptor, and
+// the usual soft limit, 1024, is soon reached by a broker with many
+// partitions or clients; the hard limit is what the administrator allows.
+// Go's runtime does the same at start since Go 1.19; doing it here too
+// makes it visible in the log, and keeps it if the runtime changes.
+func raiseFileLimit(logger *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("reading the open file limit", "err", err)
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			logger.Warn("raising the open file limit", "err", err)
+			return
+		}
+	}
+	logger.Debug("open file limit", "limit", lim.Cur)
 }
 
 // serveHTTP serves on ln the Handler of the broker once one is stored,
