@@ -106,6 +106,10 @@ const (
 	permissionAllow int8 = 3
 )
 
+// standardAuthorizer is the authorizer.class.name that turns the
+// authorizer on (Config.Security.Authorizer).
+const standardAuthorizer = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+
 // clusterName is the one CLUSTER resource's name (Kafka's
 // Resource.CLUSTER_NAME).
 const clusterName = "kafka-cluster"

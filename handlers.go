@@ -175,6 +175,7 @@ const (
 	codeGroupIDNotFound           int16 = 69
 	codeFetchSessionIDNotFound    int16 = 70
 	codeMemberIDRequired          int16 = 79
+	codeGroupMaxSizeReached       int16 = 81
 	codeFencedInstanceID          int16 = 82
 	codeGroupSubscribedToTopic    int16 = 86
 	codeInvalidRecord             int16 = 87
@@ -183,8 +184,10 @@ const (
 	codeUnknownTopicID            int16 = 100
 	codeTransactionalIDNotFound   int16 = 105
 	codeFencedMemberEpoch         int16 = 110
+	codeUnreleasedInstanceID      int16 = 111
 	codeUnsupportedAssignor       int16 = 112
 	codeStaleMemberEpoch          int16 = 113
+	codeInvalidRegularExpression  int16 = 128
 )
 
 // errorCode maps an error from the log to the code a client expects.

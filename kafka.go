@@ -52,7 +52,9 @@
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
 // assignment one heartbeat at a time; groupconfigs.go is the settings such a
-// group may override. txn.go is the transaction coordinator:
+// group may override. groupstore.go writes both kinds of group to
+// __consumer_offsets as Kafka does, so that a restart costs no rebalance.
+// txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at. cluster.go is the partition admin APIs (leader epochs, log dirs,
@@ -64,10 +66,13 @@
 // of topics, groups, lag and transactions, and the HTTP handler that serves
 // it as the web page of web.go (with its template, web.html), the
 // Prometheus metrics of metrics.go and a health check; trace.go prints
-// every request and response, decoded, for -trace. security.go gives each
-// connection a principal: the listeners, TLS and SASL logins. scram.go is
-// the SCRAM mechanism and the users it checks, and acls.go the ACLs and the
-// authorizer that checks requests against them.
+// every request and response, decoded, for -trace.
+// settings.go is the broker's settings by Kafka's names, the
+// server.properties keys that Config.Set and cmd/kafka's -c and -config
+// apply. security.go gives each connection a principal: the listeners, TLS
+// and SASL logins. scram.go is the SCRAM mechanism and the users it
+// checks, and acls.go the ACLs and the authorizer that checks requests
+// against them.
 //
 // # Caveats
 //
@@ -93,6 +98,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"slices"
@@ -124,7 +130,8 @@ type Config struct {
 	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
 	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
 	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
-	// Broker.Listen opens them; Serve takes their sockets in this order.
+	// Open does not listen: Broker.Listen (or Listen, before Open) opens
+	// the sockets, and Serve takes them in this order.
 	Listeners string
 
 	// AdvertisedListeners gives, in the same syntax, the address Metadata
@@ -198,6 +205,16 @@ type Config struct {
 	GroupMinSessionTimeout time.Duration
 	GroupMaxSessionTimeout time.Duration
 
+	// GroupMaxSize is the most members a classic group may have; a
+	// JoinGroup past it gets GROUP_MAX_SIZE_REACHED (group.max.size,
+	// default 2147483647: no limit).
+	GroupMaxSize int32
+
+	// ConsumerGroupMaxSize is the same for a KIP-848 consumer group, whose
+	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
+	// (group.consumer.max.size, default 2147483647).
+	ConsumerGroupMaxSize int32
+
 	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
 	// group may go without a heartbeat before it is removed
 	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
@@ -267,6 +284,10 @@ type Config struct {
 
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
+
+	// given and ignored are the settings Set applied and the ones it
+	// accepted without effect (settings.go).
+	given, ignored []string
 }
 
 // withDefaults fills in the zero fields of c.
@@ -297,6 +318,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupMaxSessionTimeout <= 0 {
 		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.GroupMaxSize <= 0 {
+		c.GroupMaxSize = math.MaxInt32
+	}
+	if c.ConsumerGroupMaxSize <= 0 {
+		c.ConsumerGroupMaxSize = math.MaxInt32
 	}
 	if c.ConsumerSessionTimeout <= 0 {
 		c.ConsumerSessionTimeout = 45 * time.Second
@@ -333,6 +360,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
+	}
+	if c.Listeners == "" {
+		c.Listeners = defaultListeners
 	}
 	if c.QuotaWindowNum <= 1 {
 		c.QuotaWindowNum = 11
@@ -452,13 +482,13 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
+	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
-	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
+	if b.groups, err = openCoordinator(cfg, logs, groupConfigs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
-	b.groups.groupConfigs = groupConfigs
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {

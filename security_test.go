@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -701,4 +702,36 @@ func ExampleBroker_Listen() {
 	// Output:
 	// [PLAINTEXT SASL_SSL] ca.pem
 	// <nil>
+}
+
+// TestSecuritySettings: the security keys of server.properties set
+// Config as their flags do.
+func TestSecuritySettings(t *testing.T) {
+	var c Config
+	for _, kv := range [][2]string{
+		{"listeners", "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0"},
+		{"authorizer.class.name", standardAuthorizer},
+		{"super.users", "User:admin; User:ops"},
+		{"allow.everyone.if.no.acl.found", "true"},
+		{"ssl.client.auth", "requested"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err != nil {
+			t.Fatalf("Set(%s, %s): %v", kv[0], kv[1], err)
+		}
+	}
+	want := SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin", "User:ops"}, AllowEveryoneIfNoACLFound: true, TLSClientAuth: "requested"}
+	if c.Listeners != "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0" || !slices.Equal(c.Security.SuperUsers, want.SuperUsers) ||
+		c.Security.Authorizer != want.Authorizer || c.Security.AllowEveryoneIfNoACLFound != want.AllowEveryoneIfNoACLFound || c.Security.TLSClientAuth != want.TLSClientAuth {
+		t.Errorf("Config after Set: listeners %q, security %+v", c.Listeners, c.Security)
+	}
+	for _, kv := range [][2]string{
+		{"authorizer.class.name", "com.example.MyAuthorizer"},
+		{"ssl.client.auth", "sometimes"},
+		{"listeners", "PLAINTEXT://no-port"},
+		{"advertised.listeners", "CUSTOM://h:1"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err == nil {
+			t.Errorf("Set(%s, %s) accepted", kv[0], kv[1])
+		}
+	}
 }
