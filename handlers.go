@@ -832,7 +832,7 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	}
 	// A consumer under a consumer_byte_rate quota gets at most a quota
 	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
-	req.MaxBytes = int32(min(int(req.MaxBytes), b.quotas.windowBytes(consumerByteRate, anonymousUser, rc.clientID())))
+	req.MaxBytes = int32(min(int(req.MaxBytes), b.quotas.windowBytes(consumerByteRate, rc.userName(), rc.clientID())))
 	req.MinBytes = min(req.MinBytes, req.MaxBytes)
 	resp, size := b.longPoll(ctx, rc, req)
 	// A fetch over its quota is answered empty, with the throttle time,

@@ -431,7 +431,7 @@ func randomSerial() *big.Int {
 
 // anonymous is the principal of a connection that has not logged in
 // (KafkaPrincipal.ANONYMOUS).
-const anonymous = "User:ANONYMOUS"
+const anonymous = "User:" + anonymousUser
 
 // connAuth is what a connection knows about who is on the other end.
 type connAuth struct {
@@ -477,6 +477,14 @@ func (c *conn) advertisedAddr() string {
 		return c.listener.advertised
 	}
 	return c.broker.cfg.AdvertisedAddr
+}
+
+// userName is the name of the connection's principal, which client
+// quotas (quotas.go) match user entities against: alice for User:alice,
+// ANONYMOUS before a login.
+func (rc *requestContext) userName() string {
+	_, name, _ := strings.Cut(rc.principal(), ":")
+	return name
 }
 
 // saslMaxReceiveBytes is the largest frame accepted before the login

@@ -735,3 +735,30 @@ func TestSecuritySettings(t *testing.T) {
 		}
 	}
 }
+
+// TestUserQuotaFollowsLogin: a client quota on a user applies to the
+// connections that logged in as that user, and not to anonymous ones.
+func TestUserQuotaFollowsLogin(t *testing.T) {
+	sb := startSecureBroker(t, Config{
+		Listeners:       "SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
+		Security:        SecurityConfig{SASLUsers: saslUsers},
+		QuotaWindowNum:  2,
+		QuotaWindowSize: 200 * time.Millisecond,
+	})
+	if r := alterQuota(t, sb.Broker, entity("user", "alice"), quotaOp{Key: producerByteRate, Value: 2000}); r.ErrorCode != codeNone {
+		t.Fatal(deref(r.ErrorMessage))
+	}
+	batch := makeBatch(testRecord{1, strings.Repeat("x", 2000)})
+	anon := dial(t, sb.addrs[protocolPlaintext])
+	anon.createTopic("q", 1)
+	if _, throttle := anon.produceThrottle("q", batch); throttle != 0 {
+		t.Errorf("ANONYMOUS throttled %dms by alice's quota", throttle)
+	}
+	alice := dial(t, sb.addrs[protocolSASLPlaintext])
+	if code, msg := alice.plainLogin("alice", "alice-secret"); code != codeNone {
+		t.Fatalf("login: %d %s", code, deref(msg))
+	}
+	if code, throttle := alice.produceThrottle("q", batch); code != codeNone || throttle == 0 {
+		t.Errorf("alice: code %d, throttle %dms; want her quota to throttle her", code, throttle)
+	}
+}
