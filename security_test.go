@@ -308,6 +308,7 @@ func TestSASLLogins(t *testing.T) {
 		Listeners: "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
 		Security:  SecurityConfig{SASLUsers: saslUsers},
 		Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Trace:     logs, // the -trace lines must not show a password either
 	})
 	for _, listener := range []string{protocolSASLPlaintext, protocolSASLSSL} {
 		for _, mech := range []string{mechPlain, mechSCRAMSHA256, mechSCRAMSHA512} {
@@ -354,7 +355,7 @@ func TestSASLLogins(t *testing.T) {
 	}
 	// Failures are logged, with the user but without any password.
 	text := logs.String()
-	if !strings.Contains(text, "failed authentication") || !strings.Contains(text, "user=alice") {
+	if !strings.Contains(text, "failed authentication") || !strings.Contains(text, "user=alice") || !strings.Contains(text, "-> SaslAuthenticate") {
 		t.Errorf("failures not logged:\n%s", text)
 	}
 	for _, secret := range []string{"alice-secret", "bad-password-123"} {
