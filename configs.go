@@ -5,8 +5,9 @@
 // CreateTopics report for a topic and for the broker; and topic.config,
 // the file that keeps a topic's overrides; and, after them, the three
 // config APIs, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs,
-// in the same form as handlers.go. The group configs of KIP-848 use the
-// same machinery (groupconfigs.go).
+// in the same form as handlers.go, and ListConfigResources, which lists
+// what has configs. The group configs of KIP-848 use the same machinery
+// (groupconfigs.go).
 //
 // A config has a value at one of several levels, highest first: set on the
 // topic (a "dynamic topic config"), set on the broker (here, by a
@@ -49,10 +50,10 @@
 //
 // Where we differ from Kafka: compression.type accepts only what Go's
 // standard library can write (producer, uncompressed, gzip).
-// cleanup.policy accepts compact, as Kafka's internal topics and Kafka
-// Connect ask for it, but nothing is compacted yet: a topic without
-// delete in its policy simply keeps everything. Broker configs can be
-// described, not altered: they are the command-line flags.
+// Under cleanup.policy=compact the log cleaner (cleaner.go) cannot open
+// batches compressed with snappy, lz4 or zstd, and keeps them whole.
+// Broker configs can be described, not altered: they are the command-line
+// flags.
 
 package kafka
 
@@ -172,7 +173,7 @@ const noEffect = " Accepted and reported; it has no effect on this broker."
 // Kafka 4.0 refuses them.
 var topicConfigDefs = []configDef{
 	{cleanupPolicyConfig, "log.cleanup.policy", configTypeList, defaultCleanupPolicy, checkCleanupPolicy,
-		"delete, compact or both. Segments expire only under delete; compact is accepted but not carried out."},
+		"delete, compact or both. Segments expire only under delete; under compact the log cleaner keeps the latest record of each key (snappy, lz4 and zstd batches whole)."},
 	{compressionGzipLevelConfig, "compression.gzip.level", configTypeInt, "-1", checkGzipLevel,
 		"The gzip level used when compression.type is gzip: 1 to 9, or -1 for the default."},
 	{"compression.lz4.level", "compression.lz4.level", configTypeInt, "9", checkIntIn(1, 17),
@@ -759,68 +760,6 @@ func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 	return entries
 }
 
-// brokerConfigEntries describes the broker's own configs, the ones its
-// Config and flags set. All are read-only: they change with a restart.
-func (b *Broker) brokerConfigEntries() []configEntry {
-	c := b.cfg
-	flushMessages, flushMs := strconv.FormatInt(math.MaxInt64, 10), ""
-	switch {
-	case b.fsync.always:
-		flushMessages = "1"
-	case b.fsync.interval > 0:
-		flushMs = strconv.FormatInt(b.fsync.interval.Milliseconds(), 10)
-	}
-	entries := []configEntry{
-		{name: "auto.create.topics.enable", value: strconv.FormatBool(!c.DisableAutoCreateTopics), typ: configTypeBoolean,
-			doc: "Whether Metadata creates a topic that does not exist yet."},
-		{name: "log.cleanup.policy", value: defaultCleanupPolicy, typ: configTypeList,
-			doc: "The default cleanup.policy of topics."},
-		{name: "log.flush.interval.messages", value: flushMessages, typ: configTypeLong,
-			doc: "1 when every acknowledged produce is fsynced first (-fsync always)."},
-		{name: "log.flush.interval.ms", value: flushMs, typ: configTypeLong,
-			doc: "How often appended records are fsynced (-fsync with a duration); empty when not on a timer."},
-		{name: "log.retention.bytes", value: strconv.Itoa(defaultRetentionBytes), typ: configTypeLong,
-			doc: "The default retention.bytes of topics."},
-		{name: "log.retention.check.interval.ms", value: strconv.FormatInt(c.RetentionCheckInterval.Milliseconds(), 10), typ: configTypeLong,
-			doc: "How often old segments are checked for deletion."},
-		{name: "log.retention.ms", value: strconv.Itoa(defaultRetentionMs), typ: configTypeLong,
-			doc: "The default retention.ms of topics."},
-		{name: "log.segment.bytes", value: strconv.FormatInt(c.SegmentBytes, 10), typ: configTypeInt,
-			doc: "The default segment.bytes of topics."},
-		{name: "message.max.bytes", value: strconv.Itoa(int(c.MaxMessageBytes)), typ: configTypeInt,
-			doc: "The largest record batch a producer may send."},
-		{name: "min.insync.replicas", value: "1", typ: configTypeInt,
-			doc: "The default min.insync.replicas of topics."},
-		{name: "node.id", value: strconv.Itoa(int(c.NodeID)), typ: configTypeInt,
-			doc: "This broker's id."},
-		{name: "num.partitions", value: strconv.Itoa(int(c.DefaultPartitions)), typ: configTypeInt,
-			doc: "The partition count of auto-created topics."},
-		{name: "socket.request.max.bytes", value: strconv.Itoa(int(c.MaxFrameBytes)), typ: configTypeInt,
-			doc: "The largest request accepted."},
-	}
-	defaults := map[string]string{
-		"auto.create.topics.enable":       "true",
-		"log.flush.interval.messages":     strconv.FormatInt(math.MaxInt64, 10),
-		"log.flush.interval.ms":           "",
-		"log.retention.check.interval.ms": strconv.FormatInt((defaultRetentionCheckInterval).Milliseconds(), 10),
-		"log.segment.bytes":               strconv.Itoa(defaultSegmentBytes),
-		"message.max.bytes":               strconv.Itoa(defaultMaxMessageBytes),
-		"node.id":                         "0",
-		"num.partitions":                  "1",
-		"socket.request.max.bytes":        strconv.Itoa(defaultMaxFrameBytes),
-	}
-	for i := range entries {
-		e := &entries[i]
-		e.null = e.value == ""
-		e.readOnly, e.source = true, sourceDefault
-		if d, ok := defaults[e.name]; ok && d != e.value {
-			e.source = sourceStaticBroker
-		}
-		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
-	}
-	return entries
-}
-
 // defaultRetentionCheckInterval is log.retention.check.interval.ms.
 const defaultRetentionCheckInterval = 5 * time.Minute
 
@@ -1248,6 +1187,88 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 				func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
 		}
 		resp.Responses = append(resp.Responses, out)
+	}
+	return resp
+}
+
+// ListConfigResources: v0-1 (ListConfigResourcesRequest.json, ListConfigResourcesResponse.json)
+//
+//	v0: flexible; named ListClientMetricsResources, it lists client metrics
+//	    subscriptions only (KIP-714, KIP-1000)
+//	v1: renamed; ResourceTypes to ask for, and each resource's Type (KIP-1142, Kafka 4.1)
+//
+// The resources that have configs, by type, as Kafka 4.1 lists them:
+// every topic, and this broker. Broker loggers, groups and client metrics
+// subscriptions are types a client may ask for, but this broker has none
+// of them to list. An empty ResourceTypes means every type; a type Kafka
+// does not list (or any but client metrics at v0) is UNSUPPORTED_VERSION.
+type listConfigResourcesRequest struct {
+	ResourceTypes []int8
+}
+
+func (m *listConfigResourcesRequest) decode(r *reader, v int16) {
+	if v >= 1 {
+		m.ResourceTypes = readArray(r, (*reader).Int8)
+	}
+	r.SkipTags()
+}
+
+type listConfigResourcesResponse struct {
+	ThrottleTimeMs  int32
+	ErrorCode       int16
+	ConfigResources []configResource
+}
+
+type configResource struct {
+	Name string
+	Type int8
+}
+
+func (m *listConfigResourcesResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	writeArrayNonNull(w, m.ConfigResources, func(w *writer, c configResource) {
+		w.String(c.Name)
+		if v >= 1 {
+			w.Int8(c.Type)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// Config resource types that ListConfigResources knows besides topics and
+// brokers (ConfigResource.Type).
+const (
+	resourceBrokerLogger  int8 = 8
+	resourceClientMetrics int8 = 16
+	resourceGroup         int8 = 32
+)
+
+func (b *Broker) handleListConfigResources(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*listConfigResourcesRequest)
+	supported := []int8{resourceClientMetrics}
+	if rc.header.APIVersion >= 1 {
+		supported = []int8{resourceTopic, resourceBroker, resourceBrokerLogger, resourceClientMetrics, resourceGroup}
+	}
+	types := req.ResourceTypes
+	if len(types) == 0 {
+		types = supported
+	}
+	resp := &listConfigResourcesResponse{ConfigResources: []configResource{}}
+	for _, t := range types {
+		if !slices.Contains(supported, t) {
+			resp.ErrorCode, resp.ConfigResources = codeUnsupportedVersion, []configResource{}
+			return resp
+		}
+		switch t {
+		case resourceTopic:
+			for _, topic := range b.logs.Topics() {
+				resp.ConfigResources = append(resp.ConfigResources, configResource{Name: topic.Name, Type: resourceTopic})
+			}
+		case resourceBroker:
+			resp.ConfigResources = append(resp.ConfigResources, configResource{Name: strconv.Itoa(int(b.cfg.NodeID)), Type: resourceBroker})
+		}
 	}
 	return resp
 }

@@ -43,13 +43,12 @@ import (
 )
 
 const (
-	consumerSessionTimeoutConfig         = "consumer.session.timeout.ms"
-	consumerHeartbeatIntervalConfig      = "consumer.heartbeat.interval.ms"
-	shareSessionTimeoutConfig            = "share.session.timeout.ms"
-	shareHeartbeatIntervalConfig         = "share.heartbeat.interval.ms"
-	shareRecordLockDurationConfig        = "share.record.lock.duration.ms"
-	groupConfigFile                      = "group-configs.json"
-	resourceGroup                   int8 = 32
+	consumerSessionTimeoutConfig    = "consumer.session.timeout.ms"
+	consumerHeartbeatIntervalConfig = "consumer.heartbeat.interval.ms"
+	shareSessionTimeoutConfig       = "share.session.timeout.ms"
+	shareHeartbeatIntervalConfig    = "share.heartbeat.interval.ms"
+	shareRecordLockDurationConfig   = "share.record.lock.duration.ms"
+	groupConfigFile                 = "group-configs.json"
 )
 
 // groupConfigDefs are GroupConfig's CONFIG, sorted by name. The defaults

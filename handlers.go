@@ -21,6 +21,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"time"
 )
@@ -75,26 +76,49 @@ func init() {
 		{14, "SyncGroup", 0, 5, 4, func() request { return new(syncGroupRequest) }, (*Broker).handleSyncGroup},
 		{15, "DescribeGroups", 0, 5, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
 		{16, "ListGroups", 0, 5, 3, func() request { return new(listGroupsRequest) }, (*Broker).handleListGroups},
+		{17, "SaslHandshake", 0, 1, notFlexible, func() request { return new(saslHandshakeRequest) }, (*Broker).handleSaslHandshake},
 		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
 		{19, "CreateTopics", 2, 7, 5, func() request { return new(createTopicsRequest) }, (*Broker).handleCreateTopics},
 		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
 		{21, "DeleteRecords", 0, 2, 2, func() request { return new(deleteRecordsRequest) }, (*Broker).handleDeleteRecords},
 		{22, "InitProducerId", 0, 5, 2, func() request { return new(initProducerIDRequest) }, (*Broker).handleInitProducerID},
+		{23, "OffsetForLeaderEpoch", 2, 4, 4, func() request { return new(offsetForLeaderEpochRequest) }, (*Broker).handleOffsetForLeaderEpoch},
 		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
 		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
 		{26, "EndTxn", 0, 4, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
 		{28, "TxnOffsetCommit", 0, 4, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
+		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
+		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},
+		{31, "DeleteAcls", 1, 3, 2, func() request { return new(deleteAclsRequest) }, (*Broker).handleDeleteAcls},
 		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
 		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
+		{34, "AlterReplicaLogDirs", 1, 2, 2, func() request { return new(alterReplicaLogDirsRequest) }, (*Broker).handleAlterReplicaLogDirs},
+		{35, "DescribeLogDirs", 1, 4, 2, func() request { return new(describeLogDirsRequest) }, (*Broker).handleDescribeLogDirs},
+		{36, "SaslAuthenticate", 0, 2, 2, func() request { return new(saslAuthenticateRequest) }, (*Broker).handleSaslAuthenticate},
 		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
 		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
+		{43, "ElectLeaders", 0, 2, 2, func() request { return new(electLeadersRequest) }, (*Broker).handleElectLeaders},
 		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
+		{45, "AlterPartitionReassignments", 0, 1, 0, func() request { return new(alterPartitionReassignmentsRequest) }, (*Broker).handleAlterPartitionReassignments},
+		{46, "ListPartitionReassignments", 0, 0, 0, func() request { return new(listPartitionReassignmentsRequest) }, (*Broker).handleListPartitionReassignments},
 		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
+		{48, "DescribeClientQuotas", 0, 1, 1, func() request { return new(describeClientQuotasRequest) }, (*Broker).handleDescribeClientQuotas},
+		{49, "AlterClientQuotas", 0, 1, 1, func() request { return new(alterClientQuotasRequest) }, (*Broker).handleAlterClientQuotas},
+		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
+		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
+		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
 		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
+		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
 		{69, "ConsumerGroupDescribe", 0, 0, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
+		// GetTelemetrySubscriptions (71) and PushTelemetry (72) are left out,
+		// as Kafka leaves them out of ApiVersions when no metrics reporter
+		// that collects client telemetry is configured (KIP-714): clients
+		// then never ask. This broker has nowhere to send the metrics.
+		{74, "ListConfigResources", 0, 1, 0, func() request { return new(listConfigResourcesRequest) }, (*Broker).handleListConfigResources},
+		{75, "DescribeTopicPartitions", 0, 0, 0, func() request { return new(describeTopicPartitionsRequest) }, (*Broker).handleDescribeTopicPartitions},
 	}
 }
 
@@ -150,6 +174,7 @@ const (
 	codeGroupIDNotFound           int16 = 69
 	codeFetchSessionIDNotFound    int16 = 70
 	codeMemberIDRequired          int16 = 79
+	codeGroupMaxSizeReached       int16 = 81
 	codeFencedInstanceID          int16 = 82
 	codeGroupSubscribedToTopic    int16 = 86
 	codeInvalidRecord             int16 = 87
@@ -158,8 +183,10 @@ const (
 	codeUnknownTopicID            int16 = 100
 	codeTransactionalIDNotFound   int16 = 105
 	codeFencedMemberEpoch         int16 = 110
+	codeUnreleasedInstanceID      int16 = 111
 	codeUnsupportedAssignor       int16 = 112
 	codeStaleMemberEpoch          int16 = 113
+	codeInvalidRegularExpression  int16 = 128
 )
 
 // errorCode maps an error from the log to the code a client expects.
@@ -173,6 +200,8 @@ func errorCode(err error) int16 {
 		return codeOutOfOrderSequenceNumber
 	case errors.Is(err, errInvalidProducerEpoch):
 		return codeInvalidProducerEpoch
+	case errors.Is(err, errStorage):
+		return codeKafkaStorageError
 	default:
 		return codeUnknownServerError
 	}
@@ -428,6 +457,9 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	if appended {
 		b.notifyAppend()
 	}
+	// A producer over its producer_byte_rate quota is told to wait, and
+	// its connection muted, after its records are stored (quotas.go).
+	rc.throttle = b.throttleProduce(rc, rc.size)
 	if req.Acks == 0 {
 		return nil
 	}
@@ -482,6 +514,15 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if code, off, msg := tooLarge(headers); code != codeNone {
 		return code, off, msg
 	}
+	if _, compacted := topic.Configs.compaction(); compacted {
+		// LogValidator.validateKey: the cleaner keeps records by key, so a
+		// compacted topic cannot take one without. Batches the broker
+		// cannot read (snappy, lz4, zstd) are not checked (cleaner.go).
+		if _, i, found := nullKeyRecord(records, headers); found {
+			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
+			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))
+		}
+	}
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
@@ -506,9 +547,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	switch code := errorCode(err); code {
 	case codeNone:
 		return codeNone, placed[0].BaseOffset, nil
-	case codeUnknownServerError:
+	case codeUnknownServerError, codeKafkaStorageError:
+		// Ours, not the producer's: logged, and the message says what
+		// failed (a full disk), which the client shows its user.
 		b.log.Error("append failed", "topic", topic.Name, "partition", partition, "err", err)
-		return code, -1, nil
+		return code, -1, ptr(err.Error())
 	default:
 		// The producer's mistake, not ours: answered, not logged.
 		return code, -1, ptr(err.Error())
@@ -541,7 +584,19 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 // Where we differ from Kafka: there are no incremental fetch sessions. A
 // client that asks for one (SessionId 0, SessionEpoch 0) is answered with
 // SessionId 0, which tells it the broker will not keep a session, and it
-// goes on sending full fetches, as KIP-227 allows.
+// goes on sending full fetches, as KIP-227 allows. Every (SessionId,
+// SessionEpoch) pair is otherwise answered as Kafka's FetchManager.newContext
+// (FetchSession.scala) answers it when its session cache is empty:
+//
+//	epoch -1 (FINAL), any id   full fetch, no session opened; SessionId 0
+//	epoch 0 (INITIAL), any id  full fetch; a session could be opened, but
+//	                           none is (as when Kafka's cache is full): SessionId 0
+//	any other epoch            incremental: the session is not in the cache,
+//	                           FETCH_SESSION_ID_NOT_FOUND, SessionId 0, no topics
+//
+// A full fetch naming an id closes that session in Kafka; we have none to
+// close. kafka-go's Client.Fetch sends -1/-1, and versions before 7, which
+// have no session fields, decode as 0/-1: both are sessionless.
 type fetchRequest struct {
 	ClusterID           *string
 	ReplicaID           int32
@@ -778,10 +833,27 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 // the read already saw its records.
 func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*fetchRequest)
-	if req.SessionID != 0 {
-		// We never hand out session ids, so any non-zero one is unknown.
+	if !isFullFetch(req.SessionEpoch) {
+		// An incremental fetch names a session we would have to hold; we
+		// never open one, so whatever its id, it is not found.
 		return &fetchResponse{ErrorCode: codeFetchSessionIDNotFound, Responses: []fetchTopicResponse{}}
 	}
+	// A consumer under a consumer_byte_rate quota gets at most a quota
+	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
+	req.MaxBytes = int32(min(int(req.MaxBytes), b.quotas.windowBytes(consumerByteRate, rc.userName(), rc.clientID())))
+	req.MinBytes = min(req.MinBytes, req.MaxBytes)
+	resp, size := b.longPoll(ctx, rc, req)
+	// A fetch over its quota is answered empty, with the throttle time,
+	// and the connection muted (quotas.go).
+	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
+		return &fetchResponse{Responses: []fetchTopicResponse{}}
+	}
+	return b.openRecordFiles(resp)
+}
+
+// longPoll reads until MinBytes are ready, a partition has an error, or
+// MaxWaitMs has passed, and returns the response and its record bytes.
+func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest) (*fetchResponse, int) {
 	v := rc.header.APIVersion
 	timer := time.NewTimer(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
 	defer timer.Stop()
@@ -789,16 +861,75 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 		signal := b.appendSignal()
 		resp, size, failed := b.fetchOnce(req, v)
 		if size >= int(req.MinBytes) || failed {
-			return resp
+			return resp, size
 		}
+		parked := time.Now()
 		select {
 		case <-signal:
+			rc.parkedSince(parked)
 		case <-timer.C:
-			return resp
+			rc.parkedSince(parked)
+			return resp, size
 		case <-ctx.Done():
-			return resp
+			return resp, size
 		}
 	}
+}
+
+// openRecordFiles opens the segment files that resp's sections are to be
+// sent from, so that a failure to open one (no file descriptor left) is
+// answered for its partition, KAFKA_STORAGE_ERROR, while the response can
+// still say so; once the response's size is on the wire, all the
+// connection could do is close. A file that retention deleted meanwhile
+// is answered with no records: the consumer fetches the offset again, and
+// learns that it is out of range. The files are closed by closeFiles once
+// the response is sent.
+func (b *Broker) openRecordFiles(resp *fetchResponse) *fetchResponse {
+	for i := range resp.Responses {
+		tr := &resp.Responses[i]
+		for j := range tr.Partitions {
+			pr := &tr.Partitions[j]
+			sec := &pr.recordsFile
+			if sec.size == 0 || sec.data != nil {
+				continue
+			}
+			f, err := openSection(*sec)
+			if err == nil {
+				sec.file = f
+				continue
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				b.log.Error("fetch failed: opening a segment", "topic", tr.Topic, "partition", pr.PartitionIndex, "err", err)
+				pr.ErrorCode = codeKafkaStorageError
+			}
+			*sec = fileSection{}
+		}
+	}
+	return resp
+}
+
+// closeFiles closes the segment files openRecordFiles opened.
+func (m *fetchResponse) closeFiles() {
+	for _, tr := range m.Responses {
+		for _, pr := range tr.Partitions {
+			if pr.recordsFile.file != nil {
+				pr.recordsFile.file.Close()
+			}
+		}
+	}
+}
+
+// Fetch session epochs with a meaning of their own (FetchMetadata.java).
+const (
+	initialSessionEpoch int32 = 0  // a full fetch that may open a session
+	finalSessionEpoch   int32 = -1 // a full fetch that opens none
+)
+
+// isFullFetch reports whether a fetch at this session epoch carries the
+// whole set of partitions (FetchMetadata.isFull) rather than changes to a
+// session's.
+func isFullFetch(epoch int32) bool {
+	return epoch == initialSessionEpoch || epoch == finalSessionEpoch
 }
 
 // maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one
@@ -860,6 +991,9 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 				case err != nil:
 					pr.ErrorCode = errorCode(err)
 					failed = true
+					if pr.ErrorCode != codeOffsetOutOfRange {
+						b.log.Error("fetch failed", "topic", topic.Name, "partition", fp.Partition, "offset", fp.FetchOffset, "err", err)
+					}
 				case size == 0 || int(sec.size) <= budget:
 					pr.recordsFile = sec
 					size += int(sec.size)
@@ -1213,7 +1347,7 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
 	}
 	if req.IncludeClusterAuthorizedOperations && v <= 10 {
-		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, aclCluster, clusterResourceName)
+		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
 	}
 	// All topics: null in v1 and later, an empty array in v0.
 	if req.Topics == nil || (v == 0 && len(req.Topics) == 0) {
@@ -1233,7 +1367,7 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 	// KafkaApis.handleTopicMetadataRequest.
 	if req.IncludeTopicAuthorizedOperations {
 		for i := range resp.Topics {
-			resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, aclTopic, deref(resp.Topics[i].Name))
+			resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(resp.Topics[i].Name))
 		}
 	}
 	return resp
@@ -1818,7 +1952,7 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			low, err := b.logs.DeleteRecords(topic, p.PartitionIndex, offset)
 			if pr.ErrorCode = errorCode(err); pr.ErrorCode == codeNone {
 				pr.LowWatermark = low
-			} else if pr.ErrorCode == codeUnknownServerError {
+			} else if pr.ErrorCode == codeUnknownServerError || pr.ErrorCode == codeKafkaStorageError {
 				b.log.Error("deleting records", "topic", t.Name, "partition", p.PartitionIndex, "err", err)
 			}
 			tr.Partitions = append(tr.Partitions, pr)
@@ -2098,7 +2232,7 @@ func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, 
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
 	}
 	if req.IncludeClusterAuthorizedOperations {
-		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, aclCluster, clusterResourceName)
+		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
 	}
 	switch req.EndpointType {
 	case endpointBrokers:

@@ -38,7 +38,8 @@
 // partitions as segment files with offset and time indexes, their recovery
 // after a crash, and retention. topics.go is the data dir around the
 // partitions: topics as sets of partition directories, their ids and
-// configs, and how they are created and deleted. producers.go is what
+// configs, the lock on the dir, and how topics are created and deleted so
+// that a crash midway leaves each one whole or absent. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
@@ -52,9 +53,30 @@
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
 // assignment one heartbeat at a time; groupconfigs.go is the settings such a
-// group may override. txn.go is the transaction coordinator: transactional
-// ids, the markers that commit or abort a transaction in each partition, and
-// the last stable offset that read_committed consumers stop at.
+// group may override. groupstore.go writes both kinds of group to
+// __consumer_offsets as Kafka does, so that a restart costs no rebalance.
+// txn.go is the transaction coordinator:
+// transactional ids, the markers that commit or abort a transaction in each
+// partition, and the last stable offset that read_committed consumers stop
+// at. cleaner.go is log compaction: the background cleaner that keeps only
+// the latest record of each key in a compacted topic's closed segments, and
+// swaps its rewritten segments in so that a crash leaves old or new.
+// cluster.go is the partition admin APIs (leader epochs, log dirs,
+// elections, reassignments, DescribeTopicPartitions, DescribeProducers and
+// UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
+// client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
+// keeps them, and the throttles and muted connections that enforce them.
+// observe.go is what the broker shows of itself: a read-only Snapshot
+// of topics, groups, lag and transactions, and the HTTP handler that serves
+// it as the web page of web.go (with its template, web.html), the
+// Prometheus metrics of metrics.go and a health check; trace.go prints
+// every request and response, decoded, for -trace.
+// settings.go is the broker's settings by Kafka's names, the
+// server.properties keys that Config.Set and cmd/kafka's -c and -config
+// apply. security.go gives each connection a principal: the listeners, TLS
+// and SASL logins. scram.go is the SCRAM mechanism and the users it
+// checks, and acls.go the ACLs and the authorizer that checks requests
+// against them.
 //
 // # Caveats
 //
@@ -64,26 +86,33 @@
 // unless a topic asks for LogAppendTime or for a compression.type other
 // than producer, which may only be gzip or uncompressed, the codecs of Go's
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported.
-// Old segments are deleted by retention.ms and retention.bytes, but never
-// compacted: a topic whose cleanup.policy is compact alone keeps everything.
+// is supported. The web page decodes gzip batches too, to show their
+// records, and shows batches in other codecs as opaque.
+// Old segments are deleted by retention.ms and retention.bytes, and
+// compacted under cleanup.policy=compact; the cleaner opens uncompressed
+// and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -100,9 +129,26 @@ type Config struct {
 	NodeID int32
 
 	// AdvertisedAddr is the host:port clients are told to connect to
-	// (advertised.listeners). Empty means the address each client used to
-	// reach us, which is right for a local broker.
+	// (advertised.listeners) when there is one listener; see
+	// AdvertisedListeners for several. Empty means the address each
+	// client used to reach us, which is right for a local broker.
 	AdvertisedAddr string
+
+	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
+	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
+	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
+	// Open does not listen: Broker.Listen (or Listen, before Open) opens
+	// the sockets, and Serve takes them in this order.
+	Listeners string
+
+	// AdvertisedListeners gives, in the same syntax, the address Metadata
+	// tells clients of each listener (advertised.listeners). A listener
+	// not named here advertises AdvertisedAddr if it is the only one, and
+	// else the address the client used.
+	AdvertisedListeners string
+
+	// Security is TLS, SASL users and ACLs (security.go).
+	Security SecurityConfig
 
 	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
 	ClusterID string
@@ -166,6 +212,16 @@ type Config struct {
 	GroupMinSessionTimeout time.Duration
 	GroupMaxSessionTimeout time.Duration
 
+	// GroupMaxSize is the most members a classic group may have; a
+	// JoinGroup past it gets GROUP_MAX_SIZE_REACHED (group.max.size,
+	// default 2147483647: no limit).
+	GroupMaxSize int32
+
+	// ConsumerGroupMaxSize is the same for a KIP-848 consumer group, whose
+	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
+	// (group.consumer.max.size, default 2147483647).
+	ConsumerGroupMaxSize int32
+
 	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
 	// group may go without a heartbeat before it is removed
 	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
@@ -222,8 +278,43 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
+	// a round before it looks for compacted partitions to clean again
+	// (log.cleaner.backoff.ms, default 15s).
+	CleanerBackoff time.Duration
+
+	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
+	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no
+	// limit, as in Kafka.
+	CleanerIOBytesPerSecond int64
+
+	// CleanerDedupeBufferBytes bounds the memory of the cleaner's key map
+	// (log.cleaner.dedupe.buffer.size, default 128 MiB); a partition with
+	// more keys is cleaned over several rounds.
+	CleanerDedupeBufferBytes int64
+
+	// OffsetsTopicSegmentBytes is the segment.bytes of __consumer_offsets
+	// when the broker creates it (offsets.topic.segment.bytes, default 100
+	// MiB): a smaller segment rolls, and so is compacted, sooner.
+	OffsetsTopicSegmentBytes int32
+
+	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
+	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
+	// each (quota.window.num, default 11; quota.window.size.seconds,
+	// default 1s).
+	QuotaWindowNum  int
+	QuotaWindowSize time.Duration
+
+	// Trace, when set, receives a line for every request and every
+	// response, decoded field by field (trace.go): the -trace flag.
+	Trace io.Writer
+
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
+
+	// given and ignored are the settings Set applied and the ones it
+	// accepted without effect (settings.go).
+	given, ignored []string
 }
 
 // withDefaults fills in the zero fields of c.
@@ -246,6 +337,15 @@ func (c Config) withDefaults() Config {
 	if c.RetentionCheckInterval <= 0 {
 		c.RetentionCheckInterval = defaultRetentionCheckInterval
 	}
+	if c.CleanerBackoff <= 0 {
+		c.CleanerBackoff = defaultCleanerBackoff
+	}
+	if c.CleanerDedupeBufferBytes <= 0 {
+		c.CleanerDedupeBufferBytes = defaultDedupeBufferBytes
+	}
+	if c.OffsetsTopicSegmentBytes <= 0 {
+		c.OffsetsTopicSegmentBytes = defaultOffsetsTopicSegmentBytes
+	}
 	if c.GroupInitialRebalanceDelay == 0 {
 		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
 	}
@@ -254,6 +354,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupMaxSessionTimeout <= 0 {
 		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.GroupMaxSize <= 0 {
+		c.GroupMaxSize = math.MaxInt32
+	}
+	if c.ConsumerGroupMaxSize <= 0 {
+		c.ConsumerGroupMaxSize = math.MaxInt32
 	}
 	if c.ConsumerSessionTimeout <= 0 {
 		c.ConsumerSessionTimeout = 45 * time.Second
@@ -290,6 +396,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
+	}
+	if c.Listeners == "" {
+		c.Listeners = defaultListeners
+	}
+	if c.QuotaWindowNum <= 1 {
+		c.QuotaWindowNum = 11
+	}
+	if c.QuotaWindowSize <= 0 {
+		c.QuotaWindowSize = time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -343,14 +458,30 @@ type Broker struct {
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
+	// quotas is the client quotas and the rates measured against them
+	// (quotas.go).
+	quotas *clientQuotas
+
+	// sec is the listeners, users and ACLs (security.go, acls.go).
+	sec *security
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
 	appended chan struct{}
+
+	// state is brokerStarting, brokerServing or brokerStopping, for
+	// health; metrics and trace are what the broker shows of itself
+	// (observe.go, metrics.go, trace.go).
+	state   atomic.Int32
+	metrics *brokerMetrics
+	trace   *tracer
 }
 
-// Open loads every topic under cfg.DataDir and returns a broker ready to
-// Serve.
+// Open locks cfg.DataDir, loads every topic under it and returns a broker
+// ready to Serve. The lock is an flock on DataDir/.lock, taken before
+// anything in the dir is read; if another broker holds it, Open fails at
+// once with an error naming the dir. Serve releases it when it returns.
 func Open(cfg Config) (*Broker, error) {
 	cfg = cfg.withDefaults()
 	if cfg.DataDir == "" {
@@ -364,6 +495,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, err := openSecurity(cfg)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	if sec.devCAPath != "" {
+		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
 	ids, err := openProducerIDs(cfg.DataDir)
@@ -374,14 +512,19 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, appended: make(chan struct{})}
+	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
+	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
-	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
+	if b.groups, err = openCoordinator(cfg, logs, groupConfigs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
-	b.groups.groupConfigs = groupConfigs
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {
@@ -391,18 +534,30 @@ func Open(cfg Config) (*Broker, error) {
 	return b, nil
 }
 
-// Serve accepts connections on ln until ctx is cancelled, then stops
+// Serve accepts connections on lns until ctx is cancelled, then stops
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
-// retention check, the offset expiry, the abort of timed-out transactions
-// and, under an interval Fsync policy, the flusher. It
+// retention check, the log cleaner, the offset expiry, the abort of
+// timed-out transactions and, under an interval Fsync policy, the flusher. It
 // returns nil after a shutdown by ctx.
-func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
+//
+// lns[i] serves the i-th listener of Config.Listeners (one PLAINTEXT
+// listener by default); Broker.Listen opens them at their addresses, and
+// tests pass sockets of their own.
+func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
+	if len(lns) != len(b.sec.listeners) {
+		return fmt.Errorf("kafka: Serve got %d listeners for %d configured (%s)", len(lns), len(b.sec.listeners), strings.Join(b.ListenerNames(), ","))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
-		return ln.Close()
+		b.state.Store(brokerStopping)
+		var errs []error
+		for _, ln := range lns {
+			errs = append(errs, ln.Close())
+		}
+		return errors.Join(errs...)
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
 	// and has stopped before the logs are closed below.
@@ -420,6 +575,16 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
 		return nil
 	})
+	// The cleaner replaces segment files, so it too stops before the logs
+	// close; a cleaning under way stops at its next batch.
+	g.Go(func() error {
+		b.logs.runCleaner(gctx, b.cfg.CleanerBackoff, cleanerOptions{
+			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
+			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
+			now:               time.Now,
+		})
+		return nil
+	})
 	if b.fsync.interval > 0 {
 		g.Go(func() error {
 			every(gctx, b.fsync.interval, func() {
@@ -430,28 +595,65 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 			return nil
 		})
 	}
-	g.Go(func() error {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				if gctx.Err() != nil {
+	for i, ln := range lns {
+		g.Go(func() error {
+			return b.acceptLoop(gctx, ln, func(conn net.Conn) {
+				g.Go(func() error {
+					b.serveConn(gctx, conn, b.sec.listeners[i])
 					return nil
-				}
-				return fmt.Errorf("kafka: accept: %w", err)
-			}
-			g.Go(func() error {
-				b.serveConn(gctx, conn)
-				return nil
+				})
 			})
-		}
-	})
+		})
+	}
+	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
+	b.state.Store(brokerStopping)
 	b.groups.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
+
+// acceptLoop hands each connection ln accepts to serve, until ctx is done.
+//
+// A failed accept does not end it: out of file descriptors (EMFILE,
+// ENFILE), a connection reset before it was accepted (ECONNABORTED), or
+// whatever else the kernel says, the loop logs the error and tries again
+// after a pause, 5 ms doubling up to 1 s while the failures go on, as
+// net/http's Server does. A broker that exited there would drop every
+// connection it has because it could not take one more; one that retried
+// at once would spin. Only a listener closed by someone else (net.ErrClosed
+// while ctx is live) ends it, with an error: nothing more can come in.
+func (b *Broker) acceptLoop(ctx context.Context, ln net.Listener, serve func(net.Conn)) error {
+	var pause time.Duration
+	for {
+		conn, err := ln.Accept()
+		switch {
+		case err == nil:
+			pause = 0
+			serve(conn)
+			continue
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, net.ErrClosed):
+			return fmt.Errorf("kafka: accept: %w", err)
+		}
+		pause = min(max(2*pause, acceptMinPause), acceptMaxPause)
+		b.log.Error("accept failed; retrying", "err", err, "pause", pause)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// The pauses of acceptLoop after failed accepts, net/http's.
+const (
+	acceptMinPause = 5 * time.Millisecond
+	acceptMaxPause = time.Second
+)
 
 // every runs f every interval until ctx is done. A run that takes longer
 // than the interval delays the next one rather than overlapping it.
@@ -489,14 +691,31 @@ type requestHeader struct {
 // holds up only its own connection.
 type conn struct {
 	net.Conn
-	broker *Broker
-	r      *bufio.Reader
-	w      *bufio.Writer
+	broker   *Broker
+	listener *listener
+	auth     connAuth // who the client is (security.go)
+	r        *bufio.Reader
+	w        *bufio.Writer
+
+	// mutedUntil is when the connection's throttle for its last request
+	// ends (quotas.go).
+	mutedUntil time.Time
 }
 
-func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
-	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 	defer nc.Close()
+	b.metrics.connectionsCreated.Add(1)
+	b.metrics.connections.Add(1)
+	defer b.metrics.connections.Add(-1)
+	remote := nc.RemoteAddr()
+	nc, auth, err := b.secureConn(ctx, nc, l)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Info("closing connection", "remote", remote, "listener", l.name, "err", err)
+		}
+		return
+	}
+	c := &conn{Conn: nc, broker: b, listener: l, auth: auth, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -510,6 +729,17 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	defer stop()
 
 	for {
+		// A throttled client's connection is muted: nothing more is read
+		// from it until its throttle time is over (KIP-219, quotas.go).
+		if wait := time.Until(c.mutedUntil); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
 		// A connection with no request for ConnectionsMaxIdle is closed,
 		// as Kafka closes idle connections, so that clients that vanished
 		// without a FIN do not hold a goroutine and a socket for ever. The
@@ -559,7 +789,7 @@ func (c *conn) readFrame() ([]byte, error) {
 		return nil, err
 	}
 	n := int32(binary.BigEndian.Uint32(prefix[:]))
-	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
+	if n < 0 || n > c.maxFrameBytes() {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
 	// The buffer starts at what has already arrived, or 64 KiB, and
@@ -586,6 +816,10 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	if c.auth.bare && c.auth.pending {
+		return c.saslBareToken(frame)
+	}
+	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
@@ -600,15 +834,45 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if h.trailingBytes > 0 {
 		c.broker.log.Debug("ignoring bytes after request body", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "bytes", h.trailingBytes)
 	}
-	resp := api.serve(c.broker, ctx, &requestContext{conn: c, header: h}, req)
+	if err := c.admit(h); err != nil {
+		return err
+	}
+	c.broker.trace.request(h, api, req)
+	start := time.Now()
+	rc := &requestContext{conn: c, header: h, size: len(frame)}
+	resp, err := c.broker.authorizeAndServe(ctx, api, rc, req)
+	if err != nil {
+		return err
+	}
+	// The request's thread time is what request_percentage limits: the
+	// handler's time less its waits for data or for a rebalance, which in
+	// Kafka are spent parked in a purgatory, not in a request thread.
+	now := time.Now()
+	throttle := max(rc.throttle, c.broker.throttleRequest(rc, now.Sub(start)-rc.parked, now))
+	if throttle > 0 {
+		c.mutedUntil = now.Add(throttle)
+	}
 	if resp == nil { // acks=0 produce: the client expects no answer
+		c.broker.requestDone(h, api, req, nil, received)
 		return nil
+	}
+	if f, ok := resp.(interface{ closeFiles() }); ok {
+		defer f.closeFiles() // a fetch's segment files, sent or not
+	}
+	if throttle > 0 {
+		setThrottleTime(resp, throttle)
 	}
 	// ApiVersions always answers with response header v0, even in its
 	// flexible versions: the client has to read the answer before it knows
 	// which header versions we speak.
 	flexibleHeader := h.APIVersion >= api.flexibleFrom && h.APIKey != apiVersionsKey
-	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	// Counted before it is sent, so that a client that has its answer
+	// finds the request in the metrics.
+	c.broker.requestDone(h, api, req, resp, received)
+	if err := c.writeResponse(h, h.APIVersion, flexibleHeader, resp); err != nil {
+		return err
+	}
+	return c.auth.closeAfter // a failed login ends with its answer
 }
 
 // parseRequest decodes a frame: the request header, then the body of the
@@ -695,32 +959,46 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 	return c.w.Flush()
 }
 
+// errSegmentReplaced is a section's segment file that the cleaner
+// replaced by renaming its cleaned successor over it (cleaner.go). It
+// wraps fs.ErrNotExist: the section's bytes are gone as surely as if
+// retention had deleted the file, and a fetch answers the same way.
+var errSegmentReplaced = fmt.Errorf("kafka: segment replaced by the cleaner: %w", fs.ErrNotExist)
+
+// openSection opens the segment file of s, and checks that it is still
+// the file the section was found in: the cleaner may have renamed a new
+// segment over it, whose bytes at the section's positions are others.
+func openSection(s fileSection) (*os.File, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || s.info != nil && !os.SameFile(fi, s.info) {
+		f.Close()
+		return nil, cmp.Or(err, errSegmentReplaced)
+	}
+	return f, nil
+}
+
 // sendSection copies a segment file section to the connection. io.Copy
 // from a limited *os.File to a TCP connection is sendfile(2) on Linux, so
 // the bytes never enter user space.
 //
-// The file is opened afresh for each send instead of sharing the log's
-// descriptor: sendfile reads from the descriptor's own offset, which
-// concurrent fetches would fight over.
-//
-// Design note: retention (or DeleteRecords) may delete the segment
-// between the fetch choosing its section and this open. Once the file is
-// open, deletion is harmless: an open descriptor keeps an unlinked file's
-// bytes readable, so a send already under way finishes. If the file is
-// already gone, the response, whose size is already on the wire, is cut
-// short and the connection closes; the client reconnects and fetches
-// again, and since the records are gone it is told OFFSET_OUT_OF_RANGE and
-// resets per its policy, just as if the fetch had come a moment later.
-// Only a fetch of more than inlineSectionBytes (smaller sections are read
-// into memory under the log's lock, log.go) from the oldest segment at the
-// moment it expires can meet this, which is rare enough not to pin
-// segments for every fetch.
+// The file is one the fetch handler opened afresh for this send
+// (openRecordFiles) instead of the log's own descriptor: sendfile reads
+// from the descriptor's own offset, which concurrent fetches would fight
+// over. Once the file is open, retention (or DeleteRecords) deleting the
+// segment is harmless: an open descriptor keeps an unlinked file's bytes
+// readable, so the send finishes.
 func sendSection(dst io.Writer, s fileSection) error {
-	f, err := os.Open(s.path)
-	if err != nil {
-		return fmt.Errorf("kafka: sending records: %w", err)
+	f := s.file
+	if f == nil {
+		var err error
+		if f, err = openSection(s); err != nil {
+			return fmt.Errorf("kafka: sending records: %w", err)
+		}
+		defer f.Close()
 	}
-	defer f.Close()
 	if _, err := f.Seek(s.pos, io.SeekStart); err != nil {
 		return fmt.Errorf("kafka: sending records: %w", err)
 	}
@@ -738,13 +1016,24 @@ func sendSection(dst io.Writer, s fileSection) error {
 type requestContext struct {
 	conn   *conn
 	header *requestHeader
+	size   int // of the request frame, less its size prefix
+
+	// parked is how long the handler waited for something other than
+	// its own work: a long poll, a rebalance.
+	parked time.Duration
+	// throttle is the handler's quota throttle (Produce and Fetch bytes).
+	throttle time.Duration
 }
+
+// parkedSince adds the time since t to the request's waits; handlers defer
+// it just before they wait.
+func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) }
 
 // advertisedHostPort is the address Metadata tells clients to use for this
 // broker: the configured one, or else the local address of the connection
 // the request came in on, which the client evidently can reach.
 func (rc *requestContext) advertisedHostPort() (string, int32) {
-	addr := rc.conn.broker.cfg.AdvertisedAddr
+	addr := rc.conn.advertisedAddr()
 	if addr == "" {
 		addr = rc.conn.LocalAddr().String()
 	}

@@ -38,32 +38,58 @@ var newResponse = map[int16]func() response{
 	14: func() response { return new(syncGroupResponse) },
 	15: func() response { return new(describeGroupsResponse) },
 	16: func() response { return new(listGroupsResponse) },
+	17: func() response { return new(saslHandshakeResponse) },
 	18: func() response { return new(apiVersionsResponse) },
 	19: func() response { return new(createTopicsResponse) },
 	20: func() response { return new(deleteTopicsResponse) },
 	21: func() response { return new(deleteRecordsResponse) },
 	22: func() response { return new(initProducerIDResponse) },
+	23: func() response { return new(offsetForLeaderEpochResponse) },
 	24: func() response { return new(addPartitionsToTxnResponse) },
 	25: func() response { return new(addOffsetsToTxnResponse) },
 	26: func() response { return new(endTxnResponse) },
 	28: func() response { return new(txnOffsetCommitResponse) },
+	29: func() response { return new(describeAclsResponse) },
+	30: func() response { return new(createAclsResponse) },
+	31: func() response { return new(deleteAclsResponse) },
 	32: func() response { return new(describeConfigsResponse) },
 	33: func() response { return new(alterConfigsResponse) },
+	34: func() response { return new(alterReplicaLogDirsResponse) },
+	35: func() response { return new(describeLogDirsResponse) },
+	36: func() response { return new(saslAuthenticateResponse) },
 	37: func() response { return new(createPartitionsResponse) },
 	42: func() response { return new(deleteGroupsResponse) },
+	43: func() response { return new(electLeadersResponse) },
 	44: func() response { return new(alterConfigsResponse) },
+	45: func() response { return new(alterPartitionReassignmentsResponse) },
+	46: func() response { return new(listPartitionReassignmentsResponse) },
 	47: func() response { return new(offsetDeleteResponse) },
+	48: func() response { return new(describeClientQuotasResponse) },
+	49: func() response { return new(alterClientQuotasResponse) },
+	50: func() response { return new(describeUserScramCredentialsResponse) },
+	51: func() response { return new(alterUserScramCredentialsResponse) },
+	57: func() response { return new(updateFeaturesResponse) },
 	60: func() response { return new(describeClusterResponse) },
+	61: func() response { return new(describeProducersResponse) },
 	65: func() response { return new(describeTransactionsResponse) },
 	66: func() response { return new(listTransactionsResponse) },
 	68: func() response { return new(consumerGroupHeartbeatResponse) },
 	69: func() response { return new(consumerGroupDescribeResponse) },
+	74: func() response { return new(listConfigResourcesResponse) },
+	75: func() response { return new(describeTopicPartitionsResponse) },
 }
+
+// kmsgNames maps Kafka's name of an API to kmsg's, where they differ by
+// more than case.
+var kmsgNames = map[string]string{"AlterPartitionReassignments": "AlterPartitionAssignments"}
 
 // goldenFile finds the file for an API; kmsg spells a few names
 // differently (InitProducerID), so the match ignores case.
 func goldenFile(t *testing.T, name string, v int16) string {
 	t.Helper()
+	if alias, ok := kmsgNames[name]; ok {
+		name = alias
+	}
 	want := strings.ToLower(fmt.Sprintf("%s-v%d.txt", name, v))
 	entries, err := os.ReadDir("testdata/golden")
 	if err != nil {
@@ -285,4 +311,36 @@ func FuzzHandlers(f *testing.F) {
 			t.Fatalf("%s v%d: encoding the response: %v", a.name, h.APIVersion, w.err)
 		}
 	})
+}
+
+// TestREADMEAPITable checks that README.md's table of APIs lists exactly
+// what ApiVersions advertises, in the same order and with the same
+// versions.
+func TestREADMEAPITable(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "| API | versions |\n|---|---|\n")
+	if !ok {
+		t.Fatal("README.md has no API table")
+	}
+	var got []string
+	for line := range strings.Lines(table) {
+		if !strings.HasPrefix(line, "| ") {
+			break
+		}
+		got = append(got, strings.TrimSpace(line))
+	}
+	var want []string
+	for _, a := range apis {
+		versions := fmt.Sprintf("%d-%d", a.minVersion, a.maxVersion)
+		if a.minVersion == a.maxVersion {
+			versions = fmt.Sprint(a.minVersion)
+		}
+		want = append(want, fmt.Sprintf("| %s | %s |", a.name, versions))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("README.md's API table differs from the apis table (-apis +README):\n%s", diff)
+	}
 }

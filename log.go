@@ -8,6 +8,8 @@
 //	data/
 //	  .kafka_cleanshutdown               present only while the broker is stopped cleanly
 //	  log-start-offset-checkpoint        log start offsets moved by DeleteRecords
+//	  cleaner-offset-checkpoint          how far compacted partitions are cleaned (cleaner.go)
+//	  cleaner-horizon-checkpoint         when their kept tombstones may go (cleaner.go)
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
 //	    topic.config                     the topic's configs (partition 0 only; configs.go)
@@ -75,8 +77,17 @@
 // Design note: readers never wait for the disk writes of an appender. Append
 // writes its batches past the segment's committed size, where no reader
 // looks, with one positioned write (pwrite), then takes the lock only to
-// publish the new size and index entries. A failed write publishes nothing,
-// and the next append simply writes over the leftover bytes.
+// publish the new size and index entries. A failed write (a full disk)
+// publishes nothing, and what it wrote in part is cut off again
+// (failedWrite), so that the file never holds batches that were not
+// acknowledged.
+//
+// Design note: an index is trusted only as far as it is checked. At open,
+// entries must be in order and inside the log (Kafka's sanity check); at
+// each read, the entry a lookup jumps to must name the batch at its
+// position (checkEntry). An index that is in order but wrong, positions
+// shifted by a bug or a bad copy, is rebuilt from the log by the first
+// read that meets it, with a log line, and the read answers from the log.
 
 package kafka
 
@@ -97,6 +108,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -160,6 +172,13 @@ var (
 	// range a segment's 4-byte relative offsets can index: the tail is
 	// stale or corrupt even though its CRC holds.
 	errBatchOutOfOrder = errors.New("kafka: record batch offset out of order")
+	// The disk failed a read or a write (a full disk, an I/O error, no
+	// file descriptor left), or the partition is offline because its log
+	// did not open; Produce and Fetch answer KAFKA_STORAGE_ERROR for the
+	// partition. Unlike Kafka, which takes the whole log dir offline at
+	// its first IOException, the broker keeps the partition: a write that
+	// failed published nothing, and the next one may succeed.
+	errStorage = errors.New("kafka: storage error")
 )
 
 // File names inside a partition directory, as Kafka's LogFileUtils names
@@ -266,6 +285,10 @@ type segment struct {
 	rollFrom   int64     // max timestamp of the first batch, or noTimestamp
 	created    time.Time // when it became the active segment in this run
 	rollJitter int64     // taken off SegmentMs for this segment
+
+	// info identifies the .log file, so that a fetch sending from it by
+	// name can tell it from a cleaned segment renamed over it (cleaner.go).
+	info os.FileInfo
 }
 
 // partitionLog is one partition's log: segments in offset order, the last
@@ -274,6 +297,19 @@ type partitionLog struct {
 	dir    string
 	opts   logOptions
 	logger *slog.Logger
+
+	// cleanMu is held by the cleaner (cleaner.go) for a whole cleaning,
+	// and by whoever else removes closed segments (retention, Close), so
+	// that the closed segments a cleaning reads stay put. closing asks a
+	// cleaning to stop early for Close. cleanedTo, the first dirty offset,
+	// is guarded by mu. Lock order: cleanMu, then the locks below.
+	cleanMu   sync.Mutex
+	closing   atomic.Bool
+	cleanedTo int64
+	// nextHorizon is when a kept tombstone or marker may next be removed
+	// (cleaner.go), math.MaxInt64 for never; the cleaner's checkpoint
+	// restores it at open. Guarded by mu.
+	nextHorizon int64
 
 	// appendMu serializes the writers: Append (and the roll inside it),
 	// Sync and Close. It is held across disk writes; readers never take it.
@@ -302,6 +338,23 @@ type partitionLog struct {
 	hw       int64 // log end offset: the next offset to assign
 	logStart int64 // first readable offset: at or past segments[0].base
 	closed   bool
+	// offline, if set, is why the log did not open: the partition has no
+	// segments and is closed from the start, and reads and appends
+	// return offline.
+	offline error
+}
+
+// offlinePartition is the log of a partition whose dir did not open.
+func offlinePartition(dir string, logger *slog.Logger, cause error) *partitionLog {
+	return &partitionLog{dir: dir, logger: logger, closed: true, offline: fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)}
+}
+
+// closedErr is what a read or an append of a closed log returns.
+func (l *partitionLog) closedErr() error {
+	if l.offline != nil {
+		return l.offline
+	}
+	return errLogClosed
 }
 
 // openPartitionLog opens the partition log in dir, creating dir if it is
@@ -326,6 +379,9 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("kafka: create partition dir: %w", err)
 	}
+	if err := recoverCleaning(dir, logger); err != nil {
+		return nil, err
+	}
 	bases, err := listSegments(dir)
 	if err != nil {
 		return nil, err
@@ -333,7 +389,7 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	if len(bases) == 0 {
 		bases = []int64{0}
 	}
-	l := &partitionLog{dir: dir, opts: opts, logger: logger}
+	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
 	for i, base := range bases {
 		var s *segment
 		if i < len(bases)-1 {
@@ -363,8 +419,9 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 }
 
 // listSegments returns the base offsets of the .log files in dir, in
-// order. Other files, such as Kafka's .swap or .deleted leftovers and our
-// .tmp files, are ignored.
+// order. Other files, such as Kafka's .deleted leftovers and our .tmp
+// files, are ignored; the cleaner's .cleaned and .swap files are dealt
+// with before (recoverCleaning).
 func listSegments(dir string) ([]int64, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -400,7 +457,7 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		f.Close()
 		return nil, fmt.Errorf("kafka: open segment: %w", err)
 	}
-	s.size = fi.Size()
+	s.size, s.info = fi.Size(), fi
 	s.offsets, err = readOffsetIndex(segmentPath(l.dir, base, offsetIndexSuffix), base, s.size)
 	if err == nil {
 		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
@@ -459,7 +516,7 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	if err != nil {
 		return fmt.Errorf("kafka: recover segment: %w", err)
 	}
-	s.size = fi.Size()
+	s.size, s.info = fi.Size(), fi
 	from := scanResult{next: s.base, idx: newIndexer()}
 	if clean {
 		if tail, err := l.indexedTail(s); err == nil {
@@ -757,7 +814,7 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 	// Only the appender changes closed, hw, the segment list and the
 	// producer state, and it holds appendMu, so it may read them without mu.
 	if l.closed {
-		return nil, errLogClosed
+		return nil, l.closedErr()
 	}
 	placed, updates, err := l.producers.plan(headers, l.hw)
 	if err != nil {
@@ -807,6 +864,8 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 // them, with their index entries, to the active segment. Readers do not
 // see them until the caller runs publish, holding mu, which moves the
 // segment's size and the high watermark past them. Callers hold appendMu.
+// A failure wraps errStorage and publishes nothing, and what it wrote past
+// the committed size is cut off again (failedWrite).
 func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish func(), err error) {
 	hs := assignOffsets(batches, headers, l.hw)
 	next := hs[len(hs)-1].LastOffset() + 1
@@ -814,14 +873,14 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 	full := s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32
 	if s.size > 0 && (full || l.shouldRollByTime(s, hs, time.Now())) {
 		if s, err = l.roll(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", errStorage, err)
 		}
 	}
 	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
 		return nil, fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
 	}
 	if _, err := s.log.WriteAt(batches, s.size); err != nil {
-		return nil, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
+		return nil, l.failedWrite(s, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err))
 	}
 	idx := s.idx
 	var offs []offsetEntry
@@ -832,7 +891,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 		pos += int64(hs[i].Size())
 	}
 	if err := s.appendIndexes(offs, times); err != nil {
-		return nil, err
+		return nil, l.failedWrite(s, err)
 	}
 	return func() {
 		s.size = pos
@@ -841,6 +900,24 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 		s.idx = idx
 		l.hw = next
 	}, nil
+}
+
+// failedWrite cuts the active segment's files back to what is committed
+// after a write failed (a full disk takes part of a write and then
+// refuses the rest), and returns err as a storage error. Without the cut,
+// a crash before the next append would let recovery find whole batches
+// that were never acknowledged, and serve them. Shrinking a file needs no
+// new blocks, so it works on a full disk; if it fails even so, the next
+// append writes over the leftover bytes, as before.
+func (l *partitionLog) failedWrite(s *segment, err error) error {
+	cut := errors.Join(
+		s.log.Truncate(s.size),
+		s.offsetFile.Truncate(int64(len(s.offsets)*offsetEntrySize)),
+		s.timeFile.Truncate(int64(len(s.times)*timeEntrySize)))
+	if cut != nil {
+		l.logger.Error("cutting back a failed append", "dir", l.dir, "segment", s.base, "size", s.size, "err", cut)
+	}
+	return fmt.Errorf("%w: %w", errStorage, err)
 }
 
 // shouldRollByTime is the time half of Kafka's LogSegment.shouldRoll: the
@@ -950,7 +1027,10 @@ func (l *partitionLog) createSegment(base int64) (*segment, error) {
 		return nil, fmt.Errorf("kafka: create segment: %w", err)
 	}
 	s := &segment{base: base, log: f, idx: newIndexer()}
-	err = l.writeIndexes(s)
+	s.info, err = f.Stat()
+	if err == nil {
+		err = l.writeIndexes(s)
+	}
 	if err == nil {
 		err = s.openIndexFiles(l.dir)
 	}
@@ -982,17 +1062,34 @@ func (l *partitionLog) LogStartOffset() int64 {
 	return l.logStart
 }
 
+// Size is the bytes of the partition's segment files, the .log files only,
+// as Kafka's UnifiedLog.size counts them for DescribeLogDirs.
+func (l *partitionLog) Size() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	var n int64
+	for _, s := range l.segments {
+		n += s.size
+	}
+	return n
+}
+
 // fileSection is a run of whole batches in a segment file. A fetch sends
 // it to the socket with sendfile(2), so record bytes go from the page cache
 // to the network without passing through the broker's memory.
 type fileSection struct {
-	path      string // the segment's .log file
+	path      string      // the segment's .log file
+	info      os.FileInfo // which file that was; see sendSection
 	pos, size int64
 
 	// data holds the bytes themselves when the section is small enough
 	// (inlineSectionBytes) that copying them is cheaper than the open,
 	// seek, sendfile and close of sending it from the file.
 	data []byte
+
+	// file is the segment file opened for sending the section, by the
+	// fetch handler, which closes it once the response is sent.
+	file *os.File
 }
 
 // inlineSectionBytes is the size below which ReadSection reads a section
@@ -1016,30 +1113,52 @@ func (l *partitionLog) ReadSection(offset int64, maxBytes int) (fileSection, err
 // the high watermark), so nothing of an open transaction is sent. The
 // batch holding offset is returned whole even if it starts below offset.
 func (l *partitionLog) ReadSectionBelow(offset int64, maxBytes int, end int64) (fileSection, error) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	s, sec, err := l.section(offset, maxBytes, end)
-	if err == nil && sec.size > 0 && sec.size <= inlineSectionBytes {
-		sec.data, err = s.readAt(sec.pos, sec.size)
-	}
+	var sec fileSection
+	err := l.readRepairing(func() error {
+		s, found, err := l.section(offset, maxBytes, end)
+		if err == nil && found.size > 0 && found.size <= inlineSectionBytes {
+			found.data, err = s.readAt(found.pos, found.size)
+		}
+		sec = found
+		return err
+	})
 	return sec, err
 }
 
 // Read is ReadSection with the bytes read into memory.
 func (l *partitionLog) Read(offset int64, maxBytes int) ([]byte, error) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	s, sec, err := l.section(offset, maxBytes, math.MaxInt64)
-	if err != nil || sec.size == 0 {
-		return []byte{}, err
+	b := []byte{}
+	err := l.readRepairing(func() error {
+		s, sec, err := l.section(offset, maxBytes, math.MaxInt64)
+		if err != nil || sec.size == 0 {
+			return err
+		}
+		b, err = s.readAt(sec.pos, sec.size)
+		return err
+	})
+	return b, err
+}
+
+// readRepairing runs read holding mu shared. If read finds an index entry
+// that does not match the batch it points at, the segment's indexes are
+// rebuilt (repairIndexes) and read runs once more.
+func (l *partitionLog) readRepairing(read func() error) error {
+	for try := 0; ; try++ {
+		l.mu.RLock()
+		err := read()
+		l.mu.RUnlock()
+		var bad *indexMismatch
+		if try > 0 || !errors.As(err, &bad) {
+			return err
+		}
+		l.repairIndexes(bad.s, err)
 	}
-	return s.readAt(sec.pos, sec.size)
 }
 
 // section finds what ReadSection returns, and its segment. Callers hold mu.
 func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment, fileSection, error) {
 	if l.closed {
-		return nil, fileSection{}, errLogClosed
+		return nil, fileSection{}, l.closedErr()
 	}
 	if offset < l.logStart || offset > l.hw {
 		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, l.logStart, l.hw, l.dir)
@@ -1052,7 +1171,7 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	for _, s := range l.segments[l.segmentFor(offset):] {
 		sec, err := s.section(offset, maxBytes, end)
 		if err != nil || sec.size > 0 {
-			sec.path = s.log.Name()
+			sec.path, sec.info = s.log.Name(), s.info
 			return s, sec, err
 		}
 	}
@@ -1085,13 +1204,16 @@ func (s *segment) section(offset int64, maxBytes int, endOffset int64) (fileSect
 	}
 	limit := start + max(int64(maxBytes), int64(first.Size()))
 	end := start + int64(first.Size())
-	if i := sort.Search(len(s.offsets), func(i int) bool {
-		return s.offsets[i].pos > limit || s.offsets[i].offset > endOffset
-	}); i > 0 {
-		end = max(end, s.offsets[i-1].pos)
-	}
 	w := newHeaderWindow(s)
 	defer w.release()
+	if i := sort.Search(len(s.offsets), func(i int) bool {
+		return s.offsets[i].pos > limit || s.offsets[i].offset > endOffset
+	}); i > 0 && s.offsets[i-1].pos > end {
+		if err := s.checkEntry(w, s.offsets[i-1]); err != nil {
+			return fileSection{}, err
+		}
+		end = s.offsets[i-1].pos
+	}
 	for end < s.size {
 		h, err := w.at(end)
 		if err != nil {
@@ -1107,14 +1229,18 @@ func (s *segment) section(offset int64, maxBytes int, endOffset int64) (fileSect
 
 // find returns the position and header of the first batch of s whose last
 // offset is at or past offset. It starts at the last offset-index entry at
-// or below offset and scans headers from there.
+// or below offset, once checkEntry has found the batch it names there, and
+// scans headers from there.
 func (s *segment) find(offset int64) (pos int64, h batchHeader, found bool, err error) {
-	i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].offset > offset })
-	if i > 0 {
-		pos = s.offsets[i-1].pos
-	}
 	w := newHeaderWindow(s)
 	defer w.release()
+	i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].offset > offset })
+	if i > 0 {
+		if err := s.checkEntry(w, s.offsets[i-1]); err != nil {
+			return 0, h, false, err
+		}
+		pos = s.offsets[i-1].pos
+	}
 	for pos < s.size {
 		if h, err = w.at(pos); err != nil {
 			return 0, h, false, err
@@ -1125,6 +1251,80 @@ func (s *segment) find(offset int64) (pos int64, h batchHeader, found bool, err 
 		pos += int64(h.Size())
 	}
 	return 0, h, false, nil
+}
+
+// indexMismatch is an offset-index entry that does not name the batch at
+// its position: the index is wrong though its entries are in order (Kafka's
+// sanity check at open catches only disorder). It wraps errIndexInvalid.
+type indexMismatch struct {
+	s     *segment
+	entry offsetEntry
+	cause error
+}
+
+func (e *indexMismatch) Error() string {
+	return fmt.Sprintf("%v: segment %d: entry for offset %d at position %d: %v", errIndexInvalid, e.s.base, e.entry.offset, e.entry.pos, e.cause)
+}
+
+func (e *indexMismatch) Unwrap() error { return errIndexInvalid }
+
+// checkEntry checks an offset-index entry against the batch at its
+// position before a read trusts it: a batch must start there and end at
+// the entry's offset. Reading that header costs nothing extra, as the
+// read goes on from it through the same window.
+func (s *segment) checkEntry(w *headerWindow, e offsetEntry) error {
+	h, err := w.at(e.pos)
+	if errors.Is(err, errStorage) {
+		return err
+	}
+	if err == nil && h.LastOffset() != e.offset {
+		err = fmt.Errorf("the batch there ends at offset %d", h.LastOffset())
+	}
+	if err != nil {
+		return &indexMismatch{s: s, entry: e, cause: err}
+	}
+	return nil
+}
+
+// repairIndexes rebuilds the indexes of s by scanning it, after a read
+// found an entry that does not match the log (cause). It holds appendMu,
+// so that an append to an active segment waits, and takes mu only to
+// swap the entries. If the scan fails, the indexes stay as they were and
+// the read that asked gets its error again.
+func (l *partitionLog) repairIndexes(s *segment, cause error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	if l.closed || !slices.Contains(l.segments, s) {
+		return // closed or deleted meanwhile
+	}
+	l.logger.Warn("offset index does not match the log: rebuilding it", "dir", l.dir, "segment", s.base, "reason", cause)
+	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
+	if err == nil && scan.bad != nil {
+		err = fmt.Errorf("kafka: segment %s is corrupt at position %d: %w", segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
+	}
+	if err != nil {
+		l.logger.Error("rebuilding an offset index", "dir", l.dir, "segment", s.base, "err", err)
+		return
+	}
+	active := s == l.segments[len(l.segments)-1]
+	times := scan.times
+	if !active {
+		// An inactive segment ends with its final time entry, as a roll
+		// writes.
+		times = scan.idx.addTimeEntry(times)
+	}
+	l.mu.Lock()
+	s.offsets, s.times, s.idx = scan.offsets, times, scan.idx
+	l.mu.Unlock()
+	if active {
+		// The files are replaced, so the appender's handles must follow.
+		err = errors.Join(s.offsetFile.Close(), s.timeFile.Close(), l.writeIndexes(s), s.openIndexFiles(l.dir))
+	} else {
+		err = l.writeIndexes(s)
+	}
+	if err != nil {
+		l.logger.Error("writing a rebuilt offset index", "dir", l.dir, "segment", s.base, "err", err)
+	}
 }
 
 // headerWindow reads batch headers through a window of the segment file,
@@ -1165,7 +1365,7 @@ func (w *headerWindow) at(pos int64) (batchHeader, error) {
 		w.buf = w.buf[:n]
 		if _, err := s.log.ReadAt(w.buf, pos); err != nil {
 			w.buf = w.buf[:0]
-			return batchHeader{}, fmt.Errorf("kafka: segment %d: read headers at %d: %w", s.base, pos, err)
+			return batchHeader{}, fmt.Errorf("%w: segment %d: read headers at %d: %w", errStorage, s.base, pos, err)
 		}
 		w.start = pos
 	}
@@ -1205,7 +1405,7 @@ func (s *segment) headerAt(pos int64) (batchHeader, error) {
 		return batchHeader{}, fmt.Errorf("kafka: segment %d: header at %d runs past %d: %w", s.base, pos, s.size, errBatchTruncated)
 	}
 	if _, err := s.log.ReadAt(b[:], pos); err != nil {
-		return batchHeader{}, fmt.Errorf("kafka: segment %d: read header at %d: %w", s.base, pos, err)
+		return batchHeader{}, fmt.Errorf("%w: segment %d: read header at %d: %w", errStorage, s.base, pos, err)
 	}
 	return s.checkHeader(pos, b[:])
 }
@@ -1226,7 +1426,7 @@ func (s *segment) checkHeader(pos int64, b []byte) (batchHeader, error) {
 func (s *segment) readAt(pos, n int64) ([]byte, error) {
 	b := make([]byte, n)
 	if _, err := s.log.ReadAt(b, pos); err != nil {
-		return nil, fmt.Errorf("kafka: segment %d: read %d bytes at %d: %w", s.base, n, pos, err)
+		return nil, fmt.Errorf("%w: segment %d: read %d bytes at %d: %w", errStorage, s.base, n, pos, err)
 	}
 	return b, nil
 }
@@ -1246,25 +1446,28 @@ func (s *segment) readAt(pos, n int64) ([]byte, error) {
 // disk. found is false when no record qualifies, or when the disk fails
 // (logged), and ListOffsets answers -1.
 func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.closed {
+	offset, timestamp = -1, -1
+	err := l.readRepairing(func() error {
+		if l.closed {
+			return nil
+		}
+		for _, s := range l.segments {
+			if s.idx.maxTimestamp < ts {
+				continue
+			}
+			o, t, ok, err := s.offsetForTimestamp(ts, l.logStart)
+			if err != nil || ok {
+				offset, timestamp, found = o, t, ok
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		l.logger.Warn("timestamp lookup failed", "dir", l.dir, "timestamp", ts, "err", err)
 		return -1, -1, false
 	}
-	for _, s := range l.segments {
-		if s.idx.maxTimestamp < ts {
-			continue
-		}
-		offset, timestamp, found, err := s.offsetForTimestamp(ts, l.logStart)
-		if err != nil {
-			l.logger.Warn("timestamp lookup failed", "dir", l.dir, "timestamp", ts, "err", err)
-			return -1, -1, false
-		}
-		if found {
-			return offset, timestamp, true
-		}
-	}
-	return -1, -1, false
+	return offset, timestamp, found
 }
 
 // offsetForTimestamp searches one segment from offset from on. Every batch
@@ -1325,23 +1528,29 @@ func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts, from int64)
 // does for batches it does not open. found is false if no batch has a
 // timestamp.
 func (l *partitionLog) MaxTimestamp() (offset, timestamp int64, found bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.closed {
-		return -1, -1, false
-	}
-	var best *segment
-	for _, s := range l.segments {
-		if s.idx.maxTimestamp > noTimestamp && (best == nil || s.idx.maxTimestamp > best.idx.maxTimestamp) {
-			best = s
+	err := l.readRepairing(func() error {
+		if l.closed {
+			return nil
 		}
-	}
-	if best == nil {
-		return -1, -1, false
-	}
-	offset, timestamp, err := best.maxTimestampRecord()
+		var best *segment
+		for _, s := range l.segments {
+			if s.idx.maxTimestamp > noTimestamp && (best == nil || s.idx.maxTimestamp > best.idx.maxTimestamp) {
+				best = s
+			}
+		}
+		if best == nil {
+			return nil
+		}
+		var err error
+		offset, timestamp, err = best.maxTimestampRecord()
+		found = err == nil
+		return err
+	})
 	if err != nil {
 		l.logger.Warn("max timestamp lookup failed", "dir", l.dir, "err", err)
+		return -1, -1, false
+	}
+	if !found {
 		return -1, -1, false
 	}
 	return offset, timestamp, true
@@ -1402,7 +1611,7 @@ func (l *partitionLog) AdvanceLogStart(offset int64) (int64, bool, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {
-		return -1, false, errLogClosed
+		return -1, false, l.closedErr()
 	}
 	if offset < 0 || offset > l.hw {
 		return -1, false, fmt.Errorf("%w: cannot delete records before %d in %s, whose high watermark is %d", errOffsetOutOfRange, offset, l.dir, l.hw)
@@ -1435,6 +1644,8 @@ func (l *partitionLog) restoreLogStart(offset int64) {
 // segment always stays, so a partition keeps at least its newest records
 // and its high watermark.
 func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int64, error) {
+	l.cleanMu.Lock()
+	defer l.cleanMu.Unlock()
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {
@@ -1554,6 +1765,7 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	l.mu.RUnlock()
 	// Not under mu: appends publish and readers read while the disk works.
 	// syncMu keeps Close and retention from closing s.log meanwhile.
+	defer observeFsync(time.Now())
 	if err := s.log.Sync(); err != nil {
 		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
 	}
@@ -1574,6 +1786,7 @@ func (l *partitionLog) Sync() error {
 
 // syncActive flushes the active segment. Callers hold appendMu.
 func (l *partitionLog) syncActive() error {
+	defer observeFsync(time.Now())
 	s := l.segments[len(l.segments)-1]
 	for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
 		if err := f.Sync(); err != nil {
@@ -1586,6 +1799,9 @@ func (l *partitionLog) syncActive() error {
 // Close syncs and closes the log. Later calls of any method return
 // errLogClosed, or found=false for the timestamp lookups.
 func (l *partitionLog) Close() error {
+	l.closing.Store(true)
+	l.cleanMu.Lock()
+	defer l.cleanMu.Unlock()
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {

@@ -598,3 +598,67 @@ func readMetadataTopic(r *reader) (mt metadataTopic) {
 	r.SkipTags()
 	return mt
 }
+
+// TestFetchSessionIDsAndEpochs sends every kind of (SessionId,
+// SessionEpoch) pair and checks the answer FetchManager.newContext gives
+// with an empty session cache: a full fetch for epochs 0 and -1 whatever
+// the id, FETCH_SESSION_ID_NOT_FOUND for the rest. kafka-go's Client.Fetch
+// sends -1/-1, which was once refused.
+func TestFetchSessionIDsAndEpochs(t *testing.T) {
+	b := startBroker(t, t.TempDir())
+	c := dial(t, b.addr)
+	c.createTopic("sessions", 1)
+	if code, _ := c.produce("sessions", 0, makeBatch(testRecord{1, "v"})); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	for _, tc := range []struct {
+		id, epoch int32
+		wantCode  int16
+	}{
+		{0, -1, codeNone},  // sessionless
+		{-1, -1, codeNone}, // kafka-go's Client.Fetch
+		{5, -1, codeNone},  // closes session 5, opens none
+		{0, 0, codeNone},   // asks for a session; gets none
+		{7, 0, codeNone},   // closes 7, asks for a new one
+		{0, 1, codeFetchSessionIDNotFound},
+		{5, 3, codeFetchSessionIDNotFound},
+		{-1, -2, codeFetchSessionIDNotFound},
+	} {
+		r := c.roundTrip(1, 12, true, func(w *writer) {
+			w.Int32(-1) // ReplicaId
+			w.Int32(0)  // MaxWaitMs
+			w.Int32(0)  // MinBytes
+			w.Int32(1 << 20)
+			w.Int8(0)
+			w.Int32(tc.id)
+			w.Int32(tc.epoch)
+			w.ArrayLen(1)
+			w.String("sessions")
+			w.ArrayLen(1)
+			w.Int32(0)
+			w.Int32(-1)
+			w.Int64(0)
+			w.Int32(-1)
+			w.Int64(-1)
+			w.Int32(1 << 20)
+			w.Tags()
+			w.Tags()
+			w.ArrayLen(0)
+			w.String("")
+			w.Tags()
+		})
+		r.Int32() // throttle
+		code, session, topics := r.Int16(), r.Int32(), r.ArrayLen()
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		wantTopics := 1
+		if tc.wantCode != codeNone {
+			wantTopics = 0
+		}
+		if code != tc.wantCode || session != 0 || topics != wantTopics {
+			t.Errorf("SessionId %d SessionEpoch %d: error %d, SessionId %d, %d topics; want error %d, SessionId 0, %d topics",
+				tc.id, tc.epoch, code, session, topics, tc.wantCode, wantTopics)
+		}
+	}
+}

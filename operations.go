@@ -1,13 +1,15 @@
 // This file holds the answer to "what may this client do here?", which
 // Metadata, DescribeCluster, DescribeGroups and ConsumerGroupDescribe give
 // when a client sets their Include...AuthorizedOperations flag (KIP-430).
-// It belongs to part I, with the core APIs; it assumes only handlers.go.
+// It assumes handlers.go, and acls.go for the operations and the
+// authorizer.
 //
 // The answer is a bit field over Kafka's ACL operation codes
 // (AclOperation.java): bit n set means the operation with code n is
 // allowed. Each resource type has its own set of operations
-// (AclEntry.supportedOperations), and a broker without an authorizer,
-// which this one is, allows all of them (AuthHelper.authorizedOperations):
+// (supportedOperations in acls.go, Kafka's AclEntry.supportedOperations).
+// A broker without an authorizer allows all of them
+// (AuthHelper.authorizedOperations), so it answers the full set:
 //
 //	code  operation         topic  group  cluster
 //	   3  READ                x      x
@@ -22,73 +24,34 @@
 //	  12  IDEMPOTENT_WRITE                  x
 //
 // Clients show the set to people (kafka-topics --describe, AdminClient's
-// authorizedOperations) and some decide from it what to offer; librdkafka's
-// tests expect the full set from a broker without ACLs. INT32_MIN, the
-// "not asked" value, is what a field holds when the client did not set the
+// authorizedOperations), and librdkafka's and confluent-kafka-go's tests
+// expect the full set from a broker without ACLs. With the authorizer on,
+// the set is the subset the ACLs allow the client. INT32_MIN, the "not
+// asked" value, is what a field holds when the client did not set the
 // flag.
-//
-// Design note: every handler asks authorizedOperations, never the
-// constants, so that an authorizer can later answer with the subset it
-// allows for the client of rc and the named resource, in this one place.
 
 package kafka
 
-// ACL operation codes (AclOperation.java) that the resource types below
-// use.
-const (
-	aclRead            = 3
-	aclWrite           = 4
-	aclCreate          = 5
-	aclDelete          = 6
-	aclAlter           = 7
-	aclDescribe        = 8
-	aclClusterAction   = 9
-	aclDescribeConfigs = 10
-	aclAlterConfigs    = 11
-	aclIdempotentWrite = 12
-)
-
-// aclResourceType is a kind of resource ACLs are about; the values are
-// Kafka's ResourceType codes (ResourceType.java), which the ACL APIs
-// use; DescribeConfigs numbers its resources differently.
-type aclResourceType int8
-
-const (
-	aclTopic   aclResourceType = 2
-	aclGroup   aclResourceType = 3
-	aclCluster aclResourceType = 4
-)
-
-// clusterResourceName is the name of the one cluster resource
-// (Resource.CLUSTER_NAME).
-const clusterResourceName = "kafka-cluster"
-
-// supportedOperations is AclEntry.supportedOperations: the operations each
-// resource type has, as a bit field.
-var supportedOperations = map[aclResourceType]int32{
-	aclTopic: ops(aclRead, aclWrite, aclCreate, aclDescribe, aclDelete, aclAlter,
-		aclDescribeConfigs, aclAlterConfigs),
-	aclGroup: ops(aclRead, aclDescribe, aclDelete, aclDescribeConfigs, aclAlterConfigs),
-	aclCluster: ops(aclCreate, aclClusterAction, aclDescribeConfigs, aclAlterConfigs,
-		aclIdempotentWrite, aclAlter, aclDescribe),
-}
-
-// ops is the bit field of the given operation codes (Utils.to32BitField).
-func ops(codes ...int) int32 {
-	var field int32
-	for _, c := range codes {
-		field |= 1 << c
-	}
-	return field
-}
+import "net"
 
 // authorizedOperationsOmitted is what Kafka sends in the authorized
 // operations fields when the client did not ask for them (INT32_MIN).
 const authorizedOperationsOmitted = -2147483648
 
 // authorizedOperations is what the client of rc may do to the resource of
-// type typ named name: with no authorizer, every operation the type has.
-// rc and name are for the authorizer that will choose among them.
-func (b *Broker) authorizedOperations(rc *requestContext, typ aclResourceType, name string) int32 {
-	return supportedOperations[typ]
+// type resType named name: every operation the type has when the
+// authorizer is off, and what the ACLs allow when it is on.
+func (b *Broker) authorizedOperations(rc *requestContext, resType int8, name string) int32 {
+	if b.sec != nil && b.sec.cfg.Authorizer {
+		host := ""
+		if rc.conn != nil && rc.conn.Conn != nil {
+			host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
+		}
+		return b.sec.authorizedOperations(rc.principal(), host, resType, name)
+	}
+	var bits int32
+	for _, op := range supportedOperations[resType] {
+		bits |= 1 << op
+	}
+	return bits
 }

@@ -106,6 +106,12 @@ type producerBatch struct {
 type producerEntry struct {
 	epoch   int16
 	batches []producerBatch // oldest first, 1 to retainedBatches of them
+
+	// lastTimestamp (the max timestamp of its last batch or marker) and
+	// coordinatorEpoch (of its last marker, -1 before one) are only
+	// reported, by DescribeProducers (partitions.go).
+	lastTimestamp    int64
+	coordinatorEpoch int32
 }
 
 // producerStates is a partition's producers by producer id. The partition
@@ -167,7 +173,10 @@ func inSequence(last, next int32) bool {
 // (ProducerStateEntry.addBatch): the oldest batch makes room once five are
 // kept, and a new epoch starts with no batches. e may be nil.
 func (e *producerEntry) with(h *batchHeader, firstOffset int64) *producerEntry {
-	n := &producerEntry{epoch: h.ProducerEpoch, batches: make([]producerBatch, 0, retainedBatches)}
+	n := &producerEntry{epoch: h.ProducerEpoch, batches: make([]producerBatch, 0, retainedBatches), lastTimestamp: h.MaxTimestamp, coordinatorEpoch: -1}
+	if e != nil {
+		n.coordinatorEpoch = e.coordinatorEpoch
+	}
 	if e != nil && e.epoch == h.ProducerEpoch {
 		n.batches = append(n.batches, e.batches[max(0, len(e.batches)-(retainedBatches-1)):]...)
 	}
@@ -186,10 +195,11 @@ func (e *producerEntry) with(h *batchHeader, firstOffset int64) *producerEntry {
 // to that epoch with no batches, so that the old epoch's batches are
 // refused from then on; one of the current epoch changes nothing.
 func (e *producerEntry) withMarker(h *batchHeader) *producerEntry {
+	n := &producerEntry{epoch: h.ProducerEpoch, lastTimestamp: h.MaxTimestamp, coordinatorEpoch: coordinatorEpoch}
 	if e != nil && e.epoch >= h.ProducerEpoch {
-		return e
+		n.epoch, n.batches = e.epoch, e.batches
 	}
-	return &producerEntry{epoch: h.ProducerEpoch}
+	return n
 }
 
 // isControl reports whether h is a control batch: a transaction marker.

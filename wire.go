@@ -112,6 +112,9 @@ func (r *reader) Int64() int64 {
 	return 0
 }
 
+// Float64 reads an IEEE 754 double, big-endian: Kafka's float64.
+func (r *reader) Float64() float64 { return math.Float64frombits(uint64(r.Int64())) }
+
 // Uvarint reads an unsigned LEB128 varint, the form compact lengths and tag
 // numbers use.
 func (r *reader) Uvarint() uint64 { return readVarint(r, binary.Uvarint) }
@@ -311,6 +314,9 @@ func (w *writer) Int32(v int32) { w.buf = binary.BigEndian.AppendUint32(w.buf, u
 
 // Int64 appends a big-endian int64.
 func (w *writer) Int64(v int64) { w.buf = binary.BigEndian.AppendUint64(w.buf, uint64(v)) }
+
+// Float64 appends an IEEE 754 double, big-endian: Kafka's float64.
+func (w *writer) Float64(v float64) { w.Int64(int64(math.Float64bits(v))) }
 
 // Uvarint appends an unsigned varint, the form of compact lengths and tags.
 func (w *writer) Uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }

@@ -48,13 +48,24 @@ type childBroker struct {
 var listeningRE = regexp.MustCompile(`msg="kafka broker listening" addr=(\S+)`)
 
 // startChild runs the broker binary on dataDir with -fsync always on a
-// free port, and waits for the log line that says where it listens. The
+// free port, and any further flags given, and waits for the log line that
+// says where it listens. The
 // process is killed when the test ends, if it is still running; its log
 // is shown if the test failed.
-func startChild(t *testing.T, bin, dataDir string) *childBroker {
+func startChild(t *testing.T, bin, dataDir string, flags ...string) *childBroker {
 	t.Helper()
-	b := &childBroker{done: make(chan struct{})}
-	b.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-data", dataDir, "-fsync", "always")
+	return startChildCmd(t, exec.Command(bin, append(childArgs(dataDir), flags...)...))
+}
+
+// childArgs are the broker's arguments in startChild.
+func childArgs(dataDir string) []string {
+	return []string{"-addr", "127.0.0.1:0", "-data", dataDir, "-fsync", "always"}
+}
+
+// startChildCmd is startChild running cmd, which execs the broker.
+func startChildCmd(t *testing.T, cmd *exec.Cmd) *childBroker {
+	t.Helper()
+	b := &childBroker{done: make(chan struct{}), cmd: cmd}
 	stderr, err := b.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"strings"
 	"testing"
@@ -170,5 +171,82 @@ func checkKafkaGo(t *testing.T, what string, got []kafka.Message, want map[strin
 			t.Errorf("%s: partition %d gave offset %d, want %d", what, msg.Partition, msg.Offset, nexts[msg.Partition])
 		}
 		nexts[msg.Partition] = msg.Offset + 1
+	}
+}
+
+// TestKafkaGoClientAdmin calls the admin methods of kafka-go's Client:
+// Fetch (which sends SessionId -1, SessionEpoch -1, once refused),
+// ElectLeaders, Alter- and ListPartitionReassignments, and Alter- and
+// DescribeClientQuotas.
+func TestKafkaGoClientAdmin(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	addr, _ := startBroker(t, t.TempDir())
+	const topic = "kafka-go-admin"
+	createTopic(t, ctx, kadm.NewClient(newClient(t, addr)), 2, topic)
+	c := &kafka.Client{Addr: kafka.TCP(addr), Timeout: 10 * time.Second}
+	if _, err := c.Produce(ctx, &kafka.ProduceRequest{Topic: topic, Partition: 0, RequiredAcks: kafka.RequireAll,
+		Records: kafka.NewRecordReader(kafka.Record{Value: kafka.NewBytes([]byte("hello"))})}); err != nil {
+		t.Fatalf("Produce: %v", err)
+	}
+
+	fetched, err := c.Fetch(ctx, &kafka.FetchRequest{Topic: topic, Partition: 0, Offset: 0, MaxBytes: 1 << 20})
+	if err != nil || fetched.Error != nil {
+		t.Fatalf("Fetch: %v, %v", err, fetched.Error)
+	}
+	rec, err := fetched.Records.ReadRecord()
+	if err != nil || fetched.HighWatermark != 1 {
+		t.Fatalf("Fetch: high watermark %d, first record %v", fetched.HighWatermark, err)
+	}
+	if v, _ := io.ReadAll(rec.Value); string(v) != "hello" {
+		t.Errorf("fetched %q, want hello", v)
+	}
+
+	elected, err := c.ElectLeaders(ctx, &kafka.ElectLeadersRequest{Topic: topic, Partitions: []int{0, 1}})
+	if err != nil || elected.Error != nil || len(elected.PartitionResults) != 2 {
+		t.Fatalf("ElectLeaders: %v %+v", err, elected)
+	}
+	for _, r := range elected.PartitionResults {
+		if !errors.Is(r.Error, kafka.ElectionNotNeeded) {
+			t.Errorf("ElectLeaders partition %d: %v, want ElectionNotNeeded", r.Partition, r.Error)
+		}
+	}
+
+	moved, err := c.AlterPartitionReassignments(ctx, &kafka.AlterPartitionReassignmentsRequest{Topic: topic, Assignments: []kafka.AlterPartitionReassignmentsRequestAssignment{
+		{PartitionID: 0, BrokerIDs: []int{0}},
+		{PartitionID: 1, BrokerIDs: []int{0, 7}},
+	}})
+	if err != nil || moved.Error != nil || len(moved.PartitionResults) != 2 {
+		t.Fatalf("AlterPartitionReassignments: %v %+v", err, moved)
+	}
+	for _, r := range moved.PartitionResults {
+		want := error(nil)
+		if r.PartitionID == 1 {
+			want = kafka.InvalidReplicaAssignment
+		}
+		if !errors.Is(r.Error, want) && r.Error != want {
+			t.Errorf("reassign partition %d: %v, want %v", r.PartitionID, r.Error, want)
+		}
+	}
+	listed, err := c.ListPartitionReassignments(ctx, &kafka.ListPartitionReassignmentsRequest{Topics: map[string]kafka.ListPartitionReassignmentsRequestTopic{topic: {PartitionIndexes: []int{0, 1}}}})
+	if err != nil || listed.Error != nil || len(listed.Topics) != 0 {
+		t.Errorf("ListPartitionReassignments: %v %+v, want none", err, listed)
+	}
+
+	altered, err := c.AlterClientQuotas(ctx, &kafka.AlterClientQuotasRequest{Entries: []kafka.AlterClientQuotaEntry{{
+		Entities: []kafka.AlterClientQuotaEntity{{EntityType: "client-id", EntityName: "kafka-go"}},
+		Ops:      []kafka.AlterClientQuotaOps{{Key: "consumer_byte_rate", Value: 4096}},
+	}}})
+	if err != nil || len(altered.Entries) != 1 || altered.Entries[0].Error != nil {
+		t.Fatalf("AlterClientQuotas: %v %+v", err, altered)
+	}
+	described, err := c.DescribeClientQuotas(ctx, &kafka.DescribeClientQuotasRequest{Components: []kafka.DescribeClientQuotasRequestComponent{
+		{EntityType: "client-id", MatchType: 0, Match: "kafka-go"},
+	}})
+	if err != nil || described.Error != nil || len(described.Entries) != 1 {
+		t.Fatalf("DescribeClientQuotas: %v %+v", err, described)
+	}
+	if vs := described.Entries[0].Values; len(vs) != 1 || vs[0].Key != "consumer_byte_rate" || vs[0].Value != 4096 {
+		t.Errorf("described values %+v", vs)
 	}
 }

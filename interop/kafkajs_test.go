@@ -124,3 +124,34 @@ func TestKafkaJSTransaction(t *testing.T) {
 		t.Errorf("read_committed values (-want +got):\n%s", d)
 	}
 }
+
+// TestKafkaJSAdmin runs KafkaJS's admin client: describeCluster,
+// fetchTopicOffsets, alterPartitionReassignments (a no-op to this broker,
+// refused to another) and listPartitionReassignments.
+func TestKafkaJSAdmin(t *testing.T) {
+	addr, _ := startBroker(t, t.TempDir())
+	lines := runNode(t, "admin.js", localhost(t, addr), "kafkajs-admin")
+	if len(lines) != 1 {
+		t.Fatalf("admin.js printed %d lines, want 1: %q", len(lines), lines)
+	}
+	var got struct {
+		Brokers     []int32    `json:"brokers"`
+		Controller  int32      `json:"controller"`
+		Offsets     [][2]int64 `json:"offsets"`
+		Refused     string     `json:"refused"`
+		Reassigning int        `json:"reassigning"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := struct {
+		Brokers     []int32    `json:"brokers"`
+		Controller  int32      `json:"controller"`
+		Offsets     [][2]int64 `json:"offsets"`
+		Refused     string     `json:"refused"`
+		Reassigning int        `json:"reassigning"`
+	}{[]int32{0}, 0, [][2]int64{{0, 0}, {1, 0}}, "INVALID_REPLICA_ASSIGNMENT", 0}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

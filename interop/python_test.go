@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"kafka"
 )
 
 const debianPython = "/usr/bin/python3"
@@ -118,5 +121,49 @@ func TestConfluentKafkaTransaction(t *testing.T) {
 	}
 	if len(got.Errors) > 0 {
 		t.Errorf("consumer errors: %q", got.Errors)
+	}
+}
+
+// TestConfluentKafkaQuota runs librdkafka's producer under a
+// producer_byte_rate set with kadm (Debian's confluent-kafka AdminClient
+// has no quota calls): it is told of throttles through throttle_cb and
+// produces at about the quota.
+func TestConfluentKafkaQuota(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	addr, _ := startBrokerWith(t, t.TempDir(), kafka.Config{QuotaWindowNum: 2, QuotaWindowSize: 500 * time.Millisecond})
+	adm := kadm.NewClient(newClient(t, addr))
+	createTopic(t, ctx, adm, 1, "py-quota")
+	const quota = 100 << 10
+	id := "py-slow"
+	if res, err := adm.AlterClientQuotas(ctx, []kadm.AlterClientQuotaEntry{{
+		Entity: kadm.ClientQuotaEntity{{Type: "client-id", Name: &id}},
+		Ops:    []kadm.AlterClientQuotaOp{{Key: "producer_byte_rate", Value: quota}},
+	}}); err != nil || res[0].Err != nil {
+		t.Fatalf("AlterClientQuotas: %v %+v", err, res)
+	}
+	var got struct {
+		Brokers        []int32  `json:"brokers"`
+		Partitions     int      `json:"partitions"`
+		RetentionMs    string   `json:"retention_ms"`
+		DeliveredBytes int      `json:"delivered_bytes"`
+		Errors         []string `json:"errors"`
+		Elapsed        float64  `json:"elapsed"`
+		Throttles      int      `json:"throttles"`
+	}
+	runPython(t, "confluent_kafka", "confluent_quota.py", &got, addr, "py-quota")
+	if !slices.Equal(got.Brokers, []int32{0}) || got.Partitions != 1 || got.RetentionMs != "604800000" {
+		t.Errorf("AdminClient saw brokers %v, %d partitions, retention.ms %q", got.Brokers, got.Partitions, got.RetentionMs)
+	}
+	if got.DeliveredBytes != 300*1024 || len(got.Errors) > 0 {
+		t.Fatalf("delivered %d bytes, errors %v", got.DeliveredBytes, got.Errors)
+	}
+	rate := float64(got.DeliveredBytes) / got.Elapsed
+	t.Logf("librdkafka produced %.0f B/s against a quota of %d B/s, %d throttle events", rate, quota, got.Throttles)
+	if got.Throttles == 0 {
+		t.Error("librdkafka reported no throttle")
+	}
+	if rate > 2*quota || rate < quota/4 {
+		t.Errorf("produced at %.0f B/s, want near the quota of %d B/s", rate, quota)
 	}
 }

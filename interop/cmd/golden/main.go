@@ -65,6 +65,25 @@ var apis = []struct {
 	{"ListTransactions", 66, 0, 1},
 	{"ConsumerGroupHeartbeat", 68, 0, 1},
 	{"ConsumerGroupDescribe", 69, 0, 0},
+	{"OffsetForLeaderEpoch", 23, 2, 4},
+	{"AlterReplicaLogDirs", 34, 1, 2},
+	{"DescribeLogDirs", 35, 1, 4},
+	{"ElectLeaders", 43, 0, 2},
+	{"AlterPartitionReassignments", 45, 0, 1},
+	{"ListPartitionReassignments", 46, 0, 0},
+	{"DescribeClientQuotas", 48, 0, 1},
+	{"AlterClientQuotas", 49, 0, 1},
+	{"UpdateFeatures", 57, 0, 2},
+	{"DescribeProducers", 61, 0, 0},
+	{"ListConfigResources", 74, 0, 1},
+	{"DescribeTopicPartitions", 75, 0, 0},
+	{"SaslHandshake", 17, 0, 1},
+	{"SaslAuthenticate", 36, 0, 2},
+	{"DescribeAcls", 29, 1, 3},
+	{"CreateAcls", 30, 1, 3},
+	{"DeleteAcls", 31, 1, 3},
+	{"DescribeUserScramCredentials", 50, 0, 0},
+	{"AlterUserScramCredentials", 51, 0, 0},
 }
 
 // Where kmsg and Kafka's JSON schemas (the ones our broker follows, in
@@ -104,6 +123,7 @@ var kmsgOnly = map[string]bool{
 	"DeleteGroupsResponseGroup.ErrorMessage":      true, // v3+
 	"DescribeClusterRequest.IncludeFencedBrokers": true, // v2+
 	"DescribeClusterResponseBroker.IsFenced":      true, // v2+
+	"DescribeLogDirsResponseDir.IsCordoned":       true, // v5+ (KIP-1066, after 4.1)
 
 	// KIP-848's MemberType (classic or consumer member, v1+).
 	"ConsumerGroupDescribeResponseGroupMember.MemberType": true,

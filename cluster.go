@@ -1,0 +1,1182 @@
+// This file is the cluster and partition admin APIs: the questions operators and their
+// tools (kafka-topics.sh, kafka-log-dirs.sh, kafka-leader-election.sh,
+// kafka-reassign-partitions.sh, kafka-transactions.sh, and UIs such as
+// kafka-ui or AKHQ) ask about where partitions live, who leads them, and
+// who writes to them. It is part III, operations, and assumes the log
+// (log.go), topics (topics.go) and idempotent producers (producers.go).
+//
+// With a single broker most of these questions have one answer. This broker
+// leads every partition, is its only replica and keeps it in its only log
+// dir; there is nothing to elect and nowhere to move a replica to. The APIs
+// are still served, with the answers Kafka gives a cluster in that state,
+// because tools call them and close with "unexpected EOF" when a broker
+// drops the connection instead:
+//
+//	OffsetForLeaderEpoch         the end of an epoch, from the epoch history
+//	AlterReplicaLogDirs          no-op for the data dir, LOG_DIR_NOT_FOUND else
+//	DescribeLogDirs              the data dir, each partition's size on disk
+//	ElectLeaders                 ELECTION_NOT_NEEDED
+//	AlterPartitionReassignments  no-op for [this broker], refused otherwise
+//	ListPartitionReassignments   none in progress
+//	DescribeTopicPartitions      Metadata's partitions, paged by a cursor
+//	DescribeProducers            the idempotent-producer state
+//	UpdateFeatures               no feature above level 0
+//
+// The sections follow API-key order, in the form of handlers.go.
+//
+// Design note: the leader epoch. Kafka bumps a partition's leader epoch
+// each time leadership moves, and records in the partition's
+// leader-epoch-checkpoint the offset at which each epoch began. Here
+// leadership never moves, not even across a restart (the one broker is
+// leader again, of the same log), so every partition has one epoch, 0, that
+// began at the log start. That is what Metadata reports, what produced
+// batches are stamped with (log.go), and the one entry of the history
+// OffsetForLeaderEpoch reads. If this broker ever bumped epochs (say, to
+// fence clients across a restart), the history would become a file per
+// partition, as in Kafka, and leaderEpochEnd below would search it.
+
+package kafka
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+)
+
+// Error codes of the partition admin APIs (Errors.java).
+const (
+	codeReplicaNotAvailable      int16 = 9
+	codeLogDirNotFound           int16 = 57
+	codeFencedLeaderEpoch        int16 = 74
+	codeUnknownLeaderEpoch       int16 = 76
+	codeElectionNotNeeded        int16 = 84
+	codeNoReassignmentInProgress int16 = 85
+	codeInvalidUpdateVersion     int16 = 95
+)
+
+// currentLeaderEpoch is the leader epoch of every partition; see the
+// design note.
+const currentLeaderEpoch int32 = 0
+
+// topicOperations is the bit field of every ACL operation a topic has
+// (AclOperation codes READ 3, WRITE 4, CREATE 5, DELETE 6, ALTER 7,
+// DESCRIBE 8, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11). With no authorizer,
+// Kafka's AuthHelper.authorizedOperations grants them all.
+const topicOperations = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11
+
+// checkLeaderEpoch answers a request that names the leader epoch the
+// client believes current, as Partition.getLocalLog does: -1 skips the
+// check, an older epoch is FENCED_LEADER_EPOCH (the client is behind), a
+// newer one UNKNOWN_LEADER_EPOCH (we are, as far as the client knows).
+func checkLeaderEpoch(clientEpoch int32) int16 {
+	switch {
+	case clientEpoch == -1 || clientEpoch == currentLeaderEpoch:
+		return codeNone
+	case clientEpoch < currentLeaderEpoch:
+		return codeFencedLeaderEpoch
+	default:
+		return codeUnknownLeaderEpoch
+	}
+}
+
+// leaderEpochEnd is LeaderEpochFileCache.endOffsetFor over a history of one
+// epoch, currentLeaderEpoch, that began at the log start and is still being
+// written: the epoch asked for and where it ends, or -1, -1 if it is
+// unknown.
+//
+//	epoch -1           -1, -1 (no epoch: a client on an old format)
+//	the current epoch  epoch, the log end offset
+//	a later epoch      -1, -1 (never happened)
+//	an earlier epoch   epoch, the start of the first epoch after it
+func leaderEpochEnd(epoch int32, logStart, logEnd int64) (int32, int64) {
+	switch {
+	case epoch == -1 || epoch > currentLeaderEpoch:
+		return -1, -1
+	case epoch == currentLeaderEpoch:
+		return epoch, logEnd
+	default:
+		return epoch, logStart
+	}
+}
+
+// OffsetForLeaderEpoch: v2-4 (OffsetForLeaderEpochRequest.json, OffsetForLeaderEpochResponse.json)
+//
+//	v2: CurrentLeaderEpoch and ThrottleTimeMs; our minimum, as in Kafka 4.0 (KIP-896)
+//	v3: ReplicaId, so that a consumer (-1) and a follower can be told apart
+//	v4: flexible
+//
+// A consumer that sees a partition's leader epoch change asks where the
+// epoch of its last fetched record ended; if that is before its position,
+// the log was truncated under it and it must reset (KIP-320). Answered from
+// the epoch history in the design note.
+type offsetForLeaderEpochRequest struct {
+	ReplicaID int32
+	Topics    []offsetForLeaderTopic
+}
+
+type offsetForLeaderTopic struct {
+	Topic      string
+	Partitions []offsetForLeaderPartition
+}
+
+type offsetForLeaderPartition struct {
+	Partition          int32
+	CurrentLeaderEpoch int32
+	LeaderEpoch        int32
+}
+
+func (m *offsetForLeaderEpochRequest) decode(r *reader, v int16) {
+	m.ReplicaID = -2
+	if v >= 3 {
+		m.ReplicaID = r.Int32()
+	}
+	m.Topics = readArray(r, func(r *reader) (t offsetForLeaderTopic) {
+		t.Topic = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p offsetForLeaderPartition) {
+			p.Partition = r.Int32()
+			p.CurrentLeaderEpoch = r.Int32()
+			p.LeaderEpoch = r.Int32()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type offsetForLeaderEpochResponse struct {
+	ThrottleTimeMs int32
+	Topics         []offsetForLeaderTopicResult
+}
+
+type offsetForLeaderTopicResult struct {
+	Topic      string
+	Partitions []epochEndOffsetResult
+}
+
+type epochEndOffsetResult struct {
+	ErrorCode   int16
+	Partition   int32
+	LeaderEpoch int32
+	EndOffset   int64
+}
+
+func (m *offsetForLeaderEpochResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t offsetForLeaderTopicResult) {
+		w.String(t.Topic)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p epochEndOffsetResult) {
+			w.Int16(p.ErrorCode)
+			w.Int32(p.Partition)
+			w.Int32(p.LeaderEpoch)
+			w.Int64(p.EndOffset)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleOffsetForLeaderEpoch(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*offsetForLeaderEpochRequest)
+	resp := &offsetForLeaderEpochResponse{Topics: make([]offsetForLeaderTopicResult, 0, len(req.Topics))}
+	for _, t := range req.Topics {
+		topic := b.logs.Topic(t.Topic)
+		tr := offsetForLeaderTopicResult{Topic: t.Topic, Partitions: make([]epochEndOffsetResult, 0, len(t.Partitions))}
+		for _, p := range t.Partitions {
+			pr := epochEndOffsetResult{Partition: p.Partition, LeaderEpoch: -1, EndOffset: -1}
+			pl := b.topicPartition(topic, p.Partition)
+			if pl == nil {
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			} else if pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch); pr.ErrorCode == codeNone {
+				pr.LeaderEpoch, pr.EndOffset = leaderEpochEnd(p.LeaderEpoch, pl.LogStartOffset(), pl.HighWatermark())
+			}
+			tr.Partitions = append(tr.Partitions, pr)
+		}
+		resp.Topics = append(resp.Topics, tr)
+	}
+	return resp
+}
+
+// AlterReplicaLogDirs: v1-2 (AlterReplicaLogDirsRequest.json, AlterReplicaLogDirsResponse.json)
+//
+//	v1: no change to the schema; our minimum, as in Kafka 4.0 (KIP-896)
+//	v2: flexible
+//
+// Moves replicas between the log dirs of one broker. This broker has one
+// log dir, so a partition can only be "moved" to where it is: that is a
+// no-op answered NONE, as Kafka answers a move to a replica's current dir.
+// Any other path gets LOG_DIR_NOT_FOUND, as LogManager.isLogDirOnline
+// answers a dir not in log.dirs; a partition that does not exist gets
+// UNKNOWN_TOPIC_OR_PARTITION (ReplicaManager.alterReplicaLogDirs).
+type alterReplicaLogDirsRequest struct {
+	Dirs []alterReplicaLogDir
+}
+
+type alterReplicaLogDir struct {
+	Path   string
+	Topics []alterReplicaLogDirTopic
+}
+
+type alterReplicaLogDirTopic struct {
+	Name       string
+	Partitions []int32
+}
+
+func (m *alterReplicaLogDirsRequest) decode(r *reader, v int16) {
+	m.Dirs = readArray(r, func(r *reader) (d alterReplicaLogDir) {
+		d.Path = r.String()
+		d.Topics = readArray(r, func(r *reader) (t alterReplicaLogDirTopic) {
+			t.Name = r.String()
+			t.Partitions = r.Int32s()
+			r.SkipTags()
+			return t
+		})
+		r.SkipTags()
+		return d
+	})
+	r.SkipTags()
+}
+
+type alterReplicaLogDirsResponse struct {
+	ThrottleTimeMs int32
+	Results        []alterReplicaLogDirTopicResult
+}
+
+type alterReplicaLogDirTopicResult struct {
+	TopicName  string
+	Partitions []alterReplicaLogDirPartitionResult
+}
+
+type alterReplicaLogDirPartitionResult struct {
+	PartitionIndex int32
+	ErrorCode      int16
+}
+
+func (m *alterReplicaLogDirsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Results, func(w *writer, t alterReplicaLogDirTopicResult) {
+		w.String(t.TopicName)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p alterReplicaLogDirPartitionResult) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleAlterReplicaLogDirs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*alterReplicaLogDirsRequest)
+	resp := &alterReplicaLogDirsResponse{Results: []alterReplicaLogDirTopicResult{}}
+	dataDir := b.logDirPath()
+	for _, d := range req.Dirs {
+		for _, t := range d.Topics {
+			topic := b.logs.Topic(t.Name)
+			tr := alterReplicaLogDirTopicResult{TopicName: t.Name, Partitions: make([]alterReplicaLogDirPartitionResult, 0, len(t.Partitions))}
+			for _, p := range t.Partitions {
+				pr := alterReplicaLogDirPartitionResult{PartitionIndex: p}
+				switch {
+				case d.Path != dataDir:
+					pr.ErrorCode = codeLogDirNotFound
+				case b.topicPartition(topic, p) == nil:
+					pr.ErrorCode = codeUnknownTopicOrPartition
+				}
+				tr.Partitions = append(tr.Partitions, pr)
+			}
+			resp.Results = append(resp.Results, tr)
+		}
+	}
+	return resp
+}
+
+// logDirPath is the data dir as Kafka names a log dir: an absolute path.
+func (b *Broker) logDirPath() string {
+	if abs, err := filepath.Abs(b.cfg.DataDir); err == nil {
+		return abs
+	}
+	return b.cfg.DataDir
+}
+
+// DescribeLogDirs: v1-4 (DescribeLogDirsRequest.json, DescribeLogDirsResponse.json)
+//
+//	v1: no change to the schema; our minimum, as in Kafka 4.0 (KIP-896)
+//	v2: flexible
+//	v3: a top-level ErrorCode
+//	v4: TotalBytes and UsableBytes of the volume (KIP-827)
+//
+// The one log dir, the data dir, with the size in bytes of each requested
+// partition's segments (null Topics: every partition), an offset lag of 0
+// (no replica is behind; there is none) and IsFutureKey false (no move is
+// under way), as ReplicaManager.describeLogDirs reports a dir. Topics that
+// do not exist are left out, as Kafka leaves them out.
+type describeLogDirsRequest struct {
+	Topics []describableLogDirTopic
+}
+
+type describableLogDirTopic struct {
+	Topic      string
+	Partitions []int32
+}
+
+func (m *describeLogDirsRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t describableLogDirTopic) {
+		t.Topic = r.String()
+		t.Partitions = r.Int32s()
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type describeLogDirsResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	Results        []describeLogDirsResult
+}
+
+type describeLogDirsResult struct {
+	ErrorCode   int16
+	LogDir      string
+	Topics      []describeLogDirsTopic
+	TotalBytes  int64
+	UsableBytes int64
+}
+
+type describeLogDirsTopic struct {
+	Name       string
+	Partitions []describeLogDirsPartition
+}
+
+type describeLogDirsPartition struct {
+	PartitionIndex int32
+	PartitionSize  int64
+	OffsetLag      int64
+	IsFutureKey    bool
+}
+
+func (m *describeLogDirsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	if v >= 3 {
+		w.Int16(m.ErrorCode)
+	}
+	writeArrayNonNull(w, m.Results, func(w *writer, d describeLogDirsResult) {
+		w.Int16(d.ErrorCode)
+		w.String(d.LogDir)
+		writeArrayNonNull(w, d.Topics, func(w *writer, t describeLogDirsTopic) {
+			w.String(t.Name)
+			writeArrayNonNull(w, t.Partitions, func(w *writer, p describeLogDirsPartition) {
+				w.Int32(p.PartitionIndex)
+				w.Int64(p.PartitionSize)
+				w.Int64(p.OffsetLag)
+				w.Bool(p.IsFutureKey)
+				w.Tags()
+			})
+			w.Tags()
+		})
+		if v >= 4 {
+			w.Int64(d.TotalBytes)
+			w.Int64(d.UsableBytes)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDescribeLogDirs(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeLogDirsRequest)
+	dir := describeLogDirsResult{LogDir: b.logDirPath(), Topics: []describeLogDirsTopic{}, TotalBytes: -1, UsableBytes: -1}
+	if total, usable, ok := diskSpace(b.cfg.DataDir); ok {
+		dir.TotalBytes, dir.UsableBytes = total, usable
+	}
+	describe := func(t *topicLog, partitions []int32) {
+		dt := describeLogDirsTopic{Name: t.Name, Partitions: make([]describeLogDirsPartition, 0, len(partitions))}
+		for _, p := range partitions {
+			if pl := b.topicPartition(t, p); pl != nil {
+				dt.Partitions = append(dt.Partitions, describeLogDirsPartition{PartitionIndex: p, PartitionSize: pl.Size()})
+			}
+		}
+		if len(dt.Partitions) > 0 {
+			dir.Topics = append(dir.Topics, dt)
+		}
+	}
+	if req.Topics == nil {
+		for _, t := range b.logs.Topics() {
+			describe(t, allPartitions(t))
+		}
+	} else {
+		for _, rt := range req.Topics {
+			if t := b.logs.Topic(rt.Topic); t != nil {
+				describe(t, rt.Partitions)
+			}
+		}
+	}
+	return &describeLogDirsResponse{Results: []describeLogDirsResult{dir}}
+}
+
+// allPartitions lists a topic's partition numbers.
+func allPartitions(t *topicLog) []int32 {
+	ps := make([]int32, len(t.Partitions))
+	for i := range ps {
+		ps[i] = int32(i)
+	}
+	return ps
+}
+
+// ElectLeaders: v0-2 (ElectLeadersRequest.json, ElectLeadersResponse.json)
+//
+//	v1: ElectionType (KIP-460) and a top-level ErrorCode
+//	v2: flexible
+//
+// Every partition already has its preferred leader, this broker, so each
+// partition named gets ELECTION_NOT_NEEDED, as ReplicationControlManager.
+// electLeader answers one whose leader is already the preferred replica
+// (for an unclean election: one that has a leader). A null list means
+// every partition, and then Kafka leaves out those that needed no
+// election: here, all of them. An election type other than preferred (0)
+// or unclean (1) is INVALID_REQUEST for the whole request.
+type electLeadersRequest struct {
+	ElectionType    int8
+	TopicPartitions []electLeadersTopic
+	TimeoutMs       int32
+}
+
+type electLeadersTopic struct {
+	Topic      string
+	Partitions []int32
+}
+
+func (m *electLeadersRequest) decode(r *reader, v int16) {
+	if v >= 1 {
+		m.ElectionType = r.Int8()
+	}
+	m.TopicPartitions = readArray(r, func(r *reader) (t electLeadersTopic) {
+		t.Topic = r.String()
+		t.Partitions = r.Int32s()
+		r.SkipTags()
+		return t
+	})
+	m.TimeoutMs = r.Int32()
+	r.SkipTags()
+}
+
+type electLeadersResponse struct {
+	ThrottleTimeMs         int32
+	ErrorCode              int16
+	ReplicaElectionResults []replicaElectionResult
+}
+
+type replicaElectionResult struct {
+	Topic           string
+	PartitionResult []electionPartitionResult
+}
+
+type electionPartitionResult struct {
+	PartitionID  int32
+	ErrorCode    int16
+	ErrorMessage *string
+}
+
+func (m *electLeadersResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	if v >= 1 {
+		w.Int16(m.ErrorCode)
+	}
+	writeArrayNonNull(w, m.ReplicaElectionResults, func(w *writer, t replicaElectionResult) {
+		w.String(t.Topic)
+		writeArrayNonNull(w, t.PartitionResult, func(w *writer, p electionPartitionResult) {
+			w.Int32(p.PartitionID)
+			w.Int16(p.ErrorCode)
+			w.NullableString(p.ErrorMessage)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleElectLeaders(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*electLeadersRequest)
+	resp := &electLeadersResponse{ReplicaElectionResults: []replicaElectionResult{}}
+	if req.ElectionType != 0 && req.ElectionType != 1 {
+		resp.ErrorCode = codeInvalidRequest
+		return resp
+	}
+	if req.TopicPartitions == nil {
+		// Kafka lists every topic, each with only the partitions an
+		// election changed: none.
+		for _, t := range b.logs.Topics() {
+			resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, replicaElectionResult{Topic: t.Name, PartitionResult: []electionPartitionResult{}})
+		}
+		return resp
+	}
+	for _, rt := range req.TopicPartitions {
+		topic := b.logs.Topic(rt.Topic)
+		tr := replicaElectionResult{Topic: rt.Topic, PartitionResult: make([]electionPartitionResult, 0, len(rt.Partitions))}
+		for _, p := range rt.Partitions {
+			pr := electionPartitionResult{PartitionID: p, ErrorCode: codeElectionNotNeeded}
+			if b.topicPartition(topic, p) == nil {
+				pr.ErrorCode = codeUnknownTopicOrPartition
+				pr.ErrorMessage = ptr(fmt.Sprintf("No such partition as %s-%d", rt.Topic, p))
+			}
+			tr.PartitionResult = append(tr.PartitionResult, pr)
+		}
+		resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
+	}
+	return resp
+}
+
+// AlterPartitionReassignments: v0-1 (AlterPartitionReassignmentsRequest.json, AlterPartitionReassignmentsResponse.json)
+//
+//	v0: flexible
+//	v1: AllowReplicationFactorChange, echoed in the response (KIP-860, Kafka 4.1)
+//
+// A reassignment moves a partition to a new replica set. The only set that
+// exists here is [this broker], which every partition already has, so
+// asking for it is a no-op answered NONE, as ReplicationControlManager
+// answers a reassignment that changes nothing. Any other set names a
+// broker that is not registered, or one twice, or none:
+// INVALID_REPLICA_ASSIGNMENT with Kafka's message. Null replicas cancel a
+// reassignment, and none is ever in progress: NO_REASSIGNMENT_IN_PROGRESS.
+// A set of another size with AllowReplicationFactorChange false is
+// INVALID_REPLICATION_FACTOR, which Kafka 4.1 checks first.
+type alterPartitionReassignmentsRequest struct {
+	TimeoutMs                    int32
+	AllowReplicationFactorChange bool
+	Topics                       []reassignableTopic
+}
+
+type reassignableTopic struct {
+	Name       string
+	Partitions []reassignablePartition
+}
+
+type reassignablePartition struct {
+	PartitionIndex int32
+	Replicas       []int32
+}
+
+func (m *alterPartitionReassignmentsRequest) decode(r *reader, v int16) {
+	m.TimeoutMs = r.Int32()
+	m.AllowReplicationFactorChange = true
+	if v >= 1 {
+		m.AllowReplicationFactorChange = r.Bool()
+	}
+	m.Topics = readArray(r, func(r *reader) (t reassignableTopic) {
+		t.Name = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p reassignablePartition) {
+			p.PartitionIndex = r.Int32()
+			p.Replicas = r.Int32s()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type alterPartitionReassignmentsResponse struct {
+	ThrottleTimeMs               int32
+	AllowReplicationFactorChange bool // v1+: the request's, echoed
+	ErrorCode                    int16
+	ErrorMessage                 *string
+	Responses                    []reassignableTopicResponse
+}
+
+type reassignableTopicResponse struct {
+	Name       string
+	Partitions []reassignablePartitionResponse
+}
+
+type reassignablePartitionResponse struct {
+	PartitionIndex int32
+	ErrorCode      int16
+	ErrorMessage   *string
+}
+
+func (m *alterPartitionReassignmentsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	if v >= 1 {
+		w.Bool(m.AllowReplicationFactorChange)
+	}
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	writeArrayNonNull(w, m.Responses, func(w *writer, t reassignableTopicResponse) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p reassignablePartitionResponse) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.NullableString(p.ErrorMessage)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleAlterPartitionReassignments(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*alterPartitionReassignmentsRequest)
+	resp := &alterPartitionReassignmentsResponse{AllowReplicationFactorChange: req.AllowReplicationFactorChange, Responses: make([]reassignableTopicResponse, 0, len(req.Topics))}
+	for _, t := range req.Topics {
+		topic := b.logs.Topic(t.Name)
+		tr := reassignableTopicResponse{Name: t.Name, Partitions: make([]reassignablePartitionResponse, 0, len(t.Partitions))}
+		for _, p := range t.Partitions {
+			pr := reassignablePartitionResponse{PartitionIndex: p.PartitionIndex}
+			if b.topicPartition(topic, p.PartitionIndex) == nil {
+				pr.ErrorCode = codeUnknownTopicOrPartition
+				pr.ErrorMessage = ptr(fmt.Sprintf("Unable to find partition %s:%d.", t.Name, p.PartitionIndex))
+			} else {
+				pr.ErrorCode, pr.ErrorMessage = b.checkReassignment(p.Replicas, req.AllowReplicationFactorChange)
+			}
+			tr.Partitions = append(tr.Partitions, pr)
+		}
+		resp.Responses = append(resp.Responses, tr)
+	}
+	return resp
+}
+
+// checkReassignment judges a target replica set for a partition whose
+// replicas are [this broker], in the order ReplicationControlManager's
+// checks run.
+func (b *Broker) checkReassignment(replicas []int32, allowRFChange bool) (int16, *string) {
+	switch {
+	case replicas == nil:
+		return codeNoReassignmentInProgress, ptr("No partition reassignment is in progress for this topic-partition.")
+	case !allowRFChange && len(replicas) != 1:
+		return codeInvalidReplicationFactor, ptr(fmt.Sprintf("The replication factor is changed from 1 to %d", len(replicas)))
+	case len(replicas) == 0:
+		return codeInvalidReplicaAssignment, ptr("The manual partition assignment includes an empty replica list.")
+	}
+	sorted := slices.Sorted(slices.Values(replicas))
+	for i, id := range sorted {
+		if id != b.cfg.NodeID {
+			return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("The manual partition assignment includes broker %d, but no such broker is registered.", id))
+		}
+		if i > 0 && sorted[i-1] == id {
+			return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("The manual partition assignment includes the broker %d more than once.", id))
+		}
+	}
+	return codeNone, nil
+}
+
+// ListPartitionReassignments: v0 (ListPartitionReassignmentsRequest.json, ListPartitionReassignmentsResponse.json)
+//
+//	v0: flexible
+//
+// No reassignment is ever in progress (see AlterPartitionReassignments),
+// so the list is empty, whatever topics are asked about.
+type listPartitionReassignmentsRequest struct {
+	TimeoutMs int32
+	Topics    []listPartitionReassignmentsTopic
+}
+
+type listPartitionReassignmentsTopic struct {
+	Name             string
+	PartitionIndexes []int32
+}
+
+func (m *listPartitionReassignmentsRequest) decode(r *reader, v int16) {
+	m.TimeoutMs = r.Int32()
+	m.Topics = readArray(r, func(r *reader) (t listPartitionReassignmentsTopic) {
+		t.Name = r.String()
+		t.PartitionIndexes = r.Int32s()
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type listPartitionReassignmentsResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ErrorMessage   *string
+	Topics         []ongoingTopicReassignment
+}
+
+type ongoingTopicReassignment struct {
+	Name       string
+	Partitions []ongoingPartitionReassignment
+}
+
+type ongoingPartitionReassignment struct {
+	PartitionIndex   int32
+	Replicas         []int32
+	AddingReplicas   []int32
+	RemovingReplicas []int32
+}
+
+func (m *listPartitionReassignmentsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t ongoingTopicReassignment) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p ongoingPartitionReassignment) {
+			w.Int32(p.PartitionIndex)
+			w.Int32s(p.Replicas)
+			w.Int32s(p.AddingReplicas)
+			w.Int32s(p.RemovingReplicas)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleListPartitionReassignments(ctx context.Context, rc *requestContext, r request) response {
+	return &listPartitionReassignmentsResponse{Topics: []ongoingTopicReassignment{}}
+}
+
+// DescribeTopicPartitions: v0 (DescribeTopicPartitionsRequest.json, DescribeTopicPartitionsResponse.json)
+//
+//	v0: flexible (KIP-966)
+//
+// Metadata's topic and partition answer, paged so that a topic with
+// thousands of partitions does not make one huge response. Kafka 3.8's
+// kafka-topics.sh --describe uses it. We follow
+// DescribeTopicPartitionsRequestHandler and KRaftMetadataCache:
+//
+//   - an empty topic list means every topic; a named topic that does not
+//     exist is answered UNKNOWN_TOPIC_OR_PARTITION, but in the "every
+//     topic" case nothing is said of topics that do not exist;
+//   - topics come in name order, starting at the cursor's topic and, in it,
+//     the cursor's partition; a cursor topic not in a named list, or a
+//     negative cursor partition, is INVALID_REQUEST for every topic named;
+//   - at most ResponsePartitionLimit partitions are returned (capped at
+//     max.request.partition.size.limit, 2000, and at least 1); if more
+//     remain, NextCursor points at the first one left out.
+type describeTopicPartitionsRequest struct {
+	Topics                 []describeTopicPartitionsRequestTopic
+	ResponsePartitionLimit int32
+	Cursor                 *topicPartitionsCursor
+}
+
+type describeTopicPartitionsRequestTopic struct {
+	Name string
+}
+
+type topicPartitionsCursor struct {
+	TopicName      string
+	PartitionIndex int32
+}
+
+func (m *describeTopicPartitionsRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t describeTopicPartitionsRequestTopic) {
+		t.Name = r.String()
+		r.SkipTags()
+		return t
+	})
+	m.ResponsePartitionLimit = r.Int32()
+	m.Cursor = readCursor(r)
+	r.SkipTags()
+}
+
+// readCursor reads a nullable struct: a presence byte, -1 for null, then
+// the fields.
+func readCursor(r *reader) *topicPartitionsCursor {
+	if r.Int8() < 0 {
+		return nil
+	}
+	c := &topicPartitionsCursor{TopicName: r.String(), PartitionIndex: r.Int32()}
+	r.SkipTags()
+	return c
+}
+
+func writeCursor(w *writer, c *topicPartitionsCursor) {
+	if c == nil {
+		w.Int8(-1)
+		return
+	}
+	w.Int8(1)
+	w.String(c.TopicName)
+	w.Int32(c.PartitionIndex)
+	w.Tags()
+}
+
+type describeTopicPartitionsResponse struct {
+	ThrottleTimeMs int32
+	Topics         []describeTopicPartitionsTopic
+	NextCursor     *topicPartitionsCursor
+}
+
+type describeTopicPartitionsTopic struct {
+	ErrorCode                 int16
+	Name                      *string
+	TopicID                   uuid
+	IsInternal                bool
+	Partitions                []describeTopicPartitionsPartition
+	TopicAuthorizedOperations int32
+}
+
+type describeTopicPartitionsPartition struct {
+	ErrorCode              int16
+	PartitionIndex         int32
+	LeaderID               int32
+	LeaderEpoch            int32
+	ReplicaNodes           []int32
+	IsrNodes               []int32
+	EligibleLeaderReplicas []int32
+	LastKnownElr           []int32
+	OfflineReplicas        []int32
+}
+
+func (m *describeTopicPartitionsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t describeTopicPartitionsTopic) {
+		w.Int16(t.ErrorCode)
+		w.NullableString(t.Name)
+		w.UUID(t.TopicID)
+		w.Bool(t.IsInternal)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p describeTopicPartitionsPartition) {
+			w.Int16(p.ErrorCode)
+			w.Int32(p.PartitionIndex)
+			w.Int32(p.LeaderID)
+			w.Int32(p.LeaderEpoch)
+			w.Int32s(p.ReplicaNodes)
+			w.Int32s(p.IsrNodes)
+			writeArray(w, p.EligibleLeaderReplicas, (*writer).Int32)
+			writeArray(w, p.LastKnownElr, (*writer).Int32)
+			w.Int32s(p.OfflineReplicas)
+			w.Tags()
+		})
+		w.Int32(t.TopicAuthorizedOperations)
+		w.Tags()
+	})
+	writeCursor(w, m.NextCursor)
+	w.Tags()
+}
+
+// maxDescribePartitions is Kafka's max.request.partition.size.limit: the
+// most partitions one DescribeTopicPartitions answer holds.
+const maxDescribePartitions = 2000
+
+func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeTopicPartitionsRequest)
+	all := len(req.Topics) == 0
+	from := ""
+	if req.Cursor != nil {
+		from = req.Cursor.TopicName
+	}
+	var names []string
+	if all {
+		for _, t := range b.logs.Topics() {
+			names = append(names, t.Name)
+		}
+	} else {
+		for _, t := range req.Topics {
+			names = append(names, t.Name)
+		}
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return n < from })
+	slices.Sort(names)
+	names = slices.Compact(names)
+	if req.Cursor != nil && (req.Cursor.PartitionIndex < 0 || !all && !slices.Contains(names, from)) {
+		resp := &describeTopicPartitionsResponse{Topics: make([]describeTopicPartitionsTopic, 0, len(req.Topics))}
+		for _, t := range req.Topics {
+			resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeInvalidRequest, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+		return resp
+	}
+	limit := max(min(req.ResponsePartitionLimit, maxDescribePartitions), 1)
+	return b.describeTopicPartitions(names, req.Cursor, int(limit), all)
+}
+
+// describeTopicPartitions pages through the sorted topic names, as
+// KRaftMetadataCache.getTopicMetadataForDescribeTopicResponse does.
+func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitionsCursor, remaining int, all bool) *describeTopicPartitionsResponse {
+	resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
+	for i, name := range names {
+		if remaining == 0 {
+			// The page is full at a topic boundary: the next page starts
+			// at this topic, whether or not it exists.
+			resp.NextCursor = &topicPartitionsCursor{TopicName: name}
+			break
+		}
+		t := b.logs.Topic(name)
+		if t == nil {
+			if !all {
+				code := codeUnknownTopicOrPartition
+				if validateTopicName(name) != nil {
+					code = codeInvalidTopic
+				}
+				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: name == offsetsTopic, Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations})
+			}
+			continue
+		}
+		start := 0
+		if cursor != nil && i == 0 && name == cursor.TopicName {
+			start = int(cursor.PartitionIndex)
+		}
+		end := min(len(t.Partitions), start+remaining)
+		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: name == offsetsTopic, Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations}
+		for p := start; p < end; p++ {
+			dt.Partitions = append(dt.Partitions, describeTopicPartitionsPartition{
+				PartitionIndex:         int32(p),
+				LeaderID:               b.cfg.NodeID,
+				LeaderEpoch:            currentLeaderEpoch,
+				ReplicaNodes:           []int32{b.cfg.NodeID},
+				IsrNodes:               []int32{b.cfg.NodeID},
+				EligibleLeaderReplicas: []int32{},
+				LastKnownElr:           []int32{},
+				OfflineReplicas:        []int32{},
+			})
+		}
+		resp.Topics = append(resp.Topics, dt)
+		remaining -= max(end-start, 0)
+		if end < len(t.Partitions) {
+			resp.NextCursor = &topicPartitionsCursor{TopicName: name, PartitionIndex: int32(end)}
+			break
+		}
+	}
+	return resp
+}
+
+// DescribeProducers: v0 (DescribeProducersRequest.json, DescribeProducersResponse.json)
+//
+//	v0: flexible (KIP-664)
+//
+// The producers a partition remembers (producers.go): for each, its id
+// and epoch, the last sequence and timestamp it wrote, and the first
+// offset of its open transaction, if any, as kafka-transactions.sh
+// describe-producers shows them to find a hanging transaction. It is
+// Kafka's ProducerStateManager.activeProducers, read by
+// ReplicaManager.activeProducerState; CoordinatorEpoch is that of the last
+// marker, which our coordinator always writes as 0, and -1 before any.
+type describeProducersRequest struct {
+	Topics []describeProducersTopic
+}
+
+type describeProducersTopic struct {
+	Name             string
+	PartitionIndexes []int32
+}
+
+func (m *describeProducersRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t describeProducersTopic) {
+		t.Name = r.String()
+		t.PartitionIndexes = r.Int32s()
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type describeProducersResponse struct {
+	ThrottleTimeMs int32
+	Topics         []describeProducersTopicResponse
+}
+
+type describeProducersTopicResponse struct {
+	Name       string
+	Partitions []describeProducersPartition
+}
+
+type describeProducersPartition struct {
+	PartitionIndex  int32
+	ErrorCode       int16
+	ErrorMessage    *string
+	ActiveProducers []activeProducer
+}
+
+type activeProducer struct {
+	ProducerID            int64
+	ProducerEpoch         int32
+	LastSequence          int32
+	LastTimestamp         int64
+	CoordinatorEpoch      int32
+	CurrentTxnStartOffset int64
+}
+
+func (m *describeProducersResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Topics, func(w *writer, t describeProducersTopicResponse) {
+		w.String(t.Name)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p describeProducersPartition) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.NullableString(p.ErrorMessage)
+			writeArrayNonNull(w, p.ActiveProducers, func(w *writer, a activeProducer) {
+				w.Int64(a.ProducerID)
+				w.Int32(a.ProducerEpoch)
+				w.Int32(a.LastSequence)
+				w.Int64(a.LastTimestamp)
+				w.Int32(a.CoordinatorEpoch)
+				w.Int64(a.CurrentTxnStartOffset)
+				w.Tags()
+			})
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDescribeProducers(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeProducersRequest)
+	resp := &describeProducersResponse{Topics: make([]describeProducersTopicResponse, 0, len(req.Topics))}
+	for _, t := range req.Topics {
+		topic := b.logs.Topic(t.Name)
+		tr := describeProducersTopicResponse{Name: t.Name, Partitions: make([]describeProducersPartition, 0, len(t.PartitionIndexes))}
+		for _, p := range t.PartitionIndexes {
+			pr := describeProducersPartition{PartitionIndex: p, ActiveProducers: []activeProducer{}}
+			if pl := b.topicPartition(topic, p); pl == nil {
+				pr.ErrorCode = codeUnknownTopicOrPartition
+			} else {
+				pr.ActiveProducers = pl.ActiveProducers()
+			}
+			tr.Partitions = append(tr.Partitions, pr)
+		}
+		resp.Topics = append(resp.Topics, tr)
+	}
+	return resp
+}
+
+// ActiveProducers lists the producers the partition remembers, by id.
+func (l *partitionLog) ActiveProducers() []activeProducer {
+	// The producer state is Append's, under appendMu; the open
+	// transactions are also under mu, taken second as everywhere.
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := make([]activeProducer, 0, len(l.producers))
+	for id, e := range l.producers {
+		a := activeProducer{ProducerID: id, ProducerEpoch: int32(e.epoch), LastSequence: -1, LastTimestamp: e.lastTimestamp, CoordinatorEpoch: e.coordinatorEpoch, CurrentTxnStartOffset: -1}
+		if n := len(e.batches); n > 0 {
+			a.LastSequence = e.batches[n-1].lastSeq
+		}
+		if first, open := l.txns.ongoing[id]; open {
+			a.CurrentTxnStartOffset = first
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b activeProducer) int { return cmp.Compare(a.ProducerID, b.ProducerID) })
+	return out
+}
+
+// UpdateFeatures: v0-2 (UpdateFeaturesRequest.json, UpdateFeaturesResponse.json)
+//
+//	v0: flexible (KIP-584)
+//	v1: UpgradeType replaces AllowDowngrade; ValidateOnly (KIP-778)
+//	v2: no per-feature Results: one error for the request (KIP-1022)
+//
+// Feature flags (metadata.version, transaction.version, ...) let a cluster
+// turn on new behaviour once every node supports it. This broker
+// advertises no feature in ApiVersions, so it supports each one only at
+// level 0, "off", which is where each one is. Following
+// FeatureControlManager.updateFeature, as a single-node KRaft cluster runs
+// it: level 0 is a no-op answered NONE; any other level is
+// INVALID_UPDATE_VERSION ("Local controller N does not support this
+// feature"), as is a negative level or an unknown UpgradeType. Kafka
+// applies a request's updates all or none, and answers with its first
+// failure for the whole request; below v2 each feature's result repeats
+// it.
+type updateFeaturesRequest struct {
+	TimeoutMs      int32
+	FeatureUpdates []featureUpdate
+	ValidateOnly   bool
+}
+
+type featureUpdate struct {
+	Feature         string
+	MaxVersionLevel int16
+	AllowDowngrade  bool
+	UpgradeType     int8
+}
+
+func (m *updateFeaturesRequest) decode(r *reader, v int16) {
+	m.TimeoutMs = r.Int32()
+	m.FeatureUpdates = readArray(r, func(r *reader) (f featureUpdate) {
+		f.Feature = r.String()
+		f.MaxVersionLevel = r.Int16()
+		if v == 0 {
+			f.AllowDowngrade = r.Bool()
+		} else {
+			f.UpgradeType = r.Int8()
+		}
+		r.SkipTags()
+		return f
+	})
+	if v >= 1 {
+		m.ValidateOnly = r.Bool()
+	}
+	r.SkipTags()
+}
+
+// UpgradeType values (FeatureUpdate.UpgradeType).
+const (
+	upgradeTypeUpgrade         int8 = 1
+	upgradeTypeSafeDowngrade   int8 = 2
+	upgradeTypeUnsafeDowngrade int8 = 3
+)
+
+type updateFeaturesResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ErrorMessage   *string
+	Results        []updatableFeatureResult
+}
+
+type updatableFeatureResult struct {
+	Feature      string
+	ErrorCode    int16
+	ErrorMessage *string
+}
+
+func (m *updateFeaturesResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	if v <= 1 {
+		writeArrayNonNull(w, m.Results, func(w *writer, f updatableFeatureResult) {
+			w.String(f.Feature)
+			w.Int16(f.ErrorCode)
+			w.NullableString(f.ErrorMessage)
+			w.Tags()
+		})
+	}
+	w.Tags()
+}
+
+func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*updateFeaturesRequest)
+	resp := &updateFeaturesResponse{}
+	for _, f := range req.FeatureUpdates {
+		if msg := b.featureUpdateRefusal(f, rc.header.APIVersion); msg != "" && resp.ErrorCode == codeNone {
+			resp.ErrorCode, resp.ErrorMessage = codeInvalidUpdateVersion, ptr(fmt.Sprintf("Invalid update version %d for feature %s. %s", f.MaxVersionLevel, f.Feature, msg))
+		}
+	}
+	if rc.header.APIVersion <= 1 {
+		resp.Results = make([]updatableFeatureResult, 0, len(req.FeatureUpdates))
+		for _, f := range req.FeatureUpdates {
+			resp.Results = append(resp.Results, updatableFeatureResult{Feature: f.Feature, ErrorCode: resp.ErrorCode, ErrorMessage: resp.ErrorMessage})
+		}
+	}
+	return resp
+}
+
+// featureUpdateRefusal says why an update cannot be made, in
+// FeatureControlManager's words, or "" if it can (it changes nothing).
+func (b *Broker) featureUpdateRefusal(f featureUpdate, v int16) string {
+	upgradeType := f.UpgradeType
+	if v == 0 { // UpdateFeaturesRequest.upgradeType: AllowDowngrade means safe
+		upgradeType = upgradeTypeUpgrade
+		if f.AllowDowngrade {
+			upgradeType = upgradeTypeSafeDowngrade
+		}
+	}
+	switch {
+	case upgradeType < upgradeTypeUpgrade || upgradeType > upgradeTypeUnsafeDowngrade:
+		return "The controller does not support the given upgrade type."
+	case f.MaxVersionLevel < 0:
+		return "A feature version cannot be less than 0."
+	case f.MaxVersionLevel > 0:
+		return fmt.Sprintf("Local controller %d does not support this feature.", b.cfg.NodeID)
+	}
+	return ""
+}

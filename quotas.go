@@ -1,0 +1,753 @@
+// This file is client quotas: limits on how fast a client may produce,
+// fetch, or keep the broker busy, set with AlterClientQuotas
+// (kafka-client-quotas.sh, kadm, AdminClient.alterClientQuotas), read back
+// with DescribeClientQuotas, kept in the data dir, and enforced on every
+// request. It is part III, operations, and assumes the connection loop of
+// kafka.go and the Produce and Fetch handlers.
+//
+// A quota is a value for a key on an entity. The entity names a user, a
+// client id, both, or an IP; a null name means "the default for every
+// user" (or client id) that has no quota of its own. The keys enforced
+// here are Kafka's three (QuotaConfig):
+//
+//	producer_byte_rate   bytes per second of Produce requests
+//	consumer_byte_rate   bytes per second of Fetch responses
+//	request_percentage   percent of one request thread's time, per second
+//
+// controller_mutation_rate and the IP entity's connection_creation_rate
+// are accepted and stored, as Kafka accepts them, but not enforced.
+//
+// Which quota applies to a request is decided per key, in the order of
+// Kafka's DefaultQuotaCallback, first match wins:
+//
+//	1 user=U, client-id=C          5 user=<default>, client-id=<default>
+//	2 user=U, client-id=<default>  6 user=<default>
+//	3 user=U                       7 client-id=C
+//	4 user=<default>, client-id=C  8 client-id=<default>
+//
+// U is the name of the connection's principal (security.go): the SASL
+// user, the subject of a TLS client certificate, or, as in Kafka on a
+// listener without either, ANONYMOUS. The match also says who shares a rate: a quota on the user
+// alone (3, 6) is shared by all of the user's client ids; under any other
+// each client id has a rate of its own (ClientQuotaManager.quotaMetricTags).
+//
+// How a quota is enforced, after ClientQuotaManager and KIP-219: every
+// request adds its bytes (or thread time) to a rate kept in
+// QuotaWindowNum samples of QuotaWindowSize each. When the rate is over the
+// quota, the broker still answers, but with throttle_time_ms set to how
+// long the client must stay idle for the rate to come back to the quota:
+//
+//	throttle = (rate - quota) / quota * window
+//
+// where window is the time the rate is measured over, never less than
+// QuotaWindowNum-1 windows. Then it mutes the connection, reading nothing
+// more from it, for that long. Clients that know KIP-219 pace themselves by
+// the throttle time; older ones are paced by the muted socket. A throttled
+// Fetch is answered empty (and its bytes are not counted), as Kafka
+// answers it, and Fetch asks for no more than a quota window's worth of
+// bytes to begin with. Request-time throttles are capped at one window.
+//
+// Where we differ from Kafka: a Fetch over its request_percentage quota
+// (but not its byte rate) still carries its records, with the throttle
+// time; Kafka empties it too. The request's time is only known once the
+// handler has run, and the connection is muted all the same.
+//
+// Design note: the quotas live in the data dir in client-quotas.json,
+// replaced atomically on every change. Kafka keeps them in its metadata
+// log; a file is the smallest thing that survives a restart.
+
+package kafka
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Quota entity types and keys (ClientQuotaEntity, QuotaConfig).
+const (
+	quotaUser     = "user"
+	quotaClientID = "client-id"
+	quotaIP       = "ip"
+
+	producerByteRate       = "producer_byte_rate"
+	consumerByteRate       = "consumer_byte_rate"
+	requestPercentage      = "request_percentage"
+	controllerMutationRate = "controller_mutation_rate"
+	connectionCreationRate = "connection_creation_rate"
+)
+
+// anonymousUser is the user of a connection that has not logged in:
+// Kafka's KafkaPrincipal.ANONYMOUS.
+const anonymousUser = "ANONYMOUS"
+
+// clientQuotasFile holds the quotas in the data dir.
+const clientQuotasFile = "client-quotas.json"
+
+// quotaKeyIsIntegral says, for each key of the user and client-id entities
+// and of the IP entity, whether its value must be a whole number (Kafka's
+// LONG and INT keys) or may be fractional (DOUBLE).
+var (
+	userClientQuotaKeys = map[string]bool{producerByteRate: true, consumerByteRate: true, requestPercentage: false, controllerMutationRate: false}
+	ipQuotaKeys         = map[string]bool{connectionCreationRate: true}
+)
+
+// quotaName is one component of an entity: absent, the default (a null
+// name on the wire), or a name.
+type quotaName struct {
+	present   bool
+	isDefault bool
+	name      string
+}
+
+func (n quotaName) wire() *string {
+	if n.isDefault {
+		return nil
+	}
+	return &n.name
+}
+
+// quotaEntity is a user, client id and IP, each perhaps absent. It is
+// comparable, so it keys the quota map.
+type quotaEntity struct {
+	user, clientID, ip quotaName
+}
+
+// component returns a pointer to the entity's component of a type, or nil
+// for a type Kafka does not know.
+func (e *quotaEntity) component(typ string) *quotaName {
+	switch typ {
+	case quotaUser:
+		return &e.user
+	case quotaClientID:
+		return &e.clientID
+	case quotaIP:
+		return &e.ip
+	}
+	return nil
+}
+
+// entityData lists the entity's components in wire form.
+func (e quotaEntity) entityData() []quotaEntityData {
+	out := []quotaEntityData{}
+	for _, typ := range []string{quotaUser, quotaClientID, quotaIP} {
+		if c := e.component(typ); c.present {
+			out = append(out, quotaEntityData{EntityType: typ, EntityName: c.wire()})
+		}
+	}
+	return out
+}
+
+// parseQuotaEntity checks an entity from AlterClientQuotas as
+// ClientQuotaControlManager.validateEntity and configKeysForEntityType do,
+// and returns the keys it may have. The message is "" when it is valid.
+func parseQuotaEntity(data []quotaEntityData) (quotaEntity, map[string]bool, string) {
+	var e quotaEntity
+	if len(data) == 0 {
+		return e, nil, "Invalid empty client quota entity"
+	}
+	for _, d := range data {
+		c := e.component(d.EntityType)
+		switch {
+		case c == nil:
+			return e, nil, "Unhandled client quota entity type: " + d.EntityType
+		case c.present:
+			return e, nil, "Invalid client quota entity, duplicate entity entry " + d.EntityType
+		case d.EntityName != nil && *d.EntityName == "":
+			return e, nil, "Empty " + d.EntityType + " not supported"
+		}
+		*c = quotaName{present: true, isDefault: d.EntityName == nil, name: deref(d.EntityName)}
+	}
+	if e.ip.present {
+		if e.user.present || e.clientID.present {
+			return e, nil, "Invalid quota entity combination, IP entity should not be combined with User or ClientId"
+		}
+		return e, ipQuotaKeys, ""
+	}
+	return e, userClientQuotaKeys, ""
+}
+
+// checkQuotaValue is ClientQuotaControlManager.validateQuotaKeyValue.
+func checkQuotaValue(keys map[string]bool, key string, value float64) string {
+	integral, ok := keys[key]
+	switch {
+	case !ok:
+		return "Invalid configuration key " + key
+	case !(value > 0):
+		return "Quota " + key + " must be greater than 0"
+	case integral && value > math.MaxInt64:
+		return "Proposed value for " + key + " is too large for a LONG."
+	case integral && value != math.Trunc(value):
+		return fmt.Sprintf("%s cannot be a fractional value, got %v", key, value)
+	}
+	return ""
+}
+
+// clientQuotas is the broker's quotas and the rates measured against
+// them. It is safe for concurrent use.
+type clientQuotas struct {
+	path    string
+	samples int
+	window  time.Duration
+
+	// any is whether any quota is set: without one, which is the usual
+	// case, a request pays one atomic load for quotas, not a lock.
+	any atomic.Bool
+
+	mu      sync.Mutex
+	entries map[quotaEntity]map[string]float64
+	rates   map[rateKey]*rate
+}
+
+// rateKey is whose rate is measured for a key: Kafka's quota metric tags.
+type rateKey struct {
+	key, user, clientID string
+}
+
+// openClientQuotas loads the quotas kept in dir.
+func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuotas, error) {
+	q := &clientQuotas{path: filepath.Join(dir, clientQuotasFile), samples: samples, window: window,
+		entries: map[quotaEntity]map[string]float64{}, rates: map[rateKey]*rate{}}
+	b, err := os.ReadFile(q.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return q, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kafka: reading client quotas: %w", err)
+	}
+	var stored []storedQuota
+	if err := json.Unmarshal(b, &stored); err != nil {
+		return nil, fmt.Errorf("kafka: parsing %s: %w", q.path, err)
+	}
+	for _, s := range stored {
+		e, _, msg := parseQuotaEntity(s.Entity)
+		if msg != "" {
+			return nil, fmt.Errorf("kafka: %s: %s", q.path, msg)
+		}
+		q.entries[e] = s.Values
+	}
+	q.any.Store(len(q.entries) > 0)
+	return q, nil
+}
+
+// storedQuota is one entity's quotas in client-quotas.json.
+type storedQuota struct {
+	Entity []quotaEntityData  `json:"entity"`
+	Values map[string]float64 `json:"values"`
+}
+
+// save writes every quota to the file. q.mu is held.
+func (q *clientQuotas) save() error {
+	stored := make([]storedQuota, 0, len(q.entries))
+	for e, vs := range q.entries {
+		stored = append(stored, storedQuota{Entity: e.entityData(), Values: vs})
+	}
+	slices.SortFunc(stored, func(a, b storedQuota) int { return compareEntityData(a.Entity, b.Entity) })
+	b, err := json.MarshalIndent(stored, "", "\t")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(q.path, append(b, '\n'))
+}
+
+func compareEntityData(a, b []quotaEntityData) int {
+	return slices.CompareFunc(a, b, func(x, y quotaEntityData) int {
+		if c := cmp.Compare(x.EntityType, y.EntityType); c != 0 {
+			return c
+		}
+		return cmp.Compare(deref(x.EntityName), deref(y.EntityName))
+	})
+}
+
+// alter applies one entity's ops, all or none, as
+// ClientQuotaControlManager.alterClientQuotaEntity does: the message is ""
+// on success. A removal of a key not set is no error.
+func (q *clientQuotas) alter(data []quotaEntityData, ops []quotaOp, validateOnly bool) (int16, string) {
+	e, keys, msg := parseQuotaEntity(data)
+	if msg != "" {
+		return codeInvalidRequest, msg
+	}
+	seen := map[string]bool{}
+	for _, op := range ops {
+		if seen[op.Key] {
+			return codeInvalidRequest, fmt.Sprintf("Duplicate quota key %s not updating quota for this entity", op.Key)
+		}
+		seen[op.Key] = true
+		if !op.Remove {
+			if msg := checkQuotaValue(keys, op.Key, op.Value); msg != "" {
+				return codeInvalidRequest, msg
+			}
+		}
+	}
+	if validateOnly {
+		return codeNone, ""
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	old := q.entries[e]
+	values := make(map[string]float64, len(old)+len(ops))
+	for k, v := range old {
+		values[k] = v
+	}
+	for _, op := range ops {
+		if op.Remove {
+			delete(values, op.Key)
+		} else {
+			values[op.Key] = op.Value
+		}
+	}
+	if len(values) == 0 {
+		delete(q.entries, e)
+	} else {
+		q.entries[e] = values
+	}
+	if err := q.save(); err != nil {
+		if old == nil {
+			delete(q.entries, e)
+		} else {
+			q.entries[e] = old
+		}
+		return codeUnknownServerError, "storing the quotas: " + err.Error()
+	}
+	q.any.Store(len(q.entries) > 0)
+	return codeNone, ""
+}
+
+// limit finds the quota on key for a connection of user and clientID, by
+// the order in the file comment, and the rate it is measured in.
+func (q *clientQuotas) limit(key, user, clientID string) (float64, rateKey, bool) {
+	named := func(s string) quotaName { return quotaName{present: true, name: s} }
+	def := quotaName{present: true, isDefault: true}
+	u, c := named(user), named(clientID)
+	order := []struct {
+		e      quotaEntity
+		shared bool // one rate for all the user's client ids
+	}{
+		{quotaEntity{user: u, clientID: c}, false},
+		{quotaEntity{user: u, clientID: def}, false},
+		{quotaEntity{user: u}, true},
+		{quotaEntity{user: def, clientID: c}, false},
+		{quotaEntity{user: def, clientID: def}, false},
+		{quotaEntity{user: def}, true},
+		{quotaEntity{clientID: c}, false},
+		{quotaEntity{clientID: def}, false},
+	}
+	for i, o := range order {
+		v, ok := q.entries[o.e][key]
+		if !ok {
+			continue
+		}
+		rk := rateKey{key: key, user: user, clientID: clientID}
+		switch {
+		case o.shared:
+			rk.clientID = ""
+		case i >= 6: // client-id alone: one rate per client id, any user
+			rk.user = ""
+		}
+		return v, rk, true
+	}
+	return 0, rateKey{}, false
+}
+
+// record adds value to the rate of key for the connection and returns how
+// long it must be throttled. With check false (Fetch taking its bytes
+// back) nothing is throttled.
+func (q *clientQuotas) record(key, user, clientID string, value float64, now time.Time, check bool) time.Duration {
+	if !q.any.Load() {
+		return 0
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	quota, rk, ok := q.limit(key, user, clientID)
+	if !ok {
+		return 0
+	}
+	r := q.rates[rk]
+	if r == nil {
+		r = &rate{samples: q.samples, window: q.window}
+		q.rates[rk] = r
+	}
+	measured, over := r.record(value, now)
+	if !check || measured <= quota {
+		return 0
+	}
+	// QuotaUtils.throttleTime: how long at rate 0 brings the rate back
+	// down to the quota, over the window the rate was measured in.
+	return time.Duration(math.Round((measured-quota)/quota*float64(over.Milliseconds()))) * time.Millisecond
+}
+
+// windowBytes is how many bytes a quota on key allows in the whole
+// measured window, (samples-1) windows (getMaxValueInQuotaWindow), or
+// MaxInt without a quota.
+func (q *clientQuotas) windowBytes(key, user, clientID string) int {
+	if !q.any.Load() {
+		return math.MaxInt
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	quota, _, ok := q.limit(key, user, clientID)
+	if !ok {
+		return math.MaxInt
+	}
+	return int(min(quota*float64(q.samples-1)*q.window.Seconds(), math.MaxInt32))
+}
+
+// rate is a rate measured in samples of a window each: Kafka's Rate over
+// a SampledStat.
+type rate struct {
+	samples int
+	window  time.Duration
+	ss      []rateSample
+	cur     int
+}
+
+type rateSample struct {
+	start time.Time
+	value float64
+}
+
+// record adds value at now and returns the rate per second over the
+// samples kept, and the time it is measured over (Rate.windowSize).
+func (r *rate) record(value float64, now time.Time) (float64, time.Duration) {
+	// Samples older than every window are stale: reset them
+	// (SampledStat.purgeObsoleteSamples).
+	for i := range r.ss {
+		if now.Sub(r.ss[i].start) >= time.Duration(r.samples)*r.window {
+			r.ss[i] = rateSample{start: now}
+		}
+	}
+	switch {
+	case len(r.ss) == 0:
+		r.ss = append(r.ss, rateSample{start: now})
+	case now.Sub(r.ss[r.cur].start) >= r.window:
+		r.cur = (r.cur + 1) % r.samples
+		if r.cur == len(r.ss) {
+			r.ss = append(r.ss, rateSample{start: now})
+		} else {
+			r.ss[r.cur] = rateSample{start: now}
+		}
+	}
+	r.ss[r.cur].value += value
+	total, oldest := 0.0, now
+	for _, s := range r.ss {
+		total += s.value
+		if s.start.Before(oldest) {
+			oldest = s.start
+		}
+	}
+	// The rate is never measured over less than samples-1 whole windows,
+	// so the first requests of a quiet client are not taken for a burst.
+	over := now.Sub(oldest)
+	if full := int(over / r.window); full < r.samples-1 {
+		over += time.Duration(r.samples-1-full) * r.window
+	}
+	over = max(over, time.Millisecond)
+	return total / over.Seconds(), over
+}
+
+// Enforcement.
+
+// throttleRequest records the thread time a request took against the
+// connection's request_percentage quota, and returns the throttle, capped
+// at one window (ClientRequestQuotaManager's maxThrottleTimeMs).
+func (b *Broker) throttleRequest(rc *requestContext, busy time.Duration, now time.Time) time.Duration {
+	// The rate is percent of a second of one thread's time, per second
+	// (ClientRequestQuotaManager.nanosToPercentage).
+	t := b.quotas.record(requestPercentage, rc.userName(), rc.clientID(), busy.Seconds()*100, now, true)
+	return min(t, b.quotas.window)
+}
+
+// throttleProduce records a Produce request's size against the
+// producer_byte_rate quota.
+func (b *Broker) throttleProduce(rc *requestContext, size int) time.Duration {
+	return b.quotas.record(producerByteRate, rc.userName(), rc.clientID(), float64(size), time.Now(), true)
+}
+
+// throttleFetch records a Fetch response's record bytes against the
+// consumer_byte_rate quota. A throttled fetch is answered empty, so its
+// bytes are taken back (ClientQuotaManager.unrecordQuotaSensor).
+func (b *Broker) throttleFetch(rc *requestContext, size int) time.Duration {
+	now := time.Now()
+	t := b.quotas.record(consumerByteRate, rc.userName(), rc.clientID(), float64(size), now, true)
+	if t > 0 {
+		b.quotas.record(consumerByteRate, rc.userName(), rc.clientID(), -float64(size), now, false)
+	}
+	return t
+}
+
+// setThrottleTime puts a throttle in a response's ThrottleTimeMs field,
+// unless the response already asks for longer. Every response that has
+// the field calls it ThrottleTimeMs, so one look by name serves forty
+// response types; a response without it (ApiVersions v0) is left alone,
+// and the muted connection still paces the client.
+func setThrottleTime(resp response, t time.Duration) {
+	v := reflect.ValueOf(resp)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	f := v.Elem().FieldByName("ThrottleTimeMs")
+	ms := int64(min(t.Milliseconds(), math.MaxInt32))
+	if f.IsValid() && f.Kind() == reflect.Int32 && f.CanSet() && f.Int() < ms {
+		f.SetInt(ms)
+	}
+}
+
+// DescribeClientQuotas: v0-1 (DescribeClientQuotasRequest.json, DescribeClientQuotasResponse.json)
+//
+//	v1: flexible
+//
+// Lists the entities whose components match the filter, with their
+// quotas, as ClientQuotasImage.describe does. A component matches an
+// entity with that exact name (match type 0), the default (1), or any
+// name, default included (2); with Strict, an entity must have no other
+// components. A malformed filter is answered with an error and null
+// Entries.
+type describeClientQuotasRequest struct {
+	Components []quotaFilterComponent
+	Strict     bool
+}
+
+type quotaFilterComponent struct {
+	EntityType string
+	MatchType  int8
+	Match      *string
+}
+
+func (m *describeClientQuotasRequest) decode(r *reader, v int16) {
+	m.Components = readArray(r, func(r *reader) (c quotaFilterComponent) {
+		c.EntityType = r.String()
+		c.MatchType = r.Int8()
+		c.Match = r.NullableString()
+		r.SkipTags()
+		return c
+	})
+	m.Strict = r.Bool()
+	r.SkipTags()
+}
+
+type describeClientQuotasResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ErrorMessage   *string
+	Entries        []describedQuotaEntry
+}
+
+type describedQuotaEntry struct {
+	Entity []quotaEntityData
+	Values []quotaValue
+}
+
+type quotaEntityData struct {
+	EntityType string  `json:"type"`
+	EntityName *string `json:"name"`
+}
+
+type quotaValue struct {
+	Key   string
+	Value float64
+}
+
+func (m *describeClientQuotasResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	writeArray(w, m.Entries, func(w *writer, e describedQuotaEntry) {
+		writeArrayNonNull(w, e.Entity, writeQuotaEntityData)
+		writeArrayNonNull(w, e.Values, func(w *writer, q quotaValue) {
+			w.String(q.Key)
+			w.Float64(q.Value)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func writeQuotaEntityData(w *writer, d quotaEntityData) {
+	w.String(d.EntityType)
+	w.NullableString(d.EntityName)
+	w.Tags()
+}
+
+func readQuotaEntityData(r *reader) (d quotaEntityData) {
+	d.EntityType = r.String()
+	d.EntityName = r.NullableString()
+	r.SkipTags()
+	return d
+}
+
+// Match types of a DescribeClientQuotas filter component.
+const (
+	matchExact     int8 = 0
+	matchDefault   int8 = 1
+	matchSpecified int8 = 2
+)
+
+func (b *Broker) handleDescribeClientQuotas(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeClientQuotasRequest)
+	code, msg := checkQuotaFilter(req.Components)
+	if code != codeNone {
+		return &describeClientQuotasResponse{ErrorCode: code, ErrorMessage: &msg}
+	}
+	resp := &describeClientQuotasResponse{Entries: []describedQuotaEntry{}}
+	q := b.quotas
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for e, values := range q.entries {
+		if !quotaFilterMatches(e, req.Components, req.Strict) {
+			continue
+		}
+		entry := describedQuotaEntry{Entity: e.entityData(), Values: make([]quotaValue, 0, len(values))}
+		for k, v := range values {
+			entry.Values = append(entry.Values, quotaValue{Key: k, Value: v})
+		}
+		slices.SortFunc(entry.Values, func(a, b quotaValue) int { return cmp.Compare(a.Key, b.Key) })
+		resp.Entries = append(resp.Entries, entry)
+	}
+	slices.SortFunc(resp.Entries, func(a, b describedQuotaEntry) int { return compareEntityData(a.Entity, b.Entity) })
+	return resp
+}
+
+// checkQuotaFilter refuses the filters ClientQuotasImage.describe refuses,
+// with its messages: an unknown entity type is UNSUPPORTED_VERSION, any
+// other fault INVALID_REQUEST.
+func checkQuotaFilter(cs []quotaFilterComponent) (int16, string) {
+	seen := map[string]bool{}
+	for _, c := range cs {
+		switch {
+		case c.EntityType == "":
+			return codeInvalidRequest, "Invalid empty entity type."
+		case seen[c.EntityType]:
+			return codeInvalidRequest, "Entity type " + c.EntityType + " cannot appear more than once in the filter."
+		case c.EntityType != quotaUser && c.EntityType != quotaClientID && c.EntityType != quotaIP:
+			return codeUnsupportedVersion, "Unsupported entity type " + c.EntityType
+		case c.MatchType == matchExact && c.Match == nil:
+			return codeInvalidRequest, "Request specified MATCH_TYPE_EXACT, but set match string to null."
+		case c.MatchType == matchDefault && c.Match != nil:
+			return codeInvalidRequest, "Request specified MATCH_TYPE_DEFAULT, but also specified a match string."
+		case c.MatchType == matchSpecified && c.Match != nil:
+			return codeInvalidRequest, "Request specified MATCH_TYPE_SPECIFIED, but also specified a match string."
+		case c.MatchType < matchExact || c.MatchType > matchSpecified:
+			return codeInvalidRequest, fmt.Sprintf("Unknown match type %d", c.MatchType)
+		}
+		seen[c.EntityType] = true
+	}
+	if seen[quotaIP] && (seen[quotaUser] || seen[quotaClientID]) {
+		return codeInvalidRequest, "Invalid entity filter component combination. IP filter component should not be used with user or clientId filter component."
+	}
+	return codeNone, ""
+}
+
+func quotaFilterMatches(e quotaEntity, cs []quotaFilterComponent, strict bool) bool {
+	if strict && len(e.entityData()) != len(cs) {
+		return false
+	}
+	for _, c := range cs {
+		n := e.component(c.EntityType)
+		switch {
+		case !n.present:
+			return false
+		case c.MatchType == matchExact && (n.isDefault || n.name != *c.Match):
+			return false
+		case c.MatchType == matchDefault && !n.isDefault:
+			return false
+		}
+	}
+	return true
+}
+
+// AlterClientQuotas: v0-1 (AlterClientQuotasRequest.json, AlterClientQuotasResponse.json)
+//
+//	v1: flexible
+//
+// Sets or removes quotas, each entity's ops all or none, and answers each
+// entity with its error. A repeated entity is refused, as
+// ClientQuotaControlManager refuses it ("Ignoring duplicate entity"). The
+// quotas take effect with the next request of every connection.
+type alterClientQuotasRequest struct {
+	Entries      []alterQuotaEntry
+	ValidateOnly bool
+}
+
+type alterQuotaEntry struct {
+	Entity []quotaEntityData
+	Ops    []quotaOp
+}
+
+type quotaOp struct {
+	Key    string
+	Value  float64
+	Remove bool
+}
+
+func (m *alterClientQuotasRequest) decode(r *reader, v int16) {
+	m.Entries = readArray(r, func(r *reader) (e alterQuotaEntry) {
+		e.Entity = readArray(r, readQuotaEntityData)
+		e.Ops = readArray(r, func(r *reader) (op quotaOp) {
+			op.Key = r.String()
+			op.Value = r.Float64()
+			op.Remove = r.Bool()
+			r.SkipTags()
+			return op
+		})
+		r.SkipTags()
+		return e
+	})
+	m.ValidateOnly = r.Bool()
+	r.SkipTags()
+}
+
+type alterClientQuotasResponse struct {
+	ThrottleTimeMs int32
+	Entries        []alterQuotaResult
+}
+
+type alterQuotaResult struct {
+	ErrorCode    int16
+	ErrorMessage *string
+	Entity       []quotaEntityData
+}
+
+func (m *alterClientQuotasResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Entries, func(w *writer, e alterQuotaResult) {
+		w.Int16(e.ErrorCode)
+		w.NullableString(e.ErrorMessage)
+		writeArrayNonNull(w, e.Entity, writeQuotaEntityData)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleAlterClientQuotas(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*alterClientQuotasRequest)
+	resp := &alterClientQuotasResponse{Entries: make([]alterQuotaResult, 0, len(req.Entries))}
+	seen := map[quotaEntity]bool{}
+	for _, e := range req.Entries {
+		res := alterQuotaResult{Entity: e.Entity}
+		entity, _, _ := parseQuotaEntity(e.Entity)
+		var msg string
+		if seen[entity] && len(e.Entity) > 0 {
+			res.ErrorCode, msg = codeInvalidRequest, "Ignoring duplicate entity"
+		} else {
+			seen[entity] = true
+			res.ErrorCode, msg = b.quotas.alter(e.Entity, e.Ops, req.ValidateOnly)
+		}
+		if msg != "" {
+			res.ErrorMessage = &msg
+		}
+		resp.Entries = append(resp.Entries, res)
+	}
+	return resp
+}
