@@ -176,6 +176,9 @@ const (
 	codeFencedMemberEpoch         int16 = 110
 	codeUnsupportedAssignor       int16 = 112
 	codeStaleMemberEpoch          int16 = 113
+	codeInvalidRecordState        int16 = 121
+	codeShareSessionNotFound      int16 = 122
+	codeInvalidShareSessionEpoch  int16 = 123
 )
 
 // errorCode maps an error from the log to the code a client expects.
