@@ -19,10 +19,13 @@
 //	share.record.lock.duration.ms   30000   group.share.{min,max}.record.lock.duration.ms 15000..60000
 //	share.auto.offset.reset         latest  earliest or latest
 //
-// The consumer ones act: a consumer group's members are removed after its
+//	share.isolation.level           read_uncommitted  or read_committed
+//
+// They all act: a consumer or share group's members are removed after its
 // session timeout and told to heartbeat at its interval, from their next
-// heartbeat on. The share ones are kept and reported; this broker has no
-// share groups (KIP-932) for them to act on.
+// heartbeat on; a share group's records are locked for its lock duration
+// and read at its isolation level (sharegroups.go, sharefetch.go). The
+// share.* defaults, like the consumer.* ones, are the broker's Config.
 //
 // Design note: a group's configs do not need the group to exist, as in
 // Kafka, where they live in the metadata log beside it; so they are kept
@@ -48,6 +51,8 @@ const (
 	shareSessionTimeoutConfig       = "share.session.timeout.ms"
 	shareHeartbeatIntervalConfig    = "share.heartbeat.interval.ms"
 	shareRecordLockDurationConfig   = "share.record.lock.duration.ms"
+	shareAutoOffsetResetConfig      = "share.auto.offset.reset"
+	shareIsolationLevelConfig       = "share.isolation.level"
 	groupConfigFile                 = "group-configs.json"
 )
 
@@ -59,14 +64,16 @@ var groupConfigDefs = []configDef{
 		"How often members of this consumer group are told to heartbeat, in milliseconds."},
 	{consumerSessionTimeoutConfig, "group.consumer.session.timeout.ms", configTypeInt, "45000", checkIntIn(1, 1<<31-1),
 		"How long a member of this consumer group may go without a heartbeat before it is removed, in milliseconds."},
-	{"share.auto.offset.reset", "", configTypeString, "latest", checkOneOf("latest", "earliest"),
-		"Where a share group starts reading a partition." + noEffect},
+	{shareAutoOffsetResetConfig, "", configTypeString, "latest", checkOneOf("latest", "earliest"),
+		"Where a share group starts reading a partition it was never assigned: its high watermark (latest) or its log start (earliest)."},
 	{shareHeartbeatIntervalConfig, "group.share.heartbeat.interval.ms", configTypeInt, "5000", checkIntIn(1, 1<<31-1),
-		"How often members of this share group are told to heartbeat." + noEffect},
+		"How often members of this share group are told to heartbeat, in milliseconds."},
+	{shareIsolationLevelConfig, "", configTypeString, "read_uncommitted", checkOneOf("read_uncommitted", "read_committed"),
+		"Whether this share group reads records of open and aborted transactions (read_uncommitted) or only committed ones (read_committed)."},
 	{shareRecordLockDurationConfig, "group.share.record.lock.duration.ms", configTypeInt, "30000", checkIntIn(1000, 1<<31-1),
-		"How long a share group member holds the records it fetched." + noEffect},
+		"How long a share group member holds the records it fetched before they go to another, in milliseconds."},
 	{shareSessionTimeoutConfig, "group.share.session.timeout.ms", configTypeInt, "45000", checkIntIn(1, 1<<31-1),
-		"How long a share group member may go without a heartbeat." + noEffect},
+		"How long a member of this share group may go without a heartbeat before it is removed, in milliseconds."},
 }
 
 // groupBound is one broker bound on a group config, and the broker config
@@ -87,9 +94,12 @@ func (b *Broker) groupBounds() []groupBound {
 			"group.consumer.min.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms"},
 		{consumerSessionTimeoutConfig, ms(b.cfg.ConsumerMinSessionTimeout), ms(b.cfg.ConsumerMaxSessionTimeout),
 			"group.consumer.min.session.timeout.ms", "group.consumer.max.session.timeout.ms"},
-		{shareHeartbeatIntervalConfig, 5000, 15000, "group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"},
-		{shareSessionTimeoutConfig, 45000, 60000, "group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"},
-		{shareRecordLockDurationConfig, 15000, 60000, "group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"},
+		{shareHeartbeatIntervalConfig, min(5000, ms(b.cfg.ShareHeartbeatInterval)), max(15000, ms(b.cfg.ShareHeartbeatInterval)),
+			"group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"},
+		{shareSessionTimeoutConfig, min(45000, ms(b.cfg.ShareSessionTimeout)), max(60000, ms(b.cfg.ShareSessionTimeout)),
+			"group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"},
+		{shareRecordLockDurationConfig, min(15000, ms(b.cfg.ShareRecordLockDuration)), max(60000, ms(b.cfg.ShareRecordLockDuration)),
+			"group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"},
 	}
 }
 
@@ -101,6 +111,12 @@ func (b *Broker) groupDefault(name string) string {
 		return strconv.FormatInt(b.cfg.ConsumerSessionTimeout.Milliseconds(), 10)
 	case consumerHeartbeatIntervalConfig:
 		return strconv.FormatInt(b.cfg.ConsumerHeartbeatInterval.Milliseconds(), 10)
+	case shareSessionTimeoutConfig:
+		return strconv.FormatInt(b.cfg.ShareSessionTimeout.Milliseconds(), 10)
+	case shareHeartbeatIntervalConfig:
+		return strconv.FormatInt(b.cfg.ShareHeartbeatInterval.Milliseconds(), 10)
+	case shareRecordLockDurationConfig:
+		return strconv.FormatInt(b.cfg.ShareRecordLockDuration.Milliseconds(), 10)
 	}
 	return lookupConfig(groupConfigDefs, name).def
 }

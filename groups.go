@@ -1970,8 +1970,8 @@ func (m *listGroupsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// The group types of ListGroups v5: the classic protocol's, and KIP-848's
-// (consumer.go). KIP-932's "share" groups are not served.
+// The group types of ListGroups v5: the classic protocol's, KIP-848's
+// (consumer.go) and KIP-932's share groups (sharegroups.go).
 const (
 	classicGroupType  = "classic"
 	consumerGroupType = "consumer"
@@ -1979,7 +1979,18 @@ const (
 
 func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listGroupsRequest)
-	return &listGroupsResponse{Groups: b.groups.list(req.StatesFilter, req.TypesFilter)}
+	groups := b.groups.list(req.StatesFilter, req.TypesFilter)
+	matches := func(filter []string, s string) bool {
+		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
+	}
+	// Share groups are listed from v5 on, where a client can tell them
+	// apart by type, as Kafka's ListGroups does.
+	if rc.header.APIVersion >= 5 {
+		groups = append(groups, b.shares.list(func(typ, state string) bool {
+			return matches(req.TypesFilter, typ) && matches(req.StatesFilter, state)
+		})...)
+	}
+	return &listGroupsResponse{Groups: groups}
 }
 
 func (c *coordinator) list(states, types []string) []listedGroup {
@@ -2045,7 +2056,11 @@ func (b *Broker) handleDeleteGroups(ctx context.Context, rc *requestContext, r r
 	for _, id := range req.GroupsNames {
 		if !seen[id] { // Kafka takes the names as a set
 			seen[id] = true
-			resp.Results = append(resp.Results, deletableGroupResult{GroupID: id, ErrorCode: b.groups.deleteGroup(id)})
+			code, isShare := b.shares.deleteGroup(id)
+			if !isShare {
+				code = b.groups.deleteGroup(id)
+			}
+			resp.Results = append(resp.Results, deletableGroupResult{GroupID: id, ErrorCode: code})
 		}
 	}
 	return resp
