@@ -48,6 +48,7 @@ func TestGroupConfigs(t *testing.T) {
 	defaults := map[string]string{
 		"consumer.heartbeat.interval.ms": "5000", "consumer.session.timeout.ms": "45000",
 		"share.auto.offset.reset": "latest", "share.heartbeat.interval.ms": "5000",
+		"share.isolation.level":         "read_uncommitted",
 		"share.record.lock.duration.ms": "30000", "share.session.timeout.ms": "45000",
 	}
 	if d := cmp.Diff(defaults, c.groupValues("g")); d != "" {
@@ -96,6 +97,7 @@ func TestGroupConfigs(t *testing.T) {
 	wantG := map[string]string{
 		"consumer.heartbeat.interval.ms": "15000 (group)", "consumer.session.timeout.ms": "45000 (group)",
 		"share.auto.offset.reset": "latest", "share.heartbeat.interval.ms": "5000",
+		"share.isolation.level":         "read_uncommitted",
 		"share.record.lock.duration.ms": "30000", "share.session.timeout.ms": "45000",
 	}
 	if d := cmp.Diff(wantG, c.groupValues("g")); d != "" {

@@ -590,6 +590,8 @@ type conn struct {
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 	defer nc.Close()
+	// A share session lives as long as its connection (sharefetch.go).
+	defer b.shares.connClosed(c)
 	b.metrics.connectionsCreated.Add(1)
 	b.metrics.connections.Add(1)
 	defer b.metrics.connections.Add(-1)

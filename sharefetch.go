@@ -73,6 +73,7 @@ type shareSessionKey struct{ group, member string }
 type shareSession struct {
 	epoch      int32
 	partitions map[topicIDPartition]bool
+	conn       *conn // the connection that opened it
 }
 
 // ShareFetch: v1-2 (ShareFetchRequest.json, ShareFetchResponse.json)
@@ -235,12 +236,12 @@ func writeShareNodeEndpoints(w *writer, eps []shareNodeEndpoint) {
 
 func (b *Broker) handleShareFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*shareFetchRequest)
-	return b.shares.fetch(ctx, req)
+	return b.shares.fetch(ctx, rc.conn, req)
 }
 
 // fetch is SharePartitionManager.fetchMessages, with the acknowledgements
 // of KafkaApis.handleShareFetchRequest before it.
-func (c *shareCoordinator) fetch(ctx context.Context, req *shareFetchRequest) *shareFetchResponse {
+func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchRequest) *shareFetchResponse {
 	resp := &shareFetchResponse{Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
 	fail := func(code int16, msg string) *shareFetchResponse {
 		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
@@ -270,6 +271,9 @@ func (c *shareCoordinator) fetch(ctx context.Context, req *shareFetchRequest) *s
 	if code != codeNone {
 		c.mu.Unlock()
 		return fail(code, msg)
+	}
+	if req.ShareSessionEpoch == shareInitialEpoch {
+		sess.conn = cn
 	}
 	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
 	if sess != nil {
@@ -337,6 +341,19 @@ func (c *shareCoordinator) closeSession(key shareSessionKey) {
 	delete(c.sessions, key)
 	if g := c.groups[key.group]; g != nil {
 		c.releaseMember(g, key.member)
+	}
+}
+
+// connClosed ends the share sessions opened on cn, as Kafka's
+// ShareSessionCache does when a connection closes: the records their
+// members hold go to others at once, not after the lock duration.
+func (c *shareCoordinator) connClosed(cn *conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, sess := range c.sessions {
+		if sess.conn == cn {
+			c.closeSession(key)
+		}
 	}
 }
 
@@ -417,11 +434,18 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 		c.mu.Lock()
 		changed := c.changed
 		c.mu.Unlock()
-		got := false
+		// MaxRecords bounds the request, not each partition, so that
+		// a consumer asking for 1 record gets 1 (ShareAcquireMode
+		// record_limit); batch_optimized may give more in Kafka, but
+		// never needs to.
+		got, left := false, maxRecords
 		for _, tp := range parts {
-			if c.acquireOne(key, tp, maxRecords, max(maxBytes/len(parts), 1), results) {
-				got = true
+			if left <= 0 {
+				break
 			}
+			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), results)
+			left -= n
+			got = got || answer
 		}
 		wait := time.Until(deadline)
 		if got || wait <= 0 {
@@ -460,9 +484,10 @@ func (c *shareCoordinator) nextLockExpiry(group string) time.Time {
 }
 
 // acquireOne reads one partition from its first available record and
-// acquires what it can for the member. It reports whether the partition
-// has something to answer: records or an error.
-func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, results *shareResults) bool {
+// acquires what it can for the member. It returns how many records it
+// acquired, and whether the partition has something to answer: records or
+// an error.
+func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, results *shareResults) (int, bool) {
 	t := c.b.logs.TopicByID(tp.topic)
 	pl := c.b.topicPartition(t, tp.partition)
 	c.mu.Lock()
@@ -476,11 +501,11 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 		pr := results.get(tp)
 		pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
 		c.mu.Unlock()
-		return true
+		return 0, true
 	case sp == nil:
 		// Not assigned to the group (yet): nothing to read.
 		c.mu.Unlock()
-		return false
+		return 0, false
 	}
 	c.expire(g, time.Now())
 	// Retention or DeleteRecords may have passed the window's start.
@@ -498,7 +523,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 		aborted = pl.AbortedTransactions(from, end)
 	}
 	if from >= end {
-		return false
+		return 0, false
 	}
 	data, err := pl.Read(from, maxBytes)
 	if err != nil {
@@ -506,23 +531,27 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 		c.mu.Lock()
 		pr.ErrorCode = errorCode(err)
 		c.mu.Unlock()
-		return true
+		return 0, true
 	}
 	batches, deliverable, scannedTo := scanShareBatches(data, end, aborted)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp {
-		return false // deleted while we read
+		return 0, false // deleted while we read
 	}
 	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, c.limits(key.group), time.Now())
 	if len(acquired) == 0 {
-		return false
+		return 0, false
 	}
 	pr := results.get(tp)
 	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
 	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
-	return true
+	n := 0
+	for _, a := range acquired {
+		n += int(a.LastOffset - a.FirstOffset + 1)
+	}
+	return n, true
 }
 
 // shareBatch is where one batch of a read lies, and its offsets.
