@@ -1032,13 +1032,14 @@ func (m *findCoordinatorResponse) encode(w *writer, v int16) {
 const (
 	coordinatorGroup       = 0
 	coordinatorTransaction = 1
+	coordinatorShare       = 2 // KIP-932's share coordinator, keyed "group:topicId:partition"
 )
 
 func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*findCoordinatorRequest)
 	host, port := rc.advertisedHostPort()
 	answer := func(key string) coordinatorAnswer {
-		if req.KeyType != coordinatorGroup && req.KeyType != coordinatorTransaction {
+		if req.KeyType != coordinatorGroup && req.KeyType != coordinatorTransaction && req.KeyType != coordinatorShare {
 			// Node.noNode(): id -1, no host, port -1.
 			return coordinatorAnswer{Key: key, NodeID: -1, Port: -1, ErrorCode: codeInvalidRequest,
 				ErrorMessage: ptr(fmt.Sprintf("coordinator key type %d is not supported", req.KeyType))}
