@@ -51,7 +51,11 @@
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
 // assignment one heartbeat at a time; groupconfigs.go is the settings such a
-// group may override. txn.go is the transaction coordinator:
+// group may override. share.go is KIP-932's share partition, the state
+// machine that hands each record to one member of a share group at a time
+// and keeps it across restarts; sharegroups.go is the share groups
+// themselves, their heartbeat and their offsets APIs; sharefetch.go is
+// ShareFetch and ShareAcknowledge, with their share sessions. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at. cluster.go is the partition admin APIs (leader epochs, log dirs,

@@ -252,6 +252,20 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 	}
 	g.epoch++
 	g.topics = snap
+	// The state of a deleted topic's partitions goes with it, as Kafka's
+	// share coordinator deletes it when the topic is deleted.
+	var gone []topicIDPartition
+	for tp := range g.partitions {
+		if c.b.logs.TopicByID(tp.topic) == nil {
+			delete(g.partitions, tp)
+			gone = append(gone, tp)
+		}
+	}
+	if len(gone) > 0 {
+		if err := c.persist(g, gone...); err != nil {
+			c.b.log.Error("writing share state", "group", g.id, "err", err)
+		}
+	}
 	earliest := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig) == "earliest"
 	for _, m := range g.members {
 		m.assigned = partitionSet{}

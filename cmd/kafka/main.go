@@ -66,6 +66,9 @@ func run(args []string) error {
 		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
 		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
+		shLock     = fs.Duration("share-record-lock-duration", 30*time.Second, "how long a share group member holds the records it fetched (group.share.record.lock.duration.ms)")
+		shDeliver  = fs.Int("share-delivery-count-limit", 5, "deliveries of a record before a share group archives it (group.share.delivery.count.limit)")
+		shLocks    = fs.Int("share-partition-max-record-locks", 2000, "records of a partition a share group may have in flight (group.share.partition.max.record.locks)")
 		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
 		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -74,6 +77,13 @@ func run(args []string) error {
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Kafka's bounds on these (ShareGroupConfig.java).
+	if *shDeliver < 2 || *shDeliver > 10 {
+		return fmt.Errorf("-share-delivery-count-limit must be between 2 and 10, not %d", *shDeliver)
+	}
+	if *shLocks < 100 || *shLocks > 10000 {
+		return fmt.Errorf("-share-partition-max-record-locks must be between 100 and 10000, not %d", *shLocks)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
@@ -98,23 +108,26 @@ func run(args []string) error {
 	}
 
 	b, err := kafka.Open(kafka.Config{
-		DataDir:                    *data,
-		NodeID:                     int32(*nodeID),
-		AdvertisedAddr:             *advertised,
-		DefaultPartitions:          int32(*partitions),
-		DisableAutoCreateTopics:    *noAuto,
-		SegmentBytes:               *segment,
-		Fsync:                      *fsync,
-		RetentionCheckInterval:     *retCheck,
-		GroupInitialRebalanceDelay: *joinDelay,
-		OffsetsRetention:           *retention,
-		TransactionMaxTimeout:      *txnMax,
-		ConsumerHeartbeatInterval:  *cgInterval,
-		ConsumerSessionTimeout:     *cgSession,
-		QuotaWindowNum:             *quotaNum,
-		QuotaWindowSize:            *quotaSize,
-		Trace:                      traceTo,
-		Logger:                     logger,
+		DataDir:                      *data,
+		NodeID:                       int32(*nodeID),
+		AdvertisedAddr:               *advertised,
+		DefaultPartitions:            int32(*partitions),
+		DisableAutoCreateTopics:      *noAuto,
+		SegmentBytes:                 *segment,
+		Fsync:                        *fsync,
+		RetentionCheckInterval:       *retCheck,
+		GroupInitialRebalanceDelay:   *joinDelay,
+		OffsetsRetention:             *retention,
+		TransactionMaxTimeout:        *txnMax,
+		ConsumerHeartbeatInterval:    *cgInterval,
+		ConsumerSessionTimeout:       *cgSession,
+		ShareRecordLockDuration:      *shLock,
+		ShareDeliveryCountLimit:      int16(*shDeliver),
+		SharePartitionMaxRecordLocks: int32(*shLocks),
+		QuotaWindowNum:               *quotaNum,
+		QuotaWindowSize:              *quotaSize,
+		Trace:                        traceTo,
+		Logger:                       logger,
 	})
 	if err != nil {
 		return err
