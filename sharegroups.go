@@ -540,13 +540,6 @@ func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	return d
 }
 
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 // list is ListGroups' share groups.
 func (c *shareCoordinator) list(matches func(typ, state string) bool) []listedGroup {
 	c.mu.Lock()
