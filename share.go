@@ -40,7 +40,9 @@
 //     ones from the SPEO on; it never lets the window grow past
 //     group.share.partition.max.record.locks records (Kafka's
 //     maxInFlightRecords), so a member that never acknowledges stops the
-//     partition at that many, not the broker's memory;
+//     partition at that many, not the broker's memory; an empty window
+//     moves over offsets that hold nothing to deliver (transaction
+//     markers, aborted records) however many there are;
 //   - each acquisition adds one to the record's delivery count and locks
 //     it for the record lock duration;
 //   - only the member that holds a record may acknowledge it; anything
@@ -210,6 +212,11 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 				take(o, r)
 			}
 		default:
+			// An empty window moves to o whole: what lies between is
+			// gaps, however many (a long aborted transaction).
+			if sp.advanceStart(); sp.startOffset == sp.endOffset {
+				sp.startOffset, sp.endOffset = o, o
+			}
 			// The window may not grow past maxLocks records
 			// (SharePartition.canAcquireRecords).
 			if o-sp.startOffset >= lim.maxLocks {
@@ -229,10 +236,15 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 	// Nothing deliverable was left unacquired up to scannedTo, so the
 	// SPEO may pass the rest of the range: gaps and markers at its end
 	// would otherwise be read again by every fetch.
-	if n < maxRecords && scannedTo > sp.endOffset && scannedTo-sp.startOffset <= lim.maxLocks {
-		sp.endOffset = scannedTo
-	}
 	sp.advanceStart()
+	if n < maxRecords && scannedTo > sp.endOffset {
+		switch {
+		case sp.startOffset == sp.endOffset:
+			sp.startOffset, sp.endOffset = scannedTo, scannedTo
+		case scannedTo-sp.startOffset <= lim.maxLocks:
+			sp.endOffset = scannedTo
+		}
+	}
 	return out
 }
 
@@ -243,6 +255,11 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 func (sp *sharePartition) acknowledge(member string, first, last int64, types []int8, lim shareLimits, now time.Time) (int16, bool) {
 	if first > last || (len(types) != 1 && int64(len(types)) != last-first+1) {
 		return codeInvalidRequest, false
+	}
+	// Checked first so that the loops below are bounded by the window,
+	// not by offsets a client made up.
+	if first < sp.startOffset || last >= sp.endOffset {
+		return codeInvalidRecordState, false
 	}
 	for o := first; o <= last; o++ {
 		r := sp.records[o]
@@ -362,8 +379,8 @@ func (sp *sharePartition) reset(start int64) {
 	sp.stateEpoch++
 }
 
-// counts returns how many records of the window are in each state, for
-// the lag DescribeShareGroupOffsets reports.
+// doneInWindow is how many offsets of the window are done, for the lag
+// DescribeShareGroupOffsets reports.
 func (sp *sharePartition) doneInWindow() int64 {
 	var n int64
 	for o := sp.startOffset; o < sp.endOffset; o++ {

@@ -253,3 +253,32 @@ func TestShareStateDamagedFile(t *testing.T) {
 		t.Fatal("a bad line before a good one was accepted")
 	}
 }
+
+func TestSharePartitionLongGap(t *testing.T) {
+	// An aborted transaction longer than the window, under read_committed:
+	// offsets 1-9999 are not deliverable.
+	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 5, maxLocks: 100}
+	sp := newSharePartition(0)
+	sp.acquire("A", []int64{0}, 1, 10, lim, t0)
+	if got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0); len(got) != 0 {
+		t.Fatalf("acquired %v past the window while 0 is in flight", got)
+	}
+	sp.acknowledge("A", 0, 0, []int8{ackAccept}, lim, t0)
+	got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0)
+	if want := []acquiredRange{{10000, 10001, 1}}; !cmp.Equal(got, want) {
+		t.Fatalf("acquired %v, want %v: the window jumps the gap once empty", got, want)
+	}
+	if sp.startOffset != 10000 || len(sp.records) != 2 {
+		t.Fatalf("SPSO %d with %d records", sp.startOffset, len(sp.records))
+	}
+	sp.acknowledge("A", 10000, 10001, []int8{ackAccept}, lim, t0)
+	// A read that ends in a long gap moves an empty window past it.
+	sp.acquire("A", nil, 50000, 10, lim, t0)
+	if sp.startOffset != 50000 || sp.endOffset != 50000 {
+		t.Fatalf("window [%d, %d), want [50000, 50000)", sp.startOffset, sp.endOffset)
+	}
+	// Acknowledgements of made-up ranges are refused without a walk.
+	if code, _ := sp.acknowledge("A", 0, 1<<62, []int8{ackAccept}, lim, t0); code != codeInvalidRecordState {
+		t.Fatalf("huge range: code %d", code)
+	}
+}

@@ -512,7 +512,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if ls := pl.LogStartOffset(); sp.startOffset < ls {
 		sp.reset(ls)
 	}
-	from := sp.firstAvailable()
+	from, stateEpoch := sp.firstAvailable(), sp.stateEpoch
 	readCommitted := c.b.groupValue(c.b.groupConfigs.get(key.group), shareIsolationLevelConfig) == "read_committed"
 	c.mu.Unlock()
 
@@ -537,8 +537,10 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp {
-		return 0, false // deleted while we read
+	// Deleted, or moved by AlterShareGroupOffsets, while we read: what we
+	// read may not cover the new window's start.
+	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp || sp.stateEpoch != stateEpoch {
+		return 0, false
 	}
 	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, c.limits(key.group), time.Now())
 	if len(acquired) == 0 {
