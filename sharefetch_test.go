@@ -353,4 +353,15 @@ func TestShareStateSurvivesRestart(t *testing.T) {
 	if fmt.Sprint(res.acquired) != "[{2 3 2}]" {
 		t.Fatalf("after restart acquired %v, want 2-3 with delivery count 2", res.acquired)
 	}
+	// Accepting 3 leaves 2 to do: the snapshot shows start 2, lag 1.
+	c.shareFetch("g", "m", 1, id, 0, 0, accept(3, 3))
+	snap := tb.Snapshot()
+	if len(snap.Groups) != 1 {
+		t.Fatalf("snapshot groups: %+v", snap.Groups)
+	}
+	g := snap.Groups[0]
+	if g.Type != "share" || g.State != "Stable" || len(g.Members) != 1 || len(g.Offsets) != 1 ||
+		g.Offsets[0].Committed != 2 || g.Offsets[0].Lag != 1 {
+		t.Errorf("snapshot of the share group: %+v", g)
+	}
 }

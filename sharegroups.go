@@ -540,6 +540,37 @@ func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	return d
 }
 
+// snapshot is every share group for Broker.Snapshot: its members and, as
+// offsets, each partition's start offset, with the lag
+// DescribeShareGroupOffsets reports.
+func (c *shareCoordinator) snapshot(s *Snapshot) []GroupSnapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []GroupSnapshot
+	for _, id := range slices.Sorted(maps.Keys(c.groups)) {
+		g := c.groups[id]
+		gs := GroupSnapshot{ID: id, Type: shareGroupType, ProtocolType: shareGroupType, Protocol: "simple", State: g.state(), Epoch: g.epoch}
+		for _, m := range slices.SortedFunc(maps.Values(g.members), func(a, b *shareMember) int { return cmp.Compare(a.id, b.id) }) {
+			gs.Members = append(gs.Members, MemberSnapshot{ID: m.id, ClientID: m.clientID, ClientHost: m.clientHost,
+				Assignment: c.b.namePartitions(m.assigned)})
+		}
+		for tp, sp := range g.partitions {
+			t := c.b.logs.TopicByID(tp.topic)
+			if t == nil {
+				continue
+			}
+			os := offsetSnapshot(topicPartition{t.Name, tp.partition}, committedOffset{offset: sp.startOffset}, s)
+			os.Lag = max(0, os.Lag-sp.doneInWindow())
+			gs.Offsets = append(gs.Offsets, os)
+		}
+		slices.SortFunc(gs.Offsets, func(a, b OffsetSnapshot) int {
+			return cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+		})
+		out = append(out, gs)
+	}
+	return out
+}
+
 // list is ListGroups' share groups.
 func (c *shareCoordinator) list(matches func(typ, state string) bool) []listedGroup {
 	c.mu.Lock()
