@@ -209,7 +209,10 @@ func TestShareGroupHeartbeatErrors(t *testing.T) {
 	if code, _, _ := c.shareHeartbeat("classic", "m", 0, []string{"t"}); code != codeGroupIDNotFound {
 		t.Errorf("share heartbeat for a classic group: code %d, want GROUP_ID_NOT_FOUND", code)
 	}
-	// Listed with its type; not deleted while it has members.
+	if code, _, _ := c.consumerHeartbeatCode("g"); code != codeGroupIDNotFound {
+		t.Errorf("consumer heartbeat for a share group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	// Not deleted while it has members.
 	if code := tb.deleteGroupCode(t, c, "g"); code != codeNonEmptyGroup {
 		t.Errorf("DeleteGroups of a share group with members: %d", code)
 	}
@@ -364,4 +367,25 @@ func TestShareStateSurvivesRestart(t *testing.T) {
 		g.Offsets[0].Committed != 2 || g.Offsets[0].Lag != 1 {
 		t.Errorf("snapshot of the share group: %+v", g)
 	}
+}
+
+// consumerHeartbeatCode is a joining ConsumerGroupHeartbeat v0.
+func (c *testClient) consumerHeartbeatCode(group string) (int16, int32, error) {
+	r := c.roundTrip(68, 0, true, func(w *writer) {
+		w.String(group)
+		w.String("")
+		w.Int32(0)
+		w.NullableString(nil)
+		w.NullableString(nil)
+		w.Int32(30000)
+		w.Strings([]string{"t"})
+		w.NullableString(nil)
+		writeArrayNonNull(w, []consumerGroupTopicPartitions{}, nil)
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	r.NullableString()
+	return code, r.Int32(), r.err
 }

@@ -41,7 +41,9 @@
 // bottleneck of a one-broker cluster: the log reads of ShareFetch happen
 // outside it.
 //
-// Where we differ from Kafka: members are not persisted (the share
+// Where we differ from Kafka: a share group and a classic or consumer
+// group of one id can be created at the same moment (each coordinator
+// checks the other, then takes its own lock); members are not persisted (the share
 // partitions are, share.go), so after a restart members join again;
 // RackId is reported, not used; regex subscriptions do not exist in share
 // groups of 4.1 either; the assignor is not configurable.
@@ -139,6 +141,17 @@ func (c *shareCoordinator) isOtherGroup(id string) bool {
 	}
 	defer g.mu.Unlock()
 	return g.state != stateEmpty || g.consumer != nil || len(g.offsets) > 0
+}
+
+// exists reports whether id is a share group, for the classic and
+// consumer coordinators, which refuse its id (GroupMetadataManager's
+// "is not a consumer group"). A check, then the other coordinator's
+// lock: a share group created in between is the race Kafka avoids with
+// one coordinator for all kinds, which this broker does not have.
+func (c *shareCoordinator) exists(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.groups[id] != nil
 }
 
 // notify wakes waiting ShareFetches.
