@@ -73,10 +73,12 @@
 // done, with its delivery count; acquired records are written as
 // available, because a lock does not outlive the broker. A change is
 // written when it is an acknowledgement, a release or an expiry, before
-// the answer goes out; an acquisition is not written (nor is it in
-// Kafka), so after a crash the records that were out are delivered again,
-// with their old delivery count, and acknowledged ones never are. A line
-// cut short by a crash is the last one and is skipped on reading.
+// the answer goes out (and fsynced first under Config.Fsync "always", so
+// that it survives a power cut too); an acquisition is not written (nor
+// is it in Kafka), so after a crash the records that were out are
+// delivered again, counting the deliveries last written, and acknowledged
+// ones never are. A line cut short by a crash is the last one and is
+// skipped on reading.
 package kafka
 
 import (
@@ -450,6 +452,7 @@ func (s shareSnapshot) restore() *sharePartition {
 type shareStateLog struct {
 	mu    sync.Mutex
 	path  string
+	sync  bool // fsync each write: Config.Fsync "always"
 	f     *os.File
 	lines int // written since the file was compacted
 	live  int // partitions in the file after compaction
@@ -536,6 +539,11 @@ func (l *shareStateLog) write(snaps ...shareSnapshot) error {
 	}
 	if _, err := l.f.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("kafka: write %s: %w", shareStateFile, err)
+	}
+	if l.sync {
+		if err := l.f.Sync(); err != nil {
+			return fmt.Errorf("kafka: fsync %s: %w", shareStateFile, err)
+		}
 	}
 	l.lines += len(snaps)
 	return nil

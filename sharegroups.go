@@ -102,6 +102,7 @@ func openShareCoordinator(b *Broker) (*shareCoordinator, error) {
 	if err != nil {
 		return nil, err
 	}
+	state.sync = b.fsync.always
 	c := &shareCoordinator{b: b, state: state, groups: map[string]*shareGroup{},
 		sessions: map[shareSessionKey]*shareSession{}, changed: make(chan struct{})}
 	for k, s := range snaps {
