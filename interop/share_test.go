@@ -366,3 +366,106 @@ func TestShareGroupRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestShareGroupCrash kills the broker (SIGKILL) while a share consumer
+// accepts records. After the restart, no record whose acceptance the
+// broker confirmed is delivered again, and every record is either
+// confirmed or delivered again: only the ones in flight at the kill are
+// repeated.
+func TestShareGroupCrash(t *testing.T) {
+	bin := buildBroker(t)
+	const topic, group, n = "queue", "g", 3000
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	b := startChild(t, bin, dir)
+	kc := newClient(t, b.addr)
+	createTopic(t, ctx, kadm.NewClient(kc), 2, topic)
+	setShareConfig(t, kc, group, "share.auto.offset.reset", "earliest")
+	produceN(t, b.addr, topic, 0, n)
+
+	// Each poll's records are accepted and flushed; the flush's
+	// callbacks say whether the broker took them.
+	var (
+		mu        sync.Mutex
+		ackErrors int
+	)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.addr), kgo.ShareGroup(group), kgo.ConsumeTopics(topic), kgo.ShareMaxRecords(50),
+		kgo.ShareAckCallback(func(_ *kgo.Client, rs kgo.ShareAckResults) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !rs.Ok() {
+				ackErrors++
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	confirmed := map[string]bool{}
+	for len(confirmed) < n/3 {
+		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+		rs := pollShare(pctx, cl)
+		for _, r := range rs {
+			r.Ack(kgo.AckAccept)
+		}
+		mu.Lock()
+		before := ackErrors
+		mu.Unlock()
+		err := cl.FlushAcks(pctx)
+		pcancel()
+		mu.Lock()
+		ok := err == nil && ackErrors == before
+		mu.Unlock()
+		if !ok || len(rs) == 0 {
+			t.Fatalf("accepting before the kill: flush %v, ack errors %d, %d records", err, ackErrors-before, len(rs))
+		}
+		for _, r := range rs {
+			confirmed[string(r.Value)] = true
+		}
+	}
+	// Records in flight at the kill: acquired, some accepted but not
+	// flushed.
+	var inFlight []*kgo.Record
+	for len(inFlight) == 0 {
+		pctx, pcancel := context.WithTimeout(ctx, 5*time.Second)
+		inFlight = pollShare(pctx, cl)
+		pcancel()
+	}
+	for _, r := range inFlight[:len(inFlight)/2] {
+		r.Ack(kgo.AckAccept)
+	}
+	b.kill()
+	cl.Close()
+
+	b = startChild(t, bin, dir)
+	cl2 := newShareMember(t, b.addr, group, topic)
+	again := map[string]bool{}
+	for len(confirmed)+len(again) < n {
+		pctx, pcancel := context.WithTimeout(ctx, 3*time.Second)
+		rs := pollShare(pctx, cl2)
+		pcancel()
+		if len(rs) == 0 {
+			break
+		}
+		for _, r := range rs {
+			again[string(r.Value)] = true
+			r.Ack(kgo.AckAccept)
+		}
+	}
+	redelivered := 0
+	for v := range again {
+		if confirmed[v] {
+			redelivered++
+		}
+	}
+	if redelivered > 0 {
+		t.Errorf("%d records whose acceptance was confirmed were delivered again after the crash", redelivered)
+	}
+	for i := range n {
+		if v := strconv.Itoa(i); !confirmed[v] && !again[v] {
+			t.Errorf("record %s was neither confirmed before the crash nor delivered after it", v)
+			break
+		}
+	}
+	t.Logf("%d confirmed before SIGKILL, %d in flight, %d delivered after the restart", len(confirmed), len(inFlight), len(again))
+}
