@@ -370,7 +370,7 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 	}
 	now := time.Now()
 	lim := c.limits(g.id)
-	c.expire(g, now)
+	c.expireOne(g, tp, sp, now)
 	// Checked whole before any is applied: a batch refused leaves the
 	// earlier ones applied in Kafka too, but refusing them all is what a
 	// client can reason about, and a member never sends overlapping ones.
@@ -507,7 +507,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 		c.mu.Unlock()
 		return 0, false
 	}
-	c.expire(g, time.Now())
+	c.expireOne(g, tp, sp, time.Now())
 	// Retention or DeleteRecords may have passed the window's start.
 	if ls := pl.LogStartOffset(); sp.startOffset < ls {
 		sp.reset(ls)

@@ -223,6 +223,18 @@ func (c *shareCoordinator) expire(g *shareGroup, now time.Time) {
 	}
 }
 
+// expireOne is expire for one partition of g: what a fetch or an
+// acknowledgement of that partition needs, without walking the others.
+func (c *shareCoordinator) expireOne(g *shareGroup, tp topicIDPartition, sp *sharePartition, now time.Time) {
+	if !sp.expire(c.limits(g.id), now) {
+		return
+	}
+	if err := c.persist(g, tp); err != nil {
+		c.b.log.Error("writing share state", "group", g.id, "err", err)
+	}
+	c.notify()
+}
+
 // releaseMember gives back every record member id holds in g.
 func (c *shareCoordinator) releaseMember(g *shareGroup, id string) {
 	lim := c.limits(g.id)
@@ -399,7 +411,6 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 		}
 	}
 	c.maybeReassign(g, changed)
-	c.expire(g, time.Now())
 	m.epoch = g.epoch
 	session := c.groupDuration(g.id, shareSessionTimeoutConfig, c.b.cfg.ShareSessionTimeout)
 	stopTimer(m.timer)
