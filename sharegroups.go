@@ -292,6 +292,7 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			c.b.log.Error("writing share state", "group", g.id, "err", err)
 		}
 	}
+	var created []topicIDPartition
 	earliest := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig) == "earliest"
 	for _, m := range g.members {
 		m.assigned = partitionSet{}
@@ -309,11 +310,14 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 						start = t.Partitions[p].LogStartOffset()
 					}
 					g.partitions[tp] = newSharePartition(start)
-					if err := c.persist(g, tp); err != nil {
-						c.b.log.Error("writing share state", "group", g.id, "err", err)
-					}
+					created = append(created, tp)
 				}
 			}
+		}
+	}
+	if len(created) > 0 {
+		if err := c.persist(g, created...); err != nil {
+			c.b.log.Error("writing share state", "group", g.id, "err", err)
 		}
 	}
 }
