@@ -73,7 +73,10 @@
 // every request and response, decoded, for -trace.
 // settings.go is the broker's settings by Kafka's names, the
 // server.properties keys that Config.Set and cmd/kafka's -c and -config
-// apply.
+// apply. security.go gives each connection a principal: the listeners, TLS
+// and SASL logins. scram.go is the SCRAM mechanism and the users it
+// checks, and acls.go the ACLs and the authorizer that checks requests
+// against them.
 //
 // # Caveats
 //
@@ -104,6 +107,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -122,9 +126,26 @@ type Config struct {
 	NodeID int32
 
 	// AdvertisedAddr is the host:port clients are told to connect to
-	// (advertised.listeners). Empty means the address each client used to
-	// reach us, which is right for a local broker.
+	// (advertised.listeners) when there is one listener; see
+	// AdvertisedListeners for several. Empty means the address each
+	// client used to reach us, which is right for a local broker.
 	AdvertisedAddr string
+
+	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
+	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
+	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
+	// Open does not listen: Broker.Listen (or Listen, before Open) opens
+	// the sockets, and Serve takes them in this order.
+	Listeners string
+
+	// AdvertisedListeners gives, in the same syntax, the address Metadata
+	// tells clients of each listener (advertised.listeners). A listener
+	// not named here advertises AdvertisedAddr if it is the only one, and
+	// else the address the client used.
+	AdvertisedListeners string
+
+	// Security is TLS, SASL users and ACLs (security.go).
+	Security SecurityConfig
 
 	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
 	ClusterID string
@@ -275,11 +296,6 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
-	// Listener is the host:port cmd/kafka listens on (listeners, as
-	// PLAINTEXT://host:port). Open does not listen: whoever calls Serve
-	// owns the listener. Default 127.0.0.1:9092.
-	Listener string
-
 	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
 	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
 	// each (quota.window.num, default 11; quota.window.size.seconds,
@@ -385,8 +401,8 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
-	if c.Listener == "" {
-		c.Listener = "127.0.0.1:9092"
+	if c.Listeners == "" {
+		c.Listeners = defaultListeners
 	}
 	if c.QuotaWindowNum <= 1 {
 		c.QuotaWindowNum = 11
@@ -453,6 +469,9 @@ type Broker struct {
 	// (quotas.go).
 	quotas *clientQuotas
 
+	// sec is the listeners, users and ACLs (security.go, acls.go).
+	sec *security
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -483,6 +502,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, err := openSecurity(cfg)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	if sec.devCAPath != "" {
+		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
 	ids, err := openProducerIDs(cfg.DataDir)
@@ -497,7 +523,7 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
 	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
@@ -520,19 +546,30 @@ func Open(cfg Config) (*Broker, error) {
 	return b, nil
 }
 
-// Serve accepts connections on ln until ctx is cancelled, then stops
+// Serve accepts connections on lns until ctx is cancelled, then stops
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
 // retention check, the offset expiry, the abort of timed-out transactions
 // and, under an interval Fsync policy, the flusher. It
 // returns nil after a shutdown by ctx.
-func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
+//
+// lns[i] serves the i-th listener of Config.Listeners (one PLAINTEXT
+// listener by default); Broker.Listen opens them at their addresses, and
+// tests pass sockets of their own.
+func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
+	if len(lns) != len(b.sec.listeners) {
+		return fmt.Errorf("kafka: Serve got %d listeners for %d configured (%s)", len(lns), len(b.sec.listeners), strings.Join(b.ListenerNames(), ","))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
 		b.state.Store(brokerStopping)
-		return ln.Close()
+		var errs []error
+		for _, ln := range lns {
+			errs = append(errs, ln.Close())
+		}
+		return errors.Join(errs...)
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
 	// and has stopped before the logs are closed below.
@@ -560,14 +597,16 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 			return nil
 		})
 	}
-	g.Go(func() error {
-		return b.acceptLoop(gctx, ln, func(conn net.Conn) {
-			g.Go(func() error {
-				b.serveConn(gctx, conn)
-				return nil
+	for i, ln := range lns {
+		g.Go(func() error {
+			return b.acceptLoop(gctx, ln, func(conn net.Conn) {
+				g.Go(func() error {
+					b.serveConn(gctx, conn, b.sec.listeners[i])
+					return nil
+				})
 			})
 		})
-	})
+	}
 	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
 	b.state.Store(brokerStopping)
@@ -652,23 +691,33 @@ type requestHeader struct {
 // holds up only its own connection.
 type conn struct {
 	net.Conn
-	broker *Broker
-	r      *bufio.Reader
-	w      *bufio.Writer
+	broker   *Broker
+	listener *listener
+	auth     connAuth // who the client is (security.go)
+	r        *bufio.Reader
+	w        *bufio.Writer
 
 	// mutedUntil is when the connection's throttle for its last request
 	// ends (quotas.go).
 	mutedUntil time.Time
 }
 
-func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
-	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 	defer nc.Close()
-	// A share session lives as long as its connection (sharefetch.go).
-	defer b.shares.connClosed(c)
 	b.metrics.connectionsCreated.Add(1)
 	b.metrics.connections.Add(1)
 	defer b.metrics.connections.Add(-1)
+	remote := nc.RemoteAddr()
+	nc, auth, err := b.secureConn(ctx, nc, l)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Info("closing connection", "remote", remote, "listener", l.name, "err", err)
+		}
+		return
+	}
+	c := &conn{Conn: nc, broker: b, listener: l, auth: auth, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+	// A share session lives as long as its connection (sharefetch.go).
+	defer b.shares.connClosed(c)
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -742,7 +791,7 @@ func (c *conn) readFrame() ([]byte, error) {
 		return nil, err
 	}
 	n := int32(binary.BigEndian.Uint32(prefix[:]))
-	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
+	if n < 0 || n > c.maxFrameBytes() {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
 	// The buffer starts at what has already arrived, or 64 KiB, and
@@ -769,6 +818,9 @@ func (c *conn) readFrame() ([]byte, error) {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	if c.auth.bare && c.auth.pending {
+		return c.saslBareToken(frame)
+	}
 	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
@@ -781,10 +833,16 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := c.admit(h); err != nil {
+		return err
+	}
 	c.broker.trace.request(h, api, req)
 	start := time.Now()
 	rc := &requestContext{conn: c, header: h, size: len(frame)}
-	resp := api.serve(c.broker, ctx, rc, req)
+	resp, err := c.broker.authorizeAndServe(ctx, api, rc, req)
+	if err != nil {
+		return err
+	}
 	// The request's thread time is what request_percentage limits: the
 	// handler's time less its waits for data or for a rebalance, which in
 	// Kafka are spent parked in a purgatory, not in a request thread.
@@ -810,7 +868,10 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	// Counted before it is sent, so that a client that has its answer
 	// finds the request in the metrics.
 	c.broker.requestDone(h, api, req, resp, received)
-	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	if err := c.writeResponse(h, h.APIVersion, flexibleHeader, resp); err != nil {
+		return err
+	}
+	return c.auth.closeAfter // a failed login ends with its answer
 }
 
 // parseRequest decodes a frame: the request header, then the body of the
@@ -938,7 +999,7 @@ func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) 
 // broker: the configured one, or else the local address of the connection
 // the request came in on, which the client evidently can reach.
 func (rc *requestContext) advertisedHostPort() (string, int32) {
-	addr := rc.conn.broker.cfg.AdvertisedAddr
+	addr := rc.conn.advertisedAddr()
 	if addr == "" {
 		addr = rc.conn.LocalAddr().String()
 	}

@@ -389,3 +389,60 @@ func (c *testClient) consumerHeartbeatCode(group string) (int16, int32, error) {
 	r.NullableString()
 	return code, r.Int32(), r.err
 }
+
+// TestShareACLs: with the authorizer on, the share APIs need what Kafka's
+// KafkaApis asks for: READ on the group, DESCRIBE (heartbeat) or READ
+// (fetch) on the topic.
+func TestShareACLs(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	t.Cleanup(func() { ab.shares.close() })
+	const alice = "User:alice"
+	topic, err := ab.logs.CreateTopic("jobs", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heartbeat := func() int16 {
+		req := &shareGroupHeartbeatRequest{GroupID: "g", MemberID: "m", SubscribedTopicNames: []string{"jobs"}}
+		return ab.as(alice, 76, 1, req).(*shareGroupHeartbeatResponse).ErrorCode
+	}
+	fetch := func() (int16, int16) {
+		req := &shareFetchRequest{GroupID: ptr("g"), MemberID: ptr("m"), MaxBytes: 1 << 20,
+			Topics: []shareFetchTopic{{TopicID: topic.ID, Partitions: []shareFetchPartition{{PartitionIndex: 0}}}}}
+		resp := ab.as(alice, 78, 2, req).(*shareFetchResponse)
+		var part int16 = -100
+		if len(resp.Responses) > 0 {
+			part = resp.Responses[0].Partitions[0].ErrorCode
+		}
+		return resp.ErrorCode, part
+	}
+	offsets := func() int16 {
+		req := &describeShareGroupOffsetsRequest{Groups: []describeShareGroupOffsetsRequestGroup{{GroupID: "g"}}}
+		return ab.as(alice, 90, 1, req).(*describeShareGroupOffsetsResponse).Groups[0].ErrorCode
+	}
+	if code := heartbeat(); code != codeGroupAuthorizationFailed {
+		t.Errorf("heartbeat without ACLs: %d", code)
+	}
+	if code, _ := fetch(); code != codeGroupAuthorizationFailed {
+		t.Errorf("fetch without ACLs: %d", code)
+	}
+	if code := offsets(); code != codeGroupAuthorizationFailed {
+		t.Errorf("describe offsets without ACLs: %d", code)
+	}
+	ab.grant(allow(resGroup, "g", aclRead))
+	if code := heartbeat(); code != codeTopicAuthorizationFailed {
+		t.Errorf("heartbeat without DESCRIBE on the topic: %d", code)
+	}
+	if code, part := fetch(); code != codeNone || part != codeTopicAuthorizationFailed {
+		t.Errorf("fetch without READ on the topic: %d %d", code, part)
+	}
+	ab.grant(allow(resTopic, "jobs", aclRead))
+	if code := heartbeat(); code != codeNone {
+		t.Errorf("heartbeat with the ACLs: %d", code)
+	}
+	if code, part := fetch(); code != codeNone || part == codeTopicAuthorizationFailed {
+		t.Errorf("fetch with the ACLs: %d %d", code, part)
+	}
+	if code := offsets(); code != codeNone {
+		t.Errorf("describe offsets with READ on the group (which implies DESCRIBE): %d", code)
+	}
+}
