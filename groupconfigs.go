@@ -3,11 +3,12 @@
 // IncrementalAlterConfigs or AlterConfigs on a GROUP resource (type 32)
 // and read with DescribeConfigs, as kafka-configs.sh --entity-type groups
 // does. It uses the config machinery of configs.go and is read by the
-// consumer-group coordinator (consumer.go). It belongs to the groups part
-// of the book, read after consumer.go.
+// consumer-group coordinator (consumer.go) and the share-group one
+// (sharegroups.go). It belongs to the groups part of the book, read after
+// consumer.go.
 //
-// The configs are those of Kafka 4.0's GroupConfig
-// (https://github.com/apache/kafka/blob/4.0.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),
+// The configs are those of Kafka 4.1's GroupConfig
+// (https://github.com/apache/kafka/blob/4.1.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),
 // checked as GroupConfig.validate checks them: each a number of at least
 // 1 (1000 for the record lock), within the broker's bounds for it, and a
 // session timeout above the heartbeat interval:
@@ -17,8 +18,7 @@
 //	share.session.timeout.ms        45000   group.share.{min,max}.session.timeout.ms      45000..60000
 //	share.heartbeat.interval.ms     5000    group.share.{min,max}.heartbeat.interval.ms   5000..15000
 //	share.record.lock.duration.ms   30000   group.share.{min,max}.record.lock.duration.ms 15000..60000
-//	share.auto.offset.reset         latest  earliest or latest
-//
+//	share.auto.offset.reset         latest            or earliest
 //	share.isolation.level           read_uncommitted  or read_committed
 //
 // They all act: a consumer or share group's members are removed after its
