@@ -71,7 +71,7 @@ func TestGroupConfigs(t *testing.T) {
 		{"not a number", []configOp{set("consumer.session.timeout.ms", "soon")}, codeInvalidConfig, "Invalid value soon"},
 		{"unknown", []configOp{set("session.timeout.ms", "50000")}, codeInvalidConfig, "Unknown group config name: session.timeout.ms"},
 		{"append", []configOp{{"share.auto.offset.reset", opAppend, ptr("earliest")}}, codeInvalidConfig, "not a list"},
-		{"bad reset", []configOp{set("share.auto.offset.reset", "none")}, codeInvalidConfig, "String must be one of"},
+		{"bad reset", []configOp{set("share.auto.offset.reset", "none")}, codeInvalidConfig, "must be either 'earliest', 'latest' or of the format 'by_duration"},
 	} {
 		code, msg := c.incrementalAlterConfigs(resourceGroup, "g", false, tc.ops...)
 		if code != tc.code || !strings.Contains(deref(msg), tc.msg) {

@@ -282,3 +282,39 @@ func TestSharePartitionLongGap(t *testing.T) {
 		t.Fatalf("huge range: code %d", code)
 	}
 }
+
+func TestParseISODuration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"PT1H", time.Hour, true},
+		{"pt30m", 30 * time.Minute, true},
+		{"P1DT12H", 36 * time.Hour, true},
+		{"PT0.5S", 500 * time.Millisecond, true},
+		{"-PT10M", -10 * time.Minute, true},
+		{"PT-1H30M", -30 * time.Minute, true},
+		{"P2D", 48 * time.Hour, true},
+		{"", 0, false},
+		{"P", 0, false},
+		{"PT", 0, false},
+		{"1H", 0, false},
+		{"P1H", 0, false},    // hours belong after T
+		{"PT1D", 0, false},   // days before it
+		{"P1M", 0, false},    // months are not a Duration
+		{"PT1.5H", 0, false}, // only seconds may have a fraction
+		{"PT1X", 0, false},
+		{"PT1", 0, false},
+	} {
+		got, err := parseISODuration(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseISODuration(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+	for v, ok := range map[string]bool{"latest": true, "earliest": true, "by_duration:PT1H": true, "by_duration:-PT1H": false, "by_duration:": false, "none": false} {
+		if _, err := checkShareAutoOffsetReset(v); (err == nil) != ok {
+			t.Errorf("share.auto.offset.reset=%s: err %v, want ok %v", v, err, ok)
+		}
+	}
+}

@@ -446,3 +446,18 @@ func TestShareACLs(t *testing.T) {
 		t.Errorf("describe offsets with READ on the group (which implies DESCRIBE): %d", code)
 	}
 }
+
+func TestShareAutoOffsetResetByDuration(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	now := time.Now().UnixMilli()
+	c.produce("t", 0, makeBatch(testRecord{now - 3*3600*1000, "old"}, testRecord{now - 2*3600*1000, "older than an hour"})) // 0-1
+	c.produce("t", 0, makeBatch(testRecord{now - 60*1000, "recent"}, testRecord{now, "new"}))                               // 2-3
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "by_duration:PT1H"})
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	res := c.shareFetch("g", "m", 0, tb.logs.Topic("t").ID, 0, time.Second)
+	if fmt.Sprint(res.acquired) != "[{2 3 1}]" {
+		t.Fatalf("by_duration:PT1H acquired %v, want 2-3", res.acquired)
+	}
+}

@@ -55,6 +55,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -293,7 +294,8 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 		}
 	}
 	var created []topicIDPartition
-	earliest := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig) == "earliest"
+	reset := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig)
+	now := time.Now()
 	for _, m := range g.members {
 		m.assigned = partitionSet{}
 		for _, name := range m.subscribed {
@@ -305,11 +307,7 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 				tp := topicIDPartition{t.ID, int32(p)}
 				m.assigned[tp] = true
 				if g.partitions[tp] == nil {
-					start := t.Partitions[p].HighWatermark()
-					if earliest {
-						start = t.Partitions[p].LogStartOffset()
-					}
-					g.partitions[tp] = newSharePartition(start)
+					g.partitions[tp] = newSharePartition(shareStartOffset(t.Partitions[p], reset, now))
 					created = append(created, tp)
 				}
 			}
@@ -320,6 +318,26 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			c.b.log.Error("writing share state", "group", g.id, "err", err)
 		}
 	}
+}
+
+// shareStartOffset is where a share partition starts when its group is
+// first assigned it, by share.auto.offset.reset: the high watermark
+// (latest), the log start (earliest), or the first record no older than a
+// duration (by_duration:PT1H, KIP-1106), or the high watermark if there is
+// none (ShareGroupAutoOffsetResetStrategy).
+func shareStartOffset(pl *partitionLog, reset string, now time.Time) int64 {
+	switch {
+	case reset == "earliest":
+		return pl.LogStartOffset()
+	case strings.HasPrefix(reset, byDurationPrefix):
+		d, err := parseISODuration(strings.TrimPrefix(reset, byDurationPrefix))
+		if err == nil {
+			if off, _, found := pl.OffsetForTimestamp(now.Add(-d).UnixMilli()); found {
+				return off
+			}
+		}
+	}
+	return pl.HighWatermark()
 }
 
 // ShareGroupHeartbeat: v1 (ShareGroupHeartbeatRequest.json, ShareGroupHeartbeatResponse.json)
