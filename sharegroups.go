@@ -30,7 +30,8 @@
 //
 // When a partition is first assigned, its share partition is created,
 // starting at the offset share.auto.offset.reset names: the high watermark
-// for latest (the default), the log start for earliest, as Kafka's
+// for latest (the default), the log start for earliest, the first record
+// no older than a duration for by_duration:, as Kafka's
 // InitializeShareGroupState does.
 //
 // Design note: share groups are kept apart from the classic and consumer
