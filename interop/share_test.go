@@ -5,8 +5,11 @@ package interop
 // admin APIs.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"strconv"
 	"sync"
 	"testing"
@@ -468,4 +471,36 @@ func TestShareGroupCrash(t *testing.T) {
 		}
 	}
 	t.Logf("%d confirmed before SIGKILL, %d in flight, %d delivered after the restart", len(confirmed), len(inFlight), len(again))
+}
+
+// TestFranzGoShareSuite runs franz-go's own share-group integration tests
+// (pkg/kgo's TestShareGroup*, which skip on a broker whose ApiVersions
+// lacks ShareFetch and ShareAcknowledge v2) against the broker, as their
+// README says to: KGO_SEEDS names it, one replica, fewer records than
+// their default half million so that they take seconds.
+func TestFranzGoShareSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs another module's tests")
+	}
+	b := startChild(t, buildBroker(t), t.TempDir())
+	cmd := exec.Command("go", "test", "-count=1", "-v", "-run", "^TestShareGroup", "github.com/twmb/franz-go/pkg/kgo")
+	cmd.Env = append(os.Environ(), "KGO_SEEDS="+b.addr, "KGO_TEST_RF=1", "KGO_TEST_RECORDS=5000")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("franz-go's share tests: %v\n%s", err, tail(out, 60))
+	}
+	for _, name := range []string{"TestShareGroupETL", "TestShareGroupAckOnClose", "TestShareGroupOffsetsAdmin"} {
+		if !bytes.Contains(out, []byte("--- PASS: "+name+" ")) {
+			t.Errorf("%s did not pass (skipped?):\n%s", name, tail(out, 60))
+		}
+	}
+}
+
+// tail is the last n lines of out.
+func tail(out []byte, n int) []byte {
+	lines := bytes.Split(out, []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return bytes.Join(lines, []byte("\n"))
 }
