@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"time"
 )
 
@@ -525,6 +524,15 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if code, off, msg := tooLarge(headers); code != codeNone {
 		return code, off, msg
 	}
+	if _, compacted := topic.Configs.compaction(); compacted {
+		// LogValidator.validateKey: the cleaner keeps records by key, so a
+		// compacted topic cannot take one without. Batches the broker
+		// cannot read (snappy, lz4, zstd) are not checked (cleaner.go).
+		if _, i, found := nullKeyRecord(records, headers); found {
+			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
+			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))
+		}
+	}
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
@@ -895,7 +903,7 @@ func (b *Broker) openRecordFiles(resp *fetchResponse) *fetchResponse {
 			if sec.size == 0 || sec.data != nil {
 				continue
 			}
-			f, err := os.Open(sec.path)
+			f, err := openSection(*sec)
 			if err == nil {
 				sec.file = f
 				continue

@@ -61,7 +61,10 @@
 // with their share sessions. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at. cluster.go is the partition admin APIs (leader epochs, log dirs,
+// at. cleaner.go is log compaction: the background cleaner that keeps only
+// the latest record of each key in a compacted topic's closed segments, and
+// swaps its rewritten segments in so that a crash leaves old or new.
+// cluster.go is the partition admin APIs (leader epochs, log dirs,
 // elections, reassignments, DescribeTopicPartitions, DescribeProducers and
 // UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
 // client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
@@ -88,19 +91,22 @@
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
 // is supported. The web page decodes gzip batches too, to show their
 // records, and shows batches in other codecs as opaque.
-// Old segments are deleted by retention.ms and retention.bytes, but never
-// compacted: a topic whose cleanup.policy is compact alone keeps everything.
+// Old segments are deleted by retention.ms and retention.bytes, and
+// compacted under cleanup.policy=compact; the cleaner opens uncompressed
+// and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net"
@@ -296,6 +302,26 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
+	// a round before it looks for compacted partitions to clean again
+	// (log.cleaner.backoff.ms, default 15s).
+	CleanerBackoff time.Duration
+
+	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
+	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no
+	// limit, as in Kafka.
+	CleanerIOBytesPerSecond int64
+
+	// CleanerDedupeBufferBytes bounds the memory of the cleaner's key map
+	// (log.cleaner.dedupe.buffer.size, default 128 MiB); a partition with
+	// more keys is cleaned over several rounds.
+	CleanerDedupeBufferBytes int64
+
+	// OffsetsTopicSegmentBytes is the segment.bytes of __consumer_offsets
+	// when the broker creates it (offsets.topic.segment.bytes, default 100
+	// MiB): a smaller segment rolls, and so is compacted, sooner.
+	OffsetsTopicSegmentBytes int32
+
 	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
 	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
 	// each (quota.window.num, default 11; quota.window.size.seconds,
@@ -334,6 +360,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetentionCheckInterval <= 0 {
 		c.RetentionCheckInterval = defaultRetentionCheckInterval
+	}
+	if c.CleanerBackoff <= 0 {
+		c.CleanerBackoff = defaultCleanerBackoff
+	}
+	if c.CleanerDedupeBufferBytes <= 0 {
+		c.CleanerDedupeBufferBytes = defaultDedupeBufferBytes
+	}
+	if c.OffsetsTopicSegmentBytes <= 0 {
+		c.OffsetsTopicSegmentBytes = defaultOffsetsTopicSegmentBytes
 	}
 	if c.GroupInitialRebalanceDelay == 0 {
 		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
@@ -550,8 +585,8 @@ func Open(cfg Config) (*Broker, error) {
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
-// retention check, the offset expiry, the abort of timed-out transactions
-// and, under an interval Fsync policy, the flusher. It
+// retention check, the log cleaner, the offset expiry, the abort of
+// timed-out transactions and, under an interval Fsync policy, the flusher. It
 // returns nil after a shutdown by ctx.
 //
 // lns[i] serves the i-th listener of Config.Listeners (one PLAINTEXT
@@ -585,6 +620,16 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	})
 	g.Go(func() error {
 		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
+		return nil
+	})
+	// The cleaner replaces segment files, so it too stops before the logs
+	// close; a cleaning under way stops at its next batch.
+	g.Go(func() error {
+		b.logs.runCleaner(gctx, b.cfg.CleanerBackoff, cleanerOptions{
+			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
+			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
+			now:               time.Now,
+		})
 		return nil
 	})
 	if b.fsync.interval > 0 {
@@ -946,6 +991,27 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 	return c.w.Flush()
 }
 
+// errSegmentReplaced is a section's segment file that the cleaner
+// replaced by renaming its cleaned successor over it (cleaner.go). It
+// wraps fs.ErrNotExist: the section's bytes are gone as surely as if
+// retention had deleted the file, and a fetch answers the same way.
+var errSegmentReplaced = fmt.Errorf("kafka: segment replaced by the cleaner: %w", fs.ErrNotExist)
+
+// openSection opens the segment file of s, and checks that it is still
+// the file the section was found in: the cleaner may have renamed a new
+// segment over it, whose bytes at the section's positions are others.
+func openSection(s fileSection) (*os.File, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || s.info != nil && !os.SameFile(fi, s.info) {
+		f.Close()
+		return nil, cmp.Or(err, errSegmentReplaced)
+	}
+	return f, nil
+}
+
 // sendSection copies a segment file section to the connection. io.Copy
 // from a limited *os.File to a TCP connection is sendfile(2) on Linux, so
 // the bytes never enter user space.
@@ -960,7 +1026,7 @@ func sendSection(dst io.Writer, s fileSection) error {
 	f := s.file
 	if f == nil {
 		var err error
-		if f, err = os.Open(s.path); err != nil {
+		if f, err = openSection(s); err != nil {
 			return fmt.Errorf("kafka: sending records: %w", err)
 		}
 		defer f.Close()

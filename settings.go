@@ -186,6 +186,26 @@ var brokerSettings = []brokerSetting{
 			c.DataDir = v
 			return nil
 		}},
+	{name: "log.cleaner.backoff.ms", typ: configTypeLong, doc: "How long the log cleaner waits between rounds.",
+		get: func(c *Config) string { return millis(c.CleanerBackoff) },
+		set: func(c *Config, v string) error { return setMillis(&c.CleanerBackoff, v, 1) }},
+	{name: "log.cleaner.dedupe.buffer.size", typ: configTypeLong, doc: "The most memory the log cleaner's key map takes in one pass.",
+		get: func(c *Config) string { return strconv.FormatInt(c.CleanerDedupeBufferBytes, 10) },
+		set: func(c *Config, v string) error { return setInt64(&c.CleanerDedupeBufferBytes, v, 1, math.MaxInt64) }},
+	{name: "log.cleaner.io.max.bytes.per.second", typ: configTypeDouble, doc: "What the log cleaner may read and write a second.",
+		get: func(c *Config) string { return cleanerIOLimit(c.CleanerIOBytesPerSecond) },
+		set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			switch {
+			case err != nil || f <= 0:
+				return errors.New("not a positive number")
+			case f >= math.MaxInt64:
+				c.CleanerIOBytesPerSecond = 0 // no limit
+			default:
+				c.CleanerIOBytesPerSecond = int64(f)
+			}
+			return nil
+		}},
 	{name: "log.flush.interval.messages", typ: configTypeLong, doc: "1 to fsync every acknowledged produce first (-fsync always); 9223372036854775807 to leave it to the OS.",
 		get: func(c *Config) string {
 			if c.Fsync == "always" {
@@ -233,6 +253,9 @@ var brokerSettings = []brokerSetting{
 	{name: "num.partitions", typ: configTypeInt, doc: "The partition count of auto-created topics.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.DefaultPartitions)) },
 		set: func(c *Config, v string) error { return setInt32(&c.DefaultPartitions, v, 1) }},
+	{name: "offsets.topic.segment.bytes", typ: configTypeInt, doc: "The segment.bytes __consumer_offsets is created with.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.OffsetsTopicSegmentBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.OffsetsTopicSegmentBytes, v, 1) }},
 	{name: "offsets.retention.check.interval.ms", typ: configTypeLong, doc: "How often expired committed offsets are looked for.",
 		get: func(c *Config) string { return millis(c.OffsetsRetentionCheckInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.OffsetsRetentionCheckInterval, v, 1) }},
@@ -304,6 +327,7 @@ var fixedSettings = map[string]struct {
 	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
 	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
 	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
+	"log.cleaner.enable":         {"true", "the log cleaner always runs", configTypeBoolean},
 }
 
 // fixedSetting looks name up among the fixed settings: its only value, in
@@ -339,7 +363,8 @@ var ignoredSettings = []struct{ key, why string }{
 	{"kafka.metrics.", "no metrics reporters (JMX)"},
 	{"leader.imbalance.", "one broker leads every partition"},
 	{"listener.security.protocol.map", "listener names are their security protocols"},
-	{"log.cleaner.", "no log cleaner"},
+	{"log.cleaner.io.buffer.", "buffers are sized by the batches read"},
+	{"log.cleaner.threads", "one cleaner goroutine"},
 	{"log.flush.offset.checkpoint.interval.ms", "checkpoints are written at shutdown"},
 	{"log.flush.scheduler.interval.ms", "see log.flush.interval.ms"},
 	{"log.index.", "index sizes are fixed"},
@@ -463,6 +488,16 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 	}
 	slices.SortFunc(entries, func(a, b configEntry) int { return strings.Compare(a.name, b.name) })
 	return entries
+}
+
+// cleanerIOLimit is log.cleaner.io.max.bytes.per.second for a limit of
+// n bytes, where 0 is none: Kafka's default, Double.MAX_VALUE, as Java
+// prints it.
+func cleanerIOLimit(n int64) string {
+	if n <= 0 {
+		return "1.7976931348623157E308"
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // Values.

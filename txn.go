@@ -50,7 +50,10 @@
 // is one coordinator and a handful of transactional ids per application,
 // forgotten after a week unused (transactional.id.expiration.ms), so the
 // file stays small, and it keeps the log of user topics free of records
-// that only the coordinator reads. The price is a small fsynced write per
+// that only the coordinator reads. The file is the current state, one
+// entry per live transactional id, rewritten whole: a start reads what is
+// live, never a history, which is what compacting __transaction_state
+// gives Kafka and what the cleaner (cleaner.go) gives __consumer_offsets. The price is a small fsynced write per
 // AddPartitionsToTxn, AddOffsetsToTxn and TxnOffsetCommit and two per
 // EndTxn, which bounds one producer to a few hundred transactions a second
 // on most disks; Kafka's coordinator batches such writes in its log. A
