@@ -53,6 +53,10 @@
 //     group.share.delivery.count.limit: then it is archived;
 //   - whenever the record at the SPSO is done, the SPSO moves past it.
 //
+// On a compacted topic a batch may have lost records inside it; the whole
+// batch's offsets are acquired, as in Kafka, and the client acknowledges
+// the missing ones as gaps (type 0), which archives them.
+//
 // Design note: a record's state is kept per offset, in a map over the
 // window, where Kafka keeps batches and splits them into per-offset
 // states only when a batch is acknowledged in parts. The window is at most
@@ -66,9 +70,12 @@
 // append-only file of the data dir, share-state.jsonl, one line per
 // change, each a snapshot of one partition's window; the last line for a
 // partition wins, and the file is rewritten with only those lines when it
-// is opened. An internal topic would be Kafka's way, but this broker never
-// compacts a topic, and the share state is a small document that is
-// replaced whole, which is what a file of snapshots is for. What is
+// is opened. An internal compacted topic would be Kafka's way; but the
+// share state is a small document replaced whole, read once at start, and
+// a file of snapshots is that with nothing between: no record format, no
+// cleaner's schedule to wait for before the file shrinks, and like the
+// other coordinators' files (transaction-state, group-configs.json) it
+// keeps its own chapter's state beside the logs. What is
 // written: the SPSO, the SPEO, and each record of the window that is not
 // done, with its delivery count; acquired records are written as
 // available, because a lock does not outlive the broker. A change is

@@ -504,3 +504,63 @@ func tail(out []byte, n int) []byte {
 	}
 	return bytes.Join(lines, []byte("\n"))
 }
+
+// TestShareGroupCompacted: a share group reads a cleaned log, with its
+// gaps inside batches and the empty batches the cleaner keeps. The
+// offsets without records are acquired with their batches, as in Kafka;
+// franz-go acknowledges them as gaps, and the share-partition start
+// offset reaches the end of the log with every key delivered once.
+func TestShareGroupCompacted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addr, _ := startBrokerWith(t, t.TempDir(), kafka.Config{CleanerBackoff: 50 * time.Millisecond})
+	createCompacted(t, ctx, addr, "table", 2048)
+	want := map[string]string{}
+	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 30, 20, "roll", want)
+	var err error
+	for ctx.Err() == nil {
+		if err = onePerKey(readCompacted(t, ctx, addr, "table"), want); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("the cleaner did not finish: %v", err)
+	}
+	kc := newClient(t, addr)
+	adm := kadm.NewClient(kc)
+	end := endOffsets(t, ctx, adm, "table")[0]
+	setShareConfig(t, kc, "g", "share.auto.offset.reset", "earliest")
+	cl := newShareMember(t, addr, "g", "table")
+	var got []*kgo.Record
+	for ctx.Err() == nil && len(got) < len(want) {
+		for _, r := range pollShare(ctx, cl) {
+			got = append(got, r)
+			r.Ack(kgo.AckAccept)
+		}
+	}
+	if err := onePerKey(got, want); err != nil {
+		t.Fatalf("share group read of the cleaned log: %v", err)
+	}
+	if err := cl.FlushAcks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		offs, err := adm.DescribeShareGroupOffsets(ctx, "g")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := offs["g"].Offsets.Lookup("table", 0)
+		if o.StartOffset == end && o.Lag == 0 {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("share-partition start %d lag %d, want %d and 0", o.StartOffset, o.Lag, end)
+		}
+		// The gaps of the last batches are acknowledged with the next
+		// fetch.
+		pctx, pcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		pollShare(pctx, cl)
+		pcancel()
+	}
+}
