@@ -1,6 +1,7 @@
 // This file holds the answer to "what may this client do here?", which
-// Metadata, DescribeCluster, DescribeGroups and ConsumerGroupDescribe give
-// when a client sets their Include...AuthorizedOperations flag (KIP-430).
+// Metadata, DescribeCluster, DescribeGroups, ConsumerGroupDescribe and
+// ShareGroupDescribe give when a client sets their
+// Include...AuthorizedOperations flag (KIP-430).
 // It assumes handlers.go, and acls.go for the operations and the
 // authorizer.
 //

@@ -135,3 +135,20 @@ func TestGroupAuthorizedOperations(t *testing.T) {
 		}
 	}
 }
+
+func TestShareGroupAuthorizedOperations(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	if resp := b.shares.heartbeat(&shareGroupHeartbeatRequest{GroupID: "sg", MemberID: "m1", SubscribedTopicNames: []string{"t"}}, "test-client", "/127.0.0.1"); resp.ErrorCode != codeNone {
+		t.Fatalf("ShareGroupHeartbeat: %+v", resp)
+	}
+	for _, include := range []bool{true, false} {
+		want := int32(authorizedOperationsOmitted)
+		if include {
+			want = allGroupOps
+		}
+		d := b.handleShareGroupDescribe(t.Context(), testRC(0), &shareGroupDescribeRequest{GroupIDs: []string{"sg"}, IncludeAuthorizedOperations: include}).(*shareGroupDescribeResponse)
+		if g := d.Groups[0]; g.ErrorCode != codeNone || g.AuthorizedOperations != want {
+			t.Errorf("ShareGroupDescribe include %v: code %d, operations %d; want %d", include, g.ErrorCode, g.AuthorizedOperations, want)
+		}
+	}
+}
