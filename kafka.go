@@ -44,8 +44,9 @@
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
 // validator.go is what those settings do to produced batches (LogAppendTime,
-// timestamp bounds, recompression), with the snappy and lz4 codecs of
-// codecs.go, written on the standard library alone. handlers.go
+// timestamp bounds, recompression); codecs.go is the snappy and lz4
+// codecs it and the cleaner use, written on the standard library alone.
+// handlers.go
 // has one section per API, in API-key order, each beginning with the
 // versions it supports and what changed between them. groups.go is the group
 // coordinator: consumer-group membership and rebalances, with the group APIs
