@@ -44,10 +44,12 @@
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
 // validator.go is what those settings do to produced batches (LogAppendTime,
-// timestamp bounds, recompression). handlers.go has one section per API, in
-// API-key order, each beginning with the versions it supports and what
-// changed between them. operations.go is what a client is told it may do,
-// when it asks (KIP-430's authorized operations). groups.go is the group
+// timestamp bounds, recompression); codecs.go is the snappy and lz4
+// codecs it and the cleaner use, written on the standard library alone.
+// handlers.go has one section per API, in API-key order, each beginning
+// with the versions it supports and what changed between them.
+// operations.go is what a client is told it may do, when it asks
+// (KIP-430's authorized operations). groups.go is the group
 // coordinator: consumer-group membership and rebalances, with the group APIs
 // in the same form as handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
@@ -88,13 +90,13 @@
 // coordinator of every group, and replication factors other than 1 are
 // refused. Record batches are stored and served as the producer sent them,
 // unless a topic asks for LogAppendTime or for a compression.type other
-// than producer, which may only be gzip or uncompressed, the codecs of Go's
-// standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported. The web page decodes gzip batches too, to show their
-// records, and shows batches in other codecs as opaque.
-// Old segments are deleted by retention.ms and retention.bytes, and
-// compacted under cleanup.policy=compact; the cleaner opens uncompressed
-// and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
+// than producer, which may be uncompressed, gzip, snappy or lz4 but not
+// zstd, which the broker has no codec for; only the magic-2 batch format
+// of Kafka 0.11 and later is supported. The web page decodes gzip, snappy
+// and lz4 batches too, to show their records, and shows zstd ones as
+// opaque. Old segments are deleted by retention.ms and retention.bytes,
+// and compacted under cleanup.policy=compact; the cleaner opens every
+// batch but zstd ones, which it keeps whole.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
