@@ -469,9 +469,9 @@ func (s *credentialStore) checkPassword(user string, password []byte) bool {
 //	v0: flexible from the start (KIP-554)
 //
 // Lists, per user, the mechanisms and iteration counts; never the salt or
-// keys. Null Users means every user. As Kafka's
-// ControllerApis/ScramControlManager: a user named twice answers
-// DUPLICATE_RESOURCE, one without credentials RESOURCE_NOT_FOUND.
+// keys. Null or empty Users means every user (librdkafka sends an empty
+// array for "all"). As Kafka's ScramImage.describe: a user named twice
+// answers DUPLICATE_RESOURCE, one without credentials RESOURCE_NOT_FOUND.
 type describeUserScramCredentialsRequest struct {
 	Users []describeUserScramName
 }
@@ -533,7 +533,7 @@ func (b *Broker) handleDescribeUserScramCredentials(ctx context.Context, rc *req
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var names []string
-	if req.Users == nil {
+	if len(req.Users) == 0 {
 		for name := range s.users {
 			names = append(names, name)
 		}

@@ -239,6 +239,12 @@ func TestScramCredentialAPIs(t *testing.T) {
 		all.Results[0].CredentialInfos[0] != (scramCredentialInfo{Mechanism: 1, Iterations: 8192}) {
 		t.Errorf("describe all: %+v", all.Results)
 	}
+	// An empty list is every user too, as Kafka's ScramImage.describe
+	// reads it: librdkafka's DescribeUserScramCredentials with no users
+	// sends an empty array, never a null one.
+	if empty := describe([]string{}...); len(empty.Results) != 1 || empty.Results[0].User != "alice" {
+		t.Errorf("describe with an empty list: %+v, want alice", empty.Results)
+	}
 	some := describe("alice", "bob", "alice")
 	if len(some.Results) != 2 || some.Results[0].ErrorCode != codeDuplicateResource || some.Results[1].ErrorCode != codeResourceNotFound {
 		t.Errorf("describe alice, bob, alice: %+v", some.Results)

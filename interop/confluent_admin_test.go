@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,4 +260,163 @@ func TestConfluentGoAdminGroups(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConfluentGoAdminSecurity manages SCRAM users and ACLs through a
+// broker with the authorizer on. allow.everyone.if.no.acl.found lets the
+// anonymous client of the PLAINTEXT listener do what no ACL names, so the
+// ACLs it makes on a topic are then enforced on itself.
+func TestConfluentGoAdminSecurity(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	addr, _ := startBrokerWith(t, t.TempDir(), broker.Config{
+		Security: broker.SecurityConfig{Authorizer: true, AllowEveryoneIfNoACLFound: true},
+	})
+	a := newConfluentAdmin(t, addr)
+
+	cluster, err := a.DescribeCluster(ctx, kafka.SetAdminOptionIncludeAuthorizedOperations(true))
+	if err != nil {
+		t.Fatalf("DescribeCluster: %v", err)
+	}
+	wantClusterOps := []kafka.ACLOperation{kafka.ACLOperationCreate, kafka.ACLOperationAlter, kafka.ACLOperationDescribe, kafka.ACLOperationClusterAction,
+		kafka.ACLOperationDescribeConfigs, kafka.ACLOperationAlterConfigs, kafka.ACLOperationIdempotentWrite}
+	if len(cluster.Nodes) != 1 || cluster.Controller == nil || cluster.ClusterID == nil || *cluster.ClusterID == "" || !sameOps(cluster.AuthorizedOperations, wantClusterOps) {
+		t.Errorf("DescribeCluster: nodes %v, controller %v, id %v, operations %v; want one node and %v",
+			cluster.Nodes, cluster.Controller, cluster.ClusterID, cluster.AuthorizedOperations, wantClusterOps)
+	}
+
+	t.Run("scram", func(t *testing.T) { confluentScramUsers(t, ctx, a) })
+	t.Run("acls", func(t *testing.T) { confluentACLs(t, ctx, a) })
+}
+
+// confluentScramUsers adds, describes and deletes SCRAM credentials.
+func confluentScramUsers(t *testing.T, ctx context.Context, a *kafka.AdminClient) {
+	// One request per mechanism of bob's: Kafka's ScramControlManager
+	// takes one alteration per user and request.
+	alter, err := a.AlterUserScramCredentials(ctx, []kafka.UserScramCredentialUpsertion{
+		{User: "bob", ScramCredentialInfo: kafka.ScramCredentialInfo{Mechanism: kafka.ScramMechanismSHA512, Iterations: 4096}, Password: []byte("bob-secret")},
+	}, nil)
+	if err != nil || alter.Errors["bob"].Code() != kafka.ErrNoError {
+		t.Fatalf("AlterUserScramCredentials bob SHA-512: %v, %v", alter, err)
+	}
+	alter, err = a.AlterUserScramCredentials(ctx, []kafka.UserScramCredentialUpsertion{
+		{User: "bob", ScramCredentialInfo: kafka.ScramCredentialInfo{Mechanism: kafka.ScramMechanismSHA256, Iterations: 8192}, Password: []byte("bob-secret")},
+		// Kafka's ScramMechanism.minIterations is 4096.
+		{User: "carol", ScramCredentialInfo: kafka.ScramCredentialInfo{Mechanism: kafka.ScramMechanismSHA256, Iterations: 100}, Password: []byte("carol-secret")},
+	}, nil)
+	if err != nil {
+		t.Fatalf("AlterUserScramCredentials: %v", err)
+	}
+	if e := alter.Errors["bob"]; e.Code() != kafka.ErrNoError {
+		t.Errorf("AlterUserScramCredentials bob: %v", e)
+	}
+	if e := alter.Errors["carol"]; e.Code() != kafka.ErrUnacceptableCredential {
+		t.Errorf("AlterUserScramCredentials carol with 100 iterations: %v; want UNACCEPTABLE_CREDENTIAL", e)
+	}
+
+	desc, err := a.DescribeUserScramCredentials(ctx, []string{"bob", "nobody"})
+	if err != nil {
+		t.Fatalf("DescribeUserScramCredentials: %v", err)
+	}
+	bob := desc.Descriptions["bob"]
+	slices.SortFunc(bob.ScramCredentialInfos, func(x, y kafka.ScramCredentialInfo) int { return int(x.Mechanism - y.Mechanism) })
+	wantBob := []kafka.ScramCredentialInfo{{Mechanism: kafka.ScramMechanismSHA256, Iterations: 8192}, {Mechanism: kafka.ScramMechanismSHA512, Iterations: 4096}}
+	if bob.Error.Code() != kafka.ErrNoError || !slices.Equal(bob.ScramCredentialInfos, wantBob) {
+		t.Errorf("DescribeUserScramCredentials bob: %+v; want %v", bob, wantBob)
+	}
+	if e := desc.Descriptions["nobody"].Error; e.Code() != kafka.ErrResourceNotFound {
+		t.Errorf("DescribeUserScramCredentials nobody: %v; want RESOURCE_NOT_FOUND", e)
+	}
+
+	alter, err = a.AlterUserScramCredentials(ctx, nil, []kafka.UserScramCredentialDeletion{{User: "bob", Mechanism: kafka.ScramMechanismSHA256}})
+	if err != nil || alter.Errors["bob"].Code() != kafka.ErrNoError {
+		t.Fatalf("AlterUserScramCredentials deleting bob's SHA-256: %v, %v", alter, err)
+	}
+	alter, err = a.AlterUserScramCredentials(ctx, nil, []kafka.UserScramCredentialDeletion{{User: "bob", Mechanism: kafka.ScramMechanismSHA256}})
+	if err != nil || alter.Errors["bob"].Code() != kafka.ErrResourceNotFound {
+		t.Errorf("AlterUserScramCredentials deleting bob's SHA-256 again: %v, %v; want RESOURCE_NOT_FOUND", alter, err)
+	}
+	all, err := a.DescribeUserScramCredentials(ctx, nil)
+	if err != nil || len(all.Descriptions) != 1 {
+		t.Fatalf("DescribeUserScramCredentials of all users: %v, %v; want bob alone", all, err)
+	}
+	if infos := all.Descriptions["bob"].ScramCredentialInfos; len(infos) != 1 || infos[0].Mechanism != kafka.ScramMechanismSHA512 {
+		t.Errorf("DescribeUserScramCredentials of all users: bob has %v; want SHA-512 alone", infos)
+	}
+}
+
+// confluentACLs creates ACLs, finds them by filters, sees one enforced and
+// deletes them.
+func confluentACLs(t *testing.T, ctx context.Context, a *kafka.AdminClient) {
+	confluentCreateTopic(t, ctx, a, "rdk-acl-secret", 1, nil)
+	bindings := kafka.ACLBindings{
+		{Type: kafka.ResourceTopic, Name: "rdk-acl-secret", ResourcePatternType: kafka.ResourcePatternTypeLiteral,
+			Principal: "User:ANONYMOUS", Host: "*", Operation: kafka.ACLOperationDescribe, PermissionType: kafka.ACLPermissionTypeDeny},
+		{Type: kafka.ResourceTopic, Name: "rdk-acl-", ResourcePatternType: kafka.ResourcePatternTypePrefixed,
+			Principal: "User:bob", Host: "*", Operation: kafka.ACLOperationRead, PermissionType: kafka.ACLPermissionTypeAllow},
+		{Type: kafka.ResourceGroup, Name: "bobs", ResourcePatternType: kafka.ResourcePatternTypeLiteral,
+			Principal: "User:bob", Host: "127.0.0.1", Operation: kafka.ACLOperationRead, PermissionType: kafka.ACLPermissionTypeAllow},
+	}
+	created, err := a.CreateACLs(ctx, bindings)
+	if err != nil || len(created) != len(bindings) {
+		t.Fatalf("CreateACLs: %v, %v", created, err)
+	}
+	for i, r := range created {
+		if r.Error.Code() != kafka.ErrNoError {
+			t.Errorf("CreateACLs %v: %v", bindings[i], r.Error)
+		}
+	}
+
+	matchAll := kafka.ACLBindingFilter{Type: kafka.ResourceAny, ResourcePatternType: kafka.ResourcePatternTypeAny,
+		Operation: kafka.ACLOperationAny, PermissionType: kafka.ACLPermissionTypeAny}
+	describe := func(what string, filter kafka.ACLBindingFilter) kafka.ACLBindings {
+		t.Helper()
+		res, err := a.DescribeACLs(ctx, filter)
+		if err != nil || res.Error.Code() != kafka.ErrNoError {
+			t.Fatalf("DescribeACLs %s: %v, %v", what, res, err)
+		}
+		got := slices.Clone(res.ACLBindings)
+		slices.SortFunc(got, func(x, y kafka.ACLBinding) int { return cmpACL(x, y) })
+		return got
+	}
+	want := slices.Clone(bindings)
+	slices.SortFunc(want, cmpACL)
+	if got := describe("of everything", matchAll); !slices.Equal(got, want) {
+		t.Errorf("DescribeACLs of everything:\n got %v\nwant %v", got, want)
+	}
+	// MATCH finds the ACLs that apply to one topic: the literal one and
+	// the prefix that covers it.
+	onSecret := matchAll
+	onSecret.Type, onSecret.Name, onSecret.ResourcePatternType = kafka.ResourceTopic, "rdk-acl-secret", kafka.ResourcePatternTypeMatch
+	if got := describe("matching the topic", onSecret); !slices.Equal(got, want[1:]) {
+		t.Errorf("DescribeACLs matching rdk-acl-secret:\n got %v\nwant %v", got, want[1:])
+	}
+
+	// The DENY is enforced on this client.
+	topics, err := a.DescribeTopics(ctx, kafka.NewTopicCollectionOfTopicNames([]string{"rdk-acl-secret"}))
+	if err != nil || len(topics.TopicDescriptions) != 1 || topics.TopicDescriptions[0].Error.Code() != kafka.ErrTopicAuthorizationFailed {
+		t.Errorf("DescribeTopics of a topic denied to the client: %+v, %v; want TOPIC_AUTHORIZATION_FAILED", topics, err)
+	}
+
+	ofBob := matchAll
+	ofBob.Principal = "User:bob"
+	deleted, err := a.DeleteACLs(ctx, kafka.ACLBindingFilters{ofBob})
+	if err != nil || len(deleted) != 1 || deleted[0].Error.Code() != kafka.ErrNoError {
+		t.Fatalf("DeleteACLs of bob: %v, %v", deleted, err)
+	}
+	gotDeleted := slices.Clone(deleted[0].ACLBindings)
+	slices.SortFunc(gotDeleted, cmpACL)
+	wantDeleted := []kafka.ACLBinding{bindings[2], bindings[1]}
+	slices.SortFunc(wantDeleted, cmpACL)
+	if !slices.Equal(gotDeleted, wantDeleted) {
+		t.Errorf("DeleteACLs of bob deleted %v, want %v", gotDeleted, wantDeleted)
+	}
+	if got := describe("after the delete", matchAll); !slices.Equal(got, bindings[:1]) {
+		t.Errorf("DescribeACLs after deleting bob's: %v, want %v", got, bindings[:1])
+	}
+}
+
+// cmpACL orders ACL bindings by their printed form.
+func cmpACL(x, y kafka.ACLBinding) int {
+	return strings.Compare(fmt.Sprint(x), fmt.Sprint(y))
 }
