@@ -121,6 +121,12 @@ func TestConfluentGoAdminOffsets(t *testing.T) {
 	if err != nil || len(elected.TopicPartitions) != 2 {
 		t.Fatalf("ElectLeaders: %v, %v", elected, err)
 	}
+	// For every partition, Kafka lists only the partitions that had an
+	// election, none here.
+	all, err := a.ElectLeaders(ctx, kafka.NewElectLeadersRequest(kafka.ElectionTypePreferred, nil))
+	if err != nil || len(all.TopicPartitions) != 0 {
+		t.Errorf("ElectLeaders of every partition: %v, %v; want no partitions", all, err)
+	}
 	want := map[string]kafka.ErrorCode{"rdkoffsets": kafka.ErrElectionNotNeeded, "rdknosuch": kafka.ErrUnknownTopicOrPart}
 	for _, p := range elected.TopicPartitions {
 		code := kafka.ErrNoError
@@ -212,6 +218,12 @@ func TestConfluentGoAdminGroups(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, c.want) {
 			t.Errorf("ListConsumerGroups %s: %v (%+v); want %v", c.name, got, res.Valid, c.want)
+		}
+		// A group made by an offset commit has no protocol type: simple.
+		for _, g := range res.Valid {
+			if g.IsSimpleConsumerGroup != (g.GroupID == "rdk-g-offsets") {
+				t.Errorf("ListConsumerGroups %s: %s is simple %v", c.name, g.GroupID, g.IsSimpleConsumerGroup)
+			}
 		}
 	}
 
@@ -419,4 +431,79 @@ func confluentACLs(t *testing.T, ctx context.Context, a *kafka.AdminClient) {
 // cmpACL orders ACL bindings by their printed form.
 func cmpACL(x, y kafka.ACLBinding) int {
 	return strings.Compare(fmt.Sprint(x), fmt.Sprint(y))
+}
+
+// TestConfluentGoAdminTopics adds partitions, alters configs both ways,
+// reads the cluster and controller ids and deletes a topic.
+func TestConfluentGoAdminTopics(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	addr, _ := startBroker(t, t.TempDir())
+	a := newConfluentAdmin(t, addr)
+	confluentCreateTopic(t, ctx, a, "rdktopics", 1, nil)
+
+	id, err := a.ClusterID(ctx)
+	if err != nil || id == "" {
+		t.Errorf("ClusterID: %q, %v", id, err)
+	}
+	if controller, err := a.ControllerID(ctx); err != nil || controller < 0 {
+		t.Errorf("ControllerID: %d, %v", controller, err)
+	}
+
+	res, err := a.CreatePartitions(ctx, []kafka.PartitionsSpecification{{Topic: "rdktopics", IncreaseTo: 3}, {Topic: "rdktopics-none", IncreaseTo: 2}})
+	if err != nil || len(res) != 2 {
+		t.Fatalf("CreatePartitions: %v, %v", res, err)
+	}
+	if res[0].Error.Code() != kafka.ErrNoError || res[1].Error.Code() != kafka.ErrUnknownTopicOrPart {
+		t.Errorf("CreatePartitions: %v; want success, then UNKNOWN_TOPIC_OR_PARTITION", res)
+	}
+	res, err = a.CreatePartitions(ctx, []kafka.PartitionsSpecification{{Topic: "rdktopics", IncreaseTo: 2}})
+	if err != nil || len(res) != 1 || res[0].Error.Code() != kafka.ErrInvalidPartitions {
+		t.Errorf("CreatePartitions down to 2: %v, %v; want INVALID_PARTITIONS", res, err)
+	}
+	md, err := a.GetMetadata(ptr("rdktopics"), false, 10000)
+	if err != nil || len(md.Topics["rdktopics"].Partitions) != 3 {
+		t.Errorf("metadata after CreatePartitions: %v, %v; want 3 partitions", md, err)
+	}
+
+	topic := kafka.ConfigResource{Type: kafka.ResourceTopic, Name: "rdktopics"}
+	incremental := topic
+	incremental.Config = []kafka.ConfigEntry{
+		{Name: "retention.ms", Value: "120000", IncrementalOperation: kafka.AlterConfigOpTypeSet},
+		{Name: "cleanup.policy", Value: "compact", IncrementalOperation: kafka.AlterConfigOpTypeAppend},
+	}
+	alterRes, err := a.IncrementalAlterConfigs(ctx, []kafka.ConfigResource{incremental})
+	if err != nil || len(alterRes) != 1 || alterRes[0].Error.Code() != kafka.ErrNoError {
+		t.Fatalf("IncrementalAlterConfigs: %v, %v", alterRes, err)
+	}
+	describeTopic := func() map[string]kafka.ConfigEntryResult {
+		t.Helper()
+		res, err := a.DescribeConfigs(ctx, []kafka.ConfigResource{{Type: kafka.ResourceTopic, Name: "rdktopics"}})
+		if err != nil || len(res) != 1 || res[0].Error.Code() != kafka.ErrNoError {
+			t.Fatalf("DescribeConfigs: %v, %v", res, err)
+		}
+		return res[0].Config
+	}
+	got := describeTopic()
+	if got["retention.ms"].Value != "120000" || got["cleanup.policy"].Value != "delete,compact" {
+		t.Errorf("after IncrementalAlterConfigs: retention.ms %q, cleanup.policy %q; want 120000 and delete,compact",
+			got["retention.ms"].Value, got["cleanup.policy"].Value)
+	}
+	// AlterConfigs replaces the whole set: what it leaves out is reset.
+	whole := topic
+	whole.Config = []kafka.ConfigEntry{{Name: "segment.ms", Value: "600000"}}
+	alterRes, err = a.AlterConfigs(ctx, []kafka.ConfigResource{whole})
+	if err != nil || len(alterRes) != 1 || alterRes[0].Error.Code() != kafka.ErrNoError {
+		t.Fatalf("AlterConfigs: %v, %v", alterRes, err)
+	}
+	got = describeTopic()
+	if got["segment.ms"].Value != "600000" || got["retention.ms"].Source != kafka.ConfigSourceDefault || got["cleanup.policy"].Value != "delete" {
+		t.Errorf("after AlterConfigs: segment.ms %q, retention.ms %+v, cleanup.policy %q; want 600000, the default, delete",
+			got["segment.ms"].Value, got["retention.ms"], got["cleanup.policy"].Value)
+	}
+
+	deleted, err := a.DeleteTopics(ctx, []string{"rdktopics", "rdktopics-none"})
+	if err != nil || len(deleted) != 2 || deleted[0].Error.Code() != kafka.ErrNoError || deleted[1].Error.Code() != kafka.ErrUnknownTopicOrPart {
+		t.Errorf("DeleteTopics: %v, %v; want success, then UNKNOWN_TOPIC_OR_PARTITION", deleted, err)
+	}
 }
