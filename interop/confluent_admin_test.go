@@ -281,10 +281,23 @@ func TestConfluentGoAdminGroups(t *testing.T) {
 func TestConfluentGoAdminSecurity(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	addr, _ := startBrokerWith(t, t.TempDir(), broker.Config{
-		Security: broker.SecurityConfig{Authorizer: true, AllowEveryoneIfNoACLFound: true},
+	addrs := startListenersBroker(t, broker.Config{
+		Listeners: "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
+		Security:  broker.SecurityConfig{Authorizer: true, AllowEveryoneIfNoACLFound: true},
 	})
-	a := newConfluentAdmin(t, addr)
+	a := newConfluentAdmin(t, addrs["PLAINTEXT"])
+	saslAdmin := func(t *testing.T, mechanism string) *kafka.AdminClient {
+		t.Helper()
+		c, err := kafka.NewAdminClient(confluentConfig(addrs["SASL_PLAINTEXT"], kafka.ConfigMap{
+			"security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": mechanism,
+			"sasl.username": "bob", "sasl.password": "bob-secret",
+		}))
+		if err != nil {
+			t.Fatalf("NewAdminClient: %v", err)
+		}
+		t.Cleanup(func() { closeWithin(t, "admin client", c.Close) })
+		return c
+	}
 
 	cluster, err := a.DescribeCluster(ctx, kafka.SetAdminOptionIncludeAuthorizedOperations(true))
 	if err != nil {
@@ -297,8 +310,54 @@ func TestConfluentGoAdminSecurity(t *testing.T) {
 			cluster.Nodes, cluster.Controller, cluster.ClusterID, cluster.AuthorizedOperations, wantClusterOps)
 	}
 
-	t.Run("scram", func(t *testing.T) { confluentScramUsers(t, ctx, a) })
-	t.Run("acls", func(t *testing.T) { confluentACLs(t, ctx, a) })
+	t.Run("scram", func(t *testing.T) {
+		confluentScramUsers(t, ctx, a)
+		// The credential librdkafka salted logs bob in; the deleted one
+		// does not.
+		if _, err := saslAdmin(t, "SCRAM-SHA-512").DescribeCluster(ctx); err != nil {
+			t.Errorf("DescribeCluster as bob with SCRAM-SHA-512: %v", err)
+		}
+		short, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if _, err := saslAdmin(t, "SCRAM-SHA-256").DescribeCluster(short); err == nil {
+			t.Error("DescribeCluster as bob with the deleted SCRAM-SHA-256 credential succeeded")
+		}
+	})
+	t.Run("acls", func(t *testing.T) { confluentACLs(t, ctx, a, saslAdmin(t, "SCRAM-SHA-512")) })
+}
+
+// startListenersBroker runs a broker with the listeners of cfg, each on
+// its own port, until the test ends, and returns their addresses by name.
+func startListenersBroker(t *testing.T, cfg broker.Config) map[string]string {
+	t.Helper()
+	cfg.DataDir, cfg.Logger = t.TempDir(), startLogger(t)
+	b, err := broker.Open(cfg)
+	if err != nil {
+		t.Fatalf("kafka.Open: %v", err)
+	}
+	lns, err := b.Listen()
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	addrs := map[string]string{}
+	for i, name := range b.ListenerNames() {
+		addrs[name] = lns[i].Addr().String()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx, lns...) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve returned %v after shutdown, want nil", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("Serve did not return within 30s of cancel")
+		}
+	})
+	return addrs
 }
 
 // confluentScramUsers adds, describes and deletes SCRAM credentials.
@@ -359,7 +418,7 @@ func confluentScramUsers(t *testing.T, ctx context.Context, a *kafka.AdminClient
 
 // confluentACLs creates ACLs, finds them by filters, sees one enforced and
 // deletes them.
-func confluentACLs(t *testing.T, ctx context.Context, a *kafka.AdminClient) {
+func confluentACLs(t *testing.T, ctx context.Context, a, bob *kafka.AdminClient) {
 	confluentCreateTopic(t, ctx, a, "rdk-acl-secret", 1, nil)
 	bindings := kafka.ACLBindings{
 		{Type: kafka.ResourceTopic, Name: "rdk-acl-secret", ResourcePatternType: kafka.ResourcePatternTypeLiteral,
@@ -408,6 +467,16 @@ func confluentACLs(t *testing.T, ctx context.Context, a *kafka.AdminClient) {
 	topics, err := a.DescribeTopics(ctx, kafka.NewTopicCollectionOfTopicNames([]string{"rdk-acl-secret"}))
 	if err != nil || len(topics.TopicDescriptions) != 1 || topics.TopicDescriptions[0].Error.Code() != kafka.ErrTopicAuthorizationFailed {
 		t.Errorf("DescribeTopics of a topic denied to the client: %+v, %v; want TOPIC_AUTHORIZATION_FAILED", topics, err)
+	}
+
+	// bob may Read the topic, which implies Describe (Kafka's
+	// AclEntry.supportedOperations and the authorizer's implied ones).
+	topics, err = bob.DescribeTopics(ctx, kafka.NewTopicCollectionOfTopicNames([]string{"rdk-acl-secret"}), kafka.SetAdminOptionIncludeAuthorizedOperations(true))
+	if err != nil || len(topics.TopicDescriptions) != 1 || topics.TopicDescriptions[0].Error.Code() != kafka.ErrNoError {
+		t.Fatalf("DescribeTopics as bob: %+v, %v", topics, err)
+	}
+	if ops, want := topics.TopicDescriptions[0].AuthorizedOperations, []kafka.ACLOperation{kafka.ACLOperationRead, kafka.ACLOperationDescribe}; !sameOps(ops, want) {
+		t.Errorf("bob's authorized operations on the topic: %v, want %v", ops, want)
 	}
 
 	ofBob := matchAll
