@@ -197,11 +197,15 @@ func TestScramCredentialAPIs(t *testing.T) {
 			{Name: "twice", Mechanism: 1, Iterations: 4096, Salt: salt, SaltedPassword: salted},
 			{Name: "twice", Mechanism: 1, Iterations: 4096, Salt: salt, SaltedPassword: salted},
 			{Name: "nosalt", Mechanism: 1, Iterations: 4096, Salt: []byte{}, SaltedPassword: salted},
+			// Kafka's ScramControlManager takes one alteration per user
+			// and request, whatever the mechanisms.
+			{Name: "both", Mechanism: 1, Iterations: 4096, Salt: salt, SaltedPassword: salted},
+			{Name: "both", Mechanism: 2, Iterations: 4096, Salt: salt, SaltedPassword: salted},
 		},
 		Deletions: []scramCredentialDeletion{{Name: "ghost", Mechanism: 1}},
 	})
 	want := map[string]int16{"alice": 0, "few": codeUnacceptableCredential, "many": codeUnacceptableCredential, "": codeUnacceptableCredential,
-		"md5": codeUnsupportedSASLMechanism, "twice": codeDuplicateResource, "nosalt": codeUnacceptableCredential, "ghost": codeResourceNotFound}
+		"md5": codeUnsupportedSASLMechanism, "twice": codeDuplicateResource, "nosalt": codeUnacceptableCredential, "ghost": codeResourceNotFound, "both": codeDuplicateResource}
 	for user, code := range want {
 		if got[user] != code {
 			t.Errorf("alter %q: code %d, want %d", user, got[user], code)

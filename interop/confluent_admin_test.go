@@ -362,9 +362,17 @@ func startListenersBroker(t *testing.T, cfg broker.Config) map[string]string {
 
 // confluentScramUsers adds, describes and deletes SCRAM credentials.
 func confluentScramUsers(t *testing.T, ctx context.Context, a *kafka.AdminClient) {
-	// One request per mechanism of bob's: Kafka's ScramControlManager
-	// takes one alteration per user and request.
+	// Kafka's ScramControlManager takes one alteration per user and
+	// request: both mechanisms at once are DUPLICATE_RESOURCE, and
+	// neither is set. bob gets his in two requests.
 	alter, err := a.AlterUserScramCredentials(ctx, []kafka.UserScramCredentialUpsertion{
+		{User: "dave", ScramCredentialInfo: kafka.ScramCredentialInfo{Mechanism: kafka.ScramMechanismSHA256, Iterations: 4096}, Password: []byte("dave-secret")},
+		{User: "dave", ScramCredentialInfo: kafka.ScramCredentialInfo{Mechanism: kafka.ScramMechanismSHA512, Iterations: 4096}, Password: []byte("dave-secret")},
+	}, nil)
+	if err != nil || alter.Errors["dave"].Code() != kafka.ErrDuplicateResource {
+		t.Errorf("AlterUserScramCredentials of dave's two mechanisms at once: %v, %v; want DUPLICATE_RESOURCE", alter, err)
+	}
+	alter, err = a.AlterUserScramCredentials(ctx, []kafka.UserScramCredentialUpsertion{
 		{User: "bob", ScramCredentialInfo: kafka.ScramCredentialInfo{Mechanism: kafka.ScramMechanismSHA512, Iterations: 4096}, Password: []byte("bob-secret")},
 	}, nil)
 	if err != nil || alter.Errors["bob"].Code() != kafka.ErrNoError {
