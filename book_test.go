@@ -1,0 +1,179 @@
+package kafka
+
+// This file checks the book's front matter: that the table of contents in
+// the package doc (kafka.go) names every file of the package, once, in the
+// same parts and order as README.md's, and that the Go snippet both show
+// is the function example_test.go compiles and runs.
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// A chapter is one entry of the table of contents: the part it is in (I to
+// IV) and its file.
+type chapter struct{ Part, File string }
+
+var (
+	// "# Part II: groups and offsets" in the package doc, "### Part II: ..."
+	// in README.md.
+	partHeading = regexp.MustCompile(`^#+ Part ([IVX]+):`)
+	// "  - groups.go: ..." in the package doc, "- [groups.go](groups.go): ..."
+	// in README.md.
+	chapterItem = regexp.MustCompile(`^\s*- \[?([A-Za-z0-9_]+\.go)\b`)
+)
+
+// tableOfContents reads the chapters of text in order, from its first
+// part heading to the first heading that is not a part.
+func tableOfContents(text string) []chapter {
+	var toc []chapter
+	part := ""
+	for line := range strings.Lines(text) {
+		if m := partHeading.FindStringSubmatch(line); m != nil {
+			part = m[1]
+			continue
+		}
+		if part == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			break
+		}
+		if m := chapterItem.FindStringSubmatch(line); m != nil {
+			toc = append(toc, chapter{part, m[1]})
+		}
+	}
+	return toc
+}
+
+func packageDoc(t *testing.T) string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "kafka.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Doc == nil {
+		t.Fatal("kafka.go has no package doc")
+	}
+	return f.Doc.Text()
+}
+
+func readmeText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestTableOfContents fails when a .go file of the package is missing from
+// the package doc's table of contents or listed twice, and when README.md's
+// table differs from the package doc's in parts or order.
+func TestTableOfContents(t *testing.T) {
+	doc := tableOfContents(packageDoc(t))
+	if len(doc) == 0 {
+		t.Fatal("the package doc has no table of contents (# Part I: ... followed by - file.go: items)")
+	}
+	listed := map[string]int{}
+	for _, c := range doc {
+		listed[c.File]++
+		if listed[c.File] == 2 {
+			t.Errorf("%s is listed twice in the package doc", c.File)
+		}
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") && listed[f] == 0 {
+			t.Errorf("%s is missing from the package doc's table of contents (kafka.go, # Reading order)", f)
+		}
+	}
+	if diff := cmp.Diff(doc, tableOfContents(readmeText(t))); diff != "" {
+		t.Errorf("README.md's reading order differs from the package doc's (-doc +README):\n%s", diff)
+	}
+}
+
+// TestTableOfContentsParser checks the parser on a small table, so that
+// TestTableOfContents cannot pass by reading nothing from both documents.
+func TestTableOfContentsParser(t *testing.T) {
+	text := `intro naming fake.go
+# Part I: the core
+  - a.go: one
+    continued, naming b.go
+  - b.go: two
+### Part II: more
+- [c.go](c.go): three
+# Caveats
+  - d.go: not a chapter
+`
+	want := []chapter{{"I", "a.go"}, {"I", "b.go"}, {"II", "c.go"}}
+	if diff := cmp.Diff(want, tableOfContents(text)); diff != "" {
+		t.Errorf("tableOfContents (-want +got):\n%s", diff)
+	}
+}
+
+// TestSnippetsMatchExamples checks that the Go snippet of the package doc
+// and of README.md is, byte for byte, the startKafka function of
+// example_test.go, which TestStartKafka runs, so that what a reader copies
+// compiles and works.
+func TestSnippetsMatchExamples(t *testing.T) {
+	fset := token.NewFileSet()
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(fset, "example_test.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want string
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "startKafka" {
+			want = string(src[fset.Position(fn.Doc.Pos()).Offset:fset.Position(fn.End()).Offset]) + "\n"
+		}
+	}
+	if want == "" {
+		t.Fatal("example_test.go has no startKafka")
+	}
+
+	// In the package doc the snippet is a code block: each line indented
+	// by a tab, from its comment to the function's closing brace.
+	var fromDoc strings.Builder
+	in := false
+	for line := range strings.Lines(packageDoc(t)) {
+		if strings.HasPrefix(line, "\t// startKafka ") {
+			in = true
+		}
+		if in {
+			fromDoc.WriteString(strings.TrimPrefix(line, "\t"))
+			if line == "\t}\n" {
+				break
+			}
+		}
+	}
+	if diff := cmp.Diff(want, fromDoc.String()); diff != "" {
+		t.Errorf("the package doc's snippet differs from example_test.go's startKafka (-example +doc):\n%s", diff)
+	}
+
+	readme := readmeText(t)
+	start := strings.Index(readme, "```go\n// startKafka ")
+	if start < 0 {
+		t.Fatal("README.md has no startKafka snippet")
+	}
+	block := readme[start+len("```go\n"):]
+	block = block[:strings.Index(block, "```")]
+	if diff := cmp.Diff(want, block); diff != "" {
+		t.Errorf("README.md's snippet differs from example_test.go's startKafka (-example +README):\n%s", diff)
+	}
+}
