@@ -177,3 +177,27 @@ func TestSnippetsMatchExamples(t *testing.T) {
 		t.Errorf("README.md's snippet differs from example_test.go's startKafka (-example +README):\n%s", diff)
 	}
 }
+
+// TestOnlyKafkaGoIsThePackageDoc fails when a file's opening comment
+// touches its package clause: go doc then joins it to the package doc,
+// and the book's first page reads as the concatenation of every such file.
+// A file's opening comment must be separated from "package kafka" by a
+// blank line; only kafka.go's is the package doc.
+func TestOnlyKafkaGoIsThePackageDoc(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "kafka.go" {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ParseComments|parser.PackageClauseOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Doc != nil {
+			t.Errorf("%s: its opening comment is a package doc; put a blank line before \"package kafka\"", name)
+		}
+	}
+}

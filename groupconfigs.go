@@ -29,6 +29,7 @@
 // apart from the groups, in one file of the data dir, group-configs.json,
 // replaced whole and atomically on every change (writeFileAtomic). JSON
 // because a group id may hold any character, = and newline included.
+
 package kafka
 
 import (

@@ -2,6 +2,9 @@
 // their ids and configs, the log start offset checkpoint, and the creation,
 // growth and deletion of topics on disk. log.go has what happens inside
 // one partition.
+//
+// Place in the book: Part I, after log.go (a partition's log) and
+// before handlers.go, whose CreateTopics and DeleteTopics call it.
 
 package kafka
 

@@ -1,4 +1,4 @@
-// This file belongs to the part on operations and assumes observe.go and
+// This file belongs to Part IV, operations, and assumes observe.go and
 // the record format of wire.go. It is the web page that Broker.Handler
 // serves at /: what a developer running a local broker wants to see
 // without installing anything, rendered on the server with html/template
@@ -21,6 +21,7 @@
 // stores batches as producers compressed them. The standard library has
 // gzip; a batch in snappy, lz4 or zstd is shown as one row saying so, with
 // its offsets and record count.
+
 package kafka
 
 import (
