@@ -123,29 +123,12 @@ func TestTableOfContentsParser(t *testing.T) {
 	}
 }
 
-// TestSnippetsMatchExamples checks that the Go snippet of the package doc
-// and of README.md is, byte for byte, the startKafka function of
-// example_test.go, which TestStartKafka runs, so that what a reader copies
+// TestSnippetsMatchExamples checks that the Go snippets of the package doc
+// and of README.md are, byte for byte, functions of example_test.go, which
+// TestStartKafka and TestStartKafkaSASL run, so that what a reader copies
 // compiles and works.
 func TestSnippetsMatchExamples(t *testing.T) {
-	fset := token.NewFileSet()
-	src, err := os.ReadFile("example_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := parser.ParseFile(fset, "example_test.go", src, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want string
-	for _, d := range f.Decls {
-		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "startKafka" {
-			want = string(src[fset.Position(fn.Doc.Pos()).Offset:fset.Position(fn.End()).Offset]) + "\n"
-		}
-	}
-	if want == "" {
-		t.Fatal("example_test.go has no startKafka")
-	}
+	startKafka := exampleFunc(t, "startKafka")
 
 	// In the package doc the snippet is a code block: each line indented
 	// by a tab, from its comment to the function's closing brace.
@@ -162,20 +145,45 @@ func TestSnippetsMatchExamples(t *testing.T) {
 			}
 		}
 	}
-	if diff := cmp.Diff(want, fromDoc.String()); diff != "" {
+	if diff := cmp.Diff(startKafka, fromDoc.String()); diff != "" {
 		t.Errorf("the package doc's snippet differs from example_test.go's startKafka (-example +doc):\n%s", diff)
 	}
 
 	readme := readmeText(t)
-	start := strings.Index(readme, "```go\n// startKafka ")
-	if start < 0 {
-		t.Fatal("README.md has no startKafka snippet")
+	for _, name := range []string{"startKafka", "startKafkaSASL"} {
+		start := strings.Index(readme, "```go\n// "+name+" ")
+		if start < 0 {
+			t.Errorf("README.md has no %s snippet", name)
+			continue
+		}
+		block := readme[start+len("```go\n"):]
+		block = block[:strings.Index(block, "```")]
+		if diff := cmp.Diff(exampleFunc(t, name), block); diff != "" {
+			t.Errorf("README.md's snippet differs from example_test.go's %s (-example +README):\n%s", name, diff)
+		}
 	}
-	block := readme[start+len("```go\n"):]
-	block = block[:strings.Index(block, "```")]
-	if diff := cmp.Diff(want, block); diff != "" {
-		t.Errorf("README.md's snippet differs from example_test.go's startKafka (-example +README):\n%s", diff)
+}
+
+// exampleFunc is the source of the function name of example_test.go, from
+// its doc comment to its closing brace and a newline.
+func exampleFunc(t *testing.T, name string) string {
+	t.Helper()
+	fset := token.NewFileSet()
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
 	}
+	f, err := parser.ParseFile(fset, "example_test.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == name && fn.Doc != nil {
+			return string(src[fset.Position(fn.Doc.Pos()).Offset:fset.Position(fn.End()).Offset]) + "\n"
+		}
+	}
+	t.Fatalf("example_test.go has no documented function %s", name)
+	return ""
 }
 
 // TestOnlyKafkaGoIsThePackageDoc fails when a file's opening comment

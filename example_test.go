@@ -10,6 +10,8 @@ package kafka_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -45,6 +47,54 @@ func startKafka(t *testing.T) string {
 		}
 	})
 	return ln.Addr().String()
+}
+
+// startKafkaSASL runs a broker with one SASL_SSL listener on a free port
+// for the test, and returns its address and the file of the CA that
+// clients must trust.
+func startKafkaSASL(t *testing.T) (addr, caFile string) {
+	b, err := kafka.Open(kafka.Config{
+		DataDir:   t.TempDir(),
+		Listeners: "SASL_SSL://127.0.0.1:0",
+		Security:  kafka.SecurityConfig{SASLUsers: map[string]string{"alice": "alice-secret"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lns, err := b.Listen() // one per listener, in Config.Listeners' order
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx, lns...) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return lns[0].Addr().String(), b.DevCAFile()
+}
+
+// TestStartKafkaSASL runs the README's SASL_SSL snippet: the listener it
+// returns speaks TLS with the development CA it names, and the broker
+// stops when the test ends.
+func TestStartKafkaSASL(t *testing.T) {
+	addr, caFile := startKafkaSASL(t)
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s holds no certificate", caFile)
+	}
+	conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
 }
 
 // TestStartKafka runs the snippet of the package doc: the broker it starts
