@@ -209,3 +209,67 @@ func TestOnlyKafkaGoIsThePackageDoc(t *testing.T) {
 		}
 	}
 }
+
+// TestBookPointers fails when docs/book.md points to a function, method,
+// type or variable that the file it links to does not declare: each
+// pointer is written [`Name`](../file.go) or [`Type.Method`](../file.go).
+func TestBookPointers(t *testing.T) {
+	b, err := os.ReadFile("docs/book.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pointer := regexp.MustCompile("\\[`([A-Za-z_][A-Za-z0-9_.]*)`\\]\\(\\.\\./([A-Za-z0-9_]+\\.go)\\)")
+	matches := pointer.FindAllStringSubmatch(string(b), -1)
+	if len(matches) < 10 {
+		t.Fatalf("docs/book.md has %d pointers; the pattern no longer matches how it writes them", len(matches))
+	}
+	declared := map[string]map[string]bool{}
+	for _, m := range matches {
+		name, file := m[1], m[2]
+		if declared[file] == nil {
+			declared[file] = declarations(t, file)
+		}
+		if !declared[file][name] {
+			t.Errorf("docs/book.md: %s does not declare %s", file, name)
+		}
+	}
+}
+
+// declarations names what file declares at the top level: functions,
+// methods as Type.Method, types, variables and constants.
+func declarations(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			name := d.Name.Name
+			if d.Recv != nil {
+				typ := d.Recv.List[0].Type
+				if star, ok := typ.(*ast.StarExpr); ok {
+					typ = star.X
+				}
+				if id, ok := typ.(*ast.Ident); ok {
+					name = id.Name + "." + name
+				}
+			}
+			names[name] = true
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					names[s.Name.Name] = true
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						names[n.Name] = true
+					}
+				}
+			}
+		}
+	}
+	return names
+}

@@ -28,8 +28,9 @@
 //	$ kcat -b 127.0.0.1:9092 -C -t greetings -K: -e
 //	k1:hello
 //
-// Or from Go, in a test, on a free port (the package's examples do the
-// same, and Example (ProduceAndFetch) speaks to it over a raw connection):
+// Or from Go, in a test, on a free port (example_test.go runs this
+// function, and its Example_produceAndFetch speaks Metadata, Produce and
+// Fetch to such a broker over a raw connection, byte by byte):
 //
 //	// startKafka runs a broker in-process for the test and returns the
 //	// address for a client's bootstrap servers; the broker stops, and
@@ -60,7 +61,8 @@
 // Each file is a chapter, and opens by saying which part it belongs to
 // and which chapters it assumes. The list below is the book's table of
 // contents; README.md has the same list, and a test keeps the two equal
-// and complete.
+// and complete. docs/book.md walks through it part by part, naming the
+// functions where each idea happens.
 //
 // # Part I: the core
 //
