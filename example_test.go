@@ -178,12 +178,16 @@ func produce(conn net.Conn, topic string, key, value []byte) (int64, error) {
 	if _, err := roundTrip(conn, 3, 4, req); err != nil {
 		return 0, err
 	}
+	return produceBatch(conn, topic, recordBatch(key, value))
+}
 
+// produceBatch appends a record batch to topic's partition 0 with
+// acks=-1, returning the offset the broker assigned.
+func produceBatch(conn net.Conn, topic string, batch []byte) (int64, error) {
 	// Produce v3: transactional_id (null), acks, timeout_ms, then
 	// [topic [partition, records]], the records being one batch.
-	batch := recordBatch(key, value)
-	req = binary.BigEndian.AppendUint16(nil, 0xffff) // null string: length -1
-	req = binary.BigEndian.AppendUint16(req, 0xffff) // acks -1: all in-sync replicas
+	req := binary.BigEndian.AppendUint16(nil, 0xffff) // null string: length -1
+	req = binary.BigEndian.AppendUint16(req, 0xffff)  // acks -1: all in-sync replicas
 	req = binary.BigEndian.AppendUint32(req, 5000)
 	req = binary.BigEndian.AppendUint32(req, 1)
 	req = appendString(req, topic)
@@ -268,6 +272,12 @@ func fetchFirst(conn net.Conn, topic string) (key, value []byte, err error) {
 // attributes on, so the broker can rewrite the base offset in front of it
 // without breaking the checksum.
 func recordBatch(key, value []byte) []byte {
+	return recordBatchAt(key, value, 1700000000000)
+}
+
+// recordBatchAt is recordBatch with the given CreateTime timestamp, in
+// milliseconds since the epoch.
+func recordBatchAt(key, value []byte, timestamp int64) []byte {
 	rec := []byte{0}                  // attributes
 	rec = binary.AppendVarint(rec, 0) // timestamp delta
 	rec = binary.AppendVarint(rec, 0) // offset delta
@@ -277,12 +287,11 @@ func recordBatch(key, value []byte) []byte {
 	rec = append(rec, value...)
 	rec = binary.AppendVarint(rec, 0) // headers
 
-	const timestamp = 1700000000000 // CreateTime, ms since the epoch
 	var body []byte
 	body = binary.BigEndian.AppendUint16(body, 0) // attributes: no codec, CreateTime
 	body = binary.BigEndian.AppendUint32(body, 0) // last offset delta
-	body = binary.BigEndian.AppendUint64(body, timestamp)
-	body = binary.BigEndian.AppendUint64(body, timestamp)
+	body = binary.BigEndian.AppendUint64(body, uint64(timestamp))
+	body = binary.BigEndian.AppendUint64(body, uint64(timestamp))
 	body = binary.BigEndian.AppendUint64(body, 0xffffffffffffffff) // producer id -1
 	body = binary.BigEndian.AppendUint16(body, 0xffff)             // producer epoch -1
 	body = binary.BigEndian.AppendUint32(body, 0xffffffff)         // base sequence -1
