@@ -129,6 +129,13 @@ func init() {
 		// then never ask. This broker has nowhere to send the metrics.
 		{74, "ListConfigResources", 0, 1, 0, func() request { return new(listConfigResourcesRequest) }, (*Broker).handleListConfigResources},
 		{75, "DescribeTopicPartitions", 0, 0, 0, func() request { return new(describeTopicPartitionsRequest) }, (*Broker).handleDescribeTopicPartitions},
+		{76, "ShareGroupHeartbeat", 1, 1, 0, func() request { return new(shareGroupHeartbeatRequest) }, (*Broker).handleShareGroupHeartbeat},
+		{77, "ShareGroupDescribe", 1, 1, 0, func() request { return new(shareGroupDescribeRequest) }, (*Broker).handleShareGroupDescribe},
+		{78, "ShareFetch", 1, 2, 0, func() request { return new(shareFetchRequest) }, (*Broker).handleShareFetch},
+		{79, "ShareAcknowledge", 1, 2, 0, func() request { return new(shareAcknowledgeRequest) }, (*Broker).handleShareAcknowledge},
+		{90, "DescribeShareGroupOffsets", 0, 1, 0, func() request { return new(describeShareGroupOffsetsRequest) }, (*Broker).handleDescribeShareGroupOffsets},
+		{91, "AlterShareGroupOffsets", 0, 0, 0, func() request { return new(alterShareGroupOffsetsRequest) }, (*Broker).handleAlterShareGroupOffsets},
+		{92, "DeleteShareGroupOffsets", 0, 0, 0, func() request { return new(deleteShareGroupOffsetsRequest) }, (*Broker).handleDeleteShareGroupOffsets},
 	}
 }
 
@@ -196,6 +203,9 @@ const (
 	codeUnreleasedInstanceID      int16 = 111
 	codeUnsupportedAssignor       int16 = 112
 	codeStaleMemberEpoch          int16 = 113
+	codeInvalidRecordState        int16 = 121
+	codeShareSessionNotFound      int16 = 122
+	codeInvalidShareSessionEpoch  int16 = 123
 	codeInvalidRegularExpression  int16 = 128
 )
 

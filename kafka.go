@@ -314,6 +314,27 @@ type Config struct {
 	ConsumerMinHeartbeatInterval time.Duration
 	ConsumerMaxHeartbeatInterval time.Duration
 
+	// ShareSessionTimeout and ShareHeartbeatInterval are a share group
+	// member's session timeout and heartbeat interval (sharegroups.go;
+	// group.share.session.timeout.ms, default 45s, and
+	// group.share.heartbeat.interval.ms, default 5s). A group may override
+	// them with its share.* configs.
+	ShareSessionTimeout    time.Duration
+	ShareHeartbeatInterval time.Duration
+
+	// ShareRecordLockDuration is how long a share group member holds the
+	// records it fetched before they go to another
+	// (group.share.record.lock.duration.ms, default 30s; a group may set
+	// share.record.lock.duration.ms). ShareDeliveryCountLimit is how many
+	// times a record is delivered before it is archived
+	// (group.share.delivery.count.limit, default 5), and
+	// SharePartitionMaxRecordLocks how many records of a partition may be
+	// in flight at once (group.share.partition.max.record.locks, default
+	// 2000). See share.go.
+	ShareRecordLockDuration      time.Duration
+	ShareDeliveryCountLimit      int16
+	SharePartitionMaxRecordLocks int32
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -436,6 +457,21 @@ func (c Config) withDefaults() Config {
 	if c.ConsumerHeartbeatInterval <= 0 {
 		c.ConsumerHeartbeatInterval = 5 * time.Second
 	}
+	if c.ShareSessionTimeout <= 0 {
+		c.ShareSessionTimeout = 45 * time.Second
+	}
+	if c.ShareHeartbeatInterval <= 0 {
+		c.ShareHeartbeatInterval = 5 * time.Second
+	}
+	if c.ShareRecordLockDuration <= 0 {
+		c.ShareRecordLockDuration = defaultShareLimits.lockDuration
+	}
+	if c.ShareDeliveryCountLimit <= 0 {
+		c.ShareDeliveryCountLimit = defaultShareLimits.deliveryLimit
+	}
+	if c.SharePartitionMaxRecordLocks <= 0 {
+		c.SharePartitionMaxRecordLocks = int32(defaultShareLimits.maxLocks)
+	}
 	if c.ConsumerMinSessionTimeout <= 0 {
 		c.ConsumerMinSessionTimeout = min(45*time.Second, c.ConsumerSessionTimeout)
 	}
@@ -527,6 +563,9 @@ type Broker struct {
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
+	// shares is the share group coordinator (sharegroups.go).
+	shares *shareCoordinator
+
 	// quotas is the client quotas and the rates measured against them
 	// (quotas.go).
 	quotas *clientQuotas
@@ -594,10 +633,15 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
+	if b.shares, err = openShareCoordinator(b); err != nil {
+		b.groups.close()
+		return nil, errors.Join(err, logs.Close())
+	}
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {
 		b.groups.close()
+		b.shares.close()
 		return nil, errors.Join(err, logs.Close())
 	}
 	return b, nil
@@ -678,6 +722,7 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	err := g.Wait()
 	b.state.Store(brokerStopping)
 	b.groups.close()
+	b.shares.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
 	}
@@ -782,6 +827,8 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 		return
 	}
 	c := &conn{Conn: nc, broker: b, listener: l, auth: auth, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+	// A share session lives as long as its connection (sharefetch.go).
+	defer b.shares.connClosed(c)
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
