@@ -301,8 +301,8 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // topic's configs ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
-// INVALID_TIMESTAMP and RecordErrors; compression.type gzip or
-// uncompressed rewrites a batch of another codec. acks=0 gets
+// INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
+// snappy or lz4 rewrites a batch of another codec. acks=0 gets
 // no response at all; with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
 // after all the request's appends and before the answer; one that fails
@@ -537,7 +537,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if _, compacted := topic.Configs.compaction(); compacted {
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
-		// cannot read (snappy, lz4, zstd) are not checked (cleaner.go).
+		// cannot read (zstd) are not checked (cleaner.go).
 		if _, i, found := nullKeyRecord(records, headers); found {
 			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
 			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))

@@ -126,7 +126,8 @@
 //     config APIs.
 //   - validator.go: what topic settings do to produced batches
 //     (LogAppendTime, timestamp bounds, recompression).
-//   - codecs.go: the snappy and lz4 compression codecs.
+//   - codecs.go: the compression codecs of record batches: gzip, and
+//     snappy and lz4 written on the standard library alone.
 //   - settings.go: the broker's settings by their server.properties names.
 //   - cleaner.go: log compaction, with segments swapped so that a crash
 //     leaves old or new.
@@ -153,13 +154,13 @@
 // coordinator of every group, and replication factors other than 1 are
 // refused. Record batches are stored and served as the producer sent them,
 // unless a topic asks for LogAppendTime or for a compression.type other
-// than producer, which may only be gzip or uncompressed, the codecs of Go's
-// standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported. The web page decodes gzip batches too, to show their
-// records, and shows batches in other codecs as opaque.
-// Old segments are deleted by retention.ms and retention.bytes, and
-// compacted under cleanup.policy=compact; the cleaner opens uncompressed
-// and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
+// than producer, which may be uncompressed, gzip, snappy or lz4 but not
+// zstd, which the broker has no codec for; only the magic-2 batch format
+// of Kafka 0.11 and later is supported. The web page decodes gzip, snappy
+// and lz4 batches too, to show their records, and shows zstd ones as
+// opaque. Old segments are deleted by retention.ms and retention.bytes,
+// and compacted under cleanup.policy=compact; the cleaner opens every
+// batch but zstd ones, which it keeps whole.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
