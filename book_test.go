@@ -210,27 +210,30 @@ func TestOnlyKafkaGoIsThePackageDoc(t *testing.T) {
 	}
 }
 
-// TestBookPointers fails when docs/book.md points to a function, method,
-// type or variable that the file it links to does not declare: each
-// pointer is written [`Name`](../file.go) or [`Type.Method`](../file.go).
+// TestBookPointers fails when a page of docs/ points to a function,
+// method, type or variable that the file it links to does not declare:
+// each pointer is written [`Name`](../file.go) or
+// [`Type.Method`](../file.go).
 func TestBookPointers(t *testing.T) {
-	b, err := os.ReadFile("docs/book.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	pointer := regexp.MustCompile("\\[`([A-Za-z_][A-Za-z0-9_.]*)`\\]\\(\\.\\./([A-Za-z0-9_]+\\.go)\\)")
-	matches := pointer.FindAllStringSubmatch(string(b), -1)
-	if len(matches) < 10 {
-		t.Fatalf("docs/book.md has %d pointers; the pattern no longer matches how it writes them", len(matches))
-	}
 	declared := map[string]map[string]bool{}
-	for _, m := range matches {
-		name, file := m[1], m[2]
-		if declared[file] == nil {
-			declared[file] = declarations(t, file)
+	for _, page := range []string{"docs/book.md", "docs/groups.md"} {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !declared[file][name] {
-			t.Errorf("docs/book.md: %s does not declare %s", file, name)
+		matches := pointer.FindAllStringSubmatch(string(b), -1)
+		if len(matches) < 5 {
+			t.Errorf("%s has %d pointers; the pattern no longer matches how it writes them", page, len(matches))
+		}
+		for _, m := range matches {
+			name, file := m[1], m[2]
+			if declared[file] == nil {
+				declared[file] = declarations(t, file)
+			}
+			if !declared[file][name] {
+				t.Errorf("%s: %s does not declare %s", page, file, name)
+			}
 		}
 	}
 }
