@@ -84,8 +84,6 @@
 //     with the versions served, and the apis table that drives dispatch.
 //   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
 //     consumer of many partitions from naming all of them on every fetch.
-//   - operations.go: what a client may do, when it asks (KIP-430's
-//     authorized operations).
 //
 // # Part II: groups and offsets
 //
@@ -135,6 +133,8 @@
 //     principal.
 //   - scram.go: the SCRAM mechanisms and the users they check.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
+//   - operations.go: what a client may do, when it asks (KIP-430's
+//     authorized operations).
 //   - observe.go: a read-only Snapshot of the broker, and the HTTP handler
 //     that serves it.
 //   - metrics.go: the Prometheus metrics, by the names Kafka's dashboards
@@ -794,6 +794,9 @@ type requestHeader struct {
 	APIVersion    int16
 	CorrelationID int32
 	ClientID      *string
+
+	// trailingBytes is how many bytes followed the body (see parseRequest).
+	trailingBytes int
 }
 
 // conn is one client connection. Kafka answers the requests of a connection
@@ -945,6 +948,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	if h.trailingBytes > 0 {
+		c.broker.log.Debug("ignoring bytes after request body", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "bytes", h.trailingBytes)
+	}
 	if err := c.admit(h); err != nil {
 		return err
 	}
@@ -989,6 +995,17 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 // parseRequest decodes a frame: the request header, then the body of the
 // API and version the header names. On errUnsupportedVersion the header is
 // still returned, so the caller can answer ApiVersions.
+//
+// Bytes left over after a complete body are not an error. Kafka reads the
+// fields a version defines and never looks at what follows (RequestContext
+// .parseRequest), and current librdkafka depends on it: its "all topics"
+// Metadata request in flexible versions reserves four bytes for the topic
+// array's length, writes the compact null (one byte, 0) into the first, and
+// leaves the other three in place, so the body ends three bytes after
+// Kafka's reader is done with it (librdkafka issue #5049). Refusing that
+// frame would make every current librdkafka-based client unusable. The
+// count is kept in the header, for a debug log line. A body that ends
+// inside a field is still an error and closes the connection.
 func parseRequest(frame []byte) (*requestHeader, *api, request, error) {
 	// The header's first four fields are the same in v1 and v2, so they
 	// can be read before the API, and hence the header version, is known.
@@ -1014,9 +1031,10 @@ func parseRequest(frame []byte) (*requestHeader, *api, request, error) {
 	}
 	req := api.newRequest()
 	req.decode(r, h.APIVersion)
-	if err := r.complete(); err != nil {
-		return h, api, nil, fmt.Errorf("kafka: decoding %s v%d: %w", api.name, h.APIVersion, err)
+	if r.err != nil {
+		return h, api, nil, fmt.Errorf("kafka: decoding %s v%d: %w", api.name, h.APIVersion, r.err)
 	}
+	h.trailingBytes = r.left()
 	return h, api, req, nil
 }
 
