@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -275,4 +276,56 @@ func declarations(t *testing.T, file string) map[string]bool {
 		}
 	}
 	return names
+}
+
+// TestBookLength keeps the package doc's count of lines true within a
+// tenth, and its shares of comments (a fifth) and of Part I (a quarter)
+// within five points, so that the claim about the book's size cannot go
+// stale as the package grows.
+func TestBookLength(t *testing.T) {
+	m := regexp.MustCompile(`about ([0-9,]+) lines of Go`).FindStringSubmatch(packageDoc(t))
+	if m == nil {
+		t.Fatal(`the package doc no longer says "about N lines of Go"`)
+	}
+	claimed, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	partOf := map[string]string{}
+	for _, c := range tableOfContents(packageDoc(t)) {
+		partOf[c.File] = c.Part
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines, comments, partI int
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(b)) {
+			lines++
+			if strings.HasPrefix(strings.TrimSpace(line), "//") {
+				comments++
+			}
+			if partOf[f] == "I" {
+				partI++
+			}
+		}
+	}
+	if d := float64(lines-claimed) / float64(lines); d > 0.1 || d < -0.1 {
+		t.Errorf("the package doc says about %d lines of Go; there are %d", claimed, lines)
+	}
+	share := func(n int) float64 { return float64(n) / float64(lines) }
+	if s := share(comments); s < 0.15 || s > 0.25 {
+		t.Errorf("the package doc says a fifth of the lines are comments; they are %.0f%%", 100*s)
+	}
+	if s := share(partI); s < 0.20 || s > 0.30 {
+		t.Errorf("the package doc says Part I is about a quarter of the lines; it is %.0f%%", 100*s)
+	}
 }

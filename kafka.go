@@ -4,11 +4,11 @@
 // kcat, KafkaJS, kafka-python) work against it unchanged. It keeps its data
 // on disk, in the same layout Kafka uses. It is meant both as a local broker
 // for development and tests and as a guided tour of how Kafka works, read
-// as a book in four parts (see Reading order). The book is not short: more
-// than 24,000 lines of Go without the tests, about a fifth of them
-// comments. Part I, the path of a record from a producer to the disk and
-// back to a consumer, is about 7,000 of them, and a reader can finish it
-// in an evening; the other parts build on it and not on each other.
+// as a book in four parts (see Reading order). The book is not short:
+// about 28,000 lines of Go without the tests, a fifth of them comments.
+// Part I, the path of a record from a producer to the disk and back to a
+// consumer, is about a quarter of them, and a reader can finish it in an
+// evening; the other parts build on it and not on each other.
 //
 // # Basics
 //
