@@ -99,7 +99,8 @@ func kafkaGoRoundTrip(ctx context.Context, addr, topic string) (string, error) {
 }
 
 // TestClientsDoc runs each snippet of docs/clients.md against a broker and
-// checks that the page shows each function exactly as this file has it.
+// checks that the page, and README.md for franz-go, show each function
+// exactly as this file has it.
 func TestClientsDoc(t *testing.T) {
 	addr, _ := startBroker(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -120,6 +121,10 @@ func TestClientsDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	src, err := os.ReadFile("clientsdoc_test.go")
 	if err != nil {
 		t.Fatal(err)
@@ -135,15 +140,21 @@ func TestClientsDoc(t *testing.T) {
 			continue
 		}
 		want := string(src[fset.Position(fn.Doc.Pos()).Offset:fset.Position(fn.End()).Offset]) + "\n"
-		start := strings.Index(string(page), "```go\n// "+fn.Name.Name+" ")
-		if start < 0 {
-			t.Errorf("docs/clients.md has no %s snippet", fn.Name.Name)
-			continue
+		docs := map[string][]byte{"docs/clients.md": page}
+		if fn.Name.Name == "franzGoRoundTrip" {
+			docs["README.md"] = readme // the Quickstart's snippet
 		}
-		block := string(page[start+len("```go\n"):])
-		block = block[:strings.Index(block, "```")]
-		if diff := cmp.Diff(want, block); diff != "" {
-			t.Errorf("docs/clients.md's %s differs from clientsdoc_test.go's (-test +page):\n%s", fn.Name.Name, diff)
+		for doc, text := range docs {
+			start := strings.Index(string(text), "```go\n// "+fn.Name.Name+" ")
+			if start < 0 {
+				t.Errorf("%s has no %s snippet", doc, fn.Name.Name)
+				continue
+			}
+			block := string(text[start+len("```go\n"):])
+			block = block[:strings.Index(block, "```")]
+			if diff := cmp.Diff(want, block); diff != "" {
+				t.Errorf("%s's %s differs from clientsdoc_test.go's (-test +page):\n%s", doc, fn.Name.Name, diff)
+			}
 		}
 	}
 }
