@@ -89,7 +89,9 @@ func kafkaGoRoundTrip(ctx context.Context, addr, topic string) (string, error) {
 	if err := w.WriteMessages(ctx, kafka.Message{Key: []byte("k1"), Value: []byte("hello")}); err != nil {
 		return "", err
 	}
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: 0})
+	// MaxWait bounds a fetch's wait for new records, which Close waits
+	// out (kafka-go's default is 10s).
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: []string{addr}, Topic: topic, Partition: 0, MaxWait: 500 * time.Millisecond})
 	defer r.Close()
 	m, err := r.ReadMessage(ctx)
 	if err != nil {
