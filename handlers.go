@@ -165,6 +165,7 @@ const (
 	codeNonEmptyGroup             int16 = 68
 	codeGroupIDNotFound           int16 = 69
 	codeFetchSessionIDNotFound    int16 = 70
+	codeInvalidFetchSessionEpoch  int16 = 71
 	codeMemberIDRequired          int16 = 79
 	codeFencedInstanceID          int16 = 82
 	codeGroupSubscribedToTopic    int16 = 86
@@ -173,6 +174,7 @@ const (
 	codeProducerFenced            int16 = 90
 	codeUnknownTopicID            int16 = 100
 	codeTransactionalIDNotFound   int16 = 105
+	codeFetchSessionTopicIDError  int16 = 106
 	codeFencedMemberEpoch         int16 = 110
 	codeUnsupportedAssignor       int16 = 112
 	codeStaleMemberEpoch          int16 = 113
@@ -557,22 +559,12 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 // (librdkafka and others take a non-null list there as a reason to filter).
 // LastStableOffset is the real LSO at both levels.
 //
-// Where we differ from Kafka: there are no incremental fetch sessions. A
-// client that asks for one (SessionId 0, SessionEpoch 0) is answered with
-// SessionId 0, which tells it the broker will not keep a session, and it
-// goes on sending full fetches, as KIP-227 allows. Every (SessionId,
-// SessionEpoch) pair is otherwise answered as Kafka's FetchManager.newContext
-// (FetchSession.scala) answers it when its session cache is empty:
-//
-//	epoch -1 (FINAL), any id   full fetch, no session opened; SessionId 0
-//	epoch 0 (INITIAL), any id  full fetch; a session could be opened, but
-//	                           none is (as when Kafka's cache is full): SessionId 0
-//	any other epoch            incremental: the session is not in the cache,
-//	                           FETCH_SESSION_ID_NOT_FOUND, SessionId 0, no topics
-//
-// A full fetch naming an id closes that session in Kafka; we have none to
-// close. kafka-go's Client.Fetch sends -1/-1, and versions before 7, which
-// have no session fields, decode as 0/-1: both are sessionless.
+// Fetch sessions (KIP-227) are fetchsessions.go: SessionId and
+// SessionEpoch pick a full fetch, which may open a session, or an
+// incremental one, which reads the session's partitions and answers only
+// those that changed. kafka-go's Client.Fetch sends -1/-1, and versions
+// before 7, which have no session fields, decode as 0/-1: both are
+// sessionless full fetches.
 type fetchRequest struct {
 	ClusterID           *string
 	ReplicaID           int32
@@ -809,21 +801,23 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 // the read already saw its records.
 func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*fetchRequest)
-	if !isFullFetch(req.SessionEpoch) {
-		// An incremental fetch names a session we would have to hold; we
-		// never open one, so whatever its id, it is not found.
-		return &fetchResponse{ErrorCode: codeFetchSessionIDNotFound, Responses: []fetchTopicResponse{}}
+	v := rc.header.APIVersion
+	fc := b.fetchSessions.newFetchContext(req, v)
+	if fc.errorCode != codeNone {
+		return &fetchResponse{ErrorCode: fc.errorCode, SessionID: invalidSessionID, Responses: []fetchTopicResponse{}}
 	}
+	read := fc.read
 	// A consumer under a consumer_byte_rate quota gets at most a quota
 	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
-	req.MaxBytes = int32(min(int(req.MaxBytes), b.quotas.windowBytes(consumerByteRate, anonymousUser, rc.clientID())))
-	req.MinBytes = min(req.MinBytes, req.MaxBytes)
-	resp, size := b.longPoll(ctx, rc, req)
+	read.MaxBytes = int32(min(int(read.MaxBytes), b.quotas.windowBytes(consumerByteRate, anonymousUser, rc.clientID())))
+	read.MinBytes = min(read.MinBytes, read.MaxBytes)
+	resp, size := b.longPoll(ctx, rc, read)
 	// A fetch over its quota is answered empty, with the throttle time,
-	// and the connection muted (quotas.go).
+	// and the connection muted (quotas.go); its session learns nothing.
 	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
-		return &fetchResponse{Responses: []fetchTopicResponse{}}
+		return &fetchResponse{SessionID: fc.throttledSessionID(), Responses: []fetchTopicResponse{}}
 	}
+	b.fetchSessions.finish(fc, resp, v)
 	return resp
 }
 
@@ -850,19 +844,6 @@ func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchReq
 			return resp, size
 		}
 	}
-}
-
-// Fetch session epochs with a meaning of their own (FetchMetadata.java).
-const (
-	initialSessionEpoch int32 = 0  // a full fetch that may open a session
-	finalSessionEpoch   int32 = -1 // a full fetch that opens none
-)
-
-// isFullFetch reports whether a fetch at this session epoch carries the
-// whole set of partitions (FetchMetadata.isFull) rather than changes to a
-// session's.
-func isFullFetch(epoch int32) bool {
-	return epoch == initialSessionEpoch || epoch == finalSessionEpoch
 }
 
 // maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one

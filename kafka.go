@@ -38,7 +38,9 @@
 // partitions as segment files with offset and time indexes, their recovery
 // after a crash, and retention. topics.go is the data dir around the
 // partitions: topics as sets of partition directories, their ids and
-// configs, and how they are created and deleted. producers.go is what
+// configs, and how they are created and deleted. fetchsessions.go is
+// incremental fetch sessions (KIP-227), which spare a consumer of many
+// partitions from naming, and hearing about, all of them on every fetch. producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
@@ -233,6 +235,17 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// FetchSessionCacheSlots is how many incremental fetch sessions
+	// (fetchsessions.go) the broker keeps at most
+	// (max.incremental.fetch.session.cache.slots, default 1000). Negative
+	// turns sessions off: every fetch is then a full one.
+	FetchSessionCacheSlots int
+
+	// FetchSessionEviction is how long a fetch session is safe from being
+	// evicted for a new one, counted from its creation and from its last
+	// use (min.incremental.fetch.session.eviction.ms, default 2 minutes).
+	FetchSessionEviction time.Duration
+
 	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
 	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
 	// each (quota.window.num, default 11; quota.window.size.seconds,
@@ -313,6 +326,12 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
+	if c.FetchSessionCacheSlots == 0 {
+		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots
+	}
+	if c.FetchSessionEviction <= 0 {
+		c.FetchSessionEviction = defaultFetchSessionEviction
+	}
 	if c.QuotaWindowNum <= 1 {
 		c.QuotaWindowNum = 11
 	}
@@ -375,6 +394,9 @@ type Broker struct {
 	// (quotas.go).
 	quotas *clientQuotas
 
+	// fetchSessions is the incremental fetch sessions (fetchsessions.go).
+	fetchSessions *fetchSessionCache
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -418,7 +440,8 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
-		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
+		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
 	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {

@@ -68,6 +68,8 @@ func run(args []string) error {
 		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
 		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
 		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
+		fsSlots    = fs.Int("fetch-session-cache-slots", 1000, "how many incremental fetch sessions are kept (max.incremental.fetch.session.cache.slots); negative for none")
+		fsEvict    = fs.Duration("fetch-session-eviction", 2*time.Minute, "how long a fetch session is safe from eviction (min.incremental.fetch.session.eviction.ms)")
 		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
 		httpAddr   = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
 		trace      = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
@@ -113,6 +115,8 @@ func run(args []string) error {
 		ConsumerSessionTimeout:     *cgSession,
 		QuotaWindowNum:             *quotaNum,
 		QuotaWindowSize:            *quotaSize,
+		FetchSessionCacheSlots:     *fsSlots,
+		FetchSessionEviction:       *fsEvict,
 		Trace:                      traceTo,
 		Logger:                     logger,
 	})
