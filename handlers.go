@@ -515,11 +515,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		transactional = transactional || h.Attributes&transactionalFlag != 0
 	}
 	if transactional {
-		// The check and the append are one step under the coordinator's
-		// lock, so that no EndTxn slips between them (txn.go).
-		unlock := b.txns.lockForProduce()
+		// The check and the append are one step under the producer's
+		// transaction lock, so that no EndTxn slips between them (txn.go).
+		code, msg, unlock := b.txns.checkProduce(topic.Name, partition, headers)
 		defer unlock()
-		if code, msg := b.txns.checkProduce(topic.Name, partition, headers); code != codeNone {
+		if code != codeNone {
 			return code, -1, &msg
 		}
 	}

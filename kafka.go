@@ -56,7 +56,8 @@
 // group may override. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
-// at. cluster.go is the partition admin APIs (leader epochs, log dirs,
+// at; txnstate.go is its state on disk, a log of changes compacted as
+// Kafka compacts __transaction_state. cluster.go is the partition admin APIs (leader epochs, log dirs,
 // elections, reassignments, DescribeTopicPartitions, DescribeProducers and
 // UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
 // client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
@@ -517,6 +518,9 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	err := g.Wait()
 	b.state.Store(brokerStopping)
 	b.groups.close()
+	if cerr := b.txns.close(); err == nil {
+		err = cerr
+	}
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
 	}
