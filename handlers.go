@@ -50,7 +50,11 @@ type api struct {
 	serve        func(b *Broker, ctx context.Context, rc *requestContext, req request) response
 }
 
-const apiVersionsKey = 18
+// API keys the code names outside the table.
+const (
+	produceKey     = 0
+	apiVersionsKey = 18
+)
 
 // notFlexible is the flexibleFrom of an API that has no flexible versions
 // (its schema says "flexibleVersions": "none"), such as OffsetDelete.

@@ -92,6 +92,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/bits"
 	"net"
 	"os"
 	"slices"
@@ -395,6 +396,9 @@ type Broker struct {
 	// (quotas.go).
 	quotas *clientQuotas
 
+	// frames is the pool of Produce request buffers (see readFrame).
+	frames framePool
+
 	// fetchSessions is the incremental fetch sessions (fetchsessions.go).
 	fetchSessions *fetchSessionCache
 
@@ -619,7 +623,11 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
 			}
 			return
 		}
-		if err := c.handle(ctx, frame); err != nil {
+		err = c.handle(ctx, frame)
+		if releasable(frame) {
+			b.frames.put(frame)
+		}
+		if err != nil {
 			b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
 			return
 		}
@@ -639,9 +647,10 @@ var (
 )
 
 // readFrame reads one size-prefixed request. The size is checked against
-// MaxFrameBytes before anything is allocated, and the buffer then grows only
-// as bytes actually arrive, so a client that claims 100 MiB and sends ten
-// bytes costs 64 KiB at most.
+// MaxFrameBytes before anything is allocated. The frame goes into a pooled
+// buffer if one of the right size is free (see framePool); otherwise the
+// buffer grows only as bytes actually arrive, so a client that claims 100
+// MiB and sends ten bytes costs 64 KiB at most.
 func (c *conn) readFrame() ([]byte, error) {
 	var prefix [4]byte
 	if _, err := io.ReadFull(c.r, prefix[:]); err != nil {
@@ -651,15 +660,20 @@ func (c *conn) readFrame() ([]byte, error) {
 	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
-	// The buffer starts at what has already arrived, or 64 KiB, and
-	// doubles as more arrives, never past n: memory follows the bytes
-	// received, whatever the size prefix claims, and a large frame is
-	// copied about once more in all, not once per 512-byte read.
+	// A new buffer starts at what has already arrived, or 64 KiB, and
+	// doubles as more arrives: memory follows the bytes received, whatever
+	// the size prefix claims, and a large frame is copied about once more
+	// in all, not once per 512-byte read. Capacities are powers of two up
+	// to the frame's size class, so that the buffer fits the next frame of
+	// that size when it is back in the pool.
 	size := int(n)
-	buf := make([]byte, 0, min(size, max(c.r.Buffered(), 64<<10)))
+	buf := c.broker.frames.get(size)
+	if buf == nil {
+		buf = make([]byte, 0, min(frameClassSize(size), max(c.r.Buffered(), 64<<10)))
+	}
 	for len(buf) < size {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(size-len(buf), cap(buf)))
+			buf = slices.Grow(buf, min(frameClassSize(size), 2*cap(buf))-len(buf))
 		}
 		m, err := c.r.Read(buf[len(buf):min(size, cap(buf))])
 		buf = buf[:len(buf)+m]
@@ -671,6 +685,77 @@ func (c *conn) readFrame() ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// framePool keeps the frame buffers of requests whose handling leaves no
+// reference to them, so that a steady stream of produces reads each frame
+// into a buffer an earlier one used, rather than into new memory for the
+// GC to collect: for a produce, the frame is the records, and without a
+// pool the broker allocated as many bytes as it stored.
+//
+// Only Produce frames are returned (see releasable): its handler copies
+// the records to the segment file, and keeps nothing of the frame once it
+// has answered. Other requests' decoded fields may alias their frame and
+// outlive it (a JoinGroup's member metadata, a SyncGroup's assignments),
+// so their frames are left to the GC as before.
+//
+// Buffers are pooled by size class, powers of two from 4 KiB to 16 MiB: a
+// buffer of capacity c goes to class floor(log2 c) and a frame of n bytes
+// is read into a buffer of class ceil(log2 n), so any buffer found is big
+// enough. Larger frames are rare enough to allocate. A pool hands out only
+// memory that already exists, so it does not let a size prefix allocate.
+type framePool struct {
+	classes [framePoolMaxClass - framePoolMinClass + 1]sync.Pool
+}
+
+const (
+	framePoolMinClass = 12 // 4 KiB
+	framePoolMaxClass = 24 // 16 MiB
+)
+
+// frameClass is the size class of a frame of n bytes: the smallest power
+// of two that holds it, at least the smallest class.
+func frameClass(n int) int {
+	return max(bits.Len(uint(max(n, 1)-1)), framePoolMinClass)
+}
+
+// frameClassSize is the capacity of a frame buffer for n bytes: n rounded
+// up to its class, or n itself above the largest class, which is not
+// pooled.
+func frameClassSize(n int) int {
+	if c := frameClass(n); c <= framePoolMaxClass {
+		return 1 << c
+	}
+	return n
+}
+
+// get returns an empty buffer with room for n bytes, or nil if the pool
+// has none.
+func (p *framePool) get(n int) []byte {
+	class := frameClass(n)
+	if n <= 0 || class > framePoolMaxClass {
+		return nil
+	}
+	if bp, ok := p.classes[class-framePoolMinClass].Get().(*[]byte); ok {
+		return (*bp)[:0]
+	}
+	return nil
+}
+
+// put gives buf back to the pool. The caller must hold no reference to it.
+func (p *framePool) put(buf []byte) {
+	class := bits.Len(uint(cap(buf))) - 1
+	if class < framePoolMinClass {
+		return
+	}
+	class = min(class, framePoolMaxClass)
+	p.classes[class-framePoolMinClass].Put(&buf)
+}
+
+// releasable reports whether a frame may go back to the pool once its
+// request has been answered: only Produce's (see framePool).
+func releasable(frame []byte) bool {
+	return len(frame) >= 2 && int16(binary.BigEndian.Uint16(frame)) == produceKey
 }
 
 // handle decodes one request, runs its handler and writes the response.
