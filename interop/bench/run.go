@@ -23,7 +23,9 @@ import (
 type Config struct {
 	Scenarios []Scenario
 	Latency   LatencyScenario
-	Kinds     []Kind // default Kinds
+	Sessions  SessionScenario // skipped if Partitions is 0
+	Txns      TxnScenario     // skipped if Transactions is 0
+	Kinds     []Kind          // default Kinds
 
 	// Runs repeats every workload this many times (default 1), each on a
 	// fresh server; the report keeps, for each, the run with the median
@@ -52,7 +54,9 @@ func Full() Config {
 			{Partitions: 1, Size: 10 << 10, Records: 20_000},
 			{Partitions: 4, Size: 10 << 10, Records: 20_000},
 		},
-		Latency: LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
+		Latency:  LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
+		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: 3 * time.Second},
+		Txns:     TxnScenario{Transactions: 200, Records: 1000, Size: 100, Partitions: 4},
 	}
 }
 
@@ -66,7 +70,9 @@ func Quick() Config {
 			{Partitions: 1, Size: 10 << 10, Records: 300},
 			{Partitions: 4, Size: 10 << 10, Records: 300},
 		},
-		Latency: LatencyScenario{Records: 200, Size: 100, Interval: time.Millisecond, Warmup: 10},
+		Latency:  LatencyScenario{Records: 200, Size: 100, Interval: time.Millisecond, Warmup: 10},
+		Sessions: SessionScenario{Partitions: 50, Fetches: 20, IdleConsumers: 2, Idle: 200 * time.Millisecond},
+		Txns:     TxnScenario{Transactions: 5, Records: 100, Size: 100, Partitions: 2},
 	}
 }
 
@@ -116,6 +122,8 @@ type Report struct {
 	Throughput []Throughput
 	Latency    map[Kind]Latencies
 	LatencyMem map[Kind]Measure
+	Sessions   map[Kind]SessionResult
+	Txns       map[Kind]Measure
 }
 
 // Run runs every workload of cfg against every target. It fails on the
@@ -125,7 +133,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Kinds = Kinds
 	}
 	cfg.Runs = max(cfg.Runs, 1)
-	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{}}
+	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{},
+		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}}
 	for _, sc := range cfg.Scenarios {
 		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
 		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
@@ -162,6 +171,38 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			mid := runs[len(runs)/2]
 			rep.Latency[k], rep.LatencyMem[k] = mid.l, mid.m
 			progress(cfg, "%-8s latency p50 %v p99 %v", k, mid.l.Quantile(0.5), mid.l.Quantile(0.99))
+		}
+	}
+	for _, k := range cfg.Kinds {
+		if k == Loopback {
+			continue // no sessions, no transactions
+		}
+		if cfg.Sessions.Partitions > 0 {
+			var runs []SessionResult
+			for range cfg.Runs {
+				r, err := runSessions(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("fetch sessions on %s: %w", k, err)
+				}
+				runs = append(runs, r)
+			}
+			slices.SortFunc(runs, func(a, b SessionResult) int { return int(a.Full.Elapsed - b.Full.Elapsed) })
+			rep.Sessions[k] = runs[len(runs)/2]
+			r := rep.Sessions[k]
+			progress(cfg, "%-8s fetch sessions: full %v, incremental %v, idle CPU %.2f%%", k,
+				r.Full.Elapsed, r.Incremental.Elapsed, 100*r.Idle.Server.CPU/max(r.Idle.Elapsed.Seconds(), 1e-9))
+		}
+		if cfg.Txns.Transactions > 0 {
+			var ms []Measure
+			for range cfg.Runs {
+				m, err := runTxns(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("transactions on %s: %w", k, err)
+				}
+				ms = append(ms, m)
+			}
+			rep.Txns[k] = median(ms)
+			progress(cfg, "%-8s transactions: %v", k, rep.Txns[k].Elapsed)
 		}
 	}
 	return rep, nil

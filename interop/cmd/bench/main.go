@@ -7,6 +7,7 @@
 //	go run ./cmd/bench -quick     # a smoke run of a few seconds
 //	go run ./cmd/bench -profile /tmp/prof   # plus a CPU profile per broker workload
 //	go run ./cmd/bench -targets ours -scale 10 -profile /tmp/prof   # longer, for pprof
+//	go run ./cmd/bench -workloads sessions,txns   # only the fetch-session and transaction workloads
 package main
 
 import (
@@ -29,6 +30,7 @@ func main() {
 	targets := flag.String("targets", "ours,kfake,loopback", "comma-separated targets to run")
 	scale := flag.Float64("scale", 1, "multiply every throughput workload's record count by this (e.g. 10 for longer profiles)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
+	workloads := flag.String("workloads", "throughput,latency,sessions,txns", "comma-separated workloads to run")
 	flag.Parse()
 
 	cfg := bench.Full()
@@ -37,6 +39,22 @@ func main() {
 	}
 	for i := range cfg.Scenarios {
 		cfg.Scenarios[i].Records = max(1, int(float64(cfg.Scenarios[i].Records)**scale))
+	}
+	want := map[string]bool{}
+	for _, w := range strings.Split(*workloads, ",") {
+		want[strings.TrimSpace(w)] = true
+	}
+	if !want["throughput"] {
+		cfg.Scenarios = nil
+	}
+	if !want["latency"] {
+		cfg.Latency = bench.LatencyScenario{}
+	}
+	if !want["sessions"] {
+		cfg.Sessions = bench.SessionScenario{}
+	}
+	if !want["txns"] {
+		cfg.Txns = bench.TxnScenario{}
 	}
 	cfg.Runs = *runs
 	cfg.ProfileDir = *profile

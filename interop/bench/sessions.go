@@ -1,0 +1,285 @@
+package bench
+
+// The fetch-session and transaction workloads: what a consumer of many
+// partitions costs the broker when nothing is new, with and without a
+// fetch session (KIP-227), and what a transactional producer's
+// transactions cost. Both run on ours and kfake; loopback has no
+// equivalent of either.
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// SessionScenario is the fetch-session workload: a topic of Partitions
+// partitions holding one record each, fetched Fetches times by a client
+// that has read everything, first with full fetches (no session), then
+// with incremental fetches of a session. Then IdleConsumers franz-go
+// consumers of the topic, caught up, are left to long-poll for Idle.
+type SessionScenario struct {
+	Partitions    int
+	Fetches       int
+	IdleConsumers int
+	Idle          time.Duration
+}
+
+// SessionResult is the workload's outcome on one target.
+type SessionResult struct {
+	Full        Measure // Fetches full fetches of every partition
+	Incremental Measure // Fetches incremental fetches; zero if the target keeps no session
+	Idle        Measure // the idle consumers, for the Idle duration
+	NoSessions  bool    // the target answered SessionId 0 to a fetch that asked for one
+}
+
+// TxnScenario is the transaction workload: Transactions transactions, one
+// after another, each of Records records of Size bytes spread over
+// Partitions partitions, committed.
+type TxnScenario struct {
+	Transactions int
+	Records      int
+	Size         int
+	Partitions   int
+}
+
+func (sc TxnScenario) String() string {
+	return fmt.Sprintf("%d txns x %d rec of %s, %dp", sc.Transactions, sc.Records, sizeName(sc.Size), sc.Partitions)
+}
+
+const sessionTopic = "wide"
+
+// runSessions runs the session workload on a fresh server of kind k.
+func runSessions(ctx context.Context, cfg Config, k Kind) (res SessionResult, err error) {
+	sc := cfg.Sessions
+	srv, err := StartServer(k)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	if err := createTopic(ctx, srv.Addr, sessionTopic, sc.Partitions); err != nil {
+		return res, err
+	}
+	cl, err := kgo.NewClient(clientOpts(srv.Addr)...)
+	if err != nil {
+		return res, err
+	}
+	defer cl.Close()
+	rs := make([]*kgo.Record, sc.Partitions)
+	for p := range rs {
+		rs[p] = &kgo.Record{Topic: sessionTopic, Partition: int32(p), Value: value(100, p)}
+	}
+	if err := cl.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		return res, fmt.Errorf("produce: %w", err)
+	}
+	topics, err := kadm.NewClient(cl).ListTopics(ctx, sessionTopic)
+	if err != nil {
+		return res, err
+	}
+	topicID := topics[sessionTopic].ID
+
+	// A fetch of every partition at offset 1, the end: nothing is new.
+	caughtUp := func(sessionID, epoch int32) *kmsg.FetchRequest {
+		req := kmsg.NewPtrFetchRequest()
+		req.ReplicaID, req.MaxBytes, req.MaxWaitMillis = -1, 50<<20, 0
+		req.SessionID, req.SessionEpoch = sessionID, epoch
+		rt := kmsg.NewFetchRequestTopic()
+		rt.Topic, rt.TopicID = sessionTopic, topicID
+		for p := range sc.Partitions {
+			rp := kmsg.NewFetchRequestTopicPartition()
+			rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = int32(p), 1, 1<<20
+			rp.CurrentLeaderEpoch, rp.LastFetchedEpoch, rp.LogStartOffset = -1, -1, -1
+			rt.Partitions = append(rt.Partitions, rp)
+		}
+		req.Topics = append(req.Topics, rt)
+		return req
+	}
+	fetch := func(req *kmsg.FetchRequest, wantTopics int) (*kmsg.FetchResponse, error) {
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			return nil, err
+		}
+		if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+			return nil, fmt.Errorf("fetch session %d epoch %d: %w", req.SessionID, req.SessionEpoch, err)
+		}
+		if wantTopics >= 0 && len(resp.Topics) != wantTopics {
+			return nil, fmt.Errorf("fetch session %d epoch %d: %d topics in the answer, want %d", req.SessionID, req.SessionEpoch, len(resp.Topics), wantTopics)
+		}
+		return resp, nil
+	}
+
+	full := caughtUp(0, -1)
+	res.Full, err = measure(ctx, cfg, srv, "sessions-full", func() (time.Duration, error) {
+		start := time.Now()
+		for range sc.Fetches {
+			if _, err := fetch(full, 1); err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(start), nil
+	})
+	if err != nil {
+		return res, err
+	}
+
+	opened, err := fetch(caughtUp(0, 0), 1)
+	if err != nil {
+		return res, err
+	}
+	if opened.SessionID == 0 {
+		res.NoSessions = true
+	} else {
+		res.Incremental, err = measure(ctx, cfg, srv, "sessions-incremental", func() (time.Duration, error) {
+			start := time.Now()
+			for i := range sc.Fetches {
+				req := kmsg.NewPtrFetchRequest()
+				req.ReplicaID, req.MaxBytes, req.MaxWaitMillis = -1, 50<<20, 0
+				req.SessionID, req.SessionEpoch = opened.SessionID, int32(i+1)
+				if _, err := fetch(req, 0); err != nil {
+					return 0, err
+				}
+			}
+			return time.Since(start), nil
+		})
+		if err != nil {
+			return res, err
+		}
+	}
+
+	res.Idle, err = idleConsumers(ctx, cfg, srv, sc)
+	return res, err
+}
+
+// idleConsumers starts the scenario's consumers, waits until each has read
+// every partition's record, and measures the server while they long-poll
+// with nothing new for sc.Idle.
+func idleConsumers(ctx context.Context, cfg Config, srv *Server, sc SessionScenario) (Measure, error) {
+	var wg sync.WaitGroup
+	var caughtUp atomic.Int64
+	stop := make(chan struct{})
+	errs := make(chan error, sc.IdleConsumers)
+	for range sc.IdleConsumers {
+		cl, err := kgo.NewClient(clientOpts(srv.Addr,
+			kgo.ConsumeTopics(sessionTopic),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		)...)
+		if err != nil {
+			return Measure{}, err
+		}
+		defer cl.Close()
+		wg.Go(func() {
+			got := 0
+			for got < sc.Partitions {
+				fs := cl.PollFetches(ctx)
+				if err := fs.Err(); err != nil {
+					errs <- err
+					return
+				}
+				got += fs.NumRecords()
+			}
+			caughtUp.Add(1)
+			// The client goes on fetching in the background; nothing
+			// more will come.
+			<-stop
+		})
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	for caughtUp.Load() < int64(sc.IdleConsumers) {
+		select {
+		case err := <-errs:
+			return Measure{}, fmt.Errorf("idle consumer: %w", err)
+		case <-ctx.Done():
+			return Measure{}, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return measure(ctx, cfg, srv, "sessions-idle", func() (time.Duration, error) {
+		select {
+		case <-time.After(sc.Idle):
+			return sc.Idle, nil
+		case err := <-errs:
+			return 0, err
+		}
+	})
+}
+
+// runTxns runs the transaction workload on a fresh server of kind k and
+// checks, from the partitions' end offsets, that every record was stored.
+func runTxns(ctx context.Context, cfg Config, k Kind) (m Measure, err error) {
+	sc := cfg.Txns
+	srv, err := StartServer(k)
+	if err != nil {
+		return m, err
+	}
+	defer func() {
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	const txnTopic = "txns"
+	if err := createTopic(ctx, srv.Addr, txnTopic, sc.Partitions); err != nil {
+		return m, err
+	}
+	cl, err := kgo.NewClient(clientOpts(srv.Addr, kgo.TransactionalID("bench-txn"))...)
+	if err != nil {
+		return m, err
+	}
+	defer cl.Close()
+	if err := cl.Ping(ctx); err != nil {
+		return m, err
+	}
+	val := value(sc.Size, 0)
+	m, err = measure(ctx, cfg, srv, "txns", func() (time.Duration, error) {
+		start := time.Now()
+		for t := range sc.Transactions {
+			if err := cl.BeginTransaction(); err != nil {
+				return 0, err
+			}
+			var failed atomic.Pointer[error]
+			for i := range sc.Records {
+				cl.Produce(ctx, &kgo.Record{Topic: txnTopic, Partition: int32(i % sc.Partitions), Value: val}, func(_ *kgo.Record, err error) {
+					if err != nil {
+						failed.CompareAndSwap(nil, &err)
+					}
+				})
+			}
+			if err := cl.Flush(ctx); err != nil {
+				return 0, err
+			}
+			if e := failed.Load(); e != nil {
+				return 0, fmt.Errorf("transaction %d: %w", t, *e)
+			}
+			if err := cl.EndTransaction(ctx, kgo.TryCommit); err != nil {
+				return 0, fmt.Errorf("commit %d: %w", t, err)
+			}
+		}
+		return time.Since(start), nil
+	})
+	if err != nil {
+		return m, err
+	}
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, txnTopic)
+	if err != nil {
+		return m, err
+	}
+	var stored int64
+	ends.Each(func(o kadm.ListedOffset) { stored += o.Offset })
+	// Each transaction adds a commit marker to each of its partitions.
+	if want := int64(sc.Transactions) * int64(sc.Records); stored < want {
+		return m, fmt.Errorf("transactions: end offsets sum to %d, want at least the %d records", stored, want)
+	}
+	return m, nil
+}
