@@ -209,6 +209,13 @@ type fetchSession struct {
 	partitions []*cachedPartition
 	index      map[sessionKey]*cachedPartition
 
+	// read is the fetch of partitions as last built by requestLocked,
+	// and readOrder the partitions it names, in order; both are nil once
+	// a partition is added, updated, forgotten or moved. An idle
+	// consumer's fetches find them built, and share them read-only.
+	read      []fetchTopic
+	readOrder []*cachedPartition
+
 	// Kept by the cache, under its lock, as of the session's last use.
 	lastUsed   time.Time
 	cachedSize int
@@ -218,6 +225,7 @@ type fetchSession struct {
 // add puts cp at the end of the session's order, or updates the copy the
 // session has.
 func (s *fetchSession) add(key sessionKey, fp fetchPartition) {
+	s.read, s.readOrder = nil, nil
 	if cp := s.index[key]; cp != nil {
 		cp.updateRequest(fp)
 		return
@@ -236,6 +244,7 @@ func (s *fetchSession) forget(keys []sessionKey) {
 	if len(s.index) == n {
 		return
 	}
+	s.read, s.readOrder = nil, nil
 	kept := s.partitions[:0]
 	for _, cp := range s.partitions {
 		if s.index[cp.key] == cp {
@@ -381,10 +390,8 @@ type fetchContext struct {
 	// (INITIAL), if sessions are on.
 	openSession bool
 
-	// session and order are set for an incremental fetch: order is the
-	// session's partitions as read, in the response's order.
+	// session is set for an incremental fetch.
 	session *fetchSession
-	order   []*cachedPartition
 }
 
 // newFetchContext applies a request to the session cache, rules 1 to 3 of
@@ -426,7 +433,7 @@ func (c *fetchSessionCache) newFetchContext(req *fetchRequest, v int16) *fetchCo
 	}
 	c.touch(s, len(s.partitions), c.now())
 	s.epoch = nextSessionEpoch(s.epoch)
-	return &fetchContext{read: s.requestLocked(req), session: s, order: slices.Clone(s.partitions)}
+	return &fetchContext{read: s.requestLocked(req), session: s}
 }
 
 // sessionKeyOf names a partition by id from v13 on, by name before.
@@ -440,18 +447,29 @@ func sessionKeyOf(topic string, id uuid, partition int32, v int16) sessionKey {
 // requestLocked is the fetch an incremental request stands for: req's
 // limits, with the session's partitions in the session's order, partitions
 // of a topic that follow one another grouped under one topic as
-// FetchResponse groups them.
+// FetchResponse groups them. Its unchanged hook lets fetchOnce skip, before
+// it builds an answer for it, a partition the client need not hear about.
 func (s *fetchSession) requestLocked(req *fetchRequest) *fetchRequest {
-	read := *req
-	read.Topics = nil
-	read.ForgottenTopicsData = nil
-	for _, cp := range s.partitions {
-		n := len(read.Topics)
-		if n == 0 || read.Topics[n-1].Topic != cp.key.topic || read.Topics[n-1].TopicID != cp.key.topicID {
-			read.Topics = append(read.Topics, fetchTopic{Topic: cp.key.topic, TopicID: cp.key.topicID})
-			n++
+	if s.read == nil {
+		s.readOrder = slices.Clone(s.partitions)
+		for _, cp := range s.readOrder {
+			n := len(s.read)
+			if n == 0 || s.read[n-1].Topic != cp.key.topic || s.read[n-1].TopicID != cp.key.topicID {
+				s.read = append(s.read, fetchTopic{Topic: cp.key.topic, TopicID: cp.key.topicID})
+				n++
+			}
+			s.read[n-1].Partitions = append(s.read[n-1].Partitions, cp.request())
 		}
-		read.Topics[n-1].Partitions = append(read.Topics[n-1].Partitions, cp.request())
+	}
+	read := *req
+	read.Topics, read.ForgottenTopicsData = s.read, nil
+	order := s.readOrder
+	read.unchanged = func(i int, highWatermark, logStartOffset int64) bool {
+		// What mustRespond decides for a partition with no error and no
+		// records, without the answer built.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return order[i].highWatermark == highWatermark && order[i].logStartOffset == logStartOffset
 	}
 	return &read
 }
@@ -477,7 +495,7 @@ func (c *fetchSessionCache) finish(fc *fetchContext, resp *fetchResponse, v int1
 		fc.session.mu.Lock()
 		defer fc.session.mu.Unlock()
 		resp.SessionID = fc.session.id
-		fc.session.trimLocked(resp, fc.order)
+		fc.session.trimLocked(resp, v)
 	case fc.openSession:
 		resp.SessionID = c.create(fc.read.partitionCount(), v >= 13, func(s *fetchSession) {
 			for i, ft := range fc.read.Topics {
@@ -492,23 +510,21 @@ func (c *fetchSessionCache) finish(fc *fetchContext, resp *fetchResponse, v int1
 	}
 }
 
-// trimLocked removes from resp, whose partitions are order's in order,
+// trimLocked removes from resp, an answer to the session's partitions,
 // those the client need not hear about, and rotates those with records to
 // the end of the session.
-func (s *fetchSession) trimLocked(resp *fetchResponse, order []*cachedPartition) {
+func (s *fetchSession) trimLocked(resp *fetchResponse, v int16) {
 	var moved map[*cachedPartition]bool
-	i := 0
 	topics := resp.Responses[:0]
 	for _, tr := range resp.Responses {
 		kept := tr.Partitions[:0]
 		for _, pr := range tr.Partitions {
-			cp := order[i]
-			i++
-			if !cp.mustRespond(&pr, true) {
+			cp := s.index[sessionKeyOf(tr.Topic, tr.TopicID, pr.PartitionIndex, v)]
+			if cp != nil && !cp.mustRespond(&pr, true) {
 				continue
 			}
 			kept = append(kept, pr)
-			if pr.recordsSize() > 0 {
+			if cp != nil && pr.recordsSize() > 0 {
 				if moved == nil {
 					moved = make(map[*cachedPartition]bool)
 				}
@@ -542,6 +558,7 @@ func (s *fetchSession) rotateLocked(moved map[*cachedPartition]bool) {
 		}
 	}
 	s.partitions = rotated
+	s.read, s.readOrder = nil, nil
 }
 
 // partitionCount is the number of partitions a request names.

@@ -1,6 +1,10 @@
 package kafka
 
 import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"testing"
@@ -367,4 +371,93 @@ func TestFetchSessionCacheFull(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkFetchSession is one fetch of a consumer of 1,000 partitions
+// that has read everything, through the connection's loop: full, naming
+// every partition without a session, and incremental, in a session,
+// naming none. The benchmark's point is the ratio of the two.
+func BenchmarkFetchSession(b *testing.B) {
+	br, err := Open(Config{DataDir: b.TempDir(), Logger: discardLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer br.logs.Close()
+	const partitions = 1000
+	if _, err := br.logs.CreateTopic("wide", partitions); err != nil {
+		b.Fatal(err)
+	}
+	frame := func(id, epoch int32, all bool) []byte {
+		w := &writer{buf: make([]byte, 4)}
+		w.Int16(1)
+		w.Int16(12)
+		w.Int32(1)
+		w.NullableString(ptr("bench"))
+		w.flexible = true
+		w.Tags()
+		w.Int32(-1)
+		w.Int32(0) // MaxWaitMs
+		w.Int32(0) // MinBytes
+		w.Int32(50 << 20)
+		w.Int8(readUncommitted)
+		w.Int32(id)
+		w.Int32(epoch)
+		if all {
+			w.ArrayLen(1)
+			w.String("wide")
+			w.ArrayLen(partitions)
+			for p := range int32(partitions) {
+				w.Int32(p)
+				w.Int32(-1)
+				w.Int64(0)
+				w.Int32(-1)
+				w.Int64(-1)
+				w.Int32(1 << 20)
+				w.Tags()
+			}
+			w.Tags()
+		} else {
+			w.ArrayLen(0)
+		}
+		w.ArrayLen(0)
+		w.String("")
+		w.Tags()
+		binary.BigEndian.PutUint32(w.buf, uint32(len(w.buf)-4))
+		return w.buf[4:]
+	}
+	var out bytes.Buffer
+	c := &conn{broker: br, w: bufio.NewWriter(&out)}
+	ctx := context.Background()
+	b.Run("full", func(b *testing.B) {
+		f := frame(0, -1, true)
+		b.ReportAllocs()
+		for b.Loop() {
+			out.Reset()
+			if err := c.handle(ctx, f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("incremental", func(b *testing.B) {
+		out.Reset()
+		if err := c.handle(ctx, frame(0, 0, true)); err != nil {
+			b.Fatal(err)
+		}
+		var id int32
+		for _, s := range br.fetchSessions.sessions {
+			id = s.id
+		}
+		epoch := int32(1)
+		b.ReportAllocs()
+		for b.Loop() {
+			out.Reset()
+			if err := c.handle(ctx, frame(id, epoch, false)); err != nil {
+				b.Fatal(err)
+			}
+			epoch++
+		}
+		if out.Len() > 64 {
+			b.Fatalf("incremental fetch answered %d bytes; want an empty session response", out.Len())
+		}
+	})
 }

@@ -582,6 +582,12 @@ type fetchRequest struct {
 	Topics              []fetchTopic
 	ForgottenTopicsData []forgottenTopic
 	RackID              string
+
+	// unchanged, if set, is asked about each partition (i counts them
+	// across topics) that has no error and nothing to read, with its high
+	// watermark and log start offset: true leaves it out of the answer.
+	// Incremental fetch sessions set it (fetchsessions.go).
+	unchanged func(i int, highWatermark, logStartOffset int64) bool
 }
 
 type replicaState struct {
@@ -863,6 +869,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
+	i := -1
 	for _, ft := range req.Topics {
 		var topic *topicLog
 		missing := codeUnknownTopicOrPartition
@@ -871,8 +878,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 		} else {
 			topic = b.logs.Topic(ft.Topic)
 		}
-		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID, Partitions: make([]fetchPartitionResponse, 0, len(ft.Partitions))}
+		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
+		if req.unchanged == nil {
+			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
+		}
 		for _, fp := range ft.Partitions {
+			i++
 			pr := fetchPartitionResponse{
 				PartitionIndex:       fp.Partition,
 				HighWatermark:        -1,
@@ -901,6 +912,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			end := int64(math.MaxInt64)
 			if req.IsolationLevel == readCommitted {
 				end = pr.LastStableOffset
+			}
+			caughtUp := fp.FetchOffset == min(end, pr.HighWatermark)
+			if caughtUp && req.unchanged != nil && req.unchanged(i, pr.HighWatermark, pr.LogStartOffset) {
+				continue
+			}
+			if req.IsolationLevel == readCommitted {
 				pr.AbortedTransactions = pl.AbortedTransactions(fp.FetchOffset, end)
 			}
 			if budget > 0 || size == 0 {
@@ -917,7 +934,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
-		resp.Responses = append(resp.Responses, tr)
+		if len(tr.Partitions) > 0 || req.unchanged == nil {
+			if tr.Partitions == nil {
+				tr.Partitions = []fetchPartitionResponse{}
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
 	}
 	return resp, size, failed
 }

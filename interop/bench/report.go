@@ -51,8 +51,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		p("\n### Fetch sessions\n\n")
 		p("A consumer of %d partitions that has read everything: %d fetches with MaxWait 0, first full (every partition, no session), then incremental (a session, no partition named), and the server's CPU per fetch. Then %d franz-go consumers of the topic, caught up, long-poll for %v, and the server's CPU over that time. Lower is better.\n\n",
 			sc.Partitions, sc.Fetches, sc.IdleConsumers, sc.Idle)
-		p("| target | full fetch µs | incremental fetch µs | incremental/full | full fetch server B | incremental server B | idle consumers' server CPU %% |\n")
-		p("|---|--:|--:|--:|--:|--:|--:|\n")
+		p("| target | full fetch µs | incremental fetch µs | incremental/full | full fetch server B | incremental server B | idle consumers' server CPU %% | no clients' server CPU %% |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|\n")
 		n := float64(sc.Fetches)
 		for _, k := range kinds {
 			s, ok := r.Sessions[k]
@@ -64,10 +64,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				inc = frac(s.Incremental.Server.CPU/n*1e6, true)
 				incB = count(float64(s.Incremental.Server.TotalAlloc)/n, true)
 			}
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", k,
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", k,
 				frac(s.Full.Server.CPU/n*1e6, true), inc, ratio(s.Incremental.Server.CPU, s.Full.Server.CPU),
 				count(float64(s.Full.Server.TotalAlloc)/n, true), incB,
-				frac(100*s.Idle.Server.CPU/max(s.Idle.Elapsed.Seconds(), 1e-9), true))
+				frac(100*s.Idle.Server.CPU/max(s.Idle.Elapsed.Seconds(), 1e-9), true),
+				frac(100*s.Quiet.Server.CPU/max(s.Quiet.Elapsed.Seconds(), 1e-9), true))
 		}
 	}
 	if len(r.Txns) > 0 {

@@ -36,6 +36,7 @@ type SessionResult struct {
 	Full        Measure // Fetches full fetches of every partition
 	Incremental Measure // Fetches incremental fetches; zero if the target keeps no session
 	Idle        Measure // the idle consumers, for the Idle duration
+	Quiet       Measure // the same server with no client, for the Idle duration: the floor
 	NoSessions  bool    // the target answered SessionId 0 to a fetch that asked for one
 }
 
@@ -156,6 +157,14 @@ func runSessions(ctx context.Context, cfg Config, k Kind) (res SessionResult, er
 		}
 	}
 
+	cl.Close()
+	res.Quiet, err = measure(ctx, cfg, srv, "sessions-quiet", func() (time.Duration, error) {
+		time.Sleep(sc.Idle)
+		return sc.Idle, nil
+	})
+	if err != nil {
+		return res, err
+	}
 	res.Idle, err = idleConsumers(ctx, cfg, srv, sc)
 	return res, err
 }
