@@ -390,8 +390,10 @@ type fetchContext struct {
 	// (INITIAL), if sessions are on.
 	openSession bool
 
-	// session is set for an incremental fetch.
-	session *fetchSession
+	// session is set for an incremental fetch, and unchanged is its
+	// hook into fetchOnce.
+	session   *fetchSession
+	unchanged unchangedFunc
 }
 
 // newFetchContext applies a request to the session cache, rules 1 to 3 of
@@ -433,7 +435,8 @@ func (c *fetchSessionCache) newFetchContext(req *fetchRequest, v int16) *fetchCo
 	}
 	c.touch(s, len(s.partitions), c.now())
 	s.epoch = nextSessionEpoch(s.epoch)
-	return &fetchContext{read: s.requestLocked(req), session: s}
+	read, unchanged := s.requestLocked(req)
+	return &fetchContext{read: read, session: s, unchanged: unchanged}
 }
 
 // sessionKeyOf names a partition by id from v13 on, by name before.
@@ -447,9 +450,10 @@ func sessionKeyOf(topic string, id uuid, partition int32, v int16) sessionKey {
 // requestLocked is the fetch an incremental request stands for: req's
 // limits, with the session's partitions in the session's order, partitions
 // of a topic that follow one another grouped under one topic as
-// FetchResponse groups them. Its unchanged hook lets fetchOnce skip, before
-// it builds an answer for it, a partition the client need not hear about.
-func (s *fetchSession) requestLocked(req *fetchRequest) *fetchRequest {
+// FetchResponse groups them. The hook it returns lets fetchOnce skip,
+// before it builds an answer for it, a partition the client need not hear
+// about.
+func (s *fetchSession) requestLocked(req *fetchRequest) (*fetchRequest, unchangedFunc) {
 	if s.read == nil {
 		s.readOrder = slices.Clone(s.partitions)
 		for _, cp := range s.readOrder {
@@ -464,14 +468,13 @@ func (s *fetchSession) requestLocked(req *fetchRequest) *fetchRequest {
 	read := *req
 	read.Topics, read.ForgottenTopicsData = s.read, nil
 	order := s.readOrder
-	read.unchanged = func(i int, highWatermark, logStartOffset int64) bool {
+	return &read, func(i int, highWatermark, logStartOffset int64) bool {
 		// What mustRespond decides for a partition with no error and no
 		// records, without the answer built.
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return order[i].highWatermark == highWatermark && order[i].logStartOffset == logStartOffset
 	}
-	return &read
 }
 
 // throttledSessionID is the SessionId of a throttled answer, which

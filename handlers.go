@@ -582,13 +582,13 @@ type fetchRequest struct {
 	Topics              []fetchTopic
 	ForgottenTopicsData []forgottenTopic
 	RackID              string
-
-	// unchanged, if set, is asked about each partition (i counts them
-	// across topics) that has no error and nothing to read, with its high
-	// watermark and log start offset: true leaves it out of the answer.
-	// Incremental fetch sessions set it (fetchsessions.go).
-	unchanged func(i int, highWatermark, logStartOffset int64) bool
 }
+
+// unchangedFunc, if not nil, is asked by fetchOnce about each partition (i
+// counts them across topics) that has no error and nothing to read, with
+// its high watermark and log start offset: true leaves it out of the
+// answer. Incremental fetch sessions pass one (fetchsessions.go).
+type unchangedFunc func(i int, highWatermark, logStartOffset int64) bool
 
 type replicaState struct {
 	ReplicaID    int32
@@ -821,7 +821,7 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
 	read.MaxBytes = int32(min(int(read.MaxBytes), b.quotas.windowBytes(consumerByteRate, anonymousUser, rc.clientID())))
 	read.MinBytes = min(read.MinBytes, read.MaxBytes)
-	resp, size := b.longPoll(ctx, rc, read)
+	resp, size := b.longPoll(ctx, rc, read, fc.unchanged)
 	// A fetch over its quota is answered empty, with the throttle time,
 	// and the connection muted (quotas.go); its session learns nothing.
 	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
@@ -833,13 +833,13 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 
 // longPoll reads until MinBytes are ready, a partition has an error, or
 // MaxWaitMs has passed, and returns the response and its record bytes.
-func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest) (*fetchResponse, int) {
+func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest, unchanged unchangedFunc) (*fetchResponse, int) {
 	v := rc.header.APIVersion
 	timer := time.NewTimer(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
 	defer timer.Stop()
 	for {
 		signal := b.appendSignal()
-		resp, size, failed := b.fetchOnce(req, v)
+		resp, size, failed := b.fetchOnce(req, v, unchanged)
 		if size >= int(req.MinBytes) || failed {
 			return resp, size
 		}
@@ -862,7 +862,7 @@ const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether any partition had an error.
-func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, size int, failed bool) {
+func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, failed bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
 	// even if it is larger, so that a consumer can always make progress
@@ -879,7 +879,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			topic = b.logs.Topic(ft.Topic)
 		}
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
-		if req.unchanged == nil {
+		if unchanged == nil {
 			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
 		}
 		for _, fp := range ft.Partitions {
@@ -914,7 +914,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 				end = pr.LastStableOffset
 			}
 			caughtUp := fp.FetchOffset == min(end, pr.HighWatermark)
-			if caughtUp && req.unchanged != nil && req.unchanged(i, pr.HighWatermark, pr.LogStartOffset) {
+			if caughtUp && unchanged != nil && unchanged(i, pr.HighWatermark, pr.LogStartOffset) {
 				continue
 			}
 			if req.IsolationLevel == readCommitted {
@@ -934,7 +934,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
-		if len(tr.Partitions) > 0 || req.unchanged == nil {
+		if len(tr.Partitions) > 0 || unchanged == nil {
 			if tr.Partitions == nil {
 				tr.Partitions = []fetchPartitionResponse{}
 			}
