@@ -50,6 +50,9 @@ func TestQuick(t *testing.T) {
 		if m, ok := rep.Txns[k]; !ok || m.Elapsed <= 0 {
 			t.Errorf("transactions on %s: no measurement", k)
 		}
+		if e, ok := rep.ETL[k]; !ok || e.Elapsed <= 0 || e.Transactions == 0 {
+			t.Errorf("etl on %s: no measurement", k)
+		}
 	}
 	if s := rep.Sessions[Ours]; s.NoSessions || s.Incremental.Elapsed <= 0 {
 		t.Errorf("fetch sessions on ours: no incremental fetches measured (no session: %v)", s.NoSessions)
@@ -58,7 +61,7 @@ func TestQuick(t *testing.T) {
 	if err := rep.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions"} {
+	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL"} {
 		if !strings.Contains(b.String(), heading) {
 			t.Errorf("report lacks %q", heading)
 		}

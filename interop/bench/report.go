@@ -88,6 +88,24 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				frac(m.Server.CPU/n*1e6, true), count(float64(m.Server.TotalAlloc)/n, true))
 		}
 	}
+	if len(r.ETL) > 0 {
+		sc := r.Config.ETL
+		p("\n### Exactly-once ETL\n\n")
+		p("franz-go's GroupTransactSession copies %s from an input topic to an output topic, each poll's records in one transaction with the group's offsets, reading read_committed. Lower is better; ratios below 1 mean ours is faster or cheaper.\n\n", sc)
+		p("| target | seconds | ours/kfake | transactions | ms/txn | server µs/rec | server B/rec |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|\n")
+		n := float64(sc.Records)
+		for _, k := range kinds {
+			e, ok := r.ETL[k]
+			if !ok {
+				continue
+			}
+			p("| %s | %.2f | %s | %d | %s | %s | %s |\n", k, e.Elapsed.Seconds(),
+				ratio(float64(e.Elapsed), float64(r.ETL[KFake].Elapsed)), e.Transactions,
+				frac(e.Elapsed.Seconds()*1e3/float64(max(e.Transactions, 1)), true),
+				frac(e.Server.CPU/n*1e6, true), count(float64(e.Server.TotalAlloc)/n, true))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -25,6 +25,7 @@ type Config struct {
 	Latency   LatencyScenario
 	Sessions  SessionScenario // skipped if Partitions is 0
 	Txns      TxnScenario     // skipped if Transactions is 0
+	ETL       ETLScenario     // skipped if Records is 0
 	Kinds     []Kind          // default Kinds
 
 	// Runs repeats every workload this many times (default 1), each on a
@@ -57,6 +58,7 @@ func Full() Config {
 		Latency:  LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
 		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: 3 * time.Second},
 		Txns:     TxnScenario{Transactions: 200, Records: 1000, Size: 100, Partitions: 4},
+		ETL:      ETLScenario{Records: 500_000, Size: 100, Partitions: 3, PerTxn: 10_000},
 	}
 }
 
@@ -73,6 +75,7 @@ func Quick() Config {
 		Latency:  LatencyScenario{Records: 200, Size: 100, Interval: time.Millisecond, Warmup: 10},
 		Sessions: SessionScenario{Partitions: 50, Fetches: 20, IdleConsumers: 2, Idle: 200 * time.Millisecond},
 		Txns:     TxnScenario{Transactions: 5, Records: 100, Size: 100, Partitions: 2},
+		ETL:      ETLScenario{Records: 500, Size: 100, Partitions: 3, PerTxn: 100},
 	}
 }
 
@@ -124,6 +127,7 @@ type Report struct {
 	LatencyMem map[Kind]Measure
 	Sessions   map[Kind]SessionResult
 	Txns       map[Kind]Measure
+	ETL        map[Kind]ETLResult
 }
 
 // Run runs every workload of cfg against every target. It fails on the
@@ -134,7 +138,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	cfg.Runs = max(cfg.Runs, 1)
 	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{},
-		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}}
+		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}, ETL: map[Kind]ETLResult{}}
 	for _, sc := range cfg.Scenarios {
 		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
 		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
@@ -203,6 +207,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 			rep.Txns[k] = median(ms)
 			progress(cfg, "%-8s transactions: %v", k, rep.Txns[k].Elapsed)
+		}
+		if cfg.ETL.Records > 0 {
+			var rs []ETLResult
+			for range cfg.Runs {
+				r, err := runETL(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("etl on %s: %w", k, err)
+				}
+				rs = append(rs, r)
+			}
+			slices.SortFunc(rs, func(a, b ETLResult) int { return int(a.Elapsed - b.Elapsed) })
+			rep.ETL[k] = rs[len(rs)/2]
+			progress(cfg, "%-8s etl: %v in %d transactions", k, rep.ETL[k].Elapsed, rep.ETL[k].Transactions)
 		}
 	}
 	return rep, nil

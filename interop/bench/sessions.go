@@ -292,3 +292,115 @@ func runTxns(ctx context.Context, cfg Config, k Kind) (m Measure, err error) {
 	}
 	return m, nil
 }
+
+// ETLScenario is franz-go's exactly-once loop (GroupTransactSession):
+// Records records of Size bytes in an input topic of Partitions
+// partitions are consumed by a group member, copied to an output topic and
+// the group's offsets committed, at most PerTxn records (one poll) in each
+// transaction, until every record is copied.
+type ETLScenario struct {
+	Records    int
+	Size       int
+	Partitions int
+	PerTxn     int
+}
+
+func (sc ETLScenario) String() string {
+	return fmt.Sprintf("%d rec of %s, %dp, at most %d a transaction", sc.Records, sizeName(sc.Size), sc.Partitions, sc.PerTxn)
+}
+
+// ETLResult is the ETL workload on one target.
+type ETLResult struct {
+	Measure
+	Transactions int
+}
+
+// runETL runs the ETL workload on a fresh server of kind k and checks,
+// from the output's end offsets, that every record was copied.
+func runETL(ctx context.Context, cfg Config, k Kind) (res ETLResult, err error) {
+	sc := cfg.ETL
+	srv, err := StartServer(k)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	const in, out = "etl-in", "etl-out"
+	for _, t := range []string{in, out} {
+		if err := createTopic(ctx, srv.Addr, t, sc.Partitions); err != nil {
+			return res, err
+		}
+	}
+	prod, err := kgo.NewClient(clientOpts(srv.Addr)...)
+	if err != nil {
+		return res, err
+	}
+	defer prod.Close()
+	val := value(sc.Size, 0)
+	var rs []*kgo.Record
+	for i := range sc.Records {
+		rs = append(rs, &kgo.Record{Topic: in, Partition: int32(i % sc.Partitions), Value: val})
+	}
+	if err := prod.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+		return res, fmt.Errorf("producing the input: %w", err)
+	}
+	sess, err := kgo.NewGroupTransactSession(
+		kgo.SeedBrokers(srv.Addr),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.TransactionalID("bench-etl"),
+		kgo.ConsumerGroup("bench-etl"),
+		kgo.ConsumeTopics(in),
+		kgo.RequireStableFetchOffsets(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+	)
+	if err != nil {
+		return res, err
+	}
+	defer sess.Close()
+	res.Measure, err = measure(ctx, cfg, srv, "etl", func() (time.Duration, error) {
+		start := time.Now()
+		copied := 0
+		for copied < sc.Records {
+			fs := sess.PollRecords(ctx, sc.PerTxn)
+			if err := fs.Err(); err != nil {
+				return 0, err
+			}
+			recs := fs.Records()
+			if len(recs) == 0 {
+				continue
+			}
+			if err := sess.Begin(); err != nil {
+				return 0, err
+			}
+			for _, r := range recs {
+				sess.Produce(ctx, &kgo.Record{Topic: out, Partition: r.Partition, Value: r.Value}, nil)
+			}
+			committed, err := sess.End(ctx, kgo.TryCommit)
+			if err != nil {
+				return 0, fmt.Errorf("transaction %d: %w", res.Transactions, err)
+			}
+			if committed {
+				copied += len(recs)
+				res.Transactions++
+			}
+		}
+		return time.Since(start), nil
+	})
+	if err != nil {
+		return res, err
+	}
+	ends, err := kadm.NewClient(prod).ListEndOffsets(ctx, out)
+	if err != nil {
+		return res, err
+	}
+	var stored int64
+	ends.Each(func(o kadm.ListedOffset) { stored += o.Offset })
+	if stored < int64(sc.Records) {
+		return res, fmt.Errorf("etl: output end offsets sum to %d, want at least the %d records", stored, sc.Records)
+	}
+	return res, nil
+}
