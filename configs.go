@@ -760,68 +760,6 @@ func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 	return entries
 }
 
-// brokerConfigEntries describes the broker's own configs, the ones its
-// Config and flags set. All are read-only: they change with a restart.
-func (b *Broker) brokerConfigEntries() []configEntry {
-	c := b.cfg
-	flushMessages, flushMs := strconv.FormatInt(math.MaxInt64, 10), ""
-	switch {
-	case b.fsync.always:
-		flushMessages = "1"
-	case b.fsync.interval > 0:
-		flushMs = strconv.FormatInt(b.fsync.interval.Milliseconds(), 10)
-	}
-	entries := []configEntry{
-		{name: "auto.create.topics.enable", value: strconv.FormatBool(!c.DisableAutoCreateTopics), typ: configTypeBoolean,
-			doc: "Whether Metadata creates a topic that does not exist yet."},
-		{name: "log.cleanup.policy", value: defaultCleanupPolicy, typ: configTypeList,
-			doc: "The default cleanup.policy of topics."},
-		{name: "log.flush.interval.messages", value: flushMessages, typ: configTypeLong,
-			doc: "1 when every acknowledged produce is fsynced first (-fsync always)."},
-		{name: "log.flush.interval.ms", value: flushMs, typ: configTypeLong,
-			doc: "How often appended records are fsynced (-fsync with a duration); empty when not on a timer."},
-		{name: "log.retention.bytes", value: strconv.Itoa(defaultRetentionBytes), typ: configTypeLong,
-			doc: "The default retention.bytes of topics."},
-		{name: "log.retention.check.interval.ms", value: strconv.FormatInt(c.RetentionCheckInterval.Milliseconds(), 10), typ: configTypeLong,
-			doc: "How often old segments are checked for deletion."},
-		{name: "log.retention.ms", value: strconv.Itoa(defaultRetentionMs), typ: configTypeLong,
-			doc: "The default retention.ms of topics."},
-		{name: "log.segment.bytes", value: strconv.FormatInt(c.SegmentBytes, 10), typ: configTypeInt,
-			doc: "The default segment.bytes of topics."},
-		{name: "message.max.bytes", value: strconv.Itoa(int(c.MaxMessageBytes)), typ: configTypeInt,
-			doc: "The largest record batch a producer may send."},
-		{name: "min.insync.replicas", value: "1", typ: configTypeInt,
-			doc: "The default min.insync.replicas of topics."},
-		{name: "node.id", value: strconv.Itoa(int(c.NodeID)), typ: configTypeInt,
-			doc: "This broker's id."},
-		{name: "num.partitions", value: strconv.Itoa(int(c.DefaultPartitions)), typ: configTypeInt,
-			doc: "The partition count of auto-created topics."},
-		{name: "socket.request.max.bytes", value: strconv.Itoa(int(c.MaxFrameBytes)), typ: configTypeInt,
-			doc: "The largest request accepted."},
-	}
-	defaults := map[string]string{
-		"auto.create.topics.enable":       "true",
-		"log.flush.interval.messages":     strconv.FormatInt(math.MaxInt64, 10),
-		"log.flush.interval.ms":           "",
-		"log.retention.check.interval.ms": strconv.FormatInt((defaultRetentionCheckInterval).Milliseconds(), 10),
-		"log.segment.bytes":               strconv.Itoa(defaultSegmentBytes),
-		"message.max.bytes":               strconv.Itoa(defaultMaxMessageBytes),
-		"node.id":                         "0",
-		"num.partitions":                  "1",
-		"socket.request.max.bytes":        strconv.Itoa(defaultMaxFrameBytes),
-	}
-	for i := range entries {
-		e := &entries[i]
-		e.null = e.value == ""
-		e.readOnly, e.source = true, sourceDefault
-		if d, ok := defaults[e.name]; ok && d != e.value {
-			e.source = sourceStaticBroker
-		}
-		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
-	}
-	return entries
-}
-
 // defaultRetentionCheckInterval is log.retention.check.interval.ms.
 const defaultRetentionCheckInterval = 5 * time.Minute
 

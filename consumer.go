@@ -48,17 +48,28 @@
 // refused with INCONSISTENT_GROUP_PROTOCOL while it has consumer members,
 // Heartbeat and SyncGroup get UNKNOWN_MEMBER_ID.
 //
-// Design note: like classic membership, consumer membership is not
-// persisted (Kafka writes ConsumerGroupMemberMetadata and target
-// assignment records to __consumer_offsets). After a restart a member's
-// next heartbeat gets UNKNOWN_MEMBER_ID, and it joins again with epoch 0.
+// Design note: membership survives a restart. Every heartbeat that
+// changed the group writes its records (ConsumerGroupMetadata, member
+// metadata, target and current assignment) to __consumer_offsets, and the
+// next start rebuilds the group from them (groupstore.go): members carry on
+// at their epochs with their partitions.
 //
-// Where we differ from Kafka: SubscribedTopicRegex (v1) is refused with
-// INVALID_REQUEST; static members (InstanceId) are accepted but treated as
-// dynamic ones, so a -2 leave is a leave and a new instance does not take
-// over the old one's assignment; rack ids are reported, not used; a
-// classic group with members is not upgraded online (Kafka's
-// group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND.
+// Regex subscriptions (SubscribedTopicRegex, v1) are evaluated here, on
+// the broker, as in Kafka: a member subscribes to every topic whose whole
+// name the regex matches, internal topics aside. Kafka compiles it with
+// RE2/J and Go's regexp is RE2, so a pattern means the same in both. The
+// topics are resolved again at every heartbeat, so a topic created later
+// that matches bumps the group epoch and is assigned, as Kafka's periodic
+// refresh does. An empty regex subscribes to nothing.
+//
+// Where we differ from Kafka: rack ids are reported, not used; a classic
+// group with members is not upgraded online (Kafka's
+// group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND; a
+// static member that rejoins with its own member id while still in the
+// group is taken back as a dynamic member rejoining, where Kafka answers
+// UNRELEASED_INSTANCE_ID until it leaves; a leave with epoch -2 that omits
+// the instance id, as franz-go sends it, is a static leave if the member
+// joined with one, where Kafka answers INVALID_REQUEST.
 
 package kafka
 
@@ -68,7 +79,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -136,6 +149,7 @@ type consumerGroup struct {
 	assignmentEpoch int32 // the group epoch the target was computed at
 	assignor        string
 	members         map[string]*consumerMember
+	static          map[string]string       // instance id -> member id
 	target          map[string]partitionSet // member id -> target assignment
 	nextSeq         uint64
 
@@ -154,8 +168,10 @@ type consumerMember struct {
 	clientHost       string
 	rebalanceTimeout time.Duration
 	subscribed       []string // sorted topic names
-	serverAssignor   string   // "" for the group's choice
-	seq              uint64   // join order, for stable listings
+	regex            string   // SubscribedTopicRegex; "" for none
+	matcher          *regexp.Regexp
+	serverAssignor   string // "" for the group's choice
+	seq              uint64 // join order, for stable listings
 
 	epoch         int32
 	previousEpoch int32
@@ -186,6 +202,7 @@ func newConsumerGroup() *consumerGroup {
 	return &consumerGroup{
 		assignor: uniformAssignor,
 		members:  make(map[string]*consumerMember),
+		static:   make(map[string]string),
 		target:   make(map[string]partitionSet),
 		topics:   make(map[uuid]int),
 	}
@@ -231,23 +248,53 @@ func (cg *consumerGroup) ownedByOther(m *consumerMember, p topicIDPartition) boo
 	return false
 }
 
+// subscribes reports whether m subscribes to topic, by name or by regex.
+func (m *consumerMember) subscribes(topic string) bool {
+	if _, ok := slices.BinarySearch(m.subscribed, topic); ok {
+		return true
+	}
+	return m.matcher != nil && topic != offsetsTopic && m.matcher.MatchString(topic)
+}
+
+// hasRegex reports whether some member subscribes by regex.
+func (cg *consumerGroup) hasRegex() bool {
+	for _, m := range cg.members {
+		if m.matcher != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // subscribedTopics is the union of the members' subscriptions, for offset
-// expiry.
-func (cg *consumerGroup) subscribedTopics() map[string]bool {
+// expiry and the assignor: the names they list and, when some member
+// subscribes by regex, every existing topic a regex matches.
+func (c *coordinator) subscribedTopics(cg *consumerGroup) map[string]bool {
 	s := make(map[string]bool)
 	for _, m := range cg.members {
 		for _, t := range m.subscribed {
 			s[t] = true
 		}
 	}
+	if cg.hasRegex() {
+		for _, t := range c.logs.Topics() {
+			for _, m := range cg.members {
+				if m.subscribes(t.Name) {
+					s[t.Name] = true
+					break
+				}
+			}
+		}
+	}
 	return s
 }
 
 // topicSnapshot is the partition count of every subscribed topic that
-// exists, by id.
+// exists, by id. A topic created that a regex matches changes it, and so
+// joins the subscription at the next heartbeat of any member.
 func (c *coordinator) topicSnapshot(cg *consumerGroup) map[uuid]int {
 	snap := make(map[uuid]int)
-	for name := range cg.subscribedTopics() {
+	for name := range c.subscribedTopics(cg) {
 		if t := c.logs.Topic(name); t != nil {
 			snap[t.ID] = len(t.Partitions)
 		}
@@ -297,7 +344,7 @@ func (c *coordinator) assign(cg *consumerGroup) map[string]partitionSet {
 	// Topics in name order, so that the answer does not depend on map
 	// order and range's contiguous blocks are the ones people expect.
 	var topics []*topicLog
-	for name := range cg.subscribedTopics() {
+	for name := range c.subscribedTopics(cg) {
 		if t := c.logs.Topic(name); t != nil {
 			topics = append(topics, t)
 		}
@@ -306,7 +353,7 @@ func (c *coordinator) assign(cg *consumerGroup) map[string]partitionSet {
 	subscribers := func(t *topicLog) []*consumerMember {
 		var ms []*consumerMember
 		for _, m := range members {
-			if _, ok := slices.BinarySearch(m.subscribed, t.Name); ok {
+			if m.subscribes(t.Name) {
 				ms = append(ms, m)
 			}
 		}
@@ -468,11 +515,10 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 // The schema we follow marks v1 latestVersionUnstable (VERSIONS.md), so a
 // Kafka built from it advertises only v0 by default. We serve v1 all the
 // same, for a strong reason: franz-go uses KIP-848 only against a broker
-// that advertises v1 (client.go, supportsKIP848v1), and v1 adds nothing we
-// must do but refuse a regex.
+// that advertises v1 (client.go, supportsKIP848v1).
 //
-// Where we differ from Kafka: see the file comment (regex, static
-// members, online upgrade).
+// Where we differ from Kafka: see the file comment (racks, online
+// upgrade).
 type consumerGroupHeartbeatRequest struct {
 	GroupID              string
 	MemberID             string
@@ -567,8 +613,9 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	if msg := validateConsumerHeartbeat(req, v); msg != "" {
 		return fail(codeInvalidRequest, msg)
 	}
-	if req.SubscribedTopicRegex != nil {
-		return fail(codeInvalidRequest, "SubscribedTopicRegex is not supported by this broker.")
+	matcher, err := compileTopicRegex(deref(req.SubscribedTopicRegex))
+	if err != nil {
+		return fail(codeInvalidRegularExpression, fmt.Sprintf("SubscribedTopicRegex `%s` is not a valid regular expression: %v.", *req.SubscribedTopicRegex, err))
 	}
 	if a := req.ServerAssignor; a != nil && !slices.Contains(consumerAssignors, *a) {
 		return fail(codeUnsupportedAssignor, "ServerAssignor "+*a+" is not supported. Supported assignors: "+strings.Join(consumerAssignors, ", ")+".")
@@ -577,9 +624,9 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	joining := req.MemberEpoch == joinEpoch
 	g := c.lockGroup(req.GroupID, joining)
 	if g == nil {
-		// Membership is not persisted: after a restart a member's group
-		// may be gone. UNKNOWN_MEMBER_ID makes it join again, where
-		// Kafka 4.0 answers GROUP_ID_NOT_FOUND.
+		// A member of a group that is gone (deleted, or expired while
+		// the broker was down). UNKNOWN_MEMBER_ID makes it join again,
+		// where Kafka 4.0 answers GROUP_ID_NOT_FOUND.
 		return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+req.GroupID+".")
 	}
 	defer g.mu.Unlock()
@@ -591,59 +638,40 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 			return fail(codeGroupIDNotFound, "Group "+g.id+" is not a consumer group.")
 		}
 		if !joining {
-			// After a restart every group with offsets comes back as
-			// an empty classic group; its members must join again.
 			return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
 		}
 		g.consumer = newConsumerGroup()
 		g.protocolType = consumerProtocolType
 		g.protocolName = nil
 	}
+	defer c.storeGroup(g)
 	cg := g.consumer
-
-	m := cg.members[req.MemberID]
-	newMember := false
-	switch {
-	case req.MemberEpoch == leaveEpoch || req.MemberEpoch == staticLeaveEpoch:
-		if m == nil {
-			return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
-		}
-		c.removeConsumerMember(g, m, "left")
-		resp.MemberID = &m.id
-		return resp
-	case joining:
-		if m == nil {
-			id := req.MemberID
-			if id == "" { // v0 only; validated above
-				id = newConsumerMemberID()
-			}
-			cg.nextSeq++
-			m = &consumerMember{id: id, seq: cg.nextSeq, assigned: make(partitionSet)}
-			newMember = true
-			cg.members[id] = m
-			c.log.Info("consumer group member joined", "group", g.id, "member", id)
-		} else {
-			// A rejoin: the member says it owns nothing (the request has
-			// an empty TopicPartitions), so it owns nothing.
-			m.assigned, m.revoking, m.state = make(partitionSet), nil, memberStable
-			m.previousEpoch, m.epoch = m.epoch, 0
-		}
-	case m == nil:
-		return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
-	case req.MemberEpoch > m.epoch:
-		return fail(codeFencedMemberEpoch, "The consumer group member has a greater member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin.")
-	case req.MemberEpoch < m.epoch:
-		// The answer that bumped the epoch may have been lost: the member
-		// may come back with the previous epoch, as long as what it owns
-		// is part of what it was given (throwIfMemberEpochIsInvalid).
-		if req.MemberEpoch != m.previousEpoch || !ownsSubset(req.TopicPartitions, m.assigned) {
-			return fail(codeFencedMemberEpoch, "The consumer group member has a smaller member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin.")
-		}
+	if req.MemberEpoch == leaveEpoch || req.MemberEpoch == staticLeaveEpoch {
+		return c.consumerLeave(g, req, resp)
+	}
+	// throwIfConsumerGroupIsFull: only a member that is not one yet is
+	// refused, so that lowering the limit does not break a running group.
+	// Unlike Kafka, a static member's new instance, which takes the
+	// place of the old one, is not counted as growth.
+	replacing := req.InstanceID != nil && cg.static[*req.InstanceID] != ""
+	if max := int(c.cfg.ConsumerGroupMaxSize); len(cg.members) >= max && cg.members[req.MemberID] == nil && !replacing {
+		return fail(codeGroupMaxSizeReached, fmt.Sprintf("The consumer group has reached its maximum capacity of %d members.", max))
+	}
+	m, newMember, code, msg := c.consumerMemberFor(g, req)
+	if code != codeNone {
+		return fail(code, msg)
 	}
 
-	// Take what changed. Null fields mean "as last time".
-	changed := newMember
 	m.clientID, m.clientHost = clientID, clientHost
+	changed := m.update(req, matcher)
+	c.maybeUpdateTarget(cg, newMember || changed)
+	return c.reconcileAndAnswer(g, m, req, resp)
+}
+
+// update takes what a heartbeat changed of the member; null fields mean
+// "as last time". It reports whether the subscription or the assignor
+// changed, which calls for a new target.
+func (m *consumerMember) update(req *consumerGroupHeartbeatRequest, matcher *regexp.Regexp) (changed bool) {
 	if req.InstanceID != nil {
 		m.instanceID = req.InstanceID
 	}
@@ -659,11 +687,18 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 			m.subscribed, changed = subs, true
 		}
 	}
+	if req.SubscribedTopicRegex != nil && *req.SubscribedTopicRegex != m.regex {
+		m.regex, m.matcher, changed = *req.SubscribedTopicRegex, matcher, true
+	}
 	if req.ServerAssignor != nil && *req.ServerAssignor != m.serverAssignor {
 		m.serverAssignor, changed = *req.ServerAssignor, true
 	}
-	c.maybeUpdateTarget(cg, changed)
+	return changed
+}
 
+// reconcileAndAnswer moves m toward its target given what it says it owns,
+// restarts its timers and writes the answer.
+func (c *coordinator) reconcileAndAnswer(g *group, m *consumerMember, req *consumerGroupHeartbeatRequest, resp *consumerGroupHeartbeatResponse) *consumerGroupHeartbeatResponse {
 	var owned partitionSet
 	if req.TopicPartitions != nil {
 		owned = make(partitionSet)
@@ -675,7 +710,7 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	}
 	before := maps.Clone(m.assigned)
 	wasUnrevoked := m.state == memberUnrevoked
-	cg.reconcile(m, owned)
+	g.consumer.reconcile(m, owned)
 
 	// The session restarts with every heartbeat. A member that must
 	// revoke also gets its rebalance timeout to confirm, counted from when
@@ -696,10 +731,207 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	// The assignment is sent when it changed, and on a full request (a
 	// join, or one with every optional field set, which a client sends
 	// after an error), as Kafka does.
-	full := joining || (req.RebalanceTimeoutMs != -1 && req.SubscribedTopicNames != nil && req.TopicPartitions != nil)
+	subscription := req.SubscribedTopicNames != nil || req.SubscribedTopicRegex != nil
+	full := req.MemberEpoch == joinEpoch || (req.RebalanceTimeoutMs != -1 && subscription && req.TopicPartitions != nil)
 	if full || !maps.Equal(before, m.assigned) {
 		resp.Assignment = &consumerGroupHeartbeatAssignment{TopicPartitions: m.assigned.wire()}
 	}
+	return resp
+}
+
+// compileTopicRegex compiles a SubscribedTopicRegex; "" is no regex at
+// all, as librdkafka sends it. Kafka evaluates the regex with RE2/J, and
+// Go's regexp is RE2, so the syntax and meaning carry over. Like Java's
+// Matcher.matches, it must match the whole topic name.
+func compileTopicRegex(re string) (*regexp.Regexp, error) {
+	if re == "" {
+		return nil, nil
+	}
+	if _, err := regexp.Compile(re); err != nil {
+		return nil, err
+	}
+	return regexp.Compile("^(?:" + re + ")$")
+}
+
+// consumerMemberFor finds or creates the member a heartbeat is from
+// (getOrMaybeSubscribeDynamicConsumerGroupMember), and checks its epoch.
+// It reports whether the member is new, or an error code and message.
+func (c *coordinator) consumerMemberFor(g *group, req *consumerGroupHeartbeatRequest) (*consumerMember, bool, int16, string) {
+	cg := g.consumer
+	if req.InstanceID != nil {
+		return c.staticConsumerMember(g, req)
+	}
+	m := cg.members[req.MemberID]
+	switch {
+	case req.MemberEpoch == joinEpoch && m == nil:
+		return c.newConsumerMember(g, req), true, codeNone, ""
+	case req.MemberEpoch == joinEpoch:
+		// A rejoin: the member says it owns nothing (the request has
+		// an empty TopicPartitions), so it owns nothing.
+		m.assigned, m.revoking, m.state = make(partitionSet), nil, memberStable
+		m.previousEpoch, m.epoch = m.epoch, 0
+		return m, false, codeNone, ""
+	case m == nil:
+		return nil, false, codeUnknownMemberID, "Member " + req.MemberID + " is not a member of group " + g.id + "."
+	}
+	code, msg := checkMemberEpoch(m, req)
+	return m, false, code, msg
+}
+
+// newConsumerMember adds a member that joins for the first time.
+func (c *coordinator) newConsumerMember(g *group, req *consumerGroupHeartbeatRequest) *consumerMember {
+	cg := g.consumer
+	id := req.MemberID
+	if id == "" { // v0 only; validated before
+		id = newConsumerMemberID()
+	}
+	cg.nextSeq++
+	m := &consumerMember{id: id, seq: cg.nextSeq, assigned: make(partitionSet)}
+	cg.members[id] = m
+	if req.InstanceID != nil {
+		cg.static[*req.InstanceID] = id
+	}
+	c.log.Info("consumer group member joined", "group", g.id, "member", id, "instance", deref(req.InstanceID))
+	return m
+}
+
+// checkMemberEpoch is throwIfConsumerGroupMemberEpochIsInvalid.
+func checkMemberEpoch(m *consumerMember, req *consumerGroupHeartbeatRequest) (int16, string) {
+	switch {
+	case req.MemberEpoch > m.epoch:
+		return codeFencedMemberEpoch, "The consumer group member has a greater member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
+	case req.MemberEpoch < m.epoch:
+		// The answer that bumped the epoch may have been lost: the member
+		// may come back with the previous epoch, as long as what it owns
+		// is part of what it was given.
+		if req.MemberEpoch != m.previousEpoch || !ownsSubset(req.TopicPartitions, m.assigned) {
+			return codeFencedMemberEpoch, "The consumer group member has a smaller member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
+		}
+	}
+	return codeNone, ""
+}
+
+// Static members (KIP-345 carried into KIP-848).
+//
+// A member with an InstanceId is static: the instance id, not the member
+// id, is what the group remembers it by. The rules, in the order Kafka
+// checks them (getOrMaybeSubscribeStaticConsumerGroupMember):
+//
+//	join, instance id unknown          a new member, as a dynamic one
+//	join, same member id               a rejoin, as a dynamic one
+//	join, holder left with epoch -2    the new member id takes the old one's
+//	                                   place: its epoch, target and partitions
+//	join, holder still there           UNRELEASED_INSTANCE_ID
+//	heartbeat, instance id unknown     UNKNOWN_MEMBER_ID
+//	heartbeat, another member id       FENCED_INSTANCE_ID (throwIfInstanceIdIsFenced)
+//	leave with epoch -2                the member stays, epoch -2, partitions
+//	                                   kept, until its session times out
+//
+// So a static member that restarts within its session timeout gets its
+// partitions back, and no other member ever sees them move.
+
+// staticConsumerMember is consumerMemberFor for a static member.
+func (c *coordinator) staticConsumerMember(g *group, req *consumerGroupHeartbeatRequest) (*consumerMember, bool, int16, string) {
+	cg := g.consumer
+	inst := *req.InstanceID
+	holder := cg.members[cg.static[inst]]
+	if req.MemberEpoch == joinEpoch {
+		switch {
+		case holder == nil && cg.members[req.MemberID] != nil:
+			// A member that joined without an instance id rejoins with
+			// one: the same member, static from now on.
+			m := cg.members[req.MemberID]
+			m.assigned, m.revoking, m.state = make(partitionSet), nil, memberStable
+			m.previousEpoch, m.epoch = m.epoch, 0
+			cg.static[inst] = m.id
+			return m, false, codeNone, ""
+		case holder == nil:
+			return c.newConsumerMember(g, req), true, codeNone, ""
+		case holder.id == req.MemberID:
+			holder.assigned, holder.revoking, holder.state = make(partitionSet), nil, memberStable
+			holder.previousEpoch, holder.epoch = holder.epoch, 0
+			return holder, false, codeNone, ""
+		case holder.epoch != staticLeaveEpoch:
+			// throwIfInstanceIdIsUnreleased
+			return nil, false, codeUnreleasedInstanceID, fmt.Sprintf("Static member %s with instance id %s cannot join the group because the instance id is owned by %s member.", req.MemberID, inst, holder.id)
+		}
+		return c.replaceStaticConsumerMember(g, holder, req.MemberID), false, codeNone, ""
+	}
+	switch {
+	case holder == nil:
+		return nil, false, codeUnknownMemberID, "Instance id " + inst + " is unknown."
+	case holder.id != req.MemberID:
+		return nil, false, codeFencedInstanceID, fmt.Sprintf("Static member %s with instance id %s was fenced by member %s.", req.MemberID, inst, holder.id)
+	}
+	code, msg := checkMemberEpoch(holder, req)
+	return holder, false, code, msg
+}
+
+// replaceStaticConsumerMember gives old's place to a new member id
+// (GroupMetadataManager.replaceMember): the same subscription, join order,
+// target and partitions, at epoch 0, so that reconcile brings it straight
+// back to the target's epoch with nothing moved. The group epoch does not
+// change: as far as the assignment goes, nobody left or joined.
+func (c *coordinator) replaceStaticConsumerMember(g *group, old *consumerMember, newID string) *consumerMember {
+	cg := g.consumer
+	old.session.stop()
+	old.revocation.stop()
+	m := &consumerMember{
+		id: newID, instanceID: old.instanceID, rackID: old.rackID,
+		clientID: old.clientID, clientHost: old.clientHost, rebalanceTimeout: old.rebalanceTimeout,
+		subscribed: old.subscribed, regex: old.regex, matcher: old.matcher, serverAssignor: old.serverAssignor,
+		seq: old.seq, assigned: old.assigned, state: memberStable,
+	}
+	delete(cg.members, old.id)
+	cg.members[newID] = m
+	cg.target[newID] = cg.target[old.id]
+	delete(cg.target, old.id)
+	cg.static[*m.instanceID] = newID
+	c.log.Info("consumer group static member replaced", "group", g.id, "instance", *m.instanceID, "old", old.id, "new", newID)
+	return m
+}
+
+// consumerLeave handles a heartbeat with epoch -1 or -2 (consumerGroupLeave).
+func (c *coordinator) consumerLeave(g *group, req *consumerGroupHeartbeatRequest, resp *consumerGroupHeartbeatResponse) *consumerGroupHeartbeatResponse {
+	cg := g.consumer
+	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
+		resp.ErrorCode, resp.ErrorMessage = code, &msg
+		return resp
+	}
+	m := cg.members[req.MemberID]
+	if req.MemberEpoch == staticLeaveEpoch && req.InstanceID == nil {
+		// Kafka refuses a static leave without the instance id. franz-go
+		// (v1.22) sends it so; a member that joined with an instance id
+		// is taken at its word here, since nothing is ambiguous.
+		if m == nil || m.instanceID == nil {
+			return fail(codeInvalidRequest, "InstanceId can't be null.")
+		}
+		req.InstanceID = m.instanceID
+	}
+	if req.InstanceID != nil {
+		inst := *req.InstanceID
+		m = cg.members[cg.static[inst]]
+		switch {
+		case m == nil:
+			return fail(codeUnknownMemberID, "Instance id "+inst+" is unknown.")
+		case m.id != req.MemberID:
+			return fail(codeFencedInstanceID, fmt.Sprintf("Static member %s with instance id %s was fenced by member %s.", req.MemberID, inst, m.id))
+		}
+		if req.MemberEpoch == staticLeaveEpoch {
+			// The instance is expected back: it keeps its partitions, and
+			// its session timer runs on from its last heartbeat. What it
+			// was revoking is released now (consumerGroupStaticMemberGroupLeave).
+			m.epoch, m.revoking, m.state = staticLeaveEpoch, nil, memberStable
+			m.revocation.stop()
+			c.log.Info("consumer group static member left temporarily", "group", g.id, "member", m.id, "instance", inst)
+			resp.MemberID = &m.id
+			return resp
+		}
+	} else if m == nil {
+		return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
+	}
+	c.removeConsumerMember(g, m, "left")
+	resp.MemberID = &m.id
 	return resp
 }
 
@@ -730,9 +962,8 @@ func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) stri
 			return "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining."
 		}
 	case req.MemberEpoch == staticLeaveEpoch:
-		if req.InstanceID == nil {
-			return "InstanceId can't be null."
-		}
+		// InstanceId can't be null: checked by consumerLeave, which
+		// knows whether the member is static.
 	case req.MemberEpoch < staticLeaveEpoch:
 		return "MemberEpoch is invalid."
 	}
@@ -796,6 +1027,7 @@ func (c *coordinator) armMemberTimer(g *group, m *consumerMember, mt *memberTime
 			return
 		}
 		c.removeConsumerMember(g, m, why)
+		c.storeGroup(g)
 	})
 }
 
@@ -808,6 +1040,9 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 	m.revocation.stop()
 	delete(cg.members, m.id)
 	delete(cg.target, m.id)
+	if m.instanceID != nil && cg.static[*m.instanceID] == m.id {
+		delete(cg.static, *m.instanceID)
+	}
 	c.log.Info("consumer group member removed", "group", g.id, "member", m.id, "reason", why)
 	c.maybeUpdateTarget(cg, true)
 	if len(cg.members) == 0 {
@@ -947,6 +1182,7 @@ func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
 			ClientID:             m.clientID,
 			ClientHost:           m.clientHost,
 			SubscribedTopicNames: slices.Clone(m.subscribed),
+			SubscribedTopicRegex: nilIfEmpty(m.regex),
 			Assignment:           c.describeAssignment(m.assigned),
 			TargetAssignment:     c.describeAssignment(cg.target[m.id]),
 		})
@@ -1007,4 +1243,12 @@ func (cg *consumerGroup) validateFetch(memberID *string, epoch int32) int16 {
 		return codeStaleMemberEpoch
 	}
 	return codeNone
+}
+
+// nilIfEmpty is s, or nil when s is "".
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -10,8 +10,12 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // check verifies what must hold of a consumer group between requests:
@@ -47,13 +51,15 @@ func (cg *consumerGroup) check() error {
 // consumerTester is one member of a consumer group, heartbeating with
 // what it owns, as a client does.
 type consumerTester struct {
-	t      *testing.T
-	b      *Broker
-	group  string
-	id     string
-	epoch  int32
-	owned  partitionSet
-	topics []string
+	t        *testing.T
+	b        *Broker
+	group    string
+	id       string
+	epoch    int32
+	owned    partitionSet
+	topics   []string
+	regex    *string // SubscribedTopicRegex, sent when joining
+	instance *string // InstanceId, sent with every heartbeat
 
 	rebalanceTimeoutMs int32 // sent when joining; 60000 if 0
 }
@@ -69,11 +75,14 @@ func (c *consumerTester) heartbeat() *consumerGroupHeartbeatResponse {
 	c.t.Helper()
 	req := &consumerGroupHeartbeatRequest{
 		GroupID: c.group, MemberID: c.id, MemberEpoch: c.epoch,
-		RebalanceTimeoutMs: -1, TopicPartitions: c.owned.wire(),
+		RebalanceTimeoutMs: -1, TopicPartitions: c.owned.wire(), InstanceID: c.instance,
 	}
 	if c.epoch == 0 {
 		req.RebalanceTimeoutMs = cmp.Or(c.rebalanceTimeoutMs, 60000)
 		req.SubscribedTopicNames = c.topics
+		if c.regex != nil {
+			req.SubscribedTopicNames, req.SubscribedTopicRegex = nil, c.regex
+		}
 		req.TopicPartitions = []consumerGroupTopicPartitions{}
 	}
 	resp := c.b.groups.consumerHeartbeat(req, 1, "test-client", "/127.0.0.1")
@@ -311,7 +320,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 	}
 	openTestClassicGroup(t, b, "classic")
 	regex := join("g", "x")
-	regex.SubscribedTopicRegex = ptr("t.*")
+	regex.SubscribedTopicNames, regex.SubscribedTopicRegex = nil, ptr("t(")
 	badAssignor := join("g", "x")
 	badAssignor.ServerAssignor = ptr("sticky")
 	owning := join("g", "x")
@@ -331,7 +340,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 		{"join owning partitions", owning, 1, codeInvalidRequest},
 		{"epoch below -2", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -3}, 1, codeInvalidRequest},
 		{"static leave without instance id", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -2}, 1, codeInvalidRequest},
-		{"regex", regex, 1, codeInvalidRequest},
+		{"invalid regex", regex, 1, codeInvalidRegularExpression},
 		{"unsupported assignor", badAssignor, 1, codeUnsupportedAssignor},
 		{"classic group with members", join("classic", "x"), 1, codeGroupIDNotFound},
 	} {
@@ -550,14 +559,25 @@ func TestConsumerGroupListAndDescribeGroups(t *testing.T) {
 // restart a member's heartbeat gets UNKNOWN_MEMBER_ID (the group is back
 // as an empty classic group holding the offsets); joining again makes it a
 // consumer group with those offsets.
+// TestConsumerGroupAfterRestart: a consumer group's state is in
+// __consumer_offsets, so after a restart its members carry on with their
+// epochs and partitions, the static one included, and its offsets are
+// there. The records replayed are Kafka's: the test reads them back from
+// the log by type.
 func TestConsumerGroupAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	b := openGroupBroker(t, dir, Config{})
-	if _, err := b.logs.CreateTopic("t", 2); err != nil {
+	if _, err := b.logs.CreateTopic("t", 4); err != nil {
 		t.Fatal(err)
 	}
-	a := newConsumerTester(t, b, "g", "a", "t")
+	a, s := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "s", "t")
+	s.instance, s.regex = ptr("inst"), ptr("t|u")
 	a.heartbeat()
+	s.heartbeat()
+	for range 3 {
+		a.heartbeat()
+		s.heartbeat()
+	}
 	resp := b.groups.commitOffsets(&offsetCommitRequest{
 		GroupID: "g", GenerationIDOrMemberEpoch: a.epoch, MemberID: "a",
 		Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{{PartitionIndex: 1, CommittedOffset: 42, CommittedLeaderEpoch: -1}}}},
@@ -565,24 +585,71 @@ func TestConsumerGroupAfterRestart(t *testing.T) {
 	if code := resp.Topics[0].Partitions[0].ErrorCode; code != codeNone {
 		t.Fatalf("commit: error %d", code)
 	}
+	before := describeConsumerGroup(t, b, "g")
 	b.groups.close()
 	b.logs.Close()
 
 	b = openGroupBroker(t, dir, Config{})
-	a.b = b
-	got := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: a.epoch, RebalanceTimeoutMs: -1}, 1, "", "")
-	if got.ErrorCode != codeUnknownMemberID {
-		t.Fatalf("heartbeat after restart: error %d, want UNKNOWN_MEMBER_ID", got.ErrorCode)
+	a.b, s.b = b, b
+	after := describeConsumerGroup(t, b, "g")
+	if diff := cmpDescribed(before, after); diff != "" {
+		t.Fatalf("group after restart differs: %s", diff)
 	}
-	a.epoch, a.owned = 0, partitionSet{}
+	aOwned, sOwned, epoch := a.partitions(), s.partitions(), a.epoch
 	a.heartbeat()
-	if len(a.owned) != 2 {
-		t.Fatalf("rejoined member owns %v, want both partitions", a.partitions())
+	s.heartbeat()
+	if a.epoch != epoch || !slices.Equal(a.partitions(), aOwned) || !slices.Equal(s.partitions(), sOwned) {
+		t.Fatalf("after restart: a at %d owns %v, s owns %v; want %d, %v, %v", a.epoch, a.partitions(), s.partitions(), epoch, aOwned, sOwned)
 	}
 	f := b.handleOffsetFetch(t.Context(), testRC(9), &offsetFetchRequest{Groups: []offsetFetchRequestGroup{{GroupID: "g", MemberID: ptr("a"), MemberEpoch: a.epoch}}}).(*offsetFetchResponse)
 	if g := f.Groups[0]; g.ErrorCode != codeNone || len(g.Topics) != 1 || g.Topics[0].Partitions[0].CommittedOffset != 42 {
-		t.Fatalf("offsets after restart and rejoin: %+v", g)
+		t.Fatalf("offsets after restart: %+v", g)
 	}
+	types := recordTypes(t, b)
+	for typ := int16(3); typ <= 8; typ++ {
+		if types[typ] == 0 {
+			t.Errorf("no record of type %d in %s (have %v)", typ, offsetsTopic, types)
+		}
+	}
+
+	// Both leave; the group has offsets, so it stays, Empty; without
+	// members its state is tombstoned and the next start finds it empty.
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", InstanceID: ptr("inst"), MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.close()
+	b.logs.Close()
+	b = openGroupBroker(t, dir, Config{})
+	if d := describeConsumerGroup(t, b, "g"); d.ErrorCode != codeNone || len(d.Members) != 0 || d.GroupEpoch != after.GroupEpoch+2 {
+		t.Fatalf("after both left and a restart: %+v, want no members at epoch %d", d, after.GroupEpoch+2)
+	}
+}
+
+// cmpDescribed compares two descriptions of a consumer group, "" if equal.
+func cmpDescribed(a, b consumerDescribedGroup) string {
+	return gocmp.Diff(a, b, cmpopts.EquateEmpty())
+}
+
+// recordTypes counts the records of __consumer_offsets by key type.
+func recordTypes(t *testing.T, b *Broker) map[int16]int {
+	t.Helper()
+	types := map[int16]int{}
+	pl := b.groups.offsets
+	batches, err := pl.Read(pl.LogStartOffset(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(batches) > 0 {
+		h, err := parseBatchHeader(batches)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eachFullRecord(batches, h, func(r record) bool {
+			types[newReader(r.Key, false).Int16()]++
+			return true
+		})
+		batches = batches[h.Size():]
+	}
+	return types
 }
 
 // TestConsumerGroupRevocationTimeout: a member that is told to revoke and
@@ -668,7 +735,7 @@ func TestConsumerGroupAssignorsCoverEveryPartition(t *testing.T) {
 					}
 				}
 			}
-			subscribed := cg.subscribedTopics()
+			subscribed := b.groups.subscribedTopics(cg)
 			for _, name := range topics {
 				if !subscribed[name] {
 					continue
@@ -695,4 +762,179 @@ func TestConsumerGroupAssignorsCoverEveryPartition(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConsumerGroupStaticMembers: a static member is known by its instance
+// id. Another member id claiming it while it is live is refused at join
+// (UNRELEASED_INSTANCE_ID) and fenced at heartbeat (FENCED_INSTANCE_ID);
+// a leave with epoch -2 keeps its partitions; the instance coming back
+// under a new member id gets them at once, and nobody else moved.
+func TestConsumerGroupStaticMembers(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 4)
+	a, s := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "s1", "t")
+	s.instance = ptr("inst")
+	s.heartbeat()
+	a.heartbeat()
+	for range 3 {
+		s.heartbeat()
+		a.heartbeat()
+	}
+	if len(s.owned) != 2 || len(a.owned) != 2 {
+		t.Fatalf("before: s owns %v, a owns %v; want two each", s.partitions(), a.partitions())
+	}
+	sOwned, aOwned, groupEpoch := s.partitions(), a.partitions(), describeConsumerGroup(t, b, "g").GroupEpoch
+
+	hb := func(member string, epoch int32) *consumerGroupHeartbeatResponse {
+		req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: member, MemberEpoch: epoch, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}
+		if epoch == 0 {
+			req.RebalanceTimeoutMs, req.SubscribedTopicNames, req.TopicPartitions = 60000, []string{"t"}, []consumerGroupTopicPartitions{}
+		}
+		return b.groups.consumerHeartbeat(req, 1, "", "")
+	}
+	if resp := hb("s2", 0); resp.ErrorCode != codeUnreleasedInstanceID {
+		t.Fatalf("join claiming a live instance id: error %d, want UNRELEASED_INSTANCE_ID", resp.ErrorCode)
+	}
+	if resp := hb("s2", s.epoch); resp.ErrorCode != codeFencedInstanceID {
+		t.Fatalf("heartbeat claiming a live instance id: error %d (%s), want FENCED_INSTANCE_ID", resp.ErrorCode, deref(resp.ErrorMessage))
+	}
+	if resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s2", MemberEpoch: 3, InstanceID: ptr("other"), RebalanceTimeoutMs: -1}, 1, "", ""); resp.ErrorCode != codeUnknownMemberID {
+		t.Fatalf("heartbeat with an unknown instance id: error %d, want UNKNOWN_MEMBER_ID", resp.ErrorCode)
+	}
+
+	// The static leave: epoch -2, the member stays with its partitions.
+	if resp := hb("s1", staticLeaveEpoch); resp.ErrorCode != codeNone || resp.MemberEpoch != staticLeaveEpoch {
+		t.Fatalf("static leave: %+v", resp)
+	}
+	a.heartbeat()
+	d := describeConsumerGroup(t, b, "g")
+	if len(d.Members) != 2 || d.GroupEpoch != groupEpoch || !slices.Equal(a.partitions(), aOwned) {
+		t.Fatalf("after the static leave: epoch %d (was %d), members %+v, a owns %v", d.GroupEpoch, groupEpoch, d.Members, a.partitions())
+	}
+
+	// The instance comes back as s2 and gets exactly its partitions back.
+	s2 := newConsumerTester(t, b, "g", "s2", "t")
+	s2.instance = ptr("inst")
+	s2.heartbeat()
+	if !slices.Equal(s2.partitions(), sOwned) || s2.epoch != groupEpoch {
+		t.Fatalf("rejoined static member: owns %v at epoch %d; want %v at %d", s2.partitions(), s2.epoch, sOwned, groupEpoch)
+	}
+	a.heartbeat()
+	if !slices.Equal(a.partitions(), aOwned) || describeConsumerGroup(t, b, "g").GroupEpoch != groupEpoch {
+		t.Fatal("the other member's partitions or the group epoch moved")
+	}
+	// The old member id is fenced now.
+	if resp := hb("s1", s.epoch); resp.ErrorCode != codeFencedInstanceID {
+		t.Fatalf("old member id after the replacement: error %d, want FENCED_INSTANCE_ID", resp.ErrorCode)
+	}
+}
+
+// TestConsumerGroupStaticLeaveExpires: a static member that left with -2
+// and does not come back is removed when its session times out, and its
+// partitions go to the others.
+func TestConsumerGroupStaticLeaveExpires(t *testing.T) {
+	b := consumerBroker(t, Config{ConsumerSessionTimeout: 100 * time.Millisecond}, "t", 2)
+	a, s := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "s", "t")
+	s.instance = ptr("inst")
+	a.heartbeat()
+	s.heartbeat()
+	a.heartbeat()
+	a.heartbeat()
+	s.heartbeat()
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(a.owned) != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a owns %v; the departed static member was never removed", a.partitions())
+		}
+		time.Sleep(20 * time.Millisecond)
+		a.heartbeat()
+	}
+}
+
+// TestConsumerGroupRegexSubscription: SubscribedTopicRegex matches whole
+// topic names with RE2 syntax; a topic created later that matches joins the
+// subscription and bumps the group epoch; an empty regex subscribes to
+// nothing; an invalid one gets INVALID_REGULAR_EXPRESSION.
+func TestConsumerGroupRegexSubscription(t *testing.T) {
+	b := consumerBroker(t, Config{}, "orders-eu", 2)
+	for _, name := range []string{"orders", "xorders-us", "payments"} {
+		if _, err := b.logs.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newConsumerTester(t, b, "g", "a")
+	a.regex = ptr(`orders-\w+`)
+	a.heartbeat()
+	names := func() []string {
+		var ns []string
+		for p := range a.owned {
+			ns = append(ns, fmt.Sprintf("%s-%d", b.logs.TopicByID(p.topic).Name, p.partition))
+		}
+		slices.Sort(ns)
+		return ns
+	}
+	if got := names(); !slices.Equal(got, []string{"orders-eu-0", "orders-eu-1"}) {
+		t.Fatalf("regex assignment %v, want orders-eu's partitions only (whole-name match)", got)
+	}
+	epoch := a.epoch
+	if _, err := b.logs.CreateTopic("orders-us", 1); err != nil {
+		t.Fatal(err)
+	}
+	a.heartbeat()
+	if got := names(); !slices.Equal(got, []string{"orders-eu-0", "orders-eu-1", "orders-us-0"}) || a.epoch != epoch+1 {
+		t.Fatalf("after orders-us was created: %v at epoch %d, want it added at epoch %d", got, a.epoch, epoch+1)
+	}
+	if d := describeConsumerGroup(t, b, "g"); deref(d.Members[0].SubscribedTopicRegex) != `orders-\w+` {
+		t.Fatalf("described regex %v", d.Members[0].SubscribedTopicRegex)
+	}
+
+	e := newConsumerTester(t, b, "empty", "e")
+	e.regex = ptr("")
+	e.heartbeat()
+	if len(e.owned) != 0 {
+		t.Fatalf("empty regex got %v, want nothing", e.partitions())
+	}
+	// librdkafka sends its topic names with an empty regex: the names
+	// count, the regex does not.
+	resp0 := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "rdk", MemberID: "r", RebalanceTimeoutMs: 1000,
+		SubscribedTopicNames: []string{"payments"}, SubscribedTopicRegex: ptr(""), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+	if resp0.ErrorCode != codeNone || resp0.Assignment == nil || len(resp0.Assignment.TopicPartitions) != 1 {
+		t.Fatalf("names with an empty regex: %+v", resp0)
+	}
+	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "bad", MemberID: "x", RebalanceTimeoutMs: 1000,
+		SubscribedTopicRegex: ptr("[a-"), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+	if resp.ErrorCode != codeInvalidRegularExpression || !strings.Contains(deref(resp.ErrorMessage), "[a-") {
+		t.Fatalf("invalid regex: %d %q", resp.ErrorCode, deref(resp.ErrorMessage))
+	}
+}
+
+// TestConsumerGroupMaxSize: group.consumer.max.size refuses a new member
+// with GROUP_MAX_SIZE_REACHED, while the members keep heartbeating.
+func TestConsumerGroupMaxSize(t *testing.T) {
+	b := consumerBroker(t, Config{ConsumerGroupMaxSize: 2}, "t", 2)
+	a, m := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "b", "t")
+	a.heartbeat()
+	m.heartbeat()
+	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "c", RebalanceTimeoutMs: 1000,
+		SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+	if resp.ErrorCode != codeGroupMaxSizeReached {
+		t.Fatalf("third member: error %d, want GROUP_MAX_SIZE_REACHED", resp.ErrorCode)
+	}
+	a.heartbeat()
+	m.heartbeat()
+	if n := len(describeConsumerGroup(t, b, "g").Members); n != 2 {
+		t.Fatalf("%d members, want 2", n)
+	}
+
+	// A static member's new instance takes the old one's place: the
+	// full group lets it in.
+	s := newConsumerTester(t, b, "h", "s1", "t")
+	s.instance = ptr("inst")
+	s.heartbeat()
+	a2 := newConsumerTester(t, b, "h", "a", "t")
+	a2.heartbeat()
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "h", MemberID: "s1", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "")
+	s2 := newConsumerTester(t, b, "h", "s2", "t")
+	s2.instance = ptr("inst")
+	s2.heartbeat() // fails the test on an error
 }

@@ -67,13 +67,12 @@
 // The topic has one partition, where Kafka has 50
 // (offsets.topic.num.partitions) to spread coordinators over brokers.
 //
-// Design note: group membership is not persisted. Kafka also writes a
-// GroupMetadata record at each generation so that a new coordinator can
-// carry on; here a restart forgets members and generations. Every group
-// that has offsets comes back Empty, with no protocol type. Its members'
-// next Heartbeat, SyncGroup or OffsetCommit gets UNKNOWN_MEMBER_ID, and they
-// join again: the same path clients take when the coordinator moves to
-// another broker in a Kafka cluster.
+// Design note: group membership survives a restart. Kafka writes a
+// GroupMetadata record to __consumer_offsets whenever a group settles
+// (Stable with its assignments, or Empty), so that a new coordinator can
+// carry on; so does this broker (groupstore.go). After a restart the
+// members find the generation they had, heartbeat and sync as before, and
+// nobody rebalances; their sessions start over at load.
 
 package kafka
 
@@ -252,6 +251,12 @@ type group struct {
 
 	offsets map[topicPartition]committedOffset
 
+	// stored is the group's state as last written to __consumer_offsets,
+	// record key to value (groupstore.go); memberOrder is, during load
+	// only, the order members first appeared in.
+	stored      map[groupRecordKey][]byte
+	memberOrder map[string]int
+
 	// consumer is the KIP-848 state of a consumer group (consumer.go);
 	// nil for a classic group.
 	consumer *consumerGroup
@@ -271,6 +276,8 @@ func newGroup(id string, now time.Time) *group {
 		pending:     make(map[string]*pendingMember),
 		pendingSync: make(map[string]bool),
 		offsets:     make(map[topicPartition]committedOffset),
+		stored:      make(map[groupRecordKey][]byte),
+		memberOrder: make(map[string]int),
 	}
 }
 
@@ -297,7 +304,7 @@ type coordinator struct {
 
 // openCoordinator creates __consumer_offsets if it is missing and reads it
 // to rebuild the committed offsets.
-func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, error) {
+func openCoordinator(cfg Config, logs *logDir, groupConfigs *groupConfigStore, notify func()) (*coordinator, error) {
 	// The topic's cleanup.policy is compact, as in Kafka, never delete:
 	// retention must not expire a commit that is still its group's latest.
 	// Compaction is not carried out here (configs.go), so compact alone
@@ -327,6 +334,8 @@ func openCoordinator(cfg Config, logs *logDir, notify func()) (*coordinator, err
 		notify:  notify,
 		now:     time.Now,
 		groups:  make(map[string]*group),
+		// Before load: restored consumer groups' sessions use them.
+		groupConfigs: groupConfigs,
 	}
 	if err := c.load(); err != nil {
 		return nil, err
@@ -371,6 +380,7 @@ func (c *coordinator) allGroups() []*group {
 func (c *coordinator) removeGroup(g *group) {
 	g.state = stateDead
 	g.stopTimers()
+	c.storeGroup(g) // tombstones for its state
 	c.mu.Lock()
 	if c.groups[g.id] == g {
 		delete(c.groups, g.id)
@@ -831,6 +841,7 @@ func (c *coordinator) completeJoin(g *group) {
 	if len(g.members) == 0 {
 		g.protocolName, g.subscribed = nil, nil
 		g.transition(stateEmpty, now)
+		c.storeGroup(g)
 		return
 	}
 	g.protocolName = ptr(g.selectProtocol())
@@ -1071,6 +1082,8 @@ func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, 
 // member has joined, or the rebalance timeout has passed (see
 // coordinator.completeJoin). Then the leader gets the list of members and
 // their metadata, and every member the new generation.
+// A member that would take the group past group.max.size is refused
+// with GROUP_MAX_SIZE_REACHED (acceptJoiningMember).
 type joinGroupRequest struct {
 	GroupID            string
 	SessionTimeoutMs   int32
@@ -1276,6 +1289,17 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	switch {
 	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
 		j.reply(codeInconsistentGroupProtocol, req.MemberID)
+	case !c.acceptJoiningMember(g, req.MemberID, req.GroupInstanceID):
+		// Refused, and out of the group if it was in (Kafka's
+		// group.remove): the join phase does not wait for it.
+		if p := g.pending[req.MemberID]; p != nil {
+			stopTimer(p.timer)
+			delete(g.pending, req.MemberID)
+		}
+		if m := g.members[req.MemberID]; m != nil {
+			c.removeMember(g, m)
+		}
+		j.reply(codeGroupMaxSizeReached, "")
 	case req.MemberID == "":
 		c.joinNewMember(g, j)
 	default:
@@ -1283,6 +1307,35 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	}
 	c.maybeCompleteJoin(g)
 	return j.ch
+}
+
+// acceptJoiningMember reports whether a JoinGroup fits in group.max.size
+// (GroupMetadataManager.acceptJoiningMember). During a join phase the
+// members already waiting count, not all members: the group may be over a
+// limit that was lowered, and the last to rejoin are the ones left out.
+// Otherwise a member is accepted, and a new one only below the limit. A
+// static member's new instance takes the old one's place, so it is
+// accepted too.
+func (c *coordinator) acceptJoiningMember(g *group, memberID string, instanceID *string) bool {
+	limit := int(c.cfg.GroupMaxSize)
+	m := g.members[memberID]
+	if instanceID != nil && memberID == "" {
+		m = g.members[g.static[*instanceID]]
+	}
+	switch g.state {
+	case stateEmpty, stateDead:
+		return true
+	case statePreparingRebalance:
+		waiting := 0
+		for _, o := range g.members {
+			if o.awaitingJoin != nil {
+				waiting++
+			}
+		}
+		return (m != nil && m.awaitingJoin != nil) || waiting < limit
+	default:
+		return m != nil || len(g.members) < limit
+	}
 }
 
 // joinNewMember handles a JoinGroup without a member id
@@ -1430,6 +1483,7 @@ func (c *coordinator) replaceStaticMember(g *group, m *member, newID string, j *
 			res.leader = oldLeader
 		}
 		g.invokeJoin(m, res)
+		c.storeGroup(g) // the new member id
 	case stateCompletingRebalance:
 		// The leader may be assigning to the old id; start over.
 		c.prepareRebalance(g)
@@ -1776,6 +1830,7 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 			}
 			c.propagateAssignment(g, codeNone)
 			g.transition(stateStable, c.now())
+			c.storeGroup(g)
 		}
 	case stateStable:
 		// The leader's SyncGroup came first: the assignment is here.

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
 )
 
 // openGroupBroker opens a broker on dir without serving it. Session
@@ -226,6 +228,18 @@ func (gt *groupTester) committed(topic string, partition int32) int64 {
 	req := &offsetFetchRequest{GroupID: gt.group, Topics: []offsetFetchRequestTopic{{Name: topic, PartitionIndexes: []int32{partition}}}}
 	resp := gt.b.handleOffsetFetch(context.Background(), testRC(7), req).(*offsetFetchResponse)
 	return resp.Topics[0].Partitions[0].CommittedOffset
+}
+
+// awaitingJoin reports whether the member's JoinGroup waits in the join
+// phase.
+func (gt *groupTester) awaitingJoin(id string) bool {
+	g := gt.b.groups.lockGroup(gt.group, false)
+	if g == nil {
+		return false
+	}
+	defer g.mu.Unlock()
+	m := g.members[id]
+	return m != nil && m.awaitingJoin != nil
 }
 
 func (gt *groupTester) describe() describedGroup {
@@ -1215,11 +1229,21 @@ func FuzzReplay(f *testing.F) {
 	f.Add(key, value)
 	f.Add(key, []byte(nil))
 	f.Add([]byte{0, 2, 0, 1, 'g'}, value) // a group metadata key
+	g := newGroup("g", time.UnixMilli(1000))
+	g.generation, g.protocolType, g.protocolName, g.leader = 3, "consumer", ptr("range"), "m"
+	g.members["m"] = &member{id: "m", protocols: []joinGroupProtocol{{Name: "range", Metadata: []byte{0, 1}}}, assignment: []byte{2}}
+	f.Add(groupRecordKey{groupMetadataRecord, "g", ""}.encode(), classicGroupValue(g, time.Now()))
+	f.Add(groupRecordKey{consumerCurrentAssignmentRecord, "g", "m"}.encode(), []byte{0, 0, 0, 0, 0, 3, 0, 0, 0, 2, 0, 2, 1, 0, 0})
 	f.Fuzz(func(t *testing.T, key, value []byte) {
-		c := &coordinator{groups: map[string]*group{}, now: time.Now}
+		c := &coordinator{groups: map[string]*group{}, now: time.Now, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		c.closed.Store(true) // no timers
 		err := c.replay(record{Key: key, Value: value})
-		if err != nil || value == nil || newReader(key, false).Int16() == groupKeyVersion {
-			return // refused, a tombstone, or a group's metadata, which is skipped
+		if err != nil || value == nil {
+			return // refused, or a tombstone
+		}
+		if newReader(key, false).Int16() >= groupMetadataRecord {
+			c.restoreGroups() // group state: must not panic, whatever it holds
+			return
 		}
 		o, err := parseOffsetValue(value)
 		if err != nil {
@@ -1233,4 +1257,152 @@ func FuzzReplay(f *testing.F) {
 			t.Fatalf("offset %+v encodes to %x, which reads back as %+v, %v", o, again, o2, err)
 		}
 	})
+}
+
+// TestGroupMaxSize: group.max.size refuses a new member of a full classic
+// group with GROUP_MAX_SIZE_REACHED and no member id, and the members
+// already in it carry on.
+func TestGroupMaxSize(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupMaxSize: 2})
+	gt := newGroupTester(t, b, "g")
+	ids, gen := gt.stableGroup(2)
+	resp := wait(t, gt.joinAsync(9, gt.joinRequest("", nil)))
+	if resp.ErrorCode != codeGroupMaxSizeReached || resp.MemberID != "" {
+		t.Fatalf("third join: error %d, member id %q; want GROUP_MAX_SIZE_REACHED and none", resp.ErrorCode, resp.MemberID)
+	}
+	for _, id := range ids {
+		if code := gt.heartbeat(id, gen); code != codeNone {
+			t.Fatalf("member %s after the refused join: heartbeat error %d", id, code)
+		}
+	}
+	// A member already in the group may join again.
+	ch0 := gt.join(ids[0]) // the leader: a rebalance
+	gt.waitState("PreparingRebalance")
+	ch1 := gt.join(ids[1])
+	for _, ch := range []<-chan *joinGroupResponse{ch0, ch1} {
+		if r := wait(t, ch); r.ErrorCode != codeNone {
+			t.Fatalf("rejoin of a member of the full group: error %d", r.ErrorCode)
+		}
+	}
+}
+
+// TestGroupSurvivesRestart: a Stable classic group is in
+// __consumer_offsets (GroupMetadataValue), so after a restart its members
+// heartbeat and sync at the same generation, with the same leader and
+// assignments, and no rebalance. Sessions start over at load: a member
+// that never comes back is removed one session timeout later.
+func TestGroupSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	gt := newGroupTester(t, b, "g")
+	gt.session = 300 * time.Millisecond
+	ids, gen := gt.stableGroup(2)
+	before := gt.describe()
+	b.groups.close()
+	b.logs.Close()
+
+	b = openGroupBroker(t, dir, Config{})
+	gt.b = b
+	if diff := gocmp.Diff(before, gt.describe()); diff != "" {
+		t.Fatalf("group after restart (-before +after):\n%s", diff)
+	}
+	if code := gt.heartbeat(ids[0], gen); code != codeNone {
+		t.Fatalf("heartbeat at generation %d after restart: error %d", gen, code)
+	}
+	if r := wait(t, gt.syncAsync(ids[0], gen, nil)); r.ErrorCode != codeNone || string(r.Assignment) != "a-"+ids[0] {
+		t.Fatalf("sync after restart: error %d, assignment %q", r.ErrorCode, r.Assignment)
+	}
+	// ids[1] stays silent: its session, restarted at load, expires, and
+	// ids[0] hears of the rebalance.
+	deadline := time.Now().Add(5 * time.Second)
+	for gt.heartbeat(ids[0], gen) != codeRebalanceInProgress {
+		if time.Now().After(deadline) {
+			t.Fatal("the silent member never expired after the restart")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestGroupMaxSizeStaticRestart: a static member's new instance replaces
+// the old one, so it is let into a group that is full.
+func TestGroupMaxSizeStaticRestart(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupMaxSize: 1})
+	gt := newGroupTester(t, b, "g")
+	first := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("inst"))))
+	if first.ErrorCode != codeNone {
+		t.Fatalf("first join: error %d", first.ErrorCode)
+	}
+	if r := wait(t, gt.syncAsync(first.MemberID, first.GenerationID, map[string]string{first.MemberID: "a"})); r.ErrorCode != codeNone {
+		t.Fatalf("sync: error %d", r.ErrorCode)
+	}
+	again := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("inst"))))
+	if again.ErrorCode != codeNone || again.MemberID == first.MemberID || again.GenerationID != first.GenerationID {
+		t.Fatalf("the restarted instance: error %d, member %s (was %s), generation %d (was %d)", again.ErrorCode, again.MemberID, first.MemberID, again.GenerationID, first.GenerationID)
+	}
+	if other := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("other")))); other.ErrorCode != codeGroupMaxSizeReached {
+		t.Fatalf("another instance: error %d, want GROUP_MAX_SIZE_REACHED", other.ErrorCode)
+	}
+}
+
+// TestGroupStateUnreadable: a group whose state record does not parse
+// comes back without members, its offsets kept, rather than stopping the
+// broker.
+func TestGroupStateUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	if _, err := b.logs.CreateTopic("t", 1); err != nil {
+		t.Fatal(err)
+	}
+	gt := newGroupTester(t, b, "g")
+	ids, gen := gt.stableGroup(1)
+	if code := gt.commit(9, ids[0], gen, "t", 0, 7); code != codeNone {
+		t.Fatalf("commit: error %d", code)
+	}
+	bad := record{Key: groupRecordKey{groupMetadataRecord, "g", ""}.encode(), Value: []byte{0, 3, 0, 8, 'c'}}
+	if err := b.groups.appendRecords([]record{bad}); err != nil {
+		t.Fatal(err)
+	}
+	b.groups.close()
+	b.logs.Close()
+
+	b = openGroupBroker(t, dir, Config{})
+	gt.b = b
+	if d := gt.describe(); d.GroupState != "Empty" || len(d.Members) != 0 {
+		t.Fatalf("group after an unreadable state record: %+v", d)
+	}
+	if o := gt.committed("t", 0); o != 7 {
+		t.Fatalf("offset %d after restart, want 7", o)
+	}
+}
+
+// TestGroupOverMaxSizeAfterRestart: a group restored with more members
+// than a lowered group.max.size rebalances, and the member last to
+// rejoin is refused.
+func TestGroupOverMaxSizeAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	gt := newGroupTester(t, b, "g")
+	ids, gen := gt.stableGroup(2)
+	b.groups.close()
+	b.logs.Close()
+
+	b = openGroupBroker(t, dir, Config{GroupMaxSize: 1})
+	gt.b = b
+	if code := gt.heartbeat(ids[0], gen); code != codeRebalanceInProgress {
+		t.Fatalf("heartbeat in the over-full group: error %d, want REBALANCE_IN_PROGRESS", code)
+	}
+	ch := gt.join(ids[0])
+	deadline := time.Now().Add(5 * time.Second)
+	for !gt.awaitingJoin(ids[0]) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first rejoin never arrived")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if r := wait(t, gt.join(ids[1])); r.ErrorCode != codeGroupMaxSizeReached {
+		t.Fatalf("the second member to rejoin: error %d, want GROUP_MAX_SIZE_REACHED", r.ErrorCode)
+	}
+	if r := wait(t, ch); r.ErrorCode != codeNone {
+		t.Fatalf("the first member to rejoin: error %d", r.ErrorCode)
+	}
 }

@@ -21,7 +21,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
 	"time"
 )
 
@@ -171,6 +173,7 @@ const (
 	codeFetchSessionIDNotFound    int16 = 70
 	codeInvalidFetchSessionEpoch  int16 = 71
 	codeMemberIDRequired          int16 = 79
+	codeGroupMaxSizeReached       int16 = 81
 	codeFencedInstanceID          int16 = 82
 	codeGroupSubscribedToTopic    int16 = 86
 	codeInvalidRecord             int16 = 87
@@ -180,8 +183,10 @@ const (
 	codeTransactionalIDNotFound   int16 = 105
 	codeFetchSessionTopicIDError  int16 = 106
 	codeFencedMemberEpoch         int16 = 110
+	codeUnreleasedInstanceID      int16 = 111
 	codeUnsupportedAssignor       int16 = 112
 	codeStaleMemberEpoch          int16 = 113
+	codeInvalidRegularExpression  int16 = 128
 )
 
 // errorCode maps an error from the log to the code a client expects.
@@ -195,6 +200,8 @@ func errorCode(err error) int16 {
 		return codeOutOfOrderSequenceNumber
 	case errors.Is(err, errInvalidProducerEpoch):
 		return codeInvalidProducerEpoch
+	case errors.Is(err, errStorage):
+		return codeKafkaStorageError
 	default:
 		return codeUnknownServerError
 	}
@@ -531,9 +538,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	switch code := errorCode(err); code {
 	case codeNone:
 		return codeNone, placed[0].BaseOffset, nil
-	case codeUnknownServerError:
+	case codeUnknownServerError, codeKafkaStorageError:
+		// Ours, not the producer's: logged, and the message says what
+		// failed (a full disk), which the client shows its user.
 		b.log.Error("append failed", "topic", topic.Name, "partition", partition, "err", err)
-		return code, -1, nil
+		return code, -1, ptr(err.Error())
 	default:
 		// The producer's mistake, not ours: answered, not logged.
 		return code, -1, ptr(err.Error())
@@ -827,6 +836,9 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
 		return &fetchResponse{SessionID: fc.throttledSessionID(), Responses: []fetchTopicResponse{}}
 	}
+	// The files first: a partition whose file cannot be opened is
+	// answered with its error, which the session must see.
+	resp = b.openRecordFiles(resp)
 	b.fetchSessions.finish(fc, resp, v)
 	return resp
 }
@@ -852,6 +864,49 @@ func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchReq
 			return resp, size
 		case <-ctx.Done():
 			return resp, size
+		}
+	}
+}
+
+// openRecordFiles opens the segment files that resp's sections are to be
+// sent from, so that a failure to open one (no file descriptor left) is
+// answered for its partition, KAFKA_STORAGE_ERROR, while the response can
+// still say so; once the response's size is on the wire, all the
+// connection could do is close. A file that retention deleted meanwhile
+// is answered with no records: the consumer fetches the offset again, and
+// learns that it is out of range. The files are closed by closeFiles once
+// the response is sent.
+func (b *Broker) openRecordFiles(resp *fetchResponse) *fetchResponse {
+	for i := range resp.Responses {
+		tr := &resp.Responses[i]
+		for j := range tr.Partitions {
+			pr := &tr.Partitions[j]
+			sec := &pr.recordsFile
+			if sec.size == 0 || sec.data != nil {
+				continue
+			}
+			f, err := os.Open(sec.path)
+			if err == nil {
+				sec.file = f
+				continue
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				b.log.Error("fetch failed: opening a segment", "topic", tr.Topic, "partition", pr.PartitionIndex, "err", err)
+				pr.ErrorCode = codeKafkaStorageError
+			}
+			*sec = fileSection{}
+		}
+	}
+	return resp
+}
+
+// closeFiles closes the segment files openRecordFiles opened.
+func (m *fetchResponse) closeFiles() {
+	for _, tr := range m.Responses {
+		for _, pr := range tr.Partitions {
+			if pr.recordsFile.file != nil {
+				pr.recordsFile.file.Close()
+			}
 		}
 	}
 }
@@ -926,6 +981,9 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 				case err != nil:
 					pr.ErrorCode = errorCode(err)
 					failed = true
+					if pr.ErrorCode != codeOffsetOutOfRange {
+						b.log.Error("fetch failed", "topic", topic.Name, "partition", fp.Partition, "offset", fp.FetchOffset, "err", err)
+					}
 				case size == 0 || int(sec.size) <= budget:
 					pr.recordsFile = sec
 					size += int(sec.size)
@@ -1882,7 +1940,7 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			low, err := b.logs.DeleteRecords(topic, p.PartitionIndex, offset)
 			if pr.ErrorCode = errorCode(err); pr.ErrorCode == codeNone {
 				pr.LowWatermark = low
-			} else if pr.ErrorCode == codeUnknownServerError {
+			} else if pr.ErrorCode == codeUnknownServerError || pr.ErrorCode == codeKafkaStorageError {
 				b.log.Error("deleting records", "topic", t.Name, "partition", p.PartitionIndex, "err", err)
 			}
 			tr.Partitions = append(tr.Partitions, pr)

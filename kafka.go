@@ -38,9 +38,11 @@
 // partitions as segment files with offset and time indexes, their recovery
 // after a crash, and retention. topics.go is the data dir around the
 // partitions: topics as sets of partition directories, their ids and
-// configs, and how they are created and deleted. fetchsessions.go is
+// configs, the lock on the dir, and how topics are created and deleted so
+// that a crash midway leaves each one whole or absent. fetchsessions.go is
 // incremental fetch sessions (KIP-227), which spare a consumer of many
-// partitions from naming, and hearing about, all of them on every fetch. producers.go is what
+// partitions from naming, and hearing about, all of them on every fetch.
+// producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
@@ -53,7 +55,9 @@
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
 // groups, where the broker assigns partitions and members converge on the
 // assignment one heartbeat at a time; groupconfigs.go is the settings such a
-// group may override. txn.go is the transaction coordinator:
+// group may override. groupstore.go writes both kinds of group to
+// __consumer_offsets as Kafka does, so that a restart costs no rebalance.
+// txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at; txnstate.go is its state on disk, a log of changes compacted as
@@ -67,6 +71,9 @@
 // it as the web page of web.go (with its template, web.html), the
 // Prometheus metrics of metrics.go and a health check; trace.go prints
 // every request and response, decoded, for -trace.
+// settings.go is the broker's settings by Kafka's names, the
+// server.properties keys that Config.Set and cmd/kafka's -c and -config
+// apply.
 //
 // # Caveats
 //
@@ -92,6 +99,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/bits"
 	"net"
 	"os"
@@ -181,6 +189,16 @@ type Config struct {
 	GroupMinSessionTimeout time.Duration
 	GroupMaxSessionTimeout time.Duration
 
+	// GroupMaxSize is the most members a classic group may have; a
+	// JoinGroup past it gets GROUP_MAX_SIZE_REACHED (group.max.size,
+	// default 2147483647: no limit).
+	GroupMaxSize int32
+
+	// ConsumerGroupMaxSize is the same for a KIP-848 consumer group, whose
+	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
+	// (group.consumer.max.size, default 2147483647).
+	ConsumerGroupMaxSize int32
+
 	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
 	// group may go without a heartbeat before it is removed
 	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
@@ -248,6 +266,11 @@ type Config struct {
 	// use (min.incremental.fetch.session.eviction.ms, default 2 minutes).
 	FetchSessionEviction time.Duration
 
+	// Listener is the host:port cmd/kafka listens on (listeners, as
+	// PLAINTEXT://host:port). Open does not listen: whoever calls Serve
+	// owns the listener. Default 127.0.0.1:9092.
+	Listener string
+
 	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
 	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
 	// each (quota.window.num, default 11; quota.window.size.seconds,
@@ -261,6 +284,10 @@ type Config struct {
 
 	// Logger receives the broker's log lines. Default slog.Default().
 	Logger *slog.Logger
+
+	// given and ignored are the settings Set applied and the ones it
+	// accepted without effect (settings.go).
+	given, ignored []string
 }
 
 // withDefaults fills in the zero fields of c.
@@ -291,6 +318,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GroupMaxSessionTimeout <= 0 {
 		c.GroupMaxSessionTimeout = 30 * time.Minute
+	}
+	if c.GroupMaxSize <= 0 {
+		c.GroupMaxSize = math.MaxInt32
+	}
+	if c.ConsumerGroupMaxSize <= 0 {
+		c.ConsumerGroupMaxSize = math.MaxInt32
 	}
 	if c.ConsumerSessionTimeout <= 0 {
 		c.ConsumerSessionTimeout = 45 * time.Second
@@ -333,6 +366,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FetchSessionEviction <= 0 {
 		c.FetchSessionEviction = defaultFetchSessionEviction
+	}
+	if c.Listener == "" {
+		c.Listener = "127.0.0.1:9092"
 	}
 	if c.QuotaWindowNum <= 1 {
 		c.QuotaWindowNum = 11
@@ -415,8 +451,10 @@ type Broker struct {
 	trace   *tracer
 }
 
-// Open loads every topic under cfg.DataDir and returns a broker ready to
-// Serve.
+// Open locks cfg.DataDir, loads every topic under it and returns a broker
+// ready to Serve. The lock is an flock on DataDir/.lock, taken before
+// anything in the dir is read; if another broker holds it, Open fails at
+// once with an error naming the dir. Serve releases it when it returns.
 func Open(cfg Config) (*Broker, error) {
 	cfg = cfg.withDefaults()
 	if cfg.DataDir == "" {
@@ -447,13 +485,13 @@ func Open(cfg Config) (*Broker, error) {
 	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
+	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
-	if b.groups, err = openCoordinator(cfg, logs, b.notifyAppend); err != nil {
+	if b.groups, err = openCoordinator(cfg, logs, groupConfigs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
-	b.groups.groupConfigs = groupConfigs
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {
@@ -504,19 +542,12 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 		})
 	}
 	g.Go(func() error {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				if gctx.Err() != nil {
-					return nil
-				}
-				return fmt.Errorf("kafka: accept: %w", err)
-			}
+		return b.acceptLoop(gctx, ln, func(conn net.Conn) {
 			g.Go(func() error {
 				b.serveConn(gctx, conn)
 				return nil
 			})
-		}
+		})
 	})
 	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
@@ -530,6 +561,46 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return err
 }
+
+// acceptLoop hands each connection ln accepts to serve, until ctx is done.
+//
+// A failed accept does not end it: out of file descriptors (EMFILE,
+// ENFILE), a connection reset before it was accepted (ECONNABORTED), or
+// whatever else the kernel says, the loop logs the error and tries again
+// after a pause, 5 ms doubling up to 1 s while the failures go on, as
+// net/http's Server does. A broker that exited there would drop every
+// connection it has because it could not take one more; one that retried
+// at once would spin. Only a listener closed by someone else (net.ErrClosed
+// while ctx is live) ends it, with an error: nothing more can come in.
+func (b *Broker) acceptLoop(ctx context.Context, ln net.Listener, serve func(net.Conn)) error {
+	var pause time.Duration
+	for {
+		conn, err := ln.Accept()
+		switch {
+		case err == nil:
+			pause = 0
+			serve(conn)
+			continue
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, net.ErrClosed):
+			return fmt.Errorf("kafka: accept: %w", err)
+		}
+		pause = min(max(2*pause, acceptMinPause), acceptMaxPause)
+		b.log.Error("accept failed; retrying", "err", err, "pause", pause)
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// The pauses of acceptLoop after failed accepts, net/http's.
+const (
+	acceptMinPause = 5 * time.Millisecond
+	acceptMaxPause = time.Second
+)
 
 // every runs f every interval until ctx is done. A run that takes longer
 // than the interval delays the next one rather than overlapping it.
@@ -788,6 +859,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 		c.broker.requestDone(h, api, req, nil, received)
 		return nil
 	}
+	if f, ok := resp.(interface{ closeFiles() }); ok {
+		defer f.closeFiles() // a fetch's segment files, sent or not
+	}
 	if throttle > 0 {
 		setThrottleTime(resp, throttle)
 	}
@@ -877,28 +951,21 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 // from a limited *os.File to a TCP connection is sendfile(2) on Linux, so
 // the bytes never enter user space.
 //
-// The file is opened afresh for each send instead of sharing the log's
-// descriptor: sendfile reads from the descriptor's own offset, which
-// concurrent fetches would fight over.
-//
-// Design note: retention (or DeleteRecords) may delete the segment
-// between the fetch choosing its section and this open. Once the file is
-// open, deletion is harmless: an open descriptor keeps an unlinked file's
-// bytes readable, so a send already under way finishes. If the file is
-// already gone, the response, whose size is already on the wire, is cut
-// short and the connection closes; the client reconnects and fetches
-// again, and since the records are gone it is told OFFSET_OUT_OF_RANGE and
-// resets per its policy, just as if the fetch had come a moment later.
-// Only a fetch of more than inlineSectionBytes (smaller sections are read
-// into memory under the log's lock, log.go) from the oldest segment at the
-// moment it expires can meet this, which is rare enough not to pin
-// segments for every fetch.
+// The file is one the fetch handler opened afresh for this send
+// (openRecordFiles) instead of the log's own descriptor: sendfile reads
+// from the descriptor's own offset, which concurrent fetches would fight
+// over. Once the file is open, retention (or DeleteRecords) deleting the
+// segment is harmless: an open descriptor keeps an unlinked file's bytes
+// readable, so the send finishes.
 func sendSection(dst io.Writer, s fileSection) error {
-	f, err := os.Open(s.path)
-	if err != nil {
-		return fmt.Errorf("kafka: sending records: %w", err)
+	f := s.file
+	if f == nil {
+		var err error
+		if f, err = os.Open(s.path); err != nil {
+			return fmt.Errorf("kafka: sending records: %w", err)
+		}
+		defer f.Close()
 	}
-	defer f.Close()
 	if _, err := f.Seek(s.pos, io.SeekStart); err != nil {
 		return fmt.Errorf("kafka: sending records: %w", err)
 	}

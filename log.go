@@ -75,8 +75,17 @@
 // Design note: readers never wait for the disk writes of an appender. Append
 // writes its batches past the segment's committed size, where no reader
 // looks, with one positioned write (pwrite), then takes the lock only to
-// publish the new size and index entries. A failed write publishes nothing,
-// and the next append simply writes over the leftover bytes.
+// publish the new size and index entries. A failed write (a full disk)
+// publishes nothing, and what it wrote in part is cut off again
+// (failedWrite), so that the file never holds batches that were not
+// acknowledged.
+//
+// Design note: an index is trusted only as far as it is checked. At open,
+// entries must be in order and inside the log (Kafka's sanity check); at
+// each read, the entry a lookup jumps to must name the batch at its
+// position (checkEntry). An index that is in order but wrong, positions
+// shifted by a bug or a bad copy, is rebuilt from the log by the first
+// read that meets it, with a log line, and the read answers from the log.
 
 package kafka
 
@@ -160,6 +169,13 @@ var (
 	// range a segment's 4-byte relative offsets can index: the tail is
 	// stale or corrupt even though its CRC holds.
 	errBatchOutOfOrder = errors.New("kafka: record batch offset out of order")
+	// The disk failed a read or a write (a full disk, an I/O error, no
+	// file descriptor left), or the partition is offline because its log
+	// did not open; Produce and Fetch answer KAFKA_STORAGE_ERROR for the
+	// partition. Unlike Kafka, which takes the whole log dir offline at
+	// its first IOException, the broker keeps the partition: a write that
+	// failed published nothing, and the next one may succeed.
+	errStorage = errors.New("kafka: storage error")
 )
 
 // File names inside a partition directory, as Kafka's LogFileUtils names
@@ -302,6 +318,23 @@ type partitionLog struct {
 	hw       int64 // log end offset: the next offset to assign
 	logStart int64 // first readable offset: at or past segments[0].base
 	closed   bool
+	// offline, if set, is why the log did not open: the partition has no
+	// segments and is closed from the start, and reads and appends
+	// return offline.
+	offline error
+}
+
+// offlinePartition is the log of a partition whose dir did not open.
+func offlinePartition(dir string, logger *slog.Logger, cause error) *partitionLog {
+	return &partitionLog{dir: dir, logger: logger, closed: true, offline: fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)}
+}
+
+// closedErr is what a read or an append of a closed log returns.
+func (l *partitionLog) closedErr() error {
+	if l.offline != nil {
+		return l.offline
+	}
+	return errLogClosed
 }
 
 // openPartitionLog opens the partition log in dir, creating dir if it is
@@ -757,7 +790,7 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 	// Only the appender changes closed, hw, the segment list and the
 	// producer state, and it holds appendMu, so it may read them without mu.
 	if l.closed {
-		return nil, errLogClosed
+		return nil, l.closedErr()
 	}
 	placed, updates, err := l.producers.plan(headers, l.hw)
 	if err != nil {
@@ -788,7 +821,8 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 
 // write assigns offsets to batches from the log end offset on and writes
 // them, with their index entries, to the active segment. Callers hold
-// appendMu.
+// appendMu. A failure wraps errStorage and publishes nothing, and what
+// it wrote past the committed size is cut off again (failedWrite).
 func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) {
 	hs := assignOffsets(batches, headers, l.hw)
 	next := hs[len(hs)-1].LastOffset() + 1
@@ -796,14 +830,14 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 	full := s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32
 	if s.size > 0 && (full || l.shouldRollByTime(s, hs, time.Now())) {
 		if s, err = l.roll(); err != nil {
-			return err
+			return fmt.Errorf("%w: %w", errStorage, err)
 		}
 	}
 	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
 		return fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
 	}
 	if _, err := s.log.WriteAt(batches, s.size); err != nil {
-		return fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
+		return l.failedWrite(s, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err))
 	}
 	idx := s.idx
 	var offs []offsetEntry
@@ -814,7 +848,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 		pos += int64(hs[i].Size())
 	}
 	if err := s.appendIndexes(offs, times); err != nil {
-		return err
+		return l.failedWrite(s, err)
 	}
 
 	l.mu.Lock()
@@ -825,6 +859,24 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 	l.hw = next
 	l.mu.Unlock()
 	return nil
+}
+
+// failedWrite cuts the active segment's files back to what is committed
+// after a write failed (a full disk takes part of a write and then
+// refuses the rest), and returns err as a storage error. Without the cut,
+// a crash before the next append would let recovery find whole batches
+// that were never acknowledged, and serve them. Shrinking a file needs no
+// new blocks, so it works on a full disk; if it fails even so, the next
+// append writes over the leftover bytes, as before.
+func (l *partitionLog) failedWrite(s *segment, err error) error {
+	cut := errors.Join(
+		s.log.Truncate(s.size),
+		s.offsetFile.Truncate(int64(len(s.offsets)*offsetEntrySize)),
+		s.timeFile.Truncate(int64(len(s.times)*timeEntrySize)))
+	if cut != nil {
+		l.logger.Error("cutting back a failed append", "dir", l.dir, "segment", s.base, "size", s.size, "err", cut)
+	}
+	return fmt.Errorf("%w: %w", errStorage, err)
 }
 
 // shouldRollByTime is the time half of Kafka's LogSegment.shouldRoll: the
@@ -989,6 +1041,10 @@ type fileSection struct {
 	// (inlineSectionBytes) that copying them is cheaper than the open,
 	// seek, sendfile and close of sending it from the file.
 	data []byte
+
+	// file is the segment file opened for sending the section, by the
+	// fetch handler, which closes it once the response is sent.
+	file *os.File
 }
 
 // inlineSectionBytes is the size below which ReadSection reads a section
@@ -1012,30 +1068,52 @@ func (l *partitionLog) ReadSection(offset int64, maxBytes int) (fileSection, err
 // the high watermark), so nothing of an open transaction is sent. The
 // batch holding offset is returned whole even if it starts below offset.
 func (l *partitionLog) ReadSectionBelow(offset int64, maxBytes int, end int64) (fileSection, error) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	s, sec, err := l.section(offset, maxBytes, end)
-	if err == nil && sec.size > 0 && sec.size <= inlineSectionBytes {
-		sec.data, err = s.readAt(sec.pos, sec.size)
-	}
+	var sec fileSection
+	err := l.readRepairing(func() error {
+		s, found, err := l.section(offset, maxBytes, end)
+		if err == nil && found.size > 0 && found.size <= inlineSectionBytes {
+			found.data, err = s.readAt(found.pos, found.size)
+		}
+		sec = found
+		return err
+	})
 	return sec, err
 }
 
 // Read is ReadSection with the bytes read into memory.
 func (l *partitionLog) Read(offset int64, maxBytes int) ([]byte, error) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	s, sec, err := l.section(offset, maxBytes, math.MaxInt64)
-	if err != nil || sec.size == 0 {
-		return []byte{}, err
+	b := []byte{}
+	err := l.readRepairing(func() error {
+		s, sec, err := l.section(offset, maxBytes, math.MaxInt64)
+		if err != nil || sec.size == 0 {
+			return err
+		}
+		b, err = s.readAt(sec.pos, sec.size)
+		return err
+	})
+	return b, err
+}
+
+// readRepairing runs read holding mu shared. If read finds an index entry
+// that does not match the batch it points at, the segment's indexes are
+// rebuilt (repairIndexes) and read runs once more.
+func (l *partitionLog) readRepairing(read func() error) error {
+	for try := 0; ; try++ {
+		l.mu.RLock()
+		err := read()
+		l.mu.RUnlock()
+		var bad *indexMismatch
+		if try > 0 || !errors.As(err, &bad) {
+			return err
+		}
+		l.repairIndexes(bad.s, err)
 	}
-	return s.readAt(sec.pos, sec.size)
 }
 
 // section finds what ReadSection returns, and its segment. Callers hold mu.
 func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment, fileSection, error) {
 	if l.closed {
-		return nil, fileSection{}, errLogClosed
+		return nil, fileSection{}, l.closedErr()
 	}
 	if offset < l.logStart || offset > l.hw {
 		return nil, fileSection{}, fmt.Errorf("%w: %d is outside [%d, %d] in %s", errOffsetOutOfRange, offset, l.logStart, l.hw, l.dir)
@@ -1081,13 +1159,16 @@ func (s *segment) section(offset int64, maxBytes int, endOffset int64) (fileSect
 	}
 	limit := start + max(int64(maxBytes), int64(first.Size()))
 	end := start + int64(first.Size())
-	if i := sort.Search(len(s.offsets), func(i int) bool {
-		return s.offsets[i].pos > limit || s.offsets[i].offset > endOffset
-	}); i > 0 {
-		end = max(end, s.offsets[i-1].pos)
-	}
 	w := newHeaderWindow(s)
 	defer w.release()
+	if i := sort.Search(len(s.offsets), func(i int) bool {
+		return s.offsets[i].pos > limit || s.offsets[i].offset > endOffset
+	}); i > 0 && s.offsets[i-1].pos > end {
+		if err := s.checkEntry(w, s.offsets[i-1]); err != nil {
+			return fileSection{}, err
+		}
+		end = s.offsets[i-1].pos
+	}
 	for end < s.size {
 		h, err := w.at(end)
 		if err != nil {
@@ -1103,14 +1184,18 @@ func (s *segment) section(offset int64, maxBytes int, endOffset int64) (fileSect
 
 // find returns the position and header of the first batch of s whose last
 // offset is at or past offset. It starts at the last offset-index entry at
-// or below offset and scans headers from there.
+// or below offset, once checkEntry has found the batch it names there, and
+// scans headers from there.
 func (s *segment) find(offset int64) (pos int64, h batchHeader, found bool, err error) {
-	i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].offset > offset })
-	if i > 0 {
-		pos = s.offsets[i-1].pos
-	}
 	w := newHeaderWindow(s)
 	defer w.release()
+	i := sort.Search(len(s.offsets), func(i int) bool { return s.offsets[i].offset > offset })
+	if i > 0 {
+		if err := s.checkEntry(w, s.offsets[i-1]); err != nil {
+			return 0, h, false, err
+		}
+		pos = s.offsets[i-1].pos
+	}
 	for pos < s.size {
 		if h, err = w.at(pos); err != nil {
 			return 0, h, false, err
@@ -1121,6 +1206,80 @@ func (s *segment) find(offset int64) (pos int64, h batchHeader, found bool, err 
 		pos += int64(h.Size())
 	}
 	return 0, h, false, nil
+}
+
+// indexMismatch is an offset-index entry that does not name the batch at
+// its position: the index is wrong though its entries are in order (Kafka's
+// sanity check at open catches only disorder). It wraps errIndexInvalid.
+type indexMismatch struct {
+	s     *segment
+	entry offsetEntry
+	cause error
+}
+
+func (e *indexMismatch) Error() string {
+	return fmt.Sprintf("%v: segment %d: entry for offset %d at position %d: %v", errIndexInvalid, e.s.base, e.entry.offset, e.entry.pos, e.cause)
+}
+
+func (e *indexMismatch) Unwrap() error { return errIndexInvalid }
+
+// checkEntry checks an offset-index entry against the batch at its
+// position before a read trusts it: a batch must start there and end at
+// the entry's offset. Reading that header costs nothing extra, as the
+// read goes on from it through the same window.
+func (s *segment) checkEntry(w *headerWindow, e offsetEntry) error {
+	h, err := w.at(e.pos)
+	if errors.Is(err, errStorage) {
+		return err
+	}
+	if err == nil && h.LastOffset() != e.offset {
+		err = fmt.Errorf("the batch there ends at offset %d", h.LastOffset())
+	}
+	if err != nil {
+		return &indexMismatch{s: s, entry: e, cause: err}
+	}
+	return nil
+}
+
+// repairIndexes rebuilds the indexes of s by scanning it, after a read
+// found an entry that does not match the log (cause). It holds appendMu,
+// so that an append to an active segment waits, and takes mu only to
+// swap the entries. If the scan fails, the indexes stay as they were and
+// the read that asked gets its error again.
+func (l *partitionLog) repairIndexes(s *segment, cause error) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	if l.closed || !slices.Contains(l.segments, s) {
+		return // closed or deleted meanwhile
+	}
+	l.logger.Warn("offset index does not match the log: rebuilding it", "dir", l.dir, "segment", s.base, "reason", cause)
+	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
+	if err == nil && scan.bad != nil {
+		err = fmt.Errorf("kafka: segment %s is corrupt at position %d: %w", segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
+	}
+	if err != nil {
+		l.logger.Error("rebuilding an offset index", "dir", l.dir, "segment", s.base, "err", err)
+		return
+	}
+	active := s == l.segments[len(l.segments)-1]
+	times := scan.times
+	if !active {
+		// An inactive segment ends with its final time entry, as a roll
+		// writes.
+		times = scan.idx.addTimeEntry(times)
+	}
+	l.mu.Lock()
+	s.offsets, s.times, s.idx = scan.offsets, times, scan.idx
+	l.mu.Unlock()
+	if active {
+		// The files are replaced, so the appender's handles must follow.
+		err = errors.Join(s.offsetFile.Close(), s.timeFile.Close(), l.writeIndexes(s), s.openIndexFiles(l.dir))
+	} else {
+		err = l.writeIndexes(s)
+	}
+	if err != nil {
+		l.logger.Error("writing a rebuilt offset index", "dir", l.dir, "segment", s.base, "err", err)
+	}
 }
 
 // headerWindow reads batch headers through a window of the segment file,
@@ -1161,7 +1320,7 @@ func (w *headerWindow) at(pos int64) (batchHeader, error) {
 		w.buf = w.buf[:n]
 		if _, err := s.log.ReadAt(w.buf, pos); err != nil {
 			w.buf = w.buf[:0]
-			return batchHeader{}, fmt.Errorf("kafka: segment %d: read headers at %d: %w", s.base, pos, err)
+			return batchHeader{}, fmt.Errorf("%w: segment %d: read headers at %d: %w", errStorage, s.base, pos, err)
 		}
 		w.start = pos
 	}
@@ -1201,7 +1360,7 @@ func (s *segment) headerAt(pos int64) (batchHeader, error) {
 		return batchHeader{}, fmt.Errorf("kafka: segment %d: header at %d runs past %d: %w", s.base, pos, s.size, errBatchTruncated)
 	}
 	if _, err := s.log.ReadAt(b[:], pos); err != nil {
-		return batchHeader{}, fmt.Errorf("kafka: segment %d: read header at %d: %w", s.base, pos, err)
+		return batchHeader{}, fmt.Errorf("%w: segment %d: read header at %d: %w", errStorage, s.base, pos, err)
 	}
 	return s.checkHeader(pos, b[:])
 }
@@ -1222,7 +1381,7 @@ func (s *segment) checkHeader(pos int64, b []byte) (batchHeader, error) {
 func (s *segment) readAt(pos, n int64) ([]byte, error) {
 	b := make([]byte, n)
 	if _, err := s.log.ReadAt(b, pos); err != nil {
-		return nil, fmt.Errorf("kafka: segment %d: read %d bytes at %d: %w", s.base, n, pos, err)
+		return nil, fmt.Errorf("%w: segment %d: read %d bytes at %d: %w", errStorage, s.base, n, pos, err)
 	}
 	return b, nil
 }
@@ -1242,25 +1401,28 @@ func (s *segment) readAt(pos, n int64) ([]byte, error) {
 // disk. found is false when no record qualifies, or when the disk fails
 // (logged), and ListOffsets answers -1.
 func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.closed {
+	offset, timestamp = -1, -1
+	err := l.readRepairing(func() error {
+		if l.closed {
+			return nil
+		}
+		for _, s := range l.segments {
+			if s.idx.maxTimestamp < ts {
+				continue
+			}
+			o, t, ok, err := s.offsetForTimestamp(ts, l.logStart)
+			if err != nil || ok {
+				offset, timestamp, found = o, t, ok
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		l.logger.Warn("timestamp lookup failed", "dir", l.dir, "timestamp", ts, "err", err)
 		return -1, -1, false
 	}
-	for _, s := range l.segments {
-		if s.idx.maxTimestamp < ts {
-			continue
-		}
-		offset, timestamp, found, err := s.offsetForTimestamp(ts, l.logStart)
-		if err != nil {
-			l.logger.Warn("timestamp lookup failed", "dir", l.dir, "timestamp", ts, "err", err)
-			return -1, -1, false
-		}
-		if found {
-			return offset, timestamp, true
-		}
-	}
-	return -1, -1, false
+	return offset, timestamp, found
 }
 
 // offsetForTimestamp searches one segment from offset from on. Every batch
@@ -1321,23 +1483,29 @@ func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts, from int64)
 // does for batches it does not open. found is false if no batch has a
 // timestamp.
 func (l *partitionLog) MaxTimestamp() (offset, timestamp int64, found bool) {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.closed {
-		return -1, -1, false
-	}
-	var best *segment
-	for _, s := range l.segments {
-		if s.idx.maxTimestamp > noTimestamp && (best == nil || s.idx.maxTimestamp > best.idx.maxTimestamp) {
-			best = s
+	err := l.readRepairing(func() error {
+		if l.closed {
+			return nil
 		}
-	}
-	if best == nil {
-		return -1, -1, false
-	}
-	offset, timestamp, err := best.maxTimestampRecord()
+		var best *segment
+		for _, s := range l.segments {
+			if s.idx.maxTimestamp > noTimestamp && (best == nil || s.idx.maxTimestamp > best.idx.maxTimestamp) {
+				best = s
+			}
+		}
+		if best == nil {
+			return nil
+		}
+		var err error
+		offset, timestamp, err = best.maxTimestampRecord()
+		found = err == nil
+		return err
+	})
 	if err != nil {
 		l.logger.Warn("max timestamp lookup failed", "dir", l.dir, "err", err)
+		return -1, -1, false
+	}
+	if !found {
 		return -1, -1, false
 	}
 	return offset, timestamp, true
@@ -1398,7 +1566,7 @@ func (l *partitionLog) AdvanceLogStart(offset int64) (int64, bool, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {
-		return -1, false, errLogClosed
+		return -1, false, l.closedErr()
 	}
 	if offset < 0 || offset > l.hw {
 		return -1, false, fmt.Errorf("%w: cannot delete records before %d in %s, whose high watermark is %d", errOffsetOutOfRange, offset, l.dir, l.hw)

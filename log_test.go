@@ -841,7 +841,9 @@ func TestLogDir(t *testing.T) {
 	var dirs []string
 	entries, _ := os.ReadDir(path)
 	for _, e := range entries {
-		dirs = append(dirs, e.Name())
+		if e.IsDir() {
+			dirs = append(dirs, e.Name())
+		}
 	}
 	if want := []string{"orders-0", "orders-1", "orders-2", "orders-2024-0", "orders-2024-1"}; !slices.Equal(dirs, want) {
 		t.Errorf("dirs = %v, want %v", dirs, want)
@@ -932,26 +934,40 @@ func TestLogDir(t *testing.T) {
 	}
 }
 
-func TestLogDirSkipsBrokenTopics(t *testing.T) {
+// TestLogDirLeavesStrayDirs damages a data dir in the ways recovery must
+// survive: each topic loads its run of partitions, dirs that a creation
+// cut short and that hold nothing are removed, and everything else is
+// logged and left alone, never hiding the topic beside it.
+func TestLogDirLeavesStrayDirs(t *testing.T) {
 	path := t.TempDir()
 	d, err := openLogDir(path, logOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"gap", "twoids", "nometa", "fine"} {
+	for _, name := range []string{"gap", "twoids", "nometa", "held"} {
 		if _, err := d.CreateTopic(name, 3); err != nil {
 			t.Fatal(err)
 		}
 	}
+	fine, err := d.CreateTopic("fine", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := makeBatch(recordsAt(7, 2)...)
+	appendBatches(t, fine.Partitions[0], batch)
+	appendBatches(t, d.Topic("held").Partitions[2], makeBatch(recordsAt(7, 1)...))
 	d.Close()
 	os.RemoveAll(filepath.Join(path, "gap-1"))
+	os.RemoveAll(filepath.Join(path, "held-1"))
 	os.WriteFile(filepath.Join(path, "twoids-2", "partition.metadata"),
 		partitionMetadata(uuid{15: 9}), 0o644)
 	os.Remove(filepath.Join(path, "nometa-0", "partition.metadata"))
+	// The stray dir: one more partition than the topic has.
+	os.Mkdir(filepath.Join(path, "fine-1"), 0o755)
 	// A deletion a crash interrupted is finished.
 	os.Mkdir(filepath.Join(path, "old-0.0123456789abcdef0123456789abcdef-delete"), 0o755)
 
-	var logs bytes.Buffer
+	var logs syncBuffer
 	d, err = openLogDir(path, logOptions{}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -959,25 +975,50 @@ func TestLogDirSkipsBrokenTopics(t *testing.T) {
 	defer d.Close()
 	var names []string
 	for _, tl := range d.Topics() {
-		names = append(names, tl.Name)
+		names = append(names, fmt.Sprintf("%s/%d", tl.Name, len(tl.Partitions)))
 	}
-	if want := []string{"fine"}; !slices.Equal(names, want) {
+	if want := []string{"fine/1", "gap/1", "held/1", "twoids/2"}; !slices.Equal(names, want) {
 		t.Errorf("topics = %v, want %v", names, want)
 	}
-	for _, topic := range []string{"gap", "twoids", "nometa"} {
-		if !strings.Contains(logs.String(), "topic="+topic) {
-			t.Errorf("no warning about %s in %q", topic, logs.String())
+	if d.Topic("fine") == nil {
+		t.Fatal("the stray dir hid the topic beside it")
+	}
+	if got, err := d.Topic("fine").Partitions[0].Read(0, 1<<20); err != nil || !bytes.Equal(got, stored(batch, 0)) {
+		t.Errorf("records of the topic beside the stray dir: %d bytes, %v", len(got), err)
+	}
+	d.removals.Wait()
+	for name, want := range map[string]bool{
+		"fine-1":   true,  // no partition.metadata: not ours to judge
+		"nometa-0": true,  // likewise
+		"twoids-2": true,  // another topic's id
+		"held-2":   true,  // records past a missing partition
+		"gap-2":    false, // empty, past the run: a creation cut short
+		"nometa-1": false,
+		"old-0.0123456789abcdef0123456789abcdef-delete": false,
+	} {
+		_, err := os.Stat(filepath.Join(path, name))
+		if exists := err == nil; exists != want {
+			t.Errorf("%s exists = %v, want %v", name, exists, want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(path, "old-0.0123456789abcdef0123456789abcdef-delete")); !os.IsNotExist(err) {
-		t.Errorf("-delete dir still there: %v", err)
+	for _, name := range []string{"fine-1", "nometa-0", "twoids-2", "held-2", "gap-2"} {
+		if !strings.Contains(logs.String(), "name="+name) {
+			t.Errorf("no log line about %s in:\n%s", name, logs.String())
+		}
 	}
-	// A skipped topic's dirs are not reused by a new topic of that name.
-	if _, err := d.CreateTopic("gap", 1); err == nil {
-		t.Errorf("CreateTopic over the dirs of a skipped topic succeeded")
+	// A dir left alone is not reused by a new topic of its name.
+	if _, err := d.CreateTopic("nometa", 1); err == nil {
+		t.Errorf("CreateTopic over a dir left alone succeeded")
 	}
-	if _, err := os.Stat(filepath.Join(path, "gap-0", "00000000000000000000.log")); err != nil {
-		t.Errorf("skipped topic's data was touched: %v", err)
+	if _, err := os.Stat(filepath.Join(path, "nometa-0", "00000000000000000000.log")); err != nil {
+		t.Errorf("the dir left alone was touched: %v", err)
+	}
+	// Nor does growing a topic take a stray dir for a partition.
+	if err := d.CreatePartitions("fine", 2); err == nil {
+		t.Errorf("CreatePartitions over a stray dir succeeded")
+	}
+	if got := len(d.Topic("fine").Partitions); got != 1 {
+		t.Errorf("fine has %d partitions after a refused CreatePartitions", got)
 	}
 }
 

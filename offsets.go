@@ -28,8 +28,8 @@ import (
 //	key   v1: group string, topic string, partition int32
 //	value v3: offset int64, leader epoch int32, metadata string, commit timestamp int64
 //
-// Key versions 0 and 1 are the same layout; key version 2 is a group's
-// metadata (GroupMetadataKey), which this broker neither writes nor needs.
+// Key versions 0 and 1 are the same layout; the other key versions are
+// group state, kept by groupstore.go.
 // Value versions 0-2 lack the leader epoch, and version 1 has an expire
 // timestamp after the commit timestamp (offset retention per commit before
 // KIP-211); they are read for completeness.
@@ -37,7 +37,6 @@ import (
 const (
 	offsetKeyVersion   = 1
 	offsetValueVersion = 3
-	groupKeyVersion    = 2
 )
 
 func offsetKey(group string, tp topicPartition) ([]byte, error) {
@@ -86,7 +85,8 @@ func parseOffsetValue(b []byte) (committedOffset, error) {
 
 // load reads __consumer_offsets from its start and rebuilds the offsets:
 // the last record of each key wins, and a tombstone removes the key.
-// Groups come back Empty (see the design note on membership).
+// Group state records are kept for groupstore.go, which rebuilds the
+// groups' membership once the whole log is read.
 func (c *coordinator) load() error {
 	pl := c.offsets
 	n := 0
@@ -120,8 +120,13 @@ func (c *coordinator) load() error {
 			batches = batches[h.Size():]
 		}
 	}
+	c.restoreGroups()
 	for id, g := range c.groups {
-		if len(g.offsets) == 0 {
+		if len(g.offsets) == 0 && len(g.members) == 0 && (g.consumer == nil || len(g.consumer.members) == 0) {
+			// Nothing left to remember: forget it, as Kafka's cleanup
+			// does, state records and all.
+			g.state = stateDead
+			c.storeGroup(g)
 			delete(c.groups, id)
 		}
 	}
@@ -137,10 +142,8 @@ func (c *coordinator) replay(r record) error {
 	switch v := k.Int16(); {
 	case k.err != nil:
 		return fmt.Errorf("%w: key: %w", errOffsetRecord, k.err)
-	case v == groupKeyVersion:
-		return nil
 	case v != 0 && v != 1:
-		return fmt.Errorf("%w: key version %d", errOffsetRecord, v)
+		return c.replayGroupRecord(v, k, r.Value)
 	}
 	id := k.String()
 	tp := topicPartition{topic: k.String(), partition: k.Int32()}
@@ -186,6 +189,12 @@ func (c *coordinator) writeOffsets(g *group, tps []topicPartition, offsets []*co
 			}
 		}
 	}
+	return c.appendRecords(recs)
+}
+
+// appendRecords appends recs to __consumer_offsets in one batch. The
+// caller holds the lock of the group they belong to.
+func (c *coordinator) appendRecords(recs []record) error {
 	batch := appendBatch(nil, c.now().UnixMilli(), recs)
 	if len(batch) > int(c.cfg.MaxMessageBytes) {
 		return errCommitTooLarge
@@ -359,7 +368,7 @@ func (c *coordinator) expireOffsets() {
 		var expired []topicPartition
 		var consumerSubs map[string]bool // a KIP-848 group with members
 		if g.consumer != nil && len(g.consumer.members) > 0 {
-			consumerSubs = g.consumer.subscribedTopics()
+			consumerSubs = c.subscribedTopics(g.consumer)
 		}
 		for tp, o := range g.offsets {
 			base := o.commitTimestamp
@@ -572,7 +581,16 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 	}
 	if err := c.writeOffsets(g, tps, offsets); err != nil {
 		code := codeInvalidCommitOffsetSize
-		if !errors.Is(err, errCommitTooLarge) {
+		switch {
+		case errors.Is(err, errCommitTooLarge):
+		case errors.Is(err, errStorage):
+			// A full disk, say. Kafka's GroupMetadataManager.storeOffsets
+			// answers KAFKA_STORAGE_ERROR as NOT_COORDINATOR, which
+			// clients retry after looking the coordinator up again, so
+			// commits resume once the disk has room.
+			c.log.Error("storing committed offsets", "group", g.id, "err", err)
+			code = codeNotCoordinator
+		default:
 			c.log.Error("storing committed offsets", "group", g.id, "err", err)
 			code = codeUnknownServerError
 		}
@@ -928,7 +946,7 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 	var codes []*int16
 	subscribed := func(topic string) bool {
 		if g.consumer != nil { // KIP-848: the members' subscriptions are known
-			return g.consumer.subscribedTopics()[topic]
+			return c.subscribedTopics(g.consumer)[topic]
 		}
 		// Unknown subscriptions count as subscribed, to be safe.
 		return g.state != stateEmpty && (g.subscribed == nil || g.subscribed[topic])

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -35,14 +37,49 @@ import (
 //
 // Design note: a topicLog is never changed once published. CreatePartitions
 // publishes a new one with the longer partition list, so a handler holding
-// the old value reads a consistent, if shorter, list without a lock. A
-// crash during CreateTopic or CreatePartitions leaves the partitions made so
-// far, and they load as a topic with fewer partitions; Apache Kafka avoids
-// that with its metadata log, which this broker does not have. A topic is
-// deleted by renaming its dirs out of the way first (Kafka's
-// <dir>.<id>-delete), partition 0 first, so a crash mid-delete leaves
-// partitions without a partition 0, which load as nothing but a warning.
-// Renamed dirs are removed at the next open.
+// the old value reads a consistent, if shorter, list without a lock.
+//
+// Design note: topic changes are crash-atomic. Kafka writes every topic
+// change to its metadata log before it touches a partition dir; this broker
+// has no metadata log, so the names of the dirs have to carry the change.
+// Three rules do it.
+//  1. A partition counts only if its dir holds a partition.metadata, and
+//     only within its topic's run: partitions 0, 1, 2, ... with partition
+//     0's topic id, up to the first one missing.
+//  2. New partitions are made under a staging name,
+//     <topic>-<partition>.<id>-create, each complete with its
+//     partition.metadata (and partition 0 with the topic's configs). They
+//     are renamed into place all but the first, then the data dir is
+//     fsynced, then the first is renamed: that rename is the commit. Before
+//     it, the run stops short of the new partitions; after it, the run
+//     takes in all of them.
+//  3. A topic is deleted by renaming partition 0 to
+//     <topic>-0.<id>-delete (Kafka's LocalLog.DeleteDirSuffix) and
+//     fsyncing the data dir, which is the commit, then the other
+//     partitions likewise. The renamed dirs are removed in the background.
+//
+// Opening the data dir settles whatever a crash cut short:
+//
+//	crash during              left on disk                     at open
+//	CreateTopics t, 3         t-2, t-1 (id X), t-0.X-create     t-0.X-create removed, t-1 and t-2 hold
+//	                                                            no records: removed; t is absent
+//	CreatePartitions t, 2->4  t-0, t-1, t-3 (X), t-2.X-create   t-2.X-create and t-3 removed; t has 2
+//	DeleteTopics t            t-0.X-delete, t-1 (X)             t-1 renamed and removed; t is absent
+//
+// Staging and -delete dirs are removed. A partition of a topic id whose
+// partition 0 is in a -delete dir is renamed and removed, finishing the
+// deletion. A partition dir past its topic's run that holds no records is
+// what a creation cut short leaves, and is removed, with a log line. Any
+// other dir the rules cannot place (no partition.metadata, another topic
+// id, records past a missing partition) is logged and left alone, and the
+// topics beside it load: recovery never deletes a record that no
+// DeleteTopics committed.
+//
+// Design note: the data dir is locked, as Kafka locks it, with an flock on
+// its .lock file, taken before anything in it is read or written. Two
+// brokers on one data dir would hand out the same offsets twice; the
+// second one stops at once instead. The lock belongs to the open file, so
+// it goes with the process however the process ends.
 
 // Errors of topic management, which the admin APIs answer as error codes.
 var (
@@ -52,9 +89,22 @@ var (
 	errInvalidPartitions = errors.New("kafka: invalid partition count") // INVALID_PARTITIONS
 )
 
-// deleteSuffix marks a partition dir whose topic is being deleted, as
-// Kafka's LocalLog.DeleteDirSuffix does.
-const deleteSuffix = "-delete"
+// Suffixes of partition dirs in the middle of a topic change: deleteSuffix
+// marks a dir whose topic is deleted, as Kafka's LocalLog.DeleteDirSuffix
+// does, and createSuffix one staged for a creation that has not committed.
+const (
+	deleteSuffix = "-delete"
+	createSuffix = "-create"
+)
+
+// maxFileNameLength is the longest file name Linux file systems take.
+const maxFileNameLength = 255
+
+// lockFile is the data dir's lock, Kafka's LogManager.LockFileName.
+const lockFile = ".lock"
+
+// errDataDirLocked means another process holds the data dir's lock.
+var errDataDirLocked = errors.New("kafka: data dir is in use by another broker")
 
 // maxTopicNameLength is Kafka's Topic.MAX_NAME_LENGTH: 255 bytes of file
 // name, less room for "-<partition>" and the ".<id>-delete" suffix.
@@ -82,6 +132,13 @@ type logDir struct {
 	mu     sync.RWMutex
 	topics map[string]*topicLog
 
+	// lock holds the flock on the data dir's .lock file until Close.
+	lock *os.File
+
+	// removals counts the background removals of -delete dirs, which
+	// Close waits for.
+	removals sync.WaitGroup
+
 	// checkpointMu serializes writes of the log start offset checkpoint.
 	// Each write reads every partition's start afresh while holding it, so
 	// the last one written is never older than the last change. Lock
@@ -102,13 +159,12 @@ const (
 // String formats a topic id as Kafka's Uuid.toString does.
 func (u uuid) String() string { return base64.RawURLEncoding.EncodeToString(u[:]) }
 
-// openLogDir opens the data dir at path, creating it if missing, and loads
-// every topic in it. Entries that are not partition dirs are ignored, such
-// as Kafka's meta.properties and *-checkpoint files. A topic whose dirs do
-// not make partitions 0..N-1 of one topic id is logged and skipped; a
-// partition log that fails to open fails the whole open, because handing
-// out a topic with a missing partition would let it be recreated over
-// the data.
+// openLogDir locks the data dir at path, creating it if missing, settles
+// the topic changes a crash cut short and loads every topic in it (see the
+// design note on crash-atomic topic changes). Entries that are not
+// partition dirs are ignored, such as Kafka's meta.properties and
+// *-checkpoint files. A partition whose log fails to open is loaded
+// offline: it answers KAFKA_STORAGE_ERROR, and the others are served.
 func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -120,46 +176,71 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("kafka: create data dir: %w", err)
 	}
-	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog)}
+	lock, err := lockDataDir(path)
+	if err != nil {
+		return nil, err
+	}
+	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog), lock: lock}
+	if err := d.load(); err != nil {
+		d.removals.Wait()
+		return nil, errors.Join(err, d.closeLogs(), lock.Close())
+	}
+	return d, nil
+}
+
+// lockDataDir takes the data dir's lock, or fails at once if another
+// process holds it, with Kafka's advice in the message.
+func lockDataDir(path string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(path, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: lock data dir %s: %w", path, err)
+	}
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s is locked (%s); is another broker running on it?", errDataDirLocked, path, lockFile)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("kafka: lock data dir %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// load reads the data dir into d.topics; d holds the lock.
+func (d *logDir) load() error {
 	// The marker goes before anything is written, so that a crash from
 	// here on is seen as one by the next open.
-	clean, err := takeCleanShutdownMarker(path)
+	clean, err := takeCleanShutdownMarker(d.path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	found, err := d.scanDirs()
+	runs, err := d.recoverDirs()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if !clean && len(found) > 0 {
-		logger.Info("no clean shutdown marker: scanning the last segment of every partition", "dir", path)
+	if !clean && len(runs) > 0 {
+		d.logger.Info("no clean shutdown marker: scanning the last segment of every partition", "dir", d.path)
 	}
-	for _, name := range slices.Sorted(maps.Keys(found)) {
-		id, err := checkPartitionDirs(found[name])
+	for _, name := range slices.Sorted(maps.Keys(runs)) {
+		cfg, err := readTopicConfig(filepath.Join(d.path, partitionDirName(name, 0)))
 		if err != nil {
-			logger.Warn("skipping topic", "dir", path, "topic", name, "reason", err)
-			continue
+			d.logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
 		}
-		cfg, err := readTopicConfig(filepath.Join(path, partitionDirName(name, 0)))
-		if err != nil {
-			logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
-		}
-		t := &topicLog{Name: name, ID: id, Configs: cfg}
-		popts := cfg.logOptions(opts)
-		for p := range found[name] {
-			pl, err := openPartition(filepath.Join(path, partitionDirName(name, int32(p))), popts, logger, clean)
+		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg}
+		popts := cfg.logOptions(d.opts)
+		for p := range runs[name] {
+			dir := filepath.Join(d.path, partitionDirName(name, int32(p)))
+			pl, err := openPartition(dir, popts, d.logger, clean)
 			if err != nil {
-				d.topics[name] = t // so that closeLogs closes what was opened
-				return nil, errors.Join(fmt.Errorf("kafka: load topic %q: %w", name, err), d.closeLogs())
+				d.logger.Error("partition is offline: its log does not open", "topic", name, "partition", p, "err", err)
+				pl = offlinePartition(dir, d.logger, err)
 			}
 			t.Partitions = append(t.Partitions, pl)
 		}
 		d.topics[name] = t
 	}
-	if err := d.restoreLogStarts(); err != nil {
-		return nil, errors.Join(err, d.closeLogs())
-	}
-	return d, nil
+	return d.restoreLogStarts()
 }
 
 // takeCleanShutdownMarker reports whether the data dir has the clean
@@ -285,30 +366,37 @@ func (d *logDir) checkpointLogStarts() error {
 	return writeFileAtomic(filepath.Join(d.path, logStartCheckpointFile), []byte(data))
 }
 
-// partitionDir is what the data dir says about one partition dir.
+// partitionDir is a partition dir with a readable partition.metadata.
 type partitionDir struct {
 	partition int32
 	id        uuid
-	err       error // partition.metadata is missing or unreadable
 }
 
-// scanDirs groups the partition dirs of the data dir by topic, and
-// finishes deletions a crash interrupted.
-func (d *logDir) scanDirs() (map[string][]partitionDir, error) {
+// recoverDirs reads the data dir's entries, settles the topic changes a
+// crash cut short, and returns each topic's run of partitions, sorted.
+// Dirs to remove are first renamed to -delete names, which is atomic, and
+// then removed in the background: a crash halfway through a removal
+// leaves a -delete dir, never a partition dir that lost its metadata.
+func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 	entries, err := os.ReadDir(d.path)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: list data dir: %w", err)
 	}
-	found := make(map[string][]partitionDir)
+	deleted := map[uuid]bool{} // topic ids whose partition 0 is in a -delete dir
+	var doomed []string        // -delete and staging dirs
+	byTopic := map[string][]partitionDir{}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
-		if strings.HasSuffix(e.Name(), deleteSuffix) {
-			d.logger.Info("removing deleted partition dir", "dir", d.path, "name", e.Name())
-			if err := os.RemoveAll(filepath.Join(d.path, e.Name())); err != nil {
-				d.logger.Warn("removing deleted partition dir", "dir", d.path, "name", e.Name(), "err", err)
+		if c, ok := parseChangeDirName(e.Name()); ok {
+			if c.kind == deleteSuffix && c.partition == 0 {
+				deleted[c.id] = true
 			}
+			if c.kind == createSuffix {
+				d.logger.Info("removing a partition staged by a topic creation that did not finish", "dir", d.path, "name", e.Name())
+			}
+			doomed = append(doomed, e.Name())
 			continue
 		}
 		topic, p, ok := parsePartitionDirName(e.Name())
@@ -317,26 +405,153 @@ func (d *logDir) scanDirs() (map[string][]partitionDir, error) {
 			continue
 		}
 		id, err := readPartitionMetadata(filepath.Join(d.path, e.Name()))
-		found[topic] = append(found[topic], partitionDir{partition: p, id: id, err: err})
+		if err != nil {
+			d.logger.Warn("leaving alone a dir that is not a partition", "dir", d.path, "name", e.Name(), "topic", topic, "reason", err)
+			continue
+		}
+		byTopic[topic] = append(byTopic[topic], partitionDir{partition: p, id: id})
 	}
-	return found, nil
-}
-
-// checkPartitionDirs checks that a topic's dirs are partitions 0..N-1 with
-// one topic id, sorts them, and returns the id.
-func checkPartitionDirs(parts []partitionDir) (uuid, error) {
-	slices.SortFunc(parts, func(a, b partitionDir) int { return cmp.Compare(a.partition, b.partition) })
-	for i, p := range parts {
-		switch {
-		case p.partition != int32(i):
-			return uuid{}, fmt.Errorf("partition %d is missing", i)
-		case p.err != nil:
-			return uuid{}, fmt.Errorf("partition %d: %w", i, p.err)
-		case p.id != parts[0].id:
-			return uuid{}, fmt.Errorf("partition %d has topic id %s, partition 0 has %s", i, p.id, parts[0].id)
+	runs := map[string][]partitionDir{}
+	for _, topic := range slices.Sorted(maps.Keys(byTopic)) {
+		run, rest := splitRun(byTopic[topic], deleted)
+		for _, pd := range rest {
+			if name, ok := d.settleStray(topic, pd, run, deleted); ok {
+				doomed = append(doomed, name)
+			}
+		}
+		if len(run) > 0 {
+			runs[topic] = run
 		}
 	}
-	return parts[0].id, nil
+	if err := syncDir(d.path); err != nil {
+		return nil, err
+	}
+	d.removeLater(doomed)
+	return runs, nil
+}
+
+// splitRun sorts a topic's partition dirs and splits them into its run
+// (rule 1 of the design note) and the rest. Partitions of a deleted topic
+// id are never in a run.
+func splitRun(parts []partitionDir, deleted map[uuid]bool) (run, rest []partitionDir) {
+	slices.SortFunc(parts, func(a, b partitionDir) int { return cmp.Compare(a.partition, b.partition) })
+	for _, pd := range parts {
+		if len(rest) == 0 && !deleted[pd.id] && pd.partition == int32(len(run)) && (len(run) == 0 || pd.id == run[0].id) {
+			run = append(run, pd)
+		} else {
+			rest = append(rest, pd)
+		}
+	}
+	return run, rest
+}
+
+// settleStray decides about a partition dir outside its topic's run: one
+// whose topic was deleted, or one a creation cut short (it holds no
+// records, and has the run's topic id or there is no run), is renamed for
+// removal, and its new name returned; any other is logged and left alone.
+func (d *logDir) settleStray(topic string, pd partitionDir, run []partitionDir, deleted map[uuid]bool) (string, bool) {
+	dir := partitionDirName(topic, pd.partition)
+	var why string
+	switch {
+	case deleted[pd.id]:
+		d.logger.Info("finishing the deletion of a topic", "dir", d.path, "name", dir, "topic", topic, "topic_id", pd.id)
+	case len(run) > 0 && pd.id != run[0].id:
+		why = fmt.Sprintf("topic id %s differs from partition 0's %s", pd.id, run[0].id)
+	case holdsRecords(filepath.Join(d.path, dir)):
+		why = fmt.Sprintf("it holds records, but partition %d is missing", len(run))
+	default:
+		d.logger.Info("removing a partition a topic creation did not finish", "dir", d.path, "name", dir, "topic", topic, "topic_id", pd.id)
+	}
+	if why != "" {
+		d.logger.Warn("leaving alone a partition outside its topic", "dir", d.path, "name", dir, "topic", topic, "reason", why)
+		return "", false
+	}
+	gone := changeDirName(topic, pd.partition, pd.id, deleteSuffix)
+	if err := os.Rename(filepath.Join(d.path, dir), filepath.Join(d.path, gone)); err != nil {
+		d.logger.Warn("leaving alone a partition that could not be renamed for removal", "dir", d.path, "name", dir, "err", err)
+		return "", false
+	}
+	return gone, true
+}
+
+// holdsRecords reports whether a partition dir has a non-empty segment.
+// A dir that cannot be read counts as holding records: recovery deletes
+// only what it knows to be empty.
+func holdsRecords(dir string) bool {
+	bases, err := listSegments(dir)
+	if err != nil {
+		return true
+	}
+	for _, base := range bases {
+		fi, err := os.Stat(segmentPath(dir, base, logSuffix))
+		if err != nil || fi.Size() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// changeDir is what the name of a dir in the middle of a topic change
+// says: <topic>-<partition>.<topic id in hex><kind>.
+type changeDir struct {
+	partition int32
+	id        uuid
+	kind      string // deleteSuffix or createSuffix
+}
+
+// changeDirName names a partition dir in the middle of a topic change. As
+// in Kafka's LocalLog.logDeleteDirName, the topic is cut short if the name
+// would pass 255 bytes; recovery reads only the partition and the id.
+func changeDirName(topic string, partition int32, id uuid, kind string) string {
+	suffix := fmt.Sprintf("-%d.%x%s", partition, id[:], kind)
+	return topic[:min(len(topic), maxFileNameLength-len(suffix))] + suffix
+}
+
+// parseChangeDirName reads a name made by changeDirName.
+func parseChangeDirName(name string) (changeDir, bool) {
+	for _, kind := range []string{deleteSuffix, createSuffix} {
+		rest, ok := strings.CutSuffix(name, kind)
+		if !ok {
+			continue
+		}
+		i := strings.LastIndexByte(rest, '.')
+		if i < 0 {
+			return changeDir{}, false
+		}
+		raw, err := hex.DecodeString(rest[i+1:])
+		if err != nil || len(raw) != len(uuid{}) {
+			return changeDir{}, false
+		}
+		_, p, ok := parsePartitionDirName(rest[:i])
+		if !ok {
+			// The topic part may be cut short, but not to nothing.
+			return changeDir{}, false
+		}
+		return changeDir{partition: p, id: uuid(raw), kind: kind}, true
+	}
+	return changeDir{}, false
+}
+
+// removeAll is os.RemoveAll, a variable so that a test can make it fail.
+var removeAll = os.RemoveAll
+
+// removeLater removes dirs of the data dir in the background. A removal
+// that fails is logged; the dir keeps its -delete or -create name, and
+// the next open tries again.
+func (d *logDir) removeLater(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	d.removals.Add(1)
+	remove := removeAll
+	go func() {
+		defer d.removals.Done()
+		for _, name := range names {
+			if err := remove(filepath.Join(d.path, name)); err != nil {
+				d.logger.Warn("removing a deleted partition dir failed; the next start tries again", "dir", d.path, "name", name, "err", err)
+			}
+		}
+	}()
 }
 
 // partitionDirName is Kafka's name for a partition dir.
@@ -548,47 +763,152 @@ func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicC
 	return nil
 }
 
-// createPartitions makes the dirs of partitions from..to-1 and opens their
-// logs; partition 0 also gets the topic's configs. A dir that already
-// exists is an error, never reused: it holds data of a topic that did not
-// load. On failure, what was made is removed.
+// createPartitions makes partitions from..to-1 of a topic, committing
+// them in one rename (rule 2 of the design note), and opens their logs;
+// partition 0 also gets the topic's configs. A dir already at one of their
+// names is an error, never reused: it holds data the recovery left alone.
+// On failure, what was made is taken back before anything is returned.
 func (d *logDir) createPartitions(topic string, id uuid, cfg topicConfig, from, to int32) ([]*partitionLog, error) {
-	opts := cfg.logOptions(d.opts)
-	var made []*partitionLog
-	undo := func(err error) ([]*partitionLog, error) {
-		for i, pl := range made {
-			pl.Close()
-			os.RemoveAll(filepath.Join(d.path, partitionDirName(topic, from+int32(i))))
+	fail := func(err error) error {
+		return fmt.Errorf("kafka: create partitions %d to %d of %q: %w", from, to-1, topic, err)
+	}
+	var staged []string
+	unstage := func() {
+		// Staged dirs hold nothing and are not counted: a plain
+		// removal is safe, and what a crash leaves of it goes at open.
+		for _, name := range staged {
+			os.RemoveAll(filepath.Join(d.path, name))
 		}
-		return nil, err
 	}
 	for p := from; p < to; p++ {
-		dir := filepath.Join(d.path, partitionDirName(topic, p))
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			return undo(fmt.Errorf("kafka: create partition %d of %q: %w", p, topic, err))
+		final := filepath.Join(d.path, partitionDirName(topic, p))
+		if _, err := os.Lstat(final); !errors.Is(err, fs.ErrNotExist) {
+			unstage()
+			return nil, fail(fmt.Errorf("%s is in the way (see the log of the last start): %w", final, cmp.Or(err, fs.ErrExist)))
 		}
-		err := writeFileAtomic(filepath.Join(dir, partitionMetadataFile), partitionMetadata(id))
-		if err == nil && p == 0 && len(cfg) > 0 {
-			err = writeFileAtomic(filepath.Join(dir, topicConfigFile), cfg.encode())
+		name := changeDirName(topic, p, id, createSuffix)
+		var pcfg topicConfig
+		if p == 0 {
+			pcfg = cfg
 		}
-		var pl *partitionLog
-		if err == nil {
-			pl, err = openPartitionLog(dir, opts, d.logger)
-		}
+		err := stagePartition(filepath.Join(d.path, name), id, pcfg)
 		if err != nil {
-			os.RemoveAll(dir)
-			return undo(fmt.Errorf("kafka: create partition %d of %q: %w", p, topic, err))
+			os.RemoveAll(filepath.Join(d.path, name))
+			unstage()
+			return nil, fail(err)
+		}
+		staged = append(staged, name)
+	}
+	if err := d.commitStaged(topic, from, staged); err != nil {
+		unstage()
+		return nil, fail(err)
+	}
+	opts := cfg.logOptions(d.opts)
+	made := make([]*partitionLog, 0, to-from)
+	for p := from; p < to; p++ {
+		pl, err := openPartitionLog(filepath.Join(d.path, partitionDirName(topic, p)), opts, d.logger)
+		if err != nil {
+			for _, pl := range made {
+				pl.Close()
+			}
+			if uerr := d.retire(topic, id, from, to); uerr != nil {
+				d.logger.Error("taking back partitions that failed to open", "topic", topic, "err", uerr)
+			}
+			return nil, fail(fmt.Errorf("%w: %w", errStorage, err))
 		}
 		made = append(made, pl)
-	}
-	if err := syncDir(d.path); err != nil {
-		return undo(err)
 	}
 	return made, nil
 }
 
-// DeleteTopic closes the topic's logs and removes its dirs, and its log
-// start offsets from the checkpoint.
+// stagePartition makes a staged partition dir: its partition.metadata
+// and, if any, the topic's configs, each fsynced with the dir.
+func stagePartition(dir string, id uuid, cfg topicConfig) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, partitionMetadataFile), partitionMetadata(id)); err != nil {
+		return err
+	}
+	if len(cfg) > 0 {
+		return writeFileAtomic(filepath.Join(dir, topicConfigFile), cfg.encode())
+	}
+	return nil
+}
+
+// commitStaged renames staged dirs, of partitions from on, into place:
+// all but the first, an fsync of the data dir, then the first, which is
+// the commit, and an fsync again. If a rename fails, the ones done are
+// put back; none of them was counted.
+func (d *logDir) commitStaged(topic string, from int32, staged []string) error {
+	var placed []int // indexes into staged, in the order renamed
+	undo := func(err error) error {
+		for _, i := range placed {
+			os.Rename(filepath.Join(d.path, partitionDirName(topic, from+int32(i))), filepath.Join(d.path, staged[i]))
+		}
+		return err
+	}
+	order := make([]int, 0, len(staged))
+	for i := len(staged) - 1; i >= 0; i-- {
+		order = append(order, i)
+	}
+	for _, i := range order {
+		if i == 0 {
+			if err := syncDir(d.path); err != nil {
+				return undo(err)
+			}
+		}
+		if err := os.Rename(filepath.Join(d.path, staged[i]), filepath.Join(d.path, partitionDirName(topic, from+int32(i)))); err != nil {
+			return undo(err)
+		}
+		placed = append(placed, i)
+	}
+	if err := syncDir(d.path); err != nil {
+		return undo(err)
+	}
+	return nil
+}
+
+// retire renames partitions from..to-1 of a topic to -delete names, the
+// first one first with an fsync after it (rule 3 of the design note), and
+// removes them in the background. A failing rename stops it, and the
+// renames done are put back; so does a failing fsync of the first.
+func (d *logDir) retire(topic string, id uuid, from, to int32) error {
+	var gone []string
+	undo := func(err error) error {
+		for i := len(gone) - 1; i >= 0; i-- {
+			p := from + int32(i)
+			if rerr := os.Rename(filepath.Join(d.path, gone[i]), filepath.Join(d.path, partitionDirName(topic, p))); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("putting back partition %d: %w", p, rerr))
+			}
+		}
+		return errors.Join(err, syncDir(d.path))
+	}
+	for p := from; p < to; p++ {
+		name := changeDirName(topic, p, id, deleteSuffix)
+		if err := os.Rename(filepath.Join(d.path, partitionDirName(topic, p)), filepath.Join(d.path, name)); err != nil {
+			return undo(fmt.Errorf("rename partition %d: %w", p, err))
+		}
+		gone = append(gone, name)
+		if p == from {
+			if err := syncDir(d.path); err != nil {
+				return undo(err)
+			}
+		}
+	}
+	if err := syncDir(d.path); err != nil {
+		// Every rename is done; the next open finishes what this
+		// fsync did not make durable.
+		d.logger.Warn("fsync of the data dir after deleting a topic", "dir", d.path, "topic", topic, "err", err)
+	}
+	d.removeLater(gone)
+	return nil
+}
+
+// DeleteTopic deletes a topic: its dirs are renamed out of the way at
+// once, which commits the deletion (see the design note), and removed in
+// the background. Its log start offsets leave the checkpoint. If a rename
+// fails, the topic stays as it was, and the error says why.
 func (d *logDir) DeleteTopic(name string) error {
 	if err := d.deleteTopic(name); err != nil {
 		return err
@@ -606,31 +926,16 @@ func (d *logDir) deleteTopic(name string) error {
 	if t == nil {
 		return fmt.Errorf("%w: %q", errUnknownTopic, name)
 	}
+	// The logs stay open across the renames, so that a failure leaves
+	// the topic serving; open files do not mind their dir's new name.
+	if err := d.retire(name, t.ID, 0, int32(len(t.Partitions))); err != nil {
+		return fmt.Errorf("kafka: delete topic %q: %w: %w", name, errStorage, err)
+	}
 	delete(d.topics, name)
-	var errs []error
-	var renamed []string
 	for p, pl := range t.Partitions {
 		if err := pl.Close(); err != nil && !errors.Is(err, errLogClosed) {
-			errs = append(errs, err)
+			d.logger.Warn("closing a deleted partition", "topic", name, "partition", p, "err", err)
 		}
-		dir := filepath.Join(d.path, partitionDirName(name, int32(p)))
-		gone := fmt.Sprintf("%s.%x%s", dir, t.ID[:], deleteSuffix)
-		if err := os.Rename(dir, gone); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		renamed = append(renamed, gone)
-	}
-	if err := syncDir(d.path); err != nil {
-		errs = append(errs, err)
-	}
-	for _, dir := range renamed {
-		if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("kafka: delete topic %q: %w", name, err)
 	}
 	return nil
 }
@@ -694,7 +999,10 @@ func (d *logDir) SyncAll() error {
 
 // Close closes every partition log and, if all of them closed cleanly,
 // leaves the clean shutdown marker for the next open.
+// The lock is released last, once the removals in the background are done.
 func (d *logDir) Close() error {
+	defer d.lock.Close()
+	defer d.removals.Wait()
 	if err := d.closeLogs(); err != nil {
 		return err
 	}

@@ -71,7 +71,6 @@ package kafka
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"maps"
@@ -326,22 +325,24 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// A transaction that cannot be ended now, because one of its
+	// partitions is offline or the disk is full, stays in its Prepare
+	// state: the background check (abortExpired) retries it, and
+	// the broker starts and serves everything else.
 	for _, m := range metas {
-		var err error
 		switch m.State {
 		case txnOngoing, txnPrepareAbort:
 			b.log.Info("aborting a transaction left open", "transactional.id", m.ID, "producer", m.ProducerID)
-			err = c.end(m, false, m.ProducerEpoch)
+			if err := c.end(m, false, m.ProducerEpoch); err != nil {
+				b.log.Error("aborting a transaction left open; will retry", "transactional.id", m.ID, "err", err)
+			}
 		case txnPrepareCommit:
-			err = c.end(m, true, m.ProducerEpoch)
-		}
-		if err != nil {
-			return nil, errors.Join(err, c.state.close())
+			if err := c.end(m, true, m.ProducerEpoch); err != nil {
+				b.log.Error("committing a prepared transaction; will retry", "transactional.id", m.ID, "err", err)
+			}
 		}
 	}
-	if err := c.abortOrphans(); err != nil {
-		return nil, errors.Join(err, c.state.close())
-	}
+	c.abortOrphans()
 	return c, nil
 }
 
@@ -351,7 +352,10 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 // under a transaction) can leave behind. Without it, such a partition's
 // LSO would never move again and its read_committed consumers would
 // stall. Kafka has no such step; it never loses __transaction_state.
-func (c *txnCoordinator) abortOrphans() error {
+//
+// A partition whose marker cannot be written (offline, disk full) is
+// logged and left; its transaction is aborted at the next start.
+func (c *txnCoordinator) abortOrphans() {
 	now := time.Now().UnixMilli()
 	for _, t := range c.b.logs.Topics() {
 		for i, pl := range t.Partitions {
@@ -359,16 +363,15 @@ func (c *txnCoordinator) abortOrphans() error {
 				c.b.log.Warn("aborting a transaction no transactional id owns", "topic", t.Name, "partition", i, "producer", pid)
 				batch := markerBatch(pid, epoch, markerAbort, now)
 				h, err := parseBatchHeader(batch)
-				if err != nil {
-					return err
+				if err == nil {
+					_, err = pl.Append(batch, []batchHeader{h})
 				}
-				if _, err := pl.Append(batch, []batchHeader{h}); err != nil {
-					return fmt.Errorf("kafka: aborting an orphaned transaction in %s-%d: %w", t.Name, i, err)
+				if err != nil {
+					c.b.log.Error("aborting an orphaned transaction", "topic", t.Name, "partition", i, "producer", pid, "err", err)
 				}
 			}
 		}
 	}
-	return nil
 }
 
 // openTransactions is the producer id and current epoch of every

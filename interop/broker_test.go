@@ -67,6 +67,14 @@ func startBrokerWith(t testing.TB, dir string, cfg kafka.Config) (addr string, s
 	return ln.Addr().String(), stop
 }
 
+// startLogger is a logger for a broker that sends its lines to t.Log
+// until the test ends.
+func startLogger(t testing.TB) *slog.Logger {
+	logw := &testLogWriter{t: t, prefix: "broker: "}
+	t.Cleanup(logw.close)
+	return slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
 // testLogWriter sends log lines (the broker's, or a client library's) to
 // t.Log, each after prefix, until it is closed; after that (the broker has
 // stopped, or the test has ended) they are dropped, as t.Log panics once a

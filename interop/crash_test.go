@@ -53,8 +53,18 @@ var listeningRE = regexp.MustCompile(`msg="kafka broker listening" addr=(\S+)`)
 // is shown if the test failed.
 func startChild(t *testing.T, bin, dataDir string) *childBroker {
 	t.Helper()
-	b := &childBroker{done: make(chan struct{})}
-	b.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-data", dataDir, "-fsync", "always")
+	return startChildCmd(t, exec.Command(bin, childArgs(dataDir)...))
+}
+
+// childArgs are the broker's arguments in startChild.
+func childArgs(dataDir string) []string {
+	return []string{"-addr", "127.0.0.1:0", "-data", dataDir, "-fsync", "always"}
+}
+
+// startChildCmd is startChild running cmd, which execs the broker.
+func startChildCmd(t *testing.T, cmd *exec.Cmd) *childBroker {
+	t.Helper()
+	b := &childBroker{done: make(chan struct{}), cmd: cmd}
 	stderr, err := b.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

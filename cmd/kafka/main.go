@@ -14,6 +14,19 @@
 // in Kafka: the OS decides), always (before every acknowledged produce),
 // or an interval such as 1s. See the README for what each survives.
 //
+// Any broker setting can be given by its Kafka name, with -c, repeatable:
+//
+//	kafka -c group.min.session.timeout.ms=100 -c num.partitions=3
+//
+// or from a file in Kafka's server.properties format:
+//
+//	kafka -config server.properties
+//
+// The file is applied first, then the flags, then each -c in order, so a
+// later value wins. A setting this broker ignores (replication, the
+// controller quorum, ZooKeeper, metrics reporters) is logged once; an
+// unknown one, or a bad value, stops the start with a message naming it.
+//
 // -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
 // groups and transactions at /, Prometheus metrics at /metrics and a health
 // check at /healthz, which answers 503 until the logs are loaded and the
@@ -32,6 +45,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -44,98 +58,207 @@ func main() {
 	switch {
 	case errors.Is(err, flag.ErrHelp): // -h: the usage is already printed
 	case err != nil:
-		fmt.Fprintln(os.Stderr, "kafka:", err)
+		// The package's errors already start with "kafka:"; flag errors
+		// and ours do not.
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "kafka: ") {
+			msg = "kafka: " + msg
+		}
+		fmt.Fprintln(os.Stderr, msg)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// flags are the command line: the shorthands for common settings, -c,
+// -config and -log-level.
+type flags struct {
+	fs         *flag.FlagSet
+	settings   []string // -c, in order
+	configFile *string
+	level      *string
+	httpAddr   *string
+	trace      *bool
+
+	addr, data, advertised, fsync                                 *string
+	partitions, nodeID, quotaNum                                  *int
+	noAuto                                                        *bool
+	segment                                                       *int64
+	retCheck, joinDelay, retention, txnMax, cgInterval, cgSession *time.Duration
+	quotaSize                                                     *time.Duration
+}
+
+func parseFlags(args []string) (*flags, error) {
 	fs := flag.NewFlagSet("kafka", flag.ContinueOnError)
-	var (
-		addr       = fs.String("addr", "127.0.0.1:9092", "address to listen on")
-		data       = fs.String("data", "/tmp/kafka-logs", "directory for the partition logs (Kafka's log.dirs)")
-		advertised = fs.String("advertised-addr", "", "host:port clients are told to connect to (default: the address they used)")
-		partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
-		noAuto     = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
-		nodeID     = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
-		segment    = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes)")
-		fsync      = fs.String("fsync", "never", "when to fsync appended records: never, always (before acknowledging a produce), or an interval such as 1s")
-		retCheck   = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
-		joinDelay  = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
-		retention  = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
-		txnMax     = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
-		cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
-		cgSession  = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
-		quotaNum   = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
-		quotaSize  = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
-		fsSlots    = fs.Int("fetch-session-cache-slots", 1000, "how many incremental fetch sessions are kept (max.incremental.fetch.session.cache.slots); negative for none")
-		fsEvict    = fs.Duration("fetch-session-eviction", 2*time.Minute, "how long a fetch session is safe from eviction (min.incremental.fetch.session.eviction.ms)")
-		level      = fs.String("log-level", "info", "log level: debug, info, warn or error")
-		httpAddr   = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
-		trace      = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
-	)
+	f := &flags{fs: fs}
+	fs.Func("c", "a broker setting by its Kafka name, name=value (repeatable), e.g. -c group.max.size=10", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return fmt.Errorf("want name=value, got %q", s)
+		}
+		f.settings = append(f.settings, s)
+		return nil
+	})
+	f.configFile = fs.String("config", "", "a server.properties file (Kafka's format) of broker settings")
+	f.addr = fs.String("addr", "127.0.0.1:9092", "address to listen on (listeners)")
+	f.data = fs.String("data", "/tmp/kafka-logs", "directory for the partition logs (log.dirs)")
+	f.advertised = fs.String("advertised-addr", "", "host:port clients are told to connect to (advertised.listeners; default: the address they used)")
+	f.partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
+	f.noAuto = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
+	f.nodeID = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
+	f.segment = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes)")
+	f.fsync = fs.String("fsync", "never", "when to fsync appended records: never, always (before acknowledging a produce), or an interval such as 1s")
+	f.retCheck = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
+	f.joinDelay = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
+	f.retention = fs.Duration("offsets-retention", 7*24*time.Hour, "how long committed offsets of an empty group are kept (offsets.retention.minutes)")
+	f.txnMax = fs.Duration("transaction-max-timeout", 15*time.Minute, "the longest transaction.timeout.ms a transactional producer may ask for (transaction.max.timeout.ms)")
+	f.cgInterval = fs.Duration("consumer-heartbeat-interval", 5*time.Second, "how often KIP-848 consumer group members heartbeat (group.consumer.heartbeat.interval.ms)")
+	f.cgSession = fs.Duration("consumer-session-timeout", 45*time.Second, "how long a KIP-848 consumer group member may go without a heartbeat (group.consumer.session.timeout.ms)")
+	f.quotaNum = fs.Int("quota-window-num", 11, "how many samples client quota rates are measured over (quota.window.num)")
+	f.quotaSize = fs.Duration("quota-window-size", time.Second, "the length of each client quota sample (quota.window.size.seconds)")
+	f.level = fs.String("log-level", "info", "log level: debug, info, warn or error")
+	f.httpAddr = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
+	f.trace = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
 	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (settings are -c name=value)", fs.Arg(0))
+	}
+	return f, nil
+}
+
+// config builds the broker's Config: the defaults of -addr and -data,
+// then the file, then the flags given, then each -c.
+func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
+	cfg := kafka.Config{DataDir: *f.data, Listener: *f.addr, Logger: logger}
+	if *f.configFile != "" {
+		if err := applyFile(&cfg, *f.configFile); err != nil {
+			return cfg, err
+		}
+	}
+	f.fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "addr":
+			cfg.Listener = *f.addr
+		case "data":
+			cfg.DataDir = *f.data
+		case "advertised-addr":
+			cfg.AdvertisedAddr = *f.advertised
+		case "partitions":
+			cfg.DefaultPartitions = int32(*f.partitions)
+		case "no-auto-create":
+			cfg.DisableAutoCreateTopics = *f.noAuto
+		case "node-id":
+			cfg.NodeID = int32(*f.nodeID)
+		case "segment-bytes":
+			cfg.SegmentBytes = *f.segment
+		case "fsync":
+			cfg.Fsync = *f.fsync
+		case "retention-check-interval":
+			cfg.RetentionCheckInterval = *f.retCheck
+		case "group-initial-rebalance-delay":
+			cfg.GroupInitialRebalanceDelay = *f.joinDelay
+		case "offsets-retention":
+			cfg.OffsetsRetention = *f.retention
+		case "transaction-max-timeout":
+			cfg.TransactionMaxTimeout = *f.txnMax
+		case "consumer-heartbeat-interval":
+			cfg.ConsumerHeartbeatInterval = *f.cgInterval
+		case "consumer-session-timeout":
+			cfg.ConsumerSessionTimeout = *f.cgSession
+		case "quota-window-num":
+			cfg.QuotaWindowNum = *f.quotaNum
+		case "quota-window-size":
+			cfg.QuotaWindowSize = *f.quotaSize
+		}
+	})
+	for _, s := range f.settings {
+		name, value, _ := strings.Cut(s, "=")
+		if err := cfg.Set(strings.TrimSpace(name), value); err != nil {
+			return cfg, fmt.Errorf("-c %s", strings.TrimPrefix(err.Error(), "kafka: "))
+		}
+	}
+	return cfg, nil
+}
+
+func run(args []string) error {
+	f, err := parseFlags(args)
+	if err != nil {
 		return err
 	}
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+	if err := lvl.UnmarshalText([]byte(*f.level)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	cfg, err := f.config(logger)
+	if err != nil {
+		return err
+	}
+	if *f.trace {
+		cfg.Trace = io.Writer(os.Stderr)
+	}
 
-	// The HTTP server starts first, so that /healthz answers 503 while the
+	raiseFileLimit(logger)
+	// The port is bound, and then Open locks the data dir, before the
+	// recovery reads or writes anything in it: a second broker started by
+	// mistake on the same port or data dir stops here, having changed
+	// nothing. Clients that connect meanwhile wait in the listen queue.
+	ln, err := net.Listen("tcp", cfg.Listener)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	// The HTTP server starts before Open too, so that /healthz answers 503 while the
 	// logs load, which can take a while after a crash.
 	var broker atomic.Pointer[kafka.Broker]
-	if *httpAddr != "" {
-		ln, err := net.Listen("tcp", *httpAddr)
+	if *f.httpAddr != "" {
+		hln, err := net.Listen("tcp", *f.httpAddr)
 		if err != nil {
 			return fmt.Errorf("-http: %w", err)
 		}
-		logger.Info("web page, metrics and health listening", "addr", "http://"+ln.Addr().String())
-		defer serveHTTP(ln, &broker, logger)()
-	}
-	var traceTo io.Writer
-	if *trace {
-		traceTo = os.Stderr
+		logger.Info("web page, metrics and health listening", "addr", "http://"+hln.Addr().String())
+		defer serveHTTP(hln, &broker, logger)()
 	}
 
-	b, err := kafka.Open(kafka.Config{
-		DataDir:                    *data,
-		NodeID:                     int32(*nodeID),
-		AdvertisedAddr:             *advertised,
-		DefaultPartitions:          int32(*partitions),
-		DisableAutoCreateTopics:    *noAuto,
-		SegmentBytes:               *segment,
-		Fsync:                      *fsync,
-		RetentionCheckInterval:     *retCheck,
-		GroupInitialRebalanceDelay: *joinDelay,
-		OffsetsRetention:           *retention,
-		TransactionMaxTimeout:      *txnMax,
-		ConsumerHeartbeatInterval:  *cgInterval,
-		ConsumerSessionTimeout:     *cgSession,
-		QuotaWindowNum:             *quotaNum,
-		QuotaWindowSize:            *quotaSize,
-		FetchSessionCacheSlots:     *fsSlots,
-		FetchSessionEviction:       *fsEvict,
-		Trace:                      traceTo,
-		Logger:                     logger,
-	})
+	b, err := kafka.Open(cfg)
 	if err != nil {
 		return err
 	}
 	broker.Store(b)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", *data, "fsync", *fsync)
+	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "fsync", cmpOr(cfg.Fsync, "never"))
 	if err := b.Serve(ctx, ln); err != nil {
 		return err
 	}
 	logger.Info("kafka broker stopped")
 	return nil
+}
+
+// applyFile applies the settings of a server.properties file.
+func applyFile(cfg *kafka.Config, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("-config: %w", err)
+	}
+	defer f.Close()
+	props, err := kafka.ReadProperties(f)
+	if err != nil {
+		return fmt.Errorf("-config %s: %w", path, err)
+	}
+	for _, p := range props {
+		if err := cfg.Set(p.Key, p.Value); err != nil {
+			return fmt.Errorf("-config %s: %s", path, strings.TrimPrefix(err.Error(), "kafka: "))
+		}
+	}
+	return nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // serveHTTP serves on ln the Handler of the broker once one is stored,
@@ -166,4 +289,26 @@ func serveHTTP(ln net.Listener, broker *atomic.Pointer[kafka.Broker], logger *sl
 		}
 	}()
 	return func() { srv.Close() }
+}
+
+// raiseFileLimit raises the soft limit on open files to the hard limit.
+// Every connection and every open segment takes a file descriptor, and
+// the usual soft limit, 1024, is soon reached by a broker with many
+// partitions or clients; the hard limit is what the administrator allows.
+// Go's runtime does the same at start since Go 1.19; doing it here too
+// makes it visible in the log, and keeps it if the runtime changes.
+func raiseFileLimit(logger *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("reading the open file limit", "err", err)
+		return
+	}
+	if lim.Cur < lim.Max {
+		lim.Cur = lim.Max
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			logger.Warn("raising the open file limit", "err", err)
+			return
+		}
+	}
+	logger.Debug("open file limit", "limit", lim.Cur)
 }

@@ -1,0 +1,618 @@
+package kafka
+
+// Tests of the faults the broker must survive: a second broker on the same
+// data dir, failing accepts, an index that lies, a delete that cannot
+// finish, an unopenable partition and a full disk. The crash tests, which
+// need a process to kill, are in interop/faults_test.go.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSecondBrokerSameDir starts a broker on a data dir that one is
+// already serving: it must fail at once, naming the dir, and leave the
+// first one serving.
+func TestSecondBrokerSameDir(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	batch := makeBatch(recordsAt(1, 1)...)
+	if code, _ := c.produce("t", 0, batch); code != codeNone {
+		t.Fatalf("produce: code %d", code)
+	}
+
+	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
+		b.logs.Close()
+		t.Fatal("a second broker opened a data dir in use")
+	}
+	if !errors.Is(err, errDataDirLocked) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("second Open: %v; want errDataDirLocked naming %s", err, dir)
+	}
+	// The second broker stopped before recovery: the first one's next
+	// offset is still its own.
+	if code, base := c.produce("t", 0, batch); code != codeNone || base != 1 {
+		t.Errorf("produce after the second Open: code %d, base %d; want 0, 1", code, base)
+	}
+
+	tb.stop()
+	tb = startBroker(t, dir) // the lock went with the first broker
+	if code, hw, _ := dial(t, tb.addr).fetch("t", 0, 0, 0, 0); code != codeNone || hw != 2 {
+		t.Errorf("after a restart: code %d, high watermark %d; want 0, 2", code, hw)
+	}
+}
+
+// failingListener fails its first n accepts with err, then accepts from
+// the real listener.
+type failingListener struct {
+	net.Listener
+	n     atomic.Int32
+	err   error
+	fails atomic.Int32
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	if l.n.Add(-1) >= 0 {
+		l.fails.Add(1)
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept4", l.err)}
+	}
+	return l.Listener.Accept()
+}
+
+// TestAcceptErrorsRetried checks that failing accepts (out of file
+// descriptors and the like) are logged and retried after a pause, and
+// that the broker then serves as before.
+func TestAcceptErrorsRetried(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ECONNABORTED} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			var logs syncBuffer
+			b, err := Open(Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inner, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln := &failingListener{Listener: inner, err: errno}
+			ln.n.Store(5)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			start := time.Now()
+			go func() { done <- b.Serve(ctx, ln) }()
+
+			c := dial(t, inner.Addr().String())
+			c.createTopic("t", 1)
+			// 5 + 10 + 20 + 40 + 80 ms of pauses went by first.
+			if elapsed := time.Since(start); elapsed < 155*time.Millisecond {
+				t.Errorf("served after %v: the failed accepts were not paused after", elapsed)
+			}
+			if got := ln.fails.Load(); got != 5 {
+				t.Errorf("%d failed accepts, want 5", got)
+			}
+			if n := strings.Count(logs.String(), "accept failed"); n != 5 || !strings.Contains(logs.String(), errno.Error()) {
+				t.Errorf("%d log lines about failed accepts, want 5 naming %q:\n%s", n, errno.Error(), logs.String())
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
+}
+
+// TestShiftedIndex rewrites an older segment's offset index with every
+// position moved on by a few bytes: still in order and inside the log, so
+// it passes the sanity check at open, but naming no batch. Reads must
+// notice, rebuild the index with a log line, and answer from the log.
+func TestShiftedIndex(t *testing.T) {
+	dir := t.TempDir()
+	opts := logOptions{IndexIntervalBytes: 1024, SegmentBytes: 16 << 10}
+	l, err := openPartitionLog(dir, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches [][]byte
+	for i := range 60 {
+		batches = append(batches, bigBatch(int64(i)))
+		appendBatches(t, l, batches[i])
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	index := segmentPath(dir, 0, offsetIndexSuffix)
+	good, err := os.ReadFile(index)
+	if err != nil || len(good) < 2*offsetEntrySize {
+		t.Fatalf("offset index of the first segment: %d bytes, %v; the test needs entries", len(good), err)
+	}
+	shifted := bytes.Clone(good)
+	for i := 0; i < len(shifted); i += offsetEntrySize {
+		pos := int64(uint32(shifted[i+4])<<24 | uint32(shifted[i+5])<<16 | uint32(shifted[i+6])<<8 | uint32(shifted[i+7]))
+		pos += 61
+		shifted[i+4], shifted[i+5], shifted[i+6], shifted[i+7] = byte(pos>>24), byte(pos>>16), byte(pos>>8), byte(pos)
+	}
+	if err := os.WriteFile(index, shifted, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs syncBuffer
+	l, err = openPartition(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if len(l.segments) < 2 {
+		t.Fatalf("%d segments; the test needs an older one", len(l.segments))
+	}
+	for offset := range int64(len(batches)) {
+		got, err := l.Read(offset, 1)
+		if err != nil || !bytes.Equal(got, stored(batches[offset], offset)) {
+			t.Fatalf("read at %d: %d bytes, %v; want the batch at that offset", offset, len(got), err)
+		}
+	}
+	if !strings.Contains(logs.String(), "offset index does not match the log") {
+		t.Errorf("no log line about the rebuilt index:\n%s", logs.String())
+	}
+	if got, _ := os.ReadFile(index); !bytes.Equal(got, good) {
+		t.Errorf("the rebuilt index differs from the one appends wrote")
+	}
+}
+
+// TestDeleteTopicRenameFails makes a DeleteTopics fail halfway: the topic
+// must stay as it was, readable and in the topic list, and its name taken.
+func TestDeleteTopicRenameFails(t *testing.T) {
+	path := t.TempDir()
+	d, err := openLogDir(path, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tl, err := d.CreateTopic("t", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := makeBatch(recordsAt(1, 2)...)
+	appendBatches(t, tl.Partitions[2], batch)
+	// Something in the way of partition 2's -delete name: the rename of
+	// partition 2 fails after partitions 0 and 1 were renamed.
+	obstacle := filepath.Join(path, changeDirName("t", 2, tl.ID, deleteSuffix))
+	os.MkdirAll(filepath.Join(obstacle, "x"), 0o755)
+
+	if err := d.DeleteTopic("t"); err == nil {
+		t.Fatal("DeleteTopic succeeded with a rename failing")
+	}
+	if d.Topic("t") == nil {
+		t.Fatal("a failed DeleteTopic dropped the topic")
+	}
+	for p := range 3 {
+		if _, err := os.Stat(filepath.Join(path, partitionDirName("t", int32(p)), partitionMetadataFile)); err != nil {
+			t.Errorf("partition %d after the failed delete: %v", p, err)
+		}
+	}
+	if got, err := d.Topic("t").Partitions[2].Read(0, 1<<20); err != nil || !bytes.Equal(got, stored(batch, 0)) {
+		t.Errorf("records after the failed delete: %d bytes, %v", len(got), err)
+	}
+	if _, err := d.CreateTopic("t", 1); !errors.Is(err, errTopicExists) {
+		t.Errorf("CreateTopic after the failed delete: %v, want errTopicExists", err)
+	}
+
+	os.RemoveAll(obstacle)
+	if err := d.DeleteTopic("t"); err != nil {
+		t.Fatalf("DeleteTopic once the way is clear: %v", err)
+	}
+	if _, err := d.CreateTopic("t", 1); err != nil {
+		t.Errorf("CreateTopic after the delete: %v", err)
+	}
+}
+
+// TestDeleteTopicRemoveFails makes the removal of a deleted topic's dirs
+// fail: the delete still took effect, the name can be used again at once,
+// the failure is logged, and the next open removes the dirs.
+func TestDeleteTopicRemoveFails(t *testing.T) {
+	path := t.TempDir()
+	var logs syncBuffer
+	d, err := openLogDir(path, logOptions{}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := d.CreateTopic("t", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendBatches(t, old.Partitions[0], makeBatch(recordsAt(1, 2)...))
+	removeAll = func(string) error { return syscall.EBUSY }
+	t.Cleanup(func() { removeAll = os.RemoveAll })
+
+	if err := d.DeleteTopic("t"); err != nil {
+		t.Fatalf("DeleteTopic: %v", err)
+	}
+	again, err := d.CreateTopic("t", 1)
+	if err != nil {
+		t.Fatalf("CreateTopic after the delete: %v", err)
+	}
+	if again.ID == old.ID || again.Partitions[0].HighWatermark() != 0 {
+		t.Errorf("recreated topic: id %s (old %s), high watermark %d", again.ID, old.ID, again.Partitions[0].HighWatermark())
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "removing a deleted partition dir failed") {
+		t.Errorf("no log line about the failed removal:\n%s", logs.String())
+	}
+	gone := filepath.Join(path, changeDirName("t", 0, old.ID, deleteSuffix))
+	if _, err := os.Stat(gone); err != nil {
+		t.Fatalf("the -delete dir: %v", err)
+	}
+
+	removeAll = os.RemoveAll
+	d, err = openLogDir(path, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	if _, err := os.Stat(gone); !os.IsNotExist(err) {
+		t.Errorf("the -delete dir after a restart: %v", err)
+	}
+	if len(d.topics) != 1 || d.topics["t"].ID != again.ID {
+		t.Errorf("topics after a restart: %v", d.topics)
+	}
+}
+
+// TestOfflinePartition loads a partition whose log does not open (an
+// older segment is damaged and its index gone): the partition answers
+// KAFKA_STORAGE_ERROR, and the others are served.
+func TestOfflinePartition(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 2)
+	for range 20 {
+		for p := range int32(2) {
+			if code, _ := c.produce("t", p, bigBatch(1)); code != codeNone {
+				t.Fatalf("produce: code %d", code)
+			}
+		}
+	}
+	tb.stop()
+	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
+	b, _ := os.ReadFile(seg)
+	b[100] ^= 0xff
+	os.WriteFile(seg, b, 0o644)
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if code, _, _ := c.fetch("t", 1, 0, 0, 0); code != codeKafkaStorageError {
+		t.Errorf("fetch from the offline partition: code %d, want KAFKA_STORAGE_ERROR", code)
+	}
+	if code, _ := c.produce("t", 1, bigBatch(1)); code != codeKafkaStorageError {
+		t.Errorf("produce to the offline partition: code %d, want KAFKA_STORAGE_ERROR", code)
+	}
+	if code, hw, records := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 20 || len(records) == 0 {
+		t.Errorf("fetch from the other partition: code %d, high watermark %d, %d bytes", code, hw, len(records))
+	}
+	if !strings.Contains(logs.String(), "partition is offline") {
+		t.Errorf("no log line about the offline partition:\n%s", logs.String())
+	}
+}
+
+// mountTmpfs mounts a tmpfs of size bytes on a new dir, which the test
+// unmounts at its end. Mounting takes root, which CI has; elsewhere the
+// test is skipped, with the reason.
+func mountTmpfs(t *testing.T, size int) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("a full disk is simulated with a small tmpfs, and mounting one needs root")
+	}
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d", size)); err != nil {
+		// In a container, root may lack CAP_SYS_ADMIN. CI's root has it,
+		// and there a test that cannot run is a failure.
+		if errors.Is(err, syscall.EPERM) && os.Getenv("CI") != "true" {
+			t.Skipf("a full disk is simulated with a small tmpfs, and mounting one was refused: %v", err)
+		}
+		t.Fatalf("mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+// TestDiskFull produces to a broker on a small tmpfs until the disk is
+// full: the produce that does not fit is answered KAFKA_STORAGE_ERROR with
+// a message, what it wrote in part is cut off again, and once space is
+// freed produces go on. Every acknowledged batch is read back once, before
+// and after a restart.
+func TestDiskFull(t *testing.T) {
+	dir := mountTmpfs(t, 1<<20)
+	data := filepath.Join(dir, "data")
+	tb := startBrokerWith(t, Config{DataDir: data})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	// Fill the disk but for about 100 KiB.
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(make([]byte, int64(st.Bavail)*st.Bsize-100<<10)); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	var acked [][]byte
+	batch := func(i int) []byte { return makeBatch(testRecord{int64(i), strings.Repeat("x", 20000) + fmt.Sprint(i)}) }
+	segment := segmentPath(filepath.Join(data, "t-0"), 0, logSuffix)
+	full := false
+	for i := 0; i < 100 && !full; i++ {
+		r := c.roundTrip(0, 9, true, produceBody("t", 0, batch(i)))
+		code, msg := readProduceError(t, r)
+		switch code {
+		case codeNone:
+			acked = append(acked, batch(i))
+		case codeKafkaStorageError:
+			full = true
+			if msg == nil || !strings.Contains(*msg, "no space left on device") {
+				t.Errorf("storage error message %v, want one saying the disk is full", msg)
+			}
+		default:
+			t.Fatalf("produce %d: code %d", i, code)
+		}
+	}
+	if !full || len(acked) == 0 {
+		t.Fatalf("%d produces acknowledged, disk full %v: the test needs both", len(acked), full)
+	}
+	if size, want := fileSize(t, segment), int64(len(bytes.Join(acked, nil))); size != want {
+		t.Errorf("segment is %d bytes after the failed append, want %d: the part written was not cut off", size, want)
+	}
+	// Whatever room the failed append left goes too; then a commit
+	// cannot be stored either, and is answered as Kafka answers it.
+	if err := os.WriteFile(filler+"2", make([]byte, 1<<20), 0o644); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("topping up the filler: %v, want ENOSPC", err)
+	}
+	if code := c.commitOffset("g", "t", 0, 1); code != codeNotCoordinator {
+		t.Errorf("commit on a full disk: code %d, want NOT_COORDINATOR", code)
+	}
+
+	os.Remove(filler + "2")
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+		t.Errorf("commit once space is free: code %d", code)
+	}
+	for i := range 3 {
+		i += 1000
+		if code, _ := c.produce("t", 0, batch(i)); code != codeNone {
+			t.Fatalf("produce once space is free: code %d", code)
+		}
+		acked = append(acked, batch(i))
+	}
+	check := func(when string) {
+		var got []byte
+		for offset := int64(0); offset < int64(len(acked)); {
+			code, _, records := c.fetch("t", 0, offset, 0, 0)
+			if code != codeNone || len(records) == 0 {
+				t.Fatalf("%s: fetch at %d: code %d, %d bytes", when, offset, code, len(records))
+			}
+			hs, _ := splitBatches(records)
+			offset = hs[len(hs)-1].LastOffset() + 1
+			got = append(got, records...)
+		}
+		if !sameBatches(got, bytes.Join(acked, nil)) {
+			t.Errorf("%s: the log differs from the acknowledged batches", when)
+		}
+	}
+	check("before a restart")
+	tb.stop()
+	tb = startBrokerWith(t, Config{DataDir: data})
+	c = dial(t, tb.addr)
+	check("after a restart")
+	tb.stop()
+}
+
+// produceBody is the body of a Produce v9 request of records to one
+// partition.
+func produceBody(topic string, partition int32, records []byte) func(w *writer) {
+	return func(w *writer) {
+		w.NullableString(nil)
+		w.Int16(-1)
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Bytes(records)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	}
+}
+
+// readProduceError reads a Produce v9 response for one partition: its
+// error code and message.
+func readProduceError(t *testing.T, r *reader) (int16, *string) {
+	t.Helper()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	code := r.Int16()
+	r.Int64() // BaseOffset
+	r.Int64() // LogAppendTimeMs
+	r.Int64() // LogStartOffset
+	readArray(r, func(r *reader) int32 { r.Int32(); r.NullableString(); r.SkipTags(); return 0 })
+	msg := r.NullableString()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return code, msg
+}
+
+// TestRecoverTopicChanges builds, for each step of each topic change, the
+// data dir a crash at that step leaves (the design note's table in
+// topics.go), and opens it: the topic must have its old shape or its new
+// one, its records whole, and its name usable again.
+func TestRecoverTopicChanges(t *testing.T) {
+	batch := makeBatch(recordsAt(1, 2)...)
+	// setup makes topic t with n partitions, records in partition 0,
+	// closes the dir and returns its path and t's id.
+	setup := func(t *testing.T, n int32) (string, uuid) {
+		path := t.TempDir()
+		d, err := openLogDir(path, logOptions{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl, err := d.CreateTopic("t", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendBatches(t, tl.Partitions[0], batch)
+		d.Close()
+		return path, tl.ID
+	}
+	move := func(t *testing.T, path, from, to string) {
+		if err := os.Rename(filepath.Join(path, from), filepath.Join(path, to)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		crash func(t *testing.T, path string, id uuid) // from t with 2 partitions
+		want  int                                      // partitions of t after the open; 0 if absent
+	}{
+		{"create: staged", func(t *testing.T, path string, id uuid) {
+			for p := range int32(2) {
+				move(t, path, partitionDirName("t", p), changeDirName("t", p, id, createSuffix))
+			}
+		}, 0},
+		{"create: all but the first renamed", func(t *testing.T, path string, id uuid) {
+			move(t, path, "t-0", changeDirName("t", 0, id, createSuffix))
+		}, 0},
+		{"grow: staged", func(t *testing.T, path string, id uuid) {
+			os.Mkdir(filepath.Join(path, changeDirName("t", 2, id, createSuffix)), 0o755)
+			os.WriteFile(filepath.Join(path, changeDirName("t", 2, id, createSuffix), partitionMetadataFile), partitionMetadata(id), 0o644)
+		}, 2},
+		{"grow: all but the first renamed", func(t *testing.T, path string, id uuid) {
+			os.Mkdir(filepath.Join(path, changeDirName("t", 2, id, createSuffix)), 0o755)
+			os.Mkdir(filepath.Join(path, "t-3"), 0o755)
+			os.WriteFile(filepath.Join(path, "t-3", partitionMetadataFile), partitionMetadata(id), 0o644)
+		}, 2},
+		{"grow: committed", func(t *testing.T, path string, id uuid) {
+			for _, dir := range []string{"t-2", "t-3"} {
+				os.Mkdir(filepath.Join(path, dir), 0o755)
+				os.WriteFile(filepath.Join(path, dir, partitionMetadataFile), partitionMetadata(id), 0o644)
+			}
+		}, 4},
+		{"delete: first renamed", func(t *testing.T, path string, id uuid) {
+			move(t, path, "t-0", changeDirName("t", 0, id, deleteSuffix))
+		}, 0},
+		{"delete: all renamed", func(t *testing.T, path string, id uuid) {
+			for p := range int32(2) {
+				move(t, path, partitionDirName("t", p), changeDirName("t", p, id, deleteSuffix))
+			}
+		}, 0},
+		{"delete: a rename put back", func(t *testing.T, path string, id uuid) {
+			// retire's undo puts the later partitions back first.
+			move(t, path, "t-0", changeDirName("t", 0, id, deleteSuffix))
+			move(t, path, changeDirName("t", 0, id, deleteSuffix), "t-0")
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, id := setup(t, 2)
+			tc.crash(t, path, id)
+			var logs syncBuffer
+			d, err := openLogDir(path, logOptions{}, slog.New(slog.NewTextHandler(&logs, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			tl := d.Topic("t")
+			switch {
+			case tc.want == 0 && tl != nil:
+				t.Fatalf("t has %d partitions, want it absent", len(tl.Partitions))
+			case tc.want > 0 && (tl == nil || len(tl.Partitions) != tc.want):
+				t.Fatalf("t is %v, want %d partitions", tl, tc.want)
+			case tc.want > 0:
+				if got, err := tl.Partitions[0].Read(0, 1<<20); err != nil || !bytes.Equal(got, stored(batch, 0)) {
+					t.Errorf("records of partition 0: %d bytes, %v", len(got), err)
+				}
+				if err := d.DeleteTopic("t"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d.removals.Wait()
+			entries, _ := os.ReadDir(path)
+			for _, e := range entries {
+				if e.IsDir() && (tc.want == 0 || strings.HasSuffix(e.Name(), createSuffix)) {
+					t.Errorf("%s is left in the data dir", e.Name())
+				}
+			}
+			if _, err := d.CreateTopic("t", 3); err != nil {
+				t.Errorf("creating t again: %v", err)
+			}
+		})
+	}
+}
+
+// TestOfflinePartitionUnderOpenTransaction: a transaction left open by a
+// shutdown in a partition whose log no longer opens cannot be aborted at
+// start. The broker still starts, serves the other partitions, and says
+// in the log that it will retry.
+func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 2)
+	for range 20 {
+		if code, _ := c.produce("t", 1, bigBatch(1)); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "t", 1)
+	if code, _ := c.produce("t", 1, txnBatch(pid, epoch, 0, 2)); code != codeNone {
+		t.Fatalf("transactional produce: code %d", code)
+	}
+	if code, _ := c.produce("t", 0, bigBatch(1)); code != codeNone {
+		t.Fatalf("produce: code %d", code)
+	}
+	tb.stop()
+	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
+	b, _ := os.ReadFile(seg)
+	b[100] ^= 0xff
+	os.WriteFile(seg, b, 0o644)
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 1 {
+		t.Errorf("fetch from the healthy partition: code %d, high watermark %d", code, hw)
+	}
+	if !strings.Contains(logs.String(), "will retry") {
+		t.Errorf("no log line about the transaction left to retry:\n%s", logs.String())
+	}
+}

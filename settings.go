@@ -1,0 +1,600 @@
+// This file holds the broker's settings by Kafka's names: the table that
+// maps each server.properties key this broker knows to its Config field,
+// with its type, default and check; the reader of Kafka's properties file
+// format; and the broker's entries in DescribeConfigs, which the table also
+// drives. It belongs to the part on operations, and assumes kafka.go's
+// Config and configs.go's config entries.
+//
+// A setting reaches the broker in one of three ways, all ending in
+// Config.Set: a field of Config set in Go, a line of a server.properties
+// file (cmd/kafka -config), or -c name=value on the command line, where the
+// older flags (-partitions, -segment-bytes, ...) are shorthands for some of
+// them. Every key falls in one of four kinds:
+//
+//	applied   the broker has it: node.id, num.partitions, group.max.size ...
+//	fixed     a topic default this broker has only at Kafka's default
+//	          (log.retention.hours=168, min.insync.replicas=1): accepted at
+//	          that value, so Kafka's own server.properties loads, refused at
+//	          any other, where a user would expect an effect
+//	ignored   meaningless for one broker without a controller quorum or
+//	          replicas (process.roles, replica.*, zookeeper.*, metrics
+//	          reporters): accepted, and logged once at Open
+//	unknown   anything else, or a bad value: Set fails and the broker does
+//	          not start, so a typo never passes for a setting
+//
+// Design note: Set records which names were set, so that DescribeConfigs
+// can tell a setting given explicitly (STATIC_BROKER_CONFIG, as a line of
+// server.properties is in Kafka) from a default, even when the value given
+// is the default. A field set in Go counts as given when it differs from
+// the default.
+
+package kafka
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// brokerSetting is one key of server.properties that the broker applies.
+type brokerSetting struct {
+	name string
+	typ  int8
+	doc  string
+	// get is the setting's value in a Config with its defaults filled
+	// in; "" is a null value. set checks a value and applies it.
+	get func(c *Config) string
+	set func(c *Config, v string) error
+	// def is the value of get for the zero Config: the default.
+	def string
+}
+
+// brokerSettings lists the settings the broker applies, sorted by name,
+// which is the order DescribeConfigs answers in. Each default is computed
+// from a zero Config at init, so the table cannot disagree with
+// withDefaults.
+var brokerSettings = []brokerSetting{
+	{name: "advertised.listeners", typ: configTypeString, doc: "The PLAINTEXT://host:port clients are told to connect to; empty for the address each client used.",
+		get: func(c *Config) string { return listenerURL(c.AdvertisedAddr) },
+		set: func(c *Config, v string) (err error) { c.AdvertisedAddr, err = parseListener(v); return }},
+	{name: "auto.create.topics.enable", typ: configTypeBoolean, doc: "Whether Metadata creates a topic that does not exist yet.",
+		get: func(c *Config) string { return strconv.FormatBool(!c.DisableAutoCreateTopics) },
+		set: func(c *Config, v string) error { b, err := parseBool(v); c.DisableAutoCreateTopics = !b; return err }},
+	{name: "broker.id", typ: configTypeInt, doc: "This broker's id; the older name of node.id.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.NodeID)) },
+		set: func(c *Config, v string) error { return setInt32(&c.NodeID, v, 0) }},
+	{name: "connections.max.idle.ms", typ: configTypeLong, doc: "How long a connection may go without a request before it is closed.",
+		get: func(c *Config) string { return millis(c.ConnectionsMaxIdle) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConnectionsMaxIdle, v, 1) }},
+	{name: "group.consumer.heartbeat.interval.ms", typ: configTypeInt, doc: "How often KIP-848 consumer group members heartbeat.",
+		get: func(c *Config) string { return millis(c.ConsumerHeartbeatInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerHeartbeatInterval, v, 1) }},
+	{name: "group.consumer.max.heartbeat.interval.ms", typ: configTypeInt, doc: "The longest consumer.heartbeat.interval.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMaxHeartbeatInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMaxHeartbeatInterval, v, 1) }},
+	{name: "group.consumer.max.session.timeout.ms", typ: configTypeInt, doc: "The longest consumer.session.timeout.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMaxSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMaxSessionTimeout, v, 1) }},
+	{name: "group.consumer.max.size", typ: configTypeInt, doc: "The most members a KIP-848 consumer group may have.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.ConsumerGroupMaxSize)) },
+		set: func(c *Config, v string) error { return setInt32(&c.ConsumerGroupMaxSize, v, 1) }},
+	{name: "group.consumer.min.heartbeat.interval.ms", typ: configTypeInt, doc: "The shortest consumer.heartbeat.interval.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMinHeartbeatInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMinHeartbeatInterval, v, 1) }},
+	{name: "group.consumer.min.session.timeout.ms", typ: configTypeInt, doc: "The shortest consumer.session.timeout.ms a consumer group may set.",
+		get: func(c *Config) string { return millis(c.ConsumerMinSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMinSessionTimeout, v, 1) }},
+	{name: "group.consumer.session.timeout.ms", typ: configTypeInt, doc: "How long a KIP-848 consumer group member may go without a heartbeat.",
+		get: func(c *Config) string { return millis(c.ConsumerSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.ConsumerSessionTimeout, v, 1) }},
+	{name: "group.initial.rebalance.delay.ms", typ: configTypeInt, doc: "How long a new classic group waits for more members before its first rebalance; 0 for none.",
+		get: func(c *Config) string { return millis(max(c.GroupInitialRebalanceDelay, 0)) },
+		set: func(c *Config, v string) error {
+			// 0 is "no delay" in Kafka, but the zero Config field means
+			// the default; no delay is negative there.
+			err := setMillis(&c.GroupInitialRebalanceDelay, v, 0)
+			if err == nil && c.GroupInitialRebalanceDelay == 0 {
+				c.GroupInitialRebalanceDelay = -1
+			}
+			return err
+		}},
+	{name: "group.max.session.timeout.ms", typ: configTypeInt, doc: "The longest session timeout a classic group member may ask for.",
+		get: func(c *Config) string { return millis(c.GroupMaxSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.GroupMaxSessionTimeout, v, 1) }},
+	{name: "group.max.size", typ: configTypeInt, doc: "The most members a classic group may have.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.GroupMaxSize)) },
+		set: func(c *Config, v string) error { return setInt32(&c.GroupMaxSize, v, 1) }},
+	{name: "group.min.session.timeout.ms", typ: configTypeInt, doc: "The shortest session timeout a classic group member may ask for.",
+		get: func(c *Config) string { return millis(c.GroupMinSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.GroupMinSessionTimeout, v, 1) }},
+	{name: "listeners", typ: configTypeString, doc: "The PLAINTEXT://host:port cmd/kafka listens on.",
+		get: func(c *Config) string { return listenerURL(c.Listener) },
+		set: func(c *Config, v string) (err error) { c.Listener, err = parseListener(v); return }},
+	{name: "log.dir", typ: configTypeString, doc: "The directory of the partition logs; log.dirs, if set, wins.",
+		get: func(c *Config) string { return c.DataDir },
+		set: func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{name: "log.dirs", typ: configTypeString, doc: "The directory of the partition logs: one only.",
+		get: func(c *Config) string { return c.DataDir },
+		set: func(c *Config, v string) error {
+			if strings.Contains(v, ",") {
+				return errors.New("this broker keeps its logs in one directory")
+			}
+			c.DataDir = v
+			return nil
+		}},
+	{name: "log.flush.interval.messages", typ: configTypeLong, doc: "1 to fsync every acknowledged produce first (-fsync always); 9223372036854775807 to leave it to the OS.",
+		get: func(c *Config) string {
+			if c.Fsync == "always" {
+				return "1"
+			}
+			return strconv.FormatInt(math.MaxInt64, 10)
+		},
+		set: func(c *Config, v string) error {
+			switch v {
+			case "1":
+				c.Fsync = "always"
+			case strconv.FormatInt(math.MaxInt64, 10):
+			default:
+				return errors.New("only 1 (fsync before every acknowledgement) or 9223372036854775807 are supported")
+			}
+			return nil
+		}},
+	{name: "log.flush.interval.ms", typ: configTypeLong, doc: "How often appended records are fsynced (-fsync with a duration); empty when not on a timer.",
+		get: func(c *Config) string {
+			if d, err := time.ParseDuration(c.Fsync); err == nil {
+				return millis(d)
+			}
+			return ""
+		},
+		set: func(c *Config, v string) error {
+			var d time.Duration
+			if err := setMillis(&d, v, 1); err != nil {
+				return err
+			}
+			c.Fsync = d.String()
+			return nil
+		}},
+	{name: "log.retention.check.interval.ms", typ: configTypeLong, doc: "How often old segments are checked for deletion.",
+		get: func(c *Config) string { return millis(c.RetentionCheckInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.RetentionCheckInterval, v, 1) }},
+	{name: "log.segment.bytes", typ: configTypeInt, doc: "The default segment.bytes of topics.",
+		get: func(c *Config) string { return strconv.FormatInt(c.SegmentBytes, 10) },
+		set: func(c *Config, v string) error { return setInt64(&c.SegmentBytes, v, minSegmentBytes, math.MaxInt32) }},
+	{name: "max.incremental.fetch.session.cache.slots", typ: configTypeInt, doc: "How many incremental fetch sessions are kept; 0 for none.",
+		get: func(c *Config) string { return strconv.Itoa(max(c.FetchSessionCacheSlots, 0)) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 0, math.MaxInt32)
+			c.FetchSessionCacheSlots = int(n)
+			if n == 0 {
+				c.FetchSessionCacheSlots = -1 // the zero field means the default
+			}
+			return err
+		}},
+	{name: "message.max.bytes", typ: configTypeInt, doc: "The largest record batch a producer may send.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.MaxMessageBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.MaxMessageBytes, v, 0) }},
+	{name: "min.incremental.fetch.session.eviction.ms", typ: configTypeInt, doc: "How long a fetch session is safe from eviction for a new one.",
+		get: func(c *Config) string { return millis(c.FetchSessionEviction) },
+		set: func(c *Config, v string) error { return setMillis(&c.FetchSessionEviction, v, 1) }},
+	{name: "node.id", typ: configTypeInt, doc: "This broker's id.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.NodeID)) },
+		set: func(c *Config, v string) error { return setInt32(&c.NodeID, v, 0) }},
+	{name: "num.partitions", typ: configTypeInt, doc: "The partition count of auto-created topics.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.DefaultPartitions)) },
+		set: func(c *Config, v string) error { return setInt32(&c.DefaultPartitions, v, 1) }},
+	{name: "offsets.retention.check.interval.ms", typ: configTypeLong, doc: "How often expired committed offsets are looked for.",
+		get: func(c *Config) string { return millis(c.OffsetsRetentionCheckInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.OffsetsRetentionCheckInterval, v, 1) }},
+	{name: "offsets.retention.minutes", typ: configTypeInt, doc: "How long the committed offsets of an empty group are kept.",
+		get: func(c *Config) string { return strconv.FormatInt(int64(c.OffsetsRetention/time.Minute), 10) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 1, math.MaxInt32)
+			c.OffsetsRetention = time.Duration(n) * time.Minute
+			return err
+		}},
+	{name: "quota.window.num", typ: configTypeInt, doc: "How many samples client quota rates are measured over.",
+		get: func(c *Config) string { return strconv.Itoa(c.QuotaWindowNum) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 2, math.MaxInt32)
+			c.QuotaWindowNum = int(n)
+			return err
+		}},
+	{name: "quota.window.size.seconds", typ: configTypeInt, doc: "The length of each client quota sample, in seconds.",
+		get: func(c *Config) string { return strconv.FormatInt(int64(c.QuotaWindowSize/time.Second), 10) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 1, math.MaxInt32)
+			c.QuotaWindowSize = time.Duration(n) * time.Second
+			return err
+		}},
+	{name: "socket.request.max.bytes", typ: configTypeInt, doc: "The largest request accepted.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.MaxFrameBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.MaxFrameBytes, v, 1) }},
+	{name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", typ: configTypeInt, doc: "How often open transactions are checked against their timeout.",
+		get: func(c *Config) string { return millis(c.TransactionAbortCheckInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.TransactionAbortCheckInterval, v, 1) }},
+	{name: "transaction.max.timeout.ms", typ: configTypeInt, doc: "The longest transaction.timeout.ms a producer may ask for.",
+		get: func(c *Config) string { return millis(c.TransactionMaxTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.TransactionMaxTimeout, v, 1) }},
+	{name: "transactional.id.expiration.ms", typ: configTypeInt, doc: "How long an unused transactional id is kept.",
+		get: func(c *Config) string { return millis(c.TransactionalIDExpiration) },
+		set: func(c *Config, v string) error { return setMillis(&c.TransactionalIDExpiration, v, 1) }},
+}
+
+// fixedSettings are broker settings the broker has only at Kafka's
+// default: the value a Set must have, and why. Beyond these, every topic
+// config's broker synonym (log.roll.ms for segment.ms, compression.type,
+// log.message.timestamp.type, ...) that the table above does not apply is
+// fixed at the topic config's default (fixedSetting).
+var fixedSettings = map[string]struct {
+	value, why string
+	typ        int8
+}{
+	"default.replication.factor": {"1", "there is one broker", configTypeInt},
+	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
+	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
+	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
+}
+
+// fixedSetting looks name up among the fixed settings: its only value, in
+// canonical form, a check that canonicalizes a value given, and why.
+func fixedSetting(name string) (value string, check func(string) (string, error), why string, typ int8, ok bool) {
+	if lookupBrokerSetting(name) != nil {
+		return "", nil, "", 0, false
+	}
+	if f, ok := fixedSettings[name]; ok {
+		return f.value, func(v string) (string, error) { return v, nil }, f.why, f.typ, true
+	}
+	for i := range topicConfigDefs {
+		if d := &topicConfigDefs[i]; d.broker == name {
+			return d.def, d.check, "set " + d.name + " per topic", d.typ, true
+		}
+	}
+	return "", nil, "", 0, false
+}
+
+// ignoredSettings are keys (or, ending in ".", prefixes of keys) that
+// mean nothing to a single broker, with why.
+var ignoredSettings = []struct{ key, why string }{
+	{"auto.leader.rebalance.enable", "one broker leads every partition"},
+	{"background.threads", "no thread pools to size"},
+	{"broker.id.generation.enable", "node.id is given"},
+	{"broker.rack", "one broker"},
+	{"controlled.shutdown.", "one broker"},
+	{"controller.", "no controller quorum"},
+	{"delete.topic.enable", "topics can always be deleted"},
+	{"group.coordinator.", "the coordinator is built in"},
+	{"group.share.", "no share groups"},
+	{"inter.broker.", "one broker"},
+	{"kafka.metrics.", "no metrics reporters (JMX)"},
+	{"leader.imbalance.", "one broker leads every partition"},
+	{"listener.security.protocol.map", "PLAINTEXT only"},
+	{"log.cleaner.", "no log cleaner"},
+	{"log.flush.offset.checkpoint.interval.ms", "checkpoints are written at shutdown"},
+	{"log.flush.scheduler.interval.ms", "see log.flush.interval.ms"},
+	{"log.index.", "index sizes are fixed"},
+	{"metadata.", "no metadata log"},
+	{"metric.reporters", "no metrics reporters (JMX)"},
+	{"metrics.", "no metrics reporters (JMX)"},
+	{"node.id.", "one broker"},
+	{"num.io.threads", "no thread pools to size"},
+	{"num.network.threads", "no thread pools to size"},
+	{"num.recovery.threads.per.data.dir", "no thread pools to size"},
+	{"num.replica.", "no replicas"},
+	{"offsets.topic.", "__consumer_offsets has one partition and one replica"},
+	{"process.roles", "no KRaft roles: one broker"},
+	{"queued.max.requests", "each connection is served in order"},
+	{"remote.log.", "no tiered storage"},
+	{"replica.", "no replicas"},
+	{"reserved.broker.max.id", "node.id is given"},
+	{"share.coordinator.", "no share groups"},
+	{"socket.receive.buffer.bytes", "the OS's socket buffers"},
+	{"socket.send.buffer.bytes", "the OS's socket buffers"},
+	{"transaction.state.log.", "transaction state is a file, not a topic"},
+	{"unclean.leader.election.enable", "no replicas"},
+	{"zookeeper.", "no ZooKeeper"},
+}
+
+func init() {
+	var zero Config
+	zero = zero.withDefaults()
+	for i := range brokerSettings {
+		brokerSettings[i].def = brokerSettings[i].get(&zero)
+	}
+}
+
+func lookupBrokerSetting(name string) *brokerSetting {
+	for i := range brokerSettings {
+		if brokerSettings[i].name == name {
+			return &brokerSettings[i]
+		}
+	}
+	return nil
+}
+
+// ignoredSetting is why name is ignored, or "" if it is not.
+func ignoredSetting(name string) string {
+	for _, s := range ignoredSettings {
+		if name == s.key || strings.HasSuffix(s.key, ".") && strings.HasPrefix(name, s.key) {
+			return s.why
+		}
+	}
+	return ""
+}
+
+// Set applies one broker setting by its Kafka name (a server.properties
+// key), as cmd/kafka's -c and -config do. It fails for a key the broker
+// does not know and for a value the key does not take; a key known but
+// meaningless here is accepted and logged once by Open.
+func (c *Config) Set(name, value string) error {
+	value = strings.TrimSpace(value)
+	if s := lookupBrokerSetting(name); s != nil {
+		if err := s.set(c, value); err != nil {
+			return fmt.Errorf("kafka: setting %s=%q: %w", name, value, err)
+		}
+		c.given = append(c.given, name)
+		return nil
+	}
+	if only, check, why, _, ok := fixedSetting(name); ok {
+		v, err := check(value)
+		if err != nil || v != only {
+			return fmt.Errorf("kafka: setting %s=%q: this broker has only %s (%s)", name, value, only, why)
+		}
+		return nil
+	}
+	if why := ignoredSetting(name); why != "" {
+		c.ignored = append(c.ignored, name+": "+why)
+		return nil
+	}
+	return fmt.Errorf("kafka: unknown broker setting %q", name)
+}
+
+// logIgnoredSettings logs, once each, the settings Set accepted and
+// ignored.
+func (b *Broker) logIgnoredSettings() {
+	for _, s := range slices.Compact(slices.Sorted(slices.Values(b.cfg.ignored))) {
+		name, why, _ := strings.Cut(s, ": ")
+		b.log.Info("ignoring broker setting", "name", name, "why", why)
+	}
+}
+
+// brokerConfigEntries describes the broker's settings for DescribeConfigs,
+// all read-only: they change with a restart. A setting is
+// STATIC_BROKER_CONFIG if it was given (by Set, or a Config field away from
+// its default), else DEFAULT_CONFIG.
+func (b *Broker) brokerConfigEntries() []configEntry {
+	entries := make([]configEntry, 0, len(brokerSettings))
+	for _, s := range brokerSettings {
+		e := configEntry{name: s.name, value: s.get(&b.cfg), typ: s.typ, doc: s.doc, readOnly: true, source: sourceDefault}
+		e.null = e.value == ""
+		if e.value != s.def || slices.Contains(b.cfg.given, s.name) {
+			e.source = sourceStaticBroker
+		}
+		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
+		entries = append(entries, e)
+	}
+	var fixed []string
+	for name := range fixedSettings {
+		fixed = append(fixed, name)
+	}
+	for _, d := range topicConfigDefs {
+		fixed = append(fixed, d.broker)
+	}
+	for _, name := range slices.Compact(slices.Sorted(slices.Values(fixed))) {
+		value, _, why, typ, ok := fixedSetting(name)
+		if !ok || name == "" {
+			continue
+		}
+		e := configEntry{name: name, value: value, typ: typ, readOnly: true, source: sourceDefault,
+			doc: "Fixed at Kafka's default here: " + why + "."}
+		e.null = value == ""
+		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
+		entries = append(entries, e)
+	}
+	slices.SortFunc(entries, func(a, b configEntry) int { return strings.Compare(a.name, b.name) })
+	return entries
+}
+
+// Values.
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, errors.New("not true or false")
+}
+
+func parseInt(v string, lo, hi int64) (int64, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err != nil:
+		return 0, errors.New("not a number")
+	case n < lo || n > hi:
+		return 0, fmt.Errorf("out of range [%d, %d]", lo, hi)
+	}
+	return n, nil
+}
+
+func setInt32(dst *int32, v string, lo int64) error {
+	n, err := parseInt(v, lo, math.MaxInt32)
+	if err == nil {
+		*dst = int32(n)
+	}
+	return err
+}
+
+func setInt64(dst *int64, v string, lo, hi int64) error {
+	n, err := parseInt(v, lo, hi)
+	if err == nil {
+		*dst = n
+	}
+	return err
+}
+
+// setMillis sets a duration given in milliseconds, at least lo.
+func setMillis(dst *time.Duration, v string, lo int64) error {
+	n, err := parseInt(v, lo, math.MaxInt64/int64(time.Millisecond))
+	if err == nil {
+		*dst = time.Duration(n) * time.Millisecond
+	}
+	return err
+}
+
+func millis(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+
+// parseListener reads the first listener of a Kafka listeners value,
+// PLAINTEXT://host:port, as host:port; "" stays "". A listener of another
+// security protocol is refused: this broker speaks only PLAINTEXT.
+func parseListener(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	first, _, _ := strings.Cut(v, ",")
+	proto, addr, ok := strings.Cut(strings.TrimSpace(first), "://")
+	if !ok || !strings.EqualFold(proto, "PLAINTEXT") {
+		return "", errors.New("want PLAINTEXT://host:port")
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return "", err
+	}
+	return addr, nil
+}
+
+func listenerURL(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return "PLAINTEXT://" + addr
+}
+
+// The properties file.
+
+// Property is one key=value of a properties file.
+type Property struct{ Key, Value string }
+
+// ReadProperties reads a file in Java's properties format
+// (java.util.Properties.load), as Kafka reads server.properties: a line
+// starting with # or ! is a comment; a line ending in an odd number of
+// backslashes continues on the next, whose leading blanks are dropped; the
+// key ends at the first unescaped =, : or blank, and blanks around the
+// separator are dropped; backslash escapes \t \n \r \f \uXXXX, and before
+// any other character stand for it. Properties come in file order; a key
+// given twice appears twice, and the last wins when applied.
+func ReadProperties(r io.Reader) ([]Property, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	var props []Property
+	var logical strings.Builder
+	continuing, lineNo := false, 0
+	for sc.Scan() {
+		lineNo++
+		line := strings.TrimRight(sc.Text(), "\r")
+		trimmed := strings.TrimLeft(line, " \t\f")
+		if !continuing && (trimmed == "" || trimmed[0] == '#' || trimmed[0] == '!') {
+			continue
+		}
+		// An odd run of trailing backslashes escapes the line end.
+		n := len(trimmed) - len(strings.TrimRight(trimmed, `\`))
+		continuing = n%2 == 1
+		if continuing {
+			trimmed = trimmed[:len(trimmed)-1]
+		}
+		logical.WriteString(trimmed)
+		if continuing {
+			continue
+		}
+		p, err := parseProperty(logical.String())
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", lineNo, err)
+		}
+		props = append(props, p)
+		logical.Reset()
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if logical.Len() > 0 {
+		p, err := parseProperty(logical.String())
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", lineNo, err)
+		}
+		props = append(props, p)
+	}
+	return props, nil
+}
+
+// parseProperty splits one logical line, leading blanks gone, into its
+// key and value.
+func parseProperty(line string) (Property, error) {
+	end := len(line)
+	for i := 0; i < len(line); i++ {
+		if line[i] == '\\' {
+			i++
+			continue
+		}
+		if strings.IndexByte("=: \t\f", line[i]) >= 0 {
+			end = i
+			break
+		}
+	}
+	key, rest := line[:end], line[end:]
+	rest = strings.TrimLeft(rest, " \t\f")
+	if rest != "" && (rest[0] == '=' || rest[0] == ':') {
+		rest = strings.TrimLeft(rest[1:], " \t\f")
+	}
+	k, err := unescapeProperty(key)
+	if err != nil {
+		return Property{}, err
+	}
+	v, err := unescapeProperty(rest)
+	return Property{k, v}, err
+}
+
+func unescapeProperty(s string) (string, error) {
+	if !strings.Contains(s, `\`) {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 'f':
+			b.WriteByte('\f')
+		case 'u':
+			if i+5 > len(s) {
+				return "", errors.New(`malformed \uxxxx escape`)
+			}
+			r, err := strconv.ParseUint(s[i+1:i+5], 16, 16)
+			if err != nil {
+				return "", errors.New(`malformed \uxxxx escape`)
+			}
+			b.WriteRune(rune(r))
+			i += 4
+		default:
+			_, size := utf8.DecodeRuneInString(s[i:])
+			b.WriteString(s[i : i+size])
+			i += size - 1
+		}
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,122 @@
+// Tests of broker settings by Kafka's names (settings.go): the properties
+// file format, what Config.Set accepts and refuses, and how DescribeConfigs
+// reports each setting's source.
+package kafka
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestReadProperties(t *testing.T) {
+	const file = "# a comment\n" +
+		"   ! another comment\n" +
+		"\n" +
+		"a=1\n" +
+		"b : 2\n" +
+		"c 3\n" +
+		"  d=  spaced value  \n" +
+		"e=first \\\n" +
+		"    second\\\r\n" +
+		"   third\n" +
+		"f=ends in a backslash\\\\\n" +
+		"g\\:h=colon in key\n" +
+		"i=tab\\there \\u0041\\q\n" +
+		"j=x=y:z\n" +
+		"k\n" +
+		"#not=a property\n" +
+		"last=no newline"
+	got, err := ReadProperties(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Property{
+		{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "spaced value  "},
+		{"e", "first secondthird"}, {"f", `ends in a backslash\`}, {"g:h", "colon in key"},
+		{"i", "tab\there Aq"}, {"j", "x=y:z"}, {"k", ""}, {"last", "no newline"},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("properties (-want +got):\n%s", d)
+	}
+	if _, err := ReadProperties(strings.NewReader("a=\\u00zz\n")); err == nil {
+		t.Error("a malformed \\u escape was accepted")
+	}
+}
+
+func TestConfigSet(t *testing.T) {
+	var c Config
+	for _, kv := range [][2]string{
+		{"node.id", "3"}, {"num.partitions", "4"}, {"group.max.size", "10"}, {"group.consumer.max.size", "5"},
+		{"group.min.session.timeout.ms", "100"}, {"group.initial.rebalance.delay.ms", "0"},
+		{"offsets.retention.minutes", "60"}, {"listeners", "PLAINTEXT://127.0.0.1:0"},
+		{"advertised.listeners", "PLAINTEXT://kafka:9092,SSL://kafka:9093"}, {"auto.create.topics.enable", "FALSE"},
+		{"log.flush.interval.messages", "1"}, {"log.dirs", "/data"},
+		// fixed at their default, and ignored
+		{"log.retention.hours", "168"}, {"min.insync.replicas", "1"},
+		{"zookeeper.connect", "zk:2181"}, {"replica.lag.time.max.ms", "30000"}, {"process.roles", "broker"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err != nil {
+			t.Fatalf("Set(%s, %s): %v", kv[0], kv[1], err)
+		}
+	}
+	want := Config{
+		NodeID: 3, DefaultPartitions: 4, GroupMaxSize: 10, ConsumerGroupMaxSize: 5,
+		GroupMinSessionTimeout: 100 * time.Millisecond, GroupInitialRebalanceDelay: -1,
+		OffsetsRetention: time.Hour, Listener: "127.0.0.1:0", AdvertisedAddr: "kafka:9092",
+		DisableAutoCreateTopics: true, Fsync: "always", DataDir: "/data",
+	}
+	opts := cmp.AllowUnexported(Config{})
+	want.given, want.ignored = c.given, c.ignored
+	if d := cmp.Diff(want, c, opts); d != "" {
+		t.Errorf("config (-want +got):\n%s", d)
+	}
+	if len(c.ignored) != 3 {
+		t.Errorf("ignored %v, want the three ignored keys", c.ignored)
+	}
+
+	for _, kv := range [][2]string{
+		{"no.such.setting", "1"}, {"group.max.size", "0"}, {"group.max.size", "ten"},
+		{"num.partitions", "99999999999"}, {"auto.create.topics.enable", "yes"},
+		{"log.retention.hours", "1"}, {"min.insync.replicas", "2"}, {"listeners", "SSL://:9093"},
+		{"log.dirs", "/a,/b"}, {"log.flush.interval.messages", "100"}, {"ssl.keystore.location", "/k"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err == nil || !strings.Contains(err.Error(), kv[0]) {
+			t.Errorf("Set(%s, %s): %v, want an error naming the setting", kv[0], kv[1], err)
+		}
+	}
+}
+
+// TestBrokerConfigSources: DescribeConfigs lists every setting of the
+// table, STATIC_BROKER_CONFIG when given (even at its default value) and
+// DEFAULT_CONFIG otherwise.
+func TestBrokerConfigSources(t *testing.T) {
+	cfg := Config{GroupMaxSize: 7}
+	if err := cfg.Set("num.partitions", "1"); err != nil { // the default, but given
+		t.Fatal(err)
+	}
+	b := openGroupBroker(t, t.TempDir(), cfg)
+	source := map[string]int8{}
+	value := map[string]string{}
+	for _, e := range b.brokerConfigEntries() {
+		source[e.name], value[e.name] = e.source, e.value
+	}
+	for _, s := range brokerSettings {
+		if _, ok := source[s.name]; !ok {
+			t.Errorf("setting %s is not described", s.name)
+		}
+	}
+	for name, want := range map[string]int8{
+		"group.max.size": sourceStaticBroker, "num.partitions": sourceStaticBroker,
+		"group.consumer.max.size": sourceDefault, "log.retention.ms": sourceDefault,
+	} {
+		if source[name] != want {
+			t.Errorf("%s: source %d, want %d", name, source[name], want)
+		}
+	}
+	if value["group.max.size"] != "7" || value["group.consumer.max.size"] != "2147483647" || value["group.min.session.timeout.ms"] != "1" {
+		t.Errorf("values: %v", value)
+	}
+}
