@@ -42,6 +42,8 @@
 // that a crash midway leaves each one whole or absent. fetchsessions.go is
 // incremental fetch sessions (KIP-227), which spare a consumer of many
 // partitions from naming, and hearing about, all of them on every fetch.
+// segfiles.go is the descriptor cache through which closed segments are
+// read, so that open files do not grow with the partition count.
 // producers.go is what
 // idempotent producers need: ids that never repeat, and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is
@@ -255,6 +257,13 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// ClosedSegmentFiles is how many .log files of closed segments (all
+	// but each partition's active one) may be open at once; the others are
+	// opened when read and the least recently used idle ones closed
+	// (segfiles.go). Kafka has no such setting: it keeps them all open.
+	// Default 256.
+	ClosedSegmentFiles int
+
 	// FetchSessionCacheSlots is how many incremental fetch sessions
 	// (fetchsessions.go) the broker keeps at most
 	// (max.incremental.fetch.session.cache.slots, default 1000). Negative
@@ -361,6 +370,9 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
+	if c.ClosedSegmentFiles <= 0 {
+		c.ClosedSegmentFiles = defaultClosedSegmentFiles
+	}
 	if c.FetchSessionCacheSlots == 0 {
 		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots
 	}
@@ -464,7 +476,8 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096}, cfg.Logger)
+	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
+		Files: newFileCache(cfg.ClosedSegmentFiles)}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -117,6 +117,9 @@ type logOptions struct {
 	// math.MaxInt32, Kafka's limit too, because index entries hold file
 	// positions in 4 bytes.
 	SegmentBytes int64
+	// Files is the descriptor cache that closed segments' .log files are
+	// opened through (segfiles.go); nil keeps every file open.
+	Files *fileCache
 	// IndexIntervalBytes is log.index.interval.bytes, default 4096: how
 	// many bytes of batches go by between offset-index entries, which bounds
 	// how far a read scans batch headers after its index lookup.
@@ -266,8 +269,12 @@ func (x *indexer) addTimeEntry(times []timeEntry) []timeEntry {
 
 // segment is one .log file and its two indexes.
 type segment struct {
-	base    int64
+	base int64
+	// log is the .log file while the segment is active, or when there is
+	// no descriptor cache; a closed segment's is lazy (segfiles.go). Both
+	// change only under the partition's mu, held exclusively.
 	log     *os.File
+	lazy    *lazyFile
 	size    int64 // committed bytes: every batch below is whole and readable
 	offsets []offsetEntry
 	times   []timeEntry
@@ -442,6 +449,7 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		if n := len(s.times); n > 0 {
 			s.idx.maxTimestamp, s.idx.maxTimestampOffset = s.times[n-1].timestamp, s.times[n-1].offset
 		}
+		l.closeSegment(s)
 		return s, nil
 	}
 	l.logger.Info("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
@@ -449,7 +457,41 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		f.Close()
 		return nil, err
 	}
+	l.closeSegment(s)
 	return s, nil
+}
+
+// closeSegment hands an inactive segment's .log file to the descriptor
+// cache, if the log has one (segfiles.go). Callers hold mu exclusively, or
+// are opening the log.
+func (l *partitionLog) closeSegment(s *segment) {
+	if l.opts.Files == nil || s.log == nil {
+		return
+	}
+	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log)
+	s.log = nil
+}
+
+// readFile reads len(b) bytes of s's .log at pos, through the descriptor
+// cache for a closed segment. Callers hold mu.
+func (s *segment) readFile(b []byte, pos int64) (int, error) {
+	if s.lazy == nil {
+		return s.log.ReadAt(b, pos)
+	}
+	f, err := s.lazy.cache.acquire(s.lazy)
+	if err != nil {
+		return 0, err
+	}
+	defer s.lazy.cache.release(s.lazy)
+	return f.ReadAt(b, pos)
+}
+
+// closeFile closes s's .log file, or forgets it in the descriptor cache.
+func (s *segment) closeFile() error {
+	if s.lazy != nil {
+		return s.lazy.cache.forget(s.lazy)
+	}
+	return s.log.Close()
 }
 
 // rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
@@ -968,6 +1010,7 @@ func (l *partitionLog) roll() (*segment, error) {
 	old.times = append(old.times, final...)
 	old.idx = idx
 	l.segments = append(l.segments, s)
+	l.closeSegment(old)
 	l.mu.Unlock()
 
 	// Inactive segments are read through their in-memory indexes only.
@@ -1126,7 +1169,7 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	for _, s := range l.segments[l.segmentFor(offset):] {
 		sec, err := s.section(offset, maxBytes, end)
 		if err != nil || sec.size > 0 {
-			sec.path = s.log.Name()
+			sec.path = segmentPath(l.dir, s.base, logSuffix)
 			return s, sec, err
 		}
 	}
@@ -1318,7 +1361,7 @@ func (w *headerWindow) at(pos int64) (batchHeader, error) {
 			return s.headerAt(pos) // reports the error
 		}
 		w.buf = w.buf[:n]
-		if _, err := s.log.ReadAt(w.buf, pos); err != nil {
+		if _, err := s.readFile(w.buf, pos); err != nil {
 			w.buf = w.buf[:0]
 			return batchHeader{}, fmt.Errorf("%w: segment %d: read headers at %d: %w", errStorage, s.base, pos, err)
 		}
@@ -1359,7 +1402,7 @@ func (s *segment) headerAt(pos int64) (batchHeader, error) {
 	if pos+batchHeaderSize > s.size {
 		return batchHeader{}, fmt.Errorf("kafka: segment %d: header at %d runs past %d: %w", s.base, pos, s.size, errBatchTruncated)
 	}
-	if _, err := s.log.ReadAt(b[:], pos); err != nil {
+	if _, err := s.readFile(b[:], pos); err != nil {
 		return batchHeader{}, fmt.Errorf("%w: segment %d: read header at %d: %w", errStorage, s.base, pos, err)
 	}
 	return s.checkHeader(pos, b[:])
@@ -1380,7 +1423,7 @@ func (s *segment) checkHeader(pos int64, b []byte) (batchHeader, error) {
 // readAt reads n bytes of the segment at pos.
 func (s *segment) readAt(pos, n int64) ([]byte, error) {
 	b := make([]byte, n)
-	if _, err := s.log.ReadAt(b, pos); err != nil {
+	if _, err := s.readFile(b, pos); err != nil {
 		return nil, fmt.Errorf("%w: segment %d: read %d bytes at %d: %w", errStorage, s.base, n, pos, err)
 	}
 	return b, nil
@@ -1652,7 +1695,7 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	bases := make([]int64, len(gone))
 	for i, s := range gone {
 		bases[i] = s.base
-		errs = append(errs, s.log.Close())
+		errs = append(errs, s.closeFile())
 		for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix, logSuffix} {
 			if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
@@ -1671,7 +1714,13 @@ func (s *segment) largestTimestamp() int64 {
 	if s.idx.maxTimestamp > noTimestamp {
 		return s.idx.maxTimestamp
 	}
-	fi, err := s.log.Stat()
+	var fi os.FileInfo
+	var err error
+	if s.lazy != nil {
+		fi, err = os.Stat(s.lazy.path)
+	} else {
+		fi, err = s.log.Stat()
+	}
 	if err != nil {
 		return math.MaxInt64 // keep what cannot be judged
 	}
@@ -1770,6 +1819,9 @@ func (l *partitionLog) Close() error {
 func (l *partitionLog) closeFiles() error {
 	var errs []error
 	for _, s := range l.segments {
+		if s.lazy != nil {
+			errs = append(errs, s.closeFile())
+		}
 		for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
 			if f != nil {
 				errs = append(errs, f.Close())

@@ -1,0 +1,205 @@
+package kafka
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// openLogFiles counts the descriptors of this process open on .log files
+// under dir, from /proc/self/fd.
+func openLogFiles(t *testing.T, dir string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir) && strings.HasSuffix(target, logSuffix) {
+			n++
+		}
+	}
+	return n
+}
+
+// segmentedLogs opens n partition logs under dir sharing cache, each
+// holding segs closed segments of one small batch each (plus the active
+// one), and returns them with the batches appended to each.
+func segmentedLogs(t *testing.T, dir string, cache *fileCache, n, segs int) ([]*partitionLog, [][][]byte) {
+	t.Helper()
+	var logs []*partitionLog
+	var batches [][][]byte
+	for p := range n {
+		l := openTestLog(t, filepath.Join(dir, fmt.Sprintf("t-%d", p)), logOptions{SegmentBytes: 100, Files: cache})
+		var bs [][]byte
+		for i := range segs + 1 {
+			b := makeBatch(testRecord{int64(1000 + i), fmt.Sprintf("p%d-%d-%s", p, i, strings.Repeat("x", 60))})
+			appendBatches(t, l, b)
+			bs = append(bs, b)
+		}
+		logs, batches = append(logs, l), append(batches, bs)
+	}
+	return logs, batches
+}
+
+// TestFileCacheLimit reads every closed segment of 8 partitions, from 4
+// goroutines at once, through a cache of 3 descriptors, and checks that
+// every read returns its batch and that, sampled throughout, no more than
+// 3 closed segments' files plus the 8 active ones are ever open.
+func TestFileCacheLimit(t *testing.T) {
+	dir := t.TempDir()
+	const limit, partitions, segs = 3, 8, 5
+	cache := newFileCache(limit)
+	logs, batches := segmentedLogs(t, dir, cache, partitions, segs)
+	if open, _ := cache.stats(); open > limit {
+		t.Fatalf("%d files open after the rolls, limit %d", open, limit)
+	}
+	stop := make(chan struct{})
+	sampled := make(chan int)
+	go func() {
+		most := 0
+		for {
+			select {
+			case <-stop:
+				sampled <- most
+				return
+			default:
+			}
+			if open, _ := cache.stats(); open > limit {
+				most = max(most, open)
+			}
+			most = max(most, openLogFiles(t, dir)-partitions)
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for round := range 20 {
+				for i := range partitions {
+					p := (i + g + round) % partitions
+					for off := range int64(segs) {
+						got, err := logs[p].Read(off, 1<<10)
+						if err != nil {
+							t.Errorf("partition %d offset %d: %v", p, off, err)
+							return
+						}
+						if !sameBatches(got, batches[p][off]) {
+							t.Errorf("partition %d offset %d: wrong batch", p, off)
+							return
+						}
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	if most := <-sampled; most > limit {
+		t.Errorf("up to %d closed segments' files open at once, limit %d", most, limit)
+	}
+	if _, opens := cache.stats(); opens == 0 {
+		t.Error("no file was reopened: the cache kept everything open")
+	}
+}
+
+// TestFileCacheReopen: a segment whose file the cache closed is read
+// again, from a file opened anew, with the same bytes; a segment deleted
+// by retention is forgotten and its file closed.
+func TestFileCacheReopen(t *testing.T) {
+	dir := t.TempDir()
+	cache := newFileCache(1)
+	logs, batches := segmentedLogs(t, dir, cache, 2, 3)
+	read := func(p int, off int64) {
+		t.Helper()
+		got, err := logs[p].Read(off, 1<<10)
+		if err != nil || !sameBatches(got, batches[p][off]) {
+			t.Fatalf("partition %d offset %d: %v, right batch %v", p, off, err, sameBatches(got, batches[p][off]))
+		}
+	}
+	read(0, 0)
+	_, before := cache.stats()
+	read(1, 0) // evicts partition 0's segment 0
+	read(0, 0) // reopens it
+	if _, after := cache.stats(); after != before+2 {
+		t.Errorf("%d files opened for two reads of evicted segments, want 2", after-before)
+	}
+
+	// Retention of partition 0's first two segments forgets them.
+	if _, _, err := logs[0].DeleteSegments(retention{ms: 1, bytes: -1}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if open := openLogFiles(t, filepath.Join(dir, "t-0")); open != 1 {
+		t.Errorf("%d .log files of partition 0 open after retention, want its active segment's only", open)
+	}
+	if open, _ := cache.stats(); open > 1 {
+		t.Errorf("cache holds %d files, limit 1", open)
+	}
+	read(1, 1)
+}
+
+// TestFileCacheWaitsForRelease: with every slot's file in use, acquire
+// waits for a release rather than open one more.
+func TestFileCacheWaitsForRelease(t *testing.T) {
+	dir := t.TempDir()
+	cache := newFileCache(1)
+	var files []*lazyFile
+	for i := range 2 {
+		path := filepath.Join(dir, fmt.Sprintf("%d%s", i, logSuffix))
+		if err := os.WriteFile(path, []byte{byte(i)}, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, cache.adopt(path, f))
+	}
+	a, err := cache.acquire(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan byte)
+	go func() {
+		f, err := cache.acquire(files[1])
+		if err != nil {
+			t.Error(err)
+			got <- 0xff
+			return
+		}
+		var b [1]byte
+		f.ReadAt(b[:], 0)
+		cache.release(files[1])
+		got <- b[0]
+	}()
+	select {
+	case <-got:
+		t.Fatal("a second file was opened while the only slot was in use")
+	case <-time.After(50 * time.Millisecond):
+	}
+	var b [1]byte
+	if _, err := a.ReadAt(b[:], 0); err != nil || b[0] != 0 {
+		t.Fatalf("the file in use: %v, %d", err, b[0])
+	}
+	cache.release(files[0])
+	if v := <-got; v != 1 {
+		t.Fatalf("the waiting read got %d, want 1", v)
+	}
+	// Adopting the second file closed the first (idle), so both
+	// acquires opened theirs.
+	if open, opens := cache.stats(); open != 1 || opens != 2 {
+		t.Errorf("%d open, %d opened; want 1, 2", open, opens)
+	}
+	for _, lf := range files {
+		cache.forget(lf)
+	}
+	if _, err := cache.acquire(files[0]); err == nil {
+		t.Error("a forgotten file was opened again")
+	}
+}
