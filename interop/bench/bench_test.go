@@ -53,6 +53,9 @@ func TestQuick(t *testing.T) {
 		if e, ok := rep.ETL[k]; !ok || e.Elapsed <= 0 || e.Transactions == 0 {
 			t.Errorf("etl on %s: no measurement", k)
 		}
+		if s, ok := rep.Scale[k]; !ok || s.Create <= 0 || (k == Ours && s.Restart <= 0) {
+			t.Errorf("scale on %s: no measurement", k)
+		}
 	}
 	if s := rep.Sessions[Ours]; s.NoSessions || s.Incremental.Elapsed <= 0 {
 		t.Errorf("fetch sessions on ours: no incremental fetches measured (no session: %v)", s.NoSessions)
@@ -61,7 +64,7 @@ func TestQuick(t *testing.T) {
 	if err := rep.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL"} {
+	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL", "### Many partitions"} {
 		if !strings.Contains(b.String(), heading) {
 			t.Errorf("report lacks %q", heading)
 		}

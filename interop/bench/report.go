@@ -106,6 +106,25 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				frac(e.Server.CPU/n*1e6, true), count(float64(e.Server.TotalAlloc)/n, true))
 		}
 	}
+	if len(r.Scale) > 0 {
+		sc := r.Config.Scale
+		p("\n### Many partitions\n\n")
+		p("%s, created with one CreateTopics request; then ours is stopped and started again on the same data. RSS and open descriptors are the server's, once a Metadata of every topic has been answered (after creation; for ours, after the restart too). kfake keeps nothing on disk, so it has no restart. Lower is better.\n\n", sc)
+		p("| target | create s | RSS MiB | descriptors | restart s | RSS after restart MiB | descriptors after restart |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|\n")
+		for _, k := range kinds {
+			s, ok := r.Scale[k]
+			if !ok {
+				continue
+			}
+			restart, rss, fds := "–", "–", "–"
+			if !s.NoRestart {
+				restart = fmt.Sprintf("%.2f", s.Restart.Seconds())
+				rss, fds = mib(s.Restarted.RSS, true), count(float64(s.Restarted.FDs), true)
+			}
+			p("| %s | %.2f | %s | %d | %s | %s | %s |\n", k, s.Create.Seconds(), mib(s.Created.RSS, true), s.Created.FDs, restart, rss, fds)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -26,6 +26,7 @@ type Config struct {
 	Sessions  SessionScenario // skipped if Partitions is 0
 	Txns      TxnScenario     // skipped if Transactions is 0
 	ETL       ETLScenario     // skipped if Records is 0
+	Scale     ScaleScenario   // skipped if Topics is 0
 	Kinds     []Kind          // default Kinds
 
 	// Runs repeats every workload this many times (default 1), each on a
@@ -59,6 +60,7 @@ func Full() Config {
 		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: 3 * time.Second},
 		Txns:     TxnScenario{Transactions: 200, Records: 1000, Size: 100, Partitions: 4},
 		ETL:      ETLScenario{Records: 500_000, Size: 100, Partitions: 3, PerTxn: 10_000},
+		Scale:    ScaleScenario{Topics: 1000, PartitionsPerTopic: 10},
 	}
 }
 
@@ -76,6 +78,7 @@ func Quick() Config {
 		Sessions: SessionScenario{Partitions: 50, Fetches: 20, IdleConsumers: 2, Idle: 200 * time.Millisecond},
 		Txns:     TxnScenario{Transactions: 5, Records: 100, Size: 100, Partitions: 2},
 		ETL:      ETLScenario{Records: 500, Size: 100, Partitions: 3, PerTxn: 100},
+		Scale:    ScaleScenario{Topics: 20, PartitionsPerTopic: 5},
 	}
 }
 
@@ -128,6 +131,7 @@ type Report struct {
 	Sessions   map[Kind]SessionResult
 	Txns       map[Kind]Measure
 	ETL        map[Kind]ETLResult
+	Scale      map[Kind]ScaleResult
 }
 
 // Run runs every workload of cfg against every target. It fails on the
@@ -138,7 +142,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	cfg.Runs = max(cfg.Runs, 1)
 	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{},
-		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}, ETL: map[Kind]ETLResult{}}
+		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}, ETL: map[Kind]ETLResult{},
+		Scale: map[Kind]ScaleResult{}}
 	for _, sc := range cfg.Scenarios {
 		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
 		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
@@ -220,6 +225,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			slices.SortFunc(rs, func(a, b ETLResult) int { return int(a.Elapsed - b.Elapsed) })
 			rep.ETL[k] = rs[len(rs)/2]
 			progress(cfg, "%-8s etl: %v in %d transactions", k, rep.ETL[k].Elapsed, rep.ETL[k].Transactions)
+		}
+		if cfg.Scale.Topics > 0 {
+			// Once: each run creates thousands of files.
+			r, err := runScale(ctx, cfg, k)
+			if err != nil {
+				return nil, fmt.Errorf("scale on %s: %w", k, err)
+			}
+			rep.Scale[k] = r
+			progress(cfg, "%-8s scale: created in %v, restarted in %v", k, r.Create, r.Restart)
 		}
 	}
 	return rep, nil

@@ -404,3 +404,98 @@ func runETL(ctx context.Context, cfg Config, k Kind) (res ETLResult, err error) 
 	}
 	return res, nil
 }
+
+// ScaleScenario is the many-partitions workload: Topics topics of
+// PartitionsPerTopic partitions each, created in one CreateTopics request,
+// then (on ours) a restart of the server on the same data.
+type ScaleScenario struct {
+	Topics             int
+	PartitionsPerTopic int
+}
+
+func (sc ScaleScenario) String() string {
+	return fmt.Sprintf("%d topics x %d partitions", sc.Topics, sc.PartitionsPerTopic)
+}
+
+// ScaleResult is the scale workload on one target.
+type ScaleResult struct {
+	Create       time.Duration // the CreateTopics request
+	Created      Stats         // the server's stats after it
+	Restart      time.Duration // from the new server's start to its listening, logs loaded; ours only
+	Restarted    Stats         // the restarted server's stats, once a Metadata of every topic is answered
+	NoRestart    bool          // the target keeps nothing to restart from (kfake)
+	MetadataTime time.Duration // the first Metadata of every topic after the restart, or after creation
+}
+
+// runScale runs the scale workload on a fresh server of kind k.
+func runScale(ctx context.Context, cfg Config, k Kind) (res ScaleResult, err error) {
+	sc := cfg.Scale
+	srv, err := StartServer(k)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	var names []string
+	for i := range sc.Topics {
+		names = append(names, fmt.Sprintf("scale-%04d", i))
+	}
+	metadata := func() (time.Duration, error) {
+		cl, err := kgo.NewClient(clientOpts(srv.Addr)...)
+		if err != nil {
+			return 0, err
+		}
+		defer cl.Close()
+		start := time.Now()
+		md, err := kadm.NewClient(cl).Metadata(ctx, names...)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, t := range md.Topics {
+			if t.Err == nil {
+				n += len(t.Partitions)
+			}
+		}
+		if want := sc.Topics * sc.PartitionsPerTopic; n != want {
+			return 0, fmt.Errorf("scale: Metadata lists %d partitions, want %d", n, want)
+		}
+		return time.Since(start), nil
+	}
+	cl, err := kgo.NewClient(clientOpts(srv.Addr)...)
+	if err != nil {
+		return res, err
+	}
+	defer cl.Close()
+	start := time.Now()
+	resps, err := kadm.NewClient(cl).CreateTopics(ctx, int32(sc.PartitionsPerTopic), 1, nil, names...)
+	if err != nil {
+		return res, err
+	}
+	if err := resps.Error(); err != nil {
+		return res, fmt.Errorf("scale: creating topics: %w", err)
+	}
+	res.Create = time.Since(start)
+	if res.MetadataTime, err = metadata(); err != nil {
+		return res, err
+	}
+	if res.Created, err = srv.Stats(); err != nil {
+		return res, err
+	}
+	cl.Close()
+	if k != Ours {
+		res.NoRestart = true
+		return res, nil
+	}
+	if res.Restart, err = srv.Restart(); err != nil {
+		return res, fmt.Errorf("scale: restart: %w", err)
+	}
+	if res.MetadataTime, err = metadata(); err != nil {
+		return res, fmt.Errorf("scale: after the restart: %w", err)
+	}
+	res.Restarted, err = srv.Stats()
+	return res, err
+}

@@ -30,7 +30,7 @@ func main() {
 	targets := flag.String("targets", "ours,kfake,loopback", "comma-separated targets to run")
 	scale := flag.Float64("scale", 1, "multiply every throughput workload's record count by this (e.g. 10 for longer profiles)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
-	workloads := flag.String("workloads", "throughput,latency,sessions,txns,etl", "comma-separated workloads to run")
+	workloads := flag.String("workloads", "throughput,latency,sessions,txns,etl,scale", "comma-separated workloads to run")
 	flag.Parse()
 
 	cfg := bench.Full()
@@ -58,6 +58,9 @@ func main() {
 	}
 	if !want["etl"] {
 		cfg.ETL = bench.ETLScenario{}
+	}
+	if !want["scale"] {
+		cfg.Scale = bench.ScaleScenario{}
 	}
 	cfg.Runs = *runs
 	cfg.ProfileDir = *profile
