@@ -536,9 +536,10 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	}
 	s.size = fi.Size()
 	from := scanResult{next: s.base, idx: newIndexer()}
+	trusted := false // from holds the index files' entries, checked
 	if clean {
 		if tail, err := l.indexedTail(s); err == nil {
-			from = tail
+			from, trusted = tail, true
 		} else {
 			l.logger.Info("scanning the whole active segment", "partition", filepath.Base(l.dir), "segment", s.base, "reason", err)
 		}
@@ -559,7 +560,10 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 		}
 		s.size = scan.end
 	}
-	unchanged := scan.bad == nil && from.end > 0 && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
+	// The files need no rewrite if the scan found what they hold: a clean
+	// restart of a partition with nothing past its last index entry,
+	// empty ones included, writes nothing (and fsyncs nothing).
+	unchanged := scan.bad == nil && trusted && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
 	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	l.hw = scan.next
 	if !unchanged {

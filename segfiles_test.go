@@ -203,3 +203,49 @@ func TestFileCacheWaitsForRelease(t *testing.T) {
 		t.Error("a forgotten file was opened again")
 	}
 }
+
+// TestCleanRestartWritesNoIndexes: reopening a cleanly closed partition
+// whose active segment has no index entry yet (empty, or under
+// log.index.interval.bytes) leaves its index files alone. Rewriting them,
+// four fsyncs a partition, made a clean restart of 5,000 empty partitions
+// take 12 s.
+func TestCleanRestartWritesNoIndexes(t *testing.T) {
+	for _, records := range []int{0, 1} {
+		dir := t.TempDir()
+		l, err := openPartition(dir, logOptions{}, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range records {
+			appendBatches(t, l, makeBatch(testRecord{int64(1000 + i), "v"}))
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		stat := func() []os.FileInfo {
+			var fis []os.FileInfo
+			for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
+				fi, err := os.Stat(segmentPath(dir, 0, suffix))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fis = append(fis, fi)
+			}
+			return fis
+		}
+		before := stat()
+		l, err = openPartition(dir, logOptions{}, nil, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.HighWatermark(); got != int64(records) {
+			t.Errorf("%d records: high watermark %d after the restart", records, got)
+		}
+		l.Close()
+		for i, fi := range stat() {
+			if !os.SameFile(before[i], fi) {
+				t.Errorf("%d records: %s rewritten by a clean restart", records, fi.Name())
+			}
+		}
+	}
+}

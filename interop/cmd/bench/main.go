@@ -30,6 +30,7 @@ func main() {
 	targets := flag.String("targets", "ours,kfake,loopback", "comma-separated targets to run")
 	scale := flag.Float64("scale", 1, "multiply every throughput workload's record count by this (e.g. 10 for longer profiles)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
+	scaleTopics := flag.Int("scale-topics", 0, "topics of 10 partitions in the scale workload (default 1000, 20 with -quick)")
 	workloads := flag.String("workloads", "throughput,latency,sessions,txns,etl,scale", "comma-separated workloads to run")
 	flag.Parse()
 
@@ -58,6 +59,9 @@ func main() {
 	}
 	if !want["etl"] {
 		cfg.ETL = bench.ETLScenario{}
+	}
+	if *scaleTopics > 0 {
+		cfg.Scale.Topics = *scaleTopics
 	}
 	if !want["scale"] {
 		cfg.Scale = bench.ScaleScenario{}
