@@ -470,8 +470,12 @@ func runScale(ctx context.Context, cfg Config, k Kind) (res ScaleResult, err err
 		return res, err
 	}
 	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	// Thousands of partitions take a while: a client that gave up and
+	// retried would find its topics there already.
+	adm.SetTimeoutMillis(int32((5 * time.Minute).Milliseconds()))
 	start := time.Now()
-	resps, err := kadm.NewClient(cl).CreateTopics(ctx, int32(sc.PartitionsPerTopic), 1, nil, names...)
+	resps, err := adm.CreateTopics(ctx, int32(sc.PartitionsPerTopic), 1, nil, names...)
 	if err != nil {
 		return res, err
 	}
