@@ -50,10 +50,10 @@
 //
 // Where we differ from Kafka: compression.type accepts only what Go's
 // standard library can write (producer, uncompressed, gzip).
-// cleanup.policy accepts compact, as Kafka's internal topics and Kafka
-// Connect ask for it, but nothing is compacted yet: a topic without
-// delete in its policy simply keeps everything. Broker configs can be
-// described, not altered: they are the command-line flags.
+// Under cleanup.policy=compact the log cleaner (cleaner.go) cannot open
+// batches compressed with snappy, lz4 or zstd, and keeps them whole.
+// Broker configs can be described, not altered: they are the command-line
+// flags.
 
 package kafka
 
@@ -173,7 +173,7 @@ const noEffect = " Accepted and reported; it has no effect on this broker."
 // Kafka 4.0 refuses them.
 var topicConfigDefs = []configDef{
 	{cleanupPolicyConfig, "log.cleanup.policy", configTypeList, defaultCleanupPolicy, checkCleanupPolicy,
-		"delete, compact or both. Segments expire only under delete; compact is accepted but not carried out."},
+		"delete, compact or both. Segments expire only under delete; under compact the log cleaner keeps the latest record of each key (snappy, lz4 and zstd batches whole)."},
 	{compressionGzipLevelConfig, "compression.gzip.level", configTypeInt, "-1", checkGzipLevel,
 		"The gzip level used when compression.type is gzip: 1 to 9, or -1 for the default."},
 	{"compression.lz4.level", "compression.lz4.level", configTypeInt, "9", checkIntIn(1, 17),

@@ -85,6 +85,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -297,29 +298,47 @@ type coordinator struct {
 	// (groupconfigs.go); nil in tests that build a coordinator alone.
 	groupConfigs *groupConfigStore
 	closed       atomic.Bool
+	// loaded is how many records load replayed: with __consumer_offsets
+	// compacted (cleaner.go), about one per live group and partition.
+	loaded int
 
 	mu     sync.Mutex
 	groups map[string]*group
+}
+
+// missingConfigs is the SET operations that give have what want has and
+// have lacks.
+func missingConfigs(have, want topicConfig) []configOp {
+	var ops []configOp
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if _, ok := have[name]; !ok {
+			ops = append(ops, configOp{name, opSet, ptr(want[name])})
+		}
+	}
+	return ops
 }
 
 // openCoordinator creates __consumer_offsets if it is missing and reads it
 // to rebuild the committed offsets.
 func openCoordinator(cfg Config, logs *logDir, groupConfigs *groupConfigStore, notify func()) (*coordinator, error) {
 	// The topic's cleanup.policy is compact, as in Kafka, never delete:
-	// retention must not expire a commit that is still its group's latest.
-	// Compaction is not carried out here (configs.go), so compact alone
-	// keeps every segment. A data dir from before topic configs gets the
-	// policy at its first open.
-	compact := topicConfig{cleanupPolicyConfig: "compact"}
+	// retention must not expire a commit that is still its group's latest,
+	// and the cleaner (cleaner.go) keeps only each key's latest commit, so
+	// that load replays what is live, not every commit ever made. Its
+	// segments are offsets.topic.segment.bytes, so that they roll, and
+	// become cleanable, long before log.segment.bytes. A data dir from
+	// before topic configs, or before the cleaner, gets whichever of the
+	// two it lacks at its first open.
+	compact := topicConfig{cleanupPolicyConfig: "compact", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
 	t := logs.Topic(offsetsTopic)
 	if t == nil {
 		var err error
 		if t, err = logs.CreateTopicWithConfigs(offsetsTopic, 1, compact); err != nil {
 			return nil, fmt.Errorf("kafka: creating %s: %w", offsetsTopic, err)
 		}
-	} else if _, ok := t.Configs[cleanupPolicyConfig]; !ok {
+	} else if missing := missingConfigs(t.Configs, compact); len(missing) > 0 {
 		err := logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
-			return applyConfigOps(c, []configOp{{cleanupPolicyConfig, opSet, ptr("compact")}}, nil)
+			return applyConfigOps(c, missing, nil)
 		}, false)
 		if err != nil {
 			return nil, fmt.Errorf("kafka: setting the cleanup policy of %s: %w", offsetsTopic, err)

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"time"
 )
 
@@ -81,6 +80,7 @@ func init() {
 		{14, "SyncGroup", 0, 5, 4, func() request { return new(syncGroupRequest) }, (*Broker).handleSyncGroup},
 		{15, "DescribeGroups", 0, 5, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
 		{16, "ListGroups", 0, 5, 3, func() request { return new(listGroupsRequest) }, (*Broker).handleListGroups},
+		{17, "SaslHandshake", 0, 1, notFlexible, func() request { return new(saslHandshakeRequest) }, (*Broker).handleSaslHandshake},
 		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
 		{19, "CreateTopics", 2, 7, 5, func() request { return new(createTopicsRequest) }, (*Broker).handleCreateTopics},
 		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
@@ -91,10 +91,14 @@ func init() {
 		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
 		{26, "EndTxn", 0, 4, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
 		{28, "TxnOffsetCommit", 0, 4, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
+		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
+		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},
+		{31, "DeleteAcls", 1, 3, 2, func() request { return new(deleteAclsRequest) }, (*Broker).handleDeleteAcls},
 		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
 		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
 		{34, "AlterReplicaLogDirs", 1, 2, 2, func() request { return new(alterReplicaLogDirsRequest) }, (*Broker).handleAlterReplicaLogDirs},
 		{35, "DescribeLogDirs", 1, 4, 2, func() request { return new(describeLogDirsRequest) }, (*Broker).handleDescribeLogDirs},
+		{36, "SaslAuthenticate", 0, 2, 2, func() request { return new(saslAuthenticateRequest) }, (*Broker).handleSaslAuthenticate},
 		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
 		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
 		{43, "ElectLeaders", 0, 2, 2, func() request { return new(electLeadersRequest) }, (*Broker).handleElectLeaders},
@@ -104,6 +108,8 @@ func init() {
 		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
 		{48, "DescribeClientQuotas", 0, 1, 1, func() request { return new(describeClientQuotasRequest) }, (*Broker).handleDescribeClientQuotas},
 		{49, "AlterClientQuotas", 0, 1, 1, func() request { return new(alterClientQuotasRequest) }, (*Broker).handleAlterClientQuotas},
+		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
+		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
 		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
 		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
 		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
@@ -514,6 +520,15 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if code, off, msg := tooLarge(headers); code != codeNone {
 		return code, off, msg
 	}
+	if _, compacted := topic.Configs.compaction(); compacted {
+		// LogValidator.validateKey: the cleaner keeps records by key, so a
+		// compacted topic cannot take one without. Batches the broker
+		// cannot read (snappy, lz4, zstd) are not checked (cleaner.go).
+		if _, i, found := nullKeyRecord(records, headers); found {
+			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
+			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))
+		}
+	}
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
@@ -828,7 +843,7 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	read := fc.read
 	// A consumer under a consumer_byte_rate quota gets at most a quota
 	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
-	read.MaxBytes = int32(min(int(read.MaxBytes), b.quotas.windowBytes(consumerByteRate, anonymousUser, rc.clientID())))
+	read.MaxBytes = int32(min(int(read.MaxBytes), b.quotas.windowBytes(consumerByteRate, rc.userName(), rc.clientID())))
 	read.MinBytes = min(read.MinBytes, read.MaxBytes)
 	resp, size := b.longPoll(ctx, rc, read, fc.unchanged)
 	// A fetch over its quota is answered empty, with the throttle time,
@@ -885,7 +900,7 @@ func (b *Broker) openRecordFiles(resp *fetchResponse) *fetchResponse {
 			if sec.size == 0 || sec.data != nil {
 				continue
 			}
-			f, err := os.Open(sec.path)
+			f, err := openSection(*sec)
 			if err == nil {
 				sec.file = f
 				continue

@@ -63,7 +63,11 @@
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at; txnstate.go is its state on disk, a log of changes compacted as
-// Kafka compacts __transaction_state. cluster.go is the partition admin APIs (leader epochs, log dirs,
+// Kafka compacts __transaction_state. cleaner.go is log compaction: the
+// background cleaner that keeps only the latest record of each key in a
+// compacted topic's closed segments, and swaps its rewritten segments in
+// so that a crash leaves old or new.
+// cluster.go is the partition admin APIs (leader epochs, log dirs,
 // elections, reassignments, DescribeTopicPartitions, DescribeProducers and
 // UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
 // client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
@@ -75,7 +79,10 @@
 // every request and response, decoded, for -trace.
 // settings.go is the broker's settings by Kafka's names, the
 // server.properties keys that Config.Set and cmd/kafka's -c and -config
-// apply.
+// apply. security.go gives each connection a principal: the listeners, TLS
+// and SASL logins. scram.go is the SCRAM mechanism and the users it
+// checks, and acls.go the ACLs and the authorizer that checks requests
+// against them.
 //
 // # Caveats
 //
@@ -87,19 +94,22 @@
 // standard library; only the magic-2 batch format of Kafka 0.11 and later
 // is supported. The web page decodes gzip batches too, to show their
 // records, and shows batches in other codecs as opaque.
-// Old segments are deleted by retention.ms and retention.bytes, but never
-// compacted: a topic whose cleanup.policy is compact alone keeps everything.
+// Old segments are deleted by retention.ms and retention.bytes, and
+// compacted under cleanup.policy=compact; the cleaner opens uncompressed
+// and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math"
 	"math/bits"
@@ -107,6 +117,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -125,9 +136,26 @@ type Config struct {
 	NodeID int32
 
 	// AdvertisedAddr is the host:port clients are told to connect to
-	// (advertised.listeners). Empty means the address each client used to
-	// reach us, which is right for a local broker.
+	// (advertised.listeners) when there is one listener; see
+	// AdvertisedListeners for several. Empty means the address each
+	// client used to reach us, which is right for a local broker.
 	AdvertisedAddr string
+
+	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
+	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
+	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
+	// Open does not listen: Broker.Listen (or Listen, before Open) opens
+	// the sockets, and Serve takes them in this order.
+	Listeners string
+
+	// AdvertisedListeners gives, in the same syntax, the address Metadata
+	// tells clients of each listener (advertised.listeners). A listener
+	// not named here advertises AdvertisedAddr if it is the only one, and
+	// else the address the client used.
+	AdvertisedListeners string
+
+	// Security is TLS, SASL users and ACLs (security.go).
+	Security SecurityConfig
 
 	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
 	ClusterID string
@@ -275,10 +303,25 @@ type Config struct {
 	// use (min.incremental.fetch.session.eviction.ms, default 2 minutes).
 	FetchSessionEviction time.Duration
 
-	// Listener is the host:port cmd/kafka listens on (listeners, as
-	// PLAINTEXT://host:port). Open does not listen: whoever calls Serve
-	// owns the listener. Default 127.0.0.1:9092.
-	Listener string
+	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
+	// a round before it looks for compacted partitions to clean again
+	// (log.cleaner.backoff.ms, default 15s).
+	CleanerBackoff time.Duration
+
+	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
+	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no
+	// limit, as in Kafka.
+	CleanerIOBytesPerSecond int64
+
+	// CleanerDedupeBufferBytes bounds the memory of the cleaner's key map
+	// (log.cleaner.dedupe.buffer.size, default 128 MiB); a partition with
+	// more keys is cleaned over several rounds.
+	CleanerDedupeBufferBytes int64
+
+	// OffsetsTopicSegmentBytes is the segment.bytes of __consumer_offsets
+	// when the broker creates it (offsets.topic.segment.bytes, default 100
+	// MiB): a smaller segment rolls, and so is compacted, sooner.
+	OffsetsTopicSegmentBytes int32
 
 	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
 	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
@@ -318,6 +361,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RetentionCheckInterval <= 0 {
 		c.RetentionCheckInterval = defaultRetentionCheckInterval
+	}
+	if c.CleanerBackoff <= 0 {
+		c.CleanerBackoff = defaultCleanerBackoff
+	}
+	if c.CleanerDedupeBufferBytes <= 0 {
+		c.CleanerDedupeBufferBytes = defaultDedupeBufferBytes
+	}
+	if c.OffsetsTopicSegmentBytes <= 0 {
+		c.OffsetsTopicSegmentBytes = defaultOffsetsTopicSegmentBytes
 	}
 	if c.GroupInitialRebalanceDelay == 0 {
 		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
@@ -379,8 +431,8 @@ func (c Config) withDefaults() Config {
 	if c.FetchSessionEviction <= 0 {
 		c.FetchSessionEviction = defaultFetchSessionEviction
 	}
-	if c.Listener == "" {
-		c.Listener = "127.0.0.1:9092"
+	if c.Listeners == "" {
+		c.Listeners = defaultListeners
 	}
 	if c.QuotaWindowNum <= 1 {
 		c.QuotaWindowNum = 11
@@ -450,6 +502,9 @@ type Broker struct {
 	// fetchSessions is the incremental fetch sessions (fetchsessions.go).
 	fetchSessions *fetchSessionCache
 
+	// sec is the listeners, users and ACLs (security.go, acls.go).
+	sec *security
+
 	// appended is closed and replaced each time records are appended, to
 	// wake fetches that are waiting for data (see appendSignal).
 	appendMu sync.Mutex
@@ -481,6 +536,13 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	sec, err := openSecurity(cfg)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	if sec.devCAPath != "" {
+		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
 	ids, err := openProducerIDs(cfg.DataDir)
@@ -495,7 +557,7 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, appended: make(chan struct{}),
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()
@@ -514,19 +576,30 @@ func Open(cfg Config) (*Broker, error) {
 	return b, nil
 }
 
-// Serve accepts connections on ln until ctx is cancelled, then stops
+// Serve accepts connections on lns until ctx is cancelled, then stops
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
-// retention check, the offset expiry, the abort of timed-out transactions
-// and, under an interval Fsync policy, the flusher. It
+// retention check, the log cleaner, the offset expiry, the abort of
+// timed-out transactions and, under an interval Fsync policy, the flusher. It
 // returns nil after a shutdown by ctx.
-func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
+//
+// lns[i] serves the i-th listener of Config.Listeners (one PLAINTEXT
+// listener by default); Broker.Listen opens them at their addresses, and
+// tests pass sockets of their own.
+func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
+	if len(lns) != len(b.sec.listeners) {
+		return fmt.Errorf("kafka: Serve got %d listeners for %d configured (%s)", len(lns), len(b.sec.listeners), strings.Join(b.ListenerNames(), ","))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		<-gctx.Done()
 		b.state.Store(brokerStopping)
-		return ln.Close()
+		var errs []error
+		for _, ln := range lns {
+			errs = append(errs, ln.Close())
+		}
+		return errors.Join(errs...)
 	})
 	// Offset expiry writes tombstones to the log, so it runs in the group
 	// and has stopped before the logs are closed below.
@@ -544,6 +617,16 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
 		return nil
 	})
+	// The cleaner replaces segment files, so it too stops before the logs
+	// close; a cleaning under way stops at its next batch.
+	g.Go(func() error {
+		b.logs.runCleaner(gctx, b.cfg.CleanerBackoff, cleanerOptions{
+			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
+			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
+			now:               time.Now,
+		})
+		return nil
+	})
 	if b.fsync.interval > 0 {
 		g.Go(func() error {
 			every(gctx, b.fsync.interval, func() {
@@ -554,14 +637,16 @@ func (b *Broker) Serve(ctx context.Context, ln net.Listener) error {
 			return nil
 		})
 	}
-	g.Go(func() error {
-		return b.acceptLoop(gctx, ln, func(conn net.Conn) {
-			g.Go(func() error {
-				b.serveConn(gctx, conn)
-				return nil
+	for i, ln := range lns {
+		g.Go(func() error {
+			return b.acceptLoop(gctx, ln, func(conn net.Conn) {
+				g.Go(func() error {
+					b.serveConn(gctx, conn, b.sec.listeners[i])
+					return nil
+				})
 			})
 		})
-	})
+	}
 	b.state.CompareAndSwap(brokerStarting, brokerServing)
 	err := g.Wait()
 	b.state.Store(brokerStopping)
@@ -648,21 +733,31 @@ type requestHeader struct {
 // holds up only its own connection.
 type conn struct {
 	net.Conn
-	broker *Broker
-	r      *bufio.Reader
-	w      *bufio.Writer
+	broker   *Broker
+	listener *listener
+	auth     connAuth // who the client is (security.go)
+	r        *bufio.Reader
+	w        *bufio.Writer
 
 	// mutedUntil is when the connection's throttle for its last request
 	// ends (quotas.go).
 	mutedUntil time.Time
 }
 
-func (b *Broker) serveConn(ctx context.Context, nc net.Conn) {
-	c := &conn{Conn: nc, broker: b, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 	defer nc.Close()
 	b.metrics.connectionsCreated.Add(1)
 	b.metrics.connections.Add(1)
 	defer b.metrics.connections.Add(-1)
+	remote := nc.RemoteAddr()
+	nc, auth, err := b.secureConn(ctx, nc, l)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Info("closing connection", "remote", remote, "listener", l.name, "err", err)
+		}
+		return
+	}
+	c := &conn{Conn: nc, broker: b, listener: l, auth: auth, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is
@@ -741,7 +836,7 @@ func (c *conn) readFrame() ([]byte, error) {
 		return nil, err
 	}
 	n := int32(binary.BigEndian.Uint32(prefix[:]))
-	if n < 0 || n > c.broker.cfg.MaxFrameBytes {
+	if n < 0 || n > c.maxFrameBytes() {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
 	// A new buffer starts at what has already arrived, or 64 KiB, and
@@ -844,6 +939,9 @@ func releasable(frame []byte) bool {
 
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
+	if c.auth.bare && c.auth.pending {
+		return c.saslBareToken(frame)
+	}
 	received := time.Now()
 	h, api, req, err := parseRequest(frame)
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
@@ -856,10 +954,16 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	if err := c.admit(h); err != nil {
+		return err
+	}
 	c.broker.trace.request(h, api, req)
 	start := time.Now()
 	rc := &requestContext{conn: c, header: h, size: len(frame)}
-	resp := api.serve(c.broker, ctx, rc, req)
+	resp, err := c.broker.authorizeAndServe(ctx, api, rc, req)
+	if err != nil {
+		return err
+	}
 	// The request's thread time is what request_percentage limits: the
 	// handler's time less its waits for data or for a rebalance, which in
 	// Kafka are spent parked in a purgatory, not in a request thread.
@@ -885,7 +989,10 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	// Counted before it is sent, so that a client that has its answer
 	// finds the request in the metrics.
 	c.broker.requestDone(h, api, req, resp, received)
-	return c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	if err := c.writeResponse(h, h.APIVersion, flexibleHeader, resp); err != nil {
+		return err
+	}
+	return c.auth.closeAfter // a failed login ends with its answer
 }
 
 // parseRequest decodes a frame: the request header, then the body of the
@@ -960,6 +1067,27 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 	return c.w.Flush()
 }
 
+// errSegmentReplaced is a section's segment file that the cleaner
+// replaced by renaming its cleaned successor over it (cleaner.go). It
+// wraps fs.ErrNotExist: the section's bytes are gone as surely as if
+// retention had deleted the file, and a fetch answers the same way.
+var errSegmentReplaced = fmt.Errorf("kafka: segment replaced by the cleaner: %w", fs.ErrNotExist)
+
+// openSection opens the segment file of s, and checks that it is still
+// the file the section was found in: the cleaner may have renamed a new
+// segment over it, whose bytes at the section's positions are others.
+func openSection(s fileSection) (*os.File, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || s.info != nil && !os.SameFile(fi, s.info) {
+		f.Close()
+		return nil, cmp.Or(err, errSegmentReplaced)
+	}
+	return f, nil
+}
+
 // sendSection copies a segment file section to the connection. io.Copy
 // from a limited *os.File to a TCP connection is sendfile(2) on Linux, so
 // the bytes never enter user space.
@@ -974,7 +1102,7 @@ func sendSection(dst io.Writer, s fileSection) error {
 	f := s.file
 	if f == nil {
 		var err error
-		if f, err = os.Open(s.path); err != nil {
+		if f, err = openSection(s); err != nil {
 			return fmt.Errorf("kafka: sending records: %w", err)
 		}
 		defer f.Close()
@@ -1013,7 +1141,7 @@ func (rc *requestContext) parkedSince(t time.Time) { rc.parked += time.Since(t) 
 // broker: the configured one, or else the local address of the connection
 // the request came in on, which the client evidently can reach.
 func (rc *requestContext) advertisedHostPort() (string, int32) {
-	addr := rc.conn.broker.cfg.AdvertisedAddr
+	addr := rc.conn.advertisedAddr()
 	if addr == "" {
 		addr = rc.conn.LocalAddr().String()
 	}

@@ -8,6 +8,8 @@
 //	data/
 //	  .kafka_cleanshutdown               present only while the broker is stopped cleanly
 //	  log-start-offset-checkpoint        log start offsets moved by DeleteRecords
+//	  cleaner-offset-checkpoint          how far compacted partitions are cleaned (cleaner.go)
+//	  cleaner-horizon-checkpoint         when their kept tombstones may go (cleaner.go)
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
 //	    topic.config                     the topic's configs (partition 0 only; configs.go)
@@ -94,6 +96,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -106,6 +109,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -289,6 +293,10 @@ type segment struct {
 	rollFrom   int64     // max timestamp of the first batch, or noTimestamp
 	created    time.Time // when it became the active segment in this run
 	rollJitter int64     // taken off SegmentMs for this segment
+
+	// info identifies the .log file, so that a fetch sending from it by
+	// name can tell it from a cleaned segment renamed over it (cleaner.go).
+	info os.FileInfo
 }
 
 // partitionLog is one partition's log: segments in offset order, the last
@@ -297,6 +305,19 @@ type partitionLog struct {
 	dir    string
 	opts   logOptions
 	logger *slog.Logger
+
+	// cleanMu is held by the cleaner (cleaner.go) for a whole cleaning,
+	// and by whoever else removes closed segments (retention, Close), so
+	// that the closed segments a cleaning reads stay put. closing asks a
+	// cleaning to stop early for Close. cleanedTo, the first dirty offset,
+	// is guarded by mu. Lock order: cleanMu, then the locks below.
+	cleanMu   sync.Mutex
+	closing   atomic.Bool
+	cleanedTo int64
+	// nextHorizon is when a kept tombstone or marker may next be removed
+	// (cleaner.go), math.MaxInt64 for never; the cleaner's checkpoint
+	// restores it at open. Guarded by mu.
+	nextHorizon int64
 
 	// appendMu serializes the writers: Append (and the roll inside it),
 	// Sync and Close. It is held across disk writes; readers never take it.
@@ -366,6 +387,9 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("kafka: create partition dir: %w", err)
 	}
+	if err := recoverCleaning(dir, logger); err != nil {
+		return nil, err
+	}
 	bases, err := listSegments(dir)
 	if err != nil {
 		return nil, err
@@ -373,7 +397,7 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	if len(bases) == 0 {
 		bases = []int64{0}
 	}
-	l := &partitionLog{dir: dir, opts: opts, logger: logger}
+	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
 	for i, base := range bases {
 		var s *segment
 		if i < len(bases)-1 {
@@ -403,8 +427,9 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 }
 
 // listSegments returns the base offsets of the .log files in dir, in
-// order. Other files, such as Kafka's .swap or .deleted leftovers and our
-// .tmp files, are ignored.
+// order. Other files, such as Kafka's .deleted leftovers and our .tmp
+// files, are ignored; the cleaner's .cleaned and .swap files are dealt
+// with before (recoverCleaning).
 func listSegments(dir string) ([]int64, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -440,7 +465,7 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		f.Close()
 		return nil, fmt.Errorf("kafka: open segment: %w", err)
 	}
-	s.size = fi.Size()
+	s.size, s.info = fi.Size(), fi
 	s.offsets, err = readOffsetIndex(segmentPath(l.dir, base, offsetIndexSuffix), base, s.size)
 	if err == nil {
 		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
@@ -485,6 +510,10 @@ func (s *segment) readFile(b []byte, pos int64) (int, error) {
 	defer s.lazy.cache.release(s.lazy)
 	return f.ReadAt(b, pos)
 }
+
+// ReadAt reads s's .log file, through the descriptor cache for a closed
+// segment, so that a segment is an io.ReaderAt for readBatchAt.
+func (s *segment) ReadAt(b []byte, pos int64) (int, error) { return s.readFile(b, pos) }
 
 // closeFile closes s's .log file, or forgets it in the descriptor cache.
 func (s *segment) closeFile() error {
@@ -534,7 +563,7 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	if err != nil {
 		return fmt.Errorf("kafka: recover segment: %w", err)
 	}
-	s.size = fi.Size()
+	s.size, s.info = fi.Size(), fi
 	from := scanResult{next: s.base, idx: newIndexer()}
 	trusted := false // from holds the index files' entries, checked
 	if clean {
@@ -656,7 +685,7 @@ func (l *partitionLog) scan(s *segment, r scanResult) (scanResult, error) {
 // lie at or past limit. It reuses buf when it is large enough. The length
 // field is checked against limit before anything is allocated, so a garbage
 // length cannot make it allocate more than the file holds.
-func readBatchAt(f *os.File, pos, limit int64, buf []byte) ([]byte, batchHeader, error) {
+func readBatchAt(f io.ReaderAt, pos, limit int64, buf []byte) ([]byte, batchHeader, error) {
 	if limit-pos < batchHeaderSize {
 		return buf, batchHeader{}, errBatchTruncated
 	}
@@ -1033,7 +1062,10 @@ func (l *partitionLog) createSegment(base int64) (*segment, error) {
 		return nil, fmt.Errorf("kafka: create segment: %w", err)
 	}
 	s := &segment{base: base, log: f, idx: newIndexer()}
-	err = l.writeIndexes(s)
+	s.info, err = f.Stat()
+	if err == nil {
+		err = l.writeIndexes(s)
+	}
 	if err == nil {
 		err = s.openIndexFiles(l.dir)
 	}
@@ -1081,7 +1113,8 @@ func (l *partitionLog) Size() int64 {
 // it to the socket with sendfile(2), so record bytes go from the page cache
 // to the network without passing through the broker's memory.
 type fileSection struct {
-	path      string // the segment's .log file
+	path      string      // the segment's .log file
+	info      os.FileInfo // which file that was; see sendSection
 	pos, size int64
 
 	// data holds the bytes themselves when the section is small enough
@@ -1173,7 +1206,7 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	for _, s := range l.segments[l.segmentFor(offset):] {
 		sec, err := s.section(offset, maxBytes, end)
 		if err != nil || sec.size > 0 {
-			sec.path = segmentPath(l.dir, s.base, logSuffix)
+			sec.path, sec.info = segmentPath(l.dir, s.base, logSuffix), s.info
 			return s, sec, err
 		}
 	}
@@ -1646,6 +1679,8 @@ func (l *partitionLog) restoreLogStart(offset int64) {
 // segment always stays, so a partition keeps at least its newest records
 // and its high watermark.
 func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int64, error) {
+	l.cleanMu.Lock()
+	defer l.cleanMu.Unlock()
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {
@@ -1805,6 +1840,9 @@ func (l *partitionLog) syncActive() error {
 // Close syncs and closes the log. Later calls of any method return
 // errLogClosed, or found=false for the timestamp lookups.
 func (l *partitionLog) Close() error {
+	l.closing.Store(true)
+	l.cleanMu.Lock()
+	defer l.cleanMu.Unlock()
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
 	if l.closed {

@@ -86,7 +86,10 @@ func parseOffsetValue(b []byte) (committedOffset, error) {
 // load reads __consumer_offsets from its start and rebuilds the offsets:
 // the last record of each key wins, and a tombstone removes the key.
 // Group state records are kept for groupstore.go, which rebuilds the
-// groups' membership once the whole log is read.
+// groups' membership once the whole log is read. The topic is compacted
+// (cleaner.go), so what it reads is, but for the segments not yet cleaned,
+// one record per live group and partition: the start costs what the
+// groups hold now, not every commit ever made.
 func (c *coordinator) load() error {
 	pl := c.offsets
 	n := 0
@@ -130,6 +133,7 @@ func (c *coordinator) load() error {
 			delete(c.groups, id)
 		}
 	}
+	c.loaded = n
 	if n > 0 {
 		c.log.Info("loaded committed offsets", "records", n, "groups", len(c.groups))
 	}

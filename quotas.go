@@ -25,9 +25,9 @@
 //	3 user=U                       7 client-id=C
 //	4 user=<default>, client-id=C  8 client-id=<default>
 //
-// U is the connection's principal. This broker authenticates no one, so,
-// as in Kafka without SASL or TLS client auth, every connection is the user
-// ANONYMOUS. The match also says who shares a rate: a quota on the user
+// U is the name of the connection's principal (security.go): the SASL
+// user, the subject of a TLS client certificate, or, as in Kafka on a
+// listener without either, ANONYMOUS. The match also says who shares a rate: a quota on the user
 // alone (3, 6) is shared by all of the user's client ids; under any other
 // each client id has a rate of its own (ClientQuotaManager.quotaMetricTags).
 //
@@ -88,8 +88,8 @@ const (
 	connectionCreationRate = "connection_creation_rate"
 )
 
-// anonymousUser is the principal of every connection: Kafka's
-// KafkaPrincipal.ANONYMOUS, the user of an unauthenticated listener.
+// anonymousUser is the user of a connection that has not logged in:
+// Kafka's KafkaPrincipal.ANONYMOUS.
 const anonymousUser = "ANONYMOUS"
 
 // clientQuotasFile holds the quotas in the data dir.
@@ -464,14 +464,14 @@ func (r *rate) record(value float64, now time.Time) (float64, time.Duration) {
 func (b *Broker) throttleRequest(rc *requestContext, busy time.Duration, now time.Time) time.Duration {
 	// The rate is percent of a second of one thread's time, per second
 	// (ClientRequestQuotaManager.nanosToPercentage).
-	t := b.quotas.record(requestPercentage, anonymousUser, rc.clientID(), busy.Seconds()*100, now, true)
+	t := b.quotas.record(requestPercentage, rc.userName(), rc.clientID(), busy.Seconds()*100, now, true)
 	return min(t, b.quotas.window)
 }
 
 // throttleProduce records a Produce request's size against the
 // producer_byte_rate quota.
 func (b *Broker) throttleProduce(rc *requestContext, size int) time.Duration {
-	return b.quotas.record(producerByteRate, anonymousUser, rc.clientID(), float64(size), time.Now(), true)
+	return b.quotas.record(producerByteRate, rc.userName(), rc.clientID(), float64(size), time.Now(), true)
 }
 
 // throttleFetch records a Fetch response's record bytes against the
@@ -479,9 +479,9 @@ func (b *Broker) throttleProduce(rc *requestContext, size int) time.Duration {
 // bytes are taken back (ClientQuotaManager.unrecordQuotaSensor).
 func (b *Broker) throttleFetch(rc *requestContext, size int) time.Duration {
 	now := time.Now()
-	t := b.quotas.record(consumerByteRate, anonymousUser, rc.clientID(), float64(size), now, true)
+	t := b.quotas.record(consumerByteRate, rc.userName(), rc.clientID(), float64(size), now, true)
 	if t > 0 {
-		b.quotas.record(consumerByteRate, anonymousUser, rc.clientID(), -float64(size), now, false)
+		b.quotas.record(consumerByteRate, rc.userName(), rc.clientID(), -float64(size), now, false)
 	}
 	return t
 }

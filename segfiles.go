@@ -24,6 +24,11 @@
 //     open file to the cache if there is room, or closes it.
 //  5. A segment deleted by retention is forgotten: its file is closed, and
 //     no read can reach it any more.
+//  6. A segment whose file is about to be removed or renamed over while
+//     readers can still reach it (the cleaner's swap, cleaner.go) is
+//     pinned first: its file is opened outside the cache and kept until
+//     the segment is gone, since reopening it by name would find another
+//     file, or none.
 //
 // The active segment's files (.log, .index, .timeindex) stay open, as the
 // appender writes them; a fetch that sends a large section with sendfile
@@ -170,4 +175,24 @@ func (c *fileCache) stats() (open int, opens int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.open, c.opens
+}
+
+// pinFiles takes the segments of group out of the descriptor cache, each
+// with its own open file (rule 6), until closeFile.
+func (l *partitionLog) pinFiles(group []*segment) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range group {
+		if s.lazy == nil {
+			continue
+		}
+		f, err := os.Open(s.lazy.path)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errStorage, err)
+		}
+		// No reader holds a reference: readers hold mu, shared.
+		s.lazy.cache.forget(s.lazy)
+		s.log, s.lazy = f, nil
+	}
+	return nil
 }

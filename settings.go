@@ -32,11 +32,11 @@ package kafka
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,9 +62,38 @@ type brokerSetting struct {
 // from a zero Config at init, so the table cannot disagree with
 // withDefaults.
 var brokerSettings = []brokerSetting{
-	{name: "advertised.listeners", typ: configTypeString, doc: "The PLAINTEXT://host:port clients are told to connect to; empty for the address each client used.",
-		get: func(c *Config) string { return listenerURL(c.AdvertisedAddr) },
-		set: func(c *Config, v string) (err error) { c.AdvertisedAddr, err = parseListener(v); return }},
+	{name: "advertised.listeners", typ: configTypeString, doc: "NAME://host:port per listener that clients of that listener are told to connect to; empty for the address each client used.",
+		get: func(c *Config) string {
+			if c.AdvertisedListeners != "" {
+				return c.AdvertisedListeners
+			}
+			return listenerURL(c.AdvertisedAddr)
+		},
+		set: func(c *Config, v string) error { c.AdvertisedListeners = v; return checkListeners(v) }},
+	{name: "allow.everyone.if.no.acl.found", typ: configTypeBoolean, doc: "Whether, with the authorizer on, an operation on a resource that no ACL names is allowed.",
+		get: func(c *Config) string { return strconv.FormatBool(c.Security.AllowEveryoneIfNoACLFound) },
+		set: func(c *Config, v string) (err error) {
+			c.Security.AllowEveryoneIfNoACLFound, err = parseBool(v)
+			return
+		}},
+	{name: "authorizer.class.name", typ: configTypeString, doc: "The authorizer: empty for none, or Kafka's StandardAuthorizer, whose rules the ACLs follow.",
+		get: func(c *Config) string {
+			if c.Security.Authorizer {
+				return standardAuthorizer
+			}
+			return ""
+		},
+		set: func(c *Config, v string) error {
+			switch v {
+			case "":
+				c.Security.Authorizer = false
+			case standardAuthorizer, "kafka.security.authorizer.AclAuthorizer":
+				c.Security.Authorizer = true
+			default:
+				return fmt.Errorf("%q is not %s", v, standardAuthorizer)
+			}
+			return nil
+		}},
 	{name: "auto.create.topics.enable", typ: configTypeBoolean, doc: "Whether Metadata creates a topic that does not exist yet.",
 		get: func(c *Config) string { return strconv.FormatBool(!c.DisableAutoCreateTopics) },
 		set: func(c *Config, v string) error { b, err := parseBool(v); c.DisableAutoCreateTopics = !b; return err }},
@@ -115,9 +144,9 @@ var brokerSettings = []brokerSetting{
 	{name: "group.min.session.timeout.ms", typ: configTypeInt, doc: "The shortest session timeout a classic group member may ask for.",
 		get: func(c *Config) string { return millis(c.GroupMinSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.GroupMinSessionTimeout, v, 1) }},
-	{name: "listeners", typ: configTypeString, doc: "The PLAINTEXT://host:port cmd/kafka listens on.",
-		get: func(c *Config) string { return listenerURL(c.Listener) },
-		set: func(c *Config, v string) (err error) { c.Listener, err = parseListener(v); return }},
+	{name: "listeners", typ: configTypeString, doc: "The NAME://host:port listeners, NAME being PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+		get: func(c *Config) string { return c.Listeners },
+		set: func(c *Config, v string) error { c.Listeners = v; return checkListeners(v) }},
 	{name: "log.dir", typ: configTypeString, doc: "The directory of the partition logs; log.dirs, if set, wins.",
 		get: func(c *Config) string { return c.DataDir },
 		set: func(c *Config, v string) error { c.DataDir = v; return nil }},
@@ -128,6 +157,26 @@ var brokerSettings = []brokerSetting{
 				return errors.New("this broker keeps its logs in one directory")
 			}
 			c.DataDir = v
+			return nil
+		}},
+	{name: "log.cleaner.backoff.ms", typ: configTypeLong, doc: "How long the log cleaner waits between rounds.",
+		get: func(c *Config) string { return millis(c.CleanerBackoff) },
+		set: func(c *Config, v string) error { return setMillis(&c.CleanerBackoff, v, 1) }},
+	{name: "log.cleaner.dedupe.buffer.size", typ: configTypeLong, doc: "The most memory the log cleaner's key map takes in one pass.",
+		get: func(c *Config) string { return strconv.FormatInt(c.CleanerDedupeBufferBytes, 10) },
+		set: func(c *Config, v string) error { return setInt64(&c.CleanerDedupeBufferBytes, v, 1, math.MaxInt64) }},
+	{name: "log.cleaner.io.max.bytes.per.second", typ: configTypeDouble, doc: "What the log cleaner may read and write a second.",
+		get: func(c *Config) string { return cleanerIOLimit(c.CleanerIOBytesPerSecond) },
+		set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			switch {
+			case err != nil || f <= 0:
+				return errors.New("not a positive number")
+			case f >= math.MaxInt64:
+				c.CleanerIOBytesPerSecond = 0 // no limit
+			default:
+				c.CleanerIOBytesPerSecond = int64(f)
+			}
 			return nil
 		}},
 	{name: "log.flush.interval.messages", typ: configTypeLong, doc: "1 to fsync every acknowledged produce first (-fsync always); 9223372036854775807 to leave it to the OS.",
@@ -190,6 +239,9 @@ var brokerSettings = []brokerSetting{
 	{name: "num.partitions", typ: configTypeInt, doc: "The partition count of auto-created topics.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.DefaultPartitions)) },
 		set: func(c *Config, v string) error { return setInt32(&c.DefaultPartitions, v, 1) }},
+	{name: "offsets.topic.segment.bytes", typ: configTypeInt, doc: "The segment.bytes __consumer_offsets is created with.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.OffsetsTopicSegmentBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.OffsetsTopicSegmentBytes, v, 1) }},
 	{name: "offsets.retention.check.interval.ms", typ: configTypeLong, doc: "How often expired committed offsets are looked for.",
 		get: func(c *Config) string { return millis(c.OffsetsRetentionCheckInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.OffsetsRetentionCheckInterval, v, 1) }},
@@ -217,6 +269,26 @@ var brokerSettings = []brokerSetting{
 	{name: "socket.request.max.bytes", typ: configTypeInt, doc: "The largest request accepted.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.MaxFrameBytes)) },
 		set: func(c *Config, v string) error { return setInt32(&c.MaxFrameBytes, v, 1) }},
+	{name: "ssl.client.auth", typ: configTypeString, doc: "Whether TLS listeners ask for a client certificate: none, requested or required; its subject is then the principal.",
+		get: func(c *Config) string { return cmp.Or(c.Security.TLSClientAuth, "none") },
+		set: func(c *Config, v string) error {
+			if v != "none" && v != "requested" && v != "required" {
+				return fmt.Errorf("%q is not none, requested or required", v)
+			}
+			c.Security.TLSClientAuth = v
+			return nil
+		}},
+	{name: "super.users", typ: configTypeList, doc: "Principals, such as User:admin, that the authorizer allows everything; separated by semicolons.",
+		get: func(c *Config) string { return strings.Join(c.Security.SuperUsers, ";") },
+		set: func(c *Config, v string) error {
+			c.Security.SuperUsers = nil
+			for u := range strings.SplitSeq(v, ";") {
+				if u = strings.TrimSpace(u); u != "" {
+					c.Security.SuperUsers = append(c.Security.SuperUsers, u)
+				}
+			}
+			return nil
+		}},
 	{name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", typ: configTypeInt, doc: "How often open transactions are checked against their timeout.",
 		get: func(c *Config) string { return millis(c.TransactionAbortCheckInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionAbortCheckInterval, v, 1) }},
@@ -241,6 +313,7 @@ var fixedSettings = map[string]struct {
 	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
 	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
 	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
+	"log.cleaner.enable":         {"true", "the log cleaner always runs", configTypeBoolean},
 }
 
 // fixedSetting looks name up among the fixed settings: its only value, in
@@ -275,8 +348,9 @@ var ignoredSettings = []struct{ key, why string }{
 	{"inter.broker.", "one broker"},
 	{"kafka.metrics.", "no metrics reporters (JMX)"},
 	{"leader.imbalance.", "one broker leads every partition"},
-	{"listener.security.protocol.map", "PLAINTEXT only"},
-	{"log.cleaner.", "no log cleaner"},
+	{"listener.security.protocol.map", "listener names are their security protocols"},
+	{"log.cleaner.io.buffer.", "buffers are sized by the batches read"},
+	{"log.cleaner.threads", "one cleaner goroutine"},
 	{"log.flush.offset.checkpoint.interval.ms", "checkpoints are written at shutdown"},
 	{"log.flush.scheduler.interval.ms", "see log.flush.interval.ms"},
 	{"log.index.", "index sizes are fixed"},
@@ -402,6 +476,16 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 	return entries
 }
 
+// cleanerIOLimit is log.cleaner.io.max.bytes.per.second for a limit of
+// n bytes, where 0 is none: Kafka's default, Double.MAX_VALUE, as Java
+// prints it.
+func cleanerIOLimit(n int64) string {
+	if n <= 0 {
+		return "1.7976931348623157E308"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
 // Values.
 
 func parseBool(v string) (bool, error) {
@@ -452,22 +536,13 @@ func setMillis(dst *time.Duration, v string, lo int64) error {
 
 func millis(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 
-// parseListener reads the first listener of a Kafka listeners value,
-// PLAINTEXT://host:port, as host:port; "" stays "". A listener of another
-// security protocol is refused: this broker speaks only PLAINTEXT.
-func parseListener(v string) (string, error) {
+// checkListeners checks a listeners value as Open will read it.
+func checkListeners(v string) error {
 	if v == "" {
-		return "", nil
+		return nil
 	}
-	first, _, _ := strings.Cut(v, ",")
-	proto, addr, ok := strings.Cut(strings.TrimSpace(first), "://")
-	if !ok || !strings.EqualFold(proto, "PLAINTEXT") {
-		return "", errors.New("want PLAINTEXT://host:port")
-	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return "", err
-	}
-	return addr, nil
+	_, err := parseListeners(v)
+	return err
 }
 
 func listenerURL(addr string) string {

@@ -65,7 +65,7 @@ func TestConfigSet(t *testing.T) {
 	want := Config{
 		NodeID: 3, DefaultPartitions: 4, GroupMaxSize: 10, ConsumerGroupMaxSize: 5,
 		GroupMinSessionTimeout: 100 * time.Millisecond, GroupInitialRebalanceDelay: -1,
-		OffsetsRetention: time.Hour, Listener: "127.0.0.1:0", AdvertisedAddr: "kafka:9092",
+		OffsetsRetention: time.Hour, Listeners: "PLAINTEXT://127.0.0.1:0", AdvertisedListeners: "PLAINTEXT://kafka:9092,SSL://kafka:9093",
 		DisableAutoCreateTopics: true, Fsync: "always", DataDir: "/data",
 	}
 	opts := cmp.AllowUnexported(Config{})
@@ -80,7 +80,7 @@ func TestConfigSet(t *testing.T) {
 	for _, kv := range [][2]string{
 		{"no.such.setting", "1"}, {"group.max.size", "0"}, {"group.max.size", "ten"},
 		{"num.partitions", "99999999999"}, {"auto.create.topics.enable", "yes"},
-		{"log.retention.hours", "1"}, {"min.insync.replicas", "2"}, {"listeners", "SSL://:9093"},
+		{"log.retention.hours", "1"}, {"min.insync.replicas", "2"}, {"listeners", "INTERNAL://:9093"},
 		{"log.dirs", "/a,/b"}, {"log.flush.interval.messages", "100"}, {"ssl.keystore.location", "/k"},
 	} {
 		if err := c.Set(kv[0], kv[1]); err == nil || !strings.Contains(err.Error(), kv[0]) {

@@ -240,7 +240,11 @@ func (d *logDir) load() error {
 		}
 		d.topics[name] = t
 	}
-	return d.restoreLogStarts()
+	if err := d.restoreLogStarts(); err != nil {
+		return err
+	}
+	d.restoreCleaned()
+	return nil
 }
 
 // takeCleanShutdownMarker reports whether the data dir has the clean

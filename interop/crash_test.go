@@ -48,12 +48,13 @@ type childBroker struct {
 var listeningRE = regexp.MustCompile(`msg="kafka broker listening" addr=(\S+)`)
 
 // startChild runs the broker binary on dataDir with -fsync always on a
-// free port, and waits for the log line that says where it listens. The
+// free port, and any further flags given, and waits for the log line that
+// says where it listens. The
 // process is killed when the test ends, if it is still running; its log
 // is shown if the test failed.
-func startChild(t *testing.T, bin, dataDir string) *childBroker {
+func startChild(t *testing.T, bin, dataDir string, flags ...string) *childBroker {
 	t.Helper()
-	return startChildCmd(t, exec.Command(bin, childArgs(dataDir)...))
+	return startChildCmd(t, exec.Command(bin, append(childArgs(dataDir), flags...)...))
 }
 
 // childArgs are the broker's arguments in startChild.

@@ -27,6 +27,14 @@
 // controller quorum, ZooKeeper, metrics reporters) is logged once; an
 // unknown one, or a bad value, stops the start with a message naming it.
 //
+// -listeners serves several listeners in Kafka's syntax, for example
+// PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093; -addr is the
+// shorthand for one PLAINTEXT listener. TLS listeners use -tls-cert and
+// -tls-key, or else a development certificate made in the data dir, whose
+// CA the log names. -sasl-users alice:secret,bob:pw (or @file, one
+// name:password a line) creates SCRAM users at start; PLAIN logins are
+// checked against them too. -authorizer turns ACLs on.
+//
 // -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
 // groups and transactions at /, Prometheus metrics at /metrics and a health
 // check at /healthz, which answers 503 until the logs are loaded and the
@@ -85,6 +93,11 @@ type flags struct {
 	segment                                                       *int64
 	retCheck, joinDelay, retention, txnMax, cgInterval, cgSession *time.Duration
 	quotaSize                                                     *time.Duration
+
+	// Security (security.go).
+	listeners, advListeners, tlsCert, tlsKey, clientAuth, clientCA *string
+	saslUsers, superUsers                                          *string
+	authorizer, allowNoACL                                         *bool
 }
 
 func parseFlags(args []string) (*flags, error) {
@@ -117,6 +130,16 @@ func parseFlags(args []string) (*flags, error) {
 	f.level = fs.String("log-level", "info", "log level: debug, info, warn or error")
 	f.httpAddr = fs.String("http", "", "address for the web page, /metrics and /healthz, such as 127.0.0.1:8080 (default: none)")
 	f.trace = fs.Bool("trace", false, "print every request and response, decoded, to standard error")
+	f.listeners = fs.String("listeners", "", "listeners in Kafka's syntax, e.g. PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093 (default: PLAINTEXT:// and -addr)")
+	f.advListeners = fs.String("advertised-listeners", "", "addresses Metadata gives per listener, same syntax (advertised.listeners)")
+	f.tlsCert = fs.String("tls-cert", "", "PEM certificate chain of the TLS listeners (default: a dev certificate in the data dir)")
+	f.tlsKey = fs.String("tls-key", "", "PEM private key of -tls-cert")
+	f.clientAuth = fs.String("tls-client-auth", "none", "ssl.client.auth: none, requested or required; the client certificate's subject becomes the principal")
+	f.clientCA = fs.String("tls-client-ca", "", "PEM CAs that sign client certificates (default with the dev certificate: its CA)")
+	f.saslUsers = fs.String("sasl-users", "", "SCRAM users to create at start, name:password,... or @file with one name:password a line")
+	f.authorizer = fs.Bool("authorizer", false, "enforce ACLs (authorizer.class.name=StandardAuthorizer)")
+	f.superUsers = fs.String("super-users", "", "principals allowed everything, e.g. User:admin;User:ops (super.users)")
+	f.allowNoACL = fs.Bool("allow-everyone-if-no-acl-found", false, "allow operations on resources no ACL names (allow.everyone.if.no.acl.found)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -129,7 +152,7 @@ func parseFlags(args []string) (*flags, error) {
 // config builds the broker's Config: the defaults of -addr and -data,
 // then the file, then the flags given, then each -c.
 func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
-	cfg := kafka.Config{DataDir: *f.data, Listener: *f.addr, Logger: logger}
+	cfg := kafka.Config{DataDir: *f.data, Listeners: "PLAINTEXT://" + *f.addr, Logger: logger}
 	if *f.configFile != "" {
 		if err := applyFile(&cfg, *f.configFile); err != nil {
 			return cfg, err
@@ -138,7 +161,25 @@ func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
 	f.fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
 		case "addr":
-			cfg.Listener = *f.addr
+			cfg.Listeners = "PLAINTEXT://" + *f.addr
+		case "listeners":
+			cfg.Listeners = *f.listeners
+		case "advertised-listeners":
+			cfg.AdvertisedListeners = *f.advListeners
+		case "tls-cert":
+			cfg.Security.TLSCertFile = *f.tlsCert
+		case "tls-key":
+			cfg.Security.TLSKeyFile = *f.tlsKey
+		case "tls-client-auth":
+			cfg.Security.TLSClientAuth = *f.clientAuth
+		case "tls-client-ca":
+			cfg.Security.TLSClientCAFile = *f.clientCA
+		case "authorizer":
+			cfg.Security.Authorizer = *f.authorizer
+		case "super-users":
+			cfg.Security.SuperUsers = strings.Split(*f.superUsers, ";")
+		case "allow-everyone-if-no-acl-found":
+			cfg.Security.AllowEveryoneIfNoACLFound = *f.allowNoACL
 		case "data":
 			cfg.DataDir = *f.data
 		case "advertised-addr":
@@ -171,6 +212,11 @@ func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
 			cfg.QuotaWindowSize = *f.quotaSize
 		}
 	})
+	users, err := parseUsers(*f.saslUsers)
+	if err != nil {
+		return cfg, fmt.Errorf("-sasl-users: %w", err)
+	}
+	cfg.Security.SASLUsers = users
 	for _, s := range f.settings {
 		name, value, _ := strings.Cut(s, "=")
 		if err := cfg.Set(strings.TrimSpace(name), value); err != nil {
@@ -199,15 +245,19 @@ func run(args []string) error {
 	}
 
 	raiseFileLimit(logger)
-	// The port is bound, and then Open locks the data dir, before the
+	// The ports are bound, and then Open locks the data dir, before the
 	// recovery reads or writes anything in it: a second broker started by
 	// mistake on the same port or data dir stops here, having changed
 	// nothing. Clients that connect meanwhile wait in the listen queue.
-	ln, err := net.Listen("tcp", cfg.Listener)
+	lns, err := kafka.Listen(cfg.Listeners)
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
 	// The HTTP server starts before Open too, so that /healthz answers 503 while the
 	// logs load, which can take a while after a crash.
 	var broker atomic.Pointer[kafka.Broker]
@@ -227,12 +277,45 @@ func run(args []string) error {
 	broker.Store(b)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("kafka broker listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "fsync", cmpOr(cfg.Fsync, "never"))
-	if err := b.Serve(ctx, ln); err != nil {
+	for i, name := range b.ListenerNames() {
+		// addr comes first: scripts (and interop/crash_test.go) read it there.
+		logger.Info("kafka broker listening", "addr", lns[i].Addr().String(), "listener", name, "data", cfg.DataDir, "fsync", cmpOr(cfg.Fsync, "never"))
+	}
+	if err := b.Serve(ctx, lns...); err != nil {
 		return err
 	}
 	logger.Info("kafka broker stopped")
 	return nil
+}
+
+// parseUsers reads -sasl-users: name:password pairs joined by commas, or
+// "@path" for a file with one pair a line. A password may hold colons;
+// the name may not.
+func parseUsers(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	sep := ","
+	if path, ok := strings.CutPrefix(s, "@"); ok {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		s, sep = string(data), "\n"
+	}
+	users := map[string]string{}
+	for _, pair := range strings.Split(s, sep) {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, password, ok := strings.Cut(pair, ":")
+		if !ok || name == "" || password == "" {
+			return nil, fmt.Errorf("%q is not name:password", name)
+		}
+		users[name] = password
+	}
+	return users, nil
 }
 
 // applyFile applies the settings of a server.properties file.

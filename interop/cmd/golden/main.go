@@ -77,6 +77,13 @@ var apis = []struct {
 	{"DescribeProducers", 61, 0, 0},
 	{"ListConfigResources", 74, 0, 1},
 	{"DescribeTopicPartitions", 75, 0, 0},
+	{"SaslHandshake", 17, 0, 1},
+	{"SaslAuthenticate", 36, 0, 2},
+	{"DescribeAcls", 29, 1, 3},
+	{"CreateAcls", 30, 1, 3},
+	{"DeleteAcls", 31, 1, 3},
+	{"DescribeUserScramCredentials", 50, 0, 0},
+	{"AlterUserScramCredentials", 51, 0, 0},
 }
 
 // Where kmsg and Kafka's JSON schemas (the ones our broker follows, in

@@ -1,0 +1,1646 @@
+// This file is the third of the security chapters: access control
+// lists, the authorizer that checks requests against them, and the ACL
+// APIs (DescribeAcls, CreateAcls, DeleteAcls). It assumes security.go,
+// which gives every connection its principal, and the handlers of the
+// earlier chapters, whose requests it checks.
+//
+// # ACLs
+//
+// An ACL says that a principal, from a host, is allowed (or denied) an
+// operation on the resources a pattern names:
+//
+//	User:alice  *  ALLOW  WRITE  TOPIC  LITERAL   orders
+//	User:alice  *  ALLOW  READ   GROUP  PREFIXED  billing-
+//	User:*      *  DENY   ALL    TOPIC  LITERAL   secrets
+//
+// A LITERAL pattern names one resource, or every one of its type when the
+// name is "*"; a PREFIXED pattern names every resource whose name starts
+// with it. The principal may be "User:*" and the host "*".
+//
+// # The decision
+//
+// With Config.Security.Authorizer on, each operation is decided as
+// Kafka's StandardAuthorizer decides it, in this order:
+//
+//  1. A super user (super.users) may do everything.
+//  2. A DENY ACL that matches the principal, host, operation and resource
+//     denies, whatever else matches.
+//  3. An ALLOW ACL that matches allows. ALL matches every operation, and
+//     an ALLOW of READ, WRITE, DELETE or ALTER also allows DESCRIBE, an
+//     ALLOW of ALTER_CONFIGS also DESCRIBE_CONFIGS.
+//  4. If ACLs name the resource but none matched, the answer is no.
+//  5. If no ACL names the resource at all, allow.everyone.if.no.acl.found
+//     decides (Config.Security.AllowEveryoneIfNoACLFound, default no).
+//
+// With the authorizer off, as in Kafka without authorizer.class.name,
+// everything is allowed and the ACL APIs answer SECURITY_DISABLED.
+//
+// # What each API checks
+//
+// aclChecks has one entry per API of the apis table, naming the
+// operations and resources that Kafka's KafkaApis checks for it and the
+// error a client gets: TOPIC_AUTHORIZATION_FAILED per topic,
+// GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED and
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED for the request. A check either
+// answers the whole request itself, or takes the denied topics out of the
+// request before the handler sees it and adds their errors to the answer
+// afterwards, so that handlers stay as they are. Metadata lists only the
+// topics the principal may describe. An API added to apis without an
+// entry here closes the connection when the authorizer is on, and
+// TestEveryAPIHasAnACLCheck fails, so that none slips through unchecked.
+//
+// The ACLs live in DataDir/acls.json, rewritten whole on each change.
+package kafka
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Resource types (ResourceType.java).
+const (
+	resAny             int8 = 1
+	resTopic           int8 = 2
+	resGroup           int8 = 3
+	resCluster         int8 = 4
+	resTransactionalID int8 = 5
+	resDelegationToken int8 = 6
+	resUser            int8 = 7
+)
+
+// Operations (AclOperation.java).
+const (
+	aclAny             int8 = 1
+	aclAll             int8 = 2
+	aclRead            int8 = 3
+	aclWrite           int8 = 4
+	aclCreate          int8 = 5
+	aclDelete          int8 = 6
+	aclAlter           int8 = 7
+	aclDescribe        int8 = 8
+	aclClusterAction   int8 = 9
+	aclDescribeConfigs int8 = 10
+	aclAlterConfigs    int8 = 11
+	aclIdempotentWrite int8 = 12
+	aclCreateTokens    int8 = 13
+	aclDescribeTokens  int8 = 14
+)
+
+// Pattern types (PatternType.java) and permissions (AclPermissionType.java).
+const (
+	patternAny      int8 = 1
+	patternMatch    int8 = 2
+	patternLiteral  int8 = 3
+	patternPrefixed int8 = 4
+
+	permissionAny   int8 = 1
+	permissionDeny  int8 = 2
+	permissionAllow int8 = 3
+)
+
+// standardAuthorizer is the authorizer.class.name that turns the
+// authorizer on (Config.Security.Authorizer).
+const standardAuthorizer = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+
+// clusterName is the one CLUSTER resource's name (Kafka's
+// Resource.CLUSTER_NAME).
+const clusterName = "kafka-cluster"
+
+// acl is one ACL binding: a resource pattern and an access control entry.
+type acl struct {
+	ResourceType int8   `json:"resource_type"`
+	ResourceName string `json:"resource_name"`
+	PatternType  int8   `json:"pattern_type"`
+	Principal    string `json:"principal"`
+	Host         string `json:"host"`
+	Operation    int8   `json:"operation"`
+	Permission   int8   `json:"permission"`
+}
+
+// aclFilter is what DescribeAcls and DeleteAcls match ACLs with: a nil
+// string matches anything, as do ANY types.
+type aclFilter struct {
+	ResourceType int8
+	ResourceName *string
+	PatternType  int8
+	Principal    *string
+	Host         *string
+	Operation    int8
+	Permission   int8
+}
+
+// matches reports whether the filter matches a, as Kafka's
+// AclBindingFilter.matches does. The MATCH pattern type matches the ACLs
+// that would apply to the named resource: literal ones of that name or
+// "*", and prefixed ones the name starts with.
+func (f aclFilter) matches(a acl) bool {
+	if f.ResourceType != resAny && f.ResourceType != a.ResourceType {
+		return false
+	}
+	switch f.PatternType {
+	case patternAny:
+		if f.ResourceName != nil && *f.ResourceName != a.ResourceName {
+			return false
+		}
+	case patternMatch:
+		if f.ResourceName != nil && !patternCovers(a, *f.ResourceName) {
+			return false
+		}
+	default:
+		if f.PatternType != a.PatternType || (f.ResourceName != nil && *f.ResourceName != a.ResourceName) {
+			return false
+		}
+	}
+	return (f.Principal == nil || *f.Principal == a.Principal) &&
+		(f.Host == nil || *f.Host == a.Host) &&
+		(f.Operation == aclAny || f.Operation == a.Operation) &&
+		(f.Permission == permissionAny || f.Permission == a.Permission)
+}
+
+// patternCovers reports whether a's resource pattern names the resource
+// called name.
+func patternCovers(a acl, name string) bool {
+	switch a.PatternType {
+	case patternLiteral:
+		return a.ResourceName == name || a.ResourceName == "*"
+	case patternPrefixed:
+		return strings.HasPrefix(name, a.ResourceName)
+	}
+	return false
+}
+
+// validFilter reports what is wrong with a filter, "" if nothing: Kafka
+// refuses UNKNOWN in any field (AclBindingFilter.findIndefiniteField).
+func (f aclFilter) invalid() string {
+	switch {
+	case f.ResourceType < resAny || f.ResourceType > resUser:
+		return fmt.Sprintf("invalid resource type %d", f.ResourceType)
+	case f.PatternType < patternAny || f.PatternType > patternPrefixed:
+		return fmt.Sprintf("invalid pattern type %d", f.PatternType)
+	case f.Operation < aclAny || f.Operation > aclDescribeTokens:
+		return fmt.Sprintf("invalid operation %d", f.Operation)
+	case f.Permission < permissionAny || f.Permission > permissionAllow:
+		return fmt.Sprintf("invalid permission type %d", f.Permission)
+	}
+	return ""
+}
+
+// invalid reports what is wrong with an ACL to be created, "" if nothing,
+// as Kafka's AclControlManager.validateNewAcl.
+func (a acl) invalid() string {
+	switch {
+	case a.ResourceType < resTopic || a.ResourceType > resUser:
+		return fmt.Sprintf("Invalid resource type %d", a.ResourceType)
+	case a.PatternType != patternLiteral && a.PatternType != patternPrefixed:
+		return fmt.Sprintf("Invalid patternType %d", a.PatternType)
+	case a.Operation < aclAll || a.Operation > aclDescribeTokens:
+		return fmt.Sprintf("Invalid operation %d", a.Operation)
+	case a.Permission != permissionAllow && a.Permission != permissionDeny:
+		return fmt.Sprintf("Invalid permissionType %d", a.Permission)
+	case a.ResourceName == "":
+		return "Resource name should not be empty"
+	case a.ResourceType == resCluster && (a.ResourceName != clusterName || a.PatternType != patternLiteral):
+		return "The only valid name for the CLUSTER resource is " + clusterName
+	case a.Host == "":
+		return "Host should not be empty"
+	}
+	if typ, name, ok := strings.Cut(a.Principal, ":"); !ok || typ == "" || name == "" {
+		return fmt.Sprintf("Could not parse principal from `%s` (no colon is present separating the principal type from the principal name)", a.Principal)
+	}
+	return ""
+}
+
+// aclStore holds the ACLs and keeps them in DataDir/acls.json.
+type aclStore struct {
+	path string
+	mu   sync.RWMutex
+	acls []acl
+}
+
+const aclsFile = "acls.json"
+
+func openACLStore(dataDir string) (*aclStore, error) {
+	s := &aclStore{path: filepath.Join(dataDir, aclsFile)}
+	data, err := os.ReadFile(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("kafka: ACLs: %w", err)
+	}
+	if err := json.Unmarshal(data, &s.acls); err != nil {
+		return nil, fmt.Errorf("kafka: ACLs %s: %w", s.path, err)
+	}
+	return s, nil
+}
+
+// save writes the store; the caller holds mu.
+func (s *aclStore) save() error {
+	data, err := json.MarshalIndent(s.acls, "", "\t")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(s.path, append(data, '\n'))
+}
+
+// The authorizer.
+
+// impliedBy lists, for an operation asked for, the operations whose ALLOW
+// also allows it (Kafka's AclEntry.supportedOperations and the implication
+// rules of StandardAuthorizerData).
+func allowImplies(aclOp, asked int8) bool {
+	if aclOp == aclAll || aclOp == asked {
+		return true
+	}
+	switch asked {
+	case aclDescribe:
+		return aclOp == aclRead || aclOp == aclWrite || aclOp == aclDelete || aclOp == aclAlter
+	case aclDescribeConfigs:
+		return aclOp == aclAlterConfigs
+	}
+	return false
+}
+
+// authorize decides one operation on one resource for a principal from a
+// host, by rules 1-5 of the file comment.
+func (s *security) authorize(principal, host string, op, resType int8, name string) bool {
+	if !s.cfg.Authorizer || slices.Contains(s.cfg.SuperUsers, principal) {
+		return true
+	}
+	s.acls.mu.RLock()
+	defer s.acls.mu.RUnlock()
+	named, allowed := false, false
+	for _, a := range s.acls.acls {
+		if a.ResourceType != resType || !patternCovers(a, name) {
+			continue
+		}
+		named = true
+		if (a.Principal != principal && a.Principal != "User:*") || (a.Host != host && a.Host != "*") {
+			continue
+		}
+		switch a.Permission {
+		case permissionDeny:
+			if a.Operation == aclAll || a.Operation == op {
+				return false
+			}
+		case permissionAllow:
+			allowed = allowed || allowImplies(a.Operation, op)
+		}
+	}
+	if !named {
+		return s.cfg.AllowEveryoneIfNoACLFound
+	}
+	return allowed
+}
+
+// authorizeAnyTopic is Kafka's authorizeByResourceType for WRITE on
+// topics, which InitProducerId accepts in place of IDEMPOTENT_WRITE on
+// the cluster (KIP-679): some ALLOW could apply to some topic, and no
+// DENY covers every topic.
+func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
+	if !s.cfg.Authorizer || slices.Contains(s.cfg.SuperUsers, principal) {
+		return true
+	}
+	s.acls.mu.RLock()
+	defer s.acls.mu.RUnlock()
+	anyTopicACL, allowed := false, false
+	for _, a := range s.acls.acls {
+		if a.ResourceType != resTopic {
+			continue
+		}
+		anyTopicACL = true
+		if (a.Principal != principal && a.Principal != "User:*") || (a.Host != host && a.Host != "*") {
+			continue
+		}
+		if a.Permission == permissionDeny && (a.Operation == aclAll || a.Operation == op) && a.PatternType == patternLiteral && a.ResourceName == "*" {
+			return false
+		}
+		if a.Permission == permissionAllow && allowImplies(a.Operation, op) {
+			allowed = true
+		}
+	}
+	return allowed || (!anyTopicACL && s.cfg.AllowEveryoneIfNoACLFound)
+}
+
+// supportedOperations are the operations an ACL may name for each
+// resource type (Kafka's AclEntry.supportedOperations), which are the
+// ones "authorized operations" answers (KIP-430) choose from.
+var supportedOperations = map[int8][]int8{
+	resTopic:           {aclRead, aclWrite, aclCreate, aclDescribe, aclDelete, aclAlter, aclDescribeConfigs, aclAlterConfigs},
+	resGroup:           {aclRead, aclDescribe, aclDelete},
+	resCluster:         {aclCreate, aclClusterAction, aclDescribeConfigs, aclAlterConfigs, aclIdempotentWrite, aclAlter, aclDescribe},
+	resTransactionalID: {aclDescribe, aclWrite},
+}
+
+// authorizedOperations is the bit field (bit n for operation code n) of
+// the operations the principal may perform on a resource, as Metadata,
+// DescribeCluster and the group descriptions report them when asked.
+func (s *security) authorizedOperations(principal, host string, resType int8, name string) int32 {
+	var bits int32
+	for _, op := range supportedOperations[resType] {
+		if s.authorize(principal, host, op, resType, name) {
+			bits |= 1 << op
+		}
+	}
+	return bits
+}
+
+// access is one request's view of the authorizer: who asks, from where.
+type access struct {
+	b         *Broker
+	principal string
+	host      string
+	v         int16
+}
+
+func (a *access) may(op, resType int8, name string) bool {
+	return a.b.sec.authorize(a.principal, a.host, op, resType, name)
+}
+
+func (a *access) mayCluster(op int8) bool { return a.may(op, resCluster, clusterName) }
+
+// operations is authorizedOperations for this principal.
+func (a *access) operations(resType int8, name string) int32 {
+	return a.b.sec.authorizedOperations(a.principal, a.host, resType, name)
+}
+
+// topicID resolves a topic id to a name, "" when unknown (the handler then
+// answers UNKNOWN_TOPIC_ID, which leaks nothing).
+func (a *access) topicName(name string, id uuid) string {
+	if name != "" {
+		return name
+	}
+	if t := a.b.logs.TopicByID(id); t != nil {
+		return t.Name
+	}
+	return ""
+}
+
+// aclCheck checks one request. It returns either a whole answer, or a
+// function to complete the handler's answer with the errors of what it
+// took out of the request (nil when there is nothing to add).
+type aclCheck func(a *access, req request) (answer response, complete func(response))
+
+// authorizeAndServe runs a request's ACL check and then, unless the check
+// answered, its handler.
+func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestContext, req request) (response, error) {
+	if !b.sec.cfg.Authorizer {
+		return api.serve(b, ctx, rc, req), nil
+	}
+	check, ok := aclChecks[api.key]
+	if !ok {
+		return nil, fmt.Errorf("kafka: no ACL check for %s", api.name)
+	}
+	host := ""
+	if rc.conn != nil && rc.conn.Conn != nil {
+		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
+	}
+	a := &access{b: b, principal: rc.principal(), host: host, v: rc.header.APIVersion}
+	answer, complete := check(a, req)
+	if answer != nil {
+		return answer, nil
+	}
+	resp := api.serve(b, ctx, rc, req)
+	if complete != nil && resp != nil {
+		complete(resp)
+	}
+	return resp, nil
+}
+
+// principal is the connection's principal, User:ANONYMOUS before a login.
+func (rc *requestContext) principal() string {
+	if rc.conn == nil || rc.conn.auth.principal == "" {
+		return anonymous
+	}
+	return rc.conn.auth.principal
+}
+
+// split partitions xs by keep, preserving order.
+func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
+	if xs == nil {
+		return nil, nil
+	}
+	kept = []T{}
+	for _, x := range xs {
+		if keep(x) {
+			kept = append(kept, x)
+		} else {
+			denied = append(denied, x)
+		}
+	}
+	return kept, denied
+}
+
+// noCheck is the entry of APIs that need no permission: ApiVersions and
+// the SASL APIs, which come before there is a principal to check.
+func noCheck(*access, request) (response, func(response)) { return nil, nil }
+
+// aclChecks is filled in init, like apis, which it mirrors.
+var aclChecks map[int16]aclCheck
+
+func init() {
+	aclChecks = map[int16]aclCheck{
+		0:  checkProduce,
+		1:  checkFetch,
+		2:  checkListOffsets,
+		3:  checkMetadata,
+		8:  checkOffsetCommit,
+		9:  checkOffsetFetch,
+		10: checkFindCoordinator,
+		11: groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
+			return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
+		}),
+		12: groupCheck(aclRead, func(r request) string { return r.(*heartbeatRequest).GroupID }, func(request) response {
+			return &heartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}
+		}),
+		13: groupCheck(aclRead, func(r request) string { return r.(*leaveGroupRequest).GroupID }, func(request) response {
+			return &leaveGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Members: []leaveGroupMemberResponse{}}
+		}),
+		14: groupCheck(aclRead, func(r request) string { return r.(*syncGroupRequest).GroupID }, func(request) response {
+			return &syncGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Assignment: []byte{}}
+		}),
+		15:                  checkDescribeGroups,
+		16:                  checkListGroups,
+		saslHandshakeKey:    noCheck,
+		apiVersionsKey:      noCheck,
+		19:                  checkCreateTopics,
+		20:                  checkDeleteTopics,
+		21:                  checkDeleteRecords,
+		22:                  checkInitProducerID,
+		24:                  checkAddPartitionsToTxn,
+		25:                  checkAddOffsetsToTxn,
+		26:                  checkEndTxn,
+		28:                  checkTxnOffsetCommit,
+		describeAclsKey:     clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() }),
+		createAclsKey:       checkCreateAcls,
+		deleteAclsKey:       checkDeleteAcls,
+		32:                  checkDescribeConfigs,
+		33:                  checkAlterConfigs,
+		saslAuthenticateKey: noCheck,
+		37:                  checkCreatePartitions,
+		42:                  checkDeleteGroups,
+		44:                  checkIncrementalAlterConfigs,
+		47:                  checkOffsetDelete,
+		50: clusterCheck(aclDescribe, func(request) response {
+			return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
+		}),
+		51: checkAlterUserScramCredentials,
+		60: checkDescribeCluster,
+		65: checkDescribeTransactions,
+		66: checkListTransactions,
+		68: checkConsumerGroupHeartbeat,
+		69: checkConsumerGroupDescribe,
+
+		// The partition admin APIs (cluster.go) and client quotas
+		// (quotas.go).
+		23: checkOffsetForLeaderEpoch,
+		34: checkAlterReplicaLogDirs,
+		35: clusterCheck(aclDescribe, func(request) response {
+			return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
+		}),
+		43: checkElectLeaders,
+		45: clusterCheck(aclAlter, func(r request) response {
+			return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
+				AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+		}),
+		46: clusterCheck(aclDescribe, func(request) response {
+			return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+		}),
+		48: clusterCheck(aclDescribeConfigs, func(request) response {
+			return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+		}),
+		49: checkAlterClientQuotas,
+		57: clusterCheck(aclAlter, func(request) response {
+			return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
+		}),
+		61: checkDescribeProducers,
+		74: clusterCheck(aclDescribeConfigs, func(request) response {
+			return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
+		}),
+		75: checkDescribeTopicPartitions,
+	}
+}
+
+// OffsetForLeaderEpoch: DESCRIBE per topic for a client; a follower's
+// request needs CLUSTER_ACTION, and there are no followers here.
+func checkOffsetForLeaderEpoch(a *access, r request) (response, func(response)) {
+	req := r.(*offsetForLeaderEpochRequest)
+	follower := req.ReplicaID >= 0
+	var denied []offsetForLeaderTopic
+	req.Topics, denied = split(req.Topics, func(t offsetForLeaderTopic) bool {
+		if follower {
+			return a.mayCluster(aclClusterAction)
+		}
+		return a.may(aclDescribe, resTopic, t.Topic)
+	})
+	return nil, func(r response) {
+		resp := r.(*offsetForLeaderEpochResponse)
+		for _, t := range denied {
+			tr := offsetForLeaderTopicResult{Topic: t.Topic}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, epochEndOffsetResult{ErrorCode: codeTopicAuthorizationFailed, Partition: p.Partition, LeaderEpoch: -1, EndOffset: -1})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// AlterReplicaLogDirs: ALTER on the cluster, answered per partition.
+func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &alterReplicaLogDirsResponse{Results: []alterReplicaLogDirTopicResult{}}
+	for _, d := range r.(*alterReplicaLogDirsRequest).Dirs {
+		for _, t := range d.Topics {
+			tr := alterReplicaLogDirTopicResult{TopicName: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, alterReplicaLogDirPartitionResult{PartitionIndex: p, ErrorCode: codeClusterAuthorizationFailed})
+			}
+			resp.Results = append(resp.Results, tr)
+		}
+	}
+	return resp, nil
+}
+
+// ElectLeaders: ALTER on the cluster.
+func checkElectLeaders(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &electLeadersResponse{ErrorCode: codeClusterAuthorizationFailed, ReplicaElectionResults: []replicaElectionResult{}}
+	for _, t := range r.(*electLeadersRequest).TopicPartitions {
+		tr := replicaElectionResult{Topic: t.Topic}
+		for _, p := range t.Partitions {
+			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+		}
+		resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
+	}
+	return resp, nil
+}
+
+// AlterClientQuotas: ALTER_CONFIGS on the cluster, answered per entity.
+func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlterConfigs) {
+		return nil, nil
+	}
+	resp := &alterClientQuotasResponse{Entries: []alterQuotaResult{}}
+	for _, e := range r.(*alterClientQuotasRequest).Entries {
+		resp.Entries = append(resp.Entries, alterQuotaResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Entity: e.Entity})
+	}
+	return resp, nil
+}
+
+// DescribeProducers: READ per topic.
+func checkDescribeProducers(a *access, r request) (response, func(response)) {
+	req := r.(*describeProducersRequest)
+	var denied []describeProducersTopic
+	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*describeProducersResponse)
+		for _, t := range denied {
+			tr := describeProducersTopicResponse{Name: t.Name}
+			for _, p := range t.PartitionIndexes {
+				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ActiveProducers: []activeProducer{}})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// DescribeTopicPartitions: DESCRIBE per topic; asked for every topic, it
+// lists only those the principal may describe, as Metadata.
+func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
+	req := r.(*describeTopicPartitionsRequest)
+	all := len(req.Topics) == 0
+	var denied []describeTopicPartitionsRequestTopic
+	if !all {
+		req.Topics, denied = split(req.Topics, func(t describeTopicPartitionsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
+		if len(req.Topics) == 0 {
+			// Every named topic is denied: an empty list would ask for all.
+			resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
+			addDeniedTopicPartitions(resp, denied)
+			return resp, nil
+		}
+	}
+	return nil, func(r response) {
+		resp := r.(*describeTopicPartitionsResponse)
+		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
+			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
+		})
+		for i, t := range resp.Topics {
+			if t.ErrorCode == codeNone {
+				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
+			}
+		}
+		addDeniedTopicPartitions(resp, denied)
+	}
+}
+
+func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []describeTopicPartitionsRequestTopic) {
+	for _, t := range denied {
+		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+	}
+}
+
+// groupCheck is the check of an API about one group, which needs op on it.
+func groupCheck(op int8, group func(request) string, denied func(request) response) aclCheck {
+	return func(a *access, req request) (response, func(response)) {
+		if !a.may(op, resGroup, group(req)) {
+			return denied(req), nil
+		}
+		return nil, nil
+	}
+}
+
+// clusterCheck is the check of an API that needs op on the cluster.
+func clusterCheck(op int8, denied func(request) response) aclCheck {
+	return func(a *access, req request) (response, func(response)) {
+		if !a.mayCluster(op) {
+			return denied(req), nil
+		}
+		return nil, nil
+	}
+}
+
+// Produce: WRITE on the transactional id, if any, then WRITE per topic
+// (KafkaApis.handleProduceRequest).
+func checkProduce(a *access, r request) (response, func(response)) {
+	req := r.(*produceRequest)
+	deniedAll := func(code int16, topics []produceTopic) []produceTopicResponse {
+		out := make([]produceTopicResponse, 0, len(topics))
+		for _, t := range topics {
+			tr := produceTopicResponse{Name: t.Name}
+			for _, p := range t.PartitionData {
+				tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
+			}
+			out = append(out, tr)
+		}
+		return out
+	}
+	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
+		if req.Acks == 0 {
+			// No answer to carry the error: nothing is written.
+			req.TopicData = []produceTopic{}
+			return nil, nil
+		}
+		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFail, req.TopicData)}, nil
+	}
+	var denied []produceTopic
+	req.TopicData, denied = split(req.TopicData, func(t produceTopic) bool { return a.may(aclWrite, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*produceResponse)
+		resp.Responses = append(resp.Responses, deniedAll(codeTopicAuthorizationFailed, denied)...)
+	}
+}
+
+// Fetch: READ per topic for consumers; a follower's fetch needs
+// CLUSTER_ACTION, and there are no followers here.
+func checkFetch(a *access, r request) (response, func(response)) {
+	req := r.(*fetchRequest)
+	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
+	var denied []fetchTopic
+	req.Topics, denied = split(req.Topics, func(t fetchTopic) bool {
+		name := a.topicName(t.Topic, t.TopicID)
+		return name == "" || (!follower && a.may(aclRead, resTopic, name)) || (follower && a.mayCluster(aclClusterAction))
+	})
+	return nil, func(r response) {
+		resp := r.(*fetchResponse)
+		for _, t := range denied {
+			tr := fetchTopicResponse{Topic: t.Topic, TopicID: t.TopicID}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, fetchPartitionResponse{
+					PartitionIndex: p.Partition, ErrorCode: codeTopicAuthorizationFailed,
+					HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1,
+					DivergingEpoch: epochEndOffset{-1, -1}, CurrentLeader: noLeader, SnapshotID: snapshotID{-1, -1},
+					PreferredReadReplica: -1, Records: []byte{},
+				})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// ListOffsets: DESCRIBE per topic.
+func checkListOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*listOffsetsRequest)
+	var denied []listOffsetsTopic
+	req.Topics, denied = split(req.Topics, func(t listOffsetsTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*listOffsetsResponse)
+		for _, t := range denied {
+			tr := listOffsetsTopicResponse{Name: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, listOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed, Timestamp: -1, Offset: -1, LeaderEpoch: -1})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// Metadata: DESCRIBE per topic; creating a missing topic also needs
+// CREATE on the cluster or the topic, without which a principal that may
+// describe it learns only that it is unknown (KafkaApis.getTopicMetadata).
+// Asked for every topic, the answer lists only those it may describe.
+func checkMetadata(a *access, r request) (response, func(response)) {
+	req := r.(*metadataRequest)
+	var denied, unknown []metadataRequestTopic
+	if req.Topics != nil {
+		req.Topics, denied = split(req.Topics, func(t metadataRequestTopic) bool {
+			name := a.topicName(deref(t.Name), t.TopicID)
+			return name == "" || a.may(aclDescribe, resTopic, name)
+		})
+		req.Topics, unknown = split(req.Topics, func(t metadataRequestTopic) bool {
+			return t.Name == nil || a.b.logs.Topic(*t.Name) != nil || a.mayCluster(aclCreate) || a.may(aclCreate, resTopic, *t.Name)
+		})
+	}
+	return nil, func(r response) {
+		resp := r.(*metadataResponse)
+		resp.Topics = slices.DeleteFunc(resp.Topics, func(t metadataTopic) bool {
+			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
+		})
+		add := func(ts []metadataRequestTopic, code int16) {
+			for _, t := range ts {
+				resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: code, Name: t.Name, TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+			}
+		}
+		add(denied, codeTopicAuthorizationFailed)
+		add(unknown, codeUnknownTopicOrPartition)
+		// With the authorizer on, "authorized operations" are what it
+		// allows, not the full sets the handlers give without one.
+		for i, t := range resp.Topics {
+			if req.IncludeTopicAuthorizedOperations && t.ErrorCode == codeNone {
+				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
+			}
+		}
+		if req.IncludeClusterAuthorizedOperations && a.v >= 8 && a.v <= 10 {
+			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+		}
+	}
+}
+
+// OffsetCommit: READ on the group, then READ per topic.
+func checkOffsetCommit(a *access, r request) (response, func(response)) {
+	req := r.(*offsetCommitRequest)
+	deniedAll := func(code int16, topics []offsetCommitTopic) []offsetCommitTopicResponse {
+		out := []offsetCommitTopicResponse{}
+		for _, t := range topics {
+			tr := offsetCommitTopicResponse{Name: t.Name, Partitions: []offsetCommitPartitionResponse{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, offsetCommitPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: code})
+			}
+			out = append(out, tr)
+		}
+		return out
+	}
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &offsetCommitResponse{Topics: deniedAll(codeGroupAuthorizationFailed, req.Topics)}, nil
+	}
+	var denied []offsetCommitTopic
+	req.Topics, denied = split(req.Topics, func(t offsetCommitTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*offsetCommitResponse)
+		resp.Topics = append(resp.Topics, deniedAll(codeTopicAuthorizationFailed, denied)...)
+	}
+}
+
+// OffsetFetch: DESCRIBE on each group, DESCRIBE per topic. Topics asked
+// for by name answer TOPIC_AUTHORIZATION_FAILED; "all topics" leaves out
+// those the principal may not describe.
+func checkOffsetFetch(a *access, r request) (response, func(response)) {
+	req := r.(*offsetFetchRequest)
+	hideTopics := func(topics []offsetFetchResponseTopic, all bool) []offsetFetchResponseTopic {
+		if all {
+			return slices.DeleteFunc(topics, func(t offsetFetchResponseTopic) bool { return !a.may(aclDescribe, resTopic, t.Name) })
+		}
+		for _, t := range topics {
+			if !a.may(aclDescribe, resTopic, t.Name) {
+				for i := range t.Partitions {
+					t.Partitions[i] = offsetFetchResponsePartition{PartitionIndex: t.Partitions[i].PartitionIndex, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr(""), ErrorCode: codeTopicAuthorizationFailed}
+				}
+			}
+		}
+		return topics
+	}
+	if a.v <= 7 {
+		if !a.may(aclDescribe, resGroup, req.GroupID) {
+			resp := &offsetFetchResponse{ErrorCode: codeGroupAuthorizationFailed, Topics: []offsetFetchResponseTopic{}}
+			if a.v < 2 { // no top-level error code yet: one per partition
+				for _, t := range req.Topics {
+					tr := offsetFetchResponseTopic{Name: t.Name}
+					for _, p := range t.PartitionIndexes {
+						tr.Partitions = append(tr.Partitions, offsetFetchResponsePartition{PartitionIndex: p, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr(""), ErrorCode: codeGroupAuthorizationFailed})
+					}
+					resp.Topics = append(resp.Topics, tr)
+				}
+			}
+			return resp, nil
+		}
+		return nil, func(r response) {
+			resp := r.(*offsetFetchResponse)
+			resp.Topics = hideTopics(resp.Topics, req.Topics == nil)
+		}
+	}
+	var denied []offsetFetchRequestGroup
+	req.Groups, denied = split(req.Groups, func(g offsetFetchRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
+	all := map[string]bool{}
+	for _, g := range req.Groups {
+		all[g.GroupID] = g.Topics == nil
+	}
+	return nil, func(r response) {
+		resp := r.(*offsetFetchResponse)
+		for i := range resp.Groups {
+			resp.Groups[i].Topics = hideTopics(resp.Groups[i].Topics, all[resp.Groups[i].GroupID])
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, offsetFetchResponseGroup{GroupID: g.GroupID, Topics: []offsetFetchResponseTopic{}, ErrorCode: codeGroupAuthorizationFailed})
+		}
+	}
+}
+
+// FindCoordinator: DESCRIBE on the group or transactional id.
+func checkFindCoordinator(a *access, r request) (response, func(response)) {
+	req := r.(*findCoordinatorRequest)
+	resType, code := resGroup, codeGroupAuthorizationFailed
+	if req.KeyType == 1 {
+		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFail
+	}
+	if a.v < 4 {
+		if !a.may(aclDescribe, resType, req.Key) {
+			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
+		}
+		return nil, nil
+	}
+	var denied []string
+	req.CoordinatorKeys, denied = split(req.CoordinatorKeys, func(k string) bool { return a.may(aclDescribe, resType, k) })
+	return nil, func(r response) {
+		resp := r.(*findCoordinatorResponse)
+		for _, k := range denied {
+			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: code, ErrorMessage: ptr("Authorization failed.")})
+		}
+	}
+}
+
+// DescribeGroups: DESCRIBE per group.
+func checkDescribeGroups(a *access, r request) (response, func(response)) {
+	req := r.(*describeGroupsRequest)
+	var denied []string
+	req.Groups, denied = split(req.Groups, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*describeGroupsResponse)
+		for i, g := range resp.Groups {
+			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, describedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+}
+
+// ListGroups: everything with DESCRIBE on the cluster, else only the
+// groups the principal may describe.
+func checkListGroups(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclDescribe) {
+		return nil, nil
+	}
+	return nil, func(r response) {
+		resp := r.(*listGroupsResponse)
+		resp.Groups = slices.DeleteFunc(resp.Groups, func(g listedGroup) bool { return !a.may(aclDescribe, resGroup, g.GroupID) })
+	}
+}
+
+// CreateTopics: CREATE on the cluster, or else on each topic.
+func checkCreateTopics(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclCreate) {
+		return nil, nil
+	}
+	req := r.(*createTopicsRequest)
+	var denied []creatableTopic
+	req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return a.may(aclCreate, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*createTopicsResponse)
+		for _, t := range denied {
+			resp.Topics = append(resp.Topics, creatableTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed."), NumPartitions: -1, ReplicationFactor: -1})
+		}
+	}
+}
+
+// DeleteTopics: DELETE per topic, named or by id.
+func checkDeleteTopics(a *access, r request) (response, func(response)) {
+	req := r.(*deleteTopicsRequest)
+	var deniedNames []string
+	var denied []deleteTopicState
+	req.TopicNames, deniedNames = split(req.TopicNames, func(n string) bool { return a.may(aclDelete, resTopic, n) })
+	req.Topics, denied = split(req.Topics, func(t deleteTopicState) bool {
+		name := a.topicName(deref(t.Name), t.TopicID)
+		return name == "" || a.may(aclDelete, resTopic, name)
+	})
+	return nil, func(r response) {
+		resp := r.(*deleteTopicsResponse)
+		for _, n := range deniedNames {
+			resp.Responses = append(resp.Responses, deletableTopicResult{Name: ptr(n), ErrorCode: codeTopicAuthorizationFailed})
+		}
+		for _, t := range denied {
+			resp.Responses = append(resp.Responses, deletableTopicResult{Name: t.Name, TopicID: t.TopicID, ErrorCode: codeTopicAuthorizationFailed})
+		}
+	}
+}
+
+// DeleteRecords: DELETE per topic.
+func checkDeleteRecords(a *access, r request) (response, func(response)) {
+	req := r.(*deleteRecordsRequest)
+	var denied []deleteRecordsTopic
+	req.Topics, denied = split(req.Topics, func(t deleteRecordsTopic) bool { return a.may(aclDelete, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*deleteRecordsResponse)
+		for _, t := range denied {
+			tr := deleteRecordsTopicResult{Name: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1, ErrorCode: codeTopicAuthorizationFailed})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// InitProducerId: WRITE on the transactional id; without one, an
+// idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on
+// some topic (KIP-679).
+func checkInitProducerID(a *access, r request) (response, func(response)) {
+	req := r.(*initProducerIDRequest)
+	denied := func(code int16) response {
+		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
+	}
+	if req.TransactionalID != nil {
+		if !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
+			return denied(codeTransactionalIDAuthorizationFail), nil
+		}
+		return nil, nil
+	}
+	if !a.mayCluster(aclIdempotentWrite) && !a.b.sec.authorizeAnyTopic(a.principal, a.host, aclWrite) {
+		return denied(codeClusterAuthorizationFailed), nil
+	}
+	return nil, nil
+}
+
+// AddPartitionsToTxn: up to v3, WRITE on the transactional id and per
+// topic; v4 and later are sent by brokers and need CLUSTER_ACTION.
+func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
+	req := r.(*addPartitionsToTxnRequest)
+	if a.v >= 4 {
+		if !a.mayCluster(aclClusterAction) {
+			return &addPartitionsToTxnResponse{ErrorCode: codeClusterAuthorizationFailed, ResultsByTransaction: []addPartitionsToTxnResult{}, ResultsByTopicV3AndBelow: []addPartitionsToTxnTopicResult{}}, nil
+		}
+		return nil, nil
+	}
+	// Kafka answers every partition: the denied ones with the reason, the
+	// rest OPERATION_NOT_ATTEMPTED.
+	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
+	anyDenied := txnDenied
+	for _, t := range req.V3AndBelowTopics {
+		anyDenied = anyDenied || !a.may(aclWrite, resTopic, t.Name)
+	}
+	if !anyDenied {
+		return nil, nil
+	}
+	resp := &addPartitionsToTxnResponse{ResultsByTransaction: []addPartitionsToTxnResult{}}
+	for _, t := range req.V3AndBelowTopics {
+		code := codeOperationNotAttempted
+		switch {
+		case txnDenied:
+			code = codeTransactionalIDAuthorizationFail
+		case !a.may(aclWrite, resTopic, t.Name):
+			code = codeTopicAuthorizationFailed
+		}
+		tr := addPartitionsToTxnTopicResult{Name: t.Name}
+		for _, p := range t.Partitions {
+			tr.ResultsByPartition = append(tr.ResultsByPartition, addPartitionsToTxnPartitionResult{PartitionIndex: p, PartitionErrorCode: code})
+		}
+		resp.ResultsByTopicV3AndBelow = append(resp.ResultsByTopicV3AndBelow, tr)
+	}
+	return resp, nil
+}
+
+// AddOffsetsToTxn: WRITE on the transactional id, READ on the group.
+func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
+	req := r.(*addOffsetsToTxnRequest)
+	switch {
+	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
+		return &addOffsetsToTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFail}, nil
+	case !a.may(aclRead, resGroup, req.GroupID):
+		return &addOffsetsToTxnResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
+	}
+	return nil, nil
+}
+
+// EndTxn: WRITE on the transactional id.
+func checkEndTxn(a *access, r request) (response, func(response)) {
+	if !a.may(aclWrite, resTransactionalID, r.(*endTxnRequest).TransactionalID) {
+		return &endTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFail}, nil
+	}
+	return nil, nil
+}
+
+// TxnOffsetCommit: WRITE on the transactional id, READ on the group, READ
+// per topic.
+func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
+	req := r.(*txnOffsetCommitRequest)
+	deniedAll := func(code int16, topics []txnOffsetCommitTopic) []txnOffsetCommitResponseTopic {
+		out := []txnOffsetCommitResponseTopic{}
+		for _, t := range topics {
+			tr := txnOffsetCommitResponseTopic{Name: t.Name, Partitions: []txnOffsetCommitResponsePartition{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, txnOffsetCommitResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: code})
+			}
+			out = append(out, tr)
+		}
+		return out
+	}
+	switch {
+	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
+		return &txnOffsetCommitResponse{Topics: deniedAll(codeTransactionalIDAuthorizationFail, req.Topics)}, nil
+	case !a.may(aclRead, resGroup, req.GroupID):
+		return &txnOffsetCommitResponse{Topics: deniedAll(codeGroupAuthorizationFailed, req.Topics)}, nil
+	}
+	var denied []txnOffsetCommitTopic
+	req.Topics, denied = split(req.Topics, func(t txnOffsetCommitTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*txnOffsetCommitResponse)
+		resp.Topics = append(resp.Topics, deniedAll(codeTopicAuthorizationFailed, denied)...)
+	}
+}
+
+// configResourceCheck is what DescribeConfigs, AlterConfigs and
+// IncrementalAlterConfigs need: op on the topic or the group, or on the
+// cluster for a broker's configs, with the matching error
+// (ConfigAdminManager and KafkaApis.authorizeConfigResource).
+func configResourceCheck(a *access, op, resType int8, name string) (int16, bool) {
+	switch resType {
+	case resourceTopic:
+		return codeTopicAuthorizationFailed, a.may(op, resTopic, name)
+	case resourceGroup:
+		return codeGroupAuthorizationFailed, a.may(op, resGroup, name)
+	}
+	return codeClusterAuthorizationFailed, a.mayCluster(op)
+}
+
+// DescribeConfigs: DESCRIBE_CONFIGS per resource.
+func checkDescribeConfigs(a *access, r request) (response, func(response)) {
+	req := r.(*describeConfigsRequest)
+	var denied []describeConfigsResource
+	req.Resources, denied = split(req.Resources, func(res describeConfigsResource) bool {
+		_, ok := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
+		return ok
+	})
+	return nil, func(r response) {
+		resp := r.(*describeConfigsResponse)
+		for _, res := range denied {
+			code, _ := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
+			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
+		}
+	}
+}
+
+// AlterConfigs: ALTER_CONFIGS per resource.
+func checkAlterConfigs(a *access, r request) (response, func(response)) {
+	req := r.(*alterConfigsRequest)
+	var denied []alterConfigsResource
+	req.Resources, denied = split(req.Resources, func(res alterConfigsResource) bool {
+		_, ok := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
+		return ok
+	})
+	return nil, func(r response) {
+		resp := r.(*alterConfigsResponse)
+		for _, res := range denied {
+			code, _ := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName})
+		}
+	}
+}
+
+// IncrementalAlterConfigs: ALTER_CONFIGS per resource.
+func checkIncrementalAlterConfigs(a *access, r request) (response, func(response)) {
+	req := r.(*incrementalAlterConfigsRequest)
+	var denied []incrementalAlterConfigsResource
+	req.Resources, denied = split(req.Resources, func(res incrementalAlterConfigsResource) bool {
+		_, ok := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
+		return ok
+	})
+	return nil, func(r response) {
+		resp := r.(*alterConfigsResponse)
+		for _, res := range denied {
+			code, _ := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName})
+		}
+	}
+}
+
+// CreatePartitions: ALTER per topic.
+func checkCreatePartitions(a *access, r request) (response, func(response)) {
+	req := r.(*createPartitionsRequest)
+	var denied []createPartitionsTopic
+	req.Topics, denied = split(req.Topics, func(t createPartitionsTopic) bool { return a.may(aclAlter, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*createPartitionsResponse)
+		for _, t := range denied {
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed.")})
+		}
+	}
+}
+
+// DeleteGroups: DELETE per group.
+func checkDeleteGroups(a *access, r request) (response, func(response)) {
+	req := r.(*deleteGroupsRequest)
+	var denied []string
+	req.GroupsNames, denied = split(req.GroupsNames, func(g string) bool { return a.may(aclDelete, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*deleteGroupsResponse)
+		for _, g := range denied {
+			resp.Results = append(resp.Results, deletableGroupResult{GroupID: g, ErrorCode: codeGroupAuthorizationFailed})
+		}
+	}
+}
+
+// OffsetDelete: DELETE on the group, READ per topic.
+func checkOffsetDelete(a *access, r request) (response, func(response)) {
+	req := r.(*offsetDeleteRequest)
+	if !a.may(aclDelete, resGroup, req.GroupID) {
+		return &offsetDeleteResponse{ErrorCode: codeGroupAuthorizationFailed, Topics: []offsetDeleteResponseTopic{}}, nil
+	}
+	var denied []offsetDeleteRequestTopic
+	req.Topics, denied = split(req.Topics, func(t offsetDeleteRequestTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*offsetDeleteResponse)
+		for _, t := range denied {
+			tr := offsetDeleteResponseTopic{Name: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, offsetDeleteResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// AlterUserScramCredentials: ALTER on the cluster.
+func checkAlterUserScramCredentials(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	req := r.(*alterUserScramCredentialsRequest)
+	resp := &alterUserScramCredentialsResponse{Results: []alterUserScramResult{}}
+	seen := map[string]bool{}
+	add := func(user string) {
+		if !seen[user] {
+			seen[user] = true
+			resp.Results = append(resp.Results, alterUserScramResult{User: user, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+		}
+	}
+	for _, d := range req.Deletions {
+		add(d.Name)
+	}
+	for _, u := range req.Upsertions {
+		add(u.Name)
+	}
+	return resp, nil
+}
+
+// DescribeTransactions: DESCRIBE per transactional id.
+func checkDescribeTransactions(a *access, r request) (response, func(response)) {
+	req := r.(*describeTransactionsRequest)
+	var denied []string
+	req.TransactionalIDs, denied = split(req.TransactionalIDs, func(id string) bool { return a.may(aclDescribe, resTransactionalID, id) })
+	return nil, func(r response) {
+		resp := r.(*describeTransactionsResponse)
+		for _, id := range denied {
+			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFail, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
+		}
+	}
+}
+
+// DescribeCluster: DESCRIBE on the cluster.
+func checkDescribeCluster(a *access, r request) (response, func(response)) {
+	req := r.(*describeClusterRequest)
+	if !a.mayCluster(aclDescribe) {
+		return &describeClusterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), EndpointType: req.EndpointType, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}, nil
+	}
+	if !req.IncludeClusterAuthorizedOperations {
+		return nil, nil
+	}
+	return nil, func(r response) {
+		r.(*describeClusterResponse).ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+	}
+}
+
+// ListTransactions: only the transactional ids the principal may describe.
+func checkListTransactions(a *access, r request) (response, func(response)) {
+	return nil, func(r response) {
+		resp := r.(*listTransactionsResponse)
+		resp.TransactionStates = slices.DeleteFunc(resp.TransactionStates, func(t listedTransaction) bool {
+			return !a.may(aclDescribe, resTransactionalID, t.TransactionalID)
+		})
+	}
+}
+
+// ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
+// subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat).
+func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
+	req := r.(*consumerGroupHeartbeatRequest)
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+	}
+	var denied []string
+	for _, t := range req.SubscribedTopicNames {
+		if !a.may(aclDescribe, resTopic, t) {
+			denied = append(denied, t)
+		}
+	}
+	if len(denied) > 0 {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))}, nil
+	}
+	return nil, nil
+}
+
+// ConsumerGroupDescribe: DESCRIBE per group.
+func checkConsumerGroupDescribe(a *access, r request) (response, func(response)) {
+	req := r.(*consumerGroupDescribeRequest)
+	var denied []string
+	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*consumerGroupDescribeResponse)
+		for i, g := range resp.Groups {
+			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+}
+
+// CreateAcls and DeleteAcls: ALTER on the cluster.
+func checkCreateAcls(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &createAclsResponse{Results: []aclCreationResult{}}
+	for range r.(*createAclsRequest).Creations {
+		resp.Results = append(resp.Results, aclCreationResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+	}
+	return resp, nil
+}
+
+func checkDeleteAcls(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &deleteAclsResponse{FilterResults: []deleteAclsFilterResult{}}
+	for range r.(*deleteAclsRequest).Filters {
+		resp.FilterResults = append(resp.FilterResults, deleteAclsFilterResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), MatchingAcls: []deleteAclsMatchingACL{}})
+	}
+	return resp, nil
+}
+
+func describeAclsDenied() response {
+	return &describeAclsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Resources: []describeAclsResource{}}
+}
+
+// securityDisabled is the ACL APIs' answer without an authorizer, as
+// Kafka's: "No Authorizer is configured."
+var securityDisabled = ptr("No Authorizer is configured on the broker")
+
+// DescribeAcls: v1-3 (DescribeAclsRequest.json, DescribeAclsResponse.json)
+//
+//	v1: PatternTypeFilter and PatternType (KIP-290); our minimum, as in Kafka 4.0 (KIP-896)
+//	v2: flexible
+//	v3: the USER resource type
+//
+// The ACLs matching the filter, grouped by resource pattern.
+const (
+	describeAclsKey = 29
+	createAclsKey   = 30
+	deleteAclsKey   = 31
+)
+
+type describeAclsRequest struct {
+	ResourceTypeFilter int8
+	ResourceNameFilter *string
+	PatternTypeFilter  int8
+	PrincipalFilter    *string
+	HostFilter         *string
+	Operation          int8
+	PermissionType     int8
+}
+
+func (m *describeAclsRequest) decode(r *reader, v int16) {
+	m.ResourceTypeFilter = r.Int8()
+	m.ResourceNameFilter = r.NullableString()
+	m.PatternTypeFilter = r.Int8()
+	m.PrincipalFilter = r.NullableString()
+	m.HostFilter = r.NullableString()
+	m.Operation = r.Int8()
+	m.PermissionType = r.Int8()
+	r.SkipTags()
+}
+
+func (m *describeAclsRequest) filter() aclFilter {
+	return aclFilter{m.ResourceTypeFilter, m.ResourceNameFilter, m.PatternTypeFilter, m.PrincipalFilter, m.HostFilter, m.Operation, m.PermissionType}
+}
+
+type describeAclsResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ErrorMessage   *string
+	Resources      []describeAclsResource
+}
+
+type describeAclsResource struct {
+	ResourceType int8
+	ResourceName string
+	PatternType  int8
+	Acls         []aclDescription
+}
+
+type aclDescription struct {
+	Principal      string
+	Host           string
+	Operation      int8
+	PermissionType int8
+}
+
+func (m *describeAclsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	writeArrayNonNull(w, m.Resources, func(w *writer, r describeAclsResource) {
+		w.Int8(r.ResourceType)
+		w.String(r.ResourceName)
+		w.Int8(r.PatternType)
+		writeArrayNonNull(w, r.Acls, func(w *writer, a aclDescription) {
+			w.String(a.Principal)
+			w.String(a.Host)
+			w.Int8(a.Operation)
+			w.Int8(a.PermissionType)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDescribeAcls(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeAclsRequest)
+	resp := &describeAclsResponse{Resources: []describeAclsResource{}}
+	if !b.sec.cfg.Authorizer {
+		resp.ErrorCode, resp.ErrorMessage = codeSecurityDisabled, securityDisabled
+		return resp
+	}
+	f := req.filter()
+	if msg := f.invalid(); msg != "" {
+		resp.ErrorCode, resp.ErrorMessage = codeInvalidRequest, ptr(msg)
+		return resp
+	}
+	b.sec.acls.mu.RLock()
+	defer b.sec.acls.mu.RUnlock()
+	for _, a := range b.sec.acls.acls {
+		if !f.matches(a) {
+			continue
+		}
+		i := slices.IndexFunc(resp.Resources, func(r describeAclsResource) bool {
+			return r.ResourceType == a.ResourceType && r.ResourceName == a.ResourceName && r.PatternType == a.PatternType
+		})
+		if i < 0 {
+			resp.Resources = append(resp.Resources, describeAclsResource{ResourceType: a.ResourceType, ResourceName: a.ResourceName, PatternType: a.PatternType})
+			i = len(resp.Resources) - 1
+		}
+		resp.Resources[i].Acls = append(resp.Resources[i].Acls, aclDescription{a.Principal, a.Host, a.Operation, a.Permission})
+	}
+	return resp
+}
+
+// CreateAcls: v1-3 (CreateAclsRequest.json, CreateAclsResponse.json)
+//
+//	v1: ResourcePatternType (KIP-290); our minimum, as in Kafka 4.0 (KIP-896)
+//	v2: flexible
+//	v3: the USER resource type
+//
+// One result per creation, in order. An ACL that exists already is not
+// added twice.
+type createAclsRequest struct {
+	Creations []aclCreation
+}
+
+type aclCreation struct {
+	ResourceType        int8
+	ResourceName        string
+	ResourcePatternType int8
+	Principal           string
+	Host                string
+	Operation           int8
+	PermissionType      int8
+}
+
+func (m *createAclsRequest) decode(r *reader, v int16) {
+	m.Creations = readArray(r, func(r *reader) (c aclCreation) {
+		c.ResourceType = r.Int8()
+		c.ResourceName = r.String()
+		c.ResourcePatternType = r.Int8()
+		c.Principal = r.String()
+		c.Host = r.String()
+		c.Operation = r.Int8()
+		c.PermissionType = r.Int8()
+		r.SkipTags()
+		return c
+	})
+	r.SkipTags()
+}
+
+type createAclsResponse struct {
+	ThrottleTimeMs int32
+	Results        []aclCreationResult
+}
+
+type aclCreationResult struct {
+	ErrorCode    int16
+	ErrorMessage *string
+}
+
+func (m *createAclsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Results, func(w *writer, r aclCreationResult) {
+		w.Int16(r.ErrorCode)
+		w.NullableString(r.ErrorMessage)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*createAclsRequest)
+	resp := &createAclsResponse{Results: make([]aclCreationResult, 0, len(req.Creations))}
+	s := b.sec.acls
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	before := len(s.acls)
+	for _, c := range req.Creations {
+		a := acl{c.ResourceType, c.ResourceName, c.ResourcePatternType, c.Principal, c.Host, c.Operation, c.PermissionType}
+		var res aclCreationResult
+		switch {
+		case !b.sec.cfg.Authorizer:
+			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, securityDisabled
+		case a.invalid() != "":
+			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(a.invalid())
+		case !slices.Contains(s.acls, a):
+			s.acls = append(s.acls, a)
+		}
+		resp.Results = append(resp.Results, res)
+	}
+	if len(s.acls) != before {
+		if err := s.save(); err != nil {
+			b.log.Error("saving ACLs", "err", err)
+			s.acls = s.acls[:before]
+			for i := range resp.Results {
+				if resp.Results[i].ErrorCode == codeNone {
+					resp.Results[i] = aclCreationResult{codeUnknownServerError, ptr("could not save the ACLs")}
+				}
+			}
+		}
+	}
+	return resp
+}
+
+// DeleteAcls: v1-3 (DeleteAclsRequest.json, DeleteAclsResponse.json)
+//
+//	v1: PatternTypeFilter (KIP-290); our minimum, as in Kafka 4.0 (KIP-896)
+//	v2: flexible
+//	v3: the USER resource type
+//
+// Each filter deletes every ACL it matches and lists them.
+type deleteAclsRequest struct {
+	Filters []deleteAclsFilter
+}
+
+type deleteAclsFilter struct {
+	ResourceTypeFilter int8
+	ResourceNameFilter *string
+	PatternTypeFilter  int8
+	PrincipalFilter    *string
+	HostFilter         *string
+	Operation          int8
+	PermissionType     int8
+}
+
+func (m *deleteAclsRequest) decode(r *reader, v int16) {
+	m.Filters = readArray(r, func(r *reader) (f deleteAclsFilter) {
+		f.ResourceTypeFilter = r.Int8()
+		f.ResourceNameFilter = r.NullableString()
+		f.PatternTypeFilter = r.Int8()
+		f.PrincipalFilter = r.NullableString()
+		f.HostFilter = r.NullableString()
+		f.Operation = r.Int8()
+		f.PermissionType = r.Int8()
+		r.SkipTags()
+		return f
+	})
+	r.SkipTags()
+}
+
+type deleteAclsResponse struct {
+	ThrottleTimeMs int32
+	FilterResults  []deleteAclsFilterResult
+}
+
+type deleteAclsFilterResult struct {
+	ErrorCode    int16
+	ErrorMessage *string
+	MatchingAcls []deleteAclsMatchingACL
+}
+
+type deleteAclsMatchingACL struct {
+	ErrorCode      int16
+	ErrorMessage   *string
+	ResourceType   int8
+	ResourceName   string
+	PatternType    int8
+	Principal      string
+	Host           string
+	Operation      int8
+	PermissionType int8
+}
+
+func (m *deleteAclsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.FilterResults, func(w *writer, r deleteAclsFilterResult) {
+		w.Int16(r.ErrorCode)
+		w.NullableString(r.ErrorMessage)
+		writeArrayNonNull(w, r.MatchingAcls, func(w *writer, a deleteAclsMatchingACL) {
+			w.Int16(a.ErrorCode)
+			w.NullableString(a.ErrorMessage)
+			w.Int8(a.ResourceType)
+			w.String(a.ResourceName)
+			w.Int8(a.PatternType)
+			w.String(a.Principal)
+			w.String(a.Host)
+			w.Int8(a.Operation)
+			w.Int8(a.PermissionType)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*deleteAclsRequest)
+	resp := &deleteAclsResponse{FilterResults: make([]deleteAclsFilterResult, 0, len(req.Filters))}
+	s := b.sec.acls
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := slices.Clone(s.acls)
+	for _, df := range req.Filters {
+		f := aclFilter{df.ResourceTypeFilter, df.ResourceNameFilter, df.PatternTypeFilter, df.PrincipalFilter, df.HostFilter, df.Operation, df.PermissionType}
+		res := deleteAclsFilterResult{MatchingAcls: []deleteAclsMatchingACL{}}
+		switch {
+		case !b.sec.cfg.Authorizer:
+			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, securityDisabled
+		case f.invalid() != "":
+			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(f.invalid())
+		default:
+			kept = slices.DeleteFunc(kept, func(a acl) bool {
+				if !f.matches(a) {
+					return false
+				}
+				res.MatchingAcls = append(res.MatchingAcls, deleteAclsMatchingACL{
+					ResourceType: a.ResourceType, ResourceName: a.ResourceName, PatternType: a.PatternType,
+					Principal: a.Principal, Host: a.Host, Operation: a.Operation, PermissionType: a.Permission,
+				})
+				return true
+			})
+		}
+		resp.FilterResults = append(resp.FilterResults, res)
+	}
+	if len(kept) != len(s.acls) {
+		old := s.acls
+		s.acls = kept
+		if err := s.save(); err != nil {
+			b.log.Error("saving ACLs", "err", err)
+			s.acls = old
+			for i := range resp.FilterResults {
+				if resp.FilterResults[i].ErrorCode == codeNone {
+					resp.FilterResults[i] = deleteAclsFilterResult{codeUnknownServerError, ptr("could not save the ACLs"), []deleteAclsMatchingACL{}}
+				}
+			}
+		}
+	}
+	return resp
+}

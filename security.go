@@ -1,0 +1,782 @@
+// This file is the first of the security chapters, in the operations part
+// of the book: how a connection comes to have a principal. It holds the
+// listeners (Kafka's listeners setting), TLS on them with a development
+// certificate for when none is given, and SASL: the SaslHandshake and
+// SaslAuthenticate APIs and the PLAIN mechanism. scram.go adds the SCRAM mechanisms and the users they check;
+// acls.go decides what a principal may do. It assumes the first part: the
+// broker, its connections and the framing of requests (kafka.go).
+//
+// # Listeners
+//
+// A Kafka broker listens on one or more listeners, each named and each with
+// a security protocol:
+//
+//	listeners=PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093
+//
+//	PLAINTEXT       no TLS, no login: the principal is User:ANONYMOUS
+//	SSL             TLS; with ssl.client.auth=required the client's
+//	                certificate subject is the principal
+//	SASL_PLAINTEXT  a SASL login on a plain connection
+//	SASL_SSL        a SASL login inside TLS
+//
+// Here a listener's name must be its protocol, as in Kafka's default
+// listener.security.protocol.map. Each listener is advertised in Metadata
+// under its own name: a client that came in on SASL_SSL is told the
+// SASL_SSL address, so its later connections log in the same way.
+//
+// # A SASL login, step by step
+//
+// Modern clients (franz-go, librdkafka, Java, KafkaJS, sarama):
+//
+//	C: ApiVersions                       (allowed before the login)
+//	C: SaslHandshake v1 "SCRAM-SHA-256"  S: mechanisms [PLAIN SCRAM-SHA-256 SCRAM-SHA-512]
+//	C: SaslAuthenticate client-first     S: server-first (salt, iterations)
+//	C: SaslAuthenticate client-final     S: server-final (server signature)
+//	C: Metadata, Produce, ...            (as the principal User:alice)
+//
+// Older clients (kafka-python 2.0) send SaslHandshake v0 and then the
+// mechanism's messages bare, each with just a 4-byte size prefix, and get
+// the answers the same way: no Kafka header, no error code. A failure
+// there can only close the connection.
+//
+// The rules, in the order they are checked, follow Kafka's
+// SaslServerAuthenticator:
+//
+//  1. Before the login ends, a frame over 512 KiB closes the connection
+//     (sasl.server.max.receive.size): no one who has not logged in may make
+//     the broker hold 100 MiB.
+//  2. Before the login ends, any request but ApiVersions, SaslHandshake
+//     and SaslAuthenticate closes the connection.
+//  3. A mechanism we do not serve answers UNSUPPORTED_SASL_MECHANISM, with
+//     the list we do, and closes.
+//  4. A failed login answers SASL_AUTHENTICATION_FAILED with a message,
+//     waits 100ms (connection.failed.authentication.delay.ms) to slow
+//     password guessing, and closes. Failures are counted and logged with
+//     the user name and mechanism, never the password or proof.
+//  5. SaslHandshake or SaslAuthenticate after the login, or on a listener
+//     without SASL, answers ILLEGAL_SASL_STATE; out of order during a
+//     login (a second handshake, SaslAuthenticate before one) it also
+//     closes the connection.
+//
+// Design note: a TLS handshake that stalls is cut after tlsHandshakeTimeout,
+// and a login that stalls by ConnectionsMaxIdle, like any idle connection.
+// The dev certificate is a small CA plus a leaf signed by it, not one
+// self-signed leaf: OpenSSL-based clients (librdkafka, Python) in strict
+// mode refuse a CA certificate presented as a server's.
+package kafka
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// SecurityConfig is the part of Config that controls TLS, SASL and ACLs.
+// Its zero value is what Kafka does with none of them configured: no TLS
+// material, no users, no authorizer.
+type SecurityConfig struct {
+	// TLSCertFile and TLSKeyFile are the PEM certificate chain and key of
+	// the SSL and SASL_SSL listeners (ssl.keystore.location). When both
+	// are empty and a listener needs TLS, a development certificate for
+	// localhost and 127.0.0.1 is made in DataDir/dev-tls on first start,
+	// and its CA's path is logged so that clients can trust it.
+	TLSCertFile string
+	TLSKeyFile  string
+
+	// TLSClientAuth is ssl.client.auth: "none" (the default), "requested"
+	// or "required". With a client certificate, on an SSL listener, the
+	// principal is User: and the certificate's subject, as Kafka's
+	// DefaultKafkaPrincipalBuilder makes it.
+	TLSClientAuth string
+
+	// TLSClientCAFile holds the PEM CAs that sign client certificates
+	// (ssl.truststore.location). Default: the dev CA when the dev
+	// certificate is in use.
+	TLSClientCAFile string
+
+	// SASLUsers are set as SCRAM-SHA-256 and SCRAM-SHA-512 credentials at
+	// each start, name to password; PLAIN logins are checked against the
+	// same credentials. Only salted keys reach the disk.
+	SASLUsers map[string]string
+
+	// Authorizer switches ACL enforcement on (Kafka's
+	// authorizer.class.name=...StandardAuthorizer). Off, every principal
+	// may do everything and the ACL APIs answer SECURITY_DISABLED.
+	Authorizer bool
+
+	// SuperUsers are principals, such as "User:admin", allowed everything
+	// (super.users).
+	SuperUsers []string
+
+	// AllowEveryoneIfNoACLFound allows an operation on a resource that no
+	// ACL names at all (allow.everyone.if.no.acl.found, default false).
+	AllowEveryoneIfNoACLFound bool
+}
+
+// Security protocols of listeners (Kafka's SecurityProtocol).
+const (
+	protocolPlaintext     = "PLAINTEXT"
+	protocolSSL           = "SSL"
+	protocolSASLPlaintext = "SASL_PLAINTEXT"
+	protocolSASLSSL       = "SASL_SSL"
+)
+
+// defaultListeners is Kafka's default: one PLAINTEXT listener, here on
+// the loopback interface.
+const defaultListeners = "PLAINTEXT://127.0.0.1:9092"
+
+// listener is one entry of Config.Listeners.
+type listener struct {
+	name       string // also the security protocol
+	addr       string // host:port to listen on
+	advertised string // host:port for Metadata; "" for the connection's own
+	tls        bool
+	sasl       bool
+}
+
+// parseListeners reads Kafka's listener syntax, NAME://host:port joined by
+// commas. An empty host means every interface, as in Kafka.
+func parseListeners(s string) ([]*listener, error) {
+	var ls []*listener
+	for _, spec := range strings.Split(s, ",") {
+		spec = strings.TrimSpace(spec)
+		name, addr, ok := strings.Cut(spec, "://")
+		if !ok {
+			return nil, fmt.Errorf("kafka: listener %q is not NAME://host:port", spec)
+		}
+		name = strings.ToUpper(name)
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("kafka: listener %q: %w", spec, err)
+		}
+		l := &listener{name: name, addr: addr}
+		switch name {
+		case protocolPlaintext:
+		case protocolSSL:
+			l.tls = true
+		case protocolSASLPlaintext:
+			l.sasl = true
+		case protocolSASLSSL:
+			l.tls, l.sasl = true, true
+		default:
+			return nil, fmt.Errorf("kafka: listener %q: name must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", spec)
+		}
+		if slices.ContainsFunc(ls, func(o *listener) bool { return o.name == name }) {
+			return nil, fmt.Errorf("kafka: listener name %s appears twice", name)
+		}
+		ls = append(ls, l)
+	}
+	return ls, nil
+}
+
+// security is the broker's security state: its listeners, its TLS
+// configuration, the SCRAM users (scram.go) and the ACLs (acls.go).
+type security struct {
+	listeners []*listener
+	tls       *tls.Config // nil when no listener needs TLS
+	devCAPath string      // the dev CA clients should trust, if in use
+	users     *credentialStore
+	acls      *aclStore
+	cfg       SecurityConfig
+
+	// failedLogins counts failed SASL authentications since start.
+	failedLogins atomic.Int64
+}
+
+// openSecurity parses the listeners, loads or makes the TLS certificate,
+// and loads the users and ACLs from the data dir.
+func openSecurity(cfg Config) (*security, error) {
+	s := &security{cfg: cfg.Security}
+	spec := cfg.Listeners
+	if spec == "" {
+		spec = defaultListeners
+	}
+	var err error
+	if s.listeners, err = parseListeners(spec); err != nil {
+		return nil, err
+	}
+	if cfg.AdvertisedListeners != "" {
+		adv, err := parseListeners(cfg.AdvertisedListeners)
+		if err != nil {
+			return nil, fmt.Errorf("kafka: advertised listeners: %w", err)
+		}
+		for _, a := range adv {
+			i := slices.IndexFunc(s.listeners, func(l *listener) bool { return l.name == a.name })
+			if i < 0 {
+				return nil, fmt.Errorf("kafka: advertised listener %s is not a listener", a.name)
+			}
+			s.listeners[i].advertised = a.addr
+		}
+	} else if len(s.listeners) == 1 {
+		s.listeners[0].advertised = cfg.AdvertisedAddr
+	}
+	switch cfg.Security.TLSClientAuth {
+	case "", "none", "requested", "required":
+	default:
+		return nil, fmt.Errorf("kafka: TLSClientAuth %q is not none, requested or required", cfg.Security.TLSClientAuth)
+	}
+	if slices.ContainsFunc(s.listeners, func(l *listener) bool { return l.tls }) {
+		if s.tls, err = s.loadTLS(cfg); err != nil {
+			return nil, err
+		}
+	}
+	if s.users, err = openCredentialStore(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if err := s.users.bootstrap(cfg.Security.SASLUsers); err != nil {
+		return nil, err
+	}
+	if s.acls, err = openACLStore(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Listen opens a socket for every configured listener, in the order of
+// Config.Listeners, ready to pass to Serve.
+func (b *Broker) Listen() ([]net.Listener, error) { return listenAll(b.sec.listeners) }
+
+// Listen opens the sockets of a Config.Listeners value ("" for the
+// default) without a Broker, so that a command can bind its ports before
+// Open touches the data dir; Serve takes them in the same order.
+func Listen(listeners string) ([]net.Listener, error) {
+	if listeners == "" {
+		listeners = defaultListeners
+	}
+	ls, err := parseListeners(listeners)
+	if err != nil {
+		return nil, err
+	}
+	return listenAll(ls)
+}
+
+func listenAll(ls []*listener) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, l := range ls {
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			for _, o := range lns {
+				o.Close()
+			}
+			return nil, fmt.Errorf("kafka: listener %s: %w", l.name, err)
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+// ListenerNames returns the names of the listeners, in the order Serve
+// expects their sockets.
+func (b *Broker) ListenerNames() []string {
+	var names []string
+	for _, l := range b.sec.listeners {
+		names = append(names, l.name)
+	}
+	return names
+}
+
+// DevCAFile is the path of the development CA that signed the broker's
+// certificate, for clients to trust, or "" when a certificate was
+// configured or no listener uses TLS.
+func (b *Broker) DevCAFile() string { return b.sec.devCAPath }
+
+// TLS.
+
+// tlsHandshakeTimeout is how long a client has to finish the TLS
+// handshake. A client that opens a connection and says nothing would
+// otherwise hold a goroutine until ConnectionsMaxIdle.
+var tlsHandshakeTimeout = 10 * time.Second
+
+// loadTLS builds the TLS configuration of the SSL and SASL_SSL listeners.
+func (s *security) loadTLS(cfg Config) (*tls.Config, error) {
+	sc := cfg.Security
+	certFile, keyFile, caFile := sc.TLSCertFile, sc.TLSKeyFile, sc.TLSClientCAFile
+	if certFile == "" && keyFile == "" {
+		var err error
+		if certFile, keyFile, s.devCAPath, err = devCertificate(filepath.Join(cfg.DataDir, devTLSDir)); err != nil {
+			return nil, err
+		}
+		if caFile == "" {
+			caFile = s.devCAPath
+		}
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: TLS certificate: %w", err)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	switch sc.TLSClientAuth {
+	case "requested":
+		tc.ClientAuth = tls.VerifyClientCertIfGiven
+	case "required":
+		tc.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	if tc.ClientAuth != tls.NoClientCert {
+		if caFile == "" {
+			return nil, errors.New("kafka: TLSClientAuth needs TLSClientCAFile")
+		}
+		pemCAs, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("kafka: TLS client CAs: %w", err)
+		}
+		tc.ClientCAs = x509.NewCertPool()
+		if !tc.ClientCAs.AppendCertsFromPEM(pemCAs) {
+			return nil, fmt.Errorf("kafka: TLS client CAs: no certificate in %s", caFile)
+		}
+	}
+	return tc, nil
+}
+
+// The development certificate's files, in DataDir/dev-tls.
+const (
+	devTLSDir     = "dev-tls"
+	devCAFile     = "ca.pem"
+	devCertFile   = "broker.pem"
+	devKeyFile    = "broker-key.pem"
+	devCertExpiry = 10 * 365 * 24 * time.Hour
+)
+
+// devCertificate returns the dev certificate's files in dir, making them
+// on first use: a CA, and a certificate it signs for localhost, 127.0.0.1
+// and ::1. It is for local testing only; its key sits beside it.
+func devCertificate(dir string) (certFile, keyFile, caFile string, err error) {
+	certFile, keyFile, caFile = filepath.Join(dir, devCertFile), filepath.Join(dir, devKeyFile), filepath.Join(dir, devCAFile)
+	if _, err := os.Stat(keyFile); err == nil {
+		return certFile, keyFile, caFile, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", "", "", fmt.Errorf("kafka: dev certificate: %w", err)
+	}
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", "", fmt.Errorf("kafka: dev certificate: %w", err)
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          randomSerial(),
+		Subject:               pkix.Name{CommonName: "kafka-go development CA"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(devCertExpiry),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return "", "", "", fmt.Errorf("kafka: dev CA: %w", err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return "", "", "", fmt.Errorf("kafka: dev CA: %w", err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", "", fmt.Errorf("kafka: dev certificate: %w", err)
+	}
+	leaf := &x509.Certificate{
+		SerialNumber: randomSerial(),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(devCertExpiry),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return "", "", "", fmt.Errorf("kafka: dev certificate: %w", err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", "", fmt.Errorf("kafka: dev certificate: %w", err)
+	}
+	pemOf := func(typ string, der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}) }
+	// The key first: its presence is what marks the set as complete.
+	if err := writeFileAtomic(caFile, pemOf("CERTIFICATE", caDER)); err != nil {
+		return "", "", "", err
+	}
+	if err := writeFileAtomic(certFile, pemOf("CERTIFICATE", leafDER)); err != nil {
+		return "", "", "", err
+	}
+	if err := writeFileAtomic(keyFile, pemOf("PRIVATE KEY", keyDER)); err != nil {
+		return "", "", "", err
+	}
+	return certFile, keyFile, caFile, os.Chmod(keyFile, 0o600)
+}
+
+func randomSerial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	return n
+}
+
+// Connections.
+
+// anonymous is the principal of a connection that has not logged in
+// (KafkaPrincipal.ANONYMOUS).
+const anonymous = "User:" + anonymousUser
+
+// connAuth is what a connection knows about who is on the other end.
+type connAuth struct {
+	principal string
+	// pending is true on a SASL listener until the login succeeds.
+	pending bool
+	// mech is the mechanism chosen by SaslHandshake, nil before it.
+	mech saslMechanism
+	// bare is true after a SaslHandshake v0: the mechanism's messages
+	// then come without Kafka's framing.
+	bare bool
+	// closeAfter closes the connection once the response is written.
+	closeAfter error
+}
+
+// secureConn runs the TLS handshake of a TLS listener, under a deadline,
+// and returns the connection to use and its starting principal.
+func (b *Broker) secureConn(ctx context.Context, nc net.Conn, l *listener) (net.Conn, connAuth, error) {
+	auth := connAuth{principal: anonymous, pending: l != nil && l.sasl}
+	if l == nil || !l.tls {
+		return nc, auth, nil
+	}
+	tc := tls.Server(nc, b.sec.tls)
+	ctx, cancel := context.WithTimeout(ctx, tlsHandshakeTimeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, auth, fmt.Errorf("kafka: TLS handshake: %w", err)
+	}
+	// As Kafka's DefaultKafkaPrincipalBuilder: on an SSL listener the
+	// principal is the certificate's subject, in RFC 2253 form, or
+	// ANONYMOUS without one. On SASL_SSL the login decides.
+	if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 && !l.sasl {
+		auth.principal = "User:" + certs[0].Subject.String()
+	}
+	return tc, auth, nil
+}
+
+// advertisedAddr is the address Metadata gives for the listener the
+// connection came in on: its advertised listener, else Config's
+// AdvertisedAddr when there is one listener, else "".
+func (c *conn) advertisedAddr() string {
+	if c.listener != nil {
+		return c.listener.advertised
+	}
+	return c.broker.cfg.AdvertisedAddr
+}
+
+// userName is the name of the connection's principal, which client
+// quotas (quotas.go) match user entities against: alice for User:alice,
+// ANONYMOUS before a login.
+func (rc *requestContext) userName() string {
+	_, name, _ := strings.Cut(rc.principal(), ":")
+	return name
+}
+
+// saslMaxReceiveBytes is the largest frame accepted before the login
+// ends (Kafka's sasl.server.max.receive.size, 512 KiB).
+const saslMaxReceiveBytes = 512 << 10
+
+// maxFrameBytes is the largest frame this connection may send now.
+func (c *conn) maxFrameBytes() int32 {
+	if c.auth.pending {
+		return saslMaxReceiveBytes
+	}
+	return c.broker.cfg.MaxFrameBytes
+}
+
+// Errors that close a connection during a login.
+var (
+	errNotAuthenticated = errors.New("kafka: request before SASL authentication")
+	errSASLFailed       = errors.New("kafka: SASL authentication failed")
+	errSASLState        = errors.New("kafka: SASL message out of order")
+)
+
+// admit applies rule 2: before the login ends only ApiVersions and the
+// SASL APIs are served.
+func (c *conn) admit(h *requestHeader) error {
+	if !c.auth.pending || h.APIKey == apiVersionsKey || h.APIKey == saslHandshakeKey || h.APIKey == saslAuthenticateKey {
+		return nil
+	}
+	return fmt.Errorf("%w: API key %d", errNotAuthenticated, h.APIKey)
+}
+
+// failLogin counts and logs a failed login, and has the connection closed
+// after the answer; the delay is Kafka's
+// connection.failed.authentication.delay.ms.
+func (c *conn) failLogin(user string, err error) {
+	n := c.broker.sec.failedLogins.Add(1)
+	c.broker.log.Info("failed authentication", "remote", c.RemoteAddr(), "mechanism", c.auth.mech.name(), "user", user, "err", err, "failures", n)
+	c.auth.closeAfter = errSASLFailed
+}
+
+// failedAuthDelay slows a client guessing passwords: it learns of its
+// failure, and may try again, only after this long.
+const failedAuthDelay = 100 * time.Millisecond
+
+// saslBareToken handles a frame after a SaslHandshake v0: the bytes are
+// the mechanism's message, and the answer is the mechanism's reply with a
+// size prefix, or, on failure, a closed connection.
+func (c *conn) saslBareToken(frame []byte) error {
+	reply, user, err := c.step(frame)
+	if err != nil {
+		c.failLogin(user, err)
+		time.Sleep(failedAuthDelay)
+		return fmt.Errorf("%w: %v", errSASLFailed, err)
+	}
+	var size [4]byte
+	binary.BigEndian.PutUint32(size[:], uint32(len(reply)))
+	if _, err := c.w.Write(size[:]); err != nil {
+		return err
+	}
+	if _, err := c.w.Write(reply); err != nil {
+		return err
+	}
+	return c.w.Flush()
+}
+
+// step gives one client message to the mechanism. When the mechanism is
+// done, the connection takes its principal and the login ends.
+func (c *conn) step(msg []byte) (reply []byte, user string, err error) {
+	reply, done, err := c.auth.mech.step(msg)
+	user = c.auth.mech.user()
+	if err != nil {
+		return nil, user, err
+	}
+	if done {
+		c.auth.pending = false
+		c.auth.principal = "User:" + user
+		c.broker.log.Debug("authenticated", "remote", c.RemoteAddr(), "mechanism", c.auth.mech.name(), "principal", c.auth.principal)
+	}
+	return reply, user, nil
+}
+
+// saslMechanism is the server side of one SASL exchange.
+type saslMechanism interface {
+	name() string
+	// step takes the client's next message and returns the reply, and
+	// whether the exchange is complete. An error fails the login; its
+	// text goes to the client and must hold no secret.
+	step(msg []byte) (reply []byte, done bool, err error)
+	// user is the user name the client gave, "" before it gave one.
+	user() string
+}
+
+// Mechanism names, as in sasl.enabled.mechanisms.
+const (
+	mechPlain       = "PLAIN"
+	mechSCRAMSHA256 = "SCRAM-SHA-256"
+	mechSCRAMSHA512 = "SCRAM-SHA-512"
+)
+
+// saslMechanisms is what SaslHandshake offers, in Kafka's order.
+var saslMechanisms = []string{mechPlain, mechSCRAMSHA256, mechSCRAMSHA512}
+
+// newMechanism starts an exchange of a mechanism, or returns nil if we do
+// not serve it.
+func (s *security) newMechanism(name string) saslMechanism {
+	switch name {
+	case mechPlain:
+		return &plainServer{users: s.users}
+	case mechSCRAMSHA256:
+		return &scramServer{mech: &scramSHA256, users: s.users}
+	case mechSCRAMSHA512:
+		return &scramServer{mech: &scramSHA512, users: s.users}
+	}
+	return nil
+}
+
+// plainServer is SASL/PLAIN (RFC 4616): one message,
+// authzid NUL authcid NUL password, and no reply. The password is checked
+// against the user's SCRAM credential, so that no password is stored
+// anywhere, as Kafka's PlainSaslServer checks it against the JAAS file.
+type plainServer struct {
+	users    *credentialStore
+	username string
+	done     bool
+}
+
+func (p *plainServer) name() string { return mechPlain }
+func (p *plainServer) user() string { return p.username }
+
+func (p *plainServer) step(msg []byte) ([]byte, bool, error) {
+	if p.done {
+		return nil, false, errors.New("Authentication failed: PLAIN takes one message")
+	}
+	p.done = true
+	parts := bytes.Split(msg, []byte{0})
+	if len(parts) != 3 {
+		return nil, false, fmt.Errorf("Invalid SASL/PLAIN response: expected 3 tokens, got %d", len(parts))
+	}
+	authzid, username, password := string(parts[0]), string(parts[1]), parts[2]
+	p.username = username
+	switch {
+	case username == "":
+		return nil, false, errors.New("Authentication failed: username not specified")
+	case len(password) == 0:
+		return nil, false, errors.New("Authentication failed: password not specified")
+	case authzid != "" && authzid != username:
+		return nil, false, errors.New("Authentication failed: Client requested an authorization id that is different from username")
+	case !p.users.checkPassword(username, password):
+		return nil, false, errors.New("Authentication failed: Invalid username or password")
+	}
+	return []byte{}, true, nil
+}
+
+// SaslHandshake: v0-1 (SaslHandshakeRequest.json, SaslHandshakeResponse.json)
+//
+//	v0: the mechanism's messages follow bare, size-prefixed (KIP-43)
+//	v1: they follow in SaslAuthenticate requests (KIP-152)
+//
+// Only the versions differ, not the fields.
+const saslHandshakeKey = 17
+
+type saslHandshakeRequest struct {
+	Mechanism string
+}
+
+func (m *saslHandshakeRequest) decode(r *reader, v int16) {
+	m.Mechanism = r.String()
+}
+
+type saslHandshakeResponse struct {
+	ErrorCode  int16
+	Mechanisms []string
+}
+
+func (m *saslHandshakeResponse) encode(w *writer, v int16) {
+	w.Int16(m.ErrorCode)
+	w.Strings(m.Mechanisms)
+}
+
+func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*saslHandshakeRequest)
+	c := rc.conn
+	resp := &saslHandshakeResponse{Mechanisms: saslMechanisms}
+	if !c.auth.pending || c.auth.mech != nil {
+		// After the login, or on a listener without SASL
+		// (KafkaApis.handleSaslHandshakeRequest), the connection stays;
+		// a second handshake during a login ends it, as Kafka's
+		// SaslServerAuthenticator does.
+		resp.ErrorCode = codeIllegalSASLState
+		if c.auth.pending {
+			c.auth.closeAfter = errSASLState
+		}
+		return resp
+	}
+	mech := b.sec.newMechanism(req.Mechanism)
+	if mech == nil {
+		resp.ErrorCode = codeUnsupportedSASLMechanism
+		c.auth.closeAfter = fmt.Errorf("%w: unsupported mechanism %q", errSASLFailed, req.Mechanism)
+		return resp
+	}
+	c.auth.mech = mech
+	c.auth.bare = rc.header.APIVersion == 0
+	return resp
+}
+
+// SaslAuthenticate: v0-2 (SaslAuthenticateRequest.json, SaslAuthenticateResponse.json)
+//
+//	v1: SessionLifetimeMs in the response (KIP-368); we send 0, no re-login needed
+//	v2: flexible
+//
+// Each request carries one message of the mechanism chosen by
+// SaslHandshake v1, and the response the mechanism's reply.
+const saslAuthenticateKey = 36
+
+type saslAuthenticateRequest struct {
+	AuthBytes []byte
+}
+
+func (m *saslAuthenticateRequest) decode(r *reader, v int16) {
+	m.AuthBytes = r.Bytes()
+	r.SkipTags()
+}
+
+type saslAuthenticateResponse struct {
+	ErrorCode         int16
+	ErrorMessage      *string
+	AuthBytes         []byte
+	SessionLifetimeMs int64
+}
+
+func (m *saslAuthenticateResponse) encode(w *writer, v int16) {
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	w.Bytes(nonNil(m.AuthBytes))
+	if v >= 1 {
+		w.Int64(m.SessionLifetimeMs)
+	}
+	w.Tags()
+}
+
+func (b *Broker) handleSaslAuthenticate(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*saslAuthenticateRequest)
+	c := rc.conn
+	resp := &saslAuthenticateResponse{AuthBytes: []byte{}}
+	if !c.auth.pending || c.auth.mech == nil || c.auth.bare {
+		resp.ErrorCode = codeIllegalSASLState
+		resp.ErrorMessage = ptr("SaslAuthenticate is only valid after SaslHandshake v1 and before the login ends")
+		if c.auth.pending {
+			c.auth.closeAfter = errSASLState
+		}
+		return resp
+	}
+	reply, user, err := c.step(req.AuthBytes)
+	if err != nil {
+		resp.ErrorCode, resp.ErrorMessage = codeSASLAuthenticationFailed, ptr(err.Error())
+		c.failLogin(user, err)
+		time.Sleep(failedAuthDelay)
+		return resp
+	}
+	resp.AuthBytes = reply
+	return resp
+}
+
+// Kafka error codes of the security chapters (Errors.java).
+const (
+	codeTopicAuthorizationFailed         int16 = 29
+	codeGroupAuthorizationFailed         int16 = 30
+	codeClusterAuthorizationFailed       int16 = 31
+	codeUnsupportedSASLMechanism         int16 = 33
+	codeIllegalSASLState                 int16 = 34
+	codeTransactionalIDAuthorizationFail int16 = 53
+	codeSecurityDisabled                 int16 = 54
+	codeSASLAuthenticationFailed         int16 = 58
+	codeResourceNotFound                 int16 = 91
+	codeDuplicateResource                int16 = 92
+	codeUnacceptableCredential           int16 = 93
+)
+
+// Their names, for the error label of the metrics (metrics.go).
+func init() {
+	for code, name := range map[int16]string{
+		codeTopicAuthorizationFailed:         "TOPIC_AUTHORIZATION_FAILED",
+		codeGroupAuthorizationFailed:         "GROUP_AUTHORIZATION_FAILED",
+		codeClusterAuthorizationFailed:       "CLUSTER_AUTHORIZATION_FAILED",
+		codeUnsupportedSASLMechanism:         "UNSUPPORTED_SASL_MECHANISM",
+		codeIllegalSASLState:                 "ILLEGAL_SASL_STATE",
+		codeTransactionalIDAuthorizationFail: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+		codeSecurityDisabled:                 "SECURITY_DISABLED",
+		codeSASLAuthenticationFailed:         "SASL_AUTHENTICATION_FAILED",
+		codeResourceNotFound:                 "RESOURCE_NOT_FOUND",
+		codeDuplicateResource:                "DUPLICATE_RESOURCE",
+		codeUnacceptableCredential:           "UNACCEPTABLE_CREDENTIAL",
+	} {
+		errorNames[code] = name
+	}
+}
