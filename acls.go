@@ -498,6 +498,13 @@ func init() {
 		66: checkListTransactions,
 		68: checkConsumerGroupHeartbeat,
 		69: checkConsumerGroupDescribe,
+		76: checkShareGroupHeartbeat,
+		77: checkShareGroupDescribe,
+		78: checkShareFetch,
+		79: checkShareAcknowledge,
+		90: checkDescribeShareGroupOffsets,
+		91: checkAlterShareGroupOffsets,
+		92: checkDeleteShareGroupOffsets,
 
 		// The partition admin APIs (cluster.go) and client quotas
 		// (quotas.go).
@@ -1643,4 +1650,152 @@ func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r req
 		}
 	}
 	return resp
+}
+
+// Share groups (KIP-932), as KafkaApis 4.1 checks them.
+
+// ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed
+// topic.
+func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
+	req := r.(*shareGroupHeartbeatRequest)
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+	}
+	var denied []string
+	for _, t := range req.SubscribedTopicNames {
+		if !a.may(aclDescribe, resTopic, t) {
+			denied = append(denied, t)
+		}
+	}
+	if len(denied) > 0 {
+		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))}, nil
+	}
+	return nil, nil
+}
+
+// ShareGroupDescribe: DESCRIBE per group.
+func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
+	req := r.(*shareGroupDescribeRequest)
+	var denied []string
+	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*shareGroupDescribeResponse)
+		for i, g := range resp.Groups {
+			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, shareDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+}
+
+// ShareFetch: READ on the group, READ per topic; a denied topic's
+// partitions, acknowledgements included, never reach the handler.
+func checkShareFetch(a *access, r request) (response, func(response)) {
+	req := r.(*shareFetchRequest)
+	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
+		return &shareFetchResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}, nil
+	}
+	var denied []shareFetchTopic
+	req.Topics, denied = split(req.Topics, func(t shareFetchTopic) bool { return a.may(aclRead, resTopic, a.topicName("", t.TopicID)) })
+	return nil, func(r response) {
+		resp := r.(*shareFetchResponse)
+		for _, t := range denied {
+			tr := shareFetchTopicResponse{TopicID: t.TopicID}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, shareFetchPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed,
+					AcknowledgeErrorCode: codeTopicAuthorizationFailed, CurrentLeader: noLeader, Records: []byte{}, AcquiredRecords: []acquiredRange{}})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// ShareAcknowledge: READ on the group, READ per topic.
+func checkShareAcknowledge(a *access, r request) (response, func(response)) {
+	req := r.(*shareAcknowledgeRequest)
+	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
+		return &shareAcknowledgeResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}, nil
+	}
+	var denied []shareAcknowledgeTopic
+	req.Topics, denied = split(req.Topics, func(t shareAcknowledgeTopic) bool { return a.may(aclRead, resTopic, a.topicName("", t.TopicID)) })
+	return nil, func(r response) {
+		resp := r.(*shareAcknowledgeResponse)
+		for _, t := range denied {
+			tr := shareAcknowledgeTopicResponse{TopicID: t.TopicID}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed, CurrentLeader: noLeader})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// DescribeShareGroupOffsets: DESCRIBE per group; a denied group is
+// answered whole. Topics the principal may not DESCRIBE are answered per
+// partition.
+func checkDescribeShareGroupOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*describeShareGroupOffsetsRequest)
+	var denied []describeShareGroupOffsetsRequestGroup
+	req.Groups, denied = split(req.Groups, func(g describeShareGroupOffsetsRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
+	hidden := map[string][]describeShareGroupOffsetsRequestTopic{}
+	for i := range req.Groups {
+		g := &req.Groups[i]
+		g.Topics, hidden[g.GroupID] = split(g.Topics, func(t describeShareGroupOffsetsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.TopicName) })
+	}
+	return nil, func(r response) {
+		resp := r.(*describeShareGroupOffsetsResponse)
+		for i := range resp.Groups {
+			g := &resp.Groups[i]
+			for _, t := range hidden[g.GroupID] {
+				tr := describeShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []describeShareGroupOffsetsResponsePartition{}}
+				for _, p := range t.Partitions {
+					tr.Partitions = append(tr.Partitions, describeShareGroupOffsetsResponsePartition{PartitionIndex: p, StartOffset: -1, LeaderEpoch: -1, Lag: -1, ErrorCode: codeTopicAuthorizationFailed})
+				}
+				g.Topics = append(g.Topics, tr)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, describeShareGroupOffsetsResponseGroup{GroupID: g.GroupID, Topics: []describeShareGroupOffsetsResponseTopic{},
+				ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")})
+		}
+	}
+}
+
+// AlterShareGroupOffsets: READ on the group, READ per topic.
+func checkAlterShareGroupOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*alterShareGroupOffsetsRequest)
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &alterShareGroupOffsetsResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []alterShareGroupOffsetsResponseTopic{}}, nil
+	}
+	var denied []alterShareGroupOffsetsRequestTopic
+	req.Topics, denied = split(req.Topics, func(t alterShareGroupOffsetsRequestTopic) bool { return a.may(aclRead, resTopic, t.TopicName) })
+	return nil, func(r response) {
+		resp := r.(*alterShareGroupOffsetsResponse)
+		for _, t := range denied {
+			tr := alterShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []alterShareGroupOffsetsResponsePartition{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, alterShareGroupOffsetsResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// DeleteShareGroupOffsets: DELETE on the group, READ per topic.
+func checkDeleteShareGroupOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*deleteShareGroupOffsetsRequest)
+	if !a.may(aclDelete, resGroup, req.GroupID) {
+		return &deleteShareGroupOffsetsResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []deleteShareGroupOffsetsResponseTopic{}}, nil
+	}
+	var denied []deleteShareGroupOffsetsRequestTopic
+	req.Topics, denied = split(req.Topics, func(t deleteShareGroupOffsetsRequestTopic) bool { return a.may(aclRead, resTopic, t.TopicName) })
+	return nil, func(r response) {
+		resp := r.(*deleteShareGroupOffsetsResponse)
+		for _, t := range denied {
+			resp.Responses = append(resp.Responses, deleteShareGroupOffsetsResponseTopic{TopicName: t.TopicName, ErrorCode: codeTopicAuthorizationFailed})
+		}
+	}
 }

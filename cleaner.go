@@ -57,25 +57,32 @@
 //     the last batch of each rewritten group of segments: see crash safety.
 //
 // Design note: compressed batches. The broker decompresses only here and
-// in the validator (validator.go), and its dependencies stay the standard
-// library. An uncompressed
-// batch is filtered record by record and written again; a gzip batch is
-// decompressed with compress/gzip, filtered and compressed again. A batch
-// compressed with snappy, lz4 or zstd, which the standard library cannot
-// read, is opaque: its keys are unknown, so it is kept whole (it is
+// in the validator (validator.go), with the codecs of codecs.go, and its
+// dependencies stay the standard library. An uncompressed batch is
+// filtered record by record and written again; a gzip, snappy or lz4
+// batch is decompressed, filtered and compressed again with its own
+// codec, as Kafka's filterTo does (snappy in the xerial framing and lz4
+// in the frame Kafka's Java client writes, whatever form the producer
+// sent). A batch compressed with zstd, which the broker has no decoder
+// for, is opaque: its keys are unknown, so it is kept whole (it is
 // dropped only when it belongs to an aborted transaction, which needs no
 // keys), its records do not shadow older records of the same keys, and a
 // tombstone with an opaque batch anywhere before it is kept past its
 // horizon, so that no value hidden in the opaque batch can come back to
-// life. Compared with Kafka, a consumer reading such a topic from the start
-// sees more: older values of keys written in opaque batches, and the
-// tombstones kept longer. The latest value of every key is the same, in
-// the same order at the same offsets, so a consumer that applies records
-// in order ends with the same table; what differs is space and the number
-// of records replayed. TestCleanerOpaqueCost measures the space. Two more
-// differences come from not reading such batches: a record without a key
-// in one is not refused at produce time, where Kafka refuses it, and the
-// cleaner, which drops keyless records it can read, keeps it.
+// life. So is a batch that inflates past maxDecompressedBatch, and a
+// snappy or lz4 batch that codecs.go refuses as malformed (its CRC was
+// right when it was produced, so the producer's codec and ours disagree:
+// keeping it whole loses space, where failing would stop the partition's
+// cleaning for good). Compared with Kafka, a consumer reading such a
+// topic from the start sees more: older values of keys written in opaque
+// batches, and the tombstones kept longer. The latest value of every key
+// is the same, in the same order at the same offsets, so a consumer that
+// applies records in order ends with the same table; what differs is
+// space and the number of records replayed. TestCleanerOpaqueCost
+// measures the space. Two more differences come from not reading such
+// batches: a record without a key in one is not refused at produce time,
+// where Kafka refuses it, and the cleaner, which drops keyless records it
+// can read, keeps it.
 //
 // Design note: crash safety follows Kafka's LogCleaner.replaceSegments.
 // The segments of a group are rewritten into <base>.log.cleaned (with its
@@ -106,15 +113,12 @@
 package kafka
 
 import (
-	"bytes"
 	"cmp"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -188,9 +192,10 @@ const (
 // may be removed, and its records' timestamp deltas count from there.
 const deleteHorizonFlag = 0x40
 
-// maxDecompressedBatch bounds what one gzip batch may inflate to in the
-// cleaner (and in the produce-time key check); a batch that inflates
-// further is treated as opaque, so a gzip bomb costs no more memory.
+// maxDecompressedBatch bounds what one compressed batch may inflate to in
+// the cleaner (and in the produce-time key check); a batch that inflates
+// further is treated as opaque, so a compression bomb costs no more
+// memory.
 const maxDecompressedBatch = 64 << 20
 
 // Picking partitions.
@@ -511,7 +516,7 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	if err := l.cleanGroups(ctx, plan.segs, f, th, &st); err != nil {
 		return st, err
 	}
-	// Snappy, lz4 and zstd batches the cleaner cannot open (see the design
+	// zstd batches, and others the cleaner cannot open (see the design
 	// note): the log says how many, so that a topic that does not shrink
 	// explains itself.
 	st.opaqueKept = f.opaqueKept
@@ -731,14 +736,8 @@ func (f *cleanFilter) filter(b []byte, h batchHeader, keepEmpty bool) (out []byt
 	if f.txns.onData(h) {
 		return emptyOrNil(h, keepEmpty), int(h.NumRecords), nil
 	}
-	codec := h.Attributes & compressionCodecMask
-	if codec != codecNone && codec != codecGzip {
-		f.opaqueSeen = true
-		f.opaqueKept++
-		return b, 0, nil
-	}
 	recs, err := cleanableRecords(b, h)
-	if errors.Is(err, errTooLarge) {
+	if isOpaque(err) {
 		f.opaqueSeen = true
 		f.opaqueKept++
 		return b, 0, nil
@@ -920,18 +919,31 @@ type rawRecord struct {
 	body              []byte
 }
 
-// errTooLarge is a gzip batch that inflates past maxDecompressedBatch.
-var errTooLarge = errors.New("kafka: batch inflates past the cleaner's limit")
+// errOpaque is a batch the cleaner keeps whole because it cannot read
+// it: zstd, a batch that inflates past maxDecompressedBatch, or a snappy
+// or lz4 batch that codecs.go cannot decode (see the design note on
+// compressed batches).
+var errOpaque = errors.New("kafka: batch kept whole")
 
-// cleanableRecords decodes the records of an uncompressed or gzip batch.
-// Timestamps are raw (baseTimestamp plus delta), whatever the timestamp
-// type, so that a rewritten batch carries them unchanged.
+func isOpaque(err error) bool { return errors.Is(err, errOpaque) }
+
+// cleanableRecords decodes the records of a batch, decompressing them if
+// need be. Timestamps are raw (baseTimestamp plus delta), whatever the
+// timestamp type, so that a rewritten batch carries them unchanged.
 func cleanableRecords(b []byte, h batchHeader) ([]rawRecord, error) {
 	data := b[batchHeaderSize:h.Size()]
-	if h.Attributes&compressionCodecMask == codecGzip {
+	switch codec := int(h.Attributes & compressionCodecMask); {
+	case codec == codecNone:
+	case !canDecompress(codec):
+		return nil, fmt.Errorf("%w: no %s codec", errOpaque, codecName(codec))
+	default:
 		var err error
-		if data, err = gunzip(data); err != nil {
-			return nil, err
+		data, err = decompress(codec, data, maxDecompressedBatch)
+		switch {
+		case errors.Is(err, errDecodedTooLarge), err != nil && codec != codecGzip:
+			return nil, fmt.Errorf("%w: %w", errOpaque, err)
+		case err != nil:
+			return nil, fmt.Errorf("%w: %w", errRecordMalformed, err)
 		}
 	}
 	recs := make([]rawRecord, 0, min(int(h.NumRecords), len(data)))
@@ -961,14 +973,10 @@ func cleanableRecords(b []byte, h batchHeader) ([]rawRecord, error) {
 }
 
 // eachCleanableRecord calls f with every record of a batch the cleaner can
-// read; opaque batches, and gzip ones too large, yield nothing.
+// read; opaque batches yield nothing.
 func eachCleanableRecord(b []byte, h batchHeader, f func(rawRecord)) error {
-	codec := h.Attributes & compressionCodecMask
-	if codec != codecNone && codec != codecGzip {
-		return nil
-	}
 	recs, err := cleanableRecords(b, h)
-	if errors.Is(err, errTooLarge) {
+	if isOpaque(err) {
 		return nil
 	}
 	if err != nil {
@@ -980,25 +988,10 @@ func eachCleanableRecord(b []byte, h batchHeader, f func(rawRecord)) error {
 	return nil
 }
 
-// gunzip inflates a gzip batch's records, at most maxDecompressedBatch.
-func gunzip(data []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%w: gzip: %w", errRecordMalformed, err)
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, maxDecompressedBatch+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: gzip: %w", errRecordMalformed, err)
-	}
-	if len(out) > maxDecompressedBatch {
-		return nil, errTooLarge
-	}
-	return out, nil
-}
-
 // rebuildBatch writes a batch of h's header fields holding only recs, as
 // MemoryRecords.buildRetainedRecordsInto does: the same base offset and
-// lastOffsetDelta (so the producer's sequence numbers stay whole), codec,
+// lastOffsetDelta (so the producer's sequence numbers stay whole), codec
+// (the records compressed again with it, as Kafka's filterTo does),
 // producer fields and flags; the record count, the maximum timestamp (for
 // CreateTime) and the CRC are new. With setHorizon the batch is stamped
 // with the delete horizon, which becomes its baseTimestamp.
@@ -1029,16 +1022,9 @@ func rebuildBatch(h batchHeader, recs []rawRecord, setHorizon bool, horizon int6
 		body = binary.AppendVarint(body, int64(len(rec)))
 		body = append(body, rec...)
 	}
-	if attrs&compressionCodecMask == codecGzip {
-		var z bytes.Buffer
-		zw := gzip.NewWriter(&z)
-		if _, err := zw.Write(body); err != nil {
-			return nil, err
-		}
-		if err := zw.Close(); err != nil {
-			return nil, err
-		}
-		body = z.Bytes()
+	body, err := compress(int(attrs&compressionCodecMask), body, -1)
+	if err != nil {
+		return nil, err
 	}
 	out := batchHeaderBytes(h, attrs, base, maxTS, int32(len(recs)), len(body))
 	out = append(out, body...)

@@ -49,8 +49,10 @@ func varBytes(dst, b []byte) []byte {
 	return append(binary.AppendVarint(dst, int64(len(b))), b...)
 }
 
-// keyedBatch builds a magic-2 batch of recs, gzip-compressed if spec says
-// so, or with the records section left as is under any other codec.
+// keyedBatch builds a magic-2 batch of recs, compressed with spec's codec:
+// gzip by compress/gzip, snappy and lz4 by codecs.go (interop checks
+// those against other encoders), and zstd not at all, the records left as
+// they are under its flag.
 func keyedBatch(spec batchSpec, recs ...kv) []byte {
 	var body []byte
 	base, maxTS := recs[0].ts, recs[0].ts
@@ -67,12 +69,15 @@ func keyedBatch(spec batchSpec, recs ...kv) []byte {
 		body = binary.AppendVarint(body, int64(len(rec)))
 		body = append(body, rec...)
 	}
-	if spec.codec == 1 {
+	switch spec.codec {
+	case 1:
 		var z bytes.Buffer
 		zw := gzip.NewWriter(&z)
 		zw.Write(body)
 		zw.Close()
 		body = z.Bytes()
+	case 2, 3:
+		body, _ = compress(int(spec.codec), body, -1)
 	}
 	b := rawBatch(spec.codec|spec.attrs, int32(len(recs)-1), base, maxTS, int32(len(recs)), body)
 	be := binary.BigEndian
@@ -92,8 +97,9 @@ type readRecord struct {
 }
 
 // decodeBatches reads every record of a run of batches, checking each
-// batch's CRC, and decompressing gzip. Control batches are skipped; other
-// codecs are reported by base offset in opaque.
+// batch's CRC, and decompressing gzip, snappy and lz4. Control batches are
+// skipped; zstd batches, and others that do not decompress, are reported
+// by base offset in opaque.
 func decodeBatches(t *testing.T, b []byte) (recs []readRecord, opaque []int64) {
 	t.Helper()
 	for len(b) > 0 {
@@ -117,6 +123,13 @@ func decodeBatches(t *testing.T, b []byte) (recs []readRecord, opaque []int64) {
 			if data, err = io.ReadAll(zr); err != nil {
 				t.Fatal(err)
 			}
+		case h.Attributes&7 == 2 || h.Attributes&7 == 3:
+			out, err := decompress(int(h.Attributes&7), data, 1<<30)
+			if err != nil {
+				opaque = append(opaque, h.BaseOffset)
+				continue
+			}
+			data = out
 		case h.Attributes&7 != 0:
 			opaque = append(opaque, h.BaseOffset)
 			continue
@@ -402,12 +415,59 @@ func TestCleanerGzipRewritten(t *testing.T) {
 	}
 }
 
+// TestCleanerSnappyLZ4Rewritten: snappy and lz4 batches are filtered
+// record by record like gzip ones, and written again with their own
+// codec, snappy in the xerial framing Kafka writes.
+func TestCleanerSnappyLZ4Rewritten(t *testing.T) {
+	for _, codec := range []int16{2, 3} {
+		t.Run(codecName(int(codec)), func(t *testing.T) {
+			ct := newCleanTest(t)
+			spec := batchSpec{codec: codec, producerID: -1, epoch: -1, seq: -1}
+			ct.append(keyedBatch(spec, put("a", "1", 1000), put("b", "1", 1001), put("a", "2", 1002), del("c", 1003)))
+			ct.append(keyedBatch(spec, put("b", "2", 1004)), keyedBatch(plain, put("z", "0", 1005)))
+			st := ct.clean(2000)
+			if st.recordsRemoved != 2 || st.opaqueKept != 0 {
+				t.Errorf("removed %d records, kept %d batches whole; want 2 and 0", st.recordsRemoved, st.opaqueKept)
+			}
+			b, err := ct.l.Read(0, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, _ := parseBatchHeader(b)
+			if h.Attributes&7 != codec || h.NumRecords != 2 || h.BaseOffset != 0 || h.LastOffsetDelta != 3 {
+				t.Fatalf("rewritten batch: codec %d, %d records, offsets %d+%d; want %d, 2, 0+3", h.Attributes&7, h.NumRecords, h.BaseOffset, h.LastOffsetDelta, codec)
+			}
+			if body := b[batchHeaderSize:h.Size()]; codec == 2 && !bytes.HasPrefix(body, xerialMagic) {
+				t.Errorf("rewritten snappy records start % x, want the xerial magic", body[:8])
+			}
+			got, opaque := readLog(t, ct.l)
+			want := []readRecord{
+				{offset: 2, ts: 1002, key: "a", value: "2", headers: 1},
+				{offset: 3, ts: 1003, key: "c", null: true, headers: 1},
+				{offset: 4, ts: 1004, key: "b", value: "2", headers: 1},
+				{offset: 5, ts: 1005, key: "z", value: "0", headers: 1},
+			}
+			if !slices.Equal(got, want) || len(opaque) != 0 {
+				t.Errorf("records\n%v\nwant\n%v (opaque %v)", got, want, opaque)
+			}
+			// Past the horizon the tombstone goes: nothing opaque holds it.
+			ct.clean(1 << 40)
+			if got, _ := readLog(t, ct.l); len(got) != 3 || got[1].key != "b" {
+				t.Errorf("after the horizon: %v, want a, b and z", got)
+			}
+		})
+	}
+}
+
 // opaqueBatch is a batch under codec (2 snappy, 3 lz4, 4 zstd) whose
-// records the broker cannot read: here, random-looking bytes.
+// records the broker cannot read: uncompressed records under that flag,
+// which no zstd decoder is here to read and which the snappy and lz4
+// decoders refuse as malformed.
 func opaqueBatch(codec int16, spec batchSpec, n int32, ts int64) []byte {
-	spec.codec = codec
+	spec.codec = 0
 	b := keyedBatch(spec, put("x", "opaque bytes", ts))
 	be := binary.BigEndian
+	be.PutUint16(b[21:], be.Uint16(b[21:])|uint16(codec))
 	be.PutUint32(b[23:], uint32(n-1))
 	be.PutUint32(b[57:], uint32(n))
 	be.PutUint32(b[17:], crc32.Checksum(b[21:], castagnoli))
@@ -446,11 +506,12 @@ func TestCleanerOpaqueBatches(t *testing.T) {
 }
 
 // TestCleanerOpaqueCost measures what keeping opaque batches whole costs:
-// the same 20 versions of 10 keys, in gzip batches (rewritten) and in
-// zstd-flagged batches (kept), with the bytes each keeps after cleaning.
+// the same 20 versions of 10 keys, in gzip, snappy and lz4 batches
+// (rewritten) and in zstd-flagged batches (kept), with the bytes each
+// keeps after cleaning.
 func TestCleanerOpaqueCost(t *testing.T) {
 	sizes := map[int16]int64{}
-	for _, codec := range []int16{1, 4} {
+	for _, codec := range []int16{1, 2, 3, 4} {
 		ct := newCleanTest(t)
 		for v := range 20 {
 			var recs []kv
@@ -463,8 +524,10 @@ func TestCleanerOpaqueCost(t *testing.T) {
 		sizes[codec] = st.bytesOut
 		t.Logf("codec %d: %d bytes of closed segments before cleaning, %d after", codec, st.bytesIn, st.bytesOut)
 	}
-	if sizes[4] <= sizes[1] {
-		t.Errorf("opaque batches kept %d bytes, gzip %d: keeping them whole should cost more", sizes[4], sizes[1])
+	for _, codec := range []int16{1, 2, 3} {
+		if sizes[4] <= 5*sizes[codec] {
+			t.Errorf("opaque batches kept %d bytes, %s %d: keeping them whole should cost far more", sizes[4], codecName(int(codec)), sizes[codec])
+		}
 	}
 }
 
@@ -656,7 +719,8 @@ func TestProduceNullKeyToCompactedTopic(t *testing.T) {
 	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
 		t.Fatalf("create: %d", code)
 	}
-	for _, spec := range []batchSpec{plain, {codec: 1, producerID: -1, epoch: -1, seq: -1}} {
+	for _, spec := range []batchSpec{plain, {codec: 1, producerID: -1, epoch: -1, seq: -1},
+		{codec: 2, producerID: -1, epoch: -1, seq: -1}, {codec: 3, producerID: -1, epoch: -1, seq: -1}} {
 		if code, _ := c.produce("table", 0, keyedBatch(spec, put("k", "v", 1000), kv{nil, []byte("v"), 1000})); code != codeInvalidRecord {
 			t.Errorf("codec %d: null key answered %d, want INVALID_RECORD", spec.codec, code)
 		}

@@ -215,7 +215,9 @@ func TestCheckTopicConfig(t *testing.T) {
 		{"compression.type", "gzip", "gzip", true},
 		{"compression.type", "producer", "producer", true},
 		{"compression.type", "uncompressed", "uncompressed", true},
-		{"compression.type", "zstd", "", false}, // no codec in the standard library
+		{"compression.type", "snappy", "snappy", true}, // codecs.go
+		{"compression.type", "lz4", "lz4", true},
+		{"compression.type", "zstd", "", false}, // no codec here
 		{"compression.type", "brotli", "", false},
 		{"compression.gzip.level", "-1", "-1", true},
 		{"compression.gzip.level", "9", "9", true},

@@ -600,6 +600,9 @@ func (m *consumerGroupHeartbeatResponse) encode(w *writer, v int16) {
 }
 
 func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestContext, r request) response {
+	if req := r.(*consumerGroupHeartbeatRequest); b.shares.exists(req.GroupID) {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupIDNotFound, ErrorMessage: ptr("Group " + req.GroupID + " is not a consumer group."), MemberEpoch: req.MemberEpoch}
+	}
 	return b.groups.consumerHeartbeat(r.(*consumerGroupHeartbeatRequest), rc.header.APIVersion, rc.clientID(), rc.clientHost())
 }
 

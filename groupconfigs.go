@@ -3,11 +3,12 @@
 // IncrementalAlterConfigs or AlterConfigs on a GROUP resource (type 32)
 // and read with DescribeConfigs, as kafka-configs.sh --entity-type groups
 // does. It uses the config machinery of configs.go and is read by the
-// consumer-group coordinator (consumer.go). It belongs to the groups part
-// of the book, read after consumer.go.
+// consumer-group coordinator (consumer.go) and the share-group one
+// (sharegroups.go). It belongs to the groups part of the book, read after
+// consumer.go.
 //
-// The configs are those of Kafka 4.0's GroupConfig
-// (https://github.com/apache/kafka/blob/4.0.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),
+// The configs are those of Kafka 4.1's GroupConfig
+// (https://github.com/apache/kafka/blob/4.1.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),
 // checked as GroupConfig.validate checks them: each a number of at least
 // 1 (1000 for the record lock), within the broker's bounds for it, and a
 // session timeout above the heartbeat interval:
@@ -17,12 +18,14 @@
 //	share.session.timeout.ms        45000   group.share.{min,max}.session.timeout.ms      45000..60000
 //	share.heartbeat.interval.ms     5000    group.share.{min,max}.heartbeat.interval.ms   5000..15000
 //	share.record.lock.duration.ms   30000   group.share.{min,max}.record.lock.duration.ms 15000..60000
-//	share.auto.offset.reset         latest  earliest or latest
+//	share.auto.offset.reset         latest            or earliest, by_duration:PnDTnHnMn.nS
+//	share.isolation.level           read_uncommitted  or read_committed
 //
-// The consumer ones act: a consumer group's members are removed after its
+// They all act: a consumer or share group's members are removed after its
 // session timeout and told to heartbeat at its interval, from their next
-// heartbeat on. The share ones are kept and reported; this broker has no
-// share groups (KIP-932) for them to act on.
+// heartbeat on; a share group's records are locked for its lock duration
+// and read at its isolation level (sharegroups.go, sharefetch.go). The
+// share.* defaults, like the consumer.* ones, are the broker's Config.
 //
 // Design note: a group's configs do not need the group to exist, as in
 // Kafka, where they live in the metadata log beside it; so they are kept
@@ -35,9 +38,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -48,6 +53,8 @@ const (
 	shareSessionTimeoutConfig       = "share.session.timeout.ms"
 	shareHeartbeatIntervalConfig    = "share.heartbeat.interval.ms"
 	shareRecordLockDurationConfig   = "share.record.lock.duration.ms"
+	shareAutoOffsetResetConfig      = "share.auto.offset.reset"
+	shareIsolationLevelConfig       = "share.isolation.level"
 	groupConfigFile                 = "group-configs.json"
 )
 
@@ -59,14 +66,91 @@ var groupConfigDefs = []configDef{
 		"How often members of this consumer group are told to heartbeat, in milliseconds."},
 	{consumerSessionTimeoutConfig, "group.consumer.session.timeout.ms", configTypeInt, "45000", checkIntIn(1, 1<<31-1),
 		"How long a member of this consumer group may go without a heartbeat before it is removed, in milliseconds."},
-	{"share.auto.offset.reset", "", configTypeString, "latest", checkOneOf("latest", "earliest"),
-		"Where a share group starts reading a partition." + noEffect},
+	{shareAutoOffsetResetConfig, "", configTypeString, "latest", checkShareAutoOffsetReset,
+		"Where a share group starts reading a partition it was never assigned: its high watermark (latest), its log start (earliest), or its first record no older than an ISO-8601 duration (by_duration:PT1H)."},
 	{shareHeartbeatIntervalConfig, "group.share.heartbeat.interval.ms", configTypeInt, "5000", checkIntIn(1, 1<<31-1),
-		"How often members of this share group are told to heartbeat." + noEffect},
+		"How often members of this share group are told to heartbeat, in milliseconds."},
+	{shareIsolationLevelConfig, "", configTypeString, "read_uncommitted", checkOneOf("read_uncommitted", "read_committed"),
+		"Whether this share group reads records of open and aborted transactions (read_uncommitted) or only committed ones (read_committed)."},
 	{shareRecordLockDurationConfig, "group.share.record.lock.duration.ms", configTypeInt, "30000", checkIntIn(1000, 1<<31-1),
-		"How long a share group member holds the records it fetched." + noEffect},
+		"How long a share group member holds the records it fetched before they go to another, in milliseconds."},
 	{shareSessionTimeoutConfig, "group.share.session.timeout.ms", configTypeInt, "45000", checkIntIn(1, 1<<31-1),
-		"How long a share group member may go without a heartbeat." + noEffect},
+		"How long a member of this share group may go without a heartbeat before it is removed, in milliseconds."},
+}
+
+const byDurationPrefix = "by_duration:"
+
+// checkShareAutoOffsetReset is ShareGroupAutoOffsetResetStrategy's
+// validator: latest, earliest, or by_duration: and a duration that is not
+// negative.
+func checkShareAutoOffsetReset(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	switch rest, isDuration := strings.CutPrefix(v, byDurationPrefix); {
+	case v == "latest" || v == "earliest":
+		return v, nil
+	case !isDuration:
+		return "", errors.New("The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS.>'.")
+	default:
+		d, err := parseISODuration(rest)
+		if err != nil {
+			return "", fmt.Errorf("Invalid duration %s for share.auto.offset.reset: %v", rest, err)
+		}
+		if d < 0 {
+			return "", fmt.Errorf("Invalid duration %s for share.auto.offset.reset: it must not be negative", rest)
+		}
+		return v, nil
+	}
+}
+
+// parseISODuration reads an ISO-8601 duration as Java's Duration.parse
+// does: an optional sign, P, days, then T and hours, minutes and
+// (fractional) seconds, each part signed and optional, letters in either
+// case: P1D, PT1H30M, PT0.5S, -PT10M.
+func parseISODuration(s string) (time.Duration, error) {
+	bad := errors.New("not an ISO-8601 duration such as PT1H or P1DT12H")
+	neg := false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if len(s) < 2 || (s[0] != 'P' && s[0] != 'p') {
+		return 0, bad
+	}
+	s = s[1:]
+	var total float64
+	units := map[byte]float64{'D': 24 * 3600, 'H': 3600, 'M': 60, 'S': 1}
+	inTime, parts := false, 0
+	for len(s) > 0 {
+		if s[0] == 'T' || s[0] == 't' {
+			if inTime || len(s) == 1 {
+				return 0, bad
+			}
+			inTime, s = true, s[1:]
+			continue
+		}
+		i := 0
+		for i < len(s) && (s[i] == '-' || s[i] == '+' || s[i] == '.' || (s[i] >= '0' && s[i] <= '9')) {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, bad
+		}
+		n, err := strconv.ParseFloat(s[:i], 64)
+		unit := s[i] &^ 0x20 // upper case
+		if err != nil || (unit == 'D') == inTime || units[unit] == 0 || (unit != 'S' && n != float64(int64(n))) {
+			return 0, bad
+		}
+		total += n * units[unit]
+		parts++
+		s = s[i+1:]
+	}
+	if parts == 0 || total > float64(math.MaxInt64)/float64(time.Second) || total < -float64(math.MaxInt64)/float64(time.Second) {
+		return 0, bad
+	}
+	d := time.Duration(total * float64(time.Second))
+	if neg {
+		d = -d
+	}
+	return d, nil
 }
 
 // groupBound is one broker bound on a group config, and the broker config
@@ -87,9 +171,12 @@ func (b *Broker) groupBounds() []groupBound {
 			"group.consumer.min.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms"},
 		{consumerSessionTimeoutConfig, ms(b.cfg.ConsumerMinSessionTimeout), ms(b.cfg.ConsumerMaxSessionTimeout),
 			"group.consumer.min.session.timeout.ms", "group.consumer.max.session.timeout.ms"},
-		{shareHeartbeatIntervalConfig, 5000, 15000, "group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"},
-		{shareSessionTimeoutConfig, 45000, 60000, "group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"},
-		{shareRecordLockDurationConfig, 15000, 60000, "group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"},
+		{shareHeartbeatIntervalConfig, min(5000, ms(b.cfg.ShareHeartbeatInterval)), max(15000, ms(b.cfg.ShareHeartbeatInterval)),
+			"group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"},
+		{shareSessionTimeoutConfig, min(45000, ms(b.cfg.ShareSessionTimeout)), max(60000, ms(b.cfg.ShareSessionTimeout)),
+			"group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"},
+		{shareRecordLockDurationConfig, min(15000, ms(b.cfg.ShareRecordLockDuration)), max(60000, ms(b.cfg.ShareRecordLockDuration)),
+			"group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"},
 	}
 }
 
@@ -101,6 +188,12 @@ func (b *Broker) groupDefault(name string) string {
 		return strconv.FormatInt(b.cfg.ConsumerSessionTimeout.Milliseconds(), 10)
 	case consumerHeartbeatIntervalConfig:
 		return strconv.FormatInt(b.cfg.ConsumerHeartbeatInterval.Milliseconds(), 10)
+	case shareSessionTimeoutConfig:
+		return strconv.FormatInt(b.cfg.ShareSessionTimeout.Milliseconds(), 10)
+	case shareHeartbeatIntervalConfig:
+		return strconv.FormatInt(b.cfg.ShareHeartbeatInterval.Milliseconds(), 10)
+	case shareRecordLockDurationConfig:
+		return strconv.FormatInt(b.cfg.ShareRecordLockDuration.Milliseconds(), 10)
 	}
 	return lookupConfig(groupConfigDefs, name).def
 }

@@ -48,6 +48,7 @@ func TestGroupConfigs(t *testing.T) {
 	defaults := map[string]string{
 		"consumer.heartbeat.interval.ms": "5000", "consumer.session.timeout.ms": "45000",
 		"share.auto.offset.reset": "latest", "share.heartbeat.interval.ms": "5000",
+		"share.isolation.level":         "read_uncommitted",
 		"share.record.lock.duration.ms": "30000", "share.session.timeout.ms": "45000",
 	}
 	if d := cmp.Diff(defaults, c.groupValues("g")); d != "" {
@@ -70,7 +71,7 @@ func TestGroupConfigs(t *testing.T) {
 		{"not a number", []configOp{set("consumer.session.timeout.ms", "soon")}, codeInvalidConfig, "Invalid value soon"},
 		{"unknown", []configOp{set("session.timeout.ms", "50000")}, codeInvalidConfig, "Unknown group config name: session.timeout.ms"},
 		{"append", []configOp{{"share.auto.offset.reset", opAppend, ptr("earliest")}}, codeInvalidConfig, "not a list"},
-		{"bad reset", []configOp{set("share.auto.offset.reset", "none")}, codeInvalidConfig, "String must be one of"},
+		{"bad reset", []configOp{set("share.auto.offset.reset", "none")}, codeInvalidConfig, "must be either 'earliest', 'latest' or of the format 'by_duration"},
 	} {
 		code, msg := c.incrementalAlterConfigs(resourceGroup, "g", false, tc.ops...)
 		if code != tc.code || !strings.Contains(deref(msg), tc.msg) {
@@ -96,6 +97,7 @@ func TestGroupConfigs(t *testing.T) {
 	wantG := map[string]string{
 		"consumer.heartbeat.interval.ms": "15000 (group)", "consumer.session.timeout.ms": "45000 (group)",
 		"share.auto.offset.reset": "latest", "share.heartbeat.interval.ms": "5000",
+		"share.isolation.level":         "read_uncommitted",
 		"share.record.lock.duration.ms": "30000", "share.session.timeout.ms": "45000",
 	}
 	if d := cmp.Diff(wantG, c.groupValues("g")); d != "" {

@@ -1062,13 +1062,14 @@ func (m *findCoordinatorResponse) encode(w *writer, v int16) {
 const (
 	coordinatorGroup       = 0
 	coordinatorTransaction = 1
+	coordinatorShare       = 2 // KIP-932's share coordinator, keyed "group:topicId:partition"
 )
 
 func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*findCoordinatorRequest)
 	host, port := rc.advertisedHostPort()
 	answer := func(key string) coordinatorAnswer {
-		if req.KeyType != coordinatorGroup && req.KeyType != coordinatorTransaction {
+		if req.KeyType != coordinatorGroup && req.KeyType != coordinatorTransaction && req.KeyType != coordinatorShare {
 			// Node.noNode(): id -1, no host, port -1.
 			return coordinatorAnswer{Key: key, NodeID: -1, Port: -1, ErrorCode: codeInvalidRequest,
 				ErrorMessage: ptr(fmt.Sprintf("coordinator key type %d is not supported", req.KeyType))}
@@ -1225,6 +1226,9 @@ func (res joinResult) response() *joinGroupResponse {
 
 func (b *Broker) handleJoinGroup(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*joinGroupRequest)
+	if b.shares.exists(req.GroupID) { // one namespace for every kind of group
+		return joinResult{errorCode: codeGroupIDNotFound, memberID: req.MemberID, generation: -1}.response()
+	}
 	ch := b.groups.join(req, rc.header.APIVersion, rc.clientID(), rc.clientHost())
 	defer rc.parkedSince(time.Now())
 	select {
@@ -2044,8 +2048,8 @@ func (m *listGroupsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// The group types of ListGroups v5: the classic protocol's, and KIP-848's
-// (consumer.go). KIP-932's "share" groups are not served.
+// The group types of ListGroups v5: the classic protocol's, KIP-848's
+// (consumer.go) and KIP-932's share groups (sharegroups.go).
 const (
 	classicGroupType  = "classic"
 	consumerGroupType = "consumer"
@@ -2053,7 +2057,18 @@ const (
 
 func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listGroupsRequest)
-	return &listGroupsResponse{Groups: b.groups.list(req.StatesFilter, req.TypesFilter)}
+	groups := b.groups.list(req.StatesFilter, req.TypesFilter)
+	matches := func(filter []string, s string) bool {
+		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
+	}
+	// Share groups are listed from v5 on, where a client can tell them
+	// apart by type, as Kafka's ListGroups does.
+	if rc.header.APIVersion >= 5 {
+		groups = append(groups, b.shares.list(func(typ, state string) bool {
+			return matches(req.TypesFilter, typ) && matches(req.StatesFilter, state)
+		})...)
+	}
+	return &listGroupsResponse{Groups: groups}
 }
 
 func (c *coordinator) list(states, types []string) []listedGroup {
@@ -2119,7 +2134,11 @@ func (b *Broker) handleDeleteGroups(ctx context.Context, rc *requestContext, r r
 	for _, id := range req.GroupsNames {
 		if !seen[id] { // Kafka takes the names as a set
 			seen[id] = true
-			resp.Results = append(resp.Results, deletableGroupResult{GroupID: id, ErrorCode: b.groups.deleteGroup(id)})
+			code, isShare := b.shares.deleteGroup(id)
+			if !isShare {
+				code = b.groups.deleteGroup(id)
+			}
+			resp.Results = append(resp.Results, deletableGroupResult{GroupID: id, ErrorCode: code})
 		}
 	}
 	return resp

@@ -1208,15 +1208,27 @@ func TestFindCoordinator(t *testing.T) {
 	}
 
 	r = c.roundTrip(10, 6, true, func(w *writer) {
-		w.Int8(2) // a share group (KIP-932)
-		w.Strings([]string{"share"})
+		w.Int8(coordinatorShare) // a share partition's coordinator (KIP-932)
+		w.Strings([]string{"g:AAAAAAAAAAAAAAAAAAAAAA:0"})
 		w.Tags()
 	})
 	r.Int32()
 	r.ArrayLen()
 	key, node, h, p := r.String(), r.Int32(), r.String(), r.Int32()
-	if code := r.Int16(); r.err != nil || key != "share" || code != codeInvalidRequest || node != -1 || h != "" || p != -1 {
+	if code := r.Int16(); r.err != nil || code != codeNone || node != 0 || h != host {
 		t.Errorf("share key type: key %q code %d node %d at %q:%d, err %v", key, code, node, h, p, r.err)
+	}
+
+	r = c.roundTrip(10, 6, true, func(w *writer) {
+		w.Int8(3) // no such key type
+		w.Strings([]string{"k"})
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	key, node, h, p = r.String(), r.Int32(), r.String(), r.Int32()
+	if code := r.Int16(); r.err != nil || key != "k" || code != codeInvalidRequest || node != -1 || h != "" || p != -1 {
+		t.Errorf("unknown key type: key %q code %d node %d at %q:%d, err %v", key, code, node, h, p, r.err)
 	}
 }
 

@@ -123,6 +123,13 @@ func init() {
 		// then never ask. This broker has nowhere to send the metrics.
 		{74, "ListConfigResources", 0, 1, 0, func() request { return new(listConfigResourcesRequest) }, (*Broker).handleListConfigResources},
 		{75, "DescribeTopicPartitions", 0, 0, 0, func() request { return new(describeTopicPartitionsRequest) }, (*Broker).handleDescribeTopicPartitions},
+		{76, "ShareGroupHeartbeat", 1, 1, 0, func() request { return new(shareGroupHeartbeatRequest) }, (*Broker).handleShareGroupHeartbeat},
+		{77, "ShareGroupDescribe", 1, 1, 0, func() request { return new(shareGroupDescribeRequest) }, (*Broker).handleShareGroupDescribe},
+		{78, "ShareFetch", 1, 2, 0, func() request { return new(shareFetchRequest) }, (*Broker).handleShareFetch},
+		{79, "ShareAcknowledge", 1, 2, 0, func() request { return new(shareAcknowledgeRequest) }, (*Broker).handleShareAcknowledge},
+		{90, "DescribeShareGroupOffsets", 0, 1, 0, func() request { return new(describeShareGroupOffsetsRequest) }, (*Broker).handleDescribeShareGroupOffsets},
+		{91, "AlterShareGroupOffsets", 0, 0, 0, func() request { return new(alterShareGroupOffsetsRequest) }, (*Broker).handleAlterShareGroupOffsets},
+		{92, "DeleteShareGroupOffsets", 0, 0, 0, func() request { return new(deleteShareGroupOffsetsRequest) }, (*Broker).handleDeleteShareGroupOffsets},
 	}
 }
 
@@ -192,6 +199,9 @@ const (
 	codeUnreleasedInstanceID      int16 = 111
 	codeUnsupportedAssignor       int16 = 112
 	codeStaleMemberEpoch          int16 = 113
+	codeInvalidRecordState        int16 = 121
+	codeShareSessionNotFound      int16 = 122
+	codeInvalidShareSessionEpoch  int16 = 123
 	codeInvalidRegularExpression  int16 = 128
 )
 
@@ -287,8 +297,8 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // topic's configs ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
-// INVALID_TIMESTAMP and RecordErrors; compression.type gzip or
-// uncompressed rewrites a batch of another codec. acks=0 gets
+// INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
+// snappy or lz4 rewrites a batch of another codec. acks=0 gets
 // no response at all; with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
 // after all the request's appends and before the answer; one that fails
@@ -523,7 +533,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if _, compacted := topic.Configs.compaction(); compacted {
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
-		// cannot read (snappy, lz4, zstd) are not checked (cleaner.go).
+		// cannot read (zstd) are not checked (cleaner.go).
 		if _, i, found := nullKeyRecord(records, headers); found {
 			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
 			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))

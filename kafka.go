@@ -49,7 +49,9 @@
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
 // validator.go is what those settings do to produced batches (LogAppendTime,
-// timestamp bounds, recompression). handlers.go
+// timestamp bounds, recompression); codecs.go is the snappy and lz4
+// codecs it and the cleaner use, written on the standard library alone.
+// handlers.go
 // has one section per API, in API-key order, each beginning with the
 // versions it supports and what changed between them. groups.go is the group
 // coordinator: consumer-group membership and rebalances, with the group APIs
@@ -59,7 +61,11 @@
 // assignment one heartbeat at a time; groupconfigs.go is the settings such a
 // group may override. groupstore.go writes both kinds of group to
 // __consumer_offsets as Kafka does, so that a restart costs no rebalance.
-// txn.go is the transaction coordinator:
+// share.go is KIP-932's share partition, the state machine that hands each
+// record to one member of a share group at a time and keeps it across
+// restarts; sharegroups.go is the share groups themselves, their heartbeat
+// and their offsets APIs; sharefetch.go is ShareFetch and ShareAcknowledge,
+// with their share sessions. txn.go is the transaction coordinator:
 // transactional ids, the markers that commit or abort a transaction in each
 // partition, and the last stable offset that read_committed consumers stop
 // at; txnstate.go is its state on disk, a log of changes compacted as
@@ -90,13 +96,13 @@
 // coordinator of every group, and replication factors other than 1 are
 // refused. Record batches are stored and served as the producer sent them,
 // unless a topic asks for LogAppendTime or for a compression.type other
-// than producer, which may only be gzip or uncompressed, the codecs of Go's
-// standard library; only the magic-2 batch format of Kafka 0.11 and later
-// is supported. The web page decodes gzip batches too, to show their
-// records, and shows batches in other codecs as opaque.
-// Old segments are deleted by retention.ms and retention.bytes, and
-// compacted under cleanup.policy=compact; the cleaner opens uncompressed
-// and gzip batches only, and keeps snappy, lz4 and zstd ones whole.
+// than producer, which may be uncompressed, gzip, snappy or lz4 but not
+// zstd, which the broker has no codec for; only the magic-2 batch format
+// of Kafka 0.11 and later is supported. The web page decodes gzip, snappy
+// and lz4 batches too, to show their records, and shows zstd ones as
+// opaque. Old segments are deleted by retention.ms and retention.bytes,
+// and compacted under cleanup.policy=compact; the cleaner opens every
+// batch but zstd ones, which it keeps whole.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
@@ -252,6 +258,27 @@ type Config struct {
 	ConsumerMinHeartbeatInterval time.Duration
 	ConsumerMaxHeartbeatInterval time.Duration
 
+	// ShareSessionTimeout and ShareHeartbeatInterval are a share group
+	// member's session timeout and heartbeat interval (sharegroups.go;
+	// group.share.session.timeout.ms, default 45s, and
+	// group.share.heartbeat.interval.ms, default 5s). A group may override
+	// them with its share.* configs.
+	ShareSessionTimeout    time.Duration
+	ShareHeartbeatInterval time.Duration
+
+	// ShareRecordLockDuration is how long a share group member holds the
+	// records it fetched before they go to another
+	// (group.share.record.lock.duration.ms, default 30s; a group may set
+	// share.record.lock.duration.ms). ShareDeliveryCountLimit is how many
+	// times a record is delivered before it is archived
+	// (group.share.delivery.count.limit, default 5), and
+	// SharePartitionMaxRecordLocks how many records of a partition may be
+	// in flight at once (group.share.partition.max.record.locks, default
+	// 2000). See share.go.
+	ShareRecordLockDuration      time.Duration
+	ShareDeliveryCountLimit      int16
+	SharePartitionMaxRecordLocks int32
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -392,6 +419,21 @@ func (c Config) withDefaults() Config {
 	if c.ConsumerHeartbeatInterval <= 0 {
 		c.ConsumerHeartbeatInterval = 5 * time.Second
 	}
+	if c.ShareSessionTimeout <= 0 {
+		c.ShareSessionTimeout = 45 * time.Second
+	}
+	if c.ShareHeartbeatInterval <= 0 {
+		c.ShareHeartbeatInterval = 5 * time.Second
+	}
+	if c.ShareRecordLockDuration <= 0 {
+		c.ShareRecordLockDuration = defaultShareLimits.lockDuration
+	}
+	if c.ShareDeliveryCountLimit <= 0 {
+		c.ShareDeliveryCountLimit = defaultShareLimits.deliveryLimit
+	}
+	if c.SharePartitionMaxRecordLocks <= 0 {
+		c.SharePartitionMaxRecordLocks = int32(defaultShareLimits.maxLocks)
+	}
 	if c.ConsumerMinSessionTimeout <= 0 {
 		c.ConsumerMinSessionTimeout = min(45*time.Second, c.ConsumerSessionTimeout)
 	}
@@ -492,6 +534,9 @@ type Broker struct {
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
+	// shares is the share group coordinator (sharegroups.go).
+	shares *shareCoordinator
+
 	// quotas is the client quotas and the rates measured against them
 	// (quotas.go).
 	quotas *clientQuotas
@@ -567,10 +612,15 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
+	if b.shares, err = openShareCoordinator(b); err != nil {
+		b.groups.close()
+		return nil, errors.Join(err, logs.Close())
+	}
 	// Transactions a previous run left open are aborted, with markers,
 	// before any client can read the partitions they wrote to.
 	if b.txns, err = openTxnCoordinator(b); err != nil {
 		b.groups.close()
+		b.shares.close()
 		return nil, errors.Join(err, logs.Close())
 	}
 	return b, nil
@@ -654,6 +704,7 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	if cerr := b.txns.close(); err == nil {
 		err = cerr
 	}
+	b.shares.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
 	}
@@ -758,6 +809,8 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 		return
 	}
 	c := &conn{Conn: nc, broker: b, listener: l, auth: auth, r: bufio.NewReader(nc), w: bufio.NewWriter(nc)}
+	// A share session lives as long as its connection (sharefetch.go).
+	defer b.shares.connClosed(c)
 
 	// On shutdown, wake a connection blocked in Read. A request being
 	// handled is not interrupted: the handler finishes, its response is

@@ -77,6 +77,13 @@ var newResponse = map[int16]func() response{
 	69: func() response { return new(consumerGroupDescribeResponse) },
 	74: func() response { return new(listConfigResourcesResponse) },
 	75: func() response { return new(describeTopicPartitionsResponse) },
+	76: func() response { return new(shareGroupHeartbeatResponse) },
+	77: func() response { return new(shareGroupDescribeResponse) },
+	78: func() response { return new(shareFetchResponse) },
+	79: func() response { return new(shareAcknowledgeResponse) },
+	90: func() response { return new(describeShareGroupOffsetsResponse) },
+	91: func() response { return new(alterShareGroupOffsetsResponse) },
+	92: func() response { return new(deleteShareGroupOffsetsResponse) },
 }
 
 // kmsgNames maps Kafka's name of an API to kmsg's, where they differ by

@@ -71,8 +71,9 @@ type PartitionSnapshot struct {
 // GroupSnapshot is one group, of either protocol.
 type GroupSnapshot struct {
 	ID string
-	// Type is "classic" (JoinGroup and SyncGroup) or "consumer" (KIP-848's
-	// ConsumerGroupHeartbeat), as ListGroups v5 names them.
+	// Type is "classic" (JoinGroup and SyncGroup), "consumer" (KIP-848's
+	// ConsumerGroupHeartbeat) or "share" (KIP-932), as ListGroups v5 names
+	// them. A share group's offsets are its share-partition start offsets.
 	Type string
 	// ProtocolType is the classic protocol type, "consumer" for consumers
 	// and "" for a group that only commits offsets.
@@ -183,6 +184,10 @@ func (b *Broker) Snapshot() Snapshot {
 		if gs, ok := b.snapshotGroup(g, &s); ok {
 			s.Groups = append(s.Groups, gs)
 		}
+	}
+	if shares := b.shares.snapshot(&s); len(shares) > 0 {
+		s.Groups = append(s.Groups, shares...)
+		slices.SortFunc(s.Groups, func(a, b GroupSnapshot) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	s.Transactions = b.txns.snapshot()
 	return s

@@ -203,24 +203,39 @@ func gzippedBatch(timestamp int64, recs []record) []byte {
 }
 
 // TestRecordsDecoding reads back plain and gzipped records with keys,
-// nulls and binary values, and a batch in a codec the page does not have.
+// nulls and binary values, snappy and lz4 records, and a batch in a codec
+// the page does not have (zstd).
 func TestRecordsDecoding(t *testing.T) {
 	b := startBroker(t, t.TempDir())
 	c := dial(t, b.addr)
 	c.createTopic("r", 1)
 	c.produce("r", 0, appendBatch(nil, 1000, []record{{Key: []byte("k"), Value: []byte("plain")}, {Value: nil}}))
 	c.produce("r", 0, gzippedBatch(2000, []record{{Key: []byte("z"), Value: []byte{0xff, 0x00}}}))
-	lz4 := appendBatch(nil, 3000, []record{{Value: []byte("?")}})
-	binary.BigEndian.PutUint16(lz4[batchAttrOffset:], 3)
-	binary.BigEndian.PutUint32(lz4[batchCRCOffset:], crc32.Checksum(lz4[batchAttrOffset:], castagnoli))
-	c.produce("r", 0, lz4)
+	zstd := appendBatch(nil, 3000, []record{{Value: []byte("?")}})
+	binary.BigEndian.PutUint16(zstd[batchAttrOffset:], 4)
+	binary.BigEndian.PutUint32(zstd[batchCRCOffset:], crc32.Checksum(zstd[batchAttrOffset:], castagnoli))
+	c.produce("r", 0, zstd)
+	for codec, ts := range map[int]int64{codecSnappy: 4000, codecLZ4: 5000} {
+		batch := appendBatch(nil, ts, []record{{Key: []byte(codecName(codec)), Value: []byte("v")}})
+		body, _ := compress(codec, batch[batchHeaderSize:], -1)
+		batch = append(batch[:batchHeaderSize], body...)
+		binary.BigEndian.PutUint32(batch[batchLengthOffset:], uint32(len(batch)-batchLogOverhead))
+		binary.BigEndian.PutUint16(batch[batchAttrOffset:], uint16(codec))
+		binary.BigEndian.PutUint32(batch[batchCRCOffset:], crc32.Checksum(batch[batchAttrOffset:], castagnoli))
+		c.produce("r", 0, batch)
+	}
 
 	recs, err := b.Records("r", 0, 1, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 3 {
-		t.Fatalf("%d records from offset 1, want 3: %+v", len(recs), recs)
+	if len(recs) != 5 {
+		t.Fatalf("%d records from offset 1, want 5: %+v", len(recs), recs)
+	}
+	for _, r := range recs[3:] {
+		if string(r.Key) != r.Compression || string(r.Value) != "v" || r.Note != "" {
+			t.Errorf("offset %d: %+v, want the %s record decoded", r.Offset, r, r.Compression)
+		}
 	}
 	if r := recs[0]; r.Offset != 1 || r.Value != nil || r.Compression != "none" {
 		t.Errorf("offset 1: %+v", r)
@@ -228,7 +243,7 @@ func TestRecordsDecoding(t *testing.T) {
 	if r := recs[1]; r.Offset != 2 || string(r.Key) != "z" || !bytes.Equal(r.Value, []byte{0xff, 0}) || r.Compression != "gzip" || r.Timestamp.UnixMilli() != 2000 {
 		t.Errorf("offset 2: %+v", r)
 	}
-	if r := recs[2]; r.Offset != 3 || !strings.Contains(r.Note, "lz4") {
+	if r := recs[2]; r.Offset != 3 || !strings.Contains(r.Note, "zstd") {
 		t.Errorf("offset 3: %+v", r)
 	}
 	if s := showBytes([]byte{0xff, 0}); !s.Hex || s.Text != "ff00" {

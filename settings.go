@@ -144,6 +144,33 @@ var brokerSettings = []brokerSetting{
 	{name: "group.min.session.timeout.ms", typ: configTypeInt, doc: "The shortest session timeout a classic group member may ask for.",
 		get: func(c *Config) string { return millis(c.GroupMinSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.GroupMinSessionTimeout, v, 1) }},
+	{name: "group.share.delivery.count.limit", typ: configTypeInt, doc: "How many times a share group delivers a record before it archives it (2 to 10).",
+		get: func(c *Config) string { return strconv.Itoa(int(c.ShareDeliveryCountLimit)) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 2, 10)
+			if err == nil {
+				c.ShareDeliveryCountLimit = int16(n)
+			}
+			return err
+		}},
+	{name: "group.share.heartbeat.interval.ms", typ: configTypeInt, doc: "How often share group members heartbeat.",
+		get: func(c *Config) string { return millis(c.ShareHeartbeatInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ShareHeartbeatInterval, v, 1) }},
+	{name: "group.share.partition.max.record.locks", typ: configTypeInt, doc: "How many records of a partition a share group may have in flight (100 to 10000).",
+		get: func(c *Config) string { return strconv.Itoa(int(c.SharePartitionMaxRecordLocks)) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 100, 10000)
+			if err == nil {
+				c.SharePartitionMaxRecordLocks = int32(n)
+			}
+			return err
+		}},
+	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another.",
+		get: func(c *Config) string { return millis(c.ShareRecordLockDuration) },
+		set: func(c *Config, v string) error { return setMillis(&c.ShareRecordLockDuration, v, 1000) }},
+	{name: "group.share.session.timeout.ms", typ: configTypeInt, doc: "How long a share group member may go without a heartbeat before it is removed.",
+		get: func(c *Config) string { return millis(c.ShareSessionTimeout) },
+		set: func(c *Config, v string) error { return setMillis(&c.ShareSessionTimeout, v, 1) }},
 	{name: "listeners", typ: configTypeString, doc: "The NAME://host:port listeners, NAME being PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
 		get: func(c *Config) string { return c.Listeners },
 		set: func(c *Config, v string) error { c.Listeners = v; return checkListeners(v) }},
@@ -344,7 +371,7 @@ var ignoredSettings = []struct{ key, why string }{
 	{"controller.", "no controller quorum"},
 	{"delete.topic.enable", "topics can always be deleted"},
 	{"group.coordinator.", "the coordinator is built in"},
-	{"group.share.", "no share groups"},
+	{"group.share.", "the other share group settings are Kafka's defaults"},
 	{"inter.broker.", "one broker"},
 	{"kafka.metrics.", "no metrics reporters (JMX)"},
 	{"leader.imbalance.", "one broker leads every partition"},
@@ -368,7 +395,7 @@ var ignoredSettings = []struct{ key, why string }{
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
 	{"reserved.broker.max.id", "node.id is given"},
-	{"share.coordinator.", "no share groups"},
+	{"share.coordinator.", "share group state is a file, not a topic"},
 	{"socket.receive.buffer.bytes", "the OS's socket buffers"},
 	{"socket.send.buffer.bytes", "the OS's socket buffers"},
 	{"transaction.state.log.", "transaction state is a file, not a topic"},

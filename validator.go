@@ -13,8 +13,9 @@
 //	message.timestamp.after.max.ms    or newer than now plus this, fails the whole
 //	                                  produce with INVALID_TIMESTAMP (32), naming
 //	                                  each bad record in RecordErrors
-//	compression.type                  producer keeps the batch as sent; uncompressed
-//	                                  and gzip rewrite it when its codec differs
+//	compression.type                  producer keeps the batch as sent; uncompressed,
+//	                                  gzip, snappy and lz4 rewrite it when its codec
+//	                                  differs (codecs.go)
 //	message.timestamp.type            LogAppendTime sets the timestamp-type bit and
 //	                                  writes the broker's clock into maxTimestamp
 //
@@ -35,25 +36,23 @@
 // A consumer then reads both records with the timestamp 10:00:01.000, the
 // batch's maxTimestamp, and the Produce response carries LogAppendTimeMs.
 //
-// Where we differ from Kafka: the broker compresses only with Go's
-// standard library, so a topic's compression.type may not be snappy, lz4
-// or zstd (configs.go refuses them), and a batch compressed with one of
-// those cannot be rewritten to gzip or uncompressed: it is refused with
-// UNSUPPORTED_COMPRESSION_TYPE and a message that says why. Under
-// compression.type=producer such batches pass through untouched, as
-// always. For them the timestamp bounds are checked against the batch's
-// base and max timestamps, which bound its records' when the producer
-// wrote them as Kafka's do, rather than record by record. Decompressed
-// data is capped at the broker's largest request (Config.MaxFrameBytes).
+// Where we differ from Kafka: the broker has no zstd codec (codecs.go
+// says why), so a topic's compression.type may not be zstd (configs.go
+// refuses it), and a zstd batch cannot be rewritten to another codec: it
+// is refused with UNSUPPORTED_COMPRESSION_TYPE and a message that says
+// why. Under compression.type=producer such batches pass through
+// untouched, as always. For them the timestamp bounds are checked against
+// the batch's base and max timestamps, which bound its records' when the
+// producer wrote them as Kafka's do, rather than record by record.
+// Decompressed data is capped at the broker's largest request
+// (Config.MaxFrameBytes). A batch is written in a topic's codec as Kafka
+// writes it: snappy in xerial framing, lz4 in 64 KiB independent blocks.
 package kafka
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"math"
 	"strconv"
 )
@@ -107,6 +106,10 @@ func newRecordPolicy(c topicConfig, maxDecoded int32) recordPolicy {
 		p.target = codecNone
 	case compressionGzip:
 		p.target = codecGzip
+	case compressionSnappy:
+		p.target = codecSnappy
+	case compressionLZ4:
+		p.target = codecLZ4
 	}
 	return p
 }
@@ -142,12 +145,12 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 		codec := int(h.Attributes & compressionCodecMask)
 		convert := p.target >= 0 && codec != p.target && !h.isControl()
 		var payload []byte // the records, uncompressed, when they were needed
-		if convert || (p.checksTimestamps() && codec <= codecGzip) {
+		if convert || (p.checksTimestamps() && canDecompress(codec)) {
 			var err error
 			if payload, err = decodedRecords(batch, h, p.maxDecoded); err != nil {
-				if codec > codecGzip {
+				if !canDecompress(codec) {
 					return nil, nil, &recordRejection{code: codeUnsupportedCompressionType, msg: fmt.Sprintf(
-						"batch %d is compressed with %s, which this broker cannot decompress to store it as the topic's compression.type asks (%s); send it with gzip or none, or set compression.type=producer",
+						"batch %d is compressed with %s, which this broker cannot decompress to store it as the topic's compression.type asks (%s); send it with gzip, snappy, lz4 or none, or set compression.type=producer",
 						i, codecName(codec), codecName(p.target))}
 				}
 				return nil, nil, &recordRejection{code: codeCorruptMessage, msg: fmt.Sprintf("batch %d: %v", i, err)}
@@ -247,56 +250,21 @@ func satAdd(a, b int64) int64 {
 	return a + b
 }
 
-// decodedRecords returns the records of the batch, uncompressed: in place
-// for an uncompressed batch, gunzipped for gzip, at most limit bytes. For
-// the other codecs it fails: the standard library has none of them.
+// decodedRecords returns the records of the batch, uncompressed (in
+// place for an uncompressed batch), at most limit bytes.
 func decodedRecords(batch []byte, h batchHeader, limit int) ([]byte, error) {
-	body := batch[batchHeaderSize:h.Size()]
-	switch codec := int(h.Attributes & compressionCodecMask); codec {
-	case codecNone:
-		return body, nil
-	case codecGzip:
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			return nil, fmt.Errorf("gzip records: %w", err)
-		}
-		// The output is read through a limit: a few kilobytes of gzip can
-		// claim gigabytes.
-		out, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
-		if err != nil {
-			return nil, fmt.Errorf("gzip records: %w", err)
-		}
-		if len(out) > limit {
-			return nil, fmt.Errorf("gzip records decompress to more than %d bytes", limit)
-		}
-		return out, nil
-	default:
-		return nil, fmt.Errorf("no %s codec", codecName(codec))
-	}
+	return decompress(int(h.Attributes&compressionCodecMask), batch[batchHeaderSize:h.Size()], limit)
 }
 
 // recompressed builds the batch again around payload, its records
 // uncompressed, compressed as p asks. The header is kept but for the
 // codec bits and batchLength; the caller sets the CRC.
 func recompressed(batch []byte, h batchHeader, payload []byte, p recordPolicy) ([]byte, error) {
-	out := append(make([]byte, 0, batchHeaderSize+len(payload)), batch[:batchHeaderSize]...)
-	switch p.target {
-	case codecNone:
-		out = append(out, payload...)
-	case codecGzip:
-		buf := bytes.NewBuffer(out)
-		zw, err := gzip.NewWriterLevel(buf, p.gzipLevel)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := zw.Write(payload); err != nil {
-			return nil, err
-		}
-		if err := zw.Close(); err != nil {
-			return nil, err
-		}
-		out = buf.Bytes()
+	body, err := compress(p.target, payload, p.gzipLevel)
+	if err != nil {
+		return nil, err
 	}
+	out := append(append(make([]byte, 0, batchHeaderSize+len(body)), batch[:batchHeaderSize]...), body...)
 	attrs := uint16(h.Attributes)&^compressionCodecMask | uint16(p.target)
 	binary.BigEndian.PutUint16(out[batchAttrOffset:], attrs)
 	binary.BigEndian.PutUint32(out[batchLengthOffset:], uint32(len(out)-batchLogOverhead))

@@ -154,14 +154,69 @@ func TestValidateCompression(t *testing.T) {
 		t.Fatalf("to uncompressed: %+v, %+v", rej, hs)
 	}
 
-	snappy := rawBatch(codecSnappy, 0, 5, 5, 1, []byte("opaque"))
-	if _, _, rej := validate(t, policyOf(t, map[string]string{"compression.type": "gzip"}), 0, snappy); rej == nil || rej.code != codeUnsupportedCompressionType || !strings.Contains(rej.msg, "snappy") {
-		t.Errorf("snappy to gzip: %+v, want UNSUPPORTED_COMPRESSION_TYPE naming snappy", rej)
+	zstd := rawBatch(codecZstd, 0, 5, 5, 1, []byte("opaque"))
+	if _, _, rej := validate(t, policyOf(t, map[string]string{"compression.type": "gzip"}), 0, zstd); rej == nil || rej.code != codeUnsupportedCompressionType || !strings.Contains(rej.msg, "zstd") {
+		t.Errorf("zstd to gzip: %+v, want UNSUPPORTED_COMPRESSION_TYPE naming zstd", rej)
+	}
+	// A snappy batch that is not snappy cannot be converted either: it is
+	// corrupt, as Kafka's decoder would find it.
+	junk := rawBatch(codecSnappy, 0, 5, 5, 1, []byte("not really snappy"))
+	if _, _, rej := validate(t, policyOf(t, map[string]string{"compression.type": "gzip"}), 0, junk); rej == nil || rej.code != codeCorruptMessage {
+		t.Errorf("malformed snappy to gzip: %+v, want CORRUPT_MESSAGE", rej)
 	}
 	// gzip into a gzip topic is kept as sent.
 	g := gzipBatch(t, recordsAt(1000, 2)...)
 	if out, _, rej := validate(t, policyOf(t, map[string]string{"compression.type": "gzip"}), 0, g); rej != nil || !bytes.Equal(out, g) {
 		t.Errorf("gzip into gzip rewritten: %+v", rej)
+	}
+}
+
+// TestValidateSnappyLZ4 checks the conversions codecs.go makes possible:
+// snappy and lz4 batches (raw snappy, as librdkafka and franz-go send it,
+// and xerial) into gzip and uncompressed topics, and any batch into
+// snappy and lz4 topics, written as Kafka writes them.
+func TestValidateSnappyLZ4(t *testing.T) {
+	plain := makeBatch(recordsAt(1000, 20)...)
+	records := bytes.Clone(plain[batchHeaderSize:])
+	h, _ := parseBatchHeader(plain)
+	sent := map[string][]byte{
+		"raw snappy": rawBatch(codecSnappy, h.LastOffsetDelta, h.BaseTimestamp, h.MaxTimestamp, h.NumRecords, encodeSnappyBlock(nil, records)),
+		"xerial":     rawBatch(codecSnappy, h.LastOffsetDelta, h.BaseTimestamp, h.MaxTimestamp, h.NumRecords, encodeXerial(records)),
+		"lz4":        rawBatch(codecLZ4, h.LastOffsetDelta, h.BaseTimestamp, h.MaxTimestamp, h.NumRecords, encodeLZ4(records)),
+		"gzip":       gzipBatch(t, recordsAt(1000, 20)...),
+		"plain":      plain,
+	}
+	for name, batch := range sent {
+		for _, target := range []string{"uncompressed", "gzip", "snappy", "lz4"} {
+			out, hs, rej := validate(t, policyOf(t, map[string]string{"compression.type": target, "message.timestamp.before.max.ms": "100000"}), 1000, batch)
+			if rej != nil || len(hs) != 1 {
+				t.Errorf("%s to %s: %+v", name, target, rej)
+				continue
+			}
+			codec := int(hs[0].Attributes & compressionCodecMask)
+			if codecName(codec) != target && !(target == "uncompressed" && codec == codecNone) {
+				t.Errorf("%s to %s: stored as %s", name, target, codecName(codec))
+			}
+			if err := checkBatch(out, hs[0]); err != nil {
+				t.Errorf("%s to %s: %v", name, target, err)
+			}
+			got, err := decompress(codec, out[batchHeaderSize:hs[0].Size()], 1<<20)
+			if err != nil || !bytes.Equal(got, records) {
+				t.Errorf("%s to %s: records differ (%v)", name, target, err)
+			}
+			if target == "snappy" && !bytes.HasPrefix(out[batchHeaderSize:], xerialMagic) && name != "raw snappy" {
+				t.Errorf("%s to snappy: not xerial-framed", name)
+			}
+		}
+	}
+	// The timestamp bounds now see each record of a snappy batch, not only
+	// the header's first and last.
+	late := makeBatch(testRecord{timestamp: 1000}, testRecord{timestamp: 900_000}, testRecord{timestamp: 1002})
+	lh, _ := parseBatchHeader(late)
+	lb := rawBatch(codecSnappy, lh.LastOffsetDelta, lh.BaseTimestamp, 1002, lh.NumRecords, encodeXerial(late[batchHeaderSize:]))
+	_, _, rej := validate(t, policyOf(t, map[string]string{"message.timestamp.after.max.ms": "1000"}), 1000, lb)
+	if rej == nil || rej.code != codeInvalidTimestamp || len(rej.records) != 1 || rej.records[0].BatchIndex != 1 {
+		t.Errorf("record 1 of a snappy batch far ahead: %+v, want INVALID_TIMESTAMP naming it", rej)
 	}
 }
 
@@ -258,11 +313,15 @@ func FuzzValidateRecords(f *testing.F) {
 	f.Add(int16(codecGzip), []byte("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"))
 	plain := makeBatch(recordsAt(1000, 3)...)
 	f.Add(int16(0), plain[batchHeaderSize:])
+	f.Add(int16(codecSnappy), encodeXerial(plain[batchHeaderSize:]))
+	f.Add(int16(codecLZ4), encodeLZ4(plain[batchHeaderSize:]))
 	f.Fuzz(func(t *testing.T, attrs int16, body []byte) {
 		batch := rawBatch(attrs&^controlFlag, 2, 1000, 1002, 3, body)
 		for _, configs := range []map[string]string{
 			{"compression.type": "uncompressed", "message.timestamp.before.max.ms": "10"},
 			{"compression.type": "gzip", "message.timestamp.type": "LogAppendTime"},
+			{"compression.type": "snappy"},
+			{"compression.type": "lz4", "message.timestamp.before.max.ms": "10"},
 		} {
 			p := policyOf(t, configs)
 			p.maxDecoded = 1 << 16

@@ -17,10 +17,9 @@
 // Content-Security-Policy that allows only the refresh script, by its
 // hash, backs the escaping up: markup that slipped through could not run.
 //
-// Records are decoded here, unlike anywhere else in the broker, which
-// stores batches as producers compressed them. The standard library has
-// gzip; a batch in snappy, lz4 or zstd is shown as one row saying so, with
-// its offsets and record count.
+// Records are decoded here, with the codecs of codecs.go (gzip, snappy,
+// lz4); a batch in zstd, which the broker has no decoder for, is shown as
+// one row saying so, with its offsets and record count.
 package kafka
 
 import (
@@ -129,7 +128,7 @@ func decodeBatch(batch []byte, h batchHeader) []Record {
 	}
 	body, err := decodedRecords(batch, h, maxDecodedBatch)
 	if err != nil {
-		return note("%d records, offsets %d-%d, not decoded: %v (the broker has only the standard library's gzip)",
+		return note("%d records, offsets %d-%d, not decoded: %v (the broker decodes gzip, snappy and lz4)",
 			h.NumRecords, h.BaseOffset, h.LastOffset(), err)
 	}
 	out, err := decodeRecords(body, h, proto)

@@ -77,6 +77,13 @@ var apis = []struct {
 	{"DescribeProducers", 61, 0, 0},
 	{"ListConfigResources", 74, 0, 1},
 	{"DescribeTopicPartitions", 75, 0, 0},
+	{"ShareGroupHeartbeat", 76, 1, 1},
+	{"ShareGroupDescribe", 77, 1, 1},
+	{"ShareFetch", 78, 1, 2},
+	{"ShareAcknowledge", 79, 1, 2},
+	{"DescribeShareGroupOffsets", 90, 0, 1},
+	{"AlterShareGroupOffsets", 91, 0, 0},
+	{"DeleteShareGroupOffsets", 92, 0, 0},
 	{"SaslHandshake", 17, 0, 1},
 	{"SaslAuthenticate", 36, 0, 2},
 	{"DescribeAcls", 29, 1, 3},
@@ -134,6 +141,10 @@ var kmsgOnly = map[string]bool{
 	"TxnOffsetCommitRequestTopic.TopicID":            true, // v6+
 	"TxnOffsetCommitResponseTopic.TopicID":           true, // v6+
 	"ListTransactionsRequest.TransactionalIDPattern": true, // v2+ (KIP-1152)
+
+	// Share groups: ShareFetch v0's PartitionMaxBytes, before the versions
+	// served.
+	"ShareFetchRequestTopicPartition.PartitionMaxBytes": true,
 }
 
 // schemaOrder gives, for kmsg structs whose field order differs from the

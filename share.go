@@ -1,0 +1,585 @@
+// This file holds the share partition (KIP-932): what a share group knows
+// of one partition it consumes, the state machine that hands each record
+// to one member at a time, and the file that keeps that state across a
+// restart. It follows Apache Kafka's SharePartition
+// (https://github.com/apache/kafka/blob/4.1.0/core/src/main/java/kafka/server/share/SharePartition.java)
+// and its persister's ShareSnapshot records. It belongs to the groups part
+// of the book: read it after consumer.go; sharegroups.go builds the share
+// group on it and sharefetch.go the APIs that acquire and acknowledge.
+//
+// # How a share partition works
+//
+// A consumer group gives each partition to one member, which remembers a
+// single number: how far it got. A share group lets every member read
+// every partition, so the broker must remember more: which records are
+// out with which member, and which are done. It keeps a window of the
+// log, from the share-partition start offset (SPSO) to the end offset
+// (SPEO), the first offset never handed out. Below the SPSO every record
+// is done; at and above the SPEO none was delivered. Inside, each record
+// has a state:
+//
+//	available     may be acquired (again)
+//	acquired      out with one member, under a lock that expires
+//	acknowledged  the member accepted it: done
+//	archived      rejected, or delivered too often, or no record at all
+//	              (a gap, a transaction marker, an aborted record): done
+//
+// A trace, with delivery.count.limit 2. Records 0-4 are in the log:
+//
+//	A acquires 0-2       0-2 acquired by A, delivery count 1; SPEO 3
+//	B acquires 3-4       3-4 acquired by B, count 1; SPEO 5
+//	A accepts 0, 1       0-1 acknowledged; the SPSO moves to 2
+//	A releases 2         2 available (count 1 < limit 2)
+//	B acquires 2         2 acquired by B, count 2
+//	B's lock expires     2 has reached the limit: archived; SPSO 3
+//	B rejects 3          3 archived; SPSO 4
+//
+// The rules, in the order SharePartition applies them:
+//
+//   - a fetch acquires available records first, oldest first, then new
+//     ones from the SPEO on; it never lets the window grow past
+//     group.share.partition.max.record.locks records (Kafka's
+//     maxInFlightRecords), so a member that never acknowledges stops the
+//     partition at that many, not the broker's memory; an empty window
+//     moves over offsets that hold nothing to deliver (transaction
+//     markers, aborted records) however many there are;
+//   - each acquisition adds one to the record's delivery count and locks
+//     it for the record lock duration;
+//   - only the member that holds a record may acknowledge it; anything
+//     else about a batch of acknowledgements is INVALID_RECORD_STATE, and
+//     none of the batch applies;
+//   - a release, an expired lock, or the holder leaving makes the record
+//     available again, unless its delivery count has reached
+//     group.share.delivery.count.limit: then it is archived;
+//   - whenever the record at the SPSO is done, the SPSO moves past it.
+//
+// On a compacted topic a batch may have lost records inside it; the whole
+// batch's offsets are acquired, as in Kafka, and the client acknowledges
+// the missing ones as gaps (type 0), which archives them.
+//
+// Design note: a record's state is kept per offset, in a map over the
+// window, where Kafka keeps batches and splits them into per-offset
+// states only when a batch is acknowledged in parts. The window is at most
+// max.record.locks long (2000 by default), so the map is bounded, and a
+// reader follows one record at a time. An offset of the window missing
+// from the map is done (acknowledged or archived): so a gap costs nothing.
+//
+// Design note: durability. Kafka writes a share partition's state to the
+// __share_group_state topic through its share coordinator: a ShareSnapshot
+// of the window now and then, ShareUpdates in between. Here it goes to one
+// append-only file of the data dir, share-state.jsonl, one line per
+// change, each a snapshot of one partition's window; the last line for a
+// partition wins, and the file is rewritten with only those lines when it
+// is opened. An internal compacted topic would be Kafka's way; but the
+// share state is a small document replaced whole, read once at start, and
+// a file of snapshots is that with nothing between: no record format, no
+// cleaner's schedule to wait for before the file shrinks, and like the
+// other coordinators' files (transaction-state, group-configs.json) it
+// keeps its own chapter's state beside the logs. What is
+// written: the SPSO, the SPEO, and each record of the window that is not
+// done, with its delivery count; acquired records are written as
+// available, because a lock does not outlive the broker. A change is
+// written when it is an acknowledgement, a release or an expiry, before
+// the answer goes out (and fsynced first under Config.Fsync "always", so
+// that it survives a power cut too); an acquisition is not written (nor
+// is it in Kafka), so after a crash the records that were out are
+// delivered again, counting the deliveries last written, and acknowledged
+// ones never are. A line cut short by a crash is the last one and is
+// skipped on reading.
+//
+// Design note: what this would grow next. Kafka keeps states per batch
+// and writes ShareUpdate deltas between snapshots, because its share
+// partitions see millions of records an hour from fleets of consumers;
+// here every acknowledgement writes the window whole (at most
+// max.record.locks records of JSON), and every fetch walks the window.
+// Both are linear in a bounded window and invisible next to a client's
+// round trip, so the per-record map stays until a benchmark says
+// otherwise.
+package kafka
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+)
+
+// recordState is where a record of the window is (RecordState.java).
+type recordState int8
+
+const (
+	recordAvailable    recordState = 0
+	recordAcquired     recordState = 1
+	recordAcknowledged recordState = 2
+	recordArchived     recordState = 4
+)
+
+// String names the state as Kafka's RecordState does.
+func (s recordState) String() string {
+	switch s {
+	case recordAvailable:
+		return "AVAILABLE"
+	case recordAcquired:
+		return "ACQUIRED"
+	case recordAcknowledged:
+		return "ACKNOWLEDGED"
+	case recordArchived:
+		return "ARCHIVED"
+	}
+	return fmt.Sprintf("RecordState(%d)", int8(s))
+}
+
+// done reports whether a record in this state is never delivered again.
+func (s recordState) done() bool { return s == recordAcknowledged || s == recordArchived }
+
+// Acknowledge types of ShareFetch and ShareAcknowledge
+// (AcknowledgeType.java; RENEW is KIP-1222's, version 2).
+const (
+	ackGap     int8 = 0 // the member saw no record here: archive the offset
+	ackAccept  int8 = 1
+	ackRelease int8 = 2
+	ackReject  int8 = 3
+	ackRenew   int8 = 4 // keep the record, lock it again
+)
+
+// inFlightRecord is one record of the window.
+type inFlightRecord struct {
+	state      recordState
+	deliveries int16     // how many times it was acquired
+	owner      string    // the member that holds it, while acquired
+	lockUntil  time.Time // when the acquisition lock expires, while acquired
+}
+
+// shareLimits are the settings a share partition acts on, with Kafka's
+// defaults in defaultShareLimits.
+type shareLimits struct {
+	lockDuration  time.Duration // group.share.record.lock.duration.ms
+	deliveryLimit int16         // group.share.delivery.count.limit
+	maxLocks      int64         // group.share.partition.max.record.locks
+}
+
+// defaultShareLimits are Kafka 4.1's defaults (ShareGroupConfig.java).
+var defaultShareLimits = shareLimits{lockDuration: 30 * time.Second, deliveryLimit: 5, maxLocks: 2000}
+
+// sharePartition is a share group's state for one partition. The share
+// group's lock guards it.
+type sharePartition struct {
+	startOffset int64 // SPSO: every record below is done
+	endOffset   int64 // SPEO: no record at or above was ever acquired
+	records     map[int64]*inFlightRecord
+	stateEpoch  int32 // bumped when the offsets are altered or reset (Kafka's state epoch)
+}
+
+func newSharePartition(start int64) *sharePartition {
+	return &sharePartition{startOffset: start, endOffset: start, records: map[int64]*inFlightRecord{}}
+}
+
+// acquiredRange is a run of acquired offsets with one delivery count,
+// ShareFetch's AcquiredRecords entry.
+type acquiredRange struct {
+	FirstOffset   int64
+	LastOffset    int64
+	DeliveryCount int16
+}
+
+// firstAvailable is where a fetch must start reading the log to find
+// records to acquire: the oldest available record of the window, or the
+// SPEO.
+func (sp *sharePartition) firstAvailable() int64 {
+	for o := sp.startOffset; o < sp.endOffset; o++ {
+		if r := sp.records[o]; r != nil && r.state == recordAvailable {
+			return o
+		}
+	}
+	return sp.endOffset
+}
+
+// acquire hands member up to maxRecords records. deliverable is every
+// offset, ascending, of a record the log holds and the member may read in
+// [from, scannedTo), where from is at most firstAvailable: the fetch read
+// the log that far. Offsets of that range at or above the SPEO that are
+// not deliverable (markers, aborted records, gaps) are archived as the SPEO
+// passes them.
+func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, lim shareLimits, now time.Time) []acquiredRange {
+	var out []acquiredRange
+	n := 0
+	take := func(o int64, r *inFlightRecord) {
+		r.state, r.owner, r.lockUntil = recordAcquired, member, now.Add(lim.lockDuration)
+		r.deliveries++
+		n++
+		if k := len(out) - 1; k >= 0 && out[k].LastOffset == o-1 && out[k].DeliveryCount == r.deliveries {
+			out[k].LastOffset = o
+		} else {
+			out = append(out, acquiredRange{o, o, r.deliveries})
+		}
+	}
+	for _, o := range deliverable {
+		if n >= maxRecords {
+			break
+		}
+		switch {
+		case o < sp.startOffset:
+		case o < sp.endOffset:
+			if r := sp.records[o]; r != nil && r.state == recordAvailable {
+				take(o, r)
+			}
+		default:
+			// An empty window moves to o whole: what lies between is
+			// gaps, however many (a long aborted transaction).
+			if sp.advanceStart(); sp.startOffset == sp.endOffset {
+				sp.startOffset, sp.endOffset = o, o
+			}
+			// The window may not grow past maxLocks records
+			// (SharePartition.canAcquireRecords).
+			if o-sp.startOffset >= lim.maxLocks {
+				sp.advanceStart()
+				if o-sp.startOffset >= lim.maxLocks {
+					return out
+				}
+			}
+			// Offsets skipped between the SPEO and o hold no record
+			// this member may read: they are done, by their absence.
+			r := &inFlightRecord{}
+			sp.records[o] = r
+			sp.endOffset = o + 1
+			take(o, r)
+		}
+	}
+	// Nothing deliverable was left unacquired up to scannedTo, so the
+	// SPEO may pass the rest of the range: gaps and markers at its end
+	// would otherwise be read again by every fetch.
+	sp.advanceStart()
+	if n < maxRecords && scannedTo > sp.endOffset {
+		switch {
+		case sp.startOffset == sp.endOffset:
+			sp.startOffset, sp.endOffset = scannedTo, scannedTo
+		case scannedTo-sp.startOffset <= lim.maxLocks:
+			sp.endOffset = scannedTo
+		}
+	}
+	return out
+}
+
+// acknowledge applies one acknowledgement batch of member's: every offset
+// of [first, last] must be acquired by it, or nothing is applied and the
+// answer is INVALID_RECORD_STATE (SharePartition.acknowledge). It reports
+// whether the state changed in a way that must be written.
+func (sp *sharePartition) acknowledge(member string, first, last int64, types []int8, lim shareLimits, now time.Time) (int16, bool) {
+	if first > last || (len(types) != 1 && int64(len(types)) != last-first+1) {
+		return codeInvalidRequest, false
+	}
+	// Checked first so that the loops below are bounded by the window,
+	// not by offsets a client made up.
+	if first < sp.startOffset || last >= sp.endOffset {
+		return codeInvalidRecordState, false
+	}
+	for o := first; o <= last; o++ {
+		r := sp.records[o]
+		if r == nil || r.state != recordAcquired || r.owner != member {
+			return codeInvalidRecordState, false
+		}
+		if t := ackTypeAt(types, first, o); t < ackGap || t > ackRenew {
+			return codeInvalidRequest, false
+		}
+	}
+	changed := false
+	for o := first; o <= last; o++ {
+		r := sp.records[o]
+		switch ackTypeAt(types, first, o) {
+		case ackAccept:
+			r.state = recordAcknowledged
+		case ackGap, ackReject:
+			r.state = recordArchived
+		case ackRelease:
+			sp.releaseOne(r, lim)
+		case ackRenew:
+			r.lockUntil = now.Add(lim.lockDuration)
+			continue
+		}
+		r.owner = ""
+		changed = true
+	}
+	sp.advanceStart()
+	return codeNone, changed
+}
+
+// ackTypeAt is the type that applies to offset o of a batch starting at
+// first: one type for the whole batch, or one per offset.
+func ackTypeAt(types []int8, first, o int64) int8 {
+	if len(types) == 1 {
+		return types[0]
+	}
+	return types[o-first]
+}
+
+// releaseOne makes an acquired record available again, or archives it
+// once it has been delivered as often as the limit allows.
+func (sp *sharePartition) releaseOne(r *inFlightRecord, lim shareLimits) {
+	r.owner, r.lockUntil = "", time.Time{}
+	if r.deliveries >= lim.deliveryLimit {
+		r.state = recordArchived
+	} else {
+		r.state = recordAvailable
+	}
+}
+
+// expire releases every record whose lock has run out, and reports
+// whether any did.
+func (sp *sharePartition) expire(lim shareLimits, now time.Time) bool {
+	changed := false
+	for _, r := range sp.records {
+		if r.state == recordAcquired && !now.Before(r.lockUntil) {
+			sp.releaseOne(r, lim)
+			changed = true
+		}
+	}
+	if changed {
+		sp.advanceStart()
+	}
+	return changed
+}
+
+// releaseMember releases every record member holds: it left the group or
+// closed its share session.
+func (sp *sharePartition) releaseMember(member string, lim shareLimits) bool {
+	changed := false
+	for _, r := range sp.records {
+		if r.state == recordAcquired && r.owner == member {
+			sp.releaseOne(r, lim)
+			changed = true
+		}
+	}
+	if changed {
+		sp.advanceStart()
+	}
+	return changed
+}
+
+// nextLockExpiry is when the first lock of the window runs out, or the
+// zero time if nothing is acquired.
+func (sp *sharePartition) nextLockExpiry() time.Time {
+	var first time.Time
+	for _, r := range sp.records {
+		if r.state == recordAcquired && (first.IsZero() || r.lockUntil.Before(first)) {
+			first = r.lockUntil
+		}
+	}
+	return first
+}
+
+// advanceStart moves the SPSO past every done record at its front, and
+// forgets them.
+func (sp *sharePartition) advanceStart() {
+	for sp.startOffset < sp.endOffset {
+		r := sp.records[sp.startOffset]
+		if r != nil && !r.state.done() {
+			return
+		}
+		delete(sp.records, sp.startOffset)
+		sp.startOffset++
+		if len(sp.records) == 0 {
+			sp.startOffset = sp.endOffset
+		}
+	}
+}
+
+// reset moves the window to start, forgetting every record: an
+// AlterShareGroupOffsets, or a start offset that retention passed.
+func (sp *sharePartition) reset(start int64) {
+	sp.startOffset, sp.endOffset = start, start
+	clear(sp.records)
+	sp.stateEpoch++
+}
+
+// doneInWindow is how many offsets of the window are done, for the lag
+// DescribeShareGroupOffsets reports.
+func (sp *sharePartition) doneInWindow() int64 {
+	var n int64
+	for o := sp.startOffset; o < sp.endOffset; o++ {
+		if r := sp.records[o]; r == nil || r.state.done() {
+			n++
+		}
+	}
+	return n
+}
+
+// Durable state.
+
+const shareStateFile = "share-state.jsonl"
+
+// shareSnapshot is one line of share-state.jsonl: a partition's window
+// (Kafka's ShareSnapshotValue), or, with Deleted, its end.
+type shareSnapshot struct {
+	Group       string           `json:"group"`
+	TopicID     uuid             `json:"topicId"`
+	Partition   int32            `json:"partition"`
+	Deleted     bool             `json:"deleted,omitempty"`
+	StateEpoch  int32            `json:"stateEpoch"`
+	StartOffset int64            `json:"startOffset"`
+	EndOffset   int64            `json:"endOffset"`
+	Records     []snapshotRecord `json:"records,omitempty"` // those of the window not done
+}
+
+// snapshotRecord is a record of the window that is not done: available,
+// with the deliveries it has had.
+type snapshotRecord struct {
+	Offset     int64 `json:"offset"`
+	Deliveries int16 `json:"deliveries"`
+}
+
+type shareKey struct {
+	group string
+	tp    topicIDPartition
+}
+
+// snapshot is sp as it is written: acquired records as available.
+func (sp *sharePartition) snapshot(group string, tp topicIDPartition) shareSnapshot {
+	s := shareSnapshot{Group: group, TopicID: tp.topic, Partition: tp.partition,
+		StateEpoch: sp.stateEpoch, StartOffset: sp.startOffset, EndOffset: sp.endOffset}
+	for _, o := range slices.Sorted(maps.Keys(sp.records)) {
+		if r := sp.records[o]; !r.state.done() {
+			s.Records = append(s.Records, snapshotRecord{o, r.deliveries})
+		}
+	}
+	return s
+}
+
+// restore is the partition a snapshot describes. Offsets of the window
+// the snapshot does not list were done.
+func (s shareSnapshot) restore() *sharePartition {
+	sp := &sharePartition{startOffset: s.StartOffset, endOffset: s.EndOffset, stateEpoch: s.StateEpoch,
+		records: make(map[int64]*inFlightRecord, len(s.Records))}
+	for _, r := range s.Records {
+		if r.Offset >= s.StartOffset && r.Offset < s.EndOffset {
+			sp.records[r.Offset] = &inFlightRecord{state: recordAvailable, deliveries: r.Deliveries}
+		}
+	}
+	sp.advanceStart()
+	return sp
+}
+
+// shareStateLog is the file of snapshots.
+type shareStateLog struct {
+	mu    sync.Mutex
+	path  string
+	sync  bool // fsync each write: Config.Fsync "always"
+	f     *os.File
+	lines int // written since the file was compacted
+	live  int // partitions in the file after compaction
+}
+
+// openShareState reads the file at dataDir, returns the last snapshot of
+// each partition, and rewrites the file with those alone.
+func openShareState(dataDir string) (*shareStateLog, map[shareKey]shareSnapshot, error) {
+	path := filepath.Join(dataDir, shareStateFile)
+	last := map[shareKey]shareSnapshot{}
+	b, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("kafka: read %s: %w", shareStateFile, err)
+	}
+	lines := bytes.Split(b, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var s shareSnapshot
+		if err := json.Unmarshal(line, &s); err != nil {
+			// Only the last line can be cut short by a crash; a bad line
+			// before another is a damaged file.
+			if i < len(lines)-1 && len(bytes.TrimSpace(bytes.Join(lines[i+1:], nil))) > 0 {
+				return nil, nil, fmt.Errorf("kafka: %s line %d: %w", shareStateFile, i+1, err)
+			}
+			break
+		}
+		k := shareKey{s.Group, topicIDPartition{s.TopicID, s.Partition}}
+		if s.Deleted {
+			delete(last, k)
+		} else {
+			last[k] = s
+		}
+	}
+	l := &shareStateLog{path: path}
+	if err := l.rewrite(last); err != nil {
+		return nil, nil, err
+	}
+	return l, last, nil
+}
+
+// rewrite replaces the file with one line per snapshot, atomically.
+func (l *shareStateLog) rewrite(snaps map[shareKey]shareSnapshot) error {
+	var buf bytes.Buffer
+	for _, s := range snaps {
+		line, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	if err := writeFileAtomic(l.path, buf.Bytes()); err != nil {
+		return fmt.Errorf("kafka: write %s: %w", shareStateFile, err)
+	}
+	if l.f != nil {
+		l.f.Close()
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("kafka: open %s: %w", shareStateFile, err)
+	}
+	l.f, l.lines, l.live = f, 0, len(snaps)
+	return nil
+}
+
+// write appends snapshots in one write, so that a crash keeps all of
+// them or cuts the last line.
+func (l *shareStateLog) write(snaps ...shareSnapshot) error {
+	var buf bytes.Buffer
+	for _, s := range snaps {
+		line, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return errors.New("kafka: share state is closed")
+	}
+	if _, err := l.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("kafka: write %s: %w", shareStateFile, err)
+	}
+	if l.sync {
+		if err := l.f.Sync(); err != nil {
+			return fmt.Errorf("kafka: fsync %s: %w", shareStateFile, err)
+		}
+	}
+	l.lines += len(snaps)
+	return nil
+}
+
+// needsCompaction reports whether the file has grown to many times the
+// partitions it describes, so that reopening it is never slow.
+func (l *shareStateLog) needsCompaction() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lines > 10000 && l.lines > 10*l.live
+}
+
+func (l *shareStateLog) close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}

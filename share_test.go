@@ -1,0 +1,320 @@
+package kafka
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var t0 = time.Unix(1700000000, 0)
+
+func offsets(from, to int64) []int64 {
+	var out []int64
+	for o := from; o < to; o++ {
+		out = append(out, o)
+	}
+	return out
+}
+
+// state is the state of each offset of [from, to), "-" for one done and
+// forgotten (below the SPSO or missing from the window).
+func (sp *sharePartition) stateOf(o int64) string {
+	r := sp.records[o]
+	if r == nil {
+		return "-"
+	}
+	return r.state.String()
+}
+
+func TestSharePartitionTrace(t *testing.T) {
+	// The trace of share.go's header, with delivery limit 2.
+	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 2, maxLocks: 100}
+	sp := newSharePartition(0)
+	log := offsets(0, 5)
+
+	got := sp.acquire("A", log, 5, 3, lim, t0)
+	if want := []acquiredRange{{0, 2, 1}}; !cmp.Equal(got, want) {
+		t.Fatalf("A acquires: %v, want %v", got, want)
+	}
+	got = sp.acquire("B", log, 5, 10, lim, t0)
+	if want := []acquiredRange{{3, 4, 1}}; !cmp.Equal(got, want) {
+		t.Fatalf("B acquires: %v, want %v", got, want)
+	}
+	if sp.endOffset != 5 {
+		t.Fatalf("SPEO %d, want 5", sp.endOffset)
+	}
+	if code, _ := sp.acknowledge("A", 0, 1, []int8{ackAccept}, lim, t0); code != codeNone {
+		t.Fatalf("accept: code %d", code)
+	}
+	if sp.startOffset != 2 {
+		t.Fatalf("SPSO %d after accepting 0-1, want 2", sp.startOffset)
+	}
+	if code, _ := sp.acknowledge("A", 2, 2, []int8{ackRelease}, lim, t0); code != codeNone || sp.stateOf(2) != "AVAILABLE" {
+		t.Fatalf("release: code %d, state %s", code, sp.stateOf(2))
+	}
+	if sp.firstAvailable() != 2 {
+		t.Fatalf("firstAvailable %d, want 2", sp.firstAvailable())
+	}
+	got = sp.acquire("B", log[2:], 5, 10, lim, t0)
+	if want := []acquiredRange{{2, 2, 2}}; !cmp.Equal(got, want) {
+		t.Fatalf("B acquires again: %v, want %v (delivery count 2)", got, want)
+	}
+	// B's locks expire: 2 has had its two deliveries and is archived, 3
+	// and 4 become available.
+	if !sp.expire(lim, t0.Add(time.Second)) {
+		t.Fatal("expire changed nothing")
+	}
+	if sp.startOffset != 3 || sp.stateOf(3) != "AVAILABLE" || sp.stateOf(4) != "AVAILABLE" {
+		t.Fatalf("after expiry: SPSO %d, 3 %s, 4 %s", sp.startOffset, sp.stateOf(3), sp.stateOf(4))
+	}
+	got = sp.acquire("B", log[3:], 5, 10, lim, t0)
+	if want := []acquiredRange{{3, 4, 2}}; !cmp.Equal(got, want) {
+		t.Fatalf("B acquires 3-4: %v, want %v", got, want)
+	}
+	if code, _ := sp.acknowledge("B", 3, 4, []int8{ackReject, ackAccept}, lim, t0); code != codeNone {
+		t.Fatalf("reject/accept: code %d", code)
+	}
+	if sp.startOffset != 5 || len(sp.records) != 0 {
+		t.Fatalf("SPSO %d, %d records, want 5 and none", sp.startOffset, len(sp.records))
+	}
+	// A rejected record is never acquired again.
+	if got := sp.acquire("A", log, 5, 10, lim, t0); len(got) != 0 {
+		t.Fatalf("acquired %v from a finished window", got)
+	}
+}
+
+func TestSharePartitionAcknowledgeRules(t *testing.T) {
+	lim := shareLimits{lockDuration: time.Minute, deliveryLimit: 5, maxLocks: 100}
+	sp := newSharePartition(10)
+	sp.acquire("A", offsets(10, 20), 20, 10, lim, t0)
+	for _, tc := range []struct {
+		name        string
+		member      string
+		first, last int64
+		types       []int8
+		want        int16
+	}{
+		{"another member's records", "B", 10, 12, []int8{ackAccept}, codeInvalidRecordState},
+		{"offsets never acquired", "A", 18, 25, []int8{ackAccept}, codeInvalidRecordState},
+		{"below the SPSO", "A", 5, 10, []int8{ackAccept}, codeInvalidRecordState},
+		{"unknown type", "A", 10, 10, []int8{9}, codeInvalidRequest},
+		{"types of the wrong count", "A", 10, 12, []int8{1, 1}, codeInvalidRequest},
+		{"first after last", "A", 12, 10, []int8{ackAccept}, codeInvalidRequest},
+	} {
+		if code, changed := sp.acknowledge(tc.member, tc.first, tc.last, tc.types, lim, t0); code != tc.want || changed {
+			t.Errorf("%s: code %d changed %v, want %d and no change", tc.name, code, changed, tc.want)
+		}
+	}
+	// A refused batch applied nothing.
+	for o := int64(10); o < 20; o++ {
+		if sp.stateOf(o) != "ACQUIRED" {
+			t.Fatalf("offset %d is %s after refused acknowledgements", o, sp.stateOf(o))
+		}
+	}
+	// Gap archives; renew extends the lock and leaves the record acquired.
+	if code, _ := sp.acknowledge("A", 10, 11, []int8{ackGap, ackRenew}, lim, t0.Add(50*time.Second)); code != codeNone {
+		t.Fatalf("gap/renew: %d", code)
+	}
+	if sp.startOffset != 11 || sp.stateOf(11) != "ACQUIRED" {
+		t.Fatalf("SPSO %d, 11 %s", sp.startOffset, sp.stateOf(11))
+	}
+	sp.expire(lim, t0.Add(time.Minute))
+	if sp.stateOf(11) != "ACQUIRED" || sp.stateOf(12) != "AVAILABLE" {
+		t.Fatalf("after the first lock ran out: renewed 11 %s, 12 %s", sp.stateOf(11), sp.stateOf(12))
+	}
+	// A member that leaves hands its records back.
+	if !sp.releaseMember("A", lim) || sp.stateOf(11) != "AVAILABLE" {
+		t.Fatalf("releaseMember: 11 %s", sp.stateOf(11))
+	}
+}
+
+func TestSharePartitionDeliveryLimit(t *testing.T) {
+	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 3, maxLocks: 100}
+	sp := newSharePartition(0)
+	for i := int16(1); i <= 3; i++ {
+		got := sp.acquire("A", []int64{0}, 1, 1, lim, t0)
+		if want := []acquiredRange{{0, 0, i}}; !cmp.Equal(got, want) {
+			t.Fatalf("delivery %d: %v, want %v", i, got, want)
+		}
+		sp.acknowledge("A", 0, 0, []int8{ackRelease}, lim, t0)
+	}
+	if sp.startOffset != 1 {
+		t.Fatalf("released for the third time, the record should be archived; SPSO %d", sp.startOffset)
+	}
+}
+
+func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
+	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 5, maxLocks: 4}
+	sp := newSharePartition(0)
+	// Offsets 1, 2 are a transaction's aborted records and 3 its marker,
+	// under read_committed; 7 ends the read.
+	got := sp.acquire("A", []int64{0, 4, 5, 6}, 7, 10, lim, t0)
+	// The window holds at most 4 records: 0-3, of which 1-3 are gaps.
+	if want := []acquiredRange{{0, 0, 1}}; !cmp.Equal(got, want) {
+		t.Fatalf("acquired %v, want %v", got, want)
+	}
+	sp.acknowledge("A", 0, 0, []int8{ackAccept}, lim, t0)
+	if sp.startOffset != 1 {
+		t.Fatalf("SPSO %d, want 1", sp.startOffset)
+	}
+	// The gaps 1-3 are done by their absence, so the SPSO passes them
+	// and 4-6 fit in the window.
+	got = sp.acquire("A", []int64{4, 5, 6}, 7, 10, lim, t0)
+	if want := []acquiredRange{{4, 6, 1}}; !cmp.Equal(got, want) {
+		t.Fatalf("acquired %v, want %v", got, want)
+	}
+	if sp.startOffset != 4 {
+		t.Fatalf("SPSO %d, want 4 (gaps passed)", sp.startOffset)
+	}
+	// Trailing gaps of a read are passed too.
+	sp.acquire("B", nil, 8, 10, lim, t0)
+	if sp.endOffset != 8 {
+		t.Fatalf("SPEO %d, want 8", sp.endOffset)
+	}
+}
+
+func TestShareStateRestart(t *testing.T) {
+	dir := t.TempDir()
+	l, snaps, err := openShareState(dir)
+	if err != nil || len(snaps) != 0 {
+		t.Fatalf("open: %v, %d snapshots", err, len(snaps))
+	}
+	lim := defaultShareLimits
+	sp := newSharePartition(0)
+	sp.acquire("A", offsets(0, 6), 6, 10, lim, t0)
+	sp.acknowledge("A", 0, 5, []int8{ackAccept, ackRelease, ackAccept, ackReject, ackRenew, ackAccept}, lim, t0)
+	tp := topicIDPartition{uuid{1}, 3}
+	if err := l.write(sp.snapshot("g", tp)); err != nil {
+		t.Fatal(err)
+	}
+	// A second group's partition, then deleted.
+	if err := l.write(newSharePartition(0).snapshot("gone", tp), shareSnapshot{Group: "gone", TopicID: tp.topic, Partition: 3, Deleted: true}); err != nil {
+		t.Fatal(err)
+	}
+	l.close()
+	// A crash cut the last line.
+	f, _ := os.OpenFile(filepath.Join(dir, shareStateFile), os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"group":"g","topicId":`)
+	f.Close()
+
+	l, snaps, err = openShareState(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	if len(snaps) != 1 {
+		t.Fatalf("%d snapshots, want 1: %v", len(snaps), snaps)
+	}
+	got := snaps[shareKey{"g", tp}].restore()
+	// 0 accepted: gone. 1 released: available, one delivery. 2, 3 done.
+	// 4 was renewed, so still out with A: after a restart, available. 5
+	// accepted.
+	if got.startOffset != 1 || got.endOffset != 6 {
+		t.Fatalf("window [%d, %d), want [1, 6)", got.startOffset, got.endOffset)
+	}
+	want := map[int64]string{1: "AVAILABLE", 2: "-", 3: "-", 4: "AVAILABLE", 5: "-"}
+	for o, s := range want {
+		if got.stateOf(o) != s {
+			t.Errorf("offset %d: %s, want %s", o, got.stateOf(o), s)
+		}
+	}
+	// Acknowledged records are not delivered again; the rest are, with
+	// their delivery count.
+	acq := got.acquire("B", offsets(0, 6), 6, 10, lim, t0)
+	if want := []acquiredRange{{1, 1, 2}, {4, 4, 2}}; !cmp.Equal(acq, want) {
+		t.Fatalf("after restart acquired %v, want %v", acq, want)
+	}
+	// The file was compacted to one line.
+	b, _ := os.ReadFile(filepath.Join(dir, shareStateFile))
+	if n := len(splitLines(b)); n != 1 {
+		t.Fatalf("file has %d lines after reopening, want 1", n)
+	}
+}
+
+func splitLines(b []byte) []string {
+	var out []string
+	start := 0
+	for i, c := range b {
+		if c == '\n' {
+			out = append(out, string(b[start:i]))
+			start = i + 1
+		}
+	}
+	return out
+}
+
+func TestShareStateDamagedFile(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, shareStateFile), []byte("garbage\n{\"group\":\"g\"}\n"), 0o644)
+	if _, _, err := openShareState(dir); err == nil {
+		t.Fatal("a bad line before a good one was accepted")
+	}
+}
+
+func TestSharePartitionLongGap(t *testing.T) {
+	// An aborted transaction longer than the window, under read_committed:
+	// offsets 1-9999 are not deliverable.
+	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 5, maxLocks: 100}
+	sp := newSharePartition(0)
+	sp.acquire("A", []int64{0}, 1, 10, lim, t0)
+	if got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0); len(got) != 0 {
+		t.Fatalf("acquired %v past the window while 0 is in flight", got)
+	}
+	sp.acknowledge("A", 0, 0, []int8{ackAccept}, lim, t0)
+	got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0)
+	if want := []acquiredRange{{10000, 10001, 1}}; !cmp.Equal(got, want) {
+		t.Fatalf("acquired %v, want %v: the window jumps the gap once empty", got, want)
+	}
+	if sp.startOffset != 10000 || len(sp.records) != 2 {
+		t.Fatalf("SPSO %d with %d records", sp.startOffset, len(sp.records))
+	}
+	sp.acknowledge("A", 10000, 10001, []int8{ackAccept}, lim, t0)
+	// A read that ends in a long gap moves an empty window past it.
+	sp.acquire("A", nil, 50000, 10, lim, t0)
+	if sp.startOffset != 50000 || sp.endOffset != 50000 {
+		t.Fatalf("window [%d, %d), want [50000, 50000)", sp.startOffset, sp.endOffset)
+	}
+	// Acknowledgements of made-up ranges are refused without a walk.
+	if code, _ := sp.acknowledge("A", 0, 1<<62, []int8{ackAccept}, lim, t0); code != codeInvalidRecordState {
+		t.Fatalf("huge range: code %d", code)
+	}
+}
+
+func TestParseISODuration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"PT1H", time.Hour, true},
+		{"pt30m", 30 * time.Minute, true},
+		{"P1DT12H", 36 * time.Hour, true},
+		{"PT0.5S", 500 * time.Millisecond, true},
+		{"-PT10M", -10 * time.Minute, true},
+		{"PT-1H30M", -30 * time.Minute, true},
+		{"P2D", 48 * time.Hour, true},
+		{"", 0, false},
+		{"P", 0, false},
+		{"PT", 0, false},
+		{"1H", 0, false},
+		{"P1H", 0, false},    // hours belong after T
+		{"PT1D", 0, false},   // days before it
+		{"P1M", 0, false},    // months are not a Duration
+		{"PT1.5H", 0, false}, // only seconds may have a fraction
+		{"PT1X", 0, false},
+		{"PT1", 0, false},
+	} {
+		got, err := parseISODuration(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseISODuration(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+	for v, ok := range map[string]bool{"latest": true, "earliest": true, "by_duration:PT1H": true, "by_duration:-PT1H": false, "by_duration:": false, "none": false} {
+		if _, err := checkShareAutoOffsetReset(v); (err == nil) != ok {
+			t.Errorf("share.auto.offset.reset=%s: err %v, want ok %v", v, err, ok)
+		}
+	}
+}

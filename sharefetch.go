@@ -1,0 +1,751 @@
+// This file holds the two APIs through which share group members read
+// records, ShareFetch and ShareAcknowledge, and the share sessions they
+// run in. It follows Apache Kafka 4.1's SharePartitionManager and
+// ShareSessionCache
+// (https://github.com/apache/kafka/blob/4.1.0/core/src/main/java/kafka/server/share/SharePartitionManager.java).
+// It builds on share.go (the state machine a fetch acquires from) and
+// sharegroups.go (the groups); read those first.
+//
+// # A share fetch
+//
+// A member's ShareFetch does three things, in this order:
+//
+//  1. it moves its share session along: epoch 0 opens one with the
+//     partitions named, each later epoch adds the partitions named and
+//     drops the forgotten ones, -1 closes it;
+//  2. it applies the acknowledgements it carries for records of earlier
+//     fetches (piggy-backed, so that a consumer that keeps fetching needs
+//     no ShareAcknowledge);
+//  3. it acquires records of the session's partitions for the member and
+//     returns them, with AcquiredRecords saying which offsets are the
+//     member's and how often each was delivered. When there is nothing to
+//     acquire it waits, up to MaxWaitMs, for an append, a release or a
+//     lock to expire.
+//
+// The records go out as the batches the log holds, whole: a batch may
+// hold offsets that another member has, and the client keeps only those
+// AcquiredRecords names, as Kafka's clients do.
+//
+// The epochs of a session, ShareFetch and ShareAcknowledge alike
+// (ShareRequestMetadata):
+//
+//	0     open a session (replacing the member's old one); no acknowledgements
+//	n>0   the next request of the session; anything else is
+//	      INVALID_SHARE_SESSION_EPOCH, no session SHARE_SESSION_NOT_FOUND
+//	-1    acknowledge, then close the session and release what the member
+//	      still holds
+//
+// Design note: the log is read with the share coordinator's lock
+// released, so a slow read stalls no heartbeat. The fetch notes where to
+// read from under the lock, reads, and takes the lock again to acquire;
+// acquire only takes what is still available then (share.go), so two
+// fetches racing for the same records each get a part, never the same
+// one.
+//
+// Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
+// that many bytes of acquired records); ShareAcquireMode (v2) is read and
+// always batch_optimized; sessions are not limited in number
+// (group.share.max.share.sessions).
+package kafka
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Share session epochs with a meaning of their own (ShareRequestMetadata).
+const (
+	shareInitialEpoch int32 = 0
+	shareFinalEpoch   int32 = -1
+)
+
+// defaultShareMaxRecords is what a ShareFetch that sets no MaxRecords
+// acquires at most per partition (Kafka's share.max.fetch.records default
+// in the client).
+const defaultShareMaxRecords = 500
+
+type shareSessionKey struct{ group, member string }
+
+// shareSession is one member's session: the partitions it fetches and
+// the epoch its next request must carry.
+type shareSession struct {
+	epoch      int32
+	partitions map[topicIDPartition]bool
+	conn       *conn // the connection that opened it
+}
+
+// ShareFetch: v1-2 (ShareFetchRequest.json, ShareFetchResponse.json)
+//
+//	v1: MaxRecords and BatchSize; AcquisitionLockTimeoutMs in the response;
+//	    PartitionMaxBytes gone (Kafka 4.1, the first stable version)
+//	v2: ShareAcquireMode, IsRenewAck and the RENEW acknowledge type
+//	    (KIP-1222, Kafka 4.2)
+//
+// https://github.com/apache/kafka/blob/4.1.0/clients/src/main/resources/common/message/ShareFetchRequest.json
+type shareFetchRequest struct {
+	GroupID             *string
+	MemberID            *string
+	ShareSessionEpoch   int32
+	MaxWaitMs           int32
+	MinBytes            int32
+	MaxBytes            int32
+	MaxRecords          int32
+	BatchSize           int32
+	ShareAcquireMode    int8
+	IsRenewAck          bool
+	Topics              []shareFetchTopic
+	ForgottenTopicsData []shareForgottenTopic
+}
+
+type shareFetchTopic struct {
+	TopicID    uuid
+	Partitions []shareFetchPartition
+}
+
+type shareFetchPartition struct {
+	PartitionIndex         int32
+	AcknowledgementBatches []shareAckBatch
+}
+
+type shareAckBatch struct {
+	FirstOffset      int64
+	LastOffset       int64
+	AcknowledgeTypes []int8
+}
+
+type shareForgottenTopic struct {
+	TopicID    uuid
+	Partitions []int32
+}
+
+func readShareAckBatch(r *reader) (b shareAckBatch) {
+	b.FirstOffset = r.Int64()
+	b.LastOffset = r.Int64()
+	b.AcknowledgeTypes = readArray(r, (*reader).Int8)
+	r.SkipTags()
+	return b
+}
+
+func (m *shareFetchRequest) decode(r *reader, v int16) {
+	m.GroupID = r.NullableString()
+	m.MemberID = r.NullableString()
+	m.ShareSessionEpoch = r.Int32()
+	m.MaxWaitMs = r.Int32()
+	m.MinBytes = r.Int32()
+	m.MaxBytes = r.Int32()
+	m.MaxRecords = r.Int32()
+	m.BatchSize = r.Int32()
+	if v >= 2 {
+		m.ShareAcquireMode = r.Int8()
+		m.IsRenewAck = r.Bool()
+	}
+	m.Topics = readArray(r, func(r *reader) (t shareFetchTopic) {
+		t.TopicID = r.UUID()
+		t.Partitions = readArray(r, func(r *reader) (p shareFetchPartition) {
+			p.PartitionIndex = r.Int32()
+			p.AcknowledgementBatches = readArray(r, readShareAckBatch)
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	m.ForgottenTopicsData = readArray(r, func(r *reader) (t shareForgottenTopic) {
+		t.TopicID = r.UUID()
+		t.Partitions = r.Int32s()
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type shareFetchResponse struct {
+	ThrottleTimeMs           int32
+	ErrorCode                int16
+	ErrorMessage             *string
+	AcquisitionLockTimeoutMs int32
+	Responses                []shareFetchTopicResponse
+	NodeEndpoints            []shareNodeEndpoint
+}
+
+type shareFetchTopicResponse struct {
+	TopicID    uuid
+	Partitions []shareFetchPartitionResponse
+}
+
+type shareFetchPartitionResponse struct {
+	PartitionIndex          int32
+	ErrorCode               int16
+	ErrorMessage            *string
+	AcknowledgeErrorCode    int16
+	AcknowledgeErrorMessage *string
+	CurrentLeader           leaderAndEpoch
+	Records                 []byte
+	AcquiredRecords         []acquiredRange
+}
+
+type shareNodeEndpoint struct {
+	NodeID int32
+	Host   string
+	Port   int32
+	Rack   *string
+}
+
+func (m *shareFetchResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	w.Int32(m.AcquisitionLockTimeoutMs)
+	writeArrayNonNull(w, m.Responses, func(w *writer, t shareFetchTopicResponse) {
+		w.UUID(t.TopicID)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p shareFetchPartitionResponse) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.NullableString(p.ErrorMessage)
+			w.Int16(p.AcknowledgeErrorCode)
+			w.NullableString(p.AcknowledgeErrorMessage)
+			w.Int32(p.CurrentLeader.LeaderID)
+			w.Int32(p.CurrentLeader.LeaderEpoch)
+			w.Tags()
+			w.Bytes(p.Records)
+			writeArrayNonNull(w, p.AcquiredRecords, func(w *writer, a acquiredRange) {
+				w.Int64(a.FirstOffset)
+				w.Int64(a.LastOffset)
+				w.Int16(a.DeliveryCount)
+				w.Tags()
+			})
+			w.Tags()
+		})
+		w.Tags()
+	})
+	writeShareNodeEndpoints(w, m.NodeEndpoints)
+	w.Tags()
+}
+
+func writeShareNodeEndpoints(w *writer, eps []shareNodeEndpoint) {
+	writeArrayNonNull(w, eps, func(w *writer, e shareNodeEndpoint) {
+		w.Int32(e.NodeID)
+		w.String(e.Host)
+		w.Int32(e.Port)
+		w.NullableString(e.Rack)
+		w.Tags()
+	})
+}
+
+func (b *Broker) handleShareFetch(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*shareFetchRequest)
+	return b.shares.fetch(ctx, rc.conn, req)
+}
+
+// fetch is SharePartitionManager.fetchMessages, with the acknowledgements
+// of KafkaApis.handleShareFetchRequest before it.
+func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchRequest) *shareFetchResponse {
+	resp := &shareFetchResponse{Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
+	fail := func(code int16, msg string) *shareFetchResponse {
+		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+		return resp
+	}
+	if req.GroupID == nil || *req.GroupID == "" {
+		return fail(codeInvalidRequest, "Group id must be set.")
+	}
+	if req.MemberID == nil || *req.MemberID == "" {
+		return fail(codeInvalidRequest, "Member id must be set.")
+	}
+	key := shareSessionKey{*req.GroupID, *req.MemberID}
+	acks := map[topicIDPartition][]shareAckBatch{}
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			if len(p.AcknowledgementBatches) > 0 {
+				acks[topicIDPartition{t.TopicID, p.PartitionIndex}] = p.AcknowledgementBatches
+			}
+		}
+	}
+	if req.ShareSessionEpoch == shareInitialEpoch && len(acks) > 0 {
+		return fail(codeInvalidRequest, "Acknowledge data is not allowed in a share fetch that opens a session.")
+	}
+
+	c.mu.Lock()
+	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
+	if code != codeNone {
+		c.mu.Unlock()
+		return fail(code, msg)
+	}
+	if req.ShareSessionEpoch == shareInitialEpoch {
+		sess.conn = cn
+	}
+	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
+	if sess != nil {
+		for _, t := range req.ForgottenTopicsData {
+			for _, p := range t.Partitions {
+				delete(sess.partitions, topicIDPartition{t.TopicID, p})
+			}
+		}
+		for _, t := range req.Topics {
+			for _, p := range t.Partitions {
+				sess.partitions[topicIDPartition{t.TopicID, p.PartitionIndex}] = true
+			}
+		}
+	}
+	results := newShareResults(resp)
+	for tp, batches := range acks {
+		pr := results.get(tp)
+		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches)
+	}
+	if sess == nil || req.IsRenewAck {
+		// A closing fetch, or one that only renews locks (KIP-1222),
+		// acquires nothing.
+		if sess == nil {
+			c.closeSession(key)
+		}
+		c.mu.Unlock()
+		return resp
+	}
+	parts := sortedTIPs(sess.partitions)
+	c.mu.Unlock()
+
+	maxRecords := int(req.MaxRecords)
+	if maxRecords <= 0 {
+		maxRecords = defaultShareMaxRecords
+	}
+	c.acquireWaiting(ctx, key, parts, maxRecords, int(max(req.MaxBytes, 1)), req.MaxWaitMs, results)
+	return resp
+}
+
+// advanceSession checks a request's session epoch against the member's
+// session and moves it on; the session is nil for the final epoch.
+func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*shareSession, int16, string) {
+	sess := c.sessions[key]
+	switch {
+	case epoch == shareInitialEpoch:
+		sess = &shareSession{epoch: 1, partitions: map[topicIDPartition]bool{}}
+		c.sessions[key] = sess
+		return sess, codeNone, ""
+	case sess == nil:
+		return nil, codeShareSessionNotFound, "Share session not found."
+	case epoch == shareFinalEpoch:
+		return nil, codeNone, ""
+	case epoch != sess.epoch:
+		return nil, codeInvalidShareSessionEpoch, "The share session epoch is invalid."
+	}
+	sess.epoch++
+	if sess.epoch < 0 { // wrapped: 1 follows MaxInt32, as Kafka's nextEpoch
+		sess.epoch = 1
+	}
+	return sess, codeNone, ""
+}
+
+// closeSession ends the member's session and gives back what it holds.
+func (c *shareCoordinator) closeSession(key shareSessionKey) {
+	delete(c.sessions, key)
+	if g := c.groups[key.group]; g != nil {
+		c.releaseMember(g, key.member)
+	}
+}
+
+// connClosed ends the share sessions opened on cn, as Kafka's
+// ShareSessionCache does when a connection closes: the records their
+// members hold go to others at once, not after the lock duration.
+func (c *shareCoordinator) connClosed(cn *conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, sess := range c.sessions {
+		if sess.conn == cn {
+			c.closeSession(key)
+		}
+	}
+}
+
+// acknowledge applies a partition's acknowledgement batches, all or
+// none, and writes the partition's state if it changed.
+func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch) int16 {
+	g := c.groups[key.group]
+	var sp *sharePartition
+	if g != nil {
+		sp = g.partitions[tp]
+	}
+	if sp == nil {
+		return codeInvalidRecordState
+	}
+	now := time.Now()
+	lim := c.limits(g.id)
+	c.expireOne(g, tp, sp, now)
+	// Checked whole before any is applied: a batch refused leaves the
+	// earlier ones applied in Kafka too, but refusing them all is what a
+	// client can reason about, and a member never sends overlapping ones.
+	changed := false
+	for _, b := range batches {
+		code, ch := sp.acknowledge(key.member, b.FirstOffset, b.LastOffset, b.AcknowledgeTypes, lim, now)
+		if code != codeNone {
+			return code
+		}
+		changed = changed || ch
+	}
+	if changed {
+		if err := c.persist(g, tp); err != nil {
+			c.b.log.Error("writing share state", "group", g.id, "err", err)
+			return codeUnknownServerError
+		}
+		c.notify()
+	}
+	return codeNone
+}
+
+// shareResults builds a response's partitions, one entry per partition
+// in the order first touched.
+type shareResults struct {
+	resp  *shareFetchResponse
+	index map[topicIDPartition][2]int
+}
+
+func newShareResults(resp *shareFetchResponse) *shareResults {
+	return &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
+}
+
+func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
+	if i, ok := s.index[tp]; ok {
+		return &s.resp.Responses[i[0]].Partitions[i[1]]
+	}
+	ti := -1
+	for i := range s.resp.Responses {
+		if s.resp.Responses[i].TopicID == tp.topic {
+			ti = i
+		}
+	}
+	if ti < 0 {
+		s.resp.Responses = append(s.resp.Responses, shareFetchTopicResponse{TopicID: tp.topic})
+		ti = len(s.resp.Responses) - 1
+	}
+	t := &s.resp.Responses[ti]
+	t.Partitions = append(t.Partitions, shareFetchPartitionResponse{PartitionIndex: tp.partition, CurrentLeader: noLeader,
+		Records: []byte{}, AcquiredRecords: []acquiredRange{}})
+	s.index[tp] = [2]int{ti, len(t.Partitions) - 1}
+	return &t.Partitions[len(t.Partitions)-1]
+}
+
+// acquireWaiting acquires records of parts until some are acquired or a
+// partition fails, waiting for appends, releases and lock expiries up to
+// maxWaitMs.
+func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, maxWaitMs int32, results *shareResults) {
+	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
+	for {
+		appended := c.b.appendSignal()
+		c.mu.Lock()
+		changed := c.changed
+		c.mu.Unlock()
+		// MaxRecords bounds the request, not each partition, so that
+		// a consumer asking for 1 record gets 1 (ShareAcquireMode
+		// record_limit); batch_optimized may give more in Kafka, but
+		// never needs to.
+		got, left := false, maxRecords
+		for _, tp := range parts {
+			if left <= 0 {
+				break
+			}
+			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), results)
+			left -= n
+			got = got || answer
+		}
+		wait := time.Until(deadline)
+		if got || wait <= 0 {
+			return
+		}
+		// A lock that runs out makes records available without any
+		// signal, so the wait ends then at the latest.
+		if next := c.nextLockExpiry(key.group); !next.IsZero() {
+			wait = min(wait, max(time.Until(next), time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-appended:
+		case <-changed:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+		t.Stop()
+	}
+}
+
+func (c *shareCoordinator) nextLockExpiry(group string) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var first time.Time
+	if g := c.groups[group]; g != nil {
+		for _, sp := range g.partitions {
+			if t := sp.nextLockExpiry(); !t.IsZero() && (first.IsZero() || t.Before(first)) {
+				first = t
+			}
+		}
+	}
+	return first
+}
+
+// acquireOne reads one partition from its first available record and
+// acquires what it can for the member. It returns how many records it
+// acquired, and whether the partition has something to answer: records or
+// an error.
+func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, results *shareResults) (int, bool) {
+	t := c.b.logs.TopicByID(tp.topic)
+	pl := c.b.topicPartition(t, tp.partition)
+	c.mu.Lock()
+	g := c.groups[key.group]
+	var sp *sharePartition
+	if g != nil {
+		sp = g.partitions[tp]
+	}
+	switch {
+	case pl == nil:
+		pr := results.get(tp)
+		pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		c.mu.Unlock()
+		return 0, true
+	case sp == nil:
+		// Not assigned to the group (yet): nothing to read.
+		c.mu.Unlock()
+		return 0, false
+	}
+	c.expireOne(g, tp, sp, time.Now())
+	// Retention or DeleteRecords may have passed the window's start.
+	if ls := pl.LogStartOffset(); sp.startOffset < ls {
+		sp.reset(ls)
+	}
+	from, stateEpoch := sp.firstAvailable(), sp.stateEpoch
+	readCommitted := c.b.groupValue(c.b.groupConfigs.get(key.group), shareIsolationLevelConfig) == "read_committed"
+	c.mu.Unlock()
+
+	end := pl.HighWatermark()
+	var aborted []abortedTransaction
+	if readCommitted {
+		end = pl.LastStableOffset()
+		aborted = pl.AbortedTransactions(from, end)
+	}
+	if from >= end {
+		return 0, false
+	}
+	data, err := pl.Read(from, maxBytes)
+	if err != nil {
+		pr := results.get(tp)
+		c.mu.Lock()
+		pr.ErrorCode = errorCode(err)
+		c.mu.Unlock()
+		return 0, true
+	}
+	batches, deliverable, scannedTo := scanShareBatches(data, end, aborted)
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Deleted, or moved by AlterShareGroupOffsets, while we read: what we
+	// read may not cover the new window's start.
+	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp || sp.stateEpoch != stateEpoch {
+		return 0, false
+	}
+	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, c.limits(key.group), time.Now())
+	if len(acquired) == 0 {
+		return 0, false
+	}
+	pr := results.get(tp)
+	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
+	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
+	n := 0
+	for _, a := range acquired {
+		n += int(a.LastOffset - a.FirstOffset + 1)
+	}
+	return n, true
+}
+
+// shareBatch is where one batch of a read lies, and its offsets.
+type shareBatch struct {
+	pos, size   int
+	first, last int64
+}
+
+// scanShareBatches walks the batches of a read below end and returns
+// them, the offsets of the records a member may be given, and the offset
+// the read reached. Transaction markers are never given, nor, with
+// aborted (read_committed), the records of aborted transactions: the
+// consumer's algorithm, from the aborted list sorted by first offset and
+// each producer's abort marker.
+func scanShareBatches(data []byte, end int64, aborted []abortedTransaction) (batches []shareBatch, deliverable []int64, scannedTo int64) {
+	abortedBy := map[int64]bool{}
+	pos := 0
+	for pos < len(data) {
+		h, err := parseBatchHeader(data[pos:])
+		if err != nil || h.Size() > len(data)-pos || h.BaseOffset >= end {
+			break
+		}
+		batches = append(batches, shareBatch{pos, h.Size(), h.BaseOffset, h.LastOffset()})
+		pos += h.Size()
+		scannedTo = h.LastOffset() + 1
+		for len(aborted) > 0 && aborted[0].FirstOffset <= h.LastOffset() {
+			abortedBy[aborted[0].ProducerID] = true
+			aborted = aborted[1:]
+		}
+		switch {
+		case h.Attributes&controlFlag != 0:
+			if h.Attributes&transactionalFlag != 0 {
+				delete(abortedBy, h.ProducerID) // the marker ends the transaction
+			}
+			continue
+		case h.Attributes&transactionalFlag != 0 && abortedBy[h.ProducerID]:
+			continue
+		}
+		for o := h.BaseOffset; o <= h.LastOffset(); o++ {
+			deliverable = append(deliverable, o)
+		}
+	}
+	return batches, deliverable, scannedTo
+}
+
+// batchesCovering is the bytes of every batch holding an acquired offset.
+func batchesCovering(data []byte, batches []shareBatch, acquired []acquiredRange) []byte {
+	var out []byte
+	for _, b := range batches {
+		for _, a := range acquired {
+			if a.FirstOffset <= b.last && a.LastOffset >= b.first {
+				out = append(out, data[b.pos:b.pos+b.size]...)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// ShareAcknowledge: v1-2 (ShareAcknowledgeRequest.json, ShareAcknowledgeResponse.json)
+//
+//	v1: the first stable version (Kafka 4.1)
+//	v2: IsRenewAck, AcquisitionLockTimeoutMs and the RENEW type (KIP-1222)
+//
+// https://github.com/apache/kafka/blob/4.1.0/clients/src/main/resources/common/message/ShareAcknowledgeRequest.json
+//
+// Acknowledges without fetching, in the member's share session; epoch 0
+// is INVALID_SHARE_SESSION_EPOCH, since acknowledgements need a session.
+type shareAcknowledgeRequest struct {
+	GroupID           *string
+	MemberID          *string
+	ShareSessionEpoch int32
+	IsRenewAck        bool
+	Topics            []shareAcknowledgeTopic
+}
+
+type shareAcknowledgeTopic struct {
+	TopicID    uuid
+	Partitions []shareAcknowledgePartition
+}
+
+type shareAcknowledgePartition struct {
+	PartitionIndex         int32
+	AcknowledgementBatches []shareAckBatch
+}
+
+func (m *shareAcknowledgeRequest) decode(r *reader, v int16) {
+	m.GroupID = r.NullableString()
+	m.MemberID = r.NullableString()
+	m.ShareSessionEpoch = r.Int32()
+	if v >= 2 {
+		m.IsRenewAck = r.Bool()
+	}
+	m.Topics = readArray(r, func(r *reader) (t shareAcknowledgeTopic) {
+		t.TopicID = r.UUID()
+		t.Partitions = readArray(r, func(r *reader) (p shareAcknowledgePartition) {
+			p.PartitionIndex = r.Int32()
+			p.AcknowledgementBatches = readArray(r, readShareAckBatch)
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type shareAcknowledgeResponse struct {
+	ThrottleTimeMs           int32
+	ErrorCode                int16
+	ErrorMessage             *string
+	AcquisitionLockTimeoutMs int32
+	Responses                []shareAcknowledgeTopicResponse
+	NodeEndpoints            []shareNodeEndpoint
+}
+
+type shareAcknowledgeTopicResponse struct {
+	TopicID    uuid
+	Partitions []shareAcknowledgePartitionResponse
+}
+
+type shareAcknowledgePartitionResponse struct {
+	PartitionIndex int32
+	ErrorCode      int16
+	ErrorMessage   *string
+	CurrentLeader  leaderAndEpoch
+}
+
+func (m *shareAcknowledgeResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	if v >= 2 {
+		w.Int32(m.AcquisitionLockTimeoutMs)
+	}
+	writeArrayNonNull(w, m.Responses, func(w *writer, t shareAcknowledgeTopicResponse) {
+		w.UUID(t.TopicID)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p shareAcknowledgePartitionResponse) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			w.NullableString(p.ErrorMessage)
+			w.Int32(p.CurrentLeader.LeaderID)
+			w.Int32(p.CurrentLeader.LeaderEpoch)
+			w.Tags()
+			w.Tags()
+		})
+		w.Tags()
+	})
+	writeShareNodeEndpoints(w, m.NodeEndpoints)
+	w.Tags()
+}
+
+func (b *Broker) handleShareAcknowledge(ctx context.Context, rc *requestContext, r request) response {
+	return b.shares.acknowledgeRequest(r.(*shareAcknowledgeRequest))
+}
+
+func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *shareAcknowledgeResponse {
+	resp := &shareAcknowledgeResponse{Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
+	fail := func(code int16, msg string) *shareAcknowledgeResponse {
+		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+		return resp
+	}
+	switch {
+	case req.GroupID == nil || *req.GroupID == "":
+		return fail(codeInvalidRequest, "Group id must be set.")
+	case req.MemberID == nil || *req.MemberID == "":
+		return fail(codeInvalidRequest, "Member id must be set.")
+	case req.ShareSessionEpoch == shareInitialEpoch:
+		return fail(codeInvalidShareSessionEpoch, "A share acknowledge cannot open a share session.")
+	}
+	key := shareSessionKey{*req.GroupID, *req.MemberID}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
+	if code != codeNone {
+		return fail(code, msg)
+	}
+	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
+	for _, t := range req.Topics {
+		rt := shareAcknowledgeTopicResponse{TopicID: t.TopicID, Partitions: []shareAcknowledgePartitionResponse{}}
+		for _, p := range t.Partitions {
+			rt.Partitions = append(rt.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex,
+				ErrorCode: c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches), CurrentLeader: noLeader})
+		}
+		resp.Responses = append(resp.Responses, rt)
+	}
+	if sess == nil {
+		c.closeSession(key)
+	}
+	return resp
+}
+
+func sortedTIPs(s map[topicIDPartition]bool) []topicIDPartition {
+	return slices.SortedFunc(maps.Keys(s), compareTIP)
+}

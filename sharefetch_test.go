@@ -1,0 +1,463 @@
+package kafka
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// shareHeartbeat is ShareGroupHeartbeat v1; topics nil sends null.
+func (c *testClient) shareHeartbeat(group, member string, epoch int32, topics []string) (code int16, gotEpoch int32, assigned []consumerGroupTopicPartitions) {
+	c.t.Helper()
+	r := c.roundTrip(76, 1, true, func(w *writer) {
+		w.String(group)
+		w.String(member)
+		w.Int32(epoch)
+		w.NullableString(nil)
+		writeArray(w, topics, (*writer).String) // nil: null
+		w.Tags()
+	})
+	r.Int32()
+	code = r.Int16()
+	r.NullableString()
+	r.NullableString()
+	gotEpoch = r.Int32()
+	r.Int32()
+	if r.Int8() == 1 {
+		assigned = readArray(r, readConsumerGroupTopicPartitions)
+		r.SkipTags()
+	}
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatal(err)
+	}
+	return code, gotEpoch, assigned
+}
+
+// shareFetchResult is what a test reads of a ShareFetch answer for one
+// partition.
+type shareFetchResult struct {
+	code, ackCode, partCode int16
+	acquired                []acquiredRange
+	records                 []byte
+}
+
+// shareFetch is ShareFetch v2 of one partition, with acks if any.
+func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
+	c.t.Helper()
+	r := c.roundTrip(78, 2, true, func(w *writer) {
+		w.NullableString(&group)
+		w.NullableString(&member)
+		w.Int32(epoch)
+		w.Int32(int32(maxWait.Milliseconds()))
+		w.Int32(1)       // MinBytes
+		w.Int32(1 << 20) // MaxBytes
+		w.Int32(100)     // MaxRecords
+		w.Int32(100)     // BatchSize
+		w.Int8(0)        // ShareAcquireMode
+		w.Bool(false)    // IsRenewAck
+		w.ArrayLen(1)
+		w.UUID(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		writeArrayNonNull(w, acks, func(w *writer, b shareAckBatch) {
+			w.Int64(b.FirstOffset)
+			w.Int64(b.LastOffset)
+			writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
+			w.Tags()
+		})
+		w.Tags()
+		w.Tags()
+		w.ArrayLen(0) // ForgottenTopicsData
+		w.Tags()
+	})
+	var res shareFetchResult
+	r.Int32()
+	res.code = r.Int16()
+	r.NullableString()
+	r.Int32()
+	readArray(r, func(r *reader) struct{} {
+		r.UUID()
+		readArray(r, func(r *reader) struct{} {
+			r.Int32()
+			res.partCode = r.Int16()
+			r.NullableString()
+			res.ackCode = r.Int16()
+			r.NullableString()
+			r.Int32()
+			r.Int32()
+			r.SkipTags()
+			res.records = r.Bytes()
+			res.acquired = readArray(r, func(r *reader) (a acquiredRange) {
+				a = acquiredRange{r.Int64(), r.Int64(), r.Int16()}
+				r.SkipTags()
+				return a
+			})
+			r.SkipTags()
+			return struct{}{}
+		})
+		r.SkipTags()
+		return struct{}{}
+	})
+	readArray(r, func(r *reader) struct{} { return struct{}{} })
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatal(err)
+	}
+	return res
+}
+
+// shareAcknowledge is ShareAcknowledge v2 of one partition; it returns
+// the top-level and the partition's code.
+func (c *testClient) shareAcknowledge(group, member string, epoch int32, topic uuid, partition int32, acks ...shareAckBatch) (int16, int16) {
+	c.t.Helper()
+	r := c.roundTrip(79, 2, true, func(w *writer) {
+		w.NullableString(&group)
+		w.NullableString(&member)
+		w.Int32(epoch)
+		w.Bool(false)
+		w.ArrayLen(1)
+		w.UUID(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		writeArrayNonNull(w, acks, func(w *writer, b shareAckBatch) {
+			w.Int64(b.FirstOffset)
+			w.Int64(b.LastOffset)
+			writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
+			w.Tags()
+		})
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	r.Int32()
+	var partCode int16 = -100
+	readArray(r, func(r *reader) struct{} {
+		r.UUID()
+		readArray(r, func(r *reader) struct{} {
+			r.Int32()
+			partCode = r.Int16()
+			r.NullableString()
+			r.Int32()
+			r.Int32()
+			r.SkipTags()
+			r.SkipTags()
+			return struct{}{}
+		})
+		r.SkipTags()
+		return struct{}{}
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, partCode
+}
+
+func (tb *testBroker) setGroupConfig(t *testing.T, group string, kv map[string]string) {
+	t.Helper()
+	err := tb.groupConfigs.alter(group, false, func(map[string]string) (map[string]string, *configError) { return kv, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func accept(first, last int64) shareAckBatch {
+	return shareAckBatch{first, last, []int8{ackAccept}}
+}
+
+func TestShareGroupHeartbeatErrors(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 2)
+	for _, tc := range []struct {
+		name          string
+		group, member string
+		epoch         int32
+		topics        []string
+		want          int16
+	}{
+		{"no group", "", "m", 0, []string{"t"}, codeInvalidRequest},
+		{"no member id", "g", "", 0, []string{"t"}, codeInvalidRequest},
+		{"join without topics", "g", "m", 0, nil, codeInvalidRequest},
+		{"bad epoch", "g", "m", -3, []string{"t"}, codeInvalidRequest},
+		{"unknown member", "g", "m", 4, nil, codeUnknownMemberID},
+	} {
+		if code, _, _ := c.shareHeartbeat(tc.group, tc.member, tc.epoch, tc.topics); code != tc.want {
+			t.Errorf("%s: code %d, want %d", tc.name, code, tc.want)
+		}
+	}
+	code, epoch, assigned := c.shareHeartbeat("g", "a", 0, []string{"t"})
+	if code != codeNone || epoch != 1 || fmt.Sprint(assigned) != fmt.Sprintf("[{%v [0 1]}]", tb.logs.Topic("t").ID) {
+		t.Fatalf("join: code %d epoch %d assigned %v", code, epoch, assigned)
+	}
+	// A second member gets every partition too, and the first learns the
+	// new epoch with the same assignment.
+	if _, epoch, assigned := c.shareHeartbeat("g", "b", 0, []string{"t"}); epoch != 2 || len(assigned) != 1 || len(assigned[0].Partitions) != 2 {
+		t.Fatalf("second join: epoch %d assigned %v", epoch, assigned)
+	}
+	if code, epoch, _ := c.shareHeartbeat("g", "a", 1, nil); code != codeNone || epoch != 2 {
+		t.Fatalf("heartbeat of a: code %d epoch %d, want epoch 2", code, epoch)
+	}
+	if code, _, _ := c.shareHeartbeat("g", "a", 1, nil); code != codeFencedMemberEpoch {
+		t.Errorf("stale epoch: code %d, want FENCED_MEMBER_EPOCH", code)
+	}
+	// Share and classic groups share one namespace.
+	c.commitOffset("classic", "t", 0, 5)
+	if code, _, _ := c.shareHeartbeat("classic", "m", 0, []string{"t"}); code != codeGroupIDNotFound {
+		t.Errorf("share heartbeat for a classic group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	if code, _, _ := c.consumerHeartbeatCode("g"); code != codeGroupIDNotFound {
+		t.Errorf("consumer heartbeat for a share group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	// Not deleted while it has members.
+	if code := tb.deleteGroupCode(t, c, "g"); code != codeNonEmptyGroup {
+		t.Errorf("DeleteGroups of a share group with members: %d", code)
+	}
+	if code, epoch, _ := c.shareHeartbeat("g", "a", 2, nil); code != codeNone || epoch != 2 {
+		t.Fatalf("heartbeat: %d %d", code, epoch)
+	}
+	c.shareHeartbeat("g", "a", leaveEpoch, nil)
+	c.shareHeartbeat("g", "b", leaveEpoch, nil)
+	if code := tb.deleteGroupCode(t, c, "g"); code != codeNone {
+		t.Errorf("DeleteGroups of an empty share group: %d", code)
+	}
+	if d := tb.shares.describe("g"); d.ErrorCode != codeGroupIDNotFound {
+		t.Errorf("after delete: %+v", d)
+	}
+}
+
+func (tb *testBroker) deleteGroupCode(t *testing.T, c *testClient, group string) int16 {
+	t.Helper()
+	r := c.roundTrip(42, 2, true, func(w *writer) {
+		w.Strings([]string{group})
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	code := r.Int16()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return code
+}
+
+func TestShareSessions(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+
+	if res := c.shareFetch("g", "m", 0, id, 0, 0, accept(0, 0)); res.code != codeInvalidRequest {
+		t.Errorf("acks in the fetch that opens a session: %d", res.code)
+	}
+	if res := c.shareFetch("g", "m", 1, id, 0, 0); res.code != codeShareSessionNotFound {
+		t.Errorf("no session: %d", res.code)
+	}
+	if code, _ := c.shareAcknowledge("g", "m", 0, id, 0, accept(0, 0)); code != codeInvalidShareSessionEpoch {
+		t.Errorf("ShareAcknowledge at epoch 0: %d", code)
+	}
+	res := c.shareFetch("g", "m", 0, id, 0, time.Second)
+	if res.code != codeNone || fmt.Sprint(res.acquired) != "[{0 2 1}]" || len(res.records) == 0 {
+		t.Fatalf("first fetch: %+v", res)
+	}
+	if res := c.shareFetch("g", "m", 5, id, 0, 0); res.code != codeInvalidShareSessionEpoch {
+		t.Errorf("wrong epoch: %d", res.code)
+	}
+	// Accept 0 piggy-backed; acknowledging 0 again is refused.
+	res = c.shareFetch("g", "m", 1, id, 0, 0, accept(0, 0))
+	if res.code != codeNone || res.ackCode != codeNone {
+		t.Fatalf("piggy-backed accept: %+v", res)
+	}
+	if code, part := c.shareAcknowledge("g", "m", 2, id, 0, accept(0, 0)); code != codeNone || part != codeInvalidRecordState {
+		t.Errorf("accepting again: %d %d, want INVALID_RECORD_STATE", code, part)
+	}
+	// Release 1, reject 2 and close the session.
+	if code, part := c.shareAcknowledge("g", "m", -1, id, 0, shareAckBatch{1, 2, []int8{ackRelease, ackReject}}); code != codeNone || part != codeNone {
+		t.Fatalf("final acknowledge: %d %d", code, part)
+	}
+	res = c.shareFetch("g", "m", 0, id, 0, time.Second)
+	if fmt.Sprint(res.acquired) != "[{1 1 2}]" {
+		t.Fatalf("after release: acquired %v, want 1 with delivery count 2", res.acquired)
+	}
+
+	// Records held by a connection that closes go to others at once.
+	c.conn.Close()
+	c2 := dial(t, tb.addr)
+	start := time.Now()
+	res = c2.shareFetch("g", "m2", 0, id, 0, 5*time.Second)
+	if fmt.Sprint(res.acquired) != "[{1 1 3}]" || time.Since(start) > 2*time.Second {
+		t.Fatalf("after the holder's connection closed: acquired %v after %v", res.acquired, time.Since(start))
+	}
+}
+
+func TestShareReadCommitted(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest", shareIsolationLevelConfig: "read_committed"})
+	id := tb.logs.Topic("tx").ID
+
+	c.produce("tx", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})) // 0-1
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone { // 2-4
+		t.Fatalf("produce: %d", code)
+	}
+	c.shareHeartbeat("g", "m", 0, []string{"tx"})
+	// The transaction is open: the LSO is 2.
+	res := c.shareFetch("g", "m", 0, id, 0, 0)
+	if fmt.Sprint(res.acquired) != "[{0 1 1}]" {
+		t.Fatalf("during the transaction: acquired %v, want 0-1", res.acquired)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone { // marker 5
+		t.Fatalf("abort: %d", code)
+	}
+	c.produce("tx", 0, makeBatch(testRecord{1, "c"})) // 6
+	res = c.shareFetch("g", "m", 1, id, 0, time.Second, accept(0, 1))
+	if fmt.Sprint(res.acquired) != "[{6 6 1}]" || res.ackCode != codeNone {
+		t.Fatalf("after the abort: acquired %v (ack %d), want 6 alone", res.acquired, res.ackCode)
+	}
+	tb.shares.mu.Lock()
+	sp := tb.shares.groups["g"].partitions[topicIDPartition{id, 0}]
+	start, end := sp.startOffset, sp.endOffset
+	tb.shares.mu.Unlock()
+	if start != 6 || end != 7 {
+		t.Errorf("window [%d, %d), want [6, 7): the aborted records and the marker are archived", start, end)
+	}
+}
+
+func TestShareStateSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}, testRecord{4, "d"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	c.shareFetch("g", "m", 0, id, 0, time.Second)
+	// Accept 0-1; 2-3 stay acquired when the broker stops.
+	if res := c.shareFetch("g", "m", 1, id, 0, 0, accept(0, 1)); res.ackCode != codeNone {
+		t.Fatalf("accept: %+v", res)
+	}
+	tb.stop()
+
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	res := c.shareFetch("g", "m", 0, id, 0, time.Second)
+	if fmt.Sprint(res.acquired) != "[{2 3 2}]" {
+		t.Fatalf("after restart acquired %v, want 2-3 with delivery count 2", res.acquired)
+	}
+	// Accepting 3 leaves 2 to do: the snapshot shows start 2, lag 1.
+	c.shareFetch("g", "m", 1, id, 0, 0, accept(3, 3))
+	snap := tb.Snapshot()
+	if len(snap.Groups) != 1 {
+		t.Fatalf("snapshot groups: %+v", snap.Groups)
+	}
+	g := snap.Groups[0]
+	if g.Type != "share" || g.State != "Stable" || len(g.Members) != 1 || len(g.Offsets) != 1 ||
+		g.Offsets[0].Committed != 2 || g.Offsets[0].Lag != 1 {
+		t.Errorf("snapshot of the share group: %+v", g)
+	}
+}
+
+// consumerHeartbeatCode is a joining ConsumerGroupHeartbeat v0.
+func (c *testClient) consumerHeartbeatCode(group string) (int16, int32, error) {
+	r := c.roundTrip(68, 0, true, func(w *writer) {
+		w.String(group)
+		w.String("")
+		w.Int32(0)
+		w.NullableString(nil)
+		w.NullableString(nil)
+		w.Int32(30000)
+		w.Strings([]string{"t"})
+		w.NullableString(nil)
+		writeArrayNonNull(w, []consumerGroupTopicPartitions{}, nil)
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	r.NullableString()
+	return code, r.Int32(), r.err
+}
+
+// TestShareACLs: with the authorizer on, the share APIs need what Kafka's
+// KafkaApis asks for: READ on the group, DESCRIBE (heartbeat) or READ
+// (fetch) on the topic.
+func TestShareACLs(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	t.Cleanup(func() { ab.shares.close() })
+	const alice = "User:alice"
+	topic, err := ab.logs.CreateTopic("jobs", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	heartbeat := func() int16 {
+		req := &shareGroupHeartbeatRequest{GroupID: "g", MemberID: "m", SubscribedTopicNames: []string{"jobs"}}
+		return ab.as(alice, 76, 1, req).(*shareGroupHeartbeatResponse).ErrorCode
+	}
+	fetch := func() (int16, int16) {
+		req := &shareFetchRequest{GroupID: ptr("g"), MemberID: ptr("m"), MaxBytes: 1 << 20,
+			Topics: []shareFetchTopic{{TopicID: topic.ID, Partitions: []shareFetchPartition{{PartitionIndex: 0}}}}}
+		resp := ab.as(alice, 78, 2, req).(*shareFetchResponse)
+		var part int16 = -100
+		if len(resp.Responses) > 0 {
+			part = resp.Responses[0].Partitions[0].ErrorCode
+		}
+		return resp.ErrorCode, part
+	}
+	offsets := func() int16 {
+		req := &describeShareGroupOffsetsRequest{Groups: []describeShareGroupOffsetsRequestGroup{{GroupID: "g"}}}
+		return ab.as(alice, 90, 1, req).(*describeShareGroupOffsetsResponse).Groups[0].ErrorCode
+	}
+	if code := heartbeat(); code != codeGroupAuthorizationFailed {
+		t.Errorf("heartbeat without ACLs: %d", code)
+	}
+	if code, _ := fetch(); code != codeGroupAuthorizationFailed {
+		t.Errorf("fetch without ACLs: %d", code)
+	}
+	if code := offsets(); code != codeGroupAuthorizationFailed {
+		t.Errorf("describe offsets without ACLs: %d", code)
+	}
+	ab.grant(allow(resGroup, "g", aclRead))
+	if code := heartbeat(); code != codeTopicAuthorizationFailed {
+		t.Errorf("heartbeat without DESCRIBE on the topic: %d", code)
+	}
+	if code, part := fetch(); code != codeNone || part != codeTopicAuthorizationFailed {
+		t.Errorf("fetch without READ on the topic: %d %d", code, part)
+	}
+	ab.grant(allow(resTopic, "jobs", aclRead))
+	if code := heartbeat(); code != codeNone {
+		t.Errorf("heartbeat with the ACLs: %d", code)
+	}
+	if code, part := fetch(); code != codeNone || part == codeTopicAuthorizationFailed {
+		t.Errorf("fetch with the ACLs: %d %d", code, part)
+	}
+	if code := offsets(); code != codeNone {
+		t.Errorf("describe offsets with READ on the group (which implies DESCRIBE): %d", code)
+	}
+}
+
+func TestShareAutoOffsetResetByDuration(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	now := time.Now().UnixMilli()
+	c.produce("t", 0, makeBatch(testRecord{now - 3*3600*1000, "old"}, testRecord{now - 2*3600*1000, "older than an hour"})) // 0-1
+	c.produce("t", 0, makeBatch(testRecord{now - 60*1000, "recent"}, testRecord{now, "new"}))                               // 2-3
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "by_duration:PT1H"})
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	res := c.shareFetch("g", "m", 0, tb.logs.Topic("t").ID, 0, time.Second)
+	if fmt.Sprint(res.acquired) != "[{2 3 1}]" {
+		t.Fatalf("by_duration:PT1H acquired %v, want 2-3", res.acquired)
+	}
+}
