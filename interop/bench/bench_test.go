@@ -56,6 +56,9 @@ func TestQuick(t *testing.T) {
 		if s, ok := rep.Scale[k]; !ok || s.Create <= 0 || (k == Ours && s.Restart <= 0) {
 			t.Errorf("scale on %s: no measurement", k)
 		}
+		if c, ok := rep.Conns[k]; !ok || len(c.Latencies) != cfg.Conns.Connections*cfg.Conns.Records {
+			t.Errorf("connections on %s: %d produces timed, want %d", k, len(c.Latencies), cfg.Conns.Connections*cfg.Conns.Records)
+		}
 	}
 	if s := rep.Sessions[Ours]; s.NoSessions || s.Incremental.Elapsed <= 0 {
 		t.Errorf("fetch sessions on ours: no incremental fetches measured (no session: %v)", s.NoSessions)
@@ -64,7 +67,7 @@ func TestQuick(t *testing.T) {
 	if err := rep.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL", "### Many partitions"} {
+	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL", "### Many partitions", "### Many producer connections"} {
 		if !strings.Contains(b.String(), heading) {
 			t.Errorf("report lacks %q", heading)
 		}

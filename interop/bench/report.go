@@ -125,6 +125,24 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			p("| %s | %.2f | %s | %d | %s | %s | %s |\n", k, s.Create.Seconds(), mib(s.Created.RSS, true), s.Created.FDs, restart, rss, fds)
 		}
 	}
+	if len(r.Conns) > 0 {
+		sc := r.Config.Conns
+		p("\n### Many producer connections\n\n")
+		p("%s: every producer has its own connection, and all send at once, each record on its own (linger 0) after the previous one's ack. Latency is from ProduceSync's call to its return. Lower is better.\n\n", sc)
+		p("| target | p50 | p99 | max | p99 / kfake | rec/s | server µs/rec | server peak RSS MiB |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|\n")
+		n := float64(sc.Connections * sc.Records)
+		for _, k := range kinds {
+			c, ok := r.Conns[k]
+			if !ok {
+				continue
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", k,
+				dur(c.Latencies.Quantile(0.5)), dur(c.Latencies.Quantile(0.99)), dur(c.Latencies.Quantile(1)),
+				ratio(float64(c.Latencies.Quantile(0.99)), float64(r.Conns[KFake].Latencies.Quantile(0.99))),
+				count(n/max(c.Elapsed.Seconds(), 1e-9), true), frac(c.Server.CPU/n*1e6, true), mib(c.Server.PeakRSS, true))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -27,6 +27,7 @@ type Config struct {
 	Txns      TxnScenario     // skipped if Transactions is 0
 	ETL       ETLScenario     // skipped if Records is 0
 	Scale     ScaleScenario   // skipped if Topics is 0
+	Conns     ConnsScenario   // skipped if Connections is 0
 	Kinds     []Kind          // default Kinds
 
 	// Runs repeats every workload this many times (default 1), each on a
@@ -61,6 +62,7 @@ func Full() Config {
 		Txns:     TxnScenario{Transactions: 200, Records: 1000, Size: 100, Partitions: 4},
 		ETL:      ETLScenario{Records: 500_000, Size: 100, Partitions: 3, PerTxn: 10_000},
 		Scale:    ScaleScenario{Topics: 1000, PartitionsPerTopic: 10},
+		Conns:    ConnsScenario{Connections: 1000, Records: 20, Size: 100, Partitions: 10},
 	}
 }
 
@@ -79,6 +81,7 @@ func Quick() Config {
 		Txns:     TxnScenario{Transactions: 5, Records: 100, Size: 100, Partitions: 2},
 		ETL:      ETLScenario{Records: 500, Size: 100, Partitions: 3, PerTxn: 100},
 		Scale:    ScaleScenario{Topics: 20, PartitionsPerTopic: 5},
+		Conns:    ConnsScenario{Connections: 20, Records: 5, Size: 100, Partitions: 2},
 	}
 }
 
@@ -132,6 +135,7 @@ type Report struct {
 	Txns       map[Kind]Measure
 	ETL        map[Kind]ETLResult
 	Scale      map[Kind]ScaleResult
+	Conns      map[Kind]ConnsResult
 }
 
 // Run runs every workload of cfg against every target. It fails on the
@@ -143,7 +147,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Runs = max(cfg.Runs, 1)
 	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{},
 		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}, ETL: map[Kind]ETLResult{},
-		Scale: map[Kind]ScaleResult{}}
+		Scale: map[Kind]ScaleResult{}, Conns: map[Kind]ConnsResult{}}
 	for _, sc := range cfg.Scenarios {
 		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
 		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
@@ -234,6 +238,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			}
 			rep.Scale[k] = r
 			progress(cfg, "%-8s scale: created in %v, restarted in %v", k, r.Create, r.Restart)
+		}
+		if cfg.Conns.Connections > 0 {
+			var rs []ConnsResult
+			for range cfg.Runs {
+				r, err := runConns(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("connections on %s: %w", k, err)
+				}
+				rs = append(rs, r)
+			}
+			slices.SortFunc(rs, func(a, b ConnsResult) int { return int(a.Latencies.Quantile(0.99) - b.Latencies.Quantile(0.99)) })
+			rep.Conns[k] = rs[len(rs)/2]
+			progress(cfg, "%-8s connections: p99 %v", k, rep.Conns[k].Latencies.Quantile(0.99))
 		}
 	}
 	return rep, nil

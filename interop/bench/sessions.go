@@ -9,6 +9,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -501,5 +502,92 @@ func runScale(ctx context.Context, cfg Config, k Kind) (res ScaleResult, err err
 		return res, fmt.Errorf("scale: after the restart: %w", err)
 	}
 	res.Restarted, err = srv.Stats()
+	return res, err
+}
+
+// ConnsScenario is the many-connections workload: Connections franz-go
+// producers, each with a connection of its own, all sending at once,
+// Records records of Size bytes each, one at a time (linger 0, each
+// waiting for its ack), to a topic of Partitions partitions.
+type ConnsScenario struct {
+	Connections int
+	Records     int
+	Size        int
+	Partitions  int
+}
+
+func (sc ConnsScenario) String() string {
+	return fmt.Sprintf("%d producers x %d rec of %s, %dp", sc.Connections, sc.Records, sizeName(sc.Size), sc.Partitions)
+}
+
+// ConnsResult is the workload on one target: every produce's latency,
+// sorted, and the server's measure.
+type ConnsResult struct {
+	Measure
+	Latencies Latencies
+}
+
+// runConns runs the many-connections workload on a fresh server of kind k.
+func runConns(ctx context.Context, cfg Config, k Kind) (res ConnsResult, err error) {
+	sc := cfg.Conns
+	srv, err := StartServer(k)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := srv.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	const connsTopic = "conns"
+	if err := createTopic(ctx, srv.Addr, connsTopic, sc.Partitions); err != nil {
+		return res, err
+	}
+	clients := make([]*kgo.Client, sc.Connections)
+	for i := range clients {
+		cl, err := kgo.NewClient(clientOpts(srv.Addr, kgo.ProducerLinger(0))...)
+		if err != nil {
+			return res, err
+		}
+		defer cl.Close()
+		// Connected, with metadata, before the clock starts.
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: connsTopic, Partition: int32(i % sc.Partitions), Value: value(sc.Size, i)}).FirstErr(); err != nil {
+			return res, fmt.Errorf("producer %d: %w", i, err)
+		}
+		clients[i] = cl
+	}
+	lat := make([]Latencies, sc.Connections)
+	res.Measure, err = measure(ctx, cfg, srv, "conns", func() (time.Duration, error) {
+		start := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, sc.Connections)
+		for i, cl := range clients {
+			wg.Go(func() {
+				val := value(sc.Size, i)
+				for r := range sc.Records {
+					t0 := time.Now()
+					rec := &kgo.Record{Topic: connsTopic, Partition: int32((i + r) % sc.Partitions), Value: val}
+					if err := cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+						errs <- fmt.Errorf("producer %d: %w", i, err)
+						return
+					}
+					lat[i] = append(lat[i], time.Since(t0))
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return 0, err
+		}
+		return time.Since(start), nil
+	})
+	for _, l := range lat {
+		res.Latencies = append(res.Latencies, l...)
+	}
+	slices.Sort(res.Latencies)
+	if err == nil && len(res.Latencies) != sc.Connections*sc.Records {
+		err = fmt.Errorf("conns: %d produces timed, want %d", len(res.Latencies), sc.Connections*sc.Records)
+	}
 	return res, err
 }

@@ -31,7 +31,7 @@ func main() {
 	scale := flag.Float64("scale", 1, "multiply every throughput workload's record count by this (e.g. 10 for longer profiles)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
 	scaleTopics := flag.Int("scale-topics", 0, "topics of 10 partitions in the scale workload (default 1000, 20 with -quick)")
-	workloads := flag.String("workloads", "throughput,latency,sessions,txns,etl,scale", "comma-separated workloads to run")
+	workloads := flag.String("workloads", "throughput,latency,sessions,txns,etl,scale,conns", "comma-separated workloads to run")
 	flag.Parse()
 
 	cfg := bench.Full()
@@ -65,6 +65,9 @@ func main() {
 	}
 	if !want["scale"] {
 		cfg.Scale = bench.ScaleScenario{}
+	}
+	if !want["conns"] {
+		cfg.Conns = bench.ConnsScenario{}
 	}
 	cfg.Runs = *runs
 	cfg.ProfileDir = *profile
