@@ -33,7 +33,13 @@
 // is the segment's maximum. Both rules are LogSegment.append's. Kafka
 // preallocates index files and maps them into memory; here they are plain
 // files of exactly their entries, read once at open into slices, which keeps
-// the code short at the cost of 8 bytes of memory per 4 KiB of log.
+// the code short at the cost of 8 bytes of memory per 4 KiB of log. The
+// active segment's index files are written at each sync, at the roll and
+// at Close (flushIndexes), not at every append, and are open only for
+// that: between times the new entries are in memory, and a crash is
+// recovered by scanning the whole last segment (rule 2 below), which
+// rebuilds them. So an idle partition holds one descriptor, its active
+// .log; closed segments' files go through a cache (segfiles.go).
 //
 // Design note: crash safety rests on four rules.
 //  1. Only the last segment can be torn. A segment is fsynced, log and both
@@ -285,7 +291,14 @@ type segment struct {
 	idx     indexer
 
 	// The index files stay open only while the segment is active.
-	offsetFile, timeFile *os.File
+	// The active segment's index entries are in offsets and times; its
+	// index files hold the first flushedOffsets and flushedTimes of them,
+	// written by flushIndexes at each sync, roll and close, so that they
+	// need no descriptor between times (segfiles.go). dirtyIndexes says
+	// that some were written and not yet fsynced. The appender's, under
+	// appendMu.
+	flushedOffsets, flushedTimes int
+	dirtyIndexes                 bool
 
 	// What segment.ms counts from, known once the segment is active and
 	// touched by the appender only (see shouldRollByTime).
@@ -600,7 +613,8 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 			return err
 		}
 	}
-	return s.openIndexFiles(l.dir)
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	return nil
 }
 
 // indexedTail is where the scan of a cleanly closed active segment starts:
@@ -805,34 +819,48 @@ func (l *partitionLog) writeIndexes(s *segment) error {
 	return writeFileAtomic(segmentPath(l.dir, s.base, timeIndexSuffix), encodeTimeIndex(s.base, s.times))
 }
 
-// openIndexFiles opens the index files of the active segment for appending.
-func (s *segment) openIndexFiles(dir string) error {
-	var err error
-	s.offsetFile, err = os.OpenFile(segmentPath(dir, s.base, offsetIndexSuffix), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("kafka: open offset index: %w", err)
+// flushIndexes writes the active segment's index entries that its files
+// do not hold yet, each file opened for the write and closed after, and
+// fsyncs them if sync (and anything written before without one). Entries
+// go at computed positions, so the leftovers of a failed write are
+// overwritten by the next one. Callers hold appendMu.
+func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
+	offs, times := s.offsets[s.flushedOffsets:], s.times[s.flushedTimes:]
+	if len(offs) > 0 || len(times) > 0 {
+		s.dirtyIndexes = true
 	}
-	s.timeFile, err = os.OpenFile(segmentPath(dir, s.base, timeIndexSuffix), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		s.offsetFile.Close()
-		return fmt.Errorf("kafka: open time index: %w", err)
+	if len(offs) == 0 && len(times) == 0 && !(sync && s.dirtyIndexes) {
+		return nil
 	}
-	return nil
-}
-
-// appendIndexes writes new index entries after the committed ones. Like
-// the log, the files are written at computed positions, so the leftovers
-// of a failed append are overwritten by the next one.
-func (s *segment) appendIndexes(offs []offsetEntry, times []timeEntry) error {
-	if len(offs) > 0 {
-		if _, err := s.offsetFile.WriteAt(encodeOffsetIndex(s.base, offs), int64(len(s.offsets)*offsetEntrySize)); err != nil {
-			return fmt.Errorf("kafka: write offset index: %w", err)
+	for _, w := range []struct {
+		suffix string
+		data   []byte
+		pos    int64
+	}{
+		{offsetIndexSuffix, encodeOffsetIndex(s.base, offs), int64(s.flushedOffsets * offsetEntrySize)},
+		{timeIndexSuffix, encodeTimeIndex(s.base, times), int64(s.flushedTimes * timeEntrySize)},
+	} {
+		if len(w.data) == 0 && !sync {
+			continue
+		}
+		f, err := os.OpenFile(segmentPath(l.dir, s.base, w.suffix), os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("kafka: write index: %w", err)
+		}
+		_, err = f.WriteAt(w.data, w.pos)
+		if err == nil && sync {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("kafka: write index %s: %w", f.Name(), err)
 		}
 	}
-	if len(times) > 0 {
-		if _, err := s.timeFile.WriteAt(encodeTimeIndex(s.base, times), int64(len(s.times)*timeEntrySize)); err != nil {
-			return fmt.Errorf("kafka: write time index: %w", err)
-		}
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	if sync {
+		s.dirtyIndexes = false
 	}
 	return nil
 }
@@ -922,10 +950,6 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 		offs, times = idx.add(&hs[i], pos, l.opts.IndexIntervalBytes, offs, times)
 		pos += int64(hs[i].Size())
 	}
-	if err := s.appendIndexes(offs, times); err != nil {
-		return l.failedWrite(s, err)
-	}
-
 	l.mu.Lock()
 	s.size = pos
 	s.offsets = append(s.offsets, offs...)
@@ -944,10 +968,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 // new blocks, so it works on a full disk; if it fails even so, the next
 // append writes over the leftover bytes, as before.
 func (l *partitionLog) failedWrite(s *segment, err error) error {
-	cut := errors.Join(
-		s.log.Truncate(s.size),
-		s.offsetFile.Truncate(int64(len(s.offsets)*offsetEntrySize)),
-		s.timeFile.Truncate(int64(len(s.times)*timeEntrySize)))
+	cut := s.log.Truncate(s.size)
 	if cut != nil {
 		l.logger.Error("cutting back a failed append", "dir", l.dir, "segment", s.base, "size", s.size, "err", cut)
 	}
@@ -1025,33 +1046,29 @@ func assignOffsets(batches []byte, headers []batchHeader, next int64) []batchHea
 func (l *partitionLog) roll() (*segment, error) {
 	old := l.segments[len(l.segments)-1]
 	idx := old.idx
+	// The final time entry is published before the roll: it is the
+	// segment's maximum so far, which a time lookup may use already.
 	final := idx.addTimeEntry(nil)
-	if err := old.appendIndexes(nil, final); err != nil {
+	l.mu.Lock()
+	old.times = append(old.times, final...)
+	old.idx = idx
+	l.mu.Unlock()
+	if err := l.flushIndexes(old, true); err != nil {
 		return nil, err
 	}
-	for _, f := range []*os.File{old.log, old.offsetFile, old.timeFile} {
-		if err := f.Sync(); err != nil {
-			return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
-		}
+	if err := old.log.Sync(); err != nil {
+		return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
 	}
 	s, err := l.createSegment(l.hw)
 	if err != nil {
 		return nil, err
 	}
 
+	// Inactive segments are read through their in-memory indexes only.
 	l.mu.Lock()
-	old.times = append(old.times, final...)
-	old.idx = idx
 	l.segments = append(l.segments, s)
 	l.closeSegment(old)
 	l.mu.Unlock()
-
-	// Inactive segments are read through their in-memory indexes only.
-	err = errors.Join(old.offsetFile.Close(), old.timeFile.Close())
-	old.offsetFile, old.timeFile = nil, nil
-	if err != nil {
-		l.logger.Warn("closing rolled segment indexes", "dir", l.dir, "segment", old.base, "err", err)
-	}
 	return s, nil
 }
 
@@ -1065,9 +1082,6 @@ func (l *partitionLog) createSegment(base int64) (*segment, error) {
 	s.info, err = f.Stat()
 	if err == nil {
 		err = l.writeIndexes(s)
-	}
-	if err == nil {
-		err = s.openIndexFiles(l.dir)
 	}
 	if err != nil {
 		f.Close()
@@ -1353,7 +1367,10 @@ func (l *partitionLog) repairIndexes(s *segment, cause error) {
 	l.mu.Unlock()
 	if active {
 		// The files are replaced, so the appender's handles must follow.
-		err = errors.Join(s.offsetFile.Close(), s.timeFile.Close(), l.writeIndexes(s), s.openIndexFiles(l.dir))
+		err = l.writeIndexes(s)
+		if err == nil {
+			s.flushedOffsets, s.flushedTimes, s.dirtyIndexes = len(s.offsets), len(s.times), false
+		}
 	} else {
 		err = l.writeIndexes(s)
 	}
@@ -1829,10 +1846,11 @@ func (l *partitionLog) Sync() error {
 func (l *partitionLog) syncActive() error {
 	defer observeFsync(time.Now())
 	s := l.segments[len(l.segments)-1]
-	for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
-		}
+	if err := l.flushIndexes(s, true); err != nil {
+		return err
+	}
+	if err := s.log.Sync(); err != nil {
+		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
 	}
 	return nil
 }
@@ -1864,10 +1882,8 @@ func (l *partitionLog) closeFiles() error {
 		if s.lazy != nil {
 			errs = append(errs, s.closeFile())
 		}
-		for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
-			if f != nil {
-				errs = append(errs, f.Close())
-			}
+		if s.log != nil {
+			errs = append(errs, s.log.Close())
 		}
 	}
 	return errors.Join(errs...)

@@ -9,7 +9,7 @@
 // broker's life, as they were, they cost a descriptor each, and a broker of
 // 10,000 partitions with a few segments each runs out of the default
 // ulimit -n of 1024. With the cache, at most Config.ClosedSegmentFiles of
-// them are open at once, whatever the partition count.
+// them are open at once, whatever the segment count.
 //
 // The rules:
 //
@@ -30,10 +30,11 @@
 //     the segment is gone, since reopening it by name would find another
 //     file, or none.
 //
-// The active segment's files (.log, .index, .timeindex) stay open, as the
-// appender writes them; a fetch that sends a large section with sendfile
+// The active segment's .log stays open, as the appender writes it; its
+// index files are opened only to be written at a sync, a roll or Close
+// (log.go, flushIndexes). A fetch that sends a large section with sendfile
 // opens the file by name for the send (handlers.go, openRecordFiles). So a
-// broker holds about three descriptors per partition plus this cache.
+// broker holds about one descriptor per partition plus this cache.
 //
 // Design note: Kafka keeps every segment's .log file open, maps its
 // indexes into memory, and asks operators for a high ulimit -n. A cache of

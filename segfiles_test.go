@@ -249,3 +249,64 @@ func TestCleanRestartWritesNoIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestActiveIndexFilesNotHeldOpen: appends keep no descriptor on the
+// active segment's index files, which are written at a sync; after a
+// crash that left them behind the log, recovery rebuilds them from the
+// segment and reads find every batch.
+func TestActiveIndexFilesNotHeldOpen(t *testing.T) {
+	dir := t.TempDir()
+	opts := logOptions{IndexIntervalBytes: 1}
+	l := openTestLog(t, dir, opts)
+	var batches [][]byte
+	for i := range 10 {
+		b := makeBatch(testRecord{int64(1000 + i), fmt.Sprint("v", i)})
+		batches = append(batches, b)
+		appendBatches(t, l, b)
+	}
+	open := func() int {
+		fds, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skipf("no /proc/self/fd: %v", err)
+		}
+		n := 0
+		for _, fd := range fds {
+			target, _ := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+			if strings.HasPrefix(target, dir) && (strings.HasSuffix(target, offsetIndexSuffix) || strings.HasSuffix(target, timeIndexSuffix)) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := open(); n != 0 {
+		t.Errorf("%d index files open after appends, want none", n)
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(segmentPath(dir, 0, offsetIndexSuffix)); err != nil || fi.Size() != 9*offsetEntrySize {
+		t.Fatalf("offset index after Sync: %v, %v bytes; want 9 entries", err, fi.Size())
+	}
+	for i := range 5 {
+		appendBatches(t, l, makeBatch(testRecord{int64(2000 + i), "later"}))
+	}
+	// A crash now: the index files lack the last five entries. The log is
+	// reopened as after one, without Close's flush.
+	crashed, err := openPartition(dir, opts, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer crashed.Close()
+	if hw := crashed.HighWatermark(); hw != 15 {
+		t.Fatalf("after the crash: high watermark %d, want 15", hw)
+	}
+	for off := range int64(10) {
+		got, err := crashed.Read(off, 1)
+		if err != nil || !sameBatches(got, batches[off]) {
+			t.Fatalf("after the crash, offset %d: %v", off, err)
+		}
+	}
+	if n := len(crashed.segments[0].offsets); n != 14 {
+		t.Errorf("after the crash: %d offset entries, want 14 rebuilt", n)
+	}
+}
