@@ -335,7 +335,7 @@ func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
 // ones "authorized operations" answers (KIP-430) choose from.
 var supportedOperations = map[int8][]int8{
 	resTopic:           {aclRead, aclWrite, aclCreate, aclDescribe, aclDelete, aclAlter, aclDescribeConfigs, aclAlterConfigs},
-	resGroup:           {aclRead, aclDescribe, aclDelete},
+	resGroup:           {aclRead, aclDescribe, aclDelete, aclDescribeConfigs, aclAlterConfigs},
 	resCluster:         {aclCreate, aclClusterAction, aclDescribeConfigs, aclAlterConfigs, aclIdempotentWrite, aclAlter, aclDescribe},
 	resTransactionalID: {aclDescribe, aclWrite},
 }

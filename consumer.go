@@ -1049,8 +1049,11 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 	c.log.Info("consumer group member removed", "group", g.id, "member", m.id, "reason", why)
 	c.maybeUpdateTarget(cg, true)
 	if len(cg.members) == 0 {
+		// The group stays, Empty, whether or not it has offsets: it can
+		// still be described and deleted, and the periodic offset expiry
+		// forgets it once it has no offsets, as Kafka's
+		// GroupCoordinatorShard.cleanupGroupMetadata does.
 		g.stateSince = c.now() // offsets expire counting from here
-		c.maybeRemoveGroup(g)
 	}
 }
 
@@ -1156,7 +1159,7 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 	for i, id := range req.GroupIDs {
 		resp.Groups[i] = b.groups.describeConsumer(id)
 		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
-			resp.Groups[i].AuthorizedOperations = groupOperations
+			resp.Groups[i].AuthorizedOperations = b.authorizedOperations(rc, resGroup, id)
 		}
 	}
 	return resp

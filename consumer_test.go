@@ -274,10 +274,39 @@ func TestConsumerGroupLeave(t *testing.T) {
 	if resp.ErrorCode != codeUnknownMemberID {
 		t.Fatalf("second leave: error %d, want UNKNOWN_MEMBER_ID", resp.ErrorCode)
 	}
-	// The last member leaving empties the group; with no offsets it goes.
+	// The last member leaving empties the group, which stays, Empty, until
+	// the periodic cleanup forgets it for having no offsets
+	// (GroupCoordinatorShard.cleanupGroupMetadata). Until then it can be
+	// described and deleted: librdkafka's and confluent-kafka-go's tests
+	// close their consumer and then delete its group.
 	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	if d := describeConsumerGroup(t, b, "g"); d.ErrorCode != codeNone || d.GroupState != "Empty" || len(d.Members) != 0 {
+		t.Fatalf("describe after all left: %+v, want an Empty group", d)
+	}
+	b.groups.expireOffsets()
 	if d := describeConsumerGroup(t, b, "g"); d.ErrorCode != codeGroupIDNotFound {
-		t.Fatalf("describe after all left: %+v", d)
+		t.Fatalf("describe after the cleanup: %+v, want GROUP_ID_NOT_FOUND", d)
+	}
+}
+
+// TestConsumerGroupDeleteAfterLastLeave is confluent-kafka-go's
+// DeleteConsumerGroups test: a consumer joins, DeleteGroups is refused
+// while it is a member, and succeeds once it has left, offsets or not.
+func TestConsumerGroupDeleteAfterLastLeave(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	newConsumerTester(t, b, "g", "a", "t").heartbeat()
+	del := func() []deletableGroupResult {
+		return b.handleDeleteGroups(t.Context(), testRC(2), &deleteGroupsRequest{GroupsNames: []string{"g"}}).(*deleteGroupsResponse).Results
+	}
+	if got := del(); got[0].ErrorCode != codeNonEmptyGroup {
+		t.Fatalf("DeleteGroups with a member: %+v, want NON_EMPTY_GROUP", got)
+	}
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	if got := del(); got[0].ErrorCode != codeNone {
+		t.Fatalf("DeleteGroups after the last member left: %+v, want no error", got)
+	}
+	if d := describeConsumerGroup(t, b, "g"); d.ErrorCode != codeGroupIDNotFound {
+		t.Fatalf("describe after DeleteGroups: %+v", d)
 	}
 }
 
@@ -321,6 +350,8 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 	openTestClassicGroup(t, b, "classic")
 	regex := join("g", "x")
 	regex.SubscribedTopicNames, regex.SubscribedTopicRegex = nil, ptr("t(")
+	emptyRegex := join("rdkafka", "librdkafka")
+	emptyRegex.SubscribedTopicRegex = ptr("")
 	badAssignor := join("g", "x")
 	badAssignor.ServerAssignor = ptr("sticky")
 	owning := join("g", "x")
@@ -341,6 +372,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 		{"epoch below -2", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -3}, 1, codeInvalidRequest},
 		{"static leave without instance id", consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -2}, 1, codeInvalidRequest},
 		{"invalid regex", regex, 1, codeInvalidRegularExpression},
+		{"empty regex beside topic names (librdkafka)", emptyRegex, 1, codeNone},
 		{"unsupported assignor", badAssignor, 1, codeUnsupportedAssignor},
 		{"classic group with members", join("classic", "x"), 1, codeGroupIDNotFound},
 	} {

@@ -1948,17 +1948,15 @@ func (m *describeGroupsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// groupOperations is the bit field of the ACL operations a group has
-// (AclOperation codes READ 3, DELETE 6, DESCRIBE 8).
-const groupOperations = 1<<3 | 1<<6 | 1<<8
-
 func (b *Broker) handleDescribeGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeGroupsRequest)
 	resp := &describeGroupsResponse{Groups: make([]describedGroup, len(req.Groups))}
 	for i, id := range req.Groups {
 		resp.Groups[i] = b.groups.describe(id)
-		if req.IncludeAuthorizedOperations {
-			resp.Groups[i].AuthorizedOperations = groupOperations
+		// As KafkaApis.handleDescribeGroupsRequest, a group described
+		// with an error has no operations; one described as Dead does.
+		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
+			resp.Groups[i].AuthorizedOperations = b.authorizedOperations(rc, resGroup, id)
 		}
 	}
 	return resp

@@ -1356,10 +1356,6 @@ func deref(s *string) string {
 	return *s
 }
 
-// authorizedOperationsOmitted is what Kafka sends in the authorized
-// operations fields when the client did not ask for them (INT32_MIN).
-const authorizedOperationsOmitted = -2147483648
-
 func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*metadataRequest)
 	v := rc.header.APIVersion
@@ -1370,18 +1366,29 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		ControllerID:                b.cfg.NodeID,
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
 	}
+	if req.IncludeClusterAuthorizedOperations && v <= 10 {
+		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
+	}
 	// All topics: null in v1 and later, an empty array in v0.
 	if req.Topics == nil || (v == 0 && len(req.Topics) == 0) {
 		for _, t := range b.logs.Topics() {
 			resp.Topics = append(resp.Topics, b.describeTopic(t))
 		}
-		return resp
+	} else {
+		resp.Topics = make([]metadataTopic, 0, len(req.Topics))
+		// Before v4 the client could not opt out: the broker's setting
+		// decided.
+		allowCreate := req.AllowAutoTopicCreation || v < 4
+		for _, rt := range req.Topics {
+			resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
+		}
 	}
-	resp.Topics = make([]metadataTopic, 0, len(req.Topics))
-	// Before v4 the client could not opt out: the broker's setting decided.
-	allowCreate := req.AllowAutoTopicCreation || v < 4
-	for _, rt := range req.Topics {
-		resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
+	// Every topic answered gets its operations, found or not, as in
+	// KafkaApis.handleTopicMetadataRequest.
+	if req.IncludeTopicAuthorizedOperations {
+		for i := range resp.Topics {
+			resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(resp.Topics[i].Name))
+		}
 	}
 	return resp
 }
@@ -2243,6 +2250,9 @@ func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, 
 		ClusterID:                   b.cfg.ClusterID,
 		ControllerID:                b.cfg.NodeID,
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
+	}
+	if req.IncludeClusterAuthorizedOperations {
+		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
 	}
 	switch req.EndpointType {
 	case endpointBrokers:

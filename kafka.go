@@ -51,9 +51,10 @@
 // validator.go is what those settings do to produced batches (LogAppendTime,
 // timestamp bounds, recompression); codecs.go is the snappy and lz4
 // codecs it and the cleaner use, written on the standard library alone.
-// handlers.go
-// has one section per API, in API-key order, each beginning with the
-// versions it supports and what changed between them. groups.go is the group
+// handlers.go has one section per API, in API-key order, each beginning
+// with the versions it supports and what changed between them.
+// operations.go is what a client is told it may do, when it asks
+// (KIP-430's authorized operations). groups.go is the group
 // coordinator: consumer-group membership and rebalances, with the group APIs
 // in the same form as handlers.go. offsets.go keeps what groups commit, as
 // records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
@@ -775,6 +776,9 @@ type requestHeader struct {
 	APIVersion    int16
 	CorrelationID int32
 	ClientID      *string
+
+	// trailingBytes is how many bytes followed the body (see parseRequest).
+	trailingBytes int
 }
 
 // conn is one client connection. Kafka answers the requests of a connection
@@ -1007,6 +1011,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	if h.trailingBytes > 0 {
+		c.broker.log.Debug("ignoring bytes after request body", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "bytes", h.trailingBytes)
+	}
 	if err := c.admit(h); err != nil {
 		return err
 	}
@@ -1051,6 +1058,17 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 // parseRequest decodes a frame: the request header, then the body of the
 // API and version the header names. On errUnsupportedVersion the header is
 // still returned, so the caller can answer ApiVersions.
+//
+// Bytes left over after a complete body are not an error. Kafka reads the
+// fields a version defines and never looks at what follows (RequestContext
+// .parseRequest), and current librdkafka depends on it: its "all topics"
+// Metadata request in flexible versions reserves four bytes for the topic
+// array's length, writes the compact null (one byte, 0) into the first, and
+// leaves the other three in place, so the body ends three bytes after
+// Kafka's reader is done with it (librdkafka issue #5049). Refusing that
+// frame would make every current librdkafka-based client unusable. The
+// count is kept in the header, for a debug log line. A body that ends
+// inside a field is still an error and closes the connection.
 func parseRequest(frame []byte) (*requestHeader, *api, request, error) {
 	// The header's first four fields are the same in v1 and v2, so they
 	// can be read before the API, and hence the header version, is known.
@@ -1076,9 +1094,10 @@ func parseRequest(frame []byte) (*requestHeader, *api, request, error) {
 	}
 	req := api.newRequest()
 	req.decode(r, h.APIVersion)
-	if err := r.complete(); err != nil {
-		return h, api, nil, fmt.Errorf("kafka: decoding %s v%d: %w", api.name, h.APIVersion, err)
+	if r.err != nil {
+		return h, api, nil, fmt.Errorf("kafka: decoding %s v%d: %w", api.name, h.APIVersion, r.err)
 	}
+	h.trailingBytes = r.left()
 	return h, api, req, nil
 }
 

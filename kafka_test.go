@@ -167,7 +167,7 @@ func testGoldenRequest(t *testing.T, a api, v int16, g golden, c string) {
 		t.Fatalf("request.frame%s: %v", c, err)
 	}
 	wantHeader := &requestHeader{APIKey: a.key, APIVersion: v, CorrelationID: 7, ClientID: ptr("golden-client")}
-	if d := cmp.Diff(wantHeader, h); d != "" {
+	if d := cmp.Diff(wantHeader, h, cmp.AllowUnexported(requestHeader{})); d != "" {
 		t.Errorf("request.frame%s header (-want +got):\n%s", c, d)
 	}
 	if d := cmp.Diff(want, fromFrame, opts); d != "" {

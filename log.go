@@ -928,12 +928,29 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 	if len(headers) == 0 {
 		return placed, nil // every batch was a retry: nothing to write
 	}
-	if err := l.write(batches, headers); err != nil {
+	publish, err := l.write(batches, headers)
+	if err != nil {
 		return nil, err
 	}
 	// Only now that the batches are stored may the state say so.
 	maps.Copy(l.producers, updates)
+	// The batches become readable, by the high watermark moving past
+	// them, in the same critical section that registers the transactions
+	// they open. Were they two, a read_committed fetch could come in
+	// between, see no open transaction, take LSO = HW and send a
+	// transaction's first batch, which a later ABORT cannot take back:
+	//
+	//	Append                          read_committed fetch
+	//	hw = 11 (txn batch at 10)
+	//	                                LSO = hw = 11, reads offset 10
+	//	ongoing[pid] = 10
+	//	...ABORT marker at 12           the consumer has the aborted record
+	//
+	// Kafka's UnifiedLog.append likewise moves the log end offset and
+	// updates the producer state, where open transactions live, under its
+	// one lock.
 	l.mu.Lock()
+	publish()
 	pos := 0
 	for i := range allHeaders {
 		h := &allHeaders[i]
@@ -947,24 +964,26 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 }
 
 // write assigns offsets to batches from the log end offset on and writes
-// them, with their index entries, to the active segment. Callers hold
-// appendMu. A failure wraps errStorage and publishes nothing, and what
-// it wrote past the committed size is cut off again (failedWrite).
-func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) {
+// them, with their index entries, to the active segment. Readers do not
+// see them until the caller runs publish, holding mu, which moves the
+// segment's size and the high watermark past them. Callers hold appendMu.
+// A failure wraps errStorage and publishes nothing, and what it wrote past
+// the committed size is cut off again (failedWrite).
+func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish func(), err error) {
 	hs := assignOffsets(batches, headers, l.hw)
 	next := hs[len(hs)-1].LastOffset() + 1
 	s := l.segments[len(l.segments)-1]
 	full := s.size+int64(len(batches)) > l.opts.SegmentBytes || next-1-s.base > math.MaxInt32
 	if s.size > 0 && (full || l.shouldRollByTime(s, hs, time.Now())) {
 		if s, err = l.roll(); err != nil {
-			return fmt.Errorf("%w: %w", errStorage, err)
+			return nil, fmt.Errorf("%w: %w", errStorage, err)
 		}
 	}
 	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
-		return fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
+		return nil, fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
 	}
 	if _, err := s.log.WriteAt(batches, s.size); err != nil {
-		return l.failedWrite(s, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err))
+		return nil, l.failedWrite(s, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err))
 	}
 	idx := s.idx
 	var offs []offsetEntry
@@ -974,14 +993,13 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (err error) 
 		offs, times = idx.add(&hs[i], pos, l.opts.IndexIntervalBytes, offs, times)
 		pos += int64(hs[i].Size())
 	}
-	l.mu.Lock()
-	s.size = pos
-	s.offsets = append(s.offsets, offs...)
-	s.times = append(s.times, times...)
-	s.idx = idx
-	l.hw = next
-	l.mu.Unlock()
-	return nil
+	return func() {
+		s.size = pos
+		s.offsets = append(s.offsets, offs...)
+		s.times = append(s.times, times...)
+		s.idx = idx
+		l.hw = next
+	}, nil
 }
 
 // failedWrite cuts the active segment's files back to what is committed

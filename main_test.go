@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -516,6 +517,86 @@ func TestDescribeCluster(t *testing.T) {
 	if code, _ := describe(endpointControllers); code != codeMismatchedEndpointType {
 		t.Errorf("controllers: code %d, want MISMATCHED_ENDPOINT_TYPE", code)
 	}
+}
+
+// TestLibrdkafkaMetadataTrailingBytes sends, byte for byte, the "all
+// topics" Metadata v12 request of current librdkafka (issue #5049): the
+// topic array's length is a compact null in the first of four reserved
+// bytes, so Kafka's reader is done three bytes before the frame ends. The
+// broker must answer it, with every topic, and keep the connection; a body
+// that ends inside a field must still close it.
+func TestLibrdkafkaMetadataTrailingBytes(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("listed", 1)
+
+	request := []byte{
+		0, 3, 0, 12, // Metadata v12
+		0, 0, 0, 42, // correlation id
+		0, 7, 'r', 'd', 'k', 'a', 'f', 'k', 'a', // client id
+		0,          // header tagged fields
+		0, 0, 0, 0, // Topics: compact null, then the 3 bytes librdkafka reserved
+		1, // AllowAutoTopicCreation, read by Kafka as the first trailing byte
+		0, // IncludeTopicAuthorizedOperations
+		0, // tagged fields
+	}
+	frame := binary.BigEndian.AppendUint32(nil, uint32(len(request)))
+	if _, err := c.conn.Write(append(frame, request...)); err != nil {
+		t.Fatal(err)
+	}
+	c.corr = 42
+	r, err := c.recv(true)
+	if err != nil {
+		t.Fatalf("Metadata with trailing bytes: %v (connection closed?)", err)
+	}
+	var resp metadataResponse
+	resp.ThrottleTimeMs = r.Int32()
+	resp.Brokers = readArray(r, func(r *reader) (b metadataBroker) {
+		b.NodeID, b.Host, b.Port, b.Rack = r.Int32(), r.String(), r.Int32(), r.NullableString()
+		r.SkipTags()
+		return b
+	})
+	resp.ClusterID = r.NullableString()
+	resp.ControllerID = r.Int32()
+	resp.Topics = readArray(r, readMetadataTopic)
+	var names []string
+	for _, mt := range resp.Topics {
+		names = append(names, deref(mt.Name))
+	}
+	if r.err != nil || len(resp.Brokers) != 1 || !slices.Contains(names, "listed") {
+		t.Fatalf("Metadata answer: err %v, %d brokers, topics %q; want all topics", r.err, len(resp.Brokers), names)
+	}
+	// The connection is still in service.
+	if code, _ := c.produce("listed", 0, makeBatch(testRecord{1, "v"})); code != codeNone {
+		t.Fatalf("produce after the Metadata: code %d", code)
+	}
+
+	// A body that ends inside a field: one topic announced, its 16-byte
+	// id cut short after 10.
+	truncated := append(slices.Clone(request[:18]), 2)
+	truncated = append(truncated, make([]byte, 10)...)
+	bad := dial(t, tb.addr)
+	if _, err := bad.conn.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(truncated))), truncated...)); err != nil {
+		t.Fatal(err)
+	}
+	bad.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := bad.r.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("truncated Metadata: read %v, want EOF (connection closed)", err)
+	}
+}
+
+// readMetadataTopic reads one topic of a Metadata v12 response.
+func readMetadataTopic(r *reader) (mt metadataTopic) {
+	mt.ErrorCode, mt.Name, mt.TopicID, mt.IsInternal = r.Int16(), r.NullableString(), r.UUID(), r.Bool()
+	mt.Partitions = readArray(r, func(r *reader) (p metadataPartition) {
+		p.ErrorCode, p.PartitionIndex, p.LeaderID, p.LeaderEpoch = r.Int16(), r.Int32(), r.Int32(), r.Int32()
+		p.ReplicaNodes, p.IsrNodes, p.OfflineReplicas = r.Int32s(), r.Int32s(), r.Int32s()
+		r.SkipTags()
+		return p
+	})
+	mt.TopicAuthorizedOperations = r.Int32()
+	r.SkipTags()
+	return mt
 }
 
 // TestFetchSessionIDsAndEpochs sends every kind of (SessionId,

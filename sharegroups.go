@@ -552,7 +552,7 @@ func (b *Broker) handleShareGroupDescribe(ctx context.Context, rc *requestContex
 	for _, id := range req.GroupIDs {
 		d := b.shares.describe(id)
 		if req.IncludeAuthorizedOperations && d.ErrorCode == codeNone {
-			d.AuthorizedOperations = groupOperations
+			d.AuthorizedOperations = b.authorizedOperations(rc, resGroup, id)
 		}
 		resp.Groups = append(resp.Groups, d)
 	}

@@ -7,12 +7,15 @@ package kafka
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -929,4 +932,88 @@ func setTxnState(t *testing.T, dir, id string, from, to txnState) {
 	if err := l.put(metas[i]); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestTxnLSORaceWithAppend hammers the moment a transaction's first batch
+// is appended while read_committed readers look at the partition. The
+// high watermark must not move past the batch before the transaction is
+// registered as open: a reader in between would compute LSO = HW and read
+// records that are about to be aborted. Here every transaction is one
+// batch and an ABORT marker, so anything a reader finds below the LSO must
+// be listed as aborted; the readers do what a read_committed fetch does
+// (LastStableOffset, then the records and the aborted list below it).
+func TestTxnLSORaceWithAppend(t *testing.T) {
+	l := openTestLog(t, t.TempDir(), logOptions{})
+	const producers, txnsEach, readers = 6, 60, 2
+	var writers, watchers sync.WaitGroup
+	done := make(chan struct{})
+	for p := range producers {
+		writers.Go(func() {
+			pid := int64(1000 + p)
+			for seq := range int32(txnsEach) {
+				for _, b := range [][]byte{txnBatch(pid, 0, seq, 1), markerBatch(pid, 0, markerAbort, 1)} {
+					hs, err := splitBatches(b)
+					if err == nil {
+						_, err = l.Append(b, hs)
+					}
+					if err != nil {
+						t.Errorf("producer %d: %v", pid, err)
+						return
+					}
+				}
+			}
+		})
+	}
+	var reads, seen atomic.Int64
+	for range readers {
+		watchers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := checkReadCommitted(l, &seen); err != nil {
+					t.Error(err)
+					return
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	writers.Wait()
+	close(done)
+	watchers.Wait()
+	if want := int64(2 * producers * txnsEach); l.HighWatermark() != want {
+		t.Errorf("high watermark %d, want %d", l.HighWatermark(), want)
+	}
+	t.Logf("%d read_committed reads, %d aborted batches checked", reads.Load(), seen.Load())
+}
+
+// checkReadCommitted reads the partition as a read_committed fetch of the
+// last 16 offsets below the LSO would, and reports a transactional
+// batch there that no aborted transaction covers. seen counts the
+// transactional batches checked.
+func checkReadCommitted(l *partitionLog, seen *atomic.Int64) error {
+	lso := l.LastStableOffset()
+	from := max(0, lso-16)
+	aborted := l.AbortedTransactions(from, lso)
+	records, err := l.Read(from, 1<<20)
+	if err != nil {
+		return err
+	}
+	hs, err := splitBatches(records)
+	if err != nil {
+		return err
+	}
+	for _, h := range hs {
+		if h.BaseOffset < from || h.BaseOffset >= lso || h.Attributes&controlFlag != 0 {
+			continue
+		}
+		if !slices.Contains(aborted, abortedTransaction{ProducerID: h.ProducerID, FirstOffset: h.BaseOffset}) {
+			return fmt.Errorf("LSO %d: batch of producer %d at %d is below the LSO but not aborted (aborted: %v)", lso, h.ProducerID, h.BaseOffset, aborted)
+		}
+		seen.Add(1)
+	}
+	return nil
 }

@@ -259,8 +259,10 @@ func (r *reader) Strings() []string {
 	return readArray(r, (*reader).String)
 }
 
-// complete reports an error if bytes are left over: a well-formed request
-// uses its whole frame, and leftovers mean we decoded the wrong version.
+// complete reports an error if bytes are left over, for the encodings
+// that state their own size and must fill it exactly: a record inside a
+// batch, and the records of __consumer_offsets. Requests are not held to
+// it: Kafka ignores bytes after a request body (see parseRequest).
 func (r *reader) complete() error {
 	if r.err == nil && r.left() != 0 {
 		r.fail(fmt.Errorf("kafka: %d unread bytes at end of message", r.left()))

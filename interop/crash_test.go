@@ -161,6 +161,11 @@ func testCrashRecovery(t *testing.T, bin string, delay time.Duration) {
 	)
 	pctx, stop := context.WithCancel(ctx)
 	stopped := make(chan struct{})
+	// The delay counts from the first acknowledgement, not from the
+	// client's start: on a busy machine the producer's set-up (metadata,
+	// InitProducerId) can take longer than the shortest delay.
+	firstAck := make(chan struct{})
+	var firstAckOnce sync.Once
 	go func() {
 		defer close(stopped)
 		for i := 0; pctx.Err() == nil; i++ {
@@ -173,10 +178,16 @@ func testCrashRecovery(t *testing.T, bin string, delay time.Duration) {
 					mu.Lock()
 					acked[v] = position{r.Partition, r.Offset}
 					mu.Unlock()
+					firstAckOnce.Do(func() { close(firstAck) })
 				}
 			})
 		}
 	}()
+	select {
+	case <-firstAck:
+	case <-ctx.Done():
+		t.Fatal("nothing was acknowledged before the timeout")
+	}
 	time.Sleep(delay)
 	b.kill()
 	stop()
