@@ -39,13 +39,13 @@
 // after a crash, and retention. topics.go is the data dir around the
 // partitions: topics as sets of partition directories, their ids and
 // configs, the lock on the dir, and how topics are created and deleted so
-// that a crash midway leaves each one whole or absent. fetchsessions.go is
+// that a crash midway leaves each one whole or absent. segfiles.go is the
+// descriptor cache through which closed segments are read, so that open
+// files do not grow with the segment count. fetchsessions.go is
 // incremental fetch sessions (KIP-227), which spare a consumer of many
 // partitions from naming, and hearing about, all of them on every fetch.
-// segfiles.go is the descriptor cache through which closed segments are
-// read, so that open files do not grow with the partition count.
-// producers.go is what
-// idempotent producers need: ids that never repeat, and per partition the
+// producers.go is what idempotent producers need: ids that never repeat,
+// and per partition the
 // sequence numbers that turn a retried batch into a no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
 // validator.go is what those settings do to produced batches (LogAppendTime,
