@@ -45,8 +45,8 @@
 // incremental fetch sessions (KIP-227), which spare a consumer of many
 // partitions from naming, and hearing about, all of them on every fetch.
 // producers.go is what idempotent producers need: ids that never repeat,
-// and per partition the
-// sequence numbers that turn a retried batch into a no-op. configs.go is
+// and per partition the sequence numbers that turn a retried batch into a
+// no-op. configs.go is
 // every setting a topic may override in Kafka 4.0, with the config APIs;
 // validator.go is what those settings do to produced batches (LogAppendTime,
 // timestamp bounds, recompression); codecs.go is the snappy and lz4
