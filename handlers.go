@@ -1,11 +1,14 @@
-// This file holds one section per Kafka API, in API-key order, as franz-go's
-// kfake does with one file per key. Each section starts with the versions we
-// serve and a line per version that changed something, names the schema in
-// Apache Kafka's clients/src/main/resources/common/message directory
-// (https://github.com/apache/kafka/tree/4.0.0/clients/src/main/resources/common/message)
-// it follows, and then has the request and
-// response structs (fields in schema order), their decoders and encoders,
-// and the handler.
+// This file holds the core APIs, one section per API in API-key order, as
+// franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
+// Metadata, ApiVersions, DeleteRecords, InitProducerId and DescribeCluster.
+// The APIs of other subjects live in that subject's chapter (topics.go,
+// groups.go, offsets.go, configs.go, txn.go, ...) in the same form. Each
+// section starts with the versions we serve and a line per version that
+// changed something, names the schema it follows in Apache Kafka's
+// clients/src/main/resources/common/message directory
+// (https://github.com/apache/kafka/tree/4.0.0/clients/src/main/resources/common/message),
+// and then has the request and response structs (fields in schema order),
+// their decoders and encoders, and the handler.
 //
 // Place in the book: Part I, after kafka.go (framing, the api table's
 // use), wire.go (the codec) and log.go and topics.go (storage). On a first
@@ -61,7 +64,11 @@ type api struct {
 	serve        func(b *Broker, ctx context.Context, rc *requestContext, req request) response
 }
 
-const apiVersionsKey = 18
+// API keys the code names outside the table.
+const (
+	produceKey     = 0
+	apiVersionsKey = 18
+)
 
 // notFlexible is the flexibleFrom of an API that has no flexible versions
 // (its schema says "flexibleVersions": "none"), such as OffsetDelete.
@@ -190,6 +197,7 @@ const (
 	codeNonEmptyGroup             int16 = 68
 	codeGroupIDNotFound           int16 = 69
 	codeFetchSessionIDNotFound    int16 = 70
+	codeInvalidFetchSessionEpoch  int16 = 71
 	codeMemberIDRequired          int16 = 79
 	codeGroupMaxSizeReached       int16 = 81
 	codeFencedInstanceID          int16 = 82
@@ -199,6 +207,7 @@ const (
 	codeProducerFenced            int16 = 90
 	codeUnknownTopicID            int16 = 100
 	codeTransactionalIDNotFound   int16 = 105
+	codeFetchSessionTopicIDError  int16 = 106
 	codeFencedMemberEpoch         int16 = 110
 	codeUnreleasedInstanceID      int16 = 111
 	codeUnsupportedAssignor       int16 = 112
@@ -555,11 +564,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		transactional = transactional || h.Attributes&transactionalFlag != 0
 	}
 	if transactional {
-		// The check and the append are one step under the coordinator's
-		// lock, so that no EndTxn slips between them (txn.go).
-		unlock := b.txns.lockForProduce()
+		// The check and the append are one step under the producer's
+		// transaction lock, so that no EndTxn slips between them (txn.go).
+		code, msg, unlock := b.txns.checkProduce(topic.Name, partition, headers)
 		defer unlock()
-		if code, msg := b.txns.checkProduce(topic.Name, partition, headers); code != codeNone {
+		if code != codeNone {
 			return code, -1, &msg
 		}
 	}
@@ -601,22 +610,12 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 // (librdkafka and others take a non-null list there as a reason to filter).
 // LastStableOffset is the real LSO at both levels.
 //
-// Where we differ from Kafka: there are no incremental fetch sessions. A
-// client that asks for one (SessionId 0, SessionEpoch 0) is answered with
-// SessionId 0, which tells it the broker will not keep a session, and it
-// goes on sending full fetches, as KIP-227 allows. Every (SessionId,
-// SessionEpoch) pair is otherwise answered as Kafka's FetchManager.newContext
-// (FetchSession.scala) answers it when its session cache is empty:
-//
-//	epoch -1 (FINAL), any id   full fetch, no session opened; SessionId 0
-//	epoch 0 (INITIAL), any id  full fetch; a session could be opened, but
-//	                           none is (as when Kafka's cache is full): SessionId 0
-//	any other epoch            incremental: the session is not in the cache,
-//	                           FETCH_SESSION_ID_NOT_FOUND, SessionId 0, no topics
-//
-// A full fetch naming an id closes that session in Kafka; we have none to
-// close. kafka-go's Client.Fetch sends -1/-1, and versions before 7, which
-// have no session fields, decode as 0/-1: both are sessionless.
+// Fetch sessions (KIP-227) are fetchsessions.go: SessionId and
+// SessionEpoch pick a full fetch, which may open a session, or an
+// incremental one, which reads the session's partitions and answers only
+// those that changed. kafka-go's Client.Fetch sends -1/-1, and versions
+// before 7, which have no session fields, decode as 0/-1: both are
+// sessionless full fetches.
 type fetchRequest struct {
 	ClusterID           *string
 	ReplicaID           int32
@@ -631,6 +630,12 @@ type fetchRequest struct {
 	ForgottenTopicsData []forgottenTopic
 	RackID              string
 }
+
+// unchangedFunc, if not nil, is asked by fetchOnce about each partition (i
+// counts them across topics) that has no error and nothing to read, with
+// its high watermark and log start offset: true leaves it out of the
+// answer. Incremental fetch sessions pass one (fetchsessions.go).
+type unchangedFunc func(i int, highWatermark, logStartOffset int64) bool
 
 type replicaState struct {
 	ReplicaID    int32
@@ -853,33 +858,38 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 // the read already saw its records.
 func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*fetchRequest)
-	if !isFullFetch(req.SessionEpoch) {
-		// An incremental fetch names a session we would have to hold; we
-		// never open one, so whatever its id, it is not found.
-		return &fetchResponse{ErrorCode: codeFetchSessionIDNotFound, Responses: []fetchTopicResponse{}}
+	v := rc.header.APIVersion
+	fc := b.fetchSessions.newFetchContext(req, v)
+	if fc.errorCode != codeNone {
+		return &fetchResponse{ErrorCode: fc.errorCode, SessionID: invalidSessionID, Responses: []fetchTopicResponse{}}
 	}
+	read := fc.read
 	// A consumer under a consumer_byte_rate quota gets at most a quota
 	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
-	req.MaxBytes = int32(min(int(req.MaxBytes), b.quotas.windowBytes(consumerByteRate, rc.userName(), rc.clientID())))
-	req.MinBytes = min(req.MinBytes, req.MaxBytes)
-	resp, size := b.longPoll(ctx, rc, req)
+	read.MaxBytes = int32(min(int(read.MaxBytes), b.quotas.windowBytes(consumerByteRate, rc.userName(), rc.clientID())))
+	read.MinBytes = min(read.MinBytes, read.MaxBytes)
+	resp, size := b.longPoll(ctx, rc, read, fc.unchanged)
 	// A fetch over its quota is answered empty, with the throttle time,
-	// and the connection muted (quotas.go).
+	// and the connection muted (quotas.go); its session learns nothing.
 	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
-		return &fetchResponse{Responses: []fetchTopicResponse{}}
+		return &fetchResponse{SessionID: fc.throttledSessionID(), Responses: []fetchTopicResponse{}}
 	}
-	return b.openRecordFiles(resp)
+	// The files first: a partition whose file cannot be opened is
+	// answered with its error, which the session must see.
+	resp = b.openRecordFiles(resp)
+	b.fetchSessions.finish(fc, resp, v)
+	return resp
 }
 
 // longPoll reads until MinBytes are ready, a partition has an error, or
 // MaxWaitMs has passed, and returns the response and its record bytes.
-func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest) (*fetchResponse, int) {
+func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest, unchanged unchangedFunc) (*fetchResponse, int) {
 	v := rc.header.APIVersion
 	timer := time.NewTimer(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
 	defer timer.Stop()
 	for {
 		signal := b.appendSignal()
-		resp, size, failed := b.fetchOnce(req, v)
+		resp, size, failed := b.fetchOnce(req, v, unchanged)
 		if size >= int(req.MinBytes) || failed {
 			return resp, size
 		}
@@ -939,32 +949,20 @@ func (m *fetchResponse) closeFiles() {
 	}
 }
 
-// Fetch session epochs with a meaning of their own (FetchMetadata.java).
-const (
-	initialSessionEpoch int32 = 0  // a full fetch that may open a session
-	finalSessionEpoch   int32 = -1 // a full fetch that opens none
-)
-
-// isFullFetch reports whether a fetch at this session epoch carries the
-// whole set of partitions (FetchMetadata.isFull) rather than changes to a
-// session's.
-func isFullFetch(epoch int32) bool {
-	return epoch == initialSessionEpoch || epoch == finalSessionEpoch
-}
-
 // maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one
 // fetch response carries, whatever the client asks for.
 const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether any partition had an error.
-func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, size int, failed bool) {
+func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, failed bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
 	// even if it is larger, so that a consumer can always make progress
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
+	i := -1
 	for _, ft := range req.Topics {
 		var topic *topicLog
 		missing := codeUnknownTopicOrPartition
@@ -973,8 +971,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 		} else {
 			topic = b.logs.Topic(ft.Topic)
 		}
-		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID, Partitions: make([]fetchPartitionResponse, 0, len(ft.Partitions))}
+		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
+		if unchanged == nil {
+			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
+		}
 		for _, fp := range ft.Partitions {
+			i++
 			pr := fetchPartitionResponse{
 				PartitionIndex:       fp.Partition,
 				HighWatermark:        -1,
@@ -1003,6 +1005,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			end := int64(math.MaxInt64)
 			if req.IsolationLevel == readCommitted {
 				end = pr.LastStableOffset
+			}
+			caughtUp := fp.FetchOffset == min(end, pr.HighWatermark)
+			if caughtUp && unchanged != nil && unchanged(i, pr.HighWatermark, pr.LogStartOffset) {
+				continue
+			}
+			if req.IsolationLevel == readCommitted {
 				pr.AbortedTransactions = pl.AbortedTransactions(fp.FetchOffset, end)
 			}
 			if budget > 0 || size == 0 {
@@ -1022,7 +1030,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
-		resp.Responses = append(resp.Responses, tr)
+		if len(tr.Partitions) > 0 || unchanged == nil {
+			if tr.Partitions == nil {
+				tr.Partitions = []fetchPartitionResponse{}
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
 	}
 	return resp, size, failed
 }
@@ -1557,321 +1570,6 @@ func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r re
 	return &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
 }
 
-// CreateTopics: v2-7 (CreateTopicsRequest.json, CreateTopicsResponse.json)
-//
-//	v2: ThrottleTimeMs; our minimum, as in Kafka 4.0 (KIP-896)
-//	v4: NumPartitions and ReplicationFactor may be -1 for the broker default (KIP-464)
-//	v5: flexible; the response echoes the partitions, replication factor and configs (KIP-525)
-//	v6: no change (quota errors, KIP-599)
-//	v7: TopicId in the response (KIP-516)
-//
-// Topic configs are checked and kept with the topic (configs.go): a name
-// this broker does not have, or a bad value, is INVALID_CONFIG, and
-// nothing is created. From v5 the response lists every config of the new
-// topic with its value and source, as DescribeConfigs would.
-//
-// Where we differ from Kafka: there is one broker, so a replication factor
-// other than 1 (or -1, the default) is refused, and an explicit assignment
-// may name only this broker. A topic has at most maxPartitionsPerTopic
-// partitions.
-type createTopicsRequest struct {
-	Topics       []creatableTopic
-	TimeoutMs    int32
-	ValidateOnly bool
-}
-
-type creatableTopic struct {
-	Name              string
-	NumPartitions     int32
-	ReplicationFactor int16
-	Assignments       []creatableReplicaAssignment
-	Configs           []creatableTopicConfig
-}
-
-type creatableReplicaAssignment struct {
-	PartitionIndex int32
-	BrokerIDs      []int32
-}
-
-type creatableTopicConfig struct {
-	Name  string
-	Value *string
-}
-
-func (m *createTopicsRequest) decode(r *reader, v int16) {
-	m.Topics = readArray(r, func(r *reader) (t creatableTopic) {
-		t.Name = r.String()
-		t.NumPartitions = r.Int32()
-		t.ReplicationFactor = r.Int16()
-		t.Assignments = readArray(r, func(r *reader) (a creatableReplicaAssignment) {
-			a.PartitionIndex = r.Int32()
-			a.BrokerIDs = r.Int32s()
-			r.SkipTags()
-			return a
-		})
-		t.Configs = readArray(r, func(r *reader) (c creatableTopicConfig) {
-			c.Name = r.String()
-			c.Value = r.NullableString()
-			r.SkipTags()
-			return c
-		})
-		r.SkipTags()
-		return t
-	})
-	m.TimeoutMs = r.Int32()
-	m.ValidateOnly = r.Bool()
-	r.SkipTags()
-}
-
-type createTopicsResponse struct {
-	ThrottleTimeMs int32
-	Topics         []creatableTopicResult
-}
-
-type creatableTopicResult struct {
-	Name                 string
-	TopicID              uuid
-	ErrorCode            int16
-	ErrorMessage         *string
-	TopicConfigErrorCode int16
-	NumPartitions        int32
-	ReplicationFactor    int16
-	Configs              []creatableTopicConfigs
-}
-
-type creatableTopicConfigs struct {
-	Name         string
-	Value        *string
-	ReadOnly     bool
-	ConfigSource int8
-	IsSensitive  bool
-}
-
-func (m *createTopicsResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	writeArrayNonNull(w, m.Topics, func(w *writer, t creatableTopicResult) {
-		w.String(t.Name)
-		if v >= 7 {
-			w.UUID(t.TopicID)
-		}
-		w.Int16(t.ErrorCode)
-		w.NullableString(t.ErrorMessage)
-		if v >= 5 {
-			w.Int32(t.NumPartitions)
-			w.Int16(t.ReplicationFactor)
-			writeArray(w, t.Configs, func(w *writer, c creatableTopicConfigs) {
-				w.String(c.Name)
-				w.NullableString(c.Value)
-				w.Bool(c.ReadOnly)
-				w.Int8(c.ConfigSource)
-				w.Bool(c.IsSensitive)
-				w.Tags()
-			})
-		}
-		if t.TopicConfigErrorCode != 0 {
-			w.Tags(tag{0, func(w *writer) { w.Int16(t.TopicConfigErrorCode) }})
-		} else {
-			w.Tags()
-		}
-	})
-	w.Tags()
-}
-
-func (b *Broker) handleCreateTopics(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*createTopicsRequest)
-	resp := &createTopicsResponse{Topics: make([]creatableTopicResult, 0, len(req.Topics))}
-	// Kafka refuses every copy of a name that appears twice in one request.
-	seen := make(map[string]int, len(req.Topics))
-	for _, t := range req.Topics {
-		seen[t.Name]++
-	}
-	for _, t := range req.Topics {
-		res := creatableTopicResult{Name: t.Name, NumPartitions: -1, ReplicationFactor: -1}
-		if seen[t.Name] > 1 {
-			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr("topic "+t.Name+" appears more than once in the request")
-		} else {
-			res.ErrorCode, res.ErrorMessage = b.createTopic(t, req.ValidateOnly, &res)
-		}
-		resp.Topics = append(resp.Topics, res)
-	}
-	return resp
-}
-
-// createTopic checks one CreateTopics entry and, unless validateOnly,
-// creates it, filling in res. It returns the Kafka error code and message.
-func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatableTopicResult) (int16, *string) {
-	if err := validateTopicName(t.Name); err != nil {
-		return codeInvalidTopic, ptr(err.Error())
-	}
-	if b.logs.Topic(t.Name) != nil {
-		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
-	}
-	partitions := t.NumPartitions
-	if len(t.Assignments) > 0 {
-		// With an explicit assignment, Kafka requires -1 for both counts
-		// and takes the partition count from the assignment.
-		if t.NumPartitions != -1 || t.ReplicationFactor != -1 {
-			return codeInvalidRequest, ptr("both numPartitions and replicationFactor must be -1 with a replica assignment")
-		}
-		for i, a := range t.Assignments {
-			if a.PartitionIndex != int32(i) || len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
-				return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("partition %d must be assigned to broker %d alone", i, b.cfg.NodeID))
-			}
-		}
-		partitions = int32(len(t.Assignments))
-	} else if t.ReplicationFactor != 1 && t.ReplicationFactor != -1 {
-		return codeInvalidReplicationFactor, ptr(fmt.Sprintf("replication factor %d is larger than the 1 available broker", t.ReplicationFactor))
-	}
-	if partitions == -1 {
-		partitions = b.cfg.DefaultPartitions
-	}
-	if partitions <= 0 || partitions > maxPartitionsPerTopic {
-		return codeInvalidPartitions, ptr(fmt.Sprintf("number of partitions must be from 1 to %d", maxPartitionsPerTopic))
-	}
-	names, values := make([]string, len(t.Configs)), make([]*string, len(t.Configs))
-	for i, c := range t.Configs {
-		names[i], values[i] = c.Name, c.Value
-	}
-	cfg, cerr := newTopicConfig(names, values, codeInvalidConfig)
-	if cerr != nil {
-		return cerr.code, &cerr.msg
-	}
-	res.NumPartitions, res.ReplicationFactor = partitions, 1
-	for _, e := range b.topicConfigEntries(cfg) {
-		res.Configs = append(res.Configs, creatableTopicConfigs{Name: e.name, Value: ptr(e.value), ConfigSource: e.source})
-	}
-	if validateOnly {
-		return codeNone, nil
-	}
-	created, err := b.logs.CreateTopicWithConfigs(t.Name, partitions, cfg)
-	if errors.Is(err, errTopicExists) {
-		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
-	}
-	if errors.Is(err, errInvalidTopic) {
-		return codeInvalidTopic, ptr(err.Error())
-	}
-	if err != nil {
-		b.log.Error("creating topic", "topic", t.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
-	}
-	b.log.Info("created topic", "topic", t.Name, "partitions", partitions, "configs", cfg)
-	res.TopicID = created.ID
-	return codeNone, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// maxPartitionsPerTopic bounds what one CreateTopics or CreatePartitions
-// request can make. Kafka sets no such limit, but each partition here is a
-// directory and open files, made while the topic list is locked: a request
-// for two billion of them would stall every client of the broker, not just
-// the one that asked. Ten thousand is far beyond any local use.
-const maxPartitionsPerTopic = 10000
-
-// DeleteTopics: v1-6 (DeleteTopicsRequest.json, DeleteTopicsResponse.json)
-//
-//	v1: ThrottleTimeMs; our minimum (KIP-896)
-//	v4: flexible
-//	v5: ErrorMessage
-//	v6: topics by name or TopicId (KIP-516)
-type deleteTopicsRequest struct {
-	Topics     []deleteTopicState
-	TopicNames []string
-	TimeoutMs  int32
-}
-
-type deleteTopicState struct {
-	Name    *string
-	TopicID uuid
-}
-
-func (m *deleteTopicsRequest) decode(r *reader, v int16) {
-	if v >= 6 {
-		m.Topics = readArray(r, func(r *reader) (t deleteTopicState) {
-			t.Name = r.NullableString()
-			t.TopicID = r.UUID()
-			r.SkipTags()
-			return t
-		})
-	} else {
-		m.TopicNames = r.Strings()
-	}
-	m.TimeoutMs = r.Int32()
-	r.SkipTags()
-}
-
-type deleteTopicsResponse struct {
-	ThrottleTimeMs int32
-	Responses      []deletableTopicResult
-}
-
-type deletableTopicResult struct {
-	Name         *string
-	TopicID      uuid
-	ErrorCode    int16
-	ErrorMessage *string
-}
-
-func (m *deleteTopicsResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	writeArrayNonNull(w, m.Responses, func(w *writer, t deletableTopicResult) {
-		if v >= 6 {
-			w.NullableString(t.Name)
-			w.UUID(t.TopicID)
-		} else {
-			w.String(deref(t.Name))
-		}
-		w.Int16(t.ErrorCode)
-		if v >= 5 {
-			w.NullableString(t.ErrorMessage)
-		}
-		w.Tags()
-	})
-	w.Tags()
-}
-
-func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*deleteTopicsRequest)
-	targets := req.Topics
-	for _, name := range req.TopicNames {
-		targets = append(targets, deleteTopicState{Name: ptr(name)})
-	}
-	resp := &deleteTopicsResponse{Responses: make([]deletableTopicResult, 0, len(targets))}
-	for _, t := range targets {
-		res := deletableTopicResult{Name: t.Name, TopicID: t.TopicID}
-		var topic *topicLog
-		if t.Name != nil {
-			topic = b.logs.Topic(*t.Name)
-		} else {
-			topic = b.logs.TopicByID(t.TopicID)
-		}
-		switch {
-		case topic == nil && t.Name == nil:
-			res.ErrorCode = codeUnknownTopicID
-		case topic == nil:
-			res.ErrorCode = codeUnknownTopicOrPartition
-		case topic.Name == offsetsTopic:
-			// The coordinator holds this log open for good.
-			res.Name, res.TopicID = &topic.Name, topic.ID
-			res.ErrorCode, res.ErrorMessage = codeInvalidTopic, ptr("cannot delete internal topic "+offsetsTopic)
-		default:
-			res.Name, res.TopicID = &topic.Name, topic.ID
-			if err := b.logs.DeleteTopic(topic.Name); err != nil {
-				b.log.Error("deleting topic", "topic", topic.Name, "err", err)
-				res.ErrorCode, res.ErrorMessage = codeUnknownServerError, ptr(err.Error())
-			} else {
-				b.log.Info("deleted topic", "topic", topic.Name)
-				// Kafka forgets the committed offsets of a deleted topic,
-				// so that a topic created again under the name starts
-				// its consumers afresh.
-				b.groups.forgetTopic(topic.Name)
-			}
-		}
-		resp.Responses = append(resp.Responses, res)
-	}
-	return resp
-}
-
 // DeleteRecords: v0-2 (DeleteRecordsRequest.json, DeleteRecordsResponse.json)
 //
 //	v1: no change (throttling after the response, KIP-219)
@@ -2070,111 +1768,6 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 		return fail(codeUnknownServerError)
 	}
 	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
-}
-
-// CreatePartitions: v0-3 (CreatePartitionsRequest.json, CreatePartitionsResponse.json)
-//
-//	v1: no change (v0 had a bug in its error handling)
-//	v2: flexible
-//	v3: no change (quota errors, KIP-599)
-//
-// Count is the new total number of partitions, which may only grow.
-type createPartitionsRequest struct {
-	Topics       []createPartitionsTopic
-	TimeoutMs    int32
-	ValidateOnly bool
-}
-
-type createPartitionsTopic struct {
-	Name        string
-	Count       int32
-	Assignments []createPartitionsAssignment
-}
-
-type createPartitionsAssignment struct {
-	BrokerIDs []int32
-}
-
-func (m *createPartitionsRequest) decode(r *reader, v int16) {
-	m.Topics = readArray(r, func(r *reader) (t createPartitionsTopic) {
-		t.Name = r.String()
-		t.Count = r.Int32()
-		t.Assignments = readArray(r, func(r *reader) (a createPartitionsAssignment) {
-			a.BrokerIDs = r.Int32s()
-			r.SkipTags()
-			return a
-		})
-		r.SkipTags()
-		return t
-	})
-	m.TimeoutMs = r.Int32()
-	m.ValidateOnly = r.Bool()
-	r.SkipTags()
-}
-
-type createPartitionsResponse struct {
-	ThrottleTimeMs int32
-	Results        []createPartitionsTopicResult
-}
-
-type createPartitionsTopicResult struct {
-	Name         string
-	ErrorCode    int16
-	ErrorMessage *string
-}
-
-func (m *createPartitionsResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	writeArrayNonNull(w, m.Results, func(w *writer, t createPartitionsTopicResult) {
-		w.String(t.Name)
-		w.Int16(t.ErrorCode)
-		w.NullableString(t.ErrorMessage)
-		w.Tags()
-	})
-	w.Tags()
-}
-
-func (b *Broker) handleCreatePartitions(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*createPartitionsRequest)
-	resp := &createPartitionsResponse{Results: make([]createPartitionsTopicResult, 0, len(req.Topics))}
-	for _, t := range req.Topics {
-		res := createPartitionsTopicResult{Name: t.Name}
-		res.ErrorCode, res.ErrorMessage = b.createPartitions(t, req.ValidateOnly)
-		resp.Results = append(resp.Results, res)
-	}
-	return resp
-}
-
-func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (int16, *string) {
-	topic := b.logs.Topic(t.Name)
-	if topic == nil {
-		return codeUnknownTopicOrPartition, ptr("topic " + t.Name + " does not exist")
-	}
-	have := int32(len(topic.Partitions))
-	if t.Count <= have {
-		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s has %d partitions; the new count must be larger", t.Name, have))
-	}
-	if t.Count > maxPartitionsPerTopic {
-		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s may have at most %d partitions", t.Name, maxPartitionsPerTopic))
-	}
-	if t.Assignments != nil {
-		if int32(len(t.Assignments)) != t.Count-have {
-			return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("%d assignments given for %d new partitions", len(t.Assignments), t.Count-have))
-		}
-		for _, a := range t.Assignments {
-			if len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
-				return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("new partitions must be assigned to broker %d alone", b.cfg.NodeID))
-			}
-		}
-	}
-	if validateOnly {
-		return codeNone, nil
-	}
-	if err := b.logs.CreatePartitions(t.Name, t.Count); err != nil {
-		b.log.Error("creating partitions", "topic", t.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
-	}
-	return codeNone, nil
 }
 
 // DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)

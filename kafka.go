@@ -76,11 +76,12 @@
 //   - log.go: the partition log: segments with offset and time indexes,
 //     Append and Read, recovery after a crash, and retention.
 //   - segfiles.go: the descriptor cache through which closed segments are
-//     read, so that open files do not grow with the partition count.
+//     read, so that open files do not grow with the segment count.
 //   - topics.go: the data dir: topics as sets of partition directories, their
-//     ids and configs, and creation and deletion that a crash leaves whole.
+//     ids and configs, creation and deletion that a crash leaves whole, and
+//     CreateTopics, DeleteTopics and CreatePartitions.
 //   - handlers.go: one section per API in API-key order (Produce, Fetch,
-//     ListOffsets, Metadata, ApiVersions, CreateTopics, ...), each opening
+//     ListOffsets, Metadata, ApiVersions, DeleteRecords, ...), each opening
 //     with the versions served, and the apis table that drives dispatch.
 //   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
 //     consumer of many partitions from naming all of them on every fetch.
@@ -176,6 +177,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
+	"math/bits"
 	"net"
 	"os"
 	"slices"
@@ -369,6 +371,24 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// ClosedSegmentFiles is how many .log files of closed segments (all
+	// but each partition's active one) may be open at once; the others are
+	// opened when read and the least recently used idle ones closed
+	// (segfiles.go). Kafka has no such setting: it keeps them all open.
+	// Default 256.
+	ClosedSegmentFiles int
+
+	// FetchSessionCacheSlots is how many incremental fetch sessions
+	// (fetchsessions.go) the broker keeps at most
+	// (max.incremental.fetch.session.cache.slots, default 1000). Negative
+	// turns sessions off: every fetch is then a full one.
+	FetchSessionCacheSlots int
+
+	// FetchSessionEviction is how long a fetch session is safe from being
+	// evicted for a new one, counted from its creation and from its last
+	// use (min.incremental.fetch.session.eviction.ms, default 2 minutes).
+	FetchSessionEviction time.Duration
+
 	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
 	// a round before it looks for compacted partitions to clean again
 	// (log.cleaner.backoff.ms, default 15s).
@@ -503,6 +523,15 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
+	if c.ClosedSegmentFiles <= 0 {
+		c.ClosedSegmentFiles = defaultClosedSegmentFiles
+	}
+	if c.FetchSessionCacheSlots == 0 {
+		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots
+	}
+	if c.FetchSessionEviction <= 0 {
+		c.FetchSessionEviction = defaultFetchSessionEviction
+	}
 	if c.Listeners == "" {
 		c.Listeners = defaultListeners
 	}
@@ -571,6 +600,12 @@ type Broker struct {
 	// (quotas.go).
 	quotas *clientQuotas
 
+	// frames is the pool of Produce request buffers (see readFrame).
+	frames framePool
+
+	// fetchSessions is the incremental fetch sessions (fetchsessions.go).
+	fetchSessions *fetchSessionCache
+
 	// sec is the listeners, users and ACLs (security.go, acls.go).
 	sec *security
 
@@ -600,7 +635,8 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096}, cfg.Logger)
+	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
+		Files: newFileCache(cfg.ClosedSegmentFiles)}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -626,7 +662,8 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
-		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
+		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
@@ -723,6 +760,9 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	err := g.Wait()
 	b.state.Store(brokerStopping)
 	b.groups.close()
+	if cerr := b.txns.close(); err == nil {
+		err = cerr
+	}
 	b.shares.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
@@ -877,7 +917,11 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 			}
 			return
 		}
-		if err := c.handle(ctx, frame); err != nil {
+		err = c.handle(ctx, frame)
+		if releasable(frame) {
+			b.frames.put(frame)
+		}
+		if err != nil {
 			b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
 			return
 		}
@@ -897,9 +941,10 @@ var (
 )
 
 // readFrame reads one size-prefixed request. The size is checked against
-// MaxFrameBytes before anything is allocated, and the buffer then grows only
-// as bytes actually arrive, so a client that claims 100 MiB and sends ten
-// bytes costs 64 KiB at most.
+// MaxFrameBytes before anything is allocated. The frame goes into a pooled
+// buffer if one of the right size is free (see framePool); otherwise the
+// buffer grows only as bytes actually arrive, so a client that claims 100
+// MiB and sends ten bytes costs 64 KiB at most.
 func (c *conn) readFrame() ([]byte, error) {
 	var prefix [4]byte
 	if _, err := io.ReadFull(c.r, prefix[:]); err != nil {
@@ -909,15 +954,20 @@ func (c *conn) readFrame() ([]byte, error) {
 	if n < 0 || n > c.maxFrameBytes() {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
-	// The buffer starts at what has already arrived, or 64 KiB, and
-	// doubles as more arrives, never past n: memory follows the bytes
-	// received, whatever the size prefix claims, and a large frame is
-	// copied about once more in all, not once per 512-byte read.
+	// A new buffer starts at what has already arrived, or 64 KiB, and
+	// doubles as more arrives: memory follows the bytes received, whatever
+	// the size prefix claims, and a large frame is copied about once more
+	// in all, not once per 512-byte read. Capacities are powers of two up
+	// to the frame's size class, so that the buffer fits the next frame of
+	// that size when it is back in the pool.
 	size := int(n)
-	buf := make([]byte, 0, min(size, max(c.r.Buffered(), 64<<10)))
+	buf := c.broker.frames.get(size)
+	if buf == nil {
+		buf = make([]byte, 0, min(frameClassSize(size), max(c.r.Buffered(), 64<<10)))
+	}
 	for len(buf) < size {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(size-len(buf), cap(buf)))
+			buf = slices.Grow(buf, min(frameClassSize(size), 2*cap(buf))-len(buf))
 		}
 		m, err := c.r.Read(buf[len(buf):min(size, cap(buf))])
 		buf = buf[:len(buf)+m]
@@ -929,6 +979,77 @@ func (c *conn) readFrame() ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// framePool keeps the frame buffers of requests whose handling leaves no
+// reference to them, so that a steady stream of produces reads each frame
+// into a buffer an earlier one used, rather than into new memory for the
+// GC to collect: for a produce, the frame is the records, and without a
+// pool the broker allocated as many bytes as it stored.
+//
+// Only Produce frames are returned (see releasable): its handler copies
+// the records to the segment file, and keeps nothing of the frame once it
+// has answered. Other requests' decoded fields may alias their frame and
+// outlive it (a JoinGroup's member metadata, a SyncGroup's assignments),
+// so their frames are left to the GC as before.
+//
+// Buffers are pooled by size class, powers of two from 4 KiB to 16 MiB: a
+// buffer of capacity c goes to class floor(log2 c) and a frame of n bytes
+// is read into a buffer of class ceil(log2 n), so any buffer found is big
+// enough. Larger frames are rare enough to allocate. A pool hands out only
+// memory that already exists, so it does not let a size prefix allocate.
+type framePool struct {
+	classes [framePoolMaxClass - framePoolMinClass + 1]sync.Pool
+}
+
+const (
+	framePoolMinClass = 12 // 4 KiB
+	framePoolMaxClass = 24 // 16 MiB
+)
+
+// frameClass is the size class of a frame of n bytes: the smallest power
+// of two that holds it, at least the smallest class.
+func frameClass(n int) int {
+	return max(bits.Len(uint(max(n, 1)-1)), framePoolMinClass)
+}
+
+// frameClassSize is the capacity of a frame buffer for n bytes: n rounded
+// up to its class, or n itself above the largest class, which is not
+// pooled.
+func frameClassSize(n int) int {
+	if c := frameClass(n); c <= framePoolMaxClass {
+		return 1 << c
+	}
+	return n
+}
+
+// get returns an empty buffer with room for n bytes, or nil if the pool
+// has none.
+func (p *framePool) get(n int) []byte {
+	class := frameClass(n)
+	if n <= 0 || class > framePoolMaxClass {
+		return nil
+	}
+	if bp, ok := p.classes[class-framePoolMinClass].Get().(*[]byte); ok {
+		return (*bp)[:0]
+	}
+	return nil
+}
+
+// put gives buf back to the pool. The caller must hold no reference to it.
+func (p *framePool) put(buf []byte) {
+	class := bits.Len(uint(cap(buf))) - 1
+	if class < framePoolMinClass {
+		return
+	}
+	class = min(class, framePoolMaxClass)
+	p.classes[class-framePoolMinClass].Put(&buf)
+}
+
+// releasable reports whether a frame may go back to the pool once its
+// request has been answered: only Produce's (see framePool).
+func releasable(frame []byte) bool {
+	return len(frame) >= 2 && int16(binary.BigEndian.Uint16(frame)) == produceKey
 }
 
 // handle decodes one request, runs its handler and writes the response.

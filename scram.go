@@ -470,9 +470,9 @@ func (s *credentialStore) checkPassword(user string, password []byte) bool {
 //	v0: flexible from the start (KIP-554)
 //
 // Lists, per user, the mechanisms and iteration counts; never the salt or
-// keys. Null Users means every user. As Kafka's
-// ControllerApis/ScramControlManager: a user named twice answers
-// DUPLICATE_RESOURCE, one without credentials RESOURCE_NOT_FOUND.
+// keys. Null or empty Users means every user (librdkafka sends an empty
+// array for "all"). As Kafka's ScramImage.describe: a user named twice
+// answers DUPLICATE_RESOURCE, one without credentials RESOURCE_NOT_FOUND.
 type describeUserScramCredentialsRequest struct {
 	Users []describeUserScramName
 }
@@ -534,7 +534,7 @@ func (b *Broker) handleDescribeUserScramCredentials(ctx context.Context, rc *req
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var names []string
-	if req.Users == nil {
+	if len(req.Users) == 0 {
 		for name := range s.users {
 			names = append(names, name)
 		}
@@ -574,12 +574,13 @@ func (b *Broker) handleDescribeUserScramCredentials(ctx context.Context, rc *req
 // The client salts the password itself and sends the salt, the iteration
 // count and SaltedPassword; the broker derives and keeps StoredKey and
 // ServerKey. One result per user named, in the order first named. The
-// checks are those of Kafka's ScramControlManager: a user both deleted and
-// upserted for one mechanism is DUPLICATE_RESOURCE; an unknown mechanism
-// UNSUPPORTED_SASL_MECHANISM; an empty name, a bad iteration count or an
-// empty salt or password UNACCEPTABLE_CREDENTIAL; deleting what does not
-// exist RESOURCE_NOT_FOUND. A user with any error has none of its
-// changes applied.
+// checks are those of Kafka's ScramControlManager: a user named in more
+// than one alteration, whatever the mechanisms, is DUPLICATE_RESOURCE (so
+// a client sets SHA-256 and SHA-512 in two requests); an unknown
+// mechanism UNSUPPORTED_SASL_MECHANISM; an empty name, a bad iteration
+// count or an empty salt or password UNACCEPTABLE_CREDENTIAL; deleting
+// what does not exist RESOURCE_NOT_FOUND. A user with any error has none
+// of its changes applied.
 type alterUserScramCredentialsRequest struct {
 	Deletions  []scramCredentialDeletion
 	Upsertions []scramCredentialUpsertion
@@ -679,11 +680,10 @@ func (s *credentialStore) checkAlterations(req *alterUserScramCredentialsRequest
 			res.ErrorCode, res.ErrorMessage = code, ptr(msg)
 		}
 	}
-	type userMech struct {
-		user string
-		mech int8
-	}
-	touched := map[userMech]bool{}
+	// Kafka's ScramControlManager refuses a second alteration of a user in
+	// one request, even of another mechanism: one result per user could
+	// not tell which of them failed.
+	touched := map[string]bool{}
 	check := func(user string, mech int8) {
 		if _, ok := results[user]; !ok {
 			order = append(order, user)
@@ -694,10 +694,10 @@ func (s *credentialStore) checkAlterations(req *alterUserScramCredentialsRequest
 			fail(user, codeUnacceptableCredential, "Username must not be empty")
 		case scramMechanismByCode(mech) == nil:
 			fail(user, codeUnsupportedSASLMechanism, fmt.Sprintf("Unknown SCRAM mechanism %d", mech))
-		case touched[userMech{user, mech}]:
+		case touched[user]:
 			fail(user, codeDuplicateResource, "A user credential cannot be altered twice in the same request")
 		}
-		touched[userMech{user, mech}] = true
+		touched[user] = true
 	}
 	for _, d := range req.Deletions {
 		check(d.Name, d.Mechanism)

@@ -197,11 +197,15 @@ func TestScramCredentialAPIs(t *testing.T) {
 			{Name: "twice", Mechanism: 1, Iterations: 4096, Salt: salt, SaltedPassword: salted},
 			{Name: "twice", Mechanism: 1, Iterations: 4096, Salt: salt, SaltedPassword: salted},
 			{Name: "nosalt", Mechanism: 1, Iterations: 4096, Salt: []byte{}, SaltedPassword: salted},
+			// Kafka's ScramControlManager takes one alteration per user
+			// and request, whatever the mechanisms.
+			{Name: "both", Mechanism: 1, Iterations: 4096, Salt: salt, SaltedPassword: salted},
+			{Name: "both", Mechanism: 2, Iterations: 4096, Salt: salt, SaltedPassword: salted},
 		},
 		Deletions: []scramCredentialDeletion{{Name: "ghost", Mechanism: 1}},
 	})
 	want := map[string]int16{"alice": 0, "few": codeUnacceptableCredential, "many": codeUnacceptableCredential, "": codeUnacceptableCredential,
-		"md5": codeUnsupportedSASLMechanism, "twice": codeDuplicateResource, "nosalt": codeUnacceptableCredential, "ghost": codeResourceNotFound}
+		"md5": codeUnsupportedSASLMechanism, "twice": codeDuplicateResource, "nosalt": codeUnacceptableCredential, "ghost": codeResourceNotFound, "both": codeDuplicateResource}
 	for user, code := range want {
 		if got[user] != code {
 			t.Errorf("alter %q: code %d, want %d", user, got[user], code)
@@ -238,6 +242,12 @@ func TestScramCredentialAPIs(t *testing.T) {
 	if len(all.Results) != 1 || all.Results[0].User != "alice" || len(all.Results[0].CredentialInfos) != 1 ||
 		all.Results[0].CredentialInfos[0] != (scramCredentialInfo{Mechanism: 1, Iterations: 8192}) {
 		t.Errorf("describe all: %+v", all.Results)
+	}
+	// An empty list is every user too, as Kafka's ScramImage.describe
+	// reads it: librdkafka's DescribeUserScramCredentials with no users
+	// sends an empty array, never a null one.
+	if empty := describe([]string{}...); len(empty.Results) != 1 || empty.Results[0].User != "alice" {
+		t.Errorf("describe with an empty list: %+v, want alice", empty.Results)
 	}
 	some := describe("alice", "bob", "alice")
 	if len(some.Results) != 2 || some.Results[0].ErrorCode != codeDuplicateResource || some.Results[1].ErrorCode != codeResourceNotFound {
