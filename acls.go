@@ -1,4 +1,4 @@
-// This file is the third of the security chapters: access control
+// This file is the third of the security chapters (Part IV): access control
 // lists, the authorizer that checks requests against them, and the ACL
 // APIs (DescribeAcls, CreateAcls, DeleteAcls). It assumes security.go,
 // which gives every connection its principal, and the handlers of the
@@ -50,6 +50,7 @@
 // TestEveryAPIHasAnACLCheck fails, so that none slips through unchecked.
 //
 // The ACLs live in DataDir/acls.json, rewritten whole on each change.
+
 package kafka
 
 import (
