@@ -1259,6 +1259,22 @@ func checkListTransactions(a *access, r request) (response, func(response)) {
 	}
 }
 
+// undescribableTopics is the error message naming the topics of a
+// heartbeat's subscription that the principal may not DESCRIBE, as the
+// group coordinators word it, or nil if there are none.
+func (a *access) undescribableTopics(names []string) *string {
+	var denied []string
+	for _, t := range names {
+		if !a.may(aclDescribe, resTopic, t) {
+			denied = append(denied, t)
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	return ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))
+}
+
 // ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
 // subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat).
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
@@ -1266,14 +1282,8 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 	if !a.may(aclRead, resGroup, req.GroupID) {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
 	}
-	var denied []string
-	for _, t := range req.SubscribedTopicNames {
-		if !a.may(aclDescribe, resTopic, t) {
-			denied = append(denied, t)
-		}
-	}
-	if len(denied) > 0 {
-		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))}, nil
+	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
 	}
 	return nil, nil
 }
@@ -1662,14 +1672,8 @@ func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	if !a.may(aclRead, resGroup, req.GroupID) {
 		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
 	}
-	var denied []string
-	for _, t := range req.SubscribedTopicNames {
-		if !a.may(aclDescribe, resTopic, t) {
-			denied = append(denied, t)
-		}
-	}
-	if len(denied) > 0 {
-		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))}, nil
+	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
+		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
 	}
 	return nil, nil
 }
