@@ -1,4 +1,4 @@
-// This file is the log cleaner, part III of the book (operations): log
+// This file is the log cleaner, in Part IV of the book (operations): log
 // compaction, as Kafka's LogCleaner carries it out for topics whose
 // cleanup.policy includes compact. It assumes log.go (segments, indexes,
 // recovery), the record layout of wire.go, and the transactions of
@@ -110,6 +110,7 @@
 // Keys are held whole rather than as Kafka's 16-byte MD5 digests: a
 // collision could then never drop a live record, at the cost of memory
 // for long keys.
+
 package kafka
 
 import (
@@ -680,7 +681,7 @@ func (l *partitionLog) eachStoredBatch(ctx context.Context, s *segment, th *thro
 		if l.closing.Load() {
 			return errLogClosed
 		}
-		b, h, err := readBatchAt(s.log, pos, s.size, buf)
+		b, h, err := readBatchAt(s, pos, s.size, buf)
 		if err != nil {
 			return fmt.Errorf("kafka: cleaning segment %d at %d: %w", s.base, pos, err)
 		}
@@ -1194,6 +1195,13 @@ func (l *partitionLog) commitCleaned(s *segment, group []*segment) error {
 // finishSwap deletes the old segments of the group, renames the .swap
 // files into place and publishes the new segment in their stead.
 func (l *partitionLog) finishSwap(s *segment, group []*segment) error {
+	// Until the new segment is published, readers still read the old
+	// ones, whose files are about to be removed or renamed over: they must
+	// stay open. Through the descriptor cache they could be closed and
+	// reopened by name, which would find the cleaned file, or none.
+	if err := l.pinFiles(group); err != nil {
+		return err
+	}
 	s.log.Close()
 	for _, old := range group[1:] {
 		if err := removeSegmentFiles(l.dir, old.base, ""); err != nil {
@@ -1227,11 +1235,12 @@ func (l *partitionLog) finishSwap(s *segment, group []*segment) error {
 		return errLogClosed
 	}
 	l.segments = slices.Concat(l.segments[:i], []*segment{s}, l.segments[i+len(group):])
+	l.closeSegment(s)
 	l.mu.Unlock()
 	// No reader holds mu any more, so none is using the old descriptors.
 	var errs []error
 	for _, old := range group {
-		errs = append(errs, old.log.Close())
+		errs = append(errs, old.closeFile())
 	}
 	return errors.Join(errs...)
 }

@@ -203,7 +203,10 @@ type cleanTest struct {
 func newCleanTest(t *testing.T) *cleanTest {
 	dir := t.TempDir()
 	ct := &cleanTest{t: t, dir: dir, cp: compaction{minDirtyRatio: 0.5, maxLagMs: 1 << 62, deleteRetentionMs: 1000}}
-	ct.l = openTestLog(t, dir, logOptions{SegmentBytes: 100, IndexIntervalBytes: 1})
+	// Closed segments are read through a descriptor cache of two files
+	// (segfiles.go), so the cleaner reads segments whose files it must
+	// reopen, as on a broker with many partitions.
+	ct.l = openTestLog(t, dir, logOptions{SegmentBytes: 100, IndexIntervalBytes: 1, Files: newFileCache(2)})
 	return ct
 }
 

@@ -10,6 +10,16 @@
 // and then has the request and response structs (fields in schema order),
 // their decoders and encoders, and the handler.
 //
+// Place in the book: Part I, after kafka.go (framing, the api table's
+// use), wire.go (the codec) and log.go and topics.go (storage). On a first
+// reading, take Produce, Fetch, ListOffsets, Metadata and ApiVersions, in
+// that order. Produce and Fetch also touch later chapters, each named where
+// it happens: producer ids and sequence numbers (producers.go) and
+// transactions with their last stable offset (txn.go) in Part III, the
+// validator (validator.go) and quotas (quotas.go) in Part IV. A reader of
+// Part I can skip those lines. (ACLs, acls.go, are checked before a
+// handler runs, so no handler mentions them.)
+//
 // Design note: one table, apis, drives both dispatch and the ApiVersions
 // answer, so what we advertise can never drift from what we handle. Clients
 // such as kafka-python decide what they may send from that answer alone.
@@ -54,7 +64,11 @@ type api struct {
 	serve        func(b *Broker, ctx context.Context, rc *requestContext, req request) response
 }
 
-const apiVersionsKey = 18
+// API keys the code names outside the table.
+const (
+	produceKey     = 0
+	apiVersionsKey = 18
+)
 
 // notFlexible is the flexibleFrom of an API that has no flexible versions
 // (its schema says "flexibleVersions": "none"), such as OffsetDelete.
@@ -183,6 +197,7 @@ const (
 	codeNonEmptyGroup             int16 = 68
 	codeGroupIDNotFound           int16 = 69
 	codeFetchSessionIDNotFound    int16 = 70
+	codeInvalidFetchSessionEpoch  int16 = 71
 	codeMemberIDRequired          int16 = 79
 	codeGroupMaxSizeReached       int16 = 81
 	codeFencedInstanceID          int16 = 82
@@ -192,6 +207,7 @@ const (
 	codeProducerFenced            int16 = 90
 	codeUnknownTopicID            int16 = 100
 	codeTransactionalIDNotFound   int16 = 105
+	codeFetchSessionTopicIDError  int16 = 106
 	codeFencedMemberEpoch         int16 = 110
 	codeUnreleasedInstanceID      int16 = 111
 	codeUnsupportedAssignor       int16 = 112
@@ -548,11 +564,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		transactional = transactional || h.Attributes&transactionalFlag != 0
 	}
 	if transactional {
-		// The check and the append are one step under the coordinator's
-		// lock, so that no EndTxn slips between them (txn.go).
-		unlock := b.txns.lockForProduce()
+		// The check and the append are one step under the producer's
+		// transaction lock, so that no EndTxn slips between them (txn.go).
+		code, msg, unlock := b.txns.checkProduce(topic.Name, partition, headers)
 		defer unlock()
-		if code, msg := b.txns.checkProduce(topic.Name, partition, headers); code != codeNone {
+		if code != codeNone {
 			return code, -1, &msg
 		}
 	}
@@ -594,22 +610,12 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 // (librdkafka and others take a non-null list there as a reason to filter).
 // LastStableOffset is the real LSO at both levels.
 //
-// Where we differ from Kafka: there are no incremental fetch sessions. A
-// client that asks for one (SessionId 0, SessionEpoch 0) is answered with
-// SessionId 0, which tells it the broker will not keep a session, and it
-// goes on sending full fetches, as KIP-227 allows. Every (SessionId,
-// SessionEpoch) pair is otherwise answered as Kafka's FetchManager.newContext
-// (FetchSession.scala) answers it when its session cache is empty:
-//
-//	epoch -1 (FINAL), any id   full fetch, no session opened; SessionId 0
-//	epoch 0 (INITIAL), any id  full fetch; a session could be opened, but
-//	                           none is (as when Kafka's cache is full): SessionId 0
-//	any other epoch            incremental: the session is not in the cache,
-//	                           FETCH_SESSION_ID_NOT_FOUND, SessionId 0, no topics
-//
-// A full fetch naming an id closes that session in Kafka; we have none to
-// close. kafka-go's Client.Fetch sends -1/-1, and versions before 7, which
-// have no session fields, decode as 0/-1: both are sessionless.
+// Fetch sessions (KIP-227) are fetchsessions.go: SessionId and
+// SessionEpoch pick a full fetch, which may open a session, or an
+// incremental one, which reads the session's partitions and answers only
+// those that changed. kafka-go's Client.Fetch sends -1/-1, and versions
+// before 7, which have no session fields, decode as 0/-1: both are
+// sessionless full fetches.
 type fetchRequest struct {
 	ClusterID           *string
 	ReplicaID           int32
@@ -624,6 +630,12 @@ type fetchRequest struct {
 	ForgottenTopicsData []forgottenTopic
 	RackID              string
 }
+
+// unchangedFunc, if not nil, is asked by fetchOnce about each partition (i
+// counts them across topics) that has no error and nothing to read, with
+// its high watermark and log start offset: true leaves it out of the
+// answer. Incremental fetch sessions pass one (fetchsessions.go).
+type unchangedFunc func(i int, highWatermark, logStartOffset int64) bool
 
 type replicaState struct {
 	ReplicaID    int32
@@ -846,33 +858,38 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 // the read already saw its records.
 func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*fetchRequest)
-	if !isFullFetch(req.SessionEpoch) {
-		// An incremental fetch names a session we would have to hold; we
-		// never open one, so whatever its id, it is not found.
-		return &fetchResponse{ErrorCode: codeFetchSessionIDNotFound, Responses: []fetchTopicResponse{}}
+	v := rc.header.APIVersion
+	fc := b.fetchSessions.newFetchContext(req, v)
+	if fc.errorCode != codeNone {
+		return &fetchResponse{ErrorCode: fc.errorCode, SessionID: invalidSessionID, Responses: []fetchTopicResponse{}}
 	}
+	read := fc.read
 	// A consumer under a consumer_byte_rate quota gets at most a quota
 	// window's worth of bytes at a time (KafkaApis.handleFetchRequest).
-	req.MaxBytes = int32(min(int(req.MaxBytes), b.quotas.windowBytes(consumerByteRate, rc.userName(), rc.clientID())))
-	req.MinBytes = min(req.MinBytes, req.MaxBytes)
-	resp, size := b.longPoll(ctx, rc, req)
+	read.MaxBytes = int32(min(int(read.MaxBytes), b.quotas.windowBytes(consumerByteRate, rc.userName(), rc.clientID())))
+	read.MinBytes = min(read.MinBytes, read.MaxBytes)
+	resp, size := b.longPoll(ctx, rc, read, fc.unchanged)
 	// A fetch over its quota is answered empty, with the throttle time,
-	// and the connection muted (quotas.go).
+	// and the connection muted (quotas.go); its session learns nothing.
 	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
-		return &fetchResponse{Responses: []fetchTopicResponse{}}
+		return &fetchResponse{SessionID: fc.throttledSessionID(), Responses: []fetchTopicResponse{}}
 	}
-	return b.openRecordFiles(resp)
+	// The files first: a partition whose file cannot be opened is
+	// answered with its error, which the session must see.
+	resp = b.openRecordFiles(resp)
+	b.fetchSessions.finish(fc, resp, v)
+	return resp
 }
 
 // longPoll reads until MinBytes are ready, a partition has an error, or
 // MaxWaitMs has passed, and returns the response and its record bytes.
-func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest) (*fetchResponse, int) {
+func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest, unchanged unchangedFunc) (*fetchResponse, int) {
 	v := rc.header.APIVersion
 	timer := time.NewTimer(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
 	defer timer.Stop()
 	for {
 		signal := b.appendSignal()
-		resp, size, failed := b.fetchOnce(req, v)
+		resp, size, failed := b.fetchOnce(req, v, unchanged)
 		if size >= int(req.MinBytes) || failed {
 			return resp, size
 		}
@@ -932,32 +949,20 @@ func (m *fetchResponse) closeFiles() {
 	}
 }
 
-// Fetch session epochs with a meaning of their own (FetchMetadata.java).
-const (
-	initialSessionEpoch int32 = 0  // a full fetch that may open a session
-	finalSessionEpoch   int32 = -1 // a full fetch that opens none
-)
-
-// isFullFetch reports whether a fetch at this session epoch carries the
-// whole set of partitions (FetchMetadata.isFull) rather than changes to a
-// session's.
-func isFullFetch(epoch int32) bool {
-	return epoch == initialSessionEpoch || epoch == finalSessionEpoch
-}
-
 // maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one
 // fetch response carries, whatever the client asks for.
 const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether any partition had an error.
-func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, size int, failed bool) {
+func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, failed bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
 	// even if it is larger, so that a consumer can always make progress
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
+	i := -1
 	for _, ft := range req.Topics {
 		var topic *topicLog
 		missing := codeUnknownTopicOrPartition
@@ -966,8 +971,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 		} else {
 			topic = b.logs.Topic(ft.Topic)
 		}
-		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID, Partitions: make([]fetchPartitionResponse, 0, len(ft.Partitions))}
+		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
+		if unchanged == nil {
+			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
+		}
 		for _, fp := range ft.Partitions {
+			i++
 			pr := fetchPartitionResponse{
 				PartitionIndex:       fp.Partition,
 				HighWatermark:        -1,
@@ -996,6 +1005,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			end := int64(math.MaxInt64)
 			if req.IsolationLevel == readCommitted {
 				end = pr.LastStableOffset
+			}
+			caughtUp := fp.FetchOffset == min(end, pr.HighWatermark)
+			if caughtUp && unchanged != nil && unchanged(i, pr.HighWatermark, pr.LogStartOffset) {
+				continue
+			}
+			if req.IsolationLevel == readCommitted {
 				pr.AbortedTransactions = pl.AbortedTransactions(fp.FetchOffset, end)
 			}
 			if budget > 0 || size == 0 {
@@ -1015,7 +1030,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16) (resp *fetchResponse, siz
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
-		resp.Responses = append(resp.Responses, tr)
+		if len(tr.Partitions) > 0 || unchanged == nil {
+			if tr.Partitions == nil {
+				tr.Partitions = []fetchPartitionResponse{}
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
 	}
 	return resp, size, failed
 }

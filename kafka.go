@@ -2,9 +2,13 @@
 // Kafka wire protocol, so that the clients people already use (franz-go,
 // sarama, segmentio/kafka-go, librdkafka and the tools built on it such as
 // kcat, KafkaJS, kafka-python) work against it unchanged. It keeps its data
-// on disk, in the same layout Kafka uses, and is small enough to read in an
-// afternoon: it is meant both as a local broker for development and tests
-// and as a guided tour of how Kafka works.
+// on disk, in the same layout Kafka uses. It is meant both as a local broker
+// for development and tests and as a guided tour of how Kafka works, read
+// as a book in four parts (see Reading order). The book is not short:
+// about 29,000 lines of Go without the tests, a fifth of them comments.
+// Part I, the path of a record from a producer to the disk and back to a
+// consumer, is about a quarter of them, and a reader can finish it in an
+// evening; the other parts build on it and not on each other.
 //
 // # Basics
 //
@@ -24,65 +28,126 @@
 //	$ kcat -b 127.0.0.1:9092 -C -t greetings -K: -e
 //	k1:hello
 //
-// Or from Go, in a test:
+// Or from Go, in a test, on a free port (example_test.go runs this
+// function, and its Example_produceAndFetch speaks Metadata, Produce and
+// Fetch to such a broker over a raw connection, byte by byte):
 //
-//	b, err := kafka.Open(kafka.Config{DataDir: t.TempDir()})
-//	ln, err := net.Listen("tcp", "127.0.0.1:0")
-//	go b.Serve(ctx, ln) // returns when ctx is cancelled
+//	// startKafka runs a broker in-process for the test and returns the
+//	// address for a client's bootstrap servers; the broker stops, and
+//	// closes its logs, when the test ends.
+//	func startKafka(t *testing.T) string {
+//		b, err := kafka.Open(kafka.Config{DataDir: t.TempDir()})
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		ln, err := net.Listen("tcp", "127.0.0.1:0")
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		ctx, cancel := context.WithCancel(context.Background())
+//		done := make(chan error, 1)
+//		go func() { done <- b.Serve(ctx, ln) }()
+//		t.Cleanup(func() {
+//			cancel()
+//			if err := <-done; err != nil {
+//				t.Error(err)
+//			}
+//		})
+//		return ln.Addr().String()
+//	}
 //
 // # Reading order
 //
-// This file holds the Broker, its Config, the accept loop and the framing of
-// requests and responses. wire.go is the codec: the field types every
-// message is made of and the record-batch header. log.go is the storage:
-// partitions as segment files with offset and time indexes, their recovery
-// after a crash, and retention. topics.go is the data dir around the
-// partitions: topics as sets of partition directories, their ids and
-// configs, the lock on the dir, and how topics are created and deleted so
-// that a crash midway leaves each one whole or absent. producers.go is what
-// idempotent producers need: ids that never repeat, and per partition the
-// sequence numbers that turn a retried batch into a no-op. configs.go is
-// every setting a topic may override in Kafka 4.0, with the config APIs;
-// validator.go is what those settings do to produced batches (LogAppendTime,
-// timestamp bounds, recompression); codecs.go is the snappy and lz4
-// codecs it and the cleaner use, written on the standard library alone.
-// handlers.go has one section per API, in API-key order, each beginning
-// with the versions it supports and what changed between them.
-// operations.go is what a client is told it may do, when it asks
-// (KIP-430's authorized operations). groups.go is the group
-// coordinator: consumer-group membership and rebalances, with the group APIs
-// in the same form as handlers.go. offsets.go keeps what groups commit, as
-// records in the __consumer_offsets topic. consumer.go is KIP-848's consumer
-// groups, where the broker assigns partitions and members converge on the
-// assignment one heartbeat at a time; groupconfigs.go is the settings such a
-// group may override. groupstore.go writes both kinds of group to
-// __consumer_offsets as Kafka does, so that a restart costs no rebalance.
-// share.go is KIP-932's share partition, the state machine that hands each
-// record to one member of a share group at a time and keeps it across
-// restarts; sharegroups.go is the share groups themselves, their heartbeat
-// and their offsets APIs; sharefetch.go is ShareFetch and ShareAcknowledge,
-// with their share sessions. txn.go is the transaction coordinator:
-// transactional ids, the markers that commit or abort a transaction in each
-// partition, and the last stable offset that read_committed consumers stop
-// at. cleaner.go is log compaction: the background cleaner that keeps only
-// the latest record of each key in a compacted topic's closed segments, and
-// swaps its rewritten segments in so that a crash leaves old or new.
-// cluster.go is the partition admin APIs (leader epochs, log dirs,
-// elections, reassignments, DescribeTopicPartitions, DescribeProducers and
-// UpdateFeatures) with the answers a one-broker cluster gives. quotas.go is
-// client quotas: AlterClientQuotas and DescribeClientQuotas, the file that
-// keeps them, and the throttles and muted connections that enforce them.
-// observe.go is what the broker shows of itself: a read-only Snapshot
-// of topics, groups, lag and transactions, and the HTTP handler that serves
-// it as the web page of web.go (with its template, web.html), the
-// Prometheus metrics of metrics.go and a health check; trace.go prints
-// every request and response, decoded, for -trace.
-// settings.go is the broker's settings by Kafka's names, the
-// server.properties keys that Config.Set and cmd/kafka's -c and -config
-// apply. security.go gives each connection a principal: the listeners, TLS
-// and SASL logins. scram.go is the SCRAM mechanism and the users it
-// checks, and acls.go the ACLs and the authorizer that checks requests
-// against them.
+// Each file is a chapter, and opens by saying which part it belongs to
+// and which chapters it assumes. The list below is the book's table of
+// contents; README.md has the same list, and a test keeps the two equal
+// and complete. docs/book.md walks through it part by part, naming the
+// functions where each idea happens.
+//
+// # Part I: the core
+//
+// Framing, the codec, the log, and the APIs every client uses first:
+// Produce, Fetch, Metadata, ApiVersions and ListOffsets.
+//
+//   - kafka.go: the Broker and its Config, the accept loop, and the framing
+//     of requests and responses on a connection, answered in order.
+//   - wire.go: the codec: the field types every message is made of, classic
+//     and flexible versions, and the record batch.
+//   - log.go: the partition log: segments with offset and time indexes,
+//     Append and Read, recovery after a crash, and retention.
+//   - segfiles.go: the descriptor cache through which closed segments are
+//     read, so that open files do not grow with the segment count.
+//   - topics.go: the data dir: topics as sets of partition directories, their
+//     ids and configs, creation and deletion that a crash leaves whole, and
+//     CreateTopics, DeleteTopics and CreatePartitions.
+//   - handlers.go: one section per API in API-key order (Produce, Fetch,
+//     ListOffsets, Metadata, ApiVersions, DeleteRecords, ...), each opening
+//     with the versions served, and the apis table that drives dispatch.
+//   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
+//     consumer of many partitions from naming all of them on every fetch.
+//
+// # Part II: groups and offsets
+//
+// How consumers share partitions, and where their positions are kept.
+//
+//   - groups.go: the classic group coordinator: JoinGroup, SyncGroup,
+//     Heartbeat, rebalances, and the other group APIs.
+//   - offsets.go: the offset store: committed offsets as records of
+//     __consumer_offsets, and OffsetCommit, OffsetFetch and OffsetDelete.
+//   - consumer.go: KIP-848 consumer groups, where the broker assigns and
+//     members converge one heartbeat at a time.
+//   - groupconfigs.go: the settings a group may override (KIP-848).
+//   - groupstore.go: group state written to __consumer_offsets, so that a
+//     restart costs no rebalance.
+//   - share.go: KIP-932's share partition, the state machine that hands each
+//     record to one member of a share group at a time.
+//   - sharegroups.go: share groups, their heartbeat and their offsets APIs.
+//   - sharefetch.go: ShareFetch and ShareAcknowledge, with their share
+//     sessions.
+//
+// # Part III: exactly once
+//
+// Idempotent producers, then transactions built on them.
+//
+//   - producers.go: producer ids, and the sequence numbers that turn a
+//     retried batch into a no-op (KIP-98).
+//   - txn.go: the transaction coordinator, the markers that end a
+//     transaction, and the last stable offset read_committed stops at.
+//   - txnstate.go: the coordinator's state on disk, a log compacted as
+//     Kafka compacts __transaction_state.
+//
+// # Part IV: operations
+//
+// What running a broker takes: configs, retention and compaction,
+// security, observability, quotas and cluster admin.
+//
+//   - configs.go: every setting a topic may override in Kafka 4.0, and the
+//     config APIs.
+//   - validator.go: what topic settings do to produced batches
+//     (LogAppendTime, timestamp bounds, recompression).
+//   - codecs.go: the compression codecs of record batches: gzip, and
+//     snappy and lz4 written on the standard library alone.
+//   - settings.go: the broker's settings by their server.properties names.
+//   - cleaner.go: log compaction, with segments swapped so that a crash
+//     leaves old or new.
+//   - security.go: listeners, TLS and SASL: how a connection gets its
+//     principal.
+//   - scram.go: the SCRAM mechanisms and the users they check.
+//   - acls.go: ACLs, and the authorizer that checks requests against them.
+//   - operations.go: what a client may do, when it asks (KIP-430's
+//     authorized operations).
+//   - observe.go: a read-only Snapshot of the broker, and the HTTP handler
+//     that serves it.
+//   - metrics.go: the Prometheus metrics, by the names Kafka's dashboards
+//     expect.
+//   - web.go: the web page, with its template web.html.
+//   - trace.go: every request and response, decoded, for -trace.
+//   - quotas.go: client quotas, and the throttles that enforce them.
+//   - cluster.go: the partition admin APIs, answered as a one-broker
+//     cluster answers them.
+//   - diskspace_unix.go: the size of the data dir's volume, for
+//     DescribeLogDirs.
+//   - diskspace_other.go: the same, where the OS cannot tell.
 //
 // # Caveats
 //
@@ -112,6 +177,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
+	"math/bits"
 	"net"
 	"os"
 	"slices"
@@ -305,6 +371,24 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// ClosedSegmentFiles is how many .log files of closed segments (all
+	// but each partition's active one) may be open at once; the others are
+	// opened when read and the least recently used idle ones closed
+	// (segfiles.go). Kafka has no such setting: it keeps them all open.
+	// Default 256.
+	ClosedSegmentFiles int
+
+	// FetchSessionCacheSlots is how many incremental fetch sessions
+	// (fetchsessions.go) the broker keeps at most
+	// (max.incremental.fetch.session.cache.slots, default 1000). Negative
+	// turns sessions off: every fetch is then a full one.
+	FetchSessionCacheSlots int
+
+	// FetchSessionEviction is how long a fetch session is safe from being
+	// evicted for a new one, counted from its creation and from its last
+	// use (min.incremental.fetch.session.eviction.ms, default 2 minutes).
+	FetchSessionEviction time.Duration
+
 	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
 	// a round before it looks for compacted partitions to clean again
 	// (log.cleaner.backoff.ms, default 15s).
@@ -439,6 +523,15 @@ func (c Config) withDefaults() Config {
 	if c.TransactionalIDExpiration <= 0 {
 		c.TransactionalIDExpiration = 7 * 24 * time.Hour
 	}
+	if c.ClosedSegmentFiles <= 0 {
+		c.ClosedSegmentFiles = defaultClosedSegmentFiles
+	}
+	if c.FetchSessionCacheSlots == 0 {
+		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots
+	}
+	if c.FetchSessionEviction <= 0 {
+		c.FetchSessionEviction = defaultFetchSessionEviction
+	}
 	if c.Listeners == "" {
 		c.Listeners = defaultListeners
 	}
@@ -507,6 +600,12 @@ type Broker struct {
 	// (quotas.go).
 	quotas *clientQuotas
 
+	// frames is the pool of Produce request buffers (see readFrame).
+	frames framePool
+
+	// fetchSessions is the incremental fetch sessions (fetchsessions.go).
+	fetchSessions *fetchSessionCache
+
 	// sec is the listeners, users and ACLs (security.go, acls.go).
 	sec *security
 
@@ -536,7 +635,8 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096}, cfg.Logger)
+	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
+		Files: newFileCache(cfg.ClosedSegmentFiles)}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -562,7 +662,8 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
-		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace)}
+		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
+		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
@@ -659,6 +760,9 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	err := g.Wait()
 	b.state.Store(brokerStopping)
 	b.groups.close()
+	if cerr := b.txns.close(); err == nil {
+		err = cerr
+	}
 	b.shares.close()
 	if cerr := b.logs.Close(); err == nil {
 		err = cerr
@@ -813,7 +917,11 @@ func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
 			}
 			return
 		}
-		if err := c.handle(ctx, frame); err != nil {
+		err = c.handle(ctx, frame)
+		if releasable(frame) {
+			b.frames.put(frame)
+		}
+		if err != nil {
 			b.log.Info("closing connection", "remote", nc.RemoteAddr(), "err", err)
 			return
 		}
@@ -833,9 +941,10 @@ var (
 )
 
 // readFrame reads one size-prefixed request. The size is checked against
-// MaxFrameBytes before anything is allocated, and the buffer then grows only
-// as bytes actually arrive, so a client that claims 100 MiB and sends ten
-// bytes costs 64 KiB at most.
+// MaxFrameBytes before anything is allocated. The frame goes into a pooled
+// buffer if one of the right size is free (see framePool); otherwise the
+// buffer grows only as bytes actually arrive, so a client that claims 100
+// MiB and sends ten bytes costs 64 KiB at most.
 func (c *conn) readFrame() ([]byte, error) {
 	var prefix [4]byte
 	if _, err := io.ReadFull(c.r, prefix[:]); err != nil {
@@ -845,15 +954,20 @@ func (c *conn) readFrame() ([]byte, error) {
 	if n < 0 || n > c.maxFrameBytes() {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
-	// The buffer starts at what has already arrived, or 64 KiB, and
-	// doubles as more arrives, never past n: memory follows the bytes
-	// received, whatever the size prefix claims, and a large frame is
-	// copied about once more in all, not once per 512-byte read.
+	// A new buffer starts at what has already arrived, or 64 KiB, and
+	// doubles as more arrives: memory follows the bytes received, whatever
+	// the size prefix claims, and a large frame is copied about once more
+	// in all, not once per 512-byte read. Capacities are powers of two up
+	// to the frame's size class, so that the buffer fits the next frame of
+	// that size when it is back in the pool.
 	size := int(n)
-	buf := make([]byte, 0, min(size, max(c.r.Buffered(), 64<<10)))
+	buf := c.broker.frames.get(size)
+	if buf == nil {
+		buf = make([]byte, 0, min(frameClassSize(size), max(c.r.Buffered(), 64<<10)))
+	}
 	for len(buf) < size {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(size-len(buf), cap(buf)))
+			buf = slices.Grow(buf, min(frameClassSize(size), 2*cap(buf))-len(buf))
 		}
 		m, err := c.r.Read(buf[len(buf):min(size, cap(buf))])
 		buf = buf[:len(buf)+m]
@@ -865,6 +979,77 @@ func (c *conn) readFrame() ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// framePool keeps the frame buffers of requests whose handling leaves no
+// reference to them, so that a steady stream of produces reads each frame
+// into a buffer an earlier one used, rather than into new memory for the
+// GC to collect: for a produce, the frame is the records, and without a
+// pool the broker allocated as many bytes as it stored.
+//
+// Only Produce frames are returned (see releasable): its handler copies
+// the records to the segment file, and keeps nothing of the frame once it
+// has answered. Other requests' decoded fields may alias their frame and
+// outlive it (a JoinGroup's member metadata, a SyncGroup's assignments),
+// so their frames are left to the GC as before.
+//
+// Buffers are pooled by size class, powers of two from 4 KiB to 16 MiB: a
+// buffer of capacity c goes to class floor(log2 c) and a frame of n bytes
+// is read into a buffer of class ceil(log2 n), so any buffer found is big
+// enough. Larger frames are rare enough to allocate. A pool hands out only
+// memory that already exists, so it does not let a size prefix allocate.
+type framePool struct {
+	classes [framePoolMaxClass - framePoolMinClass + 1]sync.Pool
+}
+
+const (
+	framePoolMinClass = 12 // 4 KiB
+	framePoolMaxClass = 24 // 16 MiB
+)
+
+// frameClass is the size class of a frame of n bytes: the smallest power
+// of two that holds it, at least the smallest class.
+func frameClass(n int) int {
+	return max(bits.Len(uint(max(n, 1)-1)), framePoolMinClass)
+}
+
+// frameClassSize is the capacity of a frame buffer for n bytes: n rounded
+// up to its class, or n itself above the largest class, which is not
+// pooled.
+func frameClassSize(n int) int {
+	if c := frameClass(n); c <= framePoolMaxClass {
+		return 1 << c
+	}
+	return n
+}
+
+// get returns an empty buffer with room for n bytes, or nil if the pool
+// has none.
+func (p *framePool) get(n int) []byte {
+	class := frameClass(n)
+	if n <= 0 || class > framePoolMaxClass {
+		return nil
+	}
+	if bp, ok := p.classes[class-framePoolMinClass].Get().(*[]byte); ok {
+		return (*bp)[:0]
+	}
+	return nil
+}
+
+// put gives buf back to the pool. The caller must hold no reference to it.
+func (p *framePool) put(buf []byte) {
+	class := bits.Len(uint(cap(buf))) - 1
+	if class < framePoolMinClass {
+		return
+	}
+	class = min(class, framePoolMaxClass)
+	p.classes[class-framePoolMinClass].Put(&buf)
+}
+
+// releasable reports whether a frame may go back to the pool once its
+// request has been answered: only Produce's (see framePool).
+func releasable(frame []byte) bool {
+	return len(frame) >= 2 && int16(binary.BigEndian.Uint16(frame)) == produceKey
 }
 
 // handle decodes one request, runs its handler and writes the response.

@@ -2,6 +2,12 @@
 // record batches on disk in segments with two indexes, and the log dir, the
 // set of topics under the broker's data directory.
 //
+// Place in the book: Part I, after wire.go, whose record batch is what a
+// segment stores. Two later concepts touch it, each with its own chapter:
+// the idempotent-producer state a partition keeps (producers.go, Part III)
+// and the last stable offset of transactions (txn.go, Part III); compaction
+// is cleaner.go's (Part IV).
+//
 // The layout on disk is Apache Kafka's, so the files can be inspected with
 // the same habits (and kafka-dump-log reads the .log files):
 //
@@ -33,7 +39,13 @@
 // is the segment's maximum. Both rules are LogSegment.append's. Kafka
 // preallocates index files and maps them into memory; here they are plain
 // files of exactly their entries, read once at open into slices, which keeps
-// the code short at the cost of 8 bytes of memory per 4 KiB of log.
+// the code short at the cost of 8 bytes of memory per 4 KiB of log. The
+// active segment's index files are written at each sync, at the roll and
+// at Close (flushIndexes), not at every append, and are open only for
+// that: between times the new entries are in memory, and a crash is
+// recovered by scanning the whole last segment (rule 2 below), which
+// rebuilds them. So an idle partition holds one descriptor, its active
+// .log; closed segments' files go through a cache (segfiles.go).
 //
 // Design note: crash safety rests on four rules.
 //  1. Only the last segment can be torn. A segment is fsynced, log and both
@@ -96,6 +108,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -120,6 +133,9 @@ type logOptions struct {
 	// math.MaxInt32, Kafka's limit too, because index entries hold file
 	// positions in 4 bytes.
 	SegmentBytes int64
+	// Files is the descriptor cache that closed segments' .log files are
+	// opened through (segfiles.go); nil keeps every file open.
+	Files *fileCache
 	// IndexIntervalBytes is log.index.interval.bytes, default 4096: how
 	// many bytes of batches go by between offset-index entries, which bounds
 	// how far a read scans batch headers after its index lookup.
@@ -269,15 +285,26 @@ func (x *indexer) addTimeEntry(times []timeEntry) []timeEntry {
 
 // segment is one .log file and its two indexes.
 type segment struct {
-	base    int64
+	base int64
+	// log is the .log file while the segment is active, or when there is
+	// no descriptor cache; a closed segment's is lazy (segfiles.go). Both
+	// change only under the partition's mu, held exclusively.
 	log     *os.File
+	lazy    *lazyFile
 	size    int64 // committed bytes: every batch below is whole and readable
 	offsets []offsetEntry
 	times   []timeEntry
 	idx     indexer
 
 	// The index files stay open only while the segment is active.
-	offsetFile, timeFile *os.File
+	// The active segment's index entries are in offsets and times; its
+	// index files hold the first flushedOffsets and flushedTimes of them,
+	// written by flushIndexes at each sync, roll and close, so that they
+	// need no descriptor between times (segfiles.go). dirtyIndexes says
+	// that some were written and not yet fsynced. The appender's, under
+	// appendMu.
+	flushedOffsets, flushedTimes int
+	dirtyIndexes                 bool
 
 	// What segment.ms counts from, known once the segment is active and
 	// touched by the appender only (see shouldRollByTime).
@@ -466,6 +493,7 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		if n := len(s.times); n > 0 {
 			s.idx.maxTimestamp, s.idx.maxTimestampOffset = s.times[n-1].timestamp, s.times[n-1].offset
 		}
+		l.closeSegment(s)
 		return s, nil
 	}
 	l.logger.Info("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
@@ -473,7 +501,45 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		f.Close()
 		return nil, err
 	}
+	l.closeSegment(s)
 	return s, nil
+}
+
+// closeSegment hands an inactive segment's .log file to the descriptor
+// cache, if the log has one (segfiles.go). Callers hold mu exclusively, or
+// are opening the log.
+func (l *partitionLog) closeSegment(s *segment) {
+	if l.opts.Files == nil || s.log == nil {
+		return
+	}
+	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log)
+	s.log = nil
+}
+
+// readFile reads len(b) bytes of s's .log at pos, through the descriptor
+// cache for a closed segment. Callers hold mu.
+func (s *segment) readFile(b []byte, pos int64) (int, error) {
+	if s.lazy == nil {
+		return s.log.ReadAt(b, pos)
+	}
+	f, err := s.lazy.cache.acquire(s.lazy)
+	if err != nil {
+		return 0, err
+	}
+	defer s.lazy.cache.release(s.lazy)
+	return f.ReadAt(b, pos)
+}
+
+// ReadAt reads s's .log file, through the descriptor cache for a closed
+// segment, so that a segment is an io.ReaderAt for readBatchAt.
+func (s *segment) ReadAt(b []byte, pos int64) (int, error) { return s.readFile(b, pos) }
+
+// closeFile closes s's .log file, or forgets it in the descriptor cache.
+func (s *segment) closeFile() error {
+	if s.lazy != nil {
+		return s.lazy.cache.forget(s.lazy)
+	}
+	return s.log.Close()
 }
 
 // rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
@@ -518,9 +584,10 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	}
 	s.size, s.info = fi.Size(), fi
 	from := scanResult{next: s.base, idx: newIndexer()}
+	trusted := false // from holds the index files' entries, checked
 	if clean {
 		if tail, err := l.indexedTail(s); err == nil {
-			from = tail
+			from, trusted = tail, true
 		} else {
 			l.logger.Info("scanning the whole active segment", "partition", filepath.Base(l.dir), "segment", s.base, "reason", err)
 		}
@@ -541,15 +608,43 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 		}
 		s.size = scan.end
 	}
-	unchanged := scan.bad == nil && from.end > 0 && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
+	// The files need no rewrite if the scan found what they hold: a clean
+	// restart of a partition with nothing past its last index entry,
+	// empty ones included, writes nothing (and fsyncs nothing).
+	unchanged := scan.bad == nil && trusted && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
 	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	l.hw = scan.next
-	if !unchanged {
+	switch {
+	case unchanged:
+	case len(s.offsets) == 0 && len(s.times) == 0:
+		if err := l.emptyIndexes(s); err != nil {
+			return err
+		}
+	default:
 		if err := l.writeIndexes(s); err != nil {
 			return err
 		}
 	}
-	return s.openIndexFiles(l.dir)
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	return nil
+}
+
+// emptyIndexes makes both index files of the active segment s empty. It
+// does not fsync them, as writeIndexes does for entries: an index file
+// lost in a crash is rebuilt by the scan of its segment at the next open
+// (loadSegment, recoverInto), so an empty one is not worth the four
+// fsyncs that made creating thousands of partitions slow.
+func (l *partitionLog) emptyIndexes(s *segment) error {
+	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
+		f, err := os.OpenFile(segmentPath(l.dir, s.base, suffix), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err == nil {
+			err = f.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("kafka: create index: %w", err)
+		}
+	}
+	return nil
 }
 
 // indexedTail is where the scan of a cleanly closed active segment starts:
@@ -634,7 +729,7 @@ func (l *partitionLog) scan(s *segment, r scanResult) (scanResult, error) {
 // lie at or past limit. It reuses buf when it is large enough. The length
 // field is checked against limit before anything is allocated, so a garbage
 // length cannot make it allocate more than the file holds.
-func readBatchAt(f *os.File, pos, limit int64, buf []byte) ([]byte, batchHeader, error) {
+func readBatchAt(f io.ReaderAt, pos, limit int64, buf []byte) ([]byte, batchHeader, error) {
 	if limit-pos < batchHeaderSize {
 		return buf, batchHeader{}, errBatchTruncated
 	}
@@ -754,34 +849,48 @@ func (l *partitionLog) writeIndexes(s *segment) error {
 	return writeFileAtomic(segmentPath(l.dir, s.base, timeIndexSuffix), encodeTimeIndex(s.base, s.times))
 }
 
-// openIndexFiles opens the index files of the active segment for appending.
-func (s *segment) openIndexFiles(dir string) error {
-	var err error
-	s.offsetFile, err = os.OpenFile(segmentPath(dir, s.base, offsetIndexSuffix), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("kafka: open offset index: %w", err)
+// flushIndexes writes the active segment's index entries that its files
+// do not hold yet, each file opened for the write and closed after, and
+// fsyncs them if sync (and anything written before without one). Entries
+// go at computed positions, so the leftovers of a failed write are
+// overwritten by the next one. Callers hold appendMu.
+func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
+	offs, times := s.offsets[s.flushedOffsets:], s.times[s.flushedTimes:]
+	if len(offs) > 0 || len(times) > 0 {
+		s.dirtyIndexes = true
 	}
-	s.timeFile, err = os.OpenFile(segmentPath(dir, s.base, timeIndexSuffix), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		s.offsetFile.Close()
-		return fmt.Errorf("kafka: open time index: %w", err)
+	if len(offs) == 0 && len(times) == 0 && !(sync && s.dirtyIndexes) {
+		return nil
 	}
-	return nil
-}
-
-// appendIndexes writes new index entries after the committed ones. Like
-// the log, the files are written at computed positions, so the leftovers
-// of a failed append are overwritten by the next one.
-func (s *segment) appendIndexes(offs []offsetEntry, times []timeEntry) error {
-	if len(offs) > 0 {
-		if _, err := s.offsetFile.WriteAt(encodeOffsetIndex(s.base, offs), int64(len(s.offsets)*offsetEntrySize)); err != nil {
-			return fmt.Errorf("kafka: write offset index: %w", err)
+	for _, w := range []struct {
+		suffix string
+		data   []byte
+		pos    int64
+	}{
+		{offsetIndexSuffix, encodeOffsetIndex(s.base, offs), int64(s.flushedOffsets * offsetEntrySize)},
+		{timeIndexSuffix, encodeTimeIndex(s.base, times), int64(s.flushedTimes * timeEntrySize)},
+	} {
+		if len(w.data) == 0 && !sync {
+			continue
+		}
+		f, err := os.OpenFile(segmentPath(l.dir, s.base, w.suffix), os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("kafka: write index: %w", err)
+		}
+		_, err = f.WriteAt(w.data, w.pos)
+		if err == nil && sync {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("kafka: write index %s: %w", f.Name(), err)
 		}
 	}
-	if len(times) > 0 {
-		if _, err := s.timeFile.WriteAt(encodeTimeIndex(s.base, times), int64(len(s.times)*timeEntrySize)); err != nil {
-			return fmt.Errorf("kafka: write time index: %w", err)
-		}
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	if sync {
+		s.dirtyIndexes = false
 	}
 	return nil
 }
@@ -890,9 +999,6 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 		offs, times = idx.add(&hs[i], pos, l.opts.IndexIntervalBytes, offs, times)
 		pos += int64(hs[i].Size())
 	}
-	if err := s.appendIndexes(offs, times); err != nil {
-		return nil, l.failedWrite(s, err)
-	}
 	return func() {
 		s.size = pos
 		s.offsets = append(s.offsets, offs...)
@@ -910,10 +1016,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 // new blocks, so it works on a full disk; if it fails even so, the next
 // append writes over the leftover bytes, as before.
 func (l *partitionLog) failedWrite(s *segment, err error) error {
-	cut := errors.Join(
-		s.log.Truncate(s.size),
-		s.offsetFile.Truncate(int64(len(s.offsets)*offsetEntrySize)),
-		s.timeFile.Truncate(int64(len(s.times)*timeEntrySize)))
+	cut := s.log.Truncate(s.size)
 	if cut != nil {
 		l.logger.Error("cutting back a failed append", "dir", l.dir, "segment", s.base, "size", s.size, "err", cut)
 	}
@@ -991,32 +1094,29 @@ func assignOffsets(batches []byte, headers []batchHeader, next int64) []batchHea
 func (l *partitionLog) roll() (*segment, error) {
 	old := l.segments[len(l.segments)-1]
 	idx := old.idx
+	// The final time entry is published before the roll: it is the
+	// segment's maximum so far, which a time lookup may use already.
 	final := idx.addTimeEntry(nil)
-	if err := old.appendIndexes(nil, final); err != nil {
+	l.mu.Lock()
+	old.times = append(old.times, final...)
+	old.idx = idx
+	l.mu.Unlock()
+	if err := l.flushIndexes(old, true); err != nil {
 		return nil, err
 	}
-	for _, f := range []*os.File{old.log, old.offsetFile, old.timeFile} {
-		if err := f.Sync(); err != nil {
-			return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
-		}
+	if err := old.log.Sync(); err != nil {
+		return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
 	}
 	s, err := l.createSegment(l.hw)
 	if err != nil {
 		return nil, err
 	}
 
-	l.mu.Lock()
-	old.times = append(old.times, final...)
-	old.idx = idx
-	l.segments = append(l.segments, s)
-	l.mu.Unlock()
-
 	// Inactive segments are read through their in-memory indexes only.
-	err = errors.Join(old.offsetFile.Close(), old.timeFile.Close())
-	old.offsetFile, old.timeFile = nil, nil
-	if err != nil {
-		l.logger.Warn("closing rolled segment indexes", "dir", l.dir, "segment", old.base, "err", err)
-	}
+	l.mu.Lock()
+	l.segments = append(l.segments, s)
+	l.closeSegment(old)
+	l.mu.Unlock()
 	return s, nil
 }
 
@@ -1029,10 +1129,7 @@ func (l *partitionLog) createSegment(base int64) (*segment, error) {
 	s := &segment{base: base, log: f, idx: newIndexer()}
 	s.info, err = f.Stat()
 	if err == nil {
-		err = l.writeIndexes(s)
-	}
-	if err == nil {
-		err = s.openIndexFiles(l.dir)
+		err = l.emptyIndexes(s)
 	}
 	if err != nil {
 		f.Close()
@@ -1171,7 +1268,7 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	for _, s := range l.segments[l.segmentFor(offset):] {
 		sec, err := s.section(offset, maxBytes, end)
 		if err != nil || sec.size > 0 {
-			sec.path, sec.info = s.log.Name(), s.info
+			sec.path, sec.info = segmentPath(l.dir, s.base, logSuffix), s.info
 			return s, sec, err
 		}
 	}
@@ -1318,7 +1415,10 @@ func (l *partitionLog) repairIndexes(s *segment, cause error) {
 	l.mu.Unlock()
 	if active {
 		// The files are replaced, so the appender's handles must follow.
-		err = errors.Join(s.offsetFile.Close(), s.timeFile.Close(), l.writeIndexes(s), s.openIndexFiles(l.dir))
+		err = l.writeIndexes(s)
+		if err == nil {
+			s.flushedOffsets, s.flushedTimes, s.dirtyIndexes = len(s.offsets), len(s.times), false
+		}
 	} else {
 		err = l.writeIndexes(s)
 	}
@@ -1363,7 +1463,7 @@ func (w *headerWindow) at(pos int64) (batchHeader, error) {
 			return s.headerAt(pos) // reports the error
 		}
 		w.buf = w.buf[:n]
-		if _, err := s.log.ReadAt(w.buf, pos); err != nil {
+		if _, err := s.readFile(w.buf, pos); err != nil {
 			w.buf = w.buf[:0]
 			return batchHeader{}, fmt.Errorf("%w: segment %d: read headers at %d: %w", errStorage, s.base, pos, err)
 		}
@@ -1404,7 +1504,7 @@ func (s *segment) headerAt(pos int64) (batchHeader, error) {
 	if pos+batchHeaderSize > s.size {
 		return batchHeader{}, fmt.Errorf("kafka: segment %d: header at %d runs past %d: %w", s.base, pos, s.size, errBatchTruncated)
 	}
-	if _, err := s.log.ReadAt(b[:], pos); err != nil {
+	if _, err := s.readFile(b[:], pos); err != nil {
 		return batchHeader{}, fmt.Errorf("%w: segment %d: read header at %d: %w", errStorage, s.base, pos, err)
 	}
 	return s.checkHeader(pos, b[:])
@@ -1425,7 +1525,7 @@ func (s *segment) checkHeader(pos int64, b []byte) (batchHeader, error) {
 // readAt reads n bytes of the segment at pos.
 func (s *segment) readAt(pos, n int64) ([]byte, error) {
 	b := make([]byte, n)
-	if _, err := s.log.ReadAt(b, pos); err != nil {
+	if _, err := s.readFile(b, pos); err != nil {
 		return nil, fmt.Errorf("%w: segment %d: read %d bytes at %d: %w", errStorage, s.base, n, pos, err)
 	}
 	return b, nil
@@ -1699,7 +1799,7 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	bases := make([]int64, len(gone))
 	for i, s := range gone {
 		bases[i] = s.base
-		errs = append(errs, s.log.Close())
+		errs = append(errs, s.closeFile())
 		for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix, logSuffix} {
 			if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
@@ -1718,7 +1818,13 @@ func (s *segment) largestTimestamp() int64 {
 	if s.idx.maxTimestamp > noTimestamp {
 		return s.idx.maxTimestamp
 	}
-	fi, err := s.log.Stat()
+	var fi os.FileInfo
+	var err error
+	if s.lazy != nil {
+		fi, err = os.Stat(s.lazy.path)
+	} else {
+		fi, err = s.log.Stat()
+	}
 	if err != nil {
 		return math.MaxInt64 // keep what cannot be judged
 	}
@@ -1788,10 +1894,11 @@ func (l *partitionLog) Sync() error {
 func (l *partitionLog) syncActive() error {
 	defer observeFsync(time.Now())
 	s := l.segments[len(l.segments)-1]
-	for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
-		}
+	if err := l.flushIndexes(s, true); err != nil {
+		return err
+	}
+	if err := s.log.Sync(); err != nil {
+		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
 	}
 	return nil
 }
@@ -1820,10 +1927,11 @@ func (l *partitionLog) Close() error {
 func (l *partitionLog) closeFiles() error {
 	var errs []error
 	for _, s := range l.segments {
-		for _, f := range []*os.File{s.log, s.offsetFile, s.timeFile} {
-			if f != nil {
-				errs = append(errs, f.Close())
-			}
+		if s.lazy != nil {
+			errs = append(errs, s.closeFile())
+		}
+		if s.log != nil {
+			errs = append(errs, s.log.Close())
 		}
 	}
 	return errors.Join(errs...)

@@ -281,7 +281,11 @@ func TestIndexLookup(t *testing.T) {
 		appendBatches(t, l, b)
 	}
 	// With an interval of 1 byte every batch but the first gets an entry:
-	// its last offset relative to the base, and its position.
+	// its last offset relative to the base, and its position. The active
+	// segment's index files are written when the log syncs.
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	idx, err := os.ReadFile(filepath.Join(dir, "00000000000000000000.index"))
 	if err != nil {
 		t.Fatal(err)
@@ -636,7 +640,11 @@ func TestTimeIndexEntries(t *testing.T) {
 	}
 	// Entries come at index points (every batch but the first) when the
 	// running maximum grew: 300 at batch 2, nothing at batch 3 (200), 400
-	// at batch 4. Offsets are relative last offsets of the batches.
+	// at batch 4. Offsets are relative last offsets of the batches. The
+	// active segment's index files are written when the log syncs.
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, "00000000000000000000.timeindex"))
 	if err != nil {
 		t.Fatal(err)

@@ -600,10 +600,11 @@ func readMetadataTopic(r *reader) (mt metadataTopic) {
 }
 
 // TestFetchSessionIDsAndEpochs sends every kind of (SessionId,
-// SessionEpoch) pair and checks the answer FetchManager.newContext gives
-// with an empty session cache: a full fetch for epochs 0 and -1 whatever
-// the id, FETCH_SESSION_ID_NOT_FOUND for the rest. kafka-go's Client.Fetch
-// sends -1/-1, which was once refused.
+// SessionEpoch) pair for a session the broker does not have, and checks
+// the answer FetchManager.newContext gives: a full fetch for epochs 0 and
+// -1 whatever the id, with a new session for 0, FETCH_SESSION_ID_NOT_FOUND
+// for the rest. kafka-go's Client.Fetch sends -1/-1, which was once
+// refused.
 func TestFetchSessionIDsAndEpochs(t *testing.T) {
 	b := startBroker(t, t.TempDir())
 	c := dial(t, b.addr)
@@ -612,17 +613,18 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 		t.Fatalf("produce: %d", code)
 	}
 	for _, tc := range []struct {
-		id, epoch int32
-		wantCode  int16
+		id, epoch   int32
+		wantCode    int16
+		wantSession bool
 	}{
-		{0, -1, codeNone},  // sessionless
-		{-1, -1, codeNone}, // kafka-go's Client.Fetch
-		{5, -1, codeNone},  // closes session 5, opens none
-		{0, 0, codeNone},   // asks for a session; gets none
-		{7, 0, codeNone},   // closes 7, asks for a new one
-		{0, 1, codeFetchSessionIDNotFound},
-		{5, 3, codeFetchSessionIDNotFound},
-		{-1, -2, codeFetchSessionIDNotFound},
+		{0, -1, codeNone, false},  // sessionless
+		{-1, -1, codeNone, false}, // kafka-go's Client.Fetch
+		{5, -1, codeNone, false},  // closes session 5, opens none
+		{0, 0, codeNone, true},    // opens a session
+		{7, 0, codeNone, true},    // closes 7, opens a new one
+		{0, 1, codeFetchSessionIDNotFound, false},
+		{5, 3, codeFetchSessionIDNotFound, false},
+		{-1, -2, codeFetchSessionIDNotFound, false},
 	} {
 		r := c.roundTrip(1, 12, true, func(w *writer) {
 			w.Int32(-1) // ReplicaId
@@ -656,9 +658,9 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 		if tc.wantCode != codeNone {
 			wantTopics = 0
 		}
-		if code != tc.wantCode || session != 0 || topics != wantTopics {
-			t.Errorf("SessionId %d SessionEpoch %d: error %d, SessionId %d, %d topics; want error %d, SessionId 0, %d topics",
-				tc.id, tc.epoch, code, session, topics, tc.wantCode, wantTopics)
+		if code != tc.wantCode || (session != 0) != tc.wantSession || topics != wantTopics {
+			t.Errorf("SessionId %d SessionEpoch %d: error %d, SessionId %d, %d topics; want error %d, a session %v, %d topics",
+				tc.id, tc.epoch, code, session, topics, tc.wantCode, tc.wantSession, wantTopics)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-// This file belongs to the part on operations and assumes observe.go. It
+// This file belongs to Part IV, operations, and assumes observe.go. It
 // keeps the broker's counters and renders them, with the gauges of a
 // Snapshot, in the Prometheus text exposition format
 // (https://prometheus.io/docs/instrumenting/exposition_formats/) on
@@ -23,6 +23,9 @@
 //	kafka_server_socket_server_metrics_connection_count       socket-server-metrics connection-count
 //	kafka_server_socket_server_metrics_connection_creation_total
 //	kafka_log_logflushstats_logflushrateandtimems             LogFlushStats LogFlushRateAndTimeMs
+//	kafka_server_fetchsessioncache_numincrementalfetchsessions  FetchSessionCache NumIncrementalFetchSessions
+//	kafka_server_fetchsessioncache_numincrementalfetchpartitionscached
+//	kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total
 //	kafka_log_logcleaner_*, kafka_log_logcleanermanager_*     LogCleaner, once a cleaner reports
 //
 // Kafka's brokers do not measure consumer lag; the exporter people use for
@@ -40,6 +43,7 @@
 // Counters are atomics, bumped on the request path without a lock; the
 // per-partition and per-group gauges are read from a Snapshot at scrape
 // time, so they cost nothing between scrapes.
+
 package kafka
 
 import (
@@ -407,6 +411,7 @@ var errorNames = map[int16]string{
 	codeNonEmptyGroup:              "NON_EMPTY_GROUP",
 	codeGroupIDNotFound:            "GROUP_ID_NOT_FOUND",
 	codeFetchSessionIDNotFound:     "FETCH_SESSION_ID_NOT_FOUND",
+	codeInvalidFetchSessionEpoch:   "INVALID_FETCH_SESSION_EPOCH",
 	codeMemberIDRequired:           "MEMBER_ID_REQUIRED",
 	codeGroupMaxSizeReached:        "GROUP_MAX_SIZE_REACHED",
 	codeFencedInstanceID:           "FENCED_INSTANCE_ID",
@@ -416,6 +421,7 @@ var errorNames = map[int16]string{
 	codeProducerFenced:             "PRODUCER_FENCED",
 	codeUnknownTopicID:             "UNKNOWN_TOPIC_ID",
 	codeTransactionalIDNotFound:    "TRANSACTIONAL_ID_NOT_FOUND",
+	codeFetchSessionTopicIDError:   "FETCH_SESSION_TOPIC_ID_ERROR",
 	codeFencedMemberEpoch:          "FENCED_MEMBER_EPOCH",
 	codeUnreleasedInstanceID:       "UNRELEASED_INSTANCE_ID",
 	codeInvalidRecordState:         "INVALID_RECORD_STATE",
@@ -616,6 +622,13 @@ func (b *Broker) writeServerMetrics(p *promWriter) {
 	p.sample("kafka_server_socket_server_metrics_connection_creation_total", float64(b.metrics.connectionsCreated.Load()), listener...)
 	p.family("kafka_log_logflushstats_logflushrateandtimems", "histogram", "Milliseconds each fsync of a partition's records took, in this process.")
 	p.histogram("kafka_log_logflushstats_logflushrateandtimems", &fsyncLatency)
+	sessions, partitions, evictions := b.fetchSessions.stats()
+	p.family("kafka_server_fetchsessioncache_numincrementalfetchsessions", "gauge", "Incremental fetch sessions held (fetchsessions.go).")
+	p.sample("kafka_server_fetchsessioncache_numincrementalfetchsessions", float64(sessions))
+	p.family("kafka_server_fetchsessioncache_numincrementalfetchpartitionscached", "gauge", "Partitions held by incremental fetch sessions.")
+	p.sample("kafka_server_fetchsessioncache_numincrementalfetchpartitionscached", float64(partitions))
+	p.family("kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total", "counter", "Fetch sessions evicted to make room for new ones.")
+	p.sample("kafka_server_fetchsessioncache_incrementalfetchsessionevictions_total", float64(evictions))
 	b.metrics.cleaner.write(p)
 }
 

@@ -2,7 +2,7 @@
 // maps each server.properties key this broker knows to its Config field,
 // with its type, default and check; the reader of Kafka's properties file
 // format; and the broker's entries in DescribeConfigs, which the table also
-// drives. It belongs to the part on operations, and assumes kafka.go's
+// drives. It belongs to Part IV, operations, and assumes kafka.go's
 // Config and configs.go's config entries.
 //
 // A setting reaches the broker in one of three ways, all ending in
@@ -244,9 +244,22 @@ var brokerSettings = []brokerSetting{
 	{name: "log.segment.bytes", typ: configTypeInt, doc: "The default segment.bytes of topics.",
 		get: func(c *Config) string { return strconv.FormatInt(c.SegmentBytes, 10) },
 		set: func(c *Config, v string) error { return setInt64(&c.SegmentBytes, v, minSegmentBytes, math.MaxInt32) }},
+	{name: "max.incremental.fetch.session.cache.slots", typ: configTypeInt, doc: "How many incremental fetch sessions are kept; 0 for none.",
+		get: func(c *Config) string { return strconv.Itoa(max(c.FetchSessionCacheSlots, 0)) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 0, math.MaxInt32)
+			c.FetchSessionCacheSlots = int(n)
+			if n == 0 {
+				c.FetchSessionCacheSlots = -1 // the zero field means the default
+			}
+			return err
+		}},
 	{name: "message.max.bytes", typ: configTypeInt, doc: "The largest record batch a producer may send.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.MaxMessageBytes)) },
 		set: func(c *Config, v string) error { return setInt32(&c.MaxMessageBytes, v, 0) }},
+	{name: "min.incremental.fetch.session.eviction.ms", typ: configTypeInt, doc: "How long a fetch session is safe from eviction for a new one.",
+		get: func(c *Config) string { return millis(c.FetchSessionEviction) },
+		set: func(c *Config, v string) error { return setMillis(&c.FetchSessionEviction, v, 1) }},
 	{name: "node.id", typ: configTypeInt, doc: "This broker's id.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.NodeID)) },
 		set: func(c *Config, v string) error { return setInt32(&c.NodeID, v, 0) }},

@@ -7,6 +7,11 @@
 // TxnOffsetCommit, DescribeTransactions, ListTransactions) follow at the
 // end, in API-key order, in the form of handlers.go.
 //
+// Place in the book: Part III, after producers.go: a transactional
+// producer is an idempotent one with a transactional.id. It assumes Produce
+// and Fetch (handlers.go) and, for TxnOffsetCommit, the offset store
+// (offsets.go, Part II).
+//
 // A transaction, as a client sees it:
 //
 //	InitProducerId(transactional.id)  -> producer id 7, epoch 3
@@ -45,23 +50,17 @@
 // transaction.
 //
 // Design note: Kafka keeps transaction state in the __transaction_state
-// topic. Here it is a small file, transaction-state in the data dir,
-// written atomically (write, fsync, rename) at every change of state. There
-// is one coordinator and a handful of transactional ids per application,
-// forgotten after a week unused (transactional.id.expiration.ms), so the
-// file stays small, and it keeps the log of user topics free of records
-// that only the coordinator reads. The file is the current state, one
-// entry per live transactional id, rewritten whole: a start reads what is
-// live, never a history, which is what compacting __transaction_state
-// gives Kafka and what the cleaner (cleaner.go) gives __consumer_offsets. The price is a small fsynced write per
-// AddPartitionsToTxn, AddOffsetsToTxn and TxnOffsetCommit and two per
-// EndTxn, which bounds one producer to a few hundred transactions a second
-// on most disks; Kafka's coordinator batches such writes in its log. A
-// restart reads the file and finishes what was under way: Ongoing and
-// PrepareAbort transactions are aborted, PrepareCommit ones committed
-// (their markers written again; a second marker for a transaction already
-// ended changes nothing). A transaction still open in a partition after
-// that has lost its state, and is aborted there (abortOrphans).
+// topic. Here it is a small log of its own, transaction-state in the data
+// dir (txnstate.go): each change of a transactional id appends that id's
+// whole state, as Kafka's coordinator appends a record to its topic, and
+// the file is compacted when it opens and when it grows. It keeps the log
+// of user topics free of records that only the coordinator reads. An
+// append is one write, fsynced only under Fsync "always". A restart reads
+// the file and finishes what was under way: Ongoing and PrepareAbort
+// transactions are aborted, PrepareCommit ones committed (their markers
+// written again; a second marker for a transaction already ended changes
+// nothing). A transaction still open in a partition after that has lost
+// its state, and is aborted there (abortOrphans).
 //
 // Design note: the aborted-transaction index of a partition is not
 // persisted per segment as Kafka's .txnindex files are: it is rebuilt when
@@ -77,14 +76,10 @@ package kafka
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/crc32"
-	"io/fs"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -267,8 +262,16 @@ type txnOffset struct {
 }
 
 // txnMeta is one transactional id's state (TransactionMetadata.scala); it
-// is also the state file's record of it.
+// is also the state file's record of it (txnstate.go).
+//
+// produceMu is held by a transactional Produce of this producer from its
+// check to its append, and by every change to the fields that check reads
+// (ProducerID, ProducerEpoch, State, Partitions), including the whole of an
+// EndTxn's markers. So the check and the append are one step for this
+// transaction only, and a produce of another producer never waits on it.
 type txnMeta struct {
+	produceMu sync.Mutex
+
 	ID            string `json:"id"`
 	ProducerID    int64  `json:"producer_id"`
 	ProducerEpoch int16  `json:"producer_epoch"`
@@ -286,52 +289,39 @@ type txnMeta struct {
 	Offsets           []txnOffset    `json:"offsets"`
 }
 
-// txnStateFile is the coordinator's state in the data dir (see the design
-// note).
-const txnStateFile = "transaction-state"
-
-// txnStateVersion is the "version" of the state file's JSON.
-const txnStateVersion = 0
-
-type txnStateFileContent struct {
-	Version      int        `json:"version"`
-	Transactions []*txnMeta `json:"transactions"`
-}
-
 // txnCoordinator is the broker's transaction coordinator.
 //
-// mu is held for every request and across the appends of transactional
-// batches (Produce) and of markers (EndTxn). That makes "the partition is
-// in the producer's open transaction" and the append one step: without it
-// a produce checked just before an EndTxn could land after the marker, a
+// mu is held for every coordinator request (InitProducerId and the APIs
+// of this file) and for the background checks. A transactional Produce
+// does not take it: it finds its producer's txnMeta under producersMu and
+// takes that txnMeta's produceMu, which every coordinator request holds
+// while it changes the txnMeta. That makes "the partition is in the
+// producer's open transaction" and the append one step: without it a
+// produce checked just before an EndTxn could land after the marker, a
 // record of a transaction that has already ended. Lock order: mu, then a
-// partition log's locks, then a group's.
+// txnMeta's produceMu, then producersMu or a partition log's locks, then a
+// group's.
 type txnCoordinator struct {
-	b    *Broker
-	path string
+	b     *Broker
+	state *txnStateLog
 
-	mu         sync.Mutex
-	byID       map[string]*txnMeta
-	byProducer map[int64]*txnMeta
+	mu   sync.Mutex
+	byID map[string]*txnMeta
+
+	// producersMu guards byProducer, which is written under mu as well.
+	producersMu sync.RWMutex
+	byProducer  map[int64]*txnMeta
 }
 
 // openTxnCoordinator reads the state file and finishes every transaction a
 // previous run left open (see the design note).
 func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
-	c := &txnCoordinator{b: b, path: filepath.Join(b.cfg.DataDir, txnStateFile), byID: map[string]*txnMeta{}, byProducer: map[int64]*txnMeta{}}
-	var content txnStateFileContent
-	data, err := os.ReadFile(c.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// A new data dir, or one from before transactions.
-	case err != nil:
-		return nil, fmt.Errorf("kafka: read %s: %w", txnStateFile, err)
-	default:
-		if err := json.Unmarshal(data, &content); err != nil || content.Version != txnStateVersion {
-			return nil, fmt.Errorf("kafka: %s: unknown format (%v)", txnStateFile, err)
-		}
+	state, metas, err := openTxnStateLog(filepath.Join(b.cfg.DataDir, txnStateFile), b.fsync.always, b.log)
+	if err != nil {
+		return nil, err
 	}
-	for _, m := range content.Transactions {
+	c := &txnCoordinator{b: b, state: state, byID: map[string]*txnMeta{}, byProducer: map[int64]*txnMeta{}}
+	for _, m := range metas {
 		if m.UpdateMs == 0 { // written before ids expired: count from now
 			m.UpdateMs = time.Now().UnixMilli()
 		}
@@ -342,9 +332,9 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 	defer c.mu.Unlock()
 	// A transaction that cannot be ended now, because one of its
 	// partitions is offline or the disk is full, stays in its Prepare
-	// state: the background check (expireTransactions) retries it, and
+	// state: the background check (abortExpired) retries it, and
 	// the broker starts and serves everything else.
-	for _, m := range content.Transactions {
+	for _, m := range metas {
 		switch m.State {
 		case txnOngoing, txnPrepareAbort:
 			b.log.Info("aborting a transaction left open", "transactional.id", m.ID, "producer", m.ProducerID)
@@ -407,31 +397,45 @@ func (l *partitionLog) openTransactions() map[int64]int16 {
 	return open
 }
 
-// save writes every transaction's state to the file. Callers hold mu.
-func (c *txnCoordinator) save() error {
-	content := txnStateFileContent{Version: txnStateVersion, Transactions: make([]*txnMeta, 0, len(c.byID))}
-	for _, m := range c.byID {
-		content.Transactions = append(content.Transactions, m)
-	}
-	slices.SortFunc(content.Transactions, func(a, b *txnMeta) int { return strings.Compare(a.ID, b.ID) })
-	data, err := json.MarshalIndent(content, "", "\t")
-	if err != nil {
+// save records m's state after a change, and compacts the state file
+// when it has grown. Callers hold mu.
+func (c *txnCoordinator) save(m *txnMeta) error {
+	if err := c.state.put(m); err != nil {
 		return err
 	}
-	return writeFileAtomic(c.path, append(data, '\n'))
+	if c.state.needsCompaction() {
+		return c.state.compact(c.sortedMetas())
+	}
+	return nil
+}
+
+// sortedMetas is every transactional id's state, sorted by id. Callers
+// hold mu.
+func (c *txnCoordinator) sortedMetas() []*txnMeta {
+	metas := slices.Collect(maps.Values(c.byID))
+	slices.SortFunc(metas, func(a, b *txnMeta) int { return strings.Compare(a.ID, b.ID) })
+	return metas
+}
+
+// close closes the state file.
+func (c *txnCoordinator) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.close()
 }
 
 // end writes a marker of the producer's epoch to every partition of m's
 // transaction, applies its pending offsets if it commits, and completes
 // it. The Prepare state is saved first, so that a crash between the
-// markers is finished by the next start. Callers hold mu.
+// markers is finished by the next start. Callers hold mu and m.produceMu,
+// or are opening the coordinator, before any produce.
 func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	m.State, m.ProducerEpoch = txnPrepareAbort, epoch
 	typ := markerAbort
 	if commit {
 		m.State, typ = txnPrepareCommit, markerCommit
 	}
-	if err := c.save(); err != nil {
+	if err := c.save(m); err != nil {
 		return err
 	}
 	now := time.Now().UnixMilli()
@@ -466,7 +470,7 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	m.Partitions, m.Groups, m.Offsets, m.StartMs = nil, nil, nil, 0
 	m.UpdateMs = time.Now().UnixMilli()
 	c.b.notifyAppend() // the LSO moved: wake read_committed fetches
-	return c.save()
+	return c.save(m)
 }
 
 // fencedCode is the error for a request of an epoch other than the
@@ -511,15 +515,20 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 	defer c.mu.Unlock()
 	id := *req.TransactionalID
 	m := c.byID[id]
-	if m == nil {
+	created := m == nil
+	if created {
 		pid, err := c.b.producerIDs.Next()
 		if err != nil {
 			c.b.log.Error("allocating a producer id", "err", err)
 			return fail(codeUnknownServerError)
 		}
 		m = &txnMeta{ID: id, ProducerID: pid, ProducerEpoch: 0, LastProducerEpoch: -1}
-		c.byID[id], c.byProducer[pid] = m, m
-	} else {
+		c.byID[id] = m
+		c.setProducer(pid, m)
+	}
+	m.produceMu.Lock()
+	defer m.produceMu.Unlock()
+	if !created {
 		// KIP-360: a producer naming its id and epoch asks for a bump of
 		// its own epoch. Naming the epoch before the last bump is a retry
 		// (or a producer whose transaction timed out): it gets the
@@ -537,7 +546,7 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 		}
 	}
 	m.TimeoutMs, m.State, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, time.Now().UnixMilli()
-	if err := c.save(); err != nil {
+	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
 		return fail(codeUnknownServerError)
 	}
@@ -547,7 +556,7 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 // bump gives m's producer a new epoch, which fences the instance that had
 // the old one, aborting its open transaction with markers of the new
 // epoch. An exhausted epoch moves the id on to a new producer id at epoch
-// 0. Callers hold mu.
+// 0. Callers hold mu and m.produceMu.
 func (c *txnCoordinator) bump(m *txnMeta) error {
 	if m.ProducerEpoch >= lastProducerEpoch {
 		if m.State == txnOngoing {
@@ -559,9 +568,9 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 		if err != nil {
 			return err
 		}
-		delete(c.byProducer, m.ProducerID)
+		c.setProducer(m.ProducerID, nil)
 		m.ProducerID, m.ProducerEpoch, m.LastProducerEpoch = pid, 0, -1
-		c.byProducer[pid] = m
+		c.setProducer(pid, m)
 		return nil
 	}
 	m.LastProducerEpoch = m.ProducerEpoch
@@ -572,7 +581,20 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 	return nil
 }
 
-// begin moves m to Ongoing if it is not already. Callers hold mu.
+// setProducer maps producer id pid to m, or unmaps it if m is nil.
+// Callers hold mu.
+func (c *txnCoordinator) setProducer(pid int64, m *txnMeta) {
+	c.producersMu.Lock()
+	defer c.producersMu.Unlock()
+	if m == nil {
+		delete(c.byProducer, pid)
+	} else {
+		c.byProducer[pid] = m
+	}
+}
+
+// begin moves m to Ongoing if it is not already. Callers hold mu and
+// m.produceMu.
 func (c *txnCoordinator) begin(m *txnMeta) {
 	if m.State != txnOngoing {
 		m.State, m.StartMs = txnOngoing, time.Now().UnixMilli()
@@ -587,35 +609,32 @@ func (c *txnCoordinator) begin(m *txnMeta) {
 func (c *txnCoordinator) abortExpired(now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	forgot := false
-	defer func() {
-		if forgot {
-			if err := c.save(); err != nil {
-				c.b.log.Error("saving transaction state", "err", err)
-			}
-		}
-	}()
 	for _, m := range c.byID {
-		if m.State == txnPrepareCommit || m.State == txnPrepareAbort {
-			// An EndTxn whose markers failed to write: try again.
-			if err := c.end(m, m.State == txnPrepareCommit, m.ProducerEpoch); err != nil {
-				c.b.log.Error("completing a transaction", "transactional.id", m.ID, "err", err)
-			}
-			continue
+		c.expire(m, now)
+	}
+}
+
+// expire does abortExpired's work for m. Callers hold mu.
+func (c *txnCoordinator) expire(m *txnMeta, now time.Time) {
+	m.produceMu.Lock()
+	defer m.produceMu.Unlock()
+	switch {
+	case m.State == txnPrepareCommit || m.State == txnPrepareAbort:
+		// An EndTxn whose markers failed to write: try again.
+		if err := c.end(m, m.State == txnPrepareCommit, m.ProducerEpoch); err != nil {
+			c.b.log.Error("completing a transaction", "transactional.id", m.ID, "err", err)
 		}
-		if m.State != txnOngoing && now.UnixMilli() >= m.UpdateMs+c.b.cfg.TransactionalIDExpiration.Milliseconds() {
-			// Kafka's removeExpiredTransactionalIds: an id unused for
-			// transactional.id.expiration.ms is forgotten, so the state
-			// file does not grow with every producer there ever was.
-			c.b.log.Info("forgetting an expired transactional id", "transactional.id", m.ID, "producer", m.ProducerID)
-			delete(c.byID, m.ID)
-			delete(c.byProducer, m.ProducerID)
-			forgot = true
-			continue
+	case m.State != txnOngoing && now.UnixMilli() >= m.UpdateMs+c.b.cfg.TransactionalIDExpiration.Milliseconds():
+		// Kafka's removeExpiredTransactionalIds: an id unused for
+		// transactional.id.expiration.ms is forgotten, so the state
+		// does not grow with every producer there ever was.
+		c.b.log.Info("forgetting an expired transactional id", "transactional.id", m.ID, "producer", m.ProducerID)
+		delete(c.byID, m.ID)
+		c.setProducer(m.ProducerID, nil)
+		if err := c.state.remove(m.ID); err != nil {
+			c.b.log.Error("saving transaction state", "err", err)
 		}
-		if m.State != txnOngoing || now.UnixMilli() < m.StartMs+int64(m.TimeoutMs) {
-			continue
-		}
+	case m.State == txnOngoing && now.UnixMilli() >= m.StartMs+int64(m.TimeoutMs):
 		c.b.log.Info("aborting a timed-out transaction", "transactional.id", m.ID, "producer", m.ProducerID)
 		if err := c.bump(m); err != nil {
 			c.b.log.Error("aborting a timed-out transaction", "transactional.id", m.ID, "err", err)
@@ -647,35 +666,43 @@ func (c *txnCoordinator) pendingOffsets(group string) map[topicPartition]bool {
 	return pending
 }
 
-// lockForProduce takes the coordinator's lock for the appends of a Produce
-// request with transactional batches; see txnCoordinator.
-func (c *txnCoordinator) lockForProduce() func() {
-	c.mu.Lock()
-	return c.mu.Unlock
-}
-
 // checkProduce decides whether the transactional batches of headers may
 // be appended to topic-partition: each must come from the current epoch of
 // a producer whose open transaction includes the partition, as Kafka's
-// leaders verify with the coordinator since KIP-890. Callers hold mu
-// (lockForProduce).
-func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []batchHeader) (int16, string) {
+// leaders verify with the coordinator since KIP-890. When the answer is
+// codeNone, the caller appends and then calls unlock, which it must call
+// whatever the answer; until then the producer's transaction cannot end
+// (see txnMeta).
+func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []batchHeader) (code int16, msg string, unlock func()) {
+	unlock = func() {}
+	var m *txnMeta
 	for _, h := range headers {
 		if h.Attributes&transactionalFlag == 0 {
 			continue
 		}
-		m := c.byProducer[h.ProducerID]
+		if m == nil {
+			c.producersMu.RLock()
+			m = c.byProducer[h.ProducerID]
+			c.producersMu.RUnlock()
+			if m == nil {
+				return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID), unlock
+			}
+			m.produceMu.Lock()
+			unlock = m.produceMu.Unlock
+		}
 		switch {
-		case m == nil:
-			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID)
+		case m.ProducerID != h.ProducerID:
+			// Another producer of the batch, or the id moved on to a new
+			// producer id since it was looked up.
+			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID), unlock
 		case h.ProducerEpoch < m.ProducerEpoch:
-			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch)
+			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch), unlock
 		case h.ProducerEpoch > m.ProducerEpoch || m.State != txnOngoing ||
 			!slices.Contains(m.Partitions, txnPartition{topic, partition}):
-			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch)
+			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
 		}
 	}
-	return codeNone, ""
+	return codeNone, "", unlock
 }
 
 // AddPartitionsToTxn: v0-5 (AddPartitionsToTxnRequest.json, AddPartitionsToTxnResponse.json)
@@ -825,6 +852,8 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		each(func(txnPartition) int16 { return code })
 		return results
 	}
+	m.produceMu.Lock()
+	defer m.produceMu.Unlock()
 	if t.VerifyOnly {
 		each(func(tp txnPartition) int16 {
 			if m.State == txnOngoing && slices.Contains(m.Partitions, tp) {
@@ -858,7 +887,7 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 			}
 		}
 	}
-	if err := c.save(); err != nil {
+	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
 		each(func(txnPartition) int16 { return codeUnknownServerError })
 	}
@@ -915,11 +944,13 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 	if req.GroupID == "" {
 		return &addOffsetsToTxnResponse{ErrorCode: codeInvalidGroupID}
 	}
+	m.produceMu.Lock()
+	defer m.produceMu.Unlock()
 	c.begin(m)
 	if !slices.Contains(m.Groups, req.GroupID) {
 		m.Groups = append(m.Groups, req.GroupID)
 	}
-	if err := c.save(); err != nil {
+	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
 		return &addOffsetsToTxnResponse{ErrorCode: codeUnknownServerError}
 	}
@@ -980,6 +1011,8 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 	case m.State != txnOngoing:
 		code = codeInvalidTxnState
 	default:
+		m.produceMu.Lock()
+		defer m.produceMu.Unlock()
 		if err := c.end(m, req.Committed, m.ProducerEpoch); err != nil {
 			b.log.Error("ending a transaction", "transactional.id", m.ID, "err", err)
 			code = codeUnknownServerError
@@ -1136,7 +1169,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 			}
 		}
 	}
-	if err := c.save(); err != nil {
+	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
 		return all(codeUnknownServerError)
 	}

@@ -9,6 +9,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -679,20 +681,9 @@ func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
 	c.addOffsets("app", pid, epoch, "g")
 	c.txnCommitOffset("app", "g", pid, epoch, "in", 0, 9)
 	tb.stop()
-	// Stand in for the crash: the file says PrepareCommit.
-	path := filepath.Join(dir, txnStateFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ongoing := fmt.Sprintf(`"state": %d`, txnOngoing)
-	if !bytes.Contains(data, []byte(ongoing)) {
-		t.Fatalf("state file has no Ongoing transaction:\n%s", data)
-	}
-	data = bytes.Replace(data, []byte(ongoing), fmt.Appendf(nil, `"state": %d`, txnPrepareCommit), 1)
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// Stand in for the crash: the last record of the state says
+	// PrepareCommit, as EndTxn appends before its markers.
+	setTxnState(t, dir, "app", txnOngoing, txnPrepareCommit)
 	tb = startBroker(t, dir)
 	c = dial(t, tb.addr)
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)
@@ -920,6 +911,26 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 	}
 	if code, _ := c.produce("tx", 1, txnBatch(a, aEpoch, 0, 1)); code != codeInvalidTxnState {
 		t.Errorf("produce by a to a partition only verified: %d, want INVALID_TXN_STATE", code)
+	}
+}
+
+// setTxnState appends to the state file in dir a record of transactional
+// id's state with its state changed from from to to, as the coordinator
+// would have written it.
+func setTxnState(t *testing.T, dir, id string, from, to txnState) {
+	t.Helper()
+	l, metas, err := openTxnStateLog(filepath.Join(dir, txnStateFile), false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	i := slices.IndexFunc(metas, func(m *txnMeta) bool { return m.ID == id })
+	if i < 0 || metas[i].State != from {
+		t.Fatalf("state file has no %s transaction %q", from, id)
+	}
+	metas[i].State = to
+	if err := l.put(metas[i]); err != nil {
+		t.Fatal(err)
 	}
 }
 

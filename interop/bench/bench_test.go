@@ -43,11 +43,31 @@ func TestQuick(t *testing.T) {
 			t.Errorf("latency on %s: %d records timed, want %d", k, got, cfg.Latency.Records)
 		}
 	}
+	for _, k := range []Kind{Ours, KFake} {
+		if s, ok := rep.Sessions[k]; !ok || s.Full.Elapsed <= 0 || s.Idle.Elapsed <= 0 {
+			t.Errorf("fetch sessions on %s: no measurement", k)
+		}
+		if m, ok := rep.Txns[k]; !ok || m.Elapsed <= 0 {
+			t.Errorf("transactions on %s: no measurement", k)
+		}
+		if e, ok := rep.ETL[k]; !ok || e.Elapsed <= 0 || e.Transactions == 0 {
+			t.Errorf("etl on %s: no measurement", k)
+		}
+		if s, ok := rep.Scale[k]; !ok || s.Create <= 0 || (k == Ours && s.Restart <= 0) {
+			t.Errorf("scale on %s: no measurement", k)
+		}
+		if c, ok := rep.Conns[k]; !ok || len(c.Latencies) != cfg.Conns.Connections*cfg.Conns.Records {
+			t.Errorf("connections on %s: %d produces timed, want %d", k, len(c.Latencies), cfg.Conns.Connections*cfg.Conns.Records)
+		}
+	}
+	if s := rep.Sessions[Ours]; s.NoSessions || s.Incremental.Elapsed <= 0 {
+		t.Errorf("fetch sessions on ours: no incremental fetches measured (no session: %v)", s.NoSessions)
+	}
 	var b strings.Builder
 	if err := rep.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency"} {
+	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL", "### Many partitions", "### Many producer connections"} {
 		if !strings.Contains(b.String(), heading) {
 			t.Errorf("report lacks %q", heading)
 		}

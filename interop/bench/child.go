@@ -48,11 +48,33 @@ type Server struct {
 // StartServer starts a server of the given kind in a child process. The
 // child is this same executable, which must call MaybeServe first thing.
 func StartServer(kind Kind) (*Server, error) {
-	exe, err := os.Executable()
+	data, err := os.MkdirTemp("", "kafka-bench-")
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.MkdirTemp("", "kafka-bench-")
+	return startServerIn(kind, data)
+}
+
+// Restart stops the server, keeping its data, and starts a new one of the
+// same kind on it. It returns how long the new server took from its start
+// to listening with its logs loaded.
+func (s *Server) Restart() (time.Duration, error) {
+	if err := s.stop(); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	ns, err := startServerIn(s.Kind, s.data)
+	if err != nil {
+		return 0, err
+	}
+	*s = *ns
+	return time.Since(start), nil
+}
+
+// startServerIn starts a server of kind on the data dir data, which the
+// server's Close removes.
+func startServerIn(kind Kind, data string) (*Server, error) {
+	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +168,13 @@ func (s *Server) WriteHeapProfile(path string) error {
 
 // Close stops the server, waits for it to exit and removes its data.
 func (s *Server) Close() error {
+	err := s.stop()
+	os.RemoveAll(s.data)
+	return err
+}
+
+// stop stops the server and waits for it to exit.
+func (s *Server) stop() error {
 	io.WriteString(s.in, "quit\n")
 	s.in.Close()
 	done := make(chan error, 1)
@@ -157,6 +186,5 @@ func (s *Server) Close() error {
 		s.cmd.Process.Kill()
 		err = errors.Join(errors.New(string(s.Kind)+" server did not exit within 30s of quit"), <-done)
 	}
-	os.RemoveAll(s.data)
 	return err
 }

@@ -23,7 +23,12 @@ import (
 type Config struct {
 	Scenarios []Scenario
 	Latency   LatencyScenario
-	Kinds     []Kind // default Kinds
+	Sessions  SessionScenario // skipped if Partitions is 0
+	Txns      TxnScenario     // skipped if Transactions is 0
+	ETL       ETLScenario     // skipped if Records is 0
+	Scale     ScaleScenario   // skipped if Topics is 0
+	Conns     ConnsScenario   // skipped if Connections is 0
+	Kinds     []Kind          // default Kinds
 
 	// Runs repeats every workload this many times (default 1), each on a
 	// fresh server; the report keeps, for each, the run with the median
@@ -52,7 +57,12 @@ func Full() Config {
 			{Partitions: 1, Size: 10 << 10, Records: 20_000},
 			{Partitions: 4, Size: 10 << 10, Records: 20_000},
 		},
-		Latency: LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
+		Latency:  LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
+		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: 3 * time.Second},
+		Txns:     TxnScenario{Transactions: 200, Records: 1000, Size: 100, Partitions: 4},
+		ETL:      ETLScenario{Records: 500_000, Size: 100, Partitions: 3, PerTxn: 10_000},
+		Scale:    ScaleScenario{Topics: 1000, PartitionsPerTopic: 10},
+		Conns:    ConnsScenario{Connections: 1000, Records: 20, Size: 100, Partitions: 10},
 	}
 }
 
@@ -66,7 +76,12 @@ func Quick() Config {
 			{Partitions: 1, Size: 10 << 10, Records: 300},
 			{Partitions: 4, Size: 10 << 10, Records: 300},
 		},
-		Latency: LatencyScenario{Records: 200, Size: 100, Interval: time.Millisecond, Warmup: 10},
+		Latency:  LatencyScenario{Records: 200, Size: 100, Interval: time.Millisecond, Warmup: 10},
+		Sessions: SessionScenario{Partitions: 50, Fetches: 20, IdleConsumers: 2, Idle: 200 * time.Millisecond},
+		Txns:     TxnScenario{Transactions: 5, Records: 100, Size: 100, Partitions: 2},
+		ETL:      ETLScenario{Records: 500, Size: 100, Partitions: 3, PerTxn: 100},
+		Scale:    ScaleScenario{Topics: 20, PartitionsPerTopic: 5},
+		Conns:    ConnsScenario{Connections: 20, Records: 5, Size: 100, Partitions: 2},
 	}
 }
 
@@ -116,6 +131,11 @@ type Report struct {
 	Throughput []Throughput
 	Latency    map[Kind]Latencies
 	LatencyMem map[Kind]Measure
+	Sessions   map[Kind]SessionResult
+	Txns       map[Kind]Measure
+	ETL        map[Kind]ETLResult
+	Scale      map[Kind]ScaleResult
+	Conns      map[Kind]ConnsResult
 }
 
 // Run runs every workload of cfg against every target. It fails on the
@@ -125,7 +145,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Kinds = Kinds
 	}
 	cfg.Runs = max(cfg.Runs, 1)
-	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{}}
+	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{},
+		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}, ETL: map[Kind]ETLResult{},
+		Scale: map[Kind]ScaleResult{}, Conns: map[Kind]ConnsResult{}}
 	for _, sc := range cfg.Scenarios {
 		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
 		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
@@ -162,6 +184,73 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			mid := runs[len(runs)/2]
 			rep.Latency[k], rep.LatencyMem[k] = mid.l, mid.m
 			progress(cfg, "%-8s latency p50 %v p99 %v", k, mid.l.Quantile(0.5), mid.l.Quantile(0.99))
+		}
+	}
+	for _, k := range cfg.Kinds {
+		if k == Loopback {
+			continue // no sessions, no transactions
+		}
+		if cfg.Sessions.Partitions > 0 {
+			var runs []SessionResult
+			for range cfg.Runs {
+				r, err := runSessions(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("fetch sessions on %s: %w", k, err)
+				}
+				runs = append(runs, r)
+			}
+			slices.SortFunc(runs, func(a, b SessionResult) int { return int(a.Full.Elapsed - b.Full.Elapsed) })
+			rep.Sessions[k] = runs[len(runs)/2]
+			r := rep.Sessions[k]
+			progress(cfg, "%-8s fetch sessions: full %v, incremental %v, idle CPU %.2f%%", k,
+				r.Full.Elapsed, r.Incremental.Elapsed, 100*r.Idle.Server.CPU/max(r.Idle.Elapsed.Seconds(), 1e-9))
+		}
+		if cfg.Txns.Transactions > 0 {
+			var ms []Measure
+			for range cfg.Runs {
+				m, err := runTxns(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("transactions on %s: %w", k, err)
+				}
+				ms = append(ms, m)
+			}
+			rep.Txns[k] = median(ms)
+			progress(cfg, "%-8s transactions: %v", k, rep.Txns[k].Elapsed)
+		}
+		if cfg.ETL.Records > 0 {
+			var rs []ETLResult
+			for range cfg.Runs {
+				r, err := runETL(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("etl on %s: %w", k, err)
+				}
+				rs = append(rs, r)
+			}
+			slices.SortFunc(rs, func(a, b ETLResult) int { return int(a.Elapsed - b.Elapsed) })
+			rep.ETL[k] = rs[len(rs)/2]
+			progress(cfg, "%-8s etl: %v in %d transactions", k, rep.ETL[k].Elapsed, rep.ETL[k].Transactions)
+		}
+		if cfg.Scale.Topics > 0 {
+			// Once: each run creates thousands of files.
+			r, err := runScale(ctx, cfg, k)
+			if err != nil {
+				return nil, fmt.Errorf("scale on %s: %w", k, err)
+			}
+			rep.Scale[k] = r
+			progress(cfg, "%-8s scale: created in %v, restarted in %v", k, r.Create, r.Restart)
+		}
+		if cfg.Conns.Connections > 0 {
+			var rs []ConnsResult
+			for range cfg.Runs {
+				r, err := runConns(ctx, cfg, k)
+				if err != nil {
+					return nil, fmt.Errorf("connections on %s: %w", k, err)
+				}
+				rs = append(rs, r)
+			}
+			slices.SortFunc(rs, func(a, b ConnsResult) int { return int(a.Latencies.Quantile(0.99) - b.Latencies.Quantile(0.99)) })
+			rep.Conns[k] = rs[len(rs)/2]
+			progress(cfg, "%-8s connections: p99 %v", k, rep.Conns[k].Latencies.Quantile(0.99))
 		}
 	}
 	return rep, nil

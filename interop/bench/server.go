@@ -50,6 +50,7 @@ type Stats struct {
 	RSS        uint64  `json:"rss"`         // VmRSS now, bytes
 	PeakRSS    uint64  `json:"peak_rss"`    // VmHWM: peak RSS since the last reset (or the start), bytes
 	CPU        float64 `json:"cpu_seconds"` // user+system CPU time of the whole process
+	FDs        int     `json:"fds"`         // open file descriptors now (/proc/self/fd)
 }
 
 // Sub returns the growth of the counters from old to s; peaks and levels
@@ -220,6 +221,9 @@ func readStats(p *peakHeap) Stats {
 	}
 	s.RSS, s.PeakRSS = procStatus()
 	s.CPU = processCPU()
+	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+		s.FDs = len(fds)
+	}
 	return s
 }
 

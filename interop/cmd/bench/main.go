@@ -7,6 +7,7 @@
 //	go run ./cmd/bench -quick     # a smoke run of a few seconds
 //	go run ./cmd/bench -profile /tmp/prof   # plus a CPU profile per broker workload
 //	go run ./cmd/bench -targets ours -scale 10 -profile /tmp/prof   # longer, for pprof
+//	go run ./cmd/bench -workloads sessions,txns   # only the fetch-session and transaction workloads
 package main
 
 import (
@@ -29,6 +30,8 @@ func main() {
 	targets := flag.String("targets", "ours,kfake,loopback", "comma-separated targets to run")
 	scale := flag.Float64("scale", 1, "multiply every throughput workload's record count by this (e.g. 10 for longer profiles)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
+	scaleTopics := flag.Int("scale-topics", 0, "topics of 10 partitions in the scale workload (default 1000, 20 with -quick)")
+	workloads := flag.String("workloads", "throughput,latency,sessions,txns,etl,scale,conns", "comma-separated workloads to run")
 	flag.Parse()
 
 	cfg := bench.Full()
@@ -37,6 +40,34 @@ func main() {
 	}
 	for i := range cfg.Scenarios {
 		cfg.Scenarios[i].Records = max(1, int(float64(cfg.Scenarios[i].Records)**scale))
+	}
+	want := map[string]bool{}
+	for _, w := range strings.Split(*workloads, ",") {
+		want[strings.TrimSpace(w)] = true
+	}
+	if !want["throughput"] {
+		cfg.Scenarios = nil
+	}
+	if !want["latency"] {
+		cfg.Latency = bench.LatencyScenario{}
+	}
+	if !want["sessions"] {
+		cfg.Sessions = bench.SessionScenario{}
+	}
+	if !want["txns"] {
+		cfg.Txns = bench.TxnScenario{}
+	}
+	if !want["etl"] {
+		cfg.ETL = bench.ETLScenario{}
+	}
+	if *scaleTopics > 0 {
+		cfg.Scale.Topics = *scaleTopics
+	}
+	if !want["scale"] {
+		cfg.Scale = bench.ScaleScenario{}
+	}
+	if !want["conns"] {
+		cfg.Conns = bench.ConnsScenario{}
 	}
 	cfg.Runs = *runs
 	cfg.ProfileDir = *profile

@@ -1,0 +1,200 @@
+// This file is the descriptor cache for closed segments: the .log files of
+// segments that are no longer active, opened when a read needs them and
+// closed when they have been idle longest and the cache is full. It belongs
+// to Part I, after log.go, whose segments it serves.
+//
+// A partition keeps every segment's indexes in memory, but its older
+// segments' .log files are only read: by fetches of old offsets, by
+// ListOffsets lookups, by retention's timestamps. Kept open for the
+// broker's life, as they were, they cost a descriptor each, and a broker of
+// 10,000 partitions with a few segments each runs out of the default
+// ulimit -n of 1024. With the cache, at most Config.ClosedSegmentFiles of
+// them are open at once, whatever the segment count.
+//
+// The rules:
+//
+//  1. A read takes a reference on the segment's file (acquire) for the
+//     length of one pread, and gives it back (release).
+//  2. A file with no reference is idle, and the least recently used idle
+//     file is closed when another must be opened and the cache is full.
+//  3. If every open file is in use, acquire waits for a release rather
+//     than open one more: never more than the limit are open. A read holds
+//     one reference at a time, so the wait always ends.
+//  4. A segment that becomes closed (a roll, or a load at start) hands its
+//     open file to the cache if there is room, or closes it.
+//  5. A segment deleted by retention is forgotten: its file is closed, and
+//     no read can reach it any more.
+//  6. A segment whose file is about to be removed or renamed over while
+//     readers can still reach it (the cleaner's swap, cleaner.go) is
+//     pinned first: its file is opened outside the cache and kept until
+//     the segment is gone, since reopening it by name would find another
+//     file, or none.
+//
+// The active segment's .log stays open, as the appender writes it; its
+// index files are opened only to be written at a sync, a roll or Close
+// (log.go, flushIndexes). A fetch that sends a large section with sendfile
+// opens the file by name for the send (handlers.go, openRecordFiles). So a
+// broker holds about one descriptor per partition plus this cache.
+//
+// Design note: Kafka keeps every segment's .log file open, maps its
+// indexes into memory, and asks operators for a high ulimit -n. A cache of
+// descriptors is what stores of many files do instead (LevelDB's table
+// cache, RocksDB's max_open_files): a read of a segment whose file was
+// closed costs one open(2) more, and the page cache keeps its bytes warm
+// whether the descriptor is open or not.
+
+package kafka
+
+import (
+	"container/list"
+	"fmt"
+	"os"
+	"sync"
+)
+
+// defaultClosedSegmentFiles is Config.ClosedSegmentFiles's default.
+const defaultClosedSegmentFiles = 256
+
+// fileCache is the cache. Its methods are safe for concurrent use.
+type fileCache struct {
+	limit int
+
+	mu    sync.Mutex
+	freed *sync.Cond // signalled when a reference is released
+	open  int        // files open now: at most limit
+	lru   list.List  // of *lazyFile, open ones only, most recent first
+	opens int64      // files opened by acquire, for tests and metrics
+}
+
+// lazyFile is a closed segment's .log file, open or not.
+type lazyFile struct {
+	cache *fileCache
+	path  string
+
+	// Guarded by cache.mu.
+	f    *os.File
+	refs int
+	elem *list.Element // in cache.lru while f is open
+	gone bool          // forgotten: never to be opened again
+}
+
+func newFileCache(limit int) *fileCache {
+	c := &fileCache{limit: max(limit, 1)}
+	c.freed = sync.NewCond(&c.mu)
+	return c
+}
+
+// adopt takes over f, the open .log file at path of a segment that has
+// just become closed (rule 4).
+func (c *fileCache) adopt(path string, f *os.File) *lazyFile {
+	lf := &lazyFile{cache: c, path: path}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open < c.limit || c.evictLocked() {
+		lf.f = f
+		lf.elem = c.lru.PushFront(lf)
+		c.open++
+		return lf
+	}
+	f.Close()
+	return lf
+}
+
+// acquire returns lf's file, open, with a reference taken (rules 1 to 3).
+func (c *fileCache) acquire(lf *lazyFile) (*os.File, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		switch {
+		case lf.gone:
+			return nil, fmt.Errorf("kafka: segment %s was deleted", lf.path)
+		case lf.f != nil:
+			lf.refs++
+			c.lru.MoveToFront(lf.elem)
+			return lf.f, nil
+		case c.open < c.limit || c.evictLocked():
+			f, err := os.Open(lf.path)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", errStorage, err)
+			}
+			c.opens++
+			lf.f, lf.refs = f, 1
+			lf.elem = c.lru.PushFront(lf)
+			c.open++
+			return f, nil
+		default:
+			c.freed.Wait()
+		}
+	}
+}
+
+// release gives back a reference taken by acquire.
+func (c *fileCache) release(lf *lazyFile) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lf.refs--
+	if lf.refs == 0 {
+		c.freed.Signal()
+	}
+}
+
+// evictLocked closes the least recently used idle file, and reports
+// whether there was one (rule 2). Callers hold mu.
+func (c *fileCache) evictLocked() bool {
+	for e := c.lru.Back(); e != nil; e = e.Prev() {
+		if lf := e.Value.(*lazyFile); lf.refs == 0 {
+			c.closeLocked(lf)
+			return true
+		}
+	}
+	return false
+}
+
+// closeLocked closes lf's file. Callers hold mu, and lf has no reference.
+func (c *fileCache) closeLocked(lf *lazyFile) error {
+	err := lf.f.Close()
+	c.lru.Remove(lf.elem)
+	lf.f, lf.elem = nil, nil
+	c.open--
+	c.freed.Signal() // a slot is free for a waiting acquire
+	return err
+}
+
+// forget closes lf's file for good (rule 5). Its segment is unreachable,
+// so no read holds a reference.
+func (c *fileCache) forget(lf *lazyFile) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lf.gone = true
+	if lf.f == nil {
+		return nil
+	}
+	return c.closeLocked(lf)
+}
+
+// stats is the number of files open now and opened so far.
+func (c *fileCache) stats() (open int, opens int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.open, c.opens
+}
+
+// pinFiles takes the segments of group out of the descriptor cache, each
+// with its own open file (rule 6), until closeFile.
+func (l *partitionLog) pinFiles(group []*segment) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range group {
+		if s.lazy == nil {
+			continue
+		}
+		f, err := os.Open(s.lazy.path)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errStorage, err)
+		}
+		// No reader holds a reference: readers hold mu, shared.
+		s.lazy.cache.forget(s.lazy)
+		s.log, s.lazy = f, nil
+	}
+	return nil
+}
