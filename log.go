@@ -407,7 +407,8 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	if err != nil {
 		return nil, err
 	}
-	if len(bases) == 0 {
+	created := len(bases) == 0 // recoverSegment makes the first segment
+	if created {
 		bases = []int64{0}
 	}
 	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
@@ -424,10 +425,17 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 		}
 		l.segments = append(l.segments, s)
 	}
-	// The active segment's files may have just been created.
-	if err := syncDir(dir); err != nil {
-		l.closeFiles()
-		return nil, err
+	// A segment just created must be durable before it takes records.
+	// Nothing else here needs the dir's fsync: a truncation fsyncs its
+	// file, index files with entries are written by writeFileAtomic, and
+	// empty ones lost in a crash are rebuilt. Skipping it otherwise saves
+	// one fsync per partition at every start, and at every creation, whose
+	// staged dirs hold the first segment already (grow).
+	if created {
+		if err := syncDir(dir); err != nil {
+			l.closeFiles()
+			return nil, err
+		}
 	}
 	l.logStart = l.segments[0].base
 	// Recovery fsynced what it kept, so everything up to here is on disk.
