@@ -619,7 +619,7 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	switch {
 	case unchanged:
 	case len(s.offsets) == 0 && len(s.times) == 0:
-		if err := l.emptyIndexes(s); err != nil {
+		if err := l.emptyIndexes(s, false); err != nil {
 			return err
 		}
 	default:
@@ -631,14 +631,26 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	return nil
 }
 
-// emptyIndexes makes both index files of the active segment s empty. It
+// emptyIndexes makes both index files of the active segment s empty,
+// creating them if told to: a rolled segment has them from the start, as
+// in Kafka. Recovery does not create them: a missing index file is as good
+// as an empty one (indexedTail, loadSegment), and creating two files per
+// partition was a third of what making 10,000 partitions cost; one there
+// is emptied, lest its entries outlive the records they point at. It
 // does not fsync them, as writeIndexes does for entries: an index file
 // lost in a crash is rebuilt by the scan of its segment at the next open
 // (loadSegment, recoverInto), so an empty one is not worth the four
 // fsyncs that made creating thousands of partitions slow.
-func (l *partitionLog) emptyIndexes(s *segment) error {
+func (l *partitionLog) emptyIndexes(s *segment, create bool) error {
+	flags := os.O_WRONLY | os.O_TRUNC
+	if create {
+		flags |= os.O_CREATE
+	}
 	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
-		f, err := os.OpenFile(segmentPath(l.dir, s.base, suffix), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := os.OpenFile(segmentPath(l.dir, s.base, suffix), flags, 0o644)
+		if errors.Is(err, fs.ErrNotExist) && !create {
+			continue
+		}
 		if err == nil {
 			err = f.Close()
 		}
@@ -658,12 +670,15 @@ func (l *partitionLog) emptyIndexes(s *segment) error {
 // last entry is the maximum as of the last offset entry. An error means the
 // indexes do not fit the log, and the whole segment is scanned.
 func (l *partitionLog) indexedTail(s *segment) (scanResult, error) {
-	offs, err := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
-	if err != nil {
-		return scanResult{}, err
+	offs, oerr := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
+	times, terr := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
+	if errors.Is(oerr, fs.ErrNotExist) && errors.Is(terr, fs.ErrNotExist) {
+		// Neither was ever written (emptyIndexes, flushIndexes): the
+		// segment holds less than an index interval. Scanning all of
+		// it trusts nothing, as with empty files.
+		return scanResult{next: s.base, idx: newIndexer()}, nil
 	}
-	times, err := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
-	if err != nil {
+	if err := cmp.Or(oerr, terr); err != nil {
 		return scanResult{}, err
 	}
 	r := scanResult{next: s.base, idx: newIndexer(), offsets: offs, times: times}
@@ -1131,7 +1146,7 @@ func (l *partitionLog) createSegment(base int64) (*segment, error) {
 	s := &segment{base: base, log: f, idx: newIndexer()}
 	s.info, err = f.Stat()
 	if err == nil {
-		err = l.emptyIndexes(s)
+		err = l.emptyIndexes(s, true)
 	}
 	if err != nil {
 		f.Close()

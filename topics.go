@@ -856,10 +856,12 @@ func (g *growth) fail(err error) {
 // segment is made, empty, in its staged dir, so that opening the log after
 // the commit creates no file that needs an fsync of its dir.
 func (d *logDir) grow(gs []*growth) {
+	toSync := make([][]string, len(gs))
+	inParallel(len(gs), func(i int) { toSync[i] = d.stage(gs[i]) })
 	var paths []string
 	var owner []*growth // owner[i] is the growth paths[i] belongs to
-	for _, g := range gs {
-		for _, p := range d.stage(g) {
+	for i, g := range gs {
+		for _, p := range toSync[i] {
 			paths, owner = append(paths, p), append(owner, g)
 		}
 	}
@@ -890,9 +892,7 @@ func (d *logDir) grow(gs []*growth) {
 		d.failAll(live, err)
 		return
 	}
-	for _, g := range live {
-		d.openGrown(g)
-	}
+	inParallel(len(live), func(i int) { d.openGrown(live[i]) })
 }
 
 // stage makes g's staged dirs and returns what to fsync before they are
@@ -1023,19 +1023,27 @@ const syncWorkers = 64
 // each one's error.
 func syncAll(paths []string) []error {
 	errs := make([]error, len(paths))
+	inParallel(len(paths), func(i int) { errs[i] = syncPath(paths[i]) })
+	return errs
+}
+
+// inParallel calls do(0) to do(n-1) from up to syncWorkers goroutines and
+// returns when all have returned. Making files and dirs is mostly waiting
+// on the file system, as fsyncs are, so workers overlap those waits even
+// with few cores.
+func inParallel(n int, do func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(syncWorkers, len(paths)) {
+	for range min(syncWorkers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
-				errs[i] = syncPath(paths[i])
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				do(i)
 			}
 		}()
 	}
 	wg.Wait()
-	return errs
 }
 
 // syncPath fsyncs a file or a dir.
