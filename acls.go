@@ -1,4 +1,4 @@
-// This file is the third of the security chapters: access control
+// This file is the third of the security chapters (Part IV): access control
 // lists, the authorizer that checks requests against them, and the ACL
 // APIs (DescribeAcls, CreateAcls, DeleteAcls). It assumes security.go,
 // which gives every connection its principal, and the handlers of the
@@ -50,6 +50,7 @@
 // TestEveryAPIHasAnACLCheck fails, so that none slips through unchecked.
 //
 // The ACLs live in DataDir/acls.json, rewritten whole on each change.
+
 package kafka
 
 import (
@@ -1258,6 +1259,22 @@ func checkListTransactions(a *access, r request) (response, func(response)) {
 	}
 }
 
+// undescribableTopics is the error message naming the topics of a
+// heartbeat's subscription that the principal may not DESCRIBE, as the
+// group coordinators word it, or nil if there are none.
+func (a *access) undescribableTopics(names []string) *string {
+	var denied []string
+	for _, t := range names {
+		if !a.may(aclDescribe, resTopic, t) {
+			denied = append(denied, t)
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	return ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))
+}
+
 // ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
 // subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat).
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
@@ -1265,14 +1282,8 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 	if !a.may(aclRead, resGroup, req.GroupID) {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
 	}
-	var denied []string
-	for _, t := range req.SubscribedTopicNames {
-		if !a.may(aclDescribe, resTopic, t) {
-			denied = append(denied, t)
-		}
-	}
-	if len(denied) > 0 {
-		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))}, nil
+	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
 	}
 	return nil, nil
 }
@@ -1661,14 +1672,8 @@ func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	if !a.may(aclRead, resGroup, req.GroupID) {
 		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
 	}
-	var denied []string
-	for _, t := range req.SubscribedTopicNames {
-		if !a.may(aclDescribe, resTopic, t) {
-			denied = append(denied, t)
-		}
-	}
-	if len(denied) > 0 {
-		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))}, nil
+	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
+		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
 	}
 	return nil, nil
 }

@@ -1,4 +1,4 @@
-// This file is the log cleaner, part III of the book (operations): log
+// This file is the log cleaner, in Part IV of the book (operations): log
 // compaction, as Kafka's LogCleaner carries it out for topics whose
 // cleanup.policy includes compact. It assumes log.go (segments, indexes,
 // recovery), the record layout of wire.go, and the transactions of
@@ -110,6 +110,7 @@
 // Keys are held whole rather than as Kafka's 16-byte MD5 digests: a
 // collision could then never drop a live record, at the cost of memory
 // for long keys.
+
 package kafka
 
 import (

@@ -2,7 +2,7 @@
 // tools (kafka-topics.sh, kafka-log-dirs.sh, kafka-leader-election.sh,
 // kafka-reassign-partitions.sh, kafka-transactions.sh, and UIs such as
 // kafka-ui or AKHQ) ask about where partitions live, who leads them, and
-// who writes to them. It is part III, operations, and assumes the log
+// who writes to them. It is in Part IV, operations, and assumes the log
 // (log.go), topics (topics.go) and idempotent producers (producers.go).
 //
 // With a single broker most of these questions have one answer. This broker

@@ -1,7 +1,7 @@
 // This file holds the compression codecs of record batches that the
 // broker can open: gzip from Go's standard library, and snappy and lz4
 // written here, also with nothing but the standard library. It belongs to
-// the operations part of the book and assumes the batch layout of wire.go:
+// Part IV of the book, operations, and assumes the batch layout of wire.go:
 // a codec compresses a batch's records, everything after its 61-byte
 // header, as one stream (the low three bits of the attributes name it,
 // CompressionType.java). Two chapters use it: the validator
@@ -62,6 +62,7 @@
 // (shared key prefixes, JSON field names) well enough, and their output
 // is checked against independent decoders (klauspost/compress and
 // pierrec/lz4, in interop/codecs_test.go), not against a ratio.
+
 package kafka
 
 import (

@@ -9,6 +9,10 @@
 // what has configs. The group configs of KIP-848 use the same machinery
 // (groupconfigs.go).
 //
+// Place in the book: Part IV, its first chapter. It assumes topics.go,
+// whose partition 0 directory holds topic.config, and handlers.go, whose
+// form the config APIs follow.
+//
 // A config has a value at one of several levels, highest first: set on the
 // topic (a "dynamic topic config"), set on the broker (here, by a
 // command-line flag: a "static broker config"), or Kafka's default. The

@@ -4,6 +4,9 @@
 // GroupMetadataManager.consumerGroupHeartbeat, ConsumerGroup.java and
 // CurrentAssignmentBuilder.java (KIP-848).
 //
+// Place in the book: Part II, after groups.go and offsets.go, whose
+// groups and offset store it shares.
+//
 // # How a consumer group works
 //
 // In a classic group (groups.go) the members compute the assignment: the

@@ -1,7 +1,8 @@
 //go:build !unix
 
 // This file stands in for diskspace_unix.go where statfs does not exist:
-// DescribeLogDirs then reports the volume's size as unknown (-1).
+// DescribeLogDirs then reports the volume's size as unknown (-1). Part IV,
+// with cluster.go.
 
 package kafka
 

@@ -1,7 +1,7 @@
 //go:build unix
 
 // This file asks the operating system how big the data dir's volume is,
-// for DescribeLogDirs (partitions.go).
+// for DescribeLogDirs (cluster.go). It is part of Part IV, with cluster.go.
 
 package kafka
 

@@ -70,6 +70,7 @@
 // followers every session here is a consumer's. Kafka 3.8 and later split
 // the cache into shards to spread lock contention over its request threads;
 // one lock suffices for a broker this size.
+
 package kafka
 
 import (

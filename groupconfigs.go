@@ -4,8 +4,9 @@
 // and read with DescribeConfigs, as kafka-configs.sh --entity-type groups
 // does. It uses the config machinery of configs.go and is read by the
 // consumer-group coordinator (consumer.go) and the share-group one
-// (sharegroups.go). It belongs to the groups part of the book, read after
-// consumer.go.
+// (sharegroups.go). It belongs to Part II of the book, groups and offsets,
+// read after consumer.go; the config machinery it uses is explained in
+// Part IV (configs.go).
 //
 // The configs are those of Kafka 4.1's GroupConfig
 // (https://github.com/apache/kafka/blob/4.1.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),
@@ -32,6 +33,7 @@
 // apart from the groups, in one file of the data dir, group-configs.json,
 // replaced whole and atomically on every change (writeFileAtomic). JSON
 // because a group id may hold any character, = and newline included.
+
 package kafka
 
 import (

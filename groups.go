@@ -7,6 +7,10 @@
 // offsets.go. KIP-848's consumer groups, where the broker assigns, are in
 // consumer.go; they share this file's groups and the offset store.
 //
+// Place in the book: Part II, its first chapter. It assumes Part I: the
+// connections and framing of kafka.go and the API sections of handlers.go,
+// whose form the group APIs follow.
+//
 // # How a group forms
 //
 // A consumer asks FindCoordinator which broker coordinates its group (here

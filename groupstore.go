@@ -1,7 +1,7 @@
 // This file keeps group membership across restarts: each group's state
 // written to __consumer_offsets as the records Kafka writes there, and
 // read back at start, so that a restart of the broker costs its groups no
-// rebalance. It belongs to the part on groups and offsets, and assumes
+// rebalance. It belongs to Part II, groups and offsets, and assumes
 // groups.go (classic groups), consumer.go (KIP-848 groups) and the offset
 // store of offsets.go, whose topic and replay it shares.
 //

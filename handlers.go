@@ -10,6 +10,16 @@
 // and then has the request and response structs (fields in schema order),
 // their decoders and encoders, and the handler.
 //
+// Place in the book: Part I, after kafka.go (framing, the api table's
+// use), wire.go (the codec) and log.go and topics.go (storage). On a first
+// reading, take Produce, Fetch, ListOffsets, Metadata and ApiVersions, in
+// that order. Produce and Fetch also touch later chapters, each named where
+// it happens: producer ids and sequence numbers (producers.go) and
+// transactions with their last stable offset (txn.go) in Part III, the
+// validator (validator.go) and quotas (quotas.go) in Part IV. A reader of
+// Part I can skip those lines. (ACLs, acls.go, are checked before a
+// handler runs, so no handler mentions them.)
+//
 // Design note: one table, apis, drives both dispatch and the ApiVersions
 // answer, so what we advertise can never drift from what we handle. Clients
 // such as kafka-python decide what they may send from that answer alone.

@@ -2,6 +2,12 @@
 // record batches on disk in segments with two indexes, and the log dir, the
 // set of topics under the broker's data directory.
 //
+// Place in the book: Part I, after wire.go, whose record batch is what a
+// segment stores. Two later concepts touch it, each with its own chapter:
+// the idempotent-producer state a partition keeps (producers.go, Part III)
+// and the last stable offset of transactions (txn.go, Part III); compaction
+// is cleaner.go's (Part IV).
+//
 // The layout on disk is Apache Kafka's, so the files can be inspected with
 // the same habits (and kafka-dump-log reads the .log files):
 //

@@ -1,4 +1,4 @@
-// This file belongs to the part on operations and assumes observe.go. It
+// This file belongs to Part IV, operations, and assumes observe.go. It
 // keeps the broker's counters and renders them, with the gauges of a
 // Snapshot, in the Prometheus text exposition format
 // (https://prometheus.io/docs/instrumenting/exposition_formats/) on
@@ -43,6 +43,7 @@
 // Counters are atomics, bumped on the request path without a lock; the
 // per-partition and per-group gauges are read from a Snapshot at scrape
 // time, so they cost nothing between scrapes.
+
 package kafka
 
 import (

@@ -4,6 +4,10 @@
 // OffsetCommit, OffsetFetch and OffsetDelete. Who may commit is the group's
 // business (groups.go for classic groups, consumer.go for KIP-848 ones);
 // what a commit is, and how it survives a restart, is this file's.
+//
+// Place in the book: Part II, after groups.go. It assumes groups.go (a
+// group and its generation) and the log (log.go), since the store is a
+// topic.
 
 package kafka
 

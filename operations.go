@@ -5,6 +5,8 @@
 // It assumes handlers.go, and acls.go for the operations and the
 // authorizer.
 //
+// Place in the book: Part IV, after acls.go.
+//
 // The answer is a bit field over Kafka's ACL operation codes
 // (AclOperation.java): bit n set means the operation with code n is
 // allowed. Each resource type has its own set of operations

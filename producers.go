@@ -3,6 +3,10 @@
 // the last batches of every producer, which Append checks so that a retried
 // batch is stored once and a lost one is noticed.
 //
+// Place in the book: Part III, its first chapter. It assumes Part I: the
+// record batch header (wire.go), Append (log.go) and Produce
+// (handlers.go), where these checks run.
+//
 // InitProducerId gives a producer an id and an epoch. Each batch it sends
 // carries both, and a base sequence: the number of the batch's first record
 // among all the records this producer has sent to this partition in this

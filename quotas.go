@@ -2,7 +2,7 @@
 // fetch, or keep the broker busy, set with AlterClientQuotas
 // (kafka-client-quotas.sh, kadm, AdminClient.alterClientQuotas), read back
 // with DescribeClientQuotas, kept in the data dir, and enforced on every
-// request. It is part III, operations, and assumes the connection loop of
+// request. It is in Part IV, operations, and assumes the connection loop of
 // kafka.go and the Produce and Fetch handlers.
 //
 // A quota is a value for a key on an entity. The entity names a user, a

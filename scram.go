@@ -1,4 +1,4 @@
-// This file is the second of the security chapters: SCRAM (RFC 5802,
+// This file is the second of the security chapters (Part IV): SCRAM (RFC 5802,
 // with SHA-256 and SHA-512 as RFC 7677 and Kafka's KIP-84 use them), the
 // users it checks, and the two APIs that manage them,
 // DescribeUserScramCredentials and AlterUserScramCredentials. It assumes
@@ -40,6 +40,7 @@
 // on each change (writeFileAtomic). Design note: a JSON file, not a
 // __cluster_metadata topic as in KRaft, because there is one broker and a
 // handful of users; what changes is rare and small.
+
 package kafka
 
 import (

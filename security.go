@@ -1,9 +1,9 @@
-// This file is the first of the security chapters, in the operations part
-// of the book: how a connection comes to have a principal. It holds the
+// This file is the first of the security chapters, in Part IV of the book,
+// operations: how a connection comes to have a principal. It holds the
 // listeners (Kafka's listeners setting), TLS on them with a development
 // certificate for when none is given, and SASL: the SaslHandshake and
 // SaslAuthenticate APIs and the PLAIN mechanism. scram.go adds the SCRAM mechanisms and the users they check;
-// acls.go decides what a principal may do. It assumes the first part: the
+// acls.go decides what a principal may do. It assumes Part I: the
 // broker, its connections and the framing of requests (kafka.go).
 //
 // # Listeners
@@ -63,6 +63,7 @@
 // The dev certificate is a small CA plus a leaf signed by it, not one
 // self-signed leaf: OpenSSL-based clients (librdkafka, Python) in strict
 // mode refuse a CA certificate presented as a server's.
+
 package kafka
 
 import (

@@ -42,6 +42,7 @@
 // cache, RocksDB's max_open_files): a read of a segment whose file was
 // closed costs one open(2) more, and the page cache keeps its bytes warm
 // whether the descriptor is open or not.
+
 package kafka
 
 import (

@@ -2,7 +2,7 @@
 // maps each server.properties key this broker knows to its Config field,
 // with its type, default and check; the reader of Kafka's properties file
 // format; and the broker's entries in DescribeConfigs, which the table also
-// drives. It belongs to the part on operations, and assumes kafka.go's
+// drives. It belongs to Part IV, operations, and assumes kafka.go's
 // Config and configs.go's config entries.
 //
 // A setting reaches the broker in one of three ways, all ending in

@@ -3,9 +3,9 @@
 // to one member at a time, and the file that keeps that state across a
 // restart. It follows Apache Kafka's SharePartition
 // (https://github.com/apache/kafka/blob/4.1.0/core/src/main/java/kafka/server/share/SharePartition.java)
-// and its persister's ShareSnapshot records. It belongs to the groups part
-// of the book: read it after consumer.go; sharegroups.go builds the share
-// group on it and sharefetch.go the APIs that acquire and acknowledge.
+// and its persister's ShareSnapshot records. It belongs to Part II of the
+// book, groups and offsets: read it after consumer.go; sharegroups.go
+// builds the share group on it and sharefetch.go the APIs that acquire and acknowledge.
 //
 // # How a share partition works
 //
@@ -95,6 +95,7 @@
 // Both are linear in a bounded window and invisible next to a client's
 // round trip, so the per-record map stays until a benchmark says
 // otherwise.
+
 package kafka
 
 import (

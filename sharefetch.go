@@ -6,6 +6,9 @@
 // It builds on share.go (the state machine a fetch acquires from) and
 // sharegroups.go (the groups); read those first.
 //
+// Place in the book: Part II, its last chapter, after share.go and
+// sharegroups.go.
+//
 // # A share fetch
 //
 // A member's ShareFetch does three things, in this order:
@@ -46,6 +49,7 @@
 // that many bytes of acquired records); ShareAcquireMode (v2) is read and
 // always batch_optimized; sessions are not limited in number
 // (group.share.max.share.sessions).
+
 package kafka
 
 import (

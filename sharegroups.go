@@ -7,6 +7,8 @@
 // consumer.go (whose heartbeat protocol a share group's is a smaller copy
 // of); sharefetch.go is the other half, the APIs that read records.
 //
+// Place in the book: Part II, after share.go, and before sharefetch.go.
+//
 // # How a share group works
 //
 // A member joins with ShareGroupHeartbeat at epoch 0, naming the topics it
@@ -48,6 +50,7 @@
 // partitions are, share.go), so after a restart members join again;
 // RackId is reported, not used; regex subscriptions do not exist in share
 // groups of 4.1 either; the assignor is not configurable.
+
 package kafka
 
 import (

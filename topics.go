@@ -4,6 +4,10 @@
 // that change topics, CreateTopics, DeleteTopics and CreatePartitions, in
 // the same form as handlers.go. log.go has what happens inside one
 // partition.
+//
+// Place in the book: Part I, after log.go (a partition's log) and before
+// handlers.go, which finds topics here. Its three APIs at the end take the
+// form of handlers.go's sections: read them after that chapter.
 
 package kafka
 

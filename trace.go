@@ -1,4 +1,4 @@
-// This file belongs to the part on operations and assumes the framing of
+// This file belongs to Part IV, operations, and assumes the framing of
 // kafka.go and the codec of wire.go. It is the live protocol trace that
 // Config.Trace (the -trace flag) turns on: one line for each request as it
 // arrives and one for each response as it is sent, with the fields the
@@ -24,6 +24,7 @@
 // off: both hooks return at their first line. A struct holds the fields of
 // every version it decodes, so a field the version on the line lacks shows
 // its zero value.
+
 package kafka
 
 import (

@@ -7,6 +7,11 @@
 // TxnOffsetCommit, DescribeTransactions, ListTransactions) follow at the
 // end, in API-key order, in the form of handlers.go.
 //
+// Place in the book: Part III, after producers.go: a transactional
+// producer is an idempotent one with a transactional.id. It assumes Produce
+// and Fetch (handlers.go) and, for TxnOffsetCommit, the offset store
+// (offsets.go, Part II).
+//
 // A transaction, as a client sees it:
 //
 //	InitProducerId(transactional.id)  -> producer id 7, epoch 3

@@ -29,6 +29,7 @@
 //
 // A file from before this format, one JSON document of every id (it
 // starts with '{'), is read once and compacted into the new form.
+
 package kafka
 
 import (

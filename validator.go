@@ -3,8 +3,8 @@
 // topic configs that change what a consumer reads back (configs.go). It
 // follows Kafka's LogValidator
 // (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java)
-// and assumes the batch layout of wire.go. It belongs to the operations
-// part of the book, with configs.go, and builds on the produce path of
+// and assumes the batch layout of wire.go. It belongs to Part IV,
+// operations, with configs.go, and builds on the produce path of
 // handlers.go.
 //
 // Three configs act here, checked in this order for each batch:
@@ -47,6 +47,7 @@
 // Decompressed data is capped at the broker's largest request
 // (Config.MaxFrameBytes). A batch is written in a topic's codec as Kafka
 // writes it: snappy in xerial framing, lz4 in 64 KiB independent blocks.
+
 package kafka
 
 import (

@@ -1,4 +1,4 @@
-// This file belongs to the part on operations and assumes observe.go and
+// This file belongs to Part IV, operations, and assumes observe.go and
 // the record format of wire.go. It is the web page that Broker.Handler
 // serves at /: what a developer running a local broker wants to see
 // without installing anything, rendered on the server with html/template
@@ -20,6 +20,7 @@
 // Records are decoded here, with the codecs of codecs.go (gzip, snappy,
 // lz4); a batch in zstd, which the broker has no decoder for, is shown as
 // one row saying so, with its offsets and record count.
+
 package kafka
 
 import (

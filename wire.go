@@ -1,6 +1,9 @@
 // This file holds the codec: how Kafka's request and response fields become
 // bytes, and how the record batches inside Produce and Fetch are framed.
 //
+// Place in the book: Part I, the second chapter, after kafka.go, whose
+// frames this file fills; it assumes nothing else.
+//
 // Every Kafka message is a sequence of fields whose types come from a small
 // vocabulary: fixed-width big-endian integers, variable-length integers,
 // strings, byte arrays, arrays of structs, UUIDs and (since KIP-482)

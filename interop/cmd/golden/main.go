@@ -93,8 +93,9 @@ var apis = []struct {
 	{"AlterUserScramCredentials", 51, 0, 0},
 }
 
-// Where kmsg and Kafka's JSON schemas (the ones our broker follows, in
-// /work/shared/kafka-protocol/messages) disagree, the tables below adjust
+// Where kmsg and Kafka's JSON schemas (the ones our broker follows,
+// https://github.com/apache/kafka/tree/4.0.0/clients/src/main/resources/common/message)
+// disagree, the tables below adjust
 // what the generator fills and what it writes. The bytes always come from kmsg.
 
 // taggedSince lists kmsg tagged fields ("Type.Field") whose Kafka

@@ -1,0 +1,331 @@
+package kafka
+
+// This file checks the book's front matter: that the table of contents in
+// the package doc (kafka.go) names every file of the package, once, in the
+// same parts and order as README.md's, and that the Go snippet both show
+// is the function example_test.go compiles and runs.
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// A chapter is one entry of the table of contents: the part it is in (I to
+// IV) and its file.
+type chapter struct{ Part, File string }
+
+var (
+	// "# Part II: groups and offsets" in the package doc, "### Part II: ..."
+	// in README.md.
+	partHeading = regexp.MustCompile(`^#+ Part ([IVX]+):`)
+	// "  - groups.go: ..." in the package doc, "- [groups.go](groups.go): ..."
+	// in README.md.
+	chapterItem = regexp.MustCompile(`^\s*- \[?([A-Za-z0-9_]+\.go)\b`)
+)
+
+// tableOfContents reads the chapters of text in order, from its first
+// part heading to the first heading that is not a part.
+func tableOfContents(text string) []chapter {
+	var toc []chapter
+	part := ""
+	for line := range strings.Lines(text) {
+		if m := partHeading.FindStringSubmatch(line); m != nil {
+			part = m[1]
+			continue
+		}
+		if part == "" {
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			break
+		}
+		if m := chapterItem.FindStringSubmatch(line); m != nil {
+			toc = append(toc, chapter{part, m[1]})
+		}
+	}
+	return toc
+}
+
+func packageDoc(t *testing.T) string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "kafka.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Doc == nil {
+		t.Fatal("kafka.go has no package doc")
+	}
+	return f.Doc.Text()
+}
+
+func readmeText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestTableOfContents fails when a .go file of the package is missing from
+// the package doc's table of contents or listed twice, and when README.md's
+// table differs from the package doc's in parts or order.
+func TestTableOfContents(t *testing.T) {
+	doc := tableOfContents(packageDoc(t))
+	if len(doc) == 0 {
+		t.Fatal("the package doc has no table of contents (# Part I: ... followed by - file.go: items)")
+	}
+	listed := map[string]int{}
+	for _, c := range doc {
+		listed[c.File]++
+		if listed[c.File] == 2 {
+			t.Errorf("%s is listed twice in the package doc", c.File)
+		}
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") && listed[f] == 0 {
+			t.Errorf("%s is missing from the package doc's table of contents (kafka.go, # Reading order)", f)
+		}
+	}
+	if diff := cmp.Diff(doc, tableOfContents(readmeText(t))); diff != "" {
+		t.Errorf("README.md's reading order differs from the package doc's (-doc +README):\n%s", diff)
+	}
+}
+
+// TestTableOfContentsParser checks the parser on a small table, so that
+// TestTableOfContents cannot pass by reading nothing from both documents.
+func TestTableOfContentsParser(t *testing.T) {
+	text := `intro naming fake.go
+# Part I: the core
+  - a.go: one
+    continued, naming b.go
+  - b.go: two
+### Part II: more
+- [c.go](c.go): three
+# Caveats
+  - d.go: not a chapter
+`
+	want := []chapter{{"I", "a.go"}, {"I", "b.go"}, {"II", "c.go"}}
+	if diff := cmp.Diff(want, tableOfContents(text)); diff != "" {
+		t.Errorf("tableOfContents (-want +got):\n%s", diff)
+	}
+}
+
+// TestSnippetsMatchExamples checks that the Go snippets of the package doc
+// and of README.md are, byte for byte, functions of example_test.go, which
+// TestStartKafka and TestStartKafkaSASL run, so that what a reader copies
+// compiles and works.
+func TestSnippetsMatchExamples(t *testing.T) {
+	startKafka := exampleFunc(t, "startKafka")
+
+	// In the package doc the snippet is a code block: each line indented
+	// by a tab, from its comment to the function's closing brace.
+	var fromDoc strings.Builder
+	in := false
+	for line := range strings.Lines(packageDoc(t)) {
+		if strings.HasPrefix(line, "\t// startKafka ") {
+			in = true
+		}
+		if in {
+			fromDoc.WriteString(strings.TrimPrefix(line, "\t"))
+			if line == "\t}\n" {
+				break
+			}
+		}
+	}
+	if diff := cmp.Diff(startKafka, fromDoc.String()); diff != "" {
+		t.Errorf("the package doc's snippet differs from example_test.go's startKafka (-example +doc):\n%s", diff)
+	}
+
+	readme := readmeText(t)
+	for _, name := range []string{"startKafka", "startKafkaSASL"} {
+		start := strings.Index(readme, "```go\n// "+name+" ")
+		if start < 0 {
+			t.Errorf("README.md has no %s snippet", name)
+			continue
+		}
+		block := readme[start+len("```go\n"):]
+		block = block[:strings.Index(block, "```")]
+		if diff := cmp.Diff(exampleFunc(t, name), block); diff != "" {
+			t.Errorf("README.md's snippet differs from example_test.go's %s (-example +README):\n%s", name, diff)
+		}
+	}
+}
+
+// exampleFunc is the source of the function name of example_test.go, from
+// its doc comment to its closing brace and a newline.
+func exampleFunc(t *testing.T, name string) string {
+	t.Helper()
+	fset := token.NewFileSet()
+	src, err := os.ReadFile("example_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(fset, "example_test.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == name && fn.Doc != nil {
+			return string(src[fset.Position(fn.Doc.Pos()).Offset:fset.Position(fn.End()).Offset]) + "\n"
+		}
+	}
+	t.Fatalf("example_test.go has no documented function %s", name)
+	return ""
+}
+
+// TestOnlyKafkaGoIsThePackageDoc fails when a file's opening comment
+// touches its package clause: go doc then joins it to the package doc,
+// and the book's first page reads as the concatenation of every such file.
+// A file's opening comment must be separated from "package kafka" by a
+// blank line; only kafka.go's is the package doc.
+func TestOnlyKafkaGoIsThePackageDoc(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") || name == "kafka.go" {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ParseComments|parser.PackageClauseOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Doc != nil {
+			t.Errorf("%s: its opening comment is a package doc; put a blank line before \"package kafka\"", name)
+		}
+	}
+}
+
+// TestBookPointers fails when a page of docs/ points to a function,
+// method, type or variable that the file it links to does not declare:
+// each pointer is written [`Name`](../file.go) or
+// [`Type.Method`](../file.go).
+func TestBookPointers(t *testing.T) {
+	pointer := regexp.MustCompile("\\[`([A-Za-z_][A-Za-z0-9_.]*)`\\]\\(\\.\\./([A-Za-z0-9_]+\\.go)\\)")
+	declared := map[string]map[string]bool{}
+	for _, page := range []string{"docs/book.md", "docs/groups.md"} {
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		matches := pointer.FindAllStringSubmatch(string(b), -1)
+		if len(matches) < 5 {
+			t.Errorf("%s has %d pointers; the pattern no longer matches how it writes them", page, len(matches))
+		}
+		for _, m := range matches {
+			name, file := m[1], m[2]
+			if declared[file] == nil {
+				declared[file] = declarations(t, file)
+			}
+			if !declared[file][name] {
+				t.Errorf("%s: %s does not declare %s", page, file, name)
+			}
+		}
+	}
+}
+
+// declarations names what file declares at the top level: functions,
+// methods as Type.Method, types, variables and constants.
+func declarations(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			name := d.Name.Name
+			if d.Recv != nil {
+				typ := d.Recv.List[0].Type
+				if star, ok := typ.(*ast.StarExpr); ok {
+					typ = star.X
+				}
+				if id, ok := typ.(*ast.Ident); ok {
+					name = id.Name + "." + name
+				}
+			}
+			names[name] = true
+		case *ast.GenDecl:
+			for _, s := range d.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					names[s.Name.Name] = true
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						names[n.Name] = true
+					}
+				}
+			}
+		}
+	}
+	return names
+}
+
+// TestBookLength keeps the package doc's count of lines true within a
+// tenth, and its shares of comments (a fifth) and of Part I (a quarter)
+// within five points, so that the claim about the book's size cannot go
+// stale as the package grows.
+func TestBookLength(t *testing.T) {
+	m := regexp.MustCompile(`about ([0-9,]+) lines of Go`).FindStringSubmatch(packageDoc(t))
+	if m == nil {
+		t.Fatal(`the package doc no longer says "about N lines of Go"`)
+	}
+	claimed, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	partOf := map[string]string{}
+	for _, c := range tableOfContents(packageDoc(t)) {
+		partOf[c.File] = c.Part
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines, comments, partI int
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(b)) {
+			lines++
+			if strings.HasPrefix(strings.TrimSpace(line), "//") {
+				comments++
+			}
+			if partOf[f] == "I" {
+				partI++
+			}
+		}
+	}
+	if d := float64(lines-claimed) / float64(lines); d > 0.1 || d < -0.1 {
+		t.Errorf("the package doc says about %d lines of Go; there are %d", claimed, lines)
+	}
+	share := func(n int) float64 { return float64(n) / float64(lines) }
+	if s := share(comments); s < 0.15 || s > 0.25 {
+		t.Errorf("the package doc says a fifth of the lines are comments; they are %.0f%%", 100*s)
+	}
+	if s := share(partI); s < 0.20 || s > 0.30 {
+		t.Errorf("the package doc says Part I is about a quarter of the lines; it is %.0f%%", 100*s)
+	}
+}
