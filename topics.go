@@ -60,7 +60,10 @@ import (
 //     are renamed into place all but the first, then the data dir is
 //     fsynced, then the first is renamed: that rename is the commit. Before
 //     it, the run stops short of the new partitions; after it, the run
-//     takes in all of them.
+//     takes in all of them. The topics of one CreateTopics request go
+//     through these steps together, sharing the fsyncs (logDir.grow):
+//     each topic is still made whole or not at all, but a crash may
+//     leave some of the request's topics made and others not.
 //  3. A topic is deleted by renaming partition 0 to
 //     <topic>-0.<id>-delete (Kafka's LocalLog.DeleteDirSuffix) and
 //     fsyncing the data dir, which is the commit, then the other
