@@ -371,9 +371,10 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
-	// ClosedSegmentFiles is how many .log files of closed segments (all
-	// but each partition's active one) may be open at once; the others are
-	// opened when read and the least recently used idle ones closed
+	// ClosedSegmentFiles is how many segment .log files may be open at
+	// once: closed segments' and, since they share the cache, each
+	// partition's active one too, despite the name. The others are opened
+	// when read or written and the least recently used idle ones closed
 	// (segfiles.go). Kafka has no such setting: it keeps them all open.
 	// Default 256.
 	ClosedSegmentFiles int

@@ -443,6 +443,10 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 			return nil, err
 		}
 	}
+	// The active segment's file goes to the descriptor cache too, so
+	// that the cache's limit bounds every .log descriptor the broker
+	// holds (segfiles.go).
+	l.cacheSegment(l.segments[len(l.segments)-1], true)
 	l.logStart = l.segments[0].base
 	// Recovery fsynced what it kept, so everything up to here is on disk.
 	l.syncedTo = l.hw
@@ -517,11 +521,45 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 // cache, if the log has one (segfiles.go). Callers hold mu exclusively, or
 // are opening the log.
 func (l *partitionLog) closeSegment(s *segment) {
+	l.cacheSegment(s, false)
+}
+
+// cacheSegment hands s's .log file to the descriptor cache, if the log has
+// one and s is not there already; write is for the active segment, whose
+// file the cache reopens for writing. Callers hold mu exclusively, or are
+// opening the log.
+func (l *partitionLog) cacheSegment(s *segment, write bool) {
 	if l.opts.Files == nil || s.log == nil {
 		return
 	}
-	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log)
+	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log, write)
 	s.log = nil
+}
+
+// withFile calls do with s's .log file open, through the descriptor cache
+// if s is in it, holding a reference for the length of the call.
+func (s *segment) withFile(do func(f *os.File) error) error {
+	if s.lazy == nil {
+		return do(s.log)
+	}
+	f, err := s.lazy.cache.acquire(s.lazy)
+	if err != nil {
+		return err
+	}
+	defer s.lazy.cache.release(s.lazy)
+	return do(f)
+}
+
+// syncFile fsyncs s's .log file. A file the cache closed since it was
+// written is reopened for it: fsync flushes the file, whichever
+// descriptor wrote it.
+func (s *segment) syncFile() error {
+	return s.withFile(func(f *os.File) error {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
+		}
+		return nil
+	})
 }
 
 // readFile reads len(b) bytes of s's .log at pos, through the descriptor
@@ -728,7 +766,7 @@ type scanResult struct {
 func (l *partitionLog) scan(s *segment, r scanResult) (scanResult, error) {
 	var buf []byte
 	for r.end < s.size {
-		b, h, err := readBatchAt(s.log, r.end, s.size, buf)
+		b, h, err := readBatchAt(s, r.end, s.size, buf)
 		if err == nil && (h.BaseOffset < r.next || h.LastOffset()-s.base > math.MaxInt32) {
 			err = fmt.Errorf("%w: batch at offset %d after offset %d in segment %d",
 				errBatchOutOfOrder, h.BaseOffset, r.next-1, s.base)
@@ -1011,7 +1049,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
 		return nil, fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
 	}
-	if _, err := s.log.WriteAt(batches, s.size); err != nil {
+	if err := s.withFile(func(f *os.File) error { _, err := f.WriteAt(batches, s.size); return err }); err != nil {
 		return nil, l.failedWrite(s, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err))
 	}
 	idx := s.idx
@@ -1039,7 +1077,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 // new blocks, so it works on a full disk; if it fails even so, the next
 // append writes over the leftover bytes, as before.
 func (l *partitionLog) failedWrite(s *segment, err error) error {
-	cut := s.log.Truncate(s.size)
+	cut := s.withFile(func(f *os.File) error { return f.Truncate(s.size) })
 	if cut != nil {
 		l.logger.Error("cutting back a failed append", "dir", l.dir, "segment", s.base, "size", s.size, "err", cut)
 	}
@@ -1127,7 +1165,7 @@ func (l *partitionLog) roll() (*segment, error) {
 	if err := l.flushIndexes(old, true); err != nil {
 		return nil, err
 	}
-	if err := old.log.Sync(); err != nil {
+	if err := old.syncFile(); err != nil {
 		return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
 	}
 	s, err := l.createSegment(l.hw)
@@ -1137,6 +1175,7 @@ func (l *partitionLog) roll() (*segment, error) {
 
 	// Inactive segments are read through their in-memory indexes only.
 	l.mu.Lock()
+	l.cacheSegment(s, true)
 	l.segments = append(l.segments, s)
 	l.closeSegment(old)
 	l.mu.Unlock()
@@ -1895,8 +1934,8 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	// Not under mu: appends publish and readers read while the disk works.
 	// syncMu keeps Close and retention from closing s.log meanwhile.
 	defer observeFsync(time.Now())
-	if err := s.log.Sync(); err != nil {
-		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
+	if err := s.syncFile(); err != nil {
+		return err
 	}
 	l.syncedTo = hw
 	return nil
@@ -1920,10 +1959,7 @@ func (l *partitionLog) syncActive() error {
 	if err := l.flushIndexes(s, true); err != nil {
 		return err
 	}
-	if err := s.log.Sync(); err != nil {
-		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
-	}
-	return nil
+	return s.syncFile()
 }
 
 // Close syncs and closes the log. Later calls of any method return
