@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -20,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestSecondBrokerSameDir starts a broker on a data dir that one is
@@ -614,5 +617,68 @@ func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "will retry") {
 		t.Errorf("no log line about the transaction left to retry:\n%s", logs.String())
+	}
+}
+
+// TestCreateTopicsBatch makes several topics in one batch, as one
+// CreateTopics request does: a topic whose partition dir is in the way,
+// one named twice and one colliding with another of the batch fail alone;
+// the rest are made whole, leave no staged dir behind, and load again.
+func TestCreateTopicsBatch(t *testing.T) {
+	path := t.TempDir()
+	d, err := openLogDir(path, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A dir recovery left alone at blocked-1.
+	if err := os.Mkdir(filepath.Join(path, "blocked-1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	specs := []newTopic{
+		{Name: "a", Partitions: 3},
+		{Name: "blocked", Partitions: 2},
+		{Name: "b.x", Partitions: 1, Configs: topicConfig{"retention.ms": "1000"}},
+		{Name: "a", Partitions: 1},
+		{Name: "b_x", Partitions: 1},
+		{Name: "c", Partitions: 2},
+	}
+	made, errs := d.CreateTopics(specs)
+	wantErr := []error{nil, fs.ErrExist, nil, errTopicExists, errInvalidTopic, nil}
+	for i, want := range wantErr {
+		if want == nil && errs[i] != nil || want != nil && !errors.Is(errs[i], want) {
+			t.Errorf("topic %d (%s): err %v, want %v", i, specs[i].Name, errs[i], want)
+		}
+		if (errs[i] == nil) != (made[i] != nil) {
+			t.Errorf("topic %d (%s): made %v with err %v", i, specs[i].Name, made[i], errs[i])
+		}
+	}
+	appendBatches(t, made[5].Partitions[1], makeBatch(recordsAt(1, 2)...))
+	d.Close()
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), createSuffix) || strings.HasPrefix(e.Name(), "blocked-0") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+	d, err = openLogDir(path, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	got := map[string]int{}
+	for _, tl := range d.Topics() {
+		got[tl.Name] = len(tl.Partitions)
+	}
+	if diff := cmp.Diff(map[string]int{"a": 3, "b.x": 1, "c": 2}, got); diff != "" {
+		t.Errorf("topics after reopening (-want +got):\n%s", diff)
+	}
+	if cfg := d.Topic("b.x").Configs; cfg["retention.ms"] != "1000" {
+		t.Errorf("b.x configs after reopening: %v", cfg)
+	}
+	if hw := d.Topic("c").Partitions[1].HighWatermark(); hw != 2 {
+		t.Errorf("c-1 high watermark after reopening: %d, want 2", hw)
 	}
 }

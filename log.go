@@ -413,7 +413,8 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	if err != nil {
 		return nil, err
 	}
-	if len(bases) == 0 {
+	created := len(bases) == 0 // recoverSegment makes the first segment
+	if created {
 		bases = []int64{0}
 	}
 	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
@@ -430,11 +431,22 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 		}
 		l.segments = append(l.segments, s)
 	}
-	// The active segment's files may have just been created.
-	if err := syncDir(dir); err != nil {
-		l.closeFiles()
-		return nil, err
+	// A segment just created must be durable before it takes records.
+	// Nothing else here needs the dir's fsync: a truncation fsyncs its
+	// file, index files with entries are written by writeFileAtomic, and
+	// empty ones lost in a crash are rebuilt. Skipping it otherwise saves
+	// one fsync per partition at every start, and at every creation, whose
+	// staged dirs hold the first segment already (grow).
+	if created {
+		if err := syncDir(dir); err != nil {
+			l.closeFiles()
+			return nil, err
+		}
 	}
+	// The active segment's file goes to the descriptor cache too, so
+	// that the cache's limit bounds every .log descriptor the broker
+	// holds (segfiles.go).
+	l.cacheSegment(l.segments[len(l.segments)-1], true)
 	l.logStart = l.segments[0].base
 	// Recovery fsynced what it kept, so everything up to here is on disk.
 	l.syncedTo = l.hw
@@ -509,11 +521,45 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 // cache, if the log has one (segfiles.go). Callers hold mu exclusively, or
 // are opening the log.
 func (l *partitionLog) closeSegment(s *segment) {
+	l.cacheSegment(s, false)
+}
+
+// cacheSegment hands s's .log file to the descriptor cache, if the log has
+// one and s is not there already; write is for the active segment, whose
+// file the cache reopens for writing. Callers hold mu exclusively, or are
+// opening the log.
+func (l *partitionLog) cacheSegment(s *segment, write bool) {
 	if l.opts.Files == nil || s.log == nil {
 		return
 	}
-	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log)
+	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log, write)
 	s.log = nil
+}
+
+// withFile calls do with s's .log file open, through the descriptor cache
+// if s is in it, holding a reference for the length of the call.
+func (s *segment) withFile(do func(f *os.File) error) error {
+	if s.lazy == nil {
+		return do(s.log)
+	}
+	f, err := s.lazy.cache.acquire(s.lazy)
+	if err != nil {
+		return err
+	}
+	defer s.lazy.cache.release(s.lazy)
+	return do(f)
+}
+
+// syncFile fsyncs s's .log file. A file the cache closed since it was
+// written is reopened for it: fsync flushes the file, whichever
+// descriptor wrote it.
+func (s *segment) syncFile() error {
+	return s.withFile(func(f *os.File) error {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
+		}
+		return nil
+	})
 }
 
 // readFile reads len(b) bytes of s's .log at pos, through the descriptor
@@ -617,7 +663,7 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	switch {
 	case unchanged:
 	case len(s.offsets) == 0 && len(s.times) == 0:
-		if err := l.emptyIndexes(s); err != nil {
+		if err := l.emptyIndexes(s, false); err != nil {
 			return err
 		}
 	default:
@@ -629,14 +675,26 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 	return nil
 }
 
-// emptyIndexes makes both index files of the active segment s empty. It
+// emptyIndexes makes both index files of the active segment s empty,
+// creating them if told to: a rolled segment has them from the start, as
+// in Kafka. Recovery does not create them: a missing index file is as good
+// as an empty one (indexedTail, loadSegment), and creating two files per
+// partition was a third of what making 10,000 partitions cost; one there
+// is emptied, lest its entries outlive the records they point at. It
 // does not fsync them, as writeIndexes does for entries: an index file
 // lost in a crash is rebuilt by the scan of its segment at the next open
 // (loadSegment, recoverInto), so an empty one is not worth the four
 // fsyncs that made creating thousands of partitions slow.
-func (l *partitionLog) emptyIndexes(s *segment) error {
+func (l *partitionLog) emptyIndexes(s *segment, create bool) error {
+	flags := os.O_WRONLY | os.O_TRUNC
+	if create {
+		flags |= os.O_CREATE
+	}
 	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
-		f, err := os.OpenFile(segmentPath(l.dir, s.base, suffix), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		f, err := os.OpenFile(segmentPath(l.dir, s.base, suffix), flags, 0o644)
+		if errors.Is(err, fs.ErrNotExist) && !create {
+			continue
+		}
 		if err == nil {
 			err = f.Close()
 		}
@@ -656,12 +714,15 @@ func (l *partitionLog) emptyIndexes(s *segment) error {
 // last entry is the maximum as of the last offset entry. An error means the
 // indexes do not fit the log, and the whole segment is scanned.
 func (l *partitionLog) indexedTail(s *segment) (scanResult, error) {
-	offs, err := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
-	if err != nil {
-		return scanResult{}, err
+	offs, oerr := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
+	times, terr := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
+	if errors.Is(oerr, fs.ErrNotExist) && errors.Is(terr, fs.ErrNotExist) {
+		// Neither was ever written (emptyIndexes, flushIndexes): the
+		// segment holds less than an index interval. Scanning all of
+		// it trusts nothing, as with empty files.
+		return scanResult{next: s.base, idx: newIndexer()}, nil
 	}
-	times, err := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
-	if err != nil {
+	if err := cmp.Or(oerr, terr); err != nil {
 		return scanResult{}, err
 	}
 	r := scanResult{next: s.base, idx: newIndexer(), offsets: offs, times: times}
@@ -705,7 +766,7 @@ type scanResult struct {
 func (l *partitionLog) scan(s *segment, r scanResult) (scanResult, error) {
 	var buf []byte
 	for r.end < s.size {
-		b, h, err := readBatchAt(s.log, r.end, s.size, buf)
+		b, h, err := readBatchAt(s, r.end, s.size, buf)
 		if err == nil && (h.BaseOffset < r.next || h.LastOffset()-s.base > math.MaxInt32) {
 			err = fmt.Errorf("%w: batch at offset %d after offset %d in segment %d",
 				errBatchOutOfOrder, h.BaseOffset, r.next-1, s.base)
@@ -988,7 +1049,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 	if next-1-s.base > math.MaxInt32 || s.size+int64(len(batches)) > math.MaxUint32 {
 		return nil, fmt.Errorf("kafka: append of %d bytes and %d offsets does not fit one segment", len(batches), next-l.hw)
 	}
-	if _, err := s.log.WriteAt(batches, s.size); err != nil {
+	if err := s.withFile(func(f *os.File) error { _, err := f.WriteAt(batches, s.size); return err }); err != nil {
 		return nil, l.failedWrite(s, fmt.Errorf("kafka: append to %s: %w", segmentPath(l.dir, s.base, logSuffix), err))
 	}
 	idx := s.idx
@@ -1016,7 +1077,7 @@ func (l *partitionLog) write(batches []byte, headers []batchHeader) (publish fun
 // new blocks, so it works on a full disk; if it fails even so, the next
 // append writes over the leftover bytes, as before.
 func (l *partitionLog) failedWrite(s *segment, err error) error {
-	cut := s.log.Truncate(s.size)
+	cut := s.withFile(func(f *os.File) error { return f.Truncate(s.size) })
 	if cut != nil {
 		l.logger.Error("cutting back a failed append", "dir", l.dir, "segment", s.base, "size", s.size, "err", cut)
 	}
@@ -1104,7 +1165,7 @@ func (l *partitionLog) roll() (*segment, error) {
 	if err := l.flushIndexes(old, true); err != nil {
 		return nil, err
 	}
-	if err := old.log.Sync(); err != nil {
+	if err := old.syncFile(); err != nil {
 		return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
 	}
 	s, err := l.createSegment(l.hw)
@@ -1114,6 +1175,7 @@ func (l *partitionLog) roll() (*segment, error) {
 
 	// Inactive segments are read through their in-memory indexes only.
 	l.mu.Lock()
+	l.cacheSegment(s, true)
 	l.segments = append(l.segments, s)
 	l.closeSegment(old)
 	l.mu.Unlock()
@@ -1129,7 +1191,7 @@ func (l *partitionLog) createSegment(base int64) (*segment, error) {
 	s := &segment{base: base, log: f, idx: newIndexer()}
 	s.info, err = f.Stat()
 	if err == nil {
-		err = l.emptyIndexes(s)
+		err = l.emptyIndexes(s, true)
 	}
 	if err != nil {
 		f.Close()
@@ -1885,8 +1947,8 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	// Not under mu: appends publish and readers read while the disk works.
 	// syncMu keeps Close and retention from closing s.log meanwhile.
 	defer observeFsync(time.Now())
-	if err := s.log.Sync(); err != nil {
-		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
+	if err := s.syncFile(); err != nil {
+		return err
 	}
 	l.syncedTo = hw
 	return nil
@@ -1910,10 +1972,7 @@ func (l *partitionLog) syncActive() error {
 	if err := l.flushIndexes(s, true); err != nil {
 		return err
 	}
-	if err := s.log.Sync(); err != nil {
-		return fmt.Errorf("kafka: sync %s: %w", s.log.Name(), err)
-	}
-	return nil
+	return s.syncFile()
 }
 
 // Close syncs and closes the log. Later calls of any method return

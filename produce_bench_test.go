@@ -242,3 +242,37 @@ func TestFramePoolSizePrefix(t *testing.T) {
 		t.Errorf("a 90 MiB size prefix with 10 bytes behind it allocated %d bytes", n)
 	}
 }
+
+// TestFramePoolKeepsAcrossGC: buffers put back survive garbage
+// collections, which empty a sync.Pool, up to framePoolKeepBytes; past
+// that the pool keeps nothing more across them.
+func TestFramePoolKeepsAcrossGC(t *testing.T) {
+	var p framePool
+	const size = 1 << 20
+	var bufs [][]byte
+	for range framePoolKeepBytes/size + 4 {
+		bufs = append(bufs, make([]byte, 0, size))
+	}
+	for _, b := range bufs {
+		p.put(b)
+	}
+	if p.keptBytes > framePoolKeepBytes {
+		t.Errorf("%d bytes kept, more than %d", p.keptBytes, framePoolKeepBytes)
+	}
+	runtime.GC()
+	runtime.GC()
+	runtime.GC()
+	got := 0
+	for p.get(size) != nil {
+		got++
+		if got > len(bufs) {
+			t.Fatal("the pool hands out more buffers than it was given")
+		}
+	}
+	if want := framePoolKeepBytes / size; got < want {
+		t.Errorf("%d buffers of %d bytes came back after three GCs, want at least %d", got, size, want)
+	}
+	if p.keptBytes != 0 {
+		t.Errorf("%d bytes still counted as kept once every buffer is out", p.keptBytes)
+	}
+}

@@ -1,15 +1,15 @@
-// This file is the descriptor cache for closed segments: the .log files of
-// segments that are no longer active, opened when a read needs them and
-// closed when they have been idle longest and the cache is full. It belongs
-// to Part I, after log.go, whose segments it serves.
+// This file is the descriptor cache for segment files: the .log files of
+// segments, opened when a read or an append needs them and closed when
+// they have been idle longest and the cache is full. It belongs to Part I,
+// after log.go, whose segments it serves.
 //
-// A partition keeps every segment's indexes in memory, but its older
-// segments' .log files are only read: by fetches of old offsets, by
-// ListOffsets lookups, by retention's timestamps. Kept open for the
-// broker's life, as they were, they cost a descriptor each, and a broker of
-// 10,000 partitions with a few segments each runs out of the default
-// ulimit -n of 1024. With the cache, at most Config.ClosedSegmentFiles of
-// them are open at once, whatever the segment count.
+// A partition keeps every segment's indexes in memory, and its .log files
+// are read by fetches, ListOffsets lookups and retention's timestamps, and
+// the active one written by appends. Kept open for the broker's life, as
+// they were, they cost a descriptor each, and a broker of 10,000
+// partitions runs out of the default ulimit -n of 1024. With the cache, at
+// most Config.ClosedSegmentFiles of them are open at once, whatever the
+// partition and segment counts.
 //
 // The rules:
 //
@@ -18,10 +18,12 @@
 //  2. A file with no reference is idle, and the least recently used idle
 //     file is closed when another must be opened and the cache is full.
 //  3. If every open file is in use, acquire waits for a release rather
-//     than open one more: never more than the limit are open. A read holds
-//     one reference at a time, so the wait always ends.
-//  4. A segment that becomes closed (a roll, or a load at start) hands its
-//     open file to the cache if there is room, or closes it.
+//     than open one more: never more than the limit are open. A read,
+//     an append or an fsync holds one reference at a time, so the wait
+//     always ends.
+//  4. A segment loaded at start, and a new active segment at a roll,
+//     hands its open file to the cache if there is room, or closes it. An
+//     active segment stays in the cache when it is rolled.
 //  5. A segment deleted by retention is forgotten: its file is closed, and
 //     no read can reach it any more.
 //  6. A segment whose file is about to be removed or renamed over while
@@ -30,11 +32,15 @@
 //     the segment is gone, since reopening it by name would find another
 //     file, or none.
 //
-// The active segment's .log stays open, as the appender writes it; its
-// index files are opened only to be written at a sync, a roll or Close
-// (log.go, flushIndexes). A fetch that sends a large section with sendfile
-// opens the file by name for the send (handlers.go, openRecordFiles). So a
-// broker holds about one descriptor per partition plus this cache.
+// The active segment's .log is in the cache from the log's open on,
+// opened for writing (lazyFile.write): an append, a truncation or an
+// fsync takes a reference for its one system call, as a read does, and an
+// fsync after the cache closed the file reopens it, which is enough, since
+// fsync flushes the file whichever descriptor wrote it. Its index files
+// are opened only to be written at a sync, a roll or Close (log.go,
+// flushIndexes). A fetch that sends a large section with sendfile opens
+// the file by name for the send (handlers.go, openRecordFiles), outside
+// the cache, for as long as the send takes.
 //
 // Design note: Kafka keeps every segment's .log file open, maps its
 // indexes into memory, and asks operators for a high ulimit -n. A cache of
@@ -66,10 +72,11 @@ type fileCache struct {
 	opens int64      // files opened by acquire, for tests and metrics
 }
 
-// lazyFile is a closed segment's .log file, open or not.
+// lazyFile is a segment's .log file, open or not.
 type lazyFile struct {
 	cache *fileCache
 	path  string
+	write bool // opened for writing too: the active segment's
 
 	// Guarded by cache.mu.
 	f    *os.File
@@ -86,8 +93,8 @@ func newFileCache(limit int) *fileCache {
 
 // adopt takes over f, the open .log file at path of a segment that has
 // just become closed (rule 4).
-func (c *fileCache) adopt(path string, f *os.File) *lazyFile {
-	lf := &lazyFile{cache: c, path: path}
+func (c *fileCache) adopt(path string, f *os.File, write bool) *lazyFile {
+	lf := &lazyFile{cache: c, path: path, write: write}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.open < c.limit || c.evictLocked() {
@@ -113,7 +120,11 @@ func (c *fileCache) acquire(lf *lazyFile) (*os.File, error) {
 			c.lru.MoveToFront(lf.elem)
 			return lf.f, nil
 		case c.open < c.limit || c.evictLocked():
-			f, err := os.Open(lf.path)
+			flag := os.O_RDONLY
+			if lf.write {
+				flag = os.O_RDWR
+			}
+			f, err := os.OpenFile(lf.path, flag, 0)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %w", errStorage, err)
 			}

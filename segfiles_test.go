@@ -1,7 +1,9 @@
 package kafka
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +76,10 @@ func TestFileCacheLimit(t *testing.T) {
 			if open, _ := cache.stats(); open > limit {
 				most = max(most, open)
 			}
-			most = max(most, openLogFiles(t, dir)-partitions)
+			// The descriptors themselves are counted only when the
+			// readers are done: a listing of /proc/self/fd is not a
+			// snapshot, and fd numbers reused by the readers' opens
+			// while it is read can be counted twice.
 			time.Sleep(time.Millisecond)
 		}
 	}()
@@ -101,8 +106,12 @@ func TestFileCacheLimit(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
+	// Active segments' files are in the cache too.
+	if n := openLogFiles(t, dir); n > limit {
+		t.Errorf("%d .log files open after the reads, limit %d", n, limit)
+	}
 	if most := <-sampled; most > limit {
-		t.Errorf("up to %d closed segments' files open at once, limit %d", most, limit)
+		t.Errorf("up to %d segments' files open at once, limit %d", most, limit)
 	}
 	if _, opens := cache.stats(); opens == 0 {
 		t.Error("no file was reopened: the cache kept everything open")
@@ -135,8 +144,8 @@ func TestFileCacheReopen(t *testing.T) {
 	if _, _, err := logs[0].DeleteSegments(retention{ms: 1, bytes: -1}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if open := openLogFiles(t, filepath.Join(dir, "t-0")); open != 1 {
-		t.Errorf("%d .log files of partition 0 open after retention, want its active segment's only", open)
+	if open := openLogFiles(t, filepath.Join(dir, "t-0")); open > 1 {
+		t.Errorf("%d .log files of partition 0 open after retention, want at most its active segment's", open)
 	}
 	if open, _ := cache.stats(); open > 1 {
 		t.Errorf("cache holds %d files, limit 1", open)
@@ -159,7 +168,7 @@ func TestFileCacheWaitsForRelease(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files = append(files, cache.adopt(path, f))
+		files = append(files, cache.adopt(path, f, false))
 	}
 	a, err := cache.acquire(files[0])
 	if err != nil {
@@ -226,7 +235,9 @@ func TestCleanRestartWritesNoIndexes(t *testing.T) {
 			var fis []os.FileInfo
 			for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
 				fi, err := os.Stat(segmentPath(dir, 0, suffix))
-				if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					// Never written: the restart must not make it.
+				} else if err != nil {
 					t.Fatal(err)
 				}
 				fis = append(fis, fi)
@@ -243,8 +254,11 @@ func TestCleanRestartWritesNoIndexes(t *testing.T) {
 		}
 		l.Close()
 		for i, fi := range stat() {
-			if !os.SameFile(before[i], fi) {
-				t.Errorf("%d records: %s rewritten by a clean restart", records, fi.Name())
+			if before[i] == nil && fi == nil {
+				continue
+			}
+			if before[i] == nil || fi == nil || !os.SameFile(before[i], fi) {
+				t.Errorf("%d records: index file %d rewritten or made by a clean restart", records, i)
 			}
 		}
 	}
@@ -308,5 +322,70 @@ func TestActiveIndexFilesNotHeldOpen(t *testing.T) {
 	}
 	if n := len(crashed.segments[0].offsets); n != 14 {
 		t.Errorf("after the crash: %d offset entries, want 14 rebuilt", n)
+	}
+}
+
+// TestFileCacheBoundsActiveSegments: the active segments' files go
+// through the cache as well, so appends to more partitions than the limit
+// never hold more .log files open than it; an append or a sync to a
+// partition whose file was closed reopens it for writing, and every
+// record reads back after the logs are closed and opened again.
+func TestFileCacheBoundsActiveSegments(t *testing.T) {
+	dir := t.TempDir()
+	const limit, partitions, rounds = 2, 6, 4
+	cache := newFileCache(limit)
+	opts := logOptions{Files: cache}
+	open := func() []*partitionLog {
+		var logs []*partitionLog
+		for p := range partitions {
+			l, err := openPartitionLog(filepath.Join(dir, fmt.Sprintf("t-%d", p)), opts, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			logs = append(logs, l)
+		}
+		return logs
+	}
+	logs := open()
+	want := make([][][]byte, partitions)
+	most := 0
+	for round := range rounds {
+		for p, l := range logs {
+			b := makeBatch(testRecord{int64(1000 + round), fmt.Sprintf("p%d r%d", p, round)})
+			appendBatches(t, l, b)
+			want[p] = append(want[p], b)
+			if err := l.Sync(); err != nil {
+				t.Fatalf("sync of partition %d: %v", p, err)
+			}
+			most = max(most, openLogFiles(t, dir))
+		}
+	}
+	if most > limit {
+		t.Errorf("up to %d .log files open while appending, limit %d", most, limit)
+	}
+	if _, opens := cache.stats(); opens == 0 {
+		t.Error("no active segment's file was reopened: the cache kept them all open")
+	}
+	for _, l := range logs {
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := openLogFiles(t, dir); n != 0 {
+		t.Errorf("%d .log files open after Close", n)
+	}
+	logs = open()
+	defer func() {
+		for _, l := range logs {
+			l.Close()
+		}
+	}()
+	for p, l := range logs {
+		for off := range int64(rounds) {
+			got, err := l.Read(off, 1) // the first batch, whatever the size
+			if err != nil || !sameBatches(got, want[p][off]) {
+				t.Errorf("partition %d offset %d after reopening: %v, right batch %v", p, off, err, err == nil && sameBatches(got, want[p][off]))
+			}
+		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -59,7 +60,10 @@ import (
 //     are renamed into place all but the first, then the data dir is
 //     fsynced, then the first is renamed: that rename is the commit. Before
 //     it, the run stops short of the new partitions; after it, the run
-//     takes in all of them.
+//     takes in all of them. The topics of one CreateTopics request go
+//     through these steps together, sharing the fsyncs (logDir.grow):
+//     each topic is still made whole or not at all, but a crash may
+//     leave some of the request's topics made and others not.
 //  3. A topic is deleted by renaming partition 0 to
 //     <topic>-0.<id>-delete (Kafka's LocalLog.DeleteDirSuffix) and
 //     fsyncing the data dir, which is the commit, then the other
@@ -229,24 +233,38 @@ func (d *logDir) load() error {
 	if !clean && len(runs) > 0 {
 		d.logger.Info("no clean shutdown marker: scanning the last segment of every partition", "dir", d.path)
 	}
+	// The partitions open from a pool of workers (inParallel): opening
+	// one is a few small reads and opens, mostly waiting on the file
+	// system, and a clean restart of 10,000 of them one at a time took
+	// most of its time in those waits.
+	type opening struct {
+		t    *topicLog
+		p    int
+		opts logOptions
+	}
+	var all []opening
 	for _, name := range slices.Sorted(maps.Keys(runs)) {
 		cfg, err := readTopicConfig(filepath.Join(d.path, partitionDirName(name, 0)))
 		if err != nil {
 			d.logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
 		}
-		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg}
+		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, Partitions: make([]*partitionLog, len(runs[name]))}
 		popts := cfg.logOptions(d.opts)
 		for p := range runs[name] {
-			dir := filepath.Join(d.path, partitionDirName(name, int32(p)))
-			pl, err := openPartition(dir, popts, d.logger, clean)
-			if err != nil {
-				d.logger.Error("partition is offline: its log does not open", "topic", name, "partition", p, "err", err)
-				pl = offlinePartition(dir, d.logger, err)
-			}
-			t.Partitions = append(t.Partitions, pl)
+			all = append(all, opening{t, p, popts})
 		}
 		d.topics[name] = t
 	}
+	inParallel(len(all), func(i int) {
+		o := all[i]
+		dir := filepath.Join(d.path, partitionDirName(o.t.Name, int32(o.p)))
+		pl, err := openPartition(dir, o.opts, d.logger, clean)
+		if err != nil {
+			d.logger.Error("partition is offline: its log does not open", "topic", o.t.Name, "partition", o.p, "err", err)
+			pl = offlinePartition(dir, d.logger, err)
+		}
+		o.t.Partitions[o.p] = pl
+	})
 	if err := d.restoreLogStarts(); err != nil {
 		return err
 	}
@@ -396,7 +414,15 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 	deleted := map[uuid]bool{} // topic ids whose partition 0 is in a -delete dir
 	var doomed []string        // -delete and staging dirs
 	byTopic := map[string][]partitionDir{}
-	for _, e := range entries {
+	// The partition.metadata files are read from a pool of workers
+	// first, one small read each, as load opens the partitions.
+	ids, idErrs := make([]uuid, len(entries)), make([]error, len(entries))
+	inParallel(len(entries), func(i int) {
+		if _, _, ok := parsePartitionDirName(entries[i].Name()); ok && entries[i].IsDir() {
+			ids[i], idErrs[i] = readPartitionMetadata(filepath.Join(d.path, entries[i].Name()))
+		}
+	})
+	for i, e := range entries {
 		if !e.IsDir() {
 			continue
 		}
@@ -415,7 +441,7 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 			d.logger.Debug("ignoring entry of data dir", "dir", d.path, "name", e.Name())
 			continue
 		}
-		id, err := readPartitionMetadata(filepath.Join(d.path, e.Name()))
+		id, err := ids[i], idErrs[i]
 		if err != nil {
 			d.logger.Warn("leaving alone a dir that is not a partition", "dir", d.path, "name", e.Name(), "topic", topic, "reason", err)
 			continue
@@ -689,15 +715,62 @@ func (d *logDir) CreateTopic(name string, partitions int32) (*topicLog, error) {
 // CreateTopicWithConfigs creates a topic with configs already checked
 // (newTopicConfig).
 func (d *logDir) CreateTopicWithConfigs(name string, partitions int32, cfg topicConfig) (*topicLog, error) {
+	ts, errs := d.CreateTopics([]newTopic{{Name: name, Partitions: partitions, Configs: cfg}})
+	return ts[0], errs[0]
+}
+
+// newTopic is one topic for CreateTopics to make.
+type newTopic struct {
+	Name       string
+	Partitions int32
+	Configs    topicConfig // checked by newTopicConfig; nil for none
+}
+
+// CreateTopics creates topics, each with a new random id, and returns for
+// each either the topic or why it was not made. Each topic is made whole
+// or not at all; the batch is not atomic: a crash may leave some of its
+// topics made and others not, as Kafka's own CreateTopics may. Making
+// them together is what makes it cheap (grow).
+func (d *logDir) CreateTopics(specs []newTopic) ([]*topicLog, []error) {
+	made, errs := make([]*topicLog, len(specs)), make([]error, len(specs))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var gs []*growth
+	var of []int // of[j] is the index in specs of gs[j]
+	taken := make(map[string]bool, len(specs))
+	for i, spec := range specs {
+		g, err := d.newTopicGrowth(spec, taken)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		taken[spec.Name] = true
+		gs, of = append(gs, g), append(of, i)
+	}
+	d.grow(gs)
+	for j, g := range gs {
+		i := of[j]
+		if g.err != nil {
+			errs[i] = g.err
+			continue
+		}
+		made[i] = &topicLog{Name: g.topic, ID: g.id, Partitions: g.made, Configs: g.cfg}
+		d.topics[g.topic] = made[i]
+	}
+	return made, errs
+}
+
+// newTopicGrowth checks a topic to make against the topics there are and
+// those taken earlier in the same batch, and draws its id; d.mu is held.
+func (d *logDir) newTopicGrowth(spec newTopic, taken map[string]bool) (*growth, error) {
+	name := spec.Name
 	if err := validateTopicName(name); err != nil {
 		return nil, err
 	}
-	if partitions < 1 {
-		return nil, fmt.Errorf("%w: %d for topic %q", errInvalidPartitions, partitions, name)
+	if spec.Partitions < 1 {
+		return nil, fmt.Errorf("%w: %d for topic %q", errInvalidPartitions, spec.Partitions, name)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.topics[name] != nil {
+	if d.topics[name] != nil || taken[name] {
 		return nil, fmt.Errorf("%w: %q", errTopicExists, name)
 	}
 	// Kafka refuses names that differ only in '.' versus '_', because its
@@ -707,20 +780,20 @@ func (d *logDir) CreateTopicWithConfigs(name string, partitions int32, cfg topic
 			return nil, fmt.Errorf("%w: %q collides with existing topic %q", errInvalidTopic, name, other)
 		}
 	}
+	for other := range taken {
+		if collides(name, other) {
+			return nil, fmt.Errorf("%w: %q collides with topic %q of the same request", errInvalidTopic, name, other)
+		}
+	}
 	id, err := newTopicID()
 	if err != nil {
 		return nil, err
 	}
+	cfg := spec.Configs
 	if cfg == nil {
 		cfg = topicConfig{}
 	}
-	ps, err := d.createPartitions(name, id, cfg, 0, partitions)
-	if err != nil {
-		return nil, err
-	}
-	t := &topicLog{Name: name, ID: id, Partitions: ps, Configs: cfg}
-	d.topics[name] = t
-	return t, nil
+	return &growth{topic: name, id: id, cfg: cfg, from: 0, to: spec.Partitions}, nil
 }
 
 // CreatePartitions grows a topic to total partitions.
@@ -735,11 +808,11 @@ func (d *logDir) CreatePartitions(name string, total int32) error {
 	if total <= have {
 		return fmt.Errorf("%w: topic %q has %d partitions, asked for %d", errInvalidPartitions, name, have, total)
 	}
-	ps, err := d.createPartitions(name, t.ID, t.Configs, have, total)
-	if err != nil {
-		return err
+	g := &growth{topic: name, id: t.ID, cfg: t.Configs, from: have, to: total}
+	if d.grow([]*growth{g}); g.err != nil {
+		return g.err
 	}
-	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), ps...), Configs: t.Configs}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs}
 	return nil
 }
 
@@ -774,108 +847,246 @@ func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicC
 	return nil
 }
 
-// createPartitions makes partitions from..to-1 of a topic, committing
-// them in one rename (rule 2 of the design note), and opens their logs;
-// partition 0 also gets the topic's configs. A dir already at one of their
-// names is an error, never reused: it holds data the recovery left alone.
-// On failure, what was made is taken back before anything is returned.
-func (d *logDir) createPartitions(topic string, id uuid, cfg topicConfig, from, to int32) ([]*partitionLog, error) {
-	fail := func(err error) error {
-		return fmt.Errorf("kafka: create partitions %d to %d of %q: %w", from, to-1, topic, err)
+// growth is partitions from..to-1 of a topic in the making: a new topic
+// (from 0) or more partitions of one (CreatePartitions). grow fills in
+// the rest: staged and placed as it goes, then made, or err.
+type growth struct {
+	topic    string
+	id       uuid
+	cfg      topicConfig
+	from, to int32
+	staged   []string // staged dir names, index p-from
+	placed   []int    // indexes into staged renamed into place, in order
+	made     []*partitionLog
+	err      error
+}
+
+// fail records why g failed; the first reason wins.
+func (g *growth) fail(err error) {
+	if g.err == nil {
+		g.err = fmt.Errorf("kafka: create partitions %d to %d of %q: %w", g.from, g.to-1, g.topic, err)
 	}
-	var staged []string
-	unstage := func() {
-		// Staged dirs hold nothing and are not counted: a plain
-		// removal is safe, and what a crash leaves of it goes at open.
-		for _, name := range staged {
-			os.RemoveAll(filepath.Join(d.path, name))
+}
+
+// grow makes the partitions of every growth, committing each growth in
+// one rename (rule 2 of the design note), and opens their logs; partition
+// 0 also gets the topic's configs. A dir already at one of their names is
+// an error, never reused: it holds data the recovery left alone. A growth
+// that fails is taken back before grow returns, with err saying why; the
+// others go on.
+//
+// Design note: fsyncs are what creation costs, about a millisecond each
+// on the benchmark's disk, and doing them one partition at a time made
+// 10,000 partitions take 20 s. grow batches them over every growth: the
+// staged files and dirs are written without an fsync, then fsynced all
+// together by concurrent workers (syncAll), which the file system folds
+// into a few journal commits; then the data dir is fsynced twice for the
+// whole batch, before the commits and after. Each partition's first
+// segment is made, empty, in its staged dir, so that opening the log after
+// the commit creates no file that needs an fsync of its dir.
+func (d *logDir) grow(gs []*growth) {
+	toSync := make([][]string, len(gs))
+	inParallel(len(gs), func(i int) { toSync[i] = d.stage(gs[i]) })
+	var paths []string
+	var owner []*growth // owner[i] is the growth paths[i] belongs to
+	for i, g := range gs {
+		for _, p := range toSync[i] {
+			paths, owner = append(paths, p), append(owner, g)
 		}
 	}
-	for p := from; p < to; p++ {
-		final := filepath.Join(d.path, partitionDirName(topic, p))
+	for i, err := range syncAll(paths) {
+		if err != nil {
+			owner[i].fail(err)
+		}
+	}
+	live := d.dropFailed(gs)
+	for _, g := range live {
+		// All but the first, last first, so that the run never has a gap.
+		for i := len(g.staged) - 1; i >= 1; i-- {
+			if !d.place(g, i) {
+				break
+			}
+		}
+	}
+	live = d.dropFailed(live)
+	if err := syncDir(d.path); err != nil {
+		d.failAll(live, err)
+		return
+	}
+	for _, g := range live {
+		d.place(g, 0) // the commit
+	}
+	live = d.dropFailed(live)
+	if err := syncDir(d.path); err != nil {
+		d.failAll(live, err)
+		return
+	}
+	inParallel(len(live), func(i int) { d.openGrown(live[i]) })
+}
+
+// stage makes g's staged dirs and returns what to fsync before they are
+// committed. On failure it takes back what it made and fails g.
+func (d *logDir) stage(g *growth) []string {
+	var paths []string
+	for p := g.from; p < g.to; p++ {
+		final := filepath.Join(d.path, partitionDirName(g.topic, p))
 		if _, err := os.Lstat(final); !errors.Is(err, fs.ErrNotExist) {
-			unstage()
-			return nil, fail(fmt.Errorf("%s is in the way (see the log of the last start): %w", final, cmp.Or(err, fs.ErrExist)))
+			g.fail(fmt.Errorf("%s is in the way (see the log of the last start): %w", final, cmp.Or(err, fs.ErrExist)))
+			d.unstage(g)
+			return nil
 		}
-		name := changeDirName(topic, p, id, createSuffix)
+		name := changeDirName(g.topic, p, g.id, createSuffix)
 		var pcfg topicConfig
 		if p == 0 {
-			pcfg = cfg
+			pcfg = g.cfg
 		}
-		err := stagePartition(filepath.Join(d.path, name), id, pcfg)
+		made, err := stagePartition(filepath.Join(d.path, name), g.id, pcfg)
 		if err != nil {
 			os.RemoveAll(filepath.Join(d.path, name))
-			unstage()
-			return nil, fail(err)
+			g.fail(err)
+			d.unstage(g)
+			return nil
 		}
-		staged = append(staged, name)
+		g.staged = append(g.staged, name)
+		paths = append(paths, made...)
 	}
-	if err := d.commitStaged(topic, from, staged); err != nil {
-		unstage()
-		return nil, fail(err)
+	return paths
+}
+
+// place renames g's staged dir i into place, or fails g and takes it
+// back.
+func (d *logDir) place(g *growth, i int) bool {
+	err := os.Rename(filepath.Join(d.path, g.staged[i]), filepath.Join(d.path, partitionDirName(g.topic, g.from+int32(i))))
+	if err != nil {
+		g.fail(err)
+		d.unstage(g)
+		return false
 	}
-	opts := cfg.logOptions(d.opts)
-	made := make([]*partitionLog, 0, to-from)
-	for p := from; p < to; p++ {
-		pl, err := openPartitionLog(filepath.Join(d.path, partitionDirName(topic, p)), opts, d.logger)
+	g.placed = append(g.placed, i)
+	return true
+}
+
+// unstage takes back what was made of g: placed dirs are renamed back to
+// their staged names, none of them counted, and the staged dirs, which
+// hold nothing, are removed. What a crash leaves of that goes at open.
+func (d *logDir) unstage(g *growth) {
+	for _, i := range slices.Backward(g.placed) {
+		os.Rename(filepath.Join(d.path, partitionDirName(g.topic, g.from+int32(i))), filepath.Join(d.path, g.staged[i]))
+	}
+	g.placed = nil
+	for _, name := range g.staged {
+		os.RemoveAll(filepath.Join(d.path, name))
+	}
+	g.staged = nil
+}
+
+// dropFailed returns the growths that have not failed.
+func (d *logDir) dropFailed(gs []*growth) []*growth {
+	return slices.DeleteFunc(slices.Clone(gs), func(g *growth) bool { return g.err != nil })
+}
+
+// failAll fails and takes back every growth in gs.
+func (d *logDir) failAll(gs []*growth, err error) {
+	for _, g := range gs {
+		g.fail(err)
+		d.unstage(g)
+	}
+}
+
+// openGrown opens the logs of g's committed partitions. If one fails,
+// the partitions are retired again, as DeleteTopics would, and g fails.
+func (d *logDir) openGrown(g *growth) {
+	opts := g.cfg.logOptions(d.opts)
+	g.made = make([]*partitionLog, 0, g.to-g.from)
+	for p := g.from; p < g.to; p++ {
+		pl, err := openPartitionLog(filepath.Join(d.path, partitionDirName(g.topic, p)), opts, d.logger)
 		if err != nil {
-			for _, pl := range made {
+			for _, pl := range g.made {
 				pl.Close()
 			}
-			if uerr := d.retire(topic, id, from, to); uerr != nil {
-				d.logger.Error("taking back partitions that failed to open", "topic", topic, "err", uerr)
+			g.made = nil
+			if uerr := d.retire(g.topic, g.id, g.from, g.to); uerr != nil {
+				d.logger.Error("taking back partitions that failed to open", "topic", g.topic, "err", uerr)
 			}
-			return nil, fail(fmt.Errorf("%w: %w", errStorage, err))
+			g.fail(fmt.Errorf("%w: %w", errStorage, err))
+			return
 		}
-		made = append(made, pl)
+		g.made = append(g.made, pl)
 	}
-	return made, nil
 }
 
-// stagePartition makes a staged partition dir: its partition.metadata
-// and, if any, the topic's configs, each fsynced with the dir.
-func stagePartition(dir string, id uuid, cfg topicConfig) error {
+// stagePartition makes a staged partition dir: its partition.metadata,
+// the topic's configs if any, and an empty first segment. Nothing is
+// fsynced; it returns the files and the dir to fsync before the commit.
+// The dir is not counted until renamed, so its files are written in place,
+// not through writeFileAtomic. The empty segment needs no fsync of its
+// own, having no data; the dir's fsync makes its name durable.
+func stagePartition(dir string, id uuid, cfg topicConfig) ([]string, error) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, partitionMetadataFile), partitionMetadata(id)); err != nil {
-		return err
+	sync := []string{filepath.Join(dir, partitionMetadataFile)}
+	if err := os.WriteFile(sync[0], partitionMetadata(id), 0o644); err != nil {
+		return nil, err
 	}
 	if len(cfg) > 0 {
-		return writeFileAtomic(filepath.Join(dir, topicConfigFile), cfg.encode())
+		path := filepath.Join(dir, topicConfigFile)
+		if err := os.WriteFile(path, cfg.encode(), 0o644); err != nil {
+			return nil, err
+		}
+		sync = append(sync, path)
 	}
-	return nil
+	if err := os.WriteFile(segmentPath(dir, 0, logSuffix), nil, 0o644); err != nil {
+		return nil, err
+	}
+	return append(sync, dir), nil
 }
 
-// commitStaged renames staged dirs, of partitions from on, into place:
-// all but the first, an fsync of the data dir, then the first, which is
-// the commit, and an fsync again. If a rename fails, the ones done are
-// put back; none of them was counted.
-func (d *logDir) commitStaged(topic string, from int32, staged []string) error {
-	var placed []int // indexes into staged, in the order renamed
-	undo := func(err error) error {
-		for _, i := range placed {
-			os.Rename(filepath.Join(d.path, partitionDirName(topic, from+int32(i))), filepath.Join(d.path, staged[i]))
-		}
-		return err
-	}
-	order := make([]int, 0, len(staged))
-	for i := len(staged) - 1; i >= 0; i-- {
-		order = append(order, i)
-	}
-	for _, i := range order {
-		if i == 0 {
-			if err := syncDir(d.path); err != nil {
-				return undo(err)
+// syncWorkers is how many fsyncs syncAll keeps in flight. ext4 and XFS
+// commit concurrent fsyncs in one journal transaction, so more workers
+// mean fewer commits, up to a point: on the benchmark's machine, 4,000
+// fsyncs took 3.5 s one at a time and 0.36 s with 64 workers.
+const syncWorkers = 64
+
+// syncAll fsyncs every path, files or dirs, concurrently, and returns
+// each one's error.
+func syncAll(paths []string) []error {
+	errs := make([]error, len(paths))
+	inParallel(len(paths), func(i int) { errs[i] = syncPath(paths[i]) })
+	return errs
+}
+
+// inParallel calls do(0) to do(n-1) from up to syncWorkers goroutines and
+// returns when all have returned. Making files and dirs is mostly waiting
+// on the file system, as fsyncs are, so workers overlap those waits even
+// with few cores.
+func inParallel(n int, do func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(syncWorkers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				do(i)
 			}
-		}
-		if err := os.Rename(filepath.Join(d.path, staged[i]), filepath.Join(d.path, partitionDirName(topic, from+int32(i)))); err != nil {
-			return undo(err)
-		}
-		placed = append(placed, i)
+		}()
 	}
-	if err := syncDir(d.path); err != nil {
-		return undo(err)
+	wg.Wait()
+}
+
+// syncPath fsyncs a file or a dir.
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("kafka: sync: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("kafka: sync %s: %w", path, err)
 	}
 	return nil
 }
@@ -1166,48 +1377,84 @@ func (b *Broker) handleCreateTopics(ctx context.Context, rc *requestContext, r r
 	for _, t := range req.Topics {
 		seen[t.Name]++
 	}
+	// The topics that pass the checks are made together, which costs
+	// far fewer fsyncs than one at a time (logDir.grow).
+	var specs []newTopic
+	var of []int // of[j] is the index in resp.Topics of specs[j]
 	for _, t := range req.Topics {
 		res := creatableTopicResult{Name: t.Name, NumPartitions: -1, ReplicationFactor: -1}
 		if seen[t.Name] > 1 {
 			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr("topic "+t.Name+" appears more than once in the request")
 		} else {
-			res.ErrorCode, res.ErrorMessage = b.createTopic(t, req.ValidateOnly, &res)
+			var spec *newTopic
+			spec, res.ErrorCode, res.ErrorMessage = b.checkNewTopic(t, &res)
+			if spec != nil && !req.ValidateOnly {
+				specs, of = append(specs, *spec), append(of, len(resp.Topics))
+			}
 		}
 		resp.Topics = append(resp.Topics, res)
+	}
+	created, errs := b.logs.CreateTopics(specs)
+	for j, spec := range specs {
+		res := &resp.Topics[of[j]]
+		res.ErrorCode, res.ErrorMessage = b.createdTopic(spec, errs[j])
+		if res.ErrorCode == codeNone {
+			res.TopicID = created[j].ID
+		} else {
+			res.NumPartitions, res.ReplicationFactor, res.Configs = -1, -1, nil
+		}
 	}
 	return resp
 }
 
-// createTopic checks one CreateTopics entry and, unless validateOnly,
-// creates it, filling in res. It returns the Kafka error code and message.
-func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatableTopicResult) (int16, *string) {
-	if err := validateTopicName(t.Name); err != nil {
+// createdTopic logs what became of a topic CreateTopics made and returns
+// the Kafka error code and message for it.
+func (b *Broker) createdTopic(spec newTopic, err error) (int16, *string) {
+	if errors.Is(err, errTopicExists) {
+		return codeTopicAlreadyExists, ptr("topic " + spec.Name + " already exists")
+	}
+	if errors.Is(err, errInvalidTopic) {
 		return codeInvalidTopic, ptr(err.Error())
 	}
+	if err != nil {
+		b.log.Error("creating topic", "topic", spec.Name, "err", err)
+		return codeUnknownServerError, ptr(err.Error())
+	}
+	b.log.Info("created topic", "topic", spec.Name, "partitions", spec.Partitions, "configs", spec.Configs)
+	return codeNone, nil
+}
+
+// checkNewTopic checks one CreateTopics entry, filling in res as if it
+// were made, and returns what to make of it, or the Kafka error code and
+// message that refuse it.
+func (b *Broker) checkNewTopic(t creatableTopic, res *creatableTopicResult) (*newTopic, int16, *string) {
+	if err := validateTopicName(t.Name); err != nil {
+		return nil, codeInvalidTopic, ptr(err.Error())
+	}
 	if b.logs.Topic(t.Name) != nil {
-		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
+		return nil, codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
 	}
 	partitions := t.NumPartitions
 	if len(t.Assignments) > 0 {
 		// With an explicit assignment, Kafka requires -1 for both counts
 		// and takes the partition count from the assignment.
 		if t.NumPartitions != -1 || t.ReplicationFactor != -1 {
-			return codeInvalidRequest, ptr("both numPartitions and replicationFactor must be -1 with a replica assignment")
+			return nil, codeInvalidRequest, ptr("both numPartitions and replicationFactor must be -1 with a replica assignment")
 		}
 		for i, a := range t.Assignments {
 			if a.PartitionIndex != int32(i) || len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
-				return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("partition %d must be assigned to broker %d alone", i, b.cfg.NodeID))
+				return nil, codeInvalidReplicaAssignment, ptr(fmt.Sprintf("partition %d must be assigned to broker %d alone", i, b.cfg.NodeID))
 			}
 		}
 		partitions = int32(len(t.Assignments))
 	} else if t.ReplicationFactor != 1 && t.ReplicationFactor != -1 {
-		return codeInvalidReplicationFactor, ptr(fmt.Sprintf("replication factor %d is larger than the 1 available broker", t.ReplicationFactor))
+		return nil, codeInvalidReplicationFactor, ptr(fmt.Sprintf("replication factor %d is larger than the 1 available broker", t.ReplicationFactor))
 	}
 	if partitions == -1 {
 		partitions = b.cfg.DefaultPartitions
 	}
 	if partitions <= 0 || partitions > maxPartitionsPerTopic {
-		return codeInvalidPartitions, ptr(fmt.Sprintf("number of partitions must be from 1 to %d", maxPartitionsPerTopic))
+		return nil, codeInvalidPartitions, ptr(fmt.Sprintf("number of partitions must be from 1 to %d", maxPartitionsPerTopic))
 	}
 	names, values := make([]string, len(t.Configs)), make([]*string, len(t.Configs))
 	for i, c := range t.Configs {
@@ -1215,29 +1462,13 @@ func (b *Broker) createTopic(t creatableTopic, validateOnly bool, res *creatable
 	}
 	cfg, cerr := newTopicConfig(names, values, codeInvalidConfig)
 	if cerr != nil {
-		return cerr.code, &cerr.msg
+		return nil, cerr.code, &cerr.msg
 	}
 	res.NumPartitions, res.ReplicationFactor = partitions, 1
 	for _, e := range b.topicConfigEntries(cfg) {
 		res.Configs = append(res.Configs, creatableTopicConfigs{Name: e.name, Value: ptr(e.value), ConfigSource: e.source})
 	}
-	if validateOnly {
-		return codeNone, nil
-	}
-	created, err := b.logs.CreateTopicWithConfigs(t.Name, partitions, cfg)
-	if errors.Is(err, errTopicExists) {
-		return codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
-	}
-	if errors.Is(err, errInvalidTopic) {
-		return codeInvalidTopic, ptr(err.Error())
-	}
-	if err != nil {
-		b.log.Error("creating topic", "topic", t.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
-	}
-	b.log.Info("created topic", "topic", t.Name, "partitions", partitions, "configs", cfg)
-	res.TopicID = created.ID
-	return codeNone, nil
+	return &newTopic{Name: t.Name, Partitions: partitions, Configs: cfg}, codeNone, nil
 }
 
 func ptr[T any](v T) *T { return &v }
