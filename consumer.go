@@ -59,7 +59,9 @@
 //
 // Regex subscriptions (SubscribedTopicRegex, v1) are evaluated here, on
 // the broker, as in Kafka: a member subscribes to every topic whose whole
-// name the regex matches, internal topics aside. Kafka compiles it with
+// name the regex matches, internal topics included: Kafka's
+// GroupMetadataManager.refreshRegularExpressions scans every topic of the
+// metadata image and filters only by Describe ACLs. Kafka compiles it with
 // RE2/J and Go's regexp is RE2, so a pattern means the same in both. The
 // topics are resolved again at every heartbeat, so a topic created later
 // that matches bumps the group epoch and is assigned, as Kafka's periodic
@@ -256,7 +258,7 @@ func (m *consumerMember) subscribes(topic string) bool {
 	if _, ok := slices.BinarySearch(m.subscribed, topic); ok {
 		return true
 	}
-	return m.matcher != nil && topic != offsetsTopic && m.matcher.MatchString(topic)
+	return m.matcher != nil && m.matcher.MatchString(topic)
 }
 
 // hasRegex reports whether some member subscribes by regex.

@@ -970,3 +970,27 @@ func TestConsumerGroupMaxSize(t *testing.T) {
 	s2.instance = ptr("inst")
 	s2.heartbeat() // fails the test on an error
 }
+
+// TestConsumerGroupRegexMatchesInternalTopics: Kafka resolves a
+// SubscribedTopicRegex against every topic in its metadata image, internal
+// ones included (GroupMetadataManager.refreshRegularExpressions has no
+// internal filter), so a regex naming __consumer_offsets is assigned it.
+// franz-go's Test848RegexBrokerResolves expects exactly that.
+func TestConsumerGroupRegexMatchesInternalTopics(t *testing.T) {
+	b := consumerBroker(t, Config{}, "orders", 1)
+	if b.logs.Topic(offsetsTopic) == nil {
+		t.Fatalf("%s does not exist", offsetsTopic)
+	}
+	a := newConsumerTester(t, b, "g", "a")
+	a.regex = ptr(`orders|__consumer_offsets`)
+	a.heartbeat()
+	var names []string
+	for p := range a.owned {
+		names = append(names, b.logs.TopicByID(p.topic).Name)
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	if !slices.Equal(names, []string{offsetsTopic, "orders"}) {
+		t.Fatalf("regex assignment covers %v, want %s and orders", names, offsetsTopic)
+	}
+}

@@ -601,7 +601,9 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 //	v17: ReplicaDirectoryId (KIP-853)
 //
 // A fetch is a long poll: if fewer than MinBytes are ready, the broker
-// waits up to MaxWaitMs for appends before it answers.
+// waits up to MaxWaitMs for appends before it answers, unless it read from
+// a segment older than the one its end lies in: a read stops at the end of
+// a segment, so waiting would not add to it (DelayedFetch's "Case F").
 //
 // IsolationLevel 1 (read_committed, KIP-98) reads only below the last
 // stable offset (txn.go) and gets the aborted transactions overlapping
@@ -889,8 +891,8 @@ func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchReq
 	defer timer.Stop()
 	for {
 		signal := b.appendSignal()
-		resp, size, failed := b.fetchOnce(req, v, unchanged)
-		if size >= int(req.MinBytes) || failed {
+		resp, size, now := b.fetchOnce(req, v, unchanged)
+		if size >= int(req.MinBytes) || now {
 			return resp, size
 		}
 		parked := time.Now()
@@ -954,8 +956,10 @@ func (m *fetchResponse) closeFiles() {
 const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
-// number of record bytes in it, and whether any partition had an error.
-func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, failed bool) {
+// number of record bytes in it, and whether it must be answered now
+// whatever MinBytes says: a partition had an error, or a read came from a
+// segment older than its end (partitionLog.OnOlderSegment).
+func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
 	// even if it is larger, so that a consumer can always make progress
@@ -993,7 +997,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			pl := b.topicPartition(topic, fp.Partition)
 			if pl == nil {
 				pr.ErrorCode = missing
-				failed = true
+				answerNow = true
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
@@ -1018,7 +1022,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 				switch {
 				case err != nil:
 					pr.ErrorCode = errorCode(err)
-					failed = true
+					answerNow = true
 					if pr.ErrorCode != codeOffsetOutOfRange {
 						b.log.Error("fetch failed", "topic", topic.Name, "partition", fp.Partition, "offset", fp.FetchOffset, "err", err)
 					}
@@ -1026,6 +1030,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 					pr.recordsFile = sec
 					size += int(sec.size)
 					budget -= int(sec.size)
+					answerNow = answerNow || (sec.size > 0 && pl.OnOlderSegment(fp.FetchOffset, end))
 				}
 			}
 			tr.Partitions = append(tr.Partitions, pr)
@@ -1037,7 +1042,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
-	return resp, size, failed
+	return resp, size, answerNow
 }
 
 // ListOffsets: v1-10 (ListOffsetsRequest.json, ListOffsetsResponse.json)

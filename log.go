@@ -1337,6 +1337,19 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	return nil, fileSection{}, nil
 }
 
+// OnOlderSegment reports whether offset lies in an older segment than
+// end, the offset a fetch reads up to (the high watermark, or the last
+// stable offset). Such a fetch is answered at once, as Kafka's
+// DelayedFetch.tryComplete does (its "Case F": the consumer is behind, or
+// the partition has just rolled), since its read stops at the segment's
+// end and waiting could only add bytes from later segments.
+func (l *partitionLog) OnOlderSegment(offset, end int64) bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	end = min(end, l.hw)
+	return offset < end && l.segmentFor(offset) < l.segmentFor(end)
+}
+
 // segmentFor is the index of the last segment whose base is at or below
 // offset. Callers hold mu.
 func (l *partitionLog) segmentFor(offset int64) int {

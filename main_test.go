@@ -664,3 +664,26 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchFromOlderSegmentAnswersAtOnce: a fetch whose offset lies in a
+// segment older than the high watermark's is answered at once, whatever
+// its MinBytes, as Kafka's DelayedFetch.tryComplete does ("Case F": the
+// fetch is falling behind, or the partition has just rolled). kafka-go's
+// Reader relies on it: reading a compacted log it fetches the last offset
+// of a batch ending in a gap, and if that answer waits out MaxWaitMs its
+// read deadline passes and it fetches the same offset forever.
+func TestFetchFromOlderSegmentAnswersAtOnce(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), SegmentBytes: 100})
+	c := dial(t, tb.addr)
+	c.createTopic("rolled", 1)
+	for i := range 3 {
+		if code, _ := c.produce("rolled", 0, makeBatch(testRecord{1, strings.Repeat("x", 80)})); code != codeNone {
+			t.Fatalf("produce %d: code %d", i, code)
+		}
+	}
+	start := time.Now()
+	code, hw, records := c.fetch("rolled", 0, 0, 30*time.Second, 1<<20)
+	if waited := time.Since(start); code != codeNone || hw != 3 || len(records) == 0 || waited > 10*time.Second {
+		t.Fatalf("fetch of an older segment: code %d hw %d, %d bytes after %v; want records at once", code, hw, len(records), waited)
+	}
+}
