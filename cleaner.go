@@ -53,8 +53,10 @@
 //   - The last batch of each producer the partition still tracks stays, if
 //     need be as an empty batch (a header of no records with its offsets
 //     and sequence numbers), so that the producer's idempotence state
-//     survives a restart (the RETAIN_EMPTY of Kafka's cleaner). So does
-//     the last batch of each rewritten group of segments: see crash safety.
+//     survives a restart (the RETAIN_EMPTY of Kafka's cleaner). Any other
+//     batch left without records is dropped, as Kafka's checkBatchRetention
+//     does (DELETE_EMPTY): kafka-go's Reader, answered a fetch with one
+//     empty batch, goes back to offset 1.
 //
 // Design note: compressed batches. The broker decompresses only here and
 // in the validator (validator.go), with the codecs of codecs.go, and its
@@ -94,12 +96,15 @@
 // before anything else (recoverCleaning): .cleaned files are an
 // uncommitted cleaning and are deleted; a <base>.log.swap is a committed
 // one, so every segment with a base in [base, the swap's next offset) is
-// deleted and the swap renamed into place. The cleaner always keeps the
-// last batch of a group, if need be emptied of its records, so that the
-// swap's next offset reaches every old segment it replaces; a crash
-// therefore leaves either all the old segments of a group or its one new
-// segment, never a mix. TestCleanerCrash in interop SIGKILLs the broker
-// while it cleans and checks every key's latest value after a restart.
+// deleted and the swap renamed into place, as Kafka's LogLoader does. When
+// the group's last records were all dropped, the swap's next offset falls
+// short of the group's end, and a crash between the commit and the
+// removal of the old segments can leave the old segments past it. They
+// hold only records the cleaning dropped, at offsets after the new
+// segment's, so nothing overlaps, every key's latest value is unchanged,
+// and the next cleaning (the checkpoint has not moved) drops them again.
+// TestCleanerCrash in interop SIGKILLs the broker while it cleans and
+// checks every key's latest value after a restart.
 //
 // Design note: bounds. There is one cleaner goroutine per broker, so it
 // uses at most one core, and it reads and writes at most
@@ -1097,35 +1102,19 @@ func (l *partitionLog) cleanGroup(ctx context.Context, group []*segment, f *clea
 // reports whether the result differs from the group.
 func (l *partitionLog) writeCleaned(ctx context.Context, group []*segment, s *segment, f *cleanFilter, th *throttle, st *cleanStats) (changed bool, err error) {
 	changed = len(group) > 1
-	for gi, old := range group {
+	for _, old := range group {
 		st.segmentsIn++
 		st.bytesIn += old.size
-		var pending []byte // the last batch of the group waits: it may be kept empty
-		var pendingH batchHeader
-		flush := func(keepEmpty bool) error {
-			if pending == nil {
-				return nil
-			}
-			b, removed, err := f.filter(pending, pendingH, keepEmpty)
+		err := l.eachStoredBatch(ctx, old, th, func(b []byte, h batchHeader) error {
+			out, removed, err := f.filter(b, h, false)
 			if err != nil {
 				return err
 			}
 			st.recordsRemoved += removed
-			changed = changed || len(b) != len(pending) || len(b) > 0 && &b[0] != &pending[0]
-			pending = nil
-			th.wait(int64(len(b)))
-			return l.appendCleaned(s, f, b)
-		}
-		err := l.eachStoredBatch(ctx, old, th, func(b []byte, h batchHeader) error {
-			if err := flush(false); err != nil {
-				return err
-			}
-			pending, pendingH = slices.Clone(b), h
-			return nil
+			changed = changed || len(out) != len(b) || len(out) > 0 && &out[0] != &b[0]
+			th.wait(int64(len(out)))
+			return l.appendCleaned(s, f, out)
 		})
-		if err == nil {
-			err = flush(gi == len(group)-1)
-		}
 		if err != nil {
 			return false, err
 		}

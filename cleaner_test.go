@@ -1042,3 +1042,41 @@ func TestCleanerConcurrent(t *testing.T) {
 	}
 	t.Logf("%d cleanings during 1000 appends; %d records left", cleanings, len(got))
 }
+
+// TestCleanerDropsEmptiedBatchWithoutProducer: a batch all of whose
+// records were compacted away is dropped unless it is the last batch of a
+// producer whose state must survive; Kafka's LogCleaner keeps an empty
+// batch (RETAIN_EMPTY) only for a batch with a producer id. This broker
+// used to keep the last batch of every rewritten group as an empty batch,
+// and kafka-go's Reader, given a fetch answered by that batch alone, went
+// back to offset 1 (docs/compatibility.md, TestReaderReadCompactedMessage).
+func TestCleanerDropsEmptiedBatchWithoutProducer(t *testing.T) {
+	ct := newCleanTest(t)
+	ct.append(keyedBatch(plain, put("k", "1", 1000)), keyedBatch(plain, put("k", "2", 1001)), keyedBatch(plain, put("z", "0", 1002)))
+	// Segments so small that each group is one segment: the batch at 0 is
+	// the last (and only) one of its group.
+	ct.l.setSegmentBytes(1)
+	if _, err := ct.l.clean(context.Background(), ct.cp, cleanerOptions{dedupeBufferBytes: 1 << 20, now: func() time.Time { return time.UnixMilli(2000) }}); err != nil {
+		t.Fatal(err)
+	}
+	for _, reopen := range []bool{false, true} {
+		if reopen {
+			ct.reopen()
+		}
+		b, err := ct.l.Read(0, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, err := splitBatches(b)
+		if err != nil || len(hs) == 0 {
+			t.Fatalf("read at 0: %v, %d batches", err, len(hs))
+		}
+		if hs[0].BaseOffset != 1 || hs[0].NumRecords != 1 {
+			t.Errorf("reopened %v: read at 0 starts with the batch at %d of %d records, want k=2 at 1", reopen, hs[0].BaseOffset, hs[0].NumRecords)
+		}
+		recs, _ := readLog(t, ct.l)
+		if len(recs) != 2 || recs[0].key != "k" || recs[0].value != "2" || recs[1].key != "z" {
+			t.Errorf("reopened %v: log after cleaning %v, want k=2 z=0", reopen, recs)
+		}
+	}
+}
