@@ -98,11 +98,10 @@
 // one, so every segment with a base in [base, the swap's next offset) is
 // deleted and the swap renamed into place, as Kafka's LogLoader does. When
 // the group's last records were all dropped, the swap's next offset falls
-// short of the group's end, and a crash between the commit and the
-// removal of the old segments can leave the old segments past it. They
-// hold only records the cleaning dropped, at offsets after the new
-// segment's, so nothing overlaps, every key's latest value is unchanged,
-// and the next cleaning (the checkpoint has not moved) drops them again.
+// short of the group's end, so before the commit a <base>.groupend.swap
+// file names the group's last old segment, and recovery deletes up to it:
+// a crash leaves the old segments or the new one, never a mix. (Kafka
+// has no such file; it keeps the range the swap's offsets cover.)
 // TestCleanerCrash in interop SIGKILLs the broker while it cleans and
 // checks every key's latest value after a restart.
 //
@@ -183,6 +182,10 @@ type cleanerOptions struct {
 const (
 	cleanedSuffix = ".cleaned"
 	swapSuffix    = ".swap"
+
+	// groupEndSuffix names the file, beside a cleaning's .swap files,
+	// that holds the base offset of the group's last old segment.
+	groupEndSuffix = ".groupend"
 	// cleanerCheckpointFile holds, per compacted partition, the offset up
 	// to which it has been cleaned (the first dirty offset), in the format
 	// of the log start offset checkpoint.
@@ -1172,6 +1175,10 @@ func writeSynced(path string, data []byte) error {
 // commitCleaned renames the cleaned files to .swap, the log last: from
 // that rename on, a restart finishes the swap (see the design note).
 func (l *partitionLog) commitCleaned(s *segment, group []*segment) error {
+	last := strconv.FormatInt(group[len(group)-1].base, 10)
+	if err := writeSynced(segmentPath(l.dir, s.base, groupEndSuffix+swapSuffix), []byte(last)); err != nil {
+		return err
+	}
 	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix, logSuffix} {
 		from := segmentPath(l.dir, s.base, suffix+cleanedSuffix)
 		if err := os.Rename(from, segmentPath(l.dir, s.base, suffix+swapSuffix)); err != nil {
@@ -1202,6 +1209,7 @@ func (l *partitionLog) finishSwap(s *segment, group []*segment) error {
 			return fmt.Errorf("kafka: cleaning: %w", err)
 		}
 	}
+	os.Remove(segmentPath(l.dir, s.base, groupEndSuffix+swapSuffix))
 	if err := syncDir(l.dir); err != nil {
 		return err
 	}
@@ -1298,8 +1306,17 @@ func finishSwapAtOpen(dir string, base int64) error {
 	if err != nil {
 		return err
 	}
+	// The group's old segments are those from base to the last one named
+	// in the groupend file. The swap's next offset alone can fall short of
+	// them when the group's last batches were all dropped.
+	last := next - 1
+	if data, err := os.ReadFile(segmentPath(dir, base, groupEndSuffix+swapSuffix)); err == nil {
+		if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
+			last = max(last, n)
+		}
+	}
 	for _, b := range bases {
-		if b >= base && b < next {
+		if b >= base && b <= last {
 			if err := removeSegmentFiles(dir, b, ""); err != nil {
 				return err
 			}
@@ -1314,6 +1331,7 @@ func finishSwapAtOpen(dir string, base int64) error {
 	if err := os.Rename(swap, segmentPath(dir, base, logSuffix)); err != nil {
 		return fmt.Errorf("kafka: recover cleaning: %w", err)
 	}
+	os.Remove(segmentPath(dir, base, groupEndSuffix+swapSuffix))
 	return nil
 }
 

@@ -1080,3 +1080,47 @@ func TestCleanerDropsEmptiedBatchWithoutProducer(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanerCrashAfterCommitWithDroppedTail: a group whose last segment
+// loses every record to a later group leaves a swap whose offsets end
+// before the group does. A crash after the commit, before the old
+// segments are deleted, must still delete all of them at the next open,
+// or the dropped records would come back beside the cleaned segment.
+func TestCleanerCrashAfterCommitWithDroppedTail(t *testing.T) {
+	ct := newCleanTest(t)
+	ct.append(
+		keyedBatch(plain, put("k0", "0", 1000)),
+		keyedBatch(plain, put("k1", "0", 1000)),
+		keyedBatch(plain, put("k0", "1", 1000)),
+		keyedBatch(plain, put("k1", "1", 1000)),
+		keyedBatch(plain, put("k2", "0", 1000)),
+	)
+	l := ct.l
+	plan, _ := l.planClean(ct.cp, time.UnixMilli(2000))
+	keys, end, _ := l.buildKeyMap(context.Background(), plan, 1<<20, newThrottle(0))
+	f := &cleanFilter{opts: plan.opts, keys: keys, mapEnd: end, uncleanable: plan.uncleanable, now: 2000, txns: newTxnCleaning(nil), nextHorizon: 1 << 62}
+	groups := groupSegments(plan.segs, end, plan.segs[0].size+plan.segs[1].size)
+	group := groups[0]
+	if len(group) != 2 || group[1].base != 1 {
+		t.Fatalf("first group: %d segments, want offsets 0 and 1", len(group))
+	}
+	out, _ := os.OpenFile(segmentPath(l.dir, group[0].base, logSuffix+cleanedSuffix), os.O_RDWR|os.O_CREATE, 0o644)
+	s := &segment{base: group[0].base, log: out, idx: newIndexer()}
+	if _, err := l.writeCleaned(context.Background(), group, s, f, newThrottle(0), &cleanStats{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.commitCleaned(s, group); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	ct.reopen() // a crash right after the commit
+	got, _ := readLog(t, ct.l)
+	for _, r := range got {
+		if r.offset < 2 {
+			t.Errorf("record at offset %d survived its group's cleaning: %v", r.offset, got)
+		}
+	}
+	if left := append(segmentFiles(t, ct.dir, cleanedSuffix), segmentFiles(t, ct.dir, swapSuffix)...); len(left) > 0 {
+		t.Errorf("left over: %v", left)
+	}
+}
