@@ -53,8 +53,10 @@
 //   - The last batch of each producer the partition still tracks stays, if
 //     need be as an empty batch (a header of no records with its offsets
 //     and sequence numbers), so that the producer's idempotence state
-//     survives a restart (the RETAIN_EMPTY of Kafka's cleaner). So does
-//     the last batch of each rewritten group of segments: see crash safety.
+//     survives a restart (the RETAIN_EMPTY of Kafka's cleaner). Any other
+//     batch left without records is dropped, as Kafka's checkBatchRetention
+//     does (DELETE_EMPTY): kafka-go's Reader, answered a fetch with one
+//     empty batch, goes back to offset 1.
 //
 // Design note: compressed batches. The broker decompresses only here and
 // in the validator (validator.go), with the codecs of codecs.go, and its
@@ -94,12 +96,14 @@
 // before anything else (recoverCleaning): .cleaned files are an
 // uncommitted cleaning and are deleted; a <base>.log.swap is a committed
 // one, so every segment with a base in [base, the swap's next offset) is
-// deleted and the swap renamed into place. The cleaner always keeps the
-// last batch of a group, if need be emptied of its records, so that the
-// swap's next offset reaches every old segment it replaces; a crash
-// therefore leaves either all the old segments of a group or its one new
-// segment, never a mix. TestCleanerCrash in interop SIGKILLs the broker
-// while it cleans and checks every key's latest value after a restart.
+// deleted and the swap renamed into place, as Kafka's LogLoader does. When
+// the group's last records were all dropped, the swap's next offset falls
+// short of the group's end, so before the commit a <base>.groupend.swap
+// file names the group's last old segment, and recovery deletes up to it:
+// a crash leaves the old segments or the new one, never a mix. (Kafka
+// has no such file; it keeps the range the swap's offsets cover.)
+// TestCleanerCrash in interop SIGKILLs the broker while it cleans and
+// checks every key's latest value after a restart.
 //
 // Design note: bounds. There is one cleaner goroutine per broker, so it
 // uses at most one core, and it reads and writes at most
@@ -178,6 +182,10 @@ type cleanerOptions struct {
 const (
 	cleanedSuffix = ".cleaned"
 	swapSuffix    = ".swap"
+
+	// groupEndSuffix names the file, beside a cleaning's .swap files,
+	// that holds the base offset of the group's last old segment.
+	groupEndSuffix = ".groupend"
 	// cleanerCheckpointFile holds, per compacted partition, the offset up
 	// to which it has been cleaned (the first dirty offset), in the format
 	// of the log start offset checkpoint.
@@ -1097,35 +1105,19 @@ func (l *partitionLog) cleanGroup(ctx context.Context, group []*segment, f *clea
 // reports whether the result differs from the group.
 func (l *partitionLog) writeCleaned(ctx context.Context, group []*segment, s *segment, f *cleanFilter, th *throttle, st *cleanStats) (changed bool, err error) {
 	changed = len(group) > 1
-	for gi, old := range group {
+	for _, old := range group {
 		st.segmentsIn++
 		st.bytesIn += old.size
-		var pending []byte // the last batch of the group waits: it may be kept empty
-		var pendingH batchHeader
-		flush := func(keepEmpty bool) error {
-			if pending == nil {
-				return nil
-			}
-			b, removed, err := f.filter(pending, pendingH, keepEmpty)
+		err := l.eachStoredBatch(ctx, old, th, func(b []byte, h batchHeader) error {
+			out, removed, err := f.filter(b, h, false)
 			if err != nil {
 				return err
 			}
 			st.recordsRemoved += removed
-			changed = changed || len(b) != len(pending) || len(b) > 0 && &b[0] != &pending[0]
-			pending = nil
-			th.wait(int64(len(b)))
-			return l.appendCleaned(s, f, b)
-		}
-		err := l.eachStoredBatch(ctx, old, th, func(b []byte, h batchHeader) error {
-			if err := flush(false); err != nil {
-				return err
-			}
-			pending, pendingH = slices.Clone(b), h
-			return nil
+			changed = changed || len(out) != len(b) || len(out) > 0 && &out[0] != &b[0]
+			th.wait(int64(len(out)))
+			return l.appendCleaned(s, f, out)
 		})
-		if err == nil {
-			err = flush(gi == len(group)-1)
-		}
 		if err != nil {
 			return false, err
 		}
@@ -1183,6 +1175,10 @@ func writeSynced(path string, data []byte) error {
 // commitCleaned renames the cleaned files to .swap, the log last: from
 // that rename on, a restart finishes the swap (see the design note).
 func (l *partitionLog) commitCleaned(s *segment, group []*segment) error {
+	last := strconv.FormatInt(group[len(group)-1].base, 10)
+	if err := writeSynced(segmentPath(l.dir, s.base, groupEndSuffix+swapSuffix), []byte(last)); err != nil {
+		return err
+	}
 	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix, logSuffix} {
 		from := segmentPath(l.dir, s.base, suffix+cleanedSuffix)
 		if err := os.Rename(from, segmentPath(l.dir, s.base, suffix+swapSuffix)); err != nil {
@@ -1213,6 +1209,7 @@ func (l *partitionLog) finishSwap(s *segment, group []*segment) error {
 			return fmt.Errorf("kafka: cleaning: %w", err)
 		}
 	}
+	os.Remove(segmentPath(l.dir, s.base, groupEndSuffix+swapSuffix))
 	if err := syncDir(l.dir); err != nil {
 		return err
 	}
@@ -1309,8 +1306,17 @@ func finishSwapAtOpen(dir string, base int64) error {
 	if err != nil {
 		return err
 	}
+	// The group's old segments are those from base to the last one named
+	// in the groupend file. The swap's next offset alone can fall short of
+	// them when the group's last batches were all dropped.
+	last := next - 1
+	if data, err := os.ReadFile(segmentPath(dir, base, groupEndSuffix+swapSuffix)); err == nil {
+		if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
+			last = max(last, n)
+		}
+	}
 	for _, b := range bases {
-		if b >= base && b < next {
+		if b >= base && b <= last {
 			if err := removeSegmentFiles(dir, b, ""); err != nil {
 				return err
 			}
@@ -1325,6 +1331,7 @@ func finishSwapAtOpen(dir string, base int64) error {
 	if err := os.Rename(swap, segmentPath(dir, base, logSuffix)); err != nil {
 		return fmt.Errorf("kafka: recover cleaning: %w", err)
 	}
+	os.Remove(segmentPath(dir, base, groupEndSuffix+swapSuffix))
 	return nil
 }
 

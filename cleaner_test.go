@@ -1042,3 +1042,85 @@ func TestCleanerConcurrent(t *testing.T) {
 	}
 	t.Logf("%d cleanings during 1000 appends; %d records left", cleanings, len(got))
 }
+
+// TestCleanerDropsEmptiedBatchWithoutProducer: a batch all of whose
+// records were compacted away is dropped unless it is the last batch of a
+// producer whose state must survive; Kafka's LogCleaner keeps an empty
+// batch (RETAIN_EMPTY) only for a batch with a producer id. This broker
+// used to keep the last batch of every rewritten group as an empty batch,
+// and kafka-go's Reader, given a fetch answered by that batch alone, went
+// back to offset 1 (docs/compatibility.md, TestReaderReadCompactedMessage).
+func TestCleanerDropsEmptiedBatchWithoutProducer(t *testing.T) {
+	ct := newCleanTest(t)
+	ct.append(keyedBatch(plain, put("k", "1", 1000)), keyedBatch(plain, put("k", "2", 1001)), keyedBatch(plain, put("z", "0", 1002)))
+	// Segments so small that each group is one segment: the batch at 0 is
+	// the last (and only) one of its group.
+	ct.l.setSegmentBytes(1)
+	if _, err := ct.l.clean(context.Background(), ct.cp, cleanerOptions{dedupeBufferBytes: 1 << 20, now: func() time.Time { return time.UnixMilli(2000) }}); err != nil {
+		t.Fatal(err)
+	}
+	for _, reopen := range []bool{false, true} {
+		if reopen {
+			ct.reopen()
+		}
+		b, err := ct.l.Read(0, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs, err := splitBatches(b)
+		if err != nil || len(hs) == 0 {
+			t.Fatalf("read at 0: %v, %d batches", err, len(hs))
+		}
+		if hs[0].BaseOffset != 1 || hs[0].NumRecords != 1 {
+			t.Errorf("reopened %v: read at 0 starts with the batch at %d of %d records, want k=2 at 1", reopen, hs[0].BaseOffset, hs[0].NumRecords)
+		}
+		recs, _ := readLog(t, ct.l)
+		if len(recs) != 2 || recs[0].key != "k" || recs[0].value != "2" || recs[1].key != "z" {
+			t.Errorf("reopened %v: log after cleaning %v, want k=2 z=0", reopen, recs)
+		}
+	}
+}
+
+// TestCleanerCrashAfterCommitWithDroppedTail: a group whose last segment
+// loses every record to a later group leaves a swap whose offsets end
+// before the group does. A crash after the commit, before the old
+// segments are deleted, must still delete all of them at the next open,
+// or the dropped records would come back beside the cleaned segment.
+func TestCleanerCrashAfterCommitWithDroppedTail(t *testing.T) {
+	ct := newCleanTest(t)
+	ct.append(
+		keyedBatch(plain, put("k0", "0", 1000)),
+		keyedBatch(plain, put("k1", "0", 1000)),
+		keyedBatch(plain, put("k0", "1", 1000)),
+		keyedBatch(plain, put("k1", "1", 1000)),
+		keyedBatch(plain, put("k2", "0", 1000)),
+	)
+	l := ct.l
+	plan, _ := l.planClean(ct.cp, time.UnixMilli(2000))
+	keys, end, _ := l.buildKeyMap(context.Background(), plan, 1<<20, newThrottle(0))
+	f := &cleanFilter{opts: plan.opts, keys: keys, mapEnd: end, uncleanable: plan.uncleanable, now: 2000, txns: newTxnCleaning(nil), nextHorizon: 1 << 62}
+	groups := groupSegments(plan.segs, end, plan.segs[0].size+plan.segs[1].size)
+	group := groups[0]
+	if len(group) != 2 || group[1].base != 1 {
+		t.Fatalf("first group: %d segments, want offsets 0 and 1", len(group))
+	}
+	out, _ := os.OpenFile(segmentPath(l.dir, group[0].base, logSuffix+cleanedSuffix), os.O_RDWR|os.O_CREATE, 0o644)
+	s := &segment{base: group[0].base, log: out, idx: newIndexer()}
+	if _, err := l.writeCleaned(context.Background(), group, s, f, newThrottle(0), &cleanStats{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.commitCleaned(s, group); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	ct.reopen() // a crash right after the commit
+	got, _ := readLog(t, ct.l)
+	for _, r := range got {
+		if r.offset < 2 {
+			t.Errorf("record at offset %d survived its group's cleaning: %v", r.offset, got)
+		}
+	}
+	if left := append(segmentFiles(t, ct.dir, cleanedSuffix), segmentFiles(t, ct.dir, swapSuffix)...); len(left) > 0 {
+		t.Errorf("left over: %v", left)
+	}
+}
