@@ -74,7 +74,9 @@
 //   - wire.go: the codec: the field types every message is made of, classic
 //     and flexible versions, and the record batch.
 //   - log.go: the partition log: segments with offset and time indexes,
-//     Append and Read, recovery after a crash, and retention.
+//     Append and Read, and recovery after a crash.
+//   - retention.go: the log start offset, moved by DeleteRecords and by
+//     retention deleting whole segments.
 //   - segfiles.go: the descriptor cache through which closed segments are
 //     read, so that open files do not grow with the segment count.
 //   - topics.go: the data dir: topics as sets of partition directories, their
@@ -91,7 +93,7 @@
 // How consumers share partitions, and where their positions are kept.
 //
 //   - groups.go: the classic group coordinator: JoinGroup, SyncGroup,
-//     Heartbeat, rebalances, and the other group APIs.
+//     Heartbeat, rebalances, FindCoordinator and LeaveGroup.
 //   - offsets.go: the offset store: committed offsets as records of
 //     __consumer_offsets, and OffsetCommit, OffsetFetch and OffsetDelete.
 //   - consumer.go: KIP-848 consumer groups, where the broker assigns and
@@ -104,6 +106,8 @@
 //   - sharegroups.go: share groups, their heartbeat and their offsets APIs.
 //   - sharefetch.go: ShareFetch and ShareAcknowledge, with their share
 //     sessions.
+//   - groupadmin.go: DescribeGroups, ListGroups and DeleteGroups, the view
+//     of groups of every type that admin tools have.
 //
 // # Part III: exactly once
 //

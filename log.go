@@ -1,6 +1,7 @@
 // This file holds the storage: the partition log, which keeps a partition's
-// record batches on disk in segments with two indexes, and the log dir, the
-// set of topics under the broker's data directory.
+// record batches on disk in segments with two indexes. The log start
+// offset and retention are retention.go's; the data dir around the
+// partitions is topics.go's.
 //
 // Place in the book: Part I, after wire.go, whose record batch is what a
 // segment stores. Two later concepts touch it, each with its own chapter:
@@ -73,18 +74,6 @@
 //     acknowledged writes is the broker's policy (Config.Fsync) carried
 //     out through SyncTo; a crash loses at most the unsynced tail, which
 //     recovery cuts cleanly.
-//
-// Design note: retention only ever deletes whole segments, oldest first,
-// and never the active one, as Kafka's UnifiedLog.deleteOldSegments does.
-// A segment goes when all its records are older than retention.ms (by its
-// largest timestamp), while the partition would still be at least
-// retention.bytes without it, or when it lies wholly below the log start
-// offset, which DeleteRecords moves (KIP-107). The log start offset is the
-// first segment's base unless DeleteRecords moved it past that; only then
-// does it need the checkpoint file to survive a restart. A read below it is
-// errOffsetOutOfRange. Its index files go first and its .log last, so a
-// crash mid-delete leaves at worst a segment whose indexes are rebuilt at
-// the next open, and deleted again at the next check.
 //
 // Design note: readers never wait for the disk writes of an appender. Append
 // writes its batches past the segment's committed size, where no reader
@@ -1434,10 +1423,13 @@ type indexMismatch struct {
 	cause error
 }
 
+// Error names the segment, the entry and what the batch there said.
 func (e *indexMismatch) Error() string {
 	return fmt.Sprintf("%v: segment %d: entry for offset %d at position %d: %v", errIndexInvalid, e.s.base, e.entry.offset, e.entry.pos, e.cause)
 }
 
+// Unwrap makes errors.Is(err, errIndexInvalid) true, which sends the
+// read to rebuild the index.
 func (e *indexMismatch) Unwrap() error { return errIndexInvalid }
 
 // checkEntry checks an offset-index entry against the batch at its
@@ -1761,161 +1753,6 @@ func (s *segment) maxTimestampRecord() (offset, timestamp int64, err error) {
 		return h.LastOffset(), h.MaxTimestamp, nil
 	}
 	return offset, timestamp, nil
-}
-
-// Retention and the log start offset.
-
-// retention says which old segments a partition keeps: a topic's
-// retention.ms and retention.bytes, each negative for no limit.
-type retention struct {
-	ms    int64
-	bytes int64
-}
-
-// keepAll is the retention of a topic without the delete cleanup policy:
-// only segments below the log start offset go.
-var keepAll = retention{ms: -1, bytes: -1}
-
-// AdvanceLogStart moves the log start offset up to offset for
-// DeleteRecords, and returns the start offset after and whether it moved.
-// An offset past the high watermark, or negative, is errOffsetOutOfRange;
-// one at or below the current start changes nothing. The segments it
-// leaves wholly below the start are for DeleteSegments, which the caller
-// runs once the new start is durable.
-func (l *partitionLog) AdvanceLogStart(offset int64) (int64, bool, error) {
-	l.appendMu.Lock()
-	defer l.appendMu.Unlock()
-	if l.closed {
-		return -1, false, l.closedErr()
-	}
-	if offset < 0 || offset > l.hw {
-		return -1, false, fmt.Errorf("%w: cannot delete records before %d in %s, whose high watermark is %d", errOffsetOutOfRange, offset, l.dir, l.hw)
-	}
-	if offset <= l.logStart {
-		return l.logStart, false, nil
-	}
-	l.mu.Lock()
-	l.logStart = offset
-	l.mu.Unlock()
-	return offset, true, nil
-}
-
-// restoreLogStart applies a checkpointed log start offset at open, before
-// the log is shared. A start past the high watermark means the records up
-// to it were lost in a crash after DeleteRecords was answered; the start
-// stays at the high watermark, and the next append goes on from there.
-func (l *partitionLog) restoreLogStart(offset int64) {
-	if offset > l.hw {
-		l.logger.Warn("checkpointed log start offset is past the end of the log",
-			"partition", filepath.Base(l.dir), "log_start_offset", offset, "high_watermark", l.hw)
-		offset = l.hw
-	}
-	l.logStart = max(l.logStart, offset)
-}
-
-// DeleteSegments deletes the oldest segments that r, as of now, or the log
-// start offset no longer keeps (see the design note on retention), and
-// returns their base offsets and the log start offset after. The active
-// segment always stays, so a partition keeps at least its newest records
-// and its high watermark.
-func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int64, error) {
-	l.cleanMu.Lock()
-	defer l.cleanMu.Unlock()
-	l.appendMu.Lock()
-	defer l.appendMu.Unlock()
-	if l.closed {
-		return nil, -1, errLogClosed
-	}
-	// The appender, holding appendMu, may read the segment list and sizes
-	// without mu.
-	segs := l.segments
-	n := 0
-	for n < len(segs)-1 && segs[n+1].base <= l.logStart {
-		n++
-	}
-	if r.ms >= 0 {
-		i := 0
-		for i < len(segs)-1 && now.UnixMilli()-segs[i].largestTimestamp() > r.ms {
-			i++
-		}
-		n = max(n, i)
-	}
-	if r.bytes >= 0 {
-		var total int64
-		for _, s := range segs {
-			total += s.size
-		}
-		// As Kafka's deleteRetentionSizeBreachedSegments: a segment goes
-		// while the partition stays at or over retention.bytes without it.
-		i, over := 0, total-r.bytes
-		for i < len(segs)-1 && over >= segs[i].size {
-			over -= segs[i].size
-			i++
-		}
-		n = max(n, i)
-	}
-	if n == 0 {
-		return nil, l.logStart, nil
-	}
-
-	gone := segs[:n]
-	l.mu.Lock()
-	l.segments = slices.Clone(segs[n:])
-	l.logStart = max(l.logStart, l.segments[0].base)
-	start := l.logStart
-	l.mu.Unlock()
-
-	// No read can reach the gone segments any more, and none is still
-	// using their descriptors: a read holds mu for as long as it uses
-	// them. A fetch that found its section in one of them just before and
-	// has not yet opened the file finds it missing; see sendSection.
-	l.syncMu.Lock()
-	var errs []error
-	bases := make([]int64, len(gone))
-	for i, s := range gone {
-		bases[i] = s.base
-		errs = append(errs, s.closeFile())
-		for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix, logSuffix} {
-			if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	l.syncMu.Unlock()
-	errs = append(errs, syncDir(l.dir))
-	return bases, start, errors.Join(errs...)
-}
-
-// largestTimestamp is what retention.ms is measured against: the largest
-// record timestamp in the segment or, if no batch had one, the time the
-// file was last written, as in Kafka's LogSegment.largestTimestamp.
-func (s *segment) largestTimestamp() int64 {
-	if s.idx.maxTimestamp > noTimestamp {
-		return s.idx.maxTimestamp
-	}
-	var fi os.FileInfo
-	var err error
-	if s.lazy != nil {
-		fi, err = os.Stat(s.lazy.path)
-	} else {
-		fi, err = s.log.Stat()
-	}
-	if err != nil {
-		return math.MaxInt64 // keep what cannot be judged
-	}
-	return fi.ModTime().UnixMilli()
-}
-
-// SetSegmentOptions changes when the active segment rolls, for a topic's
-// segment.bytes, segment.ms and segment.jitter.ms (the other fields of o
-// are ignored). It applies from the next append on.
-func (l *partitionLog) SetSegmentOptions(o logOptions) {
-	l.appendMu.Lock()
-	defer l.appendMu.Unlock()
-	l.opts.SegmentBytes, l.opts.SegmentMs, l.opts.SegmentJitterMs = o.SegmentBytes, o.SegmentMs, o.SegmentJitterMs
-	if l.opts.SegmentMs <= 0 {
-		l.opts.SegmentMs = defaultSegmentMs
-	}
 }
 
 // Durability and closing.

@@ -1,0 +1,307 @@
+// This file holds the group APIs that look at groups from outside, in
+// Part II after groups.go, consumer.go and sharegroups.go, whose groups it
+// assumes: DescribeGroups, ListGroups and DeleteGroups, as admin tools
+// (kafka-consumer-groups.sh, kadm) call them, for groups of every type.
+
+package kafka
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// DescribeGroups: v0-5 (DescribeGroupsRequest.json, DescribeGroupsResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: IncludeAuthorizedOperations and AuthorizedOperations (KIP-430)
+//	v4: GroupInstanceId of members (KIP-345)
+//	v5: flexible
+//
+// A group that does not exist is described as Dead with no error, as
+// Kafka does before v6, and so is a KIP-848 consumer group, which only
+// ConsumerGroupDescribe describes. Members' metadata and assignments, and the
+// protocol, are given only while the group is Stable, when they are
+// settled.
+//
+// Where we differ from Kafka: there are no ACLs, so the authorized
+// operations, when asked for, are all a group has (READ, DELETE and
+// DESCRIBE), which is what Kafka answers without an authorizer.
+type describeGroupsRequest struct {
+	Groups                      []string
+	IncludeAuthorizedOperations bool
+}
+
+func (m *describeGroupsRequest) decode(r *reader, v int16) {
+	m.Groups = r.Strings()
+	if v >= 3 {
+		m.IncludeAuthorizedOperations = r.Bool()
+	}
+	r.SkipTags()
+}
+
+type describeGroupsResponse struct {
+	ThrottleTimeMs int32
+	Groups         []describedGroup
+}
+
+type describedGroup struct {
+	ErrorCode            int16
+	GroupID              string
+	GroupState           string
+	ProtocolType         string
+	ProtocolData         string
+	Members              []describedGroupMember
+	AuthorizedOperations int32
+}
+
+type describedGroupMember struct {
+	MemberID         string
+	GroupInstanceID  *string
+	ClientID         string
+	ClientHost       string
+	MemberMetadata   []byte
+	MemberAssignment []byte
+}
+
+func (m *describeGroupsResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	writeArrayNonNull(w, m.Groups, func(w *writer, g describedGroup) {
+		w.Int16(g.ErrorCode)
+		w.String(g.GroupID)
+		w.String(g.GroupState)
+		w.String(g.ProtocolType)
+		w.String(g.ProtocolData)
+		writeArrayNonNull(w, g.Members, func(w *writer, mm describedGroupMember) {
+			w.String(mm.MemberID)
+			if v >= 4 {
+				w.NullableString(mm.GroupInstanceID)
+			}
+			w.String(mm.ClientID)
+			w.String(mm.ClientHost)
+			w.Bytes(nonNil(mm.MemberMetadata))
+			w.Bytes(nonNil(mm.MemberAssignment))
+			w.Tags()
+		})
+		if v >= 3 {
+			w.Int32(g.AuthorizedOperations)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDescribeGroups(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeGroupsRequest)
+	resp := &describeGroupsResponse{Groups: make([]describedGroup, len(req.Groups))}
+	for i, id := range req.Groups {
+		resp.Groups[i] = b.groups.describe(id)
+		// As KafkaApis.handleDescribeGroupsRequest, a group described
+		// with an error has no operations; one described as Dead does.
+		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
+			resp.Groups[i].AuthorizedOperations = b.authorizedOperations(rc, resGroup, id)
+		}
+	}
+	return resp
+}
+
+func (c *coordinator) describe(id string) describedGroup {
+	d := describedGroup{GroupID: id, GroupState: stateDead.String(), Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+	g := c.lockGroup(id, false)
+	if g == nil {
+		return d
+	}
+	defer g.mu.Unlock()
+	if g.consumer != nil {
+		// Kafka 4.0 describes only classic groups here; any other is
+		// "not found", which before v6 reads as Dead with no error.
+		return d
+	}
+	stable := g.state == stateStable
+	d.GroupState, d.ProtocolType = g.state.String(), g.protocolType
+	if stable {
+		d.ProtocolData = deref(g.protocolName)
+	}
+	for _, m := range g.sortedMembers() {
+		dm := describedGroupMember{MemberID: m.id, GroupInstanceID: m.instanceID, ClientID: m.clientID, ClientHost: m.clientHost}
+		if stable {
+			dm.MemberMetadata, dm.MemberAssignment = m.metadataFor(*g.protocolName), m.assignment
+		}
+		d.Members = append(d.Members, dm)
+	}
+	return d
+}
+
+// ListGroups: v0-5 (ListGroupsRequest.json, ListGroupsResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: flexible
+//	v4: StatesFilter, and each group's GroupState (KIP-518)
+//	v5: TypesFilter, and each group's GroupType (KIP-848)
+//
+// Every group but the Dead ones, sorted by id. The filters match
+// case-insensitively; a KIP-848 group is of type "consumer" and reports
+// its own states (Empty, Assigning, Reconciling, Stable).
+type listGroupsRequest struct {
+	StatesFilter []string
+	TypesFilter  []string
+}
+
+func (m *listGroupsRequest) decode(r *reader, v int16) {
+	if v >= 4 {
+		m.StatesFilter = r.Strings()
+	}
+	if v >= 5 {
+		m.TypesFilter = r.Strings()
+	}
+	r.SkipTags()
+}
+
+type listGroupsResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	Groups         []listedGroup
+}
+
+type listedGroup struct {
+	GroupID      string
+	ProtocolType string
+	GroupState   string
+	GroupType    string
+}
+
+func (m *listGroupsResponse) encode(w *writer, v int16) {
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	w.Int16(m.ErrorCode)
+	writeArrayNonNull(w, m.Groups, func(w *writer, g listedGroup) {
+		w.String(g.GroupID)
+		w.String(g.ProtocolType)
+		if v >= 4 {
+			w.String(g.GroupState)
+		}
+		if v >= 5 {
+			w.String(g.GroupType)
+		}
+		w.Tags()
+	})
+	w.Tags()
+}
+
+// The group types of ListGroups v5: the classic protocol's, KIP-848's
+// (consumer.go) and KIP-932's share groups (sharegroups.go).
+const (
+	classicGroupType  = "classic"
+	consumerGroupType = "consumer"
+)
+
+func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*listGroupsRequest)
+	groups := b.groups.list(req.StatesFilter, req.TypesFilter)
+	matches := func(filter []string, s string) bool {
+		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
+	}
+	// Share groups are listed from v5 on, where a client can tell them
+	// apart by type, as Kafka's ListGroups does.
+	if rc.header.APIVersion >= 5 {
+		groups = append(groups, b.shares.list(func(typ, state string) bool {
+			return matches(req.TypesFilter, typ) && matches(req.StatesFilter, state)
+		})...)
+	}
+	return &listGroupsResponse{Groups: groups}
+}
+
+func (c *coordinator) list(states, types []string) []listedGroup {
+	listed := []listedGroup{}
+	matches := func(filter []string, s string) bool {
+		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
+	}
+	for _, g := range c.allGroups() {
+		g.mu.Lock()
+		typ, state := classicGroupType, g.state.String()
+		if g.consumer != nil {
+			typ, state = consumerGroupType, g.consumer.state().String()
+		}
+		if g.state != stateDead && matches(types, typ) && matches(states, state) {
+			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: state, GroupType: typ})
+		}
+		g.mu.Unlock()
+	}
+	return listed
+}
+
+// DeleteGroups: v0-2 (DeleteGroupsRequest.json, DeleteGroupsResponse.json)
+//
+//	v1: no change (throttling after the response, KIP-219)
+//	v2: flexible
+//
+// Only a group without members may be deleted (NON_EMPTY_GROUP otherwise);
+// its committed offsets are deleted with it, as tombstones in
+// __consumer_offsets, so that they do not come back at the next start.
+type deleteGroupsRequest struct {
+	GroupsNames []string
+}
+
+func (m *deleteGroupsRequest) decode(r *reader, v int16) {
+	m.GroupsNames = r.Strings()
+	r.SkipTags()
+}
+
+type deleteGroupsResponse struct {
+	ThrottleTimeMs int32
+	Results        []deletableGroupResult
+}
+
+type deletableGroupResult struct {
+	GroupID   string
+	ErrorCode int16
+}
+
+func (m *deleteGroupsResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	writeArrayNonNull(w, m.Results, func(w *writer, g deletableGroupResult) {
+		w.String(g.GroupID)
+		w.Int16(g.ErrorCode)
+		w.Tags()
+	})
+	w.Tags()
+}
+
+func (b *Broker) handleDeleteGroups(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*deleteGroupsRequest)
+	resp := &deleteGroupsResponse{Results: []deletableGroupResult{}}
+	seen := make(map[string]bool)
+	for _, id := range req.GroupsNames {
+		if !seen[id] { // Kafka takes the names as a set
+			seen[id] = true
+			code, isShare := b.shares.deleteGroup(id)
+			if !isShare {
+				code = b.groups.deleteGroup(id)
+			}
+			resp.Results = append(resp.Results, deletableGroupResult{GroupID: id, ErrorCode: code})
+		}
+	}
+	return resp
+}
+
+func (c *coordinator) deleteGroup(id string) int16 {
+	g := c.lockGroup(id, false)
+	if g == nil {
+		return codeGroupIDNotFound
+	}
+	defer g.mu.Unlock()
+	if g.state != stateEmpty || (g.consumer != nil && len(g.consumer.members) > 0) {
+		return codeNonEmptyGroup
+	}
+	if err := c.deleteOffsets(g, sortedPartitions(slices.Collect(maps.Keys(g.offsets)))); err != nil {
+		c.log.Error("deleting group offsets", "group", id, "err", err)
+		return codeUnknownServerError
+	}
+	c.removeGroup(g)
+	c.log.Info("deleted group", "group", id)
+	return codeNone
+}
