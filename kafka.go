@@ -433,123 +433,65 @@ type Config struct {
 	given, ignored []string
 }
 
-// withDefaults fills in the zero fields of c.
+// withDefaults fills in the zero fields of c, each with the default of
+// the Kafka setting its comment names.
 func (c Config) withDefaults() Config {
-	if c.ClusterID == "" {
-		c.ClusterID = "kafka-go-cluster"
-	}
-	if c.DefaultPartitions <= 0 {
-		c.DefaultPartitions = 1
-	}
-	if c.MaxFrameBytes <= 0 {
-		c.MaxFrameBytes = defaultMaxFrameBytes
-	}
-	if c.MaxMessageBytes <= 0 {
-		c.MaxMessageBytes = defaultMaxMessageBytes
-	}
-	if c.SegmentBytes <= 0 {
-		c.SegmentBytes = defaultSegmentBytes
-	}
-	if c.RetentionCheckInterval <= 0 {
-		c.RetentionCheckInterval = defaultRetentionCheckInterval
-	}
-	if c.CleanerBackoff <= 0 {
-		c.CleanerBackoff = defaultCleanerBackoff
-	}
-	if c.CleanerDedupeBufferBytes <= 0 {
-		c.CleanerDedupeBufferBytes = defaultDedupeBufferBytes
-	}
-	if c.OffsetsTopicSegmentBytes <= 0 {
-		c.OffsetsTopicSegmentBytes = defaultOffsetsTopicSegmentBytes
-	}
+	setDefault(&c.ClusterID, "kafka-go-cluster")
+	setDefault(&c.DefaultPartitions, 1)
+	setDefault(&c.MaxFrameBytes, defaultMaxFrameBytes)
+	setDefault(&c.MaxMessageBytes, defaultMaxMessageBytes)
+	setDefault(&c.SegmentBytes, defaultSegmentBytes)
+	setDefault(&c.RetentionCheckInterval, defaultRetentionCheckInterval)
+	setDefault(&c.CleanerBackoff, defaultCleanerBackoff)
+	setDefault(&c.CleanerDedupeBufferBytes, defaultDedupeBufferBytes)
+	setDefault(&c.OffsetsTopicSegmentBytes, defaultOffsetsTopicSegmentBytes)
 	if c.GroupInitialRebalanceDelay == 0 {
 		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
 	}
-	if c.GroupMinSessionTimeout <= 0 {
-		c.GroupMinSessionTimeout = 6 * time.Second
-	}
-	if c.GroupMaxSessionTimeout <= 0 {
-		c.GroupMaxSessionTimeout = 30 * time.Minute
-	}
-	if c.GroupMaxSize <= 0 {
-		c.GroupMaxSize = math.MaxInt32
-	}
-	if c.ConsumerGroupMaxSize <= 0 {
-		c.ConsumerGroupMaxSize = math.MaxInt32
-	}
-	if c.ConsumerSessionTimeout <= 0 {
-		c.ConsumerSessionTimeout = 45 * time.Second
-	}
-	if c.ConsumerHeartbeatInterval <= 0 {
-		c.ConsumerHeartbeatInterval = 5 * time.Second
-	}
-	if c.ShareSessionTimeout <= 0 {
-		c.ShareSessionTimeout = 45 * time.Second
-	}
-	if c.ShareHeartbeatInterval <= 0 {
-		c.ShareHeartbeatInterval = 5 * time.Second
-	}
-	if c.ShareRecordLockDuration <= 0 {
-		c.ShareRecordLockDuration = defaultShareLimits.lockDuration
-	}
-	if c.ShareDeliveryCountLimit <= 0 {
-		c.ShareDeliveryCountLimit = defaultShareLimits.deliveryLimit
-	}
-	if c.SharePartitionMaxRecordLocks <= 0 {
-		c.SharePartitionMaxRecordLocks = int32(defaultShareLimits.maxLocks)
-	}
-	if c.ConsumerMinSessionTimeout <= 0 {
-		c.ConsumerMinSessionTimeout = min(45*time.Second, c.ConsumerSessionTimeout)
-	}
-	if c.ConsumerMaxSessionTimeout <= 0 {
-		c.ConsumerMaxSessionTimeout = max(60*time.Second, c.ConsumerSessionTimeout)
-	}
-	if c.ConsumerMinHeartbeatInterval <= 0 {
-		c.ConsumerMinHeartbeatInterval = min(5*time.Second, c.ConsumerHeartbeatInterval)
-	}
-	if c.ConsumerMaxHeartbeatInterval <= 0 {
-		c.ConsumerMaxHeartbeatInterval = max(15*time.Second, c.ConsumerHeartbeatInterval)
-	}
-	if c.OffsetsRetention <= 0 {
-		c.OffsetsRetention = 7 * 24 * time.Hour
-	}
-	if c.OffsetsRetentionCheckInterval <= 0 {
-		c.OffsetsRetentionCheckInterval = 10 * time.Minute
-	}
-	if c.ConnectionsMaxIdle <= 0 {
-		c.ConnectionsMaxIdle = 10 * time.Minute
-	}
-	if c.TransactionMaxTimeout <= 0 {
-		c.TransactionMaxTimeout = 15 * time.Minute
-	}
-	if c.TransactionAbortCheckInterval <= 0 {
-		c.TransactionAbortCheckInterval = 10 * time.Second
-	}
-	if c.TransactionalIDExpiration <= 0 {
-		c.TransactionalIDExpiration = 7 * 24 * time.Hour
-	}
-	if c.ClosedSegmentFiles <= 0 {
-		c.ClosedSegmentFiles = defaultClosedSegmentFiles
-	}
+	setDefault(&c.GroupMinSessionTimeout, 6*time.Second)
+	setDefault(&c.GroupMaxSessionTimeout, 30*time.Minute)
+	setDefault(&c.GroupMaxSize, math.MaxInt32)
+	setDefault(&c.ConsumerGroupMaxSize, math.MaxInt32)
+	setDefault(&c.ConsumerSessionTimeout, 45*time.Second)
+	setDefault(&c.ConsumerHeartbeatInterval, 5*time.Second)
+	setDefault(&c.ShareSessionTimeout, 45*time.Second)
+	setDefault(&c.ShareHeartbeatInterval, 5*time.Second)
+	setDefault(&c.ShareRecordLockDuration, defaultShareLimits.lockDuration)
+	setDefault(&c.ShareDeliveryCountLimit, defaultShareLimits.deliveryLimit)
+	setDefault(&c.SharePartitionMaxRecordLocks, int32(defaultShareLimits.maxLocks))
+	setDefault(&c.ConsumerMinSessionTimeout, min(45*time.Second, c.ConsumerSessionTimeout))
+	setDefault(&c.ConsumerMaxSessionTimeout, max(60*time.Second, c.ConsumerSessionTimeout))
+	setDefault(&c.ConsumerMinHeartbeatInterval, min(5*time.Second, c.ConsumerHeartbeatInterval))
+	setDefault(&c.ConsumerMaxHeartbeatInterval, max(15*time.Second, c.ConsumerHeartbeatInterval))
+	setDefault(&c.OffsetsRetention, 7*24*time.Hour)
+	setDefault(&c.OffsetsRetentionCheckInterval, 10*time.Minute)
+	setDefault(&c.ConnectionsMaxIdle, 10*time.Minute)
+	setDefault(&c.TransactionMaxTimeout, 15*time.Minute)
+	setDefault(&c.TransactionAbortCheckInterval, 10*time.Second)
+	setDefault(&c.TransactionalIDExpiration, 7*24*time.Hour)
+	setDefault(&c.ClosedSegmentFiles, defaultClosedSegmentFiles)
 	if c.FetchSessionCacheSlots == 0 {
 		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots
 	}
-	if c.FetchSessionEviction <= 0 {
-		c.FetchSessionEviction = defaultFetchSessionEviction
-	}
-	if c.Listeners == "" {
-		c.Listeners = defaultListeners
-	}
+	setDefault(&c.FetchSessionEviction, defaultFetchSessionEviction)
+	setDefault(&c.Listeners, defaultListeners)
 	if c.QuotaWindowNum <= 1 {
 		c.QuotaWindowNum = 11
 	}
-	if c.QuotaWindowSize <= 0 {
-		c.QuotaWindowSize = time.Second
-	}
+	setDefault(&c.QuotaWindowSize, time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 	return c
+}
+
+// setDefault sets *field to def if it is zero or, for numbers, negative:
+// an unset Config field.
+func setDefault[T cmp.Ordered](field *T, def T) {
+	var zero T
+	if *field <= zero {
+		*field = def
+	}
 }
 
 // Kafka's defaults for Config.
