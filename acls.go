@@ -725,12 +725,9 @@ func checkFetch(a *access, r request) (response, func(response)) {
 		for _, t := range denied {
 			tr := fetchTopicResponse{Topic: t.Topic, TopicID: t.TopicID}
 			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, fetchPartitionResponse{
-					PartitionIndex: p.Partition, ErrorCode: codeTopicAuthorizationFailed,
-					HighWatermark: -1, LastStableOffset: -1, LogStartOffset: -1,
-					DivergingEpoch: epochEndOffset{-1, -1}, CurrentLeader: noLeader, SnapshotID: snapshotID{-1, -1},
-					PreferredReadReplica: -1, Records: []byte{},
-				})
+				pr := emptyFetchPartition(p.Partition)
+				pr.ErrorCode = codeTopicAuthorizationFailed
+				tr.Partitions = append(tr.Partitions, pr)
 			}
 			resp.Responses = append(resp.Responses, tr)
 		}

@@ -968,32 +968,14 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	budget := int(min(req.MaxBytes, maxFetchBytes))
 	i := -1
 	for _, ft := range req.Topics {
-		var topic *topicLog
-		missing := codeUnknownTopicOrPartition
-		if v >= 13 {
-			topic, missing = b.logs.TopicByID(ft.TopicID), codeUnknownTopicID
-		} else {
-			topic = b.logs.Topic(ft.Topic)
-		}
+		topic, missing := b.fetchedTopic(ft, v)
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
 		if unchanged == nil {
 			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
 		}
 		for _, fp := range ft.Partitions {
 			i++
-			pr := fetchPartitionResponse{
-				PartitionIndex:       fp.Partition,
-				HighWatermark:        -1,
-				LastStableOffset:     -1,
-				LogStartOffset:       -1,
-				DivergingEpoch:       epochEndOffset{-1, -1},
-				CurrentLeader:        noLeader,
-				SnapshotID:           snapshotID{-1, -1},
-				PreferredReadReplica: -1,
-				// Never null: librdkafka reads a null records field as
-				// "invalid MessageSetSize -1".
-				Records: []byte{},
-			}
+			pr := emptyFetchPartition(fp.Partition)
 			pl := b.topicPartition(topic, fp.Partition)
 			if pl == nil {
 				pr.ErrorCode = missing
@@ -1043,6 +1025,33 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 		}
 	}
 	return resp, size, answerNow
+}
+
+// fetchedTopic finds a fetched topic by id from v13 on and by name
+// before, with the error code for one that is not there.
+func (b *Broker) fetchedTopic(ft fetchTopic, v int16) (*topicLog, int16) {
+	if v >= 13 {
+		return b.logs.TopicByID(ft.TopicID), codeUnknownTopicID
+	}
+	return b.logs.Topic(ft.Topic), codeUnknownTopicOrPartition
+}
+
+// emptyFetchPartition is a partition's answer before anything is known:
+// every offset and epoch unknown (-1) and no records.
+func emptyFetchPartition(partition int32) fetchPartitionResponse {
+	return fetchPartitionResponse{
+		PartitionIndex:       partition,
+		HighWatermark:        -1,
+		LastStableOffset:     -1,
+		LogStartOffset:       -1,
+		DivergingEpoch:       epochEndOffset{-1, -1},
+		CurrentLeader:        noLeader,
+		SnapshotID:           snapshotID{-1, -1},
+		PreferredReadReplica: -1,
+		// Never null: librdkafka reads a null records field as "invalid
+		// MessageSetSize -1".
+		Records: []byte{},
+	}
 }
 
 // ListOffsets: v1-10 (ListOffsetsRequest.json, ListOffsetsResponse.json)
