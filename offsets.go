@@ -523,14 +523,10 @@ func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r r
 	return b.groups.commitOffsets(r.(*offsetCommitRequest), rc.header.APIVersion)
 }
 
+// commitOffsets is OffsetCommit: the group checks who may commit, then
+// the offsets go to __consumer_offsets and, once written, to the group.
 func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCommitResponse {
-	resp := &offsetCommitResponse{Topics: make([]offsetCommitTopicResponse, len(req.Topics))}
-	for i, t := range req.Topics {
-		resp.Topics[i] = offsetCommitTopicResponse{Name: t.Name, Partitions: make([]offsetCommitPartitionResponse, len(t.Partitions))}
-		for j, p := range t.Partitions {
-			resp.Topics[i].Partitions[j].PartitionIndex = p.PartitionIndex
-		}
-	}
+	resp := newOffsetCommitResponse(req)
 	all := func(code int16) *offsetCommitResponse {
 		for i := range resp.Topics {
 			for j := range resp.Topics[i].Partitions {
@@ -588,20 +584,7 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 		return resp
 	}
 	if err := c.writeOffsets(g, tps, offsets); err != nil {
-		code := codeInvalidCommitOffsetSize
-		switch {
-		case errors.Is(err, errCommitTooLarge):
-		case errors.Is(err, errStorage):
-			// A full disk, say. Kafka's GroupMetadataManager.storeOffsets
-			// answers KAFKA_STORAGE_ERROR as NOT_COORDINATOR, which
-			// clients retry after looking the coordinator up again, so
-			// commits resume once the disk has room.
-			c.log.Error("storing committed offsets", "group", g.id, "err", err)
-			code = codeNotCoordinator
-		default:
-			c.log.Error("storing committed offsets", "group", g.id, "err", err)
-			code = codeUnknownServerError
-		}
+		code := c.storeErrorCode(g, err)
 		for _, pc := range codes {
 			*pc = code
 		}
@@ -611,6 +594,37 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 		g.offsets[tp] = *offsets[i]
 	}
 	return resp
+}
+
+// newOffsetCommitResponse answers every partition of req with no error,
+// for the commit to fill in.
+func newOffsetCommitResponse(req *offsetCommitRequest) *offsetCommitResponse {
+	resp := &offsetCommitResponse{Topics: make([]offsetCommitTopicResponse, len(req.Topics))}
+	for i, t := range req.Topics {
+		resp.Topics[i] = offsetCommitTopicResponse{Name: t.Name, Partitions: make([]offsetCommitPartitionResponse, len(t.Partitions))}
+		for j, p := range t.Partitions {
+			resp.Topics[i].Partitions[j].PartitionIndex = p.PartitionIndex
+		}
+	}
+	return resp
+}
+
+// storeErrorCode is the code for a commit that writeOffsets could not
+// store. A storage error (a full disk, say) is NOT_COORDINATOR, as Kafka's
+// GroupMetadataManager.storeOffsets answers KAFKA_STORAGE_ERROR: clients
+// retry after looking the coordinator up again, so commits resume once
+// the disk has room.
+func (c *coordinator) storeErrorCode(g *group, err error) int16 {
+	switch {
+	case errors.Is(err, errCommitTooLarge):
+		return codeInvalidCommitOffsetSize
+	case errors.Is(err, errStorage):
+		c.log.Error("storing committed offsets", "group", g.id, "err", err)
+		return codeNotCoordinator
+	default:
+		c.log.Error("storing committed offsets", "group", g.id, "err", err)
+		return codeUnknownServerError
+	}
 }
 
 // validateCommit decides whether a commit to g is allowed
