@@ -355,46 +355,57 @@ func (c *coordinator) assign(cg *consumerGroup) map[string]partitionSet {
 		}
 	}
 	slices.SortFunc(topics, func(a, b *topicLog) int { return strings.Compare(a.Name, b.Name) })
-	subscribers := func(t *topicLog) []*consumerMember {
-		var ms []*consumerMember
-		for _, m := range members {
-			if m.subscribes(t.Name) {
-				ms = append(ms, m)
-			}
-		}
-		return ms
-	}
 	if cg.assignor == rangeAssignor {
-		// Range (RangeAssignor): per topic, the subscribers in join order
-		// each get a contiguous block; the first P%N get one more.
-		for _, t := range topics {
-			ms := subscribers(t)
-			if len(ms) == 0 {
-				continue
+		assignRange(target, members, topics)
+	} else {
+		assignUniform(target, members, topics, cg.target)
+	}
+	return target
+}
+
+// subscribersOf is the members, in join order, subscribed to topic t.
+func subscribersOf(members []*consumerMember, t *topicLog) []*consumerMember {
+	var ms []*consumerMember
+	for _, m := range members {
+		if m.subscribes(t.Name) {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
+// assignRange is Kafka's RangeAssignor: per topic, the subscribers in
+// join order each get a contiguous block; the first P%N get one more.
+func assignRange(target map[string]partitionSet, members []*consumerMember, topics []*topicLog) {
+	for _, t := range topics {
+		ms := subscribersOf(members, t)
+		if len(ms) == 0 {
+			continue
+		}
+		n, extra := len(t.Partitions)/len(ms), len(t.Partitions)%len(ms)
+		p := 0
+		for i, m := range ms {
+			k := n
+			if i < extra {
+				k++
 			}
-			n, extra := len(t.Partitions)/len(ms), len(t.Partitions)%len(ms)
-			p := 0
-			for i, m := range ms {
-				k := n
-				if i < extra {
-					k++
-				}
-				for ; k > 0; k-- {
-					target[m.id][topicIDPartition{t.ID, int32(p)}] = true
-					p++
-				}
+			for ; k > 0; k-- {
+				target[m.id][topicIDPartition{t.ID, int32(p)}] = true
+				p++
 			}
 		}
-		return target
 	}
-	// Uniform (UniformAssignor): spread all partitions so that counts
-	// differ by at most one among members with the same subscriptions,
-	// keeping each partition where the previous target had it when that
-	// does not break the balance, so that few partitions move.
+}
+
+// assignUniform is Kafka's UniformAssignor: spread all partitions so that
+// counts differ by at most one among members with the same
+// subscriptions, keeping each partition where the previous target had it
+// when that does not break the balance, so that few partitions move.
+func assignUniform(target map[string]partitionSet, members []*consumerMember, topics []*topicLog, previous map[string]partitionSet) {
 	var all []topicIDPartition
 	eligible := make(map[topicIDPartition][]*consumerMember)
 	for _, t := range topics {
-		ms := subscribers(t)
+		ms := subscribersOf(members, t)
 		for p := range t.Partitions {
 			tp := topicIDPartition{t.ID, int32(p)}
 			all = append(all, tp)
@@ -402,15 +413,14 @@ func (c *coordinator) assign(cg *consumerGroup) map[string]partitionSet {
 		}
 	}
 	if len(members) == 0 {
-		return target
+		return
 	}
 	quota, extra := len(all)/len(members), len(all)%len(members)
 	// Pass 1: keep up to quota of each member's previous partitions, then
 	// let up to extra members keep one more.
-	var unassigned []topicIDPartition
 	kept := make(map[topicIDPartition]bool)
 	for _, m := range members {
-		prev := slices.SortedFunc(maps.Keys(cg.target[m.id]), compareTIP)
+		prev := slices.SortedFunc(maps.Keys(previous[m.id]), compareTIP)
 		for _, tp := range prev {
 			if _, ok := eligible[tp]; !ok || !slices.Contains(eligible[tp], m) {
 				continue
@@ -426,14 +436,12 @@ func (c *coordinator) assign(cg *consumerGroup) map[string]partitionSet {
 			kept[tp] = true
 		}
 	}
-	for _, tp := range all {
-		if !kept[tp] {
-			unassigned = append(unassigned, tp)
-		}
-	}
 	// Pass 2: each remaining partition goes to the eligible member with
 	// the fewest, earliest joined first.
-	for _, tp := range unassigned {
+	for _, tp := range all {
+		if kept[tp] {
+			continue
+		}
 		var best *consumerMember
 		for _, m := range eligible[tp] {
 			if best == nil || len(target[m.id]) < len(target[best.id]) {
@@ -444,7 +452,6 @@ func (c *coordinator) assign(cg *consumerGroup) map[string]partitionSet {
 			target[best.id][tp] = true
 		}
 	}
-	return target
 }
 
 func compareTIP(a, b topicIDPartition) int {
