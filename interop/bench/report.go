@@ -156,10 +156,10 @@ func (r *Report) writeSustained(p func(string, ...any)) {
 	sc := r.Config.Sustained
 	s := sc.scenario()
 	p("\n### Sustained load\n\n")
-	p("Produce of %s (%d records) to a fresh data dir, %.2g times the kernel's dirty-page threshold. This machine's thresholds: %s. Quarters: the first quarter of the records, from the first Produce to its last ack, and the last quarter, from the third quarter's last ack to the last ack; a last quarter much slower than the first shows writeback throttling the writer. Peak Dirty is the machine's, from /proc/meminfo. MB/s: higher is better; µs/rec and B/rec: lower is better.\n\n",
+	p("Produce of %s (%d records) to a fresh data dir, %.2g times the kernel's dirty-page threshold. This machine's thresholds: %s. Quarters: the first quarter of the records, from the first Produce to its last ack, and the last quarter, from the third quarter's last ack to the last ack; a last quarter much slower than the first shows writeback throttling the writer. Longest gap is the longest wait between two acks (loopback: between two 1 MiB writes), where a stall shows. Peak Dirty is the machine's, from /proc/meminfo. MB/s: higher is better; µs/rec and B/rec: lower is better.\n\n",
 		sc, s.Records, float64(s.Payload())/float64(max(r.Dirty.Threshold, 1)), r.Dirty)
-	p("| target | MB/s | first quarter MB/s | last quarter MB/s | last/first | MB/s / loopback | server µs/rec | µs/rec / loopback | server B/rec | server peak RSS MiB | peak Dirty MiB |\n")
-	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| target | MB/s | first quarter MB/s | last quarter MB/s | last/first | MB/s / loopback | server µs/rec | µs/rec / loopback | server B/rec | server peak RSS MiB | longest gap | peak Dirty MiB |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	quarter := float64(s.Payload()) / 4 / 1e6
 	mbps := func(d time.Duration, mb float64) float64 {
 		if d <= 0 {
@@ -175,7 +175,7 @@ func (r *Report) writeSustained(p func(string, ...any)) {
 			continue
 		}
 		if res.Skipped != "" {
-			p("| %s | %s | – | – | – | – | – | – | – | – | – |\n", k, res.Skipped)
+			p("| %s | %s | – | – | – | – | – | – | – | – | – | – |\n", k, res.Skipped)
 			continue
 		}
 		all := mbps(res.Elapsed, float64(s.Payload())/1e6)
@@ -185,10 +185,10 @@ func (r *Report) writeSustained(p func(string, ...any)) {
 			vsLoop = ratio(all, mbps(loop.Elapsed, float64(s.Payload())/1e6))
 			cpuVsLoop = ratio(res.Server.CPU, loop.Server.CPU)
 		}
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k,
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k,
 			num(all, true), num(first, first > 0), num(last, last > 0), ratio(last, first), vsLoop,
 			frac(res.Server.CPU/n*1e6, true), cpuVsLoop, count(float64(res.Server.TotalAlloc)/n, true),
-			mib(res.Server.PeakRSS, true), mib(uint64(res.PeakDirty), true))
+			mib(res.Server.PeakRSS, true), dur(res.LongestGap), mib(uint64(res.PeakDirty), true))
 	}
 }
 

@@ -155,8 +155,9 @@ type SustainedResult struct {
 	// quarter's last ack, and from the third quarter's last ack to the
 	// last one.
 	FirstQuarter, LastQuarter time.Duration
-	PeakDirty                 int64  // the machine's largest Dirty (/proc/meminfo) seen during the run
-	Skipped                   string // why the target did not run, if it did not
+	LongestGap                time.Duration // the longest wait between two acks (loopback: two writes)
+	PeakDirty                 int64         // the machine's largest Dirty (/proc/meminfo) seen during the run
+	Skipped                   string        // why the target did not run, if it did not
 }
 
 // kfakeMemoryFactor is how many times the workload's bytes MemAvailable
@@ -207,7 +208,7 @@ func runSustained(ctx context.Context, cfg Config, k Kind) (res SustainedResult,
 	if err != nil {
 		return res, fmt.Errorf("produce: %w", err)
 	}
-	res.FirstQuarter, res.LastQuarter = marks.first(), marks.last()
+	res.FirstQuarter, res.LastQuarter, res.LongestGap = marks.first(), marks.last(), marks.longestGap()
 	if k != Loopback {
 		if err := checkStored(ctx, srv.Addr, int64(s.Records)); err != nil {
 			return res, err
@@ -254,10 +255,18 @@ func checkStored(ctx context.Context, addr string, want int64) error {
 
 // quarters notes when a produce had a quarter, three quarters and all of
 // its records (or bytes) acknowledged. A nil *quarters notes nothing.
+//
+// It also keeps the longest wait between two acknowledgements: a stall,
+// such as a writer blocked on writeback, shows there and not in the
+// averages.
 type quarters struct {
 	total int64
 	start time.Time
 	at    [3]atomic.Int64 // nanoseconds since start at 1/4, 3/4 and all
+
+	mu      sync.Mutex
+	lastAck time.Duration // since start
+	maxGap  time.Duration
 }
 
 // begin starts the clock for total units.
@@ -275,11 +284,24 @@ func (q *quarters) reached(before, done int64) {
 	if q == nil {
 		return
 	}
+	now := time.Since(q.start)
 	for i, mark := range []int64{q.total / 4, q.total * 3 / 4, q.total} {
 		if before < mark && done >= mark {
-			q.at[i].Store(int64(time.Since(q.start)))
+			q.at[i].Store(int64(now))
 		}
 	}
+	q.mu.Lock()
+	q.maxGap = max(q.maxGap, now-q.lastAck)
+	q.lastAck = max(q.lastAck, now)
+	q.mu.Unlock()
+}
+
+// longestGap is the longest wait between two acknowledgements, or from the
+// start to the first.
+func (q *quarters) longestGap() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.maxGap
 }
 
 func (q *quarters) first() time.Duration { return time.Duration(q.at[0].Load()) }
