@@ -3,7 +3,7 @@
 // in a child process of its own, and prints a markdown table with absolute
 // numbers and ratios. See docs/benchmark.md.
 //
-//	go run ./cmd/bench            # the full run, well under a minute
+//	go run ./cmd/bench            # the full run, about a minute
 //	go run ./cmd/bench -quick     # a smoke run of a few seconds
 //	go run ./cmd/bench -profile /tmp/prof   # plus a CPU profile per broker workload
 //	go run ./cmd/bench -targets ours -scale 10 -profile /tmp/prof   # longer, for pprof
