@@ -2,7 +2,7 @@
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
 // Metadata, ApiVersions, DeleteRecords, InitProducerId and DescribeCluster.
 // The APIs of other subjects live in that subject's chapter (topics.go,
-// groups.go, offsets.go, configs.go, txn.go, ...) in the same form. Each
+// groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
 // changed something, names the schema it follows in Apache Kafka's
 // clients/src/main/resources/common/message directory

@@ -126,8 +126,8 @@
 // What running a broker takes: configs, retention and compaction,
 // security, observability, quotas and cluster admin.
 //
-//   - configs.go: every setting a topic may override in Kafka 4.0, and the
-//     config APIs.
+//   - topicconfigs.go: every setting a topic may override in Kafka 4.0,
+//     and the config APIs.
 //   - validator.go: what topic settings do to produced batches
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and

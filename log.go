@@ -19,7 +19,7 @@
 //	  cleaner-horizon-checkpoint         when their kept tombstones may go (cleaner.go)
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
-//	    topic.config                     the topic's configs (partition 0 only; configs.go)
+//	    topic.config                     the topic's configs (partition 0 only; topicconfigs.go)
 //	    00000000000000000000.log         batches, as produced, offsets assigned
 //	    00000000000000000000.index       sparse offset index: offset -> file position
 //	    00000000000000000000.timeindex   sparse time index: max timestamp so far -> offset
