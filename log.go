@@ -57,22 +57,35 @@
 // acknowledged.
 //
 // Design note: crash safety rests on four rules.
-//  1. Only the last segment can be torn. A segment is fsynced, log and both
-//     indexes, before the next one is created, so the existence of a later
-//     segment proves an earlier one is whole. At open, older segments and
-//     their indexes are trusted (an index that is missing or fails a sanity
-//     check is rebuilt by scanning).
+//  1. Only the last two segments can be torn. A roll writes the old
+//     segment's index entries and hands its fsync, log and both indexes,
+//     to the background (flushRolled), as Kafka's UnifiedLog.roll
+//     schedules its "flush-log" task, so that an append does not wait up
+//     to a whole segment's fsync; but the next roll waits for that fsync
+//     before it starts, so the existence of a third segment proves the
+//     first whole. At open, older segments and their indexes are trusted
+//     (an index that is missing or fails a sanity check is rebuilt by
+//     scanning).
 //  2. The last segment is scanned batch by batch, CRC included, and cut at
 //     the first batch that is torn, corrupt or out of order; its indexes
 //     are rebuilt by that scan, with the same code that Append uses, so
 //     they come out as appends wrote them. How much is scanned depends on
-//     how the broker stopped. Close leaves a .kafka_cleanshutdown file in
-//     the data dir, as Kafka does, and the next open deletes it before it
+//     how the broker stopped. Close waits for the rolled segment's fsync,
+//     fsyncs the active one and leaves a .kafka_cleanshutdown file in the
+//     data dir, as Kafka does, and the next open deletes it before it
 //     reads anything. With the marker, every index was fsynced by Close, so
 //     the last segment's indexes are trusted too and only the batches from
 //     its last offset-index entry on (at most log.index.interval.bytes and
 //     one batch) are scanned: a start after a clean stop costs the same
-//     however large the segment. Without it, the whole segment is scanned.
+//     however large the segment. Without it, the whole last segment is
+//     scanned, and so is the one before it (recoverRolled): if that one is
+//     cut, the last is deleted, since its records followed ones that are
+//     gone (Kafka's LogLoader.recoverLog deletes every segment after a cut
+//     one). Kafka bounds that scan with a recovery point, the offset below
+//     which everything is flushed, checkpointed in
+//     recovery-point-offset-checkpoint; one pending fsync bounds it here
+//     with no file to keep, at the cost of scanning a second segment at an
+//     unclean start even when its fsync had finished.
 //  3. Derived files are replaced, never edited in place: a rebuilt index,
 //     partition.metadata, topic.config and the checkpoint are written to a
 //     temporary file, fsynced, renamed over the old one, and the directory
@@ -80,8 +93,16 @@
 //  4. Appends are not fsynced one by one. As in Kafka
 //     (log.flush.interval.messages defaults to "never"), durability of
 //     acknowledged writes is the broker's policy (Config.Fsync) carried
-//     out through SyncTo; a crash loses at most the unsynced tail, which
-//     recovery cuts cleanly.
+//     out through SyncTo, which waits for a rolled segment's pending fsync
+//     before it reports offsets in or past it as synced. What a power cut
+//     can lose, by policy: under "always", nothing acknowledged (acks=0
+//     excepted, which asks for no answer); under an interval, what was
+//     appended since the last flush the interval ran, at most an interval
+//     and a fsync's time; under "never", whatever the kernel had not
+//     written back, which can reach back into the segment before the last
+//     if its background fsync had not finished. In every case recovery cuts
+//     at the first batch missing, and a crash of the process alone loses
+//     nothing, since the page cache survives it.
 //
 // Design note: an index is trusted only as far as it is checked. At open,
 // entries must be in order and inside the log (Kafka's sanity check); at
@@ -165,6 +186,10 @@ func (o logOptions) withDefaults() (logOptions, error) {
 	}
 	return o, nil
 }
+
+// fsyncFile is every fsync of the log's files. Tests swap it to block an
+// fsync or fail one (this machine has no faulty device to fail them).
+var fsyncFile = (*os.File).Sync
 
 // Errors of the partition log, grouped by when they happen.
 var (
@@ -345,6 +370,10 @@ type partitionLog struct {
 	// syncedTo is the offset below which every batch is known to be on
 	// disk. Guarded by syncMu.
 	syncedTo int64
+	// flushing is the fsync of the segment rolled last, running or done
+	// (roll), nil before the first roll. Every segment below that one is
+	// on disk. Set by roll, under appendMu and mu.
+	flushing *segmentFlush
 
 	// mu guards the fields below and each segment's size and index slices.
 	// Append takes it only to publish bytes already on disk. Readers hold it
@@ -565,9 +594,17 @@ func assignOffsets(batches []byte, headers []batchHeader, next int64) []batchHea
 }
 
 // roll closes the active segment and starts a new one at the log end
-// offset. The old segment gets its final time-index entry and is fsynced
-// before the new file exists; see the design note on crash safety.
+// offset. The old segment gets its final time-index entry, and its index
+// entries go to its files, but its fsync, up to SegmentBytes of it, is left
+// to flushRolled in the background, as Kafka's UnifiedLog.roll schedules
+// its "flush-log" task (flushUptoOffsetExclusive of the new segment's base
+// offset) and goes on appending. A roll first waits for the previous
+// roll's fsync, so that at most one rolled segment is unflushed; see the
+// design note on crash safety.
 func (l *partitionLog) roll() (*segment, error) {
+	if err := l.flushing.wait(); err != nil {
+		return nil, err
+	}
 	old := l.segments[len(l.segments)-1]
 	idx := old.idx
 	// The final time entry is published before the roll: it is the
@@ -577,24 +614,89 @@ func (l *partitionLog) roll() (*segment, error) {
 	old.times = append(old.times, final...)
 	old.idx = idx
 	l.mu.Unlock()
-	if err := l.flushIndexes(old, true); err != nil {
+	// Written, not fsynced: a write to the page cache is quick, and the
+	// entries are then in the files when flushRolled fsyncs them.
+	if err := l.flushIndexes(old, false); err != nil {
 		return nil, err
-	}
-	if err := old.syncFile(); err != nil {
-		return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
 	}
 	s, err := l.createSegment(l.hw)
 	if err != nil {
 		return nil, err
 	}
+	flush := &segmentFlush{seg: old, done: make(chan struct{})}
 
 	// Inactive segments are read through their in-memory indexes only.
 	l.mu.Lock()
 	l.cacheSegment(s, true)
 	l.segments = append(l.segments, s)
 	l.closeSegment(old)
+	l.flushing = flush
 	l.mu.Unlock()
+	go l.flushRolled(flush)
 	return s, nil
+}
+
+// segmentFlush is the fsync of a rolled segment, running or done.
+type segmentFlush struct {
+	seg  *segment
+	done chan struct{} // closed when the fsync has returned
+	err  error         // its error, set before done is closed
+}
+
+// wait waits for f to finish and returns its error; a nil f, no roll yet,
+// is done.
+func (f *segmentFlush) wait() error {
+	if f == nil {
+		return nil
+	}
+	<-f.done
+	return f.err
+}
+
+// waitFlushOf waits for the flush of a rolled segment of segs, if one is
+// running, before the caller closes, deletes or replaces its files: an
+// fsync never meets a closed or deleted file. Callers hold appendMu.
+func (l *partitionLog) waitFlushOf(segs []*segment) {
+	if f := l.flushing; f != nil && slices.Contains(segs, f.seg) {
+		f.wait()
+	}
+}
+
+// flushRolled fsyncs a rolled segment's .log and, if entries were written
+// to them since their last fsync, its index files. It reads s's file
+// fields without mu: they change only under waitFlushOf (pinFiles,
+// DeleteSegments) or after a wait (Close), once it is done.
+func (l *partitionLog) flushRolled(f *segmentFlush) {
+	defer close(f.done)
+	defer observeFsync(time.Now())
+	s := f.seg
+	err := s.syncFile()
+	if err == nil && s.dirtyIndexes {
+		err = syncIndexFiles(l.dir, s.base)
+	}
+	f.err = err
+}
+
+// syncIndexFiles fsyncs the index files of the segment at base. One that
+// was never written is not there (emptyIndexes), and is as good as empty.
+func syncIndexFiles(dir string, base int64) error {
+	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
+		f, err := os.Open(segmentPath(dir, base, suffix))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("kafka: sync index: %w", err)
+		}
+		err = fsyncFile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("kafka: sync index %s: %w", f.Name(), err)
+		}
+	}
+	return nil
 }
 
 // createSegment makes the three empty files of a new segment.
@@ -1221,7 +1323,7 @@ func (s *segment) withFile(do func(f *os.File) error) error {
 // descriptor wrote it.
 func (s *segment) syncFile() error {
 	return s.withFile(func(f *os.File) error {
-		if err := f.Sync(); err != nil {
+		if err := fsyncFile(f); err != nil {
 			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
 		}
 		return nil
@@ -1290,16 +1392,23 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
 	for i, base := range bases {
 		var s *segment
-		if i < len(bases)-1 {
-			s, err = l.loadSegment(base)
-		} else {
+		cut := false
+		switch {
+		case i == len(bases)-1:
 			s, err = l.recoverSegment(base, clean)
+		case i == len(bases)-2 && !clean:
+			s, cut, err = l.recoverRolled(base, bases[i+1:])
+		default:
+			s, err = l.loadSegment(base)
 		}
 		if err != nil {
 			l.closeFiles()
 			return nil, err
 		}
 		l.segments = append(l.segments, s)
+		if cut {
+			break // the last segment went with the tail it followed
+		}
 	}
 	// A segment just created must be durable before it takes records.
 	// Nothing else here needs the dir's fsync: a truncation fsyncs its
@@ -1388,8 +1497,9 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 }
 
 // rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
-// Such a segment was fsynced whole before the next one was made, so a bad
-// batch in it is damage, not a torn write, and fails the open.
+// Such a segment was fsynced whole before the segment after the next one
+// was made, or before a clean stop, so a bad batch in it is damage, not a
+// torn write, and fails the open.
 func (l *partitionLog) rebuildOlder(s *segment) error {
 	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
 	if err != nil {
@@ -1405,6 +1515,56 @@ func (l *partitionLog) rebuildOlder(s *segment) error {
 	return l.writeIndexes(s)
 }
 
+// recoverRolled opens the segment before the last after an unclean stop.
+// Its fsync ran in the background after the roll (roll), so a crash may
+// have torn it as it tears the last one: it is scanned whole, and cut at
+// its first bad batch. The segments after a cut hold records appended past
+// records that are gone, so they are deleted, durably, before the cut is
+// made, as Kafka's LogLoader.recoverLog deletes the unflushed segments
+// after a corrupt one; cut reports that, and the cut segment is then the
+// active one.
+func (l *partitionLog) recoverRolled(base int64, later []int64) (s *segment, cut bool, err error) {
+	f, err := os.OpenFile(segmentPath(l.dir, base, logSuffix), os.O_RDWR, 0)
+	if err != nil {
+		return nil, false, fmt.Errorf("kafka: open segment: %w", err)
+	}
+	s = &segment{base: base, log: f}
+	err = l.recoverInto(s, false, func() error {
+		cut = true
+		return l.removeSegments(later)
+	})
+	if err == nil && !cut {
+		// An inactive segment ends with its final time entry, as a roll
+		// writes.
+		if times := s.idx.addTimeEntry(s.times); len(times) > len(s.times) {
+			s.times = times
+			err = l.writeIndexes(s)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	if !cut {
+		l.closeSegment(s)
+	}
+	return s, cut, nil
+}
+
+// removeSegments deletes the files of the segments at bases, each .log
+// first (without it the others are ignored), and makes that durable.
+func (l *partitionLog) removeSegments(bases []int64) error {
+	for _, base := range bases {
+		l.logger.Warn("deleting a segment after a torn one", "partition", filepath.Base(l.dir), "segment", base)
+		for _, suffix := range []string{logSuffix, offsetIndexSuffix, timeIndexSuffix} {
+			if err := os.Remove(segmentPath(l.dir, base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("kafka: delete segment after a torn one: %w", err)
+			}
+		}
+	}
+	return syncDir(l.dir)
+}
+
 // recoverSegment opens the last segment, creating it if needed, scans it
 // (all of it, or after a clean stop its tail), cuts it at the first bad
 // batch and rebuilds its indexes.
@@ -1414,7 +1574,7 @@ func (l *partitionLog) recoverSegment(base int64, clean bool) (*segment, error) 
 		return nil, fmt.Errorf("kafka: open active segment: %w", err)
 	}
 	s := &segment{base: base, log: f}
-	if err := l.recoverInto(s, clean); err != nil {
+	if err := l.recoverInto(s, clean, nil); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -1422,7 +1582,8 @@ func (l *partitionLog) recoverSegment(base int64, clean bool) (*segment, error) 
 }
 
 // recoverInto does the work of recoverSegment on s, whose log file is open.
-func (l *partitionLog) recoverInto(s *segment, clean bool) error {
+// If it finds a bad batch, beforeCut, if not nil, runs before the cut.
+func (l *partitionLog) recoverInto(s *segment, clean bool, beforeCut func() error) error {
 	fi, err := s.log.Stat()
 	if err != nil {
 		return fmt.Errorf("kafka: recover segment: %w", err)
@@ -1445,10 +1606,15 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 		l.logger.Warn("truncating partition log at a torn or corrupt batch",
 			"partition", filepath.Base(l.dir), "dir", l.dir, "offset", scan.next, "position", scan.end,
 			"bytes", s.size-scan.end, "reason", scan.bad)
+		if beforeCut != nil {
+			if err := beforeCut(); err != nil {
+				return err
+			}
+		}
 		if err := s.log.Truncate(scan.end); err != nil {
 			return fmt.Errorf("kafka: truncate segment: %w", err)
 		}
-		if err := s.log.Sync(); err != nil {
+		if err := fsyncFile(s.log); err != nil {
 			return fmt.Errorf("kafka: truncate segment: %w", err)
 		}
 		s.size = scan.end
@@ -1710,16 +1876,18 @@ func (l *partitionLog) writeIndexes(s *segment) error {
 }
 
 // flushIndexes writes the active segment's index entries that its files
-// do not hold yet, each file opened for the write and closed after, and
-// fsyncs them if sync (and anything written before without one). Entries
-// go at computed positions, so the leftovers of a failed write are
-// overwritten by the next one. Callers hold appendMu.
+// do not hold yet, each file opened for the write and closed after. At a
+// sync it fsyncs them too (and anything written before without one). At a
+// roll (sync false) it writes both files even with nothing new, so that
+// every rolled segment has both, as in Kafka, and leaves their fsync to
+// flushRolled. Entries go at computed positions, so the leftovers of a
+// failed write are overwritten by the next one. Callers hold appendMu.
 func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
 	offs, times := s.offsets[s.flushedOffsets:], s.times[s.flushedTimes:]
 	if len(offs) > 0 || len(times) > 0 {
 		s.dirtyIndexes = true
 	}
-	if len(offs) == 0 && len(times) == 0 && !(sync && s.dirtyIndexes) {
+	if sync && !s.dirtyIndexes {
 		return nil
 	}
 	for _, w := range []struct {
@@ -1730,16 +1898,13 @@ func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
 		{offsetIndexSuffix, encodeOffsetIndex(s.base, offs), int64(s.flushedOffsets * offsetEntrySize)},
 		{timeIndexSuffix, encodeTimeIndex(s.base, times), int64(s.flushedTimes * timeEntrySize)},
 	} {
-		if len(w.data) == 0 && !sync {
-			continue
-		}
 		f, err := os.OpenFile(segmentPath(l.dir, s.base, w.suffix), os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
 			return fmt.Errorf("kafka: write index: %w", err)
 		}
 		_, err = f.WriteAt(w.data, w.pos)
 		if err == nil && sync {
-			err = f.Sync()
+			err = fsyncFile(f)
 		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -1758,16 +1923,20 @@ func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
 // Appending.
 
 // SyncTo makes sure every batch below offset is on disk, fsyncing the
-// active segment's .log if an earlier call has not already covered it.
-// Older segments were fsynced when they were rolled, and the indexes need
-// no fsync here: after a crash, recovery rebuilds the active segment's.
+// active segment's .log if an earlier call has not already covered it,
+// after waiting for the fsync of the segment rolled last if it is still
+// running (roll). The segments before that one were on disk before it was
+// rolled, and the indexes need no fsync here: after a crash, recovery
+// rebuilds the last two segments'.
 //
 // Concurrent callers share fsyncs, a group commit: syncedTo is set to the
 // log end offset read before the fsync began, so a producer that appended
 // while another's fsync was running waits for the lock and then finds its
 // batches either covered or needing one more fsync, which it runs for
 // everyone queued behind it. A roll between reading the active segment and
-// the fsync is harmless: the roll fsynced the segment first.
+// the fsync is harmless: the batches below the end read are all in that
+// segment or below it, and the fsync of that segment here covers them
+// whether or not the roll's own fsync of it has finished.
 func (l *partitionLog) SyncTo(offset int64) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
@@ -1779,11 +1948,14 @@ func (l *partitionLog) SyncTo(offset int64) error {
 		l.mu.RUnlock()
 		return errLogClosed
 	}
-	s, hw := l.segments[len(l.segments)-1], l.hw
+	s, hw, rolled := l.segments[len(l.segments)-1], l.hw, l.flushing
 	l.mu.RUnlock()
 	// Not under mu: appends publish and readers read while the disk works.
 	// syncMu keeps Close and retention from closing s.log meanwhile.
 	defer observeFsync(time.Now())
+	if err := rolled.wait(); err != nil {
+		return err
+	}
 	if err := s.syncFile(); err != nil {
 		return err
 	}
@@ -1791,8 +1963,9 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	return nil
 }
 
-// Sync flushes the active segment and its indexes to disk. Older segments
-// were flushed when they were rolled.
+// Sync flushes the log to disk: the active segment and its indexes, once
+// the fsync of the segment rolled last is done. Older segments were
+// flushed before that one was rolled.
 func (l *partitionLog) Sync() error {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
@@ -1802,8 +1975,12 @@ func (l *partitionLog) Sync() error {
 	return l.syncActive()
 }
 
-// syncActive flushes the active segment. Callers hold appendMu.
+// syncActive waits for the fsync of the segment rolled last and flushes
+// the active segment. Callers hold appendMu.
 func (l *partitionLog) syncActive() error {
+	if err := l.flushing.wait(); err != nil {
+		return err
+	}
 	defer observeFsync(time.Now())
 	s := l.segments[len(l.segments)-1]
 	if err := l.flushIndexes(s, true); err != nil {
@@ -1859,7 +2036,7 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	_, err = f.Write(data)
 	if err == nil {
-		err = f.Sync()
+		err = fsyncFile(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -1881,7 +2058,7 @@ func syncDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("kafka: sync dir: %w", err)
 	}
-	err = d.Sync()
+	err = fsyncFile(d)
 	if cerr := d.Close(); err == nil {
 		err = cerr
 	}

@@ -124,6 +124,7 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	}
 
 	gone := segs[:n]
+	l.waitFlushOf(gone) // a segment rolled just before may be on its way to disk
 	l.mu.Lock()
 	l.segments = slices.Clone(segs[n:])
 	l.logStart = max(l.logStart, l.segments[0].base)
