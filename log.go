@@ -204,10 +204,10 @@ var (
 	errBatchOutOfOrder = errors.New("kafka: record batch offset out of order")
 	// The disk failed a read or a write (a full disk, an I/O error, no
 	// file descriptor left), or the partition is offline because its log
-	// did not open; Produce and Fetch answer KAFKA_STORAGE_ERROR for the
-	// partition. Unlike Kafka, which takes the whole log dir offline at
-	// its first IOException, the broker keeps the partition: a write that
-	// failed published nothing, and the next one may succeed.
+	// did not open or an fsync failed (fail); Produce and Fetch answer
+	// KAFKA_STORAGE_ERROR for the partition. After a failed write the
+	// broker keeps the partition: the write published nothing, and the
+	// next one may succeed. After a failed fsync it does not (fail).
 	errStorage = errors.New("kafka: storage error")
 )
 
@@ -383,21 +383,61 @@ type partitionLog struct {
 	hw       int64 // log end offset: the next offset to assign
 	logStart int64 // first readable offset: at or past segments[0].base
 	closed   bool
-	// offline, if set, is why the log did not open: the partition has no
-	// segments and is closed from the start, and reads and appends
-	// return offline.
-	offline error
+	// offline, once set, is why the partition serves nothing: its log did
+	// not open (offlinePartition: no segments, closed from the start), or
+	// an fsync failed (fail). Reads and appends return it; it wraps
+	// errStorage.
+	offline atomic.Pointer[error]
 }
 
 // offlinePartition is the log of a partition whose dir did not open.
 func offlinePartition(dir string, logger *slog.Logger, cause error) *partitionLog {
-	return &partitionLog{dir: dir, logger: logger, closed: true, offline: fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)}
+	l := &partitionLog{dir: dir, logger: logger, closed: true}
+	err := fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)
+	l.offline.Store(&err)
+	return l
+}
+
+// failed is the error that took the partition offline, or nil.
+func (l *partitionLog) failed() error {
+	if err := l.offline.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// fail takes the partition offline after an fsync of its files failed
+// with cause, and returns the error that says so. Retrying is not safe:
+// Linux may drop the dirty pages that a failed fsync could not write and
+// clear the error, so that the next fsync succeeds with a hole in the
+// file; batches acknowledged after it would be lost at a crash, when
+// recovery cuts the log at the hole. Kafka takes the whole log dir
+// offline at its first IOException (LogDirFailureChannel); here it is the
+// partition: its appends and reads answer KAFKA_STORAGE_ERROR, the other
+// partitions go on, and Close leaves no clean shutdown marker, so that a
+// restart recovers the partition by scanning what reached the disk.
+func (l *partitionLog) fail(cause error) error {
+	err := fmt.Errorf("%w: partition %s is offline after a failed fsync: %w", errStorage, filepath.Base(l.dir), cause)
+	if l.offline.CompareAndSwap(nil, &err) {
+		l.logger.Error("partition is offline: an fsync failed, so records written before it may not be on disk; a restart recovers the partition from what is on disk",
+			"partition", filepath.Base(l.dir), "dir", l.dir, "err", cause)
+	}
+	return l.failed()
+}
+
+// fsync fsyncs f, a file of the log, and takes the partition offline if
+// that fails.
+func (l *partitionLog) fsync(f *os.File) error {
+	if err := fsyncFile(f); err != nil {
+		return l.fail(fmt.Errorf("kafka: sync %s: %w", f.Name(), err))
+	}
+	return nil
 }
 
 // closedErr is what a read or an append of a closed log returns.
 func (l *partitionLog) closedErr() error {
-	if l.offline != nil {
-		return l.offline
+	if err := l.failed(); err != nil {
+		return err
 	}
 	return errLogClosed
 }
@@ -427,7 +467,7 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 	defer l.appendMu.Unlock()
 	// Only the appender changes closed, hw, the segment list and the
 	// producer state, and it holds appendMu, so it may read them without mu.
-	if l.closed {
+	if l.closed || l.failed() != nil {
 		return nil, l.closedErr()
 	}
 	placed, updates, err := l.producers.plan(headers, l.hw)
@@ -670,25 +710,25 @@ func (l *partitionLog) flushRolled(f *segmentFlush) {
 	defer close(f.done)
 	defer observeFsync(time.Now())
 	s := f.seg
-	err := s.syncFile()
+	err := l.syncFile(s)
 	if err == nil && s.dirtyIndexes {
-		err = syncIndexFiles(l.dir, s.base)
+		err = l.syncIndexFiles(s.base)
 	}
 	f.err = err
 }
 
 // syncIndexFiles fsyncs the index files of the segment at base. One that
 // was never written is not there (emptyIndexes), and is as good as empty.
-func syncIndexFiles(dir string, base int64) error {
+func (l *partitionLog) syncIndexFiles(base int64) error {
 	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
-		f, err := os.Open(segmentPath(dir, base, suffix))
+		f, err := os.Open(segmentPath(l.dir, base, suffix))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("kafka: sync index: %w", err)
 		}
-		err = fsyncFile(f)
+		err = l.fsync(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -833,7 +873,7 @@ func (l *partitionLog) readRepairing(read func() error) error {
 
 // section finds what ReadSection returns, and its segment. Callers hold mu.
 func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment, fileSection, error) {
-	if l.closed {
+	if l.closed || l.failed() != nil {
 		return nil, fileSection{}, l.closedErr()
 	}
 	if offset < l.logStart || offset > l.hw {
@@ -1321,13 +1361,8 @@ func (s *segment) withFile(do func(f *os.File) error) error {
 // syncFile fsyncs s's .log file. A file the cache closed since it was
 // written is reopened for it: fsync flushes the file, whichever
 // descriptor wrote it.
-func (s *segment) syncFile() error {
-	return s.withFile(func(f *os.File) error {
-		if err := fsyncFile(f); err != nil {
-			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
-		}
-		return nil
-	})
+func (l *partitionLog) syncFile(s *segment) error {
+	return s.withFile(l.fsync)
 }
 
 // readFile reads len(b) bytes of s's .log at pos, through the descriptor
@@ -1904,7 +1939,7 @@ func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
 		}
 		_, err = f.WriteAt(w.data, w.pos)
 		if err == nil && sync {
-			err = fsyncFile(f)
+			err = l.fsync(f)
 		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -1943,6 +1978,10 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	if l.syncedTo >= offset {
 		return nil
 	}
+	if err := l.failed(); err != nil {
+		// Closed too, for the interval flusher, which skips closed logs.
+		return fmt.Errorf("%w: %w", errLogClosed, err)
+	}
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
@@ -1956,7 +1995,7 @@ func (l *partitionLog) SyncTo(offset int64) error {
 	if err := rolled.wait(); err != nil {
 		return err
 	}
-	if err := s.syncFile(); err != nil {
+	if err := l.syncFile(s); err != nil {
 		return err
 	}
 	l.syncedTo = hw
@@ -1986,7 +2025,7 @@ func (l *partitionLog) syncActive() error {
 	if err := l.flushIndexes(s, true); err != nil {
 		return err
 	}
-	return s.syncFile()
+	return l.syncFile(s)
 }
 
 // Close syncs and closes the log. Later calls of any method return
@@ -2000,7 +2039,15 @@ func (l *partitionLog) Close() error {
 	if l.closed {
 		return errLogClosed
 	}
-	syncErr := l.syncActive()
+	syncErr := l.failed()
+	if syncErr == nil {
+		syncErr = l.syncActive()
+	} else {
+		// Nothing more is fsynced, and the error keeps the clean
+		// shutdown marker away (logDir.Close), so that the next open
+		// scans what is on disk (fail).
+		l.flushing.wait()
+	}
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	l.mu.Lock()
