@@ -65,7 +65,7 @@ import (
 // latencyBucketsMs are the upper bounds of the latency histograms, in
 // milliseconds: from a request answered from memory (well under 1ms) to a
 // long-polling fetch (500ms by default, up to max.wait.ms).
-// The bounds go in steps of about 2.5x so that a dashboard's
+// The bounds go in steps of 2 to 2.5 times so that a dashboard's
 // histogram_quantile is accurate to within a bucket over five orders of
 // magnitude; Prometheus's own client defaults stop at 10 seconds too.
 var latencyBucketsMs = []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}
@@ -672,8 +672,8 @@ func writeLagMetrics(p *promWriter, s *Snapshot) {
 }
 
 // writeRequestMetrics writes Kafka's RequestMetrics. Series only appear for
-// APIs and versions that were used, since every API times every version
-// would mean hundreds of series that stay zero.
+// APIs and versions that were used, since a series for every version of
+// every API would mean hundreds that stay zero.
 func (b *Broker) writeRequestMetrics(p *promWriter) {
 	const requests, errors, latency = "kafka_network_requestmetrics_requests_total", "kafka_network_requestmetrics_errors_total", "kafka_network_requestmetrics_totaltimems"
 	p.family(requests, "counter", "Requests answered, per API and version (RequestsPerSec).")

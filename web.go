@@ -228,8 +228,8 @@ var contentSecurityPolicy = func() string {
 	return "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
-// The template is parsed once, at start-up, and a broken template stops the
-// program there rather than on the first page view.
+// pageTemplate is parsed once, at start-up, so that a broken template stops
+// the program there rather than on the first page view.
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"bytes":  formatBytes,
 	"sub":    func(a, b int64) int64 { return a - b },
