@@ -205,8 +205,8 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog), lock: lock}
 	if err := d.load(); err != nil {
 		// Recovery may have started background removals; they finish before
-		// the lock is released, so that no other process sees the dir half
-		// removed.
+		// the lock is released, so that none is still running in the dir
+		// once another process may own it.
 		d.removals.Wait()
 		return nil, errors.Join(err, d.closeLogs(), lock.Close())
 	}
@@ -284,9 +284,9 @@ func (d *logDir) load() error {
 		}
 		o.t.Partitions[o.p] = pl
 	})
-	// The checkpoint is applied after the logs open: it can only raise a
-	// start offset within a log that exists, and restoreLogStart needs the
-	// log's segments to know where that is.
+	// The checkpoint is applied after the logs open: restoreLogStart checks
+	// each start against its log's high watermark, which is known only once
+	// the log has been read.
 	if err := d.restoreLogStarts(); err != nil {
 		return err
 	}
