@@ -54,10 +54,10 @@ type tracer struct {
 // lives in one place, here.
 func newTracer(w io.Writer) *tracer { return &tracer{w: w} }
 
-// request prints a request as it arrives.
-// It runs once the frame has decoded and before the handler starts, so a
-// request that stalls or fails in its handler is already on the trace: the
-// last "->" line with no "<-" line of the same correlation id names it.
+// request prints a request as it arrives. It runs once the frame has
+// decoded and before the handler starts, so a request that stalls or fails
+// in its handler is already on the trace: the last "->" line with no "<-"
+// line of the same correlation id names it.
 func (t *tracer) request(h *requestHeader, api *api, req request) {
 	if t.w == nil {
 		return
@@ -70,11 +70,10 @@ func (t *tracer) request(h *requestHeader, api *api, req request) {
 }
 
 // response prints a response as it is sent; nil is the no-answer of an
-// acks=0 produce.
-// took runs from the frame's arrival to the answer being ready, the same
-// span as the TotalTimeMs metric. It includes the time a request waits by
-// design, so an idle consumer's Fetch shows about its MaxWaitMs (500ms by
-// default in most clients) and an acks=-1 Produce includes its flush.
+// acks=0 produce. took runs from the frame's arrival to the answer being
+// ready, the same span as the TotalTimeMs metric. It includes the time a
+// request waits by design, so an idle consumer's Fetch shows about its
+// MaxWaitMs: 500ms by default in the Java client and librdkafka.
 func (t *tracer) response(h *requestHeader, api *api, resp response, took time.Duration) {
 	if t.w == nil {
 		return
