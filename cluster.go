@@ -53,7 +53,7 @@ const (
 	codeReplicaNotAvailable      int16 = 9
 	codeLogDirNotFound           int16 = 57
 	codeFencedLeaderEpoch        int16 = 74
-	codeUnknownLeaderEpoch       int16 = 76
+	codeUnknownLeaderEpoch       int16 = 75
 	codeElectionNotNeeded        int16 = 84
 	codeNoReassignmentInProgress int16 = 85
 	codeInvalidUpdateVersion     int16 = 95

@@ -489,6 +489,7 @@ var errorNames = map[int16]string{
 	codeReplicaNotAvailable:        "REPLICA_NOT_AVAILABLE",
 	codeLogDirNotFound:             "LOG_DIR_NOT_FOUND",
 	codeFencedLeaderEpoch:          "FENCED_LEADER_EPOCH",
+	codeUnknownLeaderEpoch:         "UNKNOWN_LEADER_EPOCH",
 	codeElectionNotNeeded:          "ELECTION_NOT_NEEDED",
 	codeNoReassignmentInProgress:   "NO_REASSIGNMENT_IN_PROGRESS",
 	codeInvalidUpdateVersion:       "INVALID_UPDATE_VERSION",
