@@ -231,10 +231,19 @@ type clientQuotas struct {
 	// additions.
 	mu      sync.Mutex
 	entries map[quotaEntity]map[string]float64
-	// Kafka drops a quota sensor idle for an hour; here a rate lives until
-	// restart. A rate exists only for a client that some quota applies to.
+	// A rate exists only for a client that some quota applies to, and,
+	// as Kafka's quota sensors expire after an hour without a record
+	// (ClientQuotaManager's InactiveSensorExpirationTimeSeconds), a rate
+	// idle for rateIdleExpiry is dropped: under a default quota, clients
+	// that pick a new client id at every start would otherwise grow the
+	// map until the broker restarts. swept is when that was last checked.
 	rates map[rateKey]*rate
+	swept time.Time
 }
+
+// rateIdleExpiry is how long a rate is kept without a record. A client
+// back after it starts from an empty window, as after a restart.
+const rateIdleExpiry = time.Hour
 
 // rateKey is whose rate is measured for a key: Kafka's quota metric tags.
 type rateKey struct {
@@ -422,9 +431,11 @@ func (q *clientQuotas) record(key, user, clientID string, value float64, now tim
 	// quota metric tags make them share one sensor.
 	r := q.rates[rk]
 	if r == nil {
+		q.dropIdleRates(now)
 		r = &rate{samples: q.samples, window: q.window}
 		q.rates[rk] = r
 	}
+	r.last = now
 	// The value is recorded before the check, as Kafka's Sensor.record does
 	// before it throws QuotaViolationException: the produce is appended and
 	// its bytes stay in the window even when the client is throttled for
@@ -439,6 +450,18 @@ func (q *clientQuotas) record(key, user, clientID string, value float64, now tim
 	// 10s give (1.5-1)/1 * 10s = 5s: after 5s of silence the 15 MB in the
 	// window spread over 15s is back to 1 MB/s.
 	return time.Duration(math.Round((measured-quota)/quota*float64(over.Milliseconds()))) * time.Millisecond
+}
+
+// dropIdleRates forgets the rates without a record for rateIdleExpiry.
+// It runs when a rate is added, the only time the map grows, and walks
+// the map at most once a minute, so that a burst of new clients does not
+// walk it once each. Callers hold mu.
+func (q *clientQuotas) dropIdleRates(now time.Time) {
+	if now.Sub(q.swept) < time.Minute {
+		return
+	}
+	q.swept = now
+	maps.DeleteFunc(q.rates, func(_ rateKey, r *rate) bool { return now.Sub(r.last) >= rateIdleExpiry })
 }
 
 // windowBytes is how many bytes a quota on key allows in the whole
@@ -471,6 +494,8 @@ type rate struct {
 	// one.
 	ss  []rateSample
 	cur int
+	// last is when a value was last recorded, for dropIdleRates.
+	last time.Time
 }
 
 type rateSample struct {
