@@ -50,7 +50,10 @@ import (
 	"strings"
 )
 
-// access is one request's view of the authorizer: who asks, from where.
+// access is one request's view of the authorizer: who asks, from where,
+// and in which version of the API, since some checks changed with the
+// version (OffsetFetch v8 batched groups, FindCoordinator v4 batched
+// keys, AddPartitionsToTxn v4 became broker-to-broker).
 type access struct {
 	b         *Broker
 	principal string
@@ -58,19 +61,29 @@ type access struct {
 	v         int16
 }
 
+// may decides op on one resource for this request's principal and host,
+// as AuthHelper.authorize does for KafkaApis.
 func (a *access) may(op, resType int8, name string) bool {
 	return a.b.sec.authorize(a.principal, a.host, op, resType, name)
 }
 
+// mayCluster decides op on the one CLUSTER resource, "kafka-cluster",
+// which is what the admin APIs and the follower paths ask for.
 func (a *access) mayCluster(op int8) bool { return a.may(op, resCluster, clusterName) }
 
-// operations is authorizedOperations for this principal.
+// operations is authorizedOperations for this principal: the KIP-430
+// bit field a check writes into an answer the handler filled with the
+// full set, so that a client asking what it may do is told the truth.
 func (a *access) operations(resType int8, name string) int32 {
 	return a.b.sec.authorizedOperations(a.principal, a.host, resType, name)
 }
 
-// topicID resolves a topic id to a name, "" when unknown (the handler then
-// answers UNKNOWN_TOPIC_ID, which leaks nothing).
+// topicName is name, or else the name of the topic with id, "" when the
+// id is unknown. Requests that name topics by id (Fetch v13+, Metadata
+// v12+, DeleteTopics v6+, the share APIs) are checked by name, since
+// ACLs name topics, never ids. An unknown id is let through: the handler
+// answers UNKNOWN_TOPIC_ID, as Kafka does before it checks anything,
+// which tells the client nothing it did not send.
 func (a *access) topicName(name string, id uuid) string {
 	if name != "" {
 		return name
@@ -83,11 +96,15 @@ func (a *access) topicName(name string, id uuid) string {
 
 // aclCheck checks one request. It returns either a whole answer, or a
 // function to complete the handler's answer with the errors of what it
-// took out of the request (nil when there is nothing to add).
+// took out of the request (nil when there is nothing to add). A check may
+// rewrite the request in place: it is decoded per request and read by
+// nobody but the handler that runs next.
 type aclCheck func(a *access, req request) (answer response, complete func(response))
 
 // authorizeAndServe runs a request's ACL check and then, unless the check
-// answered, its handler.
+// answered, its handler. The one Go error it returns, an API without a
+// check, closes the connection: answering unchecked would be a hole, and
+// answering with an error code would hide the missing entry from tests.
 func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestContext, req request) (response, error) {
 	if !b.sec.cfg.Authorizer {
 		return api.serve(b, ctx, rc, req), nil
@@ -96,6 +113,9 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	if !ok {
 		return nil, fmt.Errorf("kafka: no ACL check for %s", api.name)
 	}
+	// ACLs name hosts by IP address without a port, as Kafka's
+	// RequestContext.clientAddress does; tests call handlers with no
+	// connection, and they match the host "*" only.
 	host := ""
 	if rc.conn != nil && rc.conn.Conn != nil {
 		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
@@ -105,6 +125,8 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	if answer != nil {
 		return answer, nil
 	}
+	// A nil answer, as a Produce with acks=0 gets, sends nothing back, so
+	// there is nothing to complete.
 	resp := api.serve(b, ctx, rc, req)
 	if complete != nil && resp != nil {
 		complete(resp)
@@ -112,7 +134,10 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	return resp, nil
 }
 
-// principal is the connection's principal, User:ANONYMOUS before a login.
+// principal is the connection's principal, User:ANONYMOUS before a login
+// or on a PLAINTEXT listener, as Kafka's KafkaPrincipal.ANONYMOUS; ACLs
+// for User:ANONYMOUS are how Kafka opens a broker to clients that do
+// not authenticate.
 func (rc *requestContext) principal() string {
 	if rc.conn == nil || rc.conn.auth.principal == "" {
 		return anonymous
@@ -120,7 +145,9 @@ func (rc *requestContext) principal() string {
 	return rc.conn.auth.principal
 }
 
-// split partitions xs by keep, preserving order.
+// split partitions xs by keep, preserving order. A nil list stays nil in
+// kept, because nil means "all" in several requests (Metadata topics,
+// OffsetFetch topics), and a check must not turn "all" into "none".
 func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
 	if xs == nil {
 		return nil, nil
@@ -137,10 +164,14 @@ func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
 }
 
 // noCheck is the entry of APIs that need no permission: ApiVersions and
-// the SASL APIs, which come before there is a principal to check.
+// the SASL APIs, which come before there is a principal to check. Kafka
+// answers them before it asks the authorizer too (KafkaApis.handle and
+// SaslServerAuthenticator), or no client could ever log in.
 func noCheck(*access, request) (response, func(response)) { return nil, nil }
 
-// aclChecks is filled in init, like apis, which it mirrors.
+// aclChecks is filled in init, like apis, which it mirrors key for key;
+// TestEveryAPIHasAnACLCheck fails if an API of apis has no entry. Keys
+// are API keys; the named constants are used where the key has one.
 var aclChecks map[int16]aclCheck
 
 func init() {
@@ -152,6 +183,14 @@ func init() {
 		8:  checkOffsetCommit,
 		9:  checkOffsetFetch,
 		10: checkFindCoordinator,
+
+		// The classic group protocol: READ on the group, else the
+		// whole request fails with GROUP_AUTHORIZATION_FAILED, which
+		// the Java consumer raises from poll as a
+		// GroupAuthorizationException (KafkaApis.handleJoinGroupRequest
+		// and its siblings). JoinGroup keeps the member id it was sent,
+		// and SyncGroup answers an empty assignment, not a null one,
+		// which older clients would fail to decode.
 		11: groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
 			return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
 		}),
@@ -164,18 +203,22 @@ func init() {
 		14: groupCheck(aclRead, func(r request) string { return r.(*syncGroupRequest).GroupID }, func(request) response {
 			return &syncGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Assignment: []byte{}}
 		}),
-		15:                  checkDescribeGroups,
-		16:                  checkListGroups,
-		saslHandshakeKey:    noCheck,
-		apiVersionsKey:      noCheck,
-		19:                  checkCreateTopics,
-		20:                  checkDeleteTopics,
-		21:                  checkDeleteRecords,
-		22:                  checkInitProducerID,
-		24:                  checkAddPartitionsToTxn,
-		25:                  checkAddOffsetsToTxn,
-		26:                  checkEndTxn,
-		28:                  checkTxnOffsetCommit,
+
+		15:               checkDescribeGroups,
+		16:               checkListGroups,
+		saslHandshakeKey: noCheck,
+		apiVersionsKey:   noCheck,
+		19:               checkCreateTopics,
+		20:               checkDeleteTopics,
+		21:               checkDeleteRecords,
+		22:               checkInitProducerID,
+		24:               checkAddPartitionsToTxn,
+		25:               checkAddOffsetsToTxn,
+		26:               checkEndTxn,
+		28:               checkTxnOffsetCommit,
+		// The ACL APIs themselves: DESCRIBE on the cluster to read
+		// ACLs, ALTER to change them (AclApis), so that a principal
+		// cannot grant itself what it lacks.
 		describeAclsKey:     clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() }),
 		createAclsKey:       checkCreateAcls,
 		deleteAclsKey:       checkDeleteAcls,
@@ -186,6 +229,9 @@ func init() {
 		42:                  checkDeleteGroups,
 		44:                  checkIncrementalAlterConfigs,
 		47:                  checkOffsetDelete,
+		// DescribeUserScramCredentials reveals which users exist and
+		// their iteration counts, never a salt or key, yet Kafka asks
+		// DESCRIBE on the cluster for it all the same.
 		50: clusterCheck(aclDescribe, func(request) response {
 			return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
 		}),
@@ -204,7 +250,12 @@ func init() {
 		92: checkDeleteShareGroupOffsets,
 
 		// The partition admin APIs (cluster.go) and client quotas
-		// (quotas.go).
+		// (quotas.go). Those that act on the broker as a whole ask for
+		// the cluster resource, as KafkaApis does for DescribeLogDirs
+		// (DESCRIBE), the reassignment APIs (ALTER and DESCRIBE),
+		// DescribeClientQuotas (DESCRIBE_CONFIGS) and UpdateFeatures
+		// (ALTER, which the controller checks in Kafka); Kafka answers
+		// them with one CLUSTER_AUTHORIZATION_FAILED and no results.
 		23: checkOffsetForLeaderEpoch,
 		34: checkAlterReplicaLogDirs,
 		35: clusterCheck(aclDescribe, func(request) response {
@@ -226,6 +277,9 @@ func init() {
 			return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
 		}),
 		61: checkDescribeProducers,
+		// ListConfigResources was ListClientMetricsResources before
+		// KIP-1142, and has asked DESCRIBE_CONFIGS on the cluster since
+		// KIP-714 introduced it.
 		74: clusterCheck(aclDescribeConfigs, func(request) response {
 			return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
 		}),
@@ -234,7 +288,13 @@ func init() {
 }
 
 // OffsetForLeaderEpoch: DESCRIBE per topic for a client; a follower's
-// request needs CLUSTER_ACTION, and there are no followers here.
+// request needs CLUSTER_ACTION, and there are no followers here. The API
+// was broker-to-broker until KIP-320 let consumers use it to detect log
+// truncation after a leader change, which is why a consumer needs only
+// DESCRIBE. Kafka's handleOffsetForLeaderEpochRequest accepts either
+// permission whatever the replica id; here the replica id picks which
+// one is asked. A denied topic answers TOPIC_AUTHORIZATION_FAILED per
+// partition, with the -1 epoch and offset Kafka's defaults give.
 func checkOffsetForLeaderEpoch(a *access, r request) (response, func(response)) {
 	req := r.(*offsetForLeaderEpochRequest)
 	follower := req.ReplicaID >= 0
@@ -258,6 +318,11 @@ func checkOffsetForLeaderEpoch(a *access, r request) (response, func(response)) 
 }
 
 // AlterReplicaLogDirs: ALTER on the cluster, answered per partition.
+// Moving a replica between disks is an operator's act, so it is never
+// per topic (KafkaApis.handleAlterReplicaLogDirsRequest). The response
+// has no top-level error code, so the denial is repeated for every
+// partition asked about, as AlterReplicaLogDirsRequest.getErrorResponse
+// builds it.
 func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -275,7 +340,10 @@ func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
 	return resp, nil
 }
 
-// ElectLeaders: ALTER on the cluster.
+// ElectLeaders: ALTER on the cluster, as KafkaApis.handleElectLeaders
+// asks. The top-level error code came in v1; the per-partition copies
+// are what a v0 client reads, and what the Admin client reports per
+// partition in either case.
 func checkElectLeaders(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -292,6 +360,10 @@ func checkElectLeaders(a *access, r request) (response, func(response)) {
 }
 
 // AlterClientQuotas: ALTER_CONFIGS on the cluster, answered per entity.
+// Quotas are configs in Kafka (kafka-configs.sh --entity-type users or
+// clients sets them), hence ALTER_CONFIGS and not ALTER
+// (KafkaApis.handleAlterClientQuotasRequest). Each entity is echoed back
+// so that the Admin client can match the error to its future.
 func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlterConfigs) {
 		return nil, nil
@@ -303,7 +375,11 @@ func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
 	return resp, nil
 }
 
-// DescribeProducers: READ per topic.
+// DescribeProducers: READ per topic, not DESCRIBE: the producer ids and
+// sequence numbers it shows are details of the data, which Kafka guards
+// like the records themselves (KafkaApis.handleDescribeProducersRequest,
+// KIP-664). A denied topic answers TOPIC_AUTHORIZATION_FAILED per
+// partition with no producers.
 func checkDescribeProducers(a *access, r request) (response, func(response)) {
 	req := r.(*describeProducersRequest)
 	var denied []describeProducersTopic
@@ -321,7 +397,10 @@ func checkDescribeProducers(a *access, r request) (response, func(response)) {
 }
 
 // DescribeTopicPartitions: DESCRIBE per topic; asked for every topic, it
-// lists only those the principal may describe, as Metadata.
+// lists only those the principal may describe, as Metadata
+// (DescribeTopicPartitionsRequestHandler, KIP-966). Named topics that
+// are denied come back as TOPIC_AUTHORIZATION_FAILED without their id,
+// so that a name guessed does not confirm that the topic exists.
 func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
 	req := r.(*describeTopicPartitionsRequest)
 	all := len(req.Topics) == 0
@@ -337,6 +416,9 @@ func checkDescribeTopicPartitions(a *access, r request) (response, func(response
 	}
 	return nil, func(r response) {
 		resp := r.(*describeTopicPartitionsResponse)
+		// Asked for all topics, the handler listed them all; drop those
+		// the principal may not see, and say what it may do with the
+		// rest (the handler's full set is only right without ACLs).
 		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
 			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
 		})
@@ -349,13 +431,18 @@ func checkDescribeTopicPartitions(a *access, r request) (response, func(response
 	}
 }
 
+// addDeniedTopicPartitions appends a TOPIC_AUTHORIZATION_FAILED entry per
+// denied topic, with no partitions and the "not asked" operations value,
+// which is what Kafka sends for a topic it will not describe.
 func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []describeTopicPartitionsRequestTopic) {
 	for _, t := range denied {
 		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
 	}
 }
 
-// groupCheck is the check of an API about one group, which needs op on it.
+// groupCheck is the check of an API about one group, which needs op on
+// it. group reads the group id from the request, and denied builds the
+// whole answer, since these APIs have one error code for the request.
 func groupCheck(op int8, group func(request) string, denied func(request) response) aclCheck {
 	return func(a *access, req request) (response, func(response)) {
 		if !a.may(op, resGroup, group(req)) {
@@ -365,7 +452,10 @@ func groupCheck(op int8, group func(request) string, denied func(request) respon
 	}
 }
 
-// clusterCheck is the check of an API that needs op on the cluster.
+// clusterCheck is the check of an API that needs op on the cluster, and
+// whose denial is one answer built by denied; Kafka's
+// AuthHelper.authorizeClusterOperation throws, and the request's
+// getErrorResponse turns that into CLUSTER_AUTHORIZATION_FAILED.
 func clusterCheck(op int8, denied func(request) response) aclCheck {
 	return func(a *access, req request) (response, func(response)) {
 		if !a.mayCluster(op) {
@@ -376,9 +466,16 @@ func clusterCheck(op int8, denied func(request) response) aclCheck {
 }
 
 // Produce: WRITE on the transactional id, if any, then WRITE per topic
-// (KafkaApis.handleProduceRequest).
+// (KafkaApis.handleProduceRequest). A denied transactional id fails every
+// partition with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which the Java
+// producer treats as fatal: it must be closed. A denied topic fails its
+// partitions with TOPIC_AUTHORIZATION_FAILED, which fails those batches
+// (TopicAuthorizationException in the send callback) and leaves the
+// other topics of the request written.
 func checkProduce(a *access, r request) (response, func(response)) {
 	req := r.(*produceRequest)
+	// deniedAll answers every partition of topics with code, and the -1
+	// offsets and timestamps Kafka's PartitionResponse(error) carries.
 	deniedAll := func(code int16, topics []produceTopic) []produceTopicResponse {
 		out := make([]produceTopicResponse, 0, len(topics))
 		for _, t := range topics {
@@ -407,7 +504,13 @@ func checkProduce(a *access, r request) (response, func(response)) {
 }
 
 // Fetch: READ per topic for consumers; a follower's fetch needs
-// CLUSTER_ACTION, and there are no followers here.
+// CLUSTER_ACTION, and there are no followers here
+// (KafkaApis.handleFetchRequest). A denied topic answers
+// TOPIC_AUTHORIZATION_FAILED per partition, which the Java consumer
+// raises from poll as a TopicAuthorizationException naming the topics.
+// Unknown topic ids pass, for the handler's UNKNOWN_TOPIC_ID. Since v15
+// (KIP-903) the replica id travels in ReplicaState instead of ReplicaID,
+// so either one marks a follower.
 func checkFetch(a *access, r request) (response, func(response)) {
 	req := r.(*fetchRequest)
 	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
@@ -430,7 +533,10 @@ func checkFetch(a *access, r request) (response, func(response)) {
 	}
 }
 
-// ListOffsets: DESCRIBE per topic.
+// ListOffsets: DESCRIBE per topic, since offsets say how much a topic
+// holds but not what (KafkaApis.handleListOffsetRequest). A consumer asks
+// it on auto.offset.reset, so a principal with READ, which implies
+// DESCRIBE, needs nothing more.
 func checkListOffsets(a *access, r request) (response, func(response)) {
 	req := r.(*listOffsetsRequest)
 	var denied []listOffsetsTopic
@@ -459,6 +565,10 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 			name := a.topicName(deref(t.Name), t.TopicID)
 			return name == "" || a.may(aclDescribe, resTopic, name)
 		})
+		// A missing topic the principal may describe but not create is
+		// answered UNKNOWN_TOPIC_OR_PARTITION, as Kafka answers it with
+		// auto-creation off; with it on, Kafka says
+		// TOPIC_AUTHORIZATION_FAILED instead.
 		req.Topics, unknown = split(req.Topics, func(t metadataRequestTopic) bool {
 			return t.Name == nil || a.b.logs.Topic(*t.Name) != nil || a.mayCluster(aclCreate) || a.may(aclCreate, resTopic, *t.Name)
 		})
@@ -482,13 +592,19 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
 			}
 		}
+		// Metadata carried the cluster's operations from v8 to v10 only;
+		// KIP-700 moved them to DescribeCluster.
 		if req.IncludeClusterAuthorizedOperations && a.v >= 8 && a.v <= 10 {
 			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
 		}
 	}
 }
 
-// OffsetCommit: READ on the group, then READ per topic.
+// OffsetCommit: READ on the group, then READ per topic, as
+// KafkaApis.handleOffsetCommitRequest asks: committing is part of
+// consuming, so it needs what consuming needs. The response has no
+// top-level error code, so a denied group is answered on every partition
+// with GROUP_AUTHORIZATION_FAILED.
 func checkOffsetCommit(a *access, r request) (response, func(response)) {
 	req := r.(*offsetCommitRequest)
 	deniedAll := func(code int16, topics []offsetCommitTopic) []offsetCommitTopicResponse {
@@ -515,9 +631,16 @@ func checkOffsetCommit(a *access, r request) (response, func(response)) {
 
 // OffsetFetch: DESCRIBE on each group, DESCRIBE per topic. Topics asked
 // for by name answer TOPIC_AUTHORIZATION_FAILED; "all topics" leaves out
-// those the principal may not describe.
+// those the principal may not describe, so that a group's offsets do not
+// reveal topic names (KafkaApis.handleOffsetFetchRequest). Up to v7 the
+// request names one group; v8 (KIP-709) batches groups, each answered
+// with its own error code.
 func checkOffsetFetch(a *access, r request) (response, func(response)) {
 	req := r.(*offsetFetchRequest)
+	// hideTopics applies the topic rule to a group's answer: drop the
+	// undescribable topics when all were asked for, else replace their
+	// offsets by the error, with the -1 offset and empty metadata a
+	// partition without a committed offset has.
 	hideTopics := func(topics []offsetFetchResponseTopic, all bool) []offsetFetchResponseTopic {
 		if all {
 			return slices.DeleteFunc(topics, func(t offsetFetchResponseTopic) bool { return !a.may(aclDescribe, resTopic, t.Name) })
@@ -552,6 +675,8 @@ func checkOffsetFetch(a *access, r request) (response, func(response)) {
 	}
 	var denied []offsetFetchRequestGroup
 	req.Groups, denied = split(req.Groups, func(g offsetFetchRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
+	// Whether a group asked for all its topics is read now, before the
+	// handler runs, from the request the check has already trimmed.
 	all := map[string]bool{}
 	for _, g := range req.Groups {
 		all[g.GroupID] = g.Topics == nil
@@ -567,13 +692,18 @@ func checkOffsetFetch(a *access, r request) (response, func(response)) {
 	}
 }
 
-// FindCoordinator: DESCRIBE on the group or transactional id.
+// FindCoordinator: DESCRIBE on the group or transactional id
+// (KafkaApis.getCoordinator), so that a principal cannot probe for group
+// or transaction names. KeyType 1 is a transactional id. Up to v3 the
+// request asks for one key and the answer carries one error; v4 (KIP-699)
+// batches keys, each answered on its own.
 func checkFindCoordinator(a *access, r request) (response, func(response)) {
 	req := r.(*findCoordinatorRequest)
 	resType, code := resGroup, codeGroupAuthorizationFailed
 	if req.KeyType == 1 {
 		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFail
 	}
+	// Before v4 there is one key and one answer, and no list to split.
 	if a.v < 4 {
 		if !a.may(aclDescribe, resType, req.Key) {
 			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
@@ -590,7 +720,9 @@ func checkFindCoordinator(a *access, r request) (response, func(response)) {
 	}
 }
 
-// DescribeGroups: DESCRIBE per group.
+// DescribeGroups: DESCRIBE per group (KafkaApis.handleDescribeGroupsRequest).
+// A denied group answers GROUP_AUTHORIZATION_FAILED with no members; an
+// allowed one gets its KIP-430 operations when the client asked (v3+).
 func checkDescribeGroups(a *access, r request) (response, func(response)) {
 	req := r.(*describeGroupsRequest)
 	var denied []string
@@ -609,7 +741,10 @@ func checkDescribeGroups(a *access, r request) (response, func(response)) {
 }
 
 // ListGroups: everything with DESCRIBE on the cluster, else only the
-// groups the principal may describe.
+// groups the principal may describe (KafkaApis.handleListGroupsRequest).
+// The request is never denied as a whole: kafka-consumer-groups.sh --list
+// run by an ordinary user shows the groups it may describe, not an
+// error.
 func checkListGroups(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclDescribe) {
 		return nil, nil
@@ -620,7 +755,12 @@ func checkListGroups(a *access, r request) (response, func(response)) {
 	}
 }
 
-// CreateTopics: CREATE on the cluster, or else on each topic.
+// CreateTopics: CREATE on the cluster, or else on each topic
+// (KafkaApis.handleCreateTopicsRequest). A denied topic answers
+// TOPIC_AUTHORIZATION_FAILED, with the -1 partition count and
+// replication factor that mean "not created". Kafka also withholds the
+// new topic's configs (v5+) without DESCRIBE_CONFIGS; this check does
+// not.
 func checkCreateTopics(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclCreate) {
 		return nil, nil
@@ -636,7 +776,12 @@ func checkCreateTopics(a *access, r request) (response, func(response)) {
 	}
 }
 
-// DeleteTopics: DELETE per topic, named or by id.
+// DeleteTopics: DELETE per topic, named or by id (v6+, KIP-516). Topics
+// named by id are checked by the name the id resolves to; an unknown id
+// passes, for the handler's UNKNOWN_TOPIC_ID. Kafka's
+// handleDeleteTopicsRequest also asks DESCRIBE before it returns the name
+// of a topic deleted by id; here the denied entry echoes what the client
+// sent.
 func checkDeleteTopics(a *access, r request) (response, func(response)) {
 	req := r.(*deleteTopicsRequest)
 	var deniedNames []string
@@ -657,7 +802,9 @@ func checkDeleteTopics(a *access, r request) (response, func(response)) {
 	}
 }
 
-// DeleteRecords: DELETE per topic.
+// DeleteRecords: DELETE per topic (KafkaApis.handleDeleteRecordsRequest):
+// truncating the start of a log loses data, as deleting the topic does.
+// A denied partition keeps the -1 low watermark, "unknown".
 func checkDeleteRecords(a *access, r request) (response, func(response)) {
 	req := r.(*deleteRecordsRequest)
 	var denied []deleteRecordsTopic
@@ -676,7 +823,11 @@ func checkDeleteRecords(a *access, r request) (response, func(response)) {
 
 // InitProducerId: WRITE on the transactional id; without one, an
 // idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on
-// some topic (KIP-679).
+// some topic (KIP-679), as KafkaApis.handleInitProducerIdRequest asks.
+// KIP-679 made idempotence the producer's default in Kafka 3.0; before
+// the WRITE-on-any-topic rule, every producer that could write would
+// have needed a cluster ACL too. Either denial is fatal to the Java
+// producer, which then cannot send at all.
 func checkInitProducerID(a *access, r request) (response, func(response)) {
 	req := r.(*initProducerIDRequest)
 	denied := func(code int16) response {
@@ -695,7 +846,8 @@ func checkInitProducerID(a *access, r request) (response, func(response)) {
 }
 
 // AddPartitionsToTxn: up to v3, WRITE on the transactional id and per
-// topic; v4 and later are sent by brokers and need CLUSTER_ACTION.
+// topic; v4 and later are sent by brokers and need CLUSTER_ACTION
+// (KIP-890's verification, KafkaApis.handleAddPartitionsToTxnRequest).
 func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 	req := r.(*addPartitionsToTxnRequest)
 	if a.v >= 4 {
@@ -706,6 +858,9 @@ func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 	}
 	// Kafka answers every partition: the denied ones with the reason, the
 	// rest OPERATION_NOT_ATTEMPTED.
+	// The Java producer's TransactionManager skips OPERATION_NOT_ATTEMPTED
+	// and acts on the denial: fatal for the transactional id, abortable
+	// (TopicAuthorizationException naming the topics) for a topic.
 	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
 	anyDenied := txnDenied
 	for _, t := range req.V3AndBelowTopics {
@@ -732,7 +887,10 @@ func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 	return resp, nil
 }
 
-// AddOffsetsToTxn: WRITE on the transactional id, READ on the group.
+// AddOffsetsToTxn: WRITE on the transactional id, READ on the group, in
+// that order, as KafkaApis.handleAddOffsetsToTxnRequest checks them: the
+// producer that sends consumed offsets with its transaction acts both as
+// that producer and as a member of the consumer group.
 func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
 	req := r.(*addOffsetsToTxnRequest)
 	switch {
@@ -744,7 +902,8 @@ func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
 	return nil, nil
 }
 
-// EndTxn: WRITE on the transactional id.
+// EndTxn: WRITE on the transactional id (KafkaApis.handleEndTxnRequest);
+// the topics were checked when they joined the transaction.
 func checkEndTxn(a *access, r request) (response, func(response)) {
 	if !a.may(aclWrite, resTransactionalID, r.(*endTxnRequest).TransactionalID) {
 		return &endTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFail}, nil
@@ -753,7 +912,10 @@ func checkEndTxn(a *access, r request) (response, func(response)) {
 }
 
 // TxnOffsetCommit: WRITE on the transactional id, READ on the group, READ
-// per topic.
+// per topic, the checks of AddOffsetsToTxn followed by OffsetCommit's
+// (KafkaApis.handleTxnOffsetCommitRequest). There is no top-level error
+// code, so a denial of the id or the group is repeated on every
+// partition.
 func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
 	req := r.(*txnOffsetCommitRequest)
 	deniedAll := func(code int16, topics []txnOffsetCommitTopic) []txnOffsetCommitResponseTopic {
@@ -784,7 +946,11 @@ func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
 // configResourceCheck is what DescribeConfigs, AlterConfigs and
 // IncrementalAlterConfigs need: op on the topic or the group, or on the
 // cluster for a broker's configs, with the matching error
-// (ConfigAdminManager and KafkaApis.authorizeConfigResource).
+// (ConfigAdminManager and KafkaApis.configsAuthorizationApiError). It
+// returns the error along with the decision so that the check and the
+// completion, which run at different times, agree on it. Broker and
+// broker-logger resources have no ACLs of their own: they are the
+// cluster's.
 func configResourceCheck(a *access, op, resType int8, name string) (int16, bool) {
 	switch resType {
 	case resourceTopic:
@@ -795,7 +961,10 @@ func configResourceCheck(a *access, op, resType int8, name string) (int16, bool)
 	return codeClusterAuthorizationFailed, a.mayCluster(op)
 }
 
-// DescribeConfigs: DESCRIBE_CONFIGS per resource.
+// DescribeConfigs: DESCRIBE_CONFIGS per resource, which an ALLOW of
+// ALTER_CONFIGS implies (acls.go, rule 3). A denied resource answers with
+// its type's authorization error and no configs, the way
+// kafka-configs.sh --describe reports it.
 func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*describeConfigsRequest)
 	var denied []describeConfigsResource
@@ -812,41 +981,49 @@ func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 	}
 }
 
-// AlterConfigs: ALTER_CONFIGS per resource.
+// AlterConfigs: ALTER_CONFIGS per resource, each answered on its own so
+// that one denied topic does not stop the others' changes.
 func checkAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*alterConfigsRequest)
-	var denied []alterConfigsResource
-	req.Resources, denied = split(req.Resources, func(res alterConfigsResource) bool {
-		_, ok := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
-		return ok
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res alterConfigsResource) (int8, string) {
+		return res.ResourceType, res.ResourceName
 	})
-	return nil, func(r response) {
-		resp := r.(*alterConfigsResponse)
-		for _, res := range denied {
-			code, _ := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName})
-		}
-	}
 }
 
-// IncrementalAlterConfigs: ALTER_CONFIGS per resource.
+// IncrementalAlterConfigs: ALTER_CONFIGS per resource, as AlterConfigs
+// (KIP-339 changed how values are sent, not who may send them). Both
+// share alterConfigsResourceResponse.
 func checkIncrementalAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*incrementalAlterConfigsRequest)
-	var denied []incrementalAlterConfigsResource
-	req.Resources, denied = split(req.Resources, func(res incrementalAlterConfigsResource) bool {
-		_, ok := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res incrementalAlterConfigsResource) (int8, string) {
+		return res.ResourceType, res.ResourceName
+	})
+}
+
+// checkAlterConfigResources takes the resources the principal may not
+// alter out of *resources, and returns the completion that answers them
+// in the alterConfigsResponse both alter APIs share. key reads a
+// resource's type and name, which the two request types hold alike.
+func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string)) func(response) {
+	var denied []R
+	*resources, denied = split(*resources, func(res R) bool {
+		typ, name := key(res)
+		_, ok := configResourceCheck(a, aclAlterConfigs, typ, name)
 		return ok
 	})
-	return nil, func(r response) {
+	return func(r response) {
 		resp := r.(*alterConfigsResponse)
 		for _, res := range denied {
-			code, _ := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName})
+			typ, name := key(res)
+			code, _ := configResourceCheck(a, aclAlterConfigs, typ, name)
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: typ, ResourceName: name})
 		}
 	}
 }
 
-// CreatePartitions: ALTER per topic.
+// CreatePartitions: ALTER per topic (KafkaApis.handleCreatePartitionsRequest):
+// adding partitions changes which partition a key maps to, a change to
+// the topic rather than to its data.
 func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	req := r.(*createPartitionsRequest)
 	var denied []createPartitionsTopic
@@ -859,7 +1036,9 @@ func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	}
 }
 
-// DeleteGroups: DELETE per group.
+// DeleteGroups: DELETE per group (KafkaApis.handleDeleteGroupsRequest);
+// each group is answered on its own, so a denied one does not stop the
+// deletion of the others.
 func checkDeleteGroups(a *access, r request) (response, func(response)) {
 	req := r.(*deleteGroupsRequest)
 	var denied []string
@@ -872,7 +1051,9 @@ func checkDeleteGroups(a *access, r request) (response, func(response)) {
 	}
 }
 
-// OffsetDelete: DELETE on the group, READ per topic.
+// OffsetDelete: DELETE on the group, READ per topic
+// (KafkaApis.handleOffsetDeleteRequest, KIP-496). A denied group fails the
+// whole request; a denied topic fails its partitions.
 func checkOffsetDelete(a *access, r request) (response, func(response)) {
 	req := r.(*offsetDeleteRequest)
 	if !a.may(aclDelete, resGroup, req.GroupID) {
@@ -892,7 +1073,10 @@ func checkOffsetDelete(a *access, r request) (response, func(response)) {
 	}
 }
 
-// AlterUserScramCredentials: ALTER on the cluster.
+// AlterUserScramCredentials: ALTER on the cluster
+// (KafkaApis.handleAlterUserScramCredentialsRequest, KIP-554). The answer
+// has one result per user, not per alteration, so a user both deleted
+// and upserted in one request is answered once.
 func checkAlterUserScramCredentials(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -915,7 +1099,11 @@ func checkAlterUserScramCredentials(a *access, r request) (response, func(respon
 	return resp, nil
 }
 
-// DescribeTransactions: DESCRIBE per transactional id.
+// DescribeTransactions: DESCRIBE per transactional id
+// (KafkaApis.handleDescribeTransactionsRequest, KIP-664). A denied id
+// answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED with -1 for what is
+// unknown. Kafka also drops, from each answer, the topics the principal
+// may not describe; this check does not.
 func checkDescribeTransactions(a *access, r request) (response, func(response)) {
 	req := r.(*describeTransactionsRequest)
 	var denied []string
@@ -928,7 +1116,11 @@ func checkDescribeTransactions(a *access, r request) (response, func(response)) 
 	}
 }
 
-// DescribeCluster: DESCRIBE on the cluster.
+// DescribeCluster: DESCRIBE on the cluster (KIP-700). The Admin client's
+// describeCluster uses it instead of Metadata since Kafka 2.8, and
+// reports the denial as a ClusterAuthorizationException. EndpointType
+// (v1, KIP-919) is echoed even in the denial, since the client checks it
+// against what it asked for.
 func checkDescribeCluster(a *access, r request) (response, func(response)) {
 	req := r.(*describeClusterRequest)
 	if !a.mayCluster(aclDescribe) {
@@ -942,7 +1134,9 @@ func checkDescribeCluster(a *access, r request) (response, func(response)) {
 	}
 }
 
-// ListTransactions: only the transactional ids the principal may describe.
+// ListTransactions: only the transactional ids the principal may
+// describe, as KafkaApis.handleListTransactionsRequest filters them; the
+// request itself is never denied.
 func checkListTransactions(a *access, r request) (response, func(response)) {
 	return nil, func(r response) {
 		resp := r.(*listTransactionsResponse)
@@ -969,7 +1163,10 @@ func (a *access) undescribableTopics(names []string) *string {
 }
 
 // ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
-// subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat).
+// subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat). The
+// topic check matters because with KIP-848 the broker, not the client,
+// turns the subscription into an assignment; the error message names
+// the topics, so the user knows which ACL to ask for.
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
@@ -981,7 +1178,8 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 	return nil, nil
 }
 
-// ConsumerGroupDescribe: DESCRIBE per group.
+// ConsumerGroupDescribe: DESCRIBE per group, as DescribeGroups is for
+// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848).
 func checkConsumerGroupDescribe(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupDescribeRequest)
 	var denied []string
@@ -999,7 +1197,9 @@ func checkConsumerGroupDescribe(a *access, r request) (response, func(response))
 	}
 }
 
-// CreateAcls and DeleteAcls: ALTER on the cluster.
+// CreateAcls and DeleteAcls: ALTER on the cluster (AclApis). Neither has
+// a top-level error code, so the denial is one result per creation or
+// filter, in the order sent, which is how the Admin client matches them.
 func checkCreateAcls(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -1011,6 +1211,8 @@ func checkCreateAcls(a *access, r request) (response, func(response)) {
 	return resp, nil
 }
 
+// checkDeleteAcls is checkCreateAcls for DeleteAcls: one denied result
+// per filter, each with no matching ACLs.
 func checkDeleteAcls(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -1022,14 +1224,19 @@ func checkDeleteAcls(a *access, r request) (response, func(response)) {
 	return resp, nil
 }
 
+// describeAclsDenied is DescribeAcls's answer without DESCRIBE on the
+// cluster: one top-level error, and no resources.
 func describeAclsDenied() response {
 	return &describeAclsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Resources: []describeAclsResource{}}
 }
 
-// Share groups (KIP-932), as KafkaApis 4.1 checks them.
+// Share groups (KIP-932), as KafkaApis 4.1 checks them. A share group is
+// a group resource like any other: the same ACLs that let a principal
+// consume in a consumer group let it consume in a share group, and the
+// same errors come back.
 
 // ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed
-// topic.
+// topic, for the reason ConsumerGroupHeartbeat checks topics.
 func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*shareGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
@@ -1041,7 +1248,7 @@ func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	return nil, nil
 }
 
-// ShareGroupDescribe: DESCRIBE per group.
+// ShareGroupDescribe: DESCRIBE per group, as ConsumerGroupDescribe.
 func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
 	req := r.(*shareGroupDescribeRequest)
 	var denied []string
@@ -1060,7 +1267,11 @@ func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
 }
 
 // ShareFetch: READ on the group, READ per topic; a denied topic's
-// partitions, acknowledgements included, never reach the handler.
+// partitions, acknowledgements included, never reach the handler. Both
+// error codes are set, because a share consumer reads the fetch error
+// and the acknowledgement error of a partition separately, and an
+// acknowledgement that silently vanished would be redelivered without
+// telling it why. ShareFetch names topics by id only, never by name.
 func checkShareFetch(a *access, r request) (response, func(response)) {
 	req := r.(*shareFetchRequest)
 	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
@@ -1081,7 +1292,9 @@ func checkShareFetch(a *access, r request) (response, func(response)) {
 	}
 }
 
-// ShareAcknowledge: READ on the group, READ per topic.
+// ShareAcknowledge: READ on the group, READ per topic, as ShareFetch; a
+// denied topic's acknowledgements are not applied, and its records are
+// redelivered when their lock expires.
 func checkShareAcknowledge(a *access, r request) (response, func(response)) {
 	req := r.(*shareAcknowledgeRequest)
 	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
@@ -1103,11 +1316,14 @@ func checkShareAcknowledge(a *access, r request) (response, func(response)) {
 
 // DescribeShareGroupOffsets: DESCRIBE per group; a denied group is
 // answered whole. Topics the principal may not DESCRIBE are answered per
-// partition.
+// partition. As with OffsetFetch, the groups are batched (the request
+// has no single group), so each carries its own error.
 func checkDescribeShareGroupOffsets(a *access, r request) (response, func(response)) {
 	req := r.(*describeShareGroupOffsetsRequest)
 	var denied []describeShareGroupOffsetsRequestGroup
 	req.Groups, denied = split(req.Groups, func(g describeShareGroupOffsetsRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
+	// hidden keeps, per group, the topics taken out of the request, to be
+	// answered once the handler has built that group's entry.
 	hidden := map[string][]describeShareGroupOffsetsRequestTopic{}
 	for i := range req.Groups {
 		g := &req.Groups[i]
@@ -1132,7 +1348,9 @@ func checkDescribeShareGroupOffsets(a *access, r request) (response, func(respon
 	}
 }
 
-// AlterShareGroupOffsets: READ on the group, READ per topic.
+// AlterShareGroupOffsets: READ on the group, READ per topic (KIP-932's
+// kafka-share-groups.sh --reset-offsets), the permissions of consuming,
+// as for OffsetCommit.
 func checkAlterShareGroupOffsets(a *access, r request) (response, func(response)) {
 	req := r.(*alterShareGroupOffsetsRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
@@ -1152,7 +1370,8 @@ func checkAlterShareGroupOffsets(a *access, r request) (response, func(response)
 	}
 }
 
-// DeleteShareGroupOffsets: DELETE on the group, READ per topic.
+// DeleteShareGroupOffsets: DELETE on the group, READ per topic, as
+// OffsetDelete is for consumer groups.
 func checkDeleteShareGroupOffsets(a *access, r request) (response, func(response)) {
 	req := r.(*deleteShareGroupOffsetsRequest)
 	if !a.may(aclDelete, resGroup, req.GroupID) {
