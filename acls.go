@@ -52,7 +52,10 @@ import (
 	"sync"
 )
 
-// Resource types (ResourceType.java).
+// Resource types (ResourceType.java). The numbers are the wire codes,
+// shared by the ACL APIs and by the acls.json this broker writes, so
+// they must never be renumbered. 0 is UNKNOWN, which no request may
+// name; ANY exists only in filters.
 const (
 	resAny             int8 = 1
 	resTopic           int8 = 2
@@ -63,7 +66,10 @@ const (
 	resUser            int8 = 7
 )
 
-// Operations (AclOperation.java).
+// Operations (AclOperation.java), by wire code. 0 is UNKNOWN; ANY is
+// for filters, ALL for ACLs that grant or deny everything. The token
+// operations exist so that ACLs naming them can be stored and listed,
+// though this broker has no delegation tokens to guard.
 const (
 	aclAny             int8 = 1
 	aclAll             int8 = 2
@@ -81,7 +87,9 @@ const (
 	aclDescribeTokens  int8 = 14
 )
 
-// Pattern types (PatternType.java) and permissions (AclPermissionType.java).
+// Pattern types (PatternType.java, KIP-290) and permissions
+// (AclPermissionType.java), by wire code. MATCH and ANY exist only in
+// filters: an ACL is LITERAL or PREFIXED, and ALLOW or DENY.
 const (
 	patternAny      int8 = 1
 	patternMatch    int8 = 2
@@ -94,14 +102,18 @@ const (
 )
 
 // standardAuthorizer is the authorizer.class.name that turns the
-// authorizer on (Config.Security.Authorizer).
+// authorizer on (Config.Security.Authorizer). Kafka's KRaft authorizer
+// is the one named, since its rules are the ones implemented here;
+// server.properties written for a Kafka cluster then work unchanged.
 const standardAuthorizer = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 // clusterName is the one CLUSTER resource's name (Kafka's
 // Resource.CLUSTER_NAME).
 const clusterName = "kafka-cluster"
 
-// acl is one ACL binding: a resource pattern and an access control entry.
+// acl is one ACL binding: a resource pattern and an access control entry
+// (Kafka's AclBinding). The JSON tags are the acls.json format; changing
+// one would lose every stored ACL on the next start.
 type acl struct {
 	ResourceType int8   `json:"resource_type"`
 	ResourceName string `json:"resource_name"`
@@ -113,7 +125,9 @@ type acl struct {
 }
 
 // aclFilter is what DescribeAcls and DeleteAcls match ACLs with: a nil
-// string matches anything, as do ANY types.
+// string matches anything, as do ANY types (Kafka's AclBindingFilter).
+// kafka-acls.sh --list with no options sends a filter that is all ANY
+// and nil, which lists every ACL.
 type aclFilter struct {
 	ResourceType int8
 	ResourceName *string
@@ -132,6 +146,8 @@ func (f aclFilter) matches(a acl) bool {
 	if f.ResourceType != resAny && f.ResourceType != a.ResourceType {
 		return false
 	}
+	// The pattern type decides how the name is compared: exactly for ANY,
+	// LITERAL and PREFIXED, by what would apply for MATCH.
 	switch f.PatternType {
 	case patternAny:
 		if f.ResourceName != nil && *f.ResourceName != a.ResourceName {
@@ -153,7 +169,9 @@ func (f aclFilter) matches(a acl) bool {
 }
 
 // patternCovers reports whether a's resource pattern names the resource
-// called name.
+// called name. It is the one place the pattern rules of the file comment
+// live; both the decision and the MATCH filter use it, so DescribeAcls
+// with MATCH lists exactly the ACLs authorize would consult.
 func patternCovers(a acl, name string) bool {
 	switch a.PatternType {
 	case patternLiteral:
@@ -164,8 +182,10 @@ func patternCovers(a acl, name string) bool {
 	return false
 }
 
-// validFilter reports what is wrong with a filter, "" if nothing: Kafka
-// refuses UNKNOWN in any field (AclBindingFilter.findIndefiniteField).
+// invalid reports what is wrong with a filter, "" if nothing: Kafka
+// refuses UNKNOWN in any field (AclBindingFilter.findIndefiniteField),
+// and the client gets INVALID_REQUEST with the message, since such a
+// filter comes from a client newer or buggier than the broker.
 func (f aclFilter) invalid() string {
 	switch {
 	case f.ResourceType < resAny || f.ResourceType > resUser:
@@ -181,7 +201,9 @@ func (f aclFilter) invalid() string {
 }
 
 // invalid reports what is wrong with an ACL to be created, "" if nothing,
-// as Kafka's AclControlManager.validateNewAcl.
+// as Kafka's AclControlManager.validateNewAcl. The messages are Kafka's,
+// because kafka-acls.sh and the Admin client show them to the user as
+// they come; the order of the checks decides which one a bad ACL gets.
 func (a acl) invalid() string {
 	switch {
 	case a.ResourceType < resTopic || a.ResourceType > resUser:
@@ -199,21 +221,35 @@ func (a acl) invalid() string {
 	case a.Host == "":
 		return "Host should not be empty"
 	}
+	// A principal is TYPE:NAME (KafkaPrincipal); without the colon it
+	// could never match a connection's principal.
 	if typ, name, ok := strings.Cut(a.Principal, ":"); !ok || typ == "" || name == "" {
 		return fmt.Sprintf("Could not parse principal from `%s` (no colon is present separating the principal type from the principal name)", a.Principal)
 	}
 	return ""
 }
 
-// aclStore holds the ACLs and keeps them in DataDir/acls.json.
+// aclStore holds the ACLs and keeps them in DataDir/acls.json. Kafka keeps
+// ACLs in its metadata log (AccessControlEntryRecord); one broker has no
+// log to replicate them through, and a JSON file an operator can read
+// and back up does the same job. A slice is enough: clusters have tens
+// or hundreds of ACLs, and authorize scans them under the read lock.
 type aclStore struct {
 	path string
+	// mu guards acls: authorize and DescribeAcls hold it for reading,
+	// CreateAcls and DeleteAcls for writing, across the file write, so
+	// that no request is decided by ACLs that were not saved.
 	mu   sync.RWMutex
 	acls []acl
 }
 
+// aclsFile is the store's file name in DataDir.
 const aclsFile = "acls.json"
 
+// openACLStore reads DataDir/acls.json. A missing file is an empty store,
+// as on a broker's first start; a file that does not parse stops the
+// broker, because starting with no ACLs would open it to everyone that
+// allow.everyone.if.no.acl.found lets in.
 func openACLStore(dataDir string) (*aclStore, error) {
 	s := &aclStore{path: filepath.Join(dataDir, aclsFile)}
 	data, err := os.ReadFile(s.path)
@@ -229,7 +265,9 @@ func openACLStore(dataDir string) (*aclStore, error) {
 	return s, nil
 }
 
-// save writes the store; the caller holds mu.
+// save writes the store; the caller holds mu. writeFileAtomic leaves the
+// old file or the new one after a crash, never half of each, so a restart
+// never finds fewer DENY ACLs than were acknowledged.
 func (s *aclStore) save() error {
 	data, err := json.MarshalIndent(s.acls, "", "\t")
 	if err != nil {
@@ -240,9 +278,10 @@ func (s *aclStore) save() error {
 
 // The authorizer.
 
-// impliedBy lists, for an operation asked for, the operations whose ALLOW
-// also allows it (Kafka's AclEntry.supportedOperations and the implication
-// rules of StandardAuthorizerData).
+// allowImplies reports whether an ALLOW of aclOp also allows asked (the
+// implication rules of Kafka's StandardAuthorizerData). Implication works
+// for ALLOW only: a DENY of READ does not deny DESCRIBE, so a principal
+// with that DENY and an ALLOW of DESCRIBE still sees the topic.
 func allowImplies(aclOp, asked int8) bool {
 	if aclOp == aclAll || aclOp == asked {
 		return true
@@ -257,22 +296,29 @@ func allowImplies(aclOp, asked int8) bool {
 }
 
 // authorize decides one operation on one resource for a principal from a
-// host, by rules 1-5 of the file comment.
+// host, by rules 1-5 of the file comment. It takes the read lock per
+// call, so a request that checks many topics may see an ACL created
+// halfway through; Kafka's authorizer gives no more than that either.
 func (s *security) authorize(principal, host string, op, resType int8, name string) bool {
 	if !s.cfg.Authorizer || slices.Contains(s.cfg.SuperUsers, principal) {
 		return true
 	}
 	s.acls.mu.RLock()
 	defer s.acls.mu.RUnlock()
+	// named remembers whether any ACL names the resource, whoever it is
+	// for: rule 4 says no to a principal the ACLs of a resource forget,
+	// while rule 5 applies only to resources no ACL mentions.
 	named, allowed := false, false
 	for _, a := range s.acls.acls {
 		if a.ResourceType != resType || !patternCovers(a, name) {
 			continue
 		}
 		named = true
-		if (a.Principal != principal && a.Principal != "User:*") || (a.Host != host && a.Host != "*") {
+		if !a.appliesTo(principal, host) {
 			continue
 		}
+		// A DENY ends the scan at once; an ALLOW must wait, since a
+		// later DENY overrides it whatever the order of the ACLs.
 		switch a.Permission {
 		case permissionDeny:
 			if a.Operation == aclAll || a.Operation == op {
@@ -286,6 +332,13 @@ func (s *security) authorize(principal, host string, op, resType int8, name stri
 		return s.cfg.AllowEveryoneIfNoACLFound
 	}
 	return allowed
+}
+
+// appliesTo reports whether the ACL's entry is for principal connecting
+// from host: exactly, or through the wildcards "User:*" and "*". Kafka
+// has no other wildcard and no pattern in principals or hosts.
+func (a acl) appliesTo(principal, host string) bool {
+	return (a.Principal == principal || a.Principal == "User:*") && (a.Host == host || a.Host == "*")
 }
 
 // authorizeAnyTopic is Kafka's authorizeByResourceType for WRITE on
@@ -304,9 +357,11 @@ func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
 			continue
 		}
 		anyTopicACL = true
-		if (a.Principal != principal && a.Principal != "User:*") || (a.Host != host && a.Host != "*") {
+		if !a.appliesTo(principal, host) {
 			continue
 		}
+		// Only a DENY on the literal "*" covers every topic; a DENY on
+		// one topic or prefix leaves others that an ALLOW may reach.
 		if a.Permission == permissionDeny && (a.Operation == aclAll || a.Operation == op) && a.PatternType == patternLiteral && a.ResourceName == "*" {
 			return false
 		}
@@ -319,7 +374,9 @@ func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
 
 // supportedOperations are the operations an ACL may name for each
 // resource type (Kafka's AclEntry.supportedOperations), which are the
-// ones "authorized operations" answers (KIP-430) choose from.
+// ones "authorized operations" answers (KIP-430) choose from. USER and
+// DELEGATION_TOKEN are missing because no answer here reports
+// operations on them.
 var supportedOperations = map[int8][]int8{
 	resTopic:           {aclRead, aclWrite, aclCreate, aclDescribe, aclDelete, aclAlter, aclDescribeConfigs, aclAlterConfigs},
 	resGroup:           {aclRead, aclDescribe, aclDelete, aclDescribeConfigs, aclAlterConfigs},
@@ -330,6 +387,8 @@ var supportedOperations = map[int8][]int8{
 // authorizedOperations is the bit field (bit n for operation code n) of
 // the operations the principal may perform on a resource, as Metadata,
 // DescribeCluster and the group descriptions report them when asked.
+// Each operation is decided on its own, so the answer is exactly what
+// the same principal would be allowed one request at a time.
 func (s *security) authorizedOperations(principal, host string, resType int8, name string) int32 {
 	var bits int32
 	for _, op := range supportedOperations[resType] {
@@ -340,8 +399,11 @@ func (s *security) authorizedOperations(principal, host string, resType int8, na
 	return bits
 }
 
-// securityDisabled is the ACL APIs' answer without an authorizer, as
-// Kafka's: "No Authorizer is configured."
+// securityDisabled is the ACL APIs' message without an authorizer, with
+// SECURITY_DISABLED, which the Admin client raises as a
+// SecurityDisabledException. It is the text of Kafka's DescribeAcls (AclApis); Kafka's
+// CreateAcls and DeleteAcls say the shorter "No Authorizer is
+// configured.".
 var securityDisabled = ptr("No Authorizer is configured on the broker")
 
 // DescribeAcls: v1-3 (DescribeAclsRequest.json, DescribeAclsResponse.json)
@@ -350,13 +412,18 @@ var securityDisabled = ptr("No Authorizer is configured on the broker")
 //	v2: flexible
 //	v3: the USER resource type
 //
-// The ACLs matching the filter, grouped by resource pattern.
+// The ACLs matching the filter, grouped by resource pattern, as Kafka's
+// DescribeAclsResponse.aclsResources groups them. The API keys of the
+// three ACL APIs are named because authorize.go's table and the tests
+// refer to them.
 const (
 	describeAclsKey = 29
 	createAclsKey   = 30
 	deleteAclsKey   = 31
 )
 
+// describeAclsRequest is one filter; its fields keep the schema's names
+// so that the request reads like DescribeAclsRequest.json.
 type describeAclsRequest struct {
 	ResourceTypeFilter int8
 	ResourceNameFilter *string
@@ -378,10 +445,14 @@ func (m *describeAclsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// filter turns the request's wire fields into the filter the store
+// matches with; the two differ only in names.
 func (m *describeAclsRequest) filter() aclFilter {
 	return aclFilter{m.ResourceTypeFilter, m.ResourceNameFilter, m.PatternTypeFilter, m.PrincipalFilter, m.HostFilter, m.Operation, m.PermissionType}
 }
 
+// describeAclsResponse carries one top-level error: a DescribeAcls is one
+// filter, which matches or fails as a whole.
 type describeAclsResponse struct {
 	ThrottleTimeMs int32
 	ErrorCode      int16
@@ -389,6 +460,8 @@ type describeAclsResponse struct {
 	Resources      []describeAclsResource
 }
 
+// describeAclsResource is one resource pattern and the entries that name
+// it, which is how kafka-acls.sh --list prints them.
 type describeAclsResource struct {
 	ResourceType int8
 	ResourceName string
@@ -396,6 +469,7 @@ type describeAclsResource struct {
 	Acls         []aclDescription
 }
 
+// aclDescription is one access control entry of a described resource.
 type aclDescription struct {
 	Principal      string
 	Host           string
@@ -435,6 +509,8 @@ func (b *Broker) handleDescribeAcls(ctx context.Context, rc *requestContext, r r
 		resp.ErrorCode, resp.ErrorMessage = codeInvalidRequest, ptr(msg)
 		return resp
 	}
+	// Resources are grouped in the order their first ACL was created,
+	// which keeps the listing stable from one call to the next.
 	b.sec.acls.mu.RLock()
 	defer b.sec.acls.mu.RUnlock()
 	for _, a := range b.sec.acls.acls {
@@ -460,11 +536,13 @@ func (b *Broker) handleDescribeAcls(ctx context.Context, rc *requestContext, r r
 //	v3: the USER resource type
 //
 // One result per creation, in order. An ACL that exists already is not
-// added twice.
+// added twice, and its creation succeeds, as in Kafka, so that scripts
+// that add ACLs can be run again.
 type createAclsRequest struct {
 	Creations []aclCreation
 }
 
+// aclCreation is one ACL to add, by the schema's field names.
 type aclCreation struct {
 	ResourceType        int8
 	ResourceName        string
@@ -490,11 +568,15 @@ func (m *createAclsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// createAclsResponse has no top-level error code; every result stands
+// for the creation at the same index.
 type createAclsResponse struct {
 	ThrottleTimeMs int32
 	Results        []aclCreationResult
 }
 
+// aclCreationResult is one creation's outcome; a nil message with
+// codeNone means the ACL is in the store, new or not.
 type aclCreationResult struct {
 	ErrorCode    int16
 	ErrorMessage *string
@@ -510,6 +592,11 @@ func (m *createAclsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleCreateAcls adds the valid creations and saves the store once for
+// the whole request. If the save fails, the store goes back to what it
+// was and every creation that had succeeded answers
+// UNKNOWN_SERVER_ERROR: an ACL that the file does not hold would vanish
+// on restart, and a DENY that vanishes is a hole.
 func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*createAclsRequest)
 	resp := &createAclsResponse{Results: make([]aclCreationResult, 0, len(req.Creations))}
@@ -550,47 +637,42 @@ func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r req
 //	v2: flexible
 //	v3: the USER resource type
 //
-// Each filter deletes every ACL it matches and lists them.
+// Each filter deletes every ACL it matches and lists them. Filters are
+// applied in order to what the earlier ones left, so an ACL matched by
+// two filters is listed under the first only.
 type deleteAclsRequest struct {
 	Filters []deleteAclsFilter
 }
 
-type deleteAclsFilter struct {
-	ResourceTypeFilter int8
-	ResourceNameFilter *string
-	PatternTypeFilter  int8
-	PrincipalFilter    *string
-	HostFilter         *string
-	Operation          int8
-	PermissionType     int8
-}
+// deleteAclsFilter has the fields of a DescribeAcls request, in the same
+// order and versions (DeleteAclsRequest.json's DeleteAclsFilter), so the
+// two share one type and one decoder.
+type deleteAclsFilter = describeAclsRequest
 
 func (m *deleteAclsRequest) decode(r *reader, v int16) {
 	m.Filters = readArray(r, func(r *reader) (f deleteAclsFilter) {
-		f.ResourceTypeFilter = r.Int8()
-		f.ResourceNameFilter = r.NullableString()
-		f.PatternTypeFilter = r.Int8()
-		f.PrincipalFilter = r.NullableString()
-		f.HostFilter = r.NullableString()
-		f.Operation = r.Int8()
-		f.PermissionType = r.Int8()
-		r.SkipTags()
+		f.decode(r, v)
 		return f
 	})
 	r.SkipTags()
 }
 
+// deleteAclsResponse has one result per filter, in the order sent.
 type deleteAclsResponse struct {
 	ThrottleTimeMs int32
 	FilterResults  []deleteAclsFilterResult
 }
 
+// deleteAclsFilterResult is one filter's outcome and the ACLs it deleted.
 type deleteAclsFilterResult struct {
 	ErrorCode    int16
 	ErrorMessage *string
 	MatchingAcls []deleteAclsMatchingACL
 }
 
+// deleteAclsMatchingACL is one deleted ACL. Its own error code is for
+// Kafka's partial failures, where an ACL matched but could not be
+// removed; here deletion is all or nothing, and it is always NONE.
 type deleteAclsMatchingACL struct {
 	ErrorCode      int16
 	ErrorMessage   *string
@@ -625,6 +707,10 @@ func (m *deleteAclsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleDeleteAcls works on a copy of the ACLs and swaps it in only
+// once the file is saved, so a failed save leaves the store, the file
+// and what authorize sees all unchanged; every filter that had matched
+// then answers UNKNOWN_SERVER_ERROR with no ACLs.
 func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*deleteAclsRequest)
 	resp := &deleteAclsResponse{FilterResults: make([]deleteAclsFilterResult, 0, len(req.Filters))}
@@ -633,7 +719,7 @@ func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r req
 	defer s.mu.Unlock()
 	kept := slices.Clone(s.acls)
 	for _, df := range req.Filters {
-		f := aclFilter{df.ResourceTypeFilter, df.ResourceNameFilter, df.PatternTypeFilter, df.PrincipalFilter, df.HostFilter, df.Operation, df.PermissionType}
+		f := df.filter()
 		res := deleteAclsFilterResult{MatchingAcls: []deleteAclsMatchingACL{}}
 		switch {
 		case !b.sec.cfg.Authorizer:
