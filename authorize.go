@@ -32,10 +32,12 @@
 // # Design note
 //
 // Kafka interleaves its checks with each handler's body (KafkaApis and
-// AuthHelper.filterByAuthorized). Keeping them in one table here costs a
-// second pass over a request's topics, but puts every permission the
-// broker asks for on one page, where it can be compared with KafkaApis
-// API by API and tested as a whole. The errors of denied topics are
+// AuthHelper.filterByAuthorized, in
+// https://github.com/apache/kafka/blob/4.0.0/core/src/main/scala/kafka/server/KafkaApis.scala).
+// Keeping them in one table here costs a second pass over a request's
+// topics, but puts every permission the broker asks for on one page,
+// where it can be compared with KafkaApis API by API and tested as a
+// whole. The errors of denied topics are
 // appended after the handler's answers; Kafka builds its answers from
 // maps and promises no order either, and clients match each answer to
 // its topic and partition by name.
@@ -188,9 +190,8 @@ func init() {
 		// whole request fails with GROUP_AUTHORIZATION_FAILED, which
 		// the Java consumer raises from poll as a
 		// GroupAuthorizationException (KafkaApis.handleJoinGroupRequest
-		// and its siblings). JoinGroup keeps the member id it was sent,
-		// and SyncGroup answers an empty assignment, not a null one,
-		// which older clients would fail to decode.
+		// and its siblings). SyncGroup answers an empty assignment, as
+		// the schema's Assignment is not nullable.
 		11: groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
 			return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
 		}),
@@ -1117,8 +1118,8 @@ func checkDescribeTransactions(a *access, r request) (response, func(response)) 
 }
 
 // DescribeCluster: DESCRIBE on the cluster (KIP-700). The Admin client's
-// describeCluster uses it instead of Metadata since Kafka 2.8, and
-// reports the denial as a ClusterAuthorizationException. EndpointType
+// describeCluster uses it instead of Metadata when the broker has it,
+// and reports the denial as a ClusterAuthorizationException. EndpointType
 // (v1, KIP-919) is echoed even in the denial, since the client checks it
 // against what it asked for.
 func checkDescribeCluster(a *access, r request) (response, func(response)) {
