@@ -122,7 +122,7 @@ var errDataDirLocked = errors.New("kafka: data dir is in use by another broker")
 const maxTopicNameLength = 249
 
 // topicLog is a topic, its partition logs, indexed by partition number,
-// and the configs set on it (configs.go).
+// and the configs set on it (topicconfigs.go).
 type topicLog struct {
 	Name       string
 	ID         uuid
@@ -1257,7 +1257,7 @@ func (d *logDir) closeLogs() error {
 //	v6: no change (quota errors, KIP-599)
 //	v7: TopicId in the response (KIP-516)
 //
-// Topic configs are checked and kept with the topic (configs.go): a name
+// Topic configs are checked and kept with the topic (topicconfigs.go): a name
 // this broker does not have, or a bad value, is INVALID_CONFIG, and
 // nothing is created. From v5 the response lists every config of the new
 // topic with its value and source, as DescribeConfigs would.
