@@ -139,6 +139,8 @@
 //     principal.
 //   - scram.go: the SCRAM mechanisms and the users they check.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
+//   - authorize.go: what each API asks the authorizer, and the error a
+//     client sees when it is denied.
 //   - operations.go: what a client may do, when it asks (KIP-430's
 //     authorized operations).
 //   - observe.go: a read-only Snapshot of the broker, and the HTTP handler
