@@ -202,7 +202,7 @@ func TestACLEnforcement(t *testing.T) {
 			t.Errorf("%s: allowed before any ACL", s.name)
 			continue
 		}
-		if !slices.Contains([]int16{codeTopicAuthorizationFailed, codeGroupAuthorizationFailed, codeClusterAuthorizationFailed, codeTransactionalIDAuthorizationFail}, before) {
+		if !slices.Contains([]int16{codeTopicAuthorizationFailed, codeGroupAuthorizationFailed, codeClusterAuthorizationFailed, codeTransactionalIDAuthorizationFailed}, before) {
 			t.Errorf("%s: code %d, want an authorization error", s.name, before)
 		}
 		ab.grant(s.grant...)
@@ -234,7 +234,7 @@ func TestACLEnforcement(t *testing.T) {
 		"cluster": {codeClusterAuthorizationFailed, func(b *aclBroker) int16 {
 			return b.as(alice, 50, 0, &describeUserScramCredentialsRequest{}).(*describeUserScramCredentialsResponse).ErrorCode
 		}},
-		"transactional id": {codeTransactionalIDAuthorizationFail, func(b *aclBroker) int16 {
+		"transactional id": {codeTransactionalIDAuthorizationFailed, func(b *aclBroker) int16 {
 			return b.as(alice, 26, 3, &endTxnRequest{TransactionalID: "tx"}).(*endTxnResponse).ErrorCode
 		}},
 	} {

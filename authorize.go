@@ -494,7 +494,7 @@ func checkProduce(a *access, r request) (response, func(response)) {
 			req.TopicData = []produceTopic{}
 			return nil, nil
 		}
-		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFail, req.TopicData)}, nil
+		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}, nil
 	}
 	var denied []produceTopic
 	req.TopicData, denied = split(req.TopicData, func(t produceTopic) bool { return a.may(aclWrite, resTopic, t.Name) })
@@ -702,7 +702,7 @@ func checkFindCoordinator(a *access, r request) (response, func(response)) {
 	req := r.(*findCoordinatorRequest)
 	resType, code := resGroup, codeGroupAuthorizationFailed
 	if req.KeyType == 1 {
-		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFail
+		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFailed
 	}
 	// Before v4 there is one key and one answer, and no list to split.
 	if a.v < 4 {
@@ -836,7 +836,7 @@ func checkInitProducerID(a *access, r request) (response, func(response)) {
 	}
 	if req.TransactionalID != nil {
 		if !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
-			return denied(codeTransactionalIDAuthorizationFail), nil
+			return denied(codeTransactionalIDAuthorizationFailed), nil
 		}
 		return nil, nil
 	}
@@ -875,7 +875,7 @@ func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 		code := codeOperationNotAttempted
 		switch {
 		case txnDenied:
-			code = codeTransactionalIDAuthorizationFail
+			code = codeTransactionalIDAuthorizationFailed
 		case !a.may(aclWrite, resTopic, t.Name):
 			code = codeTopicAuthorizationFailed
 		}
@@ -896,7 +896,7 @@ func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
 	req := r.(*addOffsetsToTxnRequest)
 	switch {
 	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
-		return &addOffsetsToTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFail}, nil
+		return &addOffsetsToTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFailed}, nil
 	case !a.may(aclRead, resGroup, req.GroupID):
 		return &addOffsetsToTxnResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
 	}
@@ -907,7 +907,7 @@ func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
 // the topics were checked when they joined the transaction.
 func checkEndTxn(a *access, r request) (response, func(response)) {
 	if !a.may(aclWrite, resTransactionalID, r.(*endTxnRequest).TransactionalID) {
-		return &endTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFail}, nil
+		return &endTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFailed}, nil
 	}
 	return nil, nil
 }
@@ -932,7 +932,7 @@ func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
 	}
 	switch {
 	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
-		return &txnOffsetCommitResponse{Topics: deniedAll(codeTransactionalIDAuthorizationFail, req.Topics)}, nil
+		return &txnOffsetCommitResponse{Topics: deniedAll(codeTransactionalIDAuthorizationFailed, req.Topics)}, nil
 	case !a.may(aclRead, resGroup, req.GroupID):
 		return &txnOffsetCommitResponse{Topics: deniedAll(codeGroupAuthorizationFailed, req.Topics)}, nil
 	}
@@ -1112,7 +1112,7 @@ func checkDescribeTransactions(a *access, r request) (response, func(response)) 
 	return nil, func(r response) {
 		resp := r.(*describeTransactionsResponse)
 		for _, id := range denied {
-			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFail, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
+			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFailed, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
 		}
 	}
 }

@@ -755,7 +755,7 @@ const (
 	codeClusterAuthorizationFailed       int16 = 31
 	codeUnsupportedSASLMechanism         int16 = 33
 	codeIllegalSASLState                 int16 = 34
-	codeTransactionalIDAuthorizationFail int16 = 53
+	codeTransactionalIDAuthorizationFailed int16 = 53
 	codeSecurityDisabled                 int16 = 54
 	codeSASLAuthenticationFailed         int16 = 58
 	codeResourceNotFound                 int16 = 91
@@ -771,7 +771,7 @@ func init() {
 		codeClusterAuthorizationFailed:       "CLUSTER_AUTHORIZATION_FAILED",
 		codeUnsupportedSASLMechanism:         "UNSUPPORTED_SASL_MECHANISM",
 		codeIllegalSASLState:                 "ILLEGAL_SASL_STATE",
-		codeTransactionalIDAuthorizationFail: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+		codeTransactionalIDAuthorizationFailed: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
 		codeSecurityDisabled:                 "SECURITY_DISABLED",
 		codeSASLAuthenticationFailed:         "SASL_AUTHENTICATION_FAILED",
 		codeResourceNotFound:                 "RESOURCE_NOT_FOUND",
