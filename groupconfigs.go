@@ -326,18 +326,21 @@ func (s *groupConfigStore) alter(id string, validateOnly bool, change func(map[s
 // consumerTimeouts are a consumer group's session timeout and heartbeat
 // interval: its own (KIP-848's group configs), or the broker's.
 func (c *coordinator) consumerTimeouts(group string) (session, heartbeat time.Duration) {
-	session, heartbeat = c.cfg.ConsumerSessionTimeout, c.cfg.ConsumerHeartbeatInterval
-	if c.groupConfigs == nil {
-		return session, heartbeat
+	var cfg map[string]string
+	if c.groupConfigs != nil {
+		cfg = c.groupConfigs.get(group)
 	}
-	cfg := c.groupConfigs.get(group)
-	if v, err := strconv.Atoi(cfg[consumerSessionTimeoutConfig]); err == nil {
-		session = time.Duration(v) * time.Millisecond
+	return groupMillis(cfg, consumerSessionTimeoutConfig, c.cfg.ConsumerSessionTimeout),
+		groupMillis(cfg, consumerHeartbeatIntervalConfig, c.cfg.ConsumerHeartbeatInterval)
+}
+
+// groupMillis is config name of a group's configs c, a number of
+// milliseconds, or def when the group has not set it.
+func groupMillis(c map[string]string, name string, def time.Duration) time.Duration {
+	if v, err := strconv.Atoi(c[name]); err == nil {
+		return time.Duration(v) * time.Millisecond
 	}
-	if v, err := strconv.Atoi(cfg[consumerHeartbeatIntervalConfig]); err == nil {
-		heartbeat = time.Duration(v) * time.Millisecond
-	}
-	return session, heartbeat
+	return def
 }
 
 // alterGroupConfigs is alterConfigs for a GROUP resource.

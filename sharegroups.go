@@ -58,7 +58,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -169,20 +168,13 @@ func (c *shareCoordinator) notify() {
 // limits are the share partition settings of group id: the broker's, with
 // the group's own record lock duration.
 func (c *shareCoordinator) limits(id string) shareLimits {
-	lim := shareLimits{lockDuration: c.b.cfg.ShareRecordLockDuration, deliveryLimit: c.b.cfg.ShareDeliveryCountLimit,
-		maxLocks: int64(c.b.cfg.SharePartitionMaxRecordLocks)}
-	if v, err := strconv.Atoi(c.b.groupConfigs.get(id)[shareRecordLockDurationConfig]); err == nil {
-		lim.lockDuration = time.Duration(v) * time.Millisecond
-	}
-	return lim
+	return shareLimits{lockDuration: c.groupDuration(id, shareRecordLockDurationConfig, c.b.cfg.ShareRecordLockDuration),
+		deliveryLimit: c.b.cfg.ShareDeliveryCountLimit, maxLocks: int64(c.b.cfg.SharePartitionMaxRecordLocks)}
 }
 
 // groupDuration is a share group's setting name in milliseconds, or def.
 func (c *shareCoordinator) groupDuration(id, name string, def time.Duration) time.Duration {
-	if v, err := strconv.Atoi(c.b.groupConfigs.get(id)[name]); err == nil {
-		return time.Duration(v) * time.Millisecond
-	}
-	return def
+	return groupMillis(c.b.groupConfigs.get(id), name, def)
 }
 
 // persist writes the share partitions of g named by tps.
@@ -210,6 +202,18 @@ func (c *shareCoordinator) persist(g *shareGroup, tps ...topicIDPartition) error
 	return nil
 }
 
+// save persists the share partitions of g named by tps and reports
+// whether there were any. A write that fails is logged, not returned.
+func (c *shareCoordinator) save(g *shareGroup, tps []topicIDPartition) bool {
+	if len(tps) == 0 {
+		return false
+	}
+	if err := c.persist(g, tps...); err != nil {
+		c.b.log.Error("writing share state", "group", g.id, "err", err)
+	}
+	return true
+}
+
 // expire runs the lock expiry of every partition of g, writes what
 // changed, and wakes fetches if records came back.
 func (c *shareCoordinator) expire(g *shareGroup, now time.Time) {
@@ -220,10 +224,7 @@ func (c *shareCoordinator) expire(g *shareGroup, now time.Time) {
 			changed = append(changed, tp)
 		}
 	}
-	if len(changed) > 0 {
-		if err := c.persist(g, changed...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
+	if c.save(g, changed) {
 		c.notify()
 	}
 }
@@ -231,13 +232,10 @@ func (c *shareCoordinator) expire(g *shareGroup, now time.Time) {
 // expireOne is expire for one partition of g: what a fetch or an
 // acknowledgement of that partition needs, without walking the others.
 func (c *shareCoordinator) expireOne(g *shareGroup, tp topicIDPartition, sp *sharePartition, now time.Time) {
-	if !sp.expire(c.limits(g.id), now) {
-		return
+	if sp.expire(c.limits(g.id), now) {
+		c.save(g, []topicIDPartition{tp})
+		c.notify()
 	}
-	if err := c.persist(g, tp); err != nil {
-		c.b.log.Error("writing share state", "group", g.id, "err", err)
-	}
-	c.notify()
 }
 
 // releaseMember gives back every record member id holds in g.
@@ -249,10 +247,7 @@ func (c *shareCoordinator) releaseMember(g *shareGroup, id string) {
 			changed = append(changed, tp)
 		}
 	}
-	if len(changed) > 0 {
-		if err := c.persist(g, changed...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
+	if c.save(g, changed) {
 		c.notify()
 	}
 }
@@ -292,11 +287,7 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			gone = append(gone, tp)
 		}
 	}
-	if len(gone) > 0 {
-		if err := c.persist(g, gone...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
-	}
+	c.save(g, gone)
 	var created []topicIDPartition
 	reset := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig)
 	now := time.Now()
@@ -317,11 +308,7 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			}
 		}
 	}
-	if len(created) > 0 {
-		if err := c.persist(g, created...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
-	}
+	c.save(g, created)
 }
 
 // shareStartOffset is where a share partition starts when its group is
