@@ -92,8 +92,10 @@ func offsetKey(group string, tp topicPartition) ([]byte, error) {
 }
 
 // offsetValue is the record value of a committed offset. The errors of
-// offsetKey and offsetValue can only be a string too long for an int16
-// length, which a request could not have carried in the first place.
+// offsetKey and offsetValue can only be a string too long for the int16
+// length of this classic encoding (a flexible request's compact strings
+// have no such bound), and the commit then fails rather than store a
+// record that load could not read back.
 func offsetValue(o committedOffset) ([]byte, error) {
 	w := &writer{}
 	w.Int16(offsetValueVersion)
@@ -703,7 +705,7 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 		return resp
 	}
 	// Applied only once written, under the same group lock: an OffsetFetch
-	// never sees an offset a crash could take back.
+	// never sees an offset that is not yet in the log.
 	for i, tp := range tps {
 		g.offsets[tp] = *offsets[i]
 	}
