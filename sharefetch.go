@@ -239,8 +239,7 @@ func writeShareNodeEndpoints(w *writer, eps []shareNodeEndpoint) {
 }
 
 func (b *Broker) handleShareFetch(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*shareFetchRequest)
-	return b.shares.fetch(ctx, rc.conn, req)
+	return b.shares.fetch(ctx, rc.conn, r.(*shareFetchRequest))
 }
 
 // fetch is SharePartitionManager.fetchMessages, with the acknowledgements
@@ -292,7 +291,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 			}
 		}
 	}
-	results := newShareResults(resp)
+	results := &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
 	for tp, batches := range acks {
 		pr := results.get(tp)
 		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches)
@@ -306,7 +305,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 		c.mu.Unlock()
 		return resp
 	}
-	parts := sortedTIPs(sess.partitions)
+	parts := slices.SortedFunc(maps.Keys(sess.partitions), compareTIP)
 	c.mu.Unlock()
 
 	maxRecords := int(req.MaxRecords)
@@ -403,20 +402,11 @@ type shareResults struct {
 	index map[topicIDPartition][2]int
 }
 
-func newShareResults(resp *shareFetchResponse) *shareResults {
-	return &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
-}
-
 func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 	if i, ok := s.index[tp]; ok {
 		return &s.resp.Responses[i[0]].Partitions[i[1]]
 	}
-	ti := -1
-	for i := range s.resp.Responses {
-		if s.resp.Responses[i].TopicID == tp.topic {
-			ti = i
-		}
-	}
+	ti := slices.IndexFunc(s.resp.Responses, func(t shareFetchTopicResponse) bool { return t.TopicID == tp.topic })
 	if ti < 0 {
 		s.resp.Responses = append(s.resp.Responses, shareFetchTopicResponse{TopicID: tp.topic})
 		ti = len(s.resp.Responses) - 1
@@ -748,8 +738,4 @@ func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *sha
 		c.closeSession(key)
 	}
 	return resp
-}
-
-func sortedTIPs(s map[topicIDPartition]bool) []topicIDPartition {
-	return slices.SortedFunc(maps.Keys(s), compareTIP)
 }
