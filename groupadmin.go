@@ -202,31 +202,29 @@ const (
 func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listGroupsRequest)
 	groups := b.groups.list(req.StatesFilter, req.TypesFilter)
-	matches := func(filter []string, s string) bool {
-		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
-	}
 	// Share groups are listed from v5 on, where a client can tell them
 	// apart by type, as Kafka's ListGroups does.
 	if rc.header.APIVersion >= 5 {
 		groups = append(groups, b.shares.list(func(typ, state string) bool {
-			return matches(req.TypesFilter, typ) && matches(req.StatesFilter, state)
+			return matchesFilter(req.TypesFilter, typ) && matchesFilter(req.StatesFilter, state)
 		})...)
 	}
 	return &listGroupsResponse{Groups: groups}
 }
 
+func matchesFilter(filter []string, s string) bool {
+	return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
+}
+
 func (c *coordinator) list(states, types []string) []listedGroup {
 	listed := []listedGroup{}
-	matches := func(filter []string, s string) bool {
-		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
-	}
 	for _, g := range c.allGroups() {
 		g.mu.Lock()
 		typ, state := classicGroupType, g.state.String()
 		if g.consumer != nil {
 			typ, state = consumerGroupType, g.consumer.state().String()
 		}
-		if g.state != stateDead && matches(types, typ) && matches(states, state) {
+		if g.state != stateDead && matchesFilter(types, typ) && matchesFilter(states, state) {
 			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: state, GroupType: typ})
 		}
 		g.mu.Unlock()
