@@ -80,8 +80,8 @@ import (
 // Record types of __consumer_offsets group state (CoordinatorRecordType).
 // The numbers are Kafka's, so that a log written here is read by Kafka's
 // tools (kafka-dump-log.sh --offsets-decoder) as Kafka's own, and a type
-// this broker does not write (the share group records, 9 and up) is one
-// it refuses by number rather than misreads.
+// this broker does not write (a later Kafka's share group or regular
+// expression records) is skipped at load by its number, not misread.
 //
 // GroupMetadataValue is written at v3, as Kafka 4.0 writes it
 // (MetadataVersion.groupMetadataValueVersion): the highest version that
@@ -182,9 +182,8 @@ func (c *coordinator) storeGroup(g *group) {
 }
 
 // compareRecordKeys orders one group's keys by type, then member. Writing
-// in a fixed order makes the log of a given history the same bytes on
-// every run, which the tests rely on; the group is the same for all of
-// them, so it is not compared.
+// in a fixed order makes a given history write the same log on every
+// run; the group is the same for all of them, so it is not compared.
 func compareRecordKeys(a, b groupRecordKey) int {
 	return cmp.Or(cmp.Compare(a.typ, b.typ), strings.Compare(a.member, b.member))
 }
@@ -322,8 +321,8 @@ func readPartitionSet(r *reader) partitionSet {
 // a stable order.
 func compareUUID(a, b uuid) int { return strings.Compare(string(a[:]), string(b[:])) }
 
-// nonNilStrings is a for a non-nullable array field: a nil slice would
-// be written as null, which the schema does not allow there.
+// nonNilStrings is a, never nil, for a non-nullable array field: a nil
+// slice would be written as null, which the schema does not allow there.
 func nonNilStrings(a []string) []string {
 	if a == nil {
 		return []string{}
@@ -392,8 +391,8 @@ func newGroupWithOffsets(g *group) *group {
 	return n
 }
 
-// restoreClassicGroup reads GroupMetadataValue v0-v4: a data dir that
-// Kafka itself wrote, at whatever version, loads here too. A group stored
+// restoreClassicGroup reads GroupMetadataValue v0-v4, so that records
+// Kafka itself wrote, at whatever version, read here too. A group stored
 // with members comes back Stable at its generation, since it is only
 // stored when it settles.
 func (c *coordinator) restoreClassicGroup(g *group) error {
