@@ -353,9 +353,9 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	parts := slices.SortedFunc(maps.Keys(sess.partitions), compareTIP)
 	c.mu.Unlock()
 
-	// MaxBytes is at least 1 so that the share per partition below is
-	// never 0: a read always returns at least one batch however large, as
-	// Fetch does, or a big record would never be delivered.
+	// A MaxBytes of 0 or less is taken as 1, which still delivers: a
+	// read returns at least one whole batch however small the limit, as
+	// Fetch does, so a record bigger than the limit is never stuck.
 	maxRecords := int(req.MaxRecords)
 	if maxRecords <= 0 {
 		maxRecords = defaultShareMaxRecords
