@@ -13,11 +13,11 @@
 // Place in the book: Part I, after kafka.go (framing, and the apis table
 // through which each handler here is found), wire.go (the codec), and
 // log.go and topics.go (storage). On a first reading, take Produce, Fetch,
-// ListOffsets, Metadata and ApiVersions, in that order. Produce and Fetch also touch later chapters, each named where
-// it happens: producer ids and sequence numbers (producers.go) and
-// transactions with their last stable offset (txn.go) in Part III, the
-// validator (validator.go) and quotas (quotas.go) in Part IV. A reader of
-// Part I can skip those lines. (ACLs, acls.go, are checked before a
+// ListOffsets, Metadata and ApiVersions, in that order. Produce and Fetch
+// also touch later chapters, each named where it happens: producer ids
+// and sequence numbers (producers.go) and transactions with their last
+// stable offset (txn.go) in Part III, the validator (validator.go) and
+// quotas (quotas.go) in Part IV. A reader of Part I can skip those lines. (ACLs, acls.go, are checked before a
 // handler runs, so no handler mentions them.)
 //
 // Kafka errors are data: a handler answers a request it understood with an
