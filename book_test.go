@@ -1,14 +1,17 @@
 package kafka
 
 // This file checks the book's front matter: that the table of contents in
-// the package doc (kafka.go) names every file of the package, once, in the
-// same parts and order as README.md's, and that the Go snippet both show
-// is the function example_test.go compiles and runs.
+// the package doc (kafka.go) names every file of the package, once, and
+// only files that exist, in the same parts and order as README.md's; that
+// every chapter is at least a third comments (issue 17); and that the Go
+// snippet both show is the function example_test.go compiles and runs.
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,7 +80,8 @@ func readmeText(t *testing.T) string {
 }
 
 // TestTableOfContents fails when a .go file of the package is missing from
-// the package doc's table of contents or listed twice, and when README.md's
+// the package doc's table of contents or listed twice, when the table
+// names a file that does not exist or is a test, and when README.md's
 // table differs from the package doc's in parts or order.
 func TestTableOfContents(t *testing.T) {
 	doc := tableOfContents(packageDoc(t))
@@ -89,6 +93,11 @@ func TestTableOfContents(t *testing.T) {
 		listed[c.File]++
 		if listed[c.File] == 2 {
 			t.Errorf("%s is listed twice in the package doc", c.File)
+		}
+		if strings.HasSuffix(c.File, "_test.go") {
+			t.Errorf("%s is a test, but the package doc lists it as a chapter", c.File)
+		} else if _, err := os.Stat(c.File); err != nil {
+			t.Errorf("the package doc's table of contents names %s: %v", c.File, err)
 		}
 	}
 	files, err := filepath.Glob("*.go")
@@ -102,6 +111,92 @@ func TestTableOfContents(t *testing.T) {
 	}
 	if diff := cmp.Diff(doc, tableOfContents(readmeText(t))); diff != "" {
 		t.Errorf("README.md's reading order differs from the package doc's (-doc +README):\n%s", diff)
+	}
+}
+
+// commentDensityPending lists the files whose comments other engineers'
+// branches are bringing to the density TestCommentDensity asks for (issue
+// 17). Their counts are logged, not failed, until those branches are
+// merged; the lead empties this list after merging them, and from then on
+// every file is held to the same floor.
+var commentDensityPending = []string{
+	"acls.go", "authorize.go", "cleaner.go", "cluster.go", "codecs.go",
+	"consumer.go", "groupadmin.go", "groupconfigs.go", "groups.go",
+	"groupstore.go", "metrics.go", "offsets.go", "quotas.go", "scram.go",
+	"settings.go", "sharefetch.go", "sharegroups.go", "topics.go",
+	"trace.go", "txn.go", "web.go",
+}
+
+// minCommentDensity is issue 17's floor: full-line comments per non-blank
+// code line in every non-test file of the package.
+const minCommentDensity = 0.35
+
+// commentDensity counts the lines of src as the issue does: a line whose
+// first non-blank characters are // is a comment, a line of only spaces
+// and tabs is neither, and any other line is code, even one that ends in a
+// comment.
+func commentDensity(src string) (code, comments int) {
+	for line := range strings.Lines(src) {
+		trimmed := strings.TrimLeft(strings.TrimRight(line, "\n"), " \t")
+		switch {
+		case strings.HasPrefix(trimmed, "//"):
+			comments++
+		case trimmed != "":
+			code++
+		}
+	}
+	return code, comments
+}
+
+// TestCommentDensity fails for every non-test .go file of the package,
+// other than those in commentDensityPending, that has fewer than
+// minCommentDensity comment lines per code line, naming each with its
+// counts.
+func TestCommentDensity(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := map[string]bool{}
+	for _, f := range commentDensityPending {
+		pending[f] = true
+	}
+	checked := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, comments := commentDensity(string(b))
+		if code == 0 || float64(comments) >= minCommentDensity*float64(code) {
+			checked++
+			continue
+		}
+		msg := fmt.Sprintf("%s: %d comment lines for %d code lines, %.3f; the floor is %.2f (%d more)",
+			f, comments, code, float64(comments)/float64(code), minCommentDensity,
+			int(math.Ceil(minCommentDensity*float64(code)))-comments)
+		if pending[f] {
+			t.Log("pending: " + msg)
+		} else {
+			checked++
+			t.Error(msg)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no file was checked")
+	}
+}
+
+// TestCommentDensityCount checks the counting on a small file, so that
+// TestCommentDensity cannot pass by counting wrongly.
+func TestCommentDensityCount(t *testing.T) {
+	src := "// Package p.\npackage p\n\n\t// why\n  \t\nvar x = 1 // not a comment line\n/* not counted as a comment */\n"
+	code, comments := commentDensity(src)
+	if code != 3 || comments != 2 {
+		t.Errorf("commentDensity = %d code, %d comments; want 3, 2", code, comments)
 	}
 }
 
