@@ -128,6 +128,29 @@ func markerBatch(producerID int64, epoch int16, typ int16, timestamp int64) []by
 	return b
 }
 
+// appendMarker appends to pl, a partition of topic t, the marker of type
+// typ that ends producer id/epoch's transaction there. A marker is
+// appended as any batch is on a LogAppendTime topic: Kafka's
+// WriteTxnMarkers appends it through UnifiedLog.appendAsLeader (origin
+// COORDINATOR), whose LogValidator.assignOffsetsNonCompressed sets the
+// timestamp-type bit and maxTimestamp on every batch of such a topic,
+// control batches too
+// (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java).
+// A reader that sorts or seeks by timestamp sees the marker at the time it
+// was written, as it does every other batch of the topic.
+func appendMarker(t *topicLog, pl *partitionLog, producerID int64, epoch, typ int16, now int64) error {
+	batch := markerBatch(producerID, epoch, typ, now)
+	if t.Configs.logAppendTime() {
+		stampLogAppendTime(batch, now)
+	}
+	h, err := parseBatchHeader(batch)
+	if err != nil {
+		return err
+	}
+	_, err = pl.Append(batch, []batchHeader{h})
+	return err
+}
+
 // markerType reads the type of the control batch at the start of b, whose
 // header is h: markerAbort, markerCommit, or false if it is not a marker
 // this broker knows (a control batch of another kind).
@@ -366,12 +389,7 @@ func (c *txnCoordinator) abortOrphans() {
 		for i, pl := range t.Partitions {
 			for pid, epoch := range pl.openTransactions() {
 				c.b.log.Warn("aborting a transaction no transactional id owns", "topic", t.Name, "partition", i, "producer", pid)
-				batch := markerBatch(pid, epoch, markerAbort, now)
-				h, err := parseBatchHeader(batch)
-				if err == nil {
-					_, err = pl.Append(batch, []batchHeader{h})
-				}
-				if err != nil {
+				if err := appendMarker(t, pl, pid, epoch, markerAbort, now); err != nil {
 					c.b.log.Error("aborting an orphaned transaction", "topic", t.Name, "partition", i, "producer", pid, "err", err)
 				}
 			}
@@ -440,16 +458,12 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	}
 	now := time.Now().UnixMilli()
 	for _, tp := range m.Partitions {
-		pl := c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition)
+		t := c.b.logs.Topic(tp.Topic)
+		pl := c.b.topicPartition(t, tp.Partition)
 		if pl == nil {
 			continue // deleted since: nothing to end there
 		}
-		batch := markerBatch(m.ProducerID, epoch, typ, now)
-		h, err := parseBatchHeader(batch)
-		if err != nil {
-			return err
-		}
-		if _, err := pl.Append(batch, []batchHeader{h}); err != nil {
+		if err := appendMarker(t, pl, m.ProducerID, epoch, typ, now); err != nil {
 			return fmt.Errorf("kafka: writing %s marker to %s-%d: %w", m.State, tp.Topic, tp.Partition, err)
 		}
 		if c.b.fsync.always {
