@@ -166,7 +166,7 @@ const (
 	defaultOffsetsTopicSegmentBytes = 100 << 20
 )
 
-// compaction returns the topic's compaction settings (configs.go defines
+// compaction returns the topic's compaction settings (topicconfigs.go defines
 // and checks them), and false if its cleanup.policy does not include
 // compact.
 func (c topicConfig) compaction() (compaction, bool) {

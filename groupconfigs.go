@@ -2,11 +2,11 @@
 // on the broker's group.consumer.* and group.share.* defaults, set with
 // IncrementalAlterConfigs or AlterConfigs on a GROUP resource (type 32)
 // and read with DescribeConfigs, as kafka-configs.sh --entity-type groups
-// does. It uses the config machinery of configs.go and is read by the
+// does. It uses the config machinery of topicconfigs.go and is read by the
 // consumer-group coordinator (consumer.go) and the share-group one
 // (sharegroups.go). It belongs to Part II of the book, groups and offsets,
 // read after consumer.go; the config machinery it uses is explained in
-// Part IV (configs.go).
+// Part IV (topicconfigs.go).
 //
 // The configs are those of Kafka 4.1's GroupConfig
 // (https://github.com/apache/kafka/blob/4.1.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupConfig.java),

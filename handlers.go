@@ -2,7 +2,7 @@
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
 // Metadata, ApiVersions, DeleteRecords, InitProducerId and DescribeCluster.
 // The APIs of other subjects live in that subject's chapter (topics.go,
-// groups.go, offsets.go, configs.go, txn.go, ...) in the same form. Each
+// groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
 // changed something, names the schema it follows in Apache Kafka's
 // clients/src/main/resources/common/message directory
@@ -10,19 +10,15 @@
 // and then has the request and response structs (fields in schema order),
 // their decoders and encoders, and the handler.
 //
-// Place in the book: Part I, after kafka.go (framing, the api table's
-// use), wire.go (the codec) and log.go and topics.go (storage). On a first
-// reading, take Produce, Fetch, ListOffsets, Metadata and ApiVersions, in
-// that order. Produce and Fetch also touch later chapters, each named where
+// Place in the book: Part I, after kafka.go (framing, and the apis table
+// through which each handler here is found), wire.go (the codec), and
+// log.go and topics.go (storage). On a first reading, take Produce, Fetch,
+// ListOffsets, Metadata and ApiVersions, in that order. Produce and Fetch also touch later chapters, each named where
 // it happens: producer ids and sequence numbers (producers.go) and
 // transactions with their last stable offset (txn.go) in Part III, the
 // validator (validator.go) and quotas (quotas.go) in Part IV. A reader of
 // Part I can skip those lines. (ACLs, acls.go, are checked before a
 // handler runs, so no handler mentions them.)
-//
-// Design note: one table, apis, drives both dispatch and the ApiVersions
-// answer, so what we advertise can never drift from what we handle. Clients
-// such as kafka-python decide what they may send from that answer alone.
 //
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
@@ -38,122 +34,6 @@ import (
 	"math"
 	"time"
 )
-
-// request is a decoded request body; decode reads the fields present at
-// version v. Errors stick in r.err.
-type request interface {
-	decode(r *reader, v int16)
-}
-
-// response is a response body; encode writes the fields present at version
-// v.
-type response interface {
-	encode(w *writer, v int16)
-}
-
-// api is one row of the table: an API key, the versions we serve, the first
-// flexible version, and its handler. A handler returning nil sends no
-// response (only acks=0 produce does that).
-type api struct {
-	key          int16
-	name         string
-	minVersion   int16
-	maxVersion   int16
-	flexibleFrom int16
-	newRequest   func() request
-	serve        func(b *Broker, ctx context.Context, rc *requestContext, req request) response
-}
-
-// API keys the code names outside the table.
-const (
-	produceKey     = 0
-	apiVersionsKey = 18
-)
-
-// notFlexible is the flexibleFrom of an API that has no flexible versions
-// (its schema says "flexibleVersions": "none"), such as OffsetDelete.
-const notFlexible = math.MaxInt16
-
-// apis is filled in init to break the cycle apis -> handleApiVersions ->
-// apis.
-var apis []api
-
-func init() {
-	apis = []api{
-		{0, "Produce", 3, 11, 9, func() request { return new(produceRequest) }, (*Broker).handleProduce},
-		{1, "Fetch", 4, 17, 12, func() request { return new(fetchRequest) }, (*Broker).handleFetch},
-		{2, "ListOffsets", 1, 10, 6, func() request { return new(listOffsetsRequest) }, (*Broker).handleListOffsets},
-		{3, "Metadata", 0, 12, 9, func() request { return new(metadataRequest) }, (*Broker).handleMetadata},
-		{8, "OffsetCommit", 0, 9, 8, func() request { return new(offsetCommitRequest) }, (*Broker).handleOffsetCommit},
-		{9, "OffsetFetch", 0, 9, 6, func() request { return new(offsetFetchRequest) }, (*Broker).handleOffsetFetch},
-		{10, "FindCoordinator", 0, 6, 3, func() request { return new(findCoordinatorRequest) }, (*Broker).handleFindCoordinator},
-		{11, "JoinGroup", 0, 9, 6, func() request { return new(joinGroupRequest) }, (*Broker).handleJoinGroup},
-		{12, "Heartbeat", 0, 4, 4, func() request { return new(heartbeatRequest) }, (*Broker).handleHeartbeat},
-		{13, "LeaveGroup", 0, 5, 4, func() request { return new(leaveGroupRequest) }, (*Broker).handleLeaveGroup},
-		{14, "SyncGroup", 0, 5, 4, func() request { return new(syncGroupRequest) }, (*Broker).handleSyncGroup},
-		{15, "DescribeGroups", 0, 5, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
-		{16, "ListGroups", 0, 5, 3, func() request { return new(listGroupsRequest) }, (*Broker).handleListGroups},
-		{17, "SaslHandshake", 0, 1, notFlexible, func() request { return new(saslHandshakeRequest) }, (*Broker).handleSaslHandshake},
-		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
-		{19, "CreateTopics", 2, 7, 5, func() request { return new(createTopicsRequest) }, (*Broker).handleCreateTopics},
-		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
-		{21, "DeleteRecords", 0, 2, 2, func() request { return new(deleteRecordsRequest) }, (*Broker).handleDeleteRecords},
-		{22, "InitProducerId", 0, 5, 2, func() request { return new(initProducerIDRequest) }, (*Broker).handleInitProducerID},
-		{23, "OffsetForLeaderEpoch", 2, 4, 4, func() request { return new(offsetForLeaderEpochRequest) }, (*Broker).handleOffsetForLeaderEpoch},
-		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
-		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
-		{26, "EndTxn", 0, 4, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
-		{28, "TxnOffsetCommit", 0, 4, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
-		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
-		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},
-		{31, "DeleteAcls", 1, 3, 2, func() request { return new(deleteAclsRequest) }, (*Broker).handleDeleteAcls},
-		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
-		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
-		{34, "AlterReplicaLogDirs", 1, 2, 2, func() request { return new(alterReplicaLogDirsRequest) }, (*Broker).handleAlterReplicaLogDirs},
-		{35, "DescribeLogDirs", 1, 4, 2, func() request { return new(describeLogDirsRequest) }, (*Broker).handleDescribeLogDirs},
-		{36, "SaslAuthenticate", 0, 2, 2, func() request { return new(saslAuthenticateRequest) }, (*Broker).handleSaslAuthenticate},
-		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
-		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
-		{43, "ElectLeaders", 0, 2, 2, func() request { return new(electLeadersRequest) }, (*Broker).handleElectLeaders},
-		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
-		{45, "AlterPartitionReassignments", 0, 1, 0, func() request { return new(alterPartitionReassignmentsRequest) }, (*Broker).handleAlterPartitionReassignments},
-		{46, "ListPartitionReassignments", 0, 0, 0, func() request { return new(listPartitionReassignmentsRequest) }, (*Broker).handleListPartitionReassignments},
-		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
-		{48, "DescribeClientQuotas", 0, 1, 1, func() request { return new(describeClientQuotasRequest) }, (*Broker).handleDescribeClientQuotas},
-		{49, "AlterClientQuotas", 0, 1, 1, func() request { return new(alterClientQuotasRequest) }, (*Broker).handleAlterClientQuotas},
-		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
-		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
-		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
-		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
-		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
-		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
-		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
-		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
-		{69, "ConsumerGroupDescribe", 0, 0, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
-		// GetTelemetrySubscriptions (71) and PushTelemetry (72) are left out,
-		// as Kafka leaves them out of ApiVersions when no metrics reporter
-		// that collects client telemetry is configured (KIP-714): clients
-		// then never ask. This broker has nowhere to send the metrics.
-		{74, "ListConfigResources", 0, 1, 0, func() request { return new(listConfigResourcesRequest) }, (*Broker).handleListConfigResources},
-		{75, "DescribeTopicPartitions", 0, 0, 0, func() request { return new(describeTopicPartitionsRequest) }, (*Broker).handleDescribeTopicPartitions},
-		{76, "ShareGroupHeartbeat", 1, 1, 0, func() request { return new(shareGroupHeartbeatRequest) }, (*Broker).handleShareGroupHeartbeat},
-		{77, "ShareGroupDescribe", 1, 1, 0, func() request { return new(shareGroupDescribeRequest) }, (*Broker).handleShareGroupDescribe},
-		{78, "ShareFetch", 1, 2, 0, func() request { return new(shareFetchRequest) }, (*Broker).handleShareFetch},
-		{79, "ShareAcknowledge", 1, 2, 0, func() request { return new(shareAcknowledgeRequest) }, (*Broker).handleShareAcknowledge},
-		{90, "DescribeShareGroupOffsets", 0, 1, 0, func() request { return new(describeShareGroupOffsetsRequest) }, (*Broker).handleDescribeShareGroupOffsets},
-		{91, "AlterShareGroupOffsets", 0, 0, 0, func() request { return new(alterShareGroupOffsetsRequest) }, (*Broker).handleAlterShareGroupOffsets},
-		{92, "DeleteShareGroupOffsets", 0, 0, 0, func() request { return new(deleteShareGroupOffsetsRequest) }, (*Broker).handleDeleteShareGroupOffsets},
-	}
-}
-
-func lookupAPI(key int16) *api {
-	for i := range apis {
-		if apis[i].key == key {
-			return &apis[i]
-		}
-	}
-	return nil
-}
 
 // Kafka error codes (Errors.java in Apache Kafka). Only the ones this
 // broker sends are listed.

@@ -69,8 +69,9 @@
 // Framing, the codec, the log, and the APIs every client uses first:
 // Produce, Fetch, Metadata, ApiVersions and ListOffsets.
 //
-//   - kafka.go: the Broker and its Config, the accept loop, and the framing
-//     of requests and responses on a connection, answered in order.
+//   - kafka.go: the Broker, the accept loop, the framing of requests and
+//     responses on a connection, answered in order, the apis table that
+//     drives dispatch, and the Config.
 //   - wire.go: the codec: the field types every message is made of, classic
 //     and flexible versions, and the record batch.
 //   - log.go: the partition log: segments with offset and time indexes,
@@ -82,9 +83,9 @@
 //   - topics.go: the data dir: topics as sets of partition directories, their
 //     ids and configs, creation and deletion that a crash leaves whole, and
 //     CreateTopics, DeleteTopics and CreatePartitions.
-//   - handlers.go: one section per API in API-key order (Produce, Fetch,
-//     ListOffsets, Metadata, ApiVersions, DeleteRecords, ...), each opening
-//     with the versions served, and the apis table that drives dispatch.
+//   - handlers.go: the core APIs, one section per API in API-key order
+//     (Produce, Fetch, ListOffsets, Metadata, ApiVersions, DeleteRecords,
+//     ...), each opening with the versions served.
 //   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
 //     consumer of many partitions from naming all of them on every fetch.
 //
@@ -125,8 +126,8 @@
 // What running a broker takes: configs, retention and compaction,
 // security, observability, quotas and cluster admin.
 //
-//   - configs.go: every setting a topic may override in Kafka 4.0, and the
-//     config APIs.
+//   - topicconfigs.go: every setting a topic may override in Kafka 4.0,
+//     and the config APIs.
 //   - validator.go: what topic settings do to produced batches
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and
@@ -194,332 +195,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 )
-
-// Config configures a Broker. The zero value is usable except for DataDir;
-// each field's comment gives the Kafka setting it mirrors and its default.
-type Config struct {
-	// DataDir holds the partition logs (Kafka's log.dirs). Required.
-	DataDir string
-
-	// NodeID is this broker's id in Metadata (node.id). Default 0.
-	NodeID int32
-
-	// AdvertisedAddr is the host:port clients are told to connect to
-	// (advertised.listeners) when there is one listener; see
-	// AdvertisedListeners for several. Empty means the address each
-	// client used to reach us, which is right for a local broker.
-	AdvertisedAddr string
-
-	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
-	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
-	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
-	// Open does not listen: Broker.Listen (or Listen, before Open) opens
-	// the sockets, and Serve takes them in this order.
-	Listeners string
-
-	// AdvertisedListeners gives, in the same syntax, the address Metadata
-	// tells clients of each listener (advertised.listeners). A listener
-	// not named here advertises AdvertisedAddr if it is the only one, and
-	// else the address the client used.
-	AdvertisedListeners string
-
-	// Security is TLS, SASL users and ACLs (security.go).
-	Security SecurityConfig
-
-	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
-	ClusterID string
-
-	// DefaultPartitions is the partition count of auto-created topics and
-	// of CreateTopics requests that ask for -1 (num.partitions, default 1).
-	DefaultPartitions int32
-
-	// DisableAutoCreateTopics turns off creating a topic when Metadata asks
-	// for one that does not exist (auto.create.topics.enable=false).
-	DisableAutoCreateTopics bool
-
-	// MaxFrameBytes is the largest request accepted; a larger size prefix
-	// closes the connection before anything is allocated
-	// (socket.request.max.bytes, default 100 MiB).
-	MaxFrameBytes int32
-
-	// MaxMessageBytes is the largest record batch a producer may send
-	// (message.max.bytes, default 1048588: 1 MiB plus batch overhead).
-	MaxMessageBytes int32
-
-	// SegmentBytes is the size at which a partition rolls to a new segment
-	// file (log.segment.bytes, default 1 GiB), for topics that do not set
-	// segment.bytes.
-	SegmentBytes int64
-
-	// Fsync is when appended records are forced to disk with fsync, the
-	// job of Kafka's log.flush.interval.messages and log.flush.interval.ms:
-	//
-	//	"never"   never by the broker: the OS writes the page cache back
-	//	          in its own time (Kafka's default, and ours; "" means it)
-	//	"always"  before answering a produce with acks=1 or -1; produces
-	//	          arriving together share one fsync per partition
-	//	"1s"      any duration: every partition's new records, that often,
-	//	          in the background
-	//
-	// Every policy survives a crash of the broker process: written records
-	// are in the kernel's page cache, which outlives the process. Only
-	// "always" also keeps every acknowledged record through a crash of the
-	// machine; an interval can lose that interval's worth, "never" about
-	// 30 seconds' (Linux's dirty_expire_centisecs).
-	Fsync string
-
-	// RetentionCheckInterval is how often old segments are checked for
-	// deletion (log.retention.check.interval.ms, default 5 minutes).
-	RetentionCheckInterval time.Duration
-
-	// GroupInitialRebalanceDelay is how long a new or empty group waits
-	// for more members before its first rebalance completes, so that
-	// consumers started together share one rebalance instead of one each
-	// (group.initial.rebalance.delay.ms). Kafka's default is 3s, sized for
-	// fleets of consumers; ours is 100ms, because a development broker
-	// mostly sees one consumer, or a test starting a few at once, and 3s
-	// on every first join is felt. Negative means no delay.
-	GroupInitialRebalanceDelay time.Duration
-
-	// GroupMinSessionTimeout and GroupMaxSessionTimeout bound the session
-	// timeout a member may ask for in JoinGroup; outside them it gets
-	// INVALID_SESSION_TIMEOUT (group.min.session.timeout.ms, default 6s;
-	// group.max.session.timeout.ms, default 30m).
-	GroupMinSessionTimeout time.Duration
-	GroupMaxSessionTimeout time.Duration
-
-	// GroupMaxSize is the most members a classic group may have; a
-	// JoinGroup past it gets GROUP_MAX_SIZE_REACHED (group.max.size,
-	// default 2147483647: no limit).
-	GroupMaxSize int32
-
-	// ConsumerGroupMaxSize is the same for a KIP-848 consumer group, whose
-	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
-	// (group.consumer.max.size, default 2147483647).
-	ConsumerGroupMaxSize int32
-
-	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
-	// group may go without a heartbeat before it is removed
-	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
-	// member, a consumer member does not choose its own.
-	ConsumerSessionTimeout time.Duration
-
-	// ConsumerHeartbeatInterval is how often consumer group members are
-	// told to heartbeat (group.consumer.heartbeat.interval.ms, default
-	// 5s). It is also how soon a member learns that partitions it waits
-	// for were released, so tests set it small.
-	ConsumerHeartbeatInterval time.Duration
-
-	// ConsumerMinSessionTimeout and ConsumerMaxSessionTimeout bound the
-	// consumer.session.timeout.ms a group may set (groupconfigs.go), and
-	// ConsumerMinHeartbeatInterval and ConsumerMaxHeartbeatInterval its
-	// consumer.heartbeat.interval.ms (group.consumer.min.session.timeout.ms
-	// and the others, defaults 45s, 60s, 5s and 15s, widened to take in
-	// ConsumerSessionTimeout and ConsumerHeartbeatInterval).
-	ConsumerMinSessionTimeout    time.Duration
-	ConsumerMaxSessionTimeout    time.Duration
-	ConsumerMinHeartbeatInterval time.Duration
-	ConsumerMaxHeartbeatInterval time.Duration
-
-	// ShareSessionTimeout and ShareHeartbeatInterval are a share group
-	// member's session timeout and heartbeat interval (sharegroups.go;
-	// group.share.session.timeout.ms, default 45s, and
-	// group.share.heartbeat.interval.ms, default 5s). A group may override
-	// them with its share.* configs.
-	ShareSessionTimeout    time.Duration
-	ShareHeartbeatInterval time.Duration
-
-	// ShareRecordLockDuration is how long a share group member holds the
-	// records it fetched before they go to another
-	// (group.share.record.lock.duration.ms, default 30s; a group may set
-	// share.record.lock.duration.ms). ShareDeliveryCountLimit is how many
-	// times a record is delivered before it is archived
-	// (group.share.delivery.count.limit, default 5), and
-	// SharePartitionMaxRecordLocks how many records of a partition may be
-	// in flight at once (group.share.partition.max.record.locks, default
-	// 2000). See share.go.
-	ShareRecordLockDuration      time.Duration
-	ShareDeliveryCountLimit      int16
-	SharePartitionMaxRecordLocks int32
-
-	// OffsetsRetention is how long committed offsets are kept: for a group
-	// with members, counted from when it became empty; for offsets
-	// committed outside any group membership, from their commit
-	// (offsets.retention.minutes, default 7 days).
-	OffsetsRetention time.Duration
-
-	// OffsetsRetentionCheckInterval is how often expired offsets are
-	// looked for (offsets.retention.check.interval.ms, default 10m).
-	OffsetsRetentionCheckInterval time.Duration
-
-	// ConnectionsMaxIdle is how long a connection may go without a request
-	// before it is closed (connections.max.idle.ms, default 10 minutes).
-	// Clients reconnect when they next need the broker.
-	ConnectionsMaxIdle time.Duration
-
-	// TransactionMaxTimeout is the longest transaction.timeout.ms a
-	// transactional producer may ask for in InitProducerId
-	// (transaction.max.timeout.ms, default 15 minutes).
-	TransactionMaxTimeout time.Duration
-
-	// TransactionAbortCheckInterval is how often open transactions are
-	// checked against their timeout and aborted when they are over it
-	// (transaction.abort.timed.out.transaction.cleanup.interval.ms,
-	// default 10s).
-	TransactionAbortCheckInterval time.Duration
-
-	// TransactionalIDExpiration is how long the coordinator keeps a
-	// transactional id that has no open transaction and has not been used,
-	// after which it forgets it and its producer id
-	// (transactional.id.expiration.ms, default 7 days). The check runs
-	// with the timeout check.
-	TransactionalIDExpiration time.Duration
-
-	// ClosedSegmentFiles is how many segment .log files may be open at
-	// once: closed segments' and, since they share the cache, each
-	// partition's active one too, despite the name. The others are opened
-	// when read or written and the least recently used idle ones closed
-	// (segfiles.go). Kafka has no such setting: it keeps them all open.
-	// Default 256.
-	ClosedSegmentFiles int
-
-	// FetchSessionCacheSlots is how many incremental fetch sessions
-	// (fetchsessions.go) the broker keeps at most
-	// (max.incremental.fetch.session.cache.slots, default 1000). Negative
-	// turns sessions off: every fetch is then a full one.
-	FetchSessionCacheSlots int
-
-	// FetchSessionEviction is how long a fetch session is safe from being
-	// evicted for a new one, counted from its creation and from its last
-	// use (min.incremental.fetch.session.eviction.ms, default 2 minutes).
-	FetchSessionEviction time.Duration
-
-	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
-	// a round before it looks for compacted partitions to clean again
-	// (log.cleaner.backoff.ms, default 15s).
-	CleanerBackoff time.Duration
-
-	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
-	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no
-	// limit, as in Kafka.
-	CleanerIOBytesPerSecond int64
-
-	// CleanerDedupeBufferBytes bounds the memory of the cleaner's key map
-	// (log.cleaner.dedupe.buffer.size, default 128 MiB); a partition with
-	// more keys is cleaned over several rounds.
-	CleanerDedupeBufferBytes int64
-
-	// OffsetsTopicSegmentBytes is the segment.bytes of __consumer_offsets
-	// when the broker creates it (offsets.topic.segment.bytes, default 100
-	// MiB): a smaller segment rolls, and so is compacted, sooner.
-	OffsetsTopicSegmentBytes int32
-
-	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
-	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
-	// each (quota.window.num, default 11; quota.window.size.seconds,
-	// default 1s).
-	QuotaWindowNum  int
-	QuotaWindowSize time.Duration
-
-	// Trace, when set, receives a line for every request and every
-	// response, decoded field by field (trace.go): the -trace flag.
-	Trace io.Writer
-
-	// Logger receives the broker's log lines. Default slog.Default().
-	Logger *slog.Logger
-
-	// given and ignored are the settings Set applied and the ones it
-	// accepted without effect (settings.go).
-	given, ignored []string
-}
-
-// withDefaults fills in the zero fields of c, each with the default of
-// the Kafka setting its comment names.
-func (c Config) withDefaults() Config {
-	setDefault(&c.ClusterID, "kafka-go-cluster")
-	setDefault(&c.DefaultPartitions, 1)
-	setDefault(&c.MaxFrameBytes, defaultMaxFrameBytes)
-	setDefault(&c.MaxMessageBytes, defaultMaxMessageBytes)
-	setDefault(&c.SegmentBytes, defaultSegmentBytes)
-	setDefault(&c.RetentionCheckInterval, defaultRetentionCheckInterval)
-	setDefault(&c.CleanerBackoff, defaultCleanerBackoff)
-	setDefault(&c.CleanerDedupeBufferBytes, defaultDedupeBufferBytes)
-	setDefault(&c.OffsetsTopicSegmentBytes, defaultOffsetsTopicSegmentBytes)
-	if c.GroupInitialRebalanceDelay == 0 {
-		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
-	}
-	setDefault(&c.GroupMinSessionTimeout, 6*time.Second)
-	setDefault(&c.GroupMaxSessionTimeout, 30*time.Minute)
-	setDefault(&c.GroupMaxSize, math.MaxInt32)
-	setDefault(&c.ConsumerGroupMaxSize, math.MaxInt32)
-	setDefault(&c.ConsumerSessionTimeout, 45*time.Second)
-	setDefault(&c.ConsumerHeartbeatInterval, 5*time.Second)
-	setDefault(&c.ShareSessionTimeout, 45*time.Second)
-	setDefault(&c.ShareHeartbeatInterval, 5*time.Second)
-	setDefault(&c.ShareRecordLockDuration, defaultShareLimits.lockDuration)
-	setDefault(&c.ShareDeliveryCountLimit, defaultShareLimits.deliveryLimit)
-	setDefault(&c.SharePartitionMaxRecordLocks, int32(defaultShareLimits.maxLocks))
-	setDefault(&c.ConsumerMinSessionTimeout, min(45*time.Second, c.ConsumerSessionTimeout))
-	setDefault(&c.ConsumerMaxSessionTimeout, max(60*time.Second, c.ConsumerSessionTimeout))
-	setDefault(&c.ConsumerMinHeartbeatInterval, min(5*time.Second, c.ConsumerHeartbeatInterval))
-	setDefault(&c.ConsumerMaxHeartbeatInterval, max(15*time.Second, c.ConsumerHeartbeatInterval))
-	setDefault(&c.OffsetsRetention, 7*24*time.Hour)
-	setDefault(&c.OffsetsRetentionCheckInterval, 10*time.Minute)
-	setDefault(&c.ConnectionsMaxIdle, 10*time.Minute)
-	setDefault(&c.TransactionMaxTimeout, 15*time.Minute)
-	setDefault(&c.TransactionAbortCheckInterval, 10*time.Second)
-	setDefault(&c.TransactionalIDExpiration, 7*24*time.Hour)
-	setDefault(&c.ClosedSegmentFiles, defaultClosedSegmentFiles)
-	if c.FetchSessionCacheSlots == 0 {
-		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots
-	}
-	setDefault(&c.FetchSessionEviction, defaultFetchSessionEviction)
-	setDefault(&c.Listeners, defaultListeners)
-	if c.QuotaWindowNum <= 1 {
-		c.QuotaWindowNum = 11
-	}
-	setDefault(&c.QuotaWindowSize, time.Second)
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	return c
-}
-
-// setDefault sets *field to def if it is zero or, for numbers, negative:
-// an unset Config field.
-func setDefault[T cmp.Ordered](field *T, def T) {
-	var zero T
-	if *field <= zero {
-		*field = def
-	}
-}
-
-// Kafka's defaults for Config.
-const (
-	defaultMaxFrameBytes   = 100 << 20 // socket.request.max.bytes
-	defaultMaxMessageBytes = 1048588   // message.max.bytes
-)
-
-// fsyncPolicy is Config.Fsync parsed.
-type fsyncPolicy struct {
-	always   bool
-	interval time.Duration // > 0 for a background fsync at that interval
-}
-
-// parseFsync reads Config.Fsync.
-func parseFsync(s string) (fsyncPolicy, error) {
-	switch s {
-	case "", "never":
-		return fsyncPolicy{}, nil
-	case "always":
-		return fsyncPolicy{always: true}, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return fsyncPolicy{}, fmt.Errorf("kafka: Config.Fsync %q is not never, always or a positive duration", s)
-	}
-	return fsyncPolicy{interval: d}, nil
-}
 
 // Broker is a single Kafka node: the leader of every partition it stores.
 type Broker struct {
@@ -1034,6 +709,133 @@ func releasable(frame []byte) bool {
 	return len(frame) >= 2 && int16(binary.BigEndian.Uint16(frame)) == produceKey
 }
 
+// request is a decoded request body; decode reads the fields present at
+// version v. Errors stick in r.err.
+type request interface {
+	decode(r *reader, v int16)
+}
+
+// response is a response body; encode writes the fields present at version
+// v.
+type response interface {
+	encode(w *writer, v int16)
+}
+
+// api is one row of the dispatch table: an API key, the versions we
+// serve, the first flexible version, and its handler. A handler returning
+// nil sends no response (only acks=0 produce does that).
+//
+// Design note: one table, apis, drives both dispatch (parseRequest,
+// handle) and the ApiVersions answer, so what we advertise can never drift
+// from what we handle. Clients such as kafka-python decide what they may
+// send from that answer alone. The handlers live in the chapter of their
+// subject: handlers.go for the core APIs, groups.go for the group
+// coordinator, and so on.
+type api struct {
+	key          int16
+	name         string
+	minVersion   int16
+	maxVersion   int16
+	flexibleFrom int16
+	newRequest   func() request
+	serve        func(b *Broker, ctx context.Context, rc *requestContext, req request) response
+}
+
+// API keys the code names outside the table.
+const (
+	produceKey     = 0
+	apiVersionsKey = 18
+)
+
+// notFlexible is the flexibleFrom of an API that has no flexible versions
+// (its schema says "flexibleVersions": "none"), such as OffsetDelete.
+const notFlexible = math.MaxInt16
+
+// apis is filled in init to break the cycle apis -> handleApiVersions ->
+// apis.
+var apis []api
+
+func init() {
+	apis = []api{
+		{0, "Produce", 3, 11, 9, func() request { return new(produceRequest) }, (*Broker).handleProduce},
+		{1, "Fetch", 4, 17, 12, func() request { return new(fetchRequest) }, (*Broker).handleFetch},
+		{2, "ListOffsets", 1, 10, 6, func() request { return new(listOffsetsRequest) }, (*Broker).handleListOffsets},
+		{3, "Metadata", 0, 12, 9, func() request { return new(metadataRequest) }, (*Broker).handleMetadata},
+		{8, "OffsetCommit", 0, 9, 8, func() request { return new(offsetCommitRequest) }, (*Broker).handleOffsetCommit},
+		{9, "OffsetFetch", 0, 9, 6, func() request { return new(offsetFetchRequest) }, (*Broker).handleOffsetFetch},
+		{10, "FindCoordinator", 0, 6, 3, func() request { return new(findCoordinatorRequest) }, (*Broker).handleFindCoordinator},
+		{11, "JoinGroup", 0, 9, 6, func() request { return new(joinGroupRequest) }, (*Broker).handleJoinGroup},
+		{12, "Heartbeat", 0, 4, 4, func() request { return new(heartbeatRequest) }, (*Broker).handleHeartbeat},
+		{13, "LeaveGroup", 0, 5, 4, func() request { return new(leaveGroupRequest) }, (*Broker).handleLeaveGroup},
+		{14, "SyncGroup", 0, 5, 4, func() request { return new(syncGroupRequest) }, (*Broker).handleSyncGroup},
+		{15, "DescribeGroups", 0, 5, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
+		{16, "ListGroups", 0, 5, 3, func() request { return new(listGroupsRequest) }, (*Broker).handleListGroups},
+		{17, "SaslHandshake", 0, 1, notFlexible, func() request { return new(saslHandshakeRequest) }, (*Broker).handleSaslHandshake},
+		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
+		{19, "CreateTopics", 2, 7, 5, func() request { return new(createTopicsRequest) }, (*Broker).handleCreateTopics},
+		{20, "DeleteTopics", 1, 6, 4, func() request { return new(deleteTopicsRequest) }, (*Broker).handleDeleteTopics},
+		{21, "DeleteRecords", 0, 2, 2, func() request { return new(deleteRecordsRequest) }, (*Broker).handleDeleteRecords},
+		{22, "InitProducerId", 0, 5, 2, func() request { return new(initProducerIDRequest) }, (*Broker).handleInitProducerID},
+		{23, "OffsetForLeaderEpoch", 2, 4, 4, func() request { return new(offsetForLeaderEpochRequest) }, (*Broker).handleOffsetForLeaderEpoch},
+		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
+		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
+		{26, "EndTxn", 0, 4, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
+		{28, "TxnOffsetCommit", 0, 4, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
+		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
+		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},
+		{31, "DeleteAcls", 1, 3, 2, func() request { return new(deleteAclsRequest) }, (*Broker).handleDeleteAcls},
+		{32, "DescribeConfigs", 0, 4, 4, func() request { return new(describeConfigsRequest) }, (*Broker).handleDescribeConfigs},
+		{33, "AlterConfigs", 0, 2, 2, func() request { return new(alterConfigsRequest) }, (*Broker).handleAlterConfigs},
+		{34, "AlterReplicaLogDirs", 1, 2, 2, func() request { return new(alterReplicaLogDirsRequest) }, (*Broker).handleAlterReplicaLogDirs},
+		{35, "DescribeLogDirs", 1, 4, 2, func() request { return new(describeLogDirsRequest) }, (*Broker).handleDescribeLogDirs},
+		{36, "SaslAuthenticate", 0, 2, 2, func() request { return new(saslAuthenticateRequest) }, (*Broker).handleSaslAuthenticate},
+		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
+		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
+		{43, "ElectLeaders", 0, 2, 2, func() request { return new(electLeadersRequest) }, (*Broker).handleElectLeaders},
+		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
+		{45, "AlterPartitionReassignments", 0, 1, 0, func() request { return new(alterPartitionReassignmentsRequest) }, (*Broker).handleAlterPartitionReassignments},
+		{46, "ListPartitionReassignments", 0, 0, 0, func() request { return new(listPartitionReassignmentsRequest) }, (*Broker).handleListPartitionReassignments},
+		{47, "OffsetDelete", 0, 0, notFlexible, func() request { return new(offsetDeleteRequest) }, (*Broker).handleOffsetDelete},
+		{48, "DescribeClientQuotas", 0, 1, 1, func() request { return new(describeClientQuotasRequest) }, (*Broker).handleDescribeClientQuotas},
+		{49, "AlterClientQuotas", 0, 1, 1, func() request { return new(alterClientQuotasRequest) }, (*Broker).handleAlterClientQuotas},
+		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
+		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
+		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
+		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
+		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
+		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
+		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
+		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
+		{69, "ConsumerGroupDescribe", 0, 0, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
+		// GetTelemetrySubscriptions (71) and PushTelemetry (72) are left out,
+		// as Kafka leaves them out of ApiVersions when no metrics reporter
+		// that collects client telemetry is configured (KIP-714): clients
+		// then never ask. This broker has nowhere to send the metrics.
+		{74, "ListConfigResources", 0, 1, 0, func() request { return new(listConfigResourcesRequest) }, (*Broker).handleListConfigResources},
+		{75, "DescribeTopicPartitions", 0, 0, 0, func() request { return new(describeTopicPartitionsRequest) }, (*Broker).handleDescribeTopicPartitions},
+		{76, "ShareGroupHeartbeat", 1, 1, 0, func() request { return new(shareGroupHeartbeatRequest) }, (*Broker).handleShareGroupHeartbeat},
+		{77, "ShareGroupDescribe", 1, 1, 0, func() request { return new(shareGroupDescribeRequest) }, (*Broker).handleShareGroupDescribe},
+		{78, "ShareFetch", 1, 2, 0, func() request { return new(shareFetchRequest) }, (*Broker).handleShareFetch},
+		{79, "ShareAcknowledge", 1, 2, 0, func() request { return new(shareAcknowledgeRequest) }, (*Broker).handleShareAcknowledge},
+		{90, "DescribeShareGroupOffsets", 0, 1, 0, func() request { return new(describeShareGroupOffsetsRequest) }, (*Broker).handleDescribeShareGroupOffsets},
+		{91, "AlterShareGroupOffsets", 0, 0, 0, func() request { return new(alterShareGroupOffsetsRequest) }, (*Broker).handleAlterShareGroupOffsets},
+		{92, "DeleteShareGroupOffsets", 0, 0, 0, func() request { return new(deleteShareGroupOffsetsRequest) }, (*Broker).handleDeleteShareGroupOffsets},
+	}
+}
+
+// lookupAPI finds the row of an API key, or nil for a key we do not serve,
+// which parseRequest turns into errUnknownAPI. A scan of the few dozen rows
+// costs less than the rest of a request, and needs no second copy of the
+// table to keep in step.
+func lookupAPI(key int16) *api {
+	for i := range apis {
+		if apis[i].key == key {
+			return &apis[i]
+		}
+	}
+	return nil
+}
+
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if c.auth.bare && c.auth.pending {
@@ -1280,4 +1082,333 @@ func (b *Broker) appendSignal() <-chan struct{} {
 	b.appendMu.Lock()
 	defer b.appendMu.Unlock()
 	return b.appended
+}
+
+// Config configures a Broker. The zero value is usable except for DataDir;
+// each field's comment gives the Kafka setting it mirrors and its default.
+// Most fields belong to a later chapter, named in their comments, which is
+// why Config closes this file rather than opening it; settings.go sets
+// them by their server.properties names.
+type Config struct {
+	// DataDir holds the partition logs (Kafka's log.dirs). Required.
+	DataDir string
+
+	// NodeID is this broker's id in Metadata (node.id). Default 0.
+	NodeID int32
+
+	// AdvertisedAddr is the host:port clients are told to connect to
+	// (advertised.listeners) when there is one listener; see
+	// AdvertisedListeners for several. Empty means the address each
+	// client used to reach us, which is right for a local broker.
+	AdvertisedAddr string
+
+	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
+	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
+	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
+	// Open does not listen: Broker.Listen (or Listen, before Open) opens
+	// the sockets, and Serve takes them in this order.
+	Listeners string
+
+	// AdvertisedListeners gives, in the same syntax, the address Metadata
+	// tells clients of each listener (advertised.listeners). A listener
+	// not named here advertises AdvertisedAddr if it is the only one, and
+	// else the address the client used.
+	AdvertisedListeners string
+
+	// Security is TLS, SASL users and ACLs (security.go).
+	Security SecurityConfig
+
+	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
+	ClusterID string
+
+	// DefaultPartitions is the partition count of auto-created topics and
+	// of CreateTopics requests that ask for -1 (num.partitions, default 1).
+	DefaultPartitions int32
+
+	// DisableAutoCreateTopics turns off creating a topic when Metadata asks
+	// for one that does not exist (auto.create.topics.enable=false).
+	DisableAutoCreateTopics bool
+
+	// MaxFrameBytes is the largest request accepted; a larger size prefix
+	// closes the connection before anything is allocated
+	// (socket.request.max.bytes, default 100 MiB).
+	MaxFrameBytes int32
+
+	// MaxMessageBytes is the largest record batch a producer may send
+	// (message.max.bytes, default 1048588: 1 MiB plus batch overhead).
+	MaxMessageBytes int32
+
+	// SegmentBytes is the size at which a partition rolls to a new segment
+	// file (log.segment.bytes, default 1 GiB), for topics that do not set
+	// segment.bytes.
+	SegmentBytes int64
+
+	// Fsync is when appended records are forced to disk with fsync, the
+	// job of Kafka's log.flush.interval.messages and log.flush.interval.ms:
+	//
+	//	"never"   never by the broker: the OS writes the page cache back
+	//	          in its own time (Kafka's default, and ours; "" means it)
+	//	"always"  before answering a produce with acks=1 or -1; produces
+	//	          arriving together share one fsync per partition
+	//	"1s"      any duration: every partition's new records, that often,
+	//	          in the background
+	//
+	// Every policy survives a crash of the broker process: written records
+	// are in the kernel's page cache, which outlives the process. Only
+	// "always" also keeps every acknowledged record through a crash of the
+	// machine; an interval can lose that interval's worth, "never" about
+	// 30 seconds' (Linux's dirty_expire_centisecs).
+	Fsync string
+
+	// RetentionCheckInterval is how often old segments are checked for
+	// deletion (log.retention.check.interval.ms, default 5 minutes).
+	RetentionCheckInterval time.Duration
+
+	// GroupInitialRebalanceDelay is how long a new or empty group waits
+	// for more members before its first rebalance completes, so that
+	// consumers started together share one rebalance instead of one each
+	// (group.initial.rebalance.delay.ms). Kafka's default is 3s, sized for
+	// fleets of consumers; ours is 100ms, because a development broker
+	// mostly sees one consumer, or a test starting a few at once, and 3s
+	// on every first join is felt. Negative means no delay.
+	GroupInitialRebalanceDelay time.Duration
+
+	// GroupMinSessionTimeout and GroupMaxSessionTimeout bound the session
+	// timeout a member may ask for in JoinGroup; outside them it gets
+	// INVALID_SESSION_TIMEOUT (group.min.session.timeout.ms, default 6s;
+	// group.max.session.timeout.ms, default 30m).
+	GroupMinSessionTimeout time.Duration
+	GroupMaxSessionTimeout time.Duration
+
+	// GroupMaxSize is the most members a classic group may have; a
+	// JoinGroup past it gets GROUP_MAX_SIZE_REACHED (group.max.size,
+	// default 2147483647: no limit).
+	GroupMaxSize int32
+
+	// ConsumerGroupMaxSize is the same for a KIP-848 consumer group, whose
+	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
+	// (group.consumer.max.size, default 2147483647).
+	ConsumerGroupMaxSize int32
+
+	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
+	// group may go without a heartbeat before it is removed
+	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
+	// member, a consumer member does not choose its own.
+	ConsumerSessionTimeout time.Duration
+
+	// ConsumerHeartbeatInterval is how often consumer group members are
+	// told to heartbeat (group.consumer.heartbeat.interval.ms, default
+	// 5s). It is also how soon a member learns that partitions it waits
+	// for were released, so tests set it small.
+	ConsumerHeartbeatInterval time.Duration
+
+	// ConsumerMinSessionTimeout and ConsumerMaxSessionTimeout bound the
+	// consumer.session.timeout.ms a group may set (groupconfigs.go), and
+	// ConsumerMinHeartbeatInterval and ConsumerMaxHeartbeatInterval its
+	// consumer.heartbeat.interval.ms (group.consumer.min.session.timeout.ms
+	// and the others, defaults 45s, 60s, 5s and 15s, widened to take in
+	// ConsumerSessionTimeout and ConsumerHeartbeatInterval).
+	ConsumerMinSessionTimeout    time.Duration
+	ConsumerMaxSessionTimeout    time.Duration
+	ConsumerMinHeartbeatInterval time.Duration
+	ConsumerMaxHeartbeatInterval time.Duration
+
+	// ShareSessionTimeout and ShareHeartbeatInterval are a share group
+	// member's session timeout and heartbeat interval (sharegroups.go;
+	// group.share.session.timeout.ms, default 45s, and
+	// group.share.heartbeat.interval.ms, default 5s). A group may override
+	// them with its share.* configs.
+	ShareSessionTimeout    time.Duration
+	ShareHeartbeatInterval time.Duration
+
+	// ShareRecordLockDuration is how long a share group member holds the
+	// records it fetched before they go to another
+	// (group.share.record.lock.duration.ms, default 30s; a group may set
+	// share.record.lock.duration.ms). ShareDeliveryCountLimit is how many
+	// times a record is delivered before it is archived
+	// (group.share.delivery.count.limit, default 5), and
+	// SharePartitionMaxRecordLocks how many records of a partition may be
+	// in flight at once (group.share.partition.max.record.locks, default
+	// 2000). See share.go.
+	ShareRecordLockDuration      time.Duration
+	ShareDeliveryCountLimit      int16
+	SharePartitionMaxRecordLocks int32
+
+	// OffsetsRetention is how long committed offsets are kept: for a group
+	// with members, counted from when it became empty; for offsets
+	// committed outside any group membership, from their commit
+	// (offsets.retention.minutes, default 7 days).
+	OffsetsRetention time.Duration
+
+	// OffsetsRetentionCheckInterval is how often expired offsets are
+	// looked for (offsets.retention.check.interval.ms, default 10m).
+	OffsetsRetentionCheckInterval time.Duration
+
+	// ConnectionsMaxIdle is how long a connection may go without a request
+	// before it is closed (connections.max.idle.ms, default 10 minutes).
+	// Clients reconnect when they next need the broker.
+	ConnectionsMaxIdle time.Duration
+
+	// TransactionMaxTimeout is the longest transaction.timeout.ms a
+	// transactional producer may ask for in InitProducerId
+	// (transaction.max.timeout.ms, default 15 minutes).
+	TransactionMaxTimeout time.Duration
+
+	// TransactionAbortCheckInterval is how often open transactions are
+	// checked against their timeout and aborted when they are over it
+	// (transaction.abort.timed.out.transaction.cleanup.interval.ms,
+	// default 10s).
+	TransactionAbortCheckInterval time.Duration
+
+	// TransactionalIDExpiration is how long the coordinator keeps a
+	// transactional id that has no open transaction and has not been used,
+	// after which it forgets it and its producer id
+	// (transactional.id.expiration.ms, default 7 days). The check runs
+	// with the timeout check.
+	TransactionalIDExpiration time.Duration
+
+	// ClosedSegmentFiles is how many segment .log files may be open at
+	// once: closed segments' and, since they share the cache, each
+	// partition's active one too, despite the name. The others are opened
+	// when read or written and the least recently used idle ones closed
+	// (segfiles.go). Kafka has no such setting: it keeps them all open.
+	// Default 256.
+	ClosedSegmentFiles int
+
+	// FetchSessionCacheSlots is how many incremental fetch sessions
+	// (fetchsessions.go) the broker keeps at most
+	// (max.incremental.fetch.session.cache.slots, default 1000). Negative
+	// turns sessions off: every fetch is then a full one.
+	FetchSessionCacheSlots int
+
+	// FetchSessionEviction is how long a fetch session is safe from being
+	// evicted for a new one, counted from its creation and from its last
+	// use (min.incremental.fetch.session.eviction.ms, default 2 minutes).
+	FetchSessionEviction time.Duration
+
+	// CleanerBackoff is how long the log cleaner (cleaner.go) waits after
+	// a round before it looks for compacted partitions to clean again
+	// (log.cleaner.backoff.ms, default 15s).
+	CleanerBackoff time.Duration
+
+	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
+	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no
+	// limit, as in Kafka.
+	CleanerIOBytesPerSecond int64
+
+	// CleanerDedupeBufferBytes bounds the memory of the cleaner's key map
+	// (log.cleaner.dedupe.buffer.size, default 128 MiB); a partition with
+	// more keys is cleaned over several rounds.
+	CleanerDedupeBufferBytes int64
+
+	// OffsetsTopicSegmentBytes is the segment.bytes of __consumer_offsets
+	// when the broker creates it (offsets.topic.segment.bytes, default 100
+	// MiB): a smaller segment rolls, and so is compacted, sooner.
+	OffsetsTopicSegmentBytes int32
+
+	// QuotaWindowNum and QuotaWindowSize are how client quotas measure
+	// rates (quotas.go): over QuotaWindowNum samples of QuotaWindowSize
+	// each (quota.window.num, default 11; quota.window.size.seconds,
+	// default 1s).
+	QuotaWindowNum  int
+	QuotaWindowSize time.Duration
+
+	// Trace, when set, receives a line for every request and every
+	// response, decoded field by field (trace.go): the -trace flag.
+	Trace io.Writer
+
+	// Logger receives the broker's log lines. Default slog.Default().
+	Logger *slog.Logger
+
+	// given and ignored are the settings Set applied and the ones it
+	// accepted without effect (settings.go).
+	given, ignored []string
+}
+
+// withDefaults fills in the zero fields of c, each with the default of
+// the Kafka setting its comment names.
+func (c Config) withDefaults() Config {
+	setDefault(&c.ClusterID, "kafka-go-cluster")
+	setDefault(&c.DefaultPartitions, 1)
+	setDefault(&c.MaxFrameBytes, defaultMaxFrameBytes)
+	setDefault(&c.MaxMessageBytes, defaultMaxMessageBytes)
+	setDefault(&c.SegmentBytes, defaultSegmentBytes)
+	setDefault(&c.RetentionCheckInterval, defaultRetentionCheckInterval)
+	setDefault(&c.CleanerBackoff, defaultCleanerBackoff)
+	setDefault(&c.CleanerDedupeBufferBytes, defaultDedupeBufferBytes)
+	setDefault(&c.OffsetsTopicSegmentBytes, defaultOffsetsTopicSegmentBytes)
+	if c.GroupInitialRebalanceDelay == 0 {
+		c.GroupInitialRebalanceDelay = 100 * time.Millisecond
+	}
+	setDefault(&c.GroupMinSessionTimeout, 6*time.Second)
+	setDefault(&c.GroupMaxSessionTimeout, 30*time.Minute)
+	setDefault(&c.GroupMaxSize, math.MaxInt32)
+	setDefault(&c.ConsumerGroupMaxSize, math.MaxInt32)
+	setDefault(&c.ConsumerSessionTimeout, 45*time.Second)
+	setDefault(&c.ConsumerHeartbeatInterval, 5*time.Second)
+	setDefault(&c.ShareSessionTimeout, 45*time.Second)
+	setDefault(&c.ShareHeartbeatInterval, 5*time.Second)
+	setDefault(&c.ShareRecordLockDuration, defaultShareLimits.lockDuration)
+	setDefault(&c.ShareDeliveryCountLimit, defaultShareLimits.deliveryLimit)
+	setDefault(&c.SharePartitionMaxRecordLocks, int32(defaultShareLimits.maxLocks))
+	setDefault(&c.ConsumerMinSessionTimeout, min(45*time.Second, c.ConsumerSessionTimeout))
+	setDefault(&c.ConsumerMaxSessionTimeout, max(60*time.Second, c.ConsumerSessionTimeout))
+	setDefault(&c.ConsumerMinHeartbeatInterval, min(5*time.Second, c.ConsumerHeartbeatInterval))
+	setDefault(&c.ConsumerMaxHeartbeatInterval, max(15*time.Second, c.ConsumerHeartbeatInterval))
+	setDefault(&c.OffsetsRetention, 7*24*time.Hour)
+	setDefault(&c.OffsetsRetentionCheckInterval, 10*time.Minute)
+	setDefault(&c.ConnectionsMaxIdle, 10*time.Minute)
+	setDefault(&c.TransactionMaxTimeout, 15*time.Minute)
+	setDefault(&c.TransactionAbortCheckInterval, 10*time.Second)
+	setDefault(&c.TransactionalIDExpiration, 7*24*time.Hour)
+	setDefault(&c.ClosedSegmentFiles, defaultClosedSegmentFiles)
+	if c.FetchSessionCacheSlots == 0 {
+		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots
+	}
+	setDefault(&c.FetchSessionEviction, defaultFetchSessionEviction)
+	setDefault(&c.Listeners, defaultListeners)
+	if c.QuotaWindowNum <= 1 {
+		c.QuotaWindowNum = 11
+	}
+	setDefault(&c.QuotaWindowSize, time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// setDefault sets *field to def if it is zero or, for numbers, negative:
+// an unset Config field.
+func setDefault[T cmp.Ordered](field *T, def T) {
+	var zero T
+	if *field <= zero {
+		*field = def
+	}
+}
+
+// Kafka's defaults for Config.
+const (
+	defaultMaxFrameBytes   = 100 << 20 // socket.request.max.bytes
+	defaultMaxMessageBytes = 1048588   // message.max.bytes
+)
+
+// fsyncPolicy is Config.Fsync parsed.
+type fsyncPolicy struct {
+	always   bool
+	interval time.Duration // > 0 for a background fsync at that interval
+}
+
+// parseFsync reads Config.Fsync.
+func parseFsync(s string) (fsyncPolicy, error) {
+	switch s {
+	case "", "never":
+		return fsyncPolicy{}, nil
+	case "always":
+		return fsyncPolicy{always: true}, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fsyncPolicy{}, fmt.Errorf("kafka: Config.Fsync %q is not never, always or a positive duration", s)
+	}
+	return fsyncPolicy{interval: d}, nil
 }

@@ -19,7 +19,7 @@
 //	  cleaner-horizon-checkpoint         when their kept tombstones may go (cleaner.go)
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
-//	    topic.config                     the topic's configs (partition 0 only; configs.go)
+//	    topic.config                     the topic's configs (partition 0 only; topicconfigs.go)
 //	    00000000000000000000.log         batches, as produced, offsets assigned
 //	    00000000000000000000.index       sparse offset index: offset -> file position
 //	    00000000000000000000.timeindex   sparse time index: max timestamp so far -> offset
@@ -48,6 +48,14 @@
 // rebuilds them. So an idle partition holds one descriptor, its active
 // .log; closed segments' files go through a cache (segfiles.go).
 //
+// Design note: readers never wait for the disk writes of an appender. Append
+// writes its batches past the segment's committed size, where no reader
+// looks, with one positioned write (pwrite), then takes the lock only to
+// publish the new size and index entries. A failed write (a full disk)
+// publishes nothing, and what it wrote in part is cut off again
+// (failedWrite), so that the file never holds batches that were not
+// acknowledged.
+//
 // Design note: crash safety rests on four rules.
 //  1. Only the last segment can be torn. A segment is fsynced, log and both
 //     indexes, before the next one is created, so the existence of a later
@@ -74,14 +82,6 @@
 //     acknowledged writes is the broker's policy (Config.Fsync) carried
 //     out through SyncTo; a crash loses at most the unsynced tail, which
 //     recovery cuts cleanly.
-//
-// Design note: readers never wait for the disk writes of an appender. Append
-// writes its batches past the segment's committed size, where no reader
-// looks, with one positioned write (pwrite), then takes the lock only to
-// publish the new size and index entries. A failed write (a full disk)
-// publishes nothing, and what it wrote in part is cut off again
-// (failedWrite), so that the file never holds batches that were not
-// acknowledged.
 //
 // Design note: an index is trusted only as far as it is checked. At open,
 // entries must be in order and inside the log (Kafka's sanity check); at
@@ -372,580 +372,6 @@ func (l *partitionLog) closedErr() error {
 	}
 	return errLogClosed
 }
-
-// openPartitionLog opens the partition log in dir, creating dir if it is
-// missing, and recovers the last segment as after a crash, scanning all of
-// it (see the design note on crash safety). An empty dir starts at offset
-// 0. A nil logger discards.
-func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partitionLog, error) {
-	return openPartition(dir, opts, logger, false)
-}
-
-// openPartition is openPartitionLog, told whether the broker last stopped
-// cleanly, in which case the last segment's indexes are trusted and only
-// its tail is scanned.
-func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool) (*partitionLog, error) {
-	opts, err := opts.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("kafka: create partition dir: %w", err)
-	}
-	if err := recoverCleaning(dir, logger); err != nil {
-		return nil, err
-	}
-	bases, err := listSegments(dir)
-	if err != nil {
-		return nil, err
-	}
-	created := len(bases) == 0 // recoverSegment makes the first segment
-	if created {
-		bases = []int64{0}
-	}
-	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
-	for i, base := range bases {
-		var s *segment
-		if i < len(bases)-1 {
-			s, err = l.loadSegment(base)
-		} else {
-			s, err = l.recoverSegment(base, clean)
-		}
-		if err != nil {
-			l.closeFiles()
-			return nil, err
-		}
-		l.segments = append(l.segments, s)
-	}
-	// A segment just created must be durable before it takes records.
-	// Nothing else here needs the dir's fsync: a truncation fsyncs its
-	// file, index files with entries are written by writeFileAtomic, and
-	// empty ones lost in a crash are rebuilt. Skipping it otherwise saves
-	// one fsync per partition at every start, and at every creation, whose
-	// staged dirs hold the first segment already (grow).
-	if created {
-		if err := syncDir(dir); err != nil {
-			l.closeFiles()
-			return nil, err
-		}
-	}
-	// The active segment's file goes to the descriptor cache too, so
-	// that the cache's limit bounds every .log descriptor the broker
-	// holds (segfiles.go).
-	l.cacheSegment(l.segments[len(l.segments)-1], true)
-	l.logStart = l.segments[0].base
-	// Recovery fsynced what it kept, so everything up to here is on disk.
-	l.syncedTo = l.hw
-	// Producer state is rebuilt from the batches that survived recovery,
-	// so a batch cut from the tail is forgotten with the data: the
-	// producer's retry of it is appended anew, not taken for a duplicate.
-	l.producers, l.txns = l.loadProducerStates()
-	return l, nil
-}
-
-// listSegments returns the base offsets of the .log files in dir, in
-// order. Other files, such as Kafka's .deleted leftovers and our .tmp
-// files, are ignored; the cleaner's .cleaned and .swap files are dealt
-// with before (recoverCleaning).
-func listSegments(dir string) ([]int64, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("kafka: list segments: %w", err)
-	}
-	var bases []int64
-	for _, e := range entries {
-		name, ok := strings.CutSuffix(e.Name(), logSuffix)
-		if !ok || len(name) != 20 || e.IsDir() {
-			continue
-		}
-		base, err := strconv.ParseInt(name, 10, 64)
-		if err != nil || base < 0 {
-			continue
-		}
-		bases = append(bases, base)
-	}
-	slices.Sort(bases)
-	return bases, nil
-}
-
-// loadSegment opens an older, inactive segment. Its indexes are trusted
-// when they pass decodeOffsetIndex's and decodeTimeIndex's checks and
-// rebuilt by a scan otherwise.
-func (l *partitionLog) loadSegment(base int64) (*segment, error) {
-	f, err := os.Open(segmentPath(l.dir, base, logSuffix))
-	if err != nil {
-		return nil, fmt.Errorf("kafka: open segment: %w", err)
-	}
-	s := &segment{base: base, log: f, idx: newIndexer()}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("kafka: open segment: %w", err)
-	}
-	s.size, s.info = fi.Size(), fi
-	s.offsets, err = readOffsetIndex(segmentPath(l.dir, base, offsetIndexSuffix), base, s.size)
-	if err == nil {
-		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
-	}
-	if err == nil {
-		if n := len(s.times); n > 0 {
-			s.idx.maxTimestamp, s.idx.maxTimestampOffset = s.times[n-1].timestamp, s.times[n-1].offset
-		}
-		l.closeSegment(s)
-		return s, nil
-	}
-	l.logger.Info("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
-	if err := l.rebuildOlder(s); err != nil {
-		f.Close()
-		return nil, err
-	}
-	l.closeSegment(s)
-	return s, nil
-}
-
-// closeSegment hands an inactive segment's .log file to the descriptor
-// cache, if the log has one (segfiles.go). Callers hold mu exclusively, or
-// are opening the log.
-func (l *partitionLog) closeSegment(s *segment) {
-	l.cacheSegment(s, false)
-}
-
-// cacheSegment hands s's .log file to the descriptor cache, if the log has
-// one and s is not there already; write is for the active segment, whose
-// file the cache reopens for writing. Callers hold mu exclusively, or are
-// opening the log.
-func (l *partitionLog) cacheSegment(s *segment, write bool) {
-	if l.opts.Files == nil || s.log == nil {
-		return
-	}
-	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log, write)
-	s.log = nil
-}
-
-// withFile calls do with s's .log file open, through the descriptor cache
-// if s is in it, holding a reference for the length of the call.
-func (s *segment) withFile(do func(f *os.File) error) error {
-	if s.lazy == nil {
-		return do(s.log)
-	}
-	f, err := s.lazy.cache.acquire(s.lazy)
-	if err != nil {
-		return err
-	}
-	defer s.lazy.cache.release(s.lazy)
-	return do(f)
-}
-
-// syncFile fsyncs s's .log file. A file the cache closed since it was
-// written is reopened for it: fsync flushes the file, whichever
-// descriptor wrote it.
-func (s *segment) syncFile() error {
-	return s.withFile(func(f *os.File) error {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
-		}
-		return nil
-	})
-}
-
-// readFile reads len(b) bytes of s's .log at pos, through the descriptor
-// cache for a closed segment. Callers hold mu.
-func (s *segment) readFile(b []byte, pos int64) (int, error) {
-	if s.lazy == nil {
-		return s.log.ReadAt(b, pos)
-	}
-	f, err := s.lazy.cache.acquire(s.lazy)
-	if err != nil {
-		return 0, err
-	}
-	defer s.lazy.cache.release(s.lazy)
-	return f.ReadAt(b, pos)
-}
-
-// ReadAt reads s's .log file, through the descriptor cache for a closed
-// segment, so that a segment is an io.ReaderAt for readBatchAt.
-func (s *segment) ReadAt(b []byte, pos int64) (int, error) { return s.readFile(b, pos) }
-
-// closeFile closes s's .log file, or forgets it in the descriptor cache.
-func (s *segment) closeFile() error {
-	if s.lazy != nil {
-		return s.lazy.cache.forget(s.lazy)
-	}
-	return s.log.Close()
-}
-
-// rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
-// Such a segment was fsynced whole before the next one was made, so a bad
-// batch in it is damage, not a torn write, and fails the open.
-func (l *partitionLog) rebuildOlder(s *segment) error {
-	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
-	if err != nil {
-		return err
-	}
-	if scan.bad != nil {
-		return fmt.Errorf("kafka: segment %s is corrupt at position %d: %w",
-			segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
-	}
-	s.offsets, s.idx = scan.offsets, scan.idx
-	// An inactive segment ends with its final time entry, as a roll writes.
-	s.times = s.idx.addTimeEntry(scan.times)
-	return l.writeIndexes(s)
-}
-
-// recoverSegment opens the last segment, creating it if needed, scans it
-// (all of it, or after a clean stop its tail), cuts it at the first bad
-// batch and rebuilds its indexes.
-func (l *partitionLog) recoverSegment(base int64, clean bool) (*segment, error) {
-	f, err := os.OpenFile(segmentPath(l.dir, base, logSuffix), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("kafka: open active segment: %w", err)
-	}
-	s := &segment{base: base, log: f}
-	if err := l.recoverInto(s, clean); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// recoverInto does the work of recoverSegment on s, whose log file is open.
-func (l *partitionLog) recoverInto(s *segment, clean bool) error {
-	fi, err := s.log.Stat()
-	if err != nil {
-		return fmt.Errorf("kafka: recover segment: %w", err)
-	}
-	s.size, s.info = fi.Size(), fi
-	from := scanResult{next: s.base, idx: newIndexer()}
-	trusted := false // from holds the index files' entries, checked
-	if clean {
-		if tail, err := l.indexedTail(s); err == nil {
-			from, trusted = tail, true
-		} else {
-			l.logger.Info("scanning the whole active segment", "partition", filepath.Base(l.dir), "segment", s.base, "reason", err)
-		}
-	}
-	scan, err := l.scan(s, from)
-	if err != nil {
-		return err
-	}
-	if scan.bad != nil {
-		l.logger.Warn("truncating partition log at a torn or corrupt batch",
-			"partition", filepath.Base(l.dir), "dir", l.dir, "offset", scan.next, "position", scan.end,
-			"bytes", s.size-scan.end, "reason", scan.bad)
-		if err := s.log.Truncate(scan.end); err != nil {
-			return fmt.Errorf("kafka: truncate segment: %w", err)
-		}
-		if err := s.log.Sync(); err != nil {
-			return fmt.Errorf("kafka: truncate segment: %w", err)
-		}
-		s.size = scan.end
-	}
-	// The files need no rewrite if the scan found what they hold: a clean
-	// restart of a partition with nothing past its last index entry,
-	// empty ones included, writes nothing (and fsyncs nothing).
-	unchanged := scan.bad == nil && trusted && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
-	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
-	l.hw = scan.next
-	switch {
-	case unchanged:
-	case len(s.offsets) == 0 && len(s.times) == 0:
-		if err := l.emptyIndexes(s, false); err != nil {
-			return err
-		}
-	default:
-		if err := l.writeIndexes(s); err != nil {
-			return err
-		}
-	}
-	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
-	return nil
-}
-
-// emptyIndexes makes both index files of the active segment s empty,
-// creating them if told to: a rolled segment has them from the start, as
-// in Kafka. Recovery does not create them: a missing index file is as good
-// as an empty one (indexedTail, loadSegment), and creating two files per
-// partition was a third of what making 10,000 partitions cost; one there
-// is emptied, lest its entries outlive the records they point at. It
-// does not fsync them, as writeIndexes does for entries: an index file
-// lost in a crash is rebuilt by the scan of its segment at the next open
-// (loadSegment, recoverInto), so an empty one is not worth the four
-// fsyncs that made creating thousands of partitions slow.
-func (l *partitionLog) emptyIndexes(s *segment, create bool) error {
-	flags := os.O_WRONLY | os.O_TRUNC
-	if create {
-		flags |= os.O_CREATE
-	}
-	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
-		f, err := os.OpenFile(segmentPath(l.dir, s.base, suffix), flags, 0o644)
-		if errors.Is(err, fs.ErrNotExist) && !create {
-			continue
-		}
-		if err == nil {
-			err = f.Close()
-		}
-		if err != nil {
-			return fmt.Errorf("kafka: create index: %w", err)
-		}
-	}
-	return nil
-}
-
-// indexedTail is where the scan of a cleanly closed active segment starts:
-// its index files, trusted, and the position of their last offset entry,
-// with the indexer in the state it had just before that entry's batch. Two
-// facts of indexer.add make that state known without reading what came
-// before: an offset entry resets the byte count, and the time index gets an
-// entry at the same moment whenever the running maximum has grown, so its
-// last entry is the maximum as of the last offset entry. An error means the
-// indexes do not fit the log, and the whole segment is scanned.
-func (l *partitionLog) indexedTail(s *segment) (scanResult, error) {
-	offs, oerr := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
-	times, terr := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
-	if errors.Is(oerr, fs.ErrNotExist) && errors.Is(terr, fs.ErrNotExist) {
-		// Neither was ever written (emptyIndexes, flushIndexes): the
-		// segment holds less than an index interval. Scanning all of
-		// it trusts nothing, as with empty files.
-		return scanResult{next: s.base, idx: newIndexer()}, nil
-	}
-	if err := cmp.Or(oerr, terr); err != nil {
-		return scanResult{}, err
-	}
-	r := scanResult{next: s.base, idx: newIndexer(), offsets: offs, times: times}
-	if len(offs) == 0 {
-		// Fewer than log.index.interval.bytes of batches: scan them all.
-		return r, nil
-	}
-	last := offs[len(offs)-1]
-	h, err := s.headerAt(last.pos)
-	if err != nil {
-		return scanResult{}, err
-	}
-	if h.LastOffset() != last.offset {
-		return scanResult{}, fmt.Errorf("%w: entry for offset %d points at a batch ending at %d", errIndexInvalid, last.offset, h.LastOffset())
-	}
-	if n := len(times); n > 0 {
-		t := times[n-1]
-		if t.offset > last.offset {
-			return scanResult{}, fmt.Errorf("%w: time entry at offset %d is past the last offset entry %d", errIndexInvalid, t.offset, last.offset)
-		}
-		r.idx.maxTimestamp, r.idx.maxTimestampOffset, r.idx.lastIndexedTimestamp = t.timestamp, t.offset, t.timestamp
-	}
-	r.end, r.next = last.pos, h.BaseOffset
-	return r, nil
-}
-
-// scanResult is what a scan of a segment learned.
-type scanResult struct {
-	end     int64 // position after the last good batch
-	next    int64 // offset after the last good batch
-	bad     error // why the scan stopped before the end of the file; nil if it did not
-	offsets []offsetEntry
-	times   []timeEntry
-	idx     indexer
-}
-
-// scan reads every batch of s from r.end on, checks it and feeds it to an
-// indexer, carrying on from the state in r (a fresh one with end 0 scans
-// the whole segment). A batch that is torn, corrupt or out of order stops
-// the scan and is reported in bad; a failing read is returned as an error.
-func (l *partitionLog) scan(s *segment, r scanResult) (scanResult, error) {
-	var buf []byte
-	for r.end < s.size {
-		b, h, err := readBatchAt(s, r.end, s.size, buf)
-		if err == nil && (h.BaseOffset < r.next || h.LastOffset()-s.base > math.MaxInt32) {
-			err = fmt.Errorf("%w: batch at offset %d after offset %d in segment %d",
-				errBatchOutOfOrder, h.BaseOffset, r.next-1, s.base)
-		}
-		if isBatchCorrupt(err) {
-			r.bad = err
-			return r, nil
-		}
-		if err != nil {
-			return r, fmt.Errorf("kafka: scan %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
-		}
-		r.offsets, r.times = r.idx.add(&h, r.end, l.opts.IndexIntervalBytes, r.offsets, r.times)
-		r.end += int64(h.Size())
-		r.next = h.LastOffset() + 1
-		buf = b
-	}
-	return r, nil
-}
-
-// readBatchAt reads and checks the whole batch at pos, no part of which may
-// lie at or past limit. It reuses buf when it is large enough. The length
-// field is checked against limit before anything is allocated, so a garbage
-// length cannot make it allocate more than the file holds.
-func readBatchAt(f io.ReaderAt, pos, limit int64, buf []byte) ([]byte, batchHeader, error) {
-	if limit-pos < batchHeaderSize {
-		return buf, batchHeader{}, errBatchTruncated
-	}
-	var overhead [batchLogOverhead]byte
-	if _, err := f.ReadAt(overhead[:], pos); err != nil {
-		return buf, batchHeader{}, err
-	}
-	size := int64(int32(binary.BigEndian.Uint32(overhead[batchLengthOffset:]))) + batchLogOverhead
-	if size < batchHeaderSize {
-		return buf, batchHeader{}, errBatchLength
-	}
-	if size > limit-pos {
-		return buf, batchHeader{}, errBatchTruncated
-	}
-	if int64(cap(buf)) < size {
-		buf = make([]byte, size)
-	}
-	buf = buf[:size]
-	if _, err := f.ReadAt(buf, pos); err != nil {
-		return buf, batchHeader{}, err
-	}
-	h, err := parseBatchHeader(buf)
-	if err == nil {
-		err = checkBatch(buf, h)
-	}
-	return buf, h, err
-}
-
-// isBatchCorrupt tells a bad batch, which recovery cuts, from a failing
-// disk, which it reports.
-func isBatchCorrupt(err error) bool {
-	for _, e := range []error{errBatchTruncated, errBatchMagic, errBatchCRC, errBatchLength, errBatchOutOfOrder} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
-}
-
-// Index files.
-
-func encodeOffsetIndex(base int64, es []offsetEntry) []byte {
-	b := make([]byte, 0, len(es)*offsetEntrySize)
-	for _, e := range es {
-		b = binary.BigEndian.AppendUint32(b, uint32(e.offset-base))
-		b = binary.BigEndian.AppendUint32(b, uint32(e.pos))
-	}
-	return b
-}
-
-func encodeTimeIndex(base int64, es []timeEntry) []byte {
-	b := make([]byte, 0, len(es)*timeEntrySize)
-	for _, e := range es {
-		b = binary.BigEndian.AppendUint64(b, uint64(e.timestamp))
-		b = binary.BigEndian.AppendUint32(b, uint32(e.offset-base))
-	}
-	return b
-}
-
-// errIndexInvalid means an index file cannot be trusted and is rebuilt.
-var errIndexInvalid = errors.New("kafka: index file is invalid")
-
-// readOffsetIndex reads a .index and checks what Kafka's
-// OffsetIndex.sanityCheck checks: whole entries, offsets and positions
-// strictly increasing, positions inside the log.
-func readOffsetIndex(path string, base, logSize int64) ([]offsetEntry, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(b)%offsetEntrySize != 0 {
-		return nil, fmt.Errorf("%w: %s has %d bytes", errIndexInvalid, path, len(b))
-	}
-	es := make([]offsetEntry, 0, len(b)/offsetEntrySize)
-	for ; len(b) > 0; b = b[offsetEntrySize:] {
-		e := offsetEntry{
-			offset: base + int64(binary.BigEndian.Uint32(b)),
-			pos:    int64(binary.BigEndian.Uint32(b[4:])),
-		}
-		if n := len(es); e.pos >= logSize || n > 0 && (e.offset <= es[n-1].offset || e.pos <= es[n-1].pos) {
-			return nil, fmt.Errorf("%w: %s entry %d out of order", errIndexInvalid, path, len(es))
-		}
-		es = append(es, e)
-	}
-	return es, nil
-}
-
-// readTimeIndex reads a .timeindex and checks that timestamps increase and
-// offsets do not go back.
-func readTimeIndex(path string, base int64) ([]timeEntry, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(b)%timeEntrySize != 0 {
-		return nil, fmt.Errorf("%w: %s has %d bytes", errIndexInvalid, path, len(b))
-	}
-	es := make([]timeEntry, 0, len(b)/timeEntrySize)
-	for ; len(b) > 0; b = b[timeEntrySize:] {
-		e := timeEntry{
-			timestamp: int64(binary.BigEndian.Uint64(b)),
-			offset:    base + int64(binary.BigEndian.Uint32(b[8:])),
-		}
-		if n := len(es); n > 0 && (e.timestamp <= es[n-1].timestamp || e.offset < es[n-1].offset) {
-			return nil, fmt.Errorf("%w: %s entry %d out of order", errIndexInvalid, path, len(es))
-		}
-		es = append(es, e)
-	}
-	return es, nil
-}
-
-// writeIndexes replaces both index files of s with its in-memory entries.
-func (l *partitionLog) writeIndexes(s *segment) error {
-	if err := writeFileAtomic(segmentPath(l.dir, s.base, offsetIndexSuffix), encodeOffsetIndex(s.base, s.offsets)); err != nil {
-		return err
-	}
-	return writeFileAtomic(segmentPath(l.dir, s.base, timeIndexSuffix), encodeTimeIndex(s.base, s.times))
-}
-
-// flushIndexes writes the active segment's index entries that its files
-// do not hold yet, each file opened for the write and closed after, and
-// fsyncs them if sync (and anything written before without one). Entries
-// go at computed positions, so the leftovers of a failed write are
-// overwritten by the next one. Callers hold appendMu.
-func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
-	offs, times := s.offsets[s.flushedOffsets:], s.times[s.flushedTimes:]
-	if len(offs) > 0 || len(times) > 0 {
-		s.dirtyIndexes = true
-	}
-	if len(offs) == 0 && len(times) == 0 && !(sync && s.dirtyIndexes) {
-		return nil
-	}
-	for _, w := range []struct {
-		suffix string
-		data   []byte
-		pos    int64
-	}{
-		{offsetIndexSuffix, encodeOffsetIndex(s.base, offs), int64(s.flushedOffsets * offsetEntrySize)},
-		{timeIndexSuffix, encodeTimeIndex(s.base, times), int64(s.flushedTimes * timeEntrySize)},
-	} {
-		if len(w.data) == 0 && !sync {
-			continue
-		}
-		f, err := os.OpenFile(segmentPath(l.dir, s.base, w.suffix), os.O_WRONLY|os.O_CREATE, 0o644)
-		if err != nil {
-			return fmt.Errorf("kafka: write index: %w", err)
-		}
-		_, err = f.WriteAt(w.data, w.pos)
-		if err == nil && sync {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("kafka: write index %s: %w", f.Name(), err)
-		}
-	}
-	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
-	if sync {
-		s.dirtyIndexes = false
-	}
-	return nil
-}
-
-// Appending.
 
 // Append stores batches, a Produce request's records field already checked
 // by splitBatches, whose headers are given, and reports for each batch, in
@@ -1756,6 +1182,580 @@ func (s *segment) maxTimestampRecord() (offset, timestamp int64, err error) {
 }
 
 // Durability and closing.
+
+// closeSegment hands an inactive segment's .log file to the descriptor
+// cache, if the log has one (segfiles.go). Callers hold mu exclusively, or
+// are opening the log.
+func (l *partitionLog) closeSegment(s *segment) {
+	l.cacheSegment(s, false)
+}
+
+// cacheSegment hands s's .log file to the descriptor cache, if the log has
+// one and s is not there already; write is for the active segment, whose
+// file the cache reopens for writing. Callers hold mu exclusively, or are
+// opening the log.
+func (l *partitionLog) cacheSegment(s *segment, write bool) {
+	if l.opts.Files == nil || s.log == nil {
+		return
+	}
+	s.lazy = l.opts.Files.adopt(s.log.Name(), s.log, write)
+	s.log = nil
+}
+
+// withFile calls do with s's .log file open, through the descriptor cache
+// if s is in it, holding a reference for the length of the call.
+func (s *segment) withFile(do func(f *os.File) error) error {
+	if s.lazy == nil {
+		return do(s.log)
+	}
+	f, err := s.lazy.cache.acquire(s.lazy)
+	if err != nil {
+		return err
+	}
+	defer s.lazy.cache.release(s.lazy)
+	return do(f)
+}
+
+// syncFile fsyncs s's .log file. A file the cache closed since it was
+// written is reopened for it: fsync flushes the file, whichever
+// descriptor wrote it.
+func (s *segment) syncFile() error {
+	return s.withFile(func(f *os.File) error {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
+		}
+		return nil
+	})
+}
+
+// readFile reads len(b) bytes of s's .log at pos, through the descriptor
+// cache for a closed segment. Callers hold mu.
+func (s *segment) readFile(b []byte, pos int64) (int, error) {
+	if s.lazy == nil {
+		return s.log.ReadAt(b, pos)
+	}
+	f, err := s.lazy.cache.acquire(s.lazy)
+	if err != nil {
+		return 0, err
+	}
+	defer s.lazy.cache.release(s.lazy)
+	return f.ReadAt(b, pos)
+}
+
+// ReadAt reads s's .log file, through the descriptor cache for a closed
+// segment, so that a segment is an io.ReaderAt for readBatchAt.
+func (s *segment) ReadAt(b []byte, pos int64) (int, error) { return s.readFile(b, pos) }
+
+// closeFile closes s's .log file, or forgets it in the descriptor cache.
+func (s *segment) closeFile() error {
+	if s.lazy != nil {
+		return s.lazy.cache.forget(s.lazy)
+	}
+	return s.log.Close()
+}
+
+// openPartitionLog opens the partition log in dir, creating dir if it is
+// missing, and recovers the last segment as after a crash, scanning all of
+// it (see the design note on crash safety). An empty dir starts at offset
+// 0. A nil logger discards.
+func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partitionLog, error) {
+	return openPartition(dir, opts, logger, false)
+}
+
+// openPartition is openPartitionLog, told whether the broker last stopped
+// cleanly, in which case the last segment's indexes are trusted and only
+// its tail is scanned.
+func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool) (*partitionLog, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("kafka: create partition dir: %w", err)
+	}
+	if err := recoverCleaning(dir, logger); err != nil {
+		return nil, err
+	}
+	bases, err := listSegments(dir)
+	if err != nil {
+		return nil, err
+	}
+	created := len(bases) == 0 // recoverSegment makes the first segment
+	if created {
+		bases = []int64{0}
+	}
+	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
+	for i, base := range bases {
+		var s *segment
+		if i < len(bases)-1 {
+			s, err = l.loadSegment(base)
+		} else {
+			s, err = l.recoverSegment(base, clean)
+		}
+		if err != nil {
+			l.closeFiles()
+			return nil, err
+		}
+		l.segments = append(l.segments, s)
+	}
+	// A segment just created must be durable before it takes records.
+	// Nothing else here needs the dir's fsync: a truncation fsyncs its
+	// file, index files with entries are written by writeFileAtomic, and
+	// empty ones lost in a crash are rebuilt. Skipping it otherwise saves
+	// one fsync per partition at every start, and at every creation, whose
+	// staged dirs hold the first segment already (grow).
+	if created {
+		if err := syncDir(dir); err != nil {
+			l.closeFiles()
+			return nil, err
+		}
+	}
+	// The active segment's file goes to the descriptor cache too, so
+	// that the cache's limit bounds every .log descriptor the broker
+	// holds (segfiles.go).
+	l.cacheSegment(l.segments[len(l.segments)-1], true)
+	l.logStart = l.segments[0].base
+	// Recovery fsynced what it kept, so everything up to here is on disk.
+	l.syncedTo = l.hw
+	// Producer state is rebuilt from the batches that survived recovery,
+	// so a batch cut from the tail is forgotten with the data: the
+	// producer's retry of it is appended anew, not taken for a duplicate.
+	l.producers, l.txns = l.loadProducerStates()
+	return l, nil
+}
+
+// listSegments returns the base offsets of the .log files in dir, in
+// order. Other files, such as Kafka's .deleted leftovers and our .tmp
+// files, are ignored; the cleaner's .cleaned and .swap files are dealt
+// with before (recoverCleaning).
+func listSegments(dir string) ([]int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: list segments: %w", err)
+	}
+	var bases []int64
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), logSuffix)
+		if !ok || len(name) != 20 || e.IsDir() {
+			continue
+		}
+		base, err := strconv.ParseInt(name, 10, 64)
+		if err != nil || base < 0 {
+			continue
+		}
+		bases = append(bases, base)
+	}
+	slices.Sort(bases)
+	return bases, nil
+}
+
+// loadSegment opens an older, inactive segment. Its indexes are trusted
+// when they pass decodeOffsetIndex's and decodeTimeIndex's checks and
+// rebuilt by a scan otherwise.
+func (l *partitionLog) loadSegment(base int64) (*segment, error) {
+	f, err := os.Open(segmentPath(l.dir, base, logSuffix))
+	if err != nil {
+		return nil, fmt.Errorf("kafka: open segment: %w", err)
+	}
+	s := &segment{base: base, log: f, idx: newIndexer()}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("kafka: open segment: %w", err)
+	}
+	s.size, s.info = fi.Size(), fi
+	s.offsets, err = readOffsetIndex(segmentPath(l.dir, base, offsetIndexSuffix), base, s.size)
+	if err == nil {
+		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
+	}
+	if err == nil {
+		if n := len(s.times); n > 0 {
+			s.idx.maxTimestamp, s.idx.maxTimestampOffset = s.times[n-1].timestamp, s.times[n-1].offset
+		}
+		l.closeSegment(s)
+		return s, nil
+	}
+	l.logger.Info("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
+	if err := l.rebuildOlder(s); err != nil {
+		f.Close()
+		return nil, err
+	}
+	l.closeSegment(s)
+	return s, nil
+}
+
+// rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
+// Such a segment was fsynced whole before the next one was made, so a bad
+// batch in it is damage, not a torn write, and fails the open.
+func (l *partitionLog) rebuildOlder(s *segment) error {
+	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
+	if err != nil {
+		return err
+	}
+	if scan.bad != nil {
+		return fmt.Errorf("kafka: segment %s is corrupt at position %d: %w",
+			segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
+	}
+	s.offsets, s.idx = scan.offsets, scan.idx
+	// An inactive segment ends with its final time entry, as a roll writes.
+	s.times = s.idx.addTimeEntry(scan.times)
+	return l.writeIndexes(s)
+}
+
+// recoverSegment opens the last segment, creating it if needed, scans it
+// (all of it, or after a clean stop its tail), cuts it at the first bad
+// batch and rebuilds its indexes.
+func (l *partitionLog) recoverSegment(base int64, clean bool) (*segment, error) {
+	f, err := os.OpenFile(segmentPath(l.dir, base, logSuffix), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: open active segment: %w", err)
+	}
+	s := &segment{base: base, log: f}
+	if err := l.recoverInto(s, clean); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// recoverInto does the work of recoverSegment on s, whose log file is open.
+func (l *partitionLog) recoverInto(s *segment, clean bool) error {
+	fi, err := s.log.Stat()
+	if err != nil {
+		return fmt.Errorf("kafka: recover segment: %w", err)
+	}
+	s.size, s.info = fi.Size(), fi
+	from := scanResult{next: s.base, idx: newIndexer()}
+	trusted := false // from holds the index files' entries, checked
+	if clean {
+		if tail, err := l.indexedTail(s); err == nil {
+			from, trusted = tail, true
+		} else {
+			l.logger.Info("scanning the whole active segment", "partition", filepath.Base(l.dir), "segment", s.base, "reason", err)
+		}
+	}
+	scan, err := l.scan(s, from)
+	if err != nil {
+		return err
+	}
+	if scan.bad != nil {
+		l.logger.Warn("truncating partition log at a torn or corrupt batch",
+			"partition", filepath.Base(l.dir), "dir", l.dir, "offset", scan.next, "position", scan.end,
+			"bytes", s.size-scan.end, "reason", scan.bad)
+		if err := s.log.Truncate(scan.end); err != nil {
+			return fmt.Errorf("kafka: truncate segment: %w", err)
+		}
+		if err := s.log.Sync(); err != nil {
+			return fmt.Errorf("kafka: truncate segment: %w", err)
+		}
+		s.size = scan.end
+	}
+	// The files need no rewrite if the scan found what they hold: a clean
+	// restart of a partition with nothing past its last index entry,
+	// empty ones included, writes nothing (and fsyncs nothing).
+	unchanged := scan.bad == nil && trusted && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
+	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
+	l.hw = scan.next
+	switch {
+	case unchanged:
+	case len(s.offsets) == 0 && len(s.times) == 0:
+		if err := l.emptyIndexes(s, false); err != nil {
+			return err
+		}
+	default:
+		if err := l.writeIndexes(s); err != nil {
+			return err
+		}
+	}
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	return nil
+}
+
+// emptyIndexes makes both index files of the active segment s empty,
+// creating them if told to: a rolled segment has them from the start, as
+// in Kafka. Recovery does not create them: a missing index file is as good
+// as an empty one (indexedTail, loadSegment), and creating two files per
+// partition was a third of what making 10,000 partitions cost; one there
+// is emptied, lest its entries outlive the records they point at. It
+// does not fsync them, as writeIndexes does for entries: an index file
+// lost in a crash is rebuilt by the scan of its segment at the next open
+// (loadSegment, recoverInto), so an empty one is not worth the four
+// fsyncs that made creating thousands of partitions slow.
+func (l *partitionLog) emptyIndexes(s *segment, create bool) error {
+	flags := os.O_WRONLY | os.O_TRUNC
+	if create {
+		flags |= os.O_CREATE
+	}
+	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
+		f, err := os.OpenFile(segmentPath(l.dir, s.base, suffix), flags, 0o644)
+		if errors.Is(err, fs.ErrNotExist) && !create {
+			continue
+		}
+		if err == nil {
+			err = f.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("kafka: create index: %w", err)
+		}
+	}
+	return nil
+}
+
+// indexedTail is where the scan of a cleanly closed active segment starts:
+// its index files, trusted, and the position of their last offset entry,
+// with the indexer in the state it had just before that entry's batch. Two
+// facts of indexer.add make that state known without reading what came
+// before: an offset entry resets the byte count, and the time index gets an
+// entry at the same moment whenever the running maximum has grown, so its
+// last entry is the maximum as of the last offset entry. An error means the
+// indexes do not fit the log, and the whole segment is scanned.
+func (l *partitionLog) indexedTail(s *segment) (scanResult, error) {
+	offs, oerr := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
+	times, terr := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
+	if errors.Is(oerr, fs.ErrNotExist) && errors.Is(terr, fs.ErrNotExist) {
+		// Neither was ever written (emptyIndexes, flushIndexes): the
+		// segment holds less than an index interval. Scanning all of
+		// it trusts nothing, as with empty files.
+		return scanResult{next: s.base, idx: newIndexer()}, nil
+	}
+	if err := cmp.Or(oerr, terr); err != nil {
+		return scanResult{}, err
+	}
+	r := scanResult{next: s.base, idx: newIndexer(), offsets: offs, times: times}
+	if len(offs) == 0 {
+		// Fewer than log.index.interval.bytes of batches: scan them all.
+		return r, nil
+	}
+	last := offs[len(offs)-1]
+	h, err := s.headerAt(last.pos)
+	if err != nil {
+		return scanResult{}, err
+	}
+	if h.LastOffset() != last.offset {
+		return scanResult{}, fmt.Errorf("%w: entry for offset %d points at a batch ending at %d", errIndexInvalid, last.offset, h.LastOffset())
+	}
+	if n := len(times); n > 0 {
+		t := times[n-1]
+		if t.offset > last.offset {
+			return scanResult{}, fmt.Errorf("%w: time entry at offset %d is past the last offset entry %d", errIndexInvalid, t.offset, last.offset)
+		}
+		r.idx.maxTimestamp, r.idx.maxTimestampOffset, r.idx.lastIndexedTimestamp = t.timestamp, t.offset, t.timestamp
+	}
+	r.end, r.next = last.pos, h.BaseOffset
+	return r, nil
+}
+
+// scanResult is what a scan of a segment learned.
+type scanResult struct {
+	end     int64 // position after the last good batch
+	next    int64 // offset after the last good batch
+	bad     error // why the scan stopped before the end of the file; nil if it did not
+	offsets []offsetEntry
+	times   []timeEntry
+	idx     indexer
+}
+
+// scan reads every batch of s from r.end on, checks it and feeds it to an
+// indexer, carrying on from the state in r (a fresh one with end 0 scans
+// the whole segment). A batch that is torn, corrupt or out of order stops
+// the scan and is reported in bad; a failing read is returned as an error.
+func (l *partitionLog) scan(s *segment, r scanResult) (scanResult, error) {
+	var buf []byte
+	for r.end < s.size {
+		b, h, err := readBatchAt(s, r.end, s.size, buf)
+		if err == nil && (h.BaseOffset < r.next || h.LastOffset()-s.base > math.MaxInt32) {
+			err = fmt.Errorf("%w: batch at offset %d after offset %d in segment %d",
+				errBatchOutOfOrder, h.BaseOffset, r.next-1, s.base)
+		}
+		if isBatchCorrupt(err) {
+			r.bad = err
+			return r, nil
+		}
+		if err != nil {
+			return r, fmt.Errorf("kafka: scan %s: %w", segmentPath(l.dir, s.base, logSuffix), err)
+		}
+		r.offsets, r.times = r.idx.add(&h, r.end, l.opts.IndexIntervalBytes, r.offsets, r.times)
+		r.end += int64(h.Size())
+		r.next = h.LastOffset() + 1
+		buf = b
+	}
+	return r, nil
+}
+
+// readBatchAt reads and checks the whole batch at pos, no part of which may
+// lie at or past limit. It reuses buf when it is large enough. The length
+// field is checked against limit before anything is allocated, so a garbage
+// length cannot make it allocate more than the file holds.
+func readBatchAt(f io.ReaderAt, pos, limit int64, buf []byte) ([]byte, batchHeader, error) {
+	if limit-pos < batchHeaderSize {
+		return buf, batchHeader{}, errBatchTruncated
+	}
+	var overhead [batchLogOverhead]byte
+	if _, err := f.ReadAt(overhead[:], pos); err != nil {
+		return buf, batchHeader{}, err
+	}
+	size := int64(int32(binary.BigEndian.Uint32(overhead[batchLengthOffset:]))) + batchLogOverhead
+	if size < batchHeaderSize {
+		return buf, batchHeader{}, errBatchLength
+	}
+	if size > limit-pos {
+		return buf, batchHeader{}, errBatchTruncated
+	}
+	if int64(cap(buf)) < size {
+		buf = make([]byte, size)
+	}
+	buf = buf[:size]
+	if _, err := f.ReadAt(buf, pos); err != nil {
+		return buf, batchHeader{}, err
+	}
+	h, err := parseBatchHeader(buf)
+	if err == nil {
+		err = checkBatch(buf, h)
+	}
+	return buf, h, err
+}
+
+// isBatchCorrupt tells a bad batch, which recovery cuts, from a failing
+// disk, which it reports.
+func isBatchCorrupt(err error) bool {
+	for _, e := range []error{errBatchTruncated, errBatchMagic, errBatchCRC, errBatchLength, errBatchOutOfOrder} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// Index files.
+
+func encodeOffsetIndex(base int64, es []offsetEntry) []byte {
+	b := make([]byte, 0, len(es)*offsetEntrySize)
+	for _, e := range es {
+		b = binary.BigEndian.AppendUint32(b, uint32(e.offset-base))
+		b = binary.BigEndian.AppendUint32(b, uint32(e.pos))
+	}
+	return b
+}
+
+func encodeTimeIndex(base int64, es []timeEntry) []byte {
+	b := make([]byte, 0, len(es)*timeEntrySize)
+	for _, e := range es {
+		b = binary.BigEndian.AppendUint64(b, uint64(e.timestamp))
+		b = binary.BigEndian.AppendUint32(b, uint32(e.offset-base))
+	}
+	return b
+}
+
+// errIndexInvalid means an index file cannot be trusted and is rebuilt.
+var errIndexInvalid = errors.New("kafka: index file is invalid")
+
+// readOffsetIndex reads a .index and checks what Kafka's
+// OffsetIndex.sanityCheck checks: whole entries, offsets and positions
+// strictly increasing, positions inside the log.
+func readOffsetIndex(path string, base, logSize int64) ([]offsetEntry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%offsetEntrySize != 0 {
+		return nil, fmt.Errorf("%w: %s has %d bytes", errIndexInvalid, path, len(b))
+	}
+	es := make([]offsetEntry, 0, len(b)/offsetEntrySize)
+	for ; len(b) > 0; b = b[offsetEntrySize:] {
+		e := offsetEntry{
+			offset: base + int64(binary.BigEndian.Uint32(b)),
+			pos:    int64(binary.BigEndian.Uint32(b[4:])),
+		}
+		if n := len(es); e.pos >= logSize || n > 0 && (e.offset <= es[n-1].offset || e.pos <= es[n-1].pos) {
+			return nil, fmt.Errorf("%w: %s entry %d out of order", errIndexInvalid, path, len(es))
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+// readTimeIndex reads a .timeindex and checks that timestamps increase and
+// offsets do not go back.
+func readTimeIndex(path string, base int64) ([]timeEntry, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b)%timeEntrySize != 0 {
+		return nil, fmt.Errorf("%w: %s has %d bytes", errIndexInvalid, path, len(b))
+	}
+	es := make([]timeEntry, 0, len(b)/timeEntrySize)
+	for ; len(b) > 0; b = b[timeEntrySize:] {
+		e := timeEntry{
+			timestamp: int64(binary.BigEndian.Uint64(b)),
+			offset:    base + int64(binary.BigEndian.Uint32(b[8:])),
+		}
+		if n := len(es); n > 0 && (e.timestamp <= es[n-1].timestamp || e.offset < es[n-1].offset) {
+			return nil, fmt.Errorf("%w: %s entry %d out of order", errIndexInvalid, path, len(es))
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+// writeIndexes replaces both index files of s with its in-memory entries.
+func (l *partitionLog) writeIndexes(s *segment) error {
+	if err := writeFileAtomic(segmentPath(l.dir, s.base, offsetIndexSuffix), encodeOffsetIndex(s.base, s.offsets)); err != nil {
+		return err
+	}
+	return writeFileAtomic(segmentPath(l.dir, s.base, timeIndexSuffix), encodeTimeIndex(s.base, s.times))
+}
+
+// flushIndexes writes the active segment's index entries that its files
+// do not hold yet, each file opened for the write and closed after, and
+// fsyncs them if sync (and anything written before without one). Entries
+// go at computed positions, so the leftovers of a failed write are
+// overwritten by the next one. Callers hold appendMu.
+func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
+	offs, times := s.offsets[s.flushedOffsets:], s.times[s.flushedTimes:]
+	if len(offs) > 0 || len(times) > 0 {
+		s.dirtyIndexes = true
+	}
+	if len(offs) == 0 && len(times) == 0 && !(sync && s.dirtyIndexes) {
+		return nil
+	}
+	for _, w := range []struct {
+		suffix string
+		data   []byte
+		pos    int64
+	}{
+		{offsetIndexSuffix, encodeOffsetIndex(s.base, offs), int64(s.flushedOffsets * offsetEntrySize)},
+		{timeIndexSuffix, encodeTimeIndex(s.base, times), int64(s.flushedTimes * timeEntrySize)},
+	} {
+		if len(w.data) == 0 && !sync {
+			continue
+		}
+		f, err := os.OpenFile(segmentPath(l.dir, s.base, w.suffix), os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return fmt.Errorf("kafka: write index: %w", err)
+		}
+		_, err = f.WriteAt(w.data, w.pos)
+		if err == nil && sync {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("kafka: write index %s: %w", f.Name(), err)
+		}
+	}
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	if sync {
+		s.dirtyIndexes = false
+	}
+	return nil
+}
+
+// Appending.
 
 // SyncTo makes sure every batch below offset is on disk, fsyncing the
 // active segment's .log if an earlier call has not already covered it.

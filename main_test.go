@@ -132,7 +132,7 @@ func (c *testClient) roundTrip(key, version int16, flexible bool, body func(w *w
 }
 
 // createTopic creates a topic with CreateTopics v7 and no configs
-// (createTopicWithConfigs, in configs_test.go, does the work).
+// (createTopicWithConfigs, in topicconfigs_test.go, does the work).
 func (c *testClient) createTopic(name string, partitions int32) {
 	c.t.Helper()
 	if code, _ := c.createTopicWithConfigs(name, partitions, nil); code != codeNone {

@@ -3,7 +3,7 @@
 // with its type, default and check; the reader of Kafka's properties file
 // format; and the broker's entries in DescribeConfigs, which the table also
 // drives. It belongs to Part IV, operations, and assumes kafka.go's
-// Config and configs.go's config entries.
+// Config and topicconfigs.go's config entries.
 //
 // A setting reaches the broker in one of three ways, all ending in
 // Config.Set: a field of Config set in Go, a line of a server.properties

@@ -1,10 +1,10 @@
 // This file holds the record validator: what the broker does to produced
 // batches, after their CRC is checked and before they are stored, for the
-// topic configs that change what a consumer reads back (configs.go). It
+// topic configs that change what a consumer reads back (topicconfigs.go). It
 // follows Kafka's LogValidator
 // (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java)
 // and assumes the batch layout of wire.go. It belongs to Part IV,
-// operations, with configs.go, and builds on the produce path of
+// operations, with topicconfigs.go, and builds on the produce path of
 // handlers.go.
 //
 // Three configs act here, checked in this order for each batch:
@@ -37,7 +37,7 @@
 // batch's maxTimestamp, and the Produce response carries LogAppendTimeMs.
 //
 // Where we differ from Kafka: the broker has no zstd codec (codecs.go
-// says why), so a topic's compression.type may not be zstd (configs.go
+// says why), so a topic's compression.type may not be zstd (topicconfigs.go
 // refuses it), and a zstd batch cannot be rewritten to another codec: it
 // is refused with UNSUPPORTED_COMPRESSION_TYPE and a message that says
 // why. Under compression.type=producer such batches pass through

@@ -404,7 +404,7 @@ func TestFranzConfigsAndDeleteRecords(t *testing.T) {
 			t.Fatalf("DescribeTopicConfigs: %v, %v", err, rc.Err)
 		}
 		// The six configs this test changes or watches; the topic has
-		// every one of Kafka 4.0 (configs_test.go checks the rest).
+		// every one of Kafka 4.0 (topicconfigs_test.go checks the rest).
 		m := map[string]string{}
 		for _, c := range rc.Configs {
 			switch c.Key {

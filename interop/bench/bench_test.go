@@ -3,7 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,12 @@ func TestMain(m *testing.M) {
 // workload completed with every record accounted for (Run fails
 // otherwise) and that the report renders; it asserts nothing about speed
 // or memory, which only the benchmark reports.
+//
+// The servers' data dirs go to a TMPDIR of the test's own, which must be
+// empty once Run has returned: every workload removes what it wrote.
 func TestQuick(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // the child servers inherit it
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cfg := Quick()
@@ -28,8 +35,29 @@ func TestQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if left := leftovers(t, tmp); len(left) > 0 {
+		t.Errorf("data dirs left behind: %v", left)
+	}
 	if got, want := len(rep.Throughput), 2*len(cfg.Scenarios); got != want {
 		t.Fatalf("%d throughput results, want %d", got, want)
+	}
+	sizes := map[int]bool{}
+	for _, sc := range cfg.Scenarios {
+		sizes[sc.Size] = true
+	}
+	for _, size := range []int{100, 1000, 10 << 10} {
+		if !sizes[size] {
+			t.Errorf("no throughput scenario of %d-byte records", size)
+		}
+	}
+	for _, k := range Kinds {
+		r, ok := rep.Sustained[k]
+		switch {
+		case !ok || r.Skipped != "":
+			t.Errorf("sustained on %s: no measurement (%s)", k, r.Skipped)
+		case r.Elapsed <= 0 || r.FirstQuarter <= 0 || r.LastQuarter <= 0:
+			t.Errorf("sustained on %s: elapsed %v, first quarter %v, last quarter %v", k, r.Elapsed, r.FirstQuarter, r.LastQuarter)
+		}
 	}
 	for _, tp := range rep.Throughput {
 		for _, k := range Kinds {
@@ -67,12 +95,82 @@ func TestQuick(t *testing.T) {
 	if err := rep.WriteMarkdown(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, heading := range []string{"### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL", "### Many partitions", "### Many producer connections"} {
+	for _, heading := range []string{"### Sustained load", "### Throughput", "### Server memory", "### Server CPU", "### Produce to consume latency", "### Fetch sessions", "### Transactions", "### Exactly-once ETL", "### Many partitions", "### Many producer connections"} {
 		if !strings.Contains(b.String(), heading) {
 			t.Errorf("report lacks %q", heading)
 		}
 	}
 	t.Logf("quick report (numbers from a smoke run, not a benchmark):\n%s", b.String())
+}
+
+// TestSustainedCancelRemovesData cancels the sustained workload on ours
+// once its data dir has some megabytes in it, and checks that Run fails
+// and leaves no data dir behind: what cmd/bench does on Ctrl-C.
+func TestSustainedCancelRemovesData(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stopWatch := make(chan struct{})
+	watched := make(chan int64, 1)
+	go func() {
+		// Cancel once the segment holds 4 MB of the 400 MB to come.
+		defer close(watched)
+		for {
+			if n := dirBytes(tmp); n > 4<<20 {
+				cancel()
+				watched <- n
+				return
+			}
+			select {
+			case <-stopWatch:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	cfg := Config{Kinds: []Kind{Ours}, Sustained: SustainedScenario{Bytes: 400e6, Size: 10 << 10, Partitions: 1}}
+	_, err := Run(ctx, cfg)
+	close(stopWatch)
+	n, cancelled := <-watched
+	if !cancelled {
+		t.Fatalf("the data dir never grew past 4 MB; Run returned %v", err)
+	}
+	if err == nil {
+		t.Fatalf("Run cancelled at %d bytes on disk returned no error", n)
+	}
+	t.Logf("cancelled at %d bytes on disk: %v", n, err)
+	if left := leftovers(t, tmp); len(left) > 0 {
+		t.Errorf("data dirs left behind after cancelling: %v", left)
+	}
+}
+
+// leftovers lists what the benchmark left in dir.
+func leftovers(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// dirBytes is the size of the files under dir.
+func dirBytes(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 func TestQuantile(t *testing.T) {
@@ -104,7 +202,7 @@ func TestValue(t *testing.T) {
 
 // shapes are the throughput scenarios of Full, without their record
 // counts, which the benchmarks take from b.N.
-var shapes = []struct{ partitions, size int }{{1, 100}, {4, 100}, {1, 10 << 10}, {4, 10 << 10}}
+var shapes = []struct{ partitions, size int }{{1, 100}, {4, 100}, {1, 1000}, {4, 1000}, {1, 10 << 10}, {4, 10 << 10}}
 
 // BenchmarkProduce and BenchmarkConsume run b.N records through each
 // target in the same run and report each target's MB/s, the ratios, and

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"time"
 )
@@ -26,6 +27,11 @@ func MaybeServe() {
 	if kind == "" {
 		return
 	}
+	// Ctrl-C in a terminal signals the whole process group. The parent
+	// stops its servers itself (a "quit", or end of input if it dies), and
+	// only after the workload in progress has ended, so the child waits
+	// for that rather than dying under its clients.
+	signal.Ignore(os.Interrupt)
 	if err := ServerMain(Kind(kind), "127.0.0.1:0", os.Getenv(childEnv+"_DATA"), os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "benchserver %s: %v\n", kind, err)
 		os.Exit(1)

@@ -143,8 +143,53 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				count(n/max(c.Elapsed.Seconds(), 1e-9), true), frac(c.Server.CPU/n*1e6, true), mib(c.Server.PeakRSS, true))
 		}
 	}
+	if len(r.Sustained) > 0 {
+		r.writeSustained(p)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeSustained writes the sustained-load table, with the machine's dirty
+// threshold in its caption.
+func (r *Report) writeSustained(p func(string, ...any)) {
+	sc := r.Config.Sustained
+	s := sc.scenario()
+	p("\n### Sustained load\n\n")
+	p("Produce of %s (%d records) to a fresh data dir, %.2g times the kernel's dirty-page threshold. This machine's thresholds: %s. Quarters: the first quarter of the records, from the first Produce to its last ack, and the last quarter, from the third quarter's last ack to the last ack; a last quarter much slower than the first shows writeback throttling the writer. Longest gap is the longest wait between two acks (loopback: between two 1 MiB writes), where a stall shows. Peak Dirty is the machine's, from /proc/meminfo. MB/s: higher is better; µs/rec and B/rec: lower is better.\n\n",
+		sc, s.Records, float64(s.Payload())/float64(max(r.Dirty.Threshold, 1)), r.Dirty)
+	p("| target | MB/s | first quarter MB/s | last quarter MB/s | last/first | MB/s / loopback | server µs/rec | µs/rec / loopback | server B/rec | server peak RSS MiB | longest gap | peak Dirty MiB |\n")
+	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	quarter := float64(s.Payload()) / 4 / 1e6
+	mbps := func(d time.Duration, mb float64) float64 {
+		if d <= 0 {
+			return 0
+		}
+		return mb / d.Seconds()
+	}
+	n := float64(s.Records)
+	loop, hasLoop := r.Sustained[Loopback]
+	for _, k := range r.Config.Kinds {
+		res, ok := r.Sustained[k]
+		if !ok {
+			continue
+		}
+		if res.Skipped != "" {
+			p("| %s | %s | – | – | – | – | – | – | – | – | – | – |\n", k, res.Skipped)
+			continue
+		}
+		all := mbps(res.Elapsed, float64(s.Payload())/1e6)
+		first, last := mbps(res.FirstQuarter, quarter), mbps(res.LastQuarter, quarter)
+		vsLoop, cpuVsLoop := "–", "–"
+		if hasLoop && loop.Skipped == "" {
+			vsLoop = ratio(all, mbps(loop.Elapsed, float64(s.Payload())/1e6))
+			cpuVsLoop = ratio(res.Server.CPU, loop.Server.CPU)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k,
+			num(all, true), num(first, first > 0), num(last, last > 0), ratio(last, first), vsLoop,
+			frac(res.Server.CPU/n*1e6, true), cpuVsLoop, count(float64(res.Server.TotalAlloc)/n, true),
+			mib(res.Server.PeakRSS, true), dur(res.LongestGap), mib(uint64(res.PeakDirty), true))
+	}
 }
 
 func ratio(a, b float64) string {

@@ -23,12 +23,13 @@ import (
 type Config struct {
 	Scenarios []Scenario
 	Latency   LatencyScenario
-	Sessions  SessionScenario // skipped if Partitions is 0
-	Txns      TxnScenario     // skipped if Transactions is 0
-	ETL       ETLScenario     // skipped if Records is 0
-	Scale     ScaleScenario   // skipped if Topics is 0
-	Conns     ConnsScenario   // skipped if Connections is 0
-	Kinds     []Kind          // default Kinds
+	Sessions  SessionScenario   // skipped if Partitions is 0
+	Txns      TxnScenario       // skipped if Transactions is 0
+	ETL       ETLScenario       // skipped if Records is 0
+	Scale     ScaleScenario     // skipped if Topics is 0
+	Conns     ConnsScenario     // skipped if Connections is 0
+	Sustained SustainedScenario // skipped if Bytes is 0; not in Full (see Sustained)
+	Kinds     []Kind            // default Kinds
 
 	// Runs repeats every workload this many times (default 1), each on a
 	// fresh server; the report keeps, for each, the run with the median
@@ -47,13 +48,16 @@ type Config struct {
 	Progress io.Writer
 }
 
-// Full is the default run: about 20 MB of small records and 200 MB of large
-// ones, on one and on four partitions.
+// Full is the default run: about 20 MB of small records, 100 MB of 1 KB
+// ones and 200 MB of large ones, on one and on four partitions. The
+// sustained workload is not in it (it writes gigabytes); see Sustained.
 func Full() Config {
 	return Config{
 		Scenarios: []Scenario{
 			{Partitions: 1, Size: 100, Records: 200_000},
 			{Partitions: 4, Size: 100, Records: 200_000},
+			{Partitions: 1, Size: 1000, Records: 100_000},
+			{Partitions: 4, Size: 1000, Records: 100_000},
 			{Partitions: 1, Size: 10 << 10, Records: 20_000},
 			{Partitions: 4, Size: 10 << 10, Records: 20_000},
 		},
@@ -73,6 +77,8 @@ func Quick() Config {
 		Scenarios: []Scenario{
 			{Partitions: 1, Size: 100, Records: 3000},
 			{Partitions: 4, Size: 100, Records: 3000},
+			{Partitions: 1, Size: 1000, Records: 1000},
+			{Partitions: 4, Size: 1000, Records: 1000},
 			{Partitions: 1, Size: 10 << 10, Records: 300},
 			{Partitions: 4, Size: 10 << 10, Records: 300},
 		},
@@ -82,6 +88,27 @@ func Quick() Config {
 		ETL:      ETLScenario{Records: 500, Size: 100, Partitions: 3, PerTxn: 100},
 		Scale:    ScaleScenario{Topics: 20, PartitionsPerTopic: 5},
 		Conns:    ConnsScenario{Connections: 20, Records: 5, Size: 100, Partitions: 2},
+		// The sustained workload's code path, far under any dirty
+		// threshold.
+		Sustained: SustainedScenario{Bytes: 20e6, Size: 10 << 10, Partitions: 1},
+	}
+}
+
+// ScaleBy multiplies the sizes of the workloads that grow with a record
+// count: each throughput scenario's records, the transaction workload's
+// transactions and the ETL's records (its records per transaction stay).
+// The latency, session, scale, connection and sustained workloads keep
+// their sizes.
+func (c *Config) ScaleBy(f float64) {
+	scale := func(n int) int { return max(1, int(float64(n)*f)) }
+	for i := range c.Scenarios {
+		c.Scenarios[i].Records = scale(c.Scenarios[i].Records)
+	}
+	if c.Txns.Transactions > 0 {
+		c.Txns.Transactions = scale(c.Txns.Transactions)
+	}
+	if c.ETL.Records > 0 {
+		c.ETL.Records = scale(c.ETL.Records)
 	}
 }
 
@@ -136,6 +163,8 @@ type Report struct {
 	ETL        map[Kind]ETLResult
 	Scale      map[Kind]ScaleResult
 	Conns      map[Kind]ConnsResult
+	Sustained  map[Kind]SustainedResult
+	Dirty      DirtyLimits // the machine's, read before the sustained workload
 }
 
 // Run runs every workload of cfg against every target. It fails on the
@@ -147,7 +176,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.Runs = max(cfg.Runs, 1)
 	rep := &Report{Config: cfg, Latency: map[Kind]Latencies{}, LatencyMem: map[Kind]Measure{},
 		Sessions: map[Kind]SessionResult{}, Txns: map[Kind]Measure{}, ETL: map[Kind]ETLResult{},
-		Scale: map[Kind]ScaleResult{}, Conns: map[Kind]ConnsResult{}}
+		Scale: map[Kind]ScaleResult{}, Conns: map[Kind]ConnsResult{}, Sustained: map[Kind]SustainedResult{}}
 	for _, sc := range cfg.Scenarios {
 		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
 		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
@@ -184,6 +213,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			mid := runs[len(runs)/2]
 			rep.Latency[k], rep.LatencyMem[k] = mid.l, mid.m
 			progress(cfg, "%-8s latency p50 %v p99 %v", k, mid.l.Quantile(0.5), mid.l.Quantile(0.99))
+		}
+	}
+	if cfg.Sustained.Bytes > 0 {
+		rep.Dirty = ReadDirtyLimits()
+		for _, k := range cfg.Kinds {
+			// Once: each run writes gigabytes.
+			r, err := runSustained(ctx, cfg, k)
+			if err != nil {
+				return nil, fmt.Errorf("sustained on %s: %w", k, err)
+			}
+			rep.Sustained[k] = r
+			if r.Skipped != "" {
+				progress(cfg, "%-8s sustained: %s", k, r.Skipped)
+				continue
+			}
+			progress(cfg, "%-8s sustained %s: %.1f MB/s, last quarter %v, first %v", k, cfg.Sustained,
+				float64(cfg.Sustained.scenario().Payload())/1e6/r.Elapsed.Seconds(), r.LastQuarter, r.FirstQuarter)
 		}
 	}
 	for _, k := range cfg.Kinds {
@@ -288,7 +334,7 @@ func runScenario(ctx context.Context, cfg Config, k Kind, sc Scenario) (prod, co
 		return prod, cons, err
 	}
 	name := strings.NewReplacer(" ", "-").Replace(sc.String())
-	prod, err = measure(ctx, cfg, srv, string(Produce)+"-"+name, func() (time.Duration, error) { return produce(ctx, srv.Addr, sc) })
+	prod, err = measure(ctx, cfg, srv, string(Produce)+"-"+name, func() (time.Duration, error) { return produce(ctx, srv.Addr, sc, nil) })
 	if err != nil {
 		return prod, cons, fmt.Errorf("produce: %w", err)
 	}

@@ -340,13 +340,23 @@ func runETL(ctx context.Context, cfg Config, k Kind) (res ETLResult, err error) 
 		return res, err
 	}
 	defer prod.Close()
+	// The input goes out asynchronously rather than as one ProduceSync of
+	// every record, which at -scale 10 would hold millions of records in
+	// the client at once.
 	val := value(sc.Size, 0)
-	var rs []*kgo.Record
+	var failed atomic.Pointer[error]
 	for i := range sc.Records {
-		rs = append(rs, &kgo.Record{Topic: in, Partition: int32(i % sc.Partitions), Value: val})
+		prod.Produce(ctx, &kgo.Record{Topic: in, Partition: int32(i % sc.Partitions), Value: val}, func(_ *kgo.Record, err error) {
+			if err != nil {
+				failed.CompareAndSwap(nil, &err)
+			}
+		})
 	}
-	if err := prod.ProduceSync(ctx, rs...).FirstErr(); err != nil {
+	if err := prod.Flush(ctx); err != nil {
 		return res, fmt.Errorf("producing the input: %w", err)
+	}
+	if e := failed.Load(); e != nil {
+		return res, fmt.Errorf("producing the input: %w", *e)
 	}
 	sess, err := kgo.NewGroupTransactSession(
 		kgo.SeedBrokers(srv.Addr),

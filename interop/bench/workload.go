@@ -110,8 +110,10 @@ func value(n, i int) []byte {
 }
 
 // produceKafka produces the scenario's records asynchronously and waits
-// for every acknowledgement. It fails unless every record was acked.
-func produceKafka(ctx context.Context, addr string, sc Scenario) (time.Duration, error) {
+// for every acknowledgement. It fails unless every record was acked. q,
+// if not nil, gets the times at which a quarter, three quarters and all of
+// the records were acked.
+func produceKafka(ctx context.Context, addr string, sc Scenario, q *quarters) (time.Duration, error) {
 	cl, err := kgo.NewClient(clientOpts(addr)...)
 	if err != nil {
 		return 0, err
@@ -138,9 +140,11 @@ func produceKafka(ctx context.Context, addr string, sc Scenario) (time.Duration,
 			errMu.Unlock()
 			return
 		}
-		acked.Add(1)
+		n := acked.Add(1)
+		q.reached(n-1, n)
 	}
 	start := time.Now()
+	q.begin(int64(sc.Records))
 	for i := range sc.Records {
 		cl.Produce(ctx, &kgo.Record{Topic: topic, Partition: int32(i % sc.Partitions), Value: val}, done)
 	}
@@ -223,8 +227,10 @@ func consumeKafka(ctx context.Context, addr string, sc Scenario) (time.Duration,
 const chunk = 1 << 20
 
 // produceLoop writes the scenario's payload bytes to the loopback sink and
-// waits for it to count them.
-func produceLoop(ctx context.Context, addr string, sc Scenario) (time.Duration, error) {
+// waits for it to count them. q, if not nil, gets the times at which a
+// quarter, three quarters and all of the bytes were written (the last
+// mark is when the sink has counted them all).
+func produceLoop(ctx context.Context, addr string, sc Scenario, q *quarters) (time.Duration, error) {
 	c, err := dialLoop(ctx, addr, 'P', nil)
 	if err != nil {
 		return 0, err
@@ -233,11 +239,14 @@ func produceLoop(ctx context.Context, addr string, sc Scenario) (time.Duration, 
 	buf := make([]byte, chunk)
 	total := sc.Payload()
 	start := time.Now()
+	q.begin(total)
 	for left := total; left > 0; {
 		n := min(int64(len(buf)), left)
 		if _, err := c.Write(buf[:n]); err != nil {
 			return 0, err
 		}
+		// The last mark waits for the sink's count below.
+		q.reached(total-left, min(total-left+n, total-1))
 		left -= n
 	}
 	if err := c.(*net.TCPConn).CloseWrite(); err != nil {
@@ -248,6 +257,7 @@ func produceLoop(ctx context.Context, addr string, sc Scenario) (time.Duration, 
 		return 0, fmt.Errorf("loopback sink: %w", err)
 	}
 	elapsed := time.Since(start)
+	q.reached(total-1, total)
 	if n := int64(binary.BigEndian.Uint64(num[:])); n != total {
 		return 0, fmt.Errorf("loopback sink got %d of %d bytes", n, total)
 	}

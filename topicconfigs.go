@@ -7,7 +7,9 @@
 // config APIs, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs,
 // in the same form as handlers.go, and ListConfigResources, which lists
 // what has configs. The group configs of KIP-848 use the same machinery
-// (groupconfigs.go).
+// (groupconfigs.go). The file is named topicconfigs.go, beside
+// groupconfigs.go, so that it is not taken for Config (kafka.go), the
+// broker's own settings, which settings.go sets by their Kafka names.
 //
 // Place in the book: Part IV, its first chapter. It assumes topics.go,
 // whose partition 0 directory holds topic.config, and handlers.go, whose
@@ -783,7 +785,7 @@ const (
 //	v4: flexible
 //
 // Describes a topic's configs, read-write, or the broker's, read-only
-// (configs.go), each with its value and where the value comes from; with
+// (settings.go), each with its value and where the value comes from; with
 // IncludeSynonyms, also the levels below it, and with IncludeDocumentation
 // a sentence on what it does. Null ConfigurationKeys asks for every
 // config; a name that does not exist is left out, as in Kafka. A broker

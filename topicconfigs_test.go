@@ -1,4 +1,4 @@
-// Tests of topic configs: the checks and operations of configs.go on
+// Tests of topic configs: the checks and operations of topicconfigs.go on
 // their own, then CreateTopics, DescribeConfigs, AlterConfigs and
 // IncrementalAlterConfigs over the wire, across a restart.
 
