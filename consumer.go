@@ -103,8 +103,17 @@ var consumerAssignors = []string{uniformAssignor, rangeAssignor}
 
 // Member epochs with a meaning of their own (ConsumerGroupHeartbeatRequest).
 const (
-	joinEpoch        = 0
-	leaveEpoch       = -1
+	// joinEpoch joins, and rejoins: a member fenced with
+	// FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID gives up every partition
+	// (the Java consumer calls onPartitionsLost, not onPartitionsRevoked,
+	// since it may no longer commit them), then heartbeats at epoch 0
+	// with its member id at once, without waiting out its backoff.
+	joinEpoch = 0
+	// leaveEpoch leaves for good: the member's partitions go to the
+	// others at once.
+	leaveEpoch = -1
+	// staticLeaveEpoch is a static member stepping out to restart
+	// (KIP-345): its partitions wait for it until its session expires.
 	staticLeaveEpoch = -2
 )
 
@@ -112,10 +121,13 @@ const (
 type consumerGroupState int8
 
 const (
-	cgEmpty       consumerGroupState = iota // no members
-	cgAssigning                             // the target is older than the group epoch
-	cgReconciling                           // some member has not reached the target
-	cgStable                                // every member has its target
+	cgEmpty consumerGroupState = iota // no members
+	// cgAssigning lasts here only inside the heartbeat that bumped the
+	// group epoch, which computes the target too, so a describe never
+	// shows it.
+	cgAssigning   // the target is older than the group epoch
+	cgReconciling // some member has not reached the target
+	cgStable      // every member has its target
 )
 
 // String names the state as ConsumerGroupDescribe reports it.
@@ -134,7 +146,10 @@ const (
 	// may advance to the target's epoch.
 	memberUnrevoked
 	// memberUnreleased: the member is at the target's epoch but waits for
-	// partitions that other members have not revoked yet.
+	// partitions that other members have not revoked yet. It consumes
+	// what it has meanwhile, and a later heartbeat hands it each missing
+	// partition as its owner lets go; clients see nothing of this state
+	// but an assignment that grows.
 	memberUnreleased
 )
 
@@ -154,9 +169,13 @@ type consumerGroup struct {
 	assignmentEpoch int32 // the group epoch the target was computed at
 	assignor        string
 	members         map[string]*consumerMember
-	static          map[string]string       // instance id -> member id
-	target          map[string]partitionSet // member id -> target assignment
-	nextSeq         uint64
+	// static lets a restarted instance, which comes back with a new member
+	// id, find the place its old one held.
+	static map[string]string       // instance id -> member id
+	target map[string]partitionSet // member id -> target assignment
+	// nextSeq numbers members in join order, which the assignors and
+	// ConsumerGroupDescribe follow, so that neither depends on map order.
+	nextSeq uint64
 
 	// topics is what the target was computed from: the partition count of
 	// each subscribed topic id. A change (new partitions, a topic created
@@ -242,8 +261,10 @@ func (cg *consumerGroup) stopTimers() {
 	}
 }
 
-// owner reports whether a member other than m still owns p, as assigned
-// or as waiting to be revoked.
+// ownedByOther reports whether a member other than m still owns p, as
+// assigned or as waiting to be revoked. It is what keeps a partition from
+// having two owners at once: it is handed on only when its last owner has
+// said it let go, or has been removed.
 func (cg *consumerGroup) ownedByOther(m *consumerMember, p topicIDPartition) bool {
 	for _, o := range cg.members {
 		if o != m && (o.assigned[p] || o.revoking[p]) {
@@ -333,6 +354,8 @@ func (c *coordinator) maybeUpdateTarget(cg *consumerGroup, changed bool) {
 	if !changed && maps.Equal(snap, cg.topics) && assignor == cg.assignor {
 		return
 	}
+	// The bump is what sets every member reconciling: each one's next
+	// heartbeat finds its epoch behind the assignment epoch.
 	cg.epoch++
 	cg.topics, cg.assignor = snap, assignor
 	cg.target = c.assign(cg)
@@ -401,6 +424,9 @@ func assignRange(target map[string]partitionSet, members []*consumerMember, topi
 // counts differ by at most one among members with the same
 // subscriptions, keeping each partition where the previous target had it
 // when that does not break the balance, so that few partitions move.
+// A move is not free: the old owner must commit, revoke and confirm on a
+// heartbeat before the new one may start, so each moved partition pauses
+// for a heartbeat interval or two.
 func assignUniform(target map[string]partitionSet, members []*consumerMember, topics []*topicLog, previous map[string]partitionSet) {
 	var all []topicIDPartition
 	eligible := make(map[topicIDPartition][]*consumerMember)
@@ -466,7 +492,9 @@ func compareTIP(a, b topicIDPartition) int {
 func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 	if m.state == memberUnrevoked {
 		// Still waiting for the member to give up its revoked
-		// partitions: only a list of what it owns can show it has.
+		// partitions: only a list of what it owns can show it has. A
+		// null list means "as last sent" (the Java consumer sends it only
+		// when it changed), which confirms nothing.
 		if owned == nil {
 			return
 		}
@@ -489,7 +517,11 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 		}
 	}
 	if len(revoke) > 0 {
-		// Revoke first; the epoch stays until the member confirms.
+		// Revoke first; the epoch stays until the member confirms. Keeping
+		// it lets the member commit the offsets of what it gives up under
+		// the epoch it has: OffsetCommit wants the current one, else
+		// STALE_MEMBER_EPOCH, and the member learns a new epoch only from
+		// the heartbeat that confirms its revocation.
 		m.assigned = make(partitionSet)
 		for _, p := range keep {
 			m.assigned[p] = true
@@ -625,6 +657,9 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 		resp.ErrorCode, resp.ErrorMessage = code, &msg
 		return resp
 	}
+	// INVALID_REQUEST, UNSUPPORTED_ASSIGNOR and GROUP_MAX_SIZE_REACHED are
+	// fatal to the Java consumer: poll throws, since retrying the same
+	// request cannot help. The error message is what its user sees.
 	if msg := validateConsumerHeartbeat(req, v); msg != "" {
 		return fail(codeInvalidRequest, msg)
 	}
@@ -636,6 +671,8 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 		return fail(codeUnsupportedAssignor, "ServerAssignor "+*a+" is not supported. Supported assignors: "+strings.Join(consumerAssignors, ", ")+".")
 	}
 
+	// Only a join may create the group: a heartbeat for a group that is
+	// gone must not bring it back empty, without the member's partitions.
 	joining := req.MemberEpoch == joinEpoch
 	g := c.lockGroup(req.GroupID, joining)
 	if g == nil {
@@ -677,6 +714,8 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 		return fail(code, msg)
 	}
 
+	// The client id and host are taken from every heartbeat, so that
+	// describe shows where the member runs now, after a reconnect too.
 	m.clientID, m.clientHost = clientID, clientHost
 	changed := m.update(req, matcher)
 	c.maybeUpdateTarget(cg, newMember || changed)
@@ -693,9 +732,13 @@ func (m *consumerMember) update(req *consumerGroupHeartbeatRequest, matcher *reg
 	if req.RackID != nil {
 		m.rackID = req.RackID
 	}
+	// -1 is "as last time" for the timeout, which the Java consumer sends
+	// from its max.poll.interval.ms: the time it may take to revoke.
 	if req.RebalanceTimeoutMs >= 0 {
 		m.rebalanceTimeout = time.Duration(req.RebalanceTimeoutMs) * time.Millisecond
 	}
+	// Sorted and without duplicates, so that the same topics in another
+	// order are no change and bump no epoch.
 	if req.SubscribedTopicNames != nil {
 		subs := slices.Compact(slices.Sorted(slices.Values(req.SubscribedTopicNames)))
 		if !slices.Equal(subs, m.subscribed) {
@@ -740,6 +783,8 @@ func (c *coordinator) reconcileAndAnswer(g *group, m *consumerMember, req *consu
 		m.revocation.stop()
 	}
 
+	// The member id goes back every time: a v0 member learns the id the
+	// coordinator chose for it from its first answer.
 	resp.MemberID = &m.id
 	resp.MemberEpoch = m.epoch
 	resp.HeartbeatIntervalMs = int32(heartbeat.Milliseconds())
@@ -762,6 +807,8 @@ func compileTopicRegex(re string) (*regexp.Regexp, error) {
 	if re == "" {
 		return nil, nil
 	}
+	// Compiled alone first, so that the error names the client's pattern,
+	// not the anchored one built from it.
 	if _, err := regexp.Compile(re); err != nil {
 		return nil, err
 	}
@@ -813,6 +860,8 @@ func (c *coordinator) newConsumerMember(g *group, req *consumerGroupHeartbeatReq
 // checkMemberEpoch is throwIfConsumerGroupMemberEpochIsInvalid.
 func checkMemberEpoch(m *consumerMember, req *consumerGroupHeartbeatRequest) (int16, string) {
 	switch {
+	// An epoch the coordinator never gave this member comes from state it
+	// has since lost: only a fresh start from epoch 0 is safe.
 	case req.MemberEpoch > m.epoch:
 		return codeFencedMemberEpoch, "The consumer group member has a greater member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
 	case req.MemberEpoch < m.epoch:
@@ -872,6 +921,9 @@ func (c *coordinator) staticConsumerMember(g *group, req *consumerGroupHeartbeat
 		}
 		return c.replaceStaticConsumerMember(g, holder, req.MemberID), false, codeNone, ""
 	}
+	// FENCED_INSTANCE_ID here, like UNRELEASED_INSTANCE_ID above, is fatal
+	// to the Java consumer: two live instances with one instance id are a
+	// deployment mistake, and the one that came first keeps its place.
 	switch {
 	case holder == nil:
 		return nil, false, codeUnknownMemberID, "Instance id " + inst + " is unknown."
@@ -907,6 +959,8 @@ func (c *coordinator) replaceStaticConsumerMember(g *group, old *consumerMember,
 }
 
 // consumerLeave handles a heartbeat with epoch -1 or -2 (consumerGroupLeave).
+// The answer carries back the epoch the member sent (-1 or -2) and no
+// assignment, as Kafka's does.
 func (c *coordinator) consumerLeave(g *group, req *consumerGroupHeartbeatRequest, resp *consumerGroupHeartbeatResponse) *consumerGroupHeartbeatResponse {
 	cg := g.consumer
 	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
@@ -971,6 +1025,8 @@ func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) stri
 		switch {
 		case req.RebalanceTimeoutMs == -1:
 			return "RebalanceTimeoutMs must be provided in first request."
+		// A member that joins owns nothing, so that nothing it held
+		// before can count as still owned by it.
 		case req.TopicPartitions == nil || len(req.TopicPartitions) > 0:
 			return "TopicPartitions must be empty when (re-)joining."
 		case req.SubscribedTopicNames == nil && req.SubscribedTopicRegex == nil:
