@@ -1169,8 +1169,11 @@ func checkListTransactions(a *access, r request) (response, func(response)) {
 }
 
 // undescribableTopics is the error message naming the topics of a
-// heartbeat's subscription that the principal may not DESCRIBE, as the
-// group coordinators word it, or nil if there are none.
+// heartbeat's subscription that the principal may not DESCRIBE, or nil
+// if there are none. Kafka's handleConsumerGroupHeartbeat and
+// handleShareGroupHeartbeat send the error code with no message; naming
+// the topics here tells the member nothing it did not send, and tells
+// its user which ACL is missing.
 func (a *access) undescribableTopics(names []string) *string {
 	var denied []string
 	for _, t := range names {
@@ -1187,8 +1190,8 @@ func (a *access) undescribableTopics(names []string) *string {
 // ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
 // subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat). The
 // topic check matters because with KIP-848 the broker, not the client,
-// turns the subscription into an assignment; the error message names
-// the topics, so the user knows which ACL to ask for.
+// turns the subscription into an assignment. A regex is not refused
+// here: what it matches is filtered by the same ACLs in consumer.go.
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
