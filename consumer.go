@@ -61,7 +61,9 @@
 // the broker, as in Kafka: a member subscribes to every topic whose whole
 // name the regex matches, internal topics included: Kafka's
 // GroupMetadataManager.refreshRegularExpressions scans every topic of the
-// metadata image and filters only by Describe ACLs. Kafka compiles it with
+// metadata image and filters only by Describe ACLs, and so does
+// subscribes, with the principal of the member's latest heartbeat (see
+// handleConsumerGroupHeartbeat). Kafka compiles it with
 // RE2/J and Go's regexp is RE2, so a pattern means the same in both. The
 // topics are resolved again at every heartbeat, so a topic created later
 // that matches bumps the group epoch and is assigned, as Kafka's periodic
