@@ -399,12 +399,15 @@ func (s *security) authorizedOperations(principal, host string, resType int8, na
 	return bits
 }
 
-// securityDisabled is the ACL APIs' message without an authorizer, with
-// SECURITY_DISABLED, which the Admin client raises as a
-// SecurityDisabledException. It is the text of Kafka's DescribeAcls (AclApis); Kafka's
-// CreateAcls and DeleteAcls say the shorter "No Authorizer is
-// configured.".
-var securityDisabled = ptr("No Authorizer is configured on the broker")
+// The ACL APIs' messages without an authorizer, with SECURITY_DISABLED,
+// which the Admin client raises as a SecurityDisabledException carrying
+// the text, so kafka-acls.sh prints it. Kafka's AclApis words them
+// differently: DescribeAcls sets its own message, while CreateAcls and
+// DeleteAcls build theirs from the exception through getErrorResponse.
+var (
+	securityDisabled    = ptr("No Authorizer is configured on the broker")
+	noAuthorizerToAlter = ptr("No Authorizer is configured.")
+)
 
 // DescribeAcls: v1-3 (DescribeAclsRequest.json, DescribeAclsResponse.json)
 //
@@ -609,7 +612,7 @@ func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r req
 		var res aclCreationResult
 		switch {
 		case !b.sec.cfg.Authorizer:
-			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, securityDisabled
+			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, noAuthorizerToAlter
 		case a.invalid() != "":
 			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(a.invalid())
 		case !slices.Contains(s.acls, a):
@@ -723,7 +726,7 @@ func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r req
 		res := deleteAclsFilterResult{MatchingAcls: []deleteAclsMatchingACL{}}
 		switch {
 		case !b.sec.cfg.Authorizer:
-			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, securityDisabled
+			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, noAuthorizerToAlter
 		case f.invalid() != "":
 			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(f.invalid())
 		default:

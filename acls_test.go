@@ -252,7 +252,7 @@ func TestACLEnforcement(t *testing.T) {
 
 // TestMetadataListsDescribableTopics: asked for every topic, Metadata
 // lists only those the principal may describe; a missing topic the
-// principal may describe but not create is unknown, not created.
+// principal may describe but not create is refused, not created.
 func TestMetadataListsDescribableTopics(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
 	for _, name := range []string{"orders-eu", "orders-us", "payroll"} {
@@ -275,7 +275,7 @@ func TestMetadataListsDescribableTopics(t *testing.T) {
 	for _, tp := range resp.Topics {
 		got[deref(tp.Name)] = tp.ErrorCode
 	}
-	if got["payroll"] != codeTopicAuthorizationFailed || got["orders-new"] != codeUnknownTopicOrPartition {
+	if got["payroll"] != codeTopicAuthorizationFailed || got["orders-new"] != codeTopicAuthorizationFailed {
 		t.Errorf("named topics: %v", got)
 	}
 	if ab.logs.Topic("orders-new") != nil {

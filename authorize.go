@@ -115,15 +115,7 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	if !ok {
 		return nil, fmt.Errorf("kafka: no ACL check for %s", api.name)
 	}
-	// ACLs name hosts by IP address without a port, as Kafka's
-	// RequestContext.clientAddress does; tests call handlers with no
-	// connection, and they match the host "*" only.
-	host := ""
-	if rc.conn != nil && rc.conn.Conn != nil {
-		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
-	}
-	a := &access{b: b, principal: rc.principal(), host: host, v: rc.header.APIVersion}
-	answer, complete := check(a, req)
+	answer, complete := check(b.access(rc), req)
 	if answer != nil {
 		return answer, nil
 	}
@@ -134,6 +126,17 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 		complete(resp)
 	}
 	return resp, nil
+}
+
+// access is rc's view of the authorizer. ACLs name hosts by IP address
+// without a port, as Kafka's RequestContext.clientAddress does; tests
+// call handlers with no connection, and they match the host "*" only.
+func (b *Broker) access(rc *requestContext) *access {
+	host := ""
+	if rc.conn != nil && rc.conn.Conn != nil {
+		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
+	}
+	return &access{b: b, principal: rc.principal(), host: host, v: rc.header.APIVersion}
 }
 
 // principal is the connection's principal, User:ANONYMOUS before a login
@@ -284,24 +287,21 @@ var aclChecks = map[int16]aclCheck{
 	75: checkDescribeTopicPartitions,
 }
 
-// OffsetForLeaderEpoch: DESCRIBE per topic for a client; a follower's
-// request needs CLUSTER_ACTION, and there are no followers here. The API
-// was broker-to-broker until KIP-320 let consumers use it to detect log
+// OffsetForLeaderEpoch: CLUSTER_ACTION on the cluster, or else DESCRIBE
+// per topic, whatever the replica id says, as
+// KafkaApis.handleOffsetForLeaderEpochRequest asks. The API was
+// broker-to-broker until KIP-320 let consumers use it to detect log
 // truncation after a leader change, which is why a consumer needs only
-// DESCRIBE. Kafka's handleOffsetForLeaderEpochRequest accepts either
-// permission whatever the replica id; here the replica id picks which
-// one is asked. A denied topic answers TOPIC_AUTHORIZATION_FAILED per
-// partition, with the -1 epoch and offset Kafka's defaults give.
+// DESCRIBE; Kafka never reads the replica id to pick the permission, so a
+// principal with either one is answered whoever it claims to be. A denied
+// topic answers TOPIC_AUTHORIZATION_FAILED per partition, with the -1
+// epoch and offset Kafka's defaults give.
 func checkOffsetForLeaderEpoch(a *access, r request) (response, func(response)) {
 	req := r.(*offsetForLeaderEpochRequest)
-	follower := req.ReplicaID >= 0
 	var denied []offsetForLeaderTopic
-	req.Topics, denied = split(req.Topics, func(t offsetForLeaderTopic) bool {
-		if follower {
-			return a.mayCluster(aclClusterAction)
-		}
-		return a.may(aclDescribe, resTopic, t.Topic)
-	})
+	if !a.mayCluster(aclClusterAction) {
+		req.Topics, denied = split(req.Topics, func(t offsetForLeaderTopic) bool { return a.may(aclDescribe, resTopic, t.Topic) })
+	}
 	return nil, func(r response) {
 		resp := r.(*offsetForLeaderEpochResponse)
 		for _, t := range denied {
@@ -551,37 +551,39 @@ func checkListOffsets(a *access, r request) (response, func(response)) {
 }
 
 // Metadata: DESCRIBE per topic; creating a missing topic also needs
-// CREATE on the cluster or the topic, without which a principal that may
-// describe it learns only that it is unknown (KafkaApis.getTopicMetadata).
+// CREATE on the cluster or the topic (KafkaApis.handleTopicMetadataRequest).
 // Asked for every topic, the answer lists only those it may describe.
 func checkMetadata(a *access, r request) (response, func(response)) {
 	req := r.(*metadataRequest)
-	var denied, unknown []metadataRequestTopic
+	var denied, uncreatable []metadataRequestTopic
 	if req.Topics != nil {
 		req.Topics, denied = split(req.Topics, func(t metadataRequestTopic) bool {
 			name := a.topicName(deref(t.Name), t.TopicID)
 			return name == "" || a.may(aclDescribe, resTopic, name)
 		})
 		// A missing topic the principal may describe but not create is
-		// answered UNKNOWN_TOPIC_OR_PARTITION, as Kafka answers it with
-		// auto-creation off; with it on, Kafka says
-		// TOPIC_AUTHORIZATION_FAILED instead.
-		req.Topics, unknown = split(req.Topics, func(t metadataRequestTopic) bool {
-			return t.Name == nil || a.b.logs.Topic(*t.Name) != nil || a.mayCluster(aclCreate) || a.may(aclCreate, resTopic, *t.Name)
-		})
+		// TOPIC_AUTHORIZATION_FAILED when this request would create it
+		// (the broker's auto.create.topics.enable and, from v4, the
+		// request's AllowAutoTopicCreation, true before v4), as in every
+		// version of Kafka's handleTopicMetadataRequest; the producer
+		// then fails the send with a TopicAuthorizationException instead
+		// of waiting max.block.ms for a topic that never comes. When it
+		// would not, it is left to the handler, which answers
+		// UNKNOWN_TOPIC_OR_PARTITION as it does for anyone.
+		if a.b.autoCreates(req, a.v) {
+			req.Topics, uncreatable = split(req.Topics, func(t metadataRequestTopic) bool {
+				return t.Name == nil || a.b.logs.Topic(*t.Name) != nil || a.mayCluster(aclCreate) || a.may(aclCreate, resTopic, *t.Name)
+			})
+		}
 	}
 	return nil, func(r response) {
 		resp := r.(*metadataResponse)
 		resp.Topics = slices.DeleteFunc(resp.Topics, func(t metadataTopic) bool {
 			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
 		})
-		add := func(ts []metadataRequestTopic, code int16) {
-			for _, t := range ts {
-				resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: code, Name: t.Name, TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
-			}
+		for _, t := range append(denied, uncreatable...) {
+			resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: codeTopicAuthorizationFailed, Name: t.Name, TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
 		}
-		add(denied, codeTopicAuthorizationFailed)
-		add(unknown, codeUnknownTopicOrPartition)
 		// With the authorizer on, "authorized operations" are what it
 		// allows, not the full sets the handlers give without one.
 		for i, t := range resp.Topics {
@@ -753,20 +755,32 @@ func checkListGroups(a *access, r request) (response, func(response)) {
 }
 
 // CreateTopics: CREATE on the cluster, or else on each topic
-// (KafkaApis.handleCreateTopicsRequest). A denied topic answers
-// TOPIC_AUTHORIZATION_FAILED, with the -1 partition count and
-// replication factor that mean "not created". Kafka also withholds the
-// new topic's configs (v5+) without DESCRIBE_CONFIGS; this check does
-// not.
+// (ControllerApis.createTopics, which serves the request in KRaft Kafka).
+// A denied topic answers TOPIC_AUTHORIZATION_FAILED, with the -1
+// partition count and replication factor that mean "not created".
 func checkCreateTopics(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclCreate) {
-		return nil, nil
-	}
 	req := r.(*createTopicsRequest)
 	var denied []creatableTopic
-	req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return a.may(aclCreate, resTopic, t.Name) })
+	if !a.mayCluster(aclCreate) {
+		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return a.may(aclCreate, resTopic, t.Name) })
+	}
 	return nil, func(r response) {
 		resp := r.(*createTopicsResponse)
+		// A topic created (or, with ValidateOnly, found creatable) by a
+		// principal without DESCRIBE_CONFIGS on it is answered without
+		// its configs, partition count and replication factor, and with
+		// TopicConfigErrorCode (v5+) saying why, as Kafka's
+		// ReplicationControlManager.createTopic does: CREATE alone must
+		// not reveal the broker's defaults. The Admin client's
+		// CreateTopicsResult.config then fails with a
+		// TopicAuthorizationException while the topic itself succeeds.
+		for i, t := range resp.Topics {
+			if t.ErrorCode == codeNone && !a.may(aclDescribeConfigs, resTopic, t.Name) {
+				resp.Topics[i].NumPartitions, resp.Topics[i].ReplicationFactor = -1, -1
+				resp.Topics[i].Configs = []creatableTopicConfigs{}
+				resp.Topics[i].TopicConfigErrorCode = codeTopicAuthorizationFailed
+			}
+		}
 		for _, t := range denied {
 			resp.Topics = append(resp.Topics, creatableTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed."), NumPartitions: -1, ReplicationFactor: -1})
 		}
@@ -1099,14 +1113,21 @@ func checkAlterUserScramCredentials(a *access, r request) (response, func(respon
 // DescribeTransactions: DESCRIBE per transactional id
 // (KafkaApis.handleDescribeTransactionsRequest, KIP-664). A denied id
 // answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED with -1 for what is
-// unknown. Kafka also drops, from each answer, the topics the principal
-// may not describe; this check does not.
+// unknown. From an allowed one's answer, the topics the principal may
+// not DESCRIBE are dropped without a word, as Kafka drops them: a
+// transaction's partitions must not reveal topic names to someone
+// Metadata would not show them to.
 func checkDescribeTransactions(a *access, r request) (response, func(response)) {
 	req := r.(*describeTransactionsRequest)
 	var denied []string
 	req.TransactionalIDs, denied = split(req.TransactionalIDs, func(id string) bool { return a.may(aclDescribe, resTransactionalID, id) })
 	return nil, func(r response) {
 		resp := r.(*describeTransactionsResponse)
+		for i := range resp.TransactionStates {
+			resp.TransactionStates[i].Topics = slices.DeleteFunc(resp.TransactionStates[i].Topics, func(t describedTransactionTopic) bool {
+				return !a.may(aclDescribe, resTopic, t.Topic)
+			})
+		}
 		for _, id := range denied {
 			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFailed, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
 		}
@@ -1144,8 +1165,11 @@ func checkListTransactions(a *access, r request) (response, func(response)) {
 }
 
 // undescribableTopics is the error message naming the topics of a
-// heartbeat's subscription that the principal may not DESCRIBE, as the
-// group coordinators word it, or nil if there are none.
+// heartbeat's subscription that the principal may not DESCRIBE, or nil
+// if there are none. Kafka's handleConsumerGroupHeartbeat and
+// handleShareGroupHeartbeat send the error code with no message; naming
+// the topics here tells the member nothing it did not send, and tells
+// its user which ACL is missing.
 func (a *access) undescribableTopics(names []string) *string {
 	var denied []string
 	for _, t := range names {
@@ -1162,8 +1186,8 @@ func (a *access) undescribableTopics(names []string) *string {
 // ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
 // subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat). The
 // topic check matters because with KIP-848 the broker, not the client,
-// turns the subscription into an assignment; the error message names
-// the topics, so the user knows which ACL to ask for.
+// turns the subscription into an assignment. A regex is not refused
+// here: what it matches is filtered by the same ACLs in consumer.go.
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
@@ -1176,7 +1200,15 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 }
 
 // ConsumerGroupDescribe: DESCRIBE per group, as DescribeGroups is for
-// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848).
+// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848). A
+// group whose members are assigned, or are to be assigned, a topic the
+// principal may not DESCRIBE is answered TOPIC_AUTHORIZATION_FAILED with
+// nothing of it but its id, as Kafka does since KAFKA-18813: its
+// assignments would name the topic and its partitions. Kafka looks at
+// the assignments only, so the subscriptions, names and regex as the
+// members sent them, are not checked here either. The Admin client fails
+// that group's future with a TopicAuthorizationException (KAFKA-18813's
+// client part, in 4.0).
 func checkConsumerGroupDescribe(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupDescribeRequest)
 	var denied []string
@@ -1184,7 +1216,13 @@ func checkConsumerGroupDescribe(a *access, r request) (response, func(response))
 	return nil, func(r response) {
 		resp := r.(*consumerGroupDescribeResponse)
 		for i, g := range resp.Groups {
-			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+			if g.ErrorCode != codeNone {
+				continue
+			}
+			if !a.mayDescribeAssigned(g.Members) {
+				resp.Groups[i] = consumerDescribedGroup{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The group has described topic(s) that the client is not authorized to describe."),
+					GroupID: g.GroupID, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+			} else if req.IncludeAuthorizedOperations {
 				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
 			}
 		}
@@ -1192,6 +1230,19 @@ func checkConsumerGroupDescribe(a *access, r request) (response, func(response))
 			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 		}
 	}
+}
+
+// mayDescribeAssigned reports whether the principal may DESCRIBE every
+// topic in the members' current and target assignments.
+func (a *access) mayDescribeAssigned(members []consumerDescribedMember) bool {
+	for _, m := range members {
+		for _, tp := range slices.Concat(m.Assignment.TopicPartitions, m.TargetAssignment.TopicPartitions) {
+			if !a.may(aclDescribe, resTopic, tp.TopicName) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // CreateAcls and DeleteAcls: ALTER on the cluster (AclApis). Neither has

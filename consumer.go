@@ -61,7 +61,9 @@
 // the broker, as in Kafka: a member subscribes to every topic whose whole
 // name the regex matches, internal topics included: Kafka's
 // GroupMetadataManager.refreshRegularExpressions scans every topic of the
-// metadata image and filters only by Describe ACLs. Kafka compiles it with
+// metadata image and filters only by Describe ACLs, and so does
+// subscribes, with the principal of the member's latest heartbeat (see
+// handleConsumerGroupHeartbeat). Kafka compiles it with
 // RE2/J and Go's regexp is RE2, so a pattern means the same in both. The
 // topics are resolved again at every heartbeat, so a topic created later
 // that matches bumps the group epoch and is assigned, as Kafka's periodic
@@ -194,8 +196,13 @@ type consumerMember struct {
 	subscribed       []string // sorted topic names
 	regex            string   // SubscribedTopicRegex; "" for none
 	matcher          *regexp.Regexp
-	serverAssignor   string // "" for the group's choice
-	seq              uint64 // join order, for stable listings
+	// mayDescribe is what the principal of the member's latest
+	// heartbeat may DESCRIBE, which bounds what its regex matches; nil
+	// without an authorizer, and for a member restored at start until it
+	// heartbeats again, since Kafka's records keep no principal.
+	mayDescribe    func(topic string) bool
+	serverAssignor string // "" for the group's choice
+	seq            uint64 // join order, for stable listings
 
 	epoch         int32
 	previousEpoch int32
@@ -275,11 +282,13 @@ func (cg *consumerGroup) ownedByOther(m *consumerMember, p topicIDPartition) boo
 }
 
 // subscribes reports whether m subscribes to topic, by name or by regex.
+// Names need no ACL check here: a heartbeat naming a topic its principal
+// may not describe is refused before it reaches the coordinator.
 func (m *consumerMember) subscribes(topic string) bool {
 	if _, ok := slices.BinarySearch(m.subscribed, topic); ok {
 		return true
 	}
-	return m.matcher != nil && m.matcher.MatchString(topic)
+	return m.matcher != nil && m.matcher.MatchString(topic) && (m.mayDescribe == nil || m.mayDescribe(topic))
 }
 
 // hasRegex reports whether some member subscribes by regex.
@@ -647,11 +656,27 @@ func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestCo
 	if req := r.(*consumerGroupHeartbeatRequest); b.shares.exists(req.GroupID) {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupIDNotFound, ErrorMessage: ptr("Group " + req.GroupID + " is not a consumer group."), MemberEpoch: req.MemberEpoch}
 	}
-	return b.groups.consumerHeartbeat(r.(*consumerGroupHeartbeatRequest), rc.header.APIVersion, rc.clientID(), rc.clientHost())
+	// With the authorizer on, the member's regex resolves only to topics
+	// its principal may DESCRIBE (KAFKA-18813). Kafka resolves a regex
+	// in GroupMetadataManager.refreshRegularExpressions with the request
+	// context of the heartbeat that triggered the refresh, and drops the
+	// denied topics from the resolved subscription; here the regex is
+	// matched anew at every heartbeat of any member, so each member keeps
+	// the principal and host of its own latest heartbeat, and the
+	// authorizer is asked with its ACLs of the moment. An ACL granted or
+	// revoked thus changes the assignment at the next heartbeat.
+	var mayDescribe func(topic string) bool
+	if b.sec.cfg.Authorizer {
+		a := b.access(rc)
+		mayDescribe = func(topic string) bool { return a.may(aclDescribe, resTopic, topic) }
+	}
+	return b.groups.consumerHeartbeat(r.(*consumerGroupHeartbeatRequest), rc.header.APIVersion, rc.clientID(), rc.clientHost(), mayDescribe)
 }
 
 // consumerHeartbeat is GroupMetadataManager.consumerGroupHeartbeat.
-func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16, clientID, clientHost string) *consumerGroupHeartbeatResponse {
+// mayDescribe filters what the member's regex matches; nil lets every
+// topic through, as without an authorizer.
+func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16, clientID, clientHost string, mayDescribe func(topic string) bool) *consumerGroupHeartbeatResponse {
 	resp := &consumerGroupHeartbeatResponse{MemberEpoch: req.MemberEpoch}
 	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
 		resp.ErrorCode, resp.ErrorMessage = code, &msg
@@ -716,7 +741,7 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 
 	// The client id and host are taken from every heartbeat, so that
 	// describe shows where the member runs now, after a reconnect too.
-	m.clientID, m.clientHost = clientID, clientHost
+	m.clientID, m.clientHost, m.mayDescribe = clientID, clientHost, mayDescribe
 	changed := m.update(req, matcher)
 	c.maybeUpdateTarget(cg, newMember || changed)
 	return c.reconcileAndAnswer(g, m, req, resp)

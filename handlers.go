@@ -1480,9 +1480,7 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		}
 	} else {
 		resp.Topics = make([]metadataTopic, 0, len(req.Topics))
-		// Before v4 the client could not opt out: the broker's setting
-		// decided.
-		allowCreate := req.AllowAutoTopicCreation || v < 4
+		allowCreate := b.autoCreates(req, v)
 		for _, rt := range req.Topics {
 			resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
 		}
@@ -1497,8 +1495,17 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 	return resp
 }
 
+// autoCreates reports whether a Metadata request creates the topics it
+// names that are missing: the broker must allow it and so must the
+// client, which could not opt out before v4, where only the broker's
+// setting decided. The ACL check asks it too, since a principal without
+// CREATE is refused only when the request would create something.
+func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
+	return !b.cfg.DisableAutoCreateTopics && (req.AllowAutoTopicCreation || v < 4)
+}
+
 // metadataTopic answers for one requested topic, creating it if it is
-// missing and auto-creation is allowed by both the broker and the client.
+// missing and allowCreate, from autoCreates, says so.
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
 	if rt.Name == nil {
 		if t := b.logs.TopicByID(rt.TopicID); t != nil {
@@ -1515,7 +1522,7 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		missing.ErrorCode = codeInvalidTopic
 		return missing
 	}
-	if !allowCreate || b.cfg.DisableAutoCreateTopics {
+	if !allowCreate {
 		missing.ErrorCode = codeUnknownTopicOrPartition
 		return missing
 	}
