@@ -306,6 +306,7 @@ func Open(cfg Config) (*Broker, error) {
 		b.shares.close()
 		return nil, errors.Join(err, logs.Close())
 	}
+	b.groups.pendingTxnOffsets = b.txns.pendingOffsets
 	return b, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 )
 
 // Tests of places where this broker was found to differ from Apache
@@ -55,5 +56,46 @@ func TestShareFetchForgetsAfterAdding(t *testing.T) {
 	if resp := both(1); resp.ErrorCode != codeNone || acquired(resp) != "[]" || inSession() {
 		t.Errorf("fetch that names and forgets: code %d acquired %s, in session %v; want nothing and forgotten",
 			resp.ErrorCode, acquired(resp), inSession())
+	}
+}
+
+// TestOffsetExpiryKeepsPendingTxnOffsets: an offset past its retention is
+// kept while a transaction holds a commit for it pending, as Kafka's
+// OffsetMetadataManager.cleanupExpiredOffsets keeps it, and expires once
+// the transaction has ended and the retention has passed again.
+func TestOffsetExpiryKeepsPendingTxnOffsets(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), OffsetsRetention: time.Millisecond})
+	c := dial(t, tb.addr)
+	c.createTopic("in", 2)
+	for p := range int32(2) {
+		if code := c.commitOffset("g", "in", p, 1); code != codeNone {
+			t.Fatalf("commit %d: %d", p, code)
+		}
+	}
+	_, pid, epoch := c.initTxn("etl", 60000)
+	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
+		t.Fatal(code)
+	}
+	if code := c.txnCommitOffset("etl", "g", pid, epoch, "in", 0, 5); code != codeNone {
+		t.Fatal(code)
+	}
+	time.Sleep(5 * time.Millisecond)
+	tb.groups.expireOffsets()
+	if off, _ := c.fetchOffset("g", "in", 0); off != 1 {
+		t.Errorf("offset with a pending transactional commit: %d after expiry, want 1 kept", off)
+	}
+	if off, _ := c.fetchOffset("g", "in", 1); off != -1 {
+		t.Errorf("offset with nothing pending: %d after expiry, want -1", off)
+	}
+	if code := c.endTxn(3, "etl", pid, epoch, true); code != codeNone {
+		t.Fatal(code)
+	}
+	if off, _ := c.fetchOffset("g", "in", 0); off != 5 {
+		t.Errorf("after the commit: offset %d, want 5", off)
+	}
+	time.Sleep(5 * time.Millisecond)
+	tb.groups.expireOffsets()
+	if off, _ := c.fetchOffset("g", "in", 0); off != -1 {
+		t.Errorf("after the transaction and the retention: offset %d, want -1", off)
 	}
 }
