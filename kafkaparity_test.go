@@ -99,3 +99,36 @@ func TestOffsetExpiryKeepsPendingTxnOffsets(t *testing.T) {
 		t.Errorf("after the transaction and the retention: offset %d, want -1", off)
 	}
 }
+
+// TestShareHeartbeatAcceptsPreviousEpoch: a share member that heartbeats
+// with the epoch before its last bump (the answer that bumped it was lost)
+// is answered with its current epoch, as Kafka's
+// GroupMetadataManager.throwIfShareGroupMemberEpochIsInvalid allows; an
+// older epoch, or one ahead of the coordinator's, is fenced.
+func TestShareHeartbeatAcceptsPreviousEpoch(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	beat := func(member string, epoch int32, topics []string) (int16, int32) {
+		code, got, _ := c.shareHeartbeat("g", member, epoch, topics)
+		return code, got
+	}
+	beat("a", 0, []string{"t"}) // epoch 1
+	beat("b", 0, []string{"t"}) // group epoch 2
+	if code, epoch := beat("a", 1, nil); code != codeNone || epoch != 2 {
+		t.Fatalf("a at 1: code %d epoch %d, want epoch 2", code, epoch)
+	}
+	// The answer above is lost: a sends 1 again.
+	if code, epoch := beat("a", 1, nil); code != codeNone || epoch != 2 {
+		t.Errorf("a at its previous epoch 1: code %d epoch %d, want epoch 2", code, epoch)
+	}
+	beat("c", 0, []string{"t"}) // group epoch 3
+	if code, epoch := beat("a", 2, nil); code != codeNone || epoch != 3 {
+		t.Fatalf("a at 2: code %d epoch %d, want epoch 3", code, epoch)
+	}
+	for _, epoch := range []int32{1, 4} {
+		if code, _ := beat("a", epoch, nil); code != codeFencedMemberEpoch {
+			t.Errorf("a at %d (current 3, previous 2): code %d, want FENCED_MEMBER_EPOCH", epoch, code)
+		}
+	}
+}
