@@ -358,6 +358,7 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
 			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
 			now:               time.Now,
+			metrics:           &b.metrics.cleaner,
 		})
 		return nil
 	})

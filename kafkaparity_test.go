@@ -3,6 +3,8 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -130,5 +132,83 @@ func TestShareHeartbeatAcceptsPreviousEpoch(t *testing.T) {
 		if code, _ := beat("a", epoch, nil); code != codeFencedMemberEpoch {
 			t.Errorf("a at %d (current 3, previous 2): code %d, want FENCED_MEMBER_EPOCH", epoch, code)
 		}
+	}
+}
+
+// TestCleanerRatioMustExceedMin: a compacted partition is due when its
+// dirty ratio is more than min.cleanable.dirty.ratio, not when it equals
+// it, as in Kafka's LogCleanerManager.grabFilthiestCompactedLog. A log
+// never cleaned has a ratio of 1.
+func TestCleanerRatioMustExceedMin(t *testing.T) {
+	d, err := openLogDir(t.TempDir(), logOptions{SegmentBytes: 100}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	for _, tc := range []struct{ name, ratio string }{{"at", "1"}, {"under", "0.99"}} {
+		topic, err := d.CreateTopicWithConfigs(tc.name, 1, topicConfig{cleanupPolicyConfig: "compact", minCleanableDirtyRatioConfig: tc.ratio})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			appendBatches(t, topic.Partitions[0], keyedBatch(plain, put("k", fmt.Sprint(i), 1000)))
+		}
+	}
+	due, dirtiest := d.toClean(time.UnixMilli(5000))
+	var names []string
+	for _, c := range due {
+		names = append(names, c.topic)
+	}
+	if fmt.Sprint(names) != "[under]" || dirtiest != 1 {
+		t.Errorf("due %v, dirtiest %v; want [under] (ratio 1 is not more than 1), 1", names, dirtiest)
+	}
+}
+
+// TestCleanerReportsToMetrics: a cleaning done by the broker's own cleaner
+// shows on /metrics. The records are written by one broker and cleaned by
+// the next, in the round its cleaner runs at start, so that the cleaning
+// sees them all at once.
+func TestCleanerReportsToMetrics(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir, CleanerBackoff: time.Hour})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact"), "segment.bytes": ptr("1000")}); code != codeNone {
+		t.Fatalf("create: %d", code)
+	}
+	big := strings.Repeat("x", 600)
+	for i := range 40 {
+		if code, _ := c.produce("table", 0, keyedBatch(plain, put(fmt.Sprint("k-", i%10), big, int64(1000+i)))); code != codeNone {
+			t.Fatalf("produce %d: %d", i, code)
+		}
+	}
+	tb.stop()
+	tb = startBrokerWith(t, Config{DataDir: dir, CleanerBackoff: time.Hour})
+	gauge := func(name string) (float64, bool) {
+		for line := range strings.Lines(get(t, tb.Handler(), "/metrics").Body.String()) {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				return f, err == nil
+			}
+		}
+		return 0, false
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := gauge("kafka_log_logcleaner_cleaner_recopy_percent"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no cleaner metrics on /metrics 10s after start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// 39 closed segments of 40 records, of which the 10 latest per key
+	// (the last ten, one in the active segment) survive: about a quarter
+	// of the bytes are written again.
+	if v, _ := gauge("kafka_log_logcleaner_cleaner_recopy_percent"); v <= 0 || v >= 50 {
+		t.Errorf("cleaner_recopy_percent %v, want about 25", v)
+	}
+	if v, _ := gauge("kafka_log_logcleanermanager_max_dirty_percent"); v != 100 {
+		t.Errorf("max_dirty_percent %v, want 100 for a log never cleaned", v)
 	}
 }
