@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -210,5 +211,42 @@ func TestCleanerReportsToMetrics(t *testing.T) {
 	}
 	if v, _ := gauge("kafka_log_logcleanermanager_max_dirty_percent"); v != 100 {
 		t.Errorf("max_dirty_percent %v, want 100 for a log never cleaned", v)
+	}
+}
+
+// TestProduceAcksZeroErrorClosesConnection: an acks=0 produce that fails
+// for a partition closes the connection, as Kafka's
+// KafkaApis.handleProduceRequest does, since the producer reads no answer
+// to learn of the error; one that succeeds leaves it open.
+func TestProduceAcksZeroErrorClosesConnection(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	quiet := func(topic string) {
+		c.send(0, 9, true, func(w *writer) {
+			w.NullableString(nil)
+			w.Int16(0) // acks
+			w.Int32(1000)
+			w.ArrayLen(1)
+			w.String(topic)
+			w.ArrayLen(1)
+			w.Int32(0)
+			w.Bytes(makeBatch(testRecord{1, "quiet"}))
+			w.Tags()
+			w.Tags()
+			w.Tags()
+		})
+	}
+	quiet("p")
+	if code, hw, _ := c.fetch("p", 0, 0, 0, 0); code != codeNone || hw != 1 {
+		t.Fatalf("after a good acks=0 produce: code %d hw %d, want the connection open and the record stored", code, hw)
+	}
+	quiet("nope")
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.r.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("after an acks=0 produce to an unknown topic: read %d bytes, err %v; want the connection closed (EOF)", n, err)
+	}
+	if code, _, _ := dial(t, tb.addr).fetch("p", 0, 0, 0, 0); code != codeNone {
+		t.Errorf("a new connection: fetch code %d", code)
 	}
 }
