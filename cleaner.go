@@ -142,7 +142,7 @@ import (
 type compaction struct {
 	// minDirtyRatio trades disk for work: a cleaning rewrites the clean
 	// part of the log along with the dirty part, so it waits until the
-	// dirty part is this share of the whole.
+	// dirty part is more than this share of the whole.
 	minDirtyRatio float64 // min.cleanable.dirty.ratio, default 0.5
 	// minLagMs is how long a record is sure to stay as it was produced
 	// (KIP-58), for consumers that must see every value of a key;
@@ -187,6 +187,9 @@ type cleanerOptions struct {
 	dedupeBufferBytes int64
 	ioBytesPerSecond  int64 // 0 for no limit
 	now               func() time.Time
+	// metrics hears of each cleaning, for /metrics; nil in tests and
+	// in CleanNow, which clean without a broker.
+	metrics *cleanerMetrics
 }
 
 // Files of the cleaner, named as Kafka's LogFileUtils names them.
@@ -233,9 +236,10 @@ type cleanable struct {
 
 // toClean lists the compacted partitions that are due, the dirtiest first
 // (LogCleanerManager.grabFilthiestCompactedLog, which takes one at a
-// time; here a round takes them all).
-func (d *logDir) toClean(now time.Time) []cleanable {
-	var due []cleanable
+// time; here a round takes them all), and the dirty ratio of the
+// dirtiest compacted partition, due or not, which Kafka reports as
+// max-dirty-percent.
+func (d *logDir) toClean(now time.Time) (due []cleanable, dirtiest float64) {
 	for _, t := range d.Topics() {
 		cp, ok := t.Configs.compaction()
 		if !ok {
@@ -247,7 +251,11 @@ func (d *logDir) toClean(now time.Time) []cleanable {
 			// soon as a segment closes.
 			var dirty int64
 			c.ratio, dirty, c.mustClean = pl.dirtiness(cp, now)
-			if dirty > 0 && (c.mustClean || c.ratio >= cp.minDirtyRatio) {
+			dirtiest = max(dirtiest, c.ratio)
+			// Strictly more than the ratio, as grabFilthiestCompactedLog
+			// asks: min.cleanable.dirty.ratio=1 leaves cleaning to
+			// max.compaction.lag.ms and to tombstones' delete horizons.
+			if dirty > 0 && (c.mustClean || c.ratio > cp.minDirtyRatio) {
 				due = append(due, c)
 			}
 		}
@@ -263,7 +271,7 @@ func (d *logDir) toClean(now time.Time) []cleanable {
 		}
 		return cmp.Compare(b.ratio, a.ratio)
 	})
-	return due
+	return due, dirtiest
 }
 
 // dirtiness measures a partition: the share of its cleanable bytes that
@@ -358,11 +366,13 @@ func (d *logDir) runCleaner(ctx context.Context, backoff time.Duration, o cleane
 func (d *logDir) cleanRound(ctx context.Context, o cleanerOptions) {
 	now := o.now()
 	cleaned := false
-	for _, c := range d.toClean(now) {
+	due, dirtiest := d.toClean(now)
+	for _, c := range due {
 		if ctx.Err() != nil {
 			return
 		}
 		d.logger.Debug("cleaning partition", "topic", c.topic, "partition", c.partition, "dirty_ratio", c.ratio, "must_clean", c.mustClean)
+		start := time.Now()
 		st, err := c.log.clean(ctx, c.settings, o)
 		switch {
 		case errors.Is(err, errLogClosed) || errors.Is(err, context.Canceled):
@@ -372,6 +382,11 @@ func (d *logDir) cleanRound(ctx context.Context, o cleanerOptions) {
 			continue
 		}
 		cleaned = true
+		// Reported per partition, as Kafka's CleanerThread records its
+		// stats after each log it cleans.
+		if o.metrics != nil {
+			o.metrics.cleaned(start, st.bytesIn, st.bytesOut, 100*dirtiest)
+		}
 		if st.segmentsIn > 0 {
 			d.logger.Info("cleaned partition", "topic", c.topic, "partition", c.partition,
 				"dirty_ratio", fmt.Sprintf("%.2f", c.ratio), "segments", st.segmentsIn, "bytes_before", st.bytesIn,

@@ -326,7 +326,10 @@ type coordinator struct {
 	// groupConfigs is what groups set with the config APIs
 	// (groupconfigs.go); nil in tests that build a coordinator alone.
 	groupConfigs *groupConfigStore
-	closed       atomic.Bool
+	// pendingTxnOffsets is txnCoordinator.pendingOffsets, which offset
+	// expiry asks (offsets.go); nil in tests without transactions.
+	pendingTxnOffsets func(group string) map[topicPartition]bool
+	closed            atomic.Bool
 	// loaded is how many records load replayed: with __consumer_offsets
 	// compacted (cleaner.go), about one per live group and partition.
 	loaded int

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -246,7 +247,8 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
 // snappy or lz4 rewrites a batch of another codec. acks=0 gets
-// no response at all; with one broker, acks=1 and acks=-1 mean the same.
+// no response at all, and the connection closes if a partition failed;
+// with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
 // after all the request's appends and before the answer; one that fails
 // to sync answers KAFKA_STORAGE_ERROR, so the producer retries (and its
@@ -455,13 +457,31 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	rc.throttle = b.throttleProduce(rc, rc.size)
 	// An acks=0 producer reads no answer, so none is sent, even for an
 	// error: one it did not expect would be read as the answer to its
-	// next request. Kafka also closes the connection on such an error, so
-	// that the producer notices (KafkaApis.handleProduceRequest); this
-	// broker does not, so such a producer learns of no error.
+	// next request. An error closes the connection instead, as in Kafka's
+	// KafkaApis.handleProduceRequest: the disconnect is how the producer
+	// learns of it, and it refreshes its metadata before sending again.
 	if req.Acks == 0 {
+		rc.closeAfter = produceFailures(resp)
 		return nil
 	}
 	return resp
+}
+
+// produceFailures is nil if every partition of resp succeeded, or else an
+// error naming each partition that failed and its Kafka error.
+func produceFailures(resp *produceResponse) error {
+	var failed []string
+	for _, t := range resp.Responses {
+		for _, p := range t.PartitionResponses {
+			if p.ErrorCode != codeNone {
+				failed = append(failed, fmt.Sprintf("%s-%d %s", t.Name, p.Index, errorName(p.ErrorCode)))
+			}
+		}
+	}
+	if failed == nil {
+		return nil
+	}
+	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
 }
 
 // appendRecords validates a partition's records field and appends it. It

@@ -306,6 +306,7 @@ func Open(cfg Config) (*Broker, error) {
 		b.shares.close()
 		return nil, errors.Join(err, logs.Close())
 	}
+	b.groups.pendingTxnOffsets = b.txns.pendingOffsets
 	return b, nil
 }
 
@@ -357,6 +358,7 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
 			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
 			now:               time.Now,
+			metrics:           &b.metrics.cleaner,
 		})
 		return nil
 	})
@@ -878,7 +880,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	}
 	if resp == nil { // acks=0 produce: the client expects no answer
 		c.broker.requestDone(h, api, req, nil, received)
-		return nil
+		return rc.closeAfter
 	}
 	if f, ok := resp.(interface{ closeFiles() }); ok {
 		defer f.closeFiles() // a fetch's segment files, sent or not
@@ -1047,6 +1049,9 @@ type requestContext struct {
 	parked time.Duration
 	// throttle is the handler's quota throttle (Produce and Fetch bytes).
 	throttle time.Duration
+	// closeAfter, set by a handler that sends no answer, closes the
+	// connection after the request: an acks=0 produce that failed.
+	closeAfter error
 }
 
 // parkedSince adds the time since t to the request's waits; handlers defer

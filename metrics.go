@@ -170,9 +170,9 @@ func (m *brokerMetrics) topic(name string) *topicCounters {
 }
 
 // cleanerMetrics is the hook for the log cleaner (compaction), which feeds
-// it one call of cleaned per run. Until a cleaner reports, /metrics lists no
-// cleaner metrics, as a Kafka broker with log.cleaner.enable=false
-// registers none.
+// it one call of cleaned per partition it cleans (cleanRound in
+// cleaner.go). Until a cleaner reports, /metrics lists no cleaner
+// metrics, as a Kafka broker with log.cleaner.enable=false registers none.
 type cleanerMetrics struct {
 	mu            sync.Mutex
 	runs          int64

@@ -453,14 +453,22 @@ func (c *coordinator) expireOffsetsEvery(ctx context.Context, interval time.Dura
 // is alive but idle: a consumer that commits once and then reads a quiet
 // topic for a month does not lose its place.
 //
-// Where we differ from Kafka: OffsetMetadataManager.cleanupExpiredOffsets
-// also keeps an offset that has a transactional commit pending; here it
-// may expire, and the pending offset replaces it when the transaction
-// commits, so only a fetch in between sees no offset.
+// An offset with a transactional commit pending is kept whatever its age,
+// as OffsetMetadataManager.cleanupExpiredOffsets keeps it: expired now,
+// it would leave a consumer that fetches before the transaction ends
+// with no position, and one that fetches after an abort with none ever.
 func (c *coordinator) expireOffsets() {
 	now := c.now()
 	retention := c.cfg.OffsetsRetention.Milliseconds()
 	for _, g := range c.allGroups() {
+		// Asked before g.mu is taken: the transaction coordinator holds
+		// its own lock while it writes a group's offsets, so the other
+		// order could deadlock. A commit added in between may see its
+		// old offset expire, as it could before it was added.
+		var pending map[topicPartition]bool
+		if c.pendingTxnOffsets != nil {
+			pending = c.pendingTxnOffsets(g.id)
+		}
 		g.mu.Lock()
 		if g.state == stateDead {
 			g.mu.Unlock()
@@ -492,7 +500,7 @@ func (c *coordinator) expireOffsets() {
 				// In use, or in a rebalance that may yet subscribe to it.
 				continue
 			}
-			if now.UnixMilli()-base >= retention {
+			if now.UnixMilli()-base >= retention && !pending[tp] {
 				expired = append(expired, tp)
 			}
 		}

@@ -318,19 +318,23 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// acknowledge (or renew, KIP-1222) before the lock runs out and the
 	// records go to another member.
 	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
-	// Forgotten before added: a partition both forgotten and named in one
-	// request stays in the session. Kafka's ShareSession.update adds first
-	// and forgets after, so there it goes; a client has no reason to send
-	// both, and none has been seen to.
+	// Added before forgotten, as Kafka's ShareSession.update does: a
+	// partition both named and forgotten in one request leaves the
+	// session, and this fetch acquires nothing from it. Its
+	// acknowledgements, if any, are still applied below. A fetch that
+	// opens a session has nothing to forget yet, and Kafka's
+	// SharePartitionManager.newContext ignores its forgotten list there.
 	if sess != nil {
-		for _, t := range req.ForgottenTopicsData {
-			for _, p := range t.Partitions {
-				delete(sess.partitions, topicIDPartition{t.TopicID, p})
-			}
-		}
 		for _, t := range req.Topics {
 			for _, p := range t.Partitions {
 				sess.partitions[topicIDPartition{t.TopicID, p.PartitionIndex}] = true
+			}
+		}
+	}
+	if sess != nil && req.ShareSessionEpoch != shareInitialEpoch {
+		for _, t := range req.ForgottenTopicsData {
+			for _, p := range t.Partitions {
+				delete(sess.partitions, topicIDPartition{t.TopicID, p})
 			}
 		}
 	}

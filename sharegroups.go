@@ -111,17 +111,20 @@ type shareGroup struct {
 }
 
 // shareMember is one member of a share group (Kafka's ShareGroupMember).
-// Unlike a consumer group member it has no previous epoch and no
-// partitions pending revocation: nothing a share member holds needs to be
-// given up before another may read it, since records are locked one by
-// one in the share partition, not partitions by member.
+// Unlike a consumer group member it has no partitions pending revocation:
+// nothing a share member holds needs to be given up before another may
+// read it, since records are locked one by one in the share partition,
+// not partitions by member.
 type shareMember struct {
 	id, clientID, clientHost string
 	rack                     *string
 	epoch                    int32
-	subscribed               []string
-	assigned                 partitionSet
-	sentEpoch                int32 // the epoch of the last assignment sent
+	// prevEpoch is the epoch before the last bump, which a heartbeat may
+	// still carry if the answer that bumped it was lost.
+	prevEpoch  int32
+	subscribed []string
+	assigned   partitionSet
+	sentEpoch  int32 // the epoch of the last assignment sent
 	// timer removes the member when share.session.timeout.ms passes
 	// without a heartbeat; every heartbeat replaces it.
 	timer *time.Timer
@@ -510,11 +513,13 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 		m = &shareMember{id: req.MemberID, assigned: partitionSet{}, sentEpoch: -1}
 		g.members[m.id] = m
 		changed = true
-	case req.MemberEpoch != joinEpoch && req.MemberEpoch != m.epoch:
-		// Kafka also accepts the previous epoch, in case the answer that
-		// bumped it was lost; here that member is fenced and rejoins,
-		// which costs one round trip and no records, since records are
-		// locked per member and not per assignment.
+	case req.MemberEpoch != joinEpoch && req.MemberEpoch != m.epoch && req.MemberEpoch != m.prevEpoch:
+		// The previous epoch is accepted, as Kafka's
+		// throwIfShareGroupMemberEpochIsInvalid accepts it, in case the
+		// answer that bumped it was lost. Unlike a consumer group member's
+		// (ConsumerGroupHeartbeat), it need not report its partitions to
+		// prove it holds no more than its assignment: a share member
+		// holds records, not partitions.
 		return fail(codeFencedMemberEpoch, "The share group member has a different epoch.")
 	}
 	// A known member at epoch 0 is a client that restarted with the same
@@ -530,7 +535,9 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 		}
 	}
 	c.maybeReassign(g, changed)
-	m.epoch = g.epoch
+	if m.epoch != g.epoch {
+		m.prevEpoch, m.epoch = m.epoch, g.epoch
+	}
 	// Every heartbeat restarts the session timer, as
 	// scheduleShareGroupSessionTimeout does in Kafka; the group's own
 	// share.session.timeout.ms, if set, is read now, so that a change
