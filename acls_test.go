@@ -404,9 +404,10 @@ func TestAuthorizedOperations(t *testing.T) {
 	}
 }
 
-// TestACLEdgeCases: an acks=0 produce that may not be answered writes
-// nothing, and a KIP-848 member needs DESCRIBE on the topics it
-// subscribes to.
+// TestACLEdgeCases: an acks=0 produce that is refused writes nothing and
+// its unsent answer carries the refusal, which closes the connection
+// (TestProduceAcksZeroDeniedClosesConnection shows it over the wire); and
+// a KIP-848 member needs DESCRIBE on the topics it subscribes to.
 func TestACLEdgeCases(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
 	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
@@ -420,8 +421,8 @@ func TestACLEdgeCases(t *testing.T) {
 			ab.logs.CreateTopic(topic, 1)
 		}
 		resp := ab.as("User:alice", 0, 9, &produceRequest{TransactionalID: txn, Acks: 0, TopicData: []produceTopic{{Name: topic, PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}})
-		if resp != nil {
-			t.Errorf("acks=0 got an answer: %+v", resp)
+		if produceFailures(resp) == nil {
+			t.Errorf("an unauthorized acks=0 produce (transactional id %v) would leave the connection open: %+v", txn != nil, resp)
 		}
 	}
 	for _, name := range []string{"orders", "payroll"} {

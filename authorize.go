@@ -119,8 +119,6 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	if answer != nil {
 		return answer, nil
 	}
-	// A nil answer, as a Produce with acks=0 gets, sends nothing back, so
-	// there is nothing to complete.
 	resp := api.serve(b, ctx, rc, req)
 	if complete != nil && resp != nil {
 		complete(resp)
@@ -485,11 +483,8 @@ func checkProduce(a *access, r request) (response, func(response)) {
 		return out
 	}
 	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
-		if req.Acks == 0 {
-			// No answer to carry the error: nothing is written.
-			req.TopicData = []produceTopic{}
-			return nil, nil
-		}
+		// With acks=0 the answer is not sent, and its error closes the
+		// connection (noAnswer in kafka.go).
 		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}, nil
 	}
 	var denied []produceTopic

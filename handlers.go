@@ -455,21 +455,20 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	// A producer over its producer_byte_rate quota is told to wait, and
 	// its connection muted, after its records are stored (quotas.go).
 	rc.throttle = b.throttleProduce(rc, rc.size)
-	// An acks=0 producer reads no answer, so none is sent, even for an
-	// error: one it did not expect would be read as the answer to its
-	// next request. An error closes the connection instead, as in Kafka's
-	// KafkaApis.handleProduceRequest: the disconnect is how the producer
-	// learns of it, and it refreshes its metadata before sending again.
-	if req.Acks == 0 {
-		rc.closeAfter = produceFailures(resp)
-		return nil
-	}
+	// With acks=0 the answer is built all the same, and the connection
+	// loop drops it (noAnswer in kafka.go), so that the partitions the
+	// authorizer refused are in it too when it decides to close.
 	return resp
 }
 
-// produceFailures is nil if every partition of resp succeeded, or else an
-// error naming each partition that failed and its Kafka error.
-func produceFailures(resp *produceResponse) error {
+// produceFailures is nil if every partition of an acks=0 produce's answer
+// succeeded, or else an error naming each partition that failed and its
+// Kafka error, which closes the connection (noAnswer).
+func produceFailures(r response) error {
+	resp, ok := r.(*produceResponse)
+	if !ok {
+		return nil
+	}
 	var failed []string
 	for _, t := range resp.Responses {
 		for _, p := range t.PartitionResponses {

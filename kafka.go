@@ -878,9 +878,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if throttle > 0 {
 		c.mutedUntil = now.Add(throttle)
 	}
-	if resp == nil { // acks=0 produce: the client expects no answer
-		c.broker.requestDone(h, api, req, nil, received)
-		return rc.closeAfter
+	if noAnswer(req) {
+		c.broker.requestDone(h, api, req, resp, received)
+		return produceFailures(resp)
 	}
 	if f, ok := resp.(interface{ closeFiles() }); ok {
 		defer f.closeFiles() // a fetch's segment files, sent or not
@@ -899,6 +899,19 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 		return err
 	}
 	return c.auth.closeAfter // a failed login ends with its answer
+}
+
+// noAnswer reports whether the client expects no answer to req: a
+// Produce with acks=0, whose producer sends on without reading, so that
+// an answer it did not expect would be read as the one to its next
+// request. Kafka's ProduceRequest.getErrorResponse is null for it, and
+// RequestChannel then closes the connection on an error instead of
+// answering (KafkaApis.handleProduceRequest does the same for a
+// partition's error): the disconnect is how the producer learns of it,
+// and it refreshes its metadata before sending again.
+func noAnswer(req request) bool {
+	p, ok := req.(*produceRequest)
+	return ok && p.Acks == 0
 }
 
 // parseRequest decodes a frame: the request header, then the body of the
@@ -1049,9 +1062,6 @@ type requestContext struct {
 	parked time.Duration
 	// throttle is the handler's quota throttle (Produce and Fetch bytes).
 	throttle time.Duration
-	// closeAfter, set by a handler that sends no answer, closes the
-	// connection after the request: an acks=0 produce that failed.
-	closeAfter error
 }
 
 // parkedSince adds the time since t to the request's waits; handlers defer

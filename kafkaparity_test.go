@@ -250,3 +250,44 @@ func TestProduceAcksZeroErrorClosesConnection(t *testing.T) {
 		t.Errorf("a new connection: fetch code %d", code)
 	}
 }
+
+// TestProduceAcksZeroDeniedClosesConnection: a refusal by the authorizer
+// is a partition's error like any other, so an acks=0 produce to a topic
+// the principal may not write closes the connection too, as in Kafka,
+// where the refused topics are merged into the answer before
+// handleProduceRequest decides to close.
+func TestProduceAcksZeroDeniedClosesConnection(t *testing.T) {
+	sb := startSecureBroker(t, Config{
+		Listeners: "SASL_PLAINTEXT://127.0.0.1:0",
+		Security:  SecurityConfig{SASLUsers: saslUsers, Authorizer: true, SuperUsers: []string{"User:admin"}},
+	})
+	admin := dial(t, sb.addrs[protocolSASLPlaintext])
+	if code, msg := admin.plainLogin("admin", "admin-secret"); code != codeNone {
+		t.Fatalf("admin: %d %s", code, deref(msg))
+	}
+	admin.createTopic("guarded", 1)
+	alice := dial(t, sb.addrs[protocolSASLPlaintext])
+	if code, msg := alice.plainLogin("alice", "alice-secret"); code != codeNone {
+		t.Fatalf("alice: %d %s", code, deref(msg))
+	}
+	alice.send(0, 9, true, func(w *writer) {
+		w.NullableString(nil)
+		w.Int16(0) // acks
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String("guarded")
+		w.ArrayLen(1)
+		w.Int32(0)
+		w.Bytes(makeBatch(testRecord{1, "denied"}))
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	alice.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := alice.r.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("after an acks=0 produce the authorizer refused: read %d bytes, err %v; want the connection closed (EOF)", n, err)
+	}
+	if code, hw, _ := admin.fetch("guarded", 0, 0, 0, 0); code != codeNone || hw != 0 {
+		t.Errorf("the refused produce: fetch code %d, high watermark %d; want nothing written", code, hw)
+	}
+}
