@@ -512,15 +512,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		return codeCorruptMessage, -1, nil
 	}
 	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
-	tooLarge := func(headers []batchHeader) (int16, int64, *string) {
-		for _, h := range headers {
-			if h.Size() > limit {
-				return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
-			}
-		}
-		return codeNone, -1, nil
-	}
-	if code, off, msg := tooLarge(headers); code != codeNone {
+	if code, off, msg := tooLarge(headers, limit); code != codeNone {
 		return code, off, msg
 	}
 	// With one replica, min.insync.replicas above 1 can never be met, and
@@ -540,7 +532,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		pr.RecordErrors = rej.records
 		return rej.code, -1, &rej.msg
 	}
-	if code, off, msg := tooLarge(headers); code != codeNone {
+	if code, off, msg := tooLarge(headers, limit); code != codeNone {
 		return code, off, msg
 	}
 	if _, compacted := topic.Configs.compaction(); compacted {
@@ -555,6 +547,25 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
+	return b.appendChecked(topic, partition, pl, records, headers)
+}
+
+// tooLarge answers MESSAGE_TOO_LARGE for the first batch over limit, the
+// topic's max.message.bytes. Kafka's limit is on a batch, not a record,
+// since a batch is what the log stores and a consumer must fetch whole.
+func tooLarge(headers []batchHeader, limit int) (int16, int64, *string) {
+	for _, h := range headers {
+		if h.Size() > limit {
+			return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
+		}
+	}
+	return codeNone, -1, nil
+}
+
+// appendChecked appends batches that passed appendValidated's checks,
+// after the one check that must hold a lock across the append: a
+// transactional batch's, against its transaction's state.
+func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader) (int16, int64, *string) {
 	transactional := false
 	for _, h := range headers {
 		if h.isControl() {

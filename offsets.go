@@ -639,14 +639,7 @@ func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r r
 // the offsets go to __consumer_offsets and, once written, to the group.
 func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCommitResponse {
 	resp := newOffsetCommitResponse(req)
-	all := func(code int16) *offsetCommitResponse {
-		for i := range resp.Topics {
-			for j := range resp.Topics[i].Partitions {
-				resp.Topics[i].Partitions[j].ErrorCode = code
-			}
-		}
-		return resp
-	}
+	all := resp.failAll
 
 	// Only a commit outside group management creates the group: Kafka's
 	// "simple" group, which exists to hold offsets and nothing else.
@@ -716,6 +709,18 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 	// never sees an offset that is not yet in the log.
 	for i, tp := range tps {
 		g.offsets[tp] = *offsets[i]
+	}
+	return resp
+}
+
+// failAll answers every partition with code: a refusal of the whole
+// request (an unknown group, a stale generation), which the client takes
+// as the commit's failure for each of its partitions.
+func (resp *offsetCommitResponse) failAll(code int16) *offsetCommitResponse {
+	for i := range resp.Topics {
+		for j := range resp.Topics[i].Partitions {
+			resp.Topics[i].Partitions[j].ErrorCode = code
+		}
 	}
 	return resp
 }

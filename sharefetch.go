@@ -290,14 +290,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 		return fail(codeInvalidRequest, "Member id must be set.")
 	}
 	key := shareSessionKey{*req.GroupID, *req.MemberID}
-	acks := map[topicIDPartition][]shareAckBatch{}
-	for _, t := range req.Topics {
-		for _, p := range t.Partitions {
-			if len(p.AcknowledgementBatches) > 0 {
-				acks[topicIDPartition{t.TopicID, p.PartitionIndex}] = p.AcknowledgementBatches
-			}
-		}
-	}
+	acks := req.acknowledgements()
 	// Acknowledgements belong to records of a session, and one being
 	// opened has none yet: SharePartitionManager.newContext refuses the
 	// pair with INVALID_REQUEST before it touches the old session.
@@ -318,25 +311,8 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// acknowledge (or renew, KIP-1222) before the lock runs out and the
 	// records go to another member.
 	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
-	// Added before forgotten, as Kafka's ShareSession.update does: a
-	// partition both named and forgotten in one request leaves the
-	// session, and this fetch acquires nothing from it. Its
-	// acknowledgements, if any, are still applied below. A fetch that
-	// opens a session has nothing to forget yet, and Kafka's
-	// SharePartitionManager.newContext ignores its forgotten list there.
 	if sess != nil {
-		for _, t := range req.Topics {
-			for _, p := range t.Partitions {
-				sess.partitions[topicIDPartition{t.TopicID, p.PartitionIndex}] = true
-			}
-		}
-	}
-	if sess != nil && req.ShareSessionEpoch != shareInitialEpoch {
-		for _, t := range req.ForgottenTopicsData {
-			for _, p := range t.Partitions {
-				delete(sess.partitions, topicIDPartition{t.TopicID, p})
-			}
-		}
+		sess.update(req)
 	}
 	// Acknowledgements go first, under the same lock as the session
 	// change: a record released here may be acquired by this very fetch.
@@ -366,6 +342,43 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	}
 	c.acquireWaiting(ctx, key, parts, maxRecords, int(max(req.MaxBytes, 1)), req.MaxWaitMs, results)
 	return resp
+}
+
+// acknowledgements are the request's acknowledgement batches by
+// partition, for the partitions that have any.
+func (req *shareFetchRequest) acknowledgements() map[topicIDPartition][]shareAckBatch {
+	acks := map[topicIDPartition][]shareAckBatch{}
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			if len(p.AcknowledgementBatches) > 0 {
+				acks[topicIDPartition{t.TopicID, p.PartitionIndex}] = p.AcknowledgementBatches
+			}
+		}
+	}
+	return acks
+}
+
+// update applies a request's partitions to the session: added before
+// forgotten, as Kafka's ShareSession.update does, so that a partition
+// both named and forgotten in one request leaves the session and this
+// fetch acquires nothing from it (its acknowledgements, if any, are still
+// applied). A fetch that opens a session has nothing to forget yet, and
+// Kafka's SharePartitionManager.newContext ignores its forgotten list
+// there.
+func (sess *shareSession) update(req *shareFetchRequest) {
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			sess.partitions[topicIDPartition{t.TopicID, p.PartitionIndex}] = true
+		}
+	}
+	if req.ShareSessionEpoch == shareInitialEpoch {
+		return
+	}
+	for _, t := range req.ForgottenTopicsData {
+		for _, p := range t.Partitions {
+			delete(sess.partitions, topicIDPartition{t.TopicID, p})
+		}
+	}
 }
 
 // advanceSession checks a request's session epoch against the member's

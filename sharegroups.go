@@ -463,6 +463,24 @@ func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestConte
 	return b.shares.heartbeat(r.(*shareGroupHeartbeatRequest), rc.clientID(), rc.clientHost())
 }
 
+// invalid is the INVALID_REQUEST message for a heartbeat whose fields
+// cannot be right whatever the group's state, or "": Kafka's
+// throwIfShareGroupHeartbeatRequestIsInvalid, checked before the group
+// is looked up.
+func (req *shareGroupHeartbeatRequest) invalid() string {
+	switch {
+	case req.GroupID == "":
+		return "GroupId can't be empty."
+	case req.MemberID == "":
+		return "MemberId can't be empty."
+	case req.MemberEpoch < leaveEpoch:
+		return "MemberEpoch is invalid."
+	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
+		return "SubscribedTopicNames must be set in first request."
+	}
+	return ""
+}
+
 // heartbeat is GroupMetadataManager.shareGroupHeartbeat. The request is
 // checked first, in the order of throwIfShareGroupHeartbeatRequestIsInvalid,
 // each failure INVALID_REQUEST, which the Java share consumer treats as
@@ -476,15 +494,8 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	fail := func(code int16, msg string) *shareGroupHeartbeatResponse {
 		return &shareGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: ptr(msg), MemberEpoch: req.MemberEpoch}
 	}
-	switch {
-	case req.GroupID == "":
-		return fail(codeInvalidRequest, "GroupId can't be empty.")
-	case req.MemberID == "":
-		return fail(codeInvalidRequest, "MemberId can't be empty.")
-	case req.MemberEpoch < leaveEpoch:
-		return fail(codeInvalidRequest, "MemberEpoch is invalid.")
-	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
-		return fail(codeInvalidRequest, "SubscribedTopicNames must be set in first request.")
+	if msg := req.invalid(); msg != "" {
+		return fail(codeInvalidRequest, msg)
 	}
 	if c.isOtherGroup(req.GroupID) {
 		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
