@@ -3,8 +3,10 @@ package kafka
 // This file checks the book's front matter: that the table of contents in
 // the package doc (kafka.go) names every file of the package, once, and
 // only files that exist, in the same parts and order as README.md's; that
-// every chapter is at least a third comments (issue 17); and that the Go
-// snippet both show is the function example_test.go compiles and runs.
+// every chapter has at least 0.35 comment lines per line of code, and
+// stays within issue 17's bounds on file and function length; and that
+// the Go snippet both show is the function example_test.go compiles and
+// runs.
 
 import (
 	"go/ast"
@@ -174,6 +176,51 @@ func TestCommentDensityCount(t *testing.T) {
 	code, comments := commentDensity(src)
 	if code != 3 || comments != 2 {
 		t.Errorf("commentDensity = %d code, %d comments; want 3, 2", code, comments)
+	}
+}
+
+// Issue 17's bounds on a chapter and on a function: a file is read in a
+// sitting or two, and a function fits on a screen or two with its
+// comments.
+const (
+	maxFileLines     = 2000
+	maxFunctionLines = 80
+)
+
+// TestChapterAndFunctionLength fails for every non-test file longer than
+// maxFileLines and every function (its doc comment not counted) longer
+// than maxFunctionLines, naming each.
+func TestChapterAndFunctionLength(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	functions := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := fset.File(f.Pos()).LineCount(); n > maxFileLines {
+			t.Errorf("%s: %d lines, over %d", name, n, maxFileLines)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			functions++
+			if n := fset.Position(fd.End()).Line - fset.Position(fd.Pos()).Line + 1; n > maxFunctionLines {
+				t.Errorf("%s: %s is %d lines, over %d", name, fd.Name.Name, n, maxFunctionLines)
+			}
+		}
+	}
+	if functions == 0 {
+		t.Fatal("no function was measured")
 	}
 }
 

@@ -21,8 +21,9 @@
 //	DescribeTopicPartitions      Metadata's partitions, paged by a cursor
 //	DescribeProducers            the idempotent-producer state
 //	UpdateFeatures               no feature above level 0
+//	DescribeCluster              this broker, as Metadata lists it
 //
-// The sections follow API-key order, in the form of handlers.go.
+// The sections are in the form of handlers.go.
 //
 // Design note: the leader epoch. Kafka bumps a partition's leader epoch
 // each time leadership moves, and records in the partition's
@@ -1326,4 +1327,101 @@ func (b *Broker) featureUpdateRefusal(f featureUpdate, v int16) string {
 		return fmt.Sprintf("Local controller %d does not support this feature.", b.cfg.NodeID)
 	}
 	return ""
+}
+
+// DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)
+//
+//	v0: flexible from the start (KIP-700)
+//	v1: EndpointType, brokers or controllers (KIP-919)
+//
+// The admin clients' way to list brokers without Metadata's topic list.
+// As a Kafka broker's listener does, this one answers for brokers only;
+// asking it for controllers is MISMATCHED_ENDPOINT_TYPE.
+type describeClusterRequest struct {
+	IncludeClusterAuthorizedOperations bool
+	// EndpointType is 1 (brokers) before v1, where it is not sent.
+	EndpointType int8
+}
+
+func (m *describeClusterRequest) decode(r *reader, v int16) {
+	m.IncludeClusterAuthorizedOperations = r.Bool()
+	m.EndpointType = 1
+	if v >= 1 {
+		m.EndpointType = r.Int8()
+	}
+	r.SkipTags()
+}
+
+type describeClusterResponse struct {
+	ThrottleTimeMs              int32
+	ErrorCode                   int16
+	ErrorMessage                *string
+	EndpointType                int8
+	ClusterID                   string
+	ControllerID                int32
+	Brokers                     []describeClusterBroker
+	ClusterAuthorizedOperations int32
+}
+
+type describeClusterBroker struct {
+	BrokerID int32
+	Host     string
+	Port     int32
+	Rack     *string
+}
+
+func (m *describeClusterResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	if v >= 1 {
+		w.Int8(m.EndpointType)
+	}
+	w.String(m.ClusterID)
+	w.Int32(m.ControllerID)
+	writeArrayNonNull(w, m.Brokers, func(w *writer, b describeClusterBroker) {
+		w.Int32(b.BrokerID)
+		w.String(b.Host)
+		w.Int32(b.Port)
+		w.NullableString(b.Rack)
+		w.Tags()
+	})
+	w.Int32(m.ClusterAuthorizedOperations)
+	w.Tags()
+}
+
+// Endpoint types of DescribeCluster v1 (KIP-919).
+const (
+	endpointBrokers     = 1
+	endpointControllers = 2
+)
+
+// handleDescribeCluster answers with this broker as the cluster's only
+// broker and its controller, as Metadata does, so that the two APIs never
+// disagree about where a client should connect.
+func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeClusterRequest)
+	resp := &describeClusterResponse{
+		EndpointType:                req.EndpointType,
+		ClusterID:                   b.cfg.ClusterID,
+		ControllerID:                b.cfg.NodeID,
+		ClusterAuthorizedOperations: authorizedOperationsOmitted,
+	}
+	if req.IncludeClusterAuthorizedOperations {
+		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
+	}
+	switch req.EndpointType {
+	case endpointBrokers:
+	case endpointControllers:
+		resp.ErrorCode, resp.ErrorMessage = codeMismatchedEndpointType, ptr("this is a broker endpoint; controllers are not listed here")
+	default:
+		resp.ErrorCode, resp.ErrorMessage = codeUnsupportedEndpointType, ptr(fmt.Sprintf("unknown endpoint type %d", req.EndpointType))
+	}
+	if resp.ErrorCode != codeNone {
+		resp.Brokers = []describeClusterBroker{}
+		return resp
+	}
+	host, port := rc.advertisedHostPort()
+	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}
+	return resp
 }

@@ -1,6 +1,6 @@
 // This file holds the core APIs, one section per API in API-key order, as
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
-// Metadata, ApiVersions, DeleteRecords, InitProducerId and DescribeCluster.
+// Metadata, ApiVersions and DeleteRecords.
 // The APIs of other subjects live in that subject's chapter (topics.go,
 // groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
@@ -17,8 +17,9 @@
 // also touch later chapters, each named where it happens: producer ids
 // and sequence numbers (producers.go) and transactions with their last
 // stable offset (txn.go) in Part III, the validator (validator.go) and
-// quotas (quotas.go) in Part IV. A reader of Part I can skip those lines. (ACLs, acls.go, are checked before a
-// handler runs, so no handler mentions them.)
+// quotas (quotas.go) in Part IV. A reader of Part I can skip those lines.
+// (ACLs, acls.go, are checked before a handler runs, by authorize.go, so
+// no handler mentions them.)
 //
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
@@ -140,7 +141,7 @@ const (
 	codeProducerFenced            int16 = 90
 	codeTransactionalIDNotFound   int16 = 105
 
-	// DescribeCluster's endpoint types (KIP-919), below.
+	// DescribeCluster's endpoint types (KIP-919, cluster.go).
 	codeMismatchedEndpointType  int16 = 114
 	codeUnsupportedEndpointType int16 = 115
 
@@ -1824,203 +1825,5 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 		}
 		resp.Topics = append(resp.Topics, tr)
 	}
-	return resp
-}
-
-// InitProducerId: v0-5 (InitProducerIdRequest.json, InitProducerIdResponse.json)
-//
-//	v2: flexible
-//	v3: ProducerId and ProducerEpoch, to bump the epoch of an existing producer (KIP-360)
-//	v4: no change (PRODUCER_FENCED may be returned, KIP-588)
-//	v5: no change (transactions v2, KIP-890)
-//
-// An idempotent producer (the default in franz-go, librdkafka and the Java
-// client) asks for a producer id before its first produce; its batches then
-// carry that id, an epoch and per-partition sequence numbers (producers.go).
-// Ids come from a persisted allocator, so none is handed out twice, even
-// across restarts.
-//
-// From v3 a producer that has lost track of its sequence numbers may name
-// its id and epoch to get a new epoch, in which it starts again at
-// sequence 0 and its batches of older epochs are refused (KIP-360). The
-// epoch goes up by one; at math.MaxInt16-1, where Kafka stops bumping
-// (TransactionMetadata.isProducerEpochExhausted), the producer gets a new
-// id at epoch 0 instead, as it does when it names an id never handed out.
-// Both ProducerId and ProducerEpoch, or neither, must be -1.
-//
-// Where we differ from Kafka: Kafka answers every non-transactional
-// request with a new id at epoch 0 and bumps epochs only for transactional
-// ids; here the named id keeps its identity, which clients accept either
-// way since they use what the answer says.
-//
-// A request with a TransactionalId goes to the transaction coordinator
-// (txn.go): the id keeps its producer id across InitProducerId calls and
-// restarts, each call bumps the epoch and so fences the previous instance,
-// aborting its open transaction, and TransactionTimeoutMs must be positive
-// and at most transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT).
-type initProducerIDRequest struct {
-	// TransactionalID is null for a producer that is idempotent only.
-	TransactionalID *string
-	// TransactionTimeoutMs is the producer's transaction.timeout.ms (one
-	// minute by default): how long a transaction may stay open before the
-	// coordinator aborts it. An idempotent producer's is ignored.
-	TransactionTimeoutMs int32
-	// ProducerID and ProducerEpoch name the producer asking for a new
-	// epoch (KIP-360), or are -1 for a new producer.
-	ProducerID    int64
-	ProducerEpoch int16
-}
-
-func (m *initProducerIDRequest) decode(r *reader, v int16) {
-	m.TransactionalID = r.NullableString()
-	m.TransactionTimeoutMs = r.Int32()
-	m.ProducerID, m.ProducerEpoch = -1, -1
-	if v >= 3 {
-		m.ProducerID = r.Int64()
-		m.ProducerEpoch = r.Int16()
-	}
-	r.SkipTags()
-}
-
-type initProducerIDResponse struct {
-	ThrottleTimeMs int32
-	ErrorCode      int16
-	ProducerID     int64
-	ProducerEpoch  int16
-}
-
-func (m *initProducerIDResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	w.Int16(m.ErrorCode)
-	w.Int64(m.ProducerID)
-	w.Int16(m.ProducerEpoch)
-	w.Tags()
-}
-
-// lastProducerEpoch is the highest epoch handed out. Kafka keeps
-// math.MaxInt16 out of use so that a transaction marker can still carry an
-// epoch one above the producer's.
-const lastProducerEpoch = math.MaxInt16 - 1
-
-// handleInitProducerID hands transactional producers to the coordinator,
-// and answers an idempotent one here with a bumped epoch of the id it
-// names, or else a new id. A new id costs a disk write only once per
-// block of ids, which is reserved on disk before any of it is handed out
-// (producers.go).
-func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*initProducerIDRequest)
-	fail := func(code int16) response {
-		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
-	}
-	switch {
-	case req.TransactionalID != nil:
-		return b.txns.initProducer(req, rc.header.APIVersion)
-	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
-		return fail(codeInvalidRequest)
-	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
-		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
-	}
-	id, err := b.producerIDs.Next()
-	if err != nil {
-		b.log.Error("allocating a producer id", "err", err)
-		return fail(codeUnknownServerError)
-	}
-	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
-}
-
-// DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)
-//
-//	v0: flexible from the start (KIP-700)
-//	v1: EndpointType, brokers or controllers (KIP-919)
-//
-// The admin clients' way to list brokers without Metadata's topic list.
-// As a Kafka broker's listener does, this one answers for brokers only;
-// asking it for controllers is MISMATCHED_ENDPOINT_TYPE.
-type describeClusterRequest struct {
-	IncludeClusterAuthorizedOperations bool
-	// EndpointType is 1 (brokers) before v1, where it is not sent.
-	EndpointType int8
-}
-
-func (m *describeClusterRequest) decode(r *reader, v int16) {
-	m.IncludeClusterAuthorizedOperations = r.Bool()
-	m.EndpointType = 1
-	if v >= 1 {
-		m.EndpointType = r.Int8()
-	}
-	r.SkipTags()
-}
-
-type describeClusterResponse struct {
-	ThrottleTimeMs              int32
-	ErrorCode                   int16
-	ErrorMessage                *string
-	EndpointType                int8
-	ClusterID                   string
-	ControllerID                int32
-	Brokers                     []describeClusterBroker
-	ClusterAuthorizedOperations int32
-}
-
-type describeClusterBroker struct {
-	BrokerID int32
-	Host     string
-	Port     int32
-	Rack     *string
-}
-
-func (m *describeClusterResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	w.Int16(m.ErrorCode)
-	w.NullableString(m.ErrorMessage)
-	if v >= 1 {
-		w.Int8(m.EndpointType)
-	}
-	w.String(m.ClusterID)
-	w.Int32(m.ControllerID)
-	writeArrayNonNull(w, m.Brokers, func(w *writer, b describeClusterBroker) {
-		w.Int32(b.BrokerID)
-		w.String(b.Host)
-		w.Int32(b.Port)
-		w.NullableString(b.Rack)
-		w.Tags()
-	})
-	w.Int32(m.ClusterAuthorizedOperations)
-	w.Tags()
-}
-
-// Endpoint types of DescribeCluster v1 (KIP-919).
-const (
-	endpointBrokers     = 1
-	endpointControllers = 2
-)
-
-// handleDescribeCluster answers with this broker as the cluster's only
-// broker and its controller, as Metadata does, so that the two APIs never
-// disagree about where a client should connect.
-func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*describeClusterRequest)
-	resp := &describeClusterResponse{
-		EndpointType:                req.EndpointType,
-		ClusterID:                   b.cfg.ClusterID,
-		ControllerID:                b.cfg.NodeID,
-		ClusterAuthorizedOperations: authorizedOperationsOmitted,
-	}
-	if req.IncludeClusterAuthorizedOperations {
-		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
-	}
-	switch req.EndpointType {
-	case endpointBrokers:
-	case endpointControllers:
-		resp.ErrorCode, resp.ErrorMessage = codeMismatchedEndpointType, ptr("this is a broker endpoint; controllers are not listed here")
-	default:
-		resp.ErrorCode, resp.ErrorMessage = codeUnsupportedEndpointType, ptr(fmt.Sprintf("unknown endpoint type %d", req.EndpointType))
-	}
-	if resp.ErrorCode != codeNone {
-		resp.Brokers = []describeClusterBroker{}
-		return resp
-	}
-	host, port := rc.advertisedHostPort()
-	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}
 	return resp
 }

@@ -84,8 +84,8 @@
 //     ids and configs, creation and deletion that a crash leaves whole, and
 //     CreateTopics, DeleteTopics and CreatePartitions.
 //   - handlers.go: the core APIs, one section per API in API-key order
-//     (Produce, Fetch, ListOffsets, Metadata, ApiVersions, DeleteRecords,
-//     ...), each opening with the versions served.
+//     (Produce, Fetch, ListOffsets, Metadata, ApiVersions and
+//     DeleteRecords), each opening with the versions served.
 //   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
 //     consumer of many partitions from naming all of them on every fetch.
 //
@@ -114,8 +114,8 @@
 //
 // Idempotent producers, then transactions built on them.
 //
-//   - producers.go: producer ids, and the sequence numbers that turn a
-//     retried batch into a no-op (KIP-98).
+//   - producers.go: InitProducerId, producer ids, and the sequence
+//     numbers that turn a retried batch into a no-op (KIP-98).
 //   - txn.go: the transaction coordinator, the markers that end a
 //     transaction, and the last stable offset read_committed stops at.
 //   - txnstate.go: the coordinator's state on disk, a log compacted as
@@ -150,8 +150,8 @@
 //   - web.go: the web page, with its template web.html.
 //   - trace.go: every request and response, decoded, for -trace.
 //   - quotas.go: client quotas, and the throttles that enforce them.
-//   - cluster.go: the partition admin APIs, answered as a one-broker
-//     cluster answers them.
+//   - cluster.go: DescribeCluster and the partition admin APIs, answered
+//     as a one-broker cluster answers them.
 //   - diskspace_unix.go: the size of the data dir's volume, for
 //     DescribeLogDirs.
 //   - diskspace_other.go: the same, where the OS cannot tell.
