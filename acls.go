@@ -1,8 +1,9 @@
 // This file is the third of the security chapters (Part IV): access control
-// lists, the authorizer that checks requests against them, and the ACL
-// APIs (DescribeAcls, CreateAcls, DeleteAcls). It assumes security.go,
-// which gives every connection its principal, and the handlers of the
-// earlier chapters, whose requests it checks.
+// lists, the authorizer's decision, and the ACL APIs (DescribeAcls,
+// CreateAcls, DeleteAcls) that manage them. It assumes security.go, which
+// gives every connection its principal. What each of the other APIs asks
+// the authorizer, and how a denial reaches the client, is the next
+// chapter, authorize.go.
 //
 // # ACLs
 //
@@ -35,20 +36,6 @@
 // With the authorizer off, as in Kafka without authorizer.class.name,
 // everything is allowed and the ACL APIs answer SECURITY_DISABLED.
 //
-// # What each API checks
-//
-// aclChecks has one entry per API of the apis table, naming the
-// operations and resources that Kafka's KafkaApis checks for it and the
-// error a client gets: TOPIC_AUTHORIZATION_FAILED per topic,
-// GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED and
-// TRANSACTIONAL_ID_AUTHORIZATION_FAILED for the request. A check either
-// answers the whole request itself, or takes the denied topics out of the
-// request before the handler sees it and adds their errors to the answer
-// afterwards, so that handlers stay as they are. Metadata lists only the
-// topics the principal may describe. An API added to apis without an
-// entry here closes the connection when the authorizer is on, and
-// TestEveryAPIHasAnACLCheck fails, so that none slips through unchecked.
-//
 // The ACLs live in DataDir/acls.json, rewritten whole on each change.
 
 package kafka
@@ -58,7 +45,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,7 +52,10 @@ import (
 	"sync"
 )
 
-// Resource types (ResourceType.java).
+// Resource types (ResourceType.java). The numbers are the wire codes,
+// shared by the ACL APIs and by the acls.json this broker writes, so
+// they must never be renumbered. 0 is UNKNOWN, which no request may
+// name; ANY exists only in filters.
 const (
 	resAny             int8 = 1
 	resTopic           int8 = 2
@@ -77,7 +66,10 @@ const (
 	resUser            int8 = 7
 )
 
-// Operations (AclOperation.java).
+// Operations (AclOperation.java), by wire code. 0 is UNKNOWN; ANY is
+// for filters, ALL for ACLs that grant or deny everything. The token
+// operations exist so that ACLs naming them can be stored and listed,
+// though this broker has no delegation tokens to guard.
 const (
 	aclAny             int8 = 1
 	aclAll             int8 = 2
@@ -95,7 +87,9 @@ const (
 	aclDescribeTokens  int8 = 14
 )
 
-// Pattern types (PatternType.java) and permissions (AclPermissionType.java).
+// Pattern types (PatternType.java, KIP-290) and permissions
+// (AclPermissionType.java), by wire code. MATCH and ANY exist only in
+// filters: an ACL is LITERAL or PREFIXED, and ALLOW or DENY.
 const (
 	patternAny      int8 = 1
 	patternMatch    int8 = 2
@@ -108,14 +102,18 @@ const (
 )
 
 // standardAuthorizer is the authorizer.class.name that turns the
-// authorizer on (Config.Security.Authorizer).
+// authorizer on (Config.Security.Authorizer). Kafka's KRaft authorizer
+// is the one named, since its rules are the ones implemented here;
+// server.properties written for a Kafka cluster then work unchanged.
 const standardAuthorizer = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
 
 // clusterName is the one CLUSTER resource's name (Kafka's
 // Resource.CLUSTER_NAME).
 const clusterName = "kafka-cluster"
 
-// acl is one ACL binding: a resource pattern and an access control entry.
+// acl is one ACL binding: a resource pattern and an access control entry
+// (Kafka's AclBinding). The JSON tags are the acls.json format; changing
+// one would lose every stored ACL on the next start.
 type acl struct {
 	ResourceType int8   `json:"resource_type"`
 	ResourceName string `json:"resource_name"`
@@ -127,7 +125,9 @@ type acl struct {
 }
 
 // aclFilter is what DescribeAcls and DeleteAcls match ACLs with: a nil
-// string matches anything, as do ANY types.
+// string matches anything, as do ANY types (Kafka's AclBindingFilter).
+// kafka-acls.sh --list with no options sends a filter that is all ANY
+// and nil, which lists every ACL.
 type aclFilter struct {
 	ResourceType int8
 	ResourceName *string
@@ -146,6 +146,8 @@ func (f aclFilter) matches(a acl) bool {
 	if f.ResourceType != resAny && f.ResourceType != a.ResourceType {
 		return false
 	}
+	// The pattern type decides how the name is compared: exactly for ANY,
+	// LITERAL and PREFIXED, by what would apply for MATCH.
 	switch f.PatternType {
 	case patternAny:
 		if f.ResourceName != nil && *f.ResourceName != a.ResourceName {
@@ -167,7 +169,9 @@ func (f aclFilter) matches(a acl) bool {
 }
 
 // patternCovers reports whether a's resource pattern names the resource
-// called name.
+// called name. It is the one place the pattern rules of the file comment
+// live; both the decision and the MATCH filter use it, so DescribeAcls
+// with MATCH lists exactly the ACLs authorize would consult.
 func patternCovers(a acl, name string) bool {
 	switch a.PatternType {
 	case patternLiteral:
@@ -178,8 +182,10 @@ func patternCovers(a acl, name string) bool {
 	return false
 }
 
-// validFilter reports what is wrong with a filter, "" if nothing: Kafka
-// refuses UNKNOWN in any field (AclBindingFilter.findIndefiniteField).
+// invalid reports what is wrong with a filter, "" if nothing: Kafka
+// refuses UNKNOWN in any field (AclBindingFilter.findIndefiniteField),
+// and the client gets INVALID_REQUEST with the message, since such a
+// filter comes from a client newer or buggier than the broker.
 func (f aclFilter) invalid() string {
 	switch {
 	case f.ResourceType < resAny || f.ResourceType > resUser:
@@ -195,7 +201,9 @@ func (f aclFilter) invalid() string {
 }
 
 // invalid reports what is wrong with an ACL to be created, "" if nothing,
-// as Kafka's AclControlManager.validateNewAcl.
+// as Kafka's AclControlManager.validateNewAcl. The messages are Kafka's,
+// because kafka-acls.sh and the Admin client show them to the user as
+// they come; the order of the checks decides which one a bad ACL gets.
 func (a acl) invalid() string {
 	switch {
 	case a.ResourceType < resTopic || a.ResourceType > resUser:
@@ -213,21 +221,35 @@ func (a acl) invalid() string {
 	case a.Host == "":
 		return "Host should not be empty"
 	}
+	// A principal is TYPE:NAME (KafkaPrincipal); without the colon it
+	// could never match a connection's principal.
 	if typ, name, ok := strings.Cut(a.Principal, ":"); !ok || typ == "" || name == "" {
 		return fmt.Sprintf("Could not parse principal from `%s` (no colon is present separating the principal type from the principal name)", a.Principal)
 	}
 	return ""
 }
 
-// aclStore holds the ACLs and keeps them in DataDir/acls.json.
+// aclStore holds the ACLs and keeps them in DataDir/acls.json. Kafka keeps
+// ACLs in its metadata log (AccessControlEntryRecord); one broker has no
+// log to replicate them through, and a JSON file an operator can read
+// and back up does the same job. A slice is enough: clusters have tens
+// or hundreds of ACLs, and authorize scans them under the read lock.
 type aclStore struct {
 	path string
+	// mu guards acls: authorize and DescribeAcls hold it for reading,
+	// CreateAcls and DeleteAcls for writing, across the file write, so
+	// that no request is decided by ACLs that were not saved.
 	mu   sync.RWMutex
 	acls []acl
 }
 
+// aclsFile is the store's file name in DataDir.
 const aclsFile = "acls.json"
 
+// openACLStore reads DataDir/acls.json. A missing file is an empty store,
+// as on a broker's first start; a file that does not parse stops the
+// broker, because starting with no ACLs would open it to everyone that
+// allow.everyone.if.no.acl.found lets in.
 func openACLStore(dataDir string) (*aclStore, error) {
 	s := &aclStore{path: filepath.Join(dataDir, aclsFile)}
 	data, err := os.ReadFile(s.path)
@@ -243,7 +265,9 @@ func openACLStore(dataDir string) (*aclStore, error) {
 	return s, nil
 }
 
-// save writes the store; the caller holds mu.
+// save writes the store; the caller holds mu. writeFileAtomic leaves the
+// old file or the new one after a crash, never half of each, so a restart
+// never finds fewer DENY ACLs than were acknowledged.
 func (s *aclStore) save() error {
 	data, err := json.MarshalIndent(s.acls, "", "\t")
 	if err != nil {
@@ -254,9 +278,10 @@ func (s *aclStore) save() error {
 
 // The authorizer.
 
-// impliedBy lists, for an operation asked for, the operations whose ALLOW
-// also allows it (Kafka's AclEntry.supportedOperations and the implication
-// rules of StandardAuthorizerData).
+// allowImplies reports whether an ALLOW of aclOp also allows asked (the
+// implication rules of Kafka's StandardAuthorizerData). Implication works
+// for ALLOW only: a DENY of READ does not deny DESCRIBE, so a principal
+// with that DENY and an ALLOW of DESCRIBE still sees the topic.
 func allowImplies(aclOp, asked int8) bool {
 	if aclOp == aclAll || aclOp == asked {
 		return true
@@ -271,22 +296,29 @@ func allowImplies(aclOp, asked int8) bool {
 }
 
 // authorize decides one operation on one resource for a principal from a
-// host, by rules 1-5 of the file comment.
+// host, by rules 1-5 of the file comment. It takes the read lock per
+// call, so a request that checks many topics may see an ACL created
+// halfway through; Kafka's authorizer gives no more than that either.
 func (s *security) authorize(principal, host string, op, resType int8, name string) bool {
 	if !s.cfg.Authorizer || slices.Contains(s.cfg.SuperUsers, principal) {
 		return true
 	}
 	s.acls.mu.RLock()
 	defer s.acls.mu.RUnlock()
+	// named remembers whether any ACL names the resource, whoever it is
+	// for: rule 4 says no to a principal the ACLs of a resource forget,
+	// while rule 5 applies only to resources no ACL mentions.
 	named, allowed := false, false
 	for _, a := range s.acls.acls {
 		if a.ResourceType != resType || !patternCovers(a, name) {
 			continue
 		}
 		named = true
-		if (a.Principal != principal && a.Principal != "User:*") || (a.Host != host && a.Host != "*") {
+		if !a.appliesTo(principal, host) {
 			continue
 		}
+		// A DENY ends the scan at once; an ALLOW must wait, since a
+		// later DENY overrides it whatever the order of the ACLs.
 		switch a.Permission {
 		case permissionDeny:
 			if a.Operation == aclAll || a.Operation == op {
@@ -300,6 +332,13 @@ func (s *security) authorize(principal, host string, op, resType int8, name stri
 		return s.cfg.AllowEveryoneIfNoACLFound
 	}
 	return allowed
+}
+
+// appliesTo reports whether the ACL's entry is for principal connecting
+// from host: exactly, or through the wildcards "User:*" and "*". Kafka
+// has no other wildcard and no pattern in principals or hosts.
+func (a acl) appliesTo(principal, host string) bool {
+	return (a.Principal == principal || a.Principal == "User:*") && (a.Host == host || a.Host == "*")
 }
 
 // authorizeAnyTopic is Kafka's authorizeByResourceType for WRITE on
@@ -318,9 +357,11 @@ func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
 			continue
 		}
 		anyTopicACL = true
-		if (a.Principal != principal && a.Principal != "User:*") || (a.Host != host && a.Host != "*") {
+		if !a.appliesTo(principal, host) {
 			continue
 		}
+		// Only a DENY on the literal "*" covers every topic; a DENY on
+		// one topic or prefix leaves others that an ALLOW may reach.
 		if a.Permission == permissionDeny && (a.Operation == aclAll || a.Operation == op) && a.PatternType == patternLiteral && a.ResourceName == "*" {
 			return false
 		}
@@ -333,7 +374,9 @@ func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
 
 // supportedOperations are the operations an ACL may name for each
 // resource type (Kafka's AclEntry.supportedOperations), which are the
-// ones "authorized operations" answers (KIP-430) choose from.
+// ones "authorized operations" answers (KIP-430) choose from. USER and
+// DELEGATION_TOKEN are missing because no answer here reports
+// operations on them.
 var supportedOperations = map[int8][]int8{
 	resTopic:           {aclRead, aclWrite, aclCreate, aclDescribe, aclDelete, aclAlter, aclDescribeConfigs, aclAlterConfigs},
 	resGroup:           {aclRead, aclDescribe, aclDelete, aclDescribeConfigs, aclAlterConfigs},
@@ -344,6 +387,8 @@ var supportedOperations = map[int8][]int8{
 // authorizedOperations is the bit field (bit n for operation code n) of
 // the operations the principal may perform on a resource, as Metadata,
 // DescribeCluster and the group descriptions report them when asked.
+// Each operation is decided on its own, so the answer is exactly what
+// the same principal would be allowed one request at a time.
 func (s *security) authorizedOperations(principal, host string, resType int8, name string) int32 {
 	var bits int32
 	for _, op := range supportedOperations[resType] {
@@ -354,985 +399,15 @@ func (s *security) authorizedOperations(principal, host string, resType int8, na
 	return bits
 }
 
-// access is one request's view of the authorizer: who asks, from where.
-type access struct {
-	b         *Broker
-	principal string
-	host      string
-	v         int16
-}
-
-func (a *access) may(op, resType int8, name string) bool {
-	return a.b.sec.authorize(a.principal, a.host, op, resType, name)
-}
-
-func (a *access) mayCluster(op int8) bool { return a.may(op, resCluster, clusterName) }
-
-// operations is authorizedOperations for this principal.
-func (a *access) operations(resType int8, name string) int32 {
-	return a.b.sec.authorizedOperations(a.principal, a.host, resType, name)
-}
-
-// topicID resolves a topic id to a name, "" when unknown (the handler then
-// answers UNKNOWN_TOPIC_ID, which leaks nothing).
-func (a *access) topicName(name string, id uuid) string {
-	if name != "" {
-		return name
-	}
-	if t := a.b.logs.TopicByID(id); t != nil {
-		return t.Name
-	}
-	return ""
-}
-
-// aclCheck checks one request. It returns either a whole answer, or a
-// function to complete the handler's answer with the errors of what it
-// took out of the request (nil when there is nothing to add).
-type aclCheck func(a *access, req request) (answer response, complete func(response))
-
-// authorizeAndServe runs a request's ACL check and then, unless the check
-// answered, its handler.
-func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestContext, req request) (response, error) {
-	if !b.sec.cfg.Authorizer {
-		return api.serve(b, ctx, rc, req), nil
-	}
-	check, ok := aclChecks[api.key]
-	if !ok {
-		return nil, fmt.Errorf("kafka: no ACL check for %s", api.name)
-	}
-	host := ""
-	if rc.conn != nil && rc.conn.Conn != nil {
-		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
-	}
-	a := &access{b: b, principal: rc.principal(), host: host, v: rc.header.APIVersion}
-	answer, complete := check(a, req)
-	if answer != nil {
-		return answer, nil
-	}
-	resp := api.serve(b, ctx, rc, req)
-	if complete != nil && resp != nil {
-		complete(resp)
-	}
-	return resp, nil
-}
-
-// principal is the connection's principal, User:ANONYMOUS before a login.
-func (rc *requestContext) principal() string {
-	if rc.conn == nil || rc.conn.auth.principal == "" {
-		return anonymous
-	}
-	return rc.conn.auth.principal
-}
-
-// split partitions xs by keep, preserving order.
-func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
-	if xs == nil {
-		return nil, nil
-	}
-	kept = []T{}
-	for _, x := range xs {
-		if keep(x) {
-			kept = append(kept, x)
-		} else {
-			denied = append(denied, x)
-		}
-	}
-	return kept, denied
-}
-
-// noCheck is the entry of APIs that need no permission: ApiVersions and
-// the SASL APIs, which come before there is a principal to check.
-func noCheck(*access, request) (response, func(response)) { return nil, nil }
-
-// aclChecks is filled in init, like apis, which it mirrors.
-var aclChecks map[int16]aclCheck
-
-func init() {
-	aclChecks = map[int16]aclCheck{
-		0:  checkProduce,
-		1:  checkFetch,
-		2:  checkListOffsets,
-		3:  checkMetadata,
-		8:  checkOffsetCommit,
-		9:  checkOffsetFetch,
-		10: checkFindCoordinator,
-		11: groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
-			return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
-		}),
-		12: groupCheck(aclRead, func(r request) string { return r.(*heartbeatRequest).GroupID }, func(request) response {
-			return &heartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}
-		}),
-		13: groupCheck(aclRead, func(r request) string { return r.(*leaveGroupRequest).GroupID }, func(request) response {
-			return &leaveGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Members: []leaveGroupMemberResponse{}}
-		}),
-		14: groupCheck(aclRead, func(r request) string { return r.(*syncGroupRequest).GroupID }, func(request) response {
-			return &syncGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Assignment: []byte{}}
-		}),
-		15:                  checkDescribeGroups,
-		16:                  checkListGroups,
-		saslHandshakeKey:    noCheck,
-		apiVersionsKey:      noCheck,
-		19:                  checkCreateTopics,
-		20:                  checkDeleteTopics,
-		21:                  checkDeleteRecords,
-		22:                  checkInitProducerID,
-		24:                  checkAddPartitionsToTxn,
-		25:                  checkAddOffsetsToTxn,
-		26:                  checkEndTxn,
-		28:                  checkTxnOffsetCommit,
-		describeAclsKey:     clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() }),
-		createAclsKey:       checkCreateAcls,
-		deleteAclsKey:       checkDeleteAcls,
-		32:                  checkDescribeConfigs,
-		33:                  checkAlterConfigs,
-		saslAuthenticateKey: noCheck,
-		37:                  checkCreatePartitions,
-		42:                  checkDeleteGroups,
-		44:                  checkIncrementalAlterConfigs,
-		47:                  checkOffsetDelete,
-		50: clusterCheck(aclDescribe, func(request) response {
-			return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
-		}),
-		51: checkAlterUserScramCredentials,
-		60: checkDescribeCluster,
-		65: checkDescribeTransactions,
-		66: checkListTransactions,
-		68: checkConsumerGroupHeartbeat,
-		69: checkConsumerGroupDescribe,
-		76: checkShareGroupHeartbeat,
-		77: checkShareGroupDescribe,
-		78: checkShareFetch,
-		79: checkShareAcknowledge,
-		90: checkDescribeShareGroupOffsets,
-		91: checkAlterShareGroupOffsets,
-		92: checkDeleteShareGroupOffsets,
-
-		// The partition admin APIs (cluster.go) and client quotas
-		// (quotas.go).
-		23: checkOffsetForLeaderEpoch,
-		34: checkAlterReplicaLogDirs,
-		35: clusterCheck(aclDescribe, func(request) response {
-			return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
-		}),
-		43: checkElectLeaders,
-		45: clusterCheck(aclAlter, func(r request) response {
-			return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
-				AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
-		}),
-		46: clusterCheck(aclDescribe, func(request) response {
-			return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
-		}),
-		48: clusterCheck(aclDescribeConfigs, func(request) response {
-			return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
-		}),
-		49: checkAlterClientQuotas,
-		57: clusterCheck(aclAlter, func(request) response {
-			return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
-		}),
-		61: checkDescribeProducers,
-		74: clusterCheck(aclDescribeConfigs, func(request) response {
-			return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
-		}),
-		75: checkDescribeTopicPartitions,
-	}
-}
-
-// OffsetForLeaderEpoch: DESCRIBE per topic for a client; a follower's
-// request needs CLUSTER_ACTION, and there are no followers here.
-func checkOffsetForLeaderEpoch(a *access, r request) (response, func(response)) {
-	req := r.(*offsetForLeaderEpochRequest)
-	follower := req.ReplicaID >= 0
-	var denied []offsetForLeaderTopic
-	req.Topics, denied = split(req.Topics, func(t offsetForLeaderTopic) bool {
-		if follower {
-			return a.mayCluster(aclClusterAction)
-		}
-		return a.may(aclDescribe, resTopic, t.Topic)
-	})
-	return nil, func(r response) {
-		resp := r.(*offsetForLeaderEpochResponse)
-		for _, t := range denied {
-			tr := offsetForLeaderTopicResult{Topic: t.Topic}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, epochEndOffsetResult{ErrorCode: codeTopicAuthorizationFailed, Partition: p.Partition, LeaderEpoch: -1, EndOffset: -1})
-			}
-			resp.Topics = append(resp.Topics, tr)
-		}
-	}
-}
-
-// AlterReplicaLogDirs: ALTER on the cluster, answered per partition.
-func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclAlter) {
-		return nil, nil
-	}
-	resp := &alterReplicaLogDirsResponse{Results: []alterReplicaLogDirTopicResult{}}
-	for _, d := range r.(*alterReplicaLogDirsRequest).Dirs {
-		for _, t := range d.Topics {
-			tr := alterReplicaLogDirTopicResult{TopicName: t.Name}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, alterReplicaLogDirPartitionResult{PartitionIndex: p, ErrorCode: codeClusterAuthorizationFailed})
-			}
-			resp.Results = append(resp.Results, tr)
-		}
-	}
-	return resp, nil
-}
-
-// ElectLeaders: ALTER on the cluster.
-func checkElectLeaders(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclAlter) {
-		return nil, nil
-	}
-	resp := &electLeadersResponse{ErrorCode: codeClusterAuthorizationFailed, ReplicaElectionResults: []replicaElectionResult{}}
-	for _, t := range r.(*electLeadersRequest).TopicPartitions {
-		tr := replicaElectionResult{Topic: t.Topic}
-		for _, p := range t.Partitions {
-			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
-		}
-		resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
-	}
-	return resp, nil
-}
-
-// AlterClientQuotas: ALTER_CONFIGS on the cluster, answered per entity.
-func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclAlterConfigs) {
-		return nil, nil
-	}
-	resp := &alterClientQuotasResponse{Entries: []alterQuotaResult{}}
-	for _, e := range r.(*alterClientQuotasRequest).Entries {
-		resp.Entries = append(resp.Entries, alterQuotaResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Entity: e.Entity})
-	}
-	return resp, nil
-}
-
-// DescribeProducers: READ per topic.
-func checkDescribeProducers(a *access, r request) (response, func(response)) {
-	req := r.(*describeProducersRequest)
-	var denied []describeProducersTopic
-	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool { return a.may(aclRead, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*describeProducersResponse)
-		for _, t := range denied {
-			tr := describeProducersTopicResponse{Name: t.Name}
-			for _, p := range t.PartitionIndexes {
-				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ActiveProducers: []activeProducer{}})
-			}
-			resp.Topics = append(resp.Topics, tr)
-		}
-	}
-}
-
-// DescribeTopicPartitions: DESCRIBE per topic; asked for every topic, it
-// lists only those the principal may describe, as Metadata.
-func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
-	req := r.(*describeTopicPartitionsRequest)
-	all := len(req.Topics) == 0
-	var denied []describeTopicPartitionsRequestTopic
-	if !all {
-		req.Topics, denied = split(req.Topics, func(t describeTopicPartitionsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
-		if len(req.Topics) == 0 {
-			// Every named topic is denied: an empty list would ask for all.
-			resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
-			addDeniedTopicPartitions(resp, denied)
-			return resp, nil
-		}
-	}
-	return nil, func(r response) {
-		resp := r.(*describeTopicPartitionsResponse)
-		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
-			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
-		})
-		for i, t := range resp.Topics {
-			if t.ErrorCode == codeNone {
-				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
-			}
-		}
-		addDeniedTopicPartitions(resp, denied)
-	}
-}
-
-func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []describeTopicPartitionsRequestTopic) {
-	for _, t := range denied {
-		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
-	}
-}
-
-// groupCheck is the check of an API about one group, which needs op on it.
-func groupCheck(op int8, group func(request) string, denied func(request) response) aclCheck {
-	return func(a *access, req request) (response, func(response)) {
-		if !a.may(op, resGroup, group(req)) {
-			return denied(req), nil
-		}
-		return nil, nil
-	}
-}
-
-// clusterCheck is the check of an API that needs op on the cluster.
-func clusterCheck(op int8, denied func(request) response) aclCheck {
-	return func(a *access, req request) (response, func(response)) {
-		if !a.mayCluster(op) {
-			return denied(req), nil
-		}
-		return nil, nil
-	}
-}
-
-// Produce: WRITE on the transactional id, if any, then WRITE per topic
-// (KafkaApis.handleProduceRequest).
-func checkProduce(a *access, r request) (response, func(response)) {
-	req := r.(*produceRequest)
-	deniedAll := func(code int16, topics []produceTopic) []produceTopicResponse {
-		out := make([]produceTopicResponse, 0, len(topics))
-		for _, t := range topics {
-			tr := produceTopicResponse{Name: t.Name}
-			for _, p := range t.PartitionData {
-				tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
-			}
-			out = append(out, tr)
-		}
-		return out
-	}
-	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
-		if req.Acks == 0 {
-			// No answer to carry the error: nothing is written.
-			req.TopicData = []produceTopic{}
-			return nil, nil
-		}
-		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFail, req.TopicData)}, nil
-	}
-	var denied []produceTopic
-	req.TopicData, denied = split(req.TopicData, func(t produceTopic) bool { return a.may(aclWrite, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*produceResponse)
-		resp.Responses = append(resp.Responses, deniedAll(codeTopicAuthorizationFailed, denied)...)
-	}
-}
-
-// Fetch: READ per topic for consumers; a follower's fetch needs
-// CLUSTER_ACTION, and there are no followers here.
-func checkFetch(a *access, r request) (response, func(response)) {
-	req := r.(*fetchRequest)
-	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
-	var denied []fetchTopic
-	req.Topics, denied = split(req.Topics, func(t fetchTopic) bool {
-		name := a.topicName(t.Topic, t.TopicID)
-		return name == "" || (!follower && a.may(aclRead, resTopic, name)) || (follower && a.mayCluster(aclClusterAction))
-	})
-	return nil, func(r response) {
-		resp := r.(*fetchResponse)
-		for _, t := range denied {
-			tr := fetchTopicResponse{Topic: t.Topic, TopicID: t.TopicID}
-			for _, p := range t.Partitions {
-				pr := emptyFetchPartition(p.Partition)
-				pr.ErrorCode = codeTopicAuthorizationFailed
-				tr.Partitions = append(tr.Partitions, pr)
-			}
-			resp.Responses = append(resp.Responses, tr)
-		}
-	}
-}
-
-// ListOffsets: DESCRIBE per topic.
-func checkListOffsets(a *access, r request) (response, func(response)) {
-	req := r.(*listOffsetsRequest)
-	var denied []listOffsetsTopic
-	req.Topics, denied = split(req.Topics, func(t listOffsetsTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*listOffsetsResponse)
-		for _, t := range denied {
-			tr := listOffsetsTopicResponse{Name: t.Name}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, listOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed, Timestamp: -1, Offset: -1, LeaderEpoch: -1})
-			}
-			resp.Topics = append(resp.Topics, tr)
-		}
-	}
-}
-
-// Metadata: DESCRIBE per topic; creating a missing topic also needs
-// CREATE on the cluster or the topic, without which a principal that may
-// describe it learns only that it is unknown (KafkaApis.getTopicMetadata).
-// Asked for every topic, the answer lists only those it may describe.
-func checkMetadata(a *access, r request) (response, func(response)) {
-	req := r.(*metadataRequest)
-	var denied, unknown []metadataRequestTopic
-	if req.Topics != nil {
-		req.Topics, denied = split(req.Topics, func(t metadataRequestTopic) bool {
-			name := a.topicName(deref(t.Name), t.TopicID)
-			return name == "" || a.may(aclDescribe, resTopic, name)
-		})
-		req.Topics, unknown = split(req.Topics, func(t metadataRequestTopic) bool {
-			return t.Name == nil || a.b.logs.Topic(*t.Name) != nil || a.mayCluster(aclCreate) || a.may(aclCreate, resTopic, *t.Name)
-		})
-	}
-	return nil, func(r response) {
-		resp := r.(*metadataResponse)
-		resp.Topics = slices.DeleteFunc(resp.Topics, func(t metadataTopic) bool {
-			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
-		})
-		add := func(ts []metadataRequestTopic, code int16) {
-			for _, t := range ts {
-				resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: code, Name: t.Name, TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
-			}
-		}
-		add(denied, codeTopicAuthorizationFailed)
-		add(unknown, codeUnknownTopicOrPartition)
-		// With the authorizer on, "authorized operations" are what it
-		// allows, not the full sets the handlers give without one.
-		for i, t := range resp.Topics {
-			if req.IncludeTopicAuthorizedOperations && t.ErrorCode == codeNone {
-				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
-			}
-		}
-		if req.IncludeClusterAuthorizedOperations && a.v >= 8 && a.v <= 10 {
-			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
-		}
-	}
-}
-
-// OffsetCommit: READ on the group, then READ per topic.
-func checkOffsetCommit(a *access, r request) (response, func(response)) {
-	req := r.(*offsetCommitRequest)
-	deniedAll := func(code int16, topics []offsetCommitTopic) []offsetCommitTopicResponse {
-		out := []offsetCommitTopicResponse{}
-		for _, t := range topics {
-			tr := offsetCommitTopicResponse{Name: t.Name, Partitions: []offsetCommitPartitionResponse{}}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, offsetCommitPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: code})
-			}
-			out = append(out, tr)
-		}
-		return out
-	}
-	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &offsetCommitResponse{Topics: deniedAll(codeGroupAuthorizationFailed, req.Topics)}, nil
-	}
-	var denied []offsetCommitTopic
-	req.Topics, denied = split(req.Topics, func(t offsetCommitTopic) bool { return a.may(aclRead, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*offsetCommitResponse)
-		resp.Topics = append(resp.Topics, deniedAll(codeTopicAuthorizationFailed, denied)...)
-	}
-}
-
-// OffsetFetch: DESCRIBE on each group, DESCRIBE per topic. Topics asked
-// for by name answer TOPIC_AUTHORIZATION_FAILED; "all topics" leaves out
-// those the principal may not describe.
-func checkOffsetFetch(a *access, r request) (response, func(response)) {
-	req := r.(*offsetFetchRequest)
-	hideTopics := func(topics []offsetFetchResponseTopic, all bool) []offsetFetchResponseTopic {
-		if all {
-			return slices.DeleteFunc(topics, func(t offsetFetchResponseTopic) bool { return !a.may(aclDescribe, resTopic, t.Name) })
-		}
-		for _, t := range topics {
-			if !a.may(aclDescribe, resTopic, t.Name) {
-				for i := range t.Partitions {
-					t.Partitions[i] = offsetFetchResponsePartition{PartitionIndex: t.Partitions[i].PartitionIndex, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr(""), ErrorCode: codeTopicAuthorizationFailed}
-				}
-			}
-		}
-		return topics
-	}
-	if a.v <= 7 {
-		if !a.may(aclDescribe, resGroup, req.GroupID) {
-			resp := &offsetFetchResponse{ErrorCode: codeGroupAuthorizationFailed, Topics: []offsetFetchResponseTopic{}}
-			if a.v < 2 { // no top-level error code yet: one per partition
-				for _, t := range req.Topics {
-					tr := offsetFetchResponseTopic{Name: t.Name}
-					for _, p := range t.PartitionIndexes {
-						tr.Partitions = append(tr.Partitions, offsetFetchResponsePartition{PartitionIndex: p, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr(""), ErrorCode: codeGroupAuthorizationFailed})
-					}
-					resp.Topics = append(resp.Topics, tr)
-				}
-			}
-			return resp, nil
-		}
-		return nil, func(r response) {
-			resp := r.(*offsetFetchResponse)
-			resp.Topics = hideTopics(resp.Topics, req.Topics == nil)
-		}
-	}
-	var denied []offsetFetchRequestGroup
-	req.Groups, denied = split(req.Groups, func(g offsetFetchRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
-	all := map[string]bool{}
-	for _, g := range req.Groups {
-		all[g.GroupID] = g.Topics == nil
-	}
-	return nil, func(r response) {
-		resp := r.(*offsetFetchResponse)
-		for i := range resp.Groups {
-			resp.Groups[i].Topics = hideTopics(resp.Groups[i].Topics, all[resp.Groups[i].GroupID])
-		}
-		for _, g := range denied {
-			resp.Groups = append(resp.Groups, offsetFetchResponseGroup{GroupID: g.GroupID, Topics: []offsetFetchResponseTopic{}, ErrorCode: codeGroupAuthorizationFailed})
-		}
-	}
-}
-
-// FindCoordinator: DESCRIBE on the group or transactional id.
-func checkFindCoordinator(a *access, r request) (response, func(response)) {
-	req := r.(*findCoordinatorRequest)
-	resType, code := resGroup, codeGroupAuthorizationFailed
-	if req.KeyType == 1 {
-		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFail
-	}
-	if a.v < 4 {
-		if !a.may(aclDescribe, resType, req.Key) {
-			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
-		}
-		return nil, nil
-	}
-	var denied []string
-	req.CoordinatorKeys, denied = split(req.CoordinatorKeys, func(k string) bool { return a.may(aclDescribe, resType, k) })
-	return nil, func(r response) {
-		resp := r.(*findCoordinatorResponse)
-		for _, k := range denied {
-			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: code, ErrorMessage: ptr("Authorization failed.")})
-		}
-	}
-}
-
-// DescribeGroups: DESCRIBE per group.
-func checkDescribeGroups(a *access, r request) (response, func(response)) {
-	req := r.(*describeGroupsRequest)
-	var denied []string
-	req.Groups, denied = split(req.Groups, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
-	return nil, func(r response) {
-		resp := r.(*describeGroupsResponse)
-		for i, g := range resp.Groups {
-			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
-				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
-			}
-		}
-		for _, g := range denied {
-			resp.Groups = append(resp.Groups, describedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted})
-		}
-	}
-}
-
-// ListGroups: everything with DESCRIBE on the cluster, else only the
-// groups the principal may describe.
-func checkListGroups(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclDescribe) {
-		return nil, nil
-	}
-	return nil, func(r response) {
-		resp := r.(*listGroupsResponse)
-		resp.Groups = slices.DeleteFunc(resp.Groups, func(g listedGroup) bool { return !a.may(aclDescribe, resGroup, g.GroupID) })
-	}
-}
-
-// CreateTopics: CREATE on the cluster, or else on each topic.
-func checkCreateTopics(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclCreate) {
-		return nil, nil
-	}
-	req := r.(*createTopicsRequest)
-	var denied []creatableTopic
-	req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return a.may(aclCreate, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*createTopicsResponse)
-		for _, t := range denied {
-			resp.Topics = append(resp.Topics, creatableTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed."), NumPartitions: -1, ReplicationFactor: -1})
-		}
-	}
-}
-
-// DeleteTopics: DELETE per topic, named or by id.
-func checkDeleteTopics(a *access, r request) (response, func(response)) {
-	req := r.(*deleteTopicsRequest)
-	var deniedNames []string
-	var denied []deleteTopicState
-	req.TopicNames, deniedNames = split(req.TopicNames, func(n string) bool { return a.may(aclDelete, resTopic, n) })
-	req.Topics, denied = split(req.Topics, func(t deleteTopicState) bool {
-		name := a.topicName(deref(t.Name), t.TopicID)
-		return name == "" || a.may(aclDelete, resTopic, name)
-	})
-	return nil, func(r response) {
-		resp := r.(*deleteTopicsResponse)
-		for _, n := range deniedNames {
-			resp.Responses = append(resp.Responses, deletableTopicResult{Name: ptr(n), ErrorCode: codeTopicAuthorizationFailed})
-		}
-		for _, t := range denied {
-			resp.Responses = append(resp.Responses, deletableTopicResult{Name: t.Name, TopicID: t.TopicID, ErrorCode: codeTopicAuthorizationFailed})
-		}
-	}
-}
-
-// DeleteRecords: DELETE per topic.
-func checkDeleteRecords(a *access, r request) (response, func(response)) {
-	req := r.(*deleteRecordsRequest)
-	var denied []deleteRecordsTopic
-	req.Topics, denied = split(req.Topics, func(t deleteRecordsTopic) bool { return a.may(aclDelete, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*deleteRecordsResponse)
-		for _, t := range denied {
-			tr := deleteRecordsTopicResult{Name: t.Name}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1, ErrorCode: codeTopicAuthorizationFailed})
-			}
-			resp.Topics = append(resp.Topics, tr)
-		}
-	}
-}
-
-// InitProducerId: WRITE on the transactional id; without one, an
-// idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on
-// some topic (KIP-679).
-func checkInitProducerID(a *access, r request) (response, func(response)) {
-	req := r.(*initProducerIDRequest)
-	denied := func(code int16) response {
-		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
-	}
-	if req.TransactionalID != nil {
-		if !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
-			return denied(codeTransactionalIDAuthorizationFail), nil
-		}
-		return nil, nil
-	}
-	if !a.mayCluster(aclIdempotentWrite) && !a.b.sec.authorizeAnyTopic(a.principal, a.host, aclWrite) {
-		return denied(codeClusterAuthorizationFailed), nil
-	}
-	return nil, nil
-}
-
-// AddPartitionsToTxn: up to v3, WRITE on the transactional id and per
-// topic; v4 and later are sent by brokers and need CLUSTER_ACTION.
-func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
-	req := r.(*addPartitionsToTxnRequest)
-	if a.v >= 4 {
-		if !a.mayCluster(aclClusterAction) {
-			return &addPartitionsToTxnResponse{ErrorCode: codeClusterAuthorizationFailed, ResultsByTransaction: []addPartitionsToTxnResult{}, ResultsByTopicV3AndBelow: []addPartitionsToTxnTopicResult{}}, nil
-		}
-		return nil, nil
-	}
-	// Kafka answers every partition: the denied ones with the reason, the
-	// rest OPERATION_NOT_ATTEMPTED.
-	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
-	anyDenied := txnDenied
-	for _, t := range req.V3AndBelowTopics {
-		anyDenied = anyDenied || !a.may(aclWrite, resTopic, t.Name)
-	}
-	if !anyDenied {
-		return nil, nil
-	}
-	resp := &addPartitionsToTxnResponse{ResultsByTransaction: []addPartitionsToTxnResult{}}
-	for _, t := range req.V3AndBelowTopics {
-		code := codeOperationNotAttempted
-		switch {
-		case txnDenied:
-			code = codeTransactionalIDAuthorizationFail
-		case !a.may(aclWrite, resTopic, t.Name):
-			code = codeTopicAuthorizationFailed
-		}
-		tr := addPartitionsToTxnTopicResult{Name: t.Name}
-		for _, p := range t.Partitions {
-			tr.ResultsByPartition = append(tr.ResultsByPartition, addPartitionsToTxnPartitionResult{PartitionIndex: p, PartitionErrorCode: code})
-		}
-		resp.ResultsByTopicV3AndBelow = append(resp.ResultsByTopicV3AndBelow, tr)
-	}
-	return resp, nil
-}
-
-// AddOffsetsToTxn: WRITE on the transactional id, READ on the group.
-func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
-	req := r.(*addOffsetsToTxnRequest)
-	switch {
-	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
-		return &addOffsetsToTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFail}, nil
-	case !a.may(aclRead, resGroup, req.GroupID):
-		return &addOffsetsToTxnResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
-	}
-	return nil, nil
-}
-
-// EndTxn: WRITE on the transactional id.
-func checkEndTxn(a *access, r request) (response, func(response)) {
-	if !a.may(aclWrite, resTransactionalID, r.(*endTxnRequest).TransactionalID) {
-		return &endTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFail}, nil
-	}
-	return nil, nil
-}
-
-// TxnOffsetCommit: WRITE on the transactional id, READ on the group, READ
-// per topic.
-func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
-	req := r.(*txnOffsetCommitRequest)
-	deniedAll := func(code int16, topics []txnOffsetCommitTopic) []txnOffsetCommitResponseTopic {
-		out := []txnOffsetCommitResponseTopic{}
-		for _, t := range topics {
-			tr := txnOffsetCommitResponseTopic{Name: t.Name, Partitions: []txnOffsetCommitResponsePartition{}}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, txnOffsetCommitResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: code})
-			}
-			out = append(out, tr)
-		}
-		return out
-	}
-	switch {
-	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
-		return &txnOffsetCommitResponse{Topics: deniedAll(codeTransactionalIDAuthorizationFail, req.Topics)}, nil
-	case !a.may(aclRead, resGroup, req.GroupID):
-		return &txnOffsetCommitResponse{Topics: deniedAll(codeGroupAuthorizationFailed, req.Topics)}, nil
-	}
-	var denied []txnOffsetCommitTopic
-	req.Topics, denied = split(req.Topics, func(t txnOffsetCommitTopic) bool { return a.may(aclRead, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*txnOffsetCommitResponse)
-		resp.Topics = append(resp.Topics, deniedAll(codeTopicAuthorizationFailed, denied)...)
-	}
-}
-
-// configResourceCheck is what DescribeConfigs, AlterConfigs and
-// IncrementalAlterConfigs need: op on the topic or the group, or on the
-// cluster for a broker's configs, with the matching error
-// (ConfigAdminManager and KafkaApis.authorizeConfigResource).
-func configResourceCheck(a *access, op, resType int8, name string) (int16, bool) {
-	switch resType {
-	case resourceTopic:
-		return codeTopicAuthorizationFailed, a.may(op, resTopic, name)
-	case resourceGroup:
-		return codeGroupAuthorizationFailed, a.may(op, resGroup, name)
-	}
-	return codeClusterAuthorizationFailed, a.mayCluster(op)
-}
-
-// DescribeConfigs: DESCRIBE_CONFIGS per resource.
-func checkDescribeConfigs(a *access, r request) (response, func(response)) {
-	req := r.(*describeConfigsRequest)
-	var denied []describeConfigsResource
-	req.Resources, denied = split(req.Resources, func(res describeConfigsResource) bool {
-		_, ok := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
-		return ok
-	})
-	return nil, func(r response) {
-		resp := r.(*describeConfigsResponse)
-		for _, res := range denied {
-			code, _ := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
-			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
-		}
-	}
-}
-
-// AlterConfigs: ALTER_CONFIGS per resource.
-func checkAlterConfigs(a *access, r request) (response, func(response)) {
-	req := r.(*alterConfigsRequest)
-	var denied []alterConfigsResource
-	req.Resources, denied = split(req.Resources, func(res alterConfigsResource) bool {
-		_, ok := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
-		return ok
-	})
-	return nil, func(r response) {
-		resp := r.(*alterConfigsResponse)
-		for _, res := range denied {
-			code, _ := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName})
-		}
-	}
-}
-
-// IncrementalAlterConfigs: ALTER_CONFIGS per resource.
-func checkIncrementalAlterConfigs(a *access, r request) (response, func(response)) {
-	req := r.(*incrementalAlterConfigsRequest)
-	var denied []incrementalAlterConfigsResource
-	req.Resources, denied = split(req.Resources, func(res incrementalAlterConfigsResource) bool {
-		_, ok := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
-		return ok
-	})
-	return nil, func(r response) {
-		resp := r.(*alterConfigsResponse)
-		for _, res := range denied {
-			code, _ := configResourceCheck(a, aclAlterConfigs, res.ResourceType, res.ResourceName)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName})
-		}
-	}
-}
-
-// CreatePartitions: ALTER per topic.
-func checkCreatePartitions(a *access, r request) (response, func(response)) {
-	req := r.(*createPartitionsRequest)
-	var denied []createPartitionsTopic
-	req.Topics, denied = split(req.Topics, func(t createPartitionsTopic) bool { return a.may(aclAlter, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*createPartitionsResponse)
-		for _, t := range denied {
-			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed.")})
-		}
-	}
-}
-
-// DeleteGroups: DELETE per group.
-func checkDeleteGroups(a *access, r request) (response, func(response)) {
-	req := r.(*deleteGroupsRequest)
-	var denied []string
-	req.GroupsNames, denied = split(req.GroupsNames, func(g string) bool { return a.may(aclDelete, resGroup, g) })
-	return nil, func(r response) {
-		resp := r.(*deleteGroupsResponse)
-		for _, g := range denied {
-			resp.Results = append(resp.Results, deletableGroupResult{GroupID: g, ErrorCode: codeGroupAuthorizationFailed})
-		}
-	}
-}
-
-// OffsetDelete: DELETE on the group, READ per topic.
-func checkOffsetDelete(a *access, r request) (response, func(response)) {
-	req := r.(*offsetDeleteRequest)
-	if !a.may(aclDelete, resGroup, req.GroupID) {
-		return &offsetDeleteResponse{ErrorCode: codeGroupAuthorizationFailed, Topics: []offsetDeleteResponseTopic{}}, nil
-	}
-	var denied []offsetDeleteRequestTopic
-	req.Topics, denied = split(req.Topics, func(t offsetDeleteRequestTopic) bool { return a.may(aclRead, resTopic, t.Name) })
-	return nil, func(r response) {
-		resp := r.(*offsetDeleteResponse)
-		for _, t := range denied {
-			tr := offsetDeleteResponseTopic{Name: t.Name}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, offsetDeleteResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed})
-			}
-			resp.Topics = append(resp.Topics, tr)
-		}
-	}
-}
-
-// AlterUserScramCredentials: ALTER on the cluster.
-func checkAlterUserScramCredentials(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclAlter) {
-		return nil, nil
-	}
-	req := r.(*alterUserScramCredentialsRequest)
-	resp := &alterUserScramCredentialsResponse{Results: []alterUserScramResult{}}
-	seen := map[string]bool{}
-	add := func(user string) {
-		if !seen[user] {
-			seen[user] = true
-			resp.Results = append(resp.Results, alterUserScramResult{User: user, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
-		}
-	}
-	for _, d := range req.Deletions {
-		add(d.Name)
-	}
-	for _, u := range req.Upsertions {
-		add(u.Name)
-	}
-	return resp, nil
-}
-
-// DescribeTransactions: DESCRIBE per transactional id.
-func checkDescribeTransactions(a *access, r request) (response, func(response)) {
-	req := r.(*describeTransactionsRequest)
-	var denied []string
-	req.TransactionalIDs, denied = split(req.TransactionalIDs, func(id string) bool { return a.may(aclDescribe, resTransactionalID, id) })
-	return nil, func(r response) {
-		resp := r.(*describeTransactionsResponse)
-		for _, id := range denied {
-			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFail, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
-		}
-	}
-}
-
-// DescribeCluster: DESCRIBE on the cluster.
-func checkDescribeCluster(a *access, r request) (response, func(response)) {
-	req := r.(*describeClusterRequest)
-	if !a.mayCluster(aclDescribe) {
-		return &describeClusterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), EndpointType: req.EndpointType, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}, nil
-	}
-	if !req.IncludeClusterAuthorizedOperations {
-		return nil, nil
-	}
-	return nil, func(r response) {
-		r.(*describeClusterResponse).ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
-	}
-}
-
-// ListTransactions: only the transactional ids the principal may describe.
-func checkListTransactions(a *access, r request) (response, func(response)) {
-	return nil, func(r response) {
-		resp := r.(*listTransactionsResponse)
-		resp.TransactionStates = slices.DeleteFunc(resp.TransactionStates, func(t listedTransaction) bool {
-			return !a.may(aclDescribe, resTransactionalID, t.TransactionalID)
-		})
-	}
-}
-
-// undescribableTopics is the error message naming the topics of a
-// heartbeat's subscription that the principal may not DESCRIBE, as the
-// group coordinators word it, or nil if there are none.
-func (a *access) undescribableTopics(names []string) *string {
-	var denied []string
-	for _, t := range names {
-		if !a.may(aclDescribe, resTopic, t) {
-			denied = append(denied, t)
-		}
-	}
-	if len(denied) == 0 {
-		return nil
-	}
-	return ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))
-}
-
-// ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
-// subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat).
-func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
-	req := r.(*consumerGroupHeartbeatRequest)
-	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
-	}
-	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
-		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
-	}
-	return nil, nil
-}
-
-// ConsumerGroupDescribe: DESCRIBE per group.
-func checkConsumerGroupDescribe(a *access, r request) (response, func(response)) {
-	req := r.(*consumerGroupDescribeRequest)
-	var denied []string
-	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
-	return nil, func(r response) {
-		resp := r.(*consumerGroupDescribeResponse)
-		for i, g := range resp.Groups {
-			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
-				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
-			}
-		}
-		for _, g := range denied {
-			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
-		}
-	}
-}
-
-// CreateAcls and DeleteAcls: ALTER on the cluster.
-func checkCreateAcls(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclAlter) {
-		return nil, nil
-	}
-	resp := &createAclsResponse{Results: []aclCreationResult{}}
-	for range r.(*createAclsRequest).Creations {
-		resp.Results = append(resp.Results, aclCreationResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
-	}
-	return resp, nil
-}
-
-func checkDeleteAcls(a *access, r request) (response, func(response)) {
-	if a.mayCluster(aclAlter) {
-		return nil, nil
-	}
-	resp := &deleteAclsResponse{FilterResults: []deleteAclsFilterResult{}}
-	for range r.(*deleteAclsRequest).Filters {
-		resp.FilterResults = append(resp.FilterResults, deleteAclsFilterResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), MatchingAcls: []deleteAclsMatchingACL{}})
-	}
-	return resp, nil
-}
-
-func describeAclsDenied() response {
-	return &describeAclsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Resources: []describeAclsResource{}}
-}
-
-// securityDisabled is the ACL APIs' answer without an authorizer, as
-// Kafka's: "No Authorizer is configured."
-var securityDisabled = ptr("No Authorizer is configured on the broker")
+// The ACL APIs' messages without an authorizer, with SECURITY_DISABLED,
+// which the Admin client raises as a SecurityDisabledException carrying
+// the text, so kafka-acls.sh prints it. Kafka's AclApis words them
+// differently: DescribeAcls sets its own message, while CreateAcls and
+// DeleteAcls build theirs from the exception through getErrorResponse.
+var (
+	securityDisabled    = ptr("No Authorizer is configured on the broker")
+	noAuthorizerToAlter = ptr("No Authorizer is configured.")
+)
 
 // DescribeAcls: v1-3 (DescribeAclsRequest.json, DescribeAclsResponse.json)
 //
@@ -1340,13 +415,18 @@ var securityDisabled = ptr("No Authorizer is configured on the broker")
 //	v2: flexible
 //	v3: the USER resource type
 //
-// The ACLs matching the filter, grouped by resource pattern.
+// The ACLs matching the filter, grouped by resource pattern, as Kafka's
+// DescribeAclsResponse.aclsResources groups them. The API keys of the
+// three ACL APIs are named because authorize.go's table and the tests
+// refer to them.
 const (
 	describeAclsKey = 29
 	createAclsKey   = 30
 	deleteAclsKey   = 31
 )
 
+// describeAclsRequest is one filter; its fields keep the schema's names
+// so that the request reads like DescribeAclsRequest.json.
 type describeAclsRequest struct {
 	ResourceTypeFilter int8
 	ResourceNameFilter *string
@@ -1368,10 +448,14 @@ func (m *describeAclsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// filter turns the request's wire fields into the filter the store
+// matches with; the two differ only in names.
 func (m *describeAclsRequest) filter() aclFilter {
 	return aclFilter{m.ResourceTypeFilter, m.ResourceNameFilter, m.PatternTypeFilter, m.PrincipalFilter, m.HostFilter, m.Operation, m.PermissionType}
 }
 
+// describeAclsResponse carries one top-level error: a DescribeAcls is one
+// filter, which matches or fails as a whole.
 type describeAclsResponse struct {
 	ThrottleTimeMs int32
 	ErrorCode      int16
@@ -1379,6 +463,8 @@ type describeAclsResponse struct {
 	Resources      []describeAclsResource
 }
 
+// describeAclsResource is one resource pattern and the entries that name
+// it, which is how kafka-acls.sh --list prints them.
 type describeAclsResource struct {
 	ResourceType int8
 	ResourceName string
@@ -1386,6 +472,7 @@ type describeAclsResource struct {
 	Acls         []aclDescription
 }
 
+// aclDescription is one access control entry of a described resource.
 type aclDescription struct {
 	Principal      string
 	Host           string
@@ -1425,6 +512,8 @@ func (b *Broker) handleDescribeAcls(ctx context.Context, rc *requestContext, r r
 		resp.ErrorCode, resp.ErrorMessage = codeInvalidRequest, ptr(msg)
 		return resp
 	}
+	// Resources are grouped in the order their first ACL was created,
+	// which keeps the listing stable from one call to the next.
 	b.sec.acls.mu.RLock()
 	defer b.sec.acls.mu.RUnlock()
 	for _, a := range b.sec.acls.acls {
@@ -1450,11 +539,13 @@ func (b *Broker) handleDescribeAcls(ctx context.Context, rc *requestContext, r r
 //	v3: the USER resource type
 //
 // One result per creation, in order. An ACL that exists already is not
-// added twice.
+// added twice, and its creation succeeds, as in Kafka, so that scripts
+// that add ACLs can be run again.
 type createAclsRequest struct {
 	Creations []aclCreation
 }
 
+// aclCreation is one ACL to add, by the schema's field names.
 type aclCreation struct {
 	ResourceType        int8
 	ResourceName        string
@@ -1480,11 +571,15 @@ func (m *createAclsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// createAclsResponse has no top-level error code; every result stands
+// for the creation at the same index.
 type createAclsResponse struct {
 	ThrottleTimeMs int32
 	Results        []aclCreationResult
 }
 
+// aclCreationResult is one creation's outcome; a nil message with
+// codeNone means the ACL is in the store, new or not.
 type aclCreationResult struct {
 	ErrorCode    int16
 	ErrorMessage *string
@@ -1500,6 +595,11 @@ func (m *createAclsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleCreateAcls adds the valid creations and saves the store once for
+// the whole request. If the save fails, the store goes back to what it
+// was and every creation that had succeeded answers
+// UNKNOWN_SERVER_ERROR: an ACL that the file does not hold would vanish
+// on restart, and a DENY that vanishes is a hole.
 func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*createAclsRequest)
 	resp := &createAclsResponse{Results: make([]aclCreationResult, 0, len(req.Creations))}
@@ -1512,7 +612,7 @@ func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r req
 		var res aclCreationResult
 		switch {
 		case !b.sec.cfg.Authorizer:
-			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, securityDisabled
+			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, noAuthorizerToAlter
 		case a.invalid() != "":
 			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(a.invalid())
 		case !slices.Contains(s.acls, a):
@@ -1540,47 +640,42 @@ func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r req
 //	v2: flexible
 //	v3: the USER resource type
 //
-// Each filter deletes every ACL it matches and lists them.
+// Each filter deletes every ACL it matches and lists them. Filters are
+// applied in order to what the earlier ones left, so an ACL matched by
+// two filters is listed under the first only.
 type deleteAclsRequest struct {
 	Filters []deleteAclsFilter
 }
 
-type deleteAclsFilter struct {
-	ResourceTypeFilter int8
-	ResourceNameFilter *string
-	PatternTypeFilter  int8
-	PrincipalFilter    *string
-	HostFilter         *string
-	Operation          int8
-	PermissionType     int8
-}
+// deleteAclsFilter has the fields of a DescribeAcls request, in the same
+// order and versions (DeleteAclsRequest.json's DeleteAclsFilter), so the
+// two share one type and one decoder.
+type deleteAclsFilter = describeAclsRequest
 
 func (m *deleteAclsRequest) decode(r *reader, v int16) {
 	m.Filters = readArray(r, func(r *reader) (f deleteAclsFilter) {
-		f.ResourceTypeFilter = r.Int8()
-		f.ResourceNameFilter = r.NullableString()
-		f.PatternTypeFilter = r.Int8()
-		f.PrincipalFilter = r.NullableString()
-		f.HostFilter = r.NullableString()
-		f.Operation = r.Int8()
-		f.PermissionType = r.Int8()
-		r.SkipTags()
+		f.decode(r, v)
 		return f
 	})
 	r.SkipTags()
 }
 
+// deleteAclsResponse has one result per filter, in the order sent.
 type deleteAclsResponse struct {
 	ThrottleTimeMs int32
 	FilterResults  []deleteAclsFilterResult
 }
 
+// deleteAclsFilterResult is one filter's outcome and the ACLs it deleted.
 type deleteAclsFilterResult struct {
 	ErrorCode    int16
 	ErrorMessage *string
 	MatchingAcls []deleteAclsMatchingACL
 }
 
+// deleteAclsMatchingACL is one deleted ACL. Its own error code is for
+// Kafka's partial failures, where an ACL matched but could not be
+// removed; here deletion is all or nothing, and it is always NONE.
 type deleteAclsMatchingACL struct {
 	ErrorCode      int16
 	ErrorMessage   *string
@@ -1615,6 +710,10 @@ func (m *deleteAclsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleDeleteAcls works on a copy of the ACLs and swaps it in only
+// once the file is saved, so a failed save leaves the store, the file
+// and what authorize sees all unchanged; every filter that had matched
+// then answers UNKNOWN_SERVER_ERROR with no ACLs.
 func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*deleteAclsRequest)
 	resp := &deleteAclsResponse{FilterResults: make([]deleteAclsFilterResult, 0, len(req.Filters))}
@@ -1623,11 +722,11 @@ func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r req
 	defer s.mu.Unlock()
 	kept := slices.Clone(s.acls)
 	for _, df := range req.Filters {
-		f := aclFilter{df.ResourceTypeFilter, df.ResourceNameFilter, df.PatternTypeFilter, df.PrincipalFilter, df.HostFilter, df.Operation, df.PermissionType}
+		f := df.filter()
 		res := deleteAclsFilterResult{MatchingAcls: []deleteAclsMatchingACL{}}
 		switch {
 		case !b.sec.cfg.Authorizer:
-			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, securityDisabled
+			res.ErrorCode, res.ErrorMessage = codeSecurityDisabled, noAuthorizerToAlter
 		case f.invalid() != "":
 			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(f.invalid())
 		default:
@@ -1658,146 +757,4 @@ func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r req
 		}
 	}
 	return resp
-}
-
-// Share groups (KIP-932), as KafkaApis 4.1 checks them.
-
-// ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed
-// topic.
-func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
-	req := r.(*shareGroupHeartbeatRequest)
-	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
-	}
-	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
-		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
-	}
-	return nil, nil
-}
-
-// ShareGroupDescribe: DESCRIBE per group.
-func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
-	req := r.(*shareGroupDescribeRequest)
-	var denied []string
-	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
-	return nil, func(r response) {
-		resp := r.(*shareGroupDescribeResponse)
-		for i, g := range resp.Groups {
-			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
-				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
-			}
-		}
-		for _, g := range denied {
-			resp.Groups = append(resp.Groups, shareDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
-		}
-	}
-}
-
-// ShareFetch: READ on the group, READ per topic; a denied topic's
-// partitions, acknowledgements included, never reach the handler.
-func checkShareFetch(a *access, r request) (response, func(response)) {
-	req := r.(*shareFetchRequest)
-	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
-		return &shareFetchResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}, nil
-	}
-	var denied []shareFetchTopic
-	req.Topics, denied = split(req.Topics, func(t shareFetchTopic) bool { return a.may(aclRead, resTopic, a.topicName("", t.TopicID)) })
-	return nil, func(r response) {
-		resp := r.(*shareFetchResponse)
-		for _, t := range denied {
-			tr := shareFetchTopicResponse{TopicID: t.TopicID}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, shareFetchPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed,
-					AcknowledgeErrorCode: codeTopicAuthorizationFailed, CurrentLeader: noLeader, Records: []byte{}, AcquiredRecords: []acquiredRange{}})
-			}
-			resp.Responses = append(resp.Responses, tr)
-		}
-	}
-}
-
-// ShareAcknowledge: READ on the group, READ per topic.
-func checkShareAcknowledge(a *access, r request) (response, func(response)) {
-	req := r.(*shareAcknowledgeRequest)
-	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
-		return &shareAcknowledgeResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}, nil
-	}
-	var denied []shareAcknowledgeTopic
-	req.Topics, denied = split(req.Topics, func(t shareAcknowledgeTopic) bool { return a.may(aclRead, resTopic, a.topicName("", t.TopicID)) })
-	return nil, func(r response) {
-		resp := r.(*shareAcknowledgeResponse)
-		for _, t := range denied {
-			tr := shareAcknowledgeTopicResponse{TopicID: t.TopicID}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed, CurrentLeader: noLeader})
-			}
-			resp.Responses = append(resp.Responses, tr)
-		}
-	}
-}
-
-// DescribeShareGroupOffsets: DESCRIBE per group; a denied group is
-// answered whole. Topics the principal may not DESCRIBE are answered per
-// partition.
-func checkDescribeShareGroupOffsets(a *access, r request) (response, func(response)) {
-	req := r.(*describeShareGroupOffsetsRequest)
-	var denied []describeShareGroupOffsetsRequestGroup
-	req.Groups, denied = split(req.Groups, func(g describeShareGroupOffsetsRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
-	hidden := map[string][]describeShareGroupOffsetsRequestTopic{}
-	for i := range req.Groups {
-		g := &req.Groups[i]
-		g.Topics, hidden[g.GroupID] = split(g.Topics, func(t describeShareGroupOffsetsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.TopicName) })
-	}
-	return nil, func(r response) {
-		resp := r.(*describeShareGroupOffsetsResponse)
-		for i := range resp.Groups {
-			g := &resp.Groups[i]
-			for _, t := range hidden[g.GroupID] {
-				tr := describeShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []describeShareGroupOffsetsResponsePartition{}}
-				for _, p := range t.Partitions {
-					tr.Partitions = append(tr.Partitions, describeShareGroupOffsetsResponsePartition{PartitionIndex: p, StartOffset: -1, LeaderEpoch: -1, Lag: -1, ErrorCode: codeTopicAuthorizationFailed})
-				}
-				g.Topics = append(g.Topics, tr)
-			}
-		}
-		for _, g := range denied {
-			resp.Groups = append(resp.Groups, describeShareGroupOffsetsResponseGroup{GroupID: g.GroupID, Topics: []describeShareGroupOffsetsResponseTopic{},
-				ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")})
-		}
-	}
-}
-
-// AlterShareGroupOffsets: READ on the group, READ per topic.
-func checkAlterShareGroupOffsets(a *access, r request) (response, func(response)) {
-	req := r.(*alterShareGroupOffsetsRequest)
-	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &alterShareGroupOffsetsResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []alterShareGroupOffsetsResponseTopic{}}, nil
-	}
-	var denied []alterShareGroupOffsetsRequestTopic
-	req.Topics, denied = split(req.Topics, func(t alterShareGroupOffsetsRequestTopic) bool { return a.may(aclRead, resTopic, t.TopicName) })
-	return nil, func(r response) {
-		resp := r.(*alterShareGroupOffsetsResponse)
-		for _, t := range denied {
-			tr := alterShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []alterShareGroupOffsetsResponsePartition{}}
-			for _, p := range t.Partitions {
-				tr.Partitions = append(tr.Partitions, alterShareGroupOffsetsResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed})
-			}
-			resp.Responses = append(resp.Responses, tr)
-		}
-	}
-}
-
-// DeleteShareGroupOffsets: DELETE on the group, READ per topic.
-func checkDeleteShareGroupOffsets(a *access, r request) (response, func(response)) {
-	req := r.(*deleteShareGroupOffsetsRequest)
-	if !a.may(aclDelete, resGroup, req.GroupID) {
-		return &deleteShareGroupOffsetsResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []deleteShareGroupOffsetsResponseTopic{}}, nil
-	}
-	var denied []deleteShareGroupOffsetsRequestTopic
-	req.Topics, denied = split(req.Topics, func(t deleteShareGroupOffsetsRequestTopic) bool { return a.may(aclRead, resTopic, t.TopicName) })
-	return nil, func(r response) {
-		resp := r.(*deleteShareGroupOffsetsResponse)
-		for _, t := range denied {
-			resp.Responses = append(resp.Responses, deleteShareGroupOffsetsResponseTopic{TopicName: t.TopicName, ErrorCode: codeTopicAuthorizationFailed})
-		}
-	}
 }

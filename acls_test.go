@@ -202,7 +202,7 @@ func TestACLEnforcement(t *testing.T) {
 			t.Errorf("%s: allowed before any ACL", s.name)
 			continue
 		}
-		if !slices.Contains([]int16{codeTopicAuthorizationFailed, codeGroupAuthorizationFailed, codeClusterAuthorizationFailed, codeTransactionalIDAuthorizationFail}, before) {
+		if !slices.Contains([]int16{codeTopicAuthorizationFailed, codeGroupAuthorizationFailed, codeClusterAuthorizationFailed, codeTransactionalIDAuthorizationFailed}, before) {
 			t.Errorf("%s: code %d, want an authorization error", s.name, before)
 		}
 		ab.grant(s.grant...)
@@ -234,7 +234,7 @@ func TestACLEnforcement(t *testing.T) {
 		"cluster": {codeClusterAuthorizationFailed, func(b *aclBroker) int16 {
 			return b.as(alice, 50, 0, &describeUserScramCredentialsRequest{}).(*describeUserScramCredentialsResponse).ErrorCode
 		}},
-		"transactional id": {codeTransactionalIDAuthorizationFail, func(b *aclBroker) int16 {
+		"transactional id": {codeTransactionalIDAuthorizationFailed, func(b *aclBroker) int16 {
 			return b.as(alice, 26, 3, &endTxnRequest{TransactionalID: "tx"}).(*endTxnResponse).ErrorCode
 		}},
 	} {
@@ -252,7 +252,7 @@ func TestACLEnforcement(t *testing.T) {
 
 // TestMetadataListsDescribableTopics: asked for every topic, Metadata
 // lists only those the principal may describe; a missing topic the
-// principal may describe but not create is unknown, not created.
+// principal may describe but not create is refused, not created.
 func TestMetadataListsDescribableTopics(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
 	for _, name := range []string{"orders-eu", "orders-us", "payroll"} {
@@ -275,7 +275,7 @@ func TestMetadataListsDescribableTopics(t *testing.T) {
 	for _, tp := range resp.Topics {
 		got[deref(tp.Name)] = tp.ErrorCode
 	}
-	if got["payroll"] != codeTopicAuthorizationFailed || got["orders-new"] != codeUnknownTopicOrPartition {
+	if got["payroll"] != codeTopicAuthorizationFailed || got["orders-new"] != codeTopicAuthorizationFailed {
 		t.Errorf("named topics: %v", got)
 	}
 	if ab.logs.Topic("orders-new") != nil {
@@ -404,9 +404,10 @@ func TestAuthorizedOperations(t *testing.T) {
 	}
 }
 
-// TestACLEdgeCases: an acks=0 produce that may not be answered writes
-// nothing, and a KIP-848 member needs DESCRIBE on the topics it
-// subscribes to.
+// TestACLEdgeCases: an acks=0 produce that is refused writes nothing and
+// its unsent answer carries the refusal, which closes the connection
+// (TestProduceAcksZeroDeniedClosesConnection shows it over the wire); and
+// a KIP-848 member needs DESCRIBE on the topics it subscribes to.
 func TestACLEdgeCases(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
 	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
@@ -420,8 +421,8 @@ func TestACLEdgeCases(t *testing.T) {
 			ab.logs.CreateTopic(topic, 1)
 		}
 		resp := ab.as("User:alice", 0, 9, &produceRequest{TransactionalID: txn, Acks: 0, TopicData: []produceTopic{{Name: topic, PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}})
-		if resp != nil {
-			t.Errorf("acks=0 got an answer: %+v", resp)
+		if produceFailures(resp) == nil {
+			t.Errorf("an unauthorized acks=0 produce (transactional id %v) would leave the connection open: %+v", txn != nil, resp)
 		}
 	}
 	for _, name := range []string{"orders", "payroll"} {

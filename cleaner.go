@@ -140,10 +140,21 @@ import (
 // compaction is a compacted topic's settings, as its configs give them or
 // Kafka's defaults.
 type compaction struct {
-	minDirtyRatio     float64 // min.cleanable.dirty.ratio, default 0.5
-	minLagMs          int64   // min.compaction.lag.ms, default 0
-	maxLagMs          int64   // max.compaction.lag.ms, default math.MaxInt64
-	deleteRetentionMs int64   // delete.retention.ms, default 1 day
+	// minDirtyRatio trades disk for work: a cleaning rewrites the clean
+	// part of the log along with the dirty part, so it waits until the
+	// dirty part is more than this share of the whole.
+	minDirtyRatio float64 // min.cleanable.dirty.ratio, default 0.5
+	// minLagMs is how long a record is sure to stay as it was produced
+	// (KIP-58), for consumers that must see every value of a key;
+	// maxLagMs is how long it may stay dirty at most (KIP-354), for
+	// topics that must forget old values in time, whatever the ratio.
+	minLagMs int64 // min.compaction.lag.ms, default 0
+	maxLagMs int64 // max.compaction.lag.ms, default math.MaxInt64
+	// deleteRetentionMs is how long a tombstone and a transaction marker
+	// outlive their first cleaning: a consumer that reads the partition
+	// from the start in less time sees every delete, and one slower than
+	// that may keep a value the topic has deleted.
+	deleteRetentionMs int64 // delete.retention.ms, default 1 day
 }
 
 // Kafka's defaults for the cleaner's broker settings (CleanerConfig).
@@ -176,6 +187,9 @@ type cleanerOptions struct {
 	dedupeBufferBytes int64
 	ioBytesPerSecond  int64 // 0 for no limit
 	now               func() time.Time
+	// metrics hears of each cleaning, for /metrics; nil in tests and
+	// in CleanNow, which clean without a broker.
+	metrics *cleanerMetrics
 }
 
 // Files of the cleaner, named as Kafka's LogFileUtils names them.
@@ -222,9 +236,10 @@ type cleanable struct {
 
 // toClean lists the compacted partitions that are due, the dirtiest first
 // (LogCleanerManager.grabFilthiestCompactedLog, which takes one at a
-// time; here a round takes them all).
-func (d *logDir) toClean(now time.Time) []cleanable {
-	var due []cleanable
+// time; here a round takes them all), and the dirty ratio of the
+// dirtiest compacted partition, due or not, which Kafka reports as
+// max-dirty-percent.
+func (d *logDir) toClean(now time.Time) (due []cleanable, dirtiest float64) {
 	for _, t := range d.Topics() {
 		cp, ok := t.Configs.compaction()
 		if !ok {
@@ -232,13 +247,21 @@ func (d *logDir) toClean(now time.Time) []cleanable {
 		}
 		for p, pl := range t.Partitions {
 			c := cleanable{topic: t.Name, partition: int32(p), log: pl, settings: cp}
+			// A partition never cleaned has a ratio of 1: it is due as
+			// soon as a segment closes.
 			var dirty int64
 			c.ratio, dirty, c.mustClean = pl.dirtiness(cp, now)
-			if dirty > 0 && (c.mustClean || c.ratio >= cp.minDirtyRatio) {
+			dirtiest = max(dirtiest, c.ratio)
+			// Strictly more than the ratio, as grabFilthiestCompactedLog
+			// asks: min.cleanable.dirty.ratio=1 leaves cleaning to
+			// max.compaction.lag.ms and to tombstones' delete horizons.
+			if dirty > 0 && (c.mustClean || c.ratio > cp.minDirtyRatio) {
 				due = append(due, c)
 			}
 		}
 	}
+	// Overdue partitions first: max.compaction.lag.ms is a promise to the
+	// topic's owner, the ratio only a cost to weigh.
 	slices.SortStableFunc(due, func(a, b cleanable) int {
 		if a.mustClean != b.mustClean {
 			if a.mustClean {
@@ -248,7 +271,7 @@ func (d *logDir) toClean(now time.Time) []cleanable {
 		}
 		return cmp.Compare(b.ratio, a.ratio)
 	})
-	return due
+	return due, dirtiest
 }
 
 // dirtiness measures a partition: the share of its cleanable bytes that
@@ -303,6 +326,9 @@ func (s *segment) firstTimestamp() int64 {
 func (l *partitionLog) cleanableRangeLocked(cp compaction, now time.Time) (firstDirty, uncleanable int64) {
 	firstDirty = max(l.cleanedTo, l.logStart)
 	uncleanable = l.segments[len(l.segments)-1].base
+	// Nothing at or past the LSO: a record of an open transaction may yet
+	// be aborted, and taken now for its key's latest value it would make
+	// the cleaner drop the committed value before it.
 	for _, first := range l.txns.ongoing {
 		uncleanable = min(uncleanable, first)
 	}
@@ -340,11 +366,13 @@ func (d *logDir) runCleaner(ctx context.Context, backoff time.Duration, o cleane
 func (d *logDir) cleanRound(ctx context.Context, o cleanerOptions) {
 	now := o.now()
 	cleaned := false
-	for _, c := range d.toClean(now) {
+	due, dirtiest := d.toClean(now)
+	for _, c := range due {
 		if ctx.Err() != nil {
 			return
 		}
 		d.logger.Debug("cleaning partition", "topic", c.topic, "partition", c.partition, "dirty_ratio", c.ratio, "must_clean", c.mustClean)
+		start := time.Now()
 		st, err := c.log.clean(ctx, c.settings, o)
 		switch {
 		case errors.Is(err, errLogClosed) || errors.Is(err, context.Canceled):
@@ -354,6 +382,11 @@ func (d *logDir) cleanRound(ctx context.Context, o cleanerOptions) {
 			continue
 		}
 		cleaned = true
+		// Reported per partition, as Kafka's CleanerThread records its
+		// stats after each log it cleans.
+		if o.metrics != nil {
+			o.metrics.cleaned(start, st.bytesIn, st.bytesOut, 100*dirtiest)
+		}
 		if st.segmentsIn > 0 {
 			d.logger.Info("cleaned partition", "topic", c.topic, "partition", c.partition,
 				"dirty_ratio", fmt.Sprintf("%.2f", c.ratio), "segments", st.segmentsIn, "bytes_before", st.bytesIn,
@@ -432,6 +465,9 @@ func (d *logDir) restoreCleaned() {
 		name  string
 		apply func(pl *partitionLog, v int64)
 	}{
+		// A checkpoint past the high watermark comes from records a crash
+		// lost before they were synced; the offsets may be used again by
+		// new records that nobody has cleaned.
 		{cleanerCheckpointFile, func(pl *partitionLog, v int64) { pl.cleanedTo = min(v, pl.hw) }},
 		{horizonCheckpointFile, func(pl *partitionLog, v int64) { pl.nextHorizon = v }},
 	} {
@@ -501,6 +537,8 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	defer l.cleanMu.Unlock()
 	now := o.now()
 	plan, err := l.planClean(cp, now)
+	// Nothing dirty and no tombstone or marker due: a cleaning now would
+	// rewrite the segments into themselves.
 	if err != nil || plan.firstDirty >= plan.uncleanable && plan.nextHorizon > now.UnixMilli() {
 		return cleanStats{cleanedTo: plan.firstDirty}, err
 	}
@@ -625,10 +663,14 @@ func (l *partitionLog) buildKeyMap(ctx context.Context, p cleanPlan, dedupeBytes
 			if h.LastOffset() < p.firstDirty || h.BaseOffset >= p.uncleanable {
 				return nil
 			}
+			// A marker's key is its version and type, not a user's key.
 			if h.isControl() {
 				txns.onControl(h, b)
 				return nil
 			}
+			// An aborted record never counts as its key's latest value:
+			// it would shadow the committed value before it, which the
+			// cleaner would then drop, leaving the key with neither.
 			if txns.onData(h) {
 				return nil
 			}
@@ -665,6 +707,8 @@ func groupSegments(segs []*segment, end, segmentBytes int64) [][]*segment {
 			if i+1 < len(segs) {
 				next = segs[i+1].base
 			}
+			// The offset index stores offsets relative to the segment's
+			// base in 4 bytes, so one segment spans at most MaxInt32.
 			if next != math.MaxInt64 && next-1-g[0].base > math.MaxInt32 {
 				break
 			}
@@ -730,6 +774,9 @@ type cleanFilter struct {
 // a rewritten batch, or nil to drop it. keepEmpty asks for at least an
 // empty batch. removed counts the records left out.
 func (f *cleanFilter) filter(b []byte, h batchHeader, keepEmpty bool) (out []byte, removed int, err error) {
+	// A batch that reaches the uncleanable part stays whole, but the
+	// transactions it opens or ends are still followed, so that what
+	// comes after it is judged right.
 	if h.BaseOffset >= f.uncleanable || h.LastOffset() >= f.uncleanable {
 		if h.isControl() {
 			f.txns.onControl(h, b)
@@ -763,6 +810,14 @@ func (f *cleanFilter) filter(b []byte, h batchHeader, keepEmpty bool) (out []byt
 		}
 	}
 	removed = len(recs) - len(kept)
+	// The horizon is set by the first cleaning that keeps a tombstone,
+	// not when it was produced (KIP-534): delete.retention.ms counts from
+	// when the key's older values are gone, and the time is in the batch,
+	// so the tombstone goes on time even if no new records come. Before
+	// KIP-534 Kafka judged by segment modification times and cleaned only
+	// dirty partitions, so a tombstone in a quiet partition could stay
+	// for good. Behind an opaque batch a tombstone never goes, so it
+	// schedules no cleaning.
 	setHorizon := tombstones && h.Attributes&deleteHorizonFlag == 0
 	switch {
 	case setHorizon:
@@ -783,9 +838,13 @@ func (f *cleanFilter) filter(b []byte, h batchHeader, keepEmpty bool) (out []byt
 // retain is shouldRetainRecord: the latest record of its key (or one past
 // what the map covers), and a tombstone only until its horizon.
 func (f *cleanFilter) retain(h batchHeader, r rawRecord) bool {
+	// Past the map, a later record of the key may exist that the map did
+	// not read, so nothing there can be judged.
 	if r.offset >= f.mapEnd {
 		return true
 	}
+	// Kafka counts a keyless record as invalid and drops it: compaction
+	// has no way to tell when it is superseded.
 	if r.key == nil {
 		return false
 	}
@@ -799,7 +858,14 @@ func (f *cleanFilter) retain(h batchHeader, r rawRecord) bool {
 }
 
 // filterMarker keeps a transaction marker until no batch of its
-// transaction is left before it and its horizon has passed.
+// transaction is left before it and its horizon has passed. While a batch
+// of the transaction is left, the marker is what ends it: without it the
+// index rebuilt at the next start (partitionTxns.apply) would find the
+// transaction still open and hold the LSO there for good, and a
+// read_committed consumer would not know where an aborted transaction's
+// records stop. Once the batches are gone, the marker stays for
+// delete.retention.ms more, as a tombstone does, for a consumer that
+// read the batches before they went and has yet to read their end.
 func (f *cleanFilter) filterMarker(b []byte, h batchHeader, keepEmpty bool) ([]byte, int, error) {
 	if !f.txns.onControl(h, b) {
 		return b, 0, nil
@@ -807,6 +873,8 @@ func (f *cleanFilter) filterMarker(b []byte, h batchHeader, keepEmpty bool) ([]b
 	if h.NumRecords == 0 {
 		return emptyOrNil(h, keepEmpty), 0, nil
 	}
+	// A marker met for the first time with its transaction gone gets its
+	// horizon now; the batch is rebuilt only to carry it.
 	if h.Attributes&deleteHorizonFlag == 0 {
 		recs, err := cleanableRecords(b, h)
 		if err != nil {
@@ -841,6 +909,9 @@ func (f *cleanFilter) isProducersLast(h batchHeader) bool {
 	if last >= 0 {
 		return last == h.LastOffset()
 	}
+	// The producer's last batch was a marker: the one of its current
+	// epoch is what restores that epoch at the next start, so that a
+	// fenced zombie stays fenced.
 	return h.isControl() && h.ProducerEpoch == f.lastEpoch[h.ProducerID]
 }
 
@@ -900,6 +971,8 @@ func (t *txnCleaning) onControl(h batchHeader, b []byte) bool {
 	if h.NumRecords == 0 {
 		return true // emptied by an earlier cleaning
 	}
+	// A control batch of a kind this broker does not know is never
+	// removed: what it guards cannot be known.
 	typ, ok := markerType(b, h)
 	if !ok {
 		return false
@@ -1014,6 +1087,10 @@ func rebuildBatch(h batchHeader, recs []rawRecord, setHorizon bool, horizon int6
 	case attrs&deleteHorizonFlag != 0:
 		base = h.BaseTimestamp
 	}
+	// Under LogAppendTime the maximum is the append time, every record's
+	// timestamp, and stays. Under CreateTime it is taken again over the
+	// records kept, so that time retention and ListOffsets by timestamp
+	// judge the batch by what is left in it.
 	maxTS := h.MaxTimestamp
 	if attrs&timestampTypeFlag == 0 {
 		maxTS = noTimestamp

@@ -370,11 +370,11 @@ func TestCleanerDirtyRatioAndMaxLag(t *testing.T) {
 	appendBatches(t, l, keyedBatch(plain, put("k", "4", 3000)))
 	appendBatches(t, l, keyedBatch(plain, put("k", "5", 3000)))
 	// Clean: 2 segments; dirty: 3. The ratio is under 0.9.
-	if due := d.toClean(time.UnixMilli(5000)); len(due) != 0 {
+	if due, _ := d.toClean(time.UnixMilli(5000)); len(due) != 0 {
 		t.Fatalf("due at ratio %.2f under min.cleanable.dirty.ratio 0.9", due[0].ratio)
 	}
 	// After max.compaction.lag.ms the dirty records must be cleaned.
-	due := d.toClean(time.UnixMilli(3000 + 10001))
+	due, _ := d.toClean(time.UnixMilli(3000 + 10001))
 	if len(due) != 1 || !due[0].mustClean {
 		t.Fatalf("not due after max.compaction.lag.ms: %+v", due)
 	}
@@ -925,7 +925,7 @@ func TestCleanerHorizonSurvivesRestart(t *testing.T) {
 	if _, h := l.cleanerState(); h != 6000 {
 		t.Fatalf("next horizon after restart %d, want 6000", h)
 	}
-	if due := d.toClean(time.UnixMilli(5999)); len(due) != 0 {
+	if due, _ := d.toClean(time.UnixMilli(5999)); len(due) != 0 {
 		t.Errorf("due before the horizon")
 	}
 	d.CleanNow(context.Background(), time.UnixMilli(6000))

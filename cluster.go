@@ -21,8 +21,9 @@
 //	DescribeTopicPartitions      Metadata's partitions, paged by a cursor
 //	DescribeProducers            the idempotent-producer state
 //	UpdateFeatures               no feature above level 0
+//	DescribeCluster              this broker, as Metadata lists it
 //
-// The sections follow API-key order, in the form of handlers.go.
+// The sections are in the form of handlers.go.
 //
 // Design note: the leader epoch. Kafka bumps a partition's leader epoch
 // each time leadership moves, and records in the partition's
@@ -47,10 +48,13 @@ import (
 
 // Error codes of the partition admin APIs (Errors.java).
 const (
+	// Not every code is answered by this file: some are here because Kafka
+	// answers them to the same APIs in a cluster, and metrics.go's
+	// errorNames gives them Kafka's names on /metrics.
 	codeReplicaNotAvailable      int16 = 9
 	codeLogDirNotFound           int16 = 57
 	codeFencedLeaderEpoch        int16 = 74
-	codeUnknownLeaderEpoch       int16 = 76
+	codeUnknownLeaderEpoch       int16 = 75
 	codeElectionNotNeeded        int16 = 84
 	codeNoReassignmentInProgress int16 = 85
 	codeInvalidUpdateVersion     int16 = 95
@@ -70,6 +74,10 @@ const topicOperations = 1<<3 | 1<<4 | 1<<5 | 1<<6 | 1<<7 | 1<<8 | 1<<10 | 1<<11
 // client believes current, as Partition.getLocalLog does: -1 skips the
 // check, an older epoch is FENCED_LEADER_EPOCH (the client is behind), a
 // newer one UNKNOWN_LEADER_EPOCH (we are, as far as the client knows).
+// A consumer sends the epoch it saw in Metadata (KIP-320), so that a stale
+// leader cannot serve it. With one epoch that never moves, only a client
+// that invents an epoch gets an error, and Kafka's two codes tell it
+// whether its own metadata or the broker's is behind.
 func checkLeaderEpoch(clientEpoch int32) int16 {
 	switch {
 	case clientEpoch == -1 || clientEpoch == currentLeaderEpoch:
@@ -92,6 +100,10 @@ func checkLeaderEpoch(clientEpoch int32) int16 {
 //	an earlier epoch   epoch, the start of the first epoch after it
 func leaderEpochEnd(epoch int32, logStart, logEnd int64) (int32, int64) {
 	switch {
+	// -1, -1 (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET) is Kafka's answer
+	// for an epoch it has no record of; the Java consumer takes it as a
+	// truncation it cannot place and resets its position by
+	// auto.offset.reset.
 	case epoch == -1 || epoch > currentLeaderEpoch:
 		return -1, -1
 	case epoch == currentLeaderEpoch:
@@ -111,7 +123,15 @@ func leaderEpochEnd(epoch int32, logStart, logEnd int64) (int32, int64) {
 // epoch of its last fetched record ended; if that is before its position,
 // the log was truncated under it and it must reset (KIP-320). Answered from
 // the epoch history in the design note.
+// Callers: the Java consumer validates its position with it after a leader
+// change (SubscriptionState's AWAIT_VALIDATION), and franz-go and
+// librdkafka do the same. Kafka answers in
+// KafkaApis.handleOffsetForLeaderEpochRequest, through
+// ReplicaManager.lastOffsetForLeaderEpoch.
 type offsetForLeaderEpochRequest struct {
+	// ReplicaID is -1 for a consumer and a broker id for a follower; the
+	// decoder fills in -2 for versions that lack it, the schema's default,
+	// which Kafka calls a debugging consumer.
 	ReplicaID int32
 	Topics    []offsetForLeaderTopic
 }
@@ -122,7 +142,9 @@ type offsetForLeaderTopic struct {
 }
 
 type offsetForLeaderPartition struct {
-	Partition          int32
+	Partition int32
+	// CurrentLeaderEpoch fences the caller (checkLeaderEpoch); LeaderEpoch
+	// is the epoch whose end the caller wants.
 	CurrentLeaderEpoch int32
 	LeaderEpoch        int32
 }
@@ -157,6 +179,8 @@ type offsetForLeaderTopicResult struct {
 	Partitions []epochEndOffsetResult
 }
 
+// epochEndOffsetResult starts as -1, -1, the schema's defaults, so that an
+// error answer carries no offset the client could act on.
 type epochEndOffsetResult struct {
 	ErrorCode   int16
 	Partition   int32
@@ -212,11 +236,17 @@ func (b *Broker) handleOffsetForLeaderEpoch(ctx context.Context, rc *requestCont
 // Any other path gets LOG_DIR_NOT_FOUND, as LogManager.isLogDirOnline
 // answers a dir not in log.dirs; a partition that does not exist gets
 // UNKNOWN_TOPIC_OR_PARTITION (ReplicaManager.alterReplicaLogDirs).
+// Callers: kafka-reassign-partitions.sh, when the reassignment JSON names
+// "log_dirs", and Admin.alterReplicaLogDirs;
+// KafkaApis.handleAlterReplicaLogDirsRequest hands the moves to
+// ReplicaManager.
 type alterReplicaLogDirsRequest struct {
 	Dirs []alterReplicaLogDir
 }
 
 type alterReplicaLogDir struct {
+	// Path is a log dir as the broker reports it in DescribeLogDirs, so a
+	// tool that copies it from there matches it byte for byte.
 	Path   string
 	Topics []alterReplicaLogDirTopic
 }
@@ -272,6 +302,9 @@ func (m *alterReplicaLogDirsResponse) encode(w *writer, v int16) {
 
 func (b *Broker) handleAlterReplicaLogDirs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*alterReplicaLogDirsRequest)
+	// Every partition named gets a result, even under an unknown path,
+	// since the tool matches results to its moves one by one and reports
+	// the ones missing as failed.
 	resp := &alterReplicaLogDirsResponse{Results: []alterReplicaLogDirTopicResult{}}
 	dataDir := b.logDirPath()
 	for _, d := range req.Dirs {
@@ -295,6 +328,9 @@ func (b *Broker) handleAlterReplicaLogDirs(ctx context.Context, rc *requestConte
 }
 
 // logDirPath is the data dir as Kafka names a log dir: an absolute path.
+// Kafka reports each log dir as the absolute path of its log.dirs entry; a
+// tool that sends the path back in AlterReplicaLogDirs must get the same
+// string, whatever directory the broker was started from.
 func (b *Broker) logDirPath() string {
 	if abs, err := filepath.Abs(b.cfg.DataDir); err == nil {
 		return abs
@@ -314,7 +350,14 @@ func (b *Broker) logDirPath() string {
 // (no replica is behind; there is none) and IsFutureKey false (no move is
 // under way), as ReplicaManager.describeLogDirs reports a dir. Topics that
 // do not exist are left out, as Kafka leaves them out.
+// Callers: kafka-log-dirs.sh --describe, Admin.describeLogDirs and
+// Admin.describeReplicaLogDirs, and UIs such as kafka-ui and AKHQ, which
+// show each topic's size on disk from it.
+// KafkaApis.handleDescribeLogDirsRequest answers from
+// ReplicaManager.describeLogDirs.
 type describeLogDirsRequest struct {
+	// Topics is nullable: null asks for every partition, and is what
+	// Admin.describeLogDirs sends; an empty list asks for none.
 	Topics []describableLogDirTopic
 }
 
@@ -340,9 +383,11 @@ type describeLogDirsResponse struct {
 }
 
 type describeLogDirsResult struct {
-	ErrorCode   int16
-	LogDir      string
-	Topics      []describeLogDirsTopic
+	ErrorCode int16
+	LogDir    string
+	Topics    []describeLogDirsTopic
+	// TotalBytes and UsableBytes describe the volume (v4, KIP-827), and
+	// stay -1, the schema's default, where the broker cannot tell.
 	TotalBytes  int64
 	UsableBytes int64
 }
@@ -355,12 +400,18 @@ type describeLogDirsTopic struct {
 type describeLogDirsPartition struct {
 	PartitionIndex int32
 	PartitionSize  int64
-	OffsetLag      int64
-	IsFutureKey    bool
+	// OffsetLag is, for a future replica (one being moved between dirs),
+	// how far it is behind the current one; with no moves it is 0, and
+	// IsFutureKey false.
+	OffsetLag   int64
+	IsFutureKey bool
 }
 
 func (m *describeLogDirsResponse) encode(w *writer, v int16) {
 	w.Int32(m.ThrottleTimeMs)
+	// The top-level code (v3) is for a request refused as a whole: Kafka
+	// puts CLUSTER_AUTHORIZATION_FAILED there when the caller may not
+	// describe the cluster.
 	if v >= 3 {
 		w.Int16(m.ErrorCode)
 	}
@@ -389,13 +440,20 @@ func (m *describeLogDirsResponse) encode(w *writer, v int16) {
 
 func (b *Broker) handleDescribeLogDirs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeLogDirsRequest)
+	// The answer always lists the one dir, as Kafka lists every online dir,
+	// even when no partition in it matched.
 	dir := describeLogDirsResult{LogDir: b.logDirPath(), Topics: []describeLogDirsTopic{}, TotalBytes: -1, UsableBytes: -1}
+	// Where statfs fails the sizes stay -1, the schema's "unknown", rather
+	// than a 0 that would read as a full disk.
 	if total, usable, ok := diskSpace(b.cfg.DataDir); ok {
 		dir.TotalBytes, dir.UsableBytes = total, usable
 	}
 	describe := func(t *topicLog, partitions []int32) {
 		dt := describeLogDirsTopic{Name: t.Name, Partitions: make([]describeLogDirsPartition, 0, len(partitions))}
 		for _, p := range partitions {
+			// PartitionSize is the bytes of the partition's segment files,
+			// what the tool adds up per topic; a partition that does not
+			// exist is left out.
 			if pl := b.topicPartition(t, p); pl != nil {
 				dt.Partitions = append(dt.Partitions, describeLogDirsPartition{PartitionIndex: p, PartitionSize: pl.Size()})
 			}
@@ -419,6 +477,8 @@ func (b *Broker) handleDescribeLogDirs(ctx context.Context, rc *requestContext, 
 }
 
 // allPartitions lists a topic's partition numbers.
+// allPartitions stands in for a request's partition list when Topics is
+// null, so that both cases run through the same describe.
 func allPartitions(t *topicLog) []int32 {
 	ps := make([]int32, len(t.Partitions))
 	for i := range ps {
@@ -439,8 +499,13 @@ func allPartitions(t *topicLog) []int32 {
 // every partition, and then Kafka leaves out those that needed no
 // election: here, all of them. An election type other than preferred (0)
 // or unclean (1) is INVALID_REQUEST for the whole request.
+// Callers: kafka-leader-election.sh (--election-type preferred or unclean)
+// and Admin.electLeaders. Kafka forwards it to the controller, whose
+// ReplicationControlManager.electLeaders answers each partition.
 type electLeadersRequest struct {
-	ElectionType    int8
+	// ElectionType stays 0, preferred, for v0, which knew no other kind.
+	ElectionType int8
+	// TopicPartitions is nullable: null is --all-topic-partitions.
 	TopicPartitions []electLeadersTopic
 	TimeoutMs       int32
 }
@@ -475,6 +540,8 @@ type replicaElectionResult struct {
 	PartitionResult []electionPartitionResult
 }
 
+// ELECTION_NOT_NEEDED is a success to the tool: kafka-leader-election.sh
+// prints it as "valid replica already elected" rather than as a failure.
 type electionPartitionResult struct {
 	PartitionID  int32
 	ErrorCode    int16
@@ -502,6 +569,8 @@ func (m *electLeadersResponse) encode(w *writer, v int16) {
 func (b *Broker) handleElectLeaders(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*electLeadersRequest)
 	resp := &electLeadersResponse{ReplicaElectionResults: []replicaElectionResult{}}
+	// An unknown election type refuses the whole request, since no
+	// partition could be elected by it.
 	if req.ElectionType != 0 && req.ElectionType != 1 {
 		resp.ErrorCode = codeInvalidRequest
 		return resp
@@ -544,8 +613,13 @@ func (b *Broker) handleElectLeaders(ctx context.Context, rc *requestContext, r r
 // reassignment, and none is ever in progress: NO_REASSIGNMENT_IN_PROGRESS.
 // A set of another size with AllowReplicationFactorChange false is
 // INVALID_REPLICATION_FACTOR, which Kafka 4.1 checks first.
+// Callers: kafka-reassign-partitions.sh --execute and --cancel, Cruise
+// Control, and Admin.alterPartitionReassignments. Kafka forwards it to the
+// controller: ReplicationControlManager.alterPartitionReassignments.
 type alterPartitionReassignmentsRequest struct {
-	TimeoutMs                    int32
+	TimeoutMs int32
+	// AllowReplicationFactorChange is true when the version lacks it (the
+	// schema's default), so older tools keep the behaviour they had.
 	AllowReplicationFactorChange bool
 	Topics                       []reassignableTopic
 }
@@ -557,7 +631,8 @@ type reassignableTopic struct {
 
 type reassignablePartition struct {
 	PartitionIndex int32
-	Replicas       []int32
+	// Replicas is nullable: null cancels the partition's reassignment.
+	Replicas []int32
 }
 
 func (m *alterPartitionReassignmentsRequest) decode(r *reader, v int16) {
@@ -631,6 +706,9 @@ func (b *Broker) handleAlterPartitionReassignments(ctx context.Context, rc *requ
 				pr.ErrorCode = codeUnknownTopicOrPartition
 				pr.ErrorMessage = ptr(fmt.Sprintf("Unable to find partition %s:%d.", t.Name, p.PartitionIndex))
 			} else {
+				// Kafka's messages are kept word for word: the tool prints
+				// them as they come, and an operator searching for one
+				// finds Kafka's documentation.
 				pr.ErrorCode, pr.ErrorMessage = b.checkReassignment(p.Replicas, req.AllowReplicationFactorChange)
 			}
 			tr.Partitions = append(tr.Partitions, pr)
@@ -652,6 +730,9 @@ func (b *Broker) checkReassignment(replicas []int32, allowRFChange bool) (int16,
 	case len(replicas) == 0:
 		return codeInvalidReplicaAssignment, ptr("The manual partition assignment includes an empty replica list.")
 	}
+	// Sorting puts duplicates side by side; the replicas are checked in
+	// sorted order, so the broker named in a message is the smallest wrong
+	// one, whatever order the request listed them in.
 	sorted := slices.Sorted(slices.Values(replicas))
 	for i, id := range sorted {
 		if id != b.cfg.NodeID {
@@ -670,9 +751,15 @@ func (b *Broker) checkReassignment(replicas []int32, allowRFChange bool) (int16,
 //
 // No reassignment is ever in progress (see AlterPartitionReassignments),
 // so the list is empty, whatever topics are asked about.
+// Callers: kafka-reassign-partitions.sh --verify and --list, and
+// Admin.listPartitionReassignments, which a tool polls until its
+// reassignment is no longer listed. KafkaApis forwards it to the
+// controller, whose ReplicationControlManager.listPartitionReassignments
+// answers from the reassignments in progress.
 type listPartitionReassignmentsRequest struct {
 	TimeoutMs int32
-	Topics    []listPartitionReassignmentsTopic
+	// Topics is nullable: null lists every reassignment.
+	Topics []listPartitionReassignmentsTopic
 }
 
 type listPartitionReassignmentsTopic struct {
@@ -728,6 +815,8 @@ func (m *listPartitionReassignmentsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleListPartitionReassignments answers an empty list: a tool polling
+// for a reassignment to finish sees it done at once, which is true.
 func (b *Broker) handleListPartitionReassignments(ctx context.Context, rc *requestContext, r request) response {
 	return &listPartitionReassignmentsResponse{Topics: []ongoingTopicReassignment{}}
 }
@@ -751,7 +840,9 @@ func (b *Broker) handleListPartitionReassignments(ctx context.Context, rc *reque
 //     max.request.partition.size.limit, 2000, and at least 1); if more
 //     remain, NextCursor points at the first one left out.
 type describeTopicPartitionsRequest struct {
-	Topics                 []describeTopicPartitionsRequestTopic
+	Topics []describeTopicPartitionsRequestTopic
+	// ResponsePartitionLimit is the page size the client asks for; the
+	// broker lowers it to maxDescribePartitions.
 	ResponsePartitionLimit int32
 	Cursor                 *topicPartitionsCursor
 }
@@ -778,6 +869,8 @@ func (m *describeTopicPartitionsRequest) decode(r *reader, v int16) {
 
 // readCursor reads a nullable struct: a presence byte, -1 for null, then
 // the fields.
+// Cursor is a nullable struct, for which the codec has no general form; as
+// Kafka's generated code does, -1 is null and 1 a struct that follows.
 func readCursor(r *reader) *topicPartitionsCursor {
 	if r.Int8() < 0 {
 		return nil
@@ -787,6 +880,7 @@ func readCursor(r *reader) *topicPartitionsCursor {
 	return c
 }
 
+// writeCursor is readCursor's inverse, for NextCursor.
 func writeCursor(w *writer, c *topicPartitionsCursor) {
 	if c == nil {
 		w.Int8(-1)
@@ -805,21 +899,28 @@ type describeTopicPartitionsResponse struct {
 }
 
 type describeTopicPartitionsTopic struct {
-	ErrorCode                 int16
-	Name                      *string
-	TopicID                   uuid
-	IsInternal                bool
-	Partitions                []describeTopicPartitionsPartition
+	ErrorCode int16
+	// Name is nullable in the schema, though every answer here names its
+	// topic.
+	Name       *string
+	TopicID    uuid
+	IsInternal bool
+	Partitions []describeTopicPartitionsPartition
+	// TopicAuthorizedOperations is the topicOperations bit field; an admin
+	// client reads it when asked to include authorized operations, as
+	// DescribeTopicsOptions can.
 	TopicAuthorizedOperations int32
 }
 
 type describeTopicPartitionsPartition struct {
-	ErrorCode              int16
-	PartitionIndex         int32
-	LeaderID               int32
-	LeaderEpoch            int32
-	ReplicaNodes           []int32
-	IsrNodes               []int32
+	ErrorCode      int16
+	PartitionIndex int32
+	LeaderID       int32
+	LeaderEpoch    int32
+	ReplicaNodes   []int32
+	IsrNodes       []int32
+	// The ELR fields (KIP-966) are nullable lists of replicas that may
+	// become leader without data loss; with one replica they are empty.
 	EligibleLeaderReplicas []int32
 	LastKnownElr           []int32
 	OfflineReplicas        []int32
@@ -839,6 +940,8 @@ func (m *describeTopicPartitionsResponse) encode(w *writer, v int16) {
 			w.Int32(p.LeaderEpoch)
 			w.Int32s(p.ReplicaNodes)
 			w.Int32s(p.IsrNodes)
+			// writeArray, not Int32s, because these two arrays are
+			// nullable.
 			writeArray(w, p.EligibleLeaderReplicas, (*writer).Int32)
 			writeArray(w, p.LastKnownElr, (*writer).Int32)
 			w.Int32s(p.OfflineReplicas)
@@ -857,6 +960,9 @@ const maxDescribePartitions = 2000
 
 func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeTopicPartitionsRequest)
+	// An empty topic list is every topic, as
+	// DescribeTopicPartitionsRequestHandler reads it; the schema's list is
+	// not nullable, so there is no null to mean that.
 	all := len(req.Topics) == 0
 	from := ""
 	if req.Cursor != nil {
@@ -872,9 +978,14 @@ func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestC
 			names = append(names, t.Name)
 		}
 	}
+	// Topics before the cursor's were on earlier pages; dropping them
+	// before sorting keeps the page's work proportional to what is left.
 	names = slices.DeleteFunc(names, func(n string) bool { return n < from })
 	slices.Sort(names)
 	names = slices.Compact(names)
+	// A cursor that points outside the request could only come from a bug
+	// in the client, so Kafka's DescribeTopicPartitionsRequestHandler
+	// refuses every topic named rather than guess a page.
 	if req.Cursor != nil && (req.Cursor.PartitionIndex < 0 || !all && !slices.Contains(names, from)) {
 		resp := &describeTopicPartitionsResponse{Topics: make([]describeTopicPartitionsTopic, 0, len(req.Topics))}
 		for _, t := range req.Topics {
@@ -882,6 +993,8 @@ func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestC
 		}
 		return resp
 	}
+	// At least one partition per page, or a client asking for 0 would get
+	// an empty page with a cursor to itself and loop forever.
 	limit := max(min(req.ResponsePartitionLimit, maxDescribePartitions), 1)
 	return b.describeTopicPartitions(names, req.Cursor, int(limit), all)
 }
@@ -909,13 +1022,21 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 			continue
 		}
 		start := 0
+		// Only the cursor's own topic resumes mid-way; a topic after it
+		// starts at partition 0.
 		if cursor != nil && i == 0 && name == cursor.TopicName {
 			start = int(cursor.PartitionIndex)
 		}
+		// A cursor partition past the topic's end, from a stale cursor,
+		// gives the topic with no partitions; the max below keeps remaining
+		// from growing.
 		end := min(len(t.Partitions), start+remaining)
 		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: name == offsetsTopic, Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations}
 		for p := start; p < end; p++ {
 			dt.Partitions = append(dt.Partitions, describeTopicPartitionsPartition{
+				// Leader, replicas and ISR are all this broker, as Metadata
+				// says, so kafka-topics.sh --describe shows what a
+				// one-broker Kafka shows.
 				PartitionIndex:         int32(p),
 				LeaderID:               b.cfg.NodeID,
 				LeaderEpoch:            currentLeaderEpoch,
@@ -947,6 +1068,9 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 // Kafka's ProducerStateManager.activeProducers, read by
 // ReplicaManager.activeProducerState; CoordinatorEpoch is that of the last
 // marker, which our coordinator always writes as 0, and -1 before any.
+// Callers: kafka-transactions.sh describe-producers and find-hanging, and
+// Admin.describeProducers. KafkaApis.handleDescribeProducersRequest answers
+// it per partition.
 type describeProducersRequest struct {
 	Topics []describeProducersTopic
 }
@@ -984,11 +1108,16 @@ type describeProducersPartition struct {
 }
 
 type activeProducer struct {
-	ProducerID            int64
-	ProducerEpoch         int32
-	LastSequence          int32
-	LastTimestamp         int64
-	CoordinatorEpoch      int32
+	ProducerID int64
+	// The schema widens ProducerEpoch to int32, though epochs are int16 on
+	// the wire everywhere else.
+	ProducerEpoch    int32
+	LastSequence     int32
+	LastTimestamp    int64
+	CoordinatorEpoch int32
+	// CurrentTxnStartOffset is -1 unless the producer has a transaction
+	// open here; a transaction open for long past its timeout is the
+	// hanging transaction that find-hanging looks for.
 	CurrentTxnStartOffset int64
 }
 
@@ -1023,6 +1152,8 @@ func (b *Broker) handleDescribeProducers(ctx context.Context, rc *requestContext
 		topic := b.logs.Topic(t.Name)
 		tr := describeProducersTopicResponse{Name: t.Name, Partitions: make([]describeProducersPartition, 0, len(t.PartitionIndexes))}
 		for _, p := range t.PartitionIndexes {
+			// ActiveProducers is not nullable in the schema, so a partition
+			// answered with an error carries an empty list.
 			pr := describeProducersPartition{PartitionIndex: p, ActiveProducers: []activeProducer{}}
 			if pl := b.topicPartition(topic, p); pl == nil {
 				pr.ErrorCode = codeUnknownTopicOrPartition
@@ -1046,6 +1177,8 @@ func (l *partitionLog) ActiveProducers() []activeProducer {
 	defer l.mu.RUnlock()
 	out := make([]activeProducer, 0, len(l.producers))
 	for id, e := range l.producers {
+		// LastSequence stays -1, the schema's default, when the partition
+		// keeps no batch of the producer's to take it from.
 		a := activeProducer{ProducerID: id, ProducerEpoch: int32(e.epoch), LastSequence: -1, LastTimestamp: e.lastTimestamp, CoordinatorEpoch: e.coordinatorEpoch, CurrentTxnStartOffset: -1}
 		if n := len(e.batches); n > 0 {
 			a.LastSequence = e.batches[n-1].lastSeq
@@ -1055,6 +1188,8 @@ func (l *partitionLog) ActiveProducers() []activeProducer {
 		}
 		out = append(out, a)
 	}
+	// Sorted by id, so that the tool's table is the same on every call; map
+	// order would shuffle it.
 	slices.SortFunc(out, func(a, b activeProducer) int { return cmp.Compare(a.ProducerID, b.ProducerID) })
 	return out
 }
@@ -1076,6 +1211,9 @@ func (l *partitionLog) ActiveProducers() []activeProducer {
 // applies a request's updates all or none, and answers with its first
 // failure for the whole request; below v2 each feature's result repeats
 // it.
+// Callers: kafka-features.sh upgrade, downgrade and disable, and
+// Admin.updateFeatures. Kafka forwards it to the controller
+// (ControllerApis.handleUpdateFeatures, FeatureControlManager).
 type updateFeaturesRequest struct {
 	TimeoutMs      int32
 	FeatureUpdates []featureUpdate
@@ -1085,8 +1223,10 @@ type updateFeaturesRequest struct {
 type featureUpdate struct {
 	Feature         string
 	MaxVersionLevel int16
-	AllowDowngrade  bool
-	UpgradeType     int8
+	// AllowDowngrade is v0's form; from v1 UpgradeType says the same with
+	// safe and unsafe downgrades told apart (KIP-778).
+	AllowDowngrade bool
+	UpgradeType    int8
 }
 
 func (m *updateFeaturesRequest) decode(r *reader, v int16) {
@@ -1132,6 +1272,8 @@ func (m *updateFeaturesResponse) encode(w *writer, v int16) {
 	w.Int32(m.ThrottleTimeMs)
 	w.Int16(m.ErrorCode)
 	w.NullableString(m.ErrorMessage)
+	// v2 dropped the per-feature results (KIP-1022): the one error of the
+	// request says it all.
 	if v <= 1 {
 		writeArrayNonNull(w, m.Results, func(w *writer, f updatableFeatureResult) {
 			w.String(f.Feature)
@@ -1143,10 +1285,14 @@ func (m *updateFeaturesResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// ValidateOnly changes nothing here: no update is ever applied, so checking
+// is all there is either way.
 func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*updateFeaturesRequest)
 	resp := &updateFeaturesResponse{}
 	for _, f := range req.FeatureUpdates {
+		// The first refusal wins, as Kafka stops at the first failed update
+		// and applies none.
 		if msg := b.featureUpdateRefusal(f, rc.header.APIVersion); msg != "" && resp.ErrorCode == codeNone {
 			resp.ErrorCode, resp.ErrorMessage = codeInvalidUpdateVersion, ptr(fmt.Sprintf("Invalid update version %d for feature %s. %s", f.MaxVersionLevel, f.Feature, msg))
 		}
@@ -1175,8 +1321,107 @@ func (b *Broker) featureUpdateRefusal(f featureUpdate, v int16) string {
 		return "The controller does not support the given upgrade type."
 	case f.MaxVersionLevel < 0:
 		return "A feature version cannot be less than 0."
+	// Level 0 is "off", which every feature already is, so only a level
+	// above 0 asks for something this broker does not have.
 	case f.MaxVersionLevel > 0:
 		return fmt.Sprintf("Local controller %d does not support this feature.", b.cfg.NodeID)
 	}
 	return ""
+}
+
+// DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)
+//
+//	v0: flexible from the start (KIP-700)
+//	v1: EndpointType, brokers or controllers (KIP-919)
+//
+// The admin clients' way to list brokers without Metadata's topic list.
+// As a Kafka broker's listener does, this one answers for brokers only;
+// asking it for controllers is MISMATCHED_ENDPOINT_TYPE.
+type describeClusterRequest struct {
+	IncludeClusterAuthorizedOperations bool
+	// EndpointType is 1 (brokers) before v1, where it is not sent.
+	EndpointType int8
+}
+
+func (m *describeClusterRequest) decode(r *reader, v int16) {
+	m.IncludeClusterAuthorizedOperations = r.Bool()
+	m.EndpointType = 1
+	if v >= 1 {
+		m.EndpointType = r.Int8()
+	}
+	r.SkipTags()
+}
+
+type describeClusterResponse struct {
+	ThrottleTimeMs              int32
+	ErrorCode                   int16
+	ErrorMessage                *string
+	EndpointType                int8
+	ClusterID                   string
+	ControllerID                int32
+	Brokers                     []describeClusterBroker
+	ClusterAuthorizedOperations int32
+}
+
+type describeClusterBroker struct {
+	BrokerID int32
+	Host     string
+	Port     int32
+	Rack     *string
+}
+
+func (m *describeClusterResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.NullableString(m.ErrorMessage)
+	if v >= 1 {
+		w.Int8(m.EndpointType)
+	}
+	w.String(m.ClusterID)
+	w.Int32(m.ControllerID)
+	writeArrayNonNull(w, m.Brokers, func(w *writer, b describeClusterBroker) {
+		w.Int32(b.BrokerID)
+		w.String(b.Host)
+		w.Int32(b.Port)
+		w.NullableString(b.Rack)
+		w.Tags()
+	})
+	w.Int32(m.ClusterAuthorizedOperations)
+	w.Tags()
+}
+
+// Endpoint types of DescribeCluster v1 (KIP-919).
+const (
+	endpointBrokers     = 1
+	endpointControllers = 2
+)
+
+// handleDescribeCluster answers with this broker as the cluster's only
+// broker and its controller, as Metadata does, so that the two APIs never
+// disagree about where a client should connect.
+func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeClusterRequest)
+	resp := &describeClusterResponse{
+		EndpointType:                req.EndpointType,
+		ClusterID:                   b.cfg.ClusterID,
+		ControllerID:                b.cfg.NodeID,
+		ClusterAuthorizedOperations: authorizedOperationsOmitted,
+	}
+	if req.IncludeClusterAuthorizedOperations {
+		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
+	}
+	switch req.EndpointType {
+	case endpointBrokers:
+	case endpointControllers:
+		resp.ErrorCode, resp.ErrorMessage = codeMismatchedEndpointType, ptr("this is a broker endpoint; controllers are not listed here")
+	default:
+		resp.ErrorCode, resp.ErrorMessage = codeUnsupportedEndpointType, ptr(fmt.Sprintf("unknown endpoint type %d", req.EndpointType))
+	}
+	if resp.ErrorCode != codeNone {
+		resp.Brokers = []describeClusterBroker{}
+		return resp
+	}
+	host, port := rc.advertisedHostPort()
+	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}
+	return resp
 }

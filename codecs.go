@@ -77,42 +77,56 @@ import (
 )
 
 // errDecodedTooLarge is a batch whose records decompress past the limit
-// the caller gave.
+// the caller gave. The two callers answer it differently: the validator
+// refuses the produce with CORRUPT_MESSAGE, while the cleaner keeps the
+// batch whole, since dropping records it could not read would lose data.
 var errDecodedTooLarge = errors.New("kafka: records decompress past the limit")
 
 // canDecompress reports whether the broker has a decoder for codec.
+// Callers ask before they need the records, because a codec without a
+// decoder (zstd) is no error by itself: such a batch is stored and served
+// as its producer wrote it, and only a topic whose compression.type asks
+// for another codec refuses it, with UNSUPPORTED_COMPRESSION_TYPE.
 func canDecompress(codec int) bool {
 	return codec == codecNone || codec == codecGzip || codec == codecSnappy || codec == codecLZ4
 }
 
 // decompress returns data, a batch's records compressed with codec, in
 // the clear and at most limit bytes long. An uncompressed batch's data is
-// returned as it is.
+// returned as it is. The limit is the caller's: the validator's is the
+// largest request the broker reads, the cleaner's maxDecompressedBatch.
+// The result is never nil, since the validator reads a nil payload as
+// records it did not decode.
 func decompress(codec int, data []byte, limit int) ([]byte, error) {
+	var out []byte
+	var err error
 	switch codec {
 	case codecNone:
 		return data, nil
 	case codecGzip:
-		return gunzipRecords(data, limit)
+		out, err = gunzipRecords(data, limit)
 	case codecSnappy:
-		out, err := decodeSnappy(data, limit)
-		if err != nil {
-			return nil, fmt.Errorf("snappy records: %w", err)
-		}
-		return out, nil
+		out, err = decodeSnappy(data, limit)
 	case codecLZ4:
-		out, err := decodeLZ4(data, limit)
-		if err != nil {
-			return nil, fmt.Errorf("lz4 records: %w", err)
-		}
-		return out, nil
+		out, err = decodeLZ4(data, limit)
 	default:
 		return nil, fmt.Errorf("no %s codec: the broker has gzip, snappy and lz4", codecName(codec))
 	}
+	// The error names the codec because the validator sends it back as
+	// the Produce response's error message, which is all a producer's log
+	// shows of why its batch was refused.
+	if err != nil {
+		return nil, fmt.Errorf("%s records: %w", codecName(codec), err)
+	}
+	return out, nil
 }
 
 // compress returns data compressed with codec as Kafka's producer would
-// write it; gzipLevel is compression.gzip.level (-1 for the default).
+// write it; gzipLevel is compression.gzip.level (-1 for the default). The
+// broker compresses only where Kafka's broker would (a topic's
+// compression.type other than producer, and the cleaner rewriting a
+// compressed batch), so what a consumer reads is in the framing a Java
+// producer writes, which every client was first tested against.
 func compress(codec int, data []byte, gzipLevel int) ([]byte, error) {
 	switch codec {
 	case codecNone:
@@ -140,36 +154,55 @@ func compress(codec int, data []byte, gzipLevel int) ([]byte, error) {
 }
 
 // gunzipRecords inflates gzip data through a limit: a few kilobytes of
-// gzip can claim gigabytes.
+// gzip can claim gigabytes. Several gzip members one after another decode
+// as one stream, as java.util.zip.GZIPInputStream, Kafka's reader, reads
+// them.
 func gunzipRecords(data []byte, limit int) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("gzip records: %w", err)
+		return nil, err
 	}
+	// One byte past the limit tells output of exactly limit bytes, which
+	// is allowed, from more.
 	out, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
 	if err != nil {
-		return nil, fmt.Errorf("gzip records: %w", err)
+		return nil, err
 	}
 	if len(out) > limit {
-		return nil, fmt.Errorf("gzip records: %w (%d bytes)", errDecodedTooLarge, limit)
+		return nil, fmt.Errorf("%w (%d bytes)", errDecodedTooLarge, limit)
 	}
 	return out, nil
 }
 
 // Snappy.
 
+// xerialMagic opens a stream in snappy-java's framing, and readers choose
+// between the two forms by it. Kafka's SnappyInputStream, librdkafka,
+// franz-go and sarama (eapache/go-xerial-snappy) look at these 8 bytes;
+// kafka-python compares the whole 16-byte header, versions included, and
+// decodes anything else as one raw block, so a stream whose two versions
+// are not both 1 fails there and nowhere else.
 var xerialMagic = []byte("\x82SNAPPY\x00")
 
 const (
-	xerialHeaderSize = 16       // magic, version, compatible version
-	xerialBlockSize  = 32 << 10 // snappy-java's default block size
+	xerialHeaderSize = 16 // magic, version, compatible version
+	// xerialBlockSize is snappy-java's default block size, the one a Java
+	// producer's batches have. Readers take any size, but each block is
+	// one allocation in some of them (snappy-java sizes its buffer from
+	// the block's length), so the broker keeps to what they were tuned for.
+	xerialBlockSize = 32 << 10
+
 	// snappyMaxExpansion bounds what one input byte of a valid block can
 	// become: a 3-byte copy yields at most 64 bytes. A block that claims
 	// more is refused before anything is allocated for it.
 	snappyMaxExpansion = 22
 )
 
-// decodeSnappy decodes a raw snappy block or xerial-framed blocks.
+// decodeSnappy decodes a raw snappy block or xerial-framed blocks. The
+// versions in the xerial header are not checked: snappy-java refuses only
+// a header with a version below 1, and every writer since the format
+// began writes 1 and 1, so a stricter check could only refuse what Kafka
+// reads.
 func decodeSnappy(src []byte, limit int) ([]byte, error) {
 	if !bytes.HasPrefix(src, xerialMagic) {
 		return decodeSnappyBlock(nil, src, limit)
@@ -188,12 +221,15 @@ func decodeSnappy(src []byte, limit int) ([]byte, error) {
 		if uint64(n) > uint64(len(src)) {
 			return nil, fmt.Errorf("xerial block of %d bytes with %d left", n, len(src))
 		}
+		// Each block was compressed alone (snappy-java compresses chunk by
+		// chunk), so its copies may not reach into the blocks before it.
 		var err error
 		if out, err = decodeSnappyBlock(out, src[:n], limit); err != nil {
 			return nil, err
 		}
 		src = src[n:]
 	}
+	// A header and no blocks is an empty stream, not a failed one.
 	if out == nil {
 		out = []byte{}
 	}
@@ -209,6 +245,9 @@ func decodeSnappyBlock(dst, src []byte, limit int) ([]byte, error) {
 		return nil, errors.New("snappy block length malformed")
 	}
 	src = src[k:]
+	// The claimed length is checked twice before anything is allocated
+	// for it: against the caller's limit, and against what the bytes left
+	// could possibly decode to.
 	if n > uint64(limit-len(dst)) {
 		return nil, fmt.Errorf("%w: a snappy block claims %d bytes", errDecodedTooLarge, n)
 	}
@@ -250,14 +289,13 @@ func decodeSnappyBlock(dst, src []byte, limit int) ([]byte, error) {
 			if len(src) < 5 {
 				return nil, errors.New("snappy copy truncated")
 			}
-			length = 1 + int(tag>>2)
-			o := binary.LittleEndian.Uint32(src[1:])
-			if uint64(o) > uint64(len(dst)-start) {
-				return nil, fmt.Errorf("snappy copy offset %d before the block", o)
-			}
-			offset = int(o)
+			// An offset past 2 GiB turns negative in a 32-bit int, which
+			// the check below refuses as it does zero.
+			length, offset = 1+int(tag>>2), int(int32(binary.LittleEndian.Uint32(src[1:])))
 			src = src[5:]
 		}
+		// Offset 0 would copy the byte being written; Snappy's own
+		// decoder refuses it, and so does this one.
 		if offset <= 0 || offset > len(dst)-start {
 			return nil, fmt.Errorf("snappy copy offset %d with %d bytes out", offset, len(dst)-start)
 		}
@@ -266,6 +304,8 @@ func decodeSnappyBlock(dst, src []byte, limit int) ([]byte, error) {
 		}
 		dst = appendCopy(dst, offset, length)
 	}
+	// A block that decodes short of its claimed length is as corrupt as
+	// one that overruns it: Snappy's own decoder checks both.
 	if len(dst) != end {
 		return nil, fmt.Errorf("snappy block decodes to %d bytes, claims %d", len(dst)-start, n)
 	}
@@ -305,7 +345,10 @@ func appendCopy(dst []byte, offset, length int) []byte {
 }
 
 // encodeXerial compresses src as snappy-java's SnappyOutputStream does:
-// the xerial header, then one length-prefixed raw block per 32 KiB.
+// the xerial header, then one length-prefixed raw block per 32 KiB. The
+// framed form, not a bare block, is what a Java producer sends, and the
+// one every reader listed at xerialMagic is sure to take; versions 1 and
+// 1 are the only header kafka-python recognises as framing.
 func encodeXerial(src []byte) []byte {
 	dst := make([]byte, 0, xerialHeaderSize+len(src)+len(src)/6+64)
 	dst = append(dst, xerialMagic...)
@@ -332,7 +375,9 @@ func hash4(src []byte, i int) uint32 {
 }
 
 // encodeSnappyBlock appends src as one raw snappy block. Offsets stay
-// below 64 KiB, so copies need at most the 3-byte form.
+// below 64 KiB, so copies need at most the 3-byte form; with the 32 KiB
+// blocks of encodeXerial they always do, and the bound in the loop only
+// keeps that true for a caller with larger blocks.
 func encodeSnappyBlock(dst, src []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(src)))
 	var table [1 << hashTableBits]int32 // position + 1 of the last four bytes with each hash
@@ -403,13 +448,20 @@ func appendSnappyCopy(dst []byte, offset, length int) []byte {
 // LZ4.
 
 const (
-	lz4FrameMagic       = 0x184D2204
-	lz4SkippableMagic   = 0x184D2A50 // through 0x184D2A5F: frames to skip
-	lz4FlagVersion      = 0x40       // FLG bits 7-6: version 01
-	lz4FlagIndependent  = 0x20
-	lz4FlagBlockSum     = 0x10
-	lz4FlagContentSize  = 0x08
-	lz4FlagContentSum   = 0x04
+	lz4FrameMagic = 0x184D2204
+	// Skippable frames carry data an LZ4 reader steps over. Kafka's
+	// Lz4BlockInputStream refuses a stream that starts with one; this
+	// decoder skips them as the lz4 tool does, which refuses nothing Kafka
+	// reads.
+	lz4SkippableMagic  = 0x184D2A50 // through 0x184D2A5F: frames to skip
+	lz4FlagVersion     = 0x40       // FLG bits 7-6: version 01
+	lz4FlagIndependent = 0x20
+	lz4FlagBlockSum    = 0x10
+	lz4FlagContentSize = 0x08
+	lz4FlagContentSum  = 0x04
+	// Kafka's writer stores a block as it is when compressing would not
+	// shrink it (random or already compressed values), so consumers meet
+	// this bit on any topic of such data.
 	lz4BlockUncompessed = 0x80000000 // a block size's top bit
 	// Kafka's frames: version 01 with independent blocks, no checksums, and
 	// BD 0x40, blocks of at most 64 KiB (Lz4BlockOutputStream's defaults).
@@ -467,6 +519,9 @@ func readLZ4Descriptor(src []byte) (lz4Descriptor, []byte, error) {
 		return d, nil, errors.New("lz4 frame with a dictionary or reserved bits set")
 	case flg&lz4FlagIndependent == 0:
 		return d, nil, errors.New("lz4 frame of dependent blocks, which Kafka does not support")
+	// BD may name any block size the format has, 64 KiB to 4 MiB: Kafka's
+	// producer writes 64 KiB blocks, but franz-go's writer (pierrec/lz4
+	// with its defaults) writes 4 MiB ones and a content checksum.
 	case bd&0x8f != 0 || bd>>4 < 4:
 		return d, nil, fmt.Errorf("lz4 block descriptor %#x", bd)
 	}
@@ -479,6 +534,10 @@ func readLZ4Descriptor(src []byte) (lz4Descriptor, []byte, error) {
 		}
 		d.contentSize = binary.LittleEndian.Uint64(src[2:])
 	}
+	// The checksum covers the descriptor alone, as the spec says. Kafka's
+	// writer for magic 0 batches hashed the magic too (KIP-57 fixed it
+	// for magic 1 and later); this broker serves magic 2 only, where every
+	// client writes it the spec's way.
 	if want := byte(xxhash32(src[:descLen], 0) >> 8); src[descLen] != want {
 		return d, nil, fmt.Errorf("lz4 frame descriptor checksum %#x, want %#x", src[descLen], want)
 	}
@@ -516,6 +575,9 @@ func decodeLZ4Frame(src []byte, limit int) ([]byte, error) {
 			}
 			src = src[4:]
 		}
+		// No block may decode past the descriptor's block size: Kafka's
+		// reader decompresses into a buffer of that size and fails past
+		// it, so such a frame could never have been read by Kafka.
 		room := min(d.blockMax, limit-len(out))
 		if size&lz4BlockUncompessed != 0 {
 			if n > room {
@@ -526,6 +588,10 @@ func decodeLZ4Frame(src []byte, limit int) ([]byte, error) {
 			return nil, err
 		}
 	}
+	// Kafka's reader skips the content checksum without checking it (a
+	// TODO in Lz4BlockInputStream.readBlock). It is checked here, since
+	// the writers that set the flag, pierrec/lz4 in franz-go first, also
+	// compute it, and a mismatch means the records are not what was sent.
 	if d.flags&lz4FlagContentSum != 0 {
 		if len(src) < 4 || binary.LittleEndian.Uint32(src) != xxhash32(out, 0) {
 			return nil, errors.New("lz4 content checksum mismatch")
@@ -610,7 +676,10 @@ func lz4Length(src []byte, n, bound int) (length, used int, err error) {
 
 // encodeLZ4 compresses src into a frame as Kafka's Lz4BlockOutputStream
 // does: independent 64 KiB blocks, each stored as it is when compressing
-// does not shrink it, no checksums but the descriptor's.
+// does not shrink it, no checksums but the descriptor's. Those choices
+// are the ones every reader must take: Kafka's own refuses dependent
+// blocks, and a reader that allocates per block needs no more than
+// 64 KiB at a time.
 func encodeLZ4(src []byte) []byte {
 	dst := make([]byte, 0, 7+len(src)+len(src)/255+8*(len(src)/lz4KafkaBlockSize+1))
 	dst = binary.LittleEndian.AppendUint32(dst, lz4FrameMagic)
@@ -632,7 +701,10 @@ func encodeLZ4(src []byte) []byte {
 	return binary.LittleEndian.AppendUint32(dst, 0) // end mark
 }
 
-// encodeLZ4Block appends src as one compressed block.
+// encodeLZ4Block appends src as one compressed block. It keeps the block
+// format's end rules (lz4MFLimit, lz4LastLiterals) because the reference
+// decoder, which lz4-java and so Kafka's reader follow, refuses as corrupt a
+// block whose last match comes too close to its end.
 func encodeLZ4Block(dst, src []byte) []byte {
 	var table [1 << hashTableBits]int32 // position + 1, as in encodeSnappyBlock
 	lit := 0

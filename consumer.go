@@ -61,7 +61,9 @@
 // the broker, as in Kafka: a member subscribes to every topic whose whole
 // name the regex matches, internal topics included: Kafka's
 // GroupMetadataManager.refreshRegularExpressions scans every topic of the
-// metadata image and filters only by Describe ACLs. Kafka compiles it with
+// metadata image and filters only by Describe ACLs, and so does
+// subscribes, with the principal of the member's latest heartbeat (see
+// handleConsumerGroupHeartbeat). Kafka compiles it with
 // RE2/J and Go's regexp is RE2, so a pattern means the same in both. The
 // topics are resolved again at every heartbeat, so a topic created later
 // that matches bumps the group epoch and is assigned, as Kafka's periodic
@@ -103,8 +105,17 @@ var consumerAssignors = []string{uniformAssignor, rangeAssignor}
 
 // Member epochs with a meaning of their own (ConsumerGroupHeartbeatRequest).
 const (
-	joinEpoch        = 0
-	leaveEpoch       = -1
+	// joinEpoch joins, and rejoins: a member fenced with
+	// FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID gives up every partition
+	// (the Java consumer calls onPartitionsLost, not onPartitionsRevoked,
+	// since it may no longer commit them), then heartbeats at epoch 0
+	// with its member id at once, without waiting out its backoff.
+	joinEpoch = 0
+	// leaveEpoch leaves for good: the member's partitions go to the
+	// others at once.
+	leaveEpoch = -1
+	// staticLeaveEpoch is a static member stepping out to restart
+	// (KIP-345): its partitions wait for it until its session expires.
 	staticLeaveEpoch = -2
 )
 
@@ -112,10 +123,13 @@ const (
 type consumerGroupState int8
 
 const (
-	cgEmpty       consumerGroupState = iota // no members
-	cgAssigning                             // the target is older than the group epoch
-	cgReconciling                           // some member has not reached the target
-	cgStable                                // every member has its target
+	cgEmpty consumerGroupState = iota // no members
+	// cgAssigning lasts here only inside the heartbeat that bumped the
+	// group epoch, which computes the target too, so a describe never
+	// shows it.
+	cgAssigning   // the target is older than the group epoch
+	cgReconciling // some member has not reached the target
+	cgStable      // every member has its target
 )
 
 // String names the state as ConsumerGroupDescribe reports it.
@@ -134,7 +148,10 @@ const (
 	// may advance to the target's epoch.
 	memberUnrevoked
 	// memberUnreleased: the member is at the target's epoch but waits for
-	// partitions that other members have not revoked yet.
+	// partitions that other members have not revoked yet. It consumes
+	// what it has meanwhile, and a later heartbeat hands it each missing
+	// partition as its owner lets go; clients see nothing of this state
+	// but an assignment that grows.
 	memberUnreleased
 )
 
@@ -154,9 +171,13 @@ type consumerGroup struct {
 	assignmentEpoch int32 // the group epoch the target was computed at
 	assignor        string
 	members         map[string]*consumerMember
-	static          map[string]string       // instance id -> member id
-	target          map[string]partitionSet // member id -> target assignment
-	nextSeq         uint64
+	// static lets a restarted instance, which comes back with a new member
+	// id, find the place its old one held.
+	static map[string]string       // instance id -> member id
+	target map[string]partitionSet // member id -> target assignment
+	// nextSeq numbers members in join order, which the assignors and
+	// ConsumerGroupDescribe follow, so that neither depends on map order.
+	nextSeq uint64
 
 	// topics is what the target was computed from: the partition count of
 	// each subscribed topic id. A change (new partitions, a topic created
@@ -175,8 +196,13 @@ type consumerMember struct {
 	subscribed       []string // sorted topic names
 	regex            string   // SubscribedTopicRegex; "" for none
 	matcher          *regexp.Regexp
-	serverAssignor   string // "" for the group's choice
-	seq              uint64 // join order, for stable listings
+	// mayDescribe is what the principal of the member's latest
+	// heartbeat may DESCRIBE, which bounds what its regex matches; nil
+	// without an authorizer, and for a member restored at start until it
+	// heartbeats again, since Kafka's records keep no principal.
+	mayDescribe    func(topic string) bool
+	serverAssignor string // "" for the group's choice
+	seq            uint64 // join order, for stable listings
 
 	epoch         int32
 	previousEpoch int32
@@ -242,8 +268,10 @@ func (cg *consumerGroup) stopTimers() {
 	}
 }
 
-// owner reports whether a member other than m still owns p, as assigned
-// or as waiting to be revoked.
+// ownedByOther reports whether a member other than m still owns p, as
+// assigned or as waiting to be revoked. It is what keeps a partition from
+// having two owners at once: it is handed on only when its last owner has
+// said it let go, or has been removed.
 func (cg *consumerGroup) ownedByOther(m *consumerMember, p topicIDPartition) bool {
 	for _, o := range cg.members {
 		if o != m && (o.assigned[p] || o.revoking[p]) {
@@ -254,11 +282,13 @@ func (cg *consumerGroup) ownedByOther(m *consumerMember, p topicIDPartition) boo
 }
 
 // subscribes reports whether m subscribes to topic, by name or by regex.
+// Names need no ACL check here: a heartbeat naming a topic its principal
+// may not describe is refused before it reaches the coordinator.
 func (m *consumerMember) subscribes(topic string) bool {
 	if _, ok := slices.BinarySearch(m.subscribed, topic); ok {
 		return true
 	}
-	return m.matcher != nil && m.matcher.MatchString(topic)
+	return m.matcher != nil && m.matcher.MatchString(topic) && (m.mayDescribe == nil || m.mayDescribe(topic))
 }
 
 // hasRegex reports whether some member subscribes by regex.
@@ -333,6 +363,8 @@ func (c *coordinator) maybeUpdateTarget(cg *consumerGroup, changed bool) {
 	if !changed && maps.Equal(snap, cg.topics) && assignor == cg.assignor {
 		return
 	}
+	// The bump is what sets every member reconciling: each one's next
+	// heartbeat finds its epoch behind the assignment epoch.
 	cg.epoch++
 	cg.topics, cg.assignor = snap, assignor
 	cg.target = c.assign(cg)
@@ -401,6 +433,9 @@ func assignRange(target map[string]partitionSet, members []*consumerMember, topi
 // counts differ by at most one among members with the same
 // subscriptions, keeping each partition where the previous target had it
 // when that does not break the balance, so that few partitions move.
+// A move is not free: the old owner must commit, revoke and confirm on a
+// heartbeat before the new one may start, so each moved partition pauses
+// for a heartbeat interval or two.
 func assignUniform(target map[string]partitionSet, members []*consumerMember, topics []*topicLog, previous map[string]partitionSet) {
 	var all []topicIDPartition
 	eligible := make(map[topicIDPartition][]*consumerMember)
@@ -466,7 +501,9 @@ func compareTIP(a, b topicIDPartition) int {
 func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 	if m.state == memberUnrevoked {
 		// Still waiting for the member to give up its revoked
-		// partitions: only a list of what it owns can show it has.
+		// partitions: only a list of what it owns can show it has. A
+		// null list means "as last sent" (the Java consumer sends it only
+		// when it changed), which confirms nothing.
 		if owned == nil {
 			return
 		}
@@ -489,7 +526,11 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 		}
 	}
 	if len(revoke) > 0 {
-		// Revoke first; the epoch stays until the member confirms.
+		// Revoke first; the epoch stays until the member confirms. Keeping
+		// it lets the member commit the offsets of what it gives up under
+		// the epoch it has: OffsetCommit wants the current one, else
+		// STALE_MEMBER_EPOCH, and the member learns a new epoch only from
+		// the heartbeat that confirms its revocation.
 		m.assigned = make(partitionSet)
 		for _, p := range keep {
 			m.assigned[p] = true
@@ -615,16 +656,35 @@ func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestCo
 	if req := r.(*consumerGroupHeartbeatRequest); b.shares.exists(req.GroupID) {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupIDNotFound, ErrorMessage: ptr("Group " + req.GroupID + " is not a consumer group."), MemberEpoch: req.MemberEpoch}
 	}
-	return b.groups.consumerHeartbeat(r.(*consumerGroupHeartbeatRequest), rc.header.APIVersion, rc.clientID(), rc.clientHost())
+	// With the authorizer on, the member's regex resolves only to topics
+	// its principal may DESCRIBE (KAFKA-18813). Kafka resolves a regex
+	// in GroupMetadataManager.refreshRegularExpressions with the request
+	// context of the heartbeat that triggered the refresh, and drops the
+	// denied topics from the resolved subscription; here the regex is
+	// matched anew at every heartbeat of any member, so each member keeps
+	// the principal and host of its own latest heartbeat, and the
+	// authorizer is asked with its ACLs of the moment. An ACL granted or
+	// revoked thus changes the assignment at the next heartbeat.
+	var mayDescribe func(topic string) bool
+	if b.sec.cfg.Authorizer {
+		a := b.access(rc)
+		mayDescribe = func(topic string) bool { return a.may(aclDescribe, resTopic, topic) }
+	}
+	return b.groups.consumerHeartbeat(r.(*consumerGroupHeartbeatRequest), rc.header.APIVersion, rc.clientID(), rc.clientHost(), mayDescribe)
 }
 
 // consumerHeartbeat is GroupMetadataManager.consumerGroupHeartbeat.
-func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16, clientID, clientHost string) *consumerGroupHeartbeatResponse {
+// mayDescribe filters what the member's regex matches; nil lets every
+// topic through, as without an authorizer.
+func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16, clientID, clientHost string, mayDescribe func(topic string) bool) *consumerGroupHeartbeatResponse {
 	resp := &consumerGroupHeartbeatResponse{MemberEpoch: req.MemberEpoch}
 	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
 		resp.ErrorCode, resp.ErrorMessage = code, &msg
 		return resp
 	}
+	// INVALID_REQUEST, UNSUPPORTED_ASSIGNOR and GROUP_MAX_SIZE_REACHED are
+	// fatal to the Java consumer: poll throws, since retrying the same
+	// request cannot help. The error message is what its user sees.
 	if msg := validateConsumerHeartbeat(req, v); msg != "" {
 		return fail(codeInvalidRequest, msg)
 	}
@@ -636,6 +696,8 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 		return fail(codeUnsupportedAssignor, "ServerAssignor "+*a+" is not supported. Supported assignors: "+strings.Join(consumerAssignors, ", ")+".")
 	}
 
+	// Only a join may create the group: a heartbeat for a group that is
+	// gone must not bring it back empty, without the member's partitions.
 	joining := req.MemberEpoch == joinEpoch
 	g := c.lockGroup(req.GroupID, joining)
 	if g == nil {
@@ -677,7 +739,9 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 		return fail(code, msg)
 	}
 
-	m.clientID, m.clientHost = clientID, clientHost
+	// The client id and host are taken from every heartbeat, so that
+	// describe shows where the member runs now, after a reconnect too.
+	m.clientID, m.clientHost, m.mayDescribe = clientID, clientHost, mayDescribe
 	changed := m.update(req, matcher)
 	c.maybeUpdateTarget(cg, newMember || changed)
 	return c.reconcileAndAnswer(g, m, req, resp)
@@ -693,9 +757,13 @@ func (m *consumerMember) update(req *consumerGroupHeartbeatRequest, matcher *reg
 	if req.RackID != nil {
 		m.rackID = req.RackID
 	}
+	// -1 is "as last time" for the timeout, which the Java consumer sends
+	// from its max.poll.interval.ms: the time it may take to revoke.
 	if req.RebalanceTimeoutMs >= 0 {
 		m.rebalanceTimeout = time.Duration(req.RebalanceTimeoutMs) * time.Millisecond
 	}
+	// Sorted and without duplicates, so that the same topics in another
+	// order are no change and bump no epoch.
 	if req.SubscribedTopicNames != nil {
 		subs := slices.Compact(slices.Sorted(slices.Values(req.SubscribedTopicNames)))
 		if !slices.Equal(subs, m.subscribed) {
@@ -740,6 +808,8 @@ func (c *coordinator) reconcileAndAnswer(g *group, m *consumerMember, req *consu
 		m.revocation.stop()
 	}
 
+	// The member id goes back every time: a v0 member learns the id the
+	// coordinator chose for it from its first answer.
 	resp.MemberID = &m.id
 	resp.MemberEpoch = m.epoch
 	resp.HeartbeatIntervalMs = int32(heartbeat.Milliseconds())
@@ -762,6 +832,8 @@ func compileTopicRegex(re string) (*regexp.Regexp, error) {
 	if re == "" {
 		return nil, nil
 	}
+	// Compiled alone first, so that the error names the client's pattern,
+	// not the anchored one built from it.
 	if _, err := regexp.Compile(re); err != nil {
 		return nil, err
 	}
@@ -813,6 +885,8 @@ func (c *coordinator) newConsumerMember(g *group, req *consumerGroupHeartbeatReq
 // checkMemberEpoch is throwIfConsumerGroupMemberEpochIsInvalid.
 func checkMemberEpoch(m *consumerMember, req *consumerGroupHeartbeatRequest) (int16, string) {
 	switch {
+	// An epoch the coordinator never gave this member comes from state it
+	// has since lost: only a fresh start from epoch 0 is safe.
 	case req.MemberEpoch > m.epoch:
 		return codeFencedMemberEpoch, "The consumer group member has a greater member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
 	case req.MemberEpoch < m.epoch:
@@ -872,6 +946,9 @@ func (c *coordinator) staticConsumerMember(g *group, req *consumerGroupHeartbeat
 		}
 		return c.replaceStaticConsumerMember(g, holder, req.MemberID), false, codeNone, ""
 	}
+	// FENCED_INSTANCE_ID here, like UNRELEASED_INSTANCE_ID above, is fatal
+	// to the Java consumer: two live instances with one instance id are a
+	// deployment mistake, and the one that came first keeps its place.
 	switch {
 	case holder == nil:
 		return nil, false, codeUnknownMemberID, "Instance id " + inst + " is unknown."
@@ -907,6 +984,8 @@ func (c *coordinator) replaceStaticConsumerMember(g *group, old *consumerMember,
 }
 
 // consumerLeave handles a heartbeat with epoch -1 or -2 (consumerGroupLeave).
+// The answer carries back the epoch the member sent (-1 or -2) and no
+// assignment, as Kafka's does.
 func (c *coordinator) consumerLeave(g *group, req *consumerGroupHeartbeatRequest, resp *consumerGroupHeartbeatResponse) *consumerGroupHeartbeatResponse {
 	cg := g.consumer
 	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
@@ -971,6 +1050,8 @@ func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) stri
 		switch {
 		case req.RebalanceTimeoutMs == -1:
 			return "RebalanceTimeoutMs must be provided in first request."
+		// A member that joins owns nothing, so that nothing it held
+		// before can count as still owned by it.
 		case req.TopicPartitions == nil || len(req.TopicPartitions) > 0:
 			return "TopicPartitions must be empty when (re-)joining."
 		case req.SubscribedTopicNames == nil && req.SubscribedTopicRegex == nil:

@@ -85,7 +85,7 @@ func (c *consumerTester) heartbeat() *consumerGroupHeartbeatResponse {
 		}
 		req.TopicPartitions = []consumerGroupTopicPartitions{}
 	}
-	resp := c.b.groups.consumerHeartbeat(req, 1, "test-client", "/127.0.0.1")
+	resp := c.b.groups.consumerHeartbeat(req, 1, "test-client", "/127.0.0.1", nil)
 	if resp.ErrorCode != codeNone {
 		c.t.Fatalf("%s: heartbeat: error %d: %s", c.id, resp.ErrorCode, deref(resp.ErrorMessage))
 	}
@@ -261,7 +261,7 @@ func TestConsumerGroupLeave(t *testing.T) {
 	a.heartbeat()
 	a.heartbeat()
 	m.heartbeat()
-	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "b", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "b", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	if resp.ErrorCode != codeNone || resp.MemberEpoch != -1 || deref(resp.MemberID) != "b" {
 		t.Fatalf("leave: %+v", resp)
 	}
@@ -270,7 +270,7 @@ func TestConsumerGroupLeave(t *testing.T) {
 		t.Fatalf("a after b left: epoch %d, %v; want 3 and all four", a.epoch, a.partitions())
 	}
 	// Leaving again: the member is gone.
-	resp = b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "b", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	resp = b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "b", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	if resp.ErrorCode != codeUnknownMemberID {
 		t.Fatalf("second leave: error %d, want UNKNOWN_MEMBER_ID", resp.ErrorCode)
 	}
@@ -279,7 +279,7 @@ func TestConsumerGroupLeave(t *testing.T) {
 	// (GroupCoordinatorShard.cleanupGroupMetadata). Until then it can be
 	// described and deleted: librdkafka's and confluent-kafka-go's tests
 	// close their consumer and then delete its group.
-	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	if d := describeConsumerGroup(t, b, "g"); d.ErrorCode != codeNone || d.GroupState != "Empty" || len(d.Members) != 0 {
 		t.Fatalf("describe after all left: %+v, want an Empty group", d)
 	}
@@ -301,7 +301,7 @@ func TestConsumerGroupDeleteAfterLastLeave(t *testing.T) {
 	if got := del(); got[0].ErrorCode != codeNonEmptyGroup {
 		t.Fatalf("DeleteGroups with a member: %+v, want NON_EMPTY_GROUP", got)
 	}
-	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	if got := del(); got[0].ErrorCode != codeNone {
 		t.Fatalf("DeleteGroups after the last member left: %+v, want no error", got)
 	}
@@ -342,7 +342,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 		if req.RebalanceTimeoutMs == 0 {
 			req.RebalanceTimeoutMs = -1
 		}
-		return b.groups.consumerHeartbeat(&req, v, "", "").ErrorCode
+		return b.groups.consumerHeartbeat(&req, v, "", "", nil).ErrorCode
 	}
 	join := func(group, member string) consumerGroupHeartbeatRequest {
 		return consumerGroupHeartbeatRequest{GroupID: group, MemberID: member, RebalanceTimeoutMs: 1000, SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}
@@ -382,7 +382,7 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 	}
 
 	// v0: the coordinator names a member that joins without an id.
-	resp := b.groups.consumerHeartbeat(ptr(join("g", "")), 0, "", "")
+	resp := b.groups.consumerHeartbeat(ptr(join("g", "")), 0, "", "", nil)
 	if resp.ErrorCode != codeNone || deref(resp.MemberID) == "" || resp.MemberEpoch == 0 {
 		t.Fatalf("v0 join without id: %+v", resp)
 	}
@@ -436,7 +436,7 @@ func TestConsumerGroupRangeAssignor(t *testing.T) {
 		resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{
 			GroupID: "g", MemberID: id, RebalanceTimeoutMs: 1000, ServerAssignor: ptr("range"),
 			SubscribedTopicNames: []string{"t1", "t2"}, TopicPartitions: []consumerGroupTopicPartitions{},
-		}, 1, "", "")
+		}, 1, "", "", nil)
 		if resp.ErrorCode != codeNone {
 			t.Fatal(resp.ErrorCode)
 		}
@@ -535,7 +535,7 @@ func TestConsumerGroupOffsetCommitMemberEpoch(t *testing.T) {
 
 	// Once empty, the group takes commits from outside again, and keeps
 	// its offsets.
-	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	if got := commit("", -1, 9); got != codeNone {
 		t.Errorf("commit from outside to the empty group: error %d", got)
 	}
@@ -646,8 +646,8 @@ func TestConsumerGroupAfterRestart(t *testing.T) {
 
 	// Both leave; the group has offsets, so it stays, Empty; without
 	// members its state is tombstoned and the next start finds it empty.
-	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
-	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", InstanceID: ptr("inst"), MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", InstanceID: ptr("inst"), MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	b.groups.close()
 	b.logs.Close()
 	b = openGroupBroker(t, dir, Config{})
@@ -701,7 +701,7 @@ func TestConsumerGroupRevocationTimeout(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: a.epoch, RebalanceTimeoutMs: -1, TopicPartitions: stuck}, 1, "", "")
+		resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: a.epoch, RebalanceTimeoutMs: -1, TopicPartitions: stuck}, 1, "", "", nil)
 		if resp.ErrorCode == codeUnknownMemberID {
 			break
 		}
@@ -821,7 +821,7 @@ func TestConsumerGroupStaticMembers(t *testing.T) {
 		if epoch == 0 {
 			req.RebalanceTimeoutMs, req.SubscribedTopicNames, req.TopicPartitions = 60000, []string{"t"}, []consumerGroupTopicPartitions{}
 		}
-		return b.groups.consumerHeartbeat(req, 1, "", "")
+		return b.groups.consumerHeartbeat(req, 1, "", "", nil)
 	}
 	if resp := hb("s2", 0); resp.ErrorCode != codeUnreleasedInstanceID {
 		t.Fatalf("join claiming a live instance id: error %d, want UNRELEASED_INSTANCE_ID", resp.ErrorCode)
@@ -829,7 +829,7 @@ func TestConsumerGroupStaticMembers(t *testing.T) {
 	if resp := hb("s2", s.epoch); resp.ErrorCode != codeFencedInstanceID {
 		t.Fatalf("heartbeat claiming a live instance id: error %d (%s), want FENCED_INSTANCE_ID", resp.ErrorCode, deref(resp.ErrorMessage))
 	}
-	if resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s2", MemberEpoch: 3, InstanceID: ptr("other"), RebalanceTimeoutMs: -1}, 1, "", ""); resp.ErrorCode != codeUnknownMemberID {
+	if resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s2", MemberEpoch: 3, InstanceID: ptr("other"), RebalanceTimeoutMs: -1}, 1, "", "", nil); resp.ErrorCode != codeUnknownMemberID {
 		t.Fatalf("heartbeat with an unknown instance id: error %d, want UNKNOWN_MEMBER_ID", resp.ErrorCode)
 	}
 
@@ -872,7 +872,7 @@ func TestConsumerGroupStaticLeaveExpires(t *testing.T) {
 	a.heartbeat()
 	a.heartbeat()
 	s.heartbeat()
-	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "s", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	deadline := time.Now().Add(5 * time.Second)
 	for len(a.owned) != 2 {
 		if time.Now().After(deadline) {
@@ -929,12 +929,12 @@ func TestConsumerGroupRegexSubscription(t *testing.T) {
 	// librdkafka sends its topic names with an empty regex: the names
 	// count, the regex does not.
 	resp0 := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "rdk", MemberID: "r", RebalanceTimeoutMs: 1000,
-		SubscribedTopicNames: []string{"payments"}, SubscribedTopicRegex: ptr(""), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+		SubscribedTopicNames: []string{"payments"}, SubscribedTopicRegex: ptr(""), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "", nil)
 	if resp0.ErrorCode != codeNone || resp0.Assignment == nil || len(resp0.Assignment.TopicPartitions) != 1 {
 		t.Fatalf("names with an empty regex: %+v", resp0)
 	}
 	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "bad", MemberID: "x", RebalanceTimeoutMs: 1000,
-		SubscribedTopicRegex: ptr("[a-"), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+		SubscribedTopicRegex: ptr("[a-"), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "", nil)
 	if resp.ErrorCode != codeInvalidRegularExpression || !strings.Contains(deref(resp.ErrorMessage), "[a-") {
 		t.Fatalf("invalid regex: %d %q", resp.ErrorCode, deref(resp.ErrorMessage))
 	}
@@ -948,7 +948,7 @@ func TestConsumerGroupMaxSize(t *testing.T) {
 	a.heartbeat()
 	m.heartbeat()
 	resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "c", RebalanceTimeoutMs: 1000,
-		SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "")
+		SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "", nil)
 	if resp.ErrorCode != codeGroupMaxSizeReached {
 		t.Fatalf("third member: error %d, want GROUP_MAX_SIZE_REACHED", resp.ErrorCode)
 	}
@@ -965,7 +965,7 @@ func TestConsumerGroupMaxSize(t *testing.T) {
 	s.heartbeat()
 	a2 := newConsumerTester(t, b, "h", "a", "t")
 	a2.heartbeat()
-	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "h", MemberID: "s1", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "")
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "h", MemberID: "s1", MemberEpoch: -2, InstanceID: ptr("inst"), RebalanceTimeoutMs: -1}, 1, "", "", nil)
 	s2 := newConsumerTester(t, b, "h", "s2", "t")
 	s2.instance = ptr("inst")
 	s2.heartbeat() // fails the test on an error

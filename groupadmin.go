@@ -2,6 +2,13 @@
 // Part II after groups.go, consumer.go and sharegroups.go, whose groups it
 // assumes: DescribeGroups, ListGroups and DeleteGroups, as admin tools
 // (kafka-consumer-groups.sh, kadm) call them, for groups of every type.
+//
+// They are the only APIs that see every kind of group at once: classic
+// and KIP-848 groups live in the coordinator of groups.go, share groups in
+// that of sharegroups.go, and group ids are one namespace across both, so
+// ListGroups and DeleteGroups ask each. None of them changes a live group:
+// DeleteGroups refuses one with members, so that no consumer finds its
+// group gone while it is in it.
 
 package kafka
 
@@ -25,9 +32,9 @@ import (
 // protocol, are given only while the group is Stable, when they are
 // settled.
 //
-// Where we differ from Kafka: there are no ACLs, so the authorized
-// operations, when asked for, are all a group has (READ, DELETE and
-// DESCRIBE), which is what Kafka answers without an authorizer.
+// The authorized operations, when asked for, are what the ACLs allow the
+// client on the group (operations.go); with the authorizer off, every
+// operation a group has, as Kafka answers without an authorizer.
 type describeGroupsRequest struct {
 	Groups                      []string
 	IncludeAuthorizedOperations bool
@@ -46,6 +53,11 @@ type describeGroupsResponse struct {
 	Groups         []describedGroup
 }
 
+// describedGroup is one group's description. ProtocolType is what the
+// members use the group for ("consumer" for consumers, "connect" for
+// Kafka Connect workers, "" for a group that only holds offsets), and
+// ProtocolData the protocol they agreed on, for consumers the assignor
+// ("range", "cooperative-sticky").
 type describedGroup struct {
 	ErrorCode            int16
 	GroupID              string
@@ -56,6 +68,11 @@ type describedGroup struct {
 	AuthorizedOperations int32
 }
 
+// describedGroupMember is one member. The metadata and assignment are the
+// bytes the members exchanged through JoinGroup and SyncGroup, opaque to
+// the broker: for consumers, ConsumerProtocol's Subscription and
+// Assignment, which kafka-consumer-groups.sh --describe --members decodes
+// to show each member's partitions.
 type describedGroupMember struct {
 	MemberID         string
 	GroupInstanceID  *string
@@ -82,6 +99,9 @@ func (m *describeGroupsResponse) encode(w *writer, v int16) {
 			}
 			w.String(mm.ClientID)
 			w.String(mm.ClientHost)
+			// Both fields are non-nullable bytes: a member described
+			// outside Stable has none, and must be sent as empty, since
+			// Java's generated reader throws on a null there.
 			w.Bytes(nonNil(mm.MemberMetadata))
 			w.Bytes(nonNil(mm.MemberAssignment))
 			w.Tags()
@@ -108,6 +128,9 @@ func (b *Broker) handleDescribeGroups(ctx context.Context, rc *requestContext, r
 	return resp
 }
 
+// describe is one group of DescribeGroups, under the group's lock so that
+// the state and the members are of the same moment. Members are sorted by
+// id, so that tools and tests see the same order on every call.
 func (c *coordinator) describe(id string) describedGroup {
 	d := describedGroup{GroupID: id, GroupState: stateDead.String(), Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted}
 	g := c.lockGroup(id, false)
@@ -127,6 +150,8 @@ func (c *coordinator) describe(id string) describedGroup {
 	}
 	for _, m := range g.sortedMembers() {
 		dm := describedGroupMember{MemberID: m.id, GroupInstanceID: m.instanceID, ClientID: m.clientID, ClientHost: m.clientHost}
+		// A member offers metadata for each protocol it supports; the
+		// one described is for the protocol the group chose.
 		if stable {
 			dm.MemberMetadata, dm.MemberAssignment = m.metadataFor(*g.protocolName), m.assignment
 		}
@@ -166,6 +191,10 @@ type listGroupsResponse struct {
 	Groups         []listedGroup
 }
 
+// listedGroup is one group of ListGroups. GroupState is sent from v4 and
+// GroupType from v5; older clients get the id and protocol type only,
+// which is how kafka-consumer-groups.sh --list told consumer groups from
+// others before there were types.
 type listedGroup struct {
 	GroupID      string
 	ProtocolType string
@@ -202,31 +231,37 @@ const (
 func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listGroupsRequest)
 	groups := b.groups.list(req.StatesFilter, req.TypesFilter)
-	matches := func(filter []string, s string) bool {
-		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
-	}
 	// Share groups are listed from v5 on, where a client can tell them
 	// apart by type, as Kafka's ListGroups does.
 	if rc.header.APIVersion >= 5 {
 		groups = append(groups, b.shares.list(func(typ, state string) bool {
-			return matches(req.TypesFilter, typ) && matches(req.StatesFilter, state)
+			return matchesFilter(req.TypesFilter, typ) && matchesFilter(req.StatesFilter, state)
 		})...)
 	}
 	return &listGroupsResponse{Groups: groups}
 }
 
+// matchesFilter reports whether s passes a ListGroups filter: an empty
+// filter passes everything, and names compare case-insensitively, as
+// Kafka's do, so that --state stable and --state Stable both work.
+func matchesFilter(filter []string, s string) bool {
+	return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
+}
+
+// list is ListGroups for the classic and KIP-848 groups. Each group is
+// locked in turn, not all at once: a listing is not a snapshot of every
+// group at one moment, which nobody can tell apart from groups changing
+// just after the answer, and locking them all would stall every
+// heartbeat for a listing.
 func (c *coordinator) list(states, types []string) []listedGroup {
 	listed := []listedGroup{}
-	matches := func(filter []string, s string) bool {
-		return len(filter) == 0 || slices.ContainsFunc(filter, func(f string) bool { return strings.EqualFold(f, s) })
-	}
 	for _, g := range c.allGroups() {
 		g.mu.Lock()
 		typ, state := classicGroupType, g.state.String()
 		if g.consumer != nil {
 			typ, state = consumerGroupType, g.consumer.state().String()
 		}
-		if g.state != stateDead && matches(types, typ) && matches(states, state) {
+		if g.state != stateDead && matchesFilter(types, typ) && matchesFilter(states, state) {
 			listed = append(listed, listedGroup{GroupID: g.id, ProtocolType: g.protocolType, GroupState: state, GroupType: typ})
 		}
 		g.mu.Unlock()
@@ -256,6 +291,9 @@ type deleteGroupsResponse struct {
 	Results        []deletableGroupResult
 }
 
+// deletableGroupResult is one group's outcome: NONE, GROUP_ID_NOT_FOUND,
+// NON_EMPTY_GROUP, or UNKNOWN_SERVER_ERROR if its tombstones could not be
+// written, which leaves the group as it was.
 type deletableGroupResult struct {
 	GroupID   string
 	ErrorCode int16
@@ -278,6 +316,9 @@ func (b *Broker) handleDeleteGroups(ctx context.Context, rc *requestContext, r r
 	for _, id := range req.GroupsNames {
 		if !seen[id] { // Kafka takes the names as a set
 			seen[id] = true
+			// Share groups are asked first; an id they do not hold goes
+			// to the other coordinator, which answers GROUP_ID_NOT_FOUND
+			// if it holds none either.
 			code, isShare := b.shares.deleteGroup(id)
 			if !isShare {
 				code = b.groups.deleteGroup(id)
@@ -288,6 +329,12 @@ func (b *Broker) handleDeleteGroups(ctx context.Context, rc *requestContext, r r
 	return resp
 }
 
+// deleteGroup is DeleteGroups for a classic or KIP-848 group. The
+// offsets' tombstones are written first and the group is forgotten only
+// once they are: if the write fails the group stays, offsets and all, for
+// the admin to retry; once written, a restart finds no offsets and load
+// drops the empty group. A group of the same id created later starts with
+// no offsets.
 func (c *coordinator) deleteGroup(id string) int16 {
 	g := c.lockGroup(id, false)
 	if g == nil {

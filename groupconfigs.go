@@ -49,6 +49,9 @@ import (
 	"time"
 )
 
+// The group configs' names are the broker's without the "group." prefix,
+// as in Kafka's GroupConfig, so that kafka-configs.sh --entity-type groups
+// --add-config consumer.session.timeout.ms=... works unchanged.
 const (
 	consumerSessionTimeoutConfig    = "consumer.session.timeout.ms"
 	consumerHeartbeatIntervalConfig = "consumer.heartbeat.interval.ms"
@@ -61,8 +64,9 @@ const (
 )
 
 // groupConfigDefs are GroupConfig's CONFIG, sorted by name. The defaults
-// here are Kafka's; consumer.* follow the broker's Config instead
-// (groupDefault).
+// here are Kafka's; the numeric ones follow the broker's Config instead
+// (groupDefault). The doc strings are what DescribeConfigs returns to a
+// client that asks for documentation.
 var groupConfigDefs = []configDef{
 	{consumerHeartbeatIntervalConfig, "group.consumer.heartbeat.interval.ms", configTypeInt, "5000", checkIntIn(1, 1<<31-1),
 		"How often members of this consumer group are told to heartbeat, in milliseconds."},
@@ -80,11 +84,14 @@ var groupConfigDefs = []configDef{
 		"How long a member of this share group may go without a heartbeat before it is removed, in milliseconds."},
 }
 
+// byDurationPrefix starts a share.auto.offset.reset that names a duration
+// (KIP-1106): start from the first record no older than it.
 const byDurationPrefix = "by_duration:"
 
 // checkShareAutoOffsetReset is ShareGroupAutoOffsetResetStrategy's
 // validator: latest, earliest, or by_duration: and a duration that is not
-// negative.
+// negative. The messages follow Kafka's, since kafka-configs.sh prints
+// them to the operator as they come.
 func checkShareAutoOffsetReset(v string) (string, error) {
 	v = strings.TrimSpace(v)
 	switch rest, isDuration := strings.CutPrefix(v, byDurationPrefix); {
@@ -107,7 +114,11 @@ func checkShareAutoOffsetReset(v string) (string, error) {
 // parseISODuration reads an ISO-8601 duration as Java's Duration.parse
 // does: an optional sign, P, days, then T and hours, minutes and
 // (fractional) seconds, each part signed and optional, letters in either
-// case: P1D, PT1H30M, PT0.5S, -PT10M.
+// case: P1D, PT1H30M, PT0.5S, -PT10M. It is written out here because
+// Go's time.ParseDuration reads "1h30m", not ISO-8601, and a value Kafka
+// accepts must be accepted here too: operators copy configs between
+// brokers. As in Java, a day is exactly 24 hours, and only seconds may
+// have a fraction.
 func parseISODuration(s string) (time.Duration, error) {
 	bad := errors.New("not an ISO-8601 duration such as PT1H or P1DT12H")
 	neg := false
@@ -145,6 +156,8 @@ func parseISODuration(s string) (time.Duration, error) {
 		parts++
 		s = s[i+1:]
 	}
+	// A duration past time.Duration's range is refused rather than
+	// wrapped around, which would turn a long duration into a negative one.
 	if parts == 0 || total > float64(math.MaxInt64)/float64(time.Second) || total < -float64(math.MaxInt64)/float64(time.Second) {
 		return 0, bad
 	}
@@ -166,6 +179,9 @@ type groupBound struct {
 
 // groupBounds are the broker's bounds on the group configs. The share
 // group bounds are Kafka's defaults: this broker has no flags for them.
+// They are widened to take in the broker's own setting, so that a broker
+// started with, say, a 5 s lock duration does not refuse a group that
+// asks for the value the broker itself uses.
 func (b *Broker) groupBounds() []groupBound {
 	ms := func(d time.Duration) int64 { return d.Milliseconds() }
 	return []groupBound{
@@ -183,7 +199,8 @@ func (b *Broker) groupBounds() []groupBound {
 }
 
 // groupDefault is a group config's value when the group has not set it:
-// the broker's, for the two the broker's Config sets.
+// the broker's, for the ones the broker's Config sets. DescribeConfigs
+// reports that value, so what an operator reads is what the group uses.
 func (b *Broker) groupDefault(name string) string {
 	switch name {
 	case consumerSessionTimeoutConfig:
@@ -224,6 +241,8 @@ func (b *Broker) validateGroupConfig(c map[string]string) *configError {
 			return invalidConfig("%s must be less than or equal to %s", bd.config, bd.maxName)
 		}
 	}
+	// A member told to heartbeat less often than its session lasts would
+	// be removed between two heartbeats, however healthy.
 	for _, pair := range [][2]string{
 		{consumerSessionTimeoutConfig, consumerHeartbeatIntervalConfig},
 		{shareSessionTimeoutConfig, shareHeartbeatIntervalConfig},
@@ -253,13 +272,24 @@ func (b *Broker) groupConfigEntries(c map[string]string) []configEntry {
 }
 
 // groupConfigStore holds the configs every group has set, and the file
-// they are kept in.
+// they are kept in. Only what a group set is stored, never the defaults,
+// so that a change of the broker's defaults reaches every group that did
+// not choose otherwise.
 type groupConfigStore struct {
 	path string
-	mu   sync.Mutex
-	byID map[string]map[string]string // never changed in place: alterations replace a group's map
+	// mu guards byID and orders writes of the file: two alterations at
+	// once must not both write, each from the state before the other.
+	mu sync.Mutex
+	// byID's maps are never changed in place (alterations replace them),
+	// so get can hand one out and the caller read it without the lock.
+	byID map[string]map[string]string
 }
 
+// openGroupConfigs reads group-configs.json. A missing file is a broker
+// whose groups never set anything. A file that does not parse stops the
+// start: it cannot be torn by a crash (writeFileAtomic), so it was edited
+// or damaged, and starting without it would silently put every group back
+// on the defaults, lock durations and session timeouts included.
 func openGroupConfigs(dataDir string) (*groupConfigStore, error) {
 	s := &groupConfigStore{path: filepath.Join(dataDir, groupConfigFile), byID: map[string]map[string]string{}}
 	b, err := os.ReadFile(s.path)
@@ -303,6 +333,8 @@ func (s *groupConfigStore) alter(id string, validateOnly bool, change func(map[s
 	if validateOnly {
 		return nil
 	}
+	// A new top-level map too, so that readers holding the old one are
+	// never raced, and a failed write leaves it exactly as it was.
 	all := make(map[string]map[string]string, len(s.byID)+1)
 	for k, v := range s.byID {
 		all[k] = v
@@ -326,21 +358,27 @@ func (s *groupConfigStore) alter(id string, validateOnly bool, change func(map[s
 // consumerTimeouts are a consumer group's session timeout and heartbeat
 // interval: its own (KIP-848's group configs), or the broker's.
 func (c *coordinator) consumerTimeouts(group string) (session, heartbeat time.Duration) {
-	session, heartbeat = c.cfg.ConsumerSessionTimeout, c.cfg.ConsumerHeartbeatInterval
-	if c.groupConfigs == nil {
-		return session, heartbeat
+	var cfg map[string]string
+	if c.groupConfigs != nil {
+		cfg = c.groupConfigs.get(group)
 	}
-	cfg := c.groupConfigs.get(group)
-	if v, err := strconv.Atoi(cfg[consumerSessionTimeoutConfig]); err == nil {
-		session = time.Duration(v) * time.Millisecond
-	}
-	if v, err := strconv.Atoi(cfg[consumerHeartbeatIntervalConfig]); err == nil {
-		heartbeat = time.Duration(v) * time.Millisecond
-	}
-	return session, heartbeat
+	return groupMillis(cfg, consumerSessionTimeoutConfig, c.cfg.ConsumerSessionTimeout),
+		groupMillis(cfg, consumerHeartbeatIntervalConfig, c.cfg.ConsumerHeartbeatInterval)
 }
 
-// alterGroupConfigs is alterConfigs for a GROUP resource.
+// groupMillis is config name of a group's configs c, a number of
+// milliseconds, or def when the group has not set it.
+func groupMillis(c map[string]string, name string, def time.Duration) time.Duration {
+	if v, err := strconv.Atoi(c[name]); err == nil {
+		return time.Duration(v) * time.Millisecond
+	}
+	return def
+}
+
+// alterGroupConfigs is alterConfigs for a GROUP resource. A config error
+// is the client's (INVALID_CONFIG or INVALID_REQUEST, with Kafka's
+// message); any other is the broker's disk, UNKNOWN_SERVER_ERROR, and the
+// old configs stay in force.
 func (b *Broker) alterGroupConfigs(id string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) (int16, *string) {
 	if id == "" {
 		return codeInvalidRequest, ptr("Group name must not be empty")
@@ -368,7 +406,10 @@ func (b *Broker) alterGroupConfigs(id string, validateOnly bool, change func(map
 }
 
 // newGroupConfig checks the configs of an AlterConfigs GROUP entry, which
-// replace all the group had.
+// replace all the group had. A name given twice is refused rather than
+// letting the last win, since the client cannot have meant both; a null
+// value is refused with Kafka's message, odd spacing and all: in this
+// legacy API a config is removed by leaving it out, not by a null.
 func newGroupConfig(names []string, values []*string) (map[string]string, *configError) {
 	c := map[string]string{}
 	for i, name := range names {

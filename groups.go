@@ -127,10 +127,20 @@ const (
 type groupState int8
 
 const (
+	// stateEmpty: no members. The group lives on for its committed
+	// offsets, which a consumer that joins later resumes from.
 	stateEmpty groupState = iota
+	// statePreparingRebalance: the join phase. Heartbeats answer
+	// REBALANCE_IN_PROGRESS, and a consumer that gets it rejoins from
+	// its next poll.
 	statePreparingRebalance
+	// stateCompletingRebalance: the generation is bumped and the group
+	// waits for the leader's SyncGroup. Heartbeats are answered normally,
+	// so members waiting on a slow leader are not sent back to join.
 	stateCompletingRebalance
 	stateStable
+	// stateDead: removed. A goroutine that was waiting for its lock must
+	// look the id up again (lockGroup).
 	stateDead
 )
 
@@ -152,16 +162,23 @@ func (s groupState) String() string {
 
 // member is one member of a group (MemberMetadata in Kafka).
 type member struct {
-	id               string
-	instanceID       *string // group.instance.id of a static member (KIP-345)
-	clientID         string
-	clientHost       string
+	id         string
+	instanceID *string // group.instance.id of a static member (KIP-345)
+	clientID   string
+	clientHost string
+	// The two timeouts bound different silences (KIP-62): a session
+	// timeout (session.timeout.ms, 45 s in the Java consumer since 3.0)
+	// how long the member may go unheard, a rebalance timeout (the Java
+	// consumer sends max.poll.interval.ms) how long its JoinGroup may
+	// take, since a consumer rejoins only from its poll loop.
 	rebalanceTimeout time.Duration
 	sessionTimeout   time.Duration
 	protocolType     string
 	protocols        []joinGroupProtocol // in the member's order of preference
-	assignment       []byte              // from the leader's last SyncGroup
-	seq              uint64              // join order, for stable listings
+	// assignment is opaque: the leader's client encodes it, and only the
+	// member's own client reads it.
+	assignment []byte // from the leader's last SyncGroup
+	seq        uint64 // join order, for stable listings
 
 	// awaitingJoin and awaitingSync are the channels of a JoinGroup or
 	// SyncGroup that waits for the rebalance; nil when none does.
@@ -228,10 +245,17 @@ type group struct {
 	stateSince   time.Time // when the state was entered, for offset expiry
 	protocolType string    // "" for a group that never had members
 	protocolName *string   // the chosen protocol; nil when Empty
-	generation   int32
-	leader       string // member id; "" iff there are no members
+	// generation is bumped by every join phase that completes. A request
+	// naming another one gets ILLEGAL_GENERATION, so that a member that
+	// missed a rebalance cannot commit offsets of partitions that may
+	// have moved; the Java consumer then keeps its member id and rejoins.
+	generation int32
+	leader     string // member id; "" iff there are no members
 
 	members map[string]*member
+	// static maps a static member's instance id to its current member id:
+	// a restarted instance comes back with the same instance id and no
+	// member id, and takes its old place (KIP-345).
 	static  map[string]string         // group.instance.id -> member id
 	pending map[string]*pendingMember // ids handed out with MEMBER_ID_REQUIRED
 	nextSeq uint64
@@ -302,7 +326,10 @@ type coordinator struct {
 	// groupConfigs is what groups set with the config APIs
 	// (groupconfigs.go); nil in tests that build a coordinator alone.
 	groupConfigs *groupConfigStore
-	closed       atomic.Bool
+	// pendingTxnOffsets is txnCoordinator.pendingOffsets, which offset
+	// expiry asks (offsets.go); nil in tests without transactions.
+	pendingTxnOffsets func(group string) map[topicPartition]bool
+	closed            atomic.Bool
 	// loaded is how many records load replayed: with __consumer_offsets
 	// compacted (cleaner.go), about one per live group and partition.
 	loaded int
@@ -472,7 +499,9 @@ func (g *group) sortedMembers() []*member {
 }
 
 // add makes m a member. The first member sets the group's protocol type
-// and becomes the leader.
+// and becomes the leader. Later members must match that type
+// (supportsProtocols): one group serves one kind of client at a time, a
+// consumer's assignment meaning nothing to Kafka Connect, say.
 func (g *group) add(m *member) {
 	if len(g.members) == 0 {
 		g.protocolType = m.protocolType
@@ -589,7 +618,9 @@ func (g *group) selectProtocol() string {
 }
 
 // rebalanceTimeout is the longest rebalance timeout of the members: the
-// join phase waits that long for the slowest one.
+// join phase waits that long for the slowest one. A shorter wait would
+// drop a consumer that is still processing its last poll's records and
+// will rejoin, and cost the group a second rebalance when it does.
 func (g *group) rebalanceTimeout() time.Duration {
 	var d time.Duration
 	for _, m := range g.members {
@@ -601,6 +632,8 @@ func (g *group) rebalanceTimeout() time.Duration {
 // allJoined reports whether every member, and every holder of a pending
 // member id, has sent its JoinGroup (hasAllMembersJoined).
 func (g *group) allJoined() bool {
+	// A pending id's holder is sending its second JoinGroup right now:
+	// ending the phase without it would cost a second rebalance at once.
 	if len(g.pending) > 0 {
 		return false
 	}
@@ -774,6 +807,9 @@ func (c *coordinator) removeMember(g *group, m *member) {
 // rebalance. Otherwise the phase ends as soon as every member has joined,
 // or when the rebalance timeout passes.
 func (c *coordinator) prepareRebalance(g *group) {
+	// An assignment the leader computed for the old membership must not
+	// reach anyone: the members waiting in SyncGroup get
+	// REBALANCE_IN_PROGRESS, on which the Java consumer rejoins at once.
 	if g.state == stateCompletingRebalance {
 		for _, m := range g.members {
 			m.assignment = nil
@@ -860,6 +896,9 @@ func (c *coordinator) completeJoin(g *group) {
 		return
 	}
 
+	// The generation is bumped even when nobody is left, as Kafka's
+	// initNextGeneration does: a number is never used for two different
+	// memberships.
 	g.generation++
 	now := c.now()
 	if len(g.members) == 0 {
@@ -872,6 +911,8 @@ func (c *coordinator) completeJoin(g *group) {
 	g.subscribed = g.subscribedTopics()
 	g.transition(stateCompletingRebalance, now)
 	c.log.Info("group rebalanced", "group", g.id, "generation", g.generation, "members", len(g.members), "protocol", *g.protocolName)
+	// Only the leader gets the member list: the members' metadata is
+	// what the assignor needs, and nobody else runs it.
 	for _, m := range g.sortedMembers() {
 		res := g.joinAnswer(m.id)
 		if m.id == g.leader {
@@ -1072,6 +1113,11 @@ const (
 
 func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*findCoordinatorRequest)
+	// The address is the listener's advertised one (or, without one, the
+	// one the client reached), as Metadata names this broker, so the
+	// client finds the coordinator among the brokers it knows. A group
+	// that does not exist yet has a coordinator all the same: the first
+	// JoinGroup there creates it.
 	host, port := rc.advertisedHostPort()
 	answer := func(key string) coordinatorAnswer {
 		if req.KeyType != coordinatorGroup && req.KeyType != coordinatorTransaction && req.KeyType != coordinatorShare {
@@ -1288,6 +1334,12 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 		// Before KIP-62 the session timeout bounded the rebalance too.
 		j.rebalanceTimeout = j.sessionTimeout
 	}
+	// INVALID_GROUP_ID, INVALID_SESSION_TIMEOUT and, below,
+	// INCONSISTENT_GROUP_PROTOCOL and GROUP_MAX_SIZE_REACHED are fatal to
+	// the Java consumer: poll throws, since joining again the same way
+	// would fail the same way. A session timeout outside
+	// group.min.session.timeout.ms and group.max.session.timeout.ms is a
+	// client setting to fix.
 	if req.GroupID == "" {
 		j.reply(codeInvalidGroupID, req.MemberID)
 		return j.ch
@@ -1299,6 +1351,8 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	// Only a member without an id creates a group: an id names a
 	// member of a group that existed.
 	g := c.lockGroup(req.GroupID, req.MemberID == "")
+	// UNKNOWN_MEMBER_ID makes the Java consumer drop its member id and
+	// join again at once as a new member, which creates the group.
 	if g == nil {
 		j.reply(codeUnknownMemberID, req.MemberID)
 		return j.ch
@@ -1371,6 +1425,8 @@ func (c *coordinator) acceptJoiningMember(g *group, memberID string, instanceID 
 // again with (KIP-394): a client whose JoinGroup timed out and who retries
 // without an id would otherwise leave a member behind on every try.
 func (c *coordinator) joinNewMember(g *group, j *joiner) {
+	// A static member never gets MEMBER_ID_REQUIRED: its instance id
+	// already names it, so a retry cannot leave a stray member behind.
 	if inst := j.req.GroupInstanceID; inst != nil {
 		id := newMemberID(*inst)
 		if old, ok := g.static[*inst]; ok {
@@ -1572,6 +1628,11 @@ func (c *coordinator) heartbeat(req *heartbeatRequest) int16 {
 		return codeUnknownMemberID
 	}
 	defer g.mu.Unlock()
+	// What the Java consumer does on each answer: UNKNOWN_MEMBER_ID, it
+	// drops its member id and joins as new; ILLEGAL_GENERATION, it keeps
+	// its id and rejoins; both count its partitions as lost, not revoked,
+	// since it may no longer commit them. FENCED_INSTANCE_ID stops a
+	// static member for good: another instance has its id.
 	if code := g.validateMember(req.MemberID, req.GroupInstanceID); code != codeNone {
 		return code
 	}
@@ -1579,6 +1640,9 @@ func (c *coordinator) heartbeat(req *heartbeatRequest) int16 {
 		return codeIllegalGeneration
 	}
 	m := g.members[req.MemberID]
+	// REBALANCE_IN_PROGRESS sends the member back to JoinGroup. The
+	// heartbeat still counts: the member was heard from, and its JoinGroup
+	// may take up to its rebalance timeout to come.
 	switch g.state {
 	case stateCompletingRebalance, stateStable:
 		c.scheduleExpiry(g, m, m.sessionTimeout)
@@ -1681,6 +1745,10 @@ func (c *coordinator) leave(groupID string, members []leaveGroupMember) (int16, 
 	for i, mm := range members {
 		answers[i] = leaveGroupMemberResponse{MemberID: mm.MemberID, GroupInstanceID: mm.GroupInstanceID, ErrorCode: codeUnknownMemberID}
 	}
+	// A group that does not exist has none of these members: each one is
+	// UNKNOWN_MEMBER_ID, and the request as a whole succeeds, as Kafka's
+	// GroupCoordinator.handleLeaveGroup answered it, so that an admin's
+	// removal of several members reports on each.
 	g := c.lockGroup(groupID, false)
 	if g == nil {
 		return codeNone, answers
@@ -1703,6 +1771,8 @@ func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
 		}
 		mm.MemberID = id
 	} else if p := g.pending[mm.MemberID]; p != nil {
+		// A client that got an id with MEMBER_ID_REQUIRED and closes
+		// before joining with it: the join phase stops waiting for it.
 		stopTimer(p.timer)
 		delete(g.pending, mm.MemberID)
 		c.maybeCompleteJoin(g)
@@ -1835,6 +1905,8 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 	switch {
 	case req.GenerationID != g.generation:
 		return reply(codeIllegalGeneration)
+	// KIP-559: a member that names another protocol than the group chose
+	// would decode its assignment with the wrong assignor's format.
 	case req.ProtocolType != nil && *req.ProtocolType != g.protocolType,
 		req.ProtocolName != nil && (g.protocolName == nil || *req.ProtocolName != *g.protocolName):
 		return reply(codeInconsistentGroupProtocol)
@@ -1844,11 +1916,17 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 	case statePreparingRebalance:
 		return reply(codeRebalanceInProgress)
 	case stateCompletingRebalance:
-		// A SyncGroup of m already waiting was given up by its client.
+		// A SyncGroup of m already waiting was given up by its client
+		// (a connection waits on one request at a time, so this one came
+		// on another); answering it frees the goroutine that serves it.
 		g.invokeSync(m, syncResult{errorCode: codeRebalanceInProgress})
 		m.awaitingSync = ch
 		delete(g.pendingSync, m.id)
 		if m.id == g.leader {
+			// The leader's list is taken for the current members only:
+			// one for an id that left since is dropped, and a member it
+			// left out gets an empty assignment, which a consumer reads
+			// as no partitions rather than as an error.
 			assignments := make(map[string][]byte, len(req.Assignments))
 			for _, a := range req.Assignments {
 				assignments[a.MemberID] = a.Assignment
@@ -1861,7 +1939,9 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 			c.storeGroup(g)
 		}
 	case stateStable:
-		// The leader's SyncGroup came first: the assignment is here.
+		// The leader's SyncGroup came first: the assignment is here. A
+		// member also lands here when it syncs again in the same
+		// generation, after a lost answer; it gets the same assignment.
 		delete(g.pendingSync, m.id)
 		ch <- syncResult{protocolType: ptr(g.protocolType), protocolName: g.protocolName, assignment: m.assignment}
 		c.scheduleExpiry(g, m, m.sessionTimeout)

@@ -78,6 +78,16 @@ import (
 )
 
 // Record types of __consumer_offsets group state (CoordinatorRecordType).
+// The numbers are Kafka's, so that a log written here is read by Kafka's
+// tools (kafka-dump-log.sh --offsets-decoder) as Kafka's own, and a type
+// this broker does not write (a later Kafka's share group or regular
+// expression records) is skipped at load by its number, not misread.
+//
+// GroupMetadataValue is written at v3, as Kafka 4.0 writes it
+// (MetadataVersion.groupMetadataValueVersion): the highest version that
+// is not flexible, which every broker since 2.3 reads. v4 is read too,
+// since KIP-915 made it flexible so that later brokers may add tagged
+// fields that an older reader skips.
 const (
 	groupMetadataRecord              = 2
 	consumerGroupMetadataRecord      = 3
@@ -97,6 +107,9 @@ type groupRecordKey struct {
 	member string // "" for group-level records
 }
 
+// encode is the record key. Like every key of the topic it is classic
+// (never flexible): compaction compares keys byte for byte, so a key must
+// have one encoding forever, or two records of one key would both live.
 func (k groupRecordKey) encode() []byte {
 	w := &writer{}
 	w.Int16(k.typ)
@@ -127,6 +140,12 @@ func parseGroupRecordKey(typ int16, r *reader) (groupRecordKey, error) {
 // storeGroup writes what changed in g's state since it was last stored.
 // The caller holds g.mu. A write that fails is logged: the group carries
 // on in memory, and a restart would find it as last stored.
+//
+// Every change goes in one batch, so a crash leaves the records of the
+// group's previous state or of its new one, never half of each: a member
+// whose metadata was written without its assignment cannot come back.
+// g.stored is updated only after the append succeeds, so that a failed
+// write is tried again, whole, at the group's next change.
 func (c *coordinator) storeGroup(g *group) {
 	want, ok := c.groupRecords(g)
 	if !ok {
@@ -162,6 +181,9 @@ func (c *coordinator) storeGroup(g *group) {
 	}
 }
 
+// compareRecordKeys orders one group's keys by type, then member. Writing
+// in a fixed order makes a given history write the same log on every
+// run; the group is the same for all of them, so it is not compared.
 func compareRecordKeys(a, b groupRecordKey) int {
 	return cmp.Or(cmp.Compare(a.typ, b.typ), strings.Compare(a.member, b.member))
 }
@@ -187,6 +209,10 @@ func (c *coordinator) groupRecords(g *group) (map[groupRecordKey][]byte, bool) {
 }
 
 // classicGroupValue is GroupMetadataValue v3 (GroupMetadataValue.json).
+// Each member's subscription and assignment are stored as the bytes the
+// clients sent, opaque, which is what lets a restarted broker give a
+// consumer back exactly the assignment its leader computed: the broker
+// could not compute it again, since the assignor runs in the client.
 func classicGroupValue(g *group, now time.Time) []byte {
 	w := &writer{}
 	w.Int16(groupMetadataValueVersionWritten)
@@ -224,6 +250,9 @@ func (c *coordinator) consumerGroupRecords(g *group, want map[groupRecordKey][]b
 		w.Tags()
 		return w.buf
 	}
+	// The group-level records first: the epoch, the partition counts the
+	// assignment was computed from (so that a restart does not see every
+	// topic as changed and bump the epoch), and the assignment epoch.
 	want[key(consumerGroupMetadataRecord, "")] = value(func(w *writer) { w.Int32(cg.epoch) })
 	want[key(consumerPartitionMetadataRecord, "")] = value(func(w *writer) {
 		ids := slices.SortedFunc(maps.Keys(cg.topics), compareUUID)
@@ -240,6 +269,10 @@ func (c *coordinator) consumerGroupRecords(g *group, want map[groupRecordKey][]b
 		})
 	})
 	want[key(consumerTargetMetadataRecord, "")] = value(func(w *writer) { w.Int32(cg.assignmentEpoch) })
+	// Then three records per member, split as Kafka splits them because
+	// they change at different rates: metadata on a subscription change,
+	// the target on a reassignment, the current assignment as the member
+	// reconciles, so a heartbeat rewrites only the one that moved.
 	for _, m := range cg.members {
 		want[key(consumerMemberMetadataRecord, m.id)] = value(func(w *writer) {
 			w.NullableString(m.instanceID)
@@ -262,6 +295,9 @@ func (c *coordinator) consumerGroupRecords(g *group, want map[groupRecordKey][]b
 	}
 }
 
+// writePartitionSet writes a set of partitions as TopicPartitions, by
+// topic id, sorted (partitionSet.wire), so that an unchanged assignment
+// encodes to the same bytes and storeGroup sees nothing to write.
 func writePartitionSet(w *writer, s partitionSet) {
 	writeArrayNonNull(w, s.wire(), func(w *writer, t consumerGroupTopicPartitions) {
 		w.UUID(t.TopicID)
@@ -270,6 +306,7 @@ func writePartitionSet(w *writer, s partitionSet) {
 	})
 }
 
+// readPartitionSet reads what writePartitionSet wrote.
 func readPartitionSet(r *reader) partitionSet {
 	s := make(partitionSet)
 	for _, t := range readArray(r, readConsumerGroupTopicPartitions) {
@@ -280,8 +317,12 @@ func readPartitionSet(r *reader) partitionSet {
 	return s
 }
 
+// compareUUID orders topic ids bytewise, for records that list topics in
+// a stable order.
 func compareUUID(a, b uuid) int { return strings.Compare(string(a[:]), string(b[:])) }
 
+// nonNilStrings is a, never nil, for a non-nullable array field: a nil
+// slice would be written as null, which the schema does not allow there.
 func nonNilStrings(a []string) []string {
 	if a == nil {
 		return []string{}
@@ -319,7 +360,10 @@ func (c *coordinator) replayGroupRecord(typ int16, k *reader, value []byte) erro
 
 // restoreGroups rebuilds every group's membership from its stored
 // records, after load. A group whose records do not parse is logged and
-// comes back without members, as it would have before this file.
+// comes back without members, as it would have before this file. That is
+// the safe failure: its members' next heartbeat or JoinGroup is answered
+// UNKNOWN_MEMBER_ID, they join again and get a fresh assignment; the cost
+// is one rebalance, where refusing to start would cost every group.
 func (c *coordinator) restoreGroups() {
 	for id, g := range c.groups {
 		var err error
@@ -347,7 +391,10 @@ func newGroupWithOffsets(g *group) *group {
 	return n
 }
 
-// restoreClassicGroup reads GroupMetadataValue v0-v4.
+// restoreClassicGroup reads GroupMetadataValue v0-v4, so that records
+// Kafka itself wrote, at whatever version, read here too. A group stored
+// with members comes back Stable at its generation, since it is only
+// stored when it settles.
 func (c *coordinator) restoreClassicGroup(g *group) error {
 	r := newReader(g.stored[groupRecordKey{groupMetadataRecord, g.id, ""}], false)
 	v := r.Int16()
@@ -429,7 +476,11 @@ func parseConsumerValue(b []byte, read func(r *reader)) error {
 	return nil
 }
 
-// restoreConsumerGroup rebuilds a KIP-848 group from its records.
+// restoreConsumerGroup rebuilds a KIP-848 group from its records. The
+// member records are found by walking the stored keys, since a member's
+// id is only in its keys. A member with metadata but no current
+// assignment record comes back assigned nothing, and reconciles from
+// there at its next heartbeat.
 func (c *coordinator) restoreConsumerGroup(g *group) error {
 	cg := newConsumerGroup()
 	stored := func(typ int16, member string) []byte { return g.stored[groupRecordKey{typ, g.id, member}] }

@@ -1,6 +1,6 @@
 // This file holds the core APIs, one section per API in API-key order, as
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
-// Metadata, ApiVersions, DeleteRecords, InitProducerId and DescribeCluster.
+// Metadata, ApiVersions and DeleteRecords.
 // The APIs of other subjects live in that subject's chapter (topics.go,
 // groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
@@ -13,12 +13,13 @@
 // Place in the book: Part I, after kafka.go (framing, and the apis table
 // through which each handler here is found), wire.go (the codec), and
 // log.go and topics.go (storage). On a first reading, take Produce, Fetch,
-// ListOffsets, Metadata and ApiVersions, in that order. Produce and Fetch also touch later chapters, each named where
-// it happens: producer ids and sequence numbers (producers.go) and
-// transactions with their last stable offset (txn.go) in Part III, the
-// validator (validator.go) and quotas (quotas.go) in Part IV. A reader of
-// Part I can skip those lines. (ACLs, acls.go, are checked before a
-// handler runs, so no handler mentions them.)
+// ListOffsets, Metadata and ApiVersions, in that order. Produce and Fetch
+// also touch later chapters, each named where it happens: producer ids
+// and sequence numbers (producers.go) and transactions with their last
+// stable offset (txn.go) in Part III, the validator (validator.go) and
+// quotas (quotas.go) in Part IV. A reader of Part I can skip those lines.
+// (ACLs, acls.go, are checked before a handler runs, by authorize.go, so
+// no handler mentions them.)
 //
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
@@ -32,23 +33,72 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"strings"
 	"time"
 )
 
-// Kafka error codes (Errors.java in Apache Kafka). Only the ones this
-// broker sends are listed.
+// Kafka error codes (Errors.java in Apache Kafka), only the ones this
+// broker sends, grouped by the chapter that sends them. A client decides
+// from the code alone what to do next: Errors.java maps each code to an
+// exception that is retriable or not, and the clients of other languages
+// copy that table. So a code must be the one Kafka sends in the same
+// case: another code can turn a retry into a failure shown to the user,
+// or a lasting failure into a loop of retries.
 const (
-	codeNone                      int16 = 0
-	codeUnknownServerError        int16 = -1
-	codeOffsetOutOfRange          int16 = 1
-	codeCorruptMessage            int16 = 2
-	codeUnknownTopicOrPartition   int16 = 3
-	codeMessageTooLarge           int16 = 10
+	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug, a failed
+	// disk) and is not retried; handlers log it. INVALID_REQUEST answers a
+	// request that decodes but contradicts itself, and UNSUPPORTED_VERSION
+	// an ApiVersions request newer than ours (conn.handle).
+	codeNone               int16 = 0
+	codeUnknownServerError int16 = -1
+	codeUnsupportedVersion int16 = 35
+	codeInvalidRequest     int16 = 42
+
+	// The log, Produce, Fetch and ListOffsets. UNKNOWN_TOPIC_OR_PARTITION,
+	// UNKNOWN_TOPIC_ID and KAFKA_STORAGE_ERROR are retriable: the client
+	// refreshes its metadata and sends again. CORRUPT_MESSAGE and
+	// NOT_ENOUGH_REPLICAS are retriable too, though a producer that sends
+	// the same bytes to the same single broker meets the same answer until
+	// its delivery timeout. OFFSET_OUT_OF_RANGE sends a consumer to its
+	// auto.offset.reset policy. The others fail the batch: the Java
+	// producer splits a batch of several records on MESSAGE_TOO_LARGE, and
+	// on INVALID_RECORD tells each record RecordErrors names why (KIP-467).
+	codeOffsetOutOfRange        int16 = 1
+	codeCorruptMessage          int16 = 2
+	codeUnknownTopicOrPartition int16 = 3
+	codeMessageTooLarge         int16 = 10
+	codeInvalidTopic            int16 = 17
+	codeNotEnoughReplicas       int16 = 19
+	codeInvalidRequiredAcks     int16 = 21
+	codeKafkaStorageError       int16 = 56
+	codeInvalidRecord           int16 = 87
+	codeUnknownTopicID          int16 = 100
+
+	// Fetch sessions (fetchsessions.go, KIP-227). On any of them the
+	// consumer forgets its session and starts a new one with a full fetch.
+	codeFetchSessionIDNotFound   int16 = 70
+	codeInvalidFetchSessionEpoch int16 = 71
+	codeFetchSessionTopicIDError int16 = 106
+
+	// Topic admin (topics.go, topicconfigs.go, cluster.go), answered per
+	// topic to an admin client, which shows them to its user.
+	codeTopicAlreadyExists       int16 = 36
+	codeInvalidPartitions        int16 = 37
+	codeInvalidReplicationFactor int16 = 38
+	codeInvalidReplicaAssignment int16 = 39
+	codeInvalidConfig            int16 = 40
+
+	// Classic groups and offsets (groups.go, offsets.go, groupadmin.go).
+	// COORDINATOR_NOT_AVAILABLE and NOT_COORDINATOR send the client back to
+	// FindCoordinator. ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+	// REBALANCE_IN_PROGRESS and MEMBER_ID_REQUIRED (KIP-394) make a member
+	// join again; FENCED_INSTANCE_ID tells a static member (KIP-345) that
+	// another process took its group.instance.id, and is fatal to it.
+	// UNSTABLE_OFFSET_COMMIT (KIP-447) is retried until the transaction
+	// holding the offsets ends.
 	codeOffsetMetadataTooLarge    int16 = 12
 	codeCoordinatorNotAvailable   int16 = 15
 	codeNotCoordinator            int16 = 16
-	codeInvalidTopic              int16 = 17
-	codeInvalidRequiredAcks       int16 = 21
 	codeIllegalGeneration         int16 = 22
 	codeInconsistentGroupProtocol int16 = 23
 	codeInvalidGroupID            int16 = 24
@@ -56,16 +106,31 @@ const (
 	codeInvalidSessionTimeout     int16 = 26
 	codeRebalanceInProgress       int16 = 27
 	codeInvalidCommitOffsetSize   int16 = 28
-	codeUnsupportedVersion        int16 = 35
-	codeTopicAlreadyExists        int16 = 36
-	codeInvalidPartitions         int16 = 37
-	codeInvalidReplicationFactor  int16 = 38
-	codeInvalidReplicaAssignment  int16 = 39
-	codeInvalidConfig             int16 = 40
-	codeNotEnoughReplicas         int16 = 19
-	codeMismatchedEndpointType    int16 = 114
-	codeUnsupportedEndpointType   int16 = 115
-	codeInvalidRequest            int16 = 42
+	codeNonEmptyGroup             int16 = 68
+	codeGroupIDNotFound           int16 = 69
+	codeMemberIDRequired          int16 = 79
+	codeGroupMaxSizeReached       int16 = 81
+	codeFencedInstanceID          int16 = 82
+	codeGroupSubscribedToTopic    int16 = 86
+	codeUnstableOffsetCommit      int16 = 88
+
+	// KIP-848 consumer groups (consumer.go). FENCED_MEMBER_EPOCH makes a
+	// member give up its partitions and join again at epoch 0;
+	// STALE_MEMBER_EPOCH refuses a commit from an epoch the member has
+	// since left, and the member retries after its next heartbeat.
+	codeFencedMemberEpoch        int16 = 110
+	codeUnreleasedInstanceID     int16 = 111
+	codeUnsupportedAssignor      int16 = 112
+	codeStaleMemberEpoch         int16 = 113
+	codeInvalidRegularExpression int16 = 128
+
+	// Idempotence and transactions (producers.go, txn.go).
+	// CONCURRENT_TRANSACTIONS is retriable: the markers of the previous
+	// transaction are still being written. PRODUCER_FENCED (KIP-588) tells
+	// a transactional producer that a newer instance with its id exists,
+	// and ends it; since KIP-588, INVALID_PRODUCER_EPOCH on a produce only
+	// aborts the transaction. OPERATION_NOT_ATTEMPTED answers the parts of
+	// a batched request left undone because another part failed.
 	codeOutOfOrderSequenceNumber  int16 = 45
 	codeInvalidProducerEpoch      int16 = 47
 	codeInvalidTxnState           int16 = 48
@@ -73,32 +138,24 @@ const (
 	codeInvalidTransactionTimeout int16 = 50
 	codeConcurrentTransactions    int16 = 51
 	codeOperationNotAttempted     int16 = 55
-	codeKafkaStorageError         int16 = 56
-	codeNonEmptyGroup             int16 = 68
-	codeGroupIDNotFound           int16 = 69
-	codeFetchSessionIDNotFound    int16 = 70
-	codeInvalidFetchSessionEpoch  int16 = 71
-	codeMemberIDRequired          int16 = 79
-	codeGroupMaxSizeReached       int16 = 81
-	codeFencedInstanceID          int16 = 82
-	codeGroupSubscribedToTopic    int16 = 86
-	codeInvalidRecord             int16 = 87
-	codeUnstableOffsetCommit      int16 = 88
 	codeProducerFenced            int16 = 90
-	codeUnknownTopicID            int16 = 100
 	codeTransactionalIDNotFound   int16 = 105
-	codeFetchSessionTopicIDError  int16 = 106
-	codeFencedMemberEpoch         int16 = 110
-	codeUnreleasedInstanceID      int16 = 111
-	codeUnsupportedAssignor       int16 = 112
-	codeStaleMemberEpoch          int16 = 113
-	codeInvalidRecordState        int16 = 121
-	codeShareSessionNotFound      int16 = 122
-	codeInvalidShareSessionEpoch  int16 = 123
-	codeInvalidRegularExpression  int16 = 128
+
+	// DescribeCluster's endpoint types (KIP-919, cluster.go).
+	codeMismatchedEndpointType  int16 = 114
+	codeUnsupportedEndpointType int16 = 115
+
+	// Share groups (share.go, sharefetch.go, KIP-932).
+	codeInvalidRecordState       int16 = 121
+	codeShareSessionNotFound     int16 = 122
+	codeInvalidShareSessionEpoch int16 = 123
 )
 
-// errorCode maps an error from the log to the code a client expects.
+// errorCode maps an error from the log to the code a client expects. The
+// log's errors wrap sentinels, so errors.Is finds them through the context
+// added on the way up. Anything the log does not classify is taken to be
+// our fault, UNKNOWN_SERVER_ERROR, which clients do not retry: retrying
+// against an unknown failure would only repeat it.
 func errorCode(err error) int16 {
 	switch {
 	case err == nil:
@@ -117,7 +174,10 @@ func errorCode(err error) int16 {
 }
 
 // topicPartition finds a partition's log, or returns nil if the topic or
-// partition does not exist.
+// partition does not exist. Callers answer nil with
+// UNKNOWN_TOPIC_OR_PARTITION, which a client takes for stale metadata: a
+// producer that saw CreatePartitions on another connection may name a
+// partition before this request's topic had it.
 func (b *Broker) topicPartition(t *topicLog, partition int32) *partitionLog {
 	if t == nil || partition < 0 || int(partition) >= len(t.Partitions) {
 		return nil
@@ -134,14 +194,13 @@ type leaderAndEpoch struct {
 	LeaderEpoch int32
 }
 
+// noLeader is the absent CurrentLeader. The encoders leave the tag out
+// when it holds this value, as Kafka's generated writers leave out a
+// tagged field at its default, so the bytes match a Kafka broker's.
 var noLeader = leaderAndEpoch{-1, -1}
 
-func readLeaderAndEpoch(r *reader) leaderAndEpoch {
-	l := leaderAndEpoch{LeaderID: r.Int32(), LeaderEpoch: r.Int32()}
-	r.SkipTags()
-	return l
-}
-
+// encode writes the struct inside its tag; the tag's number and size are
+// the writer's (writer.Tags).
 func (l leaderAndEpoch) encode(w *writer) {
 	w.Int32(l.LeaderID)
 	w.Int32(l.LeaderEpoch)
@@ -157,12 +216,6 @@ type nodeEndpoint struct {
 	Rack   *string
 }
 
-func readNodeEndpoint(r *reader) nodeEndpoint {
-	e := nodeEndpoint{NodeID: r.Int32(), Host: r.String(), Port: r.Int32(), Rack: r.NullableString()}
-	r.SkipTags()
-	return e
-}
-
 func (e nodeEndpoint) encode(w *writer) {
 	w.Int32(e.NodeID)
 	w.String(e.Host)
@@ -171,6 +224,9 @@ func (e nodeEndpoint) encode(w *writer) {
 	w.Tags()
 }
 
+// writeNodeEndpoints writes the NodeEndpoints tag of Produce and Fetch
+// responses. No handler fills it yet: a client needs it only to reach a
+// new leader it has not met in Metadata, and here the leader never moves.
 func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 	writeArrayNonNull(w, es, func(w *writer, e nodeEndpoint) { e.encode(w) })
 }
@@ -192,7 +248,8 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
 // snappy or lz4 rewrites a batch of another codec. acks=0 gets
-// no response at all; with one broker, acks=1 and acks=-1 mean the same.
+// no response at all, and the connection closes if a partition failed;
+// with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
 // after all the request's appends and before the answer; one that fails
 // to sync answers KAFKA_STORAGE_ERROR, so the producer retries (and its
@@ -212,10 +269,17 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // verify with the coordinator (KIP-890). Control batches (markers) are the
 // coordinator's to write: a producer's gets INVALID_RECORD.
 type produceRequest struct {
+	// TransactionalID is what the ACL check needs (WRITE on the
+	// transactional id, acls.go); the transaction itself is found from
+	// the batches' producer id, as Kafka's leader finds it.
 	TransactionalID *string
-	Acks            int16
-	TimeoutMs       int32
-	TopicData       []produceTopic
+	// Acks is 0 (no answer), 1 (the leader has it) or -1 (every in-sync
+	// replica has it); anything else is INVALID_REQUIRED_ACKS.
+	Acks int16
+	// TimeoutMs bounds Kafka's wait for followers under acks=-1. There are
+	// no followers here, so it is read and never waited on.
+	TimeoutMs int32
+	TopicData []produceTopic
 }
 
 type produceTopic struct {
@@ -224,7 +288,11 @@ type produceTopic struct {
 }
 
 type producePartition struct {
-	Index   int32
+	Index int32
+	// Records is one or more record batches as the producer packed them,
+	// a slice of the request frame. The log copies them into the segment
+	// file, so nothing keeps the frame once the handler is done (the frame
+	// pool in kafka.go relies on it).
 	Records []byte
 }
 
@@ -257,17 +325,31 @@ type produceTopicResponse struct {
 	PartitionResponses []producePartitionResponse
 }
 
+// producePartitionResponse is one partition's answer. Every offset and
+// time is -1 when the partition failed, as in Kafka, so a client never
+// mistakes a failed append for one stored at offset 0.
 type producePartitionResponse struct {
-	Index           int32
-	ErrorCode       int16
-	BaseOffset      int64
+	Index     int32
+	ErrorCode int16
+	// BaseOffset is the offset of the first record of the first batch:
+	// the producer counts the rest of its records from it.
+	BaseOffset int64
+	// LogAppendTimeMs is the broker's time on a LogAppendTime topic, and
+	// -1 otherwise; the producer reports it in place of its own timestamps.
 	LogAppendTimeMs int64
-	LogStartOffset  int64
-	RecordErrors    []batchIndexAndErrorMessage
-	ErrorMessage    *string
-	CurrentLeader   leaderAndEpoch
+	// LogStartOffset lets an idempotent producer tell a sequence error
+	// caused by retention, which deleted its state along with its records,
+	// from a real gap (ProduceResponse.json, v5).
+	LogStartOffset int64
+	// RecordErrors and ErrorMessage say which records of a refused batch
+	// were at fault and why (KIP-467).
+	RecordErrors  []batchIndexAndErrorMessage
+	ErrorMessage  *string
+	CurrentLeader leaderAndEpoch
 }
 
+// batchIndexAndErrorMessage names one refused record by its index in the
+// batch, counting from 0.
 type batchIndexAndErrorMessage struct {
 	BatchIndex             int32
 	BatchIndexErrorMessage *string
@@ -308,6 +390,11 @@ func (m *produceResponse) encode(w *writer, v int16) {
 	}
 }
 
+// handleProduce appends each partition's records and answers per
+// partition. A produce is not atomic across partitions, in Kafka either:
+// one partition's error leaves the others' appends in place, and the
+// producer retries only the failed ones. Fetches waiting for new records
+// are woken once, after all the appends.
 func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*produceRequest)
 	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(req.TopicData))}
@@ -369,10 +456,32 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	// A producer over its producer_byte_rate quota is told to wait, and
 	// its connection muted, after its records are stored (quotas.go).
 	rc.throttle = b.throttleProduce(rc, rc.size)
-	if req.Acks == 0 {
+	// With acks=0 the answer is built all the same, and the connection
+	// loop drops it (noAnswer in kafka.go), so that the partitions the
+	// authorizer refused are in it too when it decides to close.
+	return resp
+}
+
+// produceFailures is nil if every partition of an acks=0 produce's answer
+// succeeded, or else an error naming each partition that failed and its
+// Kafka error, which closes the connection (noAnswer).
+func produceFailures(r response) error {
+	resp, ok := r.(*produceResponse)
+	if !ok {
 		return nil
 	}
-	return resp
+	var failed []string
+	for _, t := range resp.Responses {
+		for _, p := range t.PartitionResponses {
+			if p.ErrorCode != codeNone {
+				failed = append(failed, fmt.Sprintf("%s-%d %s", t.Name, p.Index, errorName(p.ErrorCode)))
+			}
+		}
+	}
+	if failed == nil {
+		return nil
+	}
+	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
 }
 
 // appendRecords validates a partition's records field and appends it. It
@@ -387,7 +496,15 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 	}
 }
 
+// appendValidated runs a partition's checks and the append, and returns
+// the error code, the base offset and the error message. The checks come
+// before anything is written, so a refused records field leaves the log as
+// it was: Kafka too refuses a partition's records whole, never part of
+// them, and the producer fails or retries them as one. It also sets pr's
+// LogAppendTimeMs and RecordErrors where they apply.
 func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
+	// Bytes that do not split into whole batches were damaged on the way
+	// or by a buggy client; CORRUPT_MESSAGE lets a producer send again.
 	if len(records) == 0 {
 		return codeCorruptMessage, -1, nil
 	}
@@ -396,17 +513,13 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		return codeCorruptMessage, -1, nil
 	}
 	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
-	tooLarge := func(headers []batchHeader) (int16, int64, *string) {
-		for _, h := range headers {
-			if h.Size() > limit {
-				return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
-			}
-		}
-		return codeNone, -1, nil
-	}
-	if code, off, msg := tooLarge(headers); code != codeNone {
+	if code, off, msg := tooLarge(headers, limit); code != codeNone {
 		return code, off, msg
 	}
+	// With one replica, min.insync.replicas above 1 can never be met, and
+	// Kafka refuses acks=-1 then rather than store what it cannot protect
+	// as asked (Partition.appendRecordsToLeader). acks=0 and acks=1 do not
+	// ask for replicas, so they are stored.
 	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
 		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
@@ -420,7 +533,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		pr.RecordErrors = rej.records
 		return rej.code, -1, &rej.msg
 	}
-	if code, off, msg := tooLarge(headers); code != codeNone {
+	if code, off, msg := tooLarge(headers, limit); code != codeNone {
 		return code, off, msg
 	}
 	if _, compacted := topic.Configs.compaction(); compacted {
@@ -435,6 +548,25 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
+	return b.appendChecked(topic, partition, pl, records, headers)
+}
+
+// tooLarge answers MESSAGE_TOO_LARGE for the first batch over limit, the
+// topic's max.message.bytes. Kafka's limit is on a batch, not a record,
+// since a batch is what the log stores and a consumer must fetch whole.
+func tooLarge(headers []batchHeader, limit int) (int16, int64, *string) {
+	for _, h := range headers {
+		if h.Size() > limit {
+			return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
+		}
+	}
+	return codeNone, -1, nil
+}
+
+// appendChecked appends batches that passed appendValidated's checks,
+// after the one check that must hold a lock across the append: a
+// transactional batch's, against its transaction's state.
+func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader) (int16, int64, *string) {
 	transactional := false
 	for _, h := range headers {
 		if h.isControl() {
@@ -499,18 +631,29 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 // before 7, which have no session fields, decode as 0/-1: both are
 // sessionless full fetches.
 type fetchRequest struct {
-	ClusterID           *string
-	ReplicaID           int32
-	ReplicaState        replicaState
-	MaxWaitMs           int32
-	MinBytes            int32
-	MaxBytes            int32
-	IsolationLevel      int8
-	SessionID           int32
-	SessionEpoch        int32
-	Topics              []fetchTopic
+	// ClusterID, ReplicaID and ReplicaState matter only to fetches
+	// between brokers and KRaft controllers; a consumer sends null and -1.
+	// There are no followers here, so they are decoded and not used.
+	ClusterID    *string
+	ReplicaID    int32
+	ReplicaState replicaState
+	// MaxWaitMs and MinBytes make the long poll: a consumer's
+	// fetch.max.wait.ms (500 by default) and fetch.min.bytes (1).
+	MaxWaitMs int32
+	MinBytes  int32
+	// MaxBytes is the consumer's fetch.max.bytes, capped again by
+	// maxFetchBytes.
+	MaxBytes       int32
+	IsolationLevel int8
+	SessionID      int32
+	SessionEpoch   int32
+	Topics         []fetchTopic
+	// ForgottenTopicsData takes partitions out of an incremental fetch
+	// session, once the consumer no longer owns them.
 	ForgottenTopicsData []forgottenTopic
-	RackID              string
+	// RackID asks for a replica in the consumer's rack (KIP-392). The one
+	// replica is the leader, so PreferredReadReplica is always -1.
+	RackID string
 }
 
 // unchangedFunc, if not nil, is asked by fetchOnce about each partition (i
@@ -519,6 +662,8 @@ type fetchRequest struct {
 // answer. Incremental fetch sessions pass one (fetchsessions.go).
 type unchangedFunc func(i int, highWatermark, logStartOffset int64) bool
 
+// replicaState is a follower's id and broker epoch (KIP-903): -1, -1 from
+// a consumer.
 type replicaState struct {
 	ReplicaID    int32
 	ReplicaEpoch int64
@@ -531,15 +676,24 @@ type fetchTopic struct {
 }
 
 type fetchPartition struct {
-	Partition          int32
+	Partition int32
+	// CurrentLeaderEpoch is the epoch the consumer last saw in Metadata
+	// (KIP-320), always 0 here because the leader never changes; the
+	// session cache keeps it with the partition (fetchsessions.go).
 	CurrentLeaderEpoch int32
 	FetchOffset        int64
-	LastFetchedEpoch   int32
-	LogStartOffset     int64
+	// LastFetchedEpoch and LogStartOffset are for followers, which use
+	// them to detect a diverging log and to follow the start offset.
+	LastFetchedEpoch int32
+	LogStartOffset   int64
+	// PartitionMaxBytes is max.partition.fetch.bytes. Like MaxBytes, it
+	// gives way to the first batch of the response (KIP-74).
 	PartitionMaxBytes  int32
 	ReplicaDirectoryID uuid
 }
 
+// forgottenTopic names, by name or by id as the version has it, the
+// partitions an incremental fetch drops from its session.
 type forgottenTopic struct {
 	Topic      string
 	TopicID    uuid
@@ -622,10 +776,14 @@ func (m *fetchRequest) decode(r *reader, v int16) {
 
 type fetchResponse struct {
 	ThrottleTimeMs int32
-	ErrorCode      int16
-	SessionID      int32
-	Responses      []fetchTopicResponse
-	NodeEndpoints  []nodeEndpoint
+	// ErrorCode is for the request as a whole, in practice a fetch
+	// session error; each partition has its own below.
+	ErrorCode int16
+	// SessionID is the session this fetch opened or continued, or 0 when
+	// it has none, which tells the consumer its next fetch must be full.
+	SessionID     int32
+	Responses     []fetchTopicResponse
+	NodeEndpoints []nodeEndpoint
 }
 
 type fetchTopicResponse struct {
@@ -635,8 +793,12 @@ type fetchTopicResponse struct {
 }
 
 type fetchPartitionResponse struct {
-	PartitionIndex       int32
-	ErrorCode            int16
+	PartitionIndex int32
+	ErrorCode      int16
+	// The three offsets are the log's at the time of the read. A consumer
+	// computes its lag from HighWatermark, or from LastStableOffset under
+	// read_committed, and its lead from LogStartOffset: how close it is to
+	// the records retention deletes next.
 	HighWatermark        int64
 	LastStableOffset     int64
 	LogStartOffset       int64
@@ -664,6 +826,9 @@ type snapshotID struct {
 	Epoch     int32
 }
 
+// abortedTransaction is a transaction that ended in an abort inside the
+// fetched range: a read_committed consumer drops the producer's records
+// from FirstOffset up to its abort marker (txn.go).
 type abortedTransaction struct {
 	ProducerID  int64
 	FirstOffset int64
@@ -783,6 +948,8 @@ func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchReq
 			rc.parkedSince(parked)
 			return resp, size
 		case <-ctx.Done():
+			// The broker is stopping: answer with what was read
+			// rather than leave the consumer to time out.
 			return resp, size
 		}
 	}
@@ -820,7 +987,9 @@ func (b *Broker) openRecordFiles(resp *fetchResponse) *fetchResponse {
 	return resp
 }
 
-// closeFiles closes the segment files openRecordFiles opened.
+// closeFiles closes the segment files openRecordFiles opened. conn.handle
+// calls it after the write, whether or not the send succeeded, so that a
+// consumer that hangs up mid-response leaks no descriptor.
 func (m *fetchResponse) closeFiles() {
 	for _, tr := range m.Responses {
 		for _, pr := range tr.Partitions {
@@ -879,12 +1048,19 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			if req.IsolationLevel == readCommitted {
 				pr.AbortedTransactions = pl.AbortedTransactions(fp.FetchOffset, end)
 			}
+			// Once the budget is spent, later partitions are answered
+			// with their offsets and no records; the consumer asks
+			// again from the same offset. The read is asked for at
+			// least a byte, so that a first batch larger than the
+			// budget is still found (KIP-74).
 			if budget > 0 || size == 0 {
 				sec, err := pl.ReadSectionBelow(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)), end)
 				switch {
 				case err != nil:
 					pr.ErrorCode = errorCode(err)
 					answerNow = true
+					// An offset out of range is the consumer's to
+					// handle (auto.offset.reset), not a fault to log.
 					if pr.ErrorCode != codeOffsetOutOfRange {
 						b.log.Error("fetch failed", "topic", topic.Name, "partition", fp.Partition, "offset", fp.FetchOffset, "err", err)
 					}
@@ -950,10 +1126,17 @@ func emptyFetchPartition(partition int32) fetchPartitionResponse {
 // for the earliest; any other value for the first offset whose timestamp is
 // at least that.
 type listOffsetsRequest struct {
-	ReplicaID      int32
+	// ReplicaID is -1 from a consumer or an admin tool; only followers,
+	// of which there are none here, name themselves.
+	ReplicaID int32
+	// IsolationLevel moves "latest" from the high watermark to the last
+	// stable offset for a read_committed consumer, which must not start
+	// past what it may read.
 	IsolationLevel int8
 	Topics         []listOffsetsTopic
-	TimeoutMs      int32
+	// TimeoutMs bounds a lookup in remote (tiered) storage (KIP-1075),
+	// which this broker does not have: every answer is the local log's.
+	TimeoutMs int32
 }
 
 type listOffsetsTopic struct {
@@ -964,8 +1147,10 @@ type listOffsetsTopic struct {
 type listOffsetsPartition struct {
 	PartitionIndex     int32
 	CurrentLeaderEpoch int32
-	Timestamp          int64
-	MaxNumOffsets      int32 // v0 only, below our minimum
+	// Timestamp is a time in milliseconds, or one of the special
+	// timestamps below.
+	Timestamp     int64
+	MaxNumOffsets int32 // v0 only, below our minimum
 }
 
 func (m *listOffsetsRequest) decode(r *reader, v int16) {
@@ -1005,6 +1190,12 @@ type listOffsetsTopicResponse struct {
 	Partitions []listOffsetsPartitionResponse
 }
 
+// listOffsetsPartitionResponse is one partition's answer: the offset,
+// the timestamp of its record when a timestamp was asked for (-1 for the
+// earliest and latest offsets, which name no record), and the leader
+// epoch that offset was written in, which a consumer keeps with its
+// position to detect a truncated log later (KIP-320). Every record here
+// is of epoch 0.
 type listOffsetsPartitionResponse struct {
 	PartitionIndex  int32
 	ErrorCode       int16
@@ -1035,13 +1226,19 @@ func (m *listOffsetsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// Isolation levels of Fetch and ListOffsets (IsolationLevel.java).
+// Isolation levels of Fetch and ListOffsets (IsolationLevel.java). A
+// consumer's isolation.level picks one. The Java client defaults to
+// read_uncommitted and librdkafka to read_committed, so both paths are
+// taken by default-configured consumers.
 const (
 	readUncommitted int8 = 0
 	readCommitted   int8 = 1
 )
 
-// Special timestamps of ListOffsets.
+// Special timestamps of ListOffsets. They are negative, which no time a
+// producer may give a record is (the Java producer refuses one). A consumer
+// without a committed offset sends latestTimestamp or earliestTimestamp,
+// as its auto.offset.reset says; the others come from admin tools.
 const (
 	latestTimestamp     = -1 // the high watermark
 	earliestTimestamp   = -2 // the log start offset
@@ -1050,6 +1247,10 @@ const (
 	latestTieredOffset  = -5 // the highest offset in tiered storage (KIP-1005)
 )
 
+// handleListOffsets answers each partition with listOffset. A partition
+// that is not there gets UNKNOWN_TOPIC_OR_PARTITION, and the others are
+// answered regardless, as in Kafka, so that one deleted topic does not
+// stop a consumer from placing its other partitions.
 func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listOffsetsRequest)
 	resp := &listOffsetsResponse{Topics: make([]listOffsetsTopicResponse, 0, len(req.Topics))}
@@ -1062,6 +1263,7 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			} else {
 				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, req.IsolationLevel)
+				// An answer of -1 names no offset, so no epoch either.
 				if pr.Offset >= 0 {
 					pr.LeaderEpoch = 0
 				}
@@ -1129,12 +1331,21 @@ func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp i
 // topic, and where a topic that does not exist yet is created on first use
 // (auto.create.topics.enable), which librdkafka-based tools rely on.
 type metadataRequest struct {
-	Topics                             []metadataRequestTopic
-	AllowAutoTopicCreation             bool
+	// Topics is null for all topics, as listing tools ask (kcat -L);
+	// consumers and producers name the topics they use.
+	Topics []metadataRequestTopic
+	// AllowAutoTopicCreation lets a client refuse creation: the Java
+	// consumer sends its allow.auto.create.topics, and the admin client
+	// false, so that describing a topic does not create it.
+	AllowAutoTopicCreation bool
+	// The Include fields ask for authorized operations (KIP-430,
+	// operations.go); the cluster's moved to DescribeCluster in v11.
 	IncludeClusterAuthorizedOperations bool
 	IncludeTopicAuthorizedOperations   bool
 }
 
+// metadataRequestTopic names a topic by name or, from v10, by id, as a
+// client that learned the id from an earlier answer may do.
 type metadataRequestTopic struct {
 	TopicID uuid
 	Name    *string
@@ -1165,9 +1376,14 @@ func (m *metadataRequest) decode(r *reader, v int16) {
 }
 
 type metadataResponse struct {
-	ThrottleTimeMs              int32
-	Brokers                     []metadataBroker
-	ClusterID                   *string
+	ThrottleTimeMs int32
+	// Brokers is this broker alone. Its address is the one the client
+	// will use for everything that follows, so it has to be reachable
+	// from the client (see requestContext.advertisedHostPort).
+	Brokers   []metadataBroker
+	ClusterID *string
+	// ControllerID is this broker too: the Java admin client sends
+	// CreateTopics and the other controller requests to it.
 	ControllerID                int32
 	Topics                      []metadataTopic
 	ClusterAuthorizedOperations int32
@@ -1189,10 +1405,15 @@ type metadataTopic struct {
 	TopicAuthorizedOperations int32
 }
 
+// metadataPartition tells a client who leads a partition and where its
+// replicas are. Clients send a partition's produces and fetches to its
+// leader, and wait, refreshing, while it is -1.
 type metadataPartition struct {
-	ErrorCode       int16
-	PartitionIndex  int32
-	LeaderID        int32
+	ErrorCode      int16
+	PartitionIndex int32
+	LeaderID       int32
+	// LeaderEpoch is 0 for good: the one replica is leader from the start
+	// and never hands over, so no epoch begins after the first.
 	LeaderEpoch     int32
 	ReplicaNodes    []int32
 	IsrNodes        []int32
@@ -1256,6 +1477,9 @@ func (m *metadataResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// deref is the value of a nullable string, with null as "". Versions
+// before 12 cannot send a null topic name, so a topic asked for by an
+// unknown id is answered there with an empty name.
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -1263,6 +1487,10 @@ func deref(s *string) string {
 	return *s
 }
 
+// handleMetadata answers with this broker, as the only broker and the
+// controller, and the topics asked for. Clients call it at start, every
+// metadata.max.age.ms (five minutes by default), and after any error that
+// hints their view is stale.
 func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*metadataRequest)
 	v := rc.header.APIVersion
@@ -1283,9 +1511,7 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		}
 	} else {
 		resp.Topics = make([]metadataTopic, 0, len(req.Topics))
-		// Before v4 the client could not opt out: the broker's setting
-		// decided.
-		allowCreate := req.AllowAutoTopicCreation || v < 4
+		allowCreate := b.autoCreates(req, v)
 		for _, rt := range req.Topics {
 			resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
 		}
@@ -1300,8 +1526,17 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 	return resp
 }
 
+// autoCreates reports whether a Metadata request creates the topics it
+// names that are missing: the broker must allow it and so must the
+// client, which could not opt out before v4, where only the broker's
+// setting decided. The ACL check asks it too, since a principal without
+// CREATE is refused only when the request would create something.
+func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
+	return !b.cfg.DisableAutoCreateTopics && (req.AllowAutoTopicCreation || v < 4)
+}
+
 // metadataTopic answers for one requested topic, creating it if it is
-// missing and auto-creation is allowed by both the broker and the client.
+// missing and allowCreate, from autoCreates, says so.
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
 	if rt.Name == nil {
 		if t := b.logs.TopicByID(rt.TopicID); t != nil {
@@ -1318,7 +1553,7 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		missing.ErrorCode = codeInvalidTopic
 		return missing
 	}
-	if !allowCreate || b.cfg.DisableAutoCreateTopics {
+	if !allowCreate {
 		missing.ErrorCode = codeUnknownTopicOrPartition
 		return missing
 	}
@@ -1370,6 +1605,9 @@ func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 // The first request on most connections. Its response header is always v0,
 // and a version we do not know is answered, not refused (see conn.handle).
 type apiVersionsRequest struct {
+	// The client's software and version (KIP-511), such as "apache-kafka-java"
+	// and "4.0.0". Kafka tags its client metrics with them; here they are
+	// only shown by -trace.
 	ClientSoftwareName    string
 	ClientSoftwareVersion string
 }
@@ -1383,13 +1621,19 @@ func (m *apiVersionsRequest) decode(r *reader, v int16) {
 }
 
 type apiVersionsResponse struct {
-	ErrorCode              int16
-	APIKeys                []apiVersion
-	ThrottleTimeMs         int32
+	ErrorCode int16
+	// APIKeys is the apis table: a client sends each API at the highest
+	// version both sides have, and does not send an API missing here.
+	APIKeys        []apiVersion
+	ThrottleTimeMs int32
+	// The feature fields (KIP-584) stay empty, and FinalizedFeaturesEpoch
+	// -1: with no KRaft quorum there is nothing an operator could finalize.
 	SupportedFeatures      []supportedFeatureKey
 	FinalizedFeaturesEpoch int64
 	FinalizedFeatures      []finalizedFeatureKey
-	ZkMigrationReady       bool
+	// ZkMigrationReady is for controllers moving off ZooKeeper; a broker
+	// never sets it.
+	ZkMigrationReady bool
 }
 
 type apiVersion struct {
@@ -1451,7 +1695,9 @@ func (m *apiVersionsResponse) encode(w *writer, v int16) {
 	w.Tags(tags...)
 }
 
-// supportedAPIs lists the table for ApiVersions.
+// supportedAPIs lists the table for ApiVersions. It is built from apis on
+// each call rather than kept, so that it cannot disagree with dispatch;
+// the answer is a few hundred bytes, sent once per connection.
 func supportedAPIs() []apiVersion {
 	keys := make([]apiVersion, len(apis))
 	for i, a := range apis {
@@ -1460,6 +1706,8 @@ func supportedAPIs() []apiVersion {
 	return keys
 }
 
+// handleApiVersions answers a version it understands; the answer to one it
+// does not is conn.handle's, before any handler runs.
 func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {
 	return &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
 }
@@ -1519,6 +1767,9 @@ type deleteRecordsTopicResult struct {
 	Partitions []deleteRecordsPartitionResult
 }
 
+// deleteRecordsPartitionResult is one partition's answer. LowWatermark is
+// the log start offset after the deletion, which may be above the offset
+// asked for when an earlier call went further; -1 on an error.
 type deleteRecordsPartitionResult struct {
 	PartitionIndex int32
 	LowWatermark   int64
@@ -1543,6 +1794,9 @@ func (m *deleteRecordsResponse) encode(w *writer, v int16) {
 // deleteToHighWatermark is DeleteRecordsRequest.HIGH_WATERMARK.
 const deleteToHighWatermark = -1
 
+// handleDeleteRecords moves each partition's start through the data dir
+// (logDir.DeleteRecords, topics.go), which writes the checkpoint before it
+// returns, so that a start the answer reports survives a restart.
 func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*deleteRecordsRequest)
 	resp := &deleteRecordsResponse{Topics: make([]deleteRecordsTopicResult, 0, len(req.Topics))}
@@ -1571,188 +1825,5 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 		}
 		resp.Topics = append(resp.Topics, tr)
 	}
-	return resp
-}
-
-// InitProducerId: v0-5 (InitProducerIdRequest.json, InitProducerIdResponse.json)
-//
-//	v2: flexible
-//	v3: ProducerId and ProducerEpoch, to bump the epoch of an existing producer (KIP-360)
-//	v4: no change (PRODUCER_FENCED may be returned, KIP-588)
-//	v5: no change (transactions v2, KIP-890)
-//
-// An idempotent producer (the default in franz-go, librdkafka and the Java
-// client) asks for a producer id before its first produce; its batches then
-// carry that id, an epoch and per-partition sequence numbers (producers.go).
-// Ids come from a persisted allocator, so none is handed out twice, even
-// across restarts.
-//
-// From v3 a producer that has lost track of its sequence numbers may name
-// its id and epoch to get a new epoch, in which it starts again at
-// sequence 0 and its batches of older epochs are refused (KIP-360). The
-// epoch goes up by one; at math.MaxInt16-1, where Kafka stops bumping
-// (TransactionMetadata.isProducerEpochExhausted), the producer gets a new
-// id at epoch 0 instead, as it does when it names an id never handed out.
-// Both ProducerId and ProducerEpoch, or neither, must be -1.
-//
-// Where we differ from Kafka: Kafka answers every non-transactional
-// request with a new id at epoch 0 and bumps epochs only for transactional
-// ids; here the named id keeps its identity, which clients accept either
-// way since they use what the answer says.
-//
-// A request with a TransactionalId goes to the transaction coordinator
-// (txn.go): the id keeps its producer id across InitProducerId calls and
-// restarts, each call bumps the epoch and so fences the previous instance,
-// aborting its open transaction, and TransactionTimeoutMs must be positive
-// and at most transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT).
-type initProducerIDRequest struct {
-	TransactionalID      *string
-	TransactionTimeoutMs int32
-	ProducerID           int64
-	ProducerEpoch        int16
-}
-
-func (m *initProducerIDRequest) decode(r *reader, v int16) {
-	m.TransactionalID = r.NullableString()
-	m.TransactionTimeoutMs = r.Int32()
-	m.ProducerID, m.ProducerEpoch = -1, -1
-	if v >= 3 {
-		m.ProducerID = r.Int64()
-		m.ProducerEpoch = r.Int16()
-	}
-	r.SkipTags()
-}
-
-type initProducerIDResponse struct {
-	ThrottleTimeMs int32
-	ErrorCode      int16
-	ProducerID     int64
-	ProducerEpoch  int16
-}
-
-func (m *initProducerIDResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	w.Int16(m.ErrorCode)
-	w.Int64(m.ProducerID)
-	w.Int16(m.ProducerEpoch)
-	w.Tags()
-}
-
-// lastProducerEpoch is the highest epoch handed out. Kafka keeps
-// math.MaxInt16 out of use so that a transaction marker can still carry an
-// epoch one above the producer's.
-const lastProducerEpoch = math.MaxInt16 - 1
-
-func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*initProducerIDRequest)
-	fail := func(code int16) response {
-		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
-	}
-	switch {
-	case req.TransactionalID != nil:
-		return b.txns.initProducer(req, rc.header.APIVersion)
-	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
-		return fail(codeInvalidRequest)
-	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
-		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
-	}
-	id, err := b.producerIDs.Next()
-	if err != nil {
-		b.log.Error("allocating a producer id", "err", err)
-		return fail(codeUnknownServerError)
-	}
-	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
-}
-
-// DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)
-//
-//	v0: flexible from the start (KIP-700)
-//	v1: EndpointType, brokers or controllers (KIP-919)
-//
-// The admin clients' way to list brokers without Metadata's topic list.
-// As a Kafka broker's listener does, this one answers for brokers only;
-// asking it for controllers is MISMATCHED_ENDPOINT_TYPE.
-type describeClusterRequest struct {
-	IncludeClusterAuthorizedOperations bool
-	EndpointType                       int8
-}
-
-func (m *describeClusterRequest) decode(r *reader, v int16) {
-	m.IncludeClusterAuthorizedOperations = r.Bool()
-	m.EndpointType = 1
-	if v >= 1 {
-		m.EndpointType = r.Int8()
-	}
-	r.SkipTags()
-}
-
-type describeClusterResponse struct {
-	ThrottleTimeMs              int32
-	ErrorCode                   int16
-	ErrorMessage                *string
-	EndpointType                int8
-	ClusterID                   string
-	ControllerID                int32
-	Brokers                     []describeClusterBroker
-	ClusterAuthorizedOperations int32
-}
-
-type describeClusterBroker struct {
-	BrokerID int32
-	Host     string
-	Port     int32
-	Rack     *string
-}
-
-func (m *describeClusterResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	w.Int16(m.ErrorCode)
-	w.NullableString(m.ErrorMessage)
-	if v >= 1 {
-		w.Int8(m.EndpointType)
-	}
-	w.String(m.ClusterID)
-	w.Int32(m.ControllerID)
-	writeArrayNonNull(w, m.Brokers, func(w *writer, b describeClusterBroker) {
-		w.Int32(b.BrokerID)
-		w.String(b.Host)
-		w.Int32(b.Port)
-		w.NullableString(b.Rack)
-		w.Tags()
-	})
-	w.Int32(m.ClusterAuthorizedOperations)
-	w.Tags()
-}
-
-// Endpoint types of DescribeCluster v1 (KIP-919).
-const (
-	endpointBrokers     = 1
-	endpointControllers = 2
-)
-
-func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*describeClusterRequest)
-	resp := &describeClusterResponse{
-		EndpointType:                req.EndpointType,
-		ClusterID:                   b.cfg.ClusterID,
-		ControllerID:                b.cfg.NodeID,
-		ClusterAuthorizedOperations: authorizedOperationsOmitted,
-	}
-	if req.IncludeClusterAuthorizedOperations {
-		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
-	}
-	switch req.EndpointType {
-	case endpointBrokers:
-	case endpointControllers:
-		resp.ErrorCode, resp.ErrorMessage = codeMismatchedEndpointType, ptr("this is a broker endpoint; controllers are not listed here")
-	default:
-		resp.ErrorCode, resp.ErrorMessage = codeUnsupportedEndpointType, ptr(fmt.Sprintf("unknown endpoint type %d", req.EndpointType))
-	}
-	if resp.ErrorCode != codeNone {
-		resp.Brokers = []describeClusterBroker{}
-		return resp
-	}
-	host, port := rc.advertisedHostPort()
-	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}
 	return resp
 }

@@ -5,7 +5,7 @@
 // on disk, in the same layout Kafka uses. It is meant both as a local broker
 // for development and tests and as a guided tour of how Kafka works, read
 // as a book in four parts (see Reading order). The book is not short:
-// about 29,000 lines of Go without the tests, a fifth of them comments.
+// about 32,000 lines of Go without the tests, a quarter of them comments.
 // Part I, the path of a record from a producer to the disk and back to a
 // consumer, is about a quarter of them, and a reader can finish it in an
 // evening; the other parts build on it and not on each other.
@@ -84,8 +84,8 @@
 //     ids and configs, creation and deletion that a crash leaves whole, and
 //     CreateTopics, DeleteTopics and CreatePartitions.
 //   - handlers.go: the core APIs, one section per API in API-key order
-//     (Produce, Fetch, ListOffsets, Metadata, ApiVersions, DeleteRecords,
-//     ...), each opening with the versions served.
+//     (Produce, Fetch, ListOffsets, Metadata, ApiVersions and
+//     DeleteRecords), each opening with the versions served.
 //   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
 //     consumer of many partitions from naming all of them on every fetch.
 //
@@ -114,8 +114,8 @@
 //
 // Idempotent producers, then transactions built on them.
 //
-//   - producers.go: producer ids, and the sequence numbers that turn a
-//     retried batch into a no-op (KIP-98).
+//   - producers.go: InitProducerId, producer ids, and the sequence
+//     numbers that turn a retried batch into a no-op (KIP-98).
 //   - txn.go: the transaction coordinator, the markers that end a
 //     transaction, and the last stable offset read_committed stops at.
 //   - txnstate.go: the coordinator's state on disk, a log compacted as
@@ -139,6 +139,8 @@
 //     principal.
 //   - scram.go: the SCRAM mechanisms and the users they check.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
+//   - authorize.go: what each API asks the authorizer, and the error a
+//     client sees when it is denied.
 //   - operations.go: what a client may do, when it asks (KIP-430's
 //     authorized operations).
 //   - observe.go: a read-only Snapshot of the broker, and the HTTP handler
@@ -148,8 +150,8 @@
 //   - web.go: the web page, with its template web.html.
 //   - trace.go: every request and response, decoded, for -trace.
 //   - quotas.go: client quotas, and the throttles that enforce them.
-//   - cluster.go: the partition admin APIs, answered as a one-broker
-//     cluster answers them.
+//   - cluster.go: DescribeCluster and the partition admin APIs, answered
+//     as a one-broker cluster answers them.
 //   - diskspace_unix.go: the size of the data dir's volume, for
 //     DescribeLogDirs.
 //   - diskspace_other.go: the same, where the OS cannot tell.
@@ -303,6 +305,7 @@ func Open(cfg Config) (*Broker, error) {
 		b.shares.close()
 		return nil, errors.Join(err, logs.Close())
 	}
+	b.groups.pendingTxnOffsets = b.txns.pendingOffsets
 	return b, nil
 }
 
@@ -354,6 +357,7 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
 			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
 			now:               time.Now,
+			metrics:           &b.metrics.cleaner,
 		})
 		return nil
 	})
@@ -886,9 +890,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if throttle > 0 {
 		c.mutedUntil = now.Add(throttle)
 	}
-	if resp == nil { // acks=0 produce: the client expects no answer
-		c.broker.requestDone(h, api, req, nil, received)
-		return nil
+	if noAnswer(req) {
+		c.broker.requestDone(h, api, req, resp, received)
+		return produceFailures(resp)
 	}
 	if f, ok := resp.(interface{ closeFiles() }); ok {
 		defer f.closeFiles() // a fetch's segment files, sent or not
@@ -907,6 +911,19 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 		return err
 	}
 	return c.auth.closeAfter // a failed login ends with its answer
+}
+
+// noAnswer reports whether the client expects no answer to req: a
+// Produce with acks=0, whose producer sends on without reading, so that
+// an answer it did not expect would be read as the one to its next
+// request. Kafka's ProduceRequest.getErrorResponse is null for it, and
+// RequestChannel then closes the connection on an error instead of
+// answering (KafkaApis.handleProduceRequest does the same for a
+// partition's error): the disconnect is how the producer learns of it,
+// and it refreshes its metadata before sending again.
+func noAnswer(req request) bool {
+	p, ok := req.(*produceRequest)
+	return ok && p.Acks == 0
 }
 
 // parseRequest decodes a frame: the request header, then the body of the

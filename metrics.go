@@ -65,12 +65,20 @@ import (
 // latencyBucketsMs are the upper bounds of the latency histograms, in
 // milliseconds: from a request answered from memory (well under 1ms) to a
 // long-polling fetch (500ms by default, up to max.wait.ms).
+// The bounds go in steps of 2 to 2.5 times so that a dashboard's
+// histogram_quantile is accurate to within a bucket over five orders of
+// magnitude; Prometheus's own client defaults stop at 10 seconds too.
 var latencyBucketsMs = []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}
 
 // histogram counts durations into latencyBucketsMs.
 type histogram struct {
+	// 17 is len(latencyBucketsMs)+1. Each count is of its own bucket only,
+	// not cumulative: observe then adds to one counter, and the cumulative
+	// sums the format wants are built at scrape time.
 	counts [17]atomic.Int64 // one per bucket, and the last for +Inf
-	sumNs  atomic.Int64
+	// The sum is kept in integer nanoseconds, since there is no atomic
+	// float add; it becomes milliseconds when written.
+	sumNs atomic.Int64
 }
 
 // count is how many durations h has counted.
@@ -82,6 +90,9 @@ func (h *histogram) count() int64 {
 	return n
 }
 
+// observe counts d into the first bucket whose bound is at least d, since
+// Prometheus's le means "less than or equal"; a duration above the last
+// bound lands in the +Inf slot. It takes no lock: two atomic adds.
 func (h *histogram) observe(d time.Duration) {
 	ms := float64(d) / float64(time.Millisecond)
 	i, _ := slices.BinarySearch(latencyBucketsMs, ms)
@@ -99,29 +110,46 @@ func observeFsync(start time.Time) { fsyncLatency.observe(time.Since(start)) }
 
 // topicCounters are a topic's BrokerTopicMetrics.
 type topicCounters struct {
+	// Kafka keeps these per topic and once more without a topic tag for the
+	// whole broker; both are kept here, since summing the per-topic series
+	// would lose deleted topics' counts from the total.
 	messagesIn, bytesIn, bytesOut atomic.Int64
 }
 
 // apiMetrics are one API's RequestMetrics.
 type apiMetrics struct {
+	// Requests are counted by version because the version label is how an
+	// operator finds the clients still on an old protocol before an upgrade
+	// (KIP-272 added it to Kafka's RequestsPerSec).
 	requests []atomic.Int64 // by version
 	latency  histogram
-	errMu    sync.Mutex
-	errors   map[int16]int64 // by error code, NONE included, as Kafka counts
+	// The error codes seen are few but not known in advance, so they live
+	// in a map behind a lock, taken once per response.
+	errMu  sync.Mutex
+	errors map[int16]int64 // by error code, NONE included, as Kafka counts
 }
 
 // brokerMetrics is what the broker counts as it goes; the gauges come from
 // a Snapshot at scrape time.
 type brokerMetrics struct {
 	allTopics topicCounters
-	topics    sync.Map // topic name -> *topicCounters
-	apis      map[int16]*apiMetrics
+	// topics is written once per topic and read on every produce and fetch,
+	// the read-mostly case sync.Map is made for.
+	topics sync.Map // topic name -> *topicCounters
+	// apis is filled in newBrokerMetrics with one entry per API the broker
+	// serves and never written again, so it is read without a lock.
+	apis map[int16]*apiMetrics
 
+	// connections goes up and down with the connections open; the created
+	// count only grows, so a rate() over it shows clients reconnecting in a
+	// loop, which the gauge alone would hide.
 	connections, connectionsCreated atomic.Int64
 
 	cleaner cleanerMetrics
 }
 
+// newBrokerMetrics sizes each API's request counters by its newest version,
+// so that counting never needs to grow a slice on the request path.
 func newBrokerMetrics() *brokerMetrics {
 	m := &brokerMetrics{apis: make(map[int16]*apiMetrics, len(apis))}
 	for _, a := range apis {
@@ -130,6 +158,9 @@ func newBrokerMetrics() *brokerMetrics {
 	return m
 }
 
+// topic returns name's counters, creating them at first use. The Load first
+// saves the allocation of new(topicCounters) on every call after the first;
+// LoadOrStore settles two connections racing to create them.
 func (m *brokerMetrics) topic(name string) *topicCounters {
 	if t, ok := m.topics.Load(name); ok {
 		return t.(*topicCounters)
@@ -139,9 +170,9 @@ func (m *brokerMetrics) topic(name string) *topicCounters {
 }
 
 // cleanerMetrics is the hook for the log cleaner (compaction), which feeds
-// it one call of cleaned per run. Until a cleaner reports, /metrics lists no
-// cleaner metrics, as a Kafka broker with log.cleaner.enable=false
-// registers none.
+// it one call of cleaned per partition it cleans (cleanRound in
+// cleaner.go). Until a cleaner reports, /metrics lists no cleaner
+// metrics, as a Kafka broker with log.cleaner.enable=false registers none.
 type cleanerMetrics struct {
 	mu            sync.Mutex
 	runs          int64
@@ -161,6 +192,7 @@ func (c *cleanerMetrics) cleaned(start time.Time, bytesRead, bytesWritten int64,
 	c.runs++
 	c.lastRunEnd = time.Now()
 	c.maxCleanTime = c.lastRunEnd.Sub(start)
+	// A run that read nothing recopied nothing; 0 avoids dividing by zero.
 	c.recopyPercent = 0
 	if bytesRead > 0 {
 		c.recopyPercent = 100 * float64(bytesWritten) / float64(bytesRead)
@@ -176,10 +208,15 @@ func (c *cleanerMetrics) cleaned(start time.Time, bytesRead, bytesWritten int64,
 func (b *Broker) requestDone(h *requestHeader, api *api, req request, resp response, received time.Time) {
 	took := time.Since(received)
 	am := b.metrics.apis[api.key]
+	// parseRequest has refused versions above the table's maximum, so the
+	// version indexes the slice safely.
 	am.requests[h.APIVersion].Add(1)
 	am.latency.observe(took)
 	if resp != nil {
 		var tally errorTally
+		// The codes are tallied before taking errMu, so the lock is held
+		// for a handful of map updates, not for the walk over a large
+		// response.
 		tally.add(reflect.ValueOf(resp))
 		am.errMu.Lock()
 		for _, c := range tally.codes[:tally.n] {
@@ -207,6 +244,10 @@ func (b *Broker) requestDone(h *requestHeader, api *api, req request, resp respo
 // for topics that exist, so that a client naming random topics cannot
 // grow them.
 func (b *Broker) countProduce(req *produceRequest, resp response) {
+	// ok holds the partitions the answer says took their batches: a
+	// partition refused with an error appended nothing and counts nothing,
+	// as in Kafka, where ReplicaManager marks the meters only for appends
+	// that succeeded.
 	ok := map[TopicPartition]bool{}
 	if pr, _ := resp.(*produceResponse); pr != nil {
 		for _, t := range pr.Responses {
@@ -249,6 +290,8 @@ func (b *Broker) countFetch(resp *fetchResponse) {
 	for _, t := range resp.Responses {
 		var n int64
 		for _, p := range t.Partitions {
+			// A partition's records are either in memory or a file section
+			// sent with sendfile; the one that is empty adds zero.
 			n += int64(len(p.Records)) + p.recordsFile.size
 		}
 		if n == 0 {
@@ -267,8 +310,12 @@ func (b *Broker) countFetch(resp *fetchResponse) {
 
 // errorCodeFields caches, per response struct type, which fields are an
 // ErrorCode and which may hold more of them.
+// Every response of one API has the same shape, so the reflect work of
+// finding its ErrorCode fields is done once per type and the request path
+// only follows the cached field indexes.
 var errorCodeFields sync.Map // reflect.Type -> errorPlan
 
+// errorPlan is one struct type's map of where its error codes are.
 type errorPlan struct {
 	codes  []int // int16 fields named ErrorCode
 	nested []int // struct, slice or pointer fields whose type holds ErrorCodes
@@ -286,6 +333,8 @@ type errorTally struct {
 	more map[int16]int64
 }
 
+// count adds one to code's tally: in the array while it has room, then in
+// the map.
 func (t *errorTally) count(code int16) {
 	for i := range t.codes[:t.n] {
 		if t.codes[i].code == code {
@@ -329,6 +378,9 @@ func (t *errorTally) add(v reflect.Value) {
 	}
 }
 
+// planErrors returns t's errorPlan, computing it on first use. Two
+// goroutines may compute the same plan at once; both get the same answer,
+// so the race costs only duplicated work.
 func planErrors(t reflect.Type) errorPlan {
 	if p, ok := errorCodeFields.Load(t); ok {
 		return p.(errorPlan)
@@ -352,6 +404,8 @@ func planErrors(t reflect.Type) errorPlan {
 // holdsErrorCodes reports whether a value of type t can contain an
 // ErrorCode field; depth stops a recursive type.
 func holdsErrorCodes(t reflect.Type, depth int) bool {
+	// No schema nests deeper than a few levels; the limit only guards
+	// against a self-referencing type recursing forever.
 	if depth > 8 {
 		return false
 	}
@@ -435,11 +489,14 @@ var errorNames = map[int16]string{
 	codeReplicaNotAvailable:        "REPLICA_NOT_AVAILABLE",
 	codeLogDirNotFound:             "LOG_DIR_NOT_FOUND",
 	codeFencedLeaderEpoch:          "FENCED_LEADER_EPOCH",
+	codeUnknownLeaderEpoch:         "UNKNOWN_LEADER_EPOCH",
 	codeElectionNotNeeded:          "ELECTION_NOT_NEEDED",
 	codeNoReassignmentInProgress:   "NO_REASSIGNMENT_IN_PROGRESS",
 	codeInvalidUpdateVersion:       "INVALID_UPDATE_VERSION",
 }
 
+// errorName is the error label for code. A code missing from errorNames
+// still gets a stable label, rather than being dropped or merged.
 func errorName(code int16) string {
 	if n, ok := errorNames[code]; ok {
 		return n
@@ -456,6 +513,9 @@ type promWriter struct {
 	w *bufio.Writer
 }
 
+// family writes the HELP and TYPE lines that must precede a metric's
+// samples. A family is written even with no samples yet, so that a
+// dashboard's query finds the metric, at zero, from the first scrape.
 func (p *promWriter) family(name, typ, help string) {
 	fmt.Fprintf(p.w, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 }
@@ -481,10 +541,16 @@ func (p *promWriter) sample(name string, value float64, labels ...string) {
 	p.w.WriteByte('\n')
 }
 
+// Label values are the one place user input reaches the text: topic and
+// group names. An unescaped quote or newline in one would end the sample
+// early and make Prometheus reject the whole scrape.
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 func escapeLabel(s string) string { return labelEscaper.Replace(s) }
 
+// formatValue writes whole numbers without an exponent so that the counters
+// read as the integers they are up to 2^53, the largest a float64 holds
+// exactly; other values use the shortest form that reads back exactly.
 func formatValue(v float64) string {
 	switch {
 	case math.IsInf(v, 1):
@@ -496,6 +562,9 @@ func formatValue(v float64) string {
 }
 
 // histogram writes h's cumulative buckets, sum and count.
+// The format wants cumulative buckets, each counting all durations up to
+// its bound, with _count equal to the +Inf bucket; building both from one
+// pass over the counts keeps them consistent with each other.
 func (p *promWriter) histogram(name string, h *histogram, labels ...string) {
 	var cum int64
 	for i := range h.counts {
@@ -504,12 +573,17 @@ func (p *promWriter) histogram(name string, h *histogram, labels ...string) {
 		if i < len(latencyBucketsMs) {
 			le = latencyBucketsMs[i]
 		}
+		// slices.Clip makes append copy, so that each bucket's le does not
+		// overwrite the caller's labels or the previous bucket's.
 		p.sample(name+"_bucket", float64(cum), append(slices.Clip(labels), "le", formatValue(le))...)
 	}
 	p.sample(name+"_sum", float64(h.sumNs.Load())/float64(time.Millisecond), labels...)
 	p.sample(name+"_count", float64(cum), labels...)
 }
 
+// serveMetrics answers a Prometheus scrape. The Content-Type names text
+// format 0.0.4: Prometheus 3 fails a scrape whose Content-Type names no
+// format it knows, unless the job configures a fallback.
 func (b *Broker) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	b.WriteMetrics(w)
@@ -519,6 +593,8 @@ func (b *Broker) serveMetrics(w http.ResponseWriter, r *http.Request) {
 // /metrics serves it.
 func (b *Broker) WriteMetrics(out io.Writer) error {
 	p := &promWriter{w: bufio.NewWriter(out)}
+	// One Snapshot serves every gauge of the scrape, so the partition
+	// gauges and the lag of one scrape describe the same moment.
 	s := b.Snapshot()
 	b.writeTopicMetrics(p, &s)
 	writePartitionMetrics(p, &s)
@@ -528,6 +604,10 @@ func (b *Broker) WriteMetrics(out io.Writer) error {
 	return p.w.Flush()
 }
 
+// writeTopicMetrics writes BrokerTopicMetrics as counters: Kafka's meters
+// report a Count and moving rates, and only the Count survives as a
+// Prometheus counter, from which rate() makes any rate a dashboard wants.
+// The sample without a topic label is Kafka's broker-wide meter.
 func (b *Broker) writeTopicMetrics(p *promWriter, s *Snapshot) {
 	for _, f := range []struct {
 		name, help string
@@ -545,6 +625,9 @@ func (b *Broker) writeTopicMetrics(p *promWriter, s *Snapshot) {
 	}
 }
 
+// writePartitionMetrics writes Kafka's per-partition Log gauges, read from
+// the Snapshot: they describe state, not events, so they are gauges and
+// cost nothing between scrapes.
 func writePartitionMetrics(p *promWriter, s *Snapshot) {
 	for _, f := range []struct {
 		name, help string
@@ -565,6 +648,9 @@ func writePartitionMetrics(p *promWriter, s *Snapshot) {
 	}
 }
 
+// writeLagMetrics writes kafka_exporter's lag gauges. Lag is measured to
+// the partition's end offset, so a group that is caught up shows 0 and a
+// stuck one a number that grows with every produce.
 func writeLagMetrics(p *promWriter, s *Snapshot) {
 	for _, f := range []struct {
 		name, help string
@@ -586,6 +672,9 @@ func writeLagMetrics(p *promWriter, s *Snapshot) {
 	}
 }
 
+// writeRequestMetrics writes Kafka's RequestMetrics. Series only appear for
+// APIs and versions that were used, since a series for every version of
+// every API would mean hundreds that stay zero.
 func (b *Broker) writeRequestMetrics(p *promWriter) {
 	const requests, errors, latency = "kafka_network_requestmetrics_requests_total", "kafka_network_requestmetrics_errors_total", "kafka_network_requestmetrics_totaltimems"
 	p.family(requests, "counter", "Requests answered, per API and version (RequestsPerSec).")
@@ -614,6 +703,10 @@ func (b *Broker) writeRequestMetrics(p *promWriter) {
 	}
 }
 
+// writeServerMetrics writes the broker-wide metrics. The listener and
+// networkprocessor labels are constant: there is one listener and no pool
+// of network threads, but the labels keep Kafka dashboards' selectors
+// matching.
 func (b *Broker) writeServerMetrics(p *promWriter) {
 	listener := []string{"listener", "PLAINTEXT", "networkprocessor", "0"}
 	p.family("kafka_server_socket_server_metrics_connection_count", "gauge", "Open client connections.")
@@ -632,6 +725,8 @@ func (b *Broker) writeServerMetrics(p *promWriter) {
 	b.metrics.cleaner.write(p)
 }
 
+// write writes the cleaner's gauges under mu, so that one scrape never
+// shows half of one run and half of the next.
 func (c *cleanerMetrics) write(p *promWriter) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

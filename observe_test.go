@@ -468,13 +468,40 @@ func TestErrorNames(t *testing.T) {
 					n, _ := strconv.ParseInt(v.X.(*ast.BasicLit).Value, 10, 16)
 					code = -n
 				}
-				if _, ok := errorNames[int16(code)]; !ok {
+				got, ok := errorNames[int16(code)]
+				if !ok {
 					t.Errorf("%s (%d) has no name in errorNames (metrics.go)", name.Name, code)
+					continue
+				}
+				// The constant's own name must be Kafka's name for its
+				// value: two constants of one value (UNKNOWN_LEADER_EPOCH
+				// was once declared 76, UNSUPPORTED_COMPRESSION_TYPE's
+				// code) cannot both match it.
+				if want := constantErrorName(name.Name); got != want {
+					t.Errorf("%s is %d, which Kafka calls %s, not %s", name.Name, code, got, want)
 				}
 			}
 			return true
 		})
 	}
+}
+
+// constantErrorName is the Kafka name a code constant's Go name spells:
+// codeUnknownLeaderEpoch is UNKNOWN_LEADER_EPOCH, codeUnreleasedInstanceID
+// UNRELEASED_INSTANCE_ID.
+func constantErrorName(goName string) string {
+	var out []rune
+	words := []rune(strings.TrimPrefix(goName, "code"))
+	for i, r := range words {
+		upper := r >= 'A' && r <= 'Z'
+		// A word starts at a capital that follows a lower-case letter, or
+		// that ends a run of capitals before a lower-case one (IDs, SASL).
+		if i > 0 && upper && (words[i-1] < 'A' || words[i-1] > 'Z' || i+1 < len(words) && words[i+1] >= 'a' && words[i+1] <= 'z') {
+			out = append(out, '_')
+		}
+		out = append(out, []rune(strings.ToUpper(string(r)))...)
+	}
+	return string(out)
 }
 
 // BenchmarkRequestDone is what the metrics add to each produce request:

@@ -8,6 +8,38 @@
 // Place in the book: Part II, after groups.go. It assumes groups.go (a
 // group and its generation) and the log (log.go), since the store is a
 // topic.
+//
+// # What a committing client sees
+//
+// OffsetCommit answers each partition with its own code, and a client's
+// next move depends on it. The Java consumer (ConsumerCoordinator's
+// OffsetCommitResponseHandler) does this, and librdkafka and franz-go
+// much the same:
+//
+//	NONE                        the offset is stored and survives a restart
+//	UNKNOWN_MEMBER_ID,
+//	ILLEGAL_GENERATION          CommitFailedException: the member was
+//	                            rebalanced out; it rejoins, then commits
+//	REBALANCE_IN_PROGRESS       finish the rebalance with poll(), commit again
+//	STALE_MEMBER_EPOCH          (KIP-848) retried with the member's new epoch
+//	GROUP_ID_NOT_FOUND          (v9+) the group is gone: fatal for that commit
+//	NOT_COORDINATOR             find the coordinator again, then retry
+//	UNKNOWN_TOPIC_OR_PARTITION  retried, as if the topic may yet appear
+//	OFFSET_METADATA_TOO_LARGE,
+//	INVALID_COMMIT_OFFSET_SIZE  raised to the application: no retry helps
+//
+// So a code that says "retry" must only be given when a retry can
+// succeed, and a code that says "rejoin" only when the member really is
+// out of date, or a consumer loops or gives up a partition it still owns.
+//
+// Design note: offsets are stored in a topic, as Kafka stores them, and
+// not in a file of their own like the share state (share.go). A commit is
+// one batch appended to __consumer_offsets before it is answered, so a
+// crash loses either the whole commit or nothing, and the log's own
+// recovery (log.go) already cuts a batch torn by the crash; load then
+// needs no recovery of its own. The topic is compacted, which keeps the
+// last commit of each partition and drops the rest, and it can be read
+// with any consumer, as it can in Kafka.
 
 package kafka
 
@@ -38,11 +70,18 @@ import (
 // timestamp after the commit timestamp (offset retention per commit before
 // KIP-211); they are read for completeness.
 
+// The versions written, the ones Kafka writes: key version 1, and value
+// version 3, which GroupCoordinatorRecordHelpers.newOffsetCommitRecord writes
+// unless a commit carries an expire timestamp, which only OffsetCommit
+// v2-4 could ask for and which this broker ignores.
 const (
 	offsetKeyVersion   = 1
 	offsetValueVersion = 3
 )
 
+// offsetKey is the record key of group's offset for tp. It is the same
+// bytes for every commit of that partition, which is what lets compaction
+// keep only the last one.
 func offsetKey(group string, tp topicPartition) ([]byte, error) {
 	w := &writer{}
 	w.Int16(offsetKeyVersion)
@@ -52,6 +91,11 @@ func offsetKey(group string, tp topicPartition) ([]byte, error) {
 	return w.buf, w.err
 }
 
+// offsetValue is the record value of a committed offset. The errors of
+// offsetKey and offsetValue can only be a string too long for the int16
+// length of this classic encoding (a flexible request's compact strings
+// have no such bound), and the commit then fails rather than store a
+// record that load could not read back.
 func offsetValue(o committedOffset) ([]byte, error) {
 	w := &writer{}
 	w.Int16(offsetValueVersion)
@@ -63,8 +107,14 @@ func offsetValue(o committedOffset) ([]byte, error) {
 }
 
 // errOffsetRecord is a record of __consumer_offsets that does not parse.
+// Load skips such a record with a warning rather than refuse to start: a
+// record another broker version wrote, or a tool appended by hand, costs
+// one offset, where a refusal would cost every group.
 var errOffsetRecord = errors.New("kafka: malformed __consumer_offsets record")
 
+// parseOffsetValue reads an offset value of versions 0-3. A value without
+// a leader epoch reads as epoch -1, which tells the consumer not to check
+// the offset against the leader's epochs (KIP-320) when it resumes.
 func parseOffsetValue(b []byte) (committedOffset, error) {
 	r := newReader(b, false)
 	o := committedOffset{leaderEpoch: -1}
@@ -127,6 +177,8 @@ func (c *coordinator) load() error {
 			batches = batches[h.Size():]
 		}
 	}
+	// Membership is rebuilt only now: a group's state records are spread
+	// over the whole log, and only the last of each key counts.
 	c.restoreGroups()
 	for id, g := range c.groups {
 		if len(g.offsets) == 0 && len(g.members) == 0 && (g.consumer == nil || len(g.consumer.members) == 0) {
@@ -144,7 +196,12 @@ func (c *coordinator) load() error {
 	return nil
 }
 
-// replay applies one record of __consumer_offsets during load.
+// replay applies one record of __consumer_offsets during load. A key of
+// version 0 or 1 is an offset; any other is group state (groupstore.go).
+// Records are applied in log order, so a later commit of a partition
+// replaces an earlier one, and a tombstone, written by OffsetDelete,
+// DeleteGroups, expiry or a deleted topic, removes it, exactly as the
+// compacted topic will once the cleaner has run.
 func (c *coordinator) replay(r record) error {
 	k := newReader(r.Key, false)
 	switch v := k.Int16(); {
@@ -176,7 +233,9 @@ func (c *coordinator) replay(r record) error {
 }
 
 // errCommitTooLarge is a commit whose batch exceeds MaxMessageBytes;
-// OffsetCommit answers INVALID_COMMIT_OFFSET_SIZE.
+// OffsetCommit answers INVALID_COMMIT_OFFSET_SIZE, as Kafka does when the
+// append to __consumer_offsets fails with RECORD_LIST_TOO_LARGE. The
+// batch cannot be split: a commit is stored whole or not at all.
 var errCommitTooLarge = errors.New("kafka: offset commit too large")
 
 // writeOffsets appends offsets (or, for nil entries, tombstones) of group
@@ -201,7 +260,11 @@ func (c *coordinator) writeOffsets(g *group, tps []topicPartition, offsets []*co
 }
 
 // appendRecords appends recs to __consumer_offsets in one batch. The
-// caller holds the lock of the group they belong to.
+// caller holds the lock of the group they belong to. With Fsync
+// "always" the batch is on disk before this returns, so an answered
+// commit survives a power cut, as a produce with acks=all does; otherwise
+// it survives a crash of the process, not of the machine, which is
+// Kafka's default too (it leaves flushing to the page cache).
 func (c *coordinator) appendRecords(recs []record) error {
 	batch := appendBatch(nil, c.now().UnixMilli(), recs)
 	if len(batch) > int(c.cfg.MaxMessageBytes) {
@@ -220,6 +283,8 @@ func (c *coordinator) appendRecords(recs []record) error {
 			return err
 		}
 	}
+	// A consumer may be reading __consumer_offsets (kcat, a monitoring
+	// tool): wake its long-polling fetch, as any append does.
 	c.notify()
 	return nil
 }
@@ -237,8 +302,13 @@ func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
 		}
 		byGroup[o.Group] = append(byGroup[o.Group], o)
 	}
+	// One timestamp for the whole marker: the commit happened when the
+	// transaction did, whatever order the groups are written in.
 	now := c.now().UnixMilli()
 	for _, id := range order {
+		// Created if need be: a transaction's offsets may be the first
+		// its group ever commits, and the group's members may all have
+		// left while the transaction was open.
 		g := c.lockGroup(id, true)
 		tps := make([]topicPartition, 0, len(byGroup[id]))
 		cos := make([]*committedOffset, 0, len(byGroup[id]))
@@ -297,7 +367,9 @@ func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, mem
 }
 
 // deleteOffsets writes tombstones for tps and forgets them. The caller
-// holds g.mu.
+// holds g.mu. Memory changes only after the write succeeds, so a failed
+// delete leaves the offsets both in memory and on disk, never in one only:
+// what a client reads now is what a restart would bring back.
 func (c *coordinator) deleteOffsets(g *group, tps []topicPartition) error {
 	if len(tps) == 0 {
 		return nil
@@ -312,7 +384,11 @@ func (c *coordinator) deleteOffsets(g *group, tps []topicPartition) error {
 }
 
 // forgetTopic deletes every group's offsets of a deleted topic
-// (handleDeletedPartitions).
+// (OffsetMetadataManager.onPartitionsDeleted). Without it a topic
+// deleted and created again under the same name would hand its new
+// consumers the old offsets: past the new log's end, which sends them to
+// auto.offset.reset, or worse, inside it, where they would silently skip
+// records.
 func (c *coordinator) forgetTopic(topic string) {
 	for _, g := range c.allGroups() {
 		g.mu.Lock()
@@ -332,6 +408,9 @@ func (c *coordinator) forgetTopic(topic string) {
 	}
 }
 
+// sortedPartitions sorts tps in place by topic, then partition, so that
+// tombstones go to the log in a stable order, and tests and logs see the
+// same order on every run.
 func sortedPartitions(tps []topicPartition) []topicPartition {
 	slices.SortFunc(tps, func(a, b topicPartition) int {
 		return cmp.Or(strings.Compare(a.topic, b.topic), cmp.Compare(a.partition, b.partition))
@@ -339,7 +418,10 @@ func sortedPartitions(tps []topicPartition) []topicPartition {
 	return tps
 }
 
-// expireOffsetsEvery runs expireOffsets every interval until ctx ends.
+// expireOffsetsEvery runs expireOffsets every interval until ctx ends
+// (offsets.retention.check.interval.ms, 10 minutes by default, as in
+// Kafka). An offset may so outlive its retention by up to one interval,
+// which nobody can tell from one that was just still in use.
 func (c *coordinator) expireOffsetsEvery(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -364,17 +446,39 @@ func (c *coordinator) expireOffsetsEvery(ctx context.Context, interval time.Dura
 //   - a group that never had members (offsets committed with generation
 //     -1, or loaded at startup): each offset once the retention has passed
 //     since its commit.
+//
+// Retention exists because groups are abandoned without a word: a
+// consumer renamed, a test run once. Counting from when a group became
+// empty, not from the commit (KIP-211), keeps the offsets of a group that
+// is alive but idle: a consumer that commits once and then reads a quiet
+// topic for a month does not lose its place.
+//
+// An offset with a transactional commit pending is kept whatever its age,
+// as OffsetMetadataManager.cleanupExpiredOffsets keeps it: expired now,
+// it would leave a consumer that fetches before the transaction ends
+// with no position, and one that fetches after an abort with none ever.
 func (c *coordinator) expireOffsets() {
 	now := c.now()
 	retention := c.cfg.OffsetsRetention.Milliseconds()
 	for _, g := range c.allGroups() {
+		// Asked before g.mu is taken: the transaction coordinator holds
+		// its own lock while it writes a group's offsets, so the other
+		// order could deadlock. A commit added in between may see its
+		// old offset expire, as it could before it was added.
+		var pending map[topicPartition]bool
+		if c.pendingTxnOffsets != nil {
+			pending = c.pendingTxnOffsets(g.id)
+		}
 		g.mu.Lock()
 		if g.state == stateDead {
 			g.mu.Unlock()
 			continue
 		}
 		var expired []topicPartition
-		var consumerSubs map[string]bool // a KIP-848 group with members
+		// A KIP-848 group with members keeps every offset of a topic some
+		// member subscribes to, whatever its age, as Kafka's
+		// isSubscribedToTopic check does: those are being consumed.
+		var consumerSubs map[string]bool
 		if g.consumer != nil && len(g.consumer.members) > 0 {
 			consumerSubs = c.subscribedTopics(g.consumer)
 		}
@@ -386,13 +490,17 @@ func (c *coordinator) expireOffsets() {
 					continue
 				}
 			case g.protocolType == "":
+				// Never had members: count from the commit.
 			case g.state == stateEmpty:
 				base = g.stateSince.UnixMilli()
 			case g.protocolType == consumerProtocolType && g.state == stateStable && g.subscribed != nil && !g.subscribed[tp.topic]:
+				// A topic the members stopped reading: count from the
+				// commit, as a group that never read it would.
 			default:
+				// In use, or in a rebalance that may yet subscribe to it.
 				continue
 			}
-			if now.UnixMilli()-base >= retention {
+			if now.UnixMilli()-base >= retention && !pending[tp] {
 				expired = append(expired, tp)
 			}
 		}
@@ -451,6 +559,10 @@ type offsetCommitPartition struct {
 	CommittedMetadata    *string
 }
 
+// decode fills in, for versions without a field, the value that means
+// "not given": generation -1 (no group management), leader epoch -1 (no
+// epoch known) and timestamps -1, so the commit logic below never asks
+// which version it is reading.
 func (m *offsetCommitRequest) decode(r *reader, v int16) {
 	m.GroupID = r.String()
 	m.GenerationIDOrMemberEpoch = -1
@@ -527,18 +639,15 @@ func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r r
 // the offsets go to __consumer_offsets and, once written, to the group.
 func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCommitResponse {
 	resp := newOffsetCommitResponse(req)
-	all := func(code int16) *offsetCommitResponse {
-		for i := range resp.Topics {
-			for j := range resp.Topics[i].Partitions {
-				resp.Topics[i].Partitions[j].ErrorCode = code
-			}
-		}
-		return resp
-	}
+	all := resp.failAll
 
+	// Only a commit outside group management creates the group: Kafka's
+	// "simple" group, which exists to hold offsets and nothing else.
 	g := c.lockGroup(req.GroupID, req.GenerationIDOrMemberEpoch < 0)
 	if g == nil {
 		// A generation names a group that no longer exists (or never did).
+		// v9 says so; older clients only know ILLEGAL_GENERATION, which
+		// makes them rejoin, and rejoining creates the group again.
 		if v >= 9 {
 			return all(codeGroupIDNotFound)
 		}
@@ -554,6 +663,9 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 	}
 
 	now := c.now().UnixMilli()
+	// The partitions that pass the checks, their offsets, and where each
+	// one's code goes if the write then fails: a failed write fails all of
+	// them, since they share one batch, and none of the refused ones.
 	var tps []topicPartition
 	var offsets []*committedOffset
 	var codes []*int16
@@ -564,6 +676,9 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 			switch {
 			case topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions):
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			// offset.metadata.max.bytes, checked per partition as
+			// OffsetMetadataManager.isMetadataInvalid does, so one
+			// oversized string refuses only its own partition.
 			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
@@ -590,8 +705,22 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 		}
 		return resp
 	}
+	// Applied only once written, under the same group lock: an OffsetFetch
+	// never sees an offset that is not yet in the log.
 	for i, tp := range tps {
 		g.offsets[tp] = *offsets[i]
+	}
+	return resp
+}
+
+// failAll answers every partition with code: a refusal of the whole
+// request (an unknown group, a stale generation), which the client takes
+// as the commit's failure for each of its partitions.
+func (resp *offsetCommitResponse) failAll(code int16) *offsetCommitResponse {
+	for i := range resp.Topics {
+		for j := range resp.Topics[i].Partitions {
+			resp.Topics[i].Partitions[j].ErrorCode = code
+		}
 	}
 	return resp
 }
@@ -628,8 +757,10 @@ func (c *coordinator) storeErrorCode(g *group, err error) int16 {
 }
 
 // validateCommit decides whether a commit to g is allowed
-// (validateOffsetCommit and doCommitOffsets). A commit counts as a
-// heartbeat of its member.
+// (ClassicGroup.validateOffsetCommit, in its order of checks). A commit
+// counts as a heartbeat of its member, as in Kafka's
+// GroupCoordinator.doCommitOffsets: it proves the consumer alive as well
+// as a heartbeat would, so its session timer starts again.
 func (c *coordinator) validateCommit(g *group, req *offsetCommitRequest) int16 {
 	gen := req.GenerationIDOrMemberEpoch
 	switch {
@@ -706,6 +837,8 @@ func readOffsetFetchRequestTopic(r *reader) (t offsetFetchRequestTopic) {
 	return t
 }
 
+// decode reads the one group of v0-7 into GroupID and Topics, and the
+// several of v8+ into Groups; the handler answers in the form asked.
 func (m *offsetFetchRequest) decode(r *reader, v int16) {
 	if v <= 7 {
 		m.GroupID = r.String()
@@ -793,6 +926,9 @@ func (m *offsetFetchResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleOffsetFetch answers each group separately: from v8 (KIP-709)
+// each group of the batch has its own error code, so a stale member
+// epoch in one group fails no other.
 func (b *Broker) handleOffsetFetch(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*offsetFetchRequest)
 	resp := &offsetFetchResponse{}
@@ -823,7 +959,10 @@ func (b *Broker) handleOffsetFetch(ctx context.Context, rc *requestContext, r re
 
 // markUnstable answers UNSTABLE_OFFSET_COMMIT, and no offset, for the
 // partitions of topics that have an offset of group pending in an open
-// transaction.
+// transaction. The Java consumer notes the partition as unstable and
+// fetches again until the transaction ends, which is the point: with exactly-once processing, a
+// new owner of a partition must start from the offset the old owner's
+// transaction commits, not the one before it.
 func (b *Broker) markUnstable(group string, topics []offsetFetchResponseTopic) {
 	pending := b.txns.pendingOffsets(group)
 	for i := range topics {
@@ -852,7 +991,12 @@ func (c *coordinator) validateConsumerFetch(groupID string, memberID *string, ep
 }
 
 // fetchOffsets answers OffsetFetch for one group; nil topics means every
-// partition the group has an offset for, sorted.
+// partition the group has an offset for, sorted. A group that does not
+// exist is not an error: it answers -1 for every partition, as Kafka
+// does, so that a consumer's first fetch of a new group falls through to
+// auto.offset.reset. Metadata is "" rather than null, Kafka's
+// OffsetFetchResponse.NO_METADATA, so that a client that reads it as a
+// plain string never meets a null it did not expect.
 func (c *coordinator) fetchOffsets(groupID string, topics []offsetFetchRequestTopic) []offsetFetchResponseTopic {
 	offsets := map[topicPartition]committedOffset{}
 	if g := c.lockGroup(groupID, false); g != nil {
@@ -948,6 +1092,11 @@ func (b *Broker) handleOffsetDelete(ctx context.Context, rc *requestContext, r r
 	return b.groups.offsetDelete(r.(*offsetDeleteRequest))
 }
 
+// offsetDelete is OffsetMetadataManager.deleteOffsets. The group-level
+// errors (INVALID_GROUP_ID, GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP) fail the
+// whole request with no partitions, as in Kafka, where they are thrown
+// before any partition is looked at. A partition without an offset is
+// answered NONE: the end state asked for holds.
 func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteResponse {
 	fail := func(code int16) *offsetDeleteResponse {
 		return &offsetDeleteResponse{ErrorCode: code, Topics: []offsetDeleteResponseTopic{}}
@@ -994,12 +1143,16 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 			}
 		}
 	}
+	// One batch of tombstones for the whole request; if it fails, only
+	// the partitions that had an offset to delete report the failure.
 	if err := c.deleteOffsets(g, tps); err != nil {
 		c.log.Error("deleting offsets", "group", g.id, "err", err)
 		for _, pc := range codes {
 			*pc = codeUnknownServerError
 		}
 	}
+	// A simple group whose last offset went is forgotten, as Kafka forgets
+	// an Empty group with no offsets.
 	c.maybeRemoveGroup(g)
 	return resp
 }

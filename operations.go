@@ -5,7 +5,7 @@
 // It assumes handlers.go, and acls.go for the operations and the
 // authorizer.
 //
-// Place in the book: Part IV, after acls.go.
+// Place in the book: Part IV, after acls.go and authorize.go.
 //
 // The answer is a bit field over Kafka's ACL operation codes
 // (AclOperation.java): bit n set means the operation with code n is

@@ -1,7 +1,7 @@
 // This file holds what the broker keeps for idempotent producers (KIP-98):
-// the producer id allocator behind InitProducerId, and, in each partition,
-// the last batches of every producer, which Append checks so that a retried
-// batch is stored once and a lost one is noticed.
+// InitProducerId and the producer id allocator behind it, and, in each
+// partition, the last batches of every producer, which Append checks so
+// that a retried batch is stored once and a lost one is noticed.
 //
 // Place in the book: Part III, its first chapter. It assumes Part I: the
 // record batch header (wire.go), Append (log.go) and Produce
@@ -67,6 +67,7 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -410,4 +411,105 @@ func (p *producerIDs) MayHaveIssued(id int64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return id >= 0 && id < p.next
+}
+
+// InitProducerId: v0-5 (InitProducerIdRequest.json, InitProducerIdResponse.json)
+//
+//	v2: flexible
+//	v3: ProducerId and ProducerEpoch, to bump the epoch of an existing producer (KIP-360)
+//	v4: no change (PRODUCER_FENCED may be returned, KIP-588)
+//	v5: no change (transactions v2, KIP-890)
+//
+// An idempotent producer (the default in franz-go, librdkafka and the Java
+// client) asks for a producer id before its first produce; its batches then
+// carry that id, an epoch and per-partition sequence numbers (producers.go).
+// Ids come from a persisted allocator, so none is handed out twice, even
+// across restarts.
+//
+// From v3 a producer that has lost track of its sequence numbers may name
+// its id and epoch to get a new epoch, in which it starts again at
+// sequence 0 and its batches of older epochs are refused (KIP-360). The
+// epoch goes up by one; at math.MaxInt16-1, where Kafka stops bumping
+// (TransactionMetadata.isProducerEpochExhausted), the producer gets a new
+// id at epoch 0 instead, as it does when it names an id never handed out.
+// Both ProducerId and ProducerEpoch, or neither, must be -1.
+//
+// Where we differ from Kafka: Kafka answers every non-transactional
+// request with a new id at epoch 0 and bumps epochs only for transactional
+// ids; here the named id keeps its identity, which clients accept either
+// way since they use what the answer says.
+//
+// A request with a TransactionalId goes to the transaction coordinator
+// (txn.go): the id keeps its producer id across InitProducerId calls and
+// restarts, each call bumps the epoch and so fences the previous instance,
+// aborting its open transaction, and TransactionTimeoutMs must be positive
+// and at most transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT).
+type initProducerIDRequest struct {
+	// TransactionalID is null for a producer that is idempotent only.
+	TransactionalID *string
+	// TransactionTimeoutMs is the producer's transaction.timeout.ms (one
+	// minute by default): how long a transaction may stay open before the
+	// coordinator aborts it. An idempotent producer's is ignored.
+	TransactionTimeoutMs int32
+	// ProducerID and ProducerEpoch name the producer asking for a new
+	// epoch (KIP-360), or are -1 for a new producer.
+	ProducerID    int64
+	ProducerEpoch int16
+}
+
+func (m *initProducerIDRequest) decode(r *reader, v int16) {
+	m.TransactionalID = r.NullableString()
+	m.TransactionTimeoutMs = r.Int32()
+	m.ProducerID, m.ProducerEpoch = -1, -1
+	if v >= 3 {
+		m.ProducerID = r.Int64()
+		m.ProducerEpoch = r.Int16()
+	}
+	r.SkipTags()
+}
+
+type initProducerIDResponse struct {
+	ThrottleTimeMs int32
+	ErrorCode      int16
+	ProducerID     int64
+	ProducerEpoch  int16
+}
+
+func (m *initProducerIDResponse) encode(w *writer, v int16) {
+	w.Int32(m.ThrottleTimeMs)
+	w.Int16(m.ErrorCode)
+	w.Int64(m.ProducerID)
+	w.Int16(m.ProducerEpoch)
+	w.Tags()
+}
+
+// lastProducerEpoch is the highest epoch handed out. Kafka keeps
+// math.MaxInt16 out of use so that a transaction marker can still carry an
+// epoch one above the producer's.
+const lastProducerEpoch = math.MaxInt16 - 1
+
+// handleInitProducerID hands transactional producers to the coordinator,
+// and answers an idempotent one here with a bumped epoch of the id it
+// names, or else a new id. A new id costs a disk write only once per
+// block of ids, which is reserved on disk before any of it is handed out
+// (producers.go).
+func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*initProducerIDRequest)
+	fail := func(code int16) response {
+		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
+	}
+	switch {
+	case req.TransactionalID != nil:
+		return b.txns.initProducer(req, rc.header.APIVersion)
+	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
+		return fail(codeInvalidRequest)
+	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
+		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
+	}
+	id, err := b.producerIDs.Next()
+	if err != nil {
+		b.log.Error("allocating a producer id", "err", err)
+		return fail(codeUnknownServerError)
+	}
+	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
 }

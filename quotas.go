@@ -1,6 +1,6 @@
 // This file is client quotas: limits on how fast a client may produce,
 // fetch, or keep the broker busy, set with AlterClientQuotas
-// (kafka-client-quotas.sh, kadm, AdminClient.alterClientQuotas), read back
+// (kafka-configs.sh, kadm, AdminClient.alterClientQuotas), read back
 // with DescribeClientQuotas, kept in the data dir, and enforced on every
 // request. It is in Part IV, operations, and assumes the connection loop of
 // kafka.go and the Produce and Fetch handlers.
@@ -65,6 +65,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -77,6 +78,9 @@ import (
 
 // Quota entity types and keys (ClientQuotaEntity, QuotaConfig).
 const (
+	// The spellings are Kafka's (ClientQuotaEntity, QuotaConfig):
+	// kafka-configs.sh and the admin clients send them verbatim, and
+	// any other spelling would be refused as an unknown type or key.
 	quotaUser     = "user"
 	quotaClientID = "client-id"
 	quotaIP       = "ip"
@@ -98,6 +102,9 @@ const clientQuotasFile = "client-quotas.json"
 // quotaKeyIsIntegral says, for each key of the user and client-id entities
 // and of the IP entity, whether its value must be a whole number (Kafka's
 // LONG and INT keys) or may be fractional (DOUBLE).
+// The types follow Kafka's QuotaConfig: the byte rates are LONG,
+// request_percentage and controller_mutation_rate DOUBLE, and the IP
+// entity's connection_creation_rate INT.
 var (
 	userClientQuotaKeys = map[string]bool{producerByteRate: true, consumerByteRate: true, requestPercentage: false, controllerMutationRate: false}
 	ipQuotaKeys         = map[string]bool{connectionCreationRate: true}
@@ -106,11 +113,16 @@ var (
 // quotaName is one component of an entity: absent, the default (a null
 // name on the wire), or a name.
 type quotaName struct {
+	// present and isDefault are apart because "user=<default>" alone and
+	// "user=<default>, client-id=<default>" are different entities, each a
+	// row of the precedence table in the file comment.
 	present   bool
 	isDefault bool
 	name      string
 }
 
+// wire is the name as AlterClientQuotas and DescribeClientQuotas carry it:
+// Kafka's ClientQuotaEntity spells <default> as a null name.
 func (n quotaName) wire() *string {
 	if n.isDefault {
 		return nil
@@ -169,6 +181,10 @@ func parseQuotaEntity(data []quotaEntityData) (quotaEntity, map[string]bool, str
 		}
 		*c = quotaName{present: true, isDefault: d.EntityName == nil, name: deref(d.EntityName)}
 	}
+	// Kafka keeps IP quotas apart from user and client-id ones: they limit
+	// new connections per address in the SocketServer's ConnectionQuotas,
+	// before any user is known, so a mixed entity could never match
+	// anything.
 	if e.ip.present {
 		if e.user.present || e.clientID.present {
 			return e, nil, "Invalid quota entity combination, IP entity should not be combined with User or ClientId"
@@ -184,6 +200,8 @@ func checkQuotaValue(keys map[string]bool, key string, value float64) string {
 	switch {
 	case !ok:
 		return "Invalid configuration key " + key
+	// Written as !(value > 0) rather than value <= 0 so that NaN, which
+	// compares false with everything, is refused too.
 	case !(value > 0):
 		return "Quota " + key + " must be greater than 0"
 	case integral && value > math.MaxInt64:
@@ -197,6 +215,9 @@ func checkQuotaValue(keys map[string]bool, key string, value float64) string {
 // clientQuotas is the broker's quotas and the rates measured against
 // them. It is safe for concurrent use.
 type clientQuotas struct {
+	// samples and window are Config.QuotaWindowNum and QuotaWindowSize,
+	// Kafka's quota.window.num (11) and quota.window.size.seconds (1),
+	// which make a rate measured over ten to eleven seconds.
 	path    string
 	samples int
 	window  time.Duration
@@ -205,10 +226,24 @@ type clientQuotas struct {
 	// case, a request pays one atomic load for quotas, not a lock.
 	any atomic.Bool
 
+	// mu guards entries and rates. One mutex does for both: quotas change
+	// rarely, and a request holds it for two map lookups and a few float
+	// additions.
 	mu      sync.Mutex
 	entries map[quotaEntity]map[string]float64
-	rates   map[rateKey]*rate
+	// A rate exists only for a client that some quota applies to, and,
+	// as Kafka's quota sensors expire after an hour without a record
+	// (ClientQuotaManager's InactiveSensorExpirationTimeSeconds), a rate
+	// idle for rateIdleExpiry is dropped: under a default quota, clients
+	// that pick a new client id at every start would otherwise grow the
+	// map until the broker restarts. swept is when that was last checked.
+	rates map[rateKey]*rate
+	swept time.Time
 }
+
+// rateIdleExpiry is how long a rate is kept without a record. A client
+// back after it starts from an empty window, as after a restart.
+const rateIdleExpiry = time.Hour
 
 // rateKey is whose rate is measured for a key: Kafka's quota metric tags.
 type rateKey struct {
@@ -219,6 +254,9 @@ type rateKey struct {
 func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuotas, error) {
 	q := &clientQuotas{path: filepath.Join(dir, clientQuotasFile), samples: samples, window: window,
 		entries: map[quotaEntity]map[string]float64{}, rates: map[rateKey]*rate{}}
+	// A missing file is a data dir where no quota was ever set. A file that
+	// is there but does not parse stops the broker: running without the
+	// limits an operator set would be worse than not starting.
 	b, err := os.ReadFile(q.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return q, nil
@@ -253,14 +291,21 @@ func (q *clientQuotas) save() error {
 	for e, vs := range q.entries {
 		stored = append(stored, storedQuota{Entity: e.entityData(), Values: vs})
 	}
+	// Sorted so that the same quotas always make the same file, which an
+	// operator can read and diff; map order would shuffle it on every save.
 	slices.SortFunc(stored, func(a, b storedQuota) int { return compareEntityData(a.Entity, b.Entity) })
 	b, err := json.MarshalIndent(stored, "", "\t")
 	if err != nil {
 		return err
 	}
+	// writeFileAtomic writes a temporary file, fsyncs it and renames it
+	// over the old one, so a crash leaves the old quotas or the new ones,
+	// never a file cut in half that would stop the next start.
 	return writeFileAtomic(q.path, append(b, '\n'))
 }
 
+// compareEntityData orders entities by their components, type then name,
+// with the default (null) before any name.
 func compareEntityData(a, b []quotaEntityData) int {
 	return slices.CompareFunc(a, b, func(x, y quotaEntityData) int {
 		if c := cmp.Compare(x.EntityType, y.EntityType); c != 0 {
@@ -290,6 +335,10 @@ func (q *clientQuotas) alter(data []quotaEntityData, ops []quotaOp, validateOnly
 			}
 		}
 	}
+	// Every op has been checked before anything changes: that is what makes
+	// an entity's ops all or none. validateOnly (the --validate-only of
+	// admin tools) stops here, having checked exactly what a real change
+	// would.
 	if validateOnly {
 		return codeNone, ""
 	}
@@ -297,9 +346,7 @@ func (q *clientQuotas) alter(data []quotaEntityData, ops []quotaOp, validateOnly
 	defer q.mu.Unlock()
 	old := q.entries[e]
 	values := make(map[string]float64, len(old)+len(ops))
-	for k, v := range old {
-		values[k] = v
-	}
+	maps.Copy(values, old)
 	for _, op := range ops {
 		if op.Remove {
 			delete(values, op.Key)
@@ -312,6 +359,9 @@ func (q *clientQuotas) alter(data []quotaEntityData, ops []quotaOp, validateOnly
 	} else {
 		q.entries[e] = values
 	}
+	// If the file cannot be written, memory goes back to the old quotas: a
+	// quota the client was told failed must not be enforced until restart
+	// and then vanish.
 	if err := q.save(); err != nil {
 		if old == nil {
 			delete(q.entries, e)
@@ -327,6 +377,9 @@ func (q *clientQuotas) alter(data []quotaEntityData, ops []quotaOp, validateOnly
 // limit finds the quota on key for a connection of user and clientID, by
 // the order in the file comment, and the rate it is measured in.
 func (q *clientQuotas) limit(key, user, clientID string) (float64, rateKey, bool) {
+	// The table below is the file comment's order. A request of user U with
+	// client id C tries each row until one has a value for key; an absent
+	// component in a row means the row does not name it at all.
 	named := func(s string) quotaName { return quotaName{present: true, name: s} }
 	def := quotaName{present: true, isDefault: true}
 	u, c := named(user), named(clientID)
@@ -373,23 +426,51 @@ func (q *clientQuotas) record(key, user, clientID string, value float64, now tim
 	if !ok {
 		return 0
 	}
+	// The rate is recorded under the key of the row that matched, so every
+	// connection that the same quota covers adds to one rate, as Kafka's
+	// quota metric tags make them share one sensor.
 	r := q.rates[rk]
 	if r == nil {
+		q.dropIdleRates(now)
 		r = &rate{samples: q.samples, window: q.window}
 		q.rates[rk] = r
 	}
+	r.last = now
+	// The value is recorded before the check, as Kafka's Sensor.record does
+	// before it throws QuotaViolationException: the produce is appended and
+	// its bytes stay in the window even when the client is throttled for
+	// them.
 	measured, over := r.record(value, now)
 	if !check || measured <= quota {
 		return 0
 	}
 	// QuotaUtils.throttleTime: how long at rate 0 brings the rate back
 	// down to the quota, over the window the rate was measured in.
+	// For example, a quota of 1 MB/s and a rate of 1.5 MB/s measured over
+	// 10s give (1.5-1)/1 * 10s = 5s: after 5s of silence the 15 MB in the
+	// window spread over 15s is back to 1 MB/s.
 	return time.Duration(math.Round((measured-quota)/quota*float64(over.Milliseconds()))) * time.Millisecond
+}
+
+// dropIdleRates forgets the rates without a record for rateIdleExpiry.
+// It runs when a rate is added, the only time the map grows, and walks
+// the map at most once a minute, so that a burst of new clients does not
+// walk it once each. Callers hold mu.
+func (q *clientQuotas) dropIdleRates(now time.Time) {
+	if now.Sub(q.swept) < time.Minute {
+		return
+	}
+	q.swept = now
+	maps.DeleteFunc(q.rates, func(_ rateKey, r *rate) bool { return now.Sub(r.last) >= rateIdleExpiry })
 }
 
 // windowBytes is how many bytes a quota on key allows in the whole
 // measured window, (samples-1) windows (getMaxValueInQuotaWindow), or
 // MaxInt without a quota.
+// Fetch caps its answer at this size, as KafkaApis caps fetch.max.bytes by
+// it: a single answer larger than the quota allows in the window would earn
+// a throttle longer than the window, and the consumer would stall for it
+// with nothing to show.
 func (q *clientQuotas) windowBytes(key, user, clientID string) int {
 	if !q.any.Load() {
 		return math.MaxInt
@@ -408,8 +489,13 @@ func (q *clientQuotas) windowBytes(key, user, clientID string) int {
 type rate struct {
 	samples int
 	window  time.Duration
-	ss      []rateSample
-	cur     int
+	// ss is a ring of at most samples slots and cur the one being filled;
+	// it grows to full size only as windows pass, so an idle client costs
+	// one.
+	ss  []rateSample
+	cur int
+	// last is when a value was last recorded, for dropIdleRates.
+	last time.Time
 }
 
 type rateSample struct {
@@ -430,6 +516,8 @@ func (r *rate) record(value float64, now time.Time) (float64, time.Duration) {
 	switch {
 	case len(r.ss) == 0:
 		r.ss = append(r.ss, rateSample{start: now})
+	// The current sample is a window old: move to the next slot, reusing
+	// the oldest once the ring is full (SampledStat.advance).
 	case now.Sub(r.ss[r.cur].start) >= r.window:
 		r.cur = (r.cur + 1) % r.samples
 		if r.cur == len(r.ss) {
@@ -470,6 +558,8 @@ func (b *Broker) throttleRequest(rc *requestContext, busy time.Duration, now tim
 
 // throttleProduce records a Produce request's size against the
 // producer_byte_rate quota.
+// The produce is appended whatever the throttle (KIP-219): the client is
+// told to wait before its next request, not to send this one again.
 func (b *Broker) throttleProduce(rc *requestContext, size int) time.Duration {
 	return b.quotas.record(producerByteRate, rc.userName(), rc.clientID(), float64(size), time.Now(), true)
 }
@@ -498,6 +588,8 @@ func setThrottleTime(resp response, t time.Duration) {
 	}
 	f := v.Elem().FieldByName("ThrottleTimeMs")
 	ms := int64(min(t.Milliseconds(), math.MaxInt32))
+	// A response throttled by a byte rate and by request time waits for the
+	// longer of the two, as KafkaApis takes the max of its throttles.
 	if f.IsValid() && f.Kind() == reflect.Int32 && f.CanSet() && f.Int() < ms {
 		f.SetInt(ms)
 	}
@@ -518,6 +610,8 @@ type describeClientQuotasRequest struct {
 	Strict     bool
 }
 
+// quotaFilterComponent is one entity type to match, as kafka-configs.sh
+// --describe --entity-type users --entity-name alice sends it.
 type quotaFilterComponent struct {
 	EntityType string
 	MatchType  int8
@@ -548,6 +642,9 @@ type describedQuotaEntry struct {
 	Values []quotaValue
 }
 
+// quotaEntityData is one component on the wire; its JSON tags also make it
+// the entity's form in client-quotas.json, so the file shows the same type
+// and name an operator typed.
 type quotaEntityData struct {
 	EntityType string  `json:"type"`
 	EntityName *string `json:"name"`
@@ -558,6 +655,8 @@ type quotaValue struct {
 	Value float64
 }
 
+// Entries is nullable: null with an error, so that a client can tell a
+// refused filter from one that matched no entity (an empty list).
 func (m *describeClientQuotasResponse) encode(w *writer, v int16) {
 	w.Int32(m.ThrottleTimeMs)
 	w.Int16(m.ErrorCode)
@@ -589,6 +688,8 @@ func readQuotaEntityData(r *reader) (d quotaEntityData) {
 
 // Match types of a DescribeClientQuotas filter component.
 const (
+	// ClientQuotaFilterComponent's MATCH_TYPE_EXACT, _DEFAULT and
+	// _SPECIFIED.
 	matchExact     int8 = 0
 	matchDefault   int8 = 1
 	matchSpecified int8 = 2
@@ -615,6 +716,8 @@ func (b *Broker) handleDescribeClientQuotas(ctx context.Context, rc *requestCont
 		slices.SortFunc(entry.Values, func(a, b quotaValue) int { return cmp.Compare(a.Key, b.Key) })
 		resp.Entries = append(resp.Entries, entry)
 	}
+	// Sorted as the file is, so that a describe lists entities in the same
+	// order every time instead of the map's.
 	slices.SortFunc(resp.Entries, func(a, b describedQuotaEntry) int { return compareEntityData(a.Entity, b.Entity) })
 	return resp
 }
@@ -650,6 +753,8 @@ func checkQuotaFilter(cs []quotaFilterComponent) (int16, string) {
 }
 
 func quotaFilterMatches(e quotaEntity, cs []quotaFilterComponent, strict bool) bool {
+	// Strict asks for entities with exactly the filter's components;
+	// without it, user=alice also matches user=alice, client-id=app.
 	if strict && len(e.entityData()) != len(cs) {
 		return false
 	}
@@ -738,6 +843,9 @@ func (b *Broker) handleAlterClientQuotas(ctx context.Context, rc *requestContext
 		res := alterQuotaResult{Entity: e.Entity}
 		entity, _, _ := parseQuotaEntity(e.Entity)
 		var msg string
+		// An empty entity is left to alter, which answers it with Kafka's
+		// own message for it, rather than called a duplicate of the first
+		// empty one.
 		if seen[entity] && len(e.Entity) > 0 {
 			res.ErrorCode, msg = codeInvalidRequest, "Ignoring duplicate entity"
 		} else {

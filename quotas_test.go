@@ -5,6 +5,7 @@
 package kafka
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,35 @@ func TestRateThrottle(t *testing.T) {
 	}
 	if th := q.record(producerByteRate, anonymousUser, "other", 1e9, t0, true); th != 0 {
 		t.Errorf("a client id without a quota throttled %v", th)
+	}
+}
+
+// TestIdleRatesExpire: under a default client-id quota every client id
+// gets a rate of its own; one that records nothing for an hour is
+// dropped, as Kafka expires an idle quota sensor, and one still in use
+// is kept with its window.
+func TestIdleRatesExpire(t *testing.T) {
+	q, _ := openClientQuotas(t.TempDir(), 11, time.Second)
+	q.alter(entity("client-id", "<default>"), []quotaOp{{Key: producerByteRate, Value: 1000}}, false)
+	t0 := time.Unix(1000, 0)
+	for i := range 100 {
+		q.record(producerByteRate, anonymousUser, fmt.Sprint("run-", i), 10, t0, true)
+	}
+	busy := "busy"
+	for m := 0; m <= 61; m++ {
+		q.record(producerByteRate, anonymousUser, busy, 10, t0.Add(time.Duration(m)*time.Minute), true)
+	}
+	if n := len(q.rates); n != 101 {
+		t.Fatalf("%d rates before any expired, want 101", n)
+	}
+	q.record(producerByteRate, anonymousUser, "newcomer", 10, t0.Add(61*time.Minute+time.Second), true)
+	if n := len(q.rates); n != 2 {
+		t.Errorf("%d rates after an hour, want 2 (the busy client and the newcomer)", n)
+	}
+	// The busy client's rate kept its samples: a burst now is measured
+	// with them, so it is throttled as before.
+	if th := q.record(producerByteRate, anonymousUser, busy, 20000, t0.Add(61*time.Minute+2*time.Second), true); th == 0 {
+		t.Error("the busy client's rate was reset")
 	}
 }
 

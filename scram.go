@@ -65,13 +65,17 @@ import (
 	"sync"
 )
 
-// scramMechanism is one of Kafka's ScramMechanism values.
+// scramMechanism is one of Kafka's ScramMechanism values. Kafka offers
+// only these two (KIP-84), none with SHA-1, and the hash is the only
+// thing that differs between them.
 type scramMechanism struct {
 	name string
 	code int8 // in DescribeUserScramCredentials and AlterUserScramCredentials
 	hash func() hash.Hash
 }
 
+// The two mechanisms, with the codes of Kafka's ScramMechanism.type()
+// that the admin APIs carry (0 is UNKNOWN).
 var (
 	scramSHA256 = scramMechanism{mechSCRAMSHA256, 1, sha256.New}
 	scramSHA512 = scramMechanism{mechSCRAMSHA512, 2, sha512.New}
@@ -90,6 +94,10 @@ func scramMechanismByCode(code int8) *scramMechanism {
 
 // Kafka's bounds on iterations (ScramMechanism.minIterations and
 // maxIterations), and the count the broker uses for users it makes.
+// The salt and nonce sizes are this broker's choice; Kafka's
+// ScramFormatter uses a random salt and nonce too, and only their
+// unpredictability matters. RFC 7677 asks for at least 4096
+// iterations, which is also what this broker uses.
 const (
 	scramMinIterations     = 4096
 	scramMaxIterations     = 16384
@@ -99,7 +107,11 @@ const (
 )
 
 // scramCredential is what is kept for one user and mechanism: Kafka's
-// ScramCredential.
+// ScramCredential, the fields ScramCredentialUtils writes as
+// salt=...,stored_key=...,server_key=...,iterations=... . The JSON tags
+// are the credentials file's format, so they must not change. Salt and
+// iteration count are public in every login's server-first message;
+// the keys are what must stay on the broker.
 type scramCredential struct {
 	Salt       []byte `json:"salt"`
 	StoredKey  []byte `json:"stored_key"`
@@ -107,12 +119,15 @@ type scramCredential struct {
 	Iterations int    `json:"iterations"`
 }
 
+// hmac is HMAC(key, msg) of RFC 5802 section 2.2, with the mechanism's
+// hash.
 func (m *scramMechanism) hmac(key, msg []byte) []byte {
 	h := hmac.New(m.hash, key)
 	h.Write(msg)
 	return h.Sum(nil)
 }
 
+// sum is H(b) of RFC 5802 section 2.2: StoredKey is H(ClientKey).
 func (m *scramMechanism) sum(b []byte) []byte {
 	h := m.hash()
 	h.Write(b)
@@ -132,7 +147,10 @@ func (m *scramMechanism) saltPassword(password, salt []byte, iterations int) []b
 	return key
 }
 
-// credentialFromSalted derives what is kept from a salted password.
+// credentialFromSalted derives what is kept from a salted password, as
+// Kafka's ScramFormatter.generateCredential does after Hi. It is the step
+// AlterUserScramCredentials starts from, since the client sends the
+// salted password, never the password (KIP-554).
 func (m *scramMechanism) credentialFromSalted(salted, salt []byte, iterations int) scramCredential {
 	clientKey := m.hmac(salted, []byte("Client Key"))
 	return scramCredential{
@@ -143,7 +161,9 @@ func (m *scramMechanism) credentialFromSalted(salted, salt []byte, iterations in
 	}
 }
 
-// newCredential makes a credential from a password with a fresh salt.
+// newCredential makes a credential from a password with a fresh salt, for
+// the users of Config.Security.SASLUsers. A fresh salt per credential
+// means two users with one password still get different keys.
 func (m *scramMechanism) newCredential(password []byte) scramCredential {
 	salt := make([]byte, scramSaltBytes)
 	rand.Read(salt)
@@ -151,7 +171,10 @@ func (m *scramMechanism) newCredential(password []byte) scramCredential {
 }
 
 // matches reports whether password is the one the credential was made
-// from; the comparison takes the same time wherever the keys differ.
+// from; the comparison takes the same time wherever the keys differ. This
+// is how SASL/PLAIN logins are checked against SCRAM credentials: the
+// broker keeps no password, but can redo the derivation with the stored
+// salt and iterations.
 func (m *scramMechanism) matches(c scramCredential, password []byte) bool {
 	got := m.credentialFromSalted(m.saltPassword(password, c.Salt, c.Iterations), c.Salt, c.Iterations)
 	return hmac.Equal(got.StoredKey, c.StoredKey)
@@ -159,7 +182,10 @@ func (m *scramMechanism) matches(c scramCredential, password []byte) bool {
 
 // The exchange.
 
-// scramState is how far an exchange has got.
+// scramState is how far an exchange has got, as the State of Kafka's
+// ScramSaslServer. SCRAM is two round trips, and the server speaks only
+// in answer, so two waiting states are enough; failed is sticky, so a
+// client cannot retry a bad proof on the same connection.
 type scramState int
 
 const (
@@ -169,7 +195,9 @@ const (
 	scramFailed
 )
 
-// scramServer is the server side of one SCRAM exchange.
+// scramServer is the server side of one SCRAM exchange. It keeps each
+// message it has seen because AuthMessage, which both proofs sign, is
+// built from all three.
 type scramServer struct {
 	mech  *scramMechanism
 	users *credentialStore
@@ -186,15 +214,23 @@ type scramServer struct {
 	serverNonce string
 }
 
+// name and user make scramServer a saslServer (security.go): the
+// mechanism, and the user the principal is made from once step reports
+// done.
 func (s *scramServer) name() string { return s.mech.name }
 func (s *scramServer) user() string { return s.username }
 
-// errSCRAMCredentials is the failure for a wrong user or password, with
-// Kafka's wording, which does not say which of the two was wrong.
+// errCredentials is the failure for a wrong user or password, with
+// Kafka's wording, which does not say which of the two was wrong. The
+// client gets
+// SASL_AUTHENTICATION_FAILED with this message, and the Java client
+// raises it as a SaslAuthenticationException, which it does not retry.
 func (s *scramServer) errCredentials() error {
 	return fmt.Errorf("Authentication failed during authentication due to invalid credentials with SASL mechanism %s", s.mech.name)
 }
 
+// step moves the exchange on by one client message. Any error fails the
+// exchange for good, as ScramSaslServer.evaluateResponse sets FAILED.
 func (s *scramServer) step(msg []byte) ([]byte, bool, error) {
 	var reply []byte
 	var err error
@@ -216,7 +252,9 @@ func (s *scramServer) step(msg []byte) ([]byte, bool, error) {
 }
 
 // clientFirst reads "gs2-header client-first-bare" and answers the
-// server-first message.
+// server-first message: step 1 of RFC 5802 section 3, the server's half
+// of which is to look the user up and send salt, iterations and the
+// combined nonce, so that the client can compute SaltedPassword.
 func (s *scramServer) clientFirst(msg string) ([]byte, error) {
 	// gs2-header = cbind-flag "," [ "a=" authzid ] ","
 	flag, rest, ok1 := strings.Cut(msg, ",")
@@ -224,6 +262,9 @@ func (s *scramServer) clientFirst(msg string) ([]byte, error) {
 	if !ok1 || !ok2 {
 		return nil, errors.New("Authentication failed: Invalid SCRAM client first message")
 	}
+	// "n": the client does not do channel binding; "y": it could, but
+	// thinks the server cannot, which is true here. "p=" asks for a
+	// binding, which no Kafka listener offers (RFC 5802 section 6).
 	switch {
 	case flag == "n" || flag == "y":
 	case strings.HasPrefix(flag, "p="):
@@ -234,6 +275,8 @@ func (s *scramServer) clientFirst(msg string) ([]byte, error) {
 	if authzid != "" && !strings.HasPrefix(authzid, "a=") {
 		return nil, errors.New("Authentication failed: Invalid SCRAM client first message")
 	}
+	// The header is kept to check the client's final c= against it, and
+	// the bare message because AuthMessage starts with it.
 	s.gs2Header = flag + "," + authzid + ","
 	s.clientFirstBare = bare
 	// client-first-message-bare = [reserved-mext ","] username "," nonce ["," extensions]
@@ -270,11 +313,17 @@ func (s *scramServer) clientFirst(msg string) ([]byte, error) {
 			return nil, errors.New("Authentication failed: Client requested an authorization id that is different from username")
 		}
 	}
+	// An unknown user fails here, before any salt is sent, as in Kafka's
+	// ScramSaslServer; the message is the one a wrong password gets.
 	cred, ok := s.users.lookup(user, s.mech)
 	if !ok {
 		return nil, s.errCredentials()
 	}
 	s.cred = cred
+	// The server nonce makes each exchange's AuthMessage unique, so a
+	// recorded proof is useless later (RFC 5802 section 9). URL-safe
+	// base64 keeps it printable and free of commas, as RFC 5802's
+	// nonce syntax requires.
 	if s.serverNonce == "" {
 		b := make([]byte, scramNonceBytes)
 		rand.Read(b)
@@ -286,8 +335,11 @@ func (s *scramServer) clientFirst(msg string) ([]byte, error) {
 }
 
 // clientFinal reads "c=<gs2 header>,r=<nonce>[,ext],p=<proof>", checks the
-// proof and answers "v=<server signature>".
+// proof and answers "v=<server signature>": the server's part of step 2
+// of RFC 5802 section 3, as ScramSaslServer.verifyClientProof does it.
 func (s *scramServer) clientFinal(msg string) ([]byte, error) {
+	// The proof is the last attribute, and AuthMessage takes the final
+	// message without it, so the message is cut there first.
 	withoutProof, proofB64, ok := cutLast(msg, ",p=")
 	if !ok {
 		return nil, errors.New("Authentication failed: Invalid SCRAM client final message")
@@ -299,6 +351,9 @@ func (s *scramServer) clientFinal(msg string) ([]byte, error) {
 	if len(attrs) < 2 || attrs[0].key != 'c' || attrs[1].key != 'r' {
 		return nil, errors.New("Authentication failed: Invalid SCRAM client final message")
 	}
+	// c= is the base64 of the gs2 header (biws for "n,,"): a client that
+	// changed its mind about binding between messages is refused, which
+	// RFC 5802 asks for to stop a downgrade by a man in the middle.
 	if attrs[0].value != base64.StdEncoding.EncodeToString([]byte(s.gs2Header)) {
 		return nil, errors.New("Authentication failed: Invalid channel binding")
 	}
@@ -310,10 +365,14 @@ func (s *scramServer) clientFinal(msg string) ([]byte, error) {
 	if !strings.HasSuffix(attrs[1].value, s.nonce) {
 		return nil, errors.New("Authentication failed: Invalid client nonce in the final client message")
 	}
+	// A proof of the wrong length cannot be right; it is a credentials
+	// failure like any other, so its answer says nothing more.
 	proof, err := base64.StdEncoding.DecodeString(proofB64)
 	if err != nil || len(proof) != len(s.cred.StoredKey) {
 		return nil, s.errCredentials()
 	}
+	// ClientProof = ClientKey XOR ClientSignature, so XOR with the
+	// signature recovers ClientKey, whose hash must be StoredKey.
 	authMessage := []byte(s.clientFirstBare + "," + s.serverFirst + "," + withoutProof)
 	clientSignature := s.mech.hmac(s.cred.StoredKey, authMessage)
 	clientKey := make([]byte, len(proof))
@@ -321,11 +380,16 @@ func (s *scramServer) clientFinal(msg string) ([]byte, error) {
 	if !hmac.Equal(s.mech.sum(clientKey), s.cred.StoredKey) {
 		return nil, s.errCredentials()
 	}
+	// The server signature proves to the client that this broker holds
+	// ServerKey, which a server that merely relayed the messages would
+	// not; clients check it and fail the login if it is wrong.
 	serverSignature := s.mech.hmac(s.cred.ServerKey, authMessage)
 	return []byte("v=" + base64.StdEncoding.EncodeToString(serverSignature)), nil
 }
 
-// scramAttribute is one "k=value" of a SCRAM message.
+// scramAttribute is one "k=value" of a SCRAM message (RFC 5802 section
+// 5.1); keys are single letters, and values are never empty in a valid
+// message but are checked where that matters.
 type scramAttribute struct {
 	key   byte
 	value string
@@ -369,7 +433,9 @@ func scramUnescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-// cutLast is strings.Cut at the last occurrence of sep.
+// cutLast is strings.Cut at the last occurrence of sep; clientFinal uses
+// it because the proof is the last attribute of the final message (RFC
+// 5802 section 7).
 func cutLast(s, sep string) (before, after string, found bool) {
 	i := strings.LastIndex(s, sep)
 	if i < 0 {
@@ -381,15 +447,24 @@ func cutLast(s, sep string) (before, after string, found bool) {
 // The store.
 
 // credentialStore holds every user's SCRAM credentials and keeps them in
-// DataDir/scram-credentials.json.
+// DataDir/scram-credentials.json. A user exists exactly when it has at
+// least one credential, as in Kafka, where SCRAM users are nothing but
+// their credentials.
 type credentialStore struct {
-	path  string
+	path string
+	// mu guards users: logins read under it, AlterUserScramCredentials
+	// writes under it across the file write, so that no login is
+	// checked against credentials that were not saved.
 	mu    sync.RWMutex
 	users map[string]map[string]scramCredential // user -> mechanism name -> credential
 }
 
+// credentialsFile is the store's file name in DataDir.
 const credentialsFile = "scram-credentials.json"
 
+// openCredentialStore reads the credentials file; a missing one is an
+// empty store, and one that does not parse stops the broker rather than
+// start it with no users, where no SASL login could succeed.
 func openCredentialStore(dataDir string) (*credentialStore, error) {
 	s := &credentialStore{path: filepath.Join(dataDir, credentialsFile), users: map[string]map[string]scramCredential{}}
 	data, err := os.ReadFile(s.path)
@@ -405,7 +480,9 @@ func openCredentialStore(dataDir string) (*credentialStore, error) {
 	return s, nil
 }
 
-// save writes the store; the caller holds mu.
+// save writes the store; the caller holds mu. The file is made readable
+// by its owner only: StoredKey cannot log anyone in, but with the salt
+// it is what an offline guess of the password would be checked against.
 func (s *credentialStore) save() error {
 	data, err := json.MarshalIndent(s.users, "", "\t")
 	if err != nil {
@@ -419,6 +496,9 @@ func (s *credentialStore) save() error {
 
 // bootstrap sets a SHA-256 and a SHA-512 credential for each user given
 // in Config, so that a broker can be logged into from its first start.
+// It plays the part of Kafka's kafka-storage.sh format --add-scram, but
+// at every start: a password changed in Config wins over one set through
+// the API, and both mechanisms are made so that either works at once.
 func (s *credentialStore) bootstrap(users map[string]string) error {
 	if len(users) == 0 {
 		return nil
@@ -437,6 +517,9 @@ func (s *credentialStore) bootstrap(users map[string]string) error {
 	return s.save()
 }
 
+// lookup returns a user's credential for one mechanism. Credentials are
+// values, so the copy returned stays valid after mu is released, even if
+// the user is altered mid-login.
 func (s *credentialStore) lookup(user string, m *scramMechanism) (scramCredential, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -477,6 +560,8 @@ type describeUserScramCredentialsRequest struct {
 	Users []describeUserScramName
 }
 
+// describeUserScramName is one user asked about; a struct, not a string,
+// because the schema gives each name its own tagged fields.
 type describeUserScramName struct {
 	Name string
 }
@@ -490,6 +575,9 @@ func (m *describeUserScramCredentialsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// describeUserScramCredentialsResponse has a top-level error for the
+// request as a whole (CLUSTER_AUTHORIZATION_FAILED, authorize.go) and
+// one result per user.
 type describeUserScramCredentialsResponse struct {
 	ThrottleTimeMs int32
 	ErrorCode      int16
@@ -504,6 +592,8 @@ type describeUserScramResult struct {
 	CredentialInfos []scramCredentialInfo
 }
 
+// scramCredentialInfo is what may be shown of a credential: its
+// mechanism and iterations, which every login reveals anyway.
 type scramCredentialInfo struct {
 	Mechanism  int8
 	Iterations int32
@@ -527,6 +617,9 @@ func (m *describeUserScramCredentialsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleDescribeUserScramCredentials answers every user, sorted by name,
+// when none is named, else the named ones in the order first named, as
+// kafka-configs.sh --describe --entity-type users expects.
 func (b *Broker) handleDescribeUserScramCredentials(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeUserScramCredentialsRequest)
 	resp := &describeUserScramCredentialsResponse{Results: []describeUserScramResult{}}
@@ -586,11 +679,14 @@ type alterUserScramCredentialsRequest struct {
 	Upsertions []scramCredentialUpsertion
 }
 
+// scramCredentialDeletion removes one mechanism's credential of a user.
 type scramCredentialDeletion struct {
 	Name      string
 	Mechanism int8
 }
 
+// scramCredentialUpsertion sets one mechanism's credential of a user
+// from the client's Hi(password, salt, iterations).
 type scramCredentialUpsertion struct {
 	Name           string
 	Mechanism      int8
@@ -618,6 +714,8 @@ func (m *alterUserScramCredentialsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// alterUserScramCredentialsResponse has one result per user, never per
+// alteration, which is why a user may be altered once per request.
 type alterUserScramCredentialsResponse struct {
 	ThrottleTimeMs int32
 	Results        []alterUserScramResult
@@ -640,6 +738,9 @@ func (m *alterUserScramCredentialsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleAlterUserScramCredentials checks every alteration first, then
+// applies those of users without an error, and saves once. A copy of the
+// store is taken before, so that a failed save undoes everything.
 func (b *Broker) handleAlterUserScramCredentials(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*alterUserScramCredentialsRequest)
 	s := b.sec.users
@@ -707,6 +808,9 @@ func (s *credentialStore) checkAlterations(req *alterUserScramCredentialsRequest
 			}
 		}
 	}
+	// The iteration bounds are ScramMechanism's; an empty salt or
+	// salted password could only come from a broken client, and would
+	// make a credential any proof of the right length could not match.
 	for _, u := range req.Upsertions {
 		check(u.Name, u.Mechanism)
 		switch {
@@ -742,6 +846,8 @@ func (s *credentialStore) applyAlterations(req *alterUserScramCredentialsRequest
 			if s.users[u.Name] == nil {
 				s.users[u.Name] = map[string]scramCredential{}
 			}
+			// The salt is cloned: reader.Bytes returns a slice of the
+			// request's frame, which the store must not keep alive.
 			s.users[u.Name][m.name] = m.credentialFromSalted(u.SaltedPassword, bytes.Clone(u.Salt), int(u.Iterations))
 			changed = true
 		}

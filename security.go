@@ -750,33 +750,33 @@ func (b *Broker) handleSaslAuthenticate(ctx context.Context, rc *requestContext,
 
 // Kafka error codes of the security chapters (Errors.java).
 const (
-	codeTopicAuthorizationFailed         int16 = 29
-	codeGroupAuthorizationFailed         int16 = 30
-	codeClusterAuthorizationFailed       int16 = 31
-	codeUnsupportedSASLMechanism         int16 = 33
-	codeIllegalSASLState                 int16 = 34
-	codeTransactionalIDAuthorizationFail int16 = 53
-	codeSecurityDisabled                 int16 = 54
-	codeSASLAuthenticationFailed         int16 = 58
-	codeResourceNotFound                 int16 = 91
-	codeDuplicateResource                int16 = 92
-	codeUnacceptableCredential           int16 = 93
+	codeTopicAuthorizationFailed           int16 = 29
+	codeGroupAuthorizationFailed           int16 = 30
+	codeClusterAuthorizationFailed         int16 = 31
+	codeUnsupportedSASLMechanism           int16 = 33
+	codeIllegalSASLState                   int16 = 34
+	codeTransactionalIDAuthorizationFailed int16 = 53
+	codeSecurityDisabled                   int16 = 54
+	codeSASLAuthenticationFailed           int16 = 58
+	codeResourceNotFound                   int16 = 91
+	codeDuplicateResource                  int16 = 92
+	codeUnacceptableCredential             int16 = 93
 )
 
 // Their names, for the error label of the metrics (metrics.go).
 func init() {
 	for code, name := range map[int16]string{
-		codeTopicAuthorizationFailed:         "TOPIC_AUTHORIZATION_FAILED",
-		codeGroupAuthorizationFailed:         "GROUP_AUTHORIZATION_FAILED",
-		codeClusterAuthorizationFailed:       "CLUSTER_AUTHORIZATION_FAILED",
-		codeUnsupportedSASLMechanism:         "UNSUPPORTED_SASL_MECHANISM",
-		codeIllegalSASLState:                 "ILLEGAL_SASL_STATE",
-		codeTransactionalIDAuthorizationFail: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
-		codeSecurityDisabled:                 "SECURITY_DISABLED",
-		codeSASLAuthenticationFailed:         "SASL_AUTHENTICATION_FAILED",
-		codeResourceNotFound:                 "RESOURCE_NOT_FOUND",
-		codeDuplicateResource:                "DUPLICATE_RESOURCE",
-		codeUnacceptableCredential:           "UNACCEPTABLE_CREDENTIAL",
+		codeTopicAuthorizationFailed:           "TOPIC_AUTHORIZATION_FAILED",
+		codeGroupAuthorizationFailed:           "GROUP_AUTHORIZATION_FAILED",
+		codeClusterAuthorizationFailed:         "CLUSTER_AUTHORIZATION_FAILED",
+		codeUnsupportedSASLMechanism:           "UNSUPPORTED_SASL_MECHANISM",
+		codeIllegalSASLState:                   "ILLEGAL_SASL_STATE",
+		codeTransactionalIDAuthorizationFailed: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+		codeSecurityDisabled:                   "SECURITY_DISABLED",
+		codeSASLAuthenticationFailed:           "SASL_AUTHENTICATION_FAILED",
+		codeResourceNotFound:                   "RESOURCE_NOT_FOUND",
+		codeDuplicateResource:                  "DUPLICATE_RESOURCE",
+		codeUnacceptableCredential:             "UNACCEPTABLE_CREDENTIAL",
 	} {
 		errorNames[code] = name
 	}

@@ -46,6 +46,9 @@ import (
 
 // brokerSetting is one key of server.properties that the broker applies.
 type brokerSetting struct {
+	// name is the server.properties key; typ and doc are what
+	// DescribeConfigs reports for it (configType, documentation), so
+	// that kafka-configs.sh --describe --all reads as it does on Kafka.
 	name string
 	typ  int8
 	doc  string
@@ -62,6 +65,10 @@ type brokerSetting struct {
 // from a zero Config at init, so the table cannot disagree with
 // withDefaults.
 var brokerSettings = []brokerSetting{
+	// Clients connect to the address Metadata gives them, not the one
+	// they dialed, so behind NAT or in a container the broker must be told
+	// the address they can reach; a wrong one is the classic "connects,
+	// then hangs" of a Kafka client.
 	{name: "advertised.listeners", typ: configTypeString, doc: "NAME://host:port per listener that clients of that listener are told to connect to; empty for the address each client used.",
 		get: func(c *Config) string {
 			if c.AdvertisedListeners != "" {
@@ -70,12 +77,18 @@ var brokerSettings = []brokerSetting{
 			return listenerURL(c.AdvertisedAddr)
 		},
 		set: func(c *Config, v string) error { c.AdvertisedListeners = v; return checkListeners(v) }},
+	// StandardAuthorizer's switch for resources no ACL names (acls.go,
+	// rule 5); false, Kafka's default, makes turning the authorizer on deny
+	// everything not yet granted.
 	{name: "allow.everyone.if.no.acl.found", typ: configTypeBoolean, doc: "Whether, with the authorizer on, an operation on a resource that no ACL names is allowed.",
 		get: func(c *Config) string { return strconv.FormatBool(c.Security.AllowEveryoneIfNoACLFound) },
 		set: func(c *Config, v string) (err error) {
 			c.Security.AllowEveryoneIfNoACLFound, err = parseBool(v)
 			return
 		}},
+	// Kafka turns ACLs on by naming an authorizer class. The ZooKeeper-era
+	// AclAuthorizer is accepted too, since old server.properties files name
+	// it and its rules are the same.
 	{name: "authorizer.class.name", typ: configTypeString, doc: "The authorizer: empty for none, or Kafka's StandardAuthorizer, whose rules the ACLs follow.",
 		get: func(c *Config) string {
 			if c.Security.Authorizer {
@@ -94,36 +107,62 @@ var brokerSettings = []brokerSetting{
 			}
 			return nil
 		}},
+	// Kafka creates a topic when Metadata names one that does not exist,
+	// which is how a producer's first send to a new topic works out of the
+	// box; operators turn it off so that a typo does not make a topic.
 	{name: "auto.create.topics.enable", typ: configTypeBoolean, doc: "Whether Metadata creates a topic that does not exist yet.",
 		get: func(c *Config) string { return strconv.FormatBool(!c.DisableAutoCreateTopics) },
 		set: func(c *Config, v string) error { b, err := parseBool(v); c.DisableAutoCreateTopics = !b; return err }},
+	// ZooKeeper-mode name of node.id; both set the same field, so either
+	// file style loads.
 	{name: "broker.id", typ: configTypeInt, doc: "This broker's id; the older name of node.id.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.NodeID)) },
 		set: func(c *Config, v string) error { return setInt32(&c.NodeID, v, 0) }},
+	// Kafka closes idle connections (10 minutes by default) to bound what
+	// forgotten clients hold; clients reconnect on their next request.
 	{name: "connections.max.idle.ms", typ: configTypeLong, doc: "How long a connection may go without a request before it is closed.",
 		get: func(c *Config) string { return millis(c.ConnectionsMaxIdle) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConnectionsMaxIdle, v, 1) }},
+	// The KIP-848 coordinator, not the client, decides how often members
+	// heartbeat, and tells them in every heartbeat answer.
 	{name: "group.consumer.heartbeat.interval.ms", typ: configTypeInt, doc: "How often KIP-848 consumer group members heartbeat.",
 		get: func(c *Config) string { return millis(c.ConsumerHeartbeatInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerHeartbeatInterval, v, 1) }},
+	// Since Kafka 4.0 a group may override the interval
+	// (consumer.heartbeat.interval.ms, KIP-848's group configs); these
+	// bounds keep that override sane.
 	{name: "group.consumer.max.heartbeat.interval.ms", typ: configTypeInt, doc: "The longest consumer.heartbeat.interval.ms a consumer group may set.",
 		get: func(c *Config) string { return millis(c.ConsumerMaxHeartbeatInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMaxHeartbeatInterval, v, 1) }},
+	// Bounds on a group's consumer.session.timeout.ms override, as for the
+	// heartbeat interval.
 	{name: "group.consumer.max.session.timeout.ms", typ: configTypeInt, doc: "The longest consumer.session.timeout.ms a consumer group may set.",
 		get: func(c *Config) string { return millis(c.ConsumerMaxSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMaxSessionTimeout, v, 1) }},
+	// A cap on members stops one runaway deployment from making every
+	// rebalance of its group slow; a member over the cap gets
+	// GROUP_MAX_SIZE_REACHED.
 	{name: "group.consumer.max.size", typ: configTypeInt, doc: "The most members a KIP-848 consumer group may have.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.ConsumerGroupMaxSize)) },
 		set: func(c *Config, v string) error { return setInt32(&c.ConsumerGroupMaxSize, v, 1) }},
+	// The lower bound of a group's heartbeat override: heartbeats
+	// more often than this would load the coordinator.
 	{name: "group.consumer.min.heartbeat.interval.ms", typ: configTypeInt, doc: "The shortest consumer.heartbeat.interval.ms a consumer group may set.",
 		get: func(c *Config) string { return millis(c.ConsumerMinHeartbeatInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMinHeartbeatInterval, v, 1) }},
+	// The lower bound of a group's session override: shorter ones would
+	// expel members on a GC pause.
 	{name: "group.consumer.min.session.timeout.ms", typ: configTypeInt, doc: "The shortest consumer.session.timeout.ms a consumer group may set.",
 		get: func(c *Config) string { return millis(c.ConsumerMinSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerMinSessionTimeout, v, 1) }},
+	// In KIP-848 the broker owns the session timeout too: a member silent
+	// this long is fenced and its partitions reassigned.
 	{name: "group.consumer.session.timeout.ms", typ: configTypeInt, doc: "How long a KIP-848 consumer group member may go without a heartbeat.",
 		get: func(c *Config) string { return millis(c.ConsumerSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConsumerSessionTimeout, v, 1) }},
+	// Kafka waits before a new group's first rebalance so that members
+	// started together join one generation instead of rebalancing once per
+	// member (KIP-134).
 	{name: "group.initial.rebalance.delay.ms", typ: configTypeInt, doc: "How long a new classic group waits for more members before its first rebalance; 0 for none.",
 		get: func(c *Config) string { return millis(max(c.GroupInitialRebalanceDelay, 0)) },
 		set: func(c *Config, v string) error {
@@ -135,15 +174,25 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// The bounds a classic member's own session.timeout.ms must fall in;
+	// outside them JoinGroup answers INVALID_SESSION_TIMEOUT, which the
+	// Java consumer raises from its first poll.
 	{name: "group.max.session.timeout.ms", typ: configTypeInt, doc: "The longest session timeout a classic group member may ask for.",
 		get: func(c *Config) string { return millis(c.GroupMaxSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.GroupMaxSessionTimeout, v, 1) }},
+	// The classic protocol's cap (KIP-389): a member over it gets
+	// GROUP_MAX_SIZE_REACHED and the consumer fails rather than loop.
 	{name: "group.max.size", typ: configTypeInt, doc: "The most members a classic group may have.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.GroupMaxSize)) },
 		set: func(c *Config, v string) error { return setInt32(&c.GroupMaxSize, v, 1) }},
+	// The lower bound for classic members, Kafka's 6 seconds by default:
+	// a shorter session would expel a member on one slow poll loop.
 	{name: "group.min.session.timeout.ms", typ: configTypeInt, doc: "The shortest session timeout a classic group member may ask for.",
 		get: func(c *Config) string { return millis(c.GroupMinSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.GroupMinSessionTimeout, v, 1) }},
+	// KIP-932: a share group hands a record out this many times before it
+	// gives up on it (archives it), so one poison record cannot loop
+	// forever. The range is Kafka's.
 	{name: "group.share.delivery.count.limit", typ: configTypeInt, doc: "How many times a share group delivers a record before it archives it (2 to 10).",
 		get: func(c *Config) string { return strconv.Itoa(int(c.ShareDeliveryCountLimit)) },
 		set: func(c *Config, v string) error {
@@ -153,9 +202,13 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// Share group members heartbeat like KIP-848 consumers, at the
+	// interval the broker names.
 	{name: "group.share.heartbeat.interval.ms", typ: configTypeInt, doc: "How often share group members heartbeat.",
 		get: func(c *Config) string { return millis(c.ShareHeartbeatInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.ShareHeartbeatInterval, v, 1) }},
+	// Bounds the in-flight records a share partition tracks, and so the
+	// memory of its acquisition state; the range is Kafka's.
 	{name: "group.share.partition.max.record.locks", typ: configTypeInt, doc: "How many records of a partition a share group may have in flight (100 to 10000).",
 		get: func(c *Config) string { return strconv.Itoa(int(c.SharePartitionMaxRecordLocks)) },
 		set: func(c *Config, v string) error {
@@ -165,18 +218,29 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// How long an acquired record stays locked to the consumer that
+	// fetched it before another may get it; Kafka's minimum is a second.
 	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another.",
 		get: func(c *Config) string { return millis(c.ShareRecordLockDuration) },
 		set: func(c *Config, v string) error { return setMillis(&c.ShareRecordLockDuration, v, 1000) }},
+	// A silent share member is removed after this, and its acquired
+	// records go back to the others when their locks end.
 	{name: "group.share.session.timeout.ms", typ: configTypeInt, doc: "How long a share group member may go without a heartbeat before it is removed.",
 		get: func(c *Config) string { return millis(c.ShareSessionTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.ShareSessionTimeout, v, 1) }},
+	// Kafka's NAME://host:port list. Listener names are their security
+	// protocols here, which is why listener.security.protocol.map is
+	// ignored below.
 	{name: "listeners", typ: configTypeString, doc: "The NAME://host:port listeners, NAME being PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
 		get: func(c *Config) string { return c.Listeners },
 		set: func(c *Config, v string) error { c.Listeners = v; return checkListeners(v) }},
+	// Kafka's single-directory name, kept for old files; log.dirs wins as
+	// it does in Kafka.
 	{name: "log.dir", typ: configTypeString, doc: "The directory of the partition logs; log.dirs, if set, wins.",
 		get: func(c *Config) string { return c.DataDir },
 		set: func(c *Config, v string) error { c.DataDir = v; return nil }},
+	// Kafka spreads partitions over several directories (JBOD); this
+	// broker has one, and says so rather than silently using the first.
 	{name: "log.dirs", typ: configTypeString, doc: "The directory of the partition logs: one only.",
 		get: func(c *Config) string { return c.DataDir },
 		set: func(c *Config, v string) error {
@@ -186,12 +250,19 @@ var brokerSettings = []brokerSetting{
 			c.DataDir = v
 			return nil
 		}},
+	// How long the cleaner sleeps when no log needs cleaning, as Kafka's
+	// LogCleaner does, so an idle broker does not spin.
 	{name: "log.cleaner.backoff.ms", typ: configTypeLong, doc: "How long the log cleaner waits between rounds.",
 		get: func(c *Config) string { return millis(c.CleanerBackoff) },
 		set: func(c *Config, v string) error { return setMillis(&c.CleanerBackoff, v, 1) }},
+	// Caps the memory of the offset map compaction builds per pass; a
+	// log with more keys is cleaned over several passes (cleaner.go).
 	{name: "log.cleaner.dedupe.buffer.size", typ: configTypeLong, doc: "The most memory the log cleaner's key map takes in one pass.",
 		get: func(c *Config) string { return strconv.FormatInt(c.CleanerDedupeBufferBytes, 10) },
 		set: func(c *Config, v string) error { return setInt64(&c.CleanerDedupeBufferBytes, v, 1, math.MaxInt64) }},
+	// Kafka's throttle on compaction I/O, so that cleaning does not starve
+	// produce and fetch. Kafka's default is Double.MAX_VALUE, so values at
+	// or past what an int64 holds mean no limit.
 	{name: "log.cleaner.io.max.bytes.per.second", typ: configTypeDouble, doc: "What the log cleaner may read and write a second.",
 		get: func(c *Config) string { return cleanerIOLimit(c.CleanerIOBytesPerSecond) },
 		set: func(c *Config, v string) error {
@@ -206,6 +277,9 @@ var brokerSettings = []brokerSetting{
 			}
 			return nil
 		}},
+	// Kafka leaves fsync to the OS by default and relies on replicas; a
+	// single broker has none, so 1, fsync before each acknowledgement, is
+	// the one other value worth having (-fsync always).
 	{name: "log.flush.interval.messages", typ: configTypeLong, doc: "1 to fsync every acknowledged produce first (-fsync always); 9223372036854775807 to leave it to the OS.",
 		get: func(c *Config) string {
 			if c.Fsync == "always" {
@@ -223,6 +297,8 @@ var brokerSettings = []brokerSetting{
 			}
 			return nil
 		}},
+	// The timed middle ground: fsync on a timer, losing at most that much
+	// acknowledged data in a power cut.
 	{name: "log.flush.interval.ms", typ: configTypeLong, doc: "How often appended records are fsynced (-fsync with a duration); empty when not on a timer.",
 		get: func(c *Config) string {
 			if d, err := time.ParseDuration(c.Fsync); err == nil {
@@ -238,12 +314,20 @@ var brokerSettings = []brokerSetting{
 			c.Fsync = d.String()
 			return nil
 		}},
+	// Retention is enforced by a periodic scan, as Kafka's LogManager
+	// does it, rather than on every append.
 	{name: "log.retention.check.interval.ms", typ: configTypeLong, doc: "How often old segments are checked for deletion.",
 		get: func(c *Config) string { return millis(c.RetentionCheckInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.RetentionCheckInterval, v, 1) }},
+	// Retention and compaction work a segment at a time, so the segment
+	// size bounds how much past its retention data can stay; topics
+	// override it with segment.bytes.
 	{name: "log.segment.bytes", typ: configTypeInt, doc: "The default segment.bytes of topics.",
 		get: func(c *Config) string { return strconv.FormatInt(c.SegmentBytes, 10) },
 		set: func(c *Config, v string) error { return setInt64(&c.SegmentBytes, v, minSegmentBytes, math.MaxInt32) }},
+	// KIP-227's fetch sessions save resending every partition on each
+	// fetch; the cap bounds their memory, and 0 turns them off, as in Kafka,
+	// which makes every fetch a full one.
 	{name: "max.incremental.fetch.session.cache.slots", typ: configTypeInt, doc: "How many incremental fetch sessions are kept; 0 for none.",
 		get: func(c *Config) string { return strconv.Itoa(max(c.FetchSessionCacheSlots, 0)) },
 		set: func(c *Config, v string) error {
@@ -254,24 +338,41 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// The largest batch Produce accepts; a larger one gets
+	// MESSAGE_TOO_LARGE, on which the Java producer splits a batch of
+	// several records and retries, and fails a single record.
 	{name: "message.max.bytes", typ: configTypeInt, doc: "The largest record batch a producer may send.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.MaxMessageBytes)) },
 		set: func(c *Config, v string) error { return setInt32(&c.MaxMessageBytes, v, 0) }},
+	// KIP-227: a new session may evict an idle one only after this, so
+	// busy consumers are not forced back to full fetches by a crowd of new
+	// ones.
 	{name: "min.incremental.fetch.session.eviction.ms", typ: configTypeInt, doc: "How long a fetch session is safe from eviction for a new one.",
 		get: func(c *Config) string { return millis(c.FetchSessionEviction) },
 		set: func(c *Config, v string) error { return setMillis(&c.FetchSessionEviction, v, 1) }},
+	// The id in every Metadata answer: clients address the leader of a
+	// partition by it.
 	{name: "node.id", typ: configTypeInt, doc: "This broker's id.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.NodeID)) },
 		set: func(c *Config, v string) error { return setInt32(&c.NodeID, v, 0) }},
+	// The partition count Kafka gives topics it creates automatically; a
+	// CreateTopics that asks for -1 gets it too.
 	{name: "num.partitions", typ: configTypeInt, doc: "The partition count of auto-created topics.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.DefaultPartitions)) },
 		set: func(c *Config, v string) error { return setInt32(&c.DefaultPartitions, v, 1) }},
+	// Kafka keeps __consumer_offsets' segments small (100 MiB) so that
+	// compaction can drop superseded commits soon.
 	{name: "offsets.topic.segment.bytes", typ: configTypeInt, doc: "The segment.bytes __consumer_offsets is created with.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.OffsetsTopicSegmentBytes)) },
 		set: func(c *Config, v string) error { return setInt32(&c.OffsetsTopicSegmentBytes, v, 1) }},
+	// Expired offsets are found by a periodic scan, as Kafka's
+	// GroupMetadataManager does it.
 	{name: "offsets.retention.check.interval.ms", typ: configTypeLong, doc: "How often expired committed offsets are looked for.",
 		get: func(c *Config) string { return millis(c.OffsetsRetentionCheckInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.OffsetsRetentionCheckInterval, v, 1) }},
+	// KIP-211: the offsets of a group are kept this long after it
+	// empties; a consumer that comes back later starts from
+	// auto.offset.reset.
 	{name: "offsets.retention.minutes", typ: configTypeInt, doc: "How long the committed offsets of an empty group are kept.",
 		get: func(c *Config) string { return strconv.FormatInt(int64(c.OffsetsRetention/time.Minute), 10) },
 		set: func(c *Config, v string) error {
@@ -279,6 +380,9 @@ var brokerSettings = []brokerSetting{
 			c.OffsetsRetention = time.Duration(n) * time.Minute
 			return err
 		}},
+	// Client quotas are rates over a sliding window of samples, as
+	// Kafka's ClientQuotaManager measures them. Kafka accepts 1; here the
+	// least is 2, because withDefaults reads 1 or less as unset.
 	{name: "quota.window.num", typ: configTypeInt, doc: "How many samples client quota rates are measured over.",
 		get: func(c *Config) string { return strconv.Itoa(c.QuotaWindowNum) },
 		set: func(c *Config, v string) error {
@@ -286,6 +390,8 @@ var brokerSettings = []brokerSetting{
 			c.QuotaWindowNum = int(n)
 			return err
 		}},
+	// The length of each quota sample; quota.window.num of them make the
+	// window a throttled client is measured over.
 	{name: "quota.window.size.seconds", typ: configTypeInt, doc: "The length of each client quota sample, in seconds.",
 		get: func(c *Config) string { return strconv.FormatInt(int64(c.QuotaWindowSize/time.Second), 10) },
 		set: func(c *Config, v string) error {
@@ -293,9 +399,14 @@ var brokerSettings = []brokerSetting{
 			c.QuotaWindowSize = time.Duration(n) * time.Second
 			return err
 		}},
+	// The largest frame read from a client: a size prefix above it closes
+	// the connection before any memory is allocated for it.
 	{name: "socket.request.max.bytes", typ: configTypeInt, doc: "The largest request accepted.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.MaxFrameBytes)) },
 		set: func(c *Config, v string) error { return setInt32(&c.MaxFrameBytes, v, 1) }},
+	// Kafka's mTLS switch; with a certificate, the principal is the
+	// certificate's subject, as Kafka's DefaultKafkaPrincipalBuilder
+	// makes it.
 	{name: "ssl.client.auth", typ: configTypeString, doc: "Whether TLS listeners ask for a client certificate: none, requested or required; its subject is then the principal.",
 		get: func(c *Config) string { return cmp.Or(c.Security.TLSClientAuth, "none") },
 		set: func(c *Config, v string) error {
@@ -305,6 +416,9 @@ var brokerSettings = []brokerSetting{
 			c.Security.TLSClientAuth = v
 			return nil
 		}},
+	// Principals the authorizer never checks (acls.go, rule 1): the way
+	// into a broker whose ACLs deny everything, such as the one that
+	// creates the first ACLs.
 	{name: "super.users", typ: configTypeList, doc: "Principals, such as User:admin, that the authorizer allows everything; separated by semicolons.",
 		get: func(c *Config) string { return strings.Join(c.Security.SuperUsers, ";") },
 		set: func(c *Config, v string) error {
@@ -316,12 +430,21 @@ var brokerSettings = []brokerSetting{
 			}
 			return nil
 		}},
+	// How often the coordinator looks for transactions past their timeout
+	// and aborts them, as Kafka's TransactionCoordinator does, so that a
+	// crashed producer does not hold back read_committed consumers
+	// forever.
 	{name: "transaction.abort.timed.out.transaction.cleanup.interval.ms", typ: configTypeInt, doc: "How often open transactions are checked against their timeout.",
 		get: func(c *Config) string { return millis(c.TransactionAbortCheckInterval) },
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionAbortCheckInterval, v, 1) }},
+	// A producer asking for more gets INVALID_TRANSACTION_TIMEOUT from
+	// InitProducerId; it bounds how long a transaction may block
+	// read_committed consumers.
 	{name: "transaction.max.timeout.ms", typ: configTypeInt, doc: "The longest transaction.timeout.ms a producer may ask for.",
 		get: func(c *Config) string { return millis(c.TransactionMaxTimeout) },
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionMaxTimeout, v, 1) }},
+	// A transactional id idle this long is forgotten, as in Kafka, so the
+	// coordinator's state does not grow with every short-lived producer.
 	{name: "transactional.id.expiration.ms", typ: configTypeInt, doc: "How long an unused transactional id is kept.",
 		get: func(c *Config) string { return millis(c.TransactionalIDExpiration) },
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionalIDExpiration, v, 1) }},
@@ -403,6 +526,8 @@ var ignoredSettings = []struct{ key, why string }{
 	{"zookeeper.", "no ZooKeeper"},
 }
 
+// init fills each setting's def from the defaults withDefaults gives a
+// zero Config, so that a default is written once, in kafka.go.
 func init() {
 	var zero Config
 	zero = zero.withDefaults()
@@ -411,6 +536,9 @@ func init() {
 	}
 }
 
+// lookupBrokerSetting finds a setting by name, nil if the broker does not
+// apply it. A linear scan: the table has a few dozen entries and is read
+// at startup and by DescribeConfigs only.
 func lookupBrokerSetting(name string) *brokerSetting {
 	for i := range brokerSettings {
 		if brokerSettings[i].name == name {
@@ -440,6 +568,8 @@ func (c *Config) Set(name, value string) error {
 		if err := s.set(c, value); err != nil {
 			return fmt.Errorf("kafka: setting %s=%q: %w", name, value, err)
 		}
+		// Recorded even when the value is the default, for the
+		// design note's STATIC_BROKER_CONFIG.
 		c.given = append(c.given, name)
 		return nil
 	}
@@ -481,6 +611,8 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
 		entries = append(entries, e)
 	}
+	// The fixed settings are listed too, at their one value, so that a
+	// tool reading Kafka's broker configs finds every key it expects.
 	var fixed []string
 	for name := range fixedSettings {
 		fixed = append(fixed, name)
@@ -513,8 +645,11 @@ func cleanerIOLimit(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// Values.
+// Values. Kafka's ConfigDef parses each type its own way; these parsers
+// follow it where a server.properties written for Kafka depends on it.
 
+// parseBool accepts true and false in any case, as ConfigDef.parseType
+// does for BOOLEAN; anything else, even 1 or yes, is an error there too.
 func parseBool(v string) (bool, error) {
 	switch strings.ToLower(v) {
 	case "true":
@@ -525,6 +660,8 @@ func parseBool(v string) (bool, error) {
 	return false, errors.New("not true or false")
 }
 
+// parseInt parses a decimal integer within [lo, hi], the bounds Kafka's
+// ConfigDef.Range validators give each setting.
 func parseInt(v string, lo, hi int64) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	switch {
@@ -536,6 +673,8 @@ func parseInt(v string, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
+// setInt32 and setInt64 set an INT or LONG setting, leaving dst alone
+// when the value is refused.
 func setInt32(dst *int32, v string, lo int64) error {
 	n, err := parseInt(v, lo, math.MaxInt32)
 	if err == nil {
@@ -561,6 +700,7 @@ func setMillis(dst *time.Duration, v string, lo int64) error {
 	return err
 }
 
+// millis is a duration as Kafka's *.ms settings write it.
 func millis(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 
 // checkListeners checks a listeners value as Open will read it.
@@ -572,6 +712,8 @@ func checkListeners(v string) error {
 	return err
 }
 
+// listenerURL is advertised.listeners as Config.AdvertisedAddr, the
+// one-listener form, gives it: a host:port with Kafka's scheme prefix.
 func listenerURL(addr string) string {
 	if addr == "" {
 		return ""
@@ -593,6 +735,8 @@ type Property struct{ Key, Value string }
 // any other character stand for it. Properties come in file order; a key
 // given twice appears twice, and the last wins when applied.
 func ReadProperties(r io.Reader) ([]Property, error) {
+	// A line of up to 1 MiB: generous for a properties file, and a
+	// bound on what a corrupt file makes the broker hold.
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	var props []Property
@@ -625,6 +769,8 @@ func ReadProperties(r io.Reader) ([]Property, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
+	// A file that ends in the middle of a continued line still yields
+	// what it has of that line.
 	if logical.Len() > 0 {
 		p, err := parseProperty(logical.String())
 		if err != nil {
@@ -662,6 +808,10 @@ func parseProperty(line string) (Property, error) {
 	return Property{k, v}, err
 }
 
+// unescapeProperty resolves a key's or value's backslash escapes, which
+// is how a properties file writes a ':' or '=' in a key, or a
+// non-ASCII character in a file Java reads as ISO-8859-1. A trailing
+// lone backslash is kept as it is.
 func unescapeProperty(s string) (string, error) {
 	if !strings.Contains(s, `\`) {
 		return s, nil

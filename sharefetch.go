@@ -60,6 +60,10 @@ import (
 )
 
 // Share session epochs with a meaning of their own (ShareRequestMetadata).
+// A client that gets SHARE_SESSION_NOT_FOUND or INVALID_SHARE_SESSION_EPOCH
+// sends its next request at the initial epoch (ShareSessionHandler's
+// nextCloseExistingAttemptNew), naming every partition again: so both
+// codes cost a round trip, never records.
 const (
 	shareInitialEpoch int32 = 0
 	shareFinalEpoch   int32 = -1
@@ -70,14 +74,22 @@ const (
 // in the client).
 const defaultShareMaxRecords = 500
 
+// shareSessionKey names a share session, as Kafka's ShareSessionKey does:
+// a member has at most one session per broker, and a new one at epoch 0
+// replaces it.
 type shareSessionKey struct{ group, member string }
 
 // shareSession is one member's session: the partitions it fetches and
-// the epoch its next request must carry.
+// the epoch its next request must carry. It exists so that a fetch names
+// only what changed (KIP-932 borrowed the incremental fetch sessions of
+// KIP-227): a member reading a hundred partitions sends their list once,
+// then empty fetches that carry only acknowledgements.
 type shareSession struct {
 	epoch      int32
 	partitions map[topicIDPartition]bool
-	conn       *conn // the connection that opened it
+	// conn is the connection that opened it, so that a closed connection
+	// ends it and releases its records at once (connClosed).
+	conn *conn
 }
 
 // ShareFetch: v1-2 (ShareFetchRequest.json, ShareFetchResponse.json)
@@ -103,6 +115,8 @@ type shareFetchRequest struct {
 	ForgottenTopicsData []shareForgottenTopic
 }
 
+// shareFetchTopic names partitions to add to the session, each with the
+// acknowledgements of records it fetched before.
 type shareFetchTopic struct {
 	TopicID    uuid
 	Partitions []shareFetchPartition
@@ -113,6 +127,12 @@ type shareFetchPartition struct {
 	AcknowledgementBatches []shareAckBatch
 }
 
+// shareAckBatch acknowledges the offsets FirstOffset to LastOffset.
+// AcknowledgeTypes holds one type for the whole range, or one per offset:
+// 0 a gap (no record there), 1 accept, 2 release, 3 reject, and from
+// v2 4 renew, which extends the lock instead (KIP-1222). A client sends
+// one type per range when it can, so that a thousand accepted records
+// cost one range on the wire, not a thousand types.
 type shareAckBatch struct {
 	FirstOffset      int64
 	LastOffset       int64
@@ -124,6 +144,10 @@ type shareForgottenTopic struct {
 	Partitions []int32
 }
 
+// readShareAckBatch reads one batch, shared by ShareFetch and
+// ShareAcknowledge, whose schemas define it alike. The types array is
+// read like any array, its length bounded by the bytes left, so a forged
+// length cannot make it allocate.
 func readShareAckBatch(r *reader) (b shareAckBatch) {
 	b.FirstOffset = r.Int64()
 	b.LastOffset = r.Int64()
@@ -179,6 +203,10 @@ type shareFetchTopicResponse struct {
 	Partitions []shareFetchPartitionResponse
 }
 
+// shareFetchPartitionResponse carries two results for one partition:
+// ErrorCode is the fetch's, AcknowledgeErrorCode that of the
+// acknowledgements the request carried for it, since a fetch can succeed
+// while an acknowledgement of an old record fails, or the reverse.
 type shareFetchPartitionResponse struct {
 	PartitionIndex          int32
 	ErrorCode               int16
@@ -190,6 +218,9 @@ type shareFetchPartitionResponse struct {
 	AcquiredRecords         []acquiredRange
 }
 
+// shareNodeEndpoint is a broker a CurrentLeader names. This broker leads
+// every partition and never moves one, so it names no other and sends
+// the list empty; the field is there for clients of a cluster.
 type shareNodeEndpoint struct {
 	NodeID int32
 	Host   string
@@ -213,6 +244,8 @@ func (m *shareFetchResponse) encode(w *writer, v int16) {
 			w.Int32(p.CurrentLeader.LeaderID)
 			w.Int32(p.CurrentLeader.LeaderEpoch)
 			w.Tags()
+			// Never null: an empty partition is zero bytes, as
+			// librdkafka needs of Fetch's records too.
 			w.Bytes(p.Records)
 			writeArrayNonNull(w, p.AcquiredRecords, func(w *writer, a acquiredRange) {
 				w.Int64(a.FirstOffset)
@@ -239,8 +272,7 @@ func writeShareNodeEndpoints(w *writer, eps []shareNodeEndpoint) {
 }
 
 func (b *Broker) handleShareFetch(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*shareFetchRequest)
-	return b.shares.fetch(ctx, rc.conn, req)
+	return b.shares.fetch(ctx, rc.conn, r.(*shareFetchRequest))
 }
 
 // fetch is SharePartitionManager.fetchMessages, with the acknowledgements
@@ -258,14 +290,10 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 		return fail(codeInvalidRequest, "Member id must be set.")
 	}
 	key := shareSessionKey{*req.GroupID, *req.MemberID}
-	acks := map[topicIDPartition][]shareAckBatch{}
-	for _, t := range req.Topics {
-		for _, p := range t.Partitions {
-			if len(p.AcknowledgementBatches) > 0 {
-				acks[topicIDPartition{t.TopicID, p.PartitionIndex}] = p.AcknowledgementBatches
-			}
-		}
-	}
+	acks := req.acknowledgements()
+	// Acknowledgements belong to records of a session, and one being
+	// opened has none yet: SharePartitionManager.newContext refuses the
+	// pair with INVALID_REQUEST before it touches the old session.
 	if req.ShareSessionEpoch == shareInitialEpoch && len(acks) > 0 {
 		return fail(codeInvalidRequest, "Acknowledge data is not allowed in a share fetch that opens a session.")
 	}
@@ -279,20 +307,16 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	if req.ShareSessionEpoch == shareInitialEpoch {
 		sess.conn = cn
 	}
+	// The client learns how long it holds what it is given, so it can
+	// acknowledge (or renew, KIP-1222) before the lock runs out and the
+	// records go to another member.
 	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
 	if sess != nil {
-		for _, t := range req.ForgottenTopicsData {
-			for _, p := range t.Partitions {
-				delete(sess.partitions, topicIDPartition{t.TopicID, p})
-			}
-		}
-		for _, t := range req.Topics {
-			for _, p := range t.Partitions {
-				sess.partitions[topicIDPartition{t.TopicID, p.PartitionIndex}] = true
-			}
-		}
+		sess.update(req)
 	}
-	results := newShareResults(resp)
+	// Acknowledgements go first, under the same lock as the session
+	// change: a record released here may be acquired by this very fetch.
+	results := &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
 	for tp, batches := range acks {
 		pr := results.get(tp)
 		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches)
@@ -306,9 +330,12 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 		c.mu.Unlock()
 		return resp
 	}
-	parts := sortedTIPs(sess.partitions)
+	parts := slices.SortedFunc(maps.Keys(sess.partitions), compareTIP)
 	c.mu.Unlock()
 
+	// A MaxBytes of 0 or less is taken as 1, which still delivers: a
+	// read returns at least one whole batch however small the limit, as
+	// Fetch does, so a record bigger than the limit is never stuck.
 	maxRecords := int(req.MaxRecords)
 	if maxRecords <= 0 {
 		maxRecords = defaultShareMaxRecords
@@ -317,8 +344,49 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	return resp
 }
 
+// acknowledgements are the request's acknowledgement batches by
+// partition, for the partitions that have any.
+func (req *shareFetchRequest) acknowledgements() map[topicIDPartition][]shareAckBatch {
+	acks := map[topicIDPartition][]shareAckBatch{}
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			if len(p.AcknowledgementBatches) > 0 {
+				acks[topicIDPartition{t.TopicID, p.PartitionIndex}] = p.AcknowledgementBatches
+			}
+		}
+	}
+	return acks
+}
+
+// update applies a request's partitions to the session: added before
+// forgotten, as Kafka's ShareSession.update does, so that a partition
+// both named and forgotten in one request leaves the session and this
+// fetch acquires nothing from it (its acknowledgements, if any, are still
+// applied). A fetch that opens a session has nothing to forget yet, and
+// Kafka's SharePartitionManager.newContext ignores its forgotten list
+// there.
+func (sess *shareSession) update(req *shareFetchRequest) {
+	for _, t := range req.Topics {
+		for _, p := range t.Partitions {
+			sess.partitions[topicIDPartition{t.TopicID, p.PartitionIndex}] = true
+		}
+	}
+	if req.ShareSessionEpoch == shareInitialEpoch {
+		return
+	}
+	for _, t := range req.ForgottenTopicsData {
+		for _, p := range t.Partitions {
+			delete(sess.partitions, topicIDPartition{t.TopicID, p})
+		}
+	}
+}
+
 // advanceSession checks a request's session epoch against the member's
-// session and moves it on; the session is nil for the final epoch.
+// session and moves it on; the session is nil for the final epoch. The
+// epoch is what makes a retried request harmless: a client that lost an
+// answer and sends the same epoch again gets INVALID_SHARE_SESSION_EPOCH
+// and opens a new session, instead of having the same acknowledgements
+// applied twice or its session changed twice.
 func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*shareSession, int16, string) {
 	sess := c.sessions[key]
 	switch {
@@ -341,6 +409,8 @@ func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*sh
 }
 
 // closeSession ends the member's session and gives back what it holds.
+// Without a session the member can no longer acknowledge, so keeping its
+// records until their locks ran out would only delay the other members.
 func (c *shareCoordinator) closeSession(key shareSessionKey) {
 	delete(c.sessions, key)
 	if g := c.groups[key.group]; g != nil {
@@ -372,6 +442,10 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 	if sp == nil {
 		return codeInvalidRecordState
 	}
+	// An expired lock is applied first: a member acknowledging a record
+	// whose lock ran out no longer holds it, and gets INVALID_RECORD_STATE,
+	// which the Java share consumer reports to its acknowledgement commit
+	// callback for those records.
 	now := time.Now()
 	lim := c.limits(g.id)
 	c.expireOne(g, tp, sp, now)
@@ -397,26 +471,23 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 }
 
 // shareResults builds a response's partitions, one entry per partition
-// in the order first touched.
+// in the order first touched. A partition may be touched twice, by its
+// acknowledgement and by its fetch, and a client expects it once in a
+// response, so both results go into the one entry.
 type shareResults struct {
-	resp  *shareFetchResponse
+	resp *shareFetchResponse
+	// index is where each partition's entry is: its topic's place in
+	// resp.Responses and its own in that topic's Partitions.
 	index map[topicIDPartition][2]int
 }
 
-func newShareResults(resp *shareFetchResponse) *shareResults {
-	return &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
-}
-
+// get returns the entry of tp, adding it, and its topic, if new. The
+// pointer is valid until the next get that adds to the same slices.
 func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 	if i, ok := s.index[tp]; ok {
 		return &s.resp.Responses[i[0]].Partitions[i[1]]
 	}
-	ti := -1
-	for i := range s.resp.Responses {
-		if s.resp.Responses[i].TopicID == tp.topic {
-			ti = i
-		}
-	}
+	ti := slices.IndexFunc(s.resp.Responses, func(t shareFetchTopicResponse) bool { return t.TopicID == tp.topic })
 	if ti < 0 {
 		s.resp.Responses = append(s.resp.Responses, shareFetchTopicResponse{TopicID: tp.topic})
 		ti = len(s.resp.Responses) - 1
@@ -430,7 +501,14 @@ func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 
 // acquireWaiting acquires records of parts until some are acquired or a
 // partition fails, waiting for appends, releases and lock expiries up to
-// maxWaitMs.
+// maxWaitMs. It is the long poll that keeps an idle share consumer from
+// spinning: Kafka parks the request in its DelayedShareFetch purgatory,
+// this waits on channels.
+//
+// The race it must not lose: records become available between the look
+// and the wait. Both signals are taken before the look, so anything that
+// happens after it closes a channel this already holds, and the select
+// returns at once; the next pass then finds the records.
 func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, maxWaitMs int32, results *shareResults) {
 	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
 	for {
@@ -442,6 +520,9 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 		// a consumer asking for 1 record gets 1 (ShareAcquireMode
 		// record_limit); batch_optimized may give more in Kafka, but
 		// never needs to.
+		// The byte budget is split evenly among the partitions, so that
+		// a partition with a backlog cannot starve the others of a
+		// response; each share is at least a byte, hence one batch.
 		got, left := false, maxRecords
 		for _, tp := range parts {
 			if left <= 0 {
@@ -473,6 +554,9 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 	}
 }
 
+// nextLockExpiry is when the first lock of group runs out, in any of its
+// partitions, or the zero time if it holds none: the latest a waiting
+// fetch must wake up to find records no signal will announce.
 func (c *shareCoordinator) nextLockExpiry(group string) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -507,7 +591,9 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 		c.mu.Unlock()
 		return 0, true
 	case sp == nil:
-		// Not assigned to the group (yet): nothing to read.
+		// Not assigned to the group (yet): nothing to read. No error
+		// either: the member just has nothing there until the group's
+		// assignment includes the partition.
 		c.mu.Unlock()
 		return 0, false
 	}
@@ -516,10 +602,15 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if ls := pl.LogStartOffset(); sp.startOffset < ls {
 		sp.reset(ls)
 	}
+	// Where to read, and the state epoch to check after the read: the
+	// lock is let go for the read, and the window may be reset meanwhile.
 	from, stateEpoch := sp.firstAvailable(), sp.stateEpoch
 	readCommitted := c.b.groupValue(c.b.groupConfigs.get(key.group), shareIsolationLevelConfig) == "read_committed"
 	c.mu.Unlock()
 
+	// read_committed stops at the last stable offset, so that records of
+	// an open transaction are not handed out before it ends, and skips
+	// aborted ones, as a read_committed consumer's fetch would.
 	end := pl.HighWatermark()
 	var aborted []abortedTransaction
 	if readCommitted {
@@ -550,6 +641,8 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if len(acquired) == 0 {
 		return 0, false
 	}
+	// The whole batches go out, including offsets another member holds;
+	// AcquiredRecords is what tells the client which records are its own.
 	pr := results.get(tp)
 	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
 	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
@@ -560,7 +653,9 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	return n, true
 }
 
-// shareBatch is where one batch of a read lies, and its offsets.
+// shareBatch is where one batch of a read lies, and its offsets, so that
+// the batches holding acquired records can be cut from the read without
+// parsing it again.
 type shareBatch struct {
 	pos, size   int
 	first, last int64
@@ -604,6 +699,8 @@ func scanShareBatches(data []byte, end int64, aborted []abortedTransaction) (bat
 }
 
 // batchesCovering is the bytes of every batch holding an acquired offset.
+// Batches go out whole and unchanged, never cut down to the acquired
+// records: a batch's CRC covers all its records, and a client checks it.
 func batchesCovering(data []byte, batches []shareBatch, acquired []acquiredRange) []byte {
 	var out []byte
 	for _, b := range batches {
@@ -665,6 +762,9 @@ func (m *shareAcknowledgeRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// shareAcknowledgeResponse answers per partition: the acknowledgements
+// of one partition are applied all or none, those of different
+// partitions independently, as each partition's state is written alone.
 type shareAcknowledgeResponse struct {
 	ThrottleTimeMs           int32
 	ErrorCode                int16
@@ -714,6 +814,11 @@ func (b *Broker) handleShareAcknowledge(ctx context.Context, rc *requestContext,
 	return b.shares.acknowledgeRequest(r.(*shareAcknowledgeRequest))
 }
 
+// acknowledgeRequest is ShareAcknowledge. It moves the session epoch on
+// like a fetch, so a ShareAcknowledge and a ShareFetch of one member
+// share one sequence, and the final epoch both acknowledges and closes:
+// that is how a share consumer's close() hands back what it did not
+// process.
 func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *shareAcknowledgeResponse {
 	resp := &shareAcknowledgeResponse{Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
 	fail := func(code int16, msg string) *shareAcknowledgeResponse {
@@ -748,8 +853,4 @@ func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *sha
 		c.closeSession(key)
 	}
 	return resp
-}
-
-func sortedTIPs(s map[topicIDPartition]bool) []topicIDPartition {
-	return slices.SortedFunc(maps.Keys(s), compareTIP)
 }

@@ -201,8 +201,8 @@ func TestShareGroupHeartbeatErrors(t *testing.T) {
 	if code, epoch, _ := c.shareHeartbeat("g", "a", 1, nil); code != codeNone || epoch != 2 {
 		t.Fatalf("heartbeat of a: code %d epoch %d, want epoch 2", code, epoch)
 	}
-	if code, _, _ := c.shareHeartbeat("g", "a", 1, nil); code != codeFencedMemberEpoch {
-		t.Errorf("stale epoch: code %d, want FENCED_MEMBER_EPOCH", code)
+	if code, _, _ := c.shareHeartbeat("g", "a", 3, nil); code != codeFencedMemberEpoch {
+		t.Errorf("epoch ahead of the coordinator's: code %d, want FENCED_MEMBER_EPOCH", code)
 	}
 	// Share and classic groups share one namespace.
 	c.commitOffset("classic", "t", 0, 5)

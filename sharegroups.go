@@ -58,24 +58,35 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
+// shareGroupType is what ListGroups v5 reports as a share group's type
+// and protocol type, and what kafka-share-groups.sh --list filters on
+// (Kafka's GroupType.SHARE).
 const shareGroupType = "share"
 
 // shareCoordinator is every share group and the share partitions'
-// durable state.
+// durable state. In Kafka these are two services, the group coordinator
+// (membership, in __consumer_offsets) and the share coordinator (the
+// partitions' state, in __share_group_state); one broker needs neither
+// the split nor the RPCs between them, so one struct holds both.
 type shareCoordinator struct {
-	b     *Broker
+	b *Broker
+	// state is share-state.jsonl, the file every share partition's window
+	// is written to before an acknowledgement is answered (share.go).
 	state *shareStateLog
 
+	// mu guards everything below and every shareGroup and sharePartition
+	// reached from it. Log reads and appends never happen under it.
 	mu       sync.Mutex
 	groups   map[string]*shareGroup
 	sessions map[shareSessionKey]*shareSession // sharefetch.go
-	closed   bool
+	// closed is set by close, so that a member's session timer firing
+	// during shutdown removes nobody and writes nothing.
+	closed bool
 
 	// changed is closed and replaced when records become available
 	// without an append: released, or their lock expired. It wakes
@@ -85,23 +96,46 @@ type shareCoordinator struct {
 
 // shareGroup is one share group; shareCoordinator.mu guards it.
 type shareGroup struct {
-	id         string
-	epoch      int32
-	members    map[string]*shareMember
-	topics     map[uuid]int // partition counts the assignment was computed from
+	id string
+	// epoch is the group epoch of KIP-848, which a share group shares:
+	// bumped whenever the assignment is computed again. There is no
+	// separate assignment epoch, since the assignment is computed in the
+	// same heartbeat that bumps it.
+	epoch   int32
+	members map[string]*shareMember
+	topics  map[uuid]int // partition counts the assignment was computed from
+	// partitions outlive the members: a group with no members keeps its
+	// SPSO and in-flight records, as Kafka's __share_group_state does, so
+	// that the next member to join resumes where the last one left off.
 	partitions map[topicIDPartition]*sharePartition
 }
 
+// shareMember is one member of a share group (Kafka's ShareGroupMember).
+// Unlike a consumer group member it has no partitions pending revocation:
+// nothing a share member holds needs to be given up before another may
+// read it, since records are locked one by one in the share partition,
+// not partitions by member.
 type shareMember struct {
 	id, clientID, clientHost string
 	rack                     *string
 	epoch                    int32
-	subscribed               []string
-	assigned                 partitionSet
-	sentEpoch                int32 // the epoch of the last assignment sent
-	timer                    *time.Timer
+	// prevEpoch is the epoch before the last bump, which a heartbeat may
+	// still carry if the answer that bumped it was lost.
+	prevEpoch  int32
+	subscribed []string
+	assigned   partitionSet
+	sentEpoch  int32 // the epoch of the last assignment sent
+	// timer removes the member when share.session.timeout.ms passes
+	// without a heartbeat; every heartbeat replaces it.
+	timer *time.Timer
 }
 
+// openShareCoordinator reads share-state.jsonl and rebuilds every share
+// partition it names. Only the partitions come back: the groups they
+// belong to are recreated empty, at epoch 0, and their members join
+// again, as members of a Kafka share group do after a coordinator fails
+// over. A record that was acquired when the broker stopped comes back
+// available (share.go), so it is delivered again rather than lost.
 func openShareCoordinator(b *Broker) (*shareCoordinator, error) {
 	state, snaps, err := openShareState(b.cfg.DataDir)
 	if err != nil {
@@ -116,6 +150,9 @@ func openShareCoordinator(b *Broker) (*shareCoordinator, error) {
 	return c, nil
 }
 
+// close stops every member's session timer and closes the state file.
+// It holds the lock while it does, so that no heartbeat or acknowledgement
+// can write to a file being closed.
 func (c *shareCoordinator) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -128,7 +165,10 @@ func (c *shareCoordinator) close() {
 	c.state.close()
 }
 
-// group returns share group id, creating it if create is set.
+// group returns share group id, creating it if create is set. Only a
+// join (epoch 0) and AlterShareGroupOffsets create one, as Kafka's
+// getOrMaybeCreatePersistedShareGroup does: a heartbeat at a later epoch
+// for a group that does not exist is UNKNOWN_MEMBER_ID, not a new group.
 func (c *shareCoordinator) group(id string, create bool) *shareGroup {
 	g := c.groups[id]
 	if g == nil && create {
@@ -140,6 +180,10 @@ func (c *shareCoordinator) group(id string, create bool) *shareGroup {
 }
 
 // isOtherGroup reports whether id names a classic or consumer group.
+// A classic group that is Empty with no offsets does not count: it is one
+// the coordinator has not forgotten yet (lockGroup may even have created
+// it for an OffsetFetch), and it holds nothing a share group could clash
+// with.
 func (c *shareCoordinator) isOtherGroup(id string) bool {
 	g := c.b.groups.lockGroup(id, false)
 	if g == nil {
@@ -160,32 +204,41 @@ func (c *shareCoordinator) exists(id string) bool {
 	return c.groups[id] != nil
 }
 
-// notify wakes waiting ShareFetches.
+// notify wakes waiting ShareFetches. Closing a channel wakes every
+// receiver at once, and a fresh one is put in its place for the next
+// wait; the caller holds c.mu, so no waiter can take the old channel after
+// it is replaced and miss the wake-up (acquireWaiting reads it under
+// the lock before it looks for records).
 func (c *shareCoordinator) notify() {
 	close(c.changed)
 	c.changed = make(chan struct{})
 }
 
 // limits are the share partition settings of group id: the broker's, with
-// the group's own record lock duration.
+// the group's own record lock duration. The delivery count limit and the
+// in-flight bound are broker-wide in Kafka 4.1 too (GroupConfig has no
+// share.delivery.count.limit), so only the lock duration is looked up.
+// It is read on every use rather than cached, so that a changed config
+// applies to the next acquisition without a restart.
 func (c *shareCoordinator) limits(id string) shareLimits {
-	lim := shareLimits{lockDuration: c.b.cfg.ShareRecordLockDuration, deliveryLimit: c.b.cfg.ShareDeliveryCountLimit,
-		maxLocks: int64(c.b.cfg.SharePartitionMaxRecordLocks)}
-	if v, err := strconv.Atoi(c.b.groupConfigs.get(id)[shareRecordLockDurationConfig]); err == nil {
-		lim.lockDuration = time.Duration(v) * time.Millisecond
-	}
-	return lim
+	return shareLimits{lockDuration: c.groupDuration(id, shareRecordLockDurationConfig, c.b.cfg.ShareRecordLockDuration),
+		deliveryLimit: c.b.cfg.ShareDeliveryCountLimit, maxLocks: int64(c.b.cfg.SharePartitionMaxRecordLocks)}
 }
 
 // groupDuration is a share group's setting name in milliseconds, or def.
+// The value was checked against the broker's bounds when it was set
+// (groupconfigs.go), so it is used as it is.
 func (c *shareCoordinator) groupDuration(id, name string, def time.Duration) time.Duration {
-	if v, err := strconv.Atoi(c.b.groupConfigs.get(id)[name]); err == nil {
-		return time.Duration(v) * time.Millisecond
-	}
-	return def
+	return groupMillis(c.b.groupConfigs.get(id), name, def)
 }
 
-// persist writes the share partitions of g named by tps.
+// persist writes the share partitions of g named by tps: a snapshot of
+// each window, or, for one no longer in g.partitions, a Deleted line, so
+// that a deleted group or topic does not come back at the next start.
+// When the file has grown to many times the partitions it describes, it
+// is rewritten whole from memory, which is Kafka's share coordinator
+// writing a fresh ShareSnapshot after enough ShareUpdates, done with a
+// file instead of a compacted topic.
 func (c *shareCoordinator) persist(g *shareGroup, tps ...topicIDPartition) error {
 	snaps := make([]shareSnapshot, 0, len(tps))
 	for _, tp := range tps {
@@ -210,8 +263,29 @@ func (c *shareCoordinator) persist(g *shareGroup, tps ...topicIDPartition) error
 	return nil
 }
 
+// save persists the share partitions of g named by tps and reports
+// whether there were any. A write that fails is logged, not returned: the
+// callers are expiries, releases and reassignments, which have no client
+// to tell, and the change still holds in memory. What a crash then costs
+// is that those records are delivered again after the restart, the
+// at-least-once promise KIP-932 makes anyway.
+func (c *shareCoordinator) save(g *shareGroup, tps []topicIDPartition) bool {
+	if len(tps) == 0 {
+		return false
+	}
+	if err := c.persist(g, tps...); err != nil {
+		c.b.log.Error("writing share state", "group", g.id, "err", err)
+	}
+	return true
+}
+
 // expire runs the lock expiry of every partition of g, writes what
-// changed, and wakes fetches if records came back.
+// changed, and wakes fetches if records came back. Kafka arms a timer per
+// acquired batch (SharePartition's AcquisitionLockTimerTask, which calls
+// releaseAcquisitionLockOnTimeout); here expiry is lazy, run whenever the
+// group's state is about to be read or changed, and acquireWaiting sleeps
+// no longer than the next lock, so a record comes back no later than a
+// fetch that could take it.
 func (c *shareCoordinator) expire(g *shareGroup, now time.Time) {
 	lim := c.limits(g.id)
 	var changed []topicIDPartition
@@ -220,10 +294,7 @@ func (c *shareCoordinator) expire(g *shareGroup, now time.Time) {
 			changed = append(changed, tp)
 		}
 	}
-	if len(changed) > 0 {
-		if err := c.persist(g, changed...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
+	if c.save(g, changed) {
 		c.notify()
 	}
 }
@@ -231,16 +302,17 @@ func (c *shareCoordinator) expire(g *shareGroup, now time.Time) {
 // expireOne is expire for one partition of g: what a fetch or an
 // acknowledgement of that partition needs, without walking the others.
 func (c *shareCoordinator) expireOne(g *shareGroup, tp topicIDPartition, sp *sharePartition, now time.Time) {
-	if !sp.expire(c.limits(g.id), now) {
-		return
+	if sp.expire(c.limits(g.id), now) {
+		c.save(g, []topicIDPartition{tp})
+		c.notify()
 	}
-	if err := c.persist(g, tp); err != nil {
-		c.b.log.Error("writing share state", "group", g.id, "err", err)
-	}
-	c.notify()
 }
 
-// releaseMember gives back every record member id holds in g.
+// releaseMember gives back every record member id holds in g: the
+// member left, its session timed out, or its share session closed. The
+// records go back to available, or are archived if their delivery count
+// has reached group.share.delivery.count.limit, as
+// SharePartition.releaseAcquiredRecords does when a member goes away.
 func (c *shareCoordinator) releaseMember(g *shareGroup, id string) {
 	lim := c.limits(g.id)
 	var changed []topicIDPartition
@@ -249,10 +321,7 @@ func (c *shareCoordinator) releaseMember(g *shareGroup, id string) {
 			changed = append(changed, tp)
 		}
 	}
-	if len(changed) > 0 {
-		if err := c.persist(g, changed...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
+	if c.save(g, changed) {
 		c.notify()
 	}
 }
@@ -260,7 +329,10 @@ func (c *shareCoordinator) releaseMember(g *shareGroup, id string) {
 // Assignment.
 
 // subscribedSnapshot is the partition count of every topic some member
-// of g subscribes to, by id.
+// of g subscribes to, by id. Comparing it with the one the assignment was
+// computed from is how a new partition, or a topic created after a member
+// subscribed to its name, reaches the members at their next heartbeat,
+// as Kafka's subscription metadata refresh does.
 func (c *shareCoordinator) subscribedSnapshot(g *shareGroup) map[uuid]int {
 	snap := map[uuid]int{}
 	for _, m := range g.members {
@@ -276,6 +348,12 @@ func (c *shareCoordinator) subscribedSnapshot(g *shareGroup) map[uuid]int {
 // maybeReassign bumps the group epoch and assigns every member every
 // partition of its topics, if the membership, a subscription or a topic's
 // partitions changed. New partitions get their share partition.
+//
+// The start offset is fixed here, when a partition is first assigned, and
+// written at once: a member that fetches a second later must not see the
+// latest offset move under it, and a restart must not move it either.
+// This is Kafka's InitializeShareGroupState, which the group coordinator
+// sends the share coordinator for partitions new to the assignment.
 func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 	snap := c.subscribedSnapshot(g)
 	if !changed && maps.Equal(snap, g.topics) {
@@ -292,11 +370,7 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			gone = append(gone, tp)
 		}
 	}
-	if len(gone) > 0 {
-		if err := c.persist(g, gone...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
-	}
+	c.save(g, gone)
 	var created []topicIDPartition
 	reset := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig)
 	now := time.Now()
@@ -317,11 +391,7 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			}
 		}
 	}
-	if len(created) > 0 {
-		if err := c.persist(g, created...); err != nil {
-			c.b.log.Error("writing share state", "group", g.id, "err", err)
-		}
-	}
+	c.save(g, created)
 }
 
 // shareStartOffset is where a share partition starts when its group is
@@ -358,6 +428,8 @@ type shareGroupHeartbeatRequest struct {
 	SubscribedTopicNames []string // null: unchanged since the last heartbeat
 }
 
+// decode reads every version alike: v1 is the only one served, and the
+// request has no field that a later version added.
 func (m *shareGroupHeartbeatRequest) decode(r *reader, v int16) {
 	m.GroupID = r.String()
 	m.MemberID = r.String()
@@ -367,6 +439,8 @@ func (m *shareGroupHeartbeatRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// shareGroupHeartbeatResponse has ConsumerGroupHeartbeat's fields, in
+// its order, and the same bytes on the wire: KIP-932 copied the schema.
 type shareGroupHeartbeatResponse struct {
 	ThrottleTimeMs      int32
 	ErrorCode           int16
@@ -377,6 +451,9 @@ type shareGroupHeartbeatResponse struct {
 	Assignment          *consumerGroupHeartbeatAssignment // the same struct as KIP-848's
 }
 
+// encode borrows consumer.go's writer rather than repeat it; the golden
+// test of ShareGroupHeartbeat checks the bytes against franz-go's, which
+// are generated from Kafka's schema, so a drift would fail there.
 func (m *shareGroupHeartbeatResponse) encode(w *writer, v int16) {
 	(&consumerGroupHeartbeatResponse{m.ThrottleTimeMs, m.ErrorCode, m.ErrorMessage, m.MemberID,
 		m.MemberEpoch, m.HeartbeatIntervalMs, m.Assignment}).encode(w, v)
@@ -386,20 +463,39 @@ func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestConte
 	return b.shares.heartbeat(r.(*shareGroupHeartbeatRequest), rc.clientID(), rc.clientHost())
 }
 
-// heartbeat is GroupMetadataManager.shareGroupHeartbeat.
+// invalid is the INVALID_REQUEST message for a heartbeat whose fields
+// cannot be right whatever the group's state, or "": Kafka's
+// throwIfShareGroupHeartbeatRequestIsInvalid, checked before the group
+// is looked up.
+func (req *shareGroupHeartbeatRequest) invalid() string {
+	switch {
+	case req.GroupID == "":
+		return "GroupId can't be empty."
+	case req.MemberID == "":
+		return "MemberId can't be empty."
+	case req.MemberEpoch < leaveEpoch:
+		return "MemberEpoch is invalid."
+	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
+		return "SubscribedTopicNames must be set in first request."
+	}
+	return ""
+}
+
+// heartbeat is GroupMetadataManager.shareGroupHeartbeat. The request is
+// checked first, in the order of throwIfShareGroupHeartbeatRequestIsInvalid,
+// each failure INVALID_REQUEST, which the Java share consumer treats as
+// fatal: it is a client bug, not a state to recover from. Then the member
+// is looked up. UNKNOWN_MEMBER_ID and FENCED_MEMBER_EPOCH are the two
+// answers a client recovers from: it drops its assignment and joins again
+// at epoch 0 (AbstractHeartbeatRequestManager's transitionToFenced). Any
+// records it held are already released by then, or will be when their
+// locks run out.
 func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, clientHost string) *shareGroupHeartbeatResponse {
 	fail := func(code int16, msg string) *shareGroupHeartbeatResponse {
 		return &shareGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: ptr(msg), MemberEpoch: req.MemberEpoch}
 	}
-	switch {
-	case req.GroupID == "":
-		return fail(codeInvalidRequest, "GroupId can't be empty.")
-	case req.MemberID == "":
-		return fail(codeInvalidRequest, "MemberId can't be empty.")
-	case req.MemberEpoch < leaveEpoch:
-		return fail(codeInvalidRequest, "MemberEpoch is invalid.")
-	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
-		return fail(codeInvalidRequest, "SubscribedTopicNames must be set in first request.")
+	if msg := req.invalid(); msg != "" {
+		return fail(codeInvalidRequest, msg)
 	}
 	if c.isOtherGroup(req.GroupID) {
 		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
@@ -411,6 +507,9 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	if g != nil {
 		m = g.members[req.MemberID]
 	}
+	// A leave is answered with epoch -1 whether or not the member was
+	// known: a consumer closing after its session expired must not see an
+	// error it can do nothing about.
 	if req.MemberEpoch == leaveEpoch {
 		if m != nil {
 			c.removeMember(g, m, "left")
@@ -425,9 +524,19 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 		m = &shareMember{id: req.MemberID, assigned: partitionSet{}, sentEpoch: -1}
 		g.members[m.id] = m
 		changed = true
-	case req.MemberEpoch != joinEpoch && req.MemberEpoch != m.epoch:
+	case req.MemberEpoch != joinEpoch && req.MemberEpoch != m.epoch && req.MemberEpoch != m.prevEpoch:
+		// The previous epoch is accepted, as Kafka's
+		// throwIfShareGroupMemberEpochIsInvalid accepts it, in case the
+		// answer that bumped it was lost. Unlike a consumer group member's
+		// (ConsumerGroupHeartbeat), it need not report its partitions to
+		// prove it holds no more than its assignment: a share member
+		// holds records, not partitions.
 		return fail(codeFencedMemberEpoch, "The share group member has a different epoch.")
 	}
+	// A known member at epoch 0 is a client that restarted with the same
+	// member id (the client chooses it, as KIP-1082 made consumers do): it
+	// keeps its place, and the full heartbeat below sends it its
+	// assignment again.
 	m.clientID, m.clientHost, m.rack = clientID, clientHost, req.RackID
 	if req.SubscribedTopicNames != nil {
 		subs := slices.Sorted(slices.Values(req.SubscribedTopicNames))
@@ -437,7 +546,13 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 		}
 	}
 	c.maybeReassign(g, changed)
-	m.epoch = g.epoch
+	if m.epoch != g.epoch {
+		m.prevEpoch, m.epoch = m.epoch, g.epoch
+	}
+	// Every heartbeat restarts the session timer, as
+	// scheduleShareGroupSessionTimeout does in Kafka; the group's own
+	// share.session.timeout.ms, if set, is read now, so that a change
+	// applies from the member's next heartbeat.
 	session := c.groupDuration(g.id, shareSessionTimeoutConfig, c.b.cfg.ShareSessionTimeout)
 	stopTimer(m.timer)
 	m.timer = time.AfterFunc(session, func() { c.expireMember(g.id, m) })
@@ -454,7 +569,10 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 }
 
 // expireMember removes m if it is still g's member: its session timed
-// out.
+// out. The timer fires on its own goroutine, so it may lose a race with a
+// heartbeat that stopped it too late, or with a leave and a rejoin under
+// the same id; comparing the pointer, under the lock, makes it remove
+// only the member it was armed for.
 func (c *shareCoordinator) expireMember(groupID string, m *shareMember) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -464,7 +582,10 @@ func (c *shareCoordinator) expireMember(groupID string, m *shareMember) {
 }
 
 // removeMember drops m from g, gives back its records and closes its
-// share session.
+// share session. The records are released at once rather than left to
+// their locks, so the other members get them without waiting out
+// share.record.lock.duration.ms; the reassignment that follows bumps the
+// group epoch, which the remaining members learn at their next heartbeat.
 func (c *shareCoordinator) removeMember(g *shareGroup, m *shareMember, why string) {
 	stopTimer(m.timer)
 	delete(g.members, m.id)
@@ -490,6 +611,9 @@ func (m *shareGroupDescribeRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// shareGroupDescribeResponse is ConsumerGroupDescribe's without static
+// members, regex subscriptions and the target assignment: a share group
+// has no reconciliation, so a member's assignment is its target.
 type shareGroupDescribeResponse struct {
 	ThrottleTimeMs int32
 	Groups         []shareDescribedGroup
@@ -540,6 +664,8 @@ func (m *shareGroupDescribeResponse) encode(w *writer, v int16) {
 				w.Int32s(t.Partitions)
 				w.Tags()
 			})
+			// The first ends Assignment, the second the member: the
+			// schema nests Assignment as a struct with its own tags.
 			w.Tags()
 			w.Tags()
 		})
@@ -572,6 +698,11 @@ func (g *shareGroup) state() string {
 	return "Stable"
 }
 
+// describe is one group of ShareGroupDescribe. A missing group is
+// GROUP_ID_NOT_FOUND with a message, as Kafka's shareGroupDescribe
+// answers. The assignment epoch is the group epoch (see shareGroup.epoch), and the
+// assignor is named "simple", Kafka's SimpleAssignor, whose every-member
+// case this is.
 func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	d := shareDescribedGroup{GroupID: id, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
 	c.mu.Lock()
@@ -622,7 +753,9 @@ func (c *shareCoordinator) snapshot(s *Snapshot) []GroupSnapshot {
 	return out
 }
 
-// list is ListGroups' share groups.
+// list is ListGroups' share groups, each reported with protocol type
+// "share" as Kafka does, so that a v5 client filtering by type, or a
+// tool listing consumer groups by protocol type, can tell them apart.
 func (c *shareCoordinator) list(matches func(typ, state string) bool) []listedGroup {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -636,7 +769,12 @@ func (c *shareCoordinator) list(matches func(typ, state string) bool) []listedGr
 }
 
 // deleteGroup is DeleteGroups for a share group: ok is false if id is
-// not one.
+// not one. A group with members is NON_EMPTY_GROUP, as
+// ShareGroup.validateDeleteGroup answers. Deleting a group deletes its
+// share partitions' state too, written as Deleted lines before the group
+// is forgotten, so that a group of the same id created later starts from
+// share.auto.offset.reset, not from where the old one stopped; if that
+// write fails the group stays, and the admin can retry.
 func (c *shareCoordinator) deleteGroup(id string) (code int16, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -715,6 +853,10 @@ type describeShareGroupOffsetsResponseTopic struct {
 	Partitions []describeShareGroupOffsetsResponsePartition
 }
 
+// describeShareGroupOffsetsResponsePartition is one partition's answer.
+// StartOffset -1 means the group has no state for it (never assigned);
+// LeaderEpoch is 0 with state, since this broker's leader epoch never
+// changes, and -1 without.
 type describeShareGroupOffsetsResponsePartition struct {
 	PartitionIndex int32
 	StartOffset    int64
@@ -760,6 +902,9 @@ func (b *Broker) handleDescribeShareGroupOffsets(ctx context.Context, rc *reques
 	return resp
 }
 
+// describeOffsets answers one group. Locks are expired first, so that a
+// record whose lock ran out counts as available, not done, in the lag,
+// and the SPSO reported is the one a fetch would see now.
 func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestGroup) describeShareGroupOffsetsResponseGroup {
 	out := describeShareGroupOffsetsResponseGroup{GroupID: req.GroupID, Topics: []describeShareGroupOffsetsResponseTopic{}}
 	c.mu.Lock()
@@ -888,8 +1033,14 @@ func (b *Broker) handleAlterShareGroupOffsets(ctx context.Context, rc *requestCo
 	return b.shares.alterOffsets(r.(*alterShareGroupOffsetsRequest))
 }
 
+// alterOffsets moves the SPSO of each partition named. The request is
+// all or nothing at the group level (a bad group id, a non-empty group, a
+// failed write answer every partition alike) and per partition below it.
 func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alterShareGroupOffsetsResponse {
 	resp := &alterShareGroupOffsetsResponse{Responses: []alterShareGroupOffsetsResponseTopic{}}
+	// everyPartition puts the group's error on the top level and on each
+	// partition, so that a client reading either level sees the failure
+	// and no partition reads as altered.
 	everyPartition := func(code int16, msg string) *alterShareGroupOffsetsResponse {
 		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
 		for _, t := range req.Topics {
@@ -929,12 +1080,17 @@ func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alt
 			case p.StartOffset < -1:
 				rp.ErrorCode, rp.ErrorMessage = codeInvalidRequest, ptr("The start offset must be -1 (latest) or an offset.")
 			default:
+				// -1 is --to-latest; any other offset is clamped into the
+				// log, since an SPSO outside it would either name records
+				// retention removed or wait for ones not yet written.
 				start := p.StartOffset
 				if start == -1 {
 					start = pl.HighWatermark()
 				}
 				start = min(max(start, pl.LogStartOffset()), pl.HighWatermark())
 				tp := topicIDPartition{topic.ID, p.PartitionIndex}
+				// reset bumps the state epoch, so a fetch that read the
+				// log before this acquires nothing from its stale read.
 				if sp := g.partitions[tp]; sp != nil {
 					sp.reset(start)
 				} else {
@@ -1011,6 +1167,11 @@ func (b *Broker) handleDeleteShareGroupOffsets(ctx context.Context, rc *requestC
 	return b.shares.deleteOffsets(r.(*deleteShareGroupOffsetsRequest))
 }
 
+// deleteOffsets forgets whole topics of a group. An unknown topic is
+// UNKNOWN_TOPIC_OR_PARTITION on its entry while the others go ahead; a
+// failed write answers UNKNOWN_SERVER_ERROR at the top, though memory
+// already forgot the partitions: the next start may then bring them back,
+// which is the state before the request, not a corrupt one.
 func (c *shareCoordinator) deleteOffsets(req *deleteShareGroupOffsetsRequest) *deleteShareGroupOffsetsResponse {
 	resp := &deleteShareGroupOffsetsResponse{Responses: []deleteShareGroupOffsetsResponseTopic{}}
 	c.mu.Lock()

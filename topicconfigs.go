@@ -77,7 +77,9 @@ import (
 )
 
 // Names of the topic configs this file's code reads, as in Kafka's
-// TopicConfig. The table below has every one.
+// TopicConfig. The table below has every one. They are consts so that a
+// typo in a name the code reads fails to compile, rather than read a
+// config that never exists and so always has its default.
 const (
 	cleanupPolicyConfig          = "cleanup.policy"
 	compressionTypeConfig        = "compression.type"
@@ -127,7 +129,10 @@ const (
 // Kafka 4.0 removed, so that an old script's author knows why.
 const configRemovedInKafka4Suffix = " (removed in Apache Kafka 4.0)"
 
-// Types of config values, DescribeConfigs' ConfigType (KIP-620).
+// Types of config values, DescribeConfigs' ConfigType (KIP-620). Admin
+// clients hand it on (the Java client's ConfigEntry.type), so that a tool
+// can parse a value without knowing the config. Only the types of topic and group configs are listed: SHORT,
+// CLASS and PASSWORD (4, 8 and 9) are for broker and client configs.
 const (
 	configTypeBoolean int8 = 1
 	configTypeString  int8 = 2
@@ -139,7 +144,9 @@ const (
 
 // Where a config's value comes from, DescribeConfigs' ConfigSource
 // (KIP-226), highest precedence first. Only the sources this broker has
-// are listed.
+// are listed: the dynamic broker sources (2 and 3) come from altering
+// broker configs, which this broker refuses, and it has no broker loggers
+// or client metrics subscriptions (6 and 7).
 const (
 	sourceTopic        int8 = 1 // DYNAMIC_TOPIC_CONFIG: set on the topic
 	sourceStaticBroker int8 = 4 // STATIC_BROKER_CONFIG: a command-line flag
@@ -159,9 +166,13 @@ type configDef struct {
 	typ    int8
 	def    string // Kafka's default, unless a broker setting overrides it
 	// check refuses a bad value, in ConfigDef's words, and returns a good
-	// one in canonical form.
+	// one in canonical form. Keeping the canonical form means that " 100"
+	// and "100" are the same setting in topic.config and in every answer.
 	check func(string) (string, error)
-	doc   string
+	// doc is DescribeConfigs' Documentation: one sentence, and for a
+	// config without effect here, the noEffect sentence after it, so that
+	// a user reading the description learns that before relying on it.
+	doc string
 }
 
 // noEffect ends the documentation of a config that is accepted, kept and
@@ -252,6 +263,9 @@ var topicConfigDefs = []configDef{
 // refused like any unknown name, with a hint.
 var removedTopicConfigs = []string{"message.downconversion.enable", "message.format.version", "message.timestamp.difference.max.ms"}
 
+// lookupConfig finds the row of a config in defs, or nil for a name the
+// table does not have. A scan is enough: the tables have a few dozen
+// rows and are read per config changed or described, never per record.
 func lookupConfig(defs []configDef, name string) *configDef {
 	for i := range defs {
 		if defs[i].name == name {
@@ -261,19 +275,29 @@ func lookupConfig(defs []configDef, name string) *configDef {
 	return nil
 }
 
+// lookupTopicConfig is lookupConfig for topic configs. Callers that pass a
+// name of the consts above may use the row without a nil check.
 func lookupTopicConfig(name string) *configDef { return lookupConfig(topicConfigDefs, name) }
 
 // Validators, one per kind of ConfigDef validator Kafka uses. Numbers are
 // trimmed, as ConfigDef.parseType trims, and written back canonical.
+// Their messages follow Kafka's, because admin tools show them to the user
+// as they come: a user who searches for one finds Kafka's documentation.
 
+// checkLongAtLeast is a LONG config with ConfigDef.Range.atLeast.
 func checkLongAtLeast(least int64) func(string) (string, error) {
 	return checkNumber(64, least, math.MaxInt64)
 }
 
+// checkIntIn is an INT config with ConfigDef.Range.between, or atLeast
+// when most is math.MaxInt32.
 func checkIntIn(least, most int64) func(string) (string, error) {
 	return checkNumber(32, least, most)
 }
 
+// checkNumber parses a number of the given bits and checks its range. A
+// value too large for an INT is "not a number of type int" rather than out
+// of range: it is refused by the parse, before the range is looked at.
 func checkNumber(bits int, least, most int64) func(string) (string, error) {
 	kind := map[int]string{32: "int", 64: "long"}[bits]
 	return func(v string) (string, error) {
@@ -300,6 +324,8 @@ func checkGzipLevel(v string) (string, error) {
 	return s, nil
 }
 
+// checkBool is a BOOLEAN config: true or false in any case, as Kafka's
+// parser takes them, written back in lower case.
 func checkBool(v string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "true":
@@ -310,6 +336,8 @@ func checkBool(v string) (string, error) {
 	return "", errors.New("Expected value to be either true or false")
 }
 
+// checkRatio is min.cleanable.dirty.ratio's DOUBLE in [0, 1]. NaN would
+// pass both bounds, so it is refused by name.
 func checkRatio(v string) (string, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil {
@@ -406,6 +434,8 @@ type configError struct {
 // Error returns why the config was refused.
 func (e *configError) Error() string { return e.msg }
 
+// invalidConfig is the usual refusal: INVALID_CONFIG, which admin clients
+// raise as InvalidConfigurationException with the message, not retried.
 func invalidConfig(format string, args ...any) *configError {
 	return &configError{codeInvalidConfig, fmt.Sprintf(format, args...)}
 }
@@ -552,6 +582,9 @@ func checkConfig(defs []configDef, kind, name, value string) (string, *configErr
 	return v, nil
 }
 
+// configNames lists the names of defs in table order, which is sorted by
+// name; topic.config is written in that order, so that the same configs
+// always make the same file.
 func configNames(defs []configDef) []string {
 	names := make([]string, len(defs))
 	for i, d := range defs {
@@ -560,7 +593,10 @@ func configNames(defs []configDef) []string {
 	return names
 }
 
-// Operations of IncrementalAlterConfigs (KIP-339).
+// Operations of IncrementalAlterConfigs (KIP-339). APPEND and SUBTRACT
+// exist so that two tools can add to a list config, such as
+// cleanup.policy, without one undoing the other's change, which a SET of
+// the whole list would.
 const (
 	opSet      int8 = 0
 	opDelete   int8 = 1
@@ -568,7 +604,8 @@ const (
 	opSubtract int8 = 3
 )
 
-// configOp is one change to one config.
+// configOp is one change to one config. value is null for DELETE, which
+// needs none; a null value to SET is refused, as Kafka refuses it.
 type configOp struct {
 	name  string
 	op    int8
@@ -600,12 +637,16 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 	if next == nil {
 		next = map[string]string{}
 	}
+	// A config named twice would leave the result to the order of the
+	// operations; Kafka refuses the resource instead, and so do we.
 	seen := map[string]bool{}
 	for _, o := range ops {
 		if seen[o.name] {
 			return nil, &configError{codeInvalidRequest, fmt.Sprintf("config %s is altered twice", o.name)}
 		}
 		seen[o.name] = true
+		// An unknown name is refused by checkConfig, so that the message
+		// is the same as for CreateTopics and AlterConfigs.
 		def := lookupConfig(defs, o.name)
 		if def == nil {
 			_, err := checkConfig(defs, kind, o.name, "")
@@ -622,6 +663,8 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 			}
 			next[o.name] = v
 		case opDelete:
+			// Deleting an override that was never set is no error: the
+			// config already has its default, which is what was asked.
 			delete(next, o.name)
 		case opAppend, opSubtract:
 			if def.typ != configTypeList {
@@ -631,6 +674,8 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 			if !ok {
 				cur = defaults(o.name)
 			}
+			// The list is the current value, set or inherited, so that
+			// APPEND compact to the default delete gives delete,compact.
 			items := strings.Split(cur, ",")
 			for item := range strings.SplitSeq(deref(o.value), ",") {
 				item = strings.TrimSpace(item)
@@ -641,6 +686,8 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 					items = slices.DeleteFunc(items, func(s string) bool { return s == item })
 				}
 			}
+			// The result is checked as a SET of it would be: SUBTRACT of
+			// every item leaves an empty cleanup.policy, which is refused.
 			v, err := checkConfig(defs, kind, o.name, strings.Join(items, ","))
 			if err != nil {
 				return nil, err
@@ -659,6 +706,9 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 // newline, which every check above refuses.
 const topicConfigFile = "topic.config"
 
+// encode is topic.config's content: a heading comment for whoever opens
+// the file, then the overrides sorted by name. Only what was set is
+// written, so a topic follows later changes to the broker's defaults.
 func (c topicConfig) encode() []byte {
 	var b bytes.Buffer
 	b.WriteString("# topic configs set by CreateTopics, AlterConfigs and IncrementalAlterConfigs\n")
@@ -694,18 +744,26 @@ func parseTopicConfigFile(b []byte) (topicConfig, error) {
 
 // Entries for DescribeConfigs and CreateTopics.
 
-// configEntry is one config as DescribeConfigs reports it.
+// configEntry is one config as DescribeConfigs reports it, before the
+// version decides which fields go on the wire (describeEntry). Topic,
+// broker and group entries are all made into this one form, so that one
+// encoder serves the three resource types.
 type configEntry struct {
-	name     string
-	value    string
-	null     bool // the value is null: not set at any level
-	source   int8
+	name  string
+	value string
+	null  bool // the value is null: not set at any level
+	// source is where value comes from, one of the source consts.
+	source int8
+	// readOnly is true for broker entries, which cannot be altered here.
 	readOnly bool
 	typ      int8
 	doc      string
 	synonyms []configSynonym // highest precedence first, the entry's own level included
 }
 
+// configSynonym is one level of a config's value: the config's name at
+// that level (retention.ms on the topic, log.retention.ms on the broker),
+// its value there and the level's source.
 type configSynonym struct {
 	name   string
 	value  string
@@ -749,7 +807,11 @@ func (b *Broker) brokerDefault(def *configDef) (s configSynonym, listed bool) {
 	return s, def.broker != ""
 }
 
-// topicConfigEntries describes every config of a topic with configs c.
+// topicConfigEntries describes every config of a topic with configs c:
+// the topic's value where it set one, with the broker's default as its
+// synonym below it, and the broker's default alone otherwise. Every
+// config is listed, set or not, as Kafka lists them, so that a tool shows
+// a topic's effective settings, not only its overrides.
 func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 	entries := make([]configEntry, 0, len(topicConfigDefs))
 	for i := range topicConfigDefs {
@@ -768,10 +830,15 @@ func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 	return entries
 }
 
-// defaultRetentionCheckInterval is log.retention.check.interval.ms.
+// defaultRetentionCheckInterval is log.retention.check.interval.ms. It is
+// a broker setting, not a topic config: how often retention.ms and
+// retention.bytes are enforced, so deletion lags retention by up to this
+// much.
 const defaultRetentionCheckInterval = 5 * time.Minute
 
-// Resource types of the config APIs (ConfigResource.Type).
+// Resource types of the config APIs (ConfigResource.Type). The numbers
+// are Kafka's and are sent as they are; groups (32) are below, with the
+// types only ListConfigResources knows.
 const (
 	resourceTopic  int8 = 2
 	resourceBroker int8 = 4
@@ -796,14 +863,19 @@ const (
 // confluent-kafka's and kafka-python's admin clients call this to show
 // topic settings.
 type describeConfigsRequest struct {
-	Resources            []describeConfigsResource
-	IncludeSynonyms      bool
+	Resources []describeConfigsResource
+	// IncludeSynonyms asks for the levels below each value, which
+	// kafka-configs.sh shows to say where a value comes from.
+	IncludeSynonyms bool
+	// IncludeDocumentation asks for each config's sentence; the Java
+	// admin client leaves it out unless asked, to keep the answer small.
 	IncludeDocumentation bool
 }
 
 type describeConfigsResource struct {
-	ResourceType      int8
-	ResourceName      string
+	ResourceType int8
+	ResourceName string
+	// ConfigurationKeys is null for every config, or the names wanted.
 	ConfigurationKeys []string
 }
 
@@ -837,6 +909,11 @@ type describeConfigsResult struct {
 	Configs      []describeConfigsResourceResult
 }
 
+// describeConfigsResourceResult is one config of a resource. IsDefault
+// is v0's one-bit view of ConfigSource, which v1 replaced. IsSensitive is
+// always false: no topic or group config is a secret, and the broker
+// entries this broker reports hold none either (settings.go), so no
+// value is hidden.
 type describeConfigsResourceResult struct {
 	Name          string
 	Value         *string
@@ -892,6 +969,9 @@ func (m *describeConfigsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleDescribeConfigs answers each resource on its own: an unknown topic
+// or a wrong broker id fails that resource, not the request, as in Kafka,
+// so that a tool describing several topics shows the ones that exist.
 func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeConfigsRequest)
 	v := rc.header.APIVersion
@@ -932,7 +1012,11 @@ func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, 
 	return resp
 }
 
-// describeEntry is a config entry as DescribeConfigs sends it.
+// describeEntry is a config entry as DescribeConfigs sends it. Synonyms
+// is an empty array, never null, when not asked for, since v1's schema
+// has it non-nullable; a synonym without a value (a broker setting with
+// no default) is sent as null rather than as an empty string, which would
+// read as a value.
 func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceResult {
 	c := describeConfigsResourceResult{
 		Name:         e.name,
@@ -977,7 +1061,10 @@ func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceRes
 // Where we differ from Kafka: broker configs are the command-line flags
 // and cannot be altered (INVALID_REQUEST).
 type alterConfigsRequest struct {
-	Resources    []alterConfigsResource
+	Resources []alterConfigsResource
+	// ValidateOnly runs every check and answers as a real change would,
+	// without changing anything, so that a tool can test a change before
+	// it makes it.
 	ValidateOnly bool
 }
 
@@ -1016,6 +1103,8 @@ type alterConfigsResponse struct {
 	Responses      []alterConfigsResourceResponse
 }
 
+// alterConfigsResourceResponse is one resource's answer: each resource is
+// altered or refused whole, so there is no per-config result.
 type alterConfigsResourceResponse struct {
 	ErrorCode    int16
 	ErrorMessage *string
@@ -1035,6 +1124,9 @@ func (m *alterConfigsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleAlterConfigs replaces each resource's configs with the ones named,
+// checked as at CreateTopics. A null value is INVALID_REQUEST here, where
+// CreateTopics says INVALID_CONFIG, as the two APIs differ in Kafka.
 func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*alterConfigsRequest)
 	resp := &alterConfigsResponse{Responses: make([]alterConfigsResourceResponse, 0, len(req.Resources))}
@@ -1083,7 +1175,9 @@ func repeatedResources(n int, at func(int) (int8, string)) []bool {
 
 // alterConfigs changes one resource's configs for AlterConfigs and
 // IncrementalAlterConfigs, change saying how, and returns the error code
-// and message.
+// and message. change runs under the data dir's lock on the topic's
+// current configs (logDir.AlterTopicConfigs), so two alterations at once
+// apply one after the other and neither is lost.
 func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool, change func(topicConfig) (topicConfig, *configError)) (int16, *string) {
 	switch {
 	case repeated:
@@ -1102,6 +1196,8 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 	var cerr *configError
 	switch {
 	case err == nil:
+		// A change of configs is logged with the result, as an operator
+		// wants to find it when a topic starts to behave differently.
 		if !validateOnly {
 			b.log.Info("altered topic configs", "topic", name, "configs", after)
 		}
@@ -1169,6 +1265,9 @@ func (m *incrementalAlterConfigsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// handleIncrementalAlterConfigs applies each resource's operations in
+// order. APPEND and SUBTRACT start from the broker's default when the
+// topic set no value (defaults), which is what the topic has in effect.
 func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*incrementalAlterConfigsRequest)
 	resp := &alterConfigsResponse{Responses: make([]alterConfigsResourceResponse, 0, len(req.Resources))}
@@ -1253,6 +1352,9 @@ const (
 	resourceGroup         int8 = 32
 )
 
+// handleListConfigResources answers v0, the old ListClientMetricsResources,
+// with client metrics subscriptions only, of which this broker has none;
+// v1 widens what may be asked for to the other types.
 func (b *Broker) handleListConfigResources(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listConfigResourcesRequest)
 	supported := []int8{resourceClientMetrics}

@@ -124,8 +124,14 @@ const maxTopicNameLength = 249
 // topicLog is a topic, its partition logs, indexed by partition number,
 // and the configs set on it (topicconfigs.go).
 type topicLog struct {
-	Name       string
-	ID         uuid
+	Name string
+	// ID tells a topic from an earlier one of the same name (KIP-516): a
+	// consumer that fetches by id after the topic was deleted and made
+	// again gets UNKNOWN_TOPIC_ID instead of reading someone else's
+	// records.
+	ID uuid
+	// Partitions and Configs are replaced, never changed in place, since
+	// handlers read them without holding mu (the first design note above).
 	Partitions []*partitionLog
 	Configs    topicConfig
 }
@@ -133,6 +139,8 @@ type topicLog struct {
 // logDir is the broker's data directory: every topic's partitions. It is
 // safe for concurrent use.
 type logDir struct {
+	// opts are the broker-wide log options; a topic's own configs are laid
+	// over them (topicConfig.logOptions) when its partitions open.
 	path   string
 	opts   logOptions
 	logger *slog.Logger
@@ -187,12 +195,18 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("kafka: create data dir: %w", err)
 	}
+	// The lock comes before anything is read, so that a second broker
+	// started on the same dir stops here, before its recovery could rename
+	// or remove dirs that the first broker is writing to.
 	lock, err := lockDataDir(path)
 	if err != nil {
 		return nil, err
 	}
 	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog), lock: lock}
 	if err := d.load(); err != nil {
+		// Recovery may have started background removals; they finish before
+		// the lock is released, so that none is still running in the dir
+		// once another process may own it.
 		d.removals.Wait()
 		return nil, errors.Join(err, d.closeLogs(), lock.Close())
 	}
@@ -206,6 +220,9 @@ func lockDataDir(path string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka: lock data dir %s: %w", path, err)
 	}
+	// LOCK_NB fails at once instead of waiting: a second broker should say
+	// the dir is taken, not hang. Kafka takes the same lock, through its
+	// FileLock's tryLock, in LogManager.lockLogDirs.
 	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		f.Close()
@@ -226,6 +243,8 @@ func (d *logDir) load() error {
 	if err != nil {
 		return err
 	}
+	// Recovery settles the dirs before any partition opens, so that a
+	// partition never opens in a dir that is about to be removed.
 	runs, err := d.recoverDirs()
 	if err != nil {
 		return err
@@ -265,6 +284,9 @@ func (d *logDir) load() error {
 		}
 		o.t.Partitions[o.p] = pl
 	})
+	// The checkpoint is applied after the logs open: restoreLogStart checks
+	// each start against its log's high watermark, which is known only once
+	// the log has been read.
 	if err := d.restoreLogStarts(); err != nil {
 		return err
 	}
@@ -282,6 +304,10 @@ func takeCleanShutdownMarker(dir string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("kafka: remove clean shutdown marker: %w", err)
 	}
+	// The removal is made durable before anything else is written:
+	// otherwise a crash could keep the marker on disk while the writes
+	// after it, torn, reached the disk too, and the next open would skip
+	// the scan of the last segments that the torn writes need.
 	return true, syncDir(dir)
 }
 
@@ -360,6 +386,9 @@ type checkpointEntry struct {
 }
 
 func parseLogStartCheckpoint(b []byte) ([]checkpointEntry, error) {
+	// The count line must match the lines that follow, as Kafka's
+	// CheckpointFile reader insists: a file short of lines was cut, and
+	// applying part of it would be silently wrong.
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) < 2 || strings.TrimSpace(lines[0]) != "0" || strings.TrimSpace(lines[1]) != strconv.Itoa(len(lines)-2) {
 		return nil, fmt.Errorf("kafka: %s: unknown format", logStartCheckpointFile)
@@ -386,11 +415,19 @@ func (d *logDir) checkpointLogStarts() error {
 	d.checkpointMu.Lock()
 	defer d.checkpointMu.Unlock()
 	var lines []string
+	// The starts are read under checkpointMu, not before it, so that of two
+	// writers the one that writes last also read last; d.Topics takes mu
+	// for a moment only, after checkpointMu, in the order the struct gives.
 	for _, t := range d.Topics() {
 		for p, pl := range t.Partitions {
 			lines = append(lines, fmt.Sprintf("%s %d %d\n", t.Name, p, pl.LogStartOffset()))
 		}
 	}
+	// writeFileAtomic writes a temporary file, fsyncs it, renames it over
+	// the old one and fsyncs the data dir: a crash leaves the old
+	// checkpoint or the new one. A torn checkpoint would fail to parse and
+	// put every partition back at its first segment, reviving deleted
+	// records.
 	data := fmt.Sprintf("0\n%d\n%s", len(lines), strings.Join(lines, ""))
 	return writeFileAtomic(filepath.Join(d.path, logStartCheckpointFile), []byte(data))
 }
@@ -411,6 +448,9 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka: list data dir: %w", err)
 	}
+	// A deletion commits when partition 0 is renamed, so a -delete dir of
+	// partition 0 is what says a topic id is gone; its other partitions may
+	// still be under their own names, and are finished off below.
 	deleted := map[uuid]bool{} // topic ids whose partition 0 is in a -delete dir
 	var doomed []string        // -delete and staging dirs
 	byTopic := map[string][]partitionDir{}
@@ -460,6 +500,10 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 			runs[topic] = run
 		}
 	}
+	// The renames made by settleStray are made durable before any removal
+	// starts. Without this fsync a crash could keep the removal's unlinks
+	// inside a dir but lose its rename, and bring back a partition dir with
+	// no partition.metadata, or with half its segments.
 	if err := syncDir(d.path); err != nil {
 		return nil, err
 	}
@@ -473,6 +517,10 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 func splitRun(parts []partitionDir, deleted map[uuid]bool) (run, rest []partitionDir) {
 	slices.SortFunc(parts, func(a, b partitionDir) int { return cmp.Compare(a.partition, b.partition) })
 	for _, pd := range parts {
+		// The run ends at its first gap, at a dir of another topic id, or
+		// at a deleted one; everything after that is the rest, even a dir
+		// that would fit, because the rules commit partitions in order and
+		// a dir beyond a gap was never part of a committed topic.
 		if len(rest) == 0 && !deleted[pd.id] && pd.partition == int32(len(run)) && (len(run) == 0 || pd.id == run[0].id) {
 			run = append(run, pd)
 		} else {
@@ -503,6 +551,8 @@ func (d *logDir) settleStray(topic string, pd partitionDir, run []partitionDir, 
 		d.logger.Warn("leaving alone a partition outside its topic", "dir", d.path, "name", dir, "topic", topic, "reason", why)
 		return "", false
 	}
+	// Renamed, not removed, so that the removal is atomic: a crash in
+	// RemoveAll leaves a -delete dir, which the next open removes again.
 	gone := changeDirName(topic, pd.partition, pd.id, deleteSuffix)
 	if err := os.Rename(filepath.Join(d.path, dir), filepath.Join(d.path, gone)); err != nil {
 		d.logger.Warn("leaving alone a partition that could not be renamed for removal", "dir", d.path, "name", dir, "err", err)
@@ -520,6 +570,8 @@ func holdsRecords(dir string) bool {
 		return true
 	}
 	for _, base := range bases {
+		// Only .log files are looked at: they hold the records, and the
+		// first segment that stagePartition makes is an empty .log.
 		fi, err := os.Stat(segmentPath(dir, base, logSuffix))
 		if err != nil || fi.Size() > 0 {
 			return true
@@ -539,6 +591,9 @@ type changeDir struct {
 // changeDirName names a partition dir in the middle of a topic change. As
 // in Kafka's LocalLog.logDeleteDirName, the topic is cut short if the name
 // would pass 255 bytes; recovery reads only the partition and the id.
+// Kafka puts a random id in the names of deleted dirs; here it is the topic
+// id, so that recovery can tell which topic a -delete or -create dir
+// belonged to when a topic of the same name exists beside it.
 func changeDirName(topic string, partition int32, id uuid, kind string) string {
 	suffix := fmt.Sprintf("-%d.%x%s", partition, id[:], kind)
 	return topic[:min(len(topic), maxFileNameLength-len(suffix))] + suffix
@@ -547,6 +602,9 @@ func changeDirName(topic string, partition int32, id uuid, kind string) string {
 // parseChangeDirName reads a name made by changeDirName.
 func parseChangeDirName(name string) (changeDir, bool) {
 	for _, kind := range []string{deleteSuffix, createSuffix} {
+		// The id is hex and the topic part may be cut short, so the name is
+		// read from the right: kind, then the id after the last '.', then
+		// the partition after the last '-'.
 		rest, ok := strings.CutSuffix(name, kind)
 		if !ok {
 			continue
@@ -579,7 +637,12 @@ func (d *logDir) removeLater(names []string) {
 	if len(names) == 0 {
 		return
 	}
+	// Removing a large partition can take seconds, and DeleteTopics has
+	// already committed with the rename, so the answer does not wait for
+	// it; Close does, through removals.
 	d.removals.Add(1)
+	// remove is read now, not in the goroutine, so that a test that swaps
+	// removeAll back after the call cannot race with the removal.
 	remove := removeAll
 	go func() {
 		defer d.removals.Done()
@@ -606,6 +669,8 @@ func parsePartitionDirName(name string) (topic string, partition int32, ok bool)
 	}
 	topic, num := name[:i], name[i+1:]
 	n, err := strconv.ParseInt(num, 10, 32)
+	// Only the form Kafka writes is accepted, so that t-1 and t-01 cannot
+	// be two dirs of one partition; any other dir is not a partition here.
 	if err != nil || n < 0 || strconv.FormatInt(n, 10) != num || validateTopicName(topic) != nil {
 		return "", 0, false
 	}
@@ -619,6 +684,9 @@ func validateTopicName(name string) error {
 	if name == "" || name == "." || name == ".." || len(name) > maxTopicNameLength {
 		return fmt.Errorf("%w: %q", errInvalidTopic, name)
 	}
+	// The name becomes part of a path, so the byte set rules out '/', and
+	// with "." and ".." refused above no name can climb out of the data
+	// dir.
 	for _, c := range []byte(name) {
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
 			return fmt.Errorf("%w: %q has %q", errInvalidTopic, name, c)
@@ -634,6 +702,8 @@ func collides(a, b string) bool {
 }
 
 // partitionMetadata is the content of partition.metadata for a topic id.
+// partitionMetadata is written only into staged dirs, so it needs no atomic
+// write of its own: a staged dir does not count until its rename.
 func partitionMetadata(id uuid) []byte {
 	return []byte("version: 0\ntopic_id: " + id.String() + "\n")
 }
@@ -652,6 +722,9 @@ func readPartitionMetadata(dir string) (uuid, error) {
 		return id, fmt.Errorf("kafka: %s: unknown format", partitionMetadataFile)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(text))
+	// The zero id means "no id" on the wire; a file holding it was not
+	// written by a broker, and a topic loaded with it could not be fetched
+	// by id.
 	if err != nil || len(raw) != len(id) || uuid(raw) == (uuid{}) {
 		return id, fmt.Errorf("kafka: %s: bad topic id %q", partitionMetadataFile, strings.TrimSpace(text))
 	}
@@ -677,6 +750,8 @@ func newTopicID() (uuid, error) {
 }
 
 // Topic returns the named topic, or nil.
+// Topic is the lookup of every Produce and Fetch; RLock lets those run in
+// parallel, and they wait only while a topic is made or deleted.
 func (d *logDir) Topic(name string) *topicLog {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -708,6 +783,8 @@ func (d *logDir) Topics() []*topicLog {
 
 // CreateTopic creates a topic with a new random id and the given number of
 // partitions, and no configs of its own.
+// CreateTopic is what auto-creation (handlers.go) uses; CreateTopics is the
+// batch form under it.
 func (d *logDir) CreateTopic(name string, partitions int32) (*topicLog, error) {
 	return d.CreateTopicWithConfigs(name, partitions, nil)
 }
@@ -737,6 +814,8 @@ func (d *logDir) CreateTopics(specs []newTopic) ([]*topicLog, []error) {
 	defer d.mu.Unlock()
 	var gs []*growth
 	var of []int // of[j] is the index in specs of gs[j]
+	// taken holds the names accepted so far in this batch, so two entries
+	// of one request cannot both pass the checks against d.topics.
 	taken := make(map[string]bool, len(specs))
 	for i, spec := range specs {
 		g, err := d.newTopicGrowth(spec, taken)
@@ -747,6 +826,9 @@ func (d *logDir) CreateTopics(specs []newTopic) ([]*topicLog, []error) {
 		taken[spec.Name] = true
 		gs, of = append(gs, g), append(of, i)
 	}
+	// The topics are published below only once grow has committed them and
+	// opened every partition, so no request finds a topic that a crash
+	// could still undo.
 	d.grow(gs)
 	for j, g := range gs {
 		i := of[j]
@@ -785,6 +867,9 @@ func (d *logDir) newTopicGrowth(spec newTopic, taken map[string]bool) (*growth, 
 			return nil, fmt.Errorf("%w: %q collides with topic %q of the same request", errInvalidTopic, name, other)
 		}
 	}
+	// The id is drawn before any disk work, because it names the staged
+	// dirs (<topic>-<partition>.<id>-create) and goes into each
+	// partition.metadata.
 	id, err := newTopicID()
 	if err != nil {
 		return nil, err
@@ -812,6 +897,9 @@ func (d *logDir) CreatePartitions(name string, total int32) error {
 	if d.grow([]*growth{g}); g.err != nil {
 		return g.err
 	}
+	// slices.Clip makes append copy: writing into spare capacity of the old
+	// slice would change what a handler still holding the old topicLog
+	// sees.
 	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs}
 	return nil
 }
@@ -836,12 +924,18 @@ func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicC
 	if validateOnly {
 		return nil
 	}
+	// The configs live in partition 0's dir, the one whose rename commits a
+	// topic, so they are created and deleted with the topic. A topic's
+	// configs in Kafka live in the metadata log instead.
 	dir := filepath.Join(d.path, partitionDirName(name, 0))
 	if err := writeFileAtomic(filepath.Join(dir, topicConfigFile), cfg.encode()); err != nil {
 		return err
 	}
 	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: t.Partitions, Configs: cfg}
 	for _, pl := range t.Partitions {
+		// The open logs take the new segment and retention options at once,
+		// as Kafka's LogManager.updateTopicConfig does; records already
+		// written are not rewritten.
 		pl.SetSegmentOptions(cfg.logOptions(d.opts))
 	}
 	return nil
@@ -855,10 +949,13 @@ type growth struct {
 	id       uuid
 	cfg      topicConfig
 	from, to int32
-	staged   []string // staged dir names, index p-from
-	placed   []int    // indexes into staged renamed into place, in order
-	made     []*partitionLog
-	err      error
+	// staged and placed are what unstage needs to take a failed growth
+	// back: placed dirs are renamed back in the reverse order of their
+	// placing.
+	staged []string // staged dir names, index p-from
+	placed []int    // indexes into staged renamed into place, in order
+	made   []*partitionLog
+	err    error
 }
 
 // fail records why g failed; the first reason wins.
@@ -894,6 +991,10 @@ func (d *logDir) grow(gs []*growth) {
 			paths, owner = append(paths, p), append(owner, g)
 		}
 	}
+	// Every staged file and dir is durable before any rename. A rename may
+	// reach the disk before the data of the files in the dir it moves, and
+	// a crash would then leave a committed partition with an empty
+	// partition.metadata.
 	for i, err := range syncAll(paths) {
 		if err != nil {
 			owner[i].fail(err)
@@ -902,6 +1003,9 @@ func (d *logDir) grow(gs []*growth) {
 	live := d.dropFailed(gs)
 	for _, g := range live {
 		// All but the first, last first, so that the run never has a gap.
+		// Partitions 1..n-1 go first: until partition 0 is in place they
+		// are past the run (rule 1), so a crash now leaves them to be
+		// removed at open.
 		for i := len(g.staged) - 1; i >= 1; i-- {
 			if !d.place(g, i) {
 				break
@@ -909,6 +1013,10 @@ func (d *logDir) grow(gs []*growth) {
 		}
 	}
 	live = d.dropFailed(live)
+	// This fsync makes the renames of partitions 1..n-1 durable before the
+	// commit. Without it the commit could reach the disk first, and a crash
+	// would leave partition 0 with a gap after it: a topic one partition
+	// short, committed.
 	if err := syncDir(d.path); err != nil {
 		d.failAll(live, err)
 		return
@@ -917,6 +1025,9 @@ func (d *logDir) grow(gs []*growth) {
 		d.place(g, 0) // the commit
 	}
 	live = d.dropFailed(live)
+	// The second fsync makes the commit durable before the client is told
+	// the topic exists; a producer must not see a topic that a crash then
+	// undoes.
 	if err := syncDir(d.path); err != nil {
 		d.failAll(live, err)
 		return
@@ -930,6 +1041,8 @@ func (d *logDir) stage(g *growth) []string {
 	var paths []string
 	for p := g.from; p < g.to; p++ {
 		final := filepath.Join(d.path, partitionDirName(g.topic, p))
+		// Lstat, not Stat: a symlink at the name is in the way too, even
+		// one that points nowhere.
 		if _, err := os.Lstat(final); !errors.Is(err, fs.ErrNotExist) {
 			g.fail(fmt.Errorf("%s is in the way (see the log of the last start): %w", final, cmp.Or(err, fs.ErrExist)))
 			d.unstage(g)
@@ -940,6 +1053,8 @@ func (d *logDir) stage(g *growth) []string {
 		if p == 0 {
 			pcfg = g.cfg
 		}
+		// Only partition 0 gets the configs: it is the one recovery reads
+		// them from (load), and one copy cannot disagree with another.
 		made, err := stagePartition(filepath.Join(d.path, name), g.id, pcfg)
 		if err != nil {
 			os.RemoveAll(filepath.Join(d.path, name))
@@ -971,6 +1086,9 @@ func (d *logDir) place(g *growth, i int) bool {
 // hold nothing, are removed. What a crash leaves of that goes at open.
 func (d *logDir) unstage(g *growth) {
 	for _, i := range slices.Backward(g.placed) {
+		// Errors are ignored: this runs on a path that is failing already,
+		// and the next open settles whatever is left, as the table in the
+		// design note shows.
 		os.Rename(filepath.Join(d.path, partitionDirName(g.topic, g.from+int32(i))), filepath.Join(d.path, g.staged[i]))
 	}
 	g.placed = nil
@@ -1005,6 +1123,10 @@ func (d *logDir) openGrown(g *growth) {
 				pl.Close()
 			}
 			g.made = nil
+			// The partitions are committed on disk by now, so taking them
+			// back is a deletion, with its own commit; leaving them would
+			// bring a topic the client was told failed back at the next
+			// start.
 			if uerr := d.retire(g.topic, g.id, g.from, g.to); uerr != nil {
 				d.logger.Error("taking back partitions that failed to open", "topic", g.topic, "err", uerr)
 			}
@@ -1036,6 +1158,9 @@ func stagePartition(dir string, id uuid, cfg topicConfig) ([]string, error) {
 		}
 		sync = append(sync, path)
 	}
+	// The segment is made here, not when the log opens, so its name is
+	// covered by the fsync of the staged dir; made after the commit, it
+	// would need an fsync of the partition dir of its own.
 	if err := os.WriteFile(segmentPath(dir, 0, logSuffix), nil, 0o644); err != nil {
 		return nil, err
 	}
@@ -1063,6 +1188,9 @@ func syncAll(paths []string) []error {
 func inParallel(n int, do func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	// The workers share one counter instead of a channel of indexes: each
+	// takes the next i with one atomic add, and none is started for work
+	// that is not there.
 	for range min(syncWorkers, n) {
 		wg.Add(1)
 		go func() {
@@ -1077,6 +1205,8 @@ func inParallel(n int, do func(i int)) {
 
 // syncPath fsyncs a file or a dir.
 func syncPath(path string) error {
+	// A read-only descriptor is enough for fsync on Linux, and the only
+	// kind a directory can be opened with.
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("kafka: sync: %w", err)
@@ -1106,6 +1236,10 @@ func (d *logDir) retire(topic string, id uuid, from, to int32) error {
 		}
 		return errors.Join(err, syncDir(d.path))
 	}
+	// The first partition's rename is fsynced at once: for a whole topic
+	// that is partition 0's, the commit. The others follow without an fsync
+	// each, since recovery finishes a deletion whose first partition is
+	// gone.
 	for p := from; p < to; p++ {
 		name := changeDirName(topic, p, id, deleteSuffix)
 		if err := os.Rename(filepath.Join(d.path, partitionDirName(topic, p)), filepath.Join(d.path, name)); err != nil {
@@ -1135,6 +1269,9 @@ func (d *logDir) DeleteTopic(name string) error {
 	if err := d.deleteTopic(name); err != nil {
 		return err
 	}
+	// The checkpoint is rewritten after the deletion commits. A crash
+	// between the two leaves entries for a topic that is gone, which
+	// restoreLogStarts drops at the next open.
 	if err := d.checkpointLogStarts(); err != nil {
 		return fmt.Errorf("kafka: delete topic %q: %w", name, err)
 	}
@@ -1154,6 +1291,8 @@ func (d *logDir) deleteTopic(name string) error {
 		return fmt.Errorf("kafka: delete topic %q: %w: %w", name, errStorage, err)
 	}
 	delete(d.topics, name)
+	// The logs close only once the topic is out of d.topics, so that no new
+	// request finds them; one already holding a log gets errLogClosed.
 	for p, pl := range t.Partitions {
 		if err := pl.Close(); err != nil && !errors.Is(err, errLogClosed) {
 			d.logger.Warn("closing a deleted partition", "topic", name, "partition", p, "err", err)
@@ -1168,6 +1307,11 @@ func (d *logDir) deleteTopic(name string) error {
 // low watermark.
 func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int64, error) {
 	pl := t.Partitions[partition]
+	// The new start is made durable in the checkpoint before any segment is
+	// deleted and before the client is answered. In the other order, a
+	// crash after the deletion could bring the log back starting at a
+	// segment below the offset, with records DeleteRecords was told were
+	// gone.
 	start, moved, err := pl.AdvanceLogStart(offset)
 	if err != nil || !moved {
 		return start, err
@@ -1187,6 +1331,9 @@ func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int6
 // topic's retention no longer keeps (see the design note on retention).
 func (d *logDir) EnforceRetention(now time.Time) {
 	for _, t := range d.Topics() {
+		// Each topic's retention comes from its own configs over the
+		// broker's defaults, read afresh each run, so an AlterConfigs takes
+		// effect at the next check without a restart.
 		r := t.Configs.retention()
 		for p, pl := range t.Partitions {
 			bases, start, err := pl.DeleteSegments(r, now)
@@ -1211,6 +1358,8 @@ func (d *logDir) SyncAll() error {
 	var errs []error
 	for _, t := range d.Topics() {
 		for _, pl := range t.Partitions {
+			// errLogClosed is a topic deleted while the loop ran, not a
+			// failure.
 			if err := pl.SyncTo(pl.HighWatermark()); err != nil && !errors.Is(err, errLogClosed) {
 				errs = append(errs, err)
 			}
@@ -1223,11 +1372,17 @@ func (d *logDir) SyncAll() error {
 // leaves the clean shutdown marker for the next open.
 // The lock is released last, once the removals in the background are done.
 func (d *logDir) Close() error {
+	// The lock is released last, after the removals: a broker that starts
+	// on the dir the moment it is free finds no removal still running in
+	// it.
 	defer d.lock.Close()
 	defer d.removals.Wait()
 	if err := d.closeLogs(); err != nil {
 		return err
 	}
+	// The marker is written only after every log closed cleanly, so its
+	// presence promises that every segment ends on a whole batch and the
+	// next open may skip the scan (Kafka's CleanShutdownFileHandler).
 	if err := writeFileAtomic(filepath.Join(d.path, cleanShutdownFile), nil); err != nil {
 		return fmt.Errorf("kafka: write clean shutdown marker: %w", err)
 	}

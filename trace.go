@@ -38,16 +38,26 @@ import (
 	"time"
 )
 
-// tracer writes the trace lines; nil writer means off. mu keeps the lines
-// of concurrent connections whole.
+// tracer writes the trace lines of every connection.
 type tracer struct {
+	// Every connection's goroutine writes to the one tracer, and w may be a
+	// terminal, a file or a test's bytes.Buffer, none of which promises
+	// that concurrent Writes come out whole; one Write per line under mu
+	// does.
 	mu sync.Mutex
-	w  io.Writer
+	// w is Config.Trace as given; nil leaves the hooks with nothing to do.
+	w io.Writer
 }
 
+// newTracer wraps Config.Trace. A nil writer still gives a tracer, so the
+// connection code calls its hooks unconditionally and the check for "off"
+// lives in one place, here.
 func newTracer(w io.Writer) *tracer { return &tracer{w: w} }
 
-// request prints a request as it arrives.
+// request prints a request as it arrives. It runs once the frame has
+// decoded and before the handler starts, so a request that stalls or fails
+// in its handler is already on the trace: the last "->" line with no "<-"
+// line of the same correlation id names it.
 func (t *tracer) request(h *requestHeader, api *api, req request) {
 	if t.w == nil {
 		return
@@ -60,7 +70,10 @@ func (t *tracer) request(h *requestHeader, api *api, req request) {
 }
 
 // response prints a response as it is sent; nil is the no-answer of an
-// acks=0 produce.
+// acks=0 produce. took runs from the frame's arrival to the answer being
+// ready, the same span as the TotalTimeMs metric. It includes the time a
+// request waits by design, so an idle consumer's Fetch shows about its
+// MaxWaitMs: 500ms by default in the Java client and librdkafka.
 func (t *tracer) response(h *requestHeader, api *api, resp response, took time.Duration) {
 	if t.w == nil {
 		return
@@ -76,6 +89,9 @@ func (t *tracer) response(h *requestHeader, api *api, resp response, took time.D
 	t.write(&b)
 }
 
+// write ends the line and hands it to w in one call. Its error is dropped
+// on purpose: the trace is a learning aid, and a closed pipe or a full disk
+// under it must not close a client's connection.
 func (t *tracer) write(b *bytes.Buffer) {
 	b.WriteByte('\n')
 	t.mu.Lock()
@@ -83,11 +99,19 @@ func (t *tracer) write(b *bytes.Buffer) {
 	t.w.Write(b.Bytes())
 }
 
+// traceHeader writes what every line starts with. A client pipelines
+// requests on one connection, and the lines of many connections interleave,
+// so the correlation id is what pairs a request with its answer; client_id
+// says whose it is ("rdkafka" is librdkafka's default, "kgo" franz-go's, a
+// Java client's names its role and number).
 func traceHeader(b *bytes.Buffer, arrow string, h *requestHeader, api *api) {
 	fmt.Fprintf(b, "%s %s v%d correlation_id=%d client_id=", arrow, api.name, h.APIVersion, h.CorrelationID)
 	traceNullableString(b, h.ClientID)
 }
 
+// traceNullableString writes the header's client_id, a nullable string, so
+// that a client sending null is told apart from one sending "", as on the
+// wire.
 func traceNullableString(b *bytes.Buffer, s *string) {
 	if s == nil {
 		b.WriteString("null")
@@ -124,6 +148,10 @@ func acronymAt(name string, i int) string {
 	return ""
 }
 
+// stringerType picks out types whose own String reads better than their
+// fields: the uuid of a topic id (printed in base64, as Kafka's tools print
+// it) and the states of groups and transactions. fetchPartType is the one
+// struct whose records may live in a segment file instead of in Records.
 var (
 	stringerType  = reflect.TypeFor[fmt.Stringer]()
 	fetchPartType = reflect.TypeFor[fetchPartitionResponse]()
@@ -137,6 +165,8 @@ func traceValue(b *bytes.Buffer, v reflect.Value) {
 		return
 	}
 	switch v.Kind() {
+	// Optional structs and nullable strings decode to pointers; nil is the
+	// schema's null.
 	case reflect.Pointer:
 		if v.IsNil() {
 			b.WriteString("null")
@@ -157,16 +187,23 @@ func traceValue(b *bytes.Buffer, v reflect.Value) {
 		traceSlice(b, v)
 	case reflect.Struct:
 		traceStruct(b, v)
+	// Maps and interfaces are not part of any schema; %v keeps an odd field
+	// readable instead of hiding it.
 	default:
 		fmt.Fprintf(b, "%v", v.Interface())
 	}
 }
 
 func traceSlice(b *bytes.Buffer, v reflect.Value) {
+	// Null and empty arrays mean different things: a Metadata request with
+	// Topics=null asks for every topic (v1 and later), Topics=[] for none.
 	if v.IsNil() {
 		b.WriteString("null")
 		return
 	}
+	// Byte fields are opaque to the broker and may be secret: group member
+	// metadata and assignments, and SASL tokens, of which PLAIN's holds the
+	// password in clear. Their length is all the trace shows.
 	if v.Type().Elem().Kind() == reflect.Uint8 {
 		fmt.Fprintf(b, "<%d bytes>", v.Len())
 		return
@@ -187,6 +224,8 @@ func traceStruct(b *bytes.Buffer, v reflect.Value) {
 	first := true
 	for i := range t.NumField() {
 		sf := t.Field(i)
+		// Unexported fields are the broker's own bookkeeping (such as the
+		// file section behind a fetch answer), not fields of the schema.
 		if !sf.IsExported() {
 			continue
 		}
@@ -196,14 +235,16 @@ func traceStruct(b *bytes.Buffer, v reflect.Value) {
 		first = false
 		b.WriteString(schemaName(sf.Name))
 		b.WriteByte('=')
+		// Records holds record batches in Produce requests and Fetch
+		// answers; the trace shows their headers, not the application's
+		// keys and values.
 		if sf.Name == "Records" && sf.Type.Kind() == reflect.Slice && sf.Type.Elem().Kind() == reflect.Uint8 {
-			records := v.Field(i).Bytes()
 			if t == fetchPartType {
 				p := v.Interface().(fetchPartitionResponse)
 				traceFetchRecords(b, &p)
 				continue
 			}
-			traceBatches(b, records)
+			traceBatches(b, v.Field(i).Bytes())
 			continue
 		}
 		traceValue(b, v.Field(i))
@@ -229,6 +270,8 @@ func traceFetchRecords(b *bytes.Buffer, p *fetchPartitionResponse) {
 // header that does not parse (a fetch may end in a partial batch) is
 // shown as a byte count.
 func traceBatches(b *bytes.Buffer, records []byte) {
+	// Records is nullable in the schemas, and null shows as null, not as an
+	// empty list, so the trace keeps the distinction the wire makes.
 	if records == nil {
 		b.WriteString("null")
 		return
@@ -244,12 +287,16 @@ func traceBatches(b *bytes.Buffer, records []byte) {
 			break
 		}
 		traceBatchHeader(b, &h)
+		// parseBatchHeader has checked that the whole batch is there, so
+		// slicing by its size cannot run past the end.
 		records = records[h.Size():]
 	}
 	b.WriteByte(']')
 }
 
 // traceBatchHeader writes a batch header with its attributes spelt out.
+// The names and order are those of the v2 batch header in Kafka's
+// DefaultRecordBatch, so the line can be read against its layout comment.
 func traceBatchHeader(b *bytes.Buffer, h *batchHeader) {
 	fmt.Fprintf(b, "{BaseOffset=%d BatchLength=%d PartitionLeaderEpoch=%d Magic=%d Crc=%d Attributes=%d(%s) LastOffsetDelta=%d BaseTimestamp=%d MaxTimestamp=%d ProducerId=%d ProducerEpoch=%d BaseSequence=%d RecordCount=%d}",
 		h.BaseOffset, h.BatchLength, h.PartitionLeaderEpoch, h.Magic, h.CRC, h.Attributes, batchAttributes(h.Attributes),
@@ -258,6 +305,10 @@ func traceBatchHeader(b *bytes.Buffer, h *batchHeader) {
 
 // batchAttributes spells out a batch's attributes: its codec, then
 // LogAppendTime, transactional and control if set.
+// The bits are those of Kafka's DefaultRecordBatch: 0-2 the codec, 3 the
+// timestamp type, 4 transactional, 5 control. Spelt out, they show which
+// batches a read_committed consumer filters on (transactional) and which
+// are markers that no application ever receives (control).
 func batchAttributes(a int16) string {
 	parts := []string{codecName(int(a & compressionCodecMask))}
 	if a&timestampTypeFlag != 0 {

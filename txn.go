@@ -128,9 +128,36 @@ func markerBatch(producerID int64, epoch int16, typ int16, timestamp int64) []by
 	return b
 }
 
+// appendMarker appends to pl, a partition of topic t, the marker of type
+// typ that ends producer id/epoch's transaction there. A marker is
+// appended as any batch is on a LogAppendTime topic: Kafka's
+// WriteTxnMarkers appends it through UnifiedLog.appendAsLeader (origin
+// COORDINATOR), whose LogValidator.assignOffsetsNonCompressed sets the
+// timestamp-type bit and maxTimestamp on every batch of such a topic,
+// control batches too
+// (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java).
+// A reader that sorts or seeks by timestamp sees the marker at the time it
+// was written, as it does every other batch of the topic.
+func appendMarker(t *topicLog, pl *partitionLog, producerID int64, epoch, typ int16, now int64) error {
+	batch := markerBatch(producerID, epoch, typ, now)
+	if t.Configs.logAppendTime() {
+		stampLogAppendTime(batch, now)
+	}
+	h, err := parseBatchHeader(batch)
+	if err != nil {
+		return err
+	}
+	_, err = pl.Append(batch, []batchHeader{h})
+	return err
+}
+
 // markerType reads the type of the control batch at the start of b, whose
 // header is h: markerAbort, markerCommit, or false if it is not a marker
-// this broker knows (a control batch of another kind).
+// this broker knows (a control batch of another kind). Kafka's other
+// control types (LEADER_CHANGE, the KRaft snapshot header and footer) are
+// written only to its metadata log, so a user topic holds none; one that
+// came anyway is left alone rather than taken for the end of a
+// transaction.
 func markerType(b []byte, h batchHeader) (int16, bool) {
 	typ, ok := int16(0), false
 	eachFullRecord(b, h, func(r record) bool {
@@ -176,6 +203,9 @@ func (t *partitionTxns) apply(h *batchHeader, base int64, b []byte) {
 		t.ongoing = map[int64]int64{}
 	}
 	if h.Attributes&controlFlag == 0 {
+		// Only a transaction's first batch here sets its first offset:
+		// the LSO must stay at the earliest record that may yet be
+		// aborted, however many batches follow it.
 		if _, open := t.ongoing[h.ProducerID]; !open {
 			t.ongoing[h.ProducerID] = base
 		}
@@ -188,7 +218,9 @@ func (t *partitionTxns) apply(h *batchHeader, base int64, b []byte) {
 	first, open := t.ongoing[h.ProducerID]
 	delete(t.ongoing, h.ProducerID)
 	// An ABORT with nothing before it (the coordinator aborting a
-	// transaction that wrote nothing here) has nothing to skip.
+	// transaction that wrote nothing here) has nothing to skip. A COMMIT
+	// needs no entry at all: read_committed consumers drop only the
+	// records of aborted transactions, and keep everything else.
 	if typ == markerAbort && open {
 		t.aborted = append(t.aborted, abortedTxn{h.ProducerID, first, base})
 	}
@@ -196,7 +228,9 @@ func (t *partitionTxns) apply(h *batchHeader, base int64, b []byte) {
 
 // LastStableOffset is the offset below which every transaction has ended:
 // the first offset of the earliest open transaction, or the high watermark.
-// read_committed consumers read only below it.
+// read_committed consumers read only below it, and one whose position has
+// reached it gets empty fetches until the transaction ends; that is why
+// ending one wakes the fetches that wait (txnCoordinator.end).
 func (l *partitionLog) LastStableOffset() int64 {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -210,7 +244,9 @@ func (l *partitionLog) LastStableOffset() int64 {
 // AbortedTransactions lists the aborted transactions that have records in
 // [from, to), as a read_committed fetch of that range reports them
 // (LogSegment.collectAbortedTxns): each one whose marker is at or past
-// from and whose first offset is below to. The result is never nil.
+// from and whose first offset is below to. The result is never nil, so
+// that a read_committed answer carries an empty array as Kafka's does;
+// only read_uncommitted answers carry null.
 func (l *partitionLog) AbortedTransactions(from, to int64) []abortedTransaction {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -227,6 +263,19 @@ func (l *partitionLog) AbortedTransactions(from, to int64) []abortedTransaction 
 // The coordinator.
 
 // txnState is a transaction's state (TransactionState.java).
+//
+// The transitions, each made under the coordinator's mu:
+//
+//	Empty, Complete*  -> Ongoing       AddPartitionsToTxn, AddOffsetsToTxn
+//	Ongoing           -> PrepareCommit EndTxn(commit)
+//	Ongoing           -> PrepareAbort  EndTxn(abort), a timeout, or an
+//	                                   InitProducerId that fences
+//	Prepare*          -> Complete*     every marker written
+//	any but Prepare*  -> Empty         InitProducerId
+//
+// Kafka has two more: PrepareEpochFence, the step before a timeout's
+// abort, which here is one step with it, and Dead, an expired id, which
+// here is simply deleted.
 type txnState int8
 
 const (
@@ -279,14 +328,21 @@ type txnMeta struct {
 	// producer retrying an InitProducerId whose answer it lost, or
 	// recovering after its transaction timed out, is not taken for a
 	// zombie (TransactionMetadata.lastProducerEpoch); -1 if none.
-	LastProducerEpoch int16          `json:"last_producer_epoch"`
-	TimeoutMs         int32          `json:"timeout_ms"`
-	State             txnState       `json:"state"`
-	StartMs           int64          `json:"start_ms"`  // when it became Ongoing
-	UpdateMs          int64          `json:"update_ms"` // last request or state change
-	Partitions        []txnPartition `json:"partitions"`
-	Groups            []string       `json:"groups"`
-	Offsets           []txnOffset    `json:"offsets"`
+	LastProducerEpoch int16 `json:"last_producer_epoch"`
+	// TimeoutMs is the producer's transaction.timeout.ms (60 s by default
+	// in the Java client), at most Config.TransactionMaxTimeout.
+	TimeoutMs int32    `json:"timeout_ms"`
+	State     txnState `json:"state"`
+	StartMs   int64    `json:"start_ms"`  // when it became Ongoing
+	UpdateMs  int64    `json:"update_ms"` // last request or state change
+	// Partitions are where the markers go: every partition the producer
+	// named before its first batch there, and nothing else.
+	Partitions []txnPartition `json:"partitions"`
+	// Groups are those of AddOffsetsToTxn, the only ones TxnOffsetCommit
+	// may name; Offsets are its commits, applied only if the transaction
+	// commits and dropped if it aborts.
+	Groups  []string    `json:"groups"`
+	Offsets []txnOffset `json:"offsets"`
 }
 
 // txnCoordinator is the broker's transaction coordinator.
@@ -366,12 +422,7 @@ func (c *txnCoordinator) abortOrphans() {
 		for i, pl := range t.Partitions {
 			for pid, epoch := range pl.openTransactions() {
 				c.b.log.Warn("aborting a transaction no transactional id owns", "topic", t.Name, "partition", i, "producer", pid)
-				batch := markerBatch(pid, epoch, markerAbort, now)
-				h, err := parseBatchHeader(batch)
-				if err == nil {
-					_, err = pl.Append(batch, []batchHeader{h})
-				}
-				if err != nil {
+				if err := appendMarker(t, pl, pid, epoch, markerAbort, now); err != nil {
 					c.b.log.Error("aborting an orphaned transaction", "topic", t.Name, "partition", i, "producer", pid, "err", err)
 				}
 			}
@@ -440,24 +491,28 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	}
 	now := time.Now().UnixMilli()
 	for _, tp := range m.Partitions {
-		pl := c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition)
+		t := c.b.logs.Topic(tp.Topic)
+		pl := c.b.topicPartition(t, tp.Partition)
 		if pl == nil {
 			continue // deleted since: nothing to end there
 		}
-		batch := markerBatch(m.ProducerID, epoch, typ, now)
-		h, err := parseBatchHeader(batch)
-		if err != nil {
-			return err
-		}
-		if _, err := pl.Append(batch, []batchHeader{h}); err != nil {
+		if err := appendMarker(t, pl, m.ProducerID, epoch, typ, now); err != nil {
 			return fmt.Errorf("kafka: writing %s marker to %s-%d: %w", m.State, tp.Topic, tp.Partition, err)
 		}
+		// Under Fsync "always" each marker is on disk before the next
+		// partition's: the answer that says "committed" must survive a
+		// crash, and the Prepare state saved above finishes the rest.
 		if c.b.fsync.always {
 			if err := pl.SyncTo(pl.HighWatermark()); err != nil {
 				return err
 			}
 		}
 	}
+	// The offsets become the group's only after every data marker is
+	// written, so a consumer of the group can never be given a position
+	// past records that are not yet committed. Kafka sends its markers,
+	// the one to __consumer_offsets among them, in no set order; here the
+	// safe order costs nothing.
 	if commit && len(m.Offsets) > 0 {
 		if err := c.b.groups.commitTxnOffsets(m.Offsets); err != nil {
 			return err
@@ -486,6 +541,20 @@ func fencedCode(v, from int16) int16 {
 // lookup finds the transaction of a request naming id, producer id and
 // epoch, or the error code to answer; fencedFrom is the first version of
 // the API with PRODUCER_FENCED. Callers hold mu.
+//
+// The codes are TransactionCoordinator's, and the Java producer
+// (TransactionManager) reacts to each differently:
+//
+//   - INVALID_PRODUCER_ID_MAPPING (the id is unknown, or has moved on to
+//     another producer id): an abortable error where the broker can bump
+//     epochs (KIP-360, as here); the application aborts and goes on.
+//   - PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH from older versions: a
+//     newer instance owns the id. Fatal: the producer must be closed.
+//   - CONCURRENT_TRANSACTIONS (the last transaction's markers are still
+//     being written): retried, after only 20 ms for the first
+//     AddPartitionsToTxn of a new transaction. Here a Prepare state
+//     outlasts a request only when a marker failed to write and
+//     abortExpired has yet to retry it, so clients rarely see it.
 func (c *txnCoordinator) lookup(id string, producerID int64, epoch int16, v, fencedFrom int16) (*txnMeta, int16) {
 	m := c.byID[id]
 	switch {
@@ -505,9 +574,13 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 	fail := func(code int16) *initProducerIDResponse {
 		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
 	}
+	// INVALID_TRANSACTION_TIMEOUT is fatal to initTransactions: a timeout
+	// past transaction.max.timeout.ms is a configuration to fix, not a
+	// condition to wait out.
 	if req.TransactionTimeoutMs <= 0 || time.Duration(req.TransactionTimeoutMs)*time.Millisecond > c.b.cfg.TransactionMaxTimeout {
 		return fail(codeInvalidTransactionTimeout)
 	}
+	// KIP-360 names both or neither; half of a producer is no producer.
 	if (req.ProducerID < 0) != (req.ProducerEpoch < 0) {
 		return fail(codeInvalidRequest)
 	}
@@ -870,6 +943,10 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		}
 		return codeNone
 	})
+	// All or nothing, as in Kafka: the partitions that were fine answer
+	// OPERATION_NOT_ATTEMPTED, and the Java producer makes the whole
+	// request an abortable error, so no transaction goes on with only
+	// some of the partitions it meant to write.
 	if unknown {
 		each(func(tp txnPartition) int16 {
 			if c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil || tp.Topic == offsetsTopic {
@@ -1007,7 +1084,10 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 	switch {
 	case code != codeNone:
 	case m.State == txnCompleteCommit && req.Committed, m.State == txnCompleteAbort && !req.Committed:
-		// A retry of an EndTxn whose answer was lost.
+		// A retry of an EndTxn whose answer was lost. The Java producer
+		// retries EndTxn on any retriable error, and INVALID_TXN_STATE
+		// here would be fatal to it for a transaction that did end as
+		// it asked.
 	case m.State != txnOngoing:
 		code = codeInvalidTxnState
 	default:

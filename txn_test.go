@@ -1017,3 +1017,80 @@ func checkReadCommitted(l *partitionLog, seen *atomic.Int64) error {
 	}
 	return nil
 }
+
+// TestTxnMarkerLogAppendTime: on a topic whose message.timestamp.type is
+// LogAppendTime, Kafka's LogValidator.assignOffsetsNonCompressed stamps
+// every batch UnifiedLog.appendAsLeader appends, the markers that
+// WriteTxnMarkers appends with origin COORDINATOR included: the
+// timestamp-type bit is set and maxTimestamp is the append time. The
+// markers of EndTxn (commit and abort) and of the orphan abort at start
+// are checked; a CreateTime topic's markers stay unstamped.
+func TestTxnMarkerLogAppendTime(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("lat", 1, map[string]*string{"message.timestamp.type": ptr("LogAppendTime")}); code != codeNone {
+		t.Fatalf("CreateTopics: %d", code)
+	}
+	c.createTopic("ct", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	seq := map[string]int32{}
+	produce := func(topics ...string) {
+		t.Helper()
+		for _, topic := range topics {
+			if code := c.addPartition("app", pid, epoch, topic, 0); code != codeNone {
+				t.Fatalf("AddPartitionsToTxn %s: %d", topic, code)
+			}
+			if code, _ := c.produce(topic, 0, txnBatch(pid, epoch, seq[topic], 1)); code != codeNone {
+				t.Fatalf("produce %s: %d", topic, code)
+			}
+			seq[topic]++
+		}
+	}
+	before := time.Now().UnixMilli()
+	produce("lat", "ct")
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatalf("EndTxn commit: %d", code)
+	}
+	produce("lat", "ct")
+	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+		t.Fatalf("EndTxn abort: %d", code)
+	}
+	// A third transaction is left open, and the state file that knows of
+	// it removed, so that the next start aborts it as an orphan.
+	produce("lat", "ct")
+	tb.stop()
+	if err := os.Remove(filepath.Join(dir, txnStateFile)); err != nil {
+		t.Fatal(err)
+	}
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	after := time.Now().UnixMilli()
+
+	for _, tc := range []struct {
+		topic string
+		lat   bool
+	}{{"lat", true}, {"ct", false}} {
+		f := c.fetchIsolated(tc.topic, 0, 0, readUncommitted)
+		hs, bs := batchesOf(t, f.records)
+		var markers []int16
+		for i, h := range hs {
+			typ, ok := markerType(bs[i], h)
+			if !ok {
+				continue
+			}
+			markers = append(markers, typ)
+			if err := checkBatch(bs[i], h); err != nil {
+				t.Errorf("%s: marker at %d: %v", tc.topic, h.BaseOffset, err)
+			}
+			stamped := h.Attributes&timestampTypeFlag != 0
+			if stamped != tc.lat || tc.lat && (h.MaxTimestamp < before || h.MaxTimestamp > after) {
+				t.Errorf("%s: marker at %d: attributes %#x max timestamp %d; want LogAppendTime %v within [%d, %d]",
+					tc.topic, h.BaseOffset, h.Attributes, h.MaxTimestamp, tc.lat, before, after)
+			}
+		}
+		if want := []int16{markerCommit, markerAbort, markerAbort}; !slices.Equal(markers, want) {
+			t.Errorf("%s: markers %v, want %v", tc.topic, markers, want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 // This file is the transaction coordinator's memory on disk: the
 // transaction-state file in the data dir, an append-only log of the
-// coordinator's changes. It belongs to the exactly-once part, after
-// txn.go, whose txnMeta (one transactional id's state) it stores.
+// coordinator's changes.
+//
+// Place in the book: Part III, after txn.go, whose txnMeta (one
+// transactional id's state) it stores.
 //
 // Kafka's coordinator writes a record to the __transaction_state topic at
 // every change of a transactional id, holding that id's whole state after

@@ -41,6 +41,9 @@ import (
 
 // Record is one record of a partition, decoded for display.
 type Record struct {
+	// Offset and Timestamp are what a consumer would see: the timestamp is
+	// the producer's CreateTime, or the broker's append time when the topic
+	// has message.timestamp.type=LogAppendTime.
 	Offset    int64
 	Timestamp time.Time
 	Key       []byte // nil is null
@@ -48,6 +51,9 @@ type Record struct {
 	Headers   []RecordHeader
 
 	// The batch the record came in.
+	// These show what the producer chose, which is what an operator looks
+	// for when a topic's disk use or a consumer's decoding surprises them:
+	// the codec, and whether the producer was idempotent or transactional.
 	Compression   string // none, gzip, snappy, lz4 or zstd
 	ProducerID    int64  // -1 for a producer that is not idempotent
 	ProducerEpoch int16
@@ -66,6 +72,8 @@ type RecordHeader struct {
 }
 
 // Errors of Records.
+// errNoSuchPartition is what the page gets for a topic or partition that
+// does not exist, or that was deleted between the snapshot and the read.
 var errNoSuchPartition = errors.New("kafka: no such topic or partition")
 
 // maxDecodedBatch bounds what one compressed batch may inflate to on the
@@ -76,12 +84,19 @@ const maxDecodedBatch = 16 << 20
 // Records returns up to limit records of a partition from offset on, for
 // reading, not consuming: no group or offset is touched.
 func (b *Broker) Records(topic string, partition int32, offset int64, limit int) ([]Record, error) {
+	// The log is read straight, as a Fetch with isolation level
+	// read_uncommitted would: records of open or aborted transactions show,
+	// marked Transactional, and the markers show as Control rows, because
+	// seeing them is the point of a debugging page.
 	pl := b.topicPartition(b.logs.Topic(topic), partition)
 	if pl == nil {
 		return nil, fmt.Errorf("%w: %s-%d", errNoSuchPartition, topic, partition)
 	}
 	var out []Record
 	for at := offset; len(out) < limit; {
+		// A megabyte a read bounds the memory one page view takes while
+		// still holding many batches of the usual size; the loop reads on
+		// until limit records are found or the log ends.
 		data, err := pl.Read(at, 1<<20)
 		if err != nil {
 			return out, err
@@ -101,6 +116,9 @@ func (b *Broker) Records(topic string, partition int32, offset int64, limit int)
 					out = append(out, r)
 				}
 			}
+			// The next read starts after the batch, not after the last
+			// record kept: a compacted batch may have gaps, and offsets
+			// past the last record of a batch belong to no other batch.
 			at = h.LastOffset() + 1
 			data = data[h.Size():]
 		}
@@ -111,6 +129,8 @@ func (b *Broker) Records(topic string, partition int32, offset int64, limit int)
 // decodeBatch decodes the records of one batch, or returns one Record with
 // a Note when it cannot.
 func decodeBatch(batch []byte, h batchHeader) []Record {
+	// Every record of a batch shares the batch's fields, so they are set
+	// once here and copied into each record.
 	proto := Record{
 		Offset: h.BaseOffset, Compression: codecName(int(h.Attributes & compressionCodecMask)),
 		ProducerID: h.ProducerID, ProducerEpoch: h.ProducerEpoch,
@@ -121,12 +141,18 @@ func decodeBatch(batch []byte, h batchHeader) []Record {
 		proto.Note = fmt.Sprintf(format, args...)
 		return []Record{proto}
 	}
+	// A control batch holds one record whose key says COMMIT or ABORT
+	// (Kafka's ControlRecordType); showing the marker's type tells an
+	// operator how a transaction ended without reading the transaction
+	// state.
 	if h.isControl() {
 		if typ, ok := markerType(batch, h); ok {
 			return note("%s marker of producer %d", map[int16]string{markerAbort: "ABORT", markerCommit: "COMMIT"}[typ], h.ProducerID)
 		}
 		return note("control batch")
 	}
+	// A batch that cannot be decoded still gets a row, so that its offsets
+	// do not look like a hole in the log.
 	body, err := decodedRecords(batch, h, maxDecodedBatch)
 	if err != nil {
 		return note("%d records, offsets %d-%d, not decoded: %v (the broker decodes gzip, snappy and lz4)",
@@ -150,10 +176,17 @@ func decodeRecords(body []byte, h batchHeader, proto Record) ([]Record, error) {
 		if r.err != nil || n < 0 || n > int64(r.left()) {
 			return out, fmt.Errorf("%w: record %d has a bad length", errRecordMalformed, i)
 		}
+		// Each record is read from a reader of its own length, so a record
+		// whose fields claim more bytes than its length stops at its own
+		// end and cannot spill into the next record.
 		rr := newReader(r.next(int(n)), false)
 		rec := proto
 		rr.Int8() // attributes: none are defined
 		ts := h.BaseTimestamp + rr.Varint()
+		// Under LogAppendTime the broker stamps the batch's MaxTimestamp
+		// and the records' deltas are whatever the producer sent; consumers
+		// take the batch's time, as Kafka's DefaultRecordBatch does, and so
+		// does the page.
 		if h.Attributes&timestampTypeFlag != 0 {
 			ts = h.MaxTimestamp
 		}
@@ -174,6 +207,10 @@ func decodeRecords(body []byte, h batchHeader, proto Record) ([]Record, error) {
 
 // The pages.
 
+// The template lives in web.html so that the markup can be read and edited
+// as HTML; embedding it keeps the broker one binary with nothing to
+// install.
+//
 //go:embed web.html
 var pageTemplateText string
 
@@ -191,6 +228,8 @@ var contentSecurityPolicy = func() string {
 	return "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
+// pageTemplate is parsed once, at start-up, so that a broken template stops
+// the program there rather than on the first page view.
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"bytes":  formatBytes,
 	"sub":    func(a, b int64) int64 { return a - b },
@@ -201,6 +240,9 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 }).Parse(pageTemplateText))
 
 // pageSize is how many records a records page shows.
+// Twenty records fit on a screen; a page that needs more is one click on
+// "older" or "newer" away, and a larger page would make each refresh decode
+// more batches.
 const pageSize = 20
 
 // page is what the template renders; one of Topic and Records is set
@@ -209,6 +251,8 @@ type page struct {
 	Title     string
 	NodeID    int32
 	ClusterID string
+	// Snapshot is taken once per request and shared by the parts of the
+	// page, so that the numbers on one page agree with each other.
 	Snapshot  Snapshot
 	Producers []ProducerSnapshot
 	Topic     *TopicSnapshot
@@ -216,8 +260,11 @@ type page struct {
 	Records   *recordsPage
 }
 
+// shownConfig is one row of a topic's configuration table, with where the
+// value comes from, as kafka-configs.sh --describe --all shows it.
 type shownConfig struct{ Name, Value, Source string }
 
+// recordsPage is the records view of one partition, starting at From.
 type recordsPage struct {
 	Partition            PartitionSnapshot
 	From                 int64
@@ -226,12 +273,19 @@ type recordsPage struct {
 	Error                string
 }
 
+// registerPages adds the pages to the mux of Broker.Handler. The method
+// patterns answer GET only (and HEAD, which net/http derives), since the
+// pages change nothing; {$} keeps / from catching every unknown path.
 func (b *Broker) registerPages(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", b.serveOverview)
 	mux.HandleFunc("GET /topics/{topic}", b.serveTopic)
 	mux.HandleFunc("GET /topics/{topic}/{partition}", b.serveRecords)
 }
 
+// render executes the template into a buffer first, so that a template
+// error becomes a clean 500 instead of half a page with status 200. The
+// headers forbid content sniffing, which could turn a record's bytes into a
+// script, and caching, which would defeat the refresh.
 func (b *Broker) render(w http.ResponseWriter, p *page) {
 	var buf bytes.Buffer
 	p.NodeID, p.ClusterID = b.cfg.NodeID, b.cfg.ClusterID
@@ -248,10 +302,16 @@ func (b *Broker) render(w http.ResponseWriter, p *page) {
 	w.Write(buf.Bytes())
 }
 
+// serveOverview is the front page: topics, groups with their lag,
+// transactions and producers, the first things to look at when a consumer
+// seems stuck.
 func (b *Broker) serveOverview(w http.ResponseWriter, r *http.Request) {
 	b.render(w, &page{Title: "kafka", Snapshot: b.Snapshot(), Producers: b.Producers()})
 }
 
+// serveTopic shows one topic's partitions and its effective configuration,
+// every config with the value in force, so that an operator sees what a
+// retention or segment setting really is without adding up defaults.
 func (b *Broker) serveTopic(w http.ResponseWriter, r *http.Request) {
 	s := b.Snapshot()
 	t := s.Topic(r.PathValue("topic"))
@@ -266,6 +326,9 @@ func (b *Broker) serveTopic(w http.ResponseWriter, r *http.Request) {
 	b.render(w, &page{Title: t.Name, Snapshot: s, Topic: t, Configs: configs})
 }
 
+// configSourceName names a config's source in words, for the Source column;
+// these are the sources DescribeConfigs reports (DYNAMIC_TOPIC_CONFIG,
+// STATIC_BROKER_CONFIG, DEFAULT_CONFIG).
 func configSourceName(s int8) string {
 	switch s {
 	case sourceTopic:
@@ -276,6 +339,10 @@ func configSourceName(s int8) string {
 	return "default"
 }
 
+// serveRecords shows pageSize records of one partition. Without ?offset it
+// shows the newest ones, which is what someone checking that a producer
+// works wants; an offset outside the log is clamped into it rather than
+// refused, so a stale link still lands somewhere useful.
 func (b *Broker) serveRecords(w http.ResponseWriter, r *http.Request) {
 	s := b.Snapshot()
 	t := s.Topic(r.PathValue("topic"))
@@ -304,6 +371,8 @@ func (b *Broker) serveRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	if n := len(rp.Records); n > 0 && rp.Records[n-1].Offset+1 < ps.HighWatermark {
 		rp.Newer = link(rp.Records[n-1].Offset + 1)
+		// "?" drops the offset from the link and so returns to the newest
+		// records.
 		rp.Latest = "?"
 	}
 	b.render(w, &page{Title: fmt.Sprintf("%s-%d", t.Name, partition), Snapshot: s, Topic: t, Records: rp})
@@ -343,6 +412,8 @@ func showBytes(b []byte) shownBytes {
 		s.More = fmt.Sprintf("… %d more bytes", len(b)-maxShownBytes)
 		b = b[:maxShownBytes]
 	}
+	// A key or value is either text or hex, never a mix, so that the page
+	// never shows a string that looks like text but hides bytes.
 	if printable(b) {
 		s.Text = string(b)
 	} else {

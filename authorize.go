@@ -1,0 +1,1431 @@
+// This file is the fourth of the security chapters (Part IV), and comes
+// right after acls.go: what each API asks the authorizer before its
+// handler runs, and what the client sees when the answer is no. It
+// assumes acls.go (the ACL model and authorize, the decision of one
+// operation on one resource) and the handlers of the earlier chapters,
+// whose requests and responses it reads and completes.
+//
+// # What each API checks
+//
+// aclChecks has one entry per API of the apis table, naming the
+// operations and resources that Kafka's KafkaApis checks for it and the
+// error a client gets: TOPIC_AUTHORIZATION_FAILED per topic,
+// GROUP_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED and
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED for the request. A check does one
+// of three things:
+//
+//   - answer the whole request itself, when the request is denied as a
+//     whole (a group, a transactional id or the cluster);
+//   - take the denied topics or groups out of the request before the
+//     handler sees it, and return a function that adds their errors to
+//     the handler's answer afterwards;
+//   - let the request through and filter the answer, for the listing APIs
+//     (Metadata, ListGroups, ListTransactions) that show only what the
+//     principal may describe.
+//
+// Handlers therefore stay as they are and never call the authorizer.
+// Metadata lists only the topics the principal may describe. An API
+// added to apis without an entry here closes the connection when the
+// authorizer is on, and TestEveryAPIHasAnACLCheck fails, so that none
+// slips through unchecked.
+//
+// # Design note
+//
+// Kafka interleaves its checks with each handler's body (KafkaApis and
+// AuthHelper.filterByAuthorized, in
+// https://github.com/apache/kafka/blob/4.0.0/core/src/main/scala/kafka/server/KafkaApis.scala).
+// Keeping them in one table here costs a second pass over a request's
+// topics, but puts every permission the broker asks for on one page,
+// where it can be compared with KafkaApis API by API and tested as a
+// whole. The errors of denied topics are
+// appended after the handler's answers; Kafka builds its answers from
+// maps and promises no order either, and clients match each answer to
+// its topic and partition by name.
+
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+)
+
+// access is one request's view of the authorizer: who asks, from where,
+// and in which version of the API, since some checks changed with the
+// version (OffsetFetch v8 batched groups, FindCoordinator v4 batched
+// keys, AddPartitionsToTxn v4 became broker-to-broker).
+type access struct {
+	b         *Broker
+	principal string
+	host      string
+	v         int16
+}
+
+// may decides op on one resource for this request's principal and host,
+// as AuthHelper.authorize does for KafkaApis.
+func (a *access) may(op, resType int8, name string) bool {
+	return a.b.sec.authorize(a.principal, a.host, op, resType, name)
+}
+
+// mayCluster decides op on the one CLUSTER resource, "kafka-cluster",
+// which is what the admin APIs and the follower paths ask for.
+func (a *access) mayCluster(op int8) bool { return a.may(op, resCluster, clusterName) }
+
+// operations is authorizedOperations for this principal: the KIP-430
+// bit field a check writes into an answer the handler filled with the
+// full set, so that a client asking what it may do is told the truth.
+func (a *access) operations(resType int8, name string) int32 {
+	return a.b.sec.authorizedOperations(a.principal, a.host, resType, name)
+}
+
+// topicName is name, or else the name of the topic with id, "" when the
+// id is unknown. Requests that name topics by id (Fetch v13+, Metadata
+// v12+, DeleteTopics v6+, the share APIs) are checked by name, since
+// ACLs name topics, never ids. An unknown id is let through: the handler
+// answers UNKNOWN_TOPIC_ID, as Kafka does before it checks anything,
+// which tells the client nothing it did not send.
+func (a *access) topicName(name string, id uuid) string {
+	if name != "" {
+		return name
+	}
+	if t := a.b.logs.TopicByID(id); t != nil {
+		return t.Name
+	}
+	return ""
+}
+
+// aclCheck checks one request. It returns either a whole answer, or a
+// function to complete the handler's answer with the errors of what it
+// took out of the request (nil when there is nothing to add). A check may
+// rewrite the request in place: it is decoded per request and read by
+// nobody but the handler that runs next.
+type aclCheck func(a *access, req request) (answer response, complete func(response))
+
+// authorizeAndServe runs a request's ACL check and then, unless the check
+// answered, its handler. The one Go error it returns, an API without a
+// check, closes the connection: answering unchecked would be a hole, and
+// answering with an error code would hide the missing entry from tests.
+func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestContext, req request) (response, error) {
+	if !b.sec.cfg.Authorizer {
+		return api.serve(b, ctx, rc, req), nil
+	}
+	check, ok := aclChecks[api.key]
+	if !ok {
+		return nil, fmt.Errorf("kafka: no ACL check for %s", api.name)
+	}
+	answer, complete := check(b.access(rc), req)
+	if answer != nil {
+		return answer, nil
+	}
+	resp := api.serve(b, ctx, rc, req)
+	if complete != nil && resp != nil {
+		complete(resp)
+	}
+	return resp, nil
+}
+
+// access is rc's view of the authorizer. ACLs name hosts by IP address
+// without a port, as Kafka's RequestContext.clientAddress does; tests
+// call handlers with no connection, and they match the host "*" only.
+func (b *Broker) access(rc *requestContext) *access {
+	host := ""
+	if rc.conn != nil && rc.conn.Conn != nil {
+		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
+	}
+	return &access{b: b, principal: rc.principal(), host: host, v: rc.header.APIVersion}
+}
+
+// principal is the connection's principal, User:ANONYMOUS before a login
+// or on a PLAINTEXT listener, as Kafka's KafkaPrincipal.ANONYMOUS; ACLs
+// for User:ANONYMOUS are how Kafka opens a broker to clients that do
+// not authenticate.
+func (rc *requestContext) principal() string {
+	if rc.conn == nil || rc.conn.auth.principal == "" {
+		return anonymous
+	}
+	return rc.conn.auth.principal
+}
+
+// split partitions xs by keep, preserving order. A nil list stays nil in
+// kept, because nil means "all" in several requests (Metadata topics,
+// OffsetFetch topics), and a check must not turn "all" into "none".
+func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
+	if xs == nil {
+		return nil, nil
+	}
+	kept = []T{}
+	for _, x := range xs {
+		if keep(x) {
+			kept = append(kept, x)
+		} else {
+			denied = append(denied, x)
+		}
+	}
+	return kept, denied
+}
+
+// noCheck is the entry of APIs that need no permission: ApiVersions and
+// the SASL APIs, which come before there is a principal to check. Kafka
+// answers them before it asks the authorizer too (KafkaApis.handle and
+// SaslServerAuthenticator), or no client could ever log in.
+func noCheck(*access, request) (response, func(response)) { return nil, nil }
+
+// aclChecks mirrors apis key for key; TestEveryAPIHasAnACLCheck fails if
+// an API of apis has no entry. Keys are API keys; the named constants are
+// used where the key has one.
+var aclChecks = map[int16]aclCheck{
+	0:  checkProduce,
+	1:  checkFetch,
+	2:  checkListOffsets,
+	3:  checkMetadata,
+	8:  checkOffsetCommit,
+	9:  checkOffsetFetch,
+	10: checkFindCoordinator,
+
+	// The classic group protocol: READ on the group, else the
+	// whole request fails with GROUP_AUTHORIZATION_FAILED, which
+	// the Java consumer raises from poll as a
+	// GroupAuthorizationException (KafkaApis.handleJoinGroupRequest
+	// and its siblings). SyncGroup answers an empty assignment, as
+	// the schema's Assignment is not nullable.
+	11: groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
+		return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
+	}),
+	12: groupCheck(aclRead, func(r request) string { return r.(*heartbeatRequest).GroupID }, func(request) response {
+		return &heartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}
+	}),
+	13: groupCheck(aclRead, func(r request) string { return r.(*leaveGroupRequest).GroupID }, func(request) response {
+		return &leaveGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Members: []leaveGroupMemberResponse{}}
+	}),
+	14: groupCheck(aclRead, func(r request) string { return r.(*syncGroupRequest).GroupID }, func(request) response {
+		return &syncGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Assignment: []byte{}}
+	}),
+
+	15:               checkDescribeGroups,
+	16:               checkListGroups,
+	saslHandshakeKey: noCheck,
+	apiVersionsKey:   noCheck,
+	19:               checkCreateTopics,
+	20:               checkDeleteTopics,
+	21:               checkDeleteRecords,
+	22:               checkInitProducerID,
+	24:               checkAddPartitionsToTxn,
+	25:               checkAddOffsetsToTxn,
+	26:               checkEndTxn,
+	28:               checkTxnOffsetCommit,
+	// The ACL APIs themselves: DESCRIBE on the cluster to read
+	// ACLs, ALTER to change them (AclApis), so that a principal
+	// cannot grant itself what it lacks.
+	describeAclsKey:     clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() }),
+	createAclsKey:       checkCreateAcls,
+	deleteAclsKey:       checkDeleteAcls,
+	32:                  checkDescribeConfigs,
+	33:                  checkAlterConfigs,
+	saslAuthenticateKey: noCheck,
+	37:                  checkCreatePartitions,
+	42:                  checkDeleteGroups,
+	44:                  checkIncrementalAlterConfigs,
+	47:                  checkOffsetDelete,
+	// DescribeUserScramCredentials reveals which users exist and
+	// their iteration counts, never a salt or key, yet Kafka asks
+	// DESCRIBE on the cluster for it all the same.
+	50: clusterCheck(aclDescribe, func(request) response {
+		return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
+	}),
+	51: checkAlterUserScramCredentials,
+	60: checkDescribeCluster,
+	65: checkDescribeTransactions,
+	66: checkListTransactions,
+	68: checkConsumerGroupHeartbeat,
+	69: checkConsumerGroupDescribe,
+	76: checkShareGroupHeartbeat,
+	77: checkShareGroupDescribe,
+	78: checkShareFetch,
+	79: checkShareAcknowledge,
+	90: checkDescribeShareGroupOffsets,
+	91: checkAlterShareGroupOffsets,
+	92: checkDeleteShareGroupOffsets,
+
+	// The partition admin APIs (cluster.go) and client quotas
+	// (quotas.go). Those that act on the broker as a whole ask for
+	// the cluster resource, as KafkaApis does for DescribeLogDirs
+	// (DESCRIBE), the reassignment APIs (ALTER and DESCRIBE),
+	// DescribeClientQuotas (DESCRIBE_CONFIGS) and UpdateFeatures
+	// (ALTER, which the controller checks in Kafka); Kafka answers
+	// them with one CLUSTER_AUTHORIZATION_FAILED and no results.
+	23: checkOffsetForLeaderEpoch,
+	34: checkAlterReplicaLogDirs,
+	35: clusterCheck(aclDescribe, func(request) response {
+		return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
+	}),
+	43: checkElectLeaders,
+	45: clusterCheck(aclAlter, func(r request) response {
+		return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
+			AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+	}),
+	46: clusterCheck(aclDescribe, func(request) response {
+		return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+	}),
+	48: clusterCheck(aclDescribeConfigs, func(request) response {
+		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+	}),
+	49: checkAlterClientQuotas,
+	57: clusterCheck(aclAlter, func(request) response {
+		return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
+	}),
+	61: checkDescribeProducers,
+	// ListConfigResources was ListClientMetricsResources before
+	// KIP-1142, and has asked DESCRIBE_CONFIGS on the cluster since
+	// KIP-714 introduced it.
+	74: clusterCheck(aclDescribeConfigs, func(request) response {
+		return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
+	}),
+	75: checkDescribeTopicPartitions,
+}
+
+// OffsetForLeaderEpoch: CLUSTER_ACTION on the cluster, or else DESCRIBE
+// per topic, whatever the replica id says, as
+// KafkaApis.handleOffsetForLeaderEpochRequest asks. The API was
+// broker-to-broker until KIP-320 let consumers use it to detect log
+// truncation after a leader change, which is why a consumer needs only
+// DESCRIBE; Kafka never reads the replica id to pick the permission, so a
+// principal with either one is answered whoever it claims to be. A denied
+// topic answers TOPIC_AUTHORIZATION_FAILED per partition, with the -1
+// epoch and offset Kafka's defaults give.
+func checkOffsetForLeaderEpoch(a *access, r request) (response, func(response)) {
+	req := r.(*offsetForLeaderEpochRequest)
+	var denied []offsetForLeaderTopic
+	if !a.mayCluster(aclClusterAction) {
+		req.Topics, denied = split(req.Topics, func(t offsetForLeaderTopic) bool { return a.may(aclDescribe, resTopic, t.Topic) })
+	}
+	return nil, func(r response) {
+		resp := r.(*offsetForLeaderEpochResponse)
+		for _, t := range denied {
+			tr := offsetForLeaderTopicResult{Topic: t.Topic}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, epochEndOffsetResult{ErrorCode: codeTopicAuthorizationFailed, Partition: p.Partition, LeaderEpoch: -1, EndOffset: -1})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// AlterReplicaLogDirs: ALTER on the cluster, answered per partition.
+// Moving a replica between disks is an operator's act, so it is never
+// per topic (KafkaApis.handleAlterReplicaLogDirsRequest). The response
+// has no top-level error code, so the denial is repeated for every
+// partition asked about, as AlterReplicaLogDirsRequest.getErrorResponse
+// builds it.
+func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &alterReplicaLogDirsResponse{Results: []alterReplicaLogDirTopicResult{}}
+	for _, d := range r.(*alterReplicaLogDirsRequest).Dirs {
+		for _, t := range d.Topics {
+			tr := alterReplicaLogDirTopicResult{TopicName: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, alterReplicaLogDirPartitionResult{PartitionIndex: p, ErrorCode: codeClusterAuthorizationFailed})
+			}
+			resp.Results = append(resp.Results, tr)
+		}
+	}
+	return resp, nil
+}
+
+// ElectLeaders: ALTER on the cluster, as KafkaApis.handleElectLeaders
+// asks. The top-level error code came in v1; the per-partition copies
+// are what a v0 client reads, and what the Admin client reports per
+// partition in either case.
+func checkElectLeaders(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &electLeadersResponse{ErrorCode: codeClusterAuthorizationFailed, ReplicaElectionResults: []replicaElectionResult{}}
+	for _, t := range r.(*electLeadersRequest).TopicPartitions {
+		tr := replicaElectionResult{Topic: t.Topic}
+		for _, p := range t.Partitions {
+			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+		}
+		resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
+	}
+	return resp, nil
+}
+
+// AlterClientQuotas: ALTER_CONFIGS on the cluster, answered per entity.
+// Quotas are configs in Kafka (kafka-configs.sh --entity-type users or
+// clients sets them), hence ALTER_CONFIGS and not ALTER
+// (KafkaApis.handleAlterClientQuotasRequest). Each entity is echoed back
+// so that the Admin client can match the error to its future.
+func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlterConfigs) {
+		return nil, nil
+	}
+	resp := &alterClientQuotasResponse{Entries: []alterQuotaResult{}}
+	for _, e := range r.(*alterClientQuotasRequest).Entries {
+		resp.Entries = append(resp.Entries, alterQuotaResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Entity: e.Entity})
+	}
+	return resp, nil
+}
+
+// DescribeProducers: READ per topic, not DESCRIBE: the producer ids and
+// sequence numbers it shows are details of the data, which Kafka guards
+// like the records themselves (KafkaApis.handleDescribeProducersRequest,
+// KIP-664). A denied topic answers TOPIC_AUTHORIZATION_FAILED per
+// partition with no producers.
+func checkDescribeProducers(a *access, r request) (response, func(response)) {
+	req := r.(*describeProducersRequest)
+	var denied []describeProducersTopic
+	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*describeProducersResponse)
+		for _, t := range denied {
+			tr := describeProducersTopicResponse{Name: t.Name}
+			for _, p := range t.PartitionIndexes {
+				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ActiveProducers: []activeProducer{}})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// DescribeTopicPartitions: DESCRIBE per topic; asked for every topic, it
+// lists only those the principal may describe, as Metadata
+// (DescribeTopicPartitionsRequestHandler, KIP-966). Named topics that
+// are denied come back as TOPIC_AUTHORIZATION_FAILED without their id,
+// so that a name guessed does not confirm that the topic exists.
+func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
+	req := r.(*describeTopicPartitionsRequest)
+	all := len(req.Topics) == 0
+	var denied []describeTopicPartitionsRequestTopic
+	if !all {
+		req.Topics, denied = split(req.Topics, func(t describeTopicPartitionsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
+		if len(req.Topics) == 0 {
+			// Every named topic is denied: an empty list would ask for all.
+			resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
+			addDeniedTopicPartitions(resp, denied)
+			return resp, nil
+		}
+	}
+	return nil, func(r response) {
+		resp := r.(*describeTopicPartitionsResponse)
+		// Asked for all topics, the handler listed them all; drop those
+		// the principal may not see, and say what it may do with the
+		// rest (the handler's full set is only right without ACLs).
+		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
+			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
+		})
+		for i, t := range resp.Topics {
+			if t.ErrorCode == codeNone {
+				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
+			}
+		}
+		addDeniedTopicPartitions(resp, denied)
+	}
+}
+
+// addDeniedTopicPartitions appends a TOPIC_AUTHORIZATION_FAILED entry per
+// denied topic, with no partitions and the "not asked" operations value,
+// which is what Kafka sends for a topic it will not describe.
+func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []describeTopicPartitionsRequestTopic) {
+	for _, t := range denied {
+		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+	}
+}
+
+// groupCheck is the check of an API about one group, which needs op on
+// it. group reads the group id from the request, and denied builds the
+// whole answer, since these APIs have one error code for the request.
+func groupCheck(op int8, group func(request) string, denied func(request) response) aclCheck {
+	return func(a *access, req request) (response, func(response)) {
+		if !a.may(op, resGroup, group(req)) {
+			return denied(req), nil
+		}
+		return nil, nil
+	}
+}
+
+// clusterCheck is the check of an API that needs op on the cluster, and
+// whose denial is one answer built by denied; Kafka's
+// AuthHelper.authorizeClusterOperation throws, and the request's
+// getErrorResponse turns that into CLUSTER_AUTHORIZATION_FAILED.
+func clusterCheck(op int8, denied func(request) response) aclCheck {
+	return func(a *access, req request) (response, func(response)) {
+		if !a.mayCluster(op) {
+			return denied(req), nil
+		}
+		return nil, nil
+	}
+}
+
+// Produce: WRITE on the transactional id, if any, then WRITE per topic
+// (KafkaApis.handleProduceRequest). A denied transactional id fails every
+// partition with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which the Java
+// producer treats as fatal: it must be closed. A denied topic fails its
+// partitions with TOPIC_AUTHORIZATION_FAILED, which fails those batches
+// (TopicAuthorizationException in the send callback) and leaves the
+// other topics of the request written.
+func checkProduce(a *access, r request) (response, func(response)) {
+	req := r.(*produceRequest)
+	// deniedAll answers every partition of topics with code, and the -1
+	// offsets and timestamps Kafka's PartitionResponse(error) carries.
+	deniedAll := func(code int16, topics []produceTopic) []produceTopicResponse {
+		out := make([]produceTopicResponse, 0, len(topics))
+		for _, t := range topics {
+			tr := produceTopicResponse{Name: t.Name}
+			for _, p := range t.PartitionData {
+				tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
+			}
+			out = append(out, tr)
+		}
+		return out
+	}
+	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
+		// With acks=0 the answer is not sent, and its error closes the
+		// connection (noAnswer in kafka.go).
+		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}, nil
+	}
+	var denied []produceTopic
+	req.TopicData, denied = split(req.TopicData, func(t produceTopic) bool { return a.may(aclWrite, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*produceResponse)
+		resp.Responses = append(resp.Responses, deniedAll(codeTopicAuthorizationFailed, denied)...)
+	}
+}
+
+// Fetch: READ per topic for consumers; a follower's fetch needs
+// CLUSTER_ACTION, and there are no followers here
+// (KafkaApis.handleFetchRequest). A denied topic answers
+// TOPIC_AUTHORIZATION_FAILED per partition, which the Java consumer
+// raises from poll as a TopicAuthorizationException naming the topics.
+// Unknown topic ids pass, for the handler's UNKNOWN_TOPIC_ID. Since v15
+// (KIP-903) the replica id travels in ReplicaState instead of ReplicaID,
+// so either one marks a follower.
+func checkFetch(a *access, r request) (response, func(response)) {
+	req := r.(*fetchRequest)
+	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
+	var denied []fetchTopic
+	req.Topics, denied = split(req.Topics, func(t fetchTopic) bool {
+		name := a.topicName(t.Topic, t.TopicID)
+		return name == "" || (!follower && a.may(aclRead, resTopic, name)) || (follower && a.mayCluster(aclClusterAction))
+	})
+	return nil, func(r response) {
+		resp := r.(*fetchResponse)
+		for _, t := range denied {
+			tr := fetchTopicResponse{Topic: t.Topic, TopicID: t.TopicID}
+			for _, p := range t.Partitions {
+				pr := emptyFetchPartition(p.Partition)
+				pr.ErrorCode = codeTopicAuthorizationFailed
+				tr.Partitions = append(tr.Partitions, pr)
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// ListOffsets: DESCRIBE per topic, since offsets say how much a topic
+// holds but not what (KafkaApis.handleListOffsetRequest). A consumer asks
+// it on auto.offset.reset, so a principal with READ, which implies
+// DESCRIBE, needs nothing more.
+func checkListOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*listOffsetsRequest)
+	var denied []listOffsetsTopic
+	req.Topics, denied = split(req.Topics, func(t listOffsetsTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*listOffsetsResponse)
+		for _, t := range denied {
+			tr := listOffsetsTopicResponse{Name: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, listOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed, Timestamp: -1, Offset: -1, LeaderEpoch: -1})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// Metadata: DESCRIBE per topic; creating a missing topic also needs
+// CREATE on the cluster or the topic (KafkaApis.handleTopicMetadataRequest).
+// Asked for every topic, the answer lists only those it may describe.
+func checkMetadata(a *access, r request) (response, func(response)) {
+	req := r.(*metadataRequest)
+	var denied, uncreatable []metadataRequestTopic
+	if req.Topics != nil {
+		req.Topics, denied = split(req.Topics, func(t metadataRequestTopic) bool {
+			name := a.topicName(deref(t.Name), t.TopicID)
+			return name == "" || a.may(aclDescribe, resTopic, name)
+		})
+		// A missing topic the principal may describe but not create is
+		// TOPIC_AUTHORIZATION_FAILED when this request would create it
+		// (the broker's auto.create.topics.enable and, from v4, the
+		// request's AllowAutoTopicCreation, true before v4), as in every
+		// version of Kafka's handleTopicMetadataRequest; the producer
+		// then fails the send with a TopicAuthorizationException instead
+		// of waiting max.block.ms for a topic that never comes. When it
+		// would not, it is left to the handler, which answers
+		// UNKNOWN_TOPIC_OR_PARTITION as it does for anyone.
+		if a.b.autoCreates(req, a.v) {
+			req.Topics, uncreatable = split(req.Topics, func(t metadataRequestTopic) bool {
+				return t.Name == nil || a.b.logs.Topic(*t.Name) != nil || a.mayCluster(aclCreate) || a.may(aclCreate, resTopic, *t.Name)
+			})
+		}
+	}
+	return nil, func(r response) {
+		resp := r.(*metadataResponse)
+		resp.Topics = slices.DeleteFunc(resp.Topics, func(t metadataTopic) bool {
+			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
+		})
+		for _, t := range append(denied, uncreatable...) {
+			resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: codeTopicAuthorizationFailed, Name: t.Name, TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+		// With the authorizer on, "authorized operations" are what it
+		// allows, not the full sets the handlers give without one.
+		for i, t := range resp.Topics {
+			if req.IncludeTopicAuthorizedOperations && t.ErrorCode == codeNone {
+				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
+			}
+		}
+		// Metadata carried the cluster's operations from v8 to v10 only;
+		// KIP-700 moved them to DescribeCluster.
+		if req.IncludeClusterAuthorizedOperations && a.v >= 8 && a.v <= 10 {
+			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+		}
+	}
+}
+
+// OffsetCommit: READ on the group, then READ per topic, as
+// KafkaApis.handleOffsetCommitRequest asks: committing is part of
+// consuming, so it needs what consuming needs. The response has no
+// top-level error code, so a denied group is answered on every partition
+// with GROUP_AUTHORIZATION_FAILED.
+func checkOffsetCommit(a *access, r request) (response, func(response)) {
+	req := r.(*offsetCommitRequest)
+	deniedAll := func(code int16, topics []offsetCommitTopic) []offsetCommitTopicResponse {
+		out := []offsetCommitTopicResponse{}
+		for _, t := range topics {
+			tr := offsetCommitTopicResponse{Name: t.Name, Partitions: []offsetCommitPartitionResponse{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, offsetCommitPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: code})
+			}
+			out = append(out, tr)
+		}
+		return out
+	}
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &offsetCommitResponse{Topics: deniedAll(codeGroupAuthorizationFailed, req.Topics)}, nil
+	}
+	var denied []offsetCommitTopic
+	req.Topics, denied = split(req.Topics, func(t offsetCommitTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*offsetCommitResponse)
+		resp.Topics = append(resp.Topics, deniedAll(codeTopicAuthorizationFailed, denied)...)
+	}
+}
+
+// OffsetFetch: DESCRIBE on each group, DESCRIBE per topic. Topics asked
+// for by name answer TOPIC_AUTHORIZATION_FAILED; "all topics" leaves out
+// those the principal may not describe, so that a group's offsets do not
+// reveal topic names (KafkaApis.handleOffsetFetchRequest). Up to v7 the
+// request names one group; v8 (KIP-709) batches groups, each answered
+// with its own error code.
+func checkOffsetFetch(a *access, r request) (response, func(response)) {
+	req := r.(*offsetFetchRequest)
+	// hideTopics applies the topic rule to a group's answer: drop the
+	// undescribable topics when all were asked for, else replace their
+	// offsets by the error, with the -1 offset and empty metadata a
+	// partition without a committed offset has.
+	hideTopics := func(topics []offsetFetchResponseTopic, all bool) []offsetFetchResponseTopic {
+		if all {
+			return slices.DeleteFunc(topics, func(t offsetFetchResponseTopic) bool { return !a.may(aclDescribe, resTopic, t.Name) })
+		}
+		for _, t := range topics {
+			if !a.may(aclDescribe, resTopic, t.Name) {
+				for i := range t.Partitions {
+					t.Partitions[i] = offsetFetchResponsePartition{PartitionIndex: t.Partitions[i].PartitionIndex, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr(""), ErrorCode: codeTopicAuthorizationFailed}
+				}
+			}
+		}
+		return topics
+	}
+	if a.v <= 7 {
+		if !a.may(aclDescribe, resGroup, req.GroupID) {
+			resp := &offsetFetchResponse{ErrorCode: codeGroupAuthorizationFailed, Topics: []offsetFetchResponseTopic{}}
+			if a.v < 2 { // no top-level error code yet: one per partition
+				for _, t := range req.Topics {
+					tr := offsetFetchResponseTopic{Name: t.Name}
+					for _, p := range t.PartitionIndexes {
+						tr.Partitions = append(tr.Partitions, offsetFetchResponsePartition{PartitionIndex: p, CommittedOffset: -1, CommittedLeaderEpoch: -1, Metadata: ptr(""), ErrorCode: codeGroupAuthorizationFailed})
+					}
+					resp.Topics = append(resp.Topics, tr)
+				}
+			}
+			return resp, nil
+		}
+		return nil, func(r response) {
+			resp := r.(*offsetFetchResponse)
+			resp.Topics = hideTopics(resp.Topics, req.Topics == nil)
+		}
+	}
+	var denied []offsetFetchRequestGroup
+	req.Groups, denied = split(req.Groups, func(g offsetFetchRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
+	// Whether a group asked for all its topics is read now, before the
+	// handler runs, from the request the check has already trimmed.
+	all := map[string]bool{}
+	for _, g := range req.Groups {
+		all[g.GroupID] = g.Topics == nil
+	}
+	return nil, func(r response) {
+		resp := r.(*offsetFetchResponse)
+		for i := range resp.Groups {
+			resp.Groups[i].Topics = hideTopics(resp.Groups[i].Topics, all[resp.Groups[i].GroupID])
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, offsetFetchResponseGroup{GroupID: g.GroupID, Topics: []offsetFetchResponseTopic{}, ErrorCode: codeGroupAuthorizationFailed})
+		}
+	}
+}
+
+// FindCoordinator: DESCRIBE on the group or transactional id
+// (KafkaApis.getCoordinator), so that a principal cannot probe for group
+// or transaction names. KeyType 1 is a transactional id. Up to v3 the
+// request asks for one key and the answer carries one error; v4 (KIP-699)
+// batches keys, each answered on its own.
+func checkFindCoordinator(a *access, r request) (response, func(response)) {
+	req := r.(*findCoordinatorRequest)
+	resType, code := resGroup, codeGroupAuthorizationFailed
+	if req.KeyType == 1 {
+		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFailed
+	}
+	// Before v4 there is one key and one answer, and no list to split.
+	if a.v < 4 {
+		if !a.may(aclDescribe, resType, req.Key) {
+			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
+		}
+		return nil, nil
+	}
+	var denied []string
+	req.CoordinatorKeys, denied = split(req.CoordinatorKeys, func(k string) bool { return a.may(aclDescribe, resType, k) })
+	return nil, func(r response) {
+		resp := r.(*findCoordinatorResponse)
+		for _, k := range denied {
+			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: code, ErrorMessage: ptr("Authorization failed.")})
+		}
+	}
+}
+
+// DescribeGroups: DESCRIBE per group (KafkaApis.handleDescribeGroupsRequest).
+// A denied group answers GROUP_AUTHORIZATION_FAILED with no members; an
+// allowed one gets its KIP-430 operations when the client asked (v3+).
+func checkDescribeGroups(a *access, r request) (response, func(response)) {
+	req := r.(*describeGroupsRequest)
+	var denied []string
+	req.Groups, denied = split(req.Groups, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*describeGroupsResponse)
+		for i, g := range resp.Groups {
+			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, describedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+}
+
+// ListGroups: everything with DESCRIBE on the cluster, else only the
+// groups the principal may describe (KafkaApis.handleListGroupsRequest).
+// The request is never denied as a whole: kafka-consumer-groups.sh --list
+// run by an ordinary user shows the groups it may describe, not an
+// error.
+func checkListGroups(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclDescribe) {
+		return nil, nil
+	}
+	return nil, func(r response) {
+		resp := r.(*listGroupsResponse)
+		resp.Groups = slices.DeleteFunc(resp.Groups, func(g listedGroup) bool { return !a.may(aclDescribe, resGroup, g.GroupID) })
+	}
+}
+
+// CreateTopics: CREATE on the cluster, or else on each topic
+// (ControllerApis.createTopics, which serves the request in KRaft Kafka).
+// A denied topic answers TOPIC_AUTHORIZATION_FAILED, with the -1
+// partition count and replication factor that mean "not created".
+func checkCreateTopics(a *access, r request) (response, func(response)) {
+	req := r.(*createTopicsRequest)
+	var denied []creatableTopic
+	if !a.mayCluster(aclCreate) {
+		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return a.may(aclCreate, resTopic, t.Name) })
+	}
+	return nil, func(r response) {
+		resp := r.(*createTopicsResponse)
+		// A topic created (or, with ValidateOnly, found creatable) by a
+		// principal without DESCRIBE_CONFIGS on it is answered without
+		// its configs, partition count and replication factor, and with
+		// TopicConfigErrorCode (v5+) saying why, as Kafka's
+		// ReplicationControlManager.createTopic does: CREATE alone must
+		// not reveal the broker's defaults. The Admin client's
+		// CreateTopicsResult.config then fails with a
+		// TopicAuthorizationException while the topic itself succeeds.
+		for i, t := range resp.Topics {
+			if t.ErrorCode == codeNone && !a.may(aclDescribeConfigs, resTopic, t.Name) {
+				resp.Topics[i].NumPartitions, resp.Topics[i].ReplicationFactor = -1, -1
+				resp.Topics[i].Configs = []creatableTopicConfigs{}
+				resp.Topics[i].TopicConfigErrorCode = codeTopicAuthorizationFailed
+			}
+		}
+		for _, t := range denied {
+			resp.Topics = append(resp.Topics, creatableTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed."), NumPartitions: -1, ReplicationFactor: -1})
+		}
+	}
+}
+
+// DeleteTopics: DELETE per topic, named or by id (v6+, KIP-516). Topics
+// named by id are checked by the name the id resolves to; an unknown id
+// passes, for the handler's UNKNOWN_TOPIC_ID. Kafka's
+// handleDeleteTopicsRequest also asks DESCRIBE before it returns the name
+// of a topic deleted by id; here the denied entry echoes what the client
+// sent.
+func checkDeleteTopics(a *access, r request) (response, func(response)) {
+	req := r.(*deleteTopicsRequest)
+	var deniedNames []string
+	var denied []deleteTopicState
+	req.TopicNames, deniedNames = split(req.TopicNames, func(n string) bool { return a.may(aclDelete, resTopic, n) })
+	req.Topics, denied = split(req.Topics, func(t deleteTopicState) bool {
+		name := a.topicName(deref(t.Name), t.TopicID)
+		return name == "" || a.may(aclDelete, resTopic, name)
+	})
+	return nil, func(r response) {
+		resp := r.(*deleteTopicsResponse)
+		for _, n := range deniedNames {
+			resp.Responses = append(resp.Responses, deletableTopicResult{Name: ptr(n), ErrorCode: codeTopicAuthorizationFailed})
+		}
+		for _, t := range denied {
+			resp.Responses = append(resp.Responses, deletableTopicResult{Name: t.Name, TopicID: t.TopicID, ErrorCode: codeTopicAuthorizationFailed})
+		}
+	}
+}
+
+// DeleteRecords: DELETE per topic (KafkaApis.handleDeleteRecordsRequest):
+// truncating the start of a log loses data, as deleting the topic does.
+// A denied partition keeps the -1 low watermark, "unknown".
+func checkDeleteRecords(a *access, r request) (response, func(response)) {
+	req := r.(*deleteRecordsRequest)
+	var denied []deleteRecordsTopic
+	req.Topics, denied = split(req.Topics, func(t deleteRecordsTopic) bool { return a.may(aclDelete, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*deleteRecordsResponse)
+		for _, t := range denied {
+			tr := deleteRecordsTopicResult{Name: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1, ErrorCode: codeTopicAuthorizationFailed})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// InitProducerId: WRITE on the transactional id; without one, an
+// idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on
+// some topic (KIP-679), as KafkaApis.handleInitProducerIdRequest asks.
+// KIP-679 made idempotence the producer's default in Kafka 3.0; before
+// the WRITE-on-any-topic rule, every producer that could write would
+// have needed a cluster ACL too. Either denial is fatal to the Java
+// producer, which then cannot send at all.
+func checkInitProducerID(a *access, r request) (response, func(response)) {
+	req := r.(*initProducerIDRequest)
+	denied := func(code int16) response {
+		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
+	}
+	if req.TransactionalID != nil {
+		if !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
+			return denied(codeTransactionalIDAuthorizationFailed), nil
+		}
+		return nil, nil
+	}
+	if !a.mayCluster(aclIdempotentWrite) && !a.b.sec.authorizeAnyTopic(a.principal, a.host, aclWrite) {
+		return denied(codeClusterAuthorizationFailed), nil
+	}
+	return nil, nil
+}
+
+// AddPartitionsToTxn: up to v3, WRITE on the transactional id and per
+// topic; v4 and later are sent by brokers and need CLUSTER_ACTION
+// (KIP-890's verification, KafkaApis.handleAddPartitionsToTxnRequest).
+func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
+	req := r.(*addPartitionsToTxnRequest)
+	if a.v >= 4 {
+		if !a.mayCluster(aclClusterAction) {
+			return &addPartitionsToTxnResponse{ErrorCode: codeClusterAuthorizationFailed, ResultsByTransaction: []addPartitionsToTxnResult{}, ResultsByTopicV3AndBelow: []addPartitionsToTxnTopicResult{}}, nil
+		}
+		return nil, nil
+	}
+	// Kafka answers every partition: the denied ones with the reason, the
+	// rest OPERATION_NOT_ATTEMPTED.
+	// The Java producer's TransactionManager skips OPERATION_NOT_ATTEMPTED
+	// and acts on the denial: fatal for the transactional id, abortable
+	// (TopicAuthorizationException naming the topics) for a topic.
+	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
+	anyDenied := txnDenied
+	for _, t := range req.V3AndBelowTopics {
+		anyDenied = anyDenied || !a.may(aclWrite, resTopic, t.Name)
+	}
+	if !anyDenied {
+		return nil, nil
+	}
+	resp := &addPartitionsToTxnResponse{ResultsByTransaction: []addPartitionsToTxnResult{}}
+	for _, t := range req.V3AndBelowTopics {
+		code := codeOperationNotAttempted
+		switch {
+		case txnDenied:
+			code = codeTransactionalIDAuthorizationFailed
+		case !a.may(aclWrite, resTopic, t.Name):
+			code = codeTopicAuthorizationFailed
+		}
+		tr := addPartitionsToTxnTopicResult{Name: t.Name}
+		for _, p := range t.Partitions {
+			tr.ResultsByPartition = append(tr.ResultsByPartition, addPartitionsToTxnPartitionResult{PartitionIndex: p, PartitionErrorCode: code})
+		}
+		resp.ResultsByTopicV3AndBelow = append(resp.ResultsByTopicV3AndBelow, tr)
+	}
+	return resp, nil
+}
+
+// AddOffsetsToTxn: WRITE on the transactional id, READ on the group, in
+// that order, as KafkaApis.handleAddOffsetsToTxnRequest checks them: the
+// producer that sends consumed offsets with its transaction acts both as
+// that producer and as a member of the consumer group.
+func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
+	req := r.(*addOffsetsToTxnRequest)
+	switch {
+	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
+		return &addOffsetsToTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFailed}, nil
+	case !a.may(aclRead, resGroup, req.GroupID):
+		return &addOffsetsToTxnResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
+	}
+	return nil, nil
+}
+
+// EndTxn: WRITE on the transactional id (KafkaApis.handleEndTxnRequest);
+// the topics were checked when they joined the transaction.
+func checkEndTxn(a *access, r request) (response, func(response)) {
+	if !a.may(aclWrite, resTransactionalID, r.(*endTxnRequest).TransactionalID) {
+		return &endTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFailed}, nil
+	}
+	return nil, nil
+}
+
+// TxnOffsetCommit: WRITE on the transactional id, READ on the group, READ
+// per topic, the checks of AddOffsetsToTxn followed by OffsetCommit's
+// (KafkaApis.handleTxnOffsetCommitRequest). There is no top-level error
+// code, so a denial of the id or the group is repeated on every
+// partition.
+func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
+	req := r.(*txnOffsetCommitRequest)
+	deniedAll := func(code int16, topics []txnOffsetCommitTopic) []txnOffsetCommitResponseTopic {
+		out := []txnOffsetCommitResponseTopic{}
+		for _, t := range topics {
+			tr := txnOffsetCommitResponseTopic{Name: t.Name, Partitions: []txnOffsetCommitResponsePartition{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, txnOffsetCommitResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: code})
+			}
+			out = append(out, tr)
+		}
+		return out
+	}
+	switch {
+	case !a.may(aclWrite, resTransactionalID, req.TransactionalID):
+		return &txnOffsetCommitResponse{Topics: deniedAll(codeTransactionalIDAuthorizationFailed, req.Topics)}, nil
+	case !a.may(aclRead, resGroup, req.GroupID):
+		return &txnOffsetCommitResponse{Topics: deniedAll(codeGroupAuthorizationFailed, req.Topics)}, nil
+	}
+	var denied []txnOffsetCommitTopic
+	req.Topics, denied = split(req.Topics, func(t txnOffsetCommitTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*txnOffsetCommitResponse)
+		resp.Topics = append(resp.Topics, deniedAll(codeTopicAuthorizationFailed, denied)...)
+	}
+}
+
+// configResourceCheck is what DescribeConfigs, AlterConfigs and
+// IncrementalAlterConfigs need: op on the topic or the group, or on the
+// cluster for a broker's configs, with the matching error
+// (ConfigAdminManager and KafkaApis.configsAuthorizationApiError). It
+// returns the error along with the decision so that the check and the
+// completion, which run at different times, agree on it. Broker and
+// broker-logger resources have no ACLs of their own: they are the
+// cluster's.
+func configResourceCheck(a *access, op, resType int8, name string) (int16, bool) {
+	switch resType {
+	case resourceTopic:
+		return codeTopicAuthorizationFailed, a.may(op, resTopic, name)
+	case resourceGroup:
+		return codeGroupAuthorizationFailed, a.may(op, resGroup, name)
+	}
+	return codeClusterAuthorizationFailed, a.mayCluster(op)
+}
+
+// DescribeConfigs: DESCRIBE_CONFIGS per resource, which an ALLOW of
+// ALTER_CONFIGS implies (acls.go, rule 3). A denied resource answers with
+// its type's authorization error and no configs, the way
+// kafka-configs.sh --describe reports it.
+func checkDescribeConfigs(a *access, r request) (response, func(response)) {
+	req := r.(*describeConfigsRequest)
+	var denied []describeConfigsResource
+	req.Resources, denied = split(req.Resources, func(res describeConfigsResource) bool {
+		_, ok := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
+		return ok
+	})
+	return nil, func(r response) {
+		resp := r.(*describeConfigsResponse)
+		for _, res := range denied {
+			code, _ := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
+			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
+		}
+	}
+}
+
+// AlterConfigs: ALTER_CONFIGS per resource, each answered on its own so
+// that one denied topic does not stop the others' changes.
+func checkAlterConfigs(a *access, r request) (response, func(response)) {
+	req := r.(*alterConfigsRequest)
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res alterConfigsResource) (int8, string) {
+		return res.ResourceType, res.ResourceName
+	})
+}
+
+// IncrementalAlterConfigs: ALTER_CONFIGS per resource, as AlterConfigs
+// (KIP-339 changed how values are sent, not who may send them). Both
+// share alterConfigsResourceResponse.
+func checkIncrementalAlterConfigs(a *access, r request) (response, func(response)) {
+	req := r.(*incrementalAlterConfigsRequest)
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res incrementalAlterConfigsResource) (int8, string) {
+		return res.ResourceType, res.ResourceName
+	})
+}
+
+// checkAlterConfigResources takes the resources the principal may not
+// alter out of *resources, and returns the completion that answers them
+// in the alterConfigsResponse both alter APIs share. key reads a
+// resource's type and name, which the two request types hold alike.
+func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string)) func(response) {
+	var denied []R
+	*resources, denied = split(*resources, func(res R) bool {
+		typ, name := key(res)
+		_, ok := configResourceCheck(a, aclAlterConfigs, typ, name)
+		return ok
+	})
+	return func(r response) {
+		resp := r.(*alterConfigsResponse)
+		for _, res := range denied {
+			typ, name := key(res)
+			code, _ := configResourceCheck(a, aclAlterConfigs, typ, name)
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: typ, ResourceName: name})
+		}
+	}
+}
+
+// CreatePartitions: ALTER per topic (KafkaApis.handleCreatePartitionsRequest):
+// adding partitions changes which partition a key maps to, a change to
+// the topic rather than to its data.
+func checkCreatePartitions(a *access, r request) (response, func(response)) {
+	req := r.(*createPartitionsRequest)
+	var denied []createPartitionsTopic
+	req.Topics, denied = split(req.Topics, func(t createPartitionsTopic) bool { return a.may(aclAlter, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*createPartitionsResponse)
+		for _, t := range denied {
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed.")})
+		}
+	}
+}
+
+// DeleteGroups: DELETE per group (KafkaApis.handleDeleteGroupsRequest);
+// each group is answered on its own, so a denied one does not stop the
+// deletion of the others.
+func checkDeleteGroups(a *access, r request) (response, func(response)) {
+	req := r.(*deleteGroupsRequest)
+	var denied []string
+	req.GroupsNames, denied = split(req.GroupsNames, func(g string) bool { return a.may(aclDelete, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*deleteGroupsResponse)
+		for _, g := range denied {
+			resp.Results = append(resp.Results, deletableGroupResult{GroupID: g, ErrorCode: codeGroupAuthorizationFailed})
+		}
+	}
+}
+
+// OffsetDelete: DELETE on the group, READ per topic
+// (KafkaApis.handleOffsetDeleteRequest, KIP-496). A denied group fails the
+// whole request; a denied topic fails its partitions.
+func checkOffsetDelete(a *access, r request) (response, func(response)) {
+	req := r.(*offsetDeleteRequest)
+	if !a.may(aclDelete, resGroup, req.GroupID) {
+		return &offsetDeleteResponse{ErrorCode: codeGroupAuthorizationFailed, Topics: []offsetDeleteResponseTopic{}}, nil
+	}
+	var denied []offsetDeleteRequestTopic
+	req.Topics, denied = split(req.Topics, func(t offsetDeleteRequestTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	return nil, func(r response) {
+		resp := r.(*offsetDeleteResponse)
+		for _, t := range denied {
+			tr := offsetDeleteResponseTopic{Name: t.Name}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, offsetDeleteResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+	}
+}
+
+// AlterUserScramCredentials: ALTER on the cluster
+// (KafkaApis.handleAlterUserScramCredentialsRequest, KIP-554). The answer
+// has one result per user, not per alteration, so a user both deleted
+// and upserted in one request is answered once.
+func checkAlterUserScramCredentials(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	req := r.(*alterUserScramCredentialsRequest)
+	resp := &alterUserScramCredentialsResponse{Results: []alterUserScramResult{}}
+	seen := map[string]bool{}
+	add := func(user string) {
+		if !seen[user] {
+			seen[user] = true
+			resp.Results = append(resp.Results, alterUserScramResult{User: user, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+		}
+	}
+	for _, d := range req.Deletions {
+		add(d.Name)
+	}
+	for _, u := range req.Upsertions {
+		add(u.Name)
+	}
+	return resp, nil
+}
+
+// DescribeTransactions: DESCRIBE per transactional id
+// (KafkaApis.handleDescribeTransactionsRequest, KIP-664). A denied id
+// answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED with -1 for what is
+// unknown. From an allowed one's answer, the topics the principal may
+// not DESCRIBE are dropped without a word, as Kafka drops them: a
+// transaction's partitions must not reveal topic names to someone
+// Metadata would not show them to.
+func checkDescribeTransactions(a *access, r request) (response, func(response)) {
+	req := r.(*describeTransactionsRequest)
+	var denied []string
+	req.TransactionalIDs, denied = split(req.TransactionalIDs, func(id string) bool { return a.may(aclDescribe, resTransactionalID, id) })
+	return nil, func(r response) {
+		resp := r.(*describeTransactionsResponse)
+		for i := range resp.TransactionStates {
+			resp.TransactionStates[i].Topics = slices.DeleteFunc(resp.TransactionStates[i].Topics, func(t describedTransactionTopic) bool {
+				return !a.may(aclDescribe, resTopic, t.Topic)
+			})
+		}
+		for _, id := range denied {
+			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFailed, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
+		}
+	}
+}
+
+// DescribeCluster: DESCRIBE on the cluster (KIP-700). The Admin client's
+// describeCluster uses it instead of Metadata when the broker has it,
+// and reports the denial as a ClusterAuthorizationException. EndpointType
+// (v1, KIP-919) is echoed even in the denial, since the client checks it
+// against what it asked for.
+func checkDescribeCluster(a *access, r request) (response, func(response)) {
+	req := r.(*describeClusterRequest)
+	if !a.mayCluster(aclDescribe) {
+		return &describeClusterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), EndpointType: req.EndpointType, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}, nil
+	}
+	if !req.IncludeClusterAuthorizedOperations {
+		return nil, nil
+	}
+	return nil, func(r response) {
+		r.(*describeClusterResponse).ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+	}
+}
+
+// ListTransactions: only the transactional ids the principal may
+// describe, as KafkaApis.handleListTransactionsRequest filters them; the
+// request itself is never denied.
+func checkListTransactions(a *access, r request) (response, func(response)) {
+	return nil, func(r response) {
+		resp := r.(*listTransactionsResponse)
+		resp.TransactionStates = slices.DeleteFunc(resp.TransactionStates, func(t listedTransaction) bool {
+			return !a.may(aclDescribe, resTransactionalID, t.TransactionalID)
+		})
+	}
+}
+
+// undescribableTopics is the error message naming the topics of a
+// heartbeat's subscription that the principal may not DESCRIBE, or nil
+// if there are none. Kafka's handleConsumerGroupHeartbeat and
+// handleShareGroupHeartbeat send the error code with no message; naming
+// the topics here tells the member nothing it did not send, and tells
+// its user which ACL is missing.
+func (a *access) undescribableTopics(names []string) *string {
+	var denied []string
+	for _, t := range names {
+		if !a.may(aclDescribe, resTopic, t) {
+			denied = append(denied, t)
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	return ptr("The following topics are unauthorized: " + strings.Join(denied, ", "))
+}
+
+// ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
+// subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat). The
+// topic check matters because with KIP-848 the broker, not the client,
+// turns the subscription into an assignment. A regex is not refused
+// here: what it matches is filtered by the same ACLs in consumer.go.
+func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
+	req := r.(*consumerGroupHeartbeatRequest)
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+	}
+	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
+	}
+	return nil, nil
+}
+
+// ConsumerGroupDescribe: DESCRIBE per group, as DescribeGroups is for
+// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848). A
+// group whose members are assigned, or are to be assigned, a topic the
+// principal may not DESCRIBE is answered TOPIC_AUTHORIZATION_FAILED with
+// nothing of it but its id, as Kafka does since KAFKA-18813: its
+// assignments would name the topic and its partitions. Kafka looks at
+// the assignments only, so the subscriptions, names and regex as the
+// members sent them, are not checked here either. The Admin client fails
+// that group's future with a TopicAuthorizationException (KAFKA-18813's
+// client part, in 4.0).
+func checkConsumerGroupDescribe(a *access, r request) (response, func(response)) {
+	req := r.(*consumerGroupDescribeRequest)
+	var denied []string
+	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*consumerGroupDescribeResponse)
+		for i, g := range resp.Groups {
+			if g.ErrorCode != codeNone {
+				continue
+			}
+			if !a.mayDescribeAssigned(g.Members) {
+				resp.Groups[i] = consumerDescribedGroup{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("The group has described topic(s) that the client is not authorized to describe."),
+					GroupID: g.GroupID, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+			} else if req.IncludeAuthorizedOperations {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+}
+
+// mayDescribeAssigned reports whether the principal may DESCRIBE every
+// topic in the members' current and target assignments.
+func (a *access) mayDescribeAssigned(members []consumerDescribedMember) bool {
+	for _, m := range members {
+		for _, tp := range slices.Concat(m.Assignment.TopicPartitions, m.TargetAssignment.TopicPartitions) {
+			if !a.may(aclDescribe, resTopic, tp.TopicName) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// CreateAcls and DeleteAcls: ALTER on the cluster (AclApis). Neither has
+// a top-level error code, so the denial is one result per creation or
+// filter, in the order sent, which is how the Admin client matches them.
+func checkCreateAcls(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &createAclsResponse{Results: []aclCreationResult{}}
+	for range r.(*createAclsRequest).Creations {
+		resp.Results = append(resp.Results, aclCreationResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+	}
+	return resp, nil
+}
+
+// checkDeleteAcls is checkCreateAcls for DeleteAcls: one denied result
+// per filter, each with no matching ACLs.
+func checkDeleteAcls(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) {
+		return nil, nil
+	}
+	resp := &deleteAclsResponse{FilterResults: []deleteAclsFilterResult{}}
+	for range r.(*deleteAclsRequest).Filters {
+		resp.FilterResults = append(resp.FilterResults, deleteAclsFilterResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), MatchingAcls: []deleteAclsMatchingACL{}})
+	}
+	return resp, nil
+}
+
+// describeAclsDenied is DescribeAcls's answer without DESCRIBE on the
+// cluster: one top-level error, and no resources.
+func describeAclsDenied() response {
+	return &describeAclsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Resources: []describeAclsResource{}}
+}
+
+// Share groups (KIP-932), as KafkaApis 4.1 checks them. A share group is
+// a group resource like any other: the same ACLs that let a principal
+// consume in a consumer group let it consume in a share group, and the
+// same errors come back.
+
+// ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed
+// topic, for the reason ConsumerGroupHeartbeat checks topics.
+func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
+	req := r.(*shareGroupHeartbeatRequest)
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+	}
+	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
+		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
+	}
+	return nil, nil
+}
+
+// ShareGroupDescribe: DESCRIBE per group, as ConsumerGroupDescribe.
+func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
+	req := r.(*shareGroupDescribeRequest)
+	var denied []string
+	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
+	return nil, func(r response) {
+		resp := r.(*shareGroupDescribeResponse)
+		for i, g := range resp.Groups {
+			if req.IncludeAuthorizedOperations && g.ErrorCode == codeNone {
+				resp.Groups[i].AuthorizedOperations = a.operations(resGroup, g.GroupID)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, shareDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+}
+
+// ShareFetch: READ on the group, READ per topic; a denied topic's
+// partitions, acknowledgements included, never reach the handler. Both
+// error codes are set, because a share consumer reads the fetch error
+// and the acknowledgement error of a partition separately, and an
+// acknowledgement that silently vanished would be redelivered without
+// telling it why. ShareFetch names topics by id only, never by name.
+func checkShareFetch(a *access, r request) (response, func(response)) {
+	req := r.(*shareFetchRequest)
+	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
+		return &shareFetchResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}, nil
+	}
+	var denied []shareFetchTopic
+	req.Topics, denied = split(req.Topics, func(t shareFetchTopic) bool { return a.may(aclRead, resTopic, a.topicName("", t.TopicID)) })
+	return nil, func(r response) {
+		resp := r.(*shareFetchResponse)
+		for _, t := range denied {
+			tr := shareFetchTopicResponse{TopicID: t.TopicID}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, shareFetchPartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed,
+					AcknowledgeErrorCode: codeTopicAuthorizationFailed, CurrentLeader: noLeader, Records: []byte{}, AcquiredRecords: []acquiredRange{}})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// ShareAcknowledge: READ on the group, READ per topic, as ShareFetch; a
+// denied topic's acknowledgements are not applied, and its records are
+// redelivered when their lock expires.
+func checkShareAcknowledge(a *access, r request) (response, func(response)) {
+	req := r.(*shareAcknowledgeRequest)
+	if !a.may(aclRead, resGroup, deref(req.GroupID)) {
+		return &shareAcknowledgeResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}, nil
+	}
+	var denied []shareAcknowledgeTopic
+	req.Topics, denied = split(req.Topics, func(t shareAcknowledgeTopic) bool { return a.may(aclRead, resTopic, a.topicName("", t.TopicID)) })
+	return nil, func(r response) {
+		resp := r.(*shareAcknowledgeResponse)
+		for _, t := range denied {
+			tr := shareAcknowledgeTopicResponse{TopicID: t.TopicID}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed, CurrentLeader: noLeader})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// DescribeShareGroupOffsets: DESCRIBE per group; a denied group is
+// answered whole. Topics the principal may not DESCRIBE are answered per
+// partition. As with OffsetFetch, the groups are batched (the request
+// has no single group), so each carries its own error.
+func checkDescribeShareGroupOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*describeShareGroupOffsetsRequest)
+	var denied []describeShareGroupOffsetsRequestGroup
+	req.Groups, denied = split(req.Groups, func(g describeShareGroupOffsetsRequestGroup) bool { return a.may(aclDescribe, resGroup, g.GroupID) })
+	// hidden keeps, per group, the topics taken out of the request, to be
+	// answered once the handler has built that group's entry.
+	hidden := map[string][]describeShareGroupOffsetsRequestTopic{}
+	for i := range req.Groups {
+		g := &req.Groups[i]
+		g.Topics, hidden[g.GroupID] = split(g.Topics, func(t describeShareGroupOffsetsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.TopicName) })
+	}
+	return nil, func(r response) {
+		resp := r.(*describeShareGroupOffsetsResponse)
+		for i := range resp.Groups {
+			g := &resp.Groups[i]
+			for _, t := range hidden[g.GroupID] {
+				tr := describeShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []describeShareGroupOffsetsResponsePartition{}}
+				for _, p := range t.Partitions {
+					tr.Partitions = append(tr.Partitions, describeShareGroupOffsetsResponsePartition{PartitionIndex: p, StartOffset: -1, LeaderEpoch: -1, Lag: -1, ErrorCode: codeTopicAuthorizationFailed})
+				}
+				g.Topics = append(g.Topics, tr)
+			}
+		}
+		for _, g := range denied {
+			resp.Groups = append(resp.Groups, describeShareGroupOffsetsResponseGroup{GroupID: g.GroupID, Topics: []describeShareGroupOffsetsResponseTopic{},
+				ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")})
+		}
+	}
+}
+
+// AlterShareGroupOffsets: READ on the group, READ per topic (KIP-932's
+// kafka-share-groups.sh --reset-offsets), the permissions of consuming,
+// as for OffsetCommit.
+func checkAlterShareGroupOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*alterShareGroupOffsetsRequest)
+	if !a.may(aclRead, resGroup, req.GroupID) {
+		return &alterShareGroupOffsetsResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []alterShareGroupOffsetsResponseTopic{}}, nil
+	}
+	var denied []alterShareGroupOffsetsRequestTopic
+	req.Topics, denied = split(req.Topics, func(t alterShareGroupOffsetsRequestTopic) bool { return a.may(aclRead, resTopic, t.TopicName) })
+	return nil, func(r response) {
+		resp := r.(*alterShareGroupOffsetsResponse)
+		for _, t := range denied {
+			tr := alterShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []alterShareGroupOffsetsResponsePartition{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, alterShareGroupOffsetsResponsePartition{PartitionIndex: p.PartitionIndex, ErrorCode: codeTopicAuthorizationFailed})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+	}
+}
+
+// DeleteShareGroupOffsets: DELETE on the group, READ per topic, as
+// OffsetDelete is for consumer groups.
+func checkDeleteShareGroupOffsets(a *access, r request) (response, func(response)) {
+	req := r.(*deleteShareGroupOffsetsRequest)
+	if !a.may(aclDelete, resGroup, req.GroupID) {
+		return &deleteShareGroupOffsetsResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), Responses: []deleteShareGroupOffsetsResponseTopic{}}, nil
+	}
+	var denied []deleteShareGroupOffsetsRequestTopic
+	req.Topics, denied = split(req.Topics, func(t deleteShareGroupOffsetsRequestTopic) bool { return a.may(aclRead, resTopic, t.TopicName) })
+	return nil, func(r response) {
+		resp := r.(*deleteShareGroupOffsetsResponse)
+		for _, t := range denied {
+			resp.Responses = append(resp.Responses, deleteShareGroupOffsetsResponseTopic{TopicName: t.TopicName, ErrorCode: codeTopicAuthorizationFailed})
+		}
+	}
+}
