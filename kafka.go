@@ -76,6 +76,9 @@
 //     and flexible versions, and the record batch.
 //   - log.go: the partition log: segments with offset and time indexes,
 //     Append and Read, and recovery after a crash.
+//   - flush.go: when the log reaches the disk: SyncTo for Config.Fsync,
+//     the background fsync of a rolled segment, and a failed fsync, which
+//     takes its partition offline.
 //   - retention.go: the log start offset, moved by DeleteRecords and by
 //     retention deleting whole segments.
 //   - segfiles.go: the descriptor cache through which closed segments are
