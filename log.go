@@ -1547,10 +1547,16 @@ func (l *partitionLog) recoverInto(s *segment, clean bool, beforeCut func() erro
 		if err := s.log.Truncate(scan.end); err != nil {
 			return fmt.Errorf("kafka: truncate segment: %w", err)
 		}
-		if err := fsyncFile(s.log); err != nil {
-			return fmt.Errorf("kafka: truncate segment: %w", err)
-		}
 		s.size = scan.end
+	}
+	// What is kept must be on disk, since the log starts with it synced
+	// (syncedTo): a cut, and after an unclean stop any segment scanned,
+	// whose tail a crash of the process alone leaves in the page cache
+	// with no fsync to come (a roll's, or the interval flusher's).
+	if scan.bad != nil || !clean {
+		if err := fsyncFile(s.log); err != nil {
+			return fmt.Errorf("kafka: sync recovered segment: %w", err)
+		}
 	}
 	// The files need no rewrite if the scan found what they hold: a clean
 	// restart of a partition with nothing past its last index entry,

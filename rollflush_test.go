@@ -6,6 +6,7 @@ package kafka
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -223,4 +224,38 @@ func TestUncleanStartRescansRolledSegment(t *testing.T) {
 		t.Errorf("high watermark after a reopen %d, want 30", hw)
 	}
 	checkLog(t, l3)
+}
+
+// TestUncleanStartSyncsScannedSegments: after an unclean stop, the
+// segments recovery scanned may hold a tail that only the page cache has
+// (a crash of the process alone keeps it), and the log starts as if all
+// of it were synced: recovery fsyncs both, and no older one.
+func TestUncleanStartSyncsScannedSegments(t *testing.T) {
+	dir := t.TempDir()
+	b := makeBatch(recordsAt(1, 10)...)
+	opts := logOptions{SegmentBytes: int64(len(b))}
+	l := openTestLog(t, dir, opts)
+	for range 4 {
+		appendBatches(t, l, b) // a segment each
+	}
+	l.Close()
+	var mu sync.Mutex
+	synced := map[string]bool{}
+	saved := fsyncFile
+	fsyncFile = func(f *os.File) error {
+		mu.Lock()
+		synced[filepath.Base(f.Name())] = true
+		mu.Unlock()
+		return saved(f)
+	}
+	t.Cleanup(func() { fsyncFile = saved })
+	openTestLog(t, dir, opts)
+	mu.Lock()
+	defer mu.Unlock()
+	for base, want := range map[int64]bool{1: false, 2: true, 3: true} {
+		name := filepath.Base(segmentPath(dir, base*10, logSuffix))
+		if synced[name] != want {
+			t.Errorf("%s fsynced at the unclean open: %v, want %v", name, synced[name], want)
+		}
+	}
 }
