@@ -1290,16 +1290,16 @@ func (s *segment) closeFile() error {
 }
 
 // openPartitionLog opens the partition log in dir, creating dir if it is
-// missing, and recovers the last segment as after a crash, scanning all of
-// it (see the design note on crash safety). An empty dir starts at offset
-// 0. A nil logger discards.
+// missing, and recovers the last two segments as after a crash, scanning
+// all of both (see the design note on crash safety). An empty dir starts
+// at offset 0. A nil logger discards.
 func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partitionLog, error) {
 	return openPartition(dir, opts, logger, false)
 }
 
 // openPartition is openPartitionLog, told whether the broker last stopped
-// cleanly, in which case the last segment's indexes are trusted and only
-// its tail is scanned.
+// cleanly, in which case the segment before the last is trusted, as are
+// the last segment's indexes, and only its tail is scanned.
 func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool) (*partitionLog, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
