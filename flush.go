@@ -40,6 +40,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -263,9 +264,19 @@ func (l *partitionLog) fsync(f *os.File) error {
 	return nil
 }
 
-// fsyncFile is every fsync of the log's files. Tests swap it to block an
-// fsync or fail one (this machine has no faulty device to fail them).
-var fsyncFile = (*os.File).Sync
+// fsyncFile is every fsync of the log's files. Tests set fsyncHook to
+// block an fsync or fail one (this machine has no faulty device to fail
+// them); it is atomic because a rolled segment's fsync may be running in
+// the background when a test sets it.
+func fsyncFile(f *os.File) error {
+	if hook := fsyncHook.Load(); hook != nil {
+		return (*hook)(f)
+	}
+	return f.Sync()
+}
+
+// fsyncHook, if set, replaces every fsync of fsyncFile: for tests only.
+var fsyncHook atomic.Pointer[func(*os.File) error]
 
 // Files written whole.
 

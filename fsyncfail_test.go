@@ -1,7 +1,7 @@
 package kafka
 
 // Tests of a failed fsync taking its partition offline (log.go, fail),
-// through the fsyncFile seam: this machine has no faulty device to fail
+// through the fsyncHook seam: this machine has no faulty device to fail
 // one for real.
 
 import (
@@ -24,14 +24,12 @@ import (
 func failNextFsync(t *testing.T, partDir string) {
 	var armed atomic.Bool
 	armed.Store(true)
-	saved := fsyncFile
-	fsyncFile = func(f *os.File) error {
+	hookFsync(t, func(f *os.File) error {
 		if filepath.Dir(f.Name()) == partDir && strings.HasSuffix(f.Name(), logSuffix) && armed.CompareAndSwap(true, false) {
 			return syscall.EIO
 		}
-		return saved(f)
-	}
-	t.Cleanup(func() { fsyncFile = saved })
+		return f.Sync()
+	})
 }
 
 // serveUntil runs a broker of cfg and returns its address and a stop

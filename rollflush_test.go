@@ -1,10 +1,12 @@
 package kafka
 
 // Tests of the background fsync of a rolled segment (log.go, roll and
-// flushRolled), through the fsyncFile seam.
+// flushRolled), through the fsyncHook seam.
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,8 +32,7 @@ type fsyncGate struct {
 // (opening it first) at the end of the test.
 func blockFsyncs(t *testing.T, suffix string) *fsyncGate {
 	g := &fsyncGate{suffix: suffix, release: make(chan struct{}), entered: make(chan struct{})}
-	saved := fsyncFile
-	fsyncFile = func(f *os.File) error {
+	hookFsync(t, func(f *os.File) error {
 		if _, err := os.Stat(f.Name()); err != nil {
 			g.mu.Lock()
 			g.deleted = append(g.deleted, f.Name())
@@ -46,13 +47,16 @@ func blockFsyncs(t *testing.T, suffix string) *fsyncGate {
 			g.mu.Unlock()
 			<-g.release
 		}
-		return saved(f)
-	}
-	t.Cleanup(func() {
-		g.open()
-		fsyncFile = saved
+		return f.Sync()
 	})
+	t.Cleanup(g.open) // before hookFsync's: cleanups run last first
 	return g
+}
+
+// hookFsync makes fsyncFile call hook until the end of the test.
+func hookFsync(t *testing.T, hook func(f *os.File) error) {
+	fsyncHook.Store(&hook)
+	t.Cleanup(func() { fsyncHook.Store(nil) })
 }
 
 func (g *fsyncGate) open() { g.once.Do(func() { close(g.release) }) }
@@ -241,14 +245,12 @@ func TestUncleanStartSyncsScannedSegments(t *testing.T) {
 	l.Close()
 	var mu sync.Mutex
 	synced := map[string]bool{}
-	saved := fsyncFile
-	fsyncFile = func(f *os.File) error {
+	hookFsync(t, func(f *os.File) error {
 		mu.Lock()
 		synced[filepath.Base(f.Name())] = true
 		mu.Unlock()
-		return saved(f)
-	}
-	t.Cleanup(func() { fsyncFile = saved })
+		return f.Sync()
+	})
 	openTestLog(t, dir, opts)
 	mu.Lock()
 	defer mu.Unlock()
@@ -257,5 +259,42 @@ func TestUncleanStartSyncsScannedSegments(t *testing.T) {
 		if synced[name] != want {
 			t.Errorf("%s fsynced at the unclean open: %v, want %v", name, synced[name], want)
 		}
+	}
+}
+
+// TestCleanerSwapWaitsForRolledFsync compacts a partition whose last
+// rolled segment's fsync is blocked: the swap, which removes or renames
+// over that segment's files, waits for it.
+func TestCleanerSwapWaitsForRolledFsync(t *testing.T) {
+	ct := newCleanTest(t)
+	for v := range 3 {
+		ct.append(keyedBatch(plain, put("k", fmt.Sprintf("v%d", v), int64(1000+v))))
+	}
+	gate := blockFsyncs(t, "00000000000000000003.log")
+	ct.append(keyedBatch(plain, put("k", "v3", 1003)), keyedBatch(plain, put("k", "v4", 1004)))
+	gate.blocked(t) // the roll to segment 4 fsyncs segment 3
+
+	cleaned := start(func() error {
+		ct.l.setSegmentBytes(1 << 20)
+		_, err := ct.l.clean(context.Background(), ct.cp, cleanerOptions{dedupeBufferBytes: 1 << 20, now: func() time.Time { return time.UnixMilli(2000) }})
+		return err
+	})
+	if finished(t, cleaned, 200*time.Millisecond) {
+		t.Fatal("the cleaner swapped segments while one's fsync was blocked")
+	}
+	if _, err := os.Stat(segmentPath(ct.dir, 3, logSuffix)); err != nil {
+		t.Fatalf("segment 3 is gone while its fsync runs: %v", err)
+	}
+	gate.open()
+	if !finished(t, cleaned, 10*time.Second) {
+		t.Fatal("the cleaner still waits once the fsync is done")
+	}
+	gate.mu.Lock()
+	defer gate.mu.Unlock()
+	if len(gate.deleted) > 0 {
+		t.Errorf("fsyncs of deleted files: %v", gate.deleted)
+	}
+	if recs, _ := readLog(t, ct.l); len(recs) != 2 {
+		t.Errorf("%d records after cleaning, want 2 (the latest of the closed segments, and the active one's)", len(recs))
 	}
 }
