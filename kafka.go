@@ -76,6 +76,9 @@
 //     and flexible versions, and the record batch.
 //   - log.go: the partition log: segments with offset and time indexes,
 //     Append and Read, and recovery after a crash.
+//   - flush.go: when the log reaches the disk: SyncTo for Config.Fsync,
+//     the background fsync of a rolled segment, and a failed fsync, which
+//     takes its partition offline.
 //   - retention.go: the log start offset, moved by DeleteRecords and by
 //     retention deleting whole segments.
 //   - segfiles.go: the descriptor cache through which closed segments are
@@ -187,7 +190,6 @@ import (
 	"math/bits"
 	"net"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -572,20 +574,27 @@ var (
 // buffer grows only as bytes actually arrive, so a client that claims 100
 // MiB and sends ten bytes costs 64 KiB at most.
 func (c *conn) readFrame() ([]byte, error) {
-	var prefix [4]byte
-	if _, err := io.ReadFull(c.r, prefix[:]); err != nil {
+	// Peeked rather than read into an array, which io.ReadFull's
+	// interface argument would move to the heap at every frame.
+	prefix, err := c.r.Peek(4)
+	if err != nil {
 		return nil, err
 	}
-	n := int32(binary.BigEndian.Uint32(prefix[:]))
+	n := int32(binary.BigEndian.Uint32(prefix))
+	c.r.Discard(4)
 	if n < 0 || n > c.maxFrameBytes() {
 		return nil, fmt.Errorf("%w: %d bytes", errFrameSize, n)
 	}
 	// A new buffer starts at what has already arrived, or 64 KiB, and
 	// doubles as more arrives: memory follows the bytes received, whatever
 	// the size prefix claims, and a large frame is copied about once more
-	// in all, not once per 512-byte read. Capacities are powers of two up
-	// to the frame's size class, so that the buffer fits the next frame of
-	// that size when it is back in the pool.
+	// in all, not once per 512-byte read. Capacities are exact powers of
+	// two up to the frame's size class, so that the buffer is back in the
+	// pool in that class and fits the next frame of that size. Hence make
+	// and copy rather than append's growth (slices.Grow), which rounds
+	// capacities its own way: a frame above half its class then ended in
+	// a buffer short of the class, which put filed in the class below,
+	// and every later frame of its size missed the pool.
 	size := int(n)
 	buf := c.broker.frames.get(size)
 	if buf == nil {
@@ -593,7 +602,9 @@ func (c *conn) readFrame() ([]byte, error) {
 	}
 	for len(buf) < size {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(frameClassSize(size), 2*cap(buf))-len(buf))
+			grown := make([]byte, len(buf), min(frameClassSize(size), 2*cap(buf)))
+			copy(grown, buf)
+			buf = grown
 		}
 		m, err := c.r.Read(buf[len(buf):min(size, cap(buf))])
 		buf = buf[:len(buf)+m]
@@ -704,7 +715,11 @@ func (p *framePool) put(buf []byte) {
 		return
 	}
 	p.mu.Unlock()
-	p.classes[i].Put(&buf)
+	// A new pointer, not &buf, which would move buf to the heap at every
+	// put, kept or not.
+	bp := new([]byte)
+	*bp = buf
+	p.classes[i].Put(bp)
 }
 
 // releasable reports whether a frame may go back to the pool once its

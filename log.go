@@ -1,7 +1,7 @@
 // This file holds the storage: the partition log, which keeps a partition's
-// record batches on disk in segments with two indexes. The log start
-// offset and retention are retention.go's; the data dir around the
-// partitions is topics.go's.
+// record batches on disk in segments with two indexes. When they reach
+// the disk (fsync) is flush.go's; the log start offset and retention are
+// retention.go's; the data dir around the partitions is topics.go's.
 //
 // Place in the book: Part I, after wire.go, whose record batch is what a
 // segment stores. Two later concepts touch it, each with its own chapter:
@@ -57,22 +57,35 @@
 // acknowledged.
 //
 // Design note: crash safety rests on four rules.
-//  1. Only the last segment can be torn. A segment is fsynced, log and both
-//     indexes, before the next one is created, so the existence of a later
-//     segment proves an earlier one is whole. At open, older segments and
-//     their indexes are trusted (an index that is missing or fails a sanity
-//     check is rebuilt by scanning).
+//  1. Only the last two segments can be torn. A roll writes the old
+//     segment's index entries and hands its fsync, log and both indexes,
+//     to the background (flushRolled), as Kafka's UnifiedLog.roll
+//     schedules its "flush-log" task, so that an append does not wait up
+//     to a whole segment's fsync; but the next roll waits for that fsync
+//     before it starts, so the existence of a third segment proves the
+//     first whole. At open, older segments and their indexes are trusted
+//     (an index that is missing or fails a sanity check is rebuilt by
+//     scanning).
 //  2. The last segment is scanned batch by batch, CRC included, and cut at
 //     the first batch that is torn, corrupt or out of order; its indexes
 //     are rebuilt by that scan, with the same code that Append uses, so
 //     they come out as appends wrote them. How much is scanned depends on
-//     how the broker stopped. Close leaves a .kafka_cleanshutdown file in
-//     the data dir, as Kafka does, and the next open deletes it before it
+//     how the broker stopped. Close waits for the rolled segment's fsync,
+//     fsyncs the active one and leaves a .kafka_cleanshutdown file in the
+//     data dir, as Kafka does, and the next open deletes it before it
 //     reads anything. With the marker, every index was fsynced by Close, so
 //     the last segment's indexes are trusted too and only the batches from
 //     its last offset-index entry on (at most log.index.interval.bytes and
 //     one batch) are scanned: a start after a clean stop costs the same
-//     however large the segment. Without it, the whole segment is scanned.
+//     however large the segment. Without it, the whole last segment is
+//     scanned, and so is the one before it (recoverRolled): if that one is
+//     cut, the last is deleted, since its records followed ones that are
+//     gone (Kafka's LogLoader.recoverLog deletes every segment after a cut
+//     one). Kafka bounds that scan with a recovery point, the offset below
+//     which everything is flushed, checkpointed in
+//     recovery-point-offset-checkpoint; one pending fsync bounds it here
+//     with no file to keep, at the cost of scanning a second segment at an
+//     unclean start even when its fsync had finished.
 //  3. Derived files are replaced, never edited in place: a rebuilt index,
 //     partition.metadata, topic.config and the checkpoint are written to a
 //     temporary file, fsynced, renamed over the old one, and the directory
@@ -80,8 +93,16 @@
 //  4. Appends are not fsynced one by one. As in Kafka
 //     (log.flush.interval.messages defaults to "never"), durability of
 //     acknowledged writes is the broker's policy (Config.Fsync) carried
-//     out through SyncTo; a crash loses at most the unsynced tail, which
-//     recovery cuts cleanly.
+//     out through SyncTo, which waits for a rolled segment's pending fsync
+//     before it reports offsets in or past it as synced. What a power cut
+//     can lose, by policy: under "always", nothing acknowledged (acks=0
+//     excepted, which asks for no answer); under an interval, what was
+//     appended since the last flush the interval ran, at most an interval
+//     and a fsync's time; under "never", whatever the kernel had not
+//     written back, which can reach back into the segment before the last
+//     if its background fsync had not finished. In every case recovery cuts
+//     at the first batch missing, and a crash of the process alone loses
+//     nothing, since the page cache survives it.
 //
 // Design note: an index is trusted only as far as it is checked. At open,
 // entries must be in order and inside the log (Kafka's sanity check); at
@@ -179,10 +200,10 @@ var (
 	errBatchOutOfOrder = errors.New("kafka: record batch offset out of order")
 	// The disk failed a read or a write (a full disk, an I/O error, no
 	// file descriptor left), or the partition is offline because its log
-	// did not open; Produce and Fetch answer KAFKA_STORAGE_ERROR for the
-	// partition. Unlike Kafka, which takes the whole log dir offline at
-	// its first IOException, the broker keeps the partition: a write that
-	// failed published nothing, and the next one may succeed.
+	// did not open or an fsync failed (fail); Produce and Fetch answer
+	// KAFKA_STORAGE_ERROR for the partition. After a failed write the
+	// broker keeps the partition: the write published nothing, and the
+	// next one may succeed. After a failed fsync it does not (fail).
 	errStorage = errors.New("kafka: storage error")
 )
 
@@ -345,6 +366,10 @@ type partitionLog struct {
 	// syncedTo is the offset below which every batch is known to be on
 	// disk. Guarded by syncMu.
 	syncedTo int64
+	// flushing is the fsync of the segment rolled last, running or done
+	// (roll), nil before the first roll. Every segment below that one is
+	// on disk. Set by roll, under appendMu and mu.
+	flushing *segmentFlush
 
 	// mu guards the fields below and each segment's size and index slices.
 	// Append takes it only to publish bytes already on disk. Readers hold it
@@ -354,21 +379,33 @@ type partitionLog struct {
 	hw       int64 // log end offset: the next offset to assign
 	logStart int64 // first readable offset: at or past segments[0].base
 	closed   bool
-	// offline, if set, is why the log did not open: the partition has no
-	// segments and is closed from the start, and reads and appends
-	// return offline.
-	offline error
+	// offline, once set, is why the partition serves nothing: its log did
+	// not open (offlinePartition: no segments, closed from the start), or
+	// an fsync failed (fail). Reads and appends return it; it wraps
+	// errStorage.
+	offline atomic.Pointer[error]
 }
 
 // offlinePartition is the log of a partition whose dir did not open.
 func offlinePartition(dir string, logger *slog.Logger, cause error) *partitionLog {
-	return &partitionLog{dir: dir, logger: logger, closed: true, offline: fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)}
+	l := &partitionLog{dir: dir, logger: logger, closed: true}
+	err := fmt.Errorf("%w: partition %s is offline: %w", errStorage, filepath.Base(dir), cause)
+	l.offline.Store(&err)
+	return l
+}
+
+// failed is the error that took the partition offline, or nil.
+func (l *partitionLog) failed() error {
+	if err := l.offline.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // closedErr is what a read or an append of a closed log returns.
 func (l *partitionLog) closedErr() error {
-	if l.offline != nil {
-		return l.offline
+	if err := l.failed(); err != nil {
+		return err
 	}
 	return errLogClosed
 }
@@ -398,7 +435,7 @@ func (l *partitionLog) Append(batches []byte, headers []batchHeader) ([]appended
 	defer l.appendMu.Unlock()
 	// Only the appender changes closed, hw, the segment list and the
 	// producer state, and it holds appendMu, so it may read them without mu.
-	if l.closed {
+	if l.closed || l.failed() != nil {
 		return nil, l.closedErr()
 	}
 	placed, updates, err := l.producers.plan(headers, l.hw)
@@ -565,9 +602,17 @@ func assignOffsets(batches []byte, headers []batchHeader, next int64) []batchHea
 }
 
 // roll closes the active segment and starts a new one at the log end
-// offset. The old segment gets its final time-index entry and is fsynced
-// before the new file exists; see the design note on crash safety.
+// offset. The old segment gets its final time-index entry, and its index
+// entries go to its files, but its fsync, up to SegmentBytes of it, is left
+// to flushRolled in the background, as Kafka's UnifiedLog.roll schedules
+// its "flush-log" task (flushUptoOffsetExclusive of the new segment's base
+// offset) and goes on appending. A roll first waits for the previous
+// roll's fsync, so that at most one rolled segment is unflushed; see the
+// design note on crash safety.
 func (l *partitionLog) roll() (*segment, error) {
+	if err := l.flushing.wait(); err != nil {
+		return nil, err
+	}
 	old := l.segments[len(l.segments)-1]
 	idx := old.idx
 	// The final time entry is published before the roll: it is the
@@ -577,23 +622,25 @@ func (l *partitionLog) roll() (*segment, error) {
 	old.times = append(old.times, final...)
 	old.idx = idx
 	l.mu.Unlock()
-	if err := l.flushIndexes(old, true); err != nil {
+	// Written, not fsynced: a write to the page cache is quick, and the
+	// entries are then in the files when flushRolled fsyncs them.
+	if err := l.flushIndexes(old, false); err != nil {
 		return nil, err
-	}
-	if err := old.syncFile(); err != nil {
-		return nil, fmt.Errorf("kafka: sync segment before roll: %w", err)
 	}
 	s, err := l.createSegment(l.hw)
 	if err != nil {
 		return nil, err
 	}
+	flush := &segmentFlush{seg: old, done: make(chan struct{})}
 
 	// Inactive segments are read through their in-memory indexes only.
 	l.mu.Lock()
 	l.cacheSegment(s, true)
 	l.segments = append(l.segments, s)
 	l.closeSegment(old)
+	l.flushing = flush
 	l.mu.Unlock()
+	go l.flushRolled(flush)
 	return s, nil
 }
 
@@ -731,7 +778,7 @@ func (l *partitionLog) readRepairing(read func() error) error {
 
 // section finds what ReadSection returns, and its segment. Callers hold mu.
 func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment, fileSection, error) {
-	if l.closed {
+	if l.closed || l.failed() != nil {
 		return nil, fileSection{}, l.closedErr()
 	}
 	if offset < l.logStart || offset > l.hw {
@@ -1216,18 +1263,6 @@ func (s *segment) withFile(do func(f *os.File) error) error {
 	return do(f)
 }
 
-// syncFile fsyncs s's .log file. A file the cache closed since it was
-// written is reopened for it: fsync flushes the file, whichever
-// descriptor wrote it.
-func (s *segment) syncFile() error {
-	return s.withFile(func(f *os.File) error {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("kafka: sync %s: %w", f.Name(), err)
-		}
-		return nil
-	})
-}
-
 // readFile reads len(b) bytes of s's .log at pos, through the descriptor
 // cache for a closed segment. Callers hold mu.
 func (s *segment) readFile(b []byte, pos int64) (int, error) {
@@ -1255,16 +1290,16 @@ func (s *segment) closeFile() error {
 }
 
 // openPartitionLog opens the partition log in dir, creating dir if it is
-// missing, and recovers the last segment as after a crash, scanning all of
-// it (see the design note on crash safety). An empty dir starts at offset
-// 0. A nil logger discards.
+// missing, and recovers the last two segments as after a crash, scanning
+// all of both (see the design note on crash safety). An empty dir starts
+// at offset 0. A nil logger discards.
 func openPartitionLog(dir string, opts logOptions, logger *slog.Logger) (*partitionLog, error) {
 	return openPartition(dir, opts, logger, false)
 }
 
 // openPartition is openPartitionLog, told whether the broker last stopped
-// cleanly, in which case the last segment's indexes are trusted and only
-// its tail is scanned.
+// cleanly, in which case the segment before the last is trusted, as are
+// the last segment's indexes, and only its tail is scanned.
 func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool) (*partitionLog, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -1290,16 +1325,23 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	l := &partitionLog{dir: dir, opts: opts, logger: logger, nextHorizon: math.MaxInt64}
 	for i, base := range bases {
 		var s *segment
-		if i < len(bases)-1 {
-			s, err = l.loadSegment(base)
-		} else {
+		cut := false
+		switch {
+		case i == len(bases)-1:
 			s, err = l.recoverSegment(base, clean)
+		case i == len(bases)-2 && !clean:
+			s, cut, err = l.recoverRolled(base, bases[i+1:])
+		default:
+			s, err = l.loadSegment(base)
 		}
 		if err != nil {
 			l.closeFiles()
 			return nil, err
 		}
 		l.segments = append(l.segments, s)
+		if cut {
+			break // the last segment went with the tail it followed
+		}
 	}
 	// A segment just created must be durable before it takes records.
 	// Nothing else here needs the dir's fsync: a truncation fsyncs its
@@ -1388,8 +1430,9 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 }
 
 // rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
-// Such a segment was fsynced whole before the next one was made, so a bad
-// batch in it is damage, not a torn write, and fails the open.
+// Such a segment was fsynced whole before the segment after the next one
+// was made, or before a clean stop, so a bad batch in it is damage, not a
+// torn write, and fails the open.
 func (l *partitionLog) rebuildOlder(s *segment) error {
 	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
 	if err != nil {
@@ -1405,6 +1448,56 @@ func (l *partitionLog) rebuildOlder(s *segment) error {
 	return l.writeIndexes(s)
 }
 
+// recoverRolled opens the segment before the last after an unclean stop.
+// Its fsync ran in the background after the roll (roll), so a crash may
+// have torn it as it tears the last one: it is scanned whole, and cut at
+// its first bad batch. The segments after a cut hold records appended past
+// records that are gone, so they are deleted, durably, before the cut is
+// made, as Kafka's LogLoader.recoverLog deletes the unflushed segments
+// after a corrupt one; cut reports that, and the cut segment is then the
+// active one.
+func (l *partitionLog) recoverRolled(base int64, later []int64) (s *segment, cut bool, err error) {
+	f, err := os.OpenFile(segmentPath(l.dir, base, logSuffix), os.O_RDWR, 0)
+	if err != nil {
+		return nil, false, fmt.Errorf("kafka: open segment: %w", err)
+	}
+	s = &segment{base: base, log: f}
+	err = l.recoverInto(s, false, func() error {
+		cut = true
+		return l.removeSegments(later)
+	})
+	if err == nil && !cut {
+		// An inactive segment ends with its final time entry, as a roll
+		// writes.
+		if times := s.idx.addTimeEntry(s.times); len(times) > len(s.times) {
+			s.times = times
+			err = l.writeIndexes(s)
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	if !cut {
+		l.closeSegment(s)
+	}
+	return s, cut, nil
+}
+
+// removeSegments deletes the files of the segments at bases, each .log
+// first (without it the others are ignored), and makes that durable.
+func (l *partitionLog) removeSegments(bases []int64) error {
+	for _, base := range bases {
+		l.logger.Warn("deleting a segment after a torn one", "partition", filepath.Base(l.dir), "segment", base)
+		for _, suffix := range []string{logSuffix, offsetIndexSuffix, timeIndexSuffix} {
+			if err := os.Remove(segmentPath(l.dir, base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("kafka: delete segment after a torn one: %w", err)
+			}
+		}
+	}
+	return syncDir(l.dir)
+}
+
 // recoverSegment opens the last segment, creating it if needed, scans it
 // (all of it, or after a clean stop its tail), cuts it at the first bad
 // batch and rebuilds its indexes.
@@ -1414,7 +1507,7 @@ func (l *partitionLog) recoverSegment(base int64, clean bool) (*segment, error) 
 		return nil, fmt.Errorf("kafka: open active segment: %w", err)
 	}
 	s := &segment{base: base, log: f}
-	if err := l.recoverInto(s, clean); err != nil {
+	if err := l.recoverInto(s, clean, nil); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -1422,7 +1515,8 @@ func (l *partitionLog) recoverSegment(base int64, clean bool) (*segment, error) 
 }
 
 // recoverInto does the work of recoverSegment on s, whose log file is open.
-func (l *partitionLog) recoverInto(s *segment, clean bool) error {
+// If it finds a bad batch, beforeCut, if not nil, runs before the cut.
+func (l *partitionLog) recoverInto(s *segment, clean bool, beforeCut func() error) error {
 	fi, err := s.log.Stat()
 	if err != nil {
 		return fmt.Errorf("kafka: recover segment: %w", err)
@@ -1445,13 +1539,24 @@ func (l *partitionLog) recoverInto(s *segment, clean bool) error {
 		l.logger.Warn("truncating partition log at a torn or corrupt batch",
 			"partition", filepath.Base(l.dir), "dir", l.dir, "offset", scan.next, "position", scan.end,
 			"bytes", s.size-scan.end, "reason", scan.bad)
+		if beforeCut != nil {
+			if err := beforeCut(); err != nil {
+				return err
+			}
+		}
 		if err := s.log.Truncate(scan.end); err != nil {
 			return fmt.Errorf("kafka: truncate segment: %w", err)
 		}
-		if err := s.log.Sync(); err != nil {
-			return fmt.Errorf("kafka: truncate segment: %w", err)
-		}
 		s.size = scan.end
+	}
+	// What is kept must be on disk, since the log starts with it synced
+	// (syncedTo): a cut, and after an unclean stop any segment scanned,
+	// whose tail a crash of the process alone leaves in the page cache
+	// with no fsync to come (a roll's, or the interval flusher's).
+	if scan.bad != nil || !clean {
+		if err := fsyncFile(s.log); err != nil {
+			return fmt.Errorf("kafka: sync recovered segment: %w", err)
+		}
 	}
 	// The files need no rewrite if the scan found what they hold: a clean
 	// restart of a partition with nothing past its last index entry,
@@ -1709,108 +1814,7 @@ func (l *partitionLog) writeIndexes(s *segment) error {
 	return writeFileAtomic(segmentPath(l.dir, s.base, timeIndexSuffix), encodeTimeIndex(s.base, s.times))
 }
 
-// flushIndexes writes the active segment's index entries that its files
-// do not hold yet, each file opened for the write and closed after, and
-// fsyncs them if sync (and anything written before without one). Entries
-// go at computed positions, so the leftovers of a failed write are
-// overwritten by the next one. Callers hold appendMu.
-func (l *partitionLog) flushIndexes(s *segment, sync bool) error {
-	offs, times := s.offsets[s.flushedOffsets:], s.times[s.flushedTimes:]
-	if len(offs) > 0 || len(times) > 0 {
-		s.dirtyIndexes = true
-	}
-	if len(offs) == 0 && len(times) == 0 && !(sync && s.dirtyIndexes) {
-		return nil
-	}
-	for _, w := range []struct {
-		suffix string
-		data   []byte
-		pos    int64
-	}{
-		{offsetIndexSuffix, encodeOffsetIndex(s.base, offs), int64(s.flushedOffsets * offsetEntrySize)},
-		{timeIndexSuffix, encodeTimeIndex(s.base, times), int64(s.flushedTimes * timeEntrySize)},
-	} {
-		if len(w.data) == 0 && !sync {
-			continue
-		}
-		f, err := os.OpenFile(segmentPath(l.dir, s.base, w.suffix), os.O_WRONLY|os.O_CREATE, 0o644)
-		if err != nil {
-			return fmt.Errorf("kafka: write index: %w", err)
-		}
-		_, err = f.WriteAt(w.data, w.pos)
-		if err == nil && sync {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("kafka: write index %s: %w", f.Name(), err)
-		}
-	}
-	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
-	if sync {
-		s.dirtyIndexes = false
-	}
-	return nil
-}
-
-// Appending.
-
-// SyncTo makes sure every batch below offset is on disk, fsyncing the
-// active segment's .log if an earlier call has not already covered it.
-// Older segments were fsynced when they were rolled, and the indexes need
-// no fsync here: after a crash, recovery rebuilds the active segment's.
-//
-// Concurrent callers share fsyncs, a group commit: syncedTo is set to the
-// log end offset read before the fsync began, so a producer that appended
-// while another's fsync was running waits for the lock and then finds its
-// batches either covered or needing one more fsync, which it runs for
-// everyone queued behind it. A roll between reading the active segment and
-// the fsync is harmless: the roll fsynced the segment first.
-func (l *partitionLog) SyncTo(offset int64) error {
-	l.syncMu.Lock()
-	defer l.syncMu.Unlock()
-	if l.syncedTo >= offset {
-		return nil
-	}
-	l.mu.RLock()
-	if l.closed {
-		l.mu.RUnlock()
-		return errLogClosed
-	}
-	s, hw := l.segments[len(l.segments)-1], l.hw
-	l.mu.RUnlock()
-	// Not under mu: appends publish and readers read while the disk works.
-	// syncMu keeps Close and retention from closing s.log meanwhile.
-	defer observeFsync(time.Now())
-	if err := s.syncFile(); err != nil {
-		return err
-	}
-	l.syncedTo = hw
-	return nil
-}
-
-// Sync flushes the active segment and its indexes to disk. Older segments
-// were flushed when they were rolled.
-func (l *partitionLog) Sync() error {
-	l.appendMu.Lock()
-	defer l.appendMu.Unlock()
-	if l.closed {
-		return errLogClosed
-	}
-	return l.syncActive()
-}
-
-// syncActive flushes the active segment. Callers hold appendMu.
-func (l *partitionLog) syncActive() error {
-	defer observeFsync(time.Now())
-	s := l.segments[len(l.segments)-1]
-	if err := l.flushIndexes(s, true); err != nil {
-		return err
-	}
-	return s.syncFile()
-}
+// Closing.
 
 // Close syncs and closes the log. Later calls of any method return
 // errLogClosed, or found=false for the timestamp lookups.
@@ -1823,7 +1827,15 @@ func (l *partitionLog) Close() error {
 	if l.closed {
 		return errLogClosed
 	}
-	syncErr := l.syncActive()
+	syncErr := l.failed()
+	if syncErr == nil {
+		syncErr = l.syncActive()
+	} else {
+		// Nothing more is fsynced, and the error keeps the clean
+		// shutdown marker away (logDir.Close), so that the next open
+		// scans what is on disk (fail).
+		l.flushing.wait()
+	}
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	l.mu.Lock()
@@ -1844,49 +1856,4 @@ func (l *partitionLog) closeFiles() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// Files written whole.
-
-// writeFileAtomic replaces path with data so that a crash leaves either the
-// old file or the new one, never a mix: write a temporary file, fsync it,
-// rename it over path, fsync the directory so the rename itself survives.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + tmpSuffix
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("kafka: write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("kafka: write %s: %w", path, err)
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir fsyncs a directory, which makes the creation, renaming and
-// removal of its entries durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("kafka: sync dir: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("kafka: sync dir %s: %w", dir, err)
-	}
-	return nil
 }

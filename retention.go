@@ -50,7 +50,7 @@ var keepAll = retention{ms: -1, bytes: -1}
 func (l *partitionLog) AdvanceLogStart(offset int64) (int64, bool, error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	if l.closed {
+	if l.closed || l.failed() != nil {
 		return -1, false, l.closedErr()
 	}
 	if offset < 0 || offset > l.hw {
@@ -88,8 +88,8 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	defer l.cleanMu.Unlock()
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
-	if l.closed {
-		return nil, -1, errLogClosed
+	if l.closed || l.failed() != nil {
+		return nil, -1, errLogClosed // an offline partition stays as it is on disk
 	}
 	// The appender, holding appendMu, may read the segment list and sizes
 	// without mu.
@@ -124,6 +124,7 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	}
 
 	gone := segs[:n]
+	l.waitFlushOf(gone) // a segment rolled just before may be on its way to disk
 	l.mu.Lock()
 	l.segments = slices.Clone(segs[n:])
 	l.logStart = max(l.logStart, l.segments[0].base)

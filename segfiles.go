@@ -55,6 +55,7 @@ import (
 	"container/list"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 )
 
@@ -193,6 +194,16 @@ func (c *fileCache) stats() (open int, opens int64) {
 // pinFiles takes the segments of group out of the descriptor cache, each
 // with its own open file (rule 6), until closeFile.
 func (l *partitionLog) pinFiles(group []*segment) error {
+	// A rolled segment's fsync must be done before its file is closed
+	// (roll). It is waited for outside mu, which appends need to publish;
+	// a roll meanwhile flushes the segment that was active, which no
+	// group holds.
+	l.mu.RLock()
+	flush := l.flushing
+	l.mu.RUnlock()
+	if flush != nil && slices.Contains(group, flush.seg) {
+		flush.wait()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, s := range group {

@@ -45,6 +45,11 @@ func segmentedLogs(t *testing.T, dir string, cache *fileCache, n, segs int) ([]*
 			appendBatches(t, l, b)
 			bs = append(bs, b)
 		}
+		// The last roll's fsync, in the background, opens a file through
+		// the cache too: it is done before the tests count opens.
+		if err := l.Sync(); err != nil {
+			t.Fatal(err)
+		}
 		logs, batches = append(logs, l), append(batches, bs)
 	}
 	return logs, batches

@@ -250,7 +250,7 @@ func (d *logDir) load() error {
 		return err
 	}
 	if !clean && len(runs) > 0 {
-		d.logger.Info("no clean shutdown marker: scanning the last segment of every partition", "dir", d.path)
+		d.logger.Info("no clean shutdown marker: scanning the last two segments of every partition", "dir", d.path)
 	}
 	// The partitions open from a pool of workers (inParallel): opening
 	// one is a few small reads and opens, mostly waiting on the file
