@@ -281,7 +281,9 @@ func (d *logDir) toClean(now time.Time) (due []cleanable, dirtiest float64) {
 func (l *partitionLog) dirtiness(cp compaction, now time.Time) (ratio float64, dirty int64, mustClean bool) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	if l.closed {
+	// An offline partition (flush.go) is left as it is on disk for the
+	// restart that recovers it, as retention leaves it.
+	if l.closed || l.failed() != nil {
 		return 0, 0, false
 	}
 	firstDirty, uncleanable := l.cleanableRangeLocked(cp, now)
@@ -616,7 +618,7 @@ func (l *partitionLog) planClean(cp compaction, now time.Time) (cleanPlan, error
 	defer l.appendMu.Unlock()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	if l.closed {
+	if l.closed || l.failed() != nil {
 		return cleanPlan{}, errLogClosed
 	}
 	p := cleanPlan{

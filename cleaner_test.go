@@ -10,6 +10,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -1122,5 +1123,25 @@ func TestCleanerCrashAfterCommitWithDroppedTail(t *testing.T) {
 	}
 	if left := append(segmentFiles(t, ct.dir, cleanedSuffix), segmentFiles(t, ct.dir, swapSuffix)...); len(left) > 0 {
 		t.Errorf("left over: %v", left)
+	}
+}
+
+// TestCleanerSkipsOfflinePartition: a partition that went offline after a
+// failed fsync (flush.go) is not due and cannot be planned, so the
+// cleaner leaves its files as they are for the restart that recovers it.
+func TestCleanerSkipsOfflinePartition(t *testing.T) {
+	ct := newCleanTest(t)
+	for v := range 3 {
+		ct.append(keyedBatch(plain, put("k", fmt.Sprint(v), int64(1000+v))))
+	}
+	if _, dirty, _ := ct.l.dirtiness(ct.cp, time.UnixMilli(2000)); dirty == 0 {
+		t.Fatal("the partition is not dirty before it goes offline: the test needs it to be")
+	}
+	ct.l.fail(errors.New("injected: input/output error"))
+	if ratio, dirty, must := ct.l.dirtiness(ct.cp, time.UnixMilli(2000)); ratio != 0 || dirty != 0 || must {
+		t.Errorf("offline partition: dirtiness %v, %d, %v; want it not due", ratio, dirty, must)
+	}
+	if _, err := ct.l.clean(context.Background(), ct.cp, cleanerOptions{dedupeBufferBytes: 1 << 20, now: func() time.Time { return time.UnixMilli(2000) }}); err == nil {
+		t.Error("a cleaning of an offline partition went ahead")
 	}
 }

@@ -91,6 +91,11 @@ func TestFailedFsyncTakesPartitionOffline(t *testing.T) {
 	if code, _, _ := c.fetch("t", 0, 0, 0, 0); code != codeKafkaStorageError {
 		t.Errorf("fetch after the failed fsync: code %d, want KAFKA_STORAGE_ERROR", code)
 	}
+	for _, ts := range []int64{latestTimestamp, maxTimestamp, 0} {
+		if code, _ := c.listOffset("t", 0, ts); code != codeKafkaStorageError {
+			t.Errorf("ListOffsets %d after the failed fsync: code %d, want KAFKA_STORAGE_ERROR", ts, code)
+		}
+	}
 	if code, _ := c.produce("t", 1, batch(0)); code != codeNone {
 		t.Errorf("produce to the other partition: code %d", code)
 	}

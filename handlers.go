@@ -1259,9 +1259,16 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 		tr := listOffsetsTopicResponse{Name: t.Name, Partitions: make([]listOffsetsPartitionResponse, 0, len(t.Partitions))}
 		for _, p := range t.Partitions {
 			pr := listOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, Timestamp: -1, Offset: -1, LeaderEpoch: -1}
-			if pl := b.topicPartition(topic, p.PartitionIndex); pl == nil {
+			pl := b.topicPartition(topic, p.PartitionIndex)
+			switch {
+			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
-			} else {
+			case pl.failed() != nil:
+				// An offline partition (flush.go) answers nothing from
+				// its files, which may differ from what is on disk, as
+				// Kafka's offline partitions answer KAFKA_STORAGE_ERROR.
+				pr.ErrorCode = codeKafkaStorageError
+			default:
 				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, req.IsolationLevel)
 				// An answer of -1 names no offset, so no epoch either.
 				if pr.Offset >= 0 {
