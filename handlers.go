@@ -1032,11 +1032,8 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
-			// The LSO is read before the high watermark, so that it is
-			// never past it; the read_committed end is the LSO.
-			pr.LastStableOffset = pl.LastStableOffset()
-			pr.HighWatermark = pl.HighWatermark()
-			pr.LogStartOffset = pl.LogStartOffset()
+			// The read_committed end is the LSO (txn.go).
+			pr.LastStableOffset, pr.HighWatermark, pr.LogStartOffset = pl.fetchOffsets()
 			end := int64(math.MaxInt64)
 			if req.IsolationLevel == readCommitted {
 				end = pr.LastStableOffset

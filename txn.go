@@ -241,6 +241,21 @@ func (l *partitionLog) LastStableOffset() int64 {
 	return lso
 }
 
+// fetchOffsets is what a Fetch answers for a partition besides records:
+// the last stable offset, the high watermark and the log start offset.
+// They are read under one lock, so that they agree (the LSO is never past
+// the high watermark) and so that a fetch of many caught-up partitions,
+// which reads little else, pays for one lock per partition, not three.
+func (l *partitionLog) fetchOffsets() (lso, hw, logStart int64) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	lso = l.hw
+	for _, first := range l.txns.ongoing {
+		lso = min(lso, first)
+	}
+	return lso, l.hw, l.logStart
+}
+
 // AbortedTransactions lists the aborted transactions that have records in
 // [from, to), as a read_committed fetch of that range reports them
 // (LogSegment.collectAbortedTxns): each one whose marker is at or past
