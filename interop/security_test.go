@@ -57,11 +57,20 @@ var (
 	secureOnce   sync.Once
 	secureAddrs  map[string]string
 	secureCAFile string
+	secureStop   = func() {} // stops the broker and removes its data dir
 )
 
+// TestMain stops the broker that the security tests share, which outlives
+// any one test, and removes its data dir, once every test has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	secureStop()
+	os.Exit(code)
+}
+
 // secureBroker starts, once for this file, a broker with a SASL_PLAINTEXT
-// and a SASL_SSL listener and the user alice. It runs until the test
-// binary exits.
+// and a SASL_SSL listener and the user alice. It runs until every test
+// has run (TestMain).
 func secureBroker(t *testing.T) (map[string]string, string) {
 	t.Helper()
 	secureOnce.Do(func() {
@@ -69,6 +78,7 @@ func secureBroker(t *testing.T) (map[string]string, string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		secureStop = func() { os.RemoveAll(dir) }
 		b, err := kafka.Open(kafka.Config{
 			DataDir:   dir,
 			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -87,7 +97,17 @@ func secureBroker(t *testing.T) (map[string]string, string) {
 			secureAddrs[name] = lns[i].Addr().String()
 		}
 		secureCAFile = b.DevCAFile()
-		go b.Serve(context.Background(), lns...)
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			b.Serve(ctx, lns...)
+		}()
+		secureStop = func() {
+			cancel()
+			<-served
+			os.RemoveAll(dir)
+		}
 	})
 	if secureAddrs == nil {
 		t.Fatal("the broker did not start")
