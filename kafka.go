@@ -141,6 +141,8 @@
 //   - security.go: listeners, TLS and SASL: how a connection gets its
 //     principal.
 //   - scram.go: the SCRAM mechanisms and the users they check.
+//   - oauth.go: OAUTHBEARER with Kafka's unsecured tokens, for
+//     development, off unless enabled.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
 //   - authorize.go: what each API asks the authorizer, and the error a
 //     client sees when it is denied.
