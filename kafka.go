@@ -192,6 +192,7 @@ import (
 	"math/bits"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,6 +275,12 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	if sec.devCAPath != "" {
 		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
+	// Kafka logs nothing here, but its unsecured validator is documented
+	// as unfit for production; one line at start says so to whoever runs
+	// the broker (oauth.go).
+	if slices.Contains(sec.mechanisms, mechOAuthBearer) {
+		cfg.Logger.Warn("OAUTHBEARER accepts unsecured tokens: any client may log in as any principal; for development only")
 	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.

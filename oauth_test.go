@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -340,4 +341,17 @@ func (c *testClient) readBare() []byte {
 		c.t.Fatal(err)
 	}
 	return msg
+}
+
+// TestOAuthBearerWarnsAtStart: enabling OAUTHBEARER logs a warning at
+// Open, and the default does not.
+func TestOAuthBearerWarnsAtStart(t *testing.T) {
+	for _, mechs := range [][]string{nil, {mechOAuthBearer}} {
+		logs := &lockedBuffer{}
+		startSecureBroker(t, Config{Listeners: "PLAINTEXT://127.0.0.1:0", Security: SecurityConfig{SASLEnabledMechanisms: mechs},
+			Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		if warned := strings.Contains(logs.String(), "unsecured tokens"); warned != (mechs != nil) {
+			t.Errorf("mechanisms %v: warned %v\n%s", mechs, warned, logs.String())
+		}
+	}
 }
