@@ -355,3 +355,26 @@ func TestOAuthBearerWarnsAtStart(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOAuthBearerStep feeds arbitrary client messages to the mechanism:
+// it must never panic, and a login it completes must have a principal.
+func FuzzOAuthBearerStep(f *testing.F) {
+	f.Add(oauthMessage(aliceToken()), []byte{1})
+	f.Add([]byte("n,a=alice,\x01auth=Bearer "+aliceToken()+"\x01k=v\x01\x01"), []byte{1})
+	f.Add(oauthMessage(unsecuredJWT(map[string]any{"alg": "none"}, `{"sub":"a","exp":1e400}`)), []byte{1})
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		o := &oauthServer{cfg: OAuthBearerConfig{RequiredScope: []string{"kafka"}}.withDefaults(), now: time.Now}
+		for _, msg := range [][]byte{first, second} {
+			_, done, err := o.step(msg)
+			if err != nil {
+				return
+			}
+			if done {
+				if strings.TrimSpace(o.principal) == "" {
+					t.Fatalf("logged in without a principal: %q", msg)
+				}
+				return
+			}
+		}
+	})
+}
