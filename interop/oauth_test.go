@@ -1,7 +1,8 @@
 // OAUTHBEARER logins with real clients against a broker that enables the
 // mechanism and serves Kafka's unsecured tokens: franz-go's pkg/sasl/oauth
-// with a token made here, and kcat, whose librdkafka makes its own
-// unsecured token from sasl.oauthbearer.config=principal=... . The
+// with a token made here; kcat, whose librdkafka makes its own unsecured
+// token from sasl.oauthbearer.config=principal=...; and the token
+// providers of KafkaJS, kafka-python and confluent-kafka (oauth_cb). The
 // authorizer is on with User:alice as the only super user, so a produce
 // that succeeds as alice and one refused as bob show the principal the
 // authorizer sees is the token's sub.
@@ -160,4 +161,10 @@ func requireKafkaJS(t *testing.T) {
 		}
 		t.Skip("KafkaJS is not installed: run npm ci in interop/")
 	}
+}
+
+func TestOAuthConfluentKafka(t *testing.T) {
+	requirePythonModule(t, "confluent_kafka")
+	cases := oauthCases(t, "confluent")
+	checkResults(t, cases, runSecureScript(t, cases, debianPython, "py/oauth_confluent.py"), "invalid_token")
 }
