@@ -60,6 +60,8 @@
 //     letters, digits, "-", "_" and "."; the scheme must be "Bearer", in
 //     any case. Other keys are SASL extensions, which the unsecured
 //     validator accepts whatever they are, and which nothing here reads.
+//     A message that breaks rule 2 or 3 fails the login at once, with
+//     Kafka's generic words; the reason goes to the broker's log.
 //
 // The token (OAuthBearerUnsecuredJws, then OAuthBearerValidationUtils as
 // OAuthBearerUnsecuredValidatorCallbackHandler calls it); each failure is
@@ -103,6 +105,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"regexp"
 	"slices"
@@ -164,9 +167,23 @@ type oauthServer struct {
 func (o *oauthServer) name() string { return mechOAuthBearer }
 func (o *oauthServer) user() string { return o.principal }
 
-// errInvalidOAuthMessage is Kafka's answer to a first message that does
-// not parse (OAuthBearerClientInitialResponse).
-var errInvalidOAuthMessage = errors.New("Invalid OAUTHBEARER client first message")
+// oauthMessageError is a first message that does not parse. Kafka's
+// OAuthBearerClientInitialResponse raises a SaslException with the
+// reason, and SaslServerAuthenticator sends the client only its generic
+// text, lest a reason give something away; the reason goes to the
+// broker's log instead, which slog reads through LogValue.
+type oauthMessageError struct{ reason string }
+
+func (e *oauthMessageError) Error() string {
+	return "Authentication failed during authentication due to invalid credentials with SASL mechanism " + mechOAuthBearer
+}
+
+func (e *oauthMessageError) LogValue() slog.Value { return slog.StringValue(e.reason) }
+
+// invalidOAuthMessage is the failure of rules 2 and 3, in Kafka's words.
+func invalidOAuthMessage(detail string) error {
+	return &oauthMessageError{reason: "Invalid OAUTHBEARER client first message" + detail}
+}
 
 func (o *oauthServer) step(msg []byte) ([]byte, bool, error) {
 	// Rule 1: the acknowledgement of our challenge fails the login with
@@ -204,7 +221,7 @@ var (
 func parseOAuthInitialResponse(msg []byte) (authzid, token string, err error) {
 	m := oauthInitialResponse.FindSubmatch(msg)
 	if m == nil {
-		return "", "", errInvalidOAuthMessage
+		return "", "", invalidOAuthMessage("")
 	}
 	var auth string
 	found := false
@@ -217,14 +234,14 @@ func parseOAuthInitialResponse(msg []byte) (authzid, token string, err error) {
 		// accepts every one, and nothing here reads them.
 	}
 	if !found {
-		return "", "", fmt.Errorf("%w: 'auth' not specified", errInvalidOAuthMessage)
+		return "", "", invalidOAuthMessage(": 'auth' not specified")
 	}
 	a := oauthAuthValue.FindStringSubmatch(auth)
 	if a == nil {
-		return "", "", fmt.Errorf("%w: invalid 'auth' format", errInvalidOAuthMessage)
+		return "", "", invalidOAuthMessage(": invalid 'auth' format")
 	}
 	if !strings.EqualFold(a[1], "bearer") {
-		return "", "", fmt.Errorf("Invalid scheme in OAUTHBEARER client first message: %s", a[1])
+		return "", "", &oauthMessageError{reason: "Invalid scheme in OAUTHBEARER client first message: " + a[1]}
 	}
 	return string(m[1]), a[2], nil
 }

@@ -202,11 +202,16 @@ func TestOAuthBearerErrorChallenge(t *testing.T) {
 // TestOAuthBearerRefused: failures that end the login at once, with
 // SASL_AUTHENTICATION_FAILED, and the mechanism being off by default.
 func TestOAuthBearerRefused(t *testing.T) {
-	addr := oauthBroker(t, SecurityConfig{})
-	for _, tc := range []struct{ name, msg, want string }{
-		{"malformed initial response", "n,,auth=Bearer " + aliceToken() + "\x01\x01", "Invalid OAUTHBEARER client first message"},
-		{"a lone ^A with no challenge pending", "\x01", "Invalid OAUTHBEARER client first message"},
-		{"authzid not the principal", "n,a=bob,\x01auth=Bearer " + aliceToken() + "\x01\x01", "authorization id (bob)"},
+	logs := &lockedBuffer{}
+	sb := startSecureBroker(t, Config{Listeners: "SASL_PLAINTEXT://127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Security: SecurityConfig{SASLEnabledMechanisms: []string{mechOAuthBearer, mechPlain}, SASLUsers: saslUsers}})
+	addr := sb.addrs[protocolSASLPlaintext]
+	const generic = "Authentication failed during authentication due to invalid credentials with SASL mechanism OAUTHBEARER"
+	for _, tc := range []struct{ name, msg, want, logged string }{
+		{"malformed initial response", "n,,auth=Bearer " + aliceToken() + "\x01\x01", generic, "Invalid OAUTHBEARER client first message"},
+		{"a lone ^A with no challenge pending", "\x01", generic, "Invalid OAUTHBEARER client first message"},
+		{"not Bearer", "n,,\x01auth=Token " + aliceToken() + "\x01\x01", generic, "Invalid scheme in OAUTHBEARER client first message: Token"},
+		{"authzid not the principal", "n,a=bob,\x01auth=Bearer " + aliceToken() + "\x01\x01", "Client requested an authorization id (bob) that is different from the token's principal name (alice)", "authorization id (bob)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := dial(t, addr)
@@ -215,6 +220,9 @@ func TestOAuthBearerRefused(t *testing.T) {
 				t.Fatalf("code %d, message %q; want SASL_AUTHENTICATION_FAILED with %q", code, deref(msg), tc.want)
 			}
 			c.expectClosed()
+			if !strings.Contains(logs.String(), tc.logged) {
+				t.Errorf("the log does not say %q:\n%s", tc.logged, logs.String())
+			}
 		})
 	}
 	t.Run("off by default", func(t *testing.T) {
