@@ -141,6 +141,8 @@
 //   - security.go: listeners, TLS and SASL: how a connection gets its
 //     principal.
 //   - scram.go: the SCRAM mechanisms and the users they check.
+//   - oauth.go: OAUTHBEARER with Kafka's unsecured tokens, for
+//     development, off unless enabled.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
 //   - authorize.go: what each API asks the authorizer, and the error a
 //     client sees when it is denied.
@@ -190,6 +192,7 @@ import (
 	"math/bits"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -272,6 +275,12 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	if sec.devCAPath != "" {
 		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
+	// Kafka logs nothing here, but its unsecured validator is documented
+	// as unfit for production; one line at start says so to whoever runs
+	// the broker (oauth.go).
+	if slices.Contains(sec.mechanisms, mechOAuthBearer) {
+		cfg.Logger.Warn("OAUTHBEARER accepts unsecured tokens: any client may log in as any principal; for development only")
 	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.

@@ -2,7 +2,8 @@
 // operations: how a connection comes to have a principal. It holds the
 // listeners (Kafka's listeners setting), TLS on them with a development
 // certificate for when none is given, and SASL: the SaslHandshake and
-// SaslAuthenticate APIs and the PLAIN mechanism. scram.go adds the SCRAM mechanisms and the users they check;
+// SaslAuthenticate APIs and the PLAIN mechanism. scram.go adds the SCRAM
+// mechanisms and the users they check, oauth.go the OAUTHBEARER one;
 // acls.go decides what a principal may do. It assumes Part I: the
 // broker, its connections and the framing of requests (kafka.go).
 //
@@ -117,6 +118,16 @@ type SecurityConfig struct {
 	// same credentials. Only salted keys reach the disk.
 	SASLUsers map[string]string
 
+	// SASLEnabledMechanisms are the mechanisms SaslHandshake offers, in
+	// order (sasl.enabled.mechanisms). Default: PLAIN, SCRAM-SHA-256
+	// and SCRAM-SHA-512. OAUTHBEARER (oauth.go) is served only when
+	// named here, because its unsecured tokens let a client log in as
+	// any principal it names.
+	SASLEnabledMechanisms []string
+
+	// OAuthBearer configures the validation of OAUTHBEARER tokens.
+	OAuthBearer OAuthBearerConfig
+
 	// Authorizer switches ACL enforcement on (Kafka's
 	// authorizer.class.name=...StandardAuthorizer). Off, every principal
 	// may do everything and the ACL APIs answer SECURITY_DISABLED.
@@ -195,6 +206,8 @@ type security struct {
 	users     *credentialStore
 	acls      *aclStore
 	cfg       SecurityConfig
+	// mechanisms are the SASL mechanisms offered, in order.
+	mechanisms []string
 
 	// failedLogins counts failed SASL authentications since start.
 	failedLogins atomic.Int64
@@ -204,11 +217,17 @@ type security struct {
 // and loads the users and ACLs from the data dir.
 func openSecurity(cfg Config) (*security, error) {
 	s := &security{cfg: cfg.Security}
+	var err error
+	if s.mechanisms, err = enabledMechanisms(cfg.Security.SASLEnabledMechanisms); err != nil {
+		return nil, err
+	}
+	if s.cfg.OAuthBearer.AllowableClockSkew < 0 {
+		return nil, fmt.Errorf("kafka: OAuthBearer.AllowableClockSkew %v is negative", s.cfg.OAuthBearer.AllowableClockSkew)
+	}
 	spec := cfg.Listeners
 	if spec == "" {
 		spec = defaultListeners
 	}
-	var err error
 	if s.listeners, err = parseListeners(spec); err != nil {
 		return nil, err
 	}
@@ -584,12 +603,35 @@ const (
 	mechSCRAMSHA512 = "SCRAM-SHA-512"
 )
 
-// saslMechanisms is what SaslHandshake offers, in Kafka's order.
-var saslMechanisms = []string{mechPlain, mechSCRAMSHA256, mechSCRAMSHA512}
+// defaultSASLMechanisms is what SaslHandshake offers when
+// SASLEnabledMechanisms is empty: the mechanisms that check a password.
+// Kafka's own default is GSSAPI alone, which this broker does not serve.
+var defaultSASLMechanisms = []string{mechPlain, mechSCRAMSHA256, mechSCRAMSHA512}
+
+// knownSASLMechanisms are the mechanisms this broker can serve.
+var knownSASLMechanisms = []string{mechPlain, mechSCRAMSHA256, mechSCRAMSHA512, mechOAuthBearer}
+
+// enabledMechanisms checks SASLEnabledMechanisms and returns the list
+// SaslHandshake offers. Kafka refuses a name it has no server for at
+// start, and so does this broker, so that a typo is not a silent "off".
+func enabledMechanisms(names []string) ([]string, error) {
+	if len(names) == 0 {
+		return defaultSASLMechanisms, nil
+	}
+	for _, n := range names {
+		if !slices.Contains(knownSASLMechanisms, n) {
+			return nil, fmt.Errorf("kafka: SASL mechanism %q is not one of %s", n, strings.Join(knownSASLMechanisms, ", "))
+		}
+	}
+	return slices.Compact(slices.Clone(names)), nil
+}
 
 // newMechanism starts an exchange of a mechanism, or returns nil if we do
-// not serve it.
+// not serve it or it is not enabled.
 func (s *security) newMechanism(name string) saslMechanism {
+	if !slices.Contains(s.mechanisms, name) {
+		return nil
+	}
 	switch name {
 	case mechPlain:
 		return &plainServer{users: s.users}
@@ -597,6 +639,8 @@ func (s *security) newMechanism(name string) saslMechanism {
 		return &scramServer{mech: &scramSHA256, users: s.users}
 	case mechSCRAMSHA512:
 		return &scramServer{mech: &scramSHA512, users: s.users}
+	case mechOAuthBearer:
+		return &oauthServer{cfg: s.cfg.OAuthBearer.withDefaults(), now: time.Now}
 	}
 	return nil
 }
@@ -667,7 +711,7 @@ func (m *saslHandshakeResponse) encode(w *writer, v int16) {
 func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*saslHandshakeRequest)
 	c := rc.conn
-	resp := &saslHandshakeResponse{Mechanisms: saslMechanisms}
+	resp := &saslHandshakeResponse{Mechanisms: b.sec.mechanisms}
 	if !c.auth.pending || c.auth.mech != nil {
 		// After the login, or on a listener without SASL
 		// (KafkaApis.handleSaslHandshakeRequest), the connection stays;
@@ -693,6 +737,7 @@ func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r 
 // SaslAuthenticate: v0-2 (SaslAuthenticateRequest.json, SaslAuthenticateResponse.json)
 //
 //	v1: SessionLifetimeMs in the response (KIP-368); we send 0, no re-login needed
+//	    (for OAUTHBEARER too: oauth.go's design note says why)
 //	v2: flexible
 //
 // Each request carries one message of the mechanism chosen by

@@ -399,6 +399,30 @@ var brokerSettings = []brokerSetting{
 			c.QuotaWindowSize = time.Duration(n) * time.Second
 			return err
 		}},
+	// Which SASL mechanisms SaslHandshake offers. OAUTHBEARER must be
+	// named to be served: its unsecured tokens (oauth.go) let a client
+	// log in as anyone, which no default should allow.
+	{name: "sasl.enabled.mechanisms", typ: configTypeList, doc: "The SASL mechanisms offered on SASL listeners, separated by commas: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER (unsecured tokens, for development only).",
+		get: func(c *Config) string {
+			m, _ := enabledMechanisms(c.Security.SASLEnabledMechanisms)
+			return strings.Join(m, ",")
+		},
+		set: func(c *Config, v string) error {
+			var names []string
+			for n := range strings.SplitSeq(v, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					names = append(names, n)
+				}
+			}
+			if len(names) == 0 {
+				return errors.New("no mechanism named")
+			}
+			if _, err := enabledMechanisms(names); err != nil {
+				return err
+			}
+			c.Security.SASLEnabledMechanisms = names
+			return nil
+		}},
 	// The largest frame read from a client: a size prefix above it closes
 	// the connection before any memory is allocated for it.
 	{name: "socket.request.max.bytes", typ: configTypeInt, doc: "The largest request accepted.",

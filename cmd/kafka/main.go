@@ -34,6 +34,9 @@
 // CA the log names. -sasl-users alice:secret,bob:pw (or @file, one
 // name:password a line) creates SCRAM users at start; PLAIN logins are
 // checked against them too. -authorizer turns ACLs on.
+// -c sasl.enabled.mechanisms=... chooses the SASL mechanisms offered;
+// naming OAUTHBEARER serves Kafka's unsecured tokens, with which any
+// client may log in as any principal, so it is for development only.
 //
 // -http 127.0.0.1:8080 serves a web page of the broker's topics, records,
 // groups and transactions at /, Prometheus metrics at /metrics and a health
