@@ -58,31 +58,9 @@ type secureResult struct {
 // second run (go test -count=2).
 func secureBroker(t *testing.T) (addrs map[string]string, caFile string) {
 	t.Helper()
-	b, err := kafka.Open(kafka.Config{
-		DataDir:   t.TempDir(),
-		Logger:    startLogger(t),
+	addrs, b := startListenersBroker(t, kafka.Config{
 		Listeners: "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
 		Security:  kafka.SecurityConfig{SASLUsers: map[string]string{"alice": "alice-secret"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lns, err := b.Listen()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addrs = map[string]string{}
-	for i, name := range b.ListenerNames() {
-		addrs[name] = lns[i].Addr().String()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- b.Serve(ctx, lns...) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("broker Serve returned %v after shutdown, want nil", err)
-		}
 	})
 	return addrs, b.DevCAFile()
 }
