@@ -67,6 +67,41 @@ func startBrokerWith(t testing.TB, dir string, cfg kafka.Config) (addr string, s
 	return ln.Addr().String(), stop
 }
 
+// startListenersBroker runs a broker with the listeners of cfg, each on
+// its own port, until the test ends, and returns their addresses by name
+// and the broker (for its DevCAFile).
+func startListenersBroker(t *testing.T, cfg kafka.Config) (map[string]string, *kafka.Broker) {
+	t.Helper()
+	cfg.DataDir, cfg.Logger = t.TempDir(), startLogger(t)
+	b, err := kafka.Open(cfg)
+	if err != nil {
+		t.Fatalf("kafka.Open: %v", err)
+	}
+	lns, err := b.Listen()
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	addrs := map[string]string{}
+	for i, name := range b.ListenerNames() {
+		addrs[name] = lns[i].Addr().String()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Serve(ctx, lns...) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Serve returned %v after shutdown, want nil", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("Serve did not return within 30s of cancel")
+		}
+	})
+	return addrs, b
+}
+
 // startLogger is a logger for a broker that sends its lines to t.Log
 // until the test ends.
 func startLogger(t testing.TB) *slog.Logger {

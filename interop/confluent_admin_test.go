@@ -281,7 +281,7 @@ func TestConfluentGoAdminGroups(t *testing.T) {
 func TestConfluentGoAdminSecurity(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	addrs := startListenersBroker(t, broker.Config{
+	addrs, _ := startListenersBroker(t, broker.Config{
 		Listeners: "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
 		Security:  broker.SecurityConfig{Authorizer: true, AllowEveryoneIfNoACLFound: true},
 	})
@@ -324,40 +324,6 @@ func TestConfluentGoAdminSecurity(t *testing.T) {
 		}
 	})
 	t.Run("acls", func(t *testing.T) { confluentACLs(t, ctx, a, saslAdmin(t, "SCRAM-SHA-512")) })
-}
-
-// startListenersBroker runs a broker with the listeners of cfg, each on
-// its own port, until the test ends, and returns their addresses by name.
-func startListenersBroker(t *testing.T, cfg broker.Config) map[string]string {
-	t.Helper()
-	cfg.DataDir, cfg.Logger = t.TempDir(), startLogger(t)
-	b, err := broker.Open(cfg)
-	if err != nil {
-		t.Fatalf("kafka.Open: %v", err)
-	}
-	lns, err := b.Listen()
-	if err != nil {
-		t.Fatalf("Listen: %v", err)
-	}
-	addrs := map[string]string{}
-	for i, name := range b.ListenerNames() {
-		addrs[name] = lns[i].Addr().String()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx, lns...) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve returned %v after shutdown, want nil", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("Serve did not return within 30s of cancel")
-		}
-	})
-	return addrs
 }
 
 // confluentScramUsers adds, describes and deletes SCRAM credentials.

@@ -1,7 +1,7 @@
 // Logins with every client: PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, over
 // SASL_PLAINTEXT and SASL_SSL (trusting the broker's dev certificate), and
-// a wrong password for each mechanism. One broker serves the whole file;
-// each client gets the same table of cases, so that a failure reads as
+// a wrong password for each mechanism. Each client gets a broker of its
+// own and the same table of cases, so that a failure reads as
 // "this client, this listener, this mechanism".
 package interop
 
@@ -14,12 +14,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -53,46 +50,19 @@ type secureResult struct {
 	Error string `json:"error"`
 }
 
-var (
-	secureOnce   sync.Once
-	secureAddrs  map[string]string
-	secureCAFile string
-)
-
-// secureBroker starts, once for this file, a broker with a SASL_PLAINTEXT
-// and a SASL_SSL listener and the user alice. It runs until the test
-// binary exits.
-func secureBroker(t *testing.T) (map[string]string, string) {
+// secureBroker starts a broker for this test with a SASL_PLAINTEXT and a
+// SASL_SSL listener and the user alice, and stops it when the test ends.
+// Each test gets a broker of its own, as the cases' topics are named by
+// client and each case expects to read back only what it produced: a
+// broker shared across the test binary made every test fail on its
+// second run (go test -count=2).
+func secureBroker(t *testing.T) (addrs map[string]string, caFile string) {
 	t.Helper()
-	secureOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kafka-security-interop-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := kafka.Open(kafka.Config{
-			DataDir:   dir,
-			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Listeners: "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
-			Security:  kafka.SecurityConfig{SASLUsers: map[string]string{"alice": "alice-secret"}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns, err := b.Listen()
-		if err != nil {
-			t.Fatal(err)
-		}
-		secureAddrs = map[string]string{}
-		for i, name := range b.ListenerNames() {
-			secureAddrs[name] = lns[i].Addr().String()
-		}
-		secureCAFile = b.DevCAFile()
-		go b.Serve(context.Background(), lns...)
+	addrs, b := startListenersBroker(t, kafka.Config{
+		Listeners: "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
+		Security:  kafka.SecurityConfig{SASLUsers: map[string]string{"alice": "alice-secret"}},
 	})
-	if secureAddrs == nil {
-		t.Fatal("the broker did not start")
-	}
-	return secureAddrs, secureCAFile
+	return addrs, b.DevCAFile()
 }
 
 // secureCases is the table for one client: every mechanism on both
