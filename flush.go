@@ -189,9 +189,15 @@ func (f *segmentFlush) wait() error {
 }
 
 // flushRolled fsyncs a rolled segment's .log and, if entries were written
-// to them since their last fsync, its index files. It reads s's file
-// fields without mu: they change only under waitFlushOf (pinFiles,
-// DeleteSegments) or after a wait (Close), once it is done.
+// to them since their last fsync, its index files; then the partition's
+// directory, which holds the entry of the segment the roll created. An
+// fsync of a file makes its data durable, not its name: without the
+// directory's, a power cut could lose the new segment whole, with batches
+// SyncTo reported on disk, since SyncTo fsyncs only the active segment's
+// file once this flush is done. Kafka's LocalLog.flush fsyncs the log dir
+// in the same case, when a segment was created since the last flush. It
+// reads s's file fields without mu: they change only under waitFlushOf
+// (pinFiles, DeleteSegments) or after a wait (Close), once it is done.
 func (l *partitionLog) flushRolled(f *segmentFlush) {
 	defer close(f.done)
 	defer observeFsync(time.Now())
@@ -200,7 +206,25 @@ func (l *partitionLog) flushRolled(f *segmentFlush) {
 	if err == nil && s.dirtyIndexes {
 		err = l.syncIndexFiles(s.base)
 	}
+	if err == nil {
+		err = l.syncLogDir()
+	}
 	f.err = err
+}
+
+// syncLogDir fsyncs the partition's directory through l.fsync, so that a
+// failure takes the partition offline as a file's does: the names it
+// holds may not be on disk.
+func (l *partitionLog) syncLogDir() error {
+	d, err := os.Open(l.dir)
+	if err != nil {
+		return fmt.Errorf("kafka: sync dir: %w", err)
+	}
+	err = l.fsync(d)
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // syncIndexFiles fsyncs the index files of the segment at base. One that

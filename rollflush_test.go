@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -296,5 +297,33 @@ func TestCleanerSwapWaitsForRolledFsync(t *testing.T) {
 	}
 	if recs, _ := readLog(t, ct.l); len(recs) != 2 {
 		t.Errorf("%d records after cleaning, want 2 (the latest of the closed segments, and the active one's)", len(recs))
+	}
+}
+
+// TestRolledFlushSyncsTheDirectory: the background flush of a rolled
+// segment also fsyncs the partition's directory, which holds the new
+// segment's name, before SyncTo may report batches in that segment as on
+// disk.
+func TestRolledFlushSyncsTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	b := makeBatch(recordsAt(1, 10)...)
+	l := openTestLog(t, dir, logOptions{SegmentBytes: int64(3 * len(b))})
+	appendBatches(t, l, b, b, b)
+	var mu sync.Mutex
+	var synced []string
+	hookFsync(t, func(f *os.File) error {
+		mu.Lock()
+		synced = append(synced, f.Name())
+		mu.Unlock()
+		return f.Sync()
+	})
+	appendBatches(t, l, b) // rolls
+	if err := l.SyncTo(l.HighWatermark()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(synced, dir) {
+		t.Errorf("fsyncs after a roll and SyncTo: %v; want the partition directory %s among them", synced, dir)
 	}
 }
