@@ -52,6 +52,75 @@ import (
 	"strings"
 )
 
+// aclChecks mirrors apis key for key; TestEveryAPIHasAnACLCheck fails if
+// an API of apis has no entry. Keys are API keys; the named constants are
+// used where the key has one.
+var aclChecks = map[int16]aclCheck{
+	0:  checkProduce,
+	1:  checkFetch,
+	2:  checkListOffsets,
+	3:  checkMetadata,
+	8:  checkOffsetCommit,
+	9:  checkOffsetFetch,
+	10: checkFindCoordinator,
+
+	11:                  checkJoinGroup,
+	12:                  checkHeartbeat,
+	13:                  checkLeaveGroup,
+	14:                  checkSyncGroup,
+	15:                  checkDescribeGroups,
+	16:                  checkListGroups,
+	saslHandshakeKey:    noCheck,
+	apiVersionsKey:      noCheck,
+	19:                  checkCreateTopics,
+	20:                  checkDeleteTopics,
+	21:                  checkDeleteRecords,
+	22:                  checkInitProducerID,
+	24:                  checkAddPartitionsToTxn,
+	25:                  checkAddOffsetsToTxn,
+	26:                  checkEndTxn,
+	28:                  checkTxnOffsetCommit,
+	describeAclsKey:     checkDescribeAcls,
+	createAclsKey:       checkCreateAcls,
+	deleteAclsKey:       checkDeleteAcls,
+	32:                  checkDescribeConfigs,
+	33:                  checkAlterConfigs,
+	saslAuthenticateKey: noCheck,
+	37:                  checkCreatePartitions,
+	42:                  checkDeleteGroups,
+	44:                  checkIncrementalAlterConfigs,
+	47:                  checkOffsetDelete,
+	50:                  checkDescribeUserScramCredentials,
+	51:                  checkAlterUserScramCredentials,
+	60:                  checkDescribeCluster,
+	65:                  checkDescribeTransactions,
+	66:                  checkListTransactions,
+	68:                  checkConsumerGroupHeartbeat,
+	69:                  checkConsumerGroupDescribe,
+	76:                  checkShareGroupHeartbeat,
+	77:                  checkShareGroupDescribe,
+	78:                  checkShareFetch,
+	79:                  checkShareAcknowledge,
+	90:                  checkDescribeShareGroupOffsets,
+	91:                  checkAlterShareGroupOffsets,
+	92:                  checkDeleteShareGroupOffsets,
+
+	// The partition admin APIs (cluster.go) and client quotas
+	// (quotas.go).
+	23: checkOffsetForLeaderEpoch,
+	34: checkAlterReplicaLogDirs,
+	35: checkDescribeLogDirs,
+	43: checkElectLeaders,
+	45: checkAlterPartitionReassignments,
+	46: checkListPartitionReassignments,
+	48: checkDescribeClientQuotas,
+	49: checkAlterClientQuotas,
+	57: checkUpdateFeatures,
+	61: checkDescribeProducers,
+	74: checkListConfigResources,
+	75: checkDescribeTopicPartitions,
+}
+
 // access is one request's view of the authorizer: who asks, from where,
 // and in which version of the API, since some checks changed with the
 // version (OffsetFetch v8 batched groups, FindCoordinator v4 batched
@@ -171,119 +240,6 @@ func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
 // answers them before it asks the authorizer too (KafkaApis.handle and
 // SaslServerAuthenticator), or no client could ever log in.
 func noCheck(*access, request) (response, func(response)) { return nil, nil }
-
-// aclChecks mirrors apis key for key; TestEveryAPIHasAnACLCheck fails if
-// an API of apis has no entry. Keys are API keys; the named constants are
-// used where the key has one.
-var aclChecks = map[int16]aclCheck{
-	0:  checkProduce,
-	1:  checkFetch,
-	2:  checkListOffsets,
-	3:  checkMetadata,
-	8:  checkOffsetCommit,
-	9:  checkOffsetFetch,
-	10: checkFindCoordinator,
-
-	// The classic group protocol: READ on the group, else the
-	// whole request fails with GROUP_AUTHORIZATION_FAILED, which
-	// the Java consumer raises from poll as a
-	// GroupAuthorizationException (KafkaApis.handleJoinGroupRequest
-	// and its siblings). SyncGroup answers an empty assignment, as
-	// the schema's Assignment is not nullable.
-	11: groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
-		return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
-	}),
-	12: groupCheck(aclRead, func(r request) string { return r.(*heartbeatRequest).GroupID }, func(request) response {
-		return &heartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}
-	}),
-	13: groupCheck(aclRead, func(r request) string { return r.(*leaveGroupRequest).GroupID }, func(request) response {
-		return &leaveGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Members: []leaveGroupMemberResponse{}}
-	}),
-	14: groupCheck(aclRead, func(r request) string { return r.(*syncGroupRequest).GroupID }, func(request) response {
-		return &syncGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Assignment: []byte{}}
-	}),
-
-	15:               checkDescribeGroups,
-	16:               checkListGroups,
-	saslHandshakeKey: noCheck,
-	apiVersionsKey:   noCheck,
-	19:               checkCreateTopics,
-	20:               checkDeleteTopics,
-	21:               checkDeleteRecords,
-	22:               checkInitProducerID,
-	24:               checkAddPartitionsToTxn,
-	25:               checkAddOffsetsToTxn,
-	26:               checkEndTxn,
-	28:               checkTxnOffsetCommit,
-	// The ACL APIs themselves: DESCRIBE on the cluster to read
-	// ACLs, ALTER to change them (AclApis), so that a principal
-	// cannot grant itself what it lacks.
-	describeAclsKey:     clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() }),
-	createAclsKey:       checkCreateAcls,
-	deleteAclsKey:       checkDeleteAcls,
-	32:                  checkDescribeConfigs,
-	33:                  checkAlterConfigs,
-	saslAuthenticateKey: noCheck,
-	37:                  checkCreatePartitions,
-	42:                  checkDeleteGroups,
-	44:                  checkIncrementalAlterConfigs,
-	47:                  checkOffsetDelete,
-	// DescribeUserScramCredentials reveals which users exist and
-	// their iteration counts, never a salt or key, yet Kafka asks
-	// DESCRIBE on the cluster for it all the same.
-	50: clusterCheck(aclDescribe, func(request) response {
-		return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
-	}),
-	51: checkAlterUserScramCredentials,
-	60: checkDescribeCluster,
-	65: checkDescribeTransactions,
-	66: checkListTransactions,
-	68: checkConsumerGroupHeartbeat,
-	69: checkConsumerGroupDescribe,
-	76: checkShareGroupHeartbeat,
-	77: checkShareGroupDescribe,
-	78: checkShareFetch,
-	79: checkShareAcknowledge,
-	90: checkDescribeShareGroupOffsets,
-	91: checkAlterShareGroupOffsets,
-	92: checkDeleteShareGroupOffsets,
-
-	// The partition admin APIs (cluster.go) and client quotas
-	// (quotas.go). Those that act on the broker as a whole ask for
-	// the cluster resource, as KafkaApis does for DescribeLogDirs
-	// (DESCRIBE), the reassignment APIs (ALTER and DESCRIBE),
-	// DescribeClientQuotas (DESCRIBE_CONFIGS) and UpdateFeatures
-	// (ALTER, which the controller checks in Kafka); Kafka answers
-	// them with one CLUSTER_AUTHORIZATION_FAILED and no results.
-	23: checkOffsetForLeaderEpoch,
-	34: checkAlterReplicaLogDirs,
-	35: clusterCheck(aclDescribe, func(request) response {
-		return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
-	}),
-	43: checkElectLeaders,
-	45: clusterCheck(aclAlter, func(r request) response {
-		return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
-			AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
-	}),
-	46: clusterCheck(aclDescribe, func(request) response {
-		return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
-	}),
-	48: clusterCheck(aclDescribeConfigs, func(request) response {
-		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
-	}),
-	49: checkAlterClientQuotas,
-	57: clusterCheck(aclAlter, func(request) response {
-		return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
-	}),
-	61: checkDescribeProducers,
-	// ListConfigResources was ListClientMetricsResources before
-	// KIP-1142, and has asked DESCRIBE_CONFIGS on the cluster since
-	// KIP-714 introduced it.
-	74: clusterCheck(aclDescribeConfigs, func(request) response {
-		return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
-	}),
-	75: checkDescribeTopicPartitions,
-}
 
 // OffsetForLeaderEpoch: CLUSTER_ACTION on the cluster, or else DESCRIBE
 // per topic, whatever the replica id says, as
@@ -434,6 +390,69 @@ func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []de
 		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
 	}
 }
+
+// The classic group protocol: READ on the group, else the whole request
+// fails with GROUP_AUTHORIZATION_FAILED, which the Java consumer raises
+// from poll as a GroupAuthorizationException
+// (KafkaApis.handleJoinGroupRequest and its siblings). SyncGroup answers
+// an empty assignment, as the schema's Assignment is not nullable.
+var (
+	checkJoinGroup = groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
+		return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
+	})
+	checkHeartbeat = groupCheck(aclRead, func(r request) string { return r.(*heartbeatRequest).GroupID }, func(request) response {
+		return &heartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}
+	})
+	checkLeaveGroup = groupCheck(aclRead, func(r request) string { return r.(*leaveGroupRequest).GroupID }, func(request) response {
+		return &leaveGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Members: []leaveGroupMemberResponse{}}
+	})
+	checkSyncGroup = groupCheck(aclRead, func(r request) string { return r.(*syncGroupRequest).GroupID }, func(request) response {
+		return &syncGroupResponse{ErrorCode: codeGroupAuthorizationFailed, Assignment: []byte{}}
+	})
+)
+
+// The APIs that act on the broker as a whole ask for the cluster
+// resource, and Kafka answers a refusal with one
+// CLUSTER_AUTHORIZATION_FAILED and no results.
+var (
+	// The ACL APIs themselves: DESCRIBE on the cluster to read ACLs
+	// (ALTER to change them, checkCreateAcls), so that a principal cannot
+	// grant itself what it lacks (AclApis).
+	checkDescribeAcls = clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() })
+	// DescribeUserScramCredentials reveals which users exist and their
+	// iteration counts, never a salt or key, yet Kafka asks DESCRIBE on
+	// the cluster for it all the same.
+	checkDescribeUserScramCredentials = clusterCheck(aclDescribe, func(request) response {
+		return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
+	})
+	// DescribeLogDirs: DESCRIBE, as KafkaApis asks.
+	checkDescribeLogDirs = clusterCheck(aclDescribe, func(request) response {
+		return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
+	})
+	// The reassignment APIs: ALTER to start one, DESCRIBE to list them.
+	checkAlterPartitionReassignments = clusterCheck(aclAlter, func(r request) response {
+		return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
+			AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+	})
+	checkListPartitionReassignments = clusterCheck(aclDescribe, func(request) response {
+		return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+	})
+	// DescribeClientQuotas: DESCRIBE_CONFIGS, since quotas are configs
+	// of users and client ids.
+	checkDescribeClientQuotas = clusterCheck(aclDescribeConfigs, func(request) response {
+		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+	})
+	// UpdateFeatures: ALTER, which the controller checks in Kafka.
+	checkUpdateFeatures = clusterCheck(aclAlter, func(request) response {
+		return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
+	})
+	// ListConfigResources was ListClientMetricsResources before KIP-1142,
+	// and has asked DESCRIBE_CONFIGS on the cluster since KIP-714
+	// introduced it.
+	checkListConfigResources = clusterCheck(aclDescribeConfigs, func(request) response {
+		return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
+	})
+)
 
 // groupCheck is the check of an API about one group, which needs op on
 // it. group reads the group id from the request, and denied builds the

@@ -174,10 +174,12 @@ func (o *oauthServer) user() string { return o.principal }
 // broker's log instead, which slog reads through LogValue.
 type oauthMessageError struct{ reason string }
 
+// Error is the generic text the client is sent.
 func (e *oauthMessageError) Error() string {
 	return "Authentication failed during authentication due to invalid credentials with SASL mechanism " + mechOAuthBearer
 }
 
+// LogValue is the reason, for the broker's log only.
 func (e *oauthMessageError) LogValue() slog.Value { return slog.StringValue(e.reason) }
 
 // invalidOAuthMessage is the failure of rules 2 and 3, in Kafka's words.
