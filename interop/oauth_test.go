@@ -142,13 +142,13 @@ func TestOAuthKafkaJS(t *testing.T) {
 	// the connection (security.go, rule 2), as Kafka's
 	// SaslServerAuthenticator does. So an expired token reads as a
 	// closed connection there.
-	checkResults(t, cases, runSecureScript(t, cases, node, "js/oauth.js"), "SASL", "authentication failed", "Closed connection")
+	checkResults(t, cases, runSecureScript(t, cases, node, "js/security.js"), "SASL", "authentication failed", "Closed connection")
 }
 
 func TestOAuthKafkaPython(t *testing.T) {
 	requirePythonModule(t, "kafka")
 	cases := oauthCases(t, "kafkapython")
-	checkResults(t, cases, runSecureScript(t, cases, debianPython, "py/oauth_kafkapython.py"), "authentication")
+	checkResults(t, cases, runSecureScript(t, cases, debianPython, "py/security_kafkapython.py"), "authentication")
 }
 
 // requireKafkaJS skips (or, on CI, fails) when npm ci has not installed
@@ -166,5 +166,5 @@ func requireKafkaJS(t *testing.T) {
 func TestOAuthConfluentKafka(t *testing.T) {
 	requirePythonModule(t, "confluent_kafka")
 	cases := oauthCases(t, "confluent")
-	checkResults(t, cases, runSecureScript(t, cases, debianPython, "py/oauth_confluent.py"), "invalid_token")
+	checkResults(t, cases, runSecureScript(t, cases, debianPython, "py/security_confluent.py"), "invalid_token")
 }

@@ -1,7 +1,9 @@
-// KafkaJS logins for the security interop test: for each case of the JSON
-// table in argv[2], connect with its SASL mechanism (over TLS for
-// SASL_SSL, trusting the broker's dev CA), produce one message and read
-// back the topic's high watermark. Prints a JSON array of results.
+// KafkaJS logins for the security and OAuth interop tests: for each case
+// of the JSON table in argv[2], connect with its SASL mechanism (over TLS
+// for SASL_SSL, trusting the broker's dev CA), produce one message and
+// read back the topic's high watermark. Prints a JSON array of results.
+// For OAUTHBEARER the case's password is the bearer token, handed over by
+// an oauthBearerProvider, as applications supply theirs.
 const fs = require('fs')
 const { Kafka, logLevel } = require('kafkajs')
 
@@ -12,7 +14,9 @@ async function run (c) {
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
     ssl: c.protocol === 'SASL_SSL' ? { ca: [fs.readFileSync(c.ca)] } : false,
-    sasl: { mechanism: c.mechanism.toLowerCase(), username: c.username, password: c.password }
+    sasl: c.mechanism === 'OAUTHBEARER'
+      ? { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: c.password }) }
+      : { mechanism: c.mechanism.toLowerCase(), username: c.username, password: c.password }
   })
   const producer = kafka.producer({ allowAutoTopicCreation: true })
   try {

@@ -1,10 +1,17 @@
-"""confluent-kafka logins for the security interop test: for each case of
-the JSON table in argv[1], produce one message with its SASL mechanism
-(over TLS for SASL_SSL, trusting the broker's dev CA) and read it back.
-Prints a JSON list of results.
+"""confluent-kafka logins for the security and OAuth interop tests: for
+each case of the JSON table in argv[1], produce one message with its SASL
+mechanism (over TLS for SASL_SSL, trusting the broker's dev CA) and read it
+back. Prints a JSON list of results.
+
+For OAUTHBEARER the case's password is the bearer token, handed to
+librdkafka by an oauth_cb, as applications supply theirs. librdkafka
+refuses a token whose lifetime has passed before sending it, so the
+callback always reports an hour of life: an expired case then reaches the
+broker, which must refuse the token's own exp claim.
 """
 import json
 import sys
+import time
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
@@ -14,9 +21,12 @@ def config(c):
         "bootstrap.servers": c["bootstrap"],
         "security.protocol": c["protocol"],
         "sasl.mechanisms": c["mechanism"],
-        "sasl.username": c["username"],
-        "sasl.password": c["password"],
     }
+    if c["mechanism"] == "OAUTHBEARER":
+        conf["oauth_cb"] = lambda _config: (c["password"], time.time() + 3600)
+    else:
+        conf["sasl.username"] = c["username"]
+        conf["sasl.password"] = c["password"]
     if c["protocol"] == "SASL_SSL":
         conf["ssl.ca.location"] = c["ca"]
     return conf
