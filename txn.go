@@ -232,12 +232,7 @@ func (t *partitionTxns) apply(h *batchHeader, base int64, b []byte) {
 // reached it gets empty fetches until the transaction ends; that is why
 // ending one wakes the fetches that wait (txnCoordinator.end).
 func (l *partitionLog) LastStableOffset() int64 {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	lso := l.hw
-	for _, first := range l.txns.ongoing {
-		lso = min(lso, first)
-	}
+	lso, _, _ := l.fetchOffsets()
 	return lso
 }
 
