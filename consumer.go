@@ -1155,8 +1155,9 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 //	v0: KIP-848
 //
 // A group that does not exist, or is a classic group, gets
-// GROUP_ID_NOT_FOUND, as in Kafka. Authorized operations are what
-// DescribeGroups gives (no ACLs here).
+// GROUP_ID_NOT_FOUND, as in Kafka. Authorized operations come from the
+// ACLs, as DescribeGroups's do (operations.go), and a group with a topic
+// the caller may not describe is hidden (authorize.go).
 type consumerGroupDescribeRequest struct {
 	GroupIDs                    []string
 	IncludeAuthorizedOperations bool
