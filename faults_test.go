@@ -682,3 +682,110 @@ func TestCreateTopicsBatch(t *testing.T) {
 		t.Errorf("c-1 high watermark after reopening: %d, want 2", hw)
 	}
 }
+
+// fillDisk writes a file into dir until the volume has no room left, and
+// returns its path: removing it frees the space.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	for _, n := range []int{4096, 512, 1} { // what a partial page may still take
+		for {
+			if _, err := f.Write(chunk[:n]); err != nil {
+				break
+			}
+		}
+	}
+	return filler
+}
+
+// TestRestartOnFullDisk restarts a broker on a full disk after a stop that
+// left no clean shutdown marker, so that recovery scans the last segments
+// and would rewrite their indexes, and with a transaction state, a share
+// state and a stale log start checkpoint that opening would rewrite. None
+// of that may keep the broker from starting, which would leave it in a
+// restart loop until an operator freed space: it opens, every partition is
+// online and serves what it held, and once space is freed produces go on.
+func TestRestartOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, 2<<20)
+	data := filepath.Join(dir, "data")
+	tb := startBrokerWith(t, Config{DataDir: data})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	var acked []byte
+	for i := range 20 { // several index intervals: the indexes have entries
+		batch := makeBatch(testRecord{int64(i), strings.Repeat("x", 1000) + fmt.Sprint(i)})
+		if code, _ := c.produce("t", 0, batch); code != codeNone {
+			t.Fatalf("produce %d: code %d", i, code)
+		}
+		acked = append(acked, batch...)
+	}
+	tb.stop()
+
+	txns, _, err := openTxnStateLog(filepath.Join(data, txnStateFile), false, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := txns.put(&txnMeta{ID: "tx", ProducerID: 7, State: txnCompleteCommit, LastProducerEpoch: -1}); err != nil {
+		t.Fatal(err)
+	}
+	txns.close()
+	shares, _, err := openShareState(data, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := shares.write(shareSnapshot{Group: "s", Partition: 0, StartOffset: 3, EndOffset: 3}); err != nil {
+		t.Fatal(err)
+	}
+	shares.close()
+	checkpoint := filepath.Join(data, logStartCheckpointFile)
+	if err := os.WriteFile(checkpoint, []byte("0\n2\nt 0 0\ngone 0 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(data, cleanShutdownFile)); err != nil {
+		t.Fatal(err)
+	}
+	filler := fillDisk(t, dir)
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: data, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	var got []byte
+	for offset := int64(0); offset < 20; {
+		code, _, records := c.fetch("t", 0, offset, 0, 0)
+		if code != codeNone || len(records) == 0 {
+			t.Fatalf("fetch at %d on a full disk: code %d, %d bytes\n%s", offset, code, len(records), logs.String())
+		}
+		hs, _ := splitBatches(records)
+		offset = hs[len(hs)-1].LastOffset() + 1
+		got = append(got, records...)
+	}
+	if !sameBatches(got, acked) {
+		t.Errorf("the log read on a full disk differs from the acknowledged batches")
+	}
+	if !strings.Contains(logs.String(), "no space left on device") {
+		t.Errorf("nothing in the log says the disk is full:\n%s", logs.String())
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	batch := makeBatch(testRecord{99, "after"})
+	if code, offset := c.produce("t", 0, batch); code != codeNone || offset != 20 {
+		t.Errorf("produce once space is free: code %d offset %d, want 0 at 20", code, offset)
+	}
+	tb.stop()
+}

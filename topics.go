@@ -361,7 +361,8 @@ func (d *logDir) restoreLogStarts() error {
 	starts, err := parseLogStartCheckpoint(b)
 	if err != nil {
 		d.logger.Warn("ignoring the log start offset checkpoint", "dir", d.path, "err", err)
-		return d.checkpointLogStarts()
+		d.rewriteCheckpointAtOpen()
+		return nil
 	}
 	stale := false
 	for _, e := range starts {
@@ -373,9 +374,20 @@ func (d *logDir) restoreLogStarts() error {
 		t.Partitions[e.partition].restoreLogStart(e.offset)
 	}
 	if stale {
-		return d.checkpointLogStarts()
+		d.rewriteCheckpointAtOpen()
 	}
 	return nil
+}
+
+// rewriteCheckpointAtOpen replaces a checkpoint that named partitions that
+// are gone, or did not parse. A failure is logged, not returned: on a full
+// disk the broker must still start, to serve what it holds, and the old
+// file does no harm meanwhile, since every later checkpoint is written
+// whole from the partitions then open.
+func (d *logDir) rewriteCheckpointAtOpen() {
+	if err := d.checkpointLogStarts(); err != nil {
+		d.logger.Warn("log start offset checkpoint not rewritten at start; the next checkpoint will be", "dir", d.path, "err", err)
+	}
 }
 
 // checkpointEntry is one line of the checkpoint.

@@ -97,6 +97,7 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 		return nil, nil, fmt.Errorf("kafka: read %s: %w", txnStateFile, err)
 	}
 	var metas map[string]*txnMeta
+	valid := -1 // the length of the records' valid prefix; -1 for the legacy form
 	if len(data) > 0 && data[0] == '{' {
 		var legacy legacyTxnState
 		if err := json.Unmarshal(data, &legacy); err != nil || legacy.Version != 0 {
@@ -107,7 +108,6 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 			metas[m.ID] = m
 		}
 	} else {
-		var valid int
 		metas, valid = replayTxnState(data)
 		if valid < len(data) {
 			log.Warn("cutting a torn tail off the transaction state", "file", path, "at", valid, "size", len(data))
@@ -122,9 +122,33 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 	}, func(a, b *txnMeta) int { return strings.Compare(a.ID, b.ID) })
 	l := &txnStateLog{path: path, sync: sync}
 	if err := l.compact(sorted); err != nil {
-		return nil, nil, err
+		// A full disk has no room for the compacted copy. A file of
+		// records serves as well as it is, cut at its valid prefix, and
+		// the next compaction rewrites it; the legacy form must be
+		// converted first.
+		if valid < 0 {
+			return nil, nil, err
+		}
+		if ferr := l.reopen(int64(valid)); ferr != nil {
+			return nil, nil, errors.Join(err, ferr)
+		}
+		log.Warn("transaction state not compacted at start; appending to it as it is", "file", path, "err", err)
 	}
 	return l, sorted, nil
+}
+
+// reopen opens the file for appends as it is, cut to its first size bytes.
+func (l *txnStateLog) reopen(size int64) error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("kafka: open %s: %w", txnStateFile, err)
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return fmt.Errorf("kafka: cut %s: %w", txnStateFile, err)
+	}
+	l.f, l.size, l.compacted = f, size, size
+	return nil
 }
 
 // replayTxnState applies the records of data in order and returns the
