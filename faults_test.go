@@ -789,3 +789,46 @@ func TestRestartOnFullDisk(t *testing.T) {
 	}
 	tb.stop()
 }
+
+// TestShareStateWriteOnFullDisk appends to the share state file on a full
+// disk with a line that fits only in part: the part written must be cut
+// off again, or the file holds a broken line before the next good one,
+// which the next start takes for damage and refuses.
+func TestShareStateWriteOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, 1<<20)
+	l, _, err := openShareState(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	first := shareSnapshot{Group: "g", Partition: 0, StartOffset: 1, EndOffset: 1}
+	if err := l.write(first); err != nil {
+		t.Fatal(err)
+	}
+	filler := fillDisk(t, dir)
+	big := shareSnapshot{Group: "g", Partition: 1, StartOffset: 0, EndOffset: 1000}
+	for o := range int64(1000) { // a line of several pages
+		big.Records = append(big.Records, snapshotRecord{Offset: o, Deliveries: 1})
+	}
+	if err := l.write(big); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("write on a full disk: %v, want ENOSPC", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	last := shareSnapshot{Group: "g", Partition: 2, StartOffset: 5, EndOffset: 5}
+	if err := l.write(last); err != nil {
+		t.Fatal(err)
+	}
+	l.close()
+	l, snaps, err := openShareState(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("reopen after a write the disk cut short: %v", err)
+	}
+	defer l.close()
+	for _, want := range []shareSnapshot{first, last} {
+		if got, ok := snaps[shareKey{want.Group, topicIDPartition{want.TopicID, want.Partition}}]; !ok || got.StartOffset != want.StartOffset {
+			t.Errorf("partition %d: snapshot %+v, want %+v", want.Partition, got, want)
+		}
+	}
+}

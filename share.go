@@ -580,8 +580,15 @@ func (l *shareStateLog) write(snaps ...shareSnapshot) error {
 		return errors.New("kafka: share state is closed")
 	}
 	if _, err := l.f.Write(buf.Bytes()); err != nil {
+		// A full disk takes part of a write and refuses the rest: the
+		// part is cut off again, or the next line would follow a broken
+		// one, which the next open takes for damage.
+		if terr := l.f.Truncate(l.size); terr != nil {
+			err = errors.Join(err, fmt.Errorf("cut back: %w", terr))
+		}
 		return fmt.Errorf("kafka: write %s: %w", shareStateFile, err)
 	}
+	l.size += int64(buf.Len())
 	if l.sync {
 		if err := l.f.Sync(); err != nil {
 			return fmt.Errorf("kafka: fsync %s: %w", shareStateFile, err)
