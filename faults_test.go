@@ -832,3 +832,53 @@ func TestShareStateWriteOnFullDisk(t *testing.T) {
 		}
 	}
 }
+
+// TestOfflinePartitionKeepsLogStart takes a partition offline at a start
+// (an older segment damaged, its index gone) after DeleteRecords moved its
+// log start offset, then checkpoints the others' log starts: the offline
+// partition's entry must stay as it was, or once its segment is repaired
+// the records DeleteRecords removed come back.
+func TestOfflinePartitionKeepsLogStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, SegmentBytes: 4 << 10}
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("t", 2)
+	for range 20 {
+		for p := range int32(2) {
+			if code, _ := c.produce("t", p, bigBatch(1)); code != codeNone {
+				t.Fatalf("produce: code %d", code)
+			}
+		}
+	}
+	if code, low := c.deleteRecords("t", 1, 2); code != codeNone || low != 2 {
+		t.Fatalf("DeleteRecords: code %d, low %d", code, low)
+	}
+	tb.stop()
+	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
+	good, _ := os.ReadFile(seg)
+	bad := bytes.Clone(good)
+	bad[100] ^= 0xff
+	os.WriteFile(seg, bad, 0o644)
+
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	if code, _, _ := c.fetch("t", 1, 0, 0, 0); code != codeKafkaStorageError {
+		t.Fatalf("fetch from the damaged partition: code %d, want KAFKA_STORAGE_ERROR", code)
+	}
+	// A DeleteRecords of the other partition writes the checkpoint.
+	if code, _ := c.deleteRecords("t", 0, 1); code != codeNone {
+		t.Fatalf("DeleteRecords of the healthy partition: code %d", code)
+	}
+	tb.stop()
+
+	os.WriteFile(seg, good, 0o644) // repaired
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	for p, want := range []int64{1, 2} {
+		if _, start := c.listOffset("t", int32(p), earliestTimestamp); start != want {
+			t.Errorf("partition %d starts at %d after the repair, want %d", p, start, want)
+		}
+	}
+}
