@@ -76,6 +76,7 @@ package kafka
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"maps"
@@ -462,13 +463,25 @@ func (l *partitionLog) openTransactions() map[int64]int16 {
 // when it has grown. Callers hold mu.
 func (c *txnCoordinator) save(m *txnMeta) error {
 	if err := c.state.put(m); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errTxnStateNotSaved, err)
 	}
+	// The record is in the file: a compaction that fails (a full disk
+	// has no room for the copy) leaves the file as it was, and the next
+	// save tries again.
 	if c.state.needsCompaction() {
-		return c.state.compact(c.sortedMetas())
+		if err := c.state.compact(c.sortedMetas()); err != nil {
+			c.b.log.Warn("transaction state not compacted", "err", err)
+		}
 	}
 	return nil
 }
+
+// errTxnStateNotSaved is a change of a transaction that the state file
+// did not take, which a full disk causes. The change is not made: the
+// request is answered NOT_COORDINATOR, which a client retries after
+// looking the coordinator up again, as Kafka's TransactionStateManager
+// answers a failed append to __transaction_state.
+var errTxnStateNotSaved = errors.New("kafka: transaction state not saved")
 
 // sortedMetas is every transactional id's state, sorted by id. Callers
 // hold mu.
@@ -491,12 +504,15 @@ func (c *txnCoordinator) close() error {
 // markers is finished by the next start. Callers hold mu and m.produceMu,
 // or are opening the coordinator, before any produce.
 func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
+	was, wasEpoch := m.State, m.ProducerEpoch
 	m.State, m.ProducerEpoch = txnPrepareAbort, epoch
 	typ := markerAbort
 	if commit {
 		m.State, typ = txnPrepareCommit, markerCommit
 	}
 	if err := c.save(m); err != nil {
+		// Not decided: the transaction stays as the file has it.
+		m.State, m.ProducerEpoch = was, wasEpoch
 		return err
 	}
 	now := time.Now().UnixMilli()
@@ -1058,7 +1074,10 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 // of the transaction, then pending offsets are applied on commit. A retry
 // of an EndTxn that already completed the same way succeeds; ending a
 // transaction that is not open, or the other way than it ended, is
-// INVALID_TXN_STATE.
+// INVALID_TXN_STATE. A change the state file does not take (a full disk)
+// is NOT_COORDINATOR and leaves the transaction open; markers that cannot
+// all be written after the Prepare state was saved are
+// CONCURRENT_TRANSACTIONS, until the background check has written them.
 type endTxnRequest struct {
 	TransactionalID string
 	ProducerID      int64
@@ -1105,7 +1124,14 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 		defer m.produceMu.Unlock()
 		if err := c.end(m, req.Committed, m.ProducerEpoch); err != nil {
 			b.log.Error("ending a transaction", "transactional.id", m.ID, "err", err)
-			code = codeUnknownServerError
+			// Once the Prepare state is saved the outcome is decided,
+			// and the background check (abortExpired) writes what is
+			// missing: the client retries until it is done, as a retry
+			// that finds a Prepare state is answered (lookup).
+			code = codeConcurrentTransactions
+			if errors.Is(err, errTxnStateNotSaved) {
+				code = codeNotCoordinator
+			}
 		}
 	}
 	return &endTxnResponse{ErrorCode: code}

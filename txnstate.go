@@ -147,7 +147,10 @@ func (l *txnStateLog) reopen(size int64) error {
 		f.Close()
 		return fmt.Errorf("kafka: cut %s: %w", txnStateFile, err)
 	}
-	l.f, l.size, l.compacted = f, size, size
+	if l.f != nil {
+		l.f.Close()
+	}
+	l.f, l.size, l.compacted, l.broken = f, size, size, nil
 	return nil
 }
 
