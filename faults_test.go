@@ -882,3 +882,56 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedPartitionMetadata loads topics whose partition.metadata files
+// are gone or garbled. Such a dir still has its partition's name, which
+// only a committed creation gives it, and its records: its topic id is
+// taken from its sibling partitions, or for a topic with none readable a
+// new one is given, and the file written again. Leaving the dir alone, as
+// if it were no partition, hid its records and those of every partition
+// after it, and shrank the topic.
+func TestDamagedPartitionMetadata(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 3)
+	c.createTopic("one", 1)
+	for p := range int32(3) {
+		if code, _ := c.produce("t", p, makeBatch(testRecord{1, "x"})); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	c.produce("one", 0, makeBatch(testRecord{1, "x"}))
+	id := tb.logs.Topic("t").ID
+	tb.stop()
+	os.Remove(filepath.Join(dir, "t-0", partitionMetadataFile))
+	os.WriteFile(filepath.Join(dir, "t-1", partitionMetadataFile), []byte("version: 0\ntopic_id: garbage"), 0o644)
+	os.Remove(filepath.Join(dir, "one-0", partitionMetadataFile))
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if got := tb.logs.Topic("t"); got == nil || len(got.Partitions) != 3 || got.ID != id {
+		t.Fatalf("topic t after the damage: %+v, want 3 partitions and id %v\n%s", got, id, logs.String())
+	}
+	if got := tb.logs.Topic("one"); got == nil || len(got.Partitions) != 1 {
+		t.Fatalf("topic one after the damage: %+v, want 1 partition\n%s", got, logs.String())
+	}
+	for _, tp := range []struct {
+		topic     string
+		partition int32
+	}{{"t", 0}, {"t", 1}, {"t", 2}, {"one", 0}} {
+		if code, hw, records := c.fetch(tp.topic, tp.partition, 0, 0, 0); code != codeNone || hw != 1 || len(records) == 0 {
+			t.Errorf("%s-%d: code %d, high watermark %d, %d bytes", tp.topic, tp.partition, code, hw, len(records))
+		}
+	}
+	if n := strings.Count(logs.String(), partitionMetadataFile); n < 3 {
+		t.Errorf("%d log lines name %s, want one for each of the 3 damaged:\n%s", n, partitionMetadataFile, logs.String())
+	}
+	tb.stop()
+	for _, name := range []string{"t-0", "t-1", "one-0"} {
+		if _, err := readPartitionMetadata(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: not written again: %v", name, err)
+		}
+	}
+}

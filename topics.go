@@ -466,6 +466,7 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 	deleted := map[uuid]bool{} // topic ids whose partition 0 is in a -delete dir
 	var doomed []string        // -delete and staging dirs
 	byTopic := map[string][]partitionDir{}
+	damaged := map[string][]damagedDir{} // partition dirs whose partition.metadata does not read
 	// The partition.metadata files are read from a pool of workers
 	// first, one small read each, as load opens the partitions.
 	ids, idErrs := make([]uuid, len(entries)), make([]error, len(entries))
@@ -495,10 +496,19 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 		}
 		id, err := ids[i], idErrs[i]
 		if err != nil {
-			d.logger.Warn("leaving alone a dir that is not a partition", "dir", d.path, "name", e.Name(), "topic", topic, "reason", err)
+			// Only a dir with records is known to be a partition that
+			// lost its file; an empty one may be anyone's.
+			if holdsRecords(filepath.Join(d.path, e.Name())) {
+				damaged[topic] = append(damaged[topic], damagedDir{p, err})
+			} else {
+				d.logger.Warn("leaving alone a dir that is not a partition", "dir", d.path, "name", e.Name(), "topic", topic, "reason", err)
+			}
 			continue
 		}
 		byTopic[topic] = append(byTopic[topic], partitionDir{partition: p, id: id})
+	}
+	for _, topic := range slices.Sorted(maps.Keys(damaged)) {
+		byTopic[topic] = append(byTopic[topic], d.restoreTopicID(topic, byTopic[topic], damaged[topic])...)
 	}
 	runs := map[string][]partitionDir{}
 	for _, topic := range slices.Sorted(maps.Keys(byTopic)) {
@@ -521,6 +531,56 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 	}
 	d.removeLater(doomed)
 	return runs, nil
+}
+
+// damagedDir is a partition dir whose partition.metadata is missing or
+// does not read, and why.
+type damagedDir struct {
+	partition int32
+	err       error
+}
+
+// restoreTopicID gives the partition dirs of topic whose partition.metadata
+// is damaged, and that hold records, their topic id again, and writes the
+// file anew. A dir under a partition's own name had the file before it was
+// renamed to that name (stagePartition), so one with records and without
+// it is damage, not a change cut short, and its records are the topic's. The id is the one its readable sibling
+// partitions agree on; with none readable, a new one (clients that knew
+// the old one look the topic up again by name). Siblings that disagree
+// leave the dirs alone, with a log line, as does a failure to draw an id.
+// A failure to write the file is logged: the next start restores it again.
+func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged []damagedDir) []partitionDir {
+	var id uuid
+	for _, pd := range siblings {
+		if id != (uuid{}) && pd.id != id {
+			for _, dd := range damaged {
+				d.logger.Warn("leaving alone a partition whose partition.metadata does not read: its siblings disagree on the topic id",
+					"dir", d.path, "name", partitionDirName(topic, dd.partition), "reason", dd.err)
+			}
+			return nil
+		}
+		id = pd.id
+	}
+	from := "its sibling partitions"
+	if id == (uuid{}) {
+		var err error
+		if id, err = newTopicID(); err != nil {
+			d.logger.Warn("leaving alone partitions whose partition.metadata does not read", "dir", d.path, "topic", topic, "err", err)
+			return nil
+		}
+		from = "none readable: a new id"
+	}
+	var restored []partitionDir
+	for _, dd := range damaged {
+		name := partitionDirName(topic, dd.partition)
+		d.logger.Warn("partition.metadata missing or damaged: topic id restored", "dir", d.path, "name", name,
+			"topic_id", id, "from", from, "reason", dd.err)
+		if err := writeFileAtomic(filepath.Join(d.path, name, partitionMetadataFile), partitionMetadata(id)); err != nil {
+			d.logger.Warn("partition.metadata not written again", "dir", d.path, "name", name, "err", err)
+		}
+		restored = append(restored, partitionDir{partition: dd.partition, id: id})
+	}
+	return restored
 }
 
 // splitRun sorts a topic's partition dirs and splits them into its run
