@@ -192,6 +192,7 @@ import (
 	"math/bits"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -284,9 +285,11 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
-	ids, err := openProducerIDs(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
+	// A damaged file is not fatal: the ids restart past every id in use,
+	// once the coordinators are open (skipPast below).
+	ids, idsDamaged := openProducerIDs(cfg.DataDir)
+	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
+		return nil, errors.Join(idsDamaged, logs.Close())
 	}
 	groupConfigs, err := openGroupConfigs(cfg.DataDir)
 	if err != nil {
@@ -318,6 +321,11 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.pendingTxnOffsets = b.txns.pendingOffsets
+	highest := b.highestProducerID()
+	if moved := b.producerIDs.skipPast(highest); moved || idsDamaged != nil {
+		cfg.Logger.Warn("producer-ids file damaged, missing or behind the ids in use: ids start past the highest in use",
+			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
+	}
 	return b, nil
 }
 
