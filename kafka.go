@@ -266,7 +266,7 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
-		Files: newFileCache(cfg.ClosedSegmentFiles)}, cfg.Logger)
+		Files: newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger))}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -1321,7 +1321,7 @@ type Config struct {
 	// partition's active one too, despite the name. The others are opened
 	// when read or written and the least recently used idle ones closed
 	// (segfiles.go). Kafka has no such setting: it keeps them all open.
-	// Default 256.
+	// Default 256, and at most half the process's open file limit.
 	ClosedSegmentFiles int
 
 	// FetchSessionCacheSlots is how many incremental fetch sessions

@@ -274,16 +274,30 @@ func (d *logDir) load() error {
 		}
 		d.topics[name] = t
 	}
-	inParallel(len(all), func(i int) {
-		o := all[i]
+	open := func(o opening, last bool) bool {
 		dir := filepath.Join(d.path, partitionDirName(o.t.Name, int32(o.p)))
 		pl, err := openPartition(dir, o.opts, d.logger, clean)
+		if err != nil && !last && outOfDescriptors(err) {
+			return false
+		}
 		if err != nil {
 			d.logger.Error("partition is offline: its log does not open", "topic", o.t.Name, "partition", o.p, "err", err)
 			pl = offlinePartition(dir, d.logger, err)
 		}
 		o.t.Partitions[o.p] = pl
-	})
+		return true
+	}
+	retry := make([]bool, len(all))
+	inParallel(len(all), func(i int) { retry[i] = !open(all[i], false) })
+	// The pool's workers hold several descriptors each while they open
+	// a partition, and under a low ulimit -n they run out of them
+	// together: those that found none open again, one at a time, now
+	// that the pool's are closed.
+	for i, again := range retry {
+		if again {
+			open(all[i], true)
+		}
+	}
 	// The checkpoint is applied after the logs open: restoreLogStart checks
 	// each start against its log's high watermark, which is known only once
 	// the log has been read.
@@ -292,6 +306,12 @@ func (d *logDir) load() error {
 	}
 	d.restoreCleaned()
 	return nil
+}
+
+// outOfDescriptors reports whether err is the process's or the system's
+// open file limit.
+func outOfDescriptors(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
 }
 
 // takeCleanShutdownMarker reports whether the data dir has the clean
