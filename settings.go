@@ -255,6 +255,16 @@ var brokerSettings = []brokerSetting{
 	{name: "log.cleaner.backoff.ms", typ: configTypeLong, doc: "How long the log cleaner waits between rounds.",
 		get: func(c *Config) string { return millis(c.CleanerBackoff) },
 		set: func(c *Config, v string) error { return setMillis(&c.CleanerBackoff, v, 1) }},
+	// Kafka's LogManager starts no cleaner when this is false: compacted
+	// topics, __consumer_offsets among them, then only grow. Old
+	// server.properties files, and test fixtures, still turn it off.
+	{name: "log.cleaner.enable", typ: configTypeBoolean, doc: "Whether the log cleaner compacts topics with cleanup.policy=compact.",
+		get: func(c *Config) string { return strconv.FormatBool(!c.CleanerDisabled) },
+		set: func(c *Config, v string) error {
+			on, err := parseBool(v)
+			c.CleanerDisabled = !on
+			return err
+		}},
 	// Caps the memory of the offset map compaction builds per pass; a
 	// log with more keys is cleaned over several passes (cleaner.go).
 	{name: "log.cleaner.dedupe.buffer.size", typ: configTypeLong, doc: "The most memory the log cleaner's key map takes in one pass.",
@@ -487,7 +497,6 @@ var fixedSettings = map[string]struct {
 	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
 	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
 	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
-	"log.cleaner.enable":         {"true", "the log cleaner always runs", configTypeBoolean},
 }
 
 // fixedSetting looks name up among the fixed settings: its only value, in

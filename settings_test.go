@@ -127,8 +127,7 @@ func TestBrokerConfigSources(t *testing.T) {
 // servers/2.5.0/resources/kafka.properties, rendered for one PLAINTEXT
 // broker) loads, but for the lines this broker refuses on purpose: the JKS
 // keystores (TLS takes PEM files), the ZooKeeper-era SimpleAclAuthorizer
-// (gone from Kafka 4 too) and log.cleaner.enable=false (the cleaner always
-// runs). offsets.commit.timeout.ms and security.inter.broker.protocol
+// (gone from Kafka 4 too). offsets.commit.timeout.ms and security.inter.broker.protocol
 // stopped the start: both are Kafka 4.0 settings with nothing to do on one
 // broker.
 func TestConfigSetIgnoresKafkaPythonFixtureSettings(t *testing.T) {
@@ -170,5 +169,48 @@ func TestConfigSetIgnoresKafkaPythonFixtureSettings(t *testing.T) {
 		if !slices.ContainsFunc(c.ignored, func(s string) bool { return strings.HasPrefix(s, name+": ") }) {
 			t.Errorf("%s is not among the ignored settings %v", name, c.ignored)
 		}
+	}
+}
+
+// TestCleanerEnableSetting: log.cleaner.enable=false, which old
+// server.properties files and kafka-python's test fixture set, is
+// accepted and, as in Kafka's LogManager, keeps the cleaner from running
+// at all. The same broker with the cleaner on cleans the same dirty
+// topic within the wait.
+func TestCleanerEnableSetting(t *testing.T) {
+	// runs is how many cleanings a broker made within wait, and how long
+	// it took to make the first.
+	runs := func(enable string, wait time.Duration) (int64, time.Duration) {
+		cfg := Config{DataDir: t.TempDir(), CleanerBackoff: time.Millisecond}
+		if err := cfg.Set("log.cleaner.enable", enable); err != nil {
+			t.Fatal(err)
+		}
+		tb := startBrokerWith(t, cfg)
+		c := dial(t, tb.addr)
+		if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact"), "segment.bytes": ptr("1000")}); code != codeNone {
+			t.Fatalf("create: %d", code)
+		}
+		for i := range 10 {
+			if code, _ := c.produce("table", 0, keyedBatch(plain, put("k", strings.Repeat("x", 600), int64(i)))); code != codeNone {
+				t.Fatalf("produce %d: %d", i, code)
+			}
+		}
+		start := time.Now()
+		for {
+			tb.metrics.cleaner.mu.Lock()
+			n := tb.metrics.cleaner.runs
+			tb.metrics.cleaner.mu.Unlock()
+			if n > 0 || time.Since(start) > wait {
+				return n, time.Since(start)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	n, took := runs("true", 10*time.Second)
+	if n == 0 {
+		t.Fatal("log.cleaner.enable=true: the cleaner never ran")
+	}
+	if n, _ := runs("false", max(10*took, 200*time.Millisecond)); n != 0 {
+		t.Errorf("log.cleaner.enable=false: the cleaner ran %d times", n)
 	}
 }
