@@ -49,7 +49,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	if len(r.Sessions) > 0 {
 		sc := r.Config.Sessions
 		p("\n### Fetch sessions\n\n")
-		p("A consumer of %d partitions that has read everything: %d fetches with MaxWait 0, first full (every partition, no session), then incremental (a session, no partition named), and the server's CPU per fetch. Then %d franz-go consumers of the topic, caught up, long-poll for %v, and the server's CPU over that time. Lower is better.\n\n",
+		p("A consumer of %d partitions that has read everything: %d fetches with MaxWait 0, first full (every partition, no session), then incremental (a session, no partition named), and the server's CPU per fetch. Then %d franz-go consumers of the topic, caught up, long-poll for %v, and the server's CPU over that time, next to the same server's with no client for as long; the benchmark's own heap sampler is paused in both windows, so the CPU is the broker's. Lower is better.\n\n",
 			sc.Partitions, sc.Fetches, sc.IdleConsumers, sc.Idle)
 		p("| target | full fetch µs | incremental fetch µs | incremental/full | full fetch server B | incremental server B | idle consumers' server CPU %% | no clients' server CPU %% |\n")
 		p("|---|--:|--:|--:|--:|--:|--:|--:|\n")

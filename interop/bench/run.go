@@ -48,6 +48,11 @@ type Config struct {
 	Progress io.Writer
 }
 
+// idleWindow is how long the session workload's idle consumers are
+// watched: franz-go's default fetch max wait, so that every consumer's
+// long poll ends, and the next is sent, about once in the window.
+const idleWindow = 5 * time.Second
+
 // Full is the default run: about 20 MB of small records, 100 MB of 1 KB
 // ones and 200 MB of large ones, on one and on four partitions. The
 // sustained workload is not in it (it writes gigabytes); see Sustained.
@@ -62,7 +67,7 @@ func Full() Config {
 			{Partitions: 4, Size: 10 << 10, Records: 20_000},
 		},
 		Latency:  LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
-		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: 3 * time.Second},
+		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: idleWindow},
 		Txns:     TxnScenario{Transactions: 200, Records: 1000, Size: 100, Partitions: 4},
 		ETL:      ETLScenario{Records: 500_000, Size: 100, Partitions: 3, PerTxn: 10_000},
 		Scale:    ScaleScenario{Topics: 1000, PartitionsPerTopic: 10},

@@ -75,6 +75,8 @@ func (s Stats) Sub(old Stats) Stats {
 //	cpuprofile PATH      ok (a CPU profile runs until cpuprofile-stop)
 //	cpuprofile-stop      ok
 //	heapprofile PATH     ok (writes the allocation profile since the start)
+//	sampler off          ok (the peak-heap sampler stops until "sampler on")
+//	sampler on           ok
 //	quit                 shuts down and exits 0
 //
 // addr is where to listen ("127.0.0.1:0" for a free port); dataDir is
@@ -143,6 +145,20 @@ func ServerMain(kind Kind, addr, dataDir string, in io.Reader, out io.Writer) er
 				}
 			}
 			err = replyErr(reply, ferr)
+		case "sampler":
+			// The sampler wakes every 5ms, which is about 3% of a core
+			// on its own: the idle measurements turn it off, so that
+			// what they see is the broker's CPU and not the benchmark's.
+			switch arg {
+			case "off":
+				peak.stop()
+				err = reply("ok")
+			case "on":
+				peak.start()
+				err = reply("ok")
+			default:
+				err = reply("error sampler %q: want on or off", arg)
+			}
 		case "quit":
 			return nil
 		default:
@@ -272,15 +288,21 @@ func procStatus() (rss, hwm uint64) {
 
 // peakHeap samples the in-use heap (HeapInuse: heap objects plus the free
 // space inside their spans) every 5ms through runtime/metrics, which does
-// not stop the world, and keeps the largest value seen.
+// not stop the world, and keeps the largest value seen. It can be stopped
+// and started again; both are no-ops when it is already in that state.
+// Only ServerMain's command loop calls them.
 type peakHeap struct {
 	max  atomic.Uint64
-	done chan struct{}
+	done chan struct{} // nil while stopped
 	wg   sync.WaitGroup
 }
 
 func (p *peakHeap) start() {
-	p.done = make(chan struct{})
+	if p.done != nil {
+		return
+	}
+	done := make(chan struct{})
+	p.done = done
 	p.wg.Go(func() {
 		samples := []metrics.Sample{
 			{Name: "/memory/classes/heap/objects:bytes"},
@@ -303,7 +325,7 @@ func (p *peakHeap) start() {
 				}
 			}
 			select {
-			case <-p.done:
+			case <-done:
 				return
 			case <-t.C:
 			}
@@ -314,8 +336,12 @@ func (p *peakHeap) start() {
 func (p *peakHeap) reset() { p.max.Store(0) }
 
 func (p *peakHeap) stop() {
+	if p.done == nil {
+		return
+	}
 	close(p.done)
 	p.wg.Wait()
+	p.done = nil
 }
 
 // loopServer is the loopback target: it moves bytes and nothing else. A
