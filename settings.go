@@ -536,12 +536,16 @@ var ignoredSettings = []struct{ key, why string }{
 	{"num.network.threads", "no thread pools to size"},
 	{"num.recovery.threads.per.data.dir", "no thread pools to size"},
 	{"num.replica.", "no replicas"},
+	// GroupCoordinatorConfig's wait for the offsets topic's replicas: a
+	// commit here is answered once it is in the one replica.
+	{"offsets.commit.timeout.ms", "no replicas to wait for"},
 	{"offsets.topic.", "__consumer_offsets has one partition and one replica"},
 	{"process.roles", "no KRaft roles: one broker"},
 	{"queued.max.requests", "each connection is served in order"},
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
 	{"reserved.broker.max.id", "node.id is given"},
+	{"security.inter.broker.protocol", "one broker"},
 	{"share.coordinator.", "share group state is a file, not a topic"},
 	{"socket.receive.buffer.bytes", "the OS's socket buffers"},
 	{"socket.send.buffer.bytes", "the OS's socket buffers"},

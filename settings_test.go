@@ -4,6 +4,7 @@
 package kafka
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,56 @@ func TestBrokerConfigSources(t *testing.T) {
 	}
 	if value["group.max.size"] != "7" || value["group.consumer.max.size"] != "2147483647" || value["group.min.session.timeout.ms"] != "1" {
 		t.Errorf("values: %v", value)
+	}
+}
+
+// TestConfigSetIgnoresKafkaPythonFixtureSettings: the server.properties that
+// kafka-python 2.0.2's test fixture writes for Kafka 2.5 (its
+// servers/2.5.0/resources/kafka.properties, rendered for one PLAINTEXT
+// broker) loads, but for the lines this broker refuses on purpose: the JKS
+// keystores (TLS takes PEM files), the ZooKeeper-era SimpleAclAuthorizer
+// (gone from Kafka 4 too) and log.cleaner.enable=false (the cleaner always
+// runs). offsets.commit.timeout.ms and security.inter.broker.protocol
+// stopped the start: both are Kafka 4.0 settings with nothing to do on one
+// broker.
+func TestConfigSetIgnoresKafkaPythonFixtureSettings(t *testing.T) {
+	const file = "broker.id=0\n" +
+		"listeners=PLAINTEXT://127.0.0.1:0\n" +
+		"security.inter.broker.protocol=PLAINTEXT\n" +
+		"allow.everyone.if.no.acl.found=true\n" +
+		"num.network.threads=3\n" +
+		"num.io.threads=8\n" +
+		"socket.send.buffer.bytes=102400\n" +
+		"socket.receive.buffer.bytes=102400\n" +
+		"socket.request.max.bytes=104857600\n" +
+		"log.dirs=/tmp/kafka-python/data\n" +
+		"num.partitions=4\n" +
+		"default.replication.factor=1\n" +
+		"replica.lag.time.max.ms=1000\n" +
+		"replica.socket.timeout.ms=1000\n" +
+		"log.retention.hours=168\n" +
+		"log.segment.bytes=1073741824\n" +
+		"log.retention.check.interval.ms=300000\n" +
+		"offsets.commit.timeout.ms=500\n" +
+		"offsets.topic.num.partitions=2\n" +
+		"offsets.topic.replication.factor=1\n" +
+		"group.min.session.timeout.ms=1000\n" +
+		"zookeeper.connect=127.0.0.1:2181/kafka-python\n" +
+		"zookeeper.connection.timeout.ms=30000\n" +
+		"zookeeper.session.timeout.ms=500\n"
+	props, err := ReadProperties(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Config
+	for _, p := range props {
+		if err := c.Set(p.Key, p.Value); err != nil {
+			t.Errorf("Set(%s, %s): %v", p.Key, p.Value, err)
+		}
+	}
+	for _, name := range []string{"offsets.commit.timeout.ms", "security.inter.broker.protocol"} {
+		if !slices.ContainsFunc(c.ignored, func(s string) bool { return strings.HasPrefix(s, name+": ") }) {
+			t.Errorf("%s is not among the ignored settings %v", name, c.ignored)
+		}
 	}
 }
