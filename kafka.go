@@ -83,6 +83,9 @@
 //     retention deleting whole segments.
 //   - segfiles.go: the descriptor cache through which closed segments are
 //     read, so that open files do not grow with the segment count.
+//   - fdlimit_unix.go: the process's open file limit, which bounds that
+//     cache.
+//   - fdlimit_other.go: the same, where the OS has no such limit.
 //   - topics.go: the data dir: topics as sets of partition directories, their
 //     ids and configs, creation and deletion that a crash leaves whole, and
 //     CreateTopics, DeleteTopics and CreatePartitions.
