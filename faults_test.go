@@ -935,3 +935,57 @@ func TestDamagedPartitionMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestTornSwapFileAtOpen opens a partition whose dir holds a .log.swap
+// that is torn, beside the segments it would replace, all still there.
+// The cleaner fsyncs a cleaned segment whole before renaming it to .swap,
+// so a torn one is damage; finishing the swap deleted the old segments and
+// put the torn copy in their place, losing every record past the tear.
+// With the old segments whole, the swap is dropped instead, with a log
+// line, and every record stays.
+func TestTornSwapFileAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	l, err := openPartitionLog(dir, logOptions{SegmentBytes: 1 << 10}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches [][]byte
+	for i := range 12 {
+		b := makeBatch(testRecord{int64(i), strings.Repeat("r", 200)})
+		appendBatches(t, l, b)
+		batches = append(batches, b)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(segmentPath(dir, 0, logSuffix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(segmentPath(dir, 0, logSuffix+swapSuffix), whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The cleaning's groupend file names the group's last old segment.
+	if err := os.WriteFile(segmentPath(dir, 0, groupEndSuffix+swapSuffix), []byte("0"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs syncBuffer
+	l, err = openPartitionLog(dir, logOptions{SegmentBytes: 1 << 10}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if hw := l.HighWatermark(); hw != int64(len(batches)) {
+		t.Fatalf("high watermark %d after opening beside a torn swap, want %d\n%s", hw, len(batches), logs.String())
+	}
+	for i, b := range batches {
+		got, err := l.Read(int64(i), len(b))
+		if err != nil || !bytes.Equal(got, stored(b, int64(i))) {
+			t.Fatalf("record %d: %d bytes, %v", i, len(got), err)
+		}
+	}
+	if !strings.Contains(logs.String(), swapSuffix) {
+		t.Errorf("no log line names the torn swap file:\n%s", logs.String())
+	}
+}
