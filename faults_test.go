@@ -989,3 +989,47 @@ func TestTornSwapFileAtOpen(t *testing.T) {
 		t.Errorf("no log line names the torn swap file:\n%s", logs.String())
 	}
 }
+
+// TestUnreadableTopicConfigKeepsRecords garbles the topic.config of a
+// topic that keeps its records forever (retention.ms -1), whose records
+// are a month old. Loading it with the defaults, as before, put it under
+// a retention of 7 days and the next check deleted them: a topic whose
+// configs are not known has nothing deleted by retention until they are
+// set again.
+func TestUnreadableTopicConfigKeepsRecords(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("keep", 1, map[string]*string{"retention.ms": ptr("-1"), "segment.bytes": ptr("1024")}); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour).UnixMilli()
+	for i := range 10 {
+		if code, _ := c.produce("keep", 0, makeBatch(testRecord{old + int64(i), strings.Repeat("k", 300)})); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	tb.stop()
+	os.WriteFile(filepath.Join(dir, "keep-0", topicConfigFile), []byte("retention.ms=-1\nsegment.by\x00\x00"), 0o644)
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	tb.logs.EnforceRetention(time.Now())
+	if start := tb.logs.Topic("keep").Partitions[0].LogStartOffset(); start != 0 {
+		t.Errorf("log start offset %d after a retention check, want 0: records deleted under default configs\n%s", start, logs.String())
+	}
+	if !strings.Contains(logs.String(), topicConfigFile) {
+		t.Errorf("no log line names %s:\n%s", topicConfigFile, logs.String())
+	}
+	// Configs set again are obeyed.
+	c = dial(t, tb.addr)
+	if err := tb.logs.AlterTopicConfigs("keep", func(topicConfig) (topicConfig, *configError) {
+		return topicConfig{"retention.ms": "1000"}, nil
+	}, false); err != nil {
+		t.Fatal(err)
+	}
+	tb.logs.EnforceRetention(time.Now())
+	if start := tb.logs.Topic("keep").Partitions[0].LogStartOffset(); start == 0 {
+		t.Errorf("nothing deleted under a retention.ms set again after the damage")
+	}
+}

@@ -134,6 +134,11 @@ type topicLog struct {
 	// handlers read them without holding mu (the first design note above).
 	Partitions []*partitionLog
 	Configs    topicConfig
+	// ConfigsUnread is set when the topic's topic.config did not read at
+	// start: Configs are then the defaults, which may keep less than the
+	// topic's own did (a retention.ms of -1, a compact policy), so
+	// retention deletes nothing of it until its configs are set again.
+	ConfigsUnread bool
 }
 
 // logDir is the broker's data directory: every topic's partitions. It is
@@ -265,9 +270,10 @@ func (d *logDir) load() error {
 	for _, name := range slices.Sorted(maps.Keys(runs)) {
 		cfg, err := readTopicConfig(filepath.Join(d.path, partitionDirName(name, 0)))
 		if err != nil {
-			d.logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
+			d.logger.Warn("topic configs unreadable: using the defaults, but retention deletes nothing of the topic until its configs are set again",
+				"topic", name, "file", filepath.Join(d.path, partitionDirName(name, 0), topicConfigFile), "err", err)
 		}
-		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, Partitions: make([]*partitionLog, len(runs[name]))}
+		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, ConfigsUnread: err != nil, Partitions: make([]*partitionLog, len(runs[name]))}
 		popts := cfg.logOptions(d.opts)
 		for p := range runs[name] {
 			all = append(all, opening{t, p, popts})
@@ -992,7 +998,7 @@ func (d *logDir) CreatePartitions(name string, total int32) error {
 	// slices.Clip makes append copy: writing into spare capacity of the old
 	// slice would change what a handler still holding the old topicLog
 	// sees.
-	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs, ConfigsUnread: t.ConfigsUnread}
 	return nil
 }
 
@@ -1423,6 +1429,9 @@ func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int6
 // topic's retention no longer keeps (see the design note on retention).
 func (d *logDir) EnforceRetention(now time.Time) {
 	for _, t := range d.Topics() {
+		if t.ConfigsUnread {
+			continue
+		}
 		// Each topic's retention comes from its own configs over the
 		// broker's defaults, read afresh each run, so an AlterConfigs takes
 		// effect at the next check without a restart.
