@@ -1033,3 +1033,52 @@ func TestUnreadableTopicConfigKeepsRecords(t *testing.T) {
 		t.Errorf("nothing deleted under a retention.ms set again after the damage")
 	}
 }
+
+// TestDeleteTopicOnFullDisk deletes a topic on a full disk, after
+// DeleteRecords moved its log start offset: the deletion commits with a
+// rename, which needs no space, so it is answered as done, though the
+// checkpoint cannot be rewritten. The stale entry must not outlive it: a
+// topic created later under the name inherited it at the next start, its
+// records hidden below the old log start offset.
+func TestDeleteTopicOnFullDisk(t *testing.T) {
+	mnt := mountTmpfs(t, 1<<20)
+	dir := filepath.Join(mnt, "data")
+	d, err := openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := d.CreateTopic("t", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		appendBatches(t, old.Partitions[0], makeBatch(testRecord{int64(i), "old"}))
+	}
+	if _, err := d.DeleteRecords(old, 0, 4); err != nil {
+		t.Fatal(err)
+	}
+	filler := fillDisk(t, mnt)
+	if err := d.DeleteTopic("t"); err != nil {
+		t.Errorf("DeleteTopic on a full disk: %v, want success: the rename committed it", err)
+	}
+	if d.Topic("t") != nil {
+		t.Fatal("the topic is still there")
+	}
+	os.Remove(filler)
+	fresh, err := d.CreateTopic("t", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		appendBatches(t, fresh.Partitions[0], makeBatch(testRecord{int64(i), "new"}))
+	}
+	d.Close()
+	d, err = openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if start := d.Topic("t").Partitions[0].LogStartOffset(); start != 0 {
+		t.Errorf("the new topic starts at %d after a restart, want 0: it inherited the deleted one's log start", start)
+	}
+}

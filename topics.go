@@ -168,6 +168,11 @@ type logDir struct {
 	// the last one written is never older than the last change. Lock
 	// order: checkpointMu, then mu.
 	checkpointMu sync.Mutex
+	// checkpointStale is set while the last write of the checkpoint
+	// failed (a full disk): the file may still name partitions of a
+	// deleted topic, which a topic created under its name would inherit
+	// at the next start, so creations write it first (freshCheckpoint).
+	checkpointStale atomic.Bool
 }
 
 // Files of the data dir itself, named as Kafka names them.
@@ -467,7 +472,22 @@ func (d *logDir) checkpointLogStarts() error {
 	// put every partition back at its first segment, reviving deleted
 	// records.
 	data := fmt.Sprintf("0\n%d\n%s", len(lines), strings.Join(lines, ""))
-	return writeFileAtomic(filepath.Join(d.path, logStartCheckpointFile), []byte(data))
+	err := writeFileAtomic(filepath.Join(d.path, logStartCheckpointFile), []byte(data))
+	d.checkpointStale.Store(err != nil)
+	return err
+}
+
+// freshCheckpoint rewrites the checkpoint if its last write failed, so
+// that partitions about to be created cannot inherit a deleted topic's
+// entries; creations fail while it cannot be written.
+func (d *logDir) freshCheckpoint() error {
+	if !d.checkpointStale.Load() {
+		return nil
+	}
+	if err := d.checkpointLogStarts(); err != nil {
+		return fmt.Errorf("%w: the log start offset checkpoint, which names a deleted topic's partitions, cannot be rewritten: %w", errStorage, err)
+	}
+	return nil
 }
 
 // partitionDir is a partition dir with a readable partition.metadata.
@@ -908,6 +928,12 @@ type newTopic struct {
 // them together is what makes it cheap (grow).
 func (d *logDir) CreateTopics(specs []newTopic) ([]*topicLog, []error) {
 	made, errs := make([]*topicLog, len(specs)), make([]error, len(specs))
+	if err := d.freshCheckpoint(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return made, errs
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var gs []*growth
@@ -981,6 +1007,9 @@ func (d *logDir) newTopicGrowth(spec newTopic, taken map[string]bool) (*growth, 
 
 // CreatePartitions grows a topic to total partitions.
 func (d *logDir) CreatePartitions(name string, total int32) error {
+	if err := d.freshCheckpoint(); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.topics[name]
@@ -1369,9 +1398,11 @@ func (d *logDir) DeleteTopic(name string) error {
 	}
 	// The checkpoint is rewritten after the deletion commits. A crash
 	// between the two leaves entries for a topic that is gone, which
-	// restoreLogStarts drops at the next open.
+	// restoreLogStarts drops at the next open. A failure to write it (a
+	// full disk) does not undo the deletion, which is answered as done;
+	// the next creation writes it first (freshCheckpoint).
 	if err := d.checkpointLogStarts(); err != nil {
-		return fmt.Errorf("kafka: delete topic %q: %w", name, err)
+		d.logger.Warn("log start offset checkpoint not rewritten after deleting a topic; it will be before the next creation", "topic", name, "err", err)
 	}
 	return nil
 }
