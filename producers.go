@@ -365,6 +365,18 @@ func openProducerIDs(dir string) (*producerIDs, error) {
 	return p, nil
 }
 
+// producerIDErrorCode answers an InitProducerId whose id could not be
+// had: the id space used up is UNKNOWN_SERVER_ERROR, and a block that
+// could not be reserved (the file not written, as on a full disk)
+// COORDINATOR_LOAD_IN_PROGRESS, which clients retry, as Kafka's
+// RPCProducerIdManager answers while it has no block to hand out from.
+func producerIDErrorCode(err error) int16 {
+	if errors.Is(err, errProducerIDsExhausted) {
+		return codeUnknownServerError
+	}
+	return codeCoordinatorLoadInProgress
+}
+
 // errProducerIDsDamaged is a producer-ids file that does not parse.
 var errProducerIDsDamaged = errors.New("kafka: producer-ids file damaged")
 
@@ -552,7 +564,7 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 	id, err := b.producerIDs.Next()
 	if err != nil {
 		b.log.Error("allocating a producer id", "err", err)
-		return fail(codeUnknownServerError)
+		return fail(producerIDErrorCode(err))
 	}
 	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
 }

@@ -483,6 +483,10 @@ func (c *txnCoordinator) save(m *txnMeta) error {
 // answers a failed append to __transaction_state.
 var errTxnStateNotSaved = errors.New("kafka: transaction state not saved")
 
+// errTxnMarkers is an end of a transaction decided, its Prepare state
+// saved, whose markers or offsets are not all written yet.
+var errTxnMarkers = errors.New("kafka: transaction markers not all written")
+
 // sortedMetas is every transactional id's state, sorted by id. Callers
 // hold mu.
 func (c *txnCoordinator) sortedMetas() []*txnMeta {
@@ -523,14 +527,14 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 			continue // deleted since: nothing to end there
 		}
 		if err := appendMarker(t, pl, m.ProducerID, epoch, typ, now); err != nil {
-			return fmt.Errorf("kafka: writing %s marker to %s-%d: %w", m.State, tp.Topic, tp.Partition, err)
+			return fmt.Errorf("%w: writing %s marker to %s-%d: %w", errTxnMarkers, m.State, tp.Topic, tp.Partition, err)
 		}
 		// Under Fsync "always" each marker is on disk before the next
 		// partition's: the answer that says "committed" must survive a
 		// crash, and the Prepare state saved above finishes the rest.
 		if c.b.fsync.always {
 			if err := pl.SyncTo(pl.HighWatermark()); err != nil {
-				return err
+				return fmt.Errorf("%w: %w", errTxnMarkers, err)
 			}
 		}
 	}
@@ -541,7 +545,7 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	// safe order costs nothing.
 	if commit && len(m.Offsets) > 0 {
 		if err := c.b.groups.commitTxnOffsets(m.Offsets); err != nil {
-			return err
+			return fmt.Errorf("%w: %w", errTxnMarkers, err)
 		}
 	}
 	m.State = txnCompleteAbort
@@ -619,7 +623,7 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 		pid, err := c.b.producerIDs.Next()
 		if err != nil {
 			c.b.log.Error("allocating a producer id", "err", err)
-			return fail(codeUnknownServerError)
+			return fail(producerIDErrorCode(err))
 		}
 		m = &txnMeta{ID: id, ProducerID: pid, ProducerEpoch: 0, LastProducerEpoch: -1}
 		c.byID[id] = m
@@ -640,14 +644,17 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 		default:
 			if err := c.bump(m); err != nil {
 				c.b.log.Error("fencing a transactional producer", "transactional.id", id, "err", err)
-				return fail(codeUnknownServerError)
+				if !errors.Is(err, errTxnStateNotSaved) && !errors.Is(err, errTxnMarkers) {
+					return fail(producerIDErrorCode(err)) // a new producer id
+				}
+				return fail(txnErrorCode(err))
 			}
 		}
 	}
 	m.TimeoutMs, m.State, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, time.Now().UnixMilli()
 	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
-		return fail(codeUnknownServerError)
+		return fail(txnErrorCode(err))
 	}
 	return &initProducerIDResponse{ProducerID: m.ProducerID, ProducerEpoch: m.ProducerEpoch}
 }
@@ -672,12 +679,32 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 		c.setProducer(pid, m)
 		return nil
 	}
+	was := m.LastProducerEpoch
 	m.LastProducerEpoch = m.ProducerEpoch
 	if m.State == txnOngoing {
-		return c.end(m, false, m.ProducerEpoch+1)
+		err := c.end(m, false, m.ProducerEpoch+1)
+		if errors.Is(err, errTxnStateNotSaved) {
+			m.LastProducerEpoch = was // no bump: end kept the epoch too
+		}
+		return err
 	}
 	m.ProducerEpoch++
 	return nil
+}
+
+// txnErrorCode answers a change of a transaction that failed: one the state
+// file did not take is NOT_COORDINATOR (errTxnStateNotSaved), one whose
+// Prepare state was saved but whose markers are not all written is
+// CONCURRENT_TRANSACTIONS, which the client retries until the background
+// check has written them; anything else is UNKNOWN_SERVER_ERROR.
+func txnErrorCode(err error) int16 {
+	switch {
+	case errors.Is(err, errTxnStateNotSaved):
+		return codeNotCoordinator
+	case errors.Is(err, errTxnMarkers):
+		return codeConcurrentTransactions
+	}
+	return codeUnknownServerError
 }
 
 // setProducer maps producer id pid to m, or unmaps it if m is nil.
@@ -992,7 +1019,8 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 	}
 	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
-		each(func(txnPartition) int16 { return codeUnknownServerError })
+		code := txnErrorCode(err)
+		each(func(txnPartition) int16 { return code })
 	}
 	return results
 }
@@ -1055,7 +1083,7 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 	}
 	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
-		return &addOffsetsToTxnResponse{ErrorCode: codeUnknownServerError}
+		return &addOffsetsToTxnResponse{ErrorCode: txnErrorCode(err)}
 	}
 	return &addOffsetsToTxnResponse{}
 }
@@ -1128,10 +1156,7 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 			// and the background check (abortExpired) writes what is
 			// missing: the client retries until it is done, as a retry
 			// that finds a Prepare state is answered (lookup).
-			code = codeConcurrentTransactions
-			if errors.Is(err, errTxnStateNotSaved) {
-				code = codeNotCoordinator
-			}
+			code = txnErrorCode(err)
 		}
 	}
 	return &endTxnResponse{ErrorCode: code}
@@ -1287,7 +1312,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	}
 	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
-		return all(codeUnknownServerError)
+		return all(txnErrorCode(err))
 	}
 	return resp
 }

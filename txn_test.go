@@ -1162,3 +1162,45 @@ func TestEndTxnMarkerNotWritten(t *testing.T) {
 	}
 	pl.offline.Store(nil) // back, so that the broker closes cleanly
 }
+
+// TestTxnRequestsStateNotSaved fails every append to the transaction state
+// file, as a full disk does: InitProducerId, AddPartitionsToTxn and
+// AddOffsetsToTxn are answered NOT_COORDINATOR, which clients retry (as
+// Kafka answers a failed append to __transaction_state), not
+// UNKNOWN_SERVER_ERROR, which ends a Java producer; once the file takes
+// writes again the retries succeed.
+func TestTxnRequestsStateNotSaved(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	state := tb.txns.state
+	tb.txns.mu.Lock()
+	state.f.Close() // every append fails
+	tb.txns.mu.Unlock()
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNotCoordinator {
+		t.Errorf("AddPartitionsToTxn: code %d, want NOT_COORDINATOR", code)
+	}
+	if code := c.addOffsets("app", pid, epoch, "g"); code != codeNotCoordinator {
+		t.Errorf("AddOffsetsToTxn: code %d, want NOT_COORDINATOR", code)
+	}
+	if code, _, _ := c.initTxn("app", 60000); code != codeNotCoordinator {
+		t.Errorf("InitProducerId: code %d, want NOT_COORDINATOR", code)
+	}
+	tb.txns.mu.Lock()
+	err := state.reopen(state.size)
+	tb.txns.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, pid, epoch := c.initTxn("app", 60000)
+	if code != codeNone {
+		t.Fatalf("InitProducerId retried: code %d", code)
+	}
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
+		t.Errorf("AddPartitionsToTxn retried: code %d", code)
+	}
+	if code := c.addOffsets("app", pid, epoch, "g"); code != codeNone {
+		t.Errorf("AddOffsetsToTxn retried: code %d", code)
+	}
+}
