@@ -145,13 +145,13 @@ func TestReauthenticationKeepsMechanism(t *testing.T) {
 // TestExpiredSessionIsClosed: once the session is over, any request but
 // the handshake of a re-authentication closes the connection.
 func TestExpiredSessionIsClosed(t *testing.T) {
-	addr := reauthBroker(t, 200*time.Millisecond)
+	addr := reauthBroker(t, 500*time.Millisecond)
 	c := dial(t, addr)
-	if code, msg, life := c.plainLoginLifetime("alice", "alice-secret"); code != codeNone || life != 200 {
+	if code, msg, life := c.plainLoginLifetime("alice", "alice-secret"); code != codeNone || life != 500 {
 		t.Fatalf("login: code %d %q, SessionLifetimeMs %d", code, msg, life)
 	}
 	c.metadataV1()
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	c.send(3, 1, false, func(w *writer) { w.ArrayLen(-1) })
 	c.expectClosed()
 
@@ -159,8 +159,8 @@ func TestExpiredSessionIsClosed(t *testing.T) {
 	// where the handshake is checked before the expiry.
 	c = dial(t, addr)
 	c.plainLoginLifetime("alice", "alice-secret")
-	time.Sleep(300 * time.Millisecond)
-	if code, msg, life := c.plainLoginLifetime("alice", "alice-secret"); code != codeNone || life != 200 {
+	time.Sleep(600 * time.Millisecond)
+	if code, msg, life := c.plainLoginLifetime("alice", "alice-secret"); code != codeNone || life != 500 {
 		t.Fatalf("late re-authentication: code %d %q, SessionLifetimeMs %d", code, msg, life)
 	}
 	c.metadataV1()
