@@ -1,0 +1,164 @@
+package kafka
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Tests of the admin APIs where this broker was found to answer
+// differently from Apache Kafka 4.0: each sends the raw request and checks
+// the code and message the Kafka class named in the code gives.
+
+// createTopicsRaw sends CreateTopics v7 with the given entries and
+// returns the results in the order of the response.
+func (c *testClient) createTopicsRaw(topics []creatableTopic, validateOnly bool) []creatableTopicResult {
+	c.t.Helper()
+	r := c.roundTrip(19, 7, true, func(w *writer) {
+		writeArrayNonNull(w, topics, func(w *writer, t creatableTopic) {
+			w.String(t.Name)
+			w.Int32(t.NumPartitions)
+			w.Int16(t.ReplicationFactor)
+			writeArrayNonNull(w, t.Assignments, func(w *writer, a creatableReplicaAssignment) {
+				w.Int32(a.PartitionIndex)
+				writeArrayNonNull(w, a.BrokerIDs, (*writer).Int32)
+				w.Tags()
+			})
+			writeArrayNonNull(w, t.Configs, func(w *writer, c creatableTopicConfig) {
+				w.String(c.Name)
+				w.NullableString(c.Value)
+				w.Tags()
+			})
+			w.Tags()
+		})
+		w.Int32(1000)
+		w.Bool(validateOnly)
+		w.Tags()
+	})
+	r.Int32() // throttle
+	res := readArray(r, func(r *reader) (t creatableTopicResult) {
+		t.Name, t.TopicID, t.ErrorCode, t.ErrorMessage = r.String(), r.UUID(), r.Int16(), r.NullableString()
+		t.NumPartitions, t.ReplicationFactor = r.Int32(), r.Int16()
+		t.Configs = readArray(r, func(r *reader) (e creatableTopicConfigs) {
+			e.Name, e.Value, e.ReadOnly, e.ConfigSource, e.IsSensitive = r.String(), r.NullableString(), r.Bool(), r.Int8(), r.Bool()
+			r.SkipTags()
+			return e
+		})
+		r.SkipTags()
+		return t
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return res
+}
+
+// outcome is an error code and message as a test compares them.
+func outcome(code int16, msg *string) string {
+	if msg == nil {
+		return fmt.Sprintf("%d <nil>", code)
+	}
+	return fmt.Sprintf("%d %s", code, *msg)
+}
+
+// TestCreateTopicsNamesAsKafka: invalid, colliding and existing names are
+// refused with the codes and words of Kafka's Topic.validate and
+// ReplicationControlManager.createTopics, with ValidateOnly too.
+func TestCreateTopicsNamesAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("a_b", 1)
+	long := strings.Repeat("x", 250)
+	tests := []struct{ name, want string }{
+		{"", "17 Topic name is invalid: the empty string is not allowed"},
+		{".", "17 Topic name is invalid: '.' is not allowed"},
+		{"..", "17 Topic name is invalid: '..' is not allowed"},
+		{long, "17 Topic name is invalid: the length of '" + long + "' is longer than the max allowed length 249"},
+		{"a b", "17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'"},
+		{"a.b", "17 Topic 'a.b' collides with existing topic: a_b"},
+		{"a_b", "36 Topic 'a_b' already exists."},
+		{"__cluster_metadata", "42 Creation of internal topic __cluster_metadata is prohibited."},
+	}
+	for _, validateOnly := range []bool{false, true} {
+		for _, tt := range tests {
+			res := c.createTopicsRaw([]creatableTopic{{Name: tt.name, NumPartitions: 1, ReplicationFactor: 1}}, validateOnly)
+			if len(res) != 1 {
+				t.Fatalf("%q: %d results", tt.name, len(res))
+			}
+			if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != tt.want {
+				t.Errorf("CreateTopics %.20q (validateOnly %v): %s, want %s", tt.name, validateOnly, got, tt.want)
+			}
+		}
+	}
+}
+
+// TestCreateTopicsDuplicateNameOnce: a name given twice is answered once,
+// INVALID_REQUEST, after the other topics, as ControllerApis.createTopics
+// does, and is not created.
+func TestCreateTopicsDuplicateNameOnce(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	res := c.createTopicsRaw([]creatableTopic{
+		{Name: "d", NumPartitions: 1, ReplicationFactor: 1},
+		{Name: "ok", NumPartitions: 1, ReplicationFactor: 1},
+		{Name: "d", NumPartitions: 2, ReplicationFactor: 1},
+	}, false)
+	var got []string
+	for _, r := range res {
+		got = append(got, r.Name+" "+outcome(r.ErrorCode, r.ErrorMessage))
+	}
+	want := "[ok 0 <nil> d 42 Duplicate topic name.]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("results %v, want %s", got, want)
+	}
+	if tb.logs.Topic("d") != nil {
+		t.Error("the duplicated topic was created")
+	}
+}
+
+// TestCreateTopicsCountsAsKafka: partition counts, replication factors,
+// manual assignments and null configs are refused with the codes and
+// words of ReplicationControlManager.createTopic, in its order.
+func TestCreateTopicsCountsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	node := tb.cfg.NodeID
+	assign := func(parts ...creatableReplicaAssignment) []creatableReplicaAssignment { return parts }
+	tests := []struct {
+		topic creatableTopic
+		want  string
+	}{
+		{creatableTopic{NumPartitions: 0, ReplicationFactor: 1}, "37 Number of partitions was set to an invalid non-positive value."},
+		{creatableTopic{NumPartitions: -2, ReplicationFactor: 1}, "37 Number of partitions was set to an invalid non-positive value."},
+		{creatableTopic{NumPartitions: 0, ReplicationFactor: 0}, "38 Replication factor must be larger than 0, or -1 to use the default value."},
+		{creatableTopic{NumPartitions: 1, ReplicationFactor: -2}, "38 Replication factor must be larger than 0, or -1 to use the default value."},
+		{creatableTopic{NumPartitions: 1, ReplicationFactor: 3}, "38 Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be reached because only 1 broker(s) are registered."},
+		{creatableTopic{NumPartitions: -1, ReplicationFactor: -1}, "0 <nil>"},
+		{creatableTopic{NumPartitions: 1, ReplicationFactor: -1, Assignments: assign(creatableReplicaAssignment{0, []int32{node}})},
+			"42 A manual partition assignment was specified, but numPartitions was not set to -1."},
+		{creatableTopic{NumPartitions: 1, ReplicationFactor: 1, Assignments: assign(creatableReplicaAssignment{0, []int32{node}})},
+			"42 A manual partition assignment was specified, but replication factor was not set to -1."},
+		{creatableTopic{NumPartitions: -1, ReplicationFactor: -1, Assignments: assign(creatableReplicaAssignment{1, []int32{node}}, creatableReplicaAssignment{0, []int32{node}})},
+			"0 <nil>"},
+		{creatableTopic{NumPartitions: -1, ReplicationFactor: -1, Assignments: assign(creatableReplicaAssignment{0, []int32{node}}, creatableReplicaAssignment{0, []int32{node}})},
+			"39 Found multiple manual partition assignments for partition 0"},
+		{creatableTopic{NumPartitions: -1, ReplicationFactor: -1, Assignments: assign(creatableReplicaAssignment{1, []int32{node}})},
+			"39 partitions should be a consecutive 0-based integer sequence"},
+		{creatableTopic{NumPartitions: -1, ReplicationFactor: -1, Assignments: assign(creatableReplicaAssignment{0, []int32{}})},
+			"39 The manual partition assignment includes an empty replica list."},
+		{creatableTopic{NumPartitions: -1, ReplicationFactor: -1, Assignments: assign(creatableReplicaAssignment{0, []int32{node + 7}})},
+			fmt.Sprintf("39 The manual partition assignment includes broker %d, but no such broker is registered.", node+7)},
+		{creatableTopic{NumPartitions: -1, ReplicationFactor: -1, Assignments: assign(creatableReplicaAssignment{0, []int32{node, node}})},
+			fmt.Sprintf("39 The manual partition assignment includes the broker %d more than once.", node)},
+		// Configs are checked before the counts, as in Kafka.
+		{creatableTopic{NumPartitions: 0, ReplicationFactor: 1, Configs: []creatableTopicConfig{{"retention.ms", nil}, {"segment.ms", nil}}},
+			"40 Null value not supported for topic configs: retention.ms,segment.ms"},
+	}
+	for i, tt := range tests {
+		tt.topic.Name = fmt.Sprintf("t%d", i)
+		res := c.createTopicsRaw([]creatableTopic{tt.topic}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != tt.want {
+			t.Errorf("CreateTopics %+v: %s, want %s", tt.topic, got, tt.want)
+		}
+	}
+}
