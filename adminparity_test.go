@@ -162,3 +162,83 @@ func TestCreateTopicsCountsAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// deleteTopicsRaw sends DeleteTopics v6 and returns its results.
+func (c *testClient) deleteTopicsRaw(topics []deleteTopicState) []deletableTopicResult {
+	c.t.Helper()
+	r := c.roundTrip(20, 6, true, func(w *writer) {
+		writeArrayNonNull(w, topics, func(w *writer, t deleteTopicState) {
+			w.NullableString(t.Name)
+			w.UUID(t.TopicID)
+			w.Tags()
+		})
+		w.Int32(1000)
+		w.Tags()
+	})
+	r.Int32() // throttle
+	res := readArray(r, func(r *reader) (t deletableTopicResult) {
+		t.Name, t.TopicID, t.ErrorCode, t.ErrorMessage = r.NullableString(), r.UUID(), r.Int16(), r.NullableString()
+		r.SkipTags()
+		return t
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return res
+}
+
+// TestDeleteTopicsRefusesAsKafka: DeleteTopics v6 refuses an entry with
+// both a name and an id or with neither, and a name or id given twice,
+// answering each once, and words unknown names and ids, as Kafka's
+// ControllerApis.deleteTopics does.
+func TestDeleteTopicsRefusesAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	for _, name := range []string{"both", "twice", "byid", "byid2", "byname"} {
+		c.createTopic(name, 1)
+	}
+	id := func(name string) uuid { return tb.logs.Topic(name).ID }
+	unknown := uuid{1, 2, 3}
+	res := c.deleteTopicsRaw([]deleteTopicState{
+		{Name: ptr("both"), TopicID: id("both")},
+		{},
+		{Name: ptr("twice")}, {Name: ptr("twice")},
+		{TopicID: id("byid")}, {TopicID: id("byid")},
+		{TopicID: unknown},
+		{Name: ptr("nosuch")},
+		{TopicID: id("byid2")},
+		{Name: ptr("byname")},
+	})
+	got := map[string]string{}
+	for _, r := range res {
+		key := deref(r.Name)
+		if r.Name == nil {
+			key = r.TopicID.String()
+		}
+		if _, dup := got[key]; dup {
+			t.Errorf("%s answered twice", key)
+		}
+		got[key] = outcome(r.ErrorCode, r.ErrorMessage)
+	}
+	want := map[string]string{
+		"both":              "42 You may not specify both topic name and topic id.",
+		uuid{}.String():     "42 Neither topic name nor id were specified.",
+		"twice":             "42 Duplicate topic name.",
+		id("byid").String(): "42 Duplicate topic id.",
+		unknown.String():    "100 This server does not host this topic ID.",
+		"nosuch":            "3 This server does not host this topic-partition.",
+		"byid2":             "0 <nil>",
+		"byname":            "0 <nil>",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("results\n%v\nwant\n%v", got, want)
+	}
+	for _, name := range []string{"both", "twice", "byid"} {
+		if tb.logs.Topic(name) == nil {
+			t.Errorf("%s was deleted", name)
+		}
+	}
+	if tb.logs.Topic("byid2") != nil || tb.logs.Topic("byname") != nil {
+		t.Error("a valid entry was not deleted")
+	}
+}

@@ -489,46 +489,108 @@ func (m *deleteTopicsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleDeleteTopics deletes topics named by name or by id, refusing
+// first, as Kafka's ControllerApis.deleteTopics does, an entry that gives
+// both or neither and a name or id given twice. Kafka answers in random
+// order, so that the position of an entry tells nothing; here the refused
+// come first, then the rest in the order given.
 func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*deleteTopicsRequest)
-	targets := req.Topics
-	for _, name := range req.TopicNames {
-		targets = append(targets, deleteTopicState{Name: ptr(name)})
-	}
-	resp := &deleteTopicsResponse{Responses: make([]deletableTopicResult, 0, len(targets))}
-	for _, t := range targets {
-		res := deletableTopicResult{Name: t.Name, TopicID: t.TopicID}
-		var topic *topicLog
-		if t.Name != nil {
-			topic = b.logs.Topic(*t.Name)
-		} else {
-			topic = b.logs.TopicByID(t.TopicID)
-		}
-		switch {
-		case topic == nil && t.Name == nil:
-			res.ErrorCode = codeUnknownTopicID
-		case topic == nil:
-			res.ErrorCode = codeUnknownTopicOrPartition
-		case topic.Name == offsetsTopic:
-			// The coordinator holds this log open for good.
-			res.Name, res.TopicID = &topic.Name, topic.ID
-			res.ErrorCode, res.ErrorMessage = codeInvalidTopic, ptr("cannot delete internal topic "+offsetsTopic)
-		default:
-			res.Name, res.TopicID = &topic.Name, topic.ID
-			if err := b.logs.DeleteTopic(topic.Name); err != nil {
-				b.log.Error("deleting topic", "topic", topic.Name, "err", err)
-				res.ErrorCode, res.ErrorMessage = codeUnknownServerError, ptr(err.Error())
-			} else {
-				b.log.Info("deleted topic", "topic", topic.Name)
-				// Kafka forgets the committed offsets of a deleted topic,
-				// so that a topic created again under the name starts
-				// its consumers afresh.
-				b.groups.forgetTopic(topic.Name)
-			}
+	resp := &deleteTopicsResponse{Responses: []deletableTopicResult{}}
+	reply := func(name *string, id uuid, code int16, msg string) {
+		res := deletableTopicResult{Name: name, TopicID: id, ErrorCode: code}
+		if msg != "" {
+			res.ErrorMessage = &msg
 		}
 		resp.Responses = append(resp.Responses, res)
 	}
+	names, ids := deletionTargets(req, reply)
+	var doomed []*topicLog
+	for _, id := range ids {
+		if t := b.logs.TopicByID(id); t != nil {
+			doomed = append(doomed, t)
+		} else {
+			reply(nil, id, codeUnknownTopicID, "This server does not host this topic ID.")
+		}
+	}
+	for _, name := range names {
+		t := b.logs.Topic(name)
+		switch {
+		case t == nil:
+			reply(&name, uuid{}, codeUnknownTopicOrPartition, "This server does not host this topic-partition.")
+		case slices.Contains(doomed, t):
+			// Kafka then deletes neither and answers only the name.
+			doomed = slices.DeleteFunc(doomed, func(d *topicLog) bool { return d == t })
+			reply(&name, t.ID, codeInvalidRequest, "The provided topic name maps to an ID that was already supplied.")
+		default:
+			doomed = append(doomed, t)
+		}
+	}
+	for _, t := range doomed {
+		code, msg := b.deleteTopic(t)
+		reply(&t.Name, t.ID, code, msg)
+	}
 	return resp
+}
+
+// deletionTargets sorts the entries of a DeleteTopics request into the
+// names and ids to delete, each once, answering through reply the entries
+// Kafka's ControllerApis.deleteTopics refuses outright: one that names
+// both a topic and an id, one that names neither, and every name or id
+// given more than once, which is answered once and not deleted.
+func deletionTargets(req *deleteTopicsRequest, reply func(*string, uuid, int16, string)) (names []string, ids []uuid) {
+	nameCount, idCount := map[string]int{}, map[uuid]int{}
+	for _, name := range req.TopicNames {
+		nameCount[name]++
+		names = append(names, name)
+	}
+	for _, t := range req.Topics {
+		switch {
+		case t.Name != nil && t.TopicID != (uuid{}):
+			reply(t.Name, t.TopicID, codeInvalidRequest, "You may not specify both topic name and topic id.")
+		case t.Name != nil:
+			nameCount[*t.Name]++
+			names = append(names, *t.Name)
+		case t.TopicID == (uuid{}):
+			reply(nil, t.TopicID, codeInvalidRequest, "Neither topic name nor id were specified.")
+		default:
+			idCount[t.TopicID]++
+			ids = append(ids, t.TopicID)
+		}
+	}
+	names = slices.DeleteFunc(names, func(n string) bool {
+		if nameCount[n] > 1 {
+			reply(&n, uuid{}, codeInvalidRequest, "Duplicate topic name.")
+			nameCount[n] = -1
+		}
+		return nameCount[n] < 0
+	})
+	ids = slices.DeleteFunc(ids, func(id uuid) bool {
+		if idCount[id] > 1 {
+			reply(nil, id, codeInvalidRequest, "Duplicate topic id.")
+			idCount[id] = -1
+		}
+		return idCount[id] < 0
+	})
+	return names, ids
+}
+
+// deleteTopic deletes one topic and forgets its committed offsets, and
+// returns the code and message of the outcome.
+func (b *Broker) deleteTopic(t *topicLog) (int16, string) {
+	if t.Name == offsetsTopic {
+		// The coordinator holds this log open for good.
+		return codeInvalidTopic, "cannot delete internal topic " + offsetsTopic
+	}
+	if err := b.logs.DeleteTopic(t.Name); err != nil {
+		b.log.Error("deleting topic", "topic", t.Name, "err", err)
+		return codeUnknownServerError, err.Error()
+	}
+	b.log.Info("deleted topic", "topic", t.Name)
+	// Kafka forgets the committed offsets of a deleted topic, so that a
+	// topic created again under the name starts its consumers afresh.
+	b.groups.forgetTopic(t.Name)
+	return codeNone, ""
 }
 
 // CreatePartitions: v0-3 (CreatePartitionsRequest.json, CreatePartitionsResponse.json)
@@ -607,6 +669,7 @@ func (b *Broker) handleCreatePartitions(ctx context.Context, rc *requestContext,
 	return resp
 }
 
+// createPartitions checks and makes one topic's new partitions.
 func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (int16, *string) {
 	topic := b.logs.Topic(t.Name)
 	if topic == nil {
