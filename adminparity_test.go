@@ -242,3 +242,68 @@ func TestDeleteTopicsRefusesAsKafka(t *testing.T) {
 		t.Error("a valid entry was not deleted")
 	}
 }
+
+// createPartitionsRaw sends CreatePartitions v3 and returns its results.
+func (c *testClient) createPartitionsRaw(topics []createPartitionsTopic, validateOnly bool) []createPartitionsTopicResult {
+	c.t.Helper()
+	r := c.roundTrip(37, 3, true, func(w *writer) {
+		writeArrayNonNull(w, topics, func(w *writer, t createPartitionsTopic) {
+			w.String(t.Name)
+			w.Int32(t.Count)
+			writeArray(w, t.Assignments, func(w *writer, a createPartitionsAssignment) {
+				writeArrayNonNull(w, a.BrokerIDs, (*writer).Int32)
+				w.Tags()
+			})
+			w.Tags()
+		})
+		w.Int32(1000)
+		w.Bool(validateOnly)
+		w.Tags()
+	})
+	r.Int32() // throttle
+	res := readArray(r, func(r *reader) (t createPartitionsTopicResult) {
+		t.Name, t.ErrorCode, t.ErrorMessage = r.String(), r.Int16(), r.NullableString()
+		r.SkipTags()
+		return t
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return res
+}
+
+// TestCreatePartitionsAsKafka: CreatePartitions refuses with the codes
+// and words of ReplicationControlManager.createPartitions, and answers a
+// name given twice once, as ControllerApis.createPartitions does.
+func TestCreatePartitionsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 2)
+	node := tb.cfg.NodeID
+	one := func(ids ...int32) []createPartitionsAssignment { return []createPartitionsAssignment{{ids}} }
+	tests := []struct {
+		topic createPartitionsTopic
+		want  string
+	}{
+		{createPartitionsTopic{Name: "nosuch", Count: 3}, "3 This server does not host this topic-partition."},
+		{createPartitionsTopic{Name: "t", Count: 2}, "37 Topic already has 2 partition(s)."},
+		{createPartitionsTopic{Name: "t", Count: 1}, "37 The topic t currently has 2 partition(s); 1 would not be an increase."},
+		{createPartitionsTopic{Name: "t", Count: 4, Assignments: one(node)}, "39 Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified."},
+		{createPartitionsTopic{Name: "t", Count: 3, Assignments: one()}, "39 The manual partition assignment includes an empty replica list."},
+		{createPartitionsTopic{Name: "t", Count: 3, Assignments: one(node, node)}, fmt.Sprintf("39 The manual partition assignment includes the broker %d more than once.", node)},
+		{createPartitionsTopic{Name: "t", Count: 3, Assignments: one(node)}, "0 <nil>"},
+	}
+	for _, tt := range tests {
+		res := c.createPartitionsRaw([]createPartitionsTopic{tt.topic}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != tt.want {
+			t.Errorf("CreatePartitions %+v: %s, want %s", tt.topic, got, tt.want)
+		}
+	}
+	res := c.createPartitionsRaw([]createPartitionsTopic{{Name: "t", Count: 3}, {Name: "t", Count: 4}}, false)
+	if len(res) != 1 || outcome(res[0].ErrorCode, res[0].ErrorMessage) != "42 Duplicate topic name." {
+		t.Errorf("a name given twice: %+v, want one INVALID_REQUEST", res)
+	}
+	if n := len(tb.logs.Topic("t").Partitions); n != 2 {
+		t.Errorf("t has %d partitions, want 2", n)
+	}
+}

@@ -658,37 +658,58 @@ func (m *createPartitionsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// handleCreatePartitions grows each topic named once; a name given twice
+// is answered once, INVALID_REQUEST, after the others, as Kafka's
+// ControllerApis.createPartitions answers it.
 func (b *Broker) handleCreatePartitions(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*createPartitionsRequest)
 	resp := &createPartitionsResponse{Results: make([]createPartitionsTopicResult, 0, len(req.Topics))}
+	count := make(map[string]int, len(req.Topics))
+	var duplicates []string
 	for _, t := range req.Topics {
-		res := createPartitionsTopicResult{Name: t.Name}
-		res.ErrorCode, res.ErrorMessage = b.createPartitions(t, req.ValidateOnly)
-		resp.Results = append(resp.Results, res)
+		if count[t.Name]++; count[t.Name] == 2 {
+			duplicates = append(duplicates, t.Name)
+		}
+	}
+	for _, t := range req.Topics {
+		if count[t.Name] == 1 {
+			res := createPartitionsTopicResult{Name: t.Name}
+			res.ErrorCode, res.ErrorMessage = b.createPartitions(t, req.ValidateOnly)
+			resp.Results = append(resp.Results, res)
+		}
+	}
+	for _, name := range duplicates {
+		resp.Results = append(resp.Results, createPartitionsTopicResult{Name: name, ErrorCode: codeInvalidRequest, ErrorMessage: ptr("Duplicate topic name.")})
 	}
 	return resp
 }
 
-// createPartitions checks and makes one topic's new partitions.
+// createPartitions checks and makes one topic's new partitions, with the
+// codes and words of ReplicationControlManager.createPartitions: the new
+// count must exceed the old, an assignment must list exactly the new
+// partitions, and each replica list must pass the checks CreateTopics
+// makes, with the topic's replication factor of 1.
 func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (int16, *string) {
 	topic := b.logs.Topic(t.Name)
 	if topic == nil {
-		return codeUnknownTopicOrPartition, ptr("topic " + t.Name + " does not exist")
+		return codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
 	}
 	have := int32(len(topic.Partitions))
-	if t.Count <= have {
-		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s has %d partitions; the new count must be larger", t.Name, have))
-	}
-	if t.Count > maxPartitionsPerTopic {
+	switch {
+	case t.Count == have:
+		return codeInvalidPartitions, ptr(fmt.Sprintf("Topic already has %d partition(s).", have))
+	case t.Count < have:
+		return codeInvalidPartitions, ptr(fmt.Sprintf("The topic %s currently has %d partition(s); %d would not be an increase.", t.Name, have, t.Count))
+	case t.Count > maxPartitionsPerTopic:
 		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s may have at most %d partitions", t.Name, maxPartitionsPerTopic))
 	}
 	if t.Assignments != nil {
 		if int32(len(t.Assignments)) != t.Count-have {
-			return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("%d assignments given for %d new partitions", len(t.Assignments), t.Count-have))
+			return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("Attempted to add %d additional partition(s), but only %d assignment(s) were specified.", t.Count-have, len(t.Assignments)))
 		}
 		for _, a := range t.Assignments {
-			if len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
-				return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("new partitions must be assigned to broker %d alone", b.cfg.NodeID))
+			if msg := b.checkReplicas(a.BrokerIDs); msg != "" {
+				return codeInvalidReplicaAssignment, &msg
 			}
 		}
 	}
