@@ -307,3 +307,38 @@ func TestCreatePartitionsAsKafka(t *testing.T) {
 		t.Errorf("t has %d partitions, want 2", n)
 	}
 }
+
+// TestDescribeConfigsResourcesAsKafka: DescribeConfigs reads an empty key
+// list as every config, and names and refuses resources in the words of
+// Kafka's ConfigHelper.describeConfigs: "" is the cluster-wide dynamic
+// defaults (none here), a broker id must be an integer and this broker's,
+// a topic name must be valid, and an unknown topic has no message.
+func TestDescribeConfigsResourcesAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	node := fmt.Sprint(tb.cfg.NodeID)
+	all := len(c.describeConfigs(4, resourceTopic, "t", nil, false, false).Configs)
+	if got := len(c.describeConfigs(4, resourceTopic, "t", []string{}, false, false).Configs); got != all || all == 0 {
+		t.Errorf("an empty key list described %d configs, want all %d", got, all)
+	}
+	tests := []struct {
+		typ         int8
+		name        string
+		want        string
+		wantConfigs bool
+	}{
+		{resourceBroker, node, "0 <nil>", true},
+		{resourceBroker, "", "0 <nil>", false},
+		{resourceBroker, "b1", "42 Broker id must be an integer, but it is: b1", false},
+		{resourceBroker, "77", "42 Unexpected broker id, expected " + node + " or empty string, but received 77", false},
+		{resourceTopic, "a b", "17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'", false},
+		{resourceTopic, "missing", "3 <nil>", false},
+	}
+	for _, tt := range tests {
+		res := c.describeConfigs(4, tt.typ, tt.name, nil, false, false)
+		if got := outcome(res.ErrorCode, res.ErrorMessage); got != tt.want || (len(res.Configs) > 0) != tt.wantConfigs {
+			t.Errorf("DescribeConfigs %d %q: %s with %d configs, want %s (configs: %v)", tt.typ, tt.name, got, len(res.Configs), tt.want, tt.wantConfigs)
+		}
+	}
+}

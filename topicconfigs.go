@@ -854,10 +854,10 @@ const (
 // Describes a topic's configs, read-write, or the broker's, read-only
 // (settings.go), each with its value and where the value comes from; with
 // IncludeSynonyms, also the levels below it, and with IncludeDocumentation
-// a sentence on what it does. Null ConfigurationKeys asks for every
-// config; a name that does not exist is left out, as in Kafka. A broker
-// resource is named by this broker's node id, or "" for the defaults,
-// which here are the same thing. A group resource (type 32, KIP-848) is
+// a sentence on what it does. Null or empty ConfigurationKeys asks for
+// every config; a name that does not exist is left out, as in Kafka. A
+// broker resource is named by this broker's node id; "" names the
+// cluster-wide dynamic defaults, of which this broker has none. A group resource (type 32, KIP-848) is
 // described whether or not the group exists, as in Kafka: its configs
 // (groupconfigs.go) with the broker's values where it set none. kcat -L,
 // confluent-kafka's and kafka-python's admin clients call this to show
@@ -972,6 +972,8 @@ func (m *describeConfigsResponse) encode(w *writer, v int16) {
 // handleDescribeConfigs answers each resource on its own: an unknown topic
 // or a wrong broker id fails that resource, not the request, as in Kafka,
 // so that a tool describing several topics shows the ones that exist.
+// Null or empty ConfigurationKeys asks for every config, as Kafka's
+// ConfigHelper.describeConfigs reads both.
 func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeConfigsRequest)
 	v := rc.header.APIVersion
@@ -979,37 +981,53 @@ func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, 
 	for _, res := range req.Resources {
 		out := describeConfigsResult{ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}}
 		var entries []configEntry
-		switch res.ResourceType {
-		case resourceTopic:
-			t := b.logs.Topic(res.ResourceName)
-			if t == nil {
-				out.ErrorCode, out.ErrorMessage = codeUnknownTopicOrPartition, ptr("topic "+res.ResourceName+" does not exist")
-				break
-			}
-			entries = b.topicConfigEntries(t.Configs)
-		case resourceBroker:
-			if res.ResourceName != "" && res.ResourceName != strconv.Itoa(int(b.cfg.NodeID)) {
-				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("unexpected broker id %s: this is broker %d", res.ResourceName, b.cfg.NodeID))
-				break
-			}
-			entries = b.brokerConfigEntries()
-		case resourceGroup:
-			if res.ResourceName == "" {
-				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr("Group name must not be empty")
-				break
-			}
-			entries = b.groupConfigEntries(b.groupConfigs.get(res.ResourceName))
-		default:
-			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", res.ResourceType))
-		}
+		entries, out.ErrorCode, out.ErrorMessage = b.describedEntries(res.ResourceType, res.ResourceName)
 		for _, e := range entries {
-			if res.ConfigurationKeys == nil || slices.Contains(res.ConfigurationKeys, e.name) {
+			if len(res.ConfigurationKeys) == 0 || slices.Contains(res.ConfigurationKeys, e.name) {
 				out.Configs = append(out.Configs, describeEntry(e, req.IncludeSynonyms && v >= 1, req.IncludeDocumentation))
 			}
 		}
 		resp.Results = append(resp.Results, out)
 	}
 	return resp
+}
+
+// describedEntries is every config of one DescribeConfigs resource, or
+// the error that refuses it, in the codes and words of Kafka's
+// ConfigHelper.describeConfigs. A broker resource named "" is the
+// cluster-wide dynamic defaults, which Kafka sets by AlterConfigs and
+// this broker never has, so it has no entries; a broker resource named
+// by this broker's id has its settings (settings.go).
+func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, *string) {
+	switch typ {
+	case resourceTopic:
+		if err := validateTopicName(name); err != nil {
+			return nil, codeInvalidTopic, ptr(err.Error())
+		}
+		t := b.logs.Topic(name)
+		if t == nil {
+			// Kafka sends the code alone; clients fall back to its
+			// standard message.
+			return nil, codeUnknownTopicOrPartition, nil
+		}
+		return b.topicConfigEntries(t.Configs), codeNone, nil
+	case resourceBroker:
+		if name == "" {
+			return nil, codeNone, nil
+		}
+		if id, err := strconv.ParseInt(name, 10, 32); err != nil {
+			return nil, codeInvalidRequest, ptr("Broker id must be an integer, but it is: " + name)
+		} else if int32(id) != b.cfg.NodeID {
+			return nil, codeInvalidRequest, ptr(fmt.Sprintf("Unexpected broker id, expected %d or empty string, but received %s", b.cfg.NodeID, name))
+		}
+		return b.brokerConfigEntries(), codeNone, nil
+	case resourceGroup:
+		if name == "" {
+			return nil, codeInvalidRequest, ptr("Group name must not be empty")
+		}
+		return b.groupConfigEntries(b.groupConfigs.get(name)), codeNone, nil
+	}
+	return nil, codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
 }
 
 // describeEntry is a config entry as DescribeConfigs sends it. Synonyms
