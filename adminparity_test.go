@@ -342,3 +342,50 @@ func TestDescribeConfigsResourcesAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestAlterConfigsRefusesAsKafka: both AlterConfigs APIs refuse a
+// repeated config, null values, a repeated resource, a default or bad
+// topic name, an unknown topic and APPEND to a config that is not a list
+// with the codes and words of Kafka's ConfigAdminManager.preprocess,
+// ControllerConfigurationValidator, QuorumController and
+// ConfigurationControlManager.
+func TestAlterConfigsRefusesAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	set := func(name, value string) configOp { return configOp{name, opSet, ptr(value)} }
+	tests := []struct {
+		topic string
+		ops   []configOp
+		want  string
+	}{
+		{"t", []configOp{{"retention.ms", opSet, ptr("1")}, {"retention.ms", opDelete, nil}}, "42 Error due to duplicate config keys"},
+		{"t", []configOp{{"retention.ms", opSet, nil}, {"segment.ms", opAppend, nil}, {"cleanup.policy", opDelete, nil}}, "42 Null value not supported for : retention.ms, segment.ms"},
+		{"t", []configOp{{"retention.ms", opAppend, ptr("1")}}, "40 Can't APPEND to key retention.ms because its type is not LIST."},
+		{"", []configOp{set("retention.ms", "1")}, "42 Default topic resources are not allowed."},
+		{"a b", []configOp{set("retention.ms", "1")}, "17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'"},
+		{"missing", []configOp{set("retention.ms", "1")}, "3 The topic 'missing' does not exist."},
+	}
+	for _, tt := range tests {
+		if got := outcome(c.incrementalAlterConfigs(resourceTopic, tt.topic, false, tt.ops...)); got != tt.want {
+			t.Errorf("IncrementalAlterConfigs %q %v: %s, want %s", tt.topic, tt.ops, got, tt.want)
+		}
+	}
+	if got := outcome(c.alterConfigs(resourceTopic, "t", map[string]*string{"retention.ms": nil, "segment.ms": ptr("1")}, false)); got != "42 Null value not supported for : retention.ms" {
+		t.Errorf("AlterConfigs with a null value: %s", got)
+	}
+	r := c.roundTrip(44, 1, true, func(w *writer) {
+		w.ArrayLen(2)
+		for range 2 {
+			w.Int8(resourceTopic)
+			w.String("t")
+			w.ArrayLen(0)
+			w.Tags()
+		}
+		w.Bool(false)
+		w.Tags()
+	})
+	if got := outcome(readAlterConfigsResponse(t, r)); got != "42 Each resource must appear at most once." {
+		t.Errorf("a repeated resource: %s", got)
+	}
+}

@@ -604,6 +604,9 @@ const (
 	opSubtract int8 = 3
 )
 
+// opNames are the operations as Kafka's AlterConfigOp.OpType names them.
+var opNames = map[int8]string{opSet: "SET", opDelete: "DELETE", opAppend: "APPEND", opSubtract: "SUBTRACT"}
+
 // configOp is one change to one config. value is null for DELETE, which
 // needs none; a null value to SET is refused, as Kafka refuses it.
 type configOp struct {
@@ -668,7 +671,8 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 			delete(next, o.name)
 		case opAppend, opSubtract:
 			if def.typ != configTypeList {
-				return nil, invalidConfig("%s is not a list config, so it cannot be appended to or subtracted from", o.name)
+				// ConfigurationControlManager's words.
+				return nil, invalidConfig("Can't %s to key %s because its type is not LIST.", opNames[o.op], o.name)
 			}
 			cur, ok := next[o.name]
 			if !ok {
@@ -1157,7 +1161,9 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		for j, c := range res.Configs {
 			names[j], values[j] = c.Name, c.Value
 		}
-		if res.ResourceType == resourceGroup && !dup[i] {
+		if cerr := checkAlteration(names, func(j int) bool { return values[j] == nil }); cerr != nil && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
+		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
 		} else {
@@ -1169,6 +1175,27 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		resp.Responses = append(resp.Responses, out)
 	}
 	return resp
+}
+
+// checkAlteration makes the checks of Kafka's ConfigAdminManager.preprocess
+// that come before a resource's type is looked at, in its words: a config
+// named twice, then every config given a null value it needs (any but
+// DELETE's), all named in one message, odd spacing and all. The codes are
+// INVALID_REQUEST: the request is malformed, whatever the configs.
+func checkAlteration(names []string, null func(i int) bool) *configError {
+	if len(slices.Compact(slices.Sorted(slices.Values(names)))) != len(names) {
+		return &configError{codeInvalidRequest, "Error due to duplicate config keys"}
+	}
+	var nulls []string
+	for i, name := range names {
+		if null(i) {
+			nulls = append(nulls, name)
+		}
+	}
+	if len(nulls) > 0 {
+		return &configError{codeInvalidRequest, "Null value not supported for : " + strings.Join(nulls, ", ")}
+	}
+	return nil
 }
 
 // repeatedResources marks the resources that appear more than once in one
@@ -1199,11 +1226,17 @@ func repeatedResources(n int, at func(int) (int8, string)) []bool {
 func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool, change func(topicConfig) (topicConfig, *configError)) (int16, *string) {
 	switch {
 	case repeated:
-		return codeInvalidRequest, ptr("the resource appears more than once in the request")
+		return codeInvalidRequest, ptr("Each resource must appear at most once.")
 	case typ == resourceBroker:
 		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
 	case typ != resourceTopic:
 		return codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
+	case name == "":
+		// ControllerConfigurationValidator.validateTopicName's words.
+		return codeInvalidRequest, ptr("Default topic resources are not allowed.")
+	}
+	if err := validateTopicName(name); err != nil {
+		return codeInvalidTopic, ptr(err.Error())
 	}
 	var after topicConfig
 	err := b.logs.AlterTopicConfigs(name, func(before topicConfig) (topicConfig, *configError) {
@@ -1223,7 +1256,8 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 	case errors.As(err, &cerr):
 		return cerr.code, &cerr.msg
 	case errors.Is(err, errUnknownTopic):
-		return codeUnknownTopicOrPartition, ptr("topic " + name + " does not exist")
+		// QuorumController's ConfigResourceExistenceChecker's words.
+		return codeUnknownTopicOrPartition, ptr("The topic '" + name + "' does not exist.")
 	default:
 		b.log.Error("altering topic configs", "topic", name, "err", err)
 		return codeUnknownServerError, ptr(err.Error())
@@ -1299,10 +1333,15 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
 		ops := make([]configOp, len(res.Configs))
+		names := make([]string, len(res.Configs))
 		for j, c := range res.Configs {
 			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+			names[j] = c.Name
 		}
-		if res.ResourceType == resourceGroup && !dup[i] {
+		nullValue := func(j int) bool { return ops[j].value == nil && ops[j].op != opDelete }
+		if cerr := checkAlteration(names, nullValue); cerr != nil && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
+		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(cur map[string]string) (map[string]string, *configError) {
 					return applyOps(groupConfigDefs, "group", cur, ops, b.groupDefault)
