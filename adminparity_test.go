@@ -389,3 +389,35 @@ func TestAlterConfigsRefusesAsKafka(t *testing.T) {
 		t.Errorf("a repeated resource: %s", got)
 	}
 }
+
+// TestDescribeClusterRefusalAsKafka: DescribeCluster v1 for controllers or
+// an unknown endpoint type answers the code and Kafka's message with the
+// other fields at their schema defaults, as Kafka's
+// AuthHelper.computeDescribeClusterResponse does.
+func TestDescribeClusterRefusalAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	for _, tt := range []struct {
+		typ  int8
+		want string
+	}{
+		{endpointControllers, "114 The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER type 1 cluster \"\" controller -1 brokers 0"},
+		{7, "115 Unsupported endpoint type 7 type 1 cluster \"\" controller -1 brokers 0"},
+	} {
+		r := c.roundTrip(60, 1, true, func(w *writer) {
+			w.Bool(false)
+			w.Int8(tt.typ)
+			w.Tags()
+		})
+		r.Int32() // throttle
+		code, msg := r.Int16(), r.NullableString()
+		typ, cluster, controller, brokers := r.Int8(), r.String(), r.Int32(), r.ArrayLen()
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		got := fmt.Sprintf("%s type %d cluster %q controller %d brokers %d", outcome(code, msg), typ, cluster, controller, brokers)
+		if got != tt.want {
+			t.Errorf("endpoint type %d: %s\nwant %s", tt.typ, got, tt.want)
+		}
+	}
+}

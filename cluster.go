@@ -1401,25 +1401,29 @@ const (
 // disagree about where a client should connect.
 func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeClusterRequest)
+	// A refusal carries nothing but its code and message: the other
+	// fields keep their schema defaults (EndpointType 1, ControllerId
+	// -1), as in Kafka's AuthHelper.computeDescribeClusterResponse, so
+	// that a client cannot take it for a description of the cluster.
+	refuse := func(code int16, msg string) response {
+		return &describeClusterResponse{ErrorCode: code, ErrorMessage: &msg, EndpointType: endpointBrokers,
+			ControllerID: -1, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}
+	}
+	switch req.EndpointType {
+	case endpointBrokers:
+	case endpointControllers:
+		return refuse(codeMismatchedEndpointType, "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER")
+	default:
+		return refuse(codeUnsupportedEndpointType, fmt.Sprintf("Unsupported endpoint type %d", req.EndpointType))
+	}
 	resp := &describeClusterResponse{
-		EndpointType:                req.EndpointType,
+		EndpointType:                endpointBrokers,
 		ClusterID:                   b.cfg.ClusterID,
 		ControllerID:                b.cfg.NodeID,
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
 	}
 	if req.IncludeClusterAuthorizedOperations {
 		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
-	}
-	switch req.EndpointType {
-	case endpointBrokers:
-	case endpointControllers:
-		resp.ErrorCode, resp.ErrorMessage = codeMismatchedEndpointType, ptr("this is a broker endpoint; controllers are not listed here")
-	default:
-		resp.ErrorCode, resp.ErrorMessage = codeUnsupportedEndpointType, ptr(fmt.Sprintf("unknown endpoint type %d", req.EndpointType))
-	}
-	if resp.ErrorCode != codeNone {
-		resp.Brokers = []describeClusterBroker{}
-		return resp
 	}
 	host, port := rc.advertisedHostPort()
 	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}
