@@ -421,3 +421,60 @@ func TestDescribeClusterRefusalAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestElectLeadersAsKafka: ElectLeaders v2 answers each named partition
+// with ReplicationControlManager.electLeader's code and message, and an
+// unknown election type for the request and each partition, as
+// ElectLeadersRequest.getErrorResponse does.
+func TestElectLeadersAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	elect := func(typ int8) string {
+		r := c.roundTrip(43, 2, true, func(w *writer) {
+			w.Int8(typ)
+			w.ArrayLen(2)
+			for _, name := range []string{"t", "nosuch"} {
+				w.String(name)
+				writeArrayNonNull(w, []int32{0, 5}, (*writer).Int32)
+				w.Tags()
+			}
+			w.Int32(1000)
+			w.Tags()
+		})
+		r.Int32() // throttle
+		var got []string
+		got = append(got, fmt.Sprint("top ", r.Int16()))
+		readArray(r, func(r *reader) int {
+			topic := r.String()
+			readArray(r, func(r *reader) int {
+				p, code, msg := r.Int32(), r.Int16(), r.NullableString()
+				got = append(got, fmt.Sprintf("%s-%d %s", topic, p, outcome(code, msg)))
+				r.SkipTags()
+				return 0
+			})
+			r.SkipTags()
+			return 0
+		})
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return strings.Join(got, "\n")
+	}
+	want := `top 0
+t-0 84 Leader election not needed for topic partition.
+t-5 3 No such partition as t-5
+nosuch-0 3 No such topic as nosuch
+nosuch-5 3 No such topic as nosuch`
+	if got := elect(0); got != want {
+		t.Errorf("preferred election:\n%s\nwant\n%s", got, want)
+	}
+	want = `top 42
+t-0 42 Unknown election type 9
+t-5 42 Unknown election type 9
+nosuch-0 42 Unknown election type 9
+nosuch-5 42 Unknown election type 9`
+	if got := elect(9); got != want {
+		t.Errorf("unknown election type:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -569,10 +569,20 @@ func (m *electLeadersResponse) encode(w *writer, v int16) {
 func (b *Broker) handleElectLeaders(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*electLeadersRequest)
 	resp := &electLeadersResponse{ReplicaElectionResults: []replicaElectionResult{}}
-	// An unknown election type refuses the whole request, since no
-	// partition could be elected by it.
+	// An unknown election type refuses the whole request, and every
+	// partition named in it, as ElectLeadersRequest.getErrorResponse
+	// answers the InvalidRequestException of
+	// ReplicationControlManager.electionType: v0 has no top-level code.
 	if req.ElectionType != 0 && req.ElectionType != 1 {
 		resp.ErrorCode = codeInvalidRequest
+		msg := fmt.Sprintf("Unknown election type %d", req.ElectionType)
+		for _, rt := range req.TopicPartitions {
+			tr := replicaElectionResult{Topic: rt.Topic, PartitionResult: []electionPartitionResult{}}
+			for _, p := range rt.Partitions {
+				tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeInvalidRequest, ErrorMessage: &msg})
+			}
+			resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
+		}
 		return resp
 	}
 	if req.TopicPartitions == nil {
@@ -583,14 +593,19 @@ func (b *Broker) handleElectLeaders(ctx context.Context, rc *requestContext, r r
 		}
 		return resp
 	}
+	// On one broker every partition already has its preferred leader,
+	// and a leader at all, so no election of either type is needed:
+	// ReplicationControlManager.electLeader's answer, message and all.
 	for _, rt := range req.TopicPartitions {
 		topic := b.logs.Topic(rt.Topic)
 		tr := replicaElectionResult{Topic: rt.Topic, PartitionResult: make([]electionPartitionResult, 0, len(rt.Partitions))}
 		for _, p := range rt.Partitions {
-			pr := electionPartitionResult{PartitionID: p, ErrorCode: codeElectionNotNeeded}
-			if b.topicPartition(topic, p) == nil {
-				pr.ErrorCode = codeUnknownTopicOrPartition
-				pr.ErrorMessage = ptr(fmt.Sprintf("No such partition as %s-%d", rt.Topic, p))
+			pr := electionPartitionResult{PartitionID: p, ErrorCode: codeElectionNotNeeded, ErrorMessage: ptr("Leader election not needed for topic partition.")}
+			switch {
+			case topic == nil:
+				pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("No such topic as "+rt.Topic)
+			case b.topicPartition(topic, p) == nil:
+				pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr(fmt.Sprintf("No such partition as %s-%d", rt.Topic, p))
 			}
 			tr.PartitionResult = append(tr.PartitionResult, pr)
 		}
