@@ -478,3 +478,47 @@ nosuch-5 42 Unknown election type 9`
 		t.Errorf("unknown election type:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestAlterPartitionReassignmentsAsKafka: an unknown topic and a cancel
+// with nothing to cancel are answered as Kafka's
+// ReplicationControlManager.alterPartitionReassignment answers them: the
+// topic named in the message, and NO_REASSIGNMENT_IN_PROGRESS without one.
+func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	r := c.roundTrip(45, 0, true, func(w *writer) {
+		w.Int32(1000)
+		w.ArrayLen(2)
+		for _, name := range []string{"t", "nosuch"} {
+			w.String(name)
+			w.ArrayLen(1)
+			w.Int32(0)
+			w.ArrayLen(-1) // cancel
+			w.Tags()
+			w.Tags()
+		}
+		w.Tags()
+	})
+	r.Int32() // throttle
+	var got []string
+	got = append(got, outcome(r.Int16(), r.NullableString()))
+	readArray(r, func(r *reader) int {
+		name := r.String()
+		readArray(r, func(r *reader) int {
+			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
+			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
+			r.SkipTags()
+			return 0
+		})
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	want := "[0 <nil> t-0 85 <nil> nosuch-0 3 Unable to find a topic named nosuch.]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("results %v\nwant %s", got, want)
+	}
+}

@@ -717,10 +717,15 @@ func (b *Broker) handleAlterPartitionReassignments(ctx context.Context, rc *requ
 		tr := reassignableTopicResponse{Name: t.Name, Partitions: make([]reassignablePartitionResponse, 0, len(t.Partitions))}
 		for _, p := range t.Partitions {
 			pr := reassignablePartitionResponse{PartitionIndex: p.PartitionIndex}
-			if b.topicPartition(topic, p.PartitionIndex) == nil {
+			switch {
+			case topic == nil:
+				// ReplicationControlManager.alterPartitionReassignment's
+				// words, for the topic and for the partition.
+				pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("Unable to find a topic named "+t.Name+".")
+			case b.topicPartition(topic, p.PartitionIndex) == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
 				pr.ErrorMessage = ptr(fmt.Sprintf("Unable to find partition %s:%d.", t.Name, p.PartitionIndex))
-			} else {
+			default:
 				// Kafka's messages are kept word for word: the tool prints
 				// them as they come, and an operator searching for one
 				// finds Kafka's documentation.
@@ -739,7 +744,10 @@ func (b *Broker) handleAlterPartitionReassignments(ctx context.Context, rc *requ
 func (b *Broker) checkReassignment(replicas []int32, allowRFChange bool) (int16, *string) {
 	switch {
 	case replicas == nil:
-		return codeNoReassignmentInProgress, ptr("No partition reassignment is in progress for this topic-partition.")
+		// Kafka throws the error with its standard message, which
+		// ApiError.fromThrowable then leaves out: the client falls back
+		// to that same message.
+		return codeNoReassignmentInProgress, nil
 	case !allowRFChange && len(replicas) != 1:
 		return codeInvalidReplicationFactor, ptr(fmt.Sprintf("The replication factor is changed from 1 to %d", len(replicas)))
 	case len(replicas) == 0:
