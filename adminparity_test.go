@@ -522,3 +522,46 @@ func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
 		t.Errorf("results %v\nwant %s", got, want)
 	}
 }
+
+// TestDescribeProducersErrorsAsKafka: DescribeProducers fails the
+// partitions of a bad name or unknown topic with a message, and an unknown
+// partition of a known topic without one, as Kafka's
+// KafkaApis.handleDescribeProducersRequest does.
+func TestDescribeProducersErrorsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	r := c.roundTrip(61, 0, true, func(w *writer) {
+		w.ArrayLen(3)
+		for _, name := range []string{"t", "nosuch", "a b"} {
+			w.String(name)
+			writeArrayNonNull(w, []int32{7}, (*writer).Int32)
+			w.Tags()
+		}
+		w.Tags()
+	})
+	r.Int32() // throttle
+	var got []string
+	readArray(r, func(r *reader) int {
+		name := r.String()
+		readArray(r, func(r *reader) int {
+			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
+			if n := r.ArrayLen(); n != 0 {
+				t.Fatalf("%s-%d: %d producers", name, p, n)
+			}
+			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
+			r.SkipTags()
+			return 0
+		})
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	want := "[t-7 3 <nil> nosuch-7 3 This server does not host this topic-partition. " +
+		"a b-7 17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-']"
+	if fmt.Sprint(got) != want {
+		t.Errorf("results %v\nwant %s", got, want)
+	}
+}

@@ -1174,11 +1174,24 @@ func (b *Broker) handleDescribeProducers(ctx context.Context, rc *requestContext
 	for _, t := range req.Topics {
 		topic := b.logs.Topic(t.Name)
 		tr := describeProducersTopicResponse{Name: t.Name, Partitions: make([]describeProducersPartition, 0, len(t.PartitionIndexes))}
+		// A bad name or an unknown topic fails each of its partitions
+		// with a message, an unknown partition of a known topic without
+		// one, as Kafka's KafkaApis.handleDescribeProducersRequest and
+		// ReplicaManager.activeProducerState answer them.
+		var topicCode int16
+		var topicMsg *string
+		if err := validateTopicName(t.Name); err != nil {
+			topicCode, topicMsg = codeInvalidTopic, ptr(err.Error())
+		} else if topic == nil {
+			topicCode, topicMsg = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		}
 		for _, p := range t.PartitionIndexes {
 			// ActiveProducers is not nullable in the schema, so a partition
 			// answered with an error carries an empty list.
 			pr := describeProducersPartition{PartitionIndex: p, ActiveProducers: []activeProducer{}}
-			if pl := b.topicPartition(topic, p); pl == nil {
+			if topicCode != codeNone {
+				pr.ErrorCode, pr.ErrorMessage = topicCode, topicMsg
+			} else if pl := b.topicPartition(topic, p); pl == nil {
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			} else {
 				pr.ActiveProducers = pl.ActiveProducers()
