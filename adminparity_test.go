@@ -565,3 +565,50 @@ func TestDescribeProducersErrorsAsKafka(t *testing.T) {
 		t.Errorf("results %v\nwant %s", got, want)
 	}
 }
+
+// TestListGroupsFilterTrimmed: ListGroups v5 compares state filters
+// trimmed and in any case, and type filters in any case but untrimmed, as
+// Kafka's GroupMetadataManager.listGroups and GroupType.parse do.
+func TestListGroupsFilterTrimmed(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+		t.Fatalf("commit: %d", code)
+	}
+	for _, tt := range []struct {
+		states, types []string
+		want          string
+	}{
+		{[]string{" empty "}, []string{"Classic"}, "[g Empty classic]"},
+		{[]string{"Empty"}, []string{" classic"}, "[]"},
+	} {
+		if got := c.listGroups(tt.states, tt.types); got != tt.want {
+			t.Errorf("ListGroups states %q types %q: %s, want %s", tt.states, tt.types, got, tt.want)
+		}
+	}
+}
+
+// listGroups sends ListGroups v5 and returns the groups listed, each
+// as "id state type".
+func (c *testClient) listGroups(states, types []string) string {
+	c.t.Helper()
+	r := c.roundTrip(16, 5, true, func(w *writer) {
+		w.Strings(states)
+		w.Strings(types)
+		w.Tags()
+	})
+	r.Int32() // throttle
+	code := r.Int16()
+	var got []string
+	readArray(r, func(r *reader) int {
+		id, _, state, typ := r.String(), r.String(), r.String(), r.String()
+		got = append(got, id+" "+state+" "+typ)
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil || code != codeNone {
+		c.t.Fatalf("ListGroups: code %d, %v", code, r.err)
+	}
+	return fmt.Sprint(got)
+}
