@@ -366,6 +366,9 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	// The cleaner replaces segment files, so it too stops before the logs
 	// close; a cleaning under way stops at its next batch.
 	g.Go(func() error {
+		if b.cfg.CleanerDisabled {
+			return nil
+		}
 		b.logs.runCleaner(gctx, b.cfg.CleanerBackoff, cleanerOptions{
 			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
 			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
@@ -1332,6 +1335,11 @@ type Config struct {
 	// a round before it looks for compacted partitions to clean again
 	// (log.cleaner.backoff.ms, default 15s).
 	CleanerBackoff time.Duration
+
+	// CleanerDisabled keeps the log cleaner from running at all
+	// (log.cleaner.enable=false); compacted topics are then never
+	// compacted, as in Kafka.
+	CleanerDisabled bool
 
 	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
 	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no
