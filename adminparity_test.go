@@ -612,3 +612,20 @@ func (c *testClient) listGroups(states, types []string) string {
 	}
 	return fmt.Sprint(got)
 }
+
+// TestCreateTopicsRepeatedConfigLastWins: a config named twice in one
+// CreateTopics entry takes its last value, as Kafka's
+// ReplicationControlManager.computeConfigChanges collects the configs
+// into a map.
+func TestCreateTopicsRepeatedConfigLastWins(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 1, ReplicationFactor: 1,
+		Configs: []creatableTopicConfig{{"retention.ms", ptr("1000")}, {"retention.ms", ptr("2000")}}}}, false)
+	if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != "0 <nil>" {
+		t.Fatalf("CreateTopics: %s", got)
+	}
+	if got := tb.logs.Topic("t").Configs["retention.ms"]; got != "2000" {
+		t.Errorf("retention.ms = %q, want the last value, 2000", got)
+	}
+}

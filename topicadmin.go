@@ -315,7 +315,8 @@ func (b *Broker) checkNewTopic(t creatableTopic, res *creatableTopicResult) (*ne
 
 // creationConfigs checks the configs of a CreateTopics entry. Null values
 // are refused together, by name, before any value is looked at, as
-// ReplicationControlManager.computeConfigChanges refuses them.
+// ReplicationControlManager.computeConfigChanges refuses them, and a
+// repeated name is no error there.
 func creationConfigs(configs []creatableTopicConfig) (topicConfig, *configError) {
 	var nulls []string
 	for _, c := range configs {
@@ -326,9 +327,19 @@ func creationConfigs(configs []creatableTopicConfig) (topicConfig, *configError)
 	if len(nulls) > 0 {
 		return nil, invalidConfig("Null value not supported for topic configs: %s", strings.Join(nulls, ","))
 	}
-	names, values := make([]string, len(configs)), make([]*string, len(configs))
-	for i, c := range configs {
-		names[i], values[i] = c.Name, c.Value
+	// A name given twice takes its last value: Kafka collects the
+	// configs into a map, so the later entry overwrites the earlier.
+	last := make(map[string]*string, len(configs))
+	var names []string
+	for _, c := range configs {
+		if _, seen := last[c.Name]; !seen {
+			names = append(names, c.Name)
+		}
+		last[c.Name] = c.Value
+	}
+	values := make([]*string, len(names))
+	for i, name := range names {
+		values[i] = last[name]
 	}
 	return newTopicConfig(names, values, codeInvalidConfig)
 }
