@@ -629,3 +629,39 @@ func TestCreateTopicsRepeatedConfigLastWins(t *testing.T) {
 		t.Errorf("retention.ms = %q, want the last value, 2000", got)
 	}
 }
+
+// TestDescribeConfigsLoggerAndClientMetrics: DescribeConfigs describes a
+// BROKER_LOGGER resource by this broker's id, with the root logger's
+// level from DYNAMIC_BROKER_LOGGER_CONFIG, and a CLIENT_METRICS
+// subscription with no configs, refusing empty and foreign names in the
+// words of Kafka's ConfigHelper.describeConfigs.
+func TestDescribeConfigsLoggerAndClientMetrics(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	node := fmt.Sprint(tb.cfg.NodeID)
+	res := c.describeConfigs(4, resourceBrokerLogger, node, nil, false, true)
+	var got []string
+	for _, e := range res.Configs {
+		got = append(got, fmt.Sprintf("%s=%s source %d doc %v", e.Name, deref(e.Value), e.ConfigSource, e.Documentation))
+	}
+	// startBroker logs through slog.Default, which writes Info and up.
+	if res.ErrorCode != codeNone || fmt.Sprint(got) != "[root=INFO source 6 doc <nil>]" {
+		t.Errorf("broker logger %s: code %d, %v", node, res.ErrorCode, got)
+	}
+	tests := []struct {
+		typ  int8
+		name string
+		want string
+	}{
+		{resourceBrokerLogger, "", "42 Broker id must not be empty"},
+		{resourceBrokerLogger, "77", "42 Unexpected broker id, expected " + node + " but received 77"},
+		{resourceClientMetrics, "", "42 Client metrics subscription name must not be empty"},
+		{resourceClientMetrics, "sub", "0 <nil>"},
+	}
+	for _, tt := range tests {
+		res := c.describeConfigs(4, tt.typ, tt.name, nil, false, false)
+		if got := outcome(res.ErrorCode, res.ErrorMessage); got != tt.want || len(res.Configs) != 0 {
+			t.Errorf("DescribeConfigs %d %q: %s with %d configs, want %s", tt.typ, tt.name, got, len(res.Configs), tt.want)
+		}
+	}
+}

@@ -68,6 +68,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math"
 	"slices"
@@ -145,12 +146,13 @@ const (
 // Where a config's value comes from, DescribeConfigs' ConfigSource
 // (KIP-226), highest precedence first. Only the sources this broker has
 // are listed: the dynamic broker sources (2 and 3) come from altering
-// broker configs, which this broker refuses, and it has no broker loggers
-// or client metrics subscriptions (6 and 7).
+// broker configs, which this broker refuses, and it has no client metrics
+// subscriptions (7).
 const (
 	sourceTopic        int8 = 1 // DYNAMIC_TOPIC_CONFIG: set on the topic
 	sourceStaticBroker int8 = 4 // STATIC_BROKER_CONFIG: a command-line flag
 	sourceDefault      int8 = 5 // DEFAULT_CONFIG: Kafka's default
+	sourceBrokerLogger int8 = 6 // DYNAMIC_BROKER_LOGGER_CONFIG: a logger's level
 	sourceGroup        int8 = 8 // GROUP_CONFIG: set on the group (KIP-848)
 )
 
@@ -863,7 +865,10 @@ const (
 // broker resource is named by this broker's node id; "" names the
 // cluster-wide dynamic defaults, of which this broker has none. A group resource (type 32, KIP-848) is
 // described whether or not the group exists, as in Kafka: its configs
-// (groupconfigs.go) with the broker's values where it set none. kcat -L,
+// (groupconfigs.go) with the broker's values where it set none. A broker
+// logger resource (type 8, KIP-412) lists the root logger's level; a
+// client metrics subscription (type 16, KIP-714) has no configs here,
+// since this broker keeps no subscriptions. kcat -L,
 // confluent-kafka's and kafka-python's admin clients call this to show
 // topic settings.
 type describeConfigsRequest struct {
@@ -1030,8 +1035,48 @@ func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, 
 			return nil, codeInvalidRequest, ptr("Group name must not be empty")
 		}
 		return b.groupConfigEntries(b.groupConfigs.get(name)), codeNone, nil
+	case resourceBrokerLogger:
+		if name == "" {
+			return nil, codeInvalidRequest, ptr("Broker id must not be empty")
+		}
+		if id, err := strconv.ParseInt(name, 10, 32); err != nil {
+			return nil, codeInvalidRequest, ptr("Broker id must be an integer, but it is: " + name)
+		} else if int32(id) != b.cfg.NodeID {
+			return nil, codeInvalidRequest, ptr(fmt.Sprintf("Unexpected broker id, expected %d but received %s", b.cfg.NodeID, name))
+		}
+		return b.brokerLoggerEntries(), codeNone, nil
+	case resourceClientMetrics:
+		// A subscription is described whether or not it exists, with
+		// the configs set on it; this broker has no subscriptions, so
+		// every one is described with none.
+		if name == "" {
+			return nil, codeInvalidRequest, ptr("Client metrics subscription name must not be empty")
+		}
+		return nil, codeNone, nil
 	}
 	return nil, codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
+}
+
+// brokerLoggerEntries is what Kafka's Log4jController.loggers lists for a
+// BROKER_LOGGER resource: here one logger, root, at the lowest level the
+// broker's log handler writes (slog's Debug, Info, Warn and Error are
+// log4j's DEBUG, INFO, WARN and ERROR), so that kafka-configs.sh
+// --entity-type broker-loggers shows what is logged. The level is the
+// one the logger was given (Config.Logger, or -log-level), which cannot
+// be changed while the broker runs, so the entry is read-only, where
+// Kafka's are not: IncrementalAlterConfigs refuses a broker logger.
+func (b *Broker) brokerLoggerEntries() []configEntry {
+	level := "OFF"
+	for _, l := range []struct {
+		level slog.Level
+		name  string
+	}{{slog.LevelDebug, "DEBUG"}, {slog.LevelInfo, "INFO"}, {slog.LevelWarn, "WARN"}, {slog.LevelError, "ERROR"}} {
+		if b.log.Enabled(context.Background(), l.level) {
+			level = l.name
+			break
+		}
+	}
+	return []configEntry{{name: "root", value: level, source: sourceBrokerLogger, readOnly: true}}
 }
 
 // describeEntry is a config entry as DescribeConfigs sends it. Synonyms
@@ -1060,7 +1105,7 @@ func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceRes
 			c.Synonyms = append(c.Synonyms, ds)
 		}
 	}
-	if doc {
+	if doc && e.doc != "" {
 		c.Documentation = ptr(e.doc)
 	}
 	return c
