@@ -665,3 +665,28 @@ func TestDescribeConfigsLoggerAndClientMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestAlterConfigsOtherResourceTypes: IncrementalAlterConfigs refuses a
+// broker logger and a client metrics subscription, which Kafka would
+// change, saying why, and an unknown resource type in the words of
+// Kafka's ConfigAdminManager.preprocess.
+func TestAlterConfigsOtherResourceTypes(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	node := fmt.Sprint(tb.cfg.NodeID)
+	tests := []struct {
+		typ  int8
+		name string
+		want string
+	}{
+		{resourceBrokerLogger, node, "42 the broker logger's level is read-only: it is the level the broker's log was given at start"},
+		{resourceClientMetrics, "sub", "42 this broker keeps no client metrics subscriptions"},
+		{99, "x", "42 Unknown resource type 99"},
+	}
+	for _, tt := range tests {
+		got := outcome(c.incrementalAlterConfigs(tt.typ, tt.name, false, configOp{"root", opSet, ptr("DEBUG")}))
+		if got != tt.want {
+			t.Errorf("IncrementalAlterConfigs %d %q: %s, want %s", tt.typ, tt.name, got, tt.want)
+		}
+	}
+}

@@ -1274,8 +1274,13 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 		return codeInvalidRequest, ptr("Each resource must appear at most once.")
 	case typ == resourceBroker:
 		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
+	case typ == resourceBrokerLogger:
+		return codeInvalidRequest, ptr("the broker logger's level is read-only: it is the level the broker's log was given at start")
+	case typ == resourceClientMetrics:
+		return codeInvalidRequest, ptr("this broker keeps no client metrics subscriptions")
 	case typ != resourceTopic:
-		return codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
+		// ConfigAdminManager.preprocess's words.
+		return codeInvalidRequest, ptr(fmt.Sprintf("Unknown resource type %d", typ))
 	case name == "":
 		// ControllerConfigurationValidator.validateTopicName's words.
 		return codeInvalidRequest, ptr("Default topic resources are not allowed.")
