@@ -690,3 +690,30 @@ func TestAlterConfigsOtherResourceTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrementalAlterConfigsUnknownName: a DELETE of a config name Kafka
+// does not know passes, changing nothing, and APPEND to one finds no
+// list, as Kafka's ConfigurationControlManager.incrementalAlterConfigResource
+// treats them; a SET of one is still refused.
+func TestIncrementalAlterConfigsUnknownName(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tests := []struct {
+		op   configOp
+		want string
+	}{
+		{configOp{"no.such.config", opDelete, nil}, "0 <nil>"},
+		{configOp{"no.such.config", opAppend, ptr("x")}, "40 Can't APPEND to key no.such.config because its type is not LIST."},
+		{configOp{"no.such.config", opSet, ptr("x")}, "40 Unknown topic config name: no.such.config"},
+		{configOp{"no.such.config", opDelete, nil}, "0 <nil>"},
+	}
+	for _, tt := range tests {
+		if got := outcome(c.incrementalAlterConfigs(resourceTopic, "t", false, tt.op)); got != tt.want {
+			t.Errorf("%v: %s, want %s", tt.op, got, tt.want)
+		}
+	}
+	if cfg := tb.logs.Topic("t").Configs; len(cfg) != 0 {
+		t.Errorf("configs after: %v, want none", cfg)
+	}
+}

@@ -622,8 +622,9 @@ type configOp struct {
 // default, APPEND and SUBTRACT add and remove list items, starting from
 // the current value, be it set or the default. APPEND and SUBTRACT on a
 // config that is not a list are INVALID_CONFIG, as are a resulting value
-// the config does not accept and an unknown name; a repeated name and a
-// null value to SET are INVALID_REQUEST, as in Kafka.
+// the config does not accept and a SET of an unknown name, whose DELETE
+// changes nothing; a repeated name and a null value to SET are
+// INVALID_REQUEST, as in Kafka.
 func applyConfigOps(cur topicConfig, ops []configOp, defaults func(name string) string) (topicConfig, *configError) {
 	next, err := applyOps(topicConfigDefs, "topic", cur, ops, defaults)
 	if err != nil {
@@ -650,10 +651,18 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 			return nil, &configError{codeInvalidRequest, fmt.Sprintf("config %s is altered twice", o.name)}
 		}
 		seen[o.name] = true
-		// An unknown name is refused by checkConfig, so that the message
-		// is the same as for CreateTopics and AlterConfigs.
+		// An unknown name is what Kafka's ConfigurationControlManager
+		// makes of it: a DELETE finds nothing set and changes nothing,
+		// so it passes; APPEND and SUBTRACT find no list; a SET is
+		// refused by checkConfig, in the words CreateTopics and
+		// AlterConfigs use.
 		def := lookupConfig(defs, o.name)
-		if def == nil {
+		switch {
+		case def == nil && o.op == opDelete:
+			continue
+		case def == nil && (o.op == opAppend || o.op == opSubtract):
+			return nil, invalidConfig("Can't %s to key %s because its type is not LIST.", opNames[o.op], o.name)
+		case def == nil:
 			_, err := checkConfig(defs, kind, o.name, "")
 			return nil, err
 		}
@@ -1322,8 +1331,9 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 // SET (0) a value, DELETE (1) it back to the default, APPEND (2) or
 // SUBTRACT (3) items of a list config, starting from the current value,
 // set or default. cleanup.policy is the only list config here; APPEND or
-// SUBTRACT on another is INVALID_CONFIG, as is an unknown name or a value
-// the config does not accept. A config named twice in one resource, or an
+// SUBTRACT on another is INVALID_CONFIG, as is a SET of an unknown name or
+// of a value the config does not accept; a DELETE of an unknown name
+// changes nothing and passes, as in Kafka. A config named twice in one resource, or an
 // unknown operation, is INVALID_REQUEST. Each resource is all or nothing,
 // and with ValidateOnly nothing changes. kadm's AlterTopicConfigs and
 // kafka-configs.sh send this. Group resources (type 32) take SET and
