@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Tests of the admin APIs where this broker was found to answer
@@ -715,5 +716,75 @@ func TestIncrementalAlterConfigsUnknownName(t *testing.T) {
 	}
 	if cfg := tb.logs.Topic("t").Configs; len(cfg) != 0 {
 		t.Errorf("configs after: %v, want none", cfg)
+	}
+}
+
+// TestListTransactionsDurationAnyState: ListTransactions' DurationFilter
+// compares the start of each id's last transaction whatever its state, and
+// an id that never began one passes it, as Kafka's
+// TransactionStateManager.listTransactionStates does; DescribeTransactions
+// reports that start after the transaction ends, as Kafka does.
+func TestListTransactionsDurationAnyState(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	_, pid, epoch := c.initTxn("done", 60000)
+	c.addPartition("done", pid, epoch, "t", 0)
+	if code := c.endTxn(3, "done", pid, epoch, true); code != codeNone {
+		t.Fatalf("EndTxn: %d", code)
+	}
+	_, pid, epoch = c.initTxn("open", 60000)
+	c.addPartition("open", pid, epoch, "t", 0)
+	c.initTxn("fresh", 60000)
+	time.Sleep(20 * time.Millisecond)
+	list := func(durationMs int64) string {
+		r := c.roundTrip(66, 1, true, func(w *writer) {
+			w.Strings([]string{})
+			w.ArrayLen(0)
+			w.Int64(durationMs)
+			w.Tags()
+		})
+		r.Int32() // throttle
+		r.Int16()
+		r.Strings()
+		var ids []string
+		readArray(r, func(r *reader) int {
+			id, _, state := r.String(), r.Int64(), r.String()
+			ids = append(ids, id+" "+state)
+			r.SkipTags()
+			return 0
+		})
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return fmt.Sprint(ids)
+	}
+	if got, want := list(0), "[done CompleteCommit fresh Empty open Ongoing]"; got != want {
+		t.Errorf("DurationFilter 0: %s, want %s", got, want)
+	}
+	if got, want := list(3600000), "[fresh Empty]"; got != want {
+		t.Errorf("DurationFilter 1h: %s, want %s", got, want)
+	}
+	r := c.roundTrip(65, 0, true, func(w *writer) {
+		w.Strings([]string{"done", "fresh"})
+		w.Tags()
+	})
+	r.Int32() // throttle
+	var starts []string
+	readArray(r, func(r *reader) int {
+		r.Int16()
+		id, _, _, start := r.String(), r.String(), r.Int32(), r.Int64()
+		starts = append(starts, fmt.Sprintf("%s %v", id, start > 0))
+		r.Int64()
+		r.Int16()
+		readArray(r, func(r *reader) int { _, _ = r.String(), r.Int32s(); r.SkipTags(); return 0 })
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if got := fmt.Sprint(starts); got != "[done true fresh false]" {
+		t.Errorf("DescribeTransactions start known: %s, want [done true fresh false]", got)
 	}
 }
