@@ -788,3 +788,28 @@ func TestListTransactionsDurationAnyState(t *testing.T) {
 		t.Errorf("DescribeTransactions start known: %s, want [done true fresh false]", got)
 	}
 }
+
+// TestDescribeBrokerConfigsUnsetAsKafka: the broker configs Kafka's
+// KafkaConfig defines without a default (log.retention.ms and minutes,
+// log.roll.ms, log.roll.jitter.ms) are described with a null value and
+// the coarser config in force as their synonym, as Kafka's
+// ConfigHelper describes them.
+func TestDescribeBrokerConfigsUnsetAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	names := []string{"log.retention.minutes", "log.retention.ms", "log.roll.jitter.ms", "log.roll.ms"}
+	res := c.describeConfigs(4, resourceBroker, fmt.Sprint(tb.cfg.NodeID), names, true, false)
+	var got []string
+	for _, e := range res.Configs {
+		s := fmt.Sprintf("%s=%v", e.Name, e.Value)
+		for _, syn := range e.Synonyms {
+			s += fmt.Sprintf(" [%s=%s %d]", syn.Name, deref(syn.Value), syn.Source)
+		}
+		got = append(got, s)
+	}
+	want := "[log.retention.minutes=<nil> [log.retention.hours=168 5] log.retention.ms=<nil> [log.retention.hours=168 5] " +
+		"log.roll.jitter.ms=<nil> [log.roll.jitter.hours=0 5] log.roll.ms=<nil> [log.roll.hours=168 5]]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("broker configs\n%v\nwant\n%s", got, want)
+	}
+}
