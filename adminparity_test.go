@@ -813,3 +813,43 @@ func TestDescribeBrokerConfigsUnsetAsKafka(t *testing.T) {
 		t.Errorf("broker configs\n%v\nwant\n%s", got, want)
 	}
 }
+
+// TestAlterScramRefusalsAsKafka: AlterUserScramCredentials refuses an
+// unknown mechanism and iterations out of bounds in the words of Kafka's
+// ScramControlManager.
+func TestAlterScramRefusalsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	type upsert struct {
+		user       string
+		mech       int8
+		iterations int32
+	}
+	r := c.roundTrip(51, 0, true, func(w *writer) {
+		w.ArrayLen(0)
+		writeArrayNonNull(w, []upsert{{"a", 9, 8192}, {"b", 1, 100}, {"c", 1, 1 << 20}}, func(w *writer, u upsert) {
+			w.String(u.user)
+			w.Int8(u.mech)
+			w.Int32(u.iterations)
+			w.Bytes([]byte("salt"))
+			w.Bytes(make([]byte, 32))
+			w.Tags()
+		})
+		w.Tags()
+	})
+	r.Int32() // throttle
+	var got []string
+	readArray(r, func(r *reader) int {
+		user, code, msg := r.String(), r.Int16(), r.NullableString()
+		got = append(got, user+" "+outcome(code, msg))
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	want := "[a 33 Unknown SCRAM mechanism b 93 Too few iterations c 93 Too many iterations]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("results %v\nwant %s", got, want)
+	}
+}
