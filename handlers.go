@@ -97,6 +97,7 @@ const (
 	// UNSTABLE_OFFSET_COMMIT (KIP-447) is retried until the transaction
 	// holding the offsets ends.
 	codeOffsetMetadataTooLarge    int16 = 12
+	codeCoordinatorLoadInProgress int16 = 14
 	codeCoordinatorNotAvailable   int16 = 15
 	codeNotCoordinator            int16 = 16
 	codeIllegalGeneration         int16 = 22

@@ -83,6 +83,9 @@
 //     retention deleting whole segments.
 //   - segfiles.go: the descriptor cache through which closed segments are
 //     read, so that open files do not grow with the segment count.
+//   - fdlimit_unix.go: the process's open file limit, which bounds that
+//     cache.
+//   - fdlimit_other.go: the same, where the OS has no such limit.
 //   - topics.go: the data dir: topics as sets of partition directories, their
 //     ids and configs, and creation and deletion that a crash leaves whole.
 //   - handlers.go: the core APIs, one section per API in API-key order
@@ -195,6 +198,7 @@ import (
 	"math/bits"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -268,7 +272,7 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
-		Files: newFileCache(cfg.ClosedSegmentFiles)}, cfg.Logger)
+		Files: newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger))}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -287,9 +291,11 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
-	ids, err := openProducerIDs(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
+	// A damaged file is not fatal: the ids restart past every id in use,
+	// once the coordinators are open (skipPast below).
+	ids, idsDamaged := openProducerIDs(cfg.DataDir)
+	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
+		return nil, errors.Join(idsDamaged, logs.Close())
 	}
 	groupConfigs, err := openGroupConfigs(cfg.DataDir)
 	if err != nil {
@@ -321,6 +327,11 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.pendingTxnOffsets = b.txns.pendingOffsets
+	highest := b.highestProducerID()
+	if moved := b.producerIDs.skipPast(highest); moved || idsDamaged != nil {
+		cfg.Logger.Warn("producer-ids file damaged, missing or behind the ids in use: ids start past the highest in use",
+			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
+	}
 	return b, nil
 }
 
@@ -1322,7 +1333,7 @@ type Config struct {
 	// partition's active one too, despite the name. The others are opened
 	// when read or written and the least recently used idle ones closed
 	// (segfiles.go). Kafka has no such setting: it keeps them all open.
-	// Default 256.
+	// Default 256, and at most half the process's open file limit.
 	ClosedSegmentFiles int
 
 	// FetchSessionCacheSlots is how many incremental fetch sessions

@@ -1445,7 +1445,10 @@ func (l *partitionLog) rebuildOlder(s *segment) error {
 	s.offsets, s.idx = scan.offsets, scan.idx
 	// An inactive segment ends with its final time entry, as a roll writes.
 	s.times = s.idx.addTimeEntry(scan.times)
-	return l.writeIndexes(s)
+	if err := l.writeIndexes(s); err != nil {
+		return l.indexesNotWritten(s, err)
+	}
+	return nil
 }
 
 // recoverRolled opens the segment before the last after an unclean stop.
@@ -1471,7 +1474,9 @@ func (l *partitionLog) recoverRolled(base int64, later []int64) (s *segment, cut
 		// writes.
 		if times := s.idx.addTimeEntry(s.times); len(times) > len(s.times) {
 			s.times = times
-			err = l.writeIndexes(s)
+			if err = l.writeIndexes(s); err != nil {
+				err = l.indexesNotWritten(s, err)
+			}
 		}
 	}
 	if err != nil {
@@ -1564,18 +1569,36 @@ func (l *partitionLog) recoverInto(s *segment, clean bool, beforeCut func() erro
 	unchanged := scan.bad == nil && trusted && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
 	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	l.hw = scan.next
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
 	switch {
 	case unchanged:
 	case len(s.offsets) == 0 && len(s.times) == 0:
 		if err := l.emptyIndexes(s, false); err != nil {
-			return err
+			return l.indexesNotWritten(s, err)
 		}
 	default:
 		if err := l.writeIndexes(s); err != nil {
-			return err
+			return l.indexesNotWritten(s, err)
 		}
 	}
-	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	return nil
+}
+
+// indexesNotWritten deals with recovery's failure to write the index files
+// it rebuilt, which a full disk causes: their entries are in memory, which
+// is all that serving needs, so the partition opens anyway. The files on
+// disk are removed, lest they hold entries the scan did not find, and a
+// missing index is rebuilt by the next open's scan (loadSegment,
+// indexedTail); the active segment's next flush writes its entries whole.
+// Only a failure to remove them fails the open.
+func (l *partitionLog) indexesNotWritten(s *segment, cause error) error {
+	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
+		if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return errors.Join(cause, err)
+		}
+	}
+	l.logger.Warn("index files not written at open: removed, to be rebuilt from the log", "partition", filepath.Base(l.dir), "segment", s.base, "err", cause)
+	s.flushedOffsets, s.flushedTimes = 0, 0
 	return nil
 }
 

@@ -433,6 +433,7 @@ var errorNames = map[int16]string{
 	codeUnknownTopicOrPartition:    "UNKNOWN_TOPIC_OR_PARTITION",
 	codeMessageTooLarge:            "MESSAGE_TOO_LARGE",
 	codeOffsetMetadataTooLarge:     "OFFSET_METADATA_TOO_LARGE",
+	codeCoordinatorLoadInProgress:  "COORDINATOR_LOAD_IN_PROGRESS",
 	codeCoordinatorNotAvailable:    "COORDINATOR_NOT_AVAILABLE",
 	codeNotCoordinator:             "NOT_COORDINATOR",
 	codeInvalidTopic:               "INVALID_TOPIC",
