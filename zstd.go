@@ -42,6 +42,40 @@
 // end, and reads toward the first. backwardBits does that; forwardBits
 // reads the one forward stream, the description of an FSE table.
 //
+// A worked trace: the 25 bytes that libzstd's zstd -19 writes for the
+// 23 bytes "kafka kafka kafka kafka" (TestZstdWorkedTrace decodes them):
+//
+//	28 b5 2f fd   magic
+//	04            descriptor: no content size, not single segment,
+//	              content checksum, no dictionary
+//	68            window: exponent 13, mantissa 0: 2^23 bytes (8 MiB)
+//	65 00 00      block header 0x000065: last, compressed, 12 bytes
+//	30            literals header: raw, 1-byte form, 0x30>>3 = 6 literals
+//	6b 61 66 6b 61 20
+//	              the literals, "kafka "
+//	01            one sequence
+//	00            modes: all three tables predefined
+//	99 4b 11      the sequence bitstream, read from its end
+//	e3 af 88 a5   checksum: the low 32 bits of XXH64 of the 23 bytes
+//
+// The bitstream's last byte, 0x11, has its highest set bit at bit 4, so
+// 20 bits are left below it: 0001 0100101110011001 (0x1, 0x4b, 0x99), of
+// which the decoder takes, from the top, the three initial states, 6, 5
+// and 6 bits wide (the predefined tables' accuracy logs), then the
+// sequence's extra bits:
+//
+//	000101   literal length state 5: code 6, 6 literals, no extra bits
+//	00101    offset state 5: code 3, so 3 extra bits follow
+//	110011   match length state 51: code 14, a match of 14+3 = 17 bytes
+//	001      the offset's extra bits: Offset_Value = 1<<3 + 1 = 9,
+//	         which, above 3, is the offset 9-3 = 6
+//
+// Nothing is left, as the format requires. Executing the one sequence
+// copies "kafka " and then 17 bytes from 6 back, a match that overlaps
+// the bytes it writes, and so repeats "kafka " to make 23 bytes. It
+// was the last sequence, so its states are not updated, and no literals
+// remain to copy after it.
+//
 // Every decoder of network input here obeys codecs.go's rules: output is
 // capped at the caller's limit; no allocation is sized by a length read
 // from the frame (a frame's content size and window size are checked, not
@@ -211,7 +245,16 @@ func leUint(b []byte) uint64 {
 }
 
 // frame decodes one zstd frame, src starting after its magic, and returns
-// how many bytes of src it took.
+// how many bytes of src it took. The window is what a streaming decoder
+// must keep of past output for matches to reach; this one keeps the whole
+// frame's output anyway (Kafka's records are needed whole), so the window
+// only bounds the block size, and a match is checked against what the
+// frame has produced so far. A frame from a valid encoder never reaches
+// further back than its window; one that does is read here where libzstd
+// would refuse it, which is lenient but safe, since every byte it copies
+// is output this frame already made and within the limit. Each
+// frame starts afresh: repeat offsets, Huffman tree and FSE tables do not
+// carry from one frame to the next.
 func (d *zstdDecoder) frame(src []byte) (int, error) {
 	h, n, err := frameHeader(src)
 	if err != nil {
@@ -313,7 +356,20 @@ const (
 // literalsSection returns a block's literals and the length of the
 // section. Its header is 1 to 5 bytes: the type, a size format, then the
 // regenerated size and, for Huffman-coded literals, the compressed size,
-// in widths the size format picks (RFC 8878 section 3.1.1.3.1.1).
+// in widths the size format picks (RFC 8878 section 3.1.1.3.1.1):
+//
+//	type        format  header  regenerated  compressed  streams
+//	raw, RLE    x0      1 byte  5 bits       -           -
+//	raw, RLE    01      2       12           -           -
+//	raw, RLE    11      3       20           -           -
+//	Huffman     00      3       10           10          1
+//	Huffman     01      3       10           10          4
+//	Huffman     10      4       14           14          4
+//	Huffman     11      5       18           18          4
+//
+// All sizes are little-endian bit fields after the type's 2 bits and the
+// format's 2 (or, for the 1-byte form, its 1 bit). Raw literals are used
+// where they lie in the block, without a copy.
 func (d *zstdDecoder) literalsSection(src []byte) ([]byte, int, error) {
 	if len(src) == 0 {
 		return nil, 0, zstdCorrupt("no literals section")
@@ -491,7 +547,19 @@ func fseHuffmanWeights(src []byte) ([]uint8, error) {
 // buildHuffmanTable turns the weights of symbols 0 to len-1 into a
 // table, adding the last symbol's implied weight. A code has maxBits+1-w
 // bits; codes are assigned from the lowest weight up, and within a
-// weight by symbol, which is the order in which entries are filled.
+// weight by symbol, which is the order in which entries are filled. The
+// RFC's example (section 4.2.1.3), six symbols of weights 4, 3, 2, 0, 1,
+// and the implied 1, whose 2^(w-1) sum to 8 + 4 + 2 + 1 + 1 = 16, so
+// maxBits is 4:
+//
+//	symbol  weight  bits  code  entries of the 16
+//	4       1       4     0000  0
+//	5       1       4     0001  1
+//	2       2       3     001   2-3
+//	1       3       2     01    4-7
+//	0       4       1     1     8-15
+//
+// Peeking 4 bits 0110 lands on entry 6: symbol 1, and 2 bits are read.
 func buildHuffmanTable(weights []uint8) (*huffTable, error) {
 	if len(weights) > 255 {
 		return nil, zstdCorrupt("%d Huffman weights", len(weights))
@@ -580,7 +648,14 @@ func (t *huffTable) decode4(dst, src []byte, count int) ([]byte, error) {
 
 // fseTable decodes one FSE-coded field. In state s, the symbol is
 // entries[s].symbol, and the next state is entries[s].base plus the next
-// entries[s].bits bits of the stream.
+// entries[s].bits bits of the stream. FSE is tANS: a table of 2^log
+// states in which each symbol holds as many states as its normalized
+// probability, so that a likely symbol is reached from many states and,
+// leaving its state, needs few bits to say which of many next states
+// follows. A symbol of probability p in a table of size N costs about
+// log2(N/p) bits, fractional on average, which Huffman's whole-bit
+// codes cannot match; zstd uses it where symbols are skewed (lengths and
+// offset codes) and Huffman where speed matters more (literals).
 type fseTable struct {
 	log     uint8
 	entries []fseEntry
@@ -917,7 +992,20 @@ func (d *zstdDecoder) sequences(src, lits []byte, count int) error {
 // 3. Values 1-3 name a repeat offset, shifted by one when the sequence
 // has no literals, where 1 would repeat the match just made and the
 // shifted value 3 means the first repeat offset minus one. A returned 0
-// is no valid offset, and match refuses it.
+// is no valid offset, and match refuses it. With repeat offsets r1, r2,
+// r3 before the sequence:
+//
+//	value  literals  offset   repeat offsets after
+//	> 3    any       value-3  value-3, r1, r2
+//	1      > 0       r1       unchanged
+//	2      > 0       r2       r2, r1, r3
+//	3      > 0       r3       r3, r1, r2
+//	1      0         r2       r2, r1, r3
+//	2      0         r3       r3, r1, r2
+//	3      0         r1-1     r1-1, r1, r2
+//
+// Kafka's records repeat field names at the same distance record after
+// record, which is what these three slots catch cheaply.
 func (d *zstdDecoder) offset(value uint64, litLen int) uint64 {
 	if value > 3 {
 		d.reps = [3]uint64{value - 3, d.reps[0], d.reps[1]}
@@ -982,6 +1070,15 @@ func (d *zstdDecoder) match(offset uint64, length int) error {
 }
 
 // Bitstreams.
+//
+// Design note: the readers load up to eight bytes for every read and keep
+// no bit container between reads. A decoder tuned for speed (libzstd's
+// BIT_DStream) keeps a 64-bit register it refills, and checks for the
+// start of the stream once per refill rather than once per read; here a
+// read is a few shifts and a bounds check on the slice, which is slower
+// but has one place where a bit position becomes an index. The broker
+// decodes only what it must convert or compact, so the simpler reader is
+// the better trade until a benchmark says otherwise.
 
 // backwardBits reads a bitstream from its end: bits [0, pos) of src, as
 // one little-endian number, are those not yet read, and each read takes
@@ -1116,7 +1213,18 @@ func xxhash64(b []byte) uint64 {
 // encodeZstd writes data as one frame of raw and RLE blocks (see the
 // design note): a single-segment header with the content size, so that a
 // reader's window is exactly the content, blocks of at most 128 KiB, and
-// the content checksum.
+// the content checksum. Five records of 20 bytes become:
+//
+//	28 b5 2f fd   magic
+//	24            descriptor: 1-byte content size, single segment, checksum
+//	64            content size 100
+//	21 03 00      block header 0x000321: last, raw, 100 bytes
+//	...           the 100 bytes
+//	xx xx xx xx   checksum
+//
+// 112 bytes in all: 12 more than the records. The content size lets a
+// reader allocate once; zstd-jni, as Kafka's consumer uses it, streams
+// and does not need it, but librdkafka sizes its buffer from it.
 func encodeZstd(data []byte) []byte {
 	dst := binary.LittleEndian.AppendUint32(make([]byte, 0, len(data)+32), zstdMagic)
 	const singleSegment, checksum = 0x20, 0x04
