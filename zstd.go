@@ -1210,10 +1210,10 @@ func xxhash64(b []byte) uint64 {
 
 // Encoding.
 
-// encodeZstd writes data as one frame of raw and RLE blocks (see the
-// design note): a single-segment header with the content size, so that a
-// reader's window is exactly the content, blocks of at most 128 KiB, and
-// the content checksum. Five records of 20 bytes become:
+// encodeZstd writes data as one zstd frame (see the design note): a
+// single-segment header with the content size, so that a reader's window
+// is exactly the content, blocks of at most 128 KiB, and the content
+// checksum. Five records of 20 bytes that do not repeat become:
 //
 //	28 b5 2f fd   magic
 //	24            descriptor: 1-byte content size, single segment, checksum
@@ -1222,11 +1222,12 @@ func xxhash64(b []byte) uint64 {
 //	...           the 100 bytes
 //	xx xx xx xx   checksum
 //
-// 112 bytes in all: 12 more than the records. The content size lets a
-// reader allocate once; zstd-jni, as Kafka's consumer uses it, streams
-// and does not need it, but librdkafka sizes its buffer from it.
+// 112 bytes in all: 12 more than the records, the most a frame adds to a
+// block that does not shrink. The content size lets a reader allocate
+// once; zstd-jni, as Kafka's consumer uses it, streams and does not need
+// it, but librdkafka sizes its buffer from it.
 func encodeZstd(data []byte) []byte {
-	dst := binary.LittleEndian.AppendUint32(make([]byte, 0, len(data)+32), zstdMagic)
+	dst := binary.LittleEndian.AppendUint32(make([]byte, 0, len(data)/2+32), zstdMagic)
 	const singleSegment, checksum = 0x20, 0x04
 	n := uint64(len(data))
 	switch {
@@ -1242,26 +1243,262 @@ func encodeZstd(data []byte) []byte {
 		dst = append(dst, 3<<6|singleSegment|checksum)
 		dst = binary.LittleEndian.AppendUint64(dst, n)
 	}
-	rest := data
-	for {
-		block := rest[:min(len(rest), zstdMaxBlockSize)]
-		rest = rest[len(block):]
-		header := uint32(len(block)) << 3
-		if len(rest) == 0 {
-			header |= 1 // the last block
-		}
-		if len(block) > 1 && isOneByte(block) {
-			header |= zstdBlockRLE << 1
-			dst = append(dst, byte(header), byte(header>>8), byte(header>>16), block[0])
-		} else {
-			dst = append(dst, byte(header), byte(header>>8), byte(header>>16))
-			dst = append(dst, block...)
-		}
-		if len(rest) == 0 {
+	m := zstdMatcher{data: data}
+	for start := 0; ; {
+		end := min(start+zstdMaxBlockSize, len(data))
+		dst = m.appendBlock(dst, start, end, end == len(data))
+		if start = end; start == len(data) {
 			break
 		}
 	}
 	return binary.LittleEndian.AppendUint32(dst, uint32(xxhash64(data)))
+}
+
+// zstdMatcher finds the matches of one frame's content, greedily through
+// a hash of the next four bytes, as codecs.go's lz4 encoder does. Its
+// table holds positions in the whole frame, so a block's matches may
+// reach into earlier blocks: the frame's window is all of its content.
+type zstdMatcher struct {
+	data  []byte
+	table [1 << hashTableBits]int32 // position + 1, 0 for none
+}
+
+// zstdSequence is one sequence as the encoder finds it.
+type zstdSequence struct {
+	litLen, offset, matchLen int
+}
+
+const (
+	// zstdMinMatch is the shortest match the encoder takes: the four
+	// bytes its hash covers (the format allows 3).
+	zstdMinMatch = 4
+	// zstdMaxOffset keeps offset codes at 28 and below, the largest the
+	// predefined offset table holds.
+	zstdMaxOffset = 1<<28 - 3
+)
+
+// appendBlock appends data[start:end] as one block: RLE if it is one byte
+// repeated, compressed if that is smaller, and raw otherwise.
+func (m *zstdMatcher) appendBlock(dst []byte, start, end int, last bool) []byte {
+	block := m.data[start:end]
+	header := uint32(len(block)) << 3
+	if last {
+		header |= 1
+	}
+	if len(block) > 1 && isOneByte(block) {
+		header |= zstdBlockRLE << 1
+		return append(dst, byte(header), byte(header>>8), byte(header>>16), block[0])
+	}
+	if body := m.compressedBlock(start, end); body != nil && len(body) < len(block) {
+		header = uint32(len(body))<<3 | zstdBlockCompressed<<1 | header&1
+		dst = append(dst, byte(header), byte(header>>8), byte(header>>16))
+		return append(dst, body...)
+	}
+	dst = append(dst, byte(header), byte(header>>8), byte(header>>16))
+	return append(dst, block...)
+}
+
+// compressedBlock returns the body of a compressed block for
+// data[start:end], or nil if it finds no match: raw literals, then the
+// sequences coded with the predefined tables.
+func (m *zstdMatcher) compressedBlock(start, end int) []byte {
+	if len(m.data) > 1<<30 {
+		return nil // positions are int32s; Kafka's batches are far smaller
+	}
+	var seqs []zstdSequence
+	lits := make([]byte, 0, end-start)
+	litStart := start
+	for i := start; i+zstdMinMatch <= end; {
+		h := hash4(m.data, i)
+		cand := int(m.table[h]) - 1
+		m.table[h] = int32(i + 1)
+		if cand < 0 || i-cand > zstdMaxOffset || binary.LittleEndian.Uint32(m.data[cand:]) != binary.LittleEndian.Uint32(m.data[i:]) {
+			i++
+			continue
+		}
+		n := zstdMinMatch
+		for i+n < end && m.data[cand+n] == m.data[i+n] {
+			n++
+		}
+		seqs = append(seqs, zstdSequence{litLen: i - litStart, offset: i - cand, matchLen: n})
+		lits = append(lits, m.data[litStart:i]...)
+		i += n
+		litStart = i
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	lits = append(lits, m.data[litStart:end]...)
+	return appendZstdSequences(appendRawLiterals(nil, lits), seqs)
+}
+
+// appendRawLiterals appends a raw literals section: its header in the
+// shortest of the three forms the size fits (see literalsSection's
+// table), then the literals.
+func appendRawLiterals(dst, lits []byte) []byte {
+	n := len(lits)
+	switch {
+	case n < 1<<5:
+		dst = append(dst, byte(n<<3))
+	case n < 1<<12:
+		dst = append(dst, byte(n<<4|1<<2), byte(n>>4))
+	default:
+		dst = append(dst, byte(n<<4|3<<2), byte(n>>4), byte(n>>12))
+	}
+	return append(dst, lits...)
+}
+// appendZstdSequences appends a sequences section for seqs, with all
+// three fields in the predefined mode: the count, a modes byte of 0, then
+// one backward bitstream. The decoder reads that stream from its end
+// (sequences' doc: the initial states, then per sequence the offset's,
+// match length's and literal length's extra bits and, but for the last,
+// the state updates), so the encoder writes the same bits in the reverse
+// order: the last sequence's first, the initial states last.
+//
+// A state is chosen backward too. The decoder, leaving state s, reads
+// bits b and enters base(s)+b; the states of one symbol have ranges
+// [base, base+2^bits) that cover the table once between them, so for the
+// symbol to emit and the state the decoder must enter next there is
+// exactly one state to come from, which zstdFSEEncoder looks up.
+func appendZstdSequences(dst []byte, seqs []zstdSequence) []byte {
+	n := len(seqs)
+	switch {
+	case n < 128:
+		dst = append(dst, byte(n))
+	case n < 0x7F00:
+		dst = append(dst, byte(n>>8+128), byte(n))
+	default:
+		dst = append(dst, 255, byte(n-0x7F00), byte((n-0x7F00)>>8))
+	}
+	dst = append(dst, 0) // modes: predefined, predefined, predefined
+
+	// Each field's code and extra bits, then its states, last to first.
+	var fields [3]zstdField // literal length, offset, match length
+	for i, f := range []*zstdFSEEncoder{zstdLLEncoder, zstdOFEncoder, zstdMLEncoder} {
+		fields[i] = zstdField{enc: f, codes: make([]uint8, n), extra: make([]uint32, n), extraBits: make([]uint8, n)}
+	}
+	for i, s := range seqs {
+		fields[0].set(i, zstdLLCodes[:], s.litLen)
+		fields[2].set(i, zstdMLCodes[:], s.matchLen)
+		// Offset_Value is offset+3: this encoder uses no repeat offsets.
+		value := uint32(s.offset + 3)
+		code := uint8(bits.Len32(value) - 1)
+		fields[1].codes[i], fields[1].extra[i], fields[1].extraBits[i] = code, value-1<<code, code
+	}
+	for i := range fields {
+		fields[i].chooseStates()
+	}
+	ll, of, ml := &fields[0], &fields[1], &fields[2]
+	var w zstdBitWriter
+	for i := n - 1; i >= 0; i-- {
+		w.write(ll.extra[i], ll.extraBits[i])
+		w.write(ml.extra[i], ml.extraBits[i])
+		w.write(of.extra[i], of.extraBits[i])
+		if i > 0 { // the updates that led into sequence i
+			of.writeTransition(&w, i-1)
+			ml.writeTransition(&w, i-1)
+			ll.writeTransition(&w, i-1)
+		}
+	}
+	w.write(uint32(ml.states[0]), ml.enc.table.log)
+	w.write(uint32(of.states[0]), of.enc.table.log)
+	w.write(uint32(ll.states[0]), ll.enc.table.log)
+	return append(dst, w.close()...)
+}
+
+// zstdField is one field of every sequence of a block, as written: its
+// codes and extra bits, and the FSE states that emit the codes.
+type zstdField struct {
+	enc       *zstdFSEEncoder
+	codes     []uint8
+	extra     []uint32
+	extraBits []uint8
+	states    []uint16
+}
+
+// set stores value as sequence i's code of a length table and its extra
+// bits: the largest code whose baseline does not exceed it.
+func (f *zstdField) set(i int, codes []zstdCode, value int) {
+	c := len(codes) - 1
+	for int(codes[c].baseline) > value {
+		c--
+	}
+	f.codes[i], f.extra[i], f.extraBits[i] = uint8(c), uint32(value)-codes[c].baseline, codes[c].extra
+}
+
+// chooseStates picks each sequence's state, from the last: any state of
+// the last code will do, and each earlier one is the state of its code
+// that leads into the one after it.
+func (f *zstdField) chooseStates() {
+	n := len(f.codes)
+	f.states = make([]uint16, n)
+	f.states[n-1] = f.enc.from[f.codes[n-1]][0]
+	for i := n - 2; i >= 0; i-- {
+		f.states[i] = f.enc.from[f.codes[i]][f.states[i+1]]
+	}
+}
+
+// writeTransition writes the bits that take the decoder from sequence
+// i's state to sequence i+1's.
+func (f *zstdField) writeTransition(w *zstdBitWriter, i int) {
+	e := f.enc.table.entries[f.states[i]]
+	w.write(uint32(f.states[i+1]-e.base), e.bits)
+}
+
+// zstdFSEEncoder inverts a decoding table: from[symbol][next] is the state
+// of symbol whose range of next states holds next.
+type zstdFSEEncoder struct {
+	table *fseTable
+	from  [][]uint16
+}
+
+func newZstdFSEEncoder(t *fseTable, symbols int) *zstdFSEEncoder {
+	e := &zstdFSEEncoder{table: t, from: make([][]uint16, symbols)}
+	for s := range e.from {
+		e.from[s] = make([]uint16, len(t.entries))
+	}
+	for state, entry := range t.entries {
+		for next := int(entry.base); next < int(entry.base)+1<<entry.bits; next++ {
+			e.from[entry.symbol][next] = uint16(state)
+		}
+	}
+	return e
+}
+
+// The encoders of the predefined tables, the only ones appendZstdSequences
+// writes with. Offset codes stop at 28, the predefined table's last.
+var (
+	zstdLLEncoder = newZstdFSEEncoder(zstdLLPredefined, len(zstdLLCodes))
+	zstdOFEncoder = newZstdFSEEncoder(zstdOFPredefined, 29)
+	zstdMLEncoder = newZstdFSEEncoder(zstdMLPredefined, len(zstdMLCodes))
+)
+
+// zstdBitWriter writes a bitstream forward, lowest bits first, for
+// backwardBits to read from the end.
+type zstdBitWriter struct {
+	out  []byte
+	acc  uint64
+	bits uint8
+}
+
+// write appends the low n bits of v (n <= 32).
+func (w *zstdBitWriter) write(v uint32, n uint8) {
+	w.acc |= uint64(v) & (1<<n - 1) << w.bits
+	w.bits += n
+	for w.bits >= 8 {
+		w.out = append(w.out, byte(w.acc))
+		w.acc >>= 8
+		w.bits -= 8
+	}
+}
+
+// close ends the stream with the marker bit the reader looks for.
+func (w *zstdBitWriter) close() []byte {
+	w.write(1, 1)
+	if w.bits > 0 {
+		w.out = append(w.out, byte(w.acc))
+	}
+	return w.out
 }
 
 // isOneByte reports whether b is one byte repeated.

@@ -142,22 +142,35 @@ func TestZstdTheirsDecodedByOurs(t *testing.T) {
 	t.Logf("%d frames from %d encoders decoded", cases, len(encoders))
 }
 
-// TestZstdOursDecodedByTheirs: batches produced uncompressed to a
-// compression.type=zstd topic are stored as zstd frames that
-// klauspost/compress decodes to the records, and that franz-go's and
-// librdkafka's (kcat) consumers read.
+// TestZstdOursDecodedByTheirs: batches of random records produced
+// uncompressed to a compression.type=zstd topic are stored as zstd frames
+// that klauspost/compress and libzstd's zstd command decode to the
+// records, and that franz-go's and librdkafka's (kcat) consumers read.
 func TestZstdOursDecodedByTheirs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	addr, _ := startBroker(t, t.TempDir())
 	cl := newClient(t, addr)
 	const topic = "zstd-ours"
+	zstdCmd := requireTool(t, "zstd")
 	createTopicWithConfigs(t, ctx, cl, topic, map[string]string{"compression.type": "zstd"})
-	rnd := rand.New(rand.NewSource(1))
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewSource(seed))
 	var want [][]byte
 	total := 0
-	for _, n := range []int{1, 50, 200, 300} {
+	// A few fixed sizes, then random batches for a few seconds: a
+	// differential run of the broker's encoder against two decoders.
+	deadline := time.Now().Add(3 * time.Second)
+	for i := 0; i < 6 || time.Now().Before(deadline) && total < 20000; i++ {
+		n := []int{1, 50, 200, 300, 100, 100}[min(i, 5)]
+		if i >= 6 {
+			n = 1 + rnd.Intn(150)
+		}
 		records := randomRecords(rnd, n)
+		if i == 4 {
+			records = codecRecords(n) // JSON of the codecs tests, which shrinks
+		}
 		if code := produceRaw(t, ctx, cl, topic, codecBatch(0, n, records)); code != 0 {
 			t.Fatalf("produce: error code %d", code)
 		}
@@ -165,6 +178,9 @@ func TestZstdOursDecodedByTheirs(t *testing.T) {
 		total += n
 	}
 	codecs, bodies := storedBatches(t, ctx, cl, topic)
+	if len(bodies) != len(want) {
+		t.Fatalf("%d batches stored, want %d", len(bodies), len(want))
+	}
 	dec, _ := zstd.NewReader(nil)
 	defer dec.Close()
 	for i, body := range bodies {
@@ -175,7 +191,16 @@ func TestZstdOursDecodedByTheirs(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want[i]) {
 			t.Fatalf("batch %d: klauspost read %d bytes (%v), want the %d produced", i, len(got), err, len(want[i]))
 		}
+		cmd := exec.Command(zstdCmd, "-q", "-d", "-c")
+		cmd.Stdin = bytes.NewReader(body)
+		if got, err := cmd.Output(); err != nil || !bytes.Equal(got, want[i]) {
+			t.Fatalf("batch %d: libzstd read %d bytes (%v), want the %d produced", i, len(got), err, len(want[i]))
+		}
+		if i < 6 {
+			t.Logf("batch %d: %d bytes of records stored as %d", i, len(want[i]), len(body))
+		}
 	}
+	t.Logf("%d batches, %d records, read back by klauspost and libzstd", len(bodies), total)
 	if recs := consumeN(t, ctx, addr, topic, total); len(recs) != total {
 		t.Fatalf("franz-go read %d records, want %d", len(recs), total)
 	}
