@@ -65,8 +65,8 @@
 // gzip, snappy, lz4 or zstd batch is decompressed, filtered and
 // compressed again with its own codec, as Kafka's filterTo does (snappy
 // in the xerial framing and lz4 in the frame Kafka's Java client writes,
-// whatever form the producer sent; zstd in frames of uncompressed blocks,
-// so a compacted zstd batch keeps fewer records but loses its ratio). A
+// whatever form the producer sent; zstd with zstd.go's simple encoder,
+// so a compacted zstd batch may be larger than its producer wrote it). A
 // batch the cleaner cannot decode is opaque: one that inflates past
 // maxDecompressedBatch, or a snappy, lz4 or zstd batch that the codecs
 // refuse as malformed (its CRC was right when it was produced, so the

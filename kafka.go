@@ -135,8 +135,8 @@
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and
 //     snappy and lz4 written on the standard library alone.
-//   - zstd.go: zstd, the fifth codec: a decoder of RFC 8878 frames and an
-//     encoder of uncompressed ones.
+//   - zstd.go: zstd, the fifth codec: a decoder of RFC 8878 frames and a
+//     small encoder.
 //   - settings.go: the broker's settings by their server.properties names.
 //   - cleaner.go: log compaction, with segments swapped so that a crash
 //     leaves old or new.
@@ -170,8 +170,8 @@
 // refused. Record batches are stored and served as the producer sent them,
 // unless a topic asks for LogAppendTime or for a compression.type other
 // than producer; only the magic-2 batch format of Kafka 0.11 and later is
-// supported. The broker's zstd encoder does not compress: a batch it
-// rewrites to zstd is stored in zstd frames of uncompressed blocks. Old
+// supported. The broker's zstd encoder is simple: a batch it rewrites to
+// zstd comes out about as small as in lz4, not as in libzstd. Old
 // segments are deleted by retention.ms and retention.bytes, and compacted
 // under cleanup.policy=compact; the cleaner opens batches of every codec,
 // and keeps whole only those it cannot decode.

@@ -55,8 +55,7 @@
 // know is INVALID_CONFIG, so a typo is never taken for a setting.
 //
 // Where we differ from Kafka: compression.zstd.level is kept but has no
-// effect, since the broker's zstd encoder (zstd.go) stores blocks
-// without compressing them.
+// effect, since the broker's zstd encoder (zstd.go) has one level.
 // Broker configs can be described, not altered: they are the command-line
 // flags.
 
@@ -200,7 +199,7 @@ var topicConfigDefs = []configDef{
 	{compressionTypeConfig, "compression.type", configTypeString, compressionProducer, checkCompressionType,
 		"How batches are stored: producer keeps them as sent; uncompressed, gzip, snappy, lz4 and zstd rewrite a batch whose codec differs."},
 	{"compression.zstd.level", "compression.zstd.level", configTypeInt, "3", checkIntIn(-131072, 22),
-		"The zstd level used when compression.type is zstd." + noEffect + " The broker writes zstd frames of uncompressed blocks."},
+		"The zstd level used when compression.type is zstd." + noEffect + " The broker's zstd encoder has one level."},
 	{deleteRetentionMsConfig, "log.cleaner.delete.retention.ms", configTypeLong, strconv.Itoa(defaultDeleteRetentionMs), checkLongAtLeast(0),
 		"How long the cleaner keeps tombstones of a compacted topic, in milliseconds."},
 	{"file.delete.delay.ms", "log.segment.delete.delay.ms", configTypeLong, "60000", checkLongAtLeast(0),

@@ -179,7 +179,7 @@ func TestValidateCompression(t *testing.T) {
 // possible: snappy, lz4 and zstd batches (raw snappy, as librdkafka and
 // franz-go send it, and xerial) into gzip and uncompressed topics, and any
 // batch into snappy, lz4 and zstd topics, written as Kafka writes them
-// (zstd in frames of stored blocks).
+// (zstd by zstd.go's encoder).
 func TestValidateSnappyLZ4(t *testing.T) {
 	plain := makeBatch(recordsAt(1000, 20)...)
 	records := bytes.Clone(plain[batchHeaderSize:])
