@@ -247,7 +247,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
-// snappy or lz4 rewrites a batch of another codec. acks=0 gets
+// snappy, lz4 or zstd rewrites a batch of another codec. acks=0 gets
 // no response at all, and the connection closes if a partition failed;
 // with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once

@@ -101,12 +101,11 @@
 // on skewed lengths (tables fit to the block), so a Kafka batch of JSON
 // records comes out near lz4's size rather than libzstd's (for the 164
 // KiB of records of TestZstdEncoderRatio, 40 KiB against lz4's 41 and
-// gzip's 25); the frames
-// use only what every decoder must read, and interop/zstd_test.go reads
-// them with klauspost/compress, libzstd, franz-go and kcat. There is one
-// level, so compression.zstd.level has no effect. Huffman-coded literals
-// are what this file would grow next: for text, literals are most of a
-// compressed block.
+// gzip's 25). The frames use only what every decoder must read, and
+// interop/zstd_test.go reads them with klauspost/compress, libzstd,
+// franz-go and kcat. There is one level, so compression.zstd.level has
+// no effect. Huffman-coded literals are what this file would grow next:
+// for text, literals are most of a compressed block.
 
 package kafka
 
