@@ -145,6 +145,8 @@
 //   - scram.go: the SCRAM mechanisms and the users they check.
 //   - oauth.go: OAUTHBEARER with Kafka's unsecured tokens, for
 //     development, off unless enabled.
+//   - reauth.go: session lifetimes and logging in again on a live
+//     connection (KIP-368).
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
 //   - authorize.go: what each API asks the authorizer, and the error a
 //     client sees when it is denied.
@@ -887,6 +889,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	}
 	if h.trailingBytes > 0 {
 		c.broker.log.Debug("ignoring bytes after request body", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "bytes", h.trailingBytes)
+	}
+	if err := c.checkSession(h, received); err != nil {
+		return err
 	}
 	if err := c.admit(h); err != nil {
 		return err

@@ -123,6 +123,9 @@ var brokerSettings = []brokerSetting{
 	{name: "connections.max.idle.ms", typ: configTypeLong, doc: "How long a connection may go without a request before it is closed.",
 		get: func(c *Config) string { return millis(c.ConnectionsMaxIdle) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConnectionsMaxIdle, v, 1) }},
+	{name: "connections.max.reauth.ms", typ: configTypeLong, doc: "How long a SASL login lasts before the client must log in again on its connection (KIP-368); 0 for no limit but the token's expiry.",
+		get: func(c *Config) string { return millis(c.Security.ConnectionsMaxReauth) },
+		set: func(c *Config, v string) error { return setMillis(&c.Security.ConnectionsMaxReauth, v, 0) }},
 	// The KIP-848 coordinator, not the client, decides how often members
 	// heartbeat, and tells them in every heartbeat answer.
 	{name: "group.consumer.heartbeat.interval.ms", typ: configTypeInt, doc: "How often KIP-848 consumer group members heartbeat.",
