@@ -29,6 +29,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -235,6 +236,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 //	v3: record batches (magic 2) and TransactionalId; our minimum, as in Kafka 4.0 (KIP-896)
 //	v5: LogStartOffset in the response
+//	v7: zstd batches allowed (KIP-110); v3-6 get UNSUPPORTED_COMPRESSION_TYPE
 //	v8: per-batch RecordErrors and an ErrorMessage (KIP-467)
 //	v9: flexible
 //	v10: CurrentLeader and NodeEndpoints tagged fields (KIP-951)
@@ -422,6 +424,10 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// append to internal topic"); a stray record would be
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
+			case rc.header.APIVersion < 7 && firstBatchCodec(p.Records) == codecZstd:
+				// ProduceRequest.validateRecords: a client that speaks
+				// only v3-6 predates zstd, and so may its consumers.
+				pr.ErrorCode = codeUnsupportedCompressionType
 			default:
 				b.appendRecords(topic, p.Index, pl, req.Acks, p.Records, &pr)
 				if pr.ErrorCode == codeNone {
@@ -482,6 +488,16 @@ func produceFailures(r response) error {
 		return nil
 	}
 	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
+}
+
+// firstBatchCodec is the codec of the first batch of a records field, or
+// -1 if there is no batch header to read; as in Kafka's
+// ProduceRequest.validateRecords, the first batch stands for the field.
+func firstBatchCodec(records []byte) int {
+	if len(records) < batchAttrOffset+2 {
+		return -1
+	}
+	return int(binary.BigEndian.Uint16(records[batchAttrOffset:]) & compressionCodecMask)
 }
 
 // appendRecords validates a partition's records field and appends it. It

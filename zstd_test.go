@@ -10,9 +10,11 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -244,5 +246,47 @@ func TestZstdEncoderRatio(t *testing.T) {
 	}
 	if out, err := decodeZstd(zstd, len(records)); err != nil || !bytes.Equal(out, records) {
 		t.Errorf("round trip: %v", err)
+	}
+}
+
+// TestProduceZstdNeedsV7 checks ProduceRequest.validateRecords' rule: a
+// zstd batch in Produce v3-6 is refused with UNSUPPORTED_COMPRESSION_TYPE,
+// and stored from v7 on; other codecs are taken at v3.
+func TestProduceZstdNeedsV7(t *testing.T) {
+	b := startBroker(t, t.TempDir())
+	c := dial(t, b.addr)
+	c.createTopic("z", 1)
+	plain := appendBatch(nil, 1000, []record{{Key: []byte("k"), Value: []byte("v")}})
+	body := encodeZstd(plain[batchHeaderSize:])
+	zstd := append(bytes.Clone(plain[:batchHeaderSize]), body...)
+	binary.BigEndian.PutUint32(zstd[batchLengthOffset:], uint32(len(zstd)-batchLogOverhead))
+	binary.BigEndian.PutUint16(zstd[batchAttrOffset:], codecZstd)
+	binary.BigEndian.PutUint32(zstd[batchCRCOffset:], crc32.Checksum(zstd[batchAttrOffset:], castagnoli))
+	for _, tc := range []struct {
+		version int16
+		batch   []byte
+		want    int16
+	}{
+		{3, plain, codeNone},
+		{6, zstd, codeUnsupportedCompressionType},
+		{7, zstd, codeNone},
+	} {
+		r := c.roundTrip(0, tc.version, false, func(w *writer) {
+			w.NullableString(nil) // TransactionalId
+			w.Int16(-1)
+			w.Int32(1000)
+			w.ArrayLen(1)
+			w.String("z")
+			w.ArrayLen(1)
+			w.Int32(0)
+			w.Bytes(tc.batch)
+		})
+		r.ArrayLen()
+		_ = r.String()
+		r.ArrayLen()
+		r.Int32()
+		if code := r.Int16(); r.err != nil || code != tc.want {
+			t.Errorf("Produce v%d of a %s batch: error code %d (%v), want %d", tc.version, codecName(int(binary.BigEndian.Uint16(tc.batch[batchAttrOffset:])&7)), code, r.err, tc.want)
+		}
 	}
 }
