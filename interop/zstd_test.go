@@ -9,7 +9,9 @@ package interop
 // producer's records exactly. The inputs are random in shape and size, a
 // differential fuzz run of a few seconds. Ours decoded by theirs: batches
 // produced uncompressed to a compression.type=zstd topic are stored as
-// zstd, and klauspost/compress, franz-go's consumer and kcat read them.
+// zstd, and klauspost/compress, libzstd, franz-go's consumer and kcat
+// read them. And real producers: franz-go and kcat -z zstd into zstd and
+// gzip topics.
 
 import (
 	"bytes"
@@ -248,6 +250,46 @@ func TestZstdTopicWithRealProducers(t *testing.T) {
 	for i, c := range codecs {
 		if c != 4 {
 			t.Fatalf("stored batch %d has codec %d, want zstd", i, c)
+		}
+	}
+}
+
+// TestZstdIntoGzipTopic: batches that franz-go (klauspost/compress) and
+// librdkafka (kcat -z zstd, libzstd) compress with zstd are converted by
+// the broker into a compression.type=gzip topic, which needs its zstd
+// decoder, and read back whole.
+func TestZstdIntoGzipTopic(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addr, _ := startBroker(t, t.TempDir())
+	admin := newClient(t, addr)
+	const topic = "zstd-into-gzip"
+	createTopicWithConfigs(t, ctx, admin, topic, map[string]string{"compression.type": "gzip"})
+	var rs []*kgo.Record
+	for i := range 1000 {
+		rs = append(rs, &kgo.Record{Key: fmt.Appendf(nil, "k%d", i), Value: []byte(strings.Repeat(fmt.Sprintf("v%d ", i), 8))})
+	}
+	produceSync(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.ZstdCompression()), kgo.DefaultProduceTopic(topic)), rs...)
+	var in strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&in, "kcat%d:%s\n", i, strings.Repeat(fmt.Sprintf("value %d ", i), 10))
+	}
+	kcat(t, in.String(), "-b", addr, "-P", "-t", topic, "-K:", "-z", "zstd")
+	got := consumeN(t, ctx, addr, topic, 1300)
+	for i, r := range got[:1000] {
+		if string(r.Key) != string(rs[i].Key) || string(r.Value) != string(rs[i].Value) {
+			t.Fatalf("record %d: %q, want %q", i, r.Key, rs[i].Key)
+		}
+	}
+	for i, r := range got[1000:] {
+		if want := fmt.Sprintf("kcat%d", i); string(r.Key) != want || string(r.Value) != strings.Repeat(fmt.Sprintf("value %d ", i), 10) {
+			t.Fatalf("kcat record %d: key %q, want %q and its value", i, r.Key, want)
+		}
+	}
+	codecs, _ := storedBatches(t, ctx, admin, topic)
+	for i, c := range codecs {
+		if c != 1 {
+			t.Fatalf("stored batch %d has codec %d, want gzip", i, c)
 		}
 	}
 }
