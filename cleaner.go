@@ -59,23 +59,24 @@
 //     empty batch, goes back to offset 1.
 //
 // Design note: compressed batches. The broker decompresses only here and
-// in the validator (validator.go), with the codecs of codecs.go, and its
-// dependencies stay the standard library. An uncompressed batch is
-// filtered record by record and written again; a gzip, snappy or lz4
-// batch is decompressed, filtered and compressed again with its own
-// codec, as Kafka's filterTo does (snappy in the xerial framing and lz4
-// in the frame Kafka's Java client writes, whatever form the producer
-// sent). A batch compressed with zstd, which the broker has no decoder
-// for, is opaque: its keys are unknown, so it is kept whole (it is
-// dropped only when it belongs to an aborted transaction, which needs no
-// keys), its records do not shadow older records of the same keys, and a
-// tombstone with an opaque batch anywhere before it is kept past its
-// horizon, so that no value hidden in the opaque batch can come back to
-// life. So is a batch that inflates past maxDecompressedBatch, and a
-// snappy or lz4 batch that codecs.go refuses as malformed (its CRC was
-// right when it was produced, so the producer's codec and ours disagree:
-// keeping it whole loses space, where failing would stop the partition's
-// cleaning for good). Compared with Kafka, a consumer reading such a
+// in the validator (validator.go), with the codecs of codecs.go and
+// zstd.go, and its dependencies stay the standard library. An
+// uncompressed batch is filtered record by record and written again; a
+// gzip, snappy, lz4 or zstd batch is decompressed, filtered and
+// compressed again with its own codec, as Kafka's filterTo does (snappy
+// in the xerial framing and lz4 in the frame Kafka's Java client writes,
+// whatever form the producer sent; zstd with zstd.go's simple encoder,
+// so a compacted zstd batch may be larger than its producer wrote it). A
+// batch the cleaner cannot decode is opaque: one that inflates past
+// maxDecompressedBatch, or a snappy, lz4 or zstd batch that the codecs
+// refuse as malformed (its CRC was right when it was produced, so the
+// producer's codec and ours disagree: keeping it whole loses space, where
+// failing would stop the partition's cleaning for good). Its keys are
+// unknown, so it is kept whole (it is dropped only when it belongs to an
+// aborted transaction, which needs no keys), its records do not shadow
+// older records of the same keys, and a tombstone with an opaque batch
+// anywhere before it is kept past its horizon, so that no value hidden in
+// the opaque batch can come back to life. Compared with Kafka, a consumer reading such a
 // topic from the start sees more: older values of keys written in opaque
 // batches, and the tombstones kept longer. The latest value of every key
 // is the same, in the same order at the same offsets, so a consumer that
@@ -568,9 +569,8 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	if err := l.cleanGroups(ctx, plan.segs, f, th, &st); err != nil {
 		return st, err
 	}
-	// zstd batches, and others the cleaner cannot open (see the design
-	// note): the log says how many, so that a topic that does not shrink
-	// explains itself.
+	// Batches the cleaner cannot open (see the design note): the log says
+	// how many, so that a topic that does not shrink explains itself.
 	st.opaqueKept = f.opaqueKept
 	// Groups are made from the sizes of the segments before cleaning, so
 	// a cleaning that removed much leaves small segments side by side. A
@@ -1007,9 +1007,9 @@ type rawRecord struct {
 }
 
 // errOpaque is a batch the cleaner keeps whole because it cannot read
-// it: zstd, a batch that inflates past maxDecompressedBatch, or a snappy
-// or lz4 batch that codecs.go cannot decode (see the design note on
-// compressed batches).
+// it: a batch that inflates past maxDecompressedBatch, or a snappy, lz4
+// or zstd batch that codecs.go or zstd.go cannot decode (see the design
+// note on compressed batches).
 var errOpaque = errors.New("kafka: batch kept whole")
 
 func isOpaque(err error) bool { return errors.Is(err, errOpaque) }

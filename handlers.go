@@ -29,6 +29,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -236,6 +237,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 //	v3: record batches (magic 2) and TransactionalId; our minimum, as in Kafka 4.0 (KIP-896)
 //	v5: LogStartOffset in the response
+//	v7: zstd batches allowed (KIP-110); v3-6 get UNSUPPORTED_COMPRESSION_TYPE
 //	v8: per-batch RecordErrors and an ErrorMessage (KIP-467)
 //	v9: flexible
 //	v10: CurrentLeader and NodeEndpoints tagged fields (KIP-951)
@@ -248,7 +250,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
-// snappy or lz4 rewrites a batch of another codec. acks=0 gets
+// snappy, lz4 or zstd rewrites a batch of another codec. acks=0 gets
 // no response at all, and the connection closes if a partition failed;
 // with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
@@ -423,6 +425,10 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// append to internal topic"); a stray record would be
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
+			case rc.header.APIVersion < 7 && firstBatchCodec(p.Records) == codecZstd:
+				// ProduceRequest.validateRecords: a client that speaks
+				// only v3-6 predates zstd, and so may its consumers.
+				pr.ErrorCode = codeUnsupportedCompressionType
 			default:
 				b.appendRecords(topic, p.Index, pl, req.Acks, p.Records, &pr)
 				if pr.ErrorCode == codeNone {
@@ -485,6 +491,16 @@ func produceFailures(r response) error {
 	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
 }
 
+// firstBatchCodec is the codec of the first batch of a records field, or
+// -1 if there is no batch header to read; as in Kafka's
+// ProduceRequest.validateRecords, the first batch stands for the field.
+func firstBatchCodec(records []byte) int {
+	if len(records) < batchAttrOffset+2 {
+		return -1
+	}
+	return int(binary.BigEndian.Uint16(records[batchAttrOffset:]) & compressionCodecMask)
+}
+
 // appendRecords validates a partition's records field and appends it. It
 // sets in pr the Kafka error code, the base offset of the first batch (for
 // a retried batch, the offset it was first stored at), the broker's
@@ -540,7 +556,8 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if _, compacted := topic.Configs.compaction(); compacted {
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
-		// cannot read (zstd) are not checked (cleaner.go).
+		// cannot read (malformed, or too large decompressed) are not
+		// checked (cleaner.go).
 		if _, i, found := nullKeyRecord(records, headers); found {
 			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
 			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))

@@ -139,6 +139,8 @@
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and
 //     snappy and lz4 written on the standard library alone.
+//   - zstd.go: zstd, the fifth codec: a decoder of RFC 8878 frames and a
+//     small encoder.
 //   - settings.go: the broker's settings by their server.properties names.
 //   - cleaner.go: log compaction, with segments swapped so that a crash
 //     leaves old or new.
@@ -173,13 +175,12 @@
 // coordinator of every group, and replication factors other than 1 are
 // refused. Record batches are stored and served as the producer sent them,
 // unless a topic asks for LogAppendTime or for a compression.type other
-// than producer, which may be uncompressed, gzip, snappy or lz4 but not
-// zstd, which the broker has no codec for; only the magic-2 batch format
-// of Kafka 0.11 and later is supported. The web page decodes gzip, snappy
-// and lz4 batches too, to show their records, and shows zstd ones as
-// opaque. Old segments are deleted by retention.ms and retention.bytes,
-// and compacted under cleanup.policy=compact; the cleaner opens every
-// batch but zstd ones, which it keeps whole.
+// than producer; only the magic-2 batch format of Kafka 0.11 and later is
+// supported. The broker's zstd encoder is simple: a batch it rewrites to
+// zstd comes out about as small as in lz4, not as in libzstd. Old
+// segments are deleted by retention.ms and retention.bytes, and compacted
+// under cleanup.policy=compact; the cleaner opens batches of every codec,
+// and keeps whole only those it cannot decode.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka

@@ -217,7 +217,7 @@ func TestCheckTopicConfig(t *testing.T) {
 		{"compression.type", "uncompressed", "uncompressed", true},
 		{"compression.type", "snappy", "snappy", true}, // codecs.go
 		{"compression.type", "lz4", "lz4", true},
-		{"compression.type", "zstd", "", false}, // no codec here
+		{"compression.type", "zstd", "zstd", true},
 		{"compression.type", "brotli", "", false},
 		{"compression.gzip.level", "-1", "-1", true},
 		{"compression.gzip.level", "9", "9", true},
