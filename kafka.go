@@ -88,6 +88,9 @@
 //   - fdlimit_other.go: the same, where the OS has no such limit.
 //   - topics.go: the data dir: topics as sets of partition directories, their
 //     ids and configs, and creation and deletion that a crash leaves whole.
+//   - dirlock_unix.go: the data dir's lock, which keeps a second broker
+//     off it.
+//   - dirlock_other.go: the same, where the OS has no flock.
 //   - handlers.go: the core APIs, one section per API in API-key order
 //     (Produce, Fetch, ListOffsets, Metadata, ApiVersions and
 //     DeleteRecords), each opening with the versions served.

@@ -46,6 +46,9 @@ command -v chromium >/dev/null || { echo "chromium is missing and could not be i
 
 say "root module: vet and race tests"
 go vet ./...
+# The broker builds where there is no flock or RLIMIT_NOFILE too
+# (dirlock_other.go, fdlimit_other.go, diskspace_other.go).
+GOOS=windows go build ./... && GOOS=darwin go build ./...
 go test -race -count=1 ./...
 
 say "interop module: real clients"

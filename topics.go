@@ -228,11 +228,8 @@ func lockDataDir(path string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka: lock data dir %s: %w", path, err)
 	}
-	// LOCK_NB fails at once instead of waiting: a second broker should say
-	// the dir is taken, not hang. Kafka takes the same lock, through its
-	// FileLock's tryLock, in LogManager.lockLogDirs.
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
+	locked, err := tryLock(f)
+	if err == nil && !locked {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s is locked (%s); is another broker running on it?", errDataDirLocked, path, lockFile)
 	}
