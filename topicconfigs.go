@@ -224,7 +224,10 @@ var topicConfigDefs = []configDef{
 		"The longest a record may stay ineligible for compaction; on a compacted topic it also bounds segment.ms."},
 	{maxMessageBytesConfig, "message.max.bytes", configTypeInt, strconv.Itoa(defaultMaxMessageBytes), checkIntIn(0, math.MaxInt32),
 		"The largest record batch a producer may send to this topic."},
-	{timestampAfterMaxMsConfig, "log.message.timestamp.after.max.ms", configTypeLong, longMax, checkLongAtLeast(0),
+	// An hour since Kafka 4.0 (KIP-1030, KAFKA-16368): a producer whose
+	// clock is wrong, or that sends nanoseconds, is refused instead of
+	// writing records that retention and segment rolls then misjudge.
+	{timestampAfterMaxMsConfig, "log.message.timestamp.after.max.ms", configTypeLong, "3600000", checkLongAtLeast(0),
 		"How far ahead of the broker's clock a CreateTime record may be, in milliseconds; later ones are INVALID_TIMESTAMP."},
 	{timestampBeforeMaxMsConfig, "log.message.timestamp.before.max.ms", configTypeLong, longMax, checkLongAtLeast(0),
 		"How far behind the broker's clock a CreateTime record may be, in milliseconds; earlier ones are INVALID_TIMESTAMP."},

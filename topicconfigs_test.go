@@ -337,7 +337,7 @@ func TestCreateTopicConfigs(t *testing.T) {
 		{Name: "local.retention.ms", Value: ptr("-2"), ConfigSource: sourceDefault},
 		{Name: "max.compaction.lag.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
 		{Name: "max.message.bytes", Value: ptr("1048588"), ConfigSource: sourceDefault},
-		{Name: "message.timestamp.after.max.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
+		{Name: "message.timestamp.after.max.ms", Value: ptr("3600000"), ConfigSource: sourceDefault},
 		{Name: "message.timestamp.before.max.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
 		{Name: "message.timestamp.type", Value: ptr("CreateTime"), ConfigSource: sourceDefault},
 		{Name: "min.cleanable.dirty.ratio", Value: ptr("0.5"), ConfigSource: sourceDefault},

@@ -215,14 +215,32 @@ func TestValidateSnappyLZ4(t *testing.T) {
 			}
 		}
 	}
-	// The timestamp bounds now see each record of a snappy batch, not only
-	// the header's first and last.
+	// The timestamp bounds see each record of a snappy batch, not only the
+	// header's first and last, once the header cannot vouch for them: with
+	// a lower bound, or a MaxTimestamp past the upper one. With only the
+	// upper bound and a MaxTimestamp within it the batch is not opened
+	// (headerSuffices), so this header, which understates record 1, passes.
 	late := makeBatch(testRecord{timestamp: 1000}, testRecord{timestamp: 900_000}, testRecord{timestamp: 1002})
 	lh, _ := parseBatchHeader(late)
 	lb := rawBatch(codecSnappy, lh.LastOffsetDelta, lh.BaseTimestamp, 1002, lh.NumRecords, encodeXerial(late[batchHeaderSize:]))
-	_, _, rej := validate(t, policyOf(t, map[string]string{"message.timestamp.after.max.ms": "1000"}), 1000, lb)
-	if rej == nil || rej.code != codeInvalidTimestamp || len(rej.records) != 1 || rej.records[0].BatchIndex != 1 {
-		t.Errorf("record 1 of a snappy batch far ahead: %+v, want INVALID_TIMESTAMP naming it", rej)
+	for _, tc := range []struct {
+		configs map[string]string
+		refused bool
+	}{
+		{map[string]string{"message.timestamp.after.max.ms": "1000", "message.timestamp.before.max.ms": "1000000"}, true},
+		{map[string]string{"message.timestamp.after.max.ms": "1000"}, false},
+	} {
+		_, _, rej := validate(t, policyOf(t, tc.configs), 1000, lb)
+		refused := rej != nil && rej.code == codeInvalidTimestamp && len(rej.records) == 1 && rej.records[0].BatchIndex == 1
+		if refused != tc.refused || (!tc.refused && rej != nil) {
+			t.Errorf("record 1 of a snappy batch far ahead, %v: %+v, want refused %v", tc.configs, rej, tc.refused)
+		}
+	}
+	// An honest header past the upper bound opens the batch and names the
+	// record.
+	hb := rawBatch(codecSnappy, lh.LastOffsetDelta, lh.BaseTimestamp, 900_000, lh.NumRecords, encodeXerial(late[batchHeaderSize:]))
+	if _, _, rej := validate(t, policyOf(t, map[string]string{"message.timestamp.after.max.ms": "1000"}), 1000, hb); rej == nil || len(rej.records) != 1 || rej.records[0].BatchIndex != 1 {
+		t.Errorf("record 1 of a snappy batch far ahead, header honest: %+v, want INVALID_TIMESTAMP naming it", rej)
 	}
 }
 
