@@ -29,6 +29,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -240,10 +241,11 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //	v10: CurrentLeader and NodeEndpoints tagged fields (KIP-951)
 //	v11: no change to the schema; marks clients that handle KIP-951
 //
-// A producer sends, per partition, a records field of one or more record
-// batches. We check each batch's header and CRC, give the batch its offsets
-// and append it as it came: compressed batches stay compressed, unless the
-// topic's configs ask otherwise (validator.go): message.timestamp.type=
+// A producer sends, per partition, a records field of exactly one record
+// batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
+// batch's header and CRC, give the batch its offsets and append it as it
+// came: compressed batches stay compressed, unless the topic's configs
+// ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
@@ -289,7 +291,7 @@ type produceTopic struct {
 
 type producePartition struct {
 	Index int32
-	// Records is one or more record batches as the producer packed them,
+	// Records is the record batch as the producer packed it (one, from v3),
 	// a slice of the request frame. The log copies them into the segment
 	// file, so nothing keeps the frame once the handler is done (the frame
 	// pool in kafka.go relies on it).
@@ -410,20 +412,27 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 		for _, p := range t.PartitionData {
 			pr := producePartitionResponse{Index: p.Index, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader}
 			pl := b.topicPartition(topic, p.Index)
+			// The checks run in Kafka's order: KafkaApis answers a missing
+			// partition (Produce never creates topics; clients create them
+			// through Metadata first) and a malformed records field, then
+			// ReplicaManager.appendRecords refuses bad acks for what is
+			// left, and appendToLocalLog an internal topic.
+			code, records := codeUnknownTopicOrPartition, []byte(nil)
+			if pl != nil {
+				records, code = producedBatch(p.Records, rc.header.APIVersion)
+			}
 			switch {
+			case code != codeNone:
+				pr.ErrorCode = code
 			case !validAcks:
 				pr.ErrorCode = codeInvalidRequiredAcks
-			case pl == nil:
-				// Produce never creates topics; clients create them
-				// through Metadata first.
-				pr.ErrorCode = codeUnknownTopicOrPartition
 			case t.Name == offsetsTopic:
 				// Only the coordinator writes there, as in Kafka ("Cannot
 				// append to internal topic"); a stray record would be
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
 			default:
-				b.appendRecords(topic, p.Index, pl, req.Acks, p.Records, &pr)
+				b.appendRecords(topic, p.Index, pl, req.Acks, records, &pr)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -482,6 +491,69 @@ func produceFailures(r response) error {
 		return nil
 	}
 	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
+}
+
+// producedBatch is ProduceRequest.validateRecords, which Kafka runs on
+// each partition's records field before anything else: from v3 on, a
+// producer sends exactly one record batch per partition, of magic 2, and
+// zstd only from v7 (KIP-110). It returns that batch, or the error code
+// for the partition. Kafka answers these errors with no ErrorMessage.
+//
+// Kafka walks the field with MemoryRecords' batch iterator
+// (ByteBufferLogInputStream), and so does this function: a length below
+// the smallest record or a magic byte past 2 is CORRUPT_MESSAGE, while
+// bytes too short to hold the batch their length announces are not a
+// batch at all. So a field with no whole batch is INVALID_RECORD, and a
+// partial batch after a whole one is dropped, as UnifiedLog's
+// trimInvalidBytes drops it, with the whole batch appended.
+func producedBatch(records []byte, v int16) ([]byte, int16) {
+	size, code := nextBatchSize(records)
+	switch {
+	case code != codeNone:
+		return nil, code
+	case size == 0:
+		return nil, codeInvalidRecord // "must have at least one record batch per partition"
+	case records[batchMagicOffset] != 2:
+		return nil, codeInvalidRecord // "only allowed to contain record batches with magic version 2"
+	case size < batchAttrOffset+2:
+		return nil, codeCorruptMessage // too short for the attributes, let alone a CRC
+	case v < 7 && binary.BigEndian.Uint16(records[batchAttrOffset:])&compressionCodecMask == codecZstd:
+		return nil, codeUnsupportedCompressionType
+	}
+	next, code := nextBatchSize(records[size:])
+	switch {
+	case code != codeNone:
+		return nil, code
+	case next > 0:
+		return nil, codeInvalidRecord // "only allowed to contain exactly one record batch per partition"
+	}
+	return records[:size], codeNone
+}
+
+// nextBatchSize is ByteBufferLogInputStream.nextBatchSize: the size of the
+// batch at the start of b, counting the 12 bytes before batchLength, or 0
+// if b is too short to hold it; or CORRUPT_MESSAGE if its length is below
+// a magic-0 record's overhead (14) or its magic is not 0, 1 or 2.
+func nextBatchSize(b []byte) (int, int16) {
+	const legacyRecordOverhead = 14 // LegacyRecord.RECORD_OVERHEAD_V0
+	if len(b) < batchLogOverhead {
+		return 0, codeNone
+	}
+	length := int32(binary.BigEndian.Uint32(b[batchLengthOffset:]))
+	if length < legacyRecordOverhead {
+		return 0, codeCorruptMessage
+	}
+	if len(b) <= batchMagicOffset {
+		return 0, codeNone
+	}
+	if magic := int8(b[batchMagicOffset]); magic < 0 || magic > 2 {
+		return 0, codeCorruptMessage
+	}
+	size := int(length) + batchLogOverhead
+	if len(b) < size {
+		return 0, codeNone
+	}
+	return size, codeNone
 }
 
 // appendRecords validates a partition's records field and appends it. It

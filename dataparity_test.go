@@ -1,0 +1,114 @@
+package kafka
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"testing"
+)
+
+// Tests of the data path (Produce, Fetch, ListOffsets, DeleteRecords,
+// OffsetForLeaderEpoch) against Apache Kafka 4.0's code paths, each named
+// after the case and checked against the Kafka class cited in the code.
+// The requests are written byte by byte, as a client that does not
+// behave like the usual ones would write them.
+
+// produceAt sends one partition's records field with Produce at version v
+// (3 to 11) and acks, and returns the partition's answer as decoded.
+func (c *testClient) produceAt(v, acks int16, topic string, partition int32, records []byte) producePartitionResponse {
+	c.t.Helper()
+	flexible := v >= 9
+	r := c.roundTrip(0, v, flexible, func(w *writer) {
+		w.NullableString(nil) // TransactionalId
+		w.Int16(acks)
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Bytes(records)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	p := producePartitionResponse{Index: r.Int32(), ErrorCode: r.Int16(), BaseOffset: r.Int64(), LogAppendTimeMs: r.Int64()}
+	if v >= 5 {
+		p.LogStartOffset = r.Int64()
+	}
+	if v >= 8 {
+		p.RecordErrors = readArray(r, func(r *reader) (e batchIndexAndErrorMessage) {
+			e.BatchIndex = r.Int32()
+			e.BatchIndexErrorMessage = r.NullableString()
+			r.SkipTags()
+			return e
+		})
+		p.ErrorMessage = r.NullableString()
+	}
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return p
+}
+
+// resealed sets the CRC of a batch whose header a test changed.
+func resealed(b []byte) []byte {
+	binary.BigEndian.PutUint32(b[batchCRCOffset:], crc32.Checksum(b[batchAttrOffset:], castagnoli))
+	return b
+}
+
+// TestProduceRecordsFieldAsKafka: a records field that is not one magic-2
+// batch is answered as ProduceRequest.validateRecords answers it, with
+// no ErrorMessage, and nothing is stored; a partial batch after a whole
+// one is dropped, as UnifiedLog's trimInvalidBytes drops it.
+func TestProduceRecordsFieldAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	good := func() []byte { return makeBatch(testRecord{1, "v"}) }
+	magic1 := good()
+	magic1[batchMagicOffset] = 1
+	zstd := good()
+	binary.BigEndian.PutUint16(zstd[batchAttrOffset:], codecZstd)
+	resealed(zstd)
+	magic9 := good()
+	magic9[batchMagicOffset] = 9
+	shortLength := good()
+	binary.BigEndian.PutUint32(shortLength[batchLengthOffset:], 13)
+	cases := []struct {
+		name    string
+		v       int16
+		acks    int16
+		records []byte
+		want    int16
+	}{
+		{"empty", 9, -1, []byte{}, codeInvalidRecord},
+		{"a truncated batch", 9, -1, good()[:40], codeInvalidRecord},
+		{"magic 1", 9, -1, magic1, codeInvalidRecord},
+		{"two batches", 9, -1, append(good(), good()...), codeInvalidRecord},
+		{"zstd before v7", 6, -1, zstd, codeUnsupportedCompressionType},
+		{"magic 9", 9, -1, magic9, codeCorruptMessage},
+		{"batchLength below 14", 9, -1, shortLength, codeCorruptMessage},
+		{"a bad batch and bad acks", 9, 2, magic1, codeInvalidRecord},
+	}
+	for _, tc := range cases {
+		p := c.produceAt(tc.v, tc.acks, "p", 0, tc.records)
+		if p.ErrorCode != tc.want || p.BaseOffset != -1 || (tc.v >= 8 && p.ErrorMessage != nil) {
+			t.Errorf("%s: code %d base %d message %v, want code %d, base -1 and no message", tc.name, p.ErrorCode, p.BaseOffset, p.ErrorMessage, tc.want)
+		}
+	}
+	if p := c.produceAt(9, 2, "nope", 0, good()); p.ErrorCode != codeUnknownTopicOrPartition {
+		t.Errorf("unknown topic with acks 2: code %d, want UNKNOWN_TOPIC_OR_PARTITION, answered before the acks", p.ErrorCode)
+	}
+	if _, hw, _ := c.fetch("p", 0, 0, 0, 0); hw != 0 {
+		t.Fatalf("high watermark %d after refused records fields, want 0", hw)
+	}
+	trailing := append(good(), good()[:30]...)
+	if p := c.produceAt(9, -1, "p", 0, trailing); p.ErrorCode != codeNone || p.BaseOffset != 0 {
+		t.Fatalf("a batch and a partial one: code %d base %d, want the whole batch stored at 0", p.ErrorCode, p.BaseOffset)
+	}
+	if code, hw, records := c.fetch("p", 0, 0, 0, 0); code != codeNone || hw != 1 || !sameBatches(records, good()) {
+		t.Errorf("after the trimmed produce: code %d hw %d, %d bytes; want the one batch", code, hw, len(records))
+	}
+}
