@@ -112,3 +112,59 @@ func TestProduceRecordsFieldAsKafka(t *testing.T) {
 		t.Errorf("after the trimmed produce: code %d hw %d, %d bytes; want the one batch", code, hw, len(records))
 	}
 }
+
+// TestProduceBatchChecksAsKafka: the batch header checks of UnifiedLog's
+// analyzeAndValidateRecords and LogValidator.validateBatch, in their
+// order and with their codes; min.insync.replicas is checked before any
+// of them (Partition.appendRecordsToLeader).
+func TestProduceBatchChecksAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.createTopicWithConfigs("small", 1, map[string]*string{"max.message.bytes": ptr("100")}); code != codeNone {
+		t.Fatalf("CreateTopics small: %d", code)
+	}
+	if code, _ := c.createTopicWithConfigs("isr", 1, map[string]*string{"min.insync.replicas": ptr("2")}); code != codeNone {
+		t.Fatalf("CreateTopics isr: %d", code)
+	}
+	changed := func(change func(b []byte)) []byte {
+		b := makeBatch(testRecord{1, "v"}, testRecord{2, "w"})
+		change(b)
+		return resealed(b)
+	}
+	be := binary.BigEndian
+	badCRC := func() []byte {
+		b := makeBatch(recordsAt(1, 5)...)
+		b[len(b)-1] ^= 0xff
+		return b
+	}
+	cases := []struct {
+		name    string
+		topic   string
+		records []byte
+		want    int16
+	}{
+		{"base offset 5", "p", changed(func(b []byte) { be.PutUint64(b[batchOffsetOffset:], 5) }), codeInvalidRecord},
+		{"count 3 for 2 offsets", "p", changed(func(b []byte) { be.PutUint32(b[batchRecordCountOffset:], 3) }), codeInvalidRecord},
+		{"no records", "p", changed(func(b []byte) {
+			be.PutUint32(b[batchRecordCountOffset:], 0)
+			be.PutUint32(b[batchLastOffsetDeltaOffset:], 0xffffffff)
+		}), codeInvalidRecord},
+		{"a control batch", "p", changed(func(b []byte) { be.PutUint16(b[batchAttrOffset:], controlFlag) }), codeInvalidRecord},
+		{"a producer id without a sequence", "p", changed(func(b []byte) { be.PutUint64(b[batchProducerIDOffset:], 7) }), codeInvalidRecord},
+		{"too large, with a bad CRC", "small", badCRC(), codeMessageTooLarge},
+		{"a bad CRC under min.insync.replicas 2", "isr", badCRC(), codeNotEnoughReplicas},
+	}
+	for _, tc := range cases {
+		p := c.produceAt(9, -1, tc.topic, 0, tc.records)
+		if p.ErrorCode != tc.want || p.BaseOffset != -1 {
+			t.Errorf("%s: code %d base %d, want code %d", tc.name, p.ErrorCode, p.BaseOffset, tc.want)
+		}
+		if tc.want == codeInvalidRecord && (p.ErrorMessage != nil || len(p.RecordErrors) != 0) {
+			t.Errorf("%s: message %q, record errors %v; want neither, as Kafka answers a batch-level InvalidRecordException", tc.name, *p.ErrorMessage, p.RecordErrors)
+		}
+	}
+	if _, hw, _ := c.fetch("p", 0, 0, 0, 0); hw != 0 {
+		t.Errorf("high watermark %d after refused batches, want 0", hw)
+	}
+}

@@ -575,25 +575,24 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 // them, and the producer fails or retries them as one. It also sets pr's
 // LogAppendTimeMs and RecordErrors where they apply.
 func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
-	// Bytes that do not split into whole batches were damaged on the way
-	// or by a buggy client; CORRUPT_MESSAGE lets a producer send again.
-	if len(records) == 0 {
-		return codeCorruptMessage, -1, nil
+	// With one replica, min.insync.replicas above 1 can never be met, and
+	// Kafka refuses acks=-1 then rather than store what it cannot protect
+	// as asked (Partition.appendRecordsToLeader, which checks it before
+	// the log looks at the batch). acks=0 and acks=1 do not ask for
+	// replicas, so they are stored.
+	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
+		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
+	}
+	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
+	if code := checkProducedBatch(records, limit); code == codeMessageTooLarge {
+		return tooLarge(len(records), limit)
+	} else if code != codeNone {
+		return code, -1, nil
 	}
 	headers, err := splitBatches(records)
 	if err != nil {
+		// checkProducedBatch has checked what splitBatches does.
 		return codeCorruptMessage, -1, nil
-	}
-	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
-	if code, off, msg := tooLarge(headers, limit); code != codeNone {
-		return code, off, msg
-	}
-	// With one replica, min.insync.replicas above 1 can never be met, and
-	// Kafka refuses acks=-1 then rather than store what it cannot protect
-	// as asked (Partition.appendRecordsToLeader). acks=0 and acks=1 do not
-	// ask for replicas, so they are stored.
-	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
-		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
 	// The topic's timestamp and compression configs (validator.go). A
 	// recompressed batch is measured again, as Kafka does when the
@@ -605,8 +604,8 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		pr.RecordErrors = rej.records
 		return rej.code, -1, &rej.msg
 	}
-	if code, off, msg := tooLarge(headers, limit); code != codeNone {
-		return code, off, msg
+	if size := headers[0].Size(); size > limit {
+		return tooLarge(size, limit)
 	}
 	if _, compacted := topic.Configs.compaction(); compacted {
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
@@ -623,16 +622,12 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	return b.appendChecked(topic, partition, pl, records, headers)
 }
 
-// tooLarge answers MESSAGE_TOO_LARGE for the first batch over limit, the
-// topic's max.message.bytes. Kafka's limit is on a batch, not a record,
-// since a batch is what the log stores and a consumer must fetch whole.
-func tooLarge(headers []batchHeader, limit int) (int16, int64, *string) {
-	for _, h := range headers {
-		if h.Size() > limit {
-			return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
-		}
-	}
-	return codeNone, -1, nil
+// tooLarge answers MESSAGE_TOO_LARGE for a batch of size bytes over
+// limit, the topic's max.message.bytes. Kafka's limit is on a batch, not
+// a record, since a batch is what the log stores and a consumer must
+// fetch whole.
+func tooLarge(size, limit int) (int16, int64, *string) {
+	return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", size, limit))
 }
 
 // appendChecked appends batches that passed appendValidated's checks,
@@ -641,10 +636,6 @@ func tooLarge(headers []batchHeader, limit int) (int16, int64, *string) {
 func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader) (int16, int64, *string) {
 	transactional := false
 	for _, h := range headers {
-		if h.isControl() {
-			// Only the transaction coordinator writes markers.
-			return codeInvalidRecord, -1, ptr("control batches may not be produced")
-		}
 		transactional = transactional || h.Attributes&transactionalFlag != 0
 	}
 	if transactional {

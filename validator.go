@@ -83,6 +83,41 @@ func codecName(c int) string {
 	return "codec " + strconv.Itoa(c)
 }
 
+// checkProducedBatch is what Kafka checks of a producer's batch before
+// it looks at the records, in Kafka's order: UnifiedLog's
+// analyzeAndValidateRecords (a client's baseOffset is 0, the batch fits
+// max.message.bytes, its CRC holds) and then LogValidator.validateBatch
+// (lastOffsetDelta and the record count agree, no control batch, a
+// producer id comes with a sequence). batch is one whole batch of magic
+// 2 (producedBatch, handlers.go). The answer is the error code; Kafka
+// sends none of these with an ErrorMessage or RecordErrors.
+func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
+	be := binary.BigEndian
+	switch {
+	case be.Uint64(batch[batchOffsetOffset:]) != 0:
+		return codeInvalidRecord // "The baseOffset of the record batch ... should be 0"
+	case len(batch) > maxMessageBytes:
+		return codeMessageTooLarge
+	case len(batch) < batchHeaderSize ||
+		crc32.Checksum(batch[batchAttrOffset:], castagnoli) != be.Uint32(batch[batchCRCOffset:]):
+		return codeCorruptMessage // DefaultRecordBatch.isValid
+	}
+	countFromOffsets := int64(int32(be.Uint32(batch[batchLastOffsetDeltaOffset:]))) + 1
+	count := int64(int32(be.Uint32(batch[batchRecordCountOffset:])))
+	attributes := be.Uint16(batch[batchAttrOffset:])
+	producerID := int64(be.Uint64(batch[batchProducerIDOffset:]))
+	baseSequence := int32(be.Uint32(batch[batchBaseSequenceOffset:]))
+	switch {
+	case countFromOffsets <= 0 || count <= 0 || countFromOffsets != count:
+		return codeInvalidRecord // an offset range that is not the record count
+	case attributes&controlFlag != 0:
+		return codeInvalidRecord // only the transaction coordinator writes markers
+	case producerID >= 0 && baseSequence < 0:
+		return codeInvalidRecord // "Invalid sequence number"
+	}
+	return codeNone
+}
+
 // recordPolicy is what the validator must do to one topic's batches,
 // read from its configs once per produce.
 type recordPolicy struct {
