@@ -168,3 +168,46 @@ func TestProduceBatchChecksAsKafka(t *testing.T) {
 		t.Errorf("high watermark %d after refused batches, want 0", hw)
 	}
 }
+
+// TestProduceFailureLogStartOffset: a produce that fails inside the log
+// is answered with the partition's log start offset, which an idempotent
+// producer compares with its last acknowledged offset; only a batch too
+// large or corrupt is answered with -1 (ReplicaManager.appendToLocalLog).
+func TestProduceFailureLogStartOffset(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.produce("p", 0, idempotentBatch(9, 0, 0, 3)); code != codeNone {
+		t.Fatalf("produce: code %d", code)
+	}
+	if code, low := c.deleteRecords("p", 0, 2); code != codeNone || low != 2 {
+		t.Fatalf("DeleteRecords: code %d low %d", code, low)
+	}
+	baseOffset5 := makeBatch(testRecord{1, "v"})
+	binary.BigEndian.PutUint64(baseOffset5[batchOffsetOffset:], 5)
+	corrupt := makeBatch(testRecord{1, "v"})
+	corrupt[len(corrupt)-1] ^= 0xff
+	bumpEpoch := func() []byte {
+		if code, _ := c.produce("p", 0, idempotentBatch(9, 1, 0, 1)); code != codeNone {
+			t.Fatalf("produce epoch 1: code %d", code)
+		}
+		return idempotentBatch(9, 0, 3, 1)
+	}
+	cases := []struct {
+		name           string
+		records        func() []byte
+		code           int16
+		logStartOffset int64
+	}{
+		{"a sequence gap", func() []byte { return idempotentBatch(9, 0, 7, 1) }, codeOutOfOrderSequenceNumber, 2},
+		{"an old epoch", bumpEpoch, codeInvalidProducerEpoch, 2},
+		{"base offset 5", func() []byte { return resealed(baseOffset5) }, codeInvalidRecord, 2},
+		{"a bad CRC", func() []byte { return corrupt }, codeCorruptMessage, -1},
+	}
+	for _, tc := range cases {
+		p := c.produceAt(9, -1, "p", 0, tc.records())
+		if p.ErrorCode != tc.code || p.LogStartOffset != tc.logStartOffset {
+			t.Errorf("%s: code %d log start offset %d, want %d and %d", tc.name, p.ErrorCode, p.LogStartOffset, tc.code, tc.logStartOffset)
+		}
+	}
+}

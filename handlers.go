@@ -69,6 +69,7 @@ const (
 	codeUnknownTopicOrPartition int16 = 3
 	codeMessageTooLarge         int16 = 10
 	codeInvalidTopic            int16 = 17
+	codeRecordListTooLarge      int16 = 18
 	codeNotEnoughReplicas       int16 = 19
 	codeInvalidRequiredAcks     int16 = 21
 	codeKafkaStorageError       int16 = 56
@@ -327,9 +328,11 @@ type produceTopicResponse struct {
 	PartitionResponses []producePartitionResponse
 }
 
-// producePartitionResponse is one partition's answer. Every offset and
-// time is -1 when the partition failed, as in Kafka, so a client never
-// mistakes a failed append for one stored at offset 0.
+// producePartitionResponse is one partition's answer. BaseOffset and
+// LogAppendTimeMs are -1 when the partition failed, as in Kafka, so a
+// client never mistakes a failed append for one stored at offset 0;
+// LogStartOffset is too, unless the failure was the log's
+// (failureKnowsLogStart).
 type producePartitionResponse struct {
 	Index     int32
 	ErrorCode int16
@@ -565,7 +568,27 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 	pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendValidated(topic, partition, pl, acks, records, pr)
 	if pr.ErrorCode != codeNone {
 		pr.LogAppendTimeMs = -1
+		if failureKnowsLogStart(pr.ErrorCode) {
+			pr.LogStartOffset = pl.LogStartOffset()
+		}
 	}
+}
+
+// failureKnowsLogStart reports whether Kafka answers a produce that failed
+// with code with the partition's log start offset rather than -1. It does
+// for every failure inside the log's append but those it reports as they
+// are (ReplicaManager.appendToLocalLog): a batch too large or corrupt,
+// and a storage error. An idempotent producer reads the log start offset
+// to tell a sequence gap that retention caused from a real one. The
+// checks of a transaction's partitions (txn.go) run before the append,
+// as Kafka's verification with the coordinator does, and answer -1.
+func failureKnowsLogStart(code int16) bool {
+	switch code {
+	case codeMessageTooLarge, codeRecordListTooLarge, codeCorruptMessage, codeKafkaStorageError,
+		codeInvalidTxnState, codeInvalidProducerIDMapping:
+		return false
+	}
+	return true
 }
 
 // appendValidated runs a partition's checks and the append, and returns
