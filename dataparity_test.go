@@ -211,3 +211,4 @@ func TestProduceFailureLogStartOffset(t *testing.T) {
 		}
 	}
 }
+

@@ -436,6 +436,7 @@ var errorNames = map[int16]string{
 	codeCoordinatorNotAvailable:    "COORDINATOR_NOT_AVAILABLE",
 	codeNotCoordinator:             "NOT_COORDINATOR",
 	codeInvalidTopic:               "INVALID_TOPIC",
+	codeRecordListTooLarge:         "RECORD_LIST_TOO_LARGE",
 	codeInvalidRequiredAcks:        "INVALID_REQUIRED_ACKS",
 	codeIllegalGeneration:          "ILLEGAL_GENERATION",
 	codeInconsistentGroupProtocol:  "INCONSISTENT_GROUP_PROTOCOL",
