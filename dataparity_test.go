@@ -212,3 +212,79 @@ func TestProduceFailureLogStartOffset(t *testing.T) {
 	}
 }
 
+// fetchPartitionAt fetches one partition with Fetch v12, naming
+// currentLeaderEpoch, and returns its answer as decoded.
+func (c *testClient) fetchPartitionAt(topic string, offset int64, currentLeaderEpoch int32) fetchPartitionResponse {
+	c.t.Helper()
+	r := c.roundTrip(1, 12, true, func(w *writer) {
+		w.Int32(-1)      // ReplicaId
+		w.Int32(0)       // MaxWaitMs
+		w.Int32(0)       // MinBytes
+		w.Int32(1 << 20) // MaxBytes
+		w.Int8(readUncommitted)
+		w.Int32(0)  // SessionId
+		w.Int32(-1) // SessionEpoch
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(0)
+		w.Int32(currentLeaderEpoch)
+		w.Int64(offset)
+		w.Int32(-1) // LastFetchedEpoch
+		w.Int64(-1) // LogStartOffset
+		w.Int32(1 << 20)
+		w.Tags()
+		w.Tags()
+		w.ArrayLen(0) // ForgottenTopicsData
+		w.String("")  // RackId
+		w.Tags()
+	})
+	r.Int32() // ThrottleTimeMs
+	r.Int16() // ErrorCode
+	r.Int32() // SessionId
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	p := fetchPartitionResponse{PartitionIndex: r.Int32(), ErrorCode: r.Int16(), HighWatermark: r.Int64(), LastStableOffset: r.Int64(), LogStartOffset: r.Int64()}
+	p.AbortedTransactions = readArray(r, func(r *reader) (a abortedTransaction) {
+		a.ProducerID, a.FirstOffset = r.Int64(), r.Int64()
+		r.SkipTags()
+		return a
+	})
+	p.PreferredReadReplica = r.Int32()
+	p.Records = r.Bytes()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return p
+}
+
+// TestFetchErrorsAsKafka: a fetch naming a leader epoch this broker has
+// not reached is UNKNOWN_LEADER_EPOCH, while a negative one is no epoch
+// at all (FetchRequest.optionalEpoch); and a partition whose read failed,
+// as an offset out of range does, is answered with -1 for every offset
+// (ReplicaManager.createLogReadResult).
+func TestFetchErrorsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	unknown := func(p fetchPartitionResponse) bool {
+		return p.HighWatermark == -1 && p.LastStableOffset == -1 && p.LogStartOffset == -1 && len(p.Records) == 0
+	}
+	if p := c.fetchPartitionAt("p", 0, 1); p.ErrorCode != codeUnknownLeaderEpoch || !unknown(p) {
+		t.Errorf("leader epoch 1: %+v, want UNKNOWN_LEADER_EPOCH and no offsets", p)
+	}
+	for _, epoch := range []int32{0, -1, -7} {
+		if p := c.fetchPartitionAt("p", 0, epoch); p.ErrorCode != codeNone || p.HighWatermark != 2 || len(p.Records) == 0 {
+			t.Errorf("leader epoch %d: code %d hw %d, %d bytes; want the records", epoch, p.ErrorCode, p.HighWatermark, len(p.Records))
+		}
+	}
+	for _, offset := range []int64{3, -1} {
+		if p := c.fetchPartitionAt("p", offset, 0); p.ErrorCode != codeOffsetOutOfRange || !unknown(p) {
+			t.Errorf("offset %d: %+v, want OFFSET_OUT_OF_RANGE and no offsets", offset, p)
+		}
+	}
+}

@@ -764,8 +764,9 @@ type fetchTopic struct {
 type fetchPartition struct {
 	Partition int32
 	// CurrentLeaderEpoch is the epoch the consumer last saw in Metadata
-	// (KIP-320), always 0 here because the leader never changes; the
-	// session cache keeps it with the partition (fetchsessions.go).
+	// (KIP-320), 0 here because the leader never changes, or -1; a later
+	// one is UNKNOWN_LEADER_EPOCH. The session cache keeps it with the
+	// partition (fetchsessions.go).
 	CurrentLeaderEpoch int32
 	FetchOffset        int64
 	// LastFetchedEpoch and LogStartOffset are for followers, which use
@@ -1111,9 +1112,8 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 		for _, fp := range ft.Partitions {
 			i++
 			pr := emptyFetchPartition(fp.Partition)
-			pl := b.topicPartition(topic, fp.Partition)
-			if pl == nil {
-				pr.ErrorCode = missing
+			pl, code := b.fetchedPartition(topic, missing, fp)
+			if pr.ErrorCode = code; code != codeNone {
 				answerNow = true
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
@@ -1140,6 +1140,9 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 				sec, err := pl.ReadSectionBelow(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)), end)
 				switch {
 				case err != nil:
+					// Kafka answers a failed read with no offsets
+					// (ReplicaManager.createLogReadResult).
+					pr = emptyFetchPartition(fp.Partition)
 					pr.ErrorCode = errorCode(err)
 					answerNow = true
 					// An offset out of range is the consumer's to
@@ -1164,6 +1167,22 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 		}
 	}
 	return resp, size, answerNow
+}
+
+// fetchedPartition finds a fetched partition's log, or the error code it
+// is answered with instead: missing if it is not there, or
+// UNKNOWN_LEADER_EPOCH if the consumer names a leader epoch this broker
+// has not reached (Partition.checkCurrentLeaderEpoch). FetchRequest reads
+// a negative epoch as none given.
+func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartition) (*partitionLog, int16) {
+	pl := b.topicPartition(topic, fp.Partition)
+	switch {
+	case pl == nil:
+		return nil, missing
+	case fp.CurrentLeaderEpoch >= 0:
+		return pl, checkLeaderEpoch(fp.CurrentLeaderEpoch)
+	}
+	return pl, codeNone
 }
 
 // fetchedTopic finds a fetched topic by id from v13 on and by name
