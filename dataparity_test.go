@@ -288,3 +288,81 @@ func TestFetchErrorsAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// listOffsetsAt asks ListOffsets at version v (4 to 10) for the offsets
+// of partition 0 of topic at each timestamp, naming currentLeaderEpoch,
+// and returns the answers in order.
+func (c *testClient) listOffsetsAt(v int16, topic string, currentLeaderEpoch int32, timestamps ...int64) []listOffsetsPartitionResponse {
+	c.t.Helper()
+	flexible := v >= 6
+	r := c.roundTrip(2, v, flexible, func(w *writer) {
+		w.Int32(-1) // ReplicaId
+		w.Int8(readUncommitted)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(len(timestamps))
+		for _, ts := range timestamps {
+			w.Int32(0)
+			w.Int32(currentLeaderEpoch)
+			w.Int64(ts)
+			w.Tags()
+		}
+		w.Tags()
+		if v >= 10 {
+			w.Int32(1000) // TimeoutMs
+		}
+		w.Tags()
+	})
+	r.Int32() // ThrottleTimeMs
+	r.ArrayLen()
+	_ = r.String()
+	ps := readArray(r, func(r *reader) (p listOffsetsPartitionResponse) {
+		p = listOffsetsPartitionResponse{PartitionIndex: r.Int32(), ErrorCode: r.Int16(), Timestamp: r.Int64(), Offset: r.Int64(), LeaderEpoch: r.Int32()}
+		r.SkipTags()
+		return p
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return ps
+}
+
+// TestListOffsetsErrorsAsKafka: ReplicaManager.fetchOffset's checks. A
+// special timestamp the version does not have is UNSUPPORTED_VERSION, a
+// partition named twice INVALID_REQUEST, and a leader epoch other than
+// this broker's (0) or -1 FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH.
+func TestListOffsetsErrorsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.produce("p", 0, makeBatch(testRecord{100, "a"}, testRecord{200, "b"})); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	cases := []struct {
+		v     int16
+		epoch int32
+		ts    int64
+		code  int16
+	}{
+		{6, -1, maxTimestamp, codeUnsupportedVersion},
+		{7, -1, maxTimestamp, codeNone},
+		{7, -1, earliestLocalOffset, codeUnsupportedVersion},
+		{8, -1, latestTieredOffset, codeUnsupportedVersion},
+		{9, -1, latestTieredOffset, codeNone},
+		{10, -1, -6, codeUnsupportedVersion},
+		{10, -1, 150, codeNone},
+		{10, 0, latestTimestamp, codeNone},
+		{10, 1, latestTimestamp, codeUnknownLeaderEpoch},
+		{10, -2, latestTimestamp, codeFencedLeaderEpoch},
+	}
+	for _, tc := range cases {
+		ps := c.listOffsetsAt(tc.v, "p", tc.epoch, tc.ts)
+		if len(ps) != 1 || ps[0].ErrorCode != tc.code || (tc.code != codeNone && (ps[0].Offset != -1 || ps[0].Timestamp != -1)) {
+			t.Errorf("v%d epoch %d timestamp %d: %+v, want code %d", tc.v, tc.epoch, tc.ts, ps, tc.code)
+		}
+	}
+	ps := c.listOffsetsAt(9, "p", -1, latestTimestamp, latestTimestamp)
+	if len(ps) != 2 || ps[0].ErrorCode != codeInvalidRequest || ps[1].ErrorCode != codeInvalidRequest {
+		t.Errorf("partition 0 named twice: %+v, want INVALID_REQUEST", ps)
+	}
+}

@@ -1226,7 +1226,8 @@ func emptyFetchPartition(partition int32) fetchPartitionResponse {
 // A timestamp of -1 asks for the latest offset (the high watermark, or
 // the last stable offset under read_committed), -2
 // for the earliest; any other value for the first offset whose timestamp is
-// at least that.
+// at least that. A special timestamp newer than the request's version, or
+// a negative one that is none of them, is UNSUPPORTED_VERSION.
 type listOffsetsRequest struct {
 	// ReplicaID is -1 from a consumer or an admin tool; only followers,
 	// of which there are none here, name themselves.
@@ -1355,6 +1356,8 @@ const (
 // stop a consumer from placing its other partitions.
 func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listOffsetsRequest)
+	v := rc.header.APIVersion
+	duplicates := duplicateListOffsetsPartitions(req.Topics)
 	resp := &listOffsetsResponse{Topics: make([]listOffsetsTopicResponse, 0, len(req.Topics))}
 	for _, t := range req.Topics {
 		topic := b.logs.Topic(t.Name)
@@ -1362,9 +1365,19 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 		for _, p := range t.Partitions {
 			pr := listOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, Timestamp: -1, Offset: -1, LeaderEpoch: -1}
 			pl := b.topicPartition(topic, p.PartitionIndex)
+			// In ReplicaManager.fetchOffset's order: a partition named
+			// twice, a special timestamp the version does not have, a
+			// partition that is not there, a leader epoch not this
+			// broker's (-1 is none given).
 			switch {
+			case duplicates[topicPartitionKey{t.Name, p.PartitionIndex}]:
+				pr.ErrorCode = codeInvalidRequest
+			case p.Timestamp < 0 && v < minListOffsetsVersion(p.Timestamp):
+				pr.ErrorCode = codeUnsupportedVersion
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			case p.CurrentLeaderEpoch != -1 && checkLeaderEpoch(p.CurrentLeaderEpoch) != codeNone:
+				pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch)
 			case pl.failed() != nil:
 				// An offline partition (flush.go) answers nothing from
 				// its files, which may differ from what is on disk, as
@@ -1382,6 +1395,51 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 		resp.Topics = append(resp.Topics, tr)
 	}
 	return resp
+}
+
+// minListOffsetsVersion is the first ListOffsets version that has the
+// special timestamp ts, or math.MaxInt16 for a negative timestamp that
+// is none of them: ReplicaManager's timestampMinSupportedVersion, by
+// which Kafka answers the others UNSUPPORTED_VERSION.
+func minListOffsetsVersion(ts int64) int16 {
+	switch ts {
+	case latestTimestamp, earliestTimestamp:
+		return 1
+	case maxTimestamp:
+		return 7
+	case earliestLocalOffset:
+		return 8
+	case latestTieredOffset:
+		return 9
+	}
+	return math.MaxInt16
+}
+
+// topicPartitionKey names a partition of a request.
+type topicPartitionKey struct {
+	topic     string
+	partition int32
+}
+
+// duplicateListOffsetsPartitions is ListOffsetsRequest.duplicatePartitions:
+// the partitions a request names more than once, each of which Kafka
+// answers INVALID_REQUEST.
+func duplicateListOffsetsPartitions(topics []listOffsetsTopic) map[topicPartitionKey]bool {
+	seen := map[topicPartitionKey]bool{}
+	var dup map[topicPartitionKey]bool
+	for _, t := range topics {
+		for _, p := range t.Partitions {
+			k := topicPartitionKey{t.Name, p.PartitionIndex}
+			if seen[k] {
+				if dup == nil {
+					dup = map[topicPartitionKey]bool{}
+				}
+				dup[k] = true
+			}
+			seen[k] = true
+		}
+	}
+	return dup
 }
 
 // listOffset answers one partition of ListOffsets: an offset and its
