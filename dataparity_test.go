@@ -366,3 +366,44 @@ func TestListOffsetsErrorsAsKafka(t *testing.T) {
 		t.Errorf("partition 0 named twice: %+v, want INVALID_REQUEST", ps)
 	}
 }
+
+// TestDeleteRecordsAsKafka: DeleteRecords refuses a topic whose
+// cleanup.policy lacks delete (Partition.deleteRecordsOnLeader) and the
+// internal __consumer_offsets (ReplicaManager.deleteRecordsOnLocalLog);
+// elsewhere -1 means the high watermark, and an offset past it or below
+// -1 is OFFSET_OUT_OF_RANGE.
+func TestDeleteRecordsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
+		t.Fatalf("CreateTopics table: %d", code)
+	}
+	if code, _ := c.createTopicWithConfigs("both", 1, map[string]*string{"cleanup.policy": ptr("compact,delete")}); code != codeNone {
+		t.Fatalf("CreateTopics both: %d", code)
+	}
+	for _, topic := range []string{"p", "table", "both"} {
+		if code, _ := c.produce(topic, 0, keyedBatch(plain, put("k", "v", 1000))); code != codeNone {
+			t.Fatalf("produce %s: %d", topic, code)
+		}
+	}
+	c.commitOffset("g", "p", 0, 1) // makes __consumer_offsets
+	cases := []struct {
+		topic  string
+		offset int64
+		code   int16
+		low    int64
+	}{
+		{"table", -1, codePolicyViolation, -1},
+		{offsetsTopic, -1, codeInvalidTopic, -1},
+		{"p", 2, codeOffsetOutOfRange, -1},
+		{"p", -2, codeOffsetOutOfRange, -1},
+		{"p", -1, codeNone, 1},
+		{"both", 1, codeNone, 1},
+	}
+	for _, tc := range cases {
+		if code, low := c.deleteRecords(tc.topic, 0, tc.offset); code != tc.code || low != tc.low {
+			t.Errorf("%s to %d: code %d low %d, want %d and %d", tc.topic, tc.offset, code, low, tc.code, tc.low)
+		}
+	}
+}

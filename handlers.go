@@ -29,7 +29,6 @@ package kafka
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -89,6 +88,7 @@ const (
 	codeInvalidReplicationFactor int16 = 38
 	codeInvalidReplicaAssignment int16 = 39
 	codeInvalidConfig            int16 = 40
+	codePolicyViolation          int16 = 44
 
 	// Classic groups and offsets (groups.go, offsets.go, groupadmin.go).
 	// COORDINATOR_NOT_AVAILABLE and NOT_COORDINATOR send the client back to
@@ -494,69 +494,6 @@ func produceFailures(r response) error {
 		return nil
 	}
 	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
-}
-
-// producedBatch is ProduceRequest.validateRecords, which Kafka runs on
-// each partition's records field before anything else: from v3 on, a
-// producer sends exactly one record batch per partition, of magic 2, and
-// zstd only from v7 (KIP-110). It returns that batch, or the error code
-// for the partition. Kafka answers these errors with no ErrorMessage.
-//
-// Kafka walks the field with MemoryRecords' batch iterator
-// (ByteBufferLogInputStream), and so does this function: a length below
-// the smallest record or a magic byte past 2 is CORRUPT_MESSAGE, while
-// bytes too short to hold the batch their length announces are not a
-// batch at all. So a field with no whole batch is INVALID_RECORD, and a
-// partial batch after a whole one is dropped, as UnifiedLog's
-// trimInvalidBytes drops it, with the whole batch appended.
-func producedBatch(records []byte, v int16) ([]byte, int16) {
-	size, code := nextBatchSize(records)
-	switch {
-	case code != codeNone:
-		return nil, code
-	case size == 0:
-		return nil, codeInvalidRecord // "must have at least one record batch per partition"
-	case records[batchMagicOffset] != 2:
-		return nil, codeInvalidRecord // "only allowed to contain record batches with magic version 2"
-	case size < batchAttrOffset+2:
-		return nil, codeCorruptMessage // too short for the attributes, let alone a CRC
-	case v < 7 && binary.BigEndian.Uint16(records[batchAttrOffset:])&compressionCodecMask == codecZstd:
-		return nil, codeUnsupportedCompressionType
-	}
-	next, code := nextBatchSize(records[size:])
-	switch {
-	case code != codeNone:
-		return nil, code
-	case next > 0:
-		return nil, codeInvalidRecord // "only allowed to contain exactly one record batch per partition"
-	}
-	return records[:size], codeNone
-}
-
-// nextBatchSize is ByteBufferLogInputStream.nextBatchSize: the size of the
-// batch at the start of b, counting the 12 bytes before batchLength, or 0
-// if b is too short to hold it; or CORRUPT_MESSAGE if its length is below
-// a magic-0 record's overhead (14) or its magic is not 0, 1 or 2.
-func nextBatchSize(b []byte) (int, int16) {
-	const legacyRecordOverhead = 14 // LegacyRecord.RECORD_OVERHEAD_V0
-	if len(b) < batchLogOverhead {
-		return 0, codeNone
-	}
-	length := int32(binary.BigEndian.Uint32(b[batchLengthOffset:]))
-	if length < legacyRecordOverhead {
-		return 0, codeCorruptMessage
-	}
-	if len(b) <= batchMagicOffset {
-		return 0, codeNone
-	}
-	if magic := int8(b[batchMagicOffset]); magic < 0 || magic > 2 {
-		return 0, codeCorruptMessage
-	}
-	size := int(length) + batchLogOverhead
-	if len(b) < size {
-		return 0, codeNone
-	}
-	return size, codeNone
 }
 
 // appendRecords validates a partition's records field and appends it. It
@@ -1891,8 +1828,10 @@ func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r re
 // (log.go). The answer's LowWatermark is the start after. An Offset of -1
 // means the high watermark: everything so far. The start never moves
 // back, so an offset below it answers the current start without error, as
-// in Kafka; one past the high watermark is OFFSET_OUT_OF_RANGE. TimeoutMs
-// does not matter: there are no replicas to wait for.
+// in Kafka; one past the high watermark is OFFSET_OUT_OF_RANGE. A topic
+// whose cleanup.policy lacks delete is POLICY_VIOLATION, and the internal
+// __consumer_offsets INVALID_TOPIC_EXCEPTION. TimeoutMs does not matter:
+// there are no replicas to wait for.
 type deleteRecordsRequest struct {
 	Topics    []deleteRecordsTopic
 	TimeoutMs int32
@@ -1973,8 +1912,18 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 		for _, p := range t.Partitions {
 			pr := deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1}
 			pl := b.topicPartition(topic, p.PartitionIndex)
-			if pl == nil {
+			// ReplicaManager.deleteRecordsOnLocalLog refuses an internal
+			// topic, and Partition.deleteRecordsOnLeader a topic whose
+			// cleanup.policy does not include delete.
+			switch {
+			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			case t.Name == offsetsTopic:
+				pr.ErrorCode = codeInvalidTopic
+			case !topic.Configs.deletes():
+				pr.ErrorCode = codePolicyViolation
+			}
+			if pr.ErrorCode != codeNone {
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}

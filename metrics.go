@@ -451,6 +451,7 @@ var errorNames = map[int16]string{
 	codeInvalidReplicationFactor:   "INVALID_REPLICATION_FACTOR",
 	codeInvalidReplicaAssignment:   "INVALID_REPLICA_ASSIGNMENT",
 	codeInvalidConfig:              "INVALID_CONFIG",
+	codePolicyViolation:            "POLICY_VIOLATION",
 	codeNotEnoughReplicas:          "NOT_ENOUGH_REPLICAS",
 	codeMismatchedEndpointType:     "MISMATCHED_ENDPOINT_TYPE",
 	codeUnsupportedEndpointType:    "UNSUPPORTED_ENDPOINT_TYPE",

@@ -1,5 +1,5 @@
-// This file holds the record validator: what the broker does to produced
-// batches, after their CRC is checked and before they are stored, for the
+// This file holds the record validator: what the broker checks of
+// produced batches and does to them before they are stored, for the
 // topic configs that change what a consumer reads back (topicconfigs.go). It
 // follows Kafka's LogValidator
 // (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java)
@@ -7,7 +7,13 @@
 // operations, with topicconfigs.go, and builds on the produce path of
 // handlers.go.
 //
-// Three configs act here, checked in this order for each batch:
+// First come the checks that need no config, in Kafka's order: the
+// records field holds exactly one batch of magic 2 (producedBatch, as
+// ProduceRequest.validateRecords), and the batch's header is sound
+// (checkProducedBatch, as UnifiedLog.analyzeAndValidateRecords and
+// LogValidator.validateBatch).
+//
+// Then three configs act, checked in this order for each batch:
 //
 //	message.timestamp.before.max.ms   a CreateTime record older than now minus this,
 //	message.timestamp.after.max.ms    or newer than now plus this, fails the whole
@@ -81,6 +87,69 @@ func codecName(c int) string {
 		return codecNames[c]
 	}
 	return "codec " + strconv.Itoa(c)
+}
+
+// producedBatch is ProduceRequest.validateRecords, which Kafka runs on
+// each partition's records field before anything else: from v3 on, a
+// producer sends exactly one record batch per partition, of magic 2, and
+// zstd only from v7 (KIP-110). It returns that batch, or the error code
+// for the partition. Kafka answers these errors with no ErrorMessage.
+//
+// Kafka walks the field with MemoryRecords' batch iterator
+// (ByteBufferLogInputStream), and so does this function: a length below
+// the smallest record or a magic byte past 2 is CORRUPT_MESSAGE, while
+// bytes too short to hold the batch their length announces are not a
+// batch at all. So a field with no whole batch is INVALID_RECORD, and a
+// partial batch after a whole one is dropped, as UnifiedLog's
+// trimInvalidBytes drops it, with the whole batch appended.
+func producedBatch(records []byte, v int16) ([]byte, int16) {
+	size, code := nextBatchSize(records)
+	switch {
+	case code != codeNone:
+		return nil, code
+	case size == 0:
+		return nil, codeInvalidRecord // "must have at least one record batch per partition"
+	case records[batchMagicOffset] != 2:
+		return nil, codeInvalidRecord // "only allowed to contain record batches with magic version 2"
+	case size < batchAttrOffset+2:
+		return nil, codeCorruptMessage // too short for the attributes, let alone a CRC
+	case v < 7 && binary.BigEndian.Uint16(records[batchAttrOffset:])&compressionCodecMask == codecZstd:
+		return nil, codeUnsupportedCompressionType
+	}
+	next, code := nextBatchSize(records[size:])
+	switch {
+	case code != codeNone:
+		return nil, code
+	case next > 0:
+		return nil, codeInvalidRecord // "only allowed to contain exactly one record batch per partition"
+	}
+	return records[:size], codeNone
+}
+
+// nextBatchSize is ByteBufferLogInputStream.nextBatchSize: the size of the
+// batch at the start of b, counting the 12 bytes before batchLength, or 0
+// if b is too short to hold it; or CORRUPT_MESSAGE if its length is below
+// a magic-0 record's overhead (14) or its magic is not 0, 1 or 2.
+func nextBatchSize(b []byte) (int, int16) {
+	const legacyRecordOverhead = 14 // LegacyRecord.RECORD_OVERHEAD_V0
+	if len(b) < batchLogOverhead {
+		return 0, codeNone
+	}
+	length := int32(binary.BigEndian.Uint32(b[batchLengthOffset:]))
+	if length < legacyRecordOverhead {
+		return 0, codeCorruptMessage
+	}
+	if len(b) <= batchMagicOffset {
+		return 0, codeNone
+	}
+	if magic := int8(b[batchMagicOffset]); magic < 0 || magic > 2 {
+		return 0, codeCorruptMessage
+	}
+	size := int(length) + batchLogOverhead
+	if len(b) < size {
+		return 0, codeNone
+	}
+	return size, codeNone
 }
 
 // checkProducedBatch is what Kafka checks of a producer's batch before
