@@ -3,6 +3,7 @@ package kafka
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"slices"
 	"testing"
 )
 
@@ -405,5 +406,26 @@ func TestDeleteRecordsAsKafka(t *testing.T) {
 		if code, low := c.deleteRecords(tc.topic, 0, tc.offset); code != tc.code || low != tc.low {
 			t.Errorf("%s to %d: code %d low %d, want %d and %d", tc.topic, tc.offset, code, low, tc.code, tc.low)
 		}
+	}
+}
+
+// TestProduceNullKeysRecordErrors: every keyless record of a batch for a
+// compacted topic is named in RecordErrors with LogValidator.validateKey's
+// message, and ErrorMessage is processRecordErrors' summary.
+func TestProduceNullKeysRecordErrors(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
+		t.Fatalf("CreateTopics: %d", code)
+	}
+	p := c.produceAt(9, -1, "table", 0, keyedBatch(plain, put("k", "v", 1000), kv{nil, []byte("v"), 1000}, kv{nil, []byte("w"), 1000}))
+	msg := "Compacted topic cannot accept message without key in topic partition table-0"
+	want := []batchIndexAndErrorMessage{{1, &msg}, {2, &msg}}
+	summary := "One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: " +
+		"[RecordError(batchIndex=1, message='" + msg + "'), RecordError(batchIndex=2, message='" + msg + "')]"
+	if p.ErrorCode != codeInvalidRecord || !slices.EqualFunc(p.RecordErrors, want, func(a, b batchIndexAndErrorMessage) bool {
+		return a.BatchIndex == b.BatchIndex && a.BatchIndexErrorMessage != nil && *a.BatchIndexErrorMessage == *b.BatchIndexErrorMessage
+	}) || p.ErrorMessage == nil || *p.ErrorMessage != summary {
+		t.Errorf("two keyless records: code %d, record errors %v, message %v; want INVALID_RECORD naming records 1 and 2 and %q", p.ErrorCode, p.RecordErrors, p.ErrorMessage, summary)
 	}
 }

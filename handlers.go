@@ -571,9 +571,9 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
 		// cannot read (zstd) are not checked (cleaner.go).
-		if _, i, found := nullKeyRecord(records, headers); found {
-			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
-			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))
+		if keyless := nullKeyRecords(records, headers); len(keyless) > 0 {
+			pr.RecordErrors = recordErrors(keyless, fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d", topic.Name, partition))
+			return codeInvalidRecord, -1, ptr(invalidRecordMessage(pr.RecordErrors))
 		}
 	}
 	if policy.logAppendTime {

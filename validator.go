@@ -62,6 +62,7 @@ import (
 	"hash/crc32"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Error codes only the validator sends (Errors.java).
@@ -337,6 +338,32 @@ func checkTimestamps(p recordPolicy, batch []byte, h batchHeader, payload []byte
 		return &recordRejection{code: codeInvalidTimestamp, msg: "One or more records have been rejected due to invalid timestamp", records: bad}
 	}
 	return nil
+}
+
+// recordErrors names each record of indexes, with the same message, as
+// the RecordErrors of a produce answer (KIP-467).
+func recordErrors(indexes []int32, msg string) []batchIndexAndErrorMessage {
+	errs := make([]batchIndexAndErrorMessage, len(indexes))
+	for i, index := range indexes {
+		errs[i] = batchIndexAndErrorMessage{index, &msg}
+	}
+	return errs
+}
+
+// invalidRecordMessage is the ErrorMessage of an INVALID_RECORD answer
+// that names records, as LogValidator.processRecordErrors words it: the
+// count, then the first three as Kafka's RecordError.toString shows them.
+func invalidRecordMessage(errs []batchIndexAndErrorMessage) string {
+	shown := make([]string, 0, 3)
+	for _, e := range errs[:min(len(errs), 3)] {
+		msg := "null"
+		if e.BatchIndexErrorMessage != nil {
+			msg = "'" + *e.BatchIndexErrorMessage + "'"
+		}
+		shown = append(shown, fmt.Sprintf("RecordError(batchIndex=%d, message=%s)", e.BatchIndex, msg))
+	}
+	return fmt.Sprintf("One or more records have been rejected due to %d record errors in total, and only showing the first three errors at most: [%s]",
+		len(errs), strings.Join(shown, ", "))
 }
 
 // satSub and satAdd are a - b and a + b held within int64, for the bounds
