@@ -429,3 +429,21 @@ func TestProduceNullKeysRecordErrors(t *testing.T) {
 		t.Errorf("two keyless records: code %d, record errors %v, message %v; want INVALID_RECORD naming records 1 and 2 and %q", p.ErrorCode, p.RecordErrors, p.ErrorMessage, summary)
 	}
 }
+
+// TestProduceTransactionalWithoutID: transactional records in a request
+// without a transactional id fail every partition of it with
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, with no authorizer too, as
+// KafkaApis.handleProduceRequest refuses them.
+func TestProduceTransactionalWithoutID(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	txn := idempotentBatch(5, 0, 0, 1)
+	binary.BigEndian.PutUint16(txn[batchAttrOffset:], transactionalFlag)
+	if p := c.produceAt(9, -1, "p", 0, resealed(txn)); p.ErrorCode != codeTransactionalIDAuthorizationFailed || p.BaseOffset != -1 {
+		t.Errorf("transactional batch, null transactional id: code %d base %d, want TRANSACTIONAL_ID_AUTHORIZATION_FAILED", p.ErrorCode, p.BaseOffset)
+	}
+	if p := c.produceAt(9, -1, "nope", 0, txn); p.ErrorCode != codeTransactionalIDAuthorizationFailed {
+		t.Errorf("to an unknown topic: code %d, want the request refused as a whole first", p.ErrorCode)
+	}
+}

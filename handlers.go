@@ -29,6 +29,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -270,7 +271,9 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // a producer id no transactional id has, INVALID_TXN_STATE for a partition
 // not added with AddPartitionsToTxn, as Kafka's leaders answer since they
 // verify with the coordinator (KIP-890). Control batches (markers) are the
-// coordinator's to write: a producer's gets INVALID_RECORD.
+// coordinator's to write: a producer's gets INVALID_RECORD. Transactional
+// batches in a request with a null TransactionalID fail all of it with
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 type produceRequest struct {
 	// TransactionalID is what the ACL check needs (WRITE on the
 	// transactional id, acls.go); the transaction itself is found from
@@ -402,6 +405,12 @@ func (m *produceResponse) encode(w *writer, v int16) {
 // are woken once, after all the appends.
 func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*produceRequest)
+	if req.TransactionalID == nil && hasTransactionalRecords(req) {
+		// KafkaApis.handleProduceRequest takes transactional records
+		// without a transactional id for a denied one, whether or not an
+		// authorizer is on.
+		return &produceResponse{Responses: produceFailedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}
+	}
 	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(req.TopicData))}
 	validAcks := req.Acks == 0 || req.Acks == 1 || req.Acks == -1
 	appended := false
@@ -472,6 +481,35 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	// loop drops it (noAnswer in kafka.go), so that the partitions the
 	// authorizer refused are in it too when it decides to close.
 	return resp
+}
+
+// produceFailedAll answers every partition of topics with code, and the
+// -1 offsets and timestamps of Kafka's ProduceRequest.getErrorResponse,
+// for a request refused as a whole.
+func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse {
+	out := make([]produceTopicResponse, 0, len(topics))
+	for _, t := range topics {
+		tr := produceTopicResponse{Name: t.Name}
+		for _, p := range t.PartitionData {
+			tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
+		}
+		out = append(out, tr)
+	}
+	return out
+}
+
+// hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
+// the first batch of any partition's records has the transactional bit.
+func hasTransactionalRecords(req *produceRequest) bool {
+	for _, t := range req.TopicData {
+		for _, p := range t.PartitionData {
+			if size, _ := nextBatchSize(p.Records); size >= batchAttrOffset+2 &&
+				binary.BigEndian.Uint16(p.Records[batchAttrOffset:])&transactionalFlag != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // produceFailures is nil if every partition of an acks=0 produce's answer
