@@ -447,3 +447,59 @@ func TestProduceTransactionalWithoutID(t *testing.T) {
 		t.Errorf("to an unknown topic: code %d, want the request refused as a whole first", p.ErrorCode)
 	}
 }
+
+// TestFetchByTopicIDMissingPartition: from v13, a topic id no topic has
+// is UNKNOWN_TOPIC_ID, but a partition missing from a topic that is there
+// is UNKNOWN_TOPIC_OR_PARTITION (KafkaApis.handleFetchRequest).
+func TestFetchByTopicIDMissingPartition(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	fetch := func(id uuid, partition int32) int16 {
+		r := c.roundTrip(1, 13, true, func(w *writer) {
+			w.Int32(-1) // ReplicaId
+			w.Int32(0)  // MaxWaitMs
+			w.Int32(0)  // MinBytes
+			w.Int32(1 << 20)
+			w.Int8(readUncommitted)
+			w.Int32(0)  // SessionId
+			w.Int32(-1) // SessionEpoch
+			w.ArrayLen(1)
+			w.UUID(id)
+			w.ArrayLen(1)
+			w.Int32(partition)
+			w.Int32(-1) // CurrentLeaderEpoch
+			w.Int64(0)
+			w.Int32(-1) // LastFetchedEpoch
+			w.Int64(-1) // LogStartOffset
+			w.Int32(1 << 20)
+			w.Tags()
+			w.Tags()
+			w.ArrayLen(0) // ForgottenTopicsData
+			w.String("")  // RackId
+			w.Tags()
+		})
+		r.Int32()
+		r.Int16()
+		r.Int32()
+		r.ArrayLen()
+		r.UUID()
+		r.ArrayLen()
+		r.Int32()
+		code := r.Int16()
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return code
+	}
+	id := tb.logs.Topic("p").ID
+	if code := fetch(id, 0); code != codeNone {
+		t.Errorf("partition 0: code %d", code)
+	}
+	if code := fetch(id, 3); code != codeUnknownTopicOrPartition {
+		t.Errorf("partition 3 of a known topic id: code %d, want UNKNOWN_TOPIC_OR_PARTITION", code)
+	}
+	if code := fetch(uuid{1, 2, 3}, 0); code != codeUnknownTopicID {
+		t.Errorf("an unknown topic id: code %d, want UNKNOWN_TOPIC_ID", code)
+	}
+}

@@ -1145,15 +1145,19 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 }
 
 // fetchedPartition finds a fetched partition's log, or the error code it
-// is answered with instead: missing if it is not there, or
+// is answered with instead: missing if its topic is not there,
+// UNKNOWN_TOPIC_OR_PARTITION if the topic is but the partition is not
+// (also by topic id, as KafkaApis.handleFetchRequest answers), or
 // UNKNOWN_LEADER_EPOCH if the consumer names a leader epoch this broker
 // has not reached (Partition.checkCurrentLeaderEpoch). FetchRequest reads
 // a negative epoch as none given.
 func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartition) (*partitionLog, int16) {
 	pl := b.topicPartition(topic, fp.Partition)
 	switch {
-	case pl == nil:
+	case topic == nil:
 		return nil, missing
+	case pl == nil:
+		return nil, codeUnknownTopicOrPartition
 	case fp.CurrentLeaderEpoch >= 0:
 		return pl, checkLeaderEpoch(fp.CurrentLeaderEpoch)
 	}
