@@ -503,3 +503,30 @@ func TestFetchByTopicIDMissingPartition(t *testing.T) {
 		t.Errorf("an unknown topic id: code %d, want UNKNOWN_TOPIC_ID", code)
 	}
 }
+
+// TestProduceDuplicateAppendTime: a retried idempotent batch is answered
+// with the first append's offset and, as LogAppendTimeMs, the stored
+// batch's max timestamp, as UnifiedLog.append answers a duplicate, also
+// after a restart.
+func TestProduceDuplicateAppendTime(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "first"})); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	batch := idempotentBatch(3, 0, 0, 3)
+	maxTS := int64(binary.BigEndian.Uint64(batch[batchMaxTimestampOffset:]))
+	if p := c.produceAt(9, -1, "p", 0, batch); p.ErrorCode != codeNone || p.BaseOffset != 1 || p.LogAppendTimeMs != -1 {
+		t.Fatalf("first send: %+v, want offset 1 and no append time", p)
+	}
+	if p := c.produceAt(9, -1, "p", 0, batch); p.ErrorCode != codeNone || p.BaseOffset != 1 || p.LogAppendTimeMs != maxTS {
+		t.Errorf("retry: code %d offset %d append time %d, want NONE, 1 and %d", p.ErrorCode, p.BaseOffset, p.LogAppendTimeMs, maxTS)
+	}
+	tb.stop()
+	c = dial(t, startBroker(t, dir).addr)
+	if p := c.produceAt(9, -1, "p", 0, batch); p.ErrorCode != codeNone || p.BaseOffset != 1 || p.LogAppendTimeMs != maxTS {
+		t.Errorf("retry after a restart: code %d offset %d append time %d, want NONE, 1 and %d", p.ErrorCode, p.BaseOffset, p.LogAppendTimeMs, maxTS)
+	}
+}

@@ -261,7 +261,8 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // Batches of idempotent producers are also checked against the producer's
 // sequence numbers (producers.go): a retry of a stored batch is answered
-// with success and the offset it got the first time, a gap with
+// with success, the offset it got the first time and its max timestamp as
+// LogAppendTimeMs, a gap with
 // OUT_OF_ORDER_SEQUENCE_NUMBER, and a fenced epoch with
 // INVALID_PRODUCER_EPOCH, whose text goes in ErrorMessage from v8.
 //
@@ -617,7 +618,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
-	return b.appendChecked(topic, partition, pl, records, headers)
+	return b.appendChecked(topic, partition, pl, records, headers, pr)
 }
 
 // tooLarge answers MESSAGE_TOO_LARGE for a batch of size bytes over
@@ -631,7 +632,7 @@ func tooLarge(size, limit int) (int16, int64, *string) {
 // appendChecked appends batches that passed appendValidated's checks,
 // after the one check that must hold a lock across the append: a
 // transactional batch's, against its transaction's state.
-func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader) (int16, int64, *string) {
+func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader, pr *producePartitionResponse) (int16, int64, *string) {
 	transactional := false
 	for _, h := range headers {
 		transactional = transactional || h.Attributes&transactionalFlag != 0
@@ -648,6 +649,13 @@ func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLo
 	placed, err := pl.Append(records, headers)
 	switch code := errorCode(err); code {
 	case codeNone:
+		if placed[0].Duplicate {
+			// Kafka answers a retry with the first append's offset
+			// and, as its LogAppendTimeMs, the stored batch's max
+			// timestamp, whatever the topic's timestamp type
+			// (UnifiedLog.append).
+			pr.LogAppendTimeMs = placed[0].MaxTimestamp
+		}
 		return codeNone, placed[0].BaseOffset, nil
 	case codeUnknownServerError, codeKafkaStorageError:
 		// Ours, not the producer's: logged, and the message says what
