@@ -3,6 +3,8 @@ package kafka
 import (
 	"encoding/binary"
 	"hash/crc32"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -528,5 +530,79 @@ func TestProduceDuplicateAppendTime(t *testing.T) {
 	c = dial(t, startBroker(t, dir).addr)
 	if p := c.produceAt(9, -1, "p", 0, batch); p.ErrorCode != codeNone || p.BaseOffset != 1 || p.LogAppendTimeMs != maxTS {
 		t.Errorf("retry after a restart: code %d offset %d append time %d, want NONE, 1 and %d", p.ErrorCode, p.BaseOffset, p.LogAppendTimeMs, maxTS)
+	}
+}
+
+// TestFetchStorageErrorBeforeV6: an offline partition is
+// KAFKA_STORAGE_ERROR from Fetch v6 on and NOT_LEADER_OR_FOLLOWER before,
+// as KafkaApis.handleFetchRequest's maybeDownConvertStorageError answers.
+func TestFetchStorageErrorBeforeV6(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	for range 20 {
+		if code, _ := c.produce("p", 0, bigBatch(1)); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	tb.stop()
+	// A segment corrupt in its middle, with no index to rebuild from,
+	// keeps the partition offline (TestOfflinePartition).
+	os.Remove(segmentPath(filepath.Join(dir, "p-0"), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, "p-0"), 0, logSuffix)
+	b, _ := os.ReadFile(seg)
+	b[100] ^= 0xff
+	os.WriteFile(seg, b, 0o644)
+	c = dial(t, startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10}).addr)
+	fetch := func(v int16) int16 {
+		r := c.roundTrip(1, v, false, func(w *writer) {
+			w.Int32(-1) // ReplicaId
+			w.Int32(0)  // MaxWaitMs
+			w.Int32(0)  // MinBytes
+			w.Int32(1 << 20)
+			w.Int8(readUncommitted)
+			if v >= 7 {
+				w.Int32(0)  // SessionId
+				w.Int32(-1) // SessionEpoch
+			}
+			w.ArrayLen(1)
+			w.String("p")
+			w.ArrayLen(1)
+			w.Int32(0)
+			if v >= 9 {
+				w.Int32(-1) // CurrentLeaderEpoch
+			}
+			w.Int64(0)
+			if v >= 5 {
+				w.Int64(-1) // LogStartOffset
+			}
+			w.Int32(1 << 20)
+			if v >= 7 {
+				w.ArrayLen(0) // ForgottenTopicsData
+			}
+			if v >= 11 {
+				w.String("") // RackId
+			}
+		})
+		r.Int32() // ThrottleTimeMs
+		if v >= 7 {
+			r.Int16()
+			r.Int32()
+		}
+		r.ArrayLen()
+		_ = r.String()
+		r.ArrayLen()
+		r.Int32()
+		code := r.Int16()
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return code
+	}
+	for _, tc := range []struct{ v, code int16 }{{4, codeNotLeaderOrFollower}, {5, codeNotLeaderOrFollower}, {6, codeKafkaStorageError}, {11, codeKafkaStorageError}} {
+		if code := fetch(tc.v); code != tc.code {
+			t.Errorf("Fetch v%d of an offline partition: code %d, want %d", tc.v, code, tc.code)
+		}
 	}
 }

@@ -29,7 +29,6 @@ package kafka
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,6 +66,7 @@ const (
 	codeOffsetOutOfRange        int16 = 1
 	codeCorruptMessage          int16 = 2
 	codeUnknownTopicOrPartition int16 = 3
+	codeNotLeaderOrFollower     int16 = 6
 	codeMessageTooLarge         int16 = 10
 	codeInvalidTopic            int16 = 17
 	codeRecordListTooLarge      int16 = 18
@@ -482,35 +482,6 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	// loop drops it (noAnswer in kafka.go), so that the partitions the
 	// authorizer refused are in it too when it decides to close.
 	return resp
-}
-
-// produceFailedAll answers every partition of topics with code, and the
-// -1 offsets and timestamps of Kafka's ProduceRequest.getErrorResponse,
-// for a request refused as a whole.
-func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse {
-	out := make([]produceTopicResponse, 0, len(topics))
-	for _, t := range topics {
-		tr := produceTopicResponse{Name: t.Name}
-		for _, p := range t.PartitionData {
-			tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
-		}
-		out = append(out, tr)
-	}
-	return out
-}
-
-// hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
-// the first batch of any partition's records has the transactional bit.
-func hasTransactionalRecords(req *produceRequest) bool {
-	for _, t := range req.TopicData {
-		for _, p := range t.PartitionData {
-			if size, _ := nextBatchSize(p.Records); size >= batchAttrOffset+2 &&
-				binary.BigEndian.Uint16(p.Records[batchAttrOffset:])&transactionalFlag != 0 {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // produceFailures is nil if every partition of an acks=0 produce's answer
@@ -994,8 +965,26 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	// The files first: a partition whose file cannot be opened is
 	// answered with its error, which the session must see.
 	resp = b.openRecordFiles(resp)
+	if v <= 5 {
+		olderStorageErrors(resp)
+	}
 	b.fetchSessions.finish(fc, resp, v)
 	return resp
+}
+
+// olderStorageErrors answers KAFKA_STORAGE_ERROR as NOT_LEADER_OR_FOLLOWER
+// to a Fetch of v5 or older, as KafkaApis.handleFetchRequest does
+// (maybeDownConvertStorageError): clients of those versions may not know
+// the code and fail for good, where the other makes them refresh their
+// metadata and retry.
+func olderStorageErrors(resp *fetchResponse) {
+	for i := range resp.Responses {
+		for j := range resp.Responses[i].Partitions {
+			if pr := &resp.Responses[i].Partitions[j]; pr.ErrorCode == codeKafkaStorageError {
+				pr.ErrorCode = codeNotLeaderOrFollower
+			}
+		}
+	}
 }
 
 // longPoll reads until MinBytes are ready, a partition has an error, or

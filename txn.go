@@ -788,6 +788,20 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 	return codeNone, "", unlock
 }
 
+// hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
+// the first batch of any partition's records has the transactional bit.
+func hasTransactionalRecords(req *produceRequest) bool {
+	for _, t := range req.TopicData {
+		for _, p := range t.PartitionData {
+			if size, _ := nextBatchSize(p.Records); size >= batchAttrOffset+2 &&
+				binary.BigEndian.Uint16(p.Records[batchAttrOffset:])&transactionalFlag != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // AddPartitionsToTxn: v0-5 (AddPartitionsToTxnRequest.json, AddPartitionsToTxnResponse.json)
 //
 //	v1: no change (Kafka 2.0)
