@@ -606,3 +606,40 @@ func TestFetchStorageErrorBeforeV6(t *testing.T) {
 		}
 	}
 }
+
+// TestListOffsetsInsideCompressedBatches: a lookup by timestamp and the
+// max-timestamp lookup (-3) name the exact record inside a compressed
+// batch, as Kafka's LogSegment.findOffsetByTimestamp and
+// RecordBatch.offsetOfMaxTimestamp walk its records, not the batch's
+// first or last offset.
+func TestListOffsetsInsideCompressedBatches(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.produce("p", 0, gzipBatch(t, testRecord{100, "a"}, testRecord{300, "b"}, testRecord{300, "c"}, testRecord{200, "d"})); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	cases := []struct {
+		ts, offset, timestamp int64
+	}{
+		{maxTimestamp, 1, 300},
+		{150, 1, 300},
+		{100, 0, 100},
+		{301, -1, -1},
+	}
+	for _, tc := range cases {
+		ps := c.listOffsetsAt(9, "p", -1, tc.ts)
+		if len(ps) != 1 || ps[0].ErrorCode != codeNone || ps[0].Offset != tc.offset || ps[0].Timestamp != tc.timestamp {
+			t.Errorf("timestamp %d: %+v, want offset %d and timestamp %d", tc.ts, ps, tc.offset, tc.timestamp)
+		}
+	}
+	// Records of one millisecond, as a fast producer writes them: the
+	// first of them has the largest timestamp.
+	c.createTopic("same", 1)
+	if code, _ := c.produce("same", 0, gzipBatch(t, testRecord{500, "a"}, testRecord{500, "b"}, testRecord{500, "c"})); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	if ps := c.listOffsetsAt(9, "same", -1, maxTimestamp); len(ps) != 1 || ps[0].Offset != 0 || ps[0].Timestamp != 500 {
+		t.Errorf("max timestamp of three records of one millisecond: %+v, want offset 0", ps)
+	}
+}
