@@ -643,3 +643,27 @@ func TestListOffsetsInsideCompressedBatches(t *testing.T) {
 		t.Errorf("max timestamp of three records of one millisecond: %+v, want offset 0", ps)
 	}
 }
+
+// TestTransactionalProduceNewerEpoch: a transactional batch of an epoch
+// newer than the coordinator's is INVALID_PRODUCER_EPOCH, as an older one
+// is: the coordinator's verification answers PRODUCER_FENCED to any epoch
+// not its own, which the leader turns into INVALID_PRODUCER_EPOCH
+// (AddPartitionsToTxnManager).
+func TestTransactionalProduceNewerEpoch(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	code, pid, epoch := c.initTxn("app", 60000)
+	if code != codeNone {
+		t.Fatalf("InitProducerId: %d", code)
+	}
+	if code := c.addPartition("app", pid, epoch, "p", 0); code != codeNone {
+		t.Fatalf("AddPartitionsToTxn: %d", code)
+	}
+	if code, _ := c.produce("p", 0, txnBatch(pid, epoch+1, 0, 1)); code != codeInvalidProducerEpoch {
+		t.Errorf("epoch %d, the coordinator's %d: code %d, want INVALID_PRODUCER_EPOCH", epoch+1, epoch, code)
+	}
+	if code, _ := c.produce("p", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+		t.Errorf("the coordinator's epoch: code %d", code)
+	}
+}

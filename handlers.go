@@ -268,7 +268,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // A transactional batch (attributes bit 4) must also come from the current
 // epoch of a producer whose open transaction has the partition (txn.go):
-// INVALID_PRODUCER_EPOCH for an old epoch, INVALID_PRODUCER_ID_MAPPING for
+// INVALID_PRODUCER_EPOCH for another epoch, INVALID_PRODUCER_ID_MAPPING for
 // a producer id no transactional id has, INVALID_TXN_STATE for a partition
 // not added with AddPartitionsToTxn, as Kafka's leaders answer since they
 // verify with the coordinator (KIP-890). Control batches (markers) are the

@@ -778,10 +778,14 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 			// Another producer of the batch, or the id moved on to a new
 			// producer id since it was looked up.
 			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID), unlock
-		case h.ProducerEpoch < m.ProducerEpoch:
+		case h.ProducerEpoch != m.ProducerEpoch:
+			// The coordinator answers any other epoch than its own
+			// PRODUCER_FENCED, which the leader turns into
+			// INVALID_PRODUCER_EPOCH for a produce
+			// (TransactionCoordinator.handleVerifyPartitionsInTransaction,
+			// AddPartitionsToTxnManager).
 			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch), unlock
-		case h.ProducerEpoch > m.ProducerEpoch || m.State != txnOngoing ||
-			!slices.Contains(m.Partitions, txnPartition{topic, partition}):
+		case m.State != txnOngoing || !slices.Contains(m.Partitions, txnPartition{topic, partition}):
 			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
 		}
 	}
