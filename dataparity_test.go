@@ -667,3 +667,30 @@ func TestTransactionalProduceNewerEpoch(t *testing.T) {
 		t.Errorf("the coordinator's epoch: code %d", code)
 	}
 }
+
+// TestProduceLogAppendTimeBatchRecordErrors: a producer's batch marked
+// LogAppendTime, on a topic that stamps its own, names every record in
+// RecordErrors with LogValidator.validateTimestamp's message.
+func TestProduceLogAppendTimeBatchRecordErrors(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("lat", 1, map[string]*string{"message.timestamp.type": ptr("LogAppendTime")}); code != codeNone {
+		t.Fatalf("CreateTopics: %d", code)
+	}
+	b := makeBatch(testRecord{1000, "ab"}, testRecord{1005, "cde"})
+	binary.BigEndian.PutUint16(b[batchAttrOffset:], timestampTypeFlag)
+	p := c.produceAt(9, -1, "lat", 0, resealed(b))
+	want := []string{
+		"Invalid timestamp type in message DefaultRecord(offset=0, timestamp=1005, key=0 bytes, value=2 bytes). Producer should not set timestamp type to LogAppendTime.",
+		"Invalid timestamp type in message DefaultRecord(offset=1, timestamp=1005, key=0 bytes, value=3 bytes). Producer should not set timestamp type to LogAppendTime.",
+	}
+	var got []string
+	for i, e := range p.RecordErrors {
+		if e.BatchIndex == int32(i) && e.BatchIndexErrorMessage != nil {
+			got = append(got, *e.BatchIndexErrorMessage)
+		}
+	}
+	if p.ErrorCode != codeInvalidTimestamp || !slices.Equal(got, want) {
+		t.Errorf("a producer's LogAppendTime batch: code %d, record errors %q; want INVALID_TIMESTAMP and %q", p.ErrorCode, got, want)
+	}
+}

@@ -304,7 +304,7 @@ func checkTimestamps(p recordPolicy, batch []byte, h batchHeader, payload []byte
 	producerLAT := h.Attributes&timestampTypeFlag != 0
 	if producerLAT && (p.logAppendTime || h.MaxTimestamp == noTimestamp) {
 		return &recordRejection{code: codeInvalidTimestamp, msg: "One or more records have been rejected due to invalid timestamp",
-			records: []batchIndexAndErrorMessage{{0, ptr("Invalid timestamp type in batch: producer should not set timestamp type to LogAppendTime.")}}}
+			records: logAppendTimeRecordErrors(batch, h)}
 	}
 	if !p.checksTimestamps() {
 		return nil
@@ -364,6 +364,23 @@ func invalidRecordMessage(errs []batchIndexAndErrorMessage) string {
 	}
 	return fmt.Sprintf("One or more records have been rejected due to %d record errors in total, and only showing the first three errors at most: [%s]",
 		len(errs), strings.Join(shown, ", "))
+}
+
+// logAppendTimeRecordErrors names every record of a batch a producer sent
+// as LogAppendTime, in LogValidator.validateTimestamp's words, which show
+// the record as DefaultRecord.toString does. A batch the broker cannot
+// read (zstd) is named by its first record only.
+func logAppendTimeRecordErrors(batch []byte, h batchHeader) []batchIndexAndErrorMessage {
+	var errs []batchIndexAndErrorMessage
+	err := eachCleanableRecord(batch, h, func(r rawRecord) {
+		msg := fmt.Sprintf("Invalid timestamp type in message DefaultRecord(offset=%d, timestamp=%d, key=%d bytes, value=%d bytes). Producer should not set timestamp type to LogAppendTime.",
+			r.offsetDelta, h.MaxTimestamp, len(r.key), len(r.value))
+		errs = append(errs, batchIndexAndErrorMessage{int32(len(errs)), &msg})
+	})
+	if err != nil || len(errs) == 0 {
+		return []batchIndexAndErrorMessage{{0, ptr("Invalid timestamp type in batch: producer should not set timestamp type to LogAppendTime.")}}
+	}
+	return errs
 }
 
 // satSub and satAdd are a - b and a + b held within int64, for the bounds
