@@ -219,6 +219,13 @@ func TestProduceFailureLogStartOffset(t *testing.T) {
 // currentLeaderEpoch, and returns its answer as decoded.
 func (c *testClient) fetchPartitionAt(topic string, offset int64, currentLeaderEpoch int32) fetchPartitionResponse {
 	c.t.Helper()
+	return c.fetchPartitionAfter(topic, offset, currentLeaderEpoch, -1)
+}
+
+// fetchPartitionAfter is fetchPartitionAt naming lastFetchedEpoch too, as
+// a follower does, and reads the DivergingEpoch tag of the answer.
+func (c *testClient) fetchPartitionAfter(topic string, offset int64, currentLeaderEpoch, lastFetchedEpoch int32) fetchPartitionResponse {
+	c.t.Helper()
 	r := c.roundTrip(1, 12, true, func(w *writer) {
 		w.Int32(-1)      // ReplicaId
 		w.Int32(0)       // MaxWaitMs
@@ -233,7 +240,7 @@ func (c *testClient) fetchPartitionAt(topic string, offset int64, currentLeaderE
 		w.Int32(0)
 		w.Int32(currentLeaderEpoch)
 		w.Int64(offset)
-		w.Int32(-1) // LastFetchedEpoch
+		w.Int32(lastFetchedEpoch)
 		w.Int64(-1) // LogStartOffset
 		w.Int32(1 << 20)
 		w.Tags()
@@ -256,6 +263,12 @@ func (c *testClient) fetchPartitionAt(topic string, offset int64, currentLeaderE
 	})
 	p.PreferredReadReplica = r.Int32()
 	p.Records = r.Bytes()
+	p.DivergingEpoch = epochEndOffset{-1, -1}
+	r.Tags(func(tag uint64, f *reader) {
+		if tag == 0 {
+			p.DivergingEpoch = epochEndOffset{f.Int32(), f.Int64()}
+		}
+	})
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
@@ -692,5 +705,27 @@ func TestProduceLogAppendTimeBatchRecordErrors(t *testing.T) {
 	}
 	if p.ErrorCode != codeInvalidTimestamp || !slices.Equal(got, want) {
 		t.Errorf("a producer's LogAppendTime batch: code %d, record errors %q; want INVALID_TIMESTAMP and %q", p.ErrorCode, got, want)
+	}
+}
+
+// TestFetchLastFetchedEpoch: a fetch naming its LastFetchedEpoch is
+// checked as Partition.readRecords checks it: an epoch this broker never
+// had is OFFSET_OUT_OF_RANGE, an offset past the end of the named epoch
+// gets DivergingEpoch and no records, and a consistent one reads on.
+func TestFetchLastFetchedEpoch(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	if p := c.fetchPartitionAfter("p", 1, -1, 0); p.ErrorCode != codeNone || p.DivergingEpoch != (epochEndOffset{-1, -1}) || len(p.Records) == 0 {
+		t.Errorf("epoch 0 at offset 1: %+v, want the records", p)
+	}
+	if p := c.fetchPartitionAfter("p", 1, -1, 3); p.ErrorCode != codeOffsetOutOfRange || p.HighWatermark != -1 {
+		t.Errorf("epoch 3, never this broker's: code %d hw %d, want OFFSET_OUT_OF_RANGE and no offsets", p.ErrorCode, p.HighWatermark)
+	}
+	if p := c.fetchPartitionAfter("p", 5, -1, 0); p.ErrorCode != codeNone || p.DivergingEpoch != (epochEndOffset{0, 2}) || len(p.Records) != 0 || p.HighWatermark != 2 {
+		t.Errorf("epoch 0 at offset 5: %+v, want DivergingEpoch {0 2}, the offsets and no records", p)
 	}
 }

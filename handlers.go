@@ -1092,6 +1092,11 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			}
 			// The read_committed end is the LSO (txn.go).
 			pr.LastStableOffset, pr.HighWatermark, pr.LogStartOffset = pl.fetchOffsets()
+			if pr = diverged(pr, fp); pr.ErrorCode != codeNone || pr.DivergingEpoch.Epoch >= 0 {
+				answerNow = true
+				tr.Partitions = append(tr.Partitions, pr)
+				continue
+			}
 			end := int64(math.MaxInt64)
 			if req.IsolationLevel == readCommitted {
 				end = pr.LastStableOffset
