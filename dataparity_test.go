@@ -729,3 +729,68 @@ func TestFetchLastFetchedEpoch(t *testing.T) {
 		t.Errorf("epoch 0 at offset 5: %+v, want DivergingEpoch {0 2}, the offsets and no records", p)
 	}
 }
+
+// TestFetchPartitionMaxBytesAfterFirst: only the first batch of a fetch
+// response may exceed its partition's PartitionMaxBytes (KIP-74): a later
+// partition whose first batch is larger than its limit gets no records,
+// as ReplicaManager.readFromLog reads it without minOneMessage.
+func TestFetchPartitionMaxBytesAfterFirst(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 2)
+	small, big := makeBatch(testRecord{1, "a"}), makeBatch(recordsAt(1, 20)...)
+	for i, b := range [][]byte{small, big} {
+		if code, _ := c.produce("p", int32(i), b); code != codeNone {
+			t.Fatalf("produce %d: %d", i, code)
+		}
+	}
+	limit := int32(len(small) + 10) // above the small batch, below the big one
+	r := c.roundTrip(1, 12, true, func(w *writer) {
+		w.Int32(-1) // ReplicaId
+		w.Int32(0)  // MaxWaitMs
+		w.Int32(0)  // MinBytes
+		w.Int32(1 << 20)
+		w.Int8(readUncommitted)
+		w.Int32(0)  // SessionId
+		w.Int32(-1) // SessionEpoch
+		w.ArrayLen(1)
+		w.String("p")
+		w.ArrayLen(2)
+		for i := range int32(2) {
+			w.Int32(i)
+			w.Int32(-1) // CurrentLeaderEpoch
+			w.Int64(0)
+			w.Int32(-1) // LastFetchedEpoch
+			w.Int64(-1) // LogStartOffset
+			w.Int32(limit)
+			w.Tags()
+		}
+		w.Tags()
+		w.ArrayLen(0) // ForgottenTopicsData
+		w.String("")  // RackId
+		w.Tags()
+	})
+	r.Int32()
+	r.Int16()
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	sizes := readArray(r, func(r *reader) int {
+		r.Int32()
+		r.Int16()
+		r.Int64()
+		r.Int64()
+		r.Int64()
+		r.ArrayLen()
+		r.Int32()
+		n := len(r.Bytes())
+		r.SkipTags()
+		return n
+	})
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if len(sizes) != 2 || sizes[0] != len(small) || sizes[1] != 0 {
+		t.Errorf("record bytes per partition %v, want [%d 0]: the big batch is over its partition's limit of %d", sizes, len(small), limit)
+	}
+}

@@ -1112,7 +1112,8 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			// with their offsets and no records; the consumer asks
 			// again from the same offset. The read is asked for at
 			// least a byte, so that a first batch larger than the
-			// budget is still found (KIP-74).
+			// budget is still found (KIP-74); only the response's
+			// first batch may exceed its partition's limit.
 			if budget > 0 || size == 0 {
 				sec, err := pl.ReadSectionBelow(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)), end)
 				switch {
@@ -1127,7 +1128,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 					if pr.ErrorCode != codeOffsetOutOfRange {
 						b.log.Error("fetch failed", "topic", topic.Name, "partition", fp.Partition, "offset", fp.FetchOffset, "err", err)
 					}
-				case size == 0 || int(sec.size) <= budget:
+				case size == 0 || int(sec.size) <= min(budget, int(fp.PartitionMaxBytes)):
 					pr.recordsFile = sec
 					size += int(sec.size)
 					budget -= int(sec.size)
