@@ -794,3 +794,37 @@ func TestFetchPartitionMaxBytesAfterFirst(t *testing.T) {
 		t.Errorf("record bytes per partition %v, want [%d 0]: the big batch is over its partition's limit of %d", sizes, len(small), limit)
 	}
 }
+
+// TestProduceMalformedRecordsAsKafka: an uncompressed batch whose CRC
+// holds but whose records do not parse, or do not fill it, is
+// INVALID_RECORD, as Kafka's validator finds iterating its records, and
+// is not stored for consumers to choke on.
+func TestProduceMalformedRecordsAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	be := binary.BigEndian
+	missing := makeBatch(testRecord{1, "v"})
+	be.PutUint32(missing[batchRecordCountOffset:], 2)
+	be.PutUint32(missing[batchLastOffsetDeltaOffset:], 1)
+	trailing := append(makeBatch(testRecord{1, "v"}), 0)
+	be.PutUint32(trailing[batchLengthOffset:], uint32(len(trailing)-batchLogOverhead))
+	badValue := makeBatch(testRecord{1, "v"})
+	badValue[len(badValue)-3] = 0x7e // the value's length, now past the record's end
+	cases := []struct {
+		name  string
+		batch []byte
+	}{
+		{"a record short", missing},
+		{"a byte after the records", trailing},
+		{"a value longer than its record", badValue},
+	}
+	for _, tc := range cases {
+		if p := c.produceAt(9, -1, "p", 0, resealed(tc.batch)); p.ErrorCode != codeInvalidRecord || p.BaseOffset != -1 {
+			t.Errorf("%s: code %d base %d, want INVALID_RECORD", tc.name, p.ErrorCode, p.BaseOffset)
+		}
+	}
+	if p := c.produceAt(9, -1, "p", 0, makeBatch(testRecord{1, "v"}, testRecord{2, "w"})); p.ErrorCode != codeNone || p.BaseOffset != 0 {
+		t.Errorf("a well-formed batch: code %d base %d", p.ErrorCode, p.BaseOffset)
+	}
+}

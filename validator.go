@@ -184,8 +184,66 @@ func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
 		return codeInvalidRecord // only the transaction coordinator writes markers
 	case producerID >= 0 && baseSequence < 0:
 		return codeInvalidRecord // "Invalid sequence number"
+	case attributes&compressionCodecMask == codecNone && !wellFramed(batch[batchHeaderSize:], count):
+		return codeInvalidRecord // "Found invalid record structure"
 	}
 	return codeNone
+}
+
+// wellFramed reports whether records, the uncompressed records of a
+// batch, are count records that fill it exactly, each parsing as
+// DefaultRecord.readFrom parses one: attributes, timestamp and offset
+// deltas, a key and a value (-1 for null), and headers with non-null
+// keys, adding up to the record's length. Kafka's validator iterates the
+// records of every batch and refuses one whose records do not parse with
+// INVALID_RECORD; a batch stored with them would fail every consumer.
+// Compressed batches are not opened here (the design note above).
+func wellFramed(records []byte, count int64) bool {
+	for range count {
+		n, k := binary.Varint(records)
+		if k <= 0 || n < 0 || n > int64(len(records)-k) || !recordParses(records[k:k+int(n)]) {
+			return false
+		}
+		records = records[k+int(n):]
+	}
+	return len(records) == 0
+}
+
+// recordParses reports whether r, one record's bytes after its length,
+// holds exactly the fields of a record.
+func recordParses(r []byte) bool {
+	if len(r) < 1 {
+		return false
+	}
+	r = r[1:] // attributes
+	field := func(nullable bool) bool {
+		n, k := binary.Varint(r)
+		if k <= 0 || n < -1 || (n == -1 && !nullable) || n > int64(len(r)-k) {
+			return false
+		}
+		r = r[k+max(int(n), 0):]
+		return true
+	}
+	varint := func() (int64, bool) {
+		v, k := binary.Varint(r)
+		r = r[max(k, 0):]
+		return v, k > 0
+	}
+	_, okTS := varint()     // timestampDelta
+	_, okOffset := varint() // offsetDelta
+	if !okTS || !okOffset || !field(true) || !field(true) {
+		return false
+	}
+	headers, ok := varint()
+	if !ok || headers < 0 || headers > int64(len(r)) {
+		return false
+	}
+	for range headers {
+		if !field(false) || !field(true) {
+			return false
+		}
+	}
+	return len(r) == 0
 }
 
 // recordPolicy is what the validator must do to one topic's batches,
