@@ -9,7 +9,8 @@
 //
 // First come the checks that need no config, in Kafka's order: the
 // records field holds exactly one batch of magic 2 (producedBatch, as
-// ProduceRequest.validateRecords), and the batch's header is sound
+// ProduceRequest.validateRecords), and the batch's header is sound and,
+// if it is uncompressed, its records parse, walked in place
 // (checkProducedBatch, as UnifiedLog.analyzeAndValidateRecords and
 // LogValidator.validateBatch).
 //
