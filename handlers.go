@@ -559,11 +559,13 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	} else if code != codeNone {
 		return code, -1, nil
 	}
-	headers, err := splitBatches(records)
+	// records is the one batch producedBatch found, and its CRC has been
+	// checked, so the header is read without checking it again.
+	h, err := parseBatchHeader(records)
 	if err != nil {
-		// checkProducedBatch has checked what splitBatches does.
 		return codeCorruptMessage, -1, nil
 	}
+	headers := []batchHeader{h}
 	// The topic's timestamp and compression configs (validator.go). A
 	// recompressed batch is measured again, as Kafka does when the
 	// validator changed the size.

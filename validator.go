@@ -201,7 +201,7 @@ func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
 // Compressed batches are not opened here (the design note above).
 func wellFramed(records []byte, count int64) bool {
 	for range count {
-		n, k := binary.Varint(records)
+		n, k := varint(records)
 		if k <= 0 || n < 0 || n > int64(len(records)-k) || !recordParses(records[k:k+int(n)]) {
 			return false
 		}
@@ -211,40 +211,76 @@ func wellFramed(records []byte, count int64) bool {
 }
 
 // recordParses reports whether r, one record's bytes after its length,
-// holds exactly the fields of a record.
+// holds exactly the fields of a record. It runs for every record produced
+// uncompressed, so it reads varints with a one-byte fast path.
 func recordParses(r []byte) bool {
 	if len(r) < 1 {
 		return false
 	}
 	r = r[1:] // attributes
-	field := func(nullable bool) bool {
-		n, k := binary.Varint(r)
-		if k <= 0 || n < -1 || (n == -1 && !nullable) || n > int64(len(r)-k) {
+	var ok bool
+	if r, ok = skipVarint(r); !ok { // timestampDelta
+		return false
+	}
+	if r, ok = skipVarint(r); !ok { // offsetDelta
+		return false
+	}
+	if r, ok = skipBytesField(r, true); !ok { // key
+		return false
+	}
+	if r, ok = skipBytesField(r, true); !ok { // value
+		return false
+	}
+	headers, k := varint(r)
+	if k <= 0 || headers < 0 || headers > int64(len(r)) {
+		return false
+	}
+	r = r[k:]
+	for range headers {
+		if r, ok = skipBytesField(r, false); !ok {
 			return false
 		}
-		r = r[k+max(int(n), 0):]
-		return true
-	}
-	varint := func() (int64, bool) {
-		v, k := binary.Varint(r)
-		r = r[max(k, 0):]
-		return v, k > 0
-	}
-	_, okTS := varint()     // timestampDelta
-	_, okOffset := varint() // offsetDelta
-	if !okTS || !okOffset || !field(true) || !field(true) {
-		return false
-	}
-	headers, ok := varint()
-	if !ok || headers < 0 || headers > int64(len(r)) {
-		return false
-	}
-	for range headers {
-		if !field(false) || !field(true) {
+		if r, ok = skipBytesField(r, true); !ok {
 			return false
 		}
 	}
 	return len(r) == 0
+}
+
+// varint is binary.Varint with a fast path for the one-byte varints most
+// record fields are.
+func varint(b []byte) (int64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return int64(b[0]>>1) ^ -int64(b[0]&1), 1
+	}
+	return binary.Varint(b)
+}
+
+// skipVarint steps over one varint.
+func skipVarint(b []byte) ([]byte, bool) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return b[1:], true
+	}
+	_, k := binary.Varint(b)
+	if k <= 0 {
+		return b, false
+	}
+	return b[k:], true
+}
+
+// skipBytesField steps over a varint length and that many bytes; -1, a
+// null, only where nullable.
+func skipBytesField(b []byte, nullable bool) ([]byte, bool) {
+	n, k := int64(0), 1
+	if len(b) > 0 && b[0] < 0x80 {
+		n = int64(b[0]>>1) ^ -int64(b[0]&1)
+	} else {
+		n, k = binary.Varint(b)
+	}
+	if k <= 0 || n < -1 || (n == -1 && !nullable) || n > int64(len(b)-k) {
+		return b, false
+	}
+	return b[k+max(int(n), 0):], true
 }
 
 // recordPolicy is what the validator must do to one topic's batches,
