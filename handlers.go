@@ -100,6 +100,7 @@ const (
 	// UNSTABLE_OFFSET_COMMIT (KIP-447) is retried until the transaction
 	// holding the offsets ends.
 	codeOffsetMetadataTooLarge    int16 = 12
+	codeCoordinatorLoadInProgress int16 = 14
 	codeCoordinatorNotAvailable   int16 = 15
 	codeNotCoordinator            int16 = 16
 	codeIllegalGeneration         int16 = 22
@@ -238,6 +239,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 //	v3: record batches (magic 2) and TransactionalId; our minimum, as in Kafka 4.0 (KIP-896)
 //	v5: LogStartOffset in the response
+//	v7: zstd batches allowed (KIP-110); v3-6 get UNSUPPORTED_COMPRESSION_TYPE
 //	v8: per-batch RecordErrors and an ErrorMessage (KIP-467)
 //	v9: flexible
 //	v10: CurrentLeader and NodeEndpoints tagged fields (KIP-951)
@@ -251,7 +253,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
-// snappy or lz4 rewrites a batch of another codec. acks=0 gets
+// snappy, lz4 or zstd rewrites a batch of another codec. acks=0 gets
 // no response at all, and the connection closes if a partition failed;
 // with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
@@ -582,7 +584,8 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if _, compacted := topic.Configs.compaction(); compacted {
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
-		// cannot read (zstd) are not checked (cleaner.go).
+		// cannot read (malformed, or too large decompressed) are not
+		// checked (cleaner.go).
 		if keyless := nullKeyRecords(records, headers); len(keyless) > 0 {
 			pr.RecordErrors = recordErrors(keyless, fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d", topic.Name, partition))
 			return codeInvalidRecord, -1, ptr(invalidRecordMessage(pr.RecordErrors))

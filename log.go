@@ -1137,8 +1137,8 @@ func (s *segment) offsetForTimestamp(ts, from int64) (offset, timestamp int64, f
 // firstRecordAtOrAfter walks the batch h at pos for its first record at
 // or past offset from with a timestamp at or after ts, as Kafka's
 // LogSegment.findOffsetByTimestamp walks a batch's records, compressed or
-// not. Records that cannot be read (zstd, which the broker has no codec
-// for, or records that do not parse though the CRC held) answer at batch
+// not. Records that cannot be read (data that does not decompress, or
+// records that do not parse though the CRC held) answer at batch
 // granularity: the base offset and the batch's maximum timestamp.
 func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts, from int64) (offset, timestamp int64, found bool, err error) {
 	records, ok, err := s.batchRecords(pos, h)
@@ -1163,8 +1163,8 @@ func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts, from int64)
 // batchRecords reads the batch h at pos and returns its records,
 // decompressed if need be (at most maxDecompressedBatch bytes, so that a
 // batch built to inflate without end costs no more), for walkRecords. ok
-// is false when the broker cannot decompress them: zstd, or data that
-// does not inflate.
+// is false when the broker cannot decompress them: data that does not
+// inflate, or inflates past the cap.
 func (s *segment) batchRecords(pos int64, h batchHeader) (records []byte, ok bool, err error) {
 	codec := int(h.Attributes & compressionCodecMask)
 	if !canDecompress(codec) {
@@ -1183,7 +1183,7 @@ func (s *segment) batchRecords(pos int64, h batchHeader) (records []byte, ok boo
 // one on ties. Each segment remembers the first batch that holds its
 // maximum, and its records are walked for the exact record, decompressed
 // if need be, as Kafka's RecordBatch.offsetOfMaxTimestamp walks them; a
-// batch the broker cannot decompress (zstd) answers with its last offset.
+// batch the broker cannot decompress answers with its last offset.
 // found is false if no batch has a timestamp.
 func (l *partitionLog) MaxTimestamp() (offset, timestamp int64, found bool) {
 	err := l.readRepairing(func() error {
@@ -1463,7 +1463,10 @@ func (l *partitionLog) rebuildOlder(s *segment) error {
 	s.offsets, s.idx = scan.offsets, scan.idx
 	// An inactive segment ends with its final time entry, as a roll writes.
 	s.times = s.idx.addTimeEntry(scan.times)
-	return l.writeIndexes(s)
+	if err := l.writeIndexes(s); err != nil {
+		return l.indexesNotWritten(s, err)
+	}
+	return nil
 }
 
 // recoverRolled opens the segment before the last after an unclean stop.
@@ -1489,7 +1492,9 @@ func (l *partitionLog) recoverRolled(base int64, later []int64) (s *segment, cut
 		// writes.
 		if times := s.idx.addTimeEntry(s.times); len(times) > len(s.times) {
 			s.times = times
-			err = l.writeIndexes(s)
+			if err = l.writeIndexes(s); err != nil {
+				err = l.indexesNotWritten(s, err)
+			}
 		}
 	}
 	if err != nil {
@@ -1582,18 +1587,36 @@ func (l *partitionLog) recoverInto(s *segment, clean bool, beforeCut func() erro
 	unchanged := scan.bad == nil && trusted && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
 	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	l.hw = scan.next
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
 	switch {
 	case unchanged:
 	case len(s.offsets) == 0 && len(s.times) == 0:
 		if err := l.emptyIndexes(s, false); err != nil {
-			return err
+			return l.indexesNotWritten(s, err)
 		}
 	default:
 		if err := l.writeIndexes(s); err != nil {
-			return err
+			return l.indexesNotWritten(s, err)
 		}
 	}
-	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	return nil
+}
+
+// indexesNotWritten deals with recovery's failure to write the index files
+// it rebuilt, which a full disk causes: their entries are in memory, which
+// is all that serving needs, so the partition opens anyway. The files on
+// disk are removed, lest they hold entries the scan did not find, and a
+// missing index is rebuilt by the next open's scan (loadSegment,
+// indexedTail); the active segment's next flush writes its entries whole.
+// Only a failure to remove them fails the open.
+func (l *partitionLog) indexesNotWritten(s *segment, cause error) error {
+	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
+		if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return errors.Join(cause, err)
+		}
+	}
+	l.logger.Warn("index files not written at open: removed, to be rebuilt from the log", "partition", filepath.Base(l.dir), "segment", s.base, "err", cause)
+	s.flushedOffsets, s.flushedTimes = 0, 0
 	return nil
 }
 

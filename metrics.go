@@ -434,6 +434,7 @@ var errorNames = map[int16]string{
 	codeNotLeaderOrFollower:        "NOT_LEADER_OR_FOLLOWER",
 	codeMessageTooLarge:            "MESSAGE_TOO_LARGE",
 	codeOffsetMetadataTooLarge:     "OFFSET_METADATA_TOO_LARGE",
+	codeCoordinatorLoadInProgress:  "COORDINATOR_LOAD_IN_PROGRESS",
 	codeCoordinatorNotAvailable:    "COORDINATOR_NOT_AVAILABLE",
 	codeNotCoordinator:             "NOT_COORDINATOR",
 	codeInvalidTopic:               "INVALID_TOPIC",

@@ -23,6 +23,9 @@ apt_install() {
 say "installing missing clients"
 pkgs=()
 command -v kcat >/dev/null || pkgs+=(kcat)
+# libzstd's zstd command: the reference encoder the zstd interop tests
+# check the broker's decoder against.
+command -v zstd >/dev/null || pkgs+=(zstd)
 command -v node >/dev/null || pkgs+=(nodejs npm)
 command -v chromium >/dev/null || pkgs+=(chromium chromium-driver)
 # Debian's Python clients live in Debian's own interpreter, /usr/bin/python3,
@@ -36,6 +39,7 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 	apt_install "${pkgs[@]}"
 fi
 command -v kcat >/dev/null || { echo "kcat is missing and could not be installed" >&2; exit 1; }
+command -v zstd >/dev/null || { echo "zstd is missing and could not be installed" >&2; exit 1; }
 command -v gcc >/dev/null || { echo "gcc is missing and could not be installed" >&2; exit 1; }
 command -v chromium >/dev/null || { echo "chromium is missing and could not be installed" >&2; exit 1; }
 (cd interop && npm ci --no-audit --no-fund --loglevel=error)

@@ -21,8 +21,8 @@
 //	                                  produce with INVALID_TIMESTAMP (32), naming
 //	                                  each bad record in RecordErrors
 //	compression.type                  producer keeps the batch as sent; uncompressed,
-//	                                  gzip, snappy and lz4 rewrite it when its codec
-//	                                  differs (codecs.go)
+//	                                  gzip, snappy, lz4 and zstd rewrite it when its
+//	                                  codec differs (codecs.go, zstd.go)
 //	message.timestamp.type            LogAppendTime sets the timestamp-type bit and
 //	                                  writes the broker's clock into maxTimestamp
 //
@@ -43,17 +43,12 @@
 // A consumer then reads both records with the timestamp 10:00:01.000, the
 // batch's maxTimestamp, and the Produce response carries LogAppendTimeMs.
 //
-// Where we differ from Kafka: the broker has no zstd codec (codecs.go
-// says why), so a topic's compression.type may not be zstd (topicconfigs.go
-// refuses it), and a zstd batch cannot be rewritten to another codec: it
-// is refused with UNSUPPORTED_COMPRESSION_TYPE and a message that says
-// why. Under compression.type=producer such batches pass through
-// untouched, as always. For them the timestamp bounds are checked against
-// the batch's base and max timestamps, which bound its records' when the
-// producer wrote them as Kafka's do, rather than record by record.
 // Decompressed data is capped at the broker's largest request
 // (Config.MaxFrameBytes). A batch is written in a topic's codec as Kafka
-// writes it: snappy in xerial framing, lz4 in 64 KiB independent blocks.
+// writes it: snappy in xerial framing, lz4 in 64 KiB independent blocks;
+// zstd in frames every client reads, from an encoder simpler than
+// Kafka's (zstd.go says what it leaves out), so that a batch the broker
+// rewrites to zstd shrinks about as much as in lz4.
 
 package kafka
 
@@ -311,6 +306,8 @@ func newRecordPolicy(c topicConfig, maxDecoded int32) recordPolicy {
 		p.target = codecSnappy
 	case compressionLZ4:
 		p.target = codecLZ4
+	case compressionZstd:
+		p.target = codecZstd
 	}
 	return p
 }
@@ -351,7 +348,7 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 			if payload, err = decodedRecords(batch, h, p.maxDecoded); err != nil {
 				if !canDecompress(codec) {
 					return nil, nil, &recordRejection{code: codeUnsupportedCompressionType, msg: fmt.Sprintf(
-						"batch %d is compressed with %s, which this broker cannot decompress to store it as the topic's compression.type asks (%s); send it with gzip, snappy, lz4 or none, or set compression.type=producer",
+						"batch %d is compressed with %s, which this broker cannot decompress to store it as the topic's compression.type asks (%s); send it with gzip, snappy, lz4, zstd or none, or set compression.type=producer",
 						i, codecName(codec), codecName(p.target))}
 				}
 				return nil, nil, &recordRejection{code: codeCorruptMessage, msg: fmt.Sprintf("batch %d: %v", i, err)}
@@ -464,7 +461,7 @@ func invalidRecordMessage(errs []batchIndexAndErrorMessage) string {
 // logAppendTimeRecordErrors names every record of a batch a producer sent
 // as LogAppendTime, in LogValidator.validateTimestamp's words, which show
 // the record as DefaultRecord.toString does. A batch the broker cannot
-// read (zstd) is named by its first record only.
+// read is named by its first record only.
 func logAppendTimeRecordErrors(batch []byte, h batchHeader) []batchIndexAndErrorMessage {
 	var errs []batchIndexAndErrorMessage
 	err := eachCleanableRecord(batch, h, func(r rawRecord) {
