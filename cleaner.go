@@ -1541,30 +1541,30 @@ func (t *throttle) wait(n int64) {
 
 // Produce-time check.
 
-// nullKeyRecord returns the index, within its batch, of the first record
+// nullKeyRecords returns the indexes, within their batch, of the records
 // without a key in batches bound for a compacted topic, which Kafka's
 // LogValidator.validateKey refuses with INVALID_RECORD. Opaque batches,
 // which the broker cannot read, are let through (the cleaner then keeps
-// them whole); the found result is false when every readable record has
-// a key.
-func nullKeyRecord(records []byte, headers []batchHeader) (batch, index int, found bool) {
+// them whole); the result is empty when every readable record has a key.
+func nullKeyRecords(records []byte, headers []batchHeader) []int32 {
+	var found []int32
 	pos := 0
-	for bi, h := range headers {
+	for _, h := range headers {
 		b := records[pos : pos+h.Size()]
 		pos += h.Size()
 		if h.isControl() {
 			continue
 		}
-		i := 0
+		i := int32(0)
 		err := eachCleanableRecord(b, h, func(r rawRecord) {
-			if !found && r.key == nil {
-				batch, index, found = bi, i, true
+			if r.key == nil {
+				found = append(found, i)
 			}
 			i++
 		})
-		if found || err != nil {
-			return batch, index, found
+		if err != nil {
+			break
 		}
 	}
-	return 0, 0, false
+	return found
 }

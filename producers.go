@@ -39,7 +39,8 @@
 //     batch got the first time, which the Produce handler answers with no
 //     error, as Kafka has since it began keeping five batches (KAFKA-5494);
 //     clients treat the DUPLICATE_SEQUENCE_NUMBER of older brokers as a
-//     success without an offset.
+//     success without an offset. Its LogAppendTimeMs is the stored batch's
+//     max timestamp, as in Kafka, whatever the topic's timestamp type.
 //   - Of the same epoch, starting right after the newest batch: appended.
 //   - Anything else: OUT_OF_ORDER_SEQUENCE_NUMBER.
 //
@@ -103,6 +104,10 @@ const retainedBatches = 5
 type producerBatch struct {
 	firstSeq, lastSeq       int32
 	firstOffset, lastOffset int64
+	// maxTimestamp is the batch's as stored (the broker's clock under
+	// LogAppendTime), which Kafka answers a duplicate with as its
+	// LogAppendTimeMs (UnifiedLog.append).
+	maxTimestamp int64
 }
 
 // producerEntry is one producer's state in one partition: Kafka's
@@ -130,8 +135,9 @@ type appendedBatch struct {
 	// or, for a duplicate, by the append that first stored it.
 	BaseOffset int64
 	// Duplicate means the batch repeats one already in the log and was not
-	// stored again.
-	Duplicate bool
+	// stored again; MaxTimestamp is then that batch's.
+	Duplicate    bool
+	MaxTimestamp int64
 }
 
 // check decides about batch h, given its producer's entry e (nil if the
@@ -186,10 +192,11 @@ func (e *producerEntry) with(h *batchHeader, firstOffset int64) *producerEntry {
 		n.batches = append(n.batches, e.batches[max(0, len(e.batches)-(retainedBatches-1)):]...)
 	}
 	n.batches = append(n.batches, producerBatch{
-		firstSeq:    h.BaseSequence,
-		lastSeq:     h.LastSequence(),
-		firstOffset: firstOffset,
-		lastOffset:  firstOffset + int64(h.LastOffsetDelta),
+		firstSeq:     h.BaseSequence,
+		lastSeq:      h.LastSequence(),
+		firstOffset:  firstOffset,
+		lastOffset:   firstOffset + int64(h.LastOffsetDelta),
+		maxTimestamp: h.MaxTimestamp,
 	})
 	return n
 }
@@ -245,7 +252,7 @@ func (ps producerStates) plan(headers []batchHeader, next int64) ([]appendedBatc
 				return nil, nil, err
 			}
 			if dup != nil {
-				placed[i] = appendedBatch{BaseOffset: dup.firstOffset, Duplicate: true}
+				placed[i] = appendedBatch{BaseOffset: dup.firstOffset, Duplicate: true, MaxTimestamp: dup.maxTimestamp}
 				continue
 			}
 			updates[h.ProducerID] = e.with(h, next)

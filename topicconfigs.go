@@ -465,10 +465,16 @@ func (c topicConfig) compacted() bool {
 	return slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "compact")
 }
 
+// deletes reports whether the topic's cleanup policy includes delete,
+// under which old records may go: by retention, or by DeleteRecords.
+func (c topicConfig) deletes() bool {
+	return slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "delete")
+}
+
 // retention is the topic's retention.ms and retention.bytes, or keepAll if
 // its cleanup policy does not include delete.
 func (c topicConfig) retention() retention {
-	if !slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "delete") {
+	if !c.deletes() {
 		return keepAll
 	}
 	return retention{ms: c.long(retentionMsConfig), bytes: c.long(retentionBytesConfig)}

@@ -824,14 +824,32 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 			// Another producer of the batch, or the id moved on to a new
 			// producer id since it was looked up.
 			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID), unlock
-		case h.ProducerEpoch < m.ProducerEpoch:
+		case h.ProducerEpoch != m.ProducerEpoch:
+			// The coordinator answers any other epoch than its own
+			// PRODUCER_FENCED, which the leader turns into
+			// INVALID_PRODUCER_EPOCH for a produce
+			// (TransactionCoordinator.handleVerifyPartitionsInTransaction,
+			// AddPartitionsToTxnManager).
 			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch), unlock
-		case h.ProducerEpoch > m.ProducerEpoch || m.State != txnOngoing ||
-			!slices.Contains(m.Partitions, txnPartition{topic, partition}):
+		case m.State != txnOngoing || !slices.Contains(m.Partitions, txnPartition{topic, partition}):
 			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
 		}
 	}
 	return codeNone, "", unlock
+}
+
+// hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
+// the first batch of any partition's records has the transactional bit.
+func hasTransactionalRecords(req *produceRequest) bool {
+	for _, t := range req.TopicData {
+		for _, p := range t.PartitionData {
+			if size, _ := nextBatchSize(p.Records); size >= batchAttrOffset+2 &&
+				binary.BigEndian.Uint16(p.Records[batchAttrOffset:])&transactionalFlag != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // AddPartitionsToTxn: v0-5 (AddPartitionsToTxnRequest.json, AddPartitionsToTxnResponse.json)
