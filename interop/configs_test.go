@@ -65,7 +65,7 @@ func TestFranzTopicConfigs(t *testing.T) {
 		}
 	}
 	defaults := configValues(rcs[0], kmsg.ConfigSourceDefaultConfig)
-	if defaults["segment.index.bytes"] != "10485760" || defaults["local.retention.ms"] != "-2" || defaults["message.timestamp.after.max.ms"] != "9223372036854775807" {
+	if defaults["segment.index.bytes"] != "10485760" || defaults["local.retention.ms"] != "-2" || defaults["message.timestamp.after.max.ms"] != "3600000" {
 		t.Errorf("defaults: %v", defaults)
 	}
 
