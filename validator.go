@@ -387,6 +387,12 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 			out = append(out, batch...)
 		}
 	}
+	if out == nil && !p.logAppendTime {
+		// Nothing changed, as for Kafka's defaults (only the
+		// timestamps checked): the batches need not be split, and
+		// their CRCs checked, a second time.
+		return records, headers, nil
+	}
 	if out == nil {
 		out = records
 	}
