@@ -1,0 +1,45 @@
+package kafka
+
+import (
+	"context"
+	"testing"
+)
+
+// Tests of the group coordinator's APIs (JoinGroup, SyncGroup, Heartbeat,
+// LeaveGroup, OffsetCommit, OffsetFetch, ConsumerGroupHeartbeat and the
+// group admin APIs) against Apache Kafka 4.0's GroupMetadataManager,
+// OffsetMetadataManager, ClassicGroup and KafkaApis, each named after the
+// case where we answered otherwise.
+
+// TestOffsetCommitUnknownTopicBeforeGroupChecks: KafkaApis answers an
+// unknown topic or partition before the group coordinator sees the
+// request, so its code is never replaced by the group's, and a request
+// with nothing else in it never reaches (or creates) the group.
+func TestOffsetCommitUnknownTopicBeforeGroupChecks(t *testing.T) {
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	req := &offsetCommitRequest{
+		GroupID:                   "absent",
+		GenerationIDOrMemberEpoch: 3,
+		MemberID:                  "m",
+		Topics: []offsetCommitTopic{
+			{Name: "nope", Partitions: []offsetCommitPartition{{PartitionIndex: 0, CommittedOffset: 1}}},
+			{Name: "t", Partitions: []offsetCommitPartition{{PartitionIndex: 0, CommittedOffset: 1}, {PartitionIndex: 5, CommittedOffset: 1}}},
+		},
+	}
+	resp := b.handleOffsetCommit(context.Background(), testRC(9), req).(*offsetCommitResponse)
+	got := []int16{resp.Topics[0].Partitions[0].ErrorCode, resp.Topics[1].Partitions[0].ErrorCode, resp.Topics[1].Partitions[1].ErrorCode}
+	want := []int16{codeUnknownTopicOrPartition, codeGroupIDNotFound, codeUnknownTopicOrPartition}
+	if got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("codes %v, want %v", got, want)
+	}
+
+	onlyUnknown := &offsetCommitRequest{GroupID: "simple", GenerationIDOrMemberEpoch: -1, Topics: req.Topics[:1]}
+	resp = b.handleOffsetCommit(context.Background(), testRC(8), onlyUnknown).(*offsetCommitResponse)
+	if code := resp.Topics[0].Partitions[0].ErrorCode; code != codeUnknownTopicOrPartition {
+		t.Errorf("only an unknown topic: code %d", code)
+	}
+	if g := b.groups.lockGroup("simple", false); g != nil {
+		g.mu.Unlock()
+		t.Errorf("a commit of only unknown topics created the group")
+	}
+}
