@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 // Tests of the group coordinator's APIs (JoinGroup, SyncGroup, Heartbeat,
@@ -41,5 +42,23 @@ func TestOffsetCommitUnknownTopicBeforeGroupChecks(t *testing.T) {
 	if g := b.groups.lockGroup("simple", false); g != nil {
 		g.mu.Unlock()
 		t.Errorf("a commit of only unknown topics created the group")
+	}
+}
+
+// TestSyncGroupBeforeFirstGenerationIsRebalance: a member of a group
+// still in its first join phase has no protocol name to compare with;
+// Kafka's isProtocolInconsistent only compares two names, so the SyncGroup
+// gets REBALANCE_IN_PROGRESS, not INCONSISTENT_GROUP_PROTOCOL.
+func TestSyncGroupBeforeFirstGenerationIsRebalance(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupInitialRebalanceDelay: time.Minute})
+	gt := newGroupTester(t, b, "g")
+	id := gt.newMemberID()
+	gt.join(id) // waits for the initial delay
+	gt.waitState("PreparingRebalance")
+	for !gt.awaitingJoin(id) {
+		time.Sleep(time.Millisecond)
+	}
+	if r := wait(t, gt.syncAsync(id, 0, nil)); r.ErrorCode != codeRebalanceInProgress {
+		t.Errorf("SyncGroup in the first join phase: code %d, want REBALANCE_IN_PROGRESS", r.ErrorCode)
 	}
 }

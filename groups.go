@@ -1906,9 +1906,11 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 	case req.GenerationID != g.generation:
 		return reply(codeIllegalGeneration)
 	// KIP-559: a member that names another protocol than the group chose
-	// would decode its assignment with the wrong assignor's format.
+	// would decode its assignment with the wrong assignor's format. Only
+	// two names are compared (isProtocolInconsistent): before its first
+	// generation the group has none, and the member is told to rejoin.
 	case req.ProtocolType != nil && *req.ProtocolType != g.protocolType,
-		req.ProtocolName != nil && (g.protocolName == nil || *req.ProtocolName != *g.protocolName):
+		req.ProtocolName != nil && g.protocolName != nil && *req.ProtocolName != *g.protocolName:
 		return reply(codeInconsistentGroupProtocol)
 	}
 	m := g.members[req.MemberID]
