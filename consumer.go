@@ -1304,16 +1304,14 @@ func (c *coordinator) describeAssignment(s partitionSet) consumerDescribedAssign
 }
 
 // validateConsumerCommit checks an OffsetCommit to a consumer group
-// (ConsumerGroup.validateOffsetCommit): a client outside the group may
-// commit only while the group is empty; a member must give its current
-// epoch, or gets STALE_MEMBER_EPOCH. Before v9 members of a consumer
-// group may not commit at all (UNSUPPORTED_VERSION).
+// (ConsumerGroup.validateOffsetCommit): a commit without an epoch is
+// taken while the group is empty, whatever member id it names; otherwise
+// the member must exist and give its current epoch, or gets
+// STALE_MEMBER_EPOCH. Before v9 members of a consumer group may not
+// commit at all (UNSUPPORTED_VERSION).
 func (cg *consumerGroup) validateCommit(memberID string, epoch int32, v int16) int16 {
-	if epoch < 0 && memberID == "" {
-		if len(cg.members) == 0 {
-			return codeNone
-		}
-		return codeUnknownMemberID
+	if epoch < 0 && len(cg.members) == 0 {
+		return codeNone
 	}
 	m := cg.members[memberID]
 	switch {

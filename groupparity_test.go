@@ -62,3 +62,20 @@ func TestSyncGroupBeforeFirstGenerationIsRebalance(t *testing.T) {
 		t.Errorf("SyncGroup in the first join phase: code %d, want REBALANCE_IN_PROGRESS", r.ErrorCode)
 	}
 }
+
+// TestConsumerGroupCommitNoEpochToEmptyGroup: ConsumerGroup.validateOffsetCommit
+// lets any commit with a negative epoch into a consumer group without
+// members, whatever member id it names (an admin tool's, say); only a
+// group with members asks who is committing.
+func TestConsumerGroupCommitNoEpochToEmptyGroup(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	newConsumerTester(t, b, "g", "a", "t").heartbeat()
+	gt := newGroupTester(t, b, "g")
+	if code := gt.commit(9, "tool", -1, "t", 0, 5); code != codeUnknownMemberID {
+		t.Errorf("epoch -1 to a group with a member: code %d, want UNKNOWN_MEMBER_ID", code)
+	}
+	b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: -1, RebalanceTimeoutMs: -1}, 1, "", "", nil)
+	if code := gt.commit(9, "tool", -1, "t", 0, 5); code != codeNone {
+		t.Errorf("epoch -1 and a member id to an empty consumer group: code %d, want NONE", code)
+	}
+}
