@@ -79,3 +79,18 @@ func TestConsumerGroupCommitNoEpochToEmptyGroup(t *testing.T) {
 		t.Errorf("epoch -1 and a member id to an empty consumer group: code %d, want NONE", code)
 	}
 }
+
+// TestJoinGroupMaxSizeBeforeProtocol: classicGroupJoinToClassicGroup
+// checks group.max.size (acceptJoiningMember) before the member's
+// protocols, so a full group answers GROUP_MAX_SIZE_REACHED to a new
+// member whatever protocol it names.
+func TestJoinGroupMaxSizeBeforeProtocol(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupMaxSize: 1, GroupInitialRebalanceDelay: -1})
+	gt := newGroupTester(t, b, "g")
+	gt.stableGroup(1)
+	req := gt.joinRequest("", nil)
+	req.ProtocolType = "connect"
+	if resp := wait(t, gt.joinAsync(9, req)); resp.ErrorCode != codeGroupMaxSizeReached {
+		t.Errorf("a new member of another protocol type to a full group: code %d, want GROUP_MAX_SIZE_REACHED", resp.ErrorCode)
+	}
+}

@@ -1368,9 +1368,9 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 		}
 		g.consumer, g.protocolType = nil, ""
 	}
+	// group.max.size is checked before the protocols, as in Kafka's
+	// classicGroupJoinToClassicGroup.
 	switch {
-	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
-		j.reply(codeInconsistentGroupProtocol, req.MemberID)
 	case !c.acceptJoiningMember(g, req.MemberID, req.GroupInstanceID):
 		// Refused, and out of the group if it was in (Kafka's
 		// group.remove): the join phase does not wait for it.
@@ -1382,6 +1382,8 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 			c.removeMember(g, m)
 		}
 		j.reply(codeGroupMaxSizeReached, "")
+	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
+		j.reply(codeInconsistentGroupProtocol, req.MemberID)
 	case req.MemberID == "":
 		c.joinNewMember(g, j)
 	default:
