@@ -94,3 +94,25 @@ func TestJoinGroupMaxSizeBeforeProtocol(t *testing.T) {
 		t.Errorf("a new member of another protocol type to a full group: code %d, want GROUP_MAX_SIZE_REACHED", resp.ErrorCode)
 	}
 }
+
+// TestTxnOffsetCommitNoGenerationToEmptyGroup: OffsetMetadataManager.
+// validateTransactionalOffsetCommit takes a TxnOffsetCommit with
+// generation -1 into a group that does not exist or is empty, whatever
+// member id it names (ClassicGroup.validateOffsetCommit returns before
+// looking at the member).
+func TestTxnOffsetCommitNoGenerationToEmptyGroup(t *testing.T) {
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	if code := b.groups.checkTxnCommitMember("absent", -1, "m", nil); code != codeNone {
+		t.Errorf("generation -1 and a member id, no group: code %d, want NONE", code)
+	}
+	gt := newGroupTester(t, b, "g")
+	ids, _ := gt.stableGroup(1)
+	gt.leave(ids[0])
+	gt.waitState("Empty")
+	if code := b.groups.checkTxnCommitMember("g", -1, ids[0], nil); code != codeNone {
+		t.Errorf("generation -1 and the old member's id, empty group: code %d, want NONE", code)
+	}
+	if code := b.groups.checkTxnCommitMember("g", 5, ids[0], nil); code != codeUnknownMemberID {
+		t.Errorf("a generation and an unknown member: code %d, want UNKNOWN_MEMBER_ID", code)
+	}
+}

@@ -334,16 +334,29 @@ func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
 // (v3+, KIP-447) as an OffsetCommit's are checked: a generation or member
 // named must be the group's current one, so that a zombie of an old
 // generation cannot commit. A request naming none (generation -1, as
-// before v3) is not checked.
+// before v3) is not checked. Nor is one without a generation to a group
+// that does not exist or has no members, whatever member id it names
+// (OffsetMetadataManager.validateTransactionalOffsetCommit): nobody is
+// left for it to be a zombie of.
 func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, memberID string, instanceID *string) int16 {
 	if generation < 0 && memberID == "" && instanceID == nil {
 		return codeNone
 	}
 	g := c.lockGroup(groupID, false)
 	if g == nil {
+		if generation < 0 {
+			return codeNone
+		}
 		return codeIllegalGeneration
 	}
 	defer g.mu.Unlock()
+	empty := g.state == stateEmpty
+	if g.consumer != nil {
+		empty = len(g.consumer.members) == 0
+	}
+	if generation < 0 && empty {
+		return codeNone
+	}
 	if g.consumer != nil {
 		// A KIP-848 group: the generation is the member's epoch, and a
 		// stale one is ILLEGAL_GENERATION for a transactional commit
