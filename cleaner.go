@@ -1468,30 +1468,34 @@ func (t *throttle) wait(n int64) {
 
 // Produce-time check.
 
-// nullKeyRecord returns the index, within its batch, of the first record
-// without a key in batches bound for a compacted topic, which Kafka's
-// LogValidator.validateKey refuses with INVALID_RECORD. Opaque batches,
+// nullKeyRecords returns the index, within its batch, of every record
+// without a key in the first batch bound for a compacted topic that has
+// any, which Kafka's LogValidator.validateKey refuses with INVALID_RECORD.
+// Kafka checks every record of a batch before it refuses the batch
+// (processRecordErrors), so its answer names all of them, and librdkafka
+// fails just those with INVALID_RECORD and the rest of the batch with
+// _INVALID_DIFFERENT_RECORD, which it may send again. Opaque batches,
 // which the broker cannot read, are let through (the cleaner then keeps
-// them whole); the found result is false when every readable record has
-// a key.
-func nullKeyRecord(records []byte, headers []batchHeader) (batch, index int, found bool) {
+// them whole); the result is empty when every readable record has a key.
+func nullKeyRecords(records []byte, headers []batchHeader) []int32 {
 	pos := 0
-	for bi, h := range headers {
+	for _, h := range headers {
 		b := records[pos : pos+h.Size()]
 		pos += h.Size()
 		if h.isControl() {
 			continue
 		}
-		i := 0
+		var keyless []int32
+		i := int32(0)
 		err := eachCleanableRecord(b, h, func(r rawRecord) {
-			if !found && r.key == nil {
-				batch, index, found = bi, i, true
+			if r.key == nil {
+				keyless = append(keyless, i)
 			}
 			i++
 		})
-		if found || err != nil {
-			return batch, index, found
+		if len(keyless) > 0 || err != nil {
+			return keyless
 		}
 	}
-	return 0, 0, false
+	return nil
 }

@@ -735,6 +735,73 @@ func TestProduceNullKeyToCompactedTopic(t *testing.T) {
 	}
 }
 
+// TestProduceNullKeysAllNamed: a batch for a compacted topic with several
+// records without a key is refused with RecordErrors naming each of them,
+// not only the first: Kafka's LogValidator checks every record of the batch
+// before processRecordErrors refuses it, and librdkafka fails exactly the
+// named records with INVALID_RECORD (its test 0011_produce_batch counts
+// them) and the others with _INVALID_DIFFERENT_RECORD.
+func TestProduceNullKeysAllNamed(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
+		t.Fatalf("create: %d", code)
+	}
+	keyless := kv{nil, []byte("v"), 1000}
+	batch := keyedBatch(plain, keyless, put("a", "v", 1000), keyless, put("b", "v", 1000), keyless)
+	code, indexes, messages := c.produceRecordErrors("table", 0, batch)
+	if code != codeInvalidRecord {
+		t.Fatalf("answered %d, want INVALID_RECORD", code)
+	}
+	if !slices.Equal(indexes, []int32{0, 2, 4}) {
+		t.Errorf("RecordErrors name records %v, want [0 2 4]", indexes)
+	}
+	for i, m := range messages {
+		if m == nil || !strings.Contains(*m, "without key") {
+			t.Errorf("RecordErrors[%d] message %v, want why", i, m)
+		}
+	}
+}
+
+// produceRecordErrors sends records with Produce v9, as produce does, and
+// returns the partition's error code and the BatchIndex and
+// BatchIndexErrorMessage of each of its RecordErrors.
+func (c *testClient) produceRecordErrors(topic string, partition int32, records []byte) (int16, []int32, []*string) {
+	c.t.Helper()
+	r := c.roundTrip(0, 9, true, func(w *writer) {
+		w.NullableString(nil)
+		w.Int16(-1)
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Bytes(records)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	code := r.Int16()
+	r.Int64() // BaseOffset
+	r.Int64() // LogAppendTimeMs
+	r.Int64() // LogStartOffset
+	var indexes []int32
+	var messages []*string
+	for range r.ArrayLen() {
+		indexes = append(indexes, r.Int32())
+		messages = append(messages, r.NullableString())
+		r.SkipTags()
+	}
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, indexes, messages
+}
+
 // TestOffsetsTopicCompacted commits 100,000 times for one group, in
 // process through the coordinator, and shows that __consumer_offsets stays
 // small once cleaned and that a restart replays only the live entries.

@@ -540,9 +540,12 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
 		// cannot read (zstd) are not checked (cleaner.go).
-		if _, i, found := nullKeyRecord(records, headers); found {
-			pr.RecordErrors = []batchIndexAndErrorMessage{{BatchIndex: int32(i)}}
-			return codeInvalidRecord, -1, ptr(fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition))
+		if keyless := nullKeyRecords(records, headers); len(keyless) > 0 {
+			why := fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition)
+			for _, i := range keyless {
+				pr.RecordErrors = append(pr.RecordErrors, batchIndexAndErrorMessage{BatchIndex: i, BatchIndexErrorMessage: &why})
+			}
+			return codeInvalidRecord, -1, ptr(fmt.Sprintf("One or more records have been rejected due to %d record errors in total: %s", len(keyless), why))
 		}
 	}
 	if policy.logAppendTime {
