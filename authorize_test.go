@@ -5,6 +5,8 @@
 package kafka
 
 import (
+	"io"
+	"log/slog"
 	"slices"
 	"testing"
 )
@@ -234,4 +236,56 @@ func TestACLAPIsWithoutAuthorizerWordKafkasMessages(t *testing.T) {
 			t.Errorf("%s: code %d message %q, want %d %q", tc.name, tc.code, deref(tc.msg), codeSecurityDisabled, tc.want)
 		}
 	}
+}
+
+// TestRestoredRegexMemberKeepsItsTopics: a KIP-848 member restored at
+// start has no principal until it heartbeats, so its regex must not
+// match, meanwhile, topics its ACLs had kept from it. Kafka persists the
+// filtered resolution; here the member keeps to the topics it had. The
+// rebalance that a second member's join triggers must not give the
+// restored member orders-us, which its principal may not describe.
+func TestRestoredRegexMemberKeepsItsTopics(t *testing.T) {
+	dir := t.TempDir()
+	sec := SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}}
+	open := func() *aclBroker {
+		b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), GroupInitialRebalanceDelay: -1, Security: sec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &aclBroker{t, b}
+	}
+	heartbeat := func(ab *aclBroker, principal string, req *consumerGroupHeartbeatRequest) {
+		t.Helper()
+		req.GroupID, req.RebalanceTimeoutMs, req.TopicPartitions = "g", 60000, []consumerGroupTopicPartitions{}
+		if resp := ab.as(principal, 68, 1, req).(*consumerGroupHeartbeatResponse); resp.ErrorCode != codeNone {
+			t.Fatalf("%s's heartbeat: error %d %s", principal, resp.ErrorCode, deref(resp.ErrorMessage))
+		}
+	}
+
+	ab := open()
+	for _, name := range []string{"orders-eu", "orders-us", "audit"} {
+		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ab.grant(allow(resGroup, "g", aclRead), allow(resTopic, "orders-eu", aclDescribe))
+	heartbeat(ab, "User:alice", &consumerGroupHeartbeatRequest{MemberID: "alice", SubscribedTopicRegex: ptr("orders-.*")})
+	ab.groups.close()
+	ab.logs.Close()
+
+	ab = open()
+	t.Cleanup(func() { ab.groups.close(); ab.logs.Close() })
+	heartbeat(ab, "User:admin", &consumerGroupHeartbeatRequest{MemberID: "admin", SubscribedTopicNames: []string{"audit"}})
+	for _, m := range describeConsumerGroup(t, ab.Broker, "g").Members {
+		if m.MemberID != "alice" {
+			continue
+		}
+		for _, tp := range m.TargetAssignment.TopicPartitions {
+			if tp.TopicName != "orders-eu" {
+				t.Errorf("restored member's target holds %s, which its principal may not describe", tp.TopicName)
+			}
+		}
+		return
+	}
+	t.Fatal("alice was not restored")
 }

@@ -198,8 +198,9 @@ type consumerMember struct {
 	matcher          *regexp.Regexp
 	// mayDescribe is what the principal of the member's latest
 	// heartbeat may DESCRIBE, which bounds what its regex matches; nil
-	// without an authorizer, and for a member restored at start until it
-	// heartbeats again, since Kafka's records keep no principal.
+	// without an authorizer. A member restored at start, whose principal
+	// is not known until it heartbeats again, keeps to the topics it had
+	// (restoredRegexTopics).
 	mayDescribe    func(topic string) bool
 	serverAssignor string // "" for the group's choice
 	seq            uint64 // join order, for stable listings

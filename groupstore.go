@@ -523,6 +523,9 @@ func (c *coordinator) restoreConsumerGroup(g *group) error {
 				return fmt.Errorf("member %s: %w", m.id, err)
 			}
 		}
+		if c.cfg.Security.Authorizer && m.matcher != nil {
+			m.mayDescribe = c.restoredRegexTopics(m, cg.target[m.id])
+		}
 	}
 	cg.assignor = cg.chooseAssignor()
 	g.consumer, g.protocolType, g.protocolName = cg, consumerProtocolType, nil
@@ -535,6 +538,25 @@ func (c *coordinator) restoreConsumerGroup(g *group) error {
 	}
 	c.log.Info("restored consumer group", "group", g.id, "epoch", cg.epoch, "members", len(cg.members))
 	return nil
+}
+
+// restoredRegexTopics bounds what a restored member's regex matches until
+// its first heartbeat brings its principal: the topics it owned, was
+// giving up or was meant to get when the broker stopped, which its
+// principal's ACLs had allowed. Kafka persists the resolved regex
+// (ConsumerGroupRegularExpressionValue) so that a restart keeps the
+// filtered resolution; matching every topic instead would, for those few
+// seconds, hand the member topics it may not describe.
+func (c *coordinator) restoredRegexTopics(m *consumerMember, target partitionSet) func(topic string) bool {
+	names := make(map[string]bool)
+	for _, set := range []partitionSet{m.assigned, m.revoking, target} {
+		for tp := range set {
+			if t := c.logs.TopicByID(tp.topic); t != nil {
+				names[t.Name] = true
+			}
+		}
+	}
+	return func(topic string) bool { return names[topic] }
 }
 
 // restoreConsumerMember reads a member's metadata and current assignment.

@@ -143,6 +143,8 @@
 //   - scram.go: the SCRAM mechanisms and the users they check.
 //   - oauth.go: OAUTHBEARER with Kafka's unsecured tokens, for
 //     development, off unless enabled.
+//   - reauth.go: session lifetimes and logging in again on a live
+//     connection (KIP-368).
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
 //   - authorize.go: what each API asks the authorizer, and the error a
 //     client sees when it is denied.
@@ -365,6 +367,9 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 	// The cleaner replaces segment files, so it too stops before the logs
 	// close; a cleaning under way stops at its next batch.
 	g.Go(func() error {
+		if b.cfg.CleanerDisabled {
+			return nil
+		}
 		b.logs.runCleaner(gctx, b.cfg.CleanerBackoff, cleanerOptions{
 			dedupeBufferBytes: b.cfg.CleanerDedupeBufferBytes,
 			ioBytesPerSecond:  b.cfg.CleanerIOBytesPerSecond,
@@ -884,6 +889,9 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if h.trailingBytes > 0 {
 		c.broker.log.Debug("ignoring bytes after request body", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "bytes", h.trailingBytes)
 	}
+	if err := c.checkSession(h, received); err != nil {
+		return err
+	}
 	if err := c.admit(h); err != nil {
 		return err
 	}
@@ -1331,6 +1339,11 @@ type Config struct {
 	// a round before it looks for compacted partitions to clean again
 	// (log.cleaner.backoff.ms, default 15s).
 	CleanerBackoff time.Duration
+
+	// CleanerDisabled keeps the log cleaner from running at all
+	// (log.cleaner.enable=false); compacted topics are then never
+	// compacted, as in Kafka.
+	CleanerDisabled bool
 
 	// CleanerIOBytesPerSecond bounds what the cleaner reads and writes
 	// (log.cleaner.io.max.bytes.per.second). Zero, the default, is no

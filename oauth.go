@@ -85,17 +85,13 @@
 // and the logs see, as Kafka's DefaultKafkaPrincipalBuilder takes it from
 // the SaslServer's authorization id.
 //
-// Design note: the token's exp does not bound the session here. Kafka
-// sends a client the time left until exp as SessionLifetimeMs (KIP-368,
-// SaslServerAuthenticator), and clients then log in again on the same
-// connection before it runs out. This broker does not serve
-// re-authentication (a SaslHandshake after the login answers
-// ILLEGAL_SASL_STATE), so it sends 0, as for PLAIN and SCRAM, and a
-// connection outlives its token. With unsigned tokens nothing is lost:
-// the client could name a later exp at will. Serving KIP-368 would mean
-// accepting a second login on a live connection, for the same principal,
-// and closing connections whose session ended; it is the next step if a
-// broker here ever checks signed tokens.
+// Design note: the token's exp bounds the session, as in Kafka, where
+// OAuthBearerSaslServer gives the token's lifetime as the credential's
+// expiry: the login answers the time left until exp as SessionLifetimeMs
+// (or connections.max.reauth.ms if sooner), and the client must log in
+// again on its connection before then (reauth.go). With unsigned tokens
+// this protects little, since a client may name a later exp at will, but
+// a client sees the same sessions as against Kafka.
 
 package kafka
 
@@ -162,10 +158,17 @@ type oauthServer struct {
 	principal string
 	// challenge is the JSON error we sent, "" when none is pending.
 	challenge string
+	// expiry is the accepted token's exp, which ends the session
+	// (reauth.go).
+	expiry time.Time
 }
 
 func (o *oauthServer) name() string { return mechOAuthBearer }
 func (o *oauthServer) user() string { return o.principal }
+
+// credentialExpiry is the token's exp, as OAuthBearerSaslServer gives
+// the token's lifetimeMs for CREDENTIAL_LIFETIME_MS.
+func (o *oauthServer) credentialExpiry() time.Time { return o.expiry }
 
 // oauthMessageError is a first message that does not parse. Kafka's
 // OAuthBearerClientInitialResponse raises a SaslException with the
@@ -204,6 +207,7 @@ func (o *oauthServer) step(msg []byte) ([]byte, bool, error) {
 		return []byte(status), false, nil
 	}
 	o.principal = tok.principal
+	o.expiry = time.UnixMilli(int64(math.Round(1000 * tok.exp)))
 	// Rule 8.
 	if authzid != "" && authzid != tok.principal {
 		return nil, false, fmt.Errorf("Authentication failed: Client requested an authorization id (%s) that is different from the token's principal name (%s)", authzid, tok.principal)

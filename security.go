@@ -57,7 +57,9 @@
 //  5. SaslHandshake or SaslAuthenticate after the login, or on a listener
 //     without SASL, answers ILLEGAL_SASL_STATE; out of order during a
 //     login (a second handshake, SaslAuthenticate before one) it also
-//     closes the connection.
+//     closes the connection. The exception is a re-authentication
+//     (reauth.go): a SaslHandshake on a connection whose session has a
+//     time limit begins a new login.
 //
 // Design note: a TLS handshake that stalls is cut after tlsHandshakeTimeout,
 // and a login that stalls by ConnectionsMaxIdle, like any idle connection.
@@ -140,6 +142,12 @@ type SecurityConfig struct {
 	// AllowEveryoneIfNoACLFound allows an operation on a resource that no
 	// ACL names at all (allow.everyone.if.no.acl.found, default false).
 	AllowEveryoneIfNoACLFound bool
+
+	// ConnectionsMaxReauth is the longest a SASL login lasts before the
+	// client must log in again on its connection
+	// (connections.max.reauth.ms, KIP-368; reauth.go). Default 0: no
+	// limit but an OAUTHBEARER token's own expiry.
+	ConnectionsMaxReauth time.Duration
 }
 
 // Security protocols of listeners (Kafka's SecurityProtocol).
@@ -465,6 +473,8 @@ type connAuth struct {
 	bare bool
 	// closeAfter closes the connection once the response is written.
 	closeAfter error
+	// session bounds the login in time (reauth.go, KIP-368).
+	session session
 }
 
 // secureConn runs the TLS handshake of a TLS listener, under a deadline,
@@ -574,10 +584,14 @@ func (c *conn) saslBareToken(frame []byte) error {
 func (c *conn) step(msg []byte) (reply []byte, user string, err error) {
 	reply, done, err := c.auth.mech.step(msg)
 	user = c.auth.mech.user()
+	if err == nil && done {
+		err = c.checkReauthPrincipal(user)
+	}
 	if err != nil {
 		return nil, user, err
 	}
 	if done {
+		c.startSession(time.Now())
 		c.auth.pending = false
 		c.auth.principal = "User:" + user
 		c.broker.log.Debug("authenticated", "remote", c.RemoteAddr(), "mechanism", c.auth.mech.name(), "principal", c.auth.principal)
@@ -729,6 +743,14 @@ func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r 
 		c.auth.closeAfter = fmt.Errorf("%w: unsupported mechanism %q", errSASLFailed, req.Mechanism)
 		return resp
 	}
+	if c.auth.session.reauthenticating() && rc.header.APIVersion == 0 {
+		// A re-authentication must use SaslAuthenticate, as Kafka's
+		// SaslServerAuthenticator insists.
+		resp.ErrorCode = codeIllegalSASLState
+		c.auth.closeAfter = errSASLState
+		return resp
+	}
+	c.checkReauthMechanism(req.Mechanism)
 	c.auth.mech = mech
 	c.auth.bare = rc.header.APIVersion == 0
 	return resp
@@ -736,8 +758,8 @@ func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r 
 
 // SaslAuthenticate: v0-2 (SaslAuthenticateRequest.json, SaslAuthenticateResponse.json)
 //
-//	v1: SessionLifetimeMs in the response (KIP-368); we send 0, no re-login needed
-//	    (for OAUTHBEARER too: oauth.go's design note says why)
+//	v1: SessionLifetimeMs in the response (KIP-368): 0 unless
+//	    connections.max.reauth.ms is set or the token expires (reauth.go)
 //	v2: flexible
 //
 // Each request carries one message of the mechanism chosen by
@@ -790,6 +812,9 @@ func (b *Broker) handleSaslAuthenticate(ctx context.Context, rc *requestContext,
 		return resp
 	}
 	resp.AuthBytes = reply
+	if !c.auth.pending {
+		resp.SessionLifetimeMs = c.auth.session.lifetime.Milliseconds()
+	}
 	return resp
 }
 

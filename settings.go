@@ -123,6 +123,9 @@ var brokerSettings = []brokerSetting{
 	{name: "connections.max.idle.ms", typ: configTypeLong, doc: "How long a connection may go without a request before it is closed.",
 		get: func(c *Config) string { return millis(c.ConnectionsMaxIdle) },
 		set: func(c *Config, v string) error { return setMillis(&c.ConnectionsMaxIdle, v, 1) }},
+	{name: "connections.max.reauth.ms", typ: configTypeLong, doc: "How long a SASL login lasts before the client must log in again on its connection (KIP-368); 0 for no limit but the token's expiry.",
+		get: func(c *Config) string { return millis(c.Security.ConnectionsMaxReauth) },
+		set: func(c *Config, v string) error { return setMillis(&c.Security.ConnectionsMaxReauth, v, 0) }},
 	// The KIP-848 coordinator, not the client, decides how often members
 	// heartbeat, and tells them in every heartbeat answer.
 	{name: "group.consumer.heartbeat.interval.ms", typ: configTypeInt, doc: "How often KIP-848 consumer group members heartbeat.",
@@ -255,6 +258,16 @@ var brokerSettings = []brokerSetting{
 	{name: "log.cleaner.backoff.ms", typ: configTypeLong, doc: "How long the log cleaner waits between rounds.",
 		get: func(c *Config) string { return millis(c.CleanerBackoff) },
 		set: func(c *Config, v string) error { return setMillis(&c.CleanerBackoff, v, 1) }},
+	// Kafka's LogManager starts no cleaner when this is false: compacted
+	// topics, __consumer_offsets among them, then only grow. Old
+	// server.properties files, and test fixtures, still turn it off.
+	{name: "log.cleaner.enable", typ: configTypeBoolean, doc: "Whether the log cleaner compacts topics with cleanup.policy=compact.",
+		get: func(c *Config) string { return strconv.FormatBool(!c.CleanerDisabled) },
+		set: func(c *Config, v string) error {
+			on, err := parseBool(v)
+			c.CleanerDisabled = !on
+			return err
+		}},
 	// Caps the memory of the offset map compaction builds per pass; a
 	// log with more keys is cleaned over several passes (cleaner.go).
 	{name: "log.cleaner.dedupe.buffer.size", typ: configTypeLong, doc: "The most memory the log cleaner's key map takes in one pass.",
@@ -487,7 +500,6 @@ var fixedSettings = map[string]struct {
 	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
 	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
 	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
-	"log.cleaner.enable":         {"true", "the log cleaner always runs", configTypeBoolean},
 }
 
 // fixedSetting looks name up among the fixed settings: its only value, in
@@ -536,12 +548,16 @@ var ignoredSettings = []struct{ key, why string }{
 	{"num.network.threads", "no thread pools to size"},
 	{"num.recovery.threads.per.data.dir", "no thread pools to size"},
 	{"num.replica.", "no replicas"},
+	// GroupCoordinatorConfig's wait for the offsets topic's replicas: a
+	// commit here is answered once it is in the one replica.
+	{"offsets.commit.timeout.ms", "no replicas to wait for"},
 	{"offsets.topic.", "__consumer_offsets has one partition and one replica"},
 	{"process.roles", "no KRaft roles: one broker"},
 	{"queued.max.requests", "each connection is served in order"},
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
 	{"reserved.broker.max.id", "node.id is given"},
+	{"security.inter.broker.protocol", "one broker"},
 	{"share.coordinator.", "share group state is a file, not a topic"},
 	{"socket.receive.buffer.bytes", "the OS's socket buffers"},
 	{"socket.send.buffer.bytes", "the OS's socket buffers"},

@@ -4,6 +4,7 @@
 package kafka
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,98 @@ func TestBrokerConfigSources(t *testing.T) {
 	}
 	if value["group.max.size"] != "7" || value["group.consumer.max.size"] != "2147483647" || value["group.min.session.timeout.ms"] != "1" {
 		t.Errorf("values: %v", value)
+	}
+}
+
+// TestConfigSetIgnoresKafkaPythonFixtureSettings: the server.properties that
+// kafka-python 2.0.2's test fixture writes for Kafka 2.5 (its
+// servers/2.5.0/resources/kafka.properties, rendered for one PLAINTEXT
+// broker) loads, but for the lines this broker refuses on purpose: the JKS
+// keystores (TLS takes PEM files), the ZooKeeper-era SimpleAclAuthorizer
+// (gone from Kafka 4 too). offsets.commit.timeout.ms and security.inter.broker.protocol
+// stopped the start: both are Kafka 4.0 settings with nothing to do on one
+// broker.
+func TestConfigSetIgnoresKafkaPythonFixtureSettings(t *testing.T) {
+	const file = "broker.id=0\n" +
+		"listeners=PLAINTEXT://127.0.0.1:0\n" +
+		"security.inter.broker.protocol=PLAINTEXT\n" +
+		"allow.everyone.if.no.acl.found=true\n" +
+		"num.network.threads=3\n" +
+		"num.io.threads=8\n" +
+		"socket.send.buffer.bytes=102400\n" +
+		"socket.receive.buffer.bytes=102400\n" +
+		"socket.request.max.bytes=104857600\n" +
+		"log.dirs=/tmp/kafka-python/data\n" +
+		"num.partitions=4\n" +
+		"default.replication.factor=1\n" +
+		"replica.lag.time.max.ms=1000\n" +
+		"replica.socket.timeout.ms=1000\n" +
+		"log.retention.hours=168\n" +
+		"log.segment.bytes=1073741824\n" +
+		"log.retention.check.interval.ms=300000\n" +
+		"offsets.commit.timeout.ms=500\n" +
+		"offsets.topic.num.partitions=2\n" +
+		"offsets.topic.replication.factor=1\n" +
+		"group.min.session.timeout.ms=1000\n" +
+		"zookeeper.connect=127.0.0.1:2181/kafka-python\n" +
+		"zookeeper.connection.timeout.ms=30000\n" +
+		"zookeeper.session.timeout.ms=500\n"
+	props, err := ReadProperties(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c Config
+	for _, p := range props {
+		if err := c.Set(p.Key, p.Value); err != nil {
+			t.Errorf("Set(%s, %s): %v", p.Key, p.Value, err)
+		}
+	}
+	for _, name := range []string{"offsets.commit.timeout.ms", "security.inter.broker.protocol"} {
+		if !slices.ContainsFunc(c.ignored, func(s string) bool { return strings.HasPrefix(s, name+": ") }) {
+			t.Errorf("%s is not among the ignored settings %v", name, c.ignored)
+		}
+	}
+}
+
+// TestCleanerEnableSetting: log.cleaner.enable=false, which old
+// server.properties files and kafka-python's test fixture set, is
+// accepted and, as in Kafka's LogManager, keeps the cleaner from running
+// at all. The same broker with the cleaner on cleans the same dirty
+// topic within the wait.
+func TestCleanerEnableSetting(t *testing.T) {
+	// runs is how many cleanings a broker made within wait, and how long
+	// it took to make the first.
+	runs := func(enable string, wait time.Duration) (int64, time.Duration) {
+		cfg := Config{DataDir: t.TempDir(), CleanerBackoff: time.Millisecond}
+		if err := cfg.Set("log.cleaner.enable", enable); err != nil {
+			t.Fatal(err)
+		}
+		tb := startBrokerWith(t, cfg)
+		c := dial(t, tb.addr)
+		if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact"), "segment.bytes": ptr("1000")}); code != codeNone {
+			t.Fatalf("create: %d", code)
+		}
+		for i := range 10 {
+			if code, _ := c.produce("table", 0, keyedBatch(plain, put("k", strings.Repeat("x", 600), int64(i)))); code != codeNone {
+				t.Fatalf("produce %d: %d", i, code)
+			}
+		}
+		start := time.Now()
+		for {
+			tb.metrics.cleaner.mu.Lock()
+			n := tb.metrics.cleaner.runs
+			tb.metrics.cleaner.mu.Unlock()
+			if n > 0 || time.Since(start) > wait {
+				return n, time.Since(start)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	n, took := runs("true", 10*time.Second)
+	if n == 0 {
+		t.Fatal("log.cleaner.enable=true: the cleaner never ran")
+	}
+	if n, _ := runs("false", max(10*took, 200*time.Millisecond)); n != 0 {
+		t.Errorf("log.cleaner.enable=false: the cleaner ran %d times", n)
 	}
 }

@@ -194,3 +194,17 @@ func (s *Server) stop() error {
 	}
 	return err
 }
+
+// PauseSampler stops the server's 5ms peak-heap sampler, so that an idle
+// server's CPU is its own; ResumeSampler starts it again. The peak heap
+// is not tracked in between.
+func (s *Server) PauseSampler() error {
+	_, err := s.do("sampler off")
+	return err
+}
+
+// ResumeSampler undoes PauseSampler.
+func (s *Server) ResumeSampler() error {
+	_, err := s.do("sampler on")
+	return err
+}

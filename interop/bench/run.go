@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,9 +45,21 @@ type Config struct {
 	// the same scenario's produce one to pprof's -diff_base.
 	ProfileDir string
 
+	// RecyclePages, before each produce measurement (and the storing
+	// sink's), writes as many bytes as the workload will send to a scratch
+	// file in TMPDIR and removes it, so that the memory the target fills,
+	// page cache or heap, is made of pages the kernel freed a moment ago.
+	// See recyclePages. Full and Quick set it.
+	RecyclePages bool
+
 	// Progress, if set, gets a line per workload as it finishes.
 	Progress io.Writer
 }
+
+// idleWindow is how long the session workload's idle consumers are
+// watched: franz-go's default fetch max wait, so that every consumer's
+// long poll ends, and the next is sent, about once in the window.
+const idleWindow = 5 * time.Second
 
 // Full is the default run: about 20 MB of small records, 100 MB of 1 KB
 // ones and 200 MB of large ones, on one and on four partitions. The
@@ -62,11 +75,13 @@ func Full() Config {
 			{Partitions: 4, Size: 10 << 10, Records: 20_000},
 		},
 		Latency:  LatencyScenario{Records: 2000, Size: 100, Interval: time.Millisecond, Warmup: 50},
-		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: 3 * time.Second},
+		Sessions: SessionScenario{Partitions: 1000, Fetches: 200, IdleConsumers: 10, Idle: idleWindow},
 		Txns:     TxnScenario{Transactions: 200, Records: 1000, Size: 100, Partitions: 4},
 		ETL:      ETLScenario{Records: 500_000, Size: 100, Partitions: 3, PerTxn: 10_000},
 		Scale:    ScaleScenario{Topics: 1000, PartitionsPerTopic: 10},
 		Conns:    ConnsScenario{Connections: 1000, Records: 20, Size: 100, Partitions: 10},
+
+		RecyclePages: true,
 	}
 }
 
@@ -91,6 +106,8 @@ func Quick() Config {
 		// The sustained workload's code path, far under any dirty
 		// threshold.
 		Sustained: SustainedScenario{Bytes: 20e6, Size: 10 << 10, Partitions: 1},
+
+		RecyclePages: true,
 	}
 }
 
@@ -181,15 +198,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		prod := Throughput{Scenario: sc, Phase: Produce, By: map[Kind]Measure{}}
 		cons := Throughput{Scenario: sc, Phase: Consume, By: map[Kind]Measure{}}
 		for _, k := range cfg.Kinds {
-			var ps, cs []Measure
+			var ps, cs, ss []Measure
 			for range cfg.Runs {
-				p, c, err := runScenario(ctx, cfg, k, sc)
+				p, c, st, err := runScenario(ctx, cfg, k, sc)
 				if err != nil {
 					return nil, fmt.Errorf("%s on %s: %w", sc, k, err)
 				}
-				ps, cs = append(ps, p), append(cs, c)
+				ps, cs, ss = append(ps, p), append(cs, c), append(ss, st)
 			}
 			prod.By[k], cons.By[k] = median(ps), median(cs)
+			if k == Loopback {
+				prod.By[LoopbackFile] = median(ss)
+			}
 			progress(cfg, "%-8s %-18s produce %8.1f MB/s  consume %8.1f MB/s", k, sc, prod.MBps(k), cons.MBps(k))
 		}
 		rep.Throughput = append(rep.Throughput, prod, cons)
@@ -316,33 +336,78 @@ func median(ms []Measure) Measure {
 }
 
 // runScenario starts a fresh server of kind k, produces the scenario's
-// records to it and consumes them back, measuring each phase.
-func runScenario(ctx context.Context, cfg Config, k Kind, sc Scenario) (prod, cons Measure, err error) {
+// records to it and consumes them back, measuring each phase. On loopback
+// it also measures the storing sink (LoopbackFile) as store, first, so
+// that its file's pages are as new as a fresh broker's segment's.
+func runScenario(ctx context.Context, cfg Config, k Kind, sc Scenario) (prod, cons, store Measure, err error) {
 	srv, err := StartServer(k)
 	if err != nil {
-		return prod, cons, err
+		return prod, cons, store, err
 	}
 	defer func() {
 		if cerr := srv.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
 	}()
+	name := strings.NewReplacer(" ", "-").Replace(sc.String())
 	produce, consume := produceKafka, consumeKafka
 	if k == Loopback {
 		produce, consume = produceLoop, consumeLoop
+		if cfg.RecyclePages {
+			if err := recyclePages(sc.Payload()); err != nil {
+				return prod, cons, store, err
+			}
+		}
+		store, err = measure(ctx, cfg, srv, "store-"+name, func() (time.Duration, error) { return storeLoop(ctx, srv.Addr, sc) })
+		if err != nil {
+			return prod, cons, store, fmt.Errorf("store: %w", err)
+		}
 	} else if err := createTopic(ctx, srv.Addr, topic, sc.Partitions); err != nil {
-		return prod, cons, err
+		return prod, cons, store, err
 	}
-	name := strings.NewReplacer(" ", "-").Replace(sc.String())
+	if cfg.RecyclePages {
+		if err := recyclePages(sc.Payload()); err != nil {
+			return prod, cons, store, err
+		}
+	}
 	prod, err = measure(ctx, cfg, srv, string(Produce)+"-"+name, func() (time.Duration, error) { return produce(ctx, srv.Addr, sc, nil) })
 	if err != nil {
-		return prod, cons, fmt.Errorf("produce: %w", err)
+		return prod, cons, store, fmt.Errorf("produce: %w", err)
 	}
 	cons, err = measure(ctx, cfg, srv, string(Consume)+"-"+name, func() (time.Duration, error) { return consume(ctx, srv.Addr, sc) })
 	if err != nil {
-		return prod, cons, fmt.Errorf("consume: %w", err)
+		return prod, cons, store, fmt.Errorf("consume: %w", err)
 	}
-	return prod, cons, nil
+	return prod, cons, store, nil
+}
+
+// recyclePages writes n bytes to a scratch file in TMPDIR and removes it.
+//
+// On a virtual machine whose balloon device has free page reporting
+// (virtio-balloon's VIRTIO_BALLOON_F_REPORTING, as on the 2-core VM of
+// docs/benchmark.md), the guest hands the host the pages it has kept free
+// for about two seconds, and the next write to such a page first waits for
+// the host to map it again. A write into the page cache then costs from 1
+// to 2 ns a byte instead of 0.24 (a pwrite of 200 MB in 1 MiB pieces, on
+// that machine), which varies with what the host does and swamps what the
+// broker itself costs. Pages freed a moment before have not been handed
+// back yet, and the kernel hands them out first: this is the page cache
+// of a broker that has been running, deleting old segments and writing
+// new ones, on any machine.
+func recyclePages(n int64) error {
+	f, err := os.CreateTemp("", "kafka-bench-recycle-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < n; off += int64(len(buf)) {
+		if _, err := f.WriteAt(buf[:min(int64(len(buf)), n-off)], off); err != nil {
+			return fmt.Errorf("recycling page cache: %w", err)
+		}
+	}
+	return nil
 }
 
 // measure runs one workload and takes the server's stats around it.

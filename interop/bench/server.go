@@ -33,6 +33,13 @@ const (
 	Ours     Kind = "ours"     // this repository's broker, kafka.Open + Serve
 	KFake    Kind = "kfake"    // franz-go's in-memory fake cluster, one broker
 	Loopback Kind = "loopback" // a plain TCP sink, source and relay: the floor
+
+	// LoopbackFile is not a target of its own but a second floor the
+	// loopback server measures for produce: its sink, storing what it
+	// reads in a file of its data dir with one pwrite per MiB, as the
+	// broker stores a frame's batches. What ours costs above it is the
+	// broker's own work: parsing, the CRC check, offsets, the answer.
+	LoopbackFile Kind = "loopback+file"
 )
 
 // Kinds is every target, in the order reports list them.
@@ -75,6 +82,8 @@ func (s Stats) Sub(old Stats) Stats {
 //	cpuprofile PATH      ok (a CPU profile runs until cpuprofile-stop)
 //	cpuprofile-stop      ok
 //	heapprofile PATH     ok (writes the allocation profile since the start)
+//	sampler off          ok (the peak-heap sampler stops until "sampler on")
+//	sampler on           ok
 //	quit                 shuts down and exits 0
 //
 // addr is where to listen ("127.0.0.1:0" for a free port); dataDir is
@@ -143,6 +152,20 @@ func ServerMain(kind Kind, addr, dataDir string, in io.Reader, out io.Writer) er
 				}
 			}
 			err = replyErr(reply, ferr)
+		case "sampler":
+			// The sampler wakes every 5ms, which is about 3% of a core
+			// on its own: the idle measurements turn it off, so that
+			// what they see is the broker's CPU and not the benchmark's.
+			switch arg {
+			case "off":
+				peak.stop()
+				err = reply("ok")
+			case "on":
+				peak.start()
+				err = reply("ok")
+			default:
+				err = reply("error sampler %q: want on or off", arg)
+			}
 		case "quit":
 			return nil
 		default:
@@ -200,7 +223,7 @@ func serve(kind Kind, ln net.Listener, dataDir string) (stop func(), err error) 
 		}
 		return c.Close, nil
 	case Loopback:
-		s := &loopServer{ln: ln, relay: make(map[uint64]chan net.Conn)}
+		s := &loopServer{ln: ln, dir: dataDir, relay: make(map[uint64]chan net.Conn)}
 		go s.accept()
 		return s.close, nil
 	}
@@ -272,15 +295,21 @@ func procStatus() (rss, hwm uint64) {
 
 // peakHeap samples the in-use heap (HeapInuse: heap objects plus the free
 // space inside their spans) every 5ms through runtime/metrics, which does
-// not stop the world, and keeps the largest value seen.
+// not stop the world, and keeps the largest value seen. It can be stopped
+// and started again; both are no-ops when it is already in that state.
+// Only ServerMain's command loop calls them.
 type peakHeap struct {
 	max  atomic.Uint64
-	done chan struct{}
+	done chan struct{} // nil while stopped
 	wg   sync.WaitGroup
 }
 
 func (p *peakHeap) start() {
-	p.done = make(chan struct{})
+	if p.done != nil {
+		return
+	}
+	done := make(chan struct{})
+	p.done = done
 	p.wg.Go(func() {
 		samples := []metrics.Sample{
 			{Name: "/memory/classes/heap/objects:bytes"},
@@ -303,7 +332,7 @@ func (p *peakHeap) start() {
 				}
 			}
 			select {
-			case <-p.done:
+			case <-done:
 				return
 			case <-t.C:
 			}
@@ -314,20 +343,27 @@ func (p *peakHeap) start() {
 func (p *peakHeap) reset() { p.max.Store(0) }
 
 func (p *peakHeap) stop() {
+	if p.done == nil {
+		return
+	}
 	close(p.done)
 	p.wg.Wait()
+	p.done = nil
 }
 
 // loopServer is the loopback target: it moves bytes and nothing else. A
 // connection's first byte says what it wants:
 //
 //	'P' sink: read and discard until EOF, then write the byte count (8 bytes)
+//	'W' storing sink: as 'P', but each MiB read is written to a new file in
+//	    the server's data dir with one pwrite, before the next is read
 //	'C' source: read a byte count (8 bytes), write that many bytes, close
 //	'I' relay in, 'O' relay out, each followed by an 8-byte pair id: bytes
 //	    written to the 'I' connection are copied to the 'O' one of the
 //	    same id, as a broker carries a producer's records to a consumer
 type loopServer struct {
 	ln    net.Listener
+	dir   string // where 'W' stores what it reads
 	mu    sync.Mutex
 	relay map[uint64]chan net.Conn
 	conns sync.WaitGroup
@@ -362,6 +398,14 @@ func (s *loopServer) serveConn(c net.Conn) {
 		n, _ := io.CopyBuffer(io.Discard, c, make([]byte, 256<<10))
 		binary.BigEndian.PutUint64(num[:], uint64(n))
 		c.Write(num[:])
+	case 'W':
+		n, err := s.store(c)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "benchserver: loopback store: %v\n", err)
+			return
+		}
+		binary.BigEndian.PutUint64(num[:], uint64(n))
+		c.Write(num[:])
 	case 'C':
 		if _, err := io.ReadFull(c, num[:]); err != nil {
 			return
@@ -390,6 +434,36 @@ func (s *loopServer) serveConn(c net.Conn) {
 		out := <-ch
 		io.CopyBuffer(out, c, make([]byte, 64<<10))
 		ch <- out
+	}
+}
+
+// store reads c to its end in 1 MiB pieces, about a producer's request,
+// and writes each to a new file at the next offset, as the broker appends
+// a frame's batches to a segment. The file stays until the data dir is
+// removed, as a segment does, so that its page cache is freed at the same
+// point of the run.
+func (s *loopServer) store(c net.Conn) (int64, error) {
+	f, err := os.CreateTemp(s.dir, "sink-*.log")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	var off int64
+	for {
+		n, rerr := io.ReadFull(c, buf)
+		if n > 0 {
+			if _, err := f.WriteAt(buf[:n], off); err != nil {
+				return off, err
+			}
+			off += int64(n)
+		}
+		switch {
+		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
+			return off, nil
+		case rerr != nil:
+			return off, rerr
+		}
 	}
 }
 

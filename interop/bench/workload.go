@@ -231,7 +231,19 @@ const chunk = 1 << 20
 // quarter, three quarters and all of the bytes were written (the last
 // mark is when the sink has counted them all).
 func produceLoop(ctx context.Context, addr string, sc Scenario, q *quarters) (time.Duration, error) {
-	c, err := dialLoop(ctx, addr, 'P', nil)
+	return sinkLoop(ctx, addr, 'P', sc, q)
+}
+
+// storeLoop is produceLoop to the storing sink, which writes what it reads
+// to a file (the LoopbackFile floor).
+func storeLoop(ctx context.Context, addr string, sc Scenario) (time.Duration, error) {
+	return sinkLoop(ctx, addr, 'W', sc, nil)
+}
+
+// sinkLoop writes the scenario's payload to a sink of the given mode and
+// waits for it to count the bytes; see produceLoop.
+func sinkLoop(ctx context.Context, addr string, mode byte, sc Scenario, q *quarters) (time.Duration, error) {
+	c, err := dialLoop(ctx, addr, mode, nil)
 	if err != nil {
 		return 0, err
 	}

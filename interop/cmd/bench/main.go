@@ -42,12 +42,15 @@ func main() {
 		"comma-separated workloads to run; sustained, not in the default, writes gigabytes")
 	sustainedBytes := flag.Int64("sustained-bytes", 0,
 		"bytes the sustained workload produces (default the larger of 4 GB and 1.25x the kernel's dirty threshold; 20 MB with -quick)")
+	recycle := flag.Bool("recycle-pages", true,
+		"before each produce, write and remove a scratch file of its size in TMPDIR, so that the page cache it fills is of pages freed a moment ago (see docs/benchmark.md)")
 	flag.Parse()
 
 	cfg := bench.Full()
 	if *quick {
 		cfg = bench.Quick()
 	}
+	cfg.RecyclePages = *recycle
 	cfg.ScaleBy(*scale)
 	want := map[string]bool{}
 	for _, w := range strings.Split(*workloads, ",") {

@@ -9,9 +9,9 @@
 // It prints "addr HOST:PORT" and then answers commands on standard input,
 // one a line: stats (a JSON line of TotalAlloc, Mallocs, HeapInuse, peak
 // heap, RSS, peak RSS and CPU time), reset, cpuprofile PATH,
-// cpuprofile-stop, heapprofile PATH and quit. End of input also quits,
-// unless -signal is given; SIGINT or SIGTERM prints the stats line and
-// quits in any case.
+// cpuprofile-stop, heapprofile PATH, sampler off, sampler on and quit.
+// End of input also quits, unless -signal is given; SIGINT or SIGTERM
+// prints the stats line and quits in any case.
 package main
 
 import (
