@@ -569,10 +569,20 @@ func (m *electLeadersResponse) encode(w *writer, v int16) {
 func (b *Broker) handleElectLeaders(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*electLeadersRequest)
 	resp := &electLeadersResponse{ReplicaElectionResults: []replicaElectionResult{}}
-	// An unknown election type refuses the whole request, since no
-	// partition could be elected by it.
+	// An unknown election type refuses the whole request, and every
+	// partition named in it, as ElectLeadersRequest.getErrorResponse
+	// answers the InvalidRequestException of
+	// ReplicationControlManager.electionType: v0 has no top-level code.
 	if req.ElectionType != 0 && req.ElectionType != 1 {
 		resp.ErrorCode = codeInvalidRequest
+		msg := fmt.Sprintf("Unknown election type %d", req.ElectionType)
+		for _, rt := range req.TopicPartitions {
+			tr := replicaElectionResult{Topic: rt.Topic, PartitionResult: []electionPartitionResult{}}
+			for _, p := range rt.Partitions {
+				tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeInvalidRequest, ErrorMessage: &msg})
+			}
+			resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
+		}
 		return resp
 	}
 	if req.TopicPartitions == nil {
@@ -583,14 +593,19 @@ func (b *Broker) handleElectLeaders(ctx context.Context, rc *requestContext, r r
 		}
 		return resp
 	}
+	// On one broker every partition already has its preferred leader,
+	// and a leader at all, so no election of either type is needed:
+	// ReplicationControlManager.electLeader's answer, message and all.
 	for _, rt := range req.TopicPartitions {
 		topic := b.logs.Topic(rt.Topic)
 		tr := replicaElectionResult{Topic: rt.Topic, PartitionResult: make([]electionPartitionResult, 0, len(rt.Partitions))}
 		for _, p := range rt.Partitions {
-			pr := electionPartitionResult{PartitionID: p, ErrorCode: codeElectionNotNeeded}
-			if b.topicPartition(topic, p) == nil {
-				pr.ErrorCode = codeUnknownTopicOrPartition
-				pr.ErrorMessage = ptr(fmt.Sprintf("No such partition as %s-%d", rt.Topic, p))
+			pr := electionPartitionResult{PartitionID: p, ErrorCode: codeElectionNotNeeded, ErrorMessage: ptr("Leader election not needed for topic partition.")}
+			switch {
+			case topic == nil:
+				pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("No such topic as "+rt.Topic)
+			case b.topicPartition(topic, p) == nil:
+				pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr(fmt.Sprintf("No such partition as %s-%d", rt.Topic, p))
 			}
 			tr.PartitionResult = append(tr.PartitionResult, pr)
 		}
@@ -702,10 +717,15 @@ func (b *Broker) handleAlterPartitionReassignments(ctx context.Context, rc *requ
 		tr := reassignableTopicResponse{Name: t.Name, Partitions: make([]reassignablePartitionResponse, 0, len(t.Partitions))}
 		for _, p := range t.Partitions {
 			pr := reassignablePartitionResponse{PartitionIndex: p.PartitionIndex}
-			if b.topicPartition(topic, p.PartitionIndex) == nil {
+			switch {
+			case topic == nil:
+				// ReplicationControlManager.alterPartitionReassignment's
+				// words, for the topic and for the partition.
+				pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("Unable to find a topic named "+t.Name+".")
+			case b.topicPartition(topic, p.PartitionIndex) == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
 				pr.ErrorMessage = ptr(fmt.Sprintf("Unable to find partition %s:%d.", t.Name, p.PartitionIndex))
-			} else {
+			default:
 				// Kafka's messages are kept word for word: the tool prints
 				// them as they come, and an operator searching for one
 				// finds Kafka's documentation.
@@ -724,7 +744,10 @@ func (b *Broker) handleAlterPartitionReassignments(ctx context.Context, rc *requ
 func (b *Broker) checkReassignment(replicas []int32, allowRFChange bool) (int16, *string) {
 	switch {
 	case replicas == nil:
-		return codeNoReassignmentInProgress, ptr("No partition reassignment is in progress for this topic-partition.")
+		// Kafka throws the error with its standard message, which
+		// ApiError.fromThrowable then leaves out: the client falls back
+		// to that same message.
+		return codeNoReassignmentInProgress, nil
 	case !allowRFChange && len(replicas) != 1:
 		return codeInvalidReplicationFactor, ptr(fmt.Sprintf("The replication factor is changed from 1 to %d", len(replicas)))
 	case len(replicas) == 0:
@@ -1151,11 +1174,24 @@ func (b *Broker) handleDescribeProducers(ctx context.Context, rc *requestContext
 	for _, t := range req.Topics {
 		topic := b.logs.Topic(t.Name)
 		tr := describeProducersTopicResponse{Name: t.Name, Partitions: make([]describeProducersPartition, 0, len(t.PartitionIndexes))}
+		// A bad name or an unknown topic fails each of its partitions
+		// with a message, an unknown partition of a known topic without
+		// one, as Kafka's KafkaApis.handleDescribeProducersRequest and
+		// ReplicaManager.activeProducerState answer them.
+		var topicCode int16
+		var topicMsg *string
+		if err := validateTopicName(t.Name); err != nil {
+			topicCode, topicMsg = codeInvalidTopic, ptr(err.Error())
+		} else if topic == nil {
+			topicCode, topicMsg = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		}
 		for _, p := range t.PartitionIndexes {
 			// ActiveProducers is not nullable in the schema, so a partition
 			// answered with an error carries an empty list.
 			pr := describeProducersPartition{PartitionIndex: p, ActiveProducers: []activeProducer{}}
-			if pl := b.topicPartition(topic, p); pl == nil {
+			if topicCode != codeNone {
+				pr.ErrorCode, pr.ErrorMessage = topicCode, topicMsg
+			} else if pl := b.topicPartition(topic, p); pl == nil {
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			} else {
 				pr.ActiveProducers = pl.ActiveProducers()
@@ -1401,25 +1437,29 @@ const (
 // disagree about where a client should connect.
 func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeClusterRequest)
+	// A refusal carries nothing but its code and message: the other
+	// fields keep their schema defaults (EndpointType 1, ControllerId
+	// -1), as in Kafka's AuthHelper.computeDescribeClusterResponse, so
+	// that a client cannot take it for a description of the cluster.
+	refuse := func(code int16, msg string) response {
+		return &describeClusterResponse{ErrorCode: code, ErrorMessage: &msg, EndpointType: endpointBrokers,
+			ControllerID: -1, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}
+	}
+	switch req.EndpointType {
+	case endpointBrokers:
+	case endpointControllers:
+		return refuse(codeMismatchedEndpointType, "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER")
+	default:
+		return refuse(codeUnsupportedEndpointType, fmt.Sprintf("Unsupported endpoint type %d", req.EndpointType))
+	}
 	resp := &describeClusterResponse{
-		EndpointType:                req.EndpointType,
+		EndpointType:                endpointBrokers,
 		ClusterID:                   b.cfg.ClusterID,
 		ControllerID:                b.cfg.NodeID,
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
 	}
 	if req.IncludeClusterAuthorizedOperations {
 		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
-	}
-	switch req.EndpointType {
-	case endpointBrokers:
-	case endpointControllers:
-		resp.ErrorCode, resp.ErrorMessage = codeMismatchedEndpointType, ptr("this is a broker endpoint; controllers are not listed here")
-	default:
-		resp.ErrorCode, resp.ErrorMessage = codeUnsupportedEndpointType, ptr(fmt.Sprintf("unknown endpoint type %d", req.EndpointType))
-	}
-	if resp.ErrorCode != codeNone {
-		resp.Brokers = []describeClusterBroker{}
-		return resp
 	}
 	host, port := rc.advertisedHostPort()
 	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}

@@ -230,12 +230,19 @@ const (
 
 func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listGroupsRequest)
-	groups := b.groups.list(req.StatesFilter, req.TypesFilter)
+	// Kafka's GroupMetadataManager.listGroups trims the state filters,
+	// though not the type filters, so "Stable, Empty" split at the comma
+	// still names two states.
+	states := make([]string, len(req.StatesFilter))
+	for i, s := range req.StatesFilter {
+		states[i] = strings.TrimSpace(s)
+	}
+	groups := b.groups.list(states, req.TypesFilter)
 	// Share groups are listed from v5 on, where a client can tell them
 	// apart by type, as Kafka's ListGroups does.
 	if rc.header.APIVersion >= 5 {
 		groups = append(groups, b.shares.list(func(typ, state string) bool {
-			return matchesFilter(req.TypesFilter, typ) && matchesFilter(req.StatesFilter, state)
+			return matchesFilter(req.TypesFilter, typ) && matchesFilter(states, state)
 		})...)
 	}
 	return &listGroupsResponse{Groups: groups}

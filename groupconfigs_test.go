@@ -70,7 +70,7 @@ func TestGroupConfigs(t *testing.T) {
 		{"lock too short", []configOp{set("share.record.lock.duration.ms", "999")}, codeInvalidConfig, "Value must be at least 1000"},
 		{"not a number", []configOp{set("consumer.session.timeout.ms", "soon")}, codeInvalidConfig, "Invalid value soon"},
 		{"unknown", []configOp{set("session.timeout.ms", "50000")}, codeInvalidConfig, "Unknown group config name: session.timeout.ms"},
-		{"append", []configOp{{"share.auto.offset.reset", opAppend, ptr("earliest")}}, codeInvalidConfig, "not a list"},
+		{"append", []configOp{{"share.auto.offset.reset", opAppend, ptr("earliest")}}, codeInvalidConfig, "because its type is not LIST"},
 		{"bad reset", []configOp{set("share.auto.offset.reset", "none")}, codeInvalidConfig, "must be either 'earliest', 'latest' or of the format 'by_duration"},
 	} {
 		code, msg := c.incrementalAlterConfigs(resourceGroup, "g", false, tc.ops...)

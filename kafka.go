@@ -84,11 +84,12 @@
 //   - segfiles.go: the descriptor cache through which closed segments are
 //     read, so that open files do not grow with the segment count.
 //   - topics.go: the data dir: topics as sets of partition directories, their
-//     ids and configs, creation and deletion that a crash leaves whole, and
-//     CreateTopics, DeleteTopics and CreatePartitions.
+//     ids and configs, and creation and deletion that a crash leaves whole.
 //   - handlers.go: the core APIs, one section per API in API-key order
 //     (Produce, Fetch, ListOffsets, Metadata, ApiVersions and
 //     DeleteRecords), each opening with the versions served.
+//   - topicadmin.go: CreateTopics, DeleteTopics and CreatePartitions, checked
+//     as Kafka's controller checks them.
 //   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
 //     consumer of many partitions from naming all of them on every fetch.
 //

@@ -794,7 +794,7 @@ func (s *credentialStore) checkAlterations(req *alterUserScramCredentialsRequest
 		case user == "":
 			fail(user, codeUnacceptableCredential, "Username must not be empty")
 		case scramMechanismByCode(mech) == nil:
-			fail(user, codeUnsupportedSASLMechanism, fmt.Sprintf("Unknown SCRAM mechanism %d", mech))
+			fail(user, codeUnsupportedSASLMechanism, "Unknown SCRAM mechanism")
 		case touched[user]:
 			fail(user, codeDuplicateResource, "A user credential cannot be altered twice in the same request")
 		}
@@ -808,16 +808,17 @@ func (s *credentialStore) checkAlterations(req *alterUserScramCredentialsRequest
 			}
 		}
 	}
-	// The iteration bounds are ScramMechanism's; an empty salt or
+	// The iteration bounds are ScramMechanism's, refused in the words of
+	// ScramControlManager.validateUpsertion; an empty salt or
 	// salted password could only come from a broken client, and would
 	// make a credential any proof of the right length could not match.
 	for _, u := range req.Upsertions {
 		check(u.Name, u.Mechanism)
 		switch {
 		case u.Iterations < scramMinIterations:
-			fail(u.Name, codeUnacceptableCredential, fmt.Sprintf("Too few iterations: %d is below the minimum of %d", u.Iterations, scramMinIterations))
+			fail(u.Name, codeUnacceptableCredential, "Too few iterations")
 		case u.Iterations > scramMaxIterations:
-			fail(u.Name, codeUnacceptableCredential, fmt.Sprintf("Too many iterations: %d is above the maximum of %d", u.Iterations, scramMaxIterations))
+			fail(u.Name, codeUnacceptableCredential, "Too many iterations")
 		case len(u.Salt) == 0:
 			fail(u.Name, codeUnacceptableCredential, "Credential salt must not be empty")
 		case len(u.SaltedPassword) == 0:

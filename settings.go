@@ -669,10 +669,28 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 			doc: "Fixed at Kafka's default here: " + why + "."}
 		e.null = value == ""
 		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
+		if coarser, ok := unsetBrokerDefaults[name]; ok {
+			// Kafka leaves these without a value, and the coarser form
+			// below them is the default in force: the synonym says so.
+			e.value, e.null = "", true
+			e.synonyms = []configSynonym{coarser}
+		}
 		entries = append(entries, e)
 	}
 	slices.SortFunc(entries, func(a, b configEntry) int { return strings.Compare(a.name, b.name) })
 	return entries
+}
+
+// unsetBrokerDefaults are the broker configs that Kafka's KafkaConfig
+// defines without a default, each with the coarser config whose default
+// applies instead, the one synonym ConfigHelper.configSynonyms lists for
+// it: DescribeConfigs reports them with a null value, as Kafka does,
+// rather than the value they stand for.
+var unsetBrokerDefaults = map[string]configSynonym{
+	"log.retention.ms":      {"log.retention.hours", "168", sourceDefault},
+	"log.retention.minutes": {"log.retention.hours", "168", sourceDefault},
+	"log.roll.ms":           {"log.roll.hours", "168", sourceDefault},
+	"log.roll.jitter.ms":    {"log.roll.jitter.hours", "0", sourceDefault},
 }
 
 // cleanerIOLimit is log.cleaner.io.max.bytes.per.second for a limit of

@@ -68,6 +68,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math"
 	"slices"
@@ -145,12 +146,13 @@ const (
 // Where a config's value comes from, DescribeConfigs' ConfigSource
 // (KIP-226), highest precedence first. Only the sources this broker has
 // are listed: the dynamic broker sources (2 and 3) come from altering
-// broker configs, which this broker refuses, and it has no broker loggers
-// or client metrics subscriptions (6 and 7).
+// broker configs, which this broker refuses, and it has no client metrics
+// subscriptions (7).
 const (
 	sourceTopic        int8 = 1 // DYNAMIC_TOPIC_CONFIG: set on the topic
 	sourceStaticBroker int8 = 4 // STATIC_BROKER_CONFIG: a command-line flag
 	sourceDefault      int8 = 5 // DEFAULT_CONFIG: Kafka's default
+	sourceBrokerLogger int8 = 6 // DYNAMIC_BROKER_LOGGER_CONFIG: a logger's level
 	sourceGroup        int8 = 8 // GROUP_CONFIG: set on the group (KIP-848)
 )
 
@@ -604,6 +606,9 @@ const (
 	opSubtract int8 = 3
 )
 
+// opNames are the operations as Kafka's AlterConfigOp.OpType names them.
+var opNames = map[int8]string{opSet: "SET", opDelete: "DELETE", opAppend: "APPEND", opSubtract: "SUBTRACT"}
+
 // configOp is one change to one config. value is null for DELETE, which
 // needs none; a null value to SET is refused, as Kafka refuses it.
 type configOp struct {
@@ -617,8 +622,9 @@ type configOp struct {
 // default, APPEND and SUBTRACT add and remove list items, starting from
 // the current value, be it set or the default. APPEND and SUBTRACT on a
 // config that is not a list are INVALID_CONFIG, as are a resulting value
-// the config does not accept and an unknown name; a repeated name and a
-// null value to SET are INVALID_REQUEST, as in Kafka.
+// the config does not accept and a SET of an unknown name, whose DELETE
+// changes nothing; a repeated name and a null value to SET are
+// INVALID_REQUEST, as in Kafka.
 func applyConfigOps(cur topicConfig, ops []configOp, defaults func(name string) string) (topicConfig, *configError) {
 	next, err := applyOps(topicConfigDefs, "topic", cur, ops, defaults)
 	if err != nil {
@@ -645,10 +651,18 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 			return nil, &configError{codeInvalidRequest, fmt.Sprintf("config %s is altered twice", o.name)}
 		}
 		seen[o.name] = true
-		// An unknown name is refused by checkConfig, so that the message
-		// is the same as for CreateTopics and AlterConfigs.
+		// An unknown name is what Kafka's ConfigurationControlManager
+		// makes of it: a DELETE finds nothing set and changes nothing,
+		// so it passes; APPEND and SUBTRACT find no list; a SET is
+		// refused by checkConfig, in the words CreateTopics and
+		// AlterConfigs use.
 		def := lookupConfig(defs, o.name)
-		if def == nil {
+		switch {
+		case def == nil && o.op == opDelete:
+			continue
+		case def == nil && (o.op == opAppend || o.op == opSubtract):
+			return nil, invalidConfig("Can't %s to key %s because its type is not LIST.", opNames[o.op], o.name)
+		case def == nil:
 			_, err := checkConfig(defs, kind, o.name, "")
 			return nil, err
 		}
@@ -668,7 +682,8 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 			delete(next, o.name)
 		case opAppend, opSubtract:
 			if def.typ != configTypeList {
-				return nil, invalidConfig("%s is not a list config, so it cannot be appended to or subtracted from", o.name)
+				// ConfigurationControlManager's words.
+				return nil, invalidConfig("Can't %s to key %s because its type is not LIST.", opNames[o.op], o.name)
 			}
 			cur, ok := next[o.name]
 			if !ok {
@@ -854,12 +869,15 @@ const (
 // Describes a topic's configs, read-write, or the broker's, read-only
 // (settings.go), each with its value and where the value comes from; with
 // IncludeSynonyms, also the levels below it, and with IncludeDocumentation
-// a sentence on what it does. Null ConfigurationKeys asks for every
-// config; a name that does not exist is left out, as in Kafka. A broker
-// resource is named by this broker's node id, or "" for the defaults,
-// which here are the same thing. A group resource (type 32, KIP-848) is
+// a sentence on what it does. Null or empty ConfigurationKeys asks for
+// every config; a name that does not exist is left out, as in Kafka. A
+// broker resource is named by this broker's node id; "" names the
+// cluster-wide dynamic defaults, of which this broker has none. A group resource (type 32, KIP-848) is
 // described whether or not the group exists, as in Kafka: its configs
-// (groupconfigs.go) with the broker's values where it set none. kcat -L,
+// (groupconfigs.go) with the broker's values where it set none. A broker
+// logger resource (type 8, KIP-412) lists the root logger's level; a
+// client metrics subscription (type 16, KIP-714) has no configs here,
+// since this broker keeps no subscriptions. kcat -L,
 // confluent-kafka's and kafka-python's admin clients call this to show
 // topic settings.
 type describeConfigsRequest struct {
@@ -972,6 +990,8 @@ func (m *describeConfigsResponse) encode(w *writer, v int16) {
 // handleDescribeConfigs answers each resource on its own: an unknown topic
 // or a wrong broker id fails that resource, not the request, as in Kafka,
 // so that a tool describing several topics shows the ones that exist.
+// Null or empty ConfigurationKeys asks for every config, as Kafka's
+// ConfigHelper.describeConfigs reads both.
 func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeConfigsRequest)
 	v := rc.header.APIVersion
@@ -979,37 +999,93 @@ func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, 
 	for _, res := range req.Resources {
 		out := describeConfigsResult{ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}}
 		var entries []configEntry
-		switch res.ResourceType {
-		case resourceTopic:
-			t := b.logs.Topic(res.ResourceName)
-			if t == nil {
-				out.ErrorCode, out.ErrorMessage = codeUnknownTopicOrPartition, ptr("topic "+res.ResourceName+" does not exist")
-				break
-			}
-			entries = b.topicConfigEntries(t.Configs)
-		case resourceBroker:
-			if res.ResourceName != "" && res.ResourceName != strconv.Itoa(int(b.cfg.NodeID)) {
-				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("unexpected broker id %s: this is broker %d", res.ResourceName, b.cfg.NodeID))
-				break
-			}
-			entries = b.brokerConfigEntries()
-		case resourceGroup:
-			if res.ResourceName == "" {
-				out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr("Group name must not be empty")
-				break
-			}
-			entries = b.groupConfigEntries(b.groupConfigs.get(res.ResourceName))
-		default:
-			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", res.ResourceType))
-		}
+		entries, out.ErrorCode, out.ErrorMessage = b.describedEntries(res.ResourceType, res.ResourceName)
 		for _, e := range entries {
-			if res.ConfigurationKeys == nil || slices.Contains(res.ConfigurationKeys, e.name) {
+			if len(res.ConfigurationKeys) == 0 || slices.Contains(res.ConfigurationKeys, e.name) {
 				out.Configs = append(out.Configs, describeEntry(e, req.IncludeSynonyms && v >= 1, req.IncludeDocumentation))
 			}
 		}
 		resp.Results = append(resp.Results, out)
 	}
 	return resp
+}
+
+// describedEntries is every config of one DescribeConfigs resource, or
+// the error that refuses it, in the codes and words of Kafka's
+// ConfigHelper.describeConfigs. A broker resource named "" is the
+// cluster-wide dynamic defaults, which Kafka sets by AlterConfigs and
+// this broker never has, so it has no entries; a broker resource named
+// by this broker's id has its settings (settings.go).
+func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, *string) {
+	switch typ {
+	case resourceTopic:
+		if err := validateTopicName(name); err != nil {
+			return nil, codeInvalidTopic, ptr(err.Error())
+		}
+		t := b.logs.Topic(name)
+		if t == nil {
+			// Kafka sends the code alone; clients fall back to its
+			// standard message.
+			return nil, codeUnknownTopicOrPartition, nil
+		}
+		return b.topicConfigEntries(t.Configs), codeNone, nil
+	case resourceBroker:
+		if name == "" {
+			return nil, codeNone, nil
+		}
+		if id, err := strconv.ParseInt(name, 10, 32); err != nil {
+			return nil, codeInvalidRequest, ptr("Broker id must be an integer, but it is: " + name)
+		} else if int32(id) != b.cfg.NodeID {
+			return nil, codeInvalidRequest, ptr(fmt.Sprintf("Unexpected broker id, expected %d or empty string, but received %s", b.cfg.NodeID, name))
+		}
+		return b.brokerConfigEntries(), codeNone, nil
+	case resourceGroup:
+		if name == "" {
+			return nil, codeInvalidRequest, ptr("Group name must not be empty")
+		}
+		return b.groupConfigEntries(b.groupConfigs.get(name)), codeNone, nil
+	case resourceBrokerLogger:
+		if name == "" {
+			return nil, codeInvalidRequest, ptr("Broker id must not be empty")
+		}
+		if id, err := strconv.ParseInt(name, 10, 32); err != nil {
+			return nil, codeInvalidRequest, ptr("Broker id must be an integer, but it is: " + name)
+		} else if int32(id) != b.cfg.NodeID {
+			return nil, codeInvalidRequest, ptr(fmt.Sprintf("Unexpected broker id, expected %d but received %s", b.cfg.NodeID, name))
+		}
+		return b.brokerLoggerEntries(), codeNone, nil
+	case resourceClientMetrics:
+		// A subscription is described whether or not it exists, with
+		// the configs set on it; this broker has no subscriptions, so
+		// every one is described with none.
+		if name == "" {
+			return nil, codeInvalidRequest, ptr("Client metrics subscription name must not be empty")
+		}
+		return nil, codeNone, nil
+	}
+	return nil, codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
+}
+
+// brokerLoggerEntries is what Kafka's Log4jController.loggers lists for a
+// BROKER_LOGGER resource: here one logger, root, at the lowest level the
+// broker's log handler writes (slog's Debug, Info, Warn and Error are
+// log4j's DEBUG, INFO, WARN and ERROR), so that kafka-configs.sh
+// --entity-type broker-loggers shows what is logged. The level is the
+// one the logger was given (Config.Logger, or -log-level), which cannot
+// be changed while the broker runs, so the entry is read-only, where
+// Kafka's are not: IncrementalAlterConfigs refuses a broker logger.
+func (b *Broker) brokerLoggerEntries() []configEntry {
+	level := "OFF"
+	for _, l := range []struct {
+		level slog.Level
+		name  string
+	}{{slog.LevelDebug, "DEBUG"}, {slog.LevelInfo, "INFO"}, {slog.LevelWarn, "WARN"}, {slog.LevelError, "ERROR"}} {
+		if b.log.Enabled(context.Background(), l.level) {
+			level = l.name
+			break
+		}
+	}
+	return []configEntry{{name: "root", value: level, source: sourceBrokerLogger, readOnly: true}}
 }
 
 // describeEntry is a config entry as DescribeConfigs sends it. Synonyms
@@ -1038,7 +1114,7 @@ func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceRes
 			c.Synonyms = append(c.Synonyms, ds)
 		}
 	}
-	if doc {
+	if doc && e.doc != "" {
 		c.Documentation = ptr(e.doc)
 	}
 	return c
@@ -1139,7 +1215,9 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		for j, c := range res.Configs {
 			names[j], values[j] = c.Name, c.Value
 		}
-		if res.ResourceType == resourceGroup && !dup[i] {
+		if cerr := checkAlteration(names, func(j int) bool { return values[j] == nil }); cerr != nil && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
+		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
 		} else {
@@ -1151,6 +1229,27 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		resp.Responses = append(resp.Responses, out)
 	}
 	return resp
+}
+
+// checkAlteration makes the checks of Kafka's ConfigAdminManager.preprocess
+// that come before a resource's type is looked at, in its words: a config
+// named twice, then every config given a null value it needs (any but
+// DELETE's), all named in one message, odd spacing and all. The codes are
+// INVALID_REQUEST: the request is malformed, whatever the configs.
+func checkAlteration(names []string, null func(i int) bool) *configError {
+	if len(slices.Compact(slices.Sorted(slices.Values(names)))) != len(names) {
+		return &configError{codeInvalidRequest, "Error due to duplicate config keys"}
+	}
+	var nulls []string
+	for i, name := range names {
+		if null(i) {
+			nulls = append(nulls, name)
+		}
+	}
+	if len(nulls) > 0 {
+		return &configError{codeInvalidRequest, "Null value not supported for : " + strings.Join(nulls, ", ")}
+	}
+	return nil
 }
 
 // repeatedResources marks the resources that appear more than once in one
@@ -1181,11 +1280,22 @@ func repeatedResources(n int, at func(int) (int8, string)) []bool {
 func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool, change func(topicConfig) (topicConfig, *configError)) (int16, *string) {
 	switch {
 	case repeated:
-		return codeInvalidRequest, ptr("the resource appears more than once in the request")
+		return codeInvalidRequest, ptr("Each resource must appear at most once.")
 	case typ == resourceBroker:
 		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
+	case typ == resourceBrokerLogger:
+		return codeInvalidRequest, ptr("the broker logger's level is read-only: it is the level the broker's log was given at start")
+	case typ == resourceClientMetrics:
+		return codeInvalidRequest, ptr("this broker keeps no client metrics subscriptions")
 	case typ != resourceTopic:
-		return codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
+		// ConfigAdminManager.preprocess's words.
+		return codeInvalidRequest, ptr(fmt.Sprintf("Unknown resource type %d", typ))
+	case name == "":
+		// ControllerConfigurationValidator.validateTopicName's words.
+		return codeInvalidRequest, ptr("Default topic resources are not allowed.")
+	}
+	if err := validateTopicName(name); err != nil {
+		return codeInvalidTopic, ptr(err.Error())
 	}
 	var after topicConfig
 	err := b.logs.AlterTopicConfigs(name, func(before topicConfig) (topicConfig, *configError) {
@@ -1205,7 +1315,8 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 	case errors.As(err, &cerr):
 		return cerr.code, &cerr.msg
 	case errors.Is(err, errUnknownTopic):
-		return codeUnknownTopicOrPartition, ptr("topic " + name + " does not exist")
+		// QuorumController's ConfigResourceExistenceChecker's words.
+		return codeUnknownTopicOrPartition, ptr("The topic '" + name + "' does not exist.")
 	default:
 		b.log.Error("altering topic configs", "topic", name, "err", err)
 		return codeUnknownServerError, ptr(err.Error())
@@ -1220,8 +1331,9 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 // SET (0) a value, DELETE (1) it back to the default, APPEND (2) or
 // SUBTRACT (3) items of a list config, starting from the current value,
 // set or default. cleanup.policy is the only list config here; APPEND or
-// SUBTRACT on another is INVALID_CONFIG, as is an unknown name or a value
-// the config does not accept. A config named twice in one resource, or an
+// SUBTRACT on another is INVALID_CONFIG, as is a SET of an unknown name or
+// of a value the config does not accept; a DELETE of an unknown name
+// changes nothing and passes, as in Kafka. A config named twice in one resource, or an
 // unknown operation, is INVALID_REQUEST. Each resource is all or nothing,
 // and with ValidateOnly nothing changes. kadm's AlterTopicConfigs and
 // kafka-configs.sh send this. Group resources (type 32) take SET and
@@ -1281,10 +1393,15 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
 		ops := make([]configOp, len(res.Configs))
+		names := make([]string, len(res.Configs))
 		for j, c := range res.Configs {
 			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+			names[j] = c.Name
 		}
-		if res.ResourceType == resourceGroup && !dup[i] {
+		nullValue := func(j int) bool { return ops[j].value == nil && ops[j].op != opDelete }
+		if cerr := checkAlteration(names, nullValue); cerr != nil && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
+		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(cur map[string]string) (map[string]string, *configError) {
 					return applyOps(groupConfigDefs, "group", cur, ops, b.groupDefault)

@@ -426,7 +426,7 @@ func TestDescribeConfigs(t *testing.T) {
 	if res := c.describeConfigs(4, resourceTopic, "missing", nil, false, false); res.ErrorCode != codeUnknownTopicOrPartition {
 		t.Errorf("unknown topic: code %d", res.ErrorCode)
 	}
-	for _, name := range []string{"0", ""} {
+	for _, name := range []string{"0"} {
 		res := c.describeConfigs(4, resourceBroker, name, []string{"log.segment.bytes", "log.retention.ms"}, false, false)
 		if res.ErrorCode != codeNone || len(res.Configs) != 2 {
 			t.Fatalf("broker %q: code %d, %d configs", name, res.ErrorCode, len(res.Configs))

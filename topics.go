@@ -1,19 +1,16 @@
 // This file holds the data dir: topics as sets of partition directories,
 // their ids and configs, the log start offset checkpoint, and the creation,
-// growth and deletion of topics on disk; and, after them, the three APIs
-// that change topics, CreateTopics, DeleteTopics and CreatePartitions, in
-// the same form as handlers.go. log.go has what happens inside one
-// partition.
+// growth and deletion of topics on disk. The APIs that change topics,
+// CreateTopics, DeleteTopics and CreatePartitions, are in topicadmin.go.
+// log.go has what happens inside one partition.
 //
 // Place in the book: Part I, after log.go (a partition's log) and before
-// handlers.go, which finds topics here. Its three APIs at the end take the
-// form of handlers.go's sections: read them after that chapter.
+// handlers.go, which finds topics here.
 
 package kafka
 
 import (
 	"cmp"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -31,6 +28,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode/utf16"
 )
 
 // Topics on disk.
@@ -679,26 +677,77 @@ func parsePartitionDirName(name string) (topic string, partition int32, ok bool)
 
 // validateTopicName applies Kafka's Topic.validate: 1 to 249 characters of
 // [a-zA-Z0-9._-], and not "." or "..". The rule matters here beyond
-// compatibility: the name becomes a directory name.
+// compatibility: the name becomes a directory name. The error says why in
+// Kafka's words (Topic.detectInvalidTopic), since CreateTopics hands it to
+// the client as INVALID_TOPIC_EXCEPTION's message.
 func validateTopicName(name string) error {
-	if name == "" || name == "." || name == ".." || len(name) > maxTopicNameLength {
-		return fmt.Errorf("%w: %q", errInvalidTopic, name)
+	switch {
+	case name == "":
+		return invalidTopicName("the empty string is not allowed")
+	case name == ".":
+		return invalidTopicName("'.' is not allowed")
+	case name == "..":
+		return invalidTopicName("'..' is not allowed")
+	case javaLength(name) > maxTopicNameLength:
+		return invalidTopicName(fmt.Sprintf("the length of '%s' is longer than the max allowed length %d", name, maxTopicNameLength))
 	}
 	// The name becomes part of a path, so the byte set rules out '/', and
 	// with "." and ".." refused above no name can climb out of the data
-	// dir.
+	// dir. Kafka checks the length before the characters, in UTF-16 units,
+	// so a long name of other characters is refused for its length; the
+	// byte length, which the file name needs, is bounded by this check.
 	for _, c := range []byte(name) {
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return fmt.Errorf("%w: %q has %q", errInvalidTopic, name, c)
+			return invalidTopicName("'" + name + "' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'")
 		}
 	}
 	return nil
+}
+
+// topicNameError is an invalid topic name, with Kafka's message; it is
+// errInvalidTopic to errors.Is.
+type topicNameError struct{ msg string }
+
+func (e *topicNameError) Error() string        { return e.msg }
+func (e *topicNameError) Is(target error) bool { return target == errInvalidTopic }
+
+// invalidTopicName is Topic.validate's InvalidTopicException.
+func invalidTopicName(reason string) error {
+	return &topicNameError{"Topic name is invalid: " + reason}
+}
+
+// javaLength is the length of s as Java's String.length counts it, in
+// UTF-16 code units, which is what Kafka's 249 limits.
+func javaLength(s string) int {
+	n := 0
+	for _, r := range s {
+		n += max(1, utf16.RuneLen(r))
+	}
+	return n
 }
 
 // collides reports whether two topic names are the same once '.' is read
 // as '_'.
 func collides(a, b string) bool {
 	return strings.ReplaceAll(a, ".", "_") == strings.ReplaceAll(b, ".", "_")
+}
+
+// topicCollision is the refusal of a name that collides with another, in
+// the words of Kafka's ReplicationControlManager.validateNewTopicNames.
+func topicCollision(name, other string) error {
+	return &topicNameError{"Topic '" + name + "' collides with existing topic: " + other}
+}
+
+// collidingTopic returns a topic that name collides with, if any.
+func (d *logDir) collidingTopic(name string) (string, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for other := range d.topics {
+		if other != name && collides(name, other) {
+			return other, true
+		}
+	}
+	return "", false
 }
 
 // partitionMetadata is the content of partition.metadata for a topic id.
@@ -859,12 +908,12 @@ func (d *logDir) newTopicGrowth(spec newTopic, taken map[string]bool) (*growth, 
 	// metric names replace one with the other (Topic.hasCollision).
 	for other := range d.topics {
 		if collides(name, other) {
-			return nil, fmt.Errorf("%w: %q collides with existing topic %q", errInvalidTopic, name, other)
+			return nil, topicCollision(name, other)
 		}
 	}
 	for other := range taken {
 		if collides(name, other) {
-			return nil, fmt.Errorf("%w: %q collides with topic %q of the same request", errInvalidTopic, name, other)
+			return nil, topicCollision(name, other)
 		}
 	}
 	// The id is drawn before any disk work, because it names the staged
@@ -1402,444 +1451,4 @@ func (d *logDir) closeLogs() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// CreateTopics: v2-7 (CreateTopicsRequest.json, CreateTopicsResponse.json)
-//
-//	v2: ThrottleTimeMs; our minimum, as in Kafka 4.0 (KIP-896)
-//	v4: NumPartitions and ReplicationFactor may be -1 for the broker default (KIP-464)
-//	v5: flexible; the response echoes the partitions, replication factor and configs (KIP-525)
-//	v6: no change (quota errors, KIP-599)
-//	v7: TopicId in the response (KIP-516)
-//
-// Topic configs are checked and kept with the topic (topicconfigs.go): a name
-// this broker does not have, or a bad value, is INVALID_CONFIG, and
-// nothing is created. From v5 the response lists every config of the new
-// topic with its value and source, as DescribeConfigs would.
-//
-// Where we differ from Kafka: there is one broker, so a replication factor
-// other than 1 (or -1, the default) is refused, and an explicit assignment
-// may name only this broker. A topic has at most maxPartitionsPerTopic
-// partitions.
-type createTopicsRequest struct {
-	Topics       []creatableTopic
-	TimeoutMs    int32
-	ValidateOnly bool
-}
-
-type creatableTopic struct {
-	Name              string
-	NumPartitions     int32
-	ReplicationFactor int16
-	Assignments       []creatableReplicaAssignment
-	Configs           []creatableTopicConfig
-}
-
-type creatableReplicaAssignment struct {
-	PartitionIndex int32
-	BrokerIDs      []int32
-}
-
-type creatableTopicConfig struct {
-	Name  string
-	Value *string
-}
-
-func (m *createTopicsRequest) decode(r *reader, v int16) {
-	m.Topics = readArray(r, func(r *reader) (t creatableTopic) {
-		t.Name = r.String()
-		t.NumPartitions = r.Int32()
-		t.ReplicationFactor = r.Int16()
-		t.Assignments = readArray(r, func(r *reader) (a creatableReplicaAssignment) {
-			a.PartitionIndex = r.Int32()
-			a.BrokerIDs = r.Int32s()
-			r.SkipTags()
-			return a
-		})
-		t.Configs = readArray(r, func(r *reader) (c creatableTopicConfig) {
-			c.Name = r.String()
-			c.Value = r.NullableString()
-			r.SkipTags()
-			return c
-		})
-		r.SkipTags()
-		return t
-	})
-	m.TimeoutMs = r.Int32()
-	m.ValidateOnly = r.Bool()
-	r.SkipTags()
-}
-
-type createTopicsResponse struct {
-	ThrottleTimeMs int32
-	Topics         []creatableTopicResult
-}
-
-type creatableTopicResult struct {
-	Name                 string
-	TopicID              uuid
-	ErrorCode            int16
-	ErrorMessage         *string
-	TopicConfigErrorCode int16
-	NumPartitions        int32
-	ReplicationFactor    int16
-	Configs              []creatableTopicConfigs
-}
-
-type creatableTopicConfigs struct {
-	Name         string
-	Value        *string
-	ReadOnly     bool
-	ConfigSource int8
-	IsSensitive  bool
-}
-
-func (m *createTopicsResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	writeArrayNonNull(w, m.Topics, func(w *writer, t creatableTopicResult) {
-		w.String(t.Name)
-		if v >= 7 {
-			w.UUID(t.TopicID)
-		}
-		w.Int16(t.ErrorCode)
-		w.NullableString(t.ErrorMessage)
-		if v >= 5 {
-			w.Int32(t.NumPartitions)
-			w.Int16(t.ReplicationFactor)
-			writeArray(w, t.Configs, func(w *writer, c creatableTopicConfigs) {
-				w.String(c.Name)
-				w.NullableString(c.Value)
-				w.Bool(c.ReadOnly)
-				w.Int8(c.ConfigSource)
-				w.Bool(c.IsSensitive)
-				w.Tags()
-			})
-		}
-		if t.TopicConfigErrorCode != 0 {
-			w.Tags(tag{0, func(w *writer) { w.Int16(t.TopicConfigErrorCode) }})
-		} else {
-			w.Tags()
-		}
-	})
-	w.Tags()
-}
-
-func (b *Broker) handleCreateTopics(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*createTopicsRequest)
-	resp := &createTopicsResponse{Topics: make([]creatableTopicResult, 0, len(req.Topics))}
-	// Kafka refuses every copy of a name that appears twice in one request.
-	seen := make(map[string]int, len(req.Topics))
-	for _, t := range req.Topics {
-		seen[t.Name]++
-	}
-	// The topics that pass the checks are made together, which costs
-	// far fewer fsyncs than one at a time (logDir.grow).
-	var specs []newTopic
-	var of []int // of[j] is the index in resp.Topics of specs[j]
-	for _, t := range req.Topics {
-		res := creatableTopicResult{Name: t.Name, NumPartitions: -1, ReplicationFactor: -1}
-		if seen[t.Name] > 1 {
-			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr("topic "+t.Name+" appears more than once in the request")
-		} else {
-			var spec *newTopic
-			spec, res.ErrorCode, res.ErrorMessage = b.checkNewTopic(t, &res)
-			if spec != nil && !req.ValidateOnly {
-				specs, of = append(specs, *spec), append(of, len(resp.Topics))
-			}
-		}
-		resp.Topics = append(resp.Topics, res)
-	}
-	created, errs := b.logs.CreateTopics(specs)
-	for j, spec := range specs {
-		res := &resp.Topics[of[j]]
-		res.ErrorCode, res.ErrorMessage = b.createdTopic(spec, errs[j])
-		if res.ErrorCode == codeNone {
-			res.TopicID = created[j].ID
-		} else {
-			res.NumPartitions, res.ReplicationFactor, res.Configs = -1, -1, nil
-		}
-	}
-	return resp
-}
-
-// createdTopic logs what became of a topic CreateTopics made and returns
-// the Kafka error code and message for it.
-func (b *Broker) createdTopic(spec newTopic, err error) (int16, *string) {
-	if errors.Is(err, errTopicExists) {
-		return codeTopicAlreadyExists, ptr("topic " + spec.Name + " already exists")
-	}
-	if errors.Is(err, errInvalidTopic) {
-		return codeInvalidTopic, ptr(err.Error())
-	}
-	if err != nil {
-		b.log.Error("creating topic", "topic", spec.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
-	}
-	b.log.Info("created topic", "topic", spec.Name, "partitions", spec.Partitions, "configs", spec.Configs)
-	return codeNone, nil
-}
-
-// checkNewTopic checks one CreateTopics entry, filling in res as if it
-// were made, and returns what to make of it, or the Kafka error code and
-// message that refuse it.
-func (b *Broker) checkNewTopic(t creatableTopic, res *creatableTopicResult) (*newTopic, int16, *string) {
-	if err := validateTopicName(t.Name); err != nil {
-		return nil, codeInvalidTopic, ptr(err.Error())
-	}
-	if b.logs.Topic(t.Name) != nil {
-		return nil, codeTopicAlreadyExists, ptr("topic " + t.Name + " already exists")
-	}
-	partitions := t.NumPartitions
-	if len(t.Assignments) > 0 {
-		// With an explicit assignment, Kafka requires -1 for both counts
-		// and takes the partition count from the assignment.
-		if t.NumPartitions != -1 || t.ReplicationFactor != -1 {
-			return nil, codeInvalidRequest, ptr("both numPartitions and replicationFactor must be -1 with a replica assignment")
-		}
-		for i, a := range t.Assignments {
-			if a.PartitionIndex != int32(i) || len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
-				return nil, codeInvalidReplicaAssignment, ptr(fmt.Sprintf("partition %d must be assigned to broker %d alone", i, b.cfg.NodeID))
-			}
-		}
-		partitions = int32(len(t.Assignments))
-	} else if t.ReplicationFactor != 1 && t.ReplicationFactor != -1 {
-		return nil, codeInvalidReplicationFactor, ptr(fmt.Sprintf("replication factor %d is larger than the 1 available broker", t.ReplicationFactor))
-	}
-	if partitions == -1 {
-		partitions = b.cfg.DefaultPartitions
-	}
-	if partitions <= 0 || partitions > maxPartitionsPerTopic {
-		return nil, codeInvalidPartitions, ptr(fmt.Sprintf("number of partitions must be from 1 to %d", maxPartitionsPerTopic))
-	}
-	names, values := make([]string, len(t.Configs)), make([]*string, len(t.Configs))
-	for i, c := range t.Configs {
-		names[i], values[i] = c.Name, c.Value
-	}
-	cfg, cerr := newTopicConfig(names, values, codeInvalidConfig)
-	if cerr != nil {
-		return nil, cerr.code, &cerr.msg
-	}
-	res.NumPartitions, res.ReplicationFactor = partitions, 1
-	for _, e := range b.topicConfigEntries(cfg) {
-		res.Configs = append(res.Configs, creatableTopicConfigs{Name: e.name, Value: ptr(e.value), ConfigSource: e.source})
-	}
-	return &newTopic{Name: t.Name, Partitions: partitions, Configs: cfg}, codeNone, nil
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// maxPartitionsPerTopic bounds what one CreateTopics or CreatePartitions
-// request can make. Kafka sets no such limit, but each partition here is a
-// directory and open files, made while the topic list is locked: a request
-// for two billion of them would stall every client of the broker, not just
-// the one that asked. Ten thousand is far beyond any local use.
-const maxPartitionsPerTopic = 10000
-
-// DeleteTopics: v1-6 (DeleteTopicsRequest.json, DeleteTopicsResponse.json)
-//
-//	v1: ThrottleTimeMs; our minimum (KIP-896)
-//	v4: flexible
-//	v5: ErrorMessage
-//	v6: topics by name or TopicId (KIP-516)
-type deleteTopicsRequest struct {
-	Topics     []deleteTopicState
-	TopicNames []string
-	TimeoutMs  int32
-}
-
-type deleteTopicState struct {
-	Name    *string
-	TopicID uuid
-}
-
-func (m *deleteTopicsRequest) decode(r *reader, v int16) {
-	if v >= 6 {
-		m.Topics = readArray(r, func(r *reader) (t deleteTopicState) {
-			t.Name = r.NullableString()
-			t.TopicID = r.UUID()
-			r.SkipTags()
-			return t
-		})
-	} else {
-		m.TopicNames = r.Strings()
-	}
-	m.TimeoutMs = r.Int32()
-	r.SkipTags()
-}
-
-type deleteTopicsResponse struct {
-	ThrottleTimeMs int32
-	Responses      []deletableTopicResult
-}
-
-type deletableTopicResult struct {
-	Name         *string
-	TopicID      uuid
-	ErrorCode    int16
-	ErrorMessage *string
-}
-
-func (m *deleteTopicsResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	writeArrayNonNull(w, m.Responses, func(w *writer, t deletableTopicResult) {
-		if v >= 6 {
-			w.NullableString(t.Name)
-			w.UUID(t.TopicID)
-		} else {
-			w.String(deref(t.Name))
-		}
-		w.Int16(t.ErrorCode)
-		if v >= 5 {
-			w.NullableString(t.ErrorMessage)
-		}
-		w.Tags()
-	})
-	w.Tags()
-}
-
-func (b *Broker) handleDeleteTopics(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*deleteTopicsRequest)
-	targets := req.Topics
-	for _, name := range req.TopicNames {
-		targets = append(targets, deleteTopicState{Name: ptr(name)})
-	}
-	resp := &deleteTopicsResponse{Responses: make([]deletableTopicResult, 0, len(targets))}
-	for _, t := range targets {
-		res := deletableTopicResult{Name: t.Name, TopicID: t.TopicID}
-		var topic *topicLog
-		if t.Name != nil {
-			topic = b.logs.Topic(*t.Name)
-		} else {
-			topic = b.logs.TopicByID(t.TopicID)
-		}
-		switch {
-		case topic == nil && t.Name == nil:
-			res.ErrorCode = codeUnknownTopicID
-		case topic == nil:
-			res.ErrorCode = codeUnknownTopicOrPartition
-		case topic.Name == offsetsTopic:
-			// The coordinator holds this log open for good.
-			res.Name, res.TopicID = &topic.Name, topic.ID
-			res.ErrorCode, res.ErrorMessage = codeInvalidTopic, ptr("cannot delete internal topic "+offsetsTopic)
-		default:
-			res.Name, res.TopicID = &topic.Name, topic.ID
-			if err := b.logs.DeleteTopic(topic.Name); err != nil {
-				b.log.Error("deleting topic", "topic", topic.Name, "err", err)
-				res.ErrorCode, res.ErrorMessage = codeUnknownServerError, ptr(err.Error())
-			} else {
-				b.log.Info("deleted topic", "topic", topic.Name)
-				// Kafka forgets the committed offsets of a deleted topic,
-				// so that a topic created again under the name starts
-				// its consumers afresh.
-				b.groups.forgetTopic(topic.Name)
-			}
-		}
-		resp.Responses = append(resp.Responses, res)
-	}
-	return resp
-}
-
-// CreatePartitions: v0-3 (CreatePartitionsRequest.json, CreatePartitionsResponse.json)
-//
-//	v1: no change (v0 had a bug in its error handling)
-//	v2: flexible
-//	v3: no change (quota errors, KIP-599)
-//
-// Count is the new total number of partitions, which may only grow.
-type createPartitionsRequest struct {
-	Topics       []createPartitionsTopic
-	TimeoutMs    int32
-	ValidateOnly bool
-}
-
-type createPartitionsTopic struct {
-	Name        string
-	Count       int32
-	Assignments []createPartitionsAssignment
-}
-
-type createPartitionsAssignment struct {
-	BrokerIDs []int32
-}
-
-func (m *createPartitionsRequest) decode(r *reader, v int16) {
-	m.Topics = readArray(r, func(r *reader) (t createPartitionsTopic) {
-		t.Name = r.String()
-		t.Count = r.Int32()
-		t.Assignments = readArray(r, func(r *reader) (a createPartitionsAssignment) {
-			a.BrokerIDs = r.Int32s()
-			r.SkipTags()
-			return a
-		})
-		r.SkipTags()
-		return t
-	})
-	m.TimeoutMs = r.Int32()
-	m.ValidateOnly = r.Bool()
-	r.SkipTags()
-}
-
-type createPartitionsResponse struct {
-	ThrottleTimeMs int32
-	Results        []createPartitionsTopicResult
-}
-
-type createPartitionsTopicResult struct {
-	Name         string
-	ErrorCode    int16
-	ErrorMessage *string
-}
-
-func (m *createPartitionsResponse) encode(w *writer, v int16) {
-	w.Int32(m.ThrottleTimeMs)
-	writeArrayNonNull(w, m.Results, func(w *writer, t createPartitionsTopicResult) {
-		w.String(t.Name)
-		w.Int16(t.ErrorCode)
-		w.NullableString(t.ErrorMessage)
-		w.Tags()
-	})
-	w.Tags()
-}
-
-func (b *Broker) handleCreatePartitions(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*createPartitionsRequest)
-	resp := &createPartitionsResponse{Results: make([]createPartitionsTopicResult, 0, len(req.Topics))}
-	for _, t := range req.Topics {
-		res := createPartitionsTopicResult{Name: t.Name}
-		res.ErrorCode, res.ErrorMessage = b.createPartitions(t, req.ValidateOnly)
-		resp.Results = append(resp.Results, res)
-	}
-	return resp
-}
-
-func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (int16, *string) {
-	topic := b.logs.Topic(t.Name)
-	if topic == nil {
-		return codeUnknownTopicOrPartition, ptr("topic " + t.Name + " does not exist")
-	}
-	have := int32(len(topic.Partitions))
-	if t.Count <= have {
-		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s has %d partitions; the new count must be larger", t.Name, have))
-	}
-	if t.Count > maxPartitionsPerTopic {
-		return codeInvalidPartitions, ptr(fmt.Sprintf("topic %s may have at most %d partitions", t.Name, maxPartitionsPerTopic))
-	}
-	if t.Assignments != nil {
-		if int32(len(t.Assignments)) != t.Count-have {
-			return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("%d assignments given for %d new partitions", len(t.Assignments), t.Count-have))
-		}
-		for _, a := range t.Assignments {
-			if len(a.BrokerIDs) != 1 || a.BrokerIDs[0] != b.cfg.NodeID {
-				return codeInvalidReplicaAssignment, ptr(fmt.Sprintf("new partitions must be assigned to broker %d alone", b.cfg.NodeID))
-			}
-		}
-	}
-	if validateOnly {
-		return codeNone, nil
-	}
-	if err := b.logs.CreatePartitions(t.Name, t.Count); err != nil {
-		b.log.Error("creating partitions", "topic", t.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
-	}
-	return codeNone, nil
 }

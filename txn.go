@@ -343,8 +343,11 @@ type txnMeta struct {
 	// in the Java client), at most Config.TransactionMaxTimeout.
 	TimeoutMs int32    `json:"timeout_ms"`
 	State     txnState `json:"state"`
-	StartMs   int64    `json:"start_ms"`  // when it became Ongoing
-	UpdateMs  int64    `json:"update_ms"` // last request or state change
+	// StartMs is when the transaction last became Ongoing, kept after it
+	// ends, as Kafka's TransactionMetadata keeps txnStartTimestamp; 0 if
+	// no transaction of the id ever began.
+	StartMs  int64 `json:"start_ms"`
+	UpdateMs int64 `json:"update_ms"` // last request or state change
 	// Partitions are where the markers go: every partition the producer
 	// named before its first batch there, and nothing else.
 	Partitions []txnPartition `json:"partitions"`
@@ -532,7 +535,7 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	if commit {
 		m.State = txnCompleteCommit
 	}
-	m.Partitions, m.Groups, m.Offsets, m.StartMs = nil, nil, nil, 0
+	m.Partitions, m.Groups, m.Offsets = nil, nil, nil
 	m.UpdateMs = time.Now().UnixMilli()
 	c.b.notifyAppend() // the LSO moved: wake read_committed fetches
 	return c.save(m)
@@ -1349,7 +1352,9 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 			ProducerEpoch:          m.ProducerEpoch,
 			Topics:                 []describedTransactionTopic{},
 		}
-		if m.State == txnOngoing {
+		// Kafka reports the last transaction's start in every state,
+		// -1 only before the first (TransactionMetadata.txnStartTimestamp).
+		if m.StartMs != 0 {
 			d.TransactionStartTimeMs = m.StartMs
 		}
 		for _, tp := range m.Partitions {
@@ -1368,7 +1373,8 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 // ListTransactions: v0-1 (ListTransactionsRequest.json, ListTransactionsResponse.json)
 //
 //	v0: flexible (KIP-664)
-//	v1: DurationFilter, only transactions open longer than that many ms (KIP-994)
+//	v1: DurationFilter, only transactions whose last start is older than
+//	    that many ms, whatever their state, as Kafka compares it (KIP-994)
 //
 // Empty StateFilters and ProducerIdFilters match every transaction; a
 // state name Kafka does not have is returned in UnknownStateFilters.
@@ -1435,7 +1441,11 @@ func (b *Broker) handleListTransactions(ctx context.Context, rc *requestContext,
 		switch {
 		case len(req.StateFilters) > 0 && !slices.Contains(req.StateFilters, m.State.String()):
 		case len(req.ProducerIDFilters) > 0 && !slices.Contains(req.ProducerIDFilters, m.ProducerID):
-		case req.DurationFilter >= 0 && (m.State != txnOngoing || now-m.StartMs <= req.DurationFilter):
+		case req.DurationFilter >= 0 && now-m.StartMs <= req.DurationFilter:
+			// Kafka's TransactionStateManager.listTransactionStates
+			// compares the start of the last transaction whatever the
+			// state, so a transaction that ended, or an id that never
+			// began one, passes a filter its start is older than.
 		default:
 			resp.TransactionStates = append(resp.TransactionStates, listedTransaction{id, m.ProducerID, m.State.String()})
 		}
