@@ -479,6 +479,21 @@ func clusterCheck(op int8, denied func(request) response) aclCheck {
 	}
 }
 
+// produceFailedAll answers every partition of topics with code, and the
+// -1 offsets and timestamps of Kafka's ProduceRequest.getErrorResponse,
+// for a request refused as a whole.
+func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse {
+	out := make([]produceTopicResponse, 0, len(topics))
+	for _, t := range topics {
+		tr := produceTopicResponse{Name: t.Name}
+		for _, p := range t.PartitionData {
+			tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
+		}
+		out = append(out, tr)
+	}
+	return out
+}
+
 // Produce: WRITE on the transactional id, if any, then WRITE per topic
 // (KafkaApis.handleProduceRequest). A denied transactional id fails every
 // partition with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which the Java
@@ -488,19 +503,7 @@ func clusterCheck(op int8, denied func(request) response) aclCheck {
 // other topics of the request written.
 func checkProduce(a *access, r request) (response, func(response)) {
 	req := r.(*produceRequest)
-	// deniedAll answers every partition of topics with code, and the -1
-	// offsets and timestamps Kafka's PartitionResponse(error) carries.
-	deniedAll := func(code int16, topics []produceTopic) []produceTopicResponse {
-		out := make([]produceTopicResponse, 0, len(topics))
-		for _, t := range topics {
-			tr := produceTopicResponse{Name: t.Name}
-			for _, p := range t.PartitionData {
-				tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
-			}
-			out = append(out, tr)
-		}
-		return out
-	}
+	deniedAll := produceFailedAll
 	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
 		// With acks=0 the answer is not sent, and its error closes the
 		// connection (noAnswer in kafka.go).

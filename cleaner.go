@@ -59,23 +59,24 @@
 //     empty batch, goes back to offset 1.
 //
 // Design note: compressed batches. The broker decompresses only here and
-// in the validator (validator.go), with the codecs of codecs.go, and its
-// dependencies stay the standard library. An uncompressed batch is
-// filtered record by record and written again; a gzip, snappy or lz4
-// batch is decompressed, filtered and compressed again with its own
-// codec, as Kafka's filterTo does (snappy in the xerial framing and lz4
-// in the frame Kafka's Java client writes, whatever form the producer
-// sent). A batch compressed with zstd, which the broker has no decoder
-// for, is opaque: its keys are unknown, so it is kept whole (it is
-// dropped only when it belongs to an aborted transaction, which needs no
-// keys), its records do not shadow older records of the same keys, and a
-// tombstone with an opaque batch anywhere before it is kept past its
-// horizon, so that no value hidden in the opaque batch can come back to
-// life. So is a batch that inflates past maxDecompressedBatch, and a
-// snappy or lz4 batch that codecs.go refuses as malformed (its CRC was
-// right when it was produced, so the producer's codec and ours disagree:
-// keeping it whole loses space, where failing would stop the partition's
-// cleaning for good). Compared with Kafka, a consumer reading such a
+// in the validator (validator.go), with the codecs of codecs.go and
+// zstd.go, and its dependencies stay the standard library. An
+// uncompressed batch is filtered record by record and written again; a
+// gzip, snappy, lz4 or zstd batch is decompressed, filtered and
+// compressed again with its own codec, as Kafka's filterTo does (snappy
+// in the xerial framing and lz4 in the frame Kafka's Java client writes,
+// whatever form the producer sent; zstd with zstd.go's simple encoder,
+// so a compacted zstd batch may be larger than its producer wrote it). A
+// batch the cleaner cannot decode is opaque: one that inflates past
+// maxDecompressedBatch, or a snappy, lz4 or zstd batch that the codecs
+// refuse as malformed (its CRC was right when it was produced, so the
+// producer's codec and ours disagree: keeping it whole loses space, where
+// failing would stop the partition's cleaning for good). Its keys are
+// unknown, so it is kept whole (it is dropped only when it belongs to an
+// aborted transaction, which needs no keys), its records do not shadow
+// older records of the same keys, and a tombstone with an opaque batch
+// anywhere before it is kept past its horizon, so that no value hidden in
+// the opaque batch can come back to life. Compared with Kafka, a consumer reading such a
 // topic from the start sees more: older values of keys written in opaque
 // batches, and the tombstones kept longer. The latest value of every key
 // is the same, in the same order at the same offsets, so a consumer that
@@ -101,7 +102,10 @@
 // short of the group's end, so before the commit a <base>.groupend.swap
 // file names the group's last old segment, and recovery deletes up to it:
 // a crash leaves the old segments or the new one, never a mix. (Kafka
-// has no such file; it keeps the range the swap's offsets cover.)
+// has no such file; it keeps the range the swap's offsets cover.) A swap
+// that fails its CRCs at open is damage, since it was fsynced whole: while
+// the old segments are all there (the last of them goes first at runtime,
+// the first at open) it is dropped instead, with a log line.
 // TestCleanerCrash in interop SIGKILLs the broker while it cleans and
 // checks every key's latest value after a restart.
 //
@@ -565,9 +569,8 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	if err := l.cleanGroups(ctx, plan.segs, f, th, &st); err != nil {
 		return st, err
 	}
-	// zstd batches, and others the cleaner cannot open (see the design
-	// note): the log says how many, so that a topic that does not shrink
-	// explains itself.
+	// Batches the cleaner cannot open (see the design note): the log says
+	// how many, so that a topic that does not shrink explains itself.
 	st.opaqueKept = f.opaqueKept
 	// Groups are made from the sizes of the segments before cleaning, so
 	// a cleaning that removed much leaves small segments side by side. A
@@ -1004,9 +1007,9 @@ type rawRecord struct {
 }
 
 // errOpaque is a batch the cleaner keeps whole because it cannot read
-// it: zstd, a batch that inflates past maxDecompressedBatch, or a snappy
-// or lz4 batch that codecs.go cannot decode (see the design note on
-// compressed batches).
+// it: a batch that inflates past maxDecompressedBatch, or a snappy, lz4
+// or zstd batch that codecs.go or zstd.go cannot decode (see the design
+// note on compressed batches).
 var errOpaque = errors.New("kafka: batch kept whole")
 
 func isOpaque(err error) bool { return errors.Is(err, errOpaque) }
@@ -1278,8 +1281,9 @@ func (l *partitionLog) finishSwap(s *segment, group []*segment) error {
 		return err
 	}
 	s.log.Close()
-	for _, old := range group[1:] {
-		if err := removeSegmentFiles(l.dir, old.base, ""); err != nil {
+	// The last first: while it is there, none is gone (oldSegmentsWhole).
+	for i := len(group) - 1; i >= 1; i-- {
+		if err := removeSegmentFiles(l.dir, group[i].base, ""); err != nil {
 			return err
 		}
 	}
@@ -1366,12 +1370,81 @@ func recoverCleaning(dir string, logger *slog.Logger) error {
 		}
 	}
 	for _, base := range swaps {
+		if err := checkSwap(dir, base); err != nil {
+			// The swap was fsynced whole before its rename, so a torn
+			// one is damage. While its old segments are all there,
+			// the swap, not needed, is dropped; without them it is
+			// all there is, and recovery cuts it.
+			if oldSegmentsWhole(dir, base) {
+				logger.Warn("dropping a damaged cleaned segment; the segments it was to replace are whole",
+					"file", segmentPath(dir, base, logSuffix+swapSuffix), "err", err)
+				if err := dropSwap(dir, base); err != nil {
+					return err
+				}
+				continue
+			}
+			logger.Warn("a damaged cleaned segment replaces segments already deleted",
+				"file", segmentPath(dir, base, logSuffix+swapSuffix), "err", err)
+		}
 		logger.Info("finishing an interrupted cleaning", "dir", dir, "segment", base)
 		if err := finishSwapAtOpen(dir, base); err != nil {
 			return err
 		}
 	}
 	return syncDir(dir)
+}
+
+// oldSegmentsWhole reports whether no segment a swap replaces has been
+// deleted yet. The swap's first old segment is deleted first at an open
+// (finishSwapAtOpen) and its last one first at runtime (finishSwap), so
+// both being there, as the groupend file names the last, proves it.
+func oldSegmentsWhole(dir string, base int64) bool {
+	data, err := os.ReadFile(segmentPath(dir, base, groupEndSuffix+swapSuffix))
+	if err != nil {
+		return false
+	}
+	last, err := strconv.ParseInt(string(data), 10, 64)
+	if err != nil {
+		return false
+	}
+	for _, b := range []int64{base, last} {
+		if _, err := os.Stat(segmentPath(dir, b, logSuffix)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// checkSwap reads every batch of <base>.log.swap, CRC included.
+func checkSwap(dir string, base int64) error {
+	f, err := os.Open(segmentPath(dir, base, logSuffix+swapSuffix))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	var buf []byte
+	for pos := int64(0); pos < fi.Size(); {
+		var h batchHeader
+		if buf, h, err = readBatchAt(f, pos, fi.Size(), buf); err != nil {
+			return fmt.Errorf("at position %d: %w", pos, err)
+		}
+		pos += int64(h.Size())
+	}
+	return nil
+}
+
+// dropSwap removes the swap files of the cleaning of base's segments.
+func dropSwap(dir string, base int64) error {
+	for _, suffix := range []string{logSuffix, offsetIndexSuffix, timeIndexSuffix, groupEndSuffix} {
+		if err := os.Remove(segmentPath(dir, base, suffix+swapSuffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("kafka: recover cleaning: %w", err)
+		}
+	}
+	return nil
 }
 
 // finishSwapAtOpen completes the swap of <base>.log.swap.
@@ -1468,16 +1541,13 @@ func (t *throttle) wait(n int64) {
 
 // Produce-time check.
 
-// nullKeyRecords returns the index, within its batch, of every record
-// without a key in the first batch bound for a compacted topic that has
-// any, which Kafka's LogValidator.validateKey refuses with INVALID_RECORD.
-// Kafka checks every record of a batch before it refuses the batch
-// (processRecordErrors), so its answer names all of them, and librdkafka
-// fails just those with INVALID_RECORD and the rest of the batch with
-// _INVALID_DIFFERENT_RECORD, which it may send again. Opaque batches,
+// nullKeyRecords returns the indexes, within their batch, of the records
+// without a key in batches bound for a compacted topic, which Kafka's
+// LogValidator.validateKey refuses with INVALID_RECORD. Opaque batches,
 // which the broker cannot read, are let through (the cleaner then keeps
 // them whole); the result is empty when every readable record has a key.
 func nullKeyRecords(records []byte, headers []batchHeader) []int32 {
+	var found []int32
 	pos := 0
 	for _, h := range headers {
 		b := records[pos : pos+h.Size()]
@@ -1485,17 +1555,16 @@ func nullKeyRecords(records []byte, headers []batchHeader) []int32 {
 		if h.isControl() {
 			continue
 		}
-		var keyless []int32
 		i := int32(0)
 		err := eachCleanableRecord(b, h, func(r rawRecord) {
 			if r.key == nil {
-				keyless = append(keyless, i)
+				found = append(found, i)
 			}
 			i++
 		})
-		if len(keyless) > 0 || err != nil {
-			return keyless
+		if err != nil {
+			break
 		}
 	}
-	return nil
+	return found
 }

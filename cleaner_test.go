@@ -51,9 +51,8 @@ func varBytes(dst, b []byte) []byte {
 }
 
 // keyedBatch builds a magic-2 batch of recs, compressed with spec's codec:
-// gzip by compress/gzip, snappy and lz4 by codecs.go (interop checks
-// those against other encoders), and zstd not at all, the records left as
-// they are under its flag.
+// gzip by compress/gzip, snappy, lz4 and zstd by codecs.go and zstd.go
+// (interop checks those against other encoders).
 func keyedBatch(spec batchSpec, recs ...kv) []byte {
 	var body []byte
 	base, maxTS := recs[0].ts, recs[0].ts
@@ -77,7 +76,7 @@ func keyedBatch(spec batchSpec, recs ...kv) []byte {
 		zw.Write(body)
 		zw.Close()
 		body = z.Bytes()
-	case 2, 3:
+	case 2, 3, 4:
 		body, _ = compress(int(spec.codec), body, -1)
 	}
 	b := rawBatch(spec.codec|spec.attrs, int32(len(recs)-1), base, maxTS, int32(len(recs)), body)
@@ -98,9 +97,9 @@ type readRecord struct {
 }
 
 // decodeBatches reads every record of a run of batches, checking each
-// batch's CRC, and decompressing gzip, snappy and lz4. Control batches are
-// skipped; zstd batches, and others that do not decompress, are reported
-// by base offset in opaque.
+// batch's CRC, and decompressing gzip, snappy, lz4 and zstd. Control
+// batches are skipped; batches that do not decompress are reported by
+// base offset in opaque.
 func decodeBatches(t *testing.T, b []byte) (recs []readRecord, opaque []int64) {
 	t.Helper()
 	for len(b) > 0 {
@@ -124,7 +123,7 @@ func decodeBatches(t *testing.T, b []byte) (recs []readRecord, opaque []int64) {
 			if data, err = io.ReadAll(zr); err != nil {
 				t.Fatal(err)
 			}
-		case h.Attributes&7 == 2 || h.Attributes&7 == 3:
+		case h.Attributes&7 >= 2 && h.Attributes&7 <= 4:
 			out, err := decompress(int(h.Attributes&7), data, 1<<30)
 			if err != nil {
 				opaque = append(opaque, h.BaseOffset)
@@ -416,11 +415,11 @@ func TestCleanerGzipRewritten(t *testing.T) {
 	}
 }
 
-// TestCleanerSnappyLZ4Rewritten: snappy and lz4 batches are filtered
-// record by record like gzip ones, and written again with their own
-// codec, snappy in the xerial framing Kafka writes.
+// TestCleanerSnappyLZ4Rewritten: snappy, lz4 and zstd batches are
+// filtered record by record like gzip ones, and written again with their
+// own codec, snappy in the xerial framing Kafka writes.
 func TestCleanerSnappyLZ4Rewritten(t *testing.T) {
-	for _, codec := range []int16{2, 3} {
+	for _, codec := range []int16{2, 3, 4} {
 		t.Run(codecName(int(codec)), func(t *testing.T) {
 			ct := newCleanTest(t)
 			spec := batchSpec{codec: codec, producerID: -1, epoch: -1, seq: -1}
@@ -462,8 +461,7 @@ func TestCleanerSnappyLZ4Rewritten(t *testing.T) {
 
 // opaqueBatch is a batch under codec (2 snappy, 3 lz4, 4 zstd) whose
 // records the broker cannot read: uncompressed records under that flag,
-// which no zstd decoder is here to read and which the snappy and lz4
-// decoders refuse as malformed.
+// which the snappy, lz4 and zstd decoders refuse as malformed.
 func opaqueBatch(codec int16, spec batchSpec, n int32, ts int64) []byte {
 	spec.codec = 0
 	b := keyedBatch(spec, put("x", "opaque bytes", ts))
@@ -507,17 +505,22 @@ func TestCleanerOpaqueBatches(t *testing.T) {
 }
 
 // TestCleanerOpaqueCost measures what keeping opaque batches whole costs:
-// the same 20 versions of 10 keys, in gzip, snappy and lz4 batches
-// (rewritten) and in zstd-flagged batches (kept), with the bytes each
-// keeps after cleaning.
+// the same 20 versions of 10 keys, in gzip, snappy, lz4 and zstd batches
+// (rewritten) and in batches flagged zstd whose records are not (kept),
+// with the bytes each keeps after cleaning.
 func TestCleanerOpaqueCost(t *testing.T) {
+	const opaque = -1
 	sizes := map[int16]int64{}
-	for _, codec := range []int16{1, 2, 3, 4} {
+	for _, codec := range []int16{1, 2, 3, 4, opaque} {
 		ct := newCleanTest(t)
 		for v := range 20 {
 			var recs []kv
 			for k := range 10 {
 				recs = append(recs, put(fmt.Sprintf("key-%d", k), strings.Repeat(fmt.Sprint(v), 100), 1000))
+			}
+			if codec == opaque {
+				ct.append(mislabeled(keyedBatch(batchSpec{producerID: -1, epoch: -1, seq: -1}, recs...), codecZstd))
+				continue
 			}
 			ct.append(keyedBatch(batchSpec{codec: codec, producerID: -1, epoch: -1, seq: -1}, recs...))
 		}
@@ -525,11 +528,20 @@ func TestCleanerOpaqueCost(t *testing.T) {
 		sizes[codec] = st.bytesOut
 		t.Logf("codec %d: %d bytes of closed segments before cleaning, %d after", codec, st.bytesIn, st.bytesOut)
 	}
-	for _, codec := range []int16{1, 2, 3} {
-		if sizes[4] <= 5*sizes[codec] {
-			t.Errorf("opaque batches kept %d bytes, %s %d: keeping them whole should cost far more", sizes[4], codecName(int(codec)), sizes[codec])
+	for _, codec := range []int16{1, 2, 3, 4} {
+		if sizes[opaque] <= 5*sizes[codec] {
+			t.Errorf("opaque batches kept %d bytes, %s %d: keeping them whole should cost far more", sizes[opaque], codecName(int(codec)), sizes[codec])
 		}
 	}
+}
+
+// mislabeled sets an uncompressed batch's codec bits to codec, leaving
+// its records as they are, and signs it again.
+func mislabeled(b []byte, codec int) []byte {
+	be := binary.BigEndian
+	be.PutUint16(b[21:], be.Uint16(b[21:])|uint16(codec))
+	be.PutUint32(b[17:], crc32.Checksum(b[21:], castagnoli))
+	return b
 }
 
 func TestCleanerAbortedOpaqueBatchDropped(t *testing.T) {
@@ -733,73 +745,6 @@ func TestProduceNullKeyToCompactedTopic(t *testing.T) {
 	if code, _ := c.produce("stream", 0, keyedBatch(plain, kv{nil, []byte("v"), 1000})); code != codeNone {
 		t.Errorf("null key on a delete topic answered %d", code)
 	}
-}
-
-// TestProduceNullKeysAllNamed: a batch for a compacted topic with several
-// records without a key is refused with RecordErrors naming each of them,
-// not only the first: Kafka's LogValidator checks every record of the batch
-// before processRecordErrors refuses it, and librdkafka fails exactly the
-// named records with INVALID_RECORD (its test 0011_produce_batch counts
-// them) and the others with _INVALID_DIFFERENT_RECORD.
-func TestProduceNullKeysAllNamed(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
-		t.Fatalf("create: %d", code)
-	}
-	keyless := kv{nil, []byte("v"), 1000}
-	batch := keyedBatch(plain, keyless, put("a", "v", 1000), keyless, put("b", "v", 1000), keyless)
-	code, indexes, messages := c.produceRecordErrors("table", 0, batch)
-	if code != codeInvalidRecord {
-		t.Fatalf("answered %d, want INVALID_RECORD", code)
-	}
-	if !slices.Equal(indexes, []int32{0, 2, 4}) {
-		t.Errorf("RecordErrors name records %v, want [0 2 4]", indexes)
-	}
-	for i, m := range messages {
-		if m == nil || !strings.Contains(*m, "without key") {
-			t.Errorf("RecordErrors[%d] message %v, want why", i, m)
-		}
-	}
-}
-
-// produceRecordErrors sends records with Produce v9, as produce does, and
-// returns the partition's error code and the BatchIndex and
-// BatchIndexErrorMessage of each of its RecordErrors.
-func (c *testClient) produceRecordErrors(topic string, partition int32, records []byte) (int16, []int32, []*string) {
-	c.t.Helper()
-	r := c.roundTrip(0, 9, true, func(w *writer) {
-		w.NullableString(nil)
-		w.Int16(-1)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	r.Int64() // BaseOffset
-	r.Int64() // LogAppendTimeMs
-	r.Int64() // LogStartOffset
-	var indexes []int32
-	var messages []*string
-	for range r.ArrayLen() {
-		indexes = append(indexes, r.Int32())
-		messages = append(messages, r.NullableString())
-		r.SkipTags()
-	}
-	if r.err != nil {
-		c.t.Fatal(r.err)
-	}
-	return code, indexes, messages
 }
 
 // TestOffsetsTopicCompacted commits 100,000 times for one group, in

@@ -113,6 +113,28 @@ func leaderEpochEnd(epoch int32, logStart, logEnd int64) (int32, int64) {
 	}
 }
 
+// diverged is Partition.readRecords' check of a fetch that names its
+// LastFetchedEpoch (v12, KIP-320; a follower does, a consumer sends -1):
+// an epoch this broker has no end for, or an offset below the log start,
+// is OFFSET_OUT_OF_RANGE, with no offsets; an offset past the end of the
+// named epoch is answered with that epoch and its end as DivergingEpoch,
+// and no records, so that the fetcher truncates there. pr carries the
+// partition's offsets.
+func diverged(pr fetchPartitionResponse, fp fetchPartition) fetchPartitionResponse {
+	if fp.LastFetchedEpoch < 0 {
+		return pr
+	}
+	epoch, end := leaderEpochEnd(fp.LastFetchedEpoch, pr.LogStartOffset, pr.HighWatermark)
+	switch {
+	case end < 0 || fp.FetchOffset < pr.LogStartOffset:
+		pr = emptyFetchPartition(fp.Partition)
+		pr.ErrorCode = codeOffsetOutOfRange
+	case epoch < fp.LastFetchedEpoch || end < fp.FetchOffset:
+		pr.DivergingEpoch = epochEndOffset{epoch, end}
+	}
+	return pr
+}
+
 // OffsetForLeaderEpoch: v2-4 (OffsetForLeaderEpochRequest.json, OffsetForLeaderEpochResponse.json)
 //
 //	v2: CurrentLeaderEpoch and ThrottleTimeMs; our minimum, as in Kafka 4.0 (KIP-896)

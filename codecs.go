@@ -1,6 +1,7 @@
-// This file holds the compression codecs of record batches that the
-// broker can open: gzip from Go's standard library, and snappy and lz4
-// written here, also with nothing but the standard library. It belongs to
+// This file holds the compression codecs of record batches: gzip from
+// Go's standard library, and snappy and lz4 written here, also with
+// nothing but the standard library; zstd, written the same way, has its
+// own chapter (zstd.go). It belongs to
 // Part IV of the book, operations, and assumes the batch layout of wire.go:
 // a codec compresses a batch's records, everything after its 61-byte
 // header, as one stream (the low three bits of the attributes name it,
@@ -8,9 +9,7 @@
 // (validator.go), which converts batches to a topic's compression.type,
 // and the log cleaner (cleaner.go), which filters compressed batches
 // record by record and compresses what is left with the batch's own codec,
-// as Kafka's MemoryRecords.filterTo does. zstd is not here: its format
-// (FSE and Huffman entropy stages, a window of up to 8 MiB) is several
-// times larger than these two together, so zstd batches stay opaque.
+// as Kafka's MemoryRecords.filterTo does.
 //
 // Two entry points, decompress and compress, take a codec number. Every
 // decoder writes at most limit bytes, checks each length it reads against
@@ -82,13 +81,14 @@ import (
 // batch whole, since dropping records it could not read would lose data.
 var errDecodedTooLarge = errors.New("kafka: records decompress past the limit")
 
-// canDecompress reports whether the broker has a decoder for codec.
-// Callers ask before they need the records, because a codec without a
-// decoder (zstd) is no error by itself: such a batch is stored and served
-// as its producer wrote it, and only a topic whose compression.type asks
-// for another codec refuses it, with UNSUPPORTED_COMPRESSION_TYPE.
+// canDecompress reports whether the broker has a decoder for codec: one
+// of Kafka's five, not the unused ids 5-7. Callers ask before they need
+// the records, because a codec without a decoder is no error by itself:
+// such a batch is stored and served as its producer wrote it, and only a
+// topic whose compression.type asks for another codec refuses it, with
+// UNSUPPORTED_COMPRESSION_TYPE.
 func canDecompress(codec int) bool {
-	return codec == codecNone || codec == codecGzip || codec == codecSnappy || codec == codecLZ4
+	return codec >= codecNone && codec <= codecZstd
 }
 
 // decompress returns data, a batch's records compressed with codec, in
@@ -109,8 +109,10 @@ func decompress(codec int, data []byte, limit int) ([]byte, error) {
 		out, err = decodeSnappy(data, limit)
 	case codecLZ4:
 		out, err = decodeLZ4(data, limit)
+	case codecZstd:
+		out, err = decodeZstd(data, limit)
 	default:
-		return nil, fmt.Errorf("no %s codec: the broker has gzip, snappy and lz4", codecName(codec))
+		return nil, fmt.Errorf("no %s codec: the broker has gzip, snappy, lz4 and zstd", codecName(codec))
 	}
 	// The error names the codec because the validator sends it back as
 	// the Produce response's error message, which is all a producer's log
@@ -148,8 +150,10 @@ func compress(codec int, data []byte, gzipLevel int) ([]byte, error) {
 		return encodeXerial(data), nil
 	case codecLZ4:
 		return encodeLZ4(data), nil
+	case codecZstd:
+		return encodeZstd(data), nil
 	default:
-		return nil, fmt.Errorf("no %s codec: the broker has gzip, snappy and lz4", codecName(codec))
+		return nil, fmt.Errorf("no %s codec: the broker has gzip, snappy, lz4 and zstd", codecName(codec))
 	}
 }
 

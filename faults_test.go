@@ -682,3 +682,403 @@ func TestCreateTopicsBatch(t *testing.T) {
 		t.Errorf("c-1 high watermark after reopening: %d, want 2", hw)
 	}
 }
+
+// fillDisk writes a file into dir until the volume has no room left, and
+// returns its path: removing it frees the space.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	for _, n := range []int{4096, 512, 1} { // what a partial page may still take
+		for {
+			if _, err := f.Write(chunk[:n]); err != nil {
+				break
+			}
+		}
+	}
+	return filler
+}
+
+// TestRestartOnFullDisk restarts a broker on a full disk after a stop that
+// left no clean shutdown marker, so that recovery scans the last segments
+// and would rewrite their indexes, and with a transaction state, a share
+// state and a stale log start checkpoint that opening would rewrite. None
+// of that may keep the broker from starting, which would leave it in a
+// restart loop until an operator freed space: it opens, every partition is
+// online and serves what it held, and once space is freed produces go on.
+func TestRestartOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, 2<<20)
+	data := filepath.Join(dir, "data")
+	tb := startBrokerWith(t, Config{DataDir: data})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	var acked []byte
+	for i := range 20 { // several index intervals: the indexes have entries
+		batch := makeBatch(testRecord{int64(i), strings.Repeat("x", 1000) + fmt.Sprint(i)})
+		if code, _ := c.produce("t", 0, batch); code != codeNone {
+			t.Fatalf("produce %d: code %d", i, code)
+		}
+		acked = append(acked, batch...)
+	}
+	tb.stop()
+
+	txns, _, err := openTxnStateLog(filepath.Join(data, txnStateFile), false, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := txns.put(&txnMeta{ID: "tx", ProducerID: 7, State: txnCompleteCommit, LastProducerEpoch: -1}); err != nil {
+		t.Fatal(err)
+	}
+	txns.close()
+	shares, _, err := openShareState(data, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := shares.write(shareSnapshot{Group: "s", Partition: 0, StartOffset: 3, EndOffset: 3}); err != nil {
+		t.Fatal(err)
+	}
+	shares.close()
+	checkpoint := filepath.Join(data, logStartCheckpointFile)
+	if err := os.WriteFile(checkpoint, []byte("0\n2\nt 0 0\ngone 0 5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(data, cleanShutdownFile)); err != nil {
+		t.Fatal(err)
+	}
+	filler := fillDisk(t, dir)
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: data, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	var got []byte
+	for offset := int64(0); offset < 20; {
+		code, _, records := c.fetch("t", 0, offset, 0, 0)
+		if code != codeNone || len(records) == 0 {
+			t.Fatalf("fetch at %d on a full disk: code %d, %d bytes\n%s", offset, code, len(records), logs.String())
+		}
+		hs, _ := splitBatches(records)
+		offset = hs[len(hs)-1].LastOffset() + 1
+		got = append(got, records...)
+	}
+	if !sameBatches(got, acked) {
+		t.Errorf("the log read on a full disk differs from the acknowledged batches")
+	}
+	if !strings.Contains(logs.String(), "no space left on device") {
+		t.Errorf("nothing in the log says the disk is full:\n%s", logs.String())
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	batch := makeBatch(testRecord{99, "after"})
+	if code, offset := c.produce("t", 0, batch); code != codeNone || offset != 20 {
+		t.Errorf("produce once space is free: code %d offset %d, want 0 at 20", code, offset)
+	}
+	tb.stop()
+}
+
+// TestShareStateWriteOnFullDisk appends to the share state file on a full
+// disk with a line that fits only in part: the part written must be cut
+// off again, or the file holds a broken line before the next good one,
+// which the next start takes for damage and refuses.
+func TestShareStateWriteOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, 1<<20)
+	l, _, err := openShareState(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.close()
+	first := shareSnapshot{Group: "g", Partition: 0, StartOffset: 1, EndOffset: 1}
+	if err := l.write(first); err != nil {
+		t.Fatal(err)
+	}
+	filler := fillDisk(t, dir)
+	big := shareSnapshot{Group: "g", Partition: 1, StartOffset: 0, EndOffset: 1000}
+	for o := range int64(1000) { // a line of several pages
+		big.Records = append(big.Records, snapshotRecord{Offset: o, Deliveries: 1})
+	}
+	if err := l.write(big); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("write on a full disk: %v, want ENOSPC", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	last := shareSnapshot{Group: "g", Partition: 2, StartOffset: 5, EndOffset: 5}
+	if err := l.write(last); err != nil {
+		t.Fatal(err)
+	}
+	l.close()
+	l, snaps, err := openShareState(dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("reopen after a write the disk cut short: %v", err)
+	}
+	defer l.close()
+	for _, want := range []shareSnapshot{first, last} {
+		if got, ok := snaps[shareKey{want.Group, topicIDPartition{want.TopicID, want.Partition}}]; !ok || got.StartOffset != want.StartOffset {
+			t.Errorf("partition %d: snapshot %+v, want %+v", want.Partition, got, want)
+		}
+	}
+}
+
+// TestOfflinePartitionKeepsLogStart takes a partition offline at a start
+// (an older segment damaged, its index gone) after DeleteRecords moved its
+// log start offset, then checkpoints the others' log starts: the offline
+// partition's entry must stay as it was, or once its segment is repaired
+// the records DeleteRecords removed come back.
+func TestOfflinePartitionKeepsLogStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, SegmentBytes: 4 << 10}
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("t", 2)
+	for range 20 {
+		for p := range int32(2) {
+			if code, _ := c.produce("t", p, bigBatch(1)); code != codeNone {
+				t.Fatalf("produce: code %d", code)
+			}
+		}
+	}
+	if code, low := c.deleteRecords("t", 1, 2); code != codeNone || low != 2 {
+		t.Fatalf("DeleteRecords: code %d, low %d", code, low)
+	}
+	tb.stop()
+	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
+	good, _ := os.ReadFile(seg)
+	bad := bytes.Clone(good)
+	bad[100] ^= 0xff
+	os.WriteFile(seg, bad, 0o644)
+
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	if code, _, _ := c.fetch("t", 1, 0, 0, 0); code != codeKafkaStorageError {
+		t.Fatalf("fetch from the damaged partition: code %d, want KAFKA_STORAGE_ERROR", code)
+	}
+	// A DeleteRecords of the other partition writes the checkpoint.
+	if code, _ := c.deleteRecords("t", 0, 1); code != codeNone {
+		t.Fatalf("DeleteRecords of the healthy partition: code %d", code)
+	}
+	tb.stop()
+
+	os.WriteFile(seg, good, 0o644) // repaired
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	for p, want := range []int64{1, 2} {
+		if _, start := c.listOffset("t", int32(p), earliestTimestamp); start != want {
+			t.Errorf("partition %d starts at %d after the repair, want %d", p, start, want)
+		}
+	}
+}
+
+// TestDamagedPartitionMetadata loads topics whose partition.metadata files
+// are gone or garbled. Such a dir still has its partition's name, which
+// only a committed creation gives it, and its records: its topic id is
+// taken from its sibling partitions, or for a topic with none readable a
+// new one is given, and the file written again. Leaving the dir alone, as
+// if it were no partition, hid its records and those of every partition
+// after it, and shrank the topic.
+func TestDamagedPartitionMetadata(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 3)
+	c.createTopic("one", 1)
+	for p := range int32(3) {
+		if code, _ := c.produce("t", p, makeBatch(testRecord{1, "x"})); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	c.produce("one", 0, makeBatch(testRecord{1, "x"}))
+	id := tb.logs.Topic("t").ID
+	tb.stop()
+	os.Remove(filepath.Join(dir, "t-0", partitionMetadataFile))
+	os.WriteFile(filepath.Join(dir, "t-1", partitionMetadataFile), []byte("version: 0\ntopic_id: garbage"), 0o644)
+	os.Remove(filepath.Join(dir, "one-0", partitionMetadataFile))
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if got := tb.logs.Topic("t"); got == nil || len(got.Partitions) != 3 || got.ID != id {
+		t.Fatalf("topic t after the damage: %+v, want 3 partitions and id %v\n%s", got, id, logs.String())
+	}
+	if got := tb.logs.Topic("one"); got == nil || len(got.Partitions) != 1 {
+		t.Fatalf("topic one after the damage: %+v, want 1 partition\n%s", got, logs.String())
+	}
+	for _, tp := range []struct {
+		topic     string
+		partition int32
+	}{{"t", 0}, {"t", 1}, {"t", 2}, {"one", 0}} {
+		if code, hw, records := c.fetch(tp.topic, tp.partition, 0, 0, 0); code != codeNone || hw != 1 || len(records) == 0 {
+			t.Errorf("%s-%d: code %d, high watermark %d, %d bytes", tp.topic, tp.partition, code, hw, len(records))
+		}
+	}
+	if n := strings.Count(logs.String(), partitionMetadataFile); n < 3 {
+		t.Errorf("%d log lines name %s, want one for each of the 3 damaged:\n%s", n, partitionMetadataFile, logs.String())
+	}
+	tb.stop()
+	for _, name := range []string{"t-0", "t-1", "one-0"} {
+		if _, err := readPartitionMetadata(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: not written again: %v", name, err)
+		}
+	}
+}
+
+// TestTornSwapFileAtOpen opens a partition whose dir holds a .log.swap
+// that is torn, beside the segments it would replace, all still there.
+// The cleaner fsyncs a cleaned segment whole before renaming it to .swap,
+// so a torn one is damage; finishing the swap deleted the old segments and
+// put the torn copy in their place, losing every record past the tear.
+// With the old segments whole, the swap is dropped instead, with a log
+// line, and every record stays.
+func TestTornSwapFileAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	l, err := openPartitionLog(dir, logOptions{SegmentBytes: 1 << 10}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batches [][]byte
+	for i := range 12 {
+		b := makeBatch(testRecord{int64(i), strings.Repeat("r", 200)})
+		appendBatches(t, l, b)
+		batches = append(batches, b)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(segmentPath(dir, 0, logSuffix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(segmentPath(dir, 0, logSuffix+swapSuffix), whole[:len(whole)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The cleaning's groupend file names the group's last old segment.
+	if err := os.WriteFile(segmentPath(dir, 0, groupEndSuffix+swapSuffix), []byte("0"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs syncBuffer
+	l, err = openPartitionLog(dir, logOptions{SegmentBytes: 1 << 10}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if hw := l.HighWatermark(); hw != int64(len(batches)) {
+		t.Fatalf("high watermark %d after opening beside a torn swap, want %d\n%s", hw, len(batches), logs.String())
+	}
+	for i, b := range batches {
+		got, err := l.Read(int64(i), len(b))
+		if err != nil || !bytes.Equal(got, stored(b, int64(i))) {
+			t.Fatalf("record %d: %d bytes, %v", i, len(got), err)
+		}
+	}
+	if !strings.Contains(logs.String(), swapSuffix) {
+		t.Errorf("no log line names the torn swap file:\n%s", logs.String())
+	}
+}
+
+// TestUnreadableTopicConfigKeepsRecords garbles the topic.config of a
+// topic that keeps its records forever (retention.ms -1), whose records
+// are a month old. Loading it with the defaults, as before, put it under
+// a retention of 7 days and the next check deleted them: a topic whose
+// configs are not known has nothing deleted by retention until they are
+// set again.
+func TestUnreadableTopicConfigKeepsRecords(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("keep", 1, map[string]*string{"retention.ms": ptr("-1"), "segment.bytes": ptr("1024")}); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour).UnixMilli()
+	for i := range 10 {
+		if code, _ := c.produce("keep", 0, makeBatch(testRecord{old + int64(i), strings.Repeat("k", 300)})); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	tb.stop()
+	os.WriteFile(filepath.Join(dir, "keep-0", topicConfigFile), []byte("retention.ms=-1\nsegment.by\x00\x00"), 0o644)
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	tb.logs.EnforceRetention(time.Now())
+	if start := tb.logs.Topic("keep").Partitions[0].LogStartOffset(); start != 0 {
+		t.Errorf("log start offset %d after a retention check, want 0: records deleted under default configs\n%s", start, logs.String())
+	}
+	if !strings.Contains(logs.String(), topicConfigFile) {
+		t.Errorf("no log line names %s:\n%s", topicConfigFile, logs.String())
+	}
+	// Configs set again are obeyed.
+	c = dial(t, tb.addr)
+	if err := tb.logs.AlterTopicConfigs("keep", func(topicConfig) (topicConfig, *configError) {
+		return topicConfig{"retention.ms": "1000"}, nil
+	}, false); err != nil {
+		t.Fatal(err)
+	}
+	tb.logs.EnforceRetention(time.Now())
+	if start := tb.logs.Topic("keep").Partitions[0].LogStartOffset(); start == 0 {
+		t.Errorf("nothing deleted under a retention.ms set again after the damage")
+	}
+}
+
+// TestDeleteTopicOnFullDisk deletes a topic on a full disk, after
+// DeleteRecords moved its log start offset: the deletion commits with a
+// rename, which needs no space, so it is answered as done, though the
+// checkpoint cannot be rewritten. The stale entry must not outlive it: a
+// topic created later under the name inherited it at the next start, its
+// records hidden below the old log start offset.
+func TestDeleteTopicOnFullDisk(t *testing.T) {
+	mnt := mountTmpfs(t, 1<<20)
+	dir := filepath.Join(mnt, "data")
+	d, err := openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := d.CreateTopic("t", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		appendBatches(t, old.Partitions[0], makeBatch(testRecord{int64(i), "old"}))
+	}
+	if _, err := d.DeleteRecords(old, 0, 4); err != nil {
+		t.Fatal(err)
+	}
+	filler := fillDisk(t, mnt)
+	if err := d.DeleteTopic("t"); err != nil {
+		t.Errorf("DeleteTopic on a full disk: %v, want success: the rename committed it", err)
+	}
+	if d.Topic("t") != nil {
+		t.Fatal("the topic is still there")
+	}
+	os.Remove(filler)
+	fresh, err := d.CreateTopic("t", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		appendBatches(t, fresh.Partitions[0], makeBatch(testRecord{int64(i), "new"}))
+	}
+	d.Close()
+	d, err = openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if start := d.Topic("t").Partitions[0].LogStartOffset(); start != 0 {
+		t.Errorf("the new topic starts at %d after a restart, want 0: it inherited the deleted one's log start", start)
+	}
+}

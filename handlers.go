@@ -66,8 +66,10 @@ const (
 	codeOffsetOutOfRange        int16 = 1
 	codeCorruptMessage          int16 = 2
 	codeUnknownTopicOrPartition int16 = 3
+	codeNotLeaderOrFollower     int16 = 6
 	codeMessageTooLarge         int16 = 10
 	codeInvalidTopic            int16 = 17
+	codeRecordListTooLarge      int16 = 18
 	codeNotEnoughReplicas       int16 = 19
 	codeInvalidRequiredAcks     int16 = 21
 	codeKafkaStorageError       int16 = 56
@@ -87,6 +89,7 @@ const (
 	codeInvalidReplicationFactor int16 = 38
 	codeInvalidReplicaAssignment int16 = 39
 	codeInvalidConfig            int16 = 40
+	codePolicyViolation          int16 = 44
 
 	// Classic groups and offsets (groups.go, offsets.go, groupadmin.go).
 	// COORDINATOR_NOT_AVAILABLE and NOT_COORDINATOR send the client back to
@@ -97,6 +100,7 @@ const (
 	// UNSTABLE_OFFSET_COMMIT (KIP-447) is retried until the transaction
 	// holding the offsets ends.
 	codeOffsetMetadataTooLarge    int16 = 12
+	codeCoordinatorLoadInProgress int16 = 14
 	codeCoordinatorNotAvailable   int16 = 15
 	codeNotCoordinator            int16 = 16
 	codeIllegalGeneration         int16 = 22
@@ -235,19 +239,21 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 //	v3: record batches (magic 2) and TransactionalId; our minimum, as in Kafka 4.0 (KIP-896)
 //	v5: LogStartOffset in the response
+//	v7: zstd batches allowed (KIP-110); v3-6 get UNSUPPORTED_COMPRESSION_TYPE
 //	v8: per-batch RecordErrors and an ErrorMessage (KIP-467)
 //	v9: flexible
 //	v10: CurrentLeader and NodeEndpoints tagged fields (KIP-951)
 //	v11: no change to the schema; marks clients that handle KIP-951
 //
-// A producer sends, per partition, a records field of one or more record
-// batches. We check each batch's header and CRC, give the batch its offsets
-// and append it as it came: compressed batches stay compressed, unless the
-// topic's configs ask otherwise (validator.go): message.timestamp.type=
+// A producer sends, per partition, a records field of exactly one record
+// batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
+// batch's header and CRC, give the batch its offsets and append it as it
+// came: compressed batches stay compressed, unless the topic's configs
+// ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
-// snappy or lz4 rewrites a batch of another codec. acks=0 gets
+// snappy, lz4 or zstd rewrites a batch of another codec. acks=0 gets
 // no response at all, and the connection closes if a partition failed;
 // with one broker, acks=1 and acks=-1 mean the same.
 // Under Config.Fsync "always", every partition appended to is fsynced once
@@ -257,17 +263,20 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // Batches of idempotent producers are also checked against the producer's
 // sequence numbers (producers.go): a retry of a stored batch is answered
-// with success and the offset it got the first time, a gap with
+// with success, the offset it got the first time and its max timestamp as
+// LogAppendTimeMs, a gap with
 // OUT_OF_ORDER_SEQUENCE_NUMBER, and a fenced epoch with
 // INVALID_PRODUCER_EPOCH, whose text goes in ErrorMessage from v8.
 //
 // A transactional batch (attributes bit 4) must also come from the current
 // epoch of a producer whose open transaction has the partition (txn.go):
-// INVALID_PRODUCER_EPOCH for an old epoch, INVALID_PRODUCER_ID_MAPPING for
+// INVALID_PRODUCER_EPOCH for another epoch, INVALID_PRODUCER_ID_MAPPING for
 // a producer id no transactional id has, INVALID_TXN_STATE for a partition
 // not added with AddPartitionsToTxn, as Kafka's leaders answer since they
 // verify with the coordinator (KIP-890). Control batches (markers) are the
-// coordinator's to write: a producer's gets INVALID_RECORD.
+// coordinator's to write: a producer's gets INVALID_RECORD. Transactional
+// batches in a request with a null TransactionalID fail all of it with
+// TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
 type produceRequest struct {
 	// TransactionalID is what the ACL check needs (WRITE on the
 	// transactional id, acls.go); the transaction itself is found from
@@ -289,7 +298,7 @@ type produceTopic struct {
 
 type producePartition struct {
 	Index int32
-	// Records is one or more record batches as the producer packed them,
+	// Records is the record batch as the producer packed it (one, from v3),
 	// a slice of the request frame. The log copies them into the segment
 	// file, so nothing keeps the frame once the handler is done (the frame
 	// pool in kafka.go relies on it).
@@ -325,9 +334,11 @@ type produceTopicResponse struct {
 	PartitionResponses []producePartitionResponse
 }
 
-// producePartitionResponse is one partition's answer. Every offset and
-// time is -1 when the partition failed, as in Kafka, so a client never
-// mistakes a failed append for one stored at offset 0.
+// producePartitionResponse is one partition's answer. BaseOffset and
+// LogAppendTimeMs are -1 when the partition failed, as in Kafka, so a
+// client never mistakes a failed append for one stored at offset 0;
+// LogStartOffset is too, unless the failure was the log's
+// (failureKnowsLogStart).
 type producePartitionResponse struct {
 	Index     int32
 	ErrorCode int16
@@ -397,6 +408,12 @@ func (m *produceResponse) encode(w *writer, v int16) {
 // are woken once, after all the appends.
 func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*produceRequest)
+	if req.TransactionalID == nil && hasTransactionalRecords(req) {
+		// KafkaApis.handleProduceRequest takes transactional records
+		// without a transactional id for a denied one, whether or not an
+		// authorizer is on.
+		return &produceResponse{Responses: produceFailedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}
+	}
 	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(req.TopicData))}
 	validAcks := req.Acks == 0 || req.Acks == 1 || req.Acks == -1
 	appended := false
@@ -410,20 +427,27 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 		for _, p := range t.PartitionData {
 			pr := producePartitionResponse{Index: p.Index, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader}
 			pl := b.topicPartition(topic, p.Index)
+			// The checks run in Kafka's order: KafkaApis answers a missing
+			// partition (Produce never creates topics; clients create them
+			// through Metadata first) and a malformed records field, then
+			// ReplicaManager.appendRecords refuses bad acks for what is
+			// left, and appendToLocalLog an internal topic.
+			code, records := codeUnknownTopicOrPartition, []byte(nil)
+			if pl != nil {
+				records, code = producedBatch(p.Records, rc.header.APIVersion)
+			}
 			switch {
+			case code != codeNone:
+				pr.ErrorCode = code
 			case !validAcks:
 				pr.ErrorCode = codeInvalidRequiredAcks
-			case pl == nil:
-				// Produce never creates topics; clients create them
-				// through Metadata first.
-				pr.ErrorCode = codeUnknownTopicOrPartition
 			case t.Name == offsetsTopic:
 				// Only the coordinator writes there, as in Kafka ("Cannot
 				// append to internal topic"); a stray record would be
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
 			default:
-				b.appendRecords(topic, p.Index, pl, req.Acks, p.Records, &pr)
+				b.appendRecords(topic, p.Index, pl, req.Acks, records, &pr)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -493,7 +517,27 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 	pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendValidated(topic, partition, pl, acks, records, pr)
 	if pr.ErrorCode != codeNone {
 		pr.LogAppendTimeMs = -1
+		if failureKnowsLogStart(pr.ErrorCode) {
+			pr.LogStartOffset = pl.LogStartOffset()
+		}
 	}
+}
+
+// failureKnowsLogStart reports whether Kafka answers a produce that failed
+// with code with the partition's log start offset rather than -1. It does
+// for every failure inside the log's append but those it reports as they
+// are (ReplicaManager.appendToLocalLog): a batch too large or corrupt,
+// and a storage error. An idempotent producer reads the log start offset
+// to tell a sequence gap that retention caused from a real one. The
+// checks of a transaction's partitions (txn.go) run before the append,
+// as Kafka's verification with the coordinator does, and answer -1.
+func failureKnowsLogStart(code int16) bool {
+	switch code {
+	case codeMessageTooLarge, codeRecordListTooLarge, codeCorruptMessage, codeKafkaStorageError,
+		codeInvalidTxnState, codeInvalidProducerIDMapping:
+		return false
+	}
+	return true
 }
 
 // appendValidated runs a partition's checks and the append, and returns
@@ -503,26 +547,27 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 // them, and the producer fails or retries them as one. It also sets pr's
 // LogAppendTimeMs and RecordErrors where they apply.
 func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
-	// Bytes that do not split into whole batches were damaged on the way
-	// or by a buggy client; CORRUPT_MESSAGE lets a producer send again.
-	if len(records) == 0 {
-		return codeCorruptMessage, -1, nil
-	}
-	headers, err := splitBatches(records)
-	if err != nil {
-		return codeCorruptMessage, -1, nil
-	}
-	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
-	if code, off, msg := tooLarge(headers, limit); code != codeNone {
-		return code, off, msg
-	}
 	// With one replica, min.insync.replicas above 1 can never be met, and
 	// Kafka refuses acks=-1 then rather than store what it cannot protect
-	// as asked (Partition.appendRecordsToLeader). acks=0 and acks=1 do not
-	// ask for replicas, so they are stored.
+	// as asked (Partition.appendRecordsToLeader, which checks it before
+	// the log looks at the batch). acks=0 and acks=1 do not ask for
+	// replicas, so they are stored.
 	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
 		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
+	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
+	if code := checkProducedBatch(records, limit); code == codeMessageTooLarge {
+		return tooLarge(len(records), limit)
+	} else if code != codeNone {
+		return code, -1, nil
+	}
+	// records is the one batch producedBatch found, and its CRC has been
+	// checked, so the header is read without checking it again.
+	h, err := parseBatchHeader(records)
+	if err != nil {
+		return codeCorruptMessage, -1, nil
+	}
+	headers := []batchHeader{h}
 	// The topic's timestamp and compression configs (validator.go). A
 	// recompressed batch is measured again, as Kafka does when the
 	// validator changed the size.
@@ -533,49 +578,39 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		pr.RecordErrors = rej.records
 		return rej.code, -1, &rej.msg
 	}
-	if code, off, msg := tooLarge(headers, limit); code != codeNone {
-		return code, off, msg
+	if size := headers[0].Size(); size > limit {
+		return tooLarge(size, limit)
 	}
 	if _, compacted := topic.Configs.compaction(); compacted {
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
-		// cannot read (zstd) are not checked (cleaner.go).
+		// cannot read (malformed, or too large decompressed) are not
+		// checked (cleaner.go).
 		if keyless := nullKeyRecords(records, headers); len(keyless) > 0 {
-			why := fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d.", topic.Name, partition)
-			for _, i := range keyless {
-				pr.RecordErrors = append(pr.RecordErrors, batchIndexAndErrorMessage{BatchIndex: i, BatchIndexErrorMessage: &why})
-			}
-			return codeInvalidRecord, -1, ptr(fmt.Sprintf("One or more records have been rejected due to %d record errors in total: %s", len(keyless), why))
+			pr.RecordErrors = recordErrors(keyless, fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d", topic.Name, partition))
+			return codeInvalidRecord, -1, ptr(invalidRecordMessage(pr.RecordErrors))
 		}
 	}
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
-	return b.appendChecked(topic, partition, pl, records, headers)
+	return b.appendChecked(topic, partition, pl, records, headers, pr)
 }
 
-// tooLarge answers MESSAGE_TOO_LARGE for the first batch over limit, the
-// topic's max.message.bytes. Kafka's limit is on a batch, not a record,
-// since a batch is what the log stores and a consumer must fetch whole.
-func tooLarge(headers []batchHeader, limit int) (int16, int64, *string) {
-	for _, h := range headers {
-		if h.Size() > limit {
-			return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", h.Size(), limit))
-		}
-	}
-	return codeNone, -1, nil
+// tooLarge answers MESSAGE_TOO_LARGE for a batch of size bytes over
+// limit, the topic's max.message.bytes. Kafka's limit is on a batch, not
+// a record, since a batch is what the log stores and a consumer must
+// fetch whole.
+func tooLarge(size, limit int) (int16, int64, *string) {
+	return codeMessageTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over max.message.bytes %d", size, limit))
 }
 
 // appendChecked appends batches that passed appendValidated's checks,
 // after the one check that must hold a lock across the append: a
 // transactional batch's, against its transaction's state.
-func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader) (int16, int64, *string) {
+func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader, pr *producePartitionResponse) (int16, int64, *string) {
 	transactional := false
 	for _, h := range headers {
-		if h.isControl() {
-			// Only the transaction coordinator writes markers.
-			return codeInvalidRecord, -1, ptr("control batches may not be produced")
-		}
 		transactional = transactional || h.Attributes&transactionalFlag != 0
 	}
 	if transactional {
@@ -590,6 +625,13 @@ func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLo
 	placed, err := pl.Append(records, headers)
 	switch code := errorCode(err); code {
 	case codeNone:
+		if placed[0].Duplicate {
+			// Kafka answers a retry with the first append's offset
+			// and, as its LogAppendTimeMs, the stored batch's max
+			// timestamp, whatever the topic's timestamp type
+			// (UnifiedLog.append).
+			pr.LogAppendTimeMs = placed[0].MaxTimestamp
+		}
 		return codeNone, placed[0].BaseOffset, nil
 	case codeUnknownServerError, codeKafkaStorageError:
 		// Ours, not the producer's: logged, and the message says what
@@ -681,8 +723,9 @@ type fetchTopic struct {
 type fetchPartition struct {
 	Partition int32
 	// CurrentLeaderEpoch is the epoch the consumer last saw in Metadata
-	// (KIP-320), always 0 here because the leader never changes; the
-	// session cache keeps it with the partition (fetchsessions.go).
+	// (KIP-320), 0 here because the leader never changes, or -1; a later
+	// one is UNKNOWN_LEADER_EPOCH. The session cache keeps it with the
+	// partition (fetchsessions.go).
 	CurrentLeaderEpoch int32
 	FetchOffset        int64
 	// LastFetchedEpoch and LogStartOffset are for followers, which use
@@ -927,8 +970,26 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	// The files first: a partition whose file cannot be opened is
 	// answered with its error, which the session must see.
 	resp = b.openRecordFiles(resp)
+	if v <= 5 {
+		olderStorageErrors(resp)
+	}
 	b.fetchSessions.finish(fc, resp, v)
 	return resp
+}
+
+// olderStorageErrors answers KAFKA_STORAGE_ERROR as NOT_LEADER_OR_FOLLOWER
+// to a Fetch of v5 or older, as KafkaApis.handleFetchRequest does
+// (maybeDownConvertStorageError): clients of those versions may not know
+// the code and fail for good, where the other makes them refresh their
+// metadata and retry.
+func olderStorageErrors(resp *fetchResponse) {
+	for i := range resp.Responses {
+		for j := range resp.Responses[i].Partitions {
+			if pr := &resp.Responses[i].Partitions[j]; pr.ErrorCode == codeKafkaStorageError {
+				pr.ErrorCode = codeNotLeaderOrFollower
+			}
+		}
+	}
 }
 
 // longPoll reads until MinBytes are ready, a partition has an error, or
@@ -1028,15 +1089,19 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 		for _, fp := range ft.Partitions {
 			i++
 			pr := emptyFetchPartition(fp.Partition)
-			pl := b.topicPartition(topic, fp.Partition)
-			if pl == nil {
-				pr.ErrorCode = missing
+			pl, code := b.fetchedPartition(topic, missing, fp)
+			if pr.ErrorCode = code; code != codeNone {
 				answerNow = true
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
 			// The read_committed end is the LSO (txn.go).
 			pr.LastStableOffset, pr.HighWatermark, pr.LogStartOffset = pl.fetchOffsets()
+			if pr = diverged(pr, fp); pr.ErrorCode != codeNone || pr.DivergingEpoch.Epoch >= 0 {
+				answerNow = true
+				tr.Partitions = append(tr.Partitions, pr)
+				continue
+			}
 			end := int64(math.MaxInt64)
 			if req.IsolationLevel == readCommitted {
 				end = pr.LastStableOffset
@@ -1052,11 +1117,15 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			// with their offsets and no records; the consumer asks
 			// again from the same offset. The read is asked for at
 			// least a byte, so that a first batch larger than the
-			// budget is still found (KIP-74).
+			// budget is still found (KIP-74); only the response's
+			// first batch may exceed its partition's limit.
 			if budget > 0 || size == 0 {
 				sec, err := pl.ReadSectionBelow(fp.FetchOffset, min(int(fp.PartitionMaxBytes), max(budget, 1)), end)
 				switch {
 				case err != nil:
+					// Kafka answers a failed read with no offsets
+					// (ReplicaManager.createLogReadResult).
+					pr = emptyFetchPartition(fp.Partition)
 					pr.ErrorCode = errorCode(err)
 					answerNow = true
 					// An offset out of range is the consumer's to
@@ -1064,7 +1133,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 					if pr.ErrorCode != codeOffsetOutOfRange {
 						b.log.Error("fetch failed", "topic", topic.Name, "partition", fp.Partition, "offset", fp.FetchOffset, "err", err)
 					}
-				case size == 0 || int(sec.size) <= budget:
+				case size == 0 || int(sec.size) <= min(budget, int(fp.PartitionMaxBytes)):
 					pr.recordsFile = sec
 					size += int(sec.size)
 					budget -= int(sec.size)
@@ -1081,6 +1150,26 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 		}
 	}
 	return resp, size, answerNow
+}
+
+// fetchedPartition finds a fetched partition's log, or the error code it
+// is answered with instead: missing if its topic is not there,
+// UNKNOWN_TOPIC_OR_PARTITION if the topic is but the partition is not
+// (also by topic id, as KafkaApis.handleFetchRequest answers), or
+// UNKNOWN_LEADER_EPOCH if the consumer names a leader epoch this broker
+// has not reached (Partition.checkCurrentLeaderEpoch). FetchRequest reads
+// a negative epoch as none given.
+func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartition) (*partitionLog, int16) {
+	pl := b.topicPartition(topic, fp.Partition)
+	switch {
+	case topic == nil:
+		return nil, missing
+	case pl == nil:
+		return nil, codeUnknownTopicOrPartition
+	case fp.CurrentLeaderEpoch >= 0:
+		return pl, checkLeaderEpoch(fp.CurrentLeaderEpoch)
+	}
+	return pl, codeNone
 }
 
 // fetchedTopic finds a fetched topic by id from v13 on and by name
@@ -1124,7 +1213,8 @@ func emptyFetchPartition(partition int32) fetchPartitionResponse {
 // A timestamp of -1 asks for the latest offset (the high watermark, or
 // the last stable offset under read_committed), -2
 // for the earliest; any other value for the first offset whose timestamp is
-// at least that.
+// at least that. A special timestamp newer than the request's version, or
+// a negative one that is none of them, is UNSUPPORTED_VERSION.
 type listOffsetsRequest struct {
 	// ReplicaID is -1 from a consumer or an admin tool; only followers,
 	// of which there are none here, name themselves.
@@ -1253,6 +1343,8 @@ const (
 // stop a consumer from placing its other partitions.
 func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listOffsetsRequest)
+	v := rc.header.APIVersion
+	duplicates := duplicateListOffsetsPartitions(req.Topics)
 	resp := &listOffsetsResponse{Topics: make([]listOffsetsTopicResponse, 0, len(req.Topics))}
 	for _, t := range req.Topics {
 		topic := b.logs.Topic(t.Name)
@@ -1260,9 +1352,19 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 		for _, p := range t.Partitions {
 			pr := listOffsetsPartitionResponse{PartitionIndex: p.PartitionIndex, Timestamp: -1, Offset: -1, LeaderEpoch: -1}
 			pl := b.topicPartition(topic, p.PartitionIndex)
+			// In ReplicaManager.fetchOffset's order: a partition named
+			// twice, a special timestamp the version does not have, a
+			// partition that is not there, a leader epoch not this
+			// broker's (-1 is none given).
 			switch {
+			case duplicates[topicPartitionKey{t.Name, p.PartitionIndex}]:
+				pr.ErrorCode = codeInvalidRequest
+			case p.Timestamp < 0 && v < minListOffsetsVersion(p.Timestamp):
+				pr.ErrorCode = codeUnsupportedVersion
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			case p.CurrentLeaderEpoch != -1 && checkLeaderEpoch(p.CurrentLeaderEpoch) != codeNone:
+				pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch)
 			case pl.failed() != nil:
 				// An offline partition (flush.go) answers nothing from
 				// its files, which may differ from what is on disk, as
@@ -1280,6 +1382,51 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 		resp.Topics = append(resp.Topics, tr)
 	}
 	return resp
+}
+
+// minListOffsetsVersion is the first ListOffsets version that has the
+// special timestamp ts, or math.MaxInt16 for a negative timestamp that
+// is none of them: ReplicaManager's timestampMinSupportedVersion, by
+// which Kafka answers the others UNSUPPORTED_VERSION.
+func minListOffsetsVersion(ts int64) int16 {
+	switch ts {
+	case latestTimestamp, earliestTimestamp:
+		return 1
+	case maxTimestamp:
+		return 7
+	case earliestLocalOffset:
+		return 8
+	case latestTieredOffset:
+		return 9
+	}
+	return math.MaxInt16
+}
+
+// topicPartitionKey names a partition of a request.
+type topicPartitionKey struct {
+	topic     string
+	partition int32
+}
+
+// duplicateListOffsetsPartitions is ListOffsetsRequest.duplicatePartitions:
+// the partitions a request names more than once, each of which Kafka
+// answers INVALID_REQUEST.
+func duplicateListOffsetsPartitions(topics []listOffsetsTopic) map[topicPartitionKey]bool {
+	seen := map[topicPartitionKey]bool{}
+	var dup map[topicPartitionKey]bool
+	for _, t := range topics {
+		for _, p := range t.Partitions {
+			k := topicPartitionKey{t.Name, p.PartitionIndex}
+			if seen[k] {
+				if dup == nil {
+					dup = map[topicPartitionKey]bool{}
+				}
+				dup[k] = true
+			}
+			seen[k] = true
+		}
+	}
+	return dup
 }
 
 // listOffset answers one partition of ListOffsets: an offset and its
@@ -1731,8 +1878,10 @@ func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r re
 // (log.go). The answer's LowWatermark is the start after. An Offset of -1
 // means the high watermark: everything so far. The start never moves
 // back, so an offset below it answers the current start without error, as
-// in Kafka; one past the high watermark is OFFSET_OUT_OF_RANGE. TimeoutMs
-// does not matter: there are no replicas to wait for.
+// in Kafka; one past the high watermark is OFFSET_OUT_OF_RANGE. A topic
+// whose cleanup.policy lacks delete is POLICY_VIOLATION, and the internal
+// __consumer_offsets INVALID_TOPIC_EXCEPTION. TimeoutMs does not matter:
+// there are no replicas to wait for.
 type deleteRecordsRequest struct {
 	Topics    []deleteRecordsTopic
 	TimeoutMs int32
@@ -1813,8 +1962,18 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 		for _, p := range t.Partitions {
 			pr := deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1}
 			pl := b.topicPartition(topic, p.PartitionIndex)
-			if pl == nil {
+			// ReplicaManager.deleteRecordsOnLocalLog refuses an internal
+			// topic, and Partition.deleteRecordsOnLeader a topic whose
+			// cleanup.policy does not include delete.
+			switch {
+			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			case t.Name == offsetsTopic:
+				pr.ErrorCode = codeInvalidTopic
+			case !topic.Configs.deletes():
+				pr.ErrorCode = codePolicyViolation
+			}
+			if pr.ErrorCode != codeNone {
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}

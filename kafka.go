@@ -5,7 +5,7 @@
 // on disk, in the same layout Kafka uses. It is meant both as a local broker
 // for development and tests and as a guided tour of how Kafka works, read
 // as a book in four parts (see Reading order). The book is not short:
-// about 32,000 lines of Go without the tests, a quarter of them comments.
+// about 36,000 lines of Go without the tests, a quarter of them comments.
 // Part I, the path of a record from a producer to the disk and back to a
 // consumer, is about a quarter of them, and a reader can finish it in an
 // evening; the other parts build on it and not on each other.
@@ -83,8 +83,14 @@
 //     retention deleting whole segments.
 //   - segfiles.go: the descriptor cache through which closed segments are
 //     read, so that open files do not grow with the segment count.
+//   - fdlimit_unix.go: the process's open file limit, which bounds that
+//     cache.
+//   - fdlimit_other.go: the same, where the OS has no such limit.
 //   - topics.go: the data dir: topics as sets of partition directories, their
 //     ids and configs, and creation and deletion that a crash leaves whole.
+//   - dirlock_unix.go: the data dir's lock, which keeps a second broker
+//     off it.
+//   - dirlock_other.go: the same, where the OS has no flock.
 //   - handlers.go: the core APIs, one section per API in API-key order
 //     (Produce, Fetch, ListOffsets, Metadata, ApiVersions and
 //     DeleteRecords), each opening with the versions served.
@@ -136,6 +142,8 @@
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and
 //     snappy and lz4 written on the standard library alone.
+//   - zstd.go: zstd, the fifth codec: a decoder of RFC 8878 frames and a
+//     small encoder.
 //   - settings.go: the broker's settings by their server.properties names.
 //   - cleaner.go: log compaction, with segments swapped so that a crash
 //     leaves old or new.
@@ -170,13 +178,12 @@
 // coordinator of every group, and replication factors other than 1 are
 // refused. Record batches are stored and served as the producer sent them,
 // unless a topic asks for LogAppendTime or for a compression.type other
-// than producer, which may be uncompressed, gzip, snappy or lz4 but not
-// zstd, which the broker has no codec for; only the magic-2 batch format
-// of Kafka 0.11 and later is supported. The web page decodes gzip, snappy
-// and lz4 batches too, to show their records, and shows zstd ones as
-// opaque. Old segments are deleted by retention.ms and retention.bytes,
-// and compacted under cleanup.policy=compact; the cleaner opens every
-// batch but zstd ones, which it keeps whole.
+// than producer; only the magic-2 batch format of Kafka 0.11 and later is
+// supported. The broker's zstd encoder is simple: a batch it rewrites to
+// zstd comes out about as small as in lz4, not as in libzstd. Old
+// segments are deleted by retention.ms and retention.bytes, and compacted
+// under cleanup.policy=compact; the cleaner opens batches of every codec,
+// and keeps whole only those it cannot decode.
 // By default records reach the disk when the OS writes them back, as in
 // Kafka; Config.Fsync trades speed for surviving a power cut.
 package kafka
@@ -195,6 +202,7 @@ import (
 	"math/bits"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -268,7 +276,7 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
-		Files: newFileCache(cfg.ClosedSegmentFiles)}, cfg.Logger)
+		Files: newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger))}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -287,9 +295,11 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
-	ids, err := openProducerIDs(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
+	// A damaged file is not fatal: the ids restart past every id in use,
+	// once the coordinators are open (skipPast below).
+	ids, idsDamaged := openProducerIDs(cfg.DataDir)
+	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
+		return nil, errors.Join(idsDamaged, logs.Close())
 	}
 	groupConfigs, err := openGroupConfigs(cfg.DataDir)
 	if err != nil {
@@ -321,6 +331,11 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.pendingTxnOffsets = b.txns.pendingOffsets
+	highest := b.highestProducerID()
+	if moved := b.producerIDs.skipPast(highest); moved || idsDamaged != nil {
+		cfg.Logger.Warn("producer-ids file damaged, missing or behind the ids in use: ids start past the highest in use",
+			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
+	}
 	return b, nil
 }
 
@@ -1322,7 +1337,7 @@ type Config struct {
 	// partition's active one too, despite the name. The others are opened
 	// when read or written and the least recently used idle ones closed
 	// (segfiles.go). Kafka has no such setting: it keeps them all open.
-	// Default 256.
+	// Default 256, and at most half the process's open file limit.
 	ClosedSegmentFiles int
 
 	// FetchSessionCacheSlots is how many incremental fetch sessions

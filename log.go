@@ -1079,9 +1079,8 @@ func (s *segment) readAt(pos, n int64) ([]byte, error) {
 // the first batch, in offset order, whose maximum is at or after ts:
 // segments whose maximum is below ts are skipped, and inside a segment the
 // time index, which holds the running maximum, says where to start. In an
-// uncompressed batch the records are then walked to find the exact one; a
-// compressed batch answers with its base offset and maximum timestamp,
-// because the broker never decompresses (Kafka would). Records below the
+// batch the records are then walked to find the exact one, decompressed
+// if need be (firstRecordAtOrAfter). Records below the
 // log start offset do not count, even while their segment is still on
 // disk. found is false when no record qualifies, or when the disk fails
 // (logged), and ListOffsets answers -1.
@@ -1120,12 +1119,8 @@ func (s *segment) offsetForTimestamp(ts, from int64) (offset, timestamp int64, f
 	}
 	var recordErr error
 	err = s.eachBatch(start, func(pos int64, h batchHeader) bool {
-		switch {
-		case h.MaxTimestamp < ts:
+		if h.MaxTimestamp < ts {
 			return true
-		case h.Compressed():
-			offset, timestamp, found = max(h.BaseOffset, from), h.MaxTimestamp, true
-			return false
 		}
 		offset, timestamp, found, recordErr = s.firstRecordAtOrAfter(pos, h, ts, from)
 		// If not found, the batch's maxTimestamp promised a record that is
@@ -1139,34 +1134,57 @@ func (s *segment) offsetForTimestamp(ts, from int64) (offset, timestamp int64, f
 	return offset, timestamp, true, nil
 }
 
-// firstRecordAtOrAfter walks the uncompressed batch h at pos for its first
-// record at or past offset from with a timestamp at or after ts. Records
-// that do not parse (the CRC held, so the client wrote them so) answer at
-// batch granularity.
+// firstRecordAtOrAfter walks the batch h at pos for its first record at
+// or past offset from with a timestamp at or after ts, as Kafka's
+// LogSegment.findOffsetByTimestamp walks a batch's records, compressed or
+// not. Records that cannot be read (data that does not decompress, or
+// records that do not parse though the CRC held) answer at batch
+// granularity: the base offset and the batch's maximum timestamp.
 func (s *segment) firstRecordAtOrAfter(pos int64, h batchHeader, ts, from int64) (offset, timestamp int64, found bool, err error) {
-	b, err := s.readAt(pos, int64(h.Size()))
+	records, ok, err := s.batchRecords(pos, h)
 	if err != nil {
 		return -1, -1, false, err
 	}
-	walkErr := eachRecord(b, h, func(o, t int64) bool {
-		if t >= ts && o >= from {
-			offset, timestamp, found = o, t, true
-		}
-		return !found
-	})
-	if walkErr != nil && !found {
+	var walkErr error
+	if ok {
+		walkErr = walkRecords(records, h, func(o, t int64) bool {
+			if t >= ts && o >= from {
+				offset, timestamp, found = o, t, true
+			}
+			return !found
+		})
+	}
+	if (!ok || walkErr != nil) && !found {
 		return max(h.BaseOffset, from), h.MaxTimestamp, true, nil
 	}
 	return offset, timestamp, found, nil
 }
 
+// batchRecords reads the batch h at pos and returns its records,
+// decompressed if need be (at most maxDecompressedBatch bytes, so that a
+// batch built to inflate without end costs no more), for walkRecords. ok
+// is false when the broker cannot decompress them: data that does not
+// inflate, or inflates past the cap.
+func (s *segment) batchRecords(pos int64, h batchHeader) (records []byte, ok bool, err error) {
+	codec := int(h.Attributes & compressionCodecMask)
+	if !canDecompress(codec) {
+		return nil, false, nil
+	}
+	b, err := s.readAt(pos, int64(h.Size()))
+	if err != nil {
+		return nil, false, err
+	}
+	records, derr := decompress(codec, b[batchHeaderSize:h.Size()], maxDecompressedBatch)
+	return records, derr == nil, nil
+}
+
 // MaxTimestamp answers ListOffsets for MAX_TIMESTAMP (-3, KIP-734): the
 // offset and timestamp of the record with the largest timestamp, the first
 // one on ties. Each segment remembers the first batch that holds its
-// maximum; in an uncompressed batch the records are walked for the exact
-// record, and a compressed batch answers with its last offset, as Kafka
-// does for batches it does not open. found is false if no batch has a
-// timestamp.
+// maximum, and its records are walked for the exact record, decompressed
+// if need be, as Kafka's RecordBatch.offsetOfMaxTimestamp walks them; a
+// batch the broker cannot decompress answers with its last offset.
+// found is false if no batch has a timestamp.
 func (l *partitionLog) MaxTimestamp() (offset, timestamp int64, found bool) {
 	err := l.readRepairing(func() error {
 		if l.closed {
@@ -1207,15 +1225,15 @@ func (s *segment) maxTimestampRecord() (offset, timestamp int64, err error) {
 		return -1, -1, fmt.Errorf("kafka: segment %d has no batch at offset %d", s.base, s.idx.maxTimestampOffset)
 	}
 	offset, timestamp = h.LastOffset(), h.MaxTimestamp
-	if h.Compressed() {
-		return offset, timestamp, nil
-	}
-	b, err := s.readAt(pos, int64(h.Size()))
+	records, ok, err := s.batchRecords(pos, h)
 	if err != nil {
 		return -1, -1, err
 	}
+	if !ok {
+		return offset, timestamp, nil
+	}
 	first := true
-	walkErr := eachRecord(b, h, func(o, t int64) bool {
+	walkErr := walkRecords(records, h, func(o, t int64) bool {
 		if first || t > timestamp {
 			offset, timestamp, first = o, t, false
 		}
@@ -1445,7 +1463,10 @@ func (l *partitionLog) rebuildOlder(s *segment) error {
 	s.offsets, s.idx = scan.offsets, scan.idx
 	// An inactive segment ends with its final time entry, as a roll writes.
 	s.times = s.idx.addTimeEntry(scan.times)
-	return l.writeIndexes(s)
+	if err := l.writeIndexes(s); err != nil {
+		return l.indexesNotWritten(s, err)
+	}
+	return nil
 }
 
 // recoverRolled opens the segment before the last after an unclean stop.
@@ -1471,7 +1492,9 @@ func (l *partitionLog) recoverRolled(base int64, later []int64) (s *segment, cut
 		// writes.
 		if times := s.idx.addTimeEntry(s.times); len(times) > len(s.times) {
 			s.times = times
-			err = l.writeIndexes(s)
+			if err = l.writeIndexes(s); err != nil {
+				err = l.indexesNotWritten(s, err)
+			}
 		}
 	}
 	if err != nil {
@@ -1564,18 +1587,36 @@ func (l *partitionLog) recoverInto(s *segment, clean bool, beforeCut func() erro
 	unchanged := scan.bad == nil && trusted && len(scan.offsets) == len(from.offsets) && len(scan.times) == len(from.times)
 	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	l.hw = scan.next
+	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
 	switch {
 	case unchanged:
 	case len(s.offsets) == 0 && len(s.times) == 0:
 		if err := l.emptyIndexes(s, false); err != nil {
-			return err
+			return l.indexesNotWritten(s, err)
 		}
 	default:
 		if err := l.writeIndexes(s); err != nil {
-			return err
+			return l.indexesNotWritten(s, err)
 		}
 	}
-	s.flushedOffsets, s.flushedTimes = len(s.offsets), len(s.times)
+	return nil
+}
+
+// indexesNotWritten deals with recovery's failure to write the index files
+// it rebuilt, which a full disk causes: their entries are in memory, which
+// is all that serving needs, so the partition opens anyway. The files on
+// disk are removed, lest they hold entries the scan did not find, and a
+// missing index is rebuilt by the next open's scan (loadSegment,
+// indexedTail); the active segment's next flush writes its entries whole.
+// Only a failure to remove them fails the open.
+func (l *partitionLog) indexesNotWritten(s *segment, cause error) error {
+	for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix} {
+		if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return errors.Join(cause, err)
+		}
+	}
+	l.logger.Warn("index files not written at open: removed, to be rebuilt from the log", "partition", filepath.Base(l.dir), "segment", s.base, "err", cause)
+	s.flushedOffsets, s.flushedTimes = 0, 0
 	return nil
 }
 

@@ -141,11 +141,17 @@ func (c *testClient) createTopic(name string, partitions int32) {
 }
 
 // produce sends records to one partition with Produce v9 and returns the
-// error code and base offset.
+// error code and base offset. Transactional records go with a
+// transactional id, without which Kafka refuses them; which one does not
+// matter here, as the broker finds the transaction by producer id.
 func (c *testClient) produce(topic string, partition int32, records []byte) (int16, int64) {
 	c.t.Helper()
+	var transactionalID *string
+	if hasTransactionalRecords(&produceRequest{TopicData: []produceTopic{{PartitionData: []producePartition{{Records: records}}}}}) {
+		transactionalID = ptr("test-transactional-id")
+	}
 	r := c.roundTrip(0, 9, true, func(w *writer) {
-		w.NullableString(nil)
+		w.NullableString(transactionalID)
 		w.Int16(-1)
 		w.Int32(1000)
 		w.ArrayLen(1)

@@ -203,8 +203,8 @@ func gzippedBatch(timestamp int64, recs []record) []byte {
 }
 
 // TestRecordsDecoding reads back plain and gzipped records with keys,
-// nulls and binary values, snappy and lz4 records, and a batch in a codec
-// the page does not have (zstd).
+// nulls and binary values, snappy, lz4 and zstd records, and a batch
+// flagged zstd whose records are not, which the page cannot decode.
 func TestRecordsDecoding(t *testing.T) {
 	b := startBroker(t, t.TempDir())
 	c := dial(t, b.addr)
@@ -215,7 +215,7 @@ func TestRecordsDecoding(t *testing.T) {
 	binary.BigEndian.PutUint16(zstd[batchAttrOffset:], 4)
 	binary.BigEndian.PutUint32(zstd[batchCRCOffset:], crc32.Checksum(zstd[batchAttrOffset:], castagnoli))
 	c.produce("r", 0, zstd)
-	for codec, ts := range map[int]int64{codecSnappy: 4000, codecLZ4: 5000} {
+	for codec, ts := range map[int]int64{codecSnappy: 4000, codecLZ4: 5000, codecZstd: 6000} {
 		batch := appendBatch(nil, ts, []record{{Key: []byte(codecName(codec)), Value: []byte("v")}})
 		body, _ := compress(codec, batch[batchHeaderSize:], -1)
 		batch = append(batch[:batchHeaderSize], body...)
@@ -229,8 +229,8 @@ func TestRecordsDecoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 5 {
-		t.Fatalf("%d records from offset 1, want 5: %+v", len(recs), recs)
+	if len(recs) != 6 {
+		t.Fatalf("%d records from offset 1, want 6: %+v", len(recs), recs)
 	}
 	for _, r := range recs[3:] {
 		if string(r.Key) != r.Compression || string(r.Value) != "v" || r.Note != "" {

@@ -93,8 +93,9 @@ func BenchmarkReadFrame(b *testing.B) {
 }
 
 // BenchmarkValidateBatch is what a produce does to a partition's records
-// before the append: split them into batches and check each header and
-// CRC, then apply the topic's record policy (here the default one).
+// before the append: find the one batch, check its header, CRC and
+// records (producedBatch, checkProducedBatch), then apply the topic's
+// record policy (here the default one).
 func BenchmarkValidateBatch(b *testing.B) {
 	for _, size := range benchRecordSizes {
 		b.Run(fmt.Sprintf("record=%dB", size), func(b *testing.B) {
@@ -103,10 +104,18 @@ func BenchmarkValidateBatch(b *testing.B) {
 			b.SetBytes(int64(len(batch)))
 			b.ReportAllocs()
 			for b.Loop() {
-				headers, err := splitBatches(batch)
+				records, code := producedBatch(batch, 11)
+				if code == codeNone {
+					code = checkProducedBatch(records, defaultMaxMessageBytes)
+				}
+				if code != codeNone {
+					b.Fatalf("error code %d", code)
+				}
+				h, err := parseBatchHeader(records)
 				if err != nil {
 					b.Fatal(err)
 				}
+				headers := []batchHeader{h}
 				if _, _, rej := validateRecords(policy, batch, headers, 1_700_000_000_000); rej != nil {
 					b.Fatal(rej.msg)
 				}

@@ -39,7 +39,8 @@
 //     batch got the first time, which the Produce handler answers with no
 //     error, as Kafka has since it began keeping five batches (KAFKA-5494);
 //     clients treat the DUPLICATE_SEQUENCE_NUMBER of older brokers as a
-//     success without an offset.
+//     success without an offset. Its LogAppendTimeMs is the stored batch's
+//     max timestamp, as in Kafka, whatever the topic's timestamp type.
 //   - Of the same epoch, starting right after the newest batch: appended.
 //   - Anything else: OUT_OF_ORDER_SEQUENCE_NUMBER.
 //
@@ -103,6 +104,10 @@ const retainedBatches = 5
 type producerBatch struct {
 	firstSeq, lastSeq       int32
 	firstOffset, lastOffset int64
+	// maxTimestamp is the batch's as stored (the broker's clock under
+	// LogAppendTime), which Kafka answers a duplicate with as its
+	// LogAppendTimeMs (UnifiedLog.append).
+	maxTimestamp int64
 }
 
 // producerEntry is one producer's state in one partition: Kafka's
@@ -130,8 +135,9 @@ type appendedBatch struct {
 	// or, for a duplicate, by the append that first stored it.
 	BaseOffset int64
 	// Duplicate means the batch repeats one already in the log and was not
-	// stored again.
-	Duplicate bool
+	// stored again; MaxTimestamp is then that batch's.
+	Duplicate    bool
+	MaxTimestamp int64
 }
 
 // check decides about batch h, given its producer's entry e (nil if the
@@ -186,10 +192,11 @@ func (e *producerEntry) with(h *batchHeader, firstOffset int64) *producerEntry {
 		n.batches = append(n.batches, e.batches[max(0, len(e.batches)-(retainedBatches-1)):]...)
 	}
 	n.batches = append(n.batches, producerBatch{
-		firstSeq:    h.BaseSequence,
-		lastSeq:     h.LastSequence(),
-		firstOffset: firstOffset,
-		lastOffset:  firstOffset + int64(h.LastOffsetDelta),
+		firstSeq:     h.BaseSequence,
+		lastSeq:      h.LastSequence(),
+		firstOffset:  firstOffset,
+		lastOffset:   firstOffset + int64(h.LastOffsetDelta),
+		maxTimestamp: h.MaxTimestamp,
 	})
 	return n
 }
@@ -245,7 +252,7 @@ func (ps producerStates) plan(headers []batchHeader, next int64) ([]appendedBatc
 				return nil, nil, err
 			}
 			if dup != nil {
-				placed[i] = appendedBatch{BaseOffset: dup.firstOffset, Duplicate: true}
+				placed[i] = appendedBatch{BaseOffset: dup.firstOffset, Duplicate: true, MaxTimestamp: dup.maxTimestamp}
 				continue
 			}
 			updates[h.ProducerID] = e.with(h, next)
@@ -356,11 +363,66 @@ func openProducerIDs(dir string) (*producerIDs, error) {
 		return nil, fmt.Errorf("kafka: read %s: %w", producerIDsFile, err)
 	default:
 		if p.end, err = parseProducerIDs(b); err != nil {
-			return nil, err
+			// The allocator is returned too, at 0, for Open to move
+			// past the ids in use (skipPast).
+			return p, fmt.Errorf("%w: %w", errProducerIDsDamaged, err)
 		}
 	}
 	p.next = p.end
 	return p, nil
+}
+
+// producerIDErrorCode answers an InitProducerId whose id could not be
+// had: the id space used up is UNKNOWN_SERVER_ERROR, and a block that
+// could not be reserved (the file not written, as on a full disk)
+// COORDINATOR_LOAD_IN_PROGRESS, which clients retry, as Kafka's
+// RPCProducerIdManager answers while it has no block to hand out from.
+func producerIDErrorCode(err error) int16 {
+	if errors.Is(err, errProducerIDsExhausted) {
+		return codeUnknownServerError
+	}
+	return codeCoordinatorLoadInProgress
+}
+
+// errProducerIDsDamaged is a producer-ids file that does not parse.
+var errProducerIDsDamaged = errors.New("kafka: producer-ids file damaged")
+
+// skipPast makes sure that no id at or below highest is handed out, and
+// reports whether it had to move: a producer-ids file lost or damaged, or
+// older than the data dir, would start the ids over, and a new producer
+// given the id of an old one would have its first batches taken for
+// duplicates of that one's, acknowledged and dropped. The next Next
+// reserves the block after highest.
+func (p *producerIDs) skipPast(highest int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if highest < p.next {
+		return false
+	}
+	p.next = highest + 1
+	p.end = p.next
+	return true
+}
+
+// highestProducerID is the highest producer id the partitions that opened
+// and the transaction coordinator know, or -1.
+func (b *Broker) highestProducerID() int64 {
+	highest := int64(-1)
+	for _, t := range b.logs.Topics() {
+		for _, pl := range t.Partitions {
+			pl.appendMu.Lock()
+			for id := range pl.producers {
+				highest = max(highest, id)
+			}
+			pl.appendMu.Unlock()
+		}
+	}
+	b.txns.mu.Lock()
+	for id := range b.txns.byProducer {
+		highest = max(highest, id)
+	}
+	b.txns.mu.Unlock()
+	return highest
 }
 
 // parseProducerIDs reads the next block start from the file's content.
@@ -509,7 +571,7 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 	id, err := b.producerIDs.Next()
 	if err != nil {
 		b.log.Error("allocating a producer id", "err", err)
-		return fail(codeUnknownServerError)
+		return fail(producerIDErrorCode(err))
 	}
 	return &initProducerIDResponse{ProducerID: id, ProducerEpoch: 0}
 }

@@ -9,15 +9,18 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"log/slog"
 	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // idempotentBatch builds a batch of n records from producer id at epoch,
@@ -55,7 +58,9 @@ func wantPlaced(t *testing.T, l *partitionLog, want []appendedBatch, batches ...
 	if err != nil {
 		t.Fatalf("Append: %v", err)
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	// A duplicate's MaxTimestamp is checked through Produce
+	// (TestProduceDuplicateAppendTime).
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(appendedBatch{}, "MaxTimestamp")); diff != "" {
 		t.Fatalf("Append (-want +got):\n%s", diff)
 	}
 }
@@ -460,5 +465,54 @@ func TestIdempotentProduceWire(t *testing.T) {
 	}
 	if _, hw, _ := c.fetch("idem", 0, 0, 0, 0); hw != 6 {
 		t.Errorf("high watermark %d after the retry, want 6", hw)
+	}
+}
+
+// TestProducerIDsFileLost restarts a broker whose producer-ids file is
+// gone or damaged after producers wrote to its partitions. Counting from 0
+// again would hand a new producer the id of one whose sequence numbers a
+// partition remembers, and its first batches would be refused as out of
+// order, or dropped as duplicates while acknowledged. The broker starts
+// past every producer id its partitions and transactions know, and says so.
+func TestProducerIDsFileLost(t *testing.T) {
+	for _, damage := range []struct {
+		name string
+		do   func(path string)
+	}{
+		{"deleted", func(path string) { os.Remove(path) }},
+		{"garbled", func(path string) { os.WriteFile(path, []byte("version: 0\nnext_blo\x00\x00"), 0o644) }},
+	} {
+		t.Run(damage.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tb := startBroker(t, dir)
+			c := dial(t, tb.addr)
+			c.createTopic("p", 1)
+			var last int64
+			for range 3 {
+				_, id, _ := c.initProducerID(nil, -1, -1)
+				if code, _ := c.produce("p", 0, idempotentBatch(id, 0, 0, 1)); code != codeNone {
+					t.Fatalf("produce: code %d", code)
+				}
+				last = id
+			}
+			tx := "tx"
+			_, txID, _ := c.initProducerID(&tx, -1, -1) // known to the transaction state only
+			tb.stop()
+			damage.do(filepath.Join(dir, producerIDsFile))
+
+			var logs syncBuffer
+			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			c = dial(t, tb.addr)
+			code, id, _ := c.initProducerID(nil, -1, -1)
+			if code != codeNone || id <= max(last, txID) {
+				t.Errorf("InitProducerId after the file was %s: code %d, id %d; want an id past %d and %d", damage.name, code, id, last, txID)
+			}
+			if code, offset := c.produce("p", 0, idempotentBatch(id, 0, 0, 1)); code != codeNone || offset != 3 {
+				t.Errorf("produce with the new id: code %d at offset %d, want 0 at 3", code, offset)
+			}
+			if !strings.Contains(logs.String(), producerIDsFile) {
+				t.Errorf("no log line names %s:\n%s", producerIDsFile, logs.String())
+			}
+		})
 	}
 }

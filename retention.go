@@ -69,7 +69,14 @@ func (l *partitionLog) AdvanceLogStart(offset int64) (int64, bool, error) {
 // the log is shared. A start past the high watermark means the records up
 // to it were lost in a crash after DeleteRecords was answered; the start
 // stays at the high watermark, and the next append goes on from there.
+// A partition whose log did not open has nothing to check the start
+// against, and keeps it as it is, so that the checkpoints written while
+// it is offline carry it over to the start that opens it again.
 func (l *partitionLog) restoreLogStart(offset int64) {
+	if l.failed() != nil && len(l.segments) == 0 {
+		l.logStart = offset
+		return
+	}
 	if offset > l.hw {
 		l.logger.Warn("checkpointed log start offset is past the end of the log",
 			"partition", filepath.Base(l.dir), "log_start_offset", offset, "high_watermark", l.hw)

@@ -54,6 +54,7 @@ package kafka
 import (
 	"container/list"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
@@ -61,6 +62,23 @@ import (
 
 // defaultClosedSegmentFiles is Config.ClosedSegmentFiles's default.
 const defaultClosedSegmentFiles = 256
+
+// fileCacheLimit is the cache's size: the configured one, but at most half
+// the descriptors the process may have open (openFileLimit), so that
+// connections, index writes, fetches sent with sendfile and the data dir's
+// own files have the other half. A cache of the default 256 under a ulimit
+// -n of 128 took every descriptor while the partitions opened, and the
+// broker failed to start.
+func fileCacheLimit(configured int, logger *slog.Logger) int {
+	fds := openFileLimit()
+	if fds <= 0 || configured <= fds/2 {
+		return configured
+	}
+	capped := max(fds/2, 1)
+	logger.Warn("segment file cache made smaller than configured: the open file limit is low",
+		"configured", configured, "cache", capped, "open_file_limit", fds)
+	return capped
+}
 
 // fileCache is the cache. Its methods are safe for concurrent use.
 type fileCache struct {

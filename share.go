@@ -103,6 +103,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -471,13 +472,14 @@ type shareStateLog struct {
 	path  string
 	sync  bool // fsync each write: Config.Fsync "always"
 	f     *os.File
-	lines int // written since the file was compacted
-	live  int // partitions in the file after compaction
+	size  int64 // bytes in the file
+	lines int   // written since the file was compacted
+	live  int   // partitions in the file after compaction
 }
 
 // openShareState reads the file at dataDir, returns the last snapshot of
 // each partition, and rewrites the file with those alone.
-func openShareState(dataDir string) (*shareStateLog, map[shareKey]shareSnapshot, error) {
+func openShareState(dataDir string, logger *slog.Logger) (*shareStateLog, map[shareKey]shareSnapshot, error) {
 	path := filepath.Join(dataDir, shareStateFile)
 	last := map[shareKey]shareSnapshot{}
 	b, err := os.ReadFile(path)
@@ -485,8 +487,10 @@ func openShareState(dataDir string) (*shareStateLog, map[shareKey]shareSnapshot,
 		return nil, nil, fmt.Errorf("kafka: read %s: %w", shareStateFile, err)
 	}
 	lines := bytes.Split(b, []byte("\n"))
+	valid := 0 // bytes of whole lines read
 	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
+			valid += min(len(line)+1, len(b)-valid)
 			continue
 		}
 		var s shareSnapshot
@@ -494,10 +498,11 @@ func openShareState(dataDir string) (*shareStateLog, map[shareKey]shareSnapshot,
 			// Only the last line can be cut short by a crash; a bad line
 			// before another is a damaged file.
 			if i < len(lines)-1 && len(bytes.TrimSpace(bytes.Join(lines[i+1:], nil))) > 0 {
-				return nil, nil, fmt.Errorf("kafka: %s line %d: %w", shareStateFile, i+1, err)
+				return nil, nil, fmt.Errorf("kafka: %s line %d: %w", path, i+1, err)
 			}
 			break
 		}
+		valid += min(len(line)+1, len(b)-valid)
 		k := shareKey{s.Group, topicIDPartition{s.TopicID, s.Partition}}
 		if s.Deleted {
 			delete(last, k)
@@ -507,9 +512,29 @@ func openShareState(dataDir string) (*shareStateLog, map[shareKey]shareSnapshot,
 	}
 	l := &shareStateLog{path: path}
 	if err := l.rewrite(last); err != nil {
-		return nil, nil, err
+		// A full disk has no room for the rewritten copy. The file as
+		// it is serves as well, cut after its last whole line, and the
+		// next compaction rewrites it.
+		if ferr := l.reopen(int64(valid)); ferr != nil {
+			return nil, nil, errors.Join(err, ferr)
+		}
+		logger.Warn("share state not compacted at start; appending to it as it is", "file", path, "err", err)
 	}
 	return l, last, nil
+}
+
+// reopen opens the file for appends as it is, cut to its first size bytes.
+func (l *shareStateLog) reopen(size int64) error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("kafka: open %s: %w", shareStateFile, err)
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return fmt.Errorf("kafka: cut %s: %w", shareStateFile, err)
+	}
+	l.f, l.size = f, size
+	return nil
 }
 
 // rewrite replaces the file with one line per snapshot, atomically.
@@ -533,7 +558,7 @@ func (l *shareStateLog) rewrite(snaps map[shareKey]shareSnapshot) error {
 	if err != nil {
 		return fmt.Errorf("kafka: open %s: %w", shareStateFile, err)
 	}
-	l.f, l.lines, l.live = f, 0, len(snaps)
+	l.f, l.size, l.lines, l.live = f, int64(buf.Len()), 0, len(snaps)
 	return nil
 }
 
@@ -555,8 +580,15 @@ func (l *shareStateLog) write(snaps ...shareSnapshot) error {
 		return errors.New("kafka: share state is closed")
 	}
 	if _, err := l.f.Write(buf.Bytes()); err != nil {
+		// A full disk takes part of a write and refuses the rest: the
+		// part is cut off again, or the next line would follow a broken
+		// one, which the next open takes for damage.
+		if terr := l.f.Truncate(l.size); terr != nil {
+			err = errors.Join(err, fmt.Errorf("cut back: %w", terr))
+		}
 		return fmt.Errorf("kafka: write %s: %w", shareStateFile, err)
 	}
+	l.size += int64(buf.Len())
 	if l.sync {
 		if err := l.f.Sync(); err != nil {
 			return fmt.Errorf("kafka: fsync %s: %w", shareStateFile, err)

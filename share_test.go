@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -178,7 +179,7 @@ func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 
 func TestShareStateRestart(t *testing.T) {
 	dir := t.TempDir()
-	l, snaps, err := openShareState(dir)
+	l, snaps, err := openShareState(dir, slog.New(slog.DiscardHandler))
 	if err != nil || len(snaps) != 0 {
 		t.Fatalf("open: %v, %d snapshots", err, len(snaps))
 	}
@@ -200,7 +201,7 @@ func TestShareStateRestart(t *testing.T) {
 	f.WriteString(`{"group":"g","topicId":`)
 	f.Close()
 
-	l, snaps, err = openShareState(dir)
+	l, snaps, err = openShareState(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func splitLines(b []byte) []string {
 func TestShareStateDamagedFile(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, shareStateFile), []byte("garbage\n{\"group\":\"g\"}\n"), 0o644)
-	if _, _, err := openShareState(dir); err == nil {
+	if _, _, err := openShareState(dir, slog.New(slog.DiscardHandler)); err == nil {
 		t.Fatal("a bad line before a good one was accepted")
 	}
 }

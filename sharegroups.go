@@ -137,7 +137,7 @@ type shareMember struct {
 // over. A record that was acquired when the broker stopped comes back
 // available (share.go), so it is delivered again rather than lost.
 func openShareCoordinator(b *Broker) (*shareCoordinator, error) {
-	state, snaps, err := openShareState(b.cfg.DataDir)
+	state, snaps, err := openShareState(b.cfg.DataDir, b.log)
 	if err != nil {
 		return nil, err
 	}

@@ -54,10 +54,8 @@
 // their documentation says they have no effect. A name Kafka 4.0 does not
 // know is INVALID_CONFIG, so a typo is never taken for a setting.
 //
-// Where we differ from Kafka: compression.type accepts only the codecs
-// the broker has (codecs.go: producer, uncompressed, gzip, snappy, lz4),
-// not zstd. Under cleanup.policy=compact the log cleaner (cleaner.go)
-// cannot open batches compressed with zstd, and keeps them whole.
+// Where we differ from Kafka: compression.zstd.level is kept but has no
+// effect, since the broker's zstd encoder (zstd.go) has one level.
 // Broker configs can be described, not altered: they are the command-line
 // flags.
 
@@ -114,6 +112,7 @@ const (
 	compressionGzip            = "gzip"
 	compressionSnappy          = "snappy"
 	compressionLZ4             = "lz4"
+	compressionZstd            = "zstd"
 	defaultCleanupPolicy       = "delete"                // log.cleanup.policy
 	defaultRetentionMs         = 7 * 24 * 60 * 60 * 1000 // log.retention.hours=168: 604800000
 	defaultRetentionBytes      = -1                      // log.retention.bytes: no limit
@@ -194,15 +193,15 @@ const noEffect = " Accepted and reported; it has no effect on this broker."
 // Kafka 4.0 refuses them.
 var topicConfigDefs = []configDef{
 	{cleanupPolicyConfig, "log.cleanup.policy", configTypeList, defaultCleanupPolicy, checkCleanupPolicy,
-		"delete, compact or both. Segments expire only under delete; under compact the log cleaner keeps the latest record of each key (zstd batches whole)."},
+		"delete, compact or both. Segments expire only under delete; under compact the log cleaner keeps the latest record of each key."},
 	{compressionGzipLevelConfig, "compression.gzip.level", configTypeInt, "-1", checkGzipLevel,
 		"The gzip level used when compression.type is gzip: 1 to 9, or -1 for the default."},
 	{"compression.lz4.level", "compression.lz4.level", configTypeInt, "9", checkIntIn(1, 17),
 		"The lz4 level used when compression.type is lz4." + noEffect},
 	{compressionTypeConfig, "compression.type", configTypeString, compressionProducer, checkCompressionType,
-		"How batches are stored: producer keeps them as sent; uncompressed, gzip, snappy and lz4 rewrite a batch whose codec differs. zstd is refused: the broker has no codec for it."},
+		"How batches are stored: producer keeps them as sent; uncompressed, gzip, snappy, lz4 and zstd rewrite a batch whose codec differs."},
 	{"compression.zstd.level", "compression.zstd.level", configTypeInt, "3", checkIntIn(-131072, 22),
-		"The zstd level used when compression.type is zstd." + noEffect},
+		"The zstd level used when compression.type is zstd." + noEffect + " The broker's zstd encoder has one level."},
 	{deleteRetentionMsConfig, "log.cleaner.delete.retention.ms", configTypeLong, strconv.Itoa(defaultDeleteRetentionMs), checkLongAtLeast(0),
 		"How long the cleaner keeps tombstones of a compacted topic, in milliseconds."},
 	{"file.delete.delay.ms", "log.segment.delete.delay.ms", configTypeLong, "60000", checkLongAtLeast(0),
@@ -225,7 +224,10 @@ var topicConfigDefs = []configDef{
 		"The longest a record may stay ineligible for compaction; on a compacted topic it also bounds segment.ms."},
 	{maxMessageBytesConfig, "message.max.bytes", configTypeInt, strconv.Itoa(defaultMaxMessageBytes), checkIntIn(0, math.MaxInt32),
 		"The largest record batch a producer may send to this topic."},
-	{timestampAfterMaxMsConfig, "log.message.timestamp.after.max.ms", configTypeLong, longMax, checkLongAtLeast(0),
+	// An hour since Kafka 4.0 (KIP-1030, KAFKA-16368): a producer whose
+	// clock is wrong, or that sends nanoseconds, is refused instead of
+	// writing records that retention and segment rolls then misjudge.
+	{timestampAfterMaxMsConfig, "log.message.timestamp.after.max.ms", configTypeLong, "3600000", checkLongAtLeast(0),
 		"How far ahead of the broker's clock a CreateTime record may be, in milliseconds; later ones are INVALID_TIMESTAMP."},
 	{timestampBeforeMaxMsConfig, "log.message.timestamp.before.max.ms", configTypeLong, longMax, checkLongAtLeast(0),
 		"How far behind the broker's clock a CreateTime record may be, in milliseconds; earlier ones are INVALID_TIMESTAMP."},
@@ -362,20 +364,9 @@ func checkOneOf(names ...string) func(string) (string, error) {
 	}
 }
 
-// checkCompressionType accepts Kafka's BrokerCompressionType names, but
-// only those codecs.go can write: a topic that asks for zstd would have
-// every batch rewritten with a codec this broker does not have, so it is
-// refused rather than ignored.
-func checkCompressionType(v string) (string, error) {
-	v, err := checkOneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")(v)
-	if err != nil {
-		return "", err
-	}
-	if v == "zstd" {
-		return "", fmt.Errorf("this broker has no %s codec (it uses only Go's standard library): use producer (batches kept as sent), gzip, snappy, lz4 or uncompressed", v)
-	}
-	return v, nil
-}
+// checkCompressionType accepts Kafka's BrokerCompressionType names, every
+// one of which codecs.go and zstd.go can write.
+var checkCompressionType = checkOneOf("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer")
 
 // checkRemoteStorage is LogConfig's check that tiered storage is enabled
 // on the broker before a topic may use it; it never is here.
@@ -474,10 +465,16 @@ func (c topicConfig) compacted() bool {
 	return slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "compact")
 }
 
+// deletes reports whether the topic's cleanup policy includes delete,
+// under which old records may go: by retention, or by DeleteRecords.
+func (c topicConfig) deletes() bool {
+	return slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "delete")
+}
+
 // retention is the topic's retention.ms and retention.bytes, or keepAll if
 // its cleanup policy does not include delete.
 func (c topicConfig) retention() retention {
-	if !slices.Contains(strings.Split(c.value(cleanupPolicyConfig), ","), "delete") {
+	if !c.deletes() {
 		return keepAll
 	}
 	return retention{ms: c.long(retentionMsConfig), bytes: c.long(retentionBytesConfig)}

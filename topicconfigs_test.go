@@ -217,7 +217,7 @@ func TestCheckTopicConfig(t *testing.T) {
 		{"compression.type", "uncompressed", "uncompressed", true},
 		{"compression.type", "snappy", "snappy", true}, // codecs.go
 		{"compression.type", "lz4", "lz4", true},
-		{"compression.type", "zstd", "", false}, // no codec here
+		{"compression.type", "zstd", "zstd", true},
 		{"compression.type", "brotli", "", false},
 		{"compression.gzip.level", "-1", "-1", true},
 		{"compression.gzip.level", "9", "9", true},
@@ -337,7 +337,7 @@ func TestCreateTopicConfigs(t *testing.T) {
 		{Name: "local.retention.ms", Value: ptr("-2"), ConfigSource: sourceDefault},
 		{Name: "max.compaction.lag.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
 		{Name: "max.message.bytes", Value: ptr("1048588"), ConfigSource: sourceDefault},
-		{Name: "message.timestamp.after.max.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
+		{Name: "message.timestamp.after.max.ms", Value: ptr("3600000"), ConfigSource: sourceDefault},
 		{Name: "message.timestamp.before.max.ms", Value: ptr("9223372036854775807"), ConfigSource: sourceDefault},
 		{Name: "message.timestamp.type", Value: ptr("CreateTime"), ConfigSource: sourceDefault},
 		{Name: "min.cleanable.dirty.ratio", Value: ptr("0.5"), ConfigSource: sourceDefault},

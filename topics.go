@@ -132,6 +132,11 @@ type topicLog struct {
 	// handlers read them without holding mu (the first design note above).
 	Partitions []*partitionLog
 	Configs    topicConfig
+	// ConfigsUnread is set when the topic's topic.config did not read at
+	// start: Configs are then the defaults, which may keep less than the
+	// topic's own did (a retention.ms of -1, a compact policy), so
+	// retention deletes nothing of it until its configs are set again.
+	ConfigsUnread bool
 }
 
 // logDir is the broker's data directory: every topic's partitions. It is
@@ -161,6 +166,11 @@ type logDir struct {
 	// the last one written is never older than the last change. Lock
 	// order: checkpointMu, then mu.
 	checkpointMu sync.Mutex
+	// checkpointStale is set while the last write of the checkpoint
+	// failed (a full disk): the file may still name partitions of a
+	// deleted topic, which a topic created under its name would inherit
+	// at the next start, so creations write it first (freshCheckpoint).
+	checkpointStale atomic.Bool
 }
 
 // Files of the data dir itself, named as Kafka names them.
@@ -218,11 +228,8 @@ func lockDataDir(path string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafka: lock data dir %s: %w", path, err)
 	}
-	// LOCK_NB fails at once instead of waiting: a second broker should say
-	// the dir is taken, not hang. Kafka takes the same lock, through its
-	// FileLock's tryLock, in LogManager.lockLogDirs.
-	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-	if errors.Is(err, syscall.EWOULDBLOCK) {
+	locked, err := tryLock(f)
+	if err == nil && !locked {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s is locked (%s); is another broker running on it?", errDataDirLocked, path, lockFile)
 	}
@@ -263,25 +270,40 @@ func (d *logDir) load() error {
 	for _, name := range slices.Sorted(maps.Keys(runs)) {
 		cfg, err := readTopicConfig(filepath.Join(d.path, partitionDirName(name, 0)))
 		if err != nil {
-			d.logger.Warn("topic configs unreadable: using the defaults", "topic", name, "err", err)
+			d.logger.Warn("topic configs unreadable: using the defaults, but retention deletes nothing of the topic until its configs are set again",
+				"topic", name, "file", filepath.Join(d.path, partitionDirName(name, 0), topicConfigFile), "err", err)
 		}
-		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, Partitions: make([]*partitionLog, len(runs[name]))}
+		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, ConfigsUnread: err != nil, Partitions: make([]*partitionLog, len(runs[name]))}
 		popts := cfg.logOptions(d.opts)
 		for p := range runs[name] {
 			all = append(all, opening{t, p, popts})
 		}
 		d.topics[name] = t
 	}
-	inParallel(len(all), func(i int) {
-		o := all[i]
+	open := func(o opening, last bool) bool {
 		dir := filepath.Join(d.path, partitionDirName(o.t.Name, int32(o.p)))
 		pl, err := openPartition(dir, o.opts, d.logger, clean)
+		if err != nil && !last && outOfDescriptors(err) {
+			return false
+		}
 		if err != nil {
 			d.logger.Error("partition is offline: its log does not open", "topic", o.t.Name, "partition", o.p, "err", err)
 			pl = offlinePartition(dir, d.logger, err)
 		}
 		o.t.Partitions[o.p] = pl
-	})
+		return true
+	}
+	retry := make([]bool, len(all))
+	inParallel(len(all), func(i int) { retry[i] = !open(all[i], false) })
+	// The pool's workers hold several descriptors each while they open
+	// a partition, and under a low ulimit -n they run out of them
+	// together: those that found none open again, one at a time, now
+	// that the pool's are closed.
+	for i, again := range retry {
+		if again {
+			open(all[i], true)
+		}
+	}
 	// The checkpoint is applied after the logs open: restoreLogStart checks
 	// each start against its log's high watermark, which is known only once
 	// the log has been read.
@@ -290,6 +312,12 @@ func (d *logDir) load() error {
 	}
 	d.restoreCleaned()
 	return nil
+}
+
+// outOfDescriptors reports whether err is the process's or the system's
+// open file limit.
+func outOfDescriptors(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
 }
 
 // takeCleanShutdownMarker reports whether the data dir has the clean
@@ -359,7 +387,8 @@ func (d *logDir) restoreLogStarts() error {
 	starts, err := parseLogStartCheckpoint(b)
 	if err != nil {
 		d.logger.Warn("ignoring the log start offset checkpoint", "dir", d.path, "err", err)
-		return d.checkpointLogStarts()
+		d.rewriteCheckpointAtOpen()
+		return nil
 	}
 	stale := false
 	for _, e := range starts {
@@ -371,9 +400,20 @@ func (d *logDir) restoreLogStarts() error {
 		t.Partitions[e.partition].restoreLogStart(e.offset)
 	}
 	if stale {
-		return d.checkpointLogStarts()
+		d.rewriteCheckpointAtOpen()
 	}
 	return nil
+}
+
+// rewriteCheckpointAtOpen replaces a checkpoint that named partitions that
+// are gone, or did not parse. A failure is logged, not returned: on a full
+// disk the broker must still start, to serve what it holds, and the old
+// file does no harm meanwhile, since every later checkpoint is written
+// whole from the partitions then open.
+func (d *logDir) rewriteCheckpointAtOpen() {
+	if err := d.checkpointLogStarts(); err != nil {
+		d.logger.Warn("log start offset checkpoint not rewritten at start; the next checkpoint will be", "dir", d.path, "err", err)
+	}
 }
 
 // checkpointEntry is one line of the checkpoint.
@@ -427,7 +467,22 @@ func (d *logDir) checkpointLogStarts() error {
 	// put every partition back at its first segment, reviving deleted
 	// records.
 	data := fmt.Sprintf("0\n%d\n%s", len(lines), strings.Join(lines, ""))
-	return writeFileAtomic(filepath.Join(d.path, logStartCheckpointFile), []byte(data))
+	err := writeFileAtomic(filepath.Join(d.path, logStartCheckpointFile), []byte(data))
+	d.checkpointStale.Store(err != nil)
+	return err
+}
+
+// freshCheckpoint rewrites the checkpoint if its last write failed, so
+// that partitions about to be created cannot inherit a deleted topic's
+// entries; creations fail while it cannot be written.
+func (d *logDir) freshCheckpoint() error {
+	if !d.checkpointStale.Load() {
+		return nil
+	}
+	if err := d.checkpointLogStarts(); err != nil {
+		return fmt.Errorf("%w: the log start offset checkpoint, which names a deleted topic's partitions, cannot be rewritten: %w", errStorage, err)
+	}
+	return nil
 }
 
 // partitionDir is a partition dir with a readable partition.metadata.
@@ -452,6 +507,7 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 	deleted := map[uuid]bool{} // topic ids whose partition 0 is in a -delete dir
 	var doomed []string        // -delete and staging dirs
 	byTopic := map[string][]partitionDir{}
+	damaged := map[string][]damagedDir{} // partition dirs whose partition.metadata does not read
 	// The partition.metadata files are read from a pool of workers
 	// first, one small read each, as load opens the partitions.
 	ids, idErrs := make([]uuid, len(entries)), make([]error, len(entries))
@@ -481,10 +537,19 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 		}
 		id, err := ids[i], idErrs[i]
 		if err != nil {
-			d.logger.Warn("leaving alone a dir that is not a partition", "dir", d.path, "name", e.Name(), "topic", topic, "reason", err)
+			// Only a dir with records is known to be a partition that
+			// lost its file; an empty one may be anyone's.
+			if holdsRecords(filepath.Join(d.path, e.Name())) {
+				damaged[topic] = append(damaged[topic], damagedDir{p, err})
+			} else {
+				d.logger.Warn("leaving alone a dir that is not a partition", "dir", d.path, "name", e.Name(), "topic", topic, "reason", err)
+			}
 			continue
 		}
 		byTopic[topic] = append(byTopic[topic], partitionDir{partition: p, id: id})
+	}
+	for _, topic := range slices.Sorted(maps.Keys(damaged)) {
+		byTopic[topic] = append(byTopic[topic], d.restoreTopicID(topic, byTopic[topic], damaged[topic])...)
 	}
 	runs := map[string][]partitionDir{}
 	for _, topic := range slices.Sorted(maps.Keys(byTopic)) {
@@ -507,6 +572,56 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 	}
 	d.removeLater(doomed)
 	return runs, nil
+}
+
+// damagedDir is a partition dir whose partition.metadata is missing or
+// does not read, and why.
+type damagedDir struct {
+	partition int32
+	err       error
+}
+
+// restoreTopicID gives the partition dirs of topic whose partition.metadata
+// is damaged, and that hold records, their topic id again, and writes the
+// file anew. A dir under a partition's own name had the file before it was
+// renamed to that name (stagePartition), so one with records and without
+// it is damage, not a change cut short, and its records are the topic's. The id is the one its readable sibling
+// partitions agree on; with none readable, a new one (clients that knew
+// the old one look the topic up again by name). Siblings that disagree
+// leave the dirs alone, with a log line, as does a failure to draw an id.
+// A failure to write the file is logged: the next start restores it again.
+func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged []damagedDir) []partitionDir {
+	var id uuid
+	for _, pd := range siblings {
+		if id != (uuid{}) && pd.id != id {
+			for _, dd := range damaged {
+				d.logger.Warn("leaving alone a partition whose partition.metadata does not read: its siblings disagree on the topic id",
+					"dir", d.path, "name", partitionDirName(topic, dd.partition), "reason", dd.err)
+			}
+			return nil
+		}
+		id = pd.id
+	}
+	from := "its sibling partitions"
+	if id == (uuid{}) {
+		var err error
+		if id, err = newTopicID(); err != nil {
+			d.logger.Warn("leaving alone partitions whose partition.metadata does not read", "dir", d.path, "topic", topic, "err", err)
+			return nil
+		}
+		from = "none readable: a new id"
+	}
+	var restored []partitionDir
+	for _, dd := range damaged {
+		name := partitionDirName(topic, dd.partition)
+		d.logger.Warn("partition.metadata missing or damaged: topic id restored", "dir", d.path, "name", name,
+			"topic_id", id, "from", from, "reason", dd.err)
+		if err := writeFileAtomic(filepath.Join(d.path, name, partitionMetadataFile), partitionMetadata(id)); err != nil {
+			d.logger.Warn("partition.metadata not written again", "dir", d.path, "name", name, "err", err)
+		}
+		restored = append(restored, partitionDir{partition: dd.partition, id: id})
+	}
+	return restored
 }
 
 // splitRun sorts a topic's partition dirs and splits them into its run
@@ -859,6 +974,12 @@ type newTopic struct {
 // them together is what makes it cheap (grow).
 func (d *logDir) CreateTopics(specs []newTopic) ([]*topicLog, []error) {
 	made, errs := make([]*topicLog, len(specs)), make([]error, len(specs))
+	if err := d.freshCheckpoint(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return made, errs
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var gs []*growth
@@ -932,6 +1053,9 @@ func (d *logDir) newTopicGrowth(spec newTopic, taken map[string]bool) (*growth, 
 
 // CreatePartitions grows a topic to total partitions.
 func (d *logDir) CreatePartitions(name string, total int32) error {
+	if err := d.freshCheckpoint(); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.topics[name]
@@ -949,7 +1073,7 @@ func (d *logDir) CreatePartitions(name string, total int32) error {
 	// slices.Clip makes append copy: writing into spare capacity of the old
 	// slice would change what a handler still holding the old topicLog
 	// sees.
-	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs, ConfigsUnread: t.ConfigsUnread}
 	return nil
 }
 
@@ -1320,9 +1444,11 @@ func (d *logDir) DeleteTopic(name string) error {
 	}
 	// The checkpoint is rewritten after the deletion commits. A crash
 	// between the two leaves entries for a topic that is gone, which
-	// restoreLogStarts drops at the next open.
+	// restoreLogStarts drops at the next open. A failure to write it (a
+	// full disk) does not undo the deletion, which is answered as done;
+	// the next creation writes it first (freshCheckpoint).
 	if err := d.checkpointLogStarts(); err != nil {
-		return fmt.Errorf("kafka: delete topic %q: %w", name, err)
+		d.logger.Warn("log start offset checkpoint not rewritten after deleting a topic; it will be before the next creation", "topic", name, "err", err)
 	}
 	return nil
 }
@@ -1380,6 +1506,9 @@ func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int6
 // topic's retention no longer keeps (see the design note on retention).
 func (d *logDir) EnforceRetention(now time.Time) {
 	for _, t := range d.Topics() {
+		if t.ConfigsUnread {
+			continue
+		}
 		// Each topic's retention comes from its own configs over the
 		// broker's defaults, read afresh each run, so an AlterConfigs takes
 		// effect at the next check without a restart.

@@ -76,6 +76,7 @@ package kafka
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"maps"
@@ -465,13 +466,29 @@ func (l *partitionLog) openTransactions() map[int64]int16 {
 // when it has grown. Callers hold mu.
 func (c *txnCoordinator) save(m *txnMeta) error {
 	if err := c.state.put(m); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errTxnStateNotSaved, err)
 	}
+	// The record is in the file: a compaction that fails (a full disk
+	// has no room for the copy) leaves the file as it was, and the next
+	// save tries again.
 	if c.state.needsCompaction() {
-		return c.state.compact(c.sortedMetas())
+		if err := c.state.compact(c.sortedMetas()); err != nil {
+			c.b.log.Warn("transaction state not compacted", "err", err)
+		}
 	}
 	return nil
 }
+
+// errTxnStateNotSaved is a change of a transaction that the state file
+// did not take, which a full disk causes. The change is not made: the
+// request is answered NOT_COORDINATOR, which a client retries after
+// looking the coordinator up again, as Kafka's TransactionStateManager
+// answers a failed append to __transaction_state.
+var errTxnStateNotSaved = errors.New("kafka: transaction state not saved")
+
+// errTxnMarkers is an end of a transaction decided, its Prepare state
+// saved, whose markers or offsets are not all written yet.
+var errTxnMarkers = errors.New("kafka: transaction markers not all written")
 
 // sortedMetas is every transactional id's state, sorted by id. Callers
 // hold mu.
@@ -494,12 +511,15 @@ func (c *txnCoordinator) close() error {
 // markers is finished by the next start. Callers hold mu and m.produceMu,
 // or are opening the coordinator, before any produce.
 func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
+	was, wasEpoch := m.State, m.ProducerEpoch
 	m.State, m.ProducerEpoch = txnPrepareAbort, epoch
 	typ := markerAbort
 	if commit {
 		m.State, typ = txnPrepareCommit, markerCommit
 	}
 	if err := c.save(m); err != nil {
+		// Not decided: the transaction stays as the file has it.
+		m.State, m.ProducerEpoch = was, wasEpoch
 		return err
 	}
 	now := time.Now().UnixMilli()
@@ -510,14 +530,14 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 			continue // deleted since: nothing to end there
 		}
 		if err := appendMarker(t, pl, m.ProducerID, epoch, typ, now); err != nil {
-			return fmt.Errorf("kafka: writing %s marker to %s-%d: %w", m.State, tp.Topic, tp.Partition, err)
+			return fmt.Errorf("%w: writing %s marker to %s-%d: %w", errTxnMarkers, m.State, tp.Topic, tp.Partition, err)
 		}
 		// Under Fsync "always" each marker is on disk before the next
 		// partition's: the answer that says "committed" must survive a
 		// crash, and the Prepare state saved above finishes the rest.
 		if c.b.fsync.always {
 			if err := pl.SyncTo(pl.HighWatermark()); err != nil {
-				return err
+				return fmt.Errorf("%w: %w", errTxnMarkers, err)
 			}
 		}
 	}
@@ -528,7 +548,7 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	// safe order costs nothing.
 	if commit && len(m.Offsets) > 0 {
 		if err := c.b.groups.commitTxnOffsets(m.Offsets); err != nil {
-			return err
+			return fmt.Errorf("%w: %w", errTxnMarkers, err)
 		}
 	}
 	m.State = txnCompleteAbort
@@ -606,7 +626,7 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 		pid, err := c.b.producerIDs.Next()
 		if err != nil {
 			c.b.log.Error("allocating a producer id", "err", err)
-			return fail(codeUnknownServerError)
+			return fail(producerIDErrorCode(err))
 		}
 		m = &txnMeta{ID: id, ProducerID: pid, ProducerEpoch: 0, LastProducerEpoch: -1}
 		c.byID[id] = m
@@ -627,14 +647,17 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 		default:
 			if err := c.bump(m); err != nil {
 				c.b.log.Error("fencing a transactional producer", "transactional.id", id, "err", err)
-				return fail(codeUnknownServerError)
+				if !errors.Is(err, errTxnStateNotSaved) && !errors.Is(err, errTxnMarkers) {
+					return fail(producerIDErrorCode(err)) // a new producer id
+				}
+				return fail(txnErrorCode(err))
 			}
 		}
 	}
 	m.TimeoutMs, m.State, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, time.Now().UnixMilli()
 	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
-		return fail(codeUnknownServerError)
+		return fail(txnErrorCode(err))
 	}
 	return &initProducerIDResponse{ProducerID: m.ProducerID, ProducerEpoch: m.ProducerEpoch}
 }
@@ -659,12 +682,32 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 		c.setProducer(pid, m)
 		return nil
 	}
+	was := m.LastProducerEpoch
 	m.LastProducerEpoch = m.ProducerEpoch
 	if m.State == txnOngoing {
-		return c.end(m, false, m.ProducerEpoch+1)
+		err := c.end(m, false, m.ProducerEpoch+1)
+		if errors.Is(err, errTxnStateNotSaved) {
+			m.LastProducerEpoch = was // no bump: end kept the epoch too
+		}
+		return err
 	}
 	m.ProducerEpoch++
 	return nil
+}
+
+// txnErrorCode answers a change of a transaction that failed: one the state
+// file did not take is NOT_COORDINATOR (errTxnStateNotSaved), one whose
+// Prepare state was saved but whose markers are not all written is
+// CONCURRENT_TRANSACTIONS, which the client retries until the background
+// check has written them; anything else is UNKNOWN_SERVER_ERROR.
+func txnErrorCode(err error) int16 {
+	switch {
+	case errors.Is(err, errTxnStateNotSaved):
+		return codeNotCoordinator
+	case errors.Is(err, errTxnMarkers):
+		return codeConcurrentTransactions
+	}
+	return codeUnknownServerError
 }
 
 // setProducer maps producer id pid to m, or unmaps it if m is nil.
@@ -781,14 +824,32 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 			// Another producer of the batch, or the id moved on to a new
 			// producer id since it was looked up.
 			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID), unlock
-		case h.ProducerEpoch < m.ProducerEpoch:
+		case h.ProducerEpoch != m.ProducerEpoch:
+			// The coordinator answers any other epoch than its own
+			// PRODUCER_FENCED, which the leader turns into
+			// INVALID_PRODUCER_EPOCH for a produce
+			// (TransactionCoordinator.handleVerifyPartitionsInTransaction,
+			// AddPartitionsToTxnManager).
 			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch), unlock
-		case h.ProducerEpoch > m.ProducerEpoch || m.State != txnOngoing ||
-			!slices.Contains(m.Partitions, txnPartition{topic, partition}):
+		case m.State != txnOngoing || !slices.Contains(m.Partitions, txnPartition{topic, partition}):
 			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
 		}
 	}
 	return codeNone, "", unlock
+}
+
+// hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
+// the first batch of any partition's records has the transactional bit.
+func hasTransactionalRecords(req *produceRequest) bool {
+	for _, t := range req.TopicData {
+		for _, p := range t.PartitionData {
+			if size, _ := nextBatchSize(p.Records); size >= batchAttrOffset+2 &&
+				binary.BigEndian.Uint16(p.Records[batchAttrOffset:])&transactionalFlag != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // AddPartitionsToTxn: v0-5 (AddPartitionsToTxnRequest.json, AddPartitionsToTxnResponse.json)
@@ -979,7 +1040,8 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 	}
 	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
-		each(func(txnPartition) int16 { return codeUnknownServerError })
+		code := txnErrorCode(err)
+		each(func(txnPartition) int16 { return code })
 	}
 	return results
 }
@@ -1042,7 +1104,7 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 	}
 	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
-		return &addOffsetsToTxnResponse{ErrorCode: codeUnknownServerError}
+		return &addOffsetsToTxnResponse{ErrorCode: txnErrorCode(err)}
 	}
 	return &addOffsetsToTxnResponse{}
 }
@@ -1061,7 +1123,10 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 // of the transaction, then pending offsets are applied on commit. A retry
 // of an EndTxn that already completed the same way succeeds; ending a
 // transaction that is not open, or the other way than it ended, is
-// INVALID_TXN_STATE.
+// INVALID_TXN_STATE. A change the state file does not take (a full disk)
+// is NOT_COORDINATOR and leaves the transaction open; markers that cannot
+// all be written after the Prepare state was saved are
+// CONCURRENT_TRANSACTIONS, until the background check has written them.
 type endTxnRequest struct {
 	TransactionalID string
 	ProducerID      int64
@@ -1108,7 +1173,11 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 		defer m.produceMu.Unlock()
 		if err := c.end(m, req.Committed, m.ProducerEpoch); err != nil {
 			b.log.Error("ending a transaction", "transactional.id", m.ID, "err", err)
-			code = codeUnknownServerError
+			// Once the Prepare state is saved the outcome is decided,
+			// and the background check (abortExpired) writes what is
+			// missing: the client retries until it is done, as a retry
+			// that finds a Prepare state is answered (lookup).
+			code = txnErrorCode(err)
 		}
 	}
 	return &endTxnResponse{ErrorCode: code}
@@ -1264,7 +1333,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	}
 	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
-		return all(codeUnknownServerError)
+		return all(txnErrorCode(err))
 	}
 	return resp
 }

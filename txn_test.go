@@ -7,6 +7,7 @@ package kafka
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -1092,5 +1093,114 @@ func TestTxnMarkerLogAppendTime(t *testing.T) {
 		if want := []int16{markerCommit, markerAbort, markerAbort}; !slices.Equal(markers, want) {
 			t.Errorf("%s: markers %v, want %v", tc.topic, markers, want)
 		}
+	}
+}
+
+// TestEndTxnStateNotSaved fails the append of the Prepare state to the
+// transaction state file, as a full disk does: EndTxn is answered
+// NOT_COORDINATOR, which the client retries after finding the coordinator
+// again (Kafka's TransactionStateManager answers a failed append of its
+// log so), and the transaction stays open as the file says, so that the
+// retry, once the file takes writes again, commits it.
+func TestEndTxnStateNotSaved(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
+		t.Fatalf("AddPartitionsToTxn: %d", code)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	state := tb.txns.state
+	tb.txns.mu.Lock()
+	state.f.Close() // every append fails
+	tb.txns.mu.Unlock()
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNotCoordinator {
+		t.Fatalf("EndTxn with the state not saved: code %d, want NOT_COORDINATOR", code)
+	}
+	tb.txns.mu.Lock()
+	if got := tb.txns.byID["app"].State; got != txnOngoing {
+		t.Errorf("state after the failed EndTxn: %v, want Ongoing, as the file has it", got)
+	}
+	err := state.reopen(state.size)
+	tb.txns.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatalf("EndTxn retried: code %d", code)
+	}
+	if f := c.fetchIsolated("tx", 0, 0, readCommitted); f.lso != 4 || len(f.records) == 0 {
+		t.Errorf("read_committed after the commit: lso %d, %d bytes; want 4 and the records", f.lso, len(f.records))
+	}
+}
+
+// TestEndTxnMarkerNotWritten fails the commit marker's append (its
+// partition is offline) after the Prepare state was saved: the commit is
+// decided and the background check finishes it, so EndTxn and its retries
+// are answered CONCURRENT_TRANSACTIONS, which the client retries, as Kafka
+// answers an EndTxn that finds its transaction in PrepareCommit.
+func TestEndTxnMarkerNotWritten(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
+		t.Fatalf("AddPartitionsToTxn: %d", code)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
+		t.Fatalf("produce: %d", code)
+	}
+	pl := tb.logs.Topic("tx").Partitions[0]
+	pl.fail(errors.New("injected"))
+	for i := range 2 {
+		if code := c.endTxn(3, "app", pid, epoch, true); code != codeConcurrentTransactions {
+			t.Errorf("EndTxn %d with the marker not written: code %d, want CONCURRENT_TRANSACTIONS", i, code)
+		}
+	}
+	pl.offline.Store(nil) // back, so that the broker closes cleanly
+}
+
+// TestTxnRequestsStateNotSaved fails every append to the transaction state
+// file, as a full disk does: InitProducerId, AddPartitionsToTxn and
+// AddOffsetsToTxn are answered NOT_COORDINATOR, which clients retry (as
+// Kafka answers a failed append to __transaction_state), not
+// UNKNOWN_SERVER_ERROR, which ends a Java producer; once the file takes
+// writes again the retries succeed.
+func TestTxnRequestsStateNotSaved(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	state := tb.txns.state
+	tb.txns.mu.Lock()
+	state.f.Close() // every append fails
+	tb.txns.mu.Unlock()
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNotCoordinator {
+		t.Errorf("AddPartitionsToTxn: code %d, want NOT_COORDINATOR", code)
+	}
+	if code := c.addOffsets("app", pid, epoch, "g"); code != codeNotCoordinator {
+		t.Errorf("AddOffsetsToTxn: code %d, want NOT_COORDINATOR", code)
+	}
+	if code, _, _ := c.initTxn("app", 60000); code != codeNotCoordinator {
+		t.Errorf("InitProducerId: code %d, want NOT_COORDINATOR", code)
+	}
+	tb.txns.mu.Lock()
+	err := state.reopen(state.size)
+	tb.txns.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, pid, epoch := c.initTxn("app", 60000)
+	if code != codeNone {
+		t.Fatalf("InitProducerId retried: code %d", code)
+	}
+	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
+		t.Errorf("AddPartitionsToTxn retried: code %d", code)
+	}
+	if code := c.addOffsets("app", pid, epoch, "g"); code != codeNone {
+		t.Errorf("AddOffsetsToTxn retried: code %d", code)
 	}
 }

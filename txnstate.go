@@ -97,6 +97,7 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 		return nil, nil, fmt.Errorf("kafka: read %s: %w", txnStateFile, err)
 	}
 	var metas map[string]*txnMeta
+	valid := -1 // the length of the records' valid prefix; -1 for the legacy form
 	if len(data) > 0 && data[0] == '{' {
 		var legacy legacyTxnState
 		if err := json.Unmarshal(data, &legacy); err != nil || legacy.Version != 0 {
@@ -107,8 +108,11 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 			metas[m.ID] = m
 		}
 	} else {
-		var valid int
-		metas, valid = replayTxnState(data)
+		var skipped []int
+		metas, valid, skipped = replayTxnState(data)
+		for _, at := range skipped {
+			log.Warn("skipping a damaged record of the transaction state: good records follow it", "file", path, "at", at)
+		}
 		if valid < len(data) {
 			log.Warn("cutting a torn tail off the transaction state", "file", path, "at", valid, "size", len(data))
 		}
@@ -122,36 +126,95 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 	}, func(a, b *txnMeta) int { return strings.Compare(a.ID, b.ID) })
 	l := &txnStateLog{path: path, sync: sync}
 	if err := l.compact(sorted); err != nil {
-		return nil, nil, err
+		// A full disk has no room for the compacted copy. A file of
+		// records serves as well as it is, cut at its valid prefix, and
+		// the next compaction rewrites it; the legacy form must be
+		// converted first.
+		if valid < 0 {
+			return nil, nil, err
+		}
+		if ferr := l.reopen(int64(valid)); ferr != nil {
+			return nil, nil, errors.Join(err, ferr)
+		}
+		log.Warn("transaction state not compacted at start; appending to it as it is", "file", path, "err", err)
 	}
 	return l, sorted, nil
 }
 
+// reopen opens the file for appends as it is, cut to its first size bytes.
+func (l *txnStateLog) reopen(size int64) error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("kafka: open %s: %w", txnStateFile, err)
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return fmt.Errorf("kafka: cut %s: %w", txnStateFile, err)
+	}
+	if l.f != nil {
+		l.f.Close()
+	}
+	l.f, l.size, l.compacted, l.broken = f, size, size, nil
+	return nil
+}
+
 // replayTxnState applies the records of data in order and returns the
-// state they leave and the length of the valid prefix: everything up to
-// the first record that is cut short, fails its CRC or does not decode.
-func replayTxnState(data []byte) (map[string]*txnMeta, int) {
-	metas := map[string]*txnMeta{}
+// state they leave, the length of the valid prefix, and where the records
+// it skipped start. The prefix ends at the first record that is cut short,
+// fails its CRC or does not decode, unless good records follow it: a crash
+// tears only the last record, so a bad one followed by good ones is damage
+// to it alone, and cutting there would throw away every later state of
+// every id, whose producer epochs and ended transactions would come back
+// as they were. Such a record is skipped: the ids it held have their
+// state from the records before and after it.
+func replayTxnState(data []byte) (metas map[string]*txnMeta, valid int, skipped []int) {
+	metas = map[string]*txnMeta{}
 	off := 0
 	for len(data)-off >= txnStateHeader {
-		n := int(binary.BigEndian.Uint32(data[off:]))
-		crc := binary.BigEndian.Uint32(data[off+4:])
-		if n > maxTxnStateRecord || n > len(data)-off-txnStateHeader {
-			break
-		}
-		payload := data[off+txnStateHeader : off+txnStateHeader+n]
-		var rec txnStateRecord
-		if crc32.Checksum(payload, castagnoli) != crc || json.Unmarshal(payload, &rec) != nil || (rec.Txn == nil) != rec.Removed {
-			break
+		rec, n, ok := readTxnStateRecord(data[off:])
+		if !ok {
+			// A length that fits is trusted to find the next record.
+			if n < 0 || !wholeTxnStateRecordAt(data[off+n:]) {
+				break
+			}
+			skipped = append(skipped, off)
+			off += n
+			continue
 		}
 		if rec.Removed {
 			delete(metas, rec.ID)
 		} else {
 			metas[rec.ID] = rec.Txn
 		}
-		off += txnStateHeader + n
+		off += n
 	}
-	return metas, off
+	return metas, off, skipped
+}
+
+// readTxnStateRecord reads the record at the start of data and returns it
+// with its framed length, and whether it is good. A length that does not
+// fit in data is returned as -1.
+func readTxnStateRecord(data []byte) (rec txnStateRecord, n int, ok bool) {
+	if len(data) < txnStateHeader {
+		return rec, -1, false
+	}
+	size := int(binary.BigEndian.Uint32(data))
+	crc := binary.BigEndian.Uint32(data[4:])
+	if size > maxTxnStateRecord || size > len(data)-txnStateHeader {
+		return rec, -1, false
+	}
+	payload := data[txnStateHeader : txnStateHeader+size]
+	n = txnStateHeader + size
+	if crc32.Checksum(payload, castagnoli) != crc || json.Unmarshal(payload, &rec) != nil || (rec.Txn == nil) != rec.Removed {
+		return txnStateRecord{}, n, false
+	}
+	return rec, n, true
+}
+
+// wholeTxnStateRecordAt reports whether data starts with a good record.
+func wholeTxnStateRecordAt(data []byte) bool {
+	_, _, ok := readTxnStateRecord(data)
+	return ok
 }
 
 // appendTxnStateRecord appends rec, framed, to buf.

@@ -247,3 +247,32 @@ func TestTxnStateAppendsWithoutFsync(t *testing.T) {
 		t.Error("state appends fsynced under Fsync never")
 	}
 }
+
+// TestTxnStateDamagedRecord damages a record in the middle of the state
+// file, its length intact: the records after it must still be read, or
+// every later state of every id is lost (here, two transactions that ended
+// would be open again, and one id forgotten).
+func TestTxnStateDamagedRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), txnStateFile)
+	var data []byte
+	for _, rec := range []txnStateRecord{
+		{ID: "a", Txn: &txnMeta{ID: "a", State: txnOngoing}},
+		{ID: "b", Txn: &txnMeta{ID: "b", State: txnOngoing}},
+		{ID: "a", Txn: &txnMeta{ID: "a", State: txnCompleteCommit}},
+		{ID: "b", Txn: &txnMeta{ID: "b", State: txnCompleteAbort}},
+	} {
+		var err error
+		if data, err = appendTxnStateRecord(data, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, _ := appendTxnStateRecord(nil, txnStateRecord{ID: "a", Txn: &txnMeta{ID: "a", State: txnOngoing}})
+	data[len(first)+txnStateHeader+3] ^= 0xff // in the second record's payload
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": "CompleteCommit", "b": "CompleteAbort"}
+	if got := stateIDs(t, path); !cmp.Equal(got, want) {
+		t.Errorf("after a damaged record: %v, want %v", got, want)
+	}
+}

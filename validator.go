@@ -1,5 +1,5 @@
-// This file holds the record validator: what the broker does to produced
-// batches, after their CRC is checked and before they are stored, for the
+// This file holds the record validator: what the broker checks of
+// produced batches and does to them before they are stored, for the
 // topic configs that change what a consumer reads back (topicconfigs.go). It
 // follows Kafka's LogValidator
 // (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java)
@@ -7,15 +7,22 @@
 // operations, with topicconfigs.go, and builds on the produce path of
 // handlers.go.
 //
-// Three configs act here, checked in this order for each batch:
+// First come the checks that need no config, in Kafka's order: the
+// records field holds exactly one batch of magic 2 (producedBatch, as
+// ProduceRequest.validateRecords), and the batch's header is sound and,
+// if it is uncompressed, its records parse, walked in place
+// (checkProducedBatch, as UnifiedLog.analyzeAndValidateRecords and
+// LogValidator.validateBatch).
+//
+// Then three configs act, checked in this order for each batch:
 //
 //	message.timestamp.before.max.ms   a CreateTime record older than now minus this,
 //	message.timestamp.after.max.ms    or newer than now plus this, fails the whole
 //	                                  produce with INVALID_TIMESTAMP (32), naming
 //	                                  each bad record in RecordErrors
 //	compression.type                  producer keeps the batch as sent; uncompressed,
-//	                                  gzip, snappy and lz4 rewrite it when its codec
-//	                                  differs (codecs.go)
+//	                                  gzip, snappy, lz4 and zstd rewrite it when its
+//	                                  codec differs (codecs.go, zstd.go)
 //	message.timestamp.type            LogAppendTime sets the timestamp-type bit and
 //	                                  writes the broker's clock into maxTimestamp
 //
@@ -36,17 +43,12 @@
 // A consumer then reads both records with the timestamp 10:00:01.000, the
 // batch's maxTimestamp, and the Produce response carries LogAppendTimeMs.
 //
-// Where we differ from Kafka: the broker has no zstd codec (codecs.go
-// says why), so a topic's compression.type may not be zstd (topicconfigs.go
-// refuses it), and a zstd batch cannot be rewritten to another codec: it
-// is refused with UNSUPPORTED_COMPRESSION_TYPE and a message that says
-// why. Under compression.type=producer such batches pass through
-// untouched, as always. For them the timestamp bounds are checked against
-// the batch's base and max timestamps, which bound its records' when the
-// producer wrote them as Kafka's do, rather than record by record.
 // Decompressed data is capped at the broker's largest request
 // (Config.MaxFrameBytes). A batch is written in a topic's codec as Kafka
-// writes it: snappy in xerial framing, lz4 in 64 KiB independent blocks.
+// writes it: snappy in xerial framing, lz4 in 64 KiB independent blocks;
+// zstd in frames every client reads, from an encoder simpler than
+// Kafka's (zstd.go says what it leaves out), so that a batch the broker
+// rewrites to zstd shrinks about as much as in lz4.
 
 package kafka
 
@@ -56,6 +58,7 @@ import (
 	"hash/crc32"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Error codes only the validator sends (Errors.java).
@@ -81,6 +84,198 @@ func codecName(c int) string {
 		return codecNames[c]
 	}
 	return "codec " + strconv.Itoa(c)
+}
+
+// producedBatch is ProduceRequest.validateRecords, which Kafka runs on
+// each partition's records field before anything else: from v3 on, a
+// producer sends exactly one record batch per partition, of magic 2, and
+// zstd only from v7 (KIP-110). It returns that batch, or the error code
+// for the partition. Kafka answers these errors with no ErrorMessage.
+//
+// Kafka walks the field with MemoryRecords' batch iterator
+// (ByteBufferLogInputStream), and so does this function: a length below
+// the smallest record or a magic byte past 2 is CORRUPT_MESSAGE, while
+// bytes too short to hold the batch their length announces are not a
+// batch at all. So a field with no whole batch is INVALID_RECORD, and a
+// partial batch after a whole one is dropped, as UnifiedLog's
+// trimInvalidBytes drops it, with the whole batch appended.
+func producedBatch(records []byte, v int16) ([]byte, int16) {
+	size, code := nextBatchSize(records)
+	switch {
+	case code != codeNone:
+		return nil, code
+	case size == 0:
+		return nil, codeInvalidRecord // "must have at least one record batch per partition"
+	case records[batchMagicOffset] != 2:
+		return nil, codeInvalidRecord // "only allowed to contain record batches with magic version 2"
+	case size < batchAttrOffset+2:
+		return nil, codeCorruptMessage // too short for the attributes, let alone a CRC
+	case v < 7 && binary.BigEndian.Uint16(records[batchAttrOffset:])&compressionCodecMask == codecZstd:
+		return nil, codeUnsupportedCompressionType
+	}
+	next, code := nextBatchSize(records[size:])
+	switch {
+	case code != codeNone:
+		return nil, code
+	case next > 0:
+		return nil, codeInvalidRecord // "only allowed to contain exactly one record batch per partition"
+	}
+	return records[:size], codeNone
+}
+
+// nextBatchSize is ByteBufferLogInputStream.nextBatchSize: the size of the
+// batch at the start of b, counting the 12 bytes before batchLength, or 0
+// if b is too short to hold it; or CORRUPT_MESSAGE if its length is below
+// a magic-0 record's overhead (14) or its magic is not 0, 1 or 2.
+func nextBatchSize(b []byte) (int, int16) {
+	const legacyRecordOverhead = 14 // LegacyRecord.RECORD_OVERHEAD_V0
+	if len(b) < batchLogOverhead {
+		return 0, codeNone
+	}
+	length := int32(binary.BigEndian.Uint32(b[batchLengthOffset:]))
+	if length < legacyRecordOverhead {
+		return 0, codeCorruptMessage
+	}
+	if len(b) <= batchMagicOffset {
+		return 0, codeNone
+	}
+	if magic := int8(b[batchMagicOffset]); magic < 0 || magic > 2 {
+		return 0, codeCorruptMessage
+	}
+	size := int(length) + batchLogOverhead
+	if len(b) < size {
+		return 0, codeNone
+	}
+	return size, codeNone
+}
+
+// checkProducedBatch is what Kafka checks of a producer's batch before
+// it looks at the records, in Kafka's order: UnifiedLog's
+// analyzeAndValidateRecords (a client's baseOffset is 0, the batch fits
+// max.message.bytes, its CRC holds) and then LogValidator.validateBatch
+// (lastOffsetDelta and the record count agree, no control batch, a
+// producer id comes with a sequence). batch is one whole batch of magic
+// 2 (producedBatch, handlers.go). The answer is the error code; Kafka
+// sends none of these with an ErrorMessage or RecordErrors.
+func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
+	be := binary.BigEndian
+	switch {
+	case be.Uint64(batch[batchOffsetOffset:]) != 0:
+		return codeInvalidRecord // "The baseOffset of the record batch ... should be 0"
+	case len(batch) > maxMessageBytes:
+		return codeMessageTooLarge
+	case len(batch) < batchHeaderSize ||
+		crc32.Checksum(batch[batchAttrOffset:], castagnoli) != be.Uint32(batch[batchCRCOffset:]):
+		return codeCorruptMessage // DefaultRecordBatch.isValid
+	}
+	countFromOffsets := int64(int32(be.Uint32(batch[batchLastOffsetDeltaOffset:]))) + 1
+	count := int64(int32(be.Uint32(batch[batchRecordCountOffset:])))
+	attributes := be.Uint16(batch[batchAttrOffset:])
+	producerID := int64(be.Uint64(batch[batchProducerIDOffset:]))
+	baseSequence := int32(be.Uint32(batch[batchBaseSequenceOffset:]))
+	switch {
+	case countFromOffsets <= 0 || count <= 0 || countFromOffsets != count:
+		return codeInvalidRecord // an offset range that is not the record count
+	case attributes&controlFlag != 0:
+		return codeInvalidRecord // only the transaction coordinator writes markers
+	case producerID >= 0 && baseSequence < 0:
+		return codeInvalidRecord // "Invalid sequence number"
+	case attributes&compressionCodecMask == codecNone && !wellFramed(batch[batchHeaderSize:], count):
+		return codeInvalidRecord // "Found invalid record structure"
+	}
+	return codeNone
+}
+
+// wellFramed reports whether records, the uncompressed records of a
+// batch, are count records that fill it exactly, each parsing as
+// DefaultRecord.readFrom parses one: attributes, timestamp and offset
+// deltas, a key and a value (-1 for null), and headers with non-null
+// keys, adding up to the record's length. Kafka's validator iterates the
+// records of every batch and refuses one whose records do not parse with
+// INVALID_RECORD; a batch stored with them would fail every consumer.
+// Compressed batches are not opened here (the design note above).
+func wellFramed(records []byte, count int64) bool {
+	for range count {
+		n, k := varint(records)
+		if k <= 0 || n < 0 || n > int64(len(records)-k) || !recordParses(records[k:k+int(n)]) {
+			return false
+		}
+		records = records[k+int(n):]
+	}
+	return len(records) == 0
+}
+
+// recordParses reports whether r, one record's bytes after its length,
+// holds exactly the fields of a record. It runs for every record produced
+// uncompressed, so it reads varints with a one-byte fast path.
+func recordParses(r []byte) bool {
+	if len(r) < 1 {
+		return false
+	}
+	r = r[1:] // attributes
+	var ok bool
+	if r, ok = skipVarint(r); !ok { // timestampDelta
+		return false
+	}
+	if r, ok = skipVarint(r); !ok { // offsetDelta
+		return false
+	}
+	if r, ok = skipBytesField(r, true); !ok { // key
+		return false
+	}
+	if r, ok = skipBytesField(r, true); !ok { // value
+		return false
+	}
+	headers, k := varint(r)
+	if k <= 0 || headers < 0 || headers > int64(len(r)) {
+		return false
+	}
+	r = r[k:]
+	for range headers {
+		if r, ok = skipBytesField(r, false); !ok {
+			return false
+		}
+		if r, ok = skipBytesField(r, true); !ok {
+			return false
+		}
+	}
+	return len(r) == 0
+}
+
+// varint is binary.Varint with a fast path for the one-byte varints most
+// record fields are.
+func varint(b []byte) (int64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return int64(b[0]>>1) ^ -int64(b[0]&1), 1
+	}
+	return binary.Varint(b)
+}
+
+// skipVarint steps over one varint.
+func skipVarint(b []byte) ([]byte, bool) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return b[1:], true
+	}
+	_, k := binary.Varint(b)
+	if k <= 0 {
+		return b, false
+	}
+	return b[k:], true
+}
+
+// skipBytesField steps over a varint length and that many bytes; -1, a
+// null, only where nullable.
+func skipBytesField(b []byte, nullable bool) ([]byte, bool) {
+	n, k := int64(0), 1
+	if len(b) > 0 && b[0] < 0x80 {
+		n = int64(b[0]>>1) ^ -int64(b[0]&1)
+	} else {
+		n, k = binary.Varint(b)
+	}
+	if k <= 0 || n < -1 || (n == -1 && !nullable) || n > int64(len(b)-k) {
+		return b, false
+	}
+	return b[k+max(int(n), 0):], true
 }
 
 // recordPolicy is what the validator must do to one topic's batches,
@@ -111,6 +306,8 @@ func newRecordPolicy(c topicConfig, maxDecoded int32) recordPolicy {
 		p.target = codecSnappy
 	case compressionLZ4:
 		p.target = codecLZ4
+	case compressionZstd:
+		p.target = codecZstd
 	}
 	return p
 }
@@ -119,6 +316,17 @@ func newRecordPolicy(c topicConfig, maxDecoded int32) recordPolicy {
 // against the clock; with Kafka's defaults (Long.MAX_VALUE) none can fail.
 func (p recordPolicy) checksTimestamps() bool {
 	return !p.logAppendTime && (p.before != math.MaxInt64 || p.after != math.MaxInt64)
+}
+
+// headerSuffices reports whether h's own timestamps prove every record
+// of its batch within the bounds, so that the records need not be read.
+// With no lower bound, Kafka's default message.timestamp.before.max.ms,
+// that is a MaxTimestamp within the upper bound, the default one hour
+// included: then a produce of compressed batches costs no decompression.
+// Kafka reads every record and would also catch a client whose header
+// understates its records' timestamps; no client is known to.
+func (p recordPolicy) headerSuffices(h batchHeader, now int64) bool {
+	return p.before == math.MaxInt64 && h.MaxTimestamp-now <= p.after
 }
 
 // recordRejection is a produce the validator refused: the partition's
@@ -146,12 +354,12 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 		codec := int(h.Attributes & compressionCodecMask)
 		convert := p.target >= 0 && codec != p.target && !h.isControl()
 		var payload []byte // the records, uncompressed, when they were needed
-		if convert || (p.checksTimestamps() && canDecompress(codec)) {
+		if convert || (p.checksTimestamps() && canDecompress(codec) && !p.headerSuffices(h, now)) {
 			var err error
 			if payload, err = decodedRecords(batch, h, p.maxDecoded); err != nil {
 				if !canDecompress(codec) {
 					return nil, nil, &recordRejection{code: codeUnsupportedCompressionType, msg: fmt.Sprintf(
-						"batch %d is compressed with %s, which this broker cannot decompress to store it as the topic's compression.type asks (%s); send it with gzip, snappy, lz4 or none, or set compression.type=producer",
+						"batch %d is compressed with %s, which this broker cannot decompress to store it as the topic's compression.type asks (%s); send it with gzip, snappy, lz4, zstd or none, or set compression.type=producer",
 						i, codecName(codec), codecName(p.target))}
 				}
 				return nil, nil, &recordRejection{code: codeCorruptMessage, msg: fmt.Sprintf("batch %d: %v", i, err)}
@@ -179,6 +387,12 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 			out = append(out, batch...)
 		}
 	}
+	if out == nil && !p.logAppendTime {
+		// Nothing changed, as for Kafka's defaults (only the
+		// timestamps checked): the batches need not be split, and
+		// their CRCs checked, a second time.
+		return records, headers, nil
+	}
 	if out == nil {
 		out = records
 	}
@@ -199,7 +413,7 @@ func checkTimestamps(p recordPolicy, batch []byte, h batchHeader, payload []byte
 	producerLAT := h.Attributes&timestampTypeFlag != 0
 	if producerLAT && (p.logAppendTime || h.MaxTimestamp == noTimestamp) {
 		return &recordRejection{code: codeInvalidTimestamp, msg: "One or more records have been rejected due to invalid timestamp",
-			records: []batchIndexAndErrorMessage{{0, ptr("Invalid timestamp type in batch: producer should not set timestamp type to LogAppendTime.")}}}
+			records: logAppendTimeRecordErrors(batch, h)}
 	}
 	if !p.checksTimestamps() {
 		return nil
@@ -233,6 +447,49 @@ func checkTimestamps(p recordPolicy, batch []byte, h batchHeader, payload []byte
 		return &recordRejection{code: codeInvalidTimestamp, msg: "One or more records have been rejected due to invalid timestamp", records: bad}
 	}
 	return nil
+}
+
+// recordErrors names each record of indexes, with the same message, as
+// the RecordErrors of a produce answer (KIP-467).
+func recordErrors(indexes []int32, msg string) []batchIndexAndErrorMessage {
+	errs := make([]batchIndexAndErrorMessage, len(indexes))
+	for i, index := range indexes {
+		errs[i] = batchIndexAndErrorMessage{index, &msg}
+	}
+	return errs
+}
+
+// invalidRecordMessage is the ErrorMessage of an INVALID_RECORD answer
+// that names records, as LogValidator.processRecordErrors words it: the
+// count, then the first three as Kafka's RecordError.toString shows them.
+func invalidRecordMessage(errs []batchIndexAndErrorMessage) string {
+	shown := make([]string, 0, 3)
+	for _, e := range errs[:min(len(errs), 3)] {
+		msg := "null"
+		if e.BatchIndexErrorMessage != nil {
+			msg = "'" + *e.BatchIndexErrorMessage + "'"
+		}
+		shown = append(shown, fmt.Sprintf("RecordError(batchIndex=%d, message=%s)", e.BatchIndex, msg))
+	}
+	return fmt.Sprintf("One or more records have been rejected due to %d record errors in total, and only showing the first three errors at most: [%s]",
+		len(errs), strings.Join(shown, ", "))
+}
+
+// logAppendTimeRecordErrors names every record of a batch a producer sent
+// as LogAppendTime, in LogValidator.validateTimestamp's words, which show
+// the record as DefaultRecord.toString does. A batch the broker cannot
+// read is named by its first record only.
+func logAppendTimeRecordErrors(batch []byte, h batchHeader) []batchIndexAndErrorMessage {
+	var errs []batchIndexAndErrorMessage
+	err := eachCleanableRecord(batch, h, func(r rawRecord) {
+		msg := fmt.Sprintf("Invalid timestamp type in message DefaultRecord(offset=%d, timestamp=%d, key=%d bytes, value=%d bytes). Producer should not set timestamp type to LogAppendTime.",
+			r.offsetDelta, h.MaxTimestamp, len(r.key), len(r.value))
+		errs = append(errs, batchIndexAndErrorMessage{int32(len(errs)), &msg})
+	})
+	if err != nil || len(errs) == 0 {
+		return []batchIndexAndErrorMessage{{0, ptr("Invalid timestamp type in batch: producer should not set timestamp type to LogAppendTime.")}}
+	}
+	return errs
 }
 
 // satSub and satAdd are a - b and a + b held within int64, for the bounds

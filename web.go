@@ -17,9 +17,9 @@
 // Content-Security-Policy that allows only the refresh script, by its
 // hash, backs the escaping up: markup that slipped through could not run.
 //
-// Records are decoded here, with the codecs of codecs.go (gzip, snappy,
-// lz4); a batch in zstd, which the broker has no decoder for, is shown as
-// one row saying so, with its offsets and record count.
+// Records are decoded here, with the codecs of codecs.go and zstd.go
+// (gzip, snappy, lz4, zstd); a batch that does not decode is shown as one
+// row saying why, with its offsets and record count.
 
 package kafka
 
@@ -155,7 +155,7 @@ func decodeBatch(batch []byte, h batchHeader) []Record {
 	// do not look like a hole in the log.
 	body, err := decodedRecords(batch, h, maxDecodedBatch)
 	if err != nil {
-		return note("%d records, offsets %d-%d, not decoded: %v (the broker decodes gzip, snappy and lz4)",
+		return note("%d records, offsets %d-%d, not decoded: %v",
 			h.NumRecords, h.BaseOffset, h.LastOffset(), err)
 	}
 	out, err := decodeRecords(body, h, proto)

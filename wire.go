@@ -455,18 +455,22 @@ func (w *writer) Strings(a []string) {
 
 // Byte offsets of the magic-2 batch header fields.
 const (
-	batchOffsetOffset       = 0  // baseOffset int64
-	batchLengthOffset       = 8  // batchLength int32: bytes after this field
-	batchEpochOffset        = 12 // partitionLeaderEpoch int32
-	batchMagicOffset        = 16 // magic int8
-	batchCRCOffset          = 17 // crc uint32, CRC-32C of bytes 21..end
-	batchAttrOffset         = 21 // attributes int16
-	batchMaxTimestampOffset = 35 // maxTimestamp int64
-	batchHeaderSize         = 61 // RECORD_BATCH_OVERHEAD
-	batchLogOverhead        = 12 // baseOffset + batchLength, not counted in batchLength
-	compressionCodecMask    = 0x07
-	transactionalFlag       = 0x10
-	controlFlag             = 0x20
+	batchOffsetOffset          = 0  // baseOffset int64
+	batchLengthOffset          = 8  // batchLength int32: bytes after this field
+	batchEpochOffset           = 12 // partitionLeaderEpoch int32
+	batchMagicOffset           = 16 // magic int8
+	batchCRCOffset             = 17 // crc uint32, CRC-32C of bytes 21..end
+	batchAttrOffset            = 21 // attributes int16
+	batchLastOffsetDeltaOffset = 23 // lastOffsetDelta int32
+	batchMaxTimestampOffset    = 35 // maxTimestamp int64
+	batchProducerIDOffset      = 43 // producerId int64
+	batchBaseSequenceOffset    = 53 // baseSequence int32
+	batchRecordCountOffset     = 57 // records count int32
+	batchHeaderSize            = 61 // RECORD_BATCH_OVERHEAD
+	batchLogOverhead           = 12 // baseOffset + batchLength, not counted in batchLength
+	compressionCodecMask       = 0x07
+	transactionalFlag          = 0x10
+	controlFlag                = 0x20
 )
 
 // castagnoli is the CRC-32C table. Magic-2 batches use CRC-32C rather than

@@ -2,7 +2,7 @@ package interop
 
 // Log compaction with real clients: franz-go produces many versions of
 // each key to a compacted topic with small segments, uncompressed and
-// with gzip, snappy (its default) and lz4; once the cleaner has run, a
+// with gzip, snappy (its default), lz4 and zstd; once the cleaner has run, a
 // consumer from the start sees one record per key, the latest. And
 // the crash test of the cleaner: the broker as a child process, SIGKILLed
 // while it cleans, must come back with every key's latest value.
@@ -111,8 +111,8 @@ func onePerKey(recs []*kgo.Record, want map[string]string) error {
 }
 
 // TestCompactionFranz: with every codec the broker reads, including
-// franz-go's default, snappy, and lz4 (codecs.go), a consumer from the
-// start sees one record per key after cleaning.
+// franz-go's default, snappy, lz4 (codecs.go) and zstd (zstd.go), a
+// consumer from the start sees one record per key after cleaning.
 func TestCompactionFranz(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -122,6 +122,7 @@ func TestCompactionFranz(t *testing.T) {
 		{"gzip", []kgo.Opt{kgo.ProducerBatchCompression(kgo.GzipCompression())}},
 		{"default (snappy)", nil},
 		{"lz4", []kgo.Opt{kgo.ProducerBatchCompression(kgo.Lz4Compression())}},
+		{"zstd", []kgo.Opt{kgo.ProducerBatchCompression(kgo.ZstdCompression())}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

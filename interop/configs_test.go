@@ -65,7 +65,7 @@ func TestFranzTopicConfigs(t *testing.T) {
 		}
 	}
 	defaults := configValues(rcs[0], kmsg.ConfigSourceDefaultConfig)
-	if defaults["segment.index.bytes"] != "10485760" || defaults["local.retention.ms"] != "-2" || defaults["message.timestamp.after.max.ms"] != "9223372036854775807" {
+	if defaults["segment.index.bytes"] != "10485760" || defaults["local.retention.ms"] != "-2" || defaults["message.timestamp.after.max.ms"] != "3600000" {
 		t.Errorf("defaults: %v", defaults)
 	}
 
@@ -84,7 +84,7 @@ func TestFranzTopicConfigs(t *testing.T) {
 		t.Errorf("after AlterTopicConfigs: %v", got)
 	}
 	for _, bad := range []kadm.AlterConfig{
-		{Name: "compression.type", Value: kadm.StringPtr("zstd")},
+		{Name: "compression.type", Value: kadm.StringPtr("brotli")},
 		{Name: "segment.ms", Value: kadm.StringPtr("0")},
 		{Name: "message.format.version", Value: kadm.StringPtr("3.0-IV1")},
 		{Name: "min.compaction.lag.ms", Value: kadm.StringPtr("700000")}, // above max.compaction.lag.ms
@@ -208,8 +208,8 @@ func TestConfluentTopicConfigs(t *testing.T) {
 	if value(got.AfterAlter, "retention.ms") != "86400000" || value(got.AfterAlter, "segment.jitter.ms") != "10" || value(got.AfterAlter, "preallocate") != "false" {
 		t.Errorf("after alter_configs: %v", got.AfterAlter)
 	}
-	if !strings.Contains(got.BadError, "zstd") {
-		t.Errorf("compression.type=zstd: error %q, want one naming zstd", got.BadError)
+	if !strings.Contains(got.BadError, "brotli") {
+		t.Errorf("compression.type=brotli: error %q, want one naming brotli", got.BadError)
 	}
 	if len(got.Reports) != 10 || len(got.Consumed) != 10 {
 		t.Fatalf("%d delivery reports, %d consumed, want 10 each: %v %v", len(got.Reports), len(got.Consumed), got.Reports, got.Consumed)

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -291,4 +292,255 @@ func consumeAll(t *testing.T, ctx context.Context, addr, topic string, ends map[
 		fs.EachRecord(func(r *kgo.Record) { got[r.Partition] = append(got[r.Partition], r) })
 	}
 	return got
+}
+
+// mixedState is what the broker acknowledged during TestCrashMixedLoad's
+// rounds, to be found after every restart.
+type mixedState struct {
+	mu        sync.Mutex
+	acked     map[position]string // the rolling topic's records
+	lowMark   int64               // DeleteRecords of partition 1, acknowledged
+	committed map[string]bool     // values of committed transactions
+	aborted   map[string]bool     // values of aborted transactions
+	groupAt   int64               // the group's commit of partition 0, acknowledged
+}
+
+// TestCrashMixedLoad is a short form of the fault campaign's SIGKILL runs:
+// a few rounds of a mixed load, each ended by SIGKILL at a random moment,
+// each restart checked. The load: idempotent acks=all produces to a topic
+// whose segments roll every few KiB, transactions that commit or abort,
+// group offset commits and DeleteRecords, all at once. After a restart
+// every acknowledged record is at its offset, the log start offset is not
+// behind an acknowledged DeleteRecords, read_committed shows every
+// committed transaction and no aborted one, and the group's offset is not
+// behind its acknowledged commit.
+func TestCrashMixedLoad(t *testing.T) {
+	const rounds = 3
+	bin := buildBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 1))
+	t.Logf("seed %d", seed)
+	// Open transactions a kill leaves are aborted by their timeout.
+	flags := []string{"-c", "transaction.abort.timed.out.transaction.cleanup.interval.ms=100"}
+	st := &mixedState{acked: map[position]string{}, committed: map[string]bool{}, aborted: map[string]bool{}}
+	for round := range rounds {
+		b := startChild(t, bin, dir, flags...)
+		if round == 0 {
+			adm := kadm.NewClient(newClient(t, b.addr))
+			resp, err := adm.CreateTopic(ctx, 2, 1, map[string]*string{"segment.bytes": kadm.StringPtr("4096")}, "mixed")
+			if err != nil || resp.Err != nil {
+				t.Fatalf("create: %v %v", err, resp.Err)
+			}
+			createTopic(t, ctx, adm, 1, "mixed-txn")
+		} else {
+			checkMixed(t, ctx, b.addr, st)
+		}
+		loadMixed(t, ctx, b, st, round, time.Duration(200+rng.IntN(800))*time.Millisecond)
+		if t.Failed() {
+			t.Fatalf("round %d", round)
+		}
+	}
+	b := startChild(t, bin, dir, flags...)
+	checkMixed(t, ctx, b.addr, st)
+	t.Logf("%d records, %d committed and %d aborted transactional records, group at %d, low mark %d",
+		len(st.acked), len(st.committed), len(st.aborted), st.groupAt, st.lowMark)
+}
+
+// loadMixed runs the load until SIGKILL ends it, kill after the first
+// acknowledgement.
+func loadMixed(t *testing.T, ctx context.Context, b *childBroker, st *mixedState, round int, kill time.Duration) {
+	lctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	firstAck := make(chan struct{})
+	var once sync.Once
+	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
+	run(func() { // idempotent produces
+		cl, err := kgo.NewClient(kgo.SeedBrokers(b.addr), kgo.DefaultProduceTopic("mixed"), kgo.ProducerLinger(0),
+			kgo.RecordDeliveryTimeout(3*time.Second))
+		if err != nil {
+			return
+		}
+		var pending sync.WaitGroup
+		for i := 0; lctx.Err() == nil; i++ {
+			v := fmt.Sprintf("r%d-%d", round, i)
+			if i%50 == 49 { // enough for segments to roll, few enough to read back quickly
+				time.Sleep(5 * time.Millisecond)
+			}
+			pending.Add(1)
+			cl.Produce(lctx, &kgo.Record{Key: []byte(v), Value: []byte(v)}, func(r *kgo.Record, err error) {
+				defer pending.Done()
+				if err == nil {
+					st.mu.Lock()
+					st.acked[position{r.Partition, r.Offset}] = v
+					st.mu.Unlock()
+					once.Do(func() { close(firstAck) })
+				}
+			})
+		}
+		cl.Close()
+		pending.Wait()
+	})
+	run(func() { // transactions
+		cl, err := kgo.NewClient(kgo.SeedBrokers(b.addr), kgo.DefaultProduceTopic("mixed-txn"),
+			kgo.TransactionalID("mixed"), kgo.TransactionTimeout(time.Second), kgo.RecordDeliveryTimeout(3*time.Second))
+		if err != nil {
+			return
+		}
+		defer cl.Close()
+		for n := 0; lctx.Err() == nil; n++ {
+			if cl.BeginTransaction() != nil {
+				return
+			}
+			vs := []string{fmt.Sprintf("t%d-%d-a", round, n), fmt.Sprintf("t%d-%d-b", round, n)}
+			for _, v := range vs {
+				cl.Produce(lctx, &kgo.Record{Value: []byte(v)}, nil)
+			}
+			// Flushed either way: a record still in flight at the
+			// EndTxn could land in the next transaction.
+			if cl.Flush(lctx) != nil {
+				return
+			}
+			commit := n%2 == 0
+			end := kgo.TryAbort
+			if commit {
+				end = kgo.TryCommit
+			}
+			if cl.EndTransaction(lctx, end) != nil {
+				return
+			}
+			st.mu.Lock()
+			for _, v := range vs {
+				if commit {
+					st.committed[v] = true
+				} else {
+					st.aborted[v] = true
+				}
+			}
+			st.mu.Unlock()
+		}
+	})
+	run(func() { // group commits and DeleteRecords
+		cl, err := kgo.NewClient(kgo.SeedBrokers(b.addr), kgo.RequestRetries(0))
+		if err != nil {
+			return
+		}
+		defer cl.Close()
+		adm := kadm.NewClient(cl)
+		for lctx.Err() == nil {
+			st.mu.Lock()
+			at, low := st.groupAt+1, st.lowMark+1
+			st.mu.Unlock()
+			var os kadm.Offsets
+			os.Add(kadm.Offset{Topic: "mixed", Partition: 0, At: at})
+			if resp, err := adm.CommitOffsets(lctx, "mixed-group", os); err == nil && resp.Ok() {
+				st.mu.Lock()
+				st.groupAt = at
+				st.mu.Unlock()
+			}
+			var del kadm.Offsets
+			del.Add(kadm.Offset{Topic: "mixed", Partition: 1, At: low})
+			if resps, err := adm.DeleteRecords(lctx, del); err == nil {
+				if r, ok := resps.Lookup("mixed", 1); ok && r.Err == nil {
+					st.mu.Lock()
+					st.lowMark = max(st.lowMark, r.LowWatermark)
+					st.mu.Unlock()
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	select {
+	case <-firstAck:
+	case <-ctx.Done():
+		t.Fatal("nothing was acknowledged")
+	}
+	time.Sleep(kill)
+	b.kill()
+	stop()
+	wg.Wait()
+}
+
+// checkMixed checks what st holds against the restarted broker.
+func checkMixed(t *testing.T, ctx context.Context, addr string, st *mixedState) {
+	t.Helper()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	adm := kadm.NewClient(newClient(t, addr))
+	starts, err := adm.ListStartOffsets(ctx, "mixed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := map[int32]int64{}
+	starts.Each(func(o kadm.ListedOffset) { start[o.Partition] = o.Offset })
+	if start[1] < st.lowMark {
+		t.Errorf("partition 1 starts at %d, behind the acknowledged DeleteRecords to %d", start[1], st.lowMark)
+	}
+	ends := endOffsets(t, ctx, adm, "mixed")
+	offsets := map[int32]kgo.Offset{}
+	for p := range ends {
+		offsets[p] = kgo.NewOffset().At(start[p])
+	}
+	cl := newClient(t, addr, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"mixed": offsets}), kgo.FetchMaxWait(50*time.Millisecond))
+	found := map[position]string{}
+	for have := int64(0); have < ends[0]-start[0]+ends[1]-start[1]; {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("reading back: %v", ctx.Err())
+		}
+		fs.EachError(func(_ string, p int32, err error) { t.Fatalf("fetch partition %d: %v", p, err) })
+		fs.EachRecord(func(r *kgo.Record) { found[position{r.Partition, r.Offset}] = string(r.Value); have++ })
+	}
+	for at, v := range st.acked {
+		if at.offset >= start[at.partition] && found[at] != v {
+			t.Errorf("acknowledged %s at %v: found %q", v, at, found[at])
+		}
+	}
+	fetched, err := adm.FetchOffsets(ctx, "mixed-group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := fetched.Lookup("mixed", 0); o.At < st.groupAt {
+		t.Errorf("group offset %d, behind the acknowledged commit of %d", o.At, st.groupAt)
+	}
+	checkMixedTxns(t, ctx, addr, adm, st)
+}
+
+// checkMixedTxns waits for the transactions a kill left open to be
+// aborted, then reads the transactional topic read_committed.
+func checkMixedTxns(t *testing.T, ctx context.Context, addr string, adm *kadm.Client, st *mixedState) {
+	t.Helper()
+	var end int64
+	waitUntil(t, ctx, "the last stable offset to reach the high watermark", func() bool {
+		stable, err1 := adm.ListCommittedOffsets(ctx, "mixed-txn")
+		hw, err2 := adm.ListEndOffsets(ctx, "mixed-txn")
+		s, _ := stable.Lookup("mixed-txn", 0)
+		h, _ := hw.Lookup("mixed-txn", 0)
+		end = h.Offset
+		return err1 == nil && err2 == nil && s.Offset == h.Offset
+	}, func() string { return "" })
+	cl := newClient(t, addr, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"mixed-txn": {0: kgo.NewOffset().AtStart()}}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(50*time.Millisecond))
+	visible := map[string]bool{}
+	for last := int64(-1); last < end-1; {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		fs := cl.PollFetches(pctx)
+		cancel()
+		if fs.NumRecords() == 0 {
+			break // markers and aborted records end the partition
+		}
+		fs.EachRecord(func(r *kgo.Record) { visible[string(r.Value)] = true; last = r.Offset })
+	}
+	for v := range st.committed {
+		if !visible[v] {
+			t.Errorf("committed %s is not visible read_committed", v)
+		}
+	}
+	for v := range st.aborted {
+		if visible[v] {
+			t.Errorf("aborted %s is visible read_committed", v)
+		}
+	}
 }

@@ -468,3 +468,47 @@ func TestSecondBrokerExits(t *testing.T) {
 		t.Errorf("offset after the second broker exited: %d, want %d", next.Offset, first.Offset+1)
 	}
 }
+
+// TestManyPartitionsPastFileLimit restarts the broker, after a SIGKILL,
+// under a limit of 128 open files with 300 partitions of several segments
+// each. The partitions open from a pool of workers and the descriptor
+// cache of segment files defaults to 256, which together took every
+// descriptor: the broker failed to start, or started with partitions
+// offline. Every partition must open and serve, and take produces.
+func TestManyPartitionsPastFileLimit(t *testing.T) {
+	const partitions = 300
+	bin := buildBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	b := startChild(t, bin, dir)
+	cl := newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, 1, map[string]*string{"segment.bytes": kadm.StringPtr("2048")}, "many")
+	if err != nil || resp.Err != nil {
+		t.Fatalf("create: %v %v", err, resp.Err)
+	}
+	value := strings.Repeat("v", 900)
+	produceRound := func(cl *kgo.Client) {
+		t.Helper()
+		var rs []*kgo.Record
+		for p := range int32(partitions) {
+			rs = append(rs, &kgo.Record{Topic: "many", Partition: p, Value: []byte(value)})
+		}
+		produceSync(t, ctx, cl, rs...)
+	}
+	for range 3 { // segments roll: each partition has several
+		produceRound(cl)
+	}
+	cl.Close()
+	b.kill()
+
+	cmd := exec.Command("sh", append([]string{"-c", `ulimit -n 128 && exec "$0" "$@"`, bin}, childArgs(dir)...)...)
+	b = startChildCmd(t, cmd)
+	if strings.Contains(b.log(), "offline") {
+		t.Errorf("partitions offline after a start under the file limit:\n%s", b.log())
+	}
+	produceRound(newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner())))
+	if got := consumeN(t, ctx, b.addr, "many", 4*partitions); len(got) != 4*partitions {
+		t.Errorf("%d records read back, want %d", len(got), 4*partitions)
+	}
+}

@@ -47,7 +47,7 @@ after_alter = describe()
 
 bad_error = ""
 try:
-    bad = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"compression.type": "zstd"})
+    bad = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"compression.type": "brotli"})
     admin.alter_configs([bad])[bad].result(30)
 except Exception as e:  # the KafkaException carrying INVALID_CONFIG
     bad_error = str(e)
