@@ -64,6 +64,9 @@ func TestFranzTopicConfigs(t *testing.T) {
 			t.Errorf("%s described as %q, want %q", k, got[k], *v)
 		}
 	}
+	// message.timestamp.after.max.ms is an hour since Kafka 4.0 (KIP-1030,
+	// ServerLogConfigs.LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS_DEFAULT); before
+	// it was Long.MAX_VALUE, as message.timestamp.before.max.ms still is.
 	defaults := configValues(rcs[0], kmsg.ConfigSourceDefaultConfig)
 	if defaults["segment.index.bytes"] != "10485760" || defaults["local.retention.ms"] != "-2" || defaults["message.timestamp.after.max.ms"] != "3600000" {
 		t.Errorf("defaults: %v", defaults)
