@@ -116,3 +116,28 @@ func TestTxnOffsetCommitNoGenerationToEmptyGroup(t *testing.T) {
 		t.Errorf("a generation and an unknown member: code %d, want UNKNOWN_MEMBER_ID", code)
 	}
 }
+
+// TestSyncGroupV5NeedsProtocol: from v5 ProtocolType and ProtocolName are
+// mandatory (SyncGroupRequest.areMandatoryProtocolTypeAndNamePresent);
+// KafkaApis answers INCONSISTENT_GROUP_PROTOCOL when either is null, and
+// older versions, which have neither, are not checked.
+func TestSyncGroupV5NeedsProtocol(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{GroupInitialRebalanceDelay: -1})
+	gt := newGroupTester(t, b, "g")
+	ids, gen := gt.stableGroup(1)
+	for _, tc := range []struct {
+		v         int16
+		typ, name *string
+		want      int16
+	}{
+		{5, nil, ptr("range"), codeInconsistentGroupProtocol},
+		{5, ptr("consumer"), nil, codeInconsistentGroupProtocol},
+		{4, nil, nil, codeNone},
+	} {
+		req := &syncGroupRequest{GroupID: "g", GenerationID: gen, MemberID: ids[0], ProtocolType: tc.typ, ProtocolName: tc.name}
+		resp := b.handleSyncGroup(context.Background(), testRC(tc.v), req).(*syncGroupResponse)
+		if resp.ErrorCode != tc.want {
+			t.Errorf("v%d type %v name %v: code %d, want %d", tc.v, deref(tc.typ), deref(tc.name), resp.ErrorCode, tc.want)
+		}
+	}
+}

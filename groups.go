@@ -1793,7 +1793,8 @@ func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
 //	v1: ThrottleTimeMs
 //	v3: GroupInstanceId (KIP-345)
 //	v4: flexible
-//	v5: ProtocolType and ProtocolName, checked against the group's (KIP-559)
+//	v5: ProtocolType and ProtocolName, checked against the group's (KIP-559);
+//	    either null is INCONSISTENT_GROUP_PROTOCOL, as KafkaApis answers it
 //
 // Every member of a new generation sends SyncGroup; the leader's carries
 // the assignment of every member. The others' answers wait for the
@@ -1864,10 +1865,14 @@ type syncResult struct {
 }
 
 func (b *Broker) handleSyncGroup(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*syncGroupRequest)
+	if rc.header.APIVersion >= 5 && (req.ProtocolType == nil || req.ProtocolName == nil) {
+		return &syncGroupResponse{ErrorCode: codeInconsistentGroupProtocol}
+	}
 	var res syncResult
 	defer rc.parkedSince(time.Now())
 	select {
-	case res = <-b.groups.sync(r.(*syncGroupRequest)):
+	case res = <-b.groups.sync(req):
 	case <-ctx.Done():
 		res = syncResult{errorCode: codeNotCoordinator}
 	}
