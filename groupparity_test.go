@@ -141,3 +141,18 @@ func TestSyncGroupV5NeedsProtocol(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerHeartbeatErrorCarriesNoEpoch: an error answer of
+// ConsumerGroupHeartbeat is built fresh by GroupCoordinatorService
+// (handleOperationException): code and message only, so member epoch 0,
+// not the epoch the request sent.
+func TestConsumerHeartbeatErrorCarriesNoEpoch(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	newConsumerTester(t, b, "g", "a", "t").heartbeat()
+	for _, epoch := range []int32{5, -1} {
+		resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "stranger", MemberEpoch: epoch, RebalanceTimeoutMs: -1}, 1, "", "", nil)
+		if resp.ErrorCode != codeUnknownMemberID || resp.MemberEpoch != 0 || resp.MemberID != nil {
+			t.Errorf("epoch %d from an unknown member: code %d, epoch %d, member %v; want UNKNOWN_MEMBER_ID, 0, null", epoch, resp.ErrorCode, resp.MemberEpoch, resp.MemberID)
+		}
+	}
+}
