@@ -119,20 +119,20 @@ func leaderEpochEnd(epoch int32, logStart, logEnd int64) (int32, int64) {
 // is OFFSET_OUT_OF_RANGE, with no offsets; an offset past the end of the
 // named epoch is answered with that epoch and its end as DivergingEpoch,
 // and no records, so that the fetcher truncates there. pr carries the
-// partition's offsets.
-func diverged(pr fetchPartitionResponse, fp fetchPartition) fetchPartitionResponse {
+// partition's offsets, and is changed in place: it is a large struct, and
+// this runs for every partition of every fetch.
+func diverged(pr *fetchPartitionResponse, fp *fetchPartition) {
 	if fp.LastFetchedEpoch < 0 {
-		return pr
+		return
 	}
 	epoch, end := leaderEpochEnd(fp.LastFetchedEpoch, pr.LogStartOffset, pr.HighWatermark)
 	switch {
 	case end < 0 || fp.FetchOffset < pr.LogStartOffset:
-		pr = emptyFetchPartition(fp.Partition)
+		*pr = emptyFetchPartition(fp.Partition)
 		pr.ErrorCode = codeOffsetOutOfRange
 	case epoch < fp.LastFetchedEpoch || end < fp.FetchOffset:
 		pr.DivergingEpoch = epochEndOffset{epoch, end}
 	}
-	return pr
 }
 
 // OffsetForLeaderEpoch: v2-4 (OffsetForLeaderEpochRequest.json, OffsetForLeaderEpochResponse.json)

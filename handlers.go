@@ -1086,10 +1086,11 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 		if unchanged == nil {
 			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
 		}
-		for _, fp := range ft.Partitions {
+		for j := range ft.Partitions {
+			fp := &ft.Partitions[j]
 			i++
 			pr := emptyFetchPartition(fp.Partition)
-			pl, code := b.fetchedPartition(topic, missing, fp)
+			pl, code := b.fetchedPartition(topic, missing, *fp)
 			if pr.ErrorCode = code; code != codeNone {
 				answerNow = true
 				tr.Partitions = append(tr.Partitions, pr)
@@ -1097,7 +1098,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			}
 			// The read_committed end is the LSO (txn.go).
 			pr.LastStableOffset, pr.HighWatermark, pr.LogStartOffset = pl.fetchOffsets()
-			if pr = diverged(pr, fp); pr.ErrorCode != codeNone || pr.DivergingEpoch.Epoch >= 0 {
+			if diverged(&pr, fp); pr.ErrorCode != codeNone || pr.DivergingEpoch.Epoch >= 0 {
 				answerNow = true
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
