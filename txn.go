@@ -42,8 +42,9 @@
 // InitProducerId with a transactional id bumps the epoch of its producer
 // id, which fences the older instance: its requests of the old epoch get
 // PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before the versions of KIP-588).
-// If a transaction is open it is aborted first, its markers carrying the
-// new epoch, as Kafka's prepareAbortOnInitProducerId does. A transaction
+// If a transaction is open it is aborted, its markers carrying a bumped
+// epoch, and the request answered CONCURRENT_TRANSACTIONS; the client's
+// retry bumps the epoch once more (reinit). A transaction
 // open longer than its transaction.timeout.ms is aborted by a background
 // check (Serve runs it), also with a bumped epoch, so the producer that
 // went quiet finds itself fenced rather than committing half a
@@ -635,23 +636,8 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 	m.produceMu.Lock()
 	defer m.produceMu.Unlock()
 	if !created {
-		// KIP-360: a producer naming its id and epoch asks for a bump of
-		// its own epoch. Naming the epoch before the last bump is a retry
-		// (or a producer whose transaction timed out): it gets the
-		// current epoch. Any other names a fenced producer.
-		named := req.ProducerID >= 0
-		switch {
-		case named && (req.ProducerID != m.ProducerID || req.ProducerEpoch != m.ProducerEpoch && req.ProducerEpoch != m.LastProducerEpoch):
-			return fail(fencedCode(v, 4))
-		case named && req.ProducerEpoch == m.LastProducerEpoch && m.State != txnOngoing:
-		default:
-			if err := c.bump(m); err != nil {
-				c.b.log.Error("fencing a transactional producer", "transactional.id", id, "err", err)
-				if !errors.Is(err, errTxnStateNotSaved) && !errors.Is(err, errTxnMarkers) {
-					return fail(producerIDErrorCode(err)) // a new producer id
-				}
-				return fail(txnErrorCode(err))
-			}
+		if code := c.reinit(m, req, v); code != codeNone {
+			return fail(code)
 		}
 	}
 	m.TimeoutMs, m.State, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, time.Now().UnixMilli()
@@ -660,6 +646,67 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 		return fail(txnErrorCode(err))
 	}
 	return &initProducerIDResponse{ProducerID: m.ProducerID, ProducerEpoch: m.ProducerEpoch}
+}
+
+// reinit is InitProducerId for a transactional id that exists, in the
+// order of TransactionCoordinator.prepareInitProducerIdTransit and
+// TransactionMetadata.prepareIncrementProducerEpoch. Callers hold mu and
+// m.produceMu.
+//
+//   - A named producer id other than the id's: PRODUCER_FENCED.
+//   - Markers being written (Prepare*): CONCURRENT_TRANSACTIONS.
+//   - An open transaction: aborted, its markers carrying a bumped epoch,
+//     and CONCURRENT_TRANSACTIONS, so that the producer asks again and
+//     gets an epoch bumped once more, past the one of the markers.
+//   - Otherwise a named epoch must be the current one, which is bumped, or
+//     the one before the last bump, a retry of it, which gets the current
+//     one unchanged; any other is PRODUCER_FENCED. A request naming no
+//     producer, a new instance, bumps the epoch and leaves no epoch
+//     before it to come back to, so the instance it fenced stays fenced.
+func (c *txnCoordinator) reinit(m *txnMeta, req *initProducerIDRequest, v int16) int16 {
+	named := req.ProducerID >= 0
+	switch {
+	case named && req.ProducerID != m.ProducerID:
+		return fencedCode(v, 4)
+	case m.State == txnPrepareCommit || m.State == txnPrepareAbort:
+		return codeConcurrentTransactions
+	case m.State == txnOngoing:
+		if err := c.fence(m); err != nil {
+			c.b.log.Error("fencing a transactional producer", "transactional.id", m.ID, "err", err)
+			return txnErrorCode(err)
+		}
+		return codeConcurrentTransactions
+	case named && req.ProducerEpoch == m.LastProducerEpoch && req.ProducerEpoch != m.ProducerEpoch:
+		return codeNone // a retry: the current epoch
+	case named && req.ProducerEpoch != m.ProducerEpoch:
+		return fencedCode(v, 4)
+	}
+	if err := c.bump(m); err != nil {
+		c.b.log.Error("bumping a transactional producer's epoch", "transactional.id", m.ID, "err", err)
+		if !errors.Is(err, errTxnStateNotSaved) && !errors.Is(err, errTxnMarkers) {
+			return producerIDErrorCode(err) // a new producer id
+		}
+		return txnErrorCode(err)
+	}
+	if !named {
+		m.LastProducerEpoch = -1
+	}
+	return codeNone
+}
+
+// fence aborts m's open transaction with markers of the next epoch, which
+// becomes the producer's, and leaves no epoch before it to return to
+// (TransactionMetadata.prepareFenceProducerEpoch). Its epoch is never
+// math.MaxInt16 here: epochs handed out stop one below. Callers hold mu and
+// m.produceMu.
+func (c *txnCoordinator) fence(m *txnMeta) error {
+	was := m.LastProducerEpoch
+	m.LastProducerEpoch = -1
+	err := c.end(m, false, m.ProducerEpoch+1)
+	if errors.Is(err, errTxnStateNotSaved) {
+		m.LastProducerEpoch = was
+	}
+	return err
 }
 
 // bump gives m's producer a new epoch, which fences the instance that had
@@ -720,6 +767,24 @@ func (c *txnCoordinator) setProducer(pid int64, m *txnMeta) {
 	} else {
 		c.byProducer[pid] = m
 	}
+}
+
+// change applies edit to m and saves m; if the state file does not take
+// it, m is put back as it was, so that memory never holds a transaction
+// the file does not, as Kafka applies a transition only once
+// __transaction_state has taken it (TransactionMetadata.completeTransitionTo).
+// edit may change State, StartMs, Partitions, Groups and Offsets. Callers
+// hold mu and m.produceMu.
+func (c *txnCoordinator) change(m *txnMeta, edit func()) error {
+	state, start := m.State, m.StartMs
+	partitions, groups, offsets := slices.Clone(m.Partitions), slices.Clone(m.Groups), slices.Clone(m.Offsets)
+	edit()
+	if err := c.save(m); err != nil {
+		m.State, m.StartMs = state, start
+		m.Partitions, m.Groups, m.Offsets = partitions, groups, offsets
+		return err
+	}
+	return nil
 }
 
 // begin moves m to Ongoing if it is not already. Callers hold mu and
@@ -1030,15 +1095,17 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		})
 		return results
 	}
-	c.begin(m)
-	for _, tt := range t.Topics {
-		for _, p := range tt.Partitions {
-			if tp := (txnPartition{tt.Name, p}); !slices.Contains(m.Partitions, tp) {
-				m.Partitions = append(m.Partitions, tp)
+	err := c.change(m, func() {
+		c.begin(m)
+		for _, tt := range t.Topics {
+			for _, p := range tt.Partitions {
+				if tp := (txnPartition{tt.Name, p}); !slices.Contains(m.Partitions, tp) {
+					m.Partitions = append(m.Partitions, tp)
+				}
 			}
 		}
-	}
-	if err := c.save(m); err != nil {
+	})
+	if err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
 		code := txnErrorCode(err)
 		each(func(txnPartition) int16 { return code })
@@ -1098,11 +1165,13 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 	}
 	m.produceMu.Lock()
 	defer m.produceMu.Unlock()
-	c.begin(m)
-	if !slices.Contains(m.Groups, req.GroupID) {
-		m.Groups = append(m.Groups, req.GroupID)
-	}
-	if err := c.save(m); err != nil {
+	err := c.change(m, func() {
+		c.begin(m)
+		if !slices.Contains(m.Groups, req.GroupID) {
+			m.Groups = append(m.Groups, req.GroupID)
+		}
+	})
+	if err != nil {
 		b.log.Error("saving transaction state", "err", err)
 		return &addOffsetsToTxnResponse{ErrorCode: txnErrorCode(err)}
 	}
@@ -1308,6 +1377,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	if code := b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID); code != codeNone {
 		return all(code)
 	}
+	was := slices.Clone(m.Offsets) // put back if the state file does not take them
 	for i, t := range req.Topics {
 		topic := b.logs.Topic(t.Name)
 		for j, p := range t.Partitions {
@@ -1333,6 +1403,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	}
 	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
+		m.Offsets = was
 		return all(txnErrorCode(err))
 	}
 	return resp
