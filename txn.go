@@ -592,6 +592,8 @@ func fencedCode(v, from int16) int16 {
 func (c *txnCoordinator) lookup(id string, producerID int64, epoch int16, v, fencedFrom int16) (*txnMeta, int16) {
 	m := c.byID[id]
 	switch {
+	case id == "":
+		return nil, codeInvalidRequest
 	case m == nil || m.ProducerID != producerID:
 		return nil, codeInvalidProducerIDMapping
 	case m.ProducerEpoch != epoch:
@@ -607,6 +609,10 @@ func (c *txnCoordinator) lookup(id string, producerID int64, epoch int16, v, fen
 func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *initProducerIDResponse {
 	fail := func(code int16) *initProducerIDResponse {
 		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
+	}
+	// An empty id is no id (TransactionCoordinator.handleInitProducerId).
+	if *req.TransactionalID == "" {
+		return fail(codeInvalidRequest)
 	}
 	// INVALID_TRANSACTION_TIMEOUT is fatal to initTransactions: a timeout
 	// past transaction.max.timeout.ms is a configuration to fix, not a
@@ -927,8 +933,11 @@ func hasTransactionalRecords(req *produceRequest) bool {
 //
 // A producer names each partition before its first batch to it in a
 // transaction. If one of them does not exist, it gets
-// UNKNOWN_TOPIC_OR_PARTITION, the others OPERATION_NOT_ATTEMPTED, and none
-// is added. The v4+ form is answered per transaction; VerifyOnly checks
+// UNKNOWN_TOPIC_OR_PARTITION (__consumer_offsets, which a client may not
+// write, TOPIC_AUTHORIZATION_FAILED below v4), the others
+// OPERATION_NOT_ATTEMPTED, and none is added; this is checked before the
+// producer is. An empty transactional id is INVALID_REQUEST here, in
+// AddOffsetsToTxn, EndTxn and InitProducerId. The v4+ form is answered per transaction; VerifyOnly checks
 // that the partitions are already in the transaction (INVALID_TXN_STATE
 // for those that are not) without adding them.
 type addPartitionsToTxnRequest struct {
@@ -1057,6 +1066,35 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 			}
 		}
 	}
+	// The partitions are checked first, as KafkaApis checks them before
+	// it asks the coordinator. All or nothing: the partitions that were
+	// fine answer OPERATION_NOT_ATTEMPTED, and the Java producer makes the
+	// whole request an abortable error, so no transaction goes on with
+	// only some of the partitions it meant to write.
+	partitionCode := func(tp txnPartition) int16 {
+		switch {
+		case tp.Topic == offsetsTopic && v < 4:
+			// Internal: a client is never authorized to write it.
+			return codeTopicAuthorizationFailed
+		case c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil:
+			return codeUnknownTopicOrPartition
+		}
+		return codeNone
+	}
+	failed := false
+	each(func(tp txnPartition) int16 {
+		failed = failed || partitionCode(tp) != codeNone
+		return codeNone
+	})
+	if failed {
+		each(func(tp txnPartition) int16 {
+			if code := partitionCode(tp); code != codeNone {
+				return code
+			}
+			return codeOperationNotAttempted
+		})
+		return results
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m, code := c.lookup(t.TransactionalID, t.ProducerID, t.ProducerEpoch, v, 2)
@@ -1072,26 +1110,6 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 				return codeNone
 			}
 			return codeInvalidTxnState
-		})
-		return results
-	}
-	unknown := false
-	each(func(tp txnPartition) int16 {
-		if c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil || tp.Topic == offsetsTopic {
-			unknown = true
-		}
-		return codeNone
-	})
-	// All or nothing, as in Kafka: the partitions that were fine answer
-	// OPERATION_NOT_ATTEMPTED, and the Java producer makes the whole
-	// request an abortable error, so no transaction goes on with only
-	// some of the partitions it meant to write.
-	if unknown {
-		each(func(tp txnPartition) int16 {
-			if c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil || tp.Topic == offsetsTopic {
-				return codeUnknownTopicOrPartition
-			}
-			return codeOperationNotAttempted
 		})
 		return results
 	}

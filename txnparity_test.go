@@ -57,3 +57,44 @@ func TestInitProducerIDOngoingConcurrent(t *testing.T) {
 		t.Errorf("retry: %d %d %d, want 0 %d %d", code, pid2, epoch2, pid, epoch+2)
 	}
 }
+
+// TestTxnEmptyTransactionalID: an empty transactional id is
+// INVALID_REQUEST at the coordinator (TransactionCoordinator.
+// handleInitProducerId, handleAddPartitionsToTransaction, endTransaction),
+// never an id of its own.
+func TestTxnEmptyTransactionalID(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	if code, pid, _ := c.initTxn("", 60000); code != codeInvalidRequest || pid != -1 {
+		t.Errorf("InitProducerId of \"\": %d producer %d, want INVALID_REQUEST", code, pid)
+	}
+	if code := c.addPartition("", 1, 0, "tx", 0); code != codeInvalidRequest {
+		t.Errorf("AddPartitionsToTxn of \"\": %d, want INVALID_REQUEST", code)
+	}
+	if code := c.addOffsets("", 1, 0, "g"); code != codeInvalidRequest {
+		t.Errorf("AddOffsetsToTxn of \"\": %d, want INVALID_REQUEST", code)
+	}
+	if code := c.endTxn(3, "", 1, 0, true); code != codeInvalidRequest {
+		t.Errorf("EndTxn of \"\": %d, want INVALID_REQUEST", code)
+	}
+}
+
+// TestAddPartitionsToTxnTopicsFirst: KafkaApis checks the partitions
+// before it asks the coordinator, so an unknown partition is
+// UNKNOWN_TOPIC_OR_PARTITION even from an unknown producer, and a
+// client may not add __consumer_offsets, an internal topic it is never
+// authorized to write (TOPIC_AUTHORIZATION_FAILED).
+func TestAddPartitionsToTxnTopicsFirst(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code := c.addPartition("nobody", 1, 0, "missing", 0); code != codeUnknownTopicOrPartition {
+		t.Errorf("unknown partition of an unknown id: %d, want UNKNOWN_TOPIC_OR_PARTITION", code)
+	}
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.createTopic("tx", 1)
+	c.commitOffset("g", "tx", 0, 0) // makes __consumer_offsets
+	if code := c.addPartition("app", pid, epoch, offsetsTopic, 0); code != codeTopicAuthorizationFailed {
+		t.Errorf("__consumer_offsets: %d, want TOPIC_AUTHORIZATION_FAILED", code)
+	}
+}
