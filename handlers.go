@@ -144,6 +144,7 @@ const (
 	codeOperationNotAttempted     int16 = 55
 	codeProducerFenced            int16 = 90
 	codeTransactionalIDNotFound   int16 = 105
+	codeTransactionAbortable      int16 = 120
 
 	// DescribeCluster's endpoint types (KIP-919, cluster.go).
 	codeMismatchedEndpointType  int16 = 114
@@ -271,8 +272,9 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // A transactional batch (attributes bit 4) must also come from the current
 // epoch of a producer whose open transaction has the partition (txn.go):
 // INVALID_PRODUCER_EPOCH for another epoch, INVALID_PRODUCER_ID_MAPPING for
-// a producer id no transactional id has, INVALID_TXN_STATE for a partition
-// not added with AddPartitionsToTxn, as Kafka's leaders answer since they
+// a producer id no transactional id has, TRANSACTION_ABORTABLE (before v11
+// INVALID_TXN_STATE) for a partition not added with AddPartitionsToTxn,
+// as Kafka's leaders answer since they
 // verify with the coordinator (KIP-890). Control batches (markers) are the
 // coordinator's to write: a producer's gets INVALID_RECORD. Transactional
 // batches in a request with a null TransactionalID fail all of it with
@@ -448,6 +450,12 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				pr.ErrorCode = codeInvalidTopic
 			default:
 				b.appendRecords(topic, p.Index, pl, req.Acks, records, &pr)
+				if pr.ErrorCode == codeTransactionAbortable && rc.header.APIVersion <= 10 {
+					// A batch outside its transaction: clients before
+					// v11 know only INVALID_TXN_STATE for it
+					// (KafkaApis.handleProduceRequest, AddPartitionsToTxnManager).
+					pr.ErrorCode = codeInvalidTxnState
+				}
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -534,7 +542,7 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 func failureKnowsLogStart(code int16) bool {
 	switch code {
 	case codeMessageTooLarge, codeRecordListTooLarge, codeCorruptMessage, codeKafkaStorageError,
-		codeInvalidTxnState, codeInvalidProducerIDMapping:
+		codeInvalidTxnState, codeTransactionAbortable, codeInvalidProducerIDMapping:
 		return false
 	}
 	return true

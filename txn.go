@@ -903,7 +903,10 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 			// AddPartitionsToTxnManager).
 			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch), unlock
 		case m.State != txnOngoing || !slices.Contains(m.Partitions, txnPartition{topic, partition}):
-			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
+			// The coordinator's answer to the leader's verification
+			// (handleVerifyPartitionsInTransaction); Produce below v11
+			// gets INVALID_TXN_STATE instead (handleProduce).
+			return codeTransactionAbortable, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
 		}
 	}
 	return codeNone, "", unlock
@@ -938,8 +941,8 @@ func hasTransactionalRecords(req *produceRequest) bool {
 // OPERATION_NOT_ATTEMPTED, and none is added; this is checked before the
 // producer is. An empty transactional id is INVALID_REQUEST here, in
 // AddOffsetsToTxn, EndTxn and InitProducerId. The v4+ form is answered per transaction; VerifyOnly checks
-// that the partitions are already in the transaction (INVALID_TXN_STATE
-// for those that are not) without adding them.
+// that the partitions are already in the transaction (TRANSACTION_ABORTABLE
+// for those that are not, KIP-890) without adding them.
 type addPartitionsToTxnRequest struct {
 	Transactions            []addPartitionsToTxnTransaction
 	V3AndBelowTransactionID string
@@ -1109,7 +1112,7 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 			if m.State == txnOngoing && slices.Contains(m.Partitions, tp) {
 				return codeNone
 			}
-			return codeInvalidTxnState
+			return codeTransactionAbortable
 		})
 		return results
 	}

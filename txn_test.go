@@ -905,7 +905,7 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 	want := map[string][]int16{
 		// a verifies: 0 is in its transaction, 1 is not; then a's
 		// wrong epoch is fenced.
-		"a": {codeNone, codeInvalidTxnState, codeProducerFenced, codeProducerFenced},
+		"a": {codeNone, codeTransactionAbortable, codeProducerFenced, codeProducerFenced},
 		"b": {codeNone, codeNone},
 	}
 	if d := cmp.Diff(want, got); d != "" {

@@ -98,3 +98,83 @@ func TestAddPartitionsToTxnTopicsFirst(t *testing.T) {
 		t.Errorf("__consumer_offsets: %d, want TOPIC_AUTHORIZATION_FAILED", code)
 	}
 }
+
+// TestTxnPartitionNotAddedAbortable: a transactional batch to a partition
+// not in the producer's transaction fails verification with the
+// coordinator's TRANSACTION_ABORTABLE, which Produce v11 passes on and
+// older versions get as INVALID_TXN_STATE (AddPartitionsToTxnManager,
+// KafkaApis.handleProduceRequest); a VerifyOnly AddPartitionsToTxn answers
+// it too (TransactionCoordinator.handleVerifyPartitionsInTransaction).
+func TestTxnPartitionNotAddedAbortable(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 2)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if p := c.produceTxnAt(11, "app", "tx", 1, txnBatch(pid, epoch, 0, 1)); p != codeTransactionAbortable {
+		t.Errorf("Produce v11 to a partition not added: %d, want TRANSACTION_ABORTABLE", p)
+	}
+	if p := c.produceTxnAt(10, "app", "tx", 1, txnBatch(pid, epoch, 0, 1)); p != codeInvalidTxnState {
+		t.Errorf("Produce v10 to a partition not added: %d, want INVALID_TXN_STATE", p)
+	}
+	r := c.roundTrip(24, 4, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String("app")
+		w.Int64(pid)
+		w.Int16(epoch)
+		w.Bool(true) // VerifyOnly
+		w.ArrayLen(1)
+		w.String("tx")
+		w.Int32s([]int32{0, 1})
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	r.Int16()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	var codes []int16
+	for range 2 {
+		r.Int32()
+		codes = append(codes, r.Int16())
+		r.SkipTags()
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if codes[0] != codeNone || codes[1] != codeTransactionAbortable {
+		t.Errorf("VerifyOnly of an added and a missing partition: %v, want [0 %d]", codes, codeTransactionAbortable)
+	}
+}
+
+// produceTxnAt sends a transactional producer's records to one partition
+// with Produce v9 to v11, acks=-1, and returns the partition's error code.
+func (c *testClient) produceTxnAt(v int16, id, topic string, partition int32, records []byte) int16 {
+	c.t.Helper()
+	r := c.roundTrip(0, v, true, func(w *writer) {
+		w.NullableString(&id)
+		w.Int16(-1)
+		w.Int32(1000)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Bytes(records)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32()
+	code := r.Int16()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
