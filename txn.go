@@ -1285,7 +1285,8 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 // The offsets are kept with the transaction, and written to the group's
 // committed offsets only when it commits: a consumer of the group reads
 // the old offsets until then, and never reads these if it aborts. The
-// group must have been added with AddOffsetsToTxn (else INVALID_TXN_STATE).
+// group must have been added with AddOffsetsToTxn (else INVALID_TXN_STATE,
+// from v4 TRANSACTION_ABORTABLE).
 type txnOffsetCommitRequest struct {
 	TransactionalID string
 	GroupID         string
@@ -1393,6 +1394,12 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	case code != codeNone:
 		return all(code)
 	case m.State != txnOngoing || !slices.Contains(m.Groups, req.GroupID):
+		// The leader's verification fails (the group's offsets are not
+		// in the transaction): TRANSACTION_ABORTABLE to the clients of
+		// KIP-890, v4 (GroupCoordinator.scala's genericError).
+		if rc.header.APIVersion >= 4 {
+			return all(codeTransactionAbortable)
+		}
 		return all(codeInvalidTxnState)
 	}
 	if code := b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID); code != codeNone {

@@ -178,3 +178,46 @@ func (c *testClient) produceTxnAt(v int16, id, topic string, partition int32, re
 	}
 	return code
 }
+
+// TestTxnOffsetCommitGroupNotAdded: a TxnOffsetCommit for a group the
+// transaction has not added fails the leader's verification: v4 gets
+// TRANSACTION_ABORTABLE, older versions INVALID_TXN_STATE
+// (GroupCoordinator/CoordinatorPartitionWriter: genericError from v4).
+func TestTxnOffsetCommitGroupNotAdded(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("in", 1)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	for _, tc := range []struct {
+		v    int16
+		want int16
+	}{{3, codeInvalidTxnState}, {4, codeTransactionAbortable}} {
+		r := c.roundTrip(28, tc.v, true, func(w *writer) {
+			w.String("etl")
+			w.String("g")
+			w.Int64(pid)
+			w.Int16(epoch)
+			w.Int32(-1)
+			w.String("")
+			w.NullableString(nil)
+			w.ArrayLen(1)
+			w.String("in")
+			w.ArrayLen(1)
+			w.Int32(0)
+			w.Int64(5)
+			w.Int32(-1)
+			w.NullableString(nil)
+			w.Tags()
+			w.Tags()
+			w.Tags()
+		})
+		r.Int32()
+		r.ArrayLen()
+		_ = r.String()
+		r.ArrayLen()
+		r.Int32()
+		if code := r.Int16(); r.err != nil || code != tc.want {
+			t.Errorf("TxnOffsetCommit v%d of a group not added: %d (%v), want %d", tc.v, code, r.err, tc.want)
+		}
+	}
+}
