@@ -1250,6 +1250,10 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 	defer c.mu.Unlock()
 	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, 2)
 	switch {
+	case code == codeConcurrentTransactions && (c.byID[req.TransactionalID].State == txnPrepareCommit) != req.Committed:
+		// Markers of the other outcome are being written: no retry
+		// will make this one happen (TransactionCoordinator.endTransaction).
+		code = codeInvalidTxnState
 	case code != codeNone:
 	case m.State == txnCompleteCommit && req.Committed, m.State == txnCompleteAbort && !req.Committed:
 		// A retry of an EndTxn whose answer was lost. The Java producer

@@ -4,6 +4,7 @@
 package kafka
 
 import (
+	"errors"
 	"testing"
 )
 
@@ -219,5 +220,31 @@ func TestTxnOffsetCommitGroupNotAdded(t *testing.T) {
 		if code := r.Int16(); r.err != nil || code != tc.want {
 			t.Errorf("TxnOffsetCommit v%d of a group not added: %d (%v), want %d", tc.v, code, r.err, tc.want)
 		}
+	}
+}
+
+// TestEndTxnPrepareOtherWay: while a commit's markers are still being
+// written, a retried commit is CONCURRENT_TRANSACTIONS but an abort is
+// INVALID_TXN_STATE (TransactionCoordinator.endTransaction, PrepareCommit).
+func TestEndTxnPrepareOtherWay(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+		t.Fatal(code)
+	}
+	pl := tb.logs.Topic("tx").Partitions[0]
+	pl.fail(errors.New("injected"))
+	defer pl.offline.Store(nil)
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeConcurrentTransactions {
+		t.Fatalf("commit with the marker not written: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeConcurrentTransactions {
+		t.Errorf("commit retried: %d, want CONCURRENT_TRANSACTIONS", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, false); code != codeInvalidTxnState {
+		t.Errorf("abort during PrepareCommit: %d, want INVALID_TXN_STATE", code)
 	}
 }
