@@ -341,6 +341,11 @@ type txnMeta struct {
 	// recovering after its transaction timed out, is not taken for a
 	// zombie (TransactionMetadata.lastProducerEpoch); -1 if none.
 	LastProducerEpoch int16 `json:"last_producer_epoch"`
+	// PreviousProducerID is the producer id before the last move to a new
+	// one at an exhausted epoch, so that a retry of the InitProducerId
+	// that moved it, naming the old id, is answered and not fenced
+	// (TransactionMetadata.previousProducerId); 0 or -1 if none.
+	PreviousProducerID int64 `json:"previous_producer_id,omitempty"`
 	// TimeoutMs is the producer's transaction.timeout.ms (60 s by default
 	// in the Java client), at most Config.TransactionMaxTimeout.
 	TimeoutMs int32    `json:"timeout_ms"`
@@ -671,7 +676,11 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 //     before it to come back to, so the instance it fenced stays fenced.
 func (c *txnCoordinator) reinit(m *txnMeta, req *initProducerIDRequest, v int16) int16 {
 	named := req.ProducerID >= 0
+	retriedRotation := m.State == txnEmpty && req.ProducerID == m.PreviousProducerID &&
+		req.ProducerEpoch >= lastProducerEpoch && req.ProducerEpoch == m.LastProducerEpoch
 	switch {
+	case retriedRotation:
+		return codeNone // the new id and its epoch, unchanged
 	case named && req.ProducerID != m.ProducerID:
 		return fencedCode(v, 4)
 	case m.State == txnPrepareCommit || m.State == txnPrepareAbort:
@@ -687,6 +696,7 @@ func (c *txnCoordinator) reinit(m *txnMeta, req *initProducerIDRequest, v int16)
 	case named && req.ProducerEpoch != m.ProducerEpoch:
 		return fencedCode(v, 4)
 	}
+	pid, epoch := m.ProducerID, m.ProducerEpoch
 	if err := c.bump(m); err != nil {
 		c.b.log.Error("bumping a transactional producer's epoch", "transactional.id", m.ID, "err", err)
 		if !errors.Is(err, errTxnStateNotSaved) && !errors.Is(err, errTxnMarkers) {
@@ -694,7 +704,11 @@ func (c *txnCoordinator) reinit(m *txnMeta, req *initProducerIDRequest, v int16)
 		}
 		return txnErrorCode(err)
 	}
-	if !named {
+	switch {
+	case m.ProducerID != pid && named:
+		// Moved to a new id: the old id's epoch is kept for a retry.
+		m.PreviousProducerID, m.LastProducerEpoch = pid, epoch
+	case !named:
 		m.LastProducerEpoch = -1
 	}
 	return codeNone
@@ -731,12 +745,13 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 			return err
 		}
 		c.setProducer(m.ProducerID, nil)
+		m.PreviousProducerID = m.ProducerID
 		m.ProducerID, m.ProducerEpoch, m.LastProducerEpoch = pid, 0, -1
 		c.setProducer(pid, m)
 		return nil
 	}
 	was := m.LastProducerEpoch
-	m.LastProducerEpoch = m.ProducerEpoch
+	m.LastProducerEpoch, m.PreviousProducerID = m.ProducerEpoch, -1
 	if m.State == txnOngoing {
 		err := c.end(m, false, m.ProducerEpoch+1)
 		if errors.Is(err, errTxnStateNotSaved) {

@@ -248,3 +248,24 @@ func TestEndTxnPrepareOtherWay(t *testing.T) {
 		t.Errorf("abort during PrepareCommit: %d, want INVALID_TXN_STATE", code)
 	}
 }
+
+// TestInitProducerIDRotationRetried: at an exhausted epoch a bump gives
+// the transactional id a new producer id, and a retry of that request,
+// naming the old id and epoch, gets the new id again rather than
+// PRODUCER_FENCED (TransactionCoordinator.isValidProducerId, case 3, and
+// TransactionMetadata.prepareProducerIdRotation recording the last epoch).
+func TestInitProducerIDRotationRetried(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	_, pid, _ := c.initTxn("app", 60000)
+	tb.txns.mu.Lock()
+	tb.txns.byID["app"].ProducerEpoch = lastProducerEpoch
+	tb.txns.mu.Unlock()
+	code, pid2, epoch2 := c.initTxnAs("app", 60000, pid, lastProducerEpoch)
+	if code != codeNone || pid2 == pid || epoch2 != 0 {
+		t.Fatalf("bump at the exhausted epoch: %d %d %d, want a new id at epoch 0", code, pid2, epoch2)
+	}
+	if code, pid3, epoch3 := c.initTxnAs("app", 60000, pid, lastProducerEpoch); code != codeNone || pid3 != pid2 || epoch3 != 0 {
+		t.Errorf("retried: %d %d %d, want 0 %d 0", code, pid3, epoch3, pid2)
+	}
+}
