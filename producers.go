@@ -562,10 +562,12 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
 	}
 	switch {
+	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
+		// Half of a producer is no producer; KafkaApis refuses it before
+		// the coordinator sees the request.
+		return fail(codeInvalidRequest)
 	case req.TransactionalID != nil:
 		return b.txns.initProducer(req, rc.header.APIVersion)
-	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
-		return fail(codeInvalidRequest)
 	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
 		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
 	}

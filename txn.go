@@ -625,10 +625,6 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 	if req.TransactionTimeoutMs <= 0 || time.Duration(req.TransactionTimeoutMs)*time.Millisecond > c.b.cfg.TransactionMaxTimeout {
 		return fail(codeInvalidTransactionTimeout)
 	}
-	// KIP-360 names both or neither; half of a producer is no producer.
-	if (req.ProducerID < 0) != (req.ProducerEpoch < 0) {
-		return fail(codeInvalidRequest)
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	id := *req.TransactionalID

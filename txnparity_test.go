@@ -269,3 +269,14 @@ func TestInitProducerIDRotationRetried(t *testing.T) {
 		t.Errorf("retried: %d %d %d, want 0 %d 0", code, pid3, epoch3, pid2)
 	}
 }
+
+// TestInitProducerIDHalfAProducer: a ProducerId without a ProducerEpoch,
+// or the other way round, is INVALID_REQUEST before anything else is
+// checked (KafkaApis.handleInitProducerIdRequest), the timeout included.
+func TestInitProducerIDHalfAProducer(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _, _ := c.initTxnAs("app", 0, -1, 3); code != codeInvalidRequest {
+		t.Errorf("epoch without an id, bad timeout: %d, want INVALID_REQUEST", code)
+	}
+}
