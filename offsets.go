@@ -334,16 +334,25 @@ func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
 // (v3+, KIP-447) as an OffsetCommit's are checked: a generation or member
 // named must be the group's current one, so that a zombie of an old
 // generation cannot commit. A request naming none (generation -1, as
-// before v3) is not checked.
+// before v3) is not checked, nor is one at generation -1 to a group with
+// no members, whatever member it names: Kafka takes it for a commit of a
+// simple group (OffsetMetadataManager.validateTransactionalOffsetCommit,
+// ClassicGroup and ConsumerGroup.validateOffsetCommit).
 func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, memberID string, instanceID *string) int16 {
 	if generation < 0 && memberID == "" && instanceID == nil {
 		return codeNone
 	}
 	g := c.lockGroup(groupID, false)
 	if g == nil {
+		if generation < 0 {
+			return codeNone
+		}
 		return codeIllegalGeneration
 	}
 	defer g.mu.Unlock()
+	if generation < 0 && (g.consumer == nil && g.state == stateEmpty || g.consumer != nil && len(g.consumer.members) == 0) {
+		return codeNone
+	}
 	if g.consumer != nil {
 		// A KIP-848 group: the generation is the member's epoch, and a
 		// stale one is ILLEGAL_GENERATION for a transactional commit

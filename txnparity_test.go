@@ -280,3 +280,55 @@ func TestInitProducerIDHalfAProducer(t *testing.T) {
 		t.Errorf("epoch without an id, bad timeout: %d, want INVALID_REQUEST", code)
 	}
 }
+
+// TestTxnOffsetCommitSimpleGroupMember: a TxnOffsetCommit at generation
+// -1 to a group with no members is accepted whatever member id it names,
+// as a commit of a simple group (OffsetMetadataManager.
+// validateTransactionalOffsetCommit, ClassicGroup.validateOffsetCommit);
+// at a generation of its own it is ILLEGAL_GENERATION.
+func TestTxnOffsetCommitSimpleGroupMember(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("in", 1)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
+		t.Fatal(code)
+	}
+	commit := func(generation int32, member string) int16 {
+		r := c.roundTrip(28, 3, true, func(w *writer) {
+			w.String("etl")
+			w.String("g")
+			w.Int64(pid)
+			w.Int16(epoch)
+			w.Int32(generation)
+			w.String(member)
+			w.NullableString(nil)
+			w.ArrayLen(1)
+			w.String("in")
+			w.ArrayLen(1)
+			w.Int32(0)
+			w.Int64(5)
+			w.Int32(-1)
+			w.NullableString(nil)
+			w.Tags()
+			w.Tags()
+			w.Tags()
+		})
+		r.Int32()
+		r.ArrayLen()
+		_ = r.String()
+		r.ArrayLen()
+		r.Int32()
+		code := r.Int16()
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return code
+	}
+	if code := commit(-1, "m"); code != codeNone {
+		t.Errorf("generation -1, member m, no group: %d, want NONE", code)
+	}
+	if code := commit(3, "m"); code != codeIllegalGeneration {
+		t.Errorf("generation 3, no group: %d, want ILLEGAL_GENERATION", code)
+	}
+}
