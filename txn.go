@@ -1192,9 +1192,6 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 	if code != codeNone {
 		return &addOffsetsToTxnResponse{ErrorCode: code}
 	}
-	if req.GroupID == "" {
-		return &addOffsetsToTxnResponse{ErrorCode: codeInvalidGroupID}
-	}
 	m.produceMu.Lock()
 	defer m.produceMu.Unlock()
 	err := c.change(m, func() {

@@ -332,3 +332,15 @@ func TestTxnOffsetCommitSimpleGroupMember(t *testing.T) {
 		t.Errorf("generation 3, no group: %d, want ILLEGAL_GENERATION", code)
 	}
 }
+
+// TestAddOffsetsToTxnEmptyGroup: AddOffsetsToTxn does not check the group
+// id; Kafka adds the __consumer_offsets partition "" hashes to
+// (KafkaApis.handleAddOffsetsToTxnRequest).
+func TestAddOffsetsToTxnEmptyGroup(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	if code := c.addOffsets("etl", pid, epoch, ""); code != codeNone {
+		t.Errorf("AddOffsetsToTxn of group \"\": %d, want NONE", code)
+	}
+}
