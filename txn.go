@@ -647,7 +647,9 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 			return fail(code)
 		}
 	}
-	m.TimeoutMs, m.State, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, time.Now().UnixMilli()
+	// Empty again, with no transaction begun: DescribeTransactions shows
+	// a start of -1 (TransactionMetadata.prepareIncrementProducerEpoch).
+	m.TimeoutMs, m.State, m.StartMs, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, 0, time.Now().UnixMilli()
 	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
 		return fail(txnErrorCode(err))
@@ -1518,8 +1520,12 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 	for _, id := range req.TransactionalIDs {
 		m := c.byID[id]
 		if m == nil {
+			code := codeTransactionalIDNotFound
+			if id == "" {
+				code = codeInvalidRequest // TransactionCoordinator.handleDescribeTransactions
+			}
 			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{
-				ErrorCode: codeTransactionalIDNotFound, TransactionalID: id, TransactionState: "",
+				ErrorCode: code, TransactionalID: id, TransactionState: "",
 				TransactionStartTimeMs: -1, ProducerID: -1, ProducerEpoch: -1, Topics: []describedTransactionTopic{}})
 			continue
 		}
@@ -1533,7 +1539,8 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 			Topics:                 []describedTransactionTopic{},
 		}
 		// Kafka reports the last transaction's start in every state,
-		// -1 only before the first (TransactionMetadata.txnStartTimestamp).
+		// -1 before the first and after InitProducerId
+		// (TransactionMetadata.txnStartTimestamp).
 		if m.StartMs != 0 {
 			d.TransactionStartTimeMs = m.StartMs
 		}

@@ -344,3 +344,57 @@ func TestAddOffsetsToTxnEmptyGroup(t *testing.T) {
 		t.Errorf("AddOffsetsToTxn of group \"\": %d, want NONE", code)
 	}
 }
+
+// describeTxnStart is DescribeTransactions v0 of one id: its error code
+// and TransactionStartTimeMs.
+func (c *testClient) describeTxnStart(id string) (int16, int64) {
+	c.t.Helper()
+	r := c.roundTrip(65, 0, true, func(w *writer) {
+		w.Strings([]string{id})
+		w.Tags()
+	})
+	r.Int32()
+	var code int16
+	var start int64
+	readArray(r, func(r *reader) int {
+		code = r.Int16()
+		_, _, _ = r.String(), r.String(), r.Int32()
+		start = r.Int64()
+		r.Int64()
+		r.Int16()
+		readArray(r, func(r *reader) int { _, _ = r.String(), r.Int32s(); r.SkipTags(); return 0 })
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, start
+}
+
+// TestDescribeTransactionsAfterInit: InitProducerId starts the id afresh,
+// with no transaction start (TransactionMetadata.prepareIncrementProducerEpoch
+// sets txnStartTimestamp to -1), and an empty id is INVALID_REQUEST
+// (TransactionCoordinator.handleDescribeTransactions).
+func TestDescribeTransactionsAfterInit(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "t", 0)
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatal(code)
+	}
+	if _, start := c.describeTxnStart("app"); start <= 0 {
+		t.Errorf("after a commit: start %d, want the transaction's", start)
+	}
+	if code, _, _ := c.initTxn("app", 60000); code != codeNone {
+		t.Fatal(code)
+	}
+	if _, start := c.describeTxnStart("app"); start != -1 {
+		t.Errorf("after InitProducerId: start %d, want -1", start)
+	}
+	if code, _ := c.describeTxnStart(""); code != codeInvalidRequest {
+		t.Errorf("DescribeTransactions of \"\": %d, want INVALID_REQUEST", code)
+	}
+}
