@@ -1400,6 +1400,11 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 		}
 		return resp
 	}
+	if req.GroupID == "" {
+		// Before the transaction is looked at
+		// (GroupCoordinatorService.commitTransactionalOffsets).
+		return all(codeInvalidGroupID)
+	}
 	c := b.txns
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -398,3 +398,21 @@ func TestDescribeTransactionsAfterInit(t *testing.T) {
 		t.Errorf("DescribeTransactions of \"\": %d, want INVALID_REQUEST", code)
 	}
 }
+
+// TestTxnOffsetCommitEmptyGroup: TxnOffsetCommit of group "" is
+// INVALID_GROUP_ID before the transaction is looked at
+// (GroupCoordinatorService.commitTransactionalOffsets), even when
+// AddOffsetsToTxn took "".
+func TestTxnOffsetCommitEmptyGroup(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("in", 1)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	c.addOffsets("etl", pid, epoch, "")
+	if code := c.txnCommitOffset("etl", "", pid, epoch, "in", 0, 5); code != codeInvalidGroupID {
+		t.Errorf("TxnOffsetCommit of group \"\": %d, want INVALID_GROUP_ID", code)
+	}
+	if code := c.txnCommitOffset("etl", "", pid, epoch+1, "in", 0, 5); code != codeInvalidGroupID {
+		t.Errorf("TxnOffsetCommit of group \"\", wrong epoch: %d, want INVALID_GROUP_ID", code)
+	}
+}
