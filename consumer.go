@@ -655,7 +655,7 @@ func (m *consumerGroupHeartbeatResponse) encode(w *writer, v int16) {
 
 func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestContext, r request) response {
 	if req := r.(*consumerGroupHeartbeatRequest); b.shares.exists(req.GroupID) {
-		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupIDNotFound, ErrorMessage: ptr("Group " + req.GroupID + " is not a consumer group."), MemberEpoch: req.MemberEpoch}
+		return consumerHeartbeatError(codeGroupIDNotFound, "Group "+req.GroupID+" is not a consumer group.")
 	}
 	// With the authorizer on, the member's regex resolves only to topics
 	// its principal may DESCRIBE (KAFKA-18813). Kafka resolves a regex
@@ -679,10 +679,7 @@ func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestCo
 // topic through, as without an authorizer.
 func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16, clientID, clientHost string, mayDescribe func(topic string) bool) *consumerGroupHeartbeatResponse {
 	resp := &consumerGroupHeartbeatResponse{MemberEpoch: req.MemberEpoch}
-	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, &msg
-		return resp
-	}
+	fail := consumerHeartbeatError
 	// INVALID_REQUEST, UNSUPPORTED_ASSIGNOR and GROUP_MAX_SIZE_REACHED are
 	// fatal to the Java consumer: poll throws, since retrying the same
 	// request cannot help. The error message is what its user sees.
@@ -989,10 +986,7 @@ func (c *coordinator) replaceStaticConsumerMember(g *group, old *consumerMember,
 // assignment, as Kafka's does.
 func (c *coordinator) consumerLeave(g *group, req *consumerGroupHeartbeatRequest, resp *consumerGroupHeartbeatResponse) *consumerGroupHeartbeatResponse {
 	cg := g.consumer
-	fail := func(code int16, msg string) *consumerGroupHeartbeatResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, &msg
-		return resp
-	}
+	fail := consumerHeartbeatError
 	m := cg.members[req.MemberID]
 	if req.MemberEpoch == staticLeaveEpoch && req.InstanceID == nil {
 		// Kafka refuses a static leave without the instance id. franz-go
@@ -1028,6 +1022,14 @@ func (c *coordinator) consumerLeave(g *group, req *consumerGroupHeartbeatRequest
 	c.removeConsumerMember(g, m, "left")
 	resp.MemberID = &m.id
 	return resp
+}
+
+// consumerHeartbeatError is an error answer: the code and message only,
+// as GroupCoordinatorService builds it from the exception
+// (handleOperationException), so no member id and epoch 0, whatever the
+// request sent.
+func consumerHeartbeatError(code int16, msg string) *consumerGroupHeartbeatResponse {
+	return &consumerGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: &msg}
 }
 
 // validateConsumerHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid:
@@ -1304,16 +1306,14 @@ func (c *coordinator) describeAssignment(s partitionSet) consumerDescribedAssign
 }
 
 // validateConsumerCommit checks an OffsetCommit to a consumer group
-// (ConsumerGroup.validateOffsetCommit): a client outside the group may
-// commit only while the group is empty; a member must give its current
-// epoch, or gets STALE_MEMBER_EPOCH. Before v9 members of a consumer
-// group may not commit at all (UNSUPPORTED_VERSION).
+// (ConsumerGroup.validateOffsetCommit): a commit without an epoch is
+// taken while the group is empty, whatever member id it names; otherwise
+// the member must exist and give its current epoch, or gets
+// STALE_MEMBER_EPOCH. Before v9 members of a consumer group may not
+// commit at all (UNSUPPORTED_VERSION).
 func (cg *consumerGroup) validateCommit(memberID string, epoch int32, v int16) int16 {
-	if epoch < 0 && memberID == "" {
-		if len(cg.members) == 0 {
-			return codeNone
-		}
-		return codeUnknownMemberID
+	if epoch < 0 && len(cg.members) == 0 {
+		return codeNone
 	}
 	m := cg.members[memberID]
 	switch {

@@ -1082,3 +1082,35 @@ func TestDeleteTopicOnFullDisk(t *testing.T) {
 		t.Errorf("the new topic starts at %d after a restart, want 0: it inherited the deleted one's log start", start)
 	}
 }
+
+// TestDeleteTopicLogsNoCloseWarning: deleting a topic whose partitions
+// hold records logs no warning. The logs close after their dirs were
+// renamed away, and a close that fsyncs by the old path found nothing
+// there: each partition logged "closing a deleted partition" with "no
+// such file or directory", a fault that was none.
+func TestDeleteTopicLogsNoCloseWarning(t *testing.T) {
+	var logged bytes.Buffer
+	d, err := openLogDir(t.TempDir(), logOptions{}, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tl, err := d.CreateTopic("t", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Past index.interval.bytes, so that each active segment has index
+	// entries its files do not hold yet, which the close writes.
+	big := strings.Repeat("v", 3000)
+	for _, pl := range tl.Partitions {
+		for i := range 4 {
+			appendBatches(t, pl, makeBatch(testRecord{timestamp: int64(i), value: big}))
+		}
+	}
+	if err := d.DeleteTopic("t"); err != nil {
+		t.Fatal(err)
+	}
+	if logged.Len() > 0 {
+		t.Errorf("DeleteTopic logged:\n%s", logged.String())
+	}
+}

@@ -1368,9 +1368,9 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 		}
 		g.consumer, g.protocolType = nil, ""
 	}
+	// group.max.size is checked before the protocols, as in Kafka's
+	// classicGroupJoinToClassicGroup.
 	switch {
-	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
-		j.reply(codeInconsistentGroupProtocol, req.MemberID)
 	case !c.acceptJoiningMember(g, req.MemberID, req.GroupInstanceID):
 		// Refused, and out of the group if it was in (Kafka's
 		// group.remove): the join phase does not wait for it.
@@ -1382,6 +1382,8 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 			c.removeMember(g, m)
 		}
 		j.reply(codeGroupMaxSizeReached, "")
+	case !g.supportsProtocols(req.ProtocolType, req.Protocols):
+		j.reply(codeInconsistentGroupProtocol, req.MemberID)
 	case req.MemberID == "":
 		c.joinNewMember(g, j)
 	default:
@@ -1791,7 +1793,8 @@ func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
 //	v1: ThrottleTimeMs
 //	v3: GroupInstanceId (KIP-345)
 //	v4: flexible
-//	v5: ProtocolType and ProtocolName, checked against the group's (KIP-559)
+//	v5: ProtocolType and ProtocolName, checked against the group's (KIP-559);
+//	    either null is INCONSISTENT_GROUP_PROTOCOL, as KafkaApis answers it
 //
 // Every member of a new generation sends SyncGroup; the leader's carries
 // the assignment of every member. The others' answers wait for the
@@ -1862,10 +1865,14 @@ type syncResult struct {
 }
 
 func (b *Broker) handleSyncGroup(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*syncGroupRequest)
+	if rc.header.APIVersion >= 5 && (req.ProtocolType == nil || req.ProtocolName == nil) {
+		return &syncGroupResponse{ErrorCode: codeInconsistentGroupProtocol}
+	}
 	var res syncResult
 	defer rc.parkedSince(time.Now())
 	select {
-	case res = <-b.groups.sync(r.(*syncGroupRequest)):
+	case res = <-b.groups.sync(req):
 	case <-ctx.Done():
 		res = syncResult{errorCode: codeNotCoordinator}
 	}
@@ -1906,9 +1913,11 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 	case req.GenerationID != g.generation:
 		return reply(codeIllegalGeneration)
 	// KIP-559: a member that names another protocol than the group chose
-	// would decode its assignment with the wrong assignor's format.
+	// would decode its assignment with the wrong assignor's format. Only
+	// two names are compared (isProtocolInconsistent): before its first
+	// generation the group has none, and the member is told to rejoin.
 	case req.ProtocolType != nil && *req.ProtocolType != g.protocolType,
-		req.ProtocolName != nil && (g.protocolName == nil || *req.ProtocolName != *g.protocolName):
+		req.ProtocolName != nil && g.protocolName != nil && *req.ProtocolName != *g.protocolName:
 		return reply(codeInconsistentGroupProtocol)
 	}
 	m := g.members[req.MemberID]

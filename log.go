@@ -1859,7 +1859,14 @@ func (l *partitionLog) writeIndexes(s *segment) error {
 
 // Close syncs and closes the log. Later calls of any method return
 // errLogClosed, or found=false for the timestamp lookups.
-func (l *partitionLog) Close() error {
+func (l *partitionLog) Close() error { return l.close(true) }
+
+// Discard closes the log of a deleted partition without syncing it: its
+// dir has been renamed away to be removed, so there is nothing to keep,
+// and the index files the sync would write are no longer at its path.
+func (l *partitionLog) Discard() error { return l.close(false) }
+
+func (l *partitionLog) close(sync bool) error {
 	l.closing.Store(true)
 	l.cleanMu.Lock()
 	defer l.cleanMu.Unlock()
@@ -1869,12 +1876,13 @@ func (l *partitionLog) Close() error {
 		return errLogClosed
 	}
 	syncErr := l.failed()
-	if syncErr == nil {
+	if syncErr == nil && sync {
 		syncErr = l.syncActive()
 	} else {
-		// Nothing more is fsynced, and the error keeps the clean
-		// shutdown marker away (logDir.Close), so that the next open
-		// scans what is on disk (fail).
+		// A discarded log is not fsynced; nor is a failed one, whose
+		// error keeps the clean shutdown marker away (logDir.Close),
+		// so that the next open scans what is on disk (fail). A
+		// background flush still finishes before the files close.
 		l.flushing.wait()
 	}
 	l.syncMu.Lock()

@@ -334,10 +334,10 @@ func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
 // (v3+, KIP-447) as an OffsetCommit's are checked: a generation or member
 // named must be the group's current one, so that a zombie of an old
 // generation cannot commit. A request naming none (generation -1, as
-// before v3) is not checked, nor is one at generation -1 to a group with
-// no members, whatever member it names: Kafka takes it for a commit of a
-// simple group (OffsetMetadataManager.validateTransactionalOffsetCommit,
-// ClassicGroup and ConsumerGroup.validateOffsetCommit).
+// before v3) is not checked. Nor is one without a generation to a group
+// that does not exist or has no members, whatever member id it names
+// (OffsetMetadataManager.validateTransactionalOffsetCommit): nobody is
+// left for it to be a zombie of.
 func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, memberID string, instanceID *string) int16 {
 	if generation < 0 && memberID == "" && instanceID == nil {
 		return codeNone
@@ -350,7 +350,11 @@ func (c *coordinator) checkTxnCommitMember(groupID string, generation int32, mem
 		return codeIllegalGeneration
 	}
 	defer g.mu.Unlock()
-	if generation < 0 && (g.consumer == nil && g.state == stateEmpty || g.consumer != nil && len(g.consumer.members) == 0) {
+	empty := g.state == stateEmpty
+	if g.consumer != nil {
+		empty = len(g.consumer.members) == 0
+	}
+	if generation < 0 && empty {
 		return codeNone
 	}
 	if g.consumer != nil {
@@ -649,6 +653,12 @@ func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r r
 func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCommitResponse {
 	resp := newOffsetCommitResponse(req)
 	all := resp.failAll
+	// Unknown topics and partitions are answered first, as KafkaApis does
+	// before the coordinator sees the request: their code is never the
+	// group's, and a request of nothing else never reaches the group.
+	if !c.markUnknownPartitions(req, resp) {
+		return resp
+	}
 
 	// Only a commit outside group management creates the group: Kafka's
 	// "simple" group, which exists to hold offsets and nothing else.
@@ -679,12 +689,10 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 	var offsets []*committedOffset
 	var codes []*int16
 	for i, t := range req.Topics {
-		topic := c.logs.Topic(t.Name)
 		for j, p := range t.Partitions {
 			pr := &resp.Topics[i].Partitions[j]
 			switch {
-			case topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions):
-				pr.ErrorCode = codeUnknownTopicOrPartition
+			case pr.ErrorCode != codeNone: // an unknown partition
 			// offset.metadata.max.bytes, checked per partition as
 			// OffsetMetadataManager.isMetadataInvalid does, so one
 			// oversized string refuses only its own partition.
@@ -725,13 +733,34 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 // failAll answers every partition with code: a refusal of the whole
 // request (an unknown group, a stale generation), which the client takes
 // as the commit's failure for each of its partitions.
+// Partitions already refused as unknown keep their code.
 func (resp *offsetCommitResponse) failAll(code int16) *offsetCommitResponse {
 	for i := range resp.Topics {
 		for j := range resp.Topics[i].Partitions {
-			resp.Topics[i].Partitions[j].ErrorCode = code
+			if pr := &resp.Topics[i].Partitions[j]; pr.ErrorCode == codeNone {
+				pr.ErrorCode = code
+			}
 		}
 	}
 	return resp
+}
+
+// markUnknownPartitions answers UNKNOWN_TOPIC_OR_PARTITION for each
+// partition of req that does not exist, and reports whether any other is
+// left to commit.
+func (c *coordinator) markUnknownPartitions(req *offsetCommitRequest, resp *offsetCommitResponse) bool {
+	known := false
+	for i, t := range req.Topics {
+		topic := c.logs.Topic(t.Name)
+		for j, p := range t.Partitions {
+			if topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions) {
+				resp.Topics[i].Partitions[j].ErrorCode = codeUnknownTopicOrPartition
+			} else {
+				known = true
+			}
+		}
+	}
+	return known
 }
 
 // newOffsetCommitResponse answers every partition of req with no error,

@@ -1469,7 +1469,7 @@ func (d *logDir) deleteTopic(name string) error {
 	// The logs close only once the topic is out of d.topics, so that no new
 	// request finds them; one already holding a log gets errLogClosed.
 	for p, pl := range t.Partitions {
-		if err := pl.Close(); err != nil && !errors.Is(err, errLogClosed) {
+		if err := pl.Discard(); err != nil && !errors.Is(err, errLogClosed) {
 			d.logger.Warn("closing a deleted partition", "topic", name, "partition", p, "err", err)
 		}
 	}
