@@ -450,12 +450,7 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				pr.ErrorCode = codeInvalidTopic
 			default:
 				b.appendRecords(topic, p.Index, pl, req.Acks, records, &pr)
-				if pr.ErrorCode == codeTransactionAbortable && rc.header.APIVersion <= 10 {
-					// A batch outside its transaction: clients before
-					// v11 know only INVALID_TXN_STATE for it
-					// (KafkaApis.handleProduceRequest, AddPartitionsToTxnManager).
-					pr.ErrorCode = codeInvalidTxnState
-				}
+				pr.ErrorCode = produceTxnErrorCode(pr.ErrorCode, rc.header.APIVersion)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true

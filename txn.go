@@ -925,6 +925,18 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 	return codeNone, "", unlock
 }
 
+// produceTxnErrorCode is the code a Produce of version v answers for a
+// partition that got code: a batch outside its transaction is
+// TRANSACTION_ABORTABLE from v11, and INVALID_TXN_STATE, the only code
+// older clients know for it, before (KafkaApis.handleProduceRequest,
+// AddPartitionsToTxnManager).
+func produceTxnErrorCode(code, v int16) int16 {
+	if code == codeTransactionAbortable && v <= 10 {
+		return codeInvalidTxnState
+	}
+	return code
+}
+
 // hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
 // the first batch of any partition's records has the transactional bit.
 func hasTransactionalRecords(req *produceRequest) bool {
