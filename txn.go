@@ -886,7 +886,7 @@ func (c *txnCoordinator) pendingOffsets(group string) map[topicPartition]bool {
 // codeNone, the caller appends and then calls unlock, which it must call
 // whatever the answer; until then the producer's transaction cannot end
 // (see txnMeta).
-func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []batchHeader) (code int16, msg string, unlock func()) {
+func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition int32, headers []batchHeader) (code int16, msg string, unlock func()) {
 	unlock = func() {}
 	var m *txnMeta
 	for _, h := range headers {
@@ -904,6 +904,10 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 			unlock = m.produceMu.Unlock
 		}
 		switch {
+		case m.ID != transactionalID:
+			// The coordinator looks the producer up by the request's
+			// transactional id (handleVerifyPartitionsInTransaction).
+			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d is not transactional id %q's", h.ProducerID, transactionalID), unlock
 		case m.ProducerID != h.ProducerID:
 			// Another producer of the batch, or the id moved on to a new
 			// producer id since it was looked up.

@@ -52,6 +52,12 @@ func (c *testClient) initTxnAs(id string, timeoutMs int32, pid int64, epoch int1
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
+	if code == codeNone {
+		if c.txnIDs == nil {
+			c.txnIDs = map[int64]string{}
+		}
+		c.txnIDs[pid] = id
+	}
 	return code, pid, epoch
 }
 

@@ -416,3 +416,26 @@ func TestTxnOffsetCommitEmptyGroup(t *testing.T) {
 		t.Errorf("TxnOffsetCommit of group \"\", wrong epoch: %d, want INVALID_GROUP_ID", code)
 	}
 }
+
+// TestTxnProduceOtherTransactionalID: a transactional batch whose
+// producer id is not the one of the request's transactional id fails
+// verification with INVALID_PRODUCER_ID_MAPPING, as the coordinator looks
+// the producer up by the request's transactional id
+// (TransactionCoordinator.handleVerifyPartitionsInTransaction).
+func TestTxnProduceOtherTransactionalID(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.initTxn("other", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code := c.produceTxnAt(11, "other", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeInvalidProducerIDMapping {
+		t.Errorf("app's batch under transactional id other: %d, want INVALID_PRODUCER_ID_MAPPING", code)
+	}
+	if code := c.produceTxnAt(11, "nobody", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeInvalidProducerIDMapping {
+		t.Errorf("app's batch under an unknown transactional id: %d, want INVALID_PRODUCER_ID_MAPPING", code)
+	}
+	if code := c.produceTxnAt(11, "app", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+		t.Errorf("app's batch under app: %d", code)
+	}
+}
