@@ -849,7 +849,15 @@ func (c *txnCoordinator) expire(m *txnMeta, now time.Time) {
 		}
 	case m.State == txnOngoing && now.UnixMilli() >= m.StartMs+int64(m.TimeoutMs):
 		c.b.log.Info("aborting a timed-out transaction", "transactional.id", m.ID, "producer", m.ProducerID)
-		if err := c.bump(m); err != nil {
+		// At the last epoch the markers take math.MaxInt16 and the id
+		// keeps its producer id, fenced, as Kafka's fence does; the next
+		// InitProducerId moves it on. Below it, the producer may come
+		// back at the epoch of the abort (see reinit).
+		abort := c.bump
+		if m.ProducerEpoch >= lastProducerEpoch {
+			abort = c.fence
+		}
+		if err := abort(m); err != nil {
 			c.b.log.Error("aborting a timed-out transaction", "transactional.id", m.ID, "err", err)
 		}
 	}

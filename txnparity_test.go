@@ -6,6 +6,7 @@ package kafka
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 // TestInitProducerIDZombieFenced: an InitProducerId that names no producer
@@ -437,5 +438,36 @@ func TestTxnProduceOtherTransactionalID(t *testing.T) {
 	}
 	if code := c.produceTxnAt(11, "app", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
 		t.Errorf("app's batch under app: %d", code)
+	}
+}
+
+// TestTxnTimeoutAtExhaustedEpoch: a transaction timing out at the last
+// epoch is aborted with markers of math.MaxInt16 and its producer keeps its
+// id, fenced (TransactionMetadata.prepareFenceProducerEpoch); the next
+// InitProducerId moves the id on to a new producer id.
+func TestTxnTimeoutAtExhaustedEpoch(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, _ := c.initTxn("app", 60000)
+	tb.txns.mu.Lock()
+	m := tb.txns.byID["app"]
+	m.ProducerEpoch, m.TimeoutMs = lastProducerEpoch, 50
+	tb.txns.mu.Unlock()
+	if code := c.addPartition("app", pid, lastProducerEpoch, "tx", 0); code != codeNone {
+		t.Fatal(code)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.fetchIsolated("tx", 0, 0, readCommitted).hw != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("transaction not aborted after 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code := c.endTxn(3, "app", pid, lastProducerEpoch, true); code != codeProducerFenced {
+		t.Errorf("EndTxn of the timed-out producer: %d, want PRODUCER_FENCED", code)
+	}
+	if code, pid2, epoch2 := c.initTxn("app", 60000); code != codeNone || pid2 == pid || epoch2 != 0 {
+		t.Errorf("InitProducerId after: %d %d %d, want a new producer id at epoch 0", code, pid2, epoch2)
 	}
 }
