@@ -1410,16 +1410,25 @@ func (m *txnOffsetCommitResponse) encode(w *writer, v int16) {
 func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*txnOffsetCommitRequest)
 	resp := &txnOffsetCommitResponse{Topics: make([]txnOffsetCommitResponseTopic, len(req.Topics))}
+	// Partitions that do not exist are answered first, whatever else is
+	// wrong, as KafkaApis answers them before the group coordinator sees
+	// the request; the coordinator's errors go to the others (all).
 	for i, t := range req.Topics {
 		resp.Topics[i] = txnOffsetCommitResponseTopic{Name: t.Name, Partitions: make([]txnOffsetCommitResponsePartition, len(t.Partitions))}
+		topic := b.logs.Topic(t.Name)
 		for j, p := range t.Partitions {
 			resp.Topics[i].Partitions[j].PartitionIndex = p.PartitionIndex
+			if topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions) {
+				resp.Topics[i].Partitions[j].ErrorCode = codeUnknownTopicOrPartition
+			}
 		}
 	}
 	all := func(code int16) response {
 		for i := range resp.Topics {
 			for j := range resp.Topics[i].Partitions {
-				resp.Topics[i].Partitions[j].ErrorCode = code
+				if pr := &resp.Topics[i].Partitions[j]; pr.ErrorCode != codeUnknownTopicOrPartition {
+					pr.ErrorCode = code
+				}
 			}
 		}
 		return resp
@@ -1450,12 +1459,10 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	}
 	was := slices.Clone(m.Offsets) // put back if the state file does not take them
 	for i, t := range req.Topics {
-		topic := b.logs.Topic(t.Name)
 		for j, p := range t.Partitions {
 			pr := &resp.Topics[i].Partitions[j]
 			switch {
-			case topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions):
-				pr.ErrorCode = codeUnknownTopicOrPartition
+			case pr.ErrorCode == codeUnknownTopicOrPartition:
 			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:

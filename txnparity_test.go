@@ -471,3 +471,15 @@ func TestTxnTimeoutAtExhaustedEpoch(t *testing.T) {
 		t.Errorf("InitProducerId after: %d %d %d, want a new producer id at epoch 0", code, pid2, epoch2)
 	}
 }
+
+// TestTxnOffsetCommitUnknownTopicFirst: a partition that does not exist
+// is UNKNOWN_TOPIC_OR_PARTITION even when the producer is fenced, since
+// KafkaApis answers it before the group coordinator sees the request.
+func TestTxnOffsetCommitUnknownTopicFirst(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	if code := c.txnCommitOffset("etl", "g", pid, epoch+1, "missing", 0, 5); code != codeUnknownTopicOrPartition {
+		t.Errorf("unknown topic, wrong epoch: %d, want UNKNOWN_TOPIC_OR_PARTITION", code)
+	}
+}
