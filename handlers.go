@@ -1852,17 +1852,6 @@ func (m *apiVersionsResponse) encode(w *writer, v int16) {
 	w.Tags(tags...)
 }
 
-// supportedAPIs lists the table for ApiVersions. It is built from apis on
-// each call rather than kept, so that it cannot disagree with dispatch;
-// the answer is a few hundred bytes, sent once per connection.
-func supportedAPIs() []apiVersion {
-	keys := make([]apiVersion, len(apis))
-	for i, a := range apis {
-		keys[i] = apiVersion{APIKey: a.key, MinVersion: a.minVersion, MaxVersion: a.maxVersion}
-	}
-	return keys
-}
-
 // handleApiVersions answers a version it understands; the answer to one it
 // does not is conn.handle's, before any handler runs.
 func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {

@@ -885,6 +885,23 @@ func lookupAPI(key int16) *api {
 	return nil
 }
 
+// supportedAPIs lists the table for ApiVersions, built from apis on each
+// call so that it follows dispatch, with one exception. Produce is
+// advertised from v0 though served from v3, as in Kafka 4.0 (KAFKA-18659):
+// librdkafka before 2.8 (Debian's kcat and Python client) enables gzip,
+// snappy and lz4 only if Produce starts at 0, and otherwise sends batches
+// uncompressed without a word. A request at v0-2 is still refused.
+func supportedAPIs() []apiVersion {
+	keys := make([]apiVersion, len(apis))
+	for i, a := range apis {
+		keys[i] = apiVersion{APIKey: a.key, MinVersion: a.minVersion, MaxVersion: a.maxVersion}
+		if a.key == produceKey {
+			keys[i].MinVersion = 0
+		}
+	}
+	return keys
+}
+
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if c.auth.bare && c.auth.pending {

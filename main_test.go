@@ -699,3 +699,26 @@ func TestFetchFromOlderSegmentAnswersAtOnce(t *testing.T) {
 		t.Fatalf("fetch of an older segment: code %d hw %d, %d bytes after %v; want records at once", code, hw, len(records), waited)
 	}
 }
+
+// TestProduceAdvertisedFromV0: ApiVersions lists Produce from v0, as Kafka
+// 4.0 does for librdkafka before 2.8 (KAFKA-18659), yet a Produce at v2,
+// which no longer exists, still closes the connection.
+func TestProduceAdvertisedFromV0(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.send(apiVersionsKey, 0, false, func(w *writer) {})
+	r, err := c.recv(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := r.Int16()
+	keys := readArray(r, func(r *reader) apiVersion { return apiVersion{r.Int16(), r.Int16(), r.Int16()} })
+	if code != codeNone || len(keys) == 0 || keys[0].APIKey != produceKey || keys[0].MinVersion != 0 {
+		t.Fatalf("ApiVersions: code %d, first key %+v; want Produce from v0", code, keys[0])
+	}
+	c.send(produceKey, 2, false, func(w *writer) { w.Int16(1); w.Int32(1000); w.ArrayLen(0) })
+	c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.r.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Errorf("Produce v2: read %v, want EOF (connection closed)", err)
+	}
+}

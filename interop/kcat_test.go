@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,7 +62,8 @@ func TestKcatMetadata(t *testing.T) {
 // it, which creates it) and reads them back, all and then the last ten.
 func TestKcatProduceConsume(t *testing.T) {
 	requireTool(t, "kcat")
-	addr, _ := startBroker(t, t.TempDir())
+	dir := t.TempDir()
+	addr, _ := startBroker(t, dir)
 	const topic, n = "kcat-auto", 50
 
 	var in strings.Builder
@@ -68,6 +71,18 @@ func TestKcatProduceConsume(t *testing.T) {
 		fmt.Fprintf(&in, "k%d:v%d\n", i, i)
 	}
 	kcat(t, in.String(), "-b", addr, "-P", "-t", topic, "-K:", "-z", "snappy", "-H", "h1=v1")
+	// The batch reached the log snappy-compressed: librdkafka before 2.8
+	// (Debian's kcat links 2.0.2) compresses with snappy, gzip or lz4 only
+	// if ApiVersions starts Produce at v0, and otherwise sends the batch
+	// uncompressed without a word (KAFKA-18659). The codec is the low
+	// three bits of the attributes, 21 bytes into the first batch.
+	seg, err := os.ReadFile(filepath.Join(dir, topic+"-0", "00000000000000000000.log"))
+	if err != nil || len(seg) < 23 {
+		t.Fatalf("reading the segment: %v (%d bytes)", err, len(seg))
+	}
+	if codec := seg[22] & 7; codec != 2 {
+		t.Errorf("kcat -z snappy stored a batch with codec %d, want 2 (snappy)", codec)
+	}
 
 	lines := func(out string) []string {
 		return strings.Split(strings.TrimSuffix(out, "\n"), "\n")
