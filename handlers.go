@@ -144,6 +144,7 @@ const (
 	codeOperationNotAttempted     int16 = 55
 	codeProducerFenced            int16 = 90
 	codeTransactionalIDNotFound   int16 = 105
+	codeTransactionAbortable      int16 = 120
 
 	// DescribeCluster's endpoint types (KIP-919, cluster.go).
 	codeMismatchedEndpointType  int16 = 114
@@ -271,8 +272,9 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // A transactional batch (attributes bit 4) must also come from the current
 // epoch of a producer whose open transaction has the partition (txn.go):
 // INVALID_PRODUCER_EPOCH for another epoch, INVALID_PRODUCER_ID_MAPPING for
-// a producer id no transactional id has, INVALID_TXN_STATE for a partition
-// not added with AddPartitionsToTxn, as Kafka's leaders answer since they
+// a producer id not the request's TransactionalId's, TRANSACTION_ABORTABLE (before v11
+// INVALID_TXN_STATE) for a partition not added with AddPartitionsToTxn,
+// as Kafka's leaders answer since they
 // verify with the coordinator (KIP-890). Control batches (markers) are the
 // coordinator's to write: a producer's gets INVALID_RECORD. Transactional
 // batches in a request with a null TransactionalID fail all of it with
@@ -447,7 +449,8 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 				// replayed as a committed offset.
 				pr.ErrorCode = codeInvalidTopic
 			default:
-				b.appendRecords(topic, p.Index, pl, req.Acks, records, &pr)
+				b.appendRecords(topic, p.Index, pl, req.Acks, req.TransactionalID, records, &pr)
+				pr.ErrorCode = produceTxnErrorCode(pr.ErrorCode, rc.header.APIVersion)
 				if pr.ErrorCode == codeNone {
 					pr.LogStartOffset = pl.LogStartOffset()
 					appended = true
@@ -513,8 +516,8 @@ func produceFailures(r response) error {
 // a retried batch, the offset it was first stored at), the broker's
 // timestamp on a LogAppendTime topic, and, for a refused batch, a message
 // saying why and the records at fault.
-func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, pr *producePartitionResponse) {
-	pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendValidated(topic, partition, pl, acks, records, pr)
+func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, txnID *string, records []byte, pr *producePartitionResponse) {
+	pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendValidated(topic, partition, pl, acks, txnID, records, pr)
 	if pr.ErrorCode != codeNone {
 		pr.LogAppendTimeMs = -1
 		if failureKnowsLogStart(pr.ErrorCode) {
@@ -534,7 +537,7 @@ func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLo
 func failureKnowsLogStart(code int16) bool {
 	switch code {
 	case codeMessageTooLarge, codeRecordListTooLarge, codeCorruptMessage, codeKafkaStorageError,
-		codeInvalidTxnState, codeInvalidProducerIDMapping:
+		codeInvalidTxnState, codeTransactionAbortable, codeInvalidProducerIDMapping:
 		return false
 	}
 	return true
@@ -546,7 +549,7 @@ func failureKnowsLogStart(code int16) bool {
 // it was: Kafka too refuses a partition's records whole, never part of
 // them, and the producer fails or retries them as one. It also sets pr's
 // LogAppendTimeMs and RecordErrors where they apply.
-func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
+func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, txnID *string, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
 	// With one replica, min.insync.replicas above 1 can never be met, and
 	// Kafka refuses acks=-1 then rather than store what it cannot protect
 	// as asked (Partition.appendRecordsToLeader, which checks it before
@@ -594,7 +597,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
-	return b.appendChecked(topic, partition, pl, records, headers, pr)
+	return b.appendChecked(topic, partition, pl, txnID, records, headers, pr)
 }
 
 // tooLarge answers MESSAGE_TOO_LARGE for a batch of size bytes over
@@ -608,7 +611,7 @@ func tooLarge(size, limit int) (int16, int64, *string) {
 // appendChecked appends batches that passed appendValidated's checks,
 // after the one check that must hold a lock across the append: a
 // transactional batch's, against its transaction's state.
-func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, records []byte, headers []batchHeader, pr *producePartitionResponse) (int16, int64, *string) {
+func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, txnID *string, records []byte, headers []batchHeader, pr *producePartitionResponse) (int16, int64, *string) {
 	transactional := false
 	for _, h := range headers {
 		transactional = transactional || h.Attributes&transactionalFlag != 0
@@ -616,7 +619,7 @@ func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLo
 	if transactional {
 		// The check and the append are one step under the producer's
 		// transaction lock, so that no EndTxn slips between them (txn.go).
-		code, msg, unlock := b.txns.checkProduce(topic.Name, partition, headers)
+		code, msg, unlock := b.txns.checkProduce(deref(txnID), topic.Name, partition, headers)
 		defer unlock()
 		if code != codeNone {
 			return code, -1, &msg

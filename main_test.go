@@ -72,6 +72,9 @@ type testClient struct {
 	conn net.Conn
 	r    *bufio.Reader
 	corr int32
+	// txnIDs is the transactional id of each producer id initTxn got,
+	// which produce sends with that producer's transactional batches.
+	txnIDs map[int64]string
 }
 
 func dial(t *testing.T, addr string) *testClient {
@@ -149,6 +152,9 @@ func (c *testClient) produce(topic string, partition int32, records []byte) (int
 	var transactionalID *string
 	if hasTransactionalRecords(&produceRequest{TopicData: []produceTopic{{PartitionData: []producePartition{{Records: records}}}}}) {
 		transactionalID = ptr("test-transactional-id")
+		if h, err := parseBatchHeader(records); err == nil && c.txnIDs[h.ProducerID] != "" {
+			transactionalID = ptr(c.txnIDs[h.ProducerID])
+		}
 	}
 	r := c.roundTrip(0, 9, true, func(w *writer) {
 		w.NullableString(transactionalID)

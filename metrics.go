@@ -479,6 +479,7 @@ var errorNames = map[int16]string{
 	codeProducerFenced:             "PRODUCER_FENCED",
 	codeUnknownTopicID:             "UNKNOWN_TOPIC_ID",
 	codeTransactionalIDNotFound:    "TRANSACTIONAL_ID_NOT_FOUND",
+	codeTransactionAbortable:       "TRANSACTION_ABORTABLE",
 	codeFetchSessionTopicIDError:   "FETCH_SESSION_TOPIC_ID_ERROR",
 	codeFencedMemberEpoch:          "FENCED_MEMBER_EPOCH",
 	codeUnreleasedInstanceID:       "UNRELEASED_INSTANCE_ID",

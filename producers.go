@@ -503,8 +503,9 @@ func (p *producerIDs) MayHaveIssued(id int64) bool {
 //
 // A request with a TransactionalId goes to the transaction coordinator
 // (txn.go): the id keeps its producer id across InitProducerId calls and
-// restarts, each call bumps the epoch and so fences the previous instance,
-// aborting its open transaction, and TransactionTimeoutMs must be positive
+// restarts, each call bumps the epoch and so fences the previous instance
+// (an open transaction is aborted first, and the call answered
+// CONCURRENT_TRANSACTIONS for the client to retry), and TransactionTimeoutMs must be positive
 // and at most transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT).
 type initProducerIDRequest struct {
 	// TransactionalID is null for a producer that is idempotent only.
@@ -561,10 +562,12 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
 	}
 	switch {
+	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
+		// Half of a producer is no producer; KafkaApis refuses it before
+		// the coordinator sees the request.
+		return fail(codeInvalidRequest)
 	case req.TransactionalID != nil:
 		return b.txns.initProducer(req, rc.header.APIVersion)
-	case (req.ProducerID < 0) != (req.ProducerEpoch < 0):
-		return fail(codeInvalidRequest)
 	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
 		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
 	}

@@ -42,8 +42,9 @@
 // InitProducerId with a transactional id bumps the epoch of its producer
 // id, which fences the older instance: its requests of the old epoch get
 // PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before the versions of KIP-588).
-// If a transaction is open it is aborted first, its markers carrying the
-// new epoch, as Kafka's prepareAbortOnInitProducerId does. A transaction
+// If a transaction is open it is aborted, its markers carrying a bumped
+// epoch, and the request answered CONCURRENT_TRANSACTIONS; the client's
+// retry bumps the epoch once more (reinit). A transaction
 // open longer than its transaction.timeout.ms is aborted by a background
 // check (Serve runs it), also with a bumped epoch, so the producer that
 // went quiet finds itself fenced rather than committing half a
@@ -340,6 +341,11 @@ type txnMeta struct {
 	// recovering after its transaction timed out, is not taken for a
 	// zombie (TransactionMetadata.lastProducerEpoch); -1 if none.
 	LastProducerEpoch int16 `json:"last_producer_epoch"`
+	// PreviousProducerID is the producer id before the last move to a new
+	// one at an exhausted epoch, so that a retry of the InitProducerId
+	// that moved it, naming the old id, is answered and not fenced
+	// (TransactionMetadata.previousProducerId); 0 or -1 if none.
+	PreviousProducerID int64 `json:"previous_producer_id,omitempty"`
 	// TimeoutMs is the producer's transaction.timeout.ms (60 s by default
 	// in the Java client), at most Config.TransactionMaxTimeout.
 	TimeoutMs int32    `json:"timeout_ms"`
@@ -591,6 +597,8 @@ func fencedCode(v, from int16) int16 {
 func (c *txnCoordinator) lookup(id string, producerID int64, epoch int16, v, fencedFrom int16) (*txnMeta, int16) {
 	m := c.byID[id]
 	switch {
+	case id == "":
+		return nil, codeInvalidRequest
 	case m == nil || m.ProducerID != producerID:
 		return nil, codeInvalidProducerIDMapping
 	case m.ProducerEpoch != epoch:
@@ -607,15 +615,15 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 	fail := func(code int16) *initProducerIDResponse {
 		return &initProducerIDResponse{ErrorCode: code, ProducerID: -1, ProducerEpoch: -1}
 	}
+	// An empty id is no id (TransactionCoordinator.handleInitProducerId).
+	if *req.TransactionalID == "" {
+		return fail(codeInvalidRequest)
+	}
 	// INVALID_TRANSACTION_TIMEOUT is fatal to initTransactions: a timeout
 	// past transaction.max.timeout.ms is a configuration to fix, not a
 	// condition to wait out.
 	if req.TransactionTimeoutMs <= 0 || time.Duration(req.TransactionTimeoutMs)*time.Millisecond > c.b.cfg.TransactionMaxTimeout {
 		return fail(codeInvalidTransactionTimeout)
-	}
-	// KIP-360 names both or neither; half of a producer is no producer.
-	if (req.ProducerID < 0) != (req.ProducerEpoch < 0) {
-		return fail(codeInvalidRequest)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -635,31 +643,88 @@ func (c *txnCoordinator) initProducer(req *initProducerIDRequest, v int16) *init
 	m.produceMu.Lock()
 	defer m.produceMu.Unlock()
 	if !created {
-		// KIP-360: a producer naming its id and epoch asks for a bump of
-		// its own epoch. Naming the epoch before the last bump is a retry
-		// (or a producer whose transaction timed out): it gets the
-		// current epoch. Any other names a fenced producer.
-		named := req.ProducerID >= 0
-		switch {
-		case named && (req.ProducerID != m.ProducerID || req.ProducerEpoch != m.ProducerEpoch && req.ProducerEpoch != m.LastProducerEpoch):
-			return fail(fencedCode(v, 4))
-		case named && req.ProducerEpoch == m.LastProducerEpoch && m.State != txnOngoing:
-		default:
-			if err := c.bump(m); err != nil {
-				c.b.log.Error("fencing a transactional producer", "transactional.id", id, "err", err)
-				if !errors.Is(err, errTxnStateNotSaved) && !errors.Is(err, errTxnMarkers) {
-					return fail(producerIDErrorCode(err)) // a new producer id
-				}
-				return fail(txnErrorCode(err))
-			}
+		if code := c.reinit(m, req, v); code != codeNone {
+			return fail(code)
 		}
 	}
-	m.TimeoutMs, m.State, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, time.Now().UnixMilli()
+	// Empty again, with no transaction begun: DescribeTransactions shows
+	// a start of -1 (TransactionMetadata.prepareIncrementProducerEpoch).
+	m.TimeoutMs, m.State, m.StartMs, m.UpdateMs = req.TransactionTimeoutMs, txnEmpty, 0, time.Now().UnixMilli()
 	if err := c.save(m); err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
 		return fail(txnErrorCode(err))
 	}
 	return &initProducerIDResponse{ProducerID: m.ProducerID, ProducerEpoch: m.ProducerEpoch}
+}
+
+// reinit is InitProducerId for a transactional id that exists, in the
+// order of TransactionCoordinator.prepareInitProducerIdTransit and
+// TransactionMetadata.prepareIncrementProducerEpoch. Callers hold mu and
+// m.produceMu.
+//
+//   - A named producer id other than the id's: PRODUCER_FENCED.
+//   - Markers being written (Prepare*): CONCURRENT_TRANSACTIONS.
+//   - An open transaction: aborted, its markers carrying a bumped epoch,
+//     and CONCURRENT_TRANSACTIONS, so that the producer asks again and
+//     gets an epoch bumped once more, past the one of the markers.
+//   - Otherwise a named epoch must be the current one, which is bumped, or
+//     the one before the last bump, a retry of it, which gets the current
+//     one unchanged; any other is PRODUCER_FENCED. A request naming no
+//     producer, a new instance, bumps the epoch and leaves no epoch
+//     before it to come back to, so the instance it fenced stays fenced.
+func (c *txnCoordinator) reinit(m *txnMeta, req *initProducerIDRequest, v int16) int16 {
+	named := req.ProducerID >= 0
+	retriedRotation := m.State == txnEmpty && req.ProducerID == m.PreviousProducerID &&
+		req.ProducerEpoch >= lastProducerEpoch && req.ProducerEpoch == m.LastProducerEpoch
+	switch {
+	case retriedRotation:
+		return codeNone // the new id and its epoch, unchanged
+	case named && req.ProducerID != m.ProducerID:
+		return fencedCode(v, 4)
+	case m.State == txnPrepareCommit || m.State == txnPrepareAbort:
+		return codeConcurrentTransactions
+	case m.State == txnOngoing:
+		if err := c.fence(m); err != nil {
+			c.b.log.Error("fencing a transactional producer", "transactional.id", m.ID, "err", err)
+			return txnErrorCode(err)
+		}
+		return codeConcurrentTransactions
+	case named && req.ProducerEpoch == m.LastProducerEpoch && req.ProducerEpoch != m.ProducerEpoch:
+		return codeNone // a retry: the current epoch
+	case named && req.ProducerEpoch != m.ProducerEpoch:
+		return fencedCode(v, 4)
+	}
+	pid, epoch := m.ProducerID, m.ProducerEpoch
+	if err := c.bump(m); err != nil {
+		c.b.log.Error("bumping a transactional producer's epoch", "transactional.id", m.ID, "err", err)
+		if !errors.Is(err, errTxnStateNotSaved) && !errors.Is(err, errTxnMarkers) {
+			return producerIDErrorCode(err) // a new producer id
+		}
+		return txnErrorCode(err)
+	}
+	switch {
+	case m.ProducerID != pid && named:
+		// Moved to a new id: the old id's epoch is kept for a retry.
+		m.PreviousProducerID, m.LastProducerEpoch = pid, epoch
+	case !named:
+		m.LastProducerEpoch = -1
+	}
+	return codeNone
+}
+
+// fence aborts m's open transaction with markers of the next epoch, which
+// becomes the producer's, and leaves no epoch before it to return to
+// (TransactionMetadata.prepareFenceProducerEpoch). Its epoch is never
+// math.MaxInt16 here: epochs handed out stop one below. Callers hold mu and
+// m.produceMu.
+func (c *txnCoordinator) fence(m *txnMeta) error {
+	was := m.LastProducerEpoch
+	m.LastProducerEpoch = -1
+	err := c.end(m, false, m.ProducerEpoch+1)
+	if errors.Is(err, errTxnStateNotSaved) {
+		m.LastProducerEpoch = was
+	}
+	return err
 }
 
 // bump gives m's producer a new epoch, which fences the instance that had
@@ -678,12 +743,13 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 			return err
 		}
 		c.setProducer(m.ProducerID, nil)
+		m.PreviousProducerID = m.ProducerID
 		m.ProducerID, m.ProducerEpoch, m.LastProducerEpoch = pid, 0, -1
 		c.setProducer(pid, m)
 		return nil
 	}
 	was := m.LastProducerEpoch
-	m.LastProducerEpoch = m.ProducerEpoch
+	m.LastProducerEpoch, m.PreviousProducerID = m.ProducerEpoch, -1
 	if m.State == txnOngoing {
 		err := c.end(m, false, m.ProducerEpoch+1)
 		if errors.Is(err, errTxnStateNotSaved) {
@@ -720,6 +786,24 @@ func (c *txnCoordinator) setProducer(pid int64, m *txnMeta) {
 	} else {
 		c.byProducer[pid] = m
 	}
+}
+
+// change applies edit to m and saves m; if the state file does not take
+// it, m is put back as it was, so that memory never holds a transaction
+// the file does not, as Kafka applies a transition only once
+// __transaction_state has taken it (TransactionMetadata.completeTransitionTo).
+// edit may change State, StartMs, Partitions, Groups and Offsets. Callers
+// hold mu and m.produceMu.
+func (c *txnCoordinator) change(m *txnMeta, edit func()) error {
+	state, start := m.State, m.StartMs
+	partitions, groups, offsets := slices.Clone(m.Partitions), slices.Clone(m.Groups), slices.Clone(m.Offsets)
+	edit()
+	if err := c.save(m); err != nil {
+		m.State, m.StartMs = state, start
+		m.Partitions, m.Groups, m.Offsets = partitions, groups, offsets
+		return err
+	}
+	return nil
 }
 
 // begin moves m to Ongoing if it is not already. Callers hold mu and
@@ -765,7 +849,15 @@ func (c *txnCoordinator) expire(m *txnMeta, now time.Time) {
 		}
 	case m.State == txnOngoing && now.UnixMilli() >= m.StartMs+int64(m.TimeoutMs):
 		c.b.log.Info("aborting a timed-out transaction", "transactional.id", m.ID, "producer", m.ProducerID)
-		if err := c.bump(m); err != nil {
+		// At the last epoch the markers take math.MaxInt16 and the id
+		// keeps its producer id, fenced, as Kafka's fence does; the next
+		// InitProducerId moves it on. Below it, the producer may come
+		// back at the epoch of the abort (see reinit).
+		abort := c.bump
+		if m.ProducerEpoch >= lastProducerEpoch {
+			abort = c.fence
+		}
+		if err := abort(m); err != nil {
 			c.b.log.Error("aborting a timed-out transaction", "transactional.id", m.ID, "err", err)
 		}
 	}
@@ -802,7 +894,7 @@ func (c *txnCoordinator) pendingOffsets(group string) map[topicPartition]bool {
 // codeNone, the caller appends and then calls unlock, which it must call
 // whatever the answer; until then the producer's transaction cannot end
 // (see txnMeta).
-func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []batchHeader) (code int16, msg string, unlock func()) {
+func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition int32, headers []batchHeader) (code int16, msg string, unlock func()) {
 	unlock = func() {}
 	var m *txnMeta
 	for _, h := range headers {
@@ -820,6 +912,10 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 			unlock = m.produceMu.Unlock
 		}
 		switch {
+		case m.ID != transactionalID:
+			// The coordinator looks the producer up by the request's
+			// transactional id (handleVerifyPartitionsInTransaction).
+			return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d is not transactional id %q's", h.ProducerID, transactionalID), unlock
 		case m.ProducerID != h.ProducerID:
 			// Another producer of the batch, or the id moved on to a new
 			// producer id since it was looked up.
@@ -832,10 +928,25 @@ func (c *txnCoordinator) checkProduce(topic string, partition int32, headers []b
 			// AddPartitionsToTxnManager).
 			return codeInvalidProducerEpoch, fmt.Sprintf("producer %d has epoch %d, the batch %d", h.ProducerID, m.ProducerEpoch, h.ProducerEpoch), unlock
 		case m.State != txnOngoing || !slices.Contains(m.Partitions, txnPartition{topic, partition}):
-			return codeInvalidTxnState, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
+			// The coordinator's answer to the leader's verification
+			// (handleVerifyPartitionsInTransaction); Produce below v11
+			// gets INVALID_TXN_STATE instead (handleProduce).
+			return codeTransactionAbortable, fmt.Sprintf("%s-%d is not in an open transaction of producer %d epoch %d", topic, partition, h.ProducerID, h.ProducerEpoch), unlock
 		}
 	}
 	return codeNone, "", unlock
+}
+
+// produceTxnErrorCode is the code a Produce of version v answers for a
+// partition that got code: a batch outside its transaction is
+// TRANSACTION_ABORTABLE from v11, and INVALID_TXN_STATE, the only code
+// older clients know for it, before (KafkaApis.handleProduceRequest,
+// AddPartitionsToTxnManager).
+func produceTxnErrorCode(code, v int16) int16 {
+	if code == codeTransactionAbortable && v <= 10 {
+		return codeInvalidTxnState
+	}
+	return code
 }
 
 // hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
@@ -862,10 +973,13 @@ func hasTransactionalRecords(req *produceRequest) bool {
 //
 // A producer names each partition before its first batch to it in a
 // transaction. If one of them does not exist, it gets
-// UNKNOWN_TOPIC_OR_PARTITION, the others OPERATION_NOT_ATTEMPTED, and none
-// is added. The v4+ form is answered per transaction; VerifyOnly checks
-// that the partitions are already in the transaction (INVALID_TXN_STATE
-// for those that are not) without adding them.
+// UNKNOWN_TOPIC_OR_PARTITION (__consumer_offsets, which a client may not
+// write, TOPIC_AUTHORIZATION_FAILED below v4), the others
+// OPERATION_NOT_ATTEMPTED, and none is added; this is checked before the
+// producer is. An empty transactional id is INVALID_REQUEST here, in
+// AddOffsetsToTxn, EndTxn and InitProducerId. The v4+ form is answered per transaction; VerifyOnly checks
+// that the partitions are already in the transaction (TRANSACTION_ABORTABLE
+// for those that are not, KIP-890) without adding them.
 type addPartitionsToTxnRequest struct {
 	Transactions            []addPartitionsToTxnTransaction
 	V3AndBelowTransactionID string
@@ -992,6 +1106,35 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 			}
 		}
 	}
+	// The partitions are checked first, as KafkaApis checks them before
+	// it asks the coordinator. All or nothing: the partitions that were
+	// fine answer OPERATION_NOT_ATTEMPTED, and the Java producer makes the
+	// whole request an abortable error, so no transaction goes on with
+	// only some of the partitions it meant to write.
+	partitionCode := func(tp txnPartition) int16 {
+		switch {
+		case tp.Topic == offsetsTopic && v < 4:
+			// Internal: a client is never authorized to write it.
+			return codeTopicAuthorizationFailed
+		case c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil:
+			return codeUnknownTopicOrPartition
+		}
+		return codeNone
+	}
+	failed := false
+	each(func(tp txnPartition) int16 {
+		failed = failed || partitionCode(tp) != codeNone
+		return codeNone
+	})
+	if failed {
+		each(func(tp txnPartition) int16 {
+			if code := partitionCode(tp); code != codeNone {
+				return code
+			}
+			return codeOperationNotAttempted
+		})
+		return results
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m, code := c.lookup(t.TransactionalID, t.ProducerID, t.ProducerEpoch, v, 2)
@@ -1006,39 +1149,21 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 			if m.State == txnOngoing && slices.Contains(m.Partitions, tp) {
 				return codeNone
 			}
-			return codeInvalidTxnState
+			return codeTransactionAbortable
 		})
 		return results
 	}
-	unknown := false
-	each(func(tp txnPartition) int16 {
-		if c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil || tp.Topic == offsetsTopic {
-			unknown = true
+	err := c.change(m, func() {
+		c.begin(m)
+		for _, tt := range t.Topics {
+			for _, p := range tt.Partitions {
+				if tp := (txnPartition{tt.Name, p}); !slices.Contains(m.Partitions, tp) {
+					m.Partitions = append(m.Partitions, tp)
+				}
+			}
 		}
-		return codeNone
 	})
-	// All or nothing, as in Kafka: the partitions that were fine answer
-	// OPERATION_NOT_ATTEMPTED, and the Java producer makes the whole
-	// request an abortable error, so no transaction goes on with only
-	// some of the partitions it meant to write.
-	if unknown {
-		each(func(tp txnPartition) int16 {
-			if c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil || tp.Topic == offsetsTopic {
-				return codeUnknownTopicOrPartition
-			}
-			return codeOperationNotAttempted
-		})
-		return results
-	}
-	c.begin(m)
-	for _, tt := range t.Topics {
-		for _, p := range tt.Partitions {
-			if tp := (txnPartition{tt.Name, p}); !slices.Contains(m.Partitions, tp) {
-				m.Partitions = append(m.Partitions, tp)
-			}
-		}
-	}
-	if err := c.save(m); err != nil {
+	if err != nil {
 		c.b.log.Error("saving transaction state", "err", err)
 		code := txnErrorCode(err)
 		each(func(txnPartition) int16 { return code })
@@ -1093,16 +1218,15 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 	if code != codeNone {
 		return &addOffsetsToTxnResponse{ErrorCode: code}
 	}
-	if req.GroupID == "" {
-		return &addOffsetsToTxnResponse{ErrorCode: codeInvalidGroupID}
-	}
 	m.produceMu.Lock()
 	defer m.produceMu.Unlock()
-	c.begin(m)
-	if !slices.Contains(m.Groups, req.GroupID) {
-		m.Groups = append(m.Groups, req.GroupID)
-	}
-	if err := c.save(m); err != nil {
+	err := c.change(m, func() {
+		c.begin(m)
+		if !slices.Contains(m.Groups, req.GroupID) {
+			m.Groups = append(m.Groups, req.GroupID)
+		}
+	})
+	if err != nil {
 		b.log.Error("saving transaction state", "err", err)
 		return &addOffsetsToTxnResponse{ErrorCode: txnErrorCode(err)}
 	}
@@ -1160,6 +1284,10 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 	defer c.mu.Unlock()
 	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, 2)
 	switch {
+	case code == codeConcurrentTransactions && (c.byID[req.TransactionalID].State == txnPrepareCommit) != req.Committed:
+		// Markers of the other outcome are being written: no retry
+		// will make this one happen (TransactionCoordinator.endTransaction).
+		code = codeInvalidTxnState
 	case code != codeNone:
 	case m.State == txnCompleteCommit && req.Committed, m.State == txnCompleteAbort && !req.Committed:
 		// A retry of an EndTxn whose answer was lost. The Java producer
@@ -1195,7 +1323,8 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 // The offsets are kept with the transaction, and written to the group's
 // committed offsets only when it commits: a consumer of the group reads
 // the old offsets until then, and never reads these if it aborts. The
-// group must have been added with AddOffsetsToTxn (else INVALID_TXN_STATE).
+// group must have been added with AddOffsetsToTxn (else INVALID_TXN_STATE,
+// from v4 TRANSACTION_ABORTABLE).
 type txnOffsetCommitRequest struct {
 	TransactionalID string
 	GroupID         string
@@ -1281,19 +1410,33 @@ func (m *txnOffsetCommitResponse) encode(w *writer, v int16) {
 func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*txnOffsetCommitRequest)
 	resp := &txnOffsetCommitResponse{Topics: make([]txnOffsetCommitResponseTopic, len(req.Topics))}
+	// Partitions that do not exist are answered first, whatever else is
+	// wrong, as KafkaApis answers them before the group coordinator sees
+	// the request; the coordinator's errors go to the others (all).
 	for i, t := range req.Topics {
 		resp.Topics[i] = txnOffsetCommitResponseTopic{Name: t.Name, Partitions: make([]txnOffsetCommitResponsePartition, len(t.Partitions))}
+		topic := b.logs.Topic(t.Name)
 		for j, p := range t.Partitions {
 			resp.Topics[i].Partitions[j].PartitionIndex = p.PartitionIndex
+			if topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions) {
+				resp.Topics[i].Partitions[j].ErrorCode = codeUnknownTopicOrPartition
+			}
 		}
 	}
 	all := func(code int16) response {
 		for i := range resp.Topics {
 			for j := range resp.Topics[i].Partitions {
-				resp.Topics[i].Partitions[j].ErrorCode = code
+				if pr := &resp.Topics[i].Partitions[j]; pr.ErrorCode != codeUnknownTopicOrPartition {
+					pr.ErrorCode = code
+				}
 			}
 		}
 		return resp
+	}
+	if req.GroupID == "" {
+		// Before the transaction is looked at
+		// (GroupCoordinatorService.commitTransactionalOffsets).
+		return all(codeInvalidGroupID)
 	}
 	c := b.txns
 	c.mu.Lock()
@@ -1303,18 +1446,23 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	case code != codeNone:
 		return all(code)
 	case m.State != txnOngoing || !slices.Contains(m.Groups, req.GroupID):
+		// The leader's verification fails (the group's offsets are not
+		// in the transaction): TRANSACTION_ABORTABLE to the clients of
+		// KIP-890, v4 (GroupCoordinator.scala's genericError).
+		if rc.header.APIVersion >= 4 {
+			return all(codeTransactionAbortable)
+		}
 		return all(codeInvalidTxnState)
 	}
 	if code := b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID); code != codeNone {
 		return all(code)
 	}
+	was := slices.Clone(m.Offsets) // put back if the state file does not take them
 	for i, t := range req.Topics {
-		topic := b.logs.Topic(t.Name)
 		for j, p := range t.Partitions {
 			pr := &resp.Topics[i].Partitions[j]
 			switch {
-			case topic == nil || p.PartitionIndex < 0 || int(p.PartitionIndex) >= len(topic.Partitions):
-				pr.ErrorCode = codeUnknownTopicOrPartition
+			case pr.ErrorCode == codeUnknownTopicOrPartition:
 			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
@@ -1333,6 +1481,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	}
 	if err := c.save(m); err != nil {
 		b.log.Error("saving transaction state", "err", err)
+		m.Offsets = was
 		return all(txnErrorCode(err))
 	}
 	return resp
@@ -1407,8 +1556,12 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 	for _, id := range req.TransactionalIDs {
 		m := c.byID[id]
 		if m == nil {
+			code := codeTransactionalIDNotFound
+			if id == "" {
+				code = codeInvalidRequest // TransactionCoordinator.handleDescribeTransactions
+			}
 			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{
-				ErrorCode: codeTransactionalIDNotFound, TransactionalID: id, TransactionState: "",
+				ErrorCode: code, TransactionalID: id, TransactionState: "",
 				TransactionStartTimeMs: -1, ProducerID: -1, ProducerEpoch: -1, Topics: []describedTransactionTopic{}})
 			continue
 		}
@@ -1422,7 +1575,8 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 			Topics:                 []describedTransactionTopic{},
 		}
 		// Kafka reports the last transaction's start in every state,
-		// -1 only before the first (TransactionMetadata.txnStartTimestamp).
+		// -1 before the first and after InitProducerId
+		// (TransactionMetadata.txnStartTimestamp).
 		if m.StartMs != 0 {
 			d.TransactionStartTimeMs = m.StartMs
 		}

@@ -52,6 +52,12 @@ func (c *testClient) initTxnAs(id string, timeoutMs int32, pid int64, epoch int1
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
+	if code == codeNone {
+		if c.txnIDs == nil {
+			c.txnIDs = map[int64]string{}
+		}
+		c.txnIDs[pid] = id
+	}
 	return code, pid, epoch
 }
 
@@ -401,9 +407,14 @@ func TestTxnFencing(t *testing.T) {
 	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
 		t.Fatal(code)
 	}
+	// The open transaction is aborted with a bumped epoch, and the new
+	// instance told to retry; the retry bumps the epoch again.
+	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
+		t.Fatalf("second InitProducerId over the open transaction: %d, want CONCURRENT_TRANSACTIONS", code)
+	}
 	code, pid2, epoch2 := c.initTxn("app", 60000)
-	if code != codeNone || pid2 != pid || epoch2 != epoch+1 {
-		t.Fatalf("second InitProducerId: %d %d %d", code, pid2, epoch2)
+	if code != codeNone || pid2 != pid || epoch2 != epoch+2 {
+		t.Fatalf("second InitProducerId retried: %d %d %d", code, pid2, epoch2)
 	}
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)
 	if f.lso != 3 || !cmp.Equal(f.aborted, []abortedTransaction{{pid, 0}}) {
@@ -900,7 +911,7 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 	want := map[string][]int16{
 		// a verifies: 0 is in its transaction, 1 is not; then a's
 		// wrong epoch is fenced.
-		"a": {codeNone, codeInvalidTxnState, codeProducerFenced, codeProducerFenced},
+		"a": {codeNone, codeTransactionAbortable, codeProducerFenced, codeProducerFenced},
 		"b": {codeNone, codeNone},
 	}
 	if d := cmp.Diff(want, got); d != "" {
