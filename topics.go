@@ -823,7 +823,10 @@ func validateTopicName(name string) error {
 // errInvalidTopic to errors.Is.
 type topicNameError struct{ msg string }
 
-func (e *topicNameError) Error() string        { return e.msg }
+// Error is Kafka's message, which CreateTopics answers as it is.
+func (e *topicNameError) Error() string { return e.msg }
+
+// Is lets callers test for errInvalidTopic without knowing the message.
 func (e *topicNameError) Is(target error) bool { return target == errInvalidTopic }
 
 // invalidTopicName is Topic.validate's InvalidTopicException.
