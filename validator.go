@@ -154,7 +154,8 @@ func nextBatchSize(b []byte) (int, int16) {
 // analyzeAndValidateRecords (a client's baseOffset is 0, the batch fits
 // max.message.bytes, its CRC holds) and then LogValidator.validateBatch
 // (lastOffsetDelta and the record count agree, no control batch, a
-// producer id comes with a sequence). batch is one whole batch of magic
+// producer id comes with a sequence), with its record-structure check for
+// uncompressed batches (wellFramed). batch is one whole batch of magic
 // 2 (producedBatch, handlers.go). The answer is the error code; Kafka
 // sends none of these with an ErrorMessage or RecordErrors.
 func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
@@ -180,102 +181,20 @@ func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
 		return codeInvalidRecord // only the transaction coordinator writes markers
 	case producerID >= 0 && baseSequence < 0:
 		return codeInvalidRecord // "Invalid sequence number"
-	case attributes&compressionCodecMask == codecNone && !wellFramed(batch[batchHeaderSize:], count):
+	case attributes&compressionCodecMask == codecNone && !wellFramed(batch):
 		return codeInvalidRecord // "Found invalid record structure"
 	}
 	return codeNone
 }
 
-// wellFramed reports whether records, the uncompressed records of a
-// batch, are count records that fill it exactly, each parsing as
-// DefaultRecord.readFrom parses one: attributes, timestamp and offset
-// deltas, a key and a value (-1 for null), and headers with non-null
-// keys, adding up to the record's length. Kafka's validator iterates the
+// wellFramed reports whether the records of batch, uncompressed, parse
+// and fill it exactly (walkRecords). Kafka's validator iterates the
 // records of every batch and refuses one whose records do not parse with
 // INVALID_RECORD; a batch stored with them would fail every consumer.
 // Compressed batches are not opened here (the design note above).
-func wellFramed(records []byte, count int64) bool {
-	for range count {
-		n, k := varint(records)
-		if k <= 0 || n < 0 || n > int64(len(records)-k) || !recordParses(records[k:k+int(n)]) {
-			return false
-		}
-		records = records[k+int(n):]
-	}
-	return len(records) == 0
-}
-
-// recordParses reports whether r, one record's bytes after its length,
-// holds exactly the fields of a record. It runs for every record produced
-// uncompressed, so it reads varints with a one-byte fast path.
-func recordParses(r []byte) bool {
-	if len(r) < 1 {
-		return false
-	}
-	r = r[1:] // attributes
-	var ok bool
-	if r, ok = skipVarint(r); !ok { // timestampDelta
-		return false
-	}
-	if r, ok = skipVarint(r); !ok { // offsetDelta
-		return false
-	}
-	if r, ok = skipBytesField(r, true); !ok { // key
-		return false
-	}
-	if r, ok = skipBytesField(r, true); !ok { // value
-		return false
-	}
-	headers, k := varint(r)
-	if k <= 0 || headers < 0 || headers > int64(len(r)) {
-		return false
-	}
-	r = r[k:]
-	for range headers {
-		if r, ok = skipBytesField(r, false); !ok {
-			return false
-		}
-		if r, ok = skipBytesField(r, true); !ok {
-			return false
-		}
-	}
-	return len(r) == 0
-}
-
-// varint is binary.Varint with a fast path for the one-byte varints most
-// record fields are.
-func varint(b []byte) (int64, int) {
-	if len(b) > 0 && b[0] < 0x80 {
-		return int64(b[0]>>1) ^ -int64(b[0]&1), 1
-	}
-	return binary.Varint(b)
-}
-
-// skipVarint steps over one varint.
-func skipVarint(b []byte) ([]byte, bool) {
-	if len(b) > 0 && b[0] < 0x80 {
-		return b[1:], true
-	}
-	_, k := binary.Varint(b)
-	if k <= 0 {
-		return b, false
-	}
-	return b[k:], true
-}
-
-// skipBytesField steps over a varint length and that many bytes; -1, a
-// null, only where nullable.
-func skipBytesField(b []byte, nullable bool) ([]byte, bool) {
-	n, k := int64(0), 1
-	if len(b) > 0 && b[0] < 0x80 {
-		n = int64(b[0]>>1) ^ -int64(b[0]&1)
-	} else {
-		n, k = binary.Varint(b)
-	}
-	if k <= 0 || n < -1 || (n == -1 && !nullable) || n > int64(len(b)-k) {
-		return b, false
-	}
-	return b[k+max(int(n), 0):], true
+func wellFramed(batch []byte) bool {
+	h, err := parseBatchHeader(batch)
+	return err == nil && walkRecords(batch[batchHeaderSize:h.Size()], h, func(int64, int64) bool { return true }) == nil
 }
 
 // recordPolicy is what the validator must do to one topic's batches,

@@ -597,12 +597,14 @@ func setBaseOffset(b []byte, offset int64) {
 
 // Records inside a batch.
 //
-// The produce path never opens a batch, but ListOffsets by timestamp and
-// KIP-734's max-timestamp lookup must name a record, not a batch. In an
+// The produce path walks the records of an uncompressed batch once, to
+// refuse one whose records do not parse (validator.go), and ListOffsets by
+// timestamp and KIP-734's max-timestamp lookup must name a record, not a
+// batch. In an
 // uncompressed batch the records follow the 61-byte header in place (the
 // Record table in RECORDS.md), so they can be walked without copying. Only
-// the three leading fields are decoded: each record starts with its length,
-// so key, value and headers are stepped over unparsed.
+// the three leading fields are decoded: key, value and headers are only
+// stepped over, each by its length.
 
 // timestampTypeFlag is attributes bit 3: set for LogAppendTime, where the
 // broker's append time, kept in maxTimestamp, is every record's timestamp.
@@ -631,19 +633,18 @@ func eachRecord(b []byte, h batchHeader, yield func(offset, timestamp int64) boo
 
 // walkRecords is eachRecord over rest, the uncompressed records of the
 // batch whose header is h: in place for an uncompressed batch, or
-// decompressed by the caller (validator.go).
+// decompressed by the caller (validator.go). Each record must parse whole,
+// as Kafka's DefaultRecord.readFrom reads one (recordDeltas), and the
+// records must fill rest exactly; otherwise it returns errRecordMalformed.
 func walkRecords(rest []byte, h batchHeader, yield func(offset, timestamp int64) bool) error {
 	for i := range h.NumRecords {
-		n, k := binary.Varint(rest)
+		n, k := varint(rest)
 		if k <= 0 || n < 0 || n > int64(len(rest)-k) {
 			return fmt.Errorf("%w: record %d has a bad length", errRecordMalformed, i)
 		}
-		r := newReader(rest[k:k+int(n)], false)
-		r.Int8() // attributes: no bits are used
-		timestampDelta := r.Varint()
-		offsetDelta := r.Varint()
-		if r.err != nil {
-			return fmt.Errorf("%w: record %d: %w", errRecordMalformed, i, r.err)
+		timestampDelta, offsetDelta, ok := recordDeltas(rest[k : k+int(n)])
+		if !ok {
+			return fmt.Errorf("%w: record %d does not parse", errRecordMalformed, i)
 		}
 		// offsetDelta is a 32-bit varint on the wire; binary.Varint reads
 		// 64 bits, so the range is checked here.
@@ -659,7 +660,71 @@ func walkRecords(rest []byte, h batchHeader, yield func(offset, timestamp int64)
 		}
 		rest = rest[k+int(n):]
 	}
+	if len(rest) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last record", errRecordMalformed, len(rest))
+	}
 	return nil
+}
+
+// recordDeltas parses r, one record's bytes after its length, as Kafka's
+// DefaultRecord.readFrom reads one: attributes, the timestamp and offset
+// deltas, a key and a value (-1 for null), and headers with non-null keys,
+// adding up to exactly len(r). It returns the two deltas, and false if r
+// is not such a record. It runs for every record produced uncompressed,
+// so it reads varints with a one-byte fast path and copies nothing.
+func recordDeltas(r []byte) (timestampDelta, offsetDelta int64, ok bool) {
+	if len(r) < 1 {
+		return 0, 0, false
+	}
+	r = r[1:] // attributes: no bit is used
+	var k int
+	if timestampDelta, k = varint(r); k <= 0 {
+		return 0, 0, false
+	}
+	r = r[k:]
+	if offsetDelta, k = varint(r); k <= 0 {
+		return 0, 0, false
+	}
+	r = r[k:]
+	if r, ok = skipBytesField(r, true); !ok { // key
+		return 0, 0, false
+	}
+	if r, ok = skipBytesField(r, true); !ok { // value
+		return 0, 0, false
+	}
+	headers, k := varint(r)
+	if k <= 0 || headers < 0 || headers > int64(len(r)) {
+		return 0, 0, false
+	}
+	r = r[k:]
+	for range headers {
+		if r, ok = skipBytesField(r, false); !ok {
+			return 0, 0, false
+		}
+		if r, ok = skipBytesField(r, true); !ok {
+			return 0, 0, false
+		}
+	}
+	return timestampDelta, offsetDelta, len(r) == 0
+}
+
+// varint is binary.Varint with a fast path for the one-byte varints most
+// record fields are.
+func varint(b []byte) (int64, int) {
+	if len(b) > 0 && b[0] < 0x80 {
+		return int64(b[0]>>1) ^ -int64(b[0]&1), 1
+	}
+	return binary.Varint(b)
+}
+
+// skipBytesField steps over a varint length and that many bytes; -1, a
+// null, only where nullable.
+func skipBytesField(b []byte, nullable bool) ([]byte, bool) {
+	n, k := varint(b)
+	if k <= 0 || n < -1 || (n == -1 && !nullable) || n > int64(len(b)-k) {
+		return b, false
+	}
+	return b[k+max(int(n), 0):], true
 }
 
 // Records the broker writes itself.
