@@ -232,7 +232,9 @@ func newRecordPolicy(c topicConfig, maxDecoded int32) recordPolicy {
 }
 
 // checksTimestamps reports whether CreateTime records must be checked
-// against the clock; with Kafka's defaults (Long.MAX_VALUE) none can fail.
+// against the clock: with both bounds at Long.MAX_VALUE none can fail.
+// Kafka 4.0's default upper bound is an hour, so by default they are
+// checked, mostly from the batch header alone (headerSuffices).
 func (p recordPolicy) checksTimestamps() bool {
 	return !p.logAppendTime && (p.before != math.MaxInt64 || p.after != math.MaxInt64)
 }
@@ -412,7 +414,7 @@ func logAppendTimeRecordErrors(batch []byte, h batchHeader) []batchIndexAndError
 }
 
 // satSub and satAdd are a - b and a + b held within int64, for the bounds
-// in messages: Kafka's defaults are Long.MAX_VALUE.
+// in messages: a bound may be Long.MAX_VALUE, Kafka's "none".
 func satSub(a, b int64) int64 {
 	if b > 0 && a < math.MinInt64+b {
 		return math.MinInt64
