@@ -912,9 +912,11 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
 		// newest ApiVersions request. Kafka answers that with
-		// UNSUPPORTED_VERSION and a v0 body listing what it supports, so
-		// the client can retry at a version we share (KIP-511).
-		return c.writeResponse(h, 0, false, &apiVersionsResponse{ErrorCode: codeUnsupportedVersion, APIKeys: supportedAPIs()})
+		// UNSUPPORTED_VERSION and a v0 body listing the versions of
+		// ApiVersions alone, so the client can retry at a version we
+		// share (KIP-511; ApiVersionsRequest.getErrorResponse). The
+		// full list comes with the retry.
+		return c.writeResponse(h, 0, false, &apiVersionsResponse{ErrorCode: codeUnsupportedVersion, APIKeys: []apiVersion{{APIKey: api.key, MinVersion: api.minVersion, MaxVersion: api.maxVersion}}})
 	}
 	if err != nil {
 		return err
