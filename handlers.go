@@ -1854,9 +1854,34 @@ func (m *apiVersionsResponse) encode(w *writer, v int16) {
 }
 
 // handleApiVersions answers a version it understands; the answer to one it
-// does not is conn.handle's, before any handler runs.
+// does not is conn.handle's, before any handler runs. From v3 the client
+// names its software, and a name or version that is not a run of letters,
+// digits, '-' and '.' starting and ending with a letter or digit is
+// INVALID_REQUEST with no API list (ApiVersionsRequest.isValid, checked by
+// KafkaApis.handleApiVersionsRequest and, before a SASL login, by
+// SaslServerAuthenticator).
 func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*apiVersionsRequest)
+	if rc.header.APIVersion >= 3 && !(validSoftwareToken(req.ClientSoftwareName) && validSoftwareToken(req.ClientSoftwareVersion)) {
+		return &apiVersionsResponse{ErrorCode: codeInvalidRequest, APIKeys: []apiVersion{}, FinalizedFeaturesEpoch: -1}
+	}
 	return &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
+}
+
+// validSoftwareToken is ApiVersionsRequest's SOFTWARE_NAME_VERSION_PATTERN,
+// [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?, without a regexp: Kafka tags
+// client metrics with these strings, so it keeps them to safe characters.
+func validSoftwareToken(s string) bool {
+	alnum := func(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
+	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !alnum(s[i]) && s[i] != '-' && s[i] != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // DeleteRecords: v0-2 (DeleteRecordsRequest.json, DeleteRecordsResponse.json)
