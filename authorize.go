@@ -572,6 +572,11 @@ func checkListOffsets(a *access, r request) (response, func(response)) {
 // Asked for every topic, the answer lists only those it may describe.
 func checkMetadata(a *access, r request) (response, func(response)) {
 	req := r.(*metadataRequest)
+	// A request refused whole is refused before any topic is authorized,
+	// as in KafkaApis.handleTopicMetadataRequest.
+	if req.refused(a.v) {
+		return nil, nil
+	}
 	var denied, uncreatable []metadataRequestTopic
 	if req.Topics != nil {
 		req.Topics, denied = split(req.Topics, func(t metadataRequestTopic) bool {

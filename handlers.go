@@ -1659,6 +1659,9 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		ControllerID:                b.cfg.NodeID,
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
 	}
+	if req.refused(v) {
+		return metadataRefusal(req, codeInvalidRequest)
+	}
 	if req.IncludeClusterAuthorizedOperations && v <= 10 {
 		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
 	}
@@ -1667,6 +1670,8 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		for _, t := range b.logs.Topics() {
 			resp.Topics = append(resp.Topics, b.describeTopic(t))
 		}
+	} else if ids := req.topicIDs(); len(ids) > 0 {
+		resp.Topics = b.metadataTopicsByID(ids)
 	} else {
 		resp.Topics = make([]metadataTopic, 0, len(req.Topics))
 		allowCreate := b.autoCreates(req, v)
@@ -1684,6 +1689,67 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 	return resp
 }
 
+// refused reports whether the request names a topic in a way its version
+// cannot: by id, or with a null name, before v12. The schema has both
+// fields from v10, but Kafka 4.0 serves topic ids in Metadata only from
+// v12, and KafkaApis.handleTopicMetadataRequest refuses the rest with
+// INVALID_REQUEST for the whole request.
+func (m *metadataRequest) refused(v int16) bool {
+	if v >= 12 {
+		return false
+	}
+	for _, t := range m.Topics {
+		if t.Name == nil || t.TopicID != (uuid{}) {
+			return true
+		}
+	}
+	return false
+}
+
+// metadataRefusal is MetadataRequest.getErrorResponse: every topic asked
+// for, with the error and no partitions, a null name as "", and no
+// brokers or controller.
+func metadataRefusal(req *metadataRequest, code int16) *metadataResponse {
+	resp := &metadataResponse{Brokers: []metadataBroker{}, ControllerID: -1, ClusterAuthorizedOperations: authorizedOperationsOmitted}
+	for _, t := range req.Topics {
+		resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: code, Name: ptr(deref(t.Name)), TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+	}
+	return resp
+}
+
+// topicIDs is the non-zero topic ids the request names. If there is one,
+// Kafka answers by id alone, and the names are not looked at.
+func (m *metadataRequest) topicIDs() []uuid {
+	var ids []uuid
+	for _, t := range m.Topics {
+		if t.TopicID != (uuid{}) {
+			ids = append(ids, t.TopicID)
+		}
+	}
+	return ids
+}
+
+// metadataTopicsByID answers topics asked for by id, each id once: the
+// unknown ids first, UNKNOWN_TOPIC_ID with a null name, then the topics
+// found, in the order of KafkaApis.handleTopicMetadataRequest. A topic id
+// never creates a topic.
+func (b *Broker) metadataTopicsByID(ids []uuid) []metadataTopic {
+	var unknown, found []metadataTopic
+	seen := make(map[uuid]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if t := b.logs.TopicByID(id); t != nil {
+			found = append(found, b.describeTopic(t))
+		} else {
+			unknown = append(unknown, metadataTopic{ErrorCode: codeUnknownTopicID, TopicID: id, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+	return append(unknown, found...)
+}
+
 // autoCreates reports whether a Metadata request creates the topics it
 // names that are missing: the broker must allow it and so must the
 // client, which could not opt out before v4, where only the broker's
@@ -1696,13 +1762,7 @@ func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
 // metadataTopic answers for one requested topic, creating it if it is
 // missing and allowCreate, from autoCreates, says so.
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
-	if rt.Name == nil {
-		if t := b.logs.TopicByID(rt.TopicID); t != nil {
-			return b.describeTopic(t)
-		}
-		return metadataTopic{ErrorCode: codeUnknownTopicID, TopicID: rt.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
-	}
-	name := *rt.Name
+	name := deref(rt.Name)
 	missing := metadataTopic{Name: rt.Name, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
 	if t := b.logs.Topic(name); t != nil {
 		return b.describeTopic(t)

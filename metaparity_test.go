@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -89,5 +90,136 @@ func TestApiVersionsSoftwareNameChecked(t *testing.T) {
 				t.Errorf("v%d %q %q: code %d, %d APIs; want INVALID_REQUEST and none", v, tt.name, tt.version, code, n)
 			}
 		}
+	}
+}
+
+// metadataAt sends Metadata at version v for topics (nil: all topics)
+// and decodes the answer at that version.
+func (c *testClient) metadataAt(v int16, topics []metadataRequestTopic, allowCreate bool) metadataResponse {
+	c.t.Helper()
+	flexible := v >= 9
+	r := c.roundTrip(3, v, flexible, func(w *writer) {
+		writeArray(w, topics, func(w *writer, t metadataRequestTopic) {
+			if v >= 10 {
+				w.UUID(t.TopicID)
+				w.NullableString(t.Name)
+			} else {
+				w.String(deref(t.Name))
+			}
+			w.Tags()
+		})
+		if v >= 4 {
+			w.Bool(allowCreate)
+		}
+		if v >= 8 && v <= 10 {
+			w.Bool(false)
+		}
+		if v >= 8 {
+			w.Bool(false)
+		}
+		w.Tags()
+	})
+	var m metadataResponse
+	if v >= 3 {
+		m.ThrottleTimeMs = r.Int32()
+	}
+	m.Brokers = readArray(r, func(r *reader) (b metadataBroker) {
+		b.NodeID, b.Host, b.Port = r.Int32(), r.String(), r.Int32()
+		if v >= 1 {
+			b.Rack = r.NullableString()
+		}
+		r.SkipTags()
+		return b
+	})
+	if v >= 2 {
+		m.ClusterID = r.NullableString()
+	}
+	m.ControllerID = -1
+	if v >= 1 {
+		m.ControllerID = r.Int32()
+	}
+	m.Topics = readArray(r, func(r *reader) (t metadataTopic) {
+		t.ErrorCode = r.Int16()
+		if v >= 12 {
+			t.Name = r.NullableString()
+		} else {
+			t.Name = ptr(r.String())
+		}
+		if v >= 10 {
+			t.TopicID = r.UUID()
+		}
+		if v >= 1 {
+			t.IsInternal = r.Bool()
+		}
+		t.Partitions = readArray(r, func(r *reader) (p metadataPartition) {
+			p.ErrorCode, p.PartitionIndex, p.LeaderID = r.Int16(), r.Int32(), r.Int32()
+			if v >= 7 {
+				p.LeaderEpoch = r.Int32()
+			}
+			p.ReplicaNodes, p.IsrNodes = r.Int32s(), r.Int32s()
+			if v >= 5 {
+				p.OfflineReplicas = r.Int32s()
+			}
+			r.SkipTags()
+			return p
+		})
+		if v >= 8 {
+			t.TopicAuthorizedOperations = r.Int32()
+		}
+		r.SkipTags()
+		return t
+	})
+	if v >= 8 && v <= 10 {
+		m.ClusterAuthorizedOperations = r.Int32()
+	}
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatalf("Metadata v%d: %v", v, err)
+	}
+	return m
+}
+
+// metadataOutcomes is each topic of a Metadata answer as "name code
+// partitions", with a null name as <nil>.
+func metadataOutcomes(m metadataResponse) []string {
+	var out []string
+	for _, t := range m.Topics {
+		name := "<nil>"
+		if t.Name != nil {
+			name = *t.Name
+		}
+		out = append(out, fmt.Sprintf("%s %d %d", name, t.ErrorCode, len(t.Partitions)))
+	}
+	return out
+}
+
+// TestMetadataTopicIDsFromV12: Kafka 4.0 serves Metadata by topic id
+// only from v12; at v10 and v11 a topic id or a null name is
+// INVALID_REQUEST for every topic named, with no brokers
+// (KafkaApis.handleTopicMetadataRequest, MetadataRequest.getErrorResponse).
+// At v12 the ids decide, each answered once, the unknown ones first.
+func TestMetadataTopicIDsFromV12(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("known", 2)
+	id := tb.logs.Topic("known").ID
+	unknown := uuid{1, 2, 3}
+	for _, v := range []int16{10, 11} {
+		m := c.metadataAt(v, []metadataRequestTopic{{Name: ptr("known")}, {TopicID: id}}, false)
+		got := fmt.Sprint(metadataOutcomes(m), len(m.Brokers), m.ControllerID, m.Topics[1].TopicID == id)
+		if want := "[known 42 0  42 0] 0 -1 true"; got != want {
+			t.Errorf("v%d by id: %s, want %s", v, got, want)
+		}
+		m = c.metadataAt(v, []metadataRequestTopic{{Name: nil}}, false)
+		if got, want := fmt.Sprint(metadataOutcomes(m)), "[ 42 0]"; got != want {
+			t.Errorf("v%d null name: %s, want %s", v, got, want)
+		}
+	}
+	m := c.metadataAt(12, []metadataRequestTopic{{TopicID: id, Name: ptr("ignored")}, {TopicID: unknown}, {TopicID: id}, {TopicID: unknown}}, true)
+	if got, want := fmt.Sprint(metadataOutcomes(m)), "[<nil> 100 0 known 0 2]"; got != want {
+		t.Errorf("v12 by id: %s, want %s", got, want)
+	}
+	if tb.logs.Topic("ignored") != nil {
+		t.Error("a name sent beside an id was created")
 	}
 }
