@@ -1675,7 +1675,14 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 	} else {
 		resp.Topics = make([]metadataTopic, 0, len(req.Topics))
 		allowCreate := b.autoCreates(req, v)
+		// A name asked for twice is answered once, as Kafka answers
+		// from a set of names.
+		seen := make(map[string]bool, len(req.Topics))
 		for _, rt := range req.Topics {
+			if seen[deref(rt.Name)] {
+				continue
+			}
+			seen[deref(rt.Name)] = true
 			resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
 		}
 	}

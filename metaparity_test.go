@@ -223,3 +223,17 @@ func TestMetadataTopicIDsFromV12(t *testing.T) {
 		t.Error("a name sent beside an id was created")
 	}
 }
+
+// TestMetadataNameOnce: a topic named twice is answered once, as Kafka
+// answers from a set of names.
+func TestMetadataNameOnce(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("twice", 1)
+	for _, v := range []int16{4, 9, 12} {
+		m := c.metadataAt(v, []metadataRequestTopic{{Name: ptr("twice")}, {Name: ptr("missing")}, {Name: ptr("twice")}, {Name: ptr("missing")}}, false)
+		if got, want := fmt.Sprint(metadataOutcomes(m)), "[twice 0 1 missing 3 0]"; got != want {
+			t.Errorf("v%d: %s, want %s", v, got, want)
+		}
+	}
+}
