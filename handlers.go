@@ -1481,9 +1481,10 @@ func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp i
 //	v7: LeaderEpoch
 //	v8: authorized operations (KIP-430)
 //	v9: flexible
-//	v10: TopicId (KIP-516); topic Name nullable in the request
+//	v10: TopicId (KIP-516); topic Name nullable in the request, though
+//	     Kafka 4.0 refuses ids and null names before v12 (refused)
 //	v11: IncludeClusterAuthorizedOperations removed
-//	v12: topic Name nullable in the response
+//	v12: topic Name nullable in the response; topics by id
 //
 // Metadata is where clients learn the brokers and the partitions of each
 // topic, and where a topic that does not exist yet is created on first use
