@@ -1062,7 +1062,7 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 				if validateTopicName(name) != nil {
 					code = codeInvalidTopic
 				}
-				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: name == offsetsTopic, Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations})
+				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations})
 			}
 			continue
 		}
@@ -1076,7 +1076,7 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 		// gives the topic with no partitions; the max below keeps remaining
 		// from growing.
 		end := min(len(t.Partitions), start+remaining)
-		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: name == offsetsTopic, Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations}
+		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations}
 		for p := start; p < end; p++ {
 			dt.Partitions = append(dt.Partitions, describeTopicPartitionsPartition{
 				// Leader, replicas and ISR are all this broker, as Metadata

@@ -1771,7 +1771,7 @@ func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
 // missing and allowCreate, from autoCreates, says so.
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
 	name := deref(rt.Name)
-	missing := metadataTopic{Name: rt.Name, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	missing := metadataTopic{Name: rt.Name, IsInternal: isInternalTopic(name), Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
 	if t := b.logs.Topic(name); t != nil {
 		return b.describeTopic(t)
 	}
@@ -1803,11 +1803,20 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 	return b.describeTopic(t)
 }
 
+// isInternalTopic is Kafka's Topic.isInternal: the topics of its group,
+// transaction and share coordinators, which Metadata and
+// DescribeTopicPartitions flag IsInternal whether or not they exist (here
+// only __consumer_offsets is a topic; the others' state is kept in files
+// of their own).
+func isInternalTopic(name string) bool {
+	return name == offsetsTopic || name == "__transaction_state" || name == "__share_group_state"
+}
+
 // describeTopic is a topic's Metadata entry. This broker leads every
 // partition and is its only replica.
 func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 	name := t.Name
-	mt := metadataTopic{Name: &name, TopicID: t.ID, IsInternal: name == offsetsTopic, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	mt := metadataTopic{Name: &name, TopicID: t.ID, IsInternal: isInternalTopic(name), TopicAuthorizedOperations: authorizedOperationsOmitted}
 	mt.Partitions = make([]metadataPartition, len(t.Partitions))
 	for i := range t.Partitions {
 		mt.Partitions[i] = metadataPartition{

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"fmt"
 	"testing"
 )
@@ -235,5 +236,33 @@ func TestMetadataNameOnce(t *testing.T) {
 		if got, want := fmt.Sprint(metadataOutcomes(m)), "[twice 0 1 missing 3 0]"; got != want {
 			t.Errorf("v%d: %s, want %s", v, got, want)
 		}
+	}
+}
+
+// TestInternalTopicsFlagged: the topics Kafka's Topic.isInternal names
+// are flagged IsInternal by Metadata and DescribeTopicPartitions even
+// when they do not exist, as KafkaApis.getTopicMetadata and
+// KRaftMetadataCache answer them.
+func TestInternalTopicsFlagged(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	names := []string{"__transaction_state", "__share_group_state", "__consumer_offsets_not"}
+	var asked []metadataRequestTopic
+	for _, n := range names {
+		asked = append(asked, metadataRequestTopic{Name: ptr(n)})
+	}
+	m := c.metadataAt(12, asked, false)
+	var got []string
+	for _, tp := range m.Topics {
+		got = append(got, fmt.Sprintf("%s %d %v", deref(tp.Name), tp.ErrorCode, tp.IsInternal))
+	}
+	want := "[__transaction_state 3 true __share_group_state 3 true __consumer_offsets_not 3 false]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("Metadata: %v, want %s", got, want)
+	}
+	resp := tb.handleDescribeTopicPartitions(context.Background(), &requestContext{header: &requestHeader{APIKey: 75}},
+		&describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{{"__transaction_state"}}, ResponsePartitionLimit: 10}).(*describeTopicPartitionsResponse)
+	if len(resp.Topics) != 1 || !resp.Topics[0].IsInternal || resp.Topics[0].ErrorCode != codeUnknownTopicOrPartition {
+		t.Errorf("DescribeTopicPartitions __transaction_state: %+v, want UNKNOWN_TOPIC_OR_PARTITION and IsInternal", resp.Topics)
 	}
 }
