@@ -88,7 +88,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -995,24 +994,6 @@ func (c *coordinator) propagateAssignment(g *group, code int16) {
 			c.scheduleExpiry(g, m, m.sessionTimeout)
 		}
 	}
-}
-
-// What handlers know about the client.
-
-// clientID is the client id of the request header, "" if null.
-func (rc *requestContext) clientID() string { return deref(rc.header.ClientID) }
-
-// clientHost is the client's address as Kafka reports it in
-// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1".
-func (rc *requestContext) clientHost() string {
-	if rc.conn == nil {
-		return ""
-	}
-	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
-	if err != nil {
-		return ""
-	}
-	return "/" + host
 }
 
 // newMemberID makes a member id as Kafka does: the client id (or, for a

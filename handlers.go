@@ -1,6 +1,7 @@
 // This file holds the core APIs, one section per API in API-key order, as
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
-// Metadata, ApiVersions and DeleteRecords.
+// Metadata and DeleteRecords. ApiVersions, the answer made of the apis
+// table, is beside that table in kafka.go.
 // The APIs of other subjects live in that subject's chapter (topics.go,
 // groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
@@ -13,7 +14,7 @@
 // Place in the book: Part I, after kafka.go (framing, and the apis table
 // through which each handler here is found), wire.go (the codec), and
 // log.go and topics.go (storage). On a first reading, take Produce, Fetch,
-// ListOffsets, Metadata and ApiVersions, in that order. Produce and Fetch
+// ListOffsets and Metadata, in that order. Produce and Fetch
 // also touch later chapters, each named where it happens: producer ids
 // and sequence numbers (producers.go) and transactions with their last
 // stable offset (txn.go) in Part III, the validator (validator.go) and
@@ -1829,136 +1830,6 @@ func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 		}
 	}
 	return mt
-}
-
-// ApiVersions: v0-4 (ApiVersionsRequest.json, ApiVersionsResponse.json)
-//
-//	v1: ThrottleTimeMs
-//	v3: flexible; the client names its software (KIP-511); feature tags (KIP-584)
-//	v4: no change; marks clients that accept UNSUPPORTED_VERSION with a v0 body
-//
-// The first request on most connections. Its response header is always v0,
-// and a version we do not know is answered, not refused (see conn.handle).
-type apiVersionsRequest struct {
-	// The client's software and version (KIP-511), such as "apache-kafka-java"
-	// and "4.0.0". Kafka tags its client metrics with them; here they are
-	// only shown by -trace.
-	ClientSoftwareName    string
-	ClientSoftwareVersion string
-}
-
-func (m *apiVersionsRequest) decode(r *reader, v int16) {
-	if v >= 3 {
-		m.ClientSoftwareName = r.String()
-		m.ClientSoftwareVersion = r.String()
-	}
-	r.SkipTags()
-}
-
-type apiVersionsResponse struct {
-	ErrorCode int16
-	// APIKeys is the apis table: a client sends each API at the highest
-	// version both sides have, and does not send an API missing here.
-	APIKeys        []apiVersion
-	ThrottleTimeMs int32
-	// The feature fields (KIP-584) stay empty, and FinalizedFeaturesEpoch
-	// -1: with no KRaft quorum there is nothing an operator could finalize.
-	SupportedFeatures      []supportedFeatureKey
-	FinalizedFeaturesEpoch int64
-	FinalizedFeatures      []finalizedFeatureKey
-	// ZkMigrationReady is for controllers moving off ZooKeeper; a broker
-	// never sets it.
-	ZkMigrationReady bool
-}
-
-type apiVersion struct {
-	APIKey     int16
-	MinVersion int16
-	MaxVersion int16
-}
-
-type supportedFeatureKey struct {
-	Name       string
-	MinVersion int16
-	MaxVersion int16
-}
-
-type finalizedFeatureKey struct {
-	Name            string
-	MaxVersionLevel int16
-	MinVersionLevel int16
-}
-
-func (m *apiVersionsResponse) encode(w *writer, v int16) {
-	w.Int16(m.ErrorCode)
-	writeArrayNonNull(w, m.APIKeys, func(w *writer, k apiVersion) {
-		w.Int16(k.APIKey)
-		w.Int16(k.MinVersion)
-		w.Int16(k.MaxVersion)
-		w.Tags()
-	})
-	if v >= 1 {
-		w.Int32(m.ThrottleTimeMs)
-	}
-	var tags []tag
-	if len(m.SupportedFeatures) > 0 {
-		tags = append(tags, tag{0, func(w *writer) {
-			writeArrayNonNull(w, m.SupportedFeatures, func(w *writer, f supportedFeatureKey) {
-				w.String(f.Name)
-				w.Int16(f.MinVersion)
-				w.Int16(f.MaxVersion)
-				w.Tags()
-			})
-		}})
-	}
-	if m.FinalizedFeaturesEpoch != -1 {
-		tags = append(tags, tag{1, func(w *writer) { w.Int64(m.FinalizedFeaturesEpoch) }})
-	}
-	if len(m.FinalizedFeatures) > 0 {
-		tags = append(tags, tag{2, func(w *writer) {
-			writeArrayNonNull(w, m.FinalizedFeatures, func(w *writer, f finalizedFeatureKey) {
-				w.String(f.Name)
-				w.Int16(f.MaxVersionLevel)
-				w.Int16(f.MinVersionLevel)
-				w.Tags()
-			})
-		}})
-	}
-	if m.ZkMigrationReady {
-		tags = append(tags, tag{3, func(w *writer) { w.Bool(true) }})
-	}
-	w.Tags(tags...)
-}
-
-// handleApiVersions answers a version it understands; the answer to one it
-// does not is conn.handle's, before any handler runs. From v3 the client
-// names its software, and a name or version that is not a run of letters,
-// digits, '-' and '.' starting and ending with a letter or digit is
-// INVALID_REQUEST with no API list (ApiVersionsRequest.isValid, checked by
-// KafkaApis.handleApiVersionsRequest and, before a SASL login, by
-// SaslServerAuthenticator).
-func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {
-	req := r.(*apiVersionsRequest)
-	if rc.header.APIVersion >= 3 && !(validSoftwareToken(req.ClientSoftwareName) && validSoftwareToken(req.ClientSoftwareVersion)) {
-		return &apiVersionsResponse{ErrorCode: codeInvalidRequest, APIKeys: []apiVersion{}, FinalizedFeaturesEpoch: -1}
-	}
-	return &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
-}
-
-// validSoftwareToken is ApiVersionsRequest's SOFTWARE_NAME_VERSION_PATTERN,
-// [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?, without a regexp: Kafka tags
-// client metrics with these strings, so it keeps them to safe characters.
-func validSoftwareToken(s string) bool {
-	alnum := func(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
-	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !alnum(s[i]) && s[i] != '-' && s[i] != '.' {
-			return false
-		}
-	}
-	return true
 }
 
 // DeleteRecords: v0-2 (DeleteRecordsRequest.json, DeleteRecordsResponse.json)
