@@ -266,3 +266,95 @@ func TestInternalTopicsFlagged(t *testing.T) {
 		t.Errorf("DescribeTopicPartitions __transaction_state: %+v, want UNKNOWN_TOPIC_OR_PARTITION and IsInternal", resp.Topics)
 	}
 }
+
+// findCoordinatorAt sends FindCoordinator at version v (keys[0] alone
+// before v4) and returns each answer as "key code message node", with
+// the message <nil> when null and the key "" before v4.
+func (c *testClient) findCoordinatorAt(v int16, keyType int8, keys ...string) []string {
+	c.t.Helper()
+	flexible := v >= 3
+	r := c.roundTrip(10, v, flexible, func(w *writer) {
+		if v <= 3 {
+			w.String(keys[0])
+		}
+		if v >= 1 {
+			w.Int8(keyType)
+		}
+		if v >= 4 {
+			w.Strings(keys)
+		}
+		w.Tags()
+	})
+	if v >= 1 {
+		r.Int32() // throttle
+	}
+	msg := func(m *string) string {
+		if m == nil {
+			return "<nil>"
+		}
+		return *m
+	}
+	var out []string
+	if v <= 3 {
+		code := r.Int16()
+		var m *string
+		if v >= 1 {
+			m = r.NullableString()
+		}
+		node, host, port := r.Int32(), r.String(), r.Int32()
+		out = append(out, fmt.Sprintf(" %d %s %d", code, msg(m), node))
+		if node == -1 && (host != "" || port != -1) {
+			out = append(out, fmt.Sprintf("no node at %q:%d", host, port))
+		}
+	} else {
+		out = readArray(r, func(r *reader) string {
+			key, node, host, port, code, m := r.String(), r.Int32(), r.String(), r.Int32(), r.Int16(), r.NullableString()
+			r.SkipTags()
+			if node == -1 && (host != "" || port != -1) {
+				return fmt.Sprintf("no node at %q:%d", host, port)
+			}
+			return fmt.Sprintf("%s %d %s %d", key, code, msg(m), node)
+		})
+	}
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatal(err)
+	}
+	return out
+}
+
+// invalidRequestMessage is Errors.INVALID_REQUEST's default message.
+const invalidRequestMessage = "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
+
+// TestFindCoordinatorAsKafka: the answers of KafkaApis.getCoordinator and
+// FindCoordinatorRequest.getErrorResponse. Before v4 the message is the
+// error's default one, "NONE" without an error; from v4 a key's own error
+// has no message, while a request failed whole gives every key the
+// default message. An unknown key type fails the whole request; a share
+// key (type 2) before v6 is INVALID_REQUEST for that key.
+func TestFindCoordinatorAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	share := "g:AAAAAAAAAAAAAAAAAAAAAA:0"
+	tests := []struct {
+		v       int16
+		keyType int8
+		keys    []string
+		want    string
+	}{
+		{0, 0, []string{"g"}, "[ 0 <nil> 0]"},
+		{1, 0, []string{"g"}, "[ 0 NONE 0]"},
+		{3, 1, []string{"txn"}, "[ 0 NONE 0]"},
+		{3, 5, []string{"g"}, "[ 42 " + invalidRequestMessage + " -1]"},
+		{3, 2, []string{share}, "[ 42 " + invalidRequestMessage + " -1]"},
+		{4, 5, []string{"a", "b"}, "[a 42 " + invalidRequestMessage + " -1 b 42 " + invalidRequestMessage + " -1]"},
+		{5, 2, []string{share}, "[" + share + " 42 <nil> -1]"},
+		{6, 2, []string{share}, "[" + share + " 0 <nil> 0]"},
+		{4, 0, []string{"a", "b"}, "[a 0 <nil> 0 b 0 <nil> 0]"},
+	}
+	for _, tt := range tests {
+		if got := fmt.Sprint(c.findCoordinatorAt(tt.v, tt.keyType, tt.keys...)); got != tt.want {
+			t.Errorf("v%d type %d %v: %s, want %s", tt.v, tt.keyType, tt.keys, got, tt.want)
+		}
+	}
+}
