@@ -713,30 +713,49 @@ func checkOffsetFetch(a *access, r request) (response, func(response)) {
 	}
 }
 
-// FindCoordinator: DESCRIBE on the group or transactional id
-// (KafkaApis.getCoordinator), so that a principal cannot probe for group
-// or transaction names. KeyType 1 is a transactional id. Up to v3 the
-// request asks for one key and the answer carries one error; v4 (KIP-699)
-// batches keys, each answered on its own.
+// FindCoordinator: DESCRIBE on the group or transactional id, each key
+// answered in its place; a share coordinator key (v6) needs
+// CLUSTER_ACTION, and without it the whole request fails, as
+// KafkaApis.getCoordinator's authorizeClusterOperation throws. A key type
+// Kafka does not know is left to the handler, which refuses the request
+// before anything is authorized.
 func checkFindCoordinator(a *access, r request) (response, func(response)) {
 	req := r.(*findCoordinatorRequest)
-	resType, code := resGroup, codeGroupAuthorizationFailed
-	if req.KeyType == 1 {
+	var resType int8
+	var code int16
+	switch req.KeyType {
+	case coordinatorGroup:
+		resType, code = resGroup, codeGroupAuthorizationFailed
+	case coordinatorTransaction:
 		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFailed
+	case coordinatorShare:
+		if a.v >= 6 && !a.mayCluster(aclClusterAction) {
+			return findCoordinatorRefusal(req, a.v, codeClusterAuthorizationFailed), nil
+		}
+		return nil, nil
+	default:
+		return nil, nil
 	}
 	// Before v4 there is one key and one answer, and no list to split.
 	if a.v < 4 {
 		if !a.may(aclDescribe, resType, req.Key) {
-			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
+			return oldFindCoordinatorResponse(noCoordinator(req.Key, code)), nil
 		}
 		return nil, nil
 	}
-	var denied []string
-	req.CoordinatorKeys, denied = split(req.CoordinatorKeys, func(k string) bool { return a.may(aclDescribe, resType, k) })
+	keys := req.CoordinatorKeys
+	req.CoordinatorKeys, _ = split(keys, func(k string) bool { return a.may(aclDescribe, resType, k) })
 	return nil, func(r response) {
 		resp := r.(*findCoordinatorResponse)
-		for _, k := range denied {
-			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: code, ErrorMessage: ptr("Authorization failed.")})
+		answered := resp.Coordinators
+		resp.Coordinators = make([]coordinatorAnswer, 0, len(keys))
+		for _, k := range keys {
+			if len(answered) > 0 && answered[0].Key == k && a.may(aclDescribe, resType, k) {
+				resp.Coordinators = append(resp.Coordinators, answered[0])
+				answered = answered[1:]
+			} else {
+				resp.Coordinators = append(resp.Coordinators, noCoordinator(k, code))
+			}
 		}
 	}
 }

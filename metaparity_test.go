@@ -358,3 +358,38 @@ func TestFindCoordinatorAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestFindCoordinatorDeniedAsKafka: with the authorizer, a key the
+// principal may not describe is answered in its place in the list, with
+// no message from v4 and the default message before; a share key without
+// CLUSTER_ACTION fails the whole request (KafkaApis.getCoordinator).
+func TestFindCoordinatorDeniedAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(acl{resGroup, "ok", patternLiteral, "User:alice", "*", aclDescribe, permissionAllow})
+	answer := func(v int16, keyType int8, keys ...string) string {
+		req := &findCoordinatorRequest{KeyType: keyType, CoordinatorKeys: keys}
+		if v < 4 {
+			req.Key = keys[0]
+		}
+		resp := ab.as("User:alice", 10, v, req).(*findCoordinatorResponse)
+		if v < 4 {
+			return fmt.Sprintf("%d %s %d", resp.ErrorCode, deref(resp.ErrorMessage), resp.NodeID)
+		}
+		var out []string
+		for _, a := range resp.Coordinators {
+			out = append(out, fmt.Sprintf("%s %d %v %d", a.Key, a.ErrorCode, a.ErrorMessage != nil, a.NodeID))
+		}
+		return fmt.Sprint(out)
+	}
+	tests := []struct{ got, want string }{
+		{answer(3, 0, "no"), "30 Group authorization failed. -1"},
+		{answer(3, 1, "t"), "53 Transactional Id authorization failed. -1"},
+		{answer(4, 0, "no", "ok", "no2"), "[no 30 false -1 ok 0 false 0 no2 30 false -1]"},
+		{answer(6, 2, "g:AAAAAAAAAAAAAAAAAAAAAA:0"), "[g:AAAAAAAAAAAAAAAAAAAAAA:0 31 true -1]"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s, want %s", tt.got, tt.want)
+		}
+	}
+}
