@@ -393,3 +393,51 @@ func TestFindCoordinatorDeniedAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestSASLStateErrorsAsKafka: the ILLEGAL_SASL_STATE answers of Kafka's
+// SaslServerAuthenticator and KafkaApis. A handshake it will not take up
+// lists no mechanisms (only an unsupported mechanism's answer lists
+// them); SaslAuthenticate after the login, or on a listener without SASL,
+// gets KafkaApis.handleSaslAuthenticateRequest's message and the
+// connection stays.
+func TestSASLStateErrorsAsKafka(t *testing.T) {
+	sb := startSecureBroker(t, Config{
+		Listeners: "SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
+		Security:  SecurityConfig{SASLUsers: saslUsers},
+	})
+	sasl := sb.addrs[protocolSASLPlaintext]
+	const afterLogin = "SaslAuthenticate request received after successful authentication"
+
+	c := dial(t, sasl)
+	if code, mechs := c.saslHandshake(1, "GSSAPI"); code != codeUnsupportedSASLMechanism || len(mechs) == 0 {
+		t.Errorf("unsupported mechanism: code %d, mechanisms %v; want them listed", code, mechs)
+	}
+
+	c = dial(t, sasl)
+	c.saslHandshake(1, mechPlain)
+	if code, mechs := c.saslHandshake(1, mechPlain); code != codeIllegalSASLState || len(mechs) != 0 {
+		t.Errorf("second handshake during the login: code %d, mechanisms %v; want ILLEGAL_SASL_STATE and none", code, mechs)
+	}
+
+	c = dial(t, sasl)
+	if code, msg := c.plainLogin("alice", "alice-secret"); code != codeNone {
+		t.Fatalf("login: %d %s", code, deref(msg))
+	}
+	if code, mechs := c.saslHandshake(1, mechPlain); code != codeIllegalSASLState || len(mechs) != 0 {
+		t.Errorf("handshake after the login: code %d, mechanisms %v; want ILLEGAL_SASL_STATE and none", code, mechs)
+	}
+	if code, msg, _, err := c.saslAuthenticate([]byte("x")); err != nil || code != codeIllegalSASLState || deref(msg) != afterLogin {
+		t.Errorf("SaslAuthenticate after the login: %d %q, %v; want ILLEGAL_SASL_STATE %q", code, deref(msg), err, afterLogin)
+	}
+	c.metadataV1()
+
+	plain := dial(t, sb.addrs[protocolPlaintext])
+	if code, mechs := plain.saslHandshake(1, mechPlain); code != codeIllegalSASLState || len(mechs) != 0 {
+		t.Errorf("handshake on PLAINTEXT: code %d, mechanisms %v; want ILLEGAL_SASL_STATE and none", code, mechs)
+	}
+	if code, msg, _, err := plain.saslAuthenticate([]byte("x")); err != nil || code != codeIllegalSASLState || deref(msg) != afterLogin {
+		t.Errorf("SaslAuthenticate on PLAINTEXT: %d %q, %v; want ILLEGAL_SASL_STATE %q", code, deref(msg), err, afterLogin)
+	}
+	plain.metadataV1()
+
+}

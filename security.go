@@ -730,8 +730,10 @@ func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r 
 		// After the login, or on a listener without SASL
 		// (KafkaApis.handleSaslHandshakeRequest), the connection stays;
 		// a second handshake during a login ends it, as Kafka's
-		// SaslServerAuthenticator does.
-		resp.ErrorCode = codeIllegalSASLState
+		// SaslServerAuthenticator does. Neither answer lists the
+		// mechanisms: only a handshake Kafka takes up, or one naming a
+		// mechanism it lacks, does.
+		resp.ErrorCode, resp.Mechanisms = codeIllegalSASLState, []string{}
 		if c.auth.pending {
 			c.auth.closeAfter = errSASLState
 		}
@@ -796,12 +798,18 @@ func (b *Broker) handleSaslAuthenticate(ctx context.Context, rc *requestContext,
 	req := r.(*saslAuthenticateRequest)
 	c := rc.conn
 	resp := &saslAuthenticateResponse{AuthBytes: []byte{}}
-	if !c.auth.pending || c.auth.mech == nil || c.auth.bare {
+	switch {
+	case !c.auth.pending:
+		// After the login, or on a listener without SASL: Kafka's
+		// KafkaApis.handleSaslAuthenticateRequest answers, and the
+		// connection stays.
+		resp.ErrorCode = codeIllegalSASLState
+		resp.ErrorMessage = ptr("SaslAuthenticate request received after successful authentication")
+		return resp
+	case c.auth.mech == nil || c.auth.bare:
 		resp.ErrorCode = codeIllegalSASLState
 		resp.ErrorMessage = ptr("SaslAuthenticate is only valid after SaslHandshake v1 and before the login ends")
-		if c.auth.pending {
-			c.auth.closeAfter = errSASLState
-		}
+		c.auth.closeAfter = errSASLState
 		return resp
 	}
 	reply, user, err := c.step(req.AuthBytes)
