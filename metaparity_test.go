@@ -399,7 +399,8 @@ func TestFindCoordinatorDeniedAsKafka(t *testing.T) {
 // lists no mechanisms (only an unsupported mechanism's answer lists
 // them); SaslAuthenticate after the login, or on a listener without SASL,
 // gets KafkaApis.handleSaslAuthenticateRequest's message and the
-// connection stays.
+// connection stays; SaslAuthenticate before any handshake closes the
+// connection without an answer.
 func TestSASLStateErrorsAsKafka(t *testing.T) {
 	sb := startSecureBroker(t, Config{
 		Listeners: "SASL_PLAINTEXT://127.0.0.1:0,PLAINTEXT://127.0.0.1:0",
@@ -440,4 +441,8 @@ func TestSASLStateErrorsAsKafka(t *testing.T) {
 	}
 	plain.metadataV1()
 
+	c = dial(t, sasl)
+	if code, _, _, err := c.saslAuthenticate([]byte("\x00alice\x00alice-secret")); err == nil {
+		t.Errorf("SaslAuthenticate before the handshake: answered %d, want the connection closed", code)
+	}
 }

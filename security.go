@@ -537,10 +537,17 @@ var (
 )
 
 // admit applies rule 2: before the login ends only ApiVersions and the
-// SASL APIs are served.
+// SASL APIs are served, and SaslAuthenticate only after a handshake.
+// Kafka's SaslServerAuthenticator closes the connection on anything else
+// before the handshake, without an answer (handleKafkaRequest).
 func (c *conn) admit(h *requestHeader) error {
-	if !c.auth.pending || h.APIKey == apiVersionsKey || h.APIKey == saslHandshakeKey || h.APIKey == saslAuthenticateKey {
+	switch {
+	case !c.auth.pending || h.APIKey == apiVersionsKey || h.APIKey == saslHandshakeKey:
 		return nil
+	case h.APIKey == saslAuthenticateKey && c.auth.mech != nil:
+		return nil
+	case h.APIKey == saslAuthenticateKey:
+		return fmt.Errorf("%w: SaslAuthenticate before SaslHandshake", errSASLState)
 	}
 	return fmt.Errorf("%w: API key %d", errNotAuthenticated, h.APIKey)
 }
@@ -807,8 +814,9 @@ func (b *Broker) handleSaslAuthenticate(ctx context.Context, rc *requestContext,
 		resp.ErrorMessage = ptr("SaslAuthenticate request received after successful authentication")
 		return resp
 	case c.auth.mech == nil || c.auth.bare:
+		// admit closes the connection before a SaslAuthenticate that
+		// comes ahead of the handshake; this is for calls from tests.
 		resp.ErrorCode = codeIllegalSASLState
-		resp.ErrorMessage = ptr("SaslAuthenticate is only valid after SaslHandshake v1 and before the login ends")
 		c.auth.closeAfter = errSASLState
 		return resp
 	}
