@@ -237,6 +237,11 @@ func (b *Broker) handleOffsetForLeaderEpoch(ctx context.Context, rc *requestCont
 			pl := b.topicPartition(topic, p.Partition)
 			if pl == nil {
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			} else if pl.failed() != nil {
+				// An offline partition, whatever the epochs, as
+				// ReplicaManager.lastOffsetForLeaderEpoch answers
+				// HostedPartition.Offline.
+				pr.ErrorCode = codeKafkaStorageError
 			} else if pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch); pr.ErrorCode == codeNone {
 				pr.LeaderEpoch, pr.EndOffset = leaderEpochEnd(p.LeaderEpoch, pl.LogStartOffset(), pl.HighWatermark())
 			}

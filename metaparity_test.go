@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -445,4 +446,79 @@ func TestSASLStateErrorsAsKafka(t *testing.T) {
 	if code, _, _, err := c.saslAuthenticate([]byte("\x00alice\x00alice-secret")); err == nil {
 		t.Errorf("SaslAuthenticate before the handshake: answered %d, want the connection closed", code)
 	}
+}
+
+// offsetForLeaderEpochAt sends OffsetForLeaderEpoch v4 for one partition
+// and returns its "code epoch endOffset".
+func (c *testClient) offsetForLeaderEpochAt(topic string, partition, currentEpoch, epoch int32) string {
+	c.t.Helper()
+	r := c.roundTrip(23, 4, true, func(w *writer) {
+		w.Int32(-1) // a consumer
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Int32(currentEpoch)
+		w.Int32(epoch)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32() // throttle
+	var out []string
+	readArray(r, func(r *reader) int {
+		_ = r.String() // topic
+		readArray(r, func(r *reader) int {
+			code, _, e, end := r.Int16(), r.Int32(), r.Int32(), r.Int64()
+			r.SkipTags()
+			out = append(out, fmt.Sprintf("%d %d %d", code, e, end))
+			return 0
+		})
+		r.SkipTags()
+		return 0
+	})
+	r.SkipTags()
+	if err := r.complete(); err != nil || len(out) != 1 {
+		c.t.Fatalf("OffsetForLeaderEpoch: %v, %d answers", err, len(out))
+	}
+	return out[0]
+}
+
+// TestOffsetForLeaderEpochAsKafka: the end offsets of
+// LeaderEpochFileCache.endOffsetFor over the one epoch, 0, the fencing of
+// Partition.getLocalLog, and KAFKA_STORAGE_ERROR for an offline
+// partition whatever the epochs, as ReplicaManager.lastOffsetForLeaderEpoch
+// answers HostedPartition.Offline.
+func TestOffsetForLeaderEpochAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("e", 2)
+	for range 3 {
+		c.produce("e", 0, makeBatch(testRecord{1, "v"}))
+	}
+	tests := []struct {
+		partition, current, epoch int32
+		want                      string
+	}{
+		{0, -1, 0, "0 0 3"},
+		{0, 0, 0, "0 0 3"},
+		{0, -1, -1, "0 -1 -1"},
+		{0, -1, 5, "0 -1 -1"},
+		{0, 1, 0, "75 -1 -1"},  // UNKNOWN_LEADER_EPOCH: newer than ours
+		{0, -2, 0, "74 -1 -1"}, // FENCED_LEADER_EPOCH: only -1 skips the check
+		{7, -1, 0, "3 -1 -1"},
+	}
+	for _, tt := range tests {
+		if got := c.offsetForLeaderEpochAt("e", tt.partition, tt.current, tt.epoch); got != tt.want {
+			t.Errorf("partition %d, current %d, epoch %d: %s, want %s", tt.partition, tt.current, tt.epoch, got, tt.want)
+		}
+	}
+	pl := tb.logs.Topic("e").Partitions[1]
+	pl.fail(errors.New("injected"))
+	for _, current := range []int32{-1, 0, 3} {
+		if got := c.offsetForLeaderEpochAt("e", 1, current, 0); got != "56 -1 -1" {
+			t.Errorf("offline partition, current epoch %d: %s, want KAFKA_STORAGE_ERROR (56 -1 -1)", current, got)
+		}
+	}
+	pl.offline.Store(nil) // back, so that the broker closes cleanly
 }
