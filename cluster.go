@@ -1083,18 +1083,22 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 		end := min(len(t.Partitions), start+remaining)
 		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations}
 		for p := start; p < end; p++ {
+			leader, offline := b.cfg.NodeID, []int32{}
+			if t.Partitions[p].failed() != nil { // as in describeTopic
+				leader, offline = -1, []int32{b.cfg.NodeID}
+			}
 			dt.Partitions = append(dt.Partitions, describeTopicPartitionsPartition{
 				// Leader, replicas and ISR are all this broker, as Metadata
 				// says, so kafka-topics.sh --describe shows what a
 				// one-broker Kafka shows.
 				PartitionIndex:         int32(p),
-				LeaderID:               b.cfg.NodeID,
+				LeaderID:               leader,
 				LeaderEpoch:            currentLeaderEpoch,
 				ReplicaNodes:           []int32{b.cfg.NodeID},
 				IsrNodes:               []int32{b.cfg.NodeID},
 				EligibleLeaderReplicas: []int32{},
 				LastKnownElr:           []int32{},
-				OfflineReplicas:        []int32{},
+				OfflineReplicas:        offline,
 			})
 		}
 		resp.Topics = append(resp.Topics, dt)

@@ -67,6 +67,7 @@ const (
 	codeOffsetOutOfRange        int16 = 1
 	codeCorruptMessage          int16 = 2
 	codeUnknownTopicOrPartition int16 = 3
+	codeLeaderNotAvailable      int16 = 5
 	codeNotLeaderOrFollower     int16 = 6
 	codeMessageTooLarge         int16 = 10
 	codeInvalidTopic            int16 = 17
@@ -1814,12 +1815,16 @@ func isInternalTopic(name string) bool {
 }
 
 // describeTopic is a topic's Metadata entry. This broker leads every
-// partition and is its only replica.
+// partition and is its only replica, unless the partition is offline
+// (flush.go): then, as Kafka's controller leaves a partition whose only
+// replica's log dir failed, it has no leader and its replica is offline,
+// which KRaftMetadataCache answers LEADER_NOT_AVAILABLE with leader -1
+// and the replica in OfflineReplicas. A client then stops sending to it.
 func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 	name := t.Name
 	mt := metadataTopic{Name: &name, TopicID: t.ID, IsInternal: isInternalTopic(name), TopicAuthorizedOperations: authorizedOperationsOmitted}
 	mt.Partitions = make([]metadataPartition, len(t.Partitions))
-	for i := range t.Partitions {
+	for i, pl := range t.Partitions {
 		mt.Partitions[i] = metadataPartition{
 			PartitionIndex:  int32(i),
 			LeaderID:        b.cfg.NodeID,
@@ -1827,6 +1832,10 @@ func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 			ReplicaNodes:    []int32{b.cfg.NodeID},
 			IsrNodes:        []int32{b.cfg.NodeID},
 			OfflineReplicas: []int32{},
+		}
+		if pl.failed() != nil {
+			p := &mt.Partitions[i]
+			p.ErrorCode, p.LeaderID, p.OfflineReplicas = codeLeaderNotAvailable, -1, []int32{b.cfg.NodeID}
 		}
 	}
 	return mt

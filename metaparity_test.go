@@ -522,3 +522,39 @@ func TestOffsetForLeaderEpochAsKafka(t *testing.T) {
 	}
 	pl.offline.Store(nil) // back, so that the broker closes cleanly
 }
+
+// TestOfflinePartitionHasNoLeader: a partition taken offline by a failed
+// fsync is shown as Kafka shows a partition whose only replica's log dir
+// failed: Metadata answers it LEADER_NOT_AVAILABLE with leader -1 and the
+// replica in OfflineReplicas (KRaftMetadataCache.getPartitionMetadata),
+// DescribeTopicPartitions with leader -1 and the replica offline, and
+// the other partitions as before.
+func TestOfflinePartitionHasNoLeader(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("o", 2)
+	pl := tb.logs.Topic("o").Partitions[1]
+	pl.fail(errors.New("injected"))
+	defer pl.offline.Store(nil) // back, so that the broker closes cleanly
+	node := tb.cfg.NodeID
+	for _, v := range []int16{5, 12} {
+		m := c.metadataAt(v, []metadataRequestTopic{{Name: ptr("o")}}, false)
+		var got []string
+		for _, p := range m.Topics[0].Partitions {
+			got = append(got, fmt.Sprintf("%d: %d leader %d replicas %v isr %v offline %v", p.PartitionIndex, p.ErrorCode, p.LeaderID, p.ReplicaNodes, p.IsrNodes, p.OfflineReplicas))
+		}
+		want := fmt.Sprintf("[0: 0 leader %d replicas [%d] isr [%d] offline [] 1: 5 leader -1 replicas [%d] isr [%d] offline [%d]]", node, node, node, node, node, node)
+		if fmt.Sprint(got) != want {
+			t.Errorf("Metadata v%d: %v, want %s", v, got, want)
+		}
+	}
+	resp := tb.handleDescribeTopicPartitions(context.Background(), &requestContext{header: &requestHeader{APIKey: 75}},
+		&describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{{"o"}}, ResponsePartitionLimit: 10}).(*describeTopicPartitionsResponse)
+	var got []string
+	for _, p := range resp.Topics[0].Partitions {
+		got = append(got, fmt.Sprintf("%d: leader %d offline %v", p.PartitionIndex, p.LeaderID, p.OfflineReplicas))
+	}
+	if want := fmt.Sprintf("[0: leader %d offline [] 1: leader -1 offline [%d]]", node, node); fmt.Sprint(got) != want {
+		t.Errorf("DescribeTopicPartitions: %v, want %s", got, want)
+	}
+}
