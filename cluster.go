@@ -494,9 +494,24 @@ func (b *Broker) handleDescribeLogDirs(ctx context.Context, rc *requestContext, 
 			describe(t, allPartitions(t))
 		}
 	} else {
+		// Kafka collects the request into a set of partitions, and lists
+		// each topic once with each of its partitions once, however often
+		// the request names them.
+		var order []string
+		asked := map[string][]int32{}
 		for _, rt := range req.Topics {
-			if t := b.logs.Topic(rt.Topic); t != nil {
-				describe(t, rt.Partitions)
+			if _, ok := asked[rt.Topic]; !ok {
+				order = append(order, rt.Topic)
+			}
+			for _, p := range rt.Partitions {
+				if !slices.Contains(asked[rt.Topic], p) {
+					asked[rt.Topic] = append(asked[rt.Topic], p)
+				}
+			}
+		}
+		for _, name := range order {
+			if t := b.logs.Topic(name); t != nil {
+				describe(t, asked[name])
 			}
 		}
 	}

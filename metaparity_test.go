@@ -558,3 +558,53 @@ func TestOfflinePartitionHasNoLeader(t *testing.T) {
 		t.Errorf("DescribeTopicPartitions: %v, want %s", got, want)
 	}
 }
+
+// TestDescribeLogDirsEachPartitionOnce: a request that names a topic, or
+// a partition, more than once lists it once, as
+// KafkaApis.handleDescribeLogDirsRequest collects the request into a set
+// and ReplicaManager.describeLogDirs groups the logs by topic.
+func TestDescribeLogDirsEachPartitionOnce(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("d", 3)
+	r := c.roundTrip(35, 4, true, func(w *writer) {
+		writeArrayNonNull(w, []describableLogDirTopic{{"d", []int32{0, 1, 0}}, {"d", []int32{2, 1}}, {"nope", []int32{0}}}, func(w *writer, t describableLogDirTopic) {
+			w.String(t.Topic)
+			w.Int32s(t.Partitions)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	r.Int32()
+	r.Int16()
+	var got []string
+	readArray(r, func(r *reader) int {
+		r.Int16()
+		_ = r.String()
+		readArray(r, func(r *reader) int {
+			name := r.String()
+			readArray(r, func(r *reader) int {
+				p := r.Int32()
+				r.Int64()
+				r.Int64()
+				r.Bool()
+				r.SkipTags()
+				got = append(got, fmt.Sprintf("%s-%d", name, p))
+				return 0
+			})
+			r.SkipTags()
+			return 0
+		})
+		r.Int64()
+		r.Int64()
+		r.SkipTags()
+		return 0
+	})
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[d-0 d-1 d-2]"; fmt.Sprint(got) != want {
+		t.Errorf("partitions listed: %v, want %s", got, want)
+	}
+}
