@@ -1771,6 +1771,16 @@ func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
 
 // metadataTopic answers for one requested topic, creating it if it is
 // missing and allowCreate, from autoCreates, says so.
+//
+// The request that creates a topic is answered UNKNOWN_TOPIC_OR_PARTITION
+// with no partitions, and the next one finds the topic. That is Kafka 4.0's
+// answer: its broker asks the controller to create the topic and answers
+// at once, before the topic exists (AutoTopicCreationManager
+// .sendCreateTopicRequest), and a topic the controller refuses, such as
+// one whose name collides with another's, stays UNKNOWN_TOPIC_OR_PARTITION.
+// Clients retry their metadata until the partitions come; a client that
+// worked here on the first answer would fail against Kafka (kafka-go's
+// Writer returns the error from its first WriteMessages).
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
 	name := deref(rt.Name)
 	missing := metadataTopic{Name: rt.Name, IsInternal: isInternalTopic(name), Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
@@ -1781,28 +1791,22 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		missing.ErrorCode = codeInvalidTopic
 		return missing
 	}
+	missing.ErrorCode = codeUnknownTopicOrPartition
 	if !allowCreate {
-		missing.ErrorCode = codeUnknownTopicOrPartition
 		return missing
 	}
-	t, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
-	if errors.Is(err, errTopicExists) {
-		t = b.logs.Topic(name) // another client created it first
-	} else if errors.Is(err, errInvalidTopic) {
-		missing.ErrorCode = codeInvalidTopic
-		return missing
-	} else if err != nil {
-		b.log.Error("auto-creating topic", "topic", name, "err", err)
-		missing.ErrorCode = codeUnknownServerError
-		return missing
-	} else {
+	_, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
+	switch {
+	case err == nil:
 		b.log.Info("auto-created topic", "topic", name, "partitions", b.cfg.DefaultPartitions)
+	case errors.Is(err, errTopicExists):
+		// Another client created it first.
+	case errors.Is(err, errInvalidTopic):
+		b.log.Info("auto-creation refused", "topic", name, "err", err)
+	default:
+		b.log.Error("auto-creating topic", "topic", name, "err", err)
 	}
-	if t == nil {
-		missing.ErrorCode = codeUnknownTopicOrPartition
-		return missing
-	}
-	return b.describeTopic(t)
+	return missing
 }
 
 // isInternalTopic is Kafka's Topic.isInternal: the topics of its group,

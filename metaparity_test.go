@@ -608,3 +608,33 @@ func TestDescribeLogDirsEachPartitionOnce(t *testing.T) {
 		t.Errorf("partitions listed: %v, want %s", got, want)
 	}
 }
+
+// TestMetadataAutoCreateAnswersUnknownFirst: the Metadata request that
+// creates a topic is answered UNKNOWN_TOPIC_OR_PARTITION with no
+// partitions and a zero topic id, as Kafka 4.0's broker answers before
+// its controller has created the topic
+// (AutoTopicCreationManager.sendCreateTopicRequest); the next request
+// finds it. An invalid name is INVALID_TOPIC_EXCEPTION and creates
+// nothing; without creation a missing topic is UNKNOWN_TOPIC_OR_PARTITION.
+func TestMetadataAutoCreateAnswersUnknownFirst(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	for _, v := range []int16{1, 4, 9, 12} {
+		name := fmt.Sprintf("auto-v%d", v)
+		first := c.metadataAt(v, []metadataRequestTopic{{Name: ptr(name)}, {Name: ptr("bad name")}}, true)
+		if got, want := fmt.Sprint(metadataOutcomes(first)), fmt.Sprintf("[%s 3 0 bad name 17 0]", name); got != want {
+			t.Errorf("v%d first ask: %s, want %s", v, got, want)
+		}
+		if first.Topics[0].TopicID != (uuid{}) {
+			t.Errorf("v%d first ask: topic id %v, want zero", v, first.Topics[0].TopicID)
+		}
+		next := c.metadataAt(v, []metadataRequestTopic{{Name: ptr(name)}}, true)
+		if got, want := fmt.Sprint(metadataOutcomes(next)), fmt.Sprintf("[%s 0 %d]", name, tb.cfg.DefaultPartitions); got != want {
+			t.Errorf("v%d next ask: %s, want %s", v, got, want)
+		}
+	}
+	m := c.metadataAt(12, []metadataRequestTopic{{Name: ptr("never")}}, false)
+	if got, want := fmt.Sprint(metadataOutcomes(m)), "[never 3 0]"; got != want || tb.logs.Topic("never") != nil {
+		t.Errorf("without creation: %s, want %s and no topic", got, want)
+	}
+}
