@@ -1490,7 +1490,9 @@ func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp i
 //
 // Metadata is where clients learn the brokers and the partitions of each
 // topic, and where a topic that does not exist yet is created on first use
-// (auto.create.topics.enable), which librdkafka-based tools rely on.
+// (auto.create.topics.enable), which librdkafka-based tools rely on; as in
+// Kafka, the request that creates it is answered UNKNOWN_TOPIC_OR_PARTITION
+// and the next one finds it (metadataTopic).
 type metadataRequest struct {
 	// Topics is null for all topics, as listing tools ask (kcat -L);
 	// consumers and producers name the topics they use.
