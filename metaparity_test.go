@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -636,5 +637,75 @@ func TestMetadataAutoCreateAnswersUnknownFirst(t *testing.T) {
 	m := c.metadataAt(12, []metadataRequestTopic{{Name: ptr("never")}}, false)
 	if got, want := fmt.Sprint(metadataOutcomes(m)), "[never 3 0]"; got != want || tb.logs.Topic("never") != nil {
 		t.Errorf("without creation: %s, want %s and no topic", got, want)
+	}
+}
+
+// alterQuotasRaw sends AlterClientQuotas v1 and returns each result as
+// "entity code message", the entity as type=name pairs in answer order.
+func (c *testClient) alterQuotasRaw(entries []alterQuotaEntry) []string {
+	c.t.Helper()
+	r := c.roundTrip(49, 1, true, func(w *writer) {
+		writeArrayNonNull(w, entries, func(w *writer, e alterQuotaEntry) {
+			writeArrayNonNull(w, e.Entity, writeQuotaEntityData)
+			writeArrayNonNull(w, e.Ops, func(w *writer, op quotaOp) {
+				w.String(op.Key)
+				w.Float64(op.Value)
+				w.Bool(op.Remove)
+				w.Tags()
+			})
+			w.Tags()
+		})
+		w.Bool(false)
+		w.Tags()
+	})
+	r.Int32()
+	out := readArray(r, func(r *reader) string {
+		code, msg := r.Int16(), r.NullableString()
+		var parts []string
+		for _, d := range readArray(r, readQuotaEntityData) {
+			name := "<default>"
+			if d.EntityName != nil {
+				name = *d.EntityName
+			}
+			parts = append(parts, d.EntityType+"="+name)
+		}
+		r.SkipTags()
+		return fmt.Sprintf("%v %s", parts, outcome(code, msg))
+	})
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatal(err)
+	}
+	return out
+}
+
+// TestAlterClientQuotasAsKafka: what ClientQuotaControlManager answers
+// for the entities AlterClientQuotasRequest.entries reads into maps. A
+// type named twice in an entity keeps its last name; an entity named
+// twice is answered once, "Ignoring duplicate entity" with the entity as
+// ClientQuotaEntity.toString gives it, though the first alteration
+// stands; a key repeated in the ops gets the same answer.
+func TestAlterClientQuotasAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	rate := func(v float64) []quotaOp { return []quotaOp{{Key: producerByteRate, Value: v}} }
+	got := c.alterQuotasRaw([]alterQuotaEntry{
+		{Entity: entity("user", "alice", "client-id", "app"), Ops: rate(100)},
+		{Entity: entity("user", "x", "user", "bob"), Ops: rate(200)},
+		{Entity: entity("client-id", "app", "user", "alice"), Ops: rate(300)},
+		{Entity: entity("user", "<default>"), Ops: []quotaOp{{Key: producerByteRate, Value: 1}, {Key: producerByteRate, Value: 2}}},
+	})
+	want := []string{
+		"[client-id=app user=alice] 42 Ignoring duplicate entity ClientQuotaEntity(entries={client-id=app, user=alice})",
+		"[user=bob] 0 <nil>",
+		"[user=<default>] 42 Ignoring duplicate entity ClientQuotaEntity(entries={user=null})",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("results:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The first alteration of the repeated entity stands.
+	desc := serve(t, tb.Broker, 48, 1, &describeClientQuotasRequest{Components: []quotaFilterComponent{{EntityType: "user", MatchType: matchExact, Match: ptr("alice")}, {EntityType: "client-id", MatchType: matchExact, Match: ptr("app")}}}).(*describeClientQuotasResponse)
+	if len(desc.Entries) != 1 || desc.Entries[0].Values[0].Value != 100 {
+		t.Errorf("alice/app after the request: %+v, want producer_byte_rate 100", desc.Entries)
 	}
 }
