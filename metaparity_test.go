@@ -684,7 +684,9 @@ func (c *testClient) alterQuotasRaw(entries []alterQuotaEntry) []string {
 // type named twice in an entity keeps its last name; an entity named
 // twice is answered once, "Ignoring duplicate entity" with the entity as
 // ClientQuotaEntity.toString gives it, though the first alteration
-// stands; a key repeated in the ops gets the same answer.
+// stands; a key repeated in the ops gets the same answer; the IP
+// combination message is Kafka's, without its missing space; an IP entity
+// must be an address or a name that resolves.
 func TestAlterClientQuotasAsKafka(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
@@ -694,11 +696,17 @@ func TestAlterClientQuotasAsKafka(t *testing.T) {
 		{Entity: entity("user", "x", "user", "bob"), Ops: rate(200)},
 		{Entity: entity("client-id", "app", "user", "alice"), Ops: rate(300)},
 		{Entity: entity("user", "<default>"), Ops: []quotaOp{{Key: producerByteRate, Value: 1}, {Key: producerByteRate, Value: 2}}},
+		{Entity: entity("ip", "10.0.0.1", "user", "alice"), Ops: nil},
+		{Entity: entity("ip", "no-such-host.invalid"), Ops: []quotaOp{{Key: connectionCreationRate, Value: 5}}},
+		{Entity: entity("ip", "127.0.0.1"), Ops: []quotaOp{{Key: connectionCreationRate, Value: 5}}},
 	})
 	want := []string{
 		"[client-id=app user=alice] 42 Ignoring duplicate entity ClientQuotaEntity(entries={client-id=app, user=alice})",
 		"[user=bob] 0 <nil>",
 		"[user=<default>] 42 Ignoring duplicate entity ClientQuotaEntity(entries={user=null})",
+		"[user=alice ip=10.0.0.1] 42 Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId",
+		"[ip=no-such-host.invalid] 42 no-such-host.invalid is not a valid IP or resolvable host.",
+		"[ip=127.0.0.1] 0 <nil>",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("results:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

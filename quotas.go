@@ -67,6 +67,7 @@ import (
 	"io/fs"
 	"maps"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -188,11 +189,29 @@ func parseQuotaEntity(data []quotaEntityData) (quotaEntity, map[string]bool, str
 	// anything.
 	if e.ip.present {
 		if e.user.present || e.clientID.present {
-			return e, nil, "Invalid quota entity combination, IP entity should not be combined with User or ClientId"
+			// Kafka's message, without the space its source forgets
+			// between "should" and "not".
+			return e, nil, "Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId"
+		}
+		if !e.ip.isDefault && !resolvableIP(e.ip.name) {
+			return e, nil, e.ip.name + " is not a valid IP or resolvable host."
 		}
 		return e, ipQuotaKeys, ""
 	}
 	return e, userClientQuotaKeys, ""
+}
+
+// resolvableIP is ClientQuotaControlManager.isValidIpEntity: an IP
+// address, or a name that resolves, as InetAddress.getByName takes both.
+// The lookup is bounded, so that a slow resolver cannot hold the request.
+func resolvableIP(name string) bool {
+	if net.ParseIP(name) != nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+	return err == nil && len(addrs) > 0
 }
 
 // checkQuotaValue is ClientQuotaControlManager.validateQuotaKeyValue.
