@@ -717,3 +717,24 @@ func TestAlterClientQuotasAsKafka(t *testing.T) {
 		t.Errorf("alice/app after the request: %+v, want producer_byte_rate 100", desc.Entries)
 	}
 }
+
+// TestMetadataClusterOperationsNeedDescribe: under the authorizer,
+// Metadata v8-10's cluster authorized operations are 0 for a principal
+// that may not describe the cluster, whatever else it may do there, as
+// KafkaApis.handleTopicMetadataRequest answers; with DESCRIBE they are
+// what it may do.
+func TestMetadataClusterOperationsNeedDescribe(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(acl{resCluster, clusterName, patternLiteral, "User:alice", "*", aclIdempotentWrite, permissionAllow})
+	ops := func() int32 {
+		req := &metadataRequest{Topics: []metadataRequestTopic{}, IncludeClusterAuthorizedOperations: true}
+		return ab.as("User:alice", 3, 10, req).(*metadataResponse).ClusterAuthorizedOperations
+	}
+	if got := ops(); got != 0 {
+		t.Errorf("without DESCRIBE: cluster operations %b, want 0", got)
+	}
+	ab.grant(acl{resCluster, clusterName, patternLiteral, "User:alice", "*", aclDescribe, permissionAllow})
+	if got, want := ops(), int32(1<<aclDescribe|1<<aclIdempotentWrite); got != want {
+		t.Errorf("with DESCRIBE: cluster operations %b, want %b", got, want)
+	}
+}
