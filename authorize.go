@@ -422,8 +422,16 @@ var (
 	// DescribeUserScramCredentials reveals which users exist and their
 	// iteration counts, never a salt or key, yet Kafka asks DESCRIBE on
 	// the cluster for it all the same.
-	checkDescribeUserScramCredentials = clusterCheck(aclDescribe, func(request) response {
-		return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
+	// The refusal repeats the error once per user named, each result
+	// without its user's name, as
+	// DescribeUserScramCredentialsRequest.getErrorResponse builds it.
+	checkDescribeUserScramCredentials = clusterCheck(aclDescribe, func(r request) response {
+		const msg = "Cluster authorization failed."
+		resp := &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr(msg), Results: []describeUserScramResult{}}
+		for range r.(*describeUserScramCredentialsRequest).Users {
+			resp.Results = append(resp.Results, describeUserScramResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr(msg), CredentialInfos: []scramCredentialInfo{}})
+		}
+		return resp
 	})
 	// DescribeLogDirs: DESCRIBE, as KafkaApis asks.
 	checkDescribeLogDirs = clusterCheck(aclDescribe, func(request) response {

@@ -738,3 +738,21 @@ func TestMetadataClusterOperationsNeedDescribe(t *testing.T) {
 		t.Errorf("with DESCRIBE: cluster operations %b, want %b", got, want)
 	}
 }
+
+// TestDescribeScramDeniedPerUser: a principal that may not describe the
+// cluster gets CLUSTER_AUTHORIZATION_FAILED at the top and once per user
+// named, each result with no user name, as
+// DescribeUserScramCredentialsRequest.getErrorResponse answers.
+func TestDescribeScramDeniedPerUser(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	req := &describeUserScramCredentialsRequest{Users: []describeUserScramName{{"alice"}, {"bob"}}}
+	resp := ab.as("User:alice", 50, 0, req).(*describeUserScramCredentialsResponse)
+	var got []string
+	for _, r := range resp.Results {
+		got = append(got, fmt.Sprintf("%q %s", r.User, outcome(r.ErrorCode, r.ErrorMessage)))
+	}
+	want := `31 Cluster authorization failed. ["" 31 Cluster authorization failed. "" 31 Cluster authorization failed.]`
+	if s := outcome(resp.ErrorCode, resp.ErrorMessage) + " " + fmt.Sprint(got); s != want {
+		t.Errorf("%s, want %s", s, want)
+	}
+}
