@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -755,4 +756,34 @@ func TestDescribeScramDeniedPerUser(t *testing.T) {
 	if s := outcome(resp.ErrorCode, resp.ErrorMessage) + " " + fmt.Sprint(got); s != want {
 		t.Errorf("%s, want %s", s, want)
 	}
+}
+
+// TestFramingAsKafka: a request header v2 with a null client id and a
+// tagged field the broker does not know is answered (RequestHeader reads
+// and skips unknown tags), and an API key the broker does not serve
+// closes the connection without an answer, as Kafka's SocketServer does
+// when RequestContext cannot parse the request.
+func TestFramingAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	w := &writer{buf: make([]byte, 4), flexible: true}
+	w.Int16(3)  // Metadata
+	w.Int16(12) // v12: header v2
+	w.Int32(77)
+	w.Int16(-1) // client id: null
+	w.Tags(tag{99, func(w *writer) { w.Int32(7) }})
+	w.ArrayLen(-1) // all topics
+	w.Bool(false)
+	w.Bool(false)
+	w.Tags()
+	binary.BigEndian.PutUint32(w.buf, uint32(len(w.buf)-4))
+	if _, err := c.conn.Write(w.buf); err != nil {
+		t.Fatal(err)
+	}
+	c.corr = 77
+	if _, err := c.recv(true); err != nil {
+		t.Fatalf("Metadata with a null client id and an unknown header tag: %v", err)
+	}
+	c.send(1000, 0, false, func(w *writer) {})
+	c.expectClosed()
 }
