@@ -1153,6 +1153,13 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		})
 		return results
 	}
+	if m.State == txnOngoing && allAdded(m.Partitions, t.Topics) {
+		// Nothing to change, so nothing is written: Kafka answers at once
+		// (TransactionCoordinator.handleAddPartitionsToTransaction,
+		// "partitions.subsetOf"), even when the state could not be saved.
+		each(func(txnPartition) int16 { return codeNone })
+		return results
+	}
 	err := c.change(m, func() {
 		c.begin(m)
 		for _, tt := range t.Topics {
@@ -1169,6 +1176,18 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		each(func(txnPartition) int16 { return code })
 	}
 	return results
+}
+
+// allAdded reports whether every partition of topics is among added.
+func allAdded(added []txnPartition, topics []addPartitionsToTxnTopic) bool {
+	for _, tt := range topics {
+		for _, p := range tt.Partitions {
+			if !slices.Contains(added, txnPartition{tt.Name, p}) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // AddOffsetsToTxn: v0-4 (AddOffsetsToTxnRequest.json, AddOffsetsToTxnResponse.json)

@@ -483,3 +483,71 @@ func TestTxnOffsetCommitUnknownTopicFirst(t *testing.T) {
 		t.Errorf("unknown topic, wrong epoch: %d, want UNKNOWN_TOPIC_OR_PARTITION", code)
 	}
 }
+
+// addPartitions is AddPartitionsToTxn v3 for several partitions of one
+// topic; it returns each partition's error code.
+func (c *testClient) addPartitions(id string, pid int64, epoch int16, topic string, partitions ...int32) []int16 {
+	c.t.Helper()
+	r := c.roundTrip(24, 3, true, func(w *writer) {
+		w.String(id)
+		w.Int64(pid)
+		w.Int16(epoch)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.Int32s(partitions)
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	codes := make([]int16, r.ArrayLen())
+	for i := range codes {
+		r.Int32()
+		codes[i] = r.Int16()
+		r.SkipTags()
+	}
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return codes
+}
+
+// TestAddPartitionsToTxnAlreadyAdded: naming only partitions already in
+// the Ongoing transaction is answered NONE at once, with nothing written
+// to the state (TransactionCoordinator.handleAddPartitionsToTransaction,
+// "partitions.subsetOf"); a set with a new partition among old ones is
+// written as before.
+func TestAddPartitionsToTxnAlreadyAdded(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 3)
+	_, pid, epoch := c.initTxn("app", 60000)
+	if codes := c.addPartitions("app", pid, epoch, "tx", 0, 1); codes[0] != codeNone || codes[1] != codeNone {
+		t.Fatal(codes)
+	}
+	stateSize := func() int64 {
+		tb.txns.mu.Lock()
+		defer tb.txns.mu.Unlock()
+		return tb.txns.state.size
+	}
+	before := stateSize()
+	if codes := c.addPartitions("app", pid, epoch, "tx", 1, 0); codes[0] != codeNone || codes[1] != codeNone {
+		t.Errorf("partitions already added: %v, want NONE", codes)
+	}
+	if after := stateSize(); after != before {
+		t.Errorf("partitions already added: the state file grew from %d to %d bytes, want no write", before, after)
+	}
+	if codes := c.addPartitions("app", pid, epoch, "tx", 0, 2); codes[0] != codeNone || codes[1] != codeNone {
+		t.Errorf("one old and one new partition: %v, want NONE", codes)
+	}
+	if after := stateSize(); after == before {
+		t.Error("one old and one new partition: nothing written")
+	}
+	tb.txns.mu.Lock()
+	got := len(tb.txns.byID["app"].Partitions)
+	tb.txns.mu.Unlock()
+	if got != 3 {
+		t.Errorf("partitions in the transaction: %d, want 3", got)
+	}
+}
