@@ -337,9 +337,9 @@ type txnMeta struct {
 	ProducerID    int64  `json:"producer_id"`
 	ProducerEpoch int16  `json:"producer_epoch"`
 	// LastProducerEpoch is the epoch before the last bump, so that a
-	// producer retrying an InitProducerId whose answer it lost, or
-	// recovering after its transaction timed out, is not taken for a
-	// zombie (TransactionMetadata.lastProducerEpoch); -1 if none.
+	// producer retrying an InitProducerId whose answer it lost is not
+	// taken for a zombie (TransactionMetadata.lastProducerEpoch); -1 if
+	// none, as after a fence (a new instance, or a timeout).
 	LastProducerEpoch int16 `json:"last_producer_epoch"`
 	// PreviousProducerID is the producer id before the last move to a new
 	// one at an exhausted epoch, so that a retry of the InitProducerId
@@ -849,15 +849,15 @@ func (c *txnCoordinator) expire(m *txnMeta, now time.Time) {
 		}
 	case m.State == txnOngoing && now.UnixMilli() >= m.StartMs+int64(m.TimeoutMs):
 		c.b.log.Info("aborting a timed-out transaction", "transactional.id", m.ID, "producer", m.ProducerID)
-		// At the last epoch the markers take math.MaxInt16 and the id
-		// keeps its producer id, fenced, as Kafka's fence does; the next
-		// InitProducerId moves it on. Below it, the producer may come
-		// back at the epoch of the abort (see reinit).
-		abort := c.bump
-		if m.ProducerEpoch >= lastProducerEpoch {
-			abort = c.fence
-		}
-		if err := abort(m); err != nil {
+		// Kafka's TransactionCoordinator.abortTimedOutTransactions fences
+		// (TransactionMetadata.prepareFenceProducerEpoch): the markers
+		// carry the next epoch, which becomes the producer's, and no
+		// epoch before it is kept, so the producer that timed out is
+		// PRODUCER_FENCED even when it names its epoch in InitProducerId
+		// (reinit). At the last epoch the markers take math.MaxInt16 and
+		// the id keeps its producer id; the next InitProducerId moves it
+		// on.
+		if err := c.fence(m); err != nil {
 			c.b.log.Error("aborting a timed-out transaction", "transactional.id", m.ID, "err", err)
 		}
 	}
