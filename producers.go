@@ -466,15 +466,6 @@ func (p *producerIDs) Next() (int64, error) {
 	return id, nil
 }
 
-// MayHaveIssued reports whether id lies below every id not yet handed out,
-// so that it may belong to a producer of this broker. An id at or past that
-// point was never handed out.
-func (p *producerIDs) MayHaveIssued(id int64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return id >= 0 && id < p.next
-}
-
 // InitProducerId: v0-5 (InitProducerIdRequest.json, InitProducerIdResponse.json)
 //
 //	v2: flexible
@@ -488,18 +479,13 @@ func (p *producerIDs) MayHaveIssued(id int64) bool {
 // Ids come from a persisted allocator, so none is handed out twice, even
 // across restarts.
 //
-// From v3 a producer that has lost track of its sequence numbers may name
-// its id and epoch to get a new epoch, in which it starts again at
-// sequence 0 and its batches of older epochs are refused (KIP-360). The
-// epoch goes up by one; at math.MaxInt16-1, where Kafka stops bumping
-// (TransactionMetadata.isProducerEpochExhausted), the producer gets a new
-// id at epoch 0 instead, as it does when it names an id never handed out.
-// Both ProducerId and ProducerEpoch, or neither, must be -1.
-//
-// Where we differ from Kafka: Kafka answers every non-transactional
-// request with a new id at epoch 0 and bumps epochs only for transactional
-// ids; here the named id keeps its identity, which clients accept either
-// way since they use what the answer says.
+// From v3 a request may name the producer's id and epoch (KIP-360). Both
+// ProducerId and ProducerEpoch, or neither, must be -1. Without a
+// transactional id the named producer changes nothing: the answer is a new
+// id at epoch 0, as from Kafka's TransactionCoordinator.handleInitProducerId
+// (transactionalId == null). An idempotent producer that has lost track of
+// its sequence numbers bumps its epoch itself, and asks for a new id only
+// when the epoch is exhausted (the Java client's TransactionManager).
 //
 // A request with a TransactionalId goes to the transaction coordinator
 // (txn.go): the id keeps its producer id across InitProducerId calls and
@@ -552,8 +538,7 @@ func (m *initProducerIDResponse) encode(w *writer, v int16) {
 const lastProducerEpoch = math.MaxInt16 - 1
 
 // handleInitProducerID hands transactional producers to the coordinator,
-// and answers an idempotent one here with a bumped epoch of the id it
-// names, or else a new id. A new id costs a disk write only once per
+// and answers an idempotent one here with a new id. A new id costs a disk write only once per
 // block of ids, which is reserved on disk before any of it is handed out
 // (producers.go).
 func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
@@ -568,8 +553,6 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 		return fail(codeInvalidRequest)
 	case req.TransactionalID != nil:
 		return b.txns.initProducer(req, rc.header.APIVersion)
-	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
-		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
 	}
 	id, err := b.producerIDs.Next()
 	if err != nil {
