@@ -1154,9 +1154,8 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		return results
 	}
 	if m.State == txnOngoing && allAdded(m.Partitions, t.Topics) {
-		// Nothing to change, so nothing is written: Kafka answers at once
-		// (TransactionCoordinator.handleAddPartitionsToTransaction,
-		// "partitions.subsetOf"), even when the state could not be saved.
+		// Nothing to change, nothing written: answered at once, as by
+		// TransactionCoordinator.handleAddPartitionsToTransaction.
 		each(func(txnPartition) int16 { return codeNone })
 		return results
 	}
