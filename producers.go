@@ -34,6 +34,8 @@
 //     producer has taken over.
 //   - Of a newer epoch: accepted if it starts at sequence 0, and the batches
 //     of the old epoch are forgotten; OUT_OF_ORDER_SEQUENCE_NUMBER if not.
+//   - Of the same epoch, from a producer known here only by a transaction
+//     marker: the same, sequence 0 or OUT_OF_ORDER_SEQUENCE_NUMBER.
 //   - Of the same epoch, with the first and last sequence of a retained
 //     batch: a duplicate. Append stores nothing and reports the offset the
 //     batch got the first time, which the Produce handler answers with no
@@ -158,8 +160,14 @@ func (e *producerEntry) check(h *batchHeader) (*producerBatch, error) {
 		}
 		return nil, nil
 	case len(e.batches) == 0:
-		// The epoch came from a transaction marker (withMarker): no batch
-		// of it is known, so, as for an unknown producer, any is accepted.
+		// The epoch came from a transaction marker (withMarker): the
+		// producer has no last sequence here, so the batch must be its
+		// first, at sequence 0 (ProducerAppendInfo.checkSequence:
+		// inSequence(NO_SEQUENCE, firstSeq)).
+		if h.BaseSequence != 0 {
+			return nil, fmt.Errorf("%w: producer %d epoch %d starts at sequence %d after only a marker, not 0",
+				errOutOfOrderSequence, h.ProducerID, h.ProducerEpoch, h.BaseSequence)
+		}
 		return nil, nil
 	}
 	if i := slices.IndexFunc(e.batches, func(b producerBatch) bool {

@@ -551,3 +551,40 @@ func TestAddPartitionsToTxnAlreadyAdded(t *testing.T) {
 		t.Errorf("partitions in the transaction: %d, want 3", got)
 	}
 }
+
+// TestProducerAfterMarkerOnlyStartsAtZero: a producer whose only trace in
+// a partition is a transaction marker (it added the partition and wrote
+// nothing there) has no last sequence there, so its next batch of the same
+// epoch must start at sequence 0 (ProducerAppendInfo.checkSequence:
+// inSequence(NO_SEQUENCE, firstSeq)), before and after a restart.
+func TestProducerAfterMarkerOnlyStartsAtZero(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+		t.Fatalf("EndTxn: %d", code)
+	}
+	for run := range 2 {
+		if run == 1 {
+			tb.stop()
+			tb = startBroker(t, dir)
+			c = dial(t, tb.addr)
+			c.txnIDs = map[int64]string{pid: "app"}
+		}
+		c.addPartition("app", pid, epoch, "tx", 0)
+		if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 5, 1)); code != codeOutOfOrderSequenceNumber {
+			t.Errorf("run %d: sequence 5 after only a marker: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", run, code)
+		}
+		if run == 0 {
+			if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+				t.Fatalf("EndTxn: %d", code)
+			}
+		}
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+		t.Errorf("sequence 0 after only a marker: %d, want NONE", code)
+	}
+}
