@@ -53,10 +53,22 @@
 // but the cost grows with the log: one small read per batch of every
 // segment. Kafka bounds it by writing the state to a <offset>.snapshot file
 // at each segment roll and at shutdown, and replaying only the batches
-// after the newest snapshot; that, and expiring producers idle for
-// producer.id.expiration.ms (default one day), is what this file would
-// grow next. Until then a partition keeps every producer it has seen, five
-// batches each, for as long as it is open.
+// after the newest snapshot; that is what this file would grow next.
+//
+// Design note: a producer is forgotten once its last batch or marker is
+// producer.id.expiration.ms old (default one day) and it has no
+// transaction open in the partition, as Kafka's ProducerStateManager
+// forgets it; "old" goes by the batch's max timestamp, as Kafka's
+// lastTimestamp does. A check every
+// producer.id.expiration.check.interval.ms (10 minutes) does it while the
+// broker runs. Its next batch is then a new producer's, accepted at any
+// sequence (the first rule above). The replay at open applies the same
+// rule, with no snapshot to keep it: a producer expired by now is
+// dropped, as Kafka drops expired producers when it loads a snapshot, and
+// a batch that comes a whole expiration after its producer's previous
+// one starts the producer anew, as the check in between would have. So a
+// restart neither brings back a producer that expired nor keeps batches
+// from before an expiry to take a retry for a duplicate.
 //
 // Design note: producer ids are reserved in blocks of 1000, as Kafka's
 // controller grants them to brokers (AllocateProducerIds, KIP-730). The
@@ -81,6 +93,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Errors of idempotent appends, which the Produce handler answers with an
@@ -311,6 +324,11 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 				return true
 			}
 			var b []byte
+			if !h.isControl() && ps.expired(h.ProducerID, h.MaxTimestamp, l.opts.ProducerIDExpirationMs, &txns) {
+				// The periodic check would have forgotten the producer
+				// before this batch: it starts anew, as it did then.
+				delete(ps, h.ProducerID)
+			}
 			if h.isControl() {
 				ps[h.ProducerID] = ps[h.ProducerID].withMarker(&h)
 				var err error
@@ -329,7 +347,53 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 			return producerStates{}, txns
 		}
 	}
+	ps.expire(time.Now().UnixMilli(), l.opts.ProducerIDExpirationMs, &txns)
 	return ps, txns
+}
+
+// expired reports whether producer pid's state has expired by nowMs: it
+// has no transaction open in the partition, and its last batch or marker
+// is expirationMs or more older (ProducerStateManager.isProducerExpired,
+// which goes by the same timestamp, the batch's max timestamp).
+func (ps producerStates) expired(pid, nowMs, expirationMs int64, txns *partitionTxns) bool {
+	e := ps[pid]
+	if e == nil {
+		return false
+	}
+	_, open := txns.ongoing[pid]
+	return !open && nowMs-e.lastTimestamp >= expirationMs
+}
+
+// expire forgets every producer whose state has expired by nowMs:
+// ProducerStateManager.removeExpiredProducers.
+func (ps producerStates) expire(nowMs, expirationMs int64, txns *partitionTxns) {
+	for pid := range ps {
+		if ps.expired(pid, nowMs, expirationMs, txns) {
+			delete(ps, pid)
+		}
+	}
+}
+
+// expireProducers forgets the partition's expired producers, under
+// appendMu, so that no append checks a batch against a producer that is
+// being forgotten.
+func (l *partitionLog) expireProducers(now time.Time) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	l.producers.expire(now.UnixMilli(), l.opts.ProducerIDExpirationMs, &l.txns)
+}
+
+// ExpireProducers forgets, in every partition, the producers expired by
+// now; Serve calls it every producer.id.expiration.check.interval.ms, as
+// Kafka's UnifiedLog schedules its PeriodicProducerExpirationCheck.
+func (d *logDir) ExpireProducers(now time.Time) {
+	for _, t := range d.Topics() {
+		for _, pl := range t.Partitions {
+			pl.expireProducers(now)
+		}
+	}
 }
 
 // Producer ids.

@@ -4,7 +4,9 @@
 package kafka
 
 import (
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"testing"
 	"time"
 )
@@ -586,5 +588,137 @@ func TestProducerAfterMarkerOnlyStartsAtZero(t *testing.T) {
 	}
 	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
 		t.Errorf("sequence 0 after only a marker: %d, want NONE", code)
+	}
+}
+
+// idempotentBatchAt is idempotentBatch with records timestamped from ts.
+func idempotentBatchAt(id int64, epoch int16, seq int32, n int, ts int64) []byte {
+	b := makeBatch(recordsAt(ts, n)...)
+	be := binary.BigEndian
+	be.PutUint64(b[43:], uint64(id))
+	be.PutUint16(b[51:], uint16(epoch))
+	be.PutUint32(b[53:], uint32(seq))
+	be.PutUint32(b[batchCRCOffset:], crc32.Checksum(b[batchAttrOffset:], castagnoli))
+	return b
+}
+
+// producerKnown reports whether topic-0 holds state for producer pid.
+func (tb *testBroker) producerKnown(topic string, pid int64) bool {
+	pl := tb.topicPartition(tb.logs.Topic(topic), 0)
+	pl.appendMu.Lock()
+	defer pl.appendMu.Unlock()
+	return pl.producers[pid] != nil
+}
+
+// TestProducerStateExpires: a producer whose last batch is
+// producer.id.expiration.ms old, and who has no open transaction, is
+// forgotten (ProducerStateManager.removeExpiredProducers), so its next
+// batch is a new producer's, accepted at any sequence
+// (ProducerAppendInfo.checkSequence); one with an open transaction is
+// kept. The expiry holds across a restart, as Kafka's snapshot load drops
+// expired producers (ProducerStateManager.loadFromSnapshot).
+func TestProducerStateExpires(t *testing.T) {
+	var cfg Config
+	if err := cfg.Set("producer.id.expiration.ms", "3600000"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg.DataDir = dir
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("idem", 1)
+	c.createTopic("tx", 1)
+	_, idle, _ := c.initProducerID(nil, -1, -1)
+	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 0, 3)); code != codeNone {
+		t.Fatal(code)
+	}
+	_, txn, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", txn, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(txn, epoch, 0, 3)); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.logs.ExpireProducers(time.Now().Add(2 * time.Hour))
+	if tb.producerKnown("idem", idle) {
+		t.Error("an idle producer is kept past producer.id.expiration.ms")
+	}
+	if !tb.producerKnown("tx", txn) {
+		t.Error("a producer with an open transaction expired")
+	}
+	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 9, 1)); code != codeNone {
+		t.Errorf("the expired producer's next batch: %d, want NONE (a new producer)", code)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(txn, epoch, 9, 1)); code != codeOutOfOrderSequenceNumber {
+		t.Errorf("a gap in an open transaction: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", code)
+	}
+
+	// A producer whose batches are older than the expiration is not
+	// brought back by the restart's replay of the log.
+	_, old, _ := c.initProducerID(nil, -1, -1)
+	if code, _ := c.produce("idem", 0, idempotentBatchAt(old, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.stop()
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	if tb.producerKnown("idem", old) {
+		t.Error("after a restart: a producer idle past producer.id.expiration.ms is back")
+	}
+	if !tb.producerKnown("idem", idle) {
+		t.Error("after a restart: a producer that wrote since its expiry is gone")
+	}
+	if code, _ := c.produce("idem", 0, idempotentBatch(old, 0, 7, 1)); code != codeNone {
+		t.Errorf("after a restart, the expired producer's next batch: %d, want NONE", code)
+	}
+	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 12, 1)); code != codeOutOfOrderSequenceNumber {
+		t.Errorf("after a restart, a gap of a live producer: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", code)
+	}
+}
+
+// TestProducerStateExpiryRuns: Serve looks for expired producers every
+// producer.id.expiration.check.interval.ms.
+func TestProducerStateExpiryRuns(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Millisecond, ProducerIDExpirationCheckInterval: 10 * time.Millisecond})
+	c := dial(t, tb.addr)
+	c.createTopic("idem", 1)
+	_, pid, _ := c.initProducerID(nil, -1, -1)
+	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 1)); code != codeNone {
+		t.Fatal(code)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for tb.producerKnown("idem", pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("producer not expired after 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestProducerStateExpiryReplay: a restart replays a producer's batches
+// from before and after its expiry as the broker saw them: the batch that
+// followed the expiry started the producer anew, so a batch of before it
+// is not taken for a duplicate after the restart either.
+func TestProducerStateExpiryReplay(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Hour}
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("idem", 1)
+	_, pid, _ := c.initProducerID(nil, -1, -1)
+	old := idempotentBatchAt(pid, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())
+	if code, _ := c.produce("idem", 0, old); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.logs.ExpireProducers(time.Now())
+	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 5)); code != codeNone {
+		t.Fatalf("first batch after the expiry: %d", code)
+	}
+	for run := range 2 {
+		if run == 1 {
+			tb.stop()
+			tb = startBrokerWith(t, cfg)
+			c = dial(t, tb.addr)
+		}
+		if code, _ := c.produce("idem", 0, old); code != codeOutOfOrderSequenceNumber {
+			t.Errorf("run %d: the batch of before the expiry again: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", run, code)
+		}
 	}
 }
