@@ -86,6 +86,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -348,6 +349,15 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 		}
 	}
 	ps.expire(time.Now().UnixMilli(), l.opts.ProducerIDExpirationMs, &txns)
+	if len(l.segments) > 0 && l.segments[0].base > 0 {
+		// Batches before the first segment are gone (retention,
+		// DeleteRecords), so a producer found only by a marker may have
+		// had batches there, whose last sequence Kafka's snapshot would
+		// still know. Unknown, it takes whatever sequence comes next, as
+		// ProducerAppendInfo.checkSequence does for a producer whose
+		// records were all deleted, rather than only 0.
+		maps.DeleteFunc(ps, func(_ int64, e *producerEntry) bool { return len(e.batches) == 0 })
+	}
 	return ps, txns
 }
 

@@ -722,3 +722,35 @@ func TestProducerStateExpiryReplay(t *testing.T) {
 		}
 	}
 }
+
+// TestProducerMarkerOnlyAfterDeletedBatches: a restart that finds a
+// producer only by a marker, its batches before it deleted (DeleteRecords,
+// retention), does not know the producer's last sequence, which Kafka's
+// snapshot still would; the producer's next batch is accepted as it comes,
+// as ProducerAppendInfo.checkSequence accepts one whose records were all
+// deleted, and not refused for not starting at 0.
+func TestProducerMarkerOnlyAfterDeletedBatches(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir(), SegmentBytes: 1}
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
+		t.Fatal(code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatal(code)
+	}
+	if code, _ := c.deleteRecords("tx", 0, 3); code != codeNone {
+		t.Fatalf("DeleteRecords: %d", code)
+	}
+	tb.stop()
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	c.txnIDs = map[int64]string{pid: "app"}
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 3, 1)); code != codeNone {
+		t.Errorf("the producer's next batch after its batches were deleted and a restart: %d, want NONE", code)
+	}
+}
