@@ -363,8 +363,9 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 
 // expired reports whether producer pid's state has expired by nowMs: it
 // has no transaction open in the partition, and its last batch or marker
-// is expirationMs or more older (ProducerStateManager.isProducerExpired,
-// which goes by the same timestamp, the batch's max timestamp).
+// is timestamped expirationMs or more before nowMs
+// (ProducerStateManager.isProducerExpired, which goes by the same
+// timestamp, the batch's max timestamp).
 func (ps producerStates) expired(pid, nowMs, expirationMs int64, txns *partitionTxns) bool {
 	e := ps[pid]
 	if e == nil {

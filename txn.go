@@ -185,11 +185,10 @@ type abortedTxn struct {
 // partitionTxns is what a partition knows of transactions: the first
 // offset of each producer's open transaction, and the aborted ones in
 // marker order. The log's mu guards it; Append changes it under appendMu
-// and mu, after the batches are stored. Like the producer state, it is
-// kept for as long as the partition is open: entries of segments that
-// retention deleted are dropped only at the next start, when the index is
-// rebuilt from the segments that remain (Kafka deletes a segment's
-// .txnindex with it).
+// and mu, after the batches are stored. It is kept for as long as the
+// partition is open: entries of segments that retention deleted are
+// dropped only at the next start, when the index is rebuilt from the
+// segments that remain (Kafka deletes a segment's .txnindex with it).
 type partitionTxns struct {
 	ongoing map[int64]int64 // producer id -> first offset
 	aborted []abortedTxn    // by lastOffset
