@@ -911,3 +911,29 @@ func TestProducePartitionNamedTwice(t *testing.T) {
 		t.Errorf("high watermark %d after a good mention then a malformed one, want 2: Kafka appends the good one", hw)
 	}
 }
+
+// TestProduceBatchOverSegmentBytes: a batch larger than the topic's
+// segment.bytes is RECORD_LIST_TOO_LARGE, answered with -1 offsets, and
+// nothing is stored, as UnifiedLog.append refuses a batch no segment can
+// hold; one that fits is stored. The check is on the batch as stored, so
+// it comes before a retry is found a duplicate.
+func TestProduceBatchOverSegmentBytes(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("s", 1, map[string]*string{"segment.bytes": ptr("200")}); code != codeNone {
+		t.Fatalf("create: %d", code)
+	}
+	small, big := makeBatch(testRecord{1, "v"}), bigBatch(1)
+	if len(small) > 200 || len(big) <= 200 {
+		t.Fatalf("batches of %d and %d bytes do not straddle 200", len(small), len(big))
+	}
+	if p := c.produceAt(9, -1, "s", 0, big); p.ErrorCode != codeRecordListTooLarge || p.BaseOffset != -1 || p.LogStartOffset != -1 {
+		t.Errorf("a %d-byte batch: %+v, want RECORD_LIST_TOO_LARGE, base -1 and log start -1", len(big), p)
+	}
+	if p := c.produceAt(9, -1, "s", 0, small); p.ErrorCode != codeNone || p.BaseOffset != 0 {
+		t.Errorf("a %d-byte batch: %+v, want it stored at 0", len(small), p)
+	}
+	if _, hw, _ := c.fetch("s", 0, 0, 0, 0); hw != 1 {
+		t.Errorf("high watermark %d, want 1: only the batch that fits", hw)
+	}
+}

@@ -593,6 +593,12 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 			return codeInvalidRecord, -1, ptr(invalidRecordMessage(pr.RecordErrors))
 		}
 	}
+	if size, most := headers[0].Size(), topic.Configs.segmentBytes(b.cfg.SegmentBytes); int64(size) > most {
+		// UnifiedLog.append: no segment could hold the batch, so it is
+		// refused, whatever max.message.bytes allows, before the
+		// producer's sequence is looked at.
+		return codeRecordListTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over segment.bytes %d", size, most))
+	}
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
