@@ -1244,7 +1244,9 @@ type Config struct {
 
 	// SegmentBytes is the size at which a partition rolls to a new segment
 	// file (log.segment.bytes, default 1 GiB), for topics that do not set
-	// segment.bytes.
+	// segment.bytes. Set here or by -segment-bytes it may be below the
+	// 1 MiB that Kafka 4.0, and Set, require of log.segment.bytes, so that
+	// tests can roll segments with little data.
 	SegmentBytes int64
 
 	// Fsync is when appended records are forced to disk with fsync, the
