@@ -1114,3 +1114,34 @@ func TestDeleteTopicLogsNoCloseWarning(t *testing.T) {
 		t.Errorf("DeleteTopic logged:\n%s", logged.String())
 	}
 }
+
+// TestCreateTopicsOnFullDisk: CreateTopics on a full data disk is
+// KAFKA_STORAGE_ERROR, Kafka's code for a log dir that failed, with a
+// message saying the disk is full, and a log line; nothing is made, and
+// once space is freed the topic is made. (Kafka's KRaft controller would
+// record the topic and the broker then fail its log dir, leaving the
+// partitions offline; with the one dir for both here, the client is told
+// at once.)
+func TestCreateTopicsOnFullDisk(t *testing.T) {
+	mnt := mountTmpfs(t, 1<<20)
+	var logs syncBuffer
+	tb := startBrokerWith(t, Config{DataDir: filepath.Join(mnt, "data"), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c := dial(t, tb.addr)
+	filler := fillDisk(t, mnt)
+	res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 3, ReplicationFactor: 1}}, false)[0]
+	if res.ErrorCode != codeKafkaStorageError || res.ErrorMessage == nil || !strings.Contains(*res.ErrorMessage, "no space left on device") {
+		t.Errorf("CreateTopics on a full disk: %s, want KAFKA_STORAGE_ERROR saying the disk is full", outcome(res.ErrorCode, res.ErrorMessage))
+	}
+	if tb.logs.Topic("t") != nil {
+		t.Error("the topic was made on a full disk")
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "no space left on device") {
+		t.Errorf("no error in the log says the disk is full:\n%s", logs.String())
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 3, ReplicationFactor: 1}}, false)[0]; res.ErrorCode != codeNone {
+		t.Errorf("CreateTopics once space is free: %s", outcome(res.ErrorCode, res.ErrorMessage))
+	}
+}

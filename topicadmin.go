@@ -270,8 +270,13 @@ func (b *Broker) createdTopic(spec newTopic, err error) (int16, *string) {
 		return codeInvalidTopic, ptr(err.Error())
 	}
 	if err != nil {
-		b.log.Error("creating topic", "topic", spec.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
+		// A failed write of the data dir is KAFKA_STORAGE_ERROR (a full
+		// disk, most often), which the message names. Kafka's controller
+		// would record the topic and the broker then fail its log dir,
+		// leaving the partitions offline; with the one dir here, nothing
+		// is made and the client is told at once.
+		b.log.Error("creating topic failed: nothing was made", "topic", spec.Name, "err", err)
+		return errorCode(err), ptr(err.Error())
 	}
 	b.log.Info("created topic", "topic", spec.Name, "partitions", spec.Partitions, "configs", spec.Configs)
 	return codeNone, nil
@@ -735,8 +740,8 @@ func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (i
 		return codeNone, nil
 	}
 	if err := b.logs.CreatePartitions(t.Name, t.Count); err != nil {
-		b.log.Error("creating partitions", "topic", t.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
+		b.log.Error("creating partitions failed: none was made", "topic", t.Name, "err", err)
+		return errorCode(err), ptr(err.Error()) // KAFKA_STORAGE_ERROR for a failed write, as createdTopic
 	}
 	return codeNone, nil
 }

@@ -1134,11 +1134,18 @@ type growth struct {
 	err    error
 }
 
-// fail records why g failed; the first reason wins.
+// fail records why g failed; the first reason wins. Every reason but a
+// dir in the way is the data dir failing to write (a full disk, most
+// often), which wraps errStorage: CreateTopics and CreatePartitions then
+// answer KAFKA_STORAGE_ERROR, Kafka's code for a failed log dir.
 func (g *growth) fail(err error) {
-	if g.err == nil {
-		g.err = fmt.Errorf("kafka: create partitions %d to %d of %q: %w", g.from, g.to-1, g.topic, err)
+	if g.err != nil {
+		return
 	}
+	if !errors.Is(err, fs.ErrExist) && !errors.Is(err, errStorage) {
+		err = fmt.Errorf("%w: %w", errStorage, err)
+	}
+	g.err = fmt.Errorf("kafka: create partitions %d to %d of %q: %w", g.from, g.to-1, g.topic, err)
 }
 
 // grow makes the partitions of every growth, committing each growth in
@@ -1306,7 +1313,7 @@ func (d *logDir) openGrown(g *growth) {
 			if uerr := d.retire(g.topic, g.id, g.from, g.to); uerr != nil {
 				d.logger.Error("taking back partitions that failed to open", "topic", g.topic, "err", uerr)
 			}
-			g.fail(fmt.Errorf("%w: %w", errStorage, err))
+			g.fail(err)
 			return
 		}
 		g.made = append(g.made, pl)
