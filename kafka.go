@@ -983,6 +983,28 @@ func noAnswer(req request) bool {
 	return ok && p.Acks == 0
 }
 
+// produceFailures is nil if every partition of an acks=0 produce's answer
+// succeeded, or else an error naming each partition that failed and its
+// Kafka error, which closes the connection (noAnswer).
+func produceFailures(r response) error {
+	resp, ok := r.(*produceResponse)
+	if !ok {
+		return nil
+	}
+	var failed []string
+	for _, t := range resp.Responses {
+		for _, p := range t.PartitionResponses {
+			if p.ErrorCode != codeNone {
+				failed = append(failed, fmt.Sprintf("%s-%d %s", t.Name, p.Index, errorName(p.ErrorCode)))
+			}
+		}
+	}
+	if failed == nil {
+		return nil
+	}
+	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
+}
+
 // parseRequest decodes a frame: the request header, then the body of the
 // API and version the header names. On errUnsupportedVersion the header is
 // still returned, so the caller can answer ApiVersions.
@@ -1226,7 +1248,9 @@ type Config struct {
 
 	// SegmentBytes is the size at which a partition rolls to a new segment
 	// file (log.segment.bytes, default 1 GiB), for topics that do not set
-	// segment.bytes.
+	// segment.bytes. Set here or by -segment-bytes it may be below the
+	// 1 MiB that Kafka 4.0, and Set, require of log.segment.bytes, so that
+	// tests can roll segments with little data.
 	SegmentBytes int64
 
 	// Fsync is when appended records are forced to disk with fsync, the

@@ -334,10 +334,14 @@ var brokerSettings = []brokerSetting{
 		set: func(c *Config, v string) error { return setMillis(&c.RetentionCheckInterval, v, 1) }},
 	// Retention and compaction work a segment at a time, so the segment
 	// size bounds how much past its retention data can stay; topics
-	// override it with segment.bytes.
+	// override it with segment.bytes. Since Kafka 4.0 it is at least 1 MiB
+	// (ServerLogConfigs, KIP-1030); smaller segments are for tests, which
+	// set Config.SegmentBytes or -segment-bytes, or the topic config.
 	{name: "log.segment.bytes", typ: configTypeInt, doc: "The default segment.bytes of topics.",
 		get: func(c *Config) string { return strconv.FormatInt(c.SegmentBytes, 10) },
-		set: func(c *Config, v string) error { return setInt64(&c.SegmentBytes, v, minSegmentBytes, math.MaxInt32) }},
+		set: func(c *Config, v string) error {
+			return setInt64(&c.SegmentBytes, v, minLogSegmentBytes, math.MaxInt32)
+		}},
 	// KIP-227's fetch sessions save resending every partition on each
 	// fetch; the cap bounds their memory, and 0 turns them off, as in Kafka,
 	// which makes every fetch a full one.
