@@ -1157,8 +1157,10 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 //
 //	v0: KIP-848
 //
-// A group that does not exist, or is a classic group, gets
-// GROUP_ID_NOT_FOUND, as in Kafka. Authorized operations come from the
+// A group that does not exist, or is a classic or share group, gets
+// GROUP_ID_NOT_FOUND, as in Kafka, with the message of the exception
+// GroupMetadataManager.consumerGroup throws: "Group X not found." or
+// "Group X is not a consumer group.". Authorized operations come from the
 // ACLs, as DescribeGroups's do (operations.go), and a group with a topic
 // the caller may not describe is hidden (authorize.go).
 type consumerGroupDescribeRequest struct {
@@ -1254,6 +1256,10 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 	req := r.(*consumerGroupDescribeRequest)
 	resp := &consumerGroupDescribeResponse{Groups: make([]consumerDescribedGroup, len(req.GroupIDs))}
 	for i, id := range req.GroupIDs {
+		if b.shares.exists(id) {
+			resp.Groups[i] = notConsumerGroup(id)
+			continue
+		}
 		resp.Groups[i] = b.groups.describeConsumer(id)
 		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
 			resp.Groups[i].AuthorizedOperations = b.authorizedOperations(rc, resGroup, id)
@@ -1265,15 +1271,15 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
 	d := consumerDescribedGroup{GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
 	g := c.lockGroup(id, false)
-	if g == nil || g.consumer == nil {
-		if g != nil {
-			g.mu.Unlock()
-		}
+	if g == nil {
 		msg := "Group " + id + " not found."
 		d.ErrorCode, d.ErrorMessage = codeGroupIDNotFound, &msg
 		return d
 	}
 	defer g.mu.Unlock()
+	if g.consumer == nil {
+		return notConsumerGroup(id)
+	}
 	cg := g.consumer
 	d.GroupState, d.GroupEpoch, d.AssignmentEpoch, d.AssignorName = cg.state().String(), cg.epoch, cg.assignmentEpoch, cg.assignor
 	for _, m := range cg.sortedMembers() {
@@ -1291,6 +1297,14 @@ func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
 		})
 	}
 	return d
+}
+
+// notConsumerGroup describes a group of another type: it exists, but
+// ConsumerGroupDescribe does not describe it.
+func notConsumerGroup(id string) consumerDescribedGroup {
+	msg := "Group " + id + " is not a consumer group."
+	return consumerDescribedGroup{GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted,
+		ErrorCode: codeGroupIDNotFound, ErrorMessage: &msg}
 }
 
 // describeAssignment names the topics of s; a topic deleted since is

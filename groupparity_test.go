@@ -156,3 +156,26 @@ func TestConsumerHeartbeatErrorCarriesNoEpoch(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerGroupDescribeOfOtherGroupType: GroupMetadataManager.
+// consumerGroupDescribe answers GROUP_ID_NOT_FOUND with the message of the
+// exception consumerGroup threw: "Group X not found." for a group that
+// does not exist, "Group X is not a consumer group." for a classic or a
+// share group, which exist.
+func TestConsumerGroupDescribeOfOtherGroupType(t *testing.T) {
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	newGroupTester(t, b, "classic").stableGroup(1)
+	if resp := b.shares.heartbeat(&shareGroupHeartbeatRequest{GroupID: "share", MemberID: "m1", SubscribedTopicNames: []string{"t"}}, "test-client", "/127.0.0.1"); resp.ErrorCode != codeNone {
+		t.Fatalf("share group heartbeat: code %d", resp.ErrorCode)
+	}
+	for id, want := range map[string]string{
+		"absent":  "Group absent not found.",
+		"classic": "Group classic is not a consumer group.",
+		"share":   "Group share is not a consumer group.",
+	} {
+		d := describeConsumerGroup(t, b, id)
+		if d.ErrorCode != codeGroupIDNotFound || deref(d.ErrorMessage) != want {
+			t.Errorf("%s: code %d, message %q; want GROUP_ID_NOT_FOUND, %q", id, d.ErrorCode, deref(d.ErrorMessage), want)
+		}
+	}
+}
