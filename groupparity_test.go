@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -177,5 +178,40 @@ func TestConsumerGroupDescribeOfOtherGroupType(t *testing.T) {
 		if d.ErrorCode != codeGroupIDNotFound || deref(d.ErrorMessage) != want {
 			t.Errorf("%s: code %d, message %q; want GROUP_ID_NOT_FOUND, %q", id, d.ErrorCode, deref(d.ErrorMessage), want)
 		}
+	}
+}
+
+// TestOffsetMetadataMaxCountsUTF16Units: OffsetMetadataManager.
+// isMetadataInvalid compares offset.metadata.max.bytes with Java's
+// String.length(), which counts UTF-16 code units, not bytes: 4096 "é"
+// (8192 bytes of UTF-8) fit the default 4096, 2049 "😀" (two units each)
+// do not. OffsetCommit and TxnOffsetCommit check alike.
+func TestOffsetMetadataMaxCountsUTF16Units(t *testing.T) {
+	fits, over := strings.Repeat("é", maxOffsetMetadata), strings.Repeat("😀", maxOffsetMetadata/2+1)
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	for _, tc := range []struct {
+		name, metadata string
+		want           int16
+	}{{"4096 é", fits, codeNone}, {"2049 😀", over, codeOffsetMetadataTooLarge}} {
+		req := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: -1, Topics: []offsetCommitTopic{{Name: "t",
+			Partitions: []offsetCommitPartition{{CommittedOffset: 1, CommittedLeaderEpoch: -1, CommittedMetadata: &tc.metadata}}}}}
+		resp := b.handleOffsetCommit(context.Background(), testRC(8), req).(*offsetCommitResponse)
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != tc.want {
+			t.Errorf("OffsetCommit, metadata of %s: code %d, want %d", tc.name, code, tc.want)
+		}
+	}
+
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("in", 1)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
+		t.Fatal(code)
+	}
+	if code := c.txnCommitOffsetMetadata("etl", "g", pid, epoch, "in", 0, 5, &fits); code != codeNone {
+		t.Errorf("TxnOffsetCommit, metadata of 4096 é: code %d, want NONE", code)
+	}
+	if code := c.txnCommitOffsetMetadata("etl", "g", pid, epoch, "in", 0, 5, &over); code != codeOffsetMetadataTooLarge {
+		t.Errorf("TxnOffsetCommit, metadata of 2049 😀: code %d, want OFFSET_METADATA_TOO_LARGE", code)
 	}
 }

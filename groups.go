@@ -119,7 +119,8 @@ const (
 	newMemberJoinTimeout = 5 * time.Minute
 
 	// maxOffsetMetadata is the longest metadata string an OffsetCommit
-	// may carry (offset.metadata.max.bytes).
+	// may carry (offset.metadata.max.bytes), in UTF-16 code units, as
+	// Kafka counts it (offsetMetadataTooLarge).
 	maxOffsetMetadata = 4096
 )
 
