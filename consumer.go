@@ -880,19 +880,23 @@ func (c *coordinator) newConsumerMember(g *group, req *consumerGroupHeartbeatReq
 	return m
 }
 
-// checkMemberEpoch is throwIfConsumerGroupMemberEpochIsInvalid.
+// checkMemberEpoch is throwIfConsumerGroupMemberEpochIsInvalid. Its
+// message names both epochs, as Kafka's does.
 func checkMemberEpoch(m *consumerMember, req *consumerGroupHeartbeatRequest) (int16, string) {
+	fenced := func(than string) (int16, string) {
+		return codeFencedMemberEpoch, fmt.Sprintf("The consumer group member has a %s member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", than, req.MemberEpoch, m.epoch)
+	}
 	switch {
 	// An epoch the coordinator never gave this member comes from state it
 	// has since lost: only a fresh start from epoch 0 is safe.
 	case req.MemberEpoch > m.epoch:
-		return codeFencedMemberEpoch, "The consumer group member has a greater member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
+		return fenced("greater")
 	case req.MemberEpoch < m.epoch:
 		// The answer that bumped the epoch may have been lost: the member
 		// may come back with the previous epoch, as long as what it owns
 		// is part of what it was given.
 		if req.MemberEpoch != m.previousEpoch || !ownsSubset(req.TopicPartitions, m.assigned) {
-			return codeFencedMemberEpoch, "The consumer group member has a smaller member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
+			return fenced("smaller")
 		}
 	}
 	return codeNone, ""

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,31 @@ func TestOffsetMetadataMaxCountsUTF16Units(t *testing.T) {
 	}
 	if code := c.txnCommitOffsetMetadata("etl", "g", pid, epoch, "in", 0, 5, &over); code != codeOffsetMetadataTooLarge {
 		t.Errorf("TxnOffsetCommit, metadata of 2049 😀: code %d, want OFFSET_METADATA_TOO_LARGE", code)
+	}
+}
+
+// TestConsumerHeartbeatFencedEpochMessage: throwIfConsumerGroupMemberEpochIsInvalid
+// names both epochs in FENCED_MEMBER_EPOCH's message, the one received and
+// the one the coordinator knows, which is what the Java consumer logs.
+func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
+	a.heartbeat()
+	c.heartbeat()
+	for a.epoch < c.epoch {
+		a.heartbeat()
+	}
+	for _, tc := range []struct {
+		epoch int32
+		want  string
+	}{
+		{a.epoch + 5, fmt.Sprintf("The consumer group member has a greater member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", a.epoch+5, a.epoch)},
+		{a.epoch - 1, fmt.Sprintf("The consumer group member has a smaller member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", a.epoch-1, a.epoch)},
+	} {
+		req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: tc.epoch, RebalanceTimeoutMs: -1, TopicPartitions: []consumerGroupTopicPartitions{{TopicID: uuid{1}, Partitions: []int32{0}}}}
+		resp := b.groups.consumerHeartbeat(req, 1, "", "", nil)
+		if resp.ErrorCode != codeFencedMemberEpoch || deref(resp.ErrorMessage) != tc.want {
+			t.Errorf("epoch %d: code %d, message %q; want FENCED_MEMBER_EPOCH, %q", tc.epoch, resp.ErrorCode, deref(resp.ErrorMessage), tc.want)
+		}
 	}
 }
