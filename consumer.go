@@ -1073,9 +1073,13 @@ func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) stri
 	return ""
 }
 
-// ownsSubset reports whether every partition in owned (nil: unknown, so
-// yes) is in assigned.
+// ownsSubset reports whether every partition in owned is in assigned
+// (GroupMetadataManager.isSubset). A null owned, "as last sent", is not:
+// it does not say what the member owns now.
 func ownsSubset(owned []consumerGroupTopicPartitions, assigned partitionSet) bool {
+	if owned == nil {
+		return false
+	}
 	for _, t := range owned {
 		for _, p := range t.Partitions {
 			if !assigned[topicIDPartition{t.TopicID, p}] {

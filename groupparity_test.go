@@ -242,3 +242,27 @@ func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerHeartbeatPreviousEpochNeedsOwned: a member may come back at
+// its previous epoch only if what it says it owns is part of its
+// assignment; a heartbeat that says nothing of what it owns (null
+// TopicPartitions) proves nothing, and GroupMetadataManager.isSubset
+// takes it as no subset: FENCED_MEMBER_EPOCH.
+func TestConsumerHeartbeatPreviousEpochNeedsOwned(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
+	a.heartbeat()
+	c.heartbeat()
+	for a.epoch < c.epoch {
+		a.heartbeat()
+	}
+	previous := a.epoch - 1
+	req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: previous, RebalanceTimeoutMs: -1}
+	if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeFencedMemberEpoch {
+		t.Errorf("previous epoch %d, owned partitions null: code %d, want FENCED_MEMBER_EPOCH", previous, resp.ErrorCode)
+	}
+	req.TopicPartitions = a.owned.wire()
+	if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeNone {
+		t.Errorf("previous epoch %d, owning its assignment: code %d, want NONE", previous, resp.ErrorCode)
+	}
+}
