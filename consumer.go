@@ -76,7 +76,11 @@
 // group is taken back as a dynamic member rejoining, where Kafka answers
 // UNRELEASED_INSTANCE_ID until it leaves; a leave with epoch -2 that omits
 // the instance id, as franz-go sends it, is a static leave if the member
-// joined with one, where Kafka answers INVALID_REQUEST.
+// joined with one, where Kafka answers INVALID_REQUEST; a member that
+// rejoins at epoch 0 with its own member id while still in the group at a
+// later epoch is taken back, as Kafka has done since KAFKA-19233, where
+// Kafka 4.0 answers FENCED_MEMBER_EPOCH until its session expires (and
+// the Java 4.0 consumer, fenced, rejoins just so).
 
 package kafka
 
@@ -852,7 +856,9 @@ func (c *coordinator) consumerMemberFor(g *group, req *consumerGroupHeartbeatReq
 		return c.newConsumerMember(g, req), true, codeNone, ""
 	case req.MemberEpoch == joinEpoch:
 		// A rejoin: the member says it owns nothing (the request has
-		// an empty TopicPartitions), so it owns nothing.
+		// an empty TopicPartitions), so it owns nothing. Kafka 4.0
+		// fences it unless its previous epoch was 0; we take it, as
+		// Kafka does since KAFKA-19233 (see the file comment).
 		m.assigned, m.revoking, m.state = make(partitionSet), nil, memberStable
 		m.previousEpoch, m.epoch = m.epoch, 0
 		return m, false, codeNone, ""

@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -264,5 +265,28 @@ func TestConsumerHeartbeatPreviousEpochNeedsOwned(t *testing.T) {
 	req.TopicPartitions = a.owned.wire()
 	if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeNone {
 		t.Errorf("previous epoch %d, owning its assignment: code %d, want NONE", previous, resp.ErrorCode)
+	}
+}
+
+// TestConsumerRejoinAtEpochZeroIsAccepted pins a deliberate difference.
+// Kafka 4.0's throwIfConsumerGroupMemberEpochIsInvalid answers a member
+// that heartbeats at epoch 0 with its own id, while the coordinator still
+// has it at a later epoch, FENCED_MEMBER_EPOCH; the Java 4.0 consumer,
+// fenced, rejoins just so, and is fenced again until its session expires.
+// Kafka since KAFKA-19233 takes the rejoin, and so do we: the member
+// starts over from nothing and gets its target back.
+func TestConsumerRejoinAtEpochZeroIsAccepted(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
+	a.heartbeat()
+	c.heartbeat()
+	for a.epoch < c.epoch {
+		a.heartbeat()
+	}
+	want := a.partitions()
+	a.epoch, a.owned = 0, partitionSet{}
+	resp := a.heartbeat() // fails the test unless NONE
+	if resp.MemberEpoch != c.epoch || !slices.Equal(a.partitions(), want) {
+		t.Errorf("rejoin at epoch 0: epoch %d, partitions %v; want %d, %v", resp.MemberEpoch, a.partitions(), c.epoch, want)
 	}
 }
