@@ -290,3 +290,30 @@ func TestConsumerRejoinAtEpochZeroIsAccepted(t *testing.T) {
 		t.Errorf("rejoin at epoch 0: epoch %d, partitions %v; want %d, %v", resp.MemberEpoch, a.partitions(), c.epoch, want)
 	}
 }
+
+// TestTxnOffsetCommitNoMemberToConsumerGroup: ConsumerGroup.
+// validateOffsetCommit in Kafka 4.0 (KAFKA-18060) takes a TxnOffsetCommit
+// that names no member (generation -1, member "", no instance id, as
+// before v3 and from a producer outside group management) into a
+// consumer group with members; one that names a member is checked.
+func TestTxnOffsetCommitNoMemberToConsumerGroup(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	a := newConsumerTester(t, b, "g", "a", "t")
+	a.heartbeat()
+	for _, tc := range []struct {
+		generation int32
+		member     string
+		instance   *string
+		want       int16
+	}{
+		{-1, "", nil, codeNone},
+		{-1, "", ptr("i"), codeUnknownMemberID},
+		{-1, "stranger", nil, codeUnknownMemberID},
+		{a.epoch + 1, "a", nil, codeIllegalGeneration},
+		{a.epoch, "a", nil, codeNone},
+	} {
+		if code := b.groups.checkTxnCommitMember("g", tc.generation, tc.member, tc.instance); code != tc.want {
+			t.Errorf("generation %d, member %q, instance %v: code %d, want %d", tc.generation, tc.member, deref(tc.instance), code, tc.want)
+		}
+	}
+}
