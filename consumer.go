@@ -658,7 +658,13 @@ func (m *consumerGroupHeartbeatResponse) encode(w *writer, v int16) {
 }
 
 func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestContext, r request) response {
-	if req := r.(*consumerGroupHeartbeatRequest); b.shares.exists(req.GroupID) {
+	// The request is checked before the group is looked up, as
+	// GroupMetadataManager.consumerGroupHeartbeat checks it first.
+	req := r.(*consumerGroupHeartbeatRequest)
+	if code, msg := validateConsumerHeartbeat(req, rc.header.APIVersion); code != codeNone {
+		return consumerHeartbeatError(code, msg)
+	}
+	if b.shares.exists(req.GroupID) {
 		return consumerHeartbeatError(codeGroupIDNotFound, "Group "+req.GroupID+" is not a consumer group.")
 	}
 	// With the authorizer on, the member's regex resolves only to topics
@@ -687,15 +693,15 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	// INVALID_REQUEST, UNSUPPORTED_ASSIGNOR and GROUP_MAX_SIZE_REACHED are
 	// fatal to the Java consumer: poll throws, since retrying the same
 	// request cannot help. The error message is what its user sees.
-	if msg := validateConsumerHeartbeat(req, v); msg != "" {
-		return fail(codeInvalidRequest, msg)
+	if code, msg := validateConsumerHeartbeat(req, v); code != codeNone {
+		return fail(code, msg)
 	}
+	// Kafka compiles a regex only when the coordinator takes it as the
+	// member's new subscription, after the checks above; here every
+	// heartbeat's regex is compiled, before the group is looked at.
 	matcher, err := compileTopicRegex(deref(req.SubscribedTopicRegex))
 	if err != nil {
 		return fail(codeInvalidRegularExpression, fmt.Sprintf("SubscribedTopicRegex `%s` is not a valid regular expression: %v.", *req.SubscribedTopicRegex, err))
-	}
-	if a := req.ServerAssignor; a != nil && !slices.Contains(consumerAssignors, *a) {
-		return fail(codeUnsupportedAssignor, "ServerAssignor "+*a+" is not supported. Supported assignors: "+strings.Join(consumerAssignors, ", ")+".")
 	}
 
 	// Only a join may create the group: a heartbeat for a group that is
@@ -1042,41 +1048,54 @@ func consumerHeartbeatError(code int16, msg string) *consumerGroupHeartbeatRespo
 	return &consumerGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: &msg}
 }
 
-// validateConsumerHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid:
-// the message of INVALID_REQUEST, or "".
-func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) string {
-	isEmpty := func(s *string) bool { return s != nil && strings.TrimSpace(*s) == "" }
+// validateConsumerHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid,
+// its checks in Kafka's order: INVALID_REQUEST or UNSUPPORTED_ASSIGNOR
+// and the message, or NONE.
+func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) (int16, string) {
+	invalid := func(msg string) (int16, string) { return codeInvalidRequest, msg }
+	isBlank := func(s *string) bool { return s != nil && javaBlank(*s) }
 	switch {
-	case strings.TrimSpace(req.GroupID) == "":
-		return "GroupId can't be empty."
-	case v >= 1 && strings.TrimSpace(req.MemberID) == "":
-		return "MemberId can't be empty."
-	case v == 0 && req.MemberEpoch != joinEpoch && strings.TrimSpace(req.MemberID) == "":
-		return "MemberId can't be empty."
-	case isEmpty(req.InstanceID):
-		return "InstanceId can't be empty."
-	case isEmpty(req.RackID):
-		return "RackId can't be empty."
+	// From v1 the client names itself; at v0 a joining member may leave
+	// the naming to the coordinator.
+	case (v >= 1 || req.MemberEpoch > 0 || req.MemberEpoch == leaveEpoch) && javaBlank(req.MemberID):
+		return invalid("MemberId can't be empty.")
+	case javaBlank(req.GroupID):
+		return invalid("GroupId can't be empty.")
+	case isBlank(req.InstanceID):
+		return invalid("InstanceId can't be empty.")
+	case isBlank(req.RackID):
+		return invalid("RackId can't be empty.")
 	}
 	switch {
 	case req.MemberEpoch == joinEpoch:
 		switch {
 		case req.RebalanceTimeoutMs == -1:
-			return "RebalanceTimeoutMs must be provided in first request."
+			return invalid("RebalanceTimeoutMs must be provided in first request.")
 		// A member that joins owns nothing, so that nothing it held
 		// before can count as still owned by it.
 		case req.TopicPartitions == nil || len(req.TopicPartitions) > 0:
-			return "TopicPartitions must be empty when (re-)joining."
+			return invalid("TopicPartitions must be empty when (re-)joining.")
 		case req.SubscribedTopicNames == nil && req.SubscribedTopicRegex == nil:
-			return "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining."
+			return invalid("Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.")
 		}
 	case req.MemberEpoch == staticLeaveEpoch:
 		// InstanceId can't be null: checked by consumerLeave, which
 		// knows whether the member is static.
 	case req.MemberEpoch < staticLeaveEpoch:
-		return "MemberEpoch is invalid."
+		return invalid("MemberEpoch is invalid.")
 	}
-	return ""
+	if a := req.ServerAssignor; a != nil && !slices.Contains(consumerAssignors, *a) {
+		return codeUnsupportedAssignor, "ServerAssignor " + *a + " is not supported. Supported assignors: " + strings.Join(consumerAssignors, ", ") + "."
+	}
+	return codeNone, ""
+}
+
+// javaBlank reports whether s is empty once Java's String.trim() has
+// taken every character up to U+0020 off both ends, as Kafka's
+// throwIfEmptyString trims it: control characters are blank there, a
+// no-break space is not.
+func javaBlank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) == ""
 }
 
 // ownsSubset reports whether every partition in owned is in assigned

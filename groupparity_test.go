@@ -317,3 +317,47 @@ func TestTxnOffsetCommitNoMemberToConsumerGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerHeartbeatValidationOrder: GroupMetadataManager.
+// throwIfConsumerGroupHeartbeatRequestIsInvalid checks the member id
+// first (from v1, or at an epoch above 0 or of -1), then the group,
+// instance and rack ids, blank as Java's trim() sees them (every
+// character up to U+0020, and no other), then the epoch's own rules, and
+// the server assignor last of all; an invalid regex is found only after,
+// when the coordinator takes the member's new subscription. The request
+// is checked before the group is looked up, so an invalid one naming a
+// share group is INVALID_REQUEST too.
+func TestConsumerHeartbeatValidationOrder(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	if resp := b.shares.heartbeat(&shareGroupHeartbeatRequest{GroupID: "share", MemberID: "m1", SubscribedTopicNames: []string{"t"}}, "test-client", "/127.0.0.1"); resp.ErrorCode != codeNone {
+		t.Fatalf("share group heartbeat: code %d", resp.ErrorCode)
+	}
+	join := func(group, member string) *consumerGroupHeartbeatRequest {
+		return &consumerGroupHeartbeatRequest{GroupID: group, MemberID: member, RebalanceTimeoutMs: 1000, SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}
+	}
+	with := func(req *consumerGroupHeartbeatRequest, f func(*consumerGroupHeartbeatRequest)) *consumerGroupHeartbeatRequest {
+		f(req)
+		return req
+	}
+	for _, tc := range []struct {
+		name    string
+		req     *consumerGroupHeartbeatRequest
+		v       int16
+		code    int16
+		message string
+	}{
+		{"member and group ids empty", join("", ""), 1, codeInvalidRequest, "MemberId can't be empty."},
+		{"group id of a control character", join("\x01", "m"), 1, codeInvalidRequest, "GroupId can't be empty."},
+		{"group id of a no-break space", join("\u00a0", "m"), 1, codeNone, ""},
+		{"v0, epoch below -2, no member id", &consumerGroupHeartbeatRequest{GroupID: "g", MemberEpoch: -3, RebalanceTimeoutMs: -1}, 0, codeInvalidRequest, "MemberEpoch is invalid."},
+		{"invalid regex and unsupported assignor", with(join("g", "m"), func(r *consumerGroupHeartbeatRequest) {
+			r.SubscribedTopicNames, r.SubscribedTopicRegex, r.ServerAssignor = nil, ptr("t("), ptr("sticky")
+		}), 1, codeUnsupportedAssignor, "ServerAssignor sticky is not supported. Supported assignors: uniform, range."},
+		{"invalid request to a share group", join("share", ""), 1, codeInvalidRequest, "MemberId can't be empty."},
+	} {
+		resp := b.handleConsumerGroupHeartbeat(context.Background(), testRC(tc.v), tc.req).(*consumerGroupHeartbeatResponse)
+		if resp.ErrorCode != tc.code || deref(resp.ErrorMessage) != tc.message {
+			t.Errorf("%s: code %d, message %q; want %d, %q", tc.name, resp.ErrorCode, deref(resp.ErrorMessage), tc.code, tc.message)
+		}
+	}
+}
