@@ -361,3 +361,62 @@ func TestConsumerHeartbeatValidationOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestClassicStaticMemberFencing: once a static member's instance has
+// rejoined under a new member id, the old id is fenced in every API that
+// names both (ClassicGroup.validateMember): SyncGroup, OffsetCommit and
+// LeaveGroup answer FENCED_INSTANCE_ID, and an instance id the group does
+// not know is UNKNOWN_MEMBER_ID. LeaveGroup v3+ answers each member on its
+// own, in order (classicGroupLeaveToClassicGroup), and removes the ones
+// it can.
+func TestClassicStaticMemberFencing(t *testing.T) {
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	gt := newGroupTester(t, b, "g")
+	r := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("i1"))))
+	old, gen := r.MemberID, r.GenerationID
+	if s := wait(t, gt.syncAsync(old, gen, map[string]string{old: "a"})); s.ErrorCode != codeNone {
+		t.Fatalf("sync: %d", s.ErrorCode)
+	}
+	r = wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("i1"))))
+	cur := r.MemberID
+	if r.ErrorCode != codeNone || cur == old {
+		t.Fatalf("static rejoin: %+v", r)
+	}
+
+	sync := &syncGroupRequest{GroupID: "g", GenerationID: gen, MemberID: old, GroupInstanceID: ptr("i1"), ProtocolType: ptr("consumer"), ProtocolName: ptr("range")}
+	if s := wait(t, b.groups.sync(sync)); s.errorCode != codeFencedInstanceID {
+		t.Errorf("SyncGroup of the old id: code %d, want FENCED_INSTANCE_ID", s.errorCode)
+	}
+	commit := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: gen, MemberID: old, GroupInstanceID: ptr("i1"),
+		Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{{CommittedOffset: 1, CommittedLeaderEpoch: -1}}}}}
+	for _, tc := range []struct {
+		member, instance string
+		want             int16
+	}{{old, "i1", codeFencedInstanceID}, {cur, "i2", codeUnknownMemberID}} {
+		commit.MemberID, commit.GroupInstanceID = tc.member, &tc.instance
+		resp := b.handleOffsetCommit(context.Background(), testRC(8), commit).(*offsetCommitResponse)
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != tc.want {
+			t.Errorf("OffsetCommit of %s as %s: code %d, want %d", tc.member, tc.instance, code, tc.want)
+		}
+	}
+
+	leave := &leaveGroupRequest{GroupID: "g", Members: []leaveGroupMember{
+		{MemberID: old, GroupInstanceID: ptr("i1")},
+		{MemberID: "", GroupInstanceID: ptr("i2")},
+		{MemberID: "nobody"},
+		{MemberID: cur, GroupInstanceID: ptr("i1")},
+	}}
+	lr := b.handleLeaveGroup(context.Background(), testRC(5), leave).(*leaveGroupResponse)
+	want := []int16{codeFencedInstanceID, codeUnknownMemberID, codeUnknownMemberID, codeNone}
+	if lr.ErrorCode != codeNone || len(lr.Members) != len(want) {
+		t.Fatalf("LeaveGroup v5: code %d, %d members", lr.ErrorCode, len(lr.Members))
+	}
+	for i, m := range lr.Members {
+		if m.ErrorCode != want[i] || m.MemberID != leave.Members[i].MemberID {
+			t.Errorf("LeaveGroup member %d (%q): code %d, id %q; want %d", i, leave.Members[i].MemberID, m.ErrorCode, m.MemberID, want[i])
+		}
+	}
+	if d := gt.describe(); d.GroupState != "Empty" {
+		t.Errorf("after the batch leave: group %s, want Empty", d.GroupState)
+	}
+}
