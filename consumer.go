@@ -411,9 +411,24 @@ func subscribersOf(members []*consumerMember, t *topicLog) []*consumerMember {
 	return ms
 }
 
-// assignRange is Kafka's RangeAssignor: per topic, the subscribers in
-// join order each get a contiguous block; the first P%N get one more.
+// assignRange is Kafka's RangeAssignor: per topic, the subscribers each
+// get a contiguous block, the first P%N one more. The order is
+// sortMemberIds's: static members first, by instance id, so that a
+// restarted instance gets back the same range whoever joined before it,
+// then the others by member id.
 func assignRange(target map[string]partitionSet, members []*consumerMember, topics []*topicLog) {
+	members = slices.Clone(members)
+	slices.SortStableFunc(members, func(a, b *consumerMember) int {
+		switch {
+		case a.instanceID != nil && b.instanceID != nil:
+			return strings.Compare(*a.instanceID, *b.instanceID)
+		case a.instanceID != nil:
+			return -1
+		case b.instanceID != nil:
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	})
 	for _, t := range topics {
 		ms := subscribersOf(members, t)
 		if len(ms) == 0 {

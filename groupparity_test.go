@@ -420,3 +420,31 @@ func TestClassicStaticMemberFencing(t *testing.T) {
 		t.Errorf("after the batch leave: group %s, want Empty", d.GroupState)
 	}
 }
+
+// TestRangeAssignorMemberOrder: Kafka's server-side RangeAssignor
+// (sortMemberIds) hands out ranges to static members first, by instance
+// id, then to the others by member id, whatever order they joined in, so
+// that a static member's range does not depend on who came first.
+func TestRangeAssignorMemberOrder(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 3)
+	for _, m := range []struct{ id, instance string }{{"b", ""}, {"a", ""}, {"z", "s"}} {
+		req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: m.id, RebalanceTimeoutMs: 1000, ServerAssignor: ptr("range"),
+			SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}
+		if m.instance != "" {
+			req.InstanceID = &m.instance
+		}
+		if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeNone {
+			t.Fatalf("%s joins: code %d", m.id, resp.ErrorCode)
+		}
+	}
+	want := map[string][]int32{"z": {0}, "a": {1}, "b": {2}}
+	for _, m := range describeConsumerGroup(t, b, "g").Members {
+		var got []int32
+		for _, tp := range m.TargetAssignment.TopicPartitions {
+			got = append(got, tp.Partitions...)
+		}
+		if !slices.Equal(got, want[m.MemberID]) {
+			t.Errorf("%s: target %v, want %v", m.MemberID, got, want[m.MemberID])
+		}
+	}
+}
