@@ -757,6 +757,12 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	if max := int(c.cfg.ConsumerGroupMaxSize); len(cg.members) >= max && cg.members[req.MemberID] == nil && !replacing {
 		return fail(codeGroupMaxSizeReached, fmt.Sprintf("The consumer group has reached its maximum capacity of %d members.", max))
 	}
+	// A v0 member that joins without an id gets one here, before its
+	// instance id is looked at, so that a static one gets an id of its
+	// own whichever way it joins.
+	if req.MemberID == "" {
+		req.MemberID = newConsumerMemberID()
+	}
 	m, newMember, code, msg := c.consumerMemberFor(g, req)
 	if code != codeNone {
 		return fail(code, msg)
@@ -894,9 +900,6 @@ func (c *coordinator) consumerMemberFor(g *group, req *consumerGroupHeartbeatReq
 func (c *coordinator) newConsumerMember(g *group, req *consumerGroupHeartbeatRequest) *consumerMember {
 	cg := g.consumer
 	id := req.MemberID
-	if id == "" { // v0 only; validated before
-		id = newConsumerMemberID()
-	}
 	cg.nextSeq++
 	m := &consumerMember{id: id, seq: cg.nextSeq, assigned: make(partitionSet)}
 	cg.members[id] = m

@@ -448,3 +448,28 @@ func TestRangeAssignorMemberOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerV0StaticRejoinGetsMemberID: at v0 the coordinator names a
+// member that joins without an id, and it does so before it looks at the
+// instance id (GroupMetadataManager.consumerGroupHeartbeat), so a
+// restarted static instance that takes over from its predecessor gets an
+// id of its own too.
+func TestConsumerV0StaticRejoinGetsMemberID(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	join := func() *consumerGroupHeartbeatResponse {
+		return b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", InstanceID: ptr("i"), RebalanceTimeoutMs: 1000,
+			SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}, 0, "", "", nil)
+	}
+	first := join()
+	if first.ErrorCode != codeNone || deref(first.MemberID) == "" {
+		t.Fatalf("first join: code %d, member %q", first.ErrorCode, deref(first.MemberID))
+	}
+	leave := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: *first.MemberID, MemberEpoch: staticLeaveEpoch, InstanceID: ptr("i"), RebalanceTimeoutMs: -1}
+	if resp := b.groups.consumerHeartbeat(leave, 0, "", "", nil); resp.ErrorCode != codeNone {
+		t.Fatalf("static leave: code %d", resp.ErrorCode)
+	}
+	again := join()
+	if again.ErrorCode != codeNone || deref(again.MemberID) == "" || *again.MemberID == *first.MemberID {
+		t.Errorf("rejoin of the instance: code %d, member %q (was %q); want a new id", again.ErrorCode, deref(again.MemberID), *first.MemberID)
+	}
+}
