@@ -1208,10 +1208,12 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 //
 //	v0: KIP-848
 //
-// A group that does not exist, or is a classic or share group, gets
-// GROUP_ID_NOT_FOUND, as in Kafka, with the message of the exception
-// GroupMetadataManager.consumerGroup throws: "Group X not found." or
-// "Group X is not a consumer group.". Authorized operations come from the
+// An empty group id gets INVALID_GROUP_ID. A group that does not exist,
+// or is a classic or share group, gets GROUP_ID_NOT_FOUND, as in Kafka,
+// with the message of the exception GroupMetadataManager.consumerGroup
+// throws: "Group X not found." or "Group X is not a consumer group.".
+// (Kafka 4.0's source may end the second without the period; later Kafka
+// has it.) Authorized operations come from the
 // ACLs, as DescribeGroups's do (operations.go), and a group with a topic
 // the caller may not describe is hidden (authorize.go).
 type consumerGroupDescribeRequest struct {
@@ -1307,6 +1309,12 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 	req := r.(*consumerGroupDescribeRequest)
 	resp := &consumerGroupDescribeResponse{Groups: make([]consumerDescribedGroup, len(req.GroupIDs))}
 	for i, id := range req.GroupIDs {
+		if id == "" {
+			// Answered before any group is looked up
+			// (GroupCoordinatorService.consumerGroupDescribe).
+			resp.Groups[i] = consumerDescribedGroup{Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted, ErrorCode: codeInvalidGroupID}
+			continue
+		}
 		if b.shares.exists(id) {
 			resp.Groups[i] = notConsumerGroup(id)
 			continue

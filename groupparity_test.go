@@ -473,3 +473,14 @@ func TestConsumerV0StaticRejoinGetsMemberID(t *testing.T) {
 		t.Errorf("rejoin of the instance: code %d, member %q (was %q); want a new id", again.ErrorCode, deref(again.MemberID), *first.MemberID)
 	}
 }
+
+// TestConsumerGroupDescribeEmptyGroupID: GroupCoordinatorService.
+// consumerGroupDescribe answers an empty group id INVALID_GROUP_ID
+// without asking any shard (isGroupIdNotEmpty), unlike DescribeGroups,
+// which still describes the empty group id.
+func TestConsumerGroupDescribeEmptyGroupID(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	if d := describeConsumerGroup(t, b, ""); d.ErrorCode != codeInvalidGroupID {
+		t.Errorf("empty group id: code %d, want INVALID_GROUP_ID", d.ErrorCode)
+	}
+}
