@@ -179,8 +179,9 @@ type consumerGroup struct {
 	// id, find the place its old one held.
 	static map[string]string       // instance id -> member id
 	target map[string]partitionSet // member id -> target assignment
-	// nextSeq numbers members in join order, which the assignors and
-	// ConsumerGroupDescribe follow, so that neither depends on map order.
+	// nextSeq numbers members in join order, which the uniform assignor
+	// and ConsumerGroupDescribe follow, so that neither depends on map
+	// order (the range assignor has an order of its own, assignRange).
 	nextSeq uint64
 
 	// topics is what the target was computed from: the partition count of
