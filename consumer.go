@@ -1212,11 +1212,11 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 // An empty group id gets INVALID_GROUP_ID. A group that does not exist,
 // or is a classic or share group, gets GROUP_ID_NOT_FOUND, as in Kafka,
 // with the message of the exception GroupMetadataManager.consumerGroup
-// throws: "Group X not found." or "Group X is not a consumer group.".
-// (Kafka 4.0's source may end the second without the period; later Kafka
-// has it.) Authorized operations come from the
-// ACLs, as DescribeGroups's do (operations.go), and a group with a topic
-// the caller may not describe is hidden (authorize.go).
+// throws: "Group X not found." or "Group X is not a consumer group."
+// (Kafka's source of late 2024 ends the second without the period; later
+// Kafka has it). Authorized operations come from the ACLs, as
+// DescribeGroups's do (operations.go), and a group with a topic the
+// caller may not describe is hidden (authorize.go).
 type consumerGroupDescribeRequest struct {
 	GroupIDs                    []string
 	IncludeAuthorizedOperations bool

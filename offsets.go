@@ -336,7 +336,8 @@ func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
 // Java's String.length() (OffsetMetadataManager.isMetadataInvalid), in
 // UTF-16 code units: a character outside the Basic Multilingual Plane is
 // two, any other one, however many bytes its UTF-8 takes. A byte that is
-// not valid UTF-8 counts one, as the U+FFFD Java decodes it to.
+// not valid UTF-8 counts one, about as Java counts the U+FFFD it decodes
+// such bytes to.
 func offsetMetadataTooLarge(metadata *string) bool {
 	if metadata == nil || len(*metadata) <= maxOffsetMetadata {
 		return false // UTF-8 never has fewer bytes than UTF-16 has units
