@@ -276,7 +276,8 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
-		Files: newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger))}, cfg.Logger)
+		Files:                  newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger)),
+		ProducerIDExpirationMs: cfg.ProducerIDExpiration.Milliseconds()}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -343,8 +344,9 @@ func Open(cfg Config) (*Broker, error) {
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
-// retention check, the log cleaner, the offset expiry, the abort of
-// timed-out transactions and, under an interval Fsync policy, the flusher. It
+// retention check, the log cleaner, the offset expiry, the producer state
+// expiry, the abort of timed-out transactions and, under an interval Fsync
+// policy, the flusher. It
 // returns nil after a shutdown by ctx.
 //
 // lns[i] serves the i-th listener of Config.Listeners (one PLAINTEXT
@@ -380,6 +382,8 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
 		return nil
 	})
+	expireProducers := func() { b.logs.ExpireProducers(time.Now()) }
+	g.Go(func() error { every(gctx, b.cfg.ProducerIDExpirationCheckInterval, expireProducers); return nil })
 	// The cleaner replaces segment files, so it too stops before the logs
 	// close; a cleaning under way stops at its next batch.
 	g.Go(func() error {
@@ -1349,6 +1353,18 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// ProducerIDExpiration is how long a partition keeps an idempotent
+	// producer's state after its last batch or marker, unless it has a
+	// transaction open there (producer.id.expiration.ms, default one
+	// day). A producer forgotten so is a new one to its next batch
+	// (producers.go).
+	ProducerIDExpiration time.Duration
+
+	// ProducerIDExpirationCheckInterval is how often expired producers
+	// are looked for (producer.id.expiration.check.interval.ms, default
+	// 10 minutes).
+	ProducerIDExpirationCheckInterval time.Duration
+
 	// ClosedSegmentFiles is how many segment .log files may be open at
 	// once: closed segments' and, since they share the cache, each
 	// partition's active one too, despite the name. The others are opened
@@ -1448,6 +1464,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.TransactionMaxTimeout, 15*time.Minute)
 	setDefault(&c.TransactionAbortCheckInterval, 10*time.Second)
 	setDefault(&c.TransactionalIDExpiration, 7*24*time.Hour)
+	setDefault(&c.ProducerIDExpiration, 24*time.Hour)
+	setDefault(&c.ProducerIDExpirationCheckInterval, 10*time.Minute)
 	setDefault(&c.ClosedSegmentFiles, defaultClosedSegmentFiles)
 	if c.FetchSessionCacheSlots == 0 {
 		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots

@@ -482,6 +482,15 @@ var brokerSettings = []brokerSetting{
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionMaxTimeout, v, 1) }},
 	// A transactional id idle this long is forgotten, as in Kafka, so the
 	// coordinator's state does not grow with every short-lived producer.
+	// Kafka's ProducerStateManager forgets an idle producer after this,
+	// so a partition's producer state does not grow with every producer
+	// it has ever seen (producers.go).
+	{name: "producer.id.expiration.ms", typ: configTypeInt, doc: "How long a producer without an open transaction is kept after its last write.",
+		get: func(c *Config) string { return millis(c.ProducerIDExpiration) },
+		set: func(c *Config, v string) error { return setMillis(&c.ProducerIDExpiration, v, 1) }},
+	{name: "producer.id.expiration.check.interval.ms", typ: configTypeInt, doc: "How often expired producers are looked for.",
+		get: func(c *Config) string { return millis(c.ProducerIDExpirationCheckInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ProducerIDExpirationCheckInterval, v, 1) }},
 	{name: "transactional.id.expiration.ms", typ: configTypeInt, doc: "How long an unused transactional id is kept.",
 		get: func(c *Config) string { return millis(c.TransactionalIDExpiration) },
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionalIDExpiration, v, 1) }},
