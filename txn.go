@@ -1480,7 +1480,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 			pr := &resp.Topics[i].Partitions[j]
 			switch {
 			case pr.ErrorCode == codeUnknownTopicOrPartition:
-			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
+			case offsetMetadataTooLarge(p.CommittedMetadata):
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
 				o := txnOffset{Group: req.GroupID, Topic: t.Name, Partition: p.PartitionIndex,

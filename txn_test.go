@@ -128,6 +128,13 @@ func (c *testClient) addOffsets(id string, pid int64, epoch int16, group string)
 // membership.
 func (c *testClient) txnCommitOffset(id, group string, pid int64, epoch int16, topic string, partition int32, offset int64) int16 {
 	c.t.Helper()
+	return c.txnCommitOffsetMetadata(id, group, pid, epoch, topic, partition, offset, nil)
+}
+
+// txnCommitOffsetMetadata is txnCommitOffset with the partition's
+// CommittedMetadata.
+func (c *testClient) txnCommitOffsetMetadata(id, group string, pid int64, epoch int16, topic string, partition int32, offset int64, metadata *string) int16 {
+	c.t.Helper()
 	r := c.roundTrip(28, 3, true, func(w *writer) {
 		w.String(id)
 		w.String(group)
@@ -142,7 +149,7 @@ func (c *testClient) txnCommitOffset(id, group string, pid int64, epoch int16, t
 		w.Int32(partition)
 		w.Int64(offset)
 		w.Int32(-1)
-		w.NullableString(nil)
+		w.NullableString(metadata)
 		w.Tags()
 		w.Tags()
 		w.Tags()
