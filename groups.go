@@ -1133,11 +1133,9 @@ func noCoordinator(key string, code int16) coordinatorAnswer {
 	return coordinatorAnswer{Key: key, NodeID: -1, Port: -1, ErrorCode: code}
 }
 
-// oldFindCoordinatorResponse is the single answer of v0-3. Its
-// ErrorMessage is the default message of the error code, and "NONE"
-// without an error: Kafka sets Errors.message(), which is the enum's name
-// for an error that has no exception (FindCoordinatorResponse
-// .prepareOldResponse).
+// oldFindCoordinatorResponse is the single answer of v0-3, whose message
+// is Errors.message(): the code's default message, or the enum's name,
+// "NONE", without an error (FindCoordinatorResponse.prepareOldResponse).
 func oldFindCoordinatorResponse(a coordinatorAnswer) *findCoordinatorResponse {
 	msg := "NONE"
 	if a.ErrorCode != codeNone {
@@ -1146,9 +1144,8 @@ func oldFindCoordinatorResponse(a coordinatorAnswer) *findCoordinatorResponse {
 	return &findCoordinatorResponse{ErrorCode: a.ErrorCode, ErrorMessage: &msg, NodeID: a.NodeID, Host: a.Host, Port: a.Port}
 }
 
-// findCoordinatorRefusal is FindCoordinatorRequest.getErrorResponse, the
-// answer to a request that failed as a whole: before v4 the one answer,
-// from v4 every key, each with the error's default message.
+// findCoordinatorRefusal is FindCoordinatorRequest.getErrorResponse: the
+// one answer before v4, and from v4 every key with the default message.
 func findCoordinatorRefusal(req *findCoordinatorRequest, v int16, code int16) *findCoordinatorResponse {
 	if v < 4 {
 		return oldFindCoordinatorResponse(noCoordinator(req.Key, code))
