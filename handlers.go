@@ -1696,11 +1696,14 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 			resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
 		}
 	}
-	// Every topic answered gets its operations, found or not, as in
-	// KafkaApis.handleTopicMetadataRequest.
+	// Every topic answered by name gets its operations, found or not, as
+	// in KafkaApis.handleTopicMetadataRequest; an unknown topic id has no
+	// topic to have operations on, and keeps the schema's default.
 	if req.IncludeTopicAuthorizedOperations {
-		for i := range resp.Topics {
-			resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(resp.Topics[i].Name))
+		for i, t := range resp.Topics {
+			if t.ErrorCode != codeUnknownTopicID {
+				resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(t.Name))
+			}
 		}
 	}
 	return resp

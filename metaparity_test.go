@@ -787,3 +787,42 @@ func TestFramingAsKafka(t *testing.T) {
 	c.send(1000, 0, false, func(w *writer) {})
 	c.expectClosed()
 }
+
+// TestMetadataUnknownIDHasNoOperations: asked for its authorized
+// operations, an unknown topic id keeps the schema's default, INT32_MIN,
+// since Kafka fills them in only for the topics it looked up by name
+// (KafkaApis.handleTopicMetadataRequest); a known id gets them.
+func TestMetadataUnknownIDHasNoOperations(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("known", 1)
+	id := tb.logs.Topic("known").ID
+	r := c.roundTrip(3, 12, true, func(w *writer) {
+		writeArrayNonNull(w, []uuid{{9}, id}, func(w *writer, id uuid) {
+			w.UUID(id)
+			w.NullableString(nil)
+			w.Tags()
+		})
+		w.Bool(false)
+		w.Bool(true) // IncludeTopicAuthorizedOperations
+		w.Tags()
+	})
+	r.Int32()
+	readArray(r, func(r *reader) metadataBroker {
+		b := metadataBroker{NodeID: r.Int32(), Host: r.String(), Port: r.Int32(), Rack: r.NullableString()}
+		r.SkipTags()
+		return b
+	})
+	r.NullableString()
+	r.Int32()
+	topics := readArray(r, readMetadataTopic)
+	if r.err != nil || len(topics) != 2 {
+		t.Fatalf("%d topics, err %v", len(topics), r.err)
+	}
+	if got := topics[0].TopicAuthorizedOperations; topics[0].ErrorCode != codeUnknownTopicID || got != authorizedOperationsOmitted {
+		t.Errorf("unknown id: code %d, operations %d; want UNKNOWN_TOPIC_ID and %d", topics[0].ErrorCode, got, authorizedOperationsOmitted)
+	}
+	if got := topics[1].TopicAuthorizedOperations; got != topicOperations {
+		t.Errorf("known id: operations %b, want %b", got, topicOperations)
+	}
+}
