@@ -351,44 +351,13 @@ func checkDescribeProducers(a *access, r request) (response, func(response)) {
 // lists only those the principal may describe, as Metadata
 // (DescribeTopicPartitionsRequestHandler, KIP-966). Named topics that
 // are denied come back as TOPIC_AUTHORIZATION_FAILED without their id,
-// so that a name guessed does not confirm that the topic exists.
+// so that a name guessed does not confirm that the topic exists. The
+// handler applies the rule itself (describableTopics in cluster.go):
+// Kafka checks the cursor against the topics as asked, then leaves out
+// the denied ones before it fills the page, so that they neither take
+// its room nor become its NextCursor.
 func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
-	req := r.(*describeTopicPartitionsRequest)
-	all := len(req.Topics) == 0
-	var denied []describeTopicPartitionsRequestTopic
-	if !all {
-		req.Topics, denied = split(req.Topics, func(t describeTopicPartitionsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
-		if len(req.Topics) == 0 {
-			// Every named topic is denied: an empty list would ask for all.
-			resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
-			addDeniedTopicPartitions(resp, denied)
-			return resp, nil
-		}
-	}
-	return nil, func(r response) {
-		resp := r.(*describeTopicPartitionsResponse)
-		// Asked for all topics, the handler listed them all; drop those
-		// the principal may not see, and say what it may do with the
-		// rest (the handler's full set is only right without ACLs).
-		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
-			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
-		})
-		for i, t := range resp.Topics {
-			if t.ErrorCode == codeNone {
-				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
-			}
-		}
-		addDeniedTopicPartitions(resp, denied)
-	}
-}
-
-// addDeniedTopicPartitions appends a TOPIC_AUTHORIZATION_FAILED entry per
-// denied topic, with no partitions and the "not asked" operations value,
-// which is what Kafka sends for a topic it will not describe.
-func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []describeTopicPartitionsRequestTopic) {
-	for _, t := range denied {
-		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
-	}
+	return nil, nil
 }
 
 // The classic group protocol: READ on the group, else the whole request

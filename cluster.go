@@ -1058,10 +1058,40 @@ func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestC
 		}
 		return resp
 	}
+	names, denied := b.describableTopics(rc, names)
 	// At least one partition per page, or a client asking for 0 would get
 	// an empty page with a cursor to itself and loop forever.
 	limit := max(min(req.ResponsePartitionLimit, maxDescribePartitions), 1)
-	return b.describeTopicPartitions(names, req.Cursor, int(limit), all)
+	resp := b.describeTopicPartitions(names, req.Cursor, int(limit), all)
+	// Every topic answered gets what the principal may do with it, found
+	// or not; the denied ones follow, named only if they were named.
+	for i, t := range resp.Topics {
+		resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(t.Name))
+	}
+	if !all {
+		for _, name := range denied {
+			resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+	return resp
+}
+
+// describableTopics splits names into those the principal may describe
+// and the others, under the authorizer (authorize.go); without it every
+// topic may be described.
+func (b *Broker) describableTopics(rc *requestContext, names []string) (allowed, denied []string) {
+	if b.sec == nil || !b.sec.cfg.Authorizer {
+		return names, nil
+	}
+	a := b.access(rc)
+	for _, n := range names {
+		if a.may(aclDescribe, resTopic, n) {
+			allowed = append(allowed, n)
+		} else {
+			denied = append(denied, n)
+		}
+	}
+	return allowed, denied
 }
 
 // describeTopicPartitions pages through the sorted topic names, as
@@ -1082,7 +1112,7 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 				if validateTopicName(name) != nil {
 					code = codeInvalidTopic
 				}
-				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations})
+				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}})
 			}
 			continue
 		}
@@ -1096,7 +1126,7 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 		// gives the topic with no partitions; the max below keeps remaining
 		// from growing.
 		end := min(len(t.Partitions), start+remaining)
-		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations}
+		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}}
 		for p := start; p < end; p++ {
 			leader, offline := b.cfg.NodeID, []int32{}
 			if t.Partitions[p].failed() != nil { // as in describeTopic

@@ -826,3 +826,49 @@ func TestMetadataUnknownIDHasNoOperations(t *testing.T) {
 		t.Errorf("known id: operations %b, want %b", got, topicOperations)
 	}
 }
+
+// TestDescribeTopicPartitionsDeniedBeforePaging: under the authorizer,
+// DescribeTopicPartitionsRequestHandler checks the cursor against the
+// topics as asked and leaves out the topics the principal may not
+// describe before it fills the page: they take no room in it, never
+// become its NextCursor, and, when named, follow as
+// TOPIC_AUTHORIZATION_FAILED. Every topic listed, found or not, carries
+// the principal's operations on it.
+func TestDescribeTopicPartitionsDeniedBeforePaging(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := ab.logs.CreateTopic(name, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"a", "c", "gone"} {
+		ab.grant(allow(resTopic, name, aclDescribe))
+	}
+	page := func(names []string, cursor *topicPartitionsCursor, limit int32) string {
+		req := &describeTopicPartitionsRequest{ResponsePartitionLimit: limit, Cursor: cursor}
+		for _, n := range names {
+			req.Topics = append(req.Topics, describeTopicPartitionsRequestTopic{n})
+		}
+		resp := ab.as("User:alice", 75, 0, req).(*describeTopicPartitionsResponse)
+		var out []string
+		for _, t := range resp.Topics {
+			out = append(out, fmt.Sprintf("%s %d %d %b", deref(t.Name), t.ErrorCode, len(t.Partitions), t.TopicAuthorizedOperations))
+		}
+		if resp.NextCursor != nil {
+			out = append(out, fmt.Sprintf("next %s-%d", resp.NextCursor.TopicName, resp.NextCursor.PartitionIndex))
+		}
+		return fmt.Sprint(out)
+	}
+	describeOnly := fmt.Sprintf("%b", 1<<aclDescribe)
+	omitted := fmt.Sprintf("%b", authorizedOperationsOmitted)
+	tests := []struct{ got, want string }{
+		{page(nil, nil, 2), "[a 0 2 " + describeOnly + " next c-0]"},
+		{page(nil, &topicPartitionsCursor{"b", 0}, 10), "[c 0 2 " + describeOnly + "]"},
+		{page([]string{"a", "b", "c", "gone"}, &topicPartitionsCursor{"b", 1}, 10), "[c 0 2 " + describeOnly + " gone 3 0 " + describeOnly + " b 29 0 " + omitted + "]"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s, want %s", tt.got, tt.want)
+		}
+	}
+}
