@@ -1014,10 +1014,14 @@ func (m *apiVersionsResponse) encode(w *writer, v int16) {
 // SaslServerAuthenticator).
 func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*apiVersionsRequest)
+	answer := &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
 	if rc.header.APIVersion >= 3 && !(validSoftwareToken(req.ClientSoftwareName) && validSoftwareToken(req.ClientSoftwareVersion)) {
-		return &apiVersionsResponse{ErrorCode: codeInvalidRequest, APIKeys: []apiVersion{}, FinalizedFeaturesEpoch: -1}
+		answer = &apiVersionsResponse{ErrorCode: codeInvalidRequest, APIKeys: []apiVersion{}, FinalizedFeaturesEpoch: -1}
 	}
-	return &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
+	if refusal := rc.conn.apiVersionsInLogin(answer); refusal != nil {
+		return refusal // during a SASL login (security.go)
+	}
+	return answer
 }
 
 // validSoftwareToken is ApiVersionsRequest's SOFTWARE_NAME_VERSION_PATTERN,

@@ -872,3 +872,42 @@ func TestDescribeTopicPartitionsDeniedBeforePaging(t *testing.T) {
 		}
 	}
 }
+
+// TestApiVersionsOnceInLogin: during a SASL login Kafka's
+// SaslServerAuthenticator answers ApiVersions once, before the handshake
+// (a failed one may be tried again); a second one closes the connection,
+// and one after the handshake is answered ILLEGAL_SASL_STATE with no
+// APIs, then the connection is closed.
+func TestApiVersionsOnceInLogin(t *testing.T) {
+	sb := startSecureBroker(t, Config{
+		Listeners: "SASL_PLAINTEXT://127.0.0.1:0",
+		Security:  SecurityConfig{SASLUsers: saslUsers},
+	})
+	addr := sb.addrs[protocolSASLPlaintext]
+	c := dial(t, addr)
+	if code, _ := c.apiVersionsAt(3, "bad name", "1"); code != codeInvalidRequest {
+		t.Fatalf("invalid ApiVersions: code %d", code)
+	}
+	if code, n := c.apiVersionsAt(3, "client", "1"); code != codeNone || n == 0 {
+		t.Fatalf("ApiVersions after a refused one: code %d, %d APIs", code, n)
+	}
+	c.send(apiVersionsKey, 3, true, func(w *writer) { w.String("client"); w.String("1"); w.Tags() })
+	c.expectClosed()
+
+	c = dial(t, addr)
+	c.apiVersionsAt(3, "client", "1")
+	c.saslHandshake(1, mechPlain)
+	if code, n := c.apiVersionsAt(3, "client", "1"); code != codeIllegalSASLState || n != 0 {
+		t.Errorf("ApiVersions after the handshake: code %d, %d APIs; want ILLEGAL_SASL_STATE and none", code, n)
+	}
+	c.expectClosed()
+
+	c = dial(t, addr)
+	c.apiVersionsAt(3, "client", "1")
+	if code, _ := c.plainLogin("alice", "alice-secret"); code != codeNone {
+		t.Fatalf("login after ApiVersions: code %d", code)
+	}
+	if code, n := c.apiVersionsAt(3, "client", "1"); code != codeNone || n == 0 {
+		t.Errorf("ApiVersions after the login: code %d, %d APIs", code, n)
+	}
+}

@@ -471,6 +471,9 @@ type connAuth struct {
 	// bare is true after a SaslHandshake v0: the mechanism's messages
 	// then come without Kafka's framing.
 	bare bool
+	// versionsAnswered is true once ApiVersions has been answered
+	// during the login, which Kafka allows once.
+	versionsAnswered bool
 	// closeAfter closes the connection once the response is written.
 	closeAfter error
 	// session bounds the login in time (reauth.go, KIP-368).
@@ -542,6 +545,10 @@ var (
 // before the handshake, without an answer (handleKafkaRequest).
 func (c *conn) admit(h *requestHeader) error {
 	switch {
+	case c.auth.pending && h.APIKey == apiVersionsKey && c.auth.mech == nil && c.auth.versionsAnswered:
+		// SaslServerAuthenticator.handleApiVersionsRequest takes one
+		// ApiVersions, in its first state, and throws on a second.
+		return fmt.Errorf("%w: a second ApiVersions before SaslHandshake", errSASLState)
 	case !c.auth.pending || h.APIKey == apiVersionsKey || h.APIKey == saslHandshakeKey:
 		return nil
 	case h.APIKey == saslAuthenticateKey && c.auth.mech != nil:
@@ -550,6 +557,25 @@ func (c *conn) admit(h *requestHeader) error {
 		return fmt.Errorf("%w: SaslAuthenticate before SaslHandshake", errSASLState)
 	}
 	return fmt.Errorf("%w: API key %d", errNotAuthenticated, h.APIKey)
+}
+
+// apiVersionsInLogin applies rule 2 to ApiVersions during a login: after
+// the handshake, where Kafka expects only SaslAuthenticate, it is
+// answered ILLEGAL_SASL_STATE, with no APIs, and the connection closed
+// (SaslServerAuthenticator.handleSaslToken); before it, the answer is
+// the usual one, and the login notes that it was given. It returns the
+// refusal, or nil to answer as usual.
+func (c *conn) apiVersionsInLogin(answer *apiVersionsResponse) *apiVersionsResponse {
+	switch {
+	case c == nil || !c.auth.pending:
+		return nil
+	case c.auth.mech != nil:
+		c.auth.closeAfter = errSASLState
+		return &apiVersionsResponse{ErrorCode: codeIllegalSASLState, APIKeys: []apiVersion{}, FinalizedFeaturesEpoch: -1}
+	case answer.ErrorCode == codeNone:
+		c.auth.versionsAnswered = true
+	}
+	return nil
 }
 
 // failLogin counts and logs a failed login, and has the connection closed
