@@ -557,6 +557,7 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 		return nil, nil
 	}
 	var denied, uncreatable []metadataRequestTopic
+	req.named = len(req.Topics) > 0
 	if req.Topics != nil {
 		req.Topics, denied = split(req.Topics, func(t metadataRequestTopic) bool {
 			name := a.topicName(deref(t.Name), t.TopicID)

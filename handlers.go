@@ -1510,6 +1510,11 @@ type metadataRequest struct {
 	// operations.go); the cluster's moved to DescribeCluster in v11.
 	IncludeClusterAuthorizedOperations bool
 	IncludeTopicAuthorizedOperations   bool
+
+	// named is set by the ACL check (authorize.go) when it has taken out
+	// every topic the client named: the empty list left is then not v0's
+	// "all topics".
+	named bool
 }
 
 // metadataRequestTopic names a topic by name or, from v10, by id, as a
@@ -1676,7 +1681,7 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
 	}
 	// All topics: null in v1 and later, an empty array in v0.
-	if req.Topics == nil || (v == 0 && len(req.Topics) == 0) {
+	if req.Topics == nil || (v == 0 && len(req.Topics) == 0 && !req.named) {
 		for _, t := range b.logs.Topics() {
 			resp.Topics = append(resp.Topics, b.describeTopic(t))
 		}

@@ -911,3 +911,22 @@ func TestApiVersionsOnceInLogin(t *testing.T) {
 		t.Errorf("ApiVersions after the login: code %d, %d APIs", code, n)
 	}
 }
+
+// TestMetadataV0DeniedIsNotAllTopics: under the authorizer, a Metadata v0
+// request naming only topics the principal may not describe is answered
+// TOPIC_AUTHORIZATION_FAILED for them, not as v0's empty list, "all
+// topics", once they are taken out: Kafka decides "all topics" from the
+// request as sent (KafkaApis.handleTopicMetadataRequest).
+func TestMetadataV0DeniedIsNotAllTopics(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	for _, name := range []string{"open", "secret"} {
+		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ab.grant(allow(resTopic, "open", aclDescribe))
+	resp := ab.as("User:alice", 3, 0, &metadataRequest{Topics: []metadataRequestTopic{{Name: ptr("secret")}}, AllowAutoTopicCreation: true}).(*metadataResponse)
+	if got, want := fmt.Sprint(metadataOutcomes(*resp)), "[secret 29 0]"; got != want {
+		t.Errorf("v0 naming a denied topic: %s, want %s", got, want)
+	}
+}
