@@ -583,7 +583,13 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 		resp.Topics = slices.DeleteFunc(resp.Topics, func(t metadataTopic) bool {
 			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
 		})
-		for _, t := range append(denied, uncreatable...) {
+		// A topic refused creation keeps its IsInternal, as Kafka's
+		// unauthorizedForCreateTopicMetadata does; one refused
+		// description says nothing of it.
+		for _, t := range uncreatable {
+			resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: codeTopicAuthorizationFailed, Name: t.Name, IsInternal: isInternalTopic(deref(t.Name)), Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+		for _, t := range denied {
 			resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: codeTopicAuthorizationFailed, Name: t.Name, TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
 		}
 		// With the authorizer on, "authorized operations" are what it

@@ -930,3 +930,16 @@ func TestMetadataV0DeniedIsNotAllTopics(t *testing.T) {
 		t.Errorf("v0 naming a denied topic: %s, want %s", got, want)
 	}
 }
+
+// TestMetadataUncreatableKeepsInternal: under the authorizer, a missing
+// topic the principal may describe but not create is
+// TOPIC_AUTHORIZATION_FAILED with Topic.isInternal's flag, as Kafka's
+// unauthorizedForCreateTopicMetadata has it.
+func TestMetadataUncreatableKeepsInternal(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(allow(resTopic, "__transaction_state", aclDescribe))
+	resp := ab.as("User:alice", 3, 12, &metadataRequest{Topics: []metadataRequestTopic{{Name: ptr("__transaction_state")}}, AllowAutoTopicCreation: true}).(*metadataResponse)
+	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != codeTopicAuthorizationFailed || !resp.Topics[0].IsInternal {
+		t.Errorf("topics %+v, want __transaction_state TOPIC_AUTHORIZATION_FAILED and IsInternal", resp.Topics)
+	}
+}
