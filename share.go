@@ -268,47 +268,80 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 	return out
 }
 
-// acknowledge applies one acknowledgement batch of member's: every offset
-// of [first, last] must be acquired by it, or nothing is applied and the
-// answer is INVALID_RECORD_STATE (SharePartition.acknowledge). It reports
-// whether the state changed in a way that must be written.
-func (sp *sharePartition) acknowledge(member string, first, last int64, types []int8, lim shareLimits, now time.Time) (int16, bool) {
-	if first > last || (len(types) != 1 && int64(len(types)) != last-first+1) {
-		return codeInvalidRequest, false
-	}
-	// Checked first so that the loops below are bounded by the window,
-	// not by offsets a client made up.
-	if first < sp.startOffset || last >= sp.endOffset {
-		return codeInvalidRecordState, false
-	}
-	for o := first; o <= last; o++ {
-		r := sp.records[o]
-		if r == nil || r.state != recordAcquired || r.owner != member {
-			return codeInvalidRecordState, false
-		}
-		if t := ackTypeAt(types, first, o); t < ackGap || t > ackRenew {
+// acknowledge applies one partition's acknowledgement batches of member's,
+// all or none, as SharePartition.acknowledge does (it rolls every batch
+// of the request back when one fails). It reports the error code and
+// whether the state changed in a way that must be written. The rules, in
+// Kafka's order, for each batch:
+//
+//   - a batch wholly below the SPSO is skipped: its records are done
+//     already (archived when their delivery limit ran out, say), and
+//     the member is told nothing went wrong; a batch that starts below
+//     the SPSO is acknowledged from the SPSO on;
+//   - an empty window has nothing to acknowledge: INVALID_RECORD_STATE;
+//   - a batch that ends past the last offset ever acquired names records
+//     no fetch handed out: INVALID_REQUEST;
+//   - every offset must be acquired by member, and by no other batch of
+//     the request: INVALID_RECORD_STATE otherwise.
+//
+// The batches' form (order, types, lengths) is checked before this, by
+// validAckBatches, as KafkaApis does.
+func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (int16, bool) {
+	seen := map[int64]bool{}
+	for _, b := range batches {
+		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
 			return codeInvalidRequest, false
+		}
+		if b.LastOffset < sp.startOffset {
+			continue
+		}
+		// Checked before the walk, so that the loop is bounded by the
+		// window, not by offsets a client made up.
+		switch {
+		case sp.startOffset == sp.endOffset:
+			return codeInvalidRecordState, false
+		case b.LastOffset >= sp.endOffset:
+			return codeInvalidRequest, false
+		}
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
+			r := sp.records[o]
+			if r == nil || r.state != recordAcquired || r.owner != member || seen[o] {
+				return codeInvalidRecordState, false
+			}
+			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
+				return codeInvalidRequest, false
+			}
+			seen[o] = true
 		}
 	}
 	changed := false
-	for o := first; o <= last; o++ {
-		r := sp.records[o]
-		switch ackTypeAt(types, first, o) {
-		case ackAccept:
-			r.state = recordAcknowledged
-		case ackGap, ackReject:
-			r.state = recordArchived
-		case ackRelease:
-			sp.releaseOne(r, lim)
-		case ackRenew:
-			r.lockUntil = now.Add(lim.lockDuration)
-			continue
+	for _, b := range batches {
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset && b.LastOffset >= sp.startOffset; o++ {
+			if sp.applyAck(sp.records[o], ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o), lim, now) {
+				changed = true
+			}
 		}
-		r.owner = ""
-		changed = true
 	}
 	sp.advanceStart()
 	return codeNone, changed
+}
+
+// applyAck moves one acquired record by an acknowledge type, and reports
+// whether its state changed (a renewal only moves its lock).
+func (sp *sharePartition) applyAck(r *inFlightRecord, t int8, lim shareLimits, now time.Time) bool {
+	switch t {
+	case ackAccept:
+		r.state = recordAcknowledged
+	case ackGap, ackReject:
+		r.state = recordArchived
+	case ackRelease:
+		sp.releaseOne(r, lim)
+	case ackRenew:
+		r.lockUntil = now.Add(lim.lockDuration)
+		return false
+	}
+	r.owner = ""
+	return true
 }
 
 // ackTypeAt is the type that applies to offset o of a batch starting at

@@ -47,13 +47,13 @@ func TestSharePartitionTrace(t *testing.T) {
 	if sp.endOffset != 5 {
 		t.Fatalf("SPEO %d, want 5", sp.endOffset)
 	}
-	if code, _ := sp.acknowledge("A", 0, 1, []int8{ackAccept}, lim, t0); code != codeNone {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone {
 		t.Fatalf("accept: code %d", code)
 	}
 	if sp.startOffset != 2 {
 		t.Fatalf("SPSO %d after accepting 0-1, want 2", sp.startOffset)
 	}
-	if code, _ := sp.acknowledge("A", 2, 2, []int8{ackRelease}, lim, t0); code != codeNone || sp.stateOf(2) != "AVAILABLE" {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{2, 2, []int8{ackRelease}}}, lim, t0); code != codeNone || sp.stateOf(2) != "AVAILABLE" {
 		t.Fatalf("release: code %d, state %s", code, sp.stateOf(2))
 	}
 	if sp.firstAvailable() != 2 {
@@ -75,7 +75,7 @@ func TestSharePartitionTrace(t *testing.T) {
 	if want := []acquiredRange{{3, 4, 2}}; !cmp.Equal(got, want) {
 		t.Fatalf("B acquires 3-4: %v, want %v", got, want)
 	}
-	if code, _ := sp.acknowledge("B", 3, 4, []int8{ackReject, ackAccept}, lim, t0); code != codeNone {
+	if code, _ := sp.acknowledge("B", []shareAckBatch{{3, 4, []int8{ackReject, ackAccept}}}, lim, t0); code != codeNone {
 		t.Fatalf("reject/accept: code %d", code)
 	}
 	if sp.startOffset != 5 || len(sp.records) != 0 {
@@ -99,13 +99,12 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 		want        int16
 	}{
 		{"another member's records", "B", 10, 12, []int8{ackAccept}, codeInvalidRecordState},
-		{"offsets never acquired", "A", 18, 25, []int8{ackAccept}, codeInvalidRecordState},
-		{"below the SPSO", "A", 5, 10, []int8{ackAccept}, codeInvalidRecordState},
+		{"offsets past the last acquired", "A", 18, 25, []int8{ackAccept}, codeInvalidRequest},
 		{"unknown type", "A", 10, 10, []int8{9}, codeInvalidRequest},
 		{"types of the wrong count", "A", 10, 12, []int8{1, 1}, codeInvalidRequest},
 		{"first after last", "A", 12, 10, []int8{ackAccept}, codeInvalidRequest},
 	} {
-		if code, changed := sp.acknowledge(tc.member, tc.first, tc.last, tc.types, lim, t0); code != tc.want || changed {
+		if code, changed := sp.acknowledge(tc.member, []shareAckBatch{{tc.first, tc.last, tc.types}}, lim, t0); code != tc.want || changed {
 			t.Errorf("%s: code %d changed %v, want %d and no change", tc.name, code, changed, tc.want)
 		}
 	}
@@ -116,7 +115,7 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 		}
 	}
 	// Gap archives; renew extends the lock and leaves the record acquired.
-	if code, _ := sp.acknowledge("A", 10, 11, []int8{ackGap, ackRenew}, lim, t0.Add(50*time.Second)); code != codeNone {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{10, 11, []int8{ackGap, ackRenew}}}, lim, t0.Add(50*time.Second)); code != codeNone {
 		t.Fatalf("gap/renew: %d", code)
 	}
 	if sp.startOffset != 11 || sp.stateOf(11) != "ACQUIRED" {
@@ -132,6 +131,53 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 	}
 }
 
+// TestSharePartitionAcknowledgeLikeKafka checks the rules of
+// SharePartition.acknowledge that a client sees: records below the SPSO
+// are acknowledged silently, a request's batches apply all or none, and
+// one offset acknowledged twice in a request is refused.
+func TestSharePartitionAcknowledgeLikeKafka(t *testing.T) {
+	lim := shareLimits{lockDuration: time.Minute, deliveryLimit: 1, maxLocks: 100}
+	sp := newSharePartition(0)
+	sp.acquire("A", offsets(0, 10), 10, 10, lim, t0)
+	// 0-1 run out of deliveries and are archived: the SPSO passes them.
+	sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackRelease}}}, lim, t0)
+	if sp.startOffset != 2 {
+		t.Fatalf("SPSO %d, want 2", sp.startOffset)
+	}
+	if code, changed := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone || changed {
+		t.Errorf("a batch below the SPSO: code %d changed %v, want success and no change", code, changed)
+	}
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{1, 2, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != 3 {
+		t.Errorf("a batch across the SPSO: code %d, SPSO %d, want success and 3", code, sp.startOffset)
+	}
+	// The second batch fails, so the first is not applied either.
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{3, 3, []int8{ackAccept}}, {5, 5, []int8{ackAccept}}}, lim, t0.Add(-time.Hour)); code != codeNone {
+		t.Fatalf("setup: %d", code)
+	}
+	for _, tc := range []struct {
+		name    string
+		batches []shareAckBatch
+		want    int16
+	}{
+		{"a later batch's record not acquired", []shareAckBatch{{4, 4, []int8{ackAccept}}, {5, 5, []int8{ackAccept}}}, codeInvalidRecordState},
+		{"one offset twice", []shareAckBatch{{4, 6, []int8{ackAccept}}, {6, 6, []int8{ackAccept}}}, codeInvalidRecordState},
+		{"a later batch past the window", []shareAckBatch{{4, 4, []int8{ackAccept}}, {9, 12, []int8{ackAccept}}}, codeInvalidRequest},
+	} {
+		if code, changed := sp.acknowledge("A", tc.batches, lim, t0); code != tc.want || changed {
+			t.Errorf("%s: code %d changed %v, want %d and no change", tc.name, code, changed, tc.want)
+		}
+		if sp.stateOf(4) != "ACQUIRED" {
+			t.Fatalf("%s: 4 is %s, want the request rolled back", tc.name, sp.stateOf(4))
+		}
+	}
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{4, 4, []int8{ackAccept}}, {6, 9, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != sp.endOffset {
+		t.Fatalf("accepting the rest: code %d, window [%d, %d)", code, sp.startOffset, sp.endOffset)
+	}
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{10, 10, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
+		t.Errorf("an empty window: code %d, want INVALID_RECORD_STATE", code)
+	}
+}
+
 func TestSharePartitionDeliveryLimit(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 3, maxLocks: 100}
 	sp := newSharePartition(0)
@@ -140,7 +186,7 @@ func TestSharePartitionDeliveryLimit(t *testing.T) {
 		if want := []acquiredRange{{0, 0, i}}; !cmp.Equal(got, want) {
 			t.Fatalf("delivery %d: %v, want %v", i, got, want)
 		}
-		sp.acknowledge("A", 0, 0, []int8{ackRelease}, lim, t0)
+		sp.acknowledge("A", []shareAckBatch{{0, 0, []int8{ackRelease}}}, lim, t0)
 	}
 	if sp.startOffset != 1 {
 		t.Fatalf("released for the third time, the record should be archived; SPSO %d", sp.startOffset)
@@ -157,7 +203,7 @@ func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 	if want := []acquiredRange{{0, 0, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("acquired %v, want %v", got, want)
 	}
-	sp.acknowledge("A", 0, 0, []int8{ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{0, 0, []int8{ackAccept}}}, lim, t0)
 	if sp.startOffset != 1 {
 		t.Fatalf("SPSO %d, want 1", sp.startOffset)
 	}
@@ -186,7 +232,7 @@ func TestShareStateRestart(t *testing.T) {
 	lim := defaultShareLimits
 	sp := newSharePartition(0)
 	sp.acquire("A", offsets(0, 6), 6, 10, lim, t0)
-	sp.acknowledge("A", 0, 5, []int8{ackAccept, ackRelease, ackAccept, ackReject, ackRenew, ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{0, 5, []int8{ackAccept, ackRelease, ackAccept, ackReject, ackRenew, ackAccept}}}, lim, t0)
 	tp := topicIDPartition{uuid{1}, 3}
 	if err := l.write(sp.snapshot("g", tp)); err != nil {
 		t.Fatal(err)
@@ -264,7 +310,7 @@ func TestSharePartitionLongGap(t *testing.T) {
 	if got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0); len(got) != 0 {
 		t.Fatalf("acquired %v past the window while 0 is in flight", got)
 	}
-	sp.acknowledge("A", 0, 0, []int8{ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{0, 0, []int8{ackAccept}}}, lim, t0)
 	got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0)
 	if want := []acquiredRange{{10000, 10001, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("acquired %v, want %v: the window jumps the gap once empty", got, want)
@@ -272,14 +318,14 @@ func TestSharePartitionLongGap(t *testing.T) {
 	if sp.startOffset != 10000 || len(sp.records) != 2 {
 		t.Fatalf("SPSO %d with %d records", sp.startOffset, len(sp.records))
 	}
-	sp.acknowledge("A", 10000, 10001, []int8{ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{10000, 10001, []int8{ackAccept}}}, lim, t0)
 	// A read that ends in a long gap moves an empty window past it.
 	sp.acquire("A", nil, 50000, 10, lim, t0)
 	if sp.startOffset != 50000 || sp.endOffset != 50000 {
 		t.Fatalf("window [%d, %d), want [50000, 50000)", sp.startOffset, sp.endOffset)
 	}
 	// Acknowledgements of made-up ranges are refused without a walk.
-	if code, _ := sp.acknowledge("A", 0, 1<<62, []int8{ackAccept}, lim, t0); code != codeInvalidRecordState {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{0, 1 << 62, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
 		t.Fatalf("huge range: code %d", code)
 	}
 }

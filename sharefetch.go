@@ -449,16 +449,11 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 	now := time.Now()
 	lim := c.limits(g.id)
 	c.expireOne(g, tp, sp, now)
-	// Checked whole before any is applied: a batch refused leaves the
-	// earlier ones applied in Kafka too, but refusing them all is what a
-	// client can reason about, and a member never sends overlapping ones.
-	changed := false
-	for _, b := range batches {
-		code, ch := sp.acknowledge(key.member, b.FirstOffset, b.LastOffset, b.AcknowledgeTypes, lim, now)
-		if code != codeNone {
-			return code
-		}
-		changed = changed || ch
+	// All batches or none, as SharePartition.acknowledge rolls back
+	// every batch of the request when one fails.
+	code, changed := sp.acknowledge(key.member, batches, lim, now)
+	if code != codeNone {
+		return code
 	}
 	if changed {
 		if err := c.persist(g, tp); err != nil {

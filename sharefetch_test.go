@@ -270,15 +270,20 @@ func TestShareSessions(t *testing.T) {
 	if res := c.shareFetch("g", "m", 5, id, 0, 0); res.code != codeInvalidShareSessionEpoch {
 		t.Errorf("wrong epoch: %d", res.code)
 	}
-	// Accept 0 piggy-backed; acknowledging 0 again is refused.
+	// Accept 0 piggy-backed; acknowledging 0 again, now below the SPSO,
+	// is skipped without an error (SharePartition.acknowledge), while
+	// accepting 1 twice in one request is refused.
 	res = c.shareFetch("g", "m", 1, id, 0, 0, accept(0, 0))
 	if res.code != codeNone || res.ackCode != codeNone {
 		t.Fatalf("piggy-backed accept: %+v", res)
 	}
-	if code, part := c.shareAcknowledge("g", "m", 2, id, 0, accept(0, 0)); code != codeNone || part != codeInvalidRecordState {
-		t.Errorf("accepting again: %d %d, want INVALID_RECORD_STATE", code, part)
+	if code, part := c.shareAcknowledge("g", "m", 2, id, 0, accept(0, 0)); code != codeNone || part != codeNone {
+		t.Errorf("accepting again below the SPSO: %d %d, want success", code, part)
 	}
 	// Release 1, reject 2 and close the session.
+	if code, part := c.shareAcknowledge("g", "m", 3, id, 0, accept(1, 1), accept(1, 1)); code != codeNone || part != codeInvalidRecordState {
+		t.Errorf("accepting 1 twice: %d %d, want INVALID_RECORD_STATE", code, part)
+	}
 	if code, part := c.shareAcknowledge("g", "m", -1, id, 0, shareAckBatch{1, 2, []int8{ackRelease, ackReject}}); code != codeNone || part != codeNone {
 		t.Fatalf("final acknowledge: %d %d", code, part)
 	}
