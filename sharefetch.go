@@ -113,6 +113,8 @@ type shareFetchRequest struct {
 	IsRenewAck          bool
 	Topics              []shareFetchTopic
 	ForgottenTopicsData []shareForgottenTopic
+
+	version int16 // the request's, which bounds the acknowledge types
 }
 
 // shareFetchTopic names partitions to add to the session, each with the
@@ -157,6 +159,7 @@ func readShareAckBatch(r *reader) (b shareAckBatch) {
 }
 
 func (m *shareFetchRequest) decode(r *reader, v int16) {
+	m.version = v
 	m.GroupID = r.NullableString()
 	m.MemberID = r.NullableString()
 	m.ShareSessionEpoch = r.Int32()
@@ -319,7 +322,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	results := &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
 	for tp, batches := range acks {
 		pr := results.get(tp)
-		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches)
+		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches, req.version)
 	}
 	if sess == nil || req.IsRenewAck {
 		// A closing fetch, or one that only renews locks (KIP-1222),
@@ -432,26 +435,38 @@ func (c *shareCoordinator) connClosed(cn *conn) {
 }
 
 // acknowledge applies a partition's acknowledgement batches, all or
-// none, and writes the partition's state if it changed.
-func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch) int16 {
+// none, and writes the partition's state if it changed. The checks are
+// KafkaApis.handleAcknowledgements' and SharePartitionManager.acknowledge's,
+// in their order: a topic id the broker does not know is UNKNOWN_TOPIC_ID,
+// batches of a bad form INVALID_REQUEST, a partition the topic does not
+// have or the group holds no state for UNKNOWN_TOPIC_OR_PARTITION, and an
+// empty list of batches acknowledges nothing, successfully.
+func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch, version int16) int16 {
+	t := c.b.logs.TopicByID(tp.topic)
+	if t == nil {
+		return codeUnknownTopicID
+	}
+	if !validAckBatches(batches, version) {
+		return codeInvalidRequest
+	}
 	g := c.groups[key.group]
 	var sp *sharePartition
 	if g != nil {
 		sp = g.partitions[tp]
 	}
-	if sp == nil {
-		return codeInvalidRecordState
+	switch {
+	case c.b.topicPartition(t, tp.partition) == nil || (sp == nil && len(batches) > 0):
+		return codeUnknownTopicOrPartition
+	case len(batches) == 0:
+		return codeNone
 	}
 	// An expired lock is applied first: a member acknowledging a record
 	// whose lock ran out no longer holds it, and gets INVALID_RECORD_STATE,
 	// which the Java share consumer reports to its acknowledgement commit
 	// callback for those records.
 	now := time.Now()
-	lim := c.limits(g.id)
 	c.expireOne(g, tp, sp, now)
-	// All batches or none, as SharePartition.acknowledge rolls back
-	// every batch of the request when one fails.
-	code, changed := sp.acknowledge(key.member, batches, lim, now)
+	code, changed := sp.acknowledge(key.member, batches, c.limits(g.id), now)
 	if code != codeNone {
 		return code
 	}
@@ -463,6 +478,34 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 		c.notify()
 	}
 	return codeNone
+}
+
+// validAckBatches reports whether a partition's acknowledgement batches
+// are well formed, as KafkaApis.validateAcknowledgementBatches checks them
+// before any reaches the share partition: each batch's first offset at
+// most its last, and not below the previous batch's last (an overlap of
+// exactly one offset passes here, as in Kafka, and fails on the record's
+// state); one type, or one per offset; and every type one the version
+// knows: 0-3, and from v2 RENEW (4) too.
+func validAckBatches(batches []shareAckBatch, version int16) bool {
+	maxType := ackReject
+	if version >= 2 {
+		maxType = ackRenew
+	}
+	prevLast := int64(-1)
+	for _, b := range batches {
+		n := len(b.AcknowledgeTypes)
+		if b.FirstOffset > b.LastOffset || b.FirstOffset < prevLast || n == 0 || (n > 1 && b.LastOffset-b.FirstOffset != int64(n-1)) {
+			return false
+		}
+		for _, t := range b.AcknowledgeTypes {
+			if t < ackGap || t > maxType {
+				return false
+			}
+		}
+		prevLast = b.LastOffset
+	}
+	return true
 }
 
 // shareResults builds a response's partitions, one entry per partition
@@ -724,6 +767,8 @@ type shareAcknowledgeRequest struct {
 	ShareSessionEpoch int32
 	IsRenewAck        bool
 	Topics            []shareAcknowledgeTopic
+
+	version int16 // the request's, which bounds the acknowledge types
 }
 
 type shareAcknowledgeTopic struct {
@@ -737,6 +782,7 @@ type shareAcknowledgePartition struct {
 }
 
 func (m *shareAcknowledgeRequest) decode(r *reader, v int16) {
+	m.version = v
 	m.GroupID = r.NullableString()
 	m.MemberID = r.NullableString()
 	m.ShareSessionEpoch = r.Int32()
@@ -840,7 +886,7 @@ func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *sha
 		rt := shareAcknowledgeTopicResponse{TopicID: t.TopicID, Partitions: []shareAcknowledgePartitionResponse{}}
 		for _, p := range t.Partitions {
 			rt.Partitions = append(rt.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex,
-				ErrorCode: c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches), CurrentLeader: noLeader})
+				ErrorCode: c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches, req.version), CurrentLeader: noLeader})
 		}
 		resp.Responses = append(resp.Responses, rt)
 	}

@@ -111,11 +111,19 @@ func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, p
 // the top-level and the partition's code.
 func (c *testClient) shareAcknowledge(group, member string, epoch int32, topic uuid, partition int32, acks ...shareAckBatch) (int16, int16) {
 	c.t.Helper()
-	r := c.roundTrip(79, 2, true, func(w *writer) {
+	return c.shareAcknowledgeV(2, group, member, epoch, topic, partition, acks...)
+}
+
+// shareAcknowledgeV is shareAcknowledge at version v (1 or 2).
+func (c *testClient) shareAcknowledgeV(v int16, group, member string, epoch int32, topic uuid, partition int32, acks ...shareAckBatch) (int16, int16) {
+	c.t.Helper()
+	r := c.roundTrip(79, v, true, func(w *writer) {
 		w.NullableString(&group)
 		w.NullableString(&member)
 		w.Int32(epoch)
-		w.Bool(false)
+		if v >= 2 {
+			w.Bool(false)
+		}
 		w.ArrayLen(1)
 		w.UUID(topic)
 		w.ArrayLen(1)
@@ -133,7 +141,9 @@ func (c *testClient) shareAcknowledge(group, member string, epoch int32, topic u
 	r.Int32()
 	code := r.Int16()
 	r.NullableString()
-	r.Int32()
+	if v >= 2 {
+		r.Int32()
+	}
 	var partCode int16 = -100
 	readArray(r, func(r *reader) struct{} {
 		r.UUID()
@@ -299,6 +309,55 @@ func TestShareSessions(t *testing.T) {
 	res = c2.shareFetch("g", "m2", 0, id, 0, 5*time.Second)
 	if fmt.Sprint(res.acquired) != "[{1 1 3}]" || time.Since(start) > 2*time.Second {
 		t.Fatalf("after the holder's connection closed: acquired %v after %v", res.acquired, time.Since(start))
+	}
+}
+
+// TestShareAcknowledgeErrorsLikeKafka checks each partition error of
+// an acknowledgement against KafkaApis.handleAcknowledgements and
+// validateAcknowledgementBatches, and SharePartitionManager.acknowledge.
+func TestShareAcknowledgeErrorsLikeKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.createTopic("other", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	if res := c.shareFetch("g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 2 1}]" {
+		t.Fatalf("fetch: %+v", res)
+	}
+	epoch := int32(1)
+	for _, tc := range []struct {
+		name      string
+		v         int16
+		topic     uuid
+		partition int32
+		acks      []shareAckBatch
+		want      int16
+	}{
+		{"batches out of order", 2, id, 0, []shareAckBatch{accept(2, 2), accept(0, 0)}, codeInvalidRequest},
+		{"RENEW before v2", 1, id, 0, []shareAckBatch{{0, 0, []int8{ackRenew}}}, codeInvalidRequest},
+		{"a type past RENEW", 2, id, 0, []shareAckBatch{{0, 0, []int8{5}}}, codeInvalidRequest},
+		{"no types", 2, id, 0, []shareAckBatch{{0, 0, []int8{}}}, codeInvalidRequest},
+		{"unknown topic id", 2, uuid{1, 2, 3}, 0, []shareAckBatch{accept(0, 0)}, codeUnknownTopicID},
+		{"unknown partition", 2, id, 7, []shareAckBatch{accept(0, 0)}, codeUnknownTopicOrPartition},
+		{"a partition the group has no state for", 2, tb.logs.Topic("other").ID, 0, []shareAckBatch{accept(0, 0)}, codeUnknownTopicOrPartition},
+		{"no batches", 2, id, 0, nil, codeNone},
+		{"past the acquired records", 2, id, 0, []shareAckBatch{accept(0, 5)}, codeInvalidRequest},
+	} {
+		code, part := c.shareAcknowledgeV(tc.v, "g", "m", epoch, tc.topic, tc.partition, tc.acks...)
+		epoch++
+		if code != codeNone || part != tc.want {
+			t.Errorf("%s: code %d, partition %d, want %d", tc.name, code, part, tc.want)
+		}
+	}
+	// Nothing above applied: all three records are still the member's.
+	if code, part := c.shareAcknowledgeV(1, "g", "m", epoch, id, 0, accept(0, 1), shareAckBatch{1, 2, []int8{ackReject, ackAccept}}); code != codeNone || part != codeInvalidRecordState {
+		t.Errorf("batches overlapping at one offset: %d %d, want INVALID_RECORD_STATE (Kafka's validation lets them by)", code, part)
+	}
+	if code, part := c.shareAcknowledgeV(1, "g", "m", epoch+1, id, 0, accept(0, 2)); code != codeNone || part != codeNone {
+		t.Errorf("accepting all three after the refusals: %d %d", code, part)
 	}
 }
 
