@@ -623,6 +623,12 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 		sp = g.partitions[tp]
 	}
 	switch {
+	case t == nil:
+		// ShareSessionContext tells an unknown id from an unknown
+		// partition of a known topic, as Fetch does.
+		results.get(tp).ErrorCode = codeUnknownTopicID
+		c.mu.Unlock()
+		return 0, true
 	case pl == nil:
 		pr := results.get(tp)
 		pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")

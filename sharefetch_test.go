@@ -352,6 +352,14 @@ func TestShareAcknowledgeErrorsLikeKafka(t *testing.T) {
 			t.Errorf("%s: code %d, partition %d, want %d", tc.name, code, part, tc.want)
 		}
 	}
+	// A fetch tells an unknown topic id from an unknown partition.
+	if res := c.shareFetch("g", "m", epoch, uuid{1, 2, 3}, 0, 0); res.partCode != codeUnknownTopicID {
+		t.Errorf("fetch of an unknown topic id: partition code %d, want UNKNOWN_TOPIC_ID", res.partCode)
+	}
+	if res := c.shareFetch("g", "m", epoch+1, id, 7, 0); res.partCode != codeUnknownTopicOrPartition {
+		t.Errorf("fetch of an unknown partition: partition code %d, want UNKNOWN_TOPIC_OR_PARTITION", res.partCode)
+	}
+	epoch += 2
 	// Nothing above applied: all three records are still the member's.
 	if code, part := c.shareAcknowledgeV(1, "g", "m", epoch, id, 0, accept(0, 1), shareAckBatch{1, 2, []int8{ackReject, ackAccept}}); code != codeNone || part != codeInvalidRecordState {
 		t.Errorf("batches overlapping at one offset: %d %d, want INVALID_RECORD_STATE (Kafka's validation lets them by)", code, part)
