@@ -178,6 +178,82 @@ func accept(first, last int64) shareAckBatch {
 	return shareAckBatch{first, last, []int8{ackAccept}}
 }
 
+// shareHeartbeatRaw is ShareGroupHeartbeat v1 with every field given,
+// answered in full.
+func (c *testClient) shareHeartbeatRaw(group, member string, epoch int32, rack *string, topics []string) shareGroupHeartbeatResponse {
+	c.t.Helper()
+	r := c.roundTrip(76, 1, true, func(w *writer) {
+		w.String(group)
+		w.String(member)
+		w.Int32(epoch)
+		w.NullableString(rack)
+		writeArray(w, topics, (*writer).String)
+		w.Tags()
+	})
+	var resp shareGroupHeartbeatResponse
+	resp.ThrottleTimeMs = r.Int32()
+	resp.ErrorCode = r.Int16()
+	resp.ErrorMessage = r.NullableString()
+	resp.MemberID = r.NullableString()
+	resp.MemberEpoch = r.Int32()
+	resp.HeartbeatIntervalMs = r.Int32()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return resp
+}
+
+// TestShareGroupHeartbeatLikeKafka checks ShareGroupHeartbeat's checks
+// and error answers against GroupCoordinatorService and
+// GroupMetadataManager.shareGroupHeartbeat: the request's fields in
+// Kafka's order and with its messages, an error answer with member epoch
+// 0 and no member id, a null rack that keeps the rack, and a leave of an
+// unknown member.
+func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	blank, rack := " ", "r1"
+	for _, tc := range []struct {
+		name          string
+		group, member string
+		epoch         int32
+		rack          *string
+		topics        []string
+		msg           string
+	}{
+		{"no member and no group", "", "", 0, nil, []string{"t"}, "MemberId can't be empty."},
+		{"a blank member id", "g", "  ", 0, nil, []string{"t"}, "MemberId can't be empty."},
+		{"a blank group id", " ", "m", 0, nil, []string{"t"}, "GroupId can't be empty."},
+		{"a blank rack", "g", "m", 0, &blank, []string{"t"}, "RackId can't be empty."},
+		{"a bad epoch", "g", "m", -3, nil, nil, "MemberEpoch is invalid."},
+	} {
+		resp := c.shareHeartbeatRaw(tc.group, tc.member, tc.epoch, tc.rack, tc.topics)
+		if resp.ErrorCode != codeInvalidRequest || deref(resp.ErrorMessage) != tc.msg || resp.MemberEpoch != 0 || resp.MemberID != nil {
+			t.Errorf("%s: code %d message %q epoch %d member %v; want INVALID_REQUEST %q, epoch 0, no member",
+				tc.name, resp.ErrorCode, deref(resp.ErrorMessage), resp.MemberEpoch, resp.MemberID, tc.msg)
+		}
+	}
+	if resp := c.shareHeartbeatRaw("g", "m", 0, &rack, []string{"t"}); resp.ErrorCode != codeNone {
+		t.Fatalf("join: %+v", resp)
+	}
+	if resp := c.shareHeartbeatRaw("g", "stranger", 3, nil, nil); resp.ErrorCode != codeUnknownMemberID || resp.MemberEpoch != 0 {
+		t.Errorf("an unknown member: code %d epoch %d, want UNKNOWN_MEMBER_ID and 0", resp.ErrorCode, resp.MemberEpoch)
+	}
+	if resp := c.shareHeartbeatRaw("g", "stranger", leaveEpoch, nil, nil); resp.ErrorCode != codeUnknownMemberID {
+		t.Errorf("an unknown member leaving: code %d, want UNKNOWN_MEMBER_ID", resp.ErrorCode)
+	}
+	if resp := c.shareHeartbeatRaw("g", "m", 1, nil, nil); resp.ErrorCode != codeNone {
+		t.Fatalf("heartbeat: %+v", resp)
+	}
+	if d := tb.shares.describe("g"); len(d.Members) != 1 || deref(d.Members[0].RackID) != "r1" {
+		t.Errorf("after a heartbeat with a null rack: %+v, want rack r1 kept", d.Members)
+	}
+	if resp := c.shareHeartbeatRaw("g", "m", leaveEpoch, nil, nil); resp.ErrorCode != codeNone || resp.MemberEpoch != leaveEpoch || deref(resp.MemberID) != "m" {
+		t.Errorf("leave: %+v", resp)
+	}
+}
+
 func TestShareGroupHeartbeatErrors(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)

@@ -465,18 +465,23 @@ func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestConte
 
 // invalid is the INVALID_REQUEST message for a heartbeat whose fields
 // cannot be right whatever the group's state, or "": Kafka's
-// throwIfShareGroupHeartbeatRequestIsInvalid, checked before the group
-// is looked up.
+// GroupCoordinatorService.throwIfShareGroupHeartbeatRequestIsInvalid,
+// checked before the group is looked up and in its order. An id of blanks
+// is as empty as "" there (Utils.throwIfEmptyString trims), and a rack,
+// which may be null, may not be blank.
 func (req *shareGroupHeartbeatRequest) invalid() string {
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
 	switch {
-	case req.GroupID == "":
-		return "GroupId can't be empty."
-	case req.MemberID == "":
+	case blank(req.MemberID):
 		return "MemberId can't be empty."
-	case req.MemberEpoch < leaveEpoch:
-		return "MemberEpoch is invalid."
+	case blank(req.GroupID):
+		return "GroupId can't be empty."
+	case req.RackID != nil && blank(*req.RackID):
+		return "RackId can't be empty."
 	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
 		return "SubscribedTopicNames must be set in first request."
+	case req.MemberEpoch < leaveEpoch:
+		return "MemberEpoch is invalid."
 	}
 	return ""
 }
@@ -491,8 +496,10 @@ func (req *shareGroupHeartbeatRequest) invalid() string {
 // records it held are already released by then, or will be when their
 // locks run out.
 func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, clientHost string) *shareGroupHeartbeatResponse {
+	// An error answer carries the code and message alone, member epoch
+	// 0 and no member id, as GroupCoordinatorService builds it.
 	fail := func(code int16, msg string) *shareGroupHeartbeatResponse {
-		return &shareGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: ptr(msg), MemberEpoch: req.MemberEpoch}
+		return &shareGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: ptr(msg)}
 	}
 	if msg := req.invalid(); msg != "" {
 		return fail(codeInvalidRequest, msg)
@@ -507,13 +514,10 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	if g != nil {
 		m = g.members[req.MemberID]
 	}
-	// A leave is answered with epoch -1 whether or not the member was
-	// known: a consumer closing after its session expired must not see an
-	// error it can do nothing about.
-	if req.MemberEpoch == leaveEpoch {
-		if m != nil {
-			c.removeMember(g, m, "left")
-		}
+	// A leave of a member the group does not know is UNKNOWN_MEMBER_ID,
+	// as GroupMetadataManager.shareGroupLeave answers.
+	if req.MemberEpoch == leaveEpoch && m != nil {
+		c.removeMember(g, m, "left")
 		return &shareGroupHeartbeatResponse{MemberID: &req.MemberID, MemberEpoch: leaveEpoch}
 	}
 	changed := false
@@ -537,7 +541,11 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	// member id (the client chooses it, as KIP-1082 made consumers do): it
 	// keeps its place, and the full heartbeat below sends it its
 	// assignment again.
-	m.clientID, m.clientHost, m.rack = clientID, clientHost, req.RackID
+	// A null rack leaves the rack as it was (maybeUpdateRackId).
+	m.clientID, m.clientHost = clientID, clientHost
+	if req.RackID != nil {
+		m.rack = req.RackID
+	}
 	if req.SubscribedTopicNames != nil {
 		subs := slices.Sorted(slices.Values(req.SubscribedTopicNames))
 		subs = slices.Compact(subs)
