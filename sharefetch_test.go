@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 )
@@ -607,5 +609,163 @@ func TestShareAutoOffsetResetByDuration(t *testing.T) {
 	res := c.shareFetch("g", "m", 0, tb.logs.Topic("t").ID, 0, time.Second)
 	if fmt.Sprint(res.acquired) != "[{2 3 1}]" {
 		t.Fatalf("by_duration:PT1H acquired %v, want 2-3", res.acquired)
+	}
+}
+
+// describeShareOffsetsRaw is DescribeShareGroupOffsets v0 of one group,
+// topics nil for all; it returns the group's code and each partition as
+// "topic/partition:start/code".
+func (c *testClient) describeShareOffsetsRaw(group string, topics map[string][]int32) (int16, []string) {
+	c.t.Helper()
+	r := c.roundTrip(90, 0, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String(group)
+		if topics == nil {
+			w.ArrayLen(-1)
+		} else {
+			w.ArrayLen(len(topics))
+			for _, name := range slices.Sorted(maps.Keys(topics)) {
+				w.String(name)
+				w.Int32s(topics[name])
+				w.Tags()
+			}
+		}
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	var code int16
+	var parts []string
+	readArray(r, func(r *reader) struct{} {
+		_ = r.String()
+		readArray(r, func(r *reader) struct{} {
+			name := r.String()
+			r.UUID()
+			readArray(r, func(r *reader) struct{} {
+				p, start, epoch := r.Int32(), r.Int64(), r.Int32()
+				pc := r.Int16()
+				r.NullableString()
+				r.SkipTags()
+				parts = append(parts, fmt.Sprintf("%s/%d:%d/%d/%d", name, p, start, epoch, pc))
+				return struct{}{}
+			})
+			r.SkipTags()
+			return struct{}{}
+		})
+		code = r.Int16()
+		r.NullableString()
+		r.SkipTags()
+		return struct{}{}
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, parts
+}
+
+// alterShareOffsetsRaw is AlterShareGroupOffsets v0 of one partition; it
+// returns the top-level code and how many topics the answer lists.
+func (c *testClient) alterShareOffsetsRaw(group, topic string, partition int32, start int64) (int16, int) {
+	c.t.Helper()
+	r := c.roundTrip(91, 0, true, func(w *writer) {
+		w.String(group)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Int64(start)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	n := r.ArrayLen()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, n
+}
+
+// deleteShareOffsetsRaw is DeleteShareGroupOffsets v0 of one topic; it
+// returns the top-level code and the topic's, or -100 if not listed.
+func (c *testClient) deleteShareOffsetsRaw(group, topic string) (int16, int16) {
+	c.t.Helper()
+	r := c.roundTrip(92, 0, true, func(w *writer) {
+		w.String(group)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	var topicCode int16 = -100
+	readArray(r, func(r *reader) struct{} {
+		_ = r.String()
+		r.UUID()
+		topicCode = r.Int16()
+		r.NullableString()
+		r.SkipTags()
+		return struct{}{}
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, topicCode
+}
+
+// TestShareGroupOffsetsAdminLikeKafka checks the share offsets admin
+// APIs' answers against GroupCoordinatorService and
+// GroupCoordinatorShard: DescribeShareGroupOffsets reports no state as
+// start offset -1 (leader epoch 0) and never an error, while
+// AlterShareGroupOffsets and DeleteShareGroupOffsets need an existing,
+// empty share group and answer its errors at the top level alone.
+func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.createTopic("u", 1)
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+
+	code, parts := c.describeShareOffsetsRaw("nobody", map[string][]int32{"t": {0, 5}, "gone": {0}})
+	if want := "[gone/0:-1/0/0 t/0:-1/0/0 t/5:-1/0/0]"; code != codeNone || fmt.Sprint(parts) != want {
+		t.Errorf("describe of a group without state: code %d %v, want 0 %s", code, parts, want)
+	}
+	if code, parts := c.describeShareOffsetsRaw("nobody", nil); code != codeNone || len(parts) != 0 {
+		t.Errorf("describe of all a group's offsets without state: code %d %v, want 0 and none", code, parts)
+	}
+	for _, tc := range []struct {
+		name, group string
+		want        int16
+	}{
+		{"no group id", "", codeInvalidGroupID},
+		{"a group that does not exist", "nobody", codeGroupIDNotFound},
+	} {
+		if code, n := c.alterShareOffsetsRaw(tc.group, "t", 0, 0); code != tc.want || n != 0 {
+			t.Errorf("alter, %s: code %d with %d topics, want %d and none", tc.name, code, n, tc.want)
+		}
+		if code, _ := c.deleteShareOffsetsRaw(tc.group, "t"); code != tc.want {
+			t.Errorf("delete, %s: code %d, want %d", tc.name, code, tc.want)
+		}
+	}
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	if code, n := c.alterShareOffsetsRaw("g", "t", 0, 0); code != codeNonEmptyGroup || n != 0 {
+		t.Errorf("alter of a group with a member: code %d with %d topics, want NON_EMPTY_GROUP and none", code, n)
+	}
+	c.shareHeartbeat("g", "m", leaveEpoch, nil)
+	if code, n := c.alterShareOffsetsRaw("g", "t", 0, 0); code != codeNone || n != 1 {
+		t.Errorf("alter of an empty group: code %d with %d topics", code, n)
+	}
+	if code, parts := c.describeShareOffsetsRaw("g", nil); code != codeNone || fmt.Sprint(parts) != "[t/0:0/0/0]" {
+		t.Errorf("describe after alter: code %d %v", code, parts)
+	}
+	if code, topicCode := c.deleteShareOffsetsRaw("g", "u"); code != codeNone || topicCode != codeUnknownTopicOrPartition {
+		t.Errorf("delete of a topic without state: code %d, topic %d, want UNKNOWN_TOPIC_OR_PARTITION", code, topicCode)
+	}
+	if code, topicCode := c.deleteShareOffsetsRaw("g", "t"); code != codeNone || topicCode != codeNone {
+		t.Errorf("delete: code %d, topic %d", code, topicCode)
 	}
 }

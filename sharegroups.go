@@ -863,8 +863,8 @@ type describeShareGroupOffsetsResponseTopic struct {
 
 // describeShareGroupOffsetsResponsePartition is one partition's answer.
 // StartOffset -1 means the group has no state for it (never assigned);
-// LeaderEpoch is 0 with state, since this broker's leader epoch never
-// changes, and -1 without.
+// LeaderEpoch is always 0: this broker's leader epoch never changes, and
+// Kafka answers 0 (PartitionFactory.DEFAULT_LEADER_EPOCH) without state.
 type describeShareGroupOffsetsResponsePartition struct {
 	PartitionIndex int32
 	StartOffset    int64
@@ -913,14 +913,20 @@ func (b *Broker) handleDescribeShareGroupOffsets(ctx context.Context, rc *reques
 // describeOffsets answers one group. Locks are expired first, so that a
 // record whose lock ran out counts as available, not done, in the lag,
 // and the SPSO reported is the one a fetch would see now.
+//
+// Nothing here is an error, as in Kafka's
+// GroupCoordinatorService.describeShareGroupOffsets, which reads the share
+// coordinator's state without looking the group up: a group, topic or
+// partition without state is a start offset of -1 (all topics of a group
+// without state is none), as OffsetFetch answers for a partition without
+// a committed offset.
 func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestGroup) describeShareGroupOffsetsResponseGroup {
 	out := describeShareGroupOffsetsResponseGroup{GroupID: req.GroupID, Topics: []describeShareGroupOffsetsResponseTopic{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[req.GroupID]
 	if g == nil {
-		out.ErrorCode, out.ErrorMessage = codeGroupIDNotFound, ptr("Group "+req.GroupID+" not found.")
-		return out
+		g = &shareGroup{id: req.GroupID} // no partitions: every offset -1
 	}
 	c.expire(g, time.Now())
 	topics := req.Topics
@@ -944,13 +950,10 @@ func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestG
 			ot.TopicID = t.ID
 		}
 		for _, p := range rt.Partitions {
-			op := describeShareGroupOffsetsResponsePartition{PartitionIndex: p, StartOffset: -1, LeaderEpoch: -1, Lag: -1}
+			op := describeShareGroupOffsetsResponsePartition{PartitionIndex: p, StartOffset: -1, Lag: -1}
 			pl := c.b.topicPartition(t, p)
-			switch sp := g.partitions[topicIDPartition{ot.TopicID, p}]; {
-			case pl == nil:
-				op.ErrorCode, op.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
-			case sp != nil:
-				op.StartOffset, op.LeaderEpoch = sp.startOffset, 0
+			if sp := g.partitions[topicIDPartition{ot.TopicID, p}]; sp != nil && pl != nil {
+				op.StartOffset = sp.startOffset
 				op.Lag = max(pl.HighWatermark()-sp.startOffset-sp.doneInWindow(), 0)
 			}
 			ot.Partitions = append(ot.Partitions, op)
@@ -965,10 +968,9 @@ func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestG
 // https://github.com/apache/kafka/blob/4.1.0/clients/src/main/resources/common/message/AlterShareGroupOffsetsRequest.json
 //
 // Moves a partition's SPSO, forgetting its in-flight records, as
-// kafka-share-groups.sh --reset-offsets does. The group must have no
-// members (NON_EMPTY_GROUP otherwise), as in Kafka; a group that does not
-// exist yet is created, so that its start can be chosen before the first
-// member joins.
+// kafka-share-groups.sh --reset-offsets does. The group must exist
+// (GROUP_ID_NOT_FOUND otherwise) and have no members (NON_EMPTY_GROUP),
+// as GroupCoordinatorShard.alterShareGroupOffsets requires.
 type alterShareGroupOffsetsRequest struct {
 	GroupID string
 	Topics  []alterShareGroupOffsetsRequestTopic
@@ -1042,35 +1044,29 @@ func (b *Broker) handleAlterShareGroupOffsets(ctx context.Context, rc *requestCo
 }
 
 // alterOffsets moves the SPSO of each partition named. The request is
-// all or nothing at the group level (a bad group id, a non-empty group, a
-// failed write answer every partition alike) and per partition below it.
+// all or nothing at the group level (a bad group id, a missing or
+// non-empty group, a failed write), answered at the top level alone with
+// no partitions, as AlterShareGroupOffsetsRequest.getErrorResponseData
+// builds it, and per partition below it.
 func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alterShareGroupOffsetsResponse {
 	resp := &alterShareGroupOffsetsResponse{Responses: []alterShareGroupOffsetsResponseTopic{}}
-	// everyPartition puts the group's error on the top level and on each
-	// partition, so that a client reading either level sees the failure
-	// and no partition reads as altered.
-	everyPartition := func(code int16, msg string) *alterShareGroupOffsetsResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
-		for _, t := range req.Topics {
-			rt := alterShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []alterShareGroupOffsetsResponsePartition{}}
-			for _, p := range t.Partitions {
-				rt.Partitions = append(rt.Partitions, alterShareGroupOffsetsResponsePartition{p.PartitionIndex, code, ptr(msg)})
-			}
-			resp.Responses = append(resp.Responses, rt)
-		}
-		return resp
+	fail := func(code int16, msg string) *alterShareGroupOffsetsResponse {
+		return &alterShareGroupOffsetsResponse{ErrorCode: code, ErrorMessage: ptr(msg), Responses: []alterShareGroupOffsetsResponseTopic{}}
 	}
 	if req.GroupID == "" {
-		return everyPartition(codeInvalidGroupID, "The group id must not be empty.")
+		return fail(codeInvalidGroupID, "The configured groupId is invalid.")
 	}
 	if c.isOtherGroup(req.GroupID) {
-		return everyPartition(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
+		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g := c.group(req.GroupID, true)
-	if len(g.members) > 0 {
-		return everyPartition(codeNonEmptyGroup, "The group has active members: offsets can only be altered in an empty group.")
+	g := c.group(req.GroupID, false)
+	switch {
+	case g == nil:
+		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" not found.")
+	case len(g.members) > 0:
+		return fail(codeNonEmptyGroup, "The group is not empty.")
 	}
 	var changed []topicIDPartition
 	for _, t := range req.Topics {
@@ -1112,7 +1108,7 @@ func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alt
 	}
 	if err := c.persist(g, changed...); err != nil {
 		c.b.log.Error("writing share state", "group", g.id, "err", err)
-		return everyPartition(codeUnknownServerError, err.Error())
+		return fail(codeUnknownServerError, err.Error())
 	}
 	return resp
 }
@@ -1123,7 +1119,9 @@ func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alt
 //
 // Forgets the group's state for whole topics; the next time a member is
 // assigned one, it starts again from share.auto.offset.reset. The group
-// must exist and have no members.
+// must exist and have no members, and each topic must be one it has state
+// for (GroupCoordinatorShard.initiateDeleteShareGroupOffsets and
+// GroupMetadataManager.sharePartitionsEligibleForOffsetDeletion).
 type deleteShareGroupOffsetsRequest struct {
 	GroupID string
 	Topics  []deleteShareGroupOffsetsRequestTopic
@@ -1182,32 +1180,49 @@ func (b *Broker) handleDeleteShareGroupOffsets(ctx context.Context, rc *requestC
 // which is the state before the request, not a corrupt one.
 func (c *shareCoordinator) deleteOffsets(req *deleteShareGroupOffsetsRequest) *deleteShareGroupOffsetsResponse {
 	resp := &deleteShareGroupOffsetsResponse{Responses: []deleteShareGroupOffsetsResponseTopic{}}
+	fail := func(code int16, msg string) *deleteShareGroupOffsetsResponse {
+		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+		return resp
+	}
+	if req.GroupID == "" {
+		return fail(codeInvalidGroupID, "The configured groupId is invalid.")
+	}
+	if c.isOtherGroup(req.GroupID) {
+		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[req.GroupID]
 	switch {
 	case g == nil:
-		resp.ErrorCode, resp.ErrorMessage = codeGroupIDNotFound, ptr("Group "+req.GroupID+" not found.")
-		return resp
+		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" not found.")
 	case len(g.members) > 0:
-		resp.ErrorCode, resp.ErrorMessage = codeNonEmptyGroup, ptr("The group has active members.")
-		return resp
+		return fail(codeNonEmptyGroup, "The group is not empty.")
 	}
 	var deleted []topicIDPartition
 	for _, rqt := range req.Topics {
 		name := rqt.TopicName
 		rt := deleteShareGroupOffsetsResponseTopic{TopicName: name}
 		t := c.b.logs.Topic(name)
-		if t == nil {
-			rt.ErrorCode, rt.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic.")
-		} else {
-			rt.TopicID = t.ID
+		var tps []topicIDPartition
+		if t != nil {
 			for tp := range g.partitions {
 				if tp.topic == t.ID {
-					delete(g.partitions, tp)
-					deleted = append(deleted, tp)
+					tps = append(tps, tp)
 				}
 			}
+		}
+		switch {
+		case t == nil:
+			rt.ErrorCode, rt.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		case len(tps) == 0:
+			rt.ErrorCode, rt.ErrorMessage = codeUnknownTopicOrPartition, ptr("There is no offset information to delete.")
+		default:
+			rt.TopicID = t.ID
+			for _, tp := range tps {
+				delete(g.partitions, tp)
+			}
+			deleted = append(deleted, tps...)
 			// The assignment must be computed again, so that the
 			// partitions get a new start when next assigned.
 			delete(g.topics, t.ID)
