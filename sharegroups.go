@@ -706,13 +706,18 @@ func (g *shareGroup) state() string {
 	return "Stable"
 }
 
-// describe is one group of ShareGroupDescribe. A missing group is
-// GROUP_ID_NOT_FOUND with a message, as Kafka's shareGroupDescribe
+// describe is one group of ShareGroupDescribe. A missing group, or the
+// id of a classic or consumer group, is GROUP_ID_NOT_FOUND with
+// GroupMetadataManager.shareGroup's message, as Kafka's shareGroupDescribe
 // answers. The assignment epoch is the group epoch (see shareGroup.epoch), and the
 // assignor is named "simple", Kafka's SimpleAssignor, whose every-member
 // case this is.
 func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	d := shareDescribedGroup{GroupID: id, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+	if c.isOtherGroup(id) {
+		d.ErrorCode, d.ErrorMessage = codeGroupIDNotFound, ptr("Group "+id+" is not a share group.")
+		return d
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[id]
