@@ -69,11 +69,6 @@ const (
 	shareFinalEpoch   int32 = -1
 )
 
-// defaultShareMaxRecords is what a ShareFetch that sets no MaxRecords
-// acquires at most per partition (Kafka's share.max.fetch.records default
-// in the client).
-const defaultShareMaxRecords = 500
-
 // shareSessionKey names a share session, as Kafka's ShareSessionKey does:
 // a member has at most one session per broker, and a new one at epoch 0
 // replaces it.
@@ -339,11 +334,11 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// A MaxBytes of 0 or less is taken as 1, which still delivers: a
 	// read returns at least one whole batch however small the limit, as
 	// Fetch does, so a record bigger than the limit is never stuck.
-	maxRecords := int(req.MaxRecords)
-	if maxRecords <= 0 {
-		maxRecords = defaultShareMaxRecords
-	}
-	c.acquireWaiting(ctx, key, parts, maxRecords, int(max(req.MaxBytes, 1)), req.MaxWaitMs, results)
+	// A MaxRecords of 0 or less acquires nothing, as
+	// SharePartition.acquire answers it: the fetch only waits out
+	// MaxWaitMs, and a member that wants acknowledgements applied without
+	// new records gets none locked to it.
+	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(max(req.MaxBytes, 1)), req.MaxWaitMs, results)
 	return resp
 }
 

@@ -47,6 +47,12 @@ type shareFetchResult struct {
 // shareFetch is ShareFetch v2 of one partition, with acks if any.
 func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
 	c.t.Helper()
+	return c.shareFetchMax(100, group, member, epoch, topic, partition, maxWait, acks...)
+}
+
+// shareFetchMax is shareFetch with MaxRecords maxRecords.
+func (c *testClient) shareFetchMax(maxRecords int32, group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
+	c.t.Helper()
 	r := c.roundTrip(78, 2, true, func(w *writer) {
 		w.NullableString(&group)
 		w.NullableString(&member)
@@ -54,10 +60,10 @@ func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, p
 		w.Int32(int32(maxWait.Milliseconds()))
 		w.Int32(1)       // MinBytes
 		w.Int32(1 << 20) // MaxBytes
-		w.Int32(100)     // MaxRecords
-		w.Int32(100)     // BatchSize
-		w.Int8(0)        // ShareAcquireMode
-		w.Bool(false)    // IsRenewAck
+		w.Int32(maxRecords)
+		w.Int32(100)  // BatchSize
+		w.Int8(0)     // ShareAcquireMode
+		w.Bool(false) // IsRenewAck
 		w.ArrayLen(1)
 		w.UUID(topic)
 		w.ArrayLen(1)
@@ -612,6 +618,29 @@ func TestShareAutoOffsetResetByDuration(t *testing.T) {
 	res := c.shareFetch("g", "m", 0, tb.logs.Topic("t").ID, 0, time.Second)
 	if fmt.Sprint(res.acquired) != "[{2 3 1}]" {
 		t.Fatalf("by_duration:PT1H acquired %v, want 2-3", res.acquired)
+	}
+}
+
+// TestShareFetchZeroMaxRecords: a ShareFetch with MaxRecords 0 acquires
+// nothing (SharePartition.acquire returns at once for it), so a member
+// can have acknowledgements applied without records locked to it.
+func TestShareFetchZeroMaxRecords(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	if res := c.shareFetchMax(1, "g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 0 1}]" {
+		t.Fatalf("fetch of one record: %+v", res)
+	}
+	res := c.shareFetchMax(0, "g", "m", 1, id, 0, 10*time.Millisecond, accept(0, 0))
+	if res.code != codeNone || res.ackCode != codeNone || len(res.acquired) != 0 {
+		t.Fatalf("fetch of no records with an acknowledgement: %+v, want the ack applied and nothing acquired", res)
+	}
+	if res := c.shareFetchMax(5, "g", "m2", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{1 1 1}]" {
+		t.Errorf("another member's fetch: acquired %v, want 1, which the fetch of none left alone", res.acquired)
 	}
 }
 
