@@ -221,6 +221,18 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// Like group.consumer.max.size, but bounded as Kafka bounds it: every
+	// share member may hold a share session on every broker, and Kafka
+	// requires the session limit to cover the largest group.
+	{name: "group.share.max.size", typ: configTypeInt, doc: "The most members a share group may have (1 to 1000).",
+		get: func(c *Config) string { return strconv.Itoa(int(c.ShareGroupMaxSize)) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 1, 1000)
+			if err == nil {
+				c.ShareGroupMaxSize = int32(n)
+			}
+			return err
+		}},
 	// How long an acquired record stays locked to the consumer that
 	// fetched it before another may get it; Kafka's minimum is a second.
 	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another.",

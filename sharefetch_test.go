@@ -801,3 +801,29 @@ func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
 		t.Errorf("delete: code %d, topic %d", code, topicCode)
 	}
 }
+
+// TestShareGroupMaxSize: group.share.max.size (Kafka's default 200)
+// refuses a member the full group does not have with
+// GROUP_MAX_SIZE_REACHED, before its epoch is checked, as
+// GroupMetadataManager.throwIfShareGroupIsFull does; members it has go on.
+func TestShareGroupMaxSize(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ShareGroupMaxSize: 2})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	for _, epoch := range []int32{0, 5} {
+		if code, _, _ := c.shareHeartbeat("g", "c", epoch, []string{"t"}); code != codeGroupMaxSizeReached {
+			t.Errorf("a third member at epoch %d: code %d, want GROUP_MAX_SIZE_REACHED", epoch, code)
+		}
+	}
+	if code, _, _ := c.shareHeartbeat("g", "a", 0, []string{"t"}); code != codeNone {
+		t.Errorf("a member rejoining a full group: code %d", code)
+	}
+	if code, _, _ := c.shareHeartbeat("g", "c", leaveEpoch, nil); code != codeUnknownMemberID {
+		t.Errorf("a stranger leaving a full group: code %d, want UNKNOWN_MEMBER_ID", code)
+	}
+	if d := startBroker(t, t.TempDir()); d.cfg.ShareGroupMaxSize != 200 {
+		t.Errorf("default group.share.max.size %d, want 200", d.cfg.ShareGroupMaxSize)
+	}
+}

@@ -56,6 +56,7 @@ package kafka
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -519,6 +520,11 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	if req.MemberEpoch == leaveEpoch && m != nil {
 		c.removeMember(g, m, "left")
 		return &shareGroupHeartbeatResponse{MemberID: &req.MemberID, MemberEpoch: leaveEpoch}
+	}
+	// A member the group does not have is refused once the group is full,
+	// before its epoch is looked at, as throwIfShareGroupIsFull does.
+	if max := int(c.b.cfg.ShareGroupMaxSize); m == nil && g != nil && req.MemberEpoch != leaveEpoch && len(g.members) >= max {
+		return fail(codeGroupMaxSizeReached, fmt.Sprintf("The share group has reached its maximum capacity of %d members.", max))
 	}
 	changed := false
 	switch {
