@@ -233,6 +233,11 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// A share session holds a member's partitions on this broker; the
+	// cap bounds that memory, as Kafka's ShareSessionCache does.
+	{name: "group.share.max.share.sessions", typ: configTypeInt, doc: "The most share sessions the broker keeps at once.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.ShareMaxSessions)) },
+		set: func(c *Config, v string) error { return setInt32(&c.ShareMaxSessions, v, 1) }},
 	// How long an acquired record stays locked to the consumer that
 	// fetched it before another may get it; Kafka's minimum is a second.
 	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another.",

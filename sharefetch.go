@@ -45,10 +45,19 @@
 // fetches racing for the same records each get a part, never the same
 // one.
 //
+// Sessions are limited in number as Kafka limits them
+// (group.share.max.share.sessions, default 2000): a fetch that would open
+// one more waits out its MaxWaitMs and gets SHARE_SESSION_LIMIT_REACHED.
+//
 // Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
-// that many bytes of acquired records); ShareAcquireMode (v2) is read and
-// always batch_optimized; sessions are not limited in number
-// (group.share.max.share.sessions).
+// that many bytes of acquired records); MaxRecords is a hard limit, the
+// rule of v2's record_limit mode, whatever ShareAcquireMode says, where
+// Kafka 4.1's only mode, batch_optimized, rounds up to whole log batches
+// and splits AcquiredRecords every BatchSize records (BatchSize is read
+// and not used); transaction markers are never acquired (share.go
+// archives them), where Kafka acquires them and its client acknowledges
+// them as gaps; a top-level error carries a message, where Kafka's
+// getErrorResponse leaves it null.
 
 package kafka
 
@@ -300,6 +309,11 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
 	if code != codeNone {
 		c.mu.Unlock()
+		if code == codeShareSessionLimitReached {
+			// KafkaApis answers this only after MaxWaitMs, so that a
+			// client retrying at once does not spin.
+			waitOrDone(ctx, time.Duration(max(req.MaxWaitMs, 0))*time.Millisecond)
+		}
 		return fail(code, msg)
 	}
 	if req.ShareSessionEpoch == shareInitialEpoch {
@@ -389,6 +403,12 @@ func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*sh
 	sess := c.sessions[key]
 	switch {
 	case epoch == shareInitialEpoch:
+		// The member's old session goes first, so that reopening never
+		// counts against the limit (SharePartitionManager.newContext).
+		delete(c.sessions, key)
+		if len(c.sessions) >= int(c.b.cfg.ShareMaxSessions) {
+			return nil, codeShareSessionLimitReached, "The limit of share sessions has been reached."
+		}
 		sess = &shareSession{epoch: 1, partitions: map[topicIDPartition]bool{}}
 		c.sessions[key] = sess
 		return sess, codeNone, ""
@@ -404,6 +424,16 @@ func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*sh
 		sess.epoch = 1
 	}
 	return sess, codeNone, ""
+}
+
+// waitOrDone waits d, or until ctx ends.
+func waitOrDone(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // closeSession ends the member's session and gives back what it holds.
