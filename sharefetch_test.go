@@ -753,8 +753,9 @@ func (c *testClient) deleteShareOffsetsRaw(group, topic string) (int16, int16) {
 // APIs' answers against GroupCoordinatorService and
 // GroupCoordinatorShard: DescribeShareGroupOffsets reports no state as
 // start offset -1 (leader epoch 0) and never an error, while
-// AlterShareGroupOffsets and DeleteShareGroupOffsets need an existing,
-// empty share group and answer its errors at the top level alone.
+// AlterShareGroupOffsets needs an empty share group (and creates a missing
+// one, as 4.2 does) and DeleteShareGroupOffsets an existing, empty one,
+// both answering a group's errors at the top level alone.
 func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
@@ -769,6 +770,9 @@ func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
 	if code, parts := c.describeShareOffsetsRaw("nobody", nil); code != codeNone || len(parts) != 0 {
 		t.Errorf("describe of all a group's offsets without state: code %d %v, want 0 and none", code, parts)
 	}
+	if code, n := c.alterShareOffsetsRaw("", "t", 0, 0); code != codeInvalidGroupID || n != 0 {
+		t.Errorf("alter with no group id: code %d with %d topics, want INVALID_GROUP_ID and none", code, n)
+	}
 	for _, tc := range []struct {
 		name, group string
 		want        int16
@@ -776,12 +780,15 @@ func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
 		{"no group id", "", codeInvalidGroupID},
 		{"a group that does not exist", "nobody", codeGroupIDNotFound},
 	} {
-		if code, n := c.alterShareOffsetsRaw(tc.group, "t", 0, 0); code != tc.want || n != 0 {
-			t.Errorf("alter, %s: code %d with %d topics, want %d and none", tc.name, code, n, tc.want)
-		}
 		if code, _ := c.deleteShareOffsetsRaw(tc.group, "t"); code != tc.want {
 			t.Errorf("delete, %s: code %d, want %d", tc.name, code, tc.want)
 		}
+	}
+	if code, n := c.alterShareOffsetsRaw("new", "t", 0, 1); code != codeNone || n != 1 {
+		t.Errorf("alter of a group that does not exist: code %d with %d topics, want it created", code, n)
+	}
+	if code, parts := c.describeShareOffsetsRaw("new", nil); code != codeNone || fmt.Sprint(parts) != "[t/0:1/0/0]" {
+		t.Errorf("describe of the group alter created: code %d %v", code, parts)
 	}
 	c.shareHeartbeat("g", "m", 0, []string{"t"})
 	if code, n := c.alterShareOffsetsRaw("g", "t", 0, 0); code != codeNonEmptyGroup || n != 0 {

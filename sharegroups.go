@@ -168,8 +168,9 @@ func (c *shareCoordinator) close() {
 
 // group returns share group id, creating it if create is set. Only a
 // join (epoch 0) and AlterShareGroupOffsets create one, as Kafka's
-// getOrMaybeCreatePersistedShareGroup does: a heartbeat at a later epoch
-// for a group that does not exist is UNKNOWN_MEMBER_ID, not a new group.
+// getOrMaybeCreateShareGroup does:
+// a heartbeat at a later epoch for a group that does not exist is
+// UNKNOWN_MEMBER_ID (see the file's header), not a new group.
 func (c *shareCoordinator) group(id string, create bool) *shareGroup {
 	g := c.groups[id]
 	if g == nil && create {
@@ -979,9 +980,12 @@ func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestG
 // https://github.com/apache/kafka/blob/4.1.0/clients/src/main/resources/common/message/AlterShareGroupOffsetsRequest.json
 //
 // Moves a partition's SPSO, forgetting its in-flight records, as
-// kafka-share-groups.sh --reset-offsets does. The group must exist
-// (GROUP_ID_NOT_FOUND otherwise) and have no members (NON_EMPTY_GROUP),
-// as GroupCoordinatorShard.alterShareGroupOffsets requires.
+// kafka-share-groups.sh --reset-offsets does. The group must have no
+// members (NON_EMPTY_GROUP otherwise); a group that does not exist yet is
+// created, so that its start can be chosen before the first member
+// joins, as Kafka 4.2 does (KAFKA-19662). Kafka 4.1's
+// GroupCoordinatorShard.alterShareGroupOffsets answered GROUP_ID_NOT_FOUND
+// there; franz-go's share tests, written for 4.2, rely on the creation.
 type alterShareGroupOffsetsRequest struct {
 	GroupID string
 	Topics  []alterShareGroupOffsetsRequestTopic
@@ -1055,10 +1059,10 @@ func (b *Broker) handleAlterShareGroupOffsets(ctx context.Context, rc *requestCo
 }
 
 // alterOffsets moves the SPSO of each partition named. The request is
-// all or nothing at the group level (a bad group id, a missing or
-// non-empty group, a failed write), answered at the top level alone with
-// no partitions, as AlterShareGroupOffsetsRequest.getErrorResponseData
-// builds it, and per partition below it.
+// all or nothing at the group level (a bad group id, a non-empty group, a
+// failed write), answered at the top level alone with no partitions, as
+// AlterShareGroupOffsetsRequest.getErrorResponseData builds it, and per
+// partition below it.
 func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alterShareGroupOffsetsResponse {
 	resp := &alterShareGroupOffsetsResponse{Responses: []alterShareGroupOffsetsResponseTopic{}}
 	fail := func(code int16, msg string) *alterShareGroupOffsetsResponse {
@@ -1072,11 +1076,8 @@ func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alt
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g := c.group(req.GroupID, false)
-	switch {
-	case g == nil:
-		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" not found.")
-	case len(g.members) > 0:
+	g := c.group(req.GroupID, true)
+	if len(g.members) > 0 {
 		return fail(codeNonEmptyGroup, "The group is not empty.")
 	}
 	var changed []topicIDPartition
