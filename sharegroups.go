@@ -49,7 +49,11 @@
 // checks the other, then takes its own lock); members are not persisted (the share
 // partitions are, share.go), so after a restart members join again;
 // RackId is reported, not used; regex subscriptions do not exist in share
-// groups of 4.1 either; the assignor is not configurable.
+// groups of 4.1 either; the assignor is not configurable. Because members
+// are not persisted, a heartbeat past epoch 0 for a group that does not
+// exist is UNKNOWN_MEMBER_ID, which makes the member join again, where
+// Kafka answers GROUP_ID_NOT_FOUND ("Share group X not found.") for a group
+// it would have kept across the restart.
 
 package kafka
 
