@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -363,5 +364,75 @@ func TestParseISODuration(t *testing.T) {
 		if _, err := checkShareAutoOffsetReset(v); (err == nil) != ok {
 			t.Errorf("share.auto.offset.reset=%s: err %v, want ok %v", v, err, ok)
 		}
+	}
+}
+
+// TestShareAssignorLikeKafka checks assignShares against the shares of
+// Kafka 4.1's SimpleAssignor: ceil(members/partitions) members per
+// partition, members' counts within one of each other, and a member
+// keeping what it had when the balance allows.
+func TestShareAssignorLikeKafka(t *testing.T) {
+	tp := func(p int32) topicIDPartition { return topicIDPartition{uuid{1}, p} }
+	tps := func(n int32) []topicIDPartition {
+		var out []topicIDPartition
+		for p := range n {
+			out = append(out, tp(p))
+		}
+		return out
+	}
+	newMembers := func(n int) []*shareMember {
+		var ms []*shareMember
+		for i := range n {
+			ms = append(ms, &shareMember{id: fmt.Sprint("m", i), assigned: partitionSet{}})
+		}
+		return ms
+	}
+	for _, tc := range []struct {
+		members, partitions int
+		perPartition        int // members sharing each partition
+		minEach, maxEach    int // partitions per member
+	}{
+		{1, 4, 1, 4, 4},
+		{2, 4, 1, 2, 2},
+		{3, 4, 1, 1, 2},
+		{4, 4, 1, 1, 1},
+		{5, 2, 3, 1, 2},
+		{3, 1, 3, 1, 1},
+	} {
+		ms := newMembers(tc.members)
+		assignShares(ms, tps(int32(tc.partitions)), map[*shareMember]partitionSet{})
+		holders := map[topicIDPartition]int{}
+		for _, m := range ms {
+			if n := len(m.assigned); n < tc.minEach || n > tc.maxEach {
+				t.Errorf("%d members, %d partitions: %s has %d partitions, want %d to %d", tc.members, tc.partitions, m.id, n, tc.minEach, tc.maxEach)
+			}
+			for tp := range m.assigned {
+				holders[tp]++
+			}
+		}
+		for p := range int32(tc.partitions) {
+			if holders[tp(p)] != tc.perPartition {
+				t.Errorf("%d members, %d partitions: partition %d shared by %d, want %d", tc.members, tc.partitions, p, holders[tp(p)], tc.perPartition)
+			}
+		}
+	}
+	// Stickiness: a third member joining two that split four partitions
+	// takes one from the member with two too many, and nobody else moves.
+	ms := newMembers(3)
+	previous := map[*shareMember]partitionSet{
+		ms[0]: {tp(0): true, tp(1): true},
+		ms[1]: {tp(2): true, tp(3): true},
+	}
+	assignShares(ms, tps(4), previous)
+	kept := 0
+	for _, m := range ms[:2] {
+		for tp := range m.assigned {
+			if previous[m][tp] {
+				kept++
+			}
+		}
+	}
+	if kept != 3 || len(ms[2].assigned) != 1 {
+		t.Errorf("after a third member joined: kept %d of 4, newcomer has %v; want 3 kept and 1 moved", kept, ms[2].assigned)
 	}
 }

@@ -21,14 +21,16 @@
 // has it at once.
 //
 //	A: heartbeat(epoch 0, [t])   group epoch 1; A gets t-0, t-1
-//	B: heartbeat(epoch 0, [t])   group epoch 2; B gets t-0, t-1
-//	A: heartbeat(epoch 1)        A gets epoch 2, the same partitions
+//	B: heartbeat(epoch 0, [t])   group epoch 2; B gets t-1
+//	A: heartbeat(epoch 1)        A gets epoch 2 and keeps t-0
+//	C: heartbeat(epoch 0, [t])   group epoch 3; C gets t-1, shared with B
 //
-// The assignor is Kafka's SimpleAssignor in its simplest case: every
-// member is assigned every partition of the topics it subscribes to.
-// (Kafka's spreads members over partitions once there are more partitions
-// than members; both are valid assignments of a share group, and this one
-// needs no explanation.)
+// The assignor is Kafka 4.1's SimpleAssignor (see assign): each partition
+// is shared by ceil(members / partitions) members and each member gets an
+// even part of those shares, keeping what it had where it can. A share
+// group could give every member every partition, since records are locked
+// one by one; spreading them is what Kafka does, and what a client that
+// describes the group, or counts its fetches, expects.
 //
 // When a partition is first assigned, its share partition is created,
 // starting at the offset share.auto.offset.reset names: the high watermark
@@ -351,9 +353,11 @@ func (c *shareCoordinator) subscribedSnapshot(g *shareGroup) map[uuid]int {
 	return snap
 }
 
-// maybeReassign bumps the group epoch and assigns every member every
-// partition of its topics, if the membership, a subscription or a topic's
-// partitions changed. New partitions get their share partition.
+// maybeReassign bumps the group epoch and assigns the members the
+// partitions of their topics again (assign), if the membership, a
+// subscription or a topic's partitions changed. Every partition of a
+// subscribed topic gets its share partition, assigned to a member now or
+// not.
 //
 // The start offset is fixed here, when a partition is first assigned, and
 // written at once: a member that fetches a second later must not see the
@@ -380,8 +384,8 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 	var created []topicIDPartition
 	reset := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig)
 	now := time.Now()
+	c.assign(g)
 	for _, m := range g.members {
-		m.assigned = partitionSet{}
 		for _, name := range m.subscribed {
 			t := c.b.logs.Topic(name)
 			if t == nil {
@@ -389,7 +393,6 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			}
 			for p := range t.Partitions {
 				tp := topicIDPartition{t.ID, int32(p)}
-				m.assigned[tp] = true
 				if g.partitions[tp] == nil {
 					g.partitions[tp] = newSharePartition(shareStartOffset(t.Partitions[p], reset, now))
 					created = append(created, tp)
@@ -398,6 +401,101 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 		}
 	}
 	c.save(g, created)
+}
+
+// assign computes every member's assignment as Kafka 4.1's SimpleAssignor
+// does, in its two principles, balance before stickiness:
+//
+//   - each partition is shared by ceil(members / partitions) members, so
+//     that with more partitions than members each partition has one
+//     member and the members split the partitions evenly, and with more
+//     members than partitions every member still gets one;
+//   - a member keeps the partitions it had, as far as the balance allows.
+//
+// When every member subscribes to the same topics, their partitions are
+// balanced together (SimpleHomogeneousAssignmentBuilder); otherwise each
+// topic is balanced among its own subscribers
+// (SimpleHeterogeneousAssignmentBuilder). Which member gets which
+// partition need not match Kafka's, whose member order comes from a hash
+// map; the shares do.
+func (c *shareCoordinator) assign(g *shareGroup) {
+	members := slices.SortedFunc(maps.Values(g.members), func(a, b *shareMember) int { return cmp.Compare(a.id, b.id) })
+	previous := map[*shareMember]partitionSet{}
+	for _, m := range members {
+		previous[m], m.assigned = m.assigned, partitionSet{}
+	}
+	partitionsOf := func(names []string) []topicIDPartition {
+		var tps []topicIDPartition
+		for _, name := range names {
+			if t := c.b.logs.Topic(name); t != nil {
+				for p := range t.Partitions {
+					tps = append(tps, topicIDPartition{t.ID, int32(p)})
+				}
+			}
+		}
+		return tps
+	}
+	homogeneous := true
+	for _, m := range members {
+		homogeneous = homogeneous && slices.Equal(m.subscribed, members[0].subscribed)
+	}
+	if homogeneous && len(members) > 0 {
+		assignShares(members, partitionsOf(members[0].subscribed), previous)
+		return
+	}
+	topics := map[string][]*shareMember{}
+	for _, m := range members {
+		for _, name := range m.subscribed {
+			topics[name] = append(topics[name], m)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(topics)) {
+		assignShares(topics[name], partitionsOf([]string{name}), previous)
+	}
+}
+
+// assignShares gives the partitions tps to members, sharing each among
+// ceil(len(members) / len(tps)) of them and giving each member its quota
+// of those shares, the larger quotas first; previous holders are kept
+// first, then the rest go round the members that are under quota.
+func assignShares(members []*shareMember, tps []topicIDPartition, previous map[*shareMember]partitionSet) {
+	n, np := len(members), len(tps)
+	if n == 0 || np == 0 {
+		return
+	}
+	sharing := (n + np - 1) / np
+	total := sharing * np
+	quota := make([]int, n)
+	for i := range quota {
+		quota[i] = (total*(i+1)+n-1)/n - (total*i+n-1)/n
+	}
+	count := make([]int, n)
+	holders := make([]int, np)
+	give := func(i, p int) {
+		members[i].assigned[tps[p]] = true
+		count[i]++
+		holders[p]++
+	}
+	slices.SortFunc(tps, compareTIP)
+	for p, tp := range tps {
+		for i, m := range members {
+			if holders[p] < sharing && count[i] < quota[i] && previous[m][tp] {
+				give(i, p)
+			}
+		}
+	}
+	next := 0
+	for p, tp := range tps {
+		// Round the members once under quota, then once more ignoring
+		// it, so that no partition is left without a member.
+		for pass := 0; pass < 2*n && holders[p] < sharing; pass++ {
+			i := next % n
+			next++
+			if !members[i].assigned[tp] && (count[i] < quota[i] || pass >= n) {
+				give(i, p)
+			}
+		}
+	}
 }
 
 // shareStartOffset is where a share partition starts when its group is
