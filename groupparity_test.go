@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -153,6 +154,52 @@ func TestConsumerHeartbeatErrorCarriesNoEpoch(t *testing.T) {
 		resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "stranger", MemberEpoch: epoch, RebalanceTimeoutMs: -1}, 1, "", "", nil)
 		if resp.ErrorCode != codeUnknownMemberID || resp.MemberEpoch != 0 || resp.MemberID != nil {
 			t.Errorf("epoch %d from an unknown member: code %d, epoch %d, member %v; want UNKNOWN_MEMBER_ID, 0, null", epoch, resp.ErrorCode, resp.MemberEpoch, resp.MemberID)
+		}
+	}
+}
+
+// TestListGroupsSharesAtEveryVersion: ListGroups lists a share group at
+// every version, as Kafka's GroupMetadataManager.listGroups does (it
+// filters by the request's states and types, never by its version), with
+// protocol type "share", by which a client before v5 tells it apart.
+func TestListGroupsSharesAtEveryVersion(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.shareHeartbeat("sg", "m", 0, []string{"t"})
+	for _, v := range []int16{2, 4} {
+		r := c.roundTrip(16, v, v >= 3, func(w *writer) {
+			if v >= 4 {
+				w.Strings(nil)
+			}
+			if v >= 3 {
+				w.Tags()
+			}
+		})
+		r.Int32()
+		r.Int16()
+		var got []string
+		readArray(r, func(r *reader) int {
+			id, protocolType := r.String(), r.String()
+			state := ""
+			if v >= 4 {
+				state = r.String()
+			}
+			if v >= 3 {
+				r.SkipTags()
+			}
+			got = append(got, id+" "+protocolType+" "+state)
+			return 0
+		})
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		want := "[sg share ]"
+		if v >= 4 {
+			want = "[sg share Stable]"
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("ListGroups v%d: %v, want %s", v, got, want)
 		}
 	}
 }
