@@ -45,9 +45,11 @@
 //     markers, aborted records) however many there are;
 //   - each acquisition adds one to the record's delivery count and locks
 //     it for the record lock duration;
-//   - only the member that holds a record may acknowledge it; anything
-//     else about a batch of acknowledgements is INVALID_RECORD_STATE, and
-//     none of the batch applies;
+//   - only the member that holds a record may acknowledge it: a record
+//     of the window it does not hold is INVALID_RECORD_STATE, an offset
+//     past the last one ever acquired INVALID_REQUEST, and then none of
+//     the request's batches for the partition applies; offsets below the
+//     SPSO are done already and are passed over without an error;
 //   - a release, an expired lock, or the holder leaving makes the record
 //     available again, unless its delivery count has reached
 //     group.share.delivery.count.limit: then it is archived;
@@ -86,6 +88,15 @@
 // delivered again, counting the deliveries last written, and acknowledged
 // ones never are. A line cut short by a crash is the last one and is
 // skipped on reading.
+//
+// Where we differ from Kafka, as a client sees it: a transaction marker
+// is archived as the SPEO passes it, never acquired, where Kafka acquires
+// it with its batch and its client acknowledges it as a gap; an
+// acquisition is reported as runs of offsets with one delivery count,
+// where Kafka reports its in-flight batches (log batches, cut every
+// BatchSize records); and a fetch takes exactly the records it may, where
+// Kafka takes whole log batches (share.go's caller, sharefetch.go, says
+// so of MaxRecords).
 //
 // Design note: what this would grow next. Kafka keeps states per batch
 // and writes ShareUpdate deltas between snapshots, because its share
