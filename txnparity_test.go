@@ -730,7 +730,9 @@ func TestProducerStateExpiryReplay(t *testing.T) {
 // as ProducerAppendInfo.checkSequence accepts one whose records were all
 // deleted, and not refused for not starting at 0.
 func TestProducerMarkerOnlyAfterDeletedBatches(t *testing.T) {
-	cfg := Config{DataDir: t.TempDir(), SegmentBytes: 1}
+	// One batch fills a segment, so the marker starts the next one and
+	// DeleteRecords can delete the first whole.
+	cfg := Config{DataDir: t.TempDir(), SegmentBytes: int64(len(txnBatch(0, 0, 0, 3)))}
 	tb := startBrokerWith(t, cfg)
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
