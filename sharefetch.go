@@ -648,15 +648,14 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 		sp = g.partitions[tp]
 	}
 	switch {
-	case t == nil:
+	case pl == nil:
 		// ShareSessionContext tells an unknown id from an unknown
 		// partition of a known topic, as Fetch does.
-		results.get(tp).ErrorCode = codeUnknownTopicID
-		c.mu.Unlock()
-		return 0, true
-	case pl == nil:
 		pr := results.get(tp)
 		pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		if t == nil {
+			pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicID, nil
+		}
 		c.mu.Unlock()
 		return 0, true
 	case sp == nil:
@@ -715,11 +714,16 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	pr := results.get(tp)
 	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
 	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
+	return recordsIn(acquired), true
+}
+
+// recordsIn is how many offsets the ranges hold.
+func recordsIn(ranges []acquiredRange) int {
 	n := 0
-	for _, a := range acquired {
+	for _, a := range ranges {
 		n += int(a.LastOffset - a.FirstOffset + 1)
 	}
-	return n, true
+	return n
 }
 
 // shareBatch is where one batch of a read lies, and its offsets, so that

@@ -649,18 +649,9 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	// A known member at epoch 0 is a client that restarted with the same
 	// member id (the client chooses it, as KIP-1082 made consumers do): it
 	// keeps its place, and the full heartbeat below sends it its
-	// assignment again.
-	// A null rack leaves the rack as it was (maybeUpdateRackId).
-	m.clientID, m.clientHost = clientID, clientHost
-	if req.RackID != nil {
-		m.rack = req.RackID
-	}
-	if req.SubscribedTopicNames != nil {
-		subs := slices.Sorted(slices.Values(req.SubscribedTopicNames))
-		subs = slices.Compact(subs)
-		if !slices.Equal(subs, m.subscribed) {
-			m.subscribed, changed = subs, true
-		}
+	// assignment again. Kafka 4.1 fenced it until KAFKA-19233.
+	if m.update(req, clientID, clientHost) {
+		changed = true
 	}
 	c.maybeReassign(g, changed)
 	if m.epoch != g.epoch {
@@ -683,6 +674,26 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 		m.sentEpoch = g.epoch
 	}
 	return resp
+}
+
+// update records what a heartbeat says of m, and reports whether its
+// subscription changed. A null rack or subscription leaves it as it was
+// (ShareGroupMember.Builder's maybeUpdateRackId and
+// maybeUpdateSubscribedTopicNames).
+func (m *shareMember) update(req *shareGroupHeartbeatRequest, clientID, clientHost string) bool {
+	m.clientID, m.clientHost = clientID, clientHost
+	if req.RackID != nil {
+		m.rack = req.RackID
+	}
+	if req.SubscribedTopicNames == nil {
+		return false
+	}
+	subs := slices.Compact(slices.Sorted(slices.Values(req.SubscribedTopicNames)))
+	if slices.Equal(subs, m.subscribed) {
+		return false
+	}
+	m.subscribed = subs
+	return true
 }
 
 // expireMember removes m if it is still g's member: its session timed
