@@ -861,3 +861,25 @@ func TestShareSessionLimit(t *testing.T) {
 		t.Errorf("the member reopening its own session: code %d", res.code)
 	}
 }
+
+// TestShareHeartbeatAssignmentOnlyWhenChanged: a heartbeat carries the
+// assignment on a join, a full heartbeat, or when the member's partitions
+// changed, not merely because the group epoch moved, as
+// GroupMetadataManager.shareGroupHeartbeat decides.
+func TestShareHeartbeatAssignmentOnlyWhenChanged(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	if _, _, assigned := c.shareHeartbeat("g", "a", 0, []string{"t"}); len(assigned) != 1 {
+		t.Fatalf("join: assigned %v", assigned)
+	}
+	// b shares the one partition: a's partitions stay as they were.
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	code, epoch, assigned := c.shareHeartbeat("g", "a", 1, nil)
+	if code != codeNone || epoch != 2 || assigned != nil {
+		t.Errorf("heartbeat after b joined: code %d epoch %d assigned %v, want epoch 2 and no assignment", code, epoch, assigned)
+	}
+	if _, _, assigned := c.shareHeartbeat("g", "a", 2, []string{"t"}); len(assigned) != 1 {
+		t.Errorf("a full heartbeat: assigned %v, want the assignment again", assigned)
+	}
+}

@@ -131,7 +131,7 @@ type shareMember struct {
 	prevEpoch  int32
 	subscribed []string
 	assigned   partitionSet
-	sentEpoch  int32 // the epoch of the last assignment sent
+	sent       partitionSet // the assignment last sent, nil before the first
 	// timer removes the member when share.session.timeout.ms passes
 	// without a heartbeat; every heartbeat replaces it.
 	timer *time.Timer
@@ -634,7 +634,7 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	case m == nil && req.MemberEpoch != joinEpoch:
 		return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+req.GroupID+".")
 	case m == nil:
-		m = &shareMember{id: req.MemberID, assigned: partitionSet{}, sentEpoch: -1}
+		m = &shareMember{id: req.MemberID, assigned: partitionSet{}}
 		g.members[m.id] = m
 		changed = true
 	case req.MemberEpoch != joinEpoch && req.MemberEpoch != m.epoch && req.MemberEpoch != m.prevEpoch:
@@ -666,12 +666,14 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	m.timer = time.AfterFunc(session, func() { c.expireMember(g.id, m) })
 	resp := &shareGroupHeartbeatResponse{MemberID: &m.id, MemberEpoch: m.epoch,
 		HeartbeatIntervalMs: int32(c.groupDuration(g.id, shareHeartbeatIntervalConfig, c.b.cfg.ShareHeartbeatInterval).Milliseconds())}
-	// The assignment goes out when it is new to the member, and on every
-	// full heartbeat (a join, or a subscription sent again), which is how
-	// a member that lost an answer gets it back.
-	if m.sentEpoch != g.epoch || req.SubscribedTopicNames != nil {
+	// The assignment goes out when it differs from the one last sent, and
+	// on every full heartbeat (a join, or a subscription sent again), which
+	// is how a member that lost an answer gets it back; a new group epoch
+	// that left the member's partitions as they were sends none, as in
+	// GroupMetadataManager.shareGroupHeartbeat.
+	if m.sent == nil || !maps.Equal(m.sent, m.assigned) || req.MemberEpoch == joinEpoch || req.SubscribedTopicNames != nil {
 		resp.Assignment = &consumerGroupHeartbeatAssignment{TopicPartitions: m.assigned.wire()}
-		m.sentEpoch = g.epoch
+		m.sent = maps.Clone(m.assigned)
 	}
 	return resp
 }
