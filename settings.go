@@ -239,10 +239,17 @@ var brokerSettings = []brokerSetting{
 		get: func(c *Config) string { return strconv.Itoa(int(c.ShareMaxSessions)) },
 		set: func(c *Config, v string) error { return setInt32(&c.ShareMaxSessions, v, 1) }},
 	// How long an acquired record stays locked to the consumer that
-	// fetched it before another may get it; Kafka's minimum is a second.
-	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another.",
+	// fetched it before another may get it; Kafka's range is a second to
+	// an hour (ShareGroupConfig).
+	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another (1000 to 3600000).",
 		get: func(c *Config) string { return millis(c.ShareRecordLockDuration) },
-		set: func(c *Config, v string) error { return setMillis(&c.ShareRecordLockDuration, v, 1000) }},
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 1000, 3600000)
+			if err == nil {
+				c.ShareRecordLockDuration = time.Duration(n) * time.Millisecond
+			}
+			return err
+		}},
 	// A silent share member is removed after this, and its acquired
 	// records go back to the others when their locks end.
 	{name: "group.share.session.timeout.ms", typ: configTypeInt, doc: "How long a share group member may go without a heartbeat before it is removed.",

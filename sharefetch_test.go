@@ -883,3 +883,29 @@ func TestShareHeartbeatAssignmentOnlyWhenChanged(t *testing.T) {
 		t.Errorf("a full heartbeat: assigned %v, want the assignment again", assigned)
 	}
 }
+
+// TestShareBrokerSettingsBounds: the broker's share settings take Kafka's
+// ranges (ShareGroupConfig and GroupCoordinatorConfig).
+func TestShareBrokerSettingsBounds(t *testing.T) {
+	var c Config
+	for _, kv := range [][2]string{
+		{"group.share.record.lock.duration.ms", "999"}, {"group.share.record.lock.duration.ms", "3600001"},
+		{"group.share.max.size", "0"}, {"group.share.max.size", "1001"},
+		{"group.share.max.share.sessions", "0"},
+		{"group.share.delivery.count.limit", "11"}, {"group.share.partition.max.record.locks", "99"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err == nil {
+			t.Errorf("Set(%s, %s) accepted, want it out of range", kv[0], kv[1])
+		}
+	}
+	for _, kv := range [][2]string{
+		{"group.share.record.lock.duration.ms", "3600000"}, {"group.share.max.size", "1000"}, {"group.share.max.share.sessions", "1"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err != nil {
+			t.Errorf("Set(%s, %s): %v", kv[0], kv[1], err)
+		}
+	}
+	if c.ShareRecordLockDuration != time.Hour || c.ShareGroupMaxSize != 1000 || c.ShareMaxSessions != 1 {
+		t.Errorf("after setting: %v %d %d", c.ShareRecordLockDuration, c.ShareGroupMaxSize, c.ShareMaxSessions)
+	}
+}
