@@ -91,12 +91,10 @@
 //
 // Where we differ from Kafka, as a client sees it: a transaction marker
 // is archived as the SPEO passes it, never acquired, where Kafka acquires
-// it with its batch and its client acknowledges it as a gap; an
+// it with its batch and its client acknowledges it as a gap; and an
 // acquisition is reported as runs of offsets with one delivery count,
 // where Kafka reports its in-flight batches (log batches, cut every
-// BatchSize records); and a fetch takes exactly the records it may, where
-// Kafka takes whole log batches (share.go's caller, sharefetch.go, says
-// so of MaxRecords).
+// BatchSize records).
 //
 // Design note: what this would grow next. Kafka keeps states per batch
 // and writes ShareUpdate deltas between snapshots, because its share
@@ -220,6 +218,17 @@ func (sp *sharePartition) firstAvailable() int64 {
 // not deliverable (markers, aborted records, gaps) are archived as the SPEO
 // passes them.
 func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, lim shareLimits, now time.Time) []acquiredRange {
+	return sp.acquireAligned(member, deliverable, scannedTo, maxRecords, nil, lim, now)
+}
+
+// acquireAligned is acquire that, given batchEnd (the last offset of the
+// log batch holding an offset), goes on past maxRecords to the end of the
+// batch of the last record taken: ShareAcquireMode batch_optimized, Kafka
+// 4.1's only mode, where MaxRecords "can be exceeded for alignment of
+// batch boundaries" (SharePartition.acquireNewBatchRecords), so that a
+// batch the client receives whole is the member's whole. Without batchEnd
+// maxRecords is a hard limit (record_limit, KIP-1206).
+func (sp *sharePartition) acquireAligned(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
 	var out []acquiredRange
 	n := 0
 	take := func(o int64, r *inFlightRecord) {
@@ -232,9 +241,18 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 			out = append(out, acquiredRange{o, o, r.deliveries})
 		}
 	}
+	stopAt := int64(-1) // past maxRecords: the last offset still taken
 	for _, o := range deliverable {
 		if n >= maxRecords {
-			break
+			if batchEnd == nil || len(out) == 0 {
+				break
+			}
+			if stopAt < 0 {
+				stopAt = batchEnd(out[len(out)-1].LastOffset)
+			}
+			if o > stopAt {
+				break
+			}
 		}
 		switch {
 		case o < sp.startOffset:

@@ -50,11 +50,9 @@
 // one more waits out its MaxWaitMs and gets SHARE_SESSION_LIMIT_REACHED.
 //
 // Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
-// that many bytes of acquired records); MaxRecords is a hard limit, the
-// rule of v2's record_limit mode, whatever ShareAcquireMode says, where
-// Kafka 4.1's only mode, batch_optimized, rounds up to whole log batches
-// and splits AcquiredRecords every BatchSize records (BatchSize is read
-// and not used); transaction markers are never acquired (share.go
+// that many bytes of acquired records); BatchSize is read and not used,
+// where Kafka cuts AcquiredRecords every BatchSize records; transaction
+// markers are never acquired (share.go
 // archives them), where Kafka acquires them and its client acknowledges
 // them as gaps; a top-level error carries a message, where Kafka's
 // getErrorResponse leaves it null.
@@ -76,6 +74,13 @@ import (
 const (
 	shareInitialEpoch int32 = 0
 	shareFinalEpoch   int32 = -1
+)
+
+// ShareAcquireMode values (ShareFetchRequest v2, KIP-1206); v1 has no
+// field, and is batch_optimized, Kafka 4.1's only mode.
+const (
+	shareAcquireBatchOptimized int8 = 0 // MaxRecords rounded up to whole log batches
+	shareAcquireRecordLimit    int8 = 1 // MaxRecords exactly
 )
 
 // shareSessionKey names a share session, as Kafka's ShareSessionKey does:
@@ -352,7 +357,10 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// SharePartition.acquire answers it: the fetch only waits out
 	// MaxWaitMs, and a member that wants acknowledgements applied without
 	// new records gets none locked to it.
-	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(max(req.MaxBytes, 1)), req.MaxWaitMs, results)
+	// ShareAcquireMode batch_optimized (0, and all of v1) rounds up to
+	// whole log batches; record_limit (1) does not.
+	aligned := req.ShareAcquireMode == shareAcquireBatchOptimized
+	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(max(req.MaxBytes, 1)), aligned, req.MaxWaitMs, results)
 	return resp
 }
 
@@ -572,17 +580,16 @@ func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 // and the wait. Both signals are taken before the look, so anything that
 // happens after it closes a channel this already holds, and the select
 // returns at once; the next pass then finds the records.
-func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, maxWaitMs int32, results *shareResults) {
+func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, aligned bool, maxWaitMs int32, results *shareResults) {
 	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
 	for {
 		appended := c.b.appendSignal()
 		c.mu.Lock()
 		changed := c.changed
 		c.mu.Unlock()
-		// MaxRecords bounds the request, not each partition, so that
-		// a consumer asking for 1 record gets 1 (ShareAcquireMode
-		// record_limit); batch_optimized may give more in Kafka, but
-		// never needs to.
+		// MaxRecords bounds the request, not each partition, as
+		// DelayedShareFetch hands each partition what the ones before
+		// left; batch_optimized may round the last one's up.
 		// The byte budget is split evenly among the partitions, so that
 		// a partition with a backlog cannot starve the others of a
 		// response; each share is at least a byte, hence one batch.
@@ -591,7 +598,7 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 			if left <= 0 {
 				break
 			}
-			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), results)
+			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), aligned, results)
 			left -= n
 			got = got || answer
 		}
@@ -638,7 +645,7 @@ func (c *shareCoordinator) nextLockExpiry(group string) time.Time {
 // acquires what it can for the member. It returns how many records it
 // acquired, and whether the partition has something to answer: records or
 // an error.
-func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, results *shareResults) (int, bool) {
+func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, aligned bool, results *shareResults) (int, bool) {
 	t := c.b.logs.TopicByID(tp.topic)
 	pl := c.b.topicPartition(t, tp.partition)
 	c.mu.Lock()
@@ -705,7 +712,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp || sp.stateEpoch != stateEpoch {
 		return 0, false
 	}
-	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, c.limits(key.group), time.Now())
+	acquired := sp.acquireAligned(key.member, deliverable, scannedTo, maxRecords, batchEnds(batches, aligned), c.limits(key.group), time.Now())
 	if len(acquired) == 0 {
 		return 0, false
 	}
@@ -715,6 +722,23 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
 	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
 	return recordsIn(acquired), true
+}
+
+// batchEnds is the function that gives the last offset of the batch of
+// a read holding an offset, which acquireAligned rounds up to, or nil
+// when the fetch does not round (record_limit).
+func batchEnds(batches []shareBatch, aligned bool) func(int64) int64 {
+	if !aligned {
+		return nil
+	}
+	return func(o int64) int64 {
+		for _, b := range batches {
+			if b.first <= o && o <= b.last {
+				return b.last
+			}
+		}
+		return o
+	}
 }
 
 // recordsIn is how many offsets the ranges hold.

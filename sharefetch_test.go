@@ -53,6 +53,12 @@ func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, p
 // shareFetchMax is shareFetch with MaxRecords maxRecords.
 func (c *testClient) shareFetchMax(maxRecords int32, group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
 	c.t.Helper()
+	return c.shareFetchMode(shareAcquireBatchOptimized, maxRecords, group, member, epoch, topic, partition, maxWait, acks...)
+}
+
+// shareFetchMode is shareFetchMax with ShareAcquireMode mode.
+func (c *testClient) shareFetchMode(mode int8, maxRecords int32, group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
+	c.t.Helper()
 	r := c.roundTrip(78, 2, true, func(w *writer) {
 		w.NullableString(&group)
 		w.NullableString(&member)
@@ -62,7 +68,7 @@ func (c *testClient) shareFetchMax(maxRecords int32, group, member string, epoch
 		w.Int32(1 << 20) // MaxBytes
 		w.Int32(maxRecords)
 		w.Int32(100)  // BatchSize
-		w.Int8(0)     // ShareAcquireMode
+		w.Int8(mode)  // ShareAcquireMode
 		w.Bool(false) // IsRenewAck
 		w.ArrayLen(1)
 		w.UUID(topic)
@@ -633,7 +639,7 @@ func TestShareFetchZeroMaxRecords(t *testing.T) {
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
 	id := tb.logs.Topic("t").ID
 	c.shareHeartbeat("g", "m", 0, []string{"t"})
-	if res := c.shareFetchMax(1, "g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 0 1}]" {
+	if res := c.shareFetchMode(shareAcquireRecordLimit, 1, "g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 0 1}]" {
 		t.Fatalf("fetch of one record: %+v", res)
 	}
 	res := c.shareFetchMax(0, "g", "m", 1, id, 0, 10*time.Millisecond, accept(0, 0))
@@ -907,5 +913,32 @@ func TestShareBrokerSettingsBounds(t *testing.T) {
 	}
 	if c.ShareRecordLockDuration != time.Hour || c.ShareGroupMaxSize != 1000 || c.ShareMaxSessions != 1 {
 		t.Errorf("after setting: %v %d %d", c.ShareRecordLockDuration, c.ShareGroupMaxSize, c.ShareMaxSessions)
+	}
+}
+
+// TestShareFetchBatchOptimized: under ShareAcquireMode batch_optimized (v2's
+// 0, and all of v1, Kafka 4.1's only mode) a fetch takes the rest of the
+// log batch its MaxRecords ends in, as SharePartition.acquireNewBatchRecords
+// does; under record_limit it takes MaxRecords exactly.
+func TestShareFetchBatchOptimized(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
+	c.produce("t", 0, makeBatch(testRecord{4, "d"}, testRecord{5, "e"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	if res := c.shareFetchMode(shareAcquireRecordLimit, 2, "g", "a", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 1}]" {
+		t.Errorf("record_limit of 2: acquired %v, want 0-1", res.acquired)
+	}
+	// One record, 2, ends the first batch: nothing more is taken. One
+	// more, 3, starts the second: its batch comes whole.
+	if res := c.shareFetchMode(shareAcquireBatchOptimized, 1, "g", "b", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{2 2 1}]" {
+		t.Errorf("batch_optimized of 1 at a batch's last record: acquired %v, want 2 alone", res.acquired)
+	}
+	if res := c.shareFetchMode(shareAcquireBatchOptimized, 1, "g", "b", 1, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{3 4 1}]" {
+		t.Errorf("batch_optimized of 1 at a batch's first record: acquired %v, want 3-4, the whole batch", res.acquired)
 	}
 }
