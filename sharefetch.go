@@ -49,13 +49,19 @@
 // (group.share.max.share.sessions, default 2000): a fetch that would open
 // one more waits out its MaxWaitMs and gets SHARE_SESSION_LIMIT_REACHED.
 //
+// MaxRecords bounds what a fetch acquires, rounded up to the end of the
+// log batch of the last record taken under ShareAcquireMode
+// batch_optimized (all of v1, Kafka 4.1's only mode), exactly under v2's
+// record_limit.
+//
 // Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
 // that many bytes of acquired records); BatchSize is read and not used,
 // where Kafka cuts AcquiredRecords every BatchSize records; transaction
-// markers are never acquired (share.go
-// archives them), where Kafka acquires them and its client acknowledges
-// them as gaps; a top-level error carries a message, where Kafka's
-// getErrorResponse leaves it null.
+// markers are never acquired (share.go archives them), where Kafka
+// acquires them and its client acknowledges them as gaps; a top-level
+// error carries a message, where Kafka's getErrorResponse leaves it null;
+// ShareAcknowledge's partition errors carry none, where Kafka passes on
+// SharePartition's.
 
 package kafka
 
