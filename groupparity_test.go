@@ -530,3 +530,33 @@ func TestConsumerGroupDescribeEmptyGroupID(t *testing.T) {
 		t.Errorf("empty group id: code %d, want INVALID_GROUP_ID", d.ErrorCode)
 	}
 }
+
+// TestOffsetCommitToShareGroup: an OffsetCommit to a share group's id is
+// GROUP_ID_NOT_FOUND, as Kafka's ShareGroup.validateOffsetCommit answers
+// (a partition that does not exist still gets
+// UNKNOWN_TOPIC_OR_PARTITION), and leaves the share group as it was: it
+// used to create a classic group of the same id, which then refused the
+// share group's own heartbeats.
+func TestOffsetCommitToShareGroup(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.shareHeartbeat("sg", "m", 0, []string{"t"})
+	if code := c.commitOffset("sg", "t", 0, 5); code != codeGroupIDNotFound {
+		t.Errorf("OffsetCommit to a share group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	if code := c.commitOffset("sg", "t", 9, 5); code != codeUnknownTopicOrPartition {
+		t.Errorf("OffsetCommit of an unknown partition to a share group: code %d, want UNKNOWN_TOPIC_OR_PARTITION", code)
+	}
+	// The same from a transaction (validateTransactionalOffsetCommit).
+	_, pid, epoch := c.initTxn("app", 60000)
+	if code := c.addOffsets("app", pid, epoch, "sg"); code != codeNone {
+		t.Fatalf("AddOffsetsToTxn: %d", code)
+	}
+	if code := c.txnCommitOffset("app", "sg", pid, epoch, "t", 0, 5); code != codeGroupIDNotFound {
+		t.Errorf("TxnOffsetCommit to a share group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	if code, _, _ := c.shareHeartbeat("sg", "m", 1, nil); code != codeNone {
+		t.Errorf("the share group's heartbeat after the commits: code %d", code)
+	}
+}

@@ -1471,6 +1471,10 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 		}
 		return all(codeInvalidTxnState)
 	}
+	if b.shares.exists(req.GroupID) {
+		// ShareGroup.validateOffsetCommit, as for OffsetCommit.
+		return all(codeGroupIDNotFound)
+	}
 	if code := b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID); code != codeNone {
 		return all(code)
 	}
