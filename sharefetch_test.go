@@ -310,6 +310,9 @@ func TestShareGroupHeartbeatErrors(t *testing.T) {
 	if code, _, _ := c.shareHeartbeat("classic", "m", 0, []string{"t"}); code != codeGroupIDNotFound {
 		t.Errorf("share heartbeat for a classic group: code %d, want GROUP_ID_NOT_FOUND", code)
 	}
+	if d := tb.shares.describe(""); d.ErrorCode != codeInvalidGroupID || d.ErrorMessage != nil {
+		t.Errorf("ShareGroupDescribe of the empty id: %d %v, want INVALID_GROUP_ID and no message", d.ErrorCode, d.ErrorMessage)
+	}
 	if d := tb.shares.describe("classic"); d.ErrorCode != codeGroupIDNotFound || deref(d.ErrorMessage) != "Group classic is not a share group." {
 		t.Errorf("ShareGroupDescribe of a classic group: %d %q, want GROUP_ID_NOT_FOUND, \"Group classic is not a share group.\"", d.ErrorCode, deref(d.ErrorMessage))
 	}

@@ -836,6 +836,12 @@ func (g *shareGroup) state() string {
 // case this is.
 func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	d := shareDescribedGroup{GroupID: id, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+	if id == "" {
+		// Answered before any group is looked up, with no message
+		// (GroupCoordinatorService.shareGroupDescribe).
+		d.ErrorCode = codeInvalidGroupID
+		return d
+	}
 	if c.isOtherGroup(id) {
 		d.ErrorCode, d.ErrorMessage = codeGroupIDNotFound, ptr("Group "+id+" is not a share group.")
 		return d
