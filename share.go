@@ -453,8 +453,25 @@ func (sp *sharePartition) advanceStart() {
 	}
 }
 
+// moveStart moves the SPSO up to start, the log's start offset once
+// retention or DeleteRecords passed the window's: the records below it
+// are gone from the log, and so done (an acknowledgement of them is
+// passed over), while those above keep their state and holder, as
+// SharePartition.updateCacheAndOffsets keeps them. Nothing a fetch read
+// before the move can be taken wrongly after it: acquire passes over
+// offsets below the SPSO.
+func (sp *sharePartition) moveStart(start int64) {
+	for o := range sp.records {
+		if o < start {
+			delete(sp.records, o)
+		}
+	}
+	sp.startOffset, sp.endOffset = start, max(sp.endOffset, start)
+	sp.advanceStart()
+}
+
 // reset moves the window to start, forgetting every record: an
-// AlterShareGroupOffsets, or a start offset that retention passed.
+// AlterShareGroupOffsets.
 func (sp *sharePartition) reset(start int64) {
 	sp.startOffset, sp.endOffset = start, start
 	clear(sp.records)

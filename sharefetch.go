@@ -681,7 +681,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	c.expireOne(g, tp, sp, time.Now())
 	// Retention or DeleteRecords may have passed the window's start.
 	if ls := pl.LogStartOffset(); sp.startOffset < ls {
-		sp.reset(ls)
+		sp.moveStart(ls)
 	}
 	// Where to read, and the state epoch to check after the read: the
 	// lock is let go for the read, and the window may be reset meanwhile.

@@ -945,3 +945,33 @@ func TestShareFetchBatchOptimized(t *testing.T) {
 		t.Errorf("batch_optimized of 1 at a batch's first record: acquired %v, want 3-4, the whole batch", res.acquired)
 	}
 }
+
+// TestShareLogStartPassesWindow: when DeleteRecords (or retention) moves
+// the log start into a share partition's window, the records below it
+// are done and the rest keep their state and holder, as
+// SharePartition.updateCacheAndOffsets keeps them: the holder's
+// acknowledgements of both succeed and nothing is delivered again.
+func TestShareLogStartPassesWindow(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	for i := range 5 {
+		c.produce("t", 0, makeBatch(testRecord{int64(i), "v"}))
+	}
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	if res := c.shareFetch("g", "a", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 4 1}]" {
+		t.Fatalf("a's fetch: %v", res.acquired)
+	}
+	if code, _ := c.deleteRecords("t", 0, 2); code != codeNone {
+		t.Fatalf("DeleteRecords: %d", code)
+	}
+	if res := c.shareFetch("g", "b", 0, id, 0, 50*time.Millisecond); len(res.acquired) != 0 {
+		t.Errorf("b's fetch after DeleteRecords: acquired %v, want nothing (2-4 are still a's)", res.acquired)
+	}
+	if code, part := c.shareAcknowledge("g", "a", 1, id, 0, accept(0, 4)); code != codeNone || part != codeNone {
+		t.Errorf("a accepting 0-4 across the new log start: %d %d, want success", code, part)
+	}
+}
