@@ -10,8 +10,8 @@
 // # How a share partition works
 //
 // A consumer group gives each partition to one member, which remembers a
-// single number: how far it got. A share group lets every member read
-// every partition, so the broker must remember more: which records are
+// single number: how far it got. A share group lets several members read
+// one partition at once, so the broker must remember more: which records are
 // out with which member, and which are done. It keeps a window of the
 // log, from the share-partition start offset (SPSO) to the end offset
 // (SPEO), the first offset never handed out. Below the SPSO every record
