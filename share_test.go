@@ -416,6 +416,12 @@ func TestShareAssignorLikeKafka(t *testing.T) {
 			}
 		}
 	}
+	// The trace of sharegroups.go's header: A, B and C on two partitions.
+	abc := newMembers(3)
+	assignShares(abc, tps(2), map[*shareMember]partitionSet{abc[0]: {tp(0): true}, abc[1]: {tp(1): true}})
+	if got := fmt.Sprint(len(abc[0].assigned), abc[0].assigned[tp(0)], abc[1].assigned[tp(1)], abc[2].assigned[tp(0)]); got != "2 true true true" {
+		t.Errorf("A, B and C on two partitions: %v %v %v", abc[0].assigned, abc[1].assigned, abc[2].assigned)
+	}
 	// Stickiness: a third member joining two that split four partitions
 	// takes one from the member with two too many, and nobody else moves.
 	ms := newMembers(3)

@@ -23,7 +23,8 @@
 //	A: heartbeat(epoch 0, [t])   group epoch 1; A gets t-0, t-1
 //	B: heartbeat(epoch 0, [t])   group epoch 2; B gets t-1
 //	A: heartbeat(epoch 1)        A gets epoch 2 and keeps t-0
-//	C: heartbeat(epoch 0, [t])   group epoch 3; C gets t-1, shared with B
+//	C: heartbeat(epoch 0, [t])   group epoch 3: two members a partition,
+//	                             A t-0 and t-1, B t-1, C t-0
 //
 // The assignor is Kafka 4.1's SimpleAssignor (see assign): each partition
 // is shared by ceil(members / partitions) members and each member gets an
