@@ -168,8 +168,8 @@ func TestACLEnforcement(t *testing.T) {
 		resp := ab.as(alice, 8, 8, &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: -1, Topics: []offsetCommitTopic{{Name: "orders", Partitions: []offsetCommitPartition{{PartitionIndex: 0, CommittedOffset: 1, CommittedLeaderEpoch: -1}}}}}).(*offsetCommitResponse)
 		return resp.Topics[0].Partitions[0].ErrorCode
 	}
-	describeCluster := func() int16 {
-		return ab.as(alice, 60, 1, &describeClusterRequest{EndpointType: endpointBrokers}).(*describeClusterResponse).ErrorCode
+	listReassignments := func() int16 {
+		return ab.as(alice, 46, 0, &listPartitionReassignmentsRequest{TimeoutMs: 1000}).(*listPartitionReassignmentsResponse).ErrorCode
 	}
 	idempotent := func() int16 {
 		return ab.as(alice, 22, 5, &initProducerIDRequest{TransactionTimeoutMs: -1, ProducerID: -1, ProducerEpoch: -1}).(*initProducerIDResponse).ErrorCode
@@ -193,7 +193,7 @@ func TestACLEnforcement(t *testing.T) {
 		{"CreateTopics", createTopic, []acl{allow(resTopic, "new-topic", aclCreate)}, codeNone},
 		{"DescribeConfigs", describeConfigs, []acl{allow(resTopic, "orders", aclDescribeConfigs)}, codeNone},
 		{"JoinGroup", joinGroup, []acl{allow(resGroup, "g", aclRead)}, codeMemberIDRequired},
-		{"DescribeCluster", describeCluster, []acl{allow(resCluster, clusterName, aclDescribe)}, codeNone},
+		{"ListPartitionReassignments", listReassignments, []acl{allow(resCluster, clusterName, aclDescribe)}, codeNone},
 		{"InitProducerId transactional", transactional, []acl{allow(resTransactionalID, "tx", aclWrite)}, codeNone},
 		{"CreateAcls", createACL, []acl{allow(resCluster, clusterName, aclAlter)}, codeNone},
 	} {

@@ -1151,21 +1151,25 @@ func checkDescribeTransactions(a *access, r request) (response, func(response)) 
 	}
 }
 
-// DescribeCluster: DESCRIBE on the cluster (KIP-700). The Admin client's
-// describeCluster uses it instead of Metadata when the broker has it,
-// and reports the denial as a ClusterAuthorizationException. EndpointType
-// (v1, KIP-919) is echoed even in the denial, since the client checks it
-// against what it asked for.
+// DescribeCluster: never denied. Any principal is told the cluster's id
+// and brokers, as any is told them by Metadata; only the cluster's
+// authorized operations, when asked for, need DESCRIBE on the cluster,
+// and are 0 without it (AuthHelper.computeDescribeClusterResponse,
+// KIP-700). The Admin client's describeCluster, which the kafka-*.sh
+// tools call before anything else, thus works for an ordinary user.
 func checkDescribeCluster(a *access, r request) (response, func(response)) {
-	req := r.(*describeClusterRequest)
-	if !a.mayCluster(aclDescribe) {
-		return &describeClusterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), EndpointType: req.EndpointType, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}, nil
-	}
-	if !req.IncludeClusterAuthorizedOperations {
+	if !r.(*describeClusterRequest).IncludeClusterAuthorizedOperations {
 		return nil, nil
 	}
 	return nil, func(r response) {
-		r.(*describeClusterResponse).ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+		resp := r.(*describeClusterResponse)
+		if resp.ErrorCode != codeNone {
+			return
+		}
+		resp.ClusterAuthorizedOperations = 0
+		if a.mayCluster(aclDescribe) {
+			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+		}
 	}
 }
 
