@@ -609,9 +609,14 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 			}
 		}
 		// Metadata carried the cluster's operations from v8 to v10 only;
-		// KIP-700 moved them to DescribeCluster.
+		// KIP-700 moved them to DescribeCluster. Like DescribeCluster,
+		// it reports them only to a principal that may DESCRIBE the
+		// cluster, and 0 to others.
 		if req.IncludeClusterAuthorizedOperations && a.v >= 8 && a.v <= 10 {
-			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+			resp.ClusterAuthorizedOperations = 0
+			if a.mayCluster(aclDescribe) {
+				resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+			}
 		}
 	}
 }

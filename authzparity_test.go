@@ -28,3 +28,20 @@ func TestDescribeClusterNeedsNoClusterDescribe(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataClusterOperationsNeedDescribe: Metadata v8-10 reports the
+// cluster's authorized operations only to a principal that may DESCRIBE
+// the cluster, and 0 to any other, as KafkaApis.handleTopicMetadataRequest
+// does; IDEMPOTENT_WRITE alone is not reported.
+func TestMetadataClusterOperationsNeedDescribe(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(allow(resCluster, clusterName, aclIdempotentWrite))
+	req := &metadataRequest{Topics: []metadataRequestTopic{}, IncludeClusterAuthorizedOperations: true}
+	if ops := ab.as("User:alice", 3, 10, req).(*metadataResponse).ClusterAuthorizedOperations; ops != 0 {
+		t.Errorf("without DESCRIBE: cluster operations %b, want 0", ops)
+	}
+	ab.grant(allow(resCluster, clusterName, aclDescribe))
+	if ops := ab.as("User:alice", 3, 10, req).(*metadataResponse).ClusterAuthorizedOperations; ops != 1<<aclDescribe|1<<aclIdempotentWrite {
+		t.Errorf("with DESCRIBE: cluster operations %b", ops)
+	}
+}
