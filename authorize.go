@@ -522,29 +522,28 @@ func checkProduce(a *access, r request) (response, func(response)) {
 // (KafkaApis.handleFetchRequest). A denied topic answers
 // TOPIC_AUTHORIZATION_FAILED per partition, which the Java consumer
 // raises from poll as a TopicAuthorizationException naming the topics.
-// Unknown topic ids pass, for the handler's UNKNOWN_TOPIC_ID. Since v15
-// (KIP-903) the replica id travels in ReplicaState instead of ReplicaID,
-// so either one marks a follower.
+// Since v15 (KIP-903) the replica id travels in ReplicaState instead of
+// ReplicaID, so either one marks a follower.
+//
+// Fetch is the one API whose check the handler applies: an incremental
+// fetch reads the partitions of its session, which the request does not
+// name, and Kafka authorizes each of them on every fetch. So a READ
+// revoked mid-session stops the records at the next fetch, and a
+// partition denied when the session opened stays in it, answered with
+// the error each time, until READ is granted and its records flow
+// without the consumer asking for it again. fetchOnce asks denied about
+// each topic it reads, after resolving ids: an unknown id is still
+// UNKNOWN_TOPIC_ID, which tells the client nothing it did not send.
 func checkFetch(a *access, r request) (response, func(response)) {
 	req := r.(*fetchRequest)
 	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
-	var denied []fetchTopic
-	req.Topics, denied = split(req.Topics, func(t fetchTopic) bool {
-		name := a.topicName(t.Topic, t.TopicID)
-		return name == "" || (!follower && a.may(aclRead, resTopic, name)) || (follower && a.mayCluster(aclClusterAction))
-	})
-	return nil, func(r response) {
-		resp := r.(*fetchResponse)
-		for _, t := range denied {
-			tr := fetchTopicResponse{Topic: t.Topic, TopicID: t.TopicID}
-			for _, p := range t.Partitions {
-				pr := emptyFetchPartition(p.Partition)
-				pr.ErrorCode = codeTopicAuthorizationFailed
-				tr.Partitions = append(tr.Partitions, pr)
-			}
-			resp.Responses = append(resp.Responses, tr)
+	req.denied = func(topic string) bool {
+		if follower {
+			return !a.mayCluster(aclClusterAction)
 		}
+		return !a.may(aclRead, resTopic, topic)
 	}
+	return nil, nil
 }
 
 // ListOffsets: DESCRIBE per topic, since offsets say how much a topic

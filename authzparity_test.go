@@ -45,3 +45,69 @@ func TestMetadataClusterOperationsNeedDescribe(t *testing.T) {
 		t.Errorf("with DESCRIBE: cluster operations %b", ops)
 	}
 }
+
+// TestFetchSessionRechecksReadOnEveryFetch: a fetch session's partitions
+// are authorized on every fetch, the ones the request repeats and the
+// ones only the session remembers alike, as KafkaApis.handleFetchRequest
+// checks each partition of the FetchContext. READ revoked mid-session
+// stops the records at the next incremental fetch; a partition denied
+// when the session opened stays in it, answered
+// TOPIC_AUTHORIZATION_FAILED on every fetch, and is served once READ is
+// granted, without the consumer adding it again.
+func TestFetchSessionRechecksReadOnEveryFetch(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	for _, name := range []string{"orders", "payroll"} {
+		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	produce := func(topic string) {
+		t.Helper()
+		req := &produceRequest{Acks: -1, TimeoutMs: 1000, TopicData: []produceTopic{{Name: topic, PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}}
+		if code := ab.as("User:admin", 0, 9, req).(*produceResponse).Responses[0].PartitionResponses[0].ErrorCode; code != codeNone {
+			t.Fatalf("produce to %s: code %d", topic, code)
+		}
+	}
+	ab.grant(allow(resTopic, "orders", aclRead))
+	produce("orders")
+	produce("payroll")
+	fetch := func(sessionID, epoch int32, topics []fetchTopic) (*fetchResponse, map[string]fetchPartitionResponse) {
+		t.Helper()
+		req := &fetchRequest{ReplicaID: -1, ReplicaState: replicaState{-1, -1}, MaxBytes: 1 << 20, SessionID: sessionID, SessionEpoch: epoch, Topics: topics}
+		resp := ab.as("User:alice", 1, 12, req).(*fetchResponse)
+		got := map[string]fetchPartitionResponse{}
+		for _, tr := range resp.Responses {
+			for _, p := range tr.Partitions {
+				got[tr.Topic] = p
+			}
+		}
+		return resp, got
+	}
+	from := func(names ...string) (topics []fetchTopic) {
+		for _, n := range names {
+			topics = append(topics, fetchTopic{Topic: n, Partitions: []fetchPartition{{Partition: 0, CurrentLeaderEpoch: -1, FetchOffset: 0, LastFetchedEpoch: -1, LogStartOffset: -1, PartitionMaxBytes: 1 << 20}}})
+		}
+		return topics
+	}
+	resp, got := fetch(0, 0, from("orders", "payroll"))
+	if resp.SessionID == 0 || got["orders"].ErrorCode != codeNone || got["payroll"].ErrorCode != codeTopicAuthorizationFailed {
+		t.Fatalf("opening the session: session %d, answers %+v", resp.SessionID, got)
+	}
+	id := resp.SessionID
+	// The denied partition is in the session: it is answered again.
+	if _, got = fetch(id, 1, nil); got["payroll"].ErrorCode != codeTopicAuthorizationFailed {
+		t.Errorf("incremental fetch while payroll is denied: answers %+v", got)
+	}
+	ab.grant(allow(resTopic, "payroll", aclRead))
+	if _, got = fetch(id, 2, nil); got["payroll"].ErrorCode != codeNone || got["payroll"].HighWatermark != 1 {
+		t.Errorf("incremental fetch once READ on payroll is granted: answers %+v", got)
+	}
+	del := ab.as("User:admin", deleteAclsKey, 3, &deleteAclsRequest{Filters: []deleteAclsFilter{{ResourceTypeFilter: resTopic, ResourceNameFilter: ptr("orders"), PatternTypeFilter: patternAny, Operation: aclAny, PermissionType: permissionAny}}}).(*deleteAclsResponse)
+	if len(del.FilterResults[0].MatchingAcls) != 1 {
+		t.Fatalf("revoking READ on orders: %+v", del.FilterResults)
+	}
+	produce("orders")
+	if _, got = fetch(id, 3, nil); got["orders"].ErrorCode != codeTopicAuthorizationFailed {
+		t.Errorf("incremental fetch once READ on orders is revoked: answers %+v", got)
+	}
+}

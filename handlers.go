@@ -702,6 +702,13 @@ type fetchRequest struct {
 	// RackID asks for a replica in the consumer's rack (KIP-392). The one
 	// replica is the leader, so PreferredReadReplica is always -1.
 	RackID string
+
+	// denied is not on the wire: set by the authorizer's check
+	// (checkFetch in authorize.go), it reports the topics this fetch may
+	// not read. It travels with the request because a fetch session
+	// reads partitions the request does not name, which must be checked
+	// each time all the same. Nil allows every topic.
+	denied func(topic string) bool
 }
 
 // unchangedFunc, if not nil, is asked by fetchOnce about each partition (i
@@ -1082,9 +1089,9 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
-	i := -1
+	i, refused := -1, 0
 	for _, ft := range req.Topics {
-		topic, missing := b.fetchedTopic(ft, v)
+		topic, missing := b.fetchedTopic(ft, v, req.denied)
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
 		if unchanged == nil {
 			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
@@ -1095,7 +1102,14 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			pr := emptyFetchPartition(fp.Partition)
 			pl, code := b.fetchedPartition(topic, missing, *fp)
 			if pr.ErrorCode = code; code != codeNone {
-				answerNow = true
+				// A partition the principal may not read does not cut
+				// the long poll short: Kafka leaves it out of the read,
+				// and answers at once only when nothing is left to read.
+				if code == codeTopicAuthorizationFailed {
+					refused++
+				} else {
+					answerNow = true
+				}
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
@@ -1153,7 +1167,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
-	return resp, size, answerNow
+	return resp, size, answerNow || (refused > 0 && refused == i+1)
 }
 
 // fetchedPartition finds a fetched partition's log, or the error code it
@@ -1177,12 +1191,25 @@ func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartit
 }
 
 // fetchedTopic finds a fetched topic by id from v13 on and by name
-// before, with the error code for one that is not there.
-func (b *Broker) fetchedTopic(ft fetchTopic, v int16) (*topicLog, int16) {
+// before, with the error code for one that is not there or that denied,
+// the authorizer's verdict (nil without one), refuses.
+func (b *Broker) fetchedTopic(ft fetchTopic, v int16, denied func(string) bool) (*topicLog, int16) {
+	topic, missing, name := b.logs.Topic(ft.Topic), codeUnknownTopicOrPartition, ft.Topic
 	if v >= 13 {
-		return b.logs.TopicByID(ft.TopicID), codeUnknownTopicID
+		topic, missing = b.logs.TopicByID(ft.TopicID), codeUnknownTopicID
+		if topic == nil {
+			return nil, missing
+		}
+		name = topic.Name
 	}
-	return b.logs.Topic(ft.Topic), codeUnknownTopicOrPartition
+	// A topic the principal may not read is refused whether or not it
+	// exists, so that the answer does not tell; an unknown id stays
+	// UNKNOWN_TOPIC_ID above, which tells nothing the client did not
+	// send (KafkaApis.handleFetchRequest checks in that order).
+	if denied != nil && denied(name) {
+		return nil, codeTopicAuthorizationFailed
+	}
+	return topic, missing
 }
 
 // emptyFetchPartition is a partition's answer before anything is known:
