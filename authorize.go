@@ -808,29 +808,63 @@ func checkCreateTopics(a *access, r request) (response, func(response)) {
 	}
 }
 
-// DeleteTopics: DELETE per topic, named or by id (v6+, KIP-516). Topics
-// named by id are checked by the name the id resolves to; an unknown id
-// passes, for the handler's UNKNOWN_TOPIC_ID. Kafka's
-// handleDeleteTopicsRequest also asks DESCRIBE before it returns the name
-// of a topic deleted by id; here the denied entry echoes what the client
-// sent.
+// DeleteTopics: DELETE on the cluster, or else DELETE per topic, named
+// or by id (v6+, KIP-516), as ControllerApis.deleteTopics decides, which
+// serves the request in KRaft Kafka. What a refusal says depends on
+// what the principal may DESCRIBE: a topic it may describe is refused
+// only if it exists (else UNKNOWN_TOPIC_OR_PARTITION, which DESCRIBE
+// could learn anyway), and one asked for by id is refused with its name;
+// one it may not describe is refused whether it exists or not, and by id
+// without its name. Entries Kafka refuses before it asks the authorizer
+// (a name or id given twice, both or neither given) and ids that name
+// no topic are left to the handler, whose answers reveal nothing.
 func checkDeleteTopics(a *access, r request) (response, func(response)) {
 	req := r.(*deleteTopicsRequest)
-	var deniedNames []string
-	var denied []deleteTopicState
-	req.TopicNames, deniedNames = split(req.TopicNames, func(n string) bool { return a.may(aclDelete, resTopic, n) })
-	req.Topics, denied = split(req.Topics, func(t deleteTopicState) bool {
-		name := a.topicName(deref(t.Name), t.TopicID)
-		return name == "" || a.may(aclDelete, resTopic, name)
+	if a.mayCluster(aclDelete) {
+		return nil, nil
+	}
+	names, ids := map[string]int{}, map[uuid]int{}
+	for _, n := range req.TopicNames {
+		names[n]++
+	}
+	for _, t := range req.Topics {
+		switch {
+		case t.Name != nil && t.TopicID == (uuid{}):
+			names[*t.Name]++
+		case t.Name == nil && t.TopicID != (uuid{}):
+			ids[t.TopicID]++
+		}
+	}
+	var denied []deletableTopicResult
+	// refuse decides one entry, named or by id, and reports whether it
+	// goes on to the handler.
+	refuse := func(name string, id uuid) bool {
+		if name == "" || names[name] > 1 || ids[id] > 1 || a.may(aclDelete, resTopic, name) {
+			return false
+		}
+		describable := a.may(aclDescribe, resTopic, name)
+		switch {
+		case id != (uuid{}) && describable:
+			denied = append(denied, deletableTopicResult{Name: ptr(name), TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Topic authorization failed.")})
+		case id != (uuid{}):
+			denied = append(denied, deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Topic authorization failed.")})
+		case !describable || a.b.logs.Topic(name) != nil:
+			denied = append(denied, deletableTopicResult{Name: ptr(name), ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Topic authorization failed.")})
+		default:
+			return false
+		}
+		return true
+	}
+	req.TopicNames = slices.DeleteFunc(req.TopicNames, func(n string) bool { return refuse(n, uuid{}) })
+	req.Topics = slices.DeleteFunc(req.Topics, func(t deleteTopicState) bool {
+		if t.Name != nil {
+			return t.TopicID == (uuid{}) && refuse(*t.Name, uuid{})
+		}
+		return refuse(a.topicName("", t.TopicID), t.TopicID)
 	})
 	return nil, func(r response) {
 		resp := r.(*deleteTopicsResponse)
-		for _, n := range deniedNames {
-			resp.Responses = append(resp.Responses, deletableTopicResult{Name: ptr(n), ErrorCode: codeTopicAuthorizationFailed})
-		}
-		for _, t := range denied {
-			resp.Responses = append(resp.Responses, deletableTopicResult{Name: t.Name, TopicID: t.TopicID, ErrorCode: codeTopicAuthorizationFailed})
-		}
+		resp.Responses = append(resp.Responses, denied...)
 	}
 }
 

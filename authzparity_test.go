@@ -111,3 +111,45 @@ func TestFetchSessionRechecksReadOnEveryFetch(t *testing.T) {
 		t.Errorf("incremental fetch once READ on orders is revoked: answers %+v", got)
 	}
 }
+
+// TestDeleteTopicsAsControllerApis: DELETE on the cluster deletes any
+// topic; without it, a topic the principal may DESCRIBE but not DELETE
+// is refused only if it exists (UNKNOWN_TOPIC_OR_PARTITION if not, since
+// DESCRIBE may know that), one asked for by id is refused with its name
+// when the principal may DESCRIBE it, and a name given twice is
+// INVALID_REQUEST whatever the ACLs, as ControllerApis.deleteTopics
+// answers.
+func TestDeleteTopicsAsControllerApis(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	orders, err := ab.logs.CreateTopic("orders", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab.grant(allow(resTopic, "orders", aclDescribe), allow(resTopic, "gone", aclDescribe))
+	del := func(v int16, req *deleteTopicsRequest) map[string]deletableTopicResult {
+		t.Helper()
+		got := map[string]deletableTopicResult{}
+		for _, r := range ab.as("User:alice", 20, v, req).(*deleteTopicsResponse).Responses {
+			got[deref(r.Name)] = r
+		}
+		return got
+	}
+	got := del(5, &deleteTopicsRequest{TopicNames: []string{"orders", "gone", "secret", "twice", "twice"}, TimeoutMs: 1000})
+	for name, code := range map[string]int16{"orders": codeTopicAuthorizationFailed, "gone": codeUnknownTopicOrPartition, "secret": codeTopicAuthorizationFailed, "twice": codeInvalidRequest} {
+		if got[name].ErrorCode != code {
+			t.Errorf("v5 %s: code %d, want %d", name, got[name].ErrorCode, code)
+		}
+	}
+	if len(got) != 4 {
+		t.Errorf("v5: answers %+v", got)
+	}
+	got = del(6, &deleteTopicsRequest{Topics: []deleteTopicState{{TopicID: orders.ID}}, TimeoutMs: 1000})
+	if r := got["orders"]; r.ErrorCode != codeTopicAuthorizationFailed || r.TopicID != orders.ID {
+		t.Errorf("v6 by id, describable: answers %+v", got)
+	}
+	ab.grant(allow(resCluster, clusterName, aclDelete))
+	got = del(5, &deleteTopicsRequest{TopicNames: []string{"orders"}, TimeoutMs: 1000})
+	if got["orders"].ErrorCode != codeNone || ab.logs.Topic("orders") != nil {
+		t.Errorf("with DELETE on the cluster: answers %+v", got)
+	}
+}
