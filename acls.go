@@ -341,35 +341,60 @@ func (a acl) appliesTo(principal, host string) bool {
 	return (a.Principal == principal || a.Principal == "User:*") && (a.Host == host || a.Host == "*")
 }
 
-// authorizeAnyTopic is Kafka's authorizeByResourceType for WRITE on
-// topics, which InitProducerId accepts in place of IDEMPOTENT_WRITE on
-// the cluster (KIP-679): some ALLOW could apply to some topic, and no
-// DENY covers every topic.
+// authorizeAnyTopic is Kafka's authorizeByResourceType for op on topics,
+// which InitProducerId accepts in place of IDEMPOTENT_WRITE on the
+// cluster (KIP-679): whether some topic exists that the principal may
+// write. It follows the default method of Kafka's Authorizer interface,
+// which StandardAuthorizer does not override, step by step:
+//
+//  1. A topic named "hardcode" is decided as any topic would be, so that
+//     super users, an ALLOW on every topic and
+//     allow.everyone.if.no.acl.found answer yes at once.
+//  2. Otherwise only the principal's and host's ACLs of op (or ALL) on
+//     topics count, and a DENY on the literal "*" answers no.
+//  3. An ALLOW on the literal "*" answers yes.
+//  4. Any other ALLOW answers yes unless a DENY dominates it: a DENY of
+//     the same literal name, for a literal ALLOW, or a prefixed DENY of
+//     any prefix of the ALLOW's name. A DENY on a longer prefix leaves
+//     room, though Kafka cannot know whether a topic is in it.
 func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
-	if !s.cfg.Authorizer || slices.Contains(s.cfg.SuperUsers, principal) {
+	if s.authorize(principal, host, op, resTopic, "hardcode") {
 		return true
 	}
 	s.acls.mu.RLock()
 	defer s.acls.mu.RUnlock()
-	anyTopicACL, allowed := false, false
+	deniedLiteral, deniedPrefix := map[string]bool{}, map[string]bool{}
+	var allowed []acl
 	for _, a := range s.acls.acls {
-		if a.ResourceType != resTopic {
+		if a.ResourceType != resTopic || !a.appliesTo(principal, host) || (a.Operation != op && a.Operation != aclAll) {
 			continue
 		}
-		anyTopicACL = true
-		if !a.appliesTo(principal, host) {
-			continue
-		}
-		// Only a DENY on the literal "*" covers every topic; a DENY on
-		// one topic or prefix leaves others that an ALLOW may reach.
-		if a.Permission == permissionDeny && (a.Operation == aclAll || a.Operation == op) && a.PatternType == patternLiteral && a.ResourceName == "*" {
+		every := a.PatternType == patternLiteral && a.ResourceName == "*"
+		switch {
+		case a.Permission == permissionDeny && every:
 			return false
-		}
-		if a.Permission == permissionAllow && allowImplies(a.Operation, op) {
-			allowed = true
+		case a.Permission == permissionDeny && a.PatternType == patternLiteral:
+			deniedLiteral[a.ResourceName] = true
+		case a.Permission == permissionDeny:
+			deniedPrefix[a.ResourceName] = true
+		default:
+			allowed = append(allowed, a)
 		}
 	}
-	return allowed || (!anyTopicACL && s.cfg.AllowEveryoneIfNoACLFound)
+	if slices.ContainsFunc(allowed, func(a acl) bool { return a.PatternType == patternLiteral && a.ResourceName == "*" }) {
+		return true
+	}
+	return slices.ContainsFunc(allowed, func(a acl) bool {
+		if a.PatternType == patternLiteral && deniedLiteral[a.ResourceName] {
+			return false
+		}
+		for i := 1; i <= len(a.ResourceName); i++ {
+			if deniedPrefix[a.ResourceName[:i]] {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // supportedOperations are the operations an ACL may name for each

@@ -153,3 +153,40 @@ func TestDeleteTopicsAsControllerApis(t *testing.T) {
 		t.Errorf("with DELETE on the cluster: answers %+v", got)
 	}
 }
+
+// TestIdempotentInitProducerIDAsAuthorizeByResourceType: without a
+// transactional id, InitProducerId takes WRITE on some topic in place of
+// IDEMPOTENT_WRITE on the cluster, decided as Kafka's
+// Authorizer.authorizeByResourceType decides it: a DENY of the same
+// literal name or of a prefix of it voids an ALLOW, and a principal
+// allowed to write a topic no ACL names (allow.everyone.if.no.acl.found)
+// may write some topic even when ACLs name others.
+func TestIdempotentInitProducerIDAsAuthorizeByResourceType(t *testing.T) {
+	deny := func(pattern int8, name string) acl {
+		return acl{resTopic, name, pattern, "User:alice", "*", aclWrite, permissionDeny}
+	}
+	allowAs := func(pattern int8, name string) acl {
+		return acl{resTopic, name, pattern, "User:alice", "*", aclWrite, permissionAllow}
+	}
+	for _, tc := range []struct {
+		name       string
+		everyone   bool
+		acls       []acl
+		wantDenied bool
+	}{
+		{"allow and deny of one literal", false, []acl{allowAs(patternLiteral, "orders"), deny(patternLiteral, "orders")}, true},
+		{"allow of a literal under a denied prefix", false, []acl{allowAs(patternLiteral, "orders"), deny(patternPrefixed, "ord")}, true},
+		{"allow of a prefix under a denied shorter prefix", false, []acl{allowAs(patternPrefixed, "orders-"), deny(patternPrefixed, "or")}, true},
+		{"allow beside a deny of another name", false, []acl{allowAs(patternLiteral, "orders"), deny(patternLiteral, "payroll")}, false},
+		{"allow of a prefix beside a deny of a longer one", false, []acl{allowAs(patternPrefixed, "ord"), deny(patternPrefixed, "orders")}, false},
+		{"everyone allowed, ACLs on other topics only", true, []acl{{resTopic, "payroll", patternLiteral, "User:bob", "*", aclRead, permissionAllow},
+			{resCluster, clusterName, patternLiteral, "User:bob", "*", aclIdempotentWrite, permissionAllow}}, false},
+	} {
+		ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}, AllowEveryoneIfNoACLFound: tc.everyone})
+		ab.grant(tc.acls...)
+		code := ab.as("User:alice", 22, 5, &initProducerIDRequest{TransactionTimeoutMs: -1, ProducerID: -1, ProducerEpoch: -1}).(*initProducerIDResponse).ErrorCode
+		if denied := code == codeClusterAuthorizationFailed; denied != tc.wantDenied {
+			t.Errorf("%s: code %d, want denied %v", tc.name, code, tc.wantDenied)
+		}
+	}
+}
