@@ -665,9 +665,10 @@ func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r req
 //	v2: flexible
 //	v3: the USER resource type
 //
-// Each filter deletes every ACL it matches and lists them. Filters are
-// applied in order to what the earlier ones left, so an ACL matched by
-// two filters is listed under the first only.
+// Each filter deletes every ACL it matches and lists them. Every filter
+// is matched against the ACLs as they were before the request, so an ACL
+// two filters match is listed under both and deleted once, as Kafka's
+// AclControlManager.deleteAcls answers.
 type deleteAclsRequest struct {
 	Filters []deleteAclsFilter
 }
@@ -755,16 +756,15 @@ func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r req
 		case f.invalid() != "":
 			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(f.invalid())
 		default:
-			kept = slices.DeleteFunc(kept, func(a acl) bool {
-				if !f.matches(a) {
-					return false
+			for _, a := range s.acls {
+				if f.matches(a) {
+					res.MatchingAcls = append(res.MatchingAcls, deleteAclsMatchingACL{
+						ResourceType: a.ResourceType, ResourceName: a.ResourceName, PatternType: a.PatternType,
+						Principal: a.Principal, Host: a.Host, Operation: a.Operation, PermissionType: a.Permission,
+					})
 				}
-				res.MatchingAcls = append(res.MatchingAcls, deleteAclsMatchingACL{
-					ResourceType: a.ResourceType, ResourceName: a.ResourceName, PatternType: a.PatternType,
-					Principal: a.Principal, Host: a.Host, Operation: a.Operation, PermissionType: a.Permission,
-				})
-				return true
-			})
+			}
+			kept = slices.DeleteFunc(kept, f.matches)
 		}
 		resp.FilterResults = append(resp.FilterResults, res)
 	}

@@ -190,3 +190,21 @@ func TestIdempotentInitProducerIDAsAuthorizeByResourceType(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteAclsListsAnACLUnderEveryFilterThatMatches: filters of one
+// DeleteAcls are each matched against the ACLs as they were before the
+// request, so an ACL two filters match is listed under both (and deleted
+// once), as Kafka's AclControlManager.deleteAcls answers.
+func TestDeleteAclsListsAnACLUnderEveryFilterThatMatches(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(allow(resTopic, "orders", aclRead), allow(resTopic, "payroll", aclRead))
+	byName := deleteAclsFilter{ResourceTypeFilter: resTopic, ResourceNameFilter: ptr("orders"), PatternTypeFilter: patternAny, Operation: aclAny, PermissionType: permissionAny}
+	byPrincipal := deleteAclsFilter{ResourceTypeFilter: resAny, PatternTypeFilter: patternAny, PrincipalFilter: ptr("User:alice"), Operation: aclAny, PermissionType: permissionAny}
+	resp := ab.as("User:admin", deleteAclsKey, 3, &deleteAclsRequest{Filters: []deleteAclsFilter{byName, byPrincipal}}).(*deleteAclsResponse)
+	if len(resp.FilterResults) != 2 || len(resp.FilterResults[0].MatchingAcls) != 1 || len(resp.FilterResults[1].MatchingAcls) != 2 {
+		t.Fatalf("results %+v, want orders under the first filter, orders and payroll under the second", resp.FilterResults)
+	}
+	if left := len(ab.sec.acls.acls); left != 0 {
+		t.Errorf("%d ACLs left, want 0", left)
+	}
+}
