@@ -200,33 +200,61 @@ func (f aclFilter) invalid() string {
 	return ""
 }
 
-// invalid reports what is wrong with an ACL to be created, "" if nothing,
-// as Kafka's AclControlManager.validateNewAcl. The messages are Kafka's,
-// because kafka-acls.sh and the Admin client show them to the user as
-// they come; the order of the checks decides which one a bad ACL gets.
+// invalid reports what is wrong with an ACL to be created, "" if nothing.
+// The checks and their messages are Kafka's, in its order:
+// AclApis.handleCreateAcls checks the CLUSTER resource's name and the
+// empty name, then AclControlManager.validateNewAcl the types, which it
+// names as Kafka's enums name them (a code Kafka does not know is
+// UNKNOWN); kafka-acls.sh and the Admin client show the message as it
+// comes. Kafka refuses nothing else: a PREFIXED kafka-cluster, an empty
+// host or a principal with an empty name is created, and, like Kafka's
+// authorizer, never matches more than it says.
+//
+// One difference is deliberate: Kafka cannot even build an ACL of type,
+// pattern, operation or permission ANY (or pattern MATCH), and its
+// handler fails the whole request with UNKNOWN_SERVER_ERROR; such a
+// creation gets the INVALID_REQUEST validateNewAcl would give it.
 func (a acl) invalid() string {
 	switch {
-	case a.ResourceType < resTopic || a.ResourceType > resUser:
-		return fmt.Sprintf("Invalid resource type %d", a.ResourceType)
-	case a.PatternType != patternLiteral && a.PatternType != patternPrefixed:
-		return fmt.Sprintf("Invalid patternType %d", a.PatternType)
-	case a.Operation < aclAll || a.Operation > aclDescribeTokens:
-		return fmt.Sprintf("Invalid operation %d", a.Operation)
-	case a.Permission != permissionAllow && a.Permission != permissionDeny:
-		return fmt.Sprintf("Invalid permissionType %d", a.Permission)
-	case a.ResourceName == "":
-		return "Resource name should not be empty"
-	case a.ResourceType == resCluster && (a.ResourceName != clusterName || a.PatternType != patternLiteral):
+	case a.ResourceType == resCluster && a.ResourceName != clusterName:
 		return "The only valid name for the CLUSTER resource is " + clusterName
-	case a.Host == "":
-		return "Host should not be empty"
+	case a.ResourceName == "":
+		return "Invalid empty resource name"
+	case a.ResourceType < resTopic || a.ResourceType > resUser:
+		return "Invalid resourceType " + enumName(resourceTypeNames, a.ResourceType)
+	case a.PatternType != patternLiteral && a.PatternType != patternPrefixed:
+		return "Invalid patternType " + enumName(patternTypeNames, a.PatternType)
+	case a.Operation < aclAll || a.Operation > aclDescribeTokens:
+		return "Invalid operation " + enumName(operationNames, a.Operation)
+	case a.Permission != permissionAllow && a.Permission != permissionDeny:
+		return "Invalid permissionType " + enumName(permissionNames, a.Permission)
 	}
 	// A principal is TYPE:NAME (KafkaPrincipal); without the colon it
-	// could never match a connection's principal.
-	if typ, name, ok := strings.Cut(a.Principal, ":"); !ok || typ == "" || name == "" {
+	// could never match a connection's principal, and Kafka's StandardAcl
+	// could not parse it.
+	if !strings.Contains(a.Principal, ":") {
 		return fmt.Sprintf("Could not parse principal from `%s` (no colon is present separating the principal type from the principal name)", a.Principal)
 	}
 	return ""
+}
+
+// The names of Kafka's ACL enums (ResourceType, PatternType, AclOperation,
+// AclPermissionType), by wire code, for the messages that name them.
+var (
+	resourceTypeNames = []string{"UNKNOWN", "ANY", "TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"}
+	patternTypeNames  = []string{"UNKNOWN", "ANY", "MATCH", "LITERAL", "PREFIXED"}
+	operationNames    = []string{"UNKNOWN", "ANY", "ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE",
+		"CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE", "CREATE_TOKENS", "DESCRIBE_TOKENS"}
+	permissionNames = []string{"UNKNOWN", "ANY", "DENY", "ALLOW"}
+)
+
+// enumName is code's name in names, UNKNOWN for a code Kafka does not
+// know, as the enums' fromCode methods read one.
+func enumName(names []string, code int8) string {
+	if code < 0 || int(code) >= len(names) {
+		return names[0]
+	}
+	return names[code]
 }
 
 // aclStore holds the ACLs and keeps them in DataDir/acls.json. Kafka keeps

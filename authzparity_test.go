@@ -208,3 +208,37 @@ func TestDeleteAclsListsAnACLUnderEveryFilterThatMatches(t *testing.T) {
 		t.Errorf("%d ACLs left, want 0", left)
 	}
 }
+
+// TestCreateAclsValidatesAsKafka: a creation is refused with
+// INVALID_REQUEST and the message of Kafka's AclApis.handleCreateAcls
+// (the CLUSTER resource's name, an empty name) or of
+// AclControlManager.validateNewAcl (types named as Kafka's enums name
+// them), checked in that order; what neither refuses (a PREFIXED
+// kafka-cluster, an empty host, a principal with an empty name) is
+// created.
+func TestCreateAclsValidatesAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	for _, tc := range []struct {
+		c    aclCreation
+		want string // "" when created
+	}{
+		{aclCreation{resCluster, "other", 99, "User:a", "*", aclAlter, permissionAllow}, "The only valid name for the CLUSTER resource is kafka-cluster"},
+		{aclCreation{99, "", patternLiteral, "User:a", "*", aclRead, permissionAllow}, "Invalid empty resource name"},
+		{aclCreation{99, "t", patternLiteral, "User:a", "*", aclRead, permissionAllow}, "Invalid resourceType UNKNOWN"},
+		{aclCreation{resTopic, "t", 99, "User:a", "*", aclRead, permissionAllow}, "Invalid patternType UNKNOWN"},
+		{aclCreation{resTopic, "t", patternLiteral, "User:a", "*", 99, permissionAllow}, "Invalid operation UNKNOWN"},
+		{aclCreation{resTopic, "t", patternLiteral, "User:a", "*", aclRead, 99}, "Invalid permissionType UNKNOWN"},
+		{aclCreation{resTopic, "t", patternLiteral, "alice", "*", aclRead, permissionAllow}, "Could not parse principal from `alice` (no colon is present separating the principal type from the principal name)"},
+		{aclCreation{resCluster, clusterName, patternPrefixed, "User:a", "*", aclAlter, permissionAllow}, ""},
+		{aclCreation{resTopic, "t", patternLiteral, "User:a", "", aclRead, permissionAllow}, ""},
+		{aclCreation{resTopic, "t", patternLiteral, "User:", "*", aclRead, permissionAllow}, ""},
+	} {
+		r := ab.as("User:admin", createAclsKey, 3, &createAclsRequest{Creations: []aclCreation{tc.c}}).(*createAclsResponse).Results[0]
+		switch {
+		case tc.want == "" && r.ErrorCode != codeNone:
+			t.Errorf("%+v: code %d %q, want created", tc.c, r.ErrorCode, deref(r.ErrorMessage))
+		case tc.want != "" && (r.ErrorCode != codeInvalidRequest || deref(r.ErrorMessage) != tc.want):
+			t.Errorf("%+v: code %d %q, want INVALID_REQUEST %q", tc.c, r.ErrorCode, deref(r.ErrorMessage), tc.want)
+		}
+	}
+}
