@@ -182,22 +182,59 @@ func patternCovers(a acl, name string) bool {
 	return false
 }
 
-// invalid reports what is wrong with a filter, "" if nothing: Kafka
-// refuses UNKNOWN in any field (AclBindingFilter.findIndefiniteField),
-// and the client gets INVALID_REQUEST with the message, since such a
-// filter comes from a client newer or buggier than the broker.
+// invalid reports what is wrong with a DeleteAcls filter, "" if
+// nothing: a code Kafka does not know, in the words of
+// AclControlManager.validateFilter. (A DescribeAcls filter is not
+// checked: Kafka matches it as it is, and a code it does not know
+// matches nothing.) The UNKNOWN code 0 never gets here: Kafka refuses it
+// while parsing the request (unknownACLCode).
 func (f aclFilter) invalid() string {
 	switch {
-	case f.ResourceType < resAny || f.ResourceType > resUser:
-		return fmt.Sprintf("invalid resource type %d", f.ResourceType)
-	case f.PatternType < patternAny || f.PatternType > patternPrefixed:
-		return fmt.Sprintf("invalid pattern type %d", f.PatternType)
-	case f.Operation < aclAny || f.Operation > aclDescribeTokens:
-		return fmt.Sprintf("invalid operation %d", f.Operation)
-	case f.Permission < permissionAny || f.Permission > permissionAllow:
-		return fmt.Sprintf("invalid permission type %d", f.Permission)
+	case f.ResourceType < resAny || f.ResourceType > resUser || f.PatternType < patternAny || f.PatternType > patternPrefixed:
+		return "Unknown patternFilter."
+	case f.Operation < aclAny || f.Operation > aclDescribeTokens || f.Permission < permissionAny || f.Permission > permissionAllow:
+		return "Unknown entryFilter."
 	}
 	return ""
+}
+
+// errUnknownACLCode is the UNKNOWN code 0 as a resource type, pattern
+// type, operation or permission of an ACL request. Kafka's
+// DescribeAclsRequest, CreateAclsRequest and DeleteAclsRequest refuse
+// it as they are parsed, so the broker closes the connection instead
+// of answering (SocketServer's Processor); a client that knows the
+// protocol never sends it.
+var errUnknownACLCode = errors.New("kafka: an ACL request with an UNKNOWN (0) type, operation or permission")
+
+// unknownACLCode is errUnknownACLCode if any of the codes is 0, UNKNOWN.
+func unknownACLCode(codes ...int8) error {
+	if slices.Contains(codes, 0) {
+		return errUnknownACLCode
+	}
+	return nil
+}
+
+// malformed is conn.handle's check of the codes (errUnknownACLCode).
+func (m *describeAclsRequest) malformed() error {
+	return unknownACLCode(m.ResourceTypeFilter, m.PatternTypeFilter, m.Operation, m.PermissionType)
+}
+
+func (m *deleteAclsRequest) malformed() error {
+	for _, f := range m.Filters {
+		if err := f.malformed(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *createAclsRequest) malformed() error {
+	for _, c := range m.Creations {
+		if err := unknownACLCode(c.ResourceType, c.ResourcePatternType, c.Operation, c.PermissionType); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // invalid reports what is wrong with an ACL to be created, "" if nothing.
@@ -561,10 +598,6 @@ func (b *Broker) handleDescribeAcls(ctx context.Context, rc *requestContext, r r
 		return resp
 	}
 	f := req.filter()
-	if msg := f.invalid(); msg != "" {
-		resp.ErrorCode, resp.ErrorMessage = codeInvalidRequest, ptr(msg)
-		return resp
-	}
 	// Resources are grouped in the order their first ACL was created,
 	// which keeps the listing stable from one call to the next.
 	b.sec.acls.mu.RLock()

@@ -242,3 +242,70 @@ func TestCreateAclsValidatesAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestACLFiltersAsKafka: a DescribeAcls filter with a code Kafka does not
+// know matches nothing and is answered with no error, while a DeleteAcls
+// filter with one is INVALID_REQUEST with AclControlManager.validateFilter's
+// words; a filter or creation with the UNKNOWN code 0 is refused when
+// Kafka parses the request (DescribeAclsRequest, DeleteAclsRequest,
+// CreateAclsRequest), which closes the connection.
+func TestACLFiltersAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(allow(resTopic, "orders", aclRead))
+	any := describeAclsRequest{ResourceTypeFilter: resAny, PatternTypeFilter: patternAny, Operation: aclAny, PermissionType: permissionAny}
+	for _, tc := range []struct {
+		field string
+		set   func(*describeAclsRequest)
+		msg   string
+	}{
+		{"resource type", func(f *describeAclsRequest) { f.ResourceTypeFilter = 99 }, "Unknown patternFilter."},
+		{"pattern type", func(f *describeAclsRequest) { f.PatternTypeFilter = 99 }, "Unknown patternFilter."},
+		{"operation", func(f *describeAclsRequest) { f.Operation = 99 }, "Unknown entryFilter."},
+		{"permission", func(f *describeAclsRequest) { f.PermissionType = 99 }, "Unknown entryFilter."},
+	} {
+		f := any
+		tc.set(&f)
+		if r := ab.as("User:admin", describeAclsKey, 3, &f).(*describeAclsResponse); r.ErrorCode != codeNone || len(r.Resources) != 0 {
+			t.Errorf("DescribeAcls, %s 99: code %d, %d resources", tc.field, r.ErrorCode, len(r.Resources))
+		}
+		r := ab.as("User:admin", deleteAclsKey, 3, &deleteAclsRequest{Filters: []deleteAclsFilter{f}}).(*deleteAclsResponse).FilterResults[0]
+		if r.ErrorCode != codeInvalidRequest || deref(r.ErrorMessage) != tc.msg {
+			t.Errorf("DeleteAcls, %s 99: code %d %q, want INVALID_REQUEST %q", tc.field, r.ErrorCode, deref(r.ErrorMessage), tc.msg)
+		}
+	}
+
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Security: SecurityConfig{Authorizer: true, SuperUsers: []string{anonymous}}})
+	filter := func(w *writer, resType int8) {
+		w.Int8(resType)
+		w.NullableString(nil)
+		w.Int8(patternAny)
+		w.NullableString(nil)
+		w.NullableString(nil)
+		w.Int8(aclAny)
+		w.Int8(permissionAny)
+	}
+	for name, send := range map[string]func(c *testClient){
+		"DescribeAcls": func(c *testClient) { c.send(describeAclsKey, 1, false, func(w *writer) { filter(w, 0) }) },
+		"DeleteAcls": func(c *testClient) {
+			c.send(deleteAclsKey, 1, false, func(w *writer) { w.Int32(1); filter(w, 0) })
+		},
+		"CreateAcls": func(c *testClient) {
+			c.send(createAclsKey, 1, false, func(w *writer) {
+				w.Int32(1)
+				w.Int8(0)
+				w.String("t")
+				w.Int8(patternLiteral)
+				w.String("User:a")
+				w.String("*")
+				w.Int8(aclRead)
+				w.Int8(permissionAllow)
+			})
+		},
+	} {
+		c := dial(t, tb.addr)
+		send(c)
+		if _, err := c.recv(false); err == nil {
+			t.Errorf("%s with resource type UNKNOWN (0): answered, want the connection closed", name)
+		}
+	}
+}
