@@ -494,8 +494,11 @@ func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse 
 	return out
 }
 
-// Produce: WRITE on the transactional id, if any, then WRITE per topic
-// (KafkaApis.handleProduceRequest). A denied transactional id fails every
+// Produce: WRITE on the transactional id when the records are
+// transactional, then WRITE per topic (KafkaApis.handleProduceRequest,
+// which looks at the first batch of each partition, as
+// hasTransactionalRecords does). A transactional id sent with plain
+// records is not checked. A denied transactional id fails every
 // partition with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which the Java
 // producer treats as fatal: it must be closed. A denied topic fails its
 // partitions with TOPIC_AUTHORIZATION_FAILED, which fails those batches
@@ -504,7 +507,7 @@ func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse 
 func checkProduce(a *access, r request) (response, func(response)) {
 	req := r.(*produceRequest)
 	deniedAll := produceFailedAll
-	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
+	if req.TransactionalID != nil && hasTransactionalRecords(req) && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
 		// With acks=0 the answer is not sent, and its error closes the
 		// connection (noAnswer in kafka.go).
 		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}, nil

@@ -309,3 +309,20 @@ func TestACLFiltersAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestProduceChecksTransactionalIDOnlyForTransactionalRecords: a Produce
+// naming a transactional id needs WRITE on it only when its records are
+// transactional, as KafkaApis.handleProduceRequest asks only then
+// (RequestUtils.hasTransactionalRecords); plain records are checked
+// against their topics alone.
+func TestProduceChecksTransactionalIDOnlyForTransactionalRecords(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
+		t.Fatal(err)
+	}
+	ab.grant(allow(resTopic, "orders", aclWrite))
+	req := &produceRequest{TransactionalID: ptr("tx"), Acks: -1, TimeoutMs: 1000, TopicData: []produceTopic{{Name: "orders", PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}}
+	if code := ab.as("User:alice", 0, 9, req).(*produceResponse).Responses[0].PartitionResponses[0].ErrorCode; code != codeNone {
+		t.Errorf("plain records with a transactional id alice may not write: code %d, want 0", code)
+	}
+}
