@@ -415,7 +415,11 @@ func TestACLEdgeCases(t *testing.T) {
 			topic = "payroll" // no WRITE here
 			ab.logs.CreateTopic(topic, 1)
 		}
-		resp := ab.as("User:alice", 0, 9, &produceRequest{TransactionalID: txn, Acks: 0, TopicData: []produceTopic{{Name: topic, PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}})
+		records := makeBatch(testRecord{1, "v"})
+		if txn != nil {
+			records = txnBatch(1, 0, 0, 1) // only transactional records need WRITE on tx
+		}
+		resp := ab.as("User:alice", 0, 9, &produceRequest{TransactionalID: txn, Acks: 0, TopicData: []produceTopic{{Name: topic, PartitionData: []producePartition{{Index: 0, Records: records}}}}})
 		if produceFailures(resp) == nil {
 			t.Errorf("an unauthorized acks=0 produce (transactional id %v) would leave the connection open: %+v", txn != nil, resp)
 		}
