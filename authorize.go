@@ -1170,8 +1170,9 @@ func checkAlterUserScramCredentials(a *access, r request) (response, func(respon
 
 // DescribeTransactions: DESCRIBE per transactional id
 // (KafkaApis.handleDescribeTransactionsRequest, KIP-664). A denied id
-// answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED with -1 for what is
-// unknown. From an allowed one's answer, the topics the principal may
+// answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED and nothing else: the
+// other fields keep the schema's defaults, 0 and "", as Kafka leaves
+// them. From an allowed one's answer, the topics the principal may
 // not DESCRIBE are dropped without a word, as Kafka drops them: a
 // transaction's partitions must not reveal topic names to someone
 // Metadata would not show them to.
@@ -1187,7 +1188,7 @@ func checkDescribeTransactions(a *access, r request) (response, func(response)) 
 			})
 		}
 		for _, id := range denied {
-			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFailed, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
+			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFailed, TransactionalID: id, Topics: []describedTransactionTopic{}})
 		}
 	}
 }

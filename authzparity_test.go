@@ -326,3 +326,23 @@ func TestProduceChecksTransactionalIDOnlyForTransactionalRecords(t *testing.T) {
 		t.Errorf("plain records with a transactional id alice may not write: code %d, want 0", code)
 	}
 }
+
+// TestDescribeTransactionsRefusalCarriesSchemaDefaults: a transactional
+// id the principal may not DESCRIBE, or that does not exist, is answered
+// with its error and nothing else: state "", producer id, epoch, timeout
+// and start time 0, the schema's defaults, as KafkaApis and
+// TransactionCoordinator.handleDescribeTransactions leave them.
+func TestDescribeTransactionsRefusalCarriesSchemaDefaults(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(allow(resTransactionalID, "missing", aclDescribe))
+	resp := ab.as("User:alice", 65, 0, &describeTransactionsRequest{TransactionalIDs: []string{"secret", "missing"}}).(*describeTransactionsResponse)
+	want := map[string]int16{"secret": codeTransactionalIDAuthorizationFailed, "missing": codeTransactionalIDNotFound}
+	for _, s := range resp.TransactionStates {
+		if s.ErrorCode != want[s.TransactionalID] || s.TransactionState != "" || s.ProducerID != 0 || s.ProducerEpoch != 0 || s.TransactionTimeoutMs != 0 || s.TransactionStartTimeMs != 0 {
+			t.Errorf("%s: %+v, want code %d and zeros", s.TransactionalID, s, want[s.TransactionalID])
+		}
+	}
+	if len(resp.TransactionStates) != 2 {
+		t.Errorf("%d states, want 2: %+v", len(resp.TransactionStates), resp.TransactionStates)
+	}
+}
