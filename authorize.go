@@ -294,7 +294,8 @@ func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
 // ElectLeaders: ALTER on the cluster, as KafkaApis.handleElectLeaders
 // asks. The top-level error code came in v1; the per-partition copies
 // are what a v0 client reads, and what the Admin client reports per
-// partition in either case.
+// partition in either case. They carry no message, as Kafka's ApiError
+// for them has none.
 func checkElectLeaders(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -303,7 +304,7 @@ func checkElectLeaders(a *access, r request) (response, func(response)) {
 	for _, t := range r.(*electLeadersRequest).TopicPartitions {
 		tr := replicaElectionResult{Topic: t.Topic}
 		for _, p := range t.Partitions {
-			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed})
 		}
 		resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
 	}
@@ -421,26 +422,54 @@ var (
 	checkDescribeAcls = clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() })
 	// DescribeUserScramCredentials reveals which users exist and their
 	// iteration counts, never a salt or key, yet Kafka asks DESCRIBE on
-	// the cluster for it all the same.
-	checkDescribeUserScramCredentials = clusterCheck(aclDescribe, func(request) response {
-		return &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []describeUserScramResult{}}
+	// the cluster for it all the same. The refusal repeats the error once
+	// per user asked about, without the user's name, and with no message
+	// (DescribeUserScramCredentialsRequest.getErrorResponse, from the
+	// generic exception KafkaApis passes it).
+	checkDescribeUserScramCredentials = clusterCheck(aclDescribe, func(r request) response {
+		resp := &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeUserScramResult{}}
+		for range r.(*describeUserScramCredentialsRequest).Users {
+			resp.Results = append(resp.Results, describeUserScramResult{ErrorCode: codeClusterAuthorizationFailed, CredentialInfos: []scramCredentialInfo{}})
+		}
+		return resp
 	})
 	// DescribeLogDirs: DESCRIBE, as KafkaApis asks.
 	checkDescribeLogDirs = clusterCheck(aclDescribe, func(request) response {
 		return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
 	})
 	// The reassignment APIs: ALTER to start one, DESCRIBE to list them.
+	// Each refusal echoes what was asked, as the requests'
+	// getErrorResponse builds it: every partition to move with the
+	// error, every partition to list with no replicas.
 	checkAlterPartitionReassignments = clusterCheck(aclAlter, func(r request) response {
-		return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
-			AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+		req := r.(*alterPartitionReassignmentsRequest)
+		resp := &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
+			AllowReplicationFactorChange: req.AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+		for _, t := range req.Topics {
+			tr := reassignableTopicResponse{Name: t.Name, Partitions: []reassignablePartitionResponse{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, reassignablePartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+		return resp
 	})
-	checkListPartitionReassignments = clusterCheck(aclDescribe, func(request) response {
-		return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+	checkListPartitionReassignments = clusterCheck(aclDescribe, func(r request) response {
+		resp := &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+		for _, t := range r.(*listPartitionReassignmentsRequest).Topics {
+			tr := ongoingTopicReassignment{Name: t.Name, Partitions: []ongoingPartitionReassignment{}}
+			for _, p := range t.PartitionIndexes {
+				tr.Partitions = append(tr.Partitions, ongoingPartitionReassignment{PartitionIndex: p, Replicas: []int32{}, AddingReplicas: []int32{}, RemovingReplicas: []int32{}})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+		return resp
 	})
 	// DescribeClientQuotas: DESCRIBE_CONFIGS, since quotas are configs
-	// of users and client ids.
+	// of users and client ids. The refusal has null entries and no
+	// message (DescribeClientQuotasRequest.getErrorResponse).
 	checkDescribeClientQuotas = clusterCheck(aclDescribeConfigs, func(request) response {
-		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed}
 	})
 	// UpdateFeatures: ALTER, which the controller checks in Kafka.
 	checkUpdateFeatures = clusterCheck(aclAlter, func(request) response {
@@ -1143,9 +1172,11 @@ func checkOffsetDelete(a *access, r request) (response, func(response)) {
 }
 
 // AlterUserScramCredentials: ALTER on the cluster
-// (KafkaApis.handleAlterUserScramCredentialsRequest, KIP-554). The answer
+// (ControllerApis.handleAlterUserScramCredentials, KIP-554). The answer
 // has one result per user, not per alteration, so a user both deleted
-// and upserted in one request is answered once.
+// and upserted in one request is answered once, and the users are in
+// order of name, as AlterUserScramCredentialsRequest.getErrorResponse
+// sorts them.
 func checkAlterUserScramCredentials(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -1165,6 +1196,7 @@ func checkAlterUserScramCredentials(a *access, r request) (response, func(respon
 	for _, u := range req.Upsertions {
 		add(u.Name)
 	}
+	slices.SortFunc(resp.Results, func(x, y alterUserScramResult) int { return strings.Compare(x.User, y.User) })
 	return resp, nil
 }
 

@@ -346,3 +346,41 @@ func TestDescribeTransactionsRefusalCarriesSchemaDefaults(t *testing.T) {
 		t.Errorf("%d states, want 2: %+v", len(resp.TransactionStates), resp.TransactionStates)
 	}
 }
+
+// TestClusterDenialsShapedAsKafka: the cluster APIs' refusals carry what
+// Kafka's getErrorResponse of each request builds from it: an error per
+// user asked about (DescribeUserScramCredentials, KafkaApis), per
+// partition asked to move or listed (AlterPartitionReassignments and
+// ListPartitionReassignments, ControllerApis), the users in order
+// (AlterUserScramCredentials), and no message where Kafka's error is the
+// generic one (ApiError.fromThrowable drops it): DescribeClientQuotas
+// and DescribeUserScramCredentials, and ElectLeaders's partitions.
+func TestClusterDenialsShapedAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	const alice = "User:alice"
+	scram := ab.as(alice, 50, 0, &describeUserScramCredentialsRequest{Users: []describeUserScramName{{Name: "bob"}, {Name: "carol"}}}).(*describeUserScramCredentialsResponse)
+	if scram.ErrorCode != codeClusterAuthorizationFailed || scram.ErrorMessage != nil || len(scram.Results) != 2 ||
+		scram.Results[0].ErrorCode != codeClusterAuthorizationFailed || scram.Results[0].User != "" || scram.Results[0].ErrorMessage != nil {
+		t.Errorf("DescribeUserScramCredentials: %+v", scram)
+	}
+	alter := ab.as(alice, 45, 0, &alterPartitionReassignmentsRequest{TimeoutMs: 1000, AllowReplicationFactorChange: true, Topics: []reassignableTopic{{Name: "orders", Partitions: []reassignablePartition{{PartitionIndex: 0, Replicas: []int32{1}}, {PartitionIndex: 1}}}}}).(*alterPartitionReassignmentsResponse)
+	if alter.ErrorCode != codeClusterAuthorizationFailed || len(alter.Responses) != 1 || len(alter.Responses[0].Partitions) != 2 || alter.Responses[0].Partitions[1].ErrorCode != codeClusterAuthorizationFailed {
+		t.Errorf("AlterPartitionReassignments: %+v", alter)
+	}
+	list := ab.as(alice, 46, 0, &listPartitionReassignmentsRequest{TimeoutMs: 1000, Topics: []listPartitionReassignmentsTopic{{Name: "orders", PartitionIndexes: []int32{0, 1}}}}).(*listPartitionReassignmentsResponse)
+	if list.ErrorCode != codeClusterAuthorizationFailed || len(list.Topics) != 1 || list.Topics[0].Name != "orders" || len(list.Topics[0].Partitions) != 2 {
+		t.Errorf("ListPartitionReassignments: %+v", list)
+	}
+	users := ab.as(alice, 51, 0, &alterUserScramCredentialsRequest{Deletions: []scramCredentialDeletion{{Name: "zed", Mechanism: 1}}, Upsertions: []scramCredentialUpsertion{{Name: "amy", Mechanism: 1, Iterations: 4096, Salt: []byte("s"), SaltedPassword: []byte("p")}}}).(*alterUserScramCredentialsResponse)
+	if len(users.Results) != 2 || users.Results[0].User != "amy" || users.Results[1].User != "zed" {
+		t.Errorf("AlterUserScramCredentials: %+v, want amy then zed", users.Results)
+	}
+	quotas := ab.as(alice, 48, 1, &describeClientQuotasRequest{Components: []quotaFilterComponent{}}).(*describeClientQuotasResponse)
+	if quotas.ErrorCode != codeClusterAuthorizationFailed || quotas.ErrorMessage != nil || quotas.Entries != nil {
+		t.Errorf("DescribeClientQuotas: %+v", quotas)
+	}
+	elect := ab.as(alice, 43, 2, &electLeadersRequest{TimeoutMs: 1000, TopicPartitions: []electLeadersTopic{{Topic: "orders", Partitions: []int32{0}}}}).(*electLeadersResponse)
+	if len(elect.ReplicaElectionResults) != 1 || elect.ReplicaElectionResults[0].PartitionResult[0].ErrorMessage != nil {
+		t.Errorf("ElectLeaders: %+v", elect)
+	}
+}
