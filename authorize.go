@@ -235,6 +235,35 @@ func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
 	return kept, denied
 }
 
+// onceIn returns whether an item's key occurs only once in xs. Kafka
+// answers a topic or resource named twice in one request
+// INVALID_REQUEST before it asks the authorizer about it
+// (ControllerApis.createTopics and createPartitions,
+// ConfigAdminManager.preprocess), so checks leave such items to the
+// handler, which answers them so, whatever the ACLs say.
+func onceIn[T any, K comparable](xs []T, key func(T) K) func(T) bool {
+	count := make(map[K]int, len(xs))
+	for _, x := range xs {
+		count[key(x)]++
+	}
+	return func(x T) bool { return count[key(x)] == 1 }
+}
+
+// authorizationMessage is Kafka's message for an authorization error
+// code (Errors.java), which the APIs that answer per resource send with
+// it.
+func authorizationMessage(code int16) *string {
+	switch code {
+	case codeTopicAuthorizationFailed:
+		return ptr("Topic authorization failed.")
+	case codeGroupAuthorizationFailed:
+		return ptr("Group authorization failed.")
+	case codeTransactionalIDAuthorizationFailed:
+		return ptr("Transactional Id authorization failed.")
+	}
+	return ptr("Cluster authorization failed.")
+}
+
 // noCheck is the entry of APIs that need no permission: ApiVersions and
 // the SASL APIs, which come before there is a principal to check. Kafka
 // answers them before it asks the authorizer too (KafkaApis.handle and
@@ -810,12 +839,15 @@ func checkListGroups(a *access, r request) (response, func(response)) {
 // CreateTopics: CREATE on the cluster, or else on each topic
 // (ControllerApis.createTopics, which serves the request in KRaft Kafka).
 // A denied topic answers TOPIC_AUTHORIZATION_FAILED, with the -1
-// partition count and replication factor that mean "not created".
+// partition count and replication factor that mean "not created"; a
+// name given twice is the handler's INVALID_REQUEST, as in Kafka,
+// whatever the ACLs (onceIn).
 func checkCreateTopics(a *access, r request) (response, func(response)) {
 	req := r.(*createTopicsRequest)
 	var denied []creatableTopic
 	if !a.mayCluster(aclCreate) {
-		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return a.may(aclCreate, resTopic, t.Name) })
+		once := onceIn(req.Topics, func(t creatableTopic) string { return t.Name })
+		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return !once(t) || a.may(aclCreate, resTopic, t.Name) })
 	}
 	return nil, func(r response) {
 		resp := r.(*createTopicsResponse)
@@ -1074,7 +1106,7 @@ func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 		resp := r.(*describeConfigsResponse)
 		for _, res := range denied {
 			code, _ := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
-			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
+			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
 		}
 	}
 }
@@ -1101,35 +1133,44 @@ func checkIncrementalAlterConfigs(a *access, r request) (response, func(response
 // checkAlterConfigResources takes the resources the principal may not
 // alter out of *resources, and returns the completion that answers them
 // in the alterConfigsResponse both alter APIs share. key reads a
-// resource's type and name, which the two request types hold alike.
+// resource's type and name, which the two request types hold alike. A
+// resource given twice is left to the handler, which refuses it before
+// anything else, as ConfigAdminManager.preprocess does.
 func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string)) func(response) {
+	type resource struct {
+		typ  int8
+		name string
+	}
 	var denied []R
+	once := onceIn(*resources, func(res R) resource { typ, name := key(res); return resource{typ, name} })
 	*resources, denied = split(*resources, func(res R) bool {
 		typ, name := key(res)
 		_, ok := configResourceCheck(a, aclAlterConfigs, typ, name)
-		return ok
+		return ok || !once(res)
 	})
 	return func(r response) {
 		resp := r.(*alterConfigsResponse)
 		for _, res := range denied {
 			typ, name := key(res)
 			code, _ := configResourceCheck(a, aclAlterConfigs, typ, name)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: typ, ResourceName: name})
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: typ, ResourceName: name})
 		}
 	}
 }
 
 // CreatePartitions: ALTER per topic (KafkaApis.handleCreatePartitionsRequest):
 // adding partitions changes which partition a key maps to, a change to
-// the topic rather than to its data.
+// the topic rather than to its data. Duplicates are left to the handler,
+// as in CreateTopics.
 func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	req := r.(*createPartitionsRequest)
 	var denied []createPartitionsTopic
-	req.Topics, denied = split(req.Topics, func(t createPartitionsTopic) bool { return a.may(aclAlter, resTopic, t.Name) })
+	once := onceIn(req.Topics, func(t createPartitionsTopic) string { return t.Name })
+	req.Topics, denied = split(req.Topics, func(t createPartitionsTopic) bool { return !once(t) || a.may(aclAlter, resTopic, t.Name) })
 	return nil, func(r response) {
 		resp := r.(*createPartitionsResponse)
 		for _, t := range denied {
-			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed.")})
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)})
 		}
 	}
 }

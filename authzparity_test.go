@@ -5,6 +5,7 @@
 package kafka
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -382,5 +383,48 @@ func TestClusterDenialsShapedAsKafka(t *testing.T) {
 	elect := ab.as(alice, 43, 2, &electLeadersRequest{TimeoutMs: 1000, TopicPartitions: []electLeadersTopic{{Topic: "orders", Partitions: []int32{0}}}}).(*electLeadersResponse)
 	if len(elect.ReplicaElectionResults) != 1 || elect.ReplicaElectionResults[0].PartitionResult[0].ErrorMessage != nil {
 		t.Errorf("ElectLeaders: %+v", elect)
+	}
+}
+
+// TestTopicAdminRefusalsAsKafka: a topic or group the principal may not
+// act on is refused with Errors' own message for the code ("Topic
+// authorization failed.", as KafkaApis.handleDescribeConfigsRequest,
+// ControllerApis.authorizeAlterResource and ControllerApis.createPartitions
+// word it), and a name or resource given twice is INVALID_REQUEST
+// whatever the ACLs, since Kafka refuses duplicates before it asks the
+// authorizer (ControllerApis.createTopics and createPartitions,
+// ConfigAdminManager.preprocess).
+func TestTopicAdminRefusalsAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	const alice = "User:alice"
+	dc := ab.as(alice, 32, 4, &describeConfigsRequest{Resources: []describeConfigsResource{{ResourceType: resourceTopic, ResourceName: "orders"}, {ResourceType: resourceGroup, ResourceName: "g"}}}).(*describeConfigsResponse)
+	for _, r := range dc.Results {
+		want := map[int8]string{resourceTopic: "Topic authorization failed.", resourceGroup: "Group authorization failed."}[r.ResourceType]
+		if deref(r.ErrorMessage) != want {
+			t.Errorf("DescribeConfigs %s: %d %q, want %q", r.ResourceName, r.ErrorCode, deref(r.ErrorMessage), want)
+		}
+	}
+	twice := []incrementalAlterConfigsResource{{ResourceType: resourceTopic, ResourceName: "orders", Configs: []incrementalAlterableConfig{}}, {ResourceType: resourceTopic, ResourceName: "orders", Configs: []incrementalAlterableConfig{}}, {ResourceType: resourceBroker, ResourceName: "", Configs: []incrementalAlterableConfig{}}}
+	iac := ab.as(alice, 44, 1, &incrementalAlterConfigsRequest{Resources: twice}).(*alterConfigsResponse)
+	for _, r := range iac.Responses {
+		code, msg := codeClusterAuthorizationFailed, "Cluster authorization failed."
+		if r.ResourceType == resourceTopic {
+			code, msg = codeInvalidRequest, "Each resource must appear at most once."
+		}
+		if r.ErrorCode != code || deref(r.ErrorMessage) != msg {
+			t.Errorf("IncrementalAlterConfigs %d %q: %d %q, want %d %q", r.ResourceType, r.ResourceName, r.ErrorCode, deref(r.ErrorMessage), code, msg)
+		}
+	}
+	cp := ab.as(alice, 37, 3, &createPartitionsRequest{TimeoutMs: 1000, Topics: []createPartitionsTopic{{Name: "orders", Count: 2}, {Name: "dup", Count: 2}, {Name: "dup", Count: 2}}}).(*createPartitionsResponse)
+	got := map[string]string{}
+	for _, r := range cp.Results {
+		got[r.Name] = fmt.Sprintf("%d %s", r.ErrorCode, deref(r.ErrorMessage))
+	}
+	if got["orders"] != "29 Topic authorization failed." || got["dup"] != "42 Duplicate topic name." || len(cp.Results) != 2 {
+		t.Errorf("CreatePartitions: %v", got)
+	}
+	ct := ab.as(alice, 19, 7, &createTopicsRequest{TimeoutMs: 1000, Topics: []creatableTopic{{Name: "dup", NumPartitions: 1, ReplicationFactor: 1}, {Name: "dup", NumPartitions: 1, ReplicationFactor: 1}}}).(*createTopicsResponse)
+	if len(ct.Topics) != 1 || ct.Topics[0].ErrorCode != codeInvalidRequest {
+		t.Errorf("CreateTopics of dup twice: %+v", ct.Topics)
 	}
 }
