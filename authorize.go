@@ -986,30 +986,35 @@ func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 		}
 		return nil, nil
 	}
-	// Kafka answers every partition: the denied ones with the reason, the
-	// rest OPERATION_NOT_ATTEMPTED.
+	// Kafka answers every partition: the denied ones with the reason
+	// (__consumer_offsets always, since no client may write it), those
+	// that do not exist UNKNOWN_TOPIC_OR_PARTITION, the rest
+	// OPERATION_NOT_ATTEMPTED.
 	// The Java producer's TransactionManager skips OPERATION_NOT_ATTEMPTED
 	// and acts on the denial: fatal for the transactional id, abortable
 	// (TopicAuthorizationException naming the topics) for a topic.
 	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
+	topicDenied := func(name string) bool { return name == offsetsTopic || !a.may(aclWrite, resTopic, name) }
 	anyDenied := txnDenied
 	for _, t := range req.V3AndBelowTopics {
-		anyDenied = anyDenied || !a.may(aclWrite, resTopic, t.Name)
+		anyDenied = anyDenied || topicDenied(t.Name)
 	}
 	if !anyDenied {
 		return nil, nil
 	}
 	resp := &addPartitionsToTxnResponse{ResultsByTransaction: []addPartitionsToTxnResult{}}
 	for _, t := range req.V3AndBelowTopics {
-		code := codeOperationNotAttempted
-		switch {
-		case txnDenied:
-			code = codeTransactionalIDAuthorizationFailed
-		case !a.may(aclWrite, resTopic, t.Name):
-			code = codeTopicAuthorizationFailed
-		}
 		tr := addPartitionsToTxnTopicResult{Name: t.Name}
 		for _, p := range t.Partitions {
+			code := codeOperationNotAttempted
+			switch {
+			case txnDenied:
+				code = codeTransactionalIDAuthorizationFailed
+			case topicDenied(t.Name):
+				code = codeTopicAuthorizationFailed
+			case a.b.topicPartition(a.b.logs.Topic(t.Name), p) == nil:
+				code = codeUnknownTopicOrPartition
+			}
 			tr.ResultsByPartition = append(tr.ResultsByPartition, addPartitionsToTxnPartitionResult{PartitionIndex: p, PartitionErrorCode: code})
 		}
 		resp.ResultsByTopicV3AndBelow = append(resp.ResultsByTopicV3AndBelow, tr)

@@ -428,3 +428,30 @@ func TestTopicAdminRefusalsAsKafka(t *testing.T) {
 		t.Errorf("CreateTopics of dup twice: %+v", ct.Topics)
 	}
 }
+
+// TestAddPartitionsToTxnDeniedTopicBesideUnknownOne: when one topic of
+// an AddPartitionsToTxn (v3 and below) is denied, a partition that does
+// not exist is still answered UNKNOWN_TOPIC_OR_PARTITION and only the
+// good ones OPERATION_NOT_ATTEMPTED, as
+// KafkaApis.handleAddPartitionsToTxnRequest sorts them.
+func TestAddPartitionsToTxnDeniedTopicBesideUnknownOne(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	for _, name := range []string{"orders", "secret"} {
+		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ab.grant(allow(resTransactionalID, "tx", aclWrite), allow(resTopic, "orders", aclWrite), allow(resTopic, "ghost", aclWrite))
+	req := &addPartitionsToTxnRequest{V3AndBelowTransactionID: "tx", V3AndBelowProducerID: 1, V3AndBelowTopics: []addPartitionsToTxnTopic{{Name: "orders", Partitions: []int32{0, 7}}, {Name: "secret", Partitions: []int32{0}}, {Name: "ghost", Partitions: []int32{0}}}}
+	resp := ab.as("User:alice", 24, 3, req).(*addPartitionsToTxnResponse)
+	got := map[string]int16{}
+	for _, tr := range resp.ResultsByTopicV3AndBelow {
+		for _, p := range tr.ResultsByPartition {
+			got[fmt.Sprintf("%s-%d", tr.Name, p.PartitionIndex)] = p.PartitionErrorCode
+		}
+	}
+	want := map[string]int16{"orders-0": codeOperationNotAttempted, "orders-7": codeUnknownTopicOrPartition, "secret-0": codeTopicAuthorizationFailed, "ghost-0": codeUnknownTopicOrPartition}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("codes %v, want %v", got, want)
+	}
+}
