@@ -424,11 +424,13 @@ func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []de
 // The classic group protocol: READ on the group, else the whole request
 // fails with GROUP_AUTHORIZATION_FAILED, which the Java consumer raises
 // from poll as a GroupAuthorizationException
-// (KafkaApis.handleJoinGroupRequest and its siblings). SyncGroup answers
-// an empty assignment, as the schema's Assignment is not nullable.
+// (KafkaApis.handleJoinGroupRequest and its siblings). JoinGroup answers
+// no member id, leader or protocol, whatever the request sent, and
+// SyncGroup an empty assignment, as their requests' getErrorResponse
+// builds them.
 var (
 	checkJoinGroup = groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
-		return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
+		return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, Members: []joinGroupResponseMember{}}
 	})
 	checkHeartbeat = groupCheck(aclRead, func(r request) string { return r.(*heartbeatRequest).GroupID }, func(request) response {
 		return &heartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}
@@ -776,18 +778,34 @@ func checkOffsetFetch(a *access, r request) (response, func(response)) {
 // FindCoordinator: DESCRIBE on the group or transactional id
 // (KafkaApis.getCoordinator), so that a principal cannot probe for group
 // or transaction names. KeyType 1 is a transactional id. Up to v3 the
-// request asks for one key and the answer carries one error; v4 (KIP-699)
-// batches keys, each answered on its own.
+// request asks for one key and the answer carries one error, with
+// Errors' message for it; v4 (KIP-699) batches keys, each answered on
+// its own without a message. A share-coordinator key (KeyType 2, v6,
+// KIP-932) names a share group's partition state, which only brokers
+// look up: it needs CLUSTER_ACTION on the cluster, and without it every
+// key is refused CLUSTER_AUTHORIZATION_FAILED
+// (AuthHelper.authorizeClusterOperation, then
+// FindCoordinatorRequest.getErrorResponse).
 func checkFindCoordinator(a *access, r request) (response, func(response)) {
 	req := r.(*findCoordinatorRequest)
+	if req.KeyType == coordinatorShare && a.v >= 6 {
+		if a.mayCluster(aclClusterAction) {
+			return nil, nil
+		}
+		resp := &findCoordinatorResponse{NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}
+		for _, k := range req.CoordinatorKeys {
+			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: authorizationMessage(codeClusterAuthorizationFailed)})
+		}
+		return resp, nil
+	}
 	resType, code := resGroup, codeGroupAuthorizationFailed
-	if req.KeyType == 1 {
+	if req.KeyType == coordinatorTransaction {
 		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFailed
 	}
 	// Before v4 there is one key and one answer, and no list to split.
 	if a.v < 4 {
 		if !a.may(aclDescribe, resType, req.Key) {
-			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
+			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: authorizationMessage(code), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
 		}
 		return nil, nil
 	}
@@ -796,7 +814,7 @@ func checkFindCoordinator(a *access, r request) (response, func(response)) {
 	return nil, func(r response) {
 		resp := r.(*findCoordinatorResponse)
 		for _, k := range denied {
-			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: code, ErrorMessage: ptr("Authorization failed.")})
+			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: code})
 		}
 	}
 }

@@ -455,3 +455,32 @@ func TestAddPartitionsToTxnDeniedTopicBesideUnknownOne(t *testing.T) {
 		t.Errorf("codes %v, want %v", got, want)
 	}
 }
+
+// TestGroupLookupRefusalsAsKafka: the refusals of JoinGroup and
+// FindCoordinator carry what Kafka's answer does: JoinGroup no member
+// id, whatever the request sent (JoinGroupRequest.getErrorResponse);
+// FindCoordinator below v4 Errors' message for the code, from v4 none
+// per key (KafkaApis.getCoordinator); and a share-coordinator key (v6)
+// needs CLUSTER_ACTION on the cluster, not access to a group, since
+// only brokers look those up.
+func TestGroupLookupRefusalsAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	const alice = "User:alice"
+	join := ab.as(alice, 11, 9, &joinGroupRequest{GroupID: "g", MemberID: "m-1", SessionTimeoutMs: 10000, RebalanceTimeoutMs: 1000, ProtocolType: "consumer", Protocols: []joinGroupProtocol{{Name: "range", Metadata: []byte{}}}}).(*joinGroupResponse)
+	if join.ErrorCode != codeGroupAuthorizationFailed || join.MemberID != "" || join.Leader != "" || join.ProtocolName != nil {
+		t.Errorf("JoinGroup: %+v", join)
+	}
+	old := ab.as(alice, 10, 3, &findCoordinatorRequest{Key: "tx", KeyType: 1}).(*findCoordinatorResponse)
+	if old.ErrorCode != codeTransactionalIDAuthorizationFailed || deref(old.ErrorMessage) != "Transactional Id authorization failed." {
+		t.Errorf("FindCoordinator v3: %d %q", old.ErrorCode, deref(old.ErrorMessage))
+	}
+	batched := ab.as(alice, 10, 4, &findCoordinatorRequest{KeyType: 0, CoordinatorKeys: []string{"g"}}).(*findCoordinatorResponse)
+	if len(batched.Coordinators) != 1 || batched.Coordinators[0].ErrorCode != codeGroupAuthorizationFailed || batched.Coordinators[0].ErrorMessage != nil {
+		t.Errorf("FindCoordinator v4: %+v", batched.Coordinators)
+	}
+	ab.grant(allow(resGroup, "*", aclDescribe))
+	share := ab.as(alice, 10, 6, &findCoordinatorRequest{KeyType: 2, CoordinatorKeys: []string{"g:AAAAAAAAAAAAAAAAAAAAAA:0"}}).(*findCoordinatorResponse)
+	if len(share.Coordinators) != 1 || share.Coordinators[0].ErrorCode != codeClusterAuthorizationFailed {
+		t.Errorf("FindCoordinator v6, share key, without CLUSTER_ACTION: %+v", share.Coordinators)
+	}
+}
