@@ -403,10 +403,11 @@ func checkDescribeTopicPartitions(a *access, r request) (response, func(response
 		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
 			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
 		})
+		// Every topic the principal may describe is told its
+		// operations, one that does not exist too, as
+		// DescribeTopicPartitionsRequestHandler sets them.
 		for i, t := range resp.Topics {
-			if t.ErrorCode == codeNone {
-				resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
-			}
+			resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
 		}
 		addDeniedTopicPartitions(resp, denied)
 	}

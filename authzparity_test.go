@@ -484,3 +484,22 @@ func TestGroupLookupRefusalsAsKafka(t *testing.T) {
 		t.Errorf("FindCoordinator v6, share key, without CLUSTER_ACTION: %+v", share.Coordinators)
 	}
 }
+
+// TestTopicOperationsOfMissingDescribableTopics: a topic the principal
+// may DESCRIBE is told its authorized operations even when it does not
+// exist (UNKNOWN_TOPIC_OR_PARTITION), in Metadata and in
+// DescribeTopicPartitions alike, as KafkaApis.handleTopicMetadataRequest
+// and DescribeTopicPartitionsRequestHandler set them on every topic the
+// principal may describe.
+func TestTopicOperationsOfMissingDescribableTopics(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(allow(resTopic, "ghost", aclDescribe))
+	md := ab.as("User:alice", 3, 12, &metadataRequest{Topics: []metadataRequestTopic{{Name: ptr("ghost")}}, IncludeTopicAuthorizedOperations: true}).(*metadataResponse)
+	if len(md.Topics) != 1 || md.Topics[0].ErrorCode != codeUnknownTopicOrPartition || md.Topics[0].TopicAuthorizedOperations != 1<<aclDescribe {
+		t.Errorf("Metadata: %+v", md.Topics)
+	}
+	dtp := ab.as("User:alice", 75, 0, &describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{{Name: "ghost"}}, ResponsePartitionLimit: 2000}).(*describeTopicPartitionsResponse)
+	if len(dtp.Topics) != 1 || dtp.Topics[0].ErrorCode != codeUnknownTopicOrPartition || dtp.Topics[0].TopicAuthorizedOperations != 1<<aclDescribe {
+		t.Errorf("DescribeTopicPartitions: %+v", dtp.Topics)
+	}
+}
