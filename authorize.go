@@ -379,14 +379,18 @@ func checkDescribeProducers(a *access, r request) (response, func(response)) {
 
 // DescribeTopicPartitions: DESCRIBE per topic; asked for every topic, it
 // lists only those the principal may describe, as Metadata
-// (DescribeTopicPartitionsRequestHandler, KIP-966). Named topics that
-// are denied come back as TOPIC_AUTHORIZATION_FAILED without their id,
-// so that a name guessed does not confirm that the topic exists.
+// (DescribeTopicPartitionsRequestHandler, KIP-966). Like Fetch, this
+// check hands the handler a verdict (hidden), since the pages are cut
+// from the topics it lists: the others must be gone first. Named topics
+// that are denied come back as TOPIC_AUTHORIZATION_FAILED without their
+// id, so that a name guessed does not confirm that the topic exists.
 func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
 	req := r.(*describeTopicPartitionsRequest)
 	all := len(req.Topics) == 0
 	var denied []describeTopicPartitionsRequestTopic
-	if !all {
+	if all {
+		req.hidden = func(topic string) bool { return !a.may(aclDescribe, resTopic, topic) }
+	} else {
 		req.Topics, denied = split(req.Topics, func(t describeTopicPartitionsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
 		if len(req.Topics) == 0 {
 			// Every named topic is denied: an empty list would ask for all.
@@ -397,12 +401,6 @@ func checkDescribeTopicPartitions(a *access, r request) (response, func(response
 	}
 	return nil, func(r response) {
 		resp := r.(*describeTopicPartitionsResponse)
-		// Asked for all topics, the handler listed them all; drop those
-		// the principal may not see, and say what it may do with the
-		// rest (the handler's full set is only right without ACLs).
-		resp.Topics = slices.DeleteFunc(resp.Topics, func(t describeTopicPartitionsTopic) bool {
-			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
-		})
 		// Every topic the principal may describe is told its
 		// operations, one that does not exist too, as
 		// DescribeTopicPartitionsRequestHandler sets them.

@@ -503,3 +503,22 @@ func TestTopicOperationsOfMissingDescribableTopics(t *testing.T) {
 		t.Errorf("DescribeTopicPartitions: %+v", dtp.Topics)
 	}
 }
+
+// TestDescribeTopicPartitionsPagesOverDescribableTopicsOnly: asked for
+// every topic, DescribeTopicPartitions pages over the topics the
+// principal may describe, as DescribeTopicPartitionsRequestHandler
+// filters them before KRaftMetadataCache pages: a page is not cut short
+// by hidden topics, and its cursor never names one.
+func TestDescribeTopicPartitionsPagesOverDescribableTopicsOnly(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	for _, name := range []string{"a", "b-secret", "c"} {
+		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ab.grant(allow(resTopic, "a", aclDescribe), allow(resTopic, "c", aclDescribe))
+	resp := ab.as("User:alice", 75, 0, &describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{}, ResponsePartitionLimit: 1}).(*describeTopicPartitionsResponse)
+	if len(resp.Topics) != 1 || deref(resp.Topics[0].Name) != "a" || resp.NextCursor == nil || resp.NextCursor.TopicName != "c" {
+		t.Errorf("first page: topics %+v, cursor %+v; want a, then a cursor at c", resp.Topics, resp.NextCursor)
+	}
+}
