@@ -23,7 +23,12 @@
 //     (Metadata, ListGroups, ListTransactions) that show only what the
 //     principal may describe.
 //
-// Handlers therefore stay as they are and never call the authorizer.
+// Handlers therefore stay as they are and never call the authorizer,
+// with two exceptions, where what is read is not what the request names:
+// a Fetch reads its session's partitions, and a DescribeTopicPartitions
+// of every topic cuts its pages from the topics it lists. Their checks
+// hand the handler a verdict on a topic (fetchRequest.denied,
+// describeTopicPartitionsRequest.hidden) instead of trimming the request.
 // Metadata lists only the topics the principal may describe. An API
 // added to apis without an entry here closes the connection when the
 // authorizer is on, and TestEveryAPIHasAnACLCheck fails, so that none
