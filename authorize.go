@@ -54,6 +54,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -200,15 +201,49 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	return resp, nil
 }
 
-// access is rc's view of the authorizer. ACLs name hosts by IP address
-// without a port, as Kafka's RequestContext.clientAddress does; tests
-// call handlers with no connection, and they match the host "*" only.
+// access is rc's view of the authorizer.
 func (b *Broker) access(rc *requestContext) *access {
-	host := ""
-	if rc.conn != nil && rc.conn.Conn != nil {
-		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
+	return &access{b: b, principal: rc.principal(), host: rc.hostAddress(), v: rc.header.APIVersion}
+}
+
+// hostAddress is the client's IP address as an ACL's host names it:
+// without a port, written as Java's InetAddress.getHostAddress writes it,
+// which is what Kafka's authorizer compares an ACL's host with
+// (StandardAuthorizerData.findResult). For IPv4 that is the usual
+// dotted form; for IPv6 it is eight groups of lowercase hex without
+// leading zeros and without "::", so that an ACL for host
+// 0:0:0:0:0:0:0:1 written for Kafka matches a client on ::1 here too,
+// and one for "::1" matches nothing, as in Kafka. Tests call handlers
+// with no connection, and they match the host "*" only.
+func (rc *requestContext) hostAddress() string {
+	if rc.conn == nil || rc.conn.Conn == nil {
+		return ""
 	}
-	return &access{b: b, principal: rc.principal(), host: host, v: rc.header.APIVersion}
+	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
+	if err != nil {
+		return ""
+	}
+	return javaHostAddress(host)
+}
+
+// javaHostAddress rewrites an IP address in Java's getHostAddress form;
+// anything else, an IPv4 address included, is returned as it is. A zone
+// ("%eth0") is kept after the address, as Java keeps the scope.
+func javaHostAddress(host string) string {
+	addr, zone, _ := strings.Cut(host, "%")
+	ip := net.ParseIP(addr)
+	if ip == nil || ip.To4() != nil {
+		return host
+	}
+	groups := make([]string, 8)
+	for i := range groups {
+		groups[i] = strconv.FormatUint(uint64(ip[2*i])<<8|uint64(ip[2*i+1]), 16)
+	}
+	out := strings.Join(groups, ":")
+	if zone != "" {
+		out += "%" + zone
+	}
+	return out
 }
 
 // principal is the connection's principal, User:ANONYMOUS before a login

@@ -5,7 +5,9 @@
 package kafka
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"testing"
 )
 
@@ -520,5 +522,43 @@ func TestDescribeTopicPartitionsPagesOverDescribableTopicsOnly(t *testing.T) {
 	resp := ab.as("User:alice", 75, 0, &describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{}, ResponsePartitionLimit: 1}).(*describeTopicPartitionsResponse)
 	if len(resp.Topics) != 1 || deref(resp.Topics[0].Name) != "a" || resp.NextCursor == nil || resp.NextCursor.TopicName != "c" {
 		t.Errorf("first page: topics %+v, cursor %+v; want a, then a cursor at c", resp.Topics, resp.NextCursor)
+	}
+}
+
+// ipv6Conn is one end of a pipe that says it comes from [::1]:50000.
+type ipv6Conn struct{ net.Conn }
+
+func (ipv6Conn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv6loopback, Port: 50000} }
+
+// TestACLHostsAsJavaWritesIPv6: an ACL's host is compared with the
+// client's address as Java's InetAddress.getHostAddress writes it,
+// which for ::1 is 0:0:0:0:0:0:0:1 (StandardAuthorizerData.findResult):
+// the ACL Kafka would need matches, the compressed form does not.
+func TestACLHostsAsJavaWritesIPv6(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	local, remote := net.Pipe()
+	defer local.Close()
+	defer remote.Close()
+	c := &conn{Conn: ipv6Conn{local}, broker: ab.Broker, auth: connAuth{principal: "User:alice"}}
+	describe := func() int16 {
+		rc := &requestContext{conn: c, header: &requestHeader{APIKey: 15, APIVersion: 5}}
+		resp, err := ab.authorizeAndServe(context.Background(), lookupAPI(15), rc, &describeGroupsRequest{Groups: []string{"g"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.(*describeGroupsResponse).Groups[0].ErrorCode
+	}
+	ab.grant(acl{resGroup, "g", patternLiteral, "User:alice", "::1", aclDescribe, permissionAllow})
+	if code := describe(); code != codeGroupAuthorizationFailed {
+		t.Errorf("with an ACL for host ::1: code %d, want GROUP_AUTHORIZATION_FAILED", code)
+	}
+	ab.grant(acl{resGroup, "g", patternLiteral, "User:alice", "0:0:0:0:0:0:0:1", aclDescribe, permissionAllow})
+	if code := describe(); code != codeNone {
+		t.Errorf("with an ACL for host 0:0:0:0:0:0:0:1: code %d, want 0", code)
+	}
+	for in, want := range map[string]string{"::1": "0:0:0:0:0:0:0:1", "fe80::1%eth0": "fe80:0:0:0:0:0:0:1%eth0", "2001:db8::ab:c": "2001:db8:0:0:0:0:ab:c", "127.0.0.1": "127.0.0.1"} {
+		if got := javaHostAddress(in); got != want {
+			t.Errorf("javaHostAddress(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
