@@ -1383,13 +1383,14 @@ func (a *access) undescribableTopics(names []string) *string {
 
 // ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
 // subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat). The
+// group's refusal carries no message, as Kafka's has none. The
 // topic check matters because with KIP-848 the broker, not the client,
 // turns the subscription into an assignment. A regex is not refused
 // here: what it matches is filtered by the same ACLs in consumer.go.
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
 	}
 	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
@@ -1398,7 +1399,8 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 }
 
 // ConsumerGroupDescribe: DESCRIBE per group, as DescribeGroups is for
-// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848). A
+// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848); a
+// denied group is answered with the code and no message, as there. A
 // group whose members are assigned, or are to be assigned, a topic the
 // principal may not DESCRIBE is answered TOPIC_AUTHORIZATION_FAILED with
 // nothing of it but its id, as Kafka does since KAFKA-18813: its
@@ -1425,7 +1427,7 @@ func checkConsumerGroupDescribe(a *access, r request) (response, func(response))
 			}
 		}
 		for _, g := range denied {
-			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 		}
 	}
 }

@@ -562,3 +562,19 @@ func TestACLHostsAsJavaWritesIPv6(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumerGroupRefusalsCarryNoMessage: ConsumerGroupHeartbeat and
+// ConsumerGroupDescribe refuse a group with GROUP_AUTHORIZATION_FAILED
+// and no message, as KafkaApis sends them (the code says it all; Kafka
+// sets no message where it would only repeat the code's own).
+func TestConsumerGroupRefusalsCarryNoMessage(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	hb := ab.as("User:alice", 68, 0, &consumerGroupHeartbeatRequest{GroupID: "g", MemberEpoch: 0, RebalanceTimeoutMs: 1000, SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}).(*consumerGroupHeartbeatResponse)
+	if hb.ErrorCode != codeGroupAuthorizationFailed || hb.ErrorMessage != nil {
+		t.Errorf("ConsumerGroupHeartbeat: %d %q", hb.ErrorCode, deref(hb.ErrorMessage))
+	}
+	d := ab.as("User:alice", 69, 0, &consumerGroupDescribeRequest{GroupIDs: []string{"g"}}).(*consumerGroupDescribeResponse)
+	if len(d.Groups) != 1 || d.Groups[0].ErrorCode != codeGroupAuthorizationFailed || d.Groups[0].ErrorMessage != nil {
+		t.Errorf("ConsumerGroupDescribe: %+v", d.Groups)
+	}
+}
