@@ -400,17 +400,21 @@ func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
 // sequence numbers it shows are details of the data, which Kafka guards
 // like the records themselves (KafkaApis.handleDescribeProducersRequest,
 // KIP-664). A denied topic answers TOPIC_AUTHORIZATION_FAILED per
-// partition with no producers.
+// partition with no producers and Errors' message. An invalid name is
+// left to the handler, whose INVALID_TOPIC_EXCEPTION Kafka answers
+// before it asks the authorizer.
 func checkDescribeProducers(a *access, r request) (response, func(response)) {
 	req := r.(*describeProducersRequest)
 	var denied []describeProducersTopic
-	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool {
+		return validateTopicName(t.Name) != nil || a.may(aclRead, resTopic, t.Name)
+	})
 	return nil, func(r response) {
 		resp := r.(*describeProducersResponse)
 		for _, t := range denied {
 			tr := describeProducersTopicResponse{Name: t.Name}
 			for _, p := range t.PartitionIndexes {
-				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ActiveProducers: []activeProducer{}})
+				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed), ActiveProducers: []activeProducer{}})
 			}
 			resp.Topics = append(resp.Topics, tr)
 		}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -576,5 +577,21 @@ func TestConsumerGroupRefusalsCarryNoMessage(t *testing.T) {
 	d := ab.as("User:alice", 69, 0, &consumerGroupDescribeRequest{GroupIDs: []string{"g"}}).(*consumerGroupDescribeResponse)
 	if len(d.Groups) != 1 || d.Groups[0].ErrorCode != codeGroupAuthorizationFailed || d.Groups[0].ErrorMessage != nil {
 		t.Errorf("ConsumerGroupDescribe: %+v", d.Groups)
+	}
+}
+
+// TestDescribeProducersAsKafka: DescribeProducers answers an invalid
+// topic name INVALID_TOPIC_EXCEPTION before it asks the authorizer, and
+// a denied topic TOPIC_AUTHORIZATION_FAILED with Errors' message, as
+// KafkaApis.handleDescribeProducersRequest does.
+func TestDescribeProducersAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	resp := ab.as("User:alice", 61, 0, &describeProducersRequest{Topics: []describeProducersTopic{{Name: "bad name", PartitionIndexes: []int32{0}}, {Name: "secret", PartitionIndexes: []int32{0}}}}).(*describeProducersResponse)
+	got := map[string]string{}
+	for _, tr := range resp.Topics {
+		got[tr.Name] = fmt.Sprintf("%d %s", tr.Partitions[0].ErrorCode, deref(tr.Partitions[0].ErrorMessage))
+	}
+	if !strings.HasPrefix(got["bad name"], "17 ") || got["secret"] != "29 Topic authorization failed." {
+		t.Errorf("answers %q", got)
 	}
 }
