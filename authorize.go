@@ -360,11 +360,11 @@ func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
 	return resp, nil
 }
 
-// ElectLeaders: ALTER on the cluster, as KafkaApis.handleElectLeaders
-// asks. The top-level error code came in v1; the per-partition copies
-// are what a v0 client reads, and what the Admin client reports per
-// partition in either case. They carry no message, as Kafka's ApiError
-// for them has none.
+// ElectLeaders: ALTER on the cluster, as ControllerApis.handleElectLeaders
+// asks. The top-level error code came in v1; the per-partition copies,
+// each with a message (ElectLeadersRequest.getErrorResponse), are what a
+// v0 client reads, and what the Admin client reports per partition in
+// either case.
 func checkElectLeaders(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -373,7 +373,7 @@ func checkElectLeaders(a *access, r request) (response, func(response)) {
 	for _, t := range r.(*electLeadersRequest).TopicPartitions {
 		tr := replicaElectionResult{Topic: t.Topic}
 		for _, p := range t.Partitions {
-			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed})
+			tr.PartitionResult = append(tr.PartitionResult, electionPartitionResult{PartitionID: p, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
 		}
 		resp.ReplicaElectionResults = append(resp.ReplicaElectionResults, tr)
 	}

@@ -358,7 +358,7 @@ func TestDescribeTransactionsRefusalCarriesSchemaDefaults(t *testing.T) {
 // ListPartitionReassignments, ControllerApis), the users in order
 // (AlterUserScramCredentials), and no message where Kafka's error is the
 // generic one (ApiError.fromThrowable drops it): DescribeClientQuotas
-// and DescribeUserScramCredentials, and ElectLeaders's partitions.
+// and DescribeUserScramCredentials, which KafkaApis answers itself.
 func TestClusterDenialsShapedAsKafka(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
 	const alice = "User:alice"
@@ -382,10 +382,6 @@ func TestClusterDenialsShapedAsKafka(t *testing.T) {
 	quotas := ab.as(alice, 48, 1, &describeClientQuotasRequest{Components: []quotaFilterComponent{}}).(*describeClientQuotasResponse)
 	if quotas.ErrorCode != codeClusterAuthorizationFailed || quotas.ErrorMessage != nil || quotas.Entries != nil {
 		t.Errorf("DescribeClientQuotas: %+v", quotas)
-	}
-	elect := ab.as(alice, 43, 2, &electLeadersRequest{TimeoutMs: 1000, TopicPartitions: []electLeadersTopic{{Topic: "orders", Partitions: []int32{0}}}}).(*electLeadersResponse)
-	if len(elect.ReplicaElectionResults) != 1 || elect.ReplicaElectionResults[0].PartitionResult[0].ErrorMessage != nil {
-		t.Errorf("ElectLeaders: %+v", elect)
 	}
 }
 
