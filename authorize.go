@@ -652,6 +652,37 @@ func checkFetch(a *access, r request) (response, func(response)) {
 	return nil, nil
 }
 
+// readable is fetchedTopic's answer once the authorizer has had its say:
+// a topic denied says it may not be read is refused whether or not it
+// exists, so that the answer does not tell; an id that names no topic
+// (name "" and topic nil) stays UNKNOWN_TOPIC_ID, which tells nothing
+// the client did not send (KafkaApis.handleFetchRequest checks in that
+// order).
+func readable(topic *topicLog, name string, missing int16, denied func(string) bool) (*topicLog, int16) {
+	if topic != nil {
+		name = topic.Name
+	}
+	if denied != nil && name != "" && denied(name) {
+		return nil, codeTopicAuthorizationFailed
+	}
+	return topic, missing
+}
+
+// refusedAll reports whether each of the n partitions a fetch read was
+// refused by the authorizer; refused partitions are always in the
+// answer, even an incremental one, so counting them there suffices.
+func refusedAll(resp *fetchResponse, n int) bool {
+	refused := 0
+	for _, t := range resp.Responses {
+		for _, p := range t.Partitions {
+			if p.ErrorCode == codeTopicAuthorizationFailed {
+				refused++
+			}
+		}
+	}
+	return n > 0 && refused == n
+}
+
 // ListOffsets: DESCRIBE per topic, since offsets say how much a topic
 // holds but not what (KafkaApis.handleListOffsetRequest). A consumer asks
 // it on auto.offset.reset, so a principal with READ, which implies

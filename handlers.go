@@ -703,11 +703,9 @@ type fetchRequest struct {
 	// replica is the leader, so PreferredReadReplica is always -1.
 	RackID string
 
-	// denied is not on the wire: set by the authorizer's check
-	// (checkFetch in authorize.go), it reports the topics this fetch may
-	// not read. It travels with the request because a fetch session
-	// reads partitions the request does not name, which must be checked
-	// each time all the same. Nil allows every topic.
+	// denied is not on the wire: the authorizer's verdict on a topic
+	// (checkFetch, in authorize.go, says why it travels with the
+	// request), nil when every topic may be read.
 	denied func(topic string) bool
 }
 
@@ -1081,7 +1079,10 @@ const maxFetchBytes = 55 << 20
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether it must be answered now
 // whatever MinBytes says: a partition had an error, or a read came from a
-// segment older than its end (partitionLog.OnOlderSegment).
+// segment older than its end (partitionLog.OnOlderSegment). A partition
+// the authorizer refused is an error that does not hurry the answer,
+// unless all were refused: Kafka leaves such partitions out of the read,
+// and answers at once only when nothing is left to read.
 func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
@@ -1089,7 +1090,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
-	i, refused := -1, 0
+	i := -1
 	for _, ft := range req.Topics {
 		topic, missing := b.fetchedTopic(ft, v, req.denied)
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
@@ -1102,14 +1103,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			pr := emptyFetchPartition(fp.Partition)
 			pl, code := b.fetchedPartition(topic, missing, *fp)
 			if pr.ErrorCode = code; code != codeNone {
-				// A partition the principal may not read does not cut
-				// the long poll short: Kafka leaves it out of the read,
-				// and answers at once only when nothing is left to read.
-				if code == codeTopicAuthorizationFailed {
-					refused++
-				} else {
-					answerNow = true
-				}
+				answerNow = answerNow || code != codeTopicAuthorizationFailed
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
@@ -1167,7 +1161,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
-	return resp, size, answerNow || (refused > 0 && refused == i+1)
+	return resp, size, answerNow || (req.denied != nil && refusedAll(resp, i+1))
 }
 
 // fetchedPartition finds a fetched partition's log, or the error code it
@@ -1194,22 +1188,10 @@ func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartit
 // before, with the error code for one that is not there or that denied,
 // the authorizer's verdict (nil without one), refuses.
 func (b *Broker) fetchedTopic(ft fetchTopic, v int16, denied func(string) bool) (*topicLog, int16) {
-	topic, missing, name := b.logs.Topic(ft.Topic), codeUnknownTopicOrPartition, ft.Topic
 	if v >= 13 {
-		topic, missing = b.logs.TopicByID(ft.TopicID), codeUnknownTopicID
-		if topic == nil {
-			return nil, missing
-		}
-		name = topic.Name
+		return readable(b.logs.TopicByID(ft.TopicID), "", codeUnknownTopicID, denied)
 	}
-	// A topic the principal may not read is refused whether or not it
-	// exists, so that the answer does not tell; an unknown id stays
-	// UNKNOWN_TOPIC_ID above, which tells nothing the client did not
-	// send (KafkaApis.handleFetchRequest checks in that order).
-	if denied != nil && denied(name) {
-		return nil, codeTopicAuthorizationFailed
-	}
-	return topic, missing
+	return readable(b.logs.Topic(ft.Topic), ft.Topic, codeUnknownTopicOrPartition, denied)
 }
 
 // emptyFetchPartition is a partition's answer before anything is known:
