@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDescribeClusterNeedsNoClusterDescribe: DescribeCluster describes
@@ -589,5 +590,26 @@ func TestDescribeProducersAsKafka(t *testing.T) {
 	}
 	if !strings.HasPrefix(got["bad name"], "17 ") || got["secret"] != "29 Topic authorization failed." {
 		t.Errorf("answers %q", got)
+	}
+}
+
+// TestFetchOfRefusedPartitionsOnlyIsAnsweredAtOnce: a fetch whose every
+// partition is refused has nothing to wait for and is answered at once,
+// as KafkaApis.handleFetchRequest answers when no partition is left to
+// read, not after MaxWaitMs.
+func TestFetchOfRefusedPartitionsOnlyIsAnsweredAtOnce(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	if _, err := ab.logs.CreateTopic("secret", 1); err != nil {
+		t.Fatal(err)
+	}
+	req := &fetchRequest{ReplicaID: -1, ReplicaState: replicaState{-1, -1}, MaxWaitMs: 30000, MinBytes: 1, MaxBytes: 1 << 20, SessionEpoch: -1,
+		Topics: []fetchTopic{{Topic: "secret", Partitions: []fetchPartition{{Partition: 0, CurrentLeaderEpoch: -1, LastFetchedEpoch: -1, LogStartOffset: -1, PartitionMaxBytes: 1 << 20}}}}}
+	start := time.Now()
+	resp := ab.as("User:alice", 1, 12, req).(*fetchResponse)
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Errorf("answered after %v, want at once", waited)
+	}
+	if resp.Responses[0].Partitions[0].ErrorCode != codeTopicAuthorizationFailed {
+		t.Errorf("answer %+v", resp.Responses)
 	}
 }
