@@ -853,3 +853,25 @@ func TestAlterScramRefusalsAsKafka(t *testing.T) {
 		t.Errorf("results %v\nwant %s", got, want)
 	}
 }
+
+// TestCreateTopicsValidateOnlyTopicID: a ValidateOnly creation that
+// would succeed answers a topic id, a fresh random one each time, and
+// makes nothing, as ReplicationControlManager.createTopic draws the id
+// before createTopics drops the records of a validate-only request; a
+// refused one answers the zero id.
+func TestCreateTopicsValidateOnlyTopicID(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	topic := []creatableTopic{{Name: "v", NumPartitions: 1, ReplicationFactor: 1}}
+	first, second := c.createTopicsRaw(topic, true)[0], c.createTopicsRaw(topic, true)[0]
+	if first.ErrorCode != codeNone || first.TopicID == (uuid{}) || first.TopicID == second.TopicID {
+		t.Errorf("validate only: code %d, ids %v and %v; want NONE and two different ids", first.ErrorCode, first.TopicID, second.TopicID)
+	}
+	if tb.logs.Topic("v") != nil {
+		t.Error("a validate-only request created the topic")
+	}
+	bad := c.createTopicsRaw([]creatableTopic{{Name: "v", NumPartitions: 0, ReplicationFactor: 1}}, true)[0]
+	if bad.ErrorCode == codeNone || bad.TopicID != (uuid{}) {
+		t.Errorf("a refused validate-only topic: code %d id %v, want an error and the zero id", bad.ErrorCode, bad.TopicID)
+	}
+}

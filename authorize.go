@@ -584,12 +584,14 @@ func clusterCheck(op int8, denied func(request) response) aclCheck {
 
 // produceFailedAll answers every partition of topics with code, and the
 // -1 offsets and timestamps of Kafka's ProduceRequest.getErrorResponse,
-// for a request refused as a whole.
+// for a request refused as a whole, each partition once, as Kafka keys
+// them (produceTopicsOnce).
 func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse {
-	out := make([]produceTopicResponse, 0, len(topics))
-	for _, t := range topics {
+	once := produceTopicsOnce(topics)
+	out := make([]produceTopicResponse, 0, len(once))
+	for _, t := range once {
 		tr := produceTopicResponse{Name: t.Name}
-		for _, p := range t.PartitionData {
+		for _, p := range t.Partitions {
 			tr.PartitionResponses = append(tr.PartitionResponses, producePartitionResponse{Index: p.Index, ErrorCode: code, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader})
 		}
 		out = append(out, tr)

@@ -15,6 +15,7 @@ import (
 	"hash/crc32"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -206,7 +207,9 @@ func newCleanTest(t *testing.T) *cleanTest {
 	// Closed segments are read through a descriptor cache of two files
 	// (segfiles.go), so the cleaner reads segments whose files it must
 	// reopen, as on a broker with many partitions.
-	ct.l = openTestLog(t, dir, logOptions{SegmentBytes: 100, IndexIntervalBytes: 1, Files: newFileCache(2)})
+	// The batches are timestamped in 1970, so their producers never
+	// expire here: the reopens must not forget them.
+	ct.l = openTestLog(t, dir, logOptions{SegmentBytes: 100, IndexIntervalBytes: 1, Files: newFileCache(2), ProducerIDExpirationMs: math.MaxInt64})
 	return ct
 }
 

@@ -76,7 +76,11 @@
 // group is taken back as a dynamic member rejoining, where Kafka answers
 // UNRELEASED_INSTANCE_ID until it leaves; a leave with epoch -2 that omits
 // the instance id, as franz-go sends it, is a static leave if the member
-// joined with one, where Kafka answers INVALID_REQUEST.
+// joined with one, where Kafka answers INVALID_REQUEST; a member that
+// rejoins at epoch 0 with its own member id while still in the group at a
+// later epoch is taken back, as Kafka has done since KAFKA-19233, where
+// Kafka 4.0 answers FENCED_MEMBER_EPOCH until its session expires (and
+// the Java 4.0 consumer, fenced, rejoins just so).
 
 package kafka
 
@@ -175,8 +179,9 @@ type consumerGroup struct {
 	// id, find the place its old one held.
 	static map[string]string       // instance id -> member id
 	target map[string]partitionSet // member id -> target assignment
-	// nextSeq numbers members in join order, which the assignors and
-	// ConsumerGroupDescribe follow, so that neither depends on map order.
+	// nextSeq numbers members in join order, which the uniform assignor
+	// and ConsumerGroupDescribe follow, so that neither depends on map
+	// order (the range assignor has an order of its own, assignRange).
 	nextSeq uint64
 
 	// topics is what the target was computed from: the partition count of
@@ -407,9 +412,24 @@ func subscribersOf(members []*consumerMember, t *topicLog) []*consumerMember {
 	return ms
 }
 
-// assignRange is Kafka's RangeAssignor: per topic, the subscribers in
-// join order each get a contiguous block; the first P%N get one more.
+// assignRange is Kafka's RangeAssignor: per topic, the subscribers each
+// get a contiguous block, the first P%N one more. The order is
+// sortMemberIds's: static members first, by instance id, so that a
+// restarted instance gets back the same range whoever joined before it,
+// then the others by member id.
 func assignRange(target map[string]partitionSet, members []*consumerMember, topics []*topicLog) {
+	members = slices.Clone(members)
+	slices.SortStableFunc(members, func(a, b *consumerMember) int {
+		switch {
+		case a.instanceID != nil && b.instanceID != nil:
+			return strings.Compare(*a.instanceID, *b.instanceID)
+		case a.instanceID != nil:
+			return -1
+		case b.instanceID != nil:
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	})
 	for _, t := range topics {
 		ms := subscribersOf(members, t)
 		if len(ms) == 0 {
@@ -654,7 +674,13 @@ func (m *consumerGroupHeartbeatResponse) encode(w *writer, v int16) {
 }
 
 func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestContext, r request) response {
-	if req := r.(*consumerGroupHeartbeatRequest); b.shares.exists(req.GroupID) {
+	// The request is checked before the group is looked up, as
+	// GroupMetadataManager.consumerGroupHeartbeat checks it first.
+	req := r.(*consumerGroupHeartbeatRequest)
+	if code, msg := validateConsumerHeartbeat(req, rc.header.APIVersion); code != codeNone {
+		return consumerHeartbeatError(code, msg)
+	}
+	if b.shares.exists(req.GroupID) {
 		return consumerHeartbeatError(codeGroupIDNotFound, "Group "+req.GroupID+" is not a consumer group.")
 	}
 	// With the authorizer on, the member's regex resolves only to topics
@@ -683,15 +709,15 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	// INVALID_REQUEST, UNSUPPORTED_ASSIGNOR and GROUP_MAX_SIZE_REACHED are
 	// fatal to the Java consumer: poll throws, since retrying the same
 	// request cannot help. The error message is what its user sees.
-	if msg := validateConsumerHeartbeat(req, v); msg != "" {
-		return fail(codeInvalidRequest, msg)
+	if code, msg := validateConsumerHeartbeat(req, v); code != codeNone {
+		return fail(code, msg)
 	}
+	// Kafka compiles a regex only when the coordinator takes it as the
+	// member's new subscription, after the checks above; here every
+	// heartbeat's regex is compiled, before the group is looked at.
 	matcher, err := compileTopicRegex(deref(req.SubscribedTopicRegex))
 	if err != nil {
 		return fail(codeInvalidRegularExpression, fmt.Sprintf("SubscribedTopicRegex `%s` is not a valid regular expression: %v.", *req.SubscribedTopicRegex, err))
-	}
-	if a := req.ServerAssignor; a != nil && !slices.Contains(consumerAssignors, *a) {
-		return fail(codeUnsupportedAssignor, "ServerAssignor "+*a+" is not supported. Supported assignors: "+strings.Join(consumerAssignors, ", ")+".")
 	}
 
 	// Only a join may create the group: a heartbeat for a group that is
@@ -731,6 +757,12 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	replacing := req.InstanceID != nil && cg.static[*req.InstanceID] != ""
 	if max := int(c.cfg.ConsumerGroupMaxSize); len(cg.members) >= max && cg.members[req.MemberID] == nil && !replacing {
 		return fail(codeGroupMaxSizeReached, fmt.Sprintf("The consumer group has reached its maximum capacity of %d members.", max))
+	}
+	// A v0 member that joins without an id gets one here, before its
+	// instance id is looked at, so that a static one gets an id of its
+	// own whichever way it joins.
+	if req.MemberID == "" {
+		req.MemberID = newConsumerMemberID()
 	}
 	m, newMember, code, msg := c.consumerMemberFor(g, req)
 	if code != codeNone {
@@ -852,7 +884,9 @@ func (c *coordinator) consumerMemberFor(g *group, req *consumerGroupHeartbeatReq
 		return c.newConsumerMember(g, req), true, codeNone, ""
 	case req.MemberEpoch == joinEpoch:
 		// A rejoin: the member says it owns nothing (the request has
-		// an empty TopicPartitions), so it owns nothing.
+		// an empty TopicPartitions), so it owns nothing. Kafka 4.0
+		// fences it unless its previous epoch was 0; we take it, as
+		// Kafka does since KAFKA-19233 (see the file comment).
 		m.assigned, m.revoking, m.state = make(partitionSet), nil, memberStable
 		m.previousEpoch, m.epoch = m.epoch, 0
 		return m, false, codeNone, ""
@@ -867,9 +901,6 @@ func (c *coordinator) consumerMemberFor(g *group, req *consumerGroupHeartbeatReq
 func (c *coordinator) newConsumerMember(g *group, req *consumerGroupHeartbeatRequest) *consumerMember {
 	cg := g.consumer
 	id := req.MemberID
-	if id == "" { // v0 only; validated before
-		id = newConsumerMemberID()
-	}
 	cg.nextSeq++
 	m := &consumerMember{id: id, seq: cg.nextSeq, assigned: make(partitionSet)}
 	cg.members[id] = m
@@ -880,19 +911,23 @@ func (c *coordinator) newConsumerMember(g *group, req *consumerGroupHeartbeatReq
 	return m
 }
 
-// checkMemberEpoch is throwIfConsumerGroupMemberEpochIsInvalid.
+// checkMemberEpoch is throwIfConsumerGroupMemberEpochIsInvalid. Its
+// message names both epochs, as Kafka's does.
 func checkMemberEpoch(m *consumerMember, req *consumerGroupHeartbeatRequest) (int16, string) {
+	fenced := func(than string) (int16, string) {
+		return codeFencedMemberEpoch, fmt.Sprintf("The consumer group member has a %s member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", than, req.MemberEpoch, m.epoch)
+	}
 	switch {
 	// An epoch the coordinator never gave this member comes from state it
 	// has since lost: only a fresh start from epoch 0 is safe.
 	case req.MemberEpoch > m.epoch:
-		return codeFencedMemberEpoch, "The consumer group member has a greater member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
+		return fenced("greater")
 	case req.MemberEpoch < m.epoch:
 		// The answer that bumped the epoch may have been lost: the member
 		// may come back with the previous epoch, as long as what it owns
 		// is part of what it was given.
 		if req.MemberEpoch != m.previousEpoch || !ownsSubset(req.TopicPartitions, m.assigned) {
-			return codeFencedMemberEpoch, "The consumer group member has a smaller member epoch than the one known by the group coordinator. The member must abandon all its partitions and rejoin."
+			return fenced("smaller")
 		}
 	}
 	return codeNone, ""
@@ -1032,46 +1067,63 @@ func consumerHeartbeatError(code int16, msg string) *consumerGroupHeartbeatRespo
 	return &consumerGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: &msg}
 }
 
-// validateConsumerHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid:
-// the message of INVALID_REQUEST, or "".
-func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) string {
-	isEmpty := func(s *string) bool { return s != nil && strings.TrimSpace(*s) == "" }
+// validateConsumerHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid,
+// its checks in Kafka's order: INVALID_REQUEST or UNSUPPORTED_ASSIGNOR
+// and the message, or NONE.
+func validateConsumerHeartbeat(req *consumerGroupHeartbeatRequest, v int16) (int16, string) {
+	invalid := func(msg string) (int16, string) { return codeInvalidRequest, msg }
+	isBlank := func(s *string) bool { return s != nil && javaBlank(*s) }
 	switch {
-	case strings.TrimSpace(req.GroupID) == "":
-		return "GroupId can't be empty."
-	case v >= 1 && strings.TrimSpace(req.MemberID) == "":
-		return "MemberId can't be empty."
-	case v == 0 && req.MemberEpoch != joinEpoch && strings.TrimSpace(req.MemberID) == "":
-		return "MemberId can't be empty."
-	case isEmpty(req.InstanceID):
-		return "InstanceId can't be empty."
-	case isEmpty(req.RackID):
-		return "RackId can't be empty."
+	// From v1 the client names itself; at v0 a joining member may leave
+	// the naming to the coordinator.
+	case (v >= 1 || req.MemberEpoch > 0 || req.MemberEpoch == leaveEpoch) && javaBlank(req.MemberID):
+		return invalid("MemberId can't be empty.")
+	case javaBlank(req.GroupID):
+		return invalid("GroupId can't be empty.")
+	case isBlank(req.InstanceID):
+		return invalid("InstanceId can't be empty.")
+	case isBlank(req.RackID):
+		return invalid("RackId can't be empty.")
 	}
 	switch {
 	case req.MemberEpoch == joinEpoch:
 		switch {
 		case req.RebalanceTimeoutMs == -1:
-			return "RebalanceTimeoutMs must be provided in first request."
+			return invalid("RebalanceTimeoutMs must be provided in first request.")
 		// A member that joins owns nothing, so that nothing it held
 		// before can count as still owned by it.
 		case req.TopicPartitions == nil || len(req.TopicPartitions) > 0:
-			return "TopicPartitions must be empty when (re-)joining."
+			return invalid("TopicPartitions must be empty when (re-)joining.")
 		case req.SubscribedTopicNames == nil && req.SubscribedTopicRegex == nil:
-			return "Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining."
+			return invalid("Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.")
 		}
 	case req.MemberEpoch == staticLeaveEpoch:
 		// InstanceId can't be null: checked by consumerLeave, which
 		// knows whether the member is static.
 	case req.MemberEpoch < staticLeaveEpoch:
-		return "MemberEpoch is invalid."
+		return invalid("MemberEpoch is invalid.")
 	}
-	return ""
+	if a := req.ServerAssignor; a != nil && !slices.Contains(consumerAssignors, *a) {
+		return codeUnsupportedAssignor, "ServerAssignor " + *a + " is not supported. Supported assignors: " + strings.Join(consumerAssignors, ", ") + "."
+	}
+	return codeNone, ""
 }
 
-// ownsSubset reports whether every partition in owned (nil: unknown, so
-// yes) is in assigned.
+// javaBlank reports whether s is empty once Java's String.trim() has
+// taken every character up to U+0020 off both ends, as Kafka's
+// throwIfEmptyString trims it: control characters are blank there, a
+// no-break space is not.
+func javaBlank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) == ""
+}
+
+// ownsSubset reports whether every partition in owned is in assigned
+// (GroupMetadataManager.isSubset). A null owned, "as last sent", is not:
+// it does not say what the member owns now.
 func ownsSubset(owned []consumerGroupTopicPartitions, assigned partitionSet) bool {
+	if owned == nil {
+		return false
+	}
 	for _, t := range owned {
 		for _, p := range t.Partitions {
 			if !assigned[topicIDPartition{t.TopicID, p}] {
@@ -1157,10 +1209,14 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 //
 //	v0: KIP-848
 //
-// A group that does not exist, or is a classic group, gets
-// GROUP_ID_NOT_FOUND, as in Kafka. Authorized operations come from the
-// ACLs, as DescribeGroups's do (operations.go), and a group with a topic
-// the caller may not describe is hidden (authorize.go).
+// An empty group id gets INVALID_GROUP_ID. A group that does not exist,
+// or is a classic or share group, gets GROUP_ID_NOT_FOUND, as in Kafka,
+// with the message of the exception GroupMetadataManager.consumerGroup
+// throws: "Group X not found." or "Group X is not a consumer group."
+// (Kafka's source of late 2024 ends the second without the period; later
+// Kafka has it). Authorized operations come from the ACLs, as
+// DescribeGroups's do (operations.go), and a group with a topic the
+// caller may not describe is hidden (authorize.go).
 type consumerGroupDescribeRequest struct {
 	GroupIDs                    []string
 	IncludeAuthorizedOperations bool
@@ -1254,6 +1310,16 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 	req := r.(*consumerGroupDescribeRequest)
 	resp := &consumerGroupDescribeResponse{Groups: make([]consumerDescribedGroup, len(req.GroupIDs))}
 	for i, id := range req.GroupIDs {
+		if id == "" {
+			// Answered before any group is looked up
+			// (GroupCoordinatorService.consumerGroupDescribe).
+			resp.Groups[i] = consumerDescribedGroup{Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted, ErrorCode: codeInvalidGroupID}
+			continue
+		}
+		if b.shares.exists(id) {
+			resp.Groups[i] = notConsumerGroup(id)
+			continue
+		}
 		resp.Groups[i] = b.groups.describeConsumer(id)
 		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
 			resp.Groups[i].AuthorizedOperations = b.authorizedOperations(rc, resGroup, id)
@@ -1265,15 +1331,15 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
 	d := consumerDescribedGroup{GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
 	g := c.lockGroup(id, false)
-	if g == nil || g.consumer == nil {
-		if g != nil {
-			g.mu.Unlock()
-		}
+	if g == nil {
 		msg := "Group " + id + " not found."
 		d.ErrorCode, d.ErrorMessage = codeGroupIDNotFound, &msg
 		return d
 	}
 	defer g.mu.Unlock()
+	if g.consumer == nil {
+		return notConsumerGroup(id)
+	}
 	cg := g.consumer
 	d.GroupState, d.GroupEpoch, d.AssignmentEpoch, d.AssignorName = cg.state().String(), cg.epoch, cg.assignmentEpoch, cg.assignor
 	for _, m := range cg.sortedMembers() {
@@ -1291,6 +1357,14 @@ func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
 		})
 	}
 	return d
+}
+
+// notConsumerGroup describes a group of another type: it exists, but
+// ConsumerGroupDescribe does not describe it.
+func notConsumerGroup(id string) consumerDescribedGroup {
+	msg := "Group " + id + " is not a consumer group."
+	return consumerDescribedGroup{GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted,
+		ErrorCode: codeGroupIDNotFound, ErrorMessage: &msg}
 }
 
 // describeAssignment names the topics of s; a topic deleted since is

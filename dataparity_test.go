@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -826,5 +827,113 @@ func TestProduceMalformedRecordsAsKafka(t *testing.T) {
 	}
 	if p := c.produceAt(9, -1, "p", 0, makeBatch(testRecord{1, "v"}, testRecord{2, "w"})); p.ErrorCode != codeNone || p.BaseOffset != 0 {
 		t.Errorf("a well-formed batch: code %d base %d", p.ErrorCode, p.BaseOffset)
+	}
+}
+
+// produceRaw sends Produce v9 with acks -1 and the topics as given, each
+// a name and its partitions' records fields in request order, and returns
+// the answer as partitions under "topic-partition" keys, in answer order,
+// with how many times each topic was answered.
+func (c *testClient) produceRaw(topics []produceTopic) (answers []string, parts map[string]producePartitionResponse, topicEntries map[string]int) {
+	c.t.Helper()
+	r := c.roundTrip(0, 9, true, func(w *writer) {
+		w.NullableString(nil)
+		w.Int16(-1)
+		w.Int32(1000)
+		w.ArrayLen(len(topics))
+		for _, t := range topics {
+			w.String(t.Name)
+			w.ArrayLen(len(t.PartitionData))
+			for _, p := range t.PartitionData {
+				w.Int32(p.Index)
+				w.Bytes(p.Records)
+				w.Tags()
+			}
+			w.Tags()
+		}
+		w.Tags()
+	})
+	parts, topicEntries = map[string]producePartitionResponse{}, map[string]int{}
+	for range r.ArrayLen() {
+		name := r.String()
+		topicEntries[name]++
+		for range r.ArrayLen() {
+			p := producePartitionResponse{Index: r.Int32(), ErrorCode: r.Int16(), BaseOffset: r.Int64(), LogAppendTimeMs: r.Int64(), LogStartOffset: r.Int64()}
+			readArray(r, func(r *reader) int32 { i := r.Int32(); r.NullableString(); r.SkipTags(); return i })
+			p.ErrorMessage = r.NullableString()
+			r.SkipTags()
+			key := fmt.Sprintf("%s-%d", name, p.Index)
+			answers = append(answers, key)
+			parts[key] = p
+		}
+		r.SkipTags()
+	}
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return answers, parts, topicEntries
+}
+
+// TestProducePartitionNamedTwice: a partition named twice in one Produce
+// request is appended once, with the records of its last mention, and
+// answered once, under one entry for its topic, as
+// KafkaApis.handleProduceRequest does by keying what it appends and what
+// it answers by topic partition. Where one mention's records field is
+// malformed and another's is not, Kafka appends the good one and answers
+// the refusal, since its refusals are merged over the append results.
+func TestProducePartitionNamedTwice(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 2)
+	first, second := makeBatch(testRecord{1, "first"}), makeBatch(testRecord{2, "second"})
+	answers, parts, entries := c.produceRaw([]produceTopic{
+		{Name: "p", PartitionData: []producePartition{{Index: 0, Records: first}, {Index: 1, Records: first}}},
+		{Name: "p", PartitionData: []producePartition{{Index: 0, Records: second}}},
+	})
+	if len(answers) != 2 || entries["p"] != 1 || parts["p-0"].ErrorCode != codeNone || parts["p-0"].BaseOffset != 0 || parts["p-1"].ErrorCode != codeNone {
+		t.Errorf("answers %v, %d entries for p, p-0 %+v, p-1 %+v; want p-0 and p-1 once each, under one entry, both stored at 0", answers, entries["p"], parts["p-0"], parts["p-1"])
+	}
+	if code, hw, records := c.fetch("p", 0, 0, 0, 0); code != codeNone || hw != 1 || !sameBatches(records, second) {
+		t.Errorf("p-0 after the produce: code %d hw %d, %d bytes; want only the second mention's batch", code, hw, len(records))
+	}
+
+	if answers, _, _ := c.produceRaw([]produceTopic{{Name: "nope", PartitionData: []producePartition{{Index: 0, Records: first}, {Index: 0, Records: second}}}}); len(answers) != 1 {
+		t.Errorf("an unknown partition named twice answered as %v, want once", answers)
+	}
+
+	malformed := makeBatch(testRecord{3, "bad"})
+	malformed[batchMagicOffset] = 1
+	_, parts, _ = c.produceRaw([]produceTopic{{Name: "p", PartitionData: []producePartition{{Index: 0, Records: first}, {Index: 0, Records: malformed}}}})
+	if p := parts["p-0"]; p.ErrorCode != codeInvalidRecord || p.BaseOffset != -1 {
+		t.Errorf("a good mention then a malformed one: %+v, want INVALID_RECORD", p)
+	}
+	if _, hw, _ := c.fetch("p", 0, 0, 0, 0); hw != 2 {
+		t.Errorf("high watermark %d after a good mention then a malformed one, want 2: Kafka appends the good one", hw)
+	}
+}
+
+// TestProduceBatchOverSegmentBytes: a batch larger than the topic's
+// segment.bytes is RECORD_LIST_TOO_LARGE, answered with -1 offsets, and
+// nothing is stored, as UnifiedLog.append refuses a batch no segment can
+// hold; one that fits is stored. The check is on the batch as stored, so
+// it comes before a retry is found a duplicate.
+func TestProduceBatchOverSegmentBytes(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("s", 1, map[string]*string{"segment.bytes": ptr("200")}); code != codeNone {
+		t.Fatalf("create: %d", code)
+	}
+	small, big := makeBatch(testRecord{1, "v"}), bigBatch(1)
+	if len(small) > 200 || len(big) <= 200 {
+		t.Fatalf("batches of %d and %d bytes do not straddle 200", len(small), len(big))
+	}
+	if p := c.produceAt(9, -1, "s", 0, big); p.ErrorCode != codeRecordListTooLarge || p.BaseOffset != -1 || p.LogStartOffset != -1 {
+		t.Errorf("a %d-byte batch: %+v, want RECORD_LIST_TOO_LARGE, base -1 and log start -1", len(big), p)
+	}
+	if p := c.produceAt(9, -1, "s", 0, small); p.ErrorCode != codeNone || p.BaseOffset != 0 {
+		t.Errorf("a %d-byte batch: %+v, want it stored at 0", len(small), p)
+	}
+	if _, hw, _ := c.fetch("s", 0, 0, 0, 0); hw != 1 {
+		t.Errorf("high watermark %d, want 1: only the batch that fits", hw)
 	}
 }

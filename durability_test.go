@@ -57,6 +57,11 @@ func bigBatch(ts int64) []byte {
 	return makeBatch(testRecord{ts, strings.Repeat("v", 400)})
 }
 
+// oneBigBatchPerSegment is a segment.bytes that holds one bigBatch and
+// not two. It cannot be smaller: a batch larger than segment.bytes is
+// refused (RECORD_LIST_TOO_LARGE), as Kafka refuses it.
+func oneBigBatchPerSegment() *string { return ptr(fmt.Sprint(len(bigBatch(0)))) }
+
 // listOffset asks ListOffsets v7 for one partition and timestamp.
 func (c *testClient) listOffset(topic string, partition int32, ts int64) (int16, int64) {
 	c.t.Helper()
@@ -506,7 +511,7 @@ func TestRetentionByTime(t *testing.T) {
 	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), RetentionCheckInterval: 20 * time.Millisecond})
 	c := dial(t, tb.addr)
 	if code, _ := c.createTopicWithConfigs("old", 1, map[string]*string{
-		"segment.bytes": ptr("100"),
+		"segment.bytes": oneBigBatchPerSegment(),
 		"retention.ms":  ptr("3600000"),
 	}); code != codeNone {
 		t.Fatalf("CreateTopics: code %d", code)
@@ -541,7 +546,7 @@ func TestRetentionBySize(t *testing.T) {
 	size := len(bigBatch(0))
 	for _, topic := range []struct{ name, policy string }{{"sized", "delete"}, {"compacted", "compact"}} {
 		if code, _ := c.createTopicWithConfigs(topic.name, 1, map[string]*string{
-			"segment.bytes":   ptr("100"),
+			"segment.bytes":   oneBigBatchPerSegment(),
 			"retention.bytes": ptr(fmt.Sprint(2 * size)),
 			"cleanup.policy":  ptr(topic.policy),
 		}); code != codeNone {
@@ -642,7 +647,7 @@ func TestDeleteRecordsDeletesSegments(t *testing.T) {
 	dir := t.TempDir()
 	tb := startBroker(t, dir)
 	c := dial(t, tb.addr)
-	c.createTopicWithConfigs("s", 1, map[string]*string{"segment.bytes": ptr("100")})
+	c.createTopicWithConfigs("s", 1, map[string]*string{"segment.bytes": oneBigBatchPerSegment()})
 	for i := range 6 {
 		c.produce("s", 0, bigBatch(int64(i)))
 	}

@@ -1114,3 +1114,95 @@ func TestDeleteTopicLogsNoCloseWarning(t *testing.T) {
 		t.Errorf("DeleteTopic logged:\n%s", logged.String())
 	}
 }
+
+// TestCreateTopicsOnFullDisk: CreateTopics on a full data disk is
+// KAFKA_STORAGE_ERROR, Kafka's code for a log dir that failed, with a
+// message saying the disk is full, and a log line; nothing is made, and
+// once space is freed the topic is made. (Kafka's KRaft controller would
+// record the topic and the broker then fail its log dir, leaving the
+// partitions offline; with the one dir for both here, the client is told
+// at once.)
+func TestCreateTopicsOnFullDisk(t *testing.T) {
+	mnt := mountTmpfs(t, 1<<20)
+	var logs syncBuffer
+	tb := startBrokerWith(t, Config{DataDir: filepath.Join(mnt, "data"), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c := dial(t, tb.addr)
+	filler := fillDisk(t, mnt)
+	res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 3, ReplicationFactor: 1}}, false)[0]
+	if res.ErrorCode != codeKafkaStorageError || res.ErrorMessage == nil || !strings.Contains(*res.ErrorMessage, "no space left on device") {
+		t.Errorf("CreateTopics on a full disk: %s, want KAFKA_STORAGE_ERROR saying the disk is full", outcome(res.ErrorCode, res.ErrorMessage))
+	}
+	if tb.logs.Topic("t") != nil {
+		t.Error("the topic was made on a full disk")
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "no space left on device") {
+		t.Errorf("no error in the log says the disk is full:\n%s", logs.String())
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 3, ReplicationFactor: 1}}, false)[0]; res.ErrorCode != codeNone {
+		t.Errorf("CreateTopics once space is free: %s", outcome(res.ErrorCode, res.ErrorMessage))
+	}
+}
+
+// TestPartitionMetadataOtherTopicID: a partition.metadata damaged so that
+// it still reads, as another topic id, does not hide the partition or
+// those after it. The topic keeps its partitions; the one whose id
+// differs from partition 0's is offline (KAFKA_STORAGE_ERROR) with an
+// ERROR log line naming the file and both ids, its records kept. Removing
+// the damaged file brings it back at the next start, its id restored from
+// its siblings. (Kafka compares a log's id with the metadata's, and moves
+// a log of an id the metadata lacks aside as a stray; here partition 0's
+// id stands in for the metadata, and nothing is moved.)
+func TestPartitionMetadataOtherTopicID(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 3)
+	for p := range int32(3) {
+		if code, _ := c.produce("t", p, makeBatch(testRecord{1, "x"})); code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+	}
+	id := tb.logs.Topic("t").ID
+	tb.stop()
+	flipped := id
+	flipped[5] ^= 0x10
+	damaged := filepath.Join(dir, "t-1", partitionMetadataFile)
+	if err := os.WriteFile(damaged, partitionMetadata(flipped), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if got := tb.logs.Topic("t"); got == nil || len(got.Partitions) != 3 || got.ID != id {
+		t.Fatalf("topic t: %+v, want 3 partitions and id %v\n%s", got, id, logs.String())
+	}
+	for p, want := range []int16{codeNone, codeKafkaStorageError, codeNone} {
+		if code, _, _ := c.fetch("t", int32(p), 0, 0, 0); code != want {
+			t.Errorf("t-%d: code %d, want %d", p, code, want)
+		}
+	}
+	if code, _ := c.produce("t", 1, makeBatch(testRecord{2, "y"})); code != codeKafkaStorageError {
+		t.Errorf("produce to t-1: code %d, want KAFKA_STORAGE_ERROR", code)
+	}
+	line := logs.String()
+	if !strings.Contains(line, "level=ERROR") || !strings.Contains(line, "t-1") || !strings.Contains(line, flipped.String()) || !strings.Contains(line, id.String()) {
+		t.Errorf("no ERROR line names t-1 and both ids:\n%s", line)
+	}
+	tb.stop()
+
+	if err := os.Remove(damaged); err != nil {
+		t.Fatal(err)
+	}
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	if code, hw, records := c.fetch("t", 1, 0, 0, 0); code != codeNone || hw != 1 || !sameBatches(records, makeBatch(testRecord{1, "x"})) {
+		t.Errorf("t-1 after removing the damaged file: code %d hw %d, %d bytes; want its record", code, hw, len(records))
+	}
+	if got := tb.logs.Topic("t"); got.ID != id {
+		t.Errorf("topic id %v after the repair, want %v", got.ID, id)
+	}
+}

@@ -2,6 +2,9 @@ package kafka
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -154,5 +157,330 @@ func TestConsumerHeartbeatErrorCarriesNoEpoch(t *testing.T) {
 		if resp.ErrorCode != codeUnknownMemberID || resp.MemberEpoch != 0 || resp.MemberID != nil {
 			t.Errorf("epoch %d from an unknown member: code %d, epoch %d, member %v; want UNKNOWN_MEMBER_ID, 0, null", epoch, resp.ErrorCode, resp.MemberEpoch, resp.MemberID)
 		}
+	}
+}
+
+// TestConsumerGroupDescribeOfOtherGroupType: GroupMetadataManager.
+// consumerGroupDescribe answers GROUP_ID_NOT_FOUND with the message of the
+// exception consumerGroup threw: "Group X not found." for a group that
+// does not exist, "Group X is not a consumer group." for a classic or a
+// share group, which exist.
+func TestConsumerGroupDescribeOfOtherGroupType(t *testing.T) {
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	newGroupTester(t, b, "classic").stableGroup(1)
+	if resp := b.shares.heartbeat(&shareGroupHeartbeatRequest{GroupID: "share", MemberID: "m1", SubscribedTopicNames: []string{"t"}}, "test-client", "/127.0.0.1"); resp.ErrorCode != codeNone {
+		t.Fatalf("share group heartbeat: code %d", resp.ErrorCode)
+	}
+	for id, want := range map[string]string{
+		"absent":  "Group absent not found.",
+		"classic": "Group classic is not a consumer group.",
+		"share":   "Group share is not a consumer group.",
+	} {
+		d := describeConsumerGroup(t, b, id)
+		if d.ErrorCode != codeGroupIDNotFound || deref(d.ErrorMessage) != want {
+			t.Errorf("%s: code %d, message %q; want GROUP_ID_NOT_FOUND, %q", id, d.ErrorCode, deref(d.ErrorMessage), want)
+		}
+	}
+}
+
+// TestOffsetMetadataMaxCountsUTF16Units: OffsetMetadataManager.
+// isMetadataInvalid compares offset.metadata.max.bytes with Java's
+// String.length(), which counts UTF-16 code units, not bytes: 4096 "é"
+// (8192 bytes of UTF-8) fit the default 4096, 2049 "😀" (two units each)
+// do not. OffsetCommit and TxnOffsetCommit check alike.
+func TestOffsetMetadataMaxCountsUTF16Units(t *testing.T) {
+	fits, over := strings.Repeat("é", maxOffsetMetadata), strings.Repeat("😀", maxOffsetMetadata/2+1)
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	for _, tc := range []struct {
+		name, metadata string
+		want           int16
+	}{{"4096 é", fits, codeNone}, {"2049 😀", over, codeOffsetMetadataTooLarge}} {
+		req := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: -1, Topics: []offsetCommitTopic{{Name: "t",
+			Partitions: []offsetCommitPartition{{CommittedOffset: 1, CommittedLeaderEpoch: -1, CommittedMetadata: &tc.metadata}}}}}
+		resp := b.handleOffsetCommit(context.Background(), testRC(8), req).(*offsetCommitResponse)
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != tc.want {
+			t.Errorf("OffsetCommit, metadata of %s: code %d, want %d", tc.name, code, tc.want)
+		}
+	}
+
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("in", 1)
+	_, pid, epoch := c.initTxn("etl", 60000)
+	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
+		t.Fatal(code)
+	}
+	if code := c.txnCommitOffsetMetadata("etl", "g", pid, epoch, "in", 0, 5, &fits); code != codeNone {
+		t.Errorf("TxnOffsetCommit, metadata of 4096 é: code %d, want NONE", code)
+	}
+	if code := c.txnCommitOffsetMetadata("etl", "g", pid, epoch, "in", 0, 5, &over); code != codeOffsetMetadataTooLarge {
+		t.Errorf("TxnOffsetCommit, metadata of 2049 😀: code %d, want OFFSET_METADATA_TOO_LARGE", code)
+	}
+}
+
+// TestConsumerHeartbeatFencedEpochMessage: throwIfConsumerGroupMemberEpochIsInvalid
+// names both epochs in FENCED_MEMBER_EPOCH's message, the one received and
+// the one the coordinator knows, which is what the Java consumer logs.
+func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
+	a.heartbeat()
+	c.heartbeat()
+	for a.epoch < c.epoch {
+		a.heartbeat()
+	}
+	for _, tc := range []struct {
+		epoch int32
+		want  string
+	}{
+		{a.epoch + 5, fmt.Sprintf("The consumer group member has a greater member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", a.epoch+5, a.epoch)},
+		{a.epoch - 1, fmt.Sprintf("The consumer group member has a smaller member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", a.epoch-1, a.epoch)},
+	} {
+		req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: tc.epoch, RebalanceTimeoutMs: -1, TopicPartitions: []consumerGroupTopicPartitions{{TopicID: uuid{1}, Partitions: []int32{0}}}}
+		resp := b.groups.consumerHeartbeat(req, 1, "", "", nil)
+		if resp.ErrorCode != codeFencedMemberEpoch || deref(resp.ErrorMessage) != tc.want {
+			t.Errorf("epoch %d: code %d, message %q; want FENCED_MEMBER_EPOCH, %q", tc.epoch, resp.ErrorCode, deref(resp.ErrorMessage), tc.want)
+		}
+	}
+}
+
+// TestConsumerHeartbeatPreviousEpochNeedsOwned: a member may come back at
+// its previous epoch only if what it says it owns is part of its
+// assignment; a heartbeat that says nothing of what it owns (null
+// TopicPartitions) proves nothing, and GroupMetadataManager.isSubset
+// takes it as no subset: FENCED_MEMBER_EPOCH.
+func TestConsumerHeartbeatPreviousEpochNeedsOwned(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
+	a.heartbeat()
+	c.heartbeat()
+	for a.epoch < c.epoch {
+		a.heartbeat()
+	}
+	previous := a.epoch - 1
+	req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: previous, RebalanceTimeoutMs: -1}
+	if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeFencedMemberEpoch {
+		t.Errorf("previous epoch %d, owned partitions null: code %d, want FENCED_MEMBER_EPOCH", previous, resp.ErrorCode)
+	}
+	req.TopicPartitions = a.owned.wire()
+	if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeNone {
+		t.Errorf("previous epoch %d, owning its assignment: code %d, want NONE", previous, resp.ErrorCode)
+	}
+}
+
+// TestConsumerRejoinAtEpochZeroIsAccepted pins a deliberate difference.
+// Kafka 4.0's throwIfConsumerGroupMemberEpochIsInvalid answers a member
+// that heartbeats at epoch 0 with its own id, while the coordinator still
+// has it at a later epoch, FENCED_MEMBER_EPOCH; the Java 4.0 consumer,
+// fenced, rejoins just so, and is fenced again until its session expires.
+// Kafka since KAFKA-19233 takes the rejoin, and so do we: the member
+// starts over from nothing and gets its target back.
+func TestConsumerRejoinAtEpochZeroIsAccepted(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
+	a.heartbeat()
+	c.heartbeat()
+	for a.epoch < c.epoch {
+		a.heartbeat()
+	}
+	want := a.partitions()
+	a.epoch, a.owned = 0, partitionSet{}
+	resp := a.heartbeat() // fails the test unless NONE
+	if resp.MemberEpoch != c.epoch || !slices.Equal(a.partitions(), want) {
+		t.Errorf("rejoin at epoch 0: epoch %d, partitions %v; want %d, %v", resp.MemberEpoch, a.partitions(), c.epoch, want)
+	}
+}
+
+// TestTxnOffsetCommitNoMemberToConsumerGroup: ConsumerGroup.
+// validateOffsetCommit in Kafka 4.0 (KAFKA-18060) takes a TxnOffsetCommit
+// that names no member (generation -1, member "", no instance id, as
+// before v3 and from a producer outside group management) into a
+// consumer group with members; one that names a member is checked.
+func TestTxnOffsetCommitNoMemberToConsumerGroup(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	a := newConsumerTester(t, b, "g", "a", "t")
+	a.heartbeat()
+	for _, tc := range []struct {
+		generation int32
+		member     string
+		instance   *string
+		want       int16
+	}{
+		{-1, "", nil, codeNone},
+		{-1, "", ptr("i"), codeUnknownMemberID},
+		{-1, "stranger", nil, codeUnknownMemberID},
+		{a.epoch + 1, "a", nil, codeIllegalGeneration},
+		{a.epoch, "a", nil, codeNone},
+	} {
+		if code := b.groups.checkTxnCommitMember("g", tc.generation, tc.member, tc.instance); code != tc.want {
+			t.Errorf("generation %d, member %q, instance %v: code %d, want %d", tc.generation, tc.member, deref(tc.instance), code, tc.want)
+		}
+	}
+}
+
+// TestConsumerHeartbeatValidationOrder: GroupMetadataManager.
+// throwIfConsumerGroupHeartbeatRequestIsInvalid checks the member id
+// first (from v1, or at an epoch above 0 or of -1), then the group,
+// instance and rack ids, blank as Java's trim() sees them (every
+// character up to U+0020, and no other), then the epoch's own rules, and
+// the server assignor last of all; an invalid regex is found only after,
+// when the coordinator takes the member's new subscription. The request
+// is checked before the group is looked up, so an invalid one naming a
+// share group is INVALID_REQUEST too.
+func TestConsumerHeartbeatValidationOrder(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	if resp := b.shares.heartbeat(&shareGroupHeartbeatRequest{GroupID: "share", MemberID: "m1", SubscribedTopicNames: []string{"t"}}, "test-client", "/127.0.0.1"); resp.ErrorCode != codeNone {
+		t.Fatalf("share group heartbeat: code %d", resp.ErrorCode)
+	}
+	join := func(group, member string) *consumerGroupHeartbeatRequest {
+		return &consumerGroupHeartbeatRequest{GroupID: group, MemberID: member, RebalanceTimeoutMs: 1000, SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}
+	}
+	with := func(req *consumerGroupHeartbeatRequest, f func(*consumerGroupHeartbeatRequest)) *consumerGroupHeartbeatRequest {
+		f(req)
+		return req
+	}
+	for _, tc := range []struct {
+		name    string
+		req     *consumerGroupHeartbeatRequest
+		v       int16
+		code    int16
+		message string
+	}{
+		{"member and group ids empty", join("", ""), 1, codeInvalidRequest, "MemberId can't be empty."},
+		{"group id of a control character", join("\x01", "m"), 1, codeInvalidRequest, "GroupId can't be empty."},
+		{"group id of a no-break space", join("\u00a0", "m"), 1, codeNone, ""},
+		{"v0, epoch below -2, no member id", &consumerGroupHeartbeatRequest{GroupID: "g", MemberEpoch: -3, RebalanceTimeoutMs: -1}, 0, codeInvalidRequest, "MemberEpoch is invalid."},
+		{"invalid regex and unsupported assignor", with(join("g", "m"), func(r *consumerGroupHeartbeatRequest) {
+			r.SubscribedTopicNames, r.SubscribedTopicRegex, r.ServerAssignor = nil, ptr("t("), ptr("sticky")
+		}), 1, codeUnsupportedAssignor, "ServerAssignor sticky is not supported. Supported assignors: uniform, range."},
+		{"invalid request to a share group", join("share", ""), 1, codeInvalidRequest, "MemberId can't be empty."},
+	} {
+		resp := b.handleConsumerGroupHeartbeat(context.Background(), testRC(tc.v), tc.req).(*consumerGroupHeartbeatResponse)
+		if resp.ErrorCode != tc.code || deref(resp.ErrorMessage) != tc.message {
+			t.Errorf("%s: code %d, message %q; want %d, %q", tc.name, resp.ErrorCode, deref(resp.ErrorMessage), tc.code, tc.message)
+		}
+	}
+}
+
+// TestClassicStaticMemberFencing: once a static member's instance has
+// rejoined under a new member id, the old id is fenced in every API that
+// names both (ClassicGroup.validateMember): SyncGroup, OffsetCommit and
+// LeaveGroup answer FENCED_INSTANCE_ID, and an instance id the group does
+// not know is UNKNOWN_MEMBER_ID. LeaveGroup v3+ answers each member on its
+// own, in order (classicGroupLeaveToClassicGroup), and removes the ones
+// it can.
+func TestClassicStaticMemberFencing(t *testing.T) {
+	b := consumerBroker(t, Config{GroupInitialRebalanceDelay: -1}, "t", 1)
+	gt := newGroupTester(t, b, "g")
+	r := wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("i1"))))
+	old, gen := r.MemberID, r.GenerationID
+	if s := wait(t, gt.syncAsync(old, gen, map[string]string{old: "a"})); s.ErrorCode != codeNone {
+		t.Fatalf("sync: %d", s.ErrorCode)
+	}
+	r = wait(t, gt.joinAsync(9, gt.joinRequest("", ptr("i1"))))
+	cur := r.MemberID
+	if r.ErrorCode != codeNone || cur == old {
+		t.Fatalf("static rejoin: %+v", r)
+	}
+
+	sync := &syncGroupRequest{GroupID: "g", GenerationID: gen, MemberID: old, GroupInstanceID: ptr("i1"), ProtocolType: ptr("consumer"), ProtocolName: ptr("range")}
+	if s := wait(t, b.groups.sync(sync)); s.errorCode != codeFencedInstanceID {
+		t.Errorf("SyncGroup of the old id: code %d, want FENCED_INSTANCE_ID", s.errorCode)
+	}
+	commit := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: gen, MemberID: old, GroupInstanceID: ptr("i1"),
+		Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{{CommittedOffset: 1, CommittedLeaderEpoch: -1}}}}}
+	for _, tc := range []struct {
+		member, instance string
+		want             int16
+	}{{old, "i1", codeFencedInstanceID}, {cur, "i2", codeUnknownMemberID}} {
+		commit.MemberID, commit.GroupInstanceID = tc.member, &tc.instance
+		resp := b.handleOffsetCommit(context.Background(), testRC(8), commit).(*offsetCommitResponse)
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != tc.want {
+			t.Errorf("OffsetCommit of %s as %s: code %d, want %d", tc.member, tc.instance, code, tc.want)
+		}
+	}
+
+	leave := &leaveGroupRequest{GroupID: "g", Members: []leaveGroupMember{
+		{MemberID: old, GroupInstanceID: ptr("i1")},
+		{MemberID: "", GroupInstanceID: ptr("i2")},
+		{MemberID: "nobody"},
+		{MemberID: cur, GroupInstanceID: ptr("i1")},
+	}}
+	lr := b.handleLeaveGroup(context.Background(), testRC(5), leave).(*leaveGroupResponse)
+	want := []int16{codeFencedInstanceID, codeUnknownMemberID, codeUnknownMemberID, codeNone}
+	if lr.ErrorCode != codeNone || len(lr.Members) != len(want) {
+		t.Fatalf("LeaveGroup v5: code %d, %d members", lr.ErrorCode, len(lr.Members))
+	}
+	for i, m := range lr.Members {
+		if m.ErrorCode != want[i] || m.MemberID != leave.Members[i].MemberID {
+			t.Errorf("LeaveGroup member %d (%q): code %d, id %q; want %d", i, leave.Members[i].MemberID, m.ErrorCode, m.MemberID, want[i])
+		}
+	}
+	if d := gt.describe(); d.GroupState != "Empty" {
+		t.Errorf("after the batch leave: group %s, want Empty", d.GroupState)
+	}
+}
+
+// TestRangeAssignorMemberOrder: Kafka's server-side RangeAssignor
+// (sortMemberIds) hands out ranges to static members first, by instance
+// id, then to the others by member id, whatever order they joined in, so
+// that a static member's range does not depend on who came first.
+func TestRangeAssignorMemberOrder(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 3)
+	for _, m := range []struct{ id, instance string }{{"b", ""}, {"a", ""}, {"z", "s"}} {
+		req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: m.id, RebalanceTimeoutMs: 1000, ServerAssignor: ptr("range"),
+			SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}
+		if m.instance != "" {
+			req.InstanceID = &m.instance
+		}
+		if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeNone {
+			t.Fatalf("%s joins: code %d", m.id, resp.ErrorCode)
+		}
+	}
+	want := map[string][]int32{"z": {0}, "a": {1}, "b": {2}}
+	for _, m := range describeConsumerGroup(t, b, "g").Members {
+		var got []int32
+		for _, tp := range m.TargetAssignment.TopicPartitions {
+			got = append(got, tp.Partitions...)
+		}
+		if !slices.Equal(got, want[m.MemberID]) {
+			t.Errorf("%s: target %v, want %v", m.MemberID, got, want[m.MemberID])
+		}
+	}
+}
+
+// TestConsumerV0StaticRejoinGetsMemberID: at v0 the coordinator names a
+// member that joins without an id, and it does so before it looks at the
+// instance id (GroupMetadataManager.consumerGroupHeartbeat), so a
+// restarted static instance that takes over from its predecessor gets an
+// id of its own too.
+func TestConsumerV0StaticRejoinGetsMemberID(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	join := func() *consumerGroupHeartbeatResponse {
+		return b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", InstanceID: ptr("i"), RebalanceTimeoutMs: 1000,
+			SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}, 0, "", "", nil)
+	}
+	first := join()
+	if first.ErrorCode != codeNone || deref(first.MemberID) == "" {
+		t.Fatalf("first join: code %d, member %q", first.ErrorCode, deref(first.MemberID))
+	}
+	leave := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: *first.MemberID, MemberEpoch: staticLeaveEpoch, InstanceID: ptr("i"), RebalanceTimeoutMs: -1}
+	if resp := b.groups.consumerHeartbeat(leave, 0, "", "", nil); resp.ErrorCode != codeNone {
+		t.Fatalf("static leave: code %d", resp.ErrorCode)
+	}
+	again := join()
+	if again.ErrorCode != codeNone || deref(again.MemberID) == "" || *again.MemberID == *first.MemberID {
+		t.Errorf("rejoin of the instance: code %d, member %q (was %q); want a new id", again.ErrorCode, deref(again.MemberID), *first.MemberID)
+	}
+}
+
+// TestConsumerGroupDescribeEmptyGroupID: GroupCoordinatorService.
+// consumerGroupDescribe answers an empty group id INVALID_GROUP_ID
+// without asking any shard (isGroupIdNotEmpty), unlike DescribeGroups,
+// which still describes the empty group id.
+func TestConsumerGroupDescribeEmptyGroupID(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	if d := describeConsumerGroup(t, b, ""); d.ErrorCode != codeInvalidGroupID {
+		t.Errorf("empty group id: code %d, want INVALID_GROUP_ID", d.ErrorCode)
 	}
 }

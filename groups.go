@@ -118,7 +118,8 @@ const (
 	newMemberJoinTimeout = 5 * time.Minute
 
 	// maxOffsetMetadata is the longest metadata string an OffsetCommit
-	// may carry (offset.metadata.max.bytes).
+	// may carry (offset.metadata.max.bytes), in UTF-16 code units, as
+	// Kafka counts it (offsetMetadataTooLarge).
 	maxOffsetMetadata = 4096
 )
 
@@ -1395,7 +1396,9 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 // limit that was lowered, and the last to rejoin are the ones left out.
 // Otherwise a member is accepted, and a new one only below the limit. A
 // static member's new instance takes the old one's place, so it is
-// accepted too.
+// accepted too, where Kafka 4.0, which looks at the member id alone,
+// refuses the restarted instance of a full group GROUP_MAX_SIZE_REACHED,
+// fatal to the Java consumer.
 func (c *coordinator) acceptJoiningMember(g *group, memberID string, instanceID *string) bool {
 	limit := int(c.cfg.GroupMaxSize)
 	m := g.members[memberID]

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"strings"
 	"time"
 )
 
@@ -256,7 +255,9 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
 // snappy, lz4 or zstd rewrites a batch of another codec. acks=0 gets
 // no response at all, and the connection closes if a partition failed;
-// with one broker, acks=1 and acks=-1 mean the same.
+// with one broker, acks=1 and acks=-1 mean the same. A partition named
+// twice in one request is appended once, with its last mention's
+// records, and answered once (produceTopicsOnce).
 // Under Config.Fsync "always", every partition appended to is fsynced once
 // after all the request's appends and before the answer; one that fails
 // to sync answers KAFKA_STORAGE_ERROR, so the producer retries (and its
@@ -416,50 +417,25 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 		// authorizer is on.
 		return &produceResponse{Responses: produceFailedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}
 	}
-	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(req.TopicData))}
-	validAcks := req.Acks == 0 || req.Acks == 1 || req.Acks == -1
+	topics := produceTopicsOnce(req.TopicData)
+	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(topics))}
 	appended := false
 	// toSync lists, per partition appended to, where its answers are, so
 	// that a failed fsync can be reported in each.
 	type at struct{ topic, partition int }
 	var toSync map[*partitionLog][]at
-	for _, t := range req.TopicData {
+	for _, t := range topics {
 		topic := b.logs.Topic(t.Name)
-		tr := produceTopicResponse{Name: t.Name, PartitionResponses: make([]producePartitionResponse, 0, len(t.PartitionData))}
-		for _, p := range t.PartitionData {
-			pr := producePartitionResponse{Index: p.Index, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader}
-			pl := b.topicPartition(topic, p.Index)
-			// The checks run in Kafka's order: KafkaApis answers a missing
-			// partition (Produce never creates topics; clients create them
-			// through Metadata first) and a malformed records field, then
-			// ReplicaManager.appendRecords refuses bad acks for what is
-			// left, and appendToLocalLog an internal topic.
-			code, records := codeUnknownTopicOrPartition, []byte(nil)
+		tr := produceTopicResponse{Name: t.Name, PartitionResponses: make([]producePartitionResponse, 0, len(t.Partitions))}
+		for _, p := range t.Partitions {
+			pr, pl := b.producePartition(rc, req, topic, t.Name, p)
 			if pl != nil {
-				records, code = producedBatch(p.Records, rc.header.APIVersion)
-			}
-			switch {
-			case code != codeNone:
-				pr.ErrorCode = code
-			case !validAcks:
-				pr.ErrorCode = codeInvalidRequiredAcks
-			case t.Name == offsetsTopic:
-				// Only the coordinator writes there, as in Kafka ("Cannot
-				// append to internal topic"); a stray record would be
-				// replayed as a committed offset.
-				pr.ErrorCode = codeInvalidTopic
-			default:
-				b.appendRecords(topic, p.Index, pl, req.Acks, req.TransactionalID, records, &pr)
-				pr.ErrorCode = produceTxnErrorCode(pr.ErrorCode, rc.header.APIVersion)
-				if pr.ErrorCode == codeNone {
-					pr.LogStartOffset = pl.LogStartOffset()
-					appended = true
-					if b.fsync.always && req.Acks != 0 {
-						if toSync == nil {
-							toSync = map[*partitionLog][]at{}
-						}
-						toSync[pl] = append(toSync[pl], at{len(resp.Responses), len(tr.PartitionResponses)})
+				appended = true
+				if b.fsync.always && req.Acks != 0 {
+					if toSync == nil {
+						toSync = map[*partitionLog][]at{}
 					}
+					toSync[pl] = append(toSync[pl], at{len(resp.Responses), len(tr.PartitionResponses)})
 				}
 			}
 			tr.PartitionResponses = append(tr.PartitionResponses, pr)
@@ -489,26 +465,49 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 	return resp
 }
 
-// produceFailures is nil if every partition of an acks=0 produce's answer
-// succeeded, or else an error naming each partition that failed and its
-// Kafka error, which closes the connection (noAnswer).
-func produceFailures(r response) error {
-	resp, ok := r.(*produceResponse)
-	if !ok {
-		return nil
+// producePartition answers one partition of a Produce request, and
+// returns its log if its batch was appended. The checks run in Kafka's
+// order: KafkaApis answers a missing partition (Produce never creates
+// topics; clients create them through Metadata first) and a malformed
+// records field, then ReplicaManager.appendRecords refuses bad acks for
+// what is left, and appendToLocalLog an internal topic.
+func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic *topicLog, name string, p producedPartition) (producePartitionResponse, *partitionLog) {
+	failed := producePartitionResponse{Index: p.Index, BaseOffset: -1, LogAppendTimeMs: -1, LogStartOffset: -1, CurrentLeader: noLeader}
+	pl := b.topicPartition(topic, p.Index)
+	if pl == nil {
+		failed.ErrorCode = codeUnknownTopicOrPartition
+		return failed, nil
 	}
-	var failed []string
-	for _, t := range resp.Responses {
-		for _, p := range t.PartitionResponses {
-			if p.ErrorCode != codeNone {
-				failed = append(failed, fmt.Sprintf("%s-%d %s", t.Name, p.Index, errorName(p.ErrorCode)))
-			}
-		}
+	records, refusal := p.batch(rc.header.APIVersion)
+	switch {
+	case records == nil:
+		failed.ErrorCode = refusal
+		return failed, nil
+	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
+		failed.ErrorCode = codeInvalidRequiredAcks
+		return failed, nil
+	case name == offsetsTopic:
+		// Only the coordinator writes there, as in Kafka ("Cannot
+		// append to internal topic"); a stray record would be
+		// replayed as a committed offset.
+		failed.ErrorCode = codeInvalidTopic
+		return failed, nil
 	}
-	if failed == nil {
-		return nil
+	pr := failed
+	b.appendRecords(topic, p.Index, pl, req.Acks, req.TransactionalID, records, &pr)
+	pr.ErrorCode = produceTxnErrorCode(pr.ErrorCode, rc.header.APIVersion)
+	if pr.ErrorCode != codeNone {
+		return pr, nil
 	}
-	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
+	pr.LogStartOffset = pl.LogStartOffset()
+	if refusal != codeNone {
+		// The partition was named twice, once with a malformed records
+		// field: the good one is appended, and the refusal answered
+		// (producedPartition.batch).
+		failed.ErrorCode = refusal
+		return failed, pl
+	}
+	return pr, pl
 }
 
 // appendRecords validates a partition's records field and appends it. It
@@ -593,6 +592,12 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 			pr.RecordErrors = recordErrors(keyless, fmt.Sprintf("Compacted topic cannot accept message without key in topic partition %s-%d", topic.Name, partition))
 			return codeInvalidRecord, -1, ptr(invalidRecordMessage(pr.RecordErrors))
 		}
+	}
+	if size, most := headers[0].Size(), topic.Configs.segmentBytes(b.cfg.SegmentBytes); int64(size) > most {
+		// UnifiedLog.append: no segment could hold the batch, so it is
+		// refused, whatever max.message.bytes allows, before the
+		// producer's sequence is looked at.
+		return codeRecordListTooLarge, -1, ptr(fmt.Sprintf("batch of %d bytes is over segment.bytes %d", size, most))
 	}
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now

@@ -276,7 +276,8 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
-		Files: newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger))}, cfg.Logger)
+		Files:                  newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger)),
+		ProducerIDExpirationMs: cfg.ProducerIDExpiration.Milliseconds()}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -343,8 +344,9 @@ func Open(cfg Config) (*Broker, error) {
 // accepting, lets requests in flight finish, closes every connection and
 // closes the logs, which leaves the clean shutdown marker (log.go) so that
 // the next start is quick. It also runs the background work: the
-// retention check, the log cleaner, the offset expiry, the abort of
-// timed-out transactions and, under an interval Fsync policy, the flusher. It
+// retention check, the log cleaner, the offset expiry, the producer state
+// expiry, the abort of timed-out transactions and, under an interval Fsync
+// policy, the flusher. It
 // returns nil after a shutdown by ctx.
 //
 // lns[i] serves the i-th listener of Config.Listeners (one PLAINTEXT
@@ -380,6 +382,8 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 		every(gctx, b.cfg.RetentionCheckInterval, func() { b.logs.EnforceRetention(time.Now()) })
 		return nil
 	})
+	expireProducers := func() { b.logs.ExpireProducers(time.Now()) }
+	g.Go(func() error { every(gctx, b.cfg.ProducerIDExpirationCheckInterval, expireProducers); return nil })
 	// The cleaner replaces segment files, so it too stops before the logs
 	// close; a cleaning under way stops at its next batch.
 	g.Go(func() error {
@@ -986,6 +990,28 @@ func noAnswer(req request) bool {
 	return ok && p.Acks == 0
 }
 
+// produceFailures is nil if every partition of an acks=0 produce's answer
+// succeeded, or else an error naming each partition that failed and its
+// Kafka error, which closes the connection (noAnswer).
+func produceFailures(r response) error {
+	resp, ok := r.(*produceResponse)
+	if !ok {
+		return nil
+	}
+	var failed []string
+	for _, t := range resp.Responses {
+		for _, p := range t.PartitionResponses {
+			if p.ErrorCode != codeNone {
+				failed = append(failed, fmt.Sprintf("%s-%d %s", t.Name, p.Index, errorName(p.ErrorCode)))
+			}
+		}
+	}
+	if failed == nil {
+		return nil
+	}
+	return fmt.Errorf("kafka: acks=0 produce failed: %s", strings.Join(failed, ", "))
+}
+
 // parseRequest decodes a frame: the request header, then the body of the
 // API and version the header names. On errUnsupportedVersion the header is
 // still returned, so the caller can answer ApiVersions.
@@ -1229,7 +1255,9 @@ type Config struct {
 
 	// SegmentBytes is the size at which a partition rolls to a new segment
 	// file (log.segment.bytes, default 1 GiB), for topics that do not set
-	// segment.bytes.
+	// segment.bytes. Set here or by -segment-bytes it may be below the
+	// 1 MiB that Kafka 4.0, and Set, require of log.segment.bytes, so that
+	// tests can roll segments with little data.
 	SegmentBytes int64
 
 	// Fsync is when appended records are forced to disk with fsync, the
@@ -1356,6 +1384,18 @@ type Config struct {
 	// with the timeout check.
 	TransactionalIDExpiration time.Duration
 
+	// ProducerIDExpiration is how long a partition keeps an idempotent
+	// producer's state after its last batch or marker, unless it has a
+	// transaction open there (producer.id.expiration.ms, default one
+	// day). A producer forgotten so is a new one to its next batch
+	// (producers.go).
+	ProducerIDExpiration time.Duration
+
+	// ProducerIDExpirationCheckInterval is how often expired producers
+	// are looked for (producer.id.expiration.check.interval.ms, default
+	// 10 minutes).
+	ProducerIDExpirationCheckInterval time.Duration
+
 	// ClosedSegmentFiles is how many segment .log files may be open at
 	// once: closed segments' and, since they share the cache, each
 	// partition's active one too, despite the name. The others are opened
@@ -1455,6 +1495,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.TransactionMaxTimeout, 15*time.Minute)
 	setDefault(&c.TransactionAbortCheckInterval, 10*time.Second)
 	setDefault(&c.TransactionalIDExpiration, 7*24*time.Hour)
+	setDefault(&c.ProducerIDExpiration, 24*time.Hour)
+	setDefault(&c.ProducerIDExpirationCheckInterval, 10*time.Minute)
 	setDefault(&c.ClosedSegmentFiles, defaultClosedSegmentFiles)
 	if c.FetchSessionCacheSlots == 0 {
 		c.FetchSessionCacheSlots = defaultFetchSessionCacheSlots

@@ -158,12 +158,18 @@ type logOptions struct {
 	// a random amount below it off SegmentMs, so that partitions created
 	// together do not all roll together.
 	SegmentJitterMs int64
+	// ProducerIDExpirationMs is producer.id.expiration.ms, default one
+	// day: how long a producer without an open transaction is kept after
+	// its last batch or marker (producers.go). A broker setting, the same
+	// for every topic, as in Kafka.
+	ProducerIDExpirationMs int64
 }
 
 // Kafka's defaults for logOptions.
 const (
-	defaultSegmentBytes       = 1 << 30 // log.segment.bytes
-	defaultIndexIntervalBytes = 4096    // log.index.interval.bytes
+	defaultSegmentBytes           = 1 << 30  // log.segment.bytes
+	defaultIndexIntervalBytes     = 4096     // log.index.interval.bytes
+	defaultProducerIDExpirationMs = 86400000 // producer.id.expiration.ms
 )
 
 // withDefaults fills in zero fields and refuses values the file formats
@@ -177,6 +183,9 @@ func (o logOptions) withDefaults() (logOptions, error) {
 	}
 	if o.SegmentMs <= 0 {
 		o.SegmentMs = defaultSegmentMs
+	}
+	if o.ProducerIDExpirationMs <= 0 {
+		o.ProducerIDExpirationMs = defaultProducerIDExpirationMs
 	}
 	if o.SegmentBytes < 0 || o.SegmentBytes > math.MaxInt32 {
 		return o, fmt.Errorf("kafka: log.segment.bytes %d is outside 1..%d", o.SegmentBytes, math.MaxInt32)

@@ -943,9 +943,10 @@ func TestLogDir(t *testing.T) {
 }
 
 // TestLogDirLeavesStrayDirs damages a data dir in the ways recovery must
-// survive: each topic loads its run of partitions, dirs that a creation
-// cut short and that hold nothing are removed, and everything else is
-// logged and left alone, never hiding the topic beside it.
+// survive: each topic loads its run of partitions (one with another topic
+// id than partition 0's offline), dirs that a creation cut short and that
+// hold nothing are removed, and everything else is logged and left alone,
+// never hiding the topic beside it.
 func TestLogDirLeavesStrayDirs(t *testing.T) {
 	path := t.TempDir()
 	d, err := openLogDir(path, logOptions{}, nil)
@@ -985,8 +986,13 @@ func TestLogDirLeavesStrayDirs(t *testing.T) {
 	for _, tl := range d.Topics() {
 		names = append(names, fmt.Sprintf("%s/%d", tl.Name, len(tl.Partitions)))
 	}
-	if want := []string{"fine/1", "gap/1", "held/1", "twoids/2"}; !slices.Equal(names, want) {
+	// twoids-2, in the run with another topic id than partition 0's, is
+	// one of its topic's, offline (inconsistentPartition).
+	if want := []string{"fine/1", "gap/1", "held/1", "twoids/3"}; !slices.Equal(names, want) {
 		t.Errorf("topics = %v, want %v", names, want)
+	}
+	if tl := d.Topic("twoids"); tl != nil && len(tl.Partitions) == 3 && !errors.Is(tl.Partitions[2].failed(), errStorage) {
+		t.Errorf("twoids-2 with another topic id: %v, want it offline", tl.Partitions[2].failed())
 	}
 	if d.Topic("fine") == nil {
 		t.Fatal("the stray dir hid the topic beside it")
@@ -998,7 +1004,7 @@ func TestLogDirLeavesStrayDirs(t *testing.T) {
 	for name, want := range map[string]bool{
 		"fine-1":   true,  // no partition.metadata: not ours to judge
 		"nometa-0": true,  // likewise
-		"twoids-2": true,  // another topic's id
+		"twoids-2": true,  // another topic id: offline, untouched
 		"held-2":   true,  // records past a missing partition
 		"gap-2":    false, // empty, past the run: a creation cut short
 		"nometa-1": false,

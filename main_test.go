@@ -685,11 +685,12 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 // of a batch ending in a gap, and if that answer waits out MaxWaitMs its
 // read deadline passes and it fetches the same offset forever.
 func TestFetchFromOlderSegmentAnswersAtOnce(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), SegmentBytes: 100})
+	batch := makeBatch(testRecord{1, strings.Repeat("x", 80)})
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), SegmentBytes: int64(len(batch))}) // a batch a segment
 	c := dial(t, tb.addr)
 	c.createTopic("rolled", 1)
 	for i := range 3 {
-		if code, _ := c.produce("rolled", 0, makeBatch(testRecord{1, strings.Repeat("x", 80)})); code != codeNone {
+		if code, _ := c.produce("rolled", 0, batch); code != codeNone {
 			t.Fatalf("produce %d: code %d", i, code)
 		}
 	}

@@ -34,6 +34,8 @@
 //     producer has taken over.
 //   - Of a newer epoch: accepted if it starts at sequence 0, and the batches
 //     of the old epoch are forgotten; OUT_OF_ORDER_SEQUENCE_NUMBER if not.
+//   - Of the same epoch, from a producer known here only by a transaction
+//     marker: the same, sequence 0 or OUT_OF_ORDER_SEQUENCE_NUMBER.
 //   - Of the same epoch, with the first and last sequence of a retained
 //     batch: a duplicate. Append stores nothing and reports the offset the
 //     batch got the first time, which the Produce handler answers with no
@@ -51,10 +53,22 @@
 // but the cost grows with the log: one small read per batch of every
 // segment. Kafka bounds it by writing the state to a <offset>.snapshot file
 // at each segment roll and at shutdown, and replaying only the batches
-// after the newest snapshot; that, and expiring producers idle for
-// producer.id.expiration.ms (default one day), is what this file would
-// grow next. Until then a partition keeps every producer it has seen, five
-// batches each, for as long as it is open.
+// after the newest snapshot; that is what this file would grow next.
+//
+// Design note: a producer is forgotten once its last batch or marker is
+// producer.id.expiration.ms old (default one day) and it has no
+// transaction open in the partition, as Kafka's ProducerStateManager
+// forgets it; "old" goes by the batch's max timestamp, as Kafka's
+// lastTimestamp does. A check every
+// producer.id.expiration.check.interval.ms (10 minutes) does it while the
+// broker runs. Its next batch is then a new producer's, accepted at any
+// sequence (the first rule above). The replay at open applies the same
+// rule, with no snapshot to keep it: a producer expired by now is
+// dropped, as Kafka drops expired producers when it loads a snapshot, and
+// a batch that comes a whole expiration after its producer's previous
+// one starts the producer anew, as the check in between would have. So a
+// restart neither brings back a producer that expired nor keeps batches
+// from before an expiry to take a retry for a duplicate.
 //
 // Design note: producer ids are reserved in blocks of 1000, as Kafka's
 // controller grants them to brokers (AllocateProducerIds, KIP-730). The
@@ -72,6 +86,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,6 +94,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Errors of idempotent appends, which the Produce handler answers with an
@@ -158,8 +174,14 @@ func (e *producerEntry) check(h *batchHeader) (*producerBatch, error) {
 		}
 		return nil, nil
 	case len(e.batches) == 0:
-		// The epoch came from a transaction marker (withMarker): no batch
-		// of it is known, so, as for an unknown producer, any is accepted.
+		// The epoch came from a transaction marker (withMarker): the
+		// producer has no last sequence here, so the batch must be its
+		// first, at sequence 0 (ProducerAppendInfo.checkSequence:
+		// inSequence(NO_SEQUENCE, firstSeq)).
+		if h.BaseSequence != 0 {
+			return nil, fmt.Errorf("%w: producer %d epoch %d starts at sequence %d after only a marker, not 0",
+				errOutOfOrderSequence, h.ProducerID, h.ProducerEpoch, h.BaseSequence)
+		}
 		return nil, nil
 	}
 	if i := slices.IndexFunc(e.batches, func(b producerBatch) bool {
@@ -303,6 +325,11 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 				return true
 			}
 			var b []byte
+			if !h.isControl() && ps.expired(h.ProducerID, h.MaxTimestamp, l.opts.ProducerIDExpirationMs, &txns) {
+				// The periodic check would have forgotten the producer
+				// before this batch: it starts anew, as it did then.
+				delete(ps, h.ProducerID)
+			}
 			if h.isControl() {
 				ps[h.ProducerID] = ps[h.ProducerID].withMarker(&h)
 				var err error
@@ -321,7 +348,63 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 			return producerStates{}, txns
 		}
 	}
+	ps.expire(time.Now().UnixMilli(), l.opts.ProducerIDExpirationMs, &txns)
+	if len(l.segments) > 0 && l.segments[0].base > 0 {
+		// Batches before the first segment are gone (retention,
+		// DeleteRecords), so a producer found only by a marker may have
+		// had batches there, whose last sequence Kafka's snapshot would
+		// still know. Unknown, it takes whatever sequence comes next, as
+		// ProducerAppendInfo.checkSequence does for a producer whose
+		// records were all deleted, rather than only 0.
+		maps.DeleteFunc(ps, func(_ int64, e *producerEntry) bool { return len(e.batches) == 0 })
+	}
 	return ps, txns
+}
+
+// expired reports whether producer pid's state has expired by nowMs: it
+// has no transaction open in the partition, and its last batch or marker
+// is timestamped expirationMs or more before nowMs
+// (ProducerStateManager.isProducerExpired, which goes by the same
+// timestamp, the batch's max timestamp).
+func (ps producerStates) expired(pid, nowMs, expirationMs int64, txns *partitionTxns) bool {
+	e := ps[pid]
+	if e == nil {
+		return false
+	}
+	_, open := txns.ongoing[pid]
+	return !open && nowMs-e.lastTimestamp >= expirationMs
+}
+
+// expire forgets every producer whose state has expired by nowMs:
+// ProducerStateManager.removeExpiredProducers.
+func (ps producerStates) expire(nowMs, expirationMs int64, txns *partitionTxns) {
+	for pid := range ps {
+		if ps.expired(pid, nowMs, expirationMs, txns) {
+			delete(ps, pid)
+		}
+	}
+}
+
+// expireProducers forgets the partition's expired producers, under
+// appendMu, so that no append checks a batch against a producer that is
+// being forgotten.
+func (l *partitionLog) expireProducers(now time.Time) {
+	l.appendMu.Lock()
+	defer l.appendMu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	l.producers.expire(now.UnixMilli(), l.opts.ProducerIDExpirationMs, &l.txns)
+}
+
+// ExpireProducers forgets, in every partition, the producers expired by
+// now; Serve calls it every producer.id.expiration.check.interval.ms, as
+// Kafka's UnifiedLog schedules its PeriodicProducerExpirationCheck.
+func (d *logDir) ExpireProducers(now time.Time) {
+	for _, t := range d.Topics() {
+		for _, pl := range t.Partitions {
+			pl.expireProducers(now)
+		}
+	}
 }
 
 // Producer ids.
@@ -466,15 +549,6 @@ func (p *producerIDs) Next() (int64, error) {
 	return id, nil
 }
 
-// MayHaveIssued reports whether id lies below every id not yet handed out,
-// so that it may belong to a producer of this broker. An id at or past that
-// point was never handed out.
-func (p *producerIDs) MayHaveIssued(id int64) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return id >= 0 && id < p.next
-}
-
 // InitProducerId: v0-5 (InitProducerIdRequest.json, InitProducerIdResponse.json)
 //
 //	v2: flexible
@@ -488,18 +562,13 @@ func (p *producerIDs) MayHaveIssued(id int64) bool {
 // Ids come from a persisted allocator, so none is handed out twice, even
 // across restarts.
 //
-// From v3 a producer that has lost track of its sequence numbers may name
-// its id and epoch to get a new epoch, in which it starts again at
-// sequence 0 and its batches of older epochs are refused (KIP-360). The
-// epoch goes up by one; at math.MaxInt16-1, where Kafka stops bumping
-// (TransactionMetadata.isProducerEpochExhausted), the producer gets a new
-// id at epoch 0 instead, as it does when it names an id never handed out.
-// Both ProducerId and ProducerEpoch, or neither, must be -1.
-//
-// Where we differ from Kafka: Kafka answers every non-transactional
-// request with a new id at epoch 0 and bumps epochs only for transactional
-// ids; here the named id keeps its identity, which clients accept either
-// way since they use what the answer says.
+// From v3 a request may name the producer's id and epoch (KIP-360). Both
+// ProducerId and ProducerEpoch, or neither, must be -1. Without a
+// transactional id the named producer changes nothing: the answer is a new
+// id at epoch 0, as from Kafka's TransactionCoordinator.handleInitProducerId
+// (transactionalId == null). An idempotent producer that has lost track of
+// its sequence numbers bumps its epoch itself, and asks for a new id only
+// when the epoch is exhausted (the Java client's TransactionManager).
 //
 // A request with a TransactionalId goes to the transaction coordinator
 // (txn.go): the id keeps its producer id across InitProducerId calls and
@@ -552,8 +621,7 @@ func (m *initProducerIDResponse) encode(w *writer, v int16) {
 const lastProducerEpoch = math.MaxInt16 - 1
 
 // handleInitProducerID hands transactional producers to the coordinator,
-// and answers an idempotent one here with a bumped epoch of the id it
-// names, or else a new id. A new id costs a disk write only once per
+// and answers an idempotent one here with a new id. A new id costs a disk write only once per
 // block of ids, which is reserved on disk before any of it is handed out
 // (producers.go).
 func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
@@ -568,8 +636,6 @@ func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r
 		return fail(codeInvalidRequest)
 	case req.TransactionalID != nil:
 		return b.txns.initProducer(req, rc.header.APIVersion)
-	case req.ProducerID >= 0 && req.ProducerEpoch < lastProducerEpoch && b.producerIDs.MayHaveIssued(req.ProducerID):
-		return &initProducerIDResponse{ProducerID: req.ProducerID, ProducerEpoch: req.ProducerEpoch + 1}
 	}
 	id, err := b.producerIDs.Next()
 	if err != nil {

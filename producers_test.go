@@ -305,9 +305,6 @@ func TestProducerIDs(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, producerIDsFile)); string(b) != "version: 0\nnext_block_start: 1000\n" {
 		t.Errorf("%s holds %q, want the next block reserved", producerIDsFile, b)
 	}
-	if !p.MayHaveIssued(2) || p.MayHaveIssued(3) || p.MayHaveIssued(-1) {
-		t.Errorf("MayHaveIssued(2, 3, -1) = %v %v %v, want true false false", p.MayHaveIssued(2), p.MayHaveIssued(3), p.MayHaveIssued(-1))
-	}
 
 	// A restart skips what was left of the block.
 	p, err = openProducerIDs(dir)
@@ -316,9 +313,6 @@ func TestProducerIDs(t *testing.T) {
 	}
 	if id, err := p.Next(); err != nil || id != 1000 {
 		t.Fatalf("Next after reopening = %d, %v; want 1000", id, err)
-	}
-	if !p.MayHaveIssued(999) {
-		t.Error("an id of an earlier run is not recognized")
 	}
 
 	path := filepath.Join(dir, producerIDsFile)
@@ -376,36 +370,41 @@ func TestInitProducerIDUniqueAcrossRestarts(t *testing.T) {
 	}
 }
 
-func TestInitProducerIDEpochBump(t *testing.T) {
+// TestInitProducerIDIdempotentNewID: an InitProducerId without a
+// transactional id gets a new producer id at epoch 0 whatever producer it
+// names (TransactionCoordinator.handleInitProducerId, transactionalId ==
+// null); an idempotent producer bumps its epoch itself (KIP-360). Half a
+// producer is INVALID_REQUEST (KafkaApis.handleInitProducerIdRequest).
+func TestInitProducerIDIdempotentNewID(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	_, id, _ := c.initProducerID(nil, -1, -1)
-	never := id + 10*producerIDBlockSize
+	seen := map[int64]bool{id: true}
 	for _, tc := range []struct {
-		name      string
-		id        int64
-		epoch     int16
-		wantCode  int16
-		wantID    int64 // newID: an id never handed out before
-		wantEpoch int16
+		name     string
+		id       int64
+		epoch    int16
+		wantCode int16
 	}{
-		{"bump", id, 0, codeNone, id, 1},
-		{"bump again", id, 5, codeNone, id, 6},
-		{"last epoch", id, lastProducerEpoch - 1, codeNone, id, lastProducerEpoch},
-		{"epochs exhausted", id, lastProducerEpoch, codeNone, newID, 0},
-		{"id never handed out", never, 3, codeNone, newID, 0},
-		{"id without epoch", id, -1, codeInvalidRequest, -1, -1},
-		{"epoch without id", -1, 0, codeInvalidRequest, -1, -1},
+		{"named at epoch 0", id, 0, codeNone},
+		{"named at epoch 5", id, 5, codeNone},
+		{"named at the last epoch", id, lastProducerEpoch, codeNone},
+		{"id never handed out", id + 10*producerIDBlockSize, 3, codeNone},
+		{"id without epoch", id, -1, codeInvalidRequest},
+		{"epoch without id", -1, 0, codeInvalidRequest},
 	} {
 		code, gotID, gotEpoch := c.initProducerID(nil, tc.id, tc.epoch)
-		if tc.wantID == newID && gotID > id && gotID != never {
-			tc.wantID = gotID
-			id = gotID
+		switch {
+		case code != tc.wantCode:
+			t.Errorf("%s: InitProducerId(%d, %d) = code %d, want %d", tc.name, tc.id, tc.epoch, code, tc.wantCode)
+		case code != codeNone:
+			if gotID != -1 || gotEpoch != -1 {
+				t.Errorf("%s: id %d epoch %d with an error, want -1 -1", tc.name, gotID, gotEpoch)
+			}
+		case seen[gotID] || gotID == tc.id || gotEpoch != 0:
+			t.Errorf("%s: InitProducerId(%d, %d) = id %d epoch %d; want a new id at epoch 0", tc.name, tc.id, tc.epoch, gotID, gotEpoch)
 		}
-		if code != tc.wantCode || gotID != tc.wantID || gotEpoch != tc.wantEpoch {
-			t.Errorf("%s: InitProducerId(%d, %d) = code %d id %d epoch %d; want code %d id %d epoch %d",
-				tc.name, tc.id, tc.epoch, code, gotID, gotEpoch, tc.wantCode, tc.wantID, tc.wantEpoch)
-		}
+		seen[gotID] = true
 	}
 	// A transactional id keeps its producer id and bumps the epoch.
 	code, tid, tepoch := c.initProducerID(ptr("txn"), -1, -1)
@@ -448,7 +447,9 @@ func TestIdempotentProduceWire(t *testing.T) {
 		t.Errorf("gap: code %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", code)
 	}
 
-	_, id, bumped := c.initProducerID(nil, id, epoch)
+	// The producer bumps its own epoch, as an idempotent producer does
+	// (KIP-360); the broker hands out new ids only.
+	bumped := epoch + 1
 	third := idempotentBatch(id, bumped, 0, 1)
 	if code, base := c.produce("idem", 0, third); code != codeNone || base != 5 {
 		t.Fatalf("new epoch: code %d base %d, want success at 5", code, base)

@@ -334,10 +334,14 @@ var brokerSettings = []brokerSetting{
 		set: func(c *Config, v string) error { return setMillis(&c.RetentionCheckInterval, v, 1) }},
 	// Retention and compaction work a segment at a time, so the segment
 	// size bounds how much past its retention data can stay; topics
-	// override it with segment.bytes.
+	// override it with segment.bytes. Since Kafka 4.0 it is at least 1 MiB
+	// (ServerLogConfigs, KIP-1030); smaller segments are for tests, which
+	// set Config.SegmentBytes or -segment-bytes, or the topic config.
 	{name: "log.segment.bytes", typ: configTypeInt, doc: "The default segment.bytes of topics.",
 		get: func(c *Config) string { return strconv.FormatInt(c.SegmentBytes, 10) },
-		set: func(c *Config, v string) error { return setInt64(&c.SegmentBytes, v, minSegmentBytes, math.MaxInt32) }},
+		set: func(c *Config, v string) error {
+			return setInt64(&c.SegmentBytes, v, minLogSegmentBytes, math.MaxInt32)
+		}},
 	// KIP-227's fetch sessions save resending every partition on each
 	// fetch; the cap bounds their memory, and 0 turns them off, as in Kafka,
 	// which makes every fetch a full one.
@@ -482,6 +486,15 @@ var brokerSettings = []brokerSetting{
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionMaxTimeout, v, 1) }},
 	// A transactional id idle this long is forgotten, as in Kafka, so the
 	// coordinator's state does not grow with every short-lived producer.
+	// Kafka's ProducerStateManager forgets an idle producer after this,
+	// so a partition's producer state does not grow with every producer
+	// it has ever seen (producers.go).
+	{name: "producer.id.expiration.ms", typ: configTypeInt, doc: "How long a producer without an open transaction is kept after its last write.",
+		get: func(c *Config) string { return millis(c.ProducerIDExpiration) },
+		set: func(c *Config, v string) error { return setMillis(&c.ProducerIDExpiration, v, 1) }},
+	{name: "producer.id.expiration.check.interval.ms", typ: configTypeInt, doc: "How often expired producers are looked for.",
+		get: func(c *Config) string { return millis(c.ProducerIDExpirationCheckInterval) },
+		set: func(c *Config, v string) error { return setMillis(&c.ProducerIDExpirationCheckInterval, v, 1) }},
 	{name: "transactional.id.expiration.ms", typ: configTypeInt, doc: "How long an unused transactional id is kept.",
 		get: func(c *Config) string { return millis(c.TransactionalIDExpiration) },
 		set: func(c *Config, v string) error { return setMillis(&c.TransactionalIDExpiration, v, 1) }},

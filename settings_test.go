@@ -214,3 +214,21 @@ func TestCleanerEnableSetting(t *testing.T) {
 		t.Errorf("log.cleaner.enable=false: the cleaner ran %d times", n)
 	}
 }
+
+// TestLogSegmentBytesAtLeastOneMiB: log.segment.bytes, the broker's
+// default for topics, is at least 1 MiB, as Kafka 4.0's ServerLogConfigs
+// defines it (KIP-1030); the topic config segment.bytes still goes down
+// to 14 bytes, as in Kafka 4.0's LogConfig, and a Config set in Go (the
+// -segment-bytes flag) may ask for smaller segments, for tests.
+func TestLogSegmentBytesAtLeastOneMiB(t *testing.T) {
+	var c Config
+	if err := c.Set("log.segment.bytes", "1048575"); err == nil || !strings.Contains(err.Error(), "1048576") {
+		t.Errorf("log.segment.bytes=1048575: %v, want an error naming the least value, 1048576", err)
+	}
+	if err := c.Set("log.segment.bytes", "1048576"); err != nil || c.SegmentBytes != 1<<20 {
+		t.Errorf("log.segment.bytes=1048576: %v, SegmentBytes %d", err, c.SegmentBytes)
+	}
+	if _, err := lookupTopicConfig(segmentBytesConfig).check("14"); err != nil {
+		t.Errorf("segment.bytes=14: %v, want it accepted, as Kafka 4.0 accepts it", err)
+	}
+}

@@ -49,7 +49,8 @@
 // name; two results for one name would complete one future twice.
 //
 // Design note: ValidateOnly runs every check, the collision with an
-// existing topic included, and makes nothing. A topic that another
+// existing topic included, and makes nothing. Its answer has a topic id
+// drawn for it and then forgotten, as Kafka's has. A topic that another
 // client makes between the check and the creation is still refused: the
 // data dir checks again under its lock (logDir.newTopicGrowth).
 //
@@ -58,8 +59,7 @@
 // broker; a topic has at most maxPartitionsPerTopic partitions. Two
 // topics of one request that collide with each other ("a.b" and "a_b")
 // are refused here, the second of them, where Kafka checks only against
-// the topics that exist and makes both. A ValidateOnly answer has no
-// topic id, where Kafka draws one it then forgets. __consumer_offsets
+// the topics that exist and makes both. __consumer_offsets
 // cannot be deleted: the group coordinator holds its log open.
 
 package kafka
@@ -231,7 +231,14 @@ func (b *Broker) handleCreateTopics(ctx context.Context, rc *requestContext, r r
 		res := creatableTopicResult{Name: t.Name, NumPartitions: -1, ReplicationFactor: -1}
 		var spec *newTopic
 		spec, res.ErrorCode, res.ErrorMessage = b.checkNewTopic(t, &res)
-		if spec != nil && !req.ValidateOnly {
+		switch {
+		case spec != nil && req.ValidateOnly:
+			// ReplicationControlManager.createTopic draws the id before
+			// createTopics drops a validate-only request's records, so
+			// Kafka answers an id it then forgets. Should the draw fail,
+			// the answer keeps the zero id, which clients take as none.
+			res.TopicID, _ = newTopicID()
+		case spec != nil:
 			specs, of = append(specs, *spec), append(of, len(resp.Topics))
 		}
 		resp.Topics = append(resp.Topics, res)
@@ -263,8 +270,13 @@ func (b *Broker) createdTopic(spec newTopic, err error) (int16, *string) {
 		return codeInvalidTopic, ptr(err.Error())
 	}
 	if err != nil {
-		b.log.Error("creating topic", "topic", spec.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
+		// A failed write of the data dir is KAFKA_STORAGE_ERROR (a full
+		// disk, most often), which the message names. Kafka's controller
+		// would record the topic and the broker then fail its log dir,
+		// leaving the partitions offline; with the one dir here, nothing
+		// is made and the client is told at once.
+		b.log.Error("creating topic failed: nothing was made", "topic", spec.Name, "err", err)
+		return errorCode(err), ptr(err.Error())
 	}
 	b.log.Info("created topic", "topic", spec.Name, "partitions", spec.Partitions, "configs", spec.Configs)
 	return codeNone, nil
@@ -728,8 +740,8 @@ func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (i
 		return codeNone, nil
 	}
 	if err := b.logs.CreatePartitions(t.Name, t.Count); err != nil {
-		b.log.Error("creating partitions", "topic", t.Name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
+		b.log.Error("creating partitions failed: none was made", "topic", t.Name, "err", err)
+		return errorCode(err), ptr(err.Error()) // KAFKA_STORAGE_ERROR for a failed write, as createdTopic
 	}
 	return codeNone, nil
 }

@@ -119,10 +119,16 @@ const (
 	defaultSegmentMs           = 7 * 24 * 60 * 60 * 1000 // log.roll.hours=168
 	defaultDeleteRetentionMs   = 24 * 60 * 60 * 1000     // log.cleaner.delete.retention.ms
 	longMax                    = "9223372036854775807"   // Long.MAX_VALUE, Kafka's "no limit"
-	// minSegmentBytes is segment.bytes's lower bound in Kafka,
-	// LegacyRecord.RECORD_OVERHEAD_V0. Any segment smaller than its first
-	// batch holds just that batch, so small values are legal, if wasteful.
+	// minSegmentBytes is the topic config segment.bytes's lower bound in
+	// Kafka 4.0's LogConfig, LegacyRecord.RECORD_OVERHEAD_V0. A batch
+	// larger than segment.bytes is refused (RECORD_LIST_TOO_LARGE), so
+	// small values are legal but take only small batches. Kafka 4.1
+	// raised it to 1 MiB and added internal.segment.bytes for its tests
+	// (KAFKA-19080); 4.0 did so only for the broker's log.segment.bytes.
 	minSegmentBytes = 14
+	// minLogSegmentBytes is log.segment.bytes's lower bound in Kafka 4.0's
+	// ServerLogConfigs (KIP-1030).
+	minLogSegmentBytes = 1 << 20
 )
 
 // configRemovedInKafka4Suffix ends the refusal of a topic config that

@@ -501,10 +501,10 @@ func TestAlterConfigs(t *testing.T) {
 
 	// AlterConfigs replaces everything: what is not named goes back to
 	// the default.
-	if code, msg := c.alterConfigs(resourceTopic, "a", map[string]*string{"segment.bytes": ptr("100")}, false); code != codeNone {
+	if code, msg := c.alterConfigs(resourceTopic, "a", map[string]*string{"segment.bytes": oneBigBatchPerSegment()}, false); code != codeNone {
 		t.Fatalf("AlterConfigs: code %d %s", code, deref(msg))
 	}
-	expect("after AlterConfigs", map[string]string{"segment.bytes": "100"})
+	expect("after AlterConfigs", map[string]string{"segment.bytes": *oneBigBatchPerSegment()})
 	if code, _ := c.alterConfigs(resourceTopic, "a", map[string]*string{"retention.ms": nil}, false); code != codeInvalidRequest {
 		t.Errorf("AlterConfigs with a null: code %d, want INVALID_REQUEST", code)
 	}
@@ -514,9 +514,9 @@ func TestAlterConfigs(t *testing.T) {
 	if code, _ := c.alterConfigs(resourceTopic, "a", map[string]*string{}, true); code != codeNone {
 		t.Errorf("AlterConfigs validate only: code %d", code)
 	}
-	expect("after refused AlterConfigs", map[string]string{"segment.bytes": "100"})
+	expect("after refused AlterConfigs", map[string]string{"segment.bytes": *oneBigBatchPerSegment()})
 
-	// segment.bytes 100 applies to the next append: one batch a segment.
+	// The new segment.bytes applies to the next append: one batch a segment.
 	for i := range 3 {
 		c.produce("a", 0, bigBatch(int64(i)))
 	}
@@ -527,7 +527,7 @@ func TestAlterConfigs(t *testing.T) {
 	tb.stop()
 	tb = startBroker(t, dir)
 	c = dial(t, tb.addr)
-	expect("after a restart", map[string]string{"segment.bytes": "100"})
+	expect("after a restart", map[string]string{"segment.bytes": *oneBigBatchPerSegment()})
 	c.produce("a", 0, bigBatch(4))
 	if got := segmentFiles(t, dir+"/a-0", logSuffix); len(got) != 4 {
 		t.Errorf("segments after a restart and an append: %v, want 4", got)

@@ -78,11 +78,13 @@ import (
 // Staging and -delete dirs are removed. A partition of a topic id whose
 // partition 0 is in a -delete dir is renamed and removed, finishing the
 // deletion. A partition dir past its topic's run that holds no records is
-// what a creation cut short leaves, and is removed, with a log line. Any
-// other dir the rules cannot place (no partition.metadata, another topic
-// id, records past a missing partition) is logged and left alone, and the
-// topics beside it load: recovery never deletes a record that no
-// DeleteTopics committed.
+// what a creation cut short leaves, and is removed, with a log line. A
+// dir in the run whose partition.metadata reads as another topic id than
+// partition 0's is damage (the rules never put another topic's dir
+// there): it stays in its topic, offline, with an ERROR log line. Any
+// other dir the rules cannot place (no partition.metadata, records past a
+// missing partition) is logged and left alone, and the topics beside it
+// load: recovery never deletes a record that no DeleteTopics committed.
 //
 // Design note: the data dir is locked, as Kafka locks it, with an flock on
 // its .lock file, taken before anything in it is read or written. Two
@@ -264,6 +266,7 @@ func (d *logDir) load() error {
 	type opening struct {
 		t    *topicLog
 		p    int
+		id   uuid // what the partition's partition.metadata says
 		opts logOptions
 	}
 	var all []opening
@@ -275,13 +278,17 @@ func (d *logDir) load() error {
 		}
 		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, ConfigsUnread: err != nil, Partitions: make([]*partitionLog, len(runs[name]))}
 		popts := cfg.logOptions(d.opts)
-		for p := range runs[name] {
-			all = append(all, opening{t, p, popts})
+		for p, pd := range runs[name] {
+			all = append(all, opening{t, p, pd.id, popts})
 		}
 		d.topics[name] = t
 	}
 	open := func(o opening, last bool) bool {
 		dir := filepath.Join(d.path, partitionDirName(o.t.Name, int32(o.p)))
+		if o.id != o.t.ID {
+			o.t.Partitions[o.p] = d.inconsistentPartition(o.t, o.p, o.id)
+			return true
+		}
 		pl, err := openPartition(dir, o.opts, d.logger, clean)
 		if err != nil && !last && outOfDescriptors(err) {
 			return false
@@ -312,6 +319,24 @@ func (d *logDir) load() error {
 	}
 	d.restoreCleaned()
 	return nil
+}
+
+// inconsistentPartition is the offline log of partition p of t, whose
+// partition.metadata says topic id id where partition 0's says t.ID: one
+// of the two files is damaged, and which one cannot be told here. Kafka
+// checks a log's id against the metadata's (LogManager.getOrCreateLog's
+// InconsistentTopicIdException) and moves a log of an id the metadata
+// lacks aside as a stray, to be recreated empty; with no metadata log,
+// this broker keeps the partition in its topic, offline
+// (KAFKA_STORAGE_ERROR) and untouched, so that no acknowledged record is
+// hidden or written over, and says how to recover.
+func (d *logDir) inconsistentPartition(t *topicLog, p int, id uuid) *partitionLog {
+	name := partitionDirName(t.Name, int32(p))
+	err := fmt.Errorf("%s of %s says topic id %s, and partition 0's says %s", partitionMetadataFile, name, id, t.ID)
+	d.logger.Error("partition is offline: its topic id differs from partition 0's, so one of the two partition.metadata files is damaged; "+
+		"its records are kept. Correct or remove the damaged file and restart: a removed one is restored from the partitions that agree",
+		"dir", d.path, "name", name, "topic", t.Name, "partition", p, "topic_id", id, "partition_0_topic_id", t.ID)
+	return offlinePartition(filepath.Join(d.path, name), d.logger, err)
 }
 
 // outOfDescriptors reports whether err is the process's or the system's
@@ -630,11 +655,15 @@ func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged [
 func splitRun(parts []partitionDir, deleted map[uuid]bool) (run, rest []partitionDir) {
 	slices.SortFunc(parts, func(a, b partitionDir) int { return cmp.Compare(a.partition, b.partition) })
 	for _, pd := range parts {
-		// The run ends at its first gap, at a dir of another topic id, or
-		// at a deleted one; everything after that is the rest, even a dir
-		// that would fit, because the rules commit partitions in order and
-		// a dir beyond a gap was never part of a committed topic.
-		if len(rest) == 0 && !deleted[pd.id] && pd.partition == int32(len(run)) && (len(run) == 0 || pd.id == run[0].id) {
+		// The run ends at its first gap or at a deleted dir; everything
+		// after that is the rest, even a dir that would fit, because the
+		// rules commit partitions in order and a dir beyond a gap was
+		// never part of a committed topic. A dir in the run with another
+		// topic id than partition 0's stays in it, to be opened offline
+		// (inconsistentPartition): the rules never put another topic's
+		// dir there, so one of the two files is damaged, and ending the
+		// run at it would hide it and every partition after it.
+		if len(rest) == 0 && !deleted[pd.id] && pd.partition == int32(len(run)) {
 			run = append(run, pd)
 		} else {
 			rest = append(rest, pd)
@@ -1134,11 +1163,18 @@ type growth struct {
 	err    error
 }
 
-// fail records why g failed; the first reason wins.
+// fail records why g failed; the first reason wins. Every reason but a
+// dir in the way is the data dir failing to write (a full disk, most
+// often), which wraps errStorage: CreateTopics and CreatePartitions then
+// answer KAFKA_STORAGE_ERROR, Kafka's code for a failed log dir.
 func (g *growth) fail(err error) {
-	if g.err == nil {
-		g.err = fmt.Errorf("kafka: create partitions %d to %d of %q: %w", g.from, g.to-1, g.topic, err)
+	if g.err != nil {
+		return
 	}
+	if !errors.Is(err, fs.ErrExist) && !errors.Is(err, errStorage) {
+		err = fmt.Errorf("%w: %w", errStorage, err)
+	}
+	g.err = fmt.Errorf("kafka: create partitions %d to %d of %q: %w", g.from, g.to-1, g.topic, err)
 }
 
 // grow makes the partitions of every growth, committing each growth in
@@ -1306,7 +1342,7 @@ func (d *logDir) openGrown(g *growth) {
 			if uerr := d.retire(g.topic, g.id, g.from, g.to); uerr != nil {
 				d.logger.Error("taking back partitions that failed to open", "topic", g.topic, "err", uerr)
 			}
-			g.fail(fmt.Errorf("%w: %w", errStorage, err))
+			g.fail(err)
 			return
 		}
 		g.made = append(g.made, pl)

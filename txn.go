@@ -185,11 +185,10 @@ type abortedTxn struct {
 // partitionTxns is what a partition knows of transactions: the first
 // offset of each producer's open transaction, and the aborted ones in
 // marker order. The log's mu guards it; Append changes it under appendMu
-// and mu, after the batches are stored. Like the producer state, it is
-// kept for as long as the partition is open: entries of segments that
-// retention deleted are dropped only at the next start, when the index is
-// rebuilt from the segments that remain (Kafka deletes a segment's
-// .txnindex with it).
+// and mu, after the batches are stored. It is kept for as long as the
+// partition is open: entries of segments that retention deleted are
+// dropped only at the next start, when the index is rebuilt from the
+// segments that remain (Kafka deletes a segment's .txnindex with it).
 type partitionTxns struct {
 	ongoing map[int64]int64 // producer id -> first offset
 	aborted []abortedTxn    // by lastOffset
@@ -337,9 +336,9 @@ type txnMeta struct {
 	ProducerID    int64  `json:"producer_id"`
 	ProducerEpoch int16  `json:"producer_epoch"`
 	// LastProducerEpoch is the epoch before the last bump, so that a
-	// producer retrying an InitProducerId whose answer it lost, or
-	// recovering after its transaction timed out, is not taken for a
-	// zombie (TransactionMetadata.lastProducerEpoch); -1 if none.
+	// producer retrying an InitProducerId whose answer it lost is not
+	// taken for a zombie (TransactionMetadata.lastProducerEpoch); -1 if
+	// none, as after a fence (a new instance, or a timeout).
 	LastProducerEpoch int16 `json:"last_producer_epoch"`
 	// PreviousProducerID is the producer id before the last move to a new
 	// one at an exhausted epoch, so that a retry of the InitProducerId
@@ -849,15 +848,15 @@ func (c *txnCoordinator) expire(m *txnMeta, now time.Time) {
 		}
 	case m.State == txnOngoing && now.UnixMilli() >= m.StartMs+int64(m.TimeoutMs):
 		c.b.log.Info("aborting a timed-out transaction", "transactional.id", m.ID, "producer", m.ProducerID)
-		// At the last epoch the markers take math.MaxInt16 and the id
-		// keeps its producer id, fenced, as Kafka's fence does; the next
-		// InitProducerId moves it on. Below it, the producer may come
-		// back at the epoch of the abort (see reinit).
-		abort := c.bump
-		if m.ProducerEpoch >= lastProducerEpoch {
-			abort = c.fence
-		}
-		if err := abort(m); err != nil {
+		// Kafka's TransactionCoordinator.abortTimedOutTransactions fences
+		// (TransactionMetadata.prepareFenceProducerEpoch): the markers
+		// carry the next epoch, which becomes the producer's, and no
+		// epoch before it is kept, so the producer that timed out is
+		// PRODUCER_FENCED even when it names its epoch in InitProducerId
+		// (reinit). At the last epoch the markers take math.MaxInt16 and
+		// the id keeps its producer id; the next InitProducerId moves it
+		// on.
+		if err := c.fence(m); err != nil {
 			c.b.log.Error("aborting a timed-out transaction", "transactional.id", m.ID, "err", err)
 		}
 	}
@@ -1153,6 +1152,12 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		})
 		return results
 	}
+	if m.State == txnOngoing && allAdded(m.Partitions, t.Topics) {
+		// Nothing to change, nothing written: answered at once, as by
+		// TransactionCoordinator.handleAddPartitionsToTransaction.
+		each(func(txnPartition) int16 { return codeNone })
+		return results
+	}
 	err := c.change(m, func() {
 		c.begin(m)
 		for _, tt := range t.Topics {
@@ -1169,6 +1174,18 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 		each(func(txnPartition) int16 { return code })
 	}
 	return results
+}
+
+// allAdded reports whether every partition of topics is among added.
+func allAdded(added []txnPartition, topics []addPartitionsToTxnTopic) bool {
+	for _, tt := range topics {
+		for _, p := range tt.Partitions {
+			if !slices.Contains(added, txnPartition{tt.Name, p}) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // AddOffsetsToTxn: v0-4 (AddOffsetsToTxnRequest.json, AddOffsetsToTxnResponse.json)
@@ -1463,7 +1480,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 			pr := &resp.Topics[i].Partitions[j]
 			switch {
 			case pr.ErrorCode == codeUnknownTopicOrPartition:
-			case len(deref(p.CommittedMetadata)) > maxOffsetMetadata:
+			case offsetMetadataTooLarge(p.CommittedMetadata):
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
 				o := txnOffset{Group: req.GroupID, Topic: t.Name, Partition: p.PartitionIndex,

@@ -4,7 +4,9 @@
 package kafka
 
 import (
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"testing"
 	"time"
 )
@@ -481,5 +483,276 @@ func TestTxnOffsetCommitUnknownTopicFirst(t *testing.T) {
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.txnCommitOffset("etl", "g", pid, epoch+1, "missing", 0, 5); code != codeUnknownTopicOrPartition {
 		t.Errorf("unknown topic, wrong epoch: %d, want UNKNOWN_TOPIC_OR_PARTITION", code)
+	}
+}
+
+// addPartitions is AddPartitionsToTxn v3 for several partitions of one
+// topic; it returns each partition's error code.
+func (c *testClient) addPartitions(id string, pid int64, epoch int16, topic string, partitions ...int32) []int16 {
+	c.t.Helper()
+	r := c.roundTrip(24, 3, true, func(w *writer) {
+		w.String(id)
+		w.Int64(pid)
+		w.Int16(epoch)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.Int32s(partitions)
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	r.ArrayLen()
+	_ = r.String()
+	codes := make([]int16, r.ArrayLen())
+	for i := range codes {
+		r.Int32()
+		codes[i] = r.Int16()
+		r.SkipTags()
+	}
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return codes
+}
+
+// TestAddPartitionsToTxnAlreadyAdded: naming only partitions already in
+// the Ongoing transaction is answered NONE at once, with nothing written
+// to the state (TransactionCoordinator.handleAddPartitionsToTransaction,
+// "partitions.subsetOf"); a set with a new partition among old ones is
+// written as before.
+func TestAddPartitionsToTxnAlreadyAdded(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 3)
+	_, pid, epoch := c.initTxn("app", 60000)
+	if codes := c.addPartitions("app", pid, epoch, "tx", 0, 1); codes[0] != codeNone || codes[1] != codeNone {
+		t.Fatal(codes)
+	}
+	stateSize := func() int64 {
+		tb.txns.mu.Lock()
+		defer tb.txns.mu.Unlock()
+		return tb.txns.state.size
+	}
+	before := stateSize()
+	if codes := c.addPartitions("app", pid, epoch, "tx", 1, 0); codes[0] != codeNone || codes[1] != codeNone {
+		t.Errorf("partitions already added: %v, want NONE", codes)
+	}
+	if after := stateSize(); after != before {
+		t.Errorf("partitions already added: the state file grew from %d to %d bytes, want no write", before, after)
+	}
+	if codes := c.addPartitions("app", pid, epoch, "tx", 0, 2); codes[0] != codeNone || codes[1] != codeNone {
+		t.Errorf("one old and one new partition: %v, want NONE", codes)
+	}
+	if after := stateSize(); after == before {
+		t.Error("one old and one new partition: nothing written")
+	}
+	tb.txns.mu.Lock()
+	got := len(tb.txns.byID["app"].Partitions)
+	tb.txns.mu.Unlock()
+	if got != 3 {
+		t.Errorf("partitions in the transaction: %d, want 3", got)
+	}
+}
+
+// TestProducerAfterMarkerOnlyStartsAtZero: a producer whose only trace in
+// a partition is a transaction marker (it added the partition and wrote
+// nothing there) has no last sequence there, so its next batch of the same
+// epoch must start at sequence 0 (ProducerAppendInfo.checkSequence:
+// inSequence(NO_SEQUENCE, firstSeq)), before and after a restart.
+func TestProducerAfterMarkerOnlyStartsAtZero(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+		t.Fatalf("EndTxn: %d", code)
+	}
+	for run := range 2 {
+		if run == 1 {
+			tb.stop()
+			tb = startBroker(t, dir)
+			c = dial(t, tb.addr)
+			c.txnIDs = map[int64]string{pid: "app"}
+		}
+		c.addPartition("app", pid, epoch, "tx", 0)
+		if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 5, 1)); code != codeOutOfOrderSequenceNumber {
+			t.Errorf("run %d: sequence 5 after only a marker: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", run, code)
+		}
+		if run == 0 {
+			if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+				t.Fatalf("EndTxn: %d", code)
+			}
+		}
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+		t.Errorf("sequence 0 after only a marker: %d, want NONE", code)
+	}
+}
+
+// idempotentBatchAt is idempotentBatch with records timestamped from ts.
+func idempotentBatchAt(id int64, epoch int16, seq int32, n int, ts int64) []byte {
+	b := makeBatch(recordsAt(ts, n)...)
+	be := binary.BigEndian
+	be.PutUint64(b[43:], uint64(id))
+	be.PutUint16(b[51:], uint16(epoch))
+	be.PutUint32(b[53:], uint32(seq))
+	be.PutUint32(b[batchCRCOffset:], crc32.Checksum(b[batchAttrOffset:], castagnoli))
+	return b
+}
+
+// producerKnown reports whether topic-0 holds state for producer pid.
+func (tb *testBroker) producerKnown(topic string, pid int64) bool {
+	pl := tb.topicPartition(tb.logs.Topic(topic), 0)
+	pl.appendMu.Lock()
+	defer pl.appendMu.Unlock()
+	return pl.producers[pid] != nil
+}
+
+// TestProducerStateExpires: a producer whose last batch is
+// producer.id.expiration.ms old, and who has no open transaction, is
+// forgotten (ProducerStateManager.removeExpiredProducers), so its next
+// batch is a new producer's, accepted at any sequence
+// (ProducerAppendInfo.checkSequence); one with an open transaction is
+// kept. The expiry holds across a restart, as Kafka's snapshot load drops
+// expired producers (ProducerStateManager.loadFromSnapshot).
+func TestProducerStateExpires(t *testing.T) {
+	var cfg Config
+	if err := cfg.Set("producer.id.expiration.ms", "3600000"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg.DataDir = dir
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("idem", 1)
+	c.createTopic("tx", 1)
+	_, idle, _ := c.initProducerID(nil, -1, -1)
+	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 0, 3)); code != codeNone {
+		t.Fatal(code)
+	}
+	_, txn, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", txn, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(txn, epoch, 0, 3)); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.logs.ExpireProducers(time.Now().Add(2 * time.Hour))
+	if tb.producerKnown("idem", idle) {
+		t.Error("an idle producer is kept past producer.id.expiration.ms")
+	}
+	if !tb.producerKnown("tx", txn) {
+		t.Error("a producer with an open transaction expired")
+	}
+	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 9, 1)); code != codeNone {
+		t.Errorf("the expired producer's next batch: %d, want NONE (a new producer)", code)
+	}
+	if code, _ := c.produce("tx", 0, txnBatch(txn, epoch, 9, 1)); code != codeOutOfOrderSequenceNumber {
+		t.Errorf("a gap in an open transaction: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", code)
+	}
+
+	// A producer whose batches are older than the expiration is not
+	// brought back by the restart's replay of the log.
+	_, old, _ := c.initProducerID(nil, -1, -1)
+	if code, _ := c.produce("idem", 0, idempotentBatchAt(old, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.stop()
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	if tb.producerKnown("idem", old) {
+		t.Error("after a restart: a producer idle past producer.id.expiration.ms is back")
+	}
+	if !tb.producerKnown("idem", idle) {
+		t.Error("after a restart: a producer that wrote since its expiry is gone")
+	}
+	if code, _ := c.produce("idem", 0, idempotentBatch(old, 0, 7, 1)); code != codeNone {
+		t.Errorf("after a restart, the expired producer's next batch: %d, want NONE", code)
+	}
+	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 12, 1)); code != codeOutOfOrderSequenceNumber {
+		t.Errorf("after a restart, a gap of a live producer: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", code)
+	}
+}
+
+// TestProducerStateExpiryRuns: Serve looks for expired producers every
+// producer.id.expiration.check.interval.ms.
+func TestProducerStateExpiryRuns(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Millisecond, ProducerIDExpirationCheckInterval: 10 * time.Millisecond})
+	c := dial(t, tb.addr)
+	c.createTopic("idem", 1)
+	_, pid, _ := c.initProducerID(nil, -1, -1)
+	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 1)); code != codeNone {
+		t.Fatal(code)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for tb.producerKnown("idem", pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("producer not expired after 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestProducerStateExpiryReplay: a restart replays a producer's batches
+// from before and after its expiry as the broker saw them: the batch that
+// followed the expiry started the producer anew, so a batch of before it
+// is not taken for a duplicate after the restart either.
+func TestProducerStateExpiryReplay(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Hour}
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("idem", 1)
+	_, pid, _ := c.initProducerID(nil, -1, -1)
+	old := idempotentBatchAt(pid, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())
+	if code, _ := c.produce("idem", 0, old); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.logs.ExpireProducers(time.Now())
+	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 5)); code != codeNone {
+		t.Fatalf("first batch after the expiry: %d", code)
+	}
+	for run := range 2 {
+		if run == 1 {
+			tb.stop()
+			tb = startBrokerWith(t, cfg)
+			c = dial(t, tb.addr)
+		}
+		if code, _ := c.produce("idem", 0, old); code != codeOutOfOrderSequenceNumber {
+			t.Errorf("run %d: the batch of before the expiry again: %d, want OUT_OF_ORDER_SEQUENCE_NUMBER", run, code)
+		}
+	}
+}
+
+// TestProducerMarkerOnlyAfterDeletedBatches: a restart that finds a
+// producer only by a marker, its batches before it deleted (DeleteRecords,
+// retention), does not know the producer's last sequence, which Kafka's
+// snapshot still would; the producer's next batch is accepted as it comes,
+// as ProducerAppendInfo.checkSequence accepts one whose records were all
+// deleted, and not refused for not starting at 0.
+func TestProducerMarkerOnlyAfterDeletedBatches(t *testing.T) {
+	// One batch fills a segment, so the marker starts the next one and
+	// DeleteRecords can delete the first whole.
+	cfg := Config{DataDir: t.TempDir(), SegmentBytes: int64(len(txnBatch(0, 0, 0, 3)))}
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 1)
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
+		t.Fatal(code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
+		t.Fatal(code)
+	}
+	if code, _ := c.deleteRecords("tx", 0, 3); code != codeNone {
+		t.Fatalf("DeleteRecords: %d", code)
+	}
+	tb.stop()
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	c.txnIDs = map[int64]string{pid: "app"}
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 3, 1)); code != codeNone {
+		t.Errorf("the producer's next batch after its batches were deleted and a restart: %d, want NONE", code)
 	}
 }

@@ -86,6 +86,70 @@ func codecName(c int) string {
 	return "codec " + strconv.Itoa(c)
 }
 
+// producedPartition is one partition of a Produce request, with the
+// records fields of each time the request names it, in request order.
+type producedPartition struct {
+	Index    int32
+	Mentions [][]byte
+}
+
+// producedTopic is one topic of a Produce request, named once.
+type producedTopic struct {
+	Name       string
+	Partitions []producedPartition
+}
+
+// produceTopicsOnce folds the topics and partitions a Produce request
+// names more than once into one entry each, in the order of their first
+// mention. KafkaApis.handleProduceRequest keys what it appends and what
+// it answers by topic partition, so a partition named twice is appended
+// once and answered once, under one entry for its topic
+// (ProduceResponse groups its answers by topic). Its maps are hash maps,
+// so its answers come in no order a client could rely on.
+func produceTopicsOnce(topics []produceTopic) []producedTopic {
+	type at struct{ topic, partition int }
+	var out []producedTopic
+	topicAt := make(map[string]int, len(topics))
+	partitionAt := map[topicPartitionKey]at{}
+	for _, t := range topics {
+		ti, ok := topicAt[t.Name]
+		if !ok {
+			ti = len(out)
+			topicAt[t.Name] = ti
+			out = append(out, producedTopic{Name: t.Name, Partitions: make([]producedPartition, 0, len(t.PartitionData))})
+		}
+		for _, p := range t.PartitionData {
+			key := topicPartitionKey{t.Name, p.Index}
+			a, ok := partitionAt[key]
+			if !ok {
+				a = at{ti, len(out[ti].Partitions)}
+				partitionAt[key] = a
+				out[ti].Partitions = append(out[ti].Partitions, producedPartition{Index: p.Index})
+			}
+			seen := &out[a.topic].Partitions[a.partition]
+			seen.Mentions = append(seen.Mentions, p.Records)
+		}
+	}
+	return out
+}
+
+// batch checks each mention's records field (producedBatch) and returns
+// the batch of the last good one, or nil, and the refusal of the last
+// malformed one, or NONE. Kafka keeps the two in separate maps keyed by
+// partition, so that the last good batch is appended and the last
+// refusal answered, merged over the append's result
+// (KafkaApis.handleProduceRequest).
+func (p producedPartition) batch(v int16) (batch []byte, refusal int16) {
+	for _, records := range p.Mentions {
+		if b, code := producedBatch(records, v); code != codeNone {
+			refusal = code
+		} else {
+			batch = b
+		}
+	}
+	return batch, refusal
+}
+
 // producedBatch is ProduceRequest.validateRecords, which Kafka runs on
 // each partition's records field before anything else: from v3 on, a
 // producer sends exactly one record batch per partition, of magic 2, and

@@ -39,8 +39,11 @@ func createCompacted(t *testing.T, ctx context.Context, addr, topic string, segm
 // produceVersions produces versions values of each of keys keys, version
 // by version, then a large record of key rollKey that rolls the segment,
 // so that every version is in a closed segment. It records each key's
-// latest value in latest.
-func produceVersions(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, keys, versions int, rollKey string, latest map[string]string) {
+// latest value in latest. segmentBytes is the topic's segment.bytes: the
+// roll record's batch is a little smaller, since the broker refuses a
+// batch larger than a segment (RECORD_LIST_TOO_LARGE), as Kafka does, and
+// large enough that it never fits beside a batch of versions.
+func produceVersions(t *testing.T, ctx context.Context, cl *kgo.Client, topic string, segmentBytes, keys, versions int, rollKey string, latest map[string]string) {
 	t.Helper()
 	for v := range versions {
 		var rs []*kgo.Record
@@ -52,7 +55,7 @@ func produceVersions(t *testing.T, ctx context.Context, cl *kgo.Client, topic st
 		produceSync(t, ctx, cl, rs...)
 	}
 	// Random bytes, so that no codec shrinks the record below a segment.
-	rollBytes := make([]byte, 8<<10)
+	rollBytes := make([]byte, segmentBytes-256) // 256: more than a batch's and a record's overhead
 	rand.Read(rollBytes)
 	roll := string(rollBytes)
 	produceSync(t, ctx, cl, &kgo.Record{Topic: topic, Key: []byte(rollKey), Value: []byte(roll)})
@@ -131,7 +134,7 @@ func TestCompactionFranz(t *testing.T) {
 			createCompacted(t, ctx, addr, "table", 2048)
 			cl := newClient(t, addr, append(tc.codec, kgo.ProducerLinger(0))...)
 			want := map[string]string{}
-			produceVersions(t, ctx, cl, "table", 50, 20, "roll", want)
+			produceVersions(t, ctx, cl, "table", 2048, 50, 20, "roll", want)
 
 			var err error
 			for ctx.Err() == nil {
@@ -155,7 +158,7 @@ func TestCompactionReadByOtherClients(t *testing.T) {
 	addr, _ := startBrokerWith(t, t.TempDir(), kafka.Config{CleanerBackoff: 50 * time.Millisecond})
 	createCompacted(t, ctx, addr, "table", 2048)
 	want := map[string]string{}
-	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 30, 20, "roll", want)
+	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 2048, 30, 20, "roll", want)
 	var err error
 	for ctx.Err() == nil {
 		if err = onePerKey(readCompacted(t, ctx, addr, "table"), want); err == nil {
@@ -223,7 +226,9 @@ func TestCleanerCrash(t *testing.T) {
 	// the second.
 	flags := []string{"-c", "log.cleaner.backoff.ms=20", "-c", "log.cleaner.io.max.bytes.per.second=400000", "-log-level", "debug"}
 	b := startChild(t, bin, dir, flags...)
-	createCompacted(t, ctx, b.addr, "table", 4096)
+	// 8 KiB segments: a round's batch of 200 versions is about 6 KiB, and
+	// a batch larger than a segment would be refused.
+	createCompacted(t, ctx, b.addr, "table", 8192)
 	swaps := 0
 	want := map[string]string{}
 	for round, ms := range []int{0, 200, 450, 550, 650, 750, 850, 1000} {
@@ -234,7 +239,7 @@ func TestCleanerCrash(t *testing.T) {
 		setPolicy(t, ctx, cl, "table", "delete")
 		// Each round's roll record has a key of its own, so the one
 		// before stays in the log as the only record of its key.
-		produceVersions(t, ctx, cl, "table", 200, 20, fmt.Sprint("roll-", round), want)
+		produceVersions(t, ctx, cl, "table", 8192, 200, 20, fmt.Sprint("roll-", round), want)
 		from := len(b.log())
 		setPolicy(t, ctx, cl, "table", "compact")
 		cl.Close()

@@ -358,8 +358,10 @@ func loadMixed(t *testing.T, ctx context.Context, b *childBroker, st *mixedState
 	var once sync.Once
 	run := func(f func()) { wg.Add(1); go func() { defer wg.Done(); f() }() }
 	run(func() { // idempotent produces
+		// Batches stay below the topic's 4 KiB segments, since a batch
+		// larger than a segment is refused (RECORD_LIST_TOO_LARGE).
 		cl, err := kgo.NewClient(kgo.SeedBrokers(b.addr), kgo.DefaultProduceTopic("mixed"), kgo.ProducerLinger(0),
-			kgo.RecordDeliveryTimeout(3*time.Second))
+			kgo.RecordDeliveryTimeout(3*time.Second), kgo.ProducerBatchMaxBytes(2048))
 		if err != nil {
 			return
 		}

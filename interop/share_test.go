@@ -516,7 +516,7 @@ func TestShareGroupCompacted(t *testing.T) {
 	addr, _ := startBrokerWith(t, t.TempDir(), kafka.Config{CleanerBackoff: 50 * time.Millisecond})
 	createCompacted(t, ctx, addr, "table", 2048)
 	want := map[string]string{}
-	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 30, 20, "roll", want)
+	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 2048, 30, 20, "roll", want)
 	var err error
 	for ctx.Err() == nil {
 		if err = onePerKey(readCompacted(t, ctx, addr, "table"), want); err == nil {

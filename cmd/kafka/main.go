@@ -120,7 +120,7 @@ func parseFlags(args []string) (*flags, error) {
 	f.partitions = fs.Int("partitions", 1, "partitions of auto-created topics (num.partitions)")
 	f.noAuto = fs.Bool("no-auto-create", false, "do not create topics on first use (auto.create.topics.enable=false)")
 	f.nodeID = fs.Int("node-id", 0, "broker id reported in Metadata (node.id)")
-	f.segment = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes)")
+	f.segment = fs.Int64("segment-bytes", 1<<30, "segment file size before a roll, for topics without segment.bytes (log.segment.bytes, which must be at least 1 MiB; this flag may be smaller, for tests)")
 	f.fsync = fs.String("fsync", "never", "when to fsync appended records: never, always (before acknowledging a produce), or an interval such as 1s")
 	f.retCheck = fs.Duration("retention-check-interval", 5*time.Minute, "how often old segments are checked for deletion (log.retention.check.interval.ms)")
 	f.joinDelay = fs.Duration("group-initial-rebalance-delay", 100*time.Millisecond, "how long a new group waits for more members (group.initial.rebalance.delay.ms); negative for none")
