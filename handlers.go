@@ -1084,10 +1084,8 @@ const maxFetchBytes = 55 << 20
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether it must be answered now
 // whatever MinBytes says: a partition had an error, or a read came from a
-// segment older than its end (partitionLog.OnOlderSegment). A partition
-// the authorizer refused is an error that does not hurry the answer,
-// unless all were refused: Kafka leaves such partitions out of the read,
-// and answers at once only when nothing is left to read.
+// segment older than its end (partitionLog.OnOlderSegment). Refused
+// partitions hurry it only if all were refused, as in KafkaApis.
 func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
@@ -1190,8 +1188,7 @@ func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartit
 }
 
 // fetchedTopic finds a fetched topic by id from v13 on and by name
-// before, with the error code for one that is not there or that denied,
-// the authorizer's verdict (nil without one), refuses.
+// before, with the error code for one that is missing or denied refuses.
 func (b *Broker) fetchedTopic(ft fetchTopic, v int16, denied func(string) bool) (*topicLog, int16) {
 	if v >= 13 {
 		return readable(b.logs.TopicByID(ft.TopicID), "", codeUnknownTopicID, denied)
