@@ -613,3 +613,21 @@ func TestFetchOfRefusedPartitionsOnlyIsAnsweredAtOnce(t *testing.T) {
 		t.Errorf("answer %+v", resp.Responses)
 	}
 }
+
+// TestSuperUsersParsedAsKafka: super.users is split at semicolons and
+// each principal trimmed, whether set by name or by the -super-users
+// flag's path through Config.Set, and a principal without a colon is a
+// configuration error, as StandardAuthorizer.getConfiguredSuperUsers
+// parses them (SecurityUtils.parseKafkaPrincipal).
+func TestSuperUsersParsedAsKafka(t *testing.T) {
+	var c Config
+	if err := c.Set("super.users", "User:admin; User:ops ;"); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.Security.SuperUsers) != "[User:admin User:ops]" {
+		t.Errorf("super users %q", c.Security.SuperUsers)
+	}
+	if err := c.Set("super.users", "User:admin;ops"); err == nil || !strings.Contains(err.Error(), "principalType:principalName") {
+		t.Errorf("a principal without a colon: error %v", err)
+	}
+}
