@@ -1178,16 +1178,20 @@ func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
 // (ConfigAdminManager and KafkaApis.configsAuthorizationApiError). It
 // returns the error along with the decision so that the check and the
 // completion, which run at different times, agree on it. Broker and
-// broker-logger resources have no ACLs of their own: they are the
-// cluster's.
+// broker-logger resources, and client-metrics subscriptions, have no
+// ACLs of their own: they are the cluster's. A type Kafka does not know
+// is refused as invalid before any ACL is asked, so it passes here, to
+// the handler's INVALID_REQUEST.
 func configResourceCheck(a *access, op, resType int8, name string) (int16, bool) {
 	switch resType {
 	case resourceTopic:
 		return codeTopicAuthorizationFailed, a.may(op, resTopic, name)
 	case resourceGroup:
 		return codeGroupAuthorizationFailed, a.may(op, resGroup, name)
+	case resourceBroker, resourceBrokerLogger, resourceClientMetrics:
+		return codeClusterAuthorizationFailed, a.mayCluster(op)
 	}
-	return codeClusterAuthorizationFailed, a.mayCluster(op)
+	return codeNone, true
 }
 
 // DescribeConfigs: DESCRIBE_CONFIGS per resource, which an ALLOW of

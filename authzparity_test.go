@@ -631,3 +631,20 @@ func TestSuperUsersParsedAsKafka(t *testing.T) {
 		t.Errorf("a principal without a colon: error %v", err)
 	}
 }
+
+// TestConfigsOfAnUnknownResourceTypeAreInvalidNotDenied: a config
+// resource of a type Kafka does not know is refused as invalid before
+// any ACL is asked (KafkaApis.handleDescribeConfigsRequest,
+// ConfigAdminManager.preprocess), not taken for the cluster and refused
+// CLUSTER_AUTHORIZATION_FAILED.
+func TestConfigsOfAnUnknownResourceTypeAreInvalidNotDenied(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	dc := ab.as("User:alice", 32, 4, &describeConfigsRequest{Resources: []describeConfigsResource{{ResourceType: 99, ResourceName: "x"}}}).(*describeConfigsResponse)
+	if len(dc.Results) != 1 || dc.Results[0].ErrorCode != codeInvalidRequest {
+		t.Errorf("DescribeConfigs of type 99: %+v", dc.Results)
+	}
+	iac := ab.as("User:alice", 44, 1, &incrementalAlterConfigsRequest{Resources: []incrementalAlterConfigsResource{{ResourceType: 99, ResourceName: "x", Configs: []incrementalAlterableConfig{}}}}).(*alterConfigsResponse)
+	if len(iac.Responses) != 1 || iac.Responses[0].ErrorCode != codeInvalidRequest {
+		t.Errorf("IncrementalAlterConfigs of type 99: %+v", iac.Responses)
+	}
+}
