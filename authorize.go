@@ -1525,11 +1525,12 @@ func describeAclsDenied() response {
 // same errors come back.
 
 // ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed
-// topic, for the reason ConsumerGroupHeartbeat checks topics.
+// topic, for the reason ConsumerGroupHeartbeat checks topics; the
+// group's refusal has no message, as there.
 func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*shareGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
 	}
 	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
 		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
@@ -1537,7 +1538,8 @@ func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	return nil, nil
 }
 
-// ShareGroupDescribe: DESCRIBE per group, as ConsumerGroupDescribe.
+// ShareGroupDescribe: DESCRIBE per group, as ConsumerGroupDescribe, a
+// denied group answered with the code and no message.
 func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
 	req := r.(*shareGroupDescribeRequest)
 	var denied []string
@@ -1550,7 +1552,7 @@ func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
 			}
 		}
 		for _, g := range denied {
-			resp.Groups = append(resp.Groups, shareDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+			resp.Groups = append(resp.Groups, shareDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 		}
 	}
 }

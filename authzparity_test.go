@@ -562,9 +562,10 @@ func TestACLHostsAsJavaWritesIPv6(t *testing.T) {
 }
 
 // TestConsumerGroupRefusalsCarryNoMessage: ConsumerGroupHeartbeat and
-// ConsumerGroupDescribe refuse a group with GROUP_AUTHORIZATION_FAILED
-// and no message, as KafkaApis sends them (the code says it all; Kafka
-// sets no message where it would only repeat the code's own).
+// ConsumerGroupDescribe, and their share-group twins, refuse a group
+// with GROUP_AUTHORIZATION_FAILED and no message, as KafkaApis sends
+// them (the code says it all; Kafka sets no message where it would only
+// repeat the code's own).
 func TestConsumerGroupRefusalsCarryNoMessage(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
 	hb := ab.as("User:alice", 68, 0, &consumerGroupHeartbeatRequest{GroupID: "g", MemberEpoch: 0, RebalanceTimeoutMs: 1000, SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}).(*consumerGroupHeartbeatResponse)
@@ -574,6 +575,14 @@ func TestConsumerGroupRefusalsCarryNoMessage(t *testing.T) {
 	d := ab.as("User:alice", 69, 0, &consumerGroupDescribeRequest{GroupIDs: []string{"g"}}).(*consumerGroupDescribeResponse)
 	if len(d.Groups) != 1 || d.Groups[0].ErrorCode != codeGroupAuthorizationFailed || d.Groups[0].ErrorMessage != nil {
 		t.Errorf("ConsumerGroupDescribe: %+v", d.Groups)
+	}
+	shb := ab.as("User:alice", 76, 1, &shareGroupHeartbeatRequest{GroupID: "g", MemberID: "m", SubscribedTopicNames: []string{"t"}}).(*shareGroupHeartbeatResponse)
+	if shb.ErrorCode != codeGroupAuthorizationFailed || shb.ErrorMessage != nil {
+		t.Errorf("ShareGroupHeartbeat: %d %q", shb.ErrorCode, deref(shb.ErrorMessage))
+	}
+	sd := ab.as("User:alice", 77, 1, &shareGroupDescribeRequest{GroupIDs: []string{"g"}}).(*shareGroupDescribeResponse)
+	if len(sd.Groups) != 1 || sd.Groups[0].ErrorCode != codeGroupAuthorizationFailed || sd.Groups[0].ErrorMessage != nil {
+		t.Errorf("ShareGroupDescribe: %+v", sd.Groups)
 	}
 }
 
