@@ -1215,11 +1215,17 @@ func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 }
 
 // AlterConfigs: ALTER_CONFIGS per resource, each answered on its own so
-// that one denied topic does not stop the others' changes.
+// that one denied topic does not stop the others' changes. The legacy
+// API knows no broker loggers, and refuses one as malformed.
 func checkAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*alterConfigsRequest)
-	return nil, checkAlterConfigResources(a, &req.Resources, func(res alterConfigsResource) (int8, string) {
-		return res.ResourceType, res.ResourceName
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res alterConfigsResource) (int8, string, bool) {
+		names := make([]string, len(res.Configs))
+		for i, c := range res.Configs {
+			names[i] = c.Name
+		}
+		malformed := checkAlteration(names, func(i int) bool { return res.Configs[i].Value == nil }) != nil
+		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger
 	})
 }
 
@@ -1228,33 +1234,41 @@ func checkAlterConfigs(a *access, r request) (response, func(response)) {
 // share alterConfigsResourceResponse.
 func checkIncrementalAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*incrementalAlterConfigsRequest)
-	return nil, checkAlterConfigResources(a, &req.Resources, func(res incrementalAlterConfigsResource) (int8, string) {
-		return res.ResourceType, res.ResourceName
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res incrementalAlterConfigsResource) (int8, string, bool) {
+		names := make([]string, len(res.Configs))
+		for i, c := range res.Configs {
+			names[i] = c.Name
+		}
+		null := func(i int) bool { return res.Configs[i].Value == nil && res.Configs[i].ConfigOperation != opDelete }
+		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil
 	})
 }
 
 // checkAlterConfigResources takes the resources the principal may not
 // alter out of *resources, and returns the completion that answers them
 // in the alterConfigsResponse both alter APIs share. key reads a
-// resource's type and name, which the two request types hold alike. A
-// resource given twice is left to the handler, which refuses it before
-// anything else, as ConfigAdminManager.preprocess does.
-func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string)) func(response) {
+// resource's type and name, which the two request types hold alike, and
+// whether it is malformed: ConfigAdminManager.preprocess refuses, on the
+// broker and before the controller asks the authorizer, a config named
+// twice, a value missing and a type the API does not know. Those, and a
+// resource given twice, are left to the handler, which refuses them
+// first too.
+func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string, bool)) func(response) {
 	type resource struct {
 		typ  int8
 		name string
 	}
 	var denied []R
-	once := onceIn(*resources, func(res R) resource { typ, name := key(res); return resource{typ, name} })
+	once := onceIn(*resources, func(res R) resource { typ, name, _ := key(res); return resource{typ, name} })
 	*resources, denied = split(*resources, func(res R) bool {
-		typ, name := key(res)
+		typ, name, malformed := key(res)
 		_, ok := configResourceCheck(a, aclAlterConfigs, typ, name)
-		return ok || !once(res)
+		return ok || malformed || !once(res)
 	})
 	return func(r response) {
 		resp := r.(*alterConfigsResponse)
 		for _, res := range denied {
-			typ, name := key(res)
+			typ, name, _ := key(res)
 			code, _ := configResourceCheck(a, aclAlterConfigs, typ, name)
 			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: typ, ResourceName: name})
 		}

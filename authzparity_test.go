@@ -657,3 +657,26 @@ func TestConfigsOfAnUnknownResourceTypeAreInvalidNotDenied(t *testing.T) {
 		t.Errorf("IncrementalAlterConfigs of type 99: %+v", iac.Responses)
 	}
 }
+
+// TestMalformedConfigAlterationsAreInvalidBeforeDenied: what
+// ConfigAdminManager.preprocess refuses (a config named twice, a null
+// value, a broker logger in the legacy AlterConfigs) is INVALID_REQUEST
+// whatever the ACLs, since Kafka checks it on the broker before the
+// controller asks the authorizer.
+func TestMalformedConfigAlterationsAreInvalidBeforeDenied(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	set := incrementalAlterableConfig{Name: "retention.ms", Value: ptr("1000")}
+	iac := ab.as("User:alice", 44, 1, &incrementalAlterConfigsRequest{Resources: []incrementalAlterConfigsResource{{ResourceType: resourceTopic, ResourceName: "orders", Configs: []incrementalAlterableConfig{set, set}}}}).(*alterConfigsResponse)
+	if r := iac.Responses[0]; r.ErrorCode != codeInvalidRequest || deref(r.ErrorMessage) != "Error due to duplicate config keys" {
+		t.Errorf("IncrementalAlterConfigs, a key twice: %d %q", r.ErrorCode, deref(r.ErrorMessage))
+	}
+	ac := ab.as("User:alice", 33, 2, &alterConfigsRequest{Resources: []alterConfigsResource{
+		{ResourceType: resourceTopic, ResourceName: "orders", Configs: []alterableConfig{{Name: "retention.ms"}}},
+		{ResourceType: resourceBrokerLogger, ResourceName: "0", Configs: []alterableConfig{}},
+	}}).(*alterConfigsResponse)
+	for _, r := range ac.Responses {
+		if r.ErrorCode != codeInvalidRequest {
+			t.Errorf("AlterConfigs of %d %q: %d %q, want INVALID_REQUEST", r.ResourceType, r.ResourceName, r.ErrorCode, deref(r.ErrorMessage))
+		}
+	}
+}
