@@ -927,7 +927,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	// parsed: the connection closes as for a malformed frame.
 	if v, ok := req.(interface{ malformed() error }); ok {
 		if err := v.malformed(); err != nil {
-			return fmt.Errorf("kafka: %s v%d: %w", api.name, h.APIVersion, err)
+			return fmt.Errorf("%s v%d: %w", api.name, h.APIVersion, err)
 		}
 	}
 	if h.trailingBytes > 0 {
