@@ -994,23 +994,25 @@ func checkDeleteTopics(a *access, r request) (response, func(response)) {
 		}
 	}
 	var denied []deletableTopicResult
-	// refuse decides one entry, named or by id, and reports whether it
-	// goes on to the handler.
+	// refuse decides one entry, named (id zero) or by id, and reports
+	// whether it was refused, and so is to be taken out of the request.
 	refuse := func(name string, id uuid) bool {
 		if name == "" || names[name] > 1 || ids[id] > 1 || a.may(aclDelete, resTopic, name) {
 			return false
 		}
 		describable := a.may(aclDescribe, resTopic, name)
+		res := deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)}
 		switch {
-		case id != (uuid{}) && describable:
-			denied = append(denied, deletableTopicResult{Name: ptr(name), TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Topic authorization failed.")})
 		case id != (uuid{}):
-			denied = append(denied, deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Topic authorization failed.")})
+			if describable {
+				res.Name = ptr(name)
+			}
 		case !describable || a.b.logs.Topic(name) != nil:
-			denied = append(denied, deletableTopicResult{Name: ptr(name), ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Topic authorization failed.")})
+			res.Name = ptr(name)
 		default:
-			return false
+			return false // UNKNOWN_TOPIC_OR_PARTITION, from the handler
 		}
+		denied = append(denied, res)
 		return true
 	}
 	req.TopicNames = slices.DeleteFunc(req.TopicNames, func(n string) bool { return refuse(n, uuid{}) })
