@@ -633,9 +633,10 @@ func checkProduce(a *access, r request) (response, func(response)) {
 // Since v15 (KIP-903) the replica id travels in ReplicaState instead of
 // ReplicaID, so either one marks a follower.
 //
-// Fetch is the one API whose check the handler applies: an incremental
-// fetch reads the partitions of its session, which the request does not
-// name, and Kafka authorizes each of them on every fetch. So a READ
+// Fetch's check is applied by its handler (fetchRequest.denied): an
+// incremental fetch reads the partitions of its session, which the
+// request does not name, and Kafka authorizes each of them on every
+// fetch. So a READ
 // revoked mid-session stops the records at the next fetch, and a
 // partition denied when the session opened stays in it, answered with
 // the error each time, until READ is granted and its records flow
@@ -655,8 +656,8 @@ func checkFetch(a *access, r request) (response, func(response)) {
 }
 
 // readable is fetchedTopic's answer once the authorizer has had its say:
-// a topic denied says it may not be read is refused whether or not it
-// exists, so that the answer does not tell; an id that names no topic
+// a topic that denied refuses is refused whether or not it exists, so
+// that the answer does not tell; an id that names no topic
 // (name "" and topic nil) stays UNKNOWN_TOPIC_ID, which tells nothing
 // the client did not send (KafkaApis.handleFetchRequest checks in that
 // order).
