@@ -890,6 +890,14 @@ type describeTopicPartitionsRequest struct {
 	// broker lowers it to maxDescribePartitions.
 	ResponsePartitionLimit int32
 	Cursor                 *topicPartitionsCursor
+
+	// hidden is not on the wire: set by the authorizer's check
+	// (checkDescribeTopicPartitions), it reports the topics a request
+	// for every topic must not list. It travels with the request because
+	// pages are cut from the topics listed, so hidden ones must be gone
+	// before the page is, or they would shorten it and the cursor could
+	// name one. Nil hides nothing.
+	hidden func(topic string) bool
 }
 
 type describeTopicPartitionsRequestTopic struct {
@@ -1016,7 +1024,9 @@ func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestC
 	var names []string
 	if all {
 		for _, t := range b.logs.Topics() {
-			names = append(names, t.Name)
+			if req.hidden == nil || !req.hidden(t.Name) {
+				names = append(names, t.Name)
+			}
 		}
 	} else {
 		for _, t := range req.Topics {

@@ -88,7 +88,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -1004,16 +1003,13 @@ func (c *coordinator) propagateAssignment(g *group, code int16) {
 func (rc *requestContext) clientID() string { return deref(rc.header.ClientID) }
 
 // clientHost is the client's address as Kafka reports it in
-// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1".
+// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1", or
+// "/0:0:0:0:0:0:0:1" for ::1 (hostAddress).
 func (rc *requestContext) clientHost() string {
-	if rc.conn == nil {
-		return ""
+	if host := rc.hostAddress(); host != "" {
+		return "/" + host
 	}
-	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
-	if err != nil {
-		return ""
-	}
-	return "/" + host
+	return ""
 }
 
 // newMemberID makes a member id as Kafka does: the client id (or, for a

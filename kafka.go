@@ -923,6 +923,13 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	// A few requests Kafka refuses as it builds them from bytes that
+	// parsed: the connection closes as for a malformed frame.
+	if v, ok := req.(interface{ malformed() error }); ok {
+		if err := v.malformed(); err != nil {
+			return fmt.Errorf("%s v%d: %w", api.name, h.APIVersion, err)
+		}
+	}
 	if h.trailingBytes > 0 {
 		c.broker.log.Debug("ignoring bytes after request body", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "bytes", h.trailingBytes)
 	}

@@ -487,9 +487,13 @@ var brokerSettings = []brokerSetting{
 	{name: "super.users", typ: configTypeList, doc: "Principals, such as User:admin, that the authorizer allows everything; separated by semicolons.",
 		get: func(c *Config) string { return strings.Join(c.Security.SuperUsers, ";") },
 		set: func(c *Config, v string) error {
+			// Each is trimmed and must be TYPE:NAME, or Kafka refuses to
+			// start (StandardAuthorizer.getConfiguredSuperUsers).
 			c.Security.SuperUsers = nil
 			for u := range strings.SplitSeq(v, ";") {
-				if u = strings.TrimSpace(u); u != "" {
+				if u = strings.TrimSpace(u); u != "" && !strings.Contains(u, ":") {
+					return fmt.Errorf("expected a string in format principalType:principalName but got %s", u)
+				} else if u != "" {
 					c.Security.SuperUsers = append(c.Security.SuperUsers, u)
 				}
 			}

@@ -1588,9 +1588,10 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 			if id == "" {
 				code = codeInvalidRequest // TransactionCoordinator.handleDescribeTransactions
 			}
+			// Only the id and the error: the rest keeps the schema's
+			// defaults, 0 and "", as the coordinator leaves them.
 			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{
-				ErrorCode: code, TransactionalID: id, TransactionState: "",
-				TransactionStartTimeMs: -1, ProducerID: -1, ProducerEpoch: -1, Topics: []describedTransactionTopic{}})
+				ErrorCode: code, TransactionalID: id, Topics: []describedTransactionTopic{}})
 			continue
 		}
 		d := describedTransaction{
