@@ -153,6 +153,7 @@ const (
 	codeInvalidRecordState       int16 = 121
 	codeShareSessionNotFound     int16 = 122
 	codeInvalidShareSessionEpoch int16 = 123
+	codeShareSessionLimitReached int16 = 133
 )
 
 // errorCode maps an error from the log to the code a client expects. The

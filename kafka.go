@@ -1338,6 +1338,17 @@ type Config struct {
 	ShareSessionTimeout    time.Duration
 	ShareHeartbeatInterval time.Duration
 
+	// ShareGroupMaxSize is the most members a share group may have; the
+	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
+	// (group.share.max.size, default 200, as in Kafka: 1 to 1000).
+	ShareGroupMaxSize int32
+
+	// ShareMaxSessions is how many share sessions the broker keeps at once
+	// (group.share.max.share.sessions, default 2000); a ShareFetch that
+	// would open one more waits out its MaxWaitMs and gets
+	// SHARE_SESSION_LIMIT_REACHED (sharefetch.go).
+	ShareMaxSessions int32
+
 	// ShareRecordLockDuration is how long a share group member holds the
 	// records it fetched before they go to another
 	// (group.share.record.lock.duration.ms, default 30s; a group may set
@@ -1482,6 +1493,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.ConsumerHeartbeatInterval, 5*time.Second)
 	setDefault(&c.ShareSessionTimeout, 45*time.Second)
 	setDefault(&c.ShareHeartbeatInterval, 5*time.Second)
+	setDefault(&c.ShareGroupMaxSize, 200)
+	setDefault(&c.ShareMaxSessions, 2000)
 	setDefault(&c.ShareRecordLockDuration, defaultShareLimits.lockDuration)
 	setDefault(&c.ShareDeliveryCountLimit, defaultShareLimits.deliveryLimit)
 	setDefault(&c.SharePartitionMaxRecordLocks, int32(defaultShareLimits.maxLocks))

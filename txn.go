@@ -1424,6 +1424,17 @@ func (m *txnOffsetCommitResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// txnCommitGroupCode is what the group says of a TxnOffsetCommit:
+// GROUP_ID_NOT_FOUND for a share group's id, which holds no committed
+// offsets (ShareGroup.validateOffsetCommit, as for OffsetCommit), and
+// otherwise whether the member may commit.
+func (b *Broker) txnCommitGroupCode(req *txnOffsetCommitRequest) int16 {
+	if b.shares.exists(req.GroupID) {
+		return codeGroupIDNotFound
+	}
+	return b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID)
+}
+
 func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*txnOffsetCommitRequest)
 	resp := &txnOffsetCommitResponse{Topics: make([]txnOffsetCommitResponseTopic, len(req.Topics))}
@@ -1471,7 +1482,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 		}
 		return all(codeInvalidTxnState)
 	}
-	if code := b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID); code != codeNone {
+	if code := b.txnCommitGroupCode(req); code != codeNone {
 		return all(code)
 	}
 	was := slices.Clone(m.Offsets) // put back if the state file does not take them
