@@ -182,51 +182,116 @@ func patternCovers(a acl, name string) bool {
 	return false
 }
 
-// invalid reports what is wrong with a filter, "" if nothing: Kafka
-// refuses UNKNOWN in any field (AclBindingFilter.findIndefiniteField),
-// and the client gets INVALID_REQUEST with the message, since such a
-// filter comes from a client newer or buggier than the broker.
+// invalid reports what is wrong with a DeleteAcls filter, "" if
+// nothing: a code Kafka does not know, in the words of
+// AclControlManager.validateFilter. (A DescribeAcls filter is not
+// checked: Kafka matches it as it is, and a code it does not know
+// matches nothing.) The UNKNOWN code 0 never gets here: Kafka refuses it
+// while parsing the request (unknownACLCode).
 func (f aclFilter) invalid() string {
 	switch {
-	case f.ResourceType < resAny || f.ResourceType > resUser:
-		return fmt.Sprintf("invalid resource type %d", f.ResourceType)
-	case f.PatternType < patternAny || f.PatternType > patternPrefixed:
-		return fmt.Sprintf("invalid pattern type %d", f.PatternType)
-	case f.Operation < aclAny || f.Operation > aclDescribeTokens:
-		return fmt.Sprintf("invalid operation %d", f.Operation)
-	case f.Permission < permissionAny || f.Permission > permissionAllow:
-		return fmt.Sprintf("invalid permission type %d", f.Permission)
+	case f.ResourceType < resAny || f.ResourceType > resUser || f.PatternType < patternAny || f.PatternType > patternPrefixed:
+		return "Unknown patternFilter."
+	case f.Operation < aclAny || f.Operation > aclDescribeTokens || f.Permission < permissionAny || f.Permission > permissionAllow:
+		return "Unknown entryFilter."
 	}
 	return ""
 }
 
-// invalid reports what is wrong with an ACL to be created, "" if nothing,
-// as Kafka's AclControlManager.validateNewAcl. The messages are Kafka's,
-// because kafka-acls.sh and the Admin client show them to the user as
-// they come; the order of the checks decides which one a bad ACL gets.
+// errUnknownACLCode is the UNKNOWN code 0 as a resource type, pattern
+// type, operation or permission of an ACL request. Kafka's
+// DescribeAclsRequest, CreateAclsRequest and DeleteAclsRequest refuse
+// it as they are parsed, so the broker closes the connection instead
+// of answering (SocketServer's Processor); a client that knows the
+// protocol never sends it.
+var errUnknownACLCode = errors.New("kafka: an ACL request with an UNKNOWN (0) type, operation or permission")
+
+// unknownACLCode is errUnknownACLCode if any of the codes is 0, UNKNOWN.
+func unknownACLCode(codes ...int8) error {
+	if slices.Contains(codes, 0) {
+		return errUnknownACLCode
+	}
+	return nil
+}
+
+// malformed is conn.handle's check of the codes (errUnknownACLCode).
+func (m *describeAclsRequest) malformed() error {
+	return unknownACLCode(m.ResourceTypeFilter, m.PatternTypeFilter, m.Operation, m.PermissionType)
+}
+
+func (m *deleteAclsRequest) malformed() error {
+	for _, f := range m.Filters {
+		if err := f.malformed(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *createAclsRequest) malformed() error {
+	for _, c := range m.Creations {
+		if err := unknownACLCode(c.ResourceType, c.ResourcePatternType, c.Operation, c.PermissionType); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// invalid reports what is wrong with an ACL to be created, "" if nothing.
+// The checks and their messages are Kafka's, in its order:
+// AclApis.handleCreateAcls checks the CLUSTER resource's name and the
+// empty name, then AclControlManager.validateNewAcl the types, which it
+// names as Kafka's enums name them (a code Kafka does not know is
+// UNKNOWN); kafka-acls.sh and the Admin client show the message as it
+// comes. Kafka refuses nothing else: a PREFIXED kafka-cluster, an empty
+// host or a principal with an empty name is created, and, like Kafka's
+// authorizer, never matches more than it says.
+//
+// One difference is deliberate: Kafka cannot even build an ACL of type,
+// pattern, operation or permission ANY (or pattern MATCH), and its
+// handler fails the whole request with UNKNOWN_SERVER_ERROR; such a
+// creation gets the INVALID_REQUEST validateNewAcl would give it.
 func (a acl) invalid() string {
 	switch {
-	case a.ResourceType < resTopic || a.ResourceType > resUser:
-		return fmt.Sprintf("Invalid resource type %d", a.ResourceType)
-	case a.PatternType != patternLiteral && a.PatternType != patternPrefixed:
-		return fmt.Sprintf("Invalid patternType %d", a.PatternType)
-	case a.Operation < aclAll || a.Operation > aclDescribeTokens:
-		return fmt.Sprintf("Invalid operation %d", a.Operation)
-	case a.Permission != permissionAllow && a.Permission != permissionDeny:
-		return fmt.Sprintf("Invalid permissionType %d", a.Permission)
-	case a.ResourceName == "":
-		return "Resource name should not be empty"
-	case a.ResourceType == resCluster && (a.ResourceName != clusterName || a.PatternType != patternLiteral):
+	case a.ResourceType == resCluster && a.ResourceName != clusterName:
 		return "The only valid name for the CLUSTER resource is " + clusterName
-	case a.Host == "":
-		return "Host should not be empty"
+	case a.ResourceName == "":
+		return "Invalid empty resource name"
+	case a.ResourceType < resTopic || a.ResourceType > resUser:
+		return "Invalid resourceType " + enumName(resourceTypeNames, a.ResourceType)
+	case a.PatternType != patternLiteral && a.PatternType != patternPrefixed:
+		return "Invalid patternType " + enumName(patternTypeNames, a.PatternType)
+	case a.Operation < aclAll || a.Operation > aclDescribeTokens:
+		return "Invalid operation " + enumName(operationNames, a.Operation)
+	case a.Permission != permissionAllow && a.Permission != permissionDeny:
+		return "Invalid permissionType " + enumName(permissionNames, a.Permission)
 	}
 	// A principal is TYPE:NAME (KafkaPrincipal); without the colon it
-	// could never match a connection's principal.
-	if typ, name, ok := strings.Cut(a.Principal, ":"); !ok || typ == "" || name == "" {
+	// could never match a connection's principal, and Kafka's StandardAcl
+	// could not parse it.
+	if !strings.Contains(a.Principal, ":") {
 		return fmt.Sprintf("Could not parse principal from `%s` (no colon is present separating the principal type from the principal name)", a.Principal)
 	}
 	return ""
+}
+
+// The names of Kafka's ACL enums (ResourceType, PatternType, AclOperation,
+// AclPermissionType), by wire code, for the messages that name them.
+var (
+	resourceTypeNames = []string{"UNKNOWN", "ANY", "TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"}
+	patternTypeNames  = []string{"UNKNOWN", "ANY", "MATCH", "LITERAL", "PREFIXED"}
+	operationNames    = []string{"UNKNOWN", "ANY", "ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE",
+		"CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE", "CREATE_TOKENS", "DESCRIBE_TOKENS"}
+	permissionNames = []string{"UNKNOWN", "ANY", "DENY", "ALLOW"}
+)
+
+// enumName is code's name in names, UNKNOWN for a code Kafka does not
+// know, as the enums' fromCode methods read one.
+func enumName(names []string, code int8) string {
+	if code < 0 || int(code) >= len(names) {
+		return names[0]
+	}
+	return names[code]
 }
 
 // aclStore holds the ACLs and keeps them in DataDir/acls.json. Kafka keeps
@@ -341,35 +406,60 @@ func (a acl) appliesTo(principal, host string) bool {
 	return (a.Principal == principal || a.Principal == "User:*") && (a.Host == host || a.Host == "*")
 }
 
-// authorizeAnyTopic is Kafka's authorizeByResourceType for WRITE on
-// topics, which InitProducerId accepts in place of IDEMPOTENT_WRITE on
-// the cluster (KIP-679): some ALLOW could apply to some topic, and no
-// DENY covers every topic.
+// authorizeAnyTopic is Kafka's authorizeByResourceType for op on topics,
+// which InitProducerId accepts in place of IDEMPOTENT_WRITE on the
+// cluster (KIP-679): whether some topic exists that the principal may
+// write. It follows the default method of Kafka's Authorizer interface,
+// which StandardAuthorizer does not override, step by step:
+//
+//  1. A topic named "hardcode" is decided as any topic would be, so that
+//     super users, an ALLOW on every topic and
+//     allow.everyone.if.no.acl.found answer yes at once.
+//  2. Otherwise only the principal's and host's ACLs of op (or ALL) on
+//     topics count, and a DENY on the literal "*" answers no.
+//  3. An ALLOW on the literal "*" answers yes.
+//  4. Any other ALLOW answers yes unless a DENY dominates it: a DENY of
+//     the same literal name, for a literal ALLOW, or a prefixed DENY of
+//     any prefix of the ALLOW's name. A DENY on a longer prefix leaves
+//     room, though Kafka cannot know whether a topic is in it.
 func (s *security) authorizeAnyTopic(principal, host string, op int8) bool {
-	if !s.cfg.Authorizer || slices.Contains(s.cfg.SuperUsers, principal) {
+	if s.authorize(principal, host, op, resTopic, "hardcode") {
 		return true
 	}
 	s.acls.mu.RLock()
 	defer s.acls.mu.RUnlock()
-	anyTopicACL, allowed := false, false
+	deniedLiteral, deniedPrefix := map[string]bool{}, map[string]bool{}
+	var allowed []acl
 	for _, a := range s.acls.acls {
-		if a.ResourceType != resTopic {
+		if a.ResourceType != resTopic || !a.appliesTo(principal, host) || (a.Operation != op && a.Operation != aclAll) {
 			continue
 		}
-		anyTopicACL = true
-		if !a.appliesTo(principal, host) {
-			continue
-		}
-		// Only a DENY on the literal "*" covers every topic; a DENY on
-		// one topic or prefix leaves others that an ALLOW may reach.
-		if a.Permission == permissionDeny && (a.Operation == aclAll || a.Operation == op) && a.PatternType == patternLiteral && a.ResourceName == "*" {
+		every := a.PatternType == patternLiteral && a.ResourceName == "*"
+		switch {
+		case a.Permission == permissionDeny && every:
 			return false
-		}
-		if a.Permission == permissionAllow && allowImplies(a.Operation, op) {
-			allowed = true
+		case a.Permission == permissionDeny && a.PatternType == patternLiteral:
+			deniedLiteral[a.ResourceName] = true
+		case a.Permission == permissionDeny:
+			deniedPrefix[a.ResourceName] = true
+		default:
+			allowed = append(allowed, a)
 		}
 	}
-	return allowed || (!anyTopicACL && s.cfg.AllowEveryoneIfNoACLFound)
+	if slices.ContainsFunc(allowed, func(a acl) bool { return a.PatternType == patternLiteral && a.ResourceName == "*" }) {
+		return true
+	}
+	return slices.ContainsFunc(allowed, func(a acl) bool {
+		if a.PatternType == patternLiteral && deniedLiteral[a.ResourceName] {
+			return false
+		}
+		for i := 1; i <= len(a.ResourceName); i++ {
+			if deniedPrefix[a.ResourceName[:i]] {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 // supportedOperations are the operations an ACL may name for each
@@ -508,10 +598,6 @@ func (b *Broker) handleDescribeAcls(ctx context.Context, rc *requestContext, r r
 		return resp
 	}
 	f := req.filter()
-	if msg := f.invalid(); msg != "" {
-		resp.ErrorCode, resp.ErrorMessage = codeInvalidRequest, ptr(msg)
-		return resp
-	}
 	// Resources are grouped in the order their first ACL was created,
 	// which keeps the listing stable from one call to the next.
 	b.sec.acls.mu.RLock()
@@ -640,9 +726,10 @@ func (b *Broker) handleCreateAcls(ctx context.Context, rc *requestContext, r req
 //	v2: flexible
 //	v3: the USER resource type
 //
-// Each filter deletes every ACL it matches and lists them. Filters are
-// applied in order to what the earlier ones left, so an ACL matched by
-// two filters is listed under the first only.
+// Each filter deletes every ACL it matches and lists them. Every filter
+// is matched against the ACLs as they were before the request, so an ACL
+// two filters match is listed under both and deleted once, as Kafka's
+// AclControlManager.deleteAcls answers.
 type deleteAclsRequest struct {
 	Filters []deleteAclsFilter
 }
@@ -730,16 +817,15 @@ func (b *Broker) handleDeleteAcls(ctx context.Context, rc *requestContext, r req
 		case f.invalid() != "":
 			res.ErrorCode, res.ErrorMessage = codeInvalidRequest, ptr(f.invalid())
 		default:
-			kept = slices.DeleteFunc(kept, func(a acl) bool {
-				if !f.matches(a) {
-					return false
+			for _, a := range s.acls {
+				if f.matches(a) {
+					res.MatchingAcls = append(res.MatchingAcls, deleteAclsMatchingACL{
+						ResourceType: a.ResourceType, ResourceName: a.ResourceName, PatternType: a.PatternType,
+						Principal: a.Principal, Host: a.Host, Operation: a.Operation, PermissionType: a.Permission,
+					})
 				}
-				res.MatchingAcls = append(res.MatchingAcls, deleteAclsMatchingACL{
-					ResourceType: a.ResourceType, ResourceName: a.ResourceName, PatternType: a.PatternType,
-					Principal: a.Principal, Host: a.Host, Operation: a.Operation, PermissionType: a.Permission,
-				})
-				return true
-			})
+			}
+			kept = slices.DeleteFunc(kept, f.matches)
 		}
 		resp.FilterResults = append(resp.FilterResults, res)
 	}

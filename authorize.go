@@ -23,7 +23,12 @@
 //     (Metadata, ListGroups, ListTransactions) that show only what the
 //     principal may describe.
 //
-// Handlers therefore stay as they are and never call the authorizer.
+// Handlers therefore stay as they are and never call the authorizer,
+// with two exceptions, where what is read is not what the request names:
+// a Fetch reads its session's partitions, and a DescribeTopicPartitions
+// of every topic cuts its pages from the topics it lists. Their checks
+// hand the handler a verdict on a topic (fetchRequest.denied,
+// describeTopicPartitionsRequest.hidden) instead of trimming the request.
 // Metadata lists only the topics the principal may describe. An API
 // added to apis without an entry here closes the connection when the
 // authorizer is on, and TestEveryAPIHasAnACLCheck fails, so that none
@@ -49,6 +54,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -195,15 +201,49 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	return resp, nil
 }
 
-// access is rc's view of the authorizer. ACLs name hosts by IP address
-// without a port, as Kafka's RequestContext.clientAddress does; tests
-// call handlers with no connection, and they match the host "*" only.
+// access is rc's view of the authorizer.
 func (b *Broker) access(rc *requestContext) *access {
-	host := ""
-	if rc.conn != nil && rc.conn.Conn != nil {
-		host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
+	return &access{b: b, principal: rc.principal(), host: rc.hostAddress(), v: rc.header.APIVersion}
+}
+
+// hostAddress is the client's IP address as an ACL's host names it:
+// without a port, written as Java's InetAddress.getHostAddress writes it,
+// which is what Kafka's authorizer compares an ACL's host with
+// (StandardAuthorizerData.findResult). For IPv4 that is the usual
+// dotted form; for IPv6 it is eight groups of lowercase hex without
+// leading zeros and without "::", so that an ACL for host
+// 0:0:0:0:0:0:0:1 written for Kafka matches a client on ::1 here too,
+// and one for "::1" matches nothing, as in Kafka. Tests call handlers
+// with no connection, and they match the host "*" only.
+func (rc *requestContext) hostAddress() string {
+	if rc.conn == nil || rc.conn.Conn == nil {
+		return ""
 	}
-	return &access{b: b, principal: rc.principal(), host: host, v: rc.header.APIVersion}
+	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
+	if err != nil {
+		return ""
+	}
+	return javaHostAddress(host)
+}
+
+// javaHostAddress rewrites an IP address in Java's getHostAddress form;
+// anything else, an IPv4 address included, is returned as it is. A zone
+// ("%eth0") is kept after the address, as Java keeps the scope.
+func javaHostAddress(host string) string {
+	addr, zone, _ := strings.Cut(host, "%")
+	ip := net.ParseIP(addr)
+	if ip == nil || ip.To4() != nil {
+		return host
+	}
+	groups := make([]string, 8)
+	for i := range groups {
+		groups[i] = strconv.FormatUint(uint64(ip[2*i])<<8|uint64(ip[2*i+1]), 16)
+	}
+	out := strings.Join(groups, ":")
+	if zone != "" {
+		out += "%" + zone
+	}
+	return out
 }
 
 // principal is the connection's principal, User:ANONYMOUS before a login
@@ -233,6 +273,35 @@ func split[T any](xs []T, keep func(T) bool) (kept, denied []T) {
 		}
 	}
 	return kept, denied
+}
+
+// onceIn returns whether an item's key occurs only once in xs. Kafka
+// answers a topic or resource named twice in one request
+// INVALID_REQUEST before it asks the authorizer about it
+// (ControllerApis.createTopics and createPartitions,
+// ConfigAdminManager.preprocess), so checks leave such items to the
+// handler, which answers them so, whatever the ACLs say.
+func onceIn[T any, K comparable](xs []T, key func(T) K) func(T) bool {
+	count := make(map[K]int, len(xs))
+	for _, x := range xs {
+		count[key(x)]++
+	}
+	return func(x T) bool { return count[key(x)] == 1 }
+}
+
+// authorizationMessage is Kafka's message for an authorization error
+// code (Errors.java), which the APIs that answer per resource send with
+// it.
+func authorizationMessage(code int16) *string {
+	switch code {
+	case codeTopicAuthorizationFailed:
+		return ptr("Topic authorization failed.")
+	case codeGroupAuthorizationFailed:
+		return ptr("Group authorization failed.")
+	case codeTransactionalIDAuthorizationFailed:
+		return ptr("Transactional Id authorization failed.")
+	}
+	return ptr("Cluster authorization failed.")
 }
 
 // noCheck is the entry of APIs that need no permission: ApiVersions and
@@ -291,10 +360,11 @@ func checkAlterReplicaLogDirs(a *access, r request) (response, func(response)) {
 	return resp, nil
 }
 
-// ElectLeaders: ALTER on the cluster, as KafkaApis.handleElectLeaders
-// asks. The top-level error code came in v1; the per-partition copies
-// are what a v0 client reads, and what the Admin client reports per
-// partition in either case.
+// ElectLeaders: ALTER on the cluster, as ControllerApis.handleElectLeaders
+// asks. The top-level error code came in v1; the per-partition copies,
+// each with a message (ElectLeadersRequest.getErrorResponse), are what a
+// v0 client reads, and what the Admin client reports per partition in
+// either case.
 func checkElectLeaders(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -330,17 +400,21 @@ func checkAlterClientQuotas(a *access, r request) (response, func(response)) {
 // sequence numbers it shows are details of the data, which Kafka guards
 // like the records themselves (KafkaApis.handleDescribeProducersRequest,
 // KIP-664). A denied topic answers TOPIC_AUTHORIZATION_FAILED per
-// partition with no producers.
+// partition with no producers and Errors' message. An invalid name is
+// left to the handler, whose INVALID_TOPIC_EXCEPTION Kafka answers
+// before it asks the authorizer.
 func checkDescribeProducers(a *access, r request) (response, func(response)) {
 	req := r.(*describeProducersRequest)
 	var denied []describeProducersTopic
-	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool { return a.may(aclRead, resTopic, t.Name) })
+	req.Topics, denied = split(req.Topics, func(t describeProducersTopic) bool {
+		return validateTopicName(t.Name) != nil || a.may(aclRead, resTopic, t.Name)
+	})
 	return nil, func(r response) {
 		resp := r.(*describeProducersResponse)
 		for _, t := range denied {
 			tr := describeProducersTopicResponse{Name: t.Name}
 			for _, p := range t.PartitionIndexes {
-				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ActiveProducers: []activeProducer{}})
+				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed), ActiveProducers: []activeProducer{}})
 			}
 			resp.Topics = append(resp.Topics, tr)
 		}
@@ -363,11 +437,13 @@ func checkDescribeTopicPartitions(a *access, r request) (response, func(response
 // The classic group protocol: READ on the group, else the whole request
 // fails with GROUP_AUTHORIZATION_FAILED, which the Java consumer raises
 // from poll as a GroupAuthorizationException
-// (KafkaApis.handleJoinGroupRequest and its siblings). SyncGroup answers
-// an empty assignment, as the schema's Assignment is not nullable.
+// (KafkaApis.handleJoinGroupRequest and its siblings). JoinGroup answers
+// no member id, leader or protocol, whatever the request sent, and
+// SyncGroup an empty assignment, as their requests' getErrorResponse
+// builds them.
 var (
 	checkJoinGroup = groupCheck(aclRead, func(r request) string { return r.(*joinGroupRequest).GroupID }, func(r request) response {
-		return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, MemberID: r.(*joinGroupRequest).MemberID, Members: []joinGroupResponseMember{}}
+		return &joinGroupResponse{ErrorCode: codeGroupAuthorizationFailed, GenerationID: -1, Members: []joinGroupResponseMember{}}
 	})
 	checkHeartbeat = groupCheck(aclRead, func(r request) string { return r.(*heartbeatRequest).GroupID }, func(request) response {
 		return &heartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}
@@ -390,15 +466,14 @@ var (
 	checkDescribeAcls = clusterCheck(aclDescribe, func(request) response { return describeAclsDenied() })
 	// DescribeUserScramCredentials reveals which users exist and their
 	// iteration counts, never a salt or key, yet Kafka asks DESCRIBE on
-	// the cluster for it all the same.
-	// The refusal repeats the error once per user named, each result
-	// without its user's name, as
-	// DescribeUserScramCredentialsRequest.getErrorResponse builds it.
+	// the cluster for it all the same. The refusal repeats the error once
+	// per user asked about, without the user's name, and with no message
+	// (DescribeUserScramCredentialsRequest.getErrorResponse, from the
+	// generic exception KafkaApis passes it).
 	checkDescribeUserScramCredentials = clusterCheck(aclDescribe, func(r request) response {
-		const msg = "Cluster authorization failed."
-		resp := &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr(msg), Results: []describeUserScramResult{}}
+		resp := &describeUserScramCredentialsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeUserScramResult{}}
 		for range r.(*describeUserScramCredentialsRequest).Users {
-			resp.Results = append(resp.Results, describeUserScramResult{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr(msg), CredentialInfos: []scramCredentialInfo{}})
+			resp.Results = append(resp.Results, describeUserScramResult{ErrorCode: codeClusterAuthorizationFailed, CredentialInfos: []scramCredentialInfo{}})
 		}
 		return resp
 	})
@@ -407,17 +482,38 @@ var (
 		return &describeLogDirsResponse{ErrorCode: codeClusterAuthorizationFailed, Results: []describeLogDirsResult{}}
 	})
 	// The reassignment APIs: ALTER to start one, DESCRIBE to list them.
+	// Each refusal echoes what was asked, as the requests'
+	// getErrorResponse builds it: every partition to move with the
+	// error, every partition to list with no replicas.
 	checkAlterPartitionReassignments = clusterCheck(aclAlter, func(r request) response {
-		return &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
-			AllowReplicationFactorChange: r.(*alterPartitionReassignmentsRequest).AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+		req := r.(*alterPartitionReassignmentsRequest)
+		resp := &alterPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."),
+			AllowReplicationFactorChange: req.AllowReplicationFactorChange, Responses: []reassignableTopicResponse{}}
+		for _, t := range req.Topics {
+			tr := reassignableTopicResponse{Name: t.Name, Partitions: []reassignablePartitionResponse{}}
+			for _, p := range t.Partitions {
+				tr.Partitions = append(tr.Partitions, reassignablePartitionResponse{PartitionIndex: p.PartitionIndex, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")})
+			}
+			resp.Responses = append(resp.Responses, tr)
+		}
+		return resp
 	})
-	checkListPartitionReassignments = clusterCheck(aclDescribe, func(request) response {
-		return &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+	checkListPartitionReassignments = clusterCheck(aclDescribe, func(r request) response {
+		resp := &listPartitionReassignmentsResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []ongoingTopicReassignment{}}
+		for _, t := range r.(*listPartitionReassignmentsRequest).Topics {
+			tr := ongoingTopicReassignment{Name: t.Name, Partitions: []ongoingPartitionReassignment{}}
+			for _, p := range t.PartitionIndexes {
+				tr.Partitions = append(tr.Partitions, ongoingPartitionReassignment{PartitionIndex: p, Replicas: []int32{}, AddingReplicas: []int32{}, RemovingReplicas: []int32{}})
+			}
+			resp.Topics = append(resp.Topics, tr)
+		}
+		return resp
 	})
 	// DescribeClientQuotas: DESCRIBE_CONFIGS, since quotas are configs
-	// of users and client ids.
+	// of users and client ids. The refusal has null entries and no
+	// message (DescribeClientQuotasRequest.getErrorResponse).
 	checkDescribeClientQuotas = clusterCheck(aclDescribeConfigs, func(request) response {
-		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed}
 	})
 	// UpdateFeatures: ALTER, which the controller checks in Kafka.
 	checkUpdateFeatures = clusterCheck(aclAlter, func(request) response {
@@ -473,8 +569,11 @@ func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse 
 	return out
 }
 
-// Produce: WRITE on the transactional id, if any, then WRITE per topic
-// (KafkaApis.handleProduceRequest). A denied transactional id fails every
+// Produce: WRITE on the transactional id when the records are
+// transactional, then WRITE per topic (KafkaApis.handleProduceRequest,
+// which looks at the first batch of each partition, as
+// hasTransactionalRecords does). A transactional id sent with plain
+// records is not checked. A denied transactional id fails every
 // partition with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which the Java
 // producer treats as fatal: it must be closed. A denied topic fails its
 // partitions with TOPIC_AUTHORIZATION_FAILED, which fails those batches
@@ -483,7 +582,7 @@ func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse 
 func checkProduce(a *access, r request) (response, func(response)) {
 	req := r.(*produceRequest)
 	deniedAll := produceFailedAll
-	if req.TransactionalID != nil && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
+	if req.TransactionalID != nil && hasTransactionalRecords(req) && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
 		// With acks=0 the answer is not sent, and its error closes the
 		// connection (noAnswer in kafka.go).
 		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}, nil
@@ -501,29 +600,60 @@ func checkProduce(a *access, r request) (response, func(response)) {
 // (KafkaApis.handleFetchRequest). A denied topic answers
 // TOPIC_AUTHORIZATION_FAILED per partition, which the Java consumer
 // raises from poll as a TopicAuthorizationException naming the topics.
-// Unknown topic ids pass, for the handler's UNKNOWN_TOPIC_ID. Since v15
-// (KIP-903) the replica id travels in ReplicaState instead of ReplicaID,
-// so either one marks a follower.
+// Since v15 (KIP-903) the replica id travels in ReplicaState instead of
+// ReplicaID, so either one marks a follower.
+//
+// Fetch's check is applied by its handler (fetchRequest.denied): an
+// incremental fetch reads the partitions of its session, which the
+// request does not name, and Kafka authorizes each of them on every
+// fetch. So a READ
+// revoked mid-session stops the records at the next fetch, and a
+// partition denied when the session opened stays in it, answered with
+// the error each time, until READ is granted and its records flow
+// without the consumer asking for it again. fetchOnce asks denied about
+// each topic it reads, after resolving ids: an unknown id is still
+// UNKNOWN_TOPIC_ID, which tells the client nothing it did not send.
 func checkFetch(a *access, r request) (response, func(response)) {
 	req := r.(*fetchRequest)
 	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
-	var denied []fetchTopic
-	req.Topics, denied = split(req.Topics, func(t fetchTopic) bool {
-		name := a.topicName(t.Topic, t.TopicID)
-		return name == "" || (!follower && a.may(aclRead, resTopic, name)) || (follower && a.mayCluster(aclClusterAction))
-	})
-	return nil, func(r response) {
-		resp := r.(*fetchResponse)
-		for _, t := range denied {
-			tr := fetchTopicResponse{Topic: t.Topic, TopicID: t.TopicID}
-			for _, p := range t.Partitions {
-				pr := emptyFetchPartition(p.Partition)
-				pr.ErrorCode = codeTopicAuthorizationFailed
-				tr.Partitions = append(tr.Partitions, pr)
+	req.denied = func(topic string) bool {
+		if follower {
+			return !a.mayCluster(aclClusterAction)
+		}
+		return !a.may(aclRead, resTopic, topic)
+	}
+	return nil, nil
+}
+
+// readable is fetchedTopic's answer once the authorizer has had its say:
+// a topic that denied refuses is refused whether or not it exists, so
+// that the answer does not tell; an id that names no topic
+// (name "" and topic nil) stays UNKNOWN_TOPIC_ID, which tells nothing
+// the client did not send (KafkaApis.handleFetchRequest checks in that
+// order).
+func readable(topic *topicLog, name string, missing int16, denied func(string) bool) (*topicLog, int16) {
+	if topic != nil {
+		name = topic.Name
+	}
+	if denied != nil && name != "" && denied(name) {
+		return nil, codeTopicAuthorizationFailed
+	}
+	return topic, missing
+}
+
+// refusedAll reports whether each of the n partitions a fetch read was
+// refused by the authorizer; refused partitions are always in the
+// answer, even an incremental one, so counting them there suffices.
+func refusedAll(resp *fetchResponse, n int) bool {
+	refused := 0
+	for _, t := range resp.Responses {
+		for _, p := range t.Partitions {
+			if p.ErrorCode == codeTopicAuthorizationFailed {
+				refused++
 			}
-			resp.Responses = append(resp.Responses, tr)
 		}
 	}
+	return n > 0 && refused == n
 }
 
 // ListOffsets: DESCRIBE per topic, since offsets say how much a topic
@@ -600,9 +730,9 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 			}
 		}
 		// Metadata carried the cluster's operations from v8 to v10 only;
-		// KIP-700 moved them to DescribeCluster. A principal that may not
-		// describe the cluster is told none, 0, as
-		// KafkaApis.handleTopicMetadataRequest tells it.
+		// KIP-700 moved them to DescribeCluster. Like DescribeCluster,
+		// it reports them only to a principal that may DESCRIBE the
+		// cluster, and 0 to others.
 		if req.IncludeClusterAuthorizedOperations && a.v >= 8 && a.v <= 10 {
 			resp.ClusterAuthorizedOperations = 0
 			if a.mayCluster(aclDescribe) {
@@ -789,12 +919,15 @@ func checkListGroups(a *access, r request) (response, func(response)) {
 // CreateTopics: CREATE on the cluster, or else on each topic
 // (ControllerApis.createTopics, which serves the request in KRaft Kafka).
 // A denied topic answers TOPIC_AUTHORIZATION_FAILED, with the -1
-// partition count and replication factor that mean "not created".
+// partition count and replication factor that mean "not created"; a
+// name given twice is the handler's INVALID_REQUEST, as in Kafka,
+// whatever the ACLs (onceIn).
 func checkCreateTopics(a *access, r request) (response, func(response)) {
 	req := r.(*createTopicsRequest)
 	var denied []creatableTopic
 	if !a.mayCluster(aclCreate) {
-		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return a.may(aclCreate, resTopic, t.Name) })
+		once := onceIn(req.Topics, func(t creatableTopic) string { return t.Name })
+		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return !once(t) || a.may(aclCreate, resTopic, t.Name) })
 	}
 	return nil, func(r response) {
 		resp := r.(*createTopicsResponse)
@@ -819,29 +952,65 @@ func checkCreateTopics(a *access, r request) (response, func(response)) {
 	}
 }
 
-// DeleteTopics: DELETE per topic, named or by id (v6+, KIP-516). Topics
-// named by id are checked by the name the id resolves to; an unknown id
-// passes, for the handler's UNKNOWN_TOPIC_ID. Kafka's
-// handleDeleteTopicsRequest also asks DESCRIBE before it returns the name
-// of a topic deleted by id; here the denied entry echoes what the client
-// sent.
+// DeleteTopics: DELETE on the cluster, or else DELETE per topic, named
+// or by id (v6+, KIP-516), as ControllerApis.deleteTopics decides, which
+// serves the request in KRaft Kafka. What a refusal says depends on
+// what the principal may DESCRIBE: a topic it may describe is refused
+// only if it exists (else UNKNOWN_TOPIC_OR_PARTITION, which DESCRIBE
+// could learn anyway), and one asked for by id is refused with its name;
+// one it may not describe is refused whether it exists or not, and by id
+// without its name. Entries Kafka refuses before it asks the authorizer
+// (a name or id given twice, both or neither given) and ids that name
+// no topic are left to the handler, whose answers reveal nothing.
 func checkDeleteTopics(a *access, r request) (response, func(response)) {
 	req := r.(*deleteTopicsRequest)
-	var deniedNames []string
-	var denied []deleteTopicState
-	req.TopicNames, deniedNames = split(req.TopicNames, func(n string) bool { return a.may(aclDelete, resTopic, n) })
-	req.Topics, denied = split(req.Topics, func(t deleteTopicState) bool {
-		name := a.topicName(deref(t.Name), t.TopicID)
-		return name == "" || a.may(aclDelete, resTopic, name)
+	if a.mayCluster(aclDelete) {
+		return nil, nil
+	}
+	names, ids := map[string]int{}, map[uuid]int{}
+	for _, n := range req.TopicNames {
+		names[n]++
+	}
+	for _, t := range req.Topics {
+		switch {
+		case t.Name != nil && t.TopicID == (uuid{}):
+			names[*t.Name]++
+		case t.Name == nil && t.TopicID != (uuid{}):
+			ids[t.TopicID]++
+		}
+	}
+	var denied []deletableTopicResult
+	// refuse decides one entry, named (id zero) or by id, and reports
+	// whether it was refused, and so is to be taken out of the request.
+	refuse := func(name string, id uuid) bool {
+		if name == "" || names[name] > 1 || ids[id] > 1 || a.may(aclDelete, resTopic, name) {
+			return false
+		}
+		describable := a.may(aclDescribe, resTopic, name)
+		res := deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)}
+		switch {
+		case id != (uuid{}):
+			if describable {
+				res.Name = ptr(name)
+			}
+		case !describable || a.b.logs.Topic(name) != nil:
+			res.Name = ptr(name)
+		default:
+			return false // UNKNOWN_TOPIC_OR_PARTITION, from the handler
+		}
+		denied = append(denied, res)
+		return true
+	}
+	req.TopicNames = slices.DeleteFunc(req.TopicNames, func(n string) bool { return refuse(n, uuid{}) })
+	req.Topics = slices.DeleteFunc(req.Topics, func(t deleteTopicState) bool {
+		if t.Name != nil {
+			return t.TopicID == (uuid{}) && refuse(*t.Name, uuid{})
+		}
+		return refuse(a.topicName("", t.TopicID), t.TopicID)
 	})
 	return nil, func(r response) {
 		resp := r.(*deleteTopicsResponse)
-		for _, n := range deniedNames {
-			resp.Responses = append(resp.Responses, deletableTopicResult{Name: ptr(n), ErrorCode: codeTopicAuthorizationFailed})
-		}
-		for _, t := range denied {
-			resp.Responses = append(resp.Responses, deletableTopicResult{Name: t.Name, TopicID: t.TopicID, ErrorCode: codeTopicAuthorizationFailed})
-		}
+		resp.Responses = append(resp.Responses, denied...)
 	}
 }
 
@@ -899,30 +1068,35 @@ func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 		}
 		return nil, nil
 	}
-	// Kafka answers every partition: the denied ones with the reason, the
-	// rest OPERATION_NOT_ATTEMPTED.
+	// Kafka answers every partition: the denied ones with the reason
+	// (__consumer_offsets always, since no client may write it), those
+	// that do not exist UNKNOWN_TOPIC_OR_PARTITION, the rest
+	// OPERATION_NOT_ATTEMPTED.
 	// The Java producer's TransactionManager skips OPERATION_NOT_ATTEMPTED
 	// and acts on the denial: fatal for the transactional id, abortable
 	// (TopicAuthorizationException naming the topics) for a topic.
 	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
+	topicDenied := func(name string) bool { return name == offsetsTopic || !a.may(aclWrite, resTopic, name) }
 	anyDenied := txnDenied
 	for _, t := range req.V3AndBelowTopics {
-		anyDenied = anyDenied || !a.may(aclWrite, resTopic, t.Name)
+		anyDenied = anyDenied || topicDenied(t.Name)
 	}
 	if !anyDenied {
 		return nil, nil
 	}
 	resp := &addPartitionsToTxnResponse{ResultsByTransaction: []addPartitionsToTxnResult{}}
 	for _, t := range req.V3AndBelowTopics {
-		code := codeOperationNotAttempted
-		switch {
-		case txnDenied:
-			code = codeTransactionalIDAuthorizationFailed
-		case !a.may(aclWrite, resTopic, t.Name):
-			code = codeTopicAuthorizationFailed
-		}
 		tr := addPartitionsToTxnTopicResult{Name: t.Name}
 		for _, p := range t.Partitions {
+			code := codeOperationNotAttempted
+			switch {
+			case txnDenied:
+				code = codeTransactionalIDAuthorizationFailed
+			case topicDenied(t.Name):
+				code = codeTopicAuthorizationFailed
+			case a.b.topicPartition(a.b.logs.Topic(t.Name), p) == nil:
+				code = codeUnknownTopicOrPartition
+			}
 			tr.ResultsByPartition = append(tr.ResultsByPartition, addPartitionsToTxnPartitionResult{PartitionIndex: p, PartitionErrorCode: code})
 		}
 		resp.ResultsByTopicV3AndBelow = append(resp.ResultsByTopicV3AndBelow, tr)
@@ -992,16 +1166,20 @@ func checkTxnOffsetCommit(a *access, r request) (response, func(response)) {
 // (ConfigAdminManager and KafkaApis.configsAuthorizationApiError). It
 // returns the error along with the decision so that the check and the
 // completion, which run at different times, agree on it. Broker and
-// broker-logger resources have no ACLs of their own: they are the
-// cluster's.
+// broker-logger resources, and client-metrics subscriptions, have no
+// ACLs of their own: they are the cluster's. A type Kafka does not know
+// is refused as invalid before any ACL is asked, so it passes here, to
+// the handler's INVALID_REQUEST.
 func configResourceCheck(a *access, op, resType int8, name string) (int16, bool) {
 	switch resType {
 	case resourceTopic:
 		return codeTopicAuthorizationFailed, a.may(op, resTopic, name)
 	case resourceGroup:
 		return codeGroupAuthorizationFailed, a.may(op, resGroup, name)
+	case resourceBroker, resourceBrokerLogger, resourceClientMetrics:
+		return codeClusterAuthorizationFailed, a.mayCluster(op)
 	}
-	return codeClusterAuthorizationFailed, a.mayCluster(op)
+	return codeNone, true
 }
 
 // DescribeConfigs: DESCRIBE_CONFIGS per resource, which an ALLOW of
@@ -1019,17 +1197,23 @@ func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 		resp := r.(*describeConfigsResponse)
 		for _, res := range denied {
 			code, _ := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
-			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
+			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
 		}
 	}
 }
 
 // AlterConfigs: ALTER_CONFIGS per resource, each answered on its own so
-// that one denied topic does not stop the others' changes.
+// that one denied topic does not stop the others' changes. The legacy
+// API knows no broker loggers, and refuses one as malformed.
 func checkAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*alterConfigsRequest)
-	return nil, checkAlterConfigResources(a, &req.Resources, func(res alterConfigsResource) (int8, string) {
-		return res.ResourceType, res.ResourceName
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res alterConfigsResource) (int8, string, bool) {
+		names := make([]string, len(res.Configs))
+		for i, c := range res.Configs {
+			names[i] = c.Name
+		}
+		malformed := checkAlteration(names, func(i int) bool { return res.Configs[i].Value == nil }) != nil
+		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger
 	})
 }
 
@@ -1038,43 +1222,60 @@ func checkAlterConfigs(a *access, r request) (response, func(response)) {
 // share alterConfigsResourceResponse.
 func checkIncrementalAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*incrementalAlterConfigsRequest)
-	return nil, checkAlterConfigResources(a, &req.Resources, func(res incrementalAlterConfigsResource) (int8, string) {
-		return res.ResourceType, res.ResourceName
+	return nil, checkAlterConfigResources(a, &req.Resources, func(res incrementalAlterConfigsResource) (int8, string, bool) {
+		names := make([]string, len(res.Configs))
+		for i, c := range res.Configs {
+			names[i] = c.Name
+		}
+		null := func(i int) bool { return res.Configs[i].Value == nil && res.Configs[i].ConfigOperation != opDelete }
+		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil
 	})
 }
 
 // checkAlterConfigResources takes the resources the principal may not
 // alter out of *resources, and returns the completion that answers them
 // in the alterConfigsResponse both alter APIs share. key reads a
-// resource's type and name, which the two request types hold alike.
-func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string)) func(response) {
+// resource's type and name, which the two request types hold alike, and
+// whether it is malformed: ConfigAdminManager.preprocess refuses, on the
+// broker and before the controller asks the authorizer, a config named
+// twice, a value missing and a type the API does not know. Those, and a
+// resource given twice, are left to the handler, which refuses them
+// first too.
+func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string, bool)) func(response) {
+	type resource struct {
+		typ  int8
+		name string
+	}
 	var denied []R
+	once := onceIn(*resources, func(res R) resource { typ, name, _ := key(res); return resource{typ, name} })
 	*resources, denied = split(*resources, func(res R) bool {
-		typ, name := key(res)
+		typ, name, malformed := key(res)
 		_, ok := configResourceCheck(a, aclAlterConfigs, typ, name)
-		return ok
+		return ok || malformed || !once(res)
 	})
 	return func(r response) {
 		resp := r.(*alterConfigsResponse)
 		for _, res := range denied {
-			typ, name := key(res)
+			typ, name, _ := key(res)
 			code, _ := configResourceCheck(a, aclAlterConfigs, typ, name)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr("Authorization failed."), ResourceType: typ, ResourceName: name})
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: typ, ResourceName: name})
 		}
 	}
 }
 
 // CreatePartitions: ALTER per topic (KafkaApis.handleCreatePartitionsRequest):
 // adding partitions changes which partition a key maps to, a change to
-// the topic rather than to its data.
+// the topic rather than to its data. Duplicates are left to the handler,
+// as in CreateTopics.
 func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	req := r.(*createPartitionsRequest)
 	var denied []createPartitionsTopic
-	req.Topics, denied = split(req.Topics, func(t createPartitionsTopic) bool { return a.may(aclAlter, resTopic, t.Name) })
+	once := onceIn(req.Topics, func(t createPartitionsTopic) string { return t.Name })
+	req.Topics, denied = split(req.Topics, func(t createPartitionsTopic) bool { return !once(t) || a.may(aclAlter, resTopic, t.Name) })
 	return nil, func(r response) {
 		resp := r.(*createPartitionsResponse)
 		for _, t := range denied {
-			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr("Authorization failed.")})
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)})
 		}
 	}
 }
@@ -1117,9 +1318,11 @@ func checkOffsetDelete(a *access, r request) (response, func(response)) {
 }
 
 // AlterUserScramCredentials: ALTER on the cluster
-// (KafkaApis.handleAlterUserScramCredentialsRequest, KIP-554). The answer
+// (ControllerApis.handleAlterUserScramCredentials, KIP-554). The answer
 // has one result per user, not per alteration, so a user both deleted
-// and upserted in one request is answered once.
+// and upserted in one request is answered once, and the users are in
+// order of name, as AlterUserScramCredentialsRequest.getErrorResponse
+// sorts them.
 func checkAlterUserScramCredentials(a *access, r request) (response, func(response)) {
 	if a.mayCluster(aclAlter) {
 		return nil, nil
@@ -1139,13 +1342,15 @@ func checkAlterUserScramCredentials(a *access, r request) (response, func(respon
 	for _, u := range req.Upsertions {
 		add(u.Name)
 	}
+	slices.SortFunc(resp.Results, func(x, y alterUserScramResult) int { return strings.Compare(x.User, y.User) })
 	return resp, nil
 }
 
 // DescribeTransactions: DESCRIBE per transactional id
 // (KafkaApis.handleDescribeTransactionsRequest, KIP-664). A denied id
-// answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED with -1 for what is
-// unknown. From an allowed one's answer, the topics the principal may
+// answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED and nothing else: the
+// other fields keep the schema's defaults, 0 and "", as Kafka leaves
+// them. From an allowed one's answer, the topics the principal may
 // not DESCRIBE are dropped without a word, as Kafka drops them: a
 // transaction's partitions must not reveal topic names to someone
 // Metadata would not show them to.
@@ -1161,26 +1366,30 @@ func checkDescribeTransactions(a *access, r request) (response, func(response)) 
 			})
 		}
 		for _, id := range denied {
-			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFailed, TransactionalID: id, ProducerID: -1, ProducerEpoch: -1, TransactionStartTimeMs: -1, Topics: []describedTransactionTopic{}})
+			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{ErrorCode: codeTransactionalIDAuthorizationFailed, TransactionalID: id, Topics: []describedTransactionTopic{}})
 		}
 	}
 }
 
-// DescribeCluster: DESCRIBE on the cluster (KIP-700). The Admin client's
-// describeCluster uses it instead of Metadata when the broker has it,
-// and reports the denial as a ClusterAuthorizationException. EndpointType
-// (v1, KIP-919) is echoed even in the denial, since the client checks it
-// against what it asked for.
+// DescribeCluster: never denied. Any principal is told the cluster's id
+// and brokers, as any is told them by Metadata; only the cluster's
+// authorized operations, when asked for, need DESCRIBE on the cluster,
+// and are 0 without it (AuthHelper.computeDescribeClusterResponse,
+// KIP-700). The Admin client's describeCluster, which the kafka-*.sh
+// tools call before anything else, thus works for an ordinary user.
 func checkDescribeCluster(a *access, r request) (response, func(response)) {
-	req := r.(*describeClusterRequest)
-	if !a.mayCluster(aclDescribe) {
-		return &describeClusterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), EndpointType: req.EndpointType, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}, nil
-	}
-	if !req.IncludeClusterAuthorizedOperations {
+	if !r.(*describeClusterRequest).IncludeClusterAuthorizedOperations {
 		return nil, nil
 	}
 	return nil, func(r response) {
-		r.(*describeClusterResponse).ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+		resp := r.(*describeClusterResponse)
+		if resp.ErrorCode != codeNone {
+			return
+		}
+		resp.ClusterAuthorizedOperations = 0
+		if a.mayCluster(aclDescribe) {
+			resp.ClusterAuthorizedOperations = a.operations(resCluster, clusterName)
+		}
 	}
 }
 
@@ -1217,13 +1426,14 @@ func (a *access) undescribableTopics(names []string) *string {
 
 // ConsumerGroupHeartbeat: READ on the group, and DESCRIBE on every topic
 // subscribed to by name (KafkaApis.handleConsumerGroupHeartbeat). The
+// group's refusal carries no message, as Kafka's has none. The
 // topic check matters because with KIP-848 the broker, not the client,
 // turns the subscription into an assignment. A regex is not refused
 // here: what it matches is filtered by the same ACLs in consumer.go.
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
 	}
 	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
@@ -1232,7 +1442,8 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 }
 
 // ConsumerGroupDescribe: DESCRIBE per group, as DescribeGroups is for
-// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848). A
+// classic groups (KafkaApis.handleConsumerGroupDescribe, KIP-848); a
+// denied group is answered with the code and no message, as there. A
 // group whose members are assigned, or are to be assigned, a topic the
 // principal may not DESCRIBE is answered TOPIC_AUTHORIZATION_FAILED with
 // nothing of it but its id, as Kafka does since KAFKA-18813: its
@@ -1259,7 +1470,7 @@ func checkConsumerGroupDescribe(a *access, r request) (response, func(response))
 			}
 		}
 		for _, g := range denied {
-			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 		}
 	}
 }
@@ -1316,11 +1527,12 @@ func describeAclsDenied() response {
 // same errors come back.
 
 // ShareGroupHeartbeat: READ on the group, DESCRIBE on every subscribed
-// topic, for the reason ConsumerGroupHeartbeat checks topics.
+// topic, for the reason ConsumerGroupHeartbeat checks topics; the
+// group's refusal has no message, as there.
 func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*shareGroupHeartbeatRequest)
 	if !a.may(aclRead, resGroup, req.GroupID) {
-		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed.")}, nil
+		return &shareGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
 	}
 	if msg := a.undescribableTopics(req.SubscribedTopicNames); msg != nil {
 		return &shareGroupHeartbeatResponse{ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: msg}, nil
@@ -1328,7 +1540,8 @@ func checkShareGroupHeartbeat(a *access, r request) (response, func(response)) {
 	return nil, nil
 }
 
-// ShareGroupDescribe: DESCRIBE per group, as ConsumerGroupDescribe.
+// ShareGroupDescribe: DESCRIBE per group, as ConsumerGroupDescribe, a
+// denied group answered with the code and no message.
 func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
 	req := r.(*shareGroupDescribeRequest)
 	var denied []string
@@ -1341,7 +1554,7 @@ func checkShareGroupDescribe(a *access, r request) (response, func(response)) {
 			}
 		}
 		for _, g := range denied {
-			resp.Groups = append(resp.Groups, shareDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, ErrorMessage: ptr("Group authorization failed."), GroupID: g, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
+			resp.Groups = append(resp.Groups, shareDescribedGroup{ErrorCode: codeGroupAuthorizationFailed, GroupID: g, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 		}
 	}
 }

@@ -238,13 +238,13 @@ func (b *Broker) handleListGroups(ctx context.Context, rc *requestContext, r req
 		states[i] = strings.TrimSpace(s)
 	}
 	groups := b.groups.list(states, req.TypesFilter)
-	// Share groups are listed from v5 on, where a client can tell them
-	// apart by type, as Kafka's ListGroups does.
-	if rc.header.APIVersion >= 5 {
-		groups = append(groups, b.shares.list(func(typ, state string) bool {
-			return matchesFilter(req.TypesFilter, typ) && matchesFilter(states, state)
-		})...)
-	}
+	// Share groups are listed at every version, as Kafka's
+	// GroupMetadataManager.listGroups lists every group whatever the
+	// version: before v5 a client tells them apart by their protocol
+	// type, "share".
+	groups = append(groups, b.shares.list(func(typ, state string) bool {
+		return matchesFilter(req.TypesFilter, typ) && matchesFilter(states, state)
+	})...)
 	return &listGroupsResponse{Groups: groups}
 }
 

@@ -160,6 +160,52 @@ func TestConsumerHeartbeatErrorCarriesNoEpoch(t *testing.T) {
 	}
 }
 
+// TestListGroupsSharesAtEveryVersion: ListGroups lists a share group at
+// every version, as Kafka's GroupMetadataManager.listGroups does (it
+// filters by the request's states and types, never by its version), with
+// protocol type "share", by which a client before v5 tells it apart.
+func TestListGroupsSharesAtEveryVersion(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.shareHeartbeat("sg", "m", 0, []string{"t"})
+	for _, v := range []int16{2, 4} {
+		r := c.roundTrip(16, v, v >= 3, func(w *writer) {
+			if v >= 4 {
+				w.Strings(nil)
+			}
+			if v >= 3 {
+				w.Tags()
+			}
+		})
+		r.Int32()
+		r.Int16()
+		var got []string
+		readArray(r, func(r *reader) int {
+			id, protocolType := r.String(), r.String()
+			state := ""
+			if v >= 4 {
+				state = r.String()
+			}
+			if v >= 3 {
+				r.SkipTags()
+			}
+			got = append(got, id+" "+protocolType+" "+state)
+			return 0
+		})
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		want := "[sg share ]"
+		if v >= 4 {
+			want = "[sg share Stable]"
+		}
+		if fmt.Sprint(got) != want {
+			t.Errorf("ListGroups v%d: %v, want %s", v, got, want)
+		}
+	}
+}
+
 // TestConsumerGroupDescribeOfOtherGroupType: GroupMetadataManager.
 // consumerGroupDescribe answers GROUP_ID_NOT_FOUND with the message of the
 // exception consumerGroup threw: "Group X not found." for a group that
@@ -482,5 +528,35 @@ func TestConsumerGroupDescribeEmptyGroupID(t *testing.T) {
 	b := consumerBroker(t, Config{}, "t", 1)
 	if d := describeConsumerGroup(t, b, ""); d.ErrorCode != codeInvalidGroupID {
 		t.Errorf("empty group id: code %d, want INVALID_GROUP_ID", d.ErrorCode)
+	}
+}
+
+// TestOffsetCommitToShareGroup: an OffsetCommit to a share group's id is
+// GROUP_ID_NOT_FOUND, as Kafka's ShareGroup.validateOffsetCommit answers
+// (a partition that does not exist still gets
+// UNKNOWN_TOPIC_OR_PARTITION), and leaves the share group as it was: it
+// used to create a classic group of the same id, which then refused the
+// share group's own heartbeats.
+func TestOffsetCommitToShareGroup(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.shareHeartbeat("sg", "m", 0, []string{"t"})
+	if code := c.commitOffset("sg", "t", 0, 5); code != codeGroupIDNotFound {
+		t.Errorf("OffsetCommit to a share group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	if code := c.commitOffset("sg", "t", 9, 5); code != codeUnknownTopicOrPartition {
+		t.Errorf("OffsetCommit of an unknown partition to a share group: code %d, want UNKNOWN_TOPIC_OR_PARTITION", code)
+	}
+	// The same from a transaction (validateTransactionalOffsetCommit).
+	_, pid, epoch := c.initTxn("app", 60000)
+	if code := c.addOffsets("app", pid, epoch, "sg"); code != codeNone {
+		t.Fatalf("AddOffsetsToTxn: %d", code)
+	}
+	if code := c.txnCommitOffset("app", "sg", pid, epoch, "t", 0, 5); code != codeGroupIDNotFound {
+		t.Errorf("TxnOffsetCommit to a share group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	if code, _, _ := c.shareHeartbeat("sg", "m", 1, nil); code != codeNone {
+		t.Errorf("the share group's heartbeat after the commits: code %d", code)
 	}
 }

@@ -155,6 +155,7 @@ const (
 	codeInvalidRecordState       int16 = 121
 	codeShareSessionNotFound     int16 = 122
 	codeInvalidShareSessionEpoch int16 = 123
+	codeShareSessionLimitReached int16 = 133
 )
 
 // errorCode maps an error from the log to the code a client expects. The
@@ -709,6 +710,11 @@ type fetchRequest struct {
 	// RackID asks for a replica in the consumer's rack (KIP-392). The one
 	// replica is the leader, so PreferredReadReplica is always -1.
 	RackID string
+
+	// denied is not on the wire: the authorizer's verdict on a topic
+	// (checkFetch, in authorize.go, says why it travels with the
+	// request), nil when every topic may be read.
+	denied func(topic string) bool
 }
 
 // unchangedFunc, if not nil, is asked by fetchOnce about each partition (i
@@ -1081,7 +1087,8 @@ const maxFetchBytes = 55 << 20
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether it must be answered now
 // whatever MinBytes says: a partition had an error, or a read came from a
-// segment older than its end (partitionLog.OnOlderSegment).
+// segment older than its end (partitionLog.OnOlderSegment). Refused
+// partitions hurry it only if all were refused, as in KafkaApis.
 func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
@@ -1091,7 +1098,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	budget := int(min(req.MaxBytes, maxFetchBytes))
 	i := -1
 	for _, ft := range req.Topics {
-		topic, missing := b.fetchedTopic(ft, v)
+		topic, missing := b.fetchedTopic(ft, v, req.denied)
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
 		if unchanged == nil {
 			tr.Partitions = make([]fetchPartitionResponse, 0, len(ft.Partitions))
@@ -1102,7 +1109,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			pr := emptyFetchPartition(fp.Partition)
 			pl, code := b.fetchedPartition(topic, missing, *fp)
 			if pr.ErrorCode = code; code != codeNone {
-				answerNow = true
+				answerNow = answerNow || code != codeTopicAuthorizationFailed
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
@@ -1160,7 +1167,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
-	return resp, size, answerNow
+	return resp, size, answerNow || (req.denied != nil && refusedAll(resp, i+1))
 }
 
 // fetchedPartition finds a fetched partition's log, or the error code it
@@ -1184,12 +1191,12 @@ func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartit
 }
 
 // fetchedTopic finds a fetched topic by id from v13 on and by name
-// before, with the error code for one that is not there.
-func (b *Broker) fetchedTopic(ft fetchTopic, v int16) (*topicLog, int16) {
+// before, with the error code for one that is missing or denied refuses.
+func (b *Broker) fetchedTopic(ft fetchTopic, v int16, denied func(string) bool) (*topicLog, int16) {
 	if v >= 13 {
-		return b.logs.TopicByID(ft.TopicID), codeUnknownTopicID
+		return readable(b.logs.TopicByID(ft.TopicID), "", codeUnknownTopicID, denied)
 	}
-	return b.logs.Topic(ft.Topic), codeUnknownTopicOrPartition
+	return readable(b.logs.Topic(ft.Topic), ft.Topic, codeUnknownTopicOrPartition, denied)
 }
 
 // emptyFetchPartition is a partition's answer before anything is known:

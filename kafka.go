@@ -1059,6 +1059,13 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	// A few requests Kafka refuses as it builds them from bytes that
+	// parsed: the connection closes as for a malformed frame.
+	if v, ok := req.(interface{ malformed() error }); ok {
+		if err := v.malformed(); err != nil {
+			return fmt.Errorf("%s v%d: %w", api.name, h.APIVersion, err)
+		}
+	}
 	if h.trailingBytes > 0 {
 		c.broker.log.Debug("ignoring bytes after request body", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "bytes", h.trailingBytes)
 	}
@@ -1315,16 +1322,13 @@ func (rc *requestContext) advertisedHostPort() (string, int32) {
 func (rc *requestContext) clientID() string { return deref(rc.header.ClientID) }
 
 // clientHost is the client's address as Kafka reports it in
-// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1".
+// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1", or
+// "/0:0:0:0:0:0:0:1" for ::1 (hostAddress).
 func (rc *requestContext) clientHost() string {
-	if rc.conn == nil {
-		return ""
+	if host := rc.hostAddress(); host != "" {
+		return "/" + host
 	}
-	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
-	if err != nil {
-		return ""
-	}
-	return "/" + host
+	return ""
 }
 
 // notifyAppend wakes every fetch waiting for new records.
@@ -1483,6 +1487,17 @@ type Config struct {
 	ShareSessionTimeout    time.Duration
 	ShareHeartbeatInterval time.Duration
 
+	// ShareGroupMaxSize is the most members a share group may have; the
+	// heartbeat of a new member past it gets GROUP_MAX_SIZE_REACHED
+	// (group.share.max.size, default 200, as in Kafka: 1 to 1000).
+	ShareGroupMaxSize int32
+
+	// ShareMaxSessions is how many share sessions the broker keeps at once
+	// (group.share.max.share.sessions, default 2000); a ShareFetch that
+	// would open one more waits out its MaxWaitMs and gets
+	// SHARE_SESSION_LIMIT_REACHED (sharefetch.go).
+	ShareMaxSessions int32
+
 	// ShareRecordLockDuration is how long a share group member holds the
 	// records it fetched before they go to another
 	// (group.share.record.lock.duration.ms, default 30s; a group may set
@@ -1627,6 +1642,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.ConsumerHeartbeatInterval, 5*time.Second)
 	setDefault(&c.ShareSessionTimeout, 45*time.Second)
 	setDefault(&c.ShareHeartbeatInterval, 5*time.Second)
+	setDefault(&c.ShareGroupMaxSize, 200)
+	setDefault(&c.ShareMaxSessions, 2000)
 	setDefault(&c.ShareRecordLockDuration, defaultShareLimits.lockDuration)
 	setDefault(&c.ShareDeliveryCountLimit, defaultShareLimits.deliveryLimit)
 	setDefault(&c.SharePartitionMaxRecordLocks, int32(defaultShareLimits.maxLocks))

@@ -144,8 +144,12 @@ func testGoldenRequest(t *testing.T, a api, v int16, g golden, c string) {
 	// kmsg decodes an empty non-nullable array as nil, so only the
 	// nullable arrays' null-versus-empty is checked here; the response
 	// bytes below check it exactly.
-	// metadataRequest.named is the ACL check's note, never on the wire.
-	opts := cmp.Options{cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(metadataRequest{})}
+	// The unexported fields of requests are never on the wire: the
+	// authorizer's (fetchRequest's denied, metadataRequest's named) and
+	// the version the share requests were read at, which bounds their
+	// acknowledge types.
+	opts := cmp.Options{cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(fetchRequest{}, metadataRequest{},
+		shareFetchRequest{}, shareAcknowledgeRequest{})}
 	if a.key == 2 && v < 10 {
 		// kmsg defaults TimeoutMs to 30000 where the field is absent;
 		// Kafka's schema has no default, so we leave it 0.

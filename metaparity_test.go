@@ -719,45 +719,6 @@ func TestAlterClientQuotasAsKafka(t *testing.T) {
 	}
 }
 
-// TestMetadataClusterOperationsNeedDescribe: under the authorizer,
-// Metadata v8-10's cluster authorized operations are 0 for a principal
-// that may not describe the cluster, whatever else it may do there, as
-// KafkaApis.handleTopicMetadataRequest answers; with DESCRIBE they are
-// what it may do.
-func TestMetadataClusterOperationsNeedDescribe(t *testing.T) {
-	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	ab.grant(acl{resCluster, clusterName, patternLiteral, "User:alice", "*", aclIdempotentWrite, permissionAllow})
-	ops := func() int32 {
-		req := &metadataRequest{Topics: []metadataRequestTopic{}, IncludeClusterAuthorizedOperations: true}
-		return ab.as("User:alice", 3, 10, req).(*metadataResponse).ClusterAuthorizedOperations
-	}
-	if got := ops(); got != 0 {
-		t.Errorf("without DESCRIBE: cluster operations %b, want 0", got)
-	}
-	ab.grant(acl{resCluster, clusterName, patternLiteral, "User:alice", "*", aclDescribe, permissionAllow})
-	if got, want := ops(), int32(1<<aclDescribe|1<<aclIdempotentWrite); got != want {
-		t.Errorf("with DESCRIBE: cluster operations %b, want %b", got, want)
-	}
-}
-
-// TestDescribeScramDeniedPerUser: a principal that may not describe the
-// cluster gets CLUSTER_AUTHORIZATION_FAILED at the top and once per user
-// named, each result with no user name, as
-// DescribeUserScramCredentialsRequest.getErrorResponse answers.
-func TestDescribeScramDeniedPerUser(t *testing.T) {
-	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	req := &describeUserScramCredentialsRequest{Users: []describeUserScramName{{"alice"}, {"bob"}}}
-	resp := ab.as("User:alice", 50, 0, req).(*describeUserScramCredentialsResponse)
-	var got []string
-	for _, r := range resp.Results {
-		got = append(got, fmt.Sprintf("%q %s", r.User, outcome(r.ErrorCode, r.ErrorMessage)))
-	}
-	want := `31 Cluster authorization failed. ["" 31 Cluster authorization failed. "" 31 Cluster authorization failed.]`
-	if s := outcome(resp.ErrorCode, resp.ErrorMessage) + " " + fmt.Sprint(got); s != want {
-		t.Errorf("%s, want %s", s, want)
-	}
-}
-
 // TestFramingAsKafka: a request header v2 with a null client id and a
 // tagged field the broker does not know is answered (RequestHeader reads
 // and skips unknown tags), and an API key the broker does not serve

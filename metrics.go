@@ -487,6 +487,7 @@ var errorNames = map[int16]string{
 	codeInvalidRecordState:         "INVALID_RECORD_STATE",
 	codeShareSessionNotFound:       "SHARE_SESSION_NOT_FOUND",
 	codeInvalidShareSessionEpoch:   "INVALID_SHARE_SESSION_EPOCH",
+	codeShareSessionLimitReached:   "SHARE_SESSION_LIMIT_REACHED",
 	codeUnsupportedAssignor:        "UNSUPPORTED_ASSIGNOR",
 	codeStaleMemberEpoch:           "STALE_MEMBER_EPOCH",
 	codeInvalidRegularExpression:   "INVALID_REGULAR_EXPRESSION",

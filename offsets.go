@@ -664,7 +664,19 @@ func (m *offsetCommitResponse) encode(w *writer, v int16) {
 }
 
 func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
-	return b.groups.commitOffsets(r.(*offsetCommitRequest), rc.header.APIVersion)
+	req := r.(*offsetCommitRequest)
+	if b.shares.exists(req.GroupID) {
+		// A share group has no committed offsets: Kafka's
+		// ShareGroup.validateOffsetCommit refuses them with
+		// GROUP_ID_NOT_FOUND, once the unknown partitions are answered.
+		// Without this, a commit would create a classic group of the
+		// share group's id, and the share group's next heartbeat would
+		// find its id taken.
+		resp := newOffsetCommitResponse(req)
+		b.groups.markUnknownPartitions(req, resp)
+		return resp.failAll(codeGroupIDNotFound)
+	}
+	return b.groups.commitOffsets(req, rc.header.APIVersion)
 }
 
 // commitOffsets is OffsetCommit: the group checks who may commit, then

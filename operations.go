@@ -35,8 +35,6 @@
 
 package kafka
 
-import "net"
-
 // authorizedOperationsOmitted is what Kafka sends in the authorized
 // operations fields when the client did not ask for them (INT32_MIN).
 const authorizedOperationsOmitted = -2147483648
@@ -46,11 +44,7 @@ const authorizedOperationsOmitted = -2147483648
 // authorizer is off, and what the ACLs allow when it is on.
 func (b *Broker) authorizedOperations(rc *requestContext, resType int8, name string) int32 {
 	if b.sec != nil && b.sec.cfg.Authorizer {
-		host := ""
-		if rc.conn != nil && rc.conn.Conn != nil {
-			host, _, _ = net.SplitHostPort(rc.conn.RemoteAddr().String())
-		}
-		return b.sec.authorizedOperations(rc.principal(), host, resType, name)
+		return b.sec.authorizedOperations(rc.principal(), rc.hostAddress(), resType, name)
 	}
 	var bits int32
 	for _, op := range supportedOperations[resType] {

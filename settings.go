@@ -221,11 +221,35 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// Like group.consumer.max.size, but bounded as Kafka bounds it: every
+	// share member may hold a share session on every broker, and Kafka
+	// requires the session limit to cover the largest group.
+	{name: "group.share.max.size", typ: configTypeInt, doc: "The most members a share group may have (1 to 1000).",
+		get: func(c *Config) string { return strconv.Itoa(int(c.ShareGroupMaxSize)) },
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 1, 1000)
+			if err == nil {
+				c.ShareGroupMaxSize = int32(n)
+			}
+			return err
+		}},
+	// A share session holds a member's partitions on this broker; the
+	// cap bounds that memory, as Kafka's ShareSessionCache does.
+	{name: "group.share.max.share.sessions", typ: configTypeInt, doc: "The most share sessions the broker keeps at once.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.ShareMaxSessions)) },
+		set: func(c *Config, v string) error { return setInt32(&c.ShareMaxSessions, v, 1) }},
 	// How long an acquired record stays locked to the consumer that
-	// fetched it before another may get it; Kafka's minimum is a second.
-	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another.",
+	// fetched it before another may get it; Kafka's range is a second to
+	// an hour (ShareGroupConfig).
+	{name: "group.share.record.lock.duration.ms", typ: configTypeInt, doc: "How long a share group member holds the records it fetched before they go to another (1000 to 3600000).",
 		get: func(c *Config) string { return millis(c.ShareRecordLockDuration) },
-		set: func(c *Config, v string) error { return setMillis(&c.ShareRecordLockDuration, v, 1000) }},
+		set: func(c *Config, v string) error {
+			n, err := parseInt(v, 1000, 3600000)
+			if err == nil {
+				c.ShareRecordLockDuration = time.Duration(n) * time.Millisecond
+			}
+			return err
+		}},
 	// A silent share member is removed after this, and its acquired
 	// records go back to the others when their locks end.
 	{name: "group.share.session.timeout.ms", typ: configTypeInt, doc: "How long a share group member may go without a heartbeat before it is removed.",
@@ -463,9 +487,13 @@ var brokerSettings = []brokerSetting{
 	{name: "super.users", typ: configTypeList, doc: "Principals, such as User:admin, that the authorizer allows everything; separated by semicolons.",
 		get: func(c *Config) string { return strings.Join(c.Security.SuperUsers, ";") },
 		set: func(c *Config, v string) error {
+			// Each is trimmed and must be TYPE:NAME, or Kafka refuses to
+			// start (StandardAuthorizer.getConfiguredSuperUsers).
 			c.Security.SuperUsers = nil
 			for u := range strings.SplitSeq(v, ";") {
-				if u = strings.TrimSpace(u); u != "" {
+				if u = strings.TrimSpace(u); u != "" && !strings.Contains(u, ":") {
+					return fmt.Errorf("expected a string in format principalType:principalName but got %s", u)
+				} else if u != "" {
 					c.Security.SuperUsers = append(c.Security.SuperUsers, u)
 				}
 			}

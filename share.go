@@ -10,8 +10,8 @@
 // # How a share partition works
 //
 // A consumer group gives each partition to one member, which remembers a
-// single number: how far it got. A share group lets every member read
-// every partition, so the broker must remember more: which records are
+// single number: how far it got. A share group lets several members read
+// one partition at once, so the broker must remember more: which records are
 // out with which member, and which are done. It keeps a window of the
 // log, from the share-partition start offset (SPSO) to the end offset
 // (SPEO), the first offset never handed out. Below the SPSO every record
@@ -45,9 +45,11 @@
 //     markers, aborted records) however many there are;
 //   - each acquisition adds one to the record's delivery count and locks
 //     it for the record lock duration;
-//   - only the member that holds a record may acknowledge it; anything
-//     else about a batch of acknowledgements is INVALID_RECORD_STATE, and
-//     none of the batch applies;
+//   - only the member that holds a record may acknowledge it: a record
+//     of the window it does not hold is INVALID_RECORD_STATE, an offset
+//     past the last one ever acquired INVALID_REQUEST, and then none of
+//     the request's batches for the partition applies; offsets below the
+//     SPSO are done already and are passed over without an error;
 //   - a release, an expired lock, or the holder leaving makes the record
 //     available again, unless its delivery count has reached
 //     group.share.delivery.count.limit: then it is archived;
@@ -86,6 +88,13 @@
 // delivered again, counting the deliveries last written, and acknowledged
 // ones never are. A line cut short by a crash is the last one and is
 // skipped on reading.
+//
+// Where we differ from Kafka, as a client sees it: a transaction marker
+// is archived as the SPEO passes it, never acquired, where Kafka acquires
+// it with its batch and its client acknowledges it as a gap; and an
+// acquisition is reported as runs of offsets with one delivery count,
+// where Kafka reports its in-flight batches (log batches, cut every
+// BatchSize records).
 //
 // Design note: what this would grow next. Kafka keeps states per batch
 // and writes ShareUpdate deltas between snapshots, because its share
@@ -209,6 +218,17 @@ func (sp *sharePartition) firstAvailable() int64 {
 // not deliverable (markers, aborted records, gaps) are archived as the SPEO
 // passes them.
 func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, lim shareLimits, now time.Time) []acquiredRange {
+	return sp.acquireAligned(member, deliverable, scannedTo, maxRecords, nil, lim, now)
+}
+
+// acquireAligned is acquire that, given batchEnd (the last offset of the
+// log batch holding an offset), goes on past maxRecords to the end of the
+// batch of the last record taken: ShareAcquireMode batch_optimized, Kafka
+// 4.1's only mode, where MaxRecords "can be exceeded for alignment of
+// batch boundaries" (SharePartition.acquireNewBatchRecords), so that a
+// batch the client receives whole is the member's whole. Without batchEnd
+// maxRecords is a hard limit (record_limit, KIP-1206).
+func (sp *sharePartition) acquireAligned(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
 	var out []acquiredRange
 	n := 0
 	take := func(o int64, r *inFlightRecord) {
@@ -221,9 +241,18 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 			out = append(out, acquiredRange{o, o, r.deliveries})
 		}
 	}
+	stopAt := int64(-1) // past maxRecords: the last offset still taken
 	for _, o := range deliverable {
 		if n >= maxRecords {
-			break
+			if batchEnd == nil || len(out) == 0 {
+				break
+			}
+			if stopAt < 0 {
+				stopAt = batchEnd(out[len(out)-1].LastOffset)
+			}
+			if o > stopAt {
+				break
+			}
 		}
 		switch {
 		case o < sp.startOffset:
@@ -268,47 +297,80 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 	return out
 }
 
-// acknowledge applies one acknowledgement batch of member's: every offset
-// of [first, last] must be acquired by it, or nothing is applied and the
-// answer is INVALID_RECORD_STATE (SharePartition.acknowledge). It reports
-// whether the state changed in a way that must be written.
-func (sp *sharePartition) acknowledge(member string, first, last int64, types []int8, lim shareLimits, now time.Time) (int16, bool) {
-	if first > last || (len(types) != 1 && int64(len(types)) != last-first+1) {
-		return codeInvalidRequest, false
-	}
-	// Checked first so that the loops below are bounded by the window,
-	// not by offsets a client made up.
-	if first < sp.startOffset || last >= sp.endOffset {
-		return codeInvalidRecordState, false
-	}
-	for o := first; o <= last; o++ {
-		r := sp.records[o]
-		if r == nil || r.state != recordAcquired || r.owner != member {
-			return codeInvalidRecordState, false
-		}
-		if t := ackTypeAt(types, first, o); t < ackGap || t > ackRenew {
+// acknowledge applies one partition's acknowledgement batches of member's,
+// all or none, as SharePartition.acknowledge does (it rolls every batch
+// of the request back when one fails). It reports the error code and
+// whether the state changed in a way that must be written. The rules, in
+// Kafka's order, for each batch:
+//
+//   - a batch wholly below the SPSO is skipped: its records are done
+//     already (archived when their delivery limit ran out, say), and
+//     the member is told nothing went wrong; a batch that starts below
+//     the SPSO is acknowledged from the SPSO on;
+//   - an empty window has nothing to acknowledge: INVALID_RECORD_STATE;
+//   - a batch that ends past the last offset ever acquired names records
+//     no fetch handed out: INVALID_REQUEST;
+//   - every offset must be acquired by member, and by no other batch of
+//     the request: INVALID_RECORD_STATE otherwise.
+//
+// The batches' form (order, types, lengths) is checked before this, by
+// validAckBatches, as KafkaApis does.
+func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (int16, bool) {
+	seen := map[int64]bool{}
+	for _, b := range batches {
+		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
 			return codeInvalidRequest, false
+		}
+		if b.LastOffset < sp.startOffset {
+			continue
+		}
+		// Checked before the walk, so that the loop is bounded by the
+		// window, not by offsets a client made up.
+		switch {
+		case sp.startOffset == sp.endOffset:
+			return codeInvalidRecordState, false
+		case b.LastOffset >= sp.endOffset:
+			return codeInvalidRequest, false
+		}
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
+			r := sp.records[o]
+			if r == nil || r.state != recordAcquired || r.owner != member || seen[o] {
+				return codeInvalidRecordState, false
+			}
+			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
+				return codeInvalidRequest, false
+			}
+			seen[o] = true
 		}
 	}
 	changed := false
-	for o := first; o <= last; o++ {
-		r := sp.records[o]
-		switch ackTypeAt(types, first, o) {
-		case ackAccept:
-			r.state = recordAcknowledged
-		case ackGap, ackReject:
-			r.state = recordArchived
-		case ackRelease:
-			sp.releaseOne(r, lim)
-		case ackRenew:
-			r.lockUntil = now.Add(lim.lockDuration)
-			continue
+	for _, b := range batches {
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset && b.LastOffset >= sp.startOffset; o++ {
+			if sp.applyAck(sp.records[o], ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o), lim, now) {
+				changed = true
+			}
 		}
-		r.owner = ""
-		changed = true
 	}
 	sp.advanceStart()
 	return codeNone, changed
+}
+
+// applyAck moves one acquired record by an acknowledge type, and reports
+// whether its state changed (a renewal only moves its lock).
+func (sp *sharePartition) applyAck(r *inFlightRecord, t int8, lim shareLimits, now time.Time) bool {
+	switch t {
+	case ackAccept:
+		r.state = recordAcknowledged
+	case ackGap, ackReject:
+		r.state = recordArchived
+	case ackRelease:
+		sp.releaseOne(r, lim)
+	case ackRenew:
+		r.lockUntil = now.Add(lim.lockDuration)
+		return false
+	}
+	r.owner = ""
+	return true
 }
 
 // ackTypeAt is the type that applies to offset o of a batch starting at
@@ -391,8 +453,25 @@ func (sp *sharePartition) advanceStart() {
 	}
 }
 
+// moveStart moves the SPSO up to start, the log's start offset once
+// retention or DeleteRecords passed the window's: the records below it
+// are gone from the log, and so done (an acknowledgement of them is
+// passed over), while those above keep their state and holder, as
+// SharePartition.updateCacheAndOffsets keeps them. Nothing a fetch read
+// before the move can be taken wrongly after it: acquire passes over
+// offsets below the SPSO.
+func (sp *sharePartition) moveStart(start int64) {
+	for o := range sp.records {
+		if o < start {
+			delete(sp.records, o)
+		}
+	}
+	sp.startOffset, sp.endOffset = start, max(sp.endOffset, start)
+	sp.advanceStart()
+}
+
 // reset moves the window to start, forgetting every record: an
-// AlterShareGroupOffsets, or a start offset that retention passed.
+// AlterShareGroupOffsets.
 func (sp *sharePartition) reset(start int64) {
 	sp.startOffset, sp.endOffset = start, start
 	clear(sp.records)

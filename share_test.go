@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -47,13 +48,13 @@ func TestSharePartitionTrace(t *testing.T) {
 	if sp.endOffset != 5 {
 		t.Fatalf("SPEO %d, want 5", sp.endOffset)
 	}
-	if code, _ := sp.acknowledge("A", 0, 1, []int8{ackAccept}, lim, t0); code != codeNone {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone {
 		t.Fatalf("accept: code %d", code)
 	}
 	if sp.startOffset != 2 {
 		t.Fatalf("SPSO %d after accepting 0-1, want 2", sp.startOffset)
 	}
-	if code, _ := sp.acknowledge("A", 2, 2, []int8{ackRelease}, lim, t0); code != codeNone || sp.stateOf(2) != "AVAILABLE" {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{2, 2, []int8{ackRelease}}}, lim, t0); code != codeNone || sp.stateOf(2) != "AVAILABLE" {
 		t.Fatalf("release: code %d, state %s", code, sp.stateOf(2))
 	}
 	if sp.firstAvailable() != 2 {
@@ -75,7 +76,7 @@ func TestSharePartitionTrace(t *testing.T) {
 	if want := []acquiredRange{{3, 4, 2}}; !cmp.Equal(got, want) {
 		t.Fatalf("B acquires 3-4: %v, want %v", got, want)
 	}
-	if code, _ := sp.acknowledge("B", 3, 4, []int8{ackReject, ackAccept}, lim, t0); code != codeNone {
+	if code, _ := sp.acknowledge("B", []shareAckBatch{{3, 4, []int8{ackReject, ackAccept}}}, lim, t0); code != codeNone {
 		t.Fatalf("reject/accept: code %d", code)
 	}
 	if sp.startOffset != 5 || len(sp.records) != 0 {
@@ -99,13 +100,12 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 		want        int16
 	}{
 		{"another member's records", "B", 10, 12, []int8{ackAccept}, codeInvalidRecordState},
-		{"offsets never acquired", "A", 18, 25, []int8{ackAccept}, codeInvalidRecordState},
-		{"below the SPSO", "A", 5, 10, []int8{ackAccept}, codeInvalidRecordState},
+		{"offsets past the last acquired", "A", 18, 25, []int8{ackAccept}, codeInvalidRequest},
 		{"unknown type", "A", 10, 10, []int8{9}, codeInvalidRequest},
 		{"types of the wrong count", "A", 10, 12, []int8{1, 1}, codeInvalidRequest},
 		{"first after last", "A", 12, 10, []int8{ackAccept}, codeInvalidRequest},
 	} {
-		if code, changed := sp.acknowledge(tc.member, tc.first, tc.last, tc.types, lim, t0); code != tc.want || changed {
+		if code, changed := sp.acknowledge(tc.member, []shareAckBatch{{tc.first, tc.last, tc.types}}, lim, t0); code != tc.want || changed {
 			t.Errorf("%s: code %d changed %v, want %d and no change", tc.name, code, changed, tc.want)
 		}
 	}
@@ -116,7 +116,7 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 		}
 	}
 	// Gap archives; renew extends the lock and leaves the record acquired.
-	if code, _ := sp.acknowledge("A", 10, 11, []int8{ackGap, ackRenew}, lim, t0.Add(50*time.Second)); code != codeNone {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{10, 11, []int8{ackGap, ackRenew}}}, lim, t0.Add(50*time.Second)); code != codeNone {
 		t.Fatalf("gap/renew: %d", code)
 	}
 	if sp.startOffset != 11 || sp.stateOf(11) != "ACQUIRED" {
@@ -132,6 +132,53 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 	}
 }
 
+// TestSharePartitionAcknowledgeLikeKafka checks the rules of
+// SharePartition.acknowledge that a client sees: records below the SPSO
+// are acknowledged silently, a request's batches apply all or none, and
+// one offset acknowledged twice in a request is refused.
+func TestSharePartitionAcknowledgeLikeKafka(t *testing.T) {
+	lim := shareLimits{lockDuration: time.Minute, deliveryLimit: 1, maxLocks: 100}
+	sp := newSharePartition(0)
+	sp.acquire("A", offsets(0, 10), 10, 10, lim, t0)
+	// 0-1 run out of deliveries and are archived: the SPSO passes them.
+	sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackRelease}}}, lim, t0)
+	if sp.startOffset != 2 {
+		t.Fatalf("SPSO %d, want 2", sp.startOffset)
+	}
+	if code, changed := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone || changed {
+		t.Errorf("a batch below the SPSO: code %d changed %v, want success and no change", code, changed)
+	}
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{1, 2, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != 3 {
+		t.Errorf("a batch across the SPSO: code %d, SPSO %d, want success and 3", code, sp.startOffset)
+	}
+	// The second batch fails, so the first is not applied either.
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{3, 3, []int8{ackAccept}}, {5, 5, []int8{ackAccept}}}, lim, t0.Add(-time.Hour)); code != codeNone {
+		t.Fatalf("setup: %d", code)
+	}
+	for _, tc := range []struct {
+		name    string
+		batches []shareAckBatch
+		want    int16
+	}{
+		{"a later batch's record not acquired", []shareAckBatch{{4, 4, []int8{ackAccept}}, {5, 5, []int8{ackAccept}}}, codeInvalidRecordState},
+		{"one offset twice", []shareAckBatch{{4, 6, []int8{ackAccept}}, {6, 6, []int8{ackAccept}}}, codeInvalidRecordState},
+		{"a later batch past the window", []shareAckBatch{{4, 4, []int8{ackAccept}}, {9, 12, []int8{ackAccept}}}, codeInvalidRequest},
+	} {
+		if code, changed := sp.acknowledge("A", tc.batches, lim, t0); code != tc.want || changed {
+			t.Errorf("%s: code %d changed %v, want %d and no change", tc.name, code, changed, tc.want)
+		}
+		if sp.stateOf(4) != "ACQUIRED" {
+			t.Fatalf("%s: 4 is %s, want the request rolled back", tc.name, sp.stateOf(4))
+		}
+	}
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{4, 4, []int8{ackAccept}}, {6, 9, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != sp.endOffset {
+		t.Fatalf("accepting the rest: code %d, window [%d, %d)", code, sp.startOffset, sp.endOffset)
+	}
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{10, 10, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
+		t.Errorf("an empty window: code %d, want INVALID_RECORD_STATE", code)
+	}
+}
+
 func TestSharePartitionDeliveryLimit(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 3, maxLocks: 100}
 	sp := newSharePartition(0)
@@ -140,7 +187,7 @@ func TestSharePartitionDeliveryLimit(t *testing.T) {
 		if want := []acquiredRange{{0, 0, i}}; !cmp.Equal(got, want) {
 			t.Fatalf("delivery %d: %v, want %v", i, got, want)
 		}
-		sp.acknowledge("A", 0, 0, []int8{ackRelease}, lim, t0)
+		sp.acknowledge("A", []shareAckBatch{{0, 0, []int8{ackRelease}}}, lim, t0)
 	}
 	if sp.startOffset != 1 {
 		t.Fatalf("released for the third time, the record should be archived; SPSO %d", sp.startOffset)
@@ -157,7 +204,7 @@ func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 	if want := []acquiredRange{{0, 0, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("acquired %v, want %v", got, want)
 	}
-	sp.acknowledge("A", 0, 0, []int8{ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{0, 0, []int8{ackAccept}}}, lim, t0)
 	if sp.startOffset != 1 {
 		t.Fatalf("SPSO %d, want 1", sp.startOffset)
 	}
@@ -186,7 +233,7 @@ func TestShareStateRestart(t *testing.T) {
 	lim := defaultShareLimits
 	sp := newSharePartition(0)
 	sp.acquire("A", offsets(0, 6), 6, 10, lim, t0)
-	sp.acknowledge("A", 0, 5, []int8{ackAccept, ackRelease, ackAccept, ackReject, ackRenew, ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{0, 5, []int8{ackAccept, ackRelease, ackAccept, ackReject, ackRenew, ackAccept}}}, lim, t0)
 	tp := topicIDPartition{uuid{1}, 3}
 	if err := l.write(sp.snapshot("g", tp)); err != nil {
 		t.Fatal(err)
@@ -264,7 +311,7 @@ func TestSharePartitionLongGap(t *testing.T) {
 	if got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0); len(got) != 0 {
 		t.Fatalf("acquired %v past the window while 0 is in flight", got)
 	}
-	sp.acknowledge("A", 0, 0, []int8{ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{0, 0, []int8{ackAccept}}}, lim, t0)
 	got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0)
 	if want := []acquiredRange{{10000, 10001, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("acquired %v, want %v: the window jumps the gap once empty", got, want)
@@ -272,14 +319,14 @@ func TestSharePartitionLongGap(t *testing.T) {
 	if sp.startOffset != 10000 || len(sp.records) != 2 {
 		t.Fatalf("SPSO %d with %d records", sp.startOffset, len(sp.records))
 	}
-	sp.acknowledge("A", 10000, 10001, []int8{ackAccept}, lim, t0)
+	sp.acknowledge("A", []shareAckBatch{{10000, 10001, []int8{ackAccept}}}, lim, t0)
 	// A read that ends in a long gap moves an empty window past it.
 	sp.acquire("A", nil, 50000, 10, lim, t0)
 	if sp.startOffset != 50000 || sp.endOffset != 50000 {
 		t.Fatalf("window [%d, %d), want [50000, 50000)", sp.startOffset, sp.endOffset)
 	}
 	// Acknowledgements of made-up ranges are refused without a walk.
-	if code, _ := sp.acknowledge("A", 0, 1<<62, []int8{ackAccept}, lim, t0); code != codeInvalidRecordState {
+	if code, _ := sp.acknowledge("A", []shareAckBatch{{0, 1 << 62, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
 		t.Fatalf("huge range: code %d", code)
 	}
 }
@@ -317,5 +364,81 @@ func TestParseISODuration(t *testing.T) {
 		if _, err := checkShareAutoOffsetReset(v); (err == nil) != ok {
 			t.Errorf("share.auto.offset.reset=%s: err %v, want ok %v", v, err, ok)
 		}
+	}
+}
+
+// TestShareAssignorLikeKafka checks assignShares against the shares of
+// Kafka 4.1's SimpleAssignor: ceil(members/partitions) members per
+// partition, members' counts within one of each other, and a member
+// keeping what it had when the balance allows.
+func TestShareAssignorLikeKafka(t *testing.T) {
+	tp := func(p int32) topicIDPartition { return topicIDPartition{uuid{1}, p} }
+	tps := func(n int32) []topicIDPartition {
+		var out []topicIDPartition
+		for p := range n {
+			out = append(out, tp(p))
+		}
+		return out
+	}
+	newMembers := func(n int) []*shareMember {
+		var ms []*shareMember
+		for i := range n {
+			ms = append(ms, &shareMember{id: fmt.Sprint("m", i), assigned: partitionSet{}})
+		}
+		return ms
+	}
+	for _, tc := range []struct {
+		members, partitions int
+		perPartition        int // members sharing each partition
+		minEach, maxEach    int // partitions per member
+	}{
+		{1, 4, 1, 4, 4},
+		{2, 4, 1, 2, 2},
+		{3, 4, 1, 1, 2},
+		{4, 4, 1, 1, 1},
+		{5, 2, 3, 1, 2},
+		{3, 1, 3, 1, 1},
+	} {
+		ms := newMembers(tc.members)
+		assignShares(ms, tps(int32(tc.partitions)), map[*shareMember]partitionSet{})
+		holders := map[topicIDPartition]int{}
+		for _, m := range ms {
+			if n := len(m.assigned); n < tc.minEach || n > tc.maxEach {
+				t.Errorf("%d members, %d partitions: %s has %d partitions, want %d to %d", tc.members, tc.partitions, m.id, n, tc.minEach, tc.maxEach)
+			}
+			for tp := range m.assigned {
+				holders[tp]++
+			}
+		}
+		for p := range int32(tc.partitions) {
+			if holders[tp(p)] != tc.perPartition {
+				t.Errorf("%d members, %d partitions: partition %d shared by %d, want %d", tc.members, tc.partitions, p, holders[tp(p)], tc.perPartition)
+			}
+		}
+	}
+	// The trace of sharegroups.go's header: A, B and C on two partitions.
+	abc := newMembers(3)
+	assignShares(abc, tps(2), map[*shareMember]partitionSet{abc[0]: {tp(0): true}, abc[1]: {tp(1): true}})
+	if got := fmt.Sprint(len(abc[0].assigned), abc[0].assigned[tp(0)], abc[1].assigned[tp(1)], abc[2].assigned[tp(0)]); got != "2 true true true" {
+		t.Errorf("A, B and C on two partitions: %v %v %v", abc[0].assigned, abc[1].assigned, abc[2].assigned)
+	}
+	// Stickiness: a third member joining two that split four partitions
+	// takes one from the member with two too many, and nobody else moves.
+	ms := newMembers(3)
+	previous := map[*shareMember]partitionSet{
+		ms[0]: {tp(0): true, tp(1): true},
+		ms[1]: {tp(2): true, tp(3): true},
+	}
+	assignShares(ms, tps(4), previous)
+	kept := 0
+	for _, m := range ms[:2] {
+		for tp := range m.assigned {
+			if previous[m][tp] {
+				kept++
+			}
+		}
+	}
+	if kept != 3 || len(ms[2].assigned) != 1 {
+		t.Errorf("after a third member joined: kept %d of 4, newcomer has %v; want 3 kept and 1 moved", kept, ms[2].assigned)
 	}
 }

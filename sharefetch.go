@@ -45,10 +45,23 @@
 // fetches racing for the same records each get a part, never the same
 // one.
 //
+// Sessions are limited in number as Kafka limits them
+// (group.share.max.share.sessions, default 2000): a fetch that would open
+// one more waits out its MaxWaitMs and gets SHARE_SESSION_LIMIT_REACHED.
+//
+// MaxRecords bounds what a fetch acquires, rounded up to the end of the
+// log batch of the last record taken under ShareAcquireMode
+// batch_optimized (all of v1, Kafka 4.1's only mode), exactly under v2's
+// record_limit.
+//
 // Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
-// that many bytes of acquired records); ShareAcquireMode (v2) is read and
-// always batch_optimized; sessions are not limited in number
-// (group.share.max.share.sessions).
+// that many bytes of acquired records); BatchSize is read and not used,
+// where Kafka cuts AcquiredRecords every BatchSize records; transaction
+// markers are never acquired (share.go archives them), where Kafka
+// acquires them and its client acknowledges them as gaps; a top-level
+// error carries a message, where Kafka's getErrorResponse leaves it null;
+// ShareAcknowledge's partition errors carry none, where Kafka passes on
+// SharePartition's.
 
 package kafka
 
@@ -69,10 +82,12 @@ const (
 	shareFinalEpoch   int32 = -1
 )
 
-// defaultShareMaxRecords is what a ShareFetch that sets no MaxRecords
-// acquires at most per partition (Kafka's share.max.fetch.records default
-// in the client).
-const defaultShareMaxRecords = 500
+// ShareAcquireMode values (ShareFetchRequest v2, KIP-1206); v1 has no
+// field, and is batch_optimized, Kafka 4.1's only mode.
+const (
+	shareAcquireBatchOptimized int8 = 0 // MaxRecords rounded up to whole log batches
+	shareAcquireRecordLimit    int8 = 1 // MaxRecords exactly
+)
 
 // shareSessionKey names a share session, as Kafka's ShareSessionKey does:
 // a member has at most one session per broker, and a new one at epoch 0
@@ -113,6 +128,8 @@ type shareFetchRequest struct {
 	IsRenewAck          bool
 	Topics              []shareFetchTopic
 	ForgottenTopicsData []shareForgottenTopic
+
+	version int16 // the request's, which bounds the acknowledge types
 }
 
 // shareFetchTopic names partitions to add to the session, each with the
@@ -157,6 +174,7 @@ func readShareAckBatch(r *reader) (b shareAckBatch) {
 }
 
 func (m *shareFetchRequest) decode(r *reader, v int16) {
+	m.version = v
 	m.GroupID = r.NullableString()
 	m.MemberID = r.NullableString()
 	m.ShareSessionEpoch = r.Int32()
@@ -302,6 +320,11 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
 	if code != codeNone {
 		c.mu.Unlock()
+		if code == codeShareSessionLimitReached {
+			// KafkaApis answers this only after MaxWaitMs, so that a
+			// client retrying at once does not spin.
+			waitOrDone(ctx, time.Duration(max(req.MaxWaitMs, 0))*time.Millisecond)
+		}
 		return fail(code, msg)
 	}
 	if req.ShareSessionEpoch == shareInitialEpoch {
@@ -319,7 +342,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	results := &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
 	for tp, batches := range acks {
 		pr := results.get(tp)
-		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches)
+		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches, req.version)
 	}
 	if sess == nil || req.IsRenewAck {
 		// A closing fetch, or one that only renews locks (KIP-1222),
@@ -336,11 +359,14 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// A MaxBytes of 0 or less is taken as 1, which still delivers: a
 	// read returns at least one whole batch however small the limit, as
 	// Fetch does, so a record bigger than the limit is never stuck.
-	maxRecords := int(req.MaxRecords)
-	if maxRecords <= 0 {
-		maxRecords = defaultShareMaxRecords
-	}
-	c.acquireWaiting(ctx, key, parts, maxRecords, int(max(req.MaxBytes, 1)), req.MaxWaitMs, results)
+	// A MaxRecords of 0 or less acquires nothing, as
+	// SharePartition.acquire answers it: the fetch only waits out
+	// MaxWaitMs, and a member that wants acknowledgements applied without
+	// new records gets none locked to it.
+	// ShareAcquireMode batch_optimized (0, and all of v1) rounds up to
+	// whole log batches; record_limit (1) does not.
+	aligned := req.ShareAcquireMode == shareAcquireBatchOptimized
+	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(max(req.MaxBytes, 1)), aligned, req.MaxWaitMs, results)
 	return resp
 }
 
@@ -391,6 +417,12 @@ func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*sh
 	sess := c.sessions[key]
 	switch {
 	case epoch == shareInitialEpoch:
+		// The member's old session goes first, so that reopening never
+		// counts against the limit (SharePartitionManager.newContext).
+		delete(c.sessions, key)
+		if len(c.sessions) >= int(c.b.cfg.ShareMaxSessions) {
+			return nil, codeShareSessionLimitReached, "The limit of share sessions has been reached."
+		}
 		sess = &shareSession{epoch: 1, partitions: map[topicIDPartition]bool{}}
 		c.sessions[key] = sess
 		return sess, codeNone, ""
@@ -406,6 +438,16 @@ func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*sh
 		sess.epoch = 1
 	}
 	return sess, codeNone, ""
+}
+
+// waitOrDone waits d, or until ctx ends.
+func waitOrDone(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // closeSession ends the member's session and gives back what it holds.
@@ -432,33 +474,40 @@ func (c *shareCoordinator) connClosed(cn *conn) {
 }
 
 // acknowledge applies a partition's acknowledgement batches, all or
-// none, and writes the partition's state if it changed.
-func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch) int16 {
+// none, and writes the partition's state if it changed. The checks are
+// KafkaApis.handleAcknowledgements' and SharePartitionManager.acknowledge's,
+// in their order: a topic id the broker does not know is UNKNOWN_TOPIC_ID,
+// batches of a bad form INVALID_REQUEST, a partition the topic does not
+// have or the group holds no state for UNKNOWN_TOPIC_OR_PARTITION, and an
+// empty list of batches acknowledges nothing, successfully.
+func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch, version int16) int16 {
+	t := c.b.logs.TopicByID(tp.topic)
+	if t == nil {
+		return codeUnknownTopicID
+	}
+	if !validAckBatches(batches, version) {
+		return codeInvalidRequest
+	}
 	g := c.groups[key.group]
 	var sp *sharePartition
 	if g != nil {
 		sp = g.partitions[tp]
 	}
-	if sp == nil {
-		return codeInvalidRecordState
+	switch {
+	case c.b.topicPartition(t, tp.partition) == nil || (sp == nil && len(batches) > 0):
+		return codeUnknownTopicOrPartition
+	case len(batches) == 0:
+		return codeNone
 	}
 	// An expired lock is applied first: a member acknowledging a record
 	// whose lock ran out no longer holds it, and gets INVALID_RECORD_STATE,
 	// which the Java share consumer reports to its acknowledgement commit
 	// callback for those records.
 	now := time.Now()
-	lim := c.limits(g.id)
 	c.expireOne(g, tp, sp, now)
-	// Checked whole before any is applied: a batch refused leaves the
-	// earlier ones applied in Kafka too, but refusing them all is what a
-	// client can reason about, and a member never sends overlapping ones.
-	changed := false
-	for _, b := range batches {
-		code, ch := sp.acknowledge(key.member, b.FirstOffset, b.LastOffset, b.AcknowledgeTypes, lim, now)
-		if code != codeNone {
-			return code
-		}
-		changed = changed || ch
+	code, changed := sp.acknowledge(key.member, batches, c.limits(g.id), now)
+	if code != codeNone {
+		return code
 	}
 	if changed {
 		if err := c.persist(g, tp); err != nil {
@@ -468,6 +517,34 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 		c.notify()
 	}
 	return codeNone
+}
+
+// validAckBatches reports whether a partition's acknowledgement batches
+// are well formed, as KafkaApis.validateAcknowledgementBatches checks them
+// before any reaches the share partition: each batch's first offset at
+// most its last, and not below the previous batch's last (an overlap of
+// exactly one offset passes here, as in Kafka, and fails on the record's
+// state); one type, or one per offset; and every type one the version
+// knows: 0-3, and from v2 RENEW (4) too.
+func validAckBatches(batches []shareAckBatch, version int16) bool {
+	maxType := ackReject
+	if version >= 2 {
+		maxType = ackRenew
+	}
+	prevLast := int64(-1)
+	for _, b := range batches {
+		n := len(b.AcknowledgeTypes)
+		if b.FirstOffset > b.LastOffset || b.FirstOffset < prevLast || n == 0 || (n > 1 && b.LastOffset-b.FirstOffset != int64(n-1)) {
+			return false
+		}
+		for _, t := range b.AcknowledgeTypes {
+			if t < ackGap || t > maxType {
+				return false
+			}
+		}
+		prevLast = b.LastOffset
+	}
+	return true
 }
 
 // shareResults builds a response's partitions, one entry per partition
@@ -509,17 +586,16 @@ func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 // and the wait. Both signals are taken before the look, so anything that
 // happens after it closes a channel this already holds, and the select
 // returns at once; the next pass then finds the records.
-func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, maxWaitMs int32, results *shareResults) {
+func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, aligned bool, maxWaitMs int32, results *shareResults) {
 	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
 	for {
 		appended := c.b.appendSignal()
 		c.mu.Lock()
 		changed := c.changed
 		c.mu.Unlock()
-		// MaxRecords bounds the request, not each partition, so that
-		// a consumer asking for 1 record gets 1 (ShareAcquireMode
-		// record_limit); batch_optimized may give more in Kafka, but
-		// never needs to.
+		// MaxRecords bounds the request, not each partition, as
+		// DelayedShareFetch hands each partition what the ones before
+		// left; batch_optimized may round the last one's up.
 		// The byte budget is split evenly among the partitions, so that
 		// a partition with a backlog cannot starve the others of a
 		// response; each share is at least a byte, hence one batch.
@@ -528,7 +604,7 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 			if left <= 0 {
 				break
 			}
-			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), results)
+			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), aligned, results)
 			left -= n
 			got = got || answer
 		}
@@ -575,7 +651,7 @@ func (c *shareCoordinator) nextLockExpiry(group string) time.Time {
 // acquires what it can for the member. It returns how many records it
 // acquired, and whether the partition has something to answer: records or
 // an error.
-func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, results *shareResults) (int, bool) {
+func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, aligned bool, results *shareResults) (int, bool) {
 	t := c.b.logs.TopicByID(tp.topic)
 	pl := c.b.topicPartition(t, tp.partition)
 	c.mu.Lock()
@@ -586,8 +662,13 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	}
 	switch {
 	case pl == nil:
+		// ShareSessionContext tells an unknown id from an unknown
+		// partition of a known topic, as Fetch does.
 		pr := results.get(tp)
 		pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		if t == nil {
+			pr.ErrorCode, pr.ErrorMessage = codeUnknownTopicID, nil
+		}
 		c.mu.Unlock()
 		return 0, true
 	case sp == nil:
@@ -600,7 +681,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	c.expireOne(g, tp, sp, time.Now())
 	// Retention or DeleteRecords may have passed the window's start.
 	if ls := pl.LogStartOffset(); sp.startOffset < ls {
-		sp.reset(ls)
+		sp.moveStart(ls)
 	}
 	// Where to read, and the state epoch to check after the read: the
 	// lock is let go for the read, and the window may be reset meanwhile.
@@ -637,7 +718,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp || sp.stateEpoch != stateEpoch {
 		return 0, false
 	}
-	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, c.limits(key.group), time.Now())
+	acquired := sp.acquireAligned(key.member, deliverable, scannedTo, maxRecords, batchEnds(batches, aligned), c.limits(key.group), time.Now())
 	if len(acquired) == 0 {
 		return 0, false
 	}
@@ -646,11 +727,33 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	pr := results.get(tp)
 	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
 	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
+	return recordsIn(acquired), true
+}
+
+// batchEnds is the function that gives the last offset of the batch of
+// a read holding an offset, which acquireAligned rounds up to, or nil
+// when the fetch does not round (record_limit).
+func batchEnds(batches []shareBatch, aligned bool) func(int64) int64 {
+	if !aligned {
+		return nil
+	}
+	return func(o int64) int64 {
+		for _, b := range batches {
+			if b.first <= o && o <= b.last {
+				return b.last
+			}
+		}
+		return o
+	}
+}
+
+// recordsIn is how many offsets the ranges hold.
+func recordsIn(ranges []acquiredRange) int {
 	n := 0
-	for _, a := range acquired {
+	for _, a := range ranges {
 		n += int(a.LastOffset - a.FirstOffset + 1)
 	}
-	return n, true
+	return n
 }
 
 // shareBatch is where one batch of a read lies, and its offsets, so that
@@ -729,6 +832,8 @@ type shareAcknowledgeRequest struct {
 	ShareSessionEpoch int32
 	IsRenewAck        bool
 	Topics            []shareAcknowledgeTopic
+
+	version int16 // the request's, which bounds the acknowledge types
 }
 
 type shareAcknowledgeTopic struct {
@@ -742,6 +847,7 @@ type shareAcknowledgePartition struct {
 }
 
 func (m *shareAcknowledgeRequest) decode(r *reader, v int16) {
+	m.version = v
 	m.GroupID = r.NullableString()
 	m.MemberID = r.NullableString()
 	m.ShareSessionEpoch = r.Int32()
@@ -845,7 +951,7 @@ func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *sha
 		rt := shareAcknowledgeTopicResponse{TopicID: t.TopicID, Partitions: []shareAcknowledgePartitionResponse{}}
 		for _, p := range t.Partitions {
 			rt.Partitions = append(rt.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex,
-				ErrorCode: c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches), CurrentLeader: noLeader})
+				ErrorCode: c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches, req.version), CurrentLeader: noLeader})
 		}
 		resp.Responses = append(resp.Responses, rt)
 	}

@@ -2,6 +2,8 @@ package kafka
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 )
@@ -45,6 +47,18 @@ type shareFetchResult struct {
 // shareFetch is ShareFetch v2 of one partition, with acks if any.
 func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
 	c.t.Helper()
+	return c.shareFetchMax(100, group, member, epoch, topic, partition, maxWait, acks...)
+}
+
+// shareFetchMax is shareFetch with MaxRecords maxRecords.
+func (c *testClient) shareFetchMax(maxRecords int32, group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
+	c.t.Helper()
+	return c.shareFetchMode(shareAcquireBatchOptimized, maxRecords, group, member, epoch, topic, partition, maxWait, acks...)
+}
+
+// shareFetchMode is shareFetchMax with ShareAcquireMode mode.
+func (c *testClient) shareFetchMode(mode int8, maxRecords int32, group, member string, epoch int32, topic uuid, partition int32, maxWait time.Duration, acks ...shareAckBatch) shareFetchResult {
+	c.t.Helper()
 	r := c.roundTrip(78, 2, true, func(w *writer) {
 		w.NullableString(&group)
 		w.NullableString(&member)
@@ -52,10 +66,10 @@ func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, p
 		w.Int32(int32(maxWait.Milliseconds()))
 		w.Int32(1)       // MinBytes
 		w.Int32(1 << 20) // MaxBytes
-		w.Int32(100)     // MaxRecords
-		w.Int32(100)     // BatchSize
-		w.Int8(0)        // ShareAcquireMode
-		w.Bool(false)    // IsRenewAck
+		w.Int32(maxRecords)
+		w.Int32(100)  // BatchSize
+		w.Int8(mode)  // ShareAcquireMode
+		w.Bool(false) // IsRenewAck
 		w.ArrayLen(1)
 		w.UUID(topic)
 		w.ArrayLen(1)
@@ -111,11 +125,19 @@ func (c *testClient) shareFetch(group, member string, epoch int32, topic uuid, p
 // the top-level and the partition's code.
 func (c *testClient) shareAcknowledge(group, member string, epoch int32, topic uuid, partition int32, acks ...shareAckBatch) (int16, int16) {
 	c.t.Helper()
-	r := c.roundTrip(79, 2, true, func(w *writer) {
+	return c.shareAcknowledgeV(2, group, member, epoch, topic, partition, acks...)
+}
+
+// shareAcknowledgeV is shareAcknowledge at version v (1 or 2).
+func (c *testClient) shareAcknowledgeV(v int16, group, member string, epoch int32, topic uuid, partition int32, acks ...shareAckBatch) (int16, int16) {
+	c.t.Helper()
+	r := c.roundTrip(79, v, true, func(w *writer) {
 		w.NullableString(&group)
 		w.NullableString(&member)
 		w.Int32(epoch)
-		w.Bool(false)
+		if v >= 2 {
+			w.Bool(false)
+		}
 		w.ArrayLen(1)
 		w.UUID(topic)
 		w.ArrayLen(1)
@@ -133,7 +155,9 @@ func (c *testClient) shareAcknowledge(group, member string, epoch int32, topic u
 	r.Int32()
 	code := r.Int16()
 	r.NullableString()
-	r.Int32()
+	if v >= 2 {
+		r.Int32()
+	}
 	var partCode int16 = -100
 	readArray(r, func(r *reader) struct{} {
 		r.UUID()
@@ -168,6 +192,82 @@ func accept(first, last int64) shareAckBatch {
 	return shareAckBatch{first, last, []int8{ackAccept}}
 }
 
+// shareHeartbeatRaw is ShareGroupHeartbeat v1 with every field given,
+// answered in full.
+func (c *testClient) shareHeartbeatRaw(group, member string, epoch int32, rack *string, topics []string) shareGroupHeartbeatResponse {
+	c.t.Helper()
+	r := c.roundTrip(76, 1, true, func(w *writer) {
+		w.String(group)
+		w.String(member)
+		w.Int32(epoch)
+		w.NullableString(rack)
+		writeArray(w, topics, (*writer).String)
+		w.Tags()
+	})
+	var resp shareGroupHeartbeatResponse
+	resp.ThrottleTimeMs = r.Int32()
+	resp.ErrorCode = r.Int16()
+	resp.ErrorMessage = r.NullableString()
+	resp.MemberID = r.NullableString()
+	resp.MemberEpoch = r.Int32()
+	resp.HeartbeatIntervalMs = r.Int32()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return resp
+}
+
+// TestShareGroupHeartbeatLikeKafka checks ShareGroupHeartbeat's checks
+// and error answers against GroupCoordinatorService and
+// GroupMetadataManager.shareGroupHeartbeat: the request's fields in
+// Kafka's order and with its messages, an error answer with member epoch
+// 0 and no member id, a null rack that keeps the rack, and a leave of an
+// unknown member.
+func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	blank, rack := " ", "r1"
+	for _, tc := range []struct {
+		name          string
+		group, member string
+		epoch         int32
+		rack          *string
+		topics        []string
+		msg           string
+	}{
+		{"no member and no group", "", "", 0, nil, []string{"t"}, "MemberId can't be empty."},
+		{"a blank member id", "g", "  ", 0, nil, []string{"t"}, "MemberId can't be empty."},
+		{"a blank group id", " ", "m", 0, nil, []string{"t"}, "GroupId can't be empty."},
+		{"a blank rack", "g", "m", 0, &blank, []string{"t"}, "RackId can't be empty."},
+		{"a bad epoch", "g", "m", -3, nil, nil, "MemberEpoch is invalid."},
+	} {
+		resp := c.shareHeartbeatRaw(tc.group, tc.member, tc.epoch, tc.rack, tc.topics)
+		if resp.ErrorCode != codeInvalidRequest || deref(resp.ErrorMessage) != tc.msg || resp.MemberEpoch != 0 || resp.MemberID != nil {
+			t.Errorf("%s: code %d message %q epoch %d member %v; want INVALID_REQUEST %q, epoch 0, no member",
+				tc.name, resp.ErrorCode, deref(resp.ErrorMessage), resp.MemberEpoch, resp.MemberID, tc.msg)
+		}
+	}
+	if resp := c.shareHeartbeatRaw("g", "m", 0, &rack, []string{"t"}); resp.ErrorCode != codeNone {
+		t.Fatalf("join: %+v", resp)
+	}
+	if resp := c.shareHeartbeatRaw("g", "stranger", 3, nil, nil); resp.ErrorCode != codeUnknownMemberID || resp.MemberEpoch != 0 {
+		t.Errorf("an unknown member: code %d epoch %d, want UNKNOWN_MEMBER_ID and 0", resp.ErrorCode, resp.MemberEpoch)
+	}
+	if resp := c.shareHeartbeatRaw("g", "stranger", leaveEpoch, nil, nil); resp.ErrorCode != codeUnknownMemberID {
+		t.Errorf("an unknown member leaving: code %d, want UNKNOWN_MEMBER_ID", resp.ErrorCode)
+	}
+	if resp := c.shareHeartbeatRaw("g", "m", 1, nil, nil); resp.ErrorCode != codeNone {
+		t.Fatalf("heartbeat: %+v", resp)
+	}
+	if d := tb.shares.describe("g"); len(d.Members) != 1 || deref(d.Members[0].RackID) != "r1" {
+		t.Errorf("after a heartbeat with a null rack: %+v, want rack r1 kept", d.Members)
+	}
+	if resp := c.shareHeartbeatRaw("g", "m", leaveEpoch, nil, nil); resp.ErrorCode != codeNone || resp.MemberEpoch != leaveEpoch || deref(resp.MemberID) != "m" {
+		t.Errorf("leave: %+v", resp)
+	}
+}
+
 func TestShareGroupHeartbeatErrors(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
@@ -193,13 +293,14 @@ func TestShareGroupHeartbeatErrors(t *testing.T) {
 	if code != codeNone || epoch != 1 || fmt.Sprint(assigned) != fmt.Sprintf("[{%v [0 1]}]", tb.logs.Topic("t").ID) {
 		t.Fatalf("join: code %d epoch %d assigned %v", code, epoch, assigned)
 	}
-	// A second member gets every partition too, and the first learns the
-	// new epoch with the same assignment.
-	if _, epoch, assigned := c.shareHeartbeat("g", "b", 0, []string{"t"}); epoch != 2 || len(assigned) != 1 || len(assigned[0].Partitions) != 2 {
+	// A second member gets one of the two partitions (SimpleAssignor
+	// spreads members over partitions), and the first learns the new
+	// epoch with the other, the one it keeps.
+	if _, epoch, assigned := c.shareHeartbeat("g", "b", 0, []string{"t"}); epoch != 2 || fmt.Sprint(assigned) != fmt.Sprintf("[{%v [1]}]", tb.logs.Topic("t").ID) {
 		t.Fatalf("second join: epoch %d assigned %v", epoch, assigned)
 	}
-	if code, epoch, _ := c.shareHeartbeat("g", "a", 1, nil); code != codeNone || epoch != 2 {
-		t.Fatalf("heartbeat of a: code %d epoch %d, want epoch 2", code, epoch)
+	if code, epoch, assigned := c.shareHeartbeat("g", "a", 1, nil); code != codeNone || epoch != 2 || fmt.Sprint(assigned) != fmt.Sprintf("[{%v [0]}]", tb.logs.Topic("t").ID) {
+		t.Fatalf("heartbeat of a: code %d epoch %d assigned %v, want epoch 2 and partition 0", code, epoch, assigned)
 	}
 	if code, _, _ := c.shareHeartbeat("g", "a", 3, nil); code != codeFencedMemberEpoch {
 		t.Errorf("epoch ahead of the coordinator's: code %d, want FENCED_MEMBER_EPOCH", code)
@@ -208,6 +309,12 @@ func TestShareGroupHeartbeatErrors(t *testing.T) {
 	c.commitOffset("classic", "t", 0, 5)
 	if code, _, _ := c.shareHeartbeat("classic", "m", 0, []string{"t"}); code != codeGroupIDNotFound {
 		t.Errorf("share heartbeat for a classic group: code %d, want GROUP_ID_NOT_FOUND", code)
+	}
+	if d := tb.shares.describe(""); d.ErrorCode != codeInvalidGroupID || d.ErrorMessage != nil {
+		t.Errorf("ShareGroupDescribe of the empty id: %d %v, want INVALID_GROUP_ID and no message", d.ErrorCode, d.ErrorMessage)
+	}
+	if d := tb.shares.describe("classic"); d.ErrorCode != codeGroupIDNotFound || deref(d.ErrorMessage) != "Group classic is not a share group." {
+		t.Errorf("ShareGroupDescribe of a classic group: %d %q, want GROUP_ID_NOT_FOUND, \"Group classic is not a share group.\"", d.ErrorCode, deref(d.ErrorMessage))
 	}
 	if code, _, _ := c.consumerHeartbeatCode("g"); code != codeGroupIDNotFound {
 		t.Errorf("consumer heartbeat for a share group: code %d, want GROUP_ID_NOT_FOUND", code)
@@ -270,15 +377,20 @@ func TestShareSessions(t *testing.T) {
 	if res := c.shareFetch("g", "m", 5, id, 0, 0); res.code != codeInvalidShareSessionEpoch {
 		t.Errorf("wrong epoch: %d", res.code)
 	}
-	// Accept 0 piggy-backed; acknowledging 0 again is refused.
+	// Accept 0 piggy-backed; acknowledging 0 again, now below the SPSO,
+	// is skipped without an error (SharePartition.acknowledge), while
+	// accepting 1 twice in one request is refused.
 	res = c.shareFetch("g", "m", 1, id, 0, 0, accept(0, 0))
 	if res.code != codeNone || res.ackCode != codeNone {
 		t.Fatalf("piggy-backed accept: %+v", res)
 	}
-	if code, part := c.shareAcknowledge("g", "m", 2, id, 0, accept(0, 0)); code != codeNone || part != codeInvalidRecordState {
-		t.Errorf("accepting again: %d %d, want INVALID_RECORD_STATE", code, part)
+	if code, part := c.shareAcknowledge("g", "m", 2, id, 0, accept(0, 0)); code != codeNone || part != codeNone {
+		t.Errorf("accepting again below the SPSO: %d %d, want success", code, part)
 	}
 	// Release 1, reject 2 and close the session.
+	if code, part := c.shareAcknowledge("g", "m", 3, id, 0, accept(1, 1), accept(1, 1)); code != codeNone || part != codeInvalidRecordState {
+		t.Errorf("accepting 1 twice: %d %d, want INVALID_RECORD_STATE", code, part)
+	}
 	if code, part := c.shareAcknowledge("g", "m", -1, id, 0, shareAckBatch{1, 2, []int8{ackRelease, ackReject}}); code != codeNone || part != codeNone {
 		t.Fatalf("final acknowledge: %d %d", code, part)
 	}
@@ -294,6 +406,63 @@ func TestShareSessions(t *testing.T) {
 	res = c2.shareFetch("g", "m2", 0, id, 0, 5*time.Second)
 	if fmt.Sprint(res.acquired) != "[{1 1 3}]" || time.Since(start) > 2*time.Second {
 		t.Fatalf("after the holder's connection closed: acquired %v after %v", res.acquired, time.Since(start))
+	}
+}
+
+// TestShareAcknowledgeErrorsLikeKafka checks each partition error of
+// an acknowledgement against KafkaApis.handleAcknowledgements and
+// validateAcknowledgementBatches, and SharePartitionManager.acknowledge.
+func TestShareAcknowledgeErrorsLikeKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.createTopic("other", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	if res := c.shareFetch("g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 2 1}]" {
+		t.Fatalf("fetch: %+v", res)
+	}
+	epoch := int32(1)
+	for _, tc := range []struct {
+		name      string
+		v         int16
+		topic     uuid
+		partition int32
+		acks      []shareAckBatch
+		want      int16
+	}{
+		{"batches out of order", 2, id, 0, []shareAckBatch{accept(2, 2), accept(0, 0)}, codeInvalidRequest},
+		{"RENEW before v2", 1, id, 0, []shareAckBatch{{0, 0, []int8{ackRenew}}}, codeInvalidRequest},
+		{"a type past RENEW", 2, id, 0, []shareAckBatch{{0, 0, []int8{5}}}, codeInvalidRequest},
+		{"no types", 2, id, 0, []shareAckBatch{{0, 0, []int8{}}}, codeInvalidRequest},
+		{"unknown topic id", 2, uuid{1, 2, 3}, 0, []shareAckBatch{accept(0, 0)}, codeUnknownTopicID},
+		{"unknown partition", 2, id, 7, []shareAckBatch{accept(0, 0)}, codeUnknownTopicOrPartition},
+		{"a partition the group has no state for", 2, tb.logs.Topic("other").ID, 0, []shareAckBatch{accept(0, 0)}, codeUnknownTopicOrPartition},
+		{"no batches", 2, id, 0, nil, codeNone},
+		{"past the acquired records", 2, id, 0, []shareAckBatch{accept(0, 5)}, codeInvalidRequest},
+	} {
+		code, part := c.shareAcknowledgeV(tc.v, "g", "m", epoch, tc.topic, tc.partition, tc.acks...)
+		epoch++
+		if code != codeNone || part != tc.want {
+			t.Errorf("%s: code %d, partition %d, want %d", tc.name, code, part, tc.want)
+		}
+	}
+	// A fetch tells an unknown topic id from an unknown partition.
+	if res := c.shareFetch("g", "m", epoch, uuid{1, 2, 3}, 0, 0); res.partCode != codeUnknownTopicID {
+		t.Errorf("fetch of an unknown topic id: partition code %d, want UNKNOWN_TOPIC_ID", res.partCode)
+	}
+	if res := c.shareFetch("g", "m", epoch+1, id, 7, 0); res.partCode != codeUnknownTopicOrPartition {
+		t.Errorf("fetch of an unknown partition: partition code %d, want UNKNOWN_TOPIC_OR_PARTITION", res.partCode)
+	}
+	epoch += 2
+	// Nothing above applied: all three records are still the member's.
+	if code, part := c.shareAcknowledgeV(1, "g", "m", epoch, id, 0, accept(0, 1), shareAckBatch{1, 2, []int8{ackReject, ackAccept}}); code != codeNone || part != codeInvalidRecordState {
+		t.Errorf("batches overlapping at one offset: %d %d, want INVALID_RECORD_STATE (Kafka's validation lets them by)", code, part)
+	}
+	if code, part := c.shareAcknowledgeV(1, "g", "m", epoch+1, id, 0, accept(0, 2)); code != codeNone || part != codeNone {
+		t.Errorf("accepting all three after the refusals: %d %d", code, part)
 	}
 }
 
@@ -459,5 +628,350 @@ func TestShareAutoOffsetResetByDuration(t *testing.T) {
 	res := c.shareFetch("g", "m", 0, tb.logs.Topic("t").ID, 0, time.Second)
 	if fmt.Sprint(res.acquired) != "[{2 3 1}]" {
 		t.Fatalf("by_duration:PT1H acquired %v, want 2-3", res.acquired)
+	}
+}
+
+// TestShareFetchZeroMaxRecords: a ShareFetch with MaxRecords 0 acquires
+// nothing (SharePartition.acquire returns at once for it), so a member
+// can have acknowledgements applied without records locked to it.
+func TestShareFetchZeroMaxRecords(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	if res := c.shareFetchMode(shareAcquireRecordLimit, 1, "g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 0 1}]" {
+		t.Fatalf("fetch of one record: %+v", res)
+	}
+	res := c.shareFetchMax(0, "g", "m", 1, id, 0, 10*time.Millisecond, accept(0, 0))
+	if res.code != codeNone || res.ackCode != codeNone || len(res.acquired) != 0 {
+		t.Fatalf("fetch of no records with an acknowledgement: %+v, want the ack applied and nothing acquired", res)
+	}
+	if res := c.shareFetchMax(5, "g", "m2", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{1 1 1}]" {
+		t.Errorf("another member's fetch: acquired %v, want 1, which the fetch of none left alone", res.acquired)
+	}
+}
+
+// describeShareOffsetsRaw is DescribeShareGroupOffsets v0 of one group,
+// topics nil for all; it returns the group's code and each partition as
+// "topic/partition:start/code".
+func (c *testClient) describeShareOffsetsRaw(group string, topics map[string][]int32) (int16, []string) {
+	c.t.Helper()
+	r := c.roundTrip(90, 0, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String(group)
+		if topics == nil {
+			w.ArrayLen(-1)
+		} else {
+			w.ArrayLen(len(topics))
+			for _, name := range slices.Sorted(maps.Keys(topics)) {
+				w.String(name)
+				w.Int32s(topics[name])
+				w.Tags()
+			}
+		}
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	var code int16
+	var parts []string
+	readArray(r, func(r *reader) struct{} {
+		_ = r.String()
+		readArray(r, func(r *reader) struct{} {
+			name := r.String()
+			r.UUID()
+			readArray(r, func(r *reader) struct{} {
+				p, start, epoch := r.Int32(), r.Int64(), r.Int32()
+				pc := r.Int16()
+				r.NullableString()
+				r.SkipTags()
+				parts = append(parts, fmt.Sprintf("%s/%d:%d/%d/%d", name, p, start, epoch, pc))
+				return struct{}{}
+			})
+			r.SkipTags()
+			return struct{}{}
+		})
+		code = r.Int16()
+		r.NullableString()
+		r.SkipTags()
+		return struct{}{}
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, parts
+}
+
+// alterShareOffsetsRaw is AlterShareGroupOffsets v0 of one partition; it
+// returns the top-level code and how many topics the answer lists.
+func (c *testClient) alterShareOffsetsRaw(group, topic string, partition int32, start int64) (int16, int) {
+	c.t.Helper()
+	r := c.roundTrip(91, 0, true, func(w *writer) {
+		w.String(group)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.ArrayLen(1)
+		w.Int32(partition)
+		w.Int64(start)
+		w.Tags()
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	n := r.ArrayLen()
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, n
+}
+
+// deleteShareOffsetsRaw is DeleteShareGroupOffsets v0 of one topic; it
+// returns the top-level code and the topic's, or -100 if not listed.
+func (c *testClient) deleteShareOffsetsRaw(group, topic string) (int16, int16) {
+	c.t.Helper()
+	r := c.roundTrip(92, 0, true, func(w *writer) {
+		w.String(group)
+		w.ArrayLen(1)
+		w.String(topic)
+		w.Tags()
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	var topicCode int16 = -100
+	readArray(r, func(r *reader) struct{} {
+		_ = r.String()
+		r.UUID()
+		topicCode = r.Int16()
+		r.NullableString()
+		r.SkipTags()
+		return struct{}{}
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code, topicCode
+}
+
+// TestShareGroupOffsetsAdminLikeKafka checks the share offsets admin
+// APIs' answers against GroupCoordinatorService and
+// GroupCoordinatorShard: DescribeShareGroupOffsets reports no state as
+// start offset -1 (leader epoch 0) and never an error, while
+// AlterShareGroupOffsets needs an empty share group (and creates a missing
+// one, as 4.2 does) and DeleteShareGroupOffsets an existing, empty one,
+// both answering a group's errors at the top level alone.
+func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.createTopic("u", 1)
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+
+	code, parts := c.describeShareOffsetsRaw("nobody", map[string][]int32{"t": {0, 5}, "gone": {0}})
+	if want := "[gone/0:-1/0/0 t/0:-1/0/0 t/5:-1/0/0]"; code != codeNone || fmt.Sprint(parts) != want {
+		t.Errorf("describe of a group without state: code %d %v, want 0 %s", code, parts, want)
+	}
+	if code, parts := c.describeShareOffsetsRaw("nobody", nil); code != codeNone || len(parts) != 0 {
+		t.Errorf("describe of all a group's offsets without state: code %d %v, want 0 and none", code, parts)
+	}
+	if code, n := c.alterShareOffsetsRaw("", "t", 0, 0); code != codeInvalidGroupID || n != 0 {
+		t.Errorf("alter with no group id: code %d with %d topics, want INVALID_GROUP_ID and none", code, n)
+	}
+	for _, tc := range []struct {
+		name, group string
+		want        int16
+	}{
+		{"no group id", "", codeInvalidGroupID},
+		{"a group that does not exist", "nobody", codeGroupIDNotFound},
+	} {
+		if code, _ := c.deleteShareOffsetsRaw(tc.group, "t"); code != tc.want {
+			t.Errorf("delete, %s: code %d, want %d", tc.name, code, tc.want)
+		}
+	}
+	if code, n := c.alterShareOffsetsRaw("new", "t", 0, 1); code != codeNone || n != 1 {
+		t.Errorf("alter of a group that does not exist: code %d with %d topics, want it created", code, n)
+	}
+	if code, parts := c.describeShareOffsetsRaw("new", nil); code != codeNone || fmt.Sprint(parts) != "[t/0:1/0/0]" {
+		t.Errorf("describe of the group alter created: code %d %v", code, parts)
+	}
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	if code, n := c.alterShareOffsetsRaw("g", "t", 0, 0); code != codeNonEmptyGroup || n != 0 {
+		t.Errorf("alter of a group with a member: code %d with %d topics, want NON_EMPTY_GROUP and none", code, n)
+	}
+	c.shareHeartbeat("g", "m", leaveEpoch, nil)
+	if code, n := c.alterShareOffsetsRaw("g", "t", 0, 0); code != codeNone || n != 1 {
+		t.Errorf("alter of an empty group: code %d with %d topics", code, n)
+	}
+	if code, parts := c.describeShareOffsetsRaw("g", nil); code != codeNone || fmt.Sprint(parts) != "[t/0:0/0/0]" {
+		t.Errorf("describe after alter: code %d %v", code, parts)
+	}
+	if code, topicCode := c.deleteShareOffsetsRaw("g", "u"); code != codeNone || topicCode != codeUnknownTopicOrPartition {
+		t.Errorf("delete of a topic without state: code %d, topic %d, want UNKNOWN_TOPIC_OR_PARTITION", code, topicCode)
+	}
+	if code, topicCode := c.deleteShareOffsetsRaw("g", "t"); code != codeNone || topicCode != codeNone {
+		t.Errorf("delete: code %d, topic %d", code, topicCode)
+	}
+}
+
+// TestShareGroupMaxSize: group.share.max.size (Kafka's default 200)
+// refuses a member the full group does not have with
+// GROUP_MAX_SIZE_REACHED, before its epoch is checked, as
+// GroupMetadataManager.throwIfShareGroupIsFull does; members it has go on.
+func TestShareGroupMaxSize(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ShareGroupMaxSize: 2})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	for _, epoch := range []int32{0, 5} {
+		if code, _, _ := c.shareHeartbeat("g", "c", epoch, []string{"t"}); code != codeGroupMaxSizeReached {
+			t.Errorf("a third member at epoch %d: code %d, want GROUP_MAX_SIZE_REACHED", epoch, code)
+		}
+	}
+	if code, _, _ := c.shareHeartbeat("g", "a", 0, []string{"t"}); code != codeNone {
+		t.Errorf("a member rejoining a full group: code %d", code)
+	}
+	if code, _, _ := c.shareHeartbeat("g", "c", leaveEpoch, nil); code != codeUnknownMemberID {
+		t.Errorf("a stranger leaving a full group: code %d, want UNKNOWN_MEMBER_ID", code)
+	}
+	if d := startBroker(t, t.TempDir()); d.cfg.ShareGroupMaxSize != 200 {
+		t.Errorf("default group.share.max.size %d, want 200", d.cfg.ShareGroupMaxSize)
+	}
+}
+
+// TestShareSessionLimit: group.share.max.share.sessions bounds the share
+// sessions a broker keeps; a ShareFetch that would open one more gets
+// SHARE_SESSION_LIMIT_REACHED after its MaxWaitMs, as KafkaApis answers,
+// while a member reopening its own session is not refused.
+func TestShareSessionLimit(t *testing.T) {
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ShareMaxSessions: 1})
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	if res := c.shareFetch("g", "a", 0, id, 0, 0); res.code != codeNone {
+		t.Fatalf("first session: code %d", res.code)
+	}
+	start := time.Now()
+	if res := c.shareFetch("g", "b", 0, id, 0, 100*time.Millisecond); res.code != codeShareSessionLimitReached {
+		t.Errorf("a session past the limit: code %d, want SHARE_SESSION_LIMIT_REACHED", res.code)
+	}
+	if waited := time.Since(start); waited < 100*time.Millisecond {
+		t.Errorf("answered after %v, want MaxWaitMs first", waited)
+	}
+	if res := c.shareFetch("g", "a", 0, id, 0, 0); res.code != codeNone {
+		t.Errorf("the member reopening its own session: code %d", res.code)
+	}
+}
+
+// TestShareHeartbeatAssignmentOnlyWhenChanged: a heartbeat carries the
+// assignment on a join, a full heartbeat, or when the member's partitions
+// changed, not merely because the group epoch moved, as
+// GroupMetadataManager.shareGroupHeartbeat decides.
+func TestShareHeartbeatAssignmentOnlyWhenChanged(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	if _, _, assigned := c.shareHeartbeat("g", "a", 0, []string{"t"}); len(assigned) != 1 {
+		t.Fatalf("join: assigned %v", assigned)
+	}
+	// b shares the one partition: a's partitions stay as they were.
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	code, epoch, assigned := c.shareHeartbeat("g", "a", 1, nil)
+	if code != codeNone || epoch != 2 || assigned != nil {
+		t.Errorf("heartbeat after b joined: code %d epoch %d assigned %v, want epoch 2 and no assignment", code, epoch, assigned)
+	}
+	if _, _, assigned := c.shareHeartbeat("g", "a", 2, []string{"t"}); len(assigned) != 1 {
+		t.Errorf("a full heartbeat: assigned %v, want the assignment again", assigned)
+	}
+}
+
+// TestShareBrokerSettingsBounds: the broker's share settings take Kafka's
+// ranges (ShareGroupConfig and GroupCoordinatorConfig).
+func TestShareBrokerSettingsBounds(t *testing.T) {
+	var c Config
+	for _, kv := range [][2]string{
+		{"group.share.record.lock.duration.ms", "999"}, {"group.share.record.lock.duration.ms", "3600001"},
+		{"group.share.max.size", "0"}, {"group.share.max.size", "1001"},
+		{"group.share.max.share.sessions", "0"},
+		{"group.share.delivery.count.limit", "11"}, {"group.share.partition.max.record.locks", "99"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err == nil {
+			t.Errorf("Set(%s, %s) accepted, want it out of range", kv[0], kv[1])
+		}
+	}
+	for _, kv := range [][2]string{
+		{"group.share.record.lock.duration.ms", "3600000"}, {"group.share.max.size", "1000"}, {"group.share.max.share.sessions", "1"},
+	} {
+		if err := c.Set(kv[0], kv[1]); err != nil {
+			t.Errorf("Set(%s, %s): %v", kv[0], kv[1], err)
+		}
+	}
+	if c.ShareRecordLockDuration != time.Hour || c.ShareGroupMaxSize != 1000 || c.ShareMaxSessions != 1 {
+		t.Errorf("after setting: %v %d %d", c.ShareRecordLockDuration, c.ShareGroupMaxSize, c.ShareMaxSessions)
+	}
+}
+
+// TestShareFetchBatchOptimized: under ShareAcquireMode batch_optimized (v2's
+// 0, and all of v1, Kafka 4.1's only mode) a fetch takes the rest of the
+// log batch its MaxRecords ends in, as SharePartition.acquireNewBatchRecords
+// does; under record_limit it takes MaxRecords exactly.
+func TestShareFetchBatchOptimized(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
+	c.produce("t", 0, makeBatch(testRecord{4, "d"}, testRecord{5, "e"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	if res := c.shareFetchMode(shareAcquireRecordLimit, 2, "g", "a", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 1}]" {
+		t.Errorf("record_limit of 2: acquired %v, want 0-1", res.acquired)
+	}
+	// One record, 2, ends the first batch: nothing more is taken. One
+	// more, 3, starts the second: its batch comes whole.
+	if res := c.shareFetchMode(shareAcquireBatchOptimized, 1, "g", "b", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{2 2 1}]" {
+		t.Errorf("batch_optimized of 1 at a batch's last record: acquired %v, want 2 alone", res.acquired)
+	}
+	if res := c.shareFetchMode(shareAcquireBatchOptimized, 1, "g", "b", 1, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{3 4 1}]" {
+		t.Errorf("batch_optimized of 1 at a batch's first record: acquired %v, want 3-4, the whole batch", res.acquired)
+	}
+}
+
+// TestShareLogStartPassesWindow: when DeleteRecords (or retention) moves
+// the log start into a share partition's window, the records below it
+// are done and the rest keep their state and holder, as
+// SharePartition.updateCacheAndOffsets keeps them: the holder's
+// acknowledgements of both succeed and nothing is delivered again.
+func TestShareLogStartPassesWindow(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	for i := range 5 {
+		c.produce("t", 0, makeBatch(testRecord{int64(i), "v"}))
+	}
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	if res := c.shareFetch("g", "a", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 4 1}]" {
+		t.Fatalf("a's fetch: %v", res.acquired)
+	}
+	if code, _ := c.deleteRecords("t", 0, 2); code != codeNone {
+		t.Fatalf("DeleteRecords: %d", code)
+	}
+	if res := c.shareFetch("g", "b", 0, id, 0, 50*time.Millisecond); len(res.acquired) != 0 {
+		t.Errorf("b's fetch after DeleteRecords: acquired %v, want nothing (2-4 are still a's)", res.acquired)
+	}
+	if code, part := c.shareAcknowledge("g", "a", 1, id, 0, accept(0, 4)); code != codeNone || part != codeNone {
+		t.Errorf("a accepting 0-4 across the new log start: %d %d, want success", code, part)
 	}
 }

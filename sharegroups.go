@@ -21,14 +21,17 @@
 // has it at once.
 //
 //	A: heartbeat(epoch 0, [t])   group epoch 1; A gets t-0, t-1
-//	B: heartbeat(epoch 0, [t])   group epoch 2; B gets t-0, t-1
-//	A: heartbeat(epoch 1)        A gets epoch 2, the same partitions
+//	B: heartbeat(epoch 0, [t])   group epoch 2; B gets t-1
+//	A: heartbeat(epoch 1)        A gets epoch 2 and keeps t-0
+//	C: heartbeat(epoch 0, [t])   group epoch 3: two members a partition,
+//	                             A t-0 and t-1, B t-1, C t-0
 //
-// The assignor is Kafka's SimpleAssignor in its simplest case: every
-// member is assigned every partition of the topics it subscribes to.
-// (Kafka's spreads members over partitions once there are more partitions
-// than members; both are valid assignments of a share group, and this one
-// needs no explanation.)
+// The assignor is Kafka 4.1's SimpleAssignor (see assign): each partition
+// is shared by ceil(members / partitions) members and each member gets an
+// even part of those shares, keeping what it had where it can. A share
+// group could give every member every partition, since records are locked
+// one by one; spreading them is what Kafka does, and what a client that
+// describes the group, or counts its fetches, expects.
 //
 // When a partition is first assigned, its share partition is created,
 // starting at the offset share.auto.offset.reset names: the high watermark
@@ -49,13 +52,18 @@
 // checks the other, then takes its own lock); members are not persisted (the share
 // partitions are, share.go), so after a restart members join again;
 // RackId is reported, not used; regex subscriptions do not exist in share
-// groups of 4.1 either; the assignor is not configurable.
+// groups of 4.1 either; the assignor is not configurable. Because members
+// are not persisted, a heartbeat past epoch 0 for a group that does not
+// exist is UNKNOWN_MEMBER_ID, which makes the member join again, where
+// Kafka answers GROUP_ID_NOT_FOUND ("Share group X not found.") for a group
+// it would have kept across the restart.
 
 package kafka
 
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -124,7 +132,7 @@ type shareMember struct {
 	prevEpoch  int32
 	subscribed []string
 	assigned   partitionSet
-	sentEpoch  int32 // the epoch of the last assignment sent
+	sent       partitionSet // the assignment last sent, nil before the first
 	// timer removes the member when share.session.timeout.ms passes
 	// without a heartbeat; every heartbeat replaces it.
 	timer *time.Timer
@@ -167,8 +175,9 @@ func (c *shareCoordinator) close() {
 
 // group returns share group id, creating it if create is set. Only a
 // join (epoch 0) and AlterShareGroupOffsets create one, as Kafka's
-// getOrMaybeCreatePersistedShareGroup does: a heartbeat at a later epoch
-// for a group that does not exist is UNKNOWN_MEMBER_ID, not a new group.
+// getOrMaybeCreateShareGroup does:
+// a heartbeat at a later epoch for a group that does not exist is
+// UNKNOWN_MEMBER_ID (see the file's header), not a new group.
 func (c *shareCoordinator) group(id string, create bool) *shareGroup {
 	g := c.groups[id]
 	if g == nil && create {
@@ -345,9 +354,11 @@ func (c *shareCoordinator) subscribedSnapshot(g *shareGroup) map[uuid]int {
 	return snap
 }
 
-// maybeReassign bumps the group epoch and assigns every member every
-// partition of its topics, if the membership, a subscription or a topic's
-// partitions changed. New partitions get their share partition.
+// maybeReassign bumps the group epoch and assigns the members the
+// partitions of their topics again (assign), if the membership, a
+// subscription or a topic's partitions changed. Every partition of a
+// subscribed topic gets its share partition, assigned to a member now or
+// not.
 //
 // The start offset is fixed here, when a partition is first assigned, and
 // written at once: a member that fetches a second later must not see the
@@ -374,8 +385,8 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 	var created []topicIDPartition
 	reset := c.b.groupValue(c.b.groupConfigs.get(g.id), shareAutoOffsetResetConfig)
 	now := time.Now()
+	c.assign(g)
 	for _, m := range g.members {
-		m.assigned = partitionSet{}
 		for _, name := range m.subscribed {
 			t := c.b.logs.Topic(name)
 			if t == nil {
@@ -383,7 +394,6 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 			}
 			for p := range t.Partitions {
 				tp := topicIDPartition{t.ID, int32(p)}
-				m.assigned[tp] = true
 				if g.partitions[tp] == nil {
 					g.partitions[tp] = newSharePartition(shareStartOffset(t.Partitions[p], reset, now))
 					created = append(created, tp)
@@ -392,6 +402,101 @@ func (c *shareCoordinator) maybeReassign(g *shareGroup, changed bool) {
 		}
 	}
 	c.save(g, created)
+}
+
+// assign computes every member's assignment as Kafka 4.1's SimpleAssignor
+// does, in its two principles, balance before stickiness:
+//
+//   - each partition is shared by ceil(members / partitions) members, so
+//     that with more partitions than members each partition has one
+//     member and the members split the partitions evenly, and with more
+//     members than partitions every member still gets one;
+//   - a member keeps the partitions it had, as far as the balance allows.
+//
+// When every member subscribes to the same topics, their partitions are
+// balanced together (SimpleHomogeneousAssignmentBuilder); otherwise each
+// topic is balanced among its own subscribers
+// (SimpleHeterogeneousAssignmentBuilder). Which member gets which
+// partition need not match Kafka's, whose member order comes from a hash
+// map; the shares do.
+func (c *shareCoordinator) assign(g *shareGroup) {
+	members := slices.SortedFunc(maps.Values(g.members), func(a, b *shareMember) int { return cmp.Compare(a.id, b.id) })
+	previous := map[*shareMember]partitionSet{}
+	for _, m := range members {
+		previous[m], m.assigned = m.assigned, partitionSet{}
+	}
+	partitionsOf := func(names []string) []topicIDPartition {
+		var tps []topicIDPartition
+		for _, name := range names {
+			if t := c.b.logs.Topic(name); t != nil {
+				for p := range t.Partitions {
+					tps = append(tps, topicIDPartition{t.ID, int32(p)})
+				}
+			}
+		}
+		return tps
+	}
+	homogeneous := true
+	for _, m := range members {
+		homogeneous = homogeneous && slices.Equal(m.subscribed, members[0].subscribed)
+	}
+	if homogeneous && len(members) > 0 {
+		assignShares(members, partitionsOf(members[0].subscribed), previous)
+		return
+	}
+	topics := map[string][]*shareMember{}
+	for _, m := range members {
+		for _, name := range m.subscribed {
+			topics[name] = append(topics[name], m)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(topics)) {
+		assignShares(topics[name], partitionsOf([]string{name}), previous)
+	}
+}
+
+// assignShares gives the partitions tps to members, sharing each among
+// ceil(len(members) / len(tps)) of them and giving each member its quota
+// of those shares, the larger quotas first; previous holders are kept
+// first, then the rest go round the members that are under quota.
+func assignShares(members []*shareMember, tps []topicIDPartition, previous map[*shareMember]partitionSet) {
+	n, np := len(members), len(tps)
+	if n == 0 || np == 0 {
+		return
+	}
+	sharing := (n + np - 1) / np
+	total := sharing * np
+	quota := make([]int, n)
+	for i := range quota {
+		quota[i] = (total*(i+1)+n-1)/n - (total*i+n-1)/n
+	}
+	count := make([]int, n)
+	holders := make([]int, np)
+	give := func(i, p int) {
+		members[i].assigned[tps[p]] = true
+		count[i]++
+		holders[p]++
+	}
+	slices.SortFunc(tps, compareTIP)
+	for p, tp := range tps {
+		for i, m := range members {
+			if holders[p] < sharing && count[i] < quota[i] && previous[m][tp] {
+				give(i, p)
+			}
+		}
+	}
+	next := 0
+	for p, tp := range tps {
+		// Round the members once under quota, then once more ignoring
+		// it, so that no partition is left without a member.
+		for pass := 0; pass < 2*n && holders[p] < sharing; pass++ {
+			i := next % n
+			next++
+			if !members[i].assigned[tp] && (count[i] < quota[i] || pass >= n) {
+				give(i, p)
+			}
+		}
+	}
 }
 
 // shareStartOffset is where a share partition starts when its group is
@@ -465,18 +570,23 @@ func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestConte
 
 // invalid is the INVALID_REQUEST message for a heartbeat whose fields
 // cannot be right whatever the group's state, or "": Kafka's
-// throwIfShareGroupHeartbeatRequestIsInvalid, checked before the group
-// is looked up.
+// GroupCoordinatorService.throwIfShareGroupHeartbeatRequestIsInvalid,
+// checked before the group is looked up and in its order. An id of blanks
+// is as empty as "" there (Utils.throwIfEmptyString trims), and a rack,
+// which may be null, may not be blank.
 func (req *shareGroupHeartbeatRequest) invalid() string {
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
 	switch {
-	case req.GroupID == "":
-		return "GroupId can't be empty."
-	case req.MemberID == "":
+	case blank(req.MemberID):
 		return "MemberId can't be empty."
-	case req.MemberEpoch < leaveEpoch:
-		return "MemberEpoch is invalid."
+	case blank(req.GroupID):
+		return "GroupId can't be empty."
+	case req.RackID != nil && blank(*req.RackID):
+		return "RackId can't be empty."
 	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
 		return "SubscribedTopicNames must be set in first request."
+	case req.MemberEpoch < leaveEpoch:
+		return "MemberEpoch is invalid."
 	}
 	return ""
 }
@@ -491,8 +601,10 @@ func (req *shareGroupHeartbeatRequest) invalid() string {
 // records it held are already released by then, or will be when their
 // locks run out.
 func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, clientHost string) *shareGroupHeartbeatResponse {
+	// An error answer carries the code and message alone, member epoch
+	// 0 and no member id, as GroupCoordinatorService builds it.
 	fail := func(code int16, msg string) *shareGroupHeartbeatResponse {
-		return &shareGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: ptr(msg), MemberEpoch: req.MemberEpoch}
+		return &shareGroupHeartbeatResponse{ErrorCode: code, ErrorMessage: ptr(msg)}
 	}
 	if msg := req.invalid(); msg != "" {
 		return fail(codeInvalidRequest, msg)
@@ -507,21 +619,23 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	if g != nil {
 		m = g.members[req.MemberID]
 	}
-	// A leave is answered with epoch -1 whether or not the member was
-	// known: a consumer closing after its session expired must not see an
-	// error it can do nothing about.
-	if req.MemberEpoch == leaveEpoch {
-		if m != nil {
-			c.removeMember(g, m, "left")
-		}
+	// A leave of a member the group does not know is UNKNOWN_MEMBER_ID,
+	// as GroupMetadataManager.shareGroupLeave answers.
+	if req.MemberEpoch == leaveEpoch && m != nil {
+		c.removeMember(g, m, "left")
 		return &shareGroupHeartbeatResponse{MemberID: &req.MemberID, MemberEpoch: leaveEpoch}
+	}
+	// A member the group does not have is refused once the group is full,
+	// before its epoch is looked at, as throwIfShareGroupIsFull does.
+	if max := int(c.b.cfg.ShareGroupMaxSize); m == nil && g != nil && req.MemberEpoch != leaveEpoch && len(g.members) >= max {
+		return fail(codeGroupMaxSizeReached, fmt.Sprintf("The share group has reached its maximum capacity of %d members.", max))
 	}
 	changed := false
 	switch {
 	case m == nil && req.MemberEpoch != joinEpoch:
 		return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+req.GroupID+".")
 	case m == nil:
-		m = &shareMember{id: req.MemberID, assigned: partitionSet{}, sentEpoch: -1}
+		m = &shareMember{id: req.MemberID, assigned: partitionSet{}}
 		g.members[m.id] = m
 		changed = true
 	case req.MemberEpoch != joinEpoch && req.MemberEpoch != m.epoch && req.MemberEpoch != m.prevEpoch:
@@ -536,14 +650,9 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	// A known member at epoch 0 is a client that restarted with the same
 	// member id (the client chooses it, as KIP-1082 made consumers do): it
 	// keeps its place, and the full heartbeat below sends it its
-	// assignment again.
-	m.clientID, m.clientHost, m.rack = clientID, clientHost, req.RackID
-	if req.SubscribedTopicNames != nil {
-		subs := slices.Sorted(slices.Values(req.SubscribedTopicNames))
-		subs = slices.Compact(subs)
-		if !slices.Equal(subs, m.subscribed) {
-			m.subscribed, changed = subs, true
-		}
+	// assignment again. Kafka 4.1 fenced it until KAFKA-19233.
+	if m.update(req, clientID, clientHost) {
+		changed = true
 	}
 	c.maybeReassign(g, changed)
 	if m.epoch != g.epoch {
@@ -558,14 +667,36 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	m.timer = time.AfterFunc(session, func() { c.expireMember(g.id, m) })
 	resp := &shareGroupHeartbeatResponse{MemberID: &m.id, MemberEpoch: m.epoch,
 		HeartbeatIntervalMs: int32(c.groupDuration(g.id, shareHeartbeatIntervalConfig, c.b.cfg.ShareHeartbeatInterval).Milliseconds())}
-	// The assignment goes out when it is new to the member, and on every
-	// full heartbeat (a join, or a subscription sent again), which is how
-	// a member that lost an answer gets it back.
-	if m.sentEpoch != g.epoch || req.SubscribedTopicNames != nil {
+	// The assignment goes out when it differs from the one last sent, and
+	// on every full heartbeat (a join, or a subscription sent again), which
+	// is how a member that lost an answer gets it back; a new group epoch
+	// that left the member's partitions as they were sends none, as in
+	// GroupMetadataManager.shareGroupHeartbeat.
+	if m.sent == nil || !maps.Equal(m.sent, m.assigned) || req.MemberEpoch == joinEpoch || req.SubscribedTopicNames != nil {
 		resp.Assignment = &consumerGroupHeartbeatAssignment{TopicPartitions: m.assigned.wire()}
-		m.sentEpoch = g.epoch
+		m.sent = maps.Clone(m.assigned)
 	}
 	return resp
+}
+
+// update records what a heartbeat says of m, and reports whether its
+// subscription changed. A null rack or subscription leaves it as it was
+// (ShareGroupMember.Builder's maybeUpdateRackId and
+// maybeUpdateSubscribedTopicNames).
+func (m *shareMember) update(req *shareGroupHeartbeatRequest, clientID, clientHost string) bool {
+	m.clientID, m.clientHost = clientID, clientHost
+	if req.RackID != nil {
+		m.rack = req.RackID
+	}
+	if req.SubscribedTopicNames == nil {
+		return false
+	}
+	subs := slices.Compact(slices.Sorted(slices.Values(req.SubscribedTopicNames)))
+	if slices.Equal(subs, m.subscribed) {
+		return false
+	}
+	m.subscribed = subs
+	return true
 }
 
 // expireMember removes m if it is still g's member: its session timed
@@ -698,13 +829,24 @@ func (g *shareGroup) state() string {
 	return "Stable"
 }
 
-// describe is one group of ShareGroupDescribe. A missing group is
-// GROUP_ID_NOT_FOUND with a message, as Kafka's shareGroupDescribe
+// describe is one group of ShareGroupDescribe. A missing group, or the
+// id of a classic or consumer group, is GROUP_ID_NOT_FOUND with
+// GroupMetadataManager.shareGroup's message, as Kafka's shareGroupDescribe
 // answers. The assignment epoch is the group epoch (see shareGroup.epoch), and the
 // assignor is named "simple", Kafka's SimpleAssignor, whose every-member
 // case this is.
 func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	d := shareDescribedGroup{GroupID: id, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+	if id == "" {
+		// Answered before any group is looked up, with no message
+		// (GroupCoordinatorService.shareGroupDescribe).
+		d.ErrorCode = codeInvalidGroupID
+		return d
+	}
+	if c.isOtherGroup(id) {
+		d.ErrorCode, d.ErrorMessage = codeGroupIDNotFound, ptr("Group "+id+" is not a share group.")
+		return d
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[id]
@@ -855,8 +997,8 @@ type describeShareGroupOffsetsResponseTopic struct {
 
 // describeShareGroupOffsetsResponsePartition is one partition's answer.
 // StartOffset -1 means the group has no state for it (never assigned);
-// LeaderEpoch is 0 with state, since this broker's leader epoch never
-// changes, and -1 without.
+// LeaderEpoch is always 0: this broker's leader epoch never changes, and
+// Kafka answers 0 (PartitionFactory.DEFAULT_LEADER_EPOCH) without state.
 type describeShareGroupOffsetsResponsePartition struct {
 	PartitionIndex int32
 	StartOffset    int64
@@ -905,14 +1047,20 @@ func (b *Broker) handleDescribeShareGroupOffsets(ctx context.Context, rc *reques
 // describeOffsets answers one group. Locks are expired first, so that a
 // record whose lock ran out counts as available, not done, in the lag,
 // and the SPSO reported is the one a fetch would see now.
+//
+// Nothing here is an error, as in Kafka's
+// GroupCoordinatorService.describeShareGroupOffsets, which reads the share
+// coordinator's state without looking the group up: a group, topic or
+// partition without state is a start offset of -1 (all topics of a group
+// without state is none), as OffsetFetch answers for a partition without
+// a committed offset.
 func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestGroup) describeShareGroupOffsetsResponseGroup {
 	out := describeShareGroupOffsetsResponseGroup{GroupID: req.GroupID, Topics: []describeShareGroupOffsetsResponseTopic{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[req.GroupID]
 	if g == nil {
-		out.ErrorCode, out.ErrorMessage = codeGroupIDNotFound, ptr("Group "+req.GroupID+" not found.")
-		return out
+		g = &shareGroup{id: req.GroupID} // no partitions: every offset -1
 	}
 	c.expire(g, time.Now())
 	topics := req.Topics
@@ -936,13 +1084,10 @@ func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestG
 			ot.TopicID = t.ID
 		}
 		for _, p := range rt.Partitions {
-			op := describeShareGroupOffsetsResponsePartition{PartitionIndex: p, StartOffset: -1, LeaderEpoch: -1, Lag: -1}
+			op := describeShareGroupOffsetsResponsePartition{PartitionIndex: p, StartOffset: -1, Lag: -1}
 			pl := c.b.topicPartition(t, p)
-			switch sp := g.partitions[topicIDPartition{ot.TopicID, p}]; {
-			case pl == nil:
-				op.ErrorCode, op.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
-			case sp != nil:
-				op.StartOffset, op.LeaderEpoch = sp.startOffset, 0
+			if sp := g.partitions[topicIDPartition{ot.TopicID, p}]; sp != nil && pl != nil {
+				op.StartOffset = sp.startOffset
 				op.Lag = max(pl.HighWatermark()-sp.startOffset-sp.doneInWindow(), 0)
 			}
 			ot.Partitions = append(ot.Partitions, op)
@@ -958,9 +1103,11 @@ func (c *shareCoordinator) describeOffsets(req describeShareGroupOffsetsRequestG
 //
 // Moves a partition's SPSO, forgetting its in-flight records, as
 // kafka-share-groups.sh --reset-offsets does. The group must have no
-// members (NON_EMPTY_GROUP otherwise), as in Kafka; a group that does not
-// exist yet is created, so that its start can be chosen before the first
-// member joins.
+// members (NON_EMPTY_GROUP otherwise); a group that does not exist yet is
+// created, so that its start can be chosen before the first member
+// joins, as Kafka 4.2 does (KAFKA-19662). Kafka 4.1's
+// GroupCoordinatorShard.alterShareGroupOffsets answered GROUP_ID_NOT_FOUND
+// there; franz-go's share tests, written for 4.2, rely on the creation.
 type alterShareGroupOffsetsRequest struct {
 	GroupID string
 	Topics  []alterShareGroupOffsetsRequestTopic
@@ -1035,34 +1182,25 @@ func (b *Broker) handleAlterShareGroupOffsets(ctx context.Context, rc *requestCo
 
 // alterOffsets moves the SPSO of each partition named. The request is
 // all or nothing at the group level (a bad group id, a non-empty group, a
-// failed write answer every partition alike) and per partition below it.
+// failed write), answered at the top level alone with no partitions, as
+// AlterShareGroupOffsetsRequest.getErrorResponseData builds it, and per
+// partition below it.
 func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alterShareGroupOffsetsResponse {
 	resp := &alterShareGroupOffsetsResponse{Responses: []alterShareGroupOffsetsResponseTopic{}}
-	// everyPartition puts the group's error on the top level and on each
-	// partition, so that a client reading either level sees the failure
-	// and no partition reads as altered.
-	everyPartition := func(code int16, msg string) *alterShareGroupOffsetsResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
-		for _, t := range req.Topics {
-			rt := alterShareGroupOffsetsResponseTopic{TopicName: t.TopicName, Partitions: []alterShareGroupOffsetsResponsePartition{}}
-			for _, p := range t.Partitions {
-				rt.Partitions = append(rt.Partitions, alterShareGroupOffsetsResponsePartition{p.PartitionIndex, code, ptr(msg)})
-			}
-			resp.Responses = append(resp.Responses, rt)
-		}
-		return resp
+	fail := func(code int16, msg string) *alterShareGroupOffsetsResponse {
+		return &alterShareGroupOffsetsResponse{ErrorCode: code, ErrorMessage: ptr(msg), Responses: []alterShareGroupOffsetsResponseTopic{}}
 	}
 	if req.GroupID == "" {
-		return everyPartition(codeInvalidGroupID, "The group id must not be empty.")
+		return fail(codeInvalidGroupID, "The configured groupId is invalid.")
 	}
 	if c.isOtherGroup(req.GroupID) {
-		return everyPartition(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
+		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.group(req.GroupID, true)
 	if len(g.members) > 0 {
-		return everyPartition(codeNonEmptyGroup, "The group has active members: offsets can only be altered in an empty group.")
+		return fail(codeNonEmptyGroup, "The group is not empty.")
 	}
 	var changed []topicIDPartition
 	for _, t := range req.Topics {
@@ -1104,7 +1242,7 @@ func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alt
 	}
 	if err := c.persist(g, changed...); err != nil {
 		c.b.log.Error("writing share state", "group", g.id, "err", err)
-		return everyPartition(codeUnknownServerError, err.Error())
+		return fail(codeUnknownServerError, err.Error())
 	}
 	return resp
 }
@@ -1115,7 +1253,9 @@ func (c *shareCoordinator) alterOffsets(req *alterShareGroupOffsetsRequest) *alt
 //
 // Forgets the group's state for whole topics; the next time a member is
 // assigned one, it starts again from share.auto.offset.reset. The group
-// must exist and have no members.
+// must exist and have no members, and each topic must be one it has state
+// for (GroupCoordinatorShard.initiateDeleteShareGroupOffsets and
+// GroupMetadataManager.sharePartitionsEligibleForOffsetDeletion).
 type deleteShareGroupOffsetsRequest struct {
 	GroupID string
 	Topics  []deleteShareGroupOffsetsRequestTopic
@@ -1174,32 +1314,49 @@ func (b *Broker) handleDeleteShareGroupOffsets(ctx context.Context, rc *requestC
 // which is the state before the request, not a corrupt one.
 func (c *shareCoordinator) deleteOffsets(req *deleteShareGroupOffsetsRequest) *deleteShareGroupOffsetsResponse {
 	resp := &deleteShareGroupOffsetsResponse{Responses: []deleteShareGroupOffsetsResponseTopic{}}
+	fail := func(code int16, msg string) *deleteShareGroupOffsetsResponse {
+		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+		return resp
+	}
+	if req.GroupID == "" {
+		return fail(codeInvalidGroupID, "The configured groupId is invalid.")
+	}
+	if c.isOtherGroup(req.GroupID) {
+		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" is not a share group.")
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g := c.groups[req.GroupID]
 	switch {
 	case g == nil:
-		resp.ErrorCode, resp.ErrorMessage = codeGroupIDNotFound, ptr("Group "+req.GroupID+" not found.")
-		return resp
+		return fail(codeGroupIDNotFound, "Group "+req.GroupID+" not found.")
 	case len(g.members) > 0:
-		resp.ErrorCode, resp.ErrorMessage = codeNonEmptyGroup, ptr("The group has active members.")
-		return resp
+		return fail(codeNonEmptyGroup, "The group is not empty.")
 	}
 	var deleted []topicIDPartition
 	for _, rqt := range req.Topics {
 		name := rqt.TopicName
 		rt := deleteShareGroupOffsetsResponseTopic{TopicName: name}
 		t := c.b.logs.Topic(name)
-		if t == nil {
-			rt.ErrorCode, rt.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic.")
-		} else {
-			rt.TopicID = t.ID
+		var tps []topicIDPartition
+		if t != nil {
 			for tp := range g.partitions {
 				if tp.topic == t.ID {
-					delete(g.partitions, tp)
-					deleted = append(deleted, tp)
+					tps = append(tps, tp)
 				}
 			}
+		}
+		switch {
+		case t == nil:
+			rt.ErrorCode, rt.ErrorMessage = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		case len(tps) == 0:
+			rt.ErrorCode, rt.ErrorMessage = codeUnknownTopicOrPartition, ptr("There is no offset information to delete.")
+		default:
+			rt.TopicID = t.ID
+			for _, tp := range tps {
+				delete(g.partitions, tp)
+			}
+			deleted = append(deleted, tps...)
 			// The assignment must be computed again, so that the
 			// partitions get a new start when next assigned.
 			delete(g.topics, t.ID)

@@ -1424,6 +1424,17 @@ func (m *txnOffsetCommitResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
+// txnCommitGroupCode is what the group says of a TxnOffsetCommit:
+// GROUP_ID_NOT_FOUND for a share group's id, which holds no committed
+// offsets (ShareGroup.validateOffsetCommit, as for OffsetCommit), and
+// otherwise whether the member may commit.
+func (b *Broker) txnCommitGroupCode(req *txnOffsetCommitRequest) int16 {
+	if b.shares.exists(req.GroupID) {
+		return codeGroupIDNotFound
+	}
+	return b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID)
+}
+
 func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*txnOffsetCommitRequest)
 	resp := &txnOffsetCommitResponse{Topics: make([]txnOffsetCommitResponseTopic, len(req.Topics))}
@@ -1471,7 +1482,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 		}
 		return all(codeInvalidTxnState)
 	}
-	if code := b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID); code != codeNone {
+	if code := b.txnCommitGroupCode(req); code != codeNone {
 		return all(code)
 	}
 	was := slices.Clone(m.Offsets) // put back if the state file does not take them
@@ -1577,9 +1588,10 @@ func (b *Broker) handleDescribeTransactions(ctx context.Context, rc *requestCont
 			if id == "" {
 				code = codeInvalidRequest // TransactionCoordinator.handleDescribeTransactions
 			}
+			// Only the id and the error: the rest keeps the schema's
+			// defaults, 0 and "", as the coordinator leaves them.
 			resp.TransactionStates = append(resp.TransactionStates, describedTransaction{
-				ErrorCode: code, TransactionalID: id, TransactionState: "",
-				TransactionStartTimeMs: -1, ProducerID: -1, ProducerEpoch: -1, Topics: []describedTransactionTopic{}})
+				ErrorCode: code, TransactionalID: id, Topics: []describedTransactionTopic{}})
 			continue
 		}
 		d := describedTransaction{

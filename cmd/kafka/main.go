@@ -46,6 +46,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -161,6 +162,7 @@ func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
 			return cfg, err
 		}
 	}
+	var flagErr error
 	f.fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
 		case "addr":
@@ -180,7 +182,8 @@ func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
 		case "authorizer":
 			cfg.Security.Authorizer = *f.authorizer
 		case "super-users":
-			cfg.Security.SuperUsers = strings.Split(*f.superUsers, ";")
+			// As super.users parses it: trimmed, each TYPE:NAME.
+			flagErr = cmp.Or(flagErr, cfg.Set("super.users", *f.superUsers))
 		case "allow-everyone-if-no-acl-found":
 			cfg.Security.AllowEveryoneIfNoACLFound = *f.allowNoACL
 		case "data":
@@ -215,6 +218,9 @@ func (f *flags) config(logger *slog.Logger) (kafka.Config, error) {
 			cfg.QuotaWindowSize = *f.quotaSize
 		}
 	})
+	if flagErr != nil {
+		return cfg, fmt.Errorf("-super-users: %s", strings.TrimPrefix(flagErr.Error(), "kafka: "))
+	}
 	users, err := parseUsers(*f.saslUsers)
 	if err != nil {
 		return cfg, fmt.Errorf("-sasl-users: %w", err)
