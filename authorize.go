@@ -423,45 +423,15 @@ func checkDescribeProducers(a *access, r request) (response, func(response)) {
 
 // DescribeTopicPartitions: DESCRIBE per topic; asked for every topic, it
 // lists only those the principal may describe, as Metadata
-// (DescribeTopicPartitionsRequestHandler, KIP-966). Like Fetch, this
-// check hands the handler a verdict (hidden), since the pages are cut
-// from the topics it lists: the others must be gone first. Named topics
-// that are denied come back as TOPIC_AUTHORIZATION_FAILED without their
-// id, so that a name guessed does not confirm that the topic exists.
+// (DescribeTopicPartitionsRequestHandler, KIP-966). Named topics that
+// are denied come back as TOPIC_AUTHORIZATION_FAILED without their id,
+// so that a name guessed does not confirm that the topic exists. The
+// handler applies the rule itself (describableTopics in cluster.go):
+// Kafka checks the cursor against the topics as asked, then leaves out
+// the denied ones before it fills the page, so that they neither take
+// its room nor become its NextCursor.
 func checkDescribeTopicPartitions(a *access, r request) (response, func(response)) {
-	req := r.(*describeTopicPartitionsRequest)
-	all := len(req.Topics) == 0
-	var denied []describeTopicPartitionsRequestTopic
-	if all {
-		req.hidden = func(topic string) bool { return !a.may(aclDescribe, resTopic, topic) }
-	} else {
-		req.Topics, denied = split(req.Topics, func(t describeTopicPartitionsRequestTopic) bool { return a.may(aclDescribe, resTopic, t.Name) })
-		if len(req.Topics) == 0 {
-			// Every named topic is denied: an empty list would ask for all.
-			resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
-			addDeniedTopicPartitions(resp, denied)
-			return resp, nil
-		}
-	}
-	return nil, func(r response) {
-		resp := r.(*describeTopicPartitionsResponse)
-		// Every topic the principal may describe is told its
-		// operations, one that does not exist too, as
-		// DescribeTopicPartitionsRequestHandler sets them.
-		for i, t := range resp.Topics {
-			resp.Topics[i].TopicAuthorizedOperations = a.operations(resTopic, deref(t.Name))
-		}
-		addDeniedTopicPartitions(resp, denied)
-	}
-}
-
-// addDeniedTopicPartitions appends a TOPIC_AUTHORIZATION_FAILED entry per
-// denied topic, with no partitions and the "not asked" operations value,
-// which is what Kafka sends for a topic it will not describe.
-func addDeniedTopicPartitions(resp *describeTopicPartitionsResponse, denied []describeTopicPartitionsRequestTopic) {
-	for _, t := range denied {
-		resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(t.Name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
-	}
+	return nil, nil
 }
 
 // The classic group protocol: READ on the group, else the whole request
@@ -711,7 +681,13 @@ func checkListOffsets(a *access, r request) (response, func(response)) {
 // Asked for every topic, the answer lists only those it may describe.
 func checkMetadata(a *access, r request) (response, func(response)) {
 	req := r.(*metadataRequest)
+	// A request refused whole is refused before any topic is authorized,
+	// as in KafkaApis.handleTopicMetadataRequest.
+	if req.refused(a.v) {
+		return nil, nil
+	}
 	var denied, uncreatable []metadataRequestTopic
+	req.named = len(req.Topics) > 0
 	if req.Topics != nil {
 		req.Topics, denied = split(req.Topics, func(t metadataRequestTopic) bool {
 			name := a.topicName(deref(t.Name), t.TopicID)
@@ -737,7 +713,13 @@ func checkMetadata(a *access, r request) (response, func(response)) {
 		resp.Topics = slices.DeleteFunc(resp.Topics, func(t metadataTopic) bool {
 			return t.ErrorCode == codeNone && !a.may(aclDescribe, resTopic, deref(t.Name))
 		})
-		for _, t := range append(denied, uncreatable...) {
+		// A topic refused creation keeps its IsInternal, as Kafka's
+		// unauthorizedForCreateTopicMetadata does; one refused
+		// description says nothing of it.
+		for _, t := range uncreatable {
+			resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: codeTopicAuthorizationFailed, Name: t.Name, IsInternal: isInternalTopic(deref(t.Name)), Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+		for _, t := range denied {
 			resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: codeTopicAuthorizationFailed, Name: t.Name, TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
 		}
 		// With the authorizer on, "authorized operations" are what it
@@ -852,46 +834,49 @@ func checkOffsetFetch(a *access, r request) (response, func(response)) {
 	}
 }
 
-// FindCoordinator: DESCRIBE on the group or transactional id
-// (KafkaApis.getCoordinator), so that a principal cannot probe for group
-// or transaction names. KeyType 1 is a transactional id. Up to v3 the
-// request asks for one key and the answer carries one error, with
-// Errors' message for it; v4 (KIP-699) batches keys, each answered on
-// its own without a message. A share-coordinator key (KeyType 2, v6,
-// KIP-932) names a share group's partition state, which only brokers
-// look up: it needs CLUSTER_ACTION on the cluster, and without it every
-// key is refused CLUSTER_AUTHORIZATION_FAILED
-// (AuthHelper.authorizeClusterOperation, then
-// FindCoordinatorRequest.getErrorResponse).
+// FindCoordinator: DESCRIBE on the group or transactional id, each key
+// answered in its place; a share coordinator key (v6) needs
+// CLUSTER_ACTION, and without it the whole request fails, as
+// KafkaApis.getCoordinator's authorizeClusterOperation throws. A key type
+// Kafka does not know is left to the handler, which refuses the request
+// before anything is authorized.
 func checkFindCoordinator(a *access, r request) (response, func(response)) {
 	req := r.(*findCoordinatorRequest)
-	if req.KeyType == coordinatorShare && a.v >= 6 {
-		if a.mayCluster(aclClusterAction) {
-			return nil, nil
-		}
-		resp := &findCoordinatorResponse{NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}
-		for _, k := range req.CoordinatorKeys {
-			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: authorizationMessage(codeClusterAuthorizationFailed)})
-		}
-		return resp, nil
-	}
-	resType, code := resGroup, codeGroupAuthorizationFailed
-	if req.KeyType == coordinatorTransaction {
+	var resType int8
+	var code int16
+	switch req.KeyType {
+	case coordinatorGroup:
+		resType, code = resGroup, codeGroupAuthorizationFailed
+	case coordinatorTransaction:
 		resType, code = resTransactionalID, codeTransactionalIDAuthorizationFailed
+	case coordinatorShare:
+		if a.v >= 6 && !a.mayCluster(aclClusterAction) {
+			return findCoordinatorRefusal(req, a.v, codeClusterAuthorizationFailed), nil
+		}
+		return nil, nil
+	default:
+		return nil, nil
 	}
 	// Before v4 there is one key and one answer, and no list to split.
 	if a.v < 4 {
 		if !a.may(aclDescribe, resType, req.Key) {
-			return &findCoordinatorResponse{ErrorCode: code, ErrorMessage: authorizationMessage(code), NodeID: -1, Port: -1, Coordinators: []coordinatorAnswer{}}, nil
+			return oldFindCoordinatorResponse(noCoordinator(req.Key, code)), nil
 		}
 		return nil, nil
 	}
-	var denied []string
-	req.CoordinatorKeys, denied = split(req.CoordinatorKeys, func(k string) bool { return a.may(aclDescribe, resType, k) })
+	keys := req.CoordinatorKeys
+	req.CoordinatorKeys, _ = split(keys, func(k string) bool { return a.may(aclDescribe, resType, k) })
 	return nil, func(r response) {
 		resp := r.(*findCoordinatorResponse)
-		for _, k := range denied {
-			resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: code})
+		answered := resp.Coordinators
+		resp.Coordinators = make([]coordinatorAnswer, 0, len(keys))
+		for _, k := range keys {
+			if len(answered) > 0 && answered[0].Key == k && a.may(aclDescribe, resType, k) {
+				resp.Coordinators = append(resp.Coordinators, answered[0])
+				answered = answered[1:]
+			} else {
+				resp.Coordinators = append(resp.Coordinators, noCoordinator(k, code))
+			}
 		}
 	}
 }

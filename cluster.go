@@ -237,6 +237,11 @@ func (b *Broker) handleOffsetForLeaderEpoch(ctx context.Context, rc *requestCont
 			pl := b.topicPartition(topic, p.Partition)
 			if pl == nil {
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			} else if pl.failed() != nil {
+				// An offline partition, whatever the epochs, as
+				// ReplicaManager.lastOffsetForLeaderEpoch answers
+				// HostedPartition.Offline.
+				pr.ErrorCode = codeKafkaStorageError
 			} else if pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch); pr.ErrorCode == codeNone {
 				pr.LeaderEpoch, pr.EndOffset = leaderEpochEnd(p.LeaderEpoch, pl.LogStartOffset(), pl.HighWatermark())
 			}
@@ -489,9 +494,24 @@ func (b *Broker) handleDescribeLogDirs(ctx context.Context, rc *requestContext, 
 			describe(t, allPartitions(t))
 		}
 	} else {
+		// Kafka collects the request into a set of partitions, and lists
+		// each topic once with each of its partitions once, however often
+		// the request names them.
+		var order []string
+		asked := map[string][]int32{}
 		for _, rt := range req.Topics {
-			if t := b.logs.Topic(rt.Topic); t != nil {
-				describe(t, rt.Partitions)
+			if _, ok := asked[rt.Topic]; !ok {
+				order = append(order, rt.Topic)
+			}
+			for _, p := range rt.Partitions {
+				if !slices.Contains(asked[rt.Topic], p) {
+					asked[rt.Topic] = append(asked[rt.Topic], p)
+				}
+			}
+		}
+		for _, name := range order {
+			if t := b.logs.Topic(name); t != nil {
+				describe(t, asked[name])
 			}
 		}
 	}
@@ -890,14 +910,6 @@ type describeTopicPartitionsRequest struct {
 	// broker lowers it to maxDescribePartitions.
 	ResponsePartitionLimit int32
 	Cursor                 *topicPartitionsCursor
-
-	// hidden is not on the wire: set by the authorizer's check
-	// (checkDescribeTopicPartitions), it reports the topics a request
-	// for every topic must not list. It travels with the request because
-	// pages are cut from the topics listed, so hidden ones must be gone
-	// before the page is, or they would shorten it and the cursor could
-	// name one. Nil hides nothing.
-	hidden func(topic string) bool
 }
 
 type describeTopicPartitionsRequestTopic struct {
@@ -1024,9 +1036,7 @@ func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestC
 	var names []string
 	if all {
 		for _, t := range b.logs.Topics() {
-			if req.hidden == nil || !req.hidden(t.Name) {
-				names = append(names, t.Name)
-			}
+			names = append(names, t.Name)
 		}
 	} else {
 		for _, t := range req.Topics {
@@ -1048,10 +1058,40 @@ func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestC
 		}
 		return resp
 	}
+	names, denied := b.describableTopics(rc, names)
 	// At least one partition per page, or a client asking for 0 would get
 	// an empty page with a cursor to itself and loop forever.
 	limit := max(min(req.ResponsePartitionLimit, maxDescribePartitions), 1)
-	return b.describeTopicPartitions(names, req.Cursor, int(limit), all)
+	resp := b.describeTopicPartitions(names, req.Cursor, int(limit), all)
+	// Every topic answered gets what the principal may do with it, found
+	// or not; the denied ones follow, named only if they were named.
+	for i, t := range resp.Topics {
+		resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(t.Name))
+	}
+	if !all {
+		for _, name := range denied {
+			resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: codeTopicAuthorizationFailed, Name: ptr(name), Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+	return resp
+}
+
+// describableTopics splits names into those the principal may describe
+// and the others, under the authorizer (authorize.go); without it every
+// topic may be described.
+func (b *Broker) describableTopics(rc *requestContext, names []string) (allowed, denied []string) {
+	if b.sec == nil || !b.sec.cfg.Authorizer {
+		return names, nil
+	}
+	a := b.access(rc)
+	for _, n := range names {
+		if a.may(aclDescribe, resTopic, n) {
+			allowed = append(allowed, n)
+		} else {
+			denied = append(denied, n)
+		}
+	}
+	return allowed, denied
 }
 
 // describeTopicPartitions pages through the sorted topic names, as
@@ -1072,7 +1112,7 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 				if validateTopicName(name) != nil {
 					code = codeInvalidTopic
 				}
-				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: name == offsetsTopic, Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations})
+				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}})
 			}
 			continue
 		}
@@ -1086,20 +1126,24 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 		// gives the topic with no partitions; the max below keeps remaining
 		// from growing.
 		end := min(len(t.Partitions), start+remaining)
-		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: name == offsetsTopic, Partitions: []describeTopicPartitionsPartition{}, TopicAuthorizedOperations: topicOperations}
+		dt := describeTopicPartitionsTopic{Name: ptr(name), TopicID: t.ID, IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}}
 		for p := start; p < end; p++ {
+			leader, offline := b.cfg.NodeID, []int32{}
+			if t.Partitions[p].failed() != nil { // as in describeTopic
+				leader, offline = -1, []int32{b.cfg.NodeID}
+			}
 			dt.Partitions = append(dt.Partitions, describeTopicPartitionsPartition{
 				// Leader, replicas and ISR are all this broker, as Metadata
 				// says, so kafka-topics.sh --describe shows what a
 				// one-broker Kafka shows.
 				PartitionIndex:         int32(p),
-				LeaderID:               b.cfg.NodeID,
+				LeaderID:               leader,
 				LeaderEpoch:            currentLeaderEpoch,
 				ReplicaNodes:           []int32{b.cfg.NodeID},
 				IsrNodes:               []int32{b.cfg.NodeID},
 				EligibleLeaderReplicas: []int32{},
 				LastKnownElr:           []int32{},
-				OfflineReplicas:        []int32{},
+				OfflineReplicas:        offline,
 			})
 		}
 		resp.Topics = append(resp.Topics, dt)

@@ -997,21 +997,6 @@ func (c *coordinator) propagateAssignment(g *group, code int16) {
 	}
 }
 
-// What handlers know about the client.
-
-// clientID is the client id of the request header, "" if null.
-func (rc *requestContext) clientID() string { return deref(rc.header.ClientID) }
-
-// clientHost is the client's address as Kafka reports it in
-// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1", or
-// "/0:0:0:0:0:0:0:1" for ::1 (hostAddress).
-func (rc *requestContext) clientHost() string {
-	if host := rc.hostAddress(); host != "" {
-		return "/" + host
-	}
-	return ""
-}
-
 // newMemberID makes a member id as Kafka does: the client id (or, for a
 // static member, the group.instance.id), a dash and a random UUID.
 func newMemberID(prefix string) string {
@@ -1034,8 +1019,9 @@ func newMemberID(prefix string) string {
 // id, before it sends the group's (or transaction's) requests there. This
 // broker coordinates everything, so it names itself.
 //
-// Where we differ from Kafka: share groups are not supported; their key
-// type gets INVALID_REQUEST.
+// The errors are KafkaApis.getCoordinator's: a key type other than these
+// three fails the whole request with INVALID_REQUEST, and a share key
+// before v6 is INVALID_REQUEST for that key.
 type findCoordinatorRequest struct {
 	Key             string
 	KeyType         int8
@@ -1110,6 +1096,12 @@ const (
 
 func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*findCoordinatorRequest)
+	v := rc.header.APIVersion
+	if req.KeyType < coordinatorGroup || req.KeyType > coordinatorShare {
+		// CoordinatorType.forId throws on any other type, which fails the
+		// request as a whole.
+		return findCoordinatorRefusal(req, v, codeInvalidRequest)
+	}
 	// The address is the listener's advertised one (or, without one, the
 	// one the client reached), as Metadata names this broker, so the
 	// client finds the coordinator among the brokers it knows. A group
@@ -1117,22 +1109,69 @@ func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, 
 	// JoinGroup there creates it.
 	host, port := rc.advertisedHostPort()
 	answer := func(key string) coordinatorAnswer {
-		if req.KeyType != coordinatorGroup && req.KeyType != coordinatorTransaction && req.KeyType != coordinatorShare {
-			// Node.noNode(): id -1, no host, port -1.
-			return coordinatorAnswer{Key: key, NodeID: -1, Port: -1, ErrorCode: codeInvalidRequest,
-				ErrorMessage: ptr(fmt.Sprintf("coordinator key type %d is not supported", req.KeyType))}
+		// Share coordinator keys came with v6 (KIP-932);
+		// KafkaApis.getCoordinator refuses them before.
+		if req.KeyType == coordinatorShare && v < 6 {
+			return noCoordinator(key, codeInvalidRequest)
 		}
 		return coordinatorAnswer{Key: key, NodeID: b.cfg.NodeID, Host: host, Port: port}
 	}
-	if rc.header.APIVersion >= 4 {
+	if v >= 4 {
 		resp := &findCoordinatorResponse{Coordinators: make([]coordinatorAnswer, len(req.CoordinatorKeys))}
 		for i, key := range req.CoordinatorKeys {
 			resp.Coordinators[i] = answer(key)
 		}
 		return resp
 	}
-	a := answer(req.Key)
-	return &findCoordinatorResponse{ErrorCode: a.ErrorCode, ErrorMessage: a.ErrorMessage, NodeID: a.NodeID, Host: a.Host, Port: a.Port}
+	return oldFindCoordinatorResponse(answer(req.Key))
+}
+
+// noCoordinator is a key's answer of no coordinator, with Node.noNode():
+// id -1, no host, port -1. From v4 a key's error has no message, as
+// KafkaApis.handleFindCoordinatorRequestV4AndAbove sets none.
+func noCoordinator(key string, code int16) coordinatorAnswer {
+	return coordinatorAnswer{Key: key, NodeID: -1, Port: -1, ErrorCode: code}
+}
+
+// oldFindCoordinatorResponse is the single answer of v0-3, whose message
+// is Errors.message(): the code's default message, or the enum's name,
+// "NONE", without an error (FindCoordinatorResponse.prepareOldResponse).
+func oldFindCoordinatorResponse(a coordinatorAnswer) *findCoordinatorResponse {
+	msg := "NONE"
+	if a.ErrorCode != codeNone {
+		msg = defaultErrorMessage(a.ErrorCode)
+	}
+	return &findCoordinatorResponse{ErrorCode: a.ErrorCode, ErrorMessage: &msg, NodeID: a.NodeID, Host: a.Host, Port: a.Port}
+}
+
+// findCoordinatorRefusal is FindCoordinatorRequest.getErrorResponse: the
+// one answer before v4, and from v4 every key with the default message.
+func findCoordinatorRefusal(req *findCoordinatorRequest, v int16, code int16) *findCoordinatorResponse {
+	if v < 4 {
+		return oldFindCoordinatorResponse(noCoordinator(req.Key, code))
+	}
+	resp := &findCoordinatorResponse{Coordinators: make([]coordinatorAnswer, len(req.CoordinatorKeys))}
+	for i, key := range req.CoordinatorKeys {
+		resp.Coordinators[i] = noCoordinator(key, code)
+		resp.Coordinators[i].ErrorMessage = ptr(defaultErrorMessage(code))
+	}
+	return resp
+}
+
+// defaultErrorMessage is Errors.message for the codes FindCoordinator
+// answers with: the message of a code whose answer has none of its own.
+func defaultErrorMessage(code int16) string {
+	switch code {
+	case codeInvalidRequest:
+		return "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
+	case codeGroupAuthorizationFailed:
+		return "Group authorization failed."
+	case codeTransactionalIDAuthorizationFailed:
+		return "Transactional Id authorization failed."
+	case codeClusterAuthorizationFailed:
+		return "Cluster authorization failed."
+	}
+	return errorNames[code]
 }
 
 // JoinGroup: v0-9 (JoinGroupRequest.json, JoinGroupResponse.json)

@@ -1188,7 +1188,7 @@ func TestFindCoordinator(t *testing.T) {
 	})
 	r.Int32() // throttle
 	code, msg, node, h, p := r.Int16(), r.NullableString(), r.Int32(), r.String(), r.Int32()
-	if r.err != nil || code != codeNone || msg != nil || node != 0 || h != host || fmt.Sprint(p) != port {
+	if r.err != nil || code != codeNone || deref(msg) != "NONE" || node != 0 || h != host || fmt.Sprint(p) != port {
 		t.Errorf("FindCoordinator v3: code %d msg %v node %d at %s:%d, err %v", code, msg, node, h, p, r.err)
 	}
 

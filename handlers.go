@@ -1,6 +1,7 @@
 // This file holds the core APIs, one section per API in API-key order, as
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
-// Metadata, ApiVersions and DeleteRecords.
+// Metadata and DeleteRecords. ApiVersions, the answer made of the apis
+// table, is beside that table in kafka.go.
 // The APIs of other subjects live in that subject's chapter (topics.go,
 // groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
@@ -13,7 +14,7 @@
 // Place in the book: Part I, after kafka.go (framing, and the apis table
 // through which each handler here is found), wire.go (the codec), and
 // log.go and topics.go (storage). On a first reading, take Produce, Fetch,
-// ListOffsets, Metadata and ApiVersions, in that order. Produce and Fetch
+// ListOffsets and Metadata, in that order. Produce and Fetch
 // also touch later chapters, each named where it happens: producer ids
 // and sequence numbers (producers.go) and transactions with their last
 // stable offset (txn.go) in Part III, the validator (validator.go) and
@@ -65,6 +66,7 @@ const (
 	codeOffsetOutOfRange        int16 = 1
 	codeCorruptMessage          int16 = 2
 	codeUnknownTopicOrPartition int16 = 3
+	codeLeaderNotAvailable      int16 = 5
 	codeNotLeaderOrFollower     int16 = 6
 	codeMessageTooLarge         int16 = 10
 	codeInvalidTopic            int16 = 17
@@ -1493,13 +1495,16 @@ func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp i
 //	v7: LeaderEpoch
 //	v8: authorized operations (KIP-430)
 //	v9: flexible
-//	v10: TopicId (KIP-516); topic Name nullable in the request
+//	v10: TopicId (KIP-516); topic Name nullable in the request, though
+//	     Kafka 4.0 refuses ids and null names before v12 (refused)
 //	v11: IncludeClusterAuthorizedOperations removed
-//	v12: topic Name nullable in the response
+//	v12: topic Name nullable in the response; topics by id
 //
 // Metadata is where clients learn the brokers and the partitions of each
 // topic, and where a topic that does not exist yet is created on first use
-// (auto.create.topics.enable), which librdkafka-based tools rely on.
+// (auto.create.topics.enable), which librdkafka-based tools rely on; as in
+// Kafka, the request that creates it is answered UNKNOWN_TOPIC_OR_PARTITION
+// and the next one finds it (metadataTopic).
 type metadataRequest struct {
 	// Topics is null for all topics, as listing tools ask (kcat -L);
 	// consumers and producers name the topics they use.
@@ -1512,6 +1517,11 @@ type metadataRequest struct {
 	// operations.go); the cluster's moved to DescribeCluster in v11.
 	IncludeClusterAuthorizedOperations bool
 	IncludeTopicAuthorizedOperations   bool
+
+	// named is set by the ACL check (authorize.go) when it has taken out
+	// every topic the client named: the empty list left is then not v0's
+	// "all topics".
+	named bool
 }
 
 // metadataRequestTopic names a topic by name or, from v10, by id, as a
@@ -1671,29 +1681,105 @@ func (b *Broker) handleMetadata(ctx context.Context, rc *requestContext, r reque
 		ControllerID:                b.cfg.NodeID,
 		ClusterAuthorizedOperations: authorizedOperationsOmitted,
 	}
+	if req.refused(v) {
+		return metadataRefusal(req, codeInvalidRequest)
+	}
 	if req.IncludeClusterAuthorizedOperations && v <= 10 {
 		resp.ClusterAuthorizedOperations = b.authorizedOperations(rc, resCluster, clusterName)
 	}
 	// All topics: null in v1 and later, an empty array in v0.
-	if req.Topics == nil || (v == 0 && len(req.Topics) == 0) {
+	if req.Topics == nil || (v == 0 && len(req.Topics) == 0 && !req.named) {
 		for _, t := range b.logs.Topics() {
 			resp.Topics = append(resp.Topics, b.describeTopic(t))
 		}
+	} else if ids := req.topicIDs(); len(ids) > 0 {
+		resp.Topics = b.metadataTopicsByID(ids)
 	} else {
 		resp.Topics = make([]metadataTopic, 0, len(req.Topics))
 		allowCreate := b.autoCreates(req, v)
+		// A name asked for twice is answered once, as Kafka answers
+		// from a set of names.
+		seen := make(map[string]bool, len(req.Topics))
 		for _, rt := range req.Topics {
+			if seen[deref(rt.Name)] {
+				continue
+			}
+			seen[deref(rt.Name)] = true
 			resp.Topics = append(resp.Topics, b.metadataTopic(rt, allowCreate))
 		}
 	}
-	// Every topic answered gets its operations, found or not, as in
-	// KafkaApis.handleTopicMetadataRequest.
+	// Every topic answered by name gets its operations, found or not, as
+	// in KafkaApis.handleTopicMetadataRequest; an unknown topic id has no
+	// topic to have operations on, and keeps the schema's default.
 	if req.IncludeTopicAuthorizedOperations {
-		for i := range resp.Topics {
-			resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(resp.Topics[i].Name))
+		for i, t := range resp.Topics {
+			if t.ErrorCode != codeUnknownTopicID {
+				resp.Topics[i].TopicAuthorizedOperations = b.authorizedOperations(rc, resTopic, deref(t.Name))
+			}
 		}
 	}
 	return resp
+}
+
+// refused reports whether the request names a topic in a way its version
+// cannot: by id, or with a null name, before v12. The schema has both
+// fields from v10, but Kafka 4.0 serves topic ids in Metadata only from
+// v12, and KafkaApis.handleTopicMetadataRequest refuses the rest with
+// INVALID_REQUEST for the whole request.
+func (m *metadataRequest) refused(v int16) bool {
+	if v >= 12 {
+		return false
+	}
+	for _, t := range m.Topics {
+		if t.Name == nil || t.TopicID != (uuid{}) {
+			return true
+		}
+	}
+	return false
+}
+
+// metadataRefusal is MetadataRequest.getErrorResponse: every topic asked
+// for, with the error and no partitions, a null name as "", and no
+// brokers or controller.
+func metadataRefusal(req *metadataRequest, code int16) *metadataResponse {
+	resp := &metadataResponse{Brokers: []metadataBroker{}, ControllerID: -1, ClusterAuthorizedOperations: authorizedOperationsOmitted}
+	for _, t := range req.Topics {
+		resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: code, Name: ptr(deref(t.Name)), TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+	}
+	return resp
+}
+
+// topicIDs is the non-zero topic ids the request names. If there is one,
+// Kafka answers by id alone, and the names are not looked at.
+func (m *metadataRequest) topicIDs() []uuid {
+	var ids []uuid
+	for _, t := range m.Topics {
+		if t.TopicID != (uuid{}) {
+			ids = append(ids, t.TopicID)
+		}
+	}
+	return ids
+}
+
+// metadataTopicsByID answers topics asked for by id, each id once: the
+// unknown ids first, UNKNOWN_TOPIC_ID with a null name, then the topics
+// found, in the order of KafkaApis.handleTopicMetadataRequest. A topic id
+// never creates a topic.
+func (b *Broker) metadataTopicsByID(ids []uuid) []metadataTopic {
+	var unknown, found []metadataTopic
+	seen := make(map[uuid]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if t := b.logs.TopicByID(id); t != nil {
+			found = append(found, b.describeTopic(t))
+		} else {
+			unknown = append(unknown, metadataTopic{ErrorCode: codeUnknownTopicID, TopicID: id, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
+		}
+	}
+	return append(unknown, found...)
 }
 
 // autoCreates reports whether a Metadata request creates the topics it
@@ -1707,15 +1793,19 @@ func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
 
 // metadataTopic answers for one requested topic, creating it if it is
 // missing and allowCreate, from autoCreates, says so.
+//
+// The request that creates a topic is answered UNKNOWN_TOPIC_OR_PARTITION
+// with no partitions, and the next one finds the topic. That is Kafka 4.0's
+// answer: its broker asks the controller to create the topic and answers
+// at once, before the topic exists (AutoTopicCreationManager
+// .sendCreateTopicRequest), and a topic the controller refuses, such as
+// one whose name collides with another's, stays UNKNOWN_TOPIC_OR_PARTITION.
+// Clients retry their metadata until the partitions come; a client that
+// worked here on the first answer would fail against Kafka (kafka-go's
+// Writer returns the error from its first WriteMessages).
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
-	if rt.Name == nil {
-		if t := b.logs.TopicByID(rt.TopicID); t != nil {
-			return b.describeTopic(t)
-		}
-		return metadataTopic{ErrorCode: codeUnknownTopicID, TopicID: rt.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
-	}
-	name := *rt.Name
-	missing := metadataTopic{Name: rt.Name, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	name := deref(rt.Name)
+	missing := metadataTopic{Name: rt.Name, IsInternal: isInternalTopic(name), Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
 	if t := b.logs.Topic(name); t != nil {
 		return b.describeTopic(t)
 	}
@@ -1723,37 +1813,44 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		missing.ErrorCode = codeInvalidTopic
 		return missing
 	}
+	missing.ErrorCode = codeUnknownTopicOrPartition
 	if !allowCreate {
-		missing.ErrorCode = codeUnknownTopicOrPartition
 		return missing
 	}
-	t, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
-	if errors.Is(err, errTopicExists) {
-		t = b.logs.Topic(name) // another client created it first
-	} else if errors.Is(err, errInvalidTopic) {
-		missing.ErrorCode = codeInvalidTopic
-		return missing
-	} else if err != nil {
-		b.log.Error("auto-creating topic", "topic", name, "err", err)
-		missing.ErrorCode = codeUnknownServerError
-		return missing
-	} else {
+	_, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
+	switch {
+	case err == nil:
 		b.log.Info("auto-created topic", "topic", name, "partitions", b.cfg.DefaultPartitions)
+	case errors.Is(err, errTopicExists):
+		// Another client created it first.
+	case errors.Is(err, errInvalidTopic):
+		b.log.Info("auto-creation refused", "topic", name, "err", err)
+	default:
+		b.log.Error("auto-creating topic", "topic", name, "err", err)
 	}
-	if t == nil {
-		missing.ErrorCode = codeUnknownTopicOrPartition
-		return missing
-	}
-	return b.describeTopic(t)
+	return missing
+}
+
+// isInternalTopic is Kafka's Topic.isInternal: the topics of its group,
+// transaction and share coordinators, which Metadata and
+// DescribeTopicPartitions flag IsInternal whether or not they exist (here
+// only __consumer_offsets is a topic; the others' state is kept in files
+// of their own).
+func isInternalTopic(name string) bool {
+	return name == offsetsTopic || name == "__transaction_state" || name == "__share_group_state"
 }
 
 // describeTopic is a topic's Metadata entry. This broker leads every
-// partition and is its only replica.
+// partition and is its only replica, unless the partition is offline
+// (flush.go): then, as Kafka's controller leaves a partition whose only
+// replica's log dir failed, it has no leader and its replica is offline,
+// which KRaftMetadataCache answers LEADER_NOT_AVAILABLE with leader -1
+// and the replica in OfflineReplicas. A client then stops sending to it.
 func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 	name := t.Name
-	mt := metadataTopic{Name: &name, TopicID: t.ID, IsInternal: name == offsetsTopic, TopicAuthorizedOperations: authorizedOperationsOmitted}
+	mt := metadataTopic{Name: &name, TopicID: t.ID, IsInternal: isInternalTopic(name), TopicAuthorizedOperations: authorizedOperationsOmitted}
 	mt.Partitions = make([]metadataPartition, len(t.Partitions))
-	for i := range t.Partitions {
+	for i, pl := range t.Partitions {
 		mt.Partitions[i] = metadataPartition{
 			PartitionIndex:  int32(i),
 			LeaderID:        b.cfg.NodeID,
@@ -1762,113 +1859,12 @@ func (b *Broker) describeTopic(t *topicLog) metadataTopic {
 			IsrNodes:        []int32{b.cfg.NodeID},
 			OfflineReplicas: []int32{},
 		}
+		if pl.failed() != nil {
+			p := &mt.Partitions[i]
+			p.ErrorCode, p.LeaderID, p.OfflineReplicas = codeLeaderNotAvailable, -1, []int32{b.cfg.NodeID}
+		}
 	}
 	return mt
-}
-
-// ApiVersions: v0-4 (ApiVersionsRequest.json, ApiVersionsResponse.json)
-//
-//	v1: ThrottleTimeMs
-//	v3: flexible; the client names its software (KIP-511); feature tags (KIP-584)
-//	v4: no change; marks clients that accept UNSUPPORTED_VERSION with a v0 body
-//
-// The first request on most connections. Its response header is always v0,
-// and a version we do not know is answered, not refused (see conn.handle).
-type apiVersionsRequest struct {
-	// The client's software and version (KIP-511), such as "apache-kafka-java"
-	// and "4.0.0". Kafka tags its client metrics with them; here they are
-	// only shown by -trace.
-	ClientSoftwareName    string
-	ClientSoftwareVersion string
-}
-
-func (m *apiVersionsRequest) decode(r *reader, v int16) {
-	if v >= 3 {
-		m.ClientSoftwareName = r.String()
-		m.ClientSoftwareVersion = r.String()
-	}
-	r.SkipTags()
-}
-
-type apiVersionsResponse struct {
-	ErrorCode int16
-	// APIKeys is the apis table: a client sends each API at the highest
-	// version both sides have, and does not send an API missing here.
-	APIKeys        []apiVersion
-	ThrottleTimeMs int32
-	// The feature fields (KIP-584) stay empty, and FinalizedFeaturesEpoch
-	// -1: with no KRaft quorum there is nothing an operator could finalize.
-	SupportedFeatures      []supportedFeatureKey
-	FinalizedFeaturesEpoch int64
-	FinalizedFeatures      []finalizedFeatureKey
-	// ZkMigrationReady is for controllers moving off ZooKeeper; a broker
-	// never sets it.
-	ZkMigrationReady bool
-}
-
-type apiVersion struct {
-	APIKey     int16
-	MinVersion int16
-	MaxVersion int16
-}
-
-type supportedFeatureKey struct {
-	Name       string
-	MinVersion int16
-	MaxVersion int16
-}
-
-type finalizedFeatureKey struct {
-	Name            string
-	MaxVersionLevel int16
-	MinVersionLevel int16
-}
-
-func (m *apiVersionsResponse) encode(w *writer, v int16) {
-	w.Int16(m.ErrorCode)
-	writeArrayNonNull(w, m.APIKeys, func(w *writer, k apiVersion) {
-		w.Int16(k.APIKey)
-		w.Int16(k.MinVersion)
-		w.Int16(k.MaxVersion)
-		w.Tags()
-	})
-	if v >= 1 {
-		w.Int32(m.ThrottleTimeMs)
-	}
-	var tags []tag
-	if len(m.SupportedFeatures) > 0 {
-		tags = append(tags, tag{0, func(w *writer) {
-			writeArrayNonNull(w, m.SupportedFeatures, func(w *writer, f supportedFeatureKey) {
-				w.String(f.Name)
-				w.Int16(f.MinVersion)
-				w.Int16(f.MaxVersion)
-				w.Tags()
-			})
-		}})
-	}
-	if m.FinalizedFeaturesEpoch != -1 {
-		tags = append(tags, tag{1, func(w *writer) { w.Int64(m.FinalizedFeaturesEpoch) }})
-	}
-	if len(m.FinalizedFeatures) > 0 {
-		tags = append(tags, tag{2, func(w *writer) {
-			writeArrayNonNull(w, m.FinalizedFeatures, func(w *writer, f finalizedFeatureKey) {
-				w.String(f.Name)
-				w.Int16(f.MaxVersionLevel)
-				w.Int16(f.MinVersionLevel)
-				w.Tags()
-			})
-		}})
-	}
-	if m.ZkMigrationReady {
-		tags = append(tags, tag{3, func(w *writer) { w.Bool(true) }})
-	}
-	w.Tags(tags...)
-}
-
-// handleApiVersions answers a version it understands; the answer to one it
-// does not is conn.handle's, before any handler runs.
-func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {
-	return &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
 }
 
 // DeleteRecords: v0-2 (DeleteRecordsRequest.json, DeleteRecordsResponse.json)

@@ -71,7 +71,7 @@
 //
 //   - kafka.go: the Broker, the accept loop, the framing of requests and
 //     responses on a connection, answered in order, the apis table that
-//     drives dispatch, and the Config.
+//     drives dispatch and ApiVersions, which lists it, and the Config.
 //   - wire.go: the codec: the field types every message is made of, classic
 //     and flexible versions, and the record batch.
 //   - log.go: the partition log: segments with offset and time indexes,
@@ -92,8 +92,8 @@
 //     off it.
 //   - dirlock_other.go: the same, where the OS has no flock.
 //   - handlers.go: the core APIs, one section per API in API-key order
-//     (Produce, Fetch, ListOffsets, Metadata, ApiVersions and
-//     DeleteRecords), each opening with the versions served.
+//     (Produce, Fetch, ListOffsets, Metadata and DeleteRecords), each
+//     opening with the versions served.
 //   - topicadmin.go: CreateTopics, DeleteTopics and CreatePartitions, checked
 //     as Kafka's controller checks them.
 //   - fetchsessions.go: incremental fetch sessions (KIP-227), which spare a
@@ -906,6 +906,140 @@ func supportedAPIs() []apiVersion {
 	return keys
 }
 
+// ApiVersions: v0-4 (ApiVersionsRequest.json, ApiVersionsResponse.json)
+//
+//	v1: ThrottleTimeMs
+//	v3: flexible; the client names its software (KIP-511); feature tags (KIP-584)
+//	v4: no change; marks clients that accept UNSUPPORTED_VERSION with a v0 body
+//
+// The first request on most connections. Its response header is always v0,
+// and a version we do not know is answered, not refused (see conn.handle).
+type apiVersionsRequest struct {
+	// The client's software and version (KIP-511), such as "apache-kafka-java"
+	// and "4.0.0". Kafka tags its client metrics with them; here they are
+	// only shown by -trace.
+	ClientSoftwareName    string
+	ClientSoftwareVersion string
+}
+
+func (m *apiVersionsRequest) decode(r *reader, v int16) {
+	if v >= 3 {
+		m.ClientSoftwareName = r.String()
+		m.ClientSoftwareVersion = r.String()
+	}
+	r.SkipTags()
+}
+
+type apiVersionsResponse struct {
+	ErrorCode int16
+	// APIKeys is the apis table: a client sends each API at the highest
+	// version both sides have, and does not send an API missing here.
+	APIKeys        []apiVersion
+	ThrottleTimeMs int32
+	// The feature fields (KIP-584) stay empty, and FinalizedFeaturesEpoch
+	// -1: with no KRaft quorum there is nothing an operator could finalize.
+	SupportedFeatures      []supportedFeatureKey
+	FinalizedFeaturesEpoch int64
+	FinalizedFeatures      []finalizedFeatureKey
+	// ZkMigrationReady is for controllers moving off ZooKeeper; a broker
+	// never sets it.
+	ZkMigrationReady bool
+}
+
+type apiVersion struct {
+	APIKey     int16
+	MinVersion int16
+	MaxVersion int16
+}
+
+type supportedFeatureKey struct {
+	Name       string
+	MinVersion int16
+	MaxVersion int16
+}
+
+type finalizedFeatureKey struct {
+	Name            string
+	MaxVersionLevel int16
+	MinVersionLevel int16
+}
+
+func (m *apiVersionsResponse) encode(w *writer, v int16) {
+	w.Int16(m.ErrorCode)
+	writeArrayNonNull(w, m.APIKeys, func(w *writer, k apiVersion) {
+		w.Int16(k.APIKey)
+		w.Int16(k.MinVersion)
+		w.Int16(k.MaxVersion)
+		w.Tags()
+	})
+	if v >= 1 {
+		w.Int32(m.ThrottleTimeMs)
+	}
+	var tags []tag
+	if len(m.SupportedFeatures) > 0 {
+		tags = append(tags, tag{0, func(w *writer) {
+			writeArrayNonNull(w, m.SupportedFeatures, func(w *writer, f supportedFeatureKey) {
+				w.String(f.Name)
+				w.Int16(f.MinVersion)
+				w.Int16(f.MaxVersion)
+				w.Tags()
+			})
+		}})
+	}
+	if m.FinalizedFeaturesEpoch != -1 {
+		tags = append(tags, tag{1, func(w *writer) { w.Int64(m.FinalizedFeaturesEpoch) }})
+	}
+	if len(m.FinalizedFeatures) > 0 {
+		tags = append(tags, tag{2, func(w *writer) {
+			writeArrayNonNull(w, m.FinalizedFeatures, func(w *writer, f finalizedFeatureKey) {
+				w.String(f.Name)
+				w.Int16(f.MaxVersionLevel)
+				w.Int16(f.MinVersionLevel)
+				w.Tags()
+			})
+		}})
+	}
+	if m.ZkMigrationReady {
+		tags = append(tags, tag{3, func(w *writer) { w.Bool(true) }})
+	}
+	w.Tags(tags...)
+}
+
+// handleApiVersions answers a version it understands; the answer to one it
+// does not is conn.handle's, before any handler runs. From v3 the client
+// names its software, and a name or version that is not a run of letters,
+// digits, '-' and '.' starting and ending with a letter or digit is
+// INVALID_REQUEST with no API list (ApiVersionsRequest.isValid, checked by
+// KafkaApis.handleApiVersionsRequest and, before a SASL login, by
+// SaslServerAuthenticator).
+func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*apiVersionsRequest)
+	answer := &apiVersionsResponse{APIKeys: supportedAPIs(), FinalizedFeaturesEpoch: -1}
+	if rc.header.APIVersion >= 3 && !(validSoftwareToken(req.ClientSoftwareName) && validSoftwareToken(req.ClientSoftwareVersion)) {
+		answer = &apiVersionsResponse{ErrorCode: codeInvalidRequest, APIKeys: []apiVersion{}, FinalizedFeaturesEpoch: -1}
+	}
+	if refusal := rc.conn.apiVersionsInLogin(answer); refusal != nil {
+		return refusal // during a SASL login (security.go)
+	}
+	return answer
+}
+
+// validSoftwareToken is ApiVersionsRequest's SOFTWARE_NAME_VERSION_PATTERN,
+// [a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?, without a regexp: Kafka tags
+// client metrics with these strings, so it keeps them to safe characters.
+func validSoftwareToken(s string) bool {
+	alnum := func(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' }
+	if s == "" || !alnum(s[0]) || !alnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !alnum(s[i]) && s[i] != '-' && s[i] != '.' {
+			return false
+		}
+	}
+	return true
+}
+
 // handle decodes one request, runs its handler and writes the response.
 func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if c.auth.bare && c.auth.pending {
@@ -916,9 +1050,11 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if errors.Is(err, errUnsupportedVersion) && h.APIKey == apiVersionsKey {
 		// A client that does not yet know our versions starts with its
 		// newest ApiVersions request. Kafka answers that with
-		// UNSUPPORTED_VERSION and a v0 body listing what it supports, so
-		// the client can retry at a version we share (KIP-511).
-		return c.writeResponse(h, 0, false, &apiVersionsResponse{ErrorCode: codeUnsupportedVersion, APIKeys: supportedAPIs()})
+		// UNSUPPORTED_VERSION and a v0 body listing the versions of
+		// ApiVersions alone, so the client can retry at a version we
+		// share (KIP-511; ApiVersionsRequest.getErrorResponse). The
+		// full list comes with the retry.
+		return c.writeResponse(h, 0, false, &apiVersionsResponse{ErrorCode: codeUnsupportedVersion, APIKeys: []apiVersion{{APIKey: api.key, MinVersion: api.minVersion, MaxVersion: api.maxVersion}}})
 	}
 	if err != nil {
 		return err
@@ -1180,6 +1316,19 @@ func (rc *requestContext) advertisedHostPort() (string, int32) {
 	}
 	port, _ := strconv.Atoi(portStr)
 	return host, int32(port)
+}
+
+// clientID is the client id of the request header, "" if null.
+func (rc *requestContext) clientID() string { return deref(rc.header.ClientID) }
+
+// clientHost is the client's address as Kafka reports it in
+// DescribeGroups: Java's InetAddress.toString, "/127.0.0.1", or
+// "/0:0:0:0:0:0:0:1" for ::1 (hostAddress).
+func (rc *requestContext) clientHost() string {
+	if host := rc.hostAddress(); host != "" {
+		return "/" + host
+	}
+	return ""
 }
 
 // notifyAppend wakes every fetch waiting for new records.

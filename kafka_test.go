@@ -145,10 +145,10 @@ func testGoldenRequest(t *testing.T, a api, v int16, g golden, c string) {
 	// nullable arrays' null-versus-empty is checked here; the response
 	// bytes below check it exactly.
 	// The unexported fields of requests are never on the wire: the
-	// authorizer's (fetchRequest's denied, describeTopicPartitionsRequest's
-	// hidden) and the version the share requests were read at, which
-	// bounds their acknowledge types.
-	opts := cmp.Options{cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(fetchRequest{}, describeTopicPartitionsRequest{},
+	// authorizer's (fetchRequest's denied, metadataRequest's named) and
+	// the version the share requests were read at, which bounds their
+	// acknowledge types.
+	opts := cmp.Options{cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(fetchRequest{}, metadataRequest{},
 		shareFetchRequest{}, shareAcknowledgeRequest{})}
 	if a.key == 2 && v < 10 {
 		// kmsg defaults TimeoutMs to 30000 where the field is absent;

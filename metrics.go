@@ -431,6 +431,7 @@ var errorNames = map[int16]string{
 	codeOffsetOutOfRange:           "OFFSET_OUT_OF_RANGE",
 	codeCorruptMessage:             "CORRUPT_MESSAGE",
 	codeUnknownTopicOrPartition:    "UNKNOWN_TOPIC_OR_PARTITION",
+	codeLeaderNotAvailable:         "LEADER_NOT_AVAILABLE",
 	codeNotLeaderOrFollower:        "NOT_LEADER_OR_FOLLOWER",
 	codeMessageTooLarge:            "MESSAGE_TOO_LARGE",
 	codeOffsetMetadataTooLarge:     "OFFSET_METADATA_TOO_LARGE",

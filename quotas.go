@@ -67,10 +67,12 @@ import (
 	"io/fs"
 	"maps"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,11 +189,29 @@ func parseQuotaEntity(data []quotaEntityData) (quotaEntity, map[string]bool, str
 	// anything.
 	if e.ip.present {
 		if e.user.present || e.clientID.present {
-			return e, nil, "Invalid quota entity combination, IP entity should not be combined with User or ClientId"
+			// Kafka's message, without the space its source forgets
+			// between "should" and "not".
+			return e, nil, "Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId"
+		}
+		if !e.ip.isDefault && !resolvableIP(e.ip.name) {
+			return e, nil, e.ip.name + " is not a valid IP or resolvable host."
 		}
 		return e, ipQuotaKeys, ""
 	}
 	return e, userClientQuotaKeys, ""
+}
+
+// resolvableIP is ClientQuotaControlManager.isValidIpEntity: an IP
+// address, or a name that resolves, as InetAddress.getByName takes both.
+// The lookup is bounded, so that a slow resolver cannot hold the request.
+func resolvableIP(name string) bool {
+	if net.ParseIP(name) != nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+	return err == nil && len(addrs) > 0
 }
 
 // checkQuotaValue is ClientQuotaControlManager.validateQuotaKeyValue.
@@ -777,9 +797,10 @@ func quotaFilterMatches(e quotaEntity, cs []quotaFilterComponent, strict bool) b
 //	v1: flexible
 //
 // Sets or removes quotas, each entity's ops all or none, and answers each
-// entity with its error. A repeated entity is refused, as
-// ClientQuotaControlManager refuses it ("Ignoring duplicate entity"). The
-// quotas take effect with the next request of every connection.
+// entity once with its error, as ClientQuotaControlManager answers from a
+// map: a repeated entity, or a key repeated in an entity's ops, is
+// "Ignoring duplicate entity". The quotas take effect with the next
+// request of every connection.
 type alterClientQuotasRequest struct {
 	Entries      []alterQuotaEntry
 	ValidateOnly bool
@@ -838,19 +859,27 @@ func (m *alterClientQuotasResponse) encode(w *writer, v int16) {
 func (b *Broker) handleAlterClientQuotas(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*alterClientQuotasRequest)
 	resp := &alterClientQuotasResponse{Entries: make([]alterQuotaResult, 0, len(req.Entries))}
-	seen := map[quotaEntity]bool{}
+	// Kafka answers from a map of entity to result, so an entity named
+	// twice has one result: the second refuses it, though the first
+	// alteration stands (ClientQuotaControlManager.alterClientQuotas).
+	answered := map[string]int{}
 	for _, e := range req.Entries {
-		res := alterQuotaResult{Entity: e.Entity}
-		entity, _, _ := parseQuotaEntity(e.Entity)
+		entity := mergeQuotaEntity(e.Entity)
+		key := javaEntityString(entity)
+		if i, ok := answered[key]; ok {
+			resp.Entries[i].ErrorCode, resp.Entries[i].ErrorMessage = codeInvalidRequest, ptr("Ignoring duplicate entity "+key)
+			continue
+		}
+		answered[key] = len(resp.Entries)
+		res := alterQuotaResult{Entity: entity}
 		var msg string
-		// An empty entity is left to alter, which answers it with Kafka's
-		// own message for it, rather than called a duplicate of the first
-		// empty one.
-		if seen[entity] && len(e.Entity) > 0 {
-			res.ErrorCode, msg = codeInvalidRequest, "Ignoring duplicate entity"
+		if duplicateQuotaKey(e.Ops) {
+			// The manager's "Duplicate quota key" answer is overwritten
+			// by its duplicate-entity check, which finds the entity
+			// already answered.
+			res.ErrorCode, msg = codeInvalidRequest, "Ignoring duplicate entity "+key
 		} else {
-			seen[entity] = true
-			res.ErrorCode, msg = b.quotas.alter(e.Entity, e.Ops, req.ValidateOnly)
+			res.ErrorCode, msg = b.quotas.alter(entity, e.Ops, req.ValidateOnly)
 		}
 		if msg != "" {
 			res.ErrorMessage = &msg
@@ -858,4 +887,61 @@ func (b *Broker) handleAlterClientQuotas(ctx context.Context, rc *requestContext
 		resp.Entries = append(resp.Entries, res)
 	}
 	return resp
+}
+
+// mergeQuotaEntity is the entity as AlterClientQuotasRequest.entries reads
+// it, into a map: a type named twice keeps its last name. Its components
+// come in the order Java's HashMap gives them, client-id before user,
+// which is also the order of the answer's Entity (toEntityData); a type
+// Kafka does not know follows, and is refused by alter.
+func mergeQuotaEntity(data []quotaEntityData) []quotaEntityData {
+	rank := func(typ string) int {
+		switch typ {
+		case quotaClientID:
+			return 0
+		case quotaUser:
+			return 1
+		case quotaIP:
+			return 2
+		}
+		return 3
+	}
+	out := make([]quotaEntityData, 0, len(data))
+	for _, d := range data {
+		i := slices.IndexFunc(out, func(o quotaEntityData) bool { return o.EntityType == d.EntityType })
+		if i >= 0 {
+			out[i].EntityName = d.EntityName
+		} else {
+			out = append(out, d)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b quotaEntityData) int { return cmp.Compare(rank(a.EntityType), rank(b.EntityType)) })
+	return out
+}
+
+// javaEntityString is ClientQuotaEntity.toString, which Kafka's messages
+// quote: "ClientQuotaEntity(entries={client-id=app, user=alice})", a
+// default name being null.
+func javaEntityString(entity []quotaEntityData) string {
+	parts := make([]string, len(entity))
+	for i, d := range entity {
+		name := "null"
+		if d.EntityName != nil {
+			name = *d.EntityName
+		}
+		parts[i] = d.EntityType + "=" + name
+	}
+	return "ClientQuotaEntity(entries={" + strings.Join(parts, ", ") + "})"
+}
+
+// duplicateQuotaKey reports whether ops name a key twice.
+func duplicateQuotaKey(ops []quotaOp) bool {
+	seen := map[string]bool{}
+	for _, op := range ops {
+		if seen[op.Key] {
+			return true
+		}
+		seen[op.Key] = true
+	}
+	return false
 }

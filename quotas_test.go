@@ -52,7 +52,7 @@ func TestAlterClientQuotasValidation(t *testing.T) {
 		{"key of another entity", entity("user", "alice"), []quotaOp{{connectionCreationRate, 1, false}}, codeInvalidRequest, "Invalid configuration key"},
 		{"zero", entity("user", "alice"), []quotaOp{{producerByteRate, 0, false}}, codeInvalidRequest, "must be greater than 0"},
 		{"fraction of a byte", entity("user", "alice"), []quotaOp{{producerByteRate, 1.5, false}}, codeInvalidRequest, "fractional"},
-		{"duplicate key", entity("user", "alice"), []quotaOp{{producerByteRate, 1, false}, {producerByteRate, 2, false}}, codeInvalidRequest, "Duplicate quota key"},
+		{"duplicate key", entity("user", "alice"), []quotaOp{{producerByteRate, 1, false}, {producerByteRate, 2, false}}, codeInvalidRequest, "Ignoring duplicate entity ClientQuotaEntity(entries={user=alice})"},
 	} {
 		got := alterQuota(t, b.Broker, tc.entity, tc.ops...)
 		if got.ErrorCode != tc.code || !strings.Contains(deref(got.ErrorMessage), tc.msg) || (tc.code == codeNone) != (got.ErrorMessage == nil) {

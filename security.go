@@ -471,6 +471,9 @@ type connAuth struct {
 	// bare is true after a SaslHandshake v0: the mechanism's messages
 	// then come without Kafka's framing.
 	bare bool
+	// versionsAnswered is true once ApiVersions has been answered
+	// during the login, which Kafka allows once.
+	versionsAnswered bool
 	// closeAfter closes the connection once the response is written.
 	closeAfter error
 	// session bounds the login in time (reauth.go, KIP-368).
@@ -537,12 +540,42 @@ var (
 )
 
 // admit applies rule 2: before the login ends only ApiVersions and the
-// SASL APIs are served.
+// SASL APIs are served, and SaslAuthenticate only after a handshake.
+// Kafka's SaslServerAuthenticator closes the connection on anything else
+// before the handshake, without an answer (handleKafkaRequest).
 func (c *conn) admit(h *requestHeader) error {
-	if !c.auth.pending || h.APIKey == apiVersionsKey || h.APIKey == saslHandshakeKey || h.APIKey == saslAuthenticateKey {
+	switch {
+	case c.auth.pending && h.APIKey == apiVersionsKey && c.auth.mech == nil && c.auth.versionsAnswered:
+		// SaslServerAuthenticator.handleApiVersionsRequest takes one
+		// ApiVersions, in its first state, and throws on a second.
+		return fmt.Errorf("%w: a second ApiVersions before SaslHandshake", errSASLState)
+	case !c.auth.pending || h.APIKey == apiVersionsKey || h.APIKey == saslHandshakeKey:
 		return nil
+	case h.APIKey == saslAuthenticateKey && c.auth.mech != nil:
+		return nil
+	case h.APIKey == saslAuthenticateKey:
+		return fmt.Errorf("%w: SaslAuthenticate before SaslHandshake", errSASLState)
 	}
 	return fmt.Errorf("%w: API key %d", errNotAuthenticated, h.APIKey)
+}
+
+// apiVersionsInLogin applies rule 2 to ApiVersions during a login: after
+// the handshake, where Kafka expects only SaslAuthenticate, it is
+// answered ILLEGAL_SASL_STATE, with no APIs, and the connection closed
+// (SaslServerAuthenticator.handleSaslToken); before it, the answer is
+// the usual one, and the login notes that it was given. It returns the
+// refusal, or nil to answer as usual.
+func (c *conn) apiVersionsInLogin(answer *apiVersionsResponse) *apiVersionsResponse {
+	switch {
+	case c == nil || !c.auth.pending:
+		return nil
+	case c.auth.mech != nil:
+		c.auth.closeAfter = errSASLState
+		return &apiVersionsResponse{ErrorCode: codeIllegalSASLState, APIKeys: []apiVersion{}, FinalizedFeaturesEpoch: -1}
+	case answer.ErrorCode == codeNone:
+		c.auth.versionsAnswered = true
+	}
+	return nil
 }
 
 // failLogin counts and logs a failed login, and has the connection closed
@@ -730,8 +763,10 @@ func (b *Broker) handleSaslHandshake(ctx context.Context, rc *requestContext, r 
 		// After the login, or on a listener without SASL
 		// (KafkaApis.handleSaslHandshakeRequest), the connection stays;
 		// a second handshake during a login ends it, as Kafka's
-		// SaslServerAuthenticator does.
-		resp.ErrorCode = codeIllegalSASLState
+		// SaslServerAuthenticator does. Neither answer lists the
+		// mechanisms: only a handshake Kafka takes up, or one naming a
+		// mechanism it lacks, does.
+		resp.ErrorCode, resp.Mechanisms = codeIllegalSASLState, []string{}
 		if c.auth.pending {
 			c.auth.closeAfter = errSASLState
 		}
@@ -796,12 +831,19 @@ func (b *Broker) handleSaslAuthenticate(ctx context.Context, rc *requestContext,
 	req := r.(*saslAuthenticateRequest)
 	c := rc.conn
 	resp := &saslAuthenticateResponse{AuthBytes: []byte{}}
-	if !c.auth.pending || c.auth.mech == nil || c.auth.bare {
+	switch {
+	case !c.auth.pending:
+		// After the login, or on a listener without SASL: Kafka's
+		// KafkaApis.handleSaslAuthenticateRequest answers, and the
+		// connection stays.
 		resp.ErrorCode = codeIllegalSASLState
-		resp.ErrorMessage = ptr("SaslAuthenticate is only valid after SaslHandshake v1 and before the login ends")
-		if c.auth.pending {
-			c.auth.closeAfter = errSASLState
-		}
+		resp.ErrorMessage = ptr("SaslAuthenticate request received after successful authentication")
+		return resp
+	case c.auth.mech == nil || c.auth.bare:
+		// admit closes the connection before a SaslAuthenticate that
+		// comes ahead of the handshake; this is for calls from tests.
+		resp.ErrorCode = codeIllegalSASLState
+		c.auth.closeAfter = errSASLState
 		return resp
 	}
 	reply, user, err := c.step(req.AuthBytes)

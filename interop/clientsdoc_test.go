@@ -86,7 +86,16 @@ func saramaRoundTrip(addr, topic string) (string, error) {
 func kafkaGoRoundTrip(ctx context.Context, addr, topic string) (string, error) {
 	w := &kafka.Writer{Addr: kafka.TCP(addr), Topic: topic, AllowAutoTopicCreation: true}
 	defer w.Close()
-	if err := w.WriteMessages(ctx, kafka.Message{Key: []byte("k1"), Value: []byte("hello")}); err != nil {
+	// The write that creates the topic fails with UnknownTopicOrPartition,
+	// as against Kafka: the broker answers before the topic exists. So
+	// retry, as kafka-go's README does.
+	msg := kafka.Message{Key: []byte("k1"), Value: []byte("hello")}
+	err := w.WriteMessages(ctx, msg)
+	for tries := 1; errors.Is(err, kafka.UnknownTopicOrPartition) && tries < 20; tries++ {
+		time.Sleep(100 * time.Millisecond)
+		err = w.WriteMessages(ctx, msg)
+	}
+	if err != nil {
 		return "", err
 	}
 	// MaxWait bounds a fetch's wait for new records, which Close waits
