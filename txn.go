@@ -378,7 +378,9 @@ type txnMeta struct {
 // while it changes the txnMeta. That makes "the partition is in the
 // producer's open transaction" and the append one step: without it a
 // produce checked just before an EndTxn could land after the marker, a
-// record of a transaction that has already ended. Lock order: mu, then a
+// record of a transaction that has already ended. A Produce v12 batch to a
+// partition not yet in the transaction takes mu as well, to add it
+// (joinFromProduce, txnv2.go). Lock order: mu, then a
 // txnMeta's produceMu, then producersMu or a partition log's locks, then a
 // group's.
 type txnCoordinator struct {

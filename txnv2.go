@@ -207,7 +207,29 @@ func (c *txnCoordinator) moveToNextProducer(m *txnMeta) {
 // answers NOT_ENOUGH_REPLICAS, which every producer retries without
 // looking the leader up again (ReplicaManager's postVerificationCallback),
 // and so does this.
+//
+// A batch to a partition already in the transaction takes only the
+// transactional id's produceMu, as a Produce below v12 does; the first one
+// to a partition also takes the coordinator's mu, to change the
+// transaction.
 func (c *txnCoordinator) joinFromProduce(transactionalID string, h *batchHeader, tp txnPartition) (*txnMeta, int16, string) {
+	c.producersMu.RLock()
+	m := c.byProducer[h.ProducerID]
+	c.producersMu.RUnlock()
+	if m != nil {
+		m.produceMu.Lock()
+		if m.ID == transactionalID && m.ProducerID == h.ProducerID && m.ProducerEpoch == h.ProducerEpoch &&
+			m.State == txnOngoing && slices.Contains(m.Partitions, tp) {
+			return m, codeNone, ""
+		}
+		m.produceMu.Unlock()
+	}
+	return c.joinFromProduceSlow(transactionalID, h, tp)
+}
+
+// joinFromProduceSlow is joinFromProduce under mu, which may change the
+// transaction.
+func (c *txnCoordinator) joinFromProduceSlow(transactionalID string, h *batchHeader, tp txnPartition) (*txnMeta, int16, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m := c.byID[transactionalID]

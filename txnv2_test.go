@@ -196,6 +196,17 @@ func TestEndTxnV5BumpsEpoch(t *testing.T) {
 	}
 }
 
+// setEpoch gives transactional id id's producer epoch epoch, under the
+// locks a produce and the coordinator read it under.
+func setEpoch(tb *testBroker, id string, epoch int16) {
+	tb.txns.mu.Lock()
+	defer tb.txns.mu.Unlock()
+	m := tb.txns.byID[id]
+	m.produceMu.Lock()
+	defer m.produceMu.Unlock()
+	m.ProducerEpoch = epoch
+}
+
 // TestEndTxnV5ExhaustedEpoch: at the last epoch, EndTxn v5 writes markers
 // of math.MaxInt16 and hands back a new producer id at epoch 0; a retry
 // naming the old id at the last epoch gets the new one
@@ -206,9 +217,7 @@ func TestEndTxnV5ExhaustedEpoch(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
 	_, pid, _ := c.initTxn("app", 60000)
-	tb.txns.mu.Lock()
-	tb.txns.byID["app"].ProducerEpoch = lastProducerEpoch
-	tb.txns.mu.Unlock()
+	setEpoch(tb, "app", lastProducerEpoch)
 	if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, lastProducerEpoch, 0, 1)); code != codeNone {
 		t.Fatal(code)
 	}
@@ -249,9 +258,9 @@ func TestEndTxnV5RestartMovesProducer(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
 	_, pid, _ := c.initTxn("app", 60000)
+	setEpoch(tb, "app", lastProducerEpoch)
 	tb.txns.mu.Lock()
 	m := tb.txns.byID["app"]
-	m.ProducerEpoch = lastProducerEpoch
 	tb.txns.mu.Unlock()
 	if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, lastProducerEpoch, 0, 1)); code != codeNone {
 		t.Fatal(code)
