@@ -724,10 +724,14 @@ func (c *txnCoordinator) reinit(m *txnMeta, req *initProducerIDRequest, v int16)
 // (TransactionMetadata.prepareFenceProducerEpoch). Its epoch is never
 // math.MaxInt16 here: epochs handed out stop one below. Callers hold mu and
 // m.produceMu.
+//
+// With transaction.version finalized at 2 the abort bumps the fenced epoch
+// once more, as every end of version 2 does (fenceEpoch, txnv2.go).
 func (c *txnCoordinator) fence(m *txnMeta) error {
 	was := m.LastProducerEpoch
-	m.LastProducerEpoch = -1
-	err := c.end(m, false, m.ProducerEpoch+1)
+	epoch, last := c.fenceEpoch(m)
+	m.LastProducerEpoch = last
+	err := c.end(m, false, epoch)
 	if errors.Is(err, errTxnStateNotSaved) {
 		m.LastProducerEpoch = was
 	}

@@ -415,12 +415,14 @@ func TestTxnFencing(t *testing.T) {
 		t.Fatal(code)
 	}
 	// The open transaction is aborted with a bumped epoch, and the new
-	// instance told to retry; the retry bumps the epoch again.
+	// instance told to retry; the retry bumps the epoch again. With
+	// transaction.version 2 finalized, as here, the abort bumps the fenced
+	// epoch once more (fenceEpoch), so the retry gets the third.
 	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
 		t.Fatalf("second InitProducerId over the open transaction: %d, want CONCURRENT_TRANSACTIONS", code)
 	}
 	code, pid2, epoch2 := c.initTxn("app", 60000)
-	if code != codeNone || pid2 != pid || epoch2 != epoch+2 {
+	if code != codeNone || pid2 != pid || epoch2 != epoch+3 {
 		t.Fatalf("second InitProducerId retried: %d %d %d", code, pid2, epoch2)
 	}
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)

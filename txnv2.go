@@ -46,10 +46,10 @@
 // itself follows the request versions, whatever the level, as Kafka's
 // does.
 //
-// Where we differ from Kafka: a timed-out transaction is aborted with one
-// epoch bump, as under version 0 and 1 (txn.go, expire); Kafka 4.0 bumps
-// twice for a transaction of version 2. Either way the producer that timed
-// out is fenced.
+// The finalized level matters to the coordinator in one place, as in
+// Kafka: a transaction it aborts by itself, at a timeout or for an
+// InitProducerId that fences its producer, ends as the level says
+// (fenceEpoch).
 
 package kafka
 
@@ -195,6 +195,26 @@ func (c *txnCoordinator) moveToNextProducer(m *txnMeta) {
 	m.ProducerID, m.ProducerEpoch, m.LastProducerEpoch = *m.NextProducerID, 0, lastProducerEpoch
 	m.NextProducerID = nil
 	c.setProducer(m.ProducerID, m)
+}
+
+// fenceEpoch is the epoch of the markers that abort m's transaction when
+// the coordinator fences its producer (a timeout, or an InitProducerId of a
+// new instance), and the last epoch to keep. Kafka's coordinator ends such
+// a transaction at the finalized transaction.version
+// (TransactionCoordinator.abortTimedOutTransactions and handleInitProducerId
+// pass transactionVersionLevel): below 2 the fenced epoch, one above the
+// producer's, with none kept before it; at 2 the abort bumps that epoch
+// once more and keeps the fenced one as the last
+// (TransactionMetadata.prepareAbortOrCommit). So an EndTxn v5 that the
+// timed-out producer sends at its old epoch is not taken for a retry of
+// an end that bumped it once: it is PRODUCER_FENCED. At the last epoch the
+// second bump would overflow, and is not made.
+func (c *txnCoordinator) fenceEpoch(m *txnMeta) (epoch, last int16) {
+	fenced := m.ProducerEpoch + 1
+	if c.b.features.transactionVersion() >= maxTransactionVersion && fenced < math.MaxInt16 {
+		return fenced + 1, fenced
+	}
+	return fenced, -1
 }
 
 // joinFromProduce adds topic-partition tp to the transaction of the

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 )
 
 // endTxnV5 is EndTxn v5: the code and the producer id and epoch of the
@@ -365,5 +366,39 @@ func TestApiVersionsTransactionVersion(t *testing.T) {
 	}
 	if got := features(tb); !slices.Equal(got.FinalizedFeatures, []finalizedFeatureKey{{"transaction.version", 2, 2}}) {
 		t.Errorf("after the upgrade: %+v", got.FinalizedFeatures)
+	}
+}
+
+// TestTxnTimeoutVersion2: with transaction.version 2 finalized, a
+// transaction that times out is aborted with the epoch bumped twice (the
+// fence, then the abort's bump of version 2), so the producer's EndTxn v5
+// at its old epoch is PRODUCER_FENCED; with one bump, at level 1, it
+// would pass for a retry of an abort that had bumped it, and be answered
+// NONE (TransactionCoordinator.abortTimedOutTransactions, endTransaction).
+func TestTxnTimeoutVersion2(t *testing.T) {
+	for level, want := range map[int16]int16{1: codeNone, 2: codeProducerFenced} {
+		tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
+		if err := tb.features.setTransactionVersion(level); err != nil {
+			t.Fatal(err)
+		}
+		c := dial(t, tb.addr)
+		c.createTopic("tx", 1)
+		_, pid, epoch := c.initTxn("app", 100)
+		if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+			t.Fatal(code)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for c.fetchIsolated("tx", 0, 0, readCommitted).lso != 2 {
+			if time.Now().After(deadline) {
+				t.Fatal("transaction not aborted after 10s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if code, _, _ := c.endTxnV5("app", pid, epoch, false); code != want {
+			t.Errorf("transaction.version %d: EndTxn v5 abort at the timed-out epoch: %d, want %d", level, code, want)
+		}
+		if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, epoch, 1, 1)); code != codeInvalidProducerEpoch {
+			t.Errorf("transaction.version %d: a batch of the timed-out epoch: %d, want INVALID_PRODUCER_EPOCH", level, code)
+		}
 	}
 }
