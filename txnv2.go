@@ -171,12 +171,17 @@ func (c *txnCoordinator) endBumping(m *txnMeta, commit bool) error {
 		}
 		m.NextProducerID = &pid
 	}
-	wasLast := m.LastProducerEpoch
+	wasLast, wasStart := m.LastProducerEpoch, m.StartMs
 	m.LastProducerEpoch = m.ProducerEpoch
+	if m.State != txnOngoing {
+		// An abort with nothing open starts and ends at once
+		// (prepareAbortOrCommit with noPartitionAdded).
+		m.StartMs = time.Now().UnixMilli()
+	}
 	err := c.end(m, commit, m.ProducerEpoch+1)
 	if errors.Is(err, errTxnStateNotSaved) {
 		// Not decided: nothing of the bump stays.
-		m.NextProducerID, m.LastProducerEpoch = nil, wasLast
+		m.NextProducerID, m.LastProducerEpoch, m.StartMs = nil, wasLast, wasStart
 	}
 	return err
 }

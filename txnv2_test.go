@@ -176,6 +176,9 @@ func TestEndTxnV5BumpsEpoch(t *testing.T) {
 	// Empty, after InitProducerId: an abort of the current epoch bumps, a
 	// commit is INVALID_TXN_STATE, and the epoch before is fenced.
 	_, _, e = c.initTxnAs("app", 60000, pid, e+3)
+	if _, start := c.describeTxnStart("app"); start != -1 {
+		t.Errorf("start after InitProducerId: %d, want -1", start)
+	}
 	if code, _, _ := c.endTxnV5("app", pid, e, true); code != codeInvalidTxnState {
 		t.Errorf("commit in Empty: %d, want INVALID_TXN_STATE", code)
 	}
@@ -184,6 +187,10 @@ func TestEndTxnV5BumpsEpoch(t *testing.T) {
 	}
 	if code, _, next := c.endTxnV5("app", pid, e, false); code != codeNone || next != e+1 {
 		t.Errorf("abort in Empty: %d %d, want NONE %d", code, next, e+1)
+	}
+	// It began and ended at once (prepareAbortOrCommit, noPartitionAdded).
+	if _, start := c.describeTxnStart("app"); start <= 0 {
+		t.Errorf("start after an abort in Empty: %d, want the abort's time", start)
 	}
 	// The next transaction runs at the bumped epoch, from sequence 0.
 	if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, e+1, 0, 1)); code != codeNone {
