@@ -19,8 +19,9 @@
 // and sequence numbers (producers.go) and transactions with their last
 // stable offset (txn.go) in Part III, the validator (validator.go) and
 // quotas (quotas.go) in Part IV. A reader of Part I can skip those lines.
-// (ACLs, acls.go, are checked before a handler runs, by authorize.go, so
-// no handler mentions them.)
+// (ACLs, acls.go, are checked before a handler runs, by authorize.go; of
+// this file's handlers only Fetch sees their verdict, on the partitions
+// its session remembers.)
 //
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
@@ -45,8 +46,9 @@ import (
 // case: another code can turn a retry into a failure shown to the user,
 // or a lasting failure into a loop of retries.
 const (
-	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug, a failed
-	// disk) and is not retried; handlers log it. INVALID_REQUEST answers a
+	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours that nothing
+	// else names (a bug; a failed disk is KAFKA_STORAGE_ERROR) and is not
+	// retried; handlers log it. INVALID_REQUEST answers a
 	// request that decodes but contradicts itself, and UNSUPPORTED_VERSION
 	// an ApiVersions request newer than ours (conn.handle).
 	codeNone               int16 = 0

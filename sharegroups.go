@@ -13,12 +13,14 @@
 //
 // A member joins with ShareGroupHeartbeat at epoch 0, naming the topics it
 // subscribes to, and heartbeats every share.heartbeat.interval.ms after.
-// The coordinator answers each heartbeat with the group epoch and, when it
-// changed, the member's assignment. There is nothing to reconcile: a
+// The coordinator answers each heartbeat with the group epoch and, on a
+// join, a full heartbeat or when the member's partitions changed, its
+// assignment. A group takes at most group.share.max.size members (200);
+// one more gets GROUP_MAX_SIZE_REACHED. There is nothing to reconcile: a
 // partition may be read by any number of members at once, because the
 // share partition hands each record to one of them. So the assignment is
-// computed in the heartbeat that changes the membership, and every member
-// has it at once.
+// computed in the heartbeat that changes the membership, and each member
+// takes its part at its next heartbeat, with nothing to give up first.
 //
 //	A: heartbeat(epoch 0, [t])   group epoch 1; A gets t-0, t-1
 //	B: heartbeat(epoch 0, [t])   group epoch 2; B gets t-1
