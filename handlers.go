@@ -1526,8 +1526,10 @@ type metadataRequest struct {
 	named bool
 }
 
-// metadataRequestTopic names a topic by name or, from v10, by id, as a
-// client that learned the id from an earlier answer may do.
+// metadataRequestTopic names a topic by name or, from v12, by id, as a
+// client that learned the id from an earlier answer may do (v10 and v11
+// carry the id, but a request that uses it is INVALID_REQUEST, as in
+// Kafka).
 type metadataRequestTopic struct {
 	TopicID uuid
 	Name    *string
