@@ -733,6 +733,11 @@ func (c *shareCoordinator) removeMember(g *shareGroup, m *shareMember, why strin
 //	v1: the first stable version (Kafka 4.1)
 //
 // https://github.com/apache/kafka/blob/4.1.0/clients/src/main/resources/common/message/ShareGroupDescribeRequest.json
+//
+// As ConsumerGroupDescribe: an empty group id gets INVALID_GROUP_ID, with
+// no message; a group that does not exist, or is a classic or consumer
+// group, GROUP_ID_NOT_FOUND, "Group X not found." or "Group X is not a
+// share group.", as GroupMetadataManager.shareGroup words it.
 type shareGroupDescribeRequest struct {
 	GroupIDs                    []string
 	IncludeAuthorizedOperations bool
