@@ -16,7 +16,10 @@
 //
 // A LITERAL pattern names one resource, or every one of its type when the
 // name is "*"; a PREFIXED pattern names every resource whose name starts
-// with it. The principal may be "User:*" and the host "*".
+// with it. The principal may be "User:*" and the host "*". A host is
+// matched against the client's IP address as Java's getHostAddress writes
+// it, so an IPv6 host is eight groups without "::" (0:0:0:0:0:0:0:1;
+// javaHostAddress, authorize.go).
 //
 // # The decision
 //
