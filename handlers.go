@@ -252,7 +252,9 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // A producer sends, per partition, a records field of exactly one record
 // batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
-// batch's header and CRC, give the batch its offsets and append it as it
+// batch's header and CRC, refuse one larger than the topic's
+// segment.bytes with RECORD_LIST_TOO_LARGE (no segment could hold it, as
+// UnifiedLog.append says), give the batch its offsets and append it as it
 // came: compressed batches stay compressed, unless the topic's configs
 // ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
