@@ -46,9 +46,8 @@ import (
 // case: another code can turn a retry into a failure shown to the user,
 // or a lasting failure into a loop of retries.
 const (
-	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours that nothing
-	// else names (a bug; a failed disk is KAFKA_STORAGE_ERROR) and is not
-	// retried; handlers log it. INVALID_REQUEST answers a
+	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug; a failed
+	// disk is KAFKA_STORAGE_ERROR) and is not retried; handlers log it. INVALID_REQUEST answers a
 	// request that decodes but contradicts itself, and UNSUPPORTED_VERSION
 	// an ApiVersions request newer than ours (conn.handle).
 	codeNone               int16 = 0
@@ -252,10 +251,9 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // A producer sends, per partition, a records field of exactly one record
 // batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
-// batch's header and CRC, refuse one larger than the topic's
-// segment.bytes with RECORD_LIST_TOO_LARGE (no segment could hold it, as
-// UnifiedLog.append says), give the batch its offsets and append it as it
-// came: compressed batches stay compressed, unless the topic's configs
+// batch's header and CRC, refuse one over the topic's segment.bytes
+// (RECORD_LIST_TOO_LARGE, as UnifiedLog.append), give it its offsets and
+// append it as it came: compressed batches stay compressed, unless the topic's configs
 // ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
@@ -1528,10 +1526,8 @@ type metadataRequest struct {
 	named bool
 }
 
-// metadataRequestTopic names a topic by name or, from v12, by id, as a
-// client that learned the id from an earlier answer may do (v10 and v11
-// carry the id, but a request that uses it is INVALID_REQUEST, as in
-// Kafka).
+// metadataRequestTopic names a topic by name or, from v12, by id (v10-11
+// carry an id, but using it is INVALID_REQUEST, as in Kafka).
 type metadataRequestTopic struct {
 	TopicID uuid
 	Name    *string
