@@ -47,9 +47,10 @@ import (
 // or a lasting failure into a loop of retries.
 const (
 	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug; a failed
-	// disk is KAFKA_STORAGE_ERROR) and is not retried; handlers log it. INVALID_REQUEST answers a
-	// request that decodes but contradicts itself, and UNSUPPORTED_VERSION
-	// an ApiVersions request newer than ours (conn.handle).
+	// disk is KAFKA_STORAGE_ERROR) and is not retried; handlers log it.
+	// INVALID_REQUEST answers a request that decodes but contradicts
+	// itself, and UNSUPPORTED_VERSION an ApiVersions request newer than
+	// ours (conn.handle).
 	codeNone               int16 = 0
 	codeUnknownServerError int16 = -1
 	codeUnsupportedVersion int16 = 35
@@ -253,8 +254,8 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 // batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
 // batch's header and CRC, refuse one over the topic's segment.bytes
 // (RECORD_LIST_TOO_LARGE, as UnifiedLog.append), give it its offsets and
-// append it as it came: compressed batches stay compressed, unless the topic's configs
-// ask otherwise (validator.go): message.timestamp.type=
+// append it as it came: compressed batches stay compressed, unless the
+// topic's configs ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
