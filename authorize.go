@@ -641,21 +641,6 @@ func readable(topic *topicLog, name string, missing int16, denied func(string) b
 	return topic, missing
 }
 
-// refusedAll reports whether each of the n partitions a fetch read was
-// refused by the authorizer; refused partitions are always in the
-// answer, even an incremental one, so counting them there suffices.
-func refusedAll(resp *fetchResponse, n int) bool {
-	refused := 0
-	for _, t := range resp.Responses {
-		for _, p := range t.Partitions {
-			if p.ErrorCode == codeTopicAuthorizationFailed {
-				refused++
-			}
-		}
-	}
-	return n > 0 && refused == n
-}
-
 // ListOffsets: DESCRIBE per topic, since offsets say how much a topic
 // holds but not what (KafkaApis.handleListOffsetRequest). A consumer asks
 // it on auto.offset.reset, so a principal with READ, which implies

@@ -958,8 +958,9 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 	}
 }
 
-// handleFetch answers at once if MinBytes are ready, a partition has an
-// error, or MaxWaitMs has passed; otherwise it waits for the next append.
+// handleFetch answers at once if MinBytes are ready, a read failed, there
+// is nothing to read, or MaxWaitMs has passed (fetchOnce says which);
+// otherwise it waits for the next append.
 //
 // The wait cannot miss an append: the signal channel is taken before the
 // logs are read. If a producer appends after the read, it closes that very
@@ -1008,7 +1009,7 @@ func olderStorageErrors(resp *fetchResponse) {
 	}
 }
 
-// longPoll reads until MinBytes are ready, a partition has an error, or
+// longPoll reads until MinBytes are ready, fetchOnce says to answer now, or
 // MaxWaitMs has passed, and returns the response and its record bytes.
 func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest, unchanged unchangedFunc) (*fetchResponse, int) {
 	v := rc.header.APIVersion
@@ -1086,9 +1087,13 @@ const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether it must be answered now
-// whatever MinBytes says: a partition had an error, or a read came from a
-// segment older than its end (partitionLog.OnOlderSegment). Refused
-// partitions hurry it only if all were refused, as in KafkaApis.
+// whatever MinBytes says: a read had an error, or came from a segment
+// older than its end (partitionLog.OnOlderSegment), or there was nothing
+// to read. A partition whose topic is unknown, denied, or has no such
+// partition is answered with its error but hurries nothing: Kafka sets
+// those aside as "erroneous" and waits on the "interesting" rest, and
+// answers at once only if none is left (KafkaApis.handleFetchRequest;
+// ReplicaManager.fetchMessages on an empty fetchInfos).
 func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
@@ -1096,7 +1101,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
-	i := -1
+	i, interesting := -1, 0
 	for _, ft := range req.Topics {
 		topic, missing := b.fetchedTopic(ft, v, req.denied)
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
@@ -1108,8 +1113,13 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			i++
 			pr := emptyFetchPartition(fp.Partition)
 			pl, code := b.fetchedPartition(topic, missing, *fp)
+			if pl != nil {
+				interesting++
+			}
 			if pr.ErrorCode = code; code != codeNone {
-				answerNow = answerNow || code != codeTopicAuthorizationFailed
+				// Only a partition that exists was read, and so
+				// can have failed its read.
+				answerNow = answerNow || pl != nil
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
@@ -1167,7 +1177,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
-	return resp, size, answerNow || (req.denied != nil && refusedAll(resp, i+1))
+	return resp, size, answerNow || interesting == 0
 }
 
 // fetchedPartition finds a fetched partition's log, or the error code it
