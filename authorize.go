@@ -1170,9 +1170,14 @@ func configResourceCheck(a *access, op, resType int8, name string) (int16, bool)
 // DescribeConfigs: DESCRIBE_CONFIGS per resource, which an ALLOW of
 // ALTER_CONFIGS implies (acls.go, rule 3). A denied resource answers with
 // its type's authorization error and no configs, the way
-// kafka-configs.sh --describe reports it.
+// kafka-configs.sh --describe reports it. A resource of an unknown type
+// fails the whole request before any ACL is asked
+// (describeConfigsRefusal), so then nothing is set aside.
 func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*describeConfigsRequest)
+	if slices.ContainsFunc(req.Resources, unknownConfigResource) {
+		return nil, nil
+	}
 	var denied []describeConfigsResource
 	req.Resources, denied = split(req.Resources, func(res describeConfigsResource) bool {
 		_, ok := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
