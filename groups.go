@@ -1668,6 +1668,9 @@ func (c *coordinator) heartbeat(req *heartbeatRequest) int16 {
 		return codeUnknownMemberID
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		return g.consumer.classicRequestCode(req.MemberID, req.GroupInstanceID, false)
+	}
 	// What the Java consumer does on each answer: UNKNOWN_MEMBER_ID, it
 	// drops its member id and joins as new; ILLEGAL_GENERATION, it keeps
 	// its id and rejoins; both count its partitions as lost, not revoked,
@@ -1801,6 +1804,9 @@ func (c *coordinator) leave(groupID string, members []leaveGroupMember) (int16, 
 }
 
 func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
+	if g.consumer != nil {
+		return g.consumer.classicRequestCode(mm.MemberID, mm.GroupInstanceID, true)
+	}
 	if mm.MemberID == "" {
 		if mm.GroupInstanceID == nil {
 			return codeUnknownMemberID
