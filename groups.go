@@ -1158,22 +1158,6 @@ func findCoordinatorRefusal(req *findCoordinatorRequest, v int16, code int16) *f
 	return resp
 }
 
-// defaultErrorMessage is Errors.message for the codes FindCoordinator
-// answers with: the message of a code whose answer has none of its own.
-func defaultErrorMessage(code int16) string {
-	switch code {
-	case codeInvalidRequest:
-		return "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
-	case codeGroupAuthorizationFailed:
-		return "Group authorization failed."
-	case codeTransactionalIDAuthorizationFailed:
-		return "Transactional Id authorization failed."
-	case codeClusterAuthorizationFailed:
-		return "Cluster authorization failed."
-	}
-	return errorNames[code]
-}
-
 // JoinGroup: v0-9 (JoinGroupRequest.json, JoinGroupResponse.json)
 //
 //	v1: RebalanceTimeoutMs, apart from the session timeout (KIP-62)

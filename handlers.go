@@ -958,9 +958,8 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 	}
 }
 
-// handleFetch answers at once if MinBytes are ready, a read failed, there
-// is nothing to read, or MaxWaitMs has passed (fetchOnce says which);
-// otherwise it waits for the next append.
+// handleFetch answers at once if MinBytes are ready, fetchOnce says to, or
+// MaxWaitMs has passed; otherwise it waits for the next append.
 //
 // The wait cannot miss an append: the signal channel is taken before the
 // logs are read. If a producer appends after the read, it closes that very
@@ -1087,13 +1086,11 @@ const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether it must be answered now
-// whatever MinBytes says: a read had an error, or came from a segment
-// older than its end (partitionLog.OnOlderSegment), or there was nothing
-// to read. A partition whose topic is unknown, denied, or has no such
-// partition is answered with its error but hurries nothing: Kafka sets
-// those aside as "erroneous" and waits on the "interesting" rest, and
-// answers at once only if none is left (KafkaApis.handleFetchRequest;
-// ReplicaManager.fetchMessages on an empty fetchInfos).
+// whatever MinBytes says: a read failed or came from a segment older than
+// its end (partitionLog.OnOlderSegment), or there is nothing to read. An
+// unknown, denied or missing partition hurries nothing: Kafka sets those
+// aside ("erroneous") and waits on the rest, if any is left
+// (KafkaApis.handleFetchRequest, ReplicaManager.fetchMessages).
 func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
@@ -1113,16 +1110,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			i++
 			pr := emptyFetchPartition(fp.Partition)
 			pl, code := b.fetchedPartition(topic, missing, *fp)
-			if pl != nil {
-				interesting++
-			}
 			if pr.ErrorCode = code; code != codeNone {
-				// Only a partition that exists was read, and so
-				// can have failed its read.
-				answerNow = answerNow || pl != nil
+				answerNow = answerNow || pl != nil // a failed read
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
+			interesting++
 			// The read_committed end is the LSO (txn.go).
 			pr.LastStableOffset, pr.HighWatermark, pr.LogStartOffset = pl.fetchOffsets()
 			if diverged(&pr, fp); pr.ErrorCode != codeNone || pr.DivergingEpoch.Epoch >= 0 {
@@ -1170,10 +1163,8 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
+		// With unchanged nil, tr.Partitions was made non-nil above.
 		if len(tr.Partitions) > 0 || unchanged == nil {
-			if tr.Partitions == nil {
-				tr.Partitions = []fetchPartitionResponse{}
-			}
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
