@@ -1,4 +1,4 @@
-// This file is the fourth of the security chapters (Part IV), and comes
+// This file is the sixth of the security chapters (Part IV), and comes
 // right after acls.go: what each API asks the authorizer before its
 // handler runs, and what the client sees when the answer is no. It
 // assumes acls.go (the ACL model and authorize, the decision of one
@@ -24,11 +24,13 @@
 //     principal may describe.
 //
 // Handlers therefore stay as they are and never call the authorizer,
-// with two exceptions, where what is read is not what the request names:
-// a Fetch reads its session's partitions, and a DescribeTopicPartitions
-// of every topic cuts its pages from the topics it lists. Their checks
-// hand the handler a verdict on a topic (fetchRequest.denied,
-// describeTopicPartitionsRequest.hidden) instead of trimming the request.
+// with two exceptions, where what is read is not what the request names.
+// A Fetch reads its session's partitions too, so its check hands the
+// handler a verdict on each topic (fetchRequest.denied) instead of
+// trimming the request, and every fetch is checked again. A
+// DescribeTopicPartitions cuts its pages from the topics the principal
+// may describe, so its handler asks the authorizer itself
+// (describableTopics in cluster.go) and its check here does nothing.
 // Metadata lists only the topics the principal may describe. An API
 // added to apis without an entry here closes the connection when the
 // authorizer is on, and TestEveryAPIHasAnACLCheck fails, so that none
@@ -641,21 +643,6 @@ func readable(topic *topicLog, name string, missing int16, denied func(string) b
 	return topic, missing
 }
 
-// refusedAll reports whether each of the n partitions a fetch read was
-// refused by the authorizer; refused partitions are always in the
-// answer, even an incremental one, so counting them there suffices.
-func refusedAll(resp *fetchResponse, n int) bool {
-	refused := 0
-	for _, t := range resp.Responses {
-		for _, p := range t.Partitions {
-			if p.ErrorCode == codeTopicAuthorizationFailed {
-				refused++
-			}
-		}
-	}
-	return n > 0 && refused == n
-}
-
 // ListOffsets: DESCRIBE per topic, since offsets say how much a topic
 // holds but not what (KafkaApis.handleListOffsetRequest). A consumer asks
 // it on auto.offset.reset, so a principal with READ, which implies
@@ -1185,9 +1172,14 @@ func configResourceCheck(a *access, op, resType int8, name string) (int16, bool)
 // DescribeConfigs: DESCRIBE_CONFIGS per resource, which an ALLOW of
 // ALTER_CONFIGS implies (acls.go, rule 3). A denied resource answers with
 // its type's authorization error and no configs, the way
-// kafka-configs.sh --describe reports it.
+// kafka-configs.sh --describe reports it. A resource of an unknown type
+// fails the whole request before any ACL is asked
+// (describeConfigsRefusal), so then nothing is set aside.
 func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*describeConfigsRequest)
+	if slices.ContainsFunc(req.Resources, unknownConfigResource) {
+		return nil, nil
+	}
 	var denied []describeConfigsResource
 	req.Resources, denied = split(req.Resources, func(res describeConfigsResource) bool {
 		_, ok := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)

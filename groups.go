@@ -64,11 +64,10 @@
 // topic and partition (OffsetCommitKey) and whose value holds the offset
 // (OffsetCommitValue). Deleted offsets are written as tombstones, records
 // with a null value. At Open the topic is read from the start to rebuild
-// the offsets in memory: the last record of a key wins. Kafka compacts the
-// topic so that only those last records stay; this broker does not compact
-// yet, so the topic grows with every commit and so does the time to read
-// it at startup: a commit of one partition takes a little over 100 bytes,
-// half of them the batch header, which a commit of many partitions shares.
+// the offsets in memory: the last record of a key wins. The topic is
+// compacted as Kafka compacts it (cleaner.go), so that only those last
+// records stay and the time to read it at startup follows what the groups
+// hold now, not every commit ever made (offsets.go, load).
 // The topic has one partition, where Kafka has 50
 // (offsets.topic.num.partitions) to spread coordinators over brokers.
 //
@@ -1158,22 +1157,6 @@ func findCoordinatorRefusal(req *findCoordinatorRequest, v int16, code int16) *f
 	return resp
 }
 
-// defaultErrorMessage is Errors.message for the codes FindCoordinator
-// answers with: the message of a code whose answer has none of its own.
-func defaultErrorMessage(code int16) string {
-	switch code {
-	case codeInvalidRequest:
-		return "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
-	case codeGroupAuthorizationFailed:
-		return "Group authorization failed."
-	case codeTransactionalIDAuthorizationFailed:
-		return "Transactional Id authorization failed."
-	case codeClusterAuthorizationFailed:
-		return "Cluster authorization failed."
-	}
-	return errorNames[code]
-}
-
 // JoinGroup: v0-9 (JoinGroupRequest.json, JoinGroupResponse.json)
 //
 //	v1: RebalanceTimeoutMs, apart from the session timeout (KIP-62)
@@ -1668,6 +1651,9 @@ func (c *coordinator) heartbeat(req *heartbeatRequest) int16 {
 		return codeUnknownMemberID
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		return g.consumer.classicRequestCode(req.MemberID, req.GroupInstanceID, false)
+	}
 	// What the Java consumer does on each answer: UNKNOWN_MEMBER_ID, it
 	// drops its member id and joins as new; ILLEGAL_GENERATION, it keeps
 	// its id and rejoins; both count its partitions as lost, not revoked,
@@ -1801,6 +1787,9 @@ func (c *coordinator) leave(groupID string, members []leaveGroupMember) (int16, 
 }
 
 func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
+	if g.consumer != nil {
+		return g.consumer.classicRequestCode(mm.MemberID, mm.GroupInstanceID, true)
+	}
 	if mm.MemberID == "" {
 		if mm.GroupInstanceID == nil {
 			return codeUnknownMemberID

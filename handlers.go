@@ -19,8 +19,9 @@
 // and sequence numbers (producers.go) and transactions with their last
 // stable offset (txn.go) in Part III, the validator (validator.go) and
 // quotas (quotas.go) in Part IV. A reader of Part I can skip those lines.
-// (ACLs, acls.go, are checked before a handler runs, by authorize.go, so
-// no handler mentions them.)
+// (ACLs, acls.go, are checked before a handler runs, by authorize.go; of
+// this file's handlers only Fetch sees their verdict, on the partitions
+// its session remembers.)
 //
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
@@ -45,10 +46,11 @@ import (
 // case: another code can turn a retry into a failure shown to the user,
 // or a lasting failure into a loop of retries.
 const (
-	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug, a failed
-	// disk) and is not retried; handlers log it. INVALID_REQUEST answers a
-	// request that decodes but contradicts itself, and UNSUPPORTED_VERSION
-	// an ApiVersions request newer than ours (conn.handle).
+	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug; a failed
+	// disk is KAFKA_STORAGE_ERROR) and is not retried; handlers log it.
+	// INVALID_REQUEST answers a request that decodes but contradicts
+	// itself, and UNSUPPORTED_VERSION an ApiVersions request newer than
+	// ours (conn.handle).
 	codeNone               int16 = 0
 	codeUnknownServerError int16 = -1
 	codeUnsupportedVersion int16 = 35
@@ -251,9 +253,10 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // A producer sends, per partition, a records field of exactly one record
 // batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
-// batch's header and CRC, give the batch its offsets and append it as it
-// came: compressed batches stay compressed, unless the topic's configs
-// ask otherwise (validator.go): message.timestamp.type=
+// batch's header and CRC, refuse one over the topic's segment.bytes
+// (RECORD_LIST_TOO_LARGE, as UnifiedLog.append), give it its offsets and
+// append it as it came: compressed batches stay compressed, unless the
+// topic's configs ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
@@ -959,8 +962,8 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 	}
 }
 
-// handleFetch answers at once if MinBytes are ready, a partition has an
-// error, or MaxWaitMs has passed; otherwise it waits for the next append.
+// handleFetch answers at once if MinBytes are ready, fetchOnce says to, or
+// MaxWaitMs has passed; otherwise it waits for the next append.
 //
 // The wait cannot miss an append: the signal channel is taken before the
 // logs are read. If a producer appends after the read, it closes that very
@@ -1009,7 +1012,7 @@ func olderStorageErrors(resp *fetchResponse) {
 	}
 }
 
-// longPoll reads until MinBytes are ready, a partition has an error, or
+// longPoll reads until MinBytes are ready, fetchOnce says to answer now, or
 // MaxWaitMs has passed, and returns the response and its record bytes.
 func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest, unchanged unchangedFunc) (*fetchResponse, int) {
 	v := rc.header.APIVersion
@@ -1087,9 +1090,11 @@ const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether it must be answered now
-// whatever MinBytes says: a partition had an error, or a read came from a
-// segment older than its end (partitionLog.OnOlderSegment). Refused
-// partitions hurry it only if all were refused, as in KafkaApis.
+// whatever MinBytes says: a read failed or came from a segment older than
+// its end (partitionLog.OnOlderSegment), or there is nothing to read. An
+// unknown, denied or missing partition hurries nothing: Kafka sets those
+// aside ("erroneous") and waits on the rest, if any is left
+// (KafkaApis.handleFetchRequest, ReplicaManager.fetchMessages).
 func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
@@ -1097,7 +1102,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
-	i := -1
+	i, interesting := -1, 0
 	for _, ft := range req.Topics {
 		topic, missing := b.fetchedTopic(ft, v, req.denied)
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
@@ -1110,10 +1115,11 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			pr := emptyFetchPartition(fp.Partition)
 			pl, code := b.fetchedPartition(topic, missing, *fp)
 			if pr.ErrorCode = code; code != codeNone {
-				answerNow = answerNow || code != codeTopicAuthorizationFailed
+				answerNow = answerNow || pl != nil // a failed read
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
+			interesting++
 			// The read_committed end is the LSO (txn.go).
 			pr.LastStableOffset, pr.HighWatermark, pr.LogStartOffset = pl.fetchOffsets()
 			if diverged(&pr, fp); pr.ErrorCode != codeNone || pr.DivergingEpoch.Epoch >= 0 {
@@ -1161,14 +1167,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
+		// With unchanged nil, tr.Partitions was made non-nil above.
 		if len(tr.Partitions) > 0 || unchanged == nil {
-			if tr.Partitions == nil {
-				tr.Partitions = []fetchPartitionResponse{}
-			}
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
-	return resp, size, answerNow || (req.denied != nil && refusedAll(resp, i+1))
+	return resp, size, answerNow || interesting == 0
 }
 
 // fetchedPartition finds a fetched partition's log, or the error code it
@@ -1525,8 +1529,8 @@ type metadataRequest struct {
 	named bool
 }
 
-// metadataRequestTopic names a topic by name or, from v10, by id, as a
-// client that learned the id from an earlier answer may do.
+// metadataRequestTopic names a topic by name or, from v12, by id (v10-11
+// carry an id, but using it is INVALID_REQUEST, as in Kafka).
 type metadataRequestTopic struct {
 	TopicID uuid
 	Name    *string
