@@ -624,11 +624,7 @@ func tooLarge(size, limit int) (int16, int64, *string) {
 // after the one check that must hold a lock across the append: a
 // transactional batch's, against its transaction's state.
 func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, txnID *string, v int16, records []byte, headers []batchHeader, pr *producePartitionResponse) (int16, int64, *string) {
-	transactional := false
-	for _, h := range headers {
-		transactional = transactional || h.Attributes&transactionalFlag != 0
-	}
-	if transactional {
+	if anyTransactional(headers) {
 		// The check and the append are one step under the producer's
 		// transaction lock, so that no EndTxn slips between them (txn.go).
 		code, msg, unlock := b.txns.checkProduce(deref(txnID), topic.Name, partition, headers, v >= firstTV2ProduceVersion)

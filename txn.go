@@ -973,6 +973,12 @@ func produceTxnErrorCode(code, v int16) int16 {
 	return code
 }
 
+// anyTransactional reports whether any of a produced records field's
+// batches is transactional.
+func anyTransactional(headers []batchHeader) bool {
+	return slices.ContainsFunc(headers, func(h batchHeader) bool { return h.Attributes&transactionalFlag != 0 })
+}
+
 // hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
 // the first batch of any partition's records has the transactional bit.
 func hasTransactionalRecords(req *produceRequest) bool {
