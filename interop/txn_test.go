@@ -195,6 +195,39 @@ func TestFranzTransactions(t *testing.T) {
 	}
 }
 
+// TestFranzTransactionsVersion1: after kafka-features.sh's downgrade of
+// transaction.version to 1 (UpdateFeatures, as kadm sends it), a new
+// franz-go producer sees level 1 finalized and keeps to the requests of
+// version 0 and 1: AddPartitionsToTxn (v3, the last of clients), Produce
+// v11, EndTxn v4. Its
+// transactions work as before.
+func TestFranzTransactionsVersion1(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	addr, _ := startBroker(t, t.TempDir())
+	const topic = "txn1"
+	adm := kadm.NewClient(newClient(t, addr))
+	createTopic(t, ctx, adm, 2, topic)
+	updated, err := adm.UpdateFeatures(ctx, false, kadm.FeatureUpdate{Feature: "transaction.version", MaxVersionLevel: 1, UpgradeType: 2})
+	if err == nil {
+		err = updated.Error()
+	}
+	if err != nil {
+		t.Fatalf("UpdateFeatures(transaction.version=1): %v", err)
+	}
+	wire := newWireLog(kgo.BasicLogger(clientLog(t, "franz-go producer: "), kgo.LogLevelInfo, nil))
+	p := newClient(t, addr, kgo.TransactionalID("franz-txn1"), kgo.TransactionTimeout(30*time.Second), kgo.WithLogger(wire))
+	runTxn(t, ctx, p, topic, "abort", 5, kgo.TryAbort)
+	runTxn(t, ctx, p, topic, "commit", 5, kgo.TryCommit)
+	committed := newClient(t, addr, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(200*time.Millisecond))
+	if got := txnValues(pollN(t, ctx, committed, 5)); !slices.Equal(got, valuesOf("commit", 5)) {
+		t.Errorf("read_committed got %v, want the five committed", got)
+	}
+	expectNoMore(t, ctx, committed, 500*time.Millisecond)
+	wire.checkWrote(t, map[string]string{"Produce": "v11", "EndTxn": "v4", "AddPartitionsToTxn": "v3"})
+}
+
 // TestFranzGroupTransactSession is exactly-once ETL: records of an input
 // topic are copied to an output topic, and the group's offsets of the
 // input committed, in the same transactions. One transaction is aborted on
