@@ -277,9 +277,13 @@ func (l *partitionLog) AbortedTransactions(from, to int64) []abortedTransaction 
 // The transitions, each made under the coordinator's mu:
 //
 //	Empty, Complete*  -> Ongoing       AddPartitionsToTxn, AddOffsetsToTxn
+//	                                   (or, in version 2, Produce v12 and
+//	                                   TxnOffsetCommit v5; txnv2.go)
 //	Ongoing           -> PrepareCommit EndTxn(commit)
 //	Ongoing           -> PrepareAbort  EndTxn(abort), a timeout, or an
 //	                                   InitProducerId that fences
+//	Empty, Complete*  -> PrepareAbort  EndTxn v5(abort), which bumps the
+//	                                   epoch with nothing to abort
 //	Prepare*          -> Complete*     every marker written
 //	any but Prepare*  -> Empty         InitProducerId
 //
@@ -1291,8 +1295,8 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 //	    carries the ProducerId and ProducerEpoch of the next transaction
 //	    (KIP-890 part 2; endTxnV2 in txnv2.go)
 //
-// What follows is v0-4 (transaction version 0 and 1).
-// Committed true commits, false aborts: a marker goes to every partition
+// Below v5 (transaction version 0 and 1), Committed true commits, false
+// aborts: a marker goes to every partition
 // of the transaction, then pending offsets are applied on commit. A retry
 // of an EndTxn that already completed the same way succeeds; ending a
 // transaction that is not open, or the other way than it ended, is
