@@ -1296,14 +1296,14 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 //	    (KIP-890 part 2; endTxnV2 in txnv2.go)
 //
 // Below v5 (transaction version 0 and 1), Committed true commits, false
-// aborts: a marker goes to every partition
-// of the transaction, then pending offsets are applied on commit. A retry
-// of an EndTxn that already completed the same way succeeds; ending a
-// transaction that is not open, or the other way than it ended, is
-// INVALID_TXN_STATE. A change the state file does not take (a full disk)
-// is NOT_COORDINATOR and leaves the transaction open; markers that cannot
-// all be written after the Prepare state was saved are
-// CONCURRENT_TRANSACTIONS, until the background check has written them.
+// aborts: a marker goes to every partition of the transaction, then
+// pending offsets are applied on commit. A retry of an EndTxn that already
+// completed the same way succeeds; ending a transaction that is not open,
+// or the other way than it ended, is INVALID_TXN_STATE. A change the state
+// file does not take (a full disk) is NOT_COORDINATOR and leaves the
+// transaction open; markers that cannot all be written after the Prepare
+// state was saved are CONCURRENT_TRANSACTIONS, until the background check
+// has written them.
 type endTxnRequest struct {
 	TransactionalID string
 	ProducerID      int64
