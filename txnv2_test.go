@@ -409,3 +409,37 @@ func TestTxnTimeoutVersion2(t *testing.T) {
 		}
 	}
 }
+
+// TestTxnV2WhileMarkersPending: while an end's markers are still being
+// written (a Prepare state), a Produce v12 that would add a partition is
+// NOT_ENOUGH_REPLICAS, which producers retry (ReplicaManager turns the
+// coordinator's CONCURRENT_TRANSACTIONS into it), and an EndTxn v5 retry
+// is CONCURRENT_TRANSACTIONS for the same outcome, INVALID_TXN_STATE for
+// the other.
+func TestTxnV2WhileMarkersPending(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("tx", 2)
+	_, pid, epoch := c.initTxn("app", 60000)
+	if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
+		t.Fatal(code)
+	}
+	tb.txns.mu.Lock()
+	m := tb.txns.byID["app"]
+	m.produceMu.Lock()
+	m.State, m.ProducerEpoch = txnPrepareCommit, epoch+1
+	m.produceMu.Unlock()
+	tb.txns.mu.Unlock()
+	if code := c.produceTxnAt(12, "app", "tx", 1, txnBatch(pid, epoch+1, 0, 1)); code != codeNotEnoughReplicas {
+		t.Errorf("Produce v12 while markers are pending: %d, want NOT_ENOUGH_REPLICAS", code)
+	}
+	if code, _, _ := c.endTxnV5("app", pid, epoch, true); code != codeConcurrentTransactions {
+		t.Errorf("EndTxn v5 commit retried while its markers are pending: %d, want CONCURRENT_TRANSACTIONS", code)
+	}
+	if code, _, _ := c.endTxnV5("app", pid, epoch, false); code != codeInvalidTxnState {
+		t.Errorf("EndTxn v5 abort while commit markers are pending: %d, want INVALID_TXN_STATE", code)
+	}
+	if code, _, _ := c.endTxnV5("app", pid, epoch+1, true); code != codeProducerFenced {
+		t.Errorf("EndTxn v5 of the pending epoch itself: %d, want PRODUCER_FENCED", code)
+	}
+}
