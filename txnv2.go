@@ -42,7 +42,7 @@
 // finalized at 2, as on a new Kafka 4.0 cluster. franz-go and the Java
 // client use the version 2 requests only when it is finalized at 2;
 // UpdateFeatures may set it to 0, 1 or 2 (kept in the data dir's
-// finalized-features file), and clients then follow. The coordinator
+// finalized-features.json), and clients then follow. The coordinator
 // itself follows the request versions, whatever the level, as Kafka's
 // does.
 //
@@ -329,7 +329,7 @@ const (
 	// broker finalizes (TransactionVersion.LATEST_PRODUCTION in 4.0).
 	maxTransactionVersion int16 = 2
 	// finalizedFeaturesFile keeps the finalized levels in the data dir.
-	finalizedFeaturesFile = "finalized-features"
+	finalizedFeaturesFile = "finalized-features.json"
 )
 
 // finalizedFeatures is what UpdateFeatures finalized: the level of
@@ -344,7 +344,7 @@ type finalizedFeatures struct {
 	Epoch              int64 `json:"epoch"`
 }
 
-// openFinalizedFeatures reads the data dir's finalized-features file, or
+// openFinalizedFeatures reads the data dir's finalized-features.json, or
 // gives a new broker's levels if there is none.
 func openFinalizedFeatures(dataDir string) (*finalizedFeatures, error) {
 	f := &finalizedFeatures{path: filepath.Join(dataDir, finalizedFeaturesFile), TransactionVersion: maxTransactionVersion}
