@@ -20,36 +20,8 @@ import (
 // (3 to 11) and acks, and returns the partition's answer as decoded.
 func (c *testClient) produceAt(v, acks int16, topic string, partition int32, records []byte) producePartitionResponse {
 	c.t.Helper()
-	flexible := v >= 9
-	r := c.roundTrip(0, v, flexible, func(w *writer) {
-		w.NullableString(nil) // TransactionalId
-		w.Int16(acks)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	p := producePartitionResponse{Index: r.Int32(), ErrorCode: r.Int16(), BaseOffset: r.Int64(), LogAppendTimeMs: r.Int64()}
-	if v >= 5 {
-		p.LogStartOffset = r.Int64()
-	}
-	if v >= 8 {
-		p.RecordErrors = readArray(r, func(r *reader) (e batchIndexAndErrorMessage) {
-			e.BatchIndex = r.Int32()
-			e.BatchIndexErrorMessage = r.NullableString()
-			r.SkipTags()
-			return e
-		})
-		p.ErrorMessage = r.NullableString()
-	}
+	r := c.roundTrip(0, v, v >= 9, produceBodyAs(nil, acks, topic, partition, records))
+	p := readProducePartition(r, v)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}

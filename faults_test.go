@@ -436,42 +436,15 @@ func TestDiskFull(t *testing.T) {
 	tb.stop()
 }
 
-// produceBody is the body of a Produce v9 request of records to one
-// partition.
-func produceBody(topic string, partition int32, records []byte) func(w *writer) {
-	return func(w *writer) {
-		w.NullableString(nil)
-		w.Int16(-1)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	}
-}
-
 // readProduceError reads a Produce v9 response for one partition: its
 // error code and message.
 func readProduceError(t *testing.T, r *reader) (int16, *string) {
 	t.Helper()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	r.Int64() // BaseOffset
-	r.Int64() // LogAppendTimeMs
-	r.Int64() // LogStartOffset
-	readArray(r, func(r *reader) int32 { r.Int32(); r.NullableString(); r.SkipTags(); return 0 })
-	msg := r.NullableString()
+	p := readProducePartition(r, 9)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	return code, msg
+	return p.ErrorCode, p.ErrorMessage
 }
 
 // TestRecoverTopicChanges builds, for each step of each topic change, the

@@ -156,10 +156,26 @@ func (c *testClient) produce(topic string, partition int32, records []byte) (int
 			transactionalID = ptr(c.txnIDs[h.ProducerID])
 		}
 	}
-	r := c.roundTrip(0, 9, true, func(w *writer) {
+	r := c.roundTrip(0, 9, true, produceBodyAs(transactionalID, -1, topic, partition, records))
+	p := readProducePartition(r, 9)
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return p.ErrorCode, p.BaseOffset
+}
+
+// produceBody is the body of a Produce request (v3 to v11) of records to
+// one partition, with no transactional id and acks=-1.
+func produceBody(topic string, partition int32, records []byte) func(w *writer) {
+	return produceBodyAs(nil, -1, topic, partition, records)
+}
+
+// produceBodyAs is produceBody with a transactional id and acks.
+func produceBodyAs(transactionalID *string, acks int16, topic string, partition int32, records []byte) func(w *writer) {
+	return func(w *writer) {
 		w.NullableString(transactionalID)
-		w.Int16(-1)
-		w.Int32(1000)
+		w.Int16(acks)
+		w.Int32(1000) // TimeoutMs
 		w.ArrayLen(1)
 		w.String(topic)
 		w.ArrayLen(1)
@@ -168,16 +184,30 @@ func (c *testClient) produce(topic string, partition int32, records []byte) (int
 		w.Tags()
 		w.Tags()
 		w.Tags()
-	})
+	}
+}
+
+// readProducePartition reads the first partition of the first topic of a
+// Produce response at version v, leaving r after the partition's fields
+// (before its tags), where the caller may read on or check r.err.
+func readProducePartition(r *reader, v int16) producePartitionResponse {
 	r.ArrayLen()
 	_ = r.String()
 	r.ArrayLen()
-	r.Int32()
-	code, base := r.Int16(), r.Int64()
-	if r.err != nil {
-		c.t.Fatal(r.err)
+	p := producePartitionResponse{Index: r.Int32(), ErrorCode: r.Int16(), BaseOffset: r.Int64(), LogAppendTimeMs: r.Int64()}
+	if v >= 5 {
+		p.LogStartOffset = r.Int64()
 	}
-	return code, base
+	if v >= 8 {
+		p.RecordErrors = readArray(r, func(r *reader) (e batchIndexAndErrorMessage) {
+			e.BatchIndex = r.Int32()
+			e.BatchIndexErrorMessage = r.NullableString()
+			r.SkipTags()
+			return e
+		})
+		p.ErrorMessage = r.NullableString()
+	}
+	return p
 }
 
 // fetch reads one partition with Fetch v12 and returns the error code, the

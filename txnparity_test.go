@@ -159,28 +159,12 @@ func TestTxnPartitionNotAddedAbortable(t *testing.T) {
 // with Produce v9 to v11, acks=-1, and returns the partition's error code.
 func (c *testClient) produceTxnAt(v int16, id, topic string, partition int32, records []byte) int16 {
 	c.t.Helper()
-	r := c.roundTrip(0, v, true, func(w *writer) {
-		w.NullableString(&id)
-		w.Int16(-1)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	r := c.roundTrip(0, v, true, produceBodyAs(&id, -1, topic, partition, records))
+	p := readProducePartition(r, v)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
-	return code
+	return p.ErrorCode
 }
 
 // TestTxnOffsetCommitGroupNotAdded: a TxnOffsetCommit for a group the
