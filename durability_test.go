@@ -65,31 +65,7 @@ func oneBigBatchPerSegment() *string { return ptr(fmt.Sprint(len(bigBatch(0)))) 
 // listOffset asks ListOffsets v7 for one partition and timestamp.
 func (c *testClient) listOffset(topic string, partition int32, ts int64) (int16, int64) {
 	c.t.Helper()
-	r := c.roundTrip(2, 7, true, func(w *writer) {
-		w.Int32(-1) // ReplicaId
-		w.Int8(0)   // IsolationLevel
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Int32(-1) // CurrentLeaderEpoch
-		w.Int64(ts)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.Int32() // throttle
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	r.Int64() // timestamp
-	offset := r.Int64()
-	if r.err != nil {
-		c.t.Fatal(r.err)
-	}
-	return code, offset
+	return c.listOffsetAt(topic, partition, ts, readUncommitted)
 }
 
 // deleteRecords sends DeleteRecords v2 for one partition and returns the

@@ -175,29 +175,7 @@ type isolatedFetch struct {
 
 func (c *testClient) fetchIsolated(topic string, partition int32, offset int64, isolation int8) isolatedFetch {
 	c.t.Helper()
-	r := c.roundTrip(1, 12, true, func(w *writer) {
-		w.Int32(-1)
-		w.Int32(0) // MaxWaitMs
-		w.Int32(0)
-		w.Int32(1 << 20)
-		w.Int8(isolation)
-		w.Int32(0)
-		w.Int32(-1)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Int32(-1)
-		w.Int64(offset)
-		w.Int32(-1)
-		w.Int64(-1)
-		w.Int32(1 << 20)
-		w.Tags()
-		w.Tags()
-		w.ArrayLen(0)
-		w.String("")
-		w.Tags()
-	})
+	r := c.roundTrip(1, 12, true, fetchBodyIsolated(topic, partition, offset, 0, 0, isolation))
 	r.Int32()
 	r.Int16()
 	r.Int32()
@@ -576,31 +554,7 @@ func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {
 // fetchStableOffset is OffsetFetch v8 of one partition with RequireStable.
 func (c *testClient) fetchStableOffset(group, topic string, partition int32) (int16, int64) {
 	c.t.Helper()
-	r := c.roundTrip(9, 8, true, func(w *writer) {
-		w.ArrayLen(1)
-		w.String(group)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.Int32s([]int32{partition})
-		w.Tags()
-		w.Tags()
-		w.Bool(true) // RequireStable
-		w.Tags()
-	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	offset := r.Int64()
-	r.Int32()
-	r.NullableString()
-	code := r.Int16()
-	if r.err != nil {
-		c.t.Fatal(r.err)
-	}
+	code, offset, _ := c.offsetFetchOne(group, topic, partition, true)
 	return code, offset
 }
 
