@@ -61,6 +61,18 @@ func (c *testClient) initTxnAs(id string, timeoutMs int32, pid int64, epoch int1
 	return code, pid, epoch
 }
 
+// openTxn begins a transaction for id, with a 60s timeout, that has
+// produced n records to partition 0 of topic.
+func (c *testClient) openTxn(id, topic string, n int) (int64, int16) {
+	c.t.Helper()
+	_, pid, epoch := c.initTxn(id, 60000)
+	c.addPartition(id, pid, epoch, topic, 0)
+	if code, _ := c.produce(topic, 0, txnBatch(pid, epoch, 0, n)); code != codeNone {
+		c.t.Fatal(code)
+	}
+	return pid, epoch
+}
+
 // addPartition is AddPartitionsToTxn v3 for one partition.
 func (c *testClient) addPartition(id string, pid int64, epoch int16, topic string, partition int32) int16 {
 	c.t.Helper()
@@ -387,11 +399,7 @@ func TestTxnFencing(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 2)
 	// The open transaction is aborted with a bumped epoch, and the new
 	// instance told to retry; the retry bumps the epoch again.
 	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
@@ -486,11 +494,7 @@ func TestTxnRestartAbortsOngoing(t *testing.T) {
 	tb := startBroker(t, dir)
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 2)
 	tb.stop()
 	tb = startBroker(t, dir)
 	c = dial(t, tb.addr)
@@ -565,11 +569,7 @@ func TestTxnCommitWakesReadCommittedFetch(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 2)
 	fetcher := dial(t, tb.addr)
 	type result struct {
 		hs      []batchHeader
@@ -648,11 +648,7 @@ func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
 	c.createTopic("in", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 2)
 	c.addOffsets("app", pid, epoch, "g")
 	c.txnCommitOffset("app", "g", pid, epoch, "in", 0, 9)
 	tb.stop()
@@ -750,11 +746,7 @@ func TestTxnLSOPastIndexEntries(t *testing.T) {
 			t.Fatal(code)
 		}
 	}
-	_, pid, epoch := c.initTxn("a", 60000)
-	c.addPartition("a", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.openTxn("a", "tx", 1)
 	for i := range after {
 		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
 			t.Fatal(code)
@@ -777,11 +769,7 @@ func TestTxnOrphanAbortedAtStart(t *testing.T) {
 	tb := startBroker(t, dir)
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, _ := c.openTxn("app", "tx", 2)
 	tb.stop()
 	if err := os.Remove(filepath.Join(dir, txnStateFile)); err != nil {
 		t.Fatal(err)

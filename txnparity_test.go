@@ -45,11 +45,7 @@ func TestInitProducerIDOngoingConcurrent(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 1)
 	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
 		t.Errorf("InitProducerId over an open transaction: %d, want CONCURRENT_TRANSACTIONS", code)
 	}
@@ -217,11 +213,7 @@ func TestEndTxnPrepareOtherWay(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 1)
 	pl := tb.logs.Topic("tx").Partitions[0]
 	pl.fail(errors.New("injected"))
 	defer pl.offline.Store(nil)
@@ -720,11 +712,7 @@ func TestProducerMarkerOnlyAfterDeletedBatches(t *testing.T) {
 	tb := startBrokerWith(t, cfg)
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 3)
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
 		t.Fatal(code)
 	}

@@ -167,11 +167,7 @@ func TestTxnRestartAfterTornState(t *testing.T) {
 	tb := startBroker(t, dir)
 	c := dial(t, tb.addr)
 	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 2)
 	tb.stop()
 	f, err := os.OpenFile(filepath.Join(dir, txnStateFile), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
