@@ -66,9 +66,7 @@ func outcome(code int16, msg *string) string {
 // refused with the codes and words of Kafka's Topic.validate and
 // ReplicationControlManager.createTopics, with ValidateOnly too.
 func TestCreateTopicsNamesAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("a_b", 1)
+	_, c := startWithTopic(t, "a_b", 1)
 	long := strings.Repeat("x", 250)
 	tests := []struct{ name, want string }{
 		{"", "17 Topic name is invalid: the empty string is not allowed"},
@@ -277,9 +275,7 @@ func (c *testClient) createPartitionsRaw(topics []createPartitionsTopic, validat
 // and words of ReplicationControlManager.createPartitions, and answers a
 // name given twice once, as ControllerApis.createPartitions does.
 func TestCreatePartitionsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopic(t, "t", 2)
 	node := tb.cfg.NodeID
 	one := func(ids ...int32) []createPartitionsAssignment { return []createPartitionsAssignment{{ids}} }
 	tests := []struct {
@@ -315,9 +311,7 @@ func TestCreatePartitionsAsKafka(t *testing.T) {
 // defaults (none here), a broker id must be an integer and this broker's,
 // a topic name must be valid, and an unknown topic has no message.
 func TestDescribeConfigsResourcesAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	node := fmt.Sprint(tb.cfg.NodeID)
 	all := len(c.describeConfigs(4, resourceTopic, "t", nil, false, false).Configs)
 	if got := len(c.describeConfigs(4, resourceTopic, "t", []string{}, false, false).Configs); got != all || all == 0 {
@@ -351,9 +345,7 @@ func TestDescribeConfigsResourcesAsKafka(t *testing.T) {
 // ControllerConfigurationValidator, QuorumController and
 // ConfigurationControlManager.
 func TestAlterConfigsRefusesAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	set := func(name, value string) configOp { return configOp{name, opSet, ptr(value)} }
 	tests := []struct {
 		topic string
@@ -428,9 +420,7 @@ func TestDescribeClusterRefusalAsKafka(t *testing.T) {
 // unknown election type for the request and each partition, as
 // ElectLeadersRequest.getErrorResponse does.
 func TestElectLeadersAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	elect := func(typ int8) string {
 		r := c.roundTrip(43, 2, true, func(w *writer) {
 			w.Int8(typ)
@@ -485,9 +475,7 @@ nosuch-5 42 Unknown election type 9`
 // ReplicationControlManager.alterPartitionReassignment answers them: the
 // topic named in the message, and NO_REASSIGNMENT_IN_PROGRESS without one.
 func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	r := c.roundTrip(45, 0, true, func(w *writer) {
 		w.Int32(1000)
 		w.ArrayLen(2)
@@ -529,9 +517,7 @@ func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
 // partition of a known topic without one, as Kafka's
 // KafkaApis.handleDescribeProducersRequest does.
 func TestDescribeProducersErrorsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	r := c.roundTrip(61, 0, true, func(w *writer) {
 		w.ArrayLen(3)
 		for _, name := range []string{"t", "nosuch", "a b"} {
@@ -571,9 +557,7 @@ func TestDescribeProducersErrorsAsKafka(t *testing.T) {
 // trimmed and in any case, and type filters in any case but untrimmed, as
 // Kafka's GroupMetadataManager.listGroups and GroupType.parse do.
 func TestListGroupsFilterTrimmed(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
 		t.Fatalf("commit: %d", code)
 	}
@@ -697,9 +681,7 @@ func TestAlterConfigsOtherResourceTypes(t *testing.T) {
 // list, as Kafka's ConfigurationControlManager.incrementalAlterConfigResource
 // treats them; a SET of one is still refused.
 func TestIncrementalAlterConfigsUnknownName(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	tests := []struct {
 		op   configOp
 		want string
@@ -725,9 +707,7 @@ func TestIncrementalAlterConfigsUnknownName(t *testing.T) {
 // TransactionStateManager.listTransactionStates does; DescribeTransactions
 // reports that start after the transaction ends, as Kafka does.
 func TestListTransactionsDurationAnyState(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	_, pid, epoch := c.initTxn("done", 60000)
 	c.addPartition("done", pid, epoch, "t", 0)
 	if code := c.endTxn(3, "done", pid, epoch, true); code != codeNone {

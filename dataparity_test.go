@@ -39,9 +39,7 @@ func resealed(b []byte) []byte {
 // no ErrorMessage, and nothing is stored; a partial batch after a whole
 // one is dropped, as UnifiedLog's trimInvalidBytes drops it.
 func TestProduceRecordsFieldAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	good := func() []byte { return makeBatch(testRecord{1, "v"}) }
 	magic1 := good()
 	magic1[batchMagicOffset] = 1
@@ -94,9 +92,7 @@ func TestProduceRecordsFieldAsKafka(t *testing.T) {
 // order and with their codes; min.insync.replicas is checked before any
 // of them (Partition.appendRecordsToLeader).
 func TestProduceBatchChecksAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.createTopicWithConfigs("small", 1, map[string]*string{"max.message.bytes": ptr("100")}); code != codeNone {
 		t.Fatalf("CreateTopics small: %d", code)
 	}
@@ -150,9 +146,7 @@ func TestProduceBatchChecksAsKafka(t *testing.T) {
 // producer compares with its last acknowledged offset; only a batch too
 // large or corrupt is answered with -1 (ReplicaManager.appendToLocalLog).
 func TestProduceFailureLogStartOffset(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.produce("p", 0, idempotentBatch(9, 0, 0, 3)); code != codeNone {
 		t.Fatalf("produce: code %d", code)
 	}
@@ -254,9 +248,7 @@ func (c *testClient) fetchPartitionAfter(topic string, offset int64, currentLead
 // as an offset out of range does, is answered with -1 for every offset
 // (ReplicaManager.createLogReadResult).
 func TestFetchErrorsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
 		t.Fatalf("produce: %d", code)
 	}
@@ -321,9 +313,7 @@ func (c *testClient) listOffsetsAt(v int16, topic string, currentLeaderEpoch int
 // partition named twice INVALID_REQUEST, and a leader epoch other than
 // this broker's (0) or -1 FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH.
 func TestListOffsetsErrorsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.produce("p", 0, makeBatch(testRecord{100, "a"}, testRecord{200, "b"})); code != codeNone {
 		t.Fatalf("produce: %d", code)
 	}
@@ -362,9 +352,7 @@ func TestListOffsetsErrorsAsKafka(t *testing.T) {
 // elsewhere -1 means the high watermark, and an offset past it or below
 // -1 is OFFSET_OUT_OF_RANGE.
 func TestDeleteRecordsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
 		t.Fatalf("CreateTopics table: %d", code)
 	}
@@ -423,9 +411,7 @@ func TestProduceNullKeysRecordErrors(t *testing.T) {
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED, with no authorizer too, as
 // KafkaApis.handleProduceRequest refuses them.
 func TestProduceTransactionalWithoutID(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	txn := idempotentBatch(5, 0, 0, 1)
 	binary.BigEndian.PutUint16(txn[batchAttrOffset:], transactionalFlag)
 	if p := c.produceAt(9, -1, "p", 0, resealed(txn)); p.ErrorCode != codeTransactionalIDAuthorizationFailed || p.BaseOffset != -1 {
@@ -440,9 +426,7 @@ func TestProduceTransactionalWithoutID(t *testing.T) {
 // is UNKNOWN_TOPIC_ID, but a partition missing from a topic that is there
 // is UNKNOWN_TOPIC_OR_PARTITION (KafkaApis.handleFetchRequest).
 func TestFetchByTopicIDMissingPartition(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopic(t, "p", 1)
 	fetch := func(id uuid, partition int32) int16 {
 		r := c.roundTrip(1, 13, true, func(w *writer) {
 			w.Int32(-1) // ReplicaId
@@ -599,9 +583,7 @@ func TestFetchStorageErrorBeforeV6(t *testing.T) {
 // RecordBatch.offsetOfMaxTimestamp walk its records, not the batch's
 // first or last offset.
 func TestListOffsetsInsideCompressedBatches(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.produce("p", 0, gzipBatch(t, testRecord{100, "a"}, testRecord{300, "b"}, testRecord{300, "c"}, testRecord{200, "d"})); code != codeNone {
 		t.Fatalf("produce: %d", code)
 	}
@@ -636,9 +618,7 @@ func TestListOffsetsInsideCompressedBatches(t *testing.T) {
 // not its own, which the leader turns into INVALID_PRODUCER_EPOCH
 // (AddPartitionsToTxnManager).
 func TestTransactionalProduceNewerEpoch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	code, pid, epoch := c.initTxn("app", 60000)
 	if code != codeNone {
 		t.Fatalf("InitProducerId: %d", code)
@@ -686,9 +666,7 @@ func TestProduceLogAppendTimeBatchRecordErrors(t *testing.T) {
 // had is OFFSET_OUT_OF_RANGE, an offset past the end of the named epoch
 // gets DivergingEpoch and no records, and a consistent one reads on.
 func TestFetchLastFetchedEpoch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
 		t.Fatalf("produce: %d", code)
 	}
@@ -708,9 +686,7 @@ func TestFetchLastFetchedEpoch(t *testing.T) {
 // partition whose first batch is larger than its limit gets no records,
 // as ReplicaManager.readFromLog reads it without minOneMessage.
 func TestFetchPartitionMaxBytesAfterFirst(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 2)
+	_, c := startWithTopic(t, "p", 2)
 	small, big := makeBatch(testRecord{1, "a"}), makeBatch(recordsAt(1, 20)...)
 	for i, b := range [][]byte{small, big} {
 		if code, _ := c.produce("p", int32(i), b); code != codeNone {
@@ -773,9 +749,7 @@ func TestFetchPartitionMaxBytesAfterFirst(t *testing.T) {
 // INVALID_RECORD, as Kafka's validator finds iterating its records, and
 // is not stored for consumers to choke on.
 func TestProduceMalformedRecordsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	be := binary.BigEndian
 	missing := makeBatch(testRecord{1, "v"})
 	be.PutUint32(missing[batchRecordCountOffset:], 2)
@@ -854,9 +828,7 @@ func (c *testClient) produceRaw(topics []produceTopic) (answers []string, parts 
 // malformed and another's is not, Kafka appends the good one and answers
 // the refusal, since its refusals are merged over the append results.
 func TestProducePartitionNamedTwice(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 2)
+	_, c := startWithTopic(t, "p", 2)
 	first, second := makeBatch(testRecord{1, "first"}), makeBatch(testRecord{2, "second"})
 	answers, parts, entries := c.produceRaw([]produceTopic{
 		{Name: "p", PartitionData: []producePartition{{Index: 0, Records: first}, {Index: 1, Records: first}}},

@@ -165,9 +165,7 @@ func TestConsumerHeartbeatErrorCarriesNoEpoch(t *testing.T) {
 // filters by the request's states and types, never by its version), with
 // protocol type "share", by which a client before v5 tells it apart.
 func TestListGroupsSharesAtEveryVersion(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	c.shareHeartbeat("sg", "m", 0, []string{"t"})
 	for _, v := range []int16{2, 4} {
 		r := c.roundTrip(16, v, v >= 3, func(w *writer) {
@@ -249,9 +247,7 @@ func TestOffsetMetadataMaxCountsUTF16Units(t *testing.T) {
 		}
 	}
 
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
 		t.Fatal(code)
@@ -538,9 +534,7 @@ func TestConsumerGroupDescribeEmptyGroupID(t *testing.T) {
 // used to create a classic group of the same id, which then refused the
 // share group's own heartbeats.
 func TestOffsetCommitToShareGroup(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	c.shareHeartbeat("sg", "m", 0, []string{"t"})
 	if code := c.commitOffset("sg", "t", 0, 5); code != codeGroupIDNotFound {
 		t.Errorf("OffsetCommit to a share group: code %d, want GROUP_ID_NOT_FOUND", code)

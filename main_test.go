@@ -66,6 +66,16 @@ func startBrokerWith(t *testing.T, cfg Config) *testBroker {
 	return &testBroker{Broker: b, addr: ln.Addr().String(), stop: stop}
 }
 
+// startWithTopic starts a broker on a fresh directory and dials it with a
+// client that has created topic with the given partitions.
+func startWithTopic(t *testing.T, topic string, partitions int32) (*testBroker, *testClient) {
+	t.Helper()
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic(topic, partitions)
+	return tb, c
+}
+
 // testClient speaks just enough Kafka to drive the broker from tests.
 type testClient struct {
 	t    *testing.T
@@ -401,9 +411,7 @@ func TestApiVersionsTooNew(t *testing.T) {
 // TestProduceErrors covers the produce-side error codes: a CRC mismatch
 // stores nothing, an unknown topic, and acks=0 gets no response at all.
 func TestProduceErrors(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 
 	corrupt := makeBatch(testRecord{1, "v"})
 	corrupt[len(corrupt)-1] ^= 0xff
@@ -444,9 +452,7 @@ func TestProduceErrors(t *testing.T) {
 // inlineSectionBytes, which go out with sendfile rather than from memory,
 // next to small ones that are copied: both must arrive intact, in order.
 func TestFetchLargeBatchesFromFile(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("big", 1)
+	_, c := startWithTopic(t, "big", 1)
 	var sent [][]byte
 	for i, size := range []int{10, inlineSectionBytes * 3, 100, inlineSectionBytes} {
 		batch := makeBatch(testRecord{int64(i), strings.Repeat(string(rune('a'+i)), size)})
@@ -569,9 +575,7 @@ func TestDescribeCluster(t *testing.T) {
 // broker must answer it, with every topic, and keep the connection; a body
 // that ends inside a field must still close it.
 func TestLibrdkafkaMetadataTrailingBytes(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("listed", 1)
+	tb, c := startWithTopic(t, "listed", 1)
 
 	request := []byte{
 		0, 3, 0, 12, // Metadata v12

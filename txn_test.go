@@ -265,9 +265,7 @@ func TestMarkerBatchFormat(t *testing.T) {
 // TestTxnCommitAndAbort runs a committed then an aborted transaction and
 // checks what both isolation levels fetch, the markers and ListOffsets.
 func TestTxnCommitAndAbort(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	code, pid, epoch := c.initTxn("app", 60000)
 	if code != codeNone {
 		t.Fatalf("InitProducerId: %d", code)
@@ -396,9 +394,7 @@ func (c *testClient) listOffsetAt(topic string, partition int32, ts int64, isola
 // TestTxnFencing: a second InitProducerId of the same transactional id
 // aborts the open transaction and fences the first producer.
 func TestTxnFencing(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 2)
 	// The open transaction is aborted with a bumped epoch, and the new
 	// instance told to retry; the retry bumps the epoch again.
@@ -566,9 +562,7 @@ func (c *testClient) fetchStableOffset(group, topic string, partition int32) (in
 // data past the LSO is answered when a commit moves the LSO, not at the
 // end of its MaxWaitMs.
 func TestTxnCommitWakesReadCommittedFetch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 2)
 	fetcher := dial(t, tb.addr)
 	type result struct {
@@ -674,9 +668,7 @@ func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
 // transaction, whoever else writes after it, and a read_committed fetch
 // stops there in the middle of what is on disk.
 func TestTxnLSOInterleaved(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	// Timestamps near the broker's clock, as its markers have, so that
 	// segment.ms keeps everything in one segment: the first batch a minute
 	// before the transactions' records, the untransacted one a minute after.
@@ -737,9 +729,7 @@ func TestTxnLSOInterleaved(t *testing.T) {
 // jumps through offset-index entries (one per 4 KiB of batches) rather
 // than walking headers.
 func TestTxnLSOPastIndexEntries(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	const before, after = 300, 300
 	for i := range before {
 		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
@@ -808,9 +798,7 @@ func TestTxnIDExpiration(t *testing.T) {
 // transactions and is answered per transaction; VerifyOnly looks without
 // adding.
 func TestAddPartitionsToTxnBatched(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 2)
+	_, c := startWithTopic(t, "tx", 2)
 	_, a, aEpoch := c.initTxn("a", 60000)
 	_, b, bEpoch := c.initTxn("b", 60000)
 	c.addPartition("a", a, aEpoch, "tx", 0)
@@ -1065,9 +1053,7 @@ func TestTxnMarkerLogAppendTime(t *testing.T) {
 // log so), and the transaction stays open as the file says, so that the
 // retry, once the file takes writes again, commits it.
 func TestEndTxnStateNotSaved(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatalf("AddPartitionsToTxn: %d", code)
@@ -1105,9 +1091,7 @@ func TestEndTxnStateNotSaved(t *testing.T) {
 // are answered CONCURRENT_TRANSACTIONS, which the client retries, as Kafka
 // answers an EndTxn that finds its transaction in PrepareCommit.
 func TestEndTxnMarkerNotWritten(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatalf("AddPartitionsToTxn: %d", code)
@@ -1132,9 +1116,7 @@ func TestEndTxnMarkerNotWritten(t *testing.T) {
 // UNKNOWN_SERVER_ERROR, which ends a Java producer; once the file takes
 // writes again the retries succeed.
 func TestTxnRequestsStateNotSaved(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	state := tb.txns.state
 	tb.txns.mu.Lock()

@@ -42,9 +42,7 @@ func TestInitProducerIDZombieFenced(t *testing.T) {
 // CONCURRENT_TRANSACTIONS; the retry bumps the epoch again
 // (TransactionCoordinator.prepareInitProducerIdTransit, case Ongoing).
 func TestInitProducerIDOngoingConcurrent(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 1)
 	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
 		t.Errorf("InitProducerId over an open transaction: %d, want CONCURRENT_TRANSACTIONS", code)
@@ -63,9 +61,7 @@ func TestInitProducerIDOngoingConcurrent(t *testing.T) {
 // handleInitProducerId, handleAddPartitionsToTransaction, endTransaction),
 // never an id of its own.
 func TestTxnEmptyTransactionalID(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	if code, pid, _ := c.initTxn("", 60000); code != codeInvalidRequest || pid != -1 {
 		t.Errorf("InitProducerId of \"\": %d producer %d, want INVALID_REQUEST", code, pid)
 	}
@@ -106,9 +102,7 @@ func TestAddPartitionsToTxnTopicsFirst(t *testing.T) {
 // KafkaApis.handleProduceRequest); a VerifyOnly AddPartitionsToTxn answers
 // it too (TransactionCoordinator.handleVerifyPartitionsInTransaction).
 func TestTxnPartitionNotAddedAbortable(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 2)
+	_, c := startWithTopic(t, "tx", 2)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
 	if p := c.produceTxnAt(11, "app", "tx", 1, txnBatch(pid, epoch, 0, 1)); p != codeTransactionAbortable {
@@ -168,9 +162,7 @@ func (c *testClient) produceTxnAt(v int16, id, topic string, partition int32, re
 // TRANSACTION_ABORTABLE, older versions INVALID_TXN_STATE
 // (GroupCoordinator/CoordinatorPartitionWriter: genericError from v4).
 func TestTxnOffsetCommitGroupNotAdded(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	for _, tc := range []struct {
 		v    int16
@@ -210,9 +202,7 @@ func TestTxnOffsetCommitGroupNotAdded(t *testing.T) {
 // written, a retried commit is CONCURRENT_TRANSACTIONS but an abort is
 // INVALID_TXN_STATE (TransactionCoordinator.endTransaction, PrepareCommit).
 func TestEndTxnPrepareOtherWay(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 1)
 	pl := tb.logs.Topic("tx").Partitions[0]
 	pl.fail(errors.New("injected"))
@@ -266,9 +256,7 @@ func TestInitProducerIDHalfAProducer(t *testing.T) {
 // validateTransactionalOffsetCommit, ClassicGroup.validateOffsetCommit);
 // at a generation of its own it is ILLEGAL_GENERATION.
 func TestTxnOffsetCommitSimpleGroupMember(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
 		t.Fatal(code)
@@ -356,9 +344,7 @@ func (c *testClient) describeTxnStart(id string) (int16, int64) {
 // sets txnStartTimestamp to -1), and an empty id is INVALID_REQUEST
 // (TransactionCoordinator.handleDescribeTransactions).
 func TestDescribeTransactionsAfterInit(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "t", 0)
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
@@ -383,9 +369,7 @@ func TestDescribeTransactionsAfterInit(t *testing.T) {
 // (GroupCoordinatorService.commitTransactionalOffsets), even when
 // AddOffsetsToTxn took "".
 func TestTxnOffsetCommitEmptyGroup(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	c.addOffsets("etl", pid, epoch, "")
 	if code := c.txnCommitOffset("etl", "", pid, epoch, "in", 0, 5); code != codeInvalidGroupID {
@@ -402,9 +386,7 @@ func TestTxnOffsetCommitEmptyGroup(t *testing.T) {
 // the producer up by the request's transactional id
 // (TransactionCoordinator.handleVerifyPartitionsInTransaction).
 func TestTxnProduceOtherTransactionalID(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.initTxn("other", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
@@ -497,9 +479,7 @@ func (c *testClient) addPartitions(id string, pid int64, epoch int16, topic stri
 // "partitions.subsetOf"); a set with a new partition among old ones is
 // written as before.
 func TestAddPartitionsToTxnAlreadyAdded(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 3)
+	tb, c := startWithTopic(t, "tx", 3)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if codes := c.addPartitions("app", pid, epoch, "tx", 0, 1); codes[0] != codeNone || codes[1] != codeNone {
 		t.Fatal(codes)

@@ -193,9 +193,7 @@ func TestTxnRestartAfterTornState(t *testing.T) {
 // (here, its lock held, as by another producer's EndTxn writing markers)
 // does not hold it up.
 func TestTxnProduceNotBlockedByCoordinator(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
 	tb.txns.mu.Lock()
