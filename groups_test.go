@@ -1023,12 +1023,7 @@ func (c *testClient) commitOffset(group, topic string, partition int32, offset i
 		w.Tags()
 		w.Tags()
 	})
-	r.Int32() // throttle
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	code := readFirstPartitionCode(r)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}

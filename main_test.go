@@ -220,6 +220,19 @@ func readProducePartition(r *reader, v int16) producePartitionResponse {
 	return p
 }
 
+// readFirstPartitionCode reads a response that opens with ThrottleTimeMs
+// and an array of topics, each a name and an array of partitions that
+// open with their index and error code, up to the first partition's error
+// code, and returns it; the caller checks r.err.
+func readFirstPartitionCode(r *reader) int16 {
+	r.Int32() // ThrottleTimeMs
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32() // PartitionIndex
+	return r.Int16()
+}
+
 // fetch reads one partition with Fetch v12 and returns the error code, the
 // high watermark and the records.
 func (c *testClient) fetch(topic string, partition int32, offset int64, maxWait time.Duration, minBytes int32) (int16, int64, []byte) {

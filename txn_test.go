@@ -86,12 +86,7 @@ func (c *testClient) addPartition(id string, pid int64, epoch int16, topic strin
 		w.Tags()
 		w.Tags()
 	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	code := readFirstPartitionCode(r)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
@@ -147,35 +142,37 @@ func (c *testClient) txnCommitOffset(id, group string, pid int64, epoch int16, t
 // CommittedMetadata.
 func (c *testClient) txnCommitOffsetMetadata(id, group string, pid int64, epoch int16, topic string, partition int32, offset int64, metadata *string) int16 {
 	c.t.Helper()
-	r := c.roundTrip(28, 3, true, func(w *writer) {
+	r := c.roundTrip(28, 3, true, txnOffsetCommitBody(id, group, pid, epoch, -1, "", topic, partition, offset, metadata))
+	code := readFirstPartitionCode(r)
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// txnOffsetCommitBody is the body of a TxnOffsetCommit (v3 or v4) of one
+// partition's offset, by a member of a generation (-1 and "" outside group
+// membership).
+func txnOffsetCommitBody(id, group string, pid int64, epoch int16, generation int32, member, topic string, partition int32, offset int64, metadata *string) func(w *writer) {
+	return func(w *writer) {
 		w.String(id)
 		w.String(group)
 		w.Int64(pid)
 		w.Int16(epoch)
-		w.Int32(-1)  // GenerationId
-		w.String("") // MemberId
-		w.NullableString(nil)
+		w.Int32(generation)
+		w.String(member)
+		w.NullableString(nil) // GroupInstanceId
 		w.ArrayLen(1)
 		w.String(topic)
 		w.ArrayLen(1)
 		w.Int32(partition)
 		w.Int64(offset)
-		w.Int32(-1)
+		w.Int32(-1) // CommittedLeaderEpoch
 		w.NullableString(metadata)
 		w.Tags()
 		w.Tags()
 		w.Tags()
-	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	if r.err != nil {
-		c.t.Fatal(r.err)
 	}
-	return code
 }
 
 // isolatedFetch is what a Fetch v12 answer says of one partition.
@@ -377,12 +374,7 @@ func (c *testClient) listOffsetAt(topic string, partition int32, ts int64, isola
 		w.Tags()
 		w.Tags()
 	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	code := readFirstPartitionCode(r)
 	r.Int64()
 	off := r.Int64()
 	if r.err != nil {
