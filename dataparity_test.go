@@ -147,9 +147,7 @@ func TestProduceBatchChecksAsKafka(t *testing.T) {
 // large or corrupt is answered with -1 (ReplicaManager.appendToLocalLog).
 func TestProduceFailureLogStartOffset(t *testing.T) {
 	_, c := startWithTopic(t, "p", 1)
-	if code, _ := c.produce("p", 0, idempotentBatch(9, 0, 0, 3)); code != codeNone {
-		t.Fatalf("produce: code %d", code)
-	}
+	c.mustProduce("p", 0, idempotentBatch(9, 0, 0, 3))
 	if code, low := c.deleteRecords("p", 0, 2); code != codeNone || low != 2 {
 		t.Fatalf("DeleteRecords: code %d low %d", code, low)
 	}
@@ -249,9 +247,7 @@ func (c *testClient) fetchPartitionAfter(topic string, offset int64, currentLead
 // (ReplicaManager.createLogReadResult).
 func TestFetchErrorsAsKafka(t *testing.T) {
 	_, c := startWithTopic(t, "p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
 	unknown := func(p fetchPartitionResponse) bool {
 		return p.HighWatermark == -1 && p.LastStableOffset == -1 && p.LogStartOffset == -1 && len(p.Records) == 0
 	}
@@ -314,9 +310,7 @@ func (c *testClient) listOffsetsAt(v int16, topic string, currentLeaderEpoch int
 // this broker's (0) or -1 FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH.
 func TestListOffsetsErrorsAsKafka(t *testing.T) {
 	_, c := startWithTopic(t, "p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{100, "a"}, testRecord{200, "b"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("p", 0, makeBatch(testRecord{100, "a"}, testRecord{200, "b"}))
 	cases := []struct {
 		v     int16
 		epoch int32
@@ -485,9 +479,7 @@ func TestProduceDuplicateAppendTime(t *testing.T) {
 	tb := startBroker(t, dir)
 	c := dial(t, tb.addr)
 	c.createTopic("p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "first"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("p", 0, makeBatch(testRecord{1, "first"}))
 	batch := idempotentBatch(3, 0, 0, 3)
 	maxTS := int64(binary.BigEndian.Uint64(batch[batchMaxTimestampOffset:]))
 	if p := c.produceAt(9, -1, "p", 0, batch); p.ErrorCode != codeNone || p.BaseOffset != 1 || p.LogAppendTimeMs != -1 {
@@ -512,9 +504,7 @@ func TestFetchStorageErrorBeforeV6(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("p", 1)
 	for range 20 {
-		if code, _ := c.produce("p", 0, bigBatch(1)); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("p", 0, bigBatch(1))
 	}
 	tb.stop()
 	// A segment corrupt in its middle, with no index to rebuild from,
@@ -584,9 +574,7 @@ func TestFetchStorageErrorBeforeV6(t *testing.T) {
 // first or last offset.
 func TestListOffsetsInsideCompressedBatches(t *testing.T) {
 	_, c := startWithTopic(t, "p", 1)
-	if code, _ := c.produce("p", 0, gzipBatch(t, testRecord{100, "a"}, testRecord{300, "b"}, testRecord{300, "c"}, testRecord{200, "d"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("p", 0, gzipBatch(t, testRecord{100, "a"}, testRecord{300, "b"}, testRecord{300, "c"}, testRecord{200, "d"}))
 	cases := []struct {
 		ts, offset, timestamp int64
 	}{
@@ -604,9 +592,7 @@ func TestListOffsetsInsideCompressedBatches(t *testing.T) {
 	// Records of one millisecond, as a fast producer writes them: the
 	// first of them has the largest timestamp.
 	c.createTopic("same", 1)
-	if code, _ := c.produce("same", 0, gzipBatch(t, testRecord{500, "a"}, testRecord{500, "b"}, testRecord{500, "c"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("same", 0, gzipBatch(t, testRecord{500, "a"}, testRecord{500, "b"}, testRecord{500, "c"}))
 	if ps := c.listOffsetsAt(9, "same", -1, maxTimestamp); len(ps) != 1 || ps[0].Offset != 0 || ps[0].Timestamp != 500 {
 		t.Errorf("max timestamp of three records of one millisecond: %+v, want offset 0", ps)
 	}
@@ -667,9 +653,7 @@ func TestProduceLogAppendTimeBatchRecordErrors(t *testing.T) {
 // gets DivergingEpoch and no records, and a consistent one reads on.
 func TestFetchLastFetchedEpoch(t *testing.T) {
 	_, c := startWithTopic(t, "p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
 	if p := c.fetchPartitionAfter("p", 1, -1, 0); p.ErrorCode != codeNone || p.DivergingEpoch != (epochEndOffset{-1, -1}) || len(p.Records) == 0 {
 		t.Errorf("epoch 0 at offset 1: %+v, want the records", p)
 	}

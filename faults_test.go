@@ -34,9 +34,7 @@ func TestSecondBrokerSameDir(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("t", 1)
 	batch := makeBatch(recordsAt(1, 1)...)
-	if code, _ := c.produce("t", 0, batch); code != codeNone {
-		t.Fatalf("produce: code %d", code)
-	}
+	c.mustProduce("t", 0, batch)
 
 	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err == nil {
@@ -285,9 +283,7 @@ func TestOfflinePartition(t *testing.T) {
 	c.createTopic("t", 2)
 	for range 20 {
 		for p := range int32(2) {
-			if code, _ := c.produce("t", p, bigBatch(1)); code != codeNone {
-				t.Fatalf("produce: code %d", code)
-			}
+			c.mustProduce("t", p, bigBatch(1))
 		}
 	}
 	tb.stop()
@@ -563,18 +559,14 @@ func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("t", 2)
 	for range 20 {
-		if code, _ := c.produce("t", 1, bigBatch(1)); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("t", 1, bigBatch(1))
 	}
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "t", 1)
 	if code, _ := c.produce("t", 1, txnBatch(pid, epoch, 0, 2)); code != codeNone {
 		t.Fatalf("transactional produce: code %d", code)
 	}
-	if code, _ := c.produce("t", 0, bigBatch(1)); code != codeNone {
-		t.Fatalf("produce: code %d", code)
-	}
+	c.mustProduce("t", 0, bigBatch(1))
 	tb.stop()
 	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
 	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
@@ -819,9 +811,7 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 	c.createTopic("t", 2)
 	for range 20 {
 		for p := range int32(2) {
-			if code, _ := c.produce("t", p, bigBatch(1)); code != codeNone {
-				t.Fatalf("produce: code %d", code)
-			}
+			c.mustProduce("t", p, bigBatch(1))
 		}
 	}
 	if code, low := c.deleteRecords("t", 1, 2); code != codeNone || low != 2 {
@@ -870,9 +860,7 @@ func TestDamagedPartitionMetadata(t *testing.T) {
 	c.createTopic("t", 3)
 	c.createTopic("one", 1)
 	for p := range int32(3) {
-		if code, _ := c.produce("t", p, makeBatch(testRecord{1, "x"})); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("t", p, makeBatch(testRecord{1, "x"}))
 	}
 	c.produce("one", 0, makeBatch(testRecord{1, "x"}))
 	id := tb.logs.Topic("t").ID
@@ -978,9 +966,7 @@ func TestUnreadableTopicConfigKeepsRecords(t *testing.T) {
 	}
 	old := time.Now().Add(-30 * 24 * time.Hour).UnixMilli()
 	for i := range 10 {
-		if code, _ := c.produce("keep", 0, makeBatch(testRecord{old + int64(i), strings.Repeat("k", 300)})); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("keep", 0, makeBatch(testRecord{old + int64(i), strings.Repeat("k", 300)}))
 	}
 	tb.stop()
 	os.WriteFile(filepath.Join(dir, "keep-0", topicConfigFile), []byte("retention.ms=-1\nsegment.by\x00\x00"), 0o644)
@@ -1134,9 +1120,7 @@ func TestPartitionMetadataOtherTopicID(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("t", 3)
 	for p := range int32(3) {
-		if code, _ := c.produce("t", p, makeBatch(testRecord{1, "x"})); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("t", p, makeBatch(testRecord{1, "x"}))
 	}
 	id := tb.logs.Topic("t").ID
 	tb.stop()

@@ -174,6 +174,14 @@ func (c *testClient) produce(topic string, partition int32, records []byte) (int
 	return p.ErrorCode, p.BaseOffset
 }
 
+// mustProduce is produce, failing the test on an error code.
+func (c *testClient) mustProduce(topic string, partition int32, records []byte) {
+	c.t.Helper()
+	if code, _ := c.produce(topic, partition, records); code != codeNone {
+		c.t.Fatalf("produce to %s-%d: code %d", topic, partition, code)
+	}
+}
+
 // produceBody is the body of a Produce request (v3 to v11) of records to
 // one partition, with no transactional id and acks=-1.
 func produceBody(topic string, partition int32, records []byte) func(w *writer) {
@@ -669,9 +677,7 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 	b := startBroker(t, t.TempDir())
 	c := dial(t, b.addr)
 	c.createTopic("sessions", 1)
-	if code, _ := c.produce("sessions", 0, makeBatch(testRecord{1, "v"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("sessions", 0, makeBatch(testRecord{1, "v"}))
 	for _, tc := range []struct {
 		id, epoch   int32
 		wantCode    int16

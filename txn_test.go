@@ -277,9 +277,7 @@ func TestTxnCommitAndAbort(t *testing.T) {
 	if code := c.addPartition("app", pid, epoch, "nope", 0); code != codeUnknownTopicOrPartition {
 		t.Errorf("AddPartitionsToTxn of a missing topic: %d", code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)
 	if f.hw != 3 || f.lso != 0 || len(f.records) != 0 || f.aborted == nil || len(f.aborted) != 0 {
 		t.Errorf("read_committed during txn: hw %d lso %d %d bytes aborted %v; want 3, 0, none, []", f.hw, f.lso, len(f.records), f.aborted)
@@ -310,18 +308,14 @@ func TestTxnCommitAndAbort(t *testing.T) {
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatal(code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 3, 2)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 3, 2))
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
 		t.Fatalf("EndTxn commit: %d", code)
 	}
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatal(code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 5, 2)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 5, 2))
 	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
 		t.Fatalf("EndTxn abort: %d", code)
 	}
@@ -440,9 +434,7 @@ func TestTxnTimeout(t *testing.T) {
 	c.createTopic("tx", 1)
 	_, pid, epoch := c.initTxn("app", 100)
 	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 2))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		f := c.fetchIsolated("tx", 0, 0, readCommitted)
@@ -678,9 +670,7 @@ func TestTxnLSOInterleaved(t *testing.T) {
 		txnBatch(b, bEpoch, 0, 1),        // 6, b open
 		txnBatch(a, aEpoch, 2, 1),        // 7, a again
 	} {
-		if code, _ := c.produce("tx", 0, batch); code != codeNone {
-			t.Fatal(code)
-		}
+		c.mustProduce("tx", 0, batch)
 	}
 	c.endTxn(3, "b", b, bEpoch, true) // marker at 8
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)
@@ -724,15 +714,11 @@ func TestTxnLSOPastIndexEntries(t *testing.T) {
 	_, c := startWithTopic(t, "tx", 1)
 	const before, after = 300, 300
 	for i := range before {
-		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
-			t.Fatal(code)
-		}
+		c.mustProduce("tx", 0, makeBatch(recordsAt(int64(i), 1)...))
 	}
 	c.openTxn("a", "tx", 1)
 	for i := range after {
-		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
-			t.Fatal(code)
-		}
+		c.mustProduce("tx", 0, makeBatch(recordsAt(int64(i), 1)...))
 	}
 	for _, from := range []int64{0, 150, before - 1} {
 		f := c.fetchIsolated("tx", 0, from, readCommitted)
@@ -1050,9 +1036,7 @@ func TestEndTxnStateNotSaved(t *testing.T) {
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatalf("AddPartitionsToTxn: %d", code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
 	state := tb.txns.state
 	tb.txns.mu.Lock()
 	state.f.Close() // every append fails
@@ -1088,9 +1072,7 @@ func TestEndTxnMarkerNotWritten(t *testing.T) {
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatalf("AddPartitionsToTxn: %d", code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
 	pl := tb.logs.Topic("tx").Partitions[0]
 	pl.fail(errors.New("injected"))
 	for i := range 2 {

@@ -539,14 +539,10 @@ func TestProducerStateExpires(t *testing.T) {
 	c.createTopic("idem", 1)
 	c.createTopic("tx", 1)
 	_, idle, _ := c.initProducerID(nil, -1, -1)
-	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 0, 3)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, idempotentBatch(idle, 0, 0, 3))
 	_, txn, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", txn, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(txn, epoch, 0, 3)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("tx", 0, txnBatch(txn, epoch, 0, 3))
 	tb.logs.ExpireProducers(time.Now().Add(2 * time.Hour))
 	if tb.producerKnown("idem", idle) {
 		t.Error("an idle producer is kept past producer.id.expiration.ms")
@@ -564,9 +560,7 @@ func TestProducerStateExpires(t *testing.T) {
 	// A producer whose batches are older than the expiration is not
 	// brought back by the restart's replay of the log.
 	_, old, _ := c.initProducerID(nil, -1, -1)
-	if code, _ := c.produce("idem", 0, idempotentBatchAt(old, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, idempotentBatchAt(old, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli()))
 	tb.stop()
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
@@ -591,9 +585,7 @@ func TestProducerStateExpiryRuns(t *testing.T) {
 	c := dial(t, tb.addr)
 	c.createTopic("idem", 1)
 	_, pid, _ := c.initProducerID(nil, -1, -1)
-	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, idempotentBatch(pid, 0, 0, 1))
 	deadline := time.Now().Add(5 * time.Second)
 	for tb.producerKnown("idem", pid) {
 		if time.Now().After(deadline) {
@@ -614,9 +606,7 @@ func TestProducerStateExpiryReplay(t *testing.T) {
 	c.createTopic("idem", 1)
 	_, pid, _ := c.initProducerID(nil, -1, -1)
 	old := idempotentBatchAt(pid, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())
-	if code, _ := c.produce("idem", 0, old); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, old)
 	tb.logs.ExpireProducers(time.Now())
 	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 5)); code != codeNone {
 		t.Fatalf("first batch after the expiry: %d", code)
