@@ -476,9 +476,7 @@ func TestFetchByTopicIDMissingPartition(t *testing.T) {
 // after a restart.
 func TestProduceDuplicateAppendTime(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopicIn(t, dir, "p", 1)
 	c.mustProduce("p", 0, makeBatch(testRecord{1, "first"}))
 	batch := idempotentBatch(3, 0, 0, 3)
 	maxTS := int64(binary.BigEndian.Uint64(batch[batchMaxTimestampOffset:]))

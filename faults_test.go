@@ -30,9 +30,7 @@ import (
 // first one serving.
 func TestSecondBrokerSameDir(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicIn(t, dir, "t", 1)
 	batch := makeBatch(recordsAt(1, 1)...)
 	c.mustProduce("t", 0, batch)
 

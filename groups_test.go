@@ -1096,9 +1096,7 @@ func (c *testClient) deleteGroup(group string) int16 {
 // deleted, because its tombstones are replayed too.
 func TestOffsetsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("events", 2)
+	tb, c := startWithTopicIn(t, dir, "events", 2)
 	for _, commit := range []struct {
 		group     string
 		partition int32

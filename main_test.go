@@ -70,7 +70,14 @@ func startBrokerWith(t *testing.T, cfg Config) *testBroker {
 // client that has created topic with the given partitions.
 func startWithTopic(t *testing.T, topic string, partitions int32) (*testBroker, *testClient) {
 	t.Helper()
-	tb := startBroker(t, t.TempDir())
+	return startWithTopicIn(t, t.TempDir(), topic, partitions)
+}
+
+// startWithTopicIn is startWithTopic on dir, for tests that restart the
+// broker there.
+func startWithTopicIn(t *testing.T, dir, topic string, partitions int32) (*testBroker, *testClient) {
+	t.Helper()
+	tb := startBroker(t, dir)
 	c := dial(t, tb.addr)
 	c.createTopic(topic, partitions)
 	return tb, c
@@ -317,9 +324,7 @@ func sameBatches(got, want []byte) bool {
 
 func TestProduceFetchRestart(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("events", 2)
+	tb, c := startWithTopicIn(t, dir, "events", 2)
 
 	var sent [][]byte
 	for i := range 3 {

@@ -471,9 +471,7 @@ func TestTxnTimeout(t *testing.T) {
 // with a marker, when the broker starts again.
 func TestTxnRestartAbortsOngoing(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 2)
 	tb.stop()
 	tb = startBroker(t, dir)
@@ -491,9 +489,7 @@ func TestTxnRestartAbortsOngoing(t *testing.T) {
 // reach the group only when it commits.
 func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	tb, c := startWithTopicIn(t, dir, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.txnCommitOffset("etl", "g", pid, epoch, "in", 0, 5); code != codeInvalidTxnState {
 		t.Errorf("TxnOffsetCommit before AddOffsetsToTxn: %d", code)
@@ -622,9 +618,7 @@ func (c *testClient) fetchBatches(body func(w *writer)) []batchHeader {
 // the next start: the transaction commits, and its offsets are applied.
 func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	c.createTopic("in", 1)
 	pid, epoch := c.openTxn("app", "tx", 2)
 	c.addOffsets("app", pid, epoch, "g")
@@ -734,9 +728,7 @@ func TestTxnLSOPastIndexEntries(t *testing.T) {
 // aborted at start, so that the partition's LSO can move again.
 func TestTxnOrphanAbortedAtStart(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	pid, _ := c.openTxn("app", "tx", 2)
 	tb.stop()
 	if err := os.Remove(filepath.Join(dir, txnStateFile)); err != nil {

@@ -471,9 +471,7 @@ func TestAddPartitionsToTxnAlreadyAdded(t *testing.T) {
 // inSequence(NO_SEQUENCE, firstSeq)), before and after a restart.
 func TestProducerAfterMarkerOnlyStartsAtZero(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
 	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {

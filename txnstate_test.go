@@ -164,9 +164,7 @@ func TestTxnStateLegacyFile(t *testing.T) {
 // aborts it as left open.
 func TestTxnRestartAfterTornState(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 2)
 	tb.stop()
 	f, err := os.OpenFile(filepath.Join(dir, txnStateFile), os.O_WRONLY|os.O_APPEND, 0)
@@ -220,9 +218,7 @@ func TestTxnProduceNotBlockedByCoordinator(t *testing.T) {
 // file grows by each change and keeps its inode.
 func TestTxnStateAppendsWithoutFsync(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	path := filepath.Join(dir, txnStateFile)
 	before, err := os.Stat(path)
 	if err != nil {
