@@ -260,10 +260,11 @@ func TestOffsetMetadataMaxCountsUTF16Units(t *testing.T) {
 	}
 }
 
-// TestConsumerHeartbeatFencedEpochMessage: throwIfConsumerGroupMemberEpochIsInvalid
-// names both epochs in FENCED_MEMBER_EPOCH's message, the one received and
-// the one the coordinator knows, which is what the Java consumer logs.
-func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
+// twoSettledMembers starts group g on topic t of two partitions with
+// members a and c, and heartbeats a until it has caught up with c's epoch,
+// so that each owns its share at the group's current epoch.
+func twoSettledMembers(t *testing.T) (*Broker, *consumerTester, *consumerTester) {
+	t.Helper()
 	b := consumerBroker(t, Config{}, "t", 2)
 	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
 	a.heartbeat()
@@ -271,6 +272,14 @@ func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
 	for a.epoch < c.epoch {
 		a.heartbeat()
 	}
+	return b, a, c
+}
+
+// TestConsumerHeartbeatFencedEpochMessage: throwIfConsumerGroupMemberEpochIsInvalid
+// names both epochs in FENCED_MEMBER_EPOCH's message, the one received and
+// the one the coordinator knows, which is what the Java consumer logs.
+func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
+	b, a, _ := twoSettledMembers(t)
 	for _, tc := range []struct {
 		epoch int32
 		want  string
@@ -292,13 +301,7 @@ func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
 // TopicPartitions) proves nothing, and GroupMetadataManager.isSubset
 // takes it as no subset: FENCED_MEMBER_EPOCH.
 func TestConsumerHeartbeatPreviousEpochNeedsOwned(t *testing.T) {
-	b := consumerBroker(t, Config{}, "t", 2)
-	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
-	a.heartbeat()
-	c.heartbeat()
-	for a.epoch < c.epoch {
-		a.heartbeat()
-	}
+	b, a, _ := twoSettledMembers(t)
 	previous := a.epoch - 1
 	req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: previous, RebalanceTimeoutMs: -1}
 	if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeFencedMemberEpoch {
@@ -318,13 +321,7 @@ func TestConsumerHeartbeatPreviousEpochNeedsOwned(t *testing.T) {
 // Kafka since KAFKA-19233 takes the rejoin, and so do we: the member
 // starts over from nothing and gets its target back.
 func TestConsumerRejoinAtEpochZeroIsAccepted(t *testing.T) {
-	b := consumerBroker(t, Config{}, "t", 2)
-	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
-	a.heartbeat()
-	c.heartbeat()
-	for a.epoch < c.epoch {
-		a.heartbeat()
-	}
+	_, a, c := twoSettledMembers(t)
 	want := a.partitions()
 	a.epoch, a.owned = 0, partitionSet{}
 	resp := a.heartbeat() // fails the test unless NONE
