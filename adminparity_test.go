@@ -62,6 +62,41 @@ func outcome(code int16, msg *string) string {
 	return fmt.Sprintf("%d %s", code, *msg)
 }
 
+// readPartitionOutcomes reads an array of topics, each a name, an array
+// of partitions and tags, where a partition is an index, an error code and
+// message, what more reads (when not nil), and tags. It returns each
+// partition as "topic-index outcome", in answer order.
+func readPartitionOutcomes(r *reader, more func(r *reader, topic string, partition int32)) []string {
+	var got []string
+	readArray(r, func(r *reader) int {
+		name := r.String()
+		readArray(r, func(r *reader) int {
+			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
+			if more != nil {
+				more(r, name, p)
+			}
+			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
+			r.SkipTags()
+			return 0
+		})
+		r.SkipTags()
+		return 0
+	})
+	return got
+}
+
+// wantResults fails the test if r could not be read, and reports got
+// unless it prints as want.
+func wantResults(t *testing.T, r *reader, got []string, want string) {
+	t.Helper()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if fmt.Sprint(got) != want {
+		t.Errorf("results %v\nwant %s", got, want)
+	}
+}
+
 // TestCreateTopicsNamesAsKafka: invalid, colliding and existing names are
 // refused with the codes and words of Kafka's Topic.validate and
 // ReplicationControlManager.createTopics, with ValidateOnly too.
@@ -434,19 +469,8 @@ func TestElectLeadersAsKafka(t *testing.T) {
 			w.Tags()
 		})
 		r.Int32() // throttle
-		var got []string
-		got = append(got, fmt.Sprint("top ", r.Int16()))
-		readArray(r, func(r *reader) int {
-			topic := r.String()
-			readArray(r, func(r *reader) int {
-				p, code, msg := r.Int32(), r.Int16(), r.NullableString()
-				got = append(got, fmt.Sprintf("%s-%d %s", topic, p, outcome(code, msg)))
-				r.SkipTags()
-				return 0
-			})
-			r.SkipTags()
-			return 0
-		})
+		got := []string{fmt.Sprint("top ", r.Int16())}
+		got = append(got, readPartitionOutcomes(r, nil)...)
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -490,26 +514,9 @@ func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
 		w.Tags()
 	})
 	r.Int32() // throttle
-	var got []string
-	got = append(got, outcome(r.Int16(), r.NullableString()))
-	readArray(r, func(r *reader) int {
-		name := r.String()
-		readArray(r, func(r *reader) int {
-			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
-			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
-			r.SkipTags()
-			return 0
-		})
-		r.SkipTags()
-		return 0
-	})
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := "[0 <nil> t-0 85 <nil> nosuch-0 3 Unable to find a topic named nosuch.]"
-	if fmt.Sprint(got) != want {
-		t.Errorf("results %v\nwant %s", got, want)
-	}
+	got := []string{outcome(r.Int16(), r.NullableString())}
+	got = append(got, readPartitionOutcomes(r, nil)...)
+	wantResults(t, r, got, "[0 <nil> t-0 85 <nil> nosuch-0 3 Unable to find a topic named nosuch.]")
 }
 
 // TestDescribeProducersErrorsAsKafka: DescribeProducers fails the
@@ -528,29 +535,13 @@ func TestDescribeProducersErrorsAsKafka(t *testing.T) {
 		w.Tags()
 	})
 	r.Int32() // throttle
-	var got []string
-	readArray(r, func(r *reader) int {
-		name := r.String()
-		readArray(r, func(r *reader) int {
-			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
-			if n := r.ArrayLen(); n != 0 {
-				t.Fatalf("%s-%d: %d producers", name, p, n)
-			}
-			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
-			r.SkipTags()
-			return 0
-		})
-		r.SkipTags()
-		return 0
+	got := readPartitionOutcomes(r, func(r *reader, name string, p int32) {
+		if n := r.ArrayLen(); n != 0 {
+			t.Fatalf("%s-%d: %d producers", name, p, n)
+		}
 	})
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := "[t-7 3 <nil> nosuch-7 3 This server does not host this topic-partition. " +
-		"a b-7 17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-']"
-	if fmt.Sprint(got) != want {
-		t.Errorf("results %v\nwant %s", got, want)
-	}
+	wantResults(t, r, got, "[t-7 3 <nil> nosuch-7 3 This server does not host this topic-partition. "+
+		"a b-7 17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-']")
 }
 
 // TestListGroupsFilterTrimmed: ListGroups v5 compares state filters
@@ -825,13 +816,7 @@ func TestAlterScramRefusalsAsKafka(t *testing.T) {
 		r.SkipTags()
 		return 0
 	})
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := "[a 33 Unknown SCRAM mechanism b 93 Too few iterations c 93 Too many iterations]"
-	if fmt.Sprint(got) != want {
-		t.Errorf("results %v\nwant %s", got, want)
-	}
+	wantResults(t, r, got, "[a 33 Unknown SCRAM mechanism b 93 Too few iterations c 93 Too many iterations]")
 }
 
 // TestCreateTopicsValidateOnlyTopicID: a ValidateOnly creation that
