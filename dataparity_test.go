@@ -191,29 +191,9 @@ func (c *testClient) fetchPartitionAt(topic string, offset int64, currentLeaderE
 // a follower does, and reads the DivergingEpoch tag of the answer.
 func (c *testClient) fetchPartitionAfter(topic string, offset int64, currentLeaderEpoch, lastFetchedEpoch int32) fetchPartitionResponse {
 	c.t.Helper()
-	r := c.roundTrip(1, 12, true, func(w *writer) {
-		w.Int32(-1)      // ReplicaId
-		w.Int32(0)       // MaxWaitMs
-		w.Int32(0)       // MinBytes
-		w.Int32(1 << 20) // MaxBytes
-		w.Int8(readUncommitted)
-		w.Int32(0)  // SessionId
-		w.Int32(-1) // SessionEpoch
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(0)
-		w.Int32(currentLeaderEpoch)
-		w.Int64(offset)
-		w.Int32(lastFetchedEpoch)
-		w.Int64(-1) // LogStartOffset
-		w.Int32(1 << 20)
-		w.Tags()
-		w.Tags()
-		w.ArrayLen(0) // ForgottenTopicsData
-		w.String("")  // RackId
-		w.Tags()
-	})
+	f := fetchOf(topic, 0, offset)
+	f.currentLeaderEpoch, f.lastFetchedEpoch = currentLeaderEpoch, lastFetchedEpoch
+	r := c.roundTrip(1, 12, true, f.body(12))
 	r.Int32() // ThrottleTimeMs
 	r.Int16() // ErrorCode
 	r.Int32() // SessionId
@@ -422,29 +402,9 @@ func TestProduceTransactionalWithoutID(t *testing.T) {
 func TestFetchByTopicIDMissingPartition(t *testing.T) {
 	tb, c := startWithTopic(t, "p", 1)
 	fetch := func(id uuid, partition int32) int16 {
-		r := c.roundTrip(1, 13, true, func(w *writer) {
-			w.Int32(-1) // ReplicaId
-			w.Int32(0)  // MaxWaitMs
-			w.Int32(0)  // MinBytes
-			w.Int32(1 << 20)
-			w.Int8(readUncommitted)
-			w.Int32(0)  // SessionId
-			w.Int32(-1) // SessionEpoch
-			w.ArrayLen(1)
-			w.UUID(id)
-			w.ArrayLen(1)
-			w.Int32(partition)
-			w.Int32(-1) // CurrentLeaderEpoch
-			w.Int64(0)
-			w.Int32(-1) // LastFetchedEpoch
-			w.Int64(-1) // LogStartOffset
-			w.Int32(1 << 20)
-			w.Tags()
-			w.Tags()
-			w.ArrayLen(0) // ForgottenTopicsData
-			w.String("")  // RackId
-			w.Tags()
-		})
+		f := fetchOf("", partition, 0)
+		f.topicID = id
+		r := c.roundTrip(1, 13, true, f.body(13))
 		r.Int32()
 		r.Int16()
 		r.Int32()

@@ -261,23 +261,54 @@ func fetchBody(topic string, partition int32, offset int64, maxWait time.Duratio
 
 // fetchBodyIsolated is fetchBody at an isolation level.
 func fetchBodyIsolated(topic string, partition int32, offset int64, maxWait time.Duration, minBytes int32, isolation int8) func(w *writer) {
+	f := fetchOf(topic, partition, offset)
+	f.maxWait, f.minBytes, f.isolation = maxWait, minBytes, isolation
+	return f.body(12)
+}
+
+// fetchSpec is a Fetch request of one partition, with the fields tests
+// vary; fetchOf fills in the rest.
+type fetchSpec struct {
+	topic                                string
+	topicID                              uuid // sent in place of topic from v13
+	partition                            int32
+	offset                               int64
+	maxWait                              time.Duration
+	minBytes                             int32
+	isolation                            int8
+	sessionID, sessionEpoch              int32
+	currentLeaderEpoch, lastFetchedEpoch int32
+}
+
+// fetchOf is a sessionless read_uncommitted fetch of one partition from
+// offset, naming no leader epochs, that waits for nothing.
+func fetchOf(topic string, partition int32, offset int64) fetchSpec {
+	return fetchSpec{topic: topic, partition: partition, offset: offset, sessionEpoch: -1, currentLeaderEpoch: -1, lastFetchedEpoch: -1}
+}
+
+// body writes f as a Fetch request body at version v (12 and on).
+func (f fetchSpec) body(v int16) func(w *writer) {
 	return func(w *writer) {
 		w.Int32(-1) // ReplicaId
-		w.Int32(int32(maxWait / time.Millisecond))
-		w.Int32(minBytes)
-		w.Int32(1 << 20)  // MaxBytes
-		w.Int8(isolation) // IsolationLevel
-		w.Int32(0)        // SessionId
-		w.Int32(-1)       // SessionEpoch
+		w.Int32(int32(f.maxWait / time.Millisecond))
+		w.Int32(f.minBytes)
+		w.Int32(1 << 20)    // MaxBytes
+		w.Int8(f.isolation) // IsolationLevel
+		w.Int32(f.sessionID)
+		w.Int32(f.sessionEpoch)
 		w.ArrayLen(1)
-		w.String(topic)
+		if v >= 13 {
+			w.UUID(f.topicID)
+		} else {
+			w.String(f.topic)
+		}
 		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Int32(-1) // CurrentLeaderEpoch
-		w.Int64(offset)
-		w.Int32(-1) // LastFetchedEpoch
-		w.Int64(-1) // LogStartOffset
-		w.Int32(1 << 20)
+		w.Int32(f.partition)
+		w.Int32(f.currentLeaderEpoch)
+		w.Int64(f.offset)
+		w.Int32(f.lastFetchedEpoch)
+		w.Int64(-1)      // LogStartOffset
+		w.Int32(1 << 20) // PartitionMaxBytes
 		w.Tags()
 		w.Tags()
 		w.ArrayLen(0) // ForgottenTopicsData
@@ -697,29 +728,9 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 		{5, 3, codeFetchSessionIDNotFound, false},
 		{-1, -2, codeFetchSessionIDNotFound, false},
 	} {
-		r := c.roundTrip(1, 12, true, func(w *writer) {
-			w.Int32(-1) // ReplicaId
-			w.Int32(0)  // MaxWaitMs
-			w.Int32(0)  // MinBytes
-			w.Int32(1 << 20)
-			w.Int8(0)
-			w.Int32(tc.id)
-			w.Int32(tc.epoch)
-			w.ArrayLen(1)
-			w.String("sessions")
-			w.ArrayLen(1)
-			w.Int32(0)
-			w.Int32(-1)
-			w.Int64(0)
-			w.Int32(-1)
-			w.Int64(-1)
-			w.Int32(1 << 20)
-			w.Tags()
-			w.Tags()
-			w.ArrayLen(0)
-			w.String("")
-			w.Tags()
-		})
+		f := fetchOf("sessions", 0, 0)
+		f.sessionID, f.sessionEpoch = tc.id, tc.epoch
+		r := c.roundTrip(1, 12, true, f.body(12))
 		r.Int32() // throttle
 		code, session, topics := r.Int16(), r.Int32(), r.ArrayLen()
 		if r.err != nil {
