@@ -458,9 +458,7 @@ func TestProduceDuplicateAppendTime(t *testing.T) {
 // as KafkaApis.handleFetchRequest's maybeDownConvertStorageError answers.
 func TestFetchStorageErrorBeforeV6(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir, SegmentBytes: 4 << 10}, "p", 1)
 	for range 20 {
 		c.mustProduce("p", 0, bigBatch(1))
 	}

@@ -276,9 +276,7 @@ func TestDeleteTopicRemoveFails(t *testing.T) {
 // KAFKA_STORAGE_ERROR, and the others are served.
 func TestOfflinePartition(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir, SegmentBytes: 4 << 10}, "t", 2)
 	for range 20 {
 		for p := range int32(2) {
 			c.mustProduce("t", p, bigBatch(1))
@@ -341,9 +339,7 @@ func mountTmpfs(t *testing.T, size int) string {
 func TestDiskFull(t *testing.T) {
 	dir := mountTmpfs(t, 1<<20)
 	data := filepath.Join(dir, "data")
-	tb := startBrokerWith(t, Config{DataDir: data})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: data}, "t", 1)
 	// Fill the disk but for about 100 KiB.
 	filler := filepath.Join(dir, "filler")
 	f, err := os.Create(filler)
@@ -553,9 +549,7 @@ func TestRecoverTopicChanges(t *testing.T) {
 // in the log that it will retry.
 func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir, SegmentBytes: 4 << 10}, "t", 2)
 	for range 20 {
 		c.mustProduce("t", 1, bigBatch(1))
 	}
@@ -685,9 +679,7 @@ func fillDisk(t *testing.T, dir string) string {
 func TestRestartOnFullDisk(t *testing.T) {
 	dir := mountTmpfs(t, 2<<20)
 	data := filepath.Join(dir, "data")
-	tb := startBrokerWith(t, Config{DataDir: data})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: data}, "t", 1)
 	var acked []byte
 	for i := range 20 { // several index intervals: the indexes have entries
 		batch := makeBatch(testRecord{int64(i), strings.Repeat("x", 1000) + fmt.Sprint(i)})
@@ -804,9 +796,7 @@ func TestShareStateWriteOnFullDisk(t *testing.T) {
 func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 	dir := t.TempDir()
 	cfg := Config{DataDir: dir, SegmentBytes: 4 << 10}
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopicUsing(t, cfg, "t", 2)
 	for range 20 {
 		for p := range int32(2) {
 			c.mustProduce("t", p, bigBatch(1))
@@ -853,9 +843,7 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 // after it, and shrank the topic.
 func TestDamagedPartitionMetadata(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 3)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 3)
 	c.createTopic("one", 1)
 	for p := range int32(3) {
 		c.mustProduce("t", p, makeBatch(testRecord{1, "x"}))
@@ -1114,9 +1102,7 @@ func TestCreateTopicsOnFullDisk(t *testing.T) {
 // id stands in for the metadata, and nothing is moved.)
 func TestPartitionMetadataOtherTopicID(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 3)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 3)
 	for p := range int32(3) {
 		c.mustProduce("t", p, makeBatch(testRecord{1, "x"}))
 	}

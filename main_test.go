@@ -77,7 +77,13 @@ func startWithTopic(t *testing.T, topic string, partitions int32) (*testBroker, 
 // broker there.
 func startWithTopicIn(t *testing.T, dir, topic string, partitions int32) (*testBroker, *testClient) {
 	t.Helper()
-	tb := startBroker(t, dir)
+	return startWithTopicUsing(t, Config{DataDir: dir}, topic, partitions)
+}
+
+// startWithTopicUsing is startWithTopic with a broker run with cfg.
+func startWithTopicUsing(t *testing.T, cfg Config, topic string, partitions int32) (*testBroker, *testClient) {
+	t.Helper()
+	tb := startBrokerWith(t, cfg)
 	c := dial(t, tb.addr)
 	c.createTopic(topic, partitions)
 	return tb, c

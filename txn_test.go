@@ -429,9 +429,7 @@ func TestTxnFencing(t *testing.T) {
 // TestTxnTimeout: an open transaction past its timeout is aborted by the
 // background check, and its producer fenced.
 func TestTxnTimeout(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond}, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 100)
 	c.addPartition("app", pid, epoch, "tx", 0)
 	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 2))
@@ -746,9 +744,7 @@ func TestTxnOrphanAbortedAtStart(t *testing.T) {
 // TransactionalIDExpiration is forgotten; one with an open transaction is
 // not.
 func TestTxnIDExpiration(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond, TransactionalIDExpiration: 100 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond, TransactionalIDExpiration: 100 * time.Millisecond}, "tx", 1)
 	_, idle, idleEpoch := c.initTxn("idle", 60000)
 	_, busy, busyEpoch := c.initTxn("busy", 60000)
 	c.addPartition("busy", busy, busyEpoch, "tx", 0)

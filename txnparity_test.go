@@ -360,9 +360,7 @@ func TestTxnProduceOtherTransactionalID(t *testing.T) {
 // id, fenced (TransactionMetadata.prepareFenceProducerEpoch); the next
 // InitProducerId moves the id on to a new producer id.
 func TestTxnTimeoutAtExhaustedEpoch(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond}, "tx", 1)
 	_, pid, _ := c.initTxn("app", 60000)
 	tb.txns.mu.Lock()
 	m := tb.txns.byID["app"]
@@ -532,9 +530,7 @@ func TestProducerStateExpires(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg.DataDir = dir
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("idem", 1)
+	tb, c := startWithTopicUsing(t, cfg, "idem", 1)
 	c.createTopic("tx", 1)
 	_, idle, _ := c.initProducerID(nil, -1, -1)
 	c.mustProduce("idem", 0, idempotentBatch(idle, 0, 0, 3))
@@ -579,9 +575,7 @@ func TestProducerStateExpires(t *testing.T) {
 // TestProducerStateExpiryRuns: Serve looks for expired producers every
 // producer.id.expiration.check.interval.ms.
 func TestProducerStateExpiryRuns(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Millisecond, ProducerIDExpirationCheckInterval: 10 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("idem", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Millisecond, ProducerIDExpirationCheckInterval: 10 * time.Millisecond}, "idem", 1)
 	_, pid, _ := c.initProducerID(nil, -1, -1)
 	c.mustProduce("idem", 0, idempotentBatch(pid, 0, 0, 1))
 	deadline := time.Now().Add(5 * time.Second)
@@ -599,9 +593,7 @@ func TestProducerStateExpiryRuns(t *testing.T) {
 // is not taken for a duplicate after the restart either.
 func TestProducerStateExpiryReplay(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Hour}
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("idem", 1)
+	tb, c := startWithTopicUsing(t, cfg, "idem", 1)
 	_, pid, _ := c.initProducerID(nil, -1, -1)
 	old := idempotentBatchAt(pid, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())
 	c.mustProduce("idem", 0, old)
@@ -631,9 +623,7 @@ func TestProducerMarkerOnlyAfterDeletedBatches(t *testing.T) {
 	// One batch fills a segment, so the marker starts the next one and
 	// DeleteRecords can delete the first whole.
 	cfg := Config{DataDir: t.TempDir(), SegmentBytes: int64(len(txnBatch(0, 0, 0, 3)))}
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicUsing(t, cfg, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 3)
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
 		t.Fatal(code)
