@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -465,11 +463,7 @@ func TestFetchStorageErrorBeforeV6(t *testing.T) {
 	tb.stop()
 	// A segment corrupt in its middle, with no index to rebuild from,
 	// keeps the partition offline (TestOfflinePartition).
-	os.Remove(segmentPath(filepath.Join(dir, "p-0"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "p-0"), 0, logSuffix)
-	b, _ := os.ReadFile(seg)
-	b[100] ^= 0xff
-	os.WriteFile(seg, b, 0o644)
+	corruptFirstSegment(t, dir, "p-0")
 	c = dial(t, startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10}).addr)
 	fetch := func(v int16) int16 {
 		r := c.roundTrip(1, v, false, func(w *writer) {

@@ -271,6 +271,27 @@ func TestDeleteTopicRemoveFails(t *testing.T) {
 	}
 }
 
+// corruptFirstSegment flips a byte in the middle of the first segment of
+// partition (a directory name such as "t-1") under dir, and removes its
+// offset index, so that the segment has no index to rebuild from and
+// keeps the partition offline. It returns the segment's path and its
+// bytes before the damage, for a test that repairs it.
+func corruptFirstSegment(t *testing.T, dir, partition string) (string, []byte) {
+	t.Helper()
+	os.Remove(segmentPath(filepath.Join(dir, partition), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, partition), 0, logSuffix)
+	good, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(good)
+	bad[100] ^= 0xff
+	if err := os.WriteFile(seg, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return seg, good
+}
+
 // TestOfflinePartition loads a partition whose log does not open (an
 // older segment is damaged and its index gone): the partition answers
 // KAFKA_STORAGE_ERROR, and the others are served.
@@ -283,11 +304,7 @@ func TestOfflinePartition(t *testing.T) {
 		}
 	}
 	tb.stop()
-	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
-	b, _ := os.ReadFile(seg)
-	b[100] ^= 0xff
-	os.WriteFile(seg, b, 0o644)
+	corruptFirstSegment(t, dir, "t-1")
 
 	var logs syncBuffer
 	tb = startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -560,11 +577,7 @@ func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
 	}
 	c.mustProduce("t", 0, bigBatch(1))
 	tb.stop()
-	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
-	b, _ := os.ReadFile(seg)
-	b[100] ^= 0xff
-	os.WriteFile(seg, b, 0o644)
+	corruptFirstSegment(t, dir, "t-1")
 
 	var logs syncBuffer
 	tb = startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -806,12 +819,7 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 		t.Fatalf("DeleteRecords: code %d, low %d", code, low)
 	}
 	tb.stop()
-	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
-	good, _ := os.ReadFile(seg)
-	bad := bytes.Clone(good)
-	bad[100] ^= 0xff
-	os.WriteFile(seg, bad, 0o644)
+	seg, good := corruptFirstSegment(t, dir, "t-1")
 
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
