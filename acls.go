@@ -1,4 +1,4 @@
-// This file is the third of the security chapters (Part IV): access control
+// This file is the fifth of the security chapters (Part IV): access control
 // lists, the authorizer's decision, and the ACL APIs (DescribeAcls,
 // CreateAcls, DeleteAcls) that manage them. It assumes security.go, which
 // gives every connection its principal. What each of the other APIs asks
@@ -16,7 +16,10 @@
 //
 // A LITERAL pattern names one resource, or every one of its type when the
 // name is "*"; a PREFIXED pattern names every resource whose name starts
-// with it. The principal may be "User:*" and the host "*".
+// with it. The principal may be "User:*" and the host "*". A host is
+// matched against the client's IP address as Java's getHostAddress writes
+// it, so an IPv6 host is eight groups without "::" (0:0:0:0:0:0:0:1;
+// javaHostAddress, authorize.go).
 //
 // # The decision
 //

@@ -1,4 +1,4 @@
-// This file is the fourth of the security chapters (Part IV), and comes
+// This file is the sixth of the security chapters (Part IV), and comes
 // right after acls.go: what each API asks the authorizer before its
 // handler runs, and what the client sees when the answer is no. It
 // assumes acls.go (the ACL model and authorize, the decision of one
@@ -24,11 +24,13 @@
 //     principal may describe.
 //
 // Handlers therefore stay as they are and never call the authorizer,
-// with two exceptions, where what is read is not what the request names:
-// a Fetch reads its session's partitions, and a DescribeTopicPartitions
-// of every topic cuts its pages from the topics it lists. Their checks
-// hand the handler a verdict on a topic (fetchRequest.denied,
-// describeTopicPartitionsRequest.hidden) instead of trimming the request.
+// with two exceptions, where what is read is not what the request names.
+// A Fetch reads its session's partitions too, so its check hands the
+// handler a verdict on each topic (fetchRequest.denied) instead of
+// trimming the request, and every fetch is checked again. A
+// DescribeTopicPartitions cuts its pages from the topics the principal
+// may describe, so its handler asks the authorizer itself
+// (describableTopics in cluster.go) and its check here does nothing.
 // Metadata lists only the topics the principal may describe. An API
 // added to apis without an entry here closes the connection when the
 // authorizer is on, and TestEveryAPIHasAnACLCheck fails, so that none

@@ -52,6 +52,11 @@
 //     records moves to the end of the session's order, so that partitions
 //     behind it get their share of the next response's MaxBytes.
 //
+// Under the authorizer, every partition a fetch reads, the ones only the
+// session remembers included, is checked for READ at every fetch
+// (authorize.go), as KafkaApis.handleFetchRequest checks them: a session
+// is no permission.
+//
 // The cache holds at most Config.FetchSessionCacheSlots sessions
 // (max.incremental.fetch.session.cache.slots, default 1000). When it is
 // full, a new session may take the slot of another (FetchSessionCache.tryEvict):

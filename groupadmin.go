@@ -169,7 +169,9 @@ func (c *coordinator) describe(id string) describedGroup {
 //
 // Every group but the Dead ones, sorted by id. The filters match
 // case-insensitively; a KIP-848 group is of type "consumer" and reports
-// its own states (Empty, Assigning, Reconciling, Stable).
+// its own states (Empty, Assigning, Reconciling, Stable). Share groups are
+// listed at every version, as Kafka's GroupMetadataManager.listGroups
+// lists them; before v5 their protocol type, "share", tells them apart.
 type listGroupsRequest struct {
 	StatesFilter []string
 	TypesFilter  []string

@@ -64,11 +64,10 @@
 // topic and partition (OffsetCommitKey) and whose value holds the offset
 // (OffsetCommitValue). Deleted offsets are written as tombstones, records
 // with a null value. At Open the topic is read from the start to rebuild
-// the offsets in memory: the last record of a key wins. Kafka compacts the
-// topic so that only those last records stay; this broker does not compact
-// yet, so the topic grows with every commit and so does the time to read
-// it at startup: a commit of one partition takes a little over 100 bytes,
-// half of them the batch header, which a commit of many partitions shares.
+// the offsets in memory: the last record of a key wins. The topic is
+// compacted as Kafka compacts it (cleaner.go), so that only those last
+// records stay and the time to read it at startup follows what the groups
+// hold now, not every commit ever made (offsets.go, load).
 // The topic has one partition, where Kafka has 50
 // (offsets.topic.num.partitions) to spread coordinators over brokers.
 //

@@ -19,8 +19,9 @@
 // and sequence numbers (producers.go) and transactions with their last
 // stable offset (txn.go) in Part III, the validator (validator.go) and
 // quotas (quotas.go) in Part IV. A reader of Part I can skip those lines.
-// (ACLs, acls.go, are checked before a handler runs, by authorize.go, so
-// no handler mentions them.)
+// (ACLs, acls.go, are checked before a handler runs, by authorize.go; of
+// this file's handlers only Fetch sees their verdict, on the partitions
+// its session remembers.)
 //
 // Kafka errors are data: a handler answers a request it understood with an
 // error code in the response, per topic or partition where the schema has
@@ -45,10 +46,11 @@ import (
 // case: another code can turn a retry into a failure shown to the user,
 // or a lasting failure into a loop of retries.
 const (
-	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug, a failed
-	// disk) and is not retried; handlers log it. INVALID_REQUEST answers a
-	// request that decodes but contradicts itself, and UNSUPPORTED_VERSION
-	// an ApiVersions request newer than ours (conn.handle).
+	// Any API. UNKNOWN_SERVER_ERROR means a fault of ours (a bug; a failed
+	// disk is KAFKA_STORAGE_ERROR) and is not retried; handlers log it.
+	// INVALID_REQUEST answers a request that decodes but contradicts
+	// itself, and UNSUPPORTED_VERSION an ApiVersions request newer than
+	// ours (conn.handle).
 	codeNone               int16 = 0
 	codeUnknownServerError int16 = -1
 	codeUnsupportedVersion int16 = 35
@@ -250,9 +252,10 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //
 // A producer sends, per partition, a records field of exactly one record
 // batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
-// batch's header and CRC, give the batch its offsets and append it as it
-// came: compressed batches stay compressed, unless the topic's configs
-// ask otherwise (validator.go): message.timestamp.type=
+// batch's header and CRC, refuse one over the topic's segment.bytes
+// (RECORD_LIST_TOO_LARGE, as UnifiedLog.append), give it its offsets and
+// append it as it came: compressed batches stay compressed, unless the
+// topic's configs ask otherwise (validator.go): message.timestamp.type=
 // LogAppendTime stamps the batch and answers the time in LogAppendTimeMs
 // (-1 otherwise); the timestamp bounds refuse records with
 // INVALID_TIMESTAMP and RecordErrors; compression.type uncompressed, gzip,
@@ -1524,8 +1527,8 @@ type metadataRequest struct {
 	named bool
 }
 
-// metadataRequestTopic names a topic by name or, from v10, by id, as a
-// client that learned the id from an earlier answer may do.
+// metadataRequestTopic names a topic by name or, from v12, by id (v10-11
+// carry an id, but using it is INVALID_REQUEST, as in Kafka).
 type metadataRequestTopic struct {
 	TopicID uuid
 	Name    *string

@@ -5,7 +5,7 @@
 // on disk, in the same layout Kafka uses. It is meant both as a local broker
 // for development and tests and as a guided tour of how Kafka works, read
 // as a book in four parts (see Reading order). The book is not short:
-// about 36,000 lines of Go without the tests, a quarter of them comments.
+// about 38,000 lines of Go without the tests, over a quarter of them comments.
 // Part I, the path of a record from a producer to the disk and back to a
 // consumer, is about a quarter of them, and a reader can finish it in an
 // evening; the other parts build on it and not on each other.
@@ -913,11 +913,15 @@ func supportedAPIs() []apiVersion {
 //	v4: no change; marks clients that accept UNSUPPORTED_VERSION with a v0 body
 //
 // The first request on most connections. Its response header is always v0,
-// and a version we do not know is answered, not refused (see conn.handle).
+// and a version we do not know is answered, with UNSUPPORTED_VERSION and
+// the versions of ApiVersions alone, not refused (see conn.handle). From
+// v3 a client software name or version outside Kafka's pattern is
+// INVALID_REQUEST, and during a SASL login it is served once, before the
+// handshake (security.go).
 type apiVersionsRequest struct {
 	// The client's software and version (KIP-511), such as "apache-kafka-java"
 	// and "4.0.0". Kafka tags its client metrics with them; here they are
-	// only shown by -trace.
+	// checked against Kafka's pattern and otherwise only shown by -trace.
 	ClientSoftwareName    string
 	ClientSoftwareVersion string
 }

@@ -1,4 +1,4 @@
-// This file belongs to Part IV, operations,, and assumes the log
+// This file belongs to Part IV, operations, and assumes the log
 // (log.go, topics.go), the group coordinator (groups.go, consumer.go) and
 // the transaction coordinator (txn.go). It holds what the broker shows of
 // itself: a read-only Snapshot of its topics, partitions, groups, lag and

@@ -135,7 +135,7 @@ type producerEntry struct {
 
 	// lastTimestamp (the max timestamp of its last batch or marker) and
 	// coordinatorEpoch (of its last marker, -1 before one) are only
-	// reported, by DescribeProducers (partitions.go).
+	// reported, by DescribeProducers (cluster.go).
 	lastTimestamp    int64
 	coordinatorEpoch int32
 }

@@ -214,7 +214,7 @@ type scramServer struct {
 	serverNonce string
 }
 
-// name and user make scramServer a saslServer (security.go): the
+// name and user make scramServer a saslMechanism (security.go): the
 // mechanism, and the user the principal is made from once step reports
 // done.
 func (s *scramServer) name() string { return s.mech.name }

@@ -47,7 +47,10 @@
 //     (sasl.server.max.receive.size): no one who has not logged in may make
 //     the broker hold 100 MiB.
 //  2. Before the login ends, any request but ApiVersions, SaslHandshake
-//     and SaslAuthenticate closes the connection.
+//     and SaslAuthenticate closes the connection, and so do a second
+//     ApiVersions before the handshake and a SaslAuthenticate before it,
+//     without an answer. An ApiVersions after the handshake is answered
+//     ILLEGAL_SASL_STATE, listing no APIs, and closes.
 //  3. A mechanism we do not serve answers UNSUPPORTED_SASL_MECHANISM, with
 //     the list we do, and closes.
 //  4. A failed login answers SASL_AUTHENTICATION_FAILED with a message,
@@ -55,9 +58,9 @@
 //     password guessing, and closes. Failures are counted and logged with
 //     the user name and mechanism, never the password or proof.
 //  5. SaslHandshake or SaslAuthenticate after the login, or on a listener
-//     without SASL, answers ILLEGAL_SASL_STATE; out of order during a
-//     login (a second handshake, SaslAuthenticate before one) it also
-//     closes the connection. The exception is a re-authentication
+//     without SASL, answers ILLEGAL_SASL_STATE (a handshake's answer lists
+//     no mechanisms); a second handshake during a login also closes the
+//     connection. The exception is a re-authentication
 //     (reauth.go): a SaslHandshake on a connection whose session has a
 //     time limit begins a new login.
 //

@@ -53,7 +53,10 @@
 //   - a release, an expired lock, or the holder leaving makes the record
 //     available again, unless its delivery count has reached
 //     group.share.delivery.count.limit: then it is archived;
-//   - whenever the record at the SPSO is done, the SPSO moves past it.
+//   - whenever the record at the SPSO is done, the SPSO moves past it;
+//   - when retention or DeleteRecords moves the log start past the SPSO,
+//     the SPSO follows it (moveStart): the records below are done, and
+//     those above keep their states and holders.
 //
 // On a compacted topic a batch may have lost records inside it; the whole
 // batch's offsets are acquired, as in Kafka, and the client acknowledges

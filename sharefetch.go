@@ -115,6 +115,11 @@ type shareSession struct {
 //	    (KIP-1222, Kafka 4.2)
 //
 // https://github.com/apache/kafka/blob/4.1.0/clients/src/main/resources/common/message/ShareFetchRequest.json
+//
+// A partition's errors are Kafka's, here and in ShareAcknowledge: a topic
+// id the broker does not know is UNKNOWN_TOPIC_ID, and acknowledgement
+// batches that are not well formed (validAckBatches) are INVALID_REQUEST
+// before any of them reaches the share partition.
 type shareFetchRequest struct {
 	GroupID             *string
 	MemberID            *string

@@ -13,12 +13,14 @@
 //
 // A member joins with ShareGroupHeartbeat at epoch 0, naming the topics it
 // subscribes to, and heartbeats every share.heartbeat.interval.ms after.
-// The coordinator answers each heartbeat with the group epoch and, when it
-// changed, the member's assignment. There is nothing to reconcile: a
+// The coordinator answers each heartbeat with the group epoch and, on a
+// join, a full heartbeat or when the member's partitions changed, its
+// assignment. A group takes at most group.share.max.size members (200);
+// one more gets GROUP_MAX_SIZE_REACHED. There is nothing to reconcile: a
 // partition may be read by any number of members at once, because the
 // share partition hands each record to one of them. So the assignment is
-// computed in the heartbeat that changes the membership, and every member
-// has it at once.
+// computed in the heartbeat that changes the membership, and each member
+// takes its part at its next heartbeat, with nothing to give up first.
 //
 //	A: heartbeat(epoch 0, [t])   group epoch 1; A gets t-0, t-1
 //	B: heartbeat(epoch 0, [t])   group epoch 2; B gets t-1
@@ -731,6 +733,11 @@ func (c *shareCoordinator) removeMember(g *shareGroup, m *shareMember, why strin
 //	v1: the first stable version (Kafka 4.1)
 //
 // https://github.com/apache/kafka/blob/4.1.0/clients/src/main/resources/common/message/ShareGroupDescribeRequest.json
+//
+// As ConsumerGroupDescribe: an empty group id gets INVALID_GROUP_ID, with
+// no message; a group that does not exist, or is a classic or consumer
+// group, GROUP_ID_NOT_FOUND, "Group X not found." or "Group X is not a
+// share group.", as GroupMetadataManager.shareGroup words it.
 type shareGroupDescribeRequest struct {
 	GroupIDs                    []string
 	IncludeAuthorizedOperations bool

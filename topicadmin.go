@@ -60,7 +60,10 @@
 // topics of one request that collide with each other ("a.b" and "a_b")
 // are refused here, the second of them, where Kafka checks only against
 // the topics that exist and makes both. __consumer_offsets
-// cannot be deleted: the group coordinator holds its log open.
+// cannot be deleted: the group coordinator holds its log open. A write of
+// the data dir that fails (a full disk) makes nothing and answers
+// KAFKA_STORAGE_ERROR at once, where Kafka's controller records the topic
+// and its broker then fails the log dir, leaving the partitions offline.
 
 package kafka
 

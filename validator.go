@@ -220,7 +220,7 @@ func nextBatchSize(b []byte) (int, int16) {
 // (lastOffsetDelta and the record count agree, no control batch, a
 // producer id comes with a sequence), with its record-structure check for
 // uncompressed batches (wellFramed). batch is one whole batch of magic
-// 2 (producedBatch, handlers.go). The answer is the error code; Kafka
+// 2 (producedBatch, above). The answer is the error code; Kafka
 // sends none of these with an ErrorMessage or RecordErrors.
 func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
 	be := binary.BigEndian
