@@ -40,6 +40,26 @@ func startBrokerWith(t *testing.T, cfg Config) *testBroker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	b, addr, stopServe := serveBroker(t, cfg)
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		if err := stopServe(); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return &testBroker{Broker: b, addr: addr, stop: stop}
+}
+
+// serveBroker opens a broker of cfg and serves it on a free port until
+// the test ends or stop is called. It returns the broker, its address and
+// stop, which returns what Serve returned, on every call.
+func serveBroker(t *testing.T, cfg Config) (*Broker, string, func() error) {
+	t.Helper()
 	b, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -51,19 +71,18 @@ func startBrokerWith(t *testing.T, cfg Config) *testBroker {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Serve(ctx, ln) }()
+	var result error
 	stopped := false
-	stop := func() {
-		if stopped {
-			return
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			result = <-done
 		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
+		return result
 	}
-	t.Cleanup(stop)
-	return &testBroker{Broker: b, addr: ln.Addr().String(), stop: stop}
+	t.Cleanup(func() { stop() })
+	return b, ln.Addr().String(), stop
 }
 
 // startWithTopic starts a broker on a fresh directory and dials it with a
