@@ -74,12 +74,7 @@ func (c *testClient) shareFetchMode(mode int8, maxRecords int32, group, member s
 		w.UUID(topic)
 		w.ArrayLen(1)
 		w.Int32(partition)
-		writeArrayNonNull(w, acks, func(w *writer, b shareAckBatch) {
-			w.Int64(b.FirstOffset)
-			w.Int64(b.LastOffset)
-			writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
-			w.Tags()
-		})
+		writeArrayNonNull(w, acks, writeShareAckBatch)
 		w.Tags()
 		w.Tags()
 		w.ArrayLen(0) // ForgottenTopicsData
@@ -121,6 +116,15 @@ func (c *testClient) shareFetchMode(mode int8, maxRecords int32, group, member s
 	return res
 }
 
+// writeShareAckBatch writes one AcknowledgementBatches entry of
+// ShareFetch or ShareAcknowledge.
+func writeShareAckBatch(w *writer, b shareAckBatch) {
+	w.Int64(b.FirstOffset)
+	w.Int64(b.LastOffset)
+	writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
+	w.Tags()
+}
+
 // shareAcknowledge is ShareAcknowledge v2 of one partition; it returns
 // the top-level and the partition's code.
 func (c *testClient) shareAcknowledge(group, member string, epoch int32, topic uuid, partition int32, acks ...shareAckBatch) (int16, int16) {
@@ -142,12 +146,7 @@ func (c *testClient) shareAcknowledgeV(v int16, group, member string, epoch int3
 		w.UUID(topic)
 		w.ArrayLen(1)
 		w.Int32(partition)
-		writeArrayNonNull(w, acks, func(w *writer, b shareAckBatch) {
-			w.Int64(b.FirstOffset)
-			w.Int64(b.LastOffset)
-			writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
-			w.Tags()
-		})
+		writeArrayNonNull(w, acks, writeShareAckBatch)
 		w.Tags()
 		w.Tags()
 		w.Tags()
