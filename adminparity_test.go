@@ -840,3 +840,84 @@ func TestCreateTopicsValidateOnlyTopicID(t *testing.T) {
 		t.Errorf("a refused validate-only topic: code %d id %v, want an error and the zero id", bad.ErrorCode, bad.TopicID)
 	}
 }
+
+// TestDescribeConfigsUnknownTypeFailsEveryResource: a DescribeConfigs
+// naming a resource of a type Kafka does not know fails as a whole:
+// ConfigHelper.handleDescribeConfigsRequest throws InvalidRequestException
+// for it, and DescribeConfigsRequest.getErrorResponse answers every
+// resource, the good ones too, INVALID_REQUEST with the code's default
+// message and no configs, also under the authorizer, whose ACLs are never
+// asked.
+func TestDescribeConfigsUnknownTypeFailsEveryResource(t *testing.T) {
+	type resource struct {
+		typ  int8
+		name string
+	}
+	describe := func(c *testClient, resources ...resource) []string {
+		r := c.roundTrip(32, 4, true, func(w *writer) {
+			writeArrayNonNull(w, resources, func(w *writer, res resource) {
+				w.Int8(res.typ)
+				w.String(res.name)
+				w.ArrayLen(-1)
+				w.Tags()
+			})
+			w.Bool(false)
+			w.Bool(false)
+			w.Tags()
+		})
+		r.Int32() // ThrottleTimeMs
+		results := readArray(r, func(r *reader) string {
+			code, msg, typ, name := r.Int16(), r.NullableString(), r.Int8(), r.String()
+			configs := readArray(r, func(r *reader) string {
+				name := r.String()
+				r.NullableString()
+				r.Bool()
+				r.Int8()
+				r.Bool()
+				readArray(r, func(r *reader) string { s := r.String(); r.NullableString(); r.Int8(); r.SkipTags(); return s })
+				r.Int8()
+				r.NullableString()
+				r.SkipTags()
+				return name
+			})
+			r.SkipTags()
+			return fmt.Sprintf("%d/%s %d %q %d", typ, name, code, deref(msg), len(configs))
+		})
+		r.SkipTags()
+		if err := r.complete(); err != nil {
+			t.Fatal(err)
+		}
+		return results
+	}
+	want := func(resources ...resource) []string {
+		var out []string
+		for _, res := range resources {
+			out = append(out, fmt.Sprintf("%d/%s %d %q 0", res.typ, res.name, codeInvalidRequest, invalidRequestMessage))
+		}
+		return out
+	}
+	topic, unknown, zero := resource{resourceTopic, "p"}, resource{99, "x"}, resource{0, "y"}
+
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	for _, resources := range [][]resource{{topic, unknown}, {unknown, topic}, {zero, topic}} {
+		if got := describe(c, resources...); fmt.Sprint(got) != fmt.Sprint(want(resources...)) {
+			t.Errorf("describe %v:\n got %q\nwant %q", resources, got, want(resources...))
+		}
+	}
+
+	// alice may describe nothing: the unknown type still fails every
+	// resource, and none is refused TOPIC_AUTHORIZATION_FAILED.
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	resp := ab.as("User:alice", 32, 4, &describeConfigsRequest{Resources: []describeConfigsResource{
+		{ResourceType: resourceTopic, ResourceName: "p"}, {ResourceType: 99, ResourceName: "x"},
+	}}).(*describeConfigsResponse)
+	var got []string
+	for _, r := range resp.Results {
+		got = append(got, fmt.Sprintf("%d/%s %d %q %d", r.ResourceType, r.ResourceName, r.ErrorCode, deref(r.ErrorMessage), len(r.Configs)))
+	}
+	if w := want(topic, unknown); fmt.Sprint(got) != fmt.Sprint(w) {
+		t.Errorf("under the authorizer:\n got %q\nwant %q", got, w)
+	}
+}

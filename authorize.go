@@ -643,21 +643,6 @@ func readable(topic *topicLog, name string, missing int16, denied func(string) b
 	return topic, missing
 }
 
-// refusedAll reports whether each of the n partitions a fetch read was
-// refused by the authorizer; refused partitions are always in the
-// answer, even an incremental one, so counting them there suffices.
-func refusedAll(resp *fetchResponse, n int) bool {
-	refused := 0
-	for _, t := range resp.Responses {
-		for _, p := range t.Partitions {
-			if p.ErrorCode == codeTopicAuthorizationFailed {
-				refused++
-			}
-		}
-	}
-	return n > 0 && refused == n
-}
-
 // ListOffsets: DESCRIBE per topic, since offsets say how much a topic
 // holds but not what (KafkaApis.handleListOffsetRequest). A consumer asks
 // it on auto.offset.reset, so a principal with READ, which implies
@@ -1187,9 +1172,14 @@ func configResourceCheck(a *access, op, resType int8, name string) (int16, bool)
 // DescribeConfigs: DESCRIBE_CONFIGS per resource, which an ALLOW of
 // ALTER_CONFIGS implies (acls.go, rule 3). A denied resource answers with
 // its type's authorization error and no configs, the way
-// kafka-configs.sh --describe reports it.
+// kafka-configs.sh --describe reports it. A resource of an unknown type
+// fails the whole request before any ACL is asked
+// (describeConfigsRefusal), so then nothing is set aside.
 func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*describeConfigsRequest)
+	if slices.ContainsFunc(req.Resources, unknownConfigResource) {
+		return nil, nil
+	}
 	var denied []describeConfigsResource
 	req.Resources, denied = split(req.Resources, func(res describeConfigsResource) bool {
 		_, ok := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)

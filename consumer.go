@@ -261,6 +261,26 @@ func (cg *consumerGroup) state() consumerGroupState {
 	return cgStable
 }
 
+// classicRequestCode is the answer to a classic Heartbeat or LeaveGroup
+// naming a member of this group. Every member here uses the consumer
+// protocol (a classic member cannot join a group with members, groups.go),
+// so none can be heartbeated or left by the classic APIs: the answer is
+// UNKNOWN_MEMBER_ID (throwIfMemberDoesNotUseClassicProtocol), unless an
+// instance id names a static member under another member id, which is
+// FENCED_INSTANCE_ID (GroupMetadataManager.throwIfInstanceIdIsFenced, as
+// classicGroupHeartbeatToConsumerGroup and classicGroupLeaveToConsumerGroup
+// check it first). LeaveGroup's admin removal by instance id alone, with
+// member id "", is not fenced (adminLeave).
+func (cg *consumerGroup) classicRequestCode(memberID string, instanceID *string, adminLeave bool) int16 {
+	if instanceID == nil || (adminLeave && memberID == "") {
+		return codeUnknownMemberID
+	}
+	if current, ok := cg.static[*instanceID]; ok && current != memberID {
+		return codeFencedInstanceID
+	}
+	return codeUnknownMemberID
+}
+
 func (cg *consumerGroup) sortedMembers() []*consumerMember {
 	ms := slices.Collect(maps.Values(cg.members))
 	slices.SortFunc(ms, func(a, b *consumerMember) int { return cmp.Compare(a.seq, b.seq) })

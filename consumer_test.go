@@ -311,7 +311,7 @@ func TestConsumerGroupDeleteAfterLastLeave(t *testing.T) {
 }
 
 func TestConsumerGroupSessionExpiry(t *testing.T) {
-	b := consumerBroker(t, Config{ConsumerSessionTimeout: 50 * time.Millisecond}, "t", 2)
+	b := consumerBroker(t, Config{ConsumerSessionTimeout: 50 * time.Millisecond, ConsumerHeartbeatInterval: 10 * time.Millisecond}, "t", 2)
 	a, m := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "b", "t")
 	a.heartbeat()
 	m.heartbeat()
@@ -864,7 +864,7 @@ func TestConsumerGroupStaticMembers(t *testing.T) {
 // and does not come back is removed when its session times out, and its
 // partitions go to the others.
 func TestConsumerGroupStaticLeaveExpires(t *testing.T) {
-	b := consumerBroker(t, Config{ConsumerSessionTimeout: 100 * time.Millisecond}, "t", 2)
+	b := consumerBroker(t, Config{ConsumerSessionTimeout: 100 * time.Millisecond, ConsumerHeartbeatInterval: 20 * time.Millisecond}, "t", 2)
 	a, s := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "s", "t")
 	s.instance = ptr("inst")
 	a.heartbeat()

@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"slices"
 	"testing"
+	"time"
 )
 
 // Tests of the data path (Produce, Fetch, ListOffsets, DeleteRecords,
@@ -813,5 +814,81 @@ func TestProduceBatchOverSegmentBytes(t *testing.T) {
 	}
 	if _, hw, _ := c.fetch("s", 0, 0, 0, 0); hw != 1 {
 		t.Errorf("high watermark %d, want 1: only the batch that fits", hw)
+	}
+}
+
+// TestFetchWithNothingToReadAnswersAtOnce: a fetch with no partition to
+// read, none named and none in its session, is answered at once whatever
+// its MaxWaitMs, as KafkaApis.handleFetchRequest answers when nothing is
+// "interesting" (and ReplicaManager.fetchMessages when fetchInfos is
+// empty): sessionless, a full fetch of nothing, an incremental fetch of
+// an empty session, and one that forgets the session's last partition.
+func TestFetchWithNothingToReadAnswersAtOnce(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("p", 1)
+	const wait = 4 * time.Second
+	quick := func(name string, fetch func() sessionAnswer) sessionAnswer {
+		t.Helper()
+		start := time.Now()
+		a := fetch()
+		if took := time.Since(start); took > wait/2 {
+			t.Errorf("%s: answered after %v; want at once", name, took)
+		}
+		return a
+	}
+	quick("sessionless", func() sessionAnswer { return c.sessionFetchWaiting(tb, 12, 0, -1, nil, nil, wait) })
+	empty := quick("full fetch of nothing", func() sessionAnswer { return c.sessionFetchWaiting(tb, 12, 0, 0, nil, nil, wait) })
+	if empty.session != invalidSessionID {
+		quick("empty session", func() sessionAnswer { return c.sessionFetchWaiting(tb, 12, empty.session, 1, nil, nil, wait) })
+	}
+	opened := c.sessionFetch(tb, 12, 0, 0, []sessionPart{{"p", 0, 0}}, nil)
+	if opened.session == invalidSessionID {
+		t.Fatal("no session opened")
+	}
+	quick("last partition forgotten", func() sessionAnswer {
+		return c.sessionFetchWaiting(tb, 12, opened.session, 1, nil, []sessionPart{{"p", 0, 0}}, wait)
+	})
+}
+
+// TestFetchWaitsBesideUnknownPartitions: a partition of an unknown topic
+// (by name or by id) or an unknown partition of a known topic is answered
+// with its error, but does not hurry the fetch: KafkaApis.handleFetchRequest
+// sets it aside as "erroneous" and waits for MinBytes or MaxWaitMs on the
+// partitions that exist. Here the fetch waits, and a produce made during
+// the wait reaches it.
+func TestFetchWaitsBesideUnknownPartitions(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	consumer, producer := dial(t, tb.addr), dial(t, tb.addr)
+	producer.createTopic("p", 1)
+	next := int64(0)
+	for _, tc := range []struct {
+		v       int16
+		unknown sessionPart
+		key     string
+		code    int16
+	}{
+		{12, sessionPart{"nosuch", 0, 0}, "nosuch/0", codeUnknownTopicOrPartition},
+		{12, sessionPart{"p", 3, 0}, "p/3", codeUnknownTopicOrPartition},
+		{13, sessionPart{"nosuch", 0, 0}, "/0", codeUnknownTopicID},
+		{13, sessionPart{"p", 3, 0}, "p/3", codeUnknownTopicOrPartition},
+	} {
+		produced := make(chan int16, 1)
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			code, _ := producer.produce("p", 0, makeBatch(testRecord{1, "wake"}))
+			produced <- code
+		}()
+		a := consumer.sessionFetchWaiting(tb, tc.v, 0, -1, []sessionPart{{"p", 0, next}, tc.unknown}, nil, 5*time.Second)
+		if code := <-produced; code != codeNone {
+			t.Fatalf("produce: code %d", code)
+		}
+		next++
+		if got := a.parts[tc.key]; got.code != tc.code {
+			t.Errorf("v%d %s: code %d, want %d", tc.v, tc.key, got.code, tc.code)
+		}
+		if got := a.parts["p/0"]; got.code != codeNone || got.records == 0 {
+			t.Errorf("v%d beside %s: p/0 answered %+v; want the records produced during the wait", tc.v, tc.key, got)
+		}
 	}
 }

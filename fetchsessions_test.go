@@ -41,6 +41,12 @@ type sessionPartAnswer struct {
 // the partitions to forget, and waits at most 10ms for data.
 func (c *testClient) sessionFetch(b *testBroker, v int16, id, epoch int32, parts []sessionPart, forget []sessionPart) sessionAnswer {
 	c.t.Helper()
+	return c.sessionFetchWaiting(b, v, id, epoch, parts, forget, 10*time.Millisecond)
+}
+
+// sessionFetchWaiting is sessionFetch with MaxWaitMs maxWait.
+func (c *testClient) sessionFetchWaiting(b *testBroker, v int16, id, epoch int32, parts []sessionPart, forget []sessionPart, maxWait time.Duration) sessionAnswer {
+	c.t.Helper()
 	topicField := func(w *writer, topic string) {
 		if v <= 12 {
 			w.String(topic)
@@ -54,8 +60,8 @@ func (c *testClient) sessionFetch(b *testBroker, v int16, id, epoch int32, parts
 	}
 	r := c.roundTrip(1, v, true, func(w *writer) {
 		w.Int32(-1) // ReplicaId
-		w.Int32(10) // MaxWaitMs
-		w.Int32(1)  // MinBytes
+		w.Int32(int32(maxWait.Milliseconds()))
+		w.Int32(1) // MinBytes
 		w.Int32(1 << 20)
 		w.Int8(readUncommitted)
 		w.Int32(id)

@@ -551,3 +551,55 @@ func TestOffsetCommitToShareGroup(t *testing.T) {
 		t.Errorf("the share group's heartbeat after the commits: code %d", code)
 	}
 }
+
+// TestClassicRequestsToConsumerGroupStaticMember: a classic Heartbeat or
+// LeaveGroup naming a KIP-848 consumer group's static member by its
+// instance id, with another member id, is FENCED_INSTANCE_ID
+// (GroupMetadataManager.classicGroupHeartbeatToConsumerGroup through
+// validateConsumerGroupMember, and classicGroupLeaveToConsumerGroup,
+// both by throwIfInstanceIdIsFenced); LeaveGroup's admin removal by
+// instance id alone (member id "") is not fenced. Every other case is
+// UNKNOWN_MEMBER_ID: an instance id the group does not know
+// (throwIfStaticMemberIsUnknown), or the member itself, which uses the
+// consumer protocol and not the classic one
+// (throwIfMemberDoesNotUseClassicProtocol). The member stays.
+func TestClassicRequestsToConsumerGroupStaticMember(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 1)
+	a := newConsumerTester(t, b, "g", "a", "t")
+	a.instance = ptr("i")
+	a.heartbeat()
+	for _, tc := range []struct {
+		member   string
+		instance *string
+		want     int16
+	}{
+		{"other", ptr("i"), codeFencedInstanceID},
+		{"", ptr("i"), codeFencedInstanceID},
+		{"a", ptr("i"), codeUnknownMemberID},
+		{"a", ptr("j"), codeUnknownMemberID},
+		{"a", nil, codeUnknownMemberID},
+	} {
+		hb := &heartbeatRequest{GroupID: "g", GenerationID: a.epoch, MemberID: tc.member, GroupInstanceID: tc.instance}
+		if resp := b.handleHeartbeat(context.Background(), testRC(4), hb).(*heartbeatResponse); resp.ErrorCode != tc.want {
+			t.Errorf("Heartbeat of %q as %v: code %d, want %d", tc.member, deref(tc.instance), resp.ErrorCode, tc.want)
+		}
+	}
+	leave := &leaveGroupRequest{GroupID: "g", Members: []leaveGroupMember{
+		{MemberID: "other", GroupInstanceID: ptr("i")},
+		{MemberID: "", GroupInstanceID: ptr("i")},
+		{MemberID: "a", GroupInstanceID: ptr("i")},
+		{MemberID: "", GroupInstanceID: ptr("j")},
+		{MemberID: "a"},
+	}}
+	lr := b.handleLeaveGroup(context.Background(), testRC(5), leave).(*leaveGroupResponse)
+	want := []int16{codeFencedInstanceID, codeUnknownMemberID, codeUnknownMemberID, codeUnknownMemberID, codeUnknownMemberID}
+	if lr.ErrorCode != codeNone || len(lr.Members) != len(want) {
+		t.Fatalf("LeaveGroup v5: code %d, %d members", lr.ErrorCode, len(lr.Members))
+	}
+	for i, m := range lr.Members {
+		if m.ErrorCode != want[i] {
+			t.Errorf("LeaveGroup of %q as %v: code %d, want %d", leave.Members[i].MemberID, deref(leave.Members[i].GroupInstanceID), m.ErrorCode, want[i])
+		}
+	}
+	a.heartbeat() // still a member: it fails the test if not
+}

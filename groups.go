@@ -1157,22 +1157,6 @@ func findCoordinatorRefusal(req *findCoordinatorRequest, v int16, code int16) *f
 	return resp
 }
 
-// defaultErrorMessage is Errors.message for the codes FindCoordinator
-// answers with: the message of a code whose answer has none of its own.
-func defaultErrorMessage(code int16) string {
-	switch code {
-	case codeInvalidRequest:
-		return "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
-	case codeGroupAuthorizationFailed:
-		return "Group authorization failed."
-	case codeTransactionalIDAuthorizationFailed:
-		return "Transactional Id authorization failed."
-	case codeClusterAuthorizationFailed:
-		return "Cluster authorization failed."
-	}
-	return errorNames[code]
-}
-
 // JoinGroup: v0-9 (JoinGroupRequest.json, JoinGroupResponse.json)
 //
 //	v1: RebalanceTimeoutMs, apart from the session timeout (KIP-62)
@@ -1667,6 +1651,9 @@ func (c *coordinator) heartbeat(req *heartbeatRequest) int16 {
 		return codeUnknownMemberID
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		return g.consumer.classicRequestCode(req.MemberID, req.GroupInstanceID, false)
+	}
 	// What the Java consumer does on each answer: UNKNOWN_MEMBER_ID, it
 	// drops its member id and joins as new; ILLEGAL_GENERATION, it keeps
 	// its id and rejoins; both count its partitions as lost, not revoked,
@@ -1800,6 +1787,9 @@ func (c *coordinator) leave(groupID string, members []leaveGroupMember) (int16, 
 }
 
 func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
+	if g.consumer != nil {
+		return g.consumer.classicRequestCode(mm.MemberID, mm.GroupInstanceID, true)
+	}
 	if mm.MemberID == "" {
 		if mm.GroupInstanceID == nil {
 			return codeUnknownMemberID

@@ -961,8 +961,8 @@ func (m *fetchResponse) encode(w *writer, v int16) {
 	}
 }
 
-// handleFetch answers at once if MinBytes are ready, a partition has an
-// error, or MaxWaitMs has passed; otherwise it waits for the next append.
+// handleFetch answers at once if MinBytes are ready, fetchOnce says to, or
+// MaxWaitMs has passed; otherwise it waits for the next append.
 //
 // The wait cannot miss an append: the signal channel is taken before the
 // logs are read. If a producer appends after the read, it closes that very
@@ -1011,7 +1011,7 @@ func olderStorageErrors(resp *fetchResponse) {
 	}
 }
 
-// longPoll reads until MinBytes are ready, a partition has an error, or
+// longPoll reads until MinBytes are ready, fetchOnce says to answer now, or
 // MaxWaitMs has passed, and returns the response and its record bytes.
 func (b *Broker) longPoll(ctx context.Context, rc *requestContext, req *fetchRequest, unchanged unchangedFunc) (*fetchResponse, int) {
 	v := rc.header.APIVersion
@@ -1089,9 +1089,11 @@ const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
 // number of record bytes in it, and whether it must be answered now
-// whatever MinBytes says: a partition had an error, or a read came from a
-// segment older than its end (partitionLog.OnOlderSegment). Refused
-// partitions hurry it only if all were refused, as in KafkaApis.
+// whatever MinBytes says: a read failed or came from a segment older than
+// its end (partitionLog.OnOlderSegment), or there is nothing to read. An
+// unknown, denied or missing partition hurries nothing: Kafka sets those
+// aside ("erroneous") and waits on the rest, if any is left
+// (KafkaApis.handleFetchRequest, ReplicaManager.fetchMessages).
 func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) (resp *fetchResponse, size int, answerNow bool) {
 	resp = &fetchResponse{Responses: make([]fetchTopicResponse, 0, len(req.Topics))}
 	// MaxBytes caps the whole response, but the first batch found is sent
@@ -1099,7 +1101,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
 	budget := int(min(req.MaxBytes, maxFetchBytes))
-	i := -1
+	i, interesting := -1, 0
 	for _, ft := range req.Topics {
 		topic, missing := b.fetchedTopic(ft, v, req.denied)
 		tr := fetchTopicResponse{Topic: ft.Topic, TopicID: ft.TopicID}
@@ -1112,10 +1114,11 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			pr := emptyFetchPartition(fp.Partition)
 			pl, code := b.fetchedPartition(topic, missing, *fp)
 			if pr.ErrorCode = code; code != codeNone {
-				answerNow = answerNow || code != codeTopicAuthorizationFailed
+				answerNow = answerNow || pl != nil // a failed read
 				tr.Partitions = append(tr.Partitions, pr)
 				continue
 			}
+			interesting++
 			// The read_committed end is the LSO (txn.go).
 			pr.LastStableOffset, pr.HighWatermark, pr.LogStartOffset = pl.fetchOffsets()
 			if diverged(&pr, fp); pr.ErrorCode != codeNone || pr.DivergingEpoch.Epoch >= 0 {
@@ -1163,14 +1166,12 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 			}
 			tr.Partitions = append(tr.Partitions, pr)
 		}
+		// With unchanged nil, tr.Partitions was made non-nil above.
 		if len(tr.Partitions) > 0 || unchanged == nil {
-			if tr.Partitions == nil {
-				tr.Partitions = []fetchPartitionResponse{}
-			}
 			resp.Responses = append(resp.Responses, tr)
 		}
 	}
-	return resp, size, answerNow || (req.denied != nil && refusedAll(resp, i+1))
+	return resp, size, answerNow || interesting == 0
 }
 
 // fetchedPartition finds a fetched partition's log, or the error code it

@@ -271,6 +271,9 @@ func Open(cfg Config) (*Broker, error) {
 	if cfg.DataDir == "" {
 		return nil, errors.New("kafka: Config.DataDir is required")
 	}
+	if err := cfg.checkGroupSettings(); err != nil {
+		return nil, err
+	}
 	fsync, err := parseFsync(cfg.Fsync)
 	if err != nil {
 		return nil, err

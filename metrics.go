@@ -502,6 +502,23 @@ var errorNames = map[int16]string{
 	codeInvalidUpdateVersion:       "INVALID_UPDATE_VERSION",
 }
 
+// defaultErrorMessage is Errors.message for the codes answered with their
+// default message (FindCoordinator, a refused DescribeConfigs): the
+// message of a code whose answer has none of its own.
+func defaultErrorMessage(code int16) string {
+	switch code {
+	case codeInvalidRequest:
+		return "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
+	case codeGroupAuthorizationFailed:
+		return "Group authorization failed."
+	case codeTransactionalIDAuthorizationFailed:
+		return "Transactional Id authorization failed."
+	case codeClusterAuthorizationFailed:
+		return "Cluster authorization failed."
+	}
+	return errorNames[code]
+}
+
 // errorName is the error label for code. A code missing from errorNames
 // still gets a stable label, rather than being dropped or merged.
 func errorName(code int16) string {

@@ -629,6 +629,65 @@ func lookupBrokerSetting(name string) *brokerSetting {
 	return nil
 }
 
+// checkGroupSettings refuses group settings that contradict each other,
+// as Kafka refuses to start on them, with the message of the require
+// check Kafka fails: GroupCoordinatorConfig's constructor, in its order,
+// and ShareGroupConfig.validate (Kafka 4.1 on) for the share session
+// limit, which must let every member of the largest share group hold a
+// session. c has its defaults filled in; the consumer group bounds
+// default to take in the interval and timeout set (withDefaults), so
+// only bounds set explicitly can contradict them. The share group bounds
+// (group.share.min.session.timeout.ms and the others) are not settings
+// here (ignoredSettings), so of the share checks only the interval's
+// against the timeout is made.
+func (c *Config) checkGroupSettings() error {
+	type bound struct {
+		name  string
+		value time.Duration
+	}
+	atLeast := func(a, b bound) string {
+		if a.value < b.value {
+			return a.name + " must be greater than or equal to " + b.name
+		}
+		return ""
+	}
+	atMost := func(a, b bound) string {
+		if a.value > b.value {
+			return a.name + " must be less than or equal to " + b.name
+		}
+		return ""
+	}
+	below := func(a, b bound) string {
+		if a.value >= b.value {
+			return a.name + " must be less than " + b.name
+		}
+		return ""
+	}
+	hb := bound{"group.consumer.heartbeat.interval.ms", c.ConsumerHeartbeatInterval}
+	minHB := bound{"group.consumer.min.heartbeat.interval.ms", c.ConsumerMinHeartbeatInterval}
+	maxHB := bound{"group.consumer.max.heartbeat.interval.ms", c.ConsumerMaxHeartbeatInterval}
+	session := bound{"group.consumer.session.timeout.ms", c.ConsumerSessionTimeout}
+	minSession := bound{"group.consumer.min.session.timeout.ms", c.ConsumerMinSessionTimeout}
+	maxSession := bound{"group.consumer.max.session.timeout.ms", c.ConsumerMaxSessionTimeout}
+	shareHB := bound{"group.share.heartbeat.interval.ms", c.ShareHeartbeatInterval}
+	shareSession := bound{"group.share.session.timeout.ms", c.ShareSessionTimeout}
+	// Counts compared as durations: the helpers only compare.
+	shareSessions := bound{"group.share.max.share.sessions", time.Duration(c.ShareMaxSessions)}
+	shareMaxSize := bound{"group.share.max.size", time.Duration(c.ShareGroupMaxSize)}
+	for _, msg := range []string{
+		atLeast(maxHB, minHB), atLeast(hb, minHB), atMost(hb, maxHB),
+		atLeast(maxSession, minSession), atLeast(session, minSession), atMost(session, maxSession),
+		below(hb, session),
+		below(shareHB, shareSession),
+		atLeast(shareSessions, shareMaxSize),
+	} {
+		if msg != "" {
+			return errors.New("kafka: " + msg)
+		}
+	}
+	return nil
+}
+
 // ignoredSetting is why name is ignored, or "" if it is not.
 func ignoredSetting(name string) string {
 	for _, s := range ignoredSettings {

@@ -4,6 +4,8 @@
 package kafka
 
 import (
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -230,5 +232,54 @@ func TestLogSegmentBytesAtLeastOneMiB(t *testing.T) {
 	}
 	if _, err := lookupTopicConfig(segmentBytesConfig).check("14"); err != nil {
 		t.Errorf("segment.bytes=14: %v, want it accepted, as Kafka 4.0 accepts it", err)
+	}
+}
+
+// TestGroupSettingsMustAgree: the broker refuses to start on group
+// settings that contradict each other, with the message of the require
+// check Kafka fails on (GroupCoordinatorConfig's constructor;
+// ShareGroupConfig.validate for the share session limit), and starts on
+// settings that agree, small ones included.
+func TestGroupSettingsMustAgree(t *testing.T) {
+	for _, tc := range []struct {
+		settings [][2]string
+		want     string
+	}{
+		{[][2]string{{"group.consumer.max.heartbeat.interval.ms", "4000"}},
+			"group.consumer.max.heartbeat.interval.ms must be greater than or equal to group.consumer.min.heartbeat.interval.ms"},
+		{[][2]string{{"group.consumer.min.heartbeat.interval.ms", "6000"}},
+			"group.consumer.heartbeat.interval.ms must be greater than or equal to group.consumer.min.heartbeat.interval.ms"},
+		{[][2]string{{"group.consumer.min.heartbeat.interval.ms", "1000"}, {"group.consumer.max.heartbeat.interval.ms", "4000"}},
+			"group.consumer.heartbeat.interval.ms must be less than or equal to group.consumer.max.heartbeat.interval.ms"},
+		{[][2]string{{"group.consumer.max.session.timeout.ms", "40000"}},
+			"group.consumer.max.session.timeout.ms must be greater than or equal to group.consumer.min.session.timeout.ms"},
+		{[][2]string{{"group.consumer.min.session.timeout.ms", "50000"}},
+			"group.consumer.session.timeout.ms must be greater than or equal to group.consumer.min.session.timeout.ms"},
+		{[][2]string{{"group.consumer.min.session.timeout.ms", "1000"}, {"group.consumer.max.session.timeout.ms", "30000"}},
+			"group.consumer.session.timeout.ms must be less than or equal to group.consumer.max.session.timeout.ms"},
+		{[][2]string{{"group.consumer.session.timeout.ms", "5000"}},
+			"group.consumer.heartbeat.interval.ms must be less than group.consumer.session.timeout.ms"},
+		{[][2]string{{"group.share.session.timeout.ms", "3000"}, {"group.share.heartbeat.interval.ms", "3000"}},
+			"group.share.heartbeat.interval.ms must be less than group.share.session.timeout.ms"},
+		{[][2]string{{"group.share.max.share.sessions", "100"}},
+			"group.share.max.share.sessions must be greater than or equal to group.share.max.size"},
+		{[][2]string{{"group.consumer.session.timeout.ms", "1000"}, {"group.consumer.heartbeat.interval.ms", "100"},
+			{"group.share.session.timeout.ms", "1000"}, {"group.share.heartbeat.interval.ms", "100"},
+			{"group.share.max.share.sessions", "10"}, {"group.share.max.size", "10"}}, ""},
+	} {
+		cfg := Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		for _, kv := range tc.settings {
+			if err := cfg.Set(kv[0], kv[1]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b, err := Open(cfg)
+		if err == nil {
+			b.groups.close()
+			b.logs.Close()
+		}
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%v: Open: %v; want %q", tc.settings, err, tc.want)
+		}
 	}
 }

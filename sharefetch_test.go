@@ -847,19 +847,21 @@ func TestShareGroupMaxSize(t *testing.T) {
 // TestShareSessionLimit: group.share.max.share.sessions bounds the share
 // sessions a broker keeps; a ShareFetch that would open one more gets
 // SHARE_SESSION_LIMIT_REACHED after its MaxWaitMs, as KafkaApis answers,
-// while a member reopening its own session is not refused.
+// while a member reopening its own session is not refused. The limit
+// must cover group.share.max.size (checkGroupSettings), so the second
+// session is another group's.
 func TestShareSessionLimit(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ShareMaxSessions: 1})
+	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ShareMaxSessions: 1, ShareGroupMaxSize: 1})
 	c := dial(t, tb.addr)
 	c.createTopic("t", 1)
 	id := tb.logs.Topic("t").ID
 	c.shareHeartbeat("g", "a", 0, []string{"t"})
-	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	c.shareHeartbeat("h", "b", 0, []string{"t"})
 	if res := c.shareFetch("g", "a", 0, id, 0, 0); res.code != codeNone {
 		t.Fatalf("first session: code %d", res.code)
 	}
 	start := time.Now()
-	if res := c.shareFetch("g", "b", 0, id, 0, 100*time.Millisecond); res.code != codeShareSessionLimitReached {
+	if res := c.shareFetch("h", "b", 0, id, 0, 100*time.Millisecond); res.code != codeShareSessionLimitReached {
 		t.Errorf("a session past the limit: code %d, want SHARE_SESSION_LIMIT_REACHED", res.code)
 	}
 	if waited := time.Since(start); waited < 100*time.Millisecond {

@@ -994,10 +994,15 @@ func (m *describeConfigsResponse) encode(w *writer, v int16) {
 // or a wrong broker id fails that resource, not the request, as in Kafka,
 // so that a tool describing several topics shows the ones that exist.
 // Null or empty ConfigurationKeys asks for every config, as Kafka's
-// ConfigHelper.describeConfigs reads both.
+// ConfigHelper.describeConfigs reads both. A resource of a type Kafka
+// does not know fails the whole request instead (see
+// describeConfigsRefusal).
 func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*describeConfigsRequest)
 	v := rc.header.APIVersion
+	if slices.ContainsFunc(req.Resources, unknownConfigResource) {
+		return describeConfigsRefusal(req)
+	}
 	resp := &describeConfigsResponse{Results: make([]describeConfigsResult, 0, len(req.Resources))}
 	for _, res := range req.Resources {
 		out := describeConfigsResult{ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}}
@@ -1009,6 +1014,31 @@ func (b *Broker) handleDescribeConfigs(ctx context.Context, rc *requestContext, 
 			}
 		}
 		resp.Results = append(resp.Results, out)
+	}
+	return resp
+}
+
+// unknownConfigResource reports whether a DescribeConfigs resource is of
+// a type that ConfigResource.Type does not name (UNKNOWN, 0, included).
+func unknownConfigResource(res describeConfigsResource) bool {
+	switch res.ResourceType {
+	case resourceTopic, resourceBroker, resourceBrokerLogger, resourceClientMetrics, resourceGroup:
+		return false
+	}
+	return true
+}
+
+// describeConfigsRefusal is the answer to a DescribeConfigs naming a
+// resource of an unknown type. Kafka's ConfigHelper.handleDescribeConfigsRequest
+// throws InvalidRequestException for it while sorting the resources for
+// the authorizer, before any is described, and the request's error
+// response (DescribeConfigsRequest.getErrorResponse) answers every
+// resource INVALID_REQUEST with the code's default message.
+func describeConfigsRefusal(req *describeConfigsRequest) *describeConfigsResponse {
+	resp := &describeConfigsResponse{Results: make([]describeConfigsResult, len(req.Resources))}
+	for i, res := range req.Resources {
+		resp.Results[i] = describeConfigsResult{ErrorCode: codeInvalidRequest, ErrorMessage: ptr(defaultErrorMessage(codeInvalidRequest)),
+			ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}}
 	}
 	return resp
 }
@@ -1066,6 +1096,8 @@ func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, 
 		}
 		return nil, codeNone, nil
 	}
+	// Not reached from handleDescribeConfigs, which refuses the whole
+	// request first (describeConfigsRefusal).
 	return nil, codeInvalidRequest, ptr(fmt.Sprintf("resource type %d has no configs on this broker", typ))
 }
 
