@@ -898,9 +898,7 @@ func TestDescribeConfigsUnknownTypeFailsEveryResource(t *testing.T) {
 	}
 	topic, unknown, zero := resource{resourceTopic, "p"}, resource{99, "x"}, resource{0, "y"}
 
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	for _, resources := range [][]resource{{topic, unknown}, {unknown, topic}, {zero, topic}} {
 		if got := describe(c, resources...); fmt.Sprint(got) != fmt.Sprint(want(resources...)) {
 			t.Errorf("describe %v:\n got %q\nwant %q", resources, got, want(resources...))

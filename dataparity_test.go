@@ -824,9 +824,7 @@ func TestProduceBatchOverSegmentBytes(t *testing.T) {
 // empty): sessionless, a full fetch of nothing, an incremental fetch of
 // an empty session, and one that forgets the session's last partition.
 func TestFetchWithNothingToReadAnswersAtOnce(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopic(t, "p", 1)
 	const wait = 4 * time.Second
 	quick := func(name string, fetch func() sessionAnswer) sessionAnswer {
 		t.Helper()
