@@ -58,9 +58,7 @@ func metadataAuthorizedOperations(t *testing.T, c *testClient, include bool, top
 }
 
 func TestMetadataAuthorizedOperations(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("present", 1)
+	_, c := startWithTopic(t, "present", 1)
 	// A missing topic gets its operations too, as in Kafka, whose answer
 	// does not depend on the topic existing.
 	cluster, topics := metadataAuthorizedOperations(t, c, true, "present", "absent")

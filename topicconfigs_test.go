@@ -585,9 +585,7 @@ func TestPartitionLimit(t *testing.T) {
 // TestTopicNameCollision checks Kafka's rule that two topic names may not
 // differ only in '.' versus '_', at CreateTopics and at auto-creation.
 func TestTopicNameCollision(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("orders.eu", 1)
+	tb, c := startWithTopic(t, "orders.eu", 1)
 	if code, _ := c.createTopicWithConfigs("orders_eu", 1, nil); code != codeInvalidTopic {
 		t.Errorf("CreateTopics orders_eu next to orders.eu: code %d, want INVALID_TOPIC_EXCEPTION", code)
 	}
@@ -607,9 +605,7 @@ func TestTopicNameCollision(t *testing.T) {
 // broker config), none when its primary name has no default
 // (log.roll.ms), and none for the configs without a server default.
 func TestDescribeTopicConfigSynonyms(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Fsync: "always"})
-	c := dial(t, tb.addr)
-	c.createTopic("s", 1)
+	_, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), Fsync: "always"}, "s", 1)
 	res := c.describeConfigs(4, resourceTopic, "s", []string{"flush.messages", "segment.ms", "remote.storage.enable", "delete.retention.ms", "min.cleanable.dirty.ratio"}, true, false)
 	want := []describeConfigsResourceResult{
 		{Name: "delete.retention.ms", Value: ptr("86400000"), ConfigSource: sourceDefault, ConfigType: configTypeLong,
