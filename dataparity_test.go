@@ -193,26 +193,7 @@ func (c *testClient) fetchPartitionAfter(topic string, offset int64, currentLead
 	f := fetchOf(topic, 0, offset)
 	f.currentLeaderEpoch, f.lastFetchedEpoch = currentLeaderEpoch, lastFetchedEpoch
 	r := c.roundTrip(1, 12, true, f.body(12))
-	r.Int32() // ThrottleTimeMs
-	r.Int16() // ErrorCode
-	r.Int32() // SessionId
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	p := fetchPartitionResponse{PartitionIndex: r.Int32(), ErrorCode: r.Int16(), HighWatermark: r.Int64(), LastStableOffset: r.Int64(), LogStartOffset: r.Int64()}
-	p.AbortedTransactions = readArray(r, func(r *reader) (a abortedTransaction) {
-		a.ProducerID, a.FirstOffset = r.Int64(), r.Int64()
-		r.SkipTags()
-		return a
-	})
-	p.PreferredReadReplica = r.Int32()
-	p.Records = r.Bytes()
-	p.DivergingEpoch = epochEndOffset{-1, -1}
-	r.Tags(func(tag uint64, f *reader) {
-		if tag == 0 {
-			p.DivergingEpoch = epochEndOffset{f.Int32(), f.Int64()}
-		}
-	})
+	_, p := readFetchPartition(r)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}

@@ -342,27 +342,46 @@ func (f fetchSpec) body(v int16) func(w *writer) {
 	}
 }
 
+// readFetchResponse reads a Fetch v12 answer of one partition, failing
+// the test on a top-level error, and returns the partition's error code,
+// high watermark and records.
 func readFetchResponse(t *testing.T, r *reader) (int16, int64, []byte) {
 	t.Helper()
-	r.Int32() // throttle
-	if code := r.Int16(); code != codeNone {
+	code, p := readFetchPartition(r)
+	if code != codeNone {
 		t.Fatalf("Fetch: top-level error %d", code)
 	}
-	r.Int32() // session
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code, hw := r.Int16(), r.Int64()
-	r.Int64() // LastStableOffset
-	r.Int64() // LogStartOffset
-	r.ArrayLen()
-	r.Int32() // PreferredReadReplica
-	records := r.Bytes()
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	return code, hw, records
+	return p.ErrorCode, p.HighWatermark, p.Records
+}
+
+// readFetchPartition reads a Fetch v12 answer of one partition: the
+// top-level error code and the partition as decoded, with its
+// DivergingEpoch tag (-1, -1 when absent). The caller checks r.err.
+func readFetchPartition(r *reader) (int16, fetchPartitionResponse) {
+	r.Int32() // ThrottleTimeMs
+	code := r.Int16()
+	r.Int32() // SessionId
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	p := fetchPartitionResponse{PartitionIndex: r.Int32(), ErrorCode: r.Int16(), HighWatermark: r.Int64(), LastStableOffset: r.Int64(), LogStartOffset: r.Int64()}
+	p.AbortedTransactions = readArray(r, func(r *reader) (a abortedTransaction) {
+		a.ProducerID, a.FirstOffset = r.Int64(), r.Int64()
+		r.SkipTags()
+		return a
+	})
+	p.PreferredReadReplica = r.Int32()
+	p.Records = r.Bytes()
+	p.DivergingEpoch = epochEndOffset{-1, -1}
+	r.Tags(func(tag uint64, f *reader) {
+		if tag == 0 {
+			p.DivergingEpoch = epochEndOffset{f.Int32(), f.Int64()}
+		}
+	})
+	return code, p
 }
 
 // sameBatches compares fetched batches with the ones produced, ignoring

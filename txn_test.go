@@ -185,32 +185,14 @@ type isolatedFetch struct {
 func (c *testClient) fetchIsolated(topic string, partition int32, offset int64, isolation int8) isolatedFetch {
 	c.t.Helper()
 	r := c.roundTrip(1, 12, true, fetchBodyIsolated(topic, partition, offset, 0, 0, isolation))
-	r.Int32()
-	r.Int16()
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	if code := r.Int16(); code != codeNone {
-		c.t.Fatalf("fetch: error %d", code)
+	_, p := readFetchPartition(r)
+	if p.ErrorCode != codeNone {
+		c.t.Fatalf("fetch: error %d", p.ErrorCode)
 	}
-	var f isolatedFetch
-	f.hw, f.lso = r.Int64(), r.Int64()
-	r.Int64()
-	if n := r.ArrayLen(); n >= 0 {
-		f.aborted = []abortedTransaction{}
-		for range n {
-			f.aborted = append(f.aborted, abortedTransaction{r.Int64(), r.Int64()})
-			r.SkipTags()
-		}
-	}
-	r.Int32()
-	f.records = r.Bytes()
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
-	return f
+	return isolatedFetch{hw: p.HighWatermark, lso: p.LastStableOffset, aborted: p.AbortedTransactions, records: p.Records}
 }
 
 // batchesOf splits fetched records into headers and bytes.
@@ -581,24 +563,8 @@ func (c *testClient) fetchBatches(body func(w *writer)) []batchHeader {
 	if err != nil {
 		return nil
 	}
-	r.Int32()
-	r.Int16()
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	r.Int16()
-	r.Int64()
-	r.Int64()
-	r.Int64()
-	for n := r.ArrayLen(); n > 0; n-- {
-		r.Int64()
-		r.Int64()
-		r.SkipTags()
-	}
-	r.Int32()
-	records := r.Bytes()
+	_, p := readFetchPartition(r)
+	records := p.Records
 	var hs []batchHeader
 	for len(records) > 0 {
 		h, err := parseBatchHeader(records)
