@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -445,15 +444,7 @@ func TestACLEdgeCases(t *testing.T) {
 // some rights and not others, and the answer must encode at the request's
 // version. Seeds are the golden frames.
 func FuzzAuthorizedHandlers(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/golden/*.txt")
-	for _, p := range paths {
-		g := readGolden(f, p)
-		for _, c := range []string{"", ".zero"} {
-			if frame := g.sections["request.frame"+c+".hex"]; len(frame) > 4 {
-				f.Add(frame[4:])
-			}
-		}
-	}
+	addGoldenRequestSeeds(f)
 	b, err := Open(Config{DataDir: f.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), GroupInitialRebalanceDelay: -1,
 		Security: SecurityConfig{Authorizer: true}})
 	if err != nil {
@@ -479,14 +470,7 @@ func FuzzAuthorizedHandlers(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%s v%d: %v", a.name, h.APIVersion, err)
 		}
-		if resp == nil {
-			return
-		}
-		w := &writer{flexible: h.APIVersion >= a.flexibleFrom}
-		resp.encode(w, h.APIVersion)
-		if w.err != nil {
-			t.Fatalf("%s v%d: encoding the response: %v", a.name, h.APIVersion, w.err)
-		}
+		checkResponseEncodes(t, a, h.APIVersion, resp)
 	})
 }
 

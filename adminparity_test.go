@@ -62,13 +62,46 @@ func outcome(code int16, msg *string) string {
 	return fmt.Sprintf("%d %s", code, *msg)
 }
 
+// readPartitionOutcomes reads an array of topics, each a name, an array
+// of partitions and tags, where a partition is an index, an error code and
+// message, what more reads (when not nil), and tags. It returns each
+// partition as "topic-index outcome", in answer order.
+func readPartitionOutcomes(r *reader, more func(r *reader, topic string, partition int32)) []string {
+	var got []string
+	readArray(r, func(r *reader) int {
+		name := r.String()
+		readArray(r, func(r *reader) int {
+			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
+			if more != nil {
+				more(r, name, p)
+			}
+			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
+			r.SkipTags()
+			return 0
+		})
+		r.SkipTags()
+		return 0
+	})
+	return got
+}
+
+// wantResults fails the test if r could not be read, and reports got
+// unless it prints as want.
+func wantResults(t *testing.T, r *reader, got []string, want string) {
+	t.Helper()
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if fmt.Sprint(got) != want {
+		t.Errorf("results %v\nwant %s", got, want)
+	}
+}
+
 // TestCreateTopicsNamesAsKafka: invalid, colliding and existing names are
 // refused with the codes and words of Kafka's Topic.validate and
 // ReplicationControlManager.createTopics, with ValidateOnly too.
 func TestCreateTopicsNamesAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("a_b", 1)
+	_, c := startWithTopic(t, "a_b", 1)
 	long := strings.Repeat("x", 250)
 	tests := []struct{ name, want string }{
 		{"", "17 Topic name is invalid: the empty string is not allowed"},
@@ -277,9 +310,7 @@ func (c *testClient) createPartitionsRaw(topics []createPartitionsTopic, validat
 // and words of ReplicationControlManager.createPartitions, and answers a
 // name given twice once, as ControllerApis.createPartitions does.
 func TestCreatePartitionsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopic(t, "t", 2)
 	node := tb.cfg.NodeID
 	one := func(ids ...int32) []createPartitionsAssignment { return []createPartitionsAssignment{{ids}} }
 	tests := []struct {
@@ -315,9 +346,7 @@ func TestCreatePartitionsAsKafka(t *testing.T) {
 // defaults (none here), a broker id must be an integer and this broker's,
 // a topic name must be valid, and an unknown topic has no message.
 func TestDescribeConfigsResourcesAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	node := fmt.Sprint(tb.cfg.NodeID)
 	all := len(c.describeConfigs(4, resourceTopic, "t", nil, false, false).Configs)
 	if got := len(c.describeConfigs(4, resourceTopic, "t", []string{}, false, false).Configs); got != all || all == 0 {
@@ -351,9 +380,7 @@ func TestDescribeConfigsResourcesAsKafka(t *testing.T) {
 // ControllerConfigurationValidator, QuorumController and
 // ConfigurationControlManager.
 func TestAlterConfigsRefusesAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	set := func(name, value string) configOp { return configOp{name, opSet, ptr(value)} }
 	tests := []struct {
 		topic string
@@ -428,9 +455,7 @@ func TestDescribeClusterRefusalAsKafka(t *testing.T) {
 // unknown election type for the request and each partition, as
 // ElectLeadersRequest.getErrorResponse does.
 func TestElectLeadersAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	elect := func(typ int8) string {
 		r := c.roundTrip(43, 2, true, func(w *writer) {
 			w.Int8(typ)
@@ -444,19 +469,8 @@ func TestElectLeadersAsKafka(t *testing.T) {
 			w.Tags()
 		})
 		r.Int32() // throttle
-		var got []string
-		got = append(got, fmt.Sprint("top ", r.Int16()))
-		readArray(r, func(r *reader) int {
-			topic := r.String()
-			readArray(r, func(r *reader) int {
-				p, code, msg := r.Int32(), r.Int16(), r.NullableString()
-				got = append(got, fmt.Sprintf("%s-%d %s", topic, p, outcome(code, msg)))
-				r.SkipTags()
-				return 0
-			})
-			r.SkipTags()
-			return 0
-		})
+		got := []string{fmt.Sprint("top ", r.Int16())}
+		got = append(got, readPartitionOutcomes(r, nil)...)
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -485,9 +499,7 @@ nosuch-5 42 Unknown election type 9`
 // ReplicationControlManager.alterPartitionReassignment answers them: the
 // topic named in the message, and NO_REASSIGNMENT_IN_PROGRESS without one.
 func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	r := c.roundTrip(45, 0, true, func(w *writer) {
 		w.Int32(1000)
 		w.ArrayLen(2)
@@ -502,26 +514,9 @@ func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
 		w.Tags()
 	})
 	r.Int32() // throttle
-	var got []string
-	got = append(got, outcome(r.Int16(), r.NullableString()))
-	readArray(r, func(r *reader) int {
-		name := r.String()
-		readArray(r, func(r *reader) int {
-			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
-			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
-			r.SkipTags()
-			return 0
-		})
-		r.SkipTags()
-		return 0
-	})
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := "[0 <nil> t-0 85 <nil> nosuch-0 3 Unable to find a topic named nosuch.]"
-	if fmt.Sprint(got) != want {
-		t.Errorf("results %v\nwant %s", got, want)
-	}
+	got := []string{outcome(r.Int16(), r.NullableString())}
+	got = append(got, readPartitionOutcomes(r, nil)...)
+	wantResults(t, r, got, "[0 <nil> t-0 85 <nil> nosuch-0 3 Unable to find a topic named nosuch.]")
 }
 
 // TestDescribeProducersErrorsAsKafka: DescribeProducers fails the
@@ -529,9 +524,7 @@ func TestAlterPartitionReassignmentsAsKafka(t *testing.T) {
 // partition of a known topic without one, as Kafka's
 // KafkaApis.handleDescribeProducersRequest does.
 func TestDescribeProducersErrorsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	r := c.roundTrip(61, 0, true, func(w *writer) {
 		w.ArrayLen(3)
 		for _, name := range []string{"t", "nosuch", "a b"} {
@@ -542,38 +535,20 @@ func TestDescribeProducersErrorsAsKafka(t *testing.T) {
 		w.Tags()
 	})
 	r.Int32() // throttle
-	var got []string
-	readArray(r, func(r *reader) int {
-		name := r.String()
-		readArray(r, func(r *reader) int {
-			p, code, msg := r.Int32(), r.Int16(), r.NullableString()
-			if n := r.ArrayLen(); n != 0 {
-				t.Fatalf("%s-%d: %d producers", name, p, n)
-			}
-			got = append(got, fmt.Sprintf("%s-%d %s", name, p, outcome(code, msg)))
-			r.SkipTags()
-			return 0
-		})
-		r.SkipTags()
-		return 0
+	got := readPartitionOutcomes(r, func(r *reader, name string, p int32) {
+		if n := r.ArrayLen(); n != 0 {
+			t.Fatalf("%s-%d: %d producers", name, p, n)
+		}
 	})
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := "[t-7 3 <nil> nosuch-7 3 This server does not host this topic-partition. " +
-		"a b-7 17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-']"
-	if fmt.Sprint(got) != want {
-		t.Errorf("results %v\nwant %s", got, want)
-	}
+	wantResults(t, r, got, "[t-7 3 <nil> nosuch-7 3 This server does not host this topic-partition. "+
+		"a b-7 17 Topic name is invalid: 'a b' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-']")
 }
 
 // TestListGroupsFilterTrimmed: ListGroups v5 compares state filters
 // trimmed and in any case, and type filters in any case but untrimmed, as
 // Kafka's GroupMetadataManager.listGroups and GroupType.parse do.
 func TestListGroupsFilterTrimmed(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
 		t.Fatalf("commit: %d", code)
 	}
@@ -697,9 +672,7 @@ func TestAlterConfigsOtherResourceTypes(t *testing.T) {
 // list, as Kafka's ConfigurationControlManager.incrementalAlterConfigResource
 // treats them; a SET of one is still refused.
 func TestIncrementalAlterConfigsUnknownName(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	tests := []struct {
 		op   configOp
 		want string
@@ -725,9 +698,7 @@ func TestIncrementalAlterConfigsUnknownName(t *testing.T) {
 // TransactionStateManager.listTransactionStates does; DescribeTransactions
 // reports that start after the transaction ends, as Kafka does.
 func TestListTransactionsDurationAnyState(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	_, pid, epoch := c.initTxn("done", 60000)
 	c.addPartition("done", pid, epoch, "t", 0)
 	if code := c.endTxn(3, "done", pid, epoch, true); code != codeNone {
@@ -845,13 +816,7 @@ func TestAlterScramRefusalsAsKafka(t *testing.T) {
 		r.SkipTags()
 		return 0
 	})
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	want := "[a 33 Unknown SCRAM mechanism b 93 Too few iterations c 93 Too many iterations]"
-	if fmt.Sprint(got) != want {
-		t.Errorf("results %v\nwant %s", got, want)
-	}
+	wantResults(t, r, got, "[a 33 Unknown SCRAM mechanism b 93 Too few iterations c 93 Too many iterations]")
 }
 
 // TestCreateTopicsValidateOnlyTopicID: a ValidateOnly creation that
@@ -933,9 +898,7 @@ func TestDescribeConfigsUnknownTypeFailsEveryResource(t *testing.T) {
 	}
 	topic, unknown, zero := resource{resourceTopic, "p"}, resource{99, "x"}, resource{0, "y"}
 
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	for _, resources := range [][]resource{{topic, unknown}, {unknown, topic}, {zero, topic}} {
 		if got := describe(c, resources...); fmt.Sprint(got) != fmt.Sprint(want(resources...)) {
 			t.Errorf("describe %v:\n got %q\nwant %q", resources, got, want(resources...))

@@ -31,13 +31,9 @@ func serve(t *testing.T, b *Broker, key, v int16, req request) response {
 // n one-record batches in partition 0.
 func brokerWithRecords(t *testing.T, n int) (*testBroker, *testClient) {
 	t.Helper()
-	b := startBroker(t, t.TempDir())
-	c := dial(t, b.addr)
-	c.createTopic("t", 2)
+	b, c := startWithTopic(t, "t", 2)
 	for i := range n {
-		if code, _ := c.produce("t", 0, makeBatch(testRecord{int64(i), "v"})); code != codeNone {
-			t.Fatalf("produce: %d", code)
-		}
+		c.mustProduce("t", 0, makeBatch(testRecord{int64(i), "v"}))
 	}
 	return b, c
 }
@@ -249,13 +245,9 @@ func TestDescribeTopicPartitionsPaging(t *testing.T) {
 
 func TestDescribeProducers(t *testing.T) {
 	b, c := brokerWithRecords(t, 0)
-	if code, _ := c.produce("t", 1, idempotentBatch(42, 3, 0, 4)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("t", 1, idempotentBatch(42, 3, 0, 4))
 	last := idempotentBatch(42, 3, 4, 2)
-	if code, _ := c.produce("t", 1, last); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("t", 1, last)
 	lastTimestamp := int64(binary.BigEndian.Uint64(last[35:])) // the batch's maxTimestamp
 	req := &describeProducersRequest{Topics: []describeProducersTopic{{"t", []int32{0, 1, 4}}}}
 	got := serve(t, b.Broker, 61, 0, req).(*describeProducersResponse).Topics[0].Partitions

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -21,36 +19,8 @@ import (
 // (3 to 11) and acks, and returns the partition's answer as decoded.
 func (c *testClient) produceAt(v, acks int16, topic string, partition int32, records []byte) producePartitionResponse {
 	c.t.Helper()
-	flexible := v >= 9
-	r := c.roundTrip(0, v, flexible, func(w *writer) {
-		w.NullableString(nil) // TransactionalId
-		w.Int16(acks)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	p := producePartitionResponse{Index: r.Int32(), ErrorCode: r.Int16(), BaseOffset: r.Int64(), LogAppendTimeMs: r.Int64()}
-	if v >= 5 {
-		p.LogStartOffset = r.Int64()
-	}
-	if v >= 8 {
-		p.RecordErrors = readArray(r, func(r *reader) (e batchIndexAndErrorMessage) {
-			e.BatchIndex = r.Int32()
-			e.BatchIndexErrorMessage = r.NullableString()
-			r.SkipTags()
-			return e
-		})
-		p.ErrorMessage = r.NullableString()
-	}
+	r := c.roundTrip(0, v, v >= 9, produceBodyAs(nil, acks, topic, partition, records))
+	p := readProducePartition(r, v)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
@@ -68,9 +38,7 @@ func resealed(b []byte) []byte {
 // no ErrorMessage, and nothing is stored; a partial batch after a whole
 // one is dropped, as UnifiedLog's trimInvalidBytes drops it.
 func TestProduceRecordsFieldAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	good := func() []byte { return makeBatch(testRecord{1, "v"}) }
 	magic1 := good()
 	magic1[batchMagicOffset] = 1
@@ -123,9 +91,7 @@ func TestProduceRecordsFieldAsKafka(t *testing.T) {
 // order and with their codes; min.insync.replicas is checked before any
 // of them (Partition.appendRecordsToLeader).
 func TestProduceBatchChecksAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.createTopicWithConfigs("small", 1, map[string]*string{"max.message.bytes": ptr("100")}); code != codeNone {
 		t.Fatalf("CreateTopics small: %d", code)
 	}
@@ -179,12 +145,8 @@ func TestProduceBatchChecksAsKafka(t *testing.T) {
 // producer compares with its last acknowledged offset; only a batch too
 // large or corrupt is answered with -1 (ReplicaManager.appendToLocalLog).
 func TestProduceFailureLogStartOffset(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
-	if code, _ := c.produce("p", 0, idempotentBatch(9, 0, 0, 3)); code != codeNone {
-		t.Fatalf("produce: code %d", code)
-	}
+	_, c := startWithTopic(t, "p", 1)
+	c.mustProduce("p", 0, idempotentBatch(9, 0, 0, 3))
 	if code, low := c.deleteRecords("p", 0, 2); code != codeNone || low != 2 {
 		t.Fatalf("DeleteRecords: code %d low %d", code, low)
 	}
@@ -228,49 +190,10 @@ func (c *testClient) fetchPartitionAt(topic string, offset int64, currentLeaderE
 // a follower does, and reads the DivergingEpoch tag of the answer.
 func (c *testClient) fetchPartitionAfter(topic string, offset int64, currentLeaderEpoch, lastFetchedEpoch int32) fetchPartitionResponse {
 	c.t.Helper()
-	r := c.roundTrip(1, 12, true, func(w *writer) {
-		w.Int32(-1)      // ReplicaId
-		w.Int32(0)       // MaxWaitMs
-		w.Int32(0)       // MinBytes
-		w.Int32(1 << 20) // MaxBytes
-		w.Int8(readUncommitted)
-		w.Int32(0)  // SessionId
-		w.Int32(-1) // SessionEpoch
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(0)
-		w.Int32(currentLeaderEpoch)
-		w.Int64(offset)
-		w.Int32(lastFetchedEpoch)
-		w.Int64(-1) // LogStartOffset
-		w.Int32(1 << 20)
-		w.Tags()
-		w.Tags()
-		w.ArrayLen(0) // ForgottenTopicsData
-		w.String("")  // RackId
-		w.Tags()
-	})
-	r.Int32() // ThrottleTimeMs
-	r.Int16() // ErrorCode
-	r.Int32() // SessionId
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	p := fetchPartitionResponse{PartitionIndex: r.Int32(), ErrorCode: r.Int16(), HighWatermark: r.Int64(), LastStableOffset: r.Int64(), LogStartOffset: r.Int64()}
-	p.AbortedTransactions = readArray(r, func(r *reader) (a abortedTransaction) {
-		a.ProducerID, a.FirstOffset = r.Int64(), r.Int64()
-		r.SkipTags()
-		return a
-	})
-	p.PreferredReadReplica = r.Int32()
-	p.Records = r.Bytes()
-	p.DivergingEpoch = epochEndOffset{-1, -1}
-	r.Tags(func(tag uint64, f *reader) {
-		if tag == 0 {
-			p.DivergingEpoch = epochEndOffset{f.Int32(), f.Int64()}
-		}
-	})
+	f := fetchOf(topic, 0, offset)
+	f.currentLeaderEpoch, f.lastFetchedEpoch = currentLeaderEpoch, lastFetchedEpoch
+	r := c.roundTrip(1, 12, true, f.body(12))
+	_, p := readFetchPartition(r)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
@@ -283,12 +206,8 @@ func (c *testClient) fetchPartitionAfter(topic string, offset int64, currentLead
 // as an offset out of range does, is answered with -1 for every offset
 // (ReplicaManager.createLogReadResult).
 func TestFetchErrorsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	_, c := startWithTopic(t, "p", 1)
+	c.mustProduce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
 	unknown := func(p fetchPartitionResponse) bool {
 		return p.HighWatermark == -1 && p.LastStableOffset == -1 && p.LogStartOffset == -1 && len(p.Records) == 0
 	}
@@ -350,12 +269,8 @@ func (c *testClient) listOffsetsAt(v int16, topic string, currentLeaderEpoch int
 // partition named twice INVALID_REQUEST, and a leader epoch other than
 // this broker's (0) or -1 FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH.
 func TestListOffsetsErrorsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{100, "a"}, testRecord{200, "b"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	_, c := startWithTopic(t, "p", 1)
+	c.mustProduce("p", 0, makeBatch(testRecord{100, "a"}, testRecord{200, "b"}))
 	cases := []struct {
 		v     int16
 		epoch int32
@@ -391,9 +306,7 @@ func TestListOffsetsErrorsAsKafka(t *testing.T) {
 // elsewhere -1 means the high watermark, and an offset past it or below
 // -1 is OFFSET_OUT_OF_RANGE.
 func TestDeleteRecordsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
 		t.Fatalf("CreateTopics table: %d", code)
 	}
@@ -452,9 +365,7 @@ func TestProduceNullKeysRecordErrors(t *testing.T) {
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED, with no authorizer too, as
 // KafkaApis.handleProduceRequest refuses them.
 func TestProduceTransactionalWithoutID(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	txn := idempotentBatch(5, 0, 0, 1)
 	binary.BigEndian.PutUint16(txn[batchAttrOffset:], transactionalFlag)
 	if p := c.produceAt(9, -1, "p", 0, resealed(txn)); p.ErrorCode != codeTransactionalIDAuthorizationFailed || p.BaseOffset != -1 {
@@ -469,33 +380,11 @@ func TestProduceTransactionalWithoutID(t *testing.T) {
 // is UNKNOWN_TOPIC_ID, but a partition missing from a topic that is there
 // is UNKNOWN_TOPIC_OR_PARTITION (KafkaApis.handleFetchRequest).
 func TestFetchByTopicIDMissingPartition(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopic(t, "p", 1)
 	fetch := func(id uuid, partition int32) int16 {
-		r := c.roundTrip(1, 13, true, func(w *writer) {
-			w.Int32(-1) // ReplicaId
-			w.Int32(0)  // MaxWaitMs
-			w.Int32(0)  // MinBytes
-			w.Int32(1 << 20)
-			w.Int8(readUncommitted)
-			w.Int32(0)  // SessionId
-			w.Int32(-1) // SessionEpoch
-			w.ArrayLen(1)
-			w.UUID(id)
-			w.ArrayLen(1)
-			w.Int32(partition)
-			w.Int32(-1) // CurrentLeaderEpoch
-			w.Int64(0)
-			w.Int32(-1) // LastFetchedEpoch
-			w.Int64(-1) // LogStartOffset
-			w.Int32(1 << 20)
-			w.Tags()
-			w.Tags()
-			w.ArrayLen(0) // ForgottenTopicsData
-			w.String("")  // RackId
-			w.Tags()
-		})
+		f := fetchOf("", partition, 0)
+		f.topicID = id
+		r := c.roundTrip(1, 13, true, f.body(13))
 		r.Int32()
 		r.Int16()
 		r.Int32()
@@ -527,12 +416,8 @@ func TestFetchByTopicIDMissingPartition(t *testing.T) {
 // after a restart.
 func TestProduceDuplicateAppendTime(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "first"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	tb, c := startWithTopicIn(t, dir, "p", 1)
+	c.mustProduce("p", 0, makeBatch(testRecord{1, "first"}))
 	batch := idempotentBatch(3, 0, 0, 3)
 	maxTS := int64(binary.BigEndian.Uint64(batch[batchMaxTimestampOffset:]))
 	if p := c.produceAt(9, -1, "p", 0, batch); p.ErrorCode != codeNone || p.BaseOffset != 1 || p.LogAppendTimeMs != -1 {
@@ -553,22 +438,14 @@ func TestProduceDuplicateAppendTime(t *testing.T) {
 // as KafkaApis.handleFetchRequest's maybeDownConvertStorageError answers.
 func TestFetchStorageErrorBeforeV6(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir, SegmentBytes: 4 << 10}, "p", 1)
 	for range 20 {
-		if code, _ := c.produce("p", 0, bigBatch(1)); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("p", 0, bigBatch(1))
 	}
 	tb.stop()
 	// A segment corrupt in its middle, with no index to rebuild from,
 	// keeps the partition offline (TestOfflinePartition).
-	os.Remove(segmentPath(filepath.Join(dir, "p-0"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "p-0"), 0, logSuffix)
-	b, _ := os.ReadFile(seg)
-	b[100] ^= 0xff
-	os.WriteFile(seg, b, 0o644)
+	corruptFirstSegment(t, dir, "p-0")
 	c = dial(t, startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10}).addr)
 	fetch := func(v int16) int16 {
 		r := c.roundTrip(1, v, false, func(w *writer) {
@@ -628,12 +505,8 @@ func TestFetchStorageErrorBeforeV6(t *testing.T) {
 // RecordBatch.offsetOfMaxTimestamp walk its records, not the batch's
 // first or last offset.
 func TestListOffsetsInsideCompressedBatches(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
-	if code, _ := c.produce("p", 0, gzipBatch(t, testRecord{100, "a"}, testRecord{300, "b"}, testRecord{300, "c"}, testRecord{200, "d"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	_, c := startWithTopic(t, "p", 1)
+	c.mustProduce("p", 0, gzipBatch(t, testRecord{100, "a"}, testRecord{300, "b"}, testRecord{300, "c"}, testRecord{200, "d"}))
 	cases := []struct {
 		ts, offset, timestamp int64
 	}{
@@ -651,9 +524,7 @@ func TestListOffsetsInsideCompressedBatches(t *testing.T) {
 	// Records of one millisecond, as a fast producer writes them: the
 	// first of them has the largest timestamp.
 	c.createTopic("same", 1)
-	if code, _ := c.produce("same", 0, gzipBatch(t, testRecord{500, "a"}, testRecord{500, "b"}, testRecord{500, "c"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("same", 0, gzipBatch(t, testRecord{500, "a"}, testRecord{500, "b"}, testRecord{500, "c"}))
 	if ps := c.listOffsetsAt(9, "same", -1, maxTimestamp); len(ps) != 1 || ps[0].Offset != 0 || ps[0].Timestamp != 500 {
 		t.Errorf("max timestamp of three records of one millisecond: %+v, want offset 0", ps)
 	}
@@ -665,9 +536,7 @@ func TestListOffsetsInsideCompressedBatches(t *testing.T) {
 // not its own, which the leader turns into INVALID_PRODUCER_EPOCH
 // (AddPartitionsToTxnManager).
 func TestTransactionalProduceNewerEpoch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	code, pid, epoch := c.initTxn("app", 60000)
 	if code != codeNone {
 		t.Fatalf("InitProducerId: %d", code)
@@ -715,12 +584,8 @@ func TestProduceLogAppendTimeBatchRecordErrors(t *testing.T) {
 // had is OFFSET_OUT_OF_RANGE, an offset past the end of the named epoch
 // gets DivergingEpoch and no records, and a consistent one reads on.
 func TestFetchLastFetchedEpoch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
-	if code, _ := c.produce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	_, c := startWithTopic(t, "p", 1)
+	c.mustProduce("p", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
 	if p := c.fetchPartitionAfter("p", 1, -1, 0); p.ErrorCode != codeNone || p.DivergingEpoch != (epochEndOffset{-1, -1}) || len(p.Records) == 0 {
 		t.Errorf("epoch 0 at offset 1: %+v, want the records", p)
 	}
@@ -737,9 +602,7 @@ func TestFetchLastFetchedEpoch(t *testing.T) {
 // partition whose first batch is larger than its limit gets no records,
 // as ReplicaManager.readFromLog reads it without minOneMessage.
 func TestFetchPartitionMaxBytesAfterFirst(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 2)
+	_, c := startWithTopic(t, "p", 2)
 	small, big := makeBatch(testRecord{1, "a"}), makeBatch(recordsAt(1, 20)...)
 	for i, b := range [][]byte{small, big} {
 		if code, _ := c.produce("p", int32(i), b); code != codeNone {
@@ -802,9 +665,7 @@ func TestFetchPartitionMaxBytesAfterFirst(t *testing.T) {
 // INVALID_RECORD, as Kafka's validator finds iterating its records, and
 // is not stored for consumers to choke on.
 func TestProduceMalformedRecordsAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 	be := binary.BigEndian
 	missing := makeBatch(testRecord{1, "v"})
 	be.PutUint32(missing[batchRecordCountOffset:], 2)
@@ -883,9 +744,7 @@ func (c *testClient) produceRaw(topics []produceTopic) (answers []string, parts 
 // malformed and another's is not, Kafka appends the good one and answers
 // the refusal, since its refusals are merged over the append results.
 func TestProducePartitionNamedTwice(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 2)
+	_, c := startWithTopic(t, "p", 2)
 	first, second := makeBatch(testRecord{1, "first"}), makeBatch(testRecord{2, "second"})
 	answers, parts, entries := c.produceRaw([]produceTopic{
 		{Name: "p", PartitionData: []producePartition{{Index: 0, Records: first}, {Index: 1, Records: first}}},
@@ -946,9 +805,7 @@ func TestProduceBatchOverSegmentBytes(t *testing.T) {
 // empty): sessionless, a full fetch of nothing, an incremental fetch of
 // an empty session, and one that forgets the session's last partition.
 func TestFetchWithNothingToReadAnswersAtOnce(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopic(t, "p", 1)
 	const wait = 4 * time.Second
 	quick := func(name string, fetch func() sessionAnswer) sessionAnswer {
 		t.Helper()

@@ -125,7 +125,14 @@ func TestDiskDoc(t *testing.T) {
 
 	page := fmt.Sprintf(diskPage, listing.String(), "    "+strings.Join(lines, "\n    ")+"\n",
 		offsets.String(), times.String(), hex.EncodeToString(logFile[:61]), r.markdown())
-	const path = "docs/disk.md"
+	checkDocPage(t, "docs/disk.md", page, "wrote", "TestDiskDoc")
+}
+
+// checkDocPage fails t unless the page at path is page, as the test named
+// test made it from what the broker did (say, "wrote"); with
+// KAFKA_UPDATE_DOCS=1 it writes page there first.
+func checkDocPage(t *testing.T, path, page, did, test string) {
+	t.Helper()
 	if os.Getenv("KAFKA_UPDATE_DOCS") == "1" {
 		if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
 			t.Fatal(err)
@@ -136,7 +143,7 @@ func TestDiskDoc(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got) != page {
-		t.Errorf("%s differs from what the broker wrote; KAFKA_UPDATE_DOCS=1 go test -run TestDiskDoc rewrites it", path)
+		t.Errorf("%s differs from what the broker %s; KAFKA_UPDATE_DOCS=1 go test -run %s rewrites it", path, did, test)
 	}
 }
 

@@ -65,31 +65,7 @@ func oneBigBatchPerSegment() *string { return ptr(fmt.Sprint(len(bigBatch(0)))) 
 // listOffset asks ListOffsets v7 for one partition and timestamp.
 func (c *testClient) listOffset(topic string, partition int32, ts int64) (int16, int64) {
 	c.t.Helper()
-	r := c.roundTrip(2, 7, true, func(w *writer) {
-		w.Int32(-1) // ReplicaId
-		w.Int8(0)   // IsolationLevel
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Int32(-1) // CurrentLeaderEpoch
-		w.Int64(ts)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.Int32() // throttle
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	r.Int64() // timestamp
-	offset := r.Int64()
-	if r.err != nil {
-		c.t.Fatal(r.err)
-	}
-	return code, offset
+	return c.listOffsetAt(topic, partition, ts, readUncommitted)
 }
 
 // deleteRecords sends DeleteRecords v2 for one partition and returns the
@@ -378,9 +354,7 @@ func syncedTo(pl *partitionLog) int64 {
 // "always": every answer comes after its batches are synced, so the synced
 // offset is at the high watermark once all are answered.
 func TestFsyncAlways(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Fsync: "always"})
-	c := dial(t, tb.addr)
-	c.createTopic("f", 2)
+	tb, _ := startWithTopicUsing(t, Config{DataDir: t.TempDir(), Fsync: "always"}, "f", 2)
 	var wg sync.WaitGroup
 	for g := range 6 {
 		wg.Go(func() {
@@ -403,9 +377,7 @@ func TestFsyncAlways(t *testing.T) {
 // TestFsyncInterval checks that the background flusher syncs what was
 // appended, and that SyncTo does nothing for an offset already synced.
 func TestFsyncInterval(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Fsync: "10ms"})
-	c := dial(t, tb.addr)
-	c.createTopic("f", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), Fsync: "10ms"}, "f", 1)
 	for i := range 5 {
 		c.produce("f", 0, makeBatch(testRecord{int64(i), "x"}))
 	}
@@ -576,9 +548,7 @@ func TestRetentionBySize(t *testing.T) {
 // see, and that it survives clean and unclean restarts.
 func TestDeleteRecords(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("d", 2)
+	tb, c := startWithTopicIn(t, dir, "d", 2)
 	for i := range 10 {
 		c.produce("d", 0, makeBatch(testRecord{int64(i), "x"}))
 	}

@@ -15,9 +15,7 @@ import (
 )
 
 func TestExactlyOnceDoc(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("orders", 1)
+	_, c := startWithTopic(t, "orders", 1)
 
 	var steps strings.Builder
 	steps.WriteString("| step | request | answer | high watermark | last stable offset |\n|---:|---|---|---:|---:|\n")

@@ -30,13 +30,9 @@ import (
 // first one serving.
 func TestSecondBrokerSameDir(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicIn(t, dir, "t", 1)
 	batch := makeBatch(recordsAt(1, 1)...)
-	if code, _ := c.produce("t", 0, batch); code != codeNone {
-		t.Fatalf("produce: code %d", code)
-	}
+	c.mustProduce("t", 0, batch)
 
 	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err == nil {
@@ -275,27 +271,40 @@ func TestDeleteTopicRemoveFails(t *testing.T) {
 	}
 }
 
+// corruptFirstSegment flips a byte in the middle of the first segment of
+// partition (a directory name such as "t-1") under dir, and removes its
+// offset index, so that the segment has no index to rebuild from and
+// keeps the partition offline. It returns the segment's path and its
+// bytes before the damage, for a test that repairs it.
+func corruptFirstSegment(t *testing.T, dir, partition string) (string, []byte) {
+	t.Helper()
+	os.Remove(segmentPath(filepath.Join(dir, partition), 0, offsetIndexSuffix))
+	seg := segmentPath(filepath.Join(dir, partition), 0, logSuffix)
+	good, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(good)
+	bad[100] ^= 0xff
+	if err := os.WriteFile(seg, bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return seg, good
+}
+
 // TestOfflinePartition loads a partition whose log does not open (an
 // older segment is damaged and its index gone): the partition answers
 // KAFKA_STORAGE_ERROR, and the others are served.
 func TestOfflinePartition(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir, SegmentBytes: 4 << 10}, "t", 2)
 	for range 20 {
 		for p := range int32(2) {
-			if code, _ := c.produce("t", p, bigBatch(1)); code != codeNone {
-				t.Fatalf("produce: code %d", code)
-			}
+			c.mustProduce("t", p, bigBatch(1))
 		}
 	}
 	tb.stop()
-	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
-	b, _ := os.ReadFile(seg)
-	b[100] ^= 0xff
-	os.WriteFile(seg, b, 0o644)
+	corruptFirstSegment(t, dir, "t-1")
 
 	var logs syncBuffer
 	tb = startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -347,9 +356,7 @@ func mountTmpfs(t *testing.T, size int) string {
 func TestDiskFull(t *testing.T) {
 	dir := mountTmpfs(t, 1<<20)
 	data := filepath.Join(dir, "data")
-	tb := startBrokerWith(t, Config{DataDir: data})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: data}, "t", 1)
 	// Fill the disk but for about 100 KiB.
 	filler := filepath.Join(dir, "filler")
 	f, err := os.Create(filler)
@@ -436,42 +443,15 @@ func TestDiskFull(t *testing.T) {
 	tb.stop()
 }
 
-// produceBody is the body of a Produce v9 request of records to one
-// partition.
-func produceBody(topic string, partition int32, records []byte) func(w *writer) {
-	return func(w *writer) {
-		w.NullableString(nil)
-		w.Int16(-1)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	}
-}
-
 // readProduceError reads a Produce v9 response for one partition: its
 // error code and message.
 func readProduceError(t *testing.T, r *reader) (int16, *string) {
 	t.Helper()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	r.Int64() // BaseOffset
-	r.Int64() // LogAppendTimeMs
-	r.Int64() // LogStartOffset
-	readArray(r, func(r *reader) int32 { r.Int32(); r.NullableString(); r.SkipTags(); return 0 })
-	msg := r.NullableString()
+	p := readProducePartition(r, 9)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	return code, msg
+	return p.ErrorCode, p.ErrorMessage
 }
 
 // TestRecoverTopicChanges builds, for each step of each topic change, the
@@ -586,28 +566,18 @@ func TestRecoverTopicChanges(t *testing.T) {
 // in the log that it will retry.
 func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir, SegmentBytes: 4 << 10}, "t", 2)
 	for range 20 {
-		if code, _ := c.produce("t", 1, bigBatch(1)); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("t", 1, bigBatch(1))
 	}
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "t", 1)
 	if code, _ := c.produce("t", 1, txnBatch(pid, epoch, 0, 2)); code != codeNone {
 		t.Fatalf("transactional produce: code %d", code)
 	}
-	if code, _ := c.produce("t", 0, bigBatch(1)); code != codeNone {
-		t.Fatalf("produce: code %d", code)
-	}
+	c.mustProduce("t", 0, bigBatch(1))
 	tb.stop()
-	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
-	b, _ := os.ReadFile(seg)
-	b[100] ^= 0xff
-	os.WriteFile(seg, b, 0o644)
+	corruptFirstSegment(t, dir, "t-1")
 
 	var logs syncBuffer
 	tb = startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -722,9 +692,7 @@ func fillDisk(t *testing.T, dir string) string {
 func TestRestartOnFullDisk(t *testing.T) {
 	dir := mountTmpfs(t, 2<<20)
 	data := filepath.Join(dir, "data")
-	tb := startBrokerWith(t, Config{DataDir: data})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: data}, "t", 1)
 	var acked []byte
 	for i := range 20 { // several index intervals: the indexes have entries
 		batch := makeBatch(testRecord{int64(i), strings.Repeat("x", 1000) + fmt.Sprint(i)})
@@ -841,26 +809,17 @@ func TestShareStateWriteOnFullDisk(t *testing.T) {
 func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 	dir := t.TempDir()
 	cfg := Config{DataDir: dir, SegmentBytes: 4 << 10}
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopicUsing(t, cfg, "t", 2)
 	for range 20 {
 		for p := range int32(2) {
-			if code, _ := c.produce("t", p, bigBatch(1)); code != codeNone {
-				t.Fatalf("produce: code %d", code)
-			}
+			c.mustProduce("t", p, bigBatch(1))
 		}
 	}
 	if code, low := c.deleteRecords("t", 1, 2); code != codeNone || low != 2 {
 		t.Fatalf("DeleteRecords: code %d, low %d", code, low)
 	}
 	tb.stop()
-	os.Remove(segmentPath(filepath.Join(dir, "t-1"), 0, offsetIndexSuffix))
-	seg := segmentPath(filepath.Join(dir, "t-1"), 0, logSuffix)
-	good, _ := os.ReadFile(seg)
-	bad := bytes.Clone(good)
-	bad[100] ^= 0xff
-	os.WriteFile(seg, bad, 0o644)
+	seg, good := corruptFirstSegment(t, dir, "t-1")
 
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
@@ -892,14 +851,10 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 // after it, and shrank the topic.
 func TestDamagedPartitionMetadata(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 3)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 3)
 	c.createTopic("one", 1)
 	for p := range int32(3) {
-		if code, _ := c.produce("t", p, makeBatch(testRecord{1, "x"})); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("t", p, makeBatch(testRecord{1, "x"}))
 	}
 	c.produce("one", 0, makeBatch(testRecord{1, "x"}))
 	id := tb.logs.Topic("t").ID
@@ -1005,9 +960,7 @@ func TestUnreadableTopicConfigKeepsRecords(t *testing.T) {
 	}
 	old := time.Now().Add(-30 * 24 * time.Hour).UnixMilli()
 	for i := range 10 {
-		if code, _ := c.produce("keep", 0, makeBatch(testRecord{old + int64(i), strings.Repeat("k", 300)})); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("keep", 0, makeBatch(testRecord{old + int64(i), strings.Repeat("k", 300)}))
 	}
 	tb.stop()
 	os.WriteFile(filepath.Join(dir, "keep-0", topicConfigFile), []byte("retention.ms=-1\nsegment.by\x00\x00"), 0o644)
@@ -1157,13 +1110,9 @@ func TestCreateTopicsOnFullDisk(t *testing.T) {
 // id stands in for the metadata, and nothing is moved.)
 func TestPartitionMetadataOtherTopicID(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBrokerWith(t, Config{DataDir: dir})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 3)
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 3)
 	for p := range int32(3) {
-		if code, _ := c.produce("t", p, makeBatch(testRecord{1, "x"})); code != codeNone {
-			t.Fatalf("produce: code %d", code)
-		}
+		c.mustProduce("t", p, makeBatch(testRecord{1, "x"}))
 	}
 	id := tb.logs.Topic("t").ID
 	tb.stop()

@@ -214,9 +214,7 @@ func TestFetchSessionRotation(t *testing.T) {
 	produceAll := func() {
 		t.Helper()
 		for p := range int32(3) {
-			if code, _ := c.produce("r", p, makeBatch(testRecord{1, "v"})); code != codeNone {
-				t.Fatalf("produce: %d", code)
-			}
+			c.mustProduce("r", p, makeBatch(testRecord{1, "v"}))
 		}
 	}
 	produceAll()

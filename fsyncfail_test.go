@@ -6,10 +6,8 @@ package kafka
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,29 +34,8 @@ func failNextFsync(t *testing.T, partDir string) {
 // function that returns what Serve returned.
 func serveUntil(t *testing.T, cfg Config) (string, func() error) {
 	t.Helper()
-	b, err := Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx, ln) }()
-	var result error
-	stopped := false
-	stop := func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			result = <-done
-		}
-		return result
-	}
-	t.Cleanup(func() { stop() })
-	return ln.Addr().String(), stop
+	_, addr, stop := serveBroker(t, cfg)
+	return addr, stop
 }
 
 func TestFailedFsyncTakesPartitionOffline(t *testing.T) {

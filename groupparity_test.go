@@ -165,9 +165,7 @@ func TestConsumerHeartbeatErrorCarriesNoEpoch(t *testing.T) {
 // filters by the request's states and types, never by its version), with
 // protocol type "share", by which a client before v5 tells it apart.
 func TestListGroupsSharesAtEveryVersion(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	c.shareHeartbeat("sg", "m", 0, []string{"t"})
 	for _, v := range []int16{2, 4} {
 		r := c.roundTrip(16, v, v >= 3, func(w *writer) {
@@ -249,9 +247,7 @@ func TestOffsetMetadataMaxCountsUTF16Units(t *testing.T) {
 		}
 	}
 
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
 		t.Fatal(code)
@@ -264,10 +260,11 @@ func TestOffsetMetadataMaxCountsUTF16Units(t *testing.T) {
 	}
 }
 
-// TestConsumerHeartbeatFencedEpochMessage: throwIfConsumerGroupMemberEpochIsInvalid
-// names both epochs in FENCED_MEMBER_EPOCH's message, the one received and
-// the one the coordinator knows, which is what the Java consumer logs.
-func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
+// twoSettledMembers starts group g on topic t of two partitions with
+// members a and c, and heartbeats a until it has caught up with c's epoch,
+// so that each owns its share at the group's current epoch.
+func twoSettledMembers(t *testing.T) (*Broker, *consumerTester, *consumerTester) {
+	t.Helper()
 	b := consumerBroker(t, Config{}, "t", 2)
 	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
 	a.heartbeat()
@@ -275,6 +272,14 @@ func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
 	for a.epoch < c.epoch {
 		a.heartbeat()
 	}
+	return b, a, c
+}
+
+// TestConsumerHeartbeatFencedEpochMessage: throwIfConsumerGroupMemberEpochIsInvalid
+// names both epochs in FENCED_MEMBER_EPOCH's message, the one received and
+// the one the coordinator knows, which is what the Java consumer logs.
+func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
+	b, a, _ := twoSettledMembers(t)
 	for _, tc := range []struct {
 		epoch int32
 		want  string
@@ -296,13 +301,7 @@ func TestConsumerHeartbeatFencedEpochMessage(t *testing.T) {
 // TopicPartitions) proves nothing, and GroupMetadataManager.isSubset
 // takes it as no subset: FENCED_MEMBER_EPOCH.
 func TestConsumerHeartbeatPreviousEpochNeedsOwned(t *testing.T) {
-	b := consumerBroker(t, Config{}, "t", 2)
-	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
-	a.heartbeat()
-	c.heartbeat()
-	for a.epoch < c.epoch {
-		a.heartbeat()
-	}
+	b, a, _ := twoSettledMembers(t)
 	previous := a.epoch - 1
 	req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "a", MemberEpoch: previous, RebalanceTimeoutMs: -1}
 	if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != codeFencedMemberEpoch {
@@ -322,13 +321,7 @@ func TestConsumerHeartbeatPreviousEpochNeedsOwned(t *testing.T) {
 // Kafka since KAFKA-19233 takes the rejoin, and so do we: the member
 // starts over from nothing and gets its target back.
 func TestConsumerRejoinAtEpochZeroIsAccepted(t *testing.T) {
-	b := consumerBroker(t, Config{}, "t", 2)
-	a, c := newConsumerTester(t, b, "g", "a", "t"), newConsumerTester(t, b, "g", "c", "t")
-	a.heartbeat()
-	c.heartbeat()
-	for a.epoch < c.epoch {
-		a.heartbeat()
-	}
+	_, a, c := twoSettledMembers(t)
 	want := a.partitions()
 	a.epoch, a.owned = 0, partitionSet{}
 	resp := a.heartbeat() // fails the test unless NONE
@@ -538,9 +531,7 @@ func TestConsumerGroupDescribeEmptyGroupID(t *testing.T) {
 // used to create a classic group of the same id, which then refused the
 // share group's own heartbeats.
 func TestOffsetCommitToShareGroup(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	c.shareHeartbeat("sg", "m", 0, []string{"t"})
 	if code := c.commitOffset("sg", "t", 0, 5); code != codeGroupIDNotFound {
 		t.Errorf("OffsetCommit to a share group: code %d, want GROUP_ID_NOT_FOUND", code)

@@ -1023,12 +1023,7 @@ func (c *testClient) commitOffset(group, topic string, partition int32, offset i
 		w.Tags()
 		w.Tags()
 	})
-	r.Int32() // throttle
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	code := readFirstPartitionCode(r)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
@@ -1039,6 +1034,17 @@ func (c *testClient) commitOffset(group, topic string, partition int32, offset i
 // v8.
 func (c *testClient) fetchOffset(group, topic string, partition int32) (int64, string) {
 	c.t.Helper()
+	code, offset, metadata := c.offsetFetchOne(group, topic, partition, false)
+	if code != codeNone {
+		c.t.Fatalf("OffsetFetch: code %d", code)
+	}
+	return offset, deref(metadata)
+}
+
+// offsetFetchOne is OffsetFetch v8 of one partition of one group: the
+// partition's error code, committed offset and metadata.
+func (c *testClient) offsetFetchOne(group, topic string, partition int32, requireStable bool) (int16, int64, *string) {
+	c.t.Helper()
 	r := c.roundTrip(9, 8, true, func(w *writer) {
 		w.ArrayLen(1)
 		w.String(group)
@@ -1047,7 +1053,7 @@ func (c *testClient) fetchOffset(group, topic string, partition int32) (int64, s
 		w.Int32s([]int32{partition})
 		w.Tags()
 		w.Tags()
-		w.Bool(false) // RequireStable
+		w.Bool(requireStable)
 		w.Tags()
 	})
 	r.Int32() // throttle
@@ -1061,10 +1067,10 @@ func (c *testClient) fetchOffset(group, topic string, partition int32) (int64, s
 	r.Int32() // leader epoch
 	metadata := r.NullableString()
 	code := r.Int16()
-	if r.err != nil || code != codeNone {
-		c.t.Fatalf("OffsetFetch: code %d, %v", code, r.err)
+	if r.err != nil {
+		c.t.Fatal(r.err)
 	}
-	return offset, deref(metadata)
+	return code, offset, metadata
 }
 
 // deleteGroup deletes a group with DeleteGroups v2.
@@ -1090,9 +1096,7 @@ func (c *testClient) deleteGroup(group string) int16 {
 // deleted, because its tombstones are replayed too.
 func TestOffsetsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("events", 2)
+	tb, c := startWithTopicIn(t, dir, "events", 2)
 	for _, commit := range []struct {
 		group     string
 		partition int32

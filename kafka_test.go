@@ -242,15 +242,7 @@ func TestReaderNeverOverallocates(t *testing.T) {
 // with every golden frame. Whatever the bytes, it must return an error or
 // a request, never panic, and never read past the frame.
 func FuzzParseRequest(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/golden/*.txt")
-	for _, p := range paths {
-		g := readGolden(f, p)
-		for _, c := range []string{"", ".zero"} {
-			if frame := g.sections["request.frame"+c+".hex"]; len(frame) > 4 {
-				f.Add(frame[4:])
-			}
-		}
-	}
+	addGoldenRequestSeeds(f)
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		h, a, req, err := parseRequest(frame)
 		if err == nil && (h == nil || a == nil || req == nil) {
@@ -286,15 +278,7 @@ func FuzzSplitBatches(f *testing.F) {
 // CreatePartitions are left out: their seeds ask for 100,001 partitions,
 // which is legal and would fill the disk, not find bugs.
 func FuzzHandlers(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/golden/*.txt")
-	for _, p := range paths {
-		g := readGolden(f, p)
-		for _, c := range []string{"", ".zero"} {
-			if frame := g.sections["request.frame"+c+".hex"]; len(frame) > 4 {
-				f.Add(frame[4:])
-			}
-		}
-	}
+	addGoldenRequestSeeds(f)
 	b, err := Open(Config{DataDir: f.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), GroupInitialRebalanceDelay: -1})
 	if err != nil {
 		f.Fatal(err)
@@ -314,15 +298,36 @@ func FuzzHandlers(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
 		resp := a.serve(b, ctx, &requestContext{conn: c, header: h}, req)
-		if resp == nil {
-			return
-		}
-		w := &writer{flexible: h.APIVersion >= a.flexibleFrom}
-		resp.encode(w, h.APIVersion)
-		if w.err != nil {
-			t.Fatalf("%s v%d: encoding the response: %v", a.name, h.APIVersion, w.err)
-		}
+		checkResponseEncodes(t, a, h.APIVersion, resp)
 	})
+}
+
+// addGoldenRequestSeeds seeds f with the request frames of the golden
+// files (both the filled and the zero one of each), without their size.
+func addGoldenRequestSeeds(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/golden/*.txt")
+	for _, p := range paths {
+		g := readGolden(f, p)
+		for _, c := range []string{"", ".zero"} {
+			if frame := g.sections["request.frame"+c+".hex"]; len(frame) > 4 {
+				f.Add(frame[4:])
+			}
+		}
+	}
+}
+
+// checkResponseEncodes fails t unless resp, if any, the answer to a
+// request of a at version v, encodes at that version.
+func checkResponseEncodes(t *testing.T, a *api, v int16, resp response) {
+	t.Helper()
+	if resp == nil {
+		return
+	}
+	w := &writer{flexible: v >= a.flexibleFrom}
+	resp.encode(w, v)
+	if w.err != nil {
+		t.Fatalf("%s v%d: encoding the response: %v", a.name, v, w.err)
+	}
 }
 
 // TestREADMEAPITable checks that README.md's table of APIs lists exactly

@@ -19,9 +19,7 @@ import (
 // that opens a session ignores its forgotten list, as
 // SharePartitionManager.newContext does.
 func TestShareFetchForgetsAfterAdding(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}))
 	if code, _, _ := c.shareHeartbeat("g", "m", 0, []string{"t"}); code != codeNone {
@@ -67,9 +65,7 @@ func TestShareFetchForgetsAfterAdding(t *testing.T) {
 // OffsetMetadataManager.cleanupExpiredOffsets keeps it, and expires once
 // the transaction has ended and the retention has passed again.
 func TestOffsetExpiryKeepsPendingTxnOffsets(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), OffsetsRetention: time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("in", 2)
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), OffsetsRetention: time.Millisecond}, "in", 2)
 	for p := range int32(2) {
 		if code := c.commitOffset("g", "in", p, 1); code != codeNone {
 			t.Fatalf("commit %d: %d", p, code)
@@ -109,9 +105,7 @@ func TestOffsetExpiryKeepsPendingTxnOffsets(t *testing.T) {
 // GroupMetadataManager.throwIfShareGroupMemberEpochIsInvalid allows; an
 // older epoch, or one ahead of the coordinator's, is fenced.
 func TestShareHeartbeatAcceptsPreviousEpoch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	beat := func(member string, epoch int32, topics []string) (int16, int32) {
 		code, got, _ := c.shareHeartbeat("g", member, epoch, topics)
 		return code, got
@@ -219,9 +213,7 @@ func TestCleanerReportsToMetrics(t *testing.T) {
 // KafkaApis.handleProduceRequest does, since the producer reads no answer
 // to learn of the error; one that succeeds leaves it open.
 func TestProduceAcksZeroErrorClosesConnection(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	tb, c := startWithTopic(t, "p", 1)
 	quiet := func(topic string) {
 		c.send(0, 9, true, func(w *writer) {
 			w.NullableString(nil)

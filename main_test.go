@@ -40,6 +40,26 @@ func startBrokerWith(t *testing.T, cfg Config) *testBroker {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	b, addr, stopServe := serveBroker(t, cfg)
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		if err := stopServe(); err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return &testBroker{Broker: b, addr: addr, stop: stop}
+}
+
+// serveBroker opens a broker of cfg and serves it on a free port until
+// the test ends or stop is called. It returns the broker, its address and
+// stop, which returns what Serve returned, on every call.
+func serveBroker(t *testing.T, cfg Config) (*Broker, string, func() error) {
+	t.Helper()
 	b, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -51,19 +71,41 @@ func startBrokerWith(t *testing.T, cfg Config) *testBroker {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Serve(ctx, ln) }()
+	var result error
 	stopped := false
-	stop := func() {
-		if stopped {
-			return
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			result = <-done
 		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
+		return result
 	}
-	t.Cleanup(stop)
-	return &testBroker{Broker: b, addr: ln.Addr().String(), stop: stop}
+	t.Cleanup(func() { stop() })
+	return b, ln.Addr().String(), stop
+}
+
+// startWithTopic starts a broker on a fresh directory and dials it with a
+// client that has created topic with the given partitions.
+func startWithTopic(t *testing.T, topic string, partitions int32) (*testBroker, *testClient) {
+	t.Helper()
+	return startWithTopicIn(t, t.TempDir(), topic, partitions)
+}
+
+// startWithTopicIn is startWithTopic on dir, for tests that restart the
+// broker there.
+func startWithTopicIn(t *testing.T, dir, topic string, partitions int32) (*testBroker, *testClient) {
+	t.Helper()
+	return startWithTopicUsing(t, Config{DataDir: dir}, topic, partitions)
+}
+
+// startWithTopicUsing is startWithTopic with a broker run with cfg.
+func startWithTopicUsing(t *testing.T, cfg Config, topic string, partitions int32) (*testBroker, *testClient) {
+	t.Helper()
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic(topic, partitions)
+	return tb, c
 }
 
 // testClient speaks just enough Kafka to drive the broker from tests.
@@ -156,10 +198,34 @@ func (c *testClient) produce(topic string, partition int32, records []byte) (int
 			transactionalID = ptr(c.txnIDs[h.ProducerID])
 		}
 	}
-	r := c.roundTrip(0, 9, true, func(w *writer) {
+	r := c.roundTrip(0, 9, true, produceBodyAs(transactionalID, -1, topic, partition, records))
+	p := readProducePartition(r, 9)
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return p.ErrorCode, p.BaseOffset
+}
+
+// mustProduce is produce, failing the test on an error code.
+func (c *testClient) mustProduce(topic string, partition int32, records []byte) {
+	c.t.Helper()
+	if code, _ := c.produce(topic, partition, records); code != codeNone {
+		c.t.Fatalf("produce to %s-%d: code %d", topic, partition, code)
+	}
+}
+
+// produceBody is the body of a Produce request (v3 to v11) of records to
+// one partition, with no transactional id and acks=-1.
+func produceBody(topic string, partition int32, records []byte) func(w *writer) {
+	return produceBodyAs(nil, -1, topic, partition, records)
+}
+
+// produceBodyAs is produceBody with a transactional id and acks.
+func produceBodyAs(transactionalID *string, acks int16, topic string, partition int32, records []byte) func(w *writer) {
+	return func(w *writer) {
 		w.NullableString(transactionalID)
-		w.Int16(-1)
-		w.Int32(1000)
+		w.Int16(acks)
+		w.Int32(1000) // TimeoutMs
 		w.ArrayLen(1)
 		w.String(topic)
 		w.ArrayLen(1)
@@ -168,16 +234,43 @@ func (c *testClient) produce(topic string, partition int32, records []byte) (int
 		w.Tags()
 		w.Tags()
 		w.Tags()
-	})
+	}
+}
+
+// readProducePartition reads the first partition of the first topic of a
+// Produce response at version v, leaving r after the partition's fields
+// (before its tags), where the caller may read on or check r.err.
+func readProducePartition(r *reader, v int16) producePartitionResponse {
 	r.ArrayLen()
 	_ = r.String()
 	r.ArrayLen()
-	r.Int32()
-	code, base := r.Int16(), r.Int64()
-	if r.err != nil {
-		c.t.Fatal(r.err)
+	p := producePartitionResponse{Index: r.Int32(), ErrorCode: r.Int16(), BaseOffset: r.Int64(), LogAppendTimeMs: r.Int64()}
+	if v >= 5 {
+		p.LogStartOffset = r.Int64()
 	}
-	return code, base
+	if v >= 8 {
+		p.RecordErrors = readArray(r, func(r *reader) (e batchIndexAndErrorMessage) {
+			e.BatchIndex = r.Int32()
+			e.BatchIndexErrorMessage = r.NullableString()
+			r.SkipTags()
+			return e
+		})
+		p.ErrorMessage = r.NullableString()
+	}
+	return p
+}
+
+// readFirstPartitionCode reads a response that opens with ThrottleTimeMs
+// and an array of topics, each a name and an array of partitions that
+// open with their index and error code, up to the first partition's error
+// code, and returns it; the caller checks r.err.
+func readFirstPartitionCode(r *reader) int16 {
+	r.Int32() // ThrottleTimeMs
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	r.Int32() // PartitionIndex
+	return r.Int16()
 }
 
 // fetch reads one partition with Fetch v12 and returns the error code, the
@@ -193,23 +286,54 @@ func fetchBody(topic string, partition int32, offset int64, maxWait time.Duratio
 
 // fetchBodyIsolated is fetchBody at an isolation level.
 func fetchBodyIsolated(topic string, partition int32, offset int64, maxWait time.Duration, minBytes int32, isolation int8) func(w *writer) {
+	f := fetchOf(topic, partition, offset)
+	f.maxWait, f.minBytes, f.isolation = maxWait, minBytes, isolation
+	return f.body(12)
+}
+
+// fetchSpec is a Fetch request of one partition, with the fields tests
+// vary; fetchOf fills in the rest.
+type fetchSpec struct {
+	topic                                string
+	topicID                              uuid // sent in place of topic from v13
+	partition                            int32
+	offset                               int64
+	maxWait                              time.Duration
+	minBytes                             int32
+	isolation                            int8
+	sessionID, sessionEpoch              int32
+	currentLeaderEpoch, lastFetchedEpoch int32
+}
+
+// fetchOf is a sessionless read_uncommitted fetch of one partition from
+// offset, naming no leader epochs, that waits for nothing.
+func fetchOf(topic string, partition int32, offset int64) fetchSpec {
+	return fetchSpec{topic: topic, partition: partition, offset: offset, sessionEpoch: -1, currentLeaderEpoch: -1, lastFetchedEpoch: -1}
+}
+
+// body writes f as a Fetch request body at version v (12 and on).
+func (f fetchSpec) body(v int16) func(w *writer) {
 	return func(w *writer) {
 		w.Int32(-1) // ReplicaId
-		w.Int32(int32(maxWait / time.Millisecond))
-		w.Int32(minBytes)
-		w.Int32(1 << 20)  // MaxBytes
-		w.Int8(isolation) // IsolationLevel
-		w.Int32(0)        // SessionId
-		w.Int32(-1)       // SessionEpoch
+		w.Int32(int32(f.maxWait / time.Millisecond))
+		w.Int32(f.minBytes)
+		w.Int32(1 << 20)    // MaxBytes
+		w.Int8(f.isolation) // IsolationLevel
+		w.Int32(f.sessionID)
+		w.Int32(f.sessionEpoch)
 		w.ArrayLen(1)
-		w.String(topic)
+		if v >= 13 {
+			w.UUID(f.topicID)
+		} else {
+			w.String(f.topic)
+		}
 		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Int32(-1) // CurrentLeaderEpoch
-		w.Int64(offset)
-		w.Int32(-1) // LastFetchedEpoch
-		w.Int64(-1) // LogStartOffset
-		w.Int32(1 << 20)
+		w.Int32(f.partition)
+		w.Int32(f.currentLeaderEpoch)
+		w.Int64(f.offset)
+		w.Int32(f.lastFetchedEpoch)
+		w.Int64(-1)      // LogStartOffset
+		w.Int32(1 << 20) // PartitionMaxBytes
 		w.Tags()
 		w.Tags()
 		w.ArrayLen(0) // ForgottenTopicsData
@@ -218,27 +342,46 @@ func fetchBodyIsolated(topic string, partition int32, offset int64, maxWait time
 	}
 }
 
+// readFetchResponse reads a Fetch v12 answer of one partition, failing
+// the test on a top-level error, and returns the partition's error code,
+// high watermark and records.
 func readFetchResponse(t *testing.T, r *reader) (int16, int64, []byte) {
 	t.Helper()
-	r.Int32() // throttle
-	if code := r.Int16(); code != codeNone {
+	code, p := readFetchPartition(r)
+	if code != codeNone {
 		t.Fatalf("Fetch: top-level error %d", code)
 	}
-	r.Int32() // session
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code, hw := r.Int16(), r.Int64()
-	r.Int64() // LastStableOffset
-	r.Int64() // LogStartOffset
-	r.ArrayLen()
-	r.Int32() // PreferredReadReplica
-	records := r.Bytes()
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	return code, hw, records
+	return p.ErrorCode, p.HighWatermark, p.Records
+}
+
+// readFetchPartition reads a Fetch v12 answer of one partition: the
+// top-level error code and the partition as decoded, with its
+// DivergingEpoch tag (-1, -1 when absent). The caller checks r.err.
+func readFetchPartition(r *reader) (int16, fetchPartitionResponse) {
+	r.Int32() // ThrottleTimeMs
+	code := r.Int16()
+	r.Int32() // SessionId
+	r.ArrayLen()
+	_ = r.String()
+	r.ArrayLen()
+	p := fetchPartitionResponse{PartitionIndex: r.Int32(), ErrorCode: r.Int16(), HighWatermark: r.Int64(), LastStableOffset: r.Int64(), LogStartOffset: r.Int64()}
+	p.AbortedTransactions = readArray(r, func(r *reader) (a abortedTransaction) {
+		a.ProducerID, a.FirstOffset = r.Int64(), r.Int64()
+		r.SkipTags()
+		return a
+	})
+	p.PreferredReadReplica = r.Int32()
+	p.Records = r.Bytes()
+	p.DivergingEpoch = epochEndOffset{-1, -1}
+	r.Tags(func(tag uint64, f *reader) {
+		if tag == 0 {
+			p.DivergingEpoch = epochEndOffset{f.Int32(), f.Int64()}
+		}
+	})
+	return code, p
 }
 
 // sameBatches compares fetched batches with the ones produced, ignoring
@@ -256,9 +399,7 @@ func sameBatches(got, want []byte) bool {
 
 func TestProduceFetchRestart(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("events", 2)
+	tb, c := startWithTopicIn(t, dir, "events", 2)
 
 	var sent [][]byte
 	for i := range 3 {
@@ -371,9 +512,7 @@ func TestApiVersionsTooNew(t *testing.T) {
 // TestProduceErrors covers the produce-side error codes: a CRC mismatch
 // stores nothing, an unknown topic, and acks=0 gets no response at all.
 func TestProduceErrors(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("p", 1)
+	_, c := startWithTopic(t, "p", 1)
 
 	corrupt := makeBatch(testRecord{1, "v"})
 	corrupt[len(corrupt)-1] ^= 0xff
@@ -414,9 +553,7 @@ func TestProduceErrors(t *testing.T) {
 // inlineSectionBytes, which go out with sendfile rather than from memory,
 // next to small ones that are copied: both must arrive intact, in order.
 func TestFetchLargeBatchesFromFile(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("big", 1)
+	_, c := startWithTopic(t, "big", 1)
 	var sent [][]byte
 	for i, size := range []int{10, inlineSectionBytes * 3, 100, inlineSectionBytes} {
 		batch := makeBatch(testRecord{int64(i), strings.Repeat(string(rune('a'+i)), size)})
@@ -539,9 +676,7 @@ func TestDescribeCluster(t *testing.T) {
 // broker must answer it, with every topic, and keep the connection; a body
 // that ends inside a field must still close it.
 func TestLibrdkafkaMetadataTrailingBytes(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("listed", 1)
+	tb, c := startWithTopic(t, "listed", 1)
 
 	request := []byte{
 		0, 3, 0, 12, // Metadata v12
@@ -622,9 +757,7 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 	b := startBroker(t, t.TempDir())
 	c := dial(t, b.addr)
 	c.createTopic("sessions", 1)
-	if code, _ := c.produce("sessions", 0, makeBatch(testRecord{1, "v"})); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("sessions", 0, makeBatch(testRecord{1, "v"}))
 	for _, tc := range []struct {
 		id, epoch   int32
 		wantCode    int16
@@ -639,29 +772,9 @@ func TestFetchSessionIDsAndEpochs(t *testing.T) {
 		{5, 3, codeFetchSessionIDNotFound, false},
 		{-1, -2, codeFetchSessionIDNotFound, false},
 	} {
-		r := c.roundTrip(1, 12, true, func(w *writer) {
-			w.Int32(-1) // ReplicaId
-			w.Int32(0)  // MaxWaitMs
-			w.Int32(0)  // MinBytes
-			w.Int32(1 << 20)
-			w.Int8(0)
-			w.Int32(tc.id)
-			w.Int32(tc.epoch)
-			w.ArrayLen(1)
-			w.String("sessions")
-			w.ArrayLen(1)
-			w.Int32(0)
-			w.Int32(-1)
-			w.Int64(0)
-			w.Int32(-1)
-			w.Int64(-1)
-			w.Int32(1 << 20)
-			w.Tags()
-			w.Tags()
-			w.ArrayLen(0)
-			w.String("")
-			w.Tags()
-		})
+		f := fetchOf("sessions", 0, 0)
+		f.sessionID, f.sessionEpoch = tc.id, tc.epoch
+		r := c.roundTrip(1, 12, true, f.body(12))
 		r.Int32() // throttle
 		code, session, topics := r.Int16(), r.Int32(), r.ArrayLen()
 		if r.err != nil {

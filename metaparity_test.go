@@ -203,9 +203,7 @@ func metadataOutcomes(m metadataResponse) []string {
 // (KafkaApis.handleTopicMetadataRequest, MetadataRequest.getErrorResponse).
 // At v12 the ids decide, each answered once, the unknown ones first.
 func TestMetadataTopicIDsFromV12(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("known", 2)
+	tb, c := startWithTopic(t, "known", 2)
 	id := tb.logs.Topic("known").ID
 	unknown := uuid{1, 2, 3}
 	for _, v := range []int16{10, 11} {
@@ -231,9 +229,7 @@ func TestMetadataTopicIDsFromV12(t *testing.T) {
 // TestMetadataNameOnce: a topic named twice is answered once, as Kafka
 // answers from a set of names.
 func TestMetadataNameOnce(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("twice", 1)
+	_, c := startWithTopic(t, "twice", 1)
 	for _, v := range []int16{4, 9, 12} {
 		m := c.metadataAt(v, []metadataRequestTopic{{Name: ptr("twice")}, {Name: ptr("missing")}, {Name: ptr("twice")}, {Name: ptr("missing")}}, false)
 		if got, want := fmt.Sprint(metadataOutcomes(m)), "[twice 0 1 missing 3 0]"; got != want {
@@ -492,9 +488,7 @@ func (c *testClient) offsetForLeaderEpochAt(topic string, partition, currentEpoc
 // partition whatever the epochs, as ReplicaManager.lastOffsetForLeaderEpoch
 // answers HostedPartition.Offline.
 func TestOffsetForLeaderEpochAsKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("e", 2)
+	tb, c := startWithTopic(t, "e", 2)
 	for range 3 {
 		c.produce("e", 0, makeBatch(testRecord{1, "v"}))
 	}
@@ -532,9 +526,7 @@ func TestOffsetForLeaderEpochAsKafka(t *testing.T) {
 // DescribeTopicPartitions with leader -1 and the replica offline, and
 // the other partitions as before.
 func TestOfflinePartitionHasNoLeader(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("o", 2)
+	tb, c := startWithTopic(t, "o", 2)
 	pl := tb.logs.Topic("o").Partitions[1]
 	pl.fail(errors.New("injected"))
 	defer pl.offline.Store(nil) // back, so that the broker closes cleanly
@@ -566,9 +558,7 @@ func TestOfflinePartitionHasNoLeader(t *testing.T) {
 // KafkaApis.handleDescribeLogDirsRequest collects the request into a set
 // and ReplicaManager.describeLogDirs groups the logs by topic.
 func TestDescribeLogDirsEachPartitionOnce(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("d", 3)
+	_, c := startWithTopic(t, "d", 3)
 	r := c.roundTrip(35, 4, true, func(w *writer) {
 		writeArrayNonNull(w, []describableLogDirTopic{{"d", []int32{0, 1, 0}}, {"d", []int32{2, 1}}, {"nope", []int32{0}}}, func(w *writer, t describableLogDirTopic) {
 			w.String(t.Topic)
@@ -754,9 +744,7 @@ func TestFramingAsKafka(t *testing.T) {
 // since Kafka fills them in only for the topics it looked up by name
 // (KafkaApis.handleTopicMetadataRequest); a known id gets them.
 func TestMetadataUnknownIDHasNoOperations(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("known", 1)
+	tb, c := startWithTopic(t, "known", 1)
 	id := tb.logs.Topic("known").ID
 	r := c.roundTrip(3, 12, true, func(w *writer) {
 		writeArrayNonNull(w, []uuid{{9}, id}, func(w *writer, id uuid) {

@@ -305,9 +305,7 @@ func TestTraceProduce(t *testing.T) {
 	c := dial(t, b.addr)
 	c.createTopic("greetings", 1)
 	batch := appendBatch(nil, 1700000000000, []record{{Key: []byte("k1"), Value: []byte("secret value")}})
-	if code, _ := c.produce("greetings", 0, batch); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("greetings", 0, batch)
 	b.stop()
 	got := regexp.MustCompile(`latency=\S+`).ReplaceAllString(grepLines(out.String(), " Produce "), "latency=X") + "\n"
 	if strings.Contains(got, "secret value") {

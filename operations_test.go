@@ -17,6 +17,17 @@ const (
 	allGroupOps   = 3400 // READ 3, DELETE 6, DESCRIBE 8, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11
 )
 
+// readBrokerID reads one broker of a Metadata or DescribeCluster answer
+// (node id, host, port, rack, tags) and returns its node id.
+func readBrokerID(r *reader) int32 {
+	id := r.Int32()
+	_ = r.String()
+	r.Int32()
+	r.NullableString()
+	r.SkipTags()
+	return id
+}
+
 // metadataAuthorizedOperations sends Metadata v10 for the named topics
 // and returns the cluster's operations and each topic's.
 func metadataAuthorizedOperations(t *testing.T, c *testClient, include bool, topics ...string) (int32, []int32) {
@@ -34,14 +45,7 @@ func metadataAuthorizedOperations(t *testing.T, c *testClient, include bool, top
 		w.Tags()
 	})
 	r.Int32() // throttle
-	readArray(r, func(r *reader) int32 {
-		id := r.Int32()
-		_ = r.String()
-		r.Int32()
-		r.NullableString()
-		r.SkipTags()
-		return id
-	})
+	readArray(r, readBrokerID)
 	r.NullableString() // cluster id
 	r.Int32()          // controller
 	mts := readArray(r, readMetadataTopic)
@@ -58,9 +62,7 @@ func metadataAuthorizedOperations(t *testing.T, c *testClient, include bool, top
 }
 
 func TestMetadataAuthorizedOperations(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("present", 1)
+	_, c := startWithTopic(t, "present", 1)
 	// A missing topic gets its operations too, as in Kafka, whose answer
 	// does not depend on the topic existing.
 	cluster, topics := metadataAuthorizedOperations(t, c, true, "present", "absent")
@@ -91,14 +93,7 @@ func TestDescribeClusterAuthorizedOperations(t *testing.T) {
 		r.Int8()           // endpoint type
 		_ = r.String()     // cluster id
 		r.Int32()          // controller
-		readArray(r, func(r *reader) int32 {
-			id := r.Int32()
-			_ = r.String()
-			r.Int32()
-			r.NullableString()
-			r.SkipTags()
-			return id
-		})
+		readArray(r, readBrokerID)
 		ops := r.Int32()
 		if r.err != nil || code != codeNone || ops != tc.want {
 			t.Errorf("include %v: code %d, operations %d, err %v; want %d", tc.include, code, ops, r.err, tc.want)

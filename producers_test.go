@@ -424,9 +424,7 @@ const newID = -2
 // once, across a restart too; a gap and a fenced epoch get their codes.
 func TestIdempotentProduceWire(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("idem", 1)
+	tb, c := startWithTopicIn(t, dir, "idem", 1)
 	_, id, epoch := c.initProducerID(nil, -1, -1)
 
 	first, second := idempotentBatch(id, epoch, 0, 3), idempotentBatch(id, epoch, 3, 2)

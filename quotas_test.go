@@ -248,36 +248,15 @@ func TestIdleRatesExpire(t *testing.T) {
 // the throttle time.
 func (c *testClient) produceThrottle(topic string, records []byte) (int16, int32) {
 	c.t.Helper()
-	r := c.roundTrip(0, 9, true, func(w *writer) {
-		w.NullableString(nil)
-		w.Int16(-1)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(0)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	r.Int64()
-	r.Int64()
-	r.Int64()
-	r.ArrayLen()
-	r.NullableString()
+	r := c.roundTrip(0, 9, true, produceBody(topic, 0, records))
+	p := readProducePartition(r, 9)
 	r.SkipTags()
 	r.SkipTags()
 	throttle := r.Int32()
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
-	return code, throttle
+	return p.ErrorCode, throttle
 }
 
 // TestProduceThrottledAndMuted: a producer over its producer_byte_rate

@@ -74,12 +74,7 @@ func (c *testClient) shareFetchMode(mode int8, maxRecords int32, group, member s
 		w.UUID(topic)
 		w.ArrayLen(1)
 		w.Int32(partition)
-		writeArrayNonNull(w, acks, func(w *writer, b shareAckBatch) {
-			w.Int64(b.FirstOffset)
-			w.Int64(b.LastOffset)
-			writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
-			w.Tags()
-		})
+		writeArrayNonNull(w, acks, writeShareAckBatch)
 		w.Tags()
 		w.Tags()
 		w.ArrayLen(0) // ForgottenTopicsData
@@ -121,6 +116,15 @@ func (c *testClient) shareFetchMode(mode int8, maxRecords int32, group, member s
 	return res
 }
 
+// writeShareAckBatch writes one AcknowledgementBatches entry of
+// ShareFetch or ShareAcknowledge.
+func writeShareAckBatch(w *writer, b shareAckBatch) {
+	w.Int64(b.FirstOffset)
+	w.Int64(b.LastOffset)
+	writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
+	w.Tags()
+}
+
 // shareAcknowledge is ShareAcknowledge v2 of one partition; it returns
 // the top-level and the partition's code.
 func (c *testClient) shareAcknowledge(group, member string, epoch int32, topic uuid, partition int32, acks ...shareAckBatch) (int16, int16) {
@@ -142,12 +146,7 @@ func (c *testClient) shareAcknowledgeV(v int16, group, member string, epoch int3
 		w.UUID(topic)
 		w.ArrayLen(1)
 		w.Int32(partition)
-		writeArrayNonNull(w, acks, func(w *writer, b shareAckBatch) {
-			w.Int64(b.FirstOffset)
-			w.Int64(b.LastOffset)
-			writeArrayNonNull(w, b.AcknowledgeTypes, (*writer).Int8)
-			w.Tags()
-		})
+		writeArrayNonNull(w, acks, writeShareAckBatch)
 		w.Tags()
 		w.Tags()
 		w.Tags()
@@ -224,9 +223,7 @@ func (c *testClient) shareHeartbeatRaw(group, member string, epoch int32, rack *
 // 0 and no member id, a null rack that keeps the rack, and a leave of an
 // unknown member.
 func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	blank, rack := " ", "r1"
 	for _, tc := range []struct {
 		name          string
@@ -269,9 +266,7 @@ func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
 }
 
 func TestShareGroupHeartbeatErrors(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 2)
+	tb, c := startWithTopic(t, "t", 2)
 	for _, tc := range []struct {
 		name          string
 		group, member string
@@ -353,9 +348,7 @@ func (tb *testBroker) deleteGroupCode(t *testing.T, c *testClient, group string)
 }
 
 func TestShareSessions(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
 	id := tb.logs.Topic("t").ID
@@ -413,9 +406,7 @@ func TestShareSessions(t *testing.T) {
 // an acknowledgement against KafkaApis.handleAcknowledgements and
 // validateAcknowledgementBatches, and SharePartitionManager.acknowledge.
 func TestShareAcknowledgeErrorsLikeKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	c.createTopic("other", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
@@ -467,9 +458,7 @@ func TestShareAcknowledgeErrorsLikeKafka(t *testing.T) {
 }
 
 func TestShareReadCommitted(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest", shareIsolationLevelConfig: "read_committed"})
 	id := tb.logs.Topic("tx").ID
 
@@ -504,9 +493,7 @@ func TestShareReadCommitted(t *testing.T) {
 
 func TestShareStateSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicIn(t, dir, "t", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}, testRecord{4, "d"}))
 	id := tb.logs.Topic("t").ID
@@ -617,9 +604,7 @@ func TestShareACLs(t *testing.T) {
 }
 
 func TestShareAutoOffsetResetByDuration(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	now := time.Now().UnixMilli()
 	c.produce("t", 0, makeBatch(testRecord{now - 3*3600*1000, "old"}, testRecord{now - 2*3600*1000, "older than an hour"})) // 0-1
 	c.produce("t", 0, makeBatch(testRecord{now - 60*1000, "recent"}, testRecord{now, "new"}))                               // 2-3
@@ -635,9 +620,7 @@ func TestShareAutoOffsetResetByDuration(t *testing.T) {
 // nothing (SharePartition.acquire returns at once for it), so a member
 // can have acknowledgements applied without records locked to it.
 func TestShareFetchZeroMaxRecords(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
 	id := tb.logs.Topic("t").ID
@@ -767,9 +750,7 @@ func (c *testClient) deleteShareOffsetsRaw(group, topic string) (int16, int16) {
 // one, as 4.2 does) and DeleteShareGroupOffsets an existing, empty one,
 // both answering a group's errors at the top level alone.
 func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	c.createTopic("u", 1)
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
 
@@ -824,9 +805,7 @@ func TestShareGroupOffsetsAdminLikeKafka(t *testing.T) {
 // GROUP_MAX_SIZE_REACHED, before its epoch is checked, as
 // GroupMetadataManager.throwIfShareGroupIsFull does; members it has go on.
 func TestShareGroupMaxSize(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ShareGroupMaxSize: 2})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), ShareGroupMaxSize: 2}, "t", 1)
 	c.shareHeartbeat("g", "a", 0, []string{"t"})
 	c.shareHeartbeat("g", "b", 0, []string{"t"})
 	for _, epoch := range []int32{0, 5} {
@@ -852,9 +831,7 @@ func TestShareGroupMaxSize(t *testing.T) {
 // must cover group.share.max.size (checkGroupSettings), so the second
 // session is another group's.
 func TestShareSessionLimit(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ShareMaxSessions: 1, ShareGroupMaxSize: 1})
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), ShareMaxSessions: 1, ShareGroupMaxSize: 1}, "t", 1)
 	id := tb.logs.Topic("t").ID
 	c.shareHeartbeat("g", "a", 0, []string{"t"})
 	c.shareHeartbeat("h", "b", 0, []string{"t"})
@@ -878,9 +855,7 @@ func TestShareSessionLimit(t *testing.T) {
 // changed, not merely because the group epoch moved, as
 // GroupMetadataManager.shareGroupHeartbeat decides.
 func TestShareHeartbeatAssignmentOnlyWhenChanged(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	if _, _, assigned := c.shareHeartbeat("g", "a", 0, []string{"t"}); len(assigned) != 1 {
 		t.Fatalf("join: assigned %v", assigned)
 	}
@@ -926,9 +901,7 @@ func TestShareBrokerSettingsBounds(t *testing.T) {
 // log batch its MaxRecords ends in, as SharePartition.acquireNewBatchRecords
 // does; under record_limit it takes MaxRecords exactly.
 func TestShareFetchBatchOptimized(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
 	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
 	c.produce("t", 0, makeBatch(testRecord{4, "d"}, testRecord{5, "e"}))
@@ -954,9 +927,7 @@ func TestShareFetchBatchOptimized(t *testing.T) {
 // SharePartition.updateCacheAndOffsets keeps them: the holder's
 // acknowledgements of both succeed and nothing is delivered again.
 func TestShareLogStartPassesWindow(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	tb, c := startWithTopic(t, "t", 1)
 	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
 	for i := range 5 {
 		c.produce("t", 0, makeBatch(testRecord{int64(i), "v"}))

@@ -17,44 +17,19 @@ import (
 )
 
 // createTopicWithConfigs creates a one-replica topic with CreateTopics v7
-// and returns the error code and the configs the response lists.
+// (createTopicsRaw, in adminparity_test.go, writes it) and returns the
+// error code and the configs the response lists.
 func (c *testClient) createTopicWithConfigs(name string, partitions int32, configs map[string]*string) (int16, []creatableTopicConfigs) {
 	c.t.Helper()
-	r := c.roundTrip(19, 7, true, func(w *writer) {
-		w.ArrayLen(1)
-		w.String(name)
-		w.Int32(partitions)
-		w.Int16(1)
-		w.ArrayLen(0)
-		keys := slices.Sorted(maps.Keys(configs))
-		w.ArrayLen(len(keys))
-		for _, k := range keys {
-			w.String(k)
-			w.NullableString(configs[k])
-			w.Tags()
-		}
-		w.Tags()
-		w.Int32(1000)
-		w.Bool(false)
-		w.Tags()
-	})
-	r.Int32() // throttle
-	r.ArrayLen()
-	_ = r.String()
-	r.UUID()
-	code := r.Int16()
-	r.NullableString()
-	r.Int32() // NumPartitions
-	r.Int16() // ReplicationFactor
-	cfgs := readArray(r, func(r *reader) (e creatableTopicConfigs) {
-		e.Name, e.Value, e.ReadOnly, e.ConfigSource, e.IsSensitive = r.String(), r.NullableString(), r.Bool(), r.Int8(), r.Bool()
-		r.SkipTags()
-		return e
-	})
-	if r.err != nil {
-		c.t.Fatal(r.err)
+	topic := creatableTopic{Name: name, NumPartitions: partitions, ReplicationFactor: 1}
+	for _, k := range slices.Sorted(maps.Keys(configs)) {
+		topic.Configs = append(topic.Configs, creatableTopicConfig{Name: k, Value: configs[k]})
 	}
-	return code, cfgs
+	res := c.createTopicsRaw([]creatableTopic{topic}, false)
+	if len(res) != 1 {
+		c.t.Fatalf("CreateTopics %s: %d results", name, len(res))
+	}
+	return res[0].ErrorCode, res[0].Configs
 }
 
 // describeConfigs asks DescribeConfigs at version v about one resource.
@@ -610,9 +585,7 @@ func TestPartitionLimit(t *testing.T) {
 // TestTopicNameCollision checks Kafka's rule that two topic names may not
 // differ only in '.' versus '_', at CreateTopics and at auto-creation.
 func TestTopicNameCollision(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("orders.eu", 1)
+	tb, c := startWithTopic(t, "orders.eu", 1)
 	if code, _ := c.createTopicWithConfigs("orders_eu", 1, nil); code != codeInvalidTopic {
 		t.Errorf("CreateTopics orders_eu next to orders.eu: code %d, want INVALID_TOPIC_EXCEPTION", code)
 	}
@@ -632,9 +605,7 @@ func TestTopicNameCollision(t *testing.T) {
 // broker config), none when its primary name has no default
 // (log.roll.ms), and none for the configs without a server default.
 func TestDescribeTopicConfigSynonyms(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), Fsync: "always"})
-	c := dial(t, tb.addr)
-	c.createTopic("s", 1)
+	_, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), Fsync: "always"}, "s", 1)
 	res := c.describeConfigs(4, resourceTopic, "s", []string{"flush.messages", "segment.ms", "remote.storage.enable", "delete.retention.ms", "min.cleanable.dirty.ratio"}, true, false)
 	want := []describeConfigsResourceResult{
 		{Name: "delete.retention.ms", Value: ptr("86400000"), ConfigSource: sourceDefault, ConfigType: configTypeLong,

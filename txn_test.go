@@ -61,6 +61,18 @@ func (c *testClient) initTxnAs(id string, timeoutMs int32, pid int64, epoch int1
 	return code, pid, epoch
 }
 
+// openTxn begins a transaction for id, with a 60s timeout, that has
+// produced n records to partition 0 of topic.
+func (c *testClient) openTxn(id, topic string, n int) (int64, int16) {
+	c.t.Helper()
+	_, pid, epoch := c.initTxn(id, 60000)
+	c.addPartition(id, pid, epoch, topic, 0)
+	if code, _ := c.produce(topic, 0, txnBatch(pid, epoch, 0, n)); code != codeNone {
+		c.t.Fatal(code)
+	}
+	return pid, epoch
+}
+
 // addPartition is AddPartitionsToTxn v3 for one partition.
 func (c *testClient) addPartition(id string, pid int64, epoch int16, topic string, partition int32) int16 {
 	c.t.Helper()
@@ -74,12 +86,7 @@ func (c *testClient) addPartition(id string, pid int64, epoch int16, topic strin
 		w.Tags()
 		w.Tags()
 	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	code := readFirstPartitionCode(r)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
@@ -135,35 +142,37 @@ func (c *testClient) txnCommitOffset(id, group string, pid int64, epoch int16, t
 // CommittedMetadata.
 func (c *testClient) txnCommitOffsetMetadata(id, group string, pid int64, epoch int16, topic string, partition int32, offset int64, metadata *string) int16 {
 	c.t.Helper()
-	r := c.roundTrip(28, 3, true, func(w *writer) {
+	r := c.roundTrip(28, 3, true, txnOffsetCommitBody(id, group, pid, epoch, -1, "", topic, partition, offset, metadata))
+	code := readFirstPartitionCode(r)
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// txnOffsetCommitBody is the body of a TxnOffsetCommit (v3 or v4) of one
+// partition's offset, by a member of a generation (-1 and "" outside group
+// membership).
+func txnOffsetCommitBody(id, group string, pid int64, epoch int16, generation int32, member, topic string, partition int32, offset int64, metadata *string) func(w *writer) {
+	return func(w *writer) {
 		w.String(id)
 		w.String(group)
 		w.Int64(pid)
 		w.Int16(epoch)
-		w.Int32(-1)  // GenerationId
-		w.String("") // MemberId
-		w.NullableString(nil)
+		w.Int32(generation)
+		w.String(member)
+		w.NullableString(nil) // GroupInstanceId
 		w.ArrayLen(1)
 		w.String(topic)
 		w.ArrayLen(1)
 		w.Int32(partition)
 		w.Int64(offset)
-		w.Int32(-1)
+		w.Int32(-1) // CommittedLeaderEpoch
 		w.NullableString(metadata)
 		w.Tags()
 		w.Tags()
 		w.Tags()
-	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	if r.err != nil {
-		c.t.Fatal(r.err)
 	}
-	return code
 }
 
 // isolatedFetch is what a Fetch v12 answer says of one partition.
@@ -175,55 +184,15 @@ type isolatedFetch struct {
 
 func (c *testClient) fetchIsolated(topic string, partition int32, offset int64, isolation int8) isolatedFetch {
 	c.t.Helper()
-	r := c.roundTrip(1, 12, true, func(w *writer) {
-		w.Int32(-1)
-		w.Int32(0) // MaxWaitMs
-		w.Int32(0)
-		w.Int32(1 << 20)
-		w.Int8(isolation)
-		w.Int32(0)
-		w.Int32(-1)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Int32(-1)
-		w.Int64(offset)
-		w.Int32(-1)
-		w.Int64(-1)
-		w.Int32(1 << 20)
-		w.Tags()
-		w.Tags()
-		w.ArrayLen(0)
-		w.String("")
-		w.Tags()
-	})
-	r.Int32()
-	r.Int16()
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	if code := r.Int16(); code != codeNone {
-		c.t.Fatalf("fetch: error %d", code)
+	r := c.roundTrip(1, 12, true, fetchBodyIsolated(topic, partition, offset, 0, 0, isolation))
+	_, p := readFetchPartition(r)
+	if p.ErrorCode != codeNone {
+		c.t.Fatalf("fetch: error %d", p.ErrorCode)
 	}
-	var f isolatedFetch
-	f.hw, f.lso = r.Int64(), r.Int64()
-	r.Int64()
-	if n := r.ArrayLen(); n >= 0 {
-		f.aborted = []abortedTransaction{}
-		for range n {
-			f.aborted = append(f.aborted, abortedTransaction{r.Int64(), r.Int64()})
-			r.SkipTags()
-		}
-	}
-	r.Int32()
-	f.records = r.Bytes()
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
-	return f
+	return isolatedFetch{hw: p.HighWatermark, lso: p.LastStableOffset, aborted: p.AbortedTransactions, records: p.Records}
 }
 
 // batchesOf splits fetched records into headers and bytes.
@@ -275,9 +244,7 @@ func TestMarkerBatchFormat(t *testing.T) {
 // TestTxnCommitAndAbort runs a committed then an aborted transaction and
 // checks what both isolation levels fetch, the markers and ListOffsets.
 func TestTxnCommitAndAbort(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	code, pid, epoch := c.initTxn("app", 60000)
 	if code != codeNone {
 		t.Fatalf("InitProducerId: %d", code)
@@ -292,9 +259,7 @@ func TestTxnCommitAndAbort(t *testing.T) {
 	if code := c.addPartition("app", pid, epoch, "nope", 0); code != codeUnknownTopicOrPartition {
 		t.Errorf("AddPartitionsToTxn of a missing topic: %d", code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)
 	if f.hw != 3 || f.lso != 0 || len(f.records) != 0 || f.aborted == nil || len(f.aborted) != 0 {
 		t.Errorf("read_committed during txn: hw %d lso %d %d bytes aborted %v; want 3, 0, none, []", f.hw, f.lso, len(f.records), f.aborted)
@@ -325,18 +290,14 @@ func TestTxnCommitAndAbort(t *testing.T) {
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatal(code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 3, 2)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 3, 2))
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
 		t.Fatalf("EndTxn commit: %d", code)
 	}
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatal(code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 5, 2)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 5, 2))
 	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
 		t.Fatalf("EndTxn abort: %d", code)
 	}
@@ -389,12 +350,7 @@ func (c *testClient) listOffsetAt(topic string, partition int32, ts int64, isola
 		w.Tags()
 		w.Tags()
 	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	code := readFirstPartitionCode(r)
 	r.Int64()
 	off := r.Int64()
 	if r.err != nil {
@@ -406,14 +362,8 @@ func (c *testClient) listOffsetAt(topic string, partition int32, ts int64, isola
 // TestTxnFencing: a second InitProducerId of the same transactional id
 // aborts the open transaction and fences the first producer.
 func TestTxnFencing(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	_, c := startWithTopic(t, "tx", 1)
+	pid, epoch := c.openTxn("app", "tx", 2)
 	// The open transaction is aborted with a bumped epoch, and the new
 	// instance told to retry; the retry bumps the epoch again. With
 	// transaction.version 2 finalized, as here, the abort bumps the fenced
@@ -463,14 +413,10 @@ func TestTxnFencing(t *testing.T) {
 // TestTxnTimeout: an open transaction past its timeout is aborted by the
 // background check, and its producer fenced.
 func TestTxnTimeout(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond}, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 100)
 	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 2))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		f := c.fetchIsolated("tx", 0, 0, readCommitted)
@@ -507,14 +453,8 @@ func TestTxnTimeout(t *testing.T) {
 // with a marker, when the broker starts again.
 func TestTxnRestartAbortsOngoing(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
+	pid, epoch := c.openTxn("app", "tx", 2)
 	tb.stop()
 	tb = startBroker(t, dir)
 	c = dial(t, tb.addr)
@@ -531,9 +471,7 @@ func TestTxnRestartAbortsOngoing(t *testing.T) {
 // reach the group only when it commits.
 func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	tb, c := startWithTopicIn(t, dir, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.txnCommitOffset("etl", "g", pid, epoch, "in", 0, 5); code != codeInvalidTxnState {
 		t.Errorf("TxnOffsetCommit before AddOffsetsToTxn: %d", code)
@@ -578,31 +516,7 @@ func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {
 // fetchStableOffset is OffsetFetch v8 of one partition with RequireStable.
 func (c *testClient) fetchStableOffset(group, topic string, partition int32) (int16, int64) {
 	c.t.Helper()
-	r := c.roundTrip(9, 8, true, func(w *writer) {
-		w.ArrayLen(1)
-		w.String(group)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.Int32s([]int32{partition})
-		w.Tags()
-		w.Tags()
-		w.Bool(true) // RequireStable
-		w.Tags()
-	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	offset := r.Int64()
-	r.Int32()
-	r.NullableString()
-	code := r.Int16()
-	if r.err != nil {
-		c.t.Fatal(r.err)
-	}
+	code, offset, _ := c.offsetFetchOne(group, topic, partition, true)
 	return code, offset
 }
 
@@ -610,14 +524,8 @@ func (c *testClient) fetchStableOffset(group, topic string, partition int32) (in
 // data past the LSO is answered when a commit moves the LSO, not at the
 // end of its MaxWaitMs.
 func TestTxnCommitWakesReadCommittedFetch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	tb, c := startWithTopic(t, "tx", 1)
+	pid, epoch := c.openTxn("app", "tx", 2)
 	fetcher := dial(t, tb.addr)
 	type result struct {
 		hs      []batchHeader
@@ -657,24 +565,8 @@ func (c *testClient) fetchBatches(body func(w *writer)) []batchHeader {
 	if err != nil {
 		return nil
 	}
-	r.Int32()
-	r.Int16()
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	r.Int16()
-	r.Int64()
-	r.Int64()
-	r.Int64()
-	for n := r.ArrayLen(); n > 0; n-- {
-		r.Int64()
-		r.Int64()
-		r.SkipTags()
-	}
-	r.Int32()
-	records := r.Bytes()
+	_, p := readFetchPartition(r)
+	records := p.Records
 	var hs []batchHeader
 	for len(records) > 0 {
 		h, err := parseBatchHeader(records)
@@ -692,15 +584,9 @@ func (c *testClient) fetchBatches(body func(w *writer)) []batchHeader {
 // the next start: the transaction commits, and its offsets are applied.
 func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	c.createTopic("in", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 2)
 	c.addOffsets("app", pid, epoch, "g")
 	c.txnCommitOffset("app", "g", pid, epoch, "in", 0, 9)
 	tb.stop()
@@ -726,9 +612,7 @@ func TestTxnRestartCompletesPrepareCommit(t *testing.T) {
 // transaction, whoever else writes after it, and a read_committed fetch
 // stops there in the middle of what is on disk.
 func TestTxnLSOInterleaved(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	// Timestamps near the broker's clock, as its markers have, so that
 	// segment.ms keeps everything in one segment: the first batch a minute
 	// before the transactions' records, the untransacted one a minute after.
@@ -746,9 +630,7 @@ func TestTxnLSOInterleaved(t *testing.T) {
 		txnBatch(b, bEpoch, 0, 1),        // 6, b open
 		txnBatch(a, aEpoch, 2, 1),        // 7, a again
 	} {
-		if code, _ := c.produce("tx", 0, batch); code != codeNone {
-			t.Fatal(code)
-		}
+		c.mustProduce("tx", 0, batch)
 	}
 	c.endTxn(3, "b", b, bEpoch, true) // marker at 8
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)
@@ -789,24 +671,14 @@ func TestTxnLSOInterleaved(t *testing.T) {
 // jumps through offset-index entries (one per 4 KiB of batches) rather
 // than walking headers.
 func TestTxnLSOPastIndexEntries(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	const before, after = 300, 300
 	for i := range before {
-		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
-			t.Fatal(code)
-		}
+		c.mustProduce("tx", 0, makeBatch(recordsAt(int64(i), 1)...))
 	}
-	_, pid, epoch := c.initTxn("a", 60000)
-	c.addPartition("a", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.openTxn("a", "tx", 1)
 	for i := range after {
-		if code, _ := c.produce("tx", 0, makeBatch(recordsAt(int64(i), 1)...)); code != codeNone {
-			t.Fatal(code)
-		}
+		c.mustProduce("tx", 0, makeBatch(recordsAt(int64(i), 1)...))
 	}
 	for _, from := range []int64{0, 150, before - 1} {
 		f := c.fetchIsolated("tx", 0, from, readCommitted)
@@ -822,14 +694,8 @@ func TestTxnLSOPastIndexEntries(t *testing.T) {
 // aborted at start, so that the partition's LSO can move again.
 func TestTxnOrphanAbortedAtStart(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
+	pid, _ := c.openTxn("app", "tx", 2)
 	tb.stop()
 	if err := os.Remove(filepath.Join(dir, txnStateFile)); err != nil {
 		t.Fatal(err)
@@ -846,9 +712,7 @@ func TestTxnOrphanAbortedAtStart(t *testing.T) {
 // TransactionalIDExpiration is forgotten; one with an open transaction is
 // not.
 func TestTxnIDExpiration(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond, TransactionalIDExpiration: 100 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond, TransactionalIDExpiration: 100 * time.Millisecond}, "tx", 1)
 	_, idle, idleEpoch := c.initTxn("idle", 60000)
 	_, busy, busyEpoch := c.initTxn("busy", 60000)
 	c.addPartition("busy", busy, busyEpoch, "tx", 0)
@@ -868,9 +732,7 @@ func TestTxnIDExpiration(t *testing.T) {
 // transactions and is answered per transaction; VerifyOnly looks without
 // adding.
 func TestAddPartitionsToTxnBatched(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 2)
+	_, c := startWithTopic(t, "tx", 2)
 	_, a, aEpoch := c.initTxn("a", 60000)
 	_, b, bEpoch := c.initTxn("b", 60000)
 	c.addPartition("a", a, aEpoch, "tx", 0)
@@ -1125,16 +987,12 @@ func TestTxnMarkerLogAppendTime(t *testing.T) {
 // log so), and the transaction stays open as the file says, so that the
 // retry, once the file takes writes again, commits it.
 func TestEndTxnStateNotSaved(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatalf("AddPartitionsToTxn: %d", code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
 	state := tb.txns.state
 	tb.txns.mu.Lock()
 	state.f.Close() // every append fails
@@ -1165,16 +1023,12 @@ func TestEndTxnStateNotSaved(t *testing.T) {
 // are answered CONCURRENT_TRANSACTIONS, which the client retries, as Kafka
 // answers an EndTxn that finds its transaction in PrepareCommit.
 func TestEndTxnMarkerNotWritten(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
 		t.Fatalf("AddPartitionsToTxn: %d", code)
 	}
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatalf("produce: %d", code)
-	}
+	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
 	pl := tb.logs.Topic("tx").Partitions[0]
 	pl.fail(errors.New("injected"))
 	for i := range 2 {
@@ -1192,9 +1046,7 @@ func TestEndTxnMarkerNotWritten(t *testing.T) {
 // UNKNOWN_SERVER_ERROR, which ends a Java producer; once the file takes
 // writes again the retries succeed.
 func TestTxnRequestsStateNotSaved(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	state := tb.txns.state
 	tb.txns.mu.Lock()

@@ -53,17 +53,11 @@ func TestInitProducerIDOngoingConcurrent(t *testing.T) {
 // transaction.version level, where the retry's epoch is bumps above the
 // first.
 func initOverOngoing(t *testing.T, level, bumps int16) {
-	tb := startBroker(t, t.TempDir())
+	tb, c := startWithTopic(t, "tx", 1)
 	if err := tb.features.setTransactionVersion(level); err != nil {
 		t.Fatal(err)
 	}
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	pid, epoch := c.openTxn("app", "tx", 1)
 	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
 		t.Errorf("InitProducerId over an open transaction: %d, want CONCURRENT_TRANSACTIONS", code)
 	}
@@ -81,9 +75,7 @@ func initOverOngoing(t *testing.T, level, bumps int16) {
 // handleInitProducerId, handleAddPartitionsToTransaction, endTransaction),
 // never an id of its own.
 func TestTxnEmptyTransactionalID(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	if code, pid, _ := c.initTxn("", 60000); code != codeInvalidRequest || pid != -1 {
 		t.Errorf("InitProducerId of \"\": %d producer %d, want INVALID_REQUEST", code, pid)
 	}
@@ -124,9 +116,7 @@ func TestAddPartitionsToTxnTopicsFirst(t *testing.T) {
 // KafkaApis.handleProduceRequest); a VerifyOnly AddPartitionsToTxn answers
 // it too (TransactionCoordinator.handleVerifyPartitionsInTransaction).
 func TestTxnPartitionNotAddedAbortable(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 2)
+	_, c := startWithTopic(t, "tx", 2)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
 	if p := c.produceTxnAt(11, "app", "tx", 1, txnBatch(pid, epoch, 0, 1)); p != codeTransactionAbortable {
@@ -173,28 +163,12 @@ func TestTxnPartitionNotAddedAbortable(t *testing.T) {
 // with Produce v9 to v11, acks=-1, and returns the partition's error code.
 func (c *testClient) produceTxnAt(v int16, id, topic string, partition int32, records []byte) int16 {
 	c.t.Helper()
-	r := c.roundTrip(0, v, true, func(w *writer) {
-		w.NullableString(&id)
-		w.Int16(-1)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	r := c.roundTrip(0, v, true, produceBodyAs(&id, -1, topic, partition, records))
+	p := readProducePartition(r, v)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
-	return code
+	return p.ErrorCode
 }
 
 // TestTxnOffsetCommitGroupNotAdded: a TxnOffsetCommit for a group the
@@ -202,39 +176,14 @@ func (c *testClient) produceTxnAt(v int16, id, topic string, partition int32, re
 // TRANSACTION_ABORTABLE, older versions INVALID_TXN_STATE
 // (GroupCoordinator/CoordinatorPartitionWriter: genericError from v4).
 func TestTxnOffsetCommitGroupNotAdded(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	for _, tc := range []struct {
 		v    int16
 		want int16
 	}{{3, codeInvalidTxnState}, {4, codeTransactionAbortable}} {
-		r := c.roundTrip(28, tc.v, true, func(w *writer) {
-			w.String("etl")
-			w.String("g")
-			w.Int64(pid)
-			w.Int16(epoch)
-			w.Int32(-1)
-			w.String("")
-			w.NullableString(nil)
-			w.ArrayLen(1)
-			w.String("in")
-			w.ArrayLen(1)
-			w.Int32(0)
-			w.Int64(5)
-			w.Int32(-1)
-			w.NullableString(nil)
-			w.Tags()
-			w.Tags()
-			w.Tags()
-		})
-		r.Int32()
-		r.ArrayLen()
-		_ = r.String()
-		r.ArrayLen()
-		r.Int32()
-		if code := r.Int16(); r.err != nil || code != tc.want {
+		r := c.roundTrip(28, tc.v, true, txnOffsetCommitBody("etl", "g", pid, epoch, -1, "", "in", 0, 5, nil))
+		if code := readFirstPartitionCode(r); r.err != nil || code != tc.want {
 			t.Errorf("TxnOffsetCommit v%d of a group not added: %d (%v), want %d", tc.v, code, r.err, tc.want)
 		}
 	}
@@ -244,14 +193,8 @@ func TestTxnOffsetCommitGroupNotAdded(t *testing.T) {
 // written, a retried commit is CONCURRENT_TRANSACTIONS but an abort is
 // INVALID_TXN_STATE (TransactionCoordinator.endTransaction, PrepareCommit).
 func TestEndTxnPrepareOtherWay(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	tb, c := startWithTopic(t, "tx", 1)
+	pid, epoch := c.openTxn("app", "tx", 1)
 	pl := tb.logs.Topic("tx").Partitions[0]
 	pl.fail(errors.New("injected"))
 	defer pl.offline.Store(nil)
@@ -304,39 +247,14 @@ func TestInitProducerIDHalfAProducer(t *testing.T) {
 // validateTransactionalOffsetCommit, ClassicGroup.validateOffsetCommit);
 // at a generation of its own it is ILLEGAL_GENERATION.
 func TestTxnOffsetCommitSimpleGroupMember(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.addOffsets("etl", pid, epoch, "g"); code != codeNone {
 		t.Fatal(code)
 	}
 	commit := func(generation int32, member string) int16 {
-		r := c.roundTrip(28, 3, true, func(w *writer) {
-			w.String("etl")
-			w.String("g")
-			w.Int64(pid)
-			w.Int16(epoch)
-			w.Int32(generation)
-			w.String(member)
-			w.NullableString(nil)
-			w.ArrayLen(1)
-			w.String("in")
-			w.ArrayLen(1)
-			w.Int32(0)
-			w.Int64(5)
-			w.Int32(-1)
-			w.NullableString(nil)
-			w.Tags()
-			w.Tags()
-			w.Tags()
-		})
-		r.Int32()
-		r.ArrayLen()
-		_ = r.String()
-		r.ArrayLen()
-		r.Int32()
-		code := r.Int16()
+		r := c.roundTrip(28, 3, true, txnOffsetCommitBody("etl", "g", pid, epoch, generation, member, "in", 0, 5, nil))
+		code := readFirstPartitionCode(r)
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
@@ -394,9 +312,7 @@ func (c *testClient) describeTxnStart(id string) (int16, int64) {
 // sets txnStartTimestamp to -1), and an empty id is INVALID_REQUEST
 // (TransactionCoordinator.handleDescribeTransactions).
 func TestDescribeTransactionsAfterInit(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("t", 1)
+	_, c := startWithTopic(t, "t", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "t", 0)
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
@@ -421,9 +337,7 @@ func TestDescribeTransactionsAfterInit(t *testing.T) {
 // (GroupCoordinatorService.commitTransactionalOffsets), even when
 // AddOffsetsToTxn took "".
 func TestTxnOffsetCommitEmptyGroup(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	c.addOffsets("etl", pid, epoch, "")
 	if code := c.txnCommitOffset("etl", "", pid, epoch, "in", 0, 5); code != codeInvalidGroupID {
@@ -440,9 +354,7 @@ func TestTxnOffsetCommitEmptyGroup(t *testing.T) {
 // the producer up by the request's transactional id
 // (TransactionCoordinator.handleVerifyPartitionsInTransaction).
 func TestTxnProduceOtherTransactionalID(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.initTxn("other", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
@@ -462,9 +374,7 @@ func TestTxnProduceOtherTransactionalID(t *testing.T) {
 // id, fenced (TransactionMetadata.prepareFenceProducerEpoch); the next
 // InitProducerId moves the id on to a new producer id.
 func TestTxnTimeoutAtExhaustedEpoch(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond}, "tx", 1)
 	_, pid, _ := c.initTxn("app", 60000)
 	tb.txns.mu.Lock()
 	m := tb.txns.byID["app"]
@@ -535,9 +445,7 @@ func (c *testClient) addPartitions(id string, pid int64, epoch int16, topic stri
 // "partitions.subsetOf"); a set with a new partition among old ones is
 // written as before.
 func TestAddPartitionsToTxnAlreadyAdded(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 3)
+	tb, c := startWithTopic(t, "tx", 3)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if codes := c.addPartitions("app", pid, epoch, "tx", 0, 1); codes[0] != codeNone || codes[1] != codeNone {
 		t.Fatal(codes)
@@ -575,9 +483,7 @@ func TestAddPartitionsToTxnAlreadyAdded(t *testing.T) {
 // inSequence(NO_SEQUENCE, firstSeq)), before and after a restart.
 func TestProducerAfterMarkerOnlyStartsAtZero(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
 	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
@@ -638,19 +544,13 @@ func TestProducerStateExpires(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg.DataDir = dir
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("idem", 1)
+	tb, c := startWithTopicUsing(t, cfg, "idem", 1)
 	c.createTopic("tx", 1)
 	_, idle, _ := c.initProducerID(nil, -1, -1)
-	if code, _ := c.produce("idem", 0, idempotentBatch(idle, 0, 0, 3)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, idempotentBatch(idle, 0, 0, 3))
 	_, txn, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", txn, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(txn, epoch, 0, 3)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("tx", 0, txnBatch(txn, epoch, 0, 3))
 	tb.logs.ExpireProducers(time.Now().Add(2 * time.Hour))
 	if tb.producerKnown("idem", idle) {
 		t.Error("an idle producer is kept past producer.id.expiration.ms")
@@ -668,9 +568,7 @@ func TestProducerStateExpires(t *testing.T) {
 	// A producer whose batches are older than the expiration is not
 	// brought back by the restart's replay of the log.
 	_, old, _ := c.initProducerID(nil, -1, -1)
-	if code, _ := c.produce("idem", 0, idempotentBatchAt(old, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, idempotentBatchAt(old, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli()))
 	tb.stop()
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
@@ -691,13 +589,9 @@ func TestProducerStateExpires(t *testing.T) {
 // TestProducerStateExpiryRuns: Serve looks for expired producers every
 // producer.id.expiration.check.interval.ms.
 func TestProducerStateExpiryRuns(t *testing.T) {
-	tb := startBrokerWith(t, Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Millisecond, ProducerIDExpirationCheckInterval: 10 * time.Millisecond})
-	c := dial(t, tb.addr)
-	c.createTopic("idem", 1)
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Millisecond, ProducerIDExpirationCheckInterval: 10 * time.Millisecond}, "idem", 1)
 	_, pid, _ := c.initProducerID(nil, -1, -1)
-	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 1)); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, idempotentBatch(pid, 0, 0, 1))
 	deadline := time.Now().Add(5 * time.Second)
 	for tb.producerKnown("idem", pid) {
 		if time.Now().After(deadline) {
@@ -713,14 +607,10 @@ func TestProducerStateExpiryRuns(t *testing.T) {
 // is not taken for a duplicate after the restart either.
 func TestProducerStateExpiryReplay(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), ProducerIDExpiration: time.Hour}
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("idem", 1)
+	tb, c := startWithTopicUsing(t, cfg, "idem", 1)
 	_, pid, _ := c.initProducerID(nil, -1, -1)
 	old := idempotentBatchAt(pid, 0, 0, 3, time.Now().Add(-2*time.Hour).UnixMilli())
-	if code, _ := c.produce("idem", 0, old); code != codeNone {
-		t.Fatal(code)
-	}
+	c.mustProduce("idem", 0, old)
 	tb.logs.ExpireProducers(time.Now())
 	if code, _ := c.produce("idem", 0, idempotentBatch(pid, 0, 0, 5)); code != codeNone {
 		t.Fatalf("first batch after the expiry: %d", code)
@@ -747,14 +637,8 @@ func TestProducerMarkerOnlyAfterDeletedBatches(t *testing.T) {
 	// One batch fills a segment, so the marker starts the next one and
 	// DeleteRecords can delete the first whole.
 	cfg := Config{DataDir: t.TempDir(), SegmentBytes: int64(len(txnBatch(0, 0, 0, 3)))}
-	tb := startBrokerWith(t, cfg)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone {
-		t.Fatal(code)
-	}
+	tb, c := startWithTopicUsing(t, cfg, "tx", 1)
+	pid, epoch := c.openTxn("app", "tx", 3)
 	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone {
 		t.Fatal(code)
 	}

@@ -164,14 +164,8 @@ func TestTxnStateLegacyFile(t *testing.T) {
 // aborts it as left open.
 func TestTxnRestartAfterTornState(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	c.addPartition("app", pid, epoch, "tx", 0)
-	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 2)); code != codeNone {
-		t.Fatal(code)
-	}
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
+	pid, epoch := c.openTxn("app", "tx", 2)
 	tb.stop()
 	f, err := os.OpenFile(filepath.Join(dir, txnStateFile), os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
@@ -197,9 +191,7 @@ func TestTxnRestartAfterTornState(t *testing.T) {
 // (here, its lock held, as by another producer's EndTxn writing markers)
 // does not hold it up.
 func TestTxnProduceNotBlockedByCoordinator(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopic(t, "tx", 1)
 	_, pid, epoch := c.initTxn("app", 60000)
 	c.addPartition("app", pid, epoch, "tx", 0)
 	tb.txns.mu.Lock()
@@ -226,9 +218,7 @@ func TestTxnProduceNotBlockedByCoordinator(t *testing.T) {
 // file grows by each change and keeps its inode.
 func TestTxnStateAppendsWithoutFsync(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	path := filepath.Join(dir, txnStateFile)
 	before, err := os.Stat(path)
 	if err != nil {

@@ -302,30 +302,12 @@ func TestProduceLogAppendTime(t *testing.T) {
 // produceAppendTime is produce, returning LogAppendTimeMs too.
 func (c *testClient) produceAppendTime(topic string, records []byte) (int16, int64) {
 	c.t.Helper()
-	r := c.roundTrip(0, 9, true, func(w *writer) {
-		w.NullableString(nil)
-		w.Int16(-1)
-		w.Int32(1000)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(0)
-		w.Bytes(records)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
-	r.Int64() // base offset
-	appendTime := r.Int64()
+	r := c.roundTrip(0, 9, true, produceBody(topic, 0, records))
+	p := readProducePartition(r, 9)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
-	return code, appendTime
+	return p.ErrorCode, p.LogAppendTimeMs
 }
 
 // FuzzValidateRecords feeds the validator batches whose CRC passes but

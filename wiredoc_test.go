@@ -12,7 +12,6 @@ import (
 	"hash/crc32"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"testing"
 )
@@ -212,19 +211,7 @@ func TestWireDoc(t *testing.T) {
 	}
 
 	page := fmt.Sprintf(wirePage, req.markdown(), r.markdown())
-	const path = "docs/wire.md"
-	if os.Getenv("KAFKA_UPDATE_DOCS") == "1" {
-		if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != page {
-		t.Errorf("%s differs from what the broker exchanged; KAFKA_UPDATE_DOCS=1 go test -run TestWireDoc rewrites it", path)
-	}
+	checkDocPage(t, "docs/wire.md", page, "exchanged", "TestWireDoc")
 }
 
 const wirePage = `# A Produce request on the wire
