@@ -150,7 +150,7 @@ func (c *testClient) txnCommitOffsetMetadata(id, group string, pid int64, epoch 
 	return code
 }
 
-// txnOffsetCommitBody is the body of a TxnOffsetCommit (v3 or v4) of one
+// txnOffsetCommitBody is the body of a TxnOffsetCommit (v3 to v5) of one
 // partition's offset, by a member of a generation (-1 and "" outside group
 // membership).
 func txnOffsetCommitBody(id, group string, pid int64, epoch int16, generation int32, member, topic string, partition int32, offset int64, metadata *string) func(w *writer) {

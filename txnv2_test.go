@@ -33,31 +33,8 @@ func (c *testClient) endTxnV5(id string, pid int64, epoch int16, commit bool) (i
 // partition, outside group membership.
 func (c *testClient) txnCommitOffsetAt(v int16, id, group string, pid int64, epoch int16, topic string, partition int32, offset int64) int16 {
 	c.t.Helper()
-	r := c.roundTrip(28, v, true, func(w *writer) {
-		w.String(id)
-		w.String(group)
-		w.Int64(pid)
-		w.Int16(epoch)
-		w.Int32(-1)
-		w.String("")
-		w.NullableString(nil)
-		w.ArrayLen(1)
-		w.String(topic)
-		w.ArrayLen(1)
-		w.Int32(partition)
-		w.Int64(offset)
-		w.Int32(-1)
-		w.NullableString(nil)
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.Int32()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	r.Int32()
-	code := r.Int16()
+	r := c.roundTrip(28, v, true, txnOffsetCommitBody(id, group, pid, epoch, -1, "", topic, partition, offset, nil))
+	code := readFirstPartitionCode(r)
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
@@ -69,9 +46,7 @@ func (c *testClient) txnCommitOffsetAt(v int16, id, group string, pid int64, epo
 // (AddPartitionsToTxnManager: ADD_PARTITION from v12); v11 still only
 // verifies, and a partition not added is TRANSACTION_ABORTABLE.
 func TestProduceV12AddsPartition(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 2)
+	tb, c := startWithTopic(t, "tx", 2)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if code := c.produceTxnAt(11, "app", "tx", 1, txnBatch(pid, epoch, 0, 1)); code != codeTransactionAbortable {
 		t.Errorf("Produce v11 to a partition not added: %d, want TRANSACTION_ABORTABLE", code)
@@ -127,9 +102,7 @@ func TestProduceV12AddsPartition(t *testing.T) {
 // transaction's zombie batches are refused, and the retries of Kafka's
 // table (TransactionCoordinator.endTransaction) are answered as it does.
 func TestEndTxnV5BumpsEpoch(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	_, c := startWithTopic(t, "tx", 1)
 	_, pid, e := c.initTxn("app", 60000)
 	if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, e, 0, 1)); code != codeNone {
 		t.Fatal(code)
@@ -221,9 +194,7 @@ func setEpoch(tb *testBroker, id string, epoch int16) {
 // (TransactionCoordinator.endTransaction's retryOnOverflow).
 func TestEndTxnV5ExhaustedEpoch(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	_, pid, _ := c.initTxn("app", 60000)
 	setEpoch(tb, "app", lastProducerEpoch)
 	if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, lastProducerEpoch, 0, 1)); code != codeNone {
@@ -262,9 +233,7 @@ func TestEndTxnV5ExhaustedEpoch(t *testing.T) {
 // the Prepare state keeps it (TransactionMetadata.nextProducerId).
 func TestEndTxnV5RestartMovesProducer(t *testing.T) {
 	dir := t.TempDir()
-	tb := startBroker(t, dir)
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 1)
+	tb, c := startWithTopicIn(t, dir, "tx", 1)
 	_, pid, _ := c.initTxn("app", 60000)
 	setEpoch(tb, "app", lastProducerEpoch)
 	tb.txns.mu.Lock()
@@ -300,9 +269,7 @@ func TestEndTxnV5RestartMovesProducer(t *testing.T) {
 // (txnOffsetCommitRequestVersionToTransactionSupportedOperation); v4
 // still needs the group added. The offset applies at the commit.
 func TestTxnOffsetCommitV5AddsGroup(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("in", 1)
+	_, c := startWithTopic(t, "in", 1)
 	_, pid, epoch := c.initTxn("etl", 60000)
 	if code := c.txnCommitOffsetAt(4, "etl", "g", pid, epoch, "in", 0, 7); code != codeTransactionAbortable {
 		t.Errorf("v4 of a group not added: %d, want TRANSACTION_ABORTABLE", code)
@@ -384,12 +351,10 @@ func TestApiVersionsTransactionVersion(t *testing.T) {
 // NONE (TransactionCoordinator.abortTimedOutTransactions, endTransaction).
 func TestTxnTimeoutVersion2(t *testing.T) {
 	for level, want := range map[int16]int16{1: codeNone, 2: codeProducerFenced} {
-		tb := startBrokerWith(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond})
+		tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), TransactionAbortCheckInterval: 10 * time.Millisecond}, "tx", 1)
 		if err := tb.features.setTransactionVersion(level); err != nil {
 			t.Fatal(err)
 		}
-		c := dial(t, tb.addr)
-		c.createTopic("tx", 1)
 		_, pid, epoch := c.initTxn("app", 100)
 		if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
 			t.Fatal(code)
@@ -417,9 +382,7 @@ func TestTxnTimeoutVersion2(t *testing.T) {
 // is CONCURRENT_TRANSACTIONS for the same outcome, INVALID_TXN_STATE for
 // the other.
 func TestTxnV2WhileMarkersPending(t *testing.T) {
-	tb := startBroker(t, t.TempDir())
-	c := dial(t, tb.addr)
-	c.createTopic("tx", 2)
+	tb, c := startWithTopic(t, "tx", 2)
 	_, pid, epoch := c.initTxn("app", 60000)
 	if code := c.produceTxnAt(12, "app", "tx", 0, txnBatch(pid, epoch, 0, 1)); code != codeNone {
 		t.Fatal(code)
