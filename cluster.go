@@ -1313,16 +1313,17 @@ func (l *partitionLog) ActiveProducers() []activeProducer {
 //	v2: no per-feature Results: one error for the request (KIP-1022)
 //
 // Feature flags (metadata.version, transaction.version, ...) let a cluster
-// turn on new behaviour once every node supports it. This broker
-// advertises no feature in ApiVersions, so it supports each one only at
-// level 0, "off", which is where each one is. Following
+// turn on new behaviour once every node supports it. This broker supports
+// transaction.version from 0 to 2 (txnv2.go) and every other feature only
+// at level 0, "off", which is where each one is. Following
 // FeatureControlManager.updateFeature, as a single-node KRaft cluster runs
-// it: level 0 is a no-op answered NONE; any other level is
-// INVALID_UPDATE_VERSION ("Local controller N does not support this
-// feature"), as is a negative level or an unknown UpgradeType. Kafka
-// applies a request's updates all or none, and answers with its first
-// failure for the whole request; below v2 each feature's result repeats
-// it.
+// it: a negative level or an unknown UpgradeType is
+// INVALID_UPDATE_VERSION, as is a level outside what the broker supports
+// ("Local controller N does not support this feature", or "only supports
+// versions ..." for transaction.version) and a level below the current
+// one asked as an upgrade. Kafka applies a request's updates all or none,
+// and answers with its first failure for the whole request; below v2 each
+// feature's result repeats it. ValidateOnly checks and applies nothing.
 // Callers: kafka-features.sh upgrade, downgrade and disable, and
 // Admin.updateFeatures. Kafka forwards it to the controller
 // (ControllerApis.handleUpdateFeatures, FeatureControlManager).
@@ -1397,8 +1398,6 @@ func (m *updateFeaturesResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// ValidateOnly changes nothing here: no update is ever applied, so checking
-// is all there is either way.
 func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*updateFeaturesRequest)
 	resp := &updateFeaturesResponse{}
@@ -1407,6 +1406,17 @@ func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r
 		// and applies none.
 		if msg := b.featureUpdateRefusal(f, rc.header.APIVersion); msg != "" && resp.ErrorCode == codeNone {
 			resp.ErrorCode, resp.ErrorMessage = codeInvalidUpdateVersion, ptr(fmt.Sprintf("Invalid update version %d for feature %s. %s", f.MaxVersionLevel, f.Feature, msg))
+		}
+	}
+	if resp.ErrorCode == codeNone && !req.ValidateOnly {
+		for _, f := range req.FeatureUpdates {
+			if f.Feature != transactionVersionFeature {
+				continue // level 0, where it is
+			}
+			if err := b.features.setTransactionVersion(f.MaxVersionLevel); err != nil {
+				b.log.Error("finalizing transaction.version", "err", err)
+				resp.ErrorCode, resp.ErrorMessage = codeUnknownServerError, ptr(err.Error())
+			}
 		}
 	}
 	if rc.header.APIVersion <= 1 {
@@ -1433,8 +1443,16 @@ func (b *Broker) featureUpdateRefusal(f featureUpdate, v int16) string {
 		return "The controller does not support the given upgrade type."
 	case f.MaxVersionLevel < 0:
 		return "A feature version cannot be less than 0."
-	// Level 0 is "off", which every feature already is, so only a level
-	// above 0 asks for something this broker does not have.
+	case f.Feature == transactionVersionFeature && f.MaxVersionLevel > maxTransactionVersion:
+		// QuorumFeatures.reasonNotLocallySupported, with Kafka's
+		// SupportedVersionRange.toString.
+		return fmt.Sprintf("Local controller %d only supports versions SupportedVersionRange[min_version:0, max_version:%d]", b.cfg.NodeID, maxTransactionVersion)
+	case f.Feature == transactionVersionFeature:
+		if f.MaxVersionLevel < b.features.transactionVersion() && upgradeType == upgradeTypeUpgrade {
+			return "Can't downgrade the version of this feature without setting the upgrade type to either safe or unsafe downgrade."
+		}
+	// Level 0 is "off", which every other feature already is, so only a
+	// level above 0 asks for something this broker does not have.
 	case f.MaxVersionLevel > 0:
 		return fmt.Sprintf("Local controller %d does not support this feature.", b.cfg.NodeID)
 	}

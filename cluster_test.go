@@ -268,12 +268,17 @@ func TestUpdateFeatures(t *testing.T) {
 		t.Errorf("level 0: %+v", off)
 	}
 	on := serve(t, b.Broker, 57, 1, &updateFeaturesRequest{FeatureUpdates: []featureUpdate{
-		{Feature: "group.version", MaxVersionLevel: 0, UpgradeType: upgradeTypeUpgrade},
 		{Feature: "transaction.version", MaxVersionLevel: 2, UpgradeType: upgradeTypeUpgrade},
+		{Feature: "group.version", MaxVersionLevel: 1, UpgradeType: upgradeTypeUpgrade},
 	}}).(*updateFeaturesResponse)
-	const msg = "Invalid update version 2 for feature transaction.version. Local controller 0 does not support this feature."
+	const msg = "Invalid update version 1 for feature group.version. Local controller 0 does not support this feature."
 	if on.ErrorCode != codeInvalidUpdateVersion || deref(on.ErrorMessage) != msg || len(on.Results) != 2 || on.Results[0].ErrorCode != codeInvalidUpdateVersion {
 		t.Errorf("level 2: %+v (%q)", on, deref(on.ErrorMessage))
+	}
+	// All or none: transaction.version stays at 0, where the first
+	// request put it.
+	if got := b.features.transactionVersion(); got != 0 {
+		t.Errorf("transaction.version after a refused request: %d, want 0", got)
 	}
 	v2 := serve(t, b.Broker, 57, 2, &updateFeaturesRequest{FeatureUpdates: []featureUpdate{{Feature: "x", MaxVersionLevel: 1, UpgradeType: 9}}}).(*updateFeaturesResponse)
 	if v2.ErrorCode != codeInvalidUpdateVersion || v2.Results != nil || !strings.Contains(deref(v2.ErrorMessage), "upgrade type") {

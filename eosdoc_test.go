@@ -77,7 +77,7 @@ func TestExactlyOnceDoc(t *testing.T) {
 		abortedList = append(abortedList, fmt.Sprintf("producer %d from offset %d", a.ProducerID, a.FirstOffset))
 	}
 
-	page := fmt.Sprintf(exactlyOncePage, steps.String(), log.String(), strings.Join(abortedList, "; "))
+	page := fmt.Sprintf(exactlyOncePage, steps.String(), log.String(), strings.Join(abortedList, "; "), version2Steps(c))
 	const path = "docs/exactly-once.md"
 	if os.Getenv("KAFKA_UPDATE_DOCS") == "1" {
 		if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
@@ -91,6 +91,40 @@ func TestExactlyOnceDoc(t *testing.T) {
 	if string(got) != page {
 		t.Errorf("%s differs from what the broker answered; KAFKA_UPDATE_DOCS=1 go test -run TestExactlyOnceDoc rewrites it", path)
 	}
+}
+
+// version2Steps runs transactions of version 2 (txnv2.go) on partition 0
+// of "payments" and returns the table of their requests.
+func version2Steps(c *testClient) string {
+	c.createTopic("payments", 1)
+	var steps strings.Builder
+	steps.WriteString("| step | request | answer | high watermark | last stable offset |\n|---:|---|---|---:|---:|\n")
+	n := 0
+	step := func(request, answer string) {
+		n++
+		f := c.fetchIsolated("payments", 0, 0, readUncommitted)
+		fmt.Fprintf(&steps, "| %d | %s | %s | %d | %d |\n", n, request, answer, f.hw, f.lso)
+	}
+	produced := func(code int16) string {
+		switch code {
+		case codeNone:
+			return "NONE"
+		case codeInvalidProducerEpoch:
+			return "INVALID_PRODUCER_EPOCH"
+		}
+		return fmt.Sprintf("error %d", code)
+	}
+	ended := func(code int16, pid int64, epoch int16) string {
+		return fmt.Sprintf("%s, producer id %d, epoch %d", produced(code), pid, epoch)
+	}
+	ec, pid, epoch := c.initTxn("app2", 60000)
+	step("InitProducerId(transactional_id app2)", ended(ec, pid, epoch))
+	step("Produce v12(payments-0, 2 records, epoch 0, sequence 0)", produced(c.produceTxnAt(12, "app2", "payments", 0, txnBatch(pid, 0, 0, 2))))
+	step("EndTxn v5(app2, commit, epoch 0)", ended(c.endTxnV5("app2", pid, 0, true)))
+	step("Produce v12(payments-0, 1 record, epoch 0, sequence 2)", produced(c.produceTxnAt(12, "app2", "payments", 0, txnBatch(pid, 0, 2, 1))))
+	step("Produce v12(payments-0, 1 record, epoch 1, sequence 0)", produced(c.produceTxnAt(12, "app2", "payments", 0, txnBatch(pid, 1, 0, 1))))
+	step("EndTxn v5(app2, abort, epoch 1)", ended(c.endTxnV5("app2", pid, 1, false)))
+	return steps.String()
 }
 
 const exactlyOncePage = `# Two transactions, one aborted
@@ -125,4 +159,20 @@ that overlap what it read (%s), so it drops the records of
 that producer from that offset up to the producer's ABORT marker. Its position then
 moves past the markers too: after this log it reads two records and resumes
 at the high watermark.
+
+## Transaction version 2
+
+Clients that see the transaction.version feature finalized at 2 (Kafka
+4.0's KIP-890 part 2, txnv2.go), as this broker advertises it, send
+neither AddPartitionsToTxn nor AddOffsetsToTxn: a transactional Produce
+v12 adds its partition to the transaction, and a TxnOffsetCommit v5 its
+group. Every EndTxn v5 gives the producer a new epoch, which the markers
+carry, so a batch of the transaction that just ended, arriving late, is
+refused instead of joining the next one. Here producer "app2" writes to
+partition 0 of "payments":
+
+%s
+Step 4 is such a late batch: its epoch ended with step 3. The next
+transaction starts at the new epoch from sequence 0. At the last epoch,
+EndTxn v5 answers with a new producer id at epoch 0.
 `

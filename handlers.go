@@ -240,7 +240,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 	writeArrayNonNull(w, es, func(w *writer, e nodeEndpoint) { e.encode(w) })
 }
 
-// Produce: v3-11 (ProduceRequest.json, ProduceResponse.json)
+// Produce: v3-12 (ProduceRequest.json, ProduceResponse.json)
 //
 //	v3: record batches (magic 2) and TransactionalId; our minimum, as in Kafka 4.0 (KIP-896)
 //	v5: LogStartOffset in the response
@@ -249,6 +249,7 @@ func writeNodeEndpoints(w *writer, es []nodeEndpoint) {
 //	v9: flexible
 //	v10: CurrentLeader and NodeEndpoints tagged fields (KIP-951)
 //	v11: no change to the schema; marks clients that handle KIP-951
+//	v12: no change to the schema; a transactional batch adds its partition to the transaction (KIP-890 part 2, txnv2.go)
 //
 // A producer sends, per partition, a records field of exactly one record
 // batch of magic 2, or gets INVALID_RECORD (producedBatch). We check the
@@ -500,7 +501,7 @@ func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic
 		return failed, nil
 	}
 	pr := failed
-	b.appendRecords(topic, p.Index, pl, req.Acks, req.TransactionalID, records, &pr)
+	b.appendRecords(topic, p.Index, pl, req.Acks, req.TransactionalID, rc.header.APIVersion, records, &pr)
 	pr.ErrorCode = produceTxnErrorCode(pr.ErrorCode, rc.header.APIVersion)
 	if pr.ErrorCode != codeNone {
 		return pr, nil
@@ -521,8 +522,8 @@ func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic
 // a retried batch, the offset it was first stored at), the broker's
 // timestamp on a LogAppendTime topic, and, for a refused batch, a message
 // saying why and the records at fault.
-func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, txnID *string, records []byte, pr *producePartitionResponse) {
-	pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendValidated(topic, partition, pl, acks, txnID, records, pr)
+func (b *Broker) appendRecords(topic *topicLog, partition int32, pl *partitionLog, acks int16, txnID *string, v int16, records []byte, pr *producePartitionResponse) {
+	pr.ErrorCode, pr.BaseOffset, pr.ErrorMessage = b.appendValidated(topic, partition, pl, acks, txnID, v, records, pr)
 	if pr.ErrorCode != codeNone {
 		pr.LogAppendTimeMs = -1
 		if failureKnowsLogStart(pr.ErrorCode) {
@@ -554,7 +555,7 @@ func failureKnowsLogStart(code int16) bool {
 // it was: Kafka too refuses a partition's records whole, never part of
 // them, and the producer fails or retries them as one. It also sets pr's
 // LogAppendTimeMs and RecordErrors where they apply.
-func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, txnID *string, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
+func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partitionLog, acks int16, txnID *string, v int16, records []byte, pr *producePartitionResponse) (int16, int64, *string) {
 	// With one replica, min.insync.replicas above 1 can never be met, and
 	// Kafka refuses acks=-1 then rather than store what it cannot protect
 	// as asked (Partition.appendRecordsToLeader, which checks it before
@@ -608,7 +609,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if policy.logAppendTime {
 		pr.LogAppendTimeMs = now
 	}
-	return b.appendChecked(topic, partition, pl, txnID, records, headers, pr)
+	return b.appendChecked(topic, partition, pl, txnID, v, records, headers, pr)
 }
 
 // tooLarge answers MESSAGE_TOO_LARGE for a batch of size bytes over
@@ -622,15 +623,11 @@ func tooLarge(size, limit int) (int16, int64, *string) {
 // appendChecked appends batches that passed appendValidated's checks,
 // after the one check that must hold a lock across the append: a
 // transactional batch's, against its transaction's state.
-func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, txnID *string, records []byte, headers []batchHeader, pr *producePartitionResponse) (int16, int64, *string) {
-	transactional := false
-	for _, h := range headers {
-		transactional = transactional || h.Attributes&transactionalFlag != 0
-	}
-	if transactional {
+func (b *Broker) appendChecked(topic *topicLog, partition int32, pl *partitionLog, txnID *string, v int16, records []byte, headers []batchHeader, pr *producePartitionResponse) (int16, int64, *string) {
+	if anyTransactional(headers) {
 		// The check and the append are one step under the producer's
 		// transaction lock, so that no EndTxn slips between them (txn.go).
-		code, msg, unlock := b.txns.checkProduce(deref(txnID), topic.Name, partition, headers)
+		code, msg, unlock := b.txns.checkProduce(deref(txnID), topic.Name, partition, headers, v >= firstTV2ProduceVersion)
 		defer unlock()
 		if code != codeNone {
 			return code, -1, &msg

@@ -130,6 +130,9 @@
 //     transaction, and the last stable offset read_committed stops at.
 //   - txnstate.go: the coordinator's state on disk, a log compacted as
 //     Kafka compacts __transaction_state.
+//   - txnv2.go: transaction version 2 (KIP-890 part 2): partitions and
+//     groups that join by themselves, an epoch bump at every EndTxn, and
+//     the transaction.version feature that tells clients so.
 //
 // # Part IV: operations
 //
@@ -230,6 +233,10 @@ type Broker struct {
 	// txns is the transaction coordinator (txn.go).
 	txns *txnCoordinator
 
+	// features is what UpdateFeatures finalized: transaction.version
+	// (txnv2.go).
+	features *finalizedFeatures
+
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
 
@@ -313,7 +320,11 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, sec: sec, appended: make(chan struct{}),
+	features, err := openFinalizedFeatures(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()
@@ -813,7 +824,7 @@ var apis []api
 
 func init() {
 	apis = []api{
-		{0, "Produce", 3, 11, 9, func() request { return new(produceRequest) }, (*Broker).handleProduce},
+		{0, "Produce", 3, 12, 9, func() request { return new(produceRequest) }, (*Broker).handleProduce},
 		{1, "Fetch", 4, 17, 12, func() request { return new(fetchRequest) }, (*Broker).handleFetch},
 		{2, "ListOffsets", 1, 10, 6, func() request { return new(listOffsetsRequest) }, (*Broker).handleListOffsets},
 		{3, "Metadata", 0, 12, 9, func() request { return new(metadataRequest) }, (*Broker).handleMetadata},
@@ -835,8 +846,8 @@ func init() {
 		{23, "OffsetForLeaderEpoch", 2, 4, 4, func() request { return new(offsetForLeaderEpochRequest) }, (*Broker).handleOffsetForLeaderEpoch},
 		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
 		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
-		{26, "EndTxn", 0, 4, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
-		{28, "TxnOffsetCommit", 0, 4, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
+		{26, "EndTxn", 0, 5, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
+		{28, "TxnOffsetCommit", 0, 5, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
 		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
 		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},
 		{31, "DeleteAcls", 1, 3, 2, func() request { return new(deleteAclsRequest) }, (*Broker).handleDeleteAcls},
@@ -943,8 +954,10 @@ type apiVersionsResponse struct {
 	// version both sides have, and does not send an API missing here.
 	APIKeys        []apiVersion
 	ThrottleTimeMs int32
-	// The feature fields (KIP-584) stay empty, and FinalizedFeaturesEpoch
-	// -1: with no KRaft quorum there is nothing an operator could finalize.
+	// The feature fields (KIP-584): transaction.version only, supported
+	// and finalized as txnv2.go says; the other features of a Kafka 4.0
+	// cluster (metadata.version, group.version, ...) are not advertised.
+	// An error answer has none, and FinalizedFeaturesEpoch -1.
 	SupportedFeatures      []supportedFeatureKey
 	FinalizedFeaturesEpoch int64
 	FinalizedFeatures      []finalizedFeatureKey
@@ -1027,6 +1040,9 @@ func (b *Broker) handleApiVersions(ctx context.Context, rc *requestContext, r re
 	}
 	if refusal := rc.conn.apiVersionsInLogin(answer); refusal != nil {
 		return refusal // during a SASL login (security.go)
+	}
+	if answer.ErrorCode == codeNone {
+		b.features.advertise(answer)
 	}
 	return answer
 }

@@ -81,7 +81,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"maps"
-	"math"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -278,9 +277,13 @@ func (l *partitionLog) AbortedTransactions(from, to int64) []abortedTransaction 
 // The transitions, each made under the coordinator's mu:
 //
 //	Empty, Complete*  -> Ongoing       AddPartitionsToTxn, AddOffsetsToTxn
+//	                                   (or, in version 2, Produce v12 and
+//	                                   TxnOffsetCommit v5; txnv2.go)
 //	Ongoing           -> PrepareCommit EndTxn(commit)
 //	Ongoing           -> PrepareAbort  EndTxn(abort), a timeout, or an
 //	                                   InitProducerId that fences
+//	Empty, Complete*  -> PrepareAbort  EndTxn v5(abort), which bumps the
+//	                                   epoch with nothing to abort
 //	Prepare*          -> Complete*     every marker written
 //	any but Prepare*  -> Empty         InitProducerId
 //
@@ -345,6 +348,12 @@ type txnMeta struct {
 	// that moved it, naming the old id, is answered and not fenced
 	// (TransactionMetadata.previousProducerId); 0 or -1 if none.
 	PreviousProducerID int64 `json:"previous_producer_id,omitempty"`
+	// NextProducerID is the producer id the transactional id moves to
+	// when the transaction being ended completes: set by an EndTxn of
+	// transaction version 2 at an exhausted epoch (txnv2.go), kept in the
+	// Prepare state so that a restart that finishes the transaction moves
+	// it too (TransactionMetadata.nextProducerId); nil otherwise.
+	NextProducerID *int64 `json:"next_producer_id,omitempty"`
 	// TimeoutMs is the producer's transaction.timeout.ms (60 s by default
 	// in the Java client), at most Config.TransactionMaxTimeout.
 	TimeoutMs int32    `json:"timeout_ms"`
@@ -373,7 +382,9 @@ type txnMeta struct {
 // while it changes the txnMeta. That makes "the partition is in the
 // producer's open transaction" and the append one step: without it a
 // produce checked just before an EndTxn could land after the marker, a
-// record of a transaction that has already ended. Lock order: mu, then a
+// record of a transaction that has already ended. A Produce v12 batch to a
+// partition not yet in the transaction takes mu as well, to add it
+// (joinFromProduce, txnv2.go). Lock order: mu, then a
 // txnMeta's produceMu, then producersMu or a partition log's locks, then a
 // group's.
 type txnCoordinator struct {
@@ -562,6 +573,7 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	}
 	m.Partitions, m.Groups, m.Offsets = nil, nil, nil
 	m.UpdateMs = time.Now().UnixMilli()
+	c.moveToNextProducer(m)
 	c.b.notifyAppend() // the LSO moved: wake read_committed fetches
 	return c.save(m)
 }
@@ -716,10 +728,14 @@ func (c *txnCoordinator) reinit(m *txnMeta, req *initProducerIDRequest, v int16)
 // (TransactionMetadata.prepareFenceProducerEpoch). Its epoch is never
 // math.MaxInt16 here: epochs handed out stop one below. Callers hold mu and
 // m.produceMu.
+//
+// With transaction.version finalized at 2 the abort bumps the fenced epoch
+// once more, as every end of version 2 does (fenceEpoch, txnv2.go).
 func (c *txnCoordinator) fence(m *txnMeta) error {
 	was := m.LastProducerEpoch
-	m.LastProducerEpoch = -1
-	err := c.end(m, false, m.ProducerEpoch+1)
+	epoch, last := c.fenceEpoch(m)
+	m.LastProducerEpoch = last
+	err := c.end(m, false, epoch)
 	if errors.Is(err, errTxnStateNotSaved) {
 		m.LastProducerEpoch = was
 	}
@@ -893,7 +909,11 @@ func (c *txnCoordinator) pendingOffsets(group string) map[topicPartition]bool {
 // codeNone, the caller appends and then calls unlock, which it must call
 // whatever the answer; until then the producer's transaction cannot end
 // (see txnMeta).
-func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition int32, headers []batchHeader) (code int16, msg string, unlock func()) {
+//
+// With add (Produce v12, transaction version 2) the partition is first
+// added to the producer's transaction, which begins one if none is open,
+// instead of only being looked for (joinFromProduce, txnv2.go).
+func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition int32, headers []batchHeader, add bool) (code int16, msg string, unlock func()) {
 	unlock = func() {}
 	var m *txnMeta
 	for _, h := range headers {
@@ -901,13 +921,22 @@ func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition i
 			continue
 		}
 		if m == nil {
-			c.producersMu.RLock()
-			m = c.byProducer[h.ProducerID]
-			c.producersMu.RUnlock()
+			if add {
+				m, code, msg = c.joinFromProduce(transactionalID, &h, txnPartition{topic, partition})
+			} else {
+				c.producersMu.RLock()
+				m = c.byProducer[h.ProducerID]
+				c.producersMu.RUnlock()
+				if m != nil {
+					m.produceMu.Lock()
+				}
+			}
+			if code != codeNone {
+				return code, msg, unlock
+			}
 			if m == nil {
 				return codeInvalidProducerIDMapping, fmt.Sprintf("producer %d has no transactional id", h.ProducerID), unlock
 			}
-			m.produceMu.Lock()
 			unlock = m.produceMu.Unlock
 		}
 		switch {
@@ -946,6 +975,12 @@ func produceTxnErrorCode(code, v int16) int16 {
 		return codeInvalidTxnState
 	}
 	return code
+}
+
+// anyTransactional reports whether any of a produced records field's
+// batches is transactional.
+func anyTransactional(headers []batchHeader) bool {
+	return slices.ContainsFunc(headers, func(h batchHeader) bool { return h.Attributes&transactionalFlag != 0 })
 }
 
 // hasTransactionalRecords is RequestUtils.hasTransactionalRecords: whether
@@ -1250,24 +1285,25 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 	return &addOffsetsToTxnResponse{}
 }
 
-// EndTxn: v0-4 (EndTxnRequest.json, EndTxnResponse.json)
+// EndTxn: v0-5 (EndTxnRequest.json, EndTxnResponse.json)
 //
 //	v1: no change (Kafka 2.0)
 //	v2: PRODUCER_FENCED may be returned (KIP-588)
 //	v3: flexible
 //	v4: no change; ABORTABLE_TRANSACTION may be returned (KIP-890)
+//	v5: transaction version 2: every end bumps the epoch, and the response
+//	    carries the ProducerId and ProducerEpoch of the next transaction
+//	    (KIP-890 part 2; endTxnV2 in txnv2.go)
 //
-// v5 (transactions v2, KIP-890, ProducerId and ProducerEpoch in the
-// response) is marked unstable in the schema and is not advertised.
-//
-// Committed true commits, false aborts: a marker goes to every partition
-// of the transaction, then pending offsets are applied on commit. A retry
-// of an EndTxn that already completed the same way succeeds; ending a
-// transaction that is not open, or the other way than it ended, is
-// INVALID_TXN_STATE. A change the state file does not take (a full disk)
-// is NOT_COORDINATOR and leaves the transaction open; markers that cannot
-// all be written after the Prepare state was saved are
-// CONCURRENT_TRANSACTIONS, until the background check has written them.
+// Below v5 (transaction version 0 and 1), Committed true commits, false
+// aborts: a marker goes to every partition of the transaction, then
+// pending offsets are applied on commit. A retry of an EndTxn that already
+// completed the same way succeeds; ending a transaction that is not open,
+// or the other way than it ended, is INVALID_TXN_STATE. A change the state
+// file does not take (a full disk) is NOT_COORDINATOR and leaves the
+// transaction open; markers that cannot all be written after the Prepare
+// state was saved are CONCURRENT_TRANSACTIONS, until the background check
+// has written them.
 type endTxnRequest struct {
 	TransactionalID string
 	ProducerID      int64
@@ -1286,11 +1322,19 @@ func (m *endTxnRequest) decode(r *reader, v int16) {
 type endTxnResponse struct {
 	ThrottleTimeMs int32
 	ErrorCode      int16
+	// ProducerID and ProducerEpoch (v5+, default -1) are what the producer
+	// uses for its next transaction.
+	ProducerID    int64
+	ProducerEpoch int16
 }
 
 func (m *endTxnResponse) encode(w *writer, v int16) {
 	w.Int32(m.ThrottleTimeMs)
 	w.Int16(m.ErrorCode)
+	if v >= 5 {
+		w.Int64(m.ProducerID)
+		w.Int16(m.ProducerEpoch)
+	}
 	w.Tags()
 }
 
@@ -1299,6 +1343,9 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 	c := b.txns
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if rc.header.APIVersion >= firstTV2EndTxnVersion {
+		return c.endTxnV2(req)
+	}
 	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, 2)
 	switch {
 	case code == codeConcurrentTransactions && (c.byID[req.TransactionalID].State == txnPrepareCommit) != req.Committed:
@@ -1328,12 +1375,14 @@ func (b *Broker) handleEndTxn(ctx context.Context, rc *requestContext, r request
 	return &endTxnResponse{ErrorCode: code}
 }
 
-// TxnOffsetCommit: v0-4 (TxnOffsetCommitRequest.json, TxnOffsetCommitResponse.json)
+// TxnOffsetCommit: v0-5 (TxnOffsetCommitRequest.json, TxnOffsetCommitResponse.json)
 //
 //	v1: no change (Kafka 2.0)
 //	v2: CommittedLeaderEpoch
 //	v3: flexible; GenerationId, MemberId and GroupInstanceId, checked as OffsetCommit checks them (KIP-447)
 //	v4: no change; ABORTABLE_TRANSACTION may be returned (KIP-890)
+//	v5: no change to the schema; the group joins the transaction by itself,
+//	    as AddOffsetsToTxn would add it (KIP-890 part 2, txnv2.go)
 //
 // No version of it gained PRODUCER_FENCED (KIP-588 left it out), so a
 // request of an old epoch gets INVALID_PRODUCER_EPOCH at every version.
@@ -1469,7 +1518,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 	c := b.txns
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	m, code := c.lookup(req.TransactionalID, req.ProducerID, req.ProducerEpoch, rc.header.APIVersion, math.MaxInt16)
+	m, code := c.lookupForOffsets(req, rc.header.APIVersion)
 	switch {
 	case code != codeNone:
 		return all(code)

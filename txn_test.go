@@ -150,7 +150,7 @@ func (c *testClient) txnCommitOffsetMetadata(id, group string, pid int64, epoch 
 	return code
 }
 
-// txnOffsetCommitBody is the body of a TxnOffsetCommit (v3 or v4) of one
+// txnOffsetCommitBody is the body of a TxnOffsetCommit (v3 to v5) of one
 // partition's offset, by a member of a generation (-1 and "" outside group
 // membership).
 func txnOffsetCommitBody(id, group string, pid int64, epoch int16, generation int32, member, topic string, partition int32, offset int64, metadata *string) func(w *writer) {
@@ -365,12 +365,14 @@ func TestTxnFencing(t *testing.T) {
 	_, c := startWithTopic(t, "tx", 1)
 	pid, epoch := c.openTxn("app", "tx", 2)
 	// The open transaction is aborted with a bumped epoch, and the new
-	// instance told to retry; the retry bumps the epoch again.
+	// instance told to retry; the retry bumps the epoch again. With
+	// transaction.version 2 finalized, as here, the abort bumps the fenced
+	// epoch once more (fenceEpoch), so the retry gets the third.
 	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
 		t.Fatalf("second InitProducerId over the open transaction: %d, want CONCURRENT_TRANSACTIONS", code)
 	}
 	code, pid2, epoch2 := c.initTxn("app", 60000)
-	if code != codeNone || pid2 != pid || epoch2 != epoch+2 {
+	if code != codeNone || pid2 != pid || epoch2 != epoch+3 {
 		t.Fatalf("second InitProducerId retried: %d %d %d", code, pid2, epoch2)
 	}
 	f := c.fetchIsolated("tx", 0, 0, readCommitted)

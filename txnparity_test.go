@@ -41,8 +41,22 @@ func TestInitProducerIDZombieFenced(t *testing.T) {
 // whose transaction is open aborts it with a bumped epoch and answers
 // CONCURRENT_TRANSACTIONS; the retry bumps the epoch again
 // (TransactionCoordinator.prepareInitProducerIdTransit, case Ongoing).
+// With transaction.version 2 finalized the abort bumps once more
+// (endTransaction at the server's level), so the retry gets epoch+3.
 func TestInitProducerIDOngoingConcurrent(t *testing.T) {
-	_, c := startWithTopic(t, "tx", 1)
+	for level, bumps := range map[int16]int16{1: 2, 2: 3} {
+		initOverOngoing(t, level, bumps)
+	}
+}
+
+// initOverOngoing is TestInitProducerIDOngoingConcurrent at a finalized
+// transaction.version level, where the retry's epoch is bumps above the
+// first.
+func initOverOngoing(t *testing.T, level, bumps int16) {
+	tb, c := startWithTopic(t, "tx", 1)
+	if err := tb.features.setTransactionVersion(level); err != nil {
+		t.Fatal(err)
+	}
 	pid, epoch := c.openTxn("app", "tx", 1)
 	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
 		t.Errorf("InitProducerId over an open transaction: %d, want CONCURRENT_TRANSACTIONS", code)
@@ -51,8 +65,8 @@ func TestInitProducerIDOngoingConcurrent(t *testing.T) {
 	if f.lso != 2 || len(f.aborted) != 1 {
 		t.Errorf("after the fence: lso %d aborted %v, want 2 and one aborted", f.lso, f.aborted)
 	}
-	if code, pid2, epoch2 := c.initTxn("app", 60000); code != codeNone || pid2 != pid || epoch2 != epoch+2 {
-		t.Errorf("retry: %d %d %d, want 0 %d %d", code, pid2, epoch2, pid, epoch+2)
+	if code, pid2, epoch2 := c.initTxn("app", 60000); code != codeNone || pid2 != pid || epoch2 != epoch+bumps {
+		t.Errorf("transaction.version %d: retry: %d %d %d, want 0 %d %d", level, code, pid2, epoch2, pid, epoch+bumps)
 	}
 }
 

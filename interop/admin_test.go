@@ -151,14 +151,20 @@ func TestKadmPartitionAdmin(t *testing.T) {
 	})
 
 	t.Run("UpdateFeatures", func(t *testing.T) {
-		got, err := adm.UpdateFeatures(ctx, false, kadm.FeatureUpdate{Feature: "transaction.version", MaxVersionLevel: 2, UpgradeType: 1})
-		if err == nil {
-			for _, r := range got {
-				err = r.Err
+		// transaction.version is served from 0 to 2 and finalized at 2;
+		// no other feature is served above 0.
+		for _, tc := range []struct {
+			feature string
+			level   int16
+			want    error
+		}{{"transaction.version", 2, nil}, {"transaction.version", 3, kerr.InvalidUpdateVersion}, {"group.version", 1, kerr.InvalidUpdateVersion}} {
+			got, err := adm.UpdateFeatures(ctx, false, kadm.FeatureUpdate{Feature: tc.feature, MaxVersionLevel: tc.level, UpgradeType: 1})
+			if err == nil {
+				err = got.Error()
 			}
-		}
-		if !errors.Is(err, kerr.InvalidUpdateVersion) {
-			t.Errorf("UpdateFeatures to level 2: %v, want INVALID_UPDATE_VERSION", err)
+			if !errors.Is(err, tc.want) {
+				t.Errorf("UpdateFeatures of %s to level %d: %v, want %v", tc.feature, tc.level, err, tc.want)
+			}
 		}
 	})
 

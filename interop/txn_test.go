@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,62 @@ func valuesOf(prefix string, n int) []string {
 	return vs
 }
 
+// wireLog is a kgo.Logger that remembers which requests its client wrote,
+// and at which version (kgo logs "wrote Produce v12" at debug level), and
+// passes what is at next's level on to next. It is how the tests see that
+// franz-go takes the transaction version 2 paths (KIP-890 part 2), which
+// it does only when the broker finalizes transaction.version 2.
+type wireLog struct {
+	next  kgo.Logger
+	mu    sync.Mutex
+	wrote map[string]bool
+}
+
+func newWireLog(next kgo.Logger) *wireLog { return &wireLog{next: next, wrote: map[string]bool{}} }
+
+func (l *wireLog) Level() kgo.LogLevel { return kgo.LogLevelDebug }
+
+func (l *wireLog) Log(level kgo.LogLevel, msg string, kv ...any) {
+	if req, ok := strings.CutPrefix(msg, "wrote "); ok {
+		l.mu.Lock()
+		l.wrote[req] = true
+		l.mu.Unlock()
+	}
+	if level <= l.next.Level() {
+		l.next.Log(level, msg, kv...)
+	}
+}
+
+// versions lists the versions of request name the client wrote, sorted.
+func (l *wireLog) versions(name string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var vs []string
+	for req := range l.wrote {
+		if v, ok := strings.CutPrefix(req, name+" "); ok {
+			vs = append(vs, v)
+		}
+	}
+	slices.Sort(vs)
+	return vs
+}
+
+// checkWrote fails t unless the client wrote each named request at exactly
+// the version given, where "" means never.
+func (l *wireLog) checkWrote(t *testing.T, want map[string]string) {
+	t.Helper()
+	for name, v := range want {
+		got := l.versions(name)
+		if v == "" && len(got) > 0 || v != "" && !slices.Equal(got, []string{v}) {
+			t.Errorf("%s written at %v, want %q", name, got, v)
+		}
+	}
+}
+
+// tv2Wire is what a client of transaction version 2 writes: no
+// AddPartitionsToTxn or AddOffsetsToTxn, Produce v12, EndTxn v5.
+var tv2Wire = map[string]string{"AddPartitionsToTxn": "", "AddOffsetsToTxn": "", "Produce": "v12", "EndTxn": "v5"}
+
 // runTxn produces n records "prefix-i" in one transaction and ends it.
 func runTxn(t *testing.T, ctx context.Context, cl *kgo.Client, topic, prefix string, n int, commit kgo.TransactionEndTry) {
 	t.Helper()
@@ -59,8 +116,8 @@ func TestFranzTransactions(t *testing.T) {
 	admCl := newClient(t, addr)
 	createTopic(t, ctx, kadm.NewClient(admCl), 2, topic)
 
-	p := newClient(t, addr, kgo.TransactionalID("franz-txn"), kgo.TransactionTimeout(30*time.Second),
-		kgo.WithLogger(kgo.BasicLogger(clientLog(t, "franz-go producer: "), kgo.LogLevelInfo, nil)))
+	wire := newWireLog(kgo.BasicLogger(clientLog(t, "franz-go producer: "), kgo.LogLevelInfo, nil))
+	p := newClient(t, addr, kgo.TransactionalID("franz-txn"), kgo.TransactionTimeout(30*time.Second), kgo.WithLogger(wire))
 	runTxn(t, ctx, p, topic, "commit1", 20, kgo.TryCommit)
 	runTxn(t, ctx, p, topic, "abort", 20, kgo.TryAbort)
 	runTxn(t, ctx, p, topic, "commit2", 10, kgo.TryCommit)
@@ -115,6 +172,7 @@ func TestFranzTransactions(t *testing.T) {
 		t.Errorf("after fencing, read_committed got %v, want p2's three", got)
 	}
 	expectNoMore(t, ctx, committed, 500*time.Millisecond)
+	wire.checkWrote(t, tv2Wire)
 
 	// What kafka-transactions.sh would show.
 	adm := kadm.NewClient(admCl)
@@ -135,6 +193,39 @@ func TestFranzTransactions(t *testing.T) {
 	if l, ok := listed["franz-txn"]; !ok || l.State != "CompleteCommit" || len(listed) != 1 {
 		t.Errorf("ListTransactions(CompleteCommit) = %+v", listed)
 	}
+}
+
+// TestFranzTransactionsVersion1: after kafka-features.sh's downgrade of
+// transaction.version to 1 (UpdateFeatures, as kadm sends it), a new
+// franz-go producer sees level 1 finalized and keeps to the requests of
+// version 0 and 1: AddPartitionsToTxn (v3, the last of clients), Produce
+// v11, EndTxn v4. Its
+// transactions work as before.
+func TestFranzTransactionsVersion1(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	addr, _ := startBroker(t, t.TempDir())
+	const topic = "txn1"
+	adm := kadm.NewClient(newClient(t, addr))
+	createTopic(t, ctx, adm, 2, topic)
+	updated, err := adm.UpdateFeatures(ctx, false, kadm.FeatureUpdate{Feature: "transaction.version", MaxVersionLevel: 1, UpgradeType: 2})
+	if err == nil {
+		err = updated.Error()
+	}
+	if err != nil {
+		t.Fatalf("UpdateFeatures(transaction.version=1): %v", err)
+	}
+	wire := newWireLog(kgo.BasicLogger(clientLog(t, "franz-go producer: "), kgo.LogLevelInfo, nil))
+	p := newClient(t, addr, kgo.TransactionalID("franz-txn1"), kgo.TransactionTimeout(30*time.Second), kgo.WithLogger(wire))
+	runTxn(t, ctx, p, topic, "abort", 5, kgo.TryAbort)
+	runTxn(t, ctx, p, topic, "commit", 5, kgo.TryCommit)
+	committed := newClient(t, addr, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(200*time.Millisecond))
+	if got := txnValues(pollN(t, ctx, committed, 5)); !slices.Equal(got, valuesOf("commit", 5)) {
+		t.Errorf("read_committed got %v, want the five committed", got)
+	}
+	expectNoMore(t, ctx, committed, 500*time.Millisecond)
+	wire.checkWrote(t, map[string]string{"Produce": "v11", "EndTxn": "v4", "AddPartitionsToTxn": "v3"})
 }
 
 // TestFranzGroupTransactSession is exactly-once ETL: records of an input
@@ -168,6 +259,7 @@ func runETL(t *testing.T, opts ...kgo.Opt) {
 	}
 	produceSync(t, ctx, admCl, inputs...)
 
+	wire := newWireLog(kgo.BasicLogger(clientLog(t, "franz-go etl: "), kgo.LogLevelInfo, nil))
 	sess, err := kgo.NewGroupTransactSession(append([]kgo.Opt{
 		kgo.SeedBrokers(addr),
 		kgo.TransactionalID("etl-txn"),
@@ -179,7 +271,7 @@ func runETL(t *testing.T, opts ...kgo.Opt) {
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.FetchMaxWait(200 * time.Millisecond),
 		kgo.HeartbeatInterval(500 * time.Millisecond),
-		kgo.WithLogger(kgo.BasicLogger(clientLog(t, "franz-go etl: "), kgo.LogLevelInfo, nil)),
+		kgo.WithLogger(wire),
 	}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +328,8 @@ func runETL(t *testing.T, opts ...kgo.Opt) {
 	if processed != n {
 		t.Errorf("processed %d records, want %d", processed, n)
 	}
+	wire.checkWrote(t, tv2Wire)
+	wire.checkWrote(t, map[string]string{"TxnOffsetCommit": "v5"})
 
 	reader := newClient(t, addr, kgo.ConsumeTopics(out), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(200*time.Millisecond))

@@ -37,14 +37,14 @@ var apis = []struct {
 	{"CreateTopics", 19, 2, 7},
 	{"DeleteTopics", 20, 1, 6},
 	{"CreatePartitions", 37, 0, 3},
-	{"Produce", 0, 3, 11},
+	{"Produce", 0, 3, 12},
 	{"Fetch", 1, 4, 17},
 	{"ListOffsets", 2, 1, 10},
 	{"InitProducerId", 22, 0, 5},
 	{"AddPartitionsToTxn", 24, 0, 5},
 	{"AddOffsetsToTxn", 25, 0, 4},
-	{"EndTxn", 26, 0, 4},
-	{"TxnOffsetCommit", 28, 0, 4},
+	{"EndTxn", 26, 0, 5},
+	{"TxnOffsetCommit", 28, 0, 5},
 	{"FindCoordinator", 10, 0, 6},
 	{"JoinGroup", 11, 0, 9},
 	{"SyncGroup", 14, 0, 5},
@@ -137,8 +137,6 @@ var kmsgOnly = map[string]bool{
 	"ConsumerGroupDescribeResponseGroupMember.MemberType": true,
 
 	// Transactions: fields of versions after those served.
-	"EndTxnResponse.ProducerID":                      true, // v5+, unstable
-	"EndTxnResponse.ProducerEpoch":                   true, // v5+, unstable
 	"TxnOffsetCommitRequestTopic.TopicID":            true, // v6+
 	"TxnOffsetCommitResponseTopic.TopicID":           true, // v6+
 	"ListTransactionsRequest.TransactionalIDPattern": true, // v2+ (KIP-1152)
