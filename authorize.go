@@ -615,15 +615,16 @@ func checkProduce(a *access, r request) (response, func(response)) {
 // without the consumer asking for it again. fetchOnce asks denied about
 // each topic it reads, after resolving ids: an unknown id is still
 // UNKNOWN_TOPIC_ID, which tells the client nothing it did not send.
+// A follower's CLUSTER_ACTION names no topic, so it is decided once here
+// rather than for every topic of every pass of the long poll.
 func checkFetch(a *access, r request) (response, func(response)) {
 	req := r.(*fetchRequest)
-	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
-	req.denied = func(topic string) bool {
-		if follower {
-			return !a.mayCluster(aclClusterAction)
-		}
-		return !a.may(aclRead, resTopic, topic)
+	if req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0 {
+		refused := !a.mayCluster(aclClusterAction)
+		req.denied = func(string) bool { return refused }
+		return nil, nil
 	}
+	req.denied = func(topic string) bool { return !a.may(aclRead, resTopic, topic) }
 	return nil, nil
 }
 
