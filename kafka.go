@@ -91,6 +91,8 @@
 //   - dirlock_unix.go: the data dir's lock, which keeps a second broker
 //     off it.
 //   - dirlock_other.go: the same, where the OS has no flock.
+//   - errors.go: the error codes a client is answered with, and the map
+//     from the log's errors to them.
 //   - handlers.go: the core APIs, one section per API in API-key order
 //     (Produce, Fetch, ListOffsets, Metadata and DeleteRecords), each
 //     opening with the versions served.
