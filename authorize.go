@@ -291,21 +291,6 @@ func onceIn[T any, K comparable](xs []T, key func(T) K) func(T) bool {
 	return func(x T) bool { return count[key(x)] == 1 }
 }
 
-// authorizationMessage is Kafka's message for an authorization error
-// code (Errors.java), which the APIs that answer per resource send with
-// it.
-func authorizationMessage(code int16) *string {
-	switch code {
-	case codeTopicAuthorizationFailed:
-		return ptr("Topic authorization failed.")
-	case codeGroupAuthorizationFailed:
-		return ptr("Group authorization failed.")
-	case codeTransactionalIDAuthorizationFailed:
-		return ptr("Transactional Id authorization failed.")
-	}
-	return ptr("Cluster authorization failed.")
-}
-
 // noCheck is the entry of APIs that need no permission: ApiVersions and
 // the SASL APIs, which come before there is a principal to check. Kafka
 // answers them before it asks the authorizer too (KafkaApis.handle and
@@ -416,7 +401,7 @@ func checkDescribeProducers(a *access, r request) (response, func(response)) {
 		for _, t := range denied {
 			tr := describeProducersTopicResponse{Name: t.Name}
 			for _, p := range t.PartitionIndexes {
-				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed), ActiveProducers: []activeProducer{}})
+				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed)), ActiveProducers: []activeProducer{}})
 			}
 			resp.Topics = append(resp.Topics, tr)
 		}
@@ -975,7 +960,7 @@ func checkDeleteTopics(a *access, r request) (response, func(response)) {
 			return false
 		}
 		describable := a.may(aclDescribe, resTopic, name)
-		res := deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)}
+		res := deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed))}
 		switch {
 		case id != (uuid{}):
 			if describable {
@@ -1190,7 +1175,7 @@ func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 		resp := r.(*describeConfigsResponse)
 		for _, res := range denied {
 			code, _ := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
-			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
+			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: ptr(defaultErrorMessage(code)), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
 		}
 	}
 }
@@ -1251,7 +1236,7 @@ func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (in
 		for _, res := range denied {
 			typ, name, _ := key(res)
 			code, _ := configResourceCheck(a, aclAlterConfigs, typ, name)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: typ, ResourceName: name})
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr(defaultErrorMessage(code)), ResourceType: typ, ResourceName: name})
 		}
 	}
 }
@@ -1268,7 +1253,7 @@ func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	return nil, func(r response) {
 		resp := r.(*createPartitionsResponse)
 		for _, t := range denied {
-			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)})
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed))})
 		}
 	}
 }
