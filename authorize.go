@@ -216,16 +216,20 @@ func (b *Broker) access(rc *requestContext) *access {
 // leading zeros and without "::", so that an ACL for host
 // 0:0:0:0:0:0:0:1 written for Kafka matches a client on ::1 here too,
 // and one for "::1" matches nothing, as in Kafka. Tests call handlers
-// with no connection, and they match the host "*" only.
+// with no connection, and they match the host "*" only. A connection's
+// requests are handled one at a time, so its cache needs no lock.
 func (rc *requestContext) hostAddress() string {
-	if rc.conn == nil || rc.conn.Conn == nil {
+	c := rc.conn
+	if c == nil || c.Conn == nil {
 		return ""
 	}
-	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
-	if err != nil {
-		return ""
+	if !c.hostKnown {
+		c.host, c.hostKnown = "", true
+		if host, _, err := net.SplitHostPort(c.RemoteAddr().String()); err == nil {
+			c.host = javaHostAddress(host)
+		}
 	}
-	return javaHostAddress(host)
+	return c.host
 }
 
 // javaHostAddress rewrites an IP address in Java's getHostAddress form;

@@ -533,6 +533,12 @@ type conn struct {
 	// mutedUntil is when the connection's throttle for its last request
 	// ends (quotas.go).
 	mutedUntil time.Time
+
+	// host is the client's address as ACLs name it, worked out at the
+	// first request that asks (requestContext.hostAddress) rather than
+	// at every one: under the authorizer that is every request.
+	host      string
+	hostKnown bool
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
