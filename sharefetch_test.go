@@ -235,6 +235,7 @@ func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
 	}{
 		{"no member and no group", "", "", 0, nil, []string{"t"}, "MemberId can't be empty."},
 		{"a blank member id", "g", "  ", 0, nil, []string{"t"}, "MemberId can't be empty."},
+		{"a member id of a control character", "g", "\x01", 0, nil, []string{"t"}, "MemberId can't be empty."},
 		{"a blank group id", " ", "m", 0, nil, []string{"t"}, "GroupId can't be empty."},
 		{"a blank rack", "g", "m", 0, &blank, []string{"t"}, "RackId can't be empty."},
 		{"a bad epoch", "g", "m", -3, nil, nil, "MemberEpoch is invalid."},
@@ -244,6 +245,11 @@ func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
 			t.Errorf("%s: code %d message %q epoch %d member %v; want INVALID_REQUEST %q, epoch 0, no member",
 				tc.name, resp.ErrorCode, deref(resp.ErrorMessage), resp.MemberEpoch, resp.MemberID, tc.msg)
 		}
+	}
+	// Java's trim takes no no-break space off, so an id of one is not
+	// blank there.
+	if resp := c.shareHeartbeatRaw("g2", "\u00a0", 0, nil, []string{"t"}); resp.ErrorCode != codeNone {
+		t.Errorf("a member id of a no-break space: %+v, want it joined", resp)
 	}
 	if resp := c.shareHeartbeatRaw("g", "m", 0, &rack, []string{"t"}); resp.ErrorCode != codeNone {
 		t.Fatalf("join: %+v", resp)

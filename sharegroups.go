@@ -574,16 +574,15 @@ func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestConte
 // cannot be right whatever the group's state, or "": Kafka's
 // GroupCoordinatorService.throwIfShareGroupHeartbeatRequestIsInvalid,
 // checked before the group is looked up and in its order. An id of blanks
-// is as empty as "" there (Utils.throwIfEmptyString trims), and a rack,
-// which may be null, may not be blank.
+// is as empty as "" there (Utils.throwIfEmptyString trims, as javaBlank
+// does), and a rack, which may be null, may not be blank.
 func (req *shareGroupHeartbeatRequest) invalid() string {
-	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
 	switch {
-	case blank(req.MemberID):
+	case javaBlank(req.MemberID):
 		return "MemberId can't be empty."
-	case blank(req.GroupID):
+	case javaBlank(req.GroupID):
 		return "GroupId can't be empty."
-	case req.RackID != nil && blank(*req.RackID):
+	case req.RackID != nil && javaBlank(*req.RackID):
 		return "RackId can't be empty."
 	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
 		return "SubscribedTopicNames must be set in first request."
