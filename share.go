@@ -319,7 +319,9 @@ func (sp *sharePartition) acquireAligned(member string, deliverable []int64, sca
 // The batches' form (order, types, lengths) is checked before this, by
 // validAckBatches, as KafkaApis does.
 func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (int16, bool) {
-	seen := map[int64]bool{}
+	// The batches come in order, so an offset a batch names again is one
+	// at or below the last offset walked.
+	walked := int64(-1)
 	for _, b := range batches {
 		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
 			return codeInvalidRequest, false
@@ -337,13 +339,13 @@ func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, li
 		}
 		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
 			r := sp.records[o]
-			if r == nil || r.state != recordAcquired || r.owner != member || seen[o] {
+			if r == nil || r.state != recordAcquired || r.owner != member || o <= walked {
 				return codeInvalidRecordState, false
 			}
 			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
 				return codeInvalidRequest, false
 			}
-			seen[o] = true
+			walked = o
 		}
 	}
 	changed := false
