@@ -350,7 +350,7 @@ func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, li
 	}
 	changed := false
 	for _, b := range batches {
-		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset && b.LastOffset >= sp.startOffset; o++ {
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
 			if sp.applyAck(sp.records[o], ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o), lim, now) {
 				changed = true
 			}
