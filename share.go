@@ -220,18 +220,15 @@ func (sp *sharePartition) firstAvailable() int64 {
 // the log that far. Offsets of that range at or above the SPEO that are
 // not deliverable (markers, aborted records, gaps) are archived as the SPEO
 // passes them.
-func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, lim shareLimits, now time.Time) []acquiredRange {
-	return sp.acquireAligned(member, deliverable, scannedTo, maxRecords, nil, lim, now)
-}
-
-// acquireAligned is acquire that, given batchEnd (the last offset of the
-// log batch holding an offset), goes on past maxRecords to the end of the
-// batch of the last record taken: ShareAcquireMode batch_optimized, Kafka
-// 4.1's only mode, where MaxRecords "can be exceeded for alignment of
-// batch boundaries" (SharePartition.acquireNewBatchRecords), so that a
-// batch the client receives whole is the member's whole. Without batchEnd
-// maxRecords is a hard limit (record_limit, KIP-1206).
-func (sp *sharePartition) acquireAligned(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
+//
+// Given batchEnd (the last offset of the log batch holding an offset),
+// acquire goes on past maxRecords to the end of the batch of the last
+// record taken: ShareAcquireMode batch_optimized, Kafka 4.1's only mode,
+// where MaxRecords "can be exceeded for alignment of batch boundaries"
+// (SharePartition.acquireNewBatchRecords), so that a batch the client
+// receives whole is the member's whole. With a nil batchEnd maxRecords is
+// a hard limit (record_limit, KIP-1206).
+func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
 	var out []acquiredRange
 	n := 0
 	take := func(o int64, r *inFlightRecord) {
