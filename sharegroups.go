@@ -546,24 +546,15 @@ func (m *shareGroupHeartbeatRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
-// shareGroupHeartbeatResponse has ConsumerGroupHeartbeat's fields, in
-// its order, and the same bytes on the wire: KIP-932 copied the schema.
-type shareGroupHeartbeatResponse struct {
-	ThrottleTimeMs      int32
-	ErrorCode           int16
-	ErrorMessage        *string
-	MemberID            *string
-	MemberEpoch         int32
-	HeartbeatIntervalMs int32
-	Assignment          *consumerGroupHeartbeatAssignment // the same struct as KIP-848's
-}
+// shareGroupHeartbeatResponse is ConsumerGroupHeartbeat's response, the
+// same fields in the same order and so the same bytes on the wire: KIP-932
+// copied the schema. The golden test of ShareGroupHeartbeat checks the
+// bytes against franz-go's, which are generated from Kafka's schema, so a
+// drift of either schema would fail there.
+type shareGroupHeartbeatResponse consumerGroupHeartbeatResponse
 
-// encode borrows consumer.go's writer rather than repeat it; the golden
-// test of ShareGroupHeartbeat checks the bytes against franz-go's, which
-// are generated from Kafka's schema, so a drift would fail there.
 func (m *shareGroupHeartbeatResponse) encode(w *writer, v int16) {
-	(&consumerGroupHeartbeatResponse{m.ThrottleTimeMs, m.ErrorCode, m.ErrorMessage, m.MemberID,
-		m.MemberEpoch, m.HeartbeatIntervalMs, m.Assignment}).encode(w, v)
+	(*consumerGroupHeartbeatResponse)(m).encode(w, v)
 }
 
 func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestContext, r request) response {
