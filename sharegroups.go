@@ -829,9 +829,9 @@ func (g *shareGroup) state() string {
 // describe is one group of ShareGroupDescribe. A missing group, or the
 // id of a classic or consumer group, is GROUP_ID_NOT_FOUND with
 // GroupMetadataManager.shareGroup's message, as Kafka's shareGroupDescribe
-// answers. The assignment epoch is the group epoch (see shareGroup.epoch), and the
-// assignor is named "simple", Kafka's SimpleAssignor, whose every-member
-// case this is.
+// answers. The assignment epoch is the group epoch (see shareGroup.epoch),
+// and the assignor is named "simple", Kafka's SimpleAssignor, which assign
+// follows.
 func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	d := shareDescribedGroup{GroupID: id, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
 	if id == "" {
