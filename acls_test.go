@@ -99,6 +99,17 @@ func (ab *aclBroker) as(principal string, key, v int16, req request) response {
 	return resp
 }
 
+// makeTopics creates topics of one partition each, straight in the data
+// dir, where no ACL is asked.
+func (ab *aclBroker) makeTopics(names ...string) {
+	ab.t.Helper()
+	for _, name := range names {
+		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
+			ab.t.Fatal(err)
+		}
+	}
+}
+
 // grant creates ACLs as the super user.
 func (ab *aclBroker) grant(acls ...acl) {
 	ab.t.Helper()
@@ -123,12 +134,7 @@ func allow(resType int8, name string, op int8) acl {
 func TestACLEnforcement(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
 	const alice = "User:alice"
-	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ab.logs.CreateTopic("hidden", 1); err != nil {
-		t.Fatal(err)
-	}
+	ab.makeTopics("orders", "hidden")
 	type step struct {
 		name  string
 		do    func() int16 // the error code alice gets
@@ -254,11 +260,7 @@ func TestACLEnforcement(t *testing.T) {
 // principal may describe but not create is refused, not created.
 func TestMetadataListsDescribableTopics(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	for _, name := range []string{"orders-eu", "orders-us", "payroll"} {
-		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ab.makeTopics("orders-eu", "orders-us", "payroll")
 	ab.grant(acl{resTopic, "orders-", patternPrefixed, "User:alice", "*", aclDescribe, permissionAllow})
 	resp := ab.as("User:alice", 3, 12, &metadataRequest{}).(*metadataResponse)
 	var names []string
@@ -377,9 +379,7 @@ func TestACLAPIs(t *testing.T) {
 // operations" a client asks for are the ones the ACLs allow.
 func TestAuthorizedOperations(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
-		t.Fatal(err)
-	}
+	ab.makeTopics("orders")
 	ab.grant(allow(resTopic, "orders", aclRead), allow(resCluster, clusterName, aclDescribe), allow(resGroup, "g", aclRead))
 	md := ab.as("User:alice", 3, 12, &metadataRequest{IncludeTopicAuthorizedOperations: true}).(*metadataResponse)
 	if len(md.Topics) != 1 || md.Topics[0].TopicAuthorizedOperations != 1<<aclRead|1<<aclDescribe {
@@ -404,9 +404,7 @@ func TestAuthorizedOperations(t *testing.T) {
 // a KIP-848 member needs DESCRIBE on the topics it subscribes to.
 func TestACLEdgeCases(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
-		t.Fatal(err)
-	}
+	ab.makeTopics("orders")
 	ab.grant(allow(resTopic, "orders", aclWrite), allow(resGroup, "g", aclRead))
 	for _, txn := range []*string{ptr("tx"), nil} {
 		topic := "orders"
@@ -505,9 +503,7 @@ func TestACLClusterAdminAPIs(t *testing.T) {
 	} {
 		// A broker each, so that no grant leaks into the next case.
 		ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-		if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
-			t.Fatal(err)
-		}
+		ab.makeTopics("orders")
 		if code := tc.do(ab); code != codeClusterAuthorizationFailed && code != codeTopicAuthorizationFailed {
 			t.Errorf("%s before the grant: code %d", tc.name, code)
 		}

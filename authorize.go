@@ -216,16 +216,20 @@ func (b *Broker) access(rc *requestContext) *access {
 // leading zeros and without "::", so that an ACL for host
 // 0:0:0:0:0:0:0:1 written for Kafka matches a client on ::1 here too,
 // and one for "::1" matches nothing, as in Kafka. Tests call handlers
-// with no connection, and they match the host "*" only.
+// with no connection, and they match the host "*" only. A connection's
+// requests are handled one at a time, so its cache needs no lock.
 func (rc *requestContext) hostAddress() string {
-	if rc.conn == nil || rc.conn.Conn == nil {
+	c := rc.conn
+	if c == nil || c.Conn == nil {
 		return ""
 	}
-	host, _, err := net.SplitHostPort(rc.conn.RemoteAddr().String())
-	if err != nil {
-		return ""
+	if !c.hostKnown {
+		c.host, c.hostKnown = "", true
+		if host, _, err := net.SplitHostPort(c.RemoteAddr().String()); err == nil {
+			c.host = javaHostAddress(host)
+		}
 	}
-	return javaHostAddress(host)
+	return c.host
 }
 
 // javaHostAddress rewrites an IP address in Java's getHostAddress form;
@@ -289,21 +293,6 @@ func onceIn[T any, K comparable](xs []T, key func(T) K) func(T) bool {
 		count[key(x)]++
 	}
 	return func(x T) bool { return count[key(x)] == 1 }
-}
-
-// authorizationMessage is Kafka's message for an authorization error
-// code (Errors.java), which the APIs that answer per resource send with
-// it.
-func authorizationMessage(code int16) *string {
-	switch code {
-	case codeTopicAuthorizationFailed:
-		return ptr("Topic authorization failed.")
-	case codeGroupAuthorizationFailed:
-		return ptr("Group authorization failed.")
-	case codeTransactionalIDAuthorizationFailed:
-		return ptr("Transactional Id authorization failed.")
-	}
-	return ptr("Cluster authorization failed.")
 }
 
 // noCheck is the entry of APIs that need no permission: ApiVersions and
@@ -416,7 +405,7 @@ func checkDescribeProducers(a *access, r request) (response, func(response)) {
 		for _, t := range denied {
 			tr := describeProducersTopicResponse{Name: t.Name}
 			for _, p := range t.PartitionIndexes {
-				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed), ActiveProducers: []activeProducer{}})
+				tr.Partitions = append(tr.Partitions, describeProducersPartition{PartitionIndex: p, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed)), ActiveProducers: []activeProducer{}})
 			}
 			resp.Topics = append(resp.Topics, tr)
 		}
@@ -615,15 +604,16 @@ func checkProduce(a *access, r request) (response, func(response)) {
 // without the consumer asking for it again. fetchOnce asks denied about
 // each topic it reads, after resolving ids: an unknown id is still
 // UNKNOWN_TOPIC_ID, which tells the client nothing it did not send.
+// A follower's CLUSTER_ACTION names no topic, so it is decided once here
+// rather than for every topic of every pass of the long poll.
 func checkFetch(a *access, r request) (response, func(response)) {
 	req := r.(*fetchRequest)
-	follower := req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0
-	req.denied = func(topic string) bool {
-		if follower {
-			return !a.mayCluster(aclClusterAction)
-		}
-		return !a.may(aclRead, resTopic, topic)
+	if req.ReplicaID >= 0 || req.ReplicaState.ReplicaID >= 0 {
+		refused := !a.mayCluster(aclClusterAction)
+		req.denied = func(string) bool { return refused }
+		return nil, nil
 	}
+	req.denied = func(topic string) bool { return !a.may(aclRead, resTopic, topic) }
 	return nil, nil
 }
 
@@ -974,7 +964,7 @@ func checkDeleteTopics(a *access, r request) (response, func(response)) {
 			return false
 		}
 		describable := a.may(aclDescribe, resTopic, name)
-		res := deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)}
+		res := deletableTopicResult{TopicID: id, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed))}
 		switch {
 		case id != (uuid{}):
 			if describable {
@@ -1189,7 +1179,7 @@ func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 		resp := r.(*describeConfigsResponse)
 		for _, res := range denied {
 			code, _ := configResourceCheck(a, aclDescribeConfigs, res.ResourceType, res.ResourceName)
-			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
+			resp.Results = append(resp.Results, describeConfigsResult{ErrorCode: code, ErrorMessage: ptr(defaultErrorMessage(code)), ResourceType: res.ResourceType, ResourceName: res.ResourceName, Configs: []describeConfigsResourceResult{}})
 		}
 	}
 }
@@ -1250,7 +1240,7 @@ func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (in
 		for _, res := range denied {
 			typ, name, _ := key(res)
 			code, _ := configResourceCheck(a, aclAlterConfigs, typ, name)
-			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: authorizationMessage(code), ResourceType: typ, ResourceName: name})
+			resp.Responses = append(resp.Responses, alterConfigsResourceResponse{ErrorCode: code, ErrorMessage: ptr(defaultErrorMessage(code)), ResourceType: typ, ResourceName: name})
 		}
 	}
 }
@@ -1267,7 +1257,7 @@ func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	return nil, func(r response) {
 		resp := r.(*createPartitionsResponse)
 		for _, t := range denied {
-			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: authorizationMessage(codeTopicAuthorizationFailed)})
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed))})
 		}
 	}
 }

@@ -69,11 +69,7 @@ func TestConsumerGroupRegexResolvesToDescribableTopics(t *testing.T) {
 // whose topics the caller may see is described in full.
 func TestConsumerGroupDescribeHidesGroupsWithUndescribableTopics(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	for _, name := range []string{"payroll", "orders"} {
-		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ab.makeTopics("payroll", "orders")
 	for group, topic := range map[string]string{"hr": "payroll", "shop": "orders"} {
 		join := &consumerGroupHeartbeatRequest{GroupID: group, MemberID: "m", RebalanceTimeoutMs: 60000, SubscribedTopicNames: []string{topic}, TopicPartitions: []consumerGroupTopicPartitions{}}
 		if resp := ab.as("User:admin", 68, 1, join).(*consumerGroupHeartbeatResponse); resp.ErrorCode != codeNone {
@@ -108,9 +104,7 @@ func TestOffsetForLeaderEpochTakesEitherPermission(t *testing.T) {
 		{"follower with DESCRIBE", 1, allow(resTopic, "orders", aclDescribe)},
 	} {
 		ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-		if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
-			t.Fatal(err)
-		}
+		ab.makeTopics("orders")
 		ab.grant(tc.grant)
 		req := &offsetForLeaderEpochRequest{ReplicaID: tc.replicaID, Topics: []offsetForLeaderTopic{{Topic: "orders", Partitions: []offsetForLeaderPartition{{Partition: 0, CurrentLeaderEpoch: -1, LeaderEpoch: 0}}}}}
 		if code := ab.as("User:alice", 23, 4, req).(*offsetForLeaderEpochResponse).Topics[0].Partitions[0].ErrorCode; code != codeNone {
@@ -150,11 +144,7 @@ func TestCreateTopicsWithholdsConfigsWithoutDescribeConfigs(t *testing.T) {
 // KafkaApis.handleDescribeTransactionsRequest removes the others.
 func TestDescribeTransactionsDropsUndescribableTopics(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	for _, name := range []string{"orders", "payroll"} {
-		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ab.makeTopics("orders", "payroll")
 	init := ab.as("User:admin", 22, 4, &initProducerIDRequest{TransactionalID: ptr("tx"), TransactionTimeoutMs: 60000, ProducerID: -1, ProducerEpoch: -1}).(*initProducerIDResponse)
 	if init.ErrorCode != codeNone {
 		t.Fatalf("InitProducerId: error %d", init.ErrorCode)
@@ -263,11 +253,7 @@ func TestRestoredRegexMemberKeepsItsTopics(t *testing.T) {
 	}
 
 	ab := open()
-	for _, name := range []string{"orders-eu", "orders-us", "audit"} {
-		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ab.makeTopics("orders-eu", "orders-us", "audit")
 	ab.grant(allow(resGroup, "g", aclRead), allow(resTopic, "orders-eu", aclDescribe))
 	heartbeat(ab, "User:alice", &consumerGroupHeartbeatRequest{MemberID: "alice", SubscribedTopicRegex: ptr("orders-.*")})
 	ab.groups.close()

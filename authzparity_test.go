@@ -61,11 +61,7 @@ func TestMetadataClusterOperationsNeedDescribe(t *testing.T) {
 // granted, without the consumer adding it again.
 func TestFetchSessionRechecksReadOnEveryFetch(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	for _, name := range []string{"orders", "payroll"} {
-		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ab.makeTopics("orders", "payroll")
 	produce := func(topic string) {
 		t.Helper()
 		req := &produceRequest{Acks: -1, TimeoutMs: 1000, TopicData: []produceTopic{{Name: topic, PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}}
@@ -322,9 +318,7 @@ func TestACLFiltersAsKafka(t *testing.T) {
 // against their topics alone.
 func TestProduceChecksTransactionalIDOnlyForTransactionalRecords(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	if _, err := ab.logs.CreateTopic("orders", 1); err != nil {
-		t.Fatal(err)
-	}
+	ab.makeTopics("orders")
 	ab.grant(allow(resTopic, "orders", aclWrite))
 	req := &produceRequest{TransactionalID: ptr("tx"), Acks: -1, TimeoutMs: 1000, TopicData: []produceTopic{{Name: "orders", PartitionData: []producePartition{{Index: 0, Records: makeBatch(testRecord{1, "v"})}}}}}
 	if code := ab.as("User:alice", 0, 9, req).(*produceResponse).Responses[0].PartitionResponses[0].ErrorCode; code != codeNone {
@@ -436,11 +430,7 @@ func TestTopicAdminRefusalsAsKafka(t *testing.T) {
 // KafkaApis.handleAddPartitionsToTxnRequest sorts them.
 func TestAddPartitionsToTxnDeniedTopicBesideUnknownOne(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	for _, name := range []string{"orders", "secret"} {
-		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ab.makeTopics("orders", "secret")
 	ab.grant(allow(resTransactionalID, "tx", aclWrite), allow(resTopic, "orders", aclWrite), allow(resTopic, "ghost", aclWrite))
 	req := &addPartitionsToTxnRequest{V3AndBelowTransactionID: "tx", V3AndBelowProducerID: 1, V3AndBelowTopics: []addPartitionsToTxnTopic{{Name: "orders", Partitions: []int32{0, 7}}, {Name: "secret", Partitions: []int32{0}}, {Name: "ghost", Partitions: []int32{0}}}}
 	resp := ab.as("User:alice", 24, 3, req).(*addPartitionsToTxnResponse)
@@ -511,11 +501,7 @@ func TestTopicOperationsOfMissingDescribableTopics(t *testing.T) {
 // by hidden topics, and its cursor never names one.
 func TestDescribeTopicPartitionsPagesOverDescribableTopicsOnly(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	for _, name := range []string{"a", "b-secret", "c"} {
-		if _, err := ab.logs.CreateTopic(name, 1); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ab.makeTopics("a", "b-secret", "c")
 	ab.grant(allow(resTopic, "a", aclDescribe), allow(resTopic, "c", aclDescribe))
 	resp := ab.as("User:alice", 75, 0, &describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{}, ResponsePartitionLimit: 1}).(*describeTopicPartitionsResponse)
 	if len(resp.Topics) != 1 || deref(resp.Topics[0].Name) != "a" || resp.NextCursor == nil || resp.NextCursor.TopicName != "c" {
@@ -608,9 +594,7 @@ func TestDescribeProducersAsKafka(t *testing.T) {
 // read, not after MaxWaitMs.
 func TestFetchOfRefusedPartitionsOnlyIsAnsweredAtOnce(t *testing.T) {
 	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	if _, err := ab.logs.CreateTopic("secret", 1); err != nil {
-		t.Fatal(err)
-	}
+	ab.makeTopics("secret")
 	req := &fetchRequest{ReplicaID: -1, ReplicaState: replicaState{-1, -1}, MaxWaitMs: 30000, MinBytes: 1, MaxBytes: 1 << 20, SessionEpoch: -1,
 		Topics: []fetchTopic{{Topic: "secret", Partitions: []fetchPartition{{Partition: 0, CurrentLeaderEpoch: -1, LastFetchedEpoch: -1, LogStartOffset: -1, PartitionMaxBytes: 1 << 20}}}}}
 	start := time.Now()

@@ -1084,14 +1084,7 @@ func (b *Broker) describableTopics(rc *requestContext, names []string) (allowed,
 		return names, nil
 	}
 	a := b.access(rc)
-	for _, n := range names {
-		if a.may(aclDescribe, resTopic, n) {
-			allowed = append(allowed, n)
-		} else {
-			denied = append(denied, n)
-		}
-	}
-	return allowed, denied
+	return split(names, func(n string) bool { return a.may(aclDescribe, resTopic, n) })
 }
 
 // describeTopicPartitions pages through the sorted topic names, as

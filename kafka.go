@@ -91,6 +91,8 @@
 //   - dirlock_unix.go: the data dir's lock, which keeps a second broker
 //     off it.
 //   - dirlock_other.go: the same, where the OS has no flock.
+//   - errors.go: the error codes a client is answered with, and the map
+//     from the log's errors to them.
 //   - handlers.go: the core APIs, one section per API in API-key order
 //     (Produce, Fetch, ListOffsets, Metadata and DeleteRecords), each
 //     opening with the versions served.
@@ -531,6 +533,12 @@ type conn struct {
 	// mutedUntil is when the connection's throttle for its last request
 	// ends (quotas.go).
 	mutedUntil time.Time
+
+	// host is the client's address as ACLs name it, worked out at the
+	// first request that asks (requestContext.hostAddress) rather than
+	// at every one: under the authorizer that is every request.
+	host      string
+	hostKnown bool
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {

@@ -503,12 +503,15 @@ var errorNames = map[int16]string{
 }
 
 // defaultErrorMessage is Errors.message for the codes answered with their
-// default message (FindCoordinator, a refused DescribeConfigs): the
+// default message (FindCoordinator, a refused DescribeConfigs, and the
+// authorization errors of the APIs that refuse per resource): the
 // message of a code whose answer has none of its own.
 func defaultErrorMessage(code int16) string {
 	switch code {
 	case codeInvalidRequest:
 		return "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details."
+	case codeTopicAuthorizationFailed:
+		return "Topic authorization failed."
 	case codeGroupAuthorizationFailed:
 		return "Group authorization failed."
 	case codeTransactionalIDAuthorizationFailed:
