@@ -150,11 +150,16 @@ type logDir struct {
 	opts   logOptions
 	logger *slog.Logger
 
-	// mu guards topics. Creating and deleting hold it across their disk
+	// mu guards topics and names. Creating and deleting hold it across their disk
 	// work, so they are serialized with each other; lookups wait for them,
 	// which admin operations are rare enough to allow.
 	mu     sync.RWMutex
 	topics map[string]*topicLog
+	// names maps each topic id to its topic's name, so that a lookup by id
+	// (every Fetch from v13 names its topics so, KIP-516) costs what one by
+	// name does. Kept with topics: set where a topic is made, dropped where
+	// it is deleted; a topic's id never changes.
+	names map[uuid]string
 
 	// lock holds the flock on the data dir's .lock file until Close.
 	lock *os.File
@@ -212,7 +217,7 @@ func openLogDir(path string, opts logOptions, logger *slog.Logger) (*logDir, err
 	if err != nil {
 		return nil, err
 	}
-	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog), lock: lock}
+	d := &logDir{path: path, opts: opts, logger: logger, topics: make(map[string]*topicLog), names: make(map[uuid]string), lock: lock}
 	if err := d.load(); err != nil {
 		// Recovery may have started background removals; they finish before
 		// the lock is released, so that none is still running in the dir
@@ -282,6 +287,7 @@ func (d *logDir) load() error {
 			all = append(all, opening{t, p, pd.id, popts})
 		}
 		d.topics[name] = t
+		d.names[t.ID] = name
 	}
 	open := func(o opening, last bool) bool {
 		dir := filepath.Join(d.path, partitionDirName(o.t.Name, int32(o.p)))
@@ -955,17 +961,15 @@ func (d *logDir) Topic(name string) *topicLog {
 }
 
 // TopicByID returns the topic with the given id (KIP-516), or nil. Newer
-// Fetch, Metadata and DeleteTopics versions name topics this way; a scan is
-// fine for the handful of topics a local broker holds.
+// Fetch, Metadata and DeleteTopics versions name topics this way.
 func (d *logDir) TopicByID(id uuid) *topicLog {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	for _, t := range d.topics {
-		if t.ID == id {
-			return t
-		}
+	name, ok := d.names[id]
+	if !ok {
+		return nil
 	}
-	return nil
+	return d.topics[name]
 }
 
 // Topics returns every topic, sorted by name.
@@ -1040,6 +1044,7 @@ func (d *logDir) CreateTopics(specs []newTopic) ([]*topicLog, []error) {
 		}
 		made[i] = &topicLog{Name: g.topic, ID: g.id, Partitions: g.made, Configs: g.cfg}
 		d.topics[g.topic] = made[i]
+		d.names[g.id] = g.topic
 	}
 	return made, errs
 }
@@ -1505,6 +1510,7 @@ func (d *logDir) deleteTopic(name string) error {
 		return fmt.Errorf("kafka: delete topic %q: %w: %w", name, errStorage, err)
 	}
 	delete(d.topics, name)
+	delete(d.names, t.ID)
 	// The logs close only once the topic is out of d.topics, so that no new
 	// request finds them; one already holding a log gets errLogClosed.
 	for p, pl := range t.Partitions {
