@@ -86,11 +86,16 @@ func codecName(c int) string {
 	return "codec " + strconv.Itoa(c)
 }
 
-// producedPartition is one partition of a Produce request, with the
-// records fields of each time the request names it, in request order.
+// producedPartition is one partition of a Produce request: the batch of
+// the last mention whose records field is good (producedBatch), or nil,
+// and the refusal of the last malformed one, or NONE. Kafka keeps the two
+// in separate maps keyed by partition, so that the last good batch is
+// appended and the last refusal answered, merged over the append's
+// result (KafkaApis.handleProduceRequest).
 type producedPartition struct {
-	Index    int32
-	Mentions [][]byte
+	Index   int32
+	Batch   []byte
+	Refusal int16
 }
 
 // producedTopic is one topic of a Produce request, named once.
@@ -99,16 +104,26 @@ type producedTopic struct {
 	Partitions []producedPartition
 }
 
-// produceTopicsOnce folds the topics and partitions a Produce request
-// names more than once into one entry each, in the order of their first
-// mention. KafkaApis.handleProduceRequest keys what it appends and what
-// it answers by topic partition, so a partition named twice is appended
-// once and answered once, under one entry for its topic
+// produceTopicsOnce folds the topics and partitions a Produce request of
+// version v names more than once into one entry each, in the order of
+// their first mention. KafkaApis.handleProduceRequest keys what it
+// appends and what it answers by topic partition, so a partition named
+// twice is appended once and answered once, under one entry for its topic
 // (ProduceResponse groups its answers by topic). Its maps are hash maps,
 // so its answers come in no order a client could rely on.
-func produceTopicsOnce(topics []produceTopic) []producedTopic {
+//
+// The topics' partitions share one array, each topic's part sized for
+// its first mention, so that a request costs the same two allocations
+// however many partitions it names; a topic named again grows its part
+// by copying it.
+func produceTopicsOnce(topics []produceTopic, v int16) []producedTopic {
 	type at struct{ topic, partition int }
-	var out []producedTopic
+	total := 0
+	for _, t := range topics {
+		total += len(t.PartitionData)
+	}
+	out := make([]producedTopic, 0, len(topics))
+	parts := make([]producedPartition, total)
 	topicAt := make(map[string]int, len(topics))
 	partitionAt := map[topicPartitionKey]at{}
 	for _, t := range topics {
@@ -116,7 +131,9 @@ func produceTopicsOnce(topics []produceTopic) []producedTopic {
 		if !ok {
 			ti = len(out)
 			topicAt[t.Name] = ti
-			out = append(out, producedTopic{Name: t.Name, Partitions: make([]producedPartition, 0, len(t.PartitionData))})
+			n := len(t.PartitionData)
+			out = append(out, producedTopic{Name: t.Name, Partitions: parts[:0:n]})
+			parts = parts[n:]
 		}
 		for _, p := range t.PartitionData {
 			key := topicPartitionKey{t.Name, p.Index}
@@ -127,27 +144,14 @@ func produceTopicsOnce(topics []produceTopic) []producedTopic {
 				out[ti].Partitions = append(out[ti].Partitions, producedPartition{Index: p.Index})
 			}
 			seen := &out[a.topic].Partitions[a.partition]
-			seen.Mentions = append(seen.Mentions, p.Records)
+			if b, code := producedBatch(p.Records, v); code != codeNone {
+				seen.Refusal = code
+			} else {
+				seen.Batch = b
+			}
 		}
 	}
 	return out
-}
-
-// batch checks each mention's records field (producedBatch) and returns
-// the batch of the last good one, or nil, and the refusal of the last
-// malformed one, or NONE. Kafka keeps the two in separate maps keyed by
-// partition, so that the last good batch is appended and the last
-// refusal answered, merged over the append's result
-// (KafkaApis.handleProduceRequest).
-func (p producedPartition) batch(v int16) (batch []byte, refusal int16) {
-	for _, records := range p.Mentions {
-		if b, code := producedBatch(records, v); code != codeNone {
-			refusal = code
-		} else {
-			batch = b
-		}
-	}
-	return batch, refusal
 }
 
 // producedBatch is ProduceRequest.validateRecords, which Kafka runs on
