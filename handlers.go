@@ -564,16 +564,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
 	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
-	if code := checkProducedBatch(records, limit); code == codeMessageTooLarge {
+	h, code := checkProducedBatch(records, limit)
+	if code == codeMessageTooLarge {
 		return tooLarge(len(records), limit)
 	} else if code != codeNone {
 		return code, -1, nil
-	}
-	// records is the one batch producedBatch found, and its CRC has been
-	// checked, so the header is read without checking it again.
-	h, err := parseBatchHeader(records)
-	if err != nil {
-		return codeCorruptMessage, -1, nil
 	}
 	headers := []batchHeader{h}
 	// The topic's timestamp and compression configs (validator.go). A

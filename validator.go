@@ -223,46 +223,39 @@ func nextBatchSize(b []byte) (int, int16) {
 // max.message.bytes, its CRC holds) and then LogValidator.validateBatch
 // (lastOffsetDelta and the record count agree, no control batch, a
 // producer id comes with a sequence), with its record-structure check for
-// uncompressed batches (wellFramed). batch is one whole batch of magic
-// 2 (producedBatch, above). The answer is the error code; Kafka
-// sends none of these with an ErrorMessage or RecordErrors.
-func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
+// uncompressed batches. batch is one whole batch of magic
+// 2 (producedBatch, above). It returns the batch's header and the error
+// code; Kafka sends none of these with an ErrorMessage or RecordErrors.
+func checkProducedBatch(batch []byte, maxMessageBytes int) (batchHeader, int16) {
 	be := binary.BigEndian
 	switch {
 	case be.Uint64(batch[batchOffsetOffset:]) != 0:
-		return codeInvalidRecord // "The baseOffset of the record batch ... should be 0"
+		return batchHeader{}, codeInvalidRecord // "The baseOffset of the record batch ... should be 0"
 	case len(batch) > maxMessageBytes:
-		return codeMessageTooLarge
+		return batchHeader{}, codeMessageTooLarge
 	case len(batch) < batchHeaderSize ||
 		crc32.Checksum(batch[batchAttrOffset:], castagnoli) != be.Uint32(batch[batchCRCOffset:]):
-		return codeCorruptMessage // DefaultRecordBatch.isValid
+		return batchHeader{}, codeCorruptMessage // DefaultRecordBatch.isValid
 	}
-	countFromOffsets := int64(int32(be.Uint32(batch[batchLastOffsetDeltaOffset:]))) + 1
-	count := int64(int32(be.Uint32(batch[batchRecordCountOffset:])))
-	attributes := be.Uint16(batch[batchAttrOffset:])
-	producerID := int64(be.Uint64(batch[batchProducerIDOffset:]))
-	baseSequence := int32(be.Uint32(batch[batchBaseSequenceOffset:]))
-	switch {
-	case countFromOffsets <= 0 || count <= 0 || countFromOffsets != count:
-		return codeInvalidRecord // an offset range that is not the record count
-	case attributes&controlFlag != 0:
-		return codeInvalidRecord // only the transaction coordinator writes markers
-	case producerID >= 0 && baseSequence < 0:
-		return codeInvalidRecord // "Invalid sequence number"
-	case attributes&compressionCodecMask == codecNone && !wellFramed(batch):
-		return codeInvalidRecord // "Found invalid record structure"
-	}
-	return codeNone
-}
-
-// wellFramed reports whether the records of batch, uncompressed, parse
-// and fill it exactly (walkRecords). Kafka's validator iterates the
-// records of every batch and refuses one whose records do not parse with
-// INVALID_RECORD; a batch stored with them would fail every consumer.
-// Compressed batches are not opened here (the design note above).
-func wellFramed(batch []byte) bool {
+	// The batch is whole and of magic 2, so its header fails to parse
+	// only for a negative lastOffsetDelta or record count: offsets that
+	// are not the records', as in the first check below.
 	h, err := parseBatchHeader(batch)
-	return err == nil && walkRecords(batch[batchHeaderSize:h.Size()], h, func(int64, int64) bool { return true }) == nil
+	switch {
+	case err != nil || int64(h.LastOffsetDelta)+1 != int64(h.NumRecords):
+		return h, codeInvalidRecord // an offset range that is not the record count
+	case h.isControl():
+		return h, codeInvalidRecord // only the transaction coordinator writes markers
+	case h.ProducerID >= 0 && h.BaseSequence < 0:
+		return h, codeInvalidRecord // "Invalid sequence number"
+	case !h.Compressed() && walkRecords(batch[batchHeaderSize:h.Size()], h, func(int64, int64) bool { return true }) != nil:
+		// Kafka's validator iterates the records of every batch and
+		// refuses one whose records do not parse; a batch stored with
+		// them would fail every consumer. Compressed batches are not
+		// opened here (the design note above).
+		return h, codeInvalidRecord // "Found invalid record structure"
+	}
+	return h, codeNone
 }
 
 // recordPolicy is what the validator must do to one topic's batches,
