@@ -378,8 +378,8 @@ type txnMeta struct {
 // mu is held for every coordinator request (InitProducerId and the APIs
 // of this file) and for the background checks. A transactional Produce
 // does not take it: it finds its producer's txnMeta under producersMu and
-// takes that txnMeta's produceMu, which every coordinator request holds
-// while it changes the txnMeta. That makes "the partition is in the
+// takes that txnMeta's produceMu (lockProducer), which every coordinator
+// request holds while it changes the txnMeta. That makes "the partition is in the
 // producer's open transaction" and the append one step: without it a
 // produce checked just before an EndTxn could land after the marker, a
 // record of a transaction that has already ended. A Produce v12 batch to a
@@ -803,6 +803,19 @@ func (c *txnCoordinator) setProducer(pid int64, m *txnMeta) {
 	}
 }
 
+// lockProducer finds producer pid's txnMeta, the way a transactional
+// Produce does, without mu, and returns it with its produceMu held, or nil
+// if no transactional id has pid.
+func (c *txnCoordinator) lockProducer(pid int64) *txnMeta {
+	c.producersMu.RLock()
+	m := c.byProducer[pid]
+	c.producersMu.RUnlock()
+	if m != nil {
+		m.produceMu.Lock()
+	}
+	return m
+}
+
 // change applies edit to m and saves m; if the state file does not take
 // it, m is put back as it was, so that memory never holds a transaction
 // the file does not, as Kafka applies a transition only once
@@ -924,12 +937,7 @@ func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition i
 			if add {
 				m, code, msg = c.joinFromProduce(transactionalID, &h, txnPartition{topic, partition})
 			} else {
-				c.producersMu.RLock()
-				m = c.byProducer[h.ProducerID]
-				c.producersMu.RUnlock()
-				if m != nil {
-					m.produceMu.Lock()
-				}
+				m = c.lockProducer(h.ProducerID)
 			}
 			if code != codeNone {
 				return code, msg, unlock
