@@ -1087,11 +1087,11 @@ func (s *segment) readAt(pos, n int64) ([]byte, error) {
 // maximum timestamps are not monotonic across a partition, so it looks for
 // the first batch, in offset order, whose maximum is at or after ts:
 // segments whose maximum is below ts are skipped, and inside a segment the
-// time index, which holds the running maximum, says where to start. In an
-// batch the records are then walked to find the exact one, decompressed
-// if need be (firstRecordAtOrAfter). Records below the
-// log start offset do not count, even while their segment is still on
-// disk. found is false when no record qualifies, or when the disk fails
+// time index, which holds the running maximum, says where to start. In
+// that batch the records are then walked to find the exact one,
+// decompressed if need be (firstRecordAtOrAfter). Records below the log
+// start offset do not count, even while their segment is still on disk.
+// found is false when no record qualifies, or when the disk fails
 // (logged), and ListOffsets answers -1.
 func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool) {
 	offset, timestamp = -1, -1
