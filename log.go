@@ -420,8 +420,9 @@ func (l *partitionLog) closedErr() error {
 }
 
 // Append stores batches, a Produce request's records field already checked
-// by splitBatches, whose headers are given, and reports for each batch, in
-// order, its base offset and whether it was a duplicate.
+// (checkProducedBatch, validateRecords), whose headers are given, and
+// reports for each batch, in order, its base offset and whether it was a
+// duplicate.
 //
 // Batches of idempotent producers (producer id >= 0) are first checked
 // against the producer state (producers.go). A duplicate, a retry of a batch

@@ -332,9 +332,9 @@ type recordRejection struct {
 }
 
 // validateRecords applies p to the batches of one partition's records
-// field, whose headers came from splitBatches, at time now (Unix ms). It
-// returns the records to store and their headers: the same slice changed
-// in place, or new bytes when a batch was recompressed.
+// field, whose headers came from checkProducedBatch, at time now (Unix
+// ms). It returns the records to store and their headers: the same slice
+// changed in place, or new bytes when a batch was recompressed.
 func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now int64) ([]byte, []batchHeader, *recordRejection) {
 	if !p.logAppendTime && !p.checksTimestamps() && p.target < 0 {
 		return records, headers, nil
