@@ -717,7 +717,7 @@ func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestCo
 		a := b.access(rc)
 		mayDescribe = func(topic string) bool { return a.may(aclDescribe, resTopic, topic) }
 	}
-	return b.groups.consumerHeartbeat(r.(*consumerGroupHeartbeatRequest), rc.header.APIVersion, rc.clientID(), rc.clientHost(), mayDescribe)
+	return b.groups.consumerHeartbeat(req, rc.header.APIVersion, rc.clientID(), rc.clientHost(), mayDescribe)
 }
 
 // consumerHeartbeat is GroupMetadataManager.consumerGroupHeartbeat.

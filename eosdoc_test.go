@@ -17,14 +17,7 @@ import (
 func TestExactlyOnceDoc(t *testing.T) {
 	_, c := startWithTopic(t, "orders", 1)
 
-	var steps strings.Builder
-	steps.WriteString("| step | request | answer | high watermark | last stable offset |\n|---:|---|---|---:|---:|\n")
-	n := 0
-	step := func(request, answer string) {
-		n++
-		f := c.fetchIsolated("orders", 0, 0, readUncommitted)
-		fmt.Fprintf(&steps, "| %d | %s | %s | %d | %d |\n", n, request, answer, f.hw, f.lso)
-	}
+	step, steps := stepTable(c, "orders")
 	code := func(c int16) string {
 		if c == codeNone {
 			return "NONE"
@@ -93,18 +86,26 @@ func TestExactlyOnceDoc(t *testing.T) {
 	}
 }
 
+// stepTable starts a table of requests to partition 0 of topic: step adds
+// a row with what the partition's high watermark and last stable offset
+// are after the request.
+func stepTable(c *testClient, topic string) (step func(request, answer string), steps *strings.Builder) {
+	steps = new(strings.Builder)
+	steps.WriteString("| step | request | answer | high watermark | last stable offset |\n|---:|---|---|---:|---:|\n")
+	n := 0
+	step = func(request, answer string) {
+		n++
+		f := c.fetchIsolated(topic, 0, 0, readUncommitted)
+		fmt.Fprintf(steps, "| %d | %s | %s | %d | %d |\n", n, request, answer, f.hw, f.lso)
+	}
+	return step, steps
+}
+
 // version2Steps runs transactions of version 2 (txnv2.go) on partition 0
 // of "payments" and returns the table of their requests.
 func version2Steps(c *testClient) string {
 	c.createTopic("payments", 1)
-	var steps strings.Builder
-	steps.WriteString("| step | request | answer | high watermark | last stable offset |\n|---:|---|---|---:|---:|\n")
-	n := 0
-	step := func(request, answer string) {
-		n++
-		f := c.fetchIsolated("payments", 0, 0, readUncommitted)
-		fmt.Fprintf(&steps, "| %d | %s | %s | %d | %d |\n", n, request, answer, f.hw, f.lso)
-	}
+	step, steps := stepTable(c, "payments")
 	produced := func(code int16) string {
 		switch code {
 		case codeNone:

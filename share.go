@@ -220,18 +220,15 @@ func (sp *sharePartition) firstAvailable() int64 {
 // the log that far. Offsets of that range at or above the SPEO that are
 // not deliverable (markers, aborted records, gaps) are archived as the SPEO
 // passes them.
-func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, lim shareLimits, now time.Time) []acquiredRange {
-	return sp.acquireAligned(member, deliverable, scannedTo, maxRecords, nil, lim, now)
-}
-
-// acquireAligned is acquire that, given batchEnd (the last offset of the
-// log batch holding an offset), goes on past maxRecords to the end of the
-// batch of the last record taken: ShareAcquireMode batch_optimized, Kafka
-// 4.1's only mode, where MaxRecords "can be exceeded for alignment of
-// batch boundaries" (SharePartition.acquireNewBatchRecords), so that a
-// batch the client receives whole is the member's whole. Without batchEnd
-// maxRecords is a hard limit (record_limit, KIP-1206).
-func (sp *sharePartition) acquireAligned(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
+//
+// Given batchEnd (the last offset of the log batch holding an offset),
+// acquire goes on past maxRecords to the end of the batch of the last
+// record taken: ShareAcquireMode batch_optimized, Kafka 4.1's only mode,
+// where MaxRecords "can be exceeded for alignment of batch boundaries"
+// (SharePartition.acquireNewBatchRecords), so that a batch the client
+// receives whole is the member's whole. With a nil batchEnd maxRecords is
+// a hard limit (record_limit, KIP-1206).
+func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
 	var out []acquiredRange
 	n := 0
 	take := func(o int64, r *inFlightRecord) {
@@ -319,7 +316,9 @@ func (sp *sharePartition) acquireAligned(member string, deliverable []int64, sca
 // The batches' form (order, types, lengths) is checked before this, by
 // validAckBatches, as KafkaApis does.
 func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (int16, bool) {
-	seen := map[int64]bool{}
+	// The batches come in order, so an offset a batch names again is one
+	// at or below the last offset walked.
+	walked := int64(-1)
 	for _, b := range batches {
 		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
 			return codeInvalidRequest, false
@@ -337,18 +336,18 @@ func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, li
 		}
 		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
 			r := sp.records[o]
-			if r == nil || r.state != recordAcquired || r.owner != member || seen[o] {
+			if r == nil || r.state != recordAcquired || r.owner != member || o <= walked {
 				return codeInvalidRecordState, false
 			}
 			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
 				return codeInvalidRequest, false
 			}
-			seen[o] = true
+			walked = o
 		}
 	}
 	changed := false
 	for _, b := range batches {
-		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset && b.LastOffset >= sp.startOffset; o++ {
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
 			if sp.applyAck(sp.records[o], ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o), lim, now) {
 				changed = true
 			}

@@ -37,11 +37,11 @@ func TestSharePartitionTrace(t *testing.T) {
 	sp := newSharePartition(0)
 	log := offsets(0, 5)
 
-	got := sp.acquire("A", log, 5, 3, lim, t0)
+	got := sp.acquire("A", log, 5, 3, nil, lim, t0)
 	if want := []acquiredRange{{0, 2, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("A acquires: %v, want %v", got, want)
 	}
-	got = sp.acquire("B", log, 5, 10, lim, t0)
+	got = sp.acquire("B", log, 5, 10, nil, lim, t0)
 	if want := []acquiredRange{{3, 4, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("B acquires: %v, want %v", got, want)
 	}
@@ -60,7 +60,7 @@ func TestSharePartitionTrace(t *testing.T) {
 	if sp.firstAvailable() != 2 {
 		t.Fatalf("firstAvailable %d, want 2", sp.firstAvailable())
 	}
-	got = sp.acquire("B", log[2:], 5, 10, lim, t0)
+	got = sp.acquire("B", log[2:], 5, 10, nil, lim, t0)
 	if want := []acquiredRange{{2, 2, 2}}; !cmp.Equal(got, want) {
 		t.Fatalf("B acquires again: %v, want %v (delivery count 2)", got, want)
 	}
@@ -72,7 +72,7 @@ func TestSharePartitionTrace(t *testing.T) {
 	if sp.startOffset != 3 || sp.stateOf(3) != "AVAILABLE" || sp.stateOf(4) != "AVAILABLE" {
 		t.Fatalf("after expiry: SPSO %d, 3 %s, 4 %s", sp.startOffset, sp.stateOf(3), sp.stateOf(4))
 	}
-	got = sp.acquire("B", log[3:], 5, 10, lim, t0)
+	got = sp.acquire("B", log[3:], 5, 10, nil, lim, t0)
 	if want := []acquiredRange{{3, 4, 2}}; !cmp.Equal(got, want) {
 		t.Fatalf("B acquires 3-4: %v, want %v", got, want)
 	}
@@ -83,7 +83,7 @@ func TestSharePartitionTrace(t *testing.T) {
 		t.Fatalf("SPSO %d, %d records, want 5 and none", sp.startOffset, len(sp.records))
 	}
 	// A rejected record is never acquired again.
-	if got := sp.acquire("A", log, 5, 10, lim, t0); len(got) != 0 {
+	if got := sp.acquire("A", log, 5, 10, nil, lim, t0); len(got) != 0 {
 		t.Fatalf("acquired %v from a finished window", got)
 	}
 }
@@ -91,7 +91,7 @@ func TestSharePartitionTrace(t *testing.T) {
 func TestSharePartitionAcknowledgeRules(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Minute, deliveryLimit: 5, maxLocks: 100}
 	sp := newSharePartition(10)
-	sp.acquire("A", offsets(10, 20), 20, 10, lim, t0)
+	sp.acquire("A", offsets(10, 20), 20, 10, nil, lim, t0)
 	for _, tc := range []struct {
 		name        string
 		member      string
@@ -139,7 +139,7 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 func TestSharePartitionAcknowledgeLikeKafka(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Minute, deliveryLimit: 1, maxLocks: 100}
 	sp := newSharePartition(0)
-	sp.acquire("A", offsets(0, 10), 10, 10, lim, t0)
+	sp.acquire("A", offsets(0, 10), 10, 10, nil, lim, t0)
 	// 0-1 run out of deliveries and are archived: the SPSO passes them.
 	sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackRelease}}}, lim, t0)
 	if sp.startOffset != 2 {
@@ -183,7 +183,7 @@ func TestSharePartitionDeliveryLimit(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 3, maxLocks: 100}
 	sp := newSharePartition(0)
 	for i := int16(1); i <= 3; i++ {
-		got := sp.acquire("A", []int64{0}, 1, 1, lim, t0)
+		got := sp.acquire("A", []int64{0}, 1, 1, nil, lim, t0)
 		if want := []acquiredRange{{0, 0, i}}; !cmp.Equal(got, want) {
 			t.Fatalf("delivery %d: %v, want %v", i, got, want)
 		}
@@ -199,7 +199,7 @@ func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 	sp := newSharePartition(0)
 	// Offsets 1, 2 are a transaction's aborted records and 3 its marker,
 	// under read_committed; 7 ends the read.
-	got := sp.acquire("A", []int64{0, 4, 5, 6}, 7, 10, lim, t0)
+	got := sp.acquire("A", []int64{0, 4, 5, 6}, 7, 10, nil, lim, t0)
 	// The window holds at most 4 records: 0-3, of which 1-3 are gaps.
 	if want := []acquiredRange{{0, 0, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("acquired %v, want %v", got, want)
@@ -210,7 +210,7 @@ func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 	}
 	// The gaps 1-3 are done by their absence, so the SPSO passes them
 	// and 4-6 fit in the window.
-	got = sp.acquire("A", []int64{4, 5, 6}, 7, 10, lim, t0)
+	got = sp.acquire("A", []int64{4, 5, 6}, 7, 10, nil, lim, t0)
 	if want := []acquiredRange{{4, 6, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("acquired %v, want %v", got, want)
 	}
@@ -218,7 +218,7 @@ func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 		t.Fatalf("SPSO %d, want 4 (gaps passed)", sp.startOffset)
 	}
 	// Trailing gaps of a read are passed too.
-	sp.acquire("B", nil, 8, 10, lim, t0)
+	sp.acquire("B", nil, 8, 10, nil, lim, t0)
 	if sp.endOffset != 8 {
 		t.Fatalf("SPEO %d, want 8", sp.endOffset)
 	}
@@ -232,7 +232,7 @@ func TestShareStateRestart(t *testing.T) {
 	}
 	lim := defaultShareLimits
 	sp := newSharePartition(0)
-	sp.acquire("A", offsets(0, 6), 6, 10, lim, t0)
+	sp.acquire("A", offsets(0, 6), 6, 10, nil, lim, t0)
 	sp.acknowledge("A", []shareAckBatch{{0, 5, []int8{ackAccept, ackRelease, ackAccept, ackReject, ackRenew, ackAccept}}}, lim, t0)
 	tp := topicIDPartition{uuid{1}, 3}
 	if err := l.write(sp.snapshot("g", tp)); err != nil {
@@ -271,7 +271,7 @@ func TestShareStateRestart(t *testing.T) {
 	}
 	// Acknowledged records are not delivered again; the rest are, with
 	// their delivery count.
-	acq := got.acquire("B", offsets(0, 6), 6, 10, lim, t0)
+	acq := got.acquire("B", offsets(0, 6), 6, 10, nil, lim, t0)
 	if want := []acquiredRange{{1, 1, 2}, {4, 4, 2}}; !cmp.Equal(acq, want) {
 		t.Fatalf("after restart acquired %v, want %v", acq, want)
 	}
@@ -307,12 +307,12 @@ func TestSharePartitionLongGap(t *testing.T) {
 	// offsets 1-9999 are not deliverable.
 	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 5, maxLocks: 100}
 	sp := newSharePartition(0)
-	sp.acquire("A", []int64{0}, 1, 10, lim, t0)
-	if got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0); len(got) != 0 {
+	sp.acquire("A", []int64{0}, 1, 10, nil, lim, t0)
+	if got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, nil, lim, t0); len(got) != 0 {
 		t.Fatalf("acquired %v past the window while 0 is in flight", got)
 	}
 	sp.acknowledge("A", []shareAckBatch{{0, 0, []int8{ackAccept}}}, lim, t0)
-	got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, lim, t0)
+	got := sp.acquire("A", []int64{10000, 10001}, 10002, 10, nil, lim, t0)
 	if want := []acquiredRange{{10000, 10001, 1}}; !cmp.Equal(got, want) {
 		t.Fatalf("acquired %v, want %v: the window jumps the gap once empty", got, want)
 	}
@@ -321,7 +321,7 @@ func TestSharePartitionLongGap(t *testing.T) {
 	}
 	sp.acknowledge("A", []shareAckBatch{{10000, 10001, []int8{ackAccept}}}, lim, t0)
 	// A read that ends in a long gap moves an empty window past it.
-	sp.acquire("A", nil, 50000, 10, lim, t0)
+	sp.acquire("A", nil, 50000, 10, nil, lim, t0)
 	if sp.startOffset != 50000 || sp.endOffset != 50000 {
 		t.Fatalf("window [%d, %d), want [50000, 50000)", sp.startOffset, sp.endOffset)
 	}

@@ -723,7 +723,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp || sp.stateEpoch != stateEpoch {
 		return 0, false
 	}
-	acquired := sp.acquireAligned(key.member, deliverable, scannedTo, maxRecords, batchEnds(batches, aligned), c.limits(key.group), time.Now())
+	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, batchEnds(batches, aligned), c.limits(key.group), time.Now())
 	if len(acquired) == 0 {
 		return 0, false
 	}
@@ -736,7 +736,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 }
 
 // batchEnds is the function that gives the last offset of the batch of
-// a read holding an offset, which acquireAligned rounds up to, or nil
+// a read holding an offset, which acquire rounds up to, or nil
 // when the fetch does not round (record_limit).
 func batchEnds(batches []shareBatch, aligned bool) func(int64) int64 {
 	if !aligned {

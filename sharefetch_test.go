@@ -8,32 +8,15 @@ import (
 	"time"
 )
 
-// shareHeartbeat is ShareGroupHeartbeat v1; topics nil sends null.
+// shareHeartbeat is ShareGroupHeartbeat v1 without a rack; topics nil
+// sends null.
 func (c *testClient) shareHeartbeat(group, member string, epoch int32, topics []string) (code int16, gotEpoch int32, assigned []consumerGroupTopicPartitions) {
 	c.t.Helper()
-	r := c.roundTrip(76, 1, true, func(w *writer) {
-		w.String(group)
-		w.String(member)
-		w.Int32(epoch)
-		w.NullableString(nil)
-		writeArray(w, topics, (*writer).String) // nil: null
-		w.Tags()
-	})
-	r.Int32()
-	code = r.Int16()
-	r.NullableString()
-	r.NullableString()
-	gotEpoch = r.Int32()
-	r.Int32()
-	if r.Int8() == 1 {
-		assigned = readArray(r, readConsumerGroupTopicPartitions)
-		r.SkipTags()
+	resp := c.shareHeartbeatRaw(group, member, epoch, nil, topics)
+	if resp.Assignment != nil {
+		assigned = resp.Assignment.TopicPartitions
 	}
-	r.SkipTags()
-	if err := r.complete(); err != nil {
-		c.t.Fatal(err)
-	}
-	return code, gotEpoch, assigned
+	return resp.ErrorCode, resp.MemberEpoch, assigned
 }
 
 // shareFetchResult is what a test reads of a ShareFetch answer for one
@@ -210,8 +193,13 @@ func (c *testClient) shareHeartbeatRaw(group, member string, epoch int32, rack *
 	resp.MemberID = r.NullableString()
 	resp.MemberEpoch = r.Int32()
 	resp.HeartbeatIntervalMs = r.Int32()
-	if r.err != nil {
-		c.t.Fatal(r.err)
+	if r.Int8() == 1 {
+		resp.Assignment = &consumerGroupHeartbeatAssignment{readArray(r, readConsumerGroupTopicPartitions)}
+		r.SkipTags()
+	}
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatal(err)
 	}
 	return resp
 }
@@ -235,6 +223,7 @@ func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
 	}{
 		{"no member and no group", "", "", 0, nil, []string{"t"}, "MemberId can't be empty."},
 		{"a blank member id", "g", "  ", 0, nil, []string{"t"}, "MemberId can't be empty."},
+		{"a member id of a control character", "g", "\x01", 0, nil, []string{"t"}, "MemberId can't be empty."},
 		{"a blank group id", " ", "m", 0, nil, []string{"t"}, "GroupId can't be empty."},
 		{"a blank rack", "g", "m", 0, &blank, []string{"t"}, "RackId can't be empty."},
 		{"a bad epoch", "g", "m", -3, nil, nil, "MemberEpoch is invalid."},
@@ -244,6 +233,11 @@ func TestShareGroupHeartbeatLikeKafka(t *testing.T) {
 			t.Errorf("%s: code %d message %q epoch %d member %v; want INVALID_REQUEST %q, epoch 0, no member",
 				tc.name, resp.ErrorCode, deref(resp.ErrorMessage), resp.MemberEpoch, resp.MemberID, tc.msg)
 		}
+	}
+	// Java's trim takes no no-break space off, so an id of one is not
+	// blank there.
+	if resp := c.shareHeartbeatRaw("g2", "\u00a0", 0, nil, []string{"t"}); resp.ErrorCode != codeNone {
+		t.Errorf("a member id of a no-break space: %+v, want it joined", resp)
 	}
 	if resp := c.shareHeartbeatRaw("g", "m", 0, &rack, []string{"t"}); resp.ErrorCode != codeNone {
 		t.Fatalf("join: %+v", resp)

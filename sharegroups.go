@@ -546,24 +546,15 @@ func (m *shareGroupHeartbeatRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
-// shareGroupHeartbeatResponse has ConsumerGroupHeartbeat's fields, in
-// its order, and the same bytes on the wire: KIP-932 copied the schema.
-type shareGroupHeartbeatResponse struct {
-	ThrottleTimeMs      int32
-	ErrorCode           int16
-	ErrorMessage        *string
-	MemberID            *string
-	MemberEpoch         int32
-	HeartbeatIntervalMs int32
-	Assignment          *consumerGroupHeartbeatAssignment // the same struct as KIP-848's
-}
+// shareGroupHeartbeatResponse is ConsumerGroupHeartbeat's response, the
+// same fields in the same order and so the same bytes on the wire: KIP-932
+// copied the schema. The golden test of ShareGroupHeartbeat checks the
+// bytes against franz-go's, which are generated from Kafka's schema, so a
+// drift of either schema would fail there.
+type shareGroupHeartbeatResponse consumerGroupHeartbeatResponse
 
-// encode borrows consumer.go's writer rather than repeat it; the golden
-// test of ShareGroupHeartbeat checks the bytes against franz-go's, which
-// are generated from Kafka's schema, so a drift would fail there.
 func (m *shareGroupHeartbeatResponse) encode(w *writer, v int16) {
-	(&consumerGroupHeartbeatResponse{m.ThrottleTimeMs, m.ErrorCode, m.ErrorMessage, m.MemberID,
-		m.MemberEpoch, m.HeartbeatIntervalMs, m.Assignment}).encode(w, v)
+	(*consumerGroupHeartbeatResponse)(m).encode(w, v)
 }
 
 func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestContext, r request) response {
@@ -574,16 +565,15 @@ func (b *Broker) handleShareGroupHeartbeat(ctx context.Context, rc *requestConte
 // cannot be right whatever the group's state, or "": Kafka's
 // GroupCoordinatorService.throwIfShareGroupHeartbeatRequestIsInvalid,
 // checked before the group is looked up and in its order. An id of blanks
-// is as empty as "" there (Utils.throwIfEmptyString trims), and a rack,
-// which may be null, may not be blank.
+// is as empty as "" there (Utils.throwIfEmptyString trims, as javaBlank
+// does), and a rack, which may be null, may not be blank.
 func (req *shareGroupHeartbeatRequest) invalid() string {
-	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
 	switch {
-	case blank(req.MemberID):
+	case javaBlank(req.MemberID):
 		return "MemberId can't be empty."
-	case blank(req.GroupID):
+	case javaBlank(req.GroupID):
 		return "GroupId can't be empty."
-	case req.RackID != nil && blank(*req.RackID):
+	case req.RackID != nil && javaBlank(*req.RackID):
 		return "RackId can't be empty."
 	case req.MemberEpoch == joinEpoch && len(req.SubscribedTopicNames) == 0:
 		return "SubscribedTopicNames must be set in first request."
@@ -839,9 +829,9 @@ func (g *shareGroup) state() string {
 // describe is one group of ShareGroupDescribe. A missing group, or the
 // id of a classic or consumer group, is GROUP_ID_NOT_FOUND with
 // GroupMetadataManager.shareGroup's message, as Kafka's shareGroupDescribe
-// answers. The assignment epoch is the group epoch (see shareGroup.epoch), and the
-// assignor is named "simple", Kafka's SimpleAssignor, whose every-member
-// case this is.
+// answers. The assignment epoch is the group epoch (see shareGroup.epoch),
+// and the assignor is named "simple", Kafka's SimpleAssignor, which assign
+// follows.
 func (c *shareCoordinator) describe(id string) shareDescribedGroup {
 	d := shareDescribedGroup{GroupID: id, Members: []shareDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted}
 	if id == "" {
