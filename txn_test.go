@@ -728,22 +728,20 @@ func TestTxnIDExpiration(t *testing.T) {
 	}
 }
 
-// TestAddPartitionsToTxnBatched: the v4+ form carries several
-// transactions and is answered per transaction; VerifyOnly looks without
-// adding.
-func TestAddPartitionsToTxnBatched(t *testing.T) {
-	_, c := startWithTopic(t, "tx", 2)
-	_, a, aEpoch := c.initTxn("a", 60000)
-	_, b, bEpoch := c.initTxn("b", 60000)
-	c.addPartition("a", a, aEpoch, "tx", 0)
-	type txn struct {
-		id     string
-		pid    int64
-		epoch  int16
-		verify bool
-	}
+// txnV4 is one transaction of an AddPartitionsToTxn v4 request.
+type txnV4 struct {
+	id     string
+	pid    int64
+	epoch  int16
+	verify bool
+}
+
+// addPartitionsV4 sends AddPartitionsToTxn v4, the form brokers send the
+// coordinator, with each transaction naming partitions 0 and 1 of topic,
+// and returns each transactional id's partition codes in answer order.
+func (c *testClient) addPartitionsV4(topic string, txns ...txnV4) map[string][]int16 {
+	c.t.Helper()
 	r := c.roundTrip(24, 4, true, func(w *writer) {
-		txns := []txn{{"a", a, aEpoch, true}, {"b", b, bEpoch, false}, {"a", a, aEpoch + 1, false}}
 		w.ArrayLen(len(txns))
 		for _, x := range txns {
 			w.String(x.id)
@@ -751,7 +749,7 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 			w.Int16(x.epoch)
 			w.Bool(x.verify)
 			w.ArrayLen(1)
-			w.String("tx")
+			w.String(topic)
 			w.Int32s([]int32{0, 1})
 			w.Tags()
 			w.Tags()
@@ -760,7 +758,7 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 	})
 	r.Int32()
 	if code := r.Int16(); code != codeNone {
-		t.Fatalf("top-level error %d", code)
+		c.t.Fatalf("top-level error %d", code)
 	}
 	got := map[string][]int16{}
 	for range r.ArrayLen() {
@@ -779,8 +777,20 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 		got[id] = append(got[id], codes...)
 	}
 	if r.err != nil {
-		t.Fatal(r.err)
+		c.t.Fatal(r.err)
 	}
+	return got
+}
+
+// TestAddPartitionsToTxnBatched: the v4+ form carries several
+// transactions and is answered per transaction; VerifyOnly looks without
+// adding.
+func TestAddPartitionsToTxnBatched(t *testing.T) {
+	_, c := startWithTopic(t, "tx", 2)
+	_, a, aEpoch := c.initTxn("a", 60000)
+	_, b, bEpoch := c.initTxn("b", 60000)
+	c.addPartition("a", a, aEpoch, "tx", 0)
+	got := c.addPartitionsV4("tx", txnV4{"a", a, aEpoch, true}, txnV4{"b", b, bEpoch, false}, txnV4{"a", a, aEpoch + 1, false})
 	want := map[string][]int16{
 		// a verifies: 0 is in its transaction, 1 is not; then a's
 		// wrong epoch is fenced.
