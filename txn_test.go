@@ -66,7 +66,9 @@ func (c *testClient) initTxnAs(id string, timeoutMs int32, pid int64, epoch int1
 func (c *testClient) openTxn(id, topic string, n int) (int64, int16) {
 	c.t.Helper()
 	_, pid, epoch := c.initTxn(id, 60000)
-	c.addPartition(id, pid, epoch, topic, 0)
+	if code := c.addPartition(id, pid, epoch, topic, 0); code != codeNone {
+		c.t.Fatalf("AddPartitionsToTxn: %d", code)
+	}
 	if code, _ := c.produce(topic, 0, txnBatch(pid, epoch, 0, n)); code != codeNone {
 		c.t.Fatal(code)
 	}
@@ -998,11 +1000,7 @@ func TestTxnMarkerLogAppendTime(t *testing.T) {
 // retry, once the file takes writes again, commits it.
 func TestEndTxnStateNotSaved(t *testing.T) {
 	tb, c := startWithTopic(t, "tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
-		t.Fatalf("AddPartitionsToTxn: %d", code)
-	}
-	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
+	pid, epoch := c.openTxn("app", "tx", 3)
 	state := tb.txns.state
 	tb.txns.mu.Lock()
 	state.f.Close() // every append fails
@@ -1034,11 +1032,7 @@ func TestEndTxnStateNotSaved(t *testing.T) {
 // answers an EndTxn that finds its transaction in PrepareCommit.
 func TestEndTxnMarkerNotWritten(t *testing.T) {
 	tb, c := startWithTopic(t, "tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
-		t.Fatalf("AddPartitionsToTxn: %d", code)
-	}
-	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
+	pid, epoch := c.openTxn("app", "tx", 3)
 	pl := tb.logs.Topic("tx").Partitions[0]
 	pl.fail(errors.New("injected"))
 	for i := range 2 {
