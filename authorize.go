@@ -547,8 +547,8 @@ func clusterCheck(op int8, denied func(request) response) aclCheck {
 // -1 offsets and timestamps of Kafka's ProduceRequest.getErrorResponse,
 // for a request refused as a whole, each partition once, as Kafka keys
 // them (produceTopicsOnce).
-func produceFailedAll(code int16, topics []produceTopic) []produceTopicResponse {
-	once := produceTopicsOnce(topics)
+func produceFailedAll(code, v int16, topics []produceTopic) []produceTopicResponse {
+	once := produceTopicsOnce(topics, v)
 	out := make([]produceTopicResponse, 0, len(once))
 	for _, t := range once {
 		tr := produceTopicResponse{Name: t.Name}
@@ -576,13 +576,13 @@ func checkProduce(a *access, r request) (response, func(response)) {
 	if req.TransactionalID != nil && hasTransactionalRecords(req) && !a.may(aclWrite, resTransactionalID, *req.TransactionalID) {
 		// With acks=0 the answer is not sent, and its error closes the
 		// connection (noAnswer in kafka.go).
-		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}, nil
+		return &produceResponse{Responses: deniedAll(codeTransactionalIDAuthorizationFailed, a.v, req.TopicData)}, nil
 	}
 	var denied []produceTopic
 	req.TopicData, denied = split(req.TopicData, func(t produceTopic) bool { return a.may(aclWrite, resTopic, t.Name) })
 	return nil, func(r response) {
 		resp := r.(*produceResponse)
-		resp.Responses = append(resp.Responses, deniedAll(codeTopicAuthorizationFailed, denied)...)
+		resp.Responses = append(resp.Responses, deniedAll(codeTopicAuthorizationFailed, a.v, denied)...)
 	}
 }
 

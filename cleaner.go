@@ -58,34 +58,34 @@
 //     does (DELETE_EMPTY): kafka-go's Reader, answered a fetch with one
 //     empty batch, goes back to offset 1.
 //
-// Design note: compressed batches. The broker decompresses only here and
-// in the validator (validator.go), with the codecs of codecs.go and
-// zstd.go, and its dependencies stay the standard library. An
-// uncompressed batch is filtered record by record and written again; a
-// gzip, snappy, lz4 or zstd batch is decompressed, filtered and
-// compressed again with its own codec, as Kafka's filterTo does (snappy
-// in the xerial framing and lz4 in the frame Kafka's Java client writes,
-// whatever form the producer sent; zstd with zstd.go's simple encoder,
-// so a compacted zstd batch may be larger than its producer wrote it). A
-// batch the cleaner cannot decode is opaque: one that inflates past
-// maxDecompressedBatch, or a snappy, lz4 or zstd batch that the codecs
-// refuse as malformed (its CRC was right when it was produced, so the
-// producer's codec and ours disagree: keeping it whole loses space, where
-// failing would stop the partition's cleaning for good). Its keys are
-// unknown, so it is kept whole (it is dropped only when it belongs to an
-// aborted transaction, which needs no keys), its records do not shadow
-// older records of the same keys, and a tombstone with an opaque batch
-// anywhere before it is kept past its horizon, so that no value hidden in
-// the opaque batch can come back to life. Compared with Kafka, a consumer reading such a
-// topic from the start sees more: older values of keys written in opaque
-// batches, and the tombstones kept longer. The latest value of every key
-// is the same, in the same order at the same offsets, so a consumer that
-// applies records in order ends with the same table; what differs is
-// space and the number of records replayed. TestCleanerOpaqueCost
-// measures the space. Two more differences come from not reading such
-// batches: a record without a key in one is not refused at produce time,
-// where Kafka refuses it, and the cleaner, which drops keyless records it
-// can read, keeps it.
+// Design note: compressed batches. The broker decompresses here, in the
+// validator (validator.go) and to find a record by timestamp (log.go),
+// with the codecs of codecs.go and zstd.go, and its dependencies stay the
+// standard library. An uncompressed batch is filtered record by record and
+// written again; a gzip, snappy, lz4 or zstd batch is decompressed,
+// filtered and compressed again with its own codec, as Kafka's filterTo
+// does (snappy in the xerial framing and lz4 in the frame Kafka's Java
+// client writes, whatever form the producer sent; zstd with zstd.go's
+// simple encoder, so a compacted zstd batch may be larger than its
+// producer wrote it). A batch the cleaner cannot decode is opaque: one
+// that inflates past maxDecompressedBatch, or a snappy, lz4 or zstd batch
+// that the codecs refuse as malformed (its CRC was right when it was
+// produced, so the producer's codec and ours disagree: keeping it whole
+// loses space, where failing would stop the partition's cleaning for
+// good). Its keys are unknown, so it is kept whole (it is dropped only
+// when it belongs to an aborted transaction, which needs no keys), its
+// records do not shadow older records of the same keys, and a tombstone
+// with an opaque batch anywhere before it is kept past its horizon, so
+// that no value hidden in the opaque batch can come back to life. Compared
+// with Kafka, a consumer reading such a topic from the start sees more:
+// older values of keys written in opaque batches, and the tombstones kept
+// longer. The latest value of every key is the same, in the same order at
+// the same offsets, so a consumer that applies records in order ends with
+// the same table; what differs is space and the number of records
+// replayed. TestCleanerOpaqueCost measures the space. Two more differences
+// come from not reading such batches: a record without a key in one is not
+// refused at produce time, where Kafka refuses it, and the cleaner, which
+// drops keyless records it can read, keeps it.
 //
 // Design note: crash safety follows Kafka's LogCleaner.replaceSegments.
 // The segments of a group are rewritten into <base>.log.cleaned (with its

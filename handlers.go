@@ -278,9 +278,9 @@ func (b *Broker) handleProduce(ctx context.Context, rc *requestContext, r reques
 		// KafkaApis.handleProduceRequest takes transactional records
 		// without a transactional id for a denied one, whether or not an
 		// authorizer is on.
-		return &produceResponse{Responses: produceFailedAll(codeTransactionalIDAuthorizationFailed, req.TopicData)}
+		return &produceResponse{Responses: produceFailedAll(codeTransactionalIDAuthorizationFailed, rc.header.APIVersion, req.TopicData)}
 	}
-	topics := produceTopicsOnce(req.TopicData)
+	topics := produceTopicsOnce(req.TopicData, rc.header.APIVersion)
 	resp := &produceResponse{Responses: make([]produceTopicResponse, 0, len(topics))}
 	appended := false
 	// toSync lists, per partition appended to, where its answers are, so
@@ -341,10 +341,9 @@ func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic
 		failed.ErrorCode = codeUnknownTopicOrPartition
 		return failed, nil
 	}
-	records, refusal := p.batch(rc.header.APIVersion)
 	switch {
-	case records == nil:
-		failed.ErrorCode = refusal
+	case p.Batch == nil:
+		failed.ErrorCode = p.Refusal
 		return failed, nil
 	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
 		failed.ErrorCode = codeInvalidRequiredAcks
@@ -357,17 +356,17 @@ func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic
 		return failed, nil
 	}
 	pr := failed
-	b.appendRecords(topic, p.Index, pl, req.Acks, req.TransactionalID, rc.header.APIVersion, records, &pr)
+	b.appendRecords(topic, p.Index, pl, req.Acks, req.TransactionalID, rc.header.APIVersion, p.Batch, &pr)
 	pr.ErrorCode = produceTxnErrorCode(pr.ErrorCode, rc.header.APIVersion)
 	if pr.ErrorCode != codeNone {
 		return pr, nil
 	}
 	pr.LogStartOffset = pl.LogStartOffset()
-	if refusal != codeNone {
+	if p.Refusal != codeNone {
 		// The partition was named twice, once with a malformed records
 		// field: the good one is appended, and the refusal answered
-		// (producedPartition.batch).
-		failed.ErrorCode = refusal
+		// (produceTopicsOnce).
+		failed.ErrorCode = p.Refusal
 		return failed, pl
 	}
 	return pr, pl
@@ -421,16 +420,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
 	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
-	if code := checkProducedBatch(records, limit); code == codeMessageTooLarge {
+	h, code := checkProducedBatch(records, limit)
+	if code == codeMessageTooLarge {
 		return tooLarge(len(records), limit)
 	} else if code != codeNone {
 		return code, -1, nil
-	}
-	// records is the one batch producedBatch found, and its CRC has been
-	// checked, so the header is read without checking it again.
-	h, err := parseBatchHeader(records)
-	if err != nil {
-		return codeCorruptMessage, -1, nil
 	}
 	headers := []batchHeader{h}
 	// The topic's timestamp and compression configs (validator.go). A

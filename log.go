@@ -420,8 +420,9 @@ func (l *partitionLog) closedErr() error {
 }
 
 // Append stores batches, a Produce request's records field already checked
-// by splitBatches, whose headers are given, and reports for each batch, in
-// order, its base offset and whether it was a duplicate.
+// (checkProducedBatch, validateRecords), whose headers are given, and
+// reports for each batch, in order, its base offset and whether it was a
+// duplicate.
 //
 // Batches of idempotent producers (producer id >= 0) are first checked
 // against the producer state (producers.go). A duplicate, a retry of a batch
@@ -1087,11 +1088,11 @@ func (s *segment) readAt(pos, n int64) ([]byte, error) {
 // maximum timestamps are not monotonic across a partition, so it looks for
 // the first batch, in offset order, whose maximum is at or after ts:
 // segments whose maximum is below ts are skipped, and inside a segment the
-// time index, which holds the running maximum, says where to start. In an
-// batch the records are then walked to find the exact one, decompressed
-// if need be (firstRecordAtOrAfter). Records below the
-// log start offset do not count, even while their segment is still on
-// disk. found is false when no record qualifies, or when the disk fails
+// time index, which holds the running maximum, says where to start. In
+// that batch the records are then walked to find the exact one,
+// decompressed if need be (firstRecordAtOrAfter). Records below the log
+// start offset do not count, even while their segment is still on disk.
+// found is false when no record qualifies, or when the disk fails
 // (logged), and ListOffsets answers -1.
 func (l *partitionLog) OffsetForTimestamp(ts int64) (offset, timestamp int64, found bool) {
 	offset, timestamp = -1, -1

@@ -105,15 +105,12 @@ func BenchmarkValidateBatch(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				records, code := producedBatch(batch, 11)
+				var h batchHeader
 				if code == codeNone {
-					code = checkProducedBatch(records, defaultMaxMessageBytes)
+					h, code = checkProducedBatch(records, defaultMaxMessageBytes)
 				}
 				if code != codeNone {
 					b.Fatalf("error code %d", code)
-				}
-				h, err := parseBatchHeader(records)
-				if err != nil {
-					b.Fatal(err)
 				}
 				headers := []batchHeader{h}
 				if _, _, rej := validateRecords(policy, batch, headers, 1_700_000_000_000); rej != nil {

@@ -574,8 +574,9 @@ func (p *producerIDs) Next() (int64, error) {
 // (txn.go): the id keeps its producer id across InitProducerId calls and
 // restarts, each call bumps the epoch and so fences the previous instance
 // (an open transaction is aborted first, and the call answered
-// CONCURRENT_TRANSACTIONS for the client to retry), and TransactionTimeoutMs must be positive
-// and at most transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT).
+// CONCURRENT_TRANSACTIONS for the client to retry), and
+// TransactionTimeoutMs must be positive and at most
+// transaction.max.timeout.ms (INVALID_TRANSACTION_TIMEOUT).
 type initProducerIDRequest struct {
 	// TransactionalID is null for a producer that is idempotent only.
 	TransactionalID *string
@@ -621,9 +622,9 @@ func (m *initProducerIDResponse) encode(w *writer, v int16) {
 const lastProducerEpoch = math.MaxInt16 - 1
 
 // handleInitProducerID hands transactional producers to the coordinator,
-// and answers an idempotent one here with a new id. A new id costs a disk write only once per
-// block of ids, which is reserved on disk before any of it is handed out
-// (producers.go).
+// and answers an idempotent one here with a new id. A new id costs a disk
+// write only once per block of ids, which is reserved on disk before any
+// of it is handed out (producerIDs.Next).
 func (b *Broker) handleInitProducerID(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*initProducerIDRequest)
 	fail := func(code int16) response {

@@ -375,18 +375,17 @@ type txnMeta struct {
 
 // txnCoordinator is the broker's transaction coordinator.
 //
-// mu is held for every coordinator request (InitProducerId and the APIs
-// of this file) and for the background checks. A transactional Produce
-// does not take it: it finds its producer's txnMeta under producersMu and
-// takes that txnMeta's produceMu, which every coordinator request holds
-// while it changes the txnMeta. That makes "the partition is in the
+// mu is held for every coordinator request (InitProducerId and the APIs of
+// this file) and for the background checks. A transactional Produce does
+// not take it: it finds its producer's txnMeta under producersMu and takes
+// that txnMeta's produceMu (lockProducer), which every coordinator request
+// holds while it changes the txnMeta. That makes "the partition is in the
 // producer's open transaction" and the append one step: without it a
 // produce checked just before an EndTxn could land after the marker, a
 // record of a transaction that has already ended. A Produce v12 batch to a
 // partition not yet in the transaction takes mu as well, to add it
-// (joinFromProduce, txnv2.go). Lock order: mu, then a
-// txnMeta's produceMu, then producersMu or a partition log's locks, then a
-// group's.
+// (joinFromProduce, txnv2.go). Lock order: mu, then a txnMeta's produceMu,
+// then producersMu or a partition log's locks, then a group's.
 type txnCoordinator struct {
 	b     *Broker
 	state *txnStateLog
@@ -803,6 +802,19 @@ func (c *txnCoordinator) setProducer(pid int64, m *txnMeta) {
 	}
 }
 
+// lockProducer finds producer pid's txnMeta, the way a transactional
+// Produce does, without mu, and returns it with its produceMu held, or nil
+// if no transactional id has pid.
+func (c *txnCoordinator) lockProducer(pid int64) *txnMeta {
+	c.producersMu.RLock()
+	m := c.byProducer[pid]
+	c.producersMu.RUnlock()
+	if m != nil {
+		m.produceMu.Lock()
+	}
+	return m
+}
+
 // change applies edit to m and saves m; if the state file does not take
 // it, m is put back as it was, so that memory never holds a transaction
 // the file does not, as Kafka applies a transition only once
@@ -924,12 +936,7 @@ func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition i
 			if add {
 				m, code, msg = c.joinFromProduce(transactionalID, &h, txnPartition{topic, partition})
 			} else {
-				c.producersMu.RLock()
-				m = c.byProducer[h.ProducerID]
-				c.producersMu.RUnlock()
-				if m != nil {
-					m.produceMu.Lock()
-				}
+				m = c.lockProducer(h.ProducerID)
 			}
 			if code != codeNone {
 				return code, msg, unlock
@@ -1011,9 +1018,10 @@ func hasTransactionalRecords(req *produceRequest) bool {
 // write, TOPIC_AUTHORIZATION_FAILED below v4), the others
 // OPERATION_NOT_ATTEMPTED, and none is added; this is checked before the
 // producer is. An empty transactional id is INVALID_REQUEST here, in
-// AddOffsetsToTxn, EndTxn and InitProducerId. The v4+ form is answered per transaction; VerifyOnly checks
-// that the partitions are already in the transaction (TRANSACTION_ABORTABLE
-// for those that are not, KIP-890) without adding them.
+// AddOffsetsToTxn, EndTxn and InitProducerId. The v4+ form is answered per
+// transaction; VerifyOnly checks that the partitions are already in the
+// transaction (TRANSACTION_ABORTABLE for those that are not, KIP-890)
+// without adding them.
 type addPartitionsToTxnRequest struct {
 	Transactions            []addPartitionsToTxnTransaction
 	V3AndBelowTransactionID string

@@ -66,7 +66,9 @@ func (c *testClient) initTxnAs(id string, timeoutMs int32, pid int64, epoch int1
 func (c *testClient) openTxn(id, topic string, n int) (int64, int16) {
 	c.t.Helper()
 	_, pid, epoch := c.initTxn(id, 60000)
-	c.addPartition(id, pid, epoch, topic, 0)
+	if code := c.addPartition(id, pid, epoch, topic, 0); code != codeNone {
+		c.t.Fatalf("AddPartitionsToTxn: %d", code)
+	}
 	if code, _ := c.produce(topic, 0, txnBatch(pid, epoch, 0, n)); code != codeNone {
 		c.t.Fatal(code)
 	}
@@ -728,22 +730,20 @@ func TestTxnIDExpiration(t *testing.T) {
 	}
 }
 
-// TestAddPartitionsToTxnBatched: the v4+ form carries several
-// transactions and is answered per transaction; VerifyOnly looks without
-// adding.
-func TestAddPartitionsToTxnBatched(t *testing.T) {
-	_, c := startWithTopic(t, "tx", 2)
-	_, a, aEpoch := c.initTxn("a", 60000)
-	_, b, bEpoch := c.initTxn("b", 60000)
-	c.addPartition("a", a, aEpoch, "tx", 0)
-	type txn struct {
-		id     string
-		pid    int64
-		epoch  int16
-		verify bool
-	}
+// txnV4 is one transaction of an AddPartitionsToTxn v4 request.
+type txnV4 struct {
+	id     string
+	pid    int64
+	epoch  int16
+	verify bool
+}
+
+// addPartitionsV4 sends AddPartitionsToTxn v4, the form brokers send the
+// coordinator, with each transaction naming partitions 0 and 1 of topic,
+// and returns each transactional id's partition codes in answer order.
+func (c *testClient) addPartitionsV4(topic string, txns ...txnV4) map[string][]int16 {
+	c.t.Helper()
 	r := c.roundTrip(24, 4, true, func(w *writer) {
-		txns := []txn{{"a", a, aEpoch, true}, {"b", b, bEpoch, false}, {"a", a, aEpoch + 1, false}}
 		w.ArrayLen(len(txns))
 		for _, x := range txns {
 			w.String(x.id)
@@ -751,7 +751,7 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 			w.Int16(x.epoch)
 			w.Bool(x.verify)
 			w.ArrayLen(1)
-			w.String("tx")
+			w.String(topic)
 			w.Int32s([]int32{0, 1})
 			w.Tags()
 			w.Tags()
@@ -760,7 +760,7 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 	})
 	r.Int32()
 	if code := r.Int16(); code != codeNone {
-		t.Fatalf("top-level error %d", code)
+		c.t.Fatalf("top-level error %d", code)
 	}
 	got := map[string][]int16{}
 	for range r.ArrayLen() {
@@ -779,8 +779,20 @@ func TestAddPartitionsToTxnBatched(t *testing.T) {
 		got[id] = append(got[id], codes...)
 	}
 	if r.err != nil {
-		t.Fatal(r.err)
+		c.t.Fatal(r.err)
 	}
+	return got
+}
+
+// TestAddPartitionsToTxnBatched: the v4+ form carries several
+// transactions and is answered per transaction; VerifyOnly looks without
+// adding.
+func TestAddPartitionsToTxnBatched(t *testing.T) {
+	_, c := startWithTopic(t, "tx", 2)
+	_, a, aEpoch := c.initTxn("a", 60000)
+	_, b, bEpoch := c.initTxn("b", 60000)
+	c.addPartition("a", a, aEpoch, "tx", 0)
+	got := c.addPartitionsV4("tx", txnV4{"a", a, aEpoch, true}, txnV4{"b", b, bEpoch, false}, txnV4{"a", a, aEpoch + 1, false})
 	want := map[string][]int16{
 		// a verifies: 0 is in its transaction, 1 is not; then a's
 		// wrong epoch is fenced.
@@ -988,11 +1000,7 @@ func TestTxnMarkerLogAppendTime(t *testing.T) {
 // retry, once the file takes writes again, commits it.
 func TestEndTxnStateNotSaved(t *testing.T) {
 	tb, c := startWithTopic(t, "tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
-		t.Fatalf("AddPartitionsToTxn: %d", code)
-	}
-	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
+	pid, epoch := c.openTxn("app", "tx", 3)
 	state := tb.txns.state
 	tb.txns.mu.Lock()
 	state.f.Close() // every append fails
@@ -1024,11 +1032,7 @@ func TestEndTxnStateNotSaved(t *testing.T) {
 // answers an EndTxn that finds its transaction in PrepareCommit.
 func TestEndTxnMarkerNotWritten(t *testing.T) {
 	tb, c := startWithTopic(t, "tx", 1)
-	_, pid, epoch := c.initTxn("app", 60000)
-	if code := c.addPartition("app", pid, epoch, "tx", 0); code != codeNone {
-		t.Fatalf("AddPartitionsToTxn: %d", code)
-	}
-	c.mustProduce("tx", 0, txnBatch(pid, epoch, 0, 3))
+	pid, epoch := c.openTxn("app", "tx", 3)
 	pl := tb.logs.Topic("tx").Partitions[0]
 	pl.fail(errors.New("injected"))
 	for i := range 2 {

@@ -125,36 +125,8 @@ func TestTxnPartitionNotAddedAbortable(t *testing.T) {
 	if p := c.produceTxnAt(10, "app", "tx", 1, txnBatch(pid, epoch, 0, 1)); p != codeInvalidTxnState {
 		t.Errorf("Produce v10 to a partition not added: %d, want INVALID_TXN_STATE", p)
 	}
-	r := c.roundTrip(24, 4, true, func(w *writer) {
-		w.ArrayLen(1)
-		w.String("app")
-		w.Int64(pid)
-		w.Int16(epoch)
-		w.Bool(true) // VerifyOnly
-		w.ArrayLen(1)
-		w.String("tx")
-		w.Int32s([]int32{0, 1})
-		w.Tags()
-		w.Tags()
-		w.Tags()
-	})
-	r.Int32()
-	r.Int16()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	_ = r.String()
-	r.ArrayLen()
-	var codes []int16
-	for range 2 {
-		r.Int32()
-		codes = append(codes, r.Int16())
-		r.SkipTags()
-	}
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if codes[0] != codeNone || codes[1] != codeTransactionAbortable {
+	codes := c.addPartitionsV4("tx", txnV4{"app", pid, epoch, true})["app"]
+	if len(codes) != 2 || codes[0] != codeNone || codes[1] != codeTransactionAbortable {
 		t.Errorf("VerifyOnly of an added and a missing partition: %v, want [0 %d]", codes, codeTransactionAbortable)
 	}
 }

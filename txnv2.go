@@ -238,11 +238,7 @@ func (c *txnCoordinator) fenceEpoch(m *txnMeta) (epoch, last int16) {
 // to a partition also takes the coordinator's mu, to change the
 // transaction.
 func (c *txnCoordinator) joinFromProduce(transactionalID string, h *batchHeader, tp txnPartition) (*txnMeta, int16, string) {
-	c.producersMu.RLock()
-	m := c.byProducer[h.ProducerID]
-	c.producersMu.RUnlock()
-	if m != nil {
-		m.produceMu.Lock()
+	if m := c.lockProducer(h.ProducerID); m != nil {
 		if m.ID == transactionalID && m.ProducerID == h.ProducerID && m.ProducerEpoch == h.ProducerEpoch &&
 			m.State == txnOngoing && slices.Contains(m.Partitions, tp) {
 			return m, codeNone, ""

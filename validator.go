@@ -28,8 +28,19 @@
 //
 // A batch that changed gets a new CRC-32C, since the attributes and the
 // timestamps lie inside the checksummed bytes (wire.go). With every
-// default (no bounds, producer, CreateTime) nothing here opens a batch,
-// and the produce path stays zero-copy.
+// default (producer, CreateTime, and Kafka 4.0's bounds: none below, an
+// hour above, which the batch header settles, headerSuffices) nothing
+// here decompresses or copies a batch: an uncompressed one is walked in
+// place, and the produce path stays zero-copy.
+//
+// Where we differ from Kafka: its validator decompresses every
+// compressed batch to check its records (LogValidator's
+// validateMessagesAndAssignOffsetsCompressed). Here a compressed batch
+// is opened only when a config needs its records: to convert it, for a
+// timestamp bound its header does not settle, or for the keys a
+// compacted topic requires. So a compressed batch whose records do not
+// parse is stored, where Kafka refuses it, and the default produce of
+// compressed batches costs no decompression.
 //
 // A worked trace, a topic with message.timestamp.type=LogAppendTime and
 // compression.type=gzip, one uncompressed batch of two records sent at
@@ -86,11 +97,16 @@ func codecName(c int) string {
 	return "codec " + strconv.Itoa(c)
 }
 
-// producedPartition is one partition of a Produce request, with the
-// records fields of each time the request names it, in request order.
+// producedPartition is one partition of a Produce request: the batch of
+// the last mention whose records field is good (producedBatch), or nil,
+// and the refusal of the last malformed one, or NONE. Kafka keeps the two
+// in separate maps keyed by partition, so that the last good batch is
+// appended and the last refusal answered, merged over the append's
+// result (KafkaApis.handleProduceRequest).
 type producedPartition struct {
-	Index    int32
-	Mentions [][]byte
+	Index   int32
+	Batch   []byte
+	Refusal int16
 }
 
 // producedTopic is one topic of a Produce request, named once.
@@ -99,16 +115,26 @@ type producedTopic struct {
 	Partitions []producedPartition
 }
 
-// produceTopicsOnce folds the topics and partitions a Produce request
-// names more than once into one entry each, in the order of their first
-// mention. KafkaApis.handleProduceRequest keys what it appends and what
-// it answers by topic partition, so a partition named twice is appended
-// once and answered once, under one entry for its topic
+// produceTopicsOnce folds the topics and partitions a Produce request of
+// version v names more than once into one entry each, in the order of
+// their first mention. KafkaApis.handleProduceRequest keys what it
+// appends and what it answers by topic partition, so a partition named
+// twice is appended once and answered once, under one entry for its topic
 // (ProduceResponse groups its answers by topic). Its maps are hash maps,
 // so its answers come in no order a client could rely on.
-func produceTopicsOnce(topics []produceTopic) []producedTopic {
+//
+// The topics' partitions share one array, each topic's part sized for
+// its first mention, so that a request costs the same two allocations
+// however many partitions it names; a topic named again grows its part
+// by copying it.
+func produceTopicsOnce(topics []produceTopic, v int16) []producedTopic {
 	type at struct{ topic, partition int }
-	var out []producedTopic
+	total := 0
+	for _, t := range topics {
+		total += len(t.PartitionData)
+	}
+	out := make([]producedTopic, 0, len(topics))
+	parts := make([]producedPartition, total)
 	topicAt := make(map[string]int, len(topics))
 	partitionAt := map[topicPartitionKey]at{}
 	for _, t := range topics {
@@ -116,7 +142,9 @@ func produceTopicsOnce(topics []produceTopic) []producedTopic {
 		if !ok {
 			ti = len(out)
 			topicAt[t.Name] = ti
-			out = append(out, producedTopic{Name: t.Name, Partitions: make([]producedPartition, 0, len(t.PartitionData))})
+			n := len(t.PartitionData)
+			out = append(out, producedTopic{Name: t.Name, Partitions: parts[:0:n]})
+			parts = parts[n:]
 		}
 		for _, p := range t.PartitionData {
 			key := topicPartitionKey{t.Name, p.Index}
@@ -127,27 +155,14 @@ func produceTopicsOnce(topics []produceTopic) []producedTopic {
 				out[ti].Partitions = append(out[ti].Partitions, producedPartition{Index: p.Index})
 			}
 			seen := &out[a.topic].Partitions[a.partition]
-			seen.Mentions = append(seen.Mentions, p.Records)
+			if b, code := producedBatch(p.Records, v); code != codeNone {
+				seen.Refusal = code
+			} else {
+				seen.Batch = b
+			}
 		}
 	}
 	return out
-}
-
-// batch checks each mention's records field (producedBatch) and returns
-// the batch of the last good one, or nil, and the refusal of the last
-// malformed one, or NONE. Kafka keeps the two in separate maps keyed by
-// partition, so that the last good batch is appended and the last
-// refusal answered, merged over the append's result
-// (KafkaApis.handleProduceRequest).
-func (p producedPartition) batch(v int16) (batch []byte, refusal int16) {
-	for _, records := range p.Mentions {
-		if b, code := producedBatch(records, v); code != codeNone {
-			refusal = code
-		} else {
-			batch = b
-		}
-	}
-	return batch, refusal
 }
 
 // producedBatch is ProduceRequest.validateRecords, which Kafka runs on
@@ -219,46 +234,39 @@ func nextBatchSize(b []byte) (int, int16) {
 // max.message.bytes, its CRC holds) and then LogValidator.validateBatch
 // (lastOffsetDelta and the record count agree, no control batch, a
 // producer id comes with a sequence), with its record-structure check for
-// uncompressed batches (wellFramed). batch is one whole batch of magic
-// 2 (producedBatch, above). The answer is the error code; Kafka
-// sends none of these with an ErrorMessage or RecordErrors.
-func checkProducedBatch(batch []byte, maxMessageBytes int) int16 {
+// uncompressed batches. batch is one whole batch of magic
+// 2 (producedBatch, above). It returns the batch's header and the error
+// code; Kafka sends none of these with an ErrorMessage or RecordErrors.
+func checkProducedBatch(batch []byte, maxMessageBytes int) (batchHeader, int16) {
 	be := binary.BigEndian
 	switch {
 	case be.Uint64(batch[batchOffsetOffset:]) != 0:
-		return codeInvalidRecord // "The baseOffset of the record batch ... should be 0"
+		return batchHeader{}, codeInvalidRecord // "The baseOffset of the record batch ... should be 0"
 	case len(batch) > maxMessageBytes:
-		return codeMessageTooLarge
+		return batchHeader{}, codeMessageTooLarge
 	case len(batch) < batchHeaderSize ||
 		crc32.Checksum(batch[batchAttrOffset:], castagnoli) != be.Uint32(batch[batchCRCOffset:]):
-		return codeCorruptMessage // DefaultRecordBatch.isValid
+		return batchHeader{}, codeCorruptMessage // DefaultRecordBatch.isValid
 	}
-	countFromOffsets := int64(int32(be.Uint32(batch[batchLastOffsetDeltaOffset:]))) + 1
-	count := int64(int32(be.Uint32(batch[batchRecordCountOffset:])))
-	attributes := be.Uint16(batch[batchAttrOffset:])
-	producerID := int64(be.Uint64(batch[batchProducerIDOffset:]))
-	baseSequence := int32(be.Uint32(batch[batchBaseSequenceOffset:]))
-	switch {
-	case countFromOffsets <= 0 || count <= 0 || countFromOffsets != count:
-		return codeInvalidRecord // an offset range that is not the record count
-	case attributes&controlFlag != 0:
-		return codeInvalidRecord // only the transaction coordinator writes markers
-	case producerID >= 0 && baseSequence < 0:
-		return codeInvalidRecord // "Invalid sequence number"
-	case attributes&compressionCodecMask == codecNone && !wellFramed(batch):
-		return codeInvalidRecord // "Found invalid record structure"
-	}
-	return codeNone
-}
-
-// wellFramed reports whether the records of batch, uncompressed, parse
-// and fill it exactly (walkRecords). Kafka's validator iterates the
-// records of every batch and refuses one whose records do not parse with
-// INVALID_RECORD; a batch stored with them would fail every consumer.
-// Compressed batches are not opened here (the design note above).
-func wellFramed(batch []byte) bool {
+	// The batch is whole and of magic 2, so its header fails to parse
+	// only for a negative lastOffsetDelta or record count: offsets that
+	// are not the records', as in the first check below.
 	h, err := parseBatchHeader(batch)
-	return err == nil && walkRecords(batch[batchHeaderSize:h.Size()], h, func(int64, int64) bool { return true }) == nil
+	switch {
+	case err != nil || int64(h.LastOffsetDelta)+1 != int64(h.NumRecords):
+		return h, codeInvalidRecord // an offset range that is not the record count
+	case h.isControl():
+		return h, codeInvalidRecord // only the transaction coordinator writes markers
+	case h.ProducerID >= 0 && h.BaseSequence < 0:
+		return h, codeInvalidRecord // "Invalid sequence number"
+	case !h.Compressed() && walkRecords(batch[batchHeaderSize:h.Size()], h, func(int64, int64) bool { return true }) != nil:
+		// Kafka's validator iterates the records of every batch and
+		// refuses one whose records do not parse; a batch stored with
+		// them would fail every consumer. Compressed batches are not
+		// opened here (where we differ from Kafka, above).
+		return h, codeInvalidRecord // "Found invalid record structure"
+	}
+	return h, codeNone
 }
 
 // recordPolicy is what the validator must do to one topic's batches,
@@ -324,9 +332,9 @@ type recordRejection struct {
 }
 
 // validateRecords applies p to the batches of one partition's records
-// field, whose headers came from splitBatches, at time now (Unix ms). It
-// returns the records to store and their headers: the same slice changed
-// in place, or new bytes when a batch was recompressed.
+// field, whose headers came from checkProducedBatch, at time now (Unix
+// ms). It returns the records to store and their headers: the same slice
+// changed in place, or new bytes when a batch was recompressed.
 func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now int64) ([]byte, []batchHeader, *recordRejection) {
 	if !p.logAppendTime && !p.checksTimestamps() && p.target < 0 {
 		return records, headers, nil

@@ -464,7 +464,6 @@ const (
 	batchLastOffsetDeltaOffset = 23 // lastOffsetDelta int32
 	batchMaxTimestampOffset    = 35 // maxTimestamp int64
 	batchProducerIDOffset      = 43 // producerId int64
-	batchBaseSequenceOffset    = 53 // baseSequence int32
 	batchRecordCountOffset     = 57 // records count int32
 	batchHeaderSize            = 61 // RECORD_BATCH_OVERHEAD
 	batchLogOverhead           = 12 // baseOffset + batchLength, not counted in batchLength

@@ -1087,8 +1087,10 @@ func (d *zstdDecoder) match(offset uint64, length int) error {
 // start of the stream once per refill rather than once per read; here a
 // read is a few shifts and a bounds check on the slice, which is slower
 // but has one place where a bit position becomes an index. The broker
-// decodes only what it must convert or compact, so the simpler reader is
-// the better trade until a benchmark says otherwise.
+// decodes only what a topic's configs, the cleaner or a lookup by
+// timestamp need, never a batch on the default produce or fetch path, so
+// the simpler reader is the better trade until a benchmark says
+// otherwise.
 
 // backwardBits reads a bitstream from its end: bits [0, pos) of src, as
 // one little-endian number, are those not yet read, and each read takes
