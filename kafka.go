@@ -843,7 +843,7 @@ func init() {
 		{12, "Heartbeat", 0, 4, 4, func() request { return new(heartbeatRequest) }, (*Broker).handleHeartbeat},
 		{13, "LeaveGroup", 0, 5, 4, func() request { return new(leaveGroupRequest) }, (*Broker).handleLeaveGroup},
 		{14, "SyncGroup", 0, 5, 4, func() request { return new(syncGroupRequest) }, (*Broker).handleSyncGroup},
-		{15, "DescribeGroups", 0, 5, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
+		{15, "DescribeGroups", 0, 6, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
 		{16, "ListGroups", 0, 5, 3, func() request { return new(listGroupsRequest) }, (*Broker).handleListGroups},
 		{17, "SaslHandshake", 0, 1, notFlexible, func() request { return new(saslHandshakeRequest) }, (*Broker).handleSaslHandshake},
 		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
