@@ -1046,14 +1046,14 @@ func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 		return nil, nil
 	}
 	// Kafka answers every partition: the denied ones with the reason
-	// (__consumer_offsets always, since no client may write it), those
+	// (an internal topic always, since no client may write it), those
 	// that do not exist UNKNOWN_TOPIC_OR_PARTITION, the rest
 	// OPERATION_NOT_ATTEMPTED.
 	// The Java producer's TransactionManager skips OPERATION_NOT_ATTEMPTED
 	// and acts on the denial: fatal for the transactional id, abortable
 	// (TopicAuthorizationException naming the topics) for a topic.
 	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
-	topicDenied := func(name string) bool { return name == offsetsTopic || !a.may(aclWrite, resTopic, name) }
+	topicDenied := func(name string) bool { return isInternalTopic(name) || !a.may(aclWrite, resTopic, name) }
 	anyDenied := txnDenied
 	for _, t := range req.V3AndBelowTopics {
 		anyDenied = anyDenied || topicDenied(t.Name)
