@@ -1653,7 +1653,9 @@ func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
 // one whose name collides with another's, stays UNKNOWN_TOPIC_OR_PARTITION.
 // Clients retry their metadata until the partitions come; a client that
 // worked here on the first answer would fail against Kafka (kafka-go's
-// Writer returns the error from its first WriteMessages).
+// Writer returns the error from its first WriteMessages). The transaction
+// and share coordinators' topics are answered so but never made, since
+// the coordinators here keep no topic.
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
 	name := deref(rt.Name)
 	missing := metadataTopic{Name: rt.Name, IsInternal: isInternalTopic(name), Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
@@ -1665,7 +1667,9 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		return missing
 	}
 	missing.ErrorCode = codeUnknownTopicOrPartition
-	if !allowCreate {
+	if !allowCreate || name == transactionStateTopic || name == shareGroupStateTopic {
+		// Kafka creates these two only as its coordinators' topics;
+		// here the coordinators keep no topic (see isInternalTopic).
 		return missing
 	}
 	_, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
@@ -1693,8 +1697,9 @@ func isInternalTopic(name string) bool {
 
 // The internal topics of Kafka's transaction and share coordinators.
 // This broker keeps their state in files of its own (txnstate.go,
-// share.go), so they are topics only if a client creates them, and
-// clients still may not write them.
+// share.go), so they are never made as topics: a Metadata request does
+// not auto-create them, and only CreateTopics can make an ordinary topic
+// of either name, which clients still may not write.
 const (
 	transactionStateTopic = "__transaction_state"
 	shareGroupStateTopic  = "__share_group_state"
