@@ -1414,6 +1414,9 @@ func (a *access) undescribableTopics(names []string) *string {
 // here: what it matches is filtered by the same ACLs in consumer.go.
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupHeartbeatRequest)
+	if !a.b.features.consumerProtocol() {
+		return nil, nil // UNSUPPORTED_VERSION, before any ACL (features.go)
+	}
 	if !a.may(aclRead, resGroup, req.GroupID) {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
 	}
@@ -1436,6 +1439,9 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 // client part, in 4.0).
 func checkConsumerGroupDescribe(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupDescribeRequest)
+	if !a.b.features.consumerProtocol() {
+		return nil, nil // UNSUPPORTED_VERSION, before any ACL (features.go)
+	}
 	var denied []string
 	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
 	return nil, func(r response) {

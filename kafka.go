@@ -173,6 +173,9 @@
 //   - quotas.go: client quotas, and the throttles that enforce them.
 //   - cluster.go: DescribeCluster and the partition admin APIs, answered
 //     as a one-broker cluster answers them.
+//   - features.go: the feature flags ApiVersions advertises and
+//     UpdateFeatures sets (metadata.version, group.version,
+//     transaction.version), and what their levels turn on.
 //   - diskspace_unix.go: the size of the data dir's volume, for
 //     DescribeLogDirs.
 //   - diskspace_other.go: the same, where the OS cannot tell.
@@ -235,8 +238,7 @@ type Broker struct {
 	// txns is the transaction coordinator (txn.go).
 	txns *txnCoordinator
 
-	// features is what UpdateFeatures finalized: transaction.version
-	// (txnv2.go).
+	// features is what UpdateFeatures finalized (features.go).
 	features *finalizedFeatures
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
@@ -962,10 +964,9 @@ type apiVersionsResponse struct {
 	// version both sides have, and does not send an API missing here.
 	APIKeys        []apiVersion
 	ThrottleTimeMs int32
-	// The feature fields (KIP-584): transaction.version only, supported
-	// and finalized as txnv2.go says; the other features of a Kafka 4.0
-	// cluster (metadata.version, group.version, ...) are not advertised.
-	// An error answer has none, and FinalizedFeaturesEpoch -1.
+	// The feature fields (KIP-584), supported and finalized as
+	// features.go says. An error answer has none, and
+	// FinalizedFeaturesEpoch -1.
 	SupportedFeatures      []supportedFeatureKey
 	FinalizedFeaturesEpoch int64
 	FinalizedFeatures      []finalizedFeatureKey
