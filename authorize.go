@@ -1195,7 +1195,7 @@ func checkAlterConfigs(a *access, r request) (response, func(response)) {
 			names[i] = c.Name
 		}
 		malformed := checkAlteration(names, func(i int) bool { return res.Configs[i].Value == nil }) != nil
-		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger
+		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger || a.badBrokerName(res.ResourceType, res.ResourceName)
 	})
 }
 
@@ -1210,8 +1210,15 @@ func checkIncrementalAlterConfigs(a *access, r request) (response, func(response
 			names[i] = c.Name
 		}
 		null := func(i int) bool { return res.Configs[i].Value == nil && res.Configs[i].ConfigOperation != opDelete }
-		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil
+		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil || a.badBrokerName(res.ResourceType, res.ResourceName)
 	})
+}
+
+// badBrokerName reports a BROKER resource whose name is not this
+// broker's id, which ConfigAdminManager.preprocess refuses before the
+// authorizer is asked; a BROKER_LOGGER's name is checked after it.
+func (a *access) badBrokerName(typ int8, name string) bool {
+	return typ == resourceBroker && a.b.brokerNameRefusal(name) != ""
 }
 
 // checkAlterConfigResources takes the resources the principal may not
@@ -1220,7 +1227,8 @@ func checkIncrementalAlterConfigs(a *access, r request) (response, func(response
 // resource's type and name, which the two request types hold alike, and
 // whether it is malformed: ConfigAdminManager.preprocess refuses, on the
 // broker and before the controller asks the authorizer, a config named
-// twice, a value missing and a type the API does not know. Those, and a
+// twice, a value missing, a type the API does not know and a BROKER
+// resource named for another broker. Those, and a
 // resource given twice, are left to the handler, which refuses them
 // first too.
 func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string, bool)) func(response) {
