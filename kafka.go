@@ -159,6 +159,8 @@
 //     development, off unless enabled.
 //   - reauth.go: session lifetimes and logging in again on a live
 //     connection (KIP-368).
+//   - refusals.go: each API's answer to a request refused as a
+//     whole, which a request out of place in a SASL login gets.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
 //   - authorize.go: what each API asks the authorizer, and the error a
 //     client sees when it is denied.
@@ -1103,6 +1105,14 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	}
 	if err := c.checkSession(h, received); err != nil {
 		return err
+	}
+	if answer, refused := c.refuseInLogin(h, api, req); refused {
+		if answer != nil {
+			if err := c.writeResponse(h, h.APIVersion, h.APIVersion >= api.flexibleFrom, answer); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("%w: %s during SASL authentication", errSASLState, api.name)
 	}
 	if err := c.admit(h); err != nil {
 		return err
