@@ -105,7 +105,8 @@ func openFinalizedFeatures(dataDir string) (*finalizedFeatures, error) {
 	if err := json.Unmarshal(data, f); err != nil {
 		return nil, fmt.Errorf("kafka: reading finalized features from %s: %w", f.path, err)
 	}
-	for name, level := range map[string]int16{transactionVersionFeature: f.TransactionVersion, groupVersionFeature: f.GroupVersion} {
+	for _, name := range []string{groupVersionFeature, transactionVersionFeature} {
+		level := f.levelLocked(name)
 		if r, _ := servedRange(name); level < r.MinVersion || level > r.MaxVersion {
 			return nil, fmt.Errorf("kafka: %s: %s %d is not served (%d to %d)", f.path, name, level, r.MinVersion, r.MaxVersion)
 		}
