@@ -12,16 +12,34 @@
 // own message (ApiError.message) or the code's default one
 // (Errors.message), as each API chooses.
 //
-// This broker answers so in one place, SASL (security.go): after a
-// SaslHandshake v1, Kafka's SaslServerAuthenticator expects only
-// SaslAuthenticate, and answers any other request with its
-// getErrorResponse, ILLEGAL_SASL_STATE and "Unexpected Kafka request of
-// type METADATA during SASL authentication.", then closes the connection.
-// A Produce with acks=0 has no answer (its getErrorResponse is null), so
-// it is only closed. ApiVersions and SaslHandshake have their own
-// answers (kafka.go, security.go), and SaslAuthenticate is the request
-// expected; every other API has an entry in refusals, and
-// TestEveryAPIHasARefusal keeps it so.
+// This broker answers so in one place, SASL (security.go). A client that
+// sends Metadata in the middle of a login sees:
+//
+//	C: SaslHandshake v1 "PLAIN"   S: NONE, mechanisms [PLAIN SCRAM-SHA-256 ...]
+//	C: Metadata v12 [orders]      S: orders ILLEGAL_SASL_STATE, no partitions,
+//	                                 no brokers, controller -1
+//	                                 (the connection is closed)
+//	C: DescribeCluster v1         S: ILLEGAL_SASL_STATE "Unexpected Kafka
+//	                                 request of type DESCRIBE_CLUSTER during
+//	                                 SASL authentication." (closed)
+//
+// Which message an answer carries is the API's choice, and the entries
+// below keep it: the exception's (Produce, CreateTopics, the ACL and
+// config-altering APIs, DescribeCluster, UpdateFeatures...), the code's
+// default one (FindCoordinator, DescribeConfigs, AlterClientQuotas,
+// AlterShareGroupOffsets...), or none where the schema has no message.
+//
+// In detail: after a SaslHandshake v1, Kafka's SaslServerAuthenticator
+// (handleSaslToken) expects only SaslAuthenticate, and answers any other
+// request with its getErrorResponse, ILLEGAL_SASL_STATE and the message
+// "Unexpected Kafka request of type METADATA during SASL
+// authentication.", then closes the connection. A Produce with acks=0
+// has no answer (its getErrorResponse is null), so it is only closed,
+// and so is a request before the handshake (handleKafkaRequest).
+// ApiVersions and SaslHandshake have their own answers (kafka.go,
+// security.go), and SaslAuthenticate is the request expected; every
+// other API has an entry in refusals, and TestEveryAPIHasARefusal keeps
+// it so.
 //
 // Design note: the entries follow the getErrorResponse of Kafka 4.0's
 // clients/src/main/java/org/apache/kafka/common/requests/*Request.java
@@ -53,13 +71,19 @@ func (e refusal) def() *string { return ptr(defaultErrorMessage(e.code)) }
 // SaslAuthenticate, its getErrorResponse: the whole answer to req, at
 // version v, refused for e; nil means no answer (Produce with acks=0).
 var refusals = map[int16]func(req request, v int16, e refusal) response{
-	0:  refuseProduce,
-	1:  refuseFetch,
-	2:  refuseListOffsets,
-	3:  refuseMetadata,
-	8:  refuseOffsetCommit,
-	9:  refuseOffsetFetch,
+	// Produce, Fetch, ListOffsets, Metadata, OffsetCommit and OffsetFetch
+	// echo what they asked for: see the functions below.
+	0: refuseProduce,
+	1: refuseFetch,
+	2: refuseListOffsets,
+	3: refuseMetadata,
+	8: refuseOffsetCommit,
+	9: refuseOffsetFetch,
+	// FindCoordinator changed shape at v4, when it began to batch keys.
 	10: refuseFindCoordinator,
+	// JoinGroupRequest.getErrorResponse: generation -1, no leader, member
+	// or members, and a protocol name that is null from v7, when it
+	// became nullable, and empty before.
 	11: func(_ request, v int16, e refusal) response {
 		r := &joinGroupResponse{ErrorCode: e.code, GenerationID: -1, Members: []joinGroupResponseMember{}}
 		if v < 7 {
@@ -67,11 +91,15 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return r
 	},
+	// Heartbeat, LeaveGroup and SyncGroup answer the code alone; a
+	// SyncGroup's assignment is empty bytes, never null.
 	12: func(_ request, _ int16, e refusal) response { return &heartbeatResponse{ErrorCode: e.code} },
 	13: func(_ request, _ int16, e refusal) response { return &leaveGroupResponse{ErrorCode: e.code} },
 	14: func(_ request, _ int16, e refusal) response {
 		return &syncGroupResponse{ErrorCode: e.code, Assignment: []byte{}}
 	},
+	// DescribeGroupsResponse.groupError: each group Kafka's unknown state
+	// and protocol (""), no members, the operations omitted, no message.
 	15: func(r request, _ int16, e refusal) response {
 		resp := &describeGroupsResponse{Groups: []describedGroup{}}
 		for _, id := range r.(*describeGroupsRequest).Groups {
@@ -79,7 +107,10 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// ListGroupsRequest.getErrorResponse: the code, no groups.
 	16: func(_ request, _ int16, e refusal) response { return &listGroupsResponse{ErrorCode: e.code} },
+	// CreateTopicsRequest.getErrorResponse: each topic the code and the
+	// exception's message, with the -1 counts of a topic not created.
 	19: func(r request, _ int16, e refusal) response {
 		resp := &createTopicsResponse{Topics: []creatableTopicResult{}}
 		for _, t := range r.(*createTopicsRequest).Topics {
@@ -87,7 +118,10 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DeleteTopics names topics by name before v6, by name or id from it.
 	20: refuseDeleteTopics,
+	// DeleteRecordsRequest.getErrorResponse: each partition the code and
+	// low watermark -1 (INVALID_LOW_WATERMARK).
 	21: func(r request, _ int16, e refusal) response {
 		resp := &deleteRecordsResponse{Topics: []deleteRecordsTopicResult{}}
 		for _, t := range r.(*deleteRecordsRequest).Topics {
@@ -99,9 +133,12 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// InitProducerIdRequest.getErrorResponse: no producer id or epoch (-1).
 	22: func(_ request, _ int16, e refusal) response {
 		return &initProducerIDResponse{ErrorCode: e.code, ProducerID: -1, ProducerEpoch: -1}
 	},
+	// OffsetsForLeaderEpochRequest.getErrorResponse: each partition the
+	// code, epoch and end offset unknown (-1).
 	23: func(r request, _ int16, e refusal) response {
 		resp := &offsetForLeaderEpochResponse{Topics: []offsetForLeaderTopicResult{}}
 		for _, t := range r.(*offsetForLeaderEpochRequest).Topics {
@@ -113,6 +150,9 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// AddPartitionsToTxnRequest.getErrorResponse: from v4, a request
+	// between brokers that batches transactions, the top-level code alone;
+	// before, the code in every partition of the one transaction.
 	24: func(r request, v int16, e refusal) response {
 		resp := &addPartitionsToTxnResponse{ResultsByTransaction: []addPartitionsToTxnResult{}, ResultsByTopicV3AndBelow: []addPartitionsToTxnTopicResult{}}
 		if v >= 4 {
@@ -128,10 +168,13 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// AddOffsetsToTxn answers the code alone, and so does EndTxn, whose
+	// v5 producer id and epoch keep their -1 defaults.
 	25: func(_ request, _ int16, e refusal) response { return &addOffsetsToTxnResponse{ErrorCode: e.code} },
 	26: func(_ request, _ int16, e refusal) response {
 		return &endTxnResponse{ErrorCode: e.code, ProducerID: -1, ProducerEpoch: -1}
 	},
+	// TxnOffsetCommitRequest.getErrorResponseTopics: each partition the code.
 	28: func(r request, _ int16, e refusal) response {
 		resp := &txnOffsetCommitResponse{Topics: []txnOffsetCommitResponseTopic{}}
 		for _, t := range r.(*txnOffsetCommitRequest).Topics {
@@ -143,6 +186,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DescribeAcls, CreateAcls and DeleteAcls carry the exception's
+	// message: once for the request, or once per creation or filter.
 	describeAclsKey: func(_ request, _ int16, e refusal) response {
 		return &describeAclsResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Resources: []describeAclsResource{}}
 	},
@@ -160,6 +205,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DescribeConfigsRequest.getErrorResponse: each resource the code and
+	// the code's default message (Errors.message), no configs.
 	32: func(r request, _ int16, e refusal) response {
 		resp := &describeConfigsResponse{Results: []describeConfigsResult{}}
 		for _, res := range r.(*describeConfigsRequest).Resources {
@@ -167,6 +214,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// AlterConfigs and IncrementalAlterConfigs: each resource the code and
+	// the exception's message; both answer with alterConfigsResponse.
 	33: func(r request, _ int16, e refusal) response {
 		resp := &alterConfigsResponse{Responses: []alterConfigsResourceResponse{}}
 		for _, res := range r.(*alterConfigsRequest).Resources {
@@ -174,6 +223,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// AlterReplicaLogDirsRequest.getErrorResponse: each partition of each
+	// dir the code, the dirs themselves flattened away.
 	34: func(r request, _ int16, e refusal) response {
 		resp := &alterReplicaLogDirsResponse{Results: []alterReplicaLogDirTopicResult{}}
 		for _, d := range r.(*alterReplicaLogDirsRequest).Dirs {
@@ -187,9 +238,12 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DescribeLogDirsRequest.getErrorResponse: the code (v3+), no dirs.
 	35: func(_ request, _ int16, e refusal) response {
 		return &describeLogDirsResponse{ErrorCode: e.code, Results: []describeLogDirsResult{}}
 	},
+	// CreatePartitionsRequest.getErrorResponse: each topic the code and
+	// the exception's message.
 	37: func(r request, _ int16, e refusal) response {
 		resp := &createPartitionsResponse{Results: []createPartitionsTopicResult{}}
 		for _, t := range r.(*createPartitionsRequest).Topics {
@@ -197,6 +251,7 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DeleteGroupsRequest.getErrorResultCollection: each group the code.
 	42: func(r request, _ int16, e refusal) response {
 		resp := &deleteGroupsResponse{Results: []deletableGroupResult{}}
 		for _, g := range r.(*deleteGroupsRequest).GroupsNames {
@@ -204,6 +259,9 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// ElectLeadersRequest.getErrorResponse: the top-level code (v1+) and,
+	// for the partitions named (none when all were asked for), the code
+	// and the exception's message.
 	43: func(r request, _ int16, e refusal) response {
 		resp := &electLeadersResponse{ErrorCode: e.code, ReplicaElectionResults: []replicaElectionResult{}}
 		for _, t := range r.(*electLeadersRequest).TopicPartitions {
@@ -222,6 +280,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// AlterPartitionReassignments and ListPartitionReassignments carry the
+	// code and message at the top too; a listed partition has no replicas.
 	45: func(r request, _ int16, e refusal) response {
 		resp := &alterPartitionReassignmentsResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Responses: []reassignableTopicResponse{}}
 		for _, t := range r.(*alterPartitionReassignmentsRequest).Topics {
@@ -244,12 +304,17 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// OffsetDeleteRequest.getErrorResponse: the code, no topics.
 	47: func(_ request, _ int16, e refusal) response {
 		return &offsetDeleteResponse{ErrorCode: e.code, Topics: []offsetDeleteResponseTopic{}}
 	},
+	// DescribeClientQuotasRequest.getErrorResponse: the code and message,
+	// and entries null, not empty.
 	48: func(_ request, _ int16, e refusal) response {
 		return &describeClientQuotasResponse{ErrorCode: e.code, ErrorMessage: &e.msg} // Entries null
 	},
+	// AlterClientQuotasRequest.getErrorResponse: each entry its entity
+	// back, the code and the code's default message.
 	49: func(r request, _ int16, e refusal) response {
 		resp := &alterClientQuotasResponse{Entries: []alterQuotaResult{}}
 		for _, entry := range r.(*alterClientQuotasRequest).Entries {
@@ -257,6 +322,7 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DescribeUserScramCredentials answers at the top and once per user.
 	50: func(r request, _ int16, e refusal) response {
 		resp := &describeUserScramCredentialsResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Results: []describeUserScramResult{}}
 		// One result per user asked, none naming its user: Kafka's
@@ -266,6 +332,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// AlterUserScramCredentialsRequest.getErrorResponse: each user named
+	// by a deletion or an upsertion, once, in name order.
 	51: func(r request, _ int16, e refusal) response {
 		req := r.(*alterUserScramCredentialsRequest)
 		var users []string
@@ -282,12 +350,17 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// UpdateFeaturesResponse.createWithErrors: the code and message, no
+	// per-feature results.
 	57: func(_ request, _ int16, e refusal) response {
 		return &updateFeaturesResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Results: []updatableFeatureResult{}}
 	},
+	// DescribeClusterRequest.getErrorResponse: the code and message, and
+	// the schema's defaults: brokers endpoints, controller -1, no brokers.
 	60: func(_ request, _ int16, e refusal) response {
 		return &describeClusterResponse{ErrorCode: e.code, ErrorMessage: &e.msg, EndpointType: endpointBrokers, ControllerID: -1, Brokers: []describeClusterBroker{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}
 	},
+	// DescribeProducersRequest.getErrorResponse: each partition the code.
 	61: func(r request, _ int16, e refusal) response {
 		resp := &describeProducersResponse{Topics: []describeProducersTopicResponse{}}
 		for _, t := range r.(*describeProducersRequest).Topics {
@@ -299,6 +372,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DescribeTransactionsRequest.getErrorResponse: each transactional
+	// id the code, and nothing known of it.
 	65: func(r request, _ int16, e refusal) response {
 		resp := &describeTransactionsResponse{TransactionStates: []describedTransaction{}}
 		for _, id := range r.(*describeTransactionsRequest).TransactionalIDs {
@@ -306,12 +381,17 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// ListTransactionsRequest.getErrorResponse: the code alone.
 	66: func(_ request, _ int16, e refusal) response {
 		return &listTransactionsResponse{ErrorCode: e.code, UnknownStateFilters: []string{}, TransactionStates: []listedTransaction{}}
 	},
+	// ConsumerGroupHeartbeat and ShareGroupHeartbeat answer the code
+	// alone, without a message, member id or assignment.
 	68: func(_ request, _ int16, e refusal) response {
 		return &consumerGroupHeartbeatResponse{ErrorCode: e.code}
 	},
+	// ConsumerGroupDescribe and ShareGroupDescribe: each group the code,
+	// and the schema's defaults for the rest.
 	69: func(r request, _ int16, e refusal) response {
 		resp := &consumerGroupDescribeResponse{Groups: []consumerDescribedGroup{}}
 		for _, id := range r.(*consumerGroupDescribeRequest).GroupIDs {
@@ -319,9 +399,12 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// ListConfigResourcesRequest.getErrorResponse: the code alone.
 	74: func(_ request, _ int16, e refusal) response {
 		return &listConfigResourcesResponse{ErrorCode: e.code, ConfigResources: []configResource{}}
 	},
+	// DescribeTopicPartitionsRequest.getErrorResponse: each topic the code,
+	// not internal, no partitions.
 	75: func(r request, _ int16, e refusal) response {
 		resp := &describeTopicPartitionsResponse{Topics: []describeTopicPartitionsTopic{}}
 		for _, t := range r.(*describeTopicPartitionsRequest).Topics {
@@ -337,12 +420,15 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// ShareFetch and ShareAcknowledge answer the top-level code alone.
 	78: func(_ request, _ int16, e refusal) response {
 		return &shareFetchResponse{ErrorCode: e.code, Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
 	},
 	79: func(_ request, _ int16, e refusal) response {
 		return &shareAcknowledgeResponse{ErrorCode: e.code, Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
 	},
+	// DescribeShareGroupOffsetsResponse for all groups: each group the
+	// code and the exception's message, no topics.
 	90: func(r request, _ int16, e refusal) response {
 		resp := &describeShareGroupOffsetsResponse{Groups: []describeShareGroupOffsetsResponseGroup{}}
 		for _, g := range r.(*describeShareGroupOffsetsRequest).Groups {
@@ -350,6 +436,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// AlterShareGroupOffsets and DeleteShareGroupOffsets: the code and
+	// the code's default message.
 	91: func(_ request, _ int16, e refusal) response {
 		return &alterShareGroupOffsetsResponse{ErrorCode: e.code, ErrorMessage: e.def(), Responses: []alterShareGroupOffsetsResponseTopic{}}
 	},
@@ -498,6 +586,8 @@ func refuseDeleteTopics(r request, v int16, e refusal) response {
 
 // javaAPIName is an API's name as Kafka's ApiKeys enum spells it, which
 // its messages print: "OffsetForLeaderEpoch" is OFFSET_FOR_LEADER_EPOCH.
+// Every name of the apis table converts so; none is spelled otherwise in
+// ApiKeys.
 func javaAPIName(name string) string {
 	var b strings.Builder
 	for i, c := range name {
