@@ -1252,6 +1252,10 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		}
 		if cerr := checkAlteration(names, func(j int) bool { return values[j] == nil }); cerr != nil && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
+		} else if res.ResourceType == resourceBrokerLogger && !dup[i] {
+			// The legacy API knows no broker loggers: preprocess refuses
+			// the type as one it does not know.
+			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("Unknown resource type %d", res.ResourceType))
 		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
