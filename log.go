@@ -1360,7 +1360,7 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 		case i == len(bases)-2 && !clean:
 			s, cut, err = l.recoverRolled(base, bases[i+1:])
 		default:
-			s, err = l.loadSegment(base)
+			s, err = l.loadSegment(base, bases[i+1])
 		}
 		if err != nil {
 			l.closeFiles()
@@ -1422,10 +1422,11 @@ func listSegments(dir string) ([]int64, error) {
 	return bases, nil
 }
 
-// loadSegment opens an older, inactive segment. Its indexes are trusted
-// when they pass decodeOffsetIndex's and decodeTimeIndex's checks and
+// loadSegment opens an older, inactive segment, which the segment at
+// next follows. Its indexes are trusted when they pass readOffsetIndex's
+// and readTimeIndex's checks and name no offset at or past next, and
 // rebuilt by a scan otherwise.
-func (l *partitionLog) loadSegment(base int64) (*segment, error) {
+func (l *partitionLog) loadSegment(base, next int64) (*segment, error) {
 	f, err := os.Open(segmentPath(l.dir, base, logSuffix))
 	if err != nil {
 		return nil, fmt.Errorf("kafka: open segment: %w", err)
@@ -1441,6 +1442,20 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 	if err == nil {
 		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
 	}
+	// An entry past the segment's end passes the checks of order, but it
+	// is damage all the same; a time index entry there would also give
+	// the segment a maximum timestamp that is not its own, which
+	// retention by time trusts.
+	if err == nil && (len(s.offsets) > 0 && s.offsets[len(s.offsets)-1].offset >= next || len(s.times) > 0 && s.times[len(s.times)-1].offset >= next) {
+		err = fmt.Errorf("%w: an entry names an offset at or past %d, where the next segment starts", errIndexInvalid, next)
+	}
+	// A segment is rolled with its maximum timestamp in its time index
+	// (flushIndexes), so an older segment with batches and an empty time
+	// index lost it; trusted, it would have no timestamps, and lookups
+	// by time would pass over its records.
+	if err == nil && s.size > 0 && len(s.times) == 0 {
+		err = fmt.Errorf("%w: %s is empty and the log is not", errIndexInvalid, segmentPath(l.dir, base, timeIndexSuffix))
+	}
 	if err == nil {
 		if n := len(s.times); n > 0 {
 			s.idx.maxTimestamp, s.idx.maxTimestampOffset = s.times[n-1].timestamp, s.times[n-1].offset
@@ -1448,7 +1463,15 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		l.closeSegment(s)
 		return s, nil
 	}
-	l.logger.Info("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
+	// Missing indexes are routine (a segment a crash left without them,
+	// or a data dir from before they were written); an index that is
+	// there but does not pass the checks was damaged, which Kafka's
+	// LogLoader warns of ("Found a corrupted index file").
+	logf := l.logger.Warn
+	if errors.Is(err, fs.ErrNotExist) {
+		logf = l.logger.Info
+	}
+	logf("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
 	if err := l.rebuildOlder(s); err != nil {
 		f.Close()
 		return nil, err
