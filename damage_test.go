@@ -220,15 +220,6 @@ var knownGaps = map[string]string{
 	// Kafka's TimeIndex.sanityCheck cannot tell either.
 	"time index/cut in half": "a time index cut at an entry boundary is a valid shorter one",
 
-	"topic.config/cut in half":                           "a torn topic.config that still parses loads as it is",
-	"topic.config/cut to one byte":                       "a torn topic.config that still parses loads as it is",
-	"topic.config/last two bytes cut":                    "a torn topic.config that still parses loads as it is",
-	"topic.config/zero length":                           "a torn topic.config that still parses loads as it is",
-	"__consumer_offsets topic.config/cut in half":        "a torn topic.config that still parses loads as it is",
-	"__consumer_offsets topic.config/cut to one byte":    "a torn topic.config that still parses loads as it is",
-	"__consumer_offsets topic.config/last two bytes cut": "a torn topic.config that still parses loads as it is",
-	"__consumer_offsets topic.config/zero length":        "a torn topic.config that still parses loads as it is",
-
 	"producer-ids/last two bytes cut": "a torn producer-ids that still parses loads as it is",
 
 	"share-state.jsonl/bytes flipped":      "a last line that does not parse is dropped without a line in the log",
