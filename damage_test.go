@@ -220,8 +220,6 @@ var knownGaps = map[string]string{
 	// Kafka's TimeIndex.sanityCheck cannot tell either.
 	"time index/cut in half": "a time index cut at an entry boundary is a valid shorter one",
 
-	"producer-ids/last two bytes cut": "a torn producer-ids that still parses loads as it is",
-
 	"share-state.jsonl/bytes flipped":      "a last line that does not parse is dropped without a line in the log",
 	"share-state.jsonl/cut in half":        "a last line that does not parse is dropped without a line in the log",
 	"share-state.jsonl/cut to one byte":    "a last line that does not parse is dropped without a line in the log",
