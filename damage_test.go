@@ -220,12 +220,6 @@ var knownGaps = map[string]string{
 	// Kafka's TimeIndex.sanityCheck cannot tell either.
 	"time index/cut in half": "a time index cut at an entry boundary is a valid shorter one",
 
-	"share-state.jsonl/bytes flipped":      "a last line that does not parse is dropped without a line in the log",
-	"share-state.jsonl/cut in half":        "a last line that does not parse is dropped without a line in the log",
-	"share-state.jsonl/cut to one byte":    "a last line that does not parse is dropped without a line in the log",
-	"share-state.jsonl/garbage":            "a last line that does not parse is dropped without a line in the log",
-	"share-state.jsonl/last two bytes cut": "a last line that does not parse is dropped without a line in the log",
-
 	// A clean start trusts what Close left, as Kafka's LogLoader does
 	// after a clean shutdown: nothing records how long the logs were.
 	"active segment/zero length":             "a clean start does not know the log end offset Close left",
