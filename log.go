@@ -332,6 +332,10 @@ type segment struct {
 	created    time.Time // when it became the active segment in this run
 	rollJitter int64     // taken off SegmentMs for this segment
 
+	// gapReported is set once a read has logged that records are missing
+	// after this segment (reportGap).
+	gapReported atomic.Bool
+
 	// info identifies the .log file, so that a fetch sending from it by
 	// name can tell it from a cleaned segment renamed over it (cleaner.go).
 	info os.FileInfo
@@ -799,14 +803,43 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	}
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
+	var prev *segment
 	for _, s := range l.segments[l.segmentFor(offset):] {
+		if prev != nil && offset < s.base {
+			l.reportGap(prev, offset, s.base)
+		}
 		sec, err := s.section(offset, maxBytes, end)
+		if err != nil && !errors.Is(err, errLogClosed) {
+			// A batch that does not parse where the index or the
+			// previous batch says one starts, or a file that cannot be
+			// read: the disk's fault, answered as Kafka answers a read
+			// that fails on it, and named for the log line.
+			err = fmt.Errorf("%w: reading %s: %w", errStorage, segmentPath(l.dir, s.base, logSuffix), err)
+		}
 		if err != nil || sec.size > 0 {
 			sec.path, sec.info = segmentPath(l.dir, s.base, logSuffix), s.info
 			return s, sec, err
 		}
+		prev = s
 	}
 	return nil, fileSection{}, nil
+}
+
+// reportGap logs, once per segment, that a read found no records in s
+// from offset on, where the next segment starts only at next. Only
+// compaction leaves such gaps (a crash's torn tail goes with the segments
+// after it, rule 2 of the design note), so in a partition never cleaned
+// the records were lost outside the broker: s was emptied or cut. Kafka
+// passes over such a gap without a word (LocalLog.read goes on to the
+// next segment); the read still does, since the records are not there to
+// serve, but the operator hears of it. Callers hold mu.
+func (l *partitionLog) reportGap(s *segment, offset, next int64) {
+	if l.cleanedTo > 0 || !s.gapReported.CompareAndSwap(false, true) {
+		return
+	}
+	l.logger.Error("records missing: a segment ends before the next one starts, in a partition never compacted; the segment file was emptied or cut outside the broker. "+
+		"Restore it from a backup and restart to serve them again",
+		"partition", filepath.Base(l.dir), "file", segmentPath(l.dir, s.base, logSuffix), "segment", s.base, "missing_from", offset, "missing_to", next)
 }
 
 // OnOlderSegment reports whether offset lies in an older segment than
