@@ -234,8 +234,6 @@ var knownGaps = map[string]string{
 	// LogLoader does not either), and a read checks no CRC: the client's
 	// check catches the damage.
 	"older segment/bytes flipped": "a batch damaged inside is served as it is, for the client's CRC check",
-	"older segment/deleted":       "the first segment gone moves the log start past it",
-	"older segment/a directory":   "the first segment gone moves the log start past it",
 }
 
 // gap returns the known gap of a case, "" if none: after a crash, a key
