@@ -421,6 +421,10 @@ func checkDamaged(t *testing.T, f damageFixture, kind fileKind, dmg damage, dir,
 		if !refuses || !strings.Contains(o.err.Error(), filepath.Base(path)) {
 			fail("Open: %v; want a start", o.err)
 		}
+		// The stores that stop a start say how to get past it.
+		if kind.refuses && (!strings.Contains(o.err.Error(), path) || !strings.Contains(o.err.Error(), "restore it from a backup")) {
+			fail("Open: %v; want the file's path and the way out", o.err)
+		}
 		t.Logf("refused: %v", o.err)
 		return failures
 	}
@@ -442,6 +446,10 @@ func checkDamaged(t *testing.T, f damageFixture, kind fileKind, dmg damage, dir,
 		reads = append(reads, func(logged bool) { checkRead(kind, key, code, got, want, logged, fail) })
 	}
 	logged := namedInWarning(logs.String(), path)
+	if line := warningNaming(logs.String(), path); line != "" {
+		_, msg, _ := strings.Cut(line, " level=")
+		t.Logf("logged: %s", strings.ReplaceAll(msg, dir+"/", ""))
+	}
 	quiet := dmg.name == "deleted" && kind.quietDelete || dmg.name == "zero length" && kind.quietEmpty ||
 		dmg.name == "a directory" && filepath.Base(path) == cleanShutdownFile // removed as the marker is
 	if !logged && !quiet {
@@ -555,7 +563,10 @@ func serveOpened(t *testing.T, b *Broker) *testBroker {
 // file at path: by its path, or by its partition dir and name, or for a
 // segment's files by the partition dir and the segment's base offset, or
 // for a file of the data dir itself by its name.
-func namedInWarning(logs, path string) bool {
+func namedInWarning(logs, path string) bool { return warningNaming(logs, path) != "" }
+
+// warningNaming is the first line namedInWarning finds, or "".
+func warningNaming(logs, path string) string {
 	base := filepath.Base(path)
 	part := filepath.Base(filepath.Dir(path))
 	segment := ""
@@ -572,10 +583,10 @@ func namedInWarning(logs, path string) bool {
 		case strings.Contains(line, path),
 			strings.Contains(line, base) && (inDataDir || strings.Contains(line, part)),
 			segment != "" && strings.Contains(line, part):
-			return true
+			return line
 		}
 	}
-	return false
+	return ""
 }
 
 // batchPrefix reports whether got is the first batches of want.

@@ -349,13 +349,14 @@ func openFinalizedFeatures(dataDir string) (*finalizedFeatures, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return f, nil
 	case err != nil:
-		return nil, fmt.Errorf("kafka: reading finalized features: %w", err)
+		return nil, storeUnreadable(f.path, "finalized features (transaction.version goes back to its default)", err)
 	}
 	if err := json.Unmarshal(data, f); err != nil {
-		return nil, fmt.Errorf("kafka: reading finalized features from %s: %w", f.path, err)
+		return nil, storeUnreadable(f.path, "finalized features (transaction.version goes back to its default)", err)
 	}
 	if f.TransactionVersion < 0 || f.TransactionVersion > maxTransactionVersion {
-		return nil, fmt.Errorf("kafka: %s: transaction.version %d is not served (0 to %d)", f.path, f.TransactionVersion, maxTransactionVersion)
+		return nil, storeUnreadable(f.path, "finalized features (transaction.version goes back to its default)",
+			fmt.Errorf("transaction.version %d is not served (0 to %d)", f.TransactionVersion, maxTransactionVersion))
 	}
 	return f, nil
 }
