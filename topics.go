@@ -493,7 +493,7 @@ func (d *logDir) restoreLogStarts() error {
 	}
 	starts, err := parseLogStartCheckpoint(b)
 	if err != nil {
-		d.logger.Warn("ignoring the log start offset checkpoint", "dir", d.path, "err", err)
+		d.logger.Warn("ignoring the log start offset checkpoint", "file", filepath.Join(d.path, logStartCheckpointFile), "err", err)
 		d.rewriteCheckpointAtOpen()
 		return nil
 	}
@@ -530,24 +530,27 @@ type checkpointEntry struct {
 	offset    int64
 }
 
+// parseLogStartCheckpoint parses a file in the checkpoint format, the log
+// start offsets' or another's (writeCheckpoint); its errors name no file,
+// which the caller knows.
 func parseLogStartCheckpoint(b []byte) ([]checkpointEntry, error) {
 	// The count line must match the lines that follow, as Kafka's
 	// CheckpointFile reader insists: a file short of lines was cut, and
 	// applying part of it would be silently wrong.
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) < 2 || strings.TrimSpace(lines[0]) != "0" || strings.TrimSpace(lines[1]) != strconv.Itoa(len(lines)-2) {
-		return nil, fmt.Errorf("kafka: %s: unknown format", logStartCheckpointFile)
+		return nil, errors.New("kafka: checkpoint: unknown format")
 	}
 	var es []checkpointEntry
 	for _, line := range lines[2:] {
 		f := strings.Fields(line)
 		if len(f) != 3 {
-			return nil, fmt.Errorf("kafka: %s: bad line %q", logStartCheckpointFile, line)
+			return nil, fmt.Errorf("kafka: checkpoint: bad line %q", line)
 		}
 		p, err1 := strconv.ParseInt(f[1], 10, 32)
 		offset, err2 := strconv.ParseInt(f[2], 10, 64)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("kafka: %s: bad line %q", logStartCheckpointFile, line)
+			return nil, fmt.Errorf("kafka: checkpoint: bad line %q", line)
 		}
 		es = append(es, checkpointEntry{f[0], int32(p), offset})
 	}
