@@ -14,9 +14,11 @@
 //
 //	data/
 //	  .kafka_cleanshutdown               present only while the broker is stopped cleanly
+//	  recovery-point-offset-checkpoint   log end offsets at the last clean stop (topics.go)
 //	  log-start-offset-checkpoint        log start offsets moved by DeleteRecords
 //	  cleaner-offset-checkpoint          how far compacted partitions are cleaned (cleaner.go)
 //	  cleaner-horizon-checkpoint         when their kept tombstones may go (cleaner.go)
+//	  ...                                the other files of the data dir: docs/disk.md's table
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
 //	    topic.config                     the topic's configs (partition 0 only; topicconfigs.go)
