@@ -1155,3 +1155,88 @@ func TestPartitionMetadataOtherTopicID(t *testing.T) {
 		t.Errorf("topic id %v after the repair, want %v", got.ID, id)
 	}
 }
+
+// TestAdminWritesOnFullDisk makes each change that writes a file of the
+// data dir (a topic's configs, a group's, an ACL, a SCRAM credential, a
+// quota, a producer id block) on a full disk: each must be answered with
+// an error, leave nothing of itself to find after a restart, and succeed
+// once space is freed. Close on the full disk must still stop cleanly,
+// without a log end checkpoint that the next start would check against.
+func TestAdminWritesOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, 2<<20)
+	data := filepath.Join(dir, "data")
+	cfg := Config{DataDir: data, Security: SecurityConfig{Authorizer: true, AllowEveryoneIfNoACLFound: true}}
+	tb, c := startWithTopicUsing(t, cfg, "t", 1)
+	c.mustProduce("t", 0, makeBatch(recordsAt(1, 1)...))
+	type change struct {
+		name  string
+		do    func(b *Broker) int16
+		there func(b *Broker, c *testClient) bool
+	}
+	changes := []change{
+		{"topic config", func(*Broker) int16 {
+			code, _ := c.incrementalAlterConfigs(resourceTopic, "t", false, configOp{"retention.ms", opSet, ptr("5000")})
+			return code
+		}, func(_ *Broker, c *testClient) bool { v, _ := c.topicValues("t"); return v["retention.ms"] == "5000" }},
+		{"group config", func(*Broker) int16 {
+			code, _ := c.incrementalAlterConfigs(resourceGroup, "g", false, configOp{"consumer.session.timeout.ms", opSet, ptr("50000")})
+			return code
+		}, func(b *Broker, _ *testClient) bool { return b.groupConfigs.get("g")["consumer.session.timeout.ms"] == "50000" }},
+		{"ACL", func(b *Broker) int16 {
+			req := &createAclsRequest{Creations: []aclCreation{{resTopic, "x", patternLiteral, "User:amy", "*", aclRead, permissionAllow}}}
+			return serve(t, b, createAclsKey, 3, req).(*createAclsResponse).Results[0].ErrorCode
+		}, func(b *Broker, _ *testClient) bool {
+			b.sec.acls.mu.RLock()
+			defer b.sec.acls.mu.RUnlock()
+			return len(b.sec.acls.acls) > 0
+		}},
+		{"SCRAM credential", func(b *Broker) int16 {
+			req := &alterUserScramCredentialsRequest{Upsertions: []scramCredentialUpsertion{{Name: "amy", Mechanism: 1, Iterations: 4096, Salt: []byte("s"), SaltedPassword: []byte("p")}}}
+			return serve(t, b, 51, 0, req).(*alterUserScramCredentialsResponse).Results[0].ErrorCode
+		}, func(b *Broker, _ *testClient) bool { _, ok := b.sec.users.lookup("amy", &scramSHA256); return ok }},
+		{"client quota", func(b *Broker) int16 {
+			return alterQuota(t, b, entity("user", "amy"), quotaOp{producerByteRate, 1024, false}).ErrorCode
+		}, func(b *Broker, _ *testClient) bool {
+			b.quotas.mu.Lock()
+			defer b.quotas.mu.Unlock()
+			return len(b.quotas.entries) > 0
+		}},
+		{"producer id block", func(*Broker) int16 {
+			code, _, _ := c.initTxn("tx", 60000)
+			return code
+		}, func(_ *Broker, c *testClient) bool { code, _, _ := c.initTxn("tx2", 60000); return code == codeNone }},
+	}
+
+	filler := fillDisk(t, dir)
+	for _, ch := range changes {
+		if code := ch.do(tb.Broker); code == codeNone {
+			t.Errorf("%s on a full disk: answered without an error", ch.name)
+		}
+	}
+	var logs syncBuffer
+	tb.stop() // on the full disk still
+	if _, err := os.Stat(filepath.Join(data, cleanShutdownFile)); err != nil {
+		t.Errorf("no clean shutdown marker after a Close on a full disk: %v", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	tb = startBrokerWith(t, Config{DataDir: data, Security: cfg.Security, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 1 {
+		t.Errorf("after the restart: fetch code %d, high watermark %d, want 0, 1\n%s", code, hw, logs.String())
+	}
+	for _, ch := range changes[:len(changes)-1] { // a producer id block has nothing to show
+		if ch.there(tb.Broker, c) {
+			t.Errorf("%s refused on a full disk is there after a restart", ch.name)
+		}
+	}
+	for _, ch := range changes {
+		if code := ch.do(tb.Broker); code != codeNone {
+			t.Errorf("%s once space is free: code %d", ch.name, code)
+		}
+		if !ch.there(tb.Broker, c) {
+			t.Errorf("%s once space is free: not there", ch.name)
+		}
+	}
+}
