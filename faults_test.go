@@ -1181,7 +1181,9 @@ func TestAdminWritesOnFullDisk(t *testing.T) {
 		{"group config", func(*Broker) int16 {
 			code, _ := c.incrementalAlterConfigs(resourceGroup, "g", false, configOp{"consumer.session.timeout.ms", opSet, ptr("50000")})
 			return code
-		}, func(b *Broker, _ *testClient) bool { return b.groupConfigs.get("g")["consumer.session.timeout.ms"] == "50000" }},
+		}, func(b *Broker, _ *testClient) bool {
+			return b.groupConfigs.get("g")["consumer.session.timeout.ms"] == "50000"
+		}},
 		{"ACL", func(b *Broker) int16 {
 			req := &createAclsRequest{Creations: []aclCreation{{resTopic, "x", patternLiteral, "User:amy", "*", aclRead, permissionAllow}}}
 			return serve(t, b, createAclsKey, 3, req).(*createAclsResponse).Results[0].ErrorCode
