@@ -1211,9 +1211,11 @@ func TestAdminWritesOnFullDisk(t *testing.T) {
 
 	filler := fillDisk(t, dir)
 	for _, ch := range changes {
-		if code := ch.do(tb.Broker); code == codeNone {
+		code := ch.do(tb.Broker)
+		if code == codeNone {
 			t.Errorf("%s on a full disk: answered without an error", ch.name)
 		}
+		t.Logf("%s on a full disk: code %d", ch.name, code)
 	}
 	var logs syncBuffer
 	tb.stop() // on the full disk still
