@@ -1244,3 +1244,107 @@ func TestAdminWritesOnFullDisk(t *testing.T) {
 		}
 	}
 }
+
+// TestSegmentOpensOutOfDescriptors reads and writes a partition while the
+// process may open no more files (RLIMIT_NOFILE lowered, and the numbers
+// below it taken): reads of older segments, whose files the cache has
+// closed, succeed or answer KAFKA_STORAGE_ERROR, a produce that rolls a
+// segment answers KAFKA_STORAGE_ERROR, the broker stays up, and once
+// descriptors are free again both go on with every acknowledged batch
+// there, before and after a restart.
+func TestSegmentOpensOutOfDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, ClosedSegmentFiles: 1}
+	tb, c := startWithTopicUsing(t, cfg, "t", 1)
+	if code, _ := c.createTopicWithConfigs("u", 1, map[string]*string{"segment.bytes": oneBigBatchPerSegment()}); code != codeNone {
+		t.Fatalf("create u: code %d", code)
+	}
+	var acked []byte
+	for i := range 6 {
+		batch := bigBatch(int64(i))
+		c.mustProduce("u", 0, batch)
+		acked = append(acked, batch...)
+	}
+	tb.stop()
+	tb = startBrokerWith(t, cfg) // older segments' files closed
+	c = dial(t, tb.addr)
+	if code, _, _ := c.fetch("u", 0, 5, 0, 0); code != codeNone { // opens the active one's neighbours
+		t.Fatalf("fetch: code %d", code)
+	}
+
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot count open files: %v", err)
+	}
+	// The limit bounds descriptor numbers, and the numbers below it that
+	// are free are taken up, so that no open can succeed.
+	tight := old
+	tight.Cur = uint64(len(fds) + 8)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &tight); err != nil {
+		t.Fatal(err)
+	}
+	var hogs []*os.File
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			for _, f := range hogs {
+				f.Close()
+			}
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	defer restore()
+	for {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			if !errors.Is(err, syscall.EMFILE) {
+				restore()
+				t.Fatal(err)
+			}
+			break
+		}
+		hogs = append(hogs, f)
+	}
+	var readCodes []int16
+	for offset := range int64(5) { // the older segments, one a batch
+		code, _, _ := c.fetch("u", 0, offset, 0, 0)
+		readCodes = append(readCodes, code)
+	}
+	produceCode, _ := c.produce("u", 0, bigBatch(6))
+	restore()
+	// A read may still succeed: the cache closes an idle file of its own
+	// to open the one it needs (segfiles.go).
+	for offset, code := range readCodes {
+		if code != codeNone && code != codeKafkaStorageError {
+			t.Errorf("read at %d out of descriptors: code %d, want none or KAFKA_STORAGE_ERROR", offset, code)
+		}
+	}
+	if produceCode != codeKafkaStorageError {
+		t.Errorf("produce that rolls a segment out of descriptors: code %d, want KAFKA_STORAGE_ERROR", produceCode)
+	}
+	t.Logf("out of descriptors: fetch codes %v, produce code %d", readCodes, produceCode)
+
+	batch := bigBatch(7)
+	if code, _ := c.produce("u", 0, batch); code != codeNone {
+		t.Fatalf("produce once descriptors are free: code %d", code)
+	}
+	acked = append(acked, batch...)
+	check := func(when string) {
+		code, got := readPartition(c, "u", 0, 0)
+		if code != codeNone || !sameBatches(got, acked) {
+			t.Errorf("%s: code %d, %d bytes of %d acknowledged", when, code, len(got), len(acked))
+		}
+	}
+	check("once descriptors are free")
+	tb.stop()
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	check("after a restart")
+}
