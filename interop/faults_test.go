@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -510,5 +511,136 @@ func TestManyPartitionsPastFileLimit(t *testing.T) {
 	produceRound(newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner())))
 	if got := consumeN(t, ctx, b.addr, "many", 4*partitions); len(got) != 4*partitions {
 		t.Errorf("%d records read back, want %d", len(got), 4*partitions)
+	}
+}
+
+// TestKillDuringAdminWrites SIGKILLs the broker at random moments while
+// clients change a topic's configs, create ACLs and add SCRAM users, all
+// at once, over a few rounds, and checks after every restart that every
+// change the broker acknowledged is there: the config at or past the last
+// value acknowledged (each write sets a larger one), every acknowledged
+// ACL and every acknowledged user.
+func TestKillDuringAdminWrites(t *testing.T) {
+	bin := buildBroker(t)
+	dir := t.TempDir()
+	flags := []string{"-authorizer", "-allow-everyone-if-no-acl-found"}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var (
+		configAt int64 // the last retention.bytes acknowledged
+		acls     []string
+		users    []string
+	)
+	next := int64(1 << 20)
+	for round := range 4 {
+		b := startChild(t, bin, dir, flags...)
+		adm := kadm.NewClient(newClient(t, b.addr, kgo.RetryTimeout(time.Second)))
+		if round == 0 {
+			createTopic(t, ctx, adm, 1, "cfg")
+		} else {
+			checkAdminWrites(t, ctx, adm, round, configAt, acls, users)
+		}
+
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		loop := func(write func(i int) bool) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if !write(i) {
+					return
+				}
+			}
+		}
+		wg.Add(3)
+		go loop(func(int) bool {
+			mu.Lock()
+			next++
+			v := next
+			mu.Unlock()
+			rs, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.bytes", Value: kadm.StringPtr(fmt.Sprint(v))}}, "cfg")
+			if err != nil || len(rs) != 1 || rs[0].Err != nil {
+				return false
+			}
+			mu.Lock()
+			configAt = max(configAt, v)
+			mu.Unlock()
+			return true
+		})
+		go loop(func(i int) bool {
+			name := fmt.Sprintf("acl-%d-%d", round, i)
+			rs, err := adm.CreateACLs(ctx, kadm.NewACLs().Topics(name).ResourcePatternType(kadm.ACLPatternLiteral).
+				Allow("User:u").AllowHosts("*").Operations(kadm.OpRead))
+			if err != nil || len(rs) != 1 || rs[0].Err != nil {
+				return false
+			}
+			mu.Lock()
+			acls = append(acls, name)
+			mu.Unlock()
+			return true
+		})
+		go loop(func(i int) bool {
+			name := fmt.Sprintf("user-%d-%d", round, i)
+			rs, err := adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: name, Mechanism: kadm.ScramSha256, Iterations: 4096, Password: "pw"}})
+			if err != nil || rs[name].Err != nil {
+				return false
+			}
+			mu.Lock()
+			users = append(users, name)
+			mu.Unlock()
+			return true
+		})
+		time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond)
+		b.kill()
+		close(stop)
+		wg.Wait()
+	}
+	b := startChild(t, bin, dir, flags...)
+	checkAdminWrites(t, ctx, kadm.NewClient(newClient(t, b.addr)), 4, configAt, acls, users)
+	if len(acls) == 0 || len(users) == 0 || configAt == 0 {
+		t.Errorf("acknowledged %d ACLs, %d users, config %d: the test needs some of each", len(acls), len(users), configAt)
+	}
+	t.Logf("acknowledged across the kills: %d ACLs, %d users, retention.bytes up to %d", len(acls), len(users), configAt)
+}
+
+// checkAdminWrites checks, after the restart before round, what
+// TestKillDuringAdminWrites says.
+func checkAdminWrites(t *testing.T, ctx context.Context, adm *kadm.Client, round int, configAt int64, acls, users []string) {
+	t.Helper()
+	rcs, err := adm.DescribeTopicConfigs(ctx, "cfg")
+	if err != nil || len(rcs) != 1 || rcs[0].Err != nil {
+		t.Fatalf("round %d: DescribeTopicConfigs: %v %v", round, rcs, err)
+	}
+	for _, c := range rcs[0].Configs {
+		if c.Key == "retention.bytes" {
+			var v int64
+			fmt.Sscan(c.MaybeValue(), &v)
+			if v < configAt {
+				t.Errorf("round %d: retention.bytes %d, behind the %d acknowledged", round, v, configAt)
+			}
+		}
+	}
+	for _, name := range acls {
+		rs, err := adm.DescribeACLs(ctx, kadm.NewACLs().Topics(name).ResourcePatternType(kadm.ACLPatternLiteral).
+			Allow("User:u").AllowHosts("*").Operations(kadm.OpRead))
+		if err != nil || len(rs) != 1 || rs[0].Err != nil || len(rs[0].Described) != 1 {
+			t.Errorf("round %d: acknowledged ACL on %s: %v %v", round, name, rs, err)
+		}
+	}
+	if len(users) > 0 {
+		described, err := adm.DescribeUserSCRAMs(ctx, users...)
+		if err != nil {
+			t.Fatalf("round %d: DescribeUserSCRAMs: %v", round, err)
+		}
+		for _, name := range users {
+			if d, ok := described[name]; !ok || d.Err != nil || len(d.CredInfos) == 0 {
+				t.Errorf("round %d: acknowledged user %s: %+v", round, name, d)
+			}
+		}
 	}
 }
