@@ -165,9 +165,9 @@ type fileKind struct {
 	markers string
 }
 
-// segmentFile finds the first (or last) file of a suffix in a partition
-// dir of the fixture.
-func segmentFile(partition, suffix string, last bool) func(t *testing.T, dir string) string {
+// segmentFile finds the i-th file of a suffix in a partition dir of the
+// fixture, counting from 0, or from the end if i is negative.
+func segmentFile(partition, suffix string, i int) func(t *testing.T, dir string) string {
 	return func(t *testing.T, dir string) string {
 		t.Helper()
 		matches, err := filepath.Glob(filepath.Join(dir, partition, "*"+suffix))
@@ -175,10 +175,10 @@ func segmentFile(partition, suffix string, last bool) func(t *testing.T, dir str
 			t.Fatalf("fixture: %d %s files in %s, want 2 or more (%v)", len(matches), suffix, partition, err)
 		}
 		slices.Sort(matches)
-		if last {
-			return matches[len(matches)-1]
+		if i < 0 {
+			i += len(matches)
 		}
-		return matches[0]
+		return matches[i]
 	}
 }
 
@@ -187,11 +187,12 @@ func dataDirFile(rel string) func(t *testing.T, dir string) string {
 }
 
 var fileKinds = []fileKind{
-	{name: "older segment", path: segmentFile("b-0", logSuffix, false), partition: "b-0"},
-	{name: "active segment", path: segmentFile("b-0", logSuffix, true), partition: "b-0"},
-	{name: "offset index", path: segmentFile("b-0", offsetIndexSuffix, false), partition: "b-0", derived: true, quietDelete: true, quietEmpty: true},
-	{name: "time index", path: segmentFile("b-0", timeIndexSuffix, false), partition: "b-0", derived: true, quietDelete: true, quietEmpty: true},
-	{name: "compacted segment", path: segmentFile("c-0", logSuffix, true), partition: "c-0"},
+	{name: "older segment", path: segmentFile("b-0", logSuffix, 0), partition: "b-0"},
+	{name: "middle segment", path: segmentFile("b-0", logSuffix, 1), partition: "b-0"},
+	{name: "active segment", path: segmentFile("b-0", logSuffix, -1), partition: "b-0"},
+	{name: "offset index", path: segmentFile("b-0", offsetIndexSuffix, 0), partition: "b-0", derived: true, quietDelete: true, quietEmpty: true},
+	{name: "time index", path: segmentFile("b-0", timeIndexSuffix, 0), partition: "b-0", derived: true, quietDelete: true, quietEmpty: true},
+	{name: "compacted segment", path: segmentFile("c-0", logSuffix, -1), partition: "c-0"},
 	{name: "partition.metadata", path: dataDirFile("a-1/" + partitionMetadataFile), partition: "a-1"},
 	{name: "partition.metadata of partition 0", path: dataDirFile("a-0/" + partitionMetadataFile), partition: "a-0"},
 	{name: "topic.config", path: dataDirFile("b-0/" + topicConfigFile), partition: "b-0", quietDelete: true},
@@ -233,7 +234,8 @@ var knownGaps = map[string]string{
 	// A clean start reads no batch of an older segment (Kafka's
 	// LogLoader does not either), and a read checks no CRC: the client's
 	// check catches the damage.
-	"older segment/bytes flipped": "a batch damaged inside is served as it is, for the client's CRC check",
+	"older segment/bytes flipped":  "a batch damaged inside is served as it is, for the client's CRC check",
+	"middle segment/bytes flipped": "a batch damaged inside is served as it is, for the client's CRC check",
 }
 
 // gap returns the known gap of a case, "" if none: after a crash, a key
