@@ -236,12 +236,18 @@ var knownGaps = map[string]string{
 	// check catches the damage.
 	"older segment/bytes flipped":  "a batch damaged inside is served as it is, for the client's CRC check",
 	"middle segment/bytes flipped": "a batch damaged inside is served as it is, for the client's CRC check",
+	// After a crash the segment before the last is scanned, and cut at
+	// the damaged batch with a WARN, the last segment deleted, as
+	// Kafka's LogLoader does: whole batches after a bad one are also
+	// what a power cut leaves of unsynced writes.
+	"middle segment/bytes flipped/after a crash": "",
 }
 
 // gap returns the known gap of a case, "" if none: after a crash, a key
-// ending in "/after a crash" comes first.
+// ending in "/after a crash" comes first, and one with no reason says
+// that the gap is not there after a crash.
 func gap(kind fileKind, dmg damage, clean bool) string {
-	if why := knownGaps[kind.name+"/"+dmg.name+"/after a crash"]; why != "" && !clean {
+	if why, ok := knownGaps[kind.name+"/"+dmg.name+"/after a crash"]; ok && !clean {
 		return why
 	}
 	return knownGaps[kind.name+"/"+dmg.name]

@@ -80,7 +80,9 @@ func DataDirFilesDoc() string {
 			}
 		}
 	}) {
-		fmt.Fprintf(&b, "- %s: %s.\n", key, knownGaps[key])
+		if knownGaps[key] != "" {
+			fmt.Fprintf(&b, "- %s: %s.\n", key, knownGaps[key])
+		}
 	}
 	b.WriteString("\nAnd what no check can tell from a file never written, so that its loss goes unlogged: " +
 		"a deleted topic.config (the topic runs on the defaults), the deleted first segment of a partition " +
