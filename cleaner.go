@@ -381,7 +381,11 @@ func (d *logDir) cleanRound(ctx context.Context, o cleanerOptions) {
 		start := time.Now()
 		st, err := c.log.clean(ctx, c.settings, o)
 		switch {
-		case errors.Is(err, errLogClosed) || errors.Is(err, context.Canceled):
+		case errors.Is(err, errLogClosed) || errors.Is(err, context.Canceled) || c.log.closing.Load():
+			// Stopped, or failed because its log was closed or its
+			// dir moved away by a deletion meanwhile (abortCleaning):
+			// an abort, which Kafka's CleanerThread lets go without
+			// a word (LogCleaningAbortedException).
 			continue
 		case err != nil:
 			d.logger.Warn("cleaning failed", "topic", c.topic, "partition", c.partition, "err", err)
@@ -591,6 +595,17 @@ func (l *partitionLog) clean(ctx context.Context, cp compaction, o cleanerOption
 	l.mu.Unlock()
 	return st, nil
 }
+
+// abortCleaning asks a cleaning of l to stop, and the cleaner to start
+// none, before a deletion renames l's dir away, as Kafka's
+// LogManager.asyncDelete calls LogCleaner.abortCleaning before it renames
+// a deleted partition's dir. It does not wait for the cleaning to end,
+// since the deletion holds the log dir's lock: a cleaning that reaches
+// its files by the old path before it looks fails there, and cleanRound
+// takes that failure for the abort it is. resumeCleaning undoes it for a
+// deletion that failed and left the log serving.
+func (l *partitionLog) abortCleaning()  { l.closing.Store(true) }
+func (l *partitionLog) resumeCleaning() { l.closing.Store(false) }
 
 // cleanGroups cleans the segments below f.mapEnd, a group at a time.
 func (l *partitionLog) cleanGroups(ctx context.Context, segs []*segment, f *cleanFilter, th *throttle, st *cleanStats) error {

@@ -1160,3 +1160,63 @@ func TestCleanerSkipsOfflinePartition(t *testing.T) {
 		t.Error("a cleaning of an offline partition went ahead")
 	}
 }
+
+// TestDeleteTopicDuringCleaningLogsNoWarning deletes a compacted topic
+// while the cleaner writes the cleaned copy of its segments. The deletion
+// renames the partition's dir away, and the cleaner, which then wrote its
+// index files by the old path, failed with "no such file or directory"
+// and logged "cleaning failed", seen in kafka-go's suite
+// (docs/compatibility.md). Kafka aborts a partition's cleaning before it
+// renames the dir (LogManager.asyncDelete), and an aborted cleaning is no
+// failure to report.
+//
+// The cleaning is throttled so that it sleeps after reading its last
+// batch, past the last point where it looks for a close; the topic is
+// deleted during that sleep.
+func TestDeleteTopicDuringCleaningLogsNoWarning(t *testing.T) {
+	var logged bytes.Buffer
+	d, err := openLogDir(t.TempDir(), logOptions{SegmentBytes: 1}, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.CreateTopicWithConfigs("t", 1, topicConfig{cleanupPolicyConfig: "compact"}); err != nil {
+		t.Fatal(err)
+	}
+	pl := d.Topic("t").Partitions[0]
+	// a=1 is compacted away, so the group of the two closed segments is
+	// rewritten; the large a=2 sets the pace of the throttle; b closes
+	// a=2's segment.
+	const big, rate = 8 << 10, 32 << 10 // a=2 takes a quarter second a pass
+	appendBatches(t, pl, keyedBatch(plain, put("a", "1", 1000)))
+	appendBatches(t, pl, keyedBatch(plain, put("a", strings.Repeat("2", big), 1000)))
+	appendBatches(t, pl, keyedBatch(plain, put("b", "1", 1000)))
+	pl.setSegmentBytes(1 << 20) // one group for the cleaning
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.cleanRound(context.Background(), cleanerOptions{dedupeBufferBytes: 1 << 20, ioBytesPerSecond: rate, now: func() time.Time { return time.UnixMilli(5000) }})
+	}()
+	// The .cleaned file appears once the key map is built (a quarter
+	// second); the rewrite then reads a=1 and a=2 and sleeps half a
+	// second for a=2, read and written. The deletion comes in the middle
+	// of that sleep.
+	cleaned := filepath.Join(pl.dir, "*"+logSuffix+cleanedSuffix)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if m, _ := filepath.Glob(cleaned); len(m) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cleaning never started its rewrite")
+		}
+	}
+	time.Sleep(150 * time.Millisecond)
+	if err := d.DeleteTopic("t"); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if logged.Len() > 0 {
+		t.Errorf("deleting a topic during its cleaning logged:\n%s", logged.String())
+	}
+}

@@ -353,7 +353,8 @@ type partitionLog struct {
 	// cleanMu is held by the cleaner (cleaner.go) for a whole cleaning,
 	// and by whoever else removes closed segments (retention, Close), so
 	// that the closed segments a cleaning reads stay put. closing asks a
-	// cleaning to stop early for Close. cleanedTo, the first dirty offset,
+	// cleaning to stop early for Close, or for a deletion about to move
+	// the log's dir (abortCleaning). cleanedTo, the first dirty offset,
 	// is guarded by mu. Lock order: cleanMu, then the locks below.
 	cleanMu   sync.Mutex
 	closing   atomic.Bool

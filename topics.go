@@ -1585,7 +1585,15 @@ func (d *logDir) deleteTopic(name string) error {
 	}
 	// The logs stay open across the renames, so that a failure leaves
 	// the topic serving; open files do not mind their dir's new name.
+	// Their cleanings are aborted first: a cleaning writes new files by
+	// the dir's path, which the rename takes away.
+	for _, pl := range t.Partitions {
+		pl.abortCleaning()
+	}
 	if err := d.retire(name, t.ID, 0, int32(len(t.Partitions))); err != nil {
+		for _, pl := range t.Partitions {
+			pl.resumeCleaning()
+		}
 		return fmt.Errorf("kafka: delete topic %q: %w: %w", name, errStorage, err)
 	}
 	delete(d.topics, name)
