@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -281,5 +282,92 @@ func TestProduceAcksZeroDeniedClosesConnection(t *testing.T) {
 	}
 	if code, hw, _ := admin.fetch("guarded", 0, 0, 0, 0); code != codeNone || hw != 0 {
 		t.Errorf("the refused produce: fetch code %d, high watermark %d; want nothing written", code, hw)
+	}
+}
+
+// TestOffsetCommitRetentionTime: an OffsetCommit v2-4 that names a
+// RetentionTimeMs stores its offsets with an expire timestamp, as value
+// version 1 of OffsetCommitValue, and they expire at that time, whatever
+// the broker's retention; a commit without one (-1, or v5 on) is written
+// as version 3 and kept for OffsetsRetention. Kafka's
+// OffsetMetadataManager.commitOffset computes the expire timestamp,
+// MetadataVersion.offsetCommitValueVersion picks version 1 for it, and
+// OffsetExpirationConditionImpl expires by it. Readers of the topic such
+// as Burrow decode both versions.
+func TestOffsetCommitRetentionTime(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{OffsetsRetention: time.Hour})
+	if _, err := b.logs.CreateTopic("t", 3); err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(1_700_000_000_000)
+	b.groups.now = func() time.Time { return now }
+	commit := func(v int16, retentionMs int64, partition int32, offset int64) {
+		t.Helper()
+		req := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: -1, RetentionTimeMs: retentionMs,
+			Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{
+				{PartitionIndex: partition, CommittedOffset: offset, CommittedLeaderEpoch: -1, CommittedMetadata: ptr("m")},
+			}}}}
+		resp := b.handleOffsetCommit(context.Background(), testRC(v), req).(*offsetCommitResponse)
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != codeNone {
+			t.Fatalf("commit v%d: %d", v, code)
+		}
+	}
+	commit(2, 60_000, 0, 10) // expires a minute from now
+	commit(2, -1, 1, 11)     // the broker's retention
+	commit(8, -1, 2, 12)
+
+	var versions []int16
+	var expires []int64
+	pl := b.groups.offsets
+	batches, err := pl.Read(pl.LogStartOffset(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(batches) > 0 {
+		h, err := parseBatchHeader(batches)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eachFullRecord(batches, h, func(r record) bool {
+			v := newReader(r.Value, false)
+			versions = append(versions, v.Int16())
+			if versions[len(versions)-1] == 1 {
+				v.Int64()      // offset
+				_ = v.String() // metadata
+				v.Int64()      // commit timestamp
+				expires = append(expires, v.Int64())
+			}
+			return true
+		})
+		batches = batches[h.Size():]
+	}
+	if !slices.Equal(versions, []int16{1, 3, 3}) || !slices.Equal(expires, []int64{now.UnixMilli() + 60_000}) {
+		t.Errorf("value versions %v, expire timestamps %v; want [1 3 3] and [%d]", versions, expires, now.UnixMilli()+60_000)
+	}
+
+	gt := newGroupTester(t, b, "g")
+	now = now.Add(59 * time.Second)
+	b.groups.expireOffsets()
+	if got := gt.committed("t", 0); got != 10 {
+		t.Errorf("offset with a minute's retention, 59 s on: %d, want 10", got)
+	}
+	now = now.Add(time.Second)
+	b.groups.expireOffsets()
+	if got := [3]int64{gt.committed("t", 0), gt.committed("t", 1), gt.committed("t", 2)}; got != [3]int64{-1, 11, 12} {
+		t.Errorf("a minute on: offsets %v, want [-1 11 12]", got)
+	}
+
+	// The expire timestamp is kept in the record, so a restart keeps it.
+	commit(4, 30_000, 1, 21)
+	dir := b.cfg.DataDir
+	b.groups.close()
+	b.logs.Close()
+	b = openGroupBroker(t, dir, Config{OffsetsRetention: time.Hour})
+	b.groups.now = func() time.Time { return now }
+	gt = newGroupTester(t, b, "g")
+	now = now.Add(30 * time.Second)
+	b.groups.expireOffsets()
+	if got := [2]int64{gt.committed("t", 1), gt.committed("t", 2)}; got != [2]int64{-1, 12} {
+		t.Errorf("after a restart, 30 s on: offsets %v, want [-1 12]", got)
 	}
 }
