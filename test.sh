@@ -5,8 +5,8 @@
 # a fresh machine: kcat, the Python clients, gcc (for confluent-kafka-go's
 # cgo), Burrow and ZooKeeper, and headless Chromium (for the web page's
 # browser test) from Debian's packages, KafkaJS from npm, Go modules from
-# the proxy. The
-# browser test's screenshots are kept under interop/test-output/_artifacts.
+# the proxy. The browser test's screenshots are kept under
+# interop/test-output/_artifacts.
 # With CI=true a missing client is an error, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")"
