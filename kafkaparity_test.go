@@ -371,3 +371,42 @@ func TestOffsetCommitRetentionTime(t *testing.T) {
 		t.Errorf("after a restart, 30 s on: offsets %v, want [-1 12]", got)
 	}
 }
+
+// TestTopicDeletionLeavesGroupToCleanup: deleting a topic tombstones every
+// group's offsets of it and nothing more, as Kafka's
+// GroupCoordinatorShard.onPartitionsDeleted does; a group left empty with
+// no offsets is listed, Empty, until the periodic cleanup removes it
+// (cleanupGroupMetadata, every offsets.retention.check.interval.ms) and
+// writes its tombstone. Readers of __consumer_offsets such as Burrow take
+// that tombstone as the group's deletion, so it comes when Kafka's would.
+func TestTopicDeletionLeavesGroupToCleanup(t *testing.T) {
+	tb, c := startWithTopic(t, "gone", 1)
+	gt := newGroupTester(t, tb.Broker, "g")
+	ids, gen := gt.stableGroup(1)
+	if code := gt.commit(8, ids[0], gen, "gone", 0, 3); code != codeNone {
+		t.Fatalf("commit: %d", code)
+	}
+	gt.leave(ids[0])
+	gone := "gone"
+	tb.handleDeleteTopics(context.Background(), testRC(6), &deleteTopicsRequest{Topics: []deleteTopicState{{Name: &gone}}})
+	if o, _ := c.fetchOffset("g", "gone", 0); o != -1 {
+		t.Errorf("offset of the deleted topic: %d, want -1", o)
+	}
+	listed := func() []string {
+		var ids []string
+		for _, g := range tb.handleListGroups(context.Background(), testRC(3), &listGroupsRequest{}).(*listGroupsResponse).Groups {
+			ids = append(ids, g.GroupID)
+		}
+		return ids
+	}
+	if got := listed(); !slices.Equal(got, []string{"g"}) {
+		t.Errorf("groups right after the topic's deletion: %v, want [g] until the cleanup", got)
+	}
+	if types := recordTypes(t, tb.Broker); types[groupMetadataRecord] != 2 {
+		t.Errorf("%d group metadata records before the cleanup, want 2 (Stable, Empty) and no tombstone", types[groupMetadataRecord])
+	}
+	tb.groups.expireOffsets()
+	if got := listed(); len(got) != 0 {
+		t.Errorf("groups after the cleanup: %v, want none", got)
+	}
+}

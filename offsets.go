@@ -438,7 +438,10 @@ func (c *coordinator) deleteOffsets(g *group, tps []topicPartition) error {
 // deleted and created again under the same name would hand its new
 // consumers the old offsets: past the new log's end, which sends them to
 // auto.offset.reset, or worse, inside it, where they would silently skip
-// records.
+// records. A group this leaves empty with no offsets stays until the
+// periodic cleanup (expireOffsets) removes it, as in Kafka, where only
+// cleanupGroupMetadata deletes groups: its tombstone, which readers of the
+// topic such as Burrow take as the group's deletion, comes then.
 func (c *coordinator) forgetTopic(topic string) {
 	for _, g := range c.allGroups() {
 		g.mu.Lock()
@@ -452,7 +455,6 @@ func (c *coordinator) forgetTopic(topic string) {
 			if err := c.deleteOffsets(g, sortedPartitions(tps)); err != nil {
 				c.log.Error("deleting offsets of deleted topic", "group", g.id, "topic", topic, "err", err)
 			}
-			c.maybeRemoveGroup(g)
 		}
 		g.mu.Unlock()
 	}
