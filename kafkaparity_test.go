@@ -410,3 +410,31 @@ func TestTopicDeletionLeavesGroupToCleanup(t *testing.T) {
 		t.Errorf("groups after the cleanup: %v, want none", got)
 	}
 }
+
+// TestOffsetDeleteLeavesGroupToCleanup: OffsetDelete of a group's last
+// offset writes the offset's tombstone and nothing more, as Kafka's
+// OffsetMetadataManager.deleteOffsets does; the group, empty with no
+// offsets, is listed until the periodic cleanup removes it
+// (GroupCoordinatorShard.cleanupGroupMetadata).
+func TestOffsetDeleteLeavesGroupToCleanup(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	if code := c.commitOffset("simple", "t", 0, 3); code != codeNone {
+		t.Fatalf("commit: %d", code)
+	}
+	r := tb.handleOffsetDelete(context.Background(), testRC(0), &offsetDeleteRequest{GroupID: "simple", Topics: []offsetDeleteRequestTopic{
+		{Name: "t", Partitions: []offsetDeleteRequestPartition{{0}}},
+	}}).(*offsetDeleteResponse)
+	if r.ErrorCode != codeNone || r.Topics[0].Partitions[0].ErrorCode != codeNone {
+		t.Fatalf("OffsetDelete: %+v", r)
+	}
+	listed := func() int {
+		return len(tb.handleListGroups(context.Background(), testRC(3), &listGroupsRequest{}).(*listGroupsResponse).Groups)
+	}
+	if n := listed(); n != 1 {
+		t.Errorf("%d groups right after OffsetDelete, want the group until the cleanup", n)
+	}
+	tb.groups.expireOffsets()
+	if n := listed(); n != 0 {
+		t.Errorf("%d groups after the cleanup, want none", n)
+	}
+}

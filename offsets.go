@@ -1259,8 +1259,7 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 			*pc = codeUnknownServerError
 		}
 	}
-	// A simple group whose last offset went is forgotten, as Kafka forgets
-	// an Empty group with no offsets.
-	c.maybeRemoveGroup(g)
+	// A group whose last offset went stays until the periodic cleanup
+	// (expireOffsets) forgets it, as Kafka's cleanupGroupMetadata does.
 	return resp
 }
