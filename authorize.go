@@ -1046,14 +1046,14 @@ func checkAddPartitionsToTxn(a *access, r request) (response, func(response)) {
 		return nil, nil
 	}
 	// Kafka answers every partition: the denied ones with the reason
-	// (__consumer_offsets always, since no client may write it), those
+	// (an internal topic always, since no client may write it), those
 	// that do not exist UNKNOWN_TOPIC_OR_PARTITION, the rest
 	// OPERATION_NOT_ATTEMPTED.
 	// The Java producer's TransactionManager skips OPERATION_NOT_ATTEMPTED
 	// and acts on the denial: fatal for the transactional id, abortable
 	// (TopicAuthorizationException naming the topics) for a topic.
 	txnDenied := !a.may(aclWrite, resTransactionalID, req.V3AndBelowTransactionID)
-	topicDenied := func(name string) bool { return name == offsetsTopic || !a.may(aclWrite, resTopic, name) }
+	topicDenied := func(name string) bool { return isInternalTopic(name) || !a.may(aclWrite, resTopic, name) }
 	anyDenied := txnDenied
 	for _, t := range req.V3AndBelowTopics {
 		anyDenied = anyDenied || topicDenied(t.Name)
@@ -1195,7 +1195,7 @@ func checkAlterConfigs(a *access, r request) (response, func(response)) {
 			names[i] = c.Name
 		}
 		malformed := checkAlteration(names, func(i int) bool { return res.Configs[i].Value == nil }) != nil
-		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger
+		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger || a.badBrokerName(res.ResourceType, res.ResourceName)
 	})
 }
 
@@ -1210,8 +1210,15 @@ func checkIncrementalAlterConfigs(a *access, r request) (response, func(response
 			names[i] = c.Name
 		}
 		null := func(i int) bool { return res.Configs[i].Value == nil && res.Configs[i].ConfigOperation != opDelete }
-		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil
+		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil || a.badBrokerName(res.ResourceType, res.ResourceName)
 	})
+}
+
+// badBrokerName reports a BROKER resource whose name is not this
+// broker's id, which ConfigAdminManager.preprocess refuses before the
+// authorizer is asked; a BROKER_LOGGER's name is checked after it.
+func (a *access) badBrokerName(typ int8, name string) bool {
+	return typ == resourceBroker && a.b.brokerNameRefusal(name) != ""
 }
 
 // checkAlterConfigResources takes the resources the principal may not
@@ -1220,7 +1227,8 @@ func checkIncrementalAlterConfigs(a *access, r request) (response, func(response
 // resource's type and name, which the two request types hold alike, and
 // whether it is malformed: ConfigAdminManager.preprocess refuses, on the
 // broker and before the controller asks the authorizer, a config named
-// twice, a value missing and a type the API does not know. Those, and a
+// twice, a value missing, a type the API does not know and a BROKER
+// resource named for another broker. Those, and a
 // resource given twice, are left to the handler, which refuses them
 // first too.
 func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string, bool)) func(response) {
@@ -1414,6 +1422,9 @@ func (a *access) undescribableTopics(names []string) *string {
 // here: what it matches is filtered by the same ACLs in consumer.go.
 func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupHeartbeatRequest)
+	if !a.b.features.consumerProtocol() {
+		return nil, nil // UNSUPPORTED_VERSION, before any ACL (features.go)
+	}
 	if !a.may(aclRead, resGroup, req.GroupID) {
 		return &consumerGroupHeartbeatResponse{ErrorCode: codeGroupAuthorizationFailed}, nil
 	}
@@ -1436,6 +1447,9 @@ func checkConsumerGroupHeartbeat(a *access, r request) (response, func(response)
 // client part, in 4.0).
 func checkConsumerGroupDescribe(a *access, r request) (response, func(response)) {
 	req := r.(*consumerGroupDescribeRequest)
+	if !a.b.features.consumerProtocol() {
+		return nil, nil // UNSUPPORTED_VERSION, before any ACL (features.go)
+	}
 	var denied []string
 	req.GroupIDs, denied = split(req.GroupIDs, func(g string) bool { return a.may(aclDescribe, resGroup, g) })
 	return nil, func(r response) {

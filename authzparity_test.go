@@ -7,6 +7,7 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"strings"
 	"testing"
@@ -662,5 +663,47 @@ func TestMalformedConfigAlterationsAreInvalidBeforeDenied(t *testing.T) {
 		if r.ErrorCode != codeInvalidRequest {
 			t.Errorf("AlterConfigs of %d %q: %d %q, want INVALID_REQUEST", r.ResourceType, r.ResourceName, r.ErrorCode, deref(r.ErrorMessage))
 		}
+	}
+}
+
+// TestBrokerConfigNameCheckedBeforeAuthorization: Kafka's
+// ConfigAdminManager.preprocess checks a BROKER resource's name
+// (validateResourceNameIsCurrentNodeId) on the broker, before
+// KafkaApis asks the authorizer, so a name that is not this broker's id
+// is INVALID_REQUEST with preprocess's words whatever the ACLs; the
+// empty name (the cluster default) and this broker's id are then asked
+// ALTER_CONFIGS on the cluster. Both alter APIs do this.
+func TestBrokerConfigNameCheckedBeforeAuthorization(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	resources := func() []incrementalAlterConfigsResource {
+		var rs []incrementalAlterConfigsResource
+		for _, name := range []string{"7", "x", "0", ""} {
+			rs = append(rs, incrementalAlterConfigsResource{ResourceType: resourceBroker, ResourceName: name, Configs: []incrementalAlterableConfig{}})
+		}
+		return rs
+	}
+	answers := func(resp *alterConfigsResponse) map[string]string {
+		got := map[string]string{}
+		for _, r := range resp.Responses {
+			got[r.ResourceName] = fmt.Sprintf("%d %s", r.ErrorCode, deref(r.ErrorMessage))
+		}
+		return got
+	}
+	const (
+		wrongID  = "42 Unexpected broker id, expected 0, but received 7"
+		notAnInt = "42 Node id must be an integer, but it is: x"
+		denied   = "31 Cluster authorization failed."
+	)
+	got := answers(ab.as("User:alice", 44, 1, &incrementalAlterConfigsRequest{Resources: resources()}).(*alterConfigsResponse))
+	if want := map[string]string{"7": wrongID, "x": notAnInt, "0": denied, "": denied}; !maps.Equal(got, want) {
+		t.Errorf("IncrementalAlterConfigs as alice: %v, want %v", got, want)
+	}
+	legacy := ab.as("User:alice", 33, 2, &alterConfigsRequest{Resources: []alterConfigsResource{{ResourceType: resourceBroker, ResourceName: "7", Configs: []alterableConfig{}}}}).(*alterConfigsResponse)
+	if got := answers(legacy); got["7"] != wrongID {
+		t.Errorf("AlterConfigs of broker 7 as alice: %v, want %q", got, wrongID)
+	}
+	got = answers(ab.as("User:admin", 44, 1, &incrementalAlterConfigsRequest{Resources: resources()}).(*alterConfigsResponse))
+	if got["7"] != wrongID || got["x"] != notAnInt {
+		t.Errorf("IncrementalAlterConfigs as admin: %v", got)
 	}
 }

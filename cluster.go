@@ -20,7 +20,7 @@
 //	ListPartitionReassignments   none in progress
 //	DescribeTopicPartitions      Metadata's partitions, paged by a cursor
 //	DescribeProducers            the idempotent-producer state
-//	UpdateFeatures               no feature above level 0
+//	UpdateFeatures               the levels features.go serves
 //	DescribeCluster              this broker, as Metadata lists it
 //
 // The sections are in the form of handlers.go.
@@ -1306,15 +1306,15 @@ func (l *partitionLog) ActiveProducers() []activeProducer {
 //	v2: no per-feature Results: one error for the request (KIP-1022)
 //
 // Feature flags (metadata.version, transaction.version, ...) let a cluster
-// turn on new behaviour once every node supports it. This broker supports
-// transaction.version from 0 to 2 (txnv2.go) and every other feature only
-// at level 0, "off", which is where each one is. Following
+// turn on new behaviour once every node supports it; features.go says
+// which this broker serves, at which levels. Following
 // FeatureControlManager.updateFeature, as a single-node KRaft cluster runs
-// it: a negative level or an unknown UpgradeType is
+// it (featureUpdateRefusal): a negative level or an unknown UpgradeType is
 // INVALID_UPDATE_VERSION, as is a level outside what the broker supports
 // ("Local controller N does not support this feature", or "only supports
-// versions ..." for transaction.version) and a level below the current
-// one asked as an upgrade. Kafka applies a request's updates all or none,
+// versions ..." for a feature served), a level below the current one
+// asked as an upgrade, and one above it asked as a downgrade. Kafka
+// applies a request's updates all or none,
 // and answers with its first failure for the whole request; below v2 each
 // feature's result repeats it. ValidateOnly checks and applies nothing.
 // Callers: kafka-features.sh upgrade, downgrade and disable, and
@@ -1402,14 +1402,13 @@ func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r
 		}
 	}
 	if resp.ErrorCode == codeNone && !req.ValidateOnly {
+		levels := make(map[string]int16, len(req.FeatureUpdates))
 		for _, f := range req.FeatureUpdates {
-			if f.Feature != transactionVersionFeature {
-				continue // level 0, where it is
-			}
-			if err := b.features.setTransactionVersion(f.MaxVersionLevel); err != nil {
-				b.log.Error("finalizing transaction.version", "err", err)
-				resp.ErrorCode, resp.ErrorMessage = codeUnknownServerError, ptr(err.Error())
-			}
+			levels[f.Feature] = f.MaxVersionLevel
+		}
+		if err := b.features.set(levels); err != nil {
+			b.log.Error("finalizing features", "err", err)
+			resp.ErrorCode, resp.ErrorMessage = codeUnknownServerError, ptr(err.Error())
 		}
 	}
 	if rc.header.APIVersion <= 1 {
@@ -1419,37 +1418,6 @@ func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r
 		}
 	}
 	return resp
-}
-
-// featureUpdateRefusal says why an update cannot be made, in
-// FeatureControlManager's words, or "" if it can (it changes nothing).
-func (b *Broker) featureUpdateRefusal(f featureUpdate, v int16) string {
-	upgradeType := f.UpgradeType
-	if v == 0 { // UpdateFeaturesRequest.upgradeType: AllowDowngrade means safe
-		upgradeType = upgradeTypeUpgrade
-		if f.AllowDowngrade {
-			upgradeType = upgradeTypeSafeDowngrade
-		}
-	}
-	switch {
-	case upgradeType < upgradeTypeUpgrade || upgradeType > upgradeTypeUnsafeDowngrade:
-		return "The controller does not support the given upgrade type."
-	case f.MaxVersionLevel < 0:
-		return "A feature version cannot be less than 0."
-	case f.Feature == transactionVersionFeature && f.MaxVersionLevel > maxTransactionVersion:
-		// QuorumFeatures.reasonNotLocallySupported, with Kafka's
-		// SupportedVersionRange.toString.
-		return fmt.Sprintf("Local controller %d only supports versions SupportedVersionRange[min_version:0, max_version:%d]", b.cfg.NodeID, maxTransactionVersion)
-	case f.Feature == transactionVersionFeature:
-		if f.MaxVersionLevel < b.features.transactionVersion() && upgradeType == upgradeTypeUpgrade {
-			return "Can't downgrade the version of this feature without setting the upgrade type to either safe or unsafe downgrade."
-		}
-	// Level 0 is "off", which every other feature already is, so only a
-	// level above 0 asks for something this broker does not have.
-	case f.MaxVersionLevel > 0:
-		return fmt.Sprintf("Local controller %d does not support this feature.", b.cfg.NodeID)
-	}
-	return ""
 }
 
 // DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)

@@ -269,9 +269,9 @@ func TestUpdateFeatures(t *testing.T) {
 	}
 	on := serve(t, b.Broker, 57, 1, &updateFeaturesRequest{FeatureUpdates: []featureUpdate{
 		{Feature: "transaction.version", MaxVersionLevel: 2, UpgradeType: upgradeTypeUpgrade},
-		{Feature: "group.version", MaxVersionLevel: 1, UpgradeType: upgradeTypeUpgrade},
+		{Feature: "eligible.leader.replicas.version", MaxVersionLevel: 1, UpgradeType: upgradeTypeUpgrade},
 	}}).(*updateFeaturesResponse)
-	const msg = "Invalid update version 1 for feature group.version. Local controller 0 does not support this feature."
+	const msg = "Invalid update version 1 for feature eligible.leader.replicas.version. Local controller 0 does not support this feature."
 	if on.ErrorCode != codeInvalidUpdateVersion || deref(on.ErrorMessage) != msg || len(on.Results) != 2 || on.Results[0].ErrorCode != codeInvalidUpdateVersion {
 		t.Errorf("level 2: %+v (%q)", on, deref(on.ErrorMessage))
 	}

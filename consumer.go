@@ -697,6 +697,11 @@ func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestCo
 	// The request is checked before the group is looked up, as
 	// GroupMetadataManager.consumerGroupHeartbeat checks it first.
 	req := r.(*consumerGroupHeartbeatRequest)
+	if !b.features.consumerProtocol() {
+		// group.version 0 (features.go): KafkaApis answers before
+		// anything else, with no message.
+		return &consumerGroupHeartbeatResponse{ErrorCode: codeUnsupportedVersion}
+	}
 	if code, msg := validateConsumerHeartbeat(req, rc.header.APIVersion); code != codeNone {
 		return consumerHeartbeatError(code, msg)
 	}
@@ -1330,6 +1335,12 @@ func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestCon
 	req := r.(*consumerGroupDescribeRequest)
 	resp := &consumerGroupDescribeResponse{Groups: make([]consumerDescribedGroup, len(req.GroupIDs))}
 	for i, id := range req.GroupIDs {
+		if !b.features.consumerProtocol() {
+			// group.version 0, as for the heartbeat: each group
+			// UNSUPPORTED_VERSION (ConsumerGroupDescribeRequest.getErrorResponse).
+			resp.Groups[i] = consumerDescribedGroup{GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted, ErrorCode: codeUnsupportedVersion}
+			continue
+		}
 		if id == "" {
 			// Answered before any group is looked up
 			// (GroupCoordinatorService.consumerGroupDescribe).

@@ -871,3 +871,42 @@ func TestFetchWaitsBesideUnknownPartitions(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalTopicsRefuseClientWrites: every topic Kafka's
+// Topic.isInternal names, not only __consumer_offsets, refuses a client's
+// Produce with INVALID_TOPIC_EXCEPTION (ReplicaManager.appendToLocalLog,
+// internalTopicsAllowed false), unless the client id is "__admin_client",
+// the one KafkaApis.handleProduceRequest lets write them. DeleteRecords
+// refuses them whoever asks (deleteRecordsOnLocalLog), and
+// AddPartitionsToTxn before v4 answers them TOPIC_AUTHORIZATION_FAILED
+// (KafkaApis leaves internal topics out of what it authorizes). The
+// transaction and share state topics are not topics here, so a client has
+// to create one for the refusal to matter.
+func TestInternalTopicsRefuseClientWrites(t *testing.T) {
+	_, c := startWithTopic(t, "t", 1)
+	c.createTopic("__transaction_state", 1)
+	c.createTopic("__share_group_state", 1)
+	// Keyed, since __consumer_offsets is compacted and would refuse a
+	// record without a key for that reason.
+	batch := keyedBatch(plain, put("k", "v", 1))
+	for _, name := range []string{offsetsTopic, "__transaction_state", "__share_group_state"} {
+		if p := c.produceAt(9, 1, name, 0, batch); p.ErrorCode != codeInvalidTopic {
+			t.Errorf("Produce to %s: code %d, want INVALID_TOPIC_EXCEPTION", name, p.ErrorCode)
+		}
+		if code, _ := c.deleteRecords(name, 0, 0); code != codeInvalidTopic {
+			t.Errorf("DeleteRecords of %s: code %d, want INVALID_TOPIC_EXCEPTION", name, code)
+		}
+	}
+	_, pid, epoch := c.initTxn("app", 60000)
+	if codes := c.addPartitions("app", pid, epoch, "__transaction_state", 0); !slices.Equal(codes, []int16{codeTopicAuthorizationFailed}) {
+		t.Errorf("AddPartitionsToTxn v3 of __transaction_state: %v, want TOPIC_AUTHORIZATION_FAILED", codes)
+	}
+
+	admin := dial(t, c.conn.RemoteAddr().String())
+	admin.clientID = "__admin_client"
+	for _, name := range []string{offsetsTopic, "__transaction_state"} {
+		if p := admin.produceAt(9, 1, name, 0, batch); p.ErrorCode != codeNone {
+			t.Errorf("Produce to %s as __admin_client: code %d, want NONE", name, p.ErrorCode)
+		}
+	}
+}

@@ -19,18 +19,21 @@ import (
 	"strings"
 )
 
-// DescribeGroups: v0-5 (DescribeGroupsRequest.json, DescribeGroupsResponse.json)
+// DescribeGroups: v0-6 (DescribeGroupsRequest.json, DescribeGroupsResponse.json)
 //
 //	v1: ThrottleTimeMs
 //	v3: IncludeAuthorizedOperations and AuthorizedOperations (KIP-430)
 //	v4: GroupInstanceId of members (KIP-345)
 //	v5: flexible
+//	v6: each group's ErrorMessage; a group not found is GROUP_ID_NOT_FOUND (KIP-1043)
 //
-// A group that does not exist is described as Dead with no error, as
-// Kafka does before v6, and so is a KIP-848 consumer group, which only
-// ConsumerGroupDescribe describes. Members' metadata and assignments, and the
-// protocol, are given only while the group is Stable, when they are
-// settled.
+// Only classic groups are described. Any other id, a group that does not
+// exist, a KIP-848 consumer group (which ConsumerGroupDescribe describes)
+// or a share group, is "not found": before v6 that reads as Dead with no
+// error, from v6 as Dead with GROUP_ID_NOT_FOUND and the reason, as
+// Kafka 4.0's GroupMetadataManager.describeGroups answers. Members'
+// metadata and assignments, and the protocol, are given only while the
+// group is Stable, when they are settled.
 //
 // The authorized operations, when asked for, are what the ACLs allow the
 // client on the group (operations.go); with the authorizer off, every
@@ -60,6 +63,7 @@ type describeGroupsResponse struct {
 // ("range", "cooperative-sticky").
 type describedGroup struct {
 	ErrorCode            int16
+	ErrorMessage         *string
 	GroupID              string
 	GroupState           string
 	ProtocolType         string
@@ -88,6 +92,9 @@ func (m *describeGroupsResponse) encode(w *writer, v int16) {
 	}
 	writeArrayNonNull(w, m.Groups, func(w *writer, g describedGroup) {
 		w.Int16(g.ErrorCode)
+		if v >= 6 {
+			w.NullableString(g.ErrorMessage)
+		}
 		w.String(g.GroupID)
 		w.String(g.GroupState)
 		w.String(g.ProtocolType)
@@ -118,7 +125,7 @@ func (b *Broker) handleDescribeGroups(ctx context.Context, rc *requestContext, r
 	req := r.(*describeGroupsRequest)
 	resp := &describeGroupsResponse{Groups: make([]describedGroup, len(req.Groups))}
 	for i, id := range req.Groups {
-		resp.Groups[i] = b.groups.describe(id)
+		resp.Groups[i] = b.describeGroup(id, rc.header.APIVersion)
 		// As KafkaApis.handleDescribeGroupsRequest, a group described
 		// with an error has no operations; one described as Dead does.
 		if req.IncludeAuthorizedOperations && resp.Groups[i].ErrorCode == codeNone {
@@ -128,20 +135,40 @@ func (b *Broker) handleDescribeGroups(ctx context.Context, rc *requestContext, r
 	return resp
 }
 
+// describeGroup is one group of DescribeGroups at version v. A group
+// that is not a classic one is Dead; from v6 it also carries
+// GROUP_ID_NOT_FOUND and the message of the GroupIdNotFoundException
+// that Kafka's classicGroup lookup throws. Share groups live in their
+// own coordinator, so that message is decided here for them.
+func (b *Broker) describeGroup(id string, v int16) describedGroup {
+	d, notFound := b.groups.describe(id)
+	if notFound == groupNotFound(id) && b.shares.exists(id) {
+		notFound = groupNotClassic(id)
+	}
+	if notFound != "" && v >= 6 {
+		d.ErrorCode, d.ErrorMessage = codeGroupIDNotFound, &notFound
+	}
+	return d
+}
+
+// The messages of DescribeGroups v6's GROUP_ID_NOT_FOUND, those of
+// GroupMetadataManager.group and classicGroup.
+func groupNotFound(id string) string   { return "Group " + id + " not found." }
+func groupNotClassic(id string) string { return "Group " + id + " is not a classic group." }
+
 // describe is one group of DescribeGroups, under the group's lock so that
 // the state and the members are of the same moment. Members are sorted by
-// id, so that tools and tests see the same order on every call.
-func (c *coordinator) describe(id string) describedGroup {
-	d := describedGroup{GroupID: id, GroupState: stateDead.String(), Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted}
+// id, so that tools and tests see the same order on every call. A group
+// it cannot describe is Dead, and notFound says why.
+func (c *coordinator) describe(id string) (d describedGroup, notFound string) {
+	d = describedGroup{GroupID: id, GroupState: stateDead.String(), Members: []describedGroupMember{}, AuthorizedOperations: authorizedOperationsOmitted}
 	g := c.lockGroup(id, false)
 	if g == nil {
-		return d
+		return d, groupNotFound(id)
 	}
 	defer g.mu.Unlock()
 	if g.consumer != nil {
-		// Kafka 4.0 describes only classic groups here; any other is
-		// "not found", which before v6 reads as Dead with no error.
-		return d
+		return d, groupNotClassic(id)
 	}
 	stable := g.state == stateStable
 	d.GroupState, d.ProtocolType = g.state.String(), g.protocolType
@@ -157,7 +184,7 @@ func (c *coordinator) describe(id string) describedGroup {
 		}
 		d.Members = append(d.Members, dm)
 	}
-	return d
+	return d, ""
 }
 
 // ListGroups: v0-5 (ListGroupsRequest.json, ListGroupsResponse.json)

@@ -603,3 +603,76 @@ func TestClassicRequestsToConsumerGroupStaticMember(t *testing.T) {
 	}
 	a.heartbeat() // still a member: it fails the test if not
 }
+
+// describeGroupsAt is a raw DescribeGroups of ids at version v (v5 or
+// later, the flexible ones), each answer read as "code message state",
+// the message "-" when null.
+func (c *testClient) describeGroupsAt(v int16, ids ...string) []string {
+	c.t.Helper()
+	r := c.roundTrip(15, v, true, func(w *writer) {
+		w.Strings(ids)
+		w.Bool(false)
+		w.Tags()
+	})
+	r.Int32() // throttle
+	groups := readArray(r, func(r *reader) string {
+		code := r.Int16()
+		msg := "-"
+		if v >= 6 {
+			if m := r.NullableString(); m != nil {
+				msg = *m
+			}
+		}
+		_ = r.String() // group id
+		state := r.String()
+		_, _ = r.String(), r.String() // protocol type and data
+		readArray(r, func(r *reader) string {
+			id := r.String()
+			r.NullableString()
+			_, _ = r.String(), r.String() // client id and host
+			r.Bytes()
+			r.Bytes()
+			r.SkipTags()
+			return id
+		})
+		r.Int32()
+		r.SkipTags()
+		return fmt.Sprintf("%d %s %s", code, msg, state)
+	})
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatalf("DescribeGroups v%d: %v", v, err)
+	}
+	return groups
+}
+
+// TestDescribeGroupsV6GroupNotFound: DescribeGroups v6 (KIP-1043) answers
+// a group it cannot describe GROUP_ID_NOT_FOUND, state Dead, with the
+// exception's message, where v5 says Dead with no error
+// (GroupMetadataManager.describeGroups). A KIP-848 consumer group and a
+// share group are not classic groups, so they are "not found" too, with
+// classicGroup's message; a classic group is described as before.
+func TestDescribeGroupsV6GroupNotFound(t *testing.T) {
+	_, c := startWithTopic(t, "t", 1)
+	if code, _, err := c.consumerHeartbeatCode("new"); err != nil || code != codeNone {
+		t.Fatalf("ConsumerGroupHeartbeat: code %d, %v", code, err)
+	}
+	c.shareHeartbeat("sg", "m", 0, []string{"t"})
+	if code := c.commitOffset("classic", "t", 0, 1); code != codeNone {
+		t.Fatalf("OffsetCommit: code %d", code)
+	}
+	ids := []string{"missing", "new", "sg", "classic"}
+	want5 := []string{"0 - Dead", "0 - Dead", "0 - Dead", "0 - Empty"}
+	if got := c.describeGroupsAt(5, ids...); !slices.Equal(got, want5) {
+		t.Errorf("v5: %q, want %q", got, want5)
+	}
+	want6 := []string{
+		"69 Group missing not found. Dead",
+		"69 Group new is not a classic group. Dead",
+		"69 Group sg is not a classic group. Dead",
+		"0 - Empty",
+	}
+	if got := c.describeGroupsAt(6, ids...); !slices.Equal(got, want6) {
+		t.Errorf("v6: %q, want %q", got, want6)
+	}
+}

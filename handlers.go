@@ -348,10 +348,10 @@ func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic
 	case req.Acks != 0 && req.Acks != 1 && req.Acks != -1:
 		failed.ErrorCode = codeInvalidRequiredAcks
 		return failed, nil
-	case name == offsetsTopic:
-		// Only the coordinator writes there, as in Kafka ("Cannot
-		// append to internal topic"); a stray record would be
-		// replayed as a committed offset.
+	case isInternalTopic(name) && rc.clientID() != adminClientID:
+		// Only the coordinators write there, as in Kafka ("Cannot
+		// append to internal topic"); a stray record in
+		// __consumer_offsets would be replayed as a committed offset.
 		failed.ErrorCode = codeInvalidTopic
 		return failed, nil
 	}
@@ -1653,7 +1653,9 @@ func (b *Broker) autoCreates(req *metadataRequest, v int16) bool {
 // one whose name collides with another's, stays UNKNOWN_TOPIC_OR_PARTITION.
 // Clients retry their metadata until the partitions come; a client that
 // worked here on the first answer would fail against Kafka (kafka-go's
-// Writer returns the error from its first WriteMessages).
+// Writer returns the error from its first WriteMessages). The transaction
+// and share coordinators' topics are answered so but never made, since
+// the coordinators here keep no topic.
 func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metadataTopic {
 	name := deref(rt.Name)
 	missing := metadataTopic{Name: rt.Name, IsInternal: isInternalTopic(name), Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted}
@@ -1665,7 +1667,9 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		return missing
 	}
 	missing.ErrorCode = codeUnknownTopicOrPartition
-	if !allowCreate {
+	if !allowCreate || name == transactionStateTopic || name == shareGroupStateTopic {
+		// Kafka creates these two only as its coordinators' topics;
+		// here the coordinators keep no topic (see isInternalTopic).
 		return missing
 	}
 	_, err := b.logs.CreateTopic(name, b.cfg.DefaultPartitions)
@@ -1688,8 +1692,24 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 // only __consumer_offsets is a topic; the others' state is kept in files
 // of their own).
 func isInternalTopic(name string) bool {
-	return name == offsetsTopic || name == "__transaction_state" || name == "__share_group_state"
+	return name == offsetsTopic || name == transactionStateTopic || name == shareGroupStateTopic
 }
+
+// The internal topics of Kafka's transaction and share coordinators.
+// This broker keeps their state in files of its own (txnstate.go,
+// share.go), so they are never made as topics: a Metadata request does
+// not auto-create them, and only CreateTopics can make an ordinary topic
+// of either name, which clients still may not write.
+const (
+	transactionStateTopic = "__transaction_state"
+	shareGroupStateTopic  = "__share_group_state"
+)
+
+// adminClientID is the client id whose Produce may write the internal
+// topics: Kafka's AdminUtils.ADMIN_CLIENT_ID, which
+// KafkaApis.handleProduceRequest compares with to set
+// internalTopicsAllowed.
+const adminClientID = "__admin_client"
 
 // describeTopic is a topic's Metadata entry. This broker leads every
 // partition and is its only replica, unless the partition is offline
@@ -1820,7 +1840,7 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			switch {
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
-			case t.Name == offsetsTopic:
+			case isInternalTopic(t.Name):
 				pr.ErrorCode = codeInvalidTopic
 			case !topic.Configs.deletes():
 				pr.ErrorCode = codePolicyViolation

@@ -159,6 +159,8 @@
 //     development, off unless enabled.
 //   - reauth.go: session lifetimes and logging in again on a live
 //     connection (KIP-368).
+//   - refusals.go: each API's answer to a request refused as a
+//     whole, which a request out of place in a SASL login gets.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
 //   - authorize.go: what each API asks the authorizer, and the error a
 //     client sees when it is denied.
@@ -173,6 +175,9 @@
 //   - quotas.go: client quotas, and the throttles that enforce them.
 //   - cluster.go: DescribeCluster and the partition admin APIs, answered
 //     as a one-broker cluster answers them.
+//   - features.go: the feature flags ApiVersions advertises and
+//     UpdateFeatures sets (metadata.version, group.version,
+//     transaction.version), and what their levels turn on.
 //   - diskspace_unix.go: the size of the data dir's volume, for
 //     DescribeLogDirs.
 //   - diskspace_other.go: the same, where the OS cannot tell.
@@ -235,8 +240,7 @@ type Broker struct {
 	// txns is the transaction coordinator (txn.go).
 	txns *txnCoordinator
 
-	// features is what UpdateFeatures finalized: transaction.version
-	// (txnv2.go).
+	// features is what UpdateFeatures finalized (features.go).
 	features *finalizedFeatures
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
@@ -843,7 +847,7 @@ func init() {
 		{12, "Heartbeat", 0, 4, 4, func() request { return new(heartbeatRequest) }, (*Broker).handleHeartbeat},
 		{13, "LeaveGroup", 0, 5, 4, func() request { return new(leaveGroupRequest) }, (*Broker).handleLeaveGroup},
 		{14, "SyncGroup", 0, 5, 4, func() request { return new(syncGroupRequest) }, (*Broker).handleSyncGroup},
-		{15, "DescribeGroups", 0, 5, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
+		{15, "DescribeGroups", 0, 6, 5, func() request { return new(describeGroupsRequest) }, (*Broker).handleDescribeGroups},
 		{16, "ListGroups", 0, 5, 3, func() request { return new(listGroupsRequest) }, (*Broker).handleListGroups},
 		{17, "SaslHandshake", 0, 1, notFlexible, func() request { return new(saslHandshakeRequest) }, (*Broker).handleSaslHandshake},
 		{18, "ApiVersions", 0, 4, 3, func() request { return new(apiVersionsRequest) }, (*Broker).handleApiVersions},
@@ -962,10 +966,9 @@ type apiVersionsResponse struct {
 	// version both sides have, and does not send an API missing here.
 	APIKeys        []apiVersion
 	ThrottleTimeMs int32
-	// The feature fields (KIP-584): transaction.version only, supported
-	// and finalized as txnv2.go says; the other features of a Kafka 4.0
-	// cluster (metadata.version, group.version, ...) are not advertised.
-	// An error answer has none, and FinalizedFeaturesEpoch -1.
+	// The feature fields (KIP-584), supported and finalized as
+	// features.go says. An error answer has none, and
+	// FinalizedFeaturesEpoch -1.
 	SupportedFeatures      []supportedFeatureKey
 	FinalizedFeaturesEpoch int64
 	FinalizedFeatures      []finalizedFeatureKey
@@ -1102,6 +1105,14 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	}
 	if err := c.checkSession(h, received); err != nil {
 		return err
+	}
+	if answer, refused := c.refuseInLogin(h, api, req); refused {
+		if answer != nil {
+			if err := c.writeResponse(h, h.APIVersion, h.APIVersion >= api.flexibleFrom, answer); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("%w: %s during SASL authentication", errSASLState, api.name)
 	}
 	if err := c.admit(h); err != nil {
 		return err

@@ -6,6 +6,7 @@ package kafka
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -117,6 +118,8 @@ type testClient struct {
 	// txnIDs is the transactional id of each producer id initTxn got,
 	// which produce sends with that producer's transactional batches.
 	txnIDs map[int64]string
+	// clientID is the header's client id, "test-client" when empty.
+	clientID string
 }
 
 func dial(t *testing.T, addr string) *testClient {
@@ -137,7 +140,7 @@ func (c *testClient) send(key, version int16, flexible bool, body func(w *writer
 	w.Int16(key)
 	w.Int16(version)
 	w.Int32(c.corr)
-	w.NullableString(ptr("test-client"))
+	w.NullableString(ptr(cmp.Or(c.clientID, "test-client")))
 	w.flexible = flexible
 	w.Tags()
 	body(w)

@@ -892,3 +892,31 @@ func TestMetadataUncreatableKeepsInternal(t *testing.T) {
 		t.Errorf("topics %+v, want __transaction_state TOPIC_AUTHORIZATION_FAILED and IsInternal", resp.Topics)
 	}
 }
+
+// TestMetadataDoesNotAutoCreateCoordinatorTopics: Kafka's
+// AutoTopicCreationManager creates __transaction_state and
+// __share_group_state only as its coordinators' topics, with their own
+// partition counts and configs. Their state is kept in files here, not in
+// topics, so a Metadata request that would auto-create them answers as
+// Kafka's first answer does, UNKNOWN_TOPIC_OR_PARTITION and IsInternal,
+// and makes nothing: it used to make an ordinary topic of that name.
+func TestMetadataDoesNotAutoCreateCoordinatorTopics(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	asked := []metadataRequestTopic{{Name: ptr(transactionStateTopic)}, {Name: ptr(shareGroupStateTopic)}}
+	for range 2 {
+		m := c.metadataAt(12, asked, true)
+		var got []string
+		for _, tp := range m.Topics {
+			got = append(got, fmt.Sprintf("%s %d %v", deref(tp.Name), tp.ErrorCode, tp.IsInternal))
+		}
+		if want := "[__transaction_state 3 true __share_group_state 3 true]"; fmt.Sprint(got) != want {
+			t.Errorf("Metadata: %v, want %s", got, want)
+		}
+	}
+	for _, name := range []string{transactionStateTopic, shareGroupStateTopic} {
+		if tb.logs.Topic(name) != nil {
+			t.Errorf("Metadata created %s", name)
+		}
+	}
+}

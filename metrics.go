@@ -518,6 +518,8 @@ func defaultErrorMessage(code int16) string {
 		return "Transactional Id authorization failed."
 	case codeClusterAuthorizationFailed:
 		return "Cluster authorization failed."
+	case codeIllegalSASLState:
+		return "Request is not valid given the current SASL state."
 	}
 	return errorNames[code]
 }

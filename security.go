@@ -46,11 +46,12 @@
 //  1. Before the login ends, a frame over 512 KiB closes the connection
 //     (sasl.server.max.receive.size): no one who has not logged in may make
 //     the broker hold 100 MiB.
-//  2. Before the login ends, any request but ApiVersions, SaslHandshake
-//     and SaslAuthenticate closes the connection, and so do a second
-//     ApiVersions before the handshake and a SaslAuthenticate before it,
-//     without an answer. An ApiVersions after the handshake is answered
-//     ILLEGAL_SASL_STATE, listing no APIs, and closes.
+//  2. Before the handshake, any request but ApiVersions and SaslHandshake
+//     closes the connection without an answer, and so does a second
+//     ApiVersions. After a SaslHandshake v1, any request but
+//     SaslAuthenticate is answered ILLEGAL_SASL_STATE, as its API
+//     answers a request refused as a whole (refusals.go; an ApiVersions
+//     lists no APIs), and closes.
 //  3. A mechanism we do not serve answers UNSUPPORTED_SASL_MECHANISM, with
 //     the list we do, and closes.
 //  4. A failed login answers SASL_AUTHENTICATION_FAILED with a message,
@@ -560,6 +561,29 @@ func (c *conn) admit(h *requestHeader) error {
 		return fmt.Errorf("%w: SaslAuthenticate before SaslHandshake", errSASLState)
 	}
 	return fmt.Errorf("%w: API key %d", errNotAuthenticated, h.APIKey)
+}
+
+// refuseInLogin applies rule 2 to a request after a SaslHandshake v1,
+// where Kafka expects SaslAuthenticate alone: any other API but
+// ApiVersions and SaslHandshake, whose answers are their own, is
+// refused as a whole with ILLEGAL_SASL_STATE (refusals.go), as
+// SaslServerAuthenticator.handleSaslToken refuses it, and the
+// connection is closed after the answer; a Produce with acks=0 has none.
+// refused is false for a request the login lets through to admit.
+func (c *conn) refuseInLogin(h *requestHeader, api *api, req request) (answer response, refused bool) {
+	if !c.auth.pending || c.auth.mech == nil || c.auth.bare {
+		return nil, false
+	}
+	switch h.APIKey {
+	case saslAuthenticateKey, apiVersionsKey, saslHandshakeKey:
+		return nil, false
+	}
+	refuse, ok := refusals[h.APIKey]
+	if !ok {
+		return nil, true // an API without an entry: closed, unanswered
+	}
+	msg := "Unexpected Kafka request of type " + javaAPIName(api.name) + " during SASL authentication."
+	return refuse(req, h.APIVersion, refusal{codeIllegalSASLState, msg}), true
 }
 
 // apiVersionsInLogin applies rule 2 to ApiVersions during a login: after

@@ -1252,6 +1252,10 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		}
 		if cerr := checkAlteration(names, func(j int) bool { return values[j] == nil }); cerr != nil && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
+		} else if res.ResourceType == resourceBrokerLogger && !dup[i] {
+			// The legacy API knows no broker loggers: preprocess refuses
+			// the type as one it does not know.
+			out.ErrorCode, out.ErrorMessage = codeInvalidRequest, ptr(fmt.Sprintf("Unknown resource type %d", res.ResourceType))
 		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
@@ -1307,6 +1311,25 @@ func repeatedResources(n int, at func(int) (int8, string)) []bool {
 	return dup
 }
 
+// brokerNameRefusal is why name cannot be the BROKER resource an
+// alteration names, "" if it can: the empty name (the cluster-wide
+// default) or this broker's id, as ConfigAdminManager.preprocess checks
+// with validateResourceNameIsCurrentNodeId, in its words. Java's
+// Integer.parseInt takes a sign and leading zeros, and so does this.
+func (b *Broker) brokerNameRefusal(name string) string {
+	if name == "" {
+		return ""
+	}
+	id, err := strconv.ParseInt(name, 10, 32)
+	switch {
+	case err != nil:
+		return "Node id must be an integer, but it is: " + name
+	case int32(id) != b.cfg.NodeID:
+		return fmt.Sprintf("Unexpected broker id, expected %d, but received %s", b.cfg.NodeID, name)
+	}
+	return ""
+}
+
 // alterConfigs changes one resource's configs for AlterConfigs and
 // IncrementalAlterConfigs, change saying how, and returns the error code
 // and message. change runs under the data dir's lock on the topic's
@@ -1316,6 +1339,8 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 	switch {
 	case repeated:
 		return codeInvalidRequest, ptr("Each resource must appear at most once.")
+	case typ == resourceBroker && b.brokerNameRefusal(name) != "":
+		return codeInvalidRequest, ptr(b.brokerNameRefusal(name))
 	case typ == resourceBroker:
 		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
 	case typ == resourceBrokerLogger:

@@ -645,3 +645,15 @@ func TestTopicConfigReaders(t *testing.T) {
 		t.Errorf("logOptions %+v", opts)
 	}
 }
+
+// TestLegacyAlterConfigsRefusesBrokerLoggers: the legacy AlterConfigs
+// knows no broker loggers, and ConfigAdminManager.preprocess refuses one
+// as it refuses any type it does not know, "Unknown resource type 8";
+// IncrementalAlterConfigs knows them.
+func TestLegacyAlterConfigsRefusesBrokerLoggers(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	if code, msg := c.alterConfigs(resourceBrokerLogger, "0", map[string]*string{"root": ptr("DEBUG")}, false); code != codeInvalidRequest || deref(msg) != "Unknown resource type 8" {
+		t.Errorf("AlterConfigs of the broker logger: %d %q, want INVALID_REQUEST \"Unknown resource type 8\"", code, deref(msg))
+	}
+}

@@ -1155,7 +1155,7 @@ func (c *txnCoordinator) addPartitions(t addPartitionsToTxnTransaction, v int16)
 	// only some of the partitions it meant to write.
 	partitionCode := func(tp txnPartition) int16 {
 		switch {
-		case tp.Topic == offsetsTopic && v < 4:
+		case isInternalTopic(tp.Topic) && v < 4:
 			// Internal: a client is never authorized to write it.
 			return codeTopicAuthorizationFailed
 		case c.b.topicPartition(c.b.logs.Topic(tp.Topic), tp.Partition) == nil:

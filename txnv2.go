@@ -54,15 +54,10 @@
 package kafka
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -317,85 +312,11 @@ func (c *txnCoordinator) joinGroup(m *txnMeta, group string) int16 {
 	return codeNone
 }
 
-// The transaction.version feature.
+// The transaction.version feature (features.go holds it with the others).
 
 const (
 	transactionVersionFeature = "transaction.version"
 	// maxTransactionVersion is the highest level served, and the one a new
 	// broker finalizes (TransactionVersion.LATEST_PRODUCTION in 4.0).
 	maxTransactionVersion int16 = 2
-	// finalizedFeaturesFile keeps the finalized levels in the data dir.
-	finalizedFeaturesFile = "finalized-features.json"
 )
-
-// finalizedFeatures is what UpdateFeatures finalized: the level of
-// transaction.version, and the epoch of that state, which ApiVersions
-// reports as FinalizedFeaturesEpoch and which grows at each change. Kafka
-// takes the epoch from the metadata log's offset; here it counts the
-// changes.
-type finalizedFeatures struct {
-	mu                 sync.Mutex
-	path               string
-	TransactionVersion int16 `json:"transaction.version"`
-	Epoch              int64 `json:"epoch"`
-}
-
-// openFinalizedFeatures reads the data dir's finalized-features.json, or
-// gives a new broker's levels if there is none.
-func openFinalizedFeatures(dataDir string) (*finalizedFeatures, error) {
-	f := &finalizedFeatures{path: filepath.Join(dataDir, finalizedFeaturesFile), TransactionVersion: maxTransactionVersion}
-	data, err := os.ReadFile(f.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return f, nil
-	case err != nil:
-		return nil, fmt.Errorf("kafka: reading finalized features: %w", err)
-	}
-	if err := json.Unmarshal(data, f); err != nil {
-		return nil, fmt.Errorf("kafka: reading finalized features from %s: %w", f.path, err)
-	}
-	if f.TransactionVersion < 0 || f.TransactionVersion > maxTransactionVersion {
-		return nil, fmt.Errorf("kafka: %s: transaction.version %d is not served (0 to %d)", f.path, f.TransactionVersion, maxTransactionVersion)
-	}
-	return f, nil
-}
-
-// advertise fills ApiVersions' feature fields: transaction.version
-// supported from 0 to 2, and finalized at its level unless that is 0,
-// which Kafka leaves out.
-func (f *finalizedFeatures) advertise(resp *apiVersionsResponse) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	resp.SupportedFeatures = []supportedFeatureKey{{Name: transactionVersionFeature, MinVersion: 0, MaxVersion: maxTransactionVersion}}
-	resp.FinalizedFeaturesEpoch = f.Epoch
-	if f.TransactionVersion > 0 {
-		resp.FinalizedFeatures = []finalizedFeatureKey{{Name: transactionVersionFeature, MaxVersionLevel: f.TransactionVersion, MinVersionLevel: f.TransactionVersion}}
-	}
-}
-
-// transactionVersion is transaction.version's finalized level.
-func (f *finalizedFeatures) transactionVersion() int16 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.TransactionVersion
-}
-
-// setTransactionVersion finalizes transaction.version at level, on disk
-// first; a level it already has changes nothing.
-func (f *finalizedFeatures) setTransactionVersion(level int16) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if level == f.TransactionVersion {
-		return nil
-	}
-	next := finalizedFeatures{TransactionVersion: level, Epoch: f.Epoch + 1}
-	data, err := json.Marshal(&next)
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(f.path, data); err != nil {
-		return err
-	}
-	f.TransactionVersion, f.Epoch = next.TransactionVersion, next.Epoch
-	return nil
-}

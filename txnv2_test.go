@@ -299,8 +299,16 @@ func TestTxnOffsetCommitV5AddsGroup(t *testing.T) {
 func TestApiVersionsTransactionVersion(t *testing.T) {
 	dir := t.TempDir()
 	tb := startBroker(t, dir)
+	// The answer's transaction.version entries; features_test.go checks
+	// the others.
 	features := func(tb *testBroker) *apiVersionsResponse {
-		return serve(t, tb.Broker, 18, 3, &apiVersionsRequest{ClientSoftwareName: "t", ClientSoftwareVersion: "1"}).(*apiVersionsResponse)
+		resp := serve(t, tb.Broker, 18, 3, &apiVersionsRequest{ClientSoftwareName: "t", ClientSoftwareVersion: "1"}).(*apiVersionsResponse)
+		resp.SupportedFeatures = slices.DeleteFunc(slices.Clone(resp.SupportedFeatures), func(f supportedFeatureKey) bool { return f.Name != transactionVersionFeature })
+		resp.FinalizedFeatures = slices.DeleteFunc(resp.FinalizedFeatures, func(f finalizedFeatureKey) bool { return f.Name != transactionVersionFeature })
+		if len(resp.FinalizedFeatures) == 0 {
+			resp.FinalizedFeatures = nil
+		}
+		return resp
 	}
 	got := features(tb)
 	if !slices.Equal(got.SupportedFeatures, []supportedFeatureKey{{"transaction.version", 0, 2}}) ||

@@ -151,13 +151,19 @@ func TestKadmPartitionAdmin(t *testing.T) {
 	})
 
 	t.Run("UpdateFeatures", func(t *testing.T) {
-		// transaction.version is served from 0 to 2 and finalized at 2;
-		// no other feature is served above 0.
+		// transaction.version is served from 0 to 2 and finalized at 2,
+		// group.version from 0 to 1 and finalized at 1, metadata.version
+		// at 25 alone; no other feature is served above 0.
 		for _, tc := range []struct {
 			feature string
 			level   int16
 			want    error
-		}{{"transaction.version", 2, nil}, {"transaction.version", 3, kerr.InvalidUpdateVersion}, {"group.version", 1, kerr.InvalidUpdateVersion}} {
+		}{
+			{"transaction.version", 2, nil}, {"transaction.version", 3, kerr.InvalidUpdateVersion},
+			{"group.version", 1, nil}, {"group.version", 2, kerr.InvalidUpdateVersion},
+			{"metadata.version", 25, nil}, {"metadata.version", 26, kerr.InvalidUpdateVersion},
+			{"eligible.leader.replicas.version", 1, kerr.InvalidUpdateVersion},
+		} {
 			got, err := adm.UpdateFeatures(ctx, false, kadm.FeatureUpdate{Feature: tc.feature, MaxVersionLevel: tc.level, UpgradeType: 1})
 			if err == nil {
 				err = got.Error()

@@ -53,7 +53,7 @@ var apis = []struct {
 	{"OffsetCommit", 8, 0, 9},
 	{"OffsetFetch", 9, 0, 9},
 	{"ListGroups", 16, 0, 5},
-	{"DescribeGroups", 15, 0, 5},
+	{"DescribeGroups", 15, 0, 6},
 	{"DeleteGroups", 42, 0, 2},
 	{"OffsetDelete", 47, 0, 0},
 	{"DescribeConfigs", 32, 0, 4},
@@ -127,7 +127,6 @@ var kmsgOnly = map[string]bool{
 	"OffsetCommitResponseTopic.TopicID":           true, // v10+
 	"OffsetFetchRequestGroupTopic.TopicID":        true, // v10+
 	"OffsetFetchResponseGroupTopic.TopicID":       true, // v10+
-	"DescribeGroupsResponseGroup.ErrorMessage":    true, // v6+
 	"DeleteGroupsResponseGroup.ErrorMessage":      true, // v3+
 	"DescribeClusterRequest.IncludeFencedBrokers": true, // v2+
 	"DescribeClusterResponseBroker.IsFenced":      true, // v2+
