@@ -24,7 +24,6 @@
 package interop
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -126,14 +125,27 @@ func TestBurrowLag(t *testing.T) {
 	}
 	produceN(t, bootstrap, topic, 30, 12) // lag for both groups
 
-	lags, err := adm.Lag(ctx, "burrow-classic", "burrow-848")
+	// kadm's figures: the committed offsets (OffsetFetch) and the end
+	// offsets (ListOffsets v1 and up, straight from the broker).
+	ends, err := adm.ListEndOffsets(ctx, topic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for group := range groups {
+		commits, err := adm.FetchOffsets(ctx, group)
+		if err == nil {
+			err = commits.Error()
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", group, err)
+		}
 		want := map[int32]burrowPartition{}
-		for _, l := range lags[group].Lag.Sorted() {
-			want[l.Partition] = burrowPartition{Partition: l.Partition, Offset: l.Commit.At, Lag: l.Lag}
+		for _, o := range commits.Sorted() {
+			end, _ := ends.Lookup(topic, o.Partition)
+			want[o.Partition] = burrowPartition{Partition: o.Partition, Offset: o.At, Lag: end.Offset - o.At}
+		}
+		if len(want) != 3 {
+			t.Fatalf("%s: kadm fetched offsets %+v", group, want)
 		}
 		waitFor(ctx, t, "Burrow's lag of "+group+" to be kadm's", func() error {
 			running()
@@ -391,24 +403,20 @@ expire-cache=1
 }
 
 // startProcess starts cmd, logs its output under name, and kills it when
-// the test ends. The channel it returns is closed if cmd exits first.
+// the test ends. The channel it returns is closed once cmd has exited.
+// WaitDelay bounds the wait for its output to close, should a child it
+// left behind hold it open.
 func startProcess(t *testing.T, name string, cmd *exec.Cmd) <-chan struct{} {
 	t.Helper()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
+	logw := clientLog(t, name+": ")
+	cmd.Stdout, cmd.Stderr = logw, logw
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			t.Logf("%s: %s", name, sc.Text())
-		}
 		cmd.Wait()
 	}()
 	t.Cleanup(func() {
