@@ -159,6 +159,8 @@
 //     development, off unless enabled.
 //   - reauth.go: session lifetimes and logging in again on a live
 //     connection (KIP-368).
+//   - delegationtokens.go: the delegation-token APIs,
+//     answered as a Kafka broker without a token secret answers them.
 //   - refusals.go: each API's answer to a request refused as a
 //     whole, which a request out of place in a SASL login gets.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
