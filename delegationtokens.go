@@ -59,14 +59,6 @@ import (
 // timestamps of an answer refused before the token manager saw it.
 const tokenErrorTimestamp = -1
 
-// Delegation-token error codes (Errors.java).
-const (
-	codeDelegationTokenAuthDisabled        int16 = 61
-	codeDelegationTokenRequestNotAllowed   int16 = 64
-	codeDelegationTokenAuthorizationFailed int16 = 65
-	codeInvalidPrincipalType               int16 = 67
-)
-
 // userType is KafkaPrincipal.USER_TYPE, the one principal type a renewer
 // may have.
 const userType = "User"
