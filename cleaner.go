@@ -463,7 +463,7 @@ func readCheckpoint(path string) ([]checkpointEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseLogStartCheckpoint(b)
+	return parseCheckpoint(b)
 }
 
 // restoreCleaned applies the cleaner's checkpoints at open. A missing or

@@ -142,7 +142,7 @@ func (b *Broker) handleDescribeGroups(ctx context.Context, rc *requestContext, r
 // own coordinator, so that message is decided here for them.
 func (b *Broker) describeGroup(id string, v int16) describedGroup {
 	d, notFound := b.groups.describe(id)
-	if notFound == groupNotFound(id) && b.shares.exists(id) {
+	if notFound != "" && b.shares.exists(id) {
 		notFound = groupNotClassic(id)
 	}
 	if notFound != "" && v >= 6 {

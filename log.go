@@ -812,18 +812,19 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 			l.reportGap(prev, offset, s.base)
 		}
 		sec, err := s.section(offset, maxBytes, end)
+		if err == nil && sec.size == 0 {
+			prev = s
+			continue
+		}
+		sec.path, sec.info = segmentPath(l.dir, s.base, logSuffix), s.info
 		if err != nil && !errors.Is(err, errLogClosed) {
 			// A batch that does not parse where the index or the
 			// previous batch says one starts, or a file that cannot be
 			// read: the disk's fault, answered as Kafka answers a read
 			// that fails on it, and named for the log line.
-			err = fmt.Errorf("%w: reading %s: %w", errStorage, segmentPath(l.dir, s.base, logSuffix), err)
+			err = fmt.Errorf("%w: reading %s: %w", errStorage, sec.path, err)
 		}
-		if err != nil || sec.size > 0 {
-			sec.path, sec.info = segmentPath(l.dir, s.base, logSuffix), s.info
-			return s, sec, err
-		}
-		prev = s
+		return s, sec, err
 	}
 	return nil, fileSection{}, nil
 }

@@ -491,7 +491,7 @@ func (d *logDir) restoreLogStarts() error {
 	if err != nil {
 		return fmt.Errorf("kafka: read %s: %w", logStartCheckpointFile, err)
 	}
-	starts, err := parseLogStartCheckpoint(b)
+	starts, err := parseCheckpoint(b)
 	if err != nil {
 		d.logger.Warn("ignoring the log start offset checkpoint", "file", filepath.Join(d.path, logStartCheckpointFile), "err", err)
 		d.rewriteCheckpointAtOpen()
@@ -530,10 +530,10 @@ type checkpointEntry struct {
 	offset    int64
 }
 
-// parseLogStartCheckpoint parses a file in the checkpoint format, the log
-// start offsets' or another's (writeCheckpoint); its errors name no file,
-// which the caller knows.
-func parseLogStartCheckpoint(b []byte) ([]checkpointEntry, error) {
+// parseCheckpoint parses a file in the checkpoint format, which the log
+// start offsets, the log ends and the cleaner's checkpoints all share
+// (writeCheckpoint); its errors name no file, which the caller knows.
+func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 	// The count line must match the lines that follow, as Kafka's
 	// CheckpointFile reader insists: a file short of lines was cut, and
 	// applying part of it would be silently wrong.
