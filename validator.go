@@ -43,9 +43,10 @@
 // is opened only when a config needs its records: to convert it, for a
 // timestamp bound its header does not settle, or for the keys a
 // compacted topic requires; or when its header's maxTimestamp is below
-// its baseTimestamp, which no sound batch has (understatesMaxTimestamp). So a compressed batch whose records do not
-// parse is stored, where Kafka refuses it, and the default produce of
-// compressed batches costs no decompression.
+// its baseTimestamp, which no sound batch has (understatesMaxTimestamp).
+// So a compressed batch whose records do not parse is stored, where
+// Kafka refuses it, and the default produce of compressed batches costs
+// no decompression.
 //
 // A worked trace, a topic with message.timestamp.type=LogAppendTime and
 // compression.type=gzip, one uncompressed batch of two records sent at
