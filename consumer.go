@@ -1346,14 +1346,13 @@ func (m *consumerGroupDescribeResponse) encode(w *writer, v int16) {
 
 func (b *Broker) handleConsumerGroupDescribe(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*consumerGroupDescribeRequest)
+	if !b.features.consumerProtocol() {
+		// group.version 0, as for the heartbeat: each group
+		// UNSUPPORTED_VERSION, as the request's getErrorResponse answers.
+		return refuseConsumerGroupDescribe(req, rc.header.APIVersion, refusal{code: codeUnsupportedVersion})
+	}
 	resp := &consumerGroupDescribeResponse{Groups: make([]consumerDescribedGroup, len(req.GroupIDs))}
 	for i, id := range req.GroupIDs {
-		if !b.features.consumerProtocol() {
-			// group.version 0, as for the heartbeat: each group
-			// UNSUPPORTED_VERSION (ConsumerGroupDescribeRequest.getErrorResponse).
-			resp.Groups[i] = consumerDescribedGroup{GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted, ErrorCode: codeUnsupportedVersion}
-			continue
-		}
 		if id == "" {
 			// Answered before any group is looked up
 			// (GroupCoordinatorService.consumerGroupDescribe).

@@ -160,11 +160,6 @@ func (f *finalizedFeatures) transactionVersion() int16 { return f.level(transact
 // group.version 1, GroupVersion.isConsumerRebalanceProtocolSupported.
 func (f *finalizedFeatures) consumerProtocol() bool { return f.level(groupVersionFeature) >= 1 }
 
-// setTransactionVersion finalizes transaction.version at level.
-func (f *finalizedFeatures) setTransactionVersion(level int16) error {
-	return f.set(map[string]int16{transactionVersionFeature: level})
-}
-
 // set finalizes the given levels together, on disk first; levels the
 // features already have change nothing, and neither does a feature with
 // one level, metadata.version. The caller has checked them.

@@ -158,3 +158,9 @@ func TestUpdateFeaturesAsFeatureControlManager(t *testing.T) {
 		}
 	}
 }
+
+// setTransactionVersion finalizes transaction.version at level, as an
+// UpdateFeatures for it alone would, for tests that need a level set.
+func (f *finalizedFeatures) setTransactionVersion(level int16) error {
+	return f.set(map[string]int16{transactionVersionFeature: level})
+}

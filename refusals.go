@@ -404,13 +404,7 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	},
 	// ConsumerGroupDescribe and ShareGroupDescribe: each group the code,
 	// and the schema's defaults for the rest.
-	69: func(r request, _ int16, e refusal) response {
-		resp := &consumerGroupDescribeResponse{Groups: []consumerDescribedGroup{}}
-		for _, id := range r.(*consumerGroupDescribeRequest).GroupIDs {
-			resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: e.code, GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
-		}
-		return resp
-	},
+	69: refuseConsumerGroupDescribe,
 	// ListConfigResourcesRequest.getErrorResponse: the code alone.
 	74: func(_ request, _ int16, e refusal) response {
 		return &listConfigResourcesResponse{ErrorCode: e.code, ConfigResources: []configResource{}}
@@ -576,6 +570,17 @@ func refuseFindCoordinator(r request, v int16, e refusal) response {
 	resp := &findCoordinatorResponse{Coordinators: []coordinatorAnswer{}}
 	for _, k := range req.CoordinatorKeys {
 		resp.Coordinators = append(resp.Coordinators, coordinatorAnswer{Key: k, NodeID: -1, Port: -1, ErrorCode: e.code, ErrorMessage: e.def()})
+	}
+	return resp
+}
+
+// refuseConsumerGroupDescribe is
+// ConsumerGroupDescribeRequest.getErrorResponse, which is also the answer
+// while group.version is 0 (consumer.go).
+func refuseConsumerGroupDescribe(r request, _ int16, e refusal) response {
+	resp := &consumerGroupDescribeResponse{Groups: []consumerDescribedGroup{}}
+	for _, id := range r.(*consumerGroupDescribeRequest).GroupIDs {
+		resp.Groups = append(resp.Groups, consumerDescribedGroup{ErrorCode: e.code, GroupID: id, Members: []consumerDescribedMember{}, AuthorizedOperations: authorizedOperationsOmitted})
 	}
 	return resp
 }

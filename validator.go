@@ -43,9 +43,10 @@
 // is opened only when a config needs its records: to convert it, for a
 // timestamp bound its header does not settle, or for the keys a
 // compacted topic requires; or when its header's maxTimestamp is below
-// its baseTimestamp, which no sound batch has (understatesMaxTimestamp). So a compressed batch whose records do not
-// parse is stored, where Kafka refuses it, and the default produce of
-// compressed batches costs no decompression.
+// its baseTimestamp, which no sound batch has (understatesMaxTimestamp).
+// So a compressed batch whose records do not parse is stored, where
+// Kafka refuses it, and the default produce of compressed batches costs
+// no decompression.
 //
 // A worked trace, a topic with message.timestamp.type=LogAppendTime and
 // compression.type=gzip, one uncompressed batch of two records sent at
@@ -274,16 +275,23 @@ func checkProducedBatch(batch []byte, maxMessageBytes int) (batchHeader, int16) 
 	// Kafka's validator iterates the records of every batch and refuses
 	// one whose records do not parse; a batch stored with them would fail
 	// every consumer. The same walk gives the records' largest timestamp.
-	most := int64(noTimestamp)
-	err = walkRecords(batch[batchHeaderSize:h.Size()], h, func(_, ts int64) bool {
-		most = max(most, ts)
-		return true
-	})
+	most, err := largestTimestamp(batch[batchHeaderSize:h.Size()], h)
 	if err != nil {
 		return h, codeInvalidRecord // "Found invalid record structure"
 	}
 	settleMaxTimestamp(batch, &h, most)
 	return h, codeNone
+}
+
+// largestTimestamp walks a batch's uncompressed records for the largest
+// of their timestamps, which settleMaxTimestamp stores.
+func largestTimestamp(records []byte, h batchHeader) (int64, error) {
+	most := int64(noTimestamp)
+	err := walkRecords(records, h, func(_, ts int64) bool {
+		most = max(most, ts)
+		return true
+	})
+	return most, err
 }
 
 // settleMaxTimestamp makes most, the largest timestamp of a CreateTime
@@ -408,8 +416,8 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 			}
 		}
 		if settle {
-			most := int64(noTimestamp)
-			if err := walkRecords(payload, h, func(_, ts int64) bool { most = max(most, ts); return true }); err != nil {
+			most, err := largestTimestamp(payload, h)
+			if err != nil {
 				return nil, nil, &recordRejection{code: codeCorruptMessage, msg: fmt.Sprintf("batch %d: %v", i, err)}
 			}
 			settleMaxTimestamp(batch, &h, most)
