@@ -101,31 +101,7 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	// The appender, holding appendMu, may read the segment list and sizes
 	// without mu.
 	segs := l.segments
-	n := 0
-	for n < len(segs)-1 && segs[n+1].base <= l.logStart {
-		n++
-	}
-	if r.ms >= 0 {
-		i := 0
-		for i < len(segs)-1 && now.UnixMilli()-segs[i].largestTimestamp() > r.ms {
-			i++
-		}
-		n = max(n, i)
-	}
-	if r.bytes >= 0 {
-		var total int64
-		for _, s := range segs {
-			total += s.size
-		}
-		// As Kafka's deleteRetentionSizeBreachedSegments: a segment goes
-		// while the partition stays at or over retention.bytes without it.
-		i, over := 0, total-r.bytes
-		for i < len(segs)-1 && over >= segs[i].size {
-			over -= segs[i].size
-			i++
-		}
-		n = max(n, i)
-	}
+	n := deletablePrefix(segs, l.logStart, r, now.UnixMilli())
 	if n == 0 {
 		return nil, l.logStart, nil
 	}
@@ -157,6 +133,38 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	l.syncMu.Unlock()
 	errs = append(errs, syncDir(l.dir))
 	return bases, start, errors.Join(errs...)
+}
+
+// deletablePrefix is how many segments, oldest first, retention deletes:
+// Kafka's UnifiedLog.deleteOldSegments applies the log start rule, then
+// the size rule, then the time rule, each to the segments the one before
+// left, and each takes a prefix. The order matters when timestamps are out
+// of order: a recent segment that the size rule takes first no longer
+// stops the time rule from reaching the old ones behind it.
+func deletablePrefix(segs []*segment, logStart int64, r retention, now int64) int {
+	n := 0
+	for n < len(segs)-1 && segs[n+1].base <= logStart {
+		n++
+	}
+	if r.bytes >= 0 {
+		var total int64
+		for _, s := range segs[n:] {
+			total += s.size
+		}
+		// As Kafka's deleteRetentionSizeBreachedSegments: a segment goes
+		// while the partition stays at or over retention.bytes without it.
+		over := total - r.bytes
+		for n < len(segs)-1 && over >= segs[n].size {
+			over -= segs[n].size
+			n++
+		}
+	}
+	if r.ms >= 0 {
+		for n < len(segs)-1 && now-segs[n].largestTimestamp() > r.ms {
+			n++
+		}
+	}
+	return n
 }
 
 // largestTimestamp is what retention.ms is measured against: the largest
