@@ -4,11 +4,16 @@
 // longer keep.
 //
 // Design note: retention only ever deletes whole segments, oldest first,
-// and never the active one, as Kafka's UnifiedLog.deleteOldSegments does.
-// A segment goes when all its records are older than retention.ms (by its
-// largest timestamp), while the partition would still be at least
-// retention.bytes without it, or when it lies wholly below the log start
-// offset, which DeleteRecords moves (KIP-107). The log start offset is the
+// as Kafka's UnifiedLog.deleteOldSegments does. A segment goes when all
+// its records are older than retention.ms (by its largest timestamp),
+// while the partition would still be at least retention.bytes without it,
+// or when it lies wholly below the log start offset, which DeleteRecords
+// moves (KIP-107). The active segment goes too when retention.ms or
+// retention.bytes takes it, unless it is empty: a new empty one is rolled
+// at the log end offset first, which becomes the log start, as
+// TopicConfig's retention.ms doc says ("it triggers the rolling of new
+// segment"). A partition idle for longer than retention.ms is then empty,
+// and its high watermark stays where it was. The log start offset is the
 // first segment's base unless DeleteRecords moved it past that; only then
 // does it need the checkpoint file to survive a restart. A read below it is
 // errOffsetOutOfRange. Its index files go first and its .log last, so a
@@ -87,9 +92,9 @@ func (l *partitionLog) restoreLogStart(offset int64) {
 
 // DeleteSegments deletes the oldest segments that r, as of now, or the log
 // start offset no longer keeps (see the design note on retention), and
-// returns their base offsets and the log start offset after. The active
-// segment always stays, so a partition keeps at least its newest records
-// and its high watermark.
+// returns their base offsets and the log start offset after. Deleting the
+// active segment rolls an empty one first, so a partition always has a
+// segment, and keeps its high watermark.
 func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int64, error) {
 	l.cleanMu.Lock()
 	defer l.cleanMu.Unlock()
@@ -104,6 +109,14 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	n := deletablePrefix(segs, l.logStart, r, now.UnixMilli())
 	if n == 0 {
 		return nil, l.logStart, nil
+	}
+	if n == len(segs) {
+		// UnifiedLog.deleteSegments: "we must always have at least one
+		// segment", so the active one is rolled before it goes.
+		if _, err := l.roll(); err != nil {
+			return nil, l.logStart, fmt.Errorf("kafka: roll before retention deletes the active segment of %s: %w", l.dir, err)
+		}
+		segs = l.segments
 	}
 
 	gone := segs[:n]
@@ -154,17 +167,23 @@ func deletablePrefix(segs []*segment, logStart int64, r retention, now int64) in
 		// As Kafka's deleteRetentionSizeBreachedSegments: a segment goes
 		// while the partition stays at or over retention.bytes without it.
 		over := total - r.bytes
-		for n < len(segs)-1 && over >= segs[n].size {
+		for n < len(segs) && over >= segs[n].size && !emptyActive(segs, n) {
 			over -= segs[n].size
 			n++
 		}
 	}
 	if r.ms >= 0 {
-		for n < len(segs)-1 && now-segs[n].largestTimestamp() > r.ms {
+		for n < len(segs) && now-segs[n].largestTimestamp() > r.ms && !emptyActive(segs, n) {
 			n++
 		}
 	}
 	return n
+}
+
+// emptyActive says whether segs[i] is the active segment and empty, which
+// no rule deletes (deletableSegments' isLastSegmentAndEmpty).
+func emptyActive(segs []*segment, i int) bool {
+	return i == len(segs)-1 && segs[i].size == 0
 }
 
 // largestTimestamp is what retention.ms is measured against: the largest
