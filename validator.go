@@ -33,12 +33,17 @@
 // here decompresses or copies a batch: an uncompressed one is walked in
 // place, and the produce path stays zero-copy.
 //
+// Whatever the configs, a CreateTime batch is stored with the largest
+// timestamp of its records as its maxTimestamp, as LogValidator stores
+// it, and not the producer's figure (settleMaxTimestamp).
+//
 // Where we differ from Kafka: its validator decompresses every
 // compressed batch to check its records (LogValidator's
 // validateMessagesAndAssignOffsetsCompressed). Here a compressed batch
 // is opened only when a config needs its records: to convert it, for a
 // timestamp bound its header does not settle, or for the keys a
-// compacted topic requires. So a compressed batch whose records do not
+// compacted topic requires; or when its header's maxTimestamp is below
+// its baseTimestamp, which no sound batch has (understatesMaxTimestamp). So a compressed batch whose records do not
 // parse is stored, where Kafka refuses it, and the default produce of
 // compressed batches costs no decompression.
 //
@@ -68,6 +73,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -237,6 +243,8 @@ func nextBatchSize(b []byte) (int, int16) {
 // uncompressed batches. batch is one whole batch of magic
 // 2 (producedBatch, above). It returns the batch's header and the error
 // code; Kafka sends none of these with an ErrorMessage or RecordErrors.
+// An uncompressed batch it accepts leaves with its maxTimestamp settled
+// from the records it walked, in place (settleMaxTimestamp).
 func checkProducedBatch(batch []byte, maxMessageBytes int) (batchHeader, int16) {
 	be := binary.BigEndian
 	switch {
@@ -259,14 +267,52 @@ func checkProducedBatch(batch []byte, maxMessageBytes int) (batchHeader, int16) 
 		return h, codeInvalidRecord // only the transaction coordinator writes markers
 	case h.ProducerID >= 0 && h.BaseSequence < 0:
 		return h, codeInvalidRecord // "Invalid sequence number"
-	case !h.Compressed() && walkRecords(batch[batchHeaderSize:h.Size()], h, func(int64, int64) bool { return true }) != nil:
-		// Kafka's validator iterates the records of every batch and
-		// refuses one whose records do not parse; a batch stored with
-		// them would fail every consumer. Compressed batches are not
-		// opened here (where we differ from Kafka, above).
+	}
+	if h.Compressed() {
+		return h, codeNone // not opened here (where we differ from Kafka, above)
+	}
+	// Kafka's validator iterates the records of every batch and refuses
+	// one whose records do not parse; a batch stored with them would fail
+	// every consumer. The same walk gives the records' largest timestamp.
+	most := int64(noTimestamp)
+	err = walkRecords(batch[batchHeaderSize:h.Size()], h, func(_, ts int64) bool {
+		most = max(most, ts)
+		return true
+	})
+	if err != nil {
 		return h, codeInvalidRecord // "Found invalid record structure"
 	}
+	settleMaxTimestamp(batch, &h, most)
 	return h, codeNone
+}
+
+// settleMaxTimestamp makes most, the largest timestamp of a CreateTime
+// batch's records, its maxTimestamp, where the producer wrote another,
+// and sets the CRC again. Kafka's LogValidator does so for every batch it
+// appends (batch.setMaxTimestamp(CREATE_TIME, maxBatchTimestamp) in
+// assignOffsetsNonCompressed and validateMessagesAndAssignOffsetsCompressed),
+// and what it stores is what ListOffsets by timestamp, time retention
+// and the time index read. sarama before v1.45.1 writes -1 there
+// (IBM/sarama#3108): kept as sent, its batches matched no ListOffsets
+// timestamp. A LogAppendTime batch is left alone: the topic stamps it, or
+// checkTimestamps refuses it.
+func settleMaxTimestamp(batch []byte, h *batchHeader, most int64) {
+	if h.Attributes&timestampTypeFlag != 0 || h.MaxTimestamp == most {
+		return
+	}
+	binary.BigEndian.PutUint64(batch[batchMaxTimestampOffset:], uint64(most))
+	setBatchCRC(batch)
+	h.MaxTimestamp = most
+}
+
+// understatesMaxTimestamp reports whether a compressed batch's header
+// gives a maxTimestamp below its own baseTimestamp, as sarama's -1 does,
+// so that the records must be opened to settle it (settleMaxTimestamp).
+// A compressed batch whose header is consistent is trusted without
+// decompressing it, which is where we differ from Kafka: it reads every
+// record, and would also correct a maxTimestamp that is merely too small.
+func understatesMaxTimestamp(h batchHeader) bool {
+	return h.Compressed() && h.Attributes&timestampTypeFlag == 0 && h.MaxTimestamp < h.BaseTimestamp
 }
 
 // recordPolicy is what the validator must do to one topic's batches,
@@ -317,7 +363,9 @@ func (p recordPolicy) checksTimestamps() bool {
 // that is a MaxTimestamp within the upper bound, the default one hour
 // included: then a produce of compressed batches costs no decompression.
 // Kafka reads every record and would also catch a client whose header
-// understates its records' timestamps; no client is known to.
+// understates its records' timestamps. The one client known to, sarama
+// before v1.45.1, writes -1, which understatesMaxTimestamp catches: its
+// compressed batches are opened and settled before this is asked.
 func (p recordPolicy) headerSuffices(h batchHeader, now int64) bool {
 	return p.before == math.MaxInt64 && h.MaxTimestamp-now <= p.after
 }
@@ -336,7 +384,7 @@ type recordRejection struct {
 // ms). It returns the records to store and their headers: the same slice
 // changed in place, or new bytes when a batch was recompressed.
 func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now int64) ([]byte, []batchHeader, *recordRejection) {
-	if !p.logAppendTime && !p.checksTimestamps() && p.target < 0 {
+	if !p.logAppendTime && !p.checksTimestamps() && p.target < 0 && !slices.ContainsFunc(headers, understatesMaxTimestamp) {
 		return records, headers, nil
 	}
 	var out []byte // nil until a batch changes size
@@ -346,8 +394,9 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 		pos += h.Size()
 		codec := int(h.Attributes & compressionCodecMask)
 		convert := p.target >= 0 && codec != p.target && !h.isControl()
+		settle := !p.logAppendTime && canDecompress(codec) && understatesMaxTimestamp(h)
 		var payload []byte // the records, uncompressed, when they were needed
-		if convert || (p.checksTimestamps() && canDecompress(codec) && !p.headerSuffices(h, now)) {
+		if convert || settle || (p.checksTimestamps() && canDecompress(codec) && !p.headerSuffices(h, now)) {
 			var err error
 			if payload, err = decodedRecords(batch, h, p.maxDecoded); err != nil {
 				if !canDecompress(codec) {
@@ -357,6 +406,14 @@ func validateRecords(p recordPolicy, records []byte, headers []batchHeader, now 
 				}
 				return nil, nil, &recordRejection{code: codeCorruptMessage, msg: fmt.Sprintf("batch %d: %v", i, err)}
 			}
+		}
+		if settle {
+			most := int64(noTimestamp)
+			if err := walkRecords(payload, h, func(_, ts int64) bool { most = max(most, ts); return true }); err != nil {
+				return nil, nil, &recordRejection{code: codeCorruptMessage, msg: fmt.Sprintf("batch %d: %v", i, err)}
+			}
+			settleMaxTimestamp(batch, &h, most)
+			headers[i] = h
 		}
 		if rej := checkTimestamps(p, batch, h, payload, now); rej != nil {
 			return nil, nil, rej

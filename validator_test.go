@@ -7,6 +7,7 @@ package kafka
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"io"
 	"strings"
 	"testing"
@@ -296,6 +297,44 @@ func TestProduceLogAppendTime(t *testing.T) {
 	code, _ := c.produceAppendTime("ct", makeBatch(recordsAt(1000, 1)...))
 	if code != codeInvalidTimestamp {
 		t.Errorf("old record: code %d, want INVALID_TIMESTAMP", code)
+	}
+}
+
+// TestProduceSettlesMaxTimestamp checks that the broker, as Kafka's
+// LogValidator, stores a CreateTime batch with the largest timestamp of
+// its records as maxTimestamp, whatever the producer wrote there. sarama
+// before v1.45.1 (kaf's v1.43.2) writes -1; a broker that kept it answered
+// ListOffsets by timestamp with -1 for every such batch, so kaf's
+// "group commit --offset <time>" found nothing.
+func TestProduceSettlesMaxTimestamp(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("sarama", 1)
+	// withMaxTimestamp is batch with its maxTimestamp set to ts and the
+	// CRC made good again, as the producer sent it.
+	withMaxTimestamp := func(batch []byte, ts int64) []byte {
+		binary.BigEndian.PutUint64(batch[batchMaxTimestampOffset:], uint64(ts))
+		setBatchCRC(batch)
+		return batch
+	}
+	c.mustProduce("sarama", 0, withMaxTimestamp(makeBatch(recordsAt(1000, 3)...), noTimestamp))                                        // offsets 0-2
+	c.mustProduce("sarama", 0, withMaxTimestamp(gzipBatch(t, recordsAt(2000, 3)...), noTimestamp))                                     // 3-5
+	c.mustProduce("sarama", 0, withMaxTimestamp(makeBatch(testRecord{3000, "a"}, testRecord{3005, "b"}, testRecord{3001, "c"}), 3000)) // 6-8
+
+	for _, tc := range []struct{ ts, want int64 }{{1001, 1}, {1003, 3}, {2001, 4}, {3002, 7}, {3006, -1}} {
+		if code, got := c.listOffset("sarama", 0, tc.ts); code != codeNone || got != tc.want {
+			t.Errorf("ListOffsets at %d: code %d, offset %d; want %d", tc.ts, code, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ offset, max int64 }{{0, 1002}, {3, 2002}, {6, 3005}} {
+		_, _, got := c.fetch("sarama", 0, tc.offset, 0, 1)
+		h, err := parseBatchHeader(got)
+		if err != nil || checkBatch(got, h) != nil {
+			t.Fatalf("batch at %d: %v", tc.offset, err)
+		}
+		if h.MaxTimestamp != tc.max {
+			t.Errorf("batch at %d stored with maxTimestamp %d, want %d", tc.offset, h.MaxTimestamp, tc.max)
+		}
 	}
 }
 
