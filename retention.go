@@ -4,11 +4,16 @@
 // longer keep.
 //
 // Design note: retention only ever deletes whole segments, oldest first,
-// and never the active one, as Kafka's UnifiedLog.deleteOldSegments does.
-// A segment goes when all its records are older than retention.ms (by its
-// largest timestamp), while the partition would still be at least
-// retention.bytes without it, or when it lies wholly below the log start
-// offset, which DeleteRecords moves (KIP-107). The log start offset is the
+// as Kafka's UnifiedLog.deleteOldSegments does. A segment goes when all
+// its records are older than retention.ms (by its largest timestamp),
+// while the partition would still be at least retention.bytes without it,
+// or when it lies wholly below the log start offset, which DeleteRecords
+// moves (KIP-107). The active segment goes too when retention.ms or
+// retention.bytes takes it, unless it is empty: a new empty one is rolled
+// at the log end offset first, which becomes the log start, as
+// TopicConfig's retention.ms doc says ("it triggers the rolling of new
+// segment"). A partition idle for longer than retention.ms is then empty,
+// and its high watermark stays where it was. The log start offset is the
 // first segment's base unless DeleteRecords moved it past that; only then
 // does it need the checkpoint file to survive a restart. A read below it is
 // errOffsetOutOfRange. Its index files go first and its .log last, so a
@@ -94,9 +99,9 @@ func (l *partitionLog) restoreLogStart(offset int64) {
 
 // DeleteSegments deletes the oldest segments that r, as of now, or the log
 // start offset no longer keeps (see the design note on retention), and
-// returns their base offsets and the log start offset after. The active
-// segment always stays, so a partition keeps at least its newest records
-// and its high watermark.
+// returns their base offsets and the log start offset after. Deleting the
+// active segment rolls an empty one first, so a partition always has a
+// segment, and keeps its high watermark.
 func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int64, error) {
 	l.cleanMu.Lock()
 	defer l.cleanMu.Unlock()
@@ -108,33 +113,17 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	// The appender, holding appendMu, may read the segment list and sizes
 	// without mu.
 	segs := l.segments
-	n := 0
-	for n < len(segs)-1 && segs[n+1].base <= l.logStart {
-		n++
-	}
-	if r.ms >= 0 {
-		i := 0
-		for i < len(segs)-1 && now.UnixMilli()-segs[i].largestTimestamp() > r.ms {
-			i++
-		}
-		n = max(n, i)
-	}
-	if r.bytes >= 0 {
-		var total int64
-		for _, s := range segs {
-			total += s.size
-		}
-		// As Kafka's deleteRetentionSizeBreachedSegments: a segment goes
-		// while the partition stays at or over retention.bytes without it.
-		i, over := 0, total-r.bytes
-		for i < len(segs)-1 && over >= segs[i].size {
-			over -= segs[i].size
-			i++
-		}
-		n = max(n, i)
-	}
+	n := deletablePrefix(segs, l.logStart, r, now.UnixMilli())
 	if n == 0 {
 		return nil, l.logStart, nil
+	}
+	if n == len(segs) {
+		// UnifiedLog.deleteSegments: "we must always have at least one
+		// segment", so the active one is rolled before it goes.
+		if _, err := l.roll(); err != nil {
+			return nil, l.logStart, fmt.Errorf("kafka: roll before retention deletes the active segment of %s: %w", l.dir, err)
+		}
+		segs = l.segments
 	}
 
 	gone := segs[:n]
@@ -164,6 +153,44 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 	l.syncMu.Unlock()
 	errs = append(errs, syncDir(l.dir))
 	return bases, start, errors.Join(errs...)
+}
+
+// deletablePrefix is how many segments, oldest first, retention deletes:
+// Kafka's UnifiedLog.deleteOldSegments applies the log start rule, then
+// the size rule, then the time rule, each to the segments the one before
+// left, and each takes a prefix. The order matters when timestamps are out
+// of order: a recent segment that the size rule takes first no longer
+// stops the time rule from reaching the old ones behind it.
+func deletablePrefix(segs []*segment, logStart int64, r retention, now int64) int {
+	n := 0
+	for n < len(segs)-1 && segs[n+1].base <= logStart {
+		n++
+	}
+	if r.bytes >= 0 {
+		var total int64
+		for _, s := range segs[n:] {
+			total += s.size
+		}
+		// As Kafka's deleteRetentionSizeBreachedSegments: a segment goes
+		// while the partition stays at or over retention.bytes without it.
+		over := total - r.bytes
+		for n < len(segs) && over >= segs[n].size && !emptyActive(segs, n) {
+			over -= segs[n].size
+			n++
+		}
+	}
+	if r.ms >= 0 {
+		for n < len(segs) && now-segs[n].largestTimestamp() > r.ms && !emptyActive(segs, n) {
+			n++
+		}
+	}
+	return n
+}
+
+// emptyActive says whether segs[i] is the active segment and empty, which
+// no rule deletes (deletableSegments' isLastSegmentAndEmpty).
+func emptyActive(segs []*segment, i int) bool {
+	return i == len(segs)-1 && segs[i].size == 0
 }
 
 // largestTimestamp is what retention.ms is measured against: the largest
