@@ -69,3 +69,23 @@ func TestRetentionDeletesActiveSegment(t *testing.T) {
 		})
 	}
 }
+
+// TestLastStableOffsetNotBelowLogStart: retention that deletes the segment
+// where an open transaction began moves the log start past that
+// transaction's first offset; the last stable offset then rises to the log
+// start, as UnifiedLog.updateFirstUnstableOffset raises it, instead of
+// naming an offset the log no longer has.
+func TestLastStableOffsetNotBelowLogStart(t *testing.T) {
+	l := openTestLog(t, t.TempDir(), logOptions{SegmentBytes: 1})
+	appendBatches(t, l, txnBatch(7, 0, 0, 2))
+	appendBatches(t, l, makeBatch(testRecord{timestamp: 1000, value: "v"}))
+	if lso := l.LastStableOffset(); lso != 0 {
+		t.Fatalf("LSO %d with a transaction open at 0, want 0", lso)
+	}
+	if _, start, err := l.DeleteSegments(retention{ms: -1, bytes: 0}, time.UnixMilli(1_000_000)); err != nil || start != 3 {
+		t.Fatalf("DeleteSegments: log start %d, %v; want 3", start, err)
+	}
+	if lso, _, logStart := l.fetchOffsets(); lso < logStart {
+		t.Errorf("LSO %d below the log start %d", lso, logStart)
+	}
+}

@@ -227,7 +227,8 @@ func (t *partitionTxns) apply(h *batchHeader, base int64, b []byte) {
 }
 
 // LastStableOffset is the offset below which every transaction has ended:
-// the first offset of the earliest open transaction, or the high watermark.
+// the first offset of the earliest open transaction, or the high watermark,
+// but never below the log start.
 // read_committed consumers read only below it, and one whose position has
 // reached it gets empty fetches until the transaction ends; that is why
 // ending one wakes the fetches that wait (txnCoordinator.end).
@@ -248,7 +249,10 @@ func (l *partitionLog) fetchOffsets() (lso, hw, logStart int64) {
 	for _, first := range l.txns.ongoing {
 		lso = min(lso, first)
 	}
-	return lso, l.hw, l.logStart
+	// Retention or DeleteRecords can move the log start past an open
+	// transaction's first offset; the LSO never names an offset the log
+	// no longer has (UnifiedLog.updateFirstUnstableOffset).
+	return max(lso, l.logStart), l.hw, l.logStart
 }
 
 // AbortedTransactions lists the aborted transactions that have records in
