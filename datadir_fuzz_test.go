@@ -7,11 +7,15 @@
 package kafka
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -159,4 +163,54 @@ func FuzzPartitionFiles(f *testing.F) {
 func FuzzCheckpointFiles(f *testing.F) {
 	fuzzDataDirFile(f, []string{logStartCheckpointFile, cleanerCheckpointFile, horizonCheckpointFile},
 		[]byte("0\n1\nn2 0 5\n"))
+}
+
+// FuzzReadProperties reads arbitrary properties files and sets each
+// property on a Config, as cmd/kafka does with server.properties: a bad
+// line or value is an error, never a panic.
+func FuzzReadProperties(f *testing.F) {
+	f.Add([]byte("# c\nlog.dirs=/tmp/k\nnum.partitions : 3\nlisteners=PLAINTEXT://:9092,\\\n  SASL_PLAINTEXT://:9093\n" +
+		"log.retention.ms=-1\nk\\u0041=v\\tw\\\n"))
+	f.Add([]byte("group.initial.rebalance.delay.ms=0\nlog.segment.bytes=1048576\nsasl.enabled.mechanisms=SCRAM-SHA-256,PLAIN\n"))
+	f.Fuzz(func(t *testing.T, file []byte) {
+		props, err := ReadProperties(bytes.NewReader(file))
+		if err != nil {
+			return
+		}
+		var c Config
+		for _, p := range props {
+			c.Set(p.Key, p.Value)
+		}
+	})
+}
+
+// FuzzWebPaths requests arbitrary paths and queries of the web page and
+// the metrics endpoint of a broker on the seed data dir: every answer is
+// a status, never a panic.
+func FuzzWebPaths(f *testing.F) {
+	seed, err := seedDataDir()
+	if err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(seed)); err != nil {
+		f.Fatal(err)
+	}
+	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { stopOpened(b) })
+	h := b.Handler()
+	for _, p := range []string{"/", "/topics/n2", "/topics/n2/0", "/topics/n2/0?offset=0", "/topics/n2/0?offset=-9223372036854775808",
+		"/topics/__consumer_offsets/0?offset=1", "/metrics", "/healthz", "/topics/n2/99999999999999999999"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		req, err := http.NewRequest("GET", "http://broker"+target, nil)
+		if err != nil || !strings.HasPrefix(req.URL.Path, "/") {
+			return
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	})
 }
