@@ -325,10 +325,10 @@ func openACLStore(dataDir string) (*aclStore, error) {
 		return s, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kafka: ACLs: %w", err)
+		return nil, storeUnreadable(s.path, "ACLs", err)
 	}
 	if err := json.Unmarshal(data, &s.acls); err != nil {
-		return nil, fmt.Errorf("kafka: ACLs %s: %w", s.path, err)
+		return nil, storeUnreadable(s.path, "ACLs", err)
 	}
 	return s, nil
 }

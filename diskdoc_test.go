@@ -124,7 +124,7 @@ func TestDiskDoc(t *testing.T) {
 	}
 
 	page := fmt.Sprintf(diskPage, listing.String(), "    "+strings.Join(lines, "\n    ")+"\n",
-		offsets.String(), times.String(), hex.EncodeToString(logFile[:61]), r.markdown())
+		offsets.String(), times.String(), hex.EncodeToString(logFile[:61]), r.markdown(), kafka.DataDirFilesDoc())
 	checkDocPage(t, "docs/disk.md", page, "wrote", "TestDiskDoc")
 }
 
@@ -194,5 +194,16 @@ in front of the CRC that the broker sets: the base offset it assigned and
 the partition leader epoch. Its first 61 bytes, the header:
 
     %s
+
+%s
+## Every file of the data dir
+
+The partition above is one of the dirs of a data dir. This table lists
+everything else the broker writes there, how, and what a start does with
+each file when it finds it damaged: cut short, emptied, overwritten,
+deleted or a directory in its place. It comes from datadirdoc_test.go,
+where TestDataDirFilesDocumented checks that a broker that has used every
+feature leaves no file the table misses, and TestDamageMatrix damages each
+kind of file each of those ways and checks what the broker then does.
 
 %s`

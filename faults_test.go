@@ -1155,3 +1155,196 @@ func TestPartitionMetadataOtherTopicID(t *testing.T) {
 		t.Errorf("topic id %v after the repair, want %v", got.ID, id)
 	}
 }
+
+// TestAdminWritesOnFullDisk makes each change that writes a file of the
+// data dir (a topic's configs, a group's, an ACL, a SCRAM credential, a
+// quota, a producer id block) on a full disk: each must be answered with
+// an error, leave nothing of itself to find after a restart, and succeed
+// once space is freed. Close on the full disk must still stop cleanly,
+// without a log end checkpoint that the next start would check against.
+func TestAdminWritesOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, 2<<20)
+	data := filepath.Join(dir, "data")
+	cfg := Config{DataDir: data, Security: SecurityConfig{Authorizer: true, AllowEveryoneIfNoACLFound: true}}
+	tb, c := startWithTopicUsing(t, cfg, "t", 1)
+	c.mustProduce("t", 0, makeBatch(recordsAt(1, 1)...))
+	type change struct {
+		name  string
+		do    func(b *Broker) int16
+		there func(b *Broker, c *testClient) bool
+	}
+	changes := []change{
+		{"topic config", func(*Broker) int16 {
+			code, _ := c.incrementalAlterConfigs(resourceTopic, "t", false, configOp{"retention.ms", opSet, ptr("5000")})
+			return code
+		}, func(_ *Broker, c *testClient) bool { v, _ := c.topicValues("t"); return v["retention.ms"] == "5000" }},
+		{"group config", func(*Broker) int16 {
+			code, _ := c.incrementalAlterConfigs(resourceGroup, "g", false, configOp{"consumer.session.timeout.ms", opSet, ptr("50000")})
+			return code
+		}, func(b *Broker, _ *testClient) bool {
+			return b.groupConfigs.get("g")["consumer.session.timeout.ms"] == "50000"
+		}},
+		{"ACL", func(b *Broker) int16 {
+			req := &createAclsRequest{Creations: []aclCreation{{resTopic, "x", patternLiteral, "User:amy", "*", aclRead, permissionAllow}}}
+			return serve(t, b, createAclsKey, 3, req).(*createAclsResponse).Results[0].ErrorCode
+		}, func(b *Broker, _ *testClient) bool {
+			b.sec.acls.mu.RLock()
+			defer b.sec.acls.mu.RUnlock()
+			return len(b.sec.acls.acls) > 0
+		}},
+		{"SCRAM credential", func(b *Broker) int16 {
+			req := &alterUserScramCredentialsRequest{Upsertions: []scramCredentialUpsertion{{Name: "amy", Mechanism: 1, Iterations: 4096, Salt: []byte("s"), SaltedPassword: []byte("p")}}}
+			return serve(t, b, 51, 0, req).(*alterUserScramCredentialsResponse).Results[0].ErrorCode
+		}, func(b *Broker, _ *testClient) bool { _, ok := b.sec.users.lookup("amy", &scramSHA256); return ok }},
+		{"client quota", func(b *Broker) int16 {
+			return alterQuota(t, b, entity("user", "amy"), quotaOp{producerByteRate, 1024, false}).ErrorCode
+		}, func(b *Broker, _ *testClient) bool {
+			b.quotas.mu.Lock()
+			defer b.quotas.mu.Unlock()
+			return len(b.quotas.entries) > 0
+		}},
+		{"producer id block", func(*Broker) int16 {
+			code, _, _ := c.initTxn("tx", 60000)
+			return code
+		}, func(_ *Broker, c *testClient) bool { code, _, _ := c.initTxn("tx2", 60000); return code == codeNone }},
+	}
+
+	filler := fillDisk(t, dir)
+	for _, ch := range changes {
+		code := ch.do(tb.Broker)
+		if code == codeNone {
+			t.Errorf("%s on a full disk: answered without an error", ch.name)
+		}
+		t.Logf("%s on a full disk: code %d", ch.name, code)
+	}
+	var logs syncBuffer
+	tb.stop() // on the full disk still
+	if _, err := os.Stat(filepath.Join(data, cleanShutdownFile)); err != nil {
+		t.Errorf("no clean shutdown marker after a Close on a full disk: %v", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	tb = startBrokerWith(t, Config{DataDir: data, Security: cfg.Security, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 1 {
+		t.Errorf("after the restart: fetch code %d, high watermark %d, want 0, 1\n%s", code, hw, logs.String())
+	}
+	for _, ch := range changes[:len(changes)-1] { // a producer id block has nothing to show
+		if ch.there(tb.Broker, c) {
+			t.Errorf("%s refused on a full disk is there after a restart", ch.name)
+		}
+	}
+	for _, ch := range changes {
+		if code := ch.do(tb.Broker); code != codeNone {
+			t.Errorf("%s once space is free: code %d", ch.name, code)
+		}
+		if !ch.there(tb.Broker, c) {
+			t.Errorf("%s once space is free: not there", ch.name)
+		}
+	}
+}
+
+// TestSegmentOpensOutOfDescriptors reads and writes a partition while the
+// process may open no more files (RLIMIT_NOFILE lowered, and the numbers
+// below it taken): reads of older segments, whose files the cache has
+// closed, succeed or answer KAFKA_STORAGE_ERROR, a produce that rolls a
+// segment answers KAFKA_STORAGE_ERROR, the broker stays up, and once
+// descriptors are free again both go on with every acknowledged batch
+// there, before and after a restart.
+func TestSegmentOpensOutOfDescriptors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, ClosedSegmentFiles: 1}
+	tb, c := startWithTopicUsing(t, cfg, "t", 1)
+	if code, _ := c.createTopicWithConfigs("u", 1, map[string]*string{"segment.bytes": oneBigBatchPerSegment()}); code != codeNone {
+		t.Fatalf("create u: code %d", code)
+	}
+	var acked []byte
+	for i := range 6 {
+		batch := bigBatch(int64(i))
+		c.mustProduce("u", 0, batch)
+		acked = append(acked, batch...)
+	}
+	tb.stop()
+	tb = startBrokerWith(t, cfg) // older segments' files closed
+	c = dial(t, tb.addr)
+	if code, _, _ := c.fetch("u", 0, 5, 0, 0); code != codeNone { // opens the active one's neighbours
+		t.Fatalf("fetch: code %d", code)
+	}
+
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot count open files: %v", err)
+	}
+	// The limit bounds descriptor numbers, and the numbers below it that
+	// are free are taken up, so that no open can succeed.
+	tight := old
+	tight.Cur = uint64(len(fds) + 8)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &tight); err != nil {
+		t.Fatal(err)
+	}
+	var hogs []*os.File
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			for _, f := range hogs {
+				f.Close()
+			}
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	defer restore()
+	for {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			if !errors.Is(err, syscall.EMFILE) {
+				restore()
+				t.Fatal(err)
+			}
+			break
+		}
+		hogs = append(hogs, f)
+	}
+	var readCodes []int16
+	for offset := range int64(5) { // the older segments, one a batch
+		code, _, _ := c.fetch("u", 0, offset, 0, 0)
+		readCodes = append(readCodes, code)
+	}
+	produceCode, _ := c.produce("u", 0, bigBatch(6))
+	restore()
+	// A read may still succeed: the cache closes an idle file of its own
+	// to open the one it needs (segfiles.go).
+	for offset, code := range readCodes {
+		if code != codeNone && code != codeKafkaStorageError {
+			t.Errorf("read at %d out of descriptors: code %d, want none or KAFKA_STORAGE_ERROR", offset, code)
+		}
+	}
+	if produceCode != codeKafkaStorageError {
+		t.Errorf("produce that rolls a segment out of descriptors: code %d, want KAFKA_STORAGE_ERROR", produceCode)
+	}
+	t.Logf("out of descriptors: fetch codes %v, produce code %d", readCodes, produceCode)
+
+	batch := bigBatch(7)
+	if code, _ := c.produce("u", 0, batch); code != codeNone {
+		t.Fatalf("produce once descriptors are free: code %d", code)
+	}
+	acked = append(acked, batch...)
+	check := func(when string) {
+		code, got := readPartition(c, "u", 0, 0)
+		if code != codeNone || !sameBatches(got, acked) {
+			t.Errorf("%s: code %d, %d bytes of %d acknowledged", when, code, len(got), len(acked))
+		}
+	}
+	check("once descriptors are free")
+	tb.stop()
+	tb = startBrokerWith(t, cfg)
+	c = dial(t, tb.addr)
+	check("after a restart")
+}

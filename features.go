@@ -90,6 +90,10 @@ type finalizedFeatures struct {
 	Epoch              int64 `json:"epoch"`
 }
 
+// finalizedFeaturesHolds is what a start without finalized-features.json
+// lacks, for storeUnreadable.
+const finalizedFeaturesHolds = "finalized features (every feature goes back to a new broker's level)"
+
 // openFinalizedFeatures reads the data dir's finalized-features.json, or
 // gives a new broker's levels if there is none. A file written before a
 // feature was kept there holds that feature at a new broker's level.
@@ -100,15 +104,15 @@ func openFinalizedFeatures(dataDir string) (*finalizedFeatures, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return f, nil
 	case err != nil:
-		return nil, fmt.Errorf("kafka: reading finalized features: %w", err)
+		return nil, storeUnreadable(f.path, finalizedFeaturesHolds, err)
 	}
 	if err := json.Unmarshal(data, f); err != nil {
-		return nil, fmt.Errorf("kafka: reading finalized features from %s: %w", f.path, err)
+		return nil, storeUnreadable(f.path, finalizedFeaturesHolds, err)
 	}
 	for _, name := range []string{groupVersionFeature, transactionVersionFeature} {
 		level := f.levelLocked(name)
 		if r, _ := servedRange(name); level < r.MinVersion || level > r.MaxVersion {
-			return nil, fmt.Errorf("kafka: %s: %s %d is not served (%d to %d)", f.path, name, level, r.MinVersion, r.MaxVersion)
+			return nil, storeUnreadable(f.path, finalizedFeaturesHolds, fmt.Errorf("%s %d is not served (%d to %d)", name, level, r.MinVersion, r.MaxVersion))
 		}
 	}
 	return f, nil

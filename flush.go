@@ -330,6 +330,16 @@ func writeFileAtomic(path string, data []byte) error {
 	return syncDir(filepath.Dir(path))
 }
 
+// storeUnreadable is the error that stops a start on one of the files
+// writeFileAtomic keeps whole (ACLs, credentials, quotas, configs): a crash
+// cannot tear such a file, so one that does not read, parse or hold what
+// the APIs would accept was edited or damaged outside the broker, and the operator is told which file, and what the
+// two ways out cost. holds says what a start without it would lack.
+func storeUnreadable(path, holds string, err error) error {
+	return fmt.Errorf("kafka: %s cannot be read: %w; it is replaced whole on every change, so it was edited or damaged outside the broker: "+
+		"restore it from a backup, or move it away to start with no %s", path, err, holds)
+}
+
 // syncDir fsyncs a directory, which makes the creation, renaming and
 // removal of its entries durable.
 func syncDir(dir string) error {

@@ -297,17 +297,17 @@ func openGroupConfigs(dataDir string) (*groupConfigStore, error) {
 		return s, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kafka: read %s: %w", groupConfigFile, err)
+		return nil, storeUnreadable(s.path, "group configs", err)
 	}
 	if err := json.Unmarshal(b, &s.byID); err != nil {
-		return nil, fmt.Errorf("kafka: %s: %w", groupConfigFile, err)
+		return nil, storeUnreadable(s.path, "group configs", err)
 	}
 	// Checked again, so that a hand-edited file cannot give a group a
 	// value the APIs would refuse.
 	for id, c := range s.byID {
 		for name, v := range c {
 			if _, err := checkConfig(groupConfigDefs, "group", name, v); err != nil {
-				return nil, fmt.Errorf("kafka: %s: group %q: %s", groupConfigFile, id, err.msg)
+				return nil, storeUnreadable(s.path, "group configs", fmt.Errorf("group %q: %s", id, err.msg))
 			}
 		}
 	}

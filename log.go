@@ -14,9 +14,11 @@
 //
 //	data/
 //	  .kafka_cleanshutdown               present only while the broker is stopped cleanly
+//	  recovery-point-offset-checkpoint   log end offsets at the last clean stop (topics.go)
 //	  log-start-offset-checkpoint        log start offsets moved by DeleteRecords
 //	  cleaner-offset-checkpoint          how far compacted partitions are cleaned (cleaner.go)
 //	  cleaner-horizon-checkpoint         when their kept tombstones may go (cleaner.go)
+//	  ...                                the other files of the data dir: docs/disk.md's table
 //	  orders-0/                          one directory per partition, <topic>-<partition>
 //	    partition.metadata               the topic id (KIP-516)
 //	    topic.config                     the topic's configs (partition 0 only; topicconfigs.go)
@@ -331,6 +333,10 @@ type segment struct {
 	rollFrom   int64     // max timestamp of the first batch, or noTimestamp
 	created    time.Time // when it became the active segment in this run
 	rollJitter int64     // taken off SegmentMs for this segment
+
+	// gapReported is set once a read has logged that records are missing
+	// after this segment (reportGap).
+	gapReported atomic.Bool
 
 	// info identifies the .log file, so that a fetch sending from it by
 	// name can tell it from a cleaned segment renamed over it (cleaner.go).
@@ -800,14 +806,43 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	}
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
+	var prev *segment
 	for _, s := range l.segments[l.segmentFor(offset):] {
+		if prev != nil && offset < s.base {
+			l.reportGap(prev, offset, s.base)
+		}
 		sec, err := s.section(offset, maxBytes, end)
+		if err != nil && !errors.Is(err, errLogClosed) {
+			// A batch that does not parse where the index or the
+			// previous batch says one starts, or a file that cannot be
+			// read: the disk's fault, answered as Kafka answers a read
+			// that fails on it, and named for the log line.
+			err = fmt.Errorf("%w: reading %s: %w", errStorage, segmentPath(l.dir, s.base, logSuffix), err)
+		}
 		if err != nil || sec.size > 0 {
 			sec.path, sec.info = segmentPath(l.dir, s.base, logSuffix), s.info
 			return s, sec, err
 		}
+		prev = s
 	}
 	return nil, fileSection{}, nil
+}
+
+// reportGap logs, once per segment, that a read found no records in s
+// from offset on, where the next segment starts only at next. Only
+// compaction leaves such gaps (a crash's torn tail goes with the segments
+// after it, rule 2 of the design note), so in a partition never cleaned
+// the records were lost outside the broker: s was emptied or cut. Kafka
+// passes over such a gap without a word (LocalLog.read goes on to the
+// next segment); the read still does, since the records are not there to
+// serve, but the operator hears of it. Callers hold mu.
+func (l *partitionLog) reportGap(s *segment, offset, next int64) {
+	if l.cleanedTo > 0 || !s.gapReported.CompareAndSwap(false, true) {
+		return
+	}
+	l.logger.Error("records missing: a segment ends before the next one starts, in a partition never compacted; the segment file was emptied or cut outside the broker. "+
+		"Restore it from a backup and restart to serve them again",
+		"partition", filepath.Base(l.dir), "file", segmentPath(l.dir, s.base, logSuffix), "segment", s.base, "missing_from", offset, "missing_to", next)
 }
 
 // OnOlderSegment reports whether offset lies in an older segment than
@@ -1361,7 +1396,7 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 		case i == len(bases)-2 && !clean:
 			s, cut, err = l.recoverRolled(base, bases[i+1:])
 		default:
-			s, err = l.loadSegment(base)
+			s, err = l.loadSegment(base, bases[i+1])
 		}
 		if err != nil {
 			l.closeFiles()
@@ -1423,10 +1458,11 @@ func listSegments(dir string) ([]int64, error) {
 	return bases, nil
 }
 
-// loadSegment opens an older, inactive segment. Its indexes are trusted
-// when they pass decodeOffsetIndex's and decodeTimeIndex's checks and
+// loadSegment opens an older, inactive segment, which the segment at
+// next follows. Its indexes are trusted when they pass readOffsetIndex's
+// and readTimeIndex's checks and name no offset at or past next, and
 // rebuilt by a scan otherwise.
-func (l *partitionLog) loadSegment(base int64) (*segment, error) {
+func (l *partitionLog) loadSegment(base, next int64) (*segment, error) {
 	f, err := os.Open(segmentPath(l.dir, base, logSuffix))
 	if err != nil {
 		return nil, fmt.Errorf("kafka: open segment: %w", err)
@@ -1442,6 +1478,20 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 	if err == nil {
 		s.times, err = readTimeIndex(segmentPath(l.dir, base, timeIndexSuffix), base)
 	}
+	// An entry past the segment's end passes the checks of order, but it
+	// is damage all the same; a time index entry there would also give
+	// the segment a maximum timestamp that is not its own, which
+	// retention by time trusts.
+	if err == nil && (len(s.offsets) > 0 && s.offsets[len(s.offsets)-1].offset >= next || len(s.times) > 0 && s.times[len(s.times)-1].offset >= next) {
+		err = fmt.Errorf("%w: an entry names an offset at or past %d, where the next segment starts", errIndexInvalid, next)
+	}
+	// A segment is rolled with its maximum timestamp in its time index
+	// (flushIndexes), so an older segment with batches and an empty time
+	// index lost it; trusted, it would have no timestamps, and lookups
+	// by time would pass over its records.
+	if err == nil && s.size > 0 && len(s.times) == 0 {
+		err = fmt.Errorf("%w: %s is empty and the log is not", errIndexInvalid, segmentPath(l.dir, base, timeIndexSuffix))
+	}
 	if err == nil {
 		if n := len(s.times); n > 0 {
 			s.idx.maxTimestamp, s.idx.maxTimestampOffset = s.times[n-1].timestamp, s.times[n-1].offset
@@ -1449,7 +1499,15 @@ func (l *partitionLog) loadSegment(base int64) (*segment, error) {
 		l.closeSegment(s)
 		return s, nil
 	}
-	l.logger.Info("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
+	// Missing indexes are routine (a segment a crash left without them,
+	// or a data dir from before they were written); an index that is
+	// there but does not pass the checks was damaged, which Kafka's
+	// LogLoader warns of ("Found a corrupted index file").
+	logf := l.logger.Warn
+	if errors.Is(err, fs.ErrNotExist) {
+		logf = l.logger.Info
+	}
+	logf("rebuilding segment indexes", "dir", l.dir, "segment", base, "reason", err)
 	if err := l.rebuildOlder(s); err != nil {
 		f.Close()
 		return nil, err

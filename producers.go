@@ -510,6 +510,12 @@ func (b *Broker) highestProducerID() int64 {
 
 // parseProducerIDs reads the next block start from the file's content.
 func parseProducerIDs(b []byte) (int64, error) {
+	// formatProducerIDs ends the file with a newline: without one it was
+	// cut short, and a block start with its last digits gone would hand
+	// out ids again.
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		return 0, fmt.Errorf("kafka: %s is cut short (%d bytes, no final newline)", producerIDsFile, len(b))
+	}
 	version, rest, _ := strings.Cut(string(b), "\n")
 	line, _, _ := strings.Cut(rest, "\n")
 	text, ok := strings.CutPrefix(line, "next_block_start:")

@@ -282,16 +282,16 @@ func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuo
 		return q, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kafka: reading client quotas: %w", err)
+		return nil, storeUnreadable(q.path, "client quotas", err)
 	}
 	var stored []storedQuota
 	if err := json.Unmarshal(b, &stored); err != nil {
-		return nil, fmt.Errorf("kafka: parsing %s: %w", q.path, err)
+		return nil, storeUnreadable(q.path, "client quotas", err)
 	}
 	for _, s := range stored {
 		e, _, msg := parseQuotaEntity(s.Entity)
 		if msg != "" {
-			return nil, fmt.Errorf("kafka: %s: %s", q.path, msg)
+			return nil, storeUnreadable(q.path, "client quotas", errors.New(msg))
 		}
 		q.entries[e] = s.Values
 	}

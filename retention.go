@@ -82,6 +82,13 @@ func (l *partitionLog) restoreLogStart(offset int64) {
 			"partition", filepath.Base(l.dir), "log_start_offset", offset, "high_watermark", l.hw)
 		offset = l.hw
 	}
+	// The checkpoint is written after retention deletes segments, so a
+	// crash between the two leaves it behind the first segment; so does a
+	// segment file deleted outside the broker, which nothing else shows.
+	if offset < l.logStart {
+		l.logger.Warn("checkpointed log start offset is before the first segment: the records between were deleted by retention just before a crash, or their segment files outside the broker",
+			"partition", filepath.Base(l.dir), "dir", l.dir, "log_start_offset", offset, "first_segment", l.logStart)
+	}
 	l.logStart = max(l.logStart, offset)
 }
 

@@ -472,10 +472,10 @@ func openCredentialStore(dataDir string) (*credentialStore, error) {
 		return s, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("kafka: SCRAM credentials: %w", err)
+		return nil, storeUnreadable(s.path, "SCRAM credentials", err)
 	}
 	if err := json.Unmarshal(data, &s.users); err != nil {
-		return nil, fmt.Errorf("kafka: SCRAM credentials %s: %w", s.path, err)
+		return nil, storeUnreadable(s.path, "SCRAM credentials", err)
 	}
 	return s, nil
 }

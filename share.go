@@ -581,6 +581,12 @@ func openShareState(dataDir string, logger *slog.Logger) (*shareStateLog, map[sh
 			if i < len(lines)-1 && len(bytes.TrimSpace(bytes.Join(lines[i+1:], nil))) > 0 {
 				return nil, nil, fmt.Errorf("kafka: %s line %d: %w", path, i+1, err)
 			}
+			// The partition of that line goes back to its snapshot
+			// before, or to none, as if the write had not happened;
+			// the line says so, since what the lost snapshot had
+			// acknowledged may be delivered again.
+			logger.Warn("share state: dropping a last line that does not parse, cut short by a crash or damaged",
+				"file", path, "line", i+1, "bytes", len(line), "err", err)
 			break
 		}
 		valid += min(len(line)+1, len(b)-valid)

@@ -740,7 +740,16 @@ func (c topicConfig) encode() []byte {
 
 // parseTopicConfigFile reads topic.config. Each value is checked again, so
 // a hand-edited file cannot give a topic a value the APIs would refuse.
+//
+// encode ends every file with a newline after its header line, and the
+// file is replaced whole (writeFileAtomic), so one that is empty or ends
+// mid-line was cut short outside the broker: what is left of it may
+// still parse, as a shorter value or with names missing, and is not
+// trusted.
 func parseTopicConfigFile(b []byte) (topicConfig, error) {
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		return nil, fmt.Errorf("kafka: %s is cut short (%d bytes, no final newline)", topicConfigFile, len(b))
+	}
 	c := topicConfig{}
 	for line := range strings.Lines(string(b)) {
 		line = strings.TrimSpace(line)

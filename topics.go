@@ -178,6 +178,11 @@ type logDir struct {
 	// deleted topic, which a topic created under its name would inherit
 	// at the next start, so creations write it first (freshCheckpoint).
 	checkpointStale atomic.Bool
+
+	// endsAtOpen is the log end offset checkpoint a clean start read:
+	// Close writes it again for the partitions that are offline, whose
+	// ends it cannot read (see checkLogEnds).
+	endsAtOpen []checkpointEntry
 }
 
 // Files of the data dir itself, named as Kafka names them.
@@ -188,6 +193,11 @@ const (
 	// logStartCheckpointFile holds the log start offsets of the
 	// partitions, in Kafka's OffsetCheckpointFile format.
 	logStartCheckpointFile = "log-start-offset-checkpoint"
+	// recoveryPointCheckpointFile holds, in the same format, each
+	// partition's log end offset at the last clean Close, which is
+	// what Kafka's recovery point is after a clean shutdown: every
+	// record below it was synced (see checkLogEnds).
+	recoveryPointCheckpointFile = "recovery-point-offset-checkpoint"
 )
 
 // String formats a topic id as Kafka's Uuid.toString does.
@@ -317,6 +327,7 @@ func (d *logDir) load() error {
 			open(all[i], true)
 		}
 	}
+	d.checkLogEnds(clean)
 	// The checkpoint is applied after the logs open: restoreLogStart checks
 	// each start against its log's high watermark, which is known only once
 	// the log has been read.
@@ -325,6 +336,71 @@ func (d *logDir) load() error {
 	}
 	d.restoreCleaned()
 	return nil
+}
+
+// checkLogEnds compares, after a clean stop, each partition's log end
+// offset with the one Close checkpointed. Close synced every record
+// below it, and nothing has run since, so a log that ends before it lost
+// records outside the broker: a segment file deleted, emptied or cut.
+// Such a partition is taken offline (KAFKA_STORAGE_ERROR), with an
+// ERROR naming what is missing: served, it would give the lost offsets
+// to new records, and a consumer past them would be reset. Kafka does not
+// check this (its LogLoader trusts the logs after a clean shutdown); its
+// answer to a log it cannot trust is to take the log dir offline, which
+// this does for the partition alone. After a crash the checkpoint is
+// stale, and a tail lost without an fsync is expected, so it is not read.
+func (d *logDir) checkLogEnds(clean bool) {
+	if !clean {
+		return
+	}
+	path := filepath.Join(d.path, recoveryPointCheckpointFile)
+	ends, err := readCheckpoint(path)
+	if err != nil {
+		d.logger.Warn("log end offsets of the last clean stop unreadable: not checked", "file", path, "err", err)
+		return
+	}
+	d.endsAtOpen = ends
+	for _, e := range ends {
+		t := d.topics[e.topic]
+		if t == nil || e.partition < 0 || int(e.partition) >= len(t.Partitions) {
+			continue
+		}
+		pl := t.Partitions[e.partition]
+		if pl.failed() != nil || pl.HighWatermark() >= e.offset {
+			continue
+		}
+		name := partitionDirName(e.topic, e.partition)
+		end := pl.HighWatermark()
+		d.logger.Error("partition is offline: its log ends before where it ended at the last clean stop, so records were lost outside the broker "+
+			"(a segment file deleted, emptied or cut). Restore the partition's segment files from a backup and restart, "+
+			"or, to serve what is left, remove the partition's line from "+recoveryPointCheckpointFile+" and restart",
+			"dir", filepath.Join(d.path, name), "topic", e.topic, "partition", e.partition, "log_end_offset", end, "log_end_offset_at_stop", e.offset)
+		if err := pl.Discard(); err != nil && !errors.Is(err, errLogClosed) {
+			d.logger.Warn("closing a partition taken offline", "dir", filepath.Join(d.path, name), "err", err)
+		}
+		t.Partitions[e.partition] = offlinePartition(filepath.Join(d.path, name), d.logger,
+			fmt.Errorf("log ends at %d, and ended at %d at the last clean stop", end, e.offset))
+	}
+}
+
+// checkpointLogEnds writes every partition's log end offset for the next
+// start's checkLogEnds; an offline partition keeps the entry it had.
+func (d *logDir) checkpointLogEnds() error {
+	var es []checkpointEntry
+	for _, t := range d.Topics() {
+		for p, pl := range t.Partitions {
+			if pl.failed() == nil {
+				es = append(es, checkpointEntry{t.Name, int32(p), pl.HighWatermark()})
+				continue
+			}
+			for _, e := range d.endsAtOpen {
+				if e.topic == t.Name && e.partition == int32(p) {
+					es = append(es, e)
+				}
+			}
+		}
+	}
+	return writeCheckpoint(filepath.Join(d.path, recoveryPointCheckpointFile), es)
 }
 
 // inconsistentPartition is the offline log of partition p of t, whose
@@ -417,7 +493,7 @@ func (d *logDir) restoreLogStarts() error {
 	}
 	starts, err := parseLogStartCheckpoint(b)
 	if err != nil {
-		d.logger.Warn("ignoring the log start offset checkpoint", "dir", d.path, "err", err)
+		d.logger.Warn("ignoring the log start offset checkpoint", "file", filepath.Join(d.path, logStartCheckpointFile), "err", err)
 		d.rewriteCheckpointAtOpen()
 		return nil
 	}
@@ -454,24 +530,27 @@ type checkpointEntry struct {
 	offset    int64
 }
 
+// parseLogStartCheckpoint parses a file in the checkpoint format, the log
+// start offsets' or another's (writeCheckpoint); its errors name no file,
+// which the caller knows.
 func parseLogStartCheckpoint(b []byte) ([]checkpointEntry, error) {
 	// The count line must match the lines that follow, as Kafka's
 	// CheckpointFile reader insists: a file short of lines was cut, and
 	// applying part of it would be silently wrong.
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if len(lines) < 2 || strings.TrimSpace(lines[0]) != "0" || strings.TrimSpace(lines[1]) != strconv.Itoa(len(lines)-2) {
-		return nil, fmt.Errorf("kafka: %s: unknown format", logStartCheckpointFile)
+		return nil, errors.New("kafka: checkpoint: unknown format")
 	}
 	var es []checkpointEntry
 	for _, line := range lines[2:] {
 		f := strings.Fields(line)
 		if len(f) != 3 {
-			return nil, fmt.Errorf("kafka: %s: bad line %q", logStartCheckpointFile, line)
+			return nil, fmt.Errorf("kafka: checkpoint: bad line %q", line)
 		}
 		p, err1 := strconv.ParseInt(f[1], 10, 32)
 		offset, err2 := strconv.ParseInt(f[2], 10, 64)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("kafka: %s: bad line %q", logStartCheckpointFile, line)
+			return nil, fmt.Errorf("kafka: checkpoint: bad line %q", line)
 		}
 		es = append(es, checkpointEntry{f[0], int32(p), offset})
 	}
@@ -1610,6 +1689,15 @@ func (d *logDir) Close() error {
 	defer d.removals.Wait()
 	if err := d.closeLogs(); err != nil {
 		return err
+	}
+	// The log ends go before the marker, which vouches for them. One that
+	// cannot be written (a full disk) must not leave the last one in
+	// place, which the next start would check against.
+	if err := d.checkpointLogEnds(); err != nil {
+		d.logger.Warn("log end offsets not checkpointed: the next start cannot check them", "dir", d.path, "err", err)
+		if rerr := os.Remove(filepath.Join(d.path, recoveryPointCheckpointFile)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			return fmt.Errorf("kafka: remove a stale %s: %w", recoveryPointCheckpointFile, rerr)
+		}
 	}
 	// The marker is written only after every log closed cleanly, so its
 	// presence promises that every segment ends on a whole batch and the

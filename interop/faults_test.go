@@ -7,11 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -510,5 +512,233 @@ func TestManyPartitionsPastFileLimit(t *testing.T) {
 	produceRound(newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner())))
 	if got := consumeN(t, ctx, b.addr, "many", 4*partitions); len(got) != 4*partitions {
 		t.Errorf("%d records read back, want %d", len(got), 4*partitions)
+	}
+}
+
+// TestKillDuringAdminWrites SIGKILLs the broker at random moments while
+// clients change a topic's configs, create ACLs and add SCRAM users, and
+// produce to a topic whose retention deletes segments as fast as they
+// roll, all at once, over a few rounds, and checks after every restart
+// that every change the broker acknowledged is there: the config at or
+// past the last value acknowledged (each write sets a larger one), every
+// acknowledged ACL and user, and every acknowledged record that retention
+// has not passed, at its offset.
+func TestKillDuringAdminWrites(t *testing.T) {
+	bin := buildBroker(t)
+	dir := t.TempDir()
+	flags := []string{"-authorizer", "-allow-everyone-if-no-acl-found", "-retention-check-interval", "20ms"}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var (
+		configAt int64 // the last retention.bytes acknowledged
+		acls     []string
+		users    []string
+		records  = map[int64]string{} // acknowledged to topic ret, by offset
+	)
+	next := int64(1 << 20)
+	// The writers of a round are not waited for after the kill, which
+	// their clients' retries would make take seconds: they can no longer
+	// succeed, the broker being gone, and stop at their next turn. What
+	// they share is under mu, and the checks read a copy.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	snapshot := func() (int64, []string, []string, map[int64]string) {
+		mu.Lock()
+		defer mu.Unlock()
+		return configAt, slices.Clone(acls), slices.Clone(users), maps.Clone(records)
+	}
+	for round := range 4 {
+		b := startChild(t, bin, dir, flags...)
+		adm := kadm.NewClient(newClient(t, b.addr, kgo.RetryTimeout(time.Second), kgo.DialTimeout(time.Second)))
+		if round == 0 {
+			createTopic(t, ctx, adm, 1, "cfg")
+			resp, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{"segment.bytes": kadm.StringPtr("2048"), "retention.bytes": kadm.StringPtr("4096")}, "ret")
+			if err != nil || resp.Err != nil {
+				t.Fatalf("create ret: %v %v", resp.Err, err)
+			}
+		} else {
+			configAt, acls, users, records := snapshot()
+			checkAdminWrites(t, ctx, adm, round, configAt, acls, users)
+			checkRetained(t, ctx, b.addr, round, records)
+		}
+		producer := newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RecordDeliveryTimeout(time.Second), kgo.RetryTimeout(500*time.Millisecond),
+			kgo.DisableIdempotentWrite(), // an idempotent producer never gives up on a batch in flight
+			kgo.ProduceRequestTimeout(time.Second), kgo.DialTimeout(time.Second))
+
+		stop := make(chan struct{})
+		// Each write has a second: a client's retries after the kill
+		// would otherwise keep the round waiting for theirs to run out.
+		loop := func(write func(ctx context.Context, i int) bool) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				wctx, wcancel := context.WithTimeout(ctx, time.Second)
+				ok := write(wctx, i)
+				wcancel()
+				if !ok {
+					return
+				}
+			}
+		}
+		wg.Add(4)
+		go loop(func(ctx context.Context, i int) bool {
+			value := fmt.Sprintf("r-%d-%d-%s", round, i, strings.Repeat("x", 300))
+			r, err := producer.ProduceSync(ctx, &kgo.Record{Topic: "ret", Partition: 0, Value: []byte(value)}).First()
+			if err != nil {
+				return false
+			}
+			mu.Lock()
+			records[r.Offset] = value
+			mu.Unlock()
+			return true
+		})
+		go loop(func(ctx context.Context, _ int) bool {
+			mu.Lock()
+			next++
+			v := next
+			mu.Unlock()
+			rs, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Op: kadm.SetConfig, Name: "retention.bytes", Value: kadm.StringPtr(fmt.Sprint(v))}}, "cfg")
+			if err != nil || len(rs) != 1 || rs[0].Err != nil {
+				return false
+			}
+			mu.Lock()
+			configAt = max(configAt, v)
+			mu.Unlock()
+			return true
+		})
+		go loop(func(ctx context.Context, i int) bool {
+			name := fmt.Sprintf("acl-%d-%d", round, i)
+			rs, err := adm.CreateACLs(ctx, kadm.NewACLs().Topics(name).ResourcePatternType(kadm.ACLPatternLiteral).
+				Allow("User:u").AllowHosts("*").Operations(kadm.OpRead))
+			if err != nil || len(rs) != 1 || rs[0].Err != nil {
+				return false
+			}
+			mu.Lock()
+			acls = append(acls, name)
+			mu.Unlock()
+			return true
+		})
+		go loop(func(ctx context.Context, i int) bool {
+			name := fmt.Sprintf("user-%d-%d", round, i)
+			rs, err := adm.AlterUserSCRAMs(ctx, nil, []kadm.UpsertSCRAM{{User: name, Mechanism: kadm.ScramSha256, Iterations: 4096, Password: "pw"}})
+			if err != nil || rs[name].Err != nil {
+				return false
+			}
+			mu.Lock()
+			users = append(users, name)
+			mu.Unlock()
+			return true
+		})
+		time.Sleep(time.Duration(100+rand.IntN(300)) * time.Millisecond)
+		b.kill()
+		close(stop)
+	}
+	b := startChild(t, bin, dir, flags...)
+	lastConfig, allACLs, allUsers, allRecords := snapshot()
+	checkAdminWrites(t, ctx, kadm.NewClient(newClient(t, b.addr)), 4, lastConfig, allACLs, allUsers)
+	start := checkRetained(t, ctx, b.addr, 4, allRecords)
+	if len(allACLs) == 0 || len(allUsers) == 0 || lastConfig == 0 || start == 0 {
+		t.Errorf("acknowledged %d ACLs, %d users, config %d, log start %d: the test needs some of each", len(allACLs), len(allUsers), lastConfig, start)
+	}
+	t.Logf("acknowledged across the kills: %d ACLs, %d users, retention.bytes up to %d, %d records of which retention kept those from %d",
+		len(allACLs), len(allUsers), lastConfig, len(allRecords), start)
+}
+
+// checkRetained reads topic ret from its log start to its end and checks
+// every acknowledged record at or past the log start, returning it.
+func checkRetained(t *testing.T, ctx context.Context, addr string, round int, records map[int64]string) int64 {
+	t.Helper()
+	adm := kadm.NewClient(newClient(t, addr))
+	starts, err := adm.ListStartOffsets(ctx, "ret")
+	if err != nil {
+		t.Fatalf("round %d: ListStartOffsets: %v", round, err)
+	}
+	ends, err := adm.ListEndOffsets(ctx, "ret")
+	if err != nil {
+		t.Fatalf("round %d: ListEndOffsets: %v", round, err)
+	}
+	s, _ := starts.Lookup("ret", 0)
+	e, _ := ends.Lookup("ret", 0)
+	if s.Err != nil || e.Err != nil {
+		t.Fatalf("round %d: log start %v, end %v", round, s.Err, e.Err)
+	}
+	got := map[int64]string{}
+	if s.Offset < e.Offset {
+		cl := newClient(t, addr, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{"ret": {0: kgo.NewOffset().At(s.Offset)}}),
+			kgo.FetchMaxWait(100*time.Millisecond))
+		for last := s.Offset - 1; last < e.Offset-1; {
+			fs := cl.PollFetches(ctx)
+			if ctx.Err() != nil {
+				t.Fatalf("round %d: consuming ret: %v", round, ctx.Err())
+			}
+			fs.EachError(func(_ string, _ int32, err error) { t.Fatalf("round %d: fetch ret: %v", round, err) })
+			fs.EachRecord(func(r *kgo.Record) { got[r.Offset], last = string(r.Value), r.Offset })
+		}
+	}
+	// Retention runs on while the records are read, and may move the log
+	// start past some: the start after the read is the one that counts.
+	if starts, err = adm.ListStartOffsets(ctx, "ret"); err != nil {
+		t.Fatalf("round %d: ListStartOffsets: %v", round, err)
+	}
+	s, _ = starts.Lookup("ret", 0)
+	for offset, value := range records {
+		if offset >= s.Offset && got[offset] != value {
+			t.Errorf("round %d: ret offset %d (log start %d, end %d): acknowledged record missing or changed", round, offset, s.Offset, e.Offset)
+		}
+	}
+	return s.Offset
+}
+
+// checkAdminWrites checks, after the restart before round, what
+// TestKillDuringAdminWrites says.
+func checkAdminWrites(t *testing.T, ctx context.Context, adm *kadm.Client, round int, configAt int64, acls, users []string) {
+	t.Helper()
+	rcs, err := adm.DescribeTopicConfigs(ctx, "cfg")
+	if err != nil || len(rcs) != 1 || rcs[0].Err != nil {
+		t.Fatalf("round %d: DescribeTopicConfigs: %v %v", round, rcs, err)
+	}
+	for _, c := range rcs[0].Configs {
+		if c.Key == "retention.bytes" {
+			var v int64
+			fmt.Sscan(c.MaybeValue(), &v)
+			if v < configAt {
+				t.Errorf("round %d: retention.bytes %d, behind the %d acknowledged", round, v, configAt)
+			}
+		}
+	}
+	rs, err := adm.DescribeACLs(ctx, kadm.NewACLs().AnyResource().ResourcePatternType(kadm.ACLPatternLiteral).
+		Allow("User:u").AllowHosts("*").Operations(kadm.OpRead))
+	if err != nil {
+		t.Fatalf("round %d: DescribeACLs: %v", round, err)
+	}
+	there := map[string]bool{}
+	for _, r := range rs {
+		if r.Err != nil {
+			t.Fatalf("round %d: DescribeACLs: %v", round, r.Err)
+		}
+		for _, d := range r.Described {
+			there[d.Name] = true
+		}
+	}
+	for _, name := range acls {
+		if !there[name] {
+			t.Errorf("round %d: acknowledged ACL on %s is gone", round, name)
+		}
+	}
+	if len(users) > 0 {
+		described, err := adm.DescribeUserSCRAMs(ctx, users...)
+		if err != nil {
+			t.Fatalf("round %d: DescribeUserSCRAMs: %v", round, err)
+		}
+		for _, name := range users {
+			if d, ok := described[name]; !ok || d.Err != nil || len(d.CredInfos) == 0 {
+				t.Errorf("round %d: acknowledged user %s: %+v", round, name, d)
+			}
+		}
 	}
 }
