@@ -95,6 +95,10 @@ var aclChecks = map[int16]aclCheck{
 	33:                  checkAlterConfigs,
 	saslAuthenticateKey: noCheck,
 	37:                  checkCreatePartitions,
+	38:                  checkCreateDelegationToken,
+	39:                  noCheck,
+	40:                  noCheck,
+	41:                  noCheck,
 	42:                  checkDeleteGroups,
 	44:                  checkIncrementalAlterConfigs,
 	47:                  checkOffsetDelete,
@@ -300,6 +304,22 @@ func onceIn[T any, K comparable](xs []T, key func(T) K) func(T) bool {
 // answers them before it asks the authorizer too (KafkaApis.handle and
 // SaslServerAuthenticator), or no client could ever log in.
 func noCheck(*access, request) (response, func(response)) { return nil, nil }
+
+// CreateDelegationToken: CREATE_TOKENS on the owner, a USER resource
+// named by the whole principal ("User:bob"), when the owner is not the
+// requester, as KafkaApis.handleCreateTokenRequest asks. The verdict is
+// handed to the handler, which gives it after the listener's refusal,
+// in Kafka's order (delegationtokens.go). Renew, Expire and Describe
+// ask nothing of the authorizer before the token manager, which has no
+// tokens here (noCheck): Kafka checks DESCRIBE on each token only to
+// filter the tokens it lists.
+func checkCreateDelegationToken(a *access, r request) (response, func(response)) {
+	req := r.(*createDelegationTokenRequest)
+	if owner := req.owner(a.principal); owner != a.principal {
+		req.ownerDenied = !a.may(aclCreateTokens, resUser, owner)
+	}
+	return nil, nil
+}
 
 // OffsetForLeaderEpoch: CLUSTER_ACTION on the cluster, or else DESCRIBE
 // per topic, whatever the replica id says, as

@@ -1420,10 +1420,11 @@ func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r
 	return resp
 }
 
-// DescribeCluster: v0-1 (DescribeClusterRequest.json, DescribeClusterResponse.json)
+// DescribeCluster: v0-2 (DescribeClusterRequest.json, DescribeClusterResponse.json)
 //
 //	v0: flexible from the start (KIP-700)
 //	v1: EndpointType, brokers or controllers (KIP-919)
+//	v2: IncludeFencedBrokers, and IsFenced per broker (KIP-1073)
 //
 // The admin clients' way to list brokers without Metadata's topic list.
 // As a Kafka broker's listener does, this one answers for brokers only;
@@ -1432,6 +1433,11 @@ type describeClusterRequest struct {
 	IncludeClusterAuthorizedOperations bool
 	// EndpointType is 1 (brokers) before v1, where it is not sent.
 	EndpointType int8
+	// IncludeFencedBrokers asks for fenced brokers too (KIP-1073, v2+).
+	// This broker is the cluster's only one and is never fenced while
+	// it answers, so the list is the same either way, as a single-node
+	// Kafka's is.
+	IncludeFencedBrokers bool
 }
 
 func (m *describeClusterRequest) decode(r *reader, v int16) {
@@ -1439,6 +1445,9 @@ func (m *describeClusterRequest) decode(r *reader, v int16) {
 	m.EndpointType = 1
 	if v >= 1 {
 		m.EndpointType = r.Int8()
+	}
+	if v >= 2 {
+		m.IncludeFencedBrokers = r.Bool()
 	}
 	r.SkipTags()
 }
@@ -1459,6 +1468,7 @@ type describeClusterBroker struct {
 	Host     string
 	Port     int32
 	Rack     *string
+	IsFenced bool // v2+; false, as above
 }
 
 func (m *describeClusterResponse) encode(w *writer, v int16) {
@@ -1475,6 +1485,9 @@ func (m *describeClusterResponse) encode(w *writer, v int16) {
 		w.String(b.Host)
 		w.Int32(b.Port)
 		w.NullableString(b.Rack)
+		if v >= 2 {
+			w.Bool(b.IsFenced)
+		}
 		w.Tags()
 	})
 	w.Int32(m.ClusterAuthorizedOperations)

@@ -1230,9 +1230,13 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 	}
 }
 
-// ConsumerGroupDescribe: v0 (ConsumerGroupDescribeRequest.json, ConsumerGroupDescribeResponse.json)
+// ConsumerGroupDescribe: v0-1 (ConsumerGroupDescribeRequest.json, ConsumerGroupDescribeResponse.json)
 //
 //	v0: KIP-848
+//	v1: MemberType per member (KIP-1099): 0 for a member of the classic
+//	    protocol in a consumer group, 1 for a consumer-protocol member.
+//	    Here every member of a consumer group heartbeats with
+//	    ConsumerGroupHeartbeat, so every one is 1.
 //
 // An empty group id gets INVALID_GROUP_ID. A group that does not exist,
 // or is a classic or share group, gets GROUP_ID_NOT_FOUND, as in Kafka,
@@ -1281,7 +1285,13 @@ type consumerDescribedMember struct {
 	SubscribedTopicRegex *string
 	Assignment           consumerDescribedAssignment
 	TargetAssignment     consumerDescribedAssignment
+	MemberType           int8 // v1+, memberTypeConsumer
 }
+
+// memberTypeConsumer is CONSUMER of ConsumerGroupDescribe v1's
+// MemberType (KIP-1099, MemberType.java), where CLASSIC is 0 and the
+// schema default -1 is UNKNOWN.
+const memberTypeConsumer int8 = 1
 
 type consumerDescribedAssignment struct {
 	TopicPartitions []consumerDescribedTopicPartitions
@@ -1323,6 +1333,9 @@ func (m *consumerGroupDescribeResponse) encode(w *writer, v int16) {
 			w.NullableString(mm.SubscribedTopicRegex)
 			writeAssignment(w, mm.Assignment)
 			writeAssignment(w, mm.TargetAssignment)
+			if v >= 1 {
+				w.Int8(mm.MemberType)
+			}
 			w.Tags()
 		})
 		w.Int32(g.AuthorizedOperations)
@@ -1385,6 +1398,7 @@ func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
 			SubscribedTopicRegex: nilIfEmpty(m.regex),
 			Assignment:           c.describeAssignment(m.assigned),
 			TargetAssignment:     c.describeAssignment(cg.target[m.id]),
+			MemberType:           memberTypeConsumer,
 		})
 	}
 	return d

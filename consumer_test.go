@@ -143,6 +143,31 @@ func describeConsumerGroup(t *testing.T, b *Broker, id string) consumerDescribed
 	return resp.Groups[0]
 }
 
+// TestConsumerGroupDescribeV1MemberType: v1 (KIP-1099) tells each
+// member's protocol; every member of a consumer group here heartbeats
+// with ConsumerGroupHeartbeat, so every one is CONSUMER (1), a byte v0
+// does not have.
+func TestConsumerGroupDescribeV1MemberType(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 2)
+	newConsumerTester(t, b, "g", "a", "t").heartbeat()
+	resp := b.handleConsumerGroupDescribe(t.Context(), testRC(0), &consumerGroupDescribeRequest{GroupIDs: []string{"g"}}).(*consumerGroupDescribeResponse)
+	if len(resp.Groups[0].Members) != 1 || resp.Groups[0].Members[0].MemberType != memberTypeConsumer {
+		t.Fatalf("members: %+v, want one of type %d", resp.Groups[0].Members, memberTypeConsumer)
+	}
+	encoded := func(v int16) []byte {
+		w := &writer{flexible: true}
+		resp.encode(w, v)
+		return w.buf
+	}
+	v0, v1 := encoded(0), encoded(1)
+	// The member's last field before its tags is MemberType; then the
+	// member's, the group's and the answer's empty tag sections, and the
+	// group's authorized operations before the last two.
+	if len(v1) != len(v0)+1 || v1[len(v1)-8] != byte(memberTypeConsumer) {
+		t.Errorf("v1 is %d bytes after v0's %d, MemberType byte %d", len(v1), len(v0), v1[len(v1)-8])
+	}
+}
+
 func TestConsumerGroupTwoMembersSplitUniformly(t *testing.T) {
 	b := consumerBroker(t, Config{}, "t", 4)
 	a := newConsumerTester(t, b, "g", "a", "t")

@@ -128,6 +128,14 @@ const (
 	codeMismatchedEndpointType  int16 = 114
 	codeUnsupportedEndpointType int16 = 115
 
+	// Delegation tokens (delegationtokens.go), none of them retriable:
+	// the feature is off (AUTH_DISABLED), the connection may not ask
+	// (REQUEST_NOT_ALLOWED), or the request names someone it may not.
+	codeDelegationTokenAuthDisabled        int16 = 61
+	codeDelegationTokenRequestNotAllowed   int16 = 64
+	codeDelegationTokenAuthorizationFailed int16 = 65
+	codeInvalidPrincipalType               int16 = 67
+
 	// Share groups (share.go, sharefetch.go, KIP-932).
 	codeInvalidRecordState       int16 = 121
 	codeShareSessionNotFound     int16 = 122

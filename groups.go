@@ -232,6 +232,11 @@ type committedOffset struct {
 	leaderEpoch     int32 // -1 if the client did not say
 	metadata        string
 	commitTimestamp int64 // ms since the epoch, broker time
+	// expireTimestamp is when the offset expires, in ms since the epoch,
+	// if its commit named a retention (OffsetCommit v2-4's
+	// RetentionTimeMs); 0 if it did not, and the broker's retention
+	// applies.
+	expireTimestamp int64
 }
 
 // group is one group and its offsets (GroupMetadata in Kafka). mu guards

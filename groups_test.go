@@ -216,6 +216,7 @@ func (gt *groupTester) commit(v int16, memberID string, generation int32, topic 
 		GroupID:                   gt.group,
 		GenerationIDOrMemberEpoch: generation,
 		MemberID:                  memberID,
+		RetentionTimeMs:           -1, // none, as decode fills in for v5 on
 		Topics: []offsetCommitTopic{{Name: topic, Partitions: []offsetCommitPartition{
 			{PartitionIndex: partition, CommittedOffset: offset, CommittedLeaderEpoch: -1, CommittedMetadata: ptr("m")},
 		}}},

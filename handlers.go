@@ -1336,7 +1336,7 @@ func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp i
 	return o, t
 }
 
-// Metadata: v0-12 (MetadataRequest.json, MetadataResponse.json)
+// Metadata: v0-13 (MetadataRequest.json, MetadataResponse.json)
 //
 //	v1: null Topics means all topics (an empty array, in v0); Rack, ControllerId, IsInternal
 //	v2: ClusterId
@@ -1350,6 +1350,8 @@ func listOffset(pl *partitionLog, ts int64, isolation int8) (offset, timestamp i
 //	     Kafka 4.0 refuses ids and null names before v12 (refused)
 //	v11: IncludeClusterAuthorizedOperations removed
 //	v12: topic Name nullable in the response; topics by id
+//	v13: top-level ErrorCode (KIP-1102), for REBOOTSTRAP_REQUIRED; Kafka
+//	     4.0 sets it only in a whole-request refusal (refusals.go)
 //
 // Metadata is where clients learn the brokers and the partitions of each
 // topic, and where a topic that does not exist yet is created on first use
@@ -1418,6 +1420,10 @@ type metadataResponse struct {
 	ControllerID                int32
 	Topics                      []metadataTopic
 	ClusterAuthorizedOperations int32
+	// ErrorCode (v13+, KIP-1102) is where a broker could tell a client
+	// to rebootstrap; Kafka 4.0's KafkaApis never does, and only
+	// MetadataRequest.getErrorResponse fills it.
+	ErrorCode int16
 }
 
 type metadataBroker struct {
@@ -1504,6 +1510,9 @@ func (m *metadataResponse) encode(w *writer, v int16) {
 	})
 	if v >= 8 && v <= 10 {
 		w.Int32(m.ClusterAuthorizedOperations)
+	}
+	if v >= 13 {
+		w.Int16(m.ErrorCode)
 	}
 	w.Tags()
 }

@@ -159,6 +159,8 @@
 //     development, off unless enabled.
 //   - reauth.go: session lifetimes and logging in again on a live
 //     connection (KIP-368).
+//   - delegationtokens.go: the delegation-token APIs,
+//     answered as a Kafka broker without a token secret answers them.
 //   - refusals.go: each API's answer to a request refused as a
 //     whole, which a request out of place in a SASL login gets.
 //   - acls.go: ACLs, and the authorizer that checks requests against them.
@@ -839,7 +841,7 @@ func init() {
 		{0, "Produce", 3, 12, 9, func() request { return new(produceRequest) }, (*Broker).handleProduce},
 		{1, "Fetch", 4, 17, 12, func() request { return new(fetchRequest) }, (*Broker).handleFetch},
 		{2, "ListOffsets", 1, 10, 6, func() request { return new(listOffsetsRequest) }, (*Broker).handleListOffsets},
-		{3, "Metadata", 0, 12, 9, func() request { return new(metadataRequest) }, (*Broker).handleMetadata},
+		{3, "Metadata", 0, 13, 9, func() request { return new(metadataRequest) }, (*Broker).handleMetadata},
 		{8, "OffsetCommit", 0, 9, 8, func() request { return new(offsetCommitRequest) }, (*Broker).handleOffsetCommit},
 		{9, "OffsetFetch", 0, 9, 6, func() request { return new(offsetFetchRequest) }, (*Broker).handleOffsetFetch},
 		{10, "FindCoordinator", 0, 6, 3, func() request { return new(findCoordinatorRequest) }, (*Broker).handleFindCoordinator},
@@ -869,6 +871,10 @@ func init() {
 		{35, "DescribeLogDirs", 1, 4, 2, func() request { return new(describeLogDirsRequest) }, (*Broker).handleDescribeLogDirs},
 		{36, "SaslAuthenticate", 0, 2, 2, func() request { return new(saslAuthenticateRequest) }, (*Broker).handleSaslAuthenticate},
 		{37, "CreatePartitions", 0, 3, 2, func() request { return new(createPartitionsRequest) }, (*Broker).handleCreatePartitions},
+		{38, "CreateDelegationToken", 1, 3, 2, func() request { return new(createDelegationTokenRequest) }, (*Broker).handleCreateDelegationToken},
+		{39, "RenewDelegationToken", 1, 2, 2, func() request { return new(tokenPeriodRequest) }, (*Broker).handleTokenPeriod},
+		{40, "ExpireDelegationToken", 1, 2, 2, func() request { return new(tokenPeriodRequest) }, (*Broker).handleTokenPeriod},
+		{41, "DescribeDelegationToken", 1, 3, 2, func() request { return new(describeDelegationTokenRequest) }, (*Broker).handleDescribeDelegationToken},
 		{42, "DeleteGroups", 0, 2, 2, func() request { return new(deleteGroupsRequest) }, (*Broker).handleDeleteGroups},
 		{43, "ElectLeaders", 0, 2, 2, func() request { return new(electLeadersRequest) }, (*Broker).handleElectLeaders},
 		{44, "IncrementalAlterConfigs", 0, 1, 1, func() request { return new(incrementalAlterConfigsRequest) }, (*Broker).handleIncrementalAlterConfigs},
@@ -880,12 +886,12 @@ func init() {
 		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
 		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
 		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
-		{60, "DescribeCluster", 0, 1, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
+		{60, "DescribeCluster", 0, 2, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
 		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
-		{69, "ConsumerGroupDescribe", 0, 0, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
+		{69, "ConsumerGroupDescribe", 0, 1, 0, func() request { return new(consumerGroupDescribeRequest) }, (*Broker).handleConsumerGroupDescribe},
 		// GetTelemetrySubscriptions (71) and PushTelemetry (72) are left out,
 		// as Kafka leaves them out of ApiVersions when no metrics reporter
 		// that collects client telemetry is configured (KIP-714): clients

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -281,5 +282,159 @@ func TestProduceAcksZeroDeniedClosesConnection(t *testing.T) {
 	}
 	if code, hw, _ := admin.fetch("guarded", 0, 0, 0, 0); code != codeNone || hw != 0 {
 		t.Errorf("the refused produce: fetch code %d, high watermark %d; want nothing written", code, hw)
+	}
+}
+
+// TestOffsetCommitRetentionTime: an OffsetCommit v2-4 that names a
+// RetentionTimeMs stores its offsets with an expire timestamp, as value
+// version 1 of OffsetCommitValue, and they expire at that time, whatever
+// the broker's retention; a commit without one (-1, or v5 on) is written
+// as version 3 and kept for OffsetsRetention. Kafka's
+// OffsetMetadataManager.commitOffset computes the expire timestamp,
+// MetadataVersion.offsetCommitValueVersion picks version 1 for it, and
+// OffsetExpirationConditionImpl expires by it. Readers of the topic such
+// as Burrow decode both versions.
+func TestOffsetCommitRetentionTime(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{OffsetsRetention: time.Hour})
+	if _, err := b.logs.CreateTopic("t", 3); err != nil {
+		t.Fatal(err)
+	}
+	now := time.UnixMilli(1_700_000_000_000)
+	b.groups.now = func() time.Time { return now }
+	commit := func(v int16, retentionMs int64, partition int32, offset int64) {
+		t.Helper()
+		req := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: -1, RetentionTimeMs: retentionMs,
+			Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{
+				{PartitionIndex: partition, CommittedOffset: offset, CommittedLeaderEpoch: -1, CommittedMetadata: ptr("m")},
+			}}}}
+		resp := b.handleOffsetCommit(context.Background(), testRC(v), req).(*offsetCommitResponse)
+		if code := resp.Topics[0].Partitions[0].ErrorCode; code != codeNone {
+			t.Fatalf("commit v%d: %d", v, code)
+		}
+	}
+	commit(2, 60_000, 0, 10) // expires a minute from now
+	commit(2, -1, 1, 11)     // the broker's retention
+	commit(8, -1, 2, 12)
+
+	var versions []int16
+	var expires []int64
+	pl := b.groups.offsets
+	batches, err := pl.Read(pl.LogStartOffset(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for len(batches) > 0 {
+		h, err := parseBatchHeader(batches)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eachFullRecord(batches, h, func(r record) bool {
+			v := newReader(r.Value, false)
+			versions = append(versions, v.Int16())
+			if versions[len(versions)-1] == 1 {
+				v.Int64()      // offset
+				_ = v.String() // metadata
+				v.Int64()      // commit timestamp
+				expires = append(expires, v.Int64())
+			}
+			return true
+		})
+		batches = batches[h.Size():]
+	}
+	if !slices.Equal(versions, []int16{1, 3, 3}) || !slices.Equal(expires, []int64{now.UnixMilli() + 60_000}) {
+		t.Errorf("value versions %v, expire timestamps %v; want [1 3 3] and [%d]", versions, expires, now.UnixMilli()+60_000)
+	}
+
+	gt := newGroupTester(t, b, "g")
+	now = now.Add(59 * time.Second)
+	b.groups.expireOffsets()
+	if got := gt.committed("t", 0); got != 10 {
+		t.Errorf("offset with a minute's retention, 59 s on: %d, want 10", got)
+	}
+	now = now.Add(time.Second)
+	b.groups.expireOffsets()
+	if got := [3]int64{gt.committed("t", 0), gt.committed("t", 1), gt.committed("t", 2)}; got != [3]int64{-1, 11, 12} {
+		t.Errorf("a minute on: offsets %v, want [-1 11 12]", got)
+	}
+
+	// The expire timestamp is kept in the record, so a restart keeps it.
+	commit(4, 30_000, 1, 21)
+	dir := b.cfg.DataDir
+	b.groups.close()
+	b.logs.Close()
+	b = openGroupBroker(t, dir, Config{OffsetsRetention: time.Hour})
+	b.groups.now = func() time.Time { return now }
+	gt = newGroupTester(t, b, "g")
+	now = now.Add(30 * time.Second)
+	b.groups.expireOffsets()
+	if got := [2]int64{gt.committed("t", 1), gt.committed("t", 2)}; got != [2]int64{-1, 12} {
+		t.Errorf("after a restart, 30 s on: offsets %v, want [-1 12]", got)
+	}
+}
+
+// TestTopicDeletionLeavesGroupToCleanup: deleting a topic tombstones every
+// group's offsets of it and nothing more, as Kafka's
+// GroupCoordinatorShard.onPartitionsDeleted does; a group left empty with
+// no offsets is listed, Empty, until the periodic cleanup removes it
+// (cleanupGroupMetadata, every offsets.retention.check.interval.ms) and
+// writes its tombstone. Readers of __consumer_offsets such as Burrow take
+// that tombstone as the group's deletion, so it comes when Kafka's would.
+func TestTopicDeletionLeavesGroupToCleanup(t *testing.T) {
+	tb, c := startWithTopic(t, "gone", 1)
+	gt := newGroupTester(t, tb.Broker, "g")
+	ids, gen := gt.stableGroup(1)
+	if code := gt.commit(8, ids[0], gen, "gone", 0, 3); code != codeNone {
+		t.Fatalf("commit: %d", code)
+	}
+	gt.leave(ids[0])
+	gone := "gone"
+	tb.handleDeleteTopics(context.Background(), testRC(6), &deleteTopicsRequest{Topics: []deleteTopicState{{Name: &gone}}})
+	if o, _ := c.fetchOffset("g", "gone", 0); o != -1 {
+		t.Errorf("offset of the deleted topic: %d, want -1", o)
+	}
+	listed := func() []string {
+		var ids []string
+		for _, g := range tb.handleListGroups(context.Background(), testRC(3), &listGroupsRequest{}).(*listGroupsResponse).Groups {
+			ids = append(ids, g.GroupID)
+		}
+		return ids
+	}
+	if got := listed(); !slices.Equal(got, []string{"g"}) {
+		t.Errorf("groups right after the topic's deletion: %v, want [g] until the cleanup", got)
+	}
+	if types := recordTypes(t, tb.Broker); types[groupMetadataRecord] != 2 {
+		t.Errorf("%d group metadata records before the cleanup, want 2 (Stable, Empty) and no tombstone", types[groupMetadataRecord])
+	}
+	tb.groups.expireOffsets()
+	if got := listed(); len(got) != 0 {
+		t.Errorf("groups after the cleanup: %v, want none", got)
+	}
+}
+
+// TestOffsetDeleteLeavesGroupToCleanup: OffsetDelete of a group's last
+// offset writes the offset's tombstone and nothing more, as Kafka's
+// OffsetMetadataManager.deleteOffsets does; the group, empty with no
+// offsets, is listed until the periodic cleanup removes it
+// (GroupCoordinatorShard.cleanupGroupMetadata).
+func TestOffsetDeleteLeavesGroupToCleanup(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	if code := c.commitOffset("simple", "t", 0, 3); code != codeNone {
+		t.Fatalf("commit: %d", code)
+	}
+	r := tb.handleOffsetDelete(context.Background(), testRC(0), &offsetDeleteRequest{GroupID: "simple", Topics: []offsetDeleteRequestTopic{
+		{Name: "t", Partitions: []offsetDeleteRequestPartition{{0}}},
+	}}).(*offsetDeleteResponse)
+	if r.ErrorCode != codeNone || r.Topics[0].Partitions[0].ErrorCode != codeNone {
+		t.Fatalf("OffsetDelete: %+v", r)
+	}
+	listed := func() int {
+		return len(tb.handleListGroups(context.Background(), testRC(3), &listGroupsRequest{}).(*listGroupsResponse).Groups)
+	}
+	if n := listed(); n != 1 {
+		t.Errorf("%d groups right after OffsetDelete, want the group until the cleanup", n)
+	}
+	tb.groups.expireOffsets()
+	if n := listed(); n != 0 {
+		t.Errorf("%d groups after the cleanup, want none", n)
 	}
 }

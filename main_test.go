@@ -672,6 +672,42 @@ func TestDescribeCluster(t *testing.T) {
 	}
 }
 
+// TestDescribeClusterV2IncludesFencedBrokers: DescribeCluster v2
+// (KIP-1073) asks with IncludeFencedBrokers and marks each broker
+// IsFenced. This broker, the only one, answers for itself, unfenced,
+// whichever the client asks.
+func TestDescribeClusterV2IncludesFencedBrokers(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	for _, include := range []bool{false, true} {
+		r := c.roundTrip(60, 2, true, func(w *writer) {
+			w.Bool(false)
+			w.Int8(endpointBrokers)
+			w.Bool(include)
+			w.Tags()
+		})
+		r.Int32()
+		code := r.Int16()
+		r.NullableString()
+		r.Int8()
+		_ = r.String()
+		r.Int32()
+		brokers := readArray(r, func(r *reader) (b describeClusterBroker) {
+			b.BrokerID, b.Host, b.Port, b.Rack, b.IsFenced = r.Int32(), r.String(), r.Int32(), r.NullableString(), r.Bool()
+			r.SkipTags()
+			return b
+		})
+		r.Int32()
+		r.SkipTags()
+		if err := r.complete(); err != nil {
+			t.Fatalf("include %v: %v", include, err)
+		}
+		if code != codeNone || len(brokers) != 1 || brokers[0].IsFenced {
+			t.Errorf("include %v: code %d, %+v; want this broker, unfenced", include, code, brokers)
+		}
+	}
+}
+
 // TestLibrdkafkaMetadataTrailingBytes sends, byte for byte, the "all
 // topics" Metadata v12 request of current librdkafka (issue #5049): the
 // topic array's length is a compact null in the first of four reserved

@@ -176,11 +176,36 @@ func (c *testClient) metadataAt(v int16, topics []metadataRequestTopic, allowCre
 	if v >= 8 && v <= 10 {
 		m.ClusterAuthorizedOperations = r.Int32()
 	}
+	if v >= 13 {
+		m.ErrorCode = r.Int16()
+	}
 	r.SkipTags()
 	if err := r.complete(); err != nil {
 		c.t.Fatalf("Metadata v%d: %v", v, err)
 	}
 	return m
+}
+
+// TestMetadataV13ErrorCode: Metadata v13 (KIP-1102) ends with a
+// top-level ErrorCode, which Kafka 4.0's KafkaApis leaves at NONE and
+// MetadataRequest.getErrorResponse sets to the refusal's code, beside
+// each topic's.
+func TestMetadataV13ErrorCode(t *testing.T) {
+	_, c := startWithTopic(t, "known", 2)
+	m := c.metadataAt(13, []metadataRequestTopic{{Name: ptr("known")}}, false)
+	if got, want := fmt.Sprint(m.ErrorCode, metadataOutcomes(m), len(m.Brokers)), "0 [known 0 2] 1"; got != want {
+		t.Errorf("v13: %s, want %s", got, want)
+	}
+
+	sb := startSecureBroker(t, Config{Listeners: "SASL_PLAINTEXT://127.0.0.1:0", Security: SecurityConfig{SASLUsers: saslUsers}})
+	c = dial(t, sb.addrs[protocolSASLPlaintext])
+	if code, _ := c.saslHandshake(1, mechPlain); code != codeNone {
+		t.Fatalf("handshake: code %d", code)
+	}
+	m = c.metadataAt(13, []metadataRequestTopic{{Name: ptr("t")}}, false)
+	if got, want := fmt.Sprint(m.ErrorCode, metadataOutcomes(m), len(m.Brokers), m.ControllerID), fmt.Sprintf("%d [t %d 0] 0 -1", codeIllegalSASLState, codeIllegalSASLState); got != want {
+		t.Errorf("v13 during the login: %s, want %s", got, want)
+	}
 }
 
 // metadataOutcomes is each topic of a Metadata answer as "name code

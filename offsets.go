@@ -69,15 +69,21 @@ import (
 // group state, kept by groupstore.go.
 // Value versions 0-2 lack the leader epoch, and version 1 has an expire
 // timestamp after the commit timestamp (offset retention per commit before
-// KIP-211); they are read for completeness.
+// KIP-211).
+//
+//	value v1: offset int64, metadata string, commit timestamp int64, expire timestamp int64
 
 // The versions written, the ones Kafka writes: key version 1, and value
-// version 3, which GroupCoordinatorRecordHelpers.newOffsetCommitRecord writes
-// unless a commit carries an expire timestamp, which only OffsetCommit
-// v2-4 could ask for and which this broker ignores.
+// version 3, which GroupCoordinatorRecordHelpers.newOffsetCommitRecord
+// writes unless the offset has an expire timestamp, which an OffsetCommit
+// v2-4 gives it by naming a RetentionTimeMs; such an offset is written as
+// version 1, the only one with the field
+// (MetadataVersion.offsetCommitValueVersion). Version 1 has no leader
+// epoch, and v2-4 commits carry none.
 const (
-	offsetKeyVersion   = 1
-	offsetValueVersion = 3
+	offsetKeyVersion               = 1
+	offsetValueVersion             = 3
+	offsetValueWithExpireTimestamp = 1
 )
 
 // offsetKey is the record key of group's offset for tp. It is the same
@@ -99,6 +105,14 @@ func offsetKey(group string, tp topicPartition) ([]byte, error) {
 // record that load could not read back.
 func offsetValue(o committedOffset) ([]byte, error) {
 	w := &writer{}
+	if o.expireTimestamp != 0 {
+		w.Int16(offsetValueWithExpireTimestamp)
+		w.Int64(o.offset)
+		w.String(o.metadata)
+		w.Int64(o.commitTimestamp)
+		w.Int64(o.expireTimestamp)
+		return w.buf, w.err
+	}
 	w.Int16(offsetValueVersion)
 	w.Int64(o.offset)
 	w.Int32(o.leaderEpoch)
@@ -129,8 +143,12 @@ func parseOffsetValue(b []byte) (committedOffset, error) {
 	}
 	o.metadata = r.String()
 	o.commitTimestamp = r.Int64()
-	if v == 1 {
-		r.Int64() // expire timestamp
+	// -1 is "none" (OffsetCommitRequest.DEFAULT_TIMESTAMP), as
+	// OffsetAndMetadata.fromRecord reads it.
+	if v == offsetValueWithExpireTimestamp {
+		if expire := r.Int64(); expire != -1 {
+			o.expireTimestamp = expire
+		}
 	}
 	if err := r.complete(); err != nil {
 		return o, fmt.Errorf("%w: %w", errOffsetRecord, err)
@@ -420,7 +438,10 @@ func (c *coordinator) deleteOffsets(g *group, tps []topicPartition) error {
 // deleted and created again under the same name would hand its new
 // consumers the old offsets: past the new log's end, which sends them to
 // auto.offset.reset, or worse, inside it, where they would silently skip
-// records.
+// records. A group this leaves empty with no offsets stays until the
+// periodic cleanup (expireOffsets) removes it, as in Kafka, where only
+// cleanupGroupMetadata deletes groups: its tombstone, which readers of the
+// topic such as Burrow take as the group's deletion, comes then.
 func (c *coordinator) forgetTopic(topic string) {
 	for _, g := range c.allGroups() {
 		g.mu.Lock()
@@ -434,7 +455,6 @@ func (c *coordinator) forgetTopic(topic string) {
 			if err := c.deleteOffsets(g, sortedPartitions(tps)); err != nil {
 				c.log.Error("deleting offsets of deleted topic", "group", g.id, "topic", topic, "err", err)
 			}
-			c.maybeRemoveGroup(g)
 		}
 		g.mu.Unlock()
 	}
@@ -532,7 +552,13 @@ func (c *coordinator) expireOffsets() {
 				// In use, or in a rebalance that may yet subscribe to it.
 				continue
 			}
-			if now.UnixMilli()-base >= retention && !pending[tp] {
+			due := now.UnixMilli()-base >= retention
+			if o.expireTimestamp != 0 {
+				// Its commit named a retention: that decides, as in
+				// Kafka's OffsetExpirationConditionImpl.
+				due = now.UnixMilli() >= o.expireTimestamp
+			}
+			if due && !pending[tp] {
 				expired = append(expired, tp)
 			}
 		}
@@ -566,9 +592,10 @@ func (c *coordinator) expireOffsets() {
 // has no members, and its first commit creates the group. Each partition
 // has its own error code.
 //
-// Where we differ from Kafka: v1's CommitTimestamp and v2-4's
-// RetentionTimeMs are read and ignored, as Kafka 4.0 ignores them (it no
-// longer serves v0-1 at all, KIP-896); offsets expire by OffsetsRetention.
+// Where we differ from Kafka: v1's CommitTimestamp is read and ignored
+// (Kafka 4.0 no longer serves v0-1 at all, KIP-896). v2-4's
+// RetentionTimeMs, other than -1, gives the offsets an expire timestamp
+// that decides when they expire instead of OffsetsRetention, as in Kafka.
 type offsetCommitRequest struct {
 	GroupID                   string
 	GenerationIDOrMemberEpoch int32
@@ -679,6 +706,17 @@ func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r r
 	return b.groups.commitOffsets(req, rc.header.APIVersion)
 }
 
+// commitExpireTimestamp is when the offsets of a commit made at now
+// expire: a v2-4 commit may name their retention, and -1 (which v5 on,
+// having no such field, decodes to) leaves them to the broker's, 0 here
+// (OffsetMetadataManager.expireTimestampMs).
+func commitExpireTimestamp(retentionTimeMs, now int64) int64 {
+	if retentionTimeMs == -1 {
+		return 0
+	}
+	return now + retentionTimeMs
+}
+
 // commitOffsets is OffsetCommit: the group checks who may commit, then
 // the offsets go to __consumer_offsets and, once written, to the group.
 func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCommitResponse {
@@ -738,6 +776,7 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 					leaderEpoch:     p.CommittedLeaderEpoch,
 					metadata:        deref(p.CommittedMetadata),
 					commitTimestamp: now,
+					expireTimestamp: commitExpireTimestamp(req.RetentionTimeMs, now),
 				})
 				codes = append(codes, &pr.ErrorCode)
 			}
@@ -1220,8 +1259,7 @@ func (c *coordinator) offsetDelete(req *offsetDeleteRequest) *offsetDeleteRespon
 			*pc = codeUnknownServerError
 		}
 	}
-	// A simple group whose last offset went is forgotten, as Kafka forgets
-	// an Empty group with no offsets.
-	c.maybeRemoveGroup(g)
+	// A group whose last offset went stays until the periodic cleanup
+	// (expireOffsets) forgets it, as Kafka's cleanupGroupMetadata does.
 	return resp
 }

@@ -352,6 +352,18 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	},
 	// UpdateFeaturesResponse.createWithErrors: the code and message, no
 	// per-feature results.
+	// The delegation-token requests' getErrorResponse
+	// (delegationtokens.go): Create's is prepareResponse for the
+	// principal ANONYMOUS as owner and requester, with the timestamps -1;
+	// Renew and Expire keep their expiry at 0; Describe lists no token.
+	38: func(_ request, _ int16, e refusal) response {
+		return createTokenAnswer(e.code, anonymous, anonymous, tokenErrorTimestamp)
+	},
+	39: func(_ request, _ int16, e refusal) response { return &tokenExpiryResponse{ErrorCode: e.code} },
+	40: func(_ request, _ int16, e refusal) response { return &tokenExpiryResponse{ErrorCode: e.code} },
+	41: func(_ request, _ int16, e refusal) response {
+		return &describeDelegationTokenResponse{ErrorCode: e.code, Tokens: []describedToken{}}
+	},
 	57: func(_ request, _ int16, e refusal) response {
 		return &updateFeaturesResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Results: []updatableFeatureResult{}}
 	},
@@ -503,9 +515,10 @@ func refuseListOffsets(r request, _ int16, e refusal) response {
 
 // refuseMetadata is MetadataRequest.getErrorResponse: each topic asked
 // (by name, "" for one asked by id, or by id) its code and no
-// partitions; a request for all topics gets none.
+// partitions; a request for all topics gets none. From v13 the code is
+// also the answer's own ErrorCode (KIP-1102).
 func refuseMetadata(r request, _ int16, e refusal) response {
-	resp := &metadataResponse{Brokers: []metadataBroker{}, ControllerID: -1, Topics: []metadataTopic{}, ClusterAuthorizedOperations: authorizedOperationsOmitted}
+	resp := &metadataResponse{Brokers: []metadataBroker{}, ControllerID: -1, Topics: []metadataTopic{}, ClusterAuthorizedOperations: authorizedOperationsOmitted, ErrorCode: e.code}
 	for _, t := range r.(*metadataRequest).Topics {
 		resp.Topics = append(resp.Topics, metadataTopic{ErrorCode: e.code, Name: ptr(deref(t.Name)), TopicID: t.TopicID, Partitions: []metadataPartition{}, TopicAuthorizedOperations: authorizedOperationsOmitted})
 	}

@@ -33,10 +33,14 @@ var apis = []struct {
 	min, max int16
 }{
 	{"ApiVersions", 18, 0, 4},
-	{"Metadata", 3, 0, 12},
+	{"Metadata", 3, 0, 13},
 	{"CreateTopics", 19, 2, 7},
 	{"DeleteTopics", 20, 1, 6},
 	{"CreatePartitions", 37, 0, 3},
+	{"CreateDelegationToken", 38, 1, 3},
+	{"RenewDelegationToken", 39, 1, 2},
+	{"ExpireDelegationToken", 40, 1, 2},
+	{"DescribeDelegationToken", 41, 1, 3},
 	{"Produce", 0, 3, 12},
 	{"Fetch", 1, 4, 17},
 	{"ListOffsets", 2, 1, 10},
@@ -60,11 +64,11 @@ var apis = []struct {
 	{"AlterConfigs", 33, 0, 2},
 	{"IncrementalAlterConfigs", 44, 0, 1},
 	{"DeleteRecords", 21, 0, 2},
-	{"DescribeCluster", 60, 0, 1},
+	{"DescribeCluster", 60, 0, 2},
 	{"DescribeTransactions", 65, 0, 0},
 	{"ListTransactions", 66, 0, 1},
 	{"ConsumerGroupHeartbeat", 68, 0, 1},
-	{"ConsumerGroupDescribe", 69, 0, 0},
+	{"ConsumerGroupDescribe", 69, 0, 1},
 	{"OffsetForLeaderEpoch", 23, 2, 4},
 	{"AlterReplicaLogDirs", 34, 1, 2},
 	{"DescribeLogDirs", 35, 1, 4},
@@ -117,23 +121,17 @@ var taggedSince = map[string]int16{
 // unfilled and, unless -raw, left out of the positional JSON (the generator
 // checks that they hold kmsg's default, i.e. were not on the wire).
 var kmsgOnly = map[string]bool{
-	"ApiVersionsRequest.ClusterID":                true, // v5+
-	"ApiVersionsRequest.NodeID":                   true, // v5+
-	"MetadataResponse.ErrorCode":                  true, // v13+
-	"ProduceRequestTopic.TopicID":                 true, // v13+
-	"ProduceResponseTopic.TopicID":                true, // v13+
-	"FetchRequestTopicPartition.HighWatermark":    true, // tag 1, v18+
-	"OffsetCommitRequestTopic.TopicID":            true, // v10+
-	"OffsetCommitResponseTopic.TopicID":           true, // v10+
-	"OffsetFetchRequestGroupTopic.TopicID":        true, // v10+
-	"OffsetFetchResponseGroupTopic.TopicID":       true, // v10+
-	"DeleteGroupsResponseGroup.ErrorMessage":      true, // v3+
-	"DescribeClusterRequest.IncludeFencedBrokers": true, // v2+
-	"DescribeClusterResponseBroker.IsFenced":      true, // v2+
-	"DescribeLogDirsResponseDir.IsCordoned":       true, // v5+ (KIP-1066, after 4.1)
-
-	// KIP-848's MemberType (classic or consumer member, v1+).
-	"ConsumerGroupDescribeResponseGroupMember.MemberType": true,
+	"ApiVersionsRequest.ClusterID":             true, // v5+
+	"ApiVersionsRequest.NodeID":                true, // v5+
+	"ProduceRequestTopic.TopicID":              true, // v13+
+	"ProduceResponseTopic.TopicID":             true, // v13+
+	"FetchRequestTopicPartition.HighWatermark": true, // tag 1, v18+
+	"OffsetCommitRequestTopic.TopicID":         true, // v10+
+	"OffsetCommitResponseTopic.TopicID":        true, // v10+
+	"OffsetFetchRequestGroupTopic.TopicID":     true, // v10+
+	"OffsetFetchResponseGroupTopic.TopicID":    true, // v10+
+	"DeleteGroupsResponseGroup.ErrorMessage":   true, // v3+
+	"DescribeLogDirsResponseDir.IsCordoned":    true, // v5+ (KIP-1066, after 4.1)
 
 	// Transactions: fields of versions after those served.
 	"TxnOffsetCommitRequestTopic.TopicID":            true, // v6+
