@@ -105,6 +105,9 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 		}
 		metas = make(map[string]*txnMeta, len(legacy.Transactions))
 		for _, m := range legacy.Transactions {
+			if m == nil { // a null in the array: the file is damaged
+				return nil, nil, fmt.Errorf("kafka: %s: a null transaction in the legacy form", txnStateFile)
+			}
 			metas[m.ID] = m
 		}
 	} else {

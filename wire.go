@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"unsafe"
 )
 
 // Errors a decoder reports. They end the connection: a frame that does not
@@ -246,8 +247,13 @@ func readArray[T any](r *reader, read func(*reader) T) []T {
 		return nil
 	}
 	// n is bounded by the bytes left, and each element reads at least one
-	// byte or fails, so this loop ends and its slice stays frame-sized.
-	out := make([]T, 0, n)
+	// byte or fails, so this loop ends. But an element in memory is larger
+	// than its one byte on the wire (a partition of a Produce is about 40
+	// bytes), so a slice of n would let a 100 MiB frame of padding claim
+	// gigabytes. The slice starts no larger than the bytes left and grows
+	// only as elements actually decode.
+	var zero T
+	out := make([]T, 0, min(n, r.left()/max(int(unsafe.Sizeof(zero)), 1)))
 	for i := 0; i < n && r.err == nil; i++ {
 		out = append(out, read(r))
 	}
