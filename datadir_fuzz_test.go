@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -29,6 +30,7 @@ var seedDataDir = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	seedDataDirMade.Store(&dir)
 	b, err := Open(Config{DataDir: dir, Logger: slog.New(slog.DiscardHandler), GroupInitialRebalanceDelay: -1})
 	if err != nil {
 		return "", err
@@ -54,6 +56,20 @@ var seedDataDir = sync.OnceValues(func() (string, error) {
 	}
 	return dir, stopOpened(b)
 })
+
+// seedDataDirMade holds seedDataDir's directory once it exists, for
+// TestMain to remove after the tests (and in each fuzz worker).
+var seedDataDirMade atomic.Pointer[string]
+
+// TestMain runs the tests, then removes the seed data dir if one was made:
+// it outlives every test that uses it, so no t.TempDir can own it.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dir := seedDataDirMade.Load(); dir != nil {
+		os.RemoveAll(*dir)
+	}
+	os.Exit(code)
+}
 
 // nopTB is a testing.TB for readGolden outside a test; the golden files
 // are checked by their own tests, so a failure here only loses seeds.
