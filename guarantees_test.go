@@ -34,14 +34,24 @@
 //
 // Changing how the cleaner stamps delete horizons to a tenth of
 // delete.retention.ms, or min.compaction.lag.ms to a third, makes
-// TestCompactionModel fail. Not yet modelled here: LogAppendTime and the
-// message.timestamp.*.max.ms bounds, segment.ms rolls, and read_committed
-// reads across aborted transactions.
+// TestCompactionModel fail.
+//
+// Transactions (TestTxnReadCommittedModel) follow design.html's
+// "Transactional delivery" and KIP-98 as a read_committed consumer of one
+// partition sees them; the rules are stated above the test. Dropping the
+// log-start floor of the LSO, or listing only the aborted transactions
+// that start at or past a fetch's offset, makes it fail. Not yet modelled
+// here: LogAppendTime and the message.timestamp.*.max.ms bounds, segment.ms
+// rolls, and a restart that rebuilds the transaction index.
 
 package kafka
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -377,4 +387,236 @@ func checkFromStart(t *testing.T, r *compactionReader, written []readRecord, now
 			t.Errorf("key %s: the consumer that read from %d to %d, within delete.retention.ms %d, ends with %+v, want it deleted", k, r.started, now, deleteRetentionMs, g)
 		}
 	}
+}
+
+// Transactions.
+//
+// TestTxnReadCommittedModel follows design.html's "Transactional
+// delivery" and KIP-98 as a read_committed consumer sees one partition:
+// several transactional producers interleave their batches with plain
+// ones, commit and abort at random (an abort sometimes with a bumped
+// epoch, as a coordinator's timeout or fence writes it, sometimes with
+// nothing written before it), while DeleteRecords and retention.bytes
+// move the log start, at times past an open transaction. After each step
+//   - the last stable offset is the first offset of the earliest open
+//     transaction, or the high watermark, but never below the log start
+//     (UnifiedLog.updateFirstUnstableOffset);
+//   - a read_committed consumer that fetches [log start, LSO) in random
+//     sizes, each fetch with the aborted transactions
+//     LogSegment.collectAbortedTxns would list, and drops what Kafka's
+//     consumer drops (CompletedFetch.nextFetchedBatch), reads exactly the
+//     plain and committed records there, in offset order, each once;
+//   - a read_uncommitted consumer reads every record below the high
+//     watermark.
+
+// txnModelRecord is what the model knows of one data record.
+type txnModelRecord struct {
+	offset     int64
+	value      string
+	producerID int64 // -1 for a plain record
+	ended      bool  // its transaction ended (always true of a plain one)
+	aborted    bool
+}
+
+// txnModelProducer is one transactional producer of the model.
+type txnModelProducer struct {
+	id      int64
+	epoch   int16
+	seq     int32
+	open    bool
+	first   int64 // offset of the open transaction's first record
+	records []int // indexes into the model's records of the open transaction
+}
+
+// valuedBatch is makeBatch of records with the given values, from
+// producer id at epoch and seq (id -1 for a plain batch), marked
+// transactional when id is not -1.
+func valuedBatch(id int64, epoch int16, seq int32, ts int64, values []string) []byte {
+	recs := make([]testRecord, len(values))
+	for i, v := range values {
+		recs[i] = testRecord{timestamp: ts, value: v}
+	}
+	b := makeBatch(recs...)
+	if id < 0 {
+		return b
+	}
+	be := binary.BigEndian
+	be.PutUint16(b[batchAttrOffset:], transactionalFlag)
+	be.PutUint64(b[43:], uint64(id))
+	be.PutUint16(b[51:], uint16(epoch))
+	be.PutUint32(b[53:], uint32(seq))
+	be.PutUint32(b[batchCRCOffset:], crc32.Checksum(b[batchAttrOffset:], castagnoli))
+	return b
+}
+
+func TestTxnReadCommittedModel(t *testing.T) {
+	for seed := range uint64(30) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 3))
+			l := openTestLog(t, t.TempDir(), logOptions{SegmentBytes: 250 + rng.Int64N(600), IndexIntervalBytes: 1 + rng.IntN(300)})
+			producers := make([]*txnModelProducer, 2+rng.IntN(3))
+			for i := range producers {
+				producers[i] = &txnModelProducer{id: int64(1000 + i)}
+			}
+			var records []txnModelRecord
+			const ts = 1_000_000
+			for step := range 150 {
+				p := producers[rng.IntN(len(producers))]
+				switch op := rng.IntN(20); {
+				case op < 6: // a batch of p's transaction
+					values := make([]string, 1+rng.IntN(3))
+					for i := range values {
+						values[i] = fmt.Sprintf("v%d", len(records)+i)
+					}
+					base := appendBatches(t, l, valuedBatch(p.id, p.epoch, p.seq, ts+int64(step), values))
+					p.seq += int32(len(values))
+					if !p.open {
+						p.open, p.first, p.records = true, base, nil
+					}
+					for i, v := range values {
+						p.records = append(p.records, len(records))
+						records = append(records, txnModelRecord{offset: base + int64(i), value: v, producerID: p.id})
+					}
+				case op < 10: // a plain batch
+					values := make([]string, 1+rng.IntN(3))
+					for i := range values {
+						values[i] = fmt.Sprintf("v%d", len(records)+i)
+					}
+					base := appendBatches(t, l, valuedBatch(-1, -1, -1, ts+int64(step), values))
+					for i, v := range values {
+						records = append(records, txnModelRecord{offset: base + int64(i), value: v, producerID: -1, ended: true})
+					}
+				case op < 15: // p's transaction ends
+					commit := rng.IntN(2) == 0
+					if !p.open && rng.IntN(3) != 0 {
+						continue // mostly, only open transactions end
+					}
+					epoch := p.epoch
+					if !commit && rng.IntN(3) == 0 {
+						// A timeout or a fence: the coordinator writes
+						// the abort with the epoch bumped, and the
+						// producer goes on from sequence 0.
+						epoch++
+						p.epoch, p.seq = epoch, 0
+					}
+					typ := markerCommit
+					if !commit {
+						typ = markerAbort
+					}
+					appendBatches(t, l, markerBatch(p.id, epoch, typ, ts+int64(step)))
+					for _, i := range p.records {
+						records[i].ended, records[i].aborted = true, !commit
+					}
+					p.open, p.records = false, nil
+				case op < 17: // DeleteRecords
+					if _, _, err := l.AdvanceLogStart(l.LogStartOffset() + rng.Int64N(min(20, l.HighWatermark()-l.LogStartOffset())+1)); err != nil {
+						t.Fatal(err)
+					}
+					if _, _, err := l.DeleteSegments(keepAll, time.UnixMilli(ts)); err != nil {
+						t.Fatal(err)
+					}
+				case op < 18: // retention.bytes
+					if _, _, err := l.DeleteSegments(retention{ms: -1, bytes: l.Size() - rng.Int64N(400)}, time.UnixMilli(ts)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				checkTxnModel(t, l, step, producers, records, rng)
+			}
+		})
+	}
+}
+
+// checkTxnModel checks the three rules of TestTxnReadCommittedModel
+// against the log after step.
+func checkTxnModel(t *testing.T, l *partitionLog, step int, producers []*txnModelProducer, records []txnModelRecord, rng *rand.Rand) {
+	t.Helper()
+	hw, start := l.HighWatermark(), l.LogStartOffset()
+	wantLSO := hw
+	for _, p := range producers {
+		if p.open {
+			wantLSO = min(wantLSO, p.first)
+		}
+	}
+	wantLSO = max(wantLSO, start)
+	if lso := l.LastStableOffset(); lso != wantLSO {
+		t.Fatalf("step %d: LSO %d, want %d (log start %d, high watermark %d)", step, lso, wantLSO, start, hw)
+	}
+	var committed, all []string
+	for _, r := range records {
+		if r.offset < start {
+			continue
+		}
+		all = append(all, fmt.Sprint(r.offset, ":", r.value))
+		if r.offset < wantLSO && !r.aborted {
+			if !r.ended {
+				t.Fatalf("step %d: the model has open record %+v below the LSO %d", step, r, wantLSO)
+			}
+			committed = append(committed, fmt.Sprint(r.offset, ":", r.value))
+		}
+	}
+	if got := readTxnModel(t, l, start, wantLSO, true, rng); !slices.Equal(got, committed) {
+		t.Fatalf("step %d: read_committed of [%d, %d) read\n%v\nwant\n%v", step, start, wantLSO, got, committed)
+	}
+	if got := readTxnModel(t, l, start, hw, false, rng); !slices.Equal(got, all) {
+		t.Fatalf("step %d: read_uncommitted of [%d, %d) read\n%v\nwant\n%v", step, start, hw, got, all)
+	}
+}
+
+// readTxnModel reads [from, end) as a consumer does, one fetch of a
+// random size at a time, and returns "offset:value" of each record it
+// hands to the application. A read_committed fetch reads below end (the
+// LSO) and comes with the aborted transactions of [position, end), as the
+// Fetch handler answers; the consumer then drops, as Kafka's
+// CompletedFetch.nextFetchedBatch does, each transactional batch of a
+// producer that has an aborted transaction starting at or before the
+// batch's last offset, until that producer's ABORT marker. That state
+// lasts one fetch.
+func readTxnModel(t *testing.T, l *partitionLog, from, end int64, readCommitted bool, rng *rand.Rand) []string {
+	t.Helper()
+	var out []string
+	for pos := from; pos < end; {
+		limit := int64(math.MaxInt64)
+		var aborted []abortedTransaction
+		if readCommitted {
+			limit = end
+			aborted = l.AbortedTransactions(pos, end)
+			slices.SortFunc(aborted, func(a, b abortedTransaction) int { return cmp.Compare(a.FirstOffset, b.FirstOffset) })
+		}
+		sec, err := l.ReadSectionBelow(pos, 1+rng.IntN(600), limit)
+		if err != nil {
+			t.Fatalf("read from %d below %d: %v", pos, end, err)
+		}
+		hs, err := splitBatches(sec.data)
+		if err != nil || len(hs) == 0 {
+			t.Fatalf("read from %d below %d: %d batches, %v", pos, end, len(hs), err)
+		}
+		abortedProducers := map[int64]bool{}
+		b := sec.data
+		for _, h := range hs {
+			batch := b[:h.Size()]
+			b = b[h.Size():]
+			if h.BaseOffset >= end {
+				t.Fatalf("read from %d below %d returned the batch at %d", pos, end, h.BaseOffset)
+			}
+			if readCommitted && h.ProducerID >= 0 {
+				for len(aborted) > 0 && aborted[0].FirstOffset <= h.LastOffset() {
+					abortedProducers[aborted[0].ProducerID] = true
+					aborted = aborted[1:]
+				}
+				if typ, ok := markerType(batch, h); h.Attributes&controlFlag != 0 && ok && typ == markerAbort {
+					delete(abortedProducers, h.ProducerID)
+				} else if h.Attributes&transactionalFlag != 0 && abortedProducers[h.ProducerID] {
+					continue
+				}
+			}
+			recs, _ := decodeBatches(t, batch)
+			for _, r := range recs {
+				if r.offset >= pos {
+					out = append(out, fmt.Sprint(r.offset, ":", r.value))
+				}
+			}
+		}
+		pos = hs[len(hs)-1].LastOffset() + 1
+	}
+	return out
 }
