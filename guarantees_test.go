@@ -43,8 +43,12 @@
 // that start at or past a fetch's offset, makes it fail; so did a
 // producer whose batches retention deleted, and which a restart then knew
 // only by a later marker: its next batch was refused as out of order.
-// Not yet modelled here: LogAppendTime and the message.timestamp.*.max.ms
-// bounds, and segment.ms rolls.
+//
+// LogAppendTime (TestLogAppendTimeModel) follows message.timestamp.type:
+// batches stamped with the broker's clock, and ListOffsets by time going
+// by those stamps across segments. Leaving a batch unstamped makes it
+// fail. Not yet modelled here: the message.timestamp.*.max.ms bounds, and
+// segment.ms rolls.
 
 package kafka
 
@@ -661,4 +665,79 @@ func readTxnModel(t *testing.T, l *partitionLog, from, end int64, readCommitted 
 		pos = hs[len(hs)-1].LastOffset() + 1
 	}
 	return out
+}
+
+// LogAppendTime.
+
+// TestLogAppendTimeModel follows TopicConfig's doc of
+// message.timestamp.type: on a LogAppendTime topic the broker stamps
+// every batch with its own clock, whatever the producer wrote
+// (LogValidator.assignOffsetsNonCompressed). Batches of random sizes,
+// with create times far in the past and out of order, go to a topic
+// whose segments hold a batch or two and whose time index has an entry
+// per batch; then every fetched batch is marked LogAppendTime with the
+// time Produce answered as its max timestamp, those times never go
+// back, and ListOffsets by time answers the first offset stamped at or
+// after the time asked, across segments, as if the create times had
+// never been sent.
+func TestLogAppendTimeModel(t *testing.T) {
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 4))
+			tb := startBroker(t, t.TempDir())
+			c := dial(t, tb.addr)
+			if code, _ := c.createTopicWithConfigs("lat", 1, map[string]*string{
+				"message.timestamp.type": ptr("LogAppendTime"),
+				"segment.bytes":          ptr(fmt.Sprint(250 + rng.IntN(300))),
+				"index.interval.bytes":   ptr("1"),
+			}); code != codeNone {
+				t.Fatalf("CreateTopics: %d", code)
+			}
+			type stamped struct{ offset, count, appendTime int64 }
+			var batches []stamped
+			next := int64(0)
+			for range 20 + rng.IntN(20) {
+				n := 1 + rng.IntN(4)
+				created := time.Now().UnixMilli() - rng.Int64N(10*24*3600*1000)
+				before := time.Now().UnixMilli()
+				code, appendTime := c.produceAppendTime("lat", makeBatch(recordsAt(created, n)...))
+				after := time.Now().UnixMilli()
+				if code != codeNone || appendTime < before || appendTime > after {
+					t.Fatalf("produce: code %d, LogAppendTimeMs %d, want none and within [%d, %d]", code, appendTime, before, after)
+				}
+				batches = append(batches, stamped{next, int64(n), appendTime})
+				next += int64(n)
+				if rng.IntN(4) == 0 {
+					time.Sleep(time.Duration(1+rng.IntN(3)) * time.Millisecond)
+				}
+			}
+			for i, b := range batches {
+				_, _, got := c.fetch("lat", 0, b.offset, 0, 1)
+				h, err := parseBatchHeader(got)
+				if err != nil || checkBatch(got, h) != nil {
+					t.Fatalf("fetch at %d: %v", b.offset, err)
+				}
+				if h.BaseOffset != b.offset || h.Attributes&timestampTypeFlag == 0 || h.MaxTimestamp != b.appendTime {
+					t.Errorf("batch at %d: header %+v, want LogAppendTime %d", b.offset, h, b.appendTime)
+				}
+				if i > 0 && b.appendTime < batches[i-1].appendTime {
+					t.Errorf("batch at %d stamped %d, before the one at %d (%d)", b.offset, b.appendTime, batches[i-1].offset, batches[i-1].appendTime)
+				}
+			}
+			first, last := batches[0].appendTime, batches[len(batches)-1].appendTime
+			for range 20 {
+				target := first - 2 + rng.Int64N(last-first+4)
+				want := int64(-1)
+				for _, b := range batches {
+					if b.appendTime >= target {
+						want = b.offset
+						break
+					}
+				}
+				if code, got := c.listOffset("lat", 0, target); code != codeNone || got != want {
+					t.Errorf("ListOffsets at %d: code %d, offset %d; want %d", target, code, got, want)
+				}
+			}
+		})
+	}
 }
