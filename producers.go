@@ -35,7 +35,10 @@
 //   - Of a newer epoch: accepted if it starts at sequence 0, and the batches
 //     of the old epoch are forgotten; OUT_OF_ORDER_SEQUENCE_NUMBER if not.
 //   - Of the same epoch, from a producer known here only by a transaction
-//     marker: the same, sequence 0 or OUT_OF_ORDER_SEQUENCE_NUMBER.
+//     marker: the same, sequence 0 or OUT_OF_ORDER_SEQUENCE_NUMBER; but any
+//     sequence if the log opened without its oldest segments, where the
+//     producer's batches, and so its last sequence, may have been
+//     (sequenceUnknown).
 //   - Of the same epoch, with the first and last sequence of a retained
 //     batch: a duplicate. Append stores nothing and reports the offset the
 //     batch got the first time, which the Produce handler answers with no
@@ -86,7 +89,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -138,6 +140,13 @@ type producerEntry struct {
 	// reported, by DescribeProducers (cluster.go).
 	lastTimestamp    int64
 	coordinatorEpoch int32
+
+	// sequenceUnknown marks an entry rebuilt from a marker alone, in a
+	// log whose oldest segments are gone: the producer's batches may
+	// have been there, and with them its last sequence, which Kafka's
+	// snapshot would still hold. Its next batch of the same epoch is
+	// taken at whatever sequence it has (see loadProducerStates).
+	sequenceUnknown bool
 }
 
 // producerStates is a partition's producers by producer id. The partition
@@ -172,6 +181,8 @@ func (e *producerEntry) check(h *batchHeader) (*producerBatch, error) {
 			return nil, fmt.Errorf("%w: producer %d starts epoch %d at sequence %d, not 0",
 				errOutOfOrderSequence, h.ProducerID, h.ProducerEpoch, h.BaseSequence)
 		}
+		return nil, nil
+	case len(e.batches) == 0 && e.sequenceUnknown:
 		return nil, nil
 	case len(e.batches) == 0:
 		// The epoch came from a transaction marker (withMarker): the
@@ -232,6 +243,7 @@ func (e *producerEntry) withMarker(h *batchHeader) *producerEntry {
 	n := &producerEntry{epoch: h.ProducerEpoch, lastTimestamp: h.MaxTimestamp, coordinatorEpoch: coordinatorEpoch}
 	if e != nil && e.epoch >= h.ProducerEpoch {
 		n.epoch, n.batches = e.epoch, e.batches
+		n.sequenceUnknown = e.sequenceUnknown && len(e.batches) == 0
 	}
 	return n
 }
@@ -246,8 +258,11 @@ func (h *batchHeader) isControl() bool { return h.Attributes&controlFlag != 0 }
 // producer, or even one batch twice. Batches without a producer id (-1) are
 // not checked. plan changes nothing: it returns where each batch goes and
 // the entries to store once the new batches are on disk, or the first
-// refusal, in which case nothing of the append may be stored.
-func (ps producerStates) plan(headers []batchHeader, next int64) ([]appendedBatch, producerStates, error) {
+// refusal, in which case nothing of the append may be stored. lost says
+// that producers may have had batches in segments deleted before the log
+// opened (partitionLog.producersLost): a marker of a producer with no
+// entry then leaves its sequence unknown, not expected to start at 0.
+func (ps producerStates) plan(headers []batchHeader, next int64, lost bool) ([]appendedBatch, producerStates, error) {
 	placed := make([]appendedBatch, len(headers))
 	updates := producerStates{}
 	for i := range headers {
@@ -264,7 +279,11 @@ func (ps producerStates) plan(headers []batchHeader, next int64) ([]appendedBatc
 					return nil, nil, fmt.Errorf("%w: producer %d has epoch %d, the marker %d",
 						errInvalidProducerEpoch, h.ProducerID, e.epoch, h.ProducerEpoch)
 				}
-				updates[h.ProducerID] = e.withMarker(h)
+				n := e.withMarker(h)
+				if e == nil && lost {
+					n.sequenceUnknown = true
+				}
+				updates[h.ProducerID] = n
 				placed[i].BaseOffset = next
 				next += int64(h.LastOffsetDelta) + 1
 				continue
@@ -356,7 +375,13 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 		// still know. Unknown, it takes whatever sequence comes next, as
 		// ProducerAppendInfo.checkSequence does for a producer whose
 		// records were all deleted, rather than only 0.
-		maps.DeleteFunc(ps, func(_ int64, e *producerEntry) bool { return len(e.batches) == 0 })
+		for pid, e := range ps {
+			if len(e.batches) == 0 {
+				unknown := *e
+				unknown.sequenceUnknown = true
+				ps[pid] = &unknown
+			}
+		}
 	}
 	return ps, txns
 }
