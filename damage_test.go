@@ -12,7 +12,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -549,22 +548,17 @@ func onlyControl(records []byte) bool {
 // serveOpened serves an opened broker until the test ends.
 func serveOpened(t *testing.T, b *Broker) *testBroker {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Serve(ctx, ln) }()
-	stop := func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}
+	addr, serveStop := serveOpenBroker(t, b)
 	var once sync.Once
-	t.Cleanup(func() { once.Do(stop) })
-	return &testBroker{Broker: b, addr: ln.Addr().String(), stop: func() { once.Do(stop) }}
+	stop := func() {
+		once.Do(func() {
+			if err := serveStop(); err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &testBroker{Broker: b, addr: addr, stop: stop}
 }
 
 // namedInWarning reports whether a WARN or ERROR line of logs names the

@@ -65,6 +65,15 @@ func serveBroker(t *testing.T, cfg Config) (*Broker, string, func() error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr, stop := serveOpenBroker(t, b)
+	return b, addr, stop
+}
+
+// serveOpenBroker serves b, already opened, on a loopback port until stop
+// is called or the test ends; stop returns what Serve returned, the same
+// at every call.
+func serveOpenBroker(t *testing.T, b *Broker) (string, func() error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +92,7 @@ func serveBroker(t *testing.T, cfg Config) (*Broker, string, func() error) {
 		return result
 	}
 	t.Cleanup(func() { stop() })
-	return b, ln.Addr().String(), stop
+	return ln.Addr().String(), stop
 }
 
 // startWithTopic starts a broker on a fresh directory and dials it with a
