@@ -690,6 +690,14 @@ func cmpDescribed(a, b consumerDescribedGroup) string {
 func recordTypes(t *testing.T, b *Broker) map[int16]int {
 	t.Helper()
 	types := map[int16]int{}
+	eachOffsetsRecord(t, b, func(r record) { types[newReader(r.Key, false).Int16()]++ })
+	return types
+}
+
+// eachOffsetsRecord calls fn with every record of __consumer_offsets, in
+// offset order.
+func eachOffsetsRecord(t *testing.T, b *Broker, fn func(record)) {
+	t.Helper()
 	pl := b.groups.offsets
 	batches, err := pl.Read(pl.LogStartOffset(), 1<<30)
 	if err != nil {
@@ -701,12 +709,11 @@ func recordTypes(t *testing.T, b *Broker) map[int16]int {
 			t.Fatal(err)
 		}
 		eachFullRecord(batches, h, func(r record) bool {
-			types[newReader(r.Key, false).Int16()]++
+			fn(r)
 			return true
 		})
 		batches = batches[h.Size():]
 	}
-	return types
 }
 
 // TestConsumerGroupRevocationTimeout: a member that is told to revoke and

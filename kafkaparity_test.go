@@ -318,29 +318,16 @@ func TestOffsetCommitRetentionTime(t *testing.T) {
 
 	var versions []int16
 	var expires []int64
-	pl := b.groups.offsets
-	batches, err := pl.Read(pl.LogStartOffset(), 1<<30)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for len(batches) > 0 {
-		h, err := parseBatchHeader(batches)
-		if err != nil {
-			t.Fatal(err)
+	eachOffsetsRecord(t, b, func(r record) {
+		v := newReader(r.Value, false)
+		versions = append(versions, v.Int16())
+		if versions[len(versions)-1] == 1 {
+			v.Int64()      // offset
+			_ = v.String() // metadata
+			v.Int64()      // commit timestamp
+			expires = append(expires, v.Int64())
 		}
-		eachFullRecord(batches, h, func(r record) bool {
-			v := newReader(r.Value, false)
-			versions = append(versions, v.Int16())
-			if versions[len(versions)-1] == 1 {
-				v.Int64()      // offset
-				_ = v.String() // metadata
-				v.Int64()      // commit timestamp
-				expires = append(expires, v.Int64())
-			}
-			return true
-		})
-		batches = batches[h.Size():]
-	}
+	})
 	if !slices.Equal(versions, []int16{1, 3, 3}) || !slices.Equal(expires, []int64{now.UnixMilli() + 60_000}) {
 		t.Errorf("value versions %v, expire timestamps %v; want [1 3 3] and [%d]", versions, expires, now.UnixMilli()+60_000)
 	}
