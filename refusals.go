@@ -64,9 +64,6 @@ type refusal struct {
 	msg  string
 }
 
-// def is the code's default message, Kafka's Errors.message.
-func (e refusal) def() *string { return ptr(defaultErrorMessage(e.code)) }
-
 // refusals has, for every API but ApiVersions, SaslHandshake and
 // SaslAuthenticate, its getErrorResponse: the whole answer to req, at
 // version v, refused for e; nil means no answer (Produce with acks=0).
@@ -251,6 +248,18 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// The delegation-token requests' getErrorResponse
+	// (delegationtokens.go): Create's is prepareResponse for the
+	// principal ANONYMOUS as owner and requester, with the timestamps -1;
+	// Renew and Expire keep their expiry at 0; Describe lists no token.
+	38: func(_ request, _ int16, e refusal) response {
+		return createTokenAnswer(e.code, anonymous, anonymous, tokenErrorTimestamp)
+	},
+	39: func(_ request, _ int16, e refusal) response { return &tokenExpiryResponse{ErrorCode: e.code} },
+	40: func(_ request, _ int16, e refusal) response { return &tokenExpiryResponse{ErrorCode: e.code} },
+	41: func(_ request, _ int16, e refusal) response {
+		return &describeDelegationTokenResponse{ErrorCode: e.code, Tokens: []describedToken{}}
+	},
 	// DeleteGroupsRequest.getErrorResultCollection: each group the code.
 	42: func(r request, _ int16, e refusal) response {
 		resp := &deleteGroupsResponse{Results: []deletableGroupResult{}}
@@ -352,18 +361,6 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	},
 	// UpdateFeaturesResponse.createWithErrors: the code and message, no
 	// per-feature results.
-	// The delegation-token requests' getErrorResponse
-	// (delegationtokens.go): Create's is prepareResponse for the
-	// principal ANONYMOUS as owner and requester, with the timestamps -1;
-	// Renew and Expire keep their expiry at 0; Describe lists no token.
-	38: func(_ request, _ int16, e refusal) response {
-		return createTokenAnswer(e.code, anonymous, anonymous, tokenErrorTimestamp)
-	},
-	39: func(_ request, _ int16, e refusal) response { return &tokenExpiryResponse{ErrorCode: e.code} },
-	40: func(_ request, _ int16, e refusal) response { return &tokenExpiryResponse{ErrorCode: e.code} },
-	41: func(_ request, _ int16, e refusal) response {
-		return &describeDelegationTokenResponse{ErrorCode: e.code, Tokens: []describedToken{}}
-	},
 	57: func(_ request, _ int16, e refusal) response {
 		return &updateFeaturesResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Results: []updatableFeatureResult{}}
 	},
@@ -451,6 +448,9 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		return &deleteShareGroupOffsetsResponse{ErrorCode: e.code, ErrorMessage: e.def(), Responses: []deleteShareGroupOffsetsResponseTopic{}}
 	},
 }
+
+// def is the code's default message, Kafka's Errors.message.
+func (e refusal) def() *string { return ptr(defaultErrorMessage(e.code)) }
 
 // refuseProduce is ProduceRequest.getErrorResponse: each partition its
 // code and the exception's message, with -1 offsets; nothing at acks=0,
