@@ -179,7 +179,9 @@
 //     as a one-broker cluster answers them.
 //   - features.go: the feature flags ApiVersions advertises and
 //     UpdateFeatures sets (metadata.version, group.version,
-//     transaction.version), and what their levels turn on.
+//     transaction.version, kraft.version), and what their levels turn on.
+//   - quorum.go: the KRaft quorum this node alone is, and DescribeQuorum,
+//     UnregisterBroker, AddRaftVoter and RemoveRaftVoter.
 //   - diskspace_unix.go: the size of the data dir's volume, for
 //     DescribeLogDirs.
 //   - diskspace_other.go: the same, where the OS cannot tell.
@@ -244,6 +246,10 @@ type Broker struct {
 
 	// features is what UpdateFeatures finalized (features.go).
 	features *finalizedFeatures
+
+	// quorum is the leader epoch and metadata offset of the one-voter
+	// KRaft quorum this node is (quorum.go).
+	quorum *quorumState
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
@@ -332,7 +338,11 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
+	quorum, err := openQuorumState(cfg.DataDir)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, quorum: quorum, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()
@@ -885,9 +895,11 @@ func init() {
 		{49, "AlterClientQuotas", 0, 1, 1, func() request { return new(alterClientQuotasRequest) }, (*Broker).handleAlterClientQuotas},
 		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
 		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
+		{55, "DescribeQuorum", 0, 2, 0, func() request { return new(describeQuorumRequest) }, (*Broker).handleDescribeQuorum},
 		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
 		{60, "DescribeCluster", 0, 2, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
 		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
+		{64, "UnregisterBroker", 0, 0, 0, func() request { return new(unregisterBrokerRequest) }, (*Broker).handleUnregisterBroker},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
@@ -902,6 +914,8 @@ func init() {
 		{77, "ShareGroupDescribe", 1, 1, 0, func() request { return new(shareGroupDescribeRequest) }, (*Broker).handleShareGroupDescribe},
 		{78, "ShareFetch", 1, 2, 0, func() request { return new(shareFetchRequest) }, (*Broker).handleShareFetch},
 		{79, "ShareAcknowledge", 1, 2, 0, func() request { return new(shareAcknowledgeRequest) }, (*Broker).handleShareAcknowledge},
+		{80, "AddRaftVoter", 0, 0, 0, func() request { return new(addRaftVoterRequest) }, (*Broker).handleAddRaftVoter},
+		{81, "RemoveRaftVoter", 0, 0, 0, func() request { return new(removeRaftVoterRequest) }, (*Broker).handleRemoveRaftVoter},
 		{90, "DescribeShareGroupOffsets", 0, 1, 0, func() request { return new(describeShareGroupOffsetsRequest) }, (*Broker).handleDescribeShareGroupOffsets},
 		{91, "AlterShareGroupOffsets", 0, 0, 0, func() request { return new(alterShareGroupOffsetsRequest) }, (*Broker).handleAlterShareGroupOffsets},
 		{92, "DeleteShareGroupOffsets", 0, 0, 0, func() request { return new(deleteShareGroupOffsetsRequest) }, (*Broker).handleDeleteShareGroupOffsets},
@@ -1130,6 +1144,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	c.broker.recordMetadataWrites(api.key, req, resp)
 	// The request's thread time is what request_percentage limits: the
 	// handler's time less its waits for data or for a rebalance, which in
 	// Kafka are spent parked in a purgatory, not in a request thread.
