@@ -43,6 +43,8 @@ var dataDirFiles = []dataDirDocRow{
 		"a last line that does not parse is dropped with a WARN; an earlier one, or unreadable: the start stops, naming it"},
 	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out (restore it, or move it away to run without it); missing: nothing was ever set"},
+	{[]string{quorumStateFile}, "data dir", "at every start and every metadata change (atomically)",
+		"does not parse or is unreadable: the start stops, naming the file and the way out; missing: a new quorum, whose leader epoch and metadata offset start again from 1"},
 	{[]string{devTLSDir, devCAFile, devCertFile, devKeyFile}, "data dir, dev-tls/", "at the first start with a TLS listener and no certificate configured",
 		"missing: made again (clients must trust the new CA)"},
 	{[]string{"*" + tmpSuffix}, "beside any file written atomically", "the new content before its rename",
