@@ -326,19 +326,7 @@ func Open(cfg Config) (*Broker, error) {
 	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
 		return nil, errors.Join(idsDamaged, logs.Close())
 	}
-	groupConfigs, err := openGroupConfigs(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	features, err := openFinalizedFeatures(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	quorum, err := openQuorumState(cfg.DataDir)
+	groupConfigs, quotas, features, quorum, err := openStores(cfg)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
@@ -370,6 +358,24 @@ func Open(cfg Config) (*Broker, error) {
 			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
 	}
 	return b, nil
+}
+
+// openStores opens the data dir's small stores, each a file replaced
+// whole on every change: group configs, client quotas, finalized
+// features, and the quorum state, whose opening is this node's election
+// at the next epoch (quorum.go).
+func openStores(cfg Config) (g *groupConfigStore, q *clientQuotas, f *finalizedFeatures, qs *quorumState, err error) {
+	if g, err = openGroupConfigs(cfg.DataDir); err != nil {
+		return
+	}
+	if q, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
+		return
+	}
+	if f, err = openFinalizedFeatures(cfg.DataDir); err != nil {
+		return
+	}
+	qs, err = openQuorumState(cfg.DataDir)
+	return
 }
 
 // Serve accepts connections on lns until ctx is cancelled, then stops
