@@ -94,6 +94,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -140,8 +141,10 @@ func openQuorumState(dataDir string) (*quorumState, error) {
 		if err := json.Unmarshal(data, q); err != nil {
 			return nil, storeUnreadable(q.path, quorumStateHolds, err)
 		}
-		if q.LeaderEpoch < 0 || q.EndOffset < 0 {
-			return nil, storeUnreadable(q.path, quorumStateHolds, fmt.Errorf("negative epoch %d or offset %d", q.LeaderEpoch, q.EndOffset))
+		// A negative number, or one that cannot move by one, was never
+		// written by the broker.
+		if q.LeaderEpoch < 0 || q.EndOffset < 0 || q.LeaderEpoch == math.MaxInt32 || q.EndOffset == math.MaxInt64 {
+			return nil, storeUnreadable(q.path, quorumStateHolds, fmt.Errorf("epoch %d or offset %d out of range", q.LeaderEpoch, q.EndOffset))
 		}
 	}
 	if err := q.save(q.LeaderEpoch+1, q.EndOffset+1); err != nil {

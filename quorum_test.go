@@ -350,11 +350,11 @@ func TestQuorumAPIsAuthorization(t *testing.T) {
 }
 
 // TestQuorumStateDamaged: a quorum-state.json that does not parse, or
-// holds a negative epoch, stops the start with an error naming it, since
-// starting again from 0 would take the epoch back; a missing one is a
-// new quorum.
+// holds an epoch or offset that is negative or cannot move by one, stops
+// the start with an error naming it, since starting again from 0 would
+// take the epoch back; a missing one is a new quorum.
 func TestQuorumStateDamaged(t *testing.T) {
-	for _, content := range []string{"{", `{"leaderEpoch":-1,"endOffset":3}`} {
+	for _, content := range []string{"{", `{"leaderEpoch":-1,"endOffset":3}`, `{"leaderEpoch":2147483647,"endOffset":3}`, `{"leaderEpoch":1,"endOffset":9223372036854775807}`} {
 		dir := t.TempDir()
 		if err := writeFileAtomic(dir+"/"+quorumStateFile, []byte(content)); err != nil {
 			t.Fatal(err)
