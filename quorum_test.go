@@ -199,6 +199,12 @@ func TestQuorumOffsetFollowsMetadataChanges(t *testing.T) {
 	step("AlterConfigs validate-only", 0, func() { c.alterConfigs(resourceTopic, "a", map[string]*string{"retention.ms": ptr("2000")}, true) })
 	step("UpdateFeatures", 1, func() { c.updateFeature("transaction.version", 2, upgradeTypeUpgrade) })
 	step("UpdateFeatures refused", 0, func() { c.updateFeature("kraft.version", 1, upgradeTypeUpgrade) })
+	step("CreatePartitions", 1, func() { c.createPartitionsRaw([]createPartitionsTopic{{Name: "a", Count: 2}}, false) })
+	step("CreatePartitions validate-only", 0, func() { c.createPartitionsRaw([]createPartitionsTopic{{Name: "a", Count: 3}}, true) })
+	step("AlterClientQuotas of one entity", 1, func() {
+		c.alterQuotasRaw([]alterQuotaEntry{{Entity: []quotaEntityData{{EntityType: "client-id", EntityName: ptr("c")}},
+			Ops: []quotaOp{{Key: "producer_byte_rate", Value: 1024}}}})
+	})
 	step("DeleteTopics", 1, func() { c.deleteTopicsRaw([]deleteTopicState{{Name: ptr("b")}}) })
 	step("Produce", 0, func() { c.mustProduce("a", 0, makeBatch(testRecord{0, "v"})) })
 
