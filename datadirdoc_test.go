@@ -88,9 +88,10 @@ func DataDirFilesDoc() string {
 	}
 	b.WriteString("\nAnd what no check can tell from a file never written, so that its loss goes unlogged: " +
 		"a deleted topic.config (the topic runs on the defaults), the deleted first segment of a partition " +
-		"whose log start no DeleteRecords moved (the log starts at the next), and a deleted acls.json, " +
+		"whose log start no DeleteRecords moved (the log starts at the next), a deleted acls.json, " +
 		"scram-credentials.json, client-quotas.json, group-configs.json or finalized-features.json " +
-		"(the broker starts without what it held). Files made unreadable by their mode are not in the " +
+		"(the broker starts without what it held), and a deleted quorum-state.json (a new quorum, whose " +
+		"epoch and metadata offset start again from 1, as for a data dir written before the file was). Files made unreadable by their mode are not in the " +
 		"matrix: the tests run as root, whom no mode stops.\n")
 	return b.String()
 }

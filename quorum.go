@@ -107,13 +107,24 @@ import (
 
 // Error codes of the quorum APIs (Errors.java).
 const (
-	codeBrokerIDNotRegistered   int16 = 102
-	codeInconsistentClusterID   int16 = 104
-	kraftVersionFeature               = "kraft.version"
-	quorumStateFile                   = "quorum-state.json"
-	quorumStateHolds                  = "quorum state (the leader epoch and the metadata offset start again from 0)"
-	kraftVersionStatic          int16 = 0
-	errUnknownTopicPartitionMsg       = "This server does not host this topic-partition."
+	codeBrokerIDNotRegistered int16 = 102
+	codeInconsistentClusterID int16 = 104
+)
+
+// errUnknownTopicPartitionMsg is Errors.UNKNOWN_TOPIC_OR_PARTITION's
+// message, which DescribeQuorum's partition-level errors carry.
+const errUnknownTopicPartitionMsg = "This server does not host this topic-partition."
+
+const (
+	// kraftVersionStatic is the one kraft.version level served: a static
+	// quorum, whose voters cannot change.
+	kraftVersionFeature       = "kraft.version"
+	kraftVersionStatic  int16 = 0
+	// quorumStateFile keeps the epoch and the metadata offset in the
+	// data dir; quorumStateHolds is what a start without it lacks, for
+	// storeUnreadable.
+	quorumStateFile  = "quorum-state.json"
+	quorumStateHolds = "quorum state (the leader epoch and the metadata offset start again from 0)"
 )
 
 // quorumState is what quorum-state.json keeps: the leader epoch of the
