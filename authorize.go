@@ -129,6 +129,12 @@ var aclChecks = map[int16]aclCheck{
 	49: checkAlterClientQuotas,
 	57: checkUpdateFeatures,
 	61: checkDescribeProducers,
+
+	// The quorum APIs (quorum.go), which Kafka's ControllerApis checks.
+	55: checkDescribeQuorum,
+	64: checkUnregisterBroker,
+	80: checkAddRaftVoter,
+	81: checkRemoveRaftVoter,
 	74: checkListConfigResources,
 	75: checkDescribeTopicPartitions,
 }
@@ -530,6 +536,24 @@ var (
 	checkUpdateFeatures = clusterCheck(aclAlter, func(request) response {
 		return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
 	})
+	// DescribeQuorum: DESCRIBE on the cluster
+	// (ControllerApis.handleDescribeQuorum); the refusal is
+	// DescribeQuorumRequest.getErrorResponse, the code and its default
+	// message at the top, no topics.
+	checkDescribeQuorum = clusterCheck(aclDescribe, func(request) response {
+		return &describeQuorumResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []describeQuorumTopicData{}, Nodes: []quorumNode{}}
+	})
+	// UnregisterBroker: ALTER (ControllerApis.handleUnregisterBroker),
+	// refused with the code alone (UnregisterBrokerRequest.getErrorResponse
+	// sets no message, which stays the schema's default, "").
+	checkUnregisterBroker = clusterCheck(aclAlter, func(request) response {
+		return &unregisterBrokerResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("")}
+	})
+	// AddRaftVoter and RemoveRaftVoter: ALTER
+	// (ControllerApis.handleAddRaftVoter, handleRemoveRaftVoter), refused
+	// with the code's default message (their getErrorResponse).
+	checkAddRaftVoter    = clusterCheck(aclAlter, deniedRaftVoterChange)
+	checkRemoveRaftVoter = clusterCheck(aclAlter, deniedRaftVoterChange)
 	// ListConfigResources was ListClientMetricsResources before KIP-1142,
 	// and has asked DESCRIBE_CONFIGS on the cluster since KIP-714
 	// introduced it.
@@ -537,6 +561,12 @@ var (
 		return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
 	})
 )
+
+// deniedRaftVoterChange is AddRaftVoter's and RemoveRaftVoter's answer
+// to a principal without ALTER on the cluster.
+func deniedRaftVoterChange(request) response {
+	return &raftVoterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+}
 
 // groupCheck is the check of an API about one group, which needs op on
 // it. group reads the group id from the request, and denied builds the

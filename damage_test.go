@@ -208,6 +208,7 @@ var fileKinds = []fileKind{
 	{name: clientQuotasFile, path: dataDirFile(clientQuotasFile), refuses: true, quietDelete: true},
 	{name: groupConfigFile, path: dataDirFile(groupConfigFile), refuses: true, quietDelete: true},
 	{name: finalizedFeaturesFile, path: dataDirFile(finalizedFeaturesFile), refuses: true, quietDelete: true},
+	{name: quorumStateFile, path: dataDirFile(quorumStateFile), refuses: true, quietDelete: true},
 	{name: lockFile, path: dataDirFile(lockFile), quietDelete: true},
 	{name: cleanShutdownFile, path: dataDirFile(cleanShutdownFile), quietDelete: true},
 }

@@ -155,6 +155,10 @@ func FuzzFeaturesFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{finalizedFeaturesFile}, []byte(`{"transaction.version":2,"group.version":1,"epoch":3}`))
 }
 
+func FuzzQuorumStateFile(f *testing.F) {
+	fuzzDataDirFile(f, []string{quorumStateFile}, []byte(`{"leaderEpoch":2147483647,"endOffset":9223372036854775807}`))
+}
+
 func FuzzGroupConfigsFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{groupConfigFile}, []byte(`{"g":{"consumer.session.timeout.ms":"45000"}}`))
 }

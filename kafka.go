@@ -179,7 +179,9 @@
 //     as a one-broker cluster answers them.
 //   - features.go: the feature flags ApiVersions advertises and
 //     UpdateFeatures sets (metadata.version, group.version,
-//     transaction.version), and what their levels turn on.
+//     transaction.version, kraft.version), and what their levels turn on.
+//   - quorum.go: the KRaft quorum this node alone is, and DescribeQuorum,
+//     UnregisterBroker, AddRaftVoter and RemoveRaftVoter.
 //   - diskspace_unix.go: the size of the data dir's volume, for
 //     DescribeLogDirs.
 //   - diskspace_other.go: the same, where the OS cannot tell.
@@ -244,6 +246,10 @@ type Broker struct {
 
 	// features is what UpdateFeatures finalized (features.go).
 	features *finalizedFeatures
+
+	// quorum is the leader epoch and metadata offset of the one-voter
+	// KRaft quorum this node is (quorum.go).
+	quorum *quorumState
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *groupConfigStore
@@ -320,19 +326,11 @@ func Open(cfg Config) (*Broker, error) {
 	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
 		return nil, errors.Join(idsDamaged, logs.Close())
 	}
-	groupConfigs, err := openGroupConfigs(cfg.DataDir)
+	groupConfigs, quotas, features, quorum, err := openStores(cfg)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	features, err := openFinalizedFeatures(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, quorum: quorum, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()
@@ -360,6 +358,24 @@ func Open(cfg Config) (*Broker, error) {
 			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
 	}
 	return b, nil
+}
+
+// openStores opens the data dir's small stores, each a file replaced
+// whole on every change: group configs, client quotas, finalized
+// features, and the quorum state, whose opening is this node's election
+// at the next epoch (quorum.go).
+func openStores(cfg Config) (g *groupConfigStore, q *clientQuotas, f *finalizedFeatures, qs *quorumState, err error) {
+	if g, err = openGroupConfigs(cfg.DataDir); err != nil {
+		return
+	}
+	if q, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
+		return
+	}
+	if f, err = openFinalizedFeatures(cfg.DataDir); err != nil {
+		return
+	}
+	qs, err = openQuorumState(cfg.DataDir)
+	return
 }
 
 // Serve accepts connections on lns until ctx is cancelled, then stops
@@ -885,9 +901,11 @@ func init() {
 		{49, "AlterClientQuotas", 0, 1, 1, func() request { return new(alterClientQuotasRequest) }, (*Broker).handleAlterClientQuotas},
 		{50, "DescribeUserScramCredentials", 0, 0, 0, func() request { return new(describeUserScramCredentialsRequest) }, (*Broker).handleDescribeUserScramCredentials},
 		{51, "AlterUserScramCredentials", 0, 0, 0, func() request { return new(alterUserScramCredentialsRequest) }, (*Broker).handleAlterUserScramCredentials},
+		{55, "DescribeQuorum", 0, 2, 0, func() request { return new(describeQuorumRequest) }, (*Broker).handleDescribeQuorum},
 		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
 		{60, "DescribeCluster", 0, 2, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
 		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
+		{64, "UnregisterBroker", 0, 0, 0, func() request { return new(unregisterBrokerRequest) }, (*Broker).handleUnregisterBroker},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
@@ -902,6 +920,8 @@ func init() {
 		{77, "ShareGroupDescribe", 1, 1, 0, func() request { return new(shareGroupDescribeRequest) }, (*Broker).handleShareGroupDescribe},
 		{78, "ShareFetch", 1, 2, 0, func() request { return new(shareFetchRequest) }, (*Broker).handleShareFetch},
 		{79, "ShareAcknowledge", 1, 2, 0, func() request { return new(shareAcknowledgeRequest) }, (*Broker).handleShareAcknowledge},
+		{80, "AddRaftVoter", 0, 0, 0, func() request { return new(addRaftVoterRequest) }, (*Broker).handleAddRaftVoter},
+		{81, "RemoveRaftVoter", 0, 0, 0, func() request { return new(removeRaftVoterRequest) }, (*Broker).handleRemoveRaftVoter},
 		{90, "DescribeShareGroupOffsets", 0, 1, 0, func() request { return new(describeShareGroupOffsetsRequest) }, (*Broker).handleDescribeShareGroupOffsets},
 		{91, "AlterShareGroupOffsets", 0, 0, 0, func() request { return new(alterShareGroupOffsetsRequest) }, (*Broker).handleAlterShareGroupOffsets},
 		{92, "DeleteShareGroupOffsets", 0, 0, 0, func() request { return new(deleteShareGroupOffsetsRequest) }, (*Broker).handleDeleteShareGroupOffsets},
@@ -1130,6 +1150,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	c.broker.recordMetadataWrites(api.key, req, resp)
 	// The request's thread time is what request_percentage limits: the
 	// handler's time less its waits for data or for a rebalance, which in
 	// Kafka are spent parked in a purgatory, not in a request thread.

@@ -16,9 +16,10 @@
 //	          (log.retention.hours=168, min.insync.replicas=1): accepted at
 //	          that value, so Kafka's own server.properties loads, refused at
 //	          any other, where a user would expect an effect
-//	ignored   meaningless for one broker without a controller quorum or
-//	          replicas (process.roles, replica.*, zookeeper.*, metrics
-//	          reporters): accepted, and logged once at Open
+//	ignored   meaningless for one broker that is its own controller
+//	          quorum and has no replicas (process.roles, controller.*,
+//	          replica.*, zookeeper.*, metrics reporters): accepted, and
+//	          logged once at Open
 //	unknown   anything else, or a bad value: Set fails and the broker does
 //	          not start, so a typo never passes for a setting
 //
@@ -568,7 +569,7 @@ var ignoredSettings = []struct{ key, why string }{
 	{"broker.id.generation.enable", "node.id is given"},
 	{"broker.rack", "one broker"},
 	{"controlled.shutdown.", "one broker"},
-	{"controller.", "no controller quorum"},
+	{"controller.", "the controller quorum is this node alone (quorum.go)"},
 	{"delete.topic.enable", "topics can always be deleted"},
 	{"group.coordinator.", "the coordinator is built in"},
 	{"group.share.", "the other share group settings are Kafka's defaults"},
@@ -581,7 +582,7 @@ var ignoredSettings = []struct{ key, why string }{
 	{"log.flush.offset.checkpoint.interval.ms", "checkpoints are written at shutdown"},
 	{"log.flush.scheduler.interval.ms", "see log.flush.interval.ms"},
 	{"log.index.", "index sizes are fixed"},
-	{"metadata.", "no metadata log"},
+	{"metadata.", "no metadata log: its offset is a count of changes (quorum.go)"},
 	{"metric.reporters", "no metrics reporters (JMX)"},
 	{"metrics.", "no metrics reporters (JMX)"},
 	{"node.id.", "one broker"},
@@ -593,7 +594,7 @@ var ignoredSettings = []struct{ key, why string }{
 	// commit here is answered once it is in the one replica.
 	{"offsets.commit.timeout.ms", "no replicas to wait for"},
 	{"offsets.topic.", "__consumer_offsets has one partition and one replica"},
-	{"process.roles", "no KRaft roles: one broker"},
+	{"process.roles", "always broker and controller, combined"},
 	{"queued.max.requests", "each connection is served in order"},
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
