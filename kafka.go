@@ -246,7 +246,7 @@ type Broker struct {
 	features *finalizedFeatures
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
-	groupConfigs *groupConfigStore
+	groupConfigs *configStore
 
 	// shares is the share group coordinator (sharegroups.go).
 	shares *shareCoordinator
