@@ -285,6 +285,10 @@ type configStore struct {
 	// byID's maps are never changed in place (alterations replace them),
 	// so get can hand one out and the caller read it without the lock.
 	byID map[string]map[string]string
+	// onChange, if set, is told every state of byID that alter writes,
+	// under mu, so that what it applies is never older than the file:
+	// two alterations at once apply in the order they were written.
+	onChange func(byID map[string]map[string]string)
 }
 
 // openGroupConfigs reads group-configs.json, checking every value again,
@@ -366,6 +370,9 @@ func (s *configStore) alter(id string, validateOnly bool, change func(map[string
 		return err
 	}
 	s.byID = all
+	if s.onChange != nil {
+		s.onChange(all)
+	}
 	return nil
 }
 

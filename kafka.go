@@ -150,6 +150,8 @@
 //   - zstd.go: zstd, the fifth codec: a decoder of RFC 8878 frames and a
 //     small encoder.
 //   - settings.go: the broker's settings by their server.properties names.
+//   - brokerconfigs.go: dynamic broker configs: the broker-level defaults
+//     of topic configs, changed while the broker runs (KIP-226).
 //   - cleaner.go: log compaction, with segments swapped so that a crash
 //     leaves old or new.
 //   - security.go: listeners, TLS and SASL: how a connection gets its
@@ -247,6 +249,9 @@ type Broker struct {
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
 	groupConfigs *configStore
+	// brokerConfigs is what the config APIs set on the broker
+	// resources (brokerconfigs.go): its dynamic configs.
+	brokerConfigs *configStore
 
 	// shares is the share group coordinator (sharegroups.go).
 	shares *shareCoordinator
@@ -320,7 +325,7 @@ func Open(cfg Config) (*Broker, error) {
 	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
 		return nil, errors.Join(idsDamaged, logs.Close())
 	}
-	groupConfigs, err := openGroupConfigs(cfg.DataDir)
+	groupConfigs, brokerConfigs, err := openConfigStores(cfg, logs)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
@@ -332,7 +337,7 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, brokerConfigs: brokerConfigs, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()

@@ -835,22 +835,37 @@ func (b *Broker) brokerDefault(def *configDef) (s configSynonym, listed bool) {
 }
 
 // topicConfigEntries describes every config of a topic with configs c:
-// the topic's value where it set one, with the broker's default as its
-// synonym below it, and the broker's default alone otherwise. Every
-// config is listed, set or not, as Kafka lists them, so that a tool shows
-// a topic's effective settings, not only its overrides.
+// the topic's value where it set one, and the broker-level values below
+// it as its synonyms, highest first (brokerconfigs.go): this broker's
+// dynamic value, the cluster-wide one, then the static value or Kafka's
+// default. Every config is listed, set or not, as Kafka lists them, so
+// that a tool shows a topic's effective settings, not only its overrides.
 func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 	entries := make([]configEntry, 0, len(topicConfigDefs))
 	for i := range topicConfigDefs {
 		def := &topicConfigDefs[i]
-		broker, listed := b.brokerDefault(def)
-		e := configEntry{name: def.name, value: broker.value, source: broker.source, typ: def.typ, doc: def.doc}
+		e := configEntry{name: def.name, typ: def.typ, doc: def.doc}
 		if v, ok := c[def.name]; ok {
-			e.value, e.source = v, sourceTopic
 			e.synonyms = append(e.synonyms, configSynonym{def.name, v, sourceTopic})
+		}
+		var dyn []configSynonym
+		if lookupBrokerConfig(def.broker) != nil {
+			dyn = b.dynamicSynonyms(def.broker)
+		}
+		e.synonyms = append(e.synonyms, dyn...)
+		broker, listed := b.brokerDefault(def)
+		if coarser, ok := unsetBrokerDefaults[def.broker]; ok && len(dyn) > 0 {
+			// Kafka's synonyms start at the config's own name
+			// (ConfigHelper.configSynonyms drops those before it), so
+			// the coarser default shows only under a value of its own.
+			broker, listed = coarser, true
 		}
 		if listed {
 			e.synonyms = append(e.synonyms, broker)
+		}
+		e.value, e.source = broker.value, broker.source
+		if len(e.synonyms) > 0 {
+			e.value, e.source = e.synonyms[0].value, e.synonyms[0].source
 		}
 		entries = append(entries, e)
 	}
@@ -1073,7 +1088,7 @@ func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, 
 		return b.topicConfigEntries(t.Configs), codeNone, nil
 	case resourceBroker:
 		if name == "" {
-			return nil, codeNone, nil
+			return b.defaultBrokerEntries(), codeNone, nil
 		}
 		if id, err := strconv.ParseInt(name, 10, 32); err != nil {
 			return nil, codeInvalidRequest, ptr("Broker id must be an integer, but it is: " + name)
@@ -1268,6 +1283,8 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
+		} else if res.ResourceType == resourceBroker && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterBrokerConfigs(res.ResourceName, req.ValidateOnly, setBrokerConfigs(names, values))
 		} else {
 			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
 				func(topicConfig) (topicConfig, *configError) {
@@ -1348,10 +1365,6 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 	switch {
 	case repeated:
 		return codeInvalidRequest, ptr("Each resource must appear at most once.")
-	case typ == resourceBroker && b.brokerNameRefusal(name) != "":
-		return codeInvalidRequest, ptr(b.brokerNameRefusal(name))
-	case typ == resourceBroker:
-		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
 	case typ == resourceBrokerLogger:
 		return codeInvalidRequest, ptr("the broker logger's level is read-only: it is the level the broker's log was given at start")
 	case typ == resourceClientMetrics:
@@ -1455,10 +1468,7 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 	dup := repeatedResources(len(req.Resources), func(i int) (int8, string) {
 		return req.Resources[i].ResourceType, req.Resources[i].ResourceName
 	})
-	defaults := func(name string) string {
-		s, _ := b.brokerDefault(lookupTopicConfig(name))
-		return s.value
-	}
+	defaults := func(name string) string { return b.brokerLevelValue(lookupTopicConfig(name)) }
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
 		ops := make([]configOp, len(res.Configs))
@@ -1475,6 +1485,8 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 				func(cur map[string]string) (map[string]string, *configError) {
 					return applyOps(groupConfigDefs, "group", cur, ops, b.groupDefault)
 				})
+		} else if res.ResourceType == resourceBroker && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterBrokerConfigs(res.ResourceName, req.ValidateOnly, applyBrokerConfigOps(ops))
 		} else {
 			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
 				func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })
