@@ -288,3 +288,34 @@ func TestBrokerConfigsFileChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestAlterBrokerConfigsAuthorized: altering a broker resource takes
+// ALTER_CONFIGS on the cluster and describing it DESCRIBE_CONFIGS, as
+// Kafka's KafkaApis asks; a principal granted only DESCRIBE_CONFIGS reads
+// the dynamic value set by one granted ALTER_CONFIGS, and cannot change it.
+func TestAlterBrokerConfigsAuthorized(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	ab.grant(
+		acl{resCluster, clusterName, patternLiteral, "User:ops", "*", aclAlterConfigs, permissionAllow},
+		acl{resCluster, clusterName, patternLiteral, "User:viewer", "*", aclDescribeConfigs, permissionAllow},
+	)
+	set := func(principal, value string) string {
+		r := ab.as(principal, 44, 1, &incrementalAlterConfigsRequest{Resources: []incrementalAlterConfigsResource{{ResourceType: resourceBroker, ResourceName: "",
+			Configs: []incrementalAlterableConfig{{Name: "log.retention.ms", ConfigOperation: opSet, Value: ptr(value)}}}}}).(*alterConfigsResponse)
+		return outcome(r.Responses[0].ErrorCode, r.Responses[0].ErrorMessage)
+	}
+	if got := set("User:viewer", "1000"); got != "31 Cluster authorization failed." {
+		t.Errorf("viewer's alteration: %s", got)
+	}
+	if got := set("User:ops", "2000"); got != "0 <nil>" {
+		t.Errorf("ops' alteration: %s", got)
+	}
+	d := ab.as("User:viewer", 32, 4, &describeConfigsRequest{Resources: []describeConfigsResource{{ResourceType: resourceBroker, ResourceName: ""}}}).(*describeConfigsResponse)
+	if r := d.Results[0]; r.ErrorCode != codeNone || len(r.Configs) != 1 || deref(r.Configs[0].Value) != "2000" {
+		t.Errorf("viewer's describe of the default resource: %+v", r)
+	}
+	d = ab.as("User:nobody", 32, 4, &describeConfigsRequest{Resources: []describeConfigsResource{{ResourceType: resourceBroker, ResourceName: ""}}}).(*describeConfigsResponse)
+	if r := d.Results[0]; r.ErrorCode != codeClusterAuthorizationFailed {
+		t.Errorf("describe without an ACL: code %d", r.ErrorCode)
+	}
+}
