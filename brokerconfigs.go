@@ -351,13 +351,18 @@ func (b *Broker) dynamicSynonyms(name string) []configSynonym {
 
 // withDynamic lays the dynamic levels of a broker config over e, the
 // broker config's entry as settings.go makes it from the static levels:
-// the config is read-write, and its value and source are the highest
-// level's.
+// the config is read-write, its value and source are the highest
+// level's, and under a static value Kafka's default is listed too, as
+// ConfigHelper.configSynonyms lists every level that has a value.
 func (b *Broker) withDynamic(e *configEntry) {
-	if lookupBrokerConfig(e.name) == nil {
+	def := lookupBrokerConfig(e.name)
+	if def == nil {
 		return
 	}
 	e.readOnly = false
+	if len(e.synonyms) == 1 && e.synonyms[0].source == sourceStaticBroker {
+		e.synonyms = append(e.synonyms, configSynonym{e.name, def.def, sourceDefault})
+	}
 	dyn := b.dynamicSynonyms(e.name)
 	if len(dyn) == 0 {
 		return

@@ -145,13 +145,13 @@ func TestDescribeDynamicBrokerConfigs(t *testing.T) {
 		noSynonyms bool
 	}{
 		{resourceTopic, "plain", []string{"max.message.bytes", "retention.ms"}, "" +
-			"max.message.bytes=4000 src=2 ro=false [message.max.bytes=4000 2] [message.max.bytes=5000 3] [message.max.bytes=2000000 4]\n" +
+			"max.message.bytes=4000 src=2 ro=false [message.max.bytes=4000 2] [message.max.bytes=5000 3] [message.max.bytes=2000000 4] [message.max.bytes=1048588 5]\n" +
 			"retention.ms=60000 src=3 ro=false [log.retention.ms=60000 3] [log.retention.hours=168 5]", false},
 		{resourceTopic, "own", []string{"max.message.bytes"}, "" +
-			"max.message.bytes=3000 src=1 ro=false [max.message.bytes=3000 1] [message.max.bytes=4000 2] [message.max.bytes=5000 3] [message.max.bytes=2000000 4]", false},
+			"max.message.bytes=3000 src=1 ro=false [max.message.bytes=3000 1] [message.max.bytes=4000 2] [message.max.bytes=5000 3] [message.max.bytes=2000000 4] [message.max.bytes=1048588 5]", false},
 		{resourceBroker, node, []string{"log.retention.ms", "message.max.bytes", "num.partitions"}, "" +
 			"log.retention.ms=60000 src=3 ro=false [log.retention.ms=60000 3] [log.retention.hours=168 5]\n" +
-			"message.max.bytes=4000 src=2 ro=false [message.max.bytes=4000 2] [message.max.bytes=5000 3] [message.max.bytes=2000000 4]\n" +
+			"message.max.bytes=4000 src=2 ro=false [message.max.bytes=4000 2] [message.max.bytes=5000 3] [message.max.bytes=2000000 4] [message.max.bytes=1048588 5]\n" +
 			"num.partitions=1 src=5 ro=true [num.partitions=1 5]", false},
 		{resourceBroker, "", nil, "" +
 			"log.retention.ms=60000 src=3 ro=false [log.retention.ms=60000 3]\n" +

@@ -867,6 +867,11 @@ func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 		if listed {
 			e.synonyms = append(e.synonyms, broker)
 		}
+		if listed && broker.source == sourceStaticBroker && lookupBrokerConfig(def.broker) != nil {
+			// Kafka's default below the static value, as
+			// ConfigHelper.configSynonyms lists every level with a value.
+			e.synonyms = append(e.synonyms, configSynonym{def.broker, def.def, sourceDefault})
+		}
 		e.value, e.source = broker.value, broker.source
 		if len(e.synonyms) > 0 {
 			e.value, e.source = e.synonyms[0].value, e.synonyms[0].source

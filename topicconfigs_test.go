@@ -373,7 +373,8 @@ func TestDescribeConfigs(t *testing.T) {
 			},
 			Documentation: ptr(lookupTopicConfig("retention.ms").doc)},
 		{Name: "segment.bytes", Value: ptr("1048576"), ConfigSource: sourceStaticBroker, ConfigType: configTypeInt,
-			Synonyms:      []describeConfigsSynonym{{Name: "log.segment.bytes", Value: ptr("1048576"), Source: sourceStaticBroker}},
+			Synonyms: []describeConfigsSynonym{{Name: "log.segment.bytes", Value: ptr("1048576"), Source: sourceStaticBroker},
+				{Name: "log.segment.bytes", Value: ptr("1073741824"), Source: sourceDefault}},
 			Documentation: ptr(lookupTopicConfig("segment.bytes").doc)},
 	}}
 	if d := cmp.Diff(want, res); d != "" {
