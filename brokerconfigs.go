@@ -336,6 +336,19 @@ func (b *Broker) alterBrokerConfigs(name string, validateOnly bool, change func(
 	}
 }
 
+// brokerChangeRefused reports a change to broker resource name that its
+// checks refuse, which Kafka's ConfigAdminManager.preprocess does on the
+// broker (validateBrokerConfigChange) before the authorizer is asked: so
+// the refusal is answered whatever the ACLs, as in Kafka. The change is
+// tried on the current configs and nothing is written.
+func (b *Broker) brokerChangeRefused(typ int8, name string, change func(map[string]string) (map[string]string, *configError)) bool {
+	if typ != resourceBroker || b.brokerNameRefusal(name) != "" {
+		return false
+	}
+	_, err := change(b.brokerConfigs.get(b.brokerConfigKey(name)))
+	return err != nil
+}
+
 // dynamicSynonyms are broker config name's dynamic levels that have a
 // value, highest first: this broker's, then the cluster-wide default.
 func (b *Broker) dynamicSynonyms(name string) []configSynonym {

@@ -307,6 +307,9 @@ func TestAlterBrokerConfigsAuthorized(t *testing.T) {
 	if got := set("User:viewer", "1000"); got != "31 Cluster authorization failed." {
 		t.Errorf("viewer's alteration: %s", got)
 	}
+	if got := set("User:viewer", "soon"); got != "42 Invalid value soon for configuration log.retention.ms: not a number of type long" {
+		t.Errorf("viewer's bad value, refused before the authorizer is asked as Kafka's ConfigAdminManager.preprocess does: %s", got)
+	}
 	if got := set("User:ops", "2000"); got != "0 <nil>" {
 		t.Errorf("ops' alteration: %s", got)
 	}
