@@ -77,6 +77,10 @@ func TestDynamicRetentionDefault(t *testing.T) {
 		t.Errorf("fetch past retention: code %d, %d bytes", code, len(records))
 	}
 
+	// The web page's topic view names where the value comes from.
+	if body := get(t, tb.Handler(), "/topics/follows").Body.String(); !strings.Contains(body, "cluster default, dynamic") {
+		t.Errorf("the topic page does not show retention.ms as a dynamic cluster default:\n%s", body)
+	}
 	c.mustAlterBroker("", configOp{"log.retention.ms", opDelete, nil})
 	if got := tb.logs.Topic("follows").Settings().retention().ms; got != defaultRetentionMs {
 		t.Errorf("after DELETE, retention.ms in force is %d, want Kafka's %d", got, defaultRetentionMs)
