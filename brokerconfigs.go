@@ -17,11 +17,16 @@
 // and DescribeConfigs lists them as synonyms in that order, as Kafka's
 // ConfigHelper.configSynonyms does:
 //
-//	retention.ms      3600000    DYNAMIC_TOPIC_CONFIG           set on the topic
-//	log.retention.ms  43200000   DYNAMIC_BROKER_CONFIG          set on broker 1
-//	log.retention.ms  86400000   DYNAMIC_DEFAULT_BROKER_CONFIG  set on the default resource
-//	log.segment.bytes 104857600  STATIC_BROKER_CONFIG           server.properties, -c or a flag
-//	log.retention.hours 168      DEFAULT_CONFIG                 Kafka's default
+//	max.message.bytes  3000000  DYNAMIC_TOPIC_CONFIG           set on the topic
+//	message.max.bytes  2000000  DYNAMIC_BROKER_CONFIG          set on broker 1
+//	message.max.bytes  1500000  DYNAMIC_DEFAULT_BROKER_CONFIG  set on the default resource
+//	message.max.bytes  1200000  STATIC_BROKER_CONFIG           server.properties, -c or a flag
+//	message.max.bytes  1048588  DEFAULT_CONFIG                 Kafka's default
+//
+// The first level that has a value is the one in force; DELETE of a
+// dynamic value uncovers the level below it. A few broker configs have no
+// default of their own (log.retention.ms, log.roll.ms): under them the
+// coarser config whose default applies is listed (log.retention.hours).
 //
 // Which configs are dynamic: the broker synonyms of the topic configs this
 // broker applies (dynamicTopicConfigs), the part of Kafka's
@@ -51,6 +56,10 @@
 //     kafka-configs.sh relies on: it describes the resource's dynamic
 //     configs, edits them and sends them all back.
 //   - ValidateOnly runs every check and changes nothing.
+//   - The refusals above are answered whatever the ACLs, as Kafka's
+//     broker makes them before the controller asks the authorizer
+//     (brokerChangeRefused); then altering takes ALTER_CONFIGS on the
+//     cluster, and describing DESCRIBE_CONFIGS (authorize.go).
 //
 // Design note: the values live in broker-configs.json in the data dir,
 // the resource name to its configs, replaced whole and atomically on
