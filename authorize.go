@@ -1245,7 +1245,14 @@ func checkAlterConfigs(a *access, r request) (response, func(response)) {
 			names[i] = c.Name
 		}
 		malformed := checkAlteration(names, func(i int) bool { return res.Configs[i].Value == nil }) != nil
-		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger || a.badBrokerName(res.ResourceType, res.ResourceName)
+		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger || a.badBrokerName(res.ResourceType, res.ResourceName) ||
+			a.b.brokerChangeRefused(res.ResourceType, res.ResourceName, func(map[string]string) (map[string]string, *configError) {
+				values := make([]*string, len(res.Configs))
+				for i, c := range res.Configs {
+					values[i] = c.Value
+				}
+				return setBrokerConfigs(names, values)(nil)
+			})
 	})
 }
 
@@ -1260,7 +1267,12 @@ func checkIncrementalAlterConfigs(a *access, r request) (response, func(response
 			names[i] = c.Name
 		}
 		null := func(i int) bool { return res.Configs[i].Value == nil && res.Configs[i].ConfigOperation != opDelete }
-		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil || a.badBrokerName(res.ResourceType, res.ResourceName)
+		ops := make([]configOp, len(res.Configs))
+		for i, c := range res.Configs {
+			ops[i] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+		}
+		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil || a.badBrokerName(res.ResourceType, res.ResourceName) ||
+			a.b.brokerChangeRefused(res.ResourceType, res.ResourceName, applyBrokerConfigOps(ops))
 	})
 }
 
@@ -1277,8 +1289,9 @@ func (a *access) badBrokerName(typ int8, name string) bool {
 // resource's type and name, which the two request types hold alike, and
 // whether it is malformed: ConfigAdminManager.preprocess refuses, on the
 // broker and before the controller asks the authorizer, a config named
-// twice, a value missing, a type the API does not know and a BROKER
-// resource named for another broker. Those, and a
+// twice, a value missing, a type the API does not know, a BROKER
+// resource named for another broker and a change to a BROKER resource
+// that its checks refuse (brokerChangeRefused). Those, and a
 // resource given twice, are left to the handler, which refuses them
 // first too.
 func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string, bool)) func(response) {

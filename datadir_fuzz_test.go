@@ -163,6 +163,10 @@ func FuzzGroupConfigsFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{groupConfigFile}, []byte(`{"g":{"consumer.session.timeout.ms":"45000"}}`))
 }
 
+func FuzzBrokerConfigsFile(f *testing.F) {
+	fuzzDataDirFile(f, []string{brokerConfigFile}, []byte(`{"":{"log.retention.ms":"60000"},"0":{"log.cleanup.policy":"delete,compact"}}`))
+}
+
 func FuzzShareStateFile(f *testing.F) { fuzzDataDirFile(f, []string{shareStateFile}) }
 
 func FuzzProducerIDsFile(f *testing.F) {

@@ -150,6 +150,8 @@
 //   - zstd.go: zstd, the fifth codec: a decoder of RFC 8878 frames and a
 //     small encoder.
 //   - settings.go: the broker's settings by their server.properties names.
+//   - brokerconfigs.go: dynamic broker configs: the broker-level defaults
+//     of topic configs, changed while the broker runs (KIP-226).
 //   - cleaner.go: log compaction, with segments swapped so that a crash
 //     leaves old or new.
 //   - security.go: listeners, TLS and SASL: how a connection gets its
@@ -252,7 +254,10 @@ type Broker struct {
 	quorum *quorumState
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
-	groupConfigs *groupConfigStore
+	groupConfigs *configStore
+	// brokerConfigs is what the config APIs set on the broker
+	// resources (brokerconfigs.go): its dynamic configs.
+	brokerConfigs *configStore
 
 	// shares is the share group coordinator (sharegroups.go).
 	shares *shareCoordinator
@@ -326,17 +331,16 @@ func Open(cfg Config) (*Broker, error) {
 	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
 		return nil, errors.Join(idsDamaged, logs.Close())
 	}
-	groupConfigs, quotas, features, quorum, err := openStores(cfg)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, quorum: quorum, sec: sec, appended: make(chan struct{}),
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
+	if err := b.openStores(logs); err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
 	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
-	if b.groups, err = openCoordinator(cfg, logs, groupConfigs, b.notifyAppend); err != nil {
+	if b.groups, err = openCoordinator(cfg, logs, b.groupConfigs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
@@ -361,21 +365,22 @@ func Open(cfg Config) (*Broker, error) {
 }
 
 // openStores opens the data dir's small stores, each a file replaced
-// whole on every change: group configs, client quotas, finalized
-// features, and the quorum state, whose opening is this node's election
-// at the next epoch (quorum.go).
-func openStores(cfg Config) (g *groupConfigStore, q *clientQuotas, f *finalizedFeatures, qs *quorumState, err error) {
-	if g, err = openGroupConfigs(cfg.DataDir); err != nil {
-		return
+// whole on every change: group and dynamic broker configs, client
+// quotas, finalized features, and the quorum state, whose opening is
+// this node's election at the next epoch (quorum.go).
+func (b *Broker) openStores(logs *logDir) (err error) {
+	cfg := b.cfg
+	if b.groupConfigs, b.brokerConfigs, err = openConfigStores(cfg, logs); err != nil {
+		return err
 	}
-	if q, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
-		return
+	if b.quotas, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
+		return err
 	}
-	if f, err = openFinalizedFeatures(cfg.DataDir); err != nil {
-		return
+	if b.features, err = openFinalizedFeatures(cfg.DataDir); err != nil {
+		return err
 	}
-	qs, err = openQuorumState(cfg.DataDir)
-	return
+	b.quorum, err = openQuorumState(cfg.DataDir)
+	return err
 }
 
 // Serve accepts connections on lns until ctx is cancelled, then stops

@@ -738,7 +738,8 @@ func (b *Broker) logIgnoredSettings() {
 }
 
 // brokerConfigEntries describes the broker's settings for DescribeConfigs,
-// all read-only: they change with a restart. A setting is
+// read-only but for the dynamic ones (brokerconfigs.go, withDynamic): the
+// rest change with a restart. A setting is
 // STATIC_BROKER_CONFIG if it was given (by Set, or a Config field away from
 // its default), else DEFAULT_CONFIG.
 func (b *Broker) brokerConfigEntries() []configEntry {
@@ -768,6 +769,9 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		}
 		e := configEntry{name: name, value: value, typ: typ, readOnly: true, source: sourceDefault,
 			doc: "Fixed at Kafka's default here: " + why + "."}
+		if d := lookupBrokerConfig(name); d != nil {
+			e.doc = "The " + d.broker + " of topics that set none: at Kafka's default in server.properties, changed while the broker runs by AlterConfigs."
+		}
 		e.null = value == ""
 		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
 		if coarser, ok := unsetBrokerDefaults[name]; ok {
@@ -779,6 +783,9 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		entries = append(entries, e)
 	}
 	slices.SortFunc(entries, func(a, b configEntry) int { return strings.Compare(a.name, b.name) })
+	for i := range entries {
+		b.withDynamic(&entries[i])
+	}
 	return entries
 }
 
