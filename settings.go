@@ -598,6 +598,9 @@ var ignoredSettings = []struct{ key, why string }{
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
 	{"reserved.broker.max.id", "node.id is given"},
+	// BrokerSecurityConfigs' mechanism for the links between brokers,
+	// which kafka-python's fixture sets on its SASL brokers.
+	{"sasl.mechanism.inter.broker.protocol", "one broker"},
 	{"security.inter.broker.protocol", "one broker"},
 	{"share.coordinator.", "share group state is a file, not a topic"},
 	{"socket.receive.buffer.bytes", "the OS's socket buffers"},

@@ -174,6 +174,24 @@ func TestConfigSetIgnoresKafkaPythonFixtureSettings(t *testing.T) {
 	}
 }
 
+// TestConfigSetIgnoresInterBrokerSASLMechanism: the SASL brokers of
+// kafka-python 3.1's test fixture (servers/resources/default/
+// kafka.properties) set sasl.mechanism.inter.broker.protocol beside
+// sasl.enabled.mechanisms, and the broker refused to start on it as an
+// unknown setting. It is a Kafka 4.0 broker setting (BrokerSecurityConfigs)
+// for the links between brokers, which one broker does not have.
+func TestConfigSetIgnoresInterBrokerSASLMechanism(t *testing.T) {
+	var c Config
+	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
+		if err := c.Set("sasl.mechanism.inter.broker.protocol", mech); err != nil {
+			t.Errorf("Set(sasl.mechanism.inter.broker.protocol, %s): %v", mech, err)
+		}
+	}
+	if !slices.ContainsFunc(c.ignored, func(s string) bool { return strings.HasPrefix(s, "sasl.mechanism.inter.broker.protocol: ") }) {
+		t.Errorf("sasl.mechanism.inter.broker.protocol is not among the ignored settings %v", c.ignored)
+	}
+}
+
 // TestCleanerEnableSetting: log.cleaner.enable=false, which old
 // server.properties files and kafka-python's test fixture set, is
 // accepted and, as in Kafka's LogManager, keeps the cleaner from running
