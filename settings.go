@@ -738,11 +738,18 @@ func (c *Config) Set(name, value string) error {
 }
 
 // logIgnoredSettings logs, once each, the settings Set accepted and
-// ignored.
+// ignored, and the controller listeners not opened, so that a port of
+// the file that nothing answers on is explained.
 func (b *Broker) logIgnoredSettings() {
 	for _, s := range slices.Compact(slices.Sorted(slices.Values(b.cfg.ignored))) {
 		name, why, _ := strings.Cut(s, ": ")
 		b.log.Info("ignoring broker setting", "name", name, "why", why)
+	}
+	all, _ := splitListeners(cmp.Or(b.cfg.Listeners, defaultListeners))
+	for _, l := range all {
+		if !slices.ContainsFunc(b.sec.listeners, func(o *listener) bool { return o.name == l.name }) {
+			b.log.Info("not opening a controller listener", "listener", l.name, "addr", l.addr, "why", "no controller quorum")
+		}
 	}
 }
 

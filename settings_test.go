@@ -216,7 +216,8 @@ func TestKafka4CombinedModeFileLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var logged syncBuffer
+	cfg := Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))}
 	for _, p := range props {
 		if err := cfg.Set(p.Key, p.Value); err != nil {
 			t.Fatalf("Set(%s, %s): %v", p.Key, p.Value, err)
@@ -239,6 +240,9 @@ func TestKafka4CombinedModeFileLoads(t *testing.T) {
 	}
 	if got := b.sec.listeners[0].advertised; got != "kafka.example:9092" {
 		t.Errorf("PLAINTEXT advertises %q, want kafka.example:9092", got)
+	}
+	if want := `msg="not opening a controller listener" listener=CONTROLLER addr=127.0.0.1:9093`; !strings.Contains(logged.String(), want) {
+		t.Errorf("the log does not say %s:\n%s", want, logged.String())
 	}
 
 	for _, bad := range []Config{
