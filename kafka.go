@@ -1442,10 +1442,17 @@ type Config struct {
 
 	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
 	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
-	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
+	// SASL_PLAINTEXT or SASL_SSL, or one of ControllerListenerNames.
+	// Default "PLAINTEXT://127.0.0.1:9092".
 	// Open does not listen: Broker.Listen (or Listen, before Open) opens
 	// the sockets, and Serve takes them in this order.
 	Listeners string
+
+	// ControllerListenerNames names the listeners of Listeners (and
+	// AdvertisedListeners) that belong to a KRaft controller
+	// (controller.listener.names), joined by commas: the broker has no
+	// controller, so it neither opens nor advertises them (security.go).
+	ControllerListenerNames string
 
 	// AdvertisedListeners gives, in the same syntax, the address Metadata
 	// tells clients of each listener (advertised.listeners). A listener

@@ -127,6 +127,13 @@ var brokerSettings = []brokerSetting{
 	{name: "connections.max.reauth.ms", typ: configTypeLong, doc: "How long a SASL login lasts before the client must log in again on its connection (KIP-368); 0 for no limit but the token's expiry.",
 		get: func(c *Config) string { return millis(c.Security.ConnectionsMaxReauth) },
 		set: func(c *Config, v string) error { return setMillis(&c.Security.ConnectionsMaxReauth, v, 0) }},
+	// The listeners of a KRaft controller (KRaftConfigs), such as the
+	// CONTROLLER of Kafka 4's combined-mode server.properties: named so
+	// that the broker, which has no controller, neither opens nor
+	// advertises them (security.go).
+	{name: "controller.listener.names", typ: configTypeString, doc: "The listeners, by name, of a KRaft controller; this broker has none, so it does not open them.",
+		get: func(c *Config) string { return c.ControllerListenerNames },
+		set: func(c *Config, v string) error { c.ControllerListenerNames = v; return nil }},
 	// The KIP-848 coordinator, not the client, decides how often members
 	// heartbeat, and tells them in every heartbeat answer.
 	{name: "group.consumer.heartbeat.interval.ms", typ: configTypeInt, doc: "How often KIP-848 consumer group members heartbeat.",
@@ -259,7 +266,7 @@ var brokerSettings = []brokerSetting{
 	// Kafka's NAME://host:port list. Listener names are their security
 	// protocols here, which is why listener.security.protocol.map is
 	// ignored below.
-	{name: "listeners", typ: configTypeString, doc: "The NAME://host:port listeners, NAME being PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+	{name: "listeners", typ: configTypeString, doc: "The NAME://host:port listeners, NAME being PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, or one of controller.listener.names, which are not opened.",
 		get: func(c *Config) string { return c.Listeners },
 		set: func(c *Config, v string) error { c.Listeners = v; return checkListeners(v) }},
 	// Kafka's single-directory name, kept for old files; log.dirs wins as
@@ -599,6 +606,9 @@ var ignoredSettings = []struct{ key, why string }{
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
 	{"reserved.broker.max.id", "node.id is given"},
+	// BrokerSecurityConfigs' mechanism for the links between brokers,
+	// which kafka-python's fixture sets on its SASL brokers.
+	{"sasl.mechanism.inter.broker.protocol", "one broker"},
 	{"security.inter.broker.protocol", "one broker"},
 	{"share.coordinator.", "share group state is a file, not a topic"},
 	{"socket.receive.buffer.bytes", "the OS's socket buffers"},
@@ -729,11 +739,18 @@ func (c *Config) Set(name, value string) error {
 }
 
 // logIgnoredSettings logs, once each, the settings Set accepted and
-// ignored.
+// ignored, and the controller listeners not opened, so that a port of
+// the file that nothing answers on is explained.
 func (b *Broker) logIgnoredSettings() {
 	for _, s := range slices.Compact(slices.Sorted(slices.Values(b.cfg.ignored))) {
 		name, why, _ := strings.Cut(s, ": ")
 		b.log.Info("ignoring broker setting", "name", name, "why", why)
+	}
+	all, _ := splitListeners(cmp.Or(b.cfg.Listeners, defaultListeners))
+	for _, l := range all {
+		if !slices.ContainsFunc(b.sec.listeners, func(o *listener) bool { return o.name == l.name }) {
+			b.log.Info("not opening a controller listener", "listener", l.name, "addr", l.addr, "why", "no controller quorum")
+		}
 	}
 }
 
@@ -869,12 +886,15 @@ func setMillis(dst *time.Duration, v string, lo int64) error {
 // millis is a duration as Kafka's *.ms settings write it.
 func millis(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 
-// checkListeners checks a listeners value as Open will read it.
+// checkListeners checks a listeners value as Open will read it, but for
+// the names: one that is not a security protocol may be a controller
+// listener's, named by controller.listener.names later in the file, so
+// Open checks the names (openSecurity) once it has every setting.
 func checkListeners(v string) error {
 	if v == "" {
 		return nil
 	}
-	_, err := parseListeners(v)
+	_, err := splitListeners(v)
 	return err
 }
 
