@@ -131,7 +131,7 @@ var brokerSettings = []brokerSetting{
 	// CONTROLLER of Kafka 4's combined-mode server.properties: named so
 	// that the broker, which has no controller, neither opens nor
 	// advertises them (security.go).
-	{name: "controller.listener.names", typ: configTypeString, doc: "The listeners, by name, of a KRaft controller; this broker has none, so it does not open them.",
+	{name: "controller.listener.names", typ: configTypeString, doc: "The listeners, by name, of a KRaft controller; this node answers the controller APIs on its own listeners, so it does not open them.",
 		get: func(c *Config) string { return c.ControllerListenerNames },
 		set: func(c *Config, v string) error { c.ControllerListenerNames = v; return nil }},
 	// The KIP-848 coordinator, not the client, decides how often members
