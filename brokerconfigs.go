@@ -30,7 +30,9 @@
 //
 // Which configs are dynamic: the broker synonyms of the topic configs this
 // broker applies (dynamicTopicConfigs), the part of Kafka's
-// DynamicLogConfig.ReconfigurableConfigs that acts here. Every other
+// DynamicLogConfig.ReconfigurableConfigs that acts here, and the SASL
+// GSSAPI configs (kerberosConfigs), which a Kafka broker without a GSSAPI
+// listener keeps and uses for nothing, as this one does. Every other
 // config Kafka's DynamicBrokerConfig.AllDynamicConfigs holds (thread
 // pools, listeners, TLS, connection limits, the cleaner's threads and
 // buffers, the topic synonyms that have no effect here) is refused with
@@ -82,6 +84,7 @@ package kafka
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -112,13 +115,45 @@ var dynamicTopicConfigs = []string{
 	segmentJitterMsConfig, segmentMsConfig,
 }
 
+// kerberosNoEffect ends the documentation of the Kerberos configs.
+const kerberosNoEffect = " Kept and reported; it acts on nothing here, as on a Kafka broker with no GSSAPI listener: this broker offers no GSSAPI."
+
+// kerberosConfigs are the dynamic SASL/GSSAPI configs of Kafka's
+// DynamicListenerConfig, with BrokerSecurityConfigs' types and defaults.
+// A Kafka broker whose listeners do not enable GSSAPI stores them and
+// uses them for nothing, which is what this broker, which never offers
+// GSSAPI, does too; librdkafka's 0081_admin sets
+// sasl.kerberos.min.time.before.relogin on a broker and expects success.
+// They have no topic config (broker "").
+var kerberosConfigs = []configDef{
+	{"sasl.kerberos.kinit.cmd", "", configTypeString, "/usr/bin/kinit", checkAny, "Kerberos kinit command path." + kerberosNoEffect},
+	{"sasl.kerberos.min.time.before.relogin", "", configTypeLong, "60000", checkLongAtLeast(math.MinInt64), "Login thread sleep time between refresh attempts." + kerberosNoEffect},
+	{"sasl.kerberos.principal.to.local.rules", "", configTypeList, "DEFAULT", checkAny, "Rules mapping Kerberos principal names to short names." + kerberosNoEffect},
+	{"sasl.kerberos.service.name", "", configTypeString, "", checkAny, "The Kerberos principal name that Kafka runs as." + kerberosNoEffect},
+	{"sasl.kerberos.ticket.renew.jitter", "", configTypeDouble, "0.05", checkDouble, "Percentage of random jitter added to the renewal time." + kerberosNoEffect},
+	{"sasl.kerberos.ticket.renew.window.factor", "", configTypeDouble, "0.8", checkDouble, "Fraction of the ticket's lifetime after which the login thread renews it." + kerberosNoEffect},
+}
+
+// checkAny is a STRING or LIST config without a validator: any value.
+func checkAny(v string) (string, error) { return strings.TrimSpace(v), nil }
+
+// checkDouble is a DOUBLE config without a validator.
+func checkDouble(v string) (string, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return "", errors.New("not a number of type double")
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), nil
+}
+
 // brokerConfigDefs are the dynamic broker configs, one row per config of
-// dynamicTopicConfigs under its broker name, sorted by name: what the
-// config APIs check a broker resource's values against. The checks are
-// the topic config's, but for log.segment.bytes, whose broker-level
-// lower bound Kafka 4.0 raised to 1 MiB (ServerLogConfigs, KIP-1030).
+// dynamicTopicConfigs under its broker name, and the Kerberos configs,
+// sorted by name: what the config APIs check a broker resource's values
+// against. The checks are the topic config's, but for log.segment.bytes,
+// whose broker-level lower bound Kafka 4.0 raised to 1 MiB
+// (ServerLogConfigs, KIP-1030).
 var brokerConfigDefs = func() []configDef {
-	var defs []configDef
+	defs := slices.Clone(kerberosConfigs)
 	for _, name := range dynamicTopicConfigs {
 		d := *lookupTopicConfig(name)
 		d.name, d.broker = d.broker, name // the row of the broker config; broker names its topic config
@@ -305,7 +340,9 @@ func brokerTopicDefaults(byID map[string]map[string]string, node int32) topicCon
 	c := topicConfig{}
 	for _, id := range []string{"", strconv.Itoa(int(node))} {
 		for name, v := range byID[id] {
-			c[lookupBrokerConfig(name).broker] = v
+			if topic := lookupBrokerConfig(name).broker; topic != "" {
+				c[topic] = v
+			}
 		}
 	}
 	return c

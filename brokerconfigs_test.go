@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // logStarts is the log start offset of partition 0 of each topic.
@@ -324,5 +326,51 @@ func TestAlterBrokerConfigsAuthorized(t *testing.T) {
 	d = ab.as("User:nobody", 32, 4, &describeConfigsRequest{Resources: []describeConfigsResource{{ResourceType: resourceBroker, ResourceName: ""}}}).(*describeConfigsResponse)
 	if r := d.Results[0]; r.ErrorCode != codeClusterAuthorizationFailed {
 		t.Errorf("describe without an ACL: code %d", r.ErrorCode)
+	}
+}
+
+// TestKerberosBrokerConfigsKept: the dynamic GSSAPI configs, which a
+// Kafka broker without a GSSAPI listener keeps and uses for nothing, are
+// kept and described here too, checked by their types, and reach no
+// topic. librdkafka's 0081_admin sets the first on a broker with both
+// config APIs and expects success.
+func TestKerberosBrokerConfigsKept(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	node := fmt.Sprint(tb.cfg.NodeID)
+	const name = "sasl.kerberos.min.time.before.relogin"
+	if code, msg := c.alterConfigs(resourceBroker, node, map[string]*string{name: ptr("58000")}, false); code != codeNone {
+		t.Fatalf("AlterConfigs %s: %s", name, outcome(code, msg))
+	}
+	c.mustAlterBroker("", configOp{"sasl.kerberos.ticket.renew.jitter", opSet, ptr("0.10")})
+	if code, msg := c.incrementalAlterConfigs(resourceBroker, node, false, configOp{name, opSet, ptr("soon")}); outcome(code, msg) !=
+		"42 Invalid value soon for configuration "+name+": not a number of type long" {
+		t.Errorf("a bad value: %s", outcome(code, msg))
+	}
+	res := c.describeConfigs(4, resourceBroker, node, []string{name, "sasl.kerberos.ticket.renew.jitter", "sasl.kerberos.kinit.cmd"}, true, false)
+	var got []string
+	for _, e := range res.Configs {
+		line := fmt.Sprintf("%s=%s src=%d ro=%v", e.Name, deref(e.Value), e.ConfigSource, e.ReadOnly)
+		for _, syn := range e.Synonyms {
+			line += fmt.Sprintf(" [%s=%s %d]", syn.Name, deref(syn.Value), syn.Source)
+		}
+		got = append(got, line)
+	}
+	want := []string{
+		"sasl.kerberos.kinit.cmd=/usr/bin/kinit src=5 ro=false [sasl.kerberos.kinit.cmd=/usr/bin/kinit 5]",
+		"sasl.kerberos.min.time.before.relogin=58000 src=2 ro=false [sasl.kerberos.min.time.before.relogin=58000 2] [sasl.kerberos.min.time.before.relogin=60000 5]",
+		"sasl.kerberos.ticket.renew.jitter=0.1 src=3 ro=false [sasl.kerberos.ticket.renew.jitter=0.1 3] [sasl.kerberos.ticket.renew.jitter=0.05 5]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DescribeConfigs (-want +got):\n%s", diff)
+	}
+	// No topic config has these as a synonym, so no topic sees them.
+	for _, e := range c.describeConfigs(4, resourceTopic, "t", nil, true, false).Configs {
+		for _, syn := range e.Synonyms {
+			if strings.HasPrefix(syn.Name, "sasl.") {
+				t.Errorf("topic config %s has synonym %s", e.Name, syn.Name)
+			}
+		}
 	}
 }

@@ -799,6 +799,10 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		}
 		entries = append(entries, e)
 	}
+	for _, d := range kerberosConfigs {
+		entries = append(entries, configEntry{name: d.name, value: d.def, null: d.def == "", typ: d.typ, doc: d.doc, readOnly: true,
+			source: sourceDefault, synonyms: []configSynonym{{d.name, d.def, sourceDefault}}})
+	}
 	slices.SortFunc(entries, func(a, b configEntry) int { return strings.Compare(a.name, b.name) })
 	for i := range entries {
 		b.withDynamic(&entries[i])
