@@ -87,6 +87,11 @@ func buildDamageFixture(t *testing.T) damageFixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := tb.clientMetrics.alter("cm", false, func(map[string]string) (map[string]string, *configError) {
+		return map[string]string{"interval.ms": "10000"}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := tb.features.setTransactionVersion(1); err != nil {
 		t.Fatal(err)
 	}
@@ -207,6 +212,7 @@ var fileKinds = []fileKind{
 	{name: credentialsFile, path: dataDirFile(credentialsFile), refuses: true, quietDelete: true},
 	{name: clientQuotasFile, path: dataDirFile(clientQuotasFile), refuses: true, quietDelete: true},
 	{name: groupConfigFile, path: dataDirFile(groupConfigFile), refuses: true, quietDelete: true},
+	{name: clientMetricsFile, path: dataDirFile(clientMetricsFile), refuses: true, quietDelete: true},
 	{name: finalizedFeaturesFile, path: dataDirFile(finalizedFeaturesFile), refuses: true, quietDelete: true},
 	{name: lockFile, path: dataDirFile(lockFile), quietDelete: true},
 	{name: cleanShutdownFile, path: dataDirFile(cleanShutdownFile), quietDelete: true},

@@ -271,11 +271,12 @@ func (b *Broker) groupConfigEntries(c map[string]string) []configEntry {
 	return entries
 }
 
-// groupConfigStore holds the configs every group has set, and the file
-// they are kept in. Only what a group set is stored, never the defaults,
-// so that a change of the broker's defaults reaches every group that did
-// not choose otherwise.
-type groupConfigStore struct {
+// configStore holds the configs every group has set (and, in a store of
+// their own, the client metrics subscriptions, clientmetrics.go), and the
+// file they are kept in. Only what a group set is stored, never the
+// defaults, so that a change of the broker's defaults reaches every group
+// that did not choose otherwise.
+type configStore struct {
 	path string
 	// mu guards byID and orders writes of the file: two alterations at
 	// once must not both write, each from the state before the other.
@@ -290,32 +291,43 @@ type groupConfigStore struct {
 // start: it cannot be torn by a crash (writeFileAtomic), so it was edited
 // or damaged, and starting without it would silently put every group back
 // on the defaults, lock durations and session timeouts included.
-func openGroupConfigs(dataDir string) (*groupConfigStore, error) {
-	s := &groupConfigStore{path: filepath.Join(dataDir, groupConfigFile), byID: map[string]map[string]string{}}
+func openGroupConfigs(dataDir string) (*configStore, error) {
+	// Checked again, so that a hand-edited file cannot give a group a
+	// value the APIs would refuse.
+	return openConfigStore(filepath.Join(dataDir, groupConfigFile), "group configs", func(id string, c map[string]string) error {
+		for name, v := range c {
+			if _, err := checkConfig(groupConfigDefs, "group", name, v); err != nil {
+				return fmt.Errorf("group %q: %s", id, err.msg)
+			}
+		}
+		return nil
+	})
+}
+
+// openConfigStore reads the store at path, holding what, and refuses it
+// if check refuses any id's configs.
+func openConfigStore(path, what string, check func(id string, c map[string]string) error) (*configStore, error) {
+	s := &configStore{path: path, byID: map[string]map[string]string{}}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return s, nil
 	}
 	if err != nil {
-		return nil, storeUnreadable(s.path, "group configs", err)
+		return nil, storeUnreadable(s.path, what, err)
 	}
 	if err := json.Unmarshal(b, &s.byID); err != nil {
-		return nil, storeUnreadable(s.path, "group configs", err)
+		return nil, storeUnreadable(s.path, what, err)
 	}
-	// Checked again, so that a hand-edited file cannot give a group a
-	// value the APIs would refuse.
 	for id, c := range s.byID {
-		for name, v := range c {
-			if _, err := checkConfig(groupConfigDefs, "group", name, v); err != nil {
-				return nil, storeUnreadable(s.path, "group configs", fmt.Errorf("group %q: %s", id, err.msg))
-			}
+		if err := check(id, c); err != nil {
+			return nil, storeUnreadable(s.path, what, err)
 		}
 	}
 	return s, nil
 }
 
 // get returns what group id has set; the map must not be changed.
-func (s *groupConfigStore) get(id string) map[string]string {
+func (s *configStore) get(id string) map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byID[id]
@@ -323,7 +335,7 @@ func (s *groupConfigStore) get(id string) map[string]string {
 
 // alter replaces group id's configs with what change makes of them,
 // writing the file before the change is visible, unless validateOnly.
-func (s *groupConfigStore) alter(id string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) error {
+func (s *configStore) alter(id string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next, cerr := change(s.byID[id])

@@ -145,6 +145,8 @@
 //
 //   - topicconfigs.go: every setting a topic may override in Kafka 4.0,
 //     and the config APIs.
+//   - clientmetrics.go: client metrics subscriptions (KIP-714), kept as
+//     kafka-client-metrics.sh sets them.
 //   - validator.go: what topic settings do to produced batches
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and
@@ -248,7 +250,10 @@ type Broker struct {
 	features *finalizedFeatures
 
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
-	groupConfigs *groupConfigStore
+	groupConfigs *configStore
+
+	// clientMetrics is the client metrics subscriptions (clientmetrics.go).
+	clientMetrics *configStore
 
 	// shares is the share group coordinator (sharegroups.go).
 	shares *shareCoordinator
@@ -322,7 +327,7 @@ func Open(cfg Config) (*Broker, error) {
 	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
 		return nil, errors.Join(idsDamaged, logs.Close())
 	}
-	groupConfigs, err := openGroupConfigs(cfg.DataDir)
+	groupConfigs, clientMetrics, err := openConfigStores(cfg.DataDir)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
@@ -334,7 +339,7 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, clientMetrics: clientMetrics, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
 	b.logIgnoredSettings()
