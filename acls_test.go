@@ -494,10 +494,6 @@ func TestACLClusterAdminAPIs(t *testing.T) {
 		{"DescribeProducers", func(ab *aclBroker) int16 {
 			return ab.as(alice, 61, 0, &describeProducersRequest{Topics: []describeProducersTopic{{Name: "orders", PartitionIndexes: []int32{0}}}}).(*describeProducersResponse).Topics[0].Partitions[0].ErrorCode
 		}, allow(resTopic, "orders", aclRead)},
-		{"WriteTxnMarkers", func(ab *aclBroker) int16 {
-			req := &writeTxnMarkersRequest{Markers: []writableTxnMarker{{ProducerID: 7, Topics: []writableTxnMarkerTopic{{Name: "orders", PartitionIndexes: []int32{0}}}}}}
-			return ab.as(alice, 27, 1, req).(*writeTxnMarkersResponse).Markers[0].Topics[0].Partitions[0].ErrorCode
-		}, allow(resCluster, clusterName, aclAlter)},
 		{"OffsetForLeaderEpoch", func(ab *aclBroker) int16 {
 			return ab.as(alice, 23, 4, &offsetForLeaderEpochRequest{ReplicaID: -1, Topics: []offsetForLeaderTopic{{Topic: "orders", Partitions: []offsetForLeaderPartition{{Partition: 0, CurrentLeaderEpoch: -1, LeaderEpoch: 0}}}}}).(*offsetForLeaderEpochResponse).Topics[0].Partitions[0].ErrorCode
 		}, allow(resTopic, "orders", aclDescribe)},

@@ -87,7 +87,6 @@ var aclChecks = map[int16]aclCheck{
 	24:                  checkAddPartitionsToTxn,
 	25:                  checkAddOffsetsToTxn,
 	26:                  checkEndTxn,
-	27:                  checkWriteTxnMarkers,
 	28:                  checkTxnOffsetCommit,
 	describeAclsKey:     checkDescribeAcls,
 	createAclsKey:       checkCreateAcls,
@@ -1122,17 +1121,6 @@ func checkAddOffsetsToTxn(a *access, r request) (response, func(response)) {
 func checkEndTxn(a *access, r request) (response, func(response)) {
 	if !a.may(aclWrite, resTransactionalID, r.(*endTxnRequest).TransactionalID) {
 		return &endTxnResponse{ErrorCode: codeTransactionalIDAuthorizationFailed}, nil
-	}
-	return nil, nil
-}
-
-// WriteTxnMarkers: ALTER on the cluster, or else CLUSTER_ACTION, the
-// permission brokers send it with (KafkaApis.handleWriteTxnMarkersRequest
-// asks ALTER first since Admin.abortTransaction, KIP-664, made it an
-// operator's request). A refusal fails every partition of every marker.
-func checkWriteTxnMarkers(a *access, r request) (response, func(response)) {
-	if !a.mayCluster(aclAlter) && !a.mayCluster(aclClusterAction) {
-		return writeTxnMarkersAnswer(r.(*writeTxnMarkersRequest), codeClusterAuthorizationFailed), nil
 	}
 	return nil, nil
 }

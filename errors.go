@@ -119,13 +119,10 @@ const (
 	codeInvalidProducerIDMapping  int16 = 49
 	codeInvalidTransactionTimeout int16 = 50
 	codeConcurrentTransactions    int16 = 51
-	// TRANSACTION_COORDINATOR_FENCED: a marker from an older coordinator
-	// than the producer's last marker (txnmarkers.go).
-	codeTransactionCoordinatorFenced int16 = 52
-	codeOperationNotAttempted        int16 = 55
-	codeProducerFenced               int16 = 90
-	codeTransactionalIDNotFound      int16 = 105
-	codeTransactionAbortable         int16 = 120
+	codeOperationNotAttempted     int16 = 55
+	codeProducerFenced            int16 = 90
+	codeTransactionalIDNotFound   int16 = 105
+	codeTransactionAbortable      int16 = 120
 
 	// DescribeCluster's endpoint types (KIP-919, cluster.go).
 	codeMismatchedEndpointType  int16 = 114

@@ -135,8 +135,6 @@
 //   - txnv2.go: transaction version 2 (KIP-890 part 2): partitions and
 //     groups that join by themselves, an epoch bump at every EndTxn, and
 //     the transaction.version feature that tells clients so.
-//   - txnmarkers.go: WriteTxnMarkers, the marker an operator writes to
-//     abort a hanging transaction (kafka-transactions.sh abort).
 //
 // # Part IV: operations
 //
@@ -868,7 +866,6 @@ func init() {
 		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
 		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
 		{26, "EndTxn", 0, 5, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
-		{27, "WriteTxnMarkers", 0, 1, 1, func() request { return new(writeTxnMarkersRequest) }, (*Broker).handleWriteTxnMarkers},
 		{28, "TxnOffsetCommit", 0, 5, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
 		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
 		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},

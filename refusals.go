@@ -171,11 +171,6 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	26: func(_ request, _ int16, e refusal) response {
 		return &endTxnResponse{ErrorCode: e.code, ProducerID: -1, ProducerEpoch: -1}
 	},
-	// WriteTxnMarkersRequest.getErrorResponse: each partition of each
-	// marker the code.
-	27: func(r request, _ int16, e refusal) response {
-		return writeTxnMarkersAnswer(r.(*writeTxnMarkersRequest), e.code)
-	},
 	// TxnOffsetCommitRequest.getErrorResponseTopics: each partition the code.
 	28: func(r request, _ int16, e refusal) response {
 		resp := &txnOffsetCommitResponse{Topics: []txnOffsetCommitResponseTopic{}}

@@ -111,16 +111,10 @@ const coordinatorEpoch int32 = 0
 // Clients that find no value in a marker fail to parse it, so it is always
 // written.
 func markerBatch(producerID int64, epoch int16, typ int16, timestamp int64) []byte {
-	return markerBatchOf(producerID, epoch, typ, coordinatorEpoch, timestamp)
-}
-
-// markerBatchOf is markerBatch with the coordinator epoch of its value
-// given: that of a WriteTxnMarkers request (txnmarkers.go).
-func markerBatchOf(producerID int64, epoch int16, typ int16, coordEpoch int32, timestamp int64) []byte {
 	key := binary.BigEndian.AppendUint16(nil, 0) // version
 	key = binary.BigEndian.AppendUint16(key, uint16(typ))
 	value := binary.BigEndian.AppendUint16(nil, 0) // version
-	value = binary.BigEndian.AppendUint32(value, uint32(coordEpoch))
+	value = binary.BigEndian.AppendUint32(value, uint32(coordinatorEpoch))
 	b := appendBatch(nil, timestamp, []record{{Key: key, Value: value}})
 	be := binary.BigEndian
 	// appendBatch writes a batch of no producer; the marker's attributes
@@ -136,8 +130,7 @@ func markerBatchOf(producerID int64, epoch int16, typ int16, coordEpoch int32, t
 }
 
 // appendMarker appends to pl, a partition of topic t, the marker of type
-// typ that ends producer id/epoch's transaction there, with coordinator
-// epoch coordEpoch in its value. A marker is
+// typ that ends producer id/epoch's transaction there. A marker is
 // appended as any batch is on a LogAppendTime topic: Kafka's
 // WriteTxnMarkers appends it through UnifiedLog.appendAsLeader (origin
 // COORDINATOR), whose LogValidator.assignOffsetsNonCompressed sets the
@@ -146,8 +139,8 @@ func markerBatchOf(producerID int64, epoch int16, typ int16, coordEpoch int32, t
 // (https://github.com/apache/kafka/blob/4.0.0/storage/src/main/java/org/apache/kafka/storage/internals/log/LogValidator.java).
 // A reader that sorts or seeks by timestamp sees the marker at the time it
 // was written, as it does every other batch of the topic.
-func appendMarker(t *topicLog, pl *partitionLog, producerID int64, epoch, typ int16, coordEpoch int32, now int64) error {
-	batch := markerBatchOf(producerID, epoch, typ, coordEpoch, now)
+func appendMarker(t *topicLog, pl *partitionLog, producerID int64, epoch, typ int16, now int64) error {
+	batch := markerBatch(producerID, epoch, typ, now)
 	if t.Configs.logAppendTime() {
 		stampLogAppendTime(batch, now)
 	}
@@ -462,7 +455,7 @@ func (c *txnCoordinator) abortOrphans() {
 		for i, pl := range t.Partitions {
 			for pid, epoch := range pl.openTransactions() {
 				c.b.log.Warn("aborting a transaction no transactional id owns", "topic", t.Name, "partition", i, "producer", pid)
-				if err := appendMarker(t, pl, pid, epoch, markerAbort, coordinatorEpoch, now); err != nil {
+				if err := appendMarker(t, pl, pid, epoch, markerAbort, now); err != nil {
 					c.b.log.Error("aborting an orphaned transaction", "topic", t.Name, "partition", i, "producer", pid, "err", err)
 				}
 			}
@@ -555,7 +548,7 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 		if pl == nil {
 			continue // deleted since: nothing to end there
 		}
-		if err := appendMarker(t, pl, m.ProducerID, epoch, typ, coordinatorEpoch, now); err != nil {
+		if err := appendMarker(t, pl, m.ProducerID, epoch, typ, now); err != nil {
 			return fmt.Errorf("%w: writing %s marker to %s-%d: %w", errTxnMarkers, m.State, tp.Topic, tp.Partition, err)
 		}
 		// Under Fsync "always" each marker is on disk before the next

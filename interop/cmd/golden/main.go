@@ -48,7 +48,6 @@ var apis = []struct {
 	{"AddPartitionsToTxn", 24, 0, 5},
 	{"AddOffsetsToTxn", 25, 0, 4},
 	{"EndTxn", 26, 0, 5},
-	{"WriteTxnMarkers", 27, 0, 1},
 	{"TxnOffsetCommit", 28, 0, 5},
 	{"FindCoordinator", 10, 0, 6},
 	{"JoinGroup", 11, 0, 9},
@@ -122,18 +121,17 @@ var taggedSince = map[string]int16{
 // unfilled and, unless -raw, left out of the positional JSON (the generator
 // checks that they hold kmsg's default, i.e. were not on the wire).
 var kmsgOnly = map[string]bool{
-	"ApiVersionsRequest.ClusterID":                    true, // v5+
-	"ApiVersionsRequest.NodeID":                       true, // v5+
-	"ProduceRequestTopic.TopicID":                     true, // v13+
-	"ProduceResponseTopic.TopicID":                    true, // v13+
-	"FetchRequestTopicPartition.HighWatermark":        true, // tag 1, v18+
-	"OffsetCommitRequestTopic.TopicID":                true, // v10+
-	"OffsetCommitResponseTopic.TopicID":               true, // v10+
-	"OffsetFetchRequestGroupTopic.TopicID":            true, // v10+
-	"OffsetFetchResponseGroupTopic.TopicID":           true, // v10+
-	"DeleteGroupsResponseGroup.ErrorMessage":          true, // v3+
-	"DescribeLogDirsResponseDir.IsCordoned":           true, // v5+ (KIP-1066, after 4.1)
-	"WriteTxnMarkersRequestMarker.TransactionVersion": true, // v2+, after 4.0
+	"ApiVersionsRequest.ClusterID":             true, // v5+
+	"ApiVersionsRequest.NodeID":                true, // v5+
+	"ProduceRequestTopic.TopicID":              true, // v13+
+	"ProduceResponseTopic.TopicID":             true, // v13+
+	"FetchRequestTopicPartition.HighWatermark": true, // tag 1, v18+
+	"OffsetCommitRequestTopic.TopicID":         true, // v10+
+	"OffsetCommitResponseTopic.TopicID":        true, // v10+
+	"OffsetFetchRequestGroupTopic.TopicID":     true, // v10+
+	"OffsetFetchResponseGroupTopic.TopicID":    true, // v10+
+	"DeleteGroupsResponseGroup.ErrorMessage":   true, // v3+
+	"DescribeLogDirsResponseDir.IsCordoned":    true, // v5+ (KIP-1066, after 4.1)
 
 	// Transactions: fields of versions after those served.
 	"TxnOffsetCommitRequestTopic.TopicID":            true, // v6+
