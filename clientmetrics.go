@@ -63,26 +63,13 @@ const (
 // clientMatchNames are what a match pattern may test.
 var clientMatchNames = []string{"client_instance_id", "client_id", "client_software_name", "client_software_version", "client_source_address", "client_source_port"}
 
-// openConfigStores opens the group configs and the client metrics
-// subscriptions, the two stores of configs set on things that are not
-// topics.
-func openConfigStores(dataDir string) (groups, clientMetrics *configStore, err error) {
-	if groups, err = openGroupConfigs(dataDir); err != nil {
-		return nil, nil, err
-	}
-	if clientMetrics, err = openClientMetrics(dataDir); err != nil {
-		return nil, nil, err
-	}
-	return groups, clientMetrics, nil
-}
-
 // openClientMetrics reads client-metrics.json, as openGroupConfigs reads
 // the group configs: a file that does not parse, or holds a subscription
 // the APIs would refuse, stops the start.
 func openClientMetrics(dataDir string) (*configStore, error) {
-	return openConfigStore(filepath.Join(dataDir, clientMetricsFile), "client metrics subscriptions", func(name string, c map[string]string) error {
-		if err := validateClientMetrics(name, c); err != nil {
-			return fmt.Errorf("subscription %q: %s", name, err.msg)
+	return openConfigStore(filepath.Join(dataDir, clientMetricsFile), "client metrics subscriptions", func(id, name, value string) *configError {
+		if err := validateClientMetrics(id, map[string]string{name: value}); err != nil {
+			return &configError{err.code, fmt.Sprintf("subscription %q: %s", id, err.msg)}
 		}
 		return nil
 	})

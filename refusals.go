@@ -359,6 +359,11 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DescribeQuorumRequest.getErrorResponse: the code and its default
+	// message at the top, no topics, no nodes.
+	55: func(_ request, _ int16, e refusal) response {
+		return &describeQuorumResponse{ErrorCode: e.code, ErrorMessage: e.def(), Topics: []describeQuorumTopicData{}, Nodes: []quorumNode{}}
+	},
 	// UpdateFeaturesResponse.createWithErrors: the code and message, no
 	// per-feature results.
 	57: func(_ request, _ int16, e refusal) response {
@@ -380,6 +385,11 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 			resp.Topics = append(resp.Topics, tr)
 		}
 		return resp
+	},
+	// UnregisterBrokerRequest.getErrorResponse: the code alone, the
+	// message left at the schema's default, "".
+	64: func(_ request, _ int16, e refusal) response {
+		return &unregisterBrokerResponse{ErrorCode: e.code, ErrorMessage: ptr("")}
 	},
 	// DescribeTransactionsRequest.getErrorResponse: each transactional
 	// id the code, and nothing known of it.
@@ -429,6 +439,14 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	},
 	79: func(_ request, _ int16, e refusal) response {
 		return &shareAcknowledgeResponse{ErrorCode: e.code, Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
+	},
+	// AddRaftVoterRequest.getErrorResponse and RemoveRaftVoterRequest's:
+	// the code and its default message.
+	80: func(_ request, _ int16, e refusal) response {
+		return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
+	},
+	81: func(_ request, _ int16, e refusal) response {
+		return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
 	},
 	// DescribeShareGroupOffsetsResponse for all groups: each group the
 	// code and the exception's message, no topics.

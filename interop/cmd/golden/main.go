@@ -78,6 +78,10 @@ var apis = []struct {
 	{"DescribeClientQuotas", 48, 0, 1},
 	{"AlterClientQuotas", 49, 0, 1},
 	{"UpdateFeatures", 57, 0, 2},
+	{"DescribeQuorum", 55, 0, 2},
+	{"UnregisterBroker", 64, 0, 0},
+	{"AddRaftVoter", 80, 0, 0},
+	{"RemoveRaftVoter", 81, 0, 0},
 	{"DescribeProducers", 61, 0, 0},
 	{"ListConfigResources", 74, 0, 1},
 	{"DescribeTopicPartitions", 75, 0, 0},
@@ -137,6 +141,10 @@ var kmsgOnly = map[string]bool{
 	"TxnOffsetCommitRequestTopic.TopicID":            true, // v6+
 	"TxnOffsetCommitResponseTopic.TopicID":           true, // v6+
 	"ListTransactionsRequest.TransactionalIDPattern": true, // v2+ (KIP-1152)
+
+	// KRaft quorum: AddRaftVoter v1's AckWhenCommitted (KIP-1186, Kafka
+	// 4.1), after the version served.
+	"AddRaftVoterRequest.AckWhenCommitted": true,
 
 	// Share groups: ShareFetch v0's PartitionMaxBytes, before the versions
 	// served.
