@@ -128,6 +128,7 @@ var aclChecks = map[int16]aclCheck{
 	46: checkListPartitionReassignments,
 	48: checkDescribeClientQuotas,
 	49: checkAlterClientQuotas,
+	55: checkDescribeQuorum,
 	57: checkUpdateFeatures,
 	61: checkDescribeProducers,
 	74: checkListConfigResources,
@@ -526,6 +527,11 @@ var (
 	// message (DescribeClientQuotasRequest.getErrorResponse).
 	checkDescribeClientQuotas = clusterCheck(aclDescribeConfigs, func(request) response {
 		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed}
+	})
+	// DescribeQuorum: DESCRIBE, which the controller checks in Kafka
+	// (ControllerApis.handleDescribeQuorum).
+	checkDescribeQuorum = clusterCheck(aclDescribe, func(r request) response {
+		return refuseDescribeQuorum(r, 0, refusal{codeClusterAuthorizationFailed, "Cluster authorization failed."})
 	})
 	// UpdateFeatures: ALTER, which the controller checks in Kafka.
 	checkUpdateFeatures = clusterCheck(aclAlter, func(request) response {

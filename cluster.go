@@ -22,6 +22,7 @@
 //	DescribeProducers            the idempotent-producer state
 //	UpdateFeatures               the levels features.go serves
 //	DescribeCluster              this broker, as Metadata lists it
+//	DescribeQuorum               a metadata quorum of this broker alone
 //
 // The sections are in the form of handlers.go.
 //
@@ -44,6 +45,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"time"
 )
 
 // Error codes of the partition admin APIs (Errors.java).
@@ -1531,5 +1533,196 @@ func (b *Broker) handleDescribeCluster(ctx context.Context, rc *requestContext, 
 	}
 	host, port := rc.advertisedHostPort()
 	resp.Brokers = []describeClusterBroker{{BrokerID: b.cfg.NodeID, Host: host, Port: port}}
+	return resp
+}
+
+// DescribeQuorum: v0-2 (DescribeQuorumRequest.json, DescribeQuorumResponse.json)
+//
+//	v0: flexible (KIP-595)
+//	v1: LastFetchTimestamp and LastCaughtUpTimestamp of each replica (KIP-836)
+//	v2: ErrorMessages, each replica's directory id, and the voters' endpoints as Nodes (KIP-853)
+//
+// The state of the KRaft quorum that keeps the cluster's metadata, the
+// __cluster_metadata topic's one partition, as kafka-metadata-quorum.sh
+// describe shows it. A Kafka broker forwards the request to the active
+// controller (KafkaApis, forwardToControllerOrFail), whose
+// KafkaRaftClient.handleDescribeQuorumRequest answers; here the broker is
+// its own controller, and answers as a single-node KRaft cluster whose
+// quorum is this node alone: it leads, at leader epoch 1, and is the only
+// voter, caught up now; there are no observers.
+//
+// Where we differ: there is no metadata log. Its high watermark, and the
+// voter's log end offset, are the finalized-features epoch, which
+// ApiVersions reports where Kafka reports the metadata offset
+// (features.go), so the two answers agree. The voter has no directory id
+// (ReplicaDirectoryId zero, as for a Kafka voter of a static quorum,
+// kraft.version 0) and no endpoints: this broker has no controller
+// listener, and a client that connected to one would find this same
+// broker.
+//
+// A request for anything but __cluster_metadata-0, alone, gets
+// UNKNOWN_TOPIC_OR_PARTITION on each partition it names, as the Raft
+// client answers (hasValidTopicPartition). The controller requires
+// DESCRIBE on the cluster (ControllerApis.handleDescribeQuorum), and
+// without it the whole request is CLUSTER_AUTHORIZATION_FAILED.
+type describeQuorumRequest struct {
+	Topics []describeQuorumTopic
+}
+
+type describeQuorumTopic struct {
+	TopicName  string
+	Partitions []describeQuorumRequestPartition
+}
+
+type describeQuorumRequestPartition struct {
+	PartitionIndex int32
+}
+
+func (m *describeQuorumRequest) decode(r *reader, v int16) {
+	m.Topics = readArray(r, func(r *reader) (t describeQuorumTopic) {
+		t.TopicName = r.String()
+		t.Partitions = readArray(r, func(r *reader) (p describeQuorumRequestPartition) {
+			p.PartitionIndex = r.Int32()
+			r.SkipTags()
+			return p
+		})
+		r.SkipTags()
+		return t
+	})
+	r.SkipTags()
+}
+
+type describeQuorumResponse struct {
+	ErrorCode    int16
+	ErrorMessage *string // v2+
+	Topics       []describeQuorumTopicData
+	Nodes        []quorumNode // v2+
+}
+
+type describeQuorumTopicData struct {
+	TopicName  string
+	Partitions []describeQuorumPartition
+}
+
+type describeQuorumPartition struct {
+	PartitionIndex int32
+	ErrorCode      int16
+	ErrorMessage   *string // v2+
+	LeaderID       int32
+	LeaderEpoch    int32
+	HighWatermark  int64
+	CurrentVoters  []quorumReplicaState
+	Observers      []quorumReplicaState
+}
+
+type quorumReplicaState struct {
+	ReplicaID             int32
+	ReplicaDirectoryID    uuid // v2+
+	LogEndOffset          int64
+	LastFetchTimestamp    int64 // v1+
+	LastCaughtUpTimestamp int64 // v1+
+}
+
+type quorumNode struct {
+	NodeID    int32
+	Listeners []quorumListener
+}
+
+type quorumListener struct {
+	Name string
+	Host string
+	Port uint16
+}
+
+func (m *describeQuorumResponse) encode(w *writer, v int16) {
+	w.Int16(m.ErrorCode)
+	if v >= 2 {
+		w.NullableString(m.ErrorMessage)
+	}
+	writeArrayNonNull(w, m.Topics, func(w *writer, t describeQuorumTopicData) {
+		w.String(t.TopicName)
+		writeArrayNonNull(w, t.Partitions, func(w *writer, p describeQuorumPartition) {
+			w.Int32(p.PartitionIndex)
+			w.Int16(p.ErrorCode)
+			if v >= 2 {
+				w.NullableString(p.ErrorMessage)
+			}
+			w.Int32(p.LeaderID)
+			w.Int32(p.LeaderEpoch)
+			w.Int64(p.HighWatermark)
+			writeReplicas := func(rs []quorumReplicaState) {
+				writeArrayNonNull(w, rs, func(w *writer, s quorumReplicaState) {
+					w.Int32(s.ReplicaID)
+					if v >= 2 {
+						w.UUID(s.ReplicaDirectoryID)
+					}
+					w.Int64(s.LogEndOffset)
+					if v >= 1 {
+						w.Int64(s.LastFetchTimestamp)
+						w.Int64(s.LastCaughtUpTimestamp)
+					}
+					w.Tags()
+				})
+			}
+			writeReplicas(p.CurrentVoters)
+			writeReplicas(p.Observers)
+			w.Tags()
+		})
+		w.Tags()
+	})
+	if v >= 2 {
+		writeArrayNonNull(w, m.Nodes, func(w *writer, n quorumNode) {
+			w.Int32(n.NodeID)
+			writeArrayNonNull(w, n.Listeners, func(w *writer, l quorumListener) {
+				w.String(l.Name)
+				w.String(l.Host)
+				w.Int16(int16(l.Port)) // uint16 on the wire: the same two bytes
+				w.Tags()
+			})
+			w.Tags()
+		})
+	}
+	w.Tags()
+}
+
+// quorumLeaderEpoch is the leader epoch this broker reports for the
+// metadata quorum (clusterMetadataTopic, topicadmin.go): the epoch of a
+// quorum's first election, which never has a second here.
+const quorumLeaderEpoch = 1
+
+func (b *Broker) handleDescribeQuorum(ctx context.Context, rc *requestContext, r request) response {
+	req := r.(*describeQuorumRequest)
+	if len(req.Topics) != 1 || req.Topics[0].TopicName != clusterMetadataTopic || len(req.Topics[0].Partitions) != 1 || req.Topics[0].Partitions[0].PartitionIndex != 0 {
+		return req.eachPartition(codeUnknownTopicOrPartition, "This server does not host this topic-partition.")
+	}
+	hw := b.features.epoch()
+	now := time.Now().UnixMilli()
+	return &describeQuorumResponse{
+		Topics: []describeQuorumTopicData{{TopicName: clusterMetadataTopic, Partitions: []describeQuorumPartition{{
+			LeaderID:      b.cfg.NodeID,
+			LeaderEpoch:   quorumLeaderEpoch,
+			HighWatermark: hw,
+			// The leader reports itself fetched and caught up now
+			// (RaftUtil.toReplicaState).
+			CurrentVoters: []quorumReplicaState{{ReplicaID: b.cfg.NodeID, LogEndOffset: hw, LastFetchTimestamp: now, LastCaughtUpTimestamp: now}},
+			Observers:     []quorumReplicaState{},
+		}}}},
+		Nodes: []quorumNode{{NodeID: b.cfg.NodeID, Listeners: []quorumListener{}}},
+	}
+}
+
+// eachPartition is DescribeQuorumRequest.getPartitionLevelErrorResponse:
+// every partition asked for answered with code and msg, the code's
+// default message (Errors.message), and nothing else known.
+func (m *describeQuorumRequest) eachPartition(code int16, msg string) *describeQuorumResponse {
+	resp := &describeQuorumResponse{Topics: []describeQuorumTopicData{}, Nodes: []quorumNode{}}
+	for _, t := range m.Topics {
+		td := describeQuorumTopicData{TopicName: t.TopicName, Partitions: []describeQuorumPartition{}}
+		for _, p := range t.Partitions {
+			td.Partitions = append(td.Partitions, describeQuorumPartition{PartitionIndex: p.PartitionIndex, ErrorCode: code, ErrorMessage: ptr(msg),
+				CurrentVoters: []quorumReplicaState{}, Observers: []quorumReplicaState{}})
+		}
+		resp.Topics = append(resp.Topics, td)
+	}
 	return resp
 }

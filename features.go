@@ -154,6 +154,12 @@ func (f *finalizedFeatures) levelLocked(name string) int16 {
 }
 
 // transactionVersion is transaction.version's finalized level.
+func (f *finalizedFeatures) epoch() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Epoch
+}
+
 func (f *finalizedFeatures) transactionVersion() int16 { return f.level(transactionVersionFeature) }
 
 // consumerProtocol reports whether KIP-848 consumer groups are on:

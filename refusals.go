@@ -362,6 +362,7 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	55: refuseDescribeQuorum,
 	// UpdateFeaturesResponse.createWithErrors: the code and message, no
 	// per-feature results.
 	57: func(_ request, _ int16, e refusal) response {
@@ -625,4 +626,10 @@ func javaAPIName(name string) string {
 // marker answered with the code.
 func refuseWriteTxnMarkers(r request, _ int16, e refusal) response {
 	return r.(*writeTxnMarkersRequest).answerEach(func(writableTxnMarker, string, int32) int16 { return e.code })
+}
+
+// refuseDescribeQuorum is DescribeQuorumRequest.getErrorResponse, its
+// getTopLevelErrorResponse: the code and message, no topics and no nodes.
+func refuseDescribeQuorum(_ request, _ int16, e refusal) response {
+	return &describeQuorumResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Topics: []describeQuorumTopicData{}, Nodes: []quorumNode{}}
 }

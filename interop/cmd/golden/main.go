@@ -78,6 +78,7 @@ var apis = []struct {
 	{"ListPartitionReassignments", 46, 0, 0},
 	{"DescribeClientQuotas", 48, 0, 1},
 	{"AlterClientQuotas", 49, 0, 1},
+	{"DescribeQuorum", 55, 0, 2},
 	{"UpdateFeatures", 57, 0, 2},
 	{"DescribeProducers", 61, 0, 0},
 	{"ListConfigResources", 74, 0, 1},
