@@ -362,6 +362,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
+	// DescribeQuorumRequest.getErrorResponse: the code and message, no
+	// topics.
 	55: refuseDescribeQuorum,
 	// UpdateFeaturesResponse.createWithErrors: the code and message, no
 	// per-feature results.
