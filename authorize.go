@@ -128,9 +128,14 @@ var aclChecks = map[int16]aclCheck{
 	46: checkListPartitionReassignments,
 	48: checkDescribeClientQuotas,
 	49: checkAlterClientQuotas,
-	55: checkDescribeQuorum,
 	57: checkUpdateFeatures,
 	61: checkDescribeProducers,
+
+	// The quorum APIs (quorum.go), which Kafka's ControllerApis checks.
+	55: checkDescribeQuorum,
+	64: checkUnregisterBroker,
+	80: checkAddRaftVoter,
+	81: checkRemoveRaftVoter,
 	74: checkListConfigResources,
 	75: checkDescribeTopicPartitions,
 }
@@ -528,15 +533,28 @@ var (
 	checkDescribeClientQuotas = clusterCheck(aclDescribeConfigs, func(request) response {
 		return &describeClientQuotasResponse{ErrorCode: codeClusterAuthorizationFailed}
 	})
-	// DescribeQuorum: DESCRIBE, which the controller checks in Kafka
-	// (ControllerApis.handleDescribeQuorum).
-	checkDescribeQuorum = clusterCheck(aclDescribe, func(r request) response {
-		return refuseDescribeQuorum(r, 0, refusal{codeClusterAuthorizationFailed, "Cluster authorization failed."})
-	})
 	// UpdateFeatures: ALTER, which the controller checks in Kafka.
 	checkUpdateFeatures = clusterCheck(aclAlter, func(request) response {
 		return &updateFeaturesResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Results: []updatableFeatureResult{}}
 	})
+	// DescribeQuorum: DESCRIBE on the cluster
+	// (ControllerApis.handleDescribeQuorum); the refusal is
+	// DescribeQuorumRequest.getErrorResponse, the code and its default
+	// message at the top, no topics.
+	checkDescribeQuorum = clusterCheck(aclDescribe, func(request) response {
+		return &describeQuorumResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed."), Topics: []describeQuorumTopicData{}, Nodes: []quorumNode{}}
+	})
+	// UnregisterBroker: ALTER (ControllerApis.handleUnregisterBroker),
+	// refused with the code alone (UnregisterBrokerRequest.getErrorResponse
+	// sets no message, which stays the schema's default, "").
+	checkUnregisterBroker = clusterCheck(aclAlter, func(request) response {
+		return &unregisterBrokerResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("")}
+	})
+	// AddRaftVoter and RemoveRaftVoter: ALTER
+	// (ControllerApis.handleAddRaftVoter, handleRemoveRaftVoter), refused
+	// with the code's default message (their getErrorResponse).
+	checkAddRaftVoter    = clusterCheck(aclAlter, deniedRaftVoterChange)
+	checkRemoveRaftVoter = clusterCheck(aclAlter, deniedRaftVoterChange)
 	// ListConfigResources was ListClientMetricsResources before KIP-1142,
 	// and has asked DESCRIBE_CONFIGS on the cluster since KIP-714
 	// introduced it.
@@ -544,6 +562,12 @@ var (
 		return &listConfigResourcesResponse{ErrorCode: codeClusterAuthorizationFailed, ConfigResources: []configResource{}}
 	})
 )
+
+// deniedRaftVoterChange is AddRaftVoter's and RemoveRaftVoter's answer
+// to a principal without ALTER on the cluster.
+func deniedRaftVoterChange(request) response {
+	return &raftVoterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+}
 
 // groupCheck is the check of an API about one group, which needs op on
 // it. group reads the group id from the request, and denied builds the
@@ -1233,7 +1257,14 @@ func checkAlterConfigs(a *access, r request) (response, func(response)) {
 			names[i] = c.Name
 		}
 		malformed := checkAlteration(names, func(i int) bool { return res.Configs[i].Value == nil }) != nil
-		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger || a.badBrokerName(res.ResourceType, res.ResourceName)
+		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger || a.badBrokerName(res.ResourceType, res.ResourceName) ||
+			a.b.brokerChangeRefused(res.ResourceType, res.ResourceName, func(map[string]string) (map[string]string, *configError) {
+				values := make([]*string, len(res.Configs))
+				for i, c := range res.Configs {
+					values[i] = c.Value
+				}
+				return setBrokerConfigs(names, values)(nil)
+			})
 	})
 }
 
@@ -1248,7 +1279,12 @@ func checkIncrementalAlterConfigs(a *access, r request) (response, func(response
 			names[i] = c.Name
 		}
 		null := func(i int) bool { return res.Configs[i].Value == nil && res.Configs[i].ConfigOperation != opDelete }
-		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil || a.badBrokerName(res.ResourceType, res.ResourceName)
+		ops := make([]configOp, len(res.Configs))
+		for i, c := range res.Configs {
+			ops[i] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+		}
+		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil || a.badBrokerName(res.ResourceType, res.ResourceName) ||
+			a.b.brokerChangeRefused(res.ResourceType, res.ResourceName, applyBrokerConfigOps(ops))
 	})
 }
 
@@ -1265,8 +1301,9 @@ func (a *access) badBrokerName(typ int8, name string) bool {
 // resource's type and name, which the two request types hold alike, and
 // whether it is malformed: ConfigAdminManager.preprocess refuses, on the
 // broker and before the controller asks the authorizer, a config named
-// twice, a value missing, a type the API does not know and a BROKER
-// resource named for another broker. Those, and a
+// twice, a value missing, a type the API does not know, a BROKER
+// resource named for another broker and a change to a BROKER resource
+// that its checks refuse (brokerChangeRefused). Those, and a
 // resource given twice, are left to the handler, which refuses them
 // first too.
 func checkAlterConfigResources[R any](a *access, resources *[]R, key func(R) (int8, string, bool)) func(response) {

@@ -245,7 +245,7 @@ type cleanable struct {
 // max-dirty-percent.
 func (d *logDir) toClean(now time.Time) (due []cleanable, dirtiest float64) {
 	for _, t := range d.Topics() {
-		cp, ok := t.Configs.compaction()
+		cp, ok := t.Settings().compaction()
 		if !ok {
 			continue
 		}

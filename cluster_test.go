@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -308,71 +307,5 @@ func TestListConfigResources(t *testing.T) {
 	bad := serve(t, b.Broker, 74, 1, &listConfigResourcesRequest{ResourceTypes: []int8{resourceTopic, 99}}).(*listConfigResourcesResponse)
 	if bad.ErrorCode != codeUnsupportedVersion || len(bad.ConfigResources) != 0 {
 		t.Errorf("type 99: %+v", bad)
-	}
-}
-
-// TestDescribeQuorum: kafka-metadata-quorum.sh describe --status (Java
-// Admin.describeMetadataQuorum) gets a quorum of this broker alone, where
-// it used to get "The node does not support DESCRIBE_QUORUM"; the high
-// watermark follows the finalized-features epoch, as ApiVersions' epoch
-// does; a request for another partition is UNKNOWN_TOPIC_OR_PARTITION on
-// each one, as KafkaRaftClient answers it.
-func TestDescribeQuorum(t *testing.T) {
-	b, _ := brokerWithRecords(t, 0)
-	ask := func(topics ...describeQuorumTopic) *describeQuorumResponse {
-		return serve(t, b.Broker, 55, 2, &describeQuorumRequest{Topics: topics}).(*describeQuorumResponse)
-	}
-	metadata := describeQuorumTopic{TopicName: "__cluster_metadata", Partitions: []describeQuorumRequestPartition{{0}}}
-	before := time.Now().UnixMilli()
-	got := ask(metadata)
-	if got.ErrorCode != codeNone || len(got.Topics) != 1 || len(got.Topics[0].Partitions) != 1 {
-		t.Fatalf("answer %+v", got)
-	}
-	p := got.Topics[0].Partitions[0]
-	if len(p.CurrentVoters) != 1 || p.CurrentVoters[0].LastFetchTimestamp < before || p.CurrentVoters[0].LastCaughtUpTimestamp < before {
-		t.Fatalf("voters %+v, want this broker, caught up now", p.CurrentVoters)
-	}
-	p.CurrentVoters[0].LastFetchTimestamp, p.CurrentVoters[0].LastCaughtUpTimestamp = 0, 0
-	want := describeQuorumPartition{LeaderID: 0, LeaderEpoch: 1, HighWatermark: 0,
-		CurrentVoters: []quorumReplicaState{{ReplicaID: 0}}, Observers: []quorumReplicaState{}}
-	if diff := cmp.Diff(want, p); diff != "" {
-		t.Errorf("partition (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]quorumNode{{NodeID: 0, Listeners: []quorumListener{}}}, got.Nodes); diff != "" {
-		t.Errorf("nodes (-want +got):\n%s", diff)
-	}
-	// An UpdateFeatures moves the features epoch, and the quorum's high
-	// watermark with it.
-	serve(t, b.Broker, 57, 1, &updateFeaturesRequest{FeatureUpdates: []featureUpdate{{Feature: "transaction.version", MaxVersionLevel: 1, UpgradeType: upgradeTypeSafeDowngrade}}})
-	if hw, epoch := ask(metadata).Topics[0].Partitions[0].HighWatermark, b.features.epoch(); hw != epoch || hw == 0 {
-		t.Errorf("high watermark %d after UpdateFeatures, features epoch %d", hw, epoch)
-	}
-	wrong := ask(describeQuorumTopic{TopicName: "t", Partitions: []describeQuorumRequestPartition{{0}, {1}}})
-	if len(wrong.Topics) != 1 || len(wrong.Topics[0].Partitions) != 2 {
-		t.Fatalf("another topic: %+v", wrong)
-	}
-	for _, p := range wrong.Topics[0].Partitions {
-		if p.ErrorCode != codeUnknownTopicOrPartition || deref(p.ErrorMessage) != "This server does not host this topic-partition." {
-			t.Errorf("another topic, partition %d: %d %q", p.PartitionIndex, p.ErrorCode, deref(p.ErrorMessage))
-		}
-	}
-}
-
-// TestDescribeQuorumNeedsDescribeOnCluster: without DESCRIBE on the
-// cluster the whole request is CLUSTER_AUTHORIZATION_FAILED with its
-// message and no topics, DescribeQuorumRequest.getErrorResponse as the
-// controller answers it.
-func TestDescribeQuorumNeedsDescribeOnCluster(t *testing.T) {
-	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
-	req := func() *describeQuorumRequest {
-		return &describeQuorumRequest{Topics: []describeQuorumTopic{{TopicName: "__cluster_metadata", Partitions: []describeQuorumRequestPartition{{0}}}}}
-	}
-	denied := ab.as("User:alice", 55, 2, req()).(*describeQuorumResponse)
-	if denied.ErrorCode != codeClusterAuthorizationFailed || deref(denied.ErrorMessage) != "Cluster authorization failed." || len(denied.Topics) != 0 {
-		t.Errorf("without DESCRIBE: %+v", denied)
-	}
-	ab.grant(allow(resCluster, clusterName, aclDescribe))
-	if ok := ab.as("User:alice", 55, 2, req()).(*describeQuorumResponse); ok.ErrorCode != codeNone || len(ok.Topics) != 1 {
-		t.Errorf("with DESCRIBE: %+v", ok)
 	}
 }

@@ -42,7 +42,8 @@ var fixturePartitions = []struct {
 // committed transaction), topic b with several segments and a log start
 // moved by DeleteRecords, compacted topic c cleaned once, committed
 // offsets of group g, a share group's state, a transaction's state, ACLs,
-// SCRAM credentials, quotas, group configs and finalized features; then
+// SCRAM credentials, quotas, group configs, a dynamic broker config and
+// finalized features; then
 // stops the broker cleanly.
 func buildDamageFixture(t *testing.T) damageFixture {
 	t.Helper()
@@ -86,6 +87,9 @@ func buildDamageFixture(t *testing.T) damageFixture {
 		return map[string]string{"consumer.session.timeout.ms": "50000"}, nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+	if code, msg := c.incrementalAlterConfigs(resourceBroker, "", false, configOp{"log.retention.ms", opSet, ptr("-1")}); code != codeNone {
+		t.Fatalf("alter broker configs: code %d %s", code, deref(msg))
 	}
 	if err := tb.features.setTransactionVersion(1); err != nil {
 		t.Fatal(err)
@@ -207,7 +211,9 @@ var fileKinds = []fileKind{
 	{name: credentialsFile, path: dataDirFile(credentialsFile), refuses: true, quietDelete: true},
 	{name: clientQuotasFile, path: dataDirFile(clientQuotasFile), refuses: true, quietDelete: true},
 	{name: groupConfigFile, path: dataDirFile(groupConfigFile), refuses: true, quietDelete: true},
+	{name: brokerConfigFile, path: dataDirFile(brokerConfigFile), refuses: true, quietDelete: true},
 	{name: finalizedFeaturesFile, path: dataDirFile(finalizedFeaturesFile), refuses: true, quietDelete: true},
+	{name: quorumStateFile, path: dataDirFile(quorumStateFile), refuses: true, quietDelete: true},
 	{name: lockFile, path: dataDirFile(lockFile), quietDelete: true},
 	{name: cleanShutdownFile, path: dataDirFile(cleanShutdownFile), quietDelete: true},
 }

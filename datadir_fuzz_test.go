@@ -155,8 +155,16 @@ func FuzzFeaturesFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{finalizedFeaturesFile}, []byte(`{"transaction.version":2,"group.version":1,"epoch":3}`))
 }
 
+func FuzzQuorumStateFile(f *testing.F) {
+	fuzzDataDirFile(f, []string{quorumStateFile}, []byte(`{"leaderEpoch":2147483647,"endOffset":9223372036854775807}`))
+}
+
 func FuzzGroupConfigsFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{groupConfigFile}, []byte(`{"g":{"consumer.session.timeout.ms":"45000"}}`))
+}
+
+func FuzzBrokerConfigsFile(f *testing.F) {
+	fuzzDataDirFile(f, []string{brokerConfigFile}, []byte(`{"":{"log.retention.ms":"60000"},"0":{"log.cleanup.policy":"delete,compact"}}`))
 }
 
 func FuzzShareStateFile(f *testing.F) { fuzzDataDirFile(f, []string{shareStateFile}) }

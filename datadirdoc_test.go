@@ -41,8 +41,10 @@ var dataDirFiles = []dataDirDocRow{
 		"a torn or damaged tail is cut with a WARN; transactions go back to their last whole state and are completed or aborted; unreadable: the start stops"},
 	{[]string{shareStateFile}, "data dir", "appended, a JSON line per share-partition snapshot; compacted at open",
 		"a last line that does not parse is dropped with a WARN; an earlier one, or unreadable: the start stops, naming it"},
-	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",
+	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, brokerConfigFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out (restore it, or move it away to run without it); missing: nothing was ever set"},
+	{[]string{quorumStateFile}, "data dir", "at every start and every metadata change (atomically)",
+		"does not parse or is unreadable: the start stops, naming the file and the way out; missing: a new quorum, whose leader epoch and metadata offset start again from 1"},
 	{[]string{devTLSDir, devCAFile, devCertFile, devKeyFile}, "data dir, dev-tls/", "at the first start with a TLS listener and no certificate configured",
 		"missing: made again (clients must trust the new CA)"},
 	{[]string{"*" + tmpSuffix}, "beside any file written atomically", "the new content before its rename",
@@ -86,9 +88,10 @@ func DataDirFilesDoc() string {
 	}
 	b.WriteString("\nAnd what no check can tell from a file never written, so that its loss goes unlogged: " +
 		"a deleted topic.config (the topic runs on the defaults), the deleted first segment of a partition " +
-		"whose log start no DeleteRecords moved (the log starts at the next), and a deleted acls.json, " +
-		"scram-credentials.json, client-quotas.json, group-configs.json or finalized-features.json " +
-		"(the broker starts without what it held). Files made unreadable by their mode are not in the " +
+		"whose log start no DeleteRecords moved (the log starts at the next), a deleted acls.json, " +
+		"scram-credentials.json, client-quotas.json, group-configs.json, broker-configs.json or finalized-features.json " +
+		"(the broker starts without what it held), and a deleted quorum-state.json (a new quorum, whose " +
+		"epoch and metadata offset start again from 1, as for a data dir written before the file was). Files made unreadable by their mode are not in the " +
 		"matrix: the tests run as root, whom no mode stops.\n")
 	return b.String()
 }

@@ -15,15 +15,20 @@
 //	metadata.version     7-25       25         25-25, 25: this broker is 4.0-IV3 and nothing older
 //	group.version        0-1        1          0-1, 1: KIP-848 consumer groups, off at 0
 //	transaction.version  0-2        2          0-2, 2: transaction version 2 (txnv2.go)
-//	kraft.version        0-1        0 or 1     not advertised: there is no controller quorum
+//	kraft.version        0-1        0 or 1     0-0, 0: a static quorum of one voter (quorum.go)
 //
 // metadata.version names the format of KRaft's metadata log, and its
 // level 25, 4.0-IV3, is MetadataVersion.LATEST_PRODUCTION in Kafka 4.0.
 // This broker keeps no metadata log and behaves as 4.0 in every way, so
 // it supports that level alone, and refuses any other as Kafka refuses a
 // level its controller does not support. kraft.version is the
-// membership format of the controller quorum (KIP-853), which a broker
-// without one cannot truthfully claim. eligible.leader.replicas.version
+// membership format of the controller quorum (KIP-853): at 1 the voters
+// are records of the metadata log and AddRaftVoter and RemoveRaftVoter
+// change them, at 0 they are fixed. This node is the only voter of its
+// quorum and cannot replicate to another (quorum.go), so it supports 0
+// alone, and a request for 1 is refused as for any level out of range.
+// Level 0 is left out of the finalized list, as for every feature (a
+// level of 0 is no record). eligible.leader.replicas.version
 // (KIP-966) chooses leaders among replicas that left the ISR cleanly; a
 // partition here has one replica, and Kafka 4.0 leaves it off on a new
 // cluster, so it stays at 0, unadvertised, as every feature not listed
@@ -62,6 +67,7 @@ const (
 // servedFeatures is what ApiVersions lists as supported, by name.
 var servedFeatures = []supportedFeatureKey{
 	{Name: groupVersionFeature, MinVersion: 0, MaxVersion: maxGroupVersion},
+	{Name: kraftVersionFeature, MinVersion: kraftVersionStatic, MaxVersion: kraftVersionStatic},
 	{Name: metadataVersionFeature, MinVersion: metadataVersionLevel, MaxVersion: metadataVersionLevel},
 	{Name: transactionVersionFeature, MinVersion: 0, MaxVersion: maxTransactionVersion},
 }
@@ -154,12 +160,6 @@ func (f *finalizedFeatures) levelLocked(name string) int16 {
 }
 
 // transactionVersion is transaction.version's finalized level.
-func (f *finalizedFeatures) epoch() int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.Epoch
-}
-
 func (f *finalizedFeatures) transactionVersion() int16 { return f.level(transactionVersionFeature) }
 
 // consumerProtocol reports whether KIP-848 consumer groups are on:

@@ -79,12 +79,13 @@ func (c *testClient) updateFeature(name string, level int16, upgradeType int8) s
 // the only level this broker has, group.version 1 (KIP-848 consumer
 // groups, which it serves) and transaction.version 2 (txnv2.go). Each is
 // supported, as BrokerFeatures lists them, over the levels the broker can
-// be set to.
+// be set to; kraft.version only at 0, a static quorum (quorum.go), which
+// like every level 0 is not listed as finalized.
 func TestFeaturesOfAKafka40Broker(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	supported, finalized := c.featuresOf()
-	if got, want := strings.Join(supported, ", "), "group.version 0-1, metadata.version 25-25, transaction.version 0-2"; got != want {
+	if got, want := strings.Join(supported, ", "), "group.version 0-1, kraft.version 0-0, metadata.version 25-25, transaction.version 0-2"; got != want {
 		t.Errorf("supported: %s, want %s", got, want)
 	}
 	if got, want := strings.Join(finalized, ", "), "group.version=1, metadata.version=25, transaction.version=2"; got != want {

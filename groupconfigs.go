@@ -271,11 +271,13 @@ func (b *Broker) groupConfigEntries(c map[string]string) []configEntry {
 	return entries
 }
 
-// groupConfigStore holds the configs every group has set, and the file
-// they are kept in. Only what a group set is stored, never the defaults,
-// so that a change of the broker's defaults reaches every group that did
-// not choose otherwise.
-type groupConfigStore struct {
+// configStore holds configs set by the config APIs on resources that
+// live apart from the topics, each resource's by its name, and the file
+// they are kept in: the configs every group has set (group-configs.json),
+// and the broker's dynamic configs (broker-configs.json, brokerconfigs.go).
+// Only what was set is stored, never the defaults, so that a change of a
+// default reaches every resource that did not choose otherwise.
+type configStore struct {
 	path string
 	// mu guards byID and orders writes of the file: two alterations at
 	// once must not both write, each from the state before the other.
@@ -283,47 +285,63 @@ type groupConfigStore struct {
 	// byID's maps are never changed in place (alterations replace them),
 	// so get can hand one out and the caller read it without the lock.
 	byID map[string]map[string]string
+	// onChange, if set, is told every state of byID that alter writes,
+	// under mu, so that what it applies is never older than the file:
+	// two alterations at once apply in the order they were written.
+	onChange func(byID map[string]map[string]string)
 }
 
-// openGroupConfigs reads group-configs.json. A missing file is a broker
-// whose groups never set anything. A file that does not parse stops the
-// start: it cannot be torn by a crash (writeFileAtomic), so it was edited
-// or damaged, and starting without it would silently put every group back
-// on the defaults, lock durations and session timeouts included.
-func openGroupConfigs(dataDir string) (*groupConfigStore, error) {
-	s := &groupConfigStore{path: filepath.Join(dataDir, groupConfigFile), byID: map[string]map[string]string{}}
+// openGroupConfigs reads group-configs.json, checking every value again,
+// so that a hand-edited file cannot give a group a value the APIs would
+// refuse.
+func openGroupConfigs(dataDir string) (*configStore, error) {
+	return openConfigStore(filepath.Join(dataDir, groupConfigFile), "group configs", func(id, name, v string) *configError {
+		if _, err := checkConfig(groupConfigDefs, "group", name, v); err != nil {
+			return &configError{err.code, fmt.Sprintf("group %q: %s", id, err.msg)}
+		}
+		return nil
+	})
+}
+
+// openConfigStore reads a store's file, which holds what; check refuses
+// a value the APIs would not have stored. A missing file is a broker on
+// which nothing was ever set. A file that does not parse, or holds a
+// value check refuses, stops the start: it cannot be torn by a crash
+// (writeFileAtomic), so it was edited or damaged, and starting without it
+// would silently put every resource back on the defaults, lock durations,
+// session timeouts and retention included.
+func openConfigStore(path, what string, check func(id, name, value string) *configError) (*configStore, error) {
+	s := &configStore{path: path, byID: map[string]map[string]string{}}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return s, nil
 	}
 	if err != nil {
-		return nil, storeUnreadable(s.path, "group configs", err)
+		return nil, storeUnreadable(s.path, what, err)
 	}
 	if err := json.Unmarshal(b, &s.byID); err != nil {
-		return nil, storeUnreadable(s.path, "group configs", err)
+		return nil, storeUnreadable(s.path, what, err)
 	}
-	// Checked again, so that a hand-edited file cannot give a group a
-	// value the APIs would refuse.
 	for id, c := range s.byID {
 		for name, v := range c {
-			if _, err := checkConfig(groupConfigDefs, "group", name, v); err != nil {
-				return nil, storeUnreadable(s.path, "group configs", fmt.Errorf("group %q: %s", id, err.msg))
+			if err := check(id, name, v); err != nil {
+				return nil, storeUnreadable(s.path, what, errors.New(err.msg))
 			}
 		}
 	}
 	return s, nil
 }
 
-// get returns what group id has set; the map must not be changed.
-func (s *groupConfigStore) get(id string) map[string]string {
+// get returns what resource id has set; the map must not be changed.
+func (s *configStore) get(id string) map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byID[id]
 }
 
-// alter replaces group id's configs with what change makes of them,
+// alter replaces resource id's configs with what change makes of them,
 // writing the file before the change is visible, unless validateOnly.
-func (s *groupConfigStore) alter(id string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) error {
+func (s *configStore) alter(id string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next, cerr := change(s.byID[id])
@@ -352,6 +370,9 @@ func (s *groupConfigStore) alter(id string, validateOnly bool, change func(map[s
 		return err
 	}
 	s.byID = all
+	if s.onChange != nil {
+		s.onChange(all)
+	}
 	return nil
 }
 

@@ -329,7 +329,7 @@ type coordinator struct {
 	syncCommits bool
 	// groupConfigs is what groups set with the config APIs
 	// (groupconfigs.go); nil in tests that build a coordinator alone.
-	groupConfigs *groupConfigStore
+	groupConfigs *configStore
 	// pendingTxnOffsets is txnCoordinator.pendingOffsets, which offset
 	// expiry asks (offsets.go); nil in tests without transactions.
 	pendingTxnOffsets func(group string) map[topicPartition]bool
@@ -356,7 +356,7 @@ func missingConfigs(have, want topicConfig) []configOp {
 
 // openCoordinator creates __consumer_offsets if it is missing and reads it
 // to rebuild the committed offsets.
-func openCoordinator(cfg Config, logs *logDir, groupConfigs *groupConfigStore, notify func()) (*coordinator, error) {
+func openCoordinator(cfg Config, logs *logDir, groupConfigs *configStore, notify func()) (*coordinator, error) {
 	// The topic's cleanup.policy is compact, as in Kafka, never delete:
 	// retention must not expire a commit that is still its group's latest,
 	// and the cleaner (cleaner.go) keeps only each key's latest commit, so

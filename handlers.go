@@ -416,10 +416,11 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	// as asked (Partition.appendRecordsToLeader, which checks it before
 	// the log looks at the batch). acks=0 and acks=1 do not ask for
 	// replicas, so they are stored.
-	if n := topic.Configs.minInsyncReplicas(); acks == -1 && n > 1 {
+	settings := topic.Settings()
+	if n := settings.minInsyncReplicas(); acks == -1 && n > 1 {
 		return codeNotEnoughReplicas, -1, ptr(fmt.Sprintf("min.insync.replicas is %d and this broker is the only replica", n))
 	}
-	limit := topic.Configs.maxMessageBytes(b.cfg.MaxMessageBytes)
+	limit := settings.maxMessageBytes(b.cfg.MaxMessageBytes)
 	h, code := checkProducedBatch(records, limit)
 	if code == codeMessageTooLarge {
 		return tooLarge(len(records), limit)
@@ -430,7 +431,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	// The topic's timestamp and compression configs (validator.go). A
 	// recompressed batch is measured again, as Kafka does when the
 	// validator changed the size.
-	policy := newRecordPolicy(topic.Configs, b.cfg.MaxFrameBytes)
+	policy := newRecordPolicy(settings, b.cfg.MaxFrameBytes)
 	now := time.Now().UnixMilli()
 	records, headers, rej := validateRecords(policy, records, headers, now)
 	if rej != nil {
@@ -440,7 +441,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 	if size := headers[0].Size(); size > limit {
 		return tooLarge(size, limit)
 	}
-	if _, compacted := topic.Configs.compaction(); compacted {
+	if _, compacted := settings.compaction(); compacted {
 		// LogValidator.validateKey: the cleaner keeps records by key, so a
 		// compacted topic cannot take one without. Batches the broker
 		// cannot read (malformed, or too large decompressed) are not
@@ -450,7 +451,7 @@ func (b *Broker) appendValidated(topic *topicLog, partition int32, pl *partition
 			return codeInvalidRecord, -1, ptr(invalidRecordMessage(pr.RecordErrors))
 		}
 	}
-	if size, most := headers[0].Size(), topic.Configs.segmentBytes(b.cfg.SegmentBytes); int64(size) > most {
+	if size, most := headers[0].Size(), settings.segmentBytes(b.cfg.SegmentBytes); int64(size) > most {
 		// UnifiedLog.append: no segment could hold the batch, so it is
 		// refused, whatever max.message.bytes allows, before the
 		// producer's sequence is looked at.
@@ -1851,7 +1852,7 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			case isInternalTopic(t.Name):
 				pr.ErrorCode = codeInvalidTopic
-			case !topic.Configs.deletes():
+			case !topic.Settings().deletes():
 				pr.ErrorCode = codePolicyViolation
 			}
 			if pr.ErrorCode != codeNone {

@@ -152,6 +152,8 @@
 //   - zstd.go: zstd, the fifth codec: a decoder of RFC 8878 frames and a
 //     small encoder.
 //   - settings.go: the broker's settings by their server.properties names.
+//   - brokerconfigs.go: dynamic broker configs: the broker-level defaults
+//     of topic configs, changed while the broker runs (KIP-226).
 //   - cleaner.go: log compaction, with segments swapped so that a crash
 //     leaves old or new.
 //   - security.go: listeners, TLS and SASL: how a connection gets its
@@ -181,7 +183,9 @@
 //     as a one-broker cluster answers them.
 //   - features.go: the feature flags ApiVersions advertises and
 //     UpdateFeatures sets (metadata.version, group.version,
-//     transaction.version), and what their levels turn on.
+//     transaction.version, kraft.version), and what their levels turn on.
+//   - quorum.go: the KRaft quorum this node alone is, and DescribeQuorum,
+//     UnregisterBroker, AddRaftVoter and RemoveRaftVoter.
 //   - diskspace_unix.go: the size of the data dir's volume, for
 //     DescribeLogDirs.
 //   - diskspace_other.go: the same, where the OS cannot tell.
@@ -247,8 +251,15 @@ type Broker struct {
 	// features is what UpdateFeatures finalized (features.go).
 	features *finalizedFeatures
 
+	// quorum is the leader epoch and metadata offset of the one-voter
+	// KRaft quorum this node is (quorum.go).
+	quorum *quorumState
+
 	// groupConfigs is what groups set with the config APIs (groupconfigs.go).
-	groupConfigs *groupConfigStore
+	groupConfigs *configStore
+	// brokerConfigs is what the config APIs set on the broker
+	// resources (brokerconfigs.go): its dynamic configs.
+	brokerConfigs *configStore
 
 	// shares is the share group coordinator (sharegroups.go).
 	shares *shareCoordinator
@@ -322,25 +333,16 @@ func Open(cfg Config) (*Broker, error) {
 	if idsDamaged != nil && !errors.Is(idsDamaged, errProducerIDsDamaged) {
 		return nil, errors.Join(idsDamaged, logs.Close())
 	}
-	groupConfigs, err := openGroupConfigs(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	quotas, err := openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	features, err := openFinalizedFeatures(cfg.DataDir)
-	if err != nil {
-		return nil, errors.Join(err, logs.Close())
-	}
-	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, groupConfigs: groupConfigs, quotas: quotas, features: features, sec: sec, appended: make(chan struct{}),
+	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
+	if err := b.openStores(logs); err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
 	b.logIgnoredSettings()
 	// The coordinator replays the committed offsets from
 	// __consumer_offsets before the first client can ask for them.
-	if b.groups, err = openCoordinator(cfg, logs, groupConfigs, b.notifyAppend); err != nil {
+	if b.groups, err = openCoordinator(cfg, logs, b.groupConfigs, b.notifyAppend); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
 	b.groups.syncCommits = b.fsync.always
@@ -362,6 +364,25 @@ func Open(cfg Config) (*Broker, error) {
 			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
 	}
 	return b, nil
+}
+
+// openStores opens the data dir's small stores, each a file replaced
+// whole on every change: group and dynamic broker configs, client
+// quotas, finalized features, and the quorum state, whose opening is
+// this node's election at the next epoch (quorum.go).
+func (b *Broker) openStores(logs *logDir) (err error) {
+	cfg := b.cfg
+	if b.groupConfigs, b.brokerConfigs, err = openConfigStores(cfg, logs); err != nil {
+		return err
+	}
+	if b.quotas, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
+		return err
+	}
+	if b.features, err = openFinalizedFeatures(cfg.DataDir); err != nil {
+		return err
+	}
+	b.quorum, err = openQuorumState(cfg.DataDir)
+	return err
 }
 
 // Serve accepts connections on lns until ctx is cancelled, then stops
@@ -892,6 +913,7 @@ func init() {
 		{57, "UpdateFeatures", 0, 2, 0, func() request { return new(updateFeaturesRequest) }, (*Broker).handleUpdateFeatures},
 		{60, "DescribeCluster", 0, 2, 0, func() request { return new(describeClusterRequest) }, (*Broker).handleDescribeCluster},
 		{61, "DescribeProducers", 0, 0, 0, func() request { return new(describeProducersRequest) }, (*Broker).handleDescribeProducers},
+		{64, "UnregisterBroker", 0, 0, 0, func() request { return new(unregisterBrokerRequest) }, (*Broker).handleUnregisterBroker},
 		{65, "DescribeTransactions", 0, 0, 0, func() request { return new(describeTransactionsRequest) }, (*Broker).handleDescribeTransactions},
 		{66, "ListTransactions", 0, 1, 0, func() request { return new(listTransactionsRequest) }, (*Broker).handleListTransactions},
 		{68, "ConsumerGroupHeartbeat", 0, 1, 0, func() request { return new(consumerGroupHeartbeatRequest) }, (*Broker).handleConsumerGroupHeartbeat},
@@ -906,6 +928,8 @@ func init() {
 		{77, "ShareGroupDescribe", 1, 1, 0, func() request { return new(shareGroupDescribeRequest) }, (*Broker).handleShareGroupDescribe},
 		{78, "ShareFetch", 1, 2, 0, func() request { return new(shareFetchRequest) }, (*Broker).handleShareFetch},
 		{79, "ShareAcknowledge", 1, 2, 0, func() request { return new(shareAcknowledgeRequest) }, (*Broker).handleShareAcknowledge},
+		{80, "AddRaftVoter", 0, 0, 0, func() request { return new(addRaftVoterRequest) }, (*Broker).handleAddRaftVoter},
+		{81, "RemoveRaftVoter", 0, 0, 0, func() request { return new(removeRaftVoterRequest) }, (*Broker).handleRemoveRaftVoter},
 		{90, "DescribeShareGroupOffsets", 0, 1, 0, func() request { return new(describeShareGroupOffsetsRequest) }, (*Broker).handleDescribeShareGroupOffsets},
 		{91, "AlterShareGroupOffsets", 0, 0, 0, func() request { return new(alterShareGroupOffsetsRequest) }, (*Broker).handleAlterShareGroupOffsets},
 		{92, "DeleteShareGroupOffsets", 0, 0, 0, func() request { return new(deleteShareGroupOffsetsRequest) }, (*Broker).handleDeleteShareGroupOffsets},
@@ -1134,6 +1158,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	c.broker.recordMetadataWrites(api.key, req, resp)
 	// The request's thread time is what request_percentage limits: the
 	// handler's time less its waits for data or for a rebalance, which in
 	// Kafka are spent parked in a purgatory, not in a request thread.
@@ -1420,10 +1445,17 @@ type Config struct {
 
 	// Listeners are the sockets to serve, in Kafka's syntax (listeners):
 	// NAME://host:port joined by commas, where NAME is PLAINTEXT, SSL,
-	// SASL_PLAINTEXT or SASL_SSL. Default "PLAINTEXT://127.0.0.1:9092".
+	// SASL_PLAINTEXT or SASL_SSL, or one of ControllerListenerNames.
+	// Default "PLAINTEXT://127.0.0.1:9092".
 	// Open does not listen: Broker.Listen (or Listen, before Open) opens
 	// the sockets, and Serve takes them in this order.
 	Listeners string
+
+	// ControllerListenerNames names the listeners of Listeners (and
+	// AdvertisedListeners) that belong to a KRaft controller
+	// (controller.listener.names), joined by commas: the broker has no
+	// controller, so it neither opens nor advertises them (security.go).
+	ControllerListenerNames string
 
 	// AdvertisedListeners gives, in the same syntax, the address Metadata
 	// tells clients of each listener (advertised.listeners). A listener

@@ -505,6 +505,8 @@ var errorNames = map[int16]string{
 	codeElectionNotNeeded:                  "ELECTION_NOT_NEEDED",
 	codeNoReassignmentInProgress:           "NO_REASSIGNMENT_IN_PROGRESS",
 	codeInvalidUpdateVersion:               "INVALID_UPDATE_VERSION",
+	codeBrokerIDNotRegistered:              "BROKER_ID_NOT_REGISTERED",
+	codeInconsistentClusterID:              "INCONSISTENT_CLUSTER_ID",
 }
 
 // defaultErrorMessage is Errors.message for the codes answered with their

@@ -362,9 +362,11 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 		}
 		return resp
 	},
-	// DescribeQuorumRequest.getErrorResponse: the code and message, no
-	// topics.
-	55: refuseDescribeQuorum,
+	// DescribeQuorumRequest.getErrorResponse: the code and its default
+	// message at the top, no topics, no nodes.
+	55: func(_ request, _ int16, e refusal) response {
+		return &describeQuorumResponse{ErrorCode: e.code, ErrorMessage: e.def(), Topics: []describeQuorumTopicData{}, Nodes: []quorumNode{}}
+	},
 	// UpdateFeaturesResponse.createWithErrors: the code and message, no
 	// per-feature results.
 	57: func(_ request, _ int16, e refusal) response {
@@ -386,6 +388,11 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 			resp.Topics = append(resp.Topics, tr)
 		}
 		return resp
+	},
+	// UnregisterBrokerRequest.getErrorResponse: the code alone, the
+	// message left at the schema's default, "".
+	64: func(_ request, _ int16, e refusal) response {
+		return &unregisterBrokerResponse{ErrorCode: e.code, ErrorMessage: ptr("")}
 	},
 	// DescribeTransactionsRequest.getErrorResponse: each transactional
 	// id the code, and nothing known of it.
@@ -435,6 +442,14 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	},
 	79: func(_ request, _ int16, e refusal) response {
 		return &shareAcknowledgeResponse{ErrorCode: e.code, Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
+	},
+	// AddRaftVoterRequest.getErrorResponse and RemoveRaftVoterRequest's:
+	// the code and its default message.
+	80: func(_ request, _ int16, e refusal) response {
+		return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
+	},
+	81: func(_ request, _ int16, e refusal) response {
+		return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
 	},
 	// DescribeShareGroupOffsetsResponse for all groups: each group the
 	// code and the exception's message, no topics.
@@ -628,10 +643,4 @@ func javaAPIName(name string) string {
 // marker answered with the code.
 func refuseWriteTxnMarkers(r request, _ int16, e refusal) response {
 	return r.(*writeTxnMarkersRequest).answerEach(func(writableTxnMarker, string, int32) int16 { return e.code })
-}
-
-// refuseDescribeQuorum is DescribeQuorumRequest.getErrorResponse, its
-// getTopLevelErrorResponse: the code and message, no topics and no nodes.
-func refuseDescribeQuorum(_ request, _ int16, e refusal) response {
-	return &describeQuorumResponse{ErrorCode: e.code, ErrorMessage: &e.msg, Topics: []describeQuorumTopicData{}, Nodes: []quorumNode{}}
 }

@@ -21,7 +21,17 @@
 //	SASL_SSL        a SASL login inside TLS
 //
 // Here a listener's name must be its protocol, as in Kafka's default
-// listener.security.protocol.map. Each listener is advertised in Metadata
+// listener.security.protocol.map, or be named in controller.listener.names:
+// Kafka 4's combined-mode server.properties has
+//
+//	listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+//	controller.listener.names=CONTROLLER
+//
+// and the KRaft controller listens on CONTROLLER. This broker has no
+// controller quorum, so it opens no socket for a controller listener and
+// advertises none, as Kafka's brokers leave controller listeners out of
+// what they advertise (KafkaConfig.effectiveAdvertisedBrokerListeners).
+// Each listener is advertised in Metadata
 // under its own name: a client that came in on SASL_SSL is told the
 // SASL_SSL address, so its later connections log in the same way.
 //
@@ -175,9 +185,10 @@ type listener struct {
 	sasl       bool
 }
 
-// parseListeners reads Kafka's listener syntax, NAME://host:port joined by
-// commas. An empty host means every interface, as in Kafka.
-func parseListeners(s string) ([]*listener, error) {
+// splitListeners reads Kafka's listener syntax, NAME://host:port joined
+// by commas, with each name once, and leaves the names to
+// parseListeners. An empty host means every interface, as in Kafka.
+func splitListeners(s string) ([]*listener, error) {
 	var ls []*listener
 	for _, spec := range strings.Split(s, ",") {
 		spec = strings.TrimSpace(spec)
@@ -189,8 +200,28 @@ func parseListeners(s string) ([]*listener, error) {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return nil, fmt.Errorf("kafka: listener %q: %w", spec, err)
 		}
-		l := &listener{name: name, addr: addr}
-		switch name {
+		if slices.ContainsFunc(ls, func(o *listener) bool { return o.name == name }) {
+			return nil, fmt.Errorf("kafka: listener name %s appears twice", name)
+		}
+		ls = append(ls, &listener{name: name, addr: addr})
+	}
+	return ls, nil
+}
+
+// parseListeners returns the listeners of s that the broker serves: every
+// one but those named in controller (controller.listener.names), each
+// with the security protocol its name is.
+func parseListeners(s string, controller []string) ([]*listener, error) {
+	all, err := splitListeners(s)
+	if err != nil {
+		return nil, err
+	}
+	var ls []*listener
+	for _, l := range all {
+		if slices.ContainsFunc(controller, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), l.name) }) {
+			continue
+		}
+		switch l.name {
 		case protocolPlaintext:
 		case protocolSSL:
 			l.tls = true
@@ -199,14 +230,22 @@ func parseListeners(s string) ([]*listener, error) {
 		case protocolSASLSSL:
 			l.tls, l.sasl = true, true
 		default:
-			return nil, fmt.Errorf("kafka: listener %q: name must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", spec)
-		}
-		if slices.ContainsFunc(ls, func(o *listener) bool { return o.name == name }) {
-			return nil, fmt.Errorf("kafka: listener name %s appears twice", name)
+			return nil, fmt.Errorf("kafka: listener %s://%s: name must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, or be in controller.listener.names", l.name, l.addr)
 		}
 		ls = append(ls, l)
 	}
+	if len(ls) == 0 {
+		return nil, fmt.Errorf("kafka: listeners %q: every one is a controller listener (controller.listener.names), and this broker has no controller", s)
+	}
 	return ls, nil
+}
+
+// controllerListenerNames splits Config.ControllerListenerNames.
+func controllerListenerNames(cfg Config) []string {
+	if cfg.ControllerListenerNames == "" {
+		return nil
+	}
+	return strings.Split(cfg.ControllerListenerNames, ",")
 }
 
 // security is the broker's security state: its listeners, its TLS
@@ -240,11 +279,12 @@ func openSecurity(cfg Config) (*security, error) {
 	if spec == "" {
 		spec = defaultListeners
 	}
-	if s.listeners, err = parseListeners(spec); err != nil {
+	controller := controllerListenerNames(cfg)
+	if s.listeners, err = parseListeners(spec, controller); err != nil {
 		return nil, err
 	}
 	if cfg.AdvertisedListeners != "" {
-		adv, err := parseListeners(cfg.AdvertisedListeners)
+		adv, err := parseListeners(cfg.AdvertisedListeners, controller)
 		if err != nil {
 			return nil, fmt.Errorf("kafka: advertised listeners: %w", err)
 		}
@@ -284,14 +324,16 @@ func openSecurity(cfg Config) (*security, error) {
 // Config.Listeners, ready to pass to Serve.
 func (b *Broker) Listen() ([]net.Listener, error) { return listenAll(b.sec.listeners) }
 
-// Listen opens the sockets of a Config.Listeners value ("" for the
-// default) without a Broker, so that a command can bind its ports before
-// Open touches the data dir; Serve takes them in the same order.
-func Listen(listeners string) ([]net.Listener, error) {
+// Listen opens the sockets of cfg.Listeners ("" for the default), less
+// the controller listeners, without a Broker, so that a command can bind
+// its ports before Open touches the data dir; Serve takes them in the
+// same order.
+func Listen(cfg Config) ([]net.Listener, error) {
+	listeners := cfg.Listeners
 	if listeners == "" {
 		listeners = defaultListeners
 	}
-	ls, err := parseListeners(listeners)
+	ls, err := parseListeners(listeners, controllerListenerNames(cfg))
 	if err != nil {
 		return nil, err
 	}

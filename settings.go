@@ -16,9 +16,10 @@
 //	          (log.retention.hours=168, min.insync.replicas=1): accepted at
 //	          that value, so Kafka's own server.properties loads, refused at
 //	          any other, where a user would expect an effect
-//	ignored   meaningless for one broker without a controller quorum or
-//	          replicas (process.roles, replica.*, zookeeper.*, metrics
-//	          reporters): accepted, and logged once at Open
+//	ignored   meaningless for one broker that is its own controller
+//	          quorum and has no replicas (process.roles, controller.*,
+//	          replica.*, zookeeper.*, metrics reporters): accepted, and
+//	          logged once at Open
 //	unknown   anything else, or a bad value: Set fails and the broker does
 //	          not start, so a typo never passes for a setting
 //
@@ -126,6 +127,13 @@ var brokerSettings = []brokerSetting{
 	{name: "connections.max.reauth.ms", typ: configTypeLong, doc: "How long a SASL login lasts before the client must log in again on its connection (KIP-368); 0 for no limit but the token's expiry.",
 		get: func(c *Config) string { return millis(c.Security.ConnectionsMaxReauth) },
 		set: func(c *Config, v string) error { return setMillis(&c.Security.ConnectionsMaxReauth, v, 0) }},
+	// The listeners of a KRaft controller (KRaftConfigs), such as the
+	// CONTROLLER of Kafka 4's combined-mode server.properties: named so
+	// that the broker, which has no controller, neither opens nor
+	// advertises them (security.go).
+	{name: "controller.listener.names", typ: configTypeString, doc: "The listeners, by name, of a KRaft controller; this node answers the controller APIs on its own listeners, so it does not open them.",
+		get: func(c *Config) string { return c.ControllerListenerNames },
+		set: func(c *Config, v string) error { c.ControllerListenerNames = v; return nil }},
 	// The KIP-848 coordinator, not the client, decides how often members
 	// heartbeat, and tells them in every heartbeat answer.
 	{name: "group.consumer.heartbeat.interval.ms", typ: configTypeInt, doc: "How often KIP-848 consumer group members heartbeat.",
@@ -258,7 +266,7 @@ var brokerSettings = []brokerSetting{
 	// Kafka's NAME://host:port list. Listener names are their security
 	// protocols here, which is why listener.security.protocol.map is
 	// ignored below.
-	{name: "listeners", typ: configTypeString, doc: "The NAME://host:port listeners, NAME being PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.",
+	{name: "listeners", typ: configTypeString, doc: "The NAME://host:port listeners, NAME being PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, or one of controller.listener.names, which are not opened.",
 		get: func(c *Config) string { return c.Listeners },
 		set: func(c *Config, v string) error { c.Listeners = v; return checkListeners(v) }},
 	// Kafka's single-directory name, kept for old files; log.dirs wins as
@@ -568,7 +576,7 @@ var ignoredSettings = []struct{ key, why string }{
 	{"broker.id.generation.enable", "node.id is given"},
 	{"broker.rack", "one broker"},
 	{"controlled.shutdown.", "one broker"},
-	{"controller.", "no controller quorum"},
+	{"controller.", "the controller quorum is this node alone (quorum.go)"},
 	{"delete.topic.enable", "topics can always be deleted"},
 	{"group.coordinator.", "the coordinator is built in"},
 	{"group.share.", "the other share group settings are Kafka's defaults"},
@@ -581,7 +589,7 @@ var ignoredSettings = []struct{ key, why string }{
 	{"log.flush.offset.checkpoint.interval.ms", "checkpoints are written at shutdown"},
 	{"log.flush.scheduler.interval.ms", "see log.flush.interval.ms"},
 	{"log.index.", "index sizes are fixed"},
-	{"metadata.", "no metadata log"},
+	{"metadata.", "no metadata log: its offset is a count of changes (quorum.go)"},
 	{"metric.reporters", "no metrics reporters (JMX)"},
 	{"metrics.", "no metrics reporters (JMX)"},
 	{"node.id.", "one broker"},
@@ -593,11 +601,14 @@ var ignoredSettings = []struct{ key, why string }{
 	// commit here is answered once it is in the one replica.
 	{"offsets.commit.timeout.ms", "no replicas to wait for"},
 	{"offsets.topic.", "__consumer_offsets has one partition and one replica"},
-	{"process.roles", "no KRaft roles: one broker"},
+	{"process.roles", "always broker and controller, combined"},
 	{"queued.max.requests", "each connection is served in order"},
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
 	{"reserved.broker.max.id", "node.id is given"},
+	// BrokerSecurityConfigs' mechanism for the links between brokers,
+	// which kafka-python's fixture sets on its SASL brokers.
+	{"sasl.mechanism.inter.broker.protocol", "one broker"},
 	{"security.inter.broker.protocol", "one broker"},
 	{"share.coordinator.", "share group state is a file, not a topic"},
 	{"socket.receive.buffer.bytes", "the OS's socket buffers"},
@@ -728,16 +739,24 @@ func (c *Config) Set(name, value string) error {
 }
 
 // logIgnoredSettings logs, once each, the settings Set accepted and
-// ignored.
+// ignored, and the controller listeners not opened, so that a port of
+// the file that nothing answers on is explained.
 func (b *Broker) logIgnoredSettings() {
 	for _, s := range slices.Compact(slices.Sorted(slices.Values(b.cfg.ignored))) {
 		name, why, _ := strings.Cut(s, ": ")
 		b.log.Info("ignoring broker setting", "name", name, "why", why)
 	}
+	all, _ := splitListeners(cmp.Or(b.cfg.Listeners, defaultListeners))
+	for _, l := range all {
+		if !slices.ContainsFunc(b.sec.listeners, func(o *listener) bool { return o.name == l.name }) {
+			b.log.Info("not opening a controller listener", "listener", l.name, "addr", l.addr, "why", "no controller quorum")
+		}
+	}
 }
 
 // brokerConfigEntries describes the broker's settings for DescribeConfigs,
-// all read-only: they change with a restart. A setting is
+// read-only but for the dynamic ones (brokerconfigs.go, withDynamic): the
+// rest change with a restart. A setting is
 // STATIC_BROKER_CONFIG if it was given (by Set, or a Config field away from
 // its default), else DEFAULT_CONFIG.
 func (b *Broker) brokerConfigEntries() []configEntry {
@@ -767,6 +786,9 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		}
 		e := configEntry{name: name, value: value, typ: typ, readOnly: true, source: sourceDefault,
 			doc: "Fixed at Kafka's default here: " + why + "."}
+		if d := lookupBrokerConfig(name); d != nil {
+			e.doc = "The " + d.broker + " of topics that set none: at Kafka's default in server.properties, changed while the broker runs by AlterConfigs."
+		}
 		e.null = value == ""
 		e.synonyms = []configSynonym{{e.name, e.value, e.source}}
 		if coarser, ok := unsetBrokerDefaults[name]; ok {
@@ -777,7 +799,14 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		}
 		entries = append(entries, e)
 	}
+	for _, d := range kerberosConfigs {
+		entries = append(entries, configEntry{name: d.name, value: d.def, null: d.def == "", typ: d.typ, doc: d.doc, readOnly: true,
+			source: sourceDefault, synonyms: []configSynonym{{d.name, d.def, sourceDefault}}})
+	}
 	slices.SortFunc(entries, func(a, b configEntry) int { return strings.Compare(a.name, b.name) })
+	for i := range entries {
+		b.withDynamic(&entries[i])
+	}
 	return entries
 }
 
@@ -861,12 +890,15 @@ func setMillis(dst *time.Duration, v string, lo int64) error {
 // millis is a duration as Kafka's *.ms settings write it.
 func millis(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 
-// checkListeners checks a listeners value as Open will read it.
+// checkListeners checks a listeners value as Open will read it, but for
+// the names: one that is not a security protocol may be a controller
+// listener's, named by controller.listener.names later in the file, so
+// Open checks the names (openSecurity) once it has every setting.
 func checkListeners(v string) error {
 	if v == "" {
 		return nil
 	}
-	_, err := parseListeners(v)
+	_, err := splitListeners(v)
 	return err
 }
 

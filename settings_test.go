@@ -83,7 +83,7 @@ func TestConfigSet(t *testing.T) {
 	for _, kv := range [][2]string{
 		{"no.such.setting", "1"}, {"group.max.size", "0"}, {"group.max.size", "ten"},
 		{"num.partitions", "99999999999"}, {"auto.create.topics.enable", "yes"},
-		{"log.retention.hours", "1"}, {"min.insync.replicas", "2"}, {"listeners", "INTERNAL://:9093"},
+		{"log.retention.hours", "1"}, {"min.insync.replicas", "2"}, {"listeners", "PLAINTEXT://:9092,PLAINTEXT://:9093"},
 		{"log.dirs", "/a,/b"}, {"log.flush.interval.messages", "100"}, {"ssl.keystore.location", "/k"},
 	} {
 		if err := c.Set(kv[0], kv[1]); err == nil || !strings.Contains(err.Error(), kv[0]) {
@@ -170,6 +170,92 @@ func TestConfigSetIgnoresKafkaPythonFixtureSettings(t *testing.T) {
 	for _, name := range []string{"offsets.commit.timeout.ms", "security.inter.broker.protocol"} {
 		if !slices.ContainsFunc(c.ignored, func(s string) bool { return strings.HasPrefix(s, name+": ") }) {
 			t.Errorf("%s is not among the ignored settings %v", name, c.ignored)
+		}
+	}
+}
+
+// TestConfigSetIgnoresInterBrokerSASLMechanism: the SASL brokers of
+// kafka-python 3.1's test fixture (servers/resources/default/
+// kafka.properties) set sasl.mechanism.inter.broker.protocol beside
+// sasl.enabled.mechanisms, and the broker refused to start on it as an
+// unknown setting. It is a Kafka 4.0 broker setting (BrokerSecurityConfigs)
+// for the links between brokers, which one broker does not have.
+func TestConfigSetIgnoresInterBrokerSASLMechanism(t *testing.T) {
+	var c Config
+	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
+		if err := c.Set("sasl.mechanism.inter.broker.protocol", mech); err != nil {
+			t.Errorf("Set(sasl.mechanism.inter.broker.protocol, %s): %v", mech, err)
+		}
+	}
+	if !slices.ContainsFunc(c.ignored, func(s string) bool { return strings.HasPrefix(s, "sasl.mechanism.inter.broker.protocol: ") }) {
+		t.Errorf("sasl.mechanism.inter.broker.protocol is not among the ignored settings %v", c.ignored)
+	}
+}
+
+// TestKafka4CombinedModeFileLoads: the server.properties of a Kafka 4
+// node that is both broker and controller, as Kafka 4.0 ships it
+// (config/server.properties) and as kafka-python 3.1's test fixture
+// renders it, names a CONTROLLER listener, declared as the controller's
+// by controller.listener.names after the listeners line. The broker
+// refused to start on it ("name must be PLAINTEXT, SSL, SASL_PLAINTEXT or
+// SASL_SSL"). It has no controller, so it now opens and advertises the
+// other listeners only; a listener named neither for a protocol nor in
+// controller.listener.names still stops the start, at Open, which has
+// every setting.
+func TestKafka4CombinedModeFileLoads(t *testing.T) {
+	const file = "process.roles=broker,controller\n" +
+		"node.id=0\n" +
+		"controller.quorum.bootstrap.servers=127.0.0.1:9093\n" +
+		"listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:9093\n" +
+		"inter.broker.listener.name=PLAINTEXT\n" +
+		"advertised.listeners=PLAINTEXT://kafka.example:9092,CONTROLLER://127.0.0.1:9093\n" +
+		"controller.listener.names=CONTROLLER\n" +
+		"listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL\n" +
+		"num.partitions=4\n"
+	props, err := ReadProperties(strings.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged syncBuffer
+	cfg := Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))}
+	for _, p := range props {
+		if err := cfg.Set(p.Key, p.Value); err != nil {
+			t.Fatalf("Set(%s, %s): %v", p.Key, p.Value, err)
+		}
+	}
+	cfg.DataDir = t.TempDir()
+	lns, err := Listen(cfg)
+	if err != nil {
+		t.Fatalf("Listen: %v", err)
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	if len(lns) != 1 {
+		t.Errorf("Listen opened %d sockets, want 1 (PLAINTEXT)", len(lns))
+	}
+	b := startBrokerWith(t, cfg)
+	if got := b.ListenerNames(); !slices.Equal(got, []string{"PLAINTEXT"}) {
+		t.Errorf("listeners %v, want [PLAINTEXT]", got)
+	}
+	if got := b.sec.listeners[0].advertised; got != "kafka.example:9092" {
+		t.Errorf("PLAINTEXT advertises %q, want kafka.example:9092", got)
+	}
+	if want := `msg="not opening a controller listener" listener=CONTROLLER addr=127.0.0.1:9093`; !strings.Contains(logged.String(), want) {
+		t.Errorf("the log does not say %s:\n%s", want, logged.String())
+	}
+
+	for _, bad := range []Config{
+		{Listeners: "PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0", ControllerListenerNames: "CONTROLLER"},
+		{Listeners: "PLAINTEXT://127.0.0.1:0", AdvertisedListeners: "INTERNAL://h:1"},
+	} {
+		bad.DataDir = t.TempDir()
+		if b, err := Open(bad); err == nil || !strings.Contains(err.Error(), "INTERNAL") {
+			if err == nil {
+				b.groups.close()
+				b.logs.Close()
+			}
+			t.Errorf("Open(%q, advertised %q): %v, want an error naming INTERNAL", bad.Listeners, bad.AdvertisedListeners, err)
 		}
 	}
 }

@@ -16,8 +16,10 @@
 // form the config APIs follow.
 //
 // A config has a value at one of several levels, highest first: set on the
-// topic (a "dynamic topic config"), set on the broker (here, by a
-// command-line flag: a "static broker config"), or Kafka's default. The
+// topic (a "dynamic topic config"), set on the broker while it runs (a
+// "dynamic broker config", on this broker or cluster-wide:
+// brokerconfigs.go), set on the broker at start (a flag or a line of
+// server.properties: a "static broker config"), or Kafka's default. The
 // topic name of a setting and the broker's differ (retention.ms and
 // log.retention.ms); Kafka calls the lower levels the synonyms of the
 // entry, and DescribeConfigs lists them on request:
@@ -55,9 +57,9 @@
 // know is INVALID_CONFIG, so a typo is never taken for a setting.
 //
 // Where we differ from Kafka: compression.zstd.level is kept but has no
-// effect, since the broker's zstd encoder (zstd.go) has one level.
-// Broker configs can be described, not altered: they are the command-line
-// flags.
+// effect, since the broker's zstd encoder (zstd.go) has one level. Of the
+// broker configs, only the dynamic ones of brokerconfigs.go can be
+// altered; the rest are the settings the broker was started with.
 
 package kafka
 
@@ -150,8 +152,8 @@ const (
 
 // Where a config's value comes from, DescribeConfigs' ConfigSource
 // (KIP-226), highest precedence first. Only the sources this broker has
-// are listed: the dynamic broker sources (2 and 3) come from altering
-// broker configs, which this broker refuses, and it has no client metrics
+// are listed: the dynamic broker sources (2 and 3) are with the dynamic
+// broker configs (brokerconfigs.go), and it has no client metrics
 // subscriptions (7).
 const (
 	sourceTopic        int8 = 1 // DYNAMIC_TOPIC_CONFIG: set on the topic
@@ -781,7 +783,8 @@ type configEntry struct {
 	null  bool // the value is null: not set at any level
 	// source is where value comes from, one of the source consts.
 	source int8
-	// readOnly is true for broker entries, which cannot be altered here.
+	// readOnly is true for broker entries that cannot be altered here:
+	// all but the dynamic ones (brokerconfigs.go).
 	readOnly bool
 	typ      int8
 	doc      string
@@ -797,8 +800,9 @@ type configSynonym struct {
 	source int8
 }
 
-// brokerDefault is the broker-level value of a topic config: the broker
-// config that supplies it, its value and where that comes from, and
+// brokerDefault is the static broker-level value of a topic config, the
+// one below the dynamic levels (brokerconfigs.go): the broker config that
+// supplies it, its value and where that comes from, and
 // whether Kafka lists it as a synonym. Kafka lists a broker synonym only
 // when that broker config has a value: log.retention.ms, log.roll.ms,
 // log.roll.jitter.ms and log.flush.interval.ms have none by default (the
@@ -835,22 +839,42 @@ func (b *Broker) brokerDefault(def *configDef) (s configSynonym, listed bool) {
 }
 
 // topicConfigEntries describes every config of a topic with configs c:
-// the topic's value where it set one, with the broker's default as its
-// synonym below it, and the broker's default alone otherwise. Every
-// config is listed, set or not, as Kafka lists them, so that a tool shows
-// a topic's effective settings, not only its overrides.
+// the topic's value where it set one, and the broker-level values below
+// it as its synonyms, highest first (brokerconfigs.go): this broker's
+// dynamic value, the cluster-wide one, then the static value or Kafka's
+// default. Every config is listed, set or not, as Kafka lists them, so
+// that a tool shows a topic's effective settings, not only its overrides.
 func (b *Broker) topicConfigEntries(c topicConfig) []configEntry {
 	entries := make([]configEntry, 0, len(topicConfigDefs))
 	for i := range topicConfigDefs {
 		def := &topicConfigDefs[i]
-		broker, listed := b.brokerDefault(def)
-		e := configEntry{name: def.name, value: broker.value, source: broker.source, typ: def.typ, doc: def.doc}
+		e := configEntry{name: def.name, typ: def.typ, doc: def.doc}
 		if v, ok := c[def.name]; ok {
-			e.value, e.source = v, sourceTopic
 			e.synonyms = append(e.synonyms, configSynonym{def.name, v, sourceTopic})
+		}
+		var dyn []configSynonym
+		if lookupBrokerConfig(def.broker) != nil {
+			dyn = b.dynamicSynonyms(def.broker)
+		}
+		e.synonyms = append(e.synonyms, dyn...)
+		broker, listed := b.brokerDefault(def)
+		if coarser, ok := unsetBrokerDefaults[def.broker]; ok && len(dyn) > 0 {
+			// Kafka's synonyms start at the config's own name
+			// (ConfigHelper.configSynonyms drops those before it), so
+			// the coarser default shows only under a value of its own.
+			broker, listed = coarser, true
 		}
 		if listed {
 			e.synonyms = append(e.synonyms, broker)
+		}
+		if listed && broker.source == sourceStaticBroker && lookupBrokerConfig(def.broker) != nil {
+			// Kafka's default below the static value, as
+			// ConfigHelper.configSynonyms lists every level with a value.
+			e.synonyms = append(e.synonyms, configSynonym{def.broker, def.def, sourceDefault})
+		}
+		e.value, e.source = broker.value, broker.source
+		if len(e.synonyms) > 0 {
+			e.value, e.source = e.synonyms[0].value, e.synonyms[0].source
 		}
 		entries = append(entries, e)
 	}
@@ -878,13 +902,15 @@ const (
 //	v3: IncludeDocumentation; ConfigType and Documentation (KIP-569)
 //	v4: flexible
 //
-// Describes a topic's configs, read-write, or the broker's, read-only
-// (settings.go), each with its value and where the value comes from; with
+// Describes a topic's configs, read-write, or the broker's, read-only but
+// for the dynamic ones (settings.go, brokerconfigs.go), each with its
+// value and where the value comes from; with
 // IncludeSynonyms, also the levels below it, and with IncludeDocumentation
 // a sentence on what it does. Null or empty ConfigurationKeys asks for
 // every config; a name that does not exist is left out, as in Kafka. A
 // broker resource is named by this broker's node id; "" names the
-// cluster-wide dynamic defaults, of which this broker has none. A group resource (type 32, KIP-848) is
+// cluster-wide dynamic defaults, and lists only those set. A group
+// resource (type 32, KIP-848) is
 // described whether or not the group exists, as in Kafka: its configs
 // (groupconfigs.go) with the broker's values where it set none. A broker
 // logger resource (type 8, KIP-412) lists the root logger's level; a
@@ -1055,9 +1081,9 @@ func describeConfigsRefusal(req *describeConfigsRequest) *describeConfigsRespons
 // describedEntries is every config of one DescribeConfigs resource, or
 // the error that refuses it, in the codes and words of Kafka's
 // ConfigHelper.describeConfigs. A broker resource named "" is the
-// cluster-wide dynamic defaults, which Kafka sets by AlterConfigs and
-// this broker never has, so it has no entries; a broker resource named
-// by this broker's id has its settings (settings.go).
+// cluster-wide dynamic defaults, and has an entry for each one set
+// (brokerconfigs.go); a broker resource named by this broker's id has
+// its settings (settings.go), the dynamic values laid over them.
 func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, *string) {
 	switch typ {
 	case resourceTopic:
@@ -1073,7 +1099,7 @@ func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, 
 		return b.topicConfigEntries(t.Configs), codeNone, nil
 	case resourceBroker:
 		if name == "" {
-			return nil, codeNone, nil
+			return b.defaultBrokerEntries(), codeNone, nil
 		}
 		if id, err := strconv.ParseInt(name, 10, 32); err != nil {
 			return nil, codeInvalidRequest, ptr("Broker id must be an integer, but it is: " + name)
@@ -1176,10 +1202,9 @@ func describeEntry(e configEntry, synonyms, doc bool) describeConfigsResourceRes
 // it. Values are checked as at CreateTopics (INVALID_CONFIG); a null value
 // is INVALID_REQUEST, as in Kafka. With ValidateOnly nothing changes.
 // Group resources are altered the same way, as Kafka 4.0's
-// ConfigAdminManager lets them be.
-//
-// Where we differ from Kafka: broker configs are the command-line flags
-// and cannot be altered (INVALID_REQUEST).
+// ConfigAdminManager lets them be, and so are the dynamic configs of a
+// broker resource (brokerconfigs.go), which is how kafka-configs.sh
+// --entity-type brokers --alter sends them: all of them at once.
 type alterConfigsRequest struct {
 	Resources []alterConfigsResource
 	// ValidateOnly runs every check and answers as a real change would,
@@ -1268,6 +1293,8 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
+		} else if res.ResourceType == resourceBroker && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterBrokerConfigs(res.ResourceName, req.ValidateOnly, setBrokerConfigs(names, values))
 		} else {
 			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
 				func(topicConfig) (topicConfig, *configError) {
@@ -1348,10 +1375,6 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 	switch {
 	case repeated:
 		return codeInvalidRequest, ptr("Each resource must appear at most once.")
-	case typ == resourceBroker && b.brokerNameRefusal(name) != "":
-		return codeInvalidRequest, ptr(b.brokerNameRefusal(name))
-	case typ == resourceBroker:
-		return codeInvalidRequest, ptr("broker configs are read-only: they are set by the broker's command-line flags")
 	case typ == resourceBrokerLogger:
 		return codeInvalidRequest, ptr("the broker logger's level is read-only: it is the level the broker's log was given at start")
 	case typ == resourceClientMetrics:
@@ -1407,10 +1430,8 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 // and with ValidateOnly nothing changes. kadm's AlterTopicConfigs and
 // kafka-configs.sh send this. Group resources (type 32) take SET and
 // DELETE on their configs (groupconfigs.go), checked against the broker's
-// bounds.
-//
-// Where we differ from Kafka: broker configs cannot be altered
-// (INVALID_REQUEST), as in AlterConfigs.
+// bounds; broker resources (type 4) their dynamic configs
+// (brokerconfigs.go), refused with INVALID_REQUEST as Kafka refuses them.
 type incrementalAlterConfigsRequest struct {
 	Resources    []incrementalAlterConfigsResource
 	ValidateOnly bool
@@ -1455,10 +1476,7 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 	dup := repeatedResources(len(req.Resources), func(i int) (int8, string) {
 		return req.Resources[i].ResourceType, req.Resources[i].ResourceName
 	})
-	defaults := func(name string) string {
-		s, _ := b.brokerDefault(lookupTopicConfig(name))
-		return s.value
-	}
+	defaults := func(name string) string { return b.brokerLevelValue(lookupTopicConfig(name)) }
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
 		ops := make([]configOp, len(res.Configs))
@@ -1475,6 +1493,8 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 				func(cur map[string]string) (map[string]string, *configError) {
 					return applyOps(groupConfigDefs, "group", cur, ops, b.groupDefault)
 				})
+		} else if res.ResourceType == resourceBroker && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterBrokerConfigs(res.ResourceName, req.ValidateOnly, applyBrokerConfigOps(ops))
 		} else {
 			out.ErrorCode, out.ErrorMessage = b.alterConfigs(res.ResourceType, res.ResourceName, dup[i], req.ValidateOnly,
 				func(cur topicConfig) (topicConfig, *configError) { return applyConfigOps(cur, ops, defaults) })

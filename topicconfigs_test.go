@@ -373,7 +373,8 @@ func TestDescribeConfigs(t *testing.T) {
 			},
 			Documentation: ptr(lookupTopicConfig("retention.ms").doc)},
 		{Name: "segment.bytes", Value: ptr("1048576"), ConfigSource: sourceStaticBroker, ConfigType: configTypeInt,
-			Synonyms:      []describeConfigsSynonym{{Name: "log.segment.bytes", Value: ptr("1048576"), Source: sourceStaticBroker}},
+			Synonyms: []describeConfigsSynonym{{Name: "log.segment.bytes", Value: ptr("1048576"), Source: sourceStaticBroker},
+				{Name: "log.segment.bytes", Value: ptr("1073741824"), Source: sourceDefault}},
 			Documentation: ptr(lookupTopicConfig("segment.bytes").doc)},
 	}}
 	if d := cmp.Diff(want, res); d != "" {
@@ -407,8 +408,8 @@ func TestDescribeConfigs(t *testing.T) {
 			t.Fatalf("broker %q: code %d, %d configs", name, res.ErrorCode, len(res.Configs))
 		}
 		for _, e := range res.Configs {
-			if !e.ReadOnly {
-				t.Errorf("broker config %s is not read-only", e.Name)
+			if e.ReadOnly {
+				t.Errorf("broker config %s is read-only, but it is dynamic (brokerconfigs.go)", e.Name)
 			}
 		}
 		if e := res.Configs[1]; e.Name != "log.segment.bytes" || deref(e.Value) != "1048576" || e.ConfigSource != sourceStaticBroker {
@@ -470,8 +471,8 @@ func TestAlterConfigs(t *testing.T) {
 	if code, _ := c.incrementalAlterConfigs(resourceTopic, "nope", false, configOp{"retention.ms", opDelete, nil}); code != codeUnknownTopicOrPartition {
 		t.Errorf("unknown topic: code %d", code)
 	}
-	if code, _ := c.incrementalAlterConfigs(resourceBroker, "0", false, configOp{"log.retention.ms", opSet, ptr("1")}); code != codeInvalidRequest {
-		t.Errorf("broker resource: code %d", code)
+	if code, _ := c.incrementalAlterConfigs(resourceBroker, "0", false, configOp{"num.partitions", opSet, ptr("1")}); code != codeInvalidRequest {
+		t.Errorf("broker resource, a config that is not dynamic: code %d", code)
 	}
 
 	// AlterConfigs replaces everything: what is not named goes back to

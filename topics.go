@@ -139,6 +139,29 @@ type topicLog struct {
 	// topic's own did (a retention.ms of -1, a compact policy), so
 	// retention deletes nothing of it until its configs are set again.
 	ConfigsUnread bool
+	// brokerDefaults is the logDir's: the broker's dynamic defaults of
+	// topic configs, which Settings lays Configs over.
+	brokerDefaults *atomic.Pointer[topicConfig]
+}
+
+// Settings is what the topic runs on: its own configs over the broker's
+// dynamic defaults (brokerconfigs.go), each config either of them lacks
+// at its static default. Whatever acts on a topic config reads it here,
+// at the moment it acts, so that a change of either takes effect at once;
+// Configs alone is what the topic set, for topic.config and
+// DescribeConfigs. Without dynamic defaults, the common case, it is
+// Configs itself, at no cost; with them, a small map per call.
+func (t *topicLog) Settings() topicConfig {
+	if t.brokerDefaults == nil {
+		return t.Configs
+	}
+	defaults := t.brokerDefaults.Load()
+	if defaults == nil || len(*defaults) == 0 {
+		return t.Configs
+	}
+	merged := maps.Clone(*defaults)
+	maps.Copy(merged, t.Configs)
+	return merged
 }
 
 // logDir is the broker's data directory: every topic's partitions. It is
@@ -160,6 +183,11 @@ type logDir struct {
 	// name does. Kept with topics: set where a topic is made, dropped where
 	// it is deleted; a topic's id never changes.
 	names map[uuid]string
+
+	// brokerDefaults holds the broker's dynamic defaults of topic configs,
+	// by their topic names, which every topicLog shares (Settings).
+	// Replaced whole by SetBrokerDefaults under mu, never changed in place.
+	brokerDefaults atomic.Pointer[topicConfig]
 
 	// lock holds the flock on the data dir's .lock file until Close.
 	lock *os.File
@@ -291,8 +319,8 @@ func (d *logDir) load() error {
 			d.logger.Warn("topic configs unreadable: using the defaults, but retention deletes nothing of the topic until its configs are set again",
 				"topic", name, "file", filepath.Join(d.path, partitionDirName(name, 0), topicConfigFile), "err", err)
 		}
-		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, ConfigsUnread: err != nil, Partitions: make([]*partitionLog, len(runs[name]))}
-		popts := cfg.logOptions(d.opts)
+		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, ConfigsUnread: err != nil, Partitions: make([]*partitionLog, len(runs[name])), brokerDefaults: &d.brokerDefaults}
+		popts := t.Settings().logOptions(d.opts)
 		for p, pd := range runs[name] {
 			all = append(all, opening{t, p, pd.id, popts})
 		}
@@ -1121,7 +1149,7 @@ func (d *logDir) CreateTopics(specs []newTopic) ([]*topicLog, []error) {
 			errs[i] = g.err
 			continue
 		}
-		made[i] = &topicLog{Name: g.topic, ID: g.id, Partitions: g.made, Configs: g.cfg}
+		made[i] = &topicLog{Name: g.topic, ID: g.id, Partitions: g.made, Configs: g.cfg, brokerDefaults: &d.brokerDefaults}
 		d.topics[g.topic] = made[i]
 		d.names[g.id] = g.topic
 	}
@@ -1189,7 +1217,7 @@ func (d *logDir) CreatePartitions(name string, total int32) error {
 	// slices.Clip makes append copy: writing into spare capacity of the old
 	// slice would change what a handler still holding the old topicLog
 	// sees.
-	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs, ConfigsUnread: t.ConfigsUnread}
+	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: append(slices.Clip(t.Partitions), g.made...), Configs: t.Configs, ConfigsUnread: t.ConfigsUnread, brokerDefaults: &d.brokerDefaults}
 	return nil
 }
 
@@ -1220,14 +1248,35 @@ func (d *logDir) AlterTopicConfigs(name string, change func(topicConfig) (topicC
 	if err := writeFileAtomic(filepath.Join(dir, topicConfigFile), cfg.encode()); err != nil {
 		return err
 	}
-	d.topics[name] = &topicLog{Name: t.Name, ID: t.ID, Partitions: t.Partitions, Configs: cfg}
+	nt := &topicLog{Name: t.Name, ID: t.ID, Partitions: t.Partitions, Configs: cfg, brokerDefaults: &d.brokerDefaults}
+	d.topics[name] = nt
 	for _, pl := range t.Partitions {
 		// The open logs take the new segment and retention options at once,
 		// as Kafka's LogManager.updateTopicConfig does; records already
 		// written are not rewritten.
-		pl.SetSegmentOptions(cfg.logOptions(d.opts))
+		pl.SetSegmentOptions(nt.Settings().logOptions(d.opts))
 	}
 	return nil
+}
+
+// SetBrokerDefaults replaces the broker's dynamic defaults of topic
+// configs (brokerconfigs.go), by their topic names, and hands every open
+// log its new segment options, as Kafka's DynamicLogConfig.reconfigure
+// updates every log's config: a topic that set none of its own rolls by
+// the new segment.bytes from its next append. Retention, the cleaner and
+// the produce path read Settings when they act, so they follow at once.
+// Under mu, so that an AlterTopicConfigs at the same time cannot hand a
+// log options made from the old defaults after this.
+func (d *logDir) SetBrokerDefaults(defaults topicConfig) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.brokerDefaults.Store(&defaults)
+	for _, t := range d.topics {
+		opts := t.Settings().logOptions(d.opts)
+		for _, pl := range t.Partitions {
+			pl.SetSegmentOptions(opts)
+		}
+	}
 }
 
 // growth is partitions from..to-1 of a topic in the making: a new topic
@@ -1410,7 +1459,7 @@ func (d *logDir) failAll(gs []*growth, err error) {
 // openGrown opens the logs of g's committed partitions. If one fails,
 // the partitions are retired again, as DeleteTopics would, and g fails.
 func (d *logDir) openGrown(g *growth) {
-	opts := g.cfg.logOptions(d.opts)
+	opts := (&topicLog{Configs: g.cfg, brokerDefaults: &d.brokerDefaults}).Settings().logOptions(d.opts)
 	g.made = make([]*partitionLog, 0, g.to-g.from)
 	for p := g.from; p < g.to; p++ {
 		pl, err := openPartitionLog(filepath.Join(d.path, partitionDirName(g.topic, p)), opts, d.logger)
@@ -1644,7 +1693,7 @@ func (d *logDir) EnforceRetention(now time.Time) {
 		// Each topic's retention comes from its own configs over the
 		// broker's defaults, read afresh each run, so an AlterConfigs takes
 		// effect at the next check without a restart.
-		r := t.Configs.retention()
+		r := t.Settings().retention()
 		for p, pl := range t.Partitions {
 			bases, start, err := pl.DeleteSegments(r, now)
 			if errors.Is(err, errLogClosed) {

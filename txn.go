@@ -141,7 +141,7 @@ func markerBatch(producerID int64, epoch int16, typ int16, timestamp int64) []by
 // was written, as it does every other batch of the topic.
 func appendMarker(t *topicLog, pl *partitionLog, producerID int64, epoch, typ int16, now int64) error {
 	batch := markerBatch(producerID, epoch, typ, now)
-	if t.Configs.logAppendTime() {
+	if t.Settings().logAppendTime() {
 		stampLogAppendTime(batch, now)
 	}
 	h, err := parseBatchHeader(batch)

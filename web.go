@@ -327,12 +327,17 @@ func (b *Broker) serveTopic(w http.ResponseWriter, r *http.Request) {
 }
 
 // configSourceName names a config's source in words, for the Source column;
-// these are the sources DescribeConfigs reports (DYNAMIC_TOPIC_CONFIG,
-// STATIC_BROKER_CONFIG, DEFAULT_CONFIG).
+// these are the sources DescribeConfigs reports for a topic
+// (DYNAMIC_TOPIC_CONFIG, DYNAMIC_BROKER_CONFIG,
+// DYNAMIC_DEFAULT_BROKER_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG).
 func configSourceName(s int8) string {
 	switch s {
 	case sourceTopic:
 		return "topic"
+	case sourceDynamicBroker:
+		return "broker, dynamic"
+	case sourceDynamicDefaultBroker:
+		return "cluster default, dynamic"
 	case sourceStaticBroker:
 		return "broker flag"
 	}

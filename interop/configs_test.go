@@ -1,4 +1,4 @@
-// Topic and group configs through real admin clients: franz-go's kadm and
+// Topic, group and broker configs through real admin clients: franz-go's kadm and
 // raw kmsg requests, and confluent-kafka's AdminClient, setting and
 // describing a spread of Kafka 4.0's configs; and a LogAppendTime topic
 // seen through real producers and consumers.
@@ -227,5 +227,85 @@ func TestConfluentTopicConfigs(t *testing.T) {
 		if int(r[0].(float64)) != got.LATType || int64(r[1].(float64)) < got.StartMs-1000 {
 			t.Errorf("consumed %v: want timestamp type %d, at or after %d", r, got.LATType, got.StartMs)
 		}
+	}
+}
+
+// TestFranzBrokerConfigs sets dynamic broker configs with kadm, as
+// kafka-configs.sh --entity-type brokers does: a cluster-wide
+// log.retention.ms and this broker's message.max.bytes, read back with
+// their sources from the default resource, the broker and a topic; a
+// config that is not dynamic is refused; the legacy whole-state call
+// empties the default resource.
+func TestFranzBrokerConfigs(t *testing.T) {
+	addr, _ := startBroker(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl := newClient(t, addr)
+	adm := kadm.NewClient(cl)
+	if resp, err := adm.CreateTopic(ctx, 1, 1, nil, "follows"); err != nil || resp.Err != nil {
+		t.Fatalf("CreateTopic: %v %v", err, resp.Err)
+	}
+
+	alter := func(configs []kadm.AlterConfig, brokers ...int32) error {
+		rs, err := adm.AlterBrokerConfigs(ctx, configs, brokers...)
+		if err != nil {
+			return err
+		}
+		return rs[0].Err
+	}
+	if err := alter([]kadm.AlterConfig{{Name: "log.retention.ms", Value: kadm.StringPtr("86400000")}}); err != nil {
+		t.Fatalf("AlterBrokerConfigs default: %v", err)
+	}
+	if err := alter([]kadm.AlterConfig{{Name: "message.max.bytes", Value: kadm.StringPtr("500000")}}, 0); err != nil {
+		t.Fatalf("AlterBrokerConfigs 0: %v", err)
+	}
+	if err := alter([]kadm.AlterConfig{{Name: "num.io.threads", Value: kadm.StringPtr("16")}}); !errors.Is(err, kerr.InvalidRequest) {
+		t.Errorf("num.io.threads: %v, want INVALID_REQUEST", err)
+	}
+
+	source := func(rc kadm.ResourceConfig, key string) string {
+		for _, c := range rc.Configs {
+			if c.Key == key {
+				s := c.MaybeValue() + " " + c.Source.String()
+				for _, syn := range c.Synonyms {
+					s += " [" + syn.Key + " " + syn.Source.String() + "]"
+				}
+				return s
+			}
+		}
+		return "missing"
+	}
+	defaults, err := adm.DescribeBrokerConfigs(ctx)
+	if err != nil || len(defaults) != 1 || defaults[0].Err != nil {
+		t.Fatalf("DescribeBrokerConfigs default: %v %+v", err, defaults)
+	}
+	if got := source(defaults[0], "log.retention.ms"); got != "86400000 DYNAMIC_DEFAULT_BROKER_CONFIG [log.retention.ms DYNAMIC_DEFAULT_BROKER_CONFIG]" || len(defaults[0].Configs) != 1 {
+		t.Errorf("default resource: %s, %d configs", got, len(defaults[0].Configs))
+	}
+	broker, err := adm.DescribeBrokerConfigs(ctx, 0)
+	if err != nil || len(broker) != 1 || broker[0].Err != nil {
+		t.Fatalf("DescribeBrokerConfigs 0: %v %+v", err, broker)
+	}
+	if got := source(broker[0], "message.max.bytes"); got != "500000 DYNAMIC_BROKER_CONFIG [message.max.bytes DYNAMIC_BROKER_CONFIG] [message.max.bytes DEFAULT_CONFIG]" {
+		t.Errorf("broker 0 message.max.bytes: %s", got)
+	}
+	topic, err := adm.DescribeTopicConfigs(ctx, "follows")
+	if err != nil || len(topic) != 1 || topic[0].Err != nil {
+		t.Fatalf("DescribeTopicConfigs: %v %+v", err, topic)
+	}
+	if got := source(topic[0], "retention.ms"); got != "86400000 DYNAMIC_DEFAULT_BROKER_CONFIG [log.retention.ms DYNAMIC_DEFAULT_BROKER_CONFIG] [log.retention.hours DEFAULT_CONFIG]" {
+		t.Errorf("topic retention.ms: %s", got)
+	}
+	// A record over the dynamic message.max.bytes is refused.
+	big := newClient(t, addr, kgo.RecordRetries(0), kgo.ProducerBatchMaxBytes(1<<20), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	if err := big.ProduceSync(ctx, &kgo.Record{Topic: "follows", Value: make([]byte, 600000)}).FirstErr(); !errors.Is(err, kerr.MessageTooLarge) {
+		t.Errorf("600 kB record: %v, want MESSAGE_TOO_LARGE", err)
+	}
+
+	if rs, err := adm.AlterBrokerConfigsState(ctx, nil); err != nil || rs[0].Err != nil {
+		t.Fatalf("AlterBrokerConfigsState: %v %+v", err, rs)
+	}
+	if defaults, err = adm.DescribeBrokerConfigs(ctx); err != nil || len(defaults[0].Configs) != 0 {
+		t.Errorf("default resource after AlterBrokerConfigsState(nil): %v %+v", err, defaults)
 	}
 }

@@ -258,7 +258,7 @@ func run(args []string) error {
 	// recovery reads or writes anything in it: a second broker started by
 	// mistake on the same port or data dir stops here, having changed
 	// nothing. Clients that connect meanwhile wait in the listen queue.
-	lns, err := kafka.Listen(cfg.Listeners)
+	lns, err := kafka.Listen(cfg)
 	if err != nil {
 		return err
 	}

@@ -78,8 +78,11 @@ var apis = []struct {
 	{"ListPartitionReassignments", 46, 0, 0},
 	{"DescribeClientQuotas", 48, 0, 1},
 	{"AlterClientQuotas", 49, 0, 1},
-	{"DescribeQuorum", 55, 0, 2},
 	{"UpdateFeatures", 57, 0, 2},
+	{"DescribeQuorum", 55, 0, 2},
+	{"UnregisterBroker", 64, 0, 0},
+	{"AddRaftVoter", 80, 0, 0},
+	{"RemoveRaftVoter", 81, 0, 0},
 	{"DescribeProducers", 61, 0, 0},
 	{"ListConfigResources", 74, 0, 1},
 	{"DescribeTopicPartitions", 75, 0, 0},
@@ -140,6 +143,10 @@ var kmsgOnly = map[string]bool{
 	"TxnOffsetCommitResponseTopic.TopicID":            true, // v6+
 	"ListTransactionsRequest.TransactionalIDPattern":  true, // v2+ (KIP-1152)
 	"WriteTxnMarkersRequestMarker.TransactionVersion": true, // v2+ (KIP-1228)
+
+	// KRaft quorum: AddRaftVoter v1's AckWhenCommitted (KIP-1186, Kafka
+	// 4.1), after the version served.
+	"AddRaftVoterRequest.AckWhenCommitted": true,
 
 	// Share groups: ShareFetch v0's PartitionMaxBytes, before the versions
 	// served.
