@@ -130,6 +130,8 @@
 //     numbers that turn a retried batch into a no-op (KIP-98).
 //   - txn.go: the transaction coordinator, the markers that end a
 //     transaction, and the last stable offset read_committed stops at.
+//   - txnmarkers.go: WriteTxnMarkers, with which kafka-transactions.sh
+//     abort ends a hanging transaction in a partition.
 //   - txnstate.go: the coordinator's state on disk, a log compacted as
 //     Kafka compacts __transaction_state.
 //   - txnv2.go: transaction version 2 (KIP-890 part 2): partitions and
@@ -890,6 +892,7 @@ func init() {
 		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
 		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
 		{26, "EndTxn", 0, 5, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
+		{27, "WriteTxnMarkers", 1, 1, 1, func() request { return new(writeTxnMarkersRequest) }, (*Broker).handleWriteTxnMarkers},
 		{28, "TxnOffsetCommit", 0, 5, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
 		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
 		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},
