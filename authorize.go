@@ -87,6 +87,7 @@ var aclChecks = map[int16]aclCheck{
 	24:                  checkAddPartitionsToTxn,
 	25:                  checkAddOffsetsToTxn,
 	26:                  checkEndTxn,
+	27:                  checkWriteTxnMarkers,
 	28:                  checkTxnOffsetCommit,
 	describeAclsKey:     checkDescribeAcls,
 	createAclsKey:       checkCreateAcls,
@@ -1082,6 +1083,17 @@ func checkInitProducerID(a *access, r request) (response, func(response)) {
 		return denied(codeClusterAuthorizationFailed), nil
 	}
 	return nil, nil
+}
+
+// WriteTxnMarkers: ALTER on the cluster, or else CLUSTER_ACTION, which
+// brokers have; without either every partition is answered
+// CLUSTER_AUTHORIZATION_FAILED, as KafkaApis.handleWriteTxnMarkersRequest
+// refuses the whole request.
+func checkWriteTxnMarkers(a *access, r request) (response, func(response)) {
+	if a.mayCluster(aclAlter) || a.mayCluster(aclClusterAction) {
+		return nil, nil
+	}
+	return refuseWriteTxnMarkers(r, a.v, refusal{code: codeClusterAuthorizationFailed}), nil
 }
 
 // AddPartitionsToTxn: up to v3, WRITE on the transactional id and per

@@ -113,16 +113,20 @@ const (
 	// and ends it; since KIP-588, INVALID_PRODUCER_EPOCH on a produce only
 	// aborts the transaction. OPERATION_NOT_ATTEMPTED answers the parts of
 	// a batched request left undone because another part failed.
-	codeOutOfOrderSequenceNumber  int16 = 45
-	codeInvalidProducerEpoch      int16 = 47
-	codeInvalidTxnState           int16 = 48
-	codeInvalidProducerIDMapping  int16 = 49
-	codeInvalidTransactionTimeout int16 = 50
-	codeConcurrentTransactions    int16 = 51
-	codeOperationNotAttempted     int16 = 55
-	codeProducerFenced            int16 = 90
-	codeTransactionalIDNotFound   int16 = 105
-	codeTransactionAbortable      int16 = 120
+	// TRANSACTION_COORDINATOR_FENCED refuses a WriteTxnMarkers from a
+	// coordinator epoch older than the partition's last marker
+	// (txnmarkers.go).
+	codeOutOfOrderSequenceNumber     int16 = 45
+	codeInvalidProducerEpoch         int16 = 47
+	codeInvalidTxnState              int16 = 48
+	codeInvalidProducerIDMapping     int16 = 49
+	codeInvalidTransactionTimeout    int16 = 50
+	codeConcurrentTransactions       int16 = 51
+	codeTransactionCoordinatorFenced int16 = 52
+	codeOperationNotAttempted        int16 = 55
+	codeProducerFenced               int16 = 90
+	codeTransactionalIDNotFound      int16 = 105
+	codeTransactionAbortable         int16 = 120
 
 	// DescribeCluster's endpoint types (KIP-919, cluster.go).
 	codeMismatchedEndpointType  int16 = 114

@@ -130,6 +130,8 @@
 //     numbers that turn a retried batch into a no-op (KIP-98).
 //   - txn.go: the transaction coordinator, the markers that end a
 //     transaction, and the last stable offset read_committed stops at.
+//   - txnmarkers.go: WriteTxnMarkers, with which kafka-transactions.sh
+//     abort ends a hanging transaction in a partition.
 //   - txnstate.go: the coordinator's state on disk, a log compacted as
 //     Kafka compacts __transaction_state.
 //   - txnv2.go: transaction version 2 (KIP-890 part 2): partitions and
@@ -143,6 +145,8 @@
 //
 //   - topicconfigs.go: every setting a topic may override in Kafka 4.0,
 //     and the config APIs.
+//   - clientmetrics.go: client metrics subscriptions (KIP-714), kept as
+//     kafka-client-metrics.sh sets them.
 //   - validator.go: what topic settings do to produced batches
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and
@@ -258,6 +262,9 @@ type Broker struct {
 	// brokerConfigs is what the config APIs set on the broker
 	// resources (brokerconfigs.go): its dynamic configs.
 	brokerConfigs *configStore
+
+	// clientMetrics is the client metrics subscriptions (clientmetrics.go).
+	clientMetrics *configStore
 
 	// shares is the share group coordinator (sharegroups.go).
 	shares *shareCoordinator
@@ -377,6 +384,9 @@ func (b *Broker) openStores(logs *logDir) (err error) {
 		return err
 	}
 	if b.features, err = openFinalizedFeatures(cfg.DataDir); err != nil {
+		return err
+	}
+	if b.clientMetrics, err = openClientMetrics(cfg.DataDir); err != nil {
 		return err
 	}
 	b.quorum, err = openQuorumState(cfg.DataDir)
@@ -882,6 +892,7 @@ func init() {
 		{24, "AddPartitionsToTxn", 0, 5, 3, func() request { return new(addPartitionsToTxnRequest) }, (*Broker).handleAddPartitionsToTxn},
 		{25, "AddOffsetsToTxn", 0, 4, 3, func() request { return new(addOffsetsToTxnRequest) }, (*Broker).handleAddOffsetsToTxn},
 		{26, "EndTxn", 0, 5, 3, func() request { return new(endTxnRequest) }, (*Broker).handleEndTxn},
+		{27, "WriteTxnMarkers", 1, 1, 1, func() request { return new(writeTxnMarkersRequest) }, (*Broker).handleWriteTxnMarkers},
 		{28, "TxnOffsetCommit", 0, 5, 3, func() request { return new(txnOffsetCommitRequest) }, (*Broker).handleTxnOffsetCommit},
 		{29, "DescribeAcls", 1, 3, 2, func() request { return new(describeAclsRequest) }, (*Broker).handleDescribeAcls},
 		{30, "CreateAcls", 1, 3, 2, func() request { return new(createAclsRequest) }, (*Broker).handleCreateAcls},

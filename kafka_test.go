@@ -48,6 +48,7 @@ var newResponse = map[int16]func() response{
 	24: func() response { return new(addPartitionsToTxnResponse) },
 	25: func() response { return new(addOffsetsToTxnResponse) },
 	26: func() response { return new(endTxnResponse) },
+	27: func() response { return new(writeTxnMarkersResponse) },
 	28: func() response { return new(txnOffsetCommitResponse) },
 	29: func() response { return new(describeAclsResponse) },
 	30: func() response { return new(createAclsResponse) },

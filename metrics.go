@@ -465,6 +465,7 @@ var errorNames = map[int16]string{
 	codeInvalidProducerIDMapping:           "INVALID_PRODUCER_ID_MAPPING",
 	codeInvalidTransactionTimeout:          "INVALID_TRANSACTION_TIMEOUT",
 	codeConcurrentTransactions:             "CONCURRENT_TRANSACTIONS",
+	codeTransactionCoordinatorFenced:       "TRANSACTION_COORDINATOR_FENCED",
 	codeOperationNotAttempted:              "OPERATION_NOT_ATTEMPTED",
 	codeKafkaStorageError:                  "KAFKA_STORAGE_ERROR",
 	codeNonEmptyGroup:                      "NON_EMPTY_GROUP",

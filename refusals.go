@@ -171,6 +171,9 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	26: func(_ request, _ int16, e refusal) response {
 		return &endTxnResponse{ErrorCode: e.code, ProducerID: -1, ProducerEpoch: -1}
 	},
+	// WriteTxnMarkersRequest.getErrorResponse: each partition of each
+	// marker the code.
+	27: refuseWriteTxnMarkers,
 	// TxnOffsetCommitRequest.getErrorResponseTopics: each partition the code.
 	28: func(r request, _ int16, e refusal) response {
 		resp := &txnOffsetCommitResponse{Topics: []txnOffsetCommitResponseTopic{}}
@@ -633,4 +636,11 @@ func javaAPIName(name string) string {
 		b.WriteRune(unicode.ToUpper(c))
 	}
 	return b.String()
+}
+
+// refuseWriteTxnMarkers is WriteTxnMarkersRequest.getErrorResponse, which
+// the authorizer's refusal (authorize.go) shares: every partition of every
+// marker answered with the code.
+func refuseWriteTxnMarkers(r request, _ int16, e refusal) response {
+	return r.(*writeTxnMarkersRequest).answerEach(func(writableTxnMarker, string, int32) int16 { return e.code })
 }

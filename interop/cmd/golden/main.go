@@ -48,6 +48,7 @@ var apis = []struct {
 	{"AddPartitionsToTxn", 24, 0, 5},
 	{"AddOffsetsToTxn", 25, 0, 4},
 	{"EndTxn", 26, 0, 5},
+	{"WriteTxnMarkers", 27, 1, 1},
 	{"TxnOffsetCommit", 28, 0, 5},
 	{"FindCoordinator", 10, 0, 6},
 	{"JoinGroup", 11, 0, 9},
@@ -138,9 +139,10 @@ var kmsgOnly = map[string]bool{
 	"DescribeLogDirsResponseDir.IsCordoned":    true, // v5+ (KIP-1066, after 4.1)
 
 	// Transactions: fields of versions after those served.
-	"TxnOffsetCommitRequestTopic.TopicID":            true, // v6+
-	"TxnOffsetCommitResponseTopic.TopicID":           true, // v6+
-	"ListTransactionsRequest.TransactionalIDPattern": true, // v2+ (KIP-1152)
+	"TxnOffsetCommitRequestTopic.TopicID":             true, // v6+
+	"TxnOffsetCommitResponseTopic.TopicID":            true, // v6+
+	"ListTransactionsRequest.TransactionalIDPattern":  true, // v2+ (KIP-1152)
+	"WriteTxnMarkersRequestMarker.TransactionVersion": true, // v2+ (KIP-1228)
 
 	// KRaft quorum: AddRaftVoter v1's AckWhenCommitted (KIP-1186, Kafka
 	// 4.1), after the version served.
