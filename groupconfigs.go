@@ -193,7 +193,7 @@ func (b *Broker) groupBounds() []groupBound {
 			"group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"},
 		{shareSessionTimeoutConfig, min(45000, ms(b.cfg.ShareSessionTimeout)), max(60000, ms(b.cfg.ShareSessionTimeout)),
 			"group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"},
-		{shareRecordLockDurationConfig, min(15000, ms(b.cfg.ShareRecordLockDuration)), max(60000, ms(b.cfg.ShareRecordLockDuration)),
+		{shareRecordLockDurationConfig, ms(b.cfg.ShareMinRecordLockDuration), ms(b.cfg.ShareMaxRecordLockDuration),
 			"group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"},
 	}
 }

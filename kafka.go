@@ -1603,6 +1603,16 @@ type Config struct {
 	ShareDeliveryCountLimit      int16
 	SharePartitionMaxRecordLocks int32
 
+	// ShareMinRecordLockDuration and ShareMaxRecordLockDuration bound the
+	// share.record.lock.duration.ms a group may set (groupconfigs.go;
+	// group.share.min.record.lock.duration.ms and
+	// group.share.max.record.lock.duration.ms, defaults 15s and 60s,
+	// widened to take in ShareRecordLockDuration). Test clusters lower the
+	// minimum to give groups locks of a second or two, as librdkafka's
+	// share consumer tests do.
+	ShareMinRecordLockDuration time.Duration
+	ShareMaxRecordLockDuration time.Duration
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -1739,6 +1749,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.ShareRecordLockDuration, defaultShareLimits.lockDuration)
 	setDefault(&c.ShareDeliveryCountLimit, defaultShareLimits.deliveryLimit)
 	setDefault(&c.SharePartitionMaxRecordLocks, int32(defaultShareLimits.maxLocks))
+	setDefault(&c.ShareMinRecordLockDuration, min(15*time.Second, c.ShareRecordLockDuration))
+	setDefault(&c.ShareMaxRecordLockDuration, max(60*time.Second, c.ShareRecordLockDuration))
 	setDefault(&c.ConsumerMinSessionTimeout, min(45*time.Second, c.ConsumerSessionTimeout))
 	setDefault(&c.ConsumerMaxSessionTimeout, max(60*time.Second, c.ConsumerSessionTimeout))
 	setDefault(&c.ConsumerMinHeartbeatInterval, min(5*time.Second, c.ConsumerHeartbeatInterval))
