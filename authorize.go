@@ -130,14 +130,14 @@ var aclChecks = map[int16]aclCheck{
 	49: checkAlterClientQuotas,
 	57: checkUpdateFeatures,
 	61: checkDescribeProducers,
+	74: checkListConfigResources,
+	75: checkDescribeTopicPartitions,
 
 	// The quorum APIs (quorum.go), which Kafka's ControllerApis checks.
 	55: checkDescribeQuorum,
 	64: checkUnregisterBroker,
 	80: checkAddRaftVoter,
 	81: checkRemoveRaftVoter,
-	74: checkListConfigResources,
-	75: checkDescribeTopicPartitions,
 }
 
 // access is one request's view of the authorizer: who asks, from where,
@@ -565,8 +565,8 @@ var (
 
 // deniedRaftVoterChange is AddRaftVoter's and RemoveRaftVoter's answer
 // to a principal without ALTER on the cluster.
-func deniedRaftVoterChange(request) response {
-	return &raftVoterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+func deniedRaftVoterChange(r request) response {
+	return refuseRaftVoterChange(r, 0, refusal{code: codeClusterAuthorizationFailed})
 }
 
 // groupCheck is the check of an API about one group, which needs op on
