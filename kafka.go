@@ -1453,8 +1453,9 @@ type Config struct {
 
 	// ControllerListenerNames names the listeners of Listeners (and
 	// AdvertisedListeners) that belong to a KRaft controller
-	// (controller.listener.names), joined by commas: the broker has no
-	// controller, so it neither opens nor advertises them (security.go).
+	// (controller.listener.names), joined by commas: the broker neither
+	// opens nor advertises them (security.go), since it answers the
+	// controller APIs on its own listeners (quorum.go).
 	ControllerListenerNames string
 
 	// AdvertisedListeners gives, in the same syntax, the address Metadata
