@@ -322,16 +322,6 @@ func openBrokerConfigs(dataDir string, node int32, logs *logDir) (*configStore, 
 	return s, nil
 }
 
-// openConfigStores opens the two stores of configs set on resources other
-// than topics: the groups' and the broker's.
-func openConfigStores(cfg Config, logs *logDir) (groups, broker *configStore, err error) {
-	if groups, err = openGroupConfigs(cfg.DataDir); err != nil {
-		return nil, nil, err
-	}
-	broker, err = openBrokerConfigs(cfg.DataDir, cfg.NodeID, logs)
-	return groups, broker, err
-}
-
 // brokerTopicDefaults are the dynamic values in force on broker node, by
 // their topic config names: the cluster-wide ones, with node's own over
 // them. Per-broker values of other ids are kept, as Kafka keeps them for

@@ -372,7 +372,10 @@ func Open(cfg Config) (*Broker, error) {
 // this node's election at the next epoch (quorum.go).
 func (b *Broker) openStores(logs *logDir) (err error) {
 	cfg := b.cfg
-	if b.groupConfigs, b.brokerConfigs, err = openConfigStores(cfg, logs); err != nil {
+	if b.groupConfigs, err = openGroupConfigs(cfg.DataDir); err != nil {
+		return err
+	}
+	if b.brokerConfigs, err = openBrokerConfigs(cfg.DataDir, cfg.NodeID, logs); err != nil {
 		return err
 	}
 	if b.quotas, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
