@@ -274,7 +274,9 @@ func (b *Broker) groupConfigEntries(c map[string]string) []configEntry {
 // configStore holds configs set by the config APIs on resources that
 // live apart from the topics, each resource's by its name, and the file
 // they are kept in: the configs every group has set (group-configs.json),
-// and the broker's dynamic configs (broker-configs.json, brokerconfigs.go).
+// the broker's dynamic configs (broker-configs.json, brokerconfigs.go),
+// and the client metrics subscriptions (client-metrics.json,
+// clientmetrics.go).
 // Only what was set is stored, never the defaults, so that a change of a
 // default reaches every resource that did not choose otherwise.
 type configStore struct {

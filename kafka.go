@@ -145,6 +145,8 @@
 //
 //   - topicconfigs.go: every setting a topic may override in Kafka 4.0,
 //     and the config APIs.
+//   - clientmetrics.go: client metrics subscriptions (KIP-714), kept as
+//     kafka-client-metrics.sh sets them.
 //   - validator.go: what topic settings do to produced batches
 //     (LogAppendTime, timestamp bounds, recompression).
 //   - codecs.go: the compression codecs of record batches: gzip, and
@@ -260,6 +262,9 @@ type Broker struct {
 	// brokerConfigs is what the config APIs set on the broker
 	// resources (brokerconfigs.go): its dynamic configs.
 	brokerConfigs *configStore
+
+	// clientMetrics is the client metrics subscriptions (clientmetrics.go).
+	clientMetrics *configStore
 
 	// shares is the share group coordinator (sharegroups.go).
 	shares *shareCoordinator
@@ -382,6 +387,9 @@ func (b *Broker) openStores(logs *logDir) (err error) {
 		return err
 	}
 	if b.features, err = openFinalizedFeatures(cfg.DataDir); err != nil {
+		return err
+	}
+	if b.clientMetrics, err = openClientMetrics(cfg.DataDir); err != nil {
 		return err
 	}
 	b.quorum, err = openQuorumState(cfg.DataDir)

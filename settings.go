@@ -801,7 +801,7 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		}
 		entries = append(entries, e)
 	}
-	for _, d := range kerberosConfigs {
+	for _, d := range inertBrokerConfigs {
 		entries = append(entries, configEntry{name: d.name, value: d.def, null: d.def == "", typ: d.typ, doc: d.doc, readOnly: true,
 			source: sourceDefault, synonyms: []configSynonym{{d.name, d.def, sourceDefault}}})
 	}
