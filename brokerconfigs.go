@@ -169,9 +169,9 @@ func checkDouble(v string) (string, error) {
 }
 
 // brokerConfigDefs are the dynamic broker configs, one row per config of
-// dynamicTopicConfigs under its broker name, and the Kerberos configs,
-// sorted by name: what the config APIs check a broker resource's values
-// against. The checks are the topic config's, but for log.segment.bytes,
+// dynamicTopicConfigs under its broker name, and the inert ones
+// (inertBrokerConfigs), sorted by name: what the config APIs check a
+// broker resource's values against. The checks are the topic config's, but for log.segment.bytes,
 // whose broker-level lower bound Kafka 4.0 raised to 1 MiB
 // (ServerLogConfigs, KIP-1030).
 var brokerConfigDefs = func() []configDef {
