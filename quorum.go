@@ -116,10 +116,10 @@ const (
 const errUnknownTopicPartitionMsg = "This server does not host this topic-partition."
 
 const (
+	kraftVersionFeature = "kraft.version"
 	// kraftVersionStatic is the one kraft.version level served: a static
 	// quorum, whose voters cannot change.
-	kraftVersionFeature       = "kraft.version"
-	kraftVersionStatic  int16 = 0
+	kraftVersionStatic int16 = 0
 	// quorumStateFile keeps the epoch and the metadata offset in the
 	// data dir; quorumStateHolds is what a start without it lacks, for
 	// storeUnreadable.
