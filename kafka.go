@@ -111,7 +111,9 @@
 //     __consumer_offsets, and OffsetCommit, OffsetFetch and OffsetDelete.
 //   - consumer.go: KIP-848 consumer groups, where the broker assigns and
 //     members converge one heartbeat at a time.
-//   - groupconfigs.go: the settings a group may override (KIP-848).
+//   - groupconfigs.go: the settings a group may override (KIP-848), and
+//     configStore, the file of configs by resource name that the broker's
+//     dynamic configs and client metrics subscriptions use too.
 //   - groupstore.go: group state written to __consumer_offsets, so that a
 //     restart costs no rebalance.
 //   - share.go: KIP-932's share partition, the state machine that hands each
