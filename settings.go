@@ -132,7 +132,7 @@ var brokerSettings = []brokerSetting{
 	// that the broker neither opens nor advertises them (security.go).
 	// This node is its quorum's only voter (quorum.go) and answers the
 	// controller APIs on its broker listeners, as a Kafka broker answers
-	// them by forwarding, so no client needs a controller endpoint.
+	// them by forwarding them to its controller.
 	{name: "controller.listener.names", typ: configTypeString, doc: "The listeners, by name, of a KRaft controller; this node answers the controller APIs on its own listeners, so it does not open them.",
 		get: func(c *Config) string { return c.ControllerListenerNames },
 		set: func(c *Config, v string) error { c.ControllerListenerNames = v; return nil }},
