@@ -111,7 +111,9 @@
 //     __consumer_offsets, and OffsetCommit, OffsetFetch and OffsetDelete.
 //   - consumer.go: KIP-848 consumer groups, where the broker assigns and
 //     members converge one heartbeat at a time.
-//   - groupconfigs.go: the settings a group may override (KIP-848).
+//   - groupconfigs.go: the settings a group may override (KIP-848), and
+//     configStore, the file of configs by resource name that the broker's
+//     dynamic configs and client metrics subscriptions use too.
 //   - groupstore.go: group state written to __consumer_offsets, so that a
 //     restart costs no rebalance.
 //   - share.go: KIP-932's share partition, the state machine that hands each
@@ -377,7 +379,10 @@ func Open(cfg Config) (*Broker, error) {
 // this node's election at the next epoch (quorum.go).
 func (b *Broker) openStores(logs *logDir) (err error) {
 	cfg := b.cfg
-	if b.groupConfigs, b.brokerConfigs, err = openConfigStores(cfg, logs); err != nil {
+	if b.groupConfigs, err = openGroupConfigs(cfg.DataDir); err != nil {
+		return err
+	}
+	if b.brokerConfigs, err = openBrokerConfigs(cfg.DataDir, cfg.NodeID, logs); err != nil {
 		return err
 	}
 	if b.quotas, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
@@ -1461,8 +1466,9 @@ type Config struct {
 
 	// ControllerListenerNames names the listeners of Listeners (and
 	// AdvertisedListeners) that belong to a KRaft controller
-	// (controller.listener.names), joined by commas: the broker has no
-	// controller, so it neither opens nor advertises them (security.go).
+	// (controller.listener.names), joined by commas: the broker neither
+	// opens nor advertises them (security.go), since it answers the
+	// controller APIs on its own listeners (quorum.go).
 	ControllerListenerNames string
 
 	// AdvertisedListeners gives, in the same syntax, the address Metadata
