@@ -304,7 +304,6 @@ func TestOfflinePartition(t *testing.T) {
 		}
 	}
 	tb.stop()
-	setTxnState(t, dir, "app", txnOngoing, txnPrepareAbort)
 	corruptFirstSegment(t, dir, "t-1")
 
 	var logs syncBuffer
