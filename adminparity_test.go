@@ -643,9 +643,9 @@ func TestDescribeConfigsLoggerAndClientMetrics(t *testing.T) {
 }
 
 // TestAlterConfigsOtherResourceTypes: IncrementalAlterConfigs refuses a
-// broker logger and a client metrics subscription, which Kafka would
-// change, saying why, and an unknown resource type in the words of
-// Kafka's ConfigAdminManager.preprocess.
+// broker logger, which Kafka would change, saying why, a client metrics
+// config Kafka does not know in the words of ClientMetricsConfigs, and an
+// unknown resource type in those of Kafka's ConfigAdminManager.preprocess.
 func TestAlterConfigsOtherResourceTypes(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
@@ -656,7 +656,7 @@ func TestAlterConfigsOtherResourceTypes(t *testing.T) {
 		want string
 	}{
 		{resourceBrokerLogger, node, "42 the broker logger's level is read-only: it is the level the broker's log was given at start"},
-		{resourceClientMetrics, "sub", "42 this broker keeps no client metrics subscriptions"},
+		{resourceClientMetrics, "sub", "42 Unknown client metrics configuration: root"},
 		{99, "x", "42 Unknown resource type 99"},
 	}
 	for _, tt := range tests {

@@ -30,9 +30,11 @@
 //
 // Which configs are dynamic: the broker synonyms of the topic configs this
 // broker applies (dynamicTopicConfigs), the part of Kafka's
-// DynamicLogConfig.ReconfigurableConfigs that acts here, and the SASL
-// GSSAPI configs (kerberosConfigs), which a Kafka broker without a GSSAPI
-// listener keeps and uses for nothing, as this one does. Every other
+// DynamicLogConfig.ReconfigurableConfigs that acts here, the SASL GSSAPI
+// configs (kerberosConfigs), which a Kafka broker without a GSSAPI
+// listener keeps and uses for nothing, as this one does, and the
+// replication throttles (throttleConfigs), which a single-node Kafka
+// keeps and uses for nothing too. Every other
 // config Kafka's DynamicBrokerConfig.AllDynamicConfigs holds (thread
 // pools, listeners, TLS, connection limits, the cleaner's threads and
 // buffers, the topic synonyms that have no effect here) is refused with
@@ -134,6 +136,26 @@ var kerberosConfigs = []configDef{
 	{"sasl.kerberos.ticket.renew.window.factor", "", configTypeDouble, "0.8", checkDouble, "Fraction of the ticket's lifetime after which the login thread renews it." + kerberosNoEffect},
 }
 
+// throttleNoEffect ends the documentation of the replication throttles.
+const throttleNoEffect = " Kept and reported; it acts on nothing here, as on a single-node Kafka: there is no follower to replicate to and one log dir."
+
+// throttleConfigs are the replication throttles of Kafka's QuotaConfig,
+// dynamic in its DynamicConfig.Broker, which kafka-reassign-partitions.sh
+// --execute --throttle sets on every broker of a move and --verify
+// deletes. A single-node Kafka stores them and throttles nothing with
+// them, having no follower to replicate to, and so does this broker: to
+// refuse them would fail the tool where Kafka lets it through. They have
+// no topic config (broker "").
+var throttleConfigs = []configDef{
+	{"follower.replication.throttled.rate", "", configTypeLong, "9223372036854775807", checkLongAtLeast(0), "The upper bound, in bytes per second, on the replication traffic of the follower replicas listed in each topic's follower.replication.throttled.replicas." + throttleNoEffect},
+	{"leader.replication.throttled.rate", "", configTypeLong, "9223372036854775807", checkLongAtLeast(0), "The upper bound, in bytes per second, on the replication traffic of the leader replicas listed in each topic's leader.replication.throttled.replicas." + throttleNoEffect},
+	{"replica.alter.log.dirs.io.max.bytes.per.second", "", configTypeLong, "9223372036854775807", checkLongAtLeast(0), "The upper bound, in bytes per second, on the disk traffic of moving replicas between log dirs." + throttleNoEffect},
+}
+
+// inertBrokerConfigs are the dynamic broker configs kept and reported
+// that act on nothing here: the Kerberos configs and the throttles.
+var inertBrokerConfigs = slices.Concat(kerberosConfigs, throttleConfigs)
+
 // checkAny is a STRING or LIST config without a validator: any value.
 func checkAny(v string) (string, error) { return strings.TrimSpace(v), nil }
 
@@ -147,13 +169,13 @@ func checkDouble(v string) (string, error) {
 }
 
 // brokerConfigDefs are the dynamic broker configs, one row per config of
-// dynamicTopicConfigs under its broker name, and the Kerberos configs,
-// sorted by name: what the config APIs check a broker resource's values
-// against. The checks are the topic config's, but for log.segment.bytes,
+// dynamicTopicConfigs under its broker name, and the inert ones
+// (inertBrokerConfigs), sorted by name: what the config APIs check a
+// broker resource's values against. The checks are the topic config's, but for log.segment.bytes,
 // whose broker-level lower bound Kafka 4.0 raised to 1 MiB
 // (ServerLogConfigs, KIP-1030).
 var brokerConfigDefs = func() []configDef {
-	defs := slices.Clone(kerberosConfigs)
+	defs := slices.Clone(inertBrokerConfigs)
 	for _, name := range dynamicTopicConfigs {
 		d := *lookupTopicConfig(name)
 		d.name, d.broker = d.broker, name // the row of the broker config; broker names its topic config
@@ -177,8 +199,6 @@ func lookupBrokerConfig(name string) *configDef { return lookupConfig(brokerConf
 var notDynamicHere = []struct{ key, why string }{
 	{"advertised.listeners", "listeners are opened at start"},
 	{"background.threads", "no thread pools to size"},
-	{"follower.replication.throttled.rate", "no replicas"},
-	{"leader.replication.throttled.rate", "no replicas"},
 	{"listener.name.", "listeners are opened at start"},
 	{"listener.security.protocol.map", "listeners are opened at start"},
 	{"listeners", "listeners are opened at start"},
@@ -195,7 +215,6 @@ var notDynamicHere = []struct{ key, why string }{
 	{"principal.builder.class", "the principal builder is Kafka's default"},
 	{"producer.id.expiration.ms", "producer expiry takes its setting at start"},
 	{"remote.log.", "no tiered storage"},
-	{"replica.alter.log.dirs.io.max.bytes.per.second", "one log dir"},
 	{"sasl.", "SASL is set up at start"},
 	{"ssl.", "TLS is set up at start"},
 	{"transaction.partition.verification.enable", "transactions are always verified"},
@@ -320,16 +339,6 @@ func openBrokerConfigs(dataDir string, node int32, logs *logDir) (*configStore, 
 	s.onChange = func(byID map[string]map[string]string) { logs.SetBrokerDefaults(brokerTopicDefaults(byID, node)) }
 	s.onChange(s.byID)
 	return s, nil
-}
-
-// openConfigStores opens the two stores of configs set on resources other
-// than topics: the groups' and the broker's.
-func openConfigStores(cfg Config, logs *logDir) (groups, broker *configStore, err error) {
-	if groups, err = openGroupConfigs(cfg.DataDir); err != nil {
-		return nil, nil, err
-	}
-	broker, err = openBrokerConfigs(cfg.DataDir, cfg.NodeID, logs)
-	return groups, broker, err
 }
 
 // brokerTopicDefaults are the dynamic values in force on broker node, by

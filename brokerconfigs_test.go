@@ -374,3 +374,39 @@ func TestKerberosBrokerConfigsKept(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicationThrottlesKept: kafka-reassign-partitions.sh --execute
+// --throttle sets leader.replication.throttled.rate and
+// follower.replication.throttled.rate on each broker of the move (and
+// replica.alter.log.dirs.io.max.bytes.per.second with
+// --replica-alter-log-dirs-throttle), and --verify deletes them. A
+// single-node Kafka keeps them, with nothing to throttle; the broker
+// refused them ("no replicas"), so the tool's --execute --throttle failed.
+func TestReplicationThrottlesKept(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	throttles := []string{"follower.replication.throttled.rate", "leader.replication.throttled.rate", "replica.alter.log.dirs.io.max.bytes.per.second"}
+	for _, name := range throttles {
+		if got := outcome(c.incrementalAlterConfigs(resourceBroker, "0", false, configOp{name, opSet, ptr("1000")})); got != "0 <nil>" {
+			t.Errorf("SET %s: %s", name, got)
+		}
+	}
+	if got := outcome(c.incrementalAlterConfigs(resourceBroker, "0", false, configOp{"leader.replication.throttled.rate", opSet, ptr("-1")})); got != "42 Invalid value -1 for configuration leader.replication.throttled.rate: Value must be at least 0" {
+		t.Errorf("a negative rate: %s", got)
+	}
+	got := map[string]string{}
+	for _, e := range c.describeConfigs(4, resourceBroker, "0", throttles, false, false).Configs {
+		got[e.Name] = deref(e.Value)
+	}
+	if want := map[string]string{throttles[0]: "1000", throttles[1]: "1000", throttles[2]: "1000"}; !cmp.Equal(got, want) {
+		t.Errorf("described %v, want %v", got, want)
+	}
+	for _, name := range throttles {
+		if got := outcome(c.incrementalAlterConfigs(resourceBroker, "0", false, configOp{name, opDelete, nil})); got != "0 <nil>" {
+			t.Errorf("DELETE %s: %s", name, got)
+		}
+	}
+	if res := c.describeConfigs(4, resourceBroker, "0", throttles, false, false); len(res.Configs) != 3 || deref(res.Configs[0].Value) != "9223372036854775807" {
+		t.Errorf("after DELETE: %+v, want the three at Long.MAX_VALUE", res.Configs)
+	}
+}

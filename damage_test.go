@@ -88,6 +88,11 @@ func buildDamageFixture(t *testing.T) damageFixture {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := tb.clientMetrics.alter("cm", false, func(map[string]string) (map[string]string, *configError) {
+		return map[string]string{"interval.ms": "10000"}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if code, msg := c.incrementalAlterConfigs(resourceBroker, "", false, configOp{"log.retention.ms", opSet, ptr("-1")}); code != codeNone {
 		t.Fatalf("alter broker configs: code %d %s", code, deref(msg))
 	}
@@ -211,6 +216,7 @@ var fileKinds = []fileKind{
 	{name: credentialsFile, path: dataDirFile(credentialsFile), refuses: true, quietDelete: true},
 	{name: clientQuotasFile, path: dataDirFile(clientQuotasFile), refuses: true, quietDelete: true},
 	{name: groupConfigFile, path: dataDirFile(groupConfigFile), refuses: true, quietDelete: true},
+	{name: clientMetricsFile, path: dataDirFile(clientMetricsFile), refuses: true, quietDelete: true},
 	{name: brokerConfigFile, path: dataDirFile(brokerConfigFile), refuses: true, quietDelete: true},
 	{name: finalizedFeaturesFile, path: dataDirFile(finalizedFeaturesFile), refuses: true, quietDelete: true},
 	{name: quorumStateFile, path: dataDirFile(quorumStateFile), refuses: true, quietDelete: true},

@@ -41,7 +41,7 @@ var dataDirFiles = []dataDirDocRow{
 		"a torn or damaged tail is cut with a WARN; transactions go back to their last whole state: Ongoing ones stay open, Prepare ones are completed; unreadable: the start stops"},
 	{[]string{shareStateFile}, "data dir", "appended, a JSON line per share-partition snapshot; compacted at open",
 		"a last line that does not parse is dropped with a WARN; an earlier one, or unreadable: the start stops, naming it"},
-	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, brokerConfigFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",
+	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, brokerConfigFile, clientMetricsFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out (restore it, or move it away to run without it); missing: nothing was ever set"},
 	{[]string{quorumStateFile}, "data dir", "at every start and every metadata change (atomically)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out; missing: a new quorum, whose leader epoch and metadata offset start again from 1"},

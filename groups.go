@@ -364,8 +364,12 @@ func openCoordinator(cfg Config, logs *logDir, groupConfigs *configStore, notify
 	// segments are offsets.topic.segment.bytes, so that they roll, and
 	// become cleanable, long before log.segment.bytes. A data dir from
 	// before topic configs, or before the cleaner, gets whichever of the
-	// two it lacks at its first open.
-	compact := topicConfig{cleanupPolicyConfig: "compact", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
+	// two it lacks at its first open. compression.type is producer, set on
+	// the topic although it is the default, because Kafka's group
+	// coordinator creates the topic with these three configs
+	// (GroupCoordinatorService.groupMetadataTopicConfigs), and so
+	// kafka-topics.sh --describe lists all three for it.
+	compact := topicConfig{cleanupPolicyConfig: "compact", compressionTypeConfig: "producer", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
 	t := logs.Topic(offsetsTopic)
 	if t == nil {
 		var err error

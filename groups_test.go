@@ -1423,3 +1423,39 @@ func TestGroupOverMaxSizeAfterRestart(t *testing.T) {
 		t.Fatalf("the first member to rejoin: error %d", r.ErrorCode)
 	}
 }
+
+// TestOffsetsTopicConfigsAsKafka: __consumer_offsets has the three
+// configs Kafka's group coordinator creates it with
+// (GroupCoordinatorService.groupMetadataTopicConfigs), each set on the
+// topic, so that kafka-topics.sh --describe shows
+// "compression.type=producer,cleanup.policy=compact,segment.bytes=104857600"
+// for it as for Kafka's; a data dir made before gets the one it lacks at
+// its next start.
+func TestOffsetsTopicConfigsAsKafka(t *testing.T) {
+	want := map[string]string{"cleanup.policy": "compact", "compression.type": "producer", "segment.bytes": "104857600"}
+	check := func(b *Broker, when string) {
+		t.Helper()
+		req := &describeConfigsRequest{Resources: []describeConfigsResource{{ResourceType: resourceTopic, ResourceName: offsetsTopic}}}
+		got := map[string]string{}
+		for _, c := range serve(t, b, 32, 4, req).(*describeConfigsResponse).Results[0].Configs {
+			if c.ConfigSource == sourceTopic {
+				got[c.Name] = deref(c.Value)
+			}
+		}
+		if diff := gocmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: configs set on %s (-want +got):\n%s", when, offsetsTopic, diff)
+		}
+	}
+	tb, _ := startWithTopic(t, "t", 1)
+	check(tb.Broker, "new data dir")
+	// An older data dir: the topic without compression.type.
+	err := tb.logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
+		return applyConfigOps(c, []configOp{{compressionTypeConfig, opDelete, nil}}, nil)
+	}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.stop()
+	tb = startBroker(t, tb.cfg.DataDir)
+	check(tb.Broker, "after a restart")
+}

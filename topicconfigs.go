@@ -153,8 +153,8 @@ const (
 // Where a config's value comes from, DescribeConfigs' ConfigSource
 // (KIP-226), highest precedence first. Only the sources this broker has
 // are listed: the dynamic broker sources (2 and 3) are with the dynamic
-// broker configs (brokerconfigs.go), and it has no client metrics
-// subscriptions (7).
+// broker configs (brokerconfigs.go), and CLIENT_METRICS_CONFIG (7) is
+// sourceClientMetrics, in clientmetrics.go.
 const (
 	sourceTopic        int8 = 1 // DYNAMIC_TOPIC_CONFIG: set on the topic
 	sourceStaticBroker int8 = 4 // STATIC_BROKER_CONFIG: a command-line flag
@@ -1124,12 +1124,11 @@ func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, 
 		return b.brokerLoggerEntries(), codeNone, nil
 	case resourceClientMetrics:
 		// A subscription is described whether or not it exists, with
-		// the configs set on it; this broker has no subscriptions, so
-		// every one is described with none.
+		// the configs set on it (clientmetrics.go).
 		if name == "" {
 			return nil, codeInvalidRequest, ptr("Client metrics subscription name must not be empty")
 		}
-		return nil, codeNone, nil
+		return b.clientMetricsEntries(name), codeNone, nil
 	}
 	// Not reached from handleDescribeConfigs, which refuses the whole
 	// request first (describeConfigsRefusal).
@@ -1241,6 +1240,16 @@ func (m *alterConfigsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// namesAndValues is res's configs as the checks take them, which the
+// handler and the authorizer (authorize.go) both run.
+func (res alterConfigsResource) namesAndValues() ([]string, []*string) {
+	names, values := make([]string, len(res.Configs)), make([]*string, len(res.Configs))
+	for i, c := range res.Configs {
+		names[i], values[i] = c.Name, c.Value
+	}
+	return names, values
+}
+
 // alterConfigsResponse is also IncrementalAlterConfigs' response, which has
 // the same schema.
 type alterConfigsResponse struct {
@@ -1280,10 +1289,7 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 	})
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
-		names, values := make([]string, len(res.Configs)), make([]*string, len(res.Configs))
-		for j, c := range res.Configs {
-			names[j], values[j] = c.Name, c.Value
-		}
+		names, values := res.namesAndValues()
 		if cerr := checkAlteration(names, func(j int) bool { return values[j] == nil }); cerr != nil && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
 		} else if res.ResourceType == resourceBrokerLogger && !dup[i] {
@@ -1293,6 +1299,11 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 		} else if res.ResourceType == resourceGroup && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterGroupConfigs(res.ResourceName, req.ValidateOnly,
 				func(map[string]string) (map[string]string, *configError) { return newGroupConfig(names, values) })
+		} else if res.ResourceType == resourceClientMetrics && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterClientMetrics(res.ResourceName, req.ValidateOnly,
+				func(map[string]string) (map[string]string, *configError) {
+					return newClientMetricsConfig(names, values), nil
+				})
 		} else if res.ResourceType == resourceBroker && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterBrokerConfigs(res.ResourceName, req.ValidateOnly, setBrokerConfigs(names, values))
 		} else {
@@ -1377,8 +1388,6 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 		return codeInvalidRequest, ptr("Each resource must appear at most once.")
 	case typ == resourceBrokerLogger:
 		return codeInvalidRequest, ptr("the broker logger's level is read-only: it is the level the broker's log was given at start")
-	case typ == resourceClientMetrics:
-		return codeInvalidRequest, ptr("this broker keeps no client metrics subscriptions")
 	case typ != resourceTopic:
 		// ConfigAdminManager.preprocess's words.
 		return codeInvalidRequest, ptr(fmt.Sprintf("Unknown resource type %d", typ))
@@ -1467,6 +1476,16 @@ func (m *incrementalAlterConfigsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// namesAndOps is res's configs as the checks take them, which the
+// handler and the authorizer (authorize.go) both run.
+func (res incrementalAlterConfigsResource) namesAndOps() ([]string, []configOp) {
+	names, ops := make([]string, len(res.Configs)), make([]configOp, len(res.Configs))
+	for i, c := range res.Configs {
+		names[i], ops[i] = c.Name, configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+	}
+	return names, ops
+}
+
 // handleIncrementalAlterConfigs applies each resource's operations in
 // order. APPEND and SUBTRACT start from the broker's default when the
 // topic set no value (defaults), which is what the topic has in effect.
@@ -1479,12 +1498,7 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 	defaults := func(name string) string { return b.brokerLevelValue(lookupTopicConfig(name)) }
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
-		ops := make([]configOp, len(res.Configs))
-		names := make([]string, len(res.Configs))
-		for j, c := range res.Configs {
-			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
-			names[j] = c.Name
-		}
+		names, ops := res.namesAndOps()
 		nullValue := func(j int) bool { return ops[j].value == nil && ops[j].op != opDelete }
 		if cerr := checkAlteration(names, nullValue); cerr != nil && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
@@ -1493,6 +1507,9 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 				func(cur map[string]string) (map[string]string, *configError) {
 					return applyOps(groupConfigDefs, "group", cur, ops, b.groupDefault)
 				})
+		} else if res.ResourceType == resourceClientMetrics && !dup[i] {
+			out.ErrorCode, out.ErrorMessage = b.alterClientMetrics(res.ResourceName, req.ValidateOnly,
+				func(cur map[string]string) (map[string]string, *configError) { return applyClientMetricsOps(cur, ops) })
 		} else if res.ResourceType == resourceBroker && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = b.alterBrokerConfigs(res.ResourceName, req.ValidateOnly, applyBrokerConfigOps(ops))
 		} else {
@@ -1511,9 +1528,9 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 //	v1: renamed; ResourceTypes to ask for, and each resource's Type (KIP-1142, Kafka 4.1)
 //
 // The resources that have configs, by type, as Kafka 4.1 lists them:
-// every topic, and this broker. Broker loggers, groups and client metrics
-// subscriptions are types a client may ask for, but this broker has none
-// of them to list. An empty ResourceTypes means every type; a type Kafka
+// every topic, this broker, and the client metrics subscriptions
+// (clientmetrics.go). Broker loggers and groups are types a client may
+// ask for, but this broker has none of them to list. An empty ResourceTypes means every type; a type Kafka
 // does not list (or any but client metrics at v0) is UNSUPPORTED_VERSION.
 type listConfigResourcesRequest struct {
 	ResourceTypes []int8
@@ -1559,7 +1576,7 @@ const (
 )
 
 // handleListConfigResources answers v0, the old ListClientMetricsResources,
-// with client metrics subscriptions only, of which this broker has none;
+// with client metrics subscriptions only;
 // v1 widens what may be asked for to the other types.
 func (b *Broker) handleListConfigResources(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*listConfigResourcesRequest)
@@ -1584,6 +1601,10 @@ func (b *Broker) handleListConfigResources(ctx context.Context, rc *requestConte
 			}
 		case resourceBroker:
 			resp.ConfigResources = append(resp.ConfigResources, configResource{Name: strconv.Itoa(int(b.cfg.NodeID)), Type: resourceBroker})
+		case resourceClientMetrics:
+			for _, name := range b.clientMetrics.ids() {
+				resp.ConfigResources = append(resp.ConfigResources, configResource{Name: name, Type: resourceClientMetrics})
+			}
 		}
 	}
 	return resp
