@@ -72,7 +72,7 @@ func TestTxnRestartKeepsOngoing(t *testing.T) {
 			tb, c := startWithTopicIn(t, dir, "tx", 1)
 			pid, epoch := c.openTxn("app", "tx", 2)
 			checkOpen(t, c, "tx", 0, 2, "before the restart")
-			tb, c = how.restart(t, tb, dir)
+			_, c = how.restart(t, tb, dir)
 			checkOpen(t, c, "tx", 0, 2, "after the restart")
 			c.txnIDs = map[int64]string{pid: "app"}
 			if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 2, 3)); code != codeNone {
@@ -83,7 +83,6 @@ func TestTxnRestartKeepsOngoing(t *testing.T) {
 				t.Fatalf("EndTxn commit after the restart: %d", code)
 			}
 			checkCommitted(t, c, "tx", 6, 3)
-			_ = tb
 		})
 	}
 }
@@ -164,7 +163,7 @@ func TestTxnRestartKeepsPendingOffsets(t *testing.T) {
 			if code := c.txnCommitOffset("app", "g", pid, epoch, "in", 0, 9); code != codeNone {
 				t.Fatal(code)
 			}
-			tb, c = how.restart(t, tb, dir)
+			_, c = how.restart(t, tb, dir)
 			if code, off := c.fetchStableOffset("g", "in", 0); code != codeUnstableOffsetCommit || off != -1 {
 				t.Errorf("RequireStable after the restart: code %d offset %d, want UNSTABLE_OFFSET_COMMIT, -1", code, off)
 			}
@@ -175,7 +174,6 @@ func TestTxnRestartKeepsPendingOffsets(t *testing.T) {
 				t.Errorf("offset after the commit: %d, want 9", off)
 			}
 			checkCommitted(t, c, "tx", 3, 2)
-			_ = tb
 		})
 	}
 }
