@@ -357,8 +357,10 @@ func Open(cfg Config) (*Broker, error) {
 		b.groups.close()
 		return nil, errors.Join(err, logs.Close())
 	}
-	// Transactions a previous run left open are aborted, with markers,
-	// before any client can read the partitions they wrote to.
+	// Transactions a previous run left ending are finished, with markers,
+	// and ones open in partitions no transactional id owns aborted, before
+	// any client can read the partitions they wrote to; Ongoing ones are
+	// kept open for their producers (txn.go's design note).
 	if b.txns, err = openTxnCoordinator(b); err != nil {
 		b.groups.close()
 		b.shares.close()
