@@ -371,19 +371,28 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	parts := slices.SortedFunc(maps.Keys(sess.partitions), compareTIP)
 	c.mu.Unlock()
 
+	c.fetchRecords(ctx, key, parts, req, results)
+	return resp
+}
+
+// fetchRecords is the fetch proper, SharePartitionManager.fetchMessages:
+// it acquires records of parts for the member into results, waiting for
+// some up to MaxWaitMs.
+func (c *shareCoordinator) fetchRecords(ctx context.Context, key shareSessionKey, parts []topicIDPartition, req *shareFetchRequest, results *shareResults) {
 	// SharePartitionManager.processShareFetch answers a fetch that asks
-	// for no records or no bytes at once, with no partitions: the
-	// acknowledgements above are applied and nothing is locked to the
-	// member. A negative MaxBytes passes that test and fails where the
-	// bytes are shared out (PartitionMaxBytesStrategy.checkValidArguments),
-	// which DelayedShareFetch answers with the error on every partition it
-	// could fetch.
+	// for no records or no bytes at once, with no partitions: its
+	// acknowledgements are still applied (fetch did them first) and
+	// nothing is locked to the member. A negative MaxBytes passes that
+	// test and fails where the bytes are shared out
+	// (PartitionMaxBytesStrategy.checkValidArguments), which
+	// DelayedShareFetch answers with the error on every partition it could
+	// fetch.
 	switch {
 	case req.MaxRecords == 0 || req.MaxBytes == 0:
-		return resp
+		return
 	case req.MaxBytes < 0:
 		c.failFetchable(key, parts, codeUnknownServerError, "Request max bytes must be greater than 0", results)
-		return resp
+		return
 	}
 	// A negative MaxRecords acquires nothing, as SharePartition.acquire
 	// answers it: the fetch only waits out MaxWaitMs.
@@ -391,7 +400,6 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// whole log batches; record_limit (1) does not.
 	aligned := req.ShareAcquireMode == shareAcquireBatchOptimized
 	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(req.MaxBytes), aligned, req.MaxWaitMs, results)
-	return resp
 }
 
 // acknowledgements are the request's acknowledgement batches by
