@@ -13,17 +13,21 @@
 //	node.id=0
 //	directory.id=DVO1lRS5RZ6cXm8bKvMF7g
 //
-// Metadata, DescribeCluster and ApiVersions report the cluster id; tools
+// Metadata and DescribeCluster report the cluster id, and AddRaftVoter
+// and RemoveRaftVoter check the one a request names against it; tools
 // show it (kafka-cluster.sh cluster-id, kcat -L) and clients compare it
 // to notice they reached another cluster than before. Here there is no
 // format step: Open writes the file into a data dir that has none, which
 // is a new dir or one from before the file was kept, with a new cluster
-// id (or Config.ClusterID if one is given) and a new directory id. After
-// that every start checks the file against the config, as Kafka's
-// MetaPropertiesEnsemble.verify does, and refuses, with Kafka's message,
-// a dir that names another cluster id than Config.ClusterID (when one is
-// given) or another node id than Config.NodeID: a broker started on the
-// wrong dir would otherwise serve another node's data under its own name.
+// id (or Config.ClusterID if one is given, as `kafka-storage.sh format
+// --cluster-id` gives one) and a new directory id. After that every
+// start checks the file with MetaPropertiesEnsemble.verify's checks and
+// words: another node id than Config.NodeID is refused, as
+// KafkaRaftServer refuses one against node.id, and another cluster id
+// than Config.ClusterID, when one is given, as the Formatter refuses one
+// against --cluster-id (Kafka has no cluster.id setting, so a broker
+// start never compares one). A broker started on the wrong dir would
+// otherwise serve another node's data under its own name.
 // https://github.com/apache/kafka/blob/4.0.0/metadata/src/main/java/org/apache/kafka/metadata/properties/MetaPropertiesEnsemble.java
 //
 // Design note: Kafka's directory id (KIP-858) tells the controller
@@ -78,7 +82,9 @@ func openMetaProperties(dataDir, clusterID string, nodeID int32) (metaProperties
 	if err != nil {
 		return metaProperties{}, storeUnreadable(path, metaPropertiesHolds, err)
 	}
-	// MetaPropertiesEnsemble.verify's two checks, with its words.
+	// MetaPropertiesEnsemble.verify's two checks, with its words
+	// (https://github.com/apache/kafka/blob/4.0.0/core/src/main/scala/kafka/server/KafkaRaftServer.scala
+	// asks it for node.id).
 	if clusterID != "" && m.clusterID != clusterID {
 		return metaProperties{}, fmt.Errorf("kafka: Invalid cluster.id in: %s. Expected %s, but read %s", path, clusterID, m.clusterID)
 	}
