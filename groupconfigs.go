@@ -33,6 +33,10 @@
 // apart from the groups, in one file of the data dir, group-configs.json,
 // replaced whole and atomically on every change (writeFileAtomic). JSON
 // because a group id may hold any character, = and newline included.
+// That file's keeper, configStore, holds configs by resource name for
+// any resource kept apart from the topics, and so also keeps the dynamic
+// broker configs (brokerconfigs.go) and the client metrics subscriptions
+// (clientmetrics.go).
 
 package kafka
 
@@ -193,7 +197,7 @@ func (b *Broker) groupBounds() []groupBound {
 			"group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"},
 		{shareSessionTimeoutConfig, min(45000, ms(b.cfg.ShareSessionTimeout)), max(60000, ms(b.cfg.ShareSessionTimeout)),
 			"group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"},
-		{shareRecordLockDurationConfig, min(15000, ms(b.cfg.ShareRecordLockDuration)), max(60000, ms(b.cfg.ShareRecordLockDuration)),
+		{shareRecordLockDurationConfig, ms(b.cfg.ShareMinRecordLockDuration), ms(b.cfg.ShareMaxRecordLockDuration),
 			"group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"},
 	}
 }

@@ -173,3 +173,67 @@ func TestConsumerGroupUsesGroupConfigs(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestShareRecordLockDurationBounds: group.share.min.record.lock.duration.ms
+// and group.share.max.record.lock.duration.ms bound the lock duration a
+// share group may set, in Kafka's ranges, as ShareGroupConfig does. A test
+// cluster set up as librdkafka's is (minimum 1000) lets a group hold its
+// records for three seconds; the default minimum, 15 s, refuses that.
+func TestShareRecordLockDurationBounds(t *testing.T) {
+	set := func(name, value string) configOp { return configOp{name, opSet, ptr(value)} }
+	c := dial(t, startBroker(t, t.TempDir()).addr)
+	code, msg := c.incrementalAlterConfigs(resourceGroup, "g", false, set("share.record.lock.duration.ms", "3000"))
+	if want := "share.record.lock.duration.ms must be greater than or equal to group.share.min.record.lock.duration.ms"; code != codeInvalidConfig || !strings.Contains(deref(msg), want) {
+		t.Errorf("3000 ms under the default bounds: code %d %q, want INVALID_CONFIG %q", code, deref(msg), want)
+	}
+
+	cfg := Config{DataDir: t.TempDir()}
+	for _, kv := range [][2]string{{"group.share.min.record.lock.duration.ms", "1000"}, {"group.share.max.record.lock.duration.ms", "120000"}} {
+		if err := cfg.Set(kv[0], kv[1]); err != nil {
+			t.Fatalf("Set(%s, %s): %v", kv[0], kv[1], err)
+		}
+	}
+	c = dial(t, startBrokerWith(t, cfg).addr)
+	for _, v := range []string{"3000", "120000"} {
+		if code, msg := c.incrementalAlterConfigs(resourceGroup, "g", false, set("share.record.lock.duration.ms", v)); code != codeNone {
+			t.Errorf("%s ms with the bounds 1000..120000: code %d %q", v, code, deref(msg))
+		}
+	}
+	if code, _ := c.incrementalAlterConfigs(resourceGroup, "g", false, set("share.record.lock.duration.ms", "120001")); code != codeInvalidConfig {
+		t.Errorf("above the max: code %d, want INVALID_CONFIG", code)
+	}
+
+	// Kafka's ranges, and the broker's own lock duration inside its bounds.
+	for _, kvs := range [][][2]string{
+		{{"group.share.min.record.lock.duration.ms", "999"}},
+		{{"group.share.min.record.lock.duration.ms", "30001"}},
+		{{"group.share.max.record.lock.duration.ms", "29999"}},
+		{{"group.share.max.record.lock.duration.ms", "3600001"}},
+	} {
+		var c Config
+		if err := c.Set(kvs[0][0], kvs[0][1]); err == nil {
+			t.Errorf("Set(%s, %s) accepted, want it out of range", kvs[0][0], kvs[0][1])
+		}
+	}
+	for _, tc := range []struct {
+		kvs  [][2]string
+		want string
+	}{
+		{[][2]string{{"group.share.min.record.lock.duration.ms", "20000"}, {"group.share.record.lock.duration.ms", "10000"}},
+			"group.share.record.lock.duration.ms must be greater than or equal to group.share.min.record.lock.duration.ms"},
+		{[][2]string{{"group.share.max.record.lock.duration.ms", "40000"}, {"group.share.record.lock.duration.ms", "50000"}},
+			"group.share.max.record.lock.duration.ms must be greater than or equal to group.share.record.lock.duration.ms"},
+	} {
+		var cfg Config
+		for _, kv := range tc.kvs {
+			if err := cfg.Set(kv[0], kv[1]); err != nil {
+				t.Fatalf("Set(%s, %s): %v", kv[0], kv[1], err)
+			}
+		}
+		// What Open checks before it opens anything.
+		full := cfg.withDefaults()
+		if err := full.checkGroupSettings(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("settings %v: %v, want %q", tc.kvs, err, tc.want)
+		}
+	}
+}

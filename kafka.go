@@ -113,7 +113,9 @@
 //     __consumer_offsets, and OffsetCommit, OffsetFetch and OffsetDelete.
 //   - consumer.go: KIP-848 consumer groups, where the broker assigns and
 //     members converge one heartbeat at a time.
-//   - groupconfigs.go: the settings a group may override (KIP-848).
+//   - groupconfigs.go: the settings a group may override (KIP-848), and
+//     configStore, the file of configs by resource name that the broker's
+//     dynamic configs and client metrics subscriptions use too.
 //   - groupstore.go: group state written to __consumer_offsets, so that a
 //     restart costs no rebalance.
 //   - share.go: KIP-932's share partition, the state machine that hands each
@@ -387,7 +389,10 @@ func Open(cfg Config) (*Broker, error) {
 // this node's election at the next epoch (quorum.go).
 func (b *Broker) openStores(logs *logDir) (err error) {
 	cfg := b.cfg
-	if b.groupConfigs, b.brokerConfigs, err = openConfigStores(cfg, logs); err != nil {
+	if b.groupConfigs, err = openGroupConfigs(cfg.DataDir); err != nil {
+		return err
+	}
+	if b.brokerConfigs, err = openBrokerConfigs(cfg.DataDir, cfg.NodeID, logs); err != nil {
 		return err
 	}
 	if b.quotas, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
@@ -1471,8 +1476,9 @@ type Config struct {
 
 	// ControllerListenerNames names the listeners of Listeners (and
 	// AdvertisedListeners) that belong to a KRaft controller
-	// (controller.listener.names), joined by commas: the broker has no
-	// controller, so it neither opens nor advertises them (security.go).
+	// (controller.listener.names), joined by commas: the broker neither
+	// opens nor advertises them (security.go), since it answers the
+	// controller APIs on its own listeners (quorum.go).
 	ControllerListenerNames string
 
 	// AdvertisedListeners gives, in the same syntax, the address Metadata
@@ -1617,6 +1623,16 @@ type Config struct {
 	ShareDeliveryCountLimit      int16
 	SharePartitionMaxRecordLocks int32
 
+	// ShareMinRecordLockDuration and ShareMaxRecordLockDuration bound the
+	// share.record.lock.duration.ms a group may set (groupconfigs.go;
+	// group.share.min.record.lock.duration.ms and
+	// group.share.max.record.lock.duration.ms, defaults 15s and 60s,
+	// widened to take in ShareRecordLockDuration). Test clusters lower the
+	// minimum to give groups locks of a second or two, as librdkafka's
+	// share consumer tests do.
+	ShareMinRecordLockDuration time.Duration
+	ShareMaxRecordLockDuration time.Duration
+
 	// OffsetsRetention is how long committed offsets are kept: for a group
 	// with members, counted from when it became empty; for offsets
 	// committed outside any group membership, from their commit
@@ -1752,6 +1768,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.ShareRecordLockDuration, defaultShareLimits.lockDuration)
 	setDefault(&c.ShareDeliveryCountLimit, defaultShareLimits.deliveryLimit)
 	setDefault(&c.SharePartitionMaxRecordLocks, int32(defaultShareLimits.maxLocks))
+	setDefault(&c.ShareMinRecordLockDuration, min(15*time.Second, c.ShareRecordLockDuration))
+	setDefault(&c.ShareMaxRecordLockDuration, max(60*time.Second, c.ShareRecordLockDuration))
 	setDefault(&c.ConsumerMinSessionTimeout, min(45*time.Second, c.ConsumerSessionTimeout))
 	setDefault(&c.ConsumerMaxSessionTimeout, max(60*time.Second, c.ConsumerSessionTimeout))
 	setDefault(&c.ConsumerMinHeartbeatInterval, min(5*time.Second, c.ConsumerHeartbeatInterval))

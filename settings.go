@@ -129,8 +129,10 @@ var brokerSettings = []brokerSetting{
 		set: func(c *Config, v string) error { return setMillis(&c.Security.ConnectionsMaxReauth, v, 0) }},
 	// The listeners of a KRaft controller (KRaftConfigs), such as the
 	// CONTROLLER of Kafka 4's combined-mode server.properties: named so
-	// that the broker, which has no controller, neither opens nor
-	// advertises them (security.go).
+	// that the broker neither opens nor advertises them (security.go).
+	// This node is its quorum's only voter (quorum.go) and answers the
+	// controller APIs on its broker listeners, as a Kafka broker answers
+	// them by forwarding them to its controller.
 	{name: "controller.listener.names", typ: configTypeString, doc: "The listeners, by name, of a KRaft controller; this node answers the controller APIs on its own listeners, so it does not open them.",
 		get: func(c *Config) string { return c.ControllerListenerNames },
 		set: func(c *Config, v string) error { c.ControllerListenerNames = v; return nil }},
@@ -258,6 +260,15 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// The bounds of a share group's share.record.lock.duration.ms, in
+	// Kafka's ranges (ShareGroupConfig): test clusters lower the minimum so
+	// that groups may hold records for a second or two.
+	{name: "group.share.min.record.lock.duration.ms", typ: configTypeInt, doc: "The shortest share.record.lock.duration.ms a share group may set (1000 to 30000).",
+		get: func(c *Config) string { return millis(c.ShareMinRecordLockDuration) },
+		set: func(c *Config, v string) error { return setMillisIn(&c.ShareMinRecordLockDuration, v, 1000, 30000) }},
+	{name: "group.share.max.record.lock.duration.ms", typ: configTypeInt, doc: "The longest share.record.lock.duration.ms a share group may set (30000 to 3600000).",
+		get: func(c *Config) string { return millis(c.ShareMaxRecordLockDuration) },
+		set: func(c *Config, v string) error { return setMillisIn(&c.ShareMaxRecordLockDuration, v, 30000, 3600000) }},
 	// A silent share member is removed after this, and its acquired
 	// records go back to the others when their locks end.
 	{name: "group.share.session.timeout.ms", typ: configTypeInt, doc: "How long a share group member may go without a heartbeat before it is removed.",
@@ -647,10 +658,11 @@ func lookupBrokerSetting(name string) *brokerSetting {
 // limit, which must let every member of the largest share group hold a
 // session. c has its defaults filled in; the consumer group bounds
 // default to take in the interval and timeout set (withDefaults), so
-// only bounds set explicitly can contradict them. The share group bounds
-// (group.share.min.session.timeout.ms and the others) are not settings
-// here (ignoredSettings), so of the share checks only the interval's
-// against the timeout is made.
+// only bounds set explicitly can contradict them. Of the share group
+// bounds only the record lock duration's are settings here (the session
+// and heartbeat ones, group.share.min.session.timeout.ms and the others,
+// are ignoredSettings), so the share checks are the interval's against
+// the timeout and the lock duration's against its bounds.
 func (c *Config) checkGroupSettings() error {
 	type bound struct {
 		name  string
@@ -681,6 +693,9 @@ func (c *Config) checkGroupSettings() error {
 	minSession := bound{"group.consumer.min.session.timeout.ms", c.ConsumerMinSessionTimeout}
 	maxSession := bound{"group.consumer.max.session.timeout.ms", c.ConsumerMaxSessionTimeout}
 	shareHB := bound{"group.share.heartbeat.interval.ms", c.ShareHeartbeatInterval}
+	shareLock := bound{"group.share.record.lock.duration.ms", c.ShareRecordLockDuration}
+	minShareLock := bound{"group.share.min.record.lock.duration.ms", c.ShareMinRecordLockDuration}
+	maxShareLock := bound{"group.share.max.record.lock.duration.ms", c.ShareMaxRecordLockDuration}
 	shareSession := bound{"group.share.session.timeout.ms", c.ShareSessionTimeout}
 	// Counts compared as durations: the helpers only compare.
 	shareSessions := bound{"group.share.max.share.sessions", time.Duration(c.ShareMaxSessions)}
@@ -690,6 +705,7 @@ func (c *Config) checkGroupSettings() error {
 		atLeast(maxSession, minSession), atLeast(session, minSession), atMost(session, maxSession),
 		below(hb, session),
 		below(shareHB, shareSession),
+		atLeast(shareLock, minShareLock), atLeast(maxShareLock, shareLock),
 		atLeast(shareSessions, shareMaxSize),
 	} {
 		if msg != "" {
@@ -749,7 +765,7 @@ func (b *Broker) logIgnoredSettings() {
 	all, _ := splitListeners(cmp.Or(b.cfg.Listeners, defaultListeners))
 	for _, l := range all {
 		if !slices.ContainsFunc(b.sec.listeners, func(o *listener) bool { return o.name == l.name }) {
-			b.log.Info("not opening a controller listener", "listener", l.name, "addr", l.addr, "why", "no controller quorum")
+			b.log.Info("not opening a controller listener", "listener", l.name, "addr", l.addr, "why", "the controller APIs are answered on the broker listeners")
 		}
 	}
 }
@@ -881,6 +897,15 @@ func setInt64(dst *int64, v string, lo, hi int64) error {
 // setMillis sets a duration given in milliseconds, at least lo.
 func setMillis(dst *time.Duration, v string, lo int64) error {
 	n, err := parseInt(v, lo, math.MaxInt64/int64(time.Millisecond))
+	if err == nil {
+		*dst = time.Duration(n) * time.Millisecond
+	}
+	return err
+}
+
+// setMillisIn is setMillis for a setting Kafka bounds on both sides.
+func setMillisIn(dst *time.Duration, v string, lo, hi int64) error {
+	n, err := parseInt(v, lo, hi)
 	if err == nil {
 		*dst = time.Duration(n) * time.Millisecond
 	}

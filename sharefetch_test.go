@@ -942,3 +942,52 @@ func TestShareLogStartPassesWindow(t *testing.T) {
 		t.Errorf("a accepting 0-4 across the new log start: %d %d, want success", code, part)
 	}
 }
+
+// TestShareAcknowledgeAfterLeave: a share consumer that closes sends its
+// leave heartbeat to the group coordinator and its last acknowledgements
+// to the partition leader, on two connections, in either order. In Kafka
+// the leave does not touch the share session: sessions live in the
+// leader's ShareSessionCache, whose end (the final epoch, or the
+// connection closing) releases what the member still holds
+// (ShareGroupListener.onMemberLeave). So a final ShareAcknowledge after
+// the leave is applied. librdkafka 2.15's 0178_share_consumer_close
+// lost its receipts to SHARE_SESSION_NOT_FOUND when the leave came first.
+func TestShareAcknowledgeAfterLeave(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"}))
+	id := tb.logs.Topic("t").ID
+	coord := dial(t, tb.addr)
+	if code, _, _ := coord.shareHeartbeat("g", "m", 0, []string{"t"}); code != codeNone {
+		t.Fatalf("join: %d", code)
+	}
+	if res := c.shareFetch("g", "m", 0, id, 0, time.Second); res.code != codeNone || fmt.Sprint(res.acquired) != "[{0 2 1}]" {
+		t.Fatalf("fetch: %+v", res)
+	}
+	if code, _, _ := coord.shareHeartbeat("g", "m", -1, nil); code != codeNone {
+		t.Fatalf("leave: %d", code)
+	}
+	if code, part := c.shareAcknowledge("g", "m", -1, id, 0, accept(0, 2)); code != codeNone || part != codeNone {
+		t.Fatalf("final acknowledge after the leave: %d %d, want success", code, part)
+	}
+	// Accepted, so another member gets nothing; had the leave released
+	// them, it would get all three again.
+	coord.shareHeartbeat("g", "m2", 0, []string{"t"})
+	if res := c.shareFetch("g", "m2", 0, id, 0, 200*time.Millisecond); len(res.acquired) != 0 {
+		t.Errorf("after the acknowledgement: m2 acquired %v, want nothing", res.acquired)
+	}
+
+	// A member that leaves holding records and never ends its session
+	// gives them back when its connection closes.
+	c.produce("t", 0, makeBatch(testRecord{4, "d"}))
+	holder := dial(t, tb.addr)
+	coord.shareHeartbeat("g", "m3", 0, []string{"t"})
+	if res := holder.shareFetch("g", "m3", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{3 3 1}]" {
+		t.Fatalf("m3 fetch: %+v", res)
+	}
+	coord.shareHeartbeat("g", "m3", -1, nil)
+	holder.conn.Close()
+	if res := c.shareFetch("g", "m2", 1, id, 0, 5*time.Second); fmt.Sprint(res.acquired) != "[{3 3 2}]" {
+		t.Errorf("after m3 left and its connection closed: m2 acquired %v, want 3 with delivery count 2", res.acquired)
+	}
+}

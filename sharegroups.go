@@ -704,16 +704,25 @@ func (c *shareCoordinator) expireMember(groupID string, m *shareMember) {
 	}
 }
 
-// removeMember drops m from g, gives back its records and closes its
-// share session. The records are released at once rather than left to
-// their locks, so the other members get them without waiting out
-// share.record.lock.duration.ms; the reassignment that follows bumps the
+// removeMember drops m from g; the reassignment that follows bumps the
 // group epoch, which the remaining members learn at their next heartbeat.
+// A member that leaves keeps its share session: a closing consumer sends
+// its leave to the coordinator and its last acknowledgements (the final
+// epoch) to the leader on another connection, and the leave may come
+// first. Kafka's leave does not touch share sessions either; they end
+// with the final epoch or their connection (ShareSessionCache, whose end
+// calls ShareGroupListener.onMemberLeave), which give back what the
+// member still holds (closeSession). A member whose session timed out,
+// or that has no share session, gives its records back now rather than
+// at the end of their locks, so the others get them without waiting out
+// share.record.lock.duration.ms.
 func (c *shareCoordinator) removeMember(g *shareGroup, m *shareMember, why string) {
 	stopTimer(m.timer)
 	delete(g.members, m.id)
-	delete(c.sessions, shareSessionKey{g.id, m.id})
-	c.releaseMember(g, m.id)
+	key := shareSessionKey{g.id, m.id}
+	if _, open := c.sessions[key]; !open || why != "left" {
+		c.closeSession(key)
+	}
 	c.maybeReassign(g, true)
 	c.b.log.Info("share group member removed", "group", g.id, "member", m.id, "why", why)
 }
