@@ -91,6 +91,8 @@
 //   - dirlock_unix.go: the data dir's lock, which keeps a second broker
 //     off it.
 //   - dirlock_other.go: the same, where the OS has no flock.
+//   - metaproperties.go: the data dir's meta.properties: the cluster id
+//     and node id it belongs to, which every start checks.
 //   - errors.go: the error codes a client is answered with, and the map
 //     from the log's errors to them.
 //   - handlers.go: the core APIs, one section per API in API-key order
@@ -319,6 +321,14 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The dir names its cluster and node (metaproperties.go); a dir of
+	// another cluster or node stops the start here, before anything is
+	// served from it.
+	meta, err := openMetaProperties(cfg.DataDir, cfg.ClusterID, cfg.NodeID)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	cfg.ClusterID = meta.clusterID
 	sec, err := openSecurity(cfg)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
@@ -1482,7 +1492,11 @@ type Config struct {
 	// Security is TLS, SASL users and ACLs (security.go).
 	Security SecurityConfig
 
-	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
+	// ClusterID is the cluster id Metadata and DescribeCluster report,
+	// kept in the data dir's meta.properties (metaproperties.go). Empty,
+	// the default, takes the file's, or draws a new random one for a dir
+	// without the file, as `kafka-storage.sh random-uuid` does; one given
+	// names the id a new dir gets, and a dir with another stops Open.
 	ClusterID string
 
 	// DefaultPartitions is the partition count of auto-created topics and
@@ -1732,7 +1746,6 @@ type Config struct {
 // withDefaults fills in the zero fields of c, each with the default of
 // the Kafka setting its comment names.
 func (c Config) withDefaults() Config {
-	setDefault(&c.ClusterID, "kafka-go-cluster")
 	setDefault(&c.DefaultPartitions, 1)
 	setDefault(&c.MaxFrameBytes, defaultMaxFrameBytes)
 	setDefault(&c.MaxMessageBytes, defaultMaxMessageBytes)
