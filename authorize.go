@@ -130,14 +130,14 @@ var aclChecks = map[int16]aclCheck{
 	49: checkAlterClientQuotas,
 	57: checkUpdateFeatures,
 	61: checkDescribeProducers,
+	74: checkListConfigResources,
+	75: checkDescribeTopicPartitions,
 
 	// The quorum APIs (quorum.go), which Kafka's ControllerApis checks.
 	55: checkDescribeQuorum,
 	64: checkUnregisterBroker,
 	80: checkAddRaftVoter,
 	81: checkRemoveRaftVoter,
-	74: checkListConfigResources,
-	75: checkDescribeTopicPartitions,
 }
 
 // access is one request's view of the authorizer: who asks, from where,
@@ -565,8 +565,8 @@ var (
 
 // deniedRaftVoterChange is AddRaftVoter's and RemoveRaftVoter's answer
 // to a principal without ALTER on the cluster.
-func deniedRaftVoterChange(request) response {
-	return &raftVoterResponse{ErrorCode: codeClusterAuthorizationFailed, ErrorMessage: ptr("Cluster authorization failed.")}
+func deniedRaftVoterChange(r request) response {
+	return refuseRaftVoterChange(r, 0, refusal{code: codeClusterAuthorizationFailed})
 }
 
 // groupCheck is the check of an API about one group, which needs op on
@@ -1252,19 +1252,10 @@ func checkDescribeConfigs(a *access, r request) (response, func(response)) {
 func checkAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*alterConfigsRequest)
 	return nil, checkAlterConfigResources(a, &req.Resources, func(res alterConfigsResource) (int8, string, bool) {
-		names := make([]string, len(res.Configs))
-		for i, c := range res.Configs {
-			names[i] = c.Name
-		}
-		malformed := checkAlteration(names, func(i int) bool { return res.Configs[i].Value == nil }) != nil
+		names, values := res.namesAndValues()
+		malformed := checkAlteration(names, func(i int) bool { return values[i] == nil }) != nil
 		return res.ResourceType, res.ResourceName, malformed || res.ResourceType == resourceBrokerLogger || a.badBrokerName(res.ResourceType, res.ResourceName) ||
-			a.b.brokerChangeRefused(res.ResourceType, res.ResourceName, func(map[string]string) (map[string]string, *configError) {
-				values := make([]*string, len(res.Configs))
-				for i, c := range res.Configs {
-					values[i] = c.Value
-				}
-				return setBrokerConfigs(names, values)(nil)
-			})
+			a.b.brokerChangeRefused(res.ResourceType, res.ResourceName, setBrokerConfigs(names, values))
 	})
 }
 
@@ -1274,15 +1265,8 @@ func checkAlterConfigs(a *access, r request) (response, func(response)) {
 func checkIncrementalAlterConfigs(a *access, r request) (response, func(response)) {
 	req := r.(*incrementalAlterConfigsRequest)
 	return nil, checkAlterConfigResources(a, &req.Resources, func(res incrementalAlterConfigsResource) (int8, string, bool) {
-		names := make([]string, len(res.Configs))
-		for i, c := range res.Configs {
-			names[i] = c.Name
-		}
-		null := func(i int) bool { return res.Configs[i].Value == nil && res.Configs[i].ConfigOperation != opDelete }
-		ops := make([]configOp, len(res.Configs))
-		for i, c := range res.Configs {
-			ops[i] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
-		}
+		names, ops := res.namesAndOps()
+		null := func(i int) bool { return ops[i].value == nil && ops[i].op != opDelete }
 		return res.ResourceType, res.ResourceName, checkAlteration(names, null) != nil || a.badBrokerName(res.ResourceType, res.ResourceName) ||
 			a.b.brokerChangeRefused(res.ResourceType, res.ResourceName, applyBrokerConfigOps(ops))
 	})

@@ -169,9 +169,9 @@ func checkDouble(v string) (string, error) {
 }
 
 // brokerConfigDefs are the dynamic broker configs, one row per config of
-// dynamicTopicConfigs under its broker name, and the Kerberos configs,
-// sorted by name: what the config APIs check a broker resource's values
-// against. The checks are the topic config's, but for log.segment.bytes,
+// dynamicTopicConfigs under its broker name, and the inert ones
+// (inertBrokerConfigs), sorted by name: what the config APIs check a
+// broker resource's values against. The checks are the topic config's, but for log.segment.bytes,
 // whose broker-level lower bound Kafka 4.0 raised to 1 MiB
 // (ServerLogConfigs, KIP-1030).
 var brokerConfigDefs = func() []configDef {
@@ -339,16 +339,6 @@ func openBrokerConfigs(dataDir string, node int32, logs *logDir) (*configStore, 
 	s.onChange = func(byID map[string]map[string]string) { logs.SetBrokerDefaults(brokerTopicDefaults(byID, node)) }
 	s.onChange(s.byID)
 	return s, nil
-}
-
-// openConfigStores opens the two stores of configs set on resources other
-// than topics: the groups' and the broker's.
-func openConfigStores(cfg Config, logs *logDir) (groups, broker *configStore, err error) {
-	if groups, err = openGroupConfigs(cfg.DataDir); err != nil {
-		return nil, nil, err
-	}
-	broker, err = openBrokerConfigs(cfg.DataDir, cfg.NodeID, logs)
-	return groups, broker, err
 }
 
 // brokerTopicDefaults are the dynamic values in force on broker node, by

@@ -410,3 +410,22 @@ func TestReplicationThrottlesKept(t *testing.T) {
 		t.Errorf("after DELETE: %+v, want the three at Long.MAX_VALUE", res.Configs)
 	}
 }
+
+// TestSettingsMergedOncePerDefaults: with dynamic defaults set, a topic's
+// Settings, which every produce reads, is merged once per change of the
+// defaults and then allocates nothing; a change is seen at once.
+func TestSettingsMergedOncePerDefaults(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	c.mustAlterBroker("", configOp{"log.retention.ms", opSet, ptr("60000")})
+	topic := tb.logs.Topic("t")
+	if got := topic.Settings()[retentionMsConfig]; got != "60000" {
+		t.Fatalf("retention.ms = %q, want the dynamic default 60000", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = topic.Settings() }); n != 0 {
+		t.Errorf("Settings allocates %.0f times a call with unchanged defaults, want 0", n)
+	}
+	c.mustAlterBroker("", configOp{"log.retention.ms", opSet, ptr("120000")})
+	if got := topic.Settings()[retentionMsConfig]; got != "120000" {
+		t.Errorf("after a change retention.ms = %q, want 120000", got)
+	}
+}

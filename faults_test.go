@@ -560,10 +560,10 @@ func TestRecoverTopicChanges(t *testing.T) {
 	}
 }
 
-// TestOfflinePartitionUnderOpenTransaction: a transaction left open by a
-// shutdown in a partition whose log no longer opens cannot be aborted at
-// start. The broker still starts, serves the other partitions, and says
-// in the log that it will retry.
+// TestOfflinePartitionUnderOpenTransaction: a transaction whose abort a
+// crash left prepared (PrepareAbort), in a partition whose log no longer
+// opens, cannot be finished at start. The broker still starts, serves the
+// other partitions, and says in the log that it will retry.
 func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
 	dir := t.TempDir()
 	tb, c := startWithTopicUsing(t, Config{DataDir: dir, SegmentBytes: 4 << 10}, "t", 2)
@@ -577,6 +577,7 @@ func TestOfflinePartitionUnderOpenTransaction(t *testing.T) {
 	}
 	c.mustProduce("t", 0, bigBatch(1))
 	tb.stop()
+	setTxnState(t, dir, "app", txnOngoing, txnPrepareAbort)
 	corruptFirstSegment(t, dir, "t-1")
 
 	var logs syncBuffer

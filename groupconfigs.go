@@ -33,6 +33,10 @@
 // apart from the groups, in one file of the data dir, group-configs.json,
 // replaced whole and atomically on every change (writeFileAtomic). JSON
 // because a group id may hold any character, = and newline included.
+// That file's keeper, configStore, holds configs by resource name for
+// any resource kept apart from the topics, and so also keeps the dynamic
+// broker configs (brokerconfigs.go) and the client metrics subscriptions
+// (clientmetrics.go).
 
 package kafka
 

@@ -91,6 +91,8 @@
 //   - dirlock_unix.go: the data dir's lock, which keeps a second broker
 //     off it.
 //   - dirlock_other.go: the same, where the OS has no flock.
+//   - metaproperties.go: the data dir's meta.properties: the cluster id
+//     and node id it belongs to, which every start checks.
 //   - errors.go: the error codes a client is answered with, and the map
 //     from the log's errors to them.
 //   - handlers.go: the core APIs, one section per API in API-key order
@@ -111,7 +113,9 @@
 //     __consumer_offsets, and OffsetCommit, OffsetFetch and OffsetDelete.
 //   - consumer.go: KIP-848 consumer groups, where the broker assigns and
 //     members converge one heartbeat at a time.
-//   - groupconfigs.go: the settings a group may override (KIP-848).
+//   - groupconfigs.go: the settings a group may override (KIP-848), and
+//     configStore, the file of configs by resource name that the broker's
+//     dynamic configs and client metrics subscriptions use too.
 //   - groupstore.go: group state written to __consumer_offsets, so that a
 //     restart costs no rebalance.
 //   - share.go: KIP-932's share partition, the state machine that hands each
@@ -317,6 +321,14 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The dir names its cluster and node (metaproperties.go); a dir of
+	// another cluster or node stops the start here, before anything is
+	// served from it.
+	meta, err := openMetaProperties(cfg.DataDir, cfg.ClusterID, cfg.NodeID)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	cfg.ClusterID = meta.clusterID
 	sec, err := openSecurity(cfg)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
@@ -355,8 +367,10 @@ func Open(cfg Config) (*Broker, error) {
 		b.groups.close()
 		return nil, errors.Join(err, logs.Close())
 	}
-	// Transactions a previous run left open are aborted, with markers,
-	// before any client can read the partitions they wrote to.
+	// Transactions a previous run left ending are finished, with markers,
+	// and ones open in partitions no transactional id owns aborted, before
+	// any client can read the partitions they wrote to; Ongoing ones are
+	// kept open for their producers (txn.go's design note).
 	if b.txns, err = openTxnCoordinator(b); err != nil {
 		b.groups.close()
 		b.shares.close()
@@ -377,7 +391,10 @@ func Open(cfg Config) (*Broker, error) {
 // this node's election at the next epoch (quorum.go).
 func (b *Broker) openStores(logs *logDir) (err error) {
 	cfg := b.cfg
-	if b.groupConfigs, b.brokerConfigs, err = openConfigStores(cfg, logs); err != nil {
+	if b.groupConfigs, err = openGroupConfigs(cfg.DataDir); err != nil {
+		return err
+	}
+	if b.brokerConfigs, err = openBrokerConfigs(cfg.DataDir, cfg.NodeID, logs); err != nil {
 		return err
 	}
 	if b.quotas, err = openClientQuotas(cfg.DataDir, cfg.QuotaWindowNum, cfg.QuotaWindowSize); err != nil {
@@ -1461,8 +1478,9 @@ type Config struct {
 
 	// ControllerListenerNames names the listeners of Listeners (and
 	// AdvertisedListeners) that belong to a KRaft controller
-	// (controller.listener.names), joined by commas: the broker has no
-	// controller, so it neither opens nor advertises them (security.go).
+	// (controller.listener.names), joined by commas: the broker neither
+	// opens nor advertises them (security.go), since it answers the
+	// controller APIs on its own listeners (quorum.go).
 	ControllerListenerNames string
 
 	// AdvertisedListeners gives, in the same syntax, the address Metadata
@@ -1474,7 +1492,11 @@ type Config struct {
 	// Security is TLS, SASL users and ACLs (security.go).
 	Security SecurityConfig
 
-	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
+	// ClusterID is the cluster id Metadata and DescribeCluster report,
+	// kept in the data dir's meta.properties (metaproperties.go). Empty,
+	// the default, takes the file's, or draws a new random one for a dir
+	// without the file, as `kafka-storage.sh random-uuid` does; one given
+	// names the id a new dir gets, and a dir with another stops Open.
 	ClusterID string
 
 	// DefaultPartitions is the partition count of auto-created topics and
@@ -1724,7 +1746,6 @@ type Config struct {
 // withDefaults fills in the zero fields of c, each with the default of
 // the Kafka setting its comment names.
 func (c Config) withDefaults() Config {
-	setDefault(&c.ClusterID, "kafka-go-cluster")
 	setDefault(&c.DefaultPartitions, 1)
 	setDefault(&c.MaxFrameBytes, defaultMaxFrameBytes)
 	setDefault(&c.MaxMessageBytes, defaultMaxMessageBytes)

@@ -14,7 +14,7 @@
 // leads and how far each replica got:
 //
 //	$ kafka-metadata-quorum.sh --bootstrap-server 127.0.0.1:9092 describe --status
-//	ClusterId:              kafka-go-cluster
+//	ClusterId:              q1Sh-9_ISia_zwGINzRvyQ
 //	LeaderId:               0
 //	LeaderEpoch:            3
 //	HighWatermark:          12
@@ -116,10 +116,10 @@ const (
 const errUnknownTopicPartitionMsg = "This server does not host this topic-partition."
 
 const (
+	kraftVersionFeature = "kraft.version"
 	// kraftVersionStatic is the one kraft.version level served: a static
 	// quorum, whose voters cannot change.
-	kraftVersionFeature       = "kraft.version"
-	kraftVersionStatic  int16 = 0
+	kraftVersionStatic int16 = 0
 	// quorumStateFile keeps the epoch and the metadata offset in the
 	// data dir; quorumStateHolds is what a start without it lacks, for
 	// storeUnreadable.
@@ -127,11 +127,16 @@ const (
 	quorumStateHolds = "quorum state (the leader epoch and the metadata offset start again from 0)"
 )
 
-// quorumState is what quorum-state.json keeps: the leader epoch of the
-// quorum and the end of its metadata log (see the header).
+// quorumState is the leader epoch of the quorum and the end of its
+// metadata log (see the header), and the file that keeps them.
 type quorumState struct {
-	mu          sync.Mutex
-	path        string
+	mu   sync.Mutex
+	path string
+	at   quorumPosition
+}
+
+// quorumPosition is what quorum-state.json holds.
+type quorumPosition struct {
 	LeaderEpoch int32 `json:"leaderEpoch"`
 	EndOffset   int64 `json:"endOffset"`
 }
@@ -149,49 +154,48 @@ func openQuorumState(dataDir string) (*quorumState, error) {
 	case err != nil:
 		return nil, storeUnreadable(q.path, quorumStateHolds, err)
 	default:
-		if err := json.Unmarshal(data, q); err != nil {
+		if err := json.Unmarshal(data, &q.at); err != nil {
 			return nil, storeUnreadable(q.path, quorumStateHolds, err)
 		}
 		// A negative number, or one that cannot move by one, was never
 		// written by the broker.
-		if q.LeaderEpoch < 0 || q.EndOffset < 0 || q.LeaderEpoch == math.MaxInt32 || q.EndOffset == math.MaxInt64 {
-			return nil, storeUnreadable(q.path, quorumStateHolds, fmt.Errorf("epoch %d or offset %d out of range", q.LeaderEpoch, q.EndOffset))
+		if q.at.LeaderEpoch < 0 || q.at.EndOffset < 0 || q.at.LeaderEpoch == math.MaxInt32 || q.at.EndOffset == math.MaxInt64 {
+			return nil, storeUnreadable(q.path, quorumStateHolds, fmt.Errorf("epoch %d or offset %d out of range", q.at.LeaderEpoch, q.at.EndOffset))
 		}
 	}
-	if err := q.save(q.LeaderEpoch+1, q.EndOffset+1); err != nil {
+	next := quorumPosition{q.at.LeaderEpoch + 1, q.at.EndOffset + 1}
+	if err := q.save(next); err != nil {
 		return nil, err
 	}
+	q.at = next
 	return q, nil
 }
 
-// save writes epoch and end, then takes them; on an error neither moves.
-func (q *quorumState) save(epoch int32, end int64) error {
-	data, err := json.Marshal(struct {
-		LeaderEpoch int32 `json:"leaderEpoch"`
-		EndOffset   int64 `json:"endOffset"`
-	}{epoch, end})
+// save writes at to the file.
+func (q *quorumState) save(at quorumPosition) error {
+	data, err := json.Marshal(at)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(q.path, append(data, '\n')); err != nil {
-		return err
-	}
-	q.LeaderEpoch, q.EndOffset = epoch, end
-	return nil
+	return writeFileAtomic(q.path, append(data, '\n'))
 }
 
-// appended moves the end of the log by n records.
+// appended moves the end of the log by n records. The end moves even if
+// the file cannot be written, and the error is returned for the log: the
+// change itself was made, and the offset must not stand still while the
+// metadata moves.
 func (q *quorumState) appended(n int) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.save(q.LeaderEpoch, q.EndOffset+int64(n))
+	q.at.EndOffset += int64(n)
+	return q.save(q.at)
 }
 
 // now is the epoch and the end of the log.
 func (q *quorumState) now() (int32, int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.LeaderEpoch, q.EndOffset
+	return q.at.LeaderEpoch, q.at.EndOffset
 }
 
 // metadataWrites counts, for each API a Kafka controller answers by
@@ -293,23 +297,17 @@ func countApplied[T any](items []T, code func(T) int16) int {
 }
 
 // recordMetadataWrites moves the metadata log's end by the changes resp
-// made. A failed write of quorum-state.json is logged, and the count
-// moves in memory only: the change itself was made, and the offset must
-// not stand still while the metadata moves.
+// made. A failed write of quorum-state.json is logged; the count has
+// moved in memory all the same (quorumState.appended).
 func (b *Broker) recordMetadataWrites(key int16, req request, resp response) {
 	count, ok := metadataWrites[key]
 	if !ok || resp == nil {
 		return
 	}
-	n := count(req, resp)
-	if n == 0 {
-		return
-	}
-	if err := b.quorum.appended(n); err != nil {
-		b.log.Error("recording metadata changes in quorum state", "err", err)
-		b.quorum.mu.Lock()
-		b.quorum.EndOffset += int64(n)
-		b.quorum.mu.Unlock()
+	if n := count(req, resp); n > 0 {
+		if err := b.quorum.appended(n); err != nil {
+			b.log.Error("recording metadata changes in quorum state", "err", err)
+		}
 	}
 }
 

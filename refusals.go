@@ -443,14 +443,8 @@ var refusals = map[int16]func(req request, v int16, e refusal) response{
 	79: func(_ request, _ int16, e refusal) response {
 		return &shareAcknowledgeResponse{ErrorCode: e.code, Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
 	},
-	// AddRaftVoterRequest.getErrorResponse and RemoveRaftVoterRequest's:
-	// the code and its default message.
-	80: func(_ request, _ int16, e refusal) response {
-		return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
-	},
-	81: func(_ request, _ int16, e refusal) response {
-		return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
-	},
+	80: refuseRaftVoterChange,
+	81: refuseRaftVoterChange,
 	// DescribeShareGroupOffsetsResponse for all groups: each group the
 	// code and the exception's message, no topics.
 	90: func(r request, _ int16, e refusal) response {
@@ -643,4 +637,11 @@ func javaAPIName(name string) string {
 // marker answered with the code.
 func refuseWriteTxnMarkers(r request, _ int16, e refusal) response {
 	return r.(*writeTxnMarkersRequest).answerEach(func(writableTxnMarker, string, int32) int16 { return e.code })
+}
+
+// refuseRaftVoterChange is AddRaftVoterRequest.getErrorResponse and
+// RemoveRaftVoterRequest's, which the authorizer's refusal (authorize.go)
+// shares: the code and its default message.
+func refuseRaftVoterChange(_ request, _ int16, e refusal) response {
+	return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
 }

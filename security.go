@@ -27,9 +27,10 @@
 //	listeners=PLAINTEXT://:9092,CONTROLLER://:9093
 //	controller.listener.names=CONTROLLER
 //
-// and the KRaft controller listens on CONTROLLER. This broker has no
-// controller quorum, so it opens no socket for a controller listener and
-// advertises none, as Kafka's brokers leave controller listeners out of
+// and the KRaft controller listens on CONTROLLER. This node is its own
+// one-voter quorum and answers the controller APIs on its broker
+// listeners (quorum.go), so it opens no socket for a controller listener
+// and advertises none, as Kafka's brokers leave controller listeners out of
 // what they advertise (KafkaConfig.effectiveAdvertisedBrokerListeners).
 // Each listener is advertised in Metadata
 // under its own name: a client that came in on SASL_SSL is told the
@@ -235,7 +236,7 @@ func parseListeners(s string, controller []string) ([]*listener, error) {
 		ls = append(ls, l)
 	}
 	if len(ls) == 0 {
-		return nil, fmt.Errorf("kafka: listeners %q: every one is a controller listener (controller.listener.names), and this broker has no controller", s)
+		return nil, fmt.Errorf("kafka: listeners %q: every one is a controller listener (controller.listener.names), which this broker does not open", s)
 	}
 	return ls, nil
 }

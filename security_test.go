@@ -58,7 +58,7 @@ func TestParseListeners(t *testing.T) {
 		{spec: "CONTROLLER://:9093,SSL://:9094", controller: []string{"controller"}, want: []listener{{name: "SSL", addr: ":9094", tls: true}}},
 		{spec: "PLAINTEXT://:9092,CONTROLLER://:9093", wantErr: "controller.listener.names"},
 		{spec: "PLAINTEXT://:9092,CONTROLLER://:9092", controller: []string{"CONTROLLER"}, want: []listener{{name: "PLAINTEXT", addr: ":9092"}}},
-		{spec: "CONTROLLER://:9093", controller: []string{"CONTROLLER"}, wantErr: "no controller"},
+		{spec: "CONTROLLER://:9093", controller: []string{"CONTROLLER"}, wantErr: "which this broker does not open"},
 		{spec: "PLAINTEXT://:1,CONTROLLER://:2,CONTROLLER://:3", controller: []string{"CONTROLLER"}, wantErr: "twice"},
 	} {
 		got, err := parseListeners(tc.spec, tc.controller)

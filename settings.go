@@ -129,8 +129,10 @@ var brokerSettings = []brokerSetting{
 		set: func(c *Config, v string) error { return setMillis(&c.Security.ConnectionsMaxReauth, v, 0) }},
 	// The listeners of a KRaft controller (KRaftConfigs), such as the
 	// CONTROLLER of Kafka 4's combined-mode server.properties: named so
-	// that the broker, which has no controller, neither opens nor
-	// advertises them (security.go).
+	// that the broker neither opens nor advertises them (security.go).
+	// This node is its quorum's only voter (quorum.go) and answers the
+	// controller APIs on its broker listeners, as a Kafka broker answers
+	// them by forwarding them to its controller.
 	{name: "controller.listener.names", typ: configTypeString, doc: "The listeners, by name, of a KRaft controller; this node answers the controller APIs on its own listeners, so it does not open them.",
 		get: func(c *Config) string { return c.ControllerListenerNames },
 		set: func(c *Config, v string) error { c.ControllerListenerNames = v; return nil }},
@@ -763,7 +765,7 @@ func (b *Broker) logIgnoredSettings() {
 	all, _ := splitListeners(cmp.Or(b.cfg.Listeners, defaultListeners))
 	for _, l := range all {
 		if !slices.ContainsFunc(b.sec.listeners, func(o *listener) bool { return o.name == l.name }) {
-			b.log.Info("not opening a controller listener", "listener", l.name, "addr", l.addr, "why", "no controller quorum")
+			b.log.Info("not opening a controller listener", "listener", l.name, "addr", l.addr, "why", "the controller APIs are answered on the broker listeners")
 		}
 	}
 }

@@ -198,7 +198,7 @@ func TestConfigSetIgnoresInterBrokerSASLMechanism(t *testing.T) {
 // renders it, names a CONTROLLER listener, declared as the controller's
 // by controller.listener.names after the listeners line. The broker
 // refused to start on it ("name must be PLAINTEXT, SSL, SASL_PLAINTEXT or
-// SASL_SSL"). It has no controller, so it now opens and advertises the
+// SASL_SSL"). It opens no controller listener, so it now opens and advertises the
 // other listeners only; a listener named neither for a protocol nor in
 // controller.listener.names still stops the start, at Open, which has
 // every setting.

@@ -1240,6 +1240,16 @@ func (m *alterConfigsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// namesAndValues is res's configs as the checks take them, which the
+// handler and the authorizer (authorize.go) both run.
+func (res alterConfigsResource) namesAndValues() ([]string, []*string) {
+	names, values := make([]string, len(res.Configs)), make([]*string, len(res.Configs))
+	for i, c := range res.Configs {
+		names[i], values[i] = c.Name, c.Value
+	}
+	return names, values
+}
+
 // alterConfigsResponse is also IncrementalAlterConfigs' response, which has
 // the same schema.
 type alterConfigsResponse struct {
@@ -1279,10 +1289,7 @@ func (b *Broker) handleAlterConfigs(ctx context.Context, rc *requestContext, r r
 	})
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
-		names, values := make([]string, len(res.Configs)), make([]*string, len(res.Configs))
-		for j, c := range res.Configs {
-			names[j], values[j] = c.Name, c.Value
-		}
+		names, values := res.namesAndValues()
 		if cerr := checkAlteration(names, func(j int) bool { return values[j] == nil }); cerr != nil && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg
 		} else if res.ResourceType == resourceBrokerLogger && !dup[i] {
@@ -1469,6 +1476,16 @@ func (m *incrementalAlterConfigsRequest) decode(r *reader, v int16) {
 	r.SkipTags()
 }
 
+// namesAndOps is res's configs as the checks take them, which the
+// handler and the authorizer (authorize.go) both run.
+func (res incrementalAlterConfigsResource) namesAndOps() ([]string, []configOp) {
+	names, ops := make([]string, len(res.Configs)), make([]configOp, len(res.Configs))
+	for i, c := range res.Configs {
+		names[i], ops[i] = c.Name, configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
+	}
+	return names, ops
+}
+
 // handleIncrementalAlterConfigs applies each resource's operations in
 // order. APPEND and SUBTRACT start from the broker's default when the
 // topic set no value (defaults), which is what the topic has in effect.
@@ -1481,12 +1498,7 @@ func (b *Broker) handleIncrementalAlterConfigs(ctx context.Context, rc *requestC
 	defaults := func(name string) string { return b.brokerLevelValue(lookupTopicConfig(name)) }
 	for i, res := range req.Resources {
 		out := alterConfigsResourceResponse{ResourceType: res.ResourceType, ResourceName: res.ResourceName}
-		ops := make([]configOp, len(res.Configs))
-		names := make([]string, len(res.Configs))
-		for j, c := range res.Configs {
-			ops[j] = configOp{name: c.Name, op: c.ConfigOperation, value: c.Value}
-			names[j] = c.Name
-		}
+		names, ops := res.namesAndOps()
 		nullValue := func(j int) bool { return ops[j].value == nil && ops[j].op != opDelete }
 		if cerr := checkAlteration(names, nullValue); cerr != nil && !dup[i] {
 			out.ErrorCode, out.ErrorMessage = cerr.code, &cerr.msg

@@ -142,6 +142,17 @@ type topicLog struct {
 	// brokerDefaults is the logDir's: the broker's dynamic defaults of
 	// topic configs, which Settings lays Configs over.
 	brokerDefaults *atomic.Pointer[topicConfig]
+	// settings caches Settings' merge for the defaults it was made from:
+	// Configs never changes (a config change replaces the topicLog), so
+	// the merge is made again only when the defaults change.
+	settings atomic.Pointer[mergedSettings]
+}
+
+// mergedSettings is a topic's Configs laid over the dynamic defaults
+// from.
+type mergedSettings struct {
+	from   *topicConfig
+	merged topicConfig
 }
 
 // Settings is what the topic runs on: its own configs over the broker's
@@ -150,7 +161,8 @@ type topicLog struct {
 // at the moment it acts, so that a change of either takes effect at once;
 // Configs alone is what the topic set, for topic.config and
 // DescribeConfigs. Without dynamic defaults, the common case, it is
-// Configs itself, at no cost; with them, a small map per call.
+// Configs itself, at no cost; with them, a map made once per change of
+// the defaults, so that the produce path allocates nothing for it.
 func (t *topicLog) Settings() topicConfig {
 	if t.brokerDefaults == nil {
 		return t.Configs
@@ -159,8 +171,12 @@ func (t *topicLog) Settings() topicConfig {
 	if defaults == nil || len(*defaults) == 0 {
 		return t.Configs
 	}
+	if m := t.settings.Load(); m != nil && m.from == defaults {
+		return m.merged
+	}
 	merged := maps.Clone(*defaults)
 	maps.Copy(merged, t.Configs)
+	t.settings.Store(&mergedSettings{defaults, merged})
 	return merged
 }
 

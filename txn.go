@@ -57,11 +57,19 @@
 // the file is compacted when it opens and when it grows. It keeps the log
 // of user topics free of records that only the coordinator reads. An
 // append is one write, fsynced only under Fsync "always". A restart reads
-// the file and finishes what was under way: Ongoing and PrepareAbort
-// transactions are aborted, PrepareCommit ones committed (their markers
+// the file and does what Kafka's coordinator does when it loads
+// __transaction_state (TransactionStateManager.loadTransactionsForTxnTopicPartition):
+// PrepareAbort and PrepareCommit transactions are finished (their markers
 // written again; a second marker for a transaction already ended changes
-// nothing). A transaction still open in a partition after that has lost
-// its state, and is aborted there (abortOrphans).
+// nothing), and Ongoing ones stay Ongoing, with their partitions, epoch,
+// start time and pending offsets, so that the producer, once it has
+// reconnected, goes on adding partitions and producing and then commits;
+// only its transaction.timeout.ms, counted from the start before the
+// restart, aborts it (abortExpired). Its partitions hold their LSO
+// meanwhile, since the producer state rebuilt from the log (producers.go)
+// knows the transaction's first offset. A transaction open in a partition
+// that no kept transaction owns has lost its state, and is aborted there
+// (abortOrphans).
 //
 // Design note: the aborted-transaction index of a partition is not
 // persisted per segment as Kafka's .txnindex files are: it is rebuilt when
@@ -402,8 +410,9 @@ type txnCoordinator struct {
 	byProducer  map[int64]*txnMeta
 }
 
-// openTxnCoordinator reads the state file and finishes every transaction a
-// previous run left open (see the design note).
+// openTxnCoordinator reads the state file, finishes every transaction a
+// previous run left ending and keeps the Ongoing ones (see the design
+// note).
 func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 	state, metas, err := openTxnStateLog(filepath.Join(b.cfg.DataDir, txnStateFile), b.fsync.always, b.log)
 	if err != nil {
@@ -419,16 +428,21 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// A transaction that cannot be ended now, because one of its
+	// Only the Prepare states are finished here, as Kafka's
+	// TransactionStateManager.loadTransactionsForTxnTopicPartition does:
+	// an Ongoing transaction stays Ongoing, for its producer to go on
+	// with, until it ends or its timeout (abortExpired) aborts it. A
+	// transaction that cannot be ended now, because one of its
 	// partitions is offline or the disk is full, stays in its Prepare
-	// state: the background check (abortExpired) retries it, and
-	// the broker starts and serves everything else.
+	// state: the background check (abortExpired) retries it, and the
+	// broker starts and serves everything else.
 	for _, m := range metas {
 		switch m.State {
-		case txnOngoing, txnPrepareAbort:
-			b.log.Info("aborting a transaction left open", "transactional.id", m.ID, "producer", m.ProducerID)
+		case txnOngoing:
+			b.log.Info("keeping a transaction left open", "transactional.id", m.ID, "producer", m.ProducerID, "partitions", len(m.Partitions))
+		case txnPrepareAbort:
 			if err := c.end(m, false, m.ProducerEpoch); err != nil {
-				b.log.Error("aborting a transaction left open; will retry", "transactional.id", m.ID, "err", err)
+				b.log.Error("aborting a prepared transaction; will retry", "transactional.id", m.ID, "err", err)
 			}
 		case txnPrepareCommit:
 			if err := c.end(m, true, m.ProducerEpoch); err != nil {
@@ -440,20 +454,37 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 	return c, nil
 }
 
-// abortOrphans writes an ABORT marker for every transaction still open in
-// a partition once every transaction of the state file has ended, which
-// only a lost or replaced state file (or a topic deleted and created again
-// under a transaction) can leave behind. Without it, such a partition's
-// LSO would never move again and its read_committed consumers would
-// stall. Kafka has no such step; it never loses __transaction_state.
+// abortOrphans writes an ABORT marker for every transaction open in a
+// partition that no Ongoing transaction of the state file owns (its
+// producer id with the partition among its own), once the Prepare ones
+// have ended. Only a lost or replaced state file (or a topic deleted and
+// created again under a transaction) leaves such a transaction behind.
+// Without it, such a partition's LSO would never move again and its
+// read_committed consumers would stall. Kafka has no such step; it never
+// loses __transaction_state.
 //
 // A partition whose marker cannot be written (offline, disk full) is
 // logged and left; its transaction is aborted at the next start.
 func (c *txnCoordinator) abortOrphans() {
 	now := time.Now().UnixMilli()
+	owned := map[txnPartition]map[int64]bool{}
+	for _, m := range c.byID {
+		if m.State != txnOngoing {
+			continue
+		}
+		for _, tp := range m.Partitions {
+			if owned[tp] == nil {
+				owned[tp] = map[int64]bool{}
+			}
+			owned[tp][m.ProducerID] = true
+		}
+	}
 	for _, t := range c.b.logs.Topics() {
 		for i, pl := range t.Partitions {
 			for pid, epoch := range pl.openTransactions() {
+				if owned[txnPartition{t.Name, int32(i)}][pid] {
+					continue // kept open: its producer goes on with it
+				}
 				c.b.log.Warn("aborting a transaction no transactional id owns", "topic", t.Name, "partition", i, "producer", pid)
 				if err := appendMarker(t, pl, pid, epoch, markerAbort, now); err != nil {
 					c.b.log.Error("aborting an orphaned transaction", "topic", t.Name, "partition", i, "producer", pid, "err", err)

@@ -451,24 +451,6 @@ func TestTxnTimeout(t *testing.T) {
 	}
 }
 
-// TestTxnRestartAbortsOngoing: a transaction open at shutdown is aborted,
-// with a marker, when the broker starts again.
-func TestTxnRestartAbortsOngoing(t *testing.T) {
-	dir := t.TempDir()
-	tb, c := startWithTopicIn(t, dir, "tx", 1)
-	pid, epoch := c.openTxn("app", "tx", 2)
-	tb.stop()
-	tb = startBroker(t, dir)
-	c = dial(t, tb.addr)
-	f := c.fetchIsolated("tx", 0, 0, readCommitted)
-	if f.hw != 3 || f.lso != 3 || !cmp.Equal(f.aborted, []abortedTransaction{{pid, 0}}) {
-		t.Errorf("after restart: hw %d lso %d aborted %v; want 3, 3, [{%d 0}]", f.hw, f.lso, f.aborted, pid)
-	}
-	if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
-		t.Errorf("EndTxn abort (a retry of the abort done at start): %d", code)
-	}
-}
-
 // TestTxnOffsetCommitOnlyOnCommit: offsets committed in a transaction
 // reach the group only when it commits.
 func TestTxnOffsetCommitOnlyOnCommit(t *testing.T) {

@@ -160,8 +160,8 @@ func TestTxnStateLegacyFile(t *testing.T) {
 }
 
 // TestTxnRestartAfterTornState: a broker whose state file ends in a torn
-// record starts, keeps the transaction the valid records describe, and
-// aborts it as left open.
+// record starts and keeps the transaction the valid records describe,
+// Ongoing, until an InitProducerId of its id aborts it.
 func TestTxnRestartAfterTornState(t *testing.T) {
 	dir := t.TempDir()
 	tb, c := startWithTopicIn(t, dir, "tx", 1)
@@ -175,12 +175,18 @@ func TestTxnRestartAfterTornState(t *testing.T) {
 	f.Close()
 	tb = startBroker(t, dir)
 	c = dial(t, tb.addr)
-	f2 := c.fetchIsolated("tx", 0, 0, readCommitted)
-	if f2.lso != 3 || len(f2.aborted) != 1 {
-		t.Fatalf("after restart: lso %d, aborted %v; want 3 and the transaction aborted", f2.lso, f2.aborted)
+	if f2 := c.fetchIsolated("tx", 0, 0, readCommitted); f2.lso != 0 || len(f2.aborted) != 0 {
+		t.Fatalf("after restart: lso %d, aborted %v; want 0 and the transaction open", f2.lso, f2.aborted)
 	}
-	// The coordinator still knows the id: a new InitProducerId bumps its
+	// The coordinator still knows the id: a new InitProducerId aborts the
+	// open transaction (CONCURRENT_TRANSACTIONS), and its retry bumps the
 	// epoch rather than starting over.
+	if code, _, _ := c.initTxn("app", 60000); code != codeConcurrentTransactions {
+		t.Errorf("InitProducerId over the kept transaction: code %d, want CONCURRENT_TRANSACTIONS", code)
+	}
+	if f2 := c.fetchIsolated("tx", 0, 0, readCommitted); f2.lso != 3 || len(f2.aborted) != 1 {
+		t.Fatalf("after InitProducerId: lso %d, aborted %v; want 3 and the transaction aborted", f2.lso, f2.aborted)
+	}
 	if code, pid2, epoch2 := c.initTxn("app", 60000); code != codeNone || pid2 != pid || epoch2 <= epoch {
 		t.Errorf("InitProducerId after restart: code %d, producer %d epoch %d; want %d with a later epoch than %d", code, pid2, epoch2, pid, epoch)
 	}

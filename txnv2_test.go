@@ -221,10 +221,10 @@ func TestEndTxnV5ExhaustedEpoch(t *testing.T) {
 	tb = startBroker(t, dir)
 	tb.txns.mu.Lock()
 	m := tb.txns.byID["app"]
-	gotPID, gotState := m.ProducerID, m.State
+	gotPID, gotState, gotParts := m.ProducerID, m.State, slices.Clone(m.Partitions)
 	tb.txns.mu.Unlock()
-	if gotPID != next || gotState != txnCompleteAbort {
-		t.Errorf("after a restart: producer %d state %v, want %d CompleteAbort (the open one aborted)", gotPID, gotState, next)
+	if gotPID != next || gotState != txnOngoing || !slices.Equal(gotParts, []txnPartition{{"tx", 0}}) {
+		t.Errorf("after a restart: producer %d state %v partitions %v, want %d Ongoing with tx-0 (the open one kept)", gotPID, gotState, gotParts, next)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -544,5 +545,66 @@ func checkMixedTxns(t *testing.T, ctx context.Context, addr string, adm *kadm.Cl
 		if visible[v] {
 			t.Errorf("aborted %s is visible read_committed", v)
 		}
+	}
+}
+
+// TestFranzTxnAcrossRestart: a franz-go transaction open when the broker
+// stops (SIGTERM) or is killed (SIGKILL) goes on after it starts again on
+// the same address and data dir: the producer sends more and commits, and
+// read_committed sees every record, as on Kafka, whose coordinator loads
+// an Ongoing transaction as Ongoing
+// (TransactionStateManager.loadTransactionsForTxnTopicPartition).
+func TestFranzTxnAcrossRestart(t *testing.T) {
+	bin := buildBroker(t)
+	for i, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			dir := t.TempDir()
+			// A fixed address, so that the client finds the broker again.
+			addr := fmt.Sprintf("127.0.0.1:%d", 19710+i)
+			b := startChild(t, bin, dir, "-addr", addr)
+			createTopic(t, ctx, kadm.NewClient(newClient(t, addr)), 1, "across")
+			p := newClient(t, addr, kgo.TransactionalID("across"), kgo.TransactionTimeout(30*time.Second),
+				kgo.DefaultProduceTopic("across"))
+			if err := p.BeginTransaction(); err != nil {
+				t.Fatal(err)
+			}
+			send := func(prefix string) {
+				for j := range 5 {
+					if err := p.ProduceSync(ctx, kgo.StringRecord(fmt.Sprintf("%s-%d", prefix, j))).FirstErr(); err != nil {
+						t.Fatalf("produce %s-%d: %v", prefix, j, err)
+					}
+				}
+			}
+			send("before")
+			b.cmd.Process.Signal(sig)
+			<-b.done
+			startChild(t, bin, dir, "-addr", addr)
+			send("after")
+			if err := p.EndTransaction(ctx, kgo.TryCommit); err != nil {
+				t.Fatalf("commit after the restart: %v", err)
+			}
+			c := newClient(t, addr, kgo.ConsumeTopics("across"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+				kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+			var got []string
+			for len(got) < 10 {
+				fs := c.PollFetches(ctx)
+				if ctx.Err() != nil {
+					t.Fatalf("read_committed: %v; got %v", ctx.Err(), got)
+				}
+				fs.EachError(func(_ string, _ int32, err error) { t.Fatalf("fetch: %v", err) })
+				fs.EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
+			}
+			var want []string
+			for _, prefix := range []string{"before", "after"} {
+				for j := range 5 {
+					want = append(want, fmt.Sprintf("%s-%d", prefix, j))
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("read_committed: %v, want %v", got, want)
+			}
+		})
 	}
 }
