@@ -219,7 +219,7 @@ func parseListeners(s string, controller []string) ([]*listener, error) {
 	}
 	var ls []*listener
 	for _, l := range all {
-		if slices.ContainsFunc(controller, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), l.name) }) {
+		if slices.ContainsFunc(controller, func(c string) bool { return strings.EqualFold(c, l.name) }) {
 			continue
 		}
 		switch l.name {
@@ -241,13 +241,8 @@ func parseListeners(s string, controller []string) ([]*listener, error) {
 	return ls, nil
 }
 
-// controllerListenerNames splits Config.ControllerListenerNames.
-func controllerListenerNames(cfg Config) []string {
-	if cfg.ControllerListenerNames == "" {
-		return nil
-	}
-	return strings.Split(cfg.ControllerListenerNames, ",")
-}
+// controllerListenerNames is Config.ControllerListenerNames as a list.
+func controllerListenerNames(cfg Config) []string { return configList(cfg.ControllerListenerNames) }
 
 // security is the broker's security state: its listeners, its TLS
 // configuration, the SCRAM users (scram.go) and the ACLs (acls.go).
