@@ -32,9 +32,10 @@
 // listeners (quorum.go), so it opens no socket for a controller listener
 // and advertises none, as Kafka's brokers leave controller listeners out of
 // what they advertise (KafkaConfig.effectiveAdvertisedBrokerListeners).
-// Each listener is advertised in Metadata
-// under its own name: a client that came in on SASL_SSL is told the
-// SASL_SSL address, so its later connections log in the same way.
+//
+// Each listener is advertised in Metadata under its own name: a client
+// that came in on SASL_SSL is told the SASL_SSL address, so its later
+// connections log in the same way.
 //
 // # A SASL login, step by step
 //
