@@ -614,17 +614,7 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	// A leave of a member the group does not know is UNKNOWN_MEMBER_ID,
 	// as GroupMetadataManager.shareGroupLeave answers.
 	if req.MemberEpoch == leaveEpoch && m != nil {
-		// The member keeps its share session, if it has one: its closing
-		// consumer sends its last acknowledgements (the final epoch) to
-		// the leader on another connection, and the leave may come first.
-		// Kafka's leave does not touch share sessions either; they end
-		// with the final epoch or their connection (ShareSessionCache,
-		// whose end calls ShareGroupListener.onMemberLeave), which give
-		// back what the member still holds (closeSession).
-		if _, open := c.sessions[shareSessionKey{g.id, m.id}]; !open {
-			c.releaseMember(g, m.id)
-		}
-		c.removeMember(g, m, "left")
+		c.leave(g, m)
 		return &shareGroupHeartbeatResponse{MemberID: &req.MemberID, MemberEpoch: leaveEpoch}
 	}
 	// A member the group does not have is refused once the group is full,
@@ -715,13 +705,27 @@ func (c *shareCoordinator) expireMember(groupID string, m *shareMember) {
 	}
 }
 
+// leave removes m, which left. It keeps its share session, if it has
+// one: its closing consumer sends its last acknowledgements (the final
+// epoch) to the leader on another connection, and the leave may come
+// first. Kafka's leave does not touch share sessions either; they end
+// with the final epoch or their connection (ShareSessionCache, whose end
+// calls ShareGroupListener.onMemberLeave), which give back what the
+// member still holds (closeSession).
+func (c *shareCoordinator) leave(g *shareGroup, m *shareMember) {
+	if _, open := c.sessions[shareSessionKey{g.id, m.id}]; !open {
+		c.releaseMember(g, m.id)
+	}
+	c.removeMember(g, m, "left")
+}
+
 // removeMember drops m from g; the reassignment that follows bumps the
 // group epoch, which the remaining members learn at their next heartbeat.
 // Its records are the callers' to give back, at once rather than at the
 // end of their locks, so that the others need not wait out
 // share.record.lock.duration.ms: a member whose session timed out loses
 // its share session with them (expireMember), while one that left keeps
-// its share session, and with it its records, until that ends (heartbeat).
+// its share session, and with it its records, until that ends (leave).
 func (c *shareCoordinator) removeMember(g *shareGroup, m *shareMember, why string) {
 	stopTimer(m.timer)
 	delete(g.members, m.id)
