@@ -333,15 +333,7 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	if sec.devCAPath != "" {
-		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
-	}
-	// Kafka logs nothing here, but its unsecured validator is documented
-	// as unfit for production; one line at start says so to whoever runs
-	// the broker (oauth.go).
-	if slices.Contains(sec.mechanisms, mechOAuthBearer) {
-		cfg.Logger.Warn("OAUTHBEARER accepts unsecured tokens: any client may log in as any principal; for development only")
-	}
+	logSecurityNotes(cfg.Logger, sec)
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
 	// A damaged file is not fatal: the ids restart past every id in use,
@@ -383,6 +375,20 @@ func Open(cfg Config) (*Broker, error) {
 			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
 	}
 	return b, nil
+}
+
+// logSecurityNotes says at start what whoever runs the broker should know
+// of its security: a development certificate that clients must trust,
+// and OAUTHBEARER's unsecured tokens. Kafka logs nothing for the second,
+// but documents its unsecured validator as unfit for production
+// (oauth.go).
+func logSecurityNotes(log *slog.Logger, sec *security) {
+	if sec.devCAPath != "" {
+		log.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
+	if slices.Contains(sec.mechanisms, mechOAuthBearer) {
+		log.Warn("OAUTHBEARER accepts unsecured tokens: any client may log in as any principal; for development only")
+	}
 }
 
 // openStores opens the data dir's small stores, each a file replaced

@@ -1161,3 +1161,45 @@ func TestShareFetchLoadsPartitionsInTurn(t *testing.T) {
 		t.Errorf("fetch of one record: %s, want partition 0's, MaxRecords being the request's", acquiredByPartition(parts))
 	}
 }
+
+// TestShareSessionTimeoutReleases: a member that stops heartbeating is
+// removed when share.session.timeout.ms passes, and the records it held
+// go to the others at once, not when their locks (30 s by default) end.
+// Its share session ends with it: unlike a member that left, it has no
+// final acknowledgement on the way.
+func TestShareSessionTimeoutReleases(t *testing.T) {
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), ShareSessionTimeout: 300 * time.Millisecond, ShareHeartbeatInterval: 50 * time.Millisecond}, "t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	id := tb.logs.Topic("t").ID
+	coord := dial(t, tb.addr)
+	if code, _, _ := coord.shareHeartbeat("g", "m", 0, []string{"t"}); code != codeNone {
+		t.Fatalf("join: %d", code)
+	}
+	holder := dial(t, tb.addr)
+	if res := holder.shareFetch("g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 1}]" {
+		t.Fatalf("m fetch: %+v", res)
+	}
+	// m falls silent; once its session has timed out, m2 joins and gets
+	// what m held, long before the locks would have ended.
+	gone := func() (memberGone, sessionGone bool) {
+		tb.shares.mu.Lock()
+		defer tb.shares.mu.Unlock()
+		_, member := tb.shares.groups["g"].members["m"]
+		_, session := tb.shares.sessions[shareSessionKey{"g", "m"}]
+		return !member, !session
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for m, _ := gone(); !m && time.Now().Before(deadline); m, _ = gone() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m, s := gone(); !m || !s {
+		t.Fatalf("after share.session.timeout.ms: member gone %v, share session gone %v; want both", m, s)
+	}
+	if code, _, _ := coord.shareHeartbeat("g", "m2", 0, []string{"t"}); code != codeNone {
+		t.Fatalf("m2 join: %d", code)
+	}
+	if res := c.shareFetch("g", "m2", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 2}]" {
+		t.Errorf("after m's session timed out: m2 acquired %v, want 0-1 with delivery count 2", res.acquired)
+	}
+}
