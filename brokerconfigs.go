@@ -374,21 +374,7 @@ func (b *Broker) alterBrokerConfigs(name string, validateOnly bool, change func(
 	if msg := b.brokerNameRefusal(name); msg != "" {
 		return codeInvalidRequest, &msg
 	}
-	key := b.brokerConfigKey(name)
-	err := b.brokerConfigs.alter(key, validateOnly, change)
-	var cerr *configError
-	switch {
-	case err == nil:
-		if !validateOnly {
-			b.log.Info("altered dynamic broker configs", "resource", name, "configs", b.brokerConfigs.get(key))
-		}
-		return codeNone, nil
-	case errors.As(err, &cerr):
-		return cerr.code, &cerr.msg
-	default:
-		b.log.Error("altering dynamic broker configs", "resource", name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
-	}
+	return b.alterAnswered(b.brokerConfigs, name, b.brokerConfigKey(name), validateOnly, change)
 }
 
 // brokerChangeRefused reports a change to broker resource name that its

@@ -39,7 +39,6 @@
 package kafka
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -186,26 +185,13 @@ func newClientMetricsConfig(names []string, values []*string) map[string]string 
 // config error is the client's; any other is the broker's disk,
 // UNKNOWN_SERVER_ERROR, and the subscription stays as it was.
 func (b *Broker) alterClientMetrics(name string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) (int16, *string) {
-	err := b.clientMetrics.alter(name, validateOnly, func(cur map[string]string) (map[string]string, *configError) {
+	return b.alterAnswered(b.clientMetrics, name, name, validateOnly, func(cur map[string]string) (map[string]string, *configError) {
 		next, err := change(cur)
 		if err == nil {
 			err = validateClientMetrics(name, next)
 		}
 		return next, err
 	})
-	var cerr *configError
-	switch {
-	case err == nil:
-		if !validateOnly {
-			b.log.Info("altered a client metrics subscription", "name", name, "configs", b.clientMetrics.get(name))
-		}
-		return codeNone, nil
-	case errors.As(err, &cerr):
-		return cerr.code, &cerr.msg
-	default:
-		b.log.Error("altering a client metrics subscription", "name", name, "err", err)
-		return codeUnknownServerError, ptr(err.Error())
-	}
 }
 
 // clientMetricsEntries describes a subscription's configs as Kafka's
@@ -219,11 +205,4 @@ func (b *Broker) clientMetricsEntries(name string) []configEntry {
 		entries = append(entries, configEntry{name: k, value: c[k], source: sourceClientMetrics, synonyms: []configSynonym{}})
 	}
 	return entries
-}
-
-// ids is the names the store holds, sorted.
-func (s *configStore) ids() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Sorted(maps.Keys(s.byID))
 }

@@ -220,6 +220,7 @@ var fileKinds = []fileKind{
 	{name: brokerConfigFile, path: dataDirFile(brokerConfigFile), refuses: true, quietDelete: true},
 	{name: finalizedFeaturesFile, path: dataDirFile(finalizedFeaturesFile), refuses: true, quietDelete: true},
 	{name: quorumStateFile, path: dataDirFile(quorumStateFile), refuses: true, quietDelete: true},
+	{name: metaPropertiesFile, path: dataDirFile(metaPropertiesFile), refuses: true, quietDelete: true},
 	{name: lockFile, path: dataDirFile(lockFile), quietDelete: true},
 	{name: cleanShutdownFile, path: dataDirFile(cleanShutdownFile), quietDelete: true},
 }

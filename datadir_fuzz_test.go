@@ -159,6 +159,10 @@ func FuzzQuorumStateFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{quorumStateFile}, []byte(`{"leaderEpoch":2147483647,"endOffset":9223372036854775807}`))
 }
 
+func FuzzMetaPropertiesFile(f *testing.F) {
+	fuzzDataDirFile(f, []string{metaPropertiesFile}, []byte("version=1\ncluster.id=\\u0041\nnode.id=0\ndirectory.id=AAAAAAAAAAAAAAAAAAAAZA\n"))
+}
+
 func FuzzGroupConfigsFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{groupConfigFile}, []byte(`{"g":{"consumer.session.timeout.ms":"45000"}}`))
 }

@@ -43,6 +43,8 @@ var dataDirFiles = []dataDirDocRow{
 		"a last line that does not parse is dropped with a WARN; an earlier one, or unreadable: the start stops, naming it"},
 	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, brokerConfigFile, clientMetricsFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out (restore it, or move it away to run without it); missing: nothing was ever set"},
+	{[]string{metaPropertiesFile}, "data dir", "once, by the first start on the dir (atomically): version, cluster.id, node.id, directory.id",
+		"does not parse or is unreadable: the start stops, naming the file and the way out; another node.id, or another cluster.id than Config.ClusterID: the start stops with Kafka's message; missing: a new cluster id"},
 	{[]string{quorumStateFile}, "data dir", "at every start and every metadata change (atomically)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out; missing: a new quorum, whose leader epoch and metadata offset start again from 1"},
 	{[]string{devTLSDir, devCAFile, devCertFile, devKeyFile}, "data dir, dev-tls/", "at the first start with a TLS listener and no certificate configured",
@@ -90,8 +92,9 @@ func DataDirFilesDoc() string {
 		"a deleted topic.config (the topic runs on the defaults), the deleted first segment of a partition " +
 		"whose log start no DeleteRecords moved (the log starts at the next), a deleted acls.json, " +
 		"scram-credentials.json, client-quotas.json, group-configs.json, broker-configs.json or finalized-features.json " +
-		"(the broker starts without what it held), and a deleted quorum-state.json (a new quorum, whose " +
-		"epoch and metadata offset start again from 1, as for a data dir written before the file was). Files made unreadable by their mode are not in the " +
+		"(the broker starts without what it held), a deleted quorum-state.json (a new quorum, whose " +
+		"epoch and metadata offset start again from 1, as for a data dir written before the file was), and a deleted " +
+		"meta.properties (a new cluster id, which clients that knew the old one take for another cluster). Files made unreadable by their mode are not in the " +
 		"matrix: the tests run as root, whom no mode stops.\n")
 	return b.String()
 }

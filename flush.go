@@ -337,7 +337,7 @@ func writeFileAtomic(path string, data []byte) error {
 // operator is told which file, and what the two ways out cost. holds says
 // what a start without it would lack.
 func storeUnreadable(path, holds string, err error) error {
-	return fmt.Errorf("kafka: %s cannot be read: %w; it is replaced whole on every change, so it was edited or damaged outside the broker: "+
+	return fmt.Errorf("kafka: %s cannot be read: %w; it is only ever written whole, so it was edited or damaged outside the broker: "+
 		"restore it from a backup, or move it away to start with no %s", path, err, holds)
 }
 

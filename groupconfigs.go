@@ -44,9 +44,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -285,6 +287,8 @@ func (b *Broker) groupConfigEntries(c map[string]string) []configEntry {
 // default reaches every resource that did not choose otherwise.
 type configStore struct {
 	path string
+	// what names what the file holds, for errors and log lines.
+	what string
 	// mu guards byID and orders writes of the file: two alterations at
 	// once must not both write, each from the state before the other.
 	mu sync.Mutex
@@ -317,7 +321,7 @@ func openGroupConfigs(dataDir string) (*configStore, error) {
 // would silently put every resource back on the defaults, lock durations,
 // session timeouts and retention included.
 func openConfigStore(path, what string, check func(id, name, value string) *configError) (*configStore, error) {
-	s := &configStore{path: path, byID: map[string]map[string]string{}}
+	s := &configStore{path: path, what: what, byID: map[string]map[string]string{}}
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return s, nil
@@ -343,6 +347,13 @@ func (s *configStore) get(id string) map[string]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byID[id]
+}
+
+// ids is the names the store holds, sorted.
+func (s *configStore) ids() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.byID))
 }
 
 // alter replaces resource id's configs with what change makes of them,
@@ -410,24 +421,32 @@ func (b *Broker) alterGroupConfigs(id string, validateOnly bool, change func(map
 	if id == "" {
 		return codeInvalidRequest, ptr("Group name must not be empty")
 	}
-	err := b.groupConfigs.alter(id, validateOnly, func(cur map[string]string) (map[string]string, *configError) {
+	return b.alterAnswered(b.groupConfigs, id, id, validateOnly, func(cur map[string]string) (map[string]string, *configError) {
 		next, err := change(cur)
 		if err == nil {
 			err = b.validateGroupConfig(next)
 		}
 		return next, err
 	})
+}
+
+// alterAnswered is s.alter as the config APIs answer it: NONE, a
+// refusal's code and message, or UNKNOWN_SERVER_ERROR for a file that
+// could not be written. A change made, and a failed write, are logged
+// with the resource's name; key is its key in s.
+func (b *Broker) alterAnswered(s *configStore, name, key string, validateOnly bool, change func(map[string]string) (map[string]string, *configError)) (int16, *string) {
+	err := s.alter(key, validateOnly, change)
 	var cerr *configError
 	switch {
 	case err == nil:
 		if !validateOnly {
-			b.log.Info("altered group configs", "group", id, "configs", b.groupConfigs.get(id))
+			b.log.Info("altered "+s.what, "resource", name, "configs", s.get(key))
 		}
 		return codeNone, nil
 	case errors.As(err, &cerr):
 		return cerr.code, &cerr.msg
 	default:
-		b.log.Error("altering group configs", "group", id, "err", err)
+		b.log.Error("altering "+s.what, "resource", name, "err", err)
 		return codeUnknownServerError, ptr(err.Error())
 	}
 }

@@ -91,6 +91,8 @@
 //   - dirlock_unix.go: the data dir's lock, which keeps a second broker
 //     off it.
 //   - dirlock_other.go: the same, where the OS has no flock.
+//   - metaproperties.go: the data dir's meta.properties: the cluster id
+//     and node id it belongs to, which every start checks.
 //   - errors.go: the error codes a client is answered with, and the map
 //     from the log's errors to them.
 //   - handlers.go: the core APIs, one section per API in API-key order
@@ -319,19 +321,19 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The dir names its cluster and node (metaproperties.go); a dir of
+	// another cluster or node stops the start here, before anything is
+	// served from it.
+	meta, err := openMetaProperties(cfg.DataDir, cfg.ClusterID, cfg.NodeID)
+	if err != nil {
+		return nil, errors.Join(err, logs.Close())
+	}
+	cfg.ClusterID = meta.clusterID
 	sec, err := openSecurity(cfg)
 	if err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
-	if sec.devCAPath != "" {
-		cfg.Logger.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
-	}
-	// Kafka logs nothing here, but its unsecured validator is documented
-	// as unfit for production; one line at start says so to whoever runs
-	// the broker (oauth.go).
-	if slices.Contains(sec.mechanisms, mechOAuthBearer) {
-		cfg.Logger.Warn("OAUTHBEARER accepts unsecured tokens: any client may log in as any principal; for development only")
-	}
+	logSecurityNotes(cfg.Logger, sec)
 	// Producer ids must not repeat across restarts, or a new producer could
 	// be taken for an old one; the allocator keeps its place in the data dir.
 	// A damaged file is not fatal: the ids restart past every id in use,
@@ -373,6 +375,20 @@ func Open(cfg Config) (*Broker, error) {
 			"file", filepath.Join(cfg.DataDir, producerIDsFile), "highest_in_use", highest, "err", idsDamaged)
 	}
 	return b, nil
+}
+
+// logSecurityNotes says at start what whoever runs the broker should know
+// of its security: a development certificate that clients must trust,
+// and OAUTHBEARER's unsecured tokens. Kafka logs nothing for the second,
+// but documents its unsecured validator as unfit for production
+// (oauth.go).
+func logSecurityNotes(log *slog.Logger, sec *security) {
+	if sec.devCAPath != "" {
+		log.Info("TLS listeners use a development certificate; clients should trust its CA", "ca", sec.devCAPath)
+	}
+	if slices.Contains(sec.mechanisms, mechOAuthBearer) {
+		log.Warn("OAUTHBEARER accepts unsecured tokens: any client may log in as any principal; for development only")
+	}
 }
 
 // openStores opens the data dir's small stores, each a file replaced
@@ -1482,7 +1498,11 @@ type Config struct {
 	// Security is TLS, SASL users and ACLs (security.go).
 	Security SecurityConfig
 
-	// ClusterID is returned in Metadata. Default "kafka-go-cluster".
+	// ClusterID is the cluster id Metadata and DescribeCluster report,
+	// kept in the data dir's meta.properties (metaproperties.go). Empty,
+	// the default, takes the file's, or draws a new random one for a dir
+	// without the file, as `kafka-storage.sh random-uuid` does; one given
+	// names the id a new dir gets, and a dir with another stops Open.
 	ClusterID string
 
 	// DefaultPartitions is the partition count of auto-created topics and
@@ -1732,7 +1752,6 @@ type Config struct {
 // withDefaults fills in the zero fields of c, each with the default of
 // the Kafka setting its comment names.
 func (c Config) withDefaults() Config {
-	setDefault(&c.ClusterID, "kafka-go-cluster")
 	setDefault(&c.DefaultPartitions, 1)
 	setDefault(&c.MaxFrameBytes, defaultMaxFrameBytes)
 	setDefault(&c.MaxMessageBytes, defaultMaxMessageBytes)

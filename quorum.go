@@ -14,7 +14,7 @@
 // leads and how far each replica got:
 //
 //	$ kafka-metadata-quorum.sh --bootstrap-server 127.0.0.1:9092 describe --status
-//	ClusterId:              kafka-go-cluster
+//	ClusterId:              q1Sh-9_ISia_zwGINzRvyQ
 //	LeaderId:               0
 //	LeaderEpoch:            3
 //	HighWatermark:          12

@@ -259,6 +259,8 @@ func TestRaftVoterChanges(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
 	dir := uuid{1, 2, 3}
+	// The cluster id is the data dir's, a new random one.
+	id := tb.cfg.ClusterID
 	answer := func(r *reader) string {
 		r.Int32()
 		code, msg := r.Int16(), r.NullableString()
@@ -289,13 +291,13 @@ func TestRaftVoterChanges(t *testing.T) {
 	plaintext := quorumListener{Name: "plaintext", Host: "localhost", Port: 9093}
 	controller := quorumListener{Name: "CONTROLLER", Host: "h2", Port: 9094}
 	for _, tc := range []struct{ got, want string }{
-		{add(ptr("other"), 2, dir, plaintext), `104 The given id "other" doesn't match the cluster id "kafka-go-cluster"`},
+		{add(ptr("other"), 2, dir, plaintext), `104 The given id "other" doesn't match the cluster id "` + id + `"`},
 		{add(nil, -1, dir, plaintext), "42 Add voter request didn't include a valid voter"},
-		{add(ptr("kafka-go-cluster"), 2, uuid{}, plaintext), "42 Add voter request didn't include a valid voter"},
+		{add(ptr(id), 2, uuid{}, plaintext), "42 Add voter request didn't include a valid voter"},
 		{add(nil, 2, dir, controller), "42 Add voter request didn't include the endpoint (Endpoints(endpoints={ListenerName(CONTROLLER)=h2/<unresolved>:9094})) for the default listener ListenerName(PLAINTEXT)"},
 		{add(nil, 2, dir, controller, plaintext), "35 Cluster doesn't support adding voter because the kraft.version feature is 0"},
-		{add(ptr("kafka-go-cluster"), 0, dir, plaintext), "35 Cluster doesn't support adding voter because the kraft.version feature is 0"},
-		{remove(ptr("other"), 0, dir), `104 The given id "other" doesn't match the cluster id "kafka-go-cluster"`},
+		{add(ptr(id), 0, dir, plaintext), "35 Cluster doesn't support adding voter because the kraft.version feature is 0"},
+		{remove(ptr("other"), 0, dir), `104 The given id "other" doesn't match the cluster id "` + id + `"`},
 		{remove(nil, -1, dir), "42 Remove voter request didn't include a valid voter"},
 		{remove(nil, 0, uuid{}), "42 Remove voter request didn't include a valid voter"},
 		{remove(nil, 0, dir), "35 Cluster doesn't support removing voter because the kraft.version feature is 0"},

@@ -32,9 +32,10 @@
 // listeners (quorum.go), so it opens no socket for a controller listener
 // and advertises none, as Kafka's brokers leave controller listeners out of
 // what they advertise (KafkaConfig.effectiveAdvertisedBrokerListeners).
-// Each listener is advertised in Metadata
-// under its own name: a client that came in on SASL_SSL is told the
-// SASL_SSL address, so its later connections log in the same way.
+//
+// Each listener is advertised in Metadata under its own name: a client
+// that came in on SASL_SSL is told the SASL_SSL address, so its later
+// connections log in the same way.
 //
 // # A SASL login, step by step
 //
@@ -219,7 +220,7 @@ func parseListeners(s string, controller []string) ([]*listener, error) {
 	}
 	var ls []*listener
 	for _, l := range all {
-		if slices.ContainsFunc(controller, func(c string) bool { return strings.EqualFold(strings.TrimSpace(c), l.name) }) {
+		if slices.ContainsFunc(controller, func(c string) bool { return strings.EqualFold(c, l.name) }) {
 			continue
 		}
 		switch l.name {
@@ -241,13 +242,8 @@ func parseListeners(s string, controller []string) ([]*listener, error) {
 	return ls, nil
 }
 
-// controllerListenerNames splits Config.ControllerListenerNames.
-func controllerListenerNames(cfg Config) []string {
-	if cfg.ControllerListenerNames == "" {
-		return nil
-	}
-	return strings.Split(cfg.ControllerListenerNames, ",")
-}
+// controllerListenerNames is Config.ControllerListenerNames as a list.
+func controllerListenerNames(cfg Config) []string { return configList(cfg.ControllerListenerNames) }
 
 // security is the broker's security state: its listeners, its TLS
 // configuration, the SCRAM users (scram.go) and the ACLs (acls.go).

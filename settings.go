@@ -896,11 +896,7 @@ func setInt64(dst *int64, v string, lo, hi int64) error {
 
 // setMillis sets a duration given in milliseconds, at least lo.
 func setMillis(dst *time.Duration, v string, lo int64) error {
-	n, err := parseInt(v, lo, math.MaxInt64/int64(time.Millisecond))
-	if err == nil {
-		*dst = time.Duration(n) * time.Millisecond
-	}
-	return err
+	return setMillisIn(dst, v, lo, math.MaxInt64/int64(time.Millisecond))
 }
 
 // setMillisIn is setMillis for a setting Kafka bounds on both sides.

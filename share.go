@@ -188,6 +188,10 @@ type sharePartition struct {
 	endOffset   int64 // SPEO: no record at or above was ever acquired
 	records     map[int64]*inFlightRecord
 	stateEpoch  int32 // bumped when the offsets are altered or reset (Kafka's state epoch)
+	// loaded is whether a fetch has touched the partition since it was
+	// made or restored: Kafka's broker loads a share partition's state on
+	// its first fetch, and sharefetch.go follows the order that gives.
+	loaded bool
 }
 
 func newSharePartition(start int64) *sharePartition {

@@ -49,10 +49,20 @@
 // (group.share.max.share.sessions, default 2000): a fetch that would open
 // one more waits out its MaxWaitMs and gets SHARE_SESSION_LIMIT_REACHED.
 //
-// MaxRecords bounds what a fetch acquires, rounded up to the end of the
-// log batch of the last record taken under ShareAcquireMode
-// batch_optimized (all of v1, Kafka 4.1's only mode), exactly under v2's
-// record_limit.
+// MaxRecords bounds what a fetch acquires across its partitions, rounded
+// up to the end of the log batch of the last record taken under
+// ShareAcquireMode batch_optimized (all of v1, Kafka 4.1's only mode),
+// exactly under v2's record_limit. A fetch asking for no records or no
+// bytes is answered at once with nothing (SharePartitionManager's
+// processShareFetch, 4.2).
+//
+// The first fetch of a share partition loads it, and a fetch that loads
+// several answers with the partitions loaded before it and the first of
+// its own that has records, the rest being ready for the next fetch: in
+// Kafka the share partition reads its state from the share coordinator
+// first (SharePartition.maybeInitialize), and the DelayedShareFetch
+// waiting on them completes when the first load does. So two partitions
+// new to a group come in two fetches, which clients' tests count on.
 //
 // Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
 // that many bytes of acquired records); BatchSize is read and not used,
@@ -361,18 +371,35 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	parts := slices.SortedFunc(maps.Keys(sess.partitions), compareTIP)
 	c.mu.Unlock()
 
-	// A MaxBytes of 0 or less is taken as 1, which still delivers: a
-	// read returns at least one whole batch however small the limit, as
-	// Fetch does, so a record bigger than the limit is never stuck.
-	// A MaxRecords of 0 or less acquires nothing, as
-	// SharePartition.acquire answers it: the fetch only waits out
-	// MaxWaitMs, and a member that wants acknowledgements applied without
-	// new records gets none locked to it.
+	c.fetchRecords(ctx, key, parts, req, results)
+	return resp
+}
+
+// fetchRecords is the fetch proper, SharePartitionManager.fetchMessages:
+// it acquires records of parts for the member into results, waiting for
+// some up to MaxWaitMs.
+func (c *shareCoordinator) fetchRecords(ctx context.Context, key shareSessionKey, parts []topicIDPartition, req *shareFetchRequest, results *shareResults) {
+	// SharePartitionManager.processShareFetch answers a fetch that asks
+	// for no records or no bytes at once, with no partitions: its
+	// acknowledgements are still applied (fetch did them first) and
+	// nothing is locked to the member. A negative MaxBytes passes that
+	// test and fails where the bytes are shared out
+	// (PartitionMaxBytesStrategy.checkValidArguments), which
+	// DelayedShareFetch answers with the error on every partition it could
+	// fetch.
+	switch {
+	case req.MaxRecords == 0 || req.MaxBytes == 0:
+		return
+	case req.MaxBytes < 0:
+		c.failFetchable(key, parts, codeUnknownServerError, "Request max bytes must be greater than 0", results)
+		return
+	}
+	// A negative MaxRecords acquires nothing, as SharePartition.acquire
+	// answers it: the fetch only waits out MaxWaitMs.
 	// ShareAcquireMode batch_optimized (0, and all of v1) rounds up to
 	// whole log batches; record_limit (1) does not.
 	aligned := req.ShareAcquireMode == shareAcquireBatchOptimized
-	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(max(req.MaxBytes, 1)), aligned, req.MaxWaitMs, results)
-	return resp
+	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(req.MaxBytes), aligned, req.MaxWaitMs, results)
 }
 
 // acknowledgements are the request's acknowledgement batches by
@@ -593,6 +620,7 @@ func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 // returns at once; the next pass then finds the records.
 func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, aligned bool, maxWaitMs int32, results *shareResults) {
 	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
+	parts, loading := c.load(key.group, parts)
 	for {
 		appended := c.b.appendSignal()
 		c.mu.Lock()
@@ -604,15 +632,21 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 		// The byte budget is split evenly among the partitions, so that
 		// a partition with a backlog cannot starve the others of a
 		// response; each share is at least a byte, hence one batch.
+		//
+		// The partitions this fetch loads come last, and only until one
+		// has something to answer: Kafka's fetch completes as soon as the
+		// first of their loads does, with what was loaded before it and
+		// that one (the others are ready for the next fetch).
 		got, left := false, maxRecords
 		for _, tp := range parts {
-			if left <= 0 {
-				break
+			if left <= 0 || loading[tp] && got {
+				continue
 			}
 			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), aligned, results)
 			left -= n
 			got = got || answer
 		}
+		loading = nil
 		wait := time.Until(deadline)
 		if got || wait <= 0 {
 			return
@@ -632,6 +666,54 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 			return
 		}
 		t.Stop()
+	}
+}
+
+// load marks the share partitions of parts that no fetch has touched yet
+// as loaded, as Kafka's SharePartitionManager starts loading a share
+// partition's state (SharePartition.maybeInitialize) on its first fetch.
+// It returns parts reordered, those loaded before first, and the set
+// this fetch loads.
+func (c *shareCoordinator) load(group string, parts []topicIDPartition) ([]topicIDPartition, map[topicIDPartition]bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.groups[group]
+	if g == nil {
+		return parts, nil
+	}
+	loading := map[topicIDPartition]bool{}
+	for _, tp := range parts {
+		if sp := g.partitions[tp]; sp != nil && !sp.loaded {
+			sp.loaded = true
+			loading[tp] = true
+		}
+	}
+	ordered := make([]topicIDPartition, 0, len(parts))
+	for _, first := range []bool{false, true} {
+		for _, tp := range parts {
+			if loading[tp] == first {
+				ordered = append(ordered, tp)
+			}
+		}
+	}
+	return ordered, loading
+}
+
+// failFetchable answers code and message for each partition of parts the
+// group has a share partition for, those DelayedShareFetch would have
+// fetched, and acquires nothing.
+func (c *shareCoordinator) failFetchable(key shareSessionKey, parts []topicIDPartition, code int16, message string, results *shareResults) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	g := c.groups[key.group]
+	if g == nil {
+		return
+	}
+	for _, tp := range parts {
+		if g.partitions[tp] != nil {
+			pr := results.get(tp)
+			pr.ErrorCode, pr.ErrorMessage = code, ptr(message)
+		}
 	}
 }
 

@@ -991,3 +991,215 @@ func TestShareAcknowledgeAfterLeave(t *testing.T) {
 		t.Errorf("after m3 left and its connection closed: m2 acquired %v, want 3 with delivery count 2", res.acquired)
 	}
 }
+
+// shareFetchArgs is a ShareFetch v2 of any partitions of one topic, for
+// tests of the request-wide limits.
+type shareFetchArgs struct {
+	group, member string
+	epoch         int32
+	maxWait       time.Duration
+	maxBytes      int32
+	maxRecords    int32
+	topic         uuid
+	partitions    []int32
+}
+
+// sharePartResult is one partition of a ShareFetch answer.
+type sharePartResult struct {
+	partition int32
+	code      int16
+	message   *string
+	acquired  []acquiredRange
+}
+
+// shareFetchParts sends a and returns the top-level code and the
+// partitions answered, in the answer's order.
+func (c *testClient) shareFetchParts(a shareFetchArgs) (int16, []sharePartResult) {
+	c.t.Helper()
+	r := c.roundTrip(78, 2, true, func(w *writer) {
+		w.NullableString(&a.group)
+		w.NullableString(&a.member)
+		w.Int32(a.epoch)
+		w.Int32(int32(a.maxWait.Milliseconds()))
+		w.Int32(1) // MinBytes
+		w.Int32(a.maxBytes)
+		w.Int32(a.maxRecords)
+		w.Int32(a.maxRecords) // BatchSize, as librdkafka and the Java client send it
+		w.Int8(shareAcquireBatchOptimized)
+		w.Bool(false) // IsRenewAck
+		if len(a.partitions) == 0 {
+			w.ArrayLen(0)
+		} else {
+			w.ArrayLen(1)
+			w.UUID(a.topic)
+			w.ArrayLen(len(a.partitions))
+			for _, p := range a.partitions {
+				w.Int32(p)
+				w.ArrayLen(0) // AcknowledgementBatches
+				w.Tags()
+			}
+			w.Tags()
+		}
+		w.ArrayLen(0) // ForgottenTopicsData
+		w.Tags()
+	})
+	r.Int32()
+	code := r.Int16()
+	r.NullableString()
+	r.Int32()
+	var parts []sharePartResult
+	readArray(r, func(r *reader) struct{} {
+		r.UUID()
+		readArray(r, func(r *reader) struct{} {
+			var p sharePartResult
+			p.partition = r.Int32()
+			p.code = r.Int16()
+			p.message = r.NullableString()
+			r.Int16()
+			r.NullableString()
+			r.Int32()
+			r.Int32()
+			r.SkipTags()
+			r.Bytes()
+			p.acquired = readArray(r, func(r *reader) (a acquiredRange) {
+				a = acquiredRange{r.Int64(), r.Int64(), r.Int16()}
+				r.SkipTags()
+				return a
+			})
+			r.SkipTags()
+			parts = append(parts, p)
+			return struct{}{}
+		})
+		r.SkipTags()
+		return struct{}{}
+	})
+	readArray(r, func(r *reader) struct{} { return struct{}{} })
+	r.SkipTags()
+	if err := r.complete(); err != nil {
+		c.t.Fatal(err)
+	}
+	return code, parts
+}
+
+// acquiredByPartition renders parts as "partition:acquired" for the ones
+// that acquired anything.
+func acquiredByPartition(parts []sharePartResult) string {
+	var s []string
+	for _, p := range parts {
+		if len(p.acquired) > 0 {
+			s = append(s, fmt.Sprintf("%d:%v", p.partition, p.acquired))
+		}
+	}
+	return fmt.Sprint(s)
+}
+
+// TestShareFetchZeroMaxBytes: a ShareFetch asking for no bytes is
+// answered at once with no partitions, as SharePartitionManager's
+// processShareFetch completes it before any partition is read (librdkafka
+// 2.15's 0180 sends it for fetch.max.bytes=0 and wants no records). A
+// negative MaxBytes gets there and fails in PartitionMaxBytesStrategy:
+// each partition UNKNOWN_SERVER_ERROR. Neither locks a record.
+func TestShareFetchZeroMaxBytes(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	args := shareFetchArgs{group: "g", member: "m", maxWait: 20 * time.Second, maxRecords: 500, topic: id, partitions: []int32{0}}
+	start := time.Now()
+	code, parts := c.shareFetchParts(args)
+	if code != codeNone || len(parts) != 0 {
+		t.Fatalf("MaxBytes 0: code %d, partitions %+v; want none", code, parts)
+	}
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Errorf("MaxBytes 0 was answered after %v, want at once, not after MaxWaitMs", waited)
+	}
+	args.epoch, args.maxBytes, args.partitions = 1, -1, nil
+	code, parts = c.shareFetchParts(args)
+	if code != codeNone || len(parts) != 1 || parts[0].code != codeUnknownServerError || len(parts[0].acquired) != 0 ||
+		parts[0].message == nil || *parts[0].message != "Request max bytes must be greater than 0" {
+		t.Fatalf("MaxBytes -1: code %d, partitions %+v; want partition 0 UNKNOWN_SERVER_ERROR with Kafka's message", code, parts)
+	}
+	args.epoch, args.maxBytes = 2, 1<<20
+	if _, parts = c.shareFetchParts(args); acquiredByPartition(parts) != "[0:[{0 1 1}]]" {
+		t.Errorf("MaxBytes 1 MiB after them: %s, want 0-1 delivered for the first time", acquiredByPartition(parts))
+	}
+}
+
+// TestShareFetchLoadsPartitionsInTurn: the first fetch of a share
+// partition loads its state, and a fetch that loads several is answered
+// with the first loaded that has records, as Kafka's DelayedShareFetch
+// completes when the first SharePartition.maybeInitialize does; the
+// others are ready for the next fetch. librdkafka 2.15's 0179 counts on
+// it (two partitions, one per poll). Partitions already loaded answer
+// together, up to MaxRecords across them.
+func TestShareFetchLoadsPartitionsInTurn(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 2)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	c.produce("t", 1, makeBatch(testRecord{3, "c"}, testRecord{4, "d"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	args := shareFetchArgs{group: "g", member: "m", maxWait: time.Second, maxBytes: 1 << 20, maxRecords: 500, topic: id, partitions: []int32{0, 1}}
+	if _, parts := c.shareFetchParts(args); acquiredByPartition(parts) != "[0:[{0 1 1}]]" {
+		t.Fatalf("first fetch: %s, want partition 0 alone, the first loaded", acquiredByPartition(parts))
+	}
+	args.epoch, args.partitions = 1, nil
+	if _, parts := c.shareFetchParts(args); acquiredByPartition(parts) != "[1:[{0 1 1}]]" {
+		t.Fatalf("second fetch: %s, want partition 1, loaded by the first", acquiredByPartition(parts))
+	}
+	c.produce("t", 0, makeBatch(testRecord{5, "e"}))
+	c.produce("t", 1, makeBatch(testRecord{6, "f"}))
+	args.epoch = 2
+	if _, parts := c.shareFetchParts(args); acquiredByPartition(parts) != "[0:[{2 2 1}] 1:[{2 2 1}]]" {
+		t.Errorf("third fetch: %s, want both partitions, loaded before it", acquiredByPartition(parts))
+	}
+	args.epoch, args.maxRecords = 3, 1
+	c.produce("t", 0, makeBatch(testRecord{7, "g"}))
+	c.produce("t", 1, makeBatch(testRecord{8, "h"}))
+	if _, parts := c.shareFetchParts(args); acquiredByPartition(parts) != "[0:[{3 3 1}]]" {
+		t.Errorf("fetch of one record: %s, want partition 0's, MaxRecords being the request's", acquiredByPartition(parts))
+	}
+}
+
+// TestShareSessionTimeoutReleases: a member that stops heartbeating is
+// removed when share.session.timeout.ms passes, and the records it held
+// go to the others at once, not when their locks (30 s by default) end.
+// Its share session ends with it: unlike a member that left, it has no
+// final acknowledgement on the way.
+func TestShareSessionTimeoutReleases(t *testing.T) {
+	tb, c := startWithTopicUsing(t, Config{DataDir: t.TempDir(), ShareSessionTimeout: 300 * time.Millisecond, ShareHeartbeatInterval: 50 * time.Millisecond}, "t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	id := tb.logs.Topic("t").ID
+	coord := dial(t, tb.addr)
+	if code, _, _ := coord.shareHeartbeat("g", "m", 0, []string{"t"}); code != codeNone {
+		t.Fatalf("join: %d", code)
+	}
+	holder := dial(t, tb.addr)
+	if res := holder.shareFetch("g", "m", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 1}]" {
+		t.Fatalf("m fetch: %+v", res)
+	}
+	// m falls silent; once its session has timed out, m2 joins and gets
+	// what m held, long before the locks would have ended.
+	gone := func() (memberGone, sessionGone bool) {
+		tb.shares.mu.Lock()
+		defer tb.shares.mu.Unlock()
+		_, member := tb.shares.groups["g"].members["m"]
+		_, session := tb.shares.sessions[shareSessionKey{"g", "m"}]
+		return !member, !session
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for m, _ := gone(); !m && time.Now().Before(deadline); m, _ = gone() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m, s := gone(); !m || !s {
+		t.Fatalf("after share.session.timeout.ms: member gone %v, share session gone %v; want both", m, s)
+	}
+	if code, _, _ := coord.shareHeartbeat("g", "m2", 0, []string{"t"}); code != codeNone {
+		t.Fatalf("m2 join: %d", code)
+	}
+	if res := c.shareFetch("g", "m2", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 2}]" {
+		t.Errorf("after m's session timed out: m2 acquired %v, want 0-1 with delivery count 2", res.acquired)
+	}
+}

@@ -614,7 +614,7 @@ func (c *shareCoordinator) heartbeat(req *shareGroupHeartbeatRequest, clientID, 
 	// A leave of a member the group does not know is UNKNOWN_MEMBER_ID,
 	// as GroupMetadataManager.shareGroupLeave answers.
 	if req.MemberEpoch == leaveEpoch && m != nil {
-		c.removeMember(g, m, "left")
+		c.leave(g, m)
 		return &shareGroupHeartbeatResponse{MemberID: &req.MemberID, MemberEpoch: leaveEpoch}
 	}
 	// A member the group does not have is refused once the group is full,
@@ -700,29 +700,35 @@ func (c *shareCoordinator) expireMember(groupID string, m *shareMember) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if g := c.groups[groupID]; g != nil && g.members[m.id] == m && !c.closed {
+		c.closeSession(shareSessionKey{g.id, m.id})
 		c.removeMember(g, m, "session timed out")
 	}
 }
 
-// removeMember drops m from g; the reassignment that follows bumps the
-// group epoch, which the remaining members learn at their next heartbeat.
-// A member that leaves keeps its share session: a closing consumer sends
-// its leave to the coordinator and its last acknowledgements (the final
+// leave removes m, which left. It keeps its share session, if it has
+// one: its closing consumer sends its last acknowledgements (the final
 // epoch) to the leader on another connection, and the leave may come
 // first. Kafka's leave does not touch share sessions either; they end
 // with the final epoch or their connection (ShareSessionCache, whose end
 // calls ShareGroupListener.onMemberLeave), which give back what the
-// member still holds (closeSession). A member whose session timed out,
-// or that has no share session, gives its records back now rather than
-// at the end of their locks, so the others get them without waiting out
-// share.record.lock.duration.ms.
+// member still holds (closeSession).
+func (c *shareCoordinator) leave(g *shareGroup, m *shareMember) {
+	if _, open := c.sessions[shareSessionKey{g.id, m.id}]; !open {
+		c.releaseMember(g, m.id)
+	}
+	c.removeMember(g, m, "left")
+}
+
+// removeMember drops m from g; the reassignment that follows bumps the
+// group epoch, which the remaining members learn at their next heartbeat.
+// Its records are the callers' to give back, at once rather than at the
+// end of their locks, so that the others need not wait out
+// share.record.lock.duration.ms: a member whose session timed out loses
+// its share session with them (expireMember), while one that left keeps
+// its share session, and with it its records, until that ends (leave).
 func (c *shareCoordinator) removeMember(g *shareGroup, m *shareMember, why string) {
 	stopTimer(m.timer)
 	delete(g.members, m.id)
-	key := shareSessionKey{g.id, m.id}
-	if _, open := c.sessions[key]; !open || why != "left" {
-		c.closeSession(key)
-	}
 	c.maybeReassign(g, true)
 	c.b.log.Info("share group member removed", "group", g.id, "member", m.id, "why", why)
 }

@@ -467,22 +467,23 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 // logged and left; its transaction is aborted at the next start.
 func (c *txnCoordinator) abortOrphans() {
 	now := time.Now().UnixMilli()
-	owned := map[txnPartition]map[int64]bool{}
+	type openIn struct {
+		tp       txnPartition
+		producer int64
+	}
+	owned := map[openIn]bool{}
 	for _, m := range c.byID {
 		if m.State != txnOngoing {
 			continue
 		}
 		for _, tp := range m.Partitions {
-			if owned[tp] == nil {
-				owned[tp] = map[int64]bool{}
-			}
-			owned[tp][m.ProducerID] = true
+			owned[openIn{tp, m.ProducerID}] = true
 		}
 	}
 	for _, t := range c.b.logs.Topics() {
 		for i, pl := range t.Partitions {
 			for pid, epoch := range pl.openTransactions() {
-				if owned[txnPartition{t.Name, int32(i)}][pid] {
+				if owned[openIn{txnPartition{t.Name, int32(i)}, pid}] {
 					continue // kept open: its producer goes on with it
 				}
 				c.b.log.Warn("aborting a transaction no transactional id owns", "topic", t.Name, "partition", i, "producer", pid)

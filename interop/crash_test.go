@@ -556,13 +556,14 @@ func checkMixedTxns(t *testing.T, ctx context.Context, addr string, adm *kadm.Cl
 // (TransactionStateManager.loadTransactionsForTxnTopicPartition).
 func TestFranzTxnAcrossRestart(t *testing.T) {
 	bin := buildBroker(t)
-	for i, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			dir := t.TempDir()
-			// A fixed address, so that the client finds the broker again.
-			addr := fmt.Sprintf("127.0.0.1:%d", 19710+i)
+			// One address for both runs, so that the client finds the
+			// broker again.
+			addr := freeAddr(t)
 			b := startChild(t, bin, dir, "-addr", addr)
 			createTopic(t, ctx, kadm.NewClient(newClient(t, addr)), 1, "across")
 			p := newClient(t, addr, kgo.TransactionalID("across"), kgo.TransactionTimeout(30*time.Second),
