@@ -409,9 +409,15 @@ func checkThrottledReplicas(v string) (string, error) {
 	return strings.Join(items, ","), nil
 }
 
-// checkCleanupPolicy accepts a non-empty comma-separated list of delete
-// and compact, and writes it without spaces or repeats.
+// checkCleanupPolicy accepts a comma-separated list of delete and compact,
+// and writes it without spaces or repeats. The empty list is accepted, as
+// Kafka's ConfigDef.ValidList checks only the items there are: a topic
+// with neither policy keeps every record (LogConfig's delete and compact
+// flags are both false), and a SUBTRACT of every item leaves it so.
 func checkCleanupPolicy(v string) (string, error) {
+	if strings.TrimSpace(v) == "" {
+		return "", nil
+	}
 	var items []string
 	for item := range strings.SplitSeq(v, ",") {
 		item = strings.TrimSpace(item)
@@ -706,8 +712,8 @@ func applyOps(defs []configDef, kind string, cur map[string]string, ops []config
 					items = slices.DeleteFunc(items, func(s string) bool { return s == item })
 				}
 			}
-			// The result is checked as a SET of it would be: SUBTRACT of
-			// every item leaves an empty cleanup.policy, which is refused.
+			// The result is checked as a SET of it would be; a SUBTRACT
+			// of every item leaves an empty list, which Kafka keeps.
 			v, err := checkConfig(defs, kind, o.name, strings.Join(items, ","))
 			if err != nil {
 				return nil, err

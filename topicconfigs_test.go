@@ -173,7 +173,9 @@ func TestCheckTopicConfig(t *testing.T) {
 		{"segment.bytes", "2147483648", "", false},
 		{"cleanup.policy", "delete", "delete", true},
 		{"cleanup.policy", "compact, delete,compact", "compact,delete", true},
-		{"cleanup.policy", "", "", false},
+		{"cleanup.policy", "", "", true}, // Kafka's ValidList passes an empty list
+		{"cleanup.policy", " ", "", true},
+		{"cleanup.policy", "delete,,compact", "", false},
 		{"cleanup.policy", "remove", "", false},
 		{"min.insync.replicas", "2", "2", true},
 		{"min.insync.replicas", "0", "", false},
@@ -244,7 +246,8 @@ func TestApplyConfigOps(t *testing.T) {
 			topicConfig{"retention.ms": "1000", "segment.bytes": "2000", "cleanup.policy": "delete,compact"}, codeNone},
 		{"append what is there", []configOp{{"cleanup.policy", opAppend, ptr("delete")}},
 			topicConfig{"retention.ms": "1000", "segment.bytes": "2000", "cleanup.policy": "delete"}, codeNone},
-		{"subtract everything", []configOp{{"cleanup.policy", opSubtract, ptr("delete")}}, nil, codeInvalidConfig},
+		{"subtract everything", []configOp{{"cleanup.policy", opSubtract, ptr("delete")}},
+			topicConfig{"retention.ms": "1000", "segment.bytes": "2000", "cleanup.policy": ""}, codeNone},
 		{"append to a long", []configOp{{"retention.ms", opAppend, ptr("5")}}, nil, codeInvalidConfig},
 		{"subtract from an int", []configOp{{"segment.bytes", opSubtract, ptr("5")}}, nil, codeInvalidConfig},
 		{"unknown name", []configOp{{"flush.msec", opSet, ptr("5")}}, nil, codeInvalidConfig},
@@ -268,11 +271,27 @@ func TestApplyConfigOps(t *testing.T) {
 	}
 }
 
+// TestEmptyCleanupPolicy checks that a topic whose cleanup.policy is the
+// empty list, as a SUBTRACT of its every item leaves it, is neither
+// compacted nor trimmed by retention, as Kafka's LogConfig reads it: its
+// delete and compact flags are whether the list contains them.
+func TestEmptyCleanupPolicy(t *testing.T) {
+	c := topicConfig{"cleanup.policy": "", "retention.ms": "1"}
+	if c.compacted() || c.deletes() || c.retention() != keepAll {
+		t.Errorf("empty cleanup.policy: compacted %v, deletes %v, retention %v; want false, false, keepAll",
+			c.compacted(), c.deletes(), c.retention())
+	}
+}
+
 func TestTopicConfigFile(t *testing.T) {
-	c := topicConfig{"retention.ms": "1000", "cleanup.policy": "compact,delete"}
-	got, err := parseTopicConfigFile(c.encode())
-	if err != nil || !maps.Equal(got, c) {
-		t.Errorf("round trip: %v, %v; want %v", got, err, c)
+	for _, c := range []topicConfig{
+		{"retention.ms": "1000", "cleanup.policy": "compact,delete"},
+		{"cleanup.policy": ""},
+	} {
+		got, err := parseTopicConfigFile(c.encode())
+		if err != nil || !maps.Equal(got, c) {
+			t.Errorf("round trip: %v, %v; want %v", got, err, c)
+		}
 	}
 	for _, bad := range []string{"retention.ms\n", "retention.ms=forever\n", "flush.msec=1\n"} {
 		if _, err := parseTopicConfigFile([]byte(bad)); err == nil {
@@ -344,7 +363,7 @@ func TestCreateTopicConfigs(t *testing.T) {
 		"bad-long":       {"retention.ms": ptr("a week")},
 		"below-minimum":  {"segment.bytes": ptr("10")},
 		"null-value":     {"retention.bytes": nil},
-		"empty-policy":   {"cleanup.policy": ptr("")},
+		"blank-item":     {"cleanup.policy": ptr("delete,,compact")},
 		"one-bad-of-two": {"retention.ms": ptr("1"), "retention.bytes": ptr("x")},
 	} {
 		if code, _ := c.createTopicWithConfigs(name, 1, cfg); code != codeInvalidConfig {
