@@ -745,6 +745,7 @@ func (c *Config) Set(name, value string) error {
 		if err != nil || v != only {
 			return fmt.Errorf("kafka: setting %s=%q: this broker has only %s (%s)", name, value, only, why)
 		}
+		c.given = append(c.given, name)
 		return nil
 	}
 	if why := ignoredSetting(name); why != "" {
@@ -802,6 +803,9 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		}
 		e := configEntry{name: name, value: value, typ: typ, readOnly: true, source: sourceDefault,
 			doc: "Fixed at Kafka's default here: " + why + "."}
+		if slices.Contains(b.cfg.given, name) {
+			e.source = sourceStaticBroker
+		}
 		if d := lookupBrokerConfig(name); d != nil {
 			e.doc = "The " + d.broker + " of topics that set none: at Kafka's default in server.properties, changed while the broker runs by AlterConfigs."
 		}

@@ -841,6 +841,11 @@ func (b *Broker) brokerDefault(def *configDef) (s configSynonym, listed bool) {
 	case retentionMsConfig, segmentMsConfig, segmentJitterMsConfig:
 		return s, false
 	}
+	// A line of server.properties is STATIC_BROKER_CONFIG even when it
+	// says what the default says (ConfigHelper reads the originals).
+	if slices.Contains(b.cfg.given, def.broker) {
+		s.source = sourceStaticBroker
+	}
 	return s, def.broker != ""
 }
 

@@ -5,6 +5,7 @@
 package kafka
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"os"
@@ -675,5 +676,38 @@ func TestLegacyAlterConfigsRefusesBrokerLoggers(t *testing.T) {
 	c := dial(t, tb.addr)
 	if code, msg := c.alterConfigs(resourceBrokerLogger, "0", map[string]*string{"root": ptr("DEBUG")}, false); code != codeInvalidRequest || deref(msg) != "Unknown resource type 8" {
 		t.Errorf("AlterConfigs of the broker logger: %d %q, want INVALID_REQUEST \"Unknown resource type 8\"", code, deref(msg))
+	}
+}
+
+// TestStaticDefaultIsStaticBrokerConfig: a topic config's broker synonym
+// given in server.properties at Kafka's default is still
+// STATIC_BROKER_CONFIG, on the topic and on the broker, as ConfigHelper
+// reads the originals; confluent-kafka-python's test reads is_default.
+func TestStaticDefaultIsStaticBrokerConfig(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir()}
+	if err := cfg.Set("min.insync.replicas", "1"); err != nil {
+		t.Fatal(err)
+	}
+	tb := startBrokerWith(t, cfg)
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	show := func(res describeConfigsResult) string {
+		var s []string
+		for _, e := range res.Configs {
+			line := fmt.Sprintf("%s=%s src=%d", e.Name, deref(e.Value), e.ConfigSource)
+			for _, syn := range e.Synonyms {
+				line += fmt.Sprintf(" [%s=%s %d]", syn.Name, deref(syn.Value), syn.Source)
+			}
+			s = append(s, line)
+		}
+		return strings.Join(s, "\n")
+	}
+	if got, want := show(c.describeConfigs(4, resourceTopic, "t", []string{"min.insync.replicas"}, true, false)),
+		"min.insync.replicas=1 src=4 [min.insync.replicas=1 4] [min.insync.replicas=1 5]"; got != want {
+		t.Errorf("topic:\n%s\nwant\n%s", got, want)
+	}
+	if got, want := show(c.describeConfigs(4, resourceBroker, fmt.Sprint(tb.cfg.NodeID), []string{"min.insync.replicas"}, true, false)),
+		"min.insync.replicas=1 src=4 [min.insync.replicas=1 4] [min.insync.replicas=1 5]"; got != want {
+		t.Errorf("broker:\n%s\nwant\n%s", got, want)
 	}
 }
