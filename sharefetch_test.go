@@ -63,38 +63,13 @@ func (c *testClient) shareFetchMode(mode int8, maxRecords int32, group, member s
 		w.ArrayLen(0) // ForgottenTopicsData
 		w.Tags()
 	})
-	var res shareFetchResult
-	r.Int32()
-	res.code = r.Int16()
-	r.NullableString()
-	r.Int32()
-	readArray(r, func(r *reader) struct{} {
-		r.UUID()
-		readArray(r, func(r *reader) struct{} {
-			r.Int32()
-			res.partCode = r.Int16()
-			r.NullableString()
-			res.ackCode = r.Int16()
-			r.NullableString()
-			r.Int32()
-			r.Int32()
-			r.SkipTags()
-			res.records = r.Bytes()
-			res.acquired = readArray(r, func(r *reader) (a acquiredRange) {
-				a = acquiredRange{r.Int64(), r.Int64(), r.Int16()}
-				r.SkipTags()
-				return a
-			})
-			r.SkipTags()
-			return struct{}{}
-		})
-		r.SkipTags()
-		return struct{}{}
-	})
-	readArray(r, func(r *reader) struct{} { return struct{}{} })
-	r.SkipTags()
-	if err := r.complete(); err != nil {
-		c.t.Fatal(err)
+	code, parts := c.readShareFetchAnswer(r)
+	res := shareFetchResult{code: code}
+	// The last partition answered: where the session holds more than
+	// the one asked for, the tests written on this reader check the last.
+	if len(parts) > 0 {
+		p := parts[len(parts)-1]
+		res.partCode, res.ackCode, res.records, res.acquired = p.code, p.ackCode, p.records, p.acquired
 	}
 	return res
 }
@@ -1006,10 +981,11 @@ type shareFetchArgs struct {
 
 // sharePartResult is one partition of a ShareFetch answer.
 type sharePartResult struct {
-	partition int32
-	code      int16
-	message   *string
-	acquired  []acquiredRange
+	partition     int32
+	code, ackCode int16
+	message       *string
+	records       []byte
+	acquired      []acquiredRange
 }
 
 // shareFetchParts sends a and returns the top-level code and the
@@ -1043,6 +1019,13 @@ func (c *testClient) shareFetchParts(a shareFetchArgs) (int16, []sharePartResult
 		w.ArrayLen(0) // ForgottenTopicsData
 		w.Tags()
 	})
+	return c.readShareFetchAnswer(r)
+}
+
+// readShareFetchAnswer reads a ShareFetch v2 answer: its top-level code
+// and the partitions answered, in the answer's order.
+func (c *testClient) readShareFetchAnswer(r *reader) (int16, []sharePartResult) {
+	c.t.Helper()
 	r.Int32()
 	code := r.Int16()
 	r.NullableString()
@@ -1055,12 +1038,12 @@ func (c *testClient) shareFetchParts(a shareFetchArgs) (int16, []sharePartResult
 			p.partition = r.Int32()
 			p.code = r.Int16()
 			p.message = r.NullableString()
-			r.Int16()
+			p.ackCode = r.Int16()
 			r.NullableString()
 			r.Int32()
 			r.Int32()
 			r.SkipTags()
-			r.Bytes()
+			p.records = r.Bytes()
 			p.acquired = readArray(r, func(r *reader) (a acquiredRange) {
 				a = acquiredRange{r.Int64(), r.Int64(), r.Int16()}
 				r.SkipTags()
