@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -1348,4 +1349,79 @@ func TestSegmentOpensOutOfDescriptors(t *testing.T) {
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
 	check("after a restart")
+}
+
+// TestDamagedOlderSegmentServesTheRest damages a segment before the last
+// between a clean stop and a start, three ways that leave its indexes
+// passing their checks: noise after its last batch, its last batch cut
+// short, its first batch's header overwritten. A read must serve every
+// whole batch before the damage and every batch of the later segments,
+// with an ERROR naming the segment where records are skipped. A read
+// answered KAFKA_STORAGE_ERROR at the first batch of the segment, so
+// that every later record of the partition was out of a consumer's
+// reach (a consumer retries that code for ever).
+func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
+	damages := []struct {
+		name  string
+		apply func(t *testing.T, path string)
+		// kept is how many of the segment's three batches are whole.
+		kept   int
+		logged bool
+	}{
+		{"noise after the last batch", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.Write(bytes.Repeat([]byte{0xee}, 100)); err != nil {
+				t.Fatal(err)
+			}
+		}, 3, false},
+		{"last batch cut short", func(t *testing.T, path string) {
+			if err := os.Truncate(path, fileSize(t, path)-10); err != nil {
+				t.Fatal(err)
+			}
+		}, 2, true},
+		{"first header overwritten", func(t *testing.T, path string) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(b, bytes.Repeat([]byte{0xee}, batchHeaderSize))
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 0, true},
+	}
+	for _, d := range damages {
+		t.Run(d.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tb := startBrokerWith(t, Config{DataDir: dir})
+			c := dial(t, tb.addr)
+			// Three batches a segment, too few for an index entry.
+			if code, _ := c.createTopicWithConfigs("t", 1, map[string]*string{"segment.bytes": ptr(fmt.Sprint(3 * len(bigBatch(0))))}); code != codeNone {
+				t.Fatalf("create: code %d", code)
+			}
+			var batches [][]byte
+			for i := range 9 {
+				batches = append(batches, bigBatch(int64(i)))
+				c.mustProduce("t", 0, bigBatch(int64(i)))
+			}
+			tb.stop()
+			// The segment of batches 3 to 5.
+			d.apply(t, segmentPath(filepath.Join(dir, "t-0"), 3, logSuffix))
+			want := bytes.Join(slices.Concat(batches[:3+d.kept], batches[6:]), nil)
+			var logs syncBuffer
+			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			c = dial(t, tb.addr)
+			code, got := readPartition(c, "t", 0, 0)
+			if code != codeNone || !sameBatches(got, want) {
+				t.Errorf("read: code %d, %d bytes, want code 0 and the %d bytes of the whole batches\n%s", code, len(got), len(want), logs.String())
+			}
+			if logged := strings.Contains(logs.String(), "level=ERROR") && strings.Contains(logs.String(), "segment=3"); logged != d.logged {
+				t.Errorf("an ERROR naming segment 3: %v, want %v\n%s", logged, d.logged, logs.String())
+			}
+		})
+	}
 }
