@@ -1425,3 +1425,43 @@ func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectionLimit fills the broker's connection slots (connectionLimit
+// sizes them from the open file limit): a connection past them waits
+// unserved, with a WARN, while the ones served go on, and is served once
+// one of them closes. Without the limit, connections under a low ulimit
+// -n took every descriptor, and every produce that rolled a segment
+// failed on its index files.
+func TestConnectionLimit(t *testing.T) {
+	var logs syncBuffer
+	b, err := Open(Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.connSlots = make(chan struct{}, 2)
+	addr, _ := serveOpenBroker(t, b)
+	first, second := dial(t, addr), dial(t, addr)
+	first.createTopic("t", 1)
+	second.mustProduce("t", 0, makeBatch(recordsAt(0, 1)...))
+
+	third := dial(t, addr)
+	third.send(0, 9, true, produceBody("t", 0, makeBatch(recordsAt(1, 1)...)))
+	third.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := third.r.Peek(1); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a connection past the limit: %v, want no answer yet", err)
+	}
+	first.mustProduce("t", 0, makeBatch(recordsAt(2, 1)...))
+	second.mustProduce("t", 0, makeBatch(recordsAt(3, 1)...))
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "connection limit reached") {
+		t.Errorf("no WARN says the limit was reached:\n%s", logs.String())
+	}
+
+	first.conn.Close()
+	r, err := third.recv(true)
+	if err != nil {
+		t.Fatalf("once a connection closed: %v", err)
+	}
+	if code, _ := readProduceError(t, r); code != codeNone {
+		t.Errorf("produce once a connection closed: code %d", code)
+	}
+}
