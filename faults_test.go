@@ -1465,3 +1465,42 @@ func TestConnectionLimit(t *testing.T) {
 		t.Errorf("produce once a connection closed: code %d", code)
 	}
 }
+
+// TestLogStartCheckpointBehindRewritten deletes a partition's first
+// segment between a clean stop and a start, as retention does just
+// before a crash that leaves the log start checkpoint behind: the start
+// warns of it once, and rewrites the checkpoint, so that the clean start
+// after it does not warn again of a crash long past.
+func TestLogStartCheckpointBehindRewritten(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("t", 1, map[string]*string{"segment.bytes": oneBigBatchPerSegment()}); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	for i := range 3 {
+		c.mustProduce("t", 0, bigBatch(int64(i)))
+	}
+	tb.stop()
+	// The checkpoint as retention's previous pass left it, at 0.
+	if err := writeCheckpoint(filepath.Join(dir, logStartCheckpointFile), []checkpointEntry{{"t", 0, 0}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{logSuffix, offsetIndexSuffix, timeIndexSuffix} {
+		if err := os.Remove(segmentPath(filepath.Join(dir, "t-0"), 0, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	const warning = "checkpointed log start offset is before the first segment"
+	for run, want := range []bool{true, false} {
+		var logs syncBuffer
+		tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if got := strings.Contains(logs.String(), warning); got != want {
+			t.Errorf("start %d: warned %v, want %v\n%s", run, got, want, logs.String())
+		}
+		if start := tb.logs.Topic("t").Partitions[0].LogStartOffset(); start != 1 {
+			t.Errorf("start %d: log start %d, want 1", run, start)
+		}
+		tb.stop()
+	}
+}
