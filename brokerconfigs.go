@@ -204,7 +204,7 @@ var notDynamicHere = []struct{ key, why string }{
 	{"listeners", "listeners are opened at start"},
 	{"log.cleaner.", "the log cleaner takes its settings at start"},
 	{"max.connection.creation.rate", "no connection limits"},
-	{"max.connections", "no connection limits"},
+	{"max.connections", "connections are bounded by the open file limit alone"},
 	{"max.connections.per.ip", "no connection limits"},
 	{"max.connections.per.ip.overrides", "no connection limits"},
 	{"metric.reporters", "no metrics reporters (JMX)"},

@@ -58,7 +58,7 @@ var dataDirFiles = []dataDirDocRow{
 	{[]string{topicConfigFile}, "partition 0's dir", "the topic's configs (atomically); absent if none was set",
 		"does not parse or ends mid-line: WARN, the defaults, and retention deletes nothing of the topic until its configs are set again"},
 	{[]string{"*" + logSuffix}, "partition dir", "batches, by positioned writes; fsynced as Config.Fsync says",
-		"after a crash a torn tail is cut (WARN); after a clean stop a log shorter than its checkpoint is offline (ERROR); a batch that does not parse where a read needs it answers KAFKA_STORAGE_ERROR; a segment found short of the next one by a read: ERROR"},
+		"after a crash a torn tail is cut (WARN); after a clean stop a log shorter than its checkpoint is offline (ERROR); a batch that does not parse where a read needs it: in the last segment KAFKA_STORAGE_ERROR, in an earlier one the read goes on at the next segment (ERROR); a segment found short of the next one by a read: ERROR"},
 	{[]string{"*" + offsetIndexSuffix, "*" + timeIndexSuffix}, "partition dir", "at each sync, roll and Close (atomically)",
 		"fails its checks (size, order, offsets inside the segment, a time entry for a segment with batches): WARN, rebuilt from the log"},
 	{[]string{"*" + cleanedSuffix, "*" + swapSuffix, "*" + groupEndSuffix}, "partition dir", "by the cleaner while it replaces segments",

@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -1348,4 +1349,158 @@ func TestSegmentOpensOutOfDescriptors(t *testing.T) {
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
 	check("after a restart")
+}
+
+// TestDamagedOlderSegmentServesTheRest damages a segment before the last
+// between a clean stop and a start, three ways that leave its indexes
+// passing their checks: noise after its last batch, its last batch cut
+// short, its first batch's header overwritten. A read must serve every
+// whole batch before the damage and every batch of the later segments,
+// with an ERROR naming the segment where records are skipped. A read
+// answered KAFKA_STORAGE_ERROR at the first batch of the segment, so
+// that every later record of the partition was out of a consumer's
+// reach (a consumer retries that code for ever).
+func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
+	damages := []struct {
+		name  string
+		apply func(t *testing.T, path string)
+		// kept is how many of the segment's three batches are whole.
+		kept   int
+		logged bool
+	}{
+		{"noise after the last batch", func(t *testing.T, path string) {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.Write(bytes.Repeat([]byte{0xee}, 100)); err != nil {
+				t.Fatal(err)
+			}
+		}, 3, false},
+		{"last batch cut short", func(t *testing.T, path string) {
+			if err := os.Truncate(path, fileSize(t, path)-10); err != nil {
+				t.Fatal(err)
+			}
+		}, 2, true},
+		{"first header overwritten", func(t *testing.T, path string) {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy(b, bytes.Repeat([]byte{0xee}, batchHeaderSize))
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, 0, true},
+	}
+	for _, d := range damages {
+		t.Run(d.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tb := startBrokerWith(t, Config{DataDir: dir})
+			c := dial(t, tb.addr)
+			// Three batches a segment, too few for an index entry.
+			if code, _ := c.createTopicWithConfigs("t", 1, map[string]*string{"segment.bytes": ptr(fmt.Sprint(3 * len(bigBatch(0))))}); code != codeNone {
+				t.Fatalf("create: code %d", code)
+			}
+			var batches [][]byte
+			for i := range 9 {
+				batches = append(batches, bigBatch(int64(i)))
+				c.mustProduce("t", 0, bigBatch(int64(i)))
+			}
+			tb.stop()
+			// The segment of batches 3 to 5.
+			d.apply(t, segmentPath(filepath.Join(dir, "t-0"), 3, logSuffix))
+			want := bytes.Join(slices.Concat(batches[:3+d.kept], batches[6:]), nil)
+			var logs syncBuffer
+			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			c = dial(t, tb.addr)
+			code, got := readPartition(c, "t", 0, 0)
+			if code != codeNone || !sameBatches(got, want) {
+				t.Errorf("read: code %d, %d bytes, want code 0 and the %d bytes of the whole batches\n%s", code, len(got), len(want), logs.String())
+			}
+			if logged := strings.Contains(logs.String(), "level=ERROR") && strings.Contains(logs.String(), "segment=3"); logged != d.logged {
+				t.Errorf("an ERROR naming segment 3: %v, want %v\n%s", logged, d.logged, logs.String())
+			}
+		})
+	}
+}
+
+// TestConnectionLimit fills the broker's connection slots (connectionLimit
+// sizes them from the open file limit): a connection past them waits
+// unserved, with a WARN, while the ones served go on, and is served once
+// one of them closes. Without the limit, connections under a low ulimit
+// -n took every descriptor, and every produce that rolled a segment
+// failed on its index files.
+func TestConnectionLimit(t *testing.T) {
+	var logs syncBuffer
+	b, err := Open(Config{DataDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.connSlots = make(chan struct{}, 2)
+	addr, _ := serveOpenBroker(t, b)
+	first, second := dial(t, addr), dial(t, addr)
+	first.createTopic("t", 1)
+	second.mustProduce("t", 0, makeBatch(recordsAt(0, 1)...))
+
+	third := dial(t, addr)
+	third.send(0, 9, true, produceBody("t", 0, makeBatch(recordsAt(1, 1)...)))
+	third.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := third.r.Peek(1); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a connection past the limit: %v, want no answer yet", err)
+	}
+	first.mustProduce("t", 0, makeBatch(recordsAt(2, 1)...))
+	second.mustProduce("t", 0, makeBatch(recordsAt(3, 1)...))
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "connection limit reached") {
+		t.Errorf("no WARN says the limit was reached:\n%s", logs.String())
+	}
+
+	first.conn.Close()
+	r, err := third.recv(true)
+	if err != nil {
+		t.Fatalf("once a connection closed: %v", err)
+	}
+	if code, _ := readProduceError(t, r); code != codeNone {
+		t.Errorf("produce once a connection closed: code %d", code)
+	}
+}
+
+// TestLogStartCheckpointBehindRewritten deletes a partition's first
+// segment between a clean stop and a start, as retention does just
+// before a crash that leaves the log start checkpoint behind: the start
+// warns of it once, and rewrites the checkpoint, so that the clean start
+// after it does not warn again of a crash long past.
+func TestLogStartCheckpointBehindRewritten(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("t", 1, map[string]*string{"segment.bytes": oneBigBatchPerSegment()}); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	for i := range 3 {
+		c.mustProduce("t", 0, bigBatch(int64(i)))
+	}
+	tb.stop()
+	// The checkpoint as retention's previous pass left it, at 0.
+	if err := writeCheckpoint(filepath.Join(dir, logStartCheckpointFile), []checkpointEntry{{"t", 0, 0}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{logSuffix, offsetIndexSuffix, timeIndexSuffix} {
+		if err := os.Remove(segmentPath(filepath.Join(dir, "t-0"), 0, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+	}
+	const warning = "checkpointed log start offset is before the first segment"
+	for run, want := range []bool{true, false} {
+		var logs syncBuffer
+		tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if got := strings.Contains(logs.String(), warning); got != want {
+			t.Errorf("start %d: warned %v, want %v\n%s", run, got, want, logs.String())
+		}
+		if start := tb.logs.Topic("t").Partitions[0].LogStartOffset(); start != 1 {
+			t.Errorf("start %d: log start %d, want 1", run, start)
+		}
+		tb.stop()
+	}
 }

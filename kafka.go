@@ -297,6 +297,11 @@ type Broker struct {
 	state   atomic.Int32
 	metrics *brokerMetrics
 	trace   *tracer
+
+	// connSlots holds a token per connection served, nil for no bound
+	// (connectionLimit); atConnLimit is set while accepts wait for one.
+	connSlots   chan struct{}
+	atConnLimit atomic.Bool
 }
 
 // Open locks cfg.DataDir, loads every topic under it and returns a broker
@@ -315,8 +320,9 @@ func Open(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	cached := fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger)
 	logs, err := openLogDir(cfg.DataDir, logOptions{SegmentBytes: cfg.SegmentBytes, IndexIntervalBytes: 4096,
-		Files:                  newFileCache(fileCacheLimit(cfg.ClosedSegmentFiles, cfg.Logger)),
+		Files:                  newFileCache(cached),
 		ProducerIDExpirationMs: cfg.ProducerIDExpiration.Milliseconds()}, cfg.Logger)
 	if err != nil {
 		return nil, err
@@ -345,6 +351,9 @@ func Open(cfg Config) (*Broker, error) {
 	b := &Broker{cfg: cfg, log: cfg.Logger, logs: logs, fsync: fsync, producerIDs: ids, sec: sec, appended: make(chan struct{}),
 		metrics: newBrokerMetrics(), trace: newTracer(cfg.Trace),
 		fetchSessions: newFetchSessionCache(cfg.FetchSessionCacheSlots, cfg.FetchSessionEviction)}
+	if n := connectionLimit(openFileLimit(), cached); n > 0 {
+		b.connSlots = make(chan struct{}, n)
+	}
 	if err := b.openStores(logs); err != nil {
 		return nil, errors.Join(err, logs.Close())
 	}
@@ -518,15 +527,24 @@ func (b *Broker) Serve(ctx context.Context, lns ...net.Listener) error {
 // connection it has because it could not take one more; one that retried
 // at once would spin. Only a listener closed by someone else (net.ErrClosed
 // while ctx is live) ends it, with an error: nothing more can come in.
+//
+// Before each accept it takes a connection slot (takeConnSlot), which
+// serveConn gives back: at the limit, new connections wait in the
+// listen queue until one closes.
 func (b *Broker) acceptLoop(ctx context.Context, ln net.Listener, serve func(net.Conn)) error {
 	var pause time.Duration
 	for {
+		if !b.takeConnSlot(ctx) {
+			return nil
+		}
 		conn, err := ln.Accept()
-		switch {
-		case err == nil:
+		if err == nil {
 			pause = 0
 			serve(conn)
 			continue
+		}
+		b.releaseConnSlot()
+		switch {
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, net.ErrClosed):
@@ -539,6 +557,57 @@ func (b *Broker) acceptLoop(ctx context.Context, ln net.Listener, serve func(net
 		case <-ctx.Done():
 			return nil
 		}
+	}
+}
+
+// connectionLimit is how many connections are served at once under an
+// open file limit of fds descriptors, of which the segment file cache
+// takes up to cache: half the rest, less a few for the process's own
+// (stdio, the poller, the listeners, the state files), so that the index
+// files written at rolls and the segment files of fetches sent with
+// sendfile, a few for each request in flight, have the other half; 0, no
+// bound, if the limit is unknown. Without it, connections took every
+// descriptor under a low ulimit -n, and every produce that rolled a
+// segment failed while they lasted. Kafka bounds connections only by its
+// max.connections, unbounded by default, and would take its log dir
+// offline at the first file it could not open.
+func connectionLimit(fds, cache int) int {
+	if fds <= 0 {
+		return 0
+	}
+	return max((fds-cache)/2-8, 4)
+}
+
+// takeConnSlot takes a connection slot, waiting for one while every slot
+// is taken, with a WARN when a wait begins after none did, and reports
+// false if ctx ends first.
+func (b *Broker) takeConnSlot(ctx context.Context) bool {
+	select {
+	case b.connSlots <- struct{}{}:
+		b.atConnLimit.Store(false)
+		return true
+	default:
+	}
+	if b.connSlots == nil {
+		return true
+	}
+	if !b.atConnLimit.Swap(true) {
+		b.log.Warn("connection limit reached: new connections wait until one closes; raise the open file limit (ulimit -n) to serve more",
+			"connections", cap(b.connSlots), "open_file_limit", openFileLimit())
+	}
+	select {
+	case b.connSlots <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// releaseConnSlot gives back the slot of a connection that has closed.
+func (b *Broker) releaseConnSlot() {
+	select {
+	case <-b.connSlots:
+	default:
 	}
 }
 
@@ -602,6 +671,7 @@ type conn struct {
 }
 
 func (b *Broker) serveConn(ctx context.Context, nc net.Conn, l *listener) {
+	defer b.releaseConnSlot()
 	defer nc.Close()
 	b.metrics.connectionsCreated.Add(1)
 	b.metrics.connections.Add(1)

@@ -811,13 +811,19 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 	// A segment can end before the next one starts (an empty segment left by
 	// a crash, or later compaction), so look further when one has nothing.
 	var prev *segment
-	for _, s := range l.segments[l.segmentFor(offset):] {
+	segs := l.segments[l.segmentFor(offset):]
+	for i, s := range segs {
 		if prev != nil && offset < s.base {
 			l.reportGap(prev, offset, s.base)
 		}
 		sec, err := s.section(offset, maxBytes, end)
 		if err == nil && sec.size == 0 {
 			prev = s
+			continue
+		}
+		if i < len(segs)-1 && (errors.Is(err, errBatchTruncated) || errors.Is(err, errBatchMagic) || errors.Is(err, errBatchLength)) {
+			l.reportUnparsable(s, offset, segs[i+1].base, err)
+			prev = nil
 			continue
 		}
 		sec.path, sec.info = segmentPath(l.dir, s.base, logSuffix), s.info
@@ -848,6 +854,17 @@ func (l *partitionLog) reportGap(s *segment, offset, next int64) {
 	l.logger.Error("records missing: a segment ends before the next one starts, in a partition never compacted; the segment file was emptied or cut outside the broker. "+
 		"Restore it from a backup and restart to serve them again",
 		"partition", filepath.Base(l.dir), "file", segmentPath(l.dir, s.base, logSuffix), "segment", s.base, "missing_from", offset, "missing_to", next)
+}
+
+// reportUnparsable logs, once per segment, that a batch of s, before the
+// last segment, does not parse, and the read went on at next: consumers
+// retry KAFKA_STORAGE_ERROR for ever, which would hide every later record.
+func (l *partitionLog) reportUnparsable(s *segment, offset, next int64, err error) {
+	if s.gapReported.CompareAndSwap(false, true) {
+		l.logger.Error("records skipped: a batch in a segment before the last does not parse, so the read goes on at the next segment. "+
+			"Restore the segment file from a backup and restart to serve them again", "partition", filepath.Base(l.dir),
+			"file", segmentPath(l.dir, s.base, logSuffix), "segment", s.base, "missing_from", offset, "missing_to", next, "err", err)
+	}
 }
 
 // OnOlderSegment reports whether offset lies in an older segment than
@@ -902,7 +919,7 @@ func (s *segment) section(offset int64, maxBytes int, endOffset int64) (fileSect
 	for end < s.size {
 		h, err := w.at(end)
 		if err != nil {
-			return fileSection{}, err
+			break // the batches before it are served; a read from it reports it
 		}
 		if end+int64(h.Size()) > limit || h.BaseOffset >= endOffset {
 			break

@@ -76,11 +76,14 @@ func (l *partitionLog) AdvanceLogStart(offset int64) (int64, bool, error) {
 // stays at the high watermark, and the next append goes on from there.
 // A partition whose log did not open has nothing to check the start
 // against, and keeps it as it is, so that the checkpoints written while
-// it is offline carry it over to the start that opens it again.
-func (l *partitionLog) restoreLogStart(offset int64) {
+// it is offline carry it over to the start that opens it again. It
+// reports whether the checkpoint was behind the first segment, for the
+// caller to rewrite it: otherwise every later start, clean or not, would
+// log the same WARN of a crash long past.
+func (l *partitionLog) restoreLogStart(offset int64) (behind bool) {
 	if l.failed() != nil && len(l.segments) == 0 {
 		l.logStart = offset
-		return
+		return false
 	}
 	if offset > l.hw {
 		l.logger.Warn("checkpointed log start offset is past the end of the log",
@@ -93,8 +96,10 @@ func (l *partitionLog) restoreLogStart(offset int64) {
 	if offset < l.logStart {
 		l.logger.Warn("checkpointed log start offset is before the first segment: the records between were deleted by retention just before a crash, or their segment files outside the broker",
 			"partition", filepath.Base(l.dir), "dir", l.dir, "log_start_offset", offset, "first_segment", l.logStart)
+		behind = true
 	}
 	l.logStart = max(l.logStart, offset)
+	return behind
 }
 
 // DeleteSegments deletes the oldest segments that r, as of now, or the log

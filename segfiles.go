@@ -64,17 +64,18 @@ import (
 const defaultClosedSegmentFiles = 256
 
 // fileCacheLimit is the cache's size: the configured one, but at most half
-// the descriptors the process may have open (openFileLimit), so that
-// connections, index writes, fetches sent with sendfile and the data dir's
-// own files have the other half. A cache of the default 256 under a ulimit
-// -n of 128 took every descriptor while the partitions opened, and the
-// broker failed to start.
+// the descriptors the process may have open (openFileLimit), less the few
+// the process holds of its own, so that connections, index writes, fetches
+// sent with sendfile and the data dir's own files have the rest. A cache of
+// the default 256 under a ulimit -n of 128 took every descriptor while the
+// partitions opened, and the broker failed to start; one of half of 32
+// left too few for a roll's index files once four clients connected.
 func fileCacheLimit(configured int, logger *slog.Logger) int {
 	fds := openFileLimit()
-	if fds <= 0 || configured <= fds/2 {
+	if fds <= 0 || configured <= fds/2-8 {
 		return configured
 	}
-	capped := max(fds/2, 1)
+	capped := max(fds/2-8, 1)
 	logger.Warn("segment file cache made smaller than configured: the open file limit is low",
 		"configured", configured, "cache", capped, "open_file_limit", fds)
 	return capped

@@ -548,7 +548,9 @@ func (d *logDir) restoreLogStarts() error {
 			stale = true
 			continue
 		}
-		t.Partitions[e.partition].restoreLogStart(e.offset)
+		if t.Partitions[e.partition].restoreLogStart(e.offset) {
+			stale = true
+		}
 	}
 	if stale {
 		d.rewriteCheckpointAtOpen()
@@ -557,10 +559,11 @@ func (d *logDir) restoreLogStarts() error {
 }
 
 // rewriteCheckpointAtOpen replaces a checkpoint that named partitions that
-// are gone, or did not parse. A failure is logged, not returned: on a full
-// disk the broker must still start, to serve what it holds, and the old
-// file does no harm meanwhile, since every later checkpoint is written
-// whole from the partitions then open.
+// are gone, was behind a partition's first segment, or did not parse. A
+// failure is logged, not returned: on a full disk the broker must still
+// start, to serve what it holds, and the old file does no harm meanwhile,
+// since every later checkpoint is written whole from the partitions then
+// open.
 func (d *logDir) rewriteCheckpointAtOpen() {
 	if err := d.checkpointLogStarts(); err != nil {
 		d.logger.Warn("log start offset checkpoint not rewritten at start; the next checkpoint will be", "dir", d.path, "err", err)

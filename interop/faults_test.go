@@ -387,9 +387,9 @@ func readPartitions(t *testing.T, ctx context.Context, addr, topic string, ends 
 }
 
 // TestConnectionBurstPastFileLimit runs the broker with a limit of 64 open
-// files and opens many more connections at once: the accepts that fail
-// are logged and retried, the broker stays up, and once the burst is over
-// it serves new clients.
+// files and opens many more connections at once: the broker stops
+// accepting at its connection limit, or logs and retries accepts that fail,
+// stays up, and once the burst is over serves new clients.
 func TestConnectionBurstPastFileLimit(t *testing.T) {
 	bin := buildBroker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -418,7 +418,9 @@ func TestConnectionBurstPastFileLimit(t *testing.T) {
 			return false
 		}
 	}
-	waitUntil(t, ctx, "a failed accept in the log", func() bool { return exited() || strings.Contains(b.log(), "accept failed") }, b.log)
+	waitUntil(t, ctx, "the connection limit or a failed accept in the log", func() bool {
+		return exited() || strings.Contains(b.log(), "connection limit reached") || strings.Contains(b.log(), "accept failed")
+	}, b.log)
 	select {
 	case <-b.done:
 		t.Fatalf("the broker exited during the burst:\n%s", b.log())
@@ -438,6 +440,62 @@ func TestConnectionBurstPastFileLimit(t *testing.T) {
 	case <-b.done:
 		t.Fatalf("the broker exited:\n%s", b.log())
 	default:
+	}
+}
+
+// TestProduceWhileConnectionsExhaustFiles holds hundreds of connections
+// open to a broker under a limit of 64 open files while a client that
+// connected first produces to 50 partitions whose every batch rolls a
+// segment. Each produce must succeed while the connections are held. The
+// held connections took every descriptor, and every roll failed to open
+// its index files: the produces answered KAFKA_STORAGE_ERROR until the
+// connections closed.
+func TestProduceWhileConnectionsExhaustFiles(t *testing.T) {
+	const partitions = 50
+	bin := buildBroker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.Command("sh", append([]string{"-c", `ulimit -n 64 && exec "$0" "$@"`, bin}, childArgs(t.TempDir())...)...)
+	b := startChildCmd(t, cmd)
+	cl := newClient(t, b.addr, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.RecordDeliveryTimeout(10*time.Second))
+	value := strings.Repeat("v", 900)
+	resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, 1, map[string]*string{"segment.bytes": kadm.StringPtr(fmt.Sprint(len(value) + 100))}, "rolls")
+	if err != nil || resp.Err != nil {
+		t.Fatalf("create: %v %v", err, resp.Err)
+	}
+	round := func() {
+		t.Helper()
+		var rs []*kgo.Record
+		for p := range int32(partitions) {
+			rs = append(rs, &kgo.Record{Topic: "rolls", Partition: p, Value: []byte(value)})
+		}
+		produceSync(t, ctx, cl, rs...)
+	}
+	round()
+	var conns []net.Conn
+	for range 300 {
+		c, err := net.DialTimeout("tcp", b.addr, time.Second)
+		if err != nil {
+			break
+		}
+		conns = append(conns, c)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	waitUntil(t, ctx, "the broker to stop accepting", func() bool {
+		return strings.Contains(b.log(), "connection limit reached") || strings.Contains(b.log(), "accept failed")
+	}, b.log)
+	// Rounds apart, so that an accept retried meanwhile can take a
+	// descriptor a roll freed.
+	for range 10 {
+		round()
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(b.log(), "connection limit reached") {
+		t.Errorf("no log line says the connection limit was reached:\n%s", b.log())
 	}
 }
 
