@@ -22,7 +22,7 @@
 //	acquired      out with one member, under a lock that expires
 //	acknowledged  the member accepted it: done
 //	archived      rejected, or delivered too often, or no record at all
-//	              (a gap, a transaction marker, an aborted record): done
+//	              (a gap, an aborted record): done
 //
 // A trace, with delivery.count.limit 2. Records 0-4 are in the log:
 //
@@ -41,8 +41,8 @@
 //     group.share.partition.max.record.locks records (Kafka's
 //     maxInFlightRecords), so a member that never acknowledges stops the
 //     partition at that many, not the broker's memory; an empty window
-//     moves over offsets that hold nothing to deliver (transaction
-//     markers, aborted records) however many there are;
+//     moves over offsets that hold nothing to deliver (aborted
+//     records, compacted away) however many there are;
 //   - each acquisition adds one to the record's delivery count and locks
 //     it for the record lock duration;
 //   - only the member that holds a record may acknowledge it: a record
@@ -92,9 +92,10 @@
 // ones never are. A line cut short by a crash is the last one and is
 // skipped on reading.
 //
-// Where we differ from Kafka, as a client sees it: a transaction marker
-// is archived as the SPEO passes it, never acquired, where Kafka acquires
-// it with its batch and its client acknowledges it as a gap; and an
+// A transaction marker is acquired like a record, as Kafka acquires it
+// with its batch, and the member acknowledges it as a gap.
+//
+// Where we differ from Kafka, as a client sees it: an
 // acquisition is reported as runs of offsets with one delivery count,
 // where Kafka reports its in-flight batches (log batches, cut every
 // BatchSize records).
@@ -222,8 +223,8 @@ func (sp *sharePartition) firstAvailable() int64 {
 // offset, ascending, of a record the log holds and the member may read in
 // [from, scannedTo), where from is at most firstAvailable: the fetch read
 // the log that far. Offsets of that range at or above the SPEO that are
-// not deliverable (markers, aborted records, gaps) are archived as the SPEO
-// passes them.
+// not deliverable (aborted records, gaps) are archived as the SPEO passes
+// them.
 //
 // Given batchEnd (the last offset of the log batch holding an offset),
 // acquire goes on past maxRecords to the end of the batch of the last
@@ -287,8 +288,8 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 		}
 	}
 	// Nothing deliverable was left unacquired up to scannedTo, so the
-	// SPEO may pass the rest of the range: gaps and markers at its end
-	// would otherwise be read again by every fetch.
+	// SPEO may pass the rest of the range: gaps and aborted records at
+	// its end would otherwise be read again by every fetch.
 	sp.advanceStart()
 	if n < maxRecords && scannedTo > sp.endOffset {
 		switch {

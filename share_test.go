@@ -197,8 +197,8 @@ func TestSharePartitionDeliveryLimit(t *testing.T) {
 func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 5, maxLocks: 4}
 	sp := newSharePartition(0)
-	// Offsets 1, 2 are a transaction's aborted records and 3 its marker,
-	// under read_committed; 7 ends the read.
+	// Offsets 1-3 are a transaction's aborted records under
+	// read_committed (its marker comes later); 7 ends the read.
 	got := sp.acquire("A", []int64{0, 4, 5, 6}, 7, 10, nil, lim, t0)
 	// The window holds at most 4 records: 0-3, of which 1-3 are gaps.
 	if want := []acquiredRange{{0, 0, 1}}; !cmp.Equal(got, want) {

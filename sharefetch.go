@@ -64,11 +64,12 @@
 // waiting on them completes when the first load does. So two partitions
 // new to a group come in two fetches, which clients' tests count on.
 //
+// Transaction markers are acquired with their batches, as in Kafka, and
+// the member acknowledges them as gaps (scanShareBatches).
+//
 // Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
 // that many bytes of acquired records); BatchSize is read and not used,
-// where Kafka cuts AcquiredRecords every BatchSize records; transaction
-// markers are never acquired (share.go archives them), where Kafka
-// acquires them and its client acknowledges them as gaps; a top-level
+// where Kafka cuts AcquiredRecords every BatchSize records; a top-level
 // error carries a message, where Kafka's getErrorResponse leaves it null;
 // ShareAcknowledge's partition errors carry none, where Kafka passes on
 // SharePartition's.
@@ -852,11 +853,17 @@ type shareBatch struct {
 }
 
 // scanShareBatches walks the batches of a read below end and returns
-// them, the offsets of the records a member may be given, and the offset
-// the read reached. Transaction markers are never given, nor, with
-// aborted (read_committed), the records of aborted transactions: the
-// consumer's algorithm, from the aborted list sorted by first offset and
-// each producer's abort marker.
+// them, the offsets a member may be given, and the offset the read
+// reached. With aborted (read_committed) the records of aborted
+// transactions are not given: the consumer's algorithm, from the aborted
+// list sorted by first offset and each producer's abort marker, as
+// SharePartition.fetchAbortedTransactionRecordBatches archives them.
+// Transaction markers are given, with their batch: Kafka's
+// SharePartition.acquire takes whole fetched batches, control batches
+// included, and its clients acknowledge an acquired offset that held no
+// record for them as a gap (ShareCompletedFetch; librdkafka and franz-go
+// do the same), which archives it. A marker is an offset like any other
+// to MaxRecords and the window.
 func scanShareBatches(data []byte, end int64, aborted []abortedTransaction) (batches []shareBatch, deliverable []int64, scannedTo int64) {
 	abortedBy := map[int64]bool{}
 	pos := 0
@@ -877,7 +884,6 @@ func scanShareBatches(data []byte, end int64, aborted []abortedTransaction) (bat
 			if h.Attributes&transactionalFlag != 0 {
 				delete(abortedBy, h.ProducerID) // the marker ends the transaction
 			}
-			continue
 		case h.Attributes&transactionalFlag != 0 && abortedBy[h.ProducerID]:
 			continue
 		}

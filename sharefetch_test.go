@@ -447,17 +447,74 @@ func TestShareReadCommitted(t *testing.T) {
 		t.Fatalf("abort: %d", code)
 	}
 	c.produce("tx", 0, makeBatch(testRecord{1, "c"})) // 6
+	// The aborted records are archived; the abort marker is acquired
+	// with the record after it, as SharePartition archives only the
+	// aborted data batches.
 	res = c.shareFetch("g", "m", 1, id, 0, time.Second, accept(0, 1))
-	if fmt.Sprint(res.acquired) != "[{6 6 1}]" || res.ackCode != codeNone {
-		t.Fatalf("after the abort: acquired %v (ack %d), want 6 alone", res.acquired, res.ackCode)
+	if fmt.Sprint(res.acquired) != "[{5 6 1}]" || res.ackCode != codeNone {
+		t.Fatalf("after the abort: acquired %v (ack %d), want the marker 5 and 6", res.acquired, res.ackCode)
 	}
 	tb.shares.mu.Lock()
 	sp := tb.shares.groups["g"].partitions[topicIDPartition{id, 0}]
 	start, end := sp.startOffset, sp.endOffset
 	tb.shares.mu.Unlock()
-	if start != 6 || end != 7 {
-		t.Errorf("window [%d, %d), want [6, 7): the aborted records and the marker are archived", start, end)
+	if start != 5 || end != 7 {
+		t.Errorf("window [%d, %d), want [5, 7): the aborted records are archived", start, end)
 	}
+}
+
+// TestShareFetchAcquiresMarkers: a transaction marker is acquired with
+// the batches around it, and the member acknowledges its offset as a gap,
+// as Kafka's SharePartition.acquire takes whole fetched batches, control
+// batches included, and its share consumers (ShareCompletedFetch,
+// librdkafka, franz-go) answer every acquired offset that held no record
+// they deliver with GAP.
+func TestShareFetchAcquiresMarkers(t *testing.T) {
+	tb, c := startWithTopic(t, "tx", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	id := tb.logs.Topic("tx").ID
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone { // 0-2
+		t.Fatalf("produce: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone { // marker 3
+		t.Fatalf("commit: %d", code)
+	}
+	c.produce("tx", 0, makeBatch(testRecord{1, "d"})) // 4
+	c.shareHeartbeat("g", "m", 0, []string{"tx"})
+	res := c.shareFetch("g", "m", 0, id, 0, time.Second)
+	if fmt.Sprint(res.acquired) != "[{0 4 1}]" {
+		t.Fatalf("acquired %v, want 0-4, the marker at 3 among them", res.acquired)
+	}
+	if n := countBatches(res.records); n != 3 {
+		t.Errorf("%d batches answered, want 3: the marker's goes out too", n)
+	}
+	acks := shareAckBatch{0, 4, []int8{ackAccept, ackAccept, ackAccept, ackGap, ackAccept}}
+	if code, part := c.shareAcknowledge("g", "m", 1, id, 0, acks); code != codeNone || part != codeNone {
+		t.Fatalf("acknowledging the marker as a gap: %d %d, want success", code, part)
+	}
+	tb.shares.mu.Lock()
+	sp := tb.shares.groups["g"].partitions[topicIDPartition{id, 0}]
+	start, end := sp.startOffset, sp.endOffset
+	tb.shares.mu.Unlock()
+	if start != 5 || end != 5 {
+		t.Errorf("window [%d, %d), want [5, 5)", start, end)
+	}
+}
+
+// countBatches is how many record batches b holds whole.
+func countBatches(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		h, err := parseBatchHeader(b)
+		if err != nil || h.Size() > len(b) {
+			break
+		}
+		b = b[h.Size():]
+		n++
+	}
+	return n
 }
 
 func TestShareStateSurvivesRestart(t *testing.T) {
