@@ -95,10 +95,11 @@
 // A transaction marker is acquired like a record, as Kafka acquires it
 // with its batch, and the member acknowledges it as a gap.
 //
-// Where we differ from Kafka, as a client sees it: an
-// acquisition is reported as runs of offsets with one delivery count,
-// where Kafka reports its in-flight batches (log batches, cut every
-// BatchSize records).
+// Where we differ from Kafka, as a client sees it: an acquisition is
+// reported as runs of offsets with one delivery count, cut at log batch
+// boundaries every BatchSize records, where Kafka reports its in-flight
+// batches as they were first cut; so records released by two members
+// and acquired again together come as one range here, two in Kafka.
 //
 // Design note: what this would grow next. Kafka keeps states per batch
 // and writes ShareUpdate deltas between snapshots, because its share
@@ -121,6 +122,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 )
@@ -226,21 +228,23 @@ func (sp *sharePartition) firstAvailable() int64 {
 // not deliverable (aborted records, gaps) are archived as the SPEO passes
 // them.
 //
-// Given batchEnd (the last offset of the log batch holding an offset),
-// acquire goes on past maxRecords to the end of the batch of the last
-// record taken: ShareAcquireMode batch_optimized, Kafka 4.1's only mode,
-// where MaxRecords "can be exceeded for alignment of batch boundaries"
+// Given batching (the log batches read, and BatchSize), acquire goes on
+// past maxRecords to the end of the batch of the last record taken:
+// ShareAcquireMode batch_optimized, Kafka 4.1's only mode, where
+// MaxRecords "can be exceeded for alignment of batch boundaries"
 // (SharePartition.acquireNewBatchRecords), so that a batch the client
-// receives whole is the member's whole. With a nil batchEnd maxRecords is
-// a hard limit (record_limit, KIP-1206).
-func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
+// receives whole is the member's whole; and it cuts the ranges it
+// answers at the first batch boundary after every BatchSize records
+// (shareBatching.cutsAt). With a nil batching maxRecords is a hard limit
+// and nothing is cut (record_limit, KIP-1206).
+func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, batching *shareBatching, lim shareLimits, now time.Time) []acquiredRange {
 	var out []acquiredRange
 	n := 0
 	take := func(o int64, r *inFlightRecord) {
 		r.state, r.owner, r.lockUntil = recordAcquired, member, now.Add(lim.lockDuration)
 		r.deliveries++
 		n++
-		if k := len(out) - 1; k >= 0 && out[k].LastOffset == o-1 && out[k].DeliveryCount == r.deliveries {
+		if k := len(out) - 1; k >= 0 && out[k].LastOffset == o-1 && out[k].DeliveryCount == r.deliveries && !batching.cutsAt(o, out[k].FirstOffset) {
 			out[k].LastOffset = o
 		} else {
 			out = append(out, acquiredRange{o, o, r.deliveries})
@@ -249,11 +253,11 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 	stopAt := int64(-1) // past maxRecords: the last offset still taken
 	for _, o := range deliverable {
 		if n >= maxRecords {
-			if batchEnd == nil || len(out) == 0 {
+			if batching == nil || len(out) == 0 {
 				break
 			}
 			if stopAt < 0 {
-				stopAt = batchEnd(out[len(out)-1].LastOffset)
+				stopAt = batching.end(out[len(out)-1].LastOffset)
 			}
 			if o > stopAt {
 				break
@@ -300,6 +304,42 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 		}
 	}
 	return out
+}
+
+// shareBatching is what a batch_optimized fetch shapes its acquisition
+// by: the log batches it read, in offset order, and the request's
+// BatchSize.
+type shareBatching struct {
+	batches []shareBatch
+	size    int
+}
+
+// end is the last offset of the batch holding o, or o if none does.
+func (b *shareBatching) end(o int64) int64 {
+	if i, ok := b.find(o); ok {
+		return b.batches[i].last
+	}
+	return o
+}
+
+// find is the index of the batch holding o, if one does.
+func (b *shareBatching) find(o int64) (int, bool) {
+	i := sort.Search(len(b.batches), func(i int) bool { return b.batches[i].last >= o })
+	return i, i < len(b.batches) && b.batches[i].first <= o
+}
+
+// cutsAt reports whether an AcquiredRecords range that starts at first
+// ends before o: o starts a log batch and the range holds BatchSize
+// offsets or more already. This is SharePartition.createBatches, which
+// cuts a new in-flight batch at a log batch's base offset once it spans
+// BatchSize offsets, so that a range never splits a log batch and may
+// hold more than BatchSize. A BatchSize below 1 cuts nothing.
+func (b *shareBatching) cutsAt(o, first int64) bool {
+	if b == nil || b.size < 1 || o-first < int64(b.size) {
+		return false
+	}
+	i, ok := b.find(o)
+	return ok && b.batches[i].first == o
 }
 
 // acknowledge applies one partition's acknowledgement batches of member's,

@@ -52,9 +52,11 @@
 // MaxRecords bounds what a fetch acquires across its partitions, rounded
 // up to the end of the log batch of the last record taken under
 // ShareAcquireMode batch_optimized (all of v1, Kafka 4.1's only mode),
-// exactly under v2's record_limit. A fetch asking for no records or no
-// bytes is answered at once with nothing (SharePartitionManager's
-// processShareFetch, 4.2).
+// exactly under v2's record_limit. Under batch_optimized the
+// AcquiredRecords are cut at the first log batch boundary after every
+// BatchSize records (SharePartition.createBatches). A fetch asking for
+// no records or no bytes is answered at once with nothing
+// (SharePartitionManager's processShareFetch, 4.2).
 //
 // The first fetch of a share partition loads it, and a fetch that loads
 // several answers with the partitions loaded before it and the first of
@@ -68,8 +70,7 @@
 // the member acknowledges them as gaps (scanShareBatches).
 //
 // Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
-// that many bytes of acquired records); BatchSize is read and not used,
-// where Kafka cuts AcquiredRecords every BatchSize records; a top-level
+// that many bytes of acquired records); a top-level
 // error carries a message, where Kafka's getErrorResponse leaves it null;
 // ShareAcknowledge's partition errors carry none, where Kafka passes on
 // SharePartition's.
@@ -397,10 +398,26 @@ func (c *shareCoordinator) fetchRecords(ctx context.Context, key shareSessionKey
 	}
 	// A negative MaxRecords acquires nothing, as SharePartition.acquire
 	// answers it: the fetch only waits out MaxWaitMs.
-	// ShareAcquireMode batch_optimized (0, and all of v1) rounds up to
-	// whole log batches; record_limit (1) does not.
-	aligned := req.ShareAcquireMode == shareAcquireBatchOptimized
-	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(req.MaxBytes), aligned, req.MaxWaitMs, results)
+	mode := acquireMode{req.ShareAcquireMode == shareAcquireBatchOptimized, int(req.BatchSize)}
+	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(req.MaxBytes), mode, req.MaxWaitMs, results)
+}
+
+// acquireMode is how a fetch shapes what it acquires. ShareAcquireMode
+// batch_optimized (0, and all of v1) rounds MaxRecords up to whole log
+// batches and cuts AcquiredRecords every BatchSize records, at batch
+// boundaries; record_limit (1) does neither.
+type acquireMode struct {
+	aligned   bool // batch_optimized
+	batchSize int
+}
+
+// batching is what acquire shapes by, given the batches a fetch read;
+// nil under record_limit.
+func (m acquireMode) batching(batches []shareBatch) *shareBatching {
+	if !m.aligned {
+		return nil
+	}
+	return &shareBatching{batches, m.batchSize}
 }
 
 // acknowledgements are the request's acknowledgement batches by
@@ -619,7 +636,7 @@ func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 // and the wait. Both signals are taken before the look, so anything that
 // happens after it closes a channel this already holds, and the select
 // returns at once; the next pass then finds the records.
-func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, aligned bool, maxWaitMs int32, results *shareResults) {
+func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, mode acquireMode, maxWaitMs int32, results *shareResults) {
 	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
 	parts, loading := c.load(key.group, parts)
 	for {
@@ -643,7 +660,7 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 			if left <= 0 || loading[tp] && got {
 				continue
 			}
-			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), aligned, results)
+			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), mode, results)
 			left -= n
 			got = got || answer
 		}
@@ -739,7 +756,7 @@ func (c *shareCoordinator) nextLockExpiry(group string) time.Time {
 // acquires what it can for the member. It returns how many records it
 // acquired, and whether the partition has something to answer: records or
 // an error.
-func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, aligned bool, results *shareResults) (int, bool) {
+func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, mode acquireMode, results *shareResults) (int, bool) {
 	t := c.b.logs.TopicByID(tp.topic)
 	pl := c.b.topicPartition(t, tp.partition)
 	c.mu.Lock()
@@ -806,7 +823,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp || sp.stateEpoch != stateEpoch {
 		return 0, false
 	}
-	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, batchEnds(batches, aligned), c.limits(key.group), time.Now())
+	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, mode.batching(batches), c.limits(key.group), time.Now())
 	if len(acquired) == 0 {
 		return 0, false
 	}
@@ -816,23 +833,6 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
 	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
 	return recordsIn(acquired), true
-}
-
-// batchEnds is the function that gives the last offset of the batch of
-// a read holding an offset, which acquire rounds up to, or nil
-// when the fetch does not round (record_limit).
-func batchEnds(batches []shareBatch, aligned bool) func(int64) int64 {
-	if !aligned {
-		return nil
-	}
-	return func(o int64) int64 {
-		for _, b := range batches {
-			if b.first <= o && o <= b.last {
-				return b.last
-			}
-		}
-		return o
-	}
 }
 
 // recordsIn is how many offsets the ranges hold.

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -947,6 +948,37 @@ func TestShareFetchBatchOptimized(t *testing.T) {
 	}
 }
 
+// TestShareFetchBatchSize: a fetch cuts what it acquires into
+// AcquiredRecords at the first log batch boundary after every BatchSize
+// records, as SharePartition.createBatches cuts new in-flight batches
+// under batch_optimized; a range never splits a log batch, so it may
+// hold more than BatchSize records.
+func TestShareFetchBatchSize(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"})) // 0-2
+	c.produce("t", 0, makeBatch(testRecord{4, "d"}, testRecord{5, "e"}))                     // 3-4
+	c.produce("t", 0, makeBatch(testRecord{6, "f"}, testRecord{7, "g"}, testRecord{8, "h"})) // 5-7
+	id := tb.logs.Topic("t").ID
+	args := shareFetchArgs{member: "m", maxWait: time.Second, maxBytes: 1 << 20, maxRecords: 100, topic: id, partitions: []int32{0}}
+	for _, tc := range []struct {
+		batchSize int32
+		want      string
+	}{
+		{2, "[0:[{0 2 1} {3 4 1} {5 7 1}]]"},
+		{4, "[0:[{0 4 1} {5 7 1}]]"},
+		{8, "[0:[{0 7 1}]]"},
+	} {
+		// A group each, so that each fetch acquires the records anew.
+		args.group, args.batchSize = fmt.Sprint("g", tc.batchSize), tc.batchSize
+		tb.setGroupConfig(t, args.group, map[string]string{shareAutoOffsetResetConfig: "earliest"})
+		c.shareHeartbeat(args.group, args.member, 0, []string{"t"})
+		_, parts := c.shareFetchParts(args)
+		if got := acquiredByPartition(parts); got != tc.want {
+			t.Errorf("BatchSize %d: acquired %s, want %s", tc.batchSize, got, tc.want)
+		}
+	}
+}
+
 // TestShareLogStartPassesWindow: when DeleteRecords (or retention) moves
 // the log start into a share partition's window, the records below it
 // are done and the rest keep their state and holder, as
@@ -1032,6 +1064,7 @@ type shareFetchArgs struct {
 	maxWait       time.Duration
 	maxBytes      int32
 	maxRecords    int32
+	batchSize     int32 // 0 sends maxRecords, as librdkafka and the Java client do
 	topic         uuid
 	partitions    []int32
 }
@@ -1057,7 +1090,7 @@ func (c *testClient) shareFetchParts(a shareFetchArgs) (int16, []sharePartResult
 		w.Int32(1) // MinBytes
 		w.Int32(a.maxBytes)
 		w.Int32(a.maxRecords)
-		w.Int32(a.maxRecords) // BatchSize, as librdkafka and the Java client send it
+		w.Int32(cmp.Or(a.batchSize, a.maxRecords))
 		w.Int8(shareAcquireBatchOptimized)
 		w.Bool(false) // IsRenewAck
 		if len(a.partitions) == 0 {
