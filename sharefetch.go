@@ -22,8 +22,9 @@
 //  3. it acquires records of the session's partitions for the member and
 //     returns them, with AcquiredRecords saying which offsets are the
 //     member's and how often each was delivered. When there is nothing to
-//     acquire it waits, up to MaxWaitMs, for an append, a release or a
-//     lock to expire.
+//     acquire, or less than MinBytes of records from where the member
+//     would read, it waits, up to MaxWaitMs, for an append, a release or
+//     a lock to expire, and then takes what there is.
 //
 // The records go out as the batches the log holds, whole: a batch may
 // hold offsets that another member has, and the client keeps only those
@@ -69,11 +70,9 @@
 // Transaction markers are acquired with their batches, as in Kafka, and
 // the member acknowledges them as gaps (scanShareBatches).
 //
-// Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
-// that many bytes of acquired records); a top-level
-// error carries a message, where Kafka's getErrorResponse leaves it null;
-// ShareAcknowledge's partition errors carry none, where Kafka passes on
-// SharePartition's.
+// Where we differ from Kafka: a top-level error carries a message, where
+// Kafka's getErrorResponse leaves it null; ShareAcknowledge's partition
+// errors carry none, where Kafka passes on SharePartition's.
 
 package kafka
 
@@ -396,10 +395,7 @@ func (c *shareCoordinator) fetchRecords(ctx context.Context, key shareSessionKey
 		c.failFetchable(key, parts, codeUnknownServerError, "Request max bytes must be greater than 0", results)
 		return
 	}
-	// A negative MaxRecords acquires nothing, as SharePartition.acquire
-	// answers it: the fetch only waits out MaxWaitMs.
-	mode := acquireMode{req.ShareAcquireMode == shareAcquireBatchOptimized, int(req.BatchSize)}
-	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(req.MaxBytes), mode, req.MaxWaitMs, results)
+	c.acquireWaiting(ctx, key, parts, req, results)
 }
 
 // acquireMode is how a fetch shapes what it acquires. ShareAcquireMode
@@ -628,46 +624,32 @@ func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 
 // acquireWaiting acquires records of parts until some are acquired or a
 // partition fails, waiting for appends, releases and lock expiries up to
-// maxWaitMs. It is the long poll that keeps an idle share consumer from
-// spinning: Kafka parks the request in its DelayedShareFetch purgatory,
-// this waits on channels.
+// MaxWaitMs; while the partitions hold fewer than MinBytes of records to
+// acquire it waits without acquiring (minBytesReady). It is the long
+// poll that keeps an idle share consumer from spinning: Kafka parks the
+// request in its DelayedShareFetch purgatory, this waits on channels.
 //
 // The race it must not lose: records become available between the look
 // and the wait. Both signals are taken before the look, so anything that
 // happens after it closes a channel this already holds, and the select
 // returns at once; the next pass then finds the records.
-func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, mode acquireMode, maxWaitMs int32, results *shareResults) {
-	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
+func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, req *shareFetchRequest, results *shareResults) {
+	deadline := time.Now().Add(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
 	parts, loading := c.load(key.group, parts)
 	for {
 		appended := c.b.appendSignal()
 		c.mu.Lock()
 		changed := c.changed
 		c.mu.Unlock()
-		// MaxRecords bounds the request, not each partition, as
-		// DelayedShareFetch hands each partition what the ones before
-		// left; batch_optimized may round the last one's up.
-		// The byte budget is split evenly among the partitions, so that
-		// a partition with a backlog cannot starve the others of a
-		// response; each share is at least a byte, hence one batch.
-		//
-		// The partitions this fetch loads come last, and only until one
-		// has something to answer: Kafka's fetch completes as soon as the
-		// first of their loads does, with what was loaded before it and
-		// that one (the others are ready for the next fetch).
-		got, left := false, maxRecords
-		for _, tp := range parts {
-			if left <= 0 || loading[tp] && got {
-				continue
-			}
-			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), mode, results)
-			left -= n
-			got = got || answer
-		}
-		loading = nil
+		// At MaxWaitMs the fetch takes what there is, as
+		// DelayedShareFetch.onComplete does on expiry.
 		wait := time.Until(deadline)
-		if got || wait <= 0 {
-			return
+		if wait <= 0 || c.minBytesReady(key.group, parts, int(req.MinBytes), int(req.MaxBytes)) {
+			got := c.acquirePass(key, parts, loading, req, results)
+			loading = nil
+			if got || wait <= 0 {
+				return
+			}
 		}
 		// A lock that runs out makes records available without any
 		// signal, so the wait ends then at the latest.
@@ -685,6 +667,100 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 		}
 		t.Stop()
 	}
+}
+
+// acquirePass acquires what parts hold for the member now, and reports
+// whether any partition has something to answer.
+//
+// MaxRecords bounds the request, not each partition, as DelayedShareFetch
+// hands each partition what the ones before left; batch_optimized may
+// round the last one's up; a negative MaxRecords acquires nothing, as
+// SharePartition.acquire answers it. The byte budget is split evenly
+// among the partitions, so that a partition with a backlog cannot starve
+// the others of a response; each share is at least a byte, hence one
+// batch.
+//
+// The partitions this fetch loads come last, and only until one has
+// something to answer: Kafka's fetch completes as soon as the first of
+// their loads does, with what was loaded before it and that one (the
+// others are ready for the next fetch).
+func (c *shareCoordinator) acquirePass(key shareSessionKey, parts []topicIDPartition, loading map[topicIDPartition]bool, req *shareFetchRequest, results *shareResults) bool {
+	mode := acquireMode{req.ShareAcquireMode == shareAcquireBatchOptimized, int(req.BatchSize)}
+	got, left := false, int(max(req.MaxRecords, 0))
+	for _, tp := range parts {
+		if left <= 0 || loading[tp] && got {
+			continue
+		}
+		n, answer := c.acquireOne(key, tp, left, max(int(req.MaxBytes)/len(parts), 1), mode, results)
+		left -= n
+		got = got || answer
+	}
+	return got
+}
+
+// minBytesReady reports whether parts hold minBytes of records to
+// acquire, as DelayedShareFetch.isMinBytesSatisfied estimates them: the
+// bytes from each share partition's first available offset to its end,
+// at most its share of maxBytes, as if every one were acquirable. A
+// partition that must be answered now (readyBytes) satisfies it, and so
+// does a MinBytes of 1 or less, which any record meets: then the
+// acquisition itself is the test.
+func (c *shareCoordinator) minBytesReady(group string, parts []topicIDPartition, minBytes, maxBytes int) bool {
+	if minBytes <= 1 {
+		return true
+	}
+	total := 0
+	for _, tp := range parts {
+		n, now := c.readyBytes(group, tp, max(maxBytes/len(parts), 1))
+		if total += n; now || total >= minBytes {
+			return true
+		}
+	}
+	return false
+}
+
+// readyBytes is how many bytes of records, up to limit (at least one
+// batch), lie from tp's first available offset to the end a fetch of
+// group reads to, and whether the fetch must be answered now whatever
+// MinBytes says: the partition is unknown, its read fails, or it is read
+// from a segment older than its end's (DelayedShareFetch answers those at
+// once, as DelayedFetch does: waiting could only add later segments).
+func (c *shareCoordinator) readyBytes(group string, tp topicIDPartition, limit int) (int, bool) {
+	pl := c.b.topicPartition(c.b.logs.TopicByID(tp.topic), tp.partition)
+	if pl == nil {
+		return 0, true
+	}
+	c.mu.Lock()
+	var from int64 = -1
+	if g := c.groups[group]; g != nil && g.partitions[tp] != nil {
+		from = g.partitions[tp].firstAvailable()
+	}
+	c.mu.Unlock()
+	end := c.readEnd(group, pl)
+	if from < 0 || from >= end {
+		return 0, false
+	}
+	sec, err := pl.ReadSectionBelow(from, limit, end)
+	if err != nil {
+		return 0, true
+	}
+	return int(sec.size), pl.OnOlderSegment(from, end)
+}
+
+// readEnd is the offset a share fetch of group reads pl up to: the high
+// watermark, or under read_committed the last stable offset, so that
+// records of an open transaction are not handed out before it ends.
+func (c *shareCoordinator) readEnd(group string, pl *partitionLog) int64 {
+	if c.readCommitted(group) {
+		return pl.LastStableOffset()
+	}
+	return pl.HighWatermark()
+}
+
+// readCommitted reports whether group reads only committed records
+// (share.isolation.level).
+func (c *shareCoordinator) readCommitted(group string) bool {
+	return c.b.groupValue(c.b.groupConfigs.get(group), shareIsolationLevelConfig) == "read_committed"
 }
 
 // load marks the share partitions of parts that no fetch has touched yet
@@ -791,16 +867,13 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	// Where to read, and the state epoch to check after the read: the
 	// lock is let go for the read, and the window may be reset meanwhile.
 	from, stateEpoch := sp.firstAvailable(), sp.stateEpoch
-	readCommitted := c.b.groupValue(c.b.groupConfigs.get(key.group), shareIsolationLevelConfig) == "read_committed"
 	c.mu.Unlock()
 
-	// read_committed stops at the last stable offset, so that records of
-	// an open transaction are not handed out before it ends, and skips
-	// aborted ones, as a read_committed consumer's fetch would.
-	end := pl.HighWatermark()
+	// read_committed skips aborted records, as a read_committed
+	// consumer's fetch would.
+	end := c.readEnd(key.group, pl)
 	var aborted []abortedTransaction
-	if readCommitted {
-		end = pl.LastStableOffset()
+	if c.readCommitted(key.group) {
 		aborted = pl.AbortedTransactions(from, end)
 	}
 	if from >= end {

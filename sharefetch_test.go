@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -977,6 +978,54 @@ func TestShareFetchBatchSize(t *testing.T) {
 			t.Errorf("BatchSize %d: acquired %s, want %s", tc.batchSize, got, tc.want)
 		}
 	}
+}
+
+// TestShareFetchMinBytes: a fetch waits, up to MaxWaitMs, until its
+// partitions hold MinBytes of records it could acquire, as
+// DelayedShareFetch.isMinBytesSatisfied estimates them (from each share
+// partition's next fetch offset to its end), and acquires nothing
+// meanwhile; at MaxWaitMs it takes what there is. The direct calls run
+// with their context ended, so that "waits" is seen as "returned without
+// acquiring", with no clock in the test.
+func TestShareFetchMinBytes(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	a := makeBatch(testRecord{1, "a"})
+	c.produce("t", 0, a) // 0
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	group, member := "g", "m"
+	req := &shareFetchRequest{GroupID: &group, MemberID: &member, MaxWaitMs: 30000, MinBytes: int32(2 * len(a)),
+		MaxBytes: 1 << 20, MaxRecords: 100, BatchSize: 100, version: 2,
+		Topics: []shareFetchTopic{{TopicID: id, Partitions: []shareFetchPartition{{PartitionIndex: 0}}}}}
+	if resp := tb.shares.fetch(ended, nil, req); acquiredIn(resp) != "[]" {
+		t.Fatalf("one batch of %d bytes for MinBytes %d: acquired %s, want nothing while MaxWaitMs runs", len(a), req.MinBytes, acquiredIn(resp))
+	}
+	c.produce("t", 0, makeBatch(testRecord{2, "b"})) // 1
+	req.ShareSessionEpoch = 1
+	if resp := tb.shares.fetch(ended, nil, req); acquiredIn(resp) != "[{0 1 1}]" {
+		t.Fatalf("two batches for MinBytes %d: acquired %s, want both", req.MinBytes, acquiredIn(resp))
+	}
+	// At MaxWaitMs a fetch takes what there is, below MinBytes.
+	c.produce("t", 0, makeBatch(testRecord{3, "c"})) // 2
+	req.ShareSessionEpoch, req.MaxWaitMs = 2, 1
+	if resp := tb.shares.fetch(context.Background(), nil, req); acquiredIn(resp) != "[{2 2 1}]" {
+		t.Fatalf("after MaxWaitMs: acquired %s, want 2", acquiredIn(resp))
+	}
+}
+
+// acquiredIn is the AcquiredRecords of a ShareFetch answer, all
+// partitions together.
+func acquiredIn(resp *shareFetchResponse) string {
+	var all []acquiredRange
+	for _, t := range resp.Responses {
+		for _, p := range t.Partitions {
+			all = append(all, p.AcquiredRecords...)
+		}
+	}
+	return fmt.Sprint(all)
 }
 
 // TestShareLogStartPassesWindow: when DeleteRecords (or retention) moves
