@@ -70,9 +70,11 @@
 // Transaction markers are acquired with their batches, as in Kafka, and
 // the member acknowledges them as gaps (scanShareBatches).
 //
-// Where we differ from Kafka: a top-level error carries a message, where
-// Kafka's getErrorResponse leaves it null; ShareAcknowledge's partition
-// errors carry none, where Kafka passes on SharePartition's.
+// A request refused as a whole carries its error code and no message, as
+// Kafka's getErrorResponse builds it.
+//
+// Where we differ from Kafka: ShareAcknowledge's partition errors carry
+// no message, where Kafka passes on SharePartition's.
 
 package kafka
 
@@ -313,15 +315,15 @@ func (b *Broker) handleShareFetch(ctx context.Context, rc *requestContext, r req
 // of KafkaApis.handleShareFetchRequest before it.
 func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchRequest) *shareFetchResponse {
 	resp := &shareFetchResponse{Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
-	fail := func(code int16, msg string) *shareFetchResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+	// A refusal of the whole request carries its code alone: Kafka's
+	// ShareFetchRequest.getErrorResponse builds it from the error's code,
+	// leaving ErrorMessage null.
+	fail := func(code int16) *shareFetchResponse {
+		resp.ErrorCode = code
 		return resp
 	}
-	if req.GroupID == nil || *req.GroupID == "" {
-		return fail(codeInvalidRequest, "Group id must be set.")
-	}
-	if req.MemberID == nil || *req.MemberID == "" {
-		return fail(codeInvalidRequest, "Member id must be set.")
+	if req.GroupID == nil || *req.GroupID == "" || req.MemberID == nil || *req.MemberID == "" {
+		return fail(codeInvalidRequest)
 	}
 	key := shareSessionKey{*req.GroupID, *req.MemberID}
 	acks := req.acknowledgements()
@@ -329,11 +331,11 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// opened has none yet: SharePartitionManager.newContext refuses the
 	// pair with INVALID_REQUEST before it touches the old session.
 	if req.ShareSessionEpoch == shareInitialEpoch && len(acks) > 0 {
-		return fail(codeInvalidRequest, "Acknowledge data is not allowed in a share fetch that opens a session.")
+		return fail(codeInvalidRequest)
 	}
 
 	c.mu.Lock()
-	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
+	sess, code := c.advanceSession(key, req.ShareSessionEpoch)
 	if code != codeNone {
 		c.mu.Unlock()
 		if code == codeShareSessionLimitReached {
@@ -341,7 +343,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 			// client retrying at once does not spin.
 			waitOrDone(ctx, time.Duration(max(req.MaxWaitMs, 0))*time.Millisecond)
 		}
-		return fail(code, msg)
+		return fail(code)
 	}
 	if req.ShareSessionEpoch == shareInitialEpoch {
 		sess.conn = cn
@@ -459,7 +461,7 @@ func (sess *shareSession) update(req *shareFetchRequest) {
 // answer and sends the same epoch again gets INVALID_SHARE_SESSION_EPOCH
 // and opens a new session, instead of having the same acknowledgements
 // applied twice or its session changed twice.
-func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*shareSession, int16, string) {
+func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*shareSession, int16) {
 	sess := c.sessions[key]
 	switch {
 	case epoch == shareInitialEpoch:
@@ -467,23 +469,23 @@ func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*sh
 		// counts against the limit (SharePartitionManager.newContext).
 		delete(c.sessions, key)
 		if len(c.sessions) >= int(c.b.cfg.ShareMaxSessions) {
-			return nil, codeShareSessionLimitReached, "The limit of share sessions has been reached."
+			return nil, codeShareSessionLimitReached
 		}
 		sess = &shareSession{epoch: 1, partitions: map[topicIDPartition]bool{}}
 		c.sessions[key] = sess
-		return sess, codeNone, ""
+		return sess, codeNone
 	case sess == nil:
-		return nil, codeShareSessionNotFound, "Share session not found."
+		return nil, codeShareSessionNotFound
 	case epoch == shareFinalEpoch:
-		return nil, codeNone, ""
+		return nil, codeNone
 	case epoch != sess.epoch:
-		return nil, codeInvalidShareSessionEpoch, "The share session epoch is invalid."
+		return nil, codeInvalidShareSessionEpoch
 	}
 	sess.epoch++
 	if sess.epoch < 0 { // wrapped: 1 follows MaxInt32, as Kafka's nextEpoch
 		sess.epoch = 1
 	}
-	return sess, codeNone, ""
+	return sess, codeNone
 }
 
 // waitOrDone waits d, or until ctx ends.
@@ -1093,24 +1095,24 @@ func (b *Broker) handleShareAcknowledge(ctx context.Context, rc *requestContext,
 // process.
 func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *shareAcknowledgeResponse {
 	resp := &shareAcknowledgeResponse{Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
-	fail := func(code int16, msg string) *shareAcknowledgeResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+	// As ShareFetch's, a refusal of the whole request carries no
+	// message (ShareAcknowledgeRequest.getErrorResponse).
+	fail := func(code int16) *shareAcknowledgeResponse {
+		resp.ErrorCode = code
 		return resp
 	}
 	switch {
-	case req.GroupID == nil || *req.GroupID == "":
-		return fail(codeInvalidRequest, "Group id must be set.")
-	case req.MemberID == nil || *req.MemberID == "":
-		return fail(codeInvalidRequest, "Member id must be set.")
+	case req.GroupID == nil || *req.GroupID == "" || req.MemberID == nil || *req.MemberID == "":
+		return fail(codeInvalidRequest)
 	case req.ShareSessionEpoch == shareInitialEpoch:
-		return fail(codeInvalidShareSessionEpoch, "A share acknowledge cannot open a share session.")
+		return fail(codeInvalidShareSessionEpoch) // acknowledgements need a session
 	}
 	key := shareSessionKey{*req.GroupID, *req.MemberID}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
+	sess, code := c.advanceSession(key, req.ShareSessionEpoch)
 	if code != codeNone {
-		return fail(code, msg)
+		return fail(code)
 	}
 	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
 	for _, t := range req.Topics {

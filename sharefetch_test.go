@@ -1028,6 +1028,54 @@ func acquiredIn(resp *shareFetchResponse) string {
 	return fmt.Sprint(all)
 }
 
+// TestShareTopLevelErrorsCarryNoMessage: a ShareFetch or
+// ShareAcknowledge refused as a whole carries its error code and no
+// message, as Kafka's answer, built by the requests' getErrorResponse
+// from the code alone, carries none.
+func TestShareTopLevelErrorsCarryNoMessage(t *testing.T) {
+	tb, _ := startWithTopic(t, "t", 1)
+	id := tb.logs.Topic("t").ID
+	str := func(s string) *string { return &s }
+	topics := []shareFetchTopic{{TopicID: id, Partitions: []shareFetchPartition{{PartitionIndex: 0, AcknowledgementBatches: []shareAckBatch{accept(0, 0)}}}}}
+	for _, tc := range []struct {
+		name string
+		req  shareFetchRequest
+		code int16
+	}{
+		{"no group id", shareFetchRequest{GroupID: str(""), MemberID: str("m")}, codeInvalidRequest},
+		{"no member id", shareFetchRequest{GroupID: str("g"), MemberID: nil}, codeInvalidRequest},
+		{"acknowledgements opening a session", shareFetchRequest{GroupID: str("g"), MemberID: str("m"), Topics: topics}, codeInvalidRequest},
+		{"no session", shareFetchRequest{GroupID: str("g"), MemberID: str("none"), ShareSessionEpoch: 3}, codeShareSessionNotFound},
+	} {
+		resp := tb.shares.fetch(context.Background(), nil, &tc.req)
+		if resp.ErrorCode != tc.code || resp.ErrorMessage != nil {
+			t.Errorf("ShareFetch, %s: code %d message %v, want %d and none", tc.name, resp.ErrorCode, ptrString(resp.ErrorMessage), tc.code)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		req  shareAcknowledgeRequest
+		code int16
+	}{
+		{"no group id", shareAcknowledgeRequest{GroupID: nil, MemberID: str("m"), ShareSessionEpoch: 1}, codeInvalidRequest},
+		{"epoch 0", shareAcknowledgeRequest{GroupID: str("g"), MemberID: str("m")}, codeInvalidShareSessionEpoch},
+		{"no session", shareAcknowledgeRequest{GroupID: str("g"), MemberID: str("none"), ShareSessionEpoch: 3}, codeShareSessionNotFound},
+	} {
+		resp := tb.shares.acknowledgeRequest(&tc.req)
+		if resp.ErrorCode != tc.code || resp.ErrorMessage != nil {
+			t.Errorf("ShareAcknowledge, %s: code %d message %v, want %d and none", tc.name, resp.ErrorCode, ptrString(resp.ErrorMessage), tc.code)
+		}
+	}
+}
+
+// ptrString is *s, or "<nil>".
+func ptrString(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
+
 // TestShareLogStartPassesWindow: when DeleteRecords (or retention) moves
 // the log start into a share partition's window, the records below it
 // are done and the rest keep their state and holder, as
