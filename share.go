@@ -360,37 +360,10 @@ func (b *shareBatching) cutsAt(o, first int64) bool {
 //
 // The batches' form (order, types, lengths) is checked before this, by
 // validAckBatches, as KafkaApis does.
-func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (int16, bool) {
-	// The batches come in order, so an offset a batch names again is one
-	// at or below the last offset walked.
-	walked := int64(-1)
-	for _, b := range batches {
-		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
-			return codeInvalidRequest, false
-		}
-		if b.LastOffset < sp.startOffset {
-			continue
-		}
-		// Checked before the walk, so that the loop is bounded by the
-		// window, not by offsets a client made up.
-		switch {
-		case sp.startOffset == sp.endOffset:
-			return codeInvalidRecordState, false
-		case b.LastOffset >= sp.endOffset:
-			return codeInvalidRequest, false
-		}
-		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
-			r := sp.records[o]
-			if r == nil || r.state != recordAcquired || r.owner != member || o <= walked {
-				return codeInvalidRecordState, false
-			}
-			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
-				return codeInvalidRequest, false
-			}
-			walked = o
-		}
+func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (code int16, changed bool, message string) {
+	if code, message := sp.checkAcks(member, batches); code != codeNone {
+		return code, false, message
 	}
-	changed := false
 	for _, b := range batches {
 		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
 			if sp.applyAck(sp.records[o], ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o), lim, now) {
@@ -399,7 +372,51 @@ func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, li
 		}
 	}
 	sp.advanceStart()
-	return codeNone, changed
+	return codeNone, changed, ""
+}
+
+// checkAcks is acknowledge's checks, before anything is applied: the
+// error code, and the message SharePartition's exception carries for it
+// (fetchSubMapForAcknowledgementBatch, acknowledgePerOffsetBatchRecords),
+// which Kafka passes on to the client. Kafka words some refusals of a
+// whole in-flight batch apart from those of one offset; here every record
+// is an offset of its own, so the offset's words apply.
+func (sp *sharePartition) checkAcks(member string, batches []shareAckBatch) (int16, string) {
+	// The batches come in order, so an offset a batch names again is one
+	// at or below the last offset walked.
+	walked := int64(-1)
+	for _, b := range batches {
+		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
+			return codeInvalidRequest, ""
+		}
+		if b.LastOffset < sp.startOffset {
+			continue
+		}
+		// Checked before the walk, so that the loop is bounded by the
+		// window, not by offsets a client made up.
+		switch {
+		case sp.startOffset == sp.endOffset:
+			return codeInvalidRecordState, "Batch record not found. The request batch offsets are not found in the cache."
+		case b.FirstOffset >= sp.endOffset:
+			return codeInvalidRequest, "Batch record not found. The first offset in request is past acquired records."
+		case b.LastOffset >= sp.endOffset:
+			return codeInvalidRequest, "Batch record not found. The last offset in request is past acquired records."
+		}
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
+			r := sp.records[o]
+			switch {
+			case r == nil || r.state != recordAcquired || o <= walked:
+				return codeInvalidRecordState, "The offset cannot be acknowledged. The offset is not acquired."
+			case r.owner != member:
+				return codeInvalidRecordState, "Member is not the owner of offset"
+			}
+			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
+				return codeInvalidRequest, ""
+			}
+			walked = o
+		}
+	}
+	return codeNone, ""
 }
 
 // applyAck moves one acquired record by an acknowledge type, and reports

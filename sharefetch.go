@@ -71,10 +71,14 @@
 // the member acknowledges them as gaps (scanShareBatches).
 //
 // A request refused as a whole carries its error code and no message, as
-// Kafka's getErrorResponse builds it.
+// Kafka's getErrorResponse builds it; a ShareAcknowledge partition that
+// fails carries the message Kafka's share partition gives
+// (acknowledge).
 //
-// Where we differ from Kafka: ShareAcknowledge's partition errors carry
-// no message, where Kafka passes on SharePartition's.
+// Where we may differ from Kafka: a ShareFetch's AcknowledgeErrorMessage
+// is always null, as Kafka's KafkaApis of late 2024 left it (it copied
+// the acknowledgement's code alone); whether a later Kafka fills it in
+// was not checked.
 
 package kafka
 
@@ -360,7 +364,9 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	results := &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
 	for tp, batches := range acks {
 		pr := results.get(tp)
-		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches, req.version)
+		// The code alone, as KafkaApis merges the acknowledgement
+		// results into the fetch's (see the file's header).
+		pr.AcknowledgeErrorCode, _ = c.acknowledge(key, tp, batches, req.version)
 	}
 	if sess == nil || req.IsRenewAck {
 		// A closing fetch, or one that only renews locks (KIP-1222),
@@ -528,13 +534,18 @@ func (c *shareCoordinator) connClosed(cn *conn) {
 // batches of a bad form INVALID_REQUEST, a partition the topic does not
 // have or the group holds no state for UNKNOWN_TOPIC_OR_PARTITION, and an
 // empty list of batches acknowledges nothing, successfully.
-func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch, version int16) int16 {
+//
+// The message is what Kafka's ShareAcknowledge carries with the code:
+// none for KafkaApis' refusals (partitionResponse sets the code alone),
+// the exception's message for SharePartitionManager's and
+// SharePartition's (mapAcknowledgementFutures).
+func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch, version int16) (int16, *string) {
 	t := c.b.logs.TopicByID(tp.topic)
 	if t == nil {
-		return codeUnknownTopicID
+		return codeUnknownTopicID, nil
 	}
 	if !validAckBatches(batches, version) {
-		return codeInvalidRequest
+		return codeInvalidRequest, nil
 	}
 	g := c.groups[key.group]
 	var sp *sharePartition
@@ -543,9 +554,10 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 	}
 	switch {
 	case c.b.topicPartition(t, tp.partition) == nil || (sp == nil && len(batches) > 0):
-		return codeUnknownTopicOrPartition
+		// Errors.UNKNOWN_TOPIC_OR_PARTITION.exception()'s message.
+		return codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
 	case len(batches) == 0:
-		return codeNone
+		return codeNone, nil
 	}
 	// An expired lock is applied first: a member acknowledging a record
 	// whose lock ran out no longer holds it, and gets INVALID_RECORD_STATE,
@@ -553,18 +565,21 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 	// callback for those records.
 	now := time.Now()
 	c.expireOne(g, tp, sp, now)
-	code, changed := sp.acknowledge(key.member, batches, c.limits(g.id), now)
+	code, changed, message := sp.acknowledge(key.member, batches, c.limits(g.id), now)
 	if code != codeNone {
-		return code
+		if message == "" {
+			return code, nil
+		}
+		return code, &message
 	}
 	if changed {
 		if err := c.persist(g, tp); err != nil {
 			c.b.log.Error("writing share state", "group", g.id, "err", err)
-			return codeUnknownServerError
+			return codeUnknownServerError, nil
 		}
 		c.notify()
 	}
-	return codeNone
+	return codeNone, nil
 }
 
 // validAckBatches reports whether a partition's acknowledgement batches
@@ -1118,8 +1133,9 @@ func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *sha
 	for _, t := range req.Topics {
 		rt := shareAcknowledgeTopicResponse{TopicID: t.TopicID, Partitions: []shareAcknowledgePartitionResponse{}}
 		for _, p := range t.Partitions {
+			code, message := c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches, req.version)
 			rt.Partitions = append(rt.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex,
-				ErrorCode: c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches, req.version), CurrentLeader: noLeader})
+				ErrorCode: code, ErrorMessage: message, CurrentLeader: noLeader})
 		}
 		resp.Responses = append(resp.Responses, rt)
 	}

@@ -1068,6 +1068,54 @@ func TestShareTopLevelErrorsCarryNoMessage(t *testing.T) {
 	}
 }
 
+// TestShareAcknowledgeErrorMessages: a ShareAcknowledge partition that
+// fails carries the message Kafka's SharePartitionManager passes on
+// (mapAcknowledgementFutures: the exception's message) where the share
+// partition refused it, and none where KafkaApis did before it (an
+// unknown topic id, batches of a bad form).
+func TestShareAcknowledgeErrorMessages(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 2)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	if res := c.shareFetch("g", "a", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 1}]" {
+		t.Fatalf("a's fetch: %v", res.acquired)
+	}
+	c.shareFetch("g", "b", 0, id, 1, 10*time.Millisecond) // b's session; partition 1 is empty
+	group, member := "g", "b"
+	epoch := int32(1)
+	for _, tc := range []struct {
+		name  string
+		topic uuid
+		part  int32
+		batch shareAckBatch
+		code  int16
+		msg   string
+	}{
+		{"another member's records", id, 0, accept(0, 1), codeInvalidRecordState, "Member is not the owner of offset"},
+		{"past the last acquired", id, 0, accept(1, 5), codeInvalidRequest, "Batch record not found. The last offset in request is past acquired records."},
+		{"all past the last acquired", id, 0, accept(4, 5), codeInvalidRequest, "Batch record not found. The first offset in request is past acquired records."},
+		{"a partition with nothing acquired", id, 1, accept(0, 0), codeInvalidRecordState, "Batch record not found. The request batch offsets are not found in the cache."},
+		{"a partition the topic does not have", id, 7, accept(0, 0), codeUnknownTopicOrPartition, "This server does not host this topic-partition."},
+		{"an unknown topic id", uuid{9}, 0, accept(0, 0), codeUnknownTopicID, "<nil>"},
+		{"a batch of a bad form", id, 0, shareAckBatch{1, 0, []int8{ackAccept}}, codeInvalidRequest, "<nil>"},
+	} {
+		req := &shareAcknowledgeRequest{GroupID: &group, MemberID: &member, ShareSessionEpoch: epoch, version: 2,
+			Topics: []shareAcknowledgeTopic{{TopicID: tc.topic, Partitions: []shareAcknowledgePartition{{PartitionIndex: tc.part, AcknowledgementBatches: []shareAckBatch{tc.batch}}}}}}
+		epoch++
+		resp := tb.shares.acknowledgeRequest(req)
+		if resp.ErrorCode != codeNone || len(resp.Responses) != 1 || len(resp.Responses[0].Partitions) != 1 {
+			t.Fatalf("%s: %+v", tc.name, resp)
+		}
+		p := resp.Responses[0].Partitions[0]
+		if p.ErrorCode != tc.code || ptrString(p.ErrorMessage) != tc.msg {
+			t.Errorf("%s: code %d message %q, want %d %q", tc.name, p.ErrorCode, ptrString(p.ErrorMessage), tc.code, tc.msg)
+		}
+	}
+}
+
 // ptrString is *s, or "<nil>".
 func ptrString(s *string) string {
 	if s == nil {
