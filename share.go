@@ -100,8 +100,8 @@
 // boundaries every BatchSize records, where Kafka reports its in-flight
 // batches as they were first cut; so records released by two members
 // and acquired again together come as one range here, two in Kafka.
-// And two rules of Kafka's current SharePartition (trunk, read for
-// this; not in 4.1) are not followed: records a member still holds when
+// And two rules of Kafka's current SharePartition (its trunk, read for
+// this; which release brought them was not checked) are not followed: records a member still holds when
 // its session ends are released with their acquisition's delivery
 // undone (releaseAcquiredRecords, DeliveryCountOps.DECREASE), where here
 // they keep it; and a record on its last delivery is delivered alone,
