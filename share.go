@@ -22,7 +22,7 @@
 //	acquired      out with one member, under a lock that expires
 //	acknowledged  the member accepted it: done
 //	archived      rejected, or delivered too often, or no record at all
-//	              (a gap, a transaction marker, an aborted record): done
+//	              (a gap, an aborted record): done
 //
 // A trace, with delivery.count.limit 2. Records 0-4 are in the log:
 //
@@ -41,8 +41,8 @@
 //     group.share.partition.max.record.locks records (Kafka's
 //     maxInFlightRecords), so a member that never acknowledges stops the
 //     partition at that many, not the broker's memory; an empty window
-//     moves over offsets that hold nothing to deliver (transaction
-//     markers, aborted records) however many there are;
+//     moves over offsets that hold nothing to deliver (aborted
+//     records, compacted away) however many there are;
 //   - each acquisition adds one to the record's delivery count and locks
 //     it for the record lock duration;
 //   - only the member that holds a record may acknowledge it: a record
@@ -92,12 +92,21 @@
 // ones never are. A line cut short by a crash is the last one and is
 // skipped on reading.
 //
-// Where we differ from Kafka, as a client sees it: a transaction marker
-// is archived as the SPEO passes it, never acquired, where Kafka acquires
-// it with its batch and its client acknowledges it as a gap; and an
-// acquisition is reported as runs of offsets with one delivery count,
-// where Kafka reports its in-flight batches (log batches, cut every
-// BatchSize records).
+// A transaction marker is acquired like a record, as Kafka acquires it
+// with its batch, and the member acknowledges it as a gap.
+//
+// Where we differ from Kafka, as a client sees it: an acquisition is
+// reported as runs of offsets with one delivery count, cut at log batch
+// boundaries every BatchSize records, where Kafka reports its in-flight
+// batches as they were first cut; so records released by two members
+// and acquired again together come as one range here, two in Kafka.
+// And two rules of Kafka's current SharePartition (its trunk, read for
+// this; which release brought them was not checked) are not followed: records a member still holds when
+// its session ends are released with their acquisition's delivery
+// undone (releaseAcquiredRecords, DeliveryCountOps.DECREASE), where here
+// they keep it; and a record on its last delivery is delivered alone,
+// and batches delivered often are re-acquired in halves
+// (acquireSubsetBatchRecords), where here they go with the rest.
 //
 // Design note: what this would grow next. Kafka keeps states per batch
 // and writes ShareUpdate deltas between snapshots, because its share
@@ -120,6 +129,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 )
@@ -222,24 +232,26 @@ func (sp *sharePartition) firstAvailable() int64 {
 // offset, ascending, of a record the log holds and the member may read in
 // [from, scannedTo), where from is at most firstAvailable: the fetch read
 // the log that far. Offsets of that range at or above the SPEO that are
-// not deliverable (markers, aborted records, gaps) are archived as the SPEO
-// passes them.
+// not deliverable (aborted records, gaps) are archived as the SPEO passes
+// them.
 //
-// Given batchEnd (the last offset of the log batch holding an offset),
-// acquire goes on past maxRecords to the end of the batch of the last
-// record taken: ShareAcquireMode batch_optimized, Kafka 4.1's only mode,
-// where MaxRecords "can be exceeded for alignment of batch boundaries"
+// Given batching (the log batches read, and BatchSize), acquire goes on
+// past maxRecords to the end of the batch of the last record taken:
+// ShareAcquireMode batch_optimized, Kafka 4.1's only mode, where
+// MaxRecords "can be exceeded for alignment of batch boundaries"
 // (SharePartition.acquireNewBatchRecords), so that a batch the client
-// receives whole is the member's whole. With a nil batchEnd maxRecords is
-// a hard limit (record_limit, KIP-1206).
-func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, batchEnd func(int64) int64, lim shareLimits, now time.Time) []acquiredRange {
+// receives whole is the member's whole; and it cuts the ranges it
+// answers at the first batch boundary after every BatchSize records
+// (shareBatching.cutsAt). With a nil batching maxRecords is a hard limit
+// and nothing is cut (record_limit, KIP-1206).
+func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, batching *shareBatching, lim shareLimits, now time.Time) []acquiredRange {
 	var out []acquiredRange
 	n := 0
 	take := func(o int64, r *inFlightRecord) {
 		r.state, r.owner, r.lockUntil = recordAcquired, member, now.Add(lim.lockDuration)
 		r.deliveries++
 		n++
-		if k := len(out) - 1; k >= 0 && out[k].LastOffset == o-1 && out[k].DeliveryCount == r.deliveries {
+		if k := len(out) - 1; k >= 0 && out[k].LastOffset == o-1 && out[k].DeliveryCount == r.deliveries && !batching.cutsAt(o, out[k].FirstOffset) {
 			out[k].LastOffset = o
 		} else {
 			out = append(out, acquiredRange{o, o, r.deliveries})
@@ -248,11 +260,11 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 	stopAt := int64(-1) // past maxRecords: the last offset still taken
 	for _, o := range deliverable {
 		if n >= maxRecords {
-			if batchEnd == nil || len(out) == 0 {
+			if batching == nil || len(out) == 0 {
 				break
 			}
 			if stopAt < 0 {
-				stopAt = batchEnd(out[len(out)-1].LastOffset)
+				stopAt = batching.end(out[len(out)-1].LastOffset)
 			}
 			if o > stopAt {
 				break
@@ -287,8 +299,8 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 		}
 	}
 	// Nothing deliverable was left unacquired up to scannedTo, so the
-	// SPEO may pass the rest of the range: gaps and markers at its end
-	// would otherwise be read again by every fetch.
+	// SPEO may pass the rest of the range: gaps and aborted records at
+	// its end would otherwise be read again by every fetch.
 	sp.advanceStart()
 	if n < maxRecords && scannedTo > sp.endOffset {
 		switch {
@@ -299,6 +311,42 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 		}
 	}
 	return out
+}
+
+// shareBatching is what a batch_optimized fetch shapes its acquisition
+// by: the log batches it read, in offset order, and the request's
+// BatchSize.
+type shareBatching struct {
+	batches []shareBatch
+	size    int
+}
+
+// end is the last offset of the batch holding o, or o if none does.
+func (b *shareBatching) end(o int64) int64 {
+	if i, ok := b.find(o); ok {
+		return b.batches[i].last
+	}
+	return o
+}
+
+// find is the index of the batch holding o, if one does.
+func (b *shareBatching) find(o int64) (int, bool) {
+	i := sort.Search(len(b.batches), func(i int) bool { return b.batches[i].last >= o })
+	return i, i < len(b.batches) && b.batches[i].first <= o
+}
+
+// cutsAt reports whether an AcquiredRecords range that starts at first
+// ends before o: o starts a log batch and the range holds BatchSize
+// offsets or more already. This is SharePartition.createBatches, which
+// cuts a new in-flight batch at a log batch's base offset once it spans
+// BatchSize offsets, so that a range never splits a log batch and may
+// hold more than BatchSize. A BatchSize below 1 cuts nothing.
+func (b *shareBatching) cutsAt(o, first int64) bool {
+	if b == nil || b.size < 1 || o-first < int64(b.size) {
+		return false
+	}
+	i, ok := b.find(o)
+	return ok && b.batches[i].first == o
 }
 
 // acknowledge applies one partition's acknowledgement batches of member's,
@@ -319,37 +367,10 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 //
 // The batches' form (order, types, lengths) is checked before this, by
 // validAckBatches, as KafkaApis does.
-func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (int16, bool) {
-	// The batches come in order, so an offset a batch names again is one
-	// at or below the last offset walked.
-	walked := int64(-1)
-	for _, b := range batches {
-		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
-			return codeInvalidRequest, false
-		}
-		if b.LastOffset < sp.startOffset {
-			continue
-		}
-		// Checked before the walk, so that the loop is bounded by the
-		// window, not by offsets a client made up.
-		switch {
-		case sp.startOffset == sp.endOffset:
-			return codeInvalidRecordState, false
-		case b.LastOffset >= sp.endOffset:
-			return codeInvalidRequest, false
-		}
-		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
-			r := sp.records[o]
-			if r == nil || r.state != recordAcquired || r.owner != member || o <= walked {
-				return codeInvalidRecordState, false
-			}
-			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
-				return codeInvalidRequest, false
-			}
-			walked = o
-		}
+func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, lim shareLimits, now time.Time) (code int16, changed bool, message string) {
+	if code, message := sp.checkAcks(member, batches); code != codeNone {
+		return code, false, message
 	}
-	changed := false
 	for _, b := range batches {
 		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
 			if sp.applyAck(sp.records[o], ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o), lim, now) {
@@ -358,7 +379,51 @@ func (sp *sharePartition) acknowledge(member string, batches []shareAckBatch, li
 		}
 	}
 	sp.advanceStart()
-	return codeNone, changed
+	return codeNone, changed, ""
+}
+
+// checkAcks is acknowledge's checks, before anything is applied: the
+// error code, and the message SharePartition's exception carries for it
+// (fetchSubMapForAcknowledgementBatch, acknowledgePerOffsetBatchRecords),
+// which Kafka passes on to the client. Kafka words some refusals of a
+// whole in-flight batch apart from those of one offset; here every record
+// is an offset of its own, so the offset's words apply.
+func (sp *sharePartition) checkAcks(member string, batches []shareAckBatch) (int16, string) {
+	// The batches come in order, so an offset a batch names again is one
+	// at or below the last offset walked.
+	walked := int64(-1)
+	for _, b := range batches {
+		if b.FirstOffset > b.LastOffset || (len(b.AcknowledgeTypes) != 1 && int64(len(b.AcknowledgeTypes)) != b.LastOffset-b.FirstOffset+1) {
+			return codeInvalidRequest, ""
+		}
+		if b.LastOffset < sp.startOffset {
+			continue
+		}
+		// Checked before the walk, so that the loop is bounded by the
+		// window, not by offsets a client made up.
+		switch {
+		case sp.startOffset == sp.endOffset:
+			return codeInvalidRecordState, "Batch record not found. The request batch offsets are not found in the cache."
+		case b.FirstOffset >= sp.endOffset:
+			return codeInvalidRequest, "Batch record not found. The first offset in request is past acquired records."
+		case b.LastOffset >= sp.endOffset:
+			return codeInvalidRequest, "Batch record not found. The last offset in request is past acquired records."
+		}
+		for o := max(b.FirstOffset, sp.startOffset); o <= b.LastOffset; o++ {
+			r := sp.records[o]
+			switch {
+			case r == nil || r.state != recordAcquired || o <= walked:
+				return codeInvalidRecordState, "The offset cannot be acknowledged. The offset is not acquired."
+			case r.owner != member:
+				return codeInvalidRecordState, "Member is not the owner of offset"
+			}
+			if t := ackTypeAt(b.AcknowledgeTypes, b.FirstOffset, o); t < ackGap || t > ackRenew {
+				return codeInvalidRequest, ""
+			}
+			walked = o
+		}
+	}
+	return codeNone, ""
 }
 
 // applyAck moves one acquired record by an acknowledge type, and reports

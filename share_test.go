@@ -48,13 +48,13 @@ func TestSharePartitionTrace(t *testing.T) {
 	if sp.endOffset != 5 {
 		t.Fatalf("SPEO %d, want 5", sp.endOffset)
 	}
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone {
 		t.Fatalf("accept: code %d", code)
 	}
 	if sp.startOffset != 2 {
 		t.Fatalf("SPSO %d after accepting 0-1, want 2", sp.startOffset)
 	}
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{2, 2, []int8{ackRelease}}}, lim, t0); code != codeNone || sp.stateOf(2) != "AVAILABLE" {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{2, 2, []int8{ackRelease}}}, lim, t0); code != codeNone || sp.stateOf(2) != "AVAILABLE" {
 		t.Fatalf("release: code %d, state %s", code, sp.stateOf(2))
 	}
 	if sp.firstAvailable() != 2 {
@@ -76,7 +76,7 @@ func TestSharePartitionTrace(t *testing.T) {
 	if want := []acquiredRange{{3, 4, 2}}; !cmp.Equal(got, want) {
 		t.Fatalf("B acquires 3-4: %v, want %v", got, want)
 	}
-	if code, _ := sp.acknowledge("B", []shareAckBatch{{3, 4, []int8{ackReject, ackAccept}}}, lim, t0); code != codeNone {
+	if code, _, _ := sp.acknowledge("B", []shareAckBatch{{3, 4, []int8{ackReject, ackAccept}}}, lim, t0); code != codeNone {
 		t.Fatalf("reject/accept: code %d", code)
 	}
 	if sp.startOffset != 5 || len(sp.records) != 0 {
@@ -105,7 +105,7 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 		{"types of the wrong count", "A", 10, 12, []int8{1, 1}, codeInvalidRequest},
 		{"first after last", "A", 12, 10, []int8{ackAccept}, codeInvalidRequest},
 	} {
-		if code, changed := sp.acknowledge(tc.member, []shareAckBatch{{tc.first, tc.last, tc.types}}, lim, t0); code != tc.want || changed {
+		if code, changed, _ := sp.acknowledge(tc.member, []shareAckBatch{{tc.first, tc.last, tc.types}}, lim, t0); code != tc.want || changed {
 			t.Errorf("%s: code %d changed %v, want %d and no change", tc.name, code, changed, tc.want)
 		}
 	}
@@ -116,7 +116,7 @@ func TestSharePartitionAcknowledgeRules(t *testing.T) {
 		}
 	}
 	// Gap archives; renew extends the lock and leaves the record acquired.
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{10, 11, []int8{ackGap, ackRenew}}}, lim, t0.Add(50*time.Second)); code != codeNone {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{10, 11, []int8{ackGap, ackRenew}}}, lim, t0.Add(50*time.Second)); code != codeNone {
 		t.Fatalf("gap/renew: %d", code)
 	}
 	if sp.startOffset != 11 || sp.stateOf(11) != "ACQUIRED" {
@@ -145,14 +145,14 @@ func TestSharePartitionAcknowledgeLikeKafka(t *testing.T) {
 	if sp.startOffset != 2 {
 		t.Fatalf("SPSO %d, want 2", sp.startOffset)
 	}
-	if code, changed := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone || changed {
+	if code, changed, _ := sp.acknowledge("A", []shareAckBatch{{0, 1, []int8{ackAccept}}}, lim, t0); code != codeNone || changed {
 		t.Errorf("a batch below the SPSO: code %d changed %v, want success and no change", code, changed)
 	}
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{1, 2, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != 3 {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{1, 2, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != 3 {
 		t.Errorf("a batch across the SPSO: code %d, SPSO %d, want success and 3", code, sp.startOffset)
 	}
 	// The second batch fails, so the first is not applied either.
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{3, 3, []int8{ackAccept}}, {5, 5, []int8{ackAccept}}}, lim, t0.Add(-time.Hour)); code != codeNone {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{3, 3, []int8{ackAccept}}, {5, 5, []int8{ackAccept}}}, lim, t0.Add(-time.Hour)); code != codeNone {
 		t.Fatalf("setup: %d", code)
 	}
 	for _, tc := range []struct {
@@ -164,17 +164,17 @@ func TestSharePartitionAcknowledgeLikeKafka(t *testing.T) {
 		{"one offset twice", []shareAckBatch{{4, 6, []int8{ackAccept}}, {6, 6, []int8{ackAccept}}}, codeInvalidRecordState},
 		{"a later batch past the window", []shareAckBatch{{4, 4, []int8{ackAccept}}, {9, 12, []int8{ackAccept}}}, codeInvalidRequest},
 	} {
-		if code, changed := sp.acknowledge("A", tc.batches, lim, t0); code != tc.want || changed {
+		if code, changed, _ := sp.acknowledge("A", tc.batches, lim, t0); code != tc.want || changed {
 			t.Errorf("%s: code %d changed %v, want %d and no change", tc.name, code, changed, tc.want)
 		}
 		if sp.stateOf(4) != "ACQUIRED" {
 			t.Fatalf("%s: 4 is %s, want the request rolled back", tc.name, sp.stateOf(4))
 		}
 	}
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{4, 4, []int8{ackAccept}}, {6, 9, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != sp.endOffset {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{4, 4, []int8{ackAccept}}, {6, 9, []int8{ackAccept}}}, lim, t0); code != codeNone || sp.startOffset != sp.endOffset {
 		t.Fatalf("accepting the rest: code %d, window [%d, %d)", code, sp.startOffset, sp.endOffset)
 	}
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{10, 10, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{10, 10, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
 		t.Errorf("an empty window: code %d, want INVALID_RECORD_STATE", code)
 	}
 }
@@ -197,8 +197,8 @@ func TestSharePartitionDeliveryLimit(t *testing.T) {
 func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 5, maxLocks: 4}
 	sp := newSharePartition(0)
-	// Offsets 1, 2 are a transaction's aborted records and 3 its marker,
-	// under read_committed; 7 ends the read.
+	// Offsets 1-3 are a transaction's aborted records under
+	// read_committed (its marker comes later); 7 ends the read.
 	got := sp.acquire("A", []int64{0, 4, 5, 6}, 7, 10, nil, lim, t0)
 	// The window holds at most 4 records: 0-3, of which 1-3 are gaps.
 	if want := []acquiredRange{{0, 0, 1}}; !cmp.Equal(got, want) {
@@ -326,7 +326,7 @@ func TestSharePartitionLongGap(t *testing.T) {
 		t.Fatalf("window [%d, %d), want [50000, 50000)", sp.startOffset, sp.endOffset)
 	}
 	// Acknowledgements of made-up ranges are refused without a walk.
-	if code, _ := sp.acknowledge("A", []shareAckBatch{{0, 1 << 62, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
+	if code, _, _ := sp.acknowledge("A", []shareAckBatch{{0, 1 << 62, []int8{ackAccept}}}, lim, t0); code != codeInvalidRecordState {
 		t.Fatalf("huge range: code %d", code)
 	}
 }

@@ -22,8 +22,9 @@
 //  3. it acquires records of the session's partitions for the member and
 //     returns them, with AcquiredRecords saying which offsets are the
 //     member's and how often each was delivered. When there is nothing to
-//     acquire it waits, up to MaxWaitMs, for an append, a release or a
-//     lock to expire.
+//     acquire, or less than MinBytes of records from where the member
+//     would read, it waits, up to MaxWaitMs, for an append, a release or
+//     a lock to expire, and then takes what there is.
 //
 // The records go out as the batches the log holds, whole: a batch may
 // hold offsets that another member has, and the client keeps only those
@@ -52,9 +53,11 @@
 // MaxRecords bounds what a fetch acquires across its partitions, rounded
 // up to the end of the log batch of the last record taken under
 // ShareAcquireMode batch_optimized (all of v1, Kafka 4.1's only mode),
-// exactly under v2's record_limit. A fetch asking for no records or no
-// bytes is answered at once with nothing (SharePartitionManager's
-// processShareFetch, 4.2).
+// exactly under v2's record_limit. Under batch_optimized the
+// AcquiredRecords are cut at the first log batch boundary after every
+// BatchSize records (SharePartition.createBatches). A fetch asking for
+// no records or no bytes is answered at once with nothing
+// (SharePartitionManager's processShareFetch, 4.2).
 //
 // The first fetch of a share partition loads it, and a fetch that loads
 // several answers with the partitions loaded before it and the first of
@@ -64,14 +67,18 @@
 // waiting on them completes when the first load does. So two partitions
 // new to a group come in two fetches, which clients' tests count on.
 //
-// Where we differ from Kafka: MinBytes is "any record" (Kafka waits for
-// that many bytes of acquired records); BatchSize is read and not used,
-// where Kafka cuts AcquiredRecords every BatchSize records; transaction
-// markers are never acquired (share.go archives them), where Kafka
-// acquires them and its client acknowledges them as gaps; a top-level
-// error carries a message, where Kafka's getErrorResponse leaves it null;
-// ShareAcknowledge's partition errors carry none, where Kafka passes on
-// SharePartition's.
+// Transaction markers are acquired with their batches, as in Kafka, and
+// the member acknowledges them as gaps (scanShareBatches).
+//
+// A request refused as a whole carries its error code and no message, as
+// Kafka's getErrorResponse builds it; a ShareAcknowledge partition that
+// fails carries the message Kafka's share partition gives
+// (acknowledge).
+//
+// Where we may differ from Kafka: a ShareFetch's AcknowledgeErrorMessage
+// is always null, as Kafka's KafkaApis of late 2024 left it (it copied
+// the acknowledgement's code alone); whether a later Kafka fills it in
+// was not checked.
 
 package kafka
 
@@ -312,15 +319,15 @@ func (b *Broker) handleShareFetch(ctx context.Context, rc *requestContext, r req
 // of KafkaApis.handleShareFetchRequest before it.
 func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchRequest) *shareFetchResponse {
 	resp := &shareFetchResponse{Responses: []shareFetchTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
-	fail := func(code int16, msg string) *shareFetchResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+	// A refusal of the whole request carries its code alone: Kafka's
+	// ShareFetchRequest.getErrorResponse builds it from the error's code,
+	// leaving ErrorMessage null.
+	fail := func(code int16) *shareFetchResponse {
+		resp.ErrorCode = code
 		return resp
 	}
-	if req.GroupID == nil || *req.GroupID == "" {
-		return fail(codeInvalidRequest, "Group id must be set.")
-	}
-	if req.MemberID == nil || *req.MemberID == "" {
-		return fail(codeInvalidRequest, "Member id must be set.")
+	if req.GroupID == nil || *req.GroupID == "" || req.MemberID == nil || *req.MemberID == "" {
+		return fail(codeInvalidRequest)
 	}
 	key := shareSessionKey{*req.GroupID, *req.MemberID}
 	acks := req.acknowledgements()
@@ -328,11 +335,11 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	// opened has none yet: SharePartitionManager.newContext refuses the
 	// pair with INVALID_REQUEST before it touches the old session.
 	if req.ShareSessionEpoch == shareInitialEpoch && len(acks) > 0 {
-		return fail(codeInvalidRequest, "Acknowledge data is not allowed in a share fetch that opens a session.")
+		return fail(codeInvalidRequest)
 	}
 
 	c.mu.Lock()
-	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
+	sess, code := c.advanceSession(key, req.ShareSessionEpoch)
 	if code != codeNone {
 		c.mu.Unlock()
 		if code == codeShareSessionLimitReached {
@@ -340,7 +347,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 			// client retrying at once does not spin.
 			waitOrDone(ctx, time.Duration(max(req.MaxWaitMs, 0))*time.Millisecond)
 		}
-		return fail(code, msg)
+		return fail(code)
 	}
 	if req.ShareSessionEpoch == shareInitialEpoch {
 		sess.conn = cn
@@ -357,7 +364,9 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	results := &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
 	for tp, batches := range acks {
 		pr := results.get(tp)
-		pr.AcknowledgeErrorCode = c.acknowledge(key, tp, batches, req.version)
+		// The code alone, as KafkaApis merges the acknowledgement
+		// results into the fetch's (see the file's header).
+		pr.AcknowledgeErrorCode, _ = c.acknowledge(key, tp, batches, req.version)
 	}
 	if sess == nil || req.IsRenewAck {
 		// A closing fetch, or one that only renews locks (KIP-1222),
@@ -394,12 +403,25 @@ func (c *shareCoordinator) fetchRecords(ctx context.Context, key shareSessionKey
 		c.failFetchable(key, parts, codeUnknownServerError, "Request max bytes must be greater than 0", results)
 		return
 	}
-	// A negative MaxRecords acquires nothing, as SharePartition.acquire
-	// answers it: the fetch only waits out MaxWaitMs.
-	// ShareAcquireMode batch_optimized (0, and all of v1) rounds up to
-	// whole log batches; record_limit (1) does not.
-	aligned := req.ShareAcquireMode == shareAcquireBatchOptimized
-	c.acquireWaiting(ctx, key, parts, int(max(req.MaxRecords, 0)), int(req.MaxBytes), aligned, req.MaxWaitMs, results)
+	c.acquireWaiting(ctx, key, parts, req, results)
+}
+
+// acquireMode is how a fetch shapes what it acquires. ShareAcquireMode
+// batch_optimized (0, and all of v1) rounds MaxRecords up to whole log
+// batches and cuts AcquiredRecords every BatchSize records, at batch
+// boundaries; record_limit (1) does neither.
+type acquireMode struct {
+	aligned   bool // batch_optimized
+	batchSize int
+}
+
+// batching is what acquire shapes by, given the batches a fetch read;
+// nil under record_limit.
+func (m acquireMode) batching(batches []shareBatch) *shareBatching {
+	if !m.aligned {
+		return nil
+	}
+	return &shareBatching{batches, m.batchSize}
 }
 
 // acknowledgements are the request's acknowledgement batches by
@@ -445,7 +467,7 @@ func (sess *shareSession) update(req *shareFetchRequest) {
 // answer and sends the same epoch again gets INVALID_SHARE_SESSION_EPOCH
 // and opens a new session, instead of having the same acknowledgements
 // applied twice or its session changed twice.
-func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*shareSession, int16, string) {
+func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*shareSession, int16) {
 	sess := c.sessions[key]
 	switch {
 	case epoch == shareInitialEpoch:
@@ -453,23 +475,23 @@ func (c *shareCoordinator) advanceSession(key shareSessionKey, epoch int32) (*sh
 		// counts against the limit (SharePartitionManager.newContext).
 		delete(c.sessions, key)
 		if len(c.sessions) >= int(c.b.cfg.ShareMaxSessions) {
-			return nil, codeShareSessionLimitReached, "The limit of share sessions has been reached."
+			return nil, codeShareSessionLimitReached
 		}
 		sess = &shareSession{epoch: 1, partitions: map[topicIDPartition]bool{}}
 		c.sessions[key] = sess
-		return sess, codeNone, ""
+		return sess, codeNone
 	case sess == nil:
-		return nil, codeShareSessionNotFound, "Share session not found."
+		return nil, codeShareSessionNotFound
 	case epoch == shareFinalEpoch:
-		return nil, codeNone, ""
+		return nil, codeNone
 	case epoch != sess.epoch:
-		return nil, codeInvalidShareSessionEpoch, "The share session epoch is invalid."
+		return nil, codeInvalidShareSessionEpoch
 	}
 	sess.epoch++
 	if sess.epoch < 0 { // wrapped: 1 follows MaxInt32, as Kafka's nextEpoch
 		sess.epoch = 1
 	}
-	return sess, codeNone, ""
+	return sess, codeNone
 }
 
 // waitOrDone waits d, or until ctx ends.
@@ -512,13 +534,18 @@ func (c *shareCoordinator) connClosed(cn *conn) {
 // batches of a bad form INVALID_REQUEST, a partition the topic does not
 // have or the group holds no state for UNKNOWN_TOPIC_OR_PARTITION, and an
 // empty list of batches acknowledges nothing, successfully.
-func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch, version int16) int16 {
+//
+// The message is what Kafka's ShareAcknowledge carries with the code:
+// none for KafkaApis' refusals (partitionResponse sets the code alone),
+// the exception's message for SharePartitionManager's and
+// SharePartition's (mapAcknowledgementFutures).
+func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition, batches []shareAckBatch, version int16) (int16, *string) {
 	t := c.b.logs.TopicByID(tp.topic)
 	if t == nil {
-		return codeUnknownTopicID
+		return codeUnknownTopicID, nil
 	}
 	if !validAckBatches(batches, version) {
-		return codeInvalidRequest
+		return codeInvalidRequest, nil
 	}
 	g := c.groups[key.group]
 	var sp *sharePartition
@@ -527,9 +554,10 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 	}
 	switch {
 	case c.b.topicPartition(t, tp.partition) == nil || (sp == nil && len(batches) > 0):
-		return codeUnknownTopicOrPartition
+		// Errors.UNKNOWN_TOPIC_OR_PARTITION.exception()'s message.
+		return codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
 	case len(batches) == 0:
-		return codeNone
+		return codeNone, nil
 	}
 	// An expired lock is applied first: a member acknowledging a record
 	// whose lock ran out no longer holds it, and gets INVALID_RECORD_STATE,
@@ -537,18 +565,21 @@ func (c *shareCoordinator) acknowledge(key shareSessionKey, tp topicIDPartition,
 	// callback for those records.
 	now := time.Now()
 	c.expireOne(g, tp, sp, now)
-	code, changed := sp.acknowledge(key.member, batches, c.limits(g.id), now)
+	code, changed, message := sp.acknowledge(key.member, batches, c.limits(g.id), now)
 	if code != codeNone {
-		return code
+		if message == "" {
+			return code, nil
+		}
+		return code, &message
 	}
 	if changed {
 		if err := c.persist(g, tp); err != nil {
 			c.b.log.Error("writing share state", "group", g.id, "err", err)
-			return codeUnknownServerError
+			return codeUnknownServerError, nil
 		}
 		c.notify()
 	}
-	return codeNone
+	return codeNone, nil
 }
 
 // validAckBatches reports whether a partition's acknowledgement batches
@@ -610,46 +641,32 @@ func (s *shareResults) get(tp topicIDPartition) *shareFetchPartitionResponse {
 
 // acquireWaiting acquires records of parts until some are acquired or a
 // partition fails, waiting for appends, releases and lock expiries up to
-// maxWaitMs. It is the long poll that keeps an idle share consumer from
-// spinning: Kafka parks the request in its DelayedShareFetch purgatory,
-// this waits on channels.
+// MaxWaitMs; while the partitions hold fewer than MinBytes of records to
+// acquire it waits without acquiring (minBytesReady). It is the long
+// poll that keeps an idle share consumer from spinning: Kafka parks the
+// request in its DelayedShareFetch purgatory, this waits on channels.
 //
 // The race it must not lose: records become available between the look
 // and the wait. Both signals are taken before the look, so anything that
 // happens after it closes a channel this already holds, and the select
 // returns at once; the next pass then finds the records.
-func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, maxRecords, maxBytes int, aligned bool, maxWaitMs int32, results *shareResults) {
-	deadline := time.Now().Add(time.Duration(max(maxWaitMs, 0)) * time.Millisecond)
+func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionKey, parts []topicIDPartition, req *shareFetchRequest, results *shareResults) {
+	deadline := time.Now().Add(time.Duration(max(req.MaxWaitMs, 0)) * time.Millisecond)
 	parts, loading := c.load(key.group, parts)
 	for {
 		appended := c.b.appendSignal()
 		c.mu.Lock()
 		changed := c.changed
 		c.mu.Unlock()
-		// MaxRecords bounds the request, not each partition, as
-		// DelayedShareFetch hands each partition what the ones before
-		// left; batch_optimized may round the last one's up.
-		// The byte budget is split evenly among the partitions, so that
-		// a partition with a backlog cannot starve the others of a
-		// response; each share is at least a byte, hence one batch.
-		//
-		// The partitions this fetch loads come last, and only until one
-		// has something to answer: Kafka's fetch completes as soon as the
-		// first of their loads does, with what was loaded before it and
-		// that one (the others are ready for the next fetch).
-		got, left := false, maxRecords
-		for _, tp := range parts {
-			if left <= 0 || loading[tp] && got {
-				continue
-			}
-			n, answer := c.acquireOne(key, tp, left, max(maxBytes/len(parts), 1), aligned, results)
-			left -= n
-			got = got || answer
-		}
-		loading = nil
+		// At MaxWaitMs the fetch takes what there is, as
+		// DelayedShareFetch.onComplete does on expiry.
 		wait := time.Until(deadline)
-		if got || wait <= 0 {
-			return
+		if wait <= 0 || c.minBytesReady(key.group, parts, int(req.MinBytes), int(req.MaxBytes)) {
+			got := c.acquirePass(key, parts, loading, req, results)
+			loading = nil
+			if got || wait <= 0 {
+				return
+			}
 		}
 		// A lock that runs out makes records available without any
 		// signal, so the wait ends then at the latest.
@@ -667,6 +684,100 @@ func (c *shareCoordinator) acquireWaiting(ctx context.Context, key shareSessionK
 		}
 		t.Stop()
 	}
+}
+
+// acquirePass acquires what parts hold for the member now, and reports
+// whether any partition has something to answer.
+//
+// MaxRecords bounds the request, not each partition, as DelayedShareFetch
+// hands each partition what the ones before left; batch_optimized may
+// round the last one's up; a negative MaxRecords acquires nothing, as
+// SharePartition.acquire answers it. The byte budget is split evenly
+// among the partitions, so that a partition with a backlog cannot starve
+// the others of a response; each share is at least a byte, hence one
+// batch.
+//
+// The partitions this fetch loads come last, and only until one has
+// something to answer: Kafka's fetch completes as soon as the first of
+// their loads does, with what was loaded before it and that one (the
+// others are ready for the next fetch).
+func (c *shareCoordinator) acquirePass(key shareSessionKey, parts []topicIDPartition, loading map[topicIDPartition]bool, req *shareFetchRequest, results *shareResults) bool {
+	mode := acquireMode{req.ShareAcquireMode == shareAcquireBatchOptimized, int(req.BatchSize)}
+	got, left := false, int(max(req.MaxRecords, 0))
+	for _, tp := range parts {
+		if left <= 0 || loading[tp] && got {
+			continue
+		}
+		n, answer := c.acquireOne(key, tp, left, max(int(req.MaxBytes)/len(parts), 1), mode, results)
+		left -= n
+		got = got || answer
+	}
+	return got
+}
+
+// minBytesReady reports whether parts hold minBytes of records to
+// acquire, as DelayedShareFetch.isMinBytesSatisfied estimates them: the
+// bytes from each share partition's first available offset to its end,
+// at most its share of maxBytes, as if every one were acquirable. A
+// partition that must be answered now (readyBytes) satisfies it, and so
+// does a MinBytes of 1 or less, which any record meets: then the
+// acquisition itself is the test.
+func (c *shareCoordinator) minBytesReady(group string, parts []topicIDPartition, minBytes, maxBytes int) bool {
+	if minBytes <= 1 {
+		return true
+	}
+	total := 0
+	for _, tp := range parts {
+		n, now := c.readyBytes(group, tp, max(maxBytes/len(parts), 1))
+		if total += n; now || total >= minBytes {
+			return true
+		}
+	}
+	return false
+}
+
+// readyBytes is how many bytes of records, up to limit (at least one
+// batch), lie from tp's first available offset to the end a fetch of
+// group reads to, and whether the fetch must be answered now whatever
+// MinBytes says: the partition is unknown, its read fails, or it is read
+// from a segment older than its end's (DelayedShareFetch answers those at
+// once, as DelayedFetch does: waiting could only add later segments).
+func (c *shareCoordinator) readyBytes(group string, tp topicIDPartition, limit int) (int, bool) {
+	pl := c.b.topicPartition(c.b.logs.TopicByID(tp.topic), tp.partition)
+	if pl == nil {
+		return 0, true
+	}
+	c.mu.Lock()
+	var from int64 = -1
+	if g := c.groups[group]; g != nil && g.partitions[tp] != nil {
+		from = g.partitions[tp].firstAvailable()
+	}
+	c.mu.Unlock()
+	end := c.readEnd(group, pl)
+	if from < 0 || from >= end {
+		return 0, false
+	}
+	sec, err := pl.ReadSectionBelow(from, limit, end)
+	if err != nil {
+		return 0, true
+	}
+	return int(sec.size), pl.OnOlderSegment(from, end)
+}
+
+// readEnd is the offset a share fetch of group reads pl up to: the high
+// watermark, or under read_committed the last stable offset, so that
+// records of an open transaction are not handed out before it ends.
+func (c *shareCoordinator) readEnd(group string, pl *partitionLog) int64 {
+	if c.readCommitted(group) {
+		return pl.LastStableOffset()
+	}
+	return pl.HighWatermark()
+}
+
+// readCommitted reports whether group reads only committed records
+// (share.isolation.level).
+func (c *shareCoordinator) readCommitted(group string) bool {
+	return c.b.groupValue(c.b.groupConfigs.get(group), shareIsolationLevelConfig) == "read_committed"
 }
 
 // load marks the share partitions of parts that no fetch has touched yet
@@ -738,7 +849,7 @@ func (c *shareCoordinator) nextLockExpiry(group string) time.Time {
 // acquires what it can for the member. It returns how many records it
 // acquired, and whether the partition has something to answer: records or
 // an error.
-func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, aligned bool, results *shareResults) (int, bool) {
+func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, maxRecords, maxBytes int, mode acquireMode, results *shareResults) (int, bool) {
 	t := c.b.logs.TopicByID(tp.topic)
 	pl := c.b.topicPartition(t, tp.partition)
 	c.mu.Lock()
@@ -773,16 +884,13 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	// Where to read, and the state epoch to check after the read: the
 	// lock is let go for the read, and the window may be reset meanwhile.
 	from, stateEpoch := sp.firstAvailable(), sp.stateEpoch
-	readCommitted := c.b.groupValue(c.b.groupConfigs.get(key.group), shareIsolationLevelConfig) == "read_committed"
 	c.mu.Unlock()
 
-	// read_committed stops at the last stable offset, so that records of
-	// an open transaction are not handed out before it ends, and skips
-	// aborted ones, as a read_committed consumer's fetch would.
-	end := pl.HighWatermark()
+	// read_committed skips aborted records, as a read_committed
+	// consumer's fetch would.
+	end := c.readEnd(key.group, pl)
 	var aborted []abortedTransaction
-	if readCommitted {
-		end = pl.LastStableOffset()
+	if c.readCommitted(key.group) {
 		aborted = pl.AbortedTransactions(from, end)
 	}
 	if from >= end {
@@ -805,7 +913,7 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	if g = c.groups[key.group]; g == nil || g.partitions[tp] != sp || sp.stateEpoch != stateEpoch {
 		return 0, false
 	}
-	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, batchEnds(batches, aligned), c.limits(key.group), time.Now())
+	acquired := sp.acquire(key.member, deliverable, scannedTo, maxRecords, mode.batching(batches), c.limits(key.group), time.Now())
 	if len(acquired) == 0 {
 		return 0, false
 	}
@@ -815,23 +923,6 @@ func (c *shareCoordinator) acquireOne(key shareSessionKey, tp topicIDPartition, 
 	pr.AcquiredRecords = append(pr.AcquiredRecords, acquired...)
 	pr.Records = append(pr.Records, batchesCovering(data, batches, acquired)...)
 	return recordsIn(acquired), true
-}
-
-// batchEnds is the function that gives the last offset of the batch of
-// a read holding an offset, which acquire rounds up to, or nil
-// when the fetch does not round (record_limit).
-func batchEnds(batches []shareBatch, aligned bool) func(int64) int64 {
-	if !aligned {
-		return nil
-	}
-	return func(o int64) int64 {
-		for _, b := range batches {
-			if b.first <= o && o <= b.last {
-				return b.last
-			}
-		}
-		return o
-	}
 }
 
 // recordsIn is how many offsets the ranges hold.
@@ -852,11 +943,17 @@ type shareBatch struct {
 }
 
 // scanShareBatches walks the batches of a read below end and returns
-// them, the offsets of the records a member may be given, and the offset
-// the read reached. Transaction markers are never given, nor, with
-// aborted (read_committed), the records of aborted transactions: the
-// consumer's algorithm, from the aborted list sorted by first offset and
-// each producer's abort marker.
+// them, the offsets a member may be given, and the offset the read
+// reached. With aborted (read_committed) the records of aborted
+// transactions are not given: the consumer's algorithm, from the aborted
+// list sorted by first offset and each producer's abort marker, as
+// SharePartition.fetchAbortedTransactionRecordBatches archives them.
+// Transaction markers are given, with their batch: Kafka's
+// SharePartition.acquire takes whole fetched batches, control batches
+// included, and its clients acknowledge an acquired offset that held no
+// record for them as a gap (ShareCompletedFetch; librdkafka and franz-go
+// do the same), which archives it. A marker is an offset like any other
+// to MaxRecords and the window.
 func scanShareBatches(data []byte, end int64, aborted []abortedTransaction) (batches []shareBatch, deliverable []int64, scannedTo int64) {
 	abortedBy := map[int64]bool{}
 	pos := 0
@@ -877,7 +974,6 @@ func scanShareBatches(data []byte, end int64, aborted []abortedTransaction) (bat
 			if h.Attributes&transactionalFlag != 0 {
 				delete(abortedBy, h.ProducerID) // the marker ends the transaction
 			}
-			continue
 		case h.Attributes&transactionalFlag != 0 && abortedBy[h.ProducerID]:
 			continue
 		}
@@ -1014,31 +1110,32 @@ func (b *Broker) handleShareAcknowledge(ctx context.Context, rc *requestContext,
 // process.
 func (c *shareCoordinator) acknowledgeRequest(req *shareAcknowledgeRequest) *shareAcknowledgeResponse {
 	resp := &shareAcknowledgeResponse{Responses: []shareAcknowledgeTopicResponse{}, NodeEndpoints: []shareNodeEndpoint{}}
-	fail := func(code int16, msg string) *shareAcknowledgeResponse {
-		resp.ErrorCode, resp.ErrorMessage = code, ptr(msg)
+	// As ShareFetch's, a refusal of the whole request carries no
+	// message (ShareAcknowledgeRequest.getErrorResponse).
+	fail := func(code int16) *shareAcknowledgeResponse {
+		resp.ErrorCode = code
 		return resp
 	}
 	switch {
-	case req.GroupID == nil || *req.GroupID == "":
-		return fail(codeInvalidRequest, "Group id must be set.")
-	case req.MemberID == nil || *req.MemberID == "":
-		return fail(codeInvalidRequest, "Member id must be set.")
+	case req.GroupID == nil || *req.GroupID == "" || req.MemberID == nil || *req.MemberID == "":
+		return fail(codeInvalidRequest)
 	case req.ShareSessionEpoch == shareInitialEpoch:
-		return fail(codeInvalidShareSessionEpoch, "A share acknowledge cannot open a share session.")
+		return fail(codeInvalidShareSessionEpoch) // acknowledgements need a session
 	}
 	key := shareSessionKey{*req.GroupID, *req.MemberID}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	sess, code, msg := c.advanceSession(key, req.ShareSessionEpoch)
+	sess, code := c.advanceSession(key, req.ShareSessionEpoch)
 	if code != codeNone {
-		return fail(code, msg)
+		return fail(code)
 	}
 	resp.AcquisitionLockTimeoutMs = int32(c.limits(key.group).lockDuration.Milliseconds())
 	for _, t := range req.Topics {
 		rt := shareAcknowledgeTopicResponse{TopicID: t.TopicID, Partitions: []shareAcknowledgePartitionResponse{}}
 		for _, p := range t.Partitions {
+			code, message := c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches, req.version)
 			rt.Partitions = append(rt.Partitions, shareAcknowledgePartitionResponse{PartitionIndex: p.PartitionIndex,
-				ErrorCode: c.acknowledge(key, topicIDPartition{t.TopicID, p.PartitionIndex}, p.AcknowledgementBatches, req.version), CurrentLeader: noLeader})
+				ErrorCode: code, ErrorMessage: message, CurrentLeader: noLeader})
 		}
 		resp.Responses = append(resp.Responses, rt)
 	}

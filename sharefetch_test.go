@@ -1,6 +1,8 @@
 package kafka
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -447,17 +449,74 @@ func TestShareReadCommitted(t *testing.T) {
 		t.Fatalf("abort: %d", code)
 	}
 	c.produce("tx", 0, makeBatch(testRecord{1, "c"})) // 6
+	// The aborted records are archived; the abort marker is acquired
+	// with the record after it, as SharePartition archives only the
+	// aborted data batches.
 	res = c.shareFetch("g", "m", 1, id, 0, time.Second, accept(0, 1))
-	if fmt.Sprint(res.acquired) != "[{6 6 1}]" || res.ackCode != codeNone {
-		t.Fatalf("after the abort: acquired %v (ack %d), want 6 alone", res.acquired, res.ackCode)
+	if fmt.Sprint(res.acquired) != "[{5 6 1}]" || res.ackCode != codeNone {
+		t.Fatalf("after the abort: acquired %v (ack %d), want the marker 5 and 6", res.acquired, res.ackCode)
 	}
 	tb.shares.mu.Lock()
 	sp := tb.shares.groups["g"].partitions[topicIDPartition{id, 0}]
 	start, end := sp.startOffset, sp.endOffset
 	tb.shares.mu.Unlock()
-	if start != 6 || end != 7 {
-		t.Errorf("window [%d, %d), want [6, 7): the aborted records and the marker are archived", start, end)
+	if start != 5 || end != 7 {
+		t.Errorf("window [%d, %d), want [5, 7): the aborted records are archived", start, end)
 	}
+}
+
+// TestShareFetchAcquiresMarkers: a transaction marker is acquired with
+// the batches around it, and the member acknowledges its offset as a gap,
+// as Kafka's SharePartition.acquire takes whole fetched batches, control
+// batches included, and its share consumers (ShareCompletedFetch,
+// librdkafka, franz-go) answer every acquired offset that held no record
+// they deliver with GAP.
+func TestShareFetchAcquiresMarkers(t *testing.T) {
+	tb, c := startWithTopic(t, "tx", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	id := tb.logs.Topic("tx").ID
+	_, pid, epoch := c.initTxn("app", 60000)
+	c.addPartition("app", pid, epoch, "tx", 0)
+	if code, _ := c.produce("tx", 0, txnBatch(pid, epoch, 0, 3)); code != codeNone { // 0-2
+		t.Fatalf("produce: %d", code)
+	}
+	if code := c.endTxn(3, "app", pid, epoch, true); code != codeNone { // marker 3
+		t.Fatalf("commit: %d", code)
+	}
+	c.produce("tx", 0, makeBatch(testRecord{1, "d"})) // 4
+	c.shareHeartbeat("g", "m", 0, []string{"tx"})
+	res := c.shareFetch("g", "m", 0, id, 0, time.Second)
+	if fmt.Sprint(res.acquired) != "[{0 4 1}]" {
+		t.Fatalf("acquired %v, want 0-4, the marker at 3 among them", res.acquired)
+	}
+	if n := countBatches(res.records); n != 3 {
+		t.Errorf("%d batches answered, want 3: the marker's goes out too", n)
+	}
+	acks := shareAckBatch{0, 4, []int8{ackAccept, ackAccept, ackAccept, ackGap, ackAccept}}
+	if code, part := c.shareAcknowledge("g", "m", 1, id, 0, acks); code != codeNone || part != codeNone {
+		t.Fatalf("acknowledging the marker as a gap: %d %d, want success", code, part)
+	}
+	tb.shares.mu.Lock()
+	sp := tb.shares.groups["g"].partitions[topicIDPartition{id, 0}]
+	start, end := sp.startOffset, sp.endOffset
+	tb.shares.mu.Unlock()
+	if start != 5 || end != 5 {
+		t.Errorf("window [%d, %d), want [5, 5)", start, end)
+	}
+}
+
+// countBatches is how many record batches b holds whole.
+func countBatches(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		h, err := parseBatchHeader(b)
+		if err != nil || h.Size() > len(b) {
+			break
+		}
+		b = b[h.Size():]
+		n++
+	}
+	return n
 }
 
 func TestShareStateSurvivesRestart(t *testing.T) {
@@ -890,6 +949,181 @@ func TestShareFetchBatchOptimized(t *testing.T) {
 	}
 }
 
+// TestShareFetchBatchSize: a fetch cuts what it acquires into
+// AcquiredRecords at the first log batch boundary after every BatchSize
+// records, as SharePartition.createBatches cuts new in-flight batches
+// under batch_optimized; a range never splits a log batch, so it may
+// hold more than BatchSize records.
+func TestShareFetchBatchSize(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}, testRecord{3, "c"})) // 0-2
+	c.produce("t", 0, makeBatch(testRecord{4, "d"}, testRecord{5, "e"}))                     // 3-4
+	c.produce("t", 0, makeBatch(testRecord{6, "f"}, testRecord{7, "g"}, testRecord{8, "h"})) // 5-7
+	id := tb.logs.Topic("t").ID
+	args := shareFetchArgs{member: "m", maxWait: time.Second, maxBytes: 1 << 20, maxRecords: 100, topic: id, partitions: []int32{0}}
+	for _, tc := range []struct {
+		batchSize int32
+		want      string
+	}{
+		{2, "[0:[{0 2 1} {3 4 1} {5 7 1}]]"},
+		{4, "[0:[{0 4 1} {5 7 1}]]"},
+		{8, "[0:[{0 7 1}]]"},
+	} {
+		// A group each, so that each fetch acquires the records anew.
+		args.group, args.batchSize = fmt.Sprint("g", tc.batchSize), tc.batchSize
+		tb.setGroupConfig(t, args.group, map[string]string{shareAutoOffsetResetConfig: "earliest"})
+		c.shareHeartbeat(args.group, args.member, 0, []string{"t"})
+		_, parts := c.shareFetchParts(args)
+		if got := acquiredByPartition(parts); got != tc.want {
+			t.Errorf("BatchSize %d: acquired %s, want %s", tc.batchSize, got, tc.want)
+		}
+	}
+}
+
+// TestShareFetchMinBytes: a fetch waits, up to MaxWaitMs, until its
+// partitions hold MinBytes of records it could acquire, as
+// DelayedShareFetch.isMinBytesSatisfied estimates them (from each share
+// partition's next fetch offset to its end), and acquires nothing
+// meanwhile; at MaxWaitMs it takes what there is. The direct calls run
+// with their context ended, so that "waits" is seen as "returned without
+// acquiring", with no clock in the test.
+func TestShareFetchMinBytes(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	a := makeBatch(testRecord{1, "a"})
+	c.produce("t", 0, a) // 0
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "m", 0, []string{"t"})
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	group, member := "g", "m"
+	req := &shareFetchRequest{GroupID: &group, MemberID: &member, MaxWaitMs: 30000, MinBytes: int32(2 * len(a)),
+		MaxBytes: 1 << 20, MaxRecords: 100, BatchSize: 100, version: 2,
+		Topics: []shareFetchTopic{{TopicID: id, Partitions: []shareFetchPartition{{PartitionIndex: 0}}}}}
+	if resp := tb.shares.fetch(ended, nil, req); acquiredIn(resp) != "[]" {
+		t.Fatalf("one batch of %d bytes for MinBytes %d: acquired %s, want nothing while MaxWaitMs runs", len(a), req.MinBytes, acquiredIn(resp))
+	}
+	c.produce("t", 0, makeBatch(testRecord{2, "b"})) // 1
+	req.ShareSessionEpoch = 1
+	if resp := tb.shares.fetch(ended, nil, req); acquiredIn(resp) != "[{0 1 1}]" {
+		t.Fatalf("two batches for MinBytes %d: acquired %s, want both", req.MinBytes, acquiredIn(resp))
+	}
+	// At MaxWaitMs a fetch takes what there is, below MinBytes.
+	c.produce("t", 0, makeBatch(testRecord{3, "c"})) // 2
+	req.ShareSessionEpoch, req.MaxWaitMs = 2, 1
+	if resp := tb.shares.fetch(context.Background(), nil, req); acquiredIn(resp) != "[{2 2 1}]" {
+		t.Fatalf("after MaxWaitMs: acquired %s, want 2", acquiredIn(resp))
+	}
+}
+
+// acquiredIn is the AcquiredRecords of a ShareFetch answer, all
+// partitions together.
+func acquiredIn(resp *shareFetchResponse) string {
+	var all []acquiredRange
+	for _, t := range resp.Responses {
+		for _, p := range t.Partitions {
+			all = append(all, p.AcquiredRecords...)
+		}
+	}
+	return fmt.Sprint(all)
+}
+
+// TestShareTopLevelErrorsCarryNoMessage: a ShareFetch or
+// ShareAcknowledge refused as a whole carries its error code and no
+// message, as Kafka's answer, built by the requests' getErrorResponse
+// from the code alone, carries none.
+func TestShareTopLevelErrorsCarryNoMessage(t *testing.T) {
+	tb, _ := startWithTopic(t, "t", 1)
+	id := tb.logs.Topic("t").ID
+	str := func(s string) *string { return &s }
+	topics := []shareFetchTopic{{TopicID: id, Partitions: []shareFetchPartition{{PartitionIndex: 0, AcknowledgementBatches: []shareAckBatch{accept(0, 0)}}}}}
+	for _, tc := range []struct {
+		name string
+		req  shareFetchRequest
+		code int16
+	}{
+		{"no group id", shareFetchRequest{GroupID: str(""), MemberID: str("m")}, codeInvalidRequest},
+		{"no member id", shareFetchRequest{GroupID: str("g"), MemberID: nil}, codeInvalidRequest},
+		{"acknowledgements opening a session", shareFetchRequest{GroupID: str("g"), MemberID: str("m"), Topics: topics}, codeInvalidRequest},
+		{"no session", shareFetchRequest{GroupID: str("g"), MemberID: str("none"), ShareSessionEpoch: 3}, codeShareSessionNotFound},
+	} {
+		resp := tb.shares.fetch(context.Background(), nil, &tc.req)
+		if resp.ErrorCode != tc.code || resp.ErrorMessage != nil {
+			t.Errorf("ShareFetch, %s: code %d message %v, want %d and none", tc.name, resp.ErrorCode, ptrString(resp.ErrorMessage), tc.code)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		req  shareAcknowledgeRequest
+		code int16
+	}{
+		{"no group id", shareAcknowledgeRequest{GroupID: nil, MemberID: str("m"), ShareSessionEpoch: 1}, codeInvalidRequest},
+		{"epoch 0", shareAcknowledgeRequest{GroupID: str("g"), MemberID: str("m")}, codeInvalidShareSessionEpoch},
+		{"no session", shareAcknowledgeRequest{GroupID: str("g"), MemberID: str("none"), ShareSessionEpoch: 3}, codeShareSessionNotFound},
+	} {
+		resp := tb.shares.acknowledgeRequest(&tc.req)
+		if resp.ErrorCode != tc.code || resp.ErrorMessage != nil {
+			t.Errorf("ShareAcknowledge, %s: code %d message %v, want %d and none", tc.name, resp.ErrorCode, ptrString(resp.ErrorMessage), tc.code)
+		}
+	}
+}
+
+// TestShareAcknowledgeErrorMessages: a ShareAcknowledge partition that
+// fails carries the message Kafka's SharePartitionManager passes on
+// (mapAcknowledgementFutures: the exception's message) where the share
+// partition refused it, and none where KafkaApis did before it (an
+// unknown topic id, batches of a bad form).
+func TestShareAcknowledgeErrorMessages(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 2)
+	tb.setGroupConfig(t, "g", map[string]string{shareAutoOffsetResetConfig: "earliest"})
+	c.produce("t", 0, makeBatch(testRecord{1, "a"}, testRecord{2, "b"}))
+	id := tb.logs.Topic("t").ID
+	c.shareHeartbeat("g", "a", 0, []string{"t"})
+	c.shareHeartbeat("g", "b", 0, []string{"t"})
+	if res := c.shareFetch("g", "a", 0, id, 0, time.Second); fmt.Sprint(res.acquired) != "[{0 1 1}]" {
+		t.Fatalf("a's fetch: %v", res.acquired)
+	}
+	c.shareFetch("g", "b", 0, id, 1, 10*time.Millisecond) // b's session; partition 1 is empty
+	group, member := "g", "b"
+	epoch := int32(1)
+	for _, tc := range []struct {
+		name  string
+		topic uuid
+		part  int32
+		batch shareAckBatch
+		code  int16
+		msg   string
+	}{
+		{"another member's records", id, 0, accept(0, 1), codeInvalidRecordState, "Member is not the owner of offset"},
+		{"past the last acquired", id, 0, accept(1, 5), codeInvalidRequest, "Batch record not found. The last offset in request is past acquired records."},
+		{"all past the last acquired", id, 0, accept(4, 5), codeInvalidRequest, "Batch record not found. The first offset in request is past acquired records."},
+		{"a partition with nothing acquired", id, 1, accept(0, 0), codeInvalidRecordState, "Batch record not found. The request batch offsets are not found in the cache."},
+		{"a partition the topic does not have", id, 7, accept(0, 0), codeUnknownTopicOrPartition, "This server does not host this topic-partition."},
+		{"an unknown topic id", uuid{9}, 0, accept(0, 0), codeUnknownTopicID, "<nil>"},
+		{"a batch of a bad form", id, 0, shareAckBatch{1, 0, []int8{ackAccept}}, codeInvalidRequest, "<nil>"},
+	} {
+		req := &shareAcknowledgeRequest{GroupID: &group, MemberID: &member, ShareSessionEpoch: epoch, version: 2,
+			Topics: []shareAcknowledgeTopic{{TopicID: tc.topic, Partitions: []shareAcknowledgePartition{{PartitionIndex: tc.part, AcknowledgementBatches: []shareAckBatch{tc.batch}}}}}}
+		epoch++
+		resp := tb.shares.acknowledgeRequest(req)
+		if resp.ErrorCode != codeNone || len(resp.Responses) != 1 || len(resp.Responses[0].Partitions) != 1 {
+			t.Fatalf("%s: %+v", tc.name, resp)
+		}
+		p := resp.Responses[0].Partitions[0]
+		if p.ErrorCode != tc.code || ptrString(p.ErrorMessage) != tc.msg {
+			t.Errorf("%s: code %d message %q, want %d %q", tc.name, p.ErrorCode, ptrString(p.ErrorMessage), tc.code, tc.msg)
+		}
+	}
+}
+
+// ptrString is *s, or "<nil>".
+func ptrString(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
+
 // TestShareLogStartPassesWindow: when DeleteRecords (or retention) moves
 // the log start into a share partition's window, the records below it
 // are done and the rest keep their state and holder, as
@@ -975,6 +1209,7 @@ type shareFetchArgs struct {
 	maxWait       time.Duration
 	maxBytes      int32
 	maxRecords    int32
+	batchSize     int32 // 0 sends maxRecords, as librdkafka and the Java client do
 	topic         uuid
 	partitions    []int32
 }
@@ -1000,7 +1235,7 @@ func (c *testClient) shareFetchParts(a shareFetchArgs) (int16, []sharePartResult
 		w.Int32(1) // MinBytes
 		w.Int32(a.maxBytes)
 		w.Int32(a.maxRecords)
-		w.Int32(a.maxRecords) // BatchSize, as librdkafka and the Java client send it
+		w.Int32(cmp.Or(a.batchSize, a.maxRecords))
 		w.Int8(shareAcquireBatchOptimized)
 		w.Bool(false) // IsRenewAck
 		if len(a.partitions) == 0 {

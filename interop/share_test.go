@@ -564,3 +564,79 @@ func TestShareGroupCompacted(t *testing.T) {
 		pcancel()
 	}
 }
+
+// TestShareGroupTransactionMarkers: a share group reads a topic written
+// in transactions, committed and aborted, under read_committed. The
+// transaction markers are acquired with their batches, as in Kafka;
+// franz-go acknowledges them as gaps, so the share-partition start
+// reaches the end of the log, and only committed records are delivered,
+// once each.
+func TestShareGroupTransactionMarkers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addr, _ := startBroker(t, t.TempDir())
+	kc := newClient(t, addr)
+	adm := kadm.NewClient(kc)
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, "orders"); err != nil {
+		t.Fatal(err)
+	}
+	p := newClient(t, addr, kgo.TransactionalID("orders-writer"), kgo.DefaultProduceTopic("orders"))
+	want := map[string]bool{}
+	for txn := range 6 {
+		if err := p.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		commit := txn%3 != 1 // transactions 1 and 4 abort
+		for i := range 3 {
+			v := fmt.Sprintf("%d-%d", txn, i)
+			if err := p.ProduceSync(ctx, &kgo.Record{Value: []byte(v)}).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+			if commit {
+				want[v] = true
+			}
+		}
+		if err := p.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := endOffsets(t, ctx, adm, "orders")[0]
+	setShareConfig(t, kc, "g", "share.auto.offset.reset", "earliest", "share.isolation.level", "read_committed")
+	cl := newShareMember(t, addr, "g", "orders")
+	got := map[string]int{}
+	for ctx.Err() == nil && len(got) < len(want) {
+		for _, r := range pollShare(ctx, cl) {
+			got[string(r.Value)]++
+			r.Ack(kgo.AckAccept)
+		}
+	}
+	for v, n := range got {
+		if !want[v] || n != 1 {
+			t.Errorf("record %s delivered %d times; committed: %v", v, n, want[v])
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("delivered %d records, want the %d committed", len(got), len(want))
+	}
+	if err := cl.FlushAcks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		offs, err := adm.DescribeShareGroupOffsets(ctx, "g")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := offs["g"].Offsets.Lookup("orders", 0)
+		if o.StartOffset == end && o.Lag == 0 {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("share-partition start %d lag %d, want %d and 0: the markers were not acknowledged", o.StartOffset, o.Lag, end)
+		}
+		// The gaps of the last marker are acknowledged with the next
+		// fetch.
+		pctx, pcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		pollShare(pctx, cl)
+		pcancel()
+	}
+}
