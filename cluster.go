@@ -1314,9 +1314,14 @@ func (l *partitionLog) ActiveProducers() []activeProducer {
 // ("Local controller N does not support this feature", or "only supports
 // versions ..." for a feature served), a level below the current one
 // asked as an upgrade, and one above it asked as a downgrade. Kafka
-// applies a request's updates all or none,
-// and answers with its first failure for the whole request; below v2 each
-// feature's result repeats it. ValidateOnly checks and applies nothing.
+// applies a request's updates all or none, and answers with its first
+// failure for the whole request, "The update failed for all features
+// since the following feature had an error: " and the failure, with no
+// per-feature results; below v2 a request that succeeds has a result
+// for each update (QuorumController.updateFeatures). Repeating the
+// failure in a result per update, as Kafka did before 3.9, made a
+// request of thousands of one-byte updates cost a few hundred bytes of
+// answer each. ValidateOnly checks and applies nothing.
 // Callers: kafka-features.sh upgrade, downgrade and disable, and
 // Admin.updateFeatures. Kafka forwards it to the controller
 // (ControllerApis.handleUpdateFeatures, FeatureControlManager).
@@ -1398,7 +1403,7 @@ func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r
 		// The first refusal wins, as Kafka stops at the first failed update
 		// and applies none.
 		if msg := b.featureUpdateRefusal(f, rc.header.APIVersion); msg != "" && resp.ErrorCode == codeNone {
-			resp.ErrorCode, resp.ErrorMessage = codeInvalidUpdateVersion, ptr(fmt.Sprintf("Invalid update version %d for feature %s. %s", f.MaxVersionLevel, f.Feature, msg))
+			resp.ErrorCode, resp.ErrorMessage = codeInvalidUpdateVersion, ptr(fmt.Sprintf("%sInvalid update version %d for feature %s. %s", featuresFailedPrefix, f.MaxVersionLevel, f.Feature, msg))
 		}
 	}
 	if resp.ErrorCode == codeNone && !req.ValidateOnly {
@@ -1411,7 +1416,7 @@ func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r
 			resp.ErrorCode, resp.ErrorMessage = codeUnknownServerError, ptr(err.Error())
 		}
 	}
-	if rc.header.APIVersion <= 1 {
+	if rc.header.APIVersion <= 1 && resp.ErrorCode == codeNone {
 		resp.Results = make([]updatableFeatureResult, 0, len(req.FeatureUpdates))
 		for _, f := range req.FeatureUpdates {
 			resp.Results = append(resp.Results, updatableFeatureResult{Feature: f.Feature, ErrorCode: resp.ErrorCode, ErrorMessage: resp.ErrorMessage})
@@ -1419,6 +1424,10 @@ func (b *Broker) handleUpdateFeatures(ctx context.Context, rc *requestContext, r
 	}
 	return resp
 }
+
+// featuresFailedPrefix opens the message of a refused UpdateFeatures,
+// as QuorumController.updateFeatures words it.
+const featuresFailedPrefix = "The update failed for all features since the following feature had an error: "
 
 // DescribeCluster: v0-2 (DescribeClusterRequest.json, DescribeClusterResponse.json)
 //

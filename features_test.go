@@ -104,7 +104,7 @@ func TestGroupVersionZeroTurnsOffConsumerGroups(t *testing.T) {
 	tb := startBroker(t, dir)
 	c := dial(t, tb.addr)
 	c.createTopic("t", 1)
-	const refusedAsUpgrade = "95 Invalid update version 0 for feature group.version. Can't downgrade the version of this feature without setting the upgrade type to either safe or unsafe downgrade."
+	const refusedAsUpgrade = "95 The update failed for all features since the following feature had an error: Invalid update version 0 for feature group.version. Can't downgrade the version of this feature without setting the upgrade type to either safe or unsafe downgrade."
 	if got := c.updateFeature("group.version", 0, upgradeTypeUpgrade); got != refusedAsUpgrade {
 		t.Errorf("downgrade asked as an upgrade: %q", got)
 	}
@@ -146,12 +146,12 @@ func TestUpdateFeaturesAsFeatureControlManager(t *testing.T) {
 		want        string
 	}{
 		{"metadata.version", 25, upgradeTypeUpgrade, "0 "},
-		{"metadata.version", 24, upgradeTypeSafeDowngrade, "95 Invalid update version 24 for feature metadata.version. Local controller 0 only supports versions SupportedVersionRange[min_version:25, max_version:25]"},
-		{"metadata.version", 26, upgradeTypeUpgrade, "95 Invalid update version 26 for feature metadata.version. Local controller 0 only supports versions SupportedVersionRange[min_version:25, max_version:25]"},
-		{"group.version", 2, upgradeTypeUpgrade, "95 Invalid update version 2 for feature group.version. Local controller 0 only supports versions SupportedVersionRange[min_version:0, max_version:1]"},
-		{"eligible.leader.replicas.version", 1, upgradeTypeUpgrade, "95 Invalid update version 1 for feature eligible.leader.replicas.version. Local controller 0 does not support this feature."},
+		{"metadata.version", 24, upgradeTypeSafeDowngrade, "95 The update failed for all features since the following feature had an error: Invalid update version 24 for feature metadata.version. Local controller 0 only supports versions SupportedVersionRange[min_version:25, max_version:25]"},
+		{"metadata.version", 26, upgradeTypeUpgrade, "95 The update failed for all features since the following feature had an error: Invalid update version 26 for feature metadata.version. Local controller 0 only supports versions SupportedVersionRange[min_version:25, max_version:25]"},
+		{"group.version", 2, upgradeTypeUpgrade, "95 The update failed for all features since the following feature had an error: Invalid update version 2 for feature group.version. Local controller 0 only supports versions SupportedVersionRange[min_version:0, max_version:1]"},
+		{"eligible.leader.replicas.version", 1, upgradeTypeUpgrade, "95 The update failed for all features since the following feature had an error: Invalid update version 1 for feature eligible.leader.replicas.version. Local controller 0 does not support this feature."},
 		{"transaction.version", 1, upgradeTypeSafeDowngrade, "0 "},
-		{"transaction.version", 2, upgradeTypeSafeDowngrade, "95 Invalid update version 2 for feature transaction.version. Can't downgrade to a newer version."},
+		{"transaction.version", 2, upgradeTypeSafeDowngrade, "95 The update failed for all features since the following feature had an error: Invalid update version 2 for feature transaction.version. Can't downgrade to a newer version."},
 		{"transaction.version", 2, upgradeTypeUpgrade, "0 "},
 	} {
 		if got := c.updateFeature(tc.name, tc.level, tc.upgradeType); got != tc.want {

@@ -409,7 +409,7 @@ func (c *fetchSessionCache) newFetchContext(req *fetchRequest, v int16) *fetchCo
 		if req.SessionID != invalidSessionID {
 			c.remove(req.SessionID)
 		}
-		return &fetchContext{read: req, openSession: req.SessionEpoch == initialSessionEpoch && c.slots > 0}
+		return &fetchContext{read: fullFetchRead(req, v), openSession: req.SessionEpoch == initialSessionEpoch && c.slots > 0}
 	}
 	s := c.get(req.SessionID)
 	if s == nil {
@@ -443,6 +443,53 @@ func (c *fetchSessionCache) newFetchContext(req *fetchRequest, v int16) *fetchCo
 	s.epoch = nextSessionEpoch(s.epoch)
 	read, unchanged := s.requestLocked(req)
 	return &fetchContext{read: read, session: s, unchanged: unchanged}
+}
+
+// fullFetchRead is the read a full fetch stands for: its partitions as
+// Kafka's FetchRequest.fetchData collects them, into a LinkedHashMap by
+// topic and partition, so that a partition named twice is read and
+// answered once, at its first place, from the last position given for
+// it; partitions of a topic that then follow one another are grouped
+// under one topic, as FetchResponse.of groups them. Read once per
+// mention, one partition named 20,000 times in a 600 KB request was
+// answered with 31 MB of the same records. A request that names no
+// partition twice, every client's, is returned as it is.
+func fullFetchRead(req *fetchRequest, v int16) *fetchRequest {
+	if req.partitionCount() < 2 {
+		return req
+	}
+	type entry struct {
+		key   sessionKey
+		topic fetchTopic // the name and id, without partitions
+		part  fetchPartition
+	}
+	at := make(map[sessionKey]int, req.partitionCount())
+	var entries []entry
+	for _, ft := range req.Topics {
+		for _, fp := range ft.Partitions {
+			key := sessionKeyOf(ft.Topic, ft.TopicID, fp.Partition, v)
+			if i, ok := at[key]; ok {
+				entries[i].part = fp
+				continue
+			}
+			at[key] = len(entries)
+			entries = append(entries, entry{key, fetchTopic{Topic: ft.Topic, TopicID: ft.TopicID}, fp})
+		}
+	}
+	if len(entries) == req.partitionCount() {
+		return req
+	}
+	read := *req
+	read.Topics = nil
+	for _, e := range entries {
+		n := len(read.Topics)
+		if n == 0 || sessionKeyOf(read.Topics[n-1].Topic, read.Topics[n-1].TopicID, 0, v) != sessionKeyOf(e.topic.Topic, e.topic.TopicID, 0, v) {
+			read.Topics = append(read.Topics, e.topic)
+			n++
+		}
+		read.Topics[n-1].Partitions = append(read.Topics[n-1].Partitions, e.part)
+	}
+	return &read
 }
 
 // sessionKeyOf names a partition by id from v13 on, by name before.

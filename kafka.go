@@ -752,6 +752,9 @@ var (
 	errFrameSize          = errors.New("kafka: frame size out of range")
 	errUnknownAPI         = errors.New("kafka: unknown API key")
 	errUnsupportedVersion = errors.New("kafka: unsupported API version")
+	// errUnencodable is a response its version cannot express; nothing
+	// of it has been written (conn.answer).
+	errUnencodable = errors.New("kafka: encoding response")
 )
 
 // readFrame reads one size-prefixed request. The size is checked against
@@ -1285,10 +1288,34 @@ func (c *conn) handle(ctx context.Context, frame []byte) error {
 	// Counted before it is sent, so that a client that has its answer
 	// finds the request in the metrics.
 	c.broker.requestDone(h, api, req, resp, received)
-	if err := c.writeResponse(h, h.APIVersion, flexibleHeader, resp); err != nil {
+	if err := c.answer(h, api, req, flexibleHeader, resp); err != nil {
 		return err
 	}
 	return c.auth.closeAfter // a failed login ends with its answer
+}
+
+// answer writes resp, the response to req. A response its version
+// cannot express (a group id of over 32,767 bytes, which a flexible
+// version accepted, in ListGroups v2, whose strings have an int16
+// length) is replaced by the request's refusal (refusals.go) with
+// UNKNOWN_SERVER_ERROR: Kafka's generated writers throw there, and
+// KafkaApis.handle's handleError sends the request's getErrorResponse
+// instead. So one client's odd name does not close the connection of
+// everyone who lists groups. The connection is closed only when the API
+// has no refusal or that cannot be written either (one that echoes the
+// odd name).
+func (c *conn) answer(h *requestHeader, api *api, req request, flexibleHeader bool, resp response) error {
+	cause := c.writeResponse(h, h.APIVersion, flexibleHeader, resp)
+	refuse := refusals[api.key]
+	if !errors.Is(cause, errUnencodable) || refuse == nil {
+		return cause
+	}
+	answer := refuse(req, h.APIVersion, refusal{code: codeUnknownServerError, msg: defaultErrorMessage(codeUnknownServerError)})
+	if answer == nil {
+		return cause
+	}
+	c.broker.log.Error("answering UNKNOWN_SERVER_ERROR", "remote", c.RemoteAddr(), "api", api.name, "version", h.APIVersion, "err", cause)
+	return c.writeResponse(h, h.APIVersion, flexibleHeader, answer)
 }
 
 // noAnswer reports whether the client expects no answer to req: a
@@ -1384,7 +1411,7 @@ func (c *conn) writeResponse(h *requestHeader, version int16, flexibleHeader boo
 	w.flexible = version >= lookupAPI(h.APIKey).flexibleFrom
 	resp.encode(w, version)
 	if w.err != nil {
-		return fmt.Errorf("kafka: encoding response to API %d v%d: %w", h.APIKey, version, w.err)
+		return fmt.Errorf("%w: API %d v%d: %w", errUnencodable, h.APIKey, version, w.err)
 	}
 	size := int64(len(w.buf) - 4)
 	for _, s := range w.sections {

@@ -339,6 +339,36 @@ func checkResponseEncodes(t *testing.T, a *api, v int16, resp response) {
 	}
 }
 
+// TestUnencodableAnswerIsRefused: a group id of 40,000 bytes, which a
+// ConsumerGroupHeartbeat may create, cannot be written in ListGroups v2,
+// whose strings have an int16 length. That request is answered with its
+// refusal, UNKNOWN_SERVER_ERROR and no groups, as Kafka answers a
+// response that fails to serialize (KafkaApis.handle's handleError), and
+// the connection goes on serving; it was closed, so that one client's
+// group id cut every old client off from ListGroups.
+func TestUnencodableAnswerIsRefused(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	c.createTopic("t", 1)
+	long := strings.Repeat("g", 40000)
+	if code, _, err := c.consumerHeartbeatCode(long); err != nil || code != codeNone {
+		t.Fatalf("ConsumerGroupHeartbeat of a 40,000-byte group id: %d, %v", code, err)
+	}
+	c.send(16, 2, false, func(w *writer) {})
+	r, err := c.recv(false)
+	if err != nil {
+		t.Fatalf("ListGroups v2: %v", err)
+	}
+	r.Int32() // throttle
+	code, n := r.Int16(), r.ArrayLen()
+	if r.err != nil || code != codeUnknownServerError || n != 0 {
+		t.Errorf("ListGroups v2: code %d, %d groups, %v; want UNKNOWN_SERVER_ERROR and none", code, n, r.err)
+	}
+	if got := c.listGroups(nil, nil); !strings.Contains(got, long) {
+		t.Errorf("ListGroups v5 on the same connection: %.100s", got)
+	}
+}
+
 // TestREADMEAPITable checks that README.md's table of APIs lists exactly
 // what ApiVersions advertises, in the same order and with the same
 // versions.

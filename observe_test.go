@@ -326,6 +326,52 @@ func TestTraceProduce(t *testing.T) {
 	}
 }
 
+// TestTraceHidesConfigSecrets: AlterConfigs and IncrementalAlterConfigs
+// may carry passwords (ssl.key.password, sasl.jaas.config on a broker
+// resource), which the broker refuses but the trace prints as they
+// arrive. Their values show as [hidden] unless the config is one this
+// broker has for the resource's type, as Kafka's RequestChannel logs
+// loggableRequest (KafkaConfig.loggableValue); config names, known
+// values and nulls stay readable.
+func TestTraceHidesConfigSecrets(t *testing.T) {
+	var out bytes.Buffer
+	tr := newTracer(&out)
+	h := &requestHeader{APIKey: 44, APIVersion: 1, CorrelationID: 7, ClientID: ptr("c")}
+	a := lookupAPI(44)
+	incr := &incrementalAlterConfigsRequest{Resources: []incrementalAlterConfigsResource{
+		{ResourceType: resourceBroker, ResourceName: "0", Configs: []incrementalAlterableConfig{
+			{Name: "ssl.key.password", Value: ptr("s3cret-one")},
+			{Name: "listener.name.sasl_ssl.plain.sasl.jaas.config", Value: ptr("s3cret-two")},
+			{Name: "log.retention.ms", Value: ptr("86400000")},
+			{Name: "log.cleanup.policy", Value: nil},
+		}},
+		{ResourceType: resourceTopic, ResourceName: "t", Configs: []incrementalAlterableConfig{
+			{Name: "retention.ms", Value: ptr("1000")},
+			{Name: "no.such.config", Value: ptr("s3cret-three")},
+		}},
+		{ResourceType: resourceGroup, ResourceName: "g", Configs: []incrementalAlterableConfig{{Name: "unknown", Value: ptr("s3cret-four")}}},
+		{ResourceType: 99, ResourceName: "x", Configs: []incrementalAlterableConfig{{Name: "any", Value: ptr("s3cret-five")}}},
+		{ResourceType: resourceClientMetrics, ResourceName: "m", Configs: []incrementalAlterableConfig{{Name: "metrics", Value: ptr("org.apache")}}},
+	}}
+	tr.request(h, a, incr)
+	h2 := &requestHeader{APIKey: 33, APIVersion: 2, CorrelationID: 8, ClientID: ptr("c")}
+	tr.request(h2, lookupAPI(33), &alterConfigsRequest{Resources: []alterConfigsResource{
+		{ResourceType: resourceBroker, ResourceName: "", Configs: []alterableConfig{{Name: "ssl.keystore.password", Value: ptr("s3cret-six")}, {Name: "message.max.bytes", Value: ptr("2000000")}}},
+	}})
+	got := out.String()
+	if strings.Contains(got, "s3cret") {
+		t.Errorf("a secret in the trace:\n%s", got)
+	}
+	for _, want := range []string{`Value="[hidden]"`, `Value="86400000"`, `Value=null`, `Value="1000"`, `Value="org.apache"`, `Value="2000000"`, `Name="ssl.keystore.password"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("trace lacks %s:\n%s", want, got)
+		}
+	}
+	if incr.Resources[0].Configs[0].Value == nil || *incr.Resources[0].Configs[0].Value != "s3cret-one" {
+		t.Error("the trace changed the request the handler gets")
+	}
+}
+
 func TestSchemaName(t *testing.T) {
 	for goName, want := range map[string]string{
 		"ProducerID": "ProducerId", "TransactionalIDs": "TransactionalIds", "APIKeys": "ApiKeys",

@@ -14,7 +14,9 @@
 // Record batches show their header only (offsets, record count, codec,
 // producer, timestamps), never the records: those are the application's
 // data. Other byte fields (group member metadata, SASL tokens) show only
-// their length, so that no credential reaches the trace.
+// their length, so that no credential reaches the trace; so do the values
+// of AlterConfigs and IncrementalAlterConfigs that may be passwords
+// (loggableRequest).
 //
 // Design note: the lines are printed by walking the decoded structs with
 // reflect. Those structs already hold every field in schema order under
@@ -32,6 +34,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,8 +68,72 @@ func (t *tracer) request(h *requestHeader, api *api, req request) {
 	var b bytes.Buffer
 	traceHeader(&b, "->", h, api)
 	b.WriteByte(' ')
-	traceValue(&b, reflect.ValueOf(req))
+	traceValue(&b, reflect.ValueOf(loggableRequest(req)))
 	t.write(&b)
+}
+
+// hiddenValue stands for a config value the trace does not show: Kafka's
+// Password.HIDDEN.
+const hiddenValue = "[hidden]"
+
+// loggableRequest is req as the trace may print it. The config APIs'
+// values may be secrets: kafka-configs.sh --alter --add-config
+// ssl.key.password=... on a broker is refused here, but the trace prints
+// the request before the handler sees it. So, as Kafka's RequestChannel
+// logs requests through loggableRequest, AlterConfigs and
+// IncrementalAlterConfigs are copied with those values hidden
+// (loggableConfigValue); the request the handler gets is not touched.
+func loggableRequest(req request) request {
+	switch r := req.(type) {
+	case *alterConfigsRequest:
+		c := *r
+		c.Resources = make([]alterConfigsResource, len(r.Resources))
+		for i, res := range r.Resources {
+			res.Configs = slices.Clone(res.Configs)
+			for j := range res.Configs {
+				res.Configs[j].Value = loggableConfigValue(res.ResourceType, res.Configs[j].Name, res.Configs[j].Value)
+			}
+			c.Resources[i] = res
+		}
+		return &c
+	case *incrementalAlterConfigsRequest:
+		c := *r
+		c.Resources = make([]incrementalAlterConfigsResource, len(r.Resources))
+		for i, res := range r.Resources {
+			res.Configs = slices.Clone(res.Configs)
+			for j := range res.Configs {
+				res.Configs[j].Value = loggableConfigValue(res.ResourceType, res.Configs[j].Name, res.Configs[j].Value)
+			}
+			c.Resources[i] = res
+		}
+		return &c
+	}
+	return req
+}
+
+// loggableConfigValue is value, or hiddenValue if it may be a secret,
+// after KafkaConfig.loggableValue: a broker, topic or group config is
+// shown only if its type is known and is not PASSWORD. This broker has
+// no PASSWORD configs, so a value is shown when the config is one it has
+// for the resource type; broker loggers' and client metrics' configs are
+// never secret, and any other type's always may be. A null stays null: it
+// says only that the config is deleted.
+func loggableConfigValue(typ int8, name string, value *string) *string {
+	var known bool
+	switch typ {
+	case resourceBroker:
+		known = lookupBrokerConfig(name) != nil || lookupBrokerSetting(name) != nil
+	case resourceTopic:
+		known = lookupTopicConfig(name) != nil
+	case resourceGroup:
+		known = lookupConfig(groupConfigDefs, name) != nil
+	case resourceBrokerLogger, resourceClientMetrics:
+		known = true
+	}
+	if value == nil || known {
+		return value
+	}
+	return ptr(hiddenValue)
 }
 
 // response prints a response as it is sent; nil is the no-answer of an

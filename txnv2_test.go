@@ -323,7 +323,7 @@ func TestApiVersionsTransactionVersion(t *testing.T) {
 		t.Errorf("downgrade asked as an upgrade: %+v", r)
 	}
 	if r := update(3, upgradeTypeUpgrade, false); r.ErrorCode != codeInvalidUpdateVersion ||
-		*r.ErrorMessage != "Invalid update version 3 for feature transaction.version. Local controller 0 only supports versions SupportedVersionRange[min_version:0, max_version:2]" {
+		*r.ErrorMessage != "The update failed for all features since the following feature had an error: Invalid update version 3 for feature transaction.version. Local controller 0 only supports versions SupportedVersionRange[min_version:0, max_version:2]" {
 		t.Errorf("level 3: %+v %q", r, *r.ErrorMessage)
 	}
 	if r := update(0, upgradeTypeSafeDowngrade, true); r.ErrorCode != codeNone || features(tb).FinalizedFeatures == nil {
