@@ -115,6 +115,44 @@ func TestTableOfContents(t *testing.T) {
 	}
 }
 
+// chapterTexts reads each chapter's entry of the table of contents in
+// text, its continuation lines joined and README's links written as the
+// package doc writes them.
+func chapterTexts(text string) map[string]string {
+	link := regexp.MustCompile(`\[([A-Za-z0-9_]+\.go)\]\([A-Za-z0-9_]+\.go\)`)
+	texts := map[string]string{}
+	file, part := "", false
+	for line := range strings.Lines(text) {
+		switch {
+		case partHeading.MatchString(line):
+			part, file = true, ""
+		case !part:
+		case strings.HasPrefix(line, "#"):
+			return texts
+		case chapterItem.MatchString(line):
+			file = chapterItem.FindStringSubmatch(line)[1]
+			texts[file] = link.ReplaceAllString(strings.TrimSpace(line), "$1")
+		case file != "" && strings.TrimSpace(line) != "":
+			texts[file] += " " + strings.TrimSpace(line)
+		default:
+			file = ""
+		}
+	}
+	return texts
+}
+
+// TestTableOfContentsText fails when README.md describes a chapter in
+// other words than the package doc, which says the two lists are the same.
+func TestTableOfContentsText(t *testing.T) {
+	doc := chapterTexts(packageDoc(t))
+	if len(doc) != len(tableOfContents(packageDoc(t))) {
+		t.Fatalf("read %d chapter entries of the package doc's %d", len(doc), len(tableOfContents(packageDoc(t))))
+	}
+	if diff := cmp.Diff(doc, chapterTexts(readmeText(t))); diff != "" {
+		t.Errorf("README.md's reading order words a chapter differently from the package doc's (-doc +README):\n%s", diff)
+	}
+}
+
 // minCommentDensity is issue 17's floor: full-line comments per non-blank
 // code line in every non-test file of the package.
 const minCommentDensity = 0.35
@@ -354,6 +392,21 @@ func TestBookPointers(t *testing.T) {
 			if !declared[file][name] {
 				t.Errorf("%s: %s does not declare %s", page, file, name)
 			}
+		}
+	}
+}
+
+// TestBookCoversChapters fails when docs/book.md, which walks through the
+// table of contents part by part, does not link a chapter. The _other.go
+// files, stand-ins for an OS without a facility, are left out.
+func TestBookCoversChapters(t *testing.T) {
+	b, err := os.ReadFile("docs/book.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range tableOfContents(packageDoc(t)) {
+		if !strings.HasSuffix(c.File, "_other.go") && !strings.Contains(string(b), "(../"+c.File+")") {
+			t.Errorf("docs/book.md does not link %s (Part %s)", c.File, c.Part)
 		}
 	}
 }
