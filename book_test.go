@@ -451,8 +451,8 @@ func declarations(t *testing.T, file string) map[string]bool {
 }
 
 // TestBookLength keeps the package doc's count of lines true within a
-// tenth, and its shares of comments (a fifth) and of Part I (a quarter)
-// within five points, so that the claim about the book's size cannot go
+// tenth, its share of comments over a quarter (and below 35%), and its
+// share of Part I within five points of a quarter, so that the claim about the book's size cannot go
 // stale as the package grows.
 func TestBookLength(t *testing.T) {
 	m := regexp.MustCompile(`about ([0-9,]+) lines of Go`).FindStringSubmatch(packageDoc(t))
@@ -494,8 +494,8 @@ func TestBookLength(t *testing.T) {
 		t.Errorf("the package doc says about %d lines of Go; there are %d", claimed, lines)
 	}
 	share := func(n int) float64 { return float64(n) / float64(lines) }
-	if s := share(comments); s < 0.20 || s > 0.30 {
-		t.Errorf("the package doc says a quarter of the lines are comments; they are %.0f%%", 100*s)
+	if s := share(comments); s <= 0.25 || s > 0.35 {
+		t.Errorf("the package doc says over a quarter of the lines are comments; they are %.0f%%", 100*s)
 	}
 	if s := share(partI); s < 0.20 || s > 0.30 {
 		t.Errorf("the package doc says Part I is about a quarter of the lines; it is %.0f%%", 100*s)
