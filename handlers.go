@@ -2,7 +2,7 @@
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
 // Metadata and DeleteRecords. ApiVersions, the answer made of the apis
 // table, is beside that table in kafka.go.
-// The APIs of other subjects live in that subject's chapter (topics.go,
+// The APIs of other subjects live in that subject's chapter (topicadmin.go,
 // groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
 // changed something, names the schema it follows in Apache Kafka's
