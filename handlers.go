@@ -352,7 +352,7 @@ func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic
 		// Only the coordinators write there, as in Kafka ("Cannot
 		// append to internal topic"); a stray record in
 		// __consumer_offsets would be replayed as a committed offset.
-		failed.ErrorCode = codeInvalidTopic
+		failed.ErrorCode = codeInvalidTopicException
 		return failed, nil
 	}
 	pr := failed
@@ -1673,7 +1673,7 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		return b.describeTopic(t)
 	}
 	if err := validateTopicName(name); err != nil {
-		missing.ErrorCode = codeInvalidTopic
+		missing.ErrorCode = codeInvalidTopicException
 		return missing
 	}
 	missing.ErrorCode = codeUnknownTopicOrPartition
@@ -1851,7 +1851,7 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			case isInternalTopic(t.Name):
-				pr.ErrorCode = codeInvalidTopic
+				pr.ErrorCode = codeInvalidTopicException
 			case !topic.Settings().deletes():
 				pr.ErrorCode = codePolicyViolation
 			}

@@ -1099,7 +1099,7 @@ func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, 
 	switch typ {
 	case resourceTopic:
 		if err := validateTopicName(name); err != nil {
-			return nil, codeInvalidTopic, ptr(err.Error())
+			return nil, codeInvalidTopicException, ptr(err.Error())
 		}
 		t := b.logs.Topic(name)
 		if t == nil {
@@ -1407,7 +1407,7 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 		return codeInvalidRequest, ptr("Default topic resources are not allowed.")
 	}
 	if err := validateTopicName(name); err != nil {
-		return codeInvalidTopic, ptr(err.Error())
+		return codeInvalidTopicException, ptr(err.Error())
 	}
 	var after topicConfig
 	err := b.logs.AlterTopicConfigs(name, func(before topicConfig) (topicConfig, *configError) {
