@@ -52,7 +52,7 @@ func (b *Broker) topicPartition(t *topicLog, partition int32) *partitionLog {
 
 // leaderAndEpoch is LeaderIdAndEpoch, a tagged field of Produce and Fetch
 // responses (KIP-951) that tells a client the new leader along with a
-// NOT_LEADER error. There is only one broker here, so we never send it;
+// NOT_LEADER_OR_FOLLOWER error. There is only one broker here, so we never send it;
 // Kafka's default, written as "absent", is -1/-1.
 type leaderAndEpoch struct {
 	LeaderID    int32
