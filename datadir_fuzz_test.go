@@ -193,7 +193,7 @@ func FuzzPartitionFiles(f *testing.F) {
 
 // FuzzCheckpointFiles damages the checkpoints of the data dir.
 func FuzzCheckpointFiles(f *testing.F) {
-	fuzzDataDirFile(f, []string{logStartCheckpointFile, cleanerCheckpointFile, horizonCheckpointFile},
+	fuzzDataDirFile(f, []string{logStartCheckpointFile, cleanerCheckpointFile, horizonCheckpointFile, recoveryPointCheckpointFile},
 		[]byte("0\n1\nn2 0 5\n"))
 }
 
