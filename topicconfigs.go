@@ -36,7 +36,7 @@
 // Design note: the overrides live in topic.config in the topic's partition
 // 0 directory, a key=value file replaced atomically (writeFileAtomic).
 // Partition 0 is there for exactly as long as the topic is: a topic loads
-// only with its partition 0 (checkPartitionDirs), and DeleteTopic renames
+// only with its partition 0 (splitRun), and DeleteTopic renames
 // partition 0's dir away first, file and all. So the configs cannot
 // outlive the topic, and a crash can never leave a topic with half of an
 // update.
