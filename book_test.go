@@ -411,6 +411,22 @@ func TestBookCoversChapters(t *testing.T) {
 	}
 }
 
+// TestChapterHeadersNameTheirPart fails when a chapter's opening comment,
+// which the package doc says names the part it belongs to, does not name
+// the part the table of contents puts it in.
+func TestChapterHeadersNameTheirPart(t *testing.T) {
+	for _, c := range tableOfContents(packageDoc(t)) {
+		b, err := os.ReadFile(c.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, _, _ := strings.Cut(string(b), "\npackage ")
+		if !regexp.MustCompile(`Part ` + c.Part + `\b`).MatchString(header) {
+			t.Errorf("%s: its opening comment does not say it is in Part %s", c.File, c.Part)
+		}
+	}
+}
+
 // declarations names what file declares at the top level: functions,
 // methods as Type.Method, types, variables and constants.
 func declarations(t *testing.T, file string) map[string]bool {
