@@ -1,4 +1,4 @@
-// This file is the fifth of the security chapters (Part IV): access control
+// This file is the sixth of the security chapters (Part IV): access control
 // lists, the authorizer's decision, and the ACL APIs (DescribeAcls,
 // CreateAcls, DeleteAcls) that manage them. It assumes security.go, which
 // gives every connection its principal. What each of the other APIs asks

@@ -1,4 +1,4 @@
-// This file is the sixth of the security chapters (Part IV), and comes
+// This file is the seventh of the security chapters (Part IV), and comes
 // right after acls.go: what each API asks the authorizer before its
 // handler runs, and what the client sees when the answer is no. It
 // assumes acls.go (the ACL model and authorize, the decision of one

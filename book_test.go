@@ -115,6 +115,44 @@ func TestTableOfContents(t *testing.T) {
 	}
 }
 
+// chapterTexts reads each chapter's entry of the table of contents in
+// text, its continuation lines joined and README's links written as the
+// package doc writes them.
+func chapterTexts(text string) map[string]string {
+	link := regexp.MustCompile(`\[([A-Za-z0-9_]+\.go)\]\([A-Za-z0-9_]+\.go\)`)
+	texts := map[string]string{}
+	file, part := "", false
+	for line := range strings.Lines(text) {
+		switch {
+		case partHeading.MatchString(line):
+			part, file = true, ""
+		case !part:
+		case strings.HasPrefix(line, "#"):
+			return texts
+		case chapterItem.MatchString(line):
+			file = chapterItem.FindStringSubmatch(line)[1]
+			texts[file] = link.ReplaceAllString(strings.TrimSpace(line), "$1")
+		case file != "" && strings.TrimSpace(line) != "":
+			texts[file] += " " + strings.TrimSpace(line)
+		default:
+			file = ""
+		}
+	}
+	return texts
+}
+
+// TestTableOfContentsText fails when README.md describes a chapter in
+// other words than the package doc, which says the two lists are the same.
+func TestTableOfContentsText(t *testing.T) {
+	doc := chapterTexts(packageDoc(t))
+	if len(doc) != len(tableOfContents(packageDoc(t))) {
+		t.Fatalf("read %d chapter entries of the package doc's %d", len(doc), len(tableOfContents(packageDoc(t))))
+	}
+	if diff := cmp.Diff(doc, chapterTexts(readmeText(t))); diff != "" {
+		t.Errorf("README.md's reading order words a chapter differently from the package doc's (-doc +README):\n%s", diff)
+	}
+}
+
 // minCommentDensity is issue 17's floor: full-line comments per non-blank
 // code line in every non-test file of the package.
 const minCommentDensity = 0.35
@@ -358,6 +396,37 @@ func TestBookPointers(t *testing.T) {
 	}
 }
 
+// TestBookCoversChapters fails when docs/book.md, which walks through the
+// table of contents part by part, does not link a chapter. The _other.go
+// files, stand-ins for an OS without a facility, are left out.
+func TestBookCoversChapters(t *testing.T) {
+	b, err := os.ReadFile("docs/book.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range tableOfContents(packageDoc(t)) {
+		if !strings.HasSuffix(c.File, "_other.go") && !strings.Contains(string(b), "(../"+c.File+")") {
+			t.Errorf("docs/book.md does not link %s (Part %s)", c.File, c.Part)
+		}
+	}
+}
+
+// TestChapterHeadersNameTheirPart fails when a chapter's opening comment,
+// which the package doc says names the part it belongs to, does not name
+// the part the table of contents puts it in.
+func TestChapterHeadersNameTheirPart(t *testing.T) {
+	for _, c := range tableOfContents(packageDoc(t)) {
+		b, err := os.ReadFile(c.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, _, _ := strings.Cut(string(b), "\npackage ")
+		if !regexp.MustCompile(`Part ` + c.Part + `\b`).MatchString(header) {
+			t.Errorf("%s: its opening comment does not say it is in Part %s", c.File, c.Part)
+		}
+	}
+}
+
 // declarations names what file declares at the top level: functions,
 // methods as Type.Method, types, variables and constants.
 func declarations(t *testing.T, file string) map[string]bool {
@@ -398,8 +467,8 @@ func declarations(t *testing.T, file string) map[string]bool {
 }
 
 // TestBookLength keeps the package doc's count of lines true within a
-// tenth, and its shares of comments (a fifth) and of Part I (a quarter)
-// within five points, so that the claim about the book's size cannot go
+// tenth, its share of comments over a quarter (and below 35%), and its
+// share of Part I within five points of a quarter, so that the claim about the book's size cannot go
 // stale as the package grows.
 func TestBookLength(t *testing.T) {
 	m := regexp.MustCompile(`about ([0-9,]+) lines of Go`).FindStringSubmatch(packageDoc(t))
@@ -441,8 +510,8 @@ func TestBookLength(t *testing.T) {
 		t.Errorf("the package doc says about %d lines of Go; there are %d", claimed, lines)
 	}
 	share := func(n int) float64 { return float64(n) / float64(lines) }
-	if s := share(comments); s < 0.20 || s > 0.30 {
-		t.Errorf("the package doc says a quarter of the lines are comments; they are %.0f%%", 100*s)
+	if s := share(comments); s <= 0.25 || s > 0.35 {
+		t.Errorf("the package doc says over a quarter of the lines are comments; they are %.0f%%", 100*s)
 	}
 	if s := share(partI); s < 0.20 || s > 0.30 {
 		t.Errorf("the package doc says Part I is about a quarter of the lines; it is %.0f%%", 100*s)

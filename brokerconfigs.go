@@ -2,7 +2,7 @@
 // defaults of topic configs, changed while the broker runs by
 // IncrementalAlterConfigs or AlterConfigs on a BROKER resource, as
 // kafka-configs.sh --entity-type brokers --entity-default (the resource
-// named "", cluster-wide) or --entity-name 1 (this broker) changes them,
+// named "", cluster-wide) or --entity-name 0 (this broker's id) changes them,
 // and as kafka-ui, AKHQ and Redpanda Console edit them. It uses the config
 // machinery of topicconfigs.go and the configStore of groupconfigs.go.
 //
@@ -18,7 +18,7 @@
 // ConfigHelper.configSynonyms does:
 //
 //	max.message.bytes  3000000  DYNAMIC_TOPIC_CONFIG           set on the topic
-//	message.max.bytes  2000000  DYNAMIC_BROKER_CONFIG          set on broker 1
+//	message.max.bytes  2000000  DYNAMIC_BROKER_CONFIG          set on broker 0
 //	message.max.bytes  1500000  DYNAMIC_DEFAULT_BROKER_CONFIG  set on the default resource
 //	message.max.bytes  1200000  STATIC_BROKER_CONFIG           server.properties, -c or a flag
 //	message.max.bytes  1048588  DEFAULT_CONFIG                 Kafka's default

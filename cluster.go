@@ -1103,7 +1103,7 @@ func (b *Broker) describeTopicPartitions(names []string, cursor *topicPartitions
 			if !all {
 				code := codeUnknownTopicOrPartition
 				if validateTopicName(name) != nil {
-					code = codeInvalidTopic
+					code = codeInvalidTopicException
 				}
 				resp.Topics = append(resp.Topics, describeTopicPartitionsTopic{ErrorCode: code, Name: ptr(name), IsInternal: isInternalTopic(name), Partitions: []describeTopicPartitionsPartition{}})
 			}
@@ -1250,7 +1250,7 @@ func (b *Broker) handleDescribeProducers(ctx context.Context, rc *requestContext
 		var topicCode int16
 		var topicMsg *string
 		if err := validateTopicName(t.Name); err != nil {
-			topicCode, topicMsg = codeInvalidTopic, ptr(err.Error())
+			topicCode, topicMsg = codeInvalidTopicException, ptr(err.Error())
 		} else if topic == nil {
 			topicCode, topicMsg = codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
 		}

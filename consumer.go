@@ -1423,7 +1423,7 @@ func (c *coordinator) describeAssignment(s partitionSet) consumerDescribedAssign
 	return a
 }
 
-// validateConsumerCommit checks an OffsetCommit to a consumer group
+// validateCommit checks an OffsetCommit to a consumer group
 // (ConsumerGroup.validateOffsetCommit): a commit without an epoch is
 // taken while the group is empty, whatever member id it names; otherwise
 // the member must exist and give its current epoch, or gets

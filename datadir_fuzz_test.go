@@ -171,6 +171,10 @@ func FuzzBrokerConfigsFile(f *testing.F) {
 	fuzzDataDirFile(f, []string{brokerConfigFile}, []byte(`{"":{"log.retention.ms":"60000"},"0":{"log.cleanup.policy":"delete,compact"}}`))
 }
 
+func FuzzClientMetricsFile(f *testing.F) {
+	fuzzDataDirFile(f, []string{clientMetricsFile}, []byte(`{"cm1":{"metrics":"org.apache.kafka.producer.","interval.ms":"10000","match":"client_id=app"}}`))
+}
+
 func FuzzShareStateFile(f *testing.F) { fuzzDataDirFile(f, []string{shareStateFile}) }
 
 func FuzzProducerIDsFile(f *testing.F) {
@@ -189,7 +193,7 @@ func FuzzPartitionFiles(f *testing.F) {
 
 // FuzzCheckpointFiles damages the checkpoints of the data dir.
 func FuzzCheckpointFiles(f *testing.F) {
-	fuzzDataDirFile(f, []string{logStartCheckpointFile, cleanerCheckpointFile, horizonCheckpointFile},
+	fuzzDataDirFile(f, []string{logStartCheckpointFile, cleanerCheckpointFile, horizonCheckpointFile, recoveryPointCheckpointFile},
 		[]byte("0\n1\nn2 0 5\n"))
 }
 

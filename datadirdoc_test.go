@@ -91,7 +91,7 @@ func DataDirFilesDoc() string {
 	b.WriteString("\nAnd what no check can tell from a file never written, so that its loss goes unlogged: " +
 		"a deleted topic.config (the topic runs on the defaults), the deleted first segment of a partition " +
 		"whose log start no DeleteRecords moved (the log starts at the next), a deleted acls.json, " +
-		"scram-credentials.json, client-quotas.json, group-configs.json, broker-configs.json or finalized-features.json " +
+		"scram-credentials.json, client-quotas.json, group-configs.json, broker-configs.json, client-metrics.json or finalized-features.json " +
 		"(the broker starts without what it held), a deleted quorum-state.json (a new quorum, whose " +
 		"epoch and metadata offset start again from 1, as for a data dir written before the file was), and a deleted " +
 		"meta.properties (a new cluster id, which clients that knew the old one take for another cluster). Files made unreadable by their mode are not in the " +

@@ -326,7 +326,7 @@ func TestDeleteRecordsAsKafka(t *testing.T) {
 		low    int64
 	}{
 		{"table", -1, codePolicyViolation, -1},
-		{offsetsTopic, -1, codeInvalidTopic, -1},
+		{offsetsTopic, -1, codeInvalidTopicException, -1},
 		{"p", 2, codeOffsetOutOfRange, -1},
 		{"p", -2, codeOffsetOutOfRange, -1},
 		{"p", -1, codeNone, 1},
@@ -890,10 +890,10 @@ func TestInternalTopicsRefuseClientWrites(t *testing.T) {
 	// record without a key for that reason.
 	batch := keyedBatch(plain, put("k", "v", 1))
 	for _, name := range []string{offsetsTopic, "__transaction_state", "__share_group_state"} {
-		if p := c.produceAt(9, 1, name, 0, batch); p.ErrorCode != codeInvalidTopic {
+		if p := c.produceAt(9, 1, name, 0, batch); p.ErrorCode != codeInvalidTopicException {
 			t.Errorf("Produce to %s: code %d, want INVALID_TOPIC_EXCEPTION", name, p.ErrorCode)
 		}
-		if code, _ := c.deleteRecords(name, 0, 0); code != codeInvalidTopic {
+		if code, _ := c.deleteRecords(name, 0, 0); code != codeInvalidTopicException {
 			t.Errorf("DeleteRecords of %s: code %d, want INVALID_TOPIC_EXCEPTION", name, code)
 		}
 	}

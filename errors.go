@@ -46,7 +46,7 @@ const (
 	codeLeaderNotAvailable      int16 = 5
 	codeNotLeaderOrFollower     int16 = 6
 	codeMessageTooLarge         int16 = 10
-	codeInvalidTopic            int16 = 17
+	codeInvalidTopicException   int16 = 17
 	codeRecordListTooLarge      int16 = 18
 	codeNotEnoughReplicas       int16 = 19
 	codeInvalidRequiredAcks     int16 = 21

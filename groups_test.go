@@ -1155,7 +1155,7 @@ func TestOffsetsSurviveRestart(t *testing.T) {
 func TestOffsetsTopic(t *testing.T) {
 	tb := startBroker(t, t.TempDir())
 	c := dial(t, tb.addr)
-	if code, _ := c.produce(offsetsTopic, 0, makeBatch(testRecord{1, "forged"})); code != codeInvalidTopic {
+	if code, _ := c.produce(offsetsTopic, 0, makeBatch(testRecord{1, "forged"})); code != codeInvalidTopicException {
 		t.Errorf("produce to %s: code %d, want INVALID_TOPIC_EXCEPTION", offsetsTopic, code)
 	}
 	md := tb.describeTopic(tb.logs.Topic(offsetsTopic))
@@ -1164,7 +1164,7 @@ func TestOffsetsTopic(t *testing.T) {
 	}
 	name := offsetsTopic
 	resp := tb.handleDeleteTopics(context.Background(), testRC(6), &deleteTopicsRequest{Topics: []deleteTopicState{{Name: &name}}}).(*deleteTopicsResponse)
-	if resp.Responses[0].ErrorCode != codeInvalidTopic || tb.logs.Topic(offsetsTopic) == nil {
+	if resp.Responses[0].ErrorCode != codeInvalidTopicException || tb.logs.Topic(offsetsTopic) == nil {
 		t.Errorf("DeleteTopics of %s: code %d", offsetsTopic, resp.Responses[0].ErrorCode)
 	}
 

@@ -2,7 +2,7 @@
 // franz-go's kfake has one file per key: Produce, Fetch, ListOffsets,
 // Metadata and DeleteRecords. ApiVersions, the answer made of the apis
 // table, is beside that table in kafka.go.
-// The APIs of other subjects live in that subject's chapter (topics.go,
+// The APIs of other subjects live in that subject's chapter (topicadmin.go,
 // groups.go, offsets.go, topicconfigs.go, txn.go, ...) in the same form. Each
 // section starts with the versions we serve and a line per version that
 // changed something, names the schema it follows in Apache Kafka's
@@ -52,7 +52,7 @@ func (b *Broker) topicPartition(t *topicLog, partition int32) *partitionLog {
 
 // leaderAndEpoch is LeaderIdAndEpoch, a tagged field of Produce and Fetch
 // responses (KIP-951) that tells a client the new leader along with a
-// NOT_LEADER error. There is only one broker here, so we never send it;
+// NOT_LEADER_OR_FOLLOWER error. There is only one broker here, so we never send it;
 // Kafka's default, written as "absent", is -1/-1.
 type leaderAndEpoch struct {
 	LeaderID    int32
@@ -352,7 +352,7 @@ func (b *Broker) producePartition(rc *requestContext, req *produceRequest, topic
 		// Only the coordinators write there, as in Kafka ("Cannot
 		// append to internal topic"); a stray record in
 		// __consumer_offsets would be replayed as a committed offset.
-		failed.ErrorCode = codeInvalidTopic
+		failed.ErrorCode = codeInvalidTopicException
 		return failed, nil
 	}
 	pr := failed
@@ -1673,7 +1673,7 @@ func (b *Broker) metadataTopic(rt metadataRequestTopic, allowCreate bool) metada
 		return b.describeTopic(t)
 	}
 	if err := validateTopicName(name); err != nil {
-		missing.ErrorCode = codeInvalidTopic
+		missing.ErrorCode = codeInvalidTopicException
 		return missing
 	}
 	missing.ErrorCode = codeUnknownTopicOrPartition
@@ -1851,7 +1851,7 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			case isInternalTopic(t.Name):
-				pr.ErrorCode = codeInvalidTopic
+				pr.ErrorCode = codeInvalidTopicException
 			case !topic.Settings().deletes():
 				pr.ErrorCode = codePolicyViolation
 			}

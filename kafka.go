@@ -5,7 +5,7 @@
 // on disk, in the same layout Kafka uses. It is meant both as a local broker
 // for development and tests and as a guided tour of how Kafka works, read
 // as a book in four parts (see Reading order). The book is not short:
-// about 39,000 lines of Go without the tests, over a quarter of them comments.
+// about 43,000 lines of Go without the tests, over a quarter of them comments.
 // Part I, the path of a record from a producer to the disk and back to a
 // consumer, is about a quarter of them, and a reader can finish it in an
 // evening; the other parts build on it and not on each other.

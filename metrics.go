@@ -438,7 +438,7 @@ var errorNames = map[int16]string{
 	codeCoordinatorLoadInProgress:          "COORDINATOR_LOAD_IN_PROGRESS",
 	codeCoordinatorNotAvailable:            "COORDINATOR_NOT_AVAILABLE",
 	codeNotCoordinator:                     "NOT_COORDINATOR",
-	codeInvalidTopic:                       "INVALID_TOPIC",
+	codeInvalidTopicException:              "INVALID_TOPIC_EXCEPTION",
 	codeRecordListTooLarge:                 "RECORD_LIST_TOO_LARGE",
 	codeInvalidRequiredAcks:                "INVALID_REQUIRED_ACKS",
 	codeIllegalGeneration:                  "ILLEGAL_GENERATION",

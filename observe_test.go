@@ -563,3 +563,14 @@ func BenchmarkRequestDone(b *testing.B) {
 		br.requestDone(h, api, req, resp, received)
 	}
 }
+
+// TestErrorNameKafkaSpells checks the names errorNames gives codes whose
+// Kafka name (Errors.java) is not their description: code 17 is
+// INVALID_TOPIC_EXCEPTION, the name a dashboard filters ErrorsPerSec by.
+func TestErrorNameKafkaSpells(t *testing.T) {
+	for code, want := range map[int16]string{17: "INVALID_TOPIC_EXCEPTION", 2: "CORRUPT_MESSAGE", 10: "MESSAGE_TOO_LARGE"} {
+		if got := errorName(code); got != want {
+			t.Errorf("error code %d is named %s; Kafka's Errors.java calls it %s", code, got, want)
+		}
+	}
+}

@@ -101,8 +101,8 @@ const anonymousUser = "ANONYMOUS"
 // clientQuotasFile holds the quotas in the data dir.
 const clientQuotasFile = "client-quotas.json"
 
-// quotaKeyIsIntegral says, for each key of the user and client-id entities
-// and of the IP entity, whether its value must be a whole number (Kafka's
+// userClientQuotaKeys and ipQuotaKeys say, for each key of the user and
+// client-id entities and of the IP entity, whether its value must be a whole number (Kafka's
 // LONG and INT keys) or may be fractional (DOUBLE).
 // The types follow Kafka's QuotaConfig: the byte rates are LONG,
 // request_percentage and controller_mutation_rate DOUBLE, and the IP

@@ -1,4 +1,4 @@
-// This file is in Part IV, operations, after the security chapters: the
+// This file is in Part IV, operations, after the login chapters: the
 // answer each API gives to a request Kafka refuses as a whole, before
 // any handler looks at it. It assumes the request and response types of
 // every chapter before it, whose fields it fills.

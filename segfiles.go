@@ -37,7 +37,7 @@
 // fsync takes a reference for its one system call, as a read does, and an
 // fsync after the cache closed the file reopens it, which is enough, since
 // fsync flushes the file whichever descriptor wrote it. Its index files
-// are opened only to be written at a sync, a roll or Close (log.go,
+// are opened only to be written at a sync, a roll or Close (flush.go,
 // flushIndexes). A fetch that sends a large section with sendfile opens
 // the file by name for the send (handlers.go, openRecordFiles), outside
 // the cache, for as long as the send takes.

@@ -560,6 +560,7 @@ var fixedSettings = map[string]struct {
 	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
 	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
 	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
+	"log.roll.jitter.hours":      {"0", "set segment.jitter.ms per topic", configTypeInt},
 }
 
 // fixedSetting looks name up among the fixed settings: its only value, in

@@ -92,6 +92,22 @@ func TestConfigSet(t *testing.T) {
 	}
 }
 
+// TestCoarseSynonymsSettable: the coarser settings DescribeConfigs lists
+// as synonyms (log.retention.hours under log.retention.ms, ...) load from
+// a server.properties at their default, as every fixed setting does, and
+// are refused at any other value.
+func TestCoarseSynonymsSettable(t *testing.T) {
+	for name, syn := range unsetBrokerDefaults {
+		var c Config
+		if err := c.Set(syn.name, syn.value); err != nil {
+			t.Errorf("Set(%s, %s), the synonym of %s at its default: %v", syn.name, syn.value, name, err)
+		}
+		if err := c.Set(syn.name, "7"); err == nil {
+			t.Errorf("Set(%s, 7): accepted, want a refusal: the setting is fixed", syn.name)
+		}
+	}
+}
+
 // TestBrokerConfigSources: DescribeConfigs lists every setting of the
 // table, STATIC_BROKER_CONFIG when given (even at its default value) and
 // DEFAULT_CONFIG otherwise.

@@ -6,7 +6,7 @@
 // It builds on share.go (the state machine a fetch acquires from) and
 // sharegroups.go (the groups); read those first.
 //
-// Place in the book: Part II, its last chapter, after share.go and
+// Place in the book: Part II, after share.go and
 // sharegroups.go.
 //
 // # A share fetch

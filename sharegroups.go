@@ -831,7 +831,7 @@ func (b *Broker) handleShareGroupDescribe(ctx context.Context, rc *requestContex
 	return resp
 }
 
-// shareGroupState is the state ShareGroupDescribe and ListGroups report
+// state is the state ShareGroupDescribe and ListGroups report
 // (ShareGroup.ShareGroupState): Empty, or Stable, since every member has
 // its assignment at once.
 func (g *shareGroup) state() string {

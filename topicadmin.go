@@ -270,7 +270,7 @@ func (b *Broker) createdTopic(spec newTopic, err error) (int16, *string) {
 		return codeTopicAlreadyExists, ptr(topicExistsMessage(spec.Name))
 	}
 	if errors.Is(err, errInvalidTopic) {
-		return codeInvalidTopic, ptr(err.Error())
+		return codeInvalidTopicException, ptr(err.Error())
 	}
 	if err != nil {
 		// A failed write of the data dir is KAFKA_STORAGE_ERROR (a full
@@ -305,10 +305,10 @@ func (b *Broker) checkNewTopic(t creatableTopic, res *creatableTopicResult) (*ne
 		return nil, codeInvalidRequest, ptr("Creation of internal topic " + clusterMetadataTopic + " is prohibited.")
 	}
 	if err := validateTopicName(t.Name); err != nil {
-		return nil, codeInvalidTopic, ptr(err.Error())
+		return nil, codeInvalidTopicException, ptr(err.Error())
 	}
 	if other, ok := b.logs.collidingTopic(t.Name); ok {
-		return nil, codeInvalidTopic, ptr(topicCollision(t.Name, other).Error())
+		return nil, codeInvalidTopicException, ptr(topicCollision(t.Name, other).Error())
 	}
 	if b.logs.Topic(t.Name) != nil {
 		return nil, codeTopicAlreadyExists, ptr(topicExistsMessage(t.Name))
@@ -606,7 +606,7 @@ func deletionTargets(req *deleteTopicsRequest, reply func(*string, uuid, int16, 
 func (b *Broker) deleteTopic(t *topicLog) (int16, string) {
 	if t.Name == offsetsTopic {
 		// The coordinator holds this log open for good.
-		return codeInvalidTopic, "cannot delete internal topic " + offsetsTopic
+		return codeInvalidTopicException, "cannot delete internal topic " + offsetsTopic
 	}
 	if err := b.logs.DeleteTopic(t.Name); err != nil {
 		b.log.Error("deleting topic", "topic", t.Name, "err", err)

@@ -36,7 +36,7 @@
 // Design note: the overrides live in topic.config in the topic's partition
 // 0 directory, a key=value file replaced atomically (writeFileAtomic).
 // Partition 0 is there for exactly as long as the topic is: a topic loads
-// only with its partition 0 (checkPartitionDirs), and DeleteTopic renames
+// only with its partition 0 (splitRun), and DeleteTopic renames
 // partition 0's dir away first, file and all. So the configs cannot
 // outlive the topic, and a crash can never leave a topic with half of an
 // update.
@@ -1111,7 +1111,7 @@ func (b *Broker) describedEntries(typ int8, name string) ([]configEntry, int16, 
 	switch typ {
 	case resourceTopic:
 		if err := validateTopicName(name); err != nil {
-			return nil, codeInvalidTopic, ptr(err.Error())
+			return nil, codeInvalidTopicException, ptr(err.Error())
 		}
 		t := b.logs.Topic(name)
 		if t == nil {
@@ -1424,7 +1424,7 @@ func (b *Broker) alterConfigs(typ int8, name string, repeated, validateOnly bool
 		return codeInvalidRequest, ptr("Default topic resources are not allowed.")
 	}
 	if err := validateTopicName(name); err != nil {
-		return codeInvalidTopic, ptr(err.Error())
+		return codeInvalidTopicException, ptr(err.Error())
 	}
 	var after topicConfig
 	err := b.logs.AlterTopicConfigs(name, func(before topicConfig) (topicConfig, *configError) {

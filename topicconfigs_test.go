@@ -641,7 +641,7 @@ func TestPartitionLimit(t *testing.T) {
 // differ only in '.' versus '_', at CreateTopics and at auto-creation.
 func TestTopicNameCollision(t *testing.T) {
 	tb, c := startWithTopic(t, "orders.eu", 1)
-	if code, _ := c.createTopicWithConfigs("orders_eu", 1, nil); code != codeInvalidTopic {
+	if code, _ := c.createTopicWithConfigs("orders_eu", 1, nil); code != codeInvalidTopicException {
 		t.Errorf("CreateTopics orders_eu next to orders.eu: code %d, want INVALID_TOPIC_EXCEPTION", code)
 	}
 	// Kafka's broker answers auto-creation before its controller refuses

@@ -2,7 +2,7 @@
 // the record format of wire.go. It is the web page that Broker.Handler
 // serves at /: what a developer running a local broker wants to see
 // without installing anything, rendered on the server with html/template
-// (the template is web.html) and no JavaScript beyond a five-line
+// (the template is web.html) and no JavaScript beyond a four-line
 // auto-refresh:
 //
 //	/                              topics, consumer groups with their lag,

@@ -1,5 +1,8 @@
 //go:build unix
 
+// This file raises the process's open file limit at start (raiseFileLimit),
+// so that the broker's segment file cache (segfiles.go) may use more.
+
 package main
 
 import (

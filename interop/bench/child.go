@@ -1,5 +1,9 @@
 package bench
 
+// The parent's side of a benchmark server: StartServer runs a target in a
+// child process of this binary (MaybeServe is the child's entry), and
+// Server asks it for its counters, profiles and restarts over a pipe.
+
 import (
 	"bufio"
 	"encoding/json"

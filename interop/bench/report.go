@@ -1,5 +1,8 @@
 package bench
 
+// The report: WriteMarkdown renders a run's results as the markdown
+// tables of docs/benchmark.md, with absolute numbers and ratios.
+
 import (
 	"fmt"
 	"io"

@@ -1,5 +1,9 @@
 package bench
 
+// The child's side of a benchmark server: the three targets (Kind), the
+// Stats a server reports of itself, and ServerMain, which serves one
+// target and answers the parent's commands.
+
 import (
 	"bufio"
 	"context"

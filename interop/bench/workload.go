@@ -1,5 +1,9 @@
 package bench
 
+// The throughput and latency workloads: the Scenario and LatencyScenario
+// they run, and the franz-go producers and consumers (and the raw
+// loopback writer) that move their records.
+
 import (
 	"context"
 	"encoding/binary"
