@@ -1317,6 +1317,7 @@ func (l *partitionLog) finishSwap(s *segment, group []*segment) error {
 	}
 	s.log = f
 	s.info, _ = f.Stat()
+	s.cleaned = true
 
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()

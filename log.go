@@ -335,8 +335,13 @@ type segment struct {
 	rollJitter int64     // taken off SegmentMs for this segment
 
 	// gapReported is set once a read has logged that records are missing
-	// after this segment (reportGap).
+	// after this segment (reportGap). cleaned marks a segment the cleaner
+	// wrote, whose gaps are compaction's: a read between the swap of a
+	// cleaning's first group and its end, when cleanedTo moves, finds them
+	// before the partition counts as compacted. Set before the segment is
+	// published, then read only.
 	gapReported atomic.Bool
+	cleaned     bool
 
 	// info identifies the .log file, so that a fetch sending from it by
 	// name can tell it from a cleaned segment renamed over it (cleaner.go).
@@ -848,7 +853,7 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 // next segment); the read still does, since the records are not there to
 // serve, but the operator hears of it. Callers hold mu.
 func (l *partitionLog) reportGap(s *segment, offset, next int64) {
-	if l.cleanedTo > 0 || !s.gapReported.CompareAndSwap(false, true) {
+	if l.cleanedTo > 0 || s.cleaned || !s.gapReported.CompareAndSwap(false, true) {
 		return
 	}
 	l.logger.Error("records missing: a segment ends before the next one starts, in a partition never compacted; the segment file was emptied or cut outside the broker. "+
