@@ -321,6 +321,9 @@ func startZooKeeper(t *testing.T, java, dir string) string {
 			return err
 		}
 		defer c.Close()
+		// ZooKeeper can fail to close a command's socket (its
+		// NullPointerException while it starts): the read must end.
+		c.SetDeadline(time.Now().Add(2 * time.Second))
 		if _, err := c.Write([]byte("srvr")); err != nil {
 			return err
 		}

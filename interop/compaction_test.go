@@ -23,13 +23,18 @@ import (
 )
 
 // createCompacted creates a topic with cleanup.policy=compact and small
-// segments, so that the cleaner has closed segments to work on.
+// segments, so that the cleaner has closed segments to work on. Any dirty
+// segment is cleaned (min.cleanable.dirty.ratio 0.01): a cleaning that
+// starts before the last versions are written leaves them in a dirty
+// part too small for the default ratio of 0.5, which Kafka would leave
+// uncleaned as well.
 func createCompacted(t *testing.T, ctx context.Context, addr, topic string, segmentBytes int) {
 	t.Helper()
 	adm := kadm.NewClient(newClient(t, addr))
 	resp, err := adm.CreateTopic(ctx, 1, 1, map[string]*string{
-		"cleanup.policy": kadm.StringPtr("compact"),
-		"segment.bytes":  kadm.StringPtr(fmt.Sprint(segmentBytes)),
+		"cleanup.policy":            kadm.StringPtr("compact"),
+		"segment.bytes":             kadm.StringPtr(fmt.Sprint(segmentBytes)),
+		"min.cleanable.dirty.ratio": kadm.StringPtr("0.01"),
 	}, topic)
 	if err != nil || resp.Err != nil {
 		t.Fatalf("CreateTopic %s: %v %v", topic, err, resp.Err)
