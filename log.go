@@ -335,11 +335,8 @@ type segment struct {
 	rollJitter int64     // taken off SegmentMs for this segment
 
 	// gapReported is set once a read has logged that records are missing
-	// after this segment (reportGap). cleaned marks a segment the cleaner
-	// wrote, whose gaps are compaction's: a read between the swap of a
-	// cleaning's first group and its end, when cleanedTo moves, finds them
-	// before the partition counts as compacted. Set before the segment is
-	// published, then read only.
+	// after this segment (reportGap); cleaned, on a segment the cleaner
+	// wrote, says its gaps are compaction's even before cleanedTo moves.
 	gapReported atomic.Bool
 	cleaned     bool
 
@@ -847,11 +844,9 @@ func (l *partitionLog) section(offset int64, maxBytes int, end int64) (*segment,
 // reportGap logs, once per segment, that a read found no records in s
 // from offset on, where the next segment starts only at next. Only
 // compaction leaves such gaps (a crash's torn tail goes with the segments
-// after it, rule 2 of the design note), so in a partition never cleaned
-// the records were lost outside the broker: s was emptied or cut. Kafka
-// passes over such a gap without a word (LocalLog.read goes on to the
-// next segment); the read still does, since the records are not there to
-// serve, but the operator hears of it. Callers hold mu.
+// after it, rule 2 of the design note), so elsewhere s was emptied or cut
+// outside the broker. Kafka's LocalLog.read passes over a gap without a
+// word; so does this read, but the operator hears of it. Callers hold mu.
 func (l *partitionLog) reportGap(s *segment, offset, next int64) {
 	if l.cleanedTo > 0 || s.cleaned || !s.gapReported.CompareAndSwap(false, true) {
 		return
