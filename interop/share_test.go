@@ -542,27 +542,7 @@ func TestShareGroupCompacted(t *testing.T) {
 	if err := onePerKey(got, want); err != nil {
 		t.Fatalf("share group read of the cleaned log: %v", err)
 	}
-	if err := cl.FlushAcks(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		offs, err := adm.DescribeShareGroupOffsets(ctx, "g")
-		if err != nil {
-			t.Fatal(err)
-		}
-		o, _ := offs["g"].Offsets.Lookup("table", 0)
-		if o.StartOffset == end && o.Lag == 0 {
-			return
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("share-partition start %d lag %d, want %d and 0", o.StartOffset, o.Lag, end)
-		}
-		// The gaps of the last batches are acknowledged with the next
-		// fetch.
-		pctx, pcancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		pollShare(pctx, cl)
-		pcancel()
-	}
+	waitShareStartAt(t, ctx, adm, cl, "table", end)
 }
 
 // TestShareGroupTransactionMarkers: a share group reads a topic written
@@ -618,6 +598,16 @@ func TestShareGroupTransactionMarkers(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("delivered %d records, want the %d committed", len(got), len(want))
 	}
+	waitShareStartAt(t, ctx, adm, cl, "orders", end)
+}
+
+// waitShareStartAt flushes cl's acknowledgements of group g and waits
+// until the share-partition start of partition 0 of topic reaches end,
+// lag 0: the gaps (records compacted away, transaction markers) were
+// acknowledged too. Those of the last batches go with the next fetch, so
+// cl keeps polling.
+func waitShareStartAt(t *testing.T, ctx context.Context, adm *kadm.Client, cl *kgo.Client, topic string, end int64) {
+	t.Helper()
 	if err := cl.FlushAcks(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -626,15 +616,13 @@ func TestShareGroupTransactionMarkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, _ := offs["g"].Offsets.Lookup("orders", 0)
+		o, _ := offs["g"].Offsets.Lookup(topic, 0)
 		if o.StartOffset == end && o.Lag == 0 {
 			return
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("share-partition start %d lag %d, want %d and 0: the markers were not acknowledged", o.StartOffset, o.Lag, end)
+			t.Fatalf("share-partition start %d lag %d, want %d and 0: the gaps were not acknowledged", o.StartOffset, o.Lag, end)
 		}
-		// The gaps of the last marker are acknowledged with the next
-		// fetch.
 		pctx, pcancel := context.WithTimeout(ctx, 200*time.Millisecond)
 		pollShare(pctx, cl)
 		pcancel()
