@@ -100,13 +100,13 @@
 // boundaries every BatchSize records, where Kafka reports its in-flight
 // batches as they were first cut; so records released by two members
 // and acquired again together come as one range here, two in Kafka.
-// And two rules of Kafka's current SharePartition (its trunk, read for
-// this; which release brought them was not checked) are not followed: records a member still holds when
-// its session ends are released with their acquisition's delivery
-// undone (releaseAcquiredRecords, DeliveryCountOps.DECREASE), where here
-// they keep it; and a record on its last delivery is delivered alone,
-// and batches delivered often are re-acquired in halves
-// (acquireSubsetBatchRecords), where here they go with the rest.
+// Records a member still holds when its session ends are released and
+// keep the delivery their acquisition counted, as in Kafka 4.2 on
+// (KAFKA-19972; Kafka 4.1 took it back). Kafka 4.2's rule for records
+// delivered often is not followed: a record on its last delivery goes
+// alone, and batches delivered often are acquired again in halves
+// (SharePartition.acquireSubsetBatchRecords, KAFKA-17541), where here
+// they go with the rest.
 //
 // Design note: what this would grow next. Kafka keeps states per batch
 // and writes ShareUpdate deltas between snapshots, because its share
