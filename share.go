@@ -102,11 +102,9 @@
 // and acquired again together come as one range here, two in Kafka.
 // Records a member still holds when its session ends are released and
 // keep the delivery their acquisition counted, as in Kafka 4.2 on
-// (KAFKA-19972; Kafka 4.1 took it back). Kafka 4.2's rule for records
-// delivered often is not followed: a record on its last delivery goes
-// alone, and batches delivered often are acquired again in halves
-// (SharePartition.acquireSubsetBatchRecords, KAFKA-17541), where here
-// they go with the rest.
+// (KAFKA-19972; Kafka 4.1 took it back). Records delivered often are
+// throttled per record (acquire), where Kafka throttles the in-flight
+// batch that holds them.
 //
 // Design note: what this would grow next. Kafka keeps states per batch
 // and writes ShareUpdate deltas between snapshots, because its share
@@ -244,6 +242,14 @@ func (sp *sharePartition) firstAvailable() int64 {
 // answers at the first batch boundary after every BatchSize records
 // (shareBatching.cutsAt). With a nil batching maxRecords is a hard limit
 // and nothing is cut (record_limit, KIP-1206).
+//
+// Records delivered often are throttled, as Kafka 4.2's SharePartition
+// throttles them (acquireSubsetBatchRecords, KAFKA-17541), so that one
+// record its consumers cannot process does not use up the deliveries of
+// its whole batch: a record on its last delivery is acquired alone, and
+// one delivered throttleFrom times or more starts an acquisition of at
+// most its log batch's size, halved for each such delivery. Either waits
+// for the next fetch if records were taken before it.
 func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo int64, maxRecords int, batching *shareBatching, lim shareLimits, now time.Time) []acquiredRange {
 	var out []acquiredRange
 	n := 0
@@ -258,7 +264,14 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 		}
 	}
 	stopAt := int64(-1) // past maxRecords: the last offset still taken
+	throttledTo := -1   // once a record delivered often is taken: the most n may reach
+	stopped := false    // the throttle ended the acquisition short of maxRecords
+deliver:
 	for _, o := range deliverable {
+		if throttledTo >= 0 && n >= throttledTo {
+			stopped = true
+			break
+		}
 		if n >= maxRecords {
 			if batching == nil || len(out) == 0 {
 				break
@@ -273,28 +286,29 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 		switch {
 		case o < sp.startOffset:
 		case o < sp.endOffset:
-			if r := sp.records[o]; r != nil && r.state == recordAvailable {
-				take(o, r)
+			r := sp.records[o]
+			if r == nil || r.state != recordAvailable {
+				continue
+			}
+			last := lim.deliveryLimit > 2 && r.deliveries == lim.deliveryLimit-1
+			throttled := throttledTo < 0 && r.deliveries >= throttleFrom(lim.deliveryLimit)
+			if (last || throttled) && n > 0 {
+				stopped = true // r leads the next acquisition
+				break deliver
+			}
+			if throttled {
+				throttledTo = max(1, batching.sizeAt(o, maxRecords)>>(r.deliveries-throttleFrom(lim.deliveryLimit)+1))
+			}
+			take(o, r)
+			if last {
+				stopped = true
+				break deliver
 			}
 		default:
-			// An empty window moves to o whole: what lies between is
-			// gaps, however many (a long aborted transaction).
-			if sp.advanceStart(); sp.startOffset == sp.endOffset {
-				sp.startOffset, sp.endOffset = o, o
+			r := sp.grow(o, lim)
+			if r == nil {
+				return out
 			}
-			// The window may not grow past maxLocks records
-			// (SharePartition.canAcquireRecords).
-			if o-sp.startOffset >= lim.maxLocks {
-				sp.advanceStart()
-				if o-sp.startOffset >= lim.maxLocks {
-					return out
-				}
-			}
-			// Offsets skipped between the SPEO and o hold no record
-			// this member may read: they are done, by their absence.
-			r := &inFlightRecord{}
-			sp.records[o] = r
-			sp.endOffset = o + 1
 			take(o, r)
 		}
 	}
@@ -302,7 +316,7 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 	// SPEO may pass the rest of the range: gaps and aborted records at
 	// its end would otherwise be read again by every fetch.
 	sp.advanceStart()
-	if n < maxRecords && scannedTo > sp.endOffset {
+	if !stopped && n < maxRecords && scannedTo > sp.endOffset {
 		switch {
 		case sp.startOffset == sp.endOffset:
 			sp.startOffset, sp.endOffset = scannedTo, scannedTo
@@ -312,6 +326,35 @@ func (sp *sharePartition) acquire(member string, deliverable []int64, scannedTo 
 	}
 	return out
 }
+
+// grow adds o, at or past the SPEO, to the window, and returns its
+// record, or nil if the window would hold more than maxLocks records.
+func (sp *sharePartition) grow(o int64, lim shareLimits) *inFlightRecord {
+	// An empty window moves to o whole: what lies between is gaps,
+	// however many (a long aborted transaction).
+	if sp.advanceStart(); sp.startOffset == sp.endOffset {
+		sp.startOffset, sp.endOffset = o, o
+	}
+	// The window may not grow past maxLocks records
+	// (SharePartition.canAcquireRecords).
+	if o-sp.startOffset >= lim.maxLocks {
+		sp.advanceStart()
+		if o-sp.startOffset >= lim.maxLocks {
+			return nil
+		}
+	}
+	// Offsets skipped between the SPEO and o hold no record this member
+	// may read: they are done, by their absence.
+	r := &inFlightRecord{}
+	sp.records[o] = r
+	sp.endOffset = o + 1
+	return r
+}
+
+// throttleFrom is the delivery count from which acquire throttles a
+// record's deliveries, SharePartition's throttleRecordsDeliveryLimit:
+// half the delivery limit, rounded up, and at least 2.
+func throttleFrom(deliveryLimit int16) int16 { return max(2, (deliveryLimit+1)/2) }
 
 // shareBatching is what a batch_optimized fetch shapes its acquisition
 // by: the log batches it read, in offset order, and the request's
@@ -327,6 +370,18 @@ func (b *shareBatching) end(o int64) int64 {
 		return b.batches[i].last
 	}
 	return o
+}
+
+// sizeAt is the number of offsets of the log batch holding o, or
+// otherwise, as under record_limit (a nil b), maxRecords.
+func (b *shareBatching) sizeAt(o int64, maxRecords int) int {
+	if b == nil {
+		return maxRecords
+	}
+	if i, ok := b.find(o); ok {
+		return int(b.batches[i].last - b.batches[i].first + 1)
+	}
+	return maxRecords
 }
 
 // find is the index of the batch holding o, if one does.

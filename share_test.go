@@ -194,6 +194,56 @@ func TestSharePartitionDeliveryLimit(t *testing.T) {
 	}
 }
 
+// TestSharePartitionThrottlesRedelivery: records delivered often go in
+// smaller acquisitions, as in Kafka 4.2's SharePartition. With the default
+// delivery limit of 5, a record delivered 3 times or more (half the limit,
+// rounded up) starts an acquisition of half its log batch, and a record
+// on its fifth and last delivery is acquired alone; either waits for the
+// next fetch when records were taken before it, and the SPEO does not
+// pass the records left behind.
+func TestSharePartitionThrottlesRedelivery(t *testing.T) {
+	lim := defaultShareLimits
+	sp := newSharePartition(0)
+	batching := &shareBatching{batches: []shareBatch{{first: 0, last: 7}, {first: 8, last: 9}}, size: 500}
+	release := func(from, to int64) {
+		t.Helper()
+		types := make([]int8, to-from+1)
+		for i := range types {
+			types[i] = ackRelease
+		}
+		if code, _, msg := sp.acknowledge("A", []shareAckBatch{{from, to, types}}, lim, t0); code != codeNone {
+			t.Fatalf("release %d-%d: %d %s", from, to, code, msg)
+		}
+	}
+	acquire := func(deliverable []int64, want ...acquiredRange) {
+		t.Helper()
+		if got := sp.acquire("A", deliverable, deliverable[len(deliverable)-1]+1, 500, batching, lim, t0); !cmp.Equal(got, want) {
+			t.Fatalf("acquired %v, want %v", got, want)
+		}
+	}
+	for d := int16(1); d <= 3; d++ {
+		acquire(offsets(0, 8), acquiredRange{0, 7, d})
+		release(0, 7)
+	}
+	// Delivered 3 times: half the batch of 8.
+	acquire(offsets(0, 10), acquiredRange{0, 3, 4})
+	release(0, 3)
+	// 0-3 are on their last delivery, one at a time; 4-7 wait behind.
+	acquire(offsets(0, 10), acquiredRange{0, 0, 5})
+	acquire(offsets(1, 10), acquiredRange{1, 1, 5})
+	if sp.endOffset != 8 {
+		t.Fatalf("SPEO %d, want 8: the records left behind would be skipped", sp.endOffset)
+	}
+	release(0, 1) // archived: their deliveries are used up
+	if sp.stateOf(0) != "-" && sp.stateOf(0) != recordArchived.String() {
+		t.Fatalf("offset 0 is %s after its last delivery was released", sp.stateOf(0))
+	}
+	acquire(offsets(2, 10), acquiredRange{2, 2, 5})
+	acquire(offsets(3, 10), acquiredRange{3, 3, 5})
+	// 4-7, delivered 3 times, start a throttled acquisition of their own.
+	acquire(offsets(4, 10), acquiredRange{4, 7, 4})
+}
+
 func TestSharePartitionGapsAndMaxLocks(t *testing.T) {
 	lim := shareLimits{lockDuration: time.Second, deliveryLimit: 5, maxLocks: 4}
 	sp := newSharePartition(0)
