@@ -73,12 +73,9 @@
 // A request refused as a whole carries its error code and no message, as
 // Kafka's getErrorResponse builds it; a ShareAcknowledge partition that
 // fails carries the message Kafka's share partition gives
-// (acknowledge).
-//
-// Where we may differ from Kafka: a ShareFetch's AcknowledgeErrorMessage
-// is always null, as Kafka's KafkaApis of late 2024 left it (it copied
-// the acknowledgement's code alone); whether a later Kafka fills it in
-// was not checked.
+// (acknowledge), and so does a ShareFetch's AcknowledgeErrorMessage for
+// the acknowledgements it carried, as Kafka 4.2's KafkaApis passes it on
+// (Kafka 4.1 left it null).
 
 package kafka
 
@@ -364,9 +361,7 @@ func (c *shareCoordinator) fetch(ctx context.Context, cn *conn, req *shareFetchR
 	results := &shareResults{resp: resp, index: map[topicIDPartition][2]int{}}
 	for tp, batches := range acks {
 		pr := results.get(tp)
-		// The code alone, as KafkaApis merges the acknowledgement
-		// results into the fetch's (see the file's header).
-		pr.AcknowledgeErrorCode, _ = c.acknowledge(key, tp, batches, req.version)
+		pr.AcknowledgeErrorCode, pr.AcknowledgeErrorMessage = c.acknowledge(key, tp, batches, req.version)
 	}
 	if sess == nil || req.IsRenewAck {
 		// A closing fetch, or one that only renews locks (KIP-1222),

@@ -1114,6 +1114,42 @@ func TestShareAcknowledgeErrorMessages(t *testing.T) {
 			t.Errorf("%s: code %d message %q, want %d %q", tc.name, p.ErrorCode, ptrString(p.ErrorMessage), tc.code, tc.msg)
 		}
 	}
+	// Piggy-backed on a ShareFetch, a refused acknowledgement carries the
+	// same message, as in Kafka 4.2; one that succeeds, none.
+	for _, tc := range []struct {
+		batch shareAckBatch
+		code  int16
+		msg   string
+	}{
+		{accept(0, 1), codeInvalidRecordState, "Member is not the owner of offset"},
+		{accept(0, 0), codeNone, "<nil>"},
+	} {
+		m := "a"
+		if tc.code != codeNone {
+			m = "b"
+		}
+		req := &shareFetchRequest{GroupID: &group, MemberID: &m, ShareSessionEpoch: 1, MaxWaitMs: 0, MaxBytes: 1 << 20, MaxRecords: 10, version: 1,
+			Topics: []shareFetchTopic{{TopicID: id, Partitions: []shareFetchPartition{{PartitionIndex: 0, AcknowledgementBatches: []shareAckBatch{tc.batch}}}}}}
+		if m == "b" {
+			req.ShareSessionEpoch = epoch
+			epoch++
+		}
+		resp := tb.shares.fetch(context.Background(), nil, req)
+		var p *shareFetchPartitionResponse
+		for i := range resp.Responses {
+			for j := range resp.Responses[i].Partitions {
+				if resp.Responses[i].Partitions[j].PartitionIndex == 0 {
+					p = &resp.Responses[i].Partitions[j]
+				}
+			}
+		}
+		if resp.ErrorCode != codeNone || p == nil {
+			t.Fatalf("ShareFetch acknowledging %v: %+v", tc.batch, resp)
+		}
+		if p.AcknowledgeErrorCode != tc.code || ptrString(p.AcknowledgeErrorMessage) != tc.msg {
+			t.Errorf("ShareFetch acknowledging %v: code %d message %q, want %d %q", tc.batch, p.AcknowledgeErrorCode, ptrString(p.AcknowledgeErrorMessage), tc.code, tc.msg)
+		}
+	}
 }
 
 // ptrString is *s, or "<nil>".
