@@ -373,9 +373,9 @@ type partitionLog struct {
 	// it, under appendMu, so that a batch is checked and stored in one step:
 	// two copies of a retry racing on two connections cannot both pass.
 	producers producerStates
-	// producersLost is set when the log opened without its oldest
-	// segments: a producer it has no entry for may have had batches
-	// there, and a last sequence that Kafka's snapshot would still hold.
+	// producersLost: the log opened without its oldest segments, or with
+	// a damaged batch skipped (loadProducerStates), where a producer it
+	// has no entry for may have had batches and a last sequence.
 	producersLost bool
 	// txns is the partition's open and aborted transactions (txn.go).
 	// Append changes it under appendMu and mu; readers take mu.
@@ -1452,7 +1452,6 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	// so a batch cut from the tail is forgotten with the data: the
 	// producer's retry of it is appended anew, not taken for a duplicate.
 	l.producers, l.txns = l.loadProducerStates()
-	l.producersLost = l.segments[0].base > 0
 	return l, nil
 }
 
