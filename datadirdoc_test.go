@@ -60,7 +60,7 @@ var dataDirFiles = []dataDirDocRow{
 	{[]string{"*" + logSuffix}, "partition dir", "batches, by positioned writes; fsynced as Config.Fsync says",
 		"after a crash a torn tail is cut (WARN); after a clean stop a log shorter than its checkpoint is offline (ERROR); a batch that does not parse where a read needs it: in the last segment KAFKA_STORAGE_ERROR, in an earlier one the read goes on at the next segment (ERROR); a segment found short of the next one by a read: ERROR"},
 	{[]string{"*" + offsetIndexSuffix, "*" + timeIndexSuffix}, "partition dir", "at each sync, roll and Close (atomically)",
-		"fails its checks (size, order, offsets inside the segment, a time entry for a segment with batches): WARN, rebuilt from the log"},
+		"fails its checks (size, order, offsets inside the segment, a time entry for a segment with batches): WARN, rebuilt from the log; in an earlier segment, up to a damaged batch (WARN), whose bytes are kept"},
 	{[]string{"*" + cleanedSuffix, "*" + swapSuffix, "*" + groupEndSuffix}, "partition dir", "by the cleaner while it replaces segments",
 		"a cleaning a crash cut short is finished (complete .swap files) or dropped at open"},
 }

@@ -272,29 +272,32 @@ func TestDeleteTopicRemoveFails(t *testing.T) {
 	}
 }
 
-// corruptFirstSegment flips a byte in the middle of the first segment of
-// partition (a directory name such as "t-1") under dir, and removes its
-// offset index, so that the segment has no index to rebuild from and
-// keeps the partition offline. It returns the segment's path and its
-// bytes before the damage, for a test that repairs it.
+// corruptFirstSegment puts a dangling symlink in place of the first
+// segment of partition (a directory name such as "t-1") under dir: the
+// segment is listed but cannot be opened, as a file the disk can no
+// longer read, and that keeps the partition offline. (A segment damaged
+// inside no longer does: its indexes are rebuilt up to the damage, see
+// TestDamagedOlderSegmentServesTheRest.) It returns the segment's path
+// and its bytes before the damage, for a test that repairs it by
+// removing the link and writing them back.
 func corruptFirstSegment(t *testing.T, dir, partition string) (string, []byte) {
 	t.Helper()
-	os.Remove(segmentPath(filepath.Join(dir, partition), 0, offsetIndexSuffix))
 	seg := segmentPath(filepath.Join(dir, partition), 0, logSuffix)
 	good, err := os.ReadFile(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := bytes.Clone(good)
-	bad[100] ^= 0xff
-	if err := os.WriteFile(seg, bad, 0o644); err != nil {
+	if err := os.Remove(seg); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), seg); err != nil {
 		t.Fatal(err)
 	}
 	return seg, good
 }
 
 // TestOfflinePartition loads a partition whose log does not open (an
-// older segment is damaged and its index gone): the partition answers
+// older segment cannot be opened): the partition answers
 // KAFKA_STORAGE_ERROR, and the others are served.
 func TestOfflinePartition(t *testing.T) {
 	dir := t.TempDir()
@@ -804,7 +807,7 @@ func TestShareStateWriteOnFullDisk(t *testing.T) {
 }
 
 // TestOfflinePartitionKeepsLogStart takes a partition offline at a start
-// (an older segment damaged, its index gone) after DeleteRecords moved its
+// (an older segment that cannot be opened) after DeleteRecords moved its
 // log start offset, then checkpoints the others' log starts: the offline
 // partition's entry must stay as it was, or once its segment is repaired
 // the records DeleteRecords removed come back.
@@ -834,6 +837,7 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 	}
 	tb.stop()
 
+	os.Remove(seg)
 	os.WriteFile(seg, good, 0o644) // repaired
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
@@ -1352,15 +1356,26 @@ func TestSegmentOpensOutOfDescriptors(t *testing.T) {
 }
 
 // TestDamagedOlderSegmentServesTheRest damages a segment before the last
-// between a clean stop and a start, three ways that leave its indexes
-// passing their checks: noise after its last batch, its last batch cut
-// short, its first batch's header overwritten. A read must serve every
-// whole batch before the damage and every batch of the later segments,
-// with an ERROR naming the segment where records are skipped. A read
-// answered KAFKA_STORAGE_ERROR at the first batch of the segment, so
-// that every later record of the partition was out of a consumer's
-// reach (a consumer retries that code for ever).
+// between a clean stop and a start, three ways: noise after its last
+// batch, its last batch cut short, its first batch's header overwritten.
+// A read must serve every whole batch before the damage and every batch
+// of the later segments, with an ERROR naming the segment where records
+// are skipped. A read answered KAFKA_STORAGE_ERROR at the first batch of
+// the segment, so that every later record of the partition was out of a
+// consumer's reach (a consumer retries that code for ever).
+//
+// Each damage is also made with the segment's indexes failing the check
+// at open (the offset index gone, the time index torn), so that they are
+// rebuilt by a scan that meets the damage: that took the whole partition
+// offline, where Kafka's LogLoader rebuilds them. It must serve the same,
+// with a WARN at open naming the segment.
 func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
+	for _, indexes := range []string{"indexes pass", "indexes fail"} {
+		t.Run(indexes, func(t *testing.T) { testDamagedOlderSegment(t, indexes == "indexes fail") })
+	}
+}
+
+func testDamagedOlderSegment(t *testing.T, badIndexes bool) {
 	damages := []struct {
 		name  string
 		apply func(t *testing.T, path string)
@@ -1411,6 +1426,14 @@ func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
 			tb.stop()
 			// The segment of batches 3 to 5.
 			d.apply(t, segmentPath(filepath.Join(dir, "t-0"), 3, logSuffix))
+			if badIndexes {
+				if err := os.Remove(segmentPath(filepath.Join(dir, "t-0"), 3, offsetIndexSuffix)); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Truncate(segmentPath(filepath.Join(dir, "t-0"), 3, timeIndexSuffix), 5); err != nil {
+					t.Fatal(err)
+				}
+			}
 			want := bytes.Join(slices.Concat(batches[:3+d.kept], batches[6:]), nil)
 			var logs syncBuffer
 			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -1421,6 +1444,9 @@ func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
 			}
 			if logged := strings.Contains(logs.String(), "level=ERROR") && strings.Contains(logs.String(), "segment=3"); logged != d.logged {
 				t.Errorf("an ERROR naming segment 3: %v, want %v\n%s", logged, d.logged, logs.String())
+			}
+			if badIndexes && !strings.Contains(logs.String(), `level=WARN msg="damaged segment`) {
+				t.Errorf("no WARN at open about the damaged segment\n%s", logs.String())
 			}
 		})
 	}

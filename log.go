@@ -1539,17 +1539,17 @@ func (l *partitionLog) loadSegment(base, next int64) (*segment, error) {
 }
 
 // rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
-// Such a segment was fsynced whole before the segment after the next one
-// was made, or before a clean stop, so a bad batch in it is damage, not a
-// torn write, and fails the open.
+// A bad batch in it is damage, not a torn write (it was fsynced whole): the
+// indexes cover the batches before it, and the bytes stay, read as when the
+// indexes pass (section: ERROR, on to the next segment). Kafka's LogLoader
+// recovers the segment too, but cuts it; only a failing read stops the open.
 func (l *partitionLog) rebuildOlder(s *segment) error {
 	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
 	if err != nil {
 		return err
 	}
 	if scan.bad != nil {
-		return fmt.Errorf("kafka: segment %s is corrupt at position %d: %w",
-			segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
+		l.logger.Warn("damaged segment: indexes rebuilt up to the damaged batch, whose bytes are kept", "dir", l.dir, "segment", s.base, "offset", scan.next, "position", scan.end, "reason", scan.bad)
 	}
 	s.offsets, s.idx = scan.offsets, scan.idx
 	// An inactive segment ends with its final time entry, as a roll writes.
