@@ -1530,3 +1530,162 @@ func TestLogStartCheckpointBehindRewritten(t *testing.T) {
 		tb.stop()
 	}
 }
+
+// TestOffsetsPartitionOffline starts a broker whose __consumer_offsets-0
+// does not open, two ways: its log does not open (the partition is
+// offline), or a file is where its dir should be. The start failed in the
+// second case, and in the first the groups came up empty, their commits
+// lost to every consumer that asked. The broker must start, with an
+// ERROR, serve the other partitions, answer COORDINATOR_NOT_AVAILABLE to
+// the group APIs and to FindCoordinator for a group, as Kafka does while
+// a coordinator partition cannot be loaded, and change nothing in the
+// damaged dir; once it is repaired, a restart serves the commits again.
+func TestOffsetsPartitionOffline(t *testing.T) {
+	damages := []struct {
+		name  string
+		apply func(t *testing.T, dir string) (repair func())
+	}{
+		{"log does not open", func(t *testing.T, dir string) func() {
+			seg, good := corruptFirstSegment(t, dir, offsetsTopic+"-0")
+			return func() {
+				os.Remove(seg)
+				os.WriteFile(seg, good, 0o644)
+			}
+		}},
+		{"a file in place of the dir", func(t *testing.T, dir string) func() {
+			path := filepath.Join(dir, offsetsTopic+"-0")
+			aside := filepath.Join(dir, "aside")
+			if err := os.Rename(path, aside); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte("not a dir"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				os.Remove(path)
+				os.Rename(aside, path)
+			}
+		}},
+	}
+	for _, d := range damages {
+		t.Run(d.name, func(t *testing.T) {
+			dir := t.TempDir()
+			// Small segments, so that __consumer_offsets-0 has an
+			// older one for corruptFirstSegment.
+			cfg := Config{DataDir: dir, OffsetsTopicSegmentBytes: 200}
+			tb, c := startWithTopicUsing(t, cfg, "t", 1)
+			c.mustProduce("t", 0, bigBatch(1))
+			for i := range int64(4) {
+				if code := c.commitOffset("g", "t", 0, i+1); code != codeNone {
+					t.Fatalf("commit: code %d", code)
+				}
+			}
+			tb.stop()
+			repair := d.apply(t, dir)
+			offsetsDir := filepath.Join(dir, offsetsTopic+"-0")
+			before := treeSnapshot(t, offsetsDir)
+
+			var logs syncBuffer
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			tb = startBrokerWith(t, cfg)
+			c = dial(t, tb.addr)
+			if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 1 {
+				t.Errorf("fetch from t-0: code %d, high watermark %d", code, hw)
+			}
+			if code, _ := c.produce("t", 0, bigBatch(1)); code != codeNone {
+				t.Errorf("produce to t-0: code %d", code)
+			}
+			if code := c.commitOffset("g", "t", 0, 9); code != codeCoordinatorNotAvailable {
+				t.Errorf("OffsetCommit: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			if code := offsetFetchGroupCode(c, "g"); code != codeCoordinatorNotAvailable {
+				t.Errorf("OffsetFetch: group code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			want := fmt.Sprintf("g %d <nil> -1", codeCoordinatorNotAvailable)
+			if got := c.findCoordinatorAt(4, coordinatorGroup, "g"); len(got) != 1 || got[0] != want {
+				t.Errorf("FindCoordinator v4: %q, want %q", got, want)
+			}
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "group coordinator unavailable") {
+				t.Errorf("no ERROR about the group coordinator:\n%s", logs.String())
+			}
+			tb.stop()
+			if diff := cmp.Diff(before, treeSnapshot(t, offsetsDir)); diff != "" {
+				t.Errorf("the damaged %s changed (-before +after):\n%s", offsetsDir, diff)
+			}
+
+			repair()
+			cfg.Logger = nil
+			tb = startBrokerWith(t, cfg)
+			c = dial(t, tb.addr)
+			if code, offset, _ := c.offsetFetchOne("g", "t", 0, false); code != codeNone || offset != 4 {
+				t.Errorf("OffsetFetch after the repair: code %d, offset %d, want 4", code, offset)
+			}
+		})
+	}
+}
+
+// offsetFetchGroupCode sends OffsetFetch v8 for all of group's offsets
+// and returns the group's error code.
+func offsetFetchGroupCode(c *testClient, group string) int16 {
+	c.t.Helper()
+	r := c.roundTrip(9, 8, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String(group)
+		w.ArrayLen(-1) // all topics
+		w.Tags()
+		w.Bool(false) // RequireStable
+		w.Tags()
+	})
+	r.Int32() // throttle
+	var code int16
+	readArray(r, func(r *reader) int {
+		_ = r.String()
+		readArray(r, func(r *reader) int {
+			_ = r.String()
+			readArray(r, func(r *reader) int {
+				r.Int32()
+				r.Int64()
+				r.Int32()
+				r.NullableString()
+				r.Int16()
+				r.SkipTags()
+				return 0
+			})
+			r.SkipTags()
+			return 0
+		})
+		code = r.Int16()
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// treeSnapshot is every file under path (or path itself, if a file): its
+// contents, or a symlink's target.
+func treeSnapshot(t *testing.T, path string) map[string]string {
+	t.Helper()
+	snap := map[string]string{}
+	err := filepath.WalkDir(path, func(p string, e fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case e.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			snap[p] = "-> " + target
+			return err
+		case !e.IsDir():
+			b, err := os.ReadFile(p)
+			snap[p] = string(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}

@@ -321,8 +321,11 @@ type coordinator struct {
 	log     *slog.Logger
 	logs    *logDir
 	offsets *partitionLog // partition 0 of __consumer_offsets
-	notify  func()        // wakes fetches after a write to offsets
-	now     func() time.Time
+	// down is why offsets did not open at start (unavailable), nil if
+	// it did; the group APIs are then refused (coordinatorDown).
+	down   error
+	notify func() // wakes fetches after a write to offsets
+	now    func() time.Time
 	// syncCommits makes every write to __consumer_offsets durable before
 	// the commit is answered (-fsync always), as a produce is.
 	syncCommits bool
@@ -1060,6 +1063,9 @@ func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, 
 		// KafkaApis.getCoordinator refuses them before.
 		if req.KeyType == coordinatorShare && v < 6 {
 			return noCoordinator(key, codeInvalidRequest)
+		}
+		if b.coordinatorDown(req.KeyType) {
+			return noCoordinator(key, codeCoordinatorNotAvailable)
 		}
 		return coordinatorAnswer{Key: key, NodeID: b.cfg.NodeID, Host: host, Port: port}
 	}

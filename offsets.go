@@ -49,6 +49,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,36 +186,60 @@ func openCoordinator(cfg Config, logs *logDir, groupConfigs *configStore, notify
 	// (GroupCoordinatorService.groupMetadataTopicConfigs), and so
 	// kafka-topics.sh --describe lists all three for it.
 	compact := topicConfig{cleanupPolicyConfig: "compact", compressionTypeConfig: "producer", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
-	t := logs.Topic(offsetsTopic)
-	if t == nil {
-		var err error
-		if t, err = logs.CreateTopicWithConfigs(offsetsTopic, 1, compact); err != nil {
-			return nil, fmt.Errorf("kafka: creating %s: %w", offsetsTopic, err)
-		}
-	} else if missing := missingConfigs(t.Configs, compact); len(missing) > 0 {
-		err := logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
-			return applyConfigOps(c, missing, nil)
-		}, false)
-		if err != nil {
-			return nil, fmt.Errorf("kafka: setting the cleanup policy of %s: %w", offsetsTopic, err)
-		}
-		t = logs.Topic(offsetsTopic)
-	}
 	c := &coordinator{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		logs:    logs,
-		offsets: t.Partitions[0],
-		notify:  notify,
-		now:     time.Now,
-		groups:  make(map[string]*group),
+		cfg:    cfg,
+		log:    cfg.Logger,
+		logs:   logs,
+		notify: notify,
+		now:    time.Now,
+		groups: make(map[string]*group),
 		// Before load: restored consumer groups' sessions use them.
 		groupConfigs: groupConfigs,
 	}
+	t := logs.Topic(offsetsTopic)
+	switch {
+	case t == nil:
+		var err error
+		if t, err = logs.CreateTopicWithConfigs(offsetsTopic, 1, compact); err != nil {
+			return c.unavailable(fmt.Errorf("kafka: creating %s: %w", offsetsTopic, err)), nil
+		}
+	case t.Partitions[0].failed() != nil:
+		// Its configs are not set either: nothing of the dir is written.
+		return c.unavailable(t.Partitions[0].failed()), nil
+	default:
+		if missing := missingConfigs(t.Configs, compact); len(missing) > 0 {
+			err := logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
+				return applyConfigOps(c, missing, nil)
+			}, false)
+			if err != nil {
+				return nil, fmt.Errorf("kafka: setting the cleanup policy of %s: %w", offsetsTopic, err)
+			}
+			t = logs.Topic(offsetsTopic)
+		}
+	}
+	c.offsets = t.Partitions[0]
 	if err := c.load(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// unavailable makes c a coordinator whose __consumer_offsets-0 did not
+// open at start, for cause: a partition offline (its log did not open),
+// or a dir that is no partition's in its place, where the topic could not
+// be made. The broker serves every other API; the group APIs answer
+// COORDINATOR_NOT_AVAILABLE (coordinatorDown), as Kafka's
+// GroupCoordinatorService does while it is not active, and FindCoordinator
+// too, as KafkaApis.getCoordinator does for a coordinator partition with
+// no leader. Nothing is read from or written to the dir; a restart after
+// it is repaired loads the groups.
+func (c *coordinator) unavailable(cause error) *coordinator {
+	path := filepath.Join(c.logs.path, partitionDirName(offsetsTopic, 0))
+	c.log.Error("group coordinator unavailable: "+offsetsTopic+"-0 did not open, so every group API answers COORDINATOR_NOT_AVAILABLE. "+
+		"Repair or restore the dir and restart", "dir", path, "err", cause)
+	c.down = cause
+	c.offsets = offlinePartition(path, c.log, cause)
+	return c
 }
 
 // load reads __consumer_offsets from its start and rebuilds the offsets:
