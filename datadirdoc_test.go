@@ -38,7 +38,7 @@ var dataDirFiles = []dataDirDocRow{
 	{[]string{producerIDsFile}, "data dir", "when a block of producer ids is reserved (atomically)",
 		"damaged or missing: WARN, ids restart past the highest in use; unreadable: the start stops, naming it"},
 	{[]string{txnStateFile}, "data dir", "appended, a checksummed record per transaction change",
-		"a torn or damaged tail is cut with a WARN; transactions go back to their last whole state: Ongoing ones stay open, Prepare ones are completed; unreadable: the start stops"},
+		"a torn or damaged tail is cut with a WARN; transactions go back to their last whole state: Ongoing ones stay open, Prepare ones are completed; unreadable or of no known form: ERROR, the transactional APIs answer COORDINATOR_NOT_AVAILABLE, nothing is aborted and the file is left as it is"},
 	{[]string{shareStateFile}, "data dir", "appended, a JSON line per share-partition snapshot; compacted at open",
 		"a last line that does not parse is dropped with a WARN; an earlier one, or unreadable: the start stops, naming it"},
 	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, brokerConfigFile, clientMetricsFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",

@@ -1689,3 +1689,89 @@ func treeSnapshot(t *testing.T, path string) map[string]string {
 	}
 	return snap
 }
+
+// TestTxnStateUnreadable starts a broker whose transaction state file does
+// not read, two ways: a directory in its place (as unreadable as a file
+// the disk fails on), or a file of no known form. The start failed. The
+// broker must start, with an ERROR naming the file, serve everything but
+// the transactional APIs, which answer COORDINATOR_NOT_AVAILABLE as Kafka's
+// do while __transaction_state is not loaded, abort nothing (a transaction
+// left open stays open for when the file is back), and leave the file as
+// it is; once it is repaired, a restart finds the transaction again.
+func TestTxnStateUnreadable(t *testing.T) {
+	damages := map[string]func(t *testing.T, path string){
+		"a directory in its place": func(t *testing.T, path string) {
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(path, "x"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"no known form": func(t *testing.T, path string) {
+			if err := os.WriteFile(path, []byte(`{"version":9}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 1)
+			pid, epoch := c.openTxn("app", "t", 2)
+			tb.stop()
+			path := filepath.Join(dir, txnStateFile)
+			good, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			damage(t, path)
+			before := treeSnapshot(t, path)
+
+			var logs syncBuffer
+			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			c = dial(t, tb.addr)
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), path) {
+				t.Errorf("no ERROR naming %s:\n%s", path, logs.String())
+			}
+			if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 2 {
+				t.Errorf("fetch: code %d, high watermark %d, want 2: the open transaction was ended", code, hw)
+			}
+			if code, _, _ := c.initTxn("app", 60000); code != codeCoordinatorNotAvailable {
+				t.Errorf("InitProducerId with a transactional id: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			if code := c.endTxn(3, "app", pid, epoch, false); code != codeCoordinatorNotAvailable {
+				t.Errorf("EndTxn: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			want := fmt.Sprintf("app %d <nil> -1", codeCoordinatorNotAvailable)
+			if got := c.findCoordinatorAt(4, coordinatorTransaction, "app"); len(got) != 1 || got[0] != want {
+				t.Errorf("FindCoordinator v4: %q, want %q", got, want)
+			}
+			if code, _, _ := c.initProducerID(nil, -1, -1); code != codeNone {
+				t.Errorf("InitProducerId of an idempotent producer: code %d", code)
+			}
+			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+				t.Errorf("OffsetCommit: code %d", code)
+			}
+			tb.stop()
+			if diff := cmp.Diff(before, treeSnapshot(t, path)); diff != "" {
+				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
+			}
+
+			if err := os.RemoveAll(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, good, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tb = startBrokerWith(t, Config{DataDir: dir})
+			c = dial(t, tb.addr)
+			if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+				t.Errorf("EndTxn after the repair: code %d", code)
+			}
+		})
+	}
+}

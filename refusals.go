@@ -664,25 +664,37 @@ func refuseRaftVoterChange(_ request, _ int16, e refusal) response {
 var coordinatorAPIs = map[int16][]int8{
 	8: {coordinatorGroup}, 9: {coordinatorGroup}, 11: {coordinatorGroup}, 12: {coordinatorGroup},
 	13: {coordinatorGroup}, 14: {coordinatorGroup}, 15: {coordinatorGroup}, 16: {coordinatorGroup},
-	28: {coordinatorGroup}, 42: {coordinatorGroup}, 47: {coordinatorGroup}, 68: {coordinatorGroup},
+	28: {coordinatorGroup, coordinatorTransaction}, 42: {coordinatorGroup}, 47: {coordinatorGroup}, 68: {coordinatorGroup},
 	69: {coordinatorGroup}, 76: {coordinatorGroup}, 77: {coordinatorGroup}, 90: {coordinatorGroup},
 	91: {coordinatorGroup}, 92: {coordinatorGroup},
+	// The transaction coordinator's, and TxnOffsetCommit, which names a
+	// transaction. InitProducerId needs it only for a transactional id
+	// (serve).
+	24: {coordinatorTransaction}, 25: {coordinatorTransaction}, 26: {coordinatorTransaction},
+	65: {coordinatorTransaction}, 66: {coordinatorTransaction},
 }
 
 // coordinatorDown reports whether the coordinator of a FindCoordinator
 // key type did not load at start: the group coordinator's
-// __consumer_offsets-0 (offsets.go, unavailable).
+// __consumer_offsets-0 (offsets.go, unavailable), the transaction
+// coordinator's state file (openTxnCoordinator).
 func (b *Broker) coordinatorDown(keyType int8) bool {
 	switch keyType {
 	case coordinatorGroup:
 		return b.groups != nil && b.groups.down != nil
+	case coordinatorTransaction:
+		return b.txns != nil && b.txns.down != nil
 	}
 	return false
 }
 
 // serve runs api's handler on req, unless a coordinator it needs is down.
 func (b *Broker) serve(ctx context.Context, api *api, rc *requestContext, req request) response {
-	for _, kind := range coordinatorAPIs[api.key] {
+	kinds := coordinatorAPIs[api.key]
+	if r, ok := req.(*initProducerIDRequest); ok && r.TransactionalID != nil {
+		kinds = []int8{coordinatorTransaction}
+	}
+	for _, kind := range kinds {
 		if b.coordinatorDown(kind) {
 			return refusals[api.key](req, rc.header.APIVersion, refusal{codeCoordinatorNotAvailable, defaultErrorMessage(codeCoordinatorNotAvailable)})
 		}
