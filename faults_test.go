@@ -1775,3 +1775,88 @@ func TestTxnStateUnreadable(t *testing.T) {
 		})
 	}
 }
+
+// TestShareStateUnreadable starts a broker whose share state file does not
+// read, two ways: a directory in its place, or a damaged line before the
+// last. The start failed. The broker must start, with an ERROR naming the
+// file, answer COORDINATOR_NOT_AVAILABLE to the share-group APIs and to
+// FindCoordinator for a share partition, serve everything else, and leave
+// the file as it is; once it is repaired, a restart restores the share
+// group it names.
+func TestShareStateUnreadable(t *testing.T) {
+	damages := map[string]func(t *testing.T, path string, good []byte){
+		"a directory in its place": func(t *testing.T, path string, _ []byte) {
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(path, "x"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"a damaged line before the last": func(t *testing.T, path string, good []byte) {
+			if err := os.WriteFile(path, append([]byte("{damaged\n"), good...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 1)
+			id := tb.logs.Topic("t").ID
+			tb.stop()
+			shares, _, err := openShareState(dir, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := shares.write(shareSnapshot{Group: "s", TopicID: id, Partition: 0}); err != nil {
+				t.Fatal(err)
+			}
+			shares.close()
+			path := filepath.Join(dir, shareStateFile)
+			good, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			damage(t, path, good)
+			before := treeSnapshot(t, path)
+
+			var logs syncBuffer
+			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			c = dial(t, tb.addr)
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), path) {
+				t.Errorf("no ERROR naming %s:\n%s", path, logs.String())
+			}
+			if code, _, _ := c.shareHeartbeat("s", "m", 0, []string{"t"}); code != codeCoordinatorNotAvailable {
+				t.Errorf("ShareGroupHeartbeat: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			key := fmt.Sprintf("s:%v:0", id)
+			want := fmt.Sprintf("%s %d <nil> -1", key, codeCoordinatorNotAvailable)
+			if got := c.findCoordinatorAt(6, coordinatorShare, key); len(got) != 1 || got[0] != want {
+				t.Errorf("FindCoordinator v6: %q, want %q", got, want)
+			}
+			c.mustProduce("t", 0, bigBatch(1))
+			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+				t.Errorf("OffsetCommit: code %d", code)
+			}
+			tb.stop()
+			if diff := cmp.Diff(before, treeSnapshot(t, path)); diff != "" {
+				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
+			}
+
+			if err := os.RemoveAll(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, good, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tb = startBrokerWith(t, Config{DataDir: dir})
+			if !tb.shares.exists("s") {
+				t.Errorf("share group s not restored after the repair")
+			}
+		})
+	}
+}

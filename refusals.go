@@ -664,26 +664,34 @@ func refuseRaftVoterChange(_ request, _ int16, e refusal) response {
 var coordinatorAPIs = map[int16][]int8{
 	8: {coordinatorGroup}, 9: {coordinatorGroup}, 11: {coordinatorGroup}, 12: {coordinatorGroup},
 	13: {coordinatorGroup}, 14: {coordinatorGroup}, 15: {coordinatorGroup}, 16: {coordinatorGroup},
-	28: {coordinatorGroup, coordinatorTransaction}, 42: {coordinatorGroup}, 47: {coordinatorGroup}, 68: {coordinatorGroup},
-	69: {coordinatorGroup}, 76: {coordinatorGroup}, 77: {coordinatorGroup}, 90: {coordinatorGroup},
-	91: {coordinatorGroup}, 92: {coordinatorGroup},
+	28: {coordinatorGroup, coordinatorTransaction}, 42: {coordinatorGroup}, 47: {coordinatorGroup},
+	68: {coordinatorGroup}, 69: {coordinatorGroup},
 	// The transaction coordinator's, and TxnOffsetCommit, which names a
 	// transaction. InitProducerId needs it only for a transactional id
 	// (serve).
 	24: {coordinatorTransaction}, 25: {coordinatorTransaction}, 26: {coordinatorTransaction},
 	65: {coordinatorTransaction}, 66: {coordinatorTransaction},
+	// The share-group APIs need the share coordinator's state too, which
+	// this broker keeps in a file of its own, with the share groups it
+	// restores (sharegroups.go).
+	76: {coordinatorGroup, coordinatorShare}, 77: {coordinatorGroup, coordinatorShare},
+	78: {coordinatorShare}, 79: {coordinatorShare}, 90: {coordinatorGroup, coordinatorShare},
+	91: {coordinatorGroup, coordinatorShare}, 92: {coordinatorGroup, coordinatorShare},
 }
 
 // coordinatorDown reports whether the coordinator of a FindCoordinator
 // key type did not load at start: the group coordinator's
 // __consumer_offsets-0 (offsets.go, unavailable), the transaction
-// coordinator's state file (openTxnCoordinator).
+// and share coordinators' state files (openTxnCoordinator,
+// openShareCoordinator).
 func (b *Broker) coordinatorDown(keyType int8) bool {
 	switch keyType {
 	case coordinatorGroup:
 		return b.groups != nil && b.groups.down != nil
 	case coordinatorTransaction:
 		return b.txns != nil && b.txns.down != nil
+	case coordinatorShare:
+		return b.shares != nil && b.shares.down != nil
 	}
 	return false
 }
