@@ -408,17 +408,32 @@ type txnCoordinator struct {
 	// producersMu guards byProducer, which is written under mu as well.
 	producersMu sync.RWMutex
 	byProducer  map[int64]*txnMeta
+
+	// down is why the state file did not read at start, nil if it did:
+	// the transactional APIs are then refused (coordinatorDown).
+	down error
 }
 
 // openTxnCoordinator reads the state file, finishes every transaction a
 // previous run left ending and keeps the Ongoing ones (see the design
 // note).
+//
+// A state file that does not read (unreadable, or of no known form) does
+// not stop the start: the coordinator starts with no transactions, and
+// down, so that the transactional APIs answer COORDINATOR_NOT_AVAILABLE
+// (refusals.go), as Kafka's do while __transaction_state is not loaded.
+// It finishes and aborts nothing, and its state, broken, writes nothing:
+// the file stays as it is, to be repaired before a restart.
 func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
-	state, metas, err := openTxnStateLog(filepath.Join(b.cfg.DataDir, txnStateFile), b.fsync.always, b.log)
-	if err != nil {
-		return nil, err
-	}
+	path := filepath.Join(b.cfg.DataDir, txnStateFile)
+	state, metas, err := openTxnStateLog(path, b.fsync.always, b.log)
 	c := &txnCoordinator{b: b, state: state, byID: map[string]*txnMeta{}, byProducer: map[int64]*txnMeta{}}
+	if err != nil {
+		b.log.Error("transaction coordinator unavailable: its state file does not read, so the transactional APIs answer COORDINATOR_NOT_AVAILABLE. "+
+			"Repair or restore the file and restart", "file", path, "err", err)
+		c.state, c.down = &txnStateLog{path: path, broken: err}, err
+		return c, nil
+	}
 	for _, m := range metas {
 		if m.UpdateMs == 0 { // written before ids expired: count from now
 			m.UpdateMs = time.Now().UnixMilli()
