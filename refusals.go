@@ -662,21 +662,37 @@ func refuseRaftVoterChange(_ request, _ int16, e refusal) response {
 // of coordinator it needs, as FindCoordinator's key types name them. The
 // share-group APIs are served by the group coordinator in Kafka.
 var coordinatorAPIs = map[int16][]int8{
-	8: {coordinatorGroup}, 9: {coordinatorGroup}, 11: {coordinatorGroup}, 12: {coordinatorGroup},
-	13: {coordinatorGroup}, 14: {coordinatorGroup}, 15: {coordinatorGroup}, 16: {coordinatorGroup},
-	28: {coordinatorGroup, coordinatorTransaction}, 42: {coordinatorGroup}, 47: {coordinatorGroup},
-	68: {coordinatorGroup}, 69: {coordinatorGroup},
+	8:  {coordinatorGroup}, // OffsetCommit
+	9:  {coordinatorGroup}, // OffsetFetch
+	11: {coordinatorGroup}, // JoinGroup
+	12: {coordinatorGroup}, // Heartbeat
+	13: {coordinatorGroup}, // LeaveGroup
+	14: {coordinatorGroup}, // SyncGroup
+	15: {coordinatorGroup}, // DescribeGroups
+	16: {coordinatorGroup}, // ListGroups
+	42: {coordinatorGroup}, // DeleteGroups
+	47: {coordinatorGroup}, // OffsetDelete
+	68: {coordinatorGroup}, // ConsumerGroupHeartbeat
+	69: {coordinatorGroup}, // ConsumerGroupDescribe
 	// The transaction coordinator's, and TxnOffsetCommit, which names a
-	// transaction. InitProducerId needs it only for a transactional id
-	// (serve).
-	24: {coordinatorTransaction}, 25: {coordinatorTransaction}, 26: {coordinatorTransaction},
-	65: {coordinatorTransaction}, 66: {coordinatorTransaction},
+	// transaction and commits to a group. InitProducerId needs it only
+	// for a transactional id (serve).
+	24: {coordinatorTransaction},                   // AddPartitionsToTxn
+	25: {coordinatorTransaction},                   // AddOffsetsToTxn
+	26: {coordinatorTransaction},                   // EndTxn
+	28: {coordinatorGroup, coordinatorTransaction}, // TxnOffsetCommit
+	65: {coordinatorTransaction},                   // DescribeTransactions
+	66: {coordinatorTransaction},                   // ListTransactions
 	// The share-group APIs need the share coordinator's state too, which
 	// this broker keeps in a file of its own, with the share groups it
 	// restores (sharegroups.go).
-	76: {coordinatorGroup, coordinatorShare}, 77: {coordinatorGroup, coordinatorShare},
-	78: {coordinatorShare}, 79: {coordinatorShare}, 90: {coordinatorGroup, coordinatorShare},
-	91: {coordinatorGroup, coordinatorShare}, 92: {coordinatorGroup, coordinatorShare},
+	76: {coordinatorGroup, coordinatorShare}, // ShareGroupHeartbeat
+	77: {coordinatorGroup, coordinatorShare}, // ShareGroupDescribe
+	78: {coordinatorShare},                   // ShareFetch
+	79: {coordinatorShare},                   // ShareAcknowledge
+	90: {coordinatorGroup, coordinatorShare}, // DescribeShareGroupOffsets
+	91: {coordinatorGroup, coordinatorShare}, // AlterShareGroupOffsets
+	92: {coordinatorGroup, coordinatorShare}, // DeleteShareGroupOffsets
 }
 
 // coordinatorDown reports whether the coordinator of a FindCoordinator
