@@ -4,8 +4,10 @@
 package kafka
 
 import (
+	"bufio"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -382,6 +384,99 @@ func TestGroupSettingsMustAgree(t *testing.T) {
 		}
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%v: Open: %v; want %q", tc.settings, err, tc.want)
+		}
+	}
+}
+
+// kafkaDefaultsRefused are the Kafka defaults the broker refuses on
+// purpose, with why: at these values a Kafka 4 broker does not start
+// either, or the file asks for what this broker does not have.
+var kafkaDefaultsRefused = map[string]string{
+	"broker.id":               "-1 is unset; Kafka 4 in KRaft mode does not start without a node id either",
+	"node.id":                 "-1 is unset; Kafka 4 in KRaft mode does not start without a node id either",
+	"sasl.enabled.mechanisms": "GSSAPI (Kerberos) is not served, and a file that names it expects it",
+}
+
+// kafkaDefaults reads testdata/kafka/broker-defaults.properties: every
+// Kafka 4.x broker config with a default, name to value. Lines of a name
+// alone, the configs whose default is null, are left out.
+func kafkaDefaults(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open("testdata/kafka/broker-defaults.properties")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defaults := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if name, value, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			defaults[name] = value
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(defaults) < 250 {
+		t.Fatalf("read %d Kafka defaults, want the whole list", len(defaults))
+	}
+	return defaults
+}
+
+// TestKafkaDefaultsLoad: a server.properties that writes out every Kafka
+// 4.x broker config at its default loads, but for the few defaults
+// refused on purpose (kafkaDefaultsRefused), which must stay refused.
+func TestKafkaDefaultsLoad(t *testing.T) {
+	var all Config
+	for name, value := range kafkaDefaults(t) {
+		var c Config
+		err := c.Set(name, value)
+		if why, ok := kafkaDefaultsRefused[name]; ok {
+			if err == nil {
+				t.Errorf("Set(%s, %q): accepted, want the refusal kafkaDefaultsRefused gives: %s", name, value, why)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Set(%s, %q), Kafka's default: %v", name, value, err)
+		}
+		if err := all.Set(name, value); err != nil {
+			t.Errorf("Set(%s, %q) after the others: %v", name, value, err)
+		}
+	}
+	all = all.withDefaults()
+	if err := all.checkGroupSettings(); err != nil {
+		t.Errorf("Kafka's defaults together: %v", err)
+	}
+}
+
+// TestKafkaDefaultsDescribed: DescribeConfigs lists every Kafka broker
+// config the broker applies or fixes, and a fixed one at Kafka's default,
+// so that kafka-configs.sh --describe --all agrees with the settings
+// table; the ignored ones it leaves out.
+func TestKafkaDefaultsDescribed(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{})
+	described := map[string]configEntry{}
+	for _, e := range b.brokerConfigEntries() {
+		described[e.name] = e
+	}
+	for name, value := range kafkaDefaults(t) {
+		e, listed := described[name]
+		fixed, check, _, _, isFixed := fixedSetting(name)
+		switch {
+		case lookupBrokerSetting(name) != nil:
+			if !listed {
+				t.Errorf("%s is applied but not described", name)
+			}
+		case isFixed && !listed:
+			t.Errorf("%s is fixed but not described", name)
+		case isFixed:
+			if v, err := check(value); err != nil || v != fixed || e.value != fixed {
+				t.Errorf("%s: described as %q, fixed at %q; Kafka's default %q is %q, %v", name, e.value, fixed, value, v, err)
+			}
+		case ignoredSetting(name) != "" && listed:
+			t.Errorf("%s is ignored but described as %q", name, e.value)
 		}
 	}
 }
