@@ -12,9 +12,10 @@
 // them. Every key falls in one of four kinds:
 //
 //	applied   the broker has it: node.id, num.partitions, group.max.size ...
-//	fixed     a topic default this broker has only at Kafka's default
-//	          (log.retention.hours=168, min.insync.replicas=1): accepted at
-//	          that value, so Kafka's own server.properties loads, refused at
+//	fixed     a topic default, limit or Java machinery this broker has
+//	          only at Kafka's default (log.retention.hours=168,
+//	          fetch.max.bytes, ssl.keystore.type=JKS): accepted at that
+//	          value, so Kafka's own server.properties loads, refused at
 //	          any other, where a user would expect an effect
 //	ignored   meaningless for one broker that is its own controller
 //	          quorum and has no replicas (process.roles, controller.*,

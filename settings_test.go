@@ -445,6 +445,13 @@ func TestKafkaDefaultsLoad(t *testing.T) {
 			t.Errorf("Set(%s, %q) after the others: %v", name, value, err)
 		}
 	}
+	// A fixed setting is refused, naming itself, at any other value.
+	for name, f := range fixedSettings {
+		other := f.value + "1"
+		if err := new(Config).Set(name, other); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "only") {
+			t.Errorf("Set(%s, %q): %v, want a refusal saying the broker has only %q", name, other, err, f.value)
+		}
+	}
 	all = all.withDefaults()
 	if err := all.checkGroupSettings(); err != nil {
 		t.Errorf("Kafka's defaults together: %v", err)
