@@ -14,7 +14,7 @@
 //	applied   the broker has it: node.id, num.partitions, group.max.size ...
 //	fixed     a topic default, limit or Java machinery this broker has
 //	          only at Kafka's default (log.retention.hours=168,
-//	          fetch.max.bytes, ssl.keystore.type=JKS): accepted at that
+//	          max.connections, ssl.keystore.type=JKS): accepted at that
 //	          value, so Kafka's own server.properties loads, refused at
 //	          any other, where a user would expect an effect
 //	ignored   meaningless for one broker that is its own controller
@@ -399,6 +399,17 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// Kafka caps a fetch answer at 55 MiB so that one consumer's
+	// fetch.max.bytes cannot make the broker gather gigabytes; at least
+	// 1024, as in Kafka (ServerConfigs).
+	{name: "fetch.max.bytes", typ: configTypeInt, doc: "The most bytes a fetch answer carries, but for a first batch larger than that.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.FetchMaxBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.FetchMaxBytes, v, 1024) }},
+	// The page size of DescribeTopicPartitions (KIP-966), which a client
+	// may only lower.
+	{name: "max.request.partition.size.limit", typ: configTypeInt, doc: "The most partitions one DescribeTopicPartitions answer holds.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.MaxRequestPartitions)) },
+		set: func(c *Config, v string) error { return setInt32(&c.MaxRequestPartitions, v, 1) }},
 	// The largest batch Produce accepts; a larger one gets
 	// MESSAGE_TOO_LARGE, on which the Java producer splits a batch of
 	// several records and retries, and fails a single record.
@@ -421,6 +432,13 @@ var brokerSettings = []brokerSetting{
 	{name: "num.partitions", typ: configTypeInt, doc: "The partition count of auto-created topics.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.DefaultPartitions)) },
 		set: func(c *Config, v string) error { return setInt32(&c.DefaultPartitions, v, 1) }},
+	// Bounds what a commit may store beside each offset, which the
+	// coordinator keeps in memory for every group; a longer string is
+	// OFFSET_METADATA_TOO_LARGE. Kafka takes 0 (no metadata at all); here
+	// the least is 1, because the zero field means the default.
+	{name: "offset.metadata.max.bytes", typ: configTypeInt, doc: "The longest metadata string an offset commit may carry, in UTF-16 code units.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.OffsetMetadataMaxBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.OffsetMetadataMaxBytes, v, 1) }},
 	// Kafka keeps __consumer_offsets' segments small (100 MiB) so that
 	// compaction can drop superseded commits soon.
 	{name: "offsets.topic.segment.bytes", typ: configTypeInt, doc: "The segment.bytes __consumer_offsets is created with.",
@@ -567,10 +585,7 @@ var fixedSettings = map[string]fixedSettingDef{
 
 	// Limits the broker keeps at Kafka's default.
 	"connection.failed.authentication.delay.ms": {"100", "a failed login is answered after 100ms (security.go)", configTypeInt, nil},
-	"fetch.max.bytes":                  {"57671680", "a fetch answer carries at most Kafka's 55 MiB (handlers.go)", configTypeInt, nil},
-	"max.request.partition.size.limit": {"2000", "DescribeTopicPartitions answers at most 2000 partitions (cluster.go)", configTypeInt, nil},
-	"offset.metadata.max.bytes":        {"4096", "committed metadata is at most 4096 characters (offsets.go)", configTypeInt, nil},
-	"sasl.server.max.receive.size":     {"524288", "a frame before login is at most 512 KiB (security.go)", configTypeInt, nil},
+	"sasl.server.max.receive.size":              {"524288", "a frame before login is at most 512 KiB (security.go)", configTypeInt, nil},
 	// SocketServerConfigs' connection limits, unlimited by default; the
 	// broker has none (the open file limit bounds connections).
 	"max.connection.creation.rate":     {"2147483647", "no connection limits", configTypeInt, nil},

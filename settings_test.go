@@ -487,3 +487,46 @@ func TestKafkaDefaultsDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitSettingsApplied: fetch.max.bytes, max.request.partition.size.limit
+// and offset.metadata.max.bytes, set below Kafka's defaults, bound a fetch
+// answer, a DescribeTopicPartitions page and a commit's metadata.
+func TestLimitSettingsApplied(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir()}
+	for _, kv := range [][2]string{{"fetch.max.bytes", "1024"}, {"max.request.partition.size.limit", "1"}, {"offset.metadata.max.bytes", "10"}} {
+		if err := cfg.Set(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cfg.Set("fetch.max.bytes", "1023"); err == nil {
+		t.Error("fetch.max.bytes=1023 accepted; Kafka's least is 1024")
+	}
+	b := startBrokerWith(t, cfg)
+	c := dial(t, b.addr)
+	c.createTopic("t", 2)
+	for range 3 {
+		c.mustProduce("t", 0, makeBatch(testRecord{1700000000000, strings.Repeat("v", 700)}))
+	}
+
+	// Each batch is about 770 bytes: the first fits in 1024, the second
+	// would not, whatever the consumer's MaxBytes.
+	req := &fetchRequest{ReplicaID: -1, ReplicaState: replicaState{-1, -1}, MaxBytes: 1 << 20, SessionEpoch: -1,
+		Topics: []fetchTopic{{Topic: "t", Partitions: []fetchPartition{{Partition: 0, PartitionMaxBytes: 1 << 20}}}}}
+	if _, size, _ := b.fetchOnce(req, 12, nil); size < 700 || size > 1024 {
+		t.Errorf("fetch answer of %d bytes, want the first batch alone under fetch.max.bytes=1024", size)
+	}
+
+	page := serve(t, b.Broker, 75, 0, &describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{{"t"}}, ResponsePartitionLimit: 100}).(*describeTopicPartitionsResponse)
+	if len(page.Topics) != 1 || len(page.Topics[0].Partitions) != 1 || page.NextCursor == nil {
+		t.Errorf("DescribeTopicPartitions page: %+v, want one partition and a cursor", page)
+	}
+
+	for metadata, want := range map[string]int16{"0123456789": codeNone, "0123456789a": codeOffsetMetadataTooLarge} {
+		commit := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: -1, Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{
+			{PartitionIndex: 0, CommittedOffset: 1, CommittedMetadata: ptr(metadata)},
+		}}}}
+		if code := serve(t, b.Broker, 8, 8, commit).(*offsetCommitResponse).Topics[0].Partitions[0].ErrorCode; code != want {
+			t.Errorf("commit with %d characters of metadata: code %d, want %d", len(metadata), code, want)
+		}
+	}
+}
