@@ -624,10 +624,10 @@ var fixedSettings = map[string]fixedSettingDef{
 	// broker has only the unsecured validator (oauth.go), with options of
 	// its own, so any other value would expect checks it does not make.
 	"sasl.oauthbearer.clock.skew.seconds":                 {"30", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeInt, nil},
-	"sasl.oauthbearer.header.urlencode":                   {"false", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeBoolean, checkBool},
 	"sasl.oauthbearer.jwks.endpoint.refresh.ms":           {"3600000", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeLong, nil},
 	"sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms": {"10000", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeLong, nil},
 	"sasl.oauthbearer.jwks.endpoint.retry.backoff.ms":     {"100", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeLong, nil},
+	"sasl.oauthbearer.jwt.validator.class":                {"org.apache.kafka.common.security.oauthbearer.DefaultJwtValidator", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeClass, nil},
 	"sasl.oauthbearer.scope.claim.name":                   {"scope", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeString, nil},
 	"sasl.oauthbearer.sub.claim.name":                     {"sub", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeString, nil},
 }
@@ -753,6 +753,14 @@ var ignoredSettings = []struct{ key, why string }{
 	// BrokerSecurityConfigs' mechanism for the links between brokers,
 	// which kafka-python's fixture sets on its SASL brokers.
 	{"sasl.mechanism.inter.broker.protocol", "one broker"},
+	// SaslConfigs' settings of an OAUTHBEARER login (KIP-1139): how a
+	// client gets its token, which the broker, logging in nowhere, never
+	// does.
+	{"sasl.oauthbearer.assertion.", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.client.credentials.", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.header.urlencode", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.jwt.retriever.class", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.scope", "the broker logs in to no other node"},
 	{"security.inter.broker.protocol", "one broker"},
 	{"share.coordinator.", "share group state is a file, not a topic"},
 	{"share.fetch.purgatory.purge.interval.requests", "no purgatory to purge: a waiting request is woken, not scanned"},
