@@ -115,9 +115,9 @@ const (
 	// rebalance until the rebalance timeout.
 	newMemberJoinTimeout = 5 * time.Minute
 
-	// maxOffsetMetadata is the longest metadata string an OffsetCommit
-	// may carry (offset.metadata.max.bytes), in UTF-16 code units, as
-	// Kafka counts it (offsetMetadataTooLarge).
+	// maxOffsetMetadata is Kafka's offset.metadata.max.bytes default:
+	// the longest metadata string an OffsetCommit may carry, in UTF-16
+	// code units, as Kafka counts it (Config.OffsetMetadataMaxBytes).
 	maxOffsetMetadata = 4096
 )
 

@@ -436,21 +436,21 @@ func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
 }
 
 // offsetMetadataTooLarge reports whether a committed offset's metadata is
-// over offset.metadata.max.bytes. Despite the name, Kafka counts it with
+// over limit, offset.metadata.max.bytes. Despite the name, Kafka counts it with
 // Java's String.length() (OffsetMetadataManager.isMetadataInvalid), in
 // UTF-16 code units: a character outside the Basic Multilingual Plane is
 // two, any other one, however many bytes its UTF-8 takes. A byte that is
 // not valid UTF-8 counts one, about as Java counts the U+FFFD it decodes
 // such bytes to.
-func offsetMetadataTooLarge(metadata *string) bool {
-	if metadata == nil || len(*metadata) <= maxOffsetMetadata {
+func offsetMetadataTooLarge(metadata *string, limit int) bool {
+	if metadata == nil || len(*metadata) <= limit {
 		return false // UTF-8 never has fewer bytes than UTF-16 has units
 	}
 	units := 0
 	for _, r := range *metadata {
 		units += max(utf16.RuneLen(r), 1)
 	}
-	return units > maxOffsetMetadata
+	return units > limit
 }
 
 // checkTxnCommitMember checks the member fields of a TxnOffsetCommit
@@ -851,7 +851,7 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 			// offset.metadata.max.bytes, checked per partition as
 			// OffsetMetadataManager.isMetadataInvalid does, so one
 			// oversized string refuses only its own partition.
-			case offsetMetadataTooLarge(p.CommittedMetadata):
+			case offsetMetadataTooLarge(p.CommittedMetadata, int(c.cfg.OffsetMetadataMaxBytes)):
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
 				tps = append(tps, topicPartition{t.Name, p.PartitionIndex})

@@ -1599,7 +1599,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 			pr := &resp.Topics[i].Partitions[j]
 			switch {
 			case pr.ErrorCode == codeUnknownTopicOrPartition:
-			case offsetMetadataTooLarge(p.CommittedMetadata):
+			case offsetMetadataTooLarge(p.CommittedMetadata, int(b.cfg.OffsetMetadataMaxBytes)):
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
 				o := txnOffset{Group: req.GroupID, Topic: t.Name, Partition: p.PartitionIndex,
