@@ -1746,6 +1746,14 @@ func TestTxnStateUnreadable(t *testing.T) {
 			if code := c.endTxn(3, "app", pid, epoch, false); code != codeCoordinatorNotAvailable {
 				t.Errorf("EndTxn: code %d, want COORDINATOR_NOT_AVAILABLE", code)
 			}
+			// The leader cannot verify the batch with the coordinator:
+			// NOT_ENOUGH_REPLICAS, which producers retry
+			// (ReplicaManager.appendRecords).
+			for _, v := range []int16{11, 12} {
+				if code := c.produceTxnAt(v, "app", "t", 0, txnBatch(pid, epoch, 2, 1)); code != codeNotEnoughReplicas {
+					t.Errorf("transactional Produce v%d: code %d, want NOT_ENOUGH_REPLICAS", v, code)
+				}
+			}
 			want := fmt.Sprintf("app %d <nil> -1", codeCoordinatorNotAvailable)
 			if got := c.findCoordinatorAt(4, coordinatorTransaction, "app"); len(got) != 1 || got[0] != want {
 				t.Errorf("FindCoordinator v4: %q, want %q", got, want)

@@ -976,12 +976,20 @@ func (c *txnCoordinator) pendingOffsets(group string) map[topicPartition]bool {
 // With add (Produce v12, transaction version 2) the partition is first
 // added to the producer's transaction, which begins one if none is open,
 // instead of only being looked for (joinFromProduce, txnv2.go).
+//
+// While the coordinator's state is down (it did not load at start), no
+// batch can be verified: the leader answers the coordinator's
+// COORDINATOR_NOT_AVAILABLE as NOT_ENOUGH_REPLICAS, which producers retry
+// without a metadata refresh (ReplicaManager.appendRecords).
 func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition int32, headers []batchHeader, add bool) (code int16, msg string, unlock func()) {
 	unlock = func() {}
 	var m *txnMeta
 	for _, h := range headers {
 		if h.Attributes&transactionalFlag == 0 {
 			continue
+		}
+		if c.down != nil {
+			return codeNotEnoughReplicas, "Unable to verify the partition has been added to the transaction. Underlying error: COORDINATOR_NOT_AVAILABLE", unlock
 		}
 		if m == nil {
 			if add {
