@@ -308,7 +308,10 @@ func (c *testClient) createPartitionsRaw(topics []createPartitionsTopic, validat
 
 // TestCreatePartitionsAsKafka: CreatePartitions refuses with the codes
 // and words of ReplicationControlManager.createPartitions, and answers a
-// name given twice once, as ControllerApis.createPartitions does.
+// name given twice once, as ControllerApis.createPartitions does. An
+// unknown topic has no message: the controller throws
+// UnknownTopicOrPartitionException without one, and ApiError.fromThrowable
+// passes that null on.
 func TestCreatePartitionsAsKafka(t *testing.T) {
 	tb, c := startWithTopic(t, "t", 2)
 	node := tb.cfg.NodeID
@@ -317,7 +320,7 @@ func TestCreatePartitionsAsKafka(t *testing.T) {
 		topic createPartitionsTopic
 		want  string
 	}{
-		{createPartitionsTopic{Name: "nosuch", Count: 3}, "3 This server does not host this topic-partition."},
+		{createPartitionsTopic{Name: "nosuch", Count: 3}, "3 <nil>"},
 		{createPartitionsTopic{Name: "t", Count: 2}, "37 Topic already has 2 partition(s)."},
 		{createPartitionsTopic{Name: "t", Count: 1}, "37 The topic t currently has 2 partition(s); 1 would not be an increase."},
 		{createPartitionsTopic{Name: "t", Count: 4, Assignments: one(node)}, "39 Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified."},

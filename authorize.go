@@ -1324,7 +1324,9 @@ func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	return nil, func(r response) {
 		resp := r.(*createPartitionsResponse)
 		for _, t := range denied {
-			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed))})
+			// ControllerApis.createPartitions sets the code alone,
+			// so the message stays null.
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed})
 		}
 	}
 }

@@ -718,7 +718,10 @@ func (b *Broker) handleCreatePartitions(ctx context.Context, rc *requestContext,
 func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (int16, *string) {
 	topic := b.logs.Topic(t.Name)
 	if topic == nil {
-		return codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		// No message: the controller throws an
+		// UnknownTopicOrPartitionException without one, which
+		// ApiError.fromThrowable passes on as null.
+		return codeUnknownTopicOrPartition, nil
 	}
 	have := int32(len(topic.Partitions))
 	switch {
