@@ -126,6 +126,27 @@ func TestCreateTopicsNamesAsKafka(t *testing.T) {
 	}
 }
 
+// TestCreateTopicsDotNamesCollide: "." and ".." are invalid names, but
+// where "_" or "__" exists Kafka refuses them as collisions instead:
+// ReplicationControlManager.validateNewTopicNames checks for a collision
+// after Topic.validate has failed, and the collision's error replaces the
+// other.
+func TestCreateTopicsDotNamesCollide(t *testing.T) {
+	_, c := startWithTopic(t, "_", 1)
+	if res := c.createTopicsRaw([]creatableTopic{{Name: "__", NumPartitions: 1, ReplicationFactor: 1}}, false); res[0].ErrorCode != codeNone {
+		t.Fatalf("CreateTopics __: %s", outcome(res[0].ErrorCode, res[0].ErrorMessage))
+	}
+	for name, want := range map[string]string{
+		".":  "17 Topic '.' collides with existing topic: _",
+		"..": "17 Topic '..' collides with existing topic: __",
+	} {
+		res := c.createTopicsRaw([]creatableTopic{{Name: name, NumPartitions: 1, ReplicationFactor: 1}}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != want {
+			t.Errorf("CreateTopics %q: %s, want %s", name, got, want)
+		}
+	}
+}
+
 // TestCreateTopicsDuplicateNameOnce: a name given twice is answered once,
 // INVALID_REQUEST, after the other topics, as ControllerApis.createTopics
 // does, and is not created.

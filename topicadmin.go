@@ -304,11 +304,20 @@ func (b *Broker) checkNewTopic(t creatableTopic, res *creatableTopicResult) (*ne
 	if t.Name == clusterMetadataTopic {
 		return nil, codeInvalidRequest, ptr("Creation of internal topic " + clusterMetadataTopic + " is prohibited.")
 	}
-	if err := validateTopicName(t.Name); err != nil {
-		return nil, codeInvalidTopicException, ptr(err.Error())
+	// ReplicationControlManager.validateNewTopicNames looks for a
+	// collision even when Topic.validate has refused the name, and the
+	// collision's error replaces the other. Of the invalid names only "."
+	// and ".." can collide with a topic that exists ("_" and "__"); the
+	// rest are refused before the search, which then never runs over an
+	// overlong name.
+	nameErr := validateTopicName(t.Name)
+	if nameErr == nil || t.Name == "." || t.Name == ".." {
+		if other, ok := b.logs.collidingTopic(t.Name); ok {
+			return nil, codeInvalidTopicException, ptr(topicCollision(t.Name, other).Error())
+		}
 	}
-	if other, ok := b.logs.collidingTopic(t.Name); ok {
-		return nil, codeInvalidTopicException, ptr(topicCollision(t.Name, other).Error())
+	if nameErr != nil {
+		return nil, codeInvalidTopicException, ptr(nameErr.Error())
 	}
 	if b.logs.Topic(t.Name) != nil {
 		return nil, codeTopicAlreadyExists, ptr(topicExistsMessage(t.Name))
