@@ -943,3 +943,24 @@ func TestDescribeConfigsUnknownTypeFailsEveryResource(t *testing.T) {
 		t.Errorf("under the authorizer:\n got %q\nwant %q", got, w)
 	}
 }
+
+// TestCleanupPolicyRefusalAsKafka: a cleanup.policy with an item other
+// than compact or delete is refused naming that item, not the whole
+// value: Kafka's ConfigDef.ValidList hands each item of the parsed list
+// to ValidString, whose ConfigException carries the item.
+func TestCleanupPolicyRefusalAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	const why = " for configuration cleanup.policy: String must be one of: compact, delete"
+	for value, want := range map[string]string{
+		"delete , bogus":  "40 Invalid value bogus" + why,
+		"compact,":        "40 Invalid value " + why,
+		"compact, delete": "0 <nil>",
+	} {
+		res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 1, ReplicationFactor: 1,
+			Configs: []creatableTopicConfig{{"cleanup.policy", ptr(value)}}}}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != want {
+			t.Errorf("cleanup.policy %q: %s\nwant %s", value, got, want)
+		}
+	}
+}

@@ -412,6 +412,14 @@ func checkThrottledReplicas(v string) (string, error) {
 	return strings.Join(items, ","), nil
 }
 
+// valueError refuses a config value in words that name some other value
+// than the one given, as Kafka's ConfigException does for a list:
+// ConfigDef.ValidList passes each item on to ValidString, so the
+// exception names the item refused. checkConfig words it with value.
+type valueError struct{ value, msg string }
+
+func (e *valueError) Error() string { return e.msg }
+
 // checkCleanupPolicy accepts a comma-separated list of delete and compact,
 // and writes it without spaces or repeats. The empty list is accepted, as
 // Kafka's ConfigDef.ValidList checks only the items there are: a topic
@@ -425,7 +433,7 @@ func checkCleanupPolicy(v string) (string, error) {
 	for item := range strings.SplitSeq(v, ",") {
 		item = strings.TrimSpace(item)
 		if item != "delete" && item != "compact" {
-			return "", fmt.Errorf("%q is not delete or compact", item)
+			return "", &valueError{item, "String must be one of: compact, delete"}
 		}
 		if !slices.Contains(items, item) {
 			items = append(items, item)
@@ -593,6 +601,9 @@ func checkConfig(defs []configDef, kind, name, value string) (string, *configErr
 	}
 	v, err := def.check(value)
 	if err != nil {
+		if ve, ok := errors.AsType[*valueError](err); ok {
+			value = ve.value
+		}
 		return "", invalidConfig("Invalid value %s for configuration %s: %v", value, name, err)
 	}
 	return v, nil
