@@ -964,3 +964,30 @@ func TestCleanupPolicyRefusalAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottledReplicasRefusalAsKafka: the throttled-replica lists take
+// what Kafka's ThrottledReplicaListValidator takes (every item digits:digits
+// or empty, or the items together just "*") and refuse the rest in its
+// words, which name the parsed list as Java prints it and the config.
+func TestThrottledReplicasRefusalAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	const name = "leader.replication.throttled.replicas"
+	const why = " for configuration " + name + ": " + name +
+		" must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."
+	for value, want := range map[string]string{
+		"x":             "40 Invalid value [x]" + why,
+		" 0:1 , 1 :2 ":  "40 Invalid value [0:1, 1 :2]" + why,
+		"*,0:1":         "40 Invalid value [*, 0:1]" + why,
+		"-1:0":          "40 Invalid value [-1:0]" + why,
+		"0:99999999999": "0 <nil>",
+		"*,":            "0 <nil>",
+		"0:1,,1:1":      "0 <nil>",
+	} {
+		res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 1, ReplicationFactor: 1,
+			Configs: []creatableTopicConfig{{name, ptr(value)}}}}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != want {
+			t.Errorf("%s %q: %s\nwant %s", name, value, got, want)
+		}
+	}
+}
