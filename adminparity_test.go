@@ -991,3 +991,35 @@ func TestThrottledReplicasRefusalAsKafka(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateTopicsClusterMetadataAsKafka: ControllerApis.createTopics
+// answers __cluster_metadata before it asks the authorizer, so a
+// principal that may create nothing still gets INVALID_REQUEST, and it
+// adds the answer after the controller's and the duplicates'.
+func TestCreateTopicsClusterMetadataAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	topics := func(names ...string) []creatableTopic {
+		var ts []creatableTopic
+		for _, n := range names {
+			ts = append(ts, creatableTopic{Name: n, NumPartitions: 1, ReplicationFactor: 1})
+		}
+		return ts
+	}
+	for _, tc := range []struct {
+		principal string
+		names     []string
+		want      string
+	}{
+		{"User:alice", []string{clusterMetadataTopic}, "[__cluster_metadata 42]"},
+		{"User:admin", []string{clusterMetadataTopic, "d", "ok", "d"}, "[ok 0 d 42 __cluster_metadata 42]"},
+	} {
+		resp := ab.as(tc.principal, 19, 7, &createTopicsRequest{TimeoutMs: 1000, ValidateOnly: true, Topics: topics(tc.names...)}).(*createTopicsResponse)
+		var got []string
+		for _, r := range resp.Topics {
+			got = append(got, fmt.Sprintf("%s %d", r.Name, r.ErrorCode))
+		}
+		if fmt.Sprint(got) != tc.want {
+			t.Errorf("%s creating %v: %v, want %s", tc.principal, tc.names, got, tc.want)
+		}
+	}
+}

@@ -955,7 +955,11 @@ func checkCreateTopics(a *access, r request) (response, func(response)) {
 	var denied []creatableTopic
 	if !a.mayCluster(aclCreate) {
 		once := onceIn(req.Topics, func(t creatableTopic) string { return t.Name })
-		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return !once(t) || a.may(aclCreate, resTopic, t.Name) })
+		// __cluster_metadata is refused before the authorizer is asked
+		// (ControllerApis.createTopics), so it is left to the handler.
+		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool {
+			return !once(t) || t.Name == clusterMetadataTopic || a.may(aclCreate, resTopic, t.Name)
+		})
 	}
 	return nil, func(r response) {
 		resp := r.(*createTopicsResponse)
