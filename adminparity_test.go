@@ -126,6 +126,27 @@ func TestCreateTopicsNamesAsKafka(t *testing.T) {
 	}
 }
 
+// TestCreateTopicsDotNamesCollide: "." and ".." are invalid names, but
+// where "_" or "__" exists Kafka refuses them as collisions instead:
+// ReplicationControlManager.validateNewTopicNames checks for a collision
+// after Topic.validate has failed, and the collision's error replaces the
+// other.
+func TestCreateTopicsDotNamesCollide(t *testing.T) {
+	_, c := startWithTopic(t, "_", 1)
+	if res := c.createTopicsRaw([]creatableTopic{{Name: "__", NumPartitions: 1, ReplicationFactor: 1}}, false); res[0].ErrorCode != codeNone {
+		t.Fatalf("CreateTopics __: %s", outcome(res[0].ErrorCode, res[0].ErrorMessage))
+	}
+	for name, want := range map[string]string{
+		".":  "17 Topic '.' collides with existing topic: _",
+		"..": "17 Topic '..' collides with existing topic: __",
+	} {
+		res := c.createTopicsRaw([]creatableTopic{{Name: name, NumPartitions: 1, ReplicationFactor: 1}}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != want {
+			t.Errorf("CreateTopics %q: %s, want %s", name, got, want)
+		}
+	}
+}
+
 // TestCreateTopicsDuplicateNameOnce: a name given twice is answered once,
 // INVALID_REQUEST, after the other topics, as ControllerApis.createTopics
 // does, and is not created.
@@ -308,7 +329,10 @@ func (c *testClient) createPartitionsRaw(topics []createPartitionsTopic, validat
 
 // TestCreatePartitionsAsKafka: CreatePartitions refuses with the codes
 // and words of ReplicationControlManager.createPartitions, and answers a
-// name given twice once, as ControllerApis.createPartitions does.
+// name given twice once, as ControllerApis.createPartitions does. An
+// unknown topic has no message: the controller throws
+// UnknownTopicOrPartitionException without one, and ApiError.fromThrowable
+// passes that null on.
 func TestCreatePartitionsAsKafka(t *testing.T) {
 	tb, c := startWithTopic(t, "t", 2)
 	node := tb.cfg.NodeID
@@ -317,7 +341,7 @@ func TestCreatePartitionsAsKafka(t *testing.T) {
 		topic createPartitionsTopic
 		want  string
 	}{
-		{createPartitionsTopic{Name: "nosuch", Count: 3}, "3 This server does not host this topic-partition."},
+		{createPartitionsTopic{Name: "nosuch", Count: 3}, "3 <nil>"},
 		{createPartitionsTopic{Name: "t", Count: 2}, "37 Topic already has 2 partition(s)."},
 		{createPartitionsTopic{Name: "t", Count: 1}, "37 The topic t currently has 2 partition(s); 1 would not be an increase."},
 		{createPartitionsTopic{Name: "t", Count: 4, Assignments: one(node)}, "39 Attempted to add 2 additional partition(s), but only 1 assignment(s) were specified."},
@@ -917,5 +941,85 @@ func TestDescribeConfigsUnknownTypeFailsEveryResource(t *testing.T) {
 	}
 	if w := want(topic, unknown); fmt.Sprint(got) != fmt.Sprint(w) {
 		t.Errorf("under the authorizer:\n got %q\nwant %q", got, w)
+	}
+}
+
+// TestCleanupPolicyRefusalAsKafka: a cleanup.policy with an item other
+// than compact or delete is refused naming that item, not the whole
+// value: Kafka's ConfigDef.ValidList hands each item of the parsed list
+// to ValidString, whose ConfigException carries the item.
+func TestCleanupPolicyRefusalAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	const why = " for configuration cleanup.policy: String must be one of: compact, delete"
+	for value, want := range map[string]string{
+		"delete , bogus":  "40 Invalid value bogus" + why,
+		"compact,":        "40 Invalid value " + why,
+		"compact, delete": "0 <nil>",
+	} {
+		res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 1, ReplicationFactor: 1,
+			Configs: []creatableTopicConfig{{"cleanup.policy", ptr(value)}}}}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != want {
+			t.Errorf("cleanup.policy %q: %s\nwant %s", value, got, want)
+		}
+	}
+}
+
+// TestThrottledReplicasRefusalAsKafka: the throttled-replica lists take
+// what Kafka's ThrottledReplicaListValidator takes (every item digits:digits
+// or empty, or the items together just "*") and refuse the rest in its
+// words, which name the parsed list as Java prints it and the config.
+func TestThrottledReplicasRefusalAsKafka(t *testing.T) {
+	tb := startBroker(t, t.TempDir())
+	c := dial(t, tb.addr)
+	const name = "leader.replication.throttled.replicas"
+	const why = " for configuration " + name + ": " + name +
+		" must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."
+	for value, want := range map[string]string{
+		"x":             "40 Invalid value [x]" + why,
+		" 0:1 , 1 :2 ":  "40 Invalid value [0:1, 1 :2]" + why,
+		"*,0:1":         "40 Invalid value [*, 0:1]" + why,
+		"-1:0":          "40 Invalid value [-1:0]" + why,
+		"0:99999999999": "0 <nil>",
+		"*,":            "0 <nil>",
+		"0:1,,1:1":      "0 <nil>",
+	} {
+		res := c.createTopicsRaw([]creatableTopic{{Name: "t", NumPartitions: 1, ReplicationFactor: 1,
+			Configs: []creatableTopicConfig{{name, ptr(value)}}}}, true)
+		if got := outcome(res[0].ErrorCode, res[0].ErrorMessage); got != want {
+			t.Errorf("%s %q: %s\nwant %s", name, value, got, want)
+		}
+	}
+}
+
+// TestCreateTopicsClusterMetadataAsKafka: ControllerApis.createTopics
+// answers __cluster_metadata before it asks the authorizer, so a
+// principal that may create nothing still gets INVALID_REQUEST, and it
+// adds the answer after the controller's and the duplicates'.
+func TestCreateTopicsClusterMetadataAsKafka(t *testing.T) {
+	ab := openACLBroker(t, SecurityConfig{Authorizer: true, SuperUsers: []string{"User:admin"}})
+	topics := func(names ...string) []creatableTopic {
+		var ts []creatableTopic
+		for _, n := range names {
+			ts = append(ts, creatableTopic{Name: n, NumPartitions: 1, ReplicationFactor: 1})
+		}
+		return ts
+	}
+	for _, tc := range []struct {
+		principal string
+		names     []string
+		want      string
+	}{
+		{"User:alice", []string{clusterMetadataTopic}, "[__cluster_metadata 42]"},
+		{"User:admin", []string{clusterMetadataTopic, "d", "ok", "d"}, "[ok 0 d 42 __cluster_metadata 42]"},
+	} {
+		resp := ab.as(tc.principal, 19, 7, &createTopicsRequest{TimeoutMs: 1000, ValidateOnly: true, Topics: topics(tc.names...)}).(*createTopicsResponse)
+		var got []string
+		for _, r := range resp.Topics {
+			got = append(got, fmt.Sprintf("%s %d", r.Name, r.ErrorCode))
+		}
+		if fmt.Sprint(got) != tc.want {
+			t.Errorf("%s creating %v: %v, want %s", tc.principal, tc.names, got, tc.want)
+		}
 	}
 }

@@ -955,7 +955,11 @@ func checkCreateTopics(a *access, r request) (response, func(response)) {
 	var denied []creatableTopic
 	if !a.mayCluster(aclCreate) {
 		once := onceIn(req.Topics, func(t creatableTopic) string { return t.Name })
-		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool { return !once(t) || a.may(aclCreate, resTopic, t.Name) })
+		// __cluster_metadata is refused before the authorizer is asked
+		// (ControllerApis.createTopics), so it is left to the handler.
+		req.Topics, denied = split(req.Topics, func(t creatableTopic) bool {
+			return !once(t) || t.Name == clusterMetadataTopic || a.may(aclCreate, resTopic, t.Name)
+		})
 	}
 	return nil, func(r response) {
 		resp := r.(*createTopicsResponse)
@@ -1324,7 +1328,9 @@ func checkCreatePartitions(a *access, r request) (response, func(response)) {
 	return nil, func(r response) {
 		resp := r.(*createPartitionsResponse)
 		for _, t := range denied {
-			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed, ErrorMessage: ptr(defaultErrorMessage(codeTopicAuthorizationFailed))})
+			// ControllerApis.createPartitions sets the code alone,
+			// so the message stays null.
+			resp.Results = append(resp.Results, createPartitionsTopicResult{Name: t.Name, ErrorCode: codeTopicAuthorizationFailed})
 		}
 	}
 }

@@ -228,7 +228,7 @@ func (b *Broker) handleCreateTopics(ctx context.Context, rc *requestContext, r r
 	var specs []newTopic
 	var of []int // of[j] is the index in resp.Topics of specs[j]
 	for _, t := range req.Topics {
-		if count[t.Name] > 1 {
+		if count[t.Name] > 1 || t.Name == clusterMetadataTopic {
 			continue
 		}
 		res := creatableTopicResult{Name: t.Name, NumPartitions: -1, ReplicationFactor: -1}
@@ -249,6 +249,12 @@ func (b *Broker) handleCreateTopics(ctx context.Context, rc *requestContext, r r
 	for _, name := range duplicates {
 		resp.Topics = append(resp.Topics, creatableTopicResult{Name: name, ErrorCode: codeInvalidRequest,
 			ErrorMessage: ptr("Duplicate topic name."), NumPartitions: -1, ReplicationFactor: -1})
+	}
+	// KRaft's own log is refused last, as ControllerApis.createTopics
+	// adds its refusal after the controller's answers and the duplicates.
+	if count[clusterMetadataTopic] == 1 {
+		resp.Topics = append(resp.Topics, creatableTopicResult{Name: clusterMetadataTopic, ErrorCode: codeInvalidRequest,
+			ErrorMessage: ptr("Creation of internal topic " + clusterMetadataTopic + " is prohibited."), NumPartitions: -1, ReplicationFactor: -1})
 	}
 	created, errs := b.logs.CreateTopics(specs)
 	for j, spec := range specs {
@@ -301,14 +307,20 @@ const clusterMetadataTopic = "__cluster_metadata"
 // ways gets the error Kafka would give: the name, whether the topic
 // exists, its configs, then its partitions and replicas.
 func (b *Broker) checkNewTopic(t creatableTopic, res *creatableTopicResult) (*newTopic, int16, *string) {
-	if t.Name == clusterMetadataTopic {
-		return nil, codeInvalidRequest, ptr("Creation of internal topic " + clusterMetadataTopic + " is prohibited.")
+	// ReplicationControlManager.validateNewTopicNames looks for a
+	// collision even when Topic.validate has refused the name, and the
+	// collision's error replaces the other. Of the invalid names only "."
+	// and ".." can collide with a topic that exists ("_" and "__"); the
+	// rest are refused before the search, which then never runs over an
+	// overlong name.
+	nameErr := validateTopicName(t.Name)
+	if nameErr == nil || t.Name == "." || t.Name == ".." {
+		if other, ok := b.logs.collidingTopic(t.Name); ok {
+			return nil, codeInvalidTopicException, ptr(topicCollision(t.Name, other).Error())
+		}
 	}
-	if err := validateTopicName(t.Name); err != nil {
-		return nil, codeInvalidTopicException, ptr(err.Error())
-	}
-	if other, ok := b.logs.collidingTopic(t.Name); ok {
-		return nil, codeInvalidTopicException, ptr(topicCollision(t.Name, other).Error())
+	if nameErr != nil {
+		return nil, codeInvalidTopicException, ptr(nameErr.Error())
 	}
 	if b.logs.Topic(t.Name) != nil {
 		return nil, codeTopicAlreadyExists, ptr(topicExistsMessage(t.Name))
@@ -718,7 +730,10 @@ func (b *Broker) handleCreatePartitions(ctx context.Context, rc *requestContext,
 func (b *Broker) createPartitions(t createPartitionsTopic, validateOnly bool) (int16, *string) {
 	topic := b.logs.Topic(t.Name)
 	if topic == nil {
-		return codeUnknownTopicOrPartition, ptr("This server does not host this topic-partition.")
+		// No message: the controller throws an
+		// UnknownTopicOrPartitionException without one, which
+		// ApiError.fromThrowable passes on as null.
+		return codeUnknownTopicOrPartition, nil
 	}
 	have := int32(len(topic.Partitions))
 	switch {

@@ -221,11 +221,11 @@ var topicConfigDefs = []configDef{
 		"Messages between forced fsyncs of the log; the broker's -fsync decides here." + noEffect},
 	{flushMsConfig, "log.flush.interval.ms", configTypeLong, longMax, checkLongAtLeast(0),
 		"Milliseconds between forced fsyncs of the log; the broker's -fsync decides here." + noEffect},
-	{"follower.replication.throttled.replicas", "", configTypeList, "", checkThrottledReplicas,
+	{"follower.replication.throttled.replicas", "", configTypeList, "", checkThrottledReplicas("follower.replication.throttled.replicas"),
 		"Replicas throttled while following, as partition:broker pairs or *." + noEffect},
 	{"index.interval.bytes", "log.index.interval.bytes", configTypeInt, "4096", checkIntIn(0, math.MaxInt32),
 		"Bytes of batches between offset-index entries." + noEffect},
-	{"leader.replication.throttled.replicas", "", configTypeList, "", checkThrottledReplicas,
+	{"leader.replication.throttled.replicas", "", configTypeList, "", checkThrottledReplicas("leader.replication.throttled.replicas"),
 		"Replicas throttled while leading, as partition:broker pairs or *." + noEffect},
 	{"local.retention.bytes", "log.local.retention.bytes", configTypeLong, "-2", checkLongAtLeast(-2),
 		"Bytes kept locally under tiered storage; -2 follows retention.bytes." + noEffect},
@@ -389,28 +389,57 @@ func checkRemoteStorage(v string) (string, error) {
 	return v, err
 }
 
-// checkThrottledReplicas is Kafka's ThrottledReplicaListValidator: * or a
-// list of partition:broker pairs of integers.
-func checkThrottledReplicas(v string) (string, error) {
-	var items []string
-	for item := range strings.SplitSeq(v, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
+// checkThrottledReplicas is Kafka's ThrottledReplicaListValidator for the
+// config name: every item of the list digits:digits or empty, or the items
+// together just "*". Its refusal names the parsed list, as Java prints it,
+// and the config. What is kept leaves out the empty items.
+func checkThrottledReplicas(name string) func(string) (string, error) {
+	return func(v string) (string, error) {
+		items := listItems(v)
+		if strings.Join(items, "") == "*" {
+			return "*", nil
 		}
-		p, r, ok := strings.Cut(item, ":")
-		_, perr := strconv.ParseInt(strings.TrimSpace(p), 10, 32)
-		_, rerr := strconv.ParseInt(strings.TrimSpace(r), 10, 32)
-		if item != "*" && (!ok || perr != nil || rerr != nil) {
-			return "", errors.New("must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...")
+		if !slices.ContainsFunc(items, func(item string) bool { return !isReplicaPair(item) }) {
+			return strings.Join(slices.DeleteFunc(items, func(item string) bool { return item == "" }), ","), nil
 		}
-		items = append(items, item)
+		return "", &valueError{"[" + strings.Join(items, ", ") + "]", name +
+			" must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."}
 	}
-	if slices.Contains(items, "*") && len(items) > 1 {
-		return "", errors.New("'*' must be the only entry")
-	}
-	return strings.Join(items, ","), nil
 }
+
+// isReplicaPair is the item pattern ([0-9]+:[0-9]+)? of Kafka's
+// ThrottledReplicaListValidator: empty, or two runs of ASCII digits
+// around a colon, with no sign and no bound on their size.
+func isReplicaPair(item string) bool {
+	digits := func(s string) bool {
+		return s != "" && strings.Trim(s, "0123456789") == ""
+	}
+	p, r, ok := strings.Cut(item, ":")
+	return item == "" || ok && digits(p) && digits(r)
+}
+
+// listItems parses a LIST config value as Kafka's ConfigDef.parseType
+// does: none for a blank value, else the trimmed value split at each
+// comma, with the spaces around the commas dropped and empty items kept.
+func listItems(v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	items := strings.Split(v, ",")
+	for i := range items {
+		items[i] = strings.TrimSpace(items[i])
+	}
+	return items
+}
+
+// valueError refuses a config value in words that name some other value
+// than the one given, as Kafka's ConfigException does for a list:
+// ConfigDef.ValidList passes each item on to ValidString, so the
+// exception names the item refused. checkConfig words it with value.
+type valueError struct{ value, msg string }
+
+func (e *valueError) Error() string { return e.msg }
 
 // checkCleanupPolicy accepts a comma-separated list of delete and compact,
 // and writes it without spaces or repeats. The empty list is accepted, as
@@ -425,7 +454,7 @@ func checkCleanupPolicy(v string) (string, error) {
 	for item := range strings.SplitSeq(v, ",") {
 		item = strings.TrimSpace(item)
 		if item != "delete" && item != "compact" {
-			return "", fmt.Errorf("%q is not delete or compact", item)
+			return "", &valueError{item, "String must be one of: compact, delete"}
 		}
 		if !slices.Contains(items, item) {
 			items = append(items, item)
@@ -593,6 +622,9 @@ func checkConfig(defs []configDef, kind, name, value string) (string, *configErr
 	}
 	v, err := def.check(value)
 	if err != nil {
+		if ve, ok := errors.AsType[*valueError](err); ok {
+			value = ve.value
+		}
 		return "", invalidConfig("Invalid value %s for configuration %s: %v", value, name, err)
 	}
 	return v, nil
