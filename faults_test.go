@@ -993,6 +993,38 @@ func TestUnreadableTopicConfigKeepsRecords(t *testing.T) {
 	}
 }
 
+// TestTopicConfigLineRefusedKeepsTheRest starts on a topic.config whose
+// lines are whole but one of which a stricter check now refuses (a
+// throttled-replica list an earlier version took). The file was dropped
+// whole, and with it the topic's compact policy: the lines that check
+// are kept, and retention still deletes nothing until the configs are
+// set again.
+func TestTopicConfigLineRefusedKeepsTheRest(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	tb.stop()
+	file := filepath.Join(dir, "table-0", topicConfigFile)
+	if err := os.WriteFile(file, []byte("cleanup.policy=compact\nfollower.replication.throttled.replicas=-1:0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	topic := tb.logs.Topic("table")
+	if got := topic.Configs["cleanup.policy"]; got != "compact" || !topic.ConfigsUnread {
+		t.Errorf("cleanup.policy %q, ConfigsUnread %v; want compact, true", got, topic.ConfigsUnread)
+	}
+	if _, ok := topic.Configs["follower.replication.throttled.replicas"]; ok {
+		t.Errorf("the refused line was kept")
+	}
+	if !strings.Contains(logs.String(), "follower.replication.throttled.replicas") {
+		t.Errorf("no log line names the refused config:\n%s", logs.String())
+	}
+}
+
 // TestDeleteTopicOnFullDisk deletes a topic on a full disk, after
 // DeleteRecords moved its log start offset: the deletion commits with a
 // rename, which needs no space, so it is answered as done, though the

@@ -788,12 +788,16 @@ func (c topicConfig) encode() []byte {
 // file is replaced whole (writeFileAtomic), so one that is empty or ends
 // mid-line was cut short outside the broker: what is left of it may
 // still parse, as a shorter value or with names missing, and is not
-// trusted.
+// trusted. In a whole file, a line that does not parse or check is left
+// out with an error and the others are kept: a value an older version
+// stored and a stricter check of this one refuses must not take the
+// topic's other configs (a compact policy, say) with it.
 func parseTopicConfigFile(b []byte) (topicConfig, error) {
 	if len(b) == 0 || b[len(b)-1] != '\n' {
 		return nil, fmt.Errorf("kafka: %s is cut short (%d bytes, no final newline)", topicConfigFile, len(b))
 	}
 	c := topicConfig{}
+	var errs []error
 	for line := range strings.Lines(string(b)) {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -801,15 +805,17 @@ func parseTopicConfigFile(b []byte) (topicConfig, error) {
 		}
 		name, value, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fmt.Errorf("kafka: %s: line %q is not name=value", topicConfigFile, line)
+			errs = append(errs, fmt.Errorf("kafka: %s: line %q is not name=value", topicConfigFile, line))
+			continue
 		}
 		v, err := checkTopicConfig(name, value)
 		if err != nil {
-			return nil, fmt.Errorf("kafka: %s: %s", topicConfigFile, err.msg)
+			errs = append(errs, fmt.Errorf("kafka: %s: %s", topicConfigFile, err.msg))
+			continue
 		}
 		c[name] = v
 	}
-	return c, nil
+	return c, errors.Join(errs...)
 }
 
 // Entries for DescribeConfigs and CreateTopics.

@@ -135,9 +135,9 @@ type topicLog struct {
 	Partitions []*partitionLog
 	Configs    topicConfig
 	// ConfigsUnread is set when the topic's topic.config did not read at
-	// start: Configs are then the defaults, which may keep less than the
-	// topic's own did (a retention.ms of -1, a compact policy), so
-	// retention deletes nothing of it until its configs are set again.
+	// start: Configs are then what of it could be trusted, over defaults
+	// that may keep less than the topic's own did (a retention.ms of -1),
+	// so retention deletes nothing of it until its configs are set again.
 	ConfigsUnread bool
 	// brokerDefaults is the logDir's: the broker's dynamic defaults of
 	// topic configs, which Settings lays Configs over.
@@ -332,7 +332,7 @@ func (d *logDir) load() error {
 	for _, name := range slices.Sorted(maps.Keys(runs)) {
 		cfg, err := readTopicConfig(filepath.Join(d.path, partitionDirName(name, 0)))
 		if err != nil {
-			d.logger.Warn("topic configs unreadable: using the defaults, but retention deletes nothing of the topic until its configs are set again",
+			d.logger.Warn("topic configs unreadable: using what could be read over the defaults, but retention deletes nothing of the topic until its configs are set again",
 				"topic", name, "file", filepath.Join(d.path, partitionDirName(name, 0), topicConfigFile), "err", err)
 		}
 		t := &topicLog{Name: name, ID: runs[name][0].id, Configs: cfg, ConfigsUnread: err != nil, Partitions: make([]*partitionLog, len(runs[name])), brokerDefaults: &d.brokerDefaults}
@@ -489,8 +489,9 @@ func takeCleanShutdownMarker(dir string) (bool, error) {
 }
 
 // readTopicConfig reads the topic.config in a partition dir; none means
-// nothing was set. A config that cannot be read is returned empty, with
-// the error: the topic loads with the defaults rather than not at all.
+// nothing was set. A config that cannot be read whole is returned with
+// the error and what of it could be trusted (parseTopicConfigFile): the
+// topic loads with that over the defaults rather than not at all.
 func readTopicConfig(dir string) (topicConfig, error) {
 	b, err := os.ReadFile(filepath.Join(dir, topicConfigFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -500,10 +501,10 @@ func readTopicConfig(dir string) (topicConfig, error) {
 		return topicConfig{}, err
 	}
 	c, err := parseTopicConfigFile(b)
-	if err != nil {
-		return topicConfig{}, err
+	if c == nil {
+		c = topicConfig{}
 	}
-	return c, nil
+	return c, err
 }
 
 // The log start offset checkpoint.
