@@ -8,6 +8,7 @@ package kafka
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -122,35 +123,10 @@ func TestAcceptErrorsRetried(t *testing.T) {
 func TestShiftedIndex(t *testing.T) {
 	dir := t.TempDir()
 	opts := logOptions{IndexIntervalBytes: 1024, SegmentBytes: 16 << 10}
-	l, err := openPartitionLog(dir, opts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var batches [][]byte
-	for i := range 60 {
-		batches = append(batches, bigBatch(int64(i)))
-		appendBatches(t, l, batches[i])
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
+	batches, good := shiftFirstIndex(t, dir, opts)
 	index := segmentPath(dir, 0, offsetIndexSuffix)
-	good, err := os.ReadFile(index)
-	if err != nil || len(good) < 2*offsetEntrySize {
-		t.Fatalf("offset index of the first segment: %d bytes, %v; the test needs entries", len(good), err)
-	}
-	shifted := bytes.Clone(good)
-	for i := 0; i < len(shifted); i += offsetEntrySize {
-		pos := int64(uint32(shifted[i+4])<<24 | uint32(shifted[i+5])<<16 | uint32(shifted[i+6])<<8 | uint32(shifted[i+7]))
-		pos += 61
-		shifted[i+4], shifted[i+5], shifted[i+6], shifted[i+7] = byte(pos>>24), byte(pos>>16), byte(pos>>8), byte(pos)
-	}
-	if err := os.WriteFile(index, shifted, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
 	var logs syncBuffer
-	l, err = openPartition(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)), true)
+	l, err := openPartition(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,6 +145,77 @@ func TestShiftedIndex(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(index); !bytes.Equal(got, good) {
 		t.Errorf("the rebuilt index differs from the one appends wrote")
+	}
+}
+
+// shiftFirstIndex writes 60 batches of about 1 KiB to a log in dir, in
+// segments of 16 KiB, and rewrites the first segment's offset index with
+// every position moved on by 61 bytes: in order and inside the log, so
+// it passes the check at open, but naming no batch. It returns the
+// batches and the index as appends wrote it.
+func shiftFirstIndex(t *testing.T, dir string, opts logOptions) (batches [][]byte, good []byte) {
+	t.Helper()
+	l, err := openPartitionLog(dir, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 60 {
+		batches = append(batches, bigBatch(int64(i)))
+		appendBatches(t, l, batches[i])
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	index := segmentPath(dir, 0, offsetIndexSuffix)
+	good, err = os.ReadFile(index)
+	if err != nil || len(good) < 2*offsetEntrySize {
+		t.Fatalf("offset index of the first segment: %d bytes, %v; the test needs entries", len(good), err)
+	}
+	shifted := bytes.Clone(good)
+	for i := 0; i < len(shifted); i += offsetEntrySize {
+		pos := binary.BigEndian.Uint32(shifted[i+4:]) + 61
+		binary.BigEndian.PutUint32(shifted[i+4:], pos)
+	}
+	if err := os.WriteFile(index, shifted, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return batches, good
+}
+
+// TestShiftedIndexOverDamage is TestShiftedIndex with the segment's last
+// batch cut short as well. The rebuild the first read starts met the
+// damage and gave up, so every read of the segment failed again: an
+// older segment's indexes are rebuilt up to the damage, as at open, and
+// the reads are answered from the log.
+func TestShiftedIndexOverDamage(t *testing.T) {
+	dir := t.TempDir()
+	opts := logOptions{IndexIntervalBytes: 1024, SegmentBytes: 16 << 10}
+	batches, _ := shiftFirstIndex(t, dir, opts)
+	path := segmentPath(dir, 0, logSuffix)
+	if err := os.Truncate(path, fileSize(t, path)-10); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	l, err := openPartition(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if len(l.segments) < 2 {
+		t.Fatalf("%d segments; the test needs an older one", len(l.segments))
+	}
+	cut := l.segments[1].base - 1 // the first segment's last batch
+	for offset := range int64(len(batches)) {
+		if offset == cut {
+			continue
+		}
+		got, err := l.Read(offset, 1)
+		if err != nil || !bytes.Equal(got, stored(batches[offset], offset)) {
+			t.Fatalf("read at %d: %d bytes, %v; want the batch at that offset\n%s", offset, len(got), err, logs.String())
+		}
+	}
+	if !strings.Contains(logs.String(), `msg="damaged segment`) {
+		t.Errorf("no WARN about the damaged segment:\n%s", logs.String())
 	}
 }
 

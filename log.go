@@ -141,16 +141,14 @@ import (
 // so logOptions{} is a production configuration.
 type logOptions struct {
 	// SegmentBytes is log.segment.bytes, default 1 GiB: the size past which
-	// the active segment is closed and a new one started. At most
-	// math.MaxInt32, Kafka's limit too, because index entries hold file
-	// positions in 4 bytes.
+	// the active segment is closed and a new one started; at most
+	// math.MaxInt32, as in Kafka, as index entries hold 4-byte positions.
 	SegmentBytes int64
 	// Files is the descriptor cache that closed segments' .log files are
 	// opened through (segfiles.go); nil keeps every file open.
 	Files *fileCache
-	// IndexIntervalBytes is log.index.interval.bytes, default 4096: how
-	// many bytes of batches go by between offset-index entries, which bounds
-	// how far a read scans batch headers after its index lookup.
+	// IndexIntervalBytes is log.index.interval.bytes, default 4096: the
+	// bytes of batches between offset-index entries, how far a read scans.
 	IndexIntervalBytes int
 	// SegmentMs is a topic's segment.ms (log.roll.ms), default 7 days: how
 	// far, by record timestamps, a segment may span before the next append
@@ -162,8 +160,7 @@ type logOptions struct {
 	SegmentJitterMs int64
 	// ProducerIDExpirationMs is producer.id.expiration.ms, default one
 	// day: how long a producer without an open transaction is kept after
-	// its last batch or marker (producers.go). A broker setting, the same
-	// for every topic, as in Kafka.
+	// its last batch or marker (producers.go), for every topic, as in Kafka.
 	ProducerIDExpirationMs int64
 }
 
@@ -994,8 +991,9 @@ func (s *segment) checkEntry(w *headerWindow, e offsetEntry) error {
 // repairIndexes rebuilds the indexes of s by scanning it, after a read
 // found an entry that does not match the log (cause). It holds appendMu,
 // so that an append to an active segment waits, and takes mu only to
-// swap the entries. If the scan fails, the indexes stay as they were and
-// the read that asked gets its error again.
+// swap the entries. An older segment's damage is indexed up to, as
+// rebuildOlder does at open; if the scan fails, or finds damage in the
+// active segment, the indexes stay and the read gets its error again.
 func (l *partitionLog) repairIndexes(s *segment, cause error) {
 	l.appendMu.Lock()
 	defer l.appendMu.Unlock()
@@ -1003,15 +1001,17 @@ func (l *partitionLog) repairIndexes(s *segment, cause error) {
 		return // closed or deleted meanwhile
 	}
 	l.logger.Warn("offset index does not match the log: rebuilding it", "dir", l.dir, "segment", s.base, "reason", cause)
+	active := s == l.segments[len(l.segments)-1]
 	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
-	if err == nil && scan.bad != nil {
+	if err == nil && scan.bad != nil && active {
 		err = fmt.Errorf("kafka: segment %s is corrupt at position %d: %w", segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
+	} else if err == nil && scan.bad != nil {
+		l.logger.Warn("damaged segment: indexes rebuilt up to the damaged batch, whose bytes are kept", "dir", l.dir, "segment", s.base, "position", scan.end, "reason", scan.bad)
 	}
 	if err != nil {
 		l.logger.Error("rebuilding an offset index", "dir", l.dir, "segment", s.base, "err", err)
 		return
 	}
-	active := s == l.segments[len(l.segments)-1]
 	times := scan.times
 	if !active {
 		// An inactive segment ends with its final time entry, as a roll
