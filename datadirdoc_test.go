@@ -56,7 +56,7 @@ var dataDirFiles = []dataDirDocRow{
 	{[]string{partitionMetadataFile}, "partition dir", "the topic id, in the staged dir before its rename",
 		"does not parse, or differs from partition 0's: the partition is offline with an ERROR, its records kept"},
 	{[]string{topicConfigFile}, "partition 0's dir", "the topic's configs (atomically); absent if none was set",
-		"does not parse or ends mid-line: WARN, the defaults, and retention deletes nothing of the topic until its configs are set again"},
+		"does not read or ends mid-line: WARN, the defaults; a line that does not check: WARN, that line left out, the others kept; either way retention deletes nothing of the topic until its configs are set again"},
 	{[]string{"*" + logSuffix}, "partition dir", "batches, by positioned writes; fsynced as Config.Fsync says",
 		"after a crash a torn tail is cut (WARN); after a clean stop a log shorter than its checkpoint is offline (ERROR); a batch that does not parse where a read needs it: in the last segment KAFKA_STORAGE_ERROR, in an earlier one the read goes on at the next segment (ERROR); a segment found short of the next one by a read: ERROR"},
 	{[]string{"*" + offsetIndexSuffix, "*" + timeIndexSuffix}, "partition dir", "at each sync, roll and Close (atomically)",
