@@ -760,6 +760,47 @@ func TestRestartOnFullDisk(t *testing.T) {
 	tb.stop()
 }
 
+// TestCleanRestartOnFullDisk restarts a broker that stopped cleanly on a
+// disk that filled up while it was down: no recovery frees a page, and the
+// start's election must still be kept (quorum-state.json), so that the
+// broker starts and its epoch moves on, rather than exiting at every start
+// until an operator frees space.
+func TestCleanRestartOnFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, 1<<20)
+	data := filepath.Join(dir, "data")
+	tb, c := startWithTopicUsing(t, Config{DataDir: data}, "t", 1)
+	batch := makeBatch(testRecord{0, "kept"})
+	c.mustProduce("t", 0, batch)
+	epoch, _ := c.quorumStatus()
+	tb.stop()
+	filler := fillDisk(t, dir)
+
+	var logs syncBuffer
+	b, err := Open(Config{DataDir: data, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("start on a full disk after a clean stop: %v", err)
+	}
+	addr, stop := serveOpenBroker(t, b)
+	c = dial(t, addr)
+	if code, _, records := c.fetch("t", 0, 0, 0, 0); code != codeNone || !sameBatches(records, batch) {
+		t.Errorf("fetch on a full disk: code %d, %d bytes", code, len(records))
+	}
+	if now, _ := c.quorumStatus(); now != epoch+1 {
+		t.Errorf("epoch on a full disk: %d, want %d", now, epoch+1)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	// The epoch of the start on the full disk was kept: the next is past it.
+	tb = startBrokerWith(t, Config{DataDir: data})
+	if now, _ := dial(t, tb.addr).quorumStatus(); now != epoch+2 {
+		t.Errorf("epoch after the start on a full disk: %d, want %d", now, epoch+2)
+	}
+}
+
 // TestShareStateWriteOnFullDisk appends to the share state file on a full
 // disk with a line that fits only in part: the part written must be cut
 // off again, or the file holds a broken line before the next good one,
