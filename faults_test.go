@@ -1030,6 +1030,42 @@ func TestUnreadableTopicConfigKeepsRecords(t *testing.T) {
 	}
 }
 
+// TestDeleteRecordsRetriedOnFullDisk: a DeleteRecords whose checkpoint
+// cannot be written on a full disk fails, and so must its retry, which
+// finds the log start already moved in memory: answered as done, the
+// start it reports was in no checkpoint, and a crash would bring the
+// deleted records back. Once space is freed the retry succeeds, and the
+// checkpoint on disk holds the start.
+func TestDeleteRecordsRetriedOnFullDisk(t *testing.T) {
+	mnt := mountTmpfs(t, 1<<20)
+	dir := filepath.Join(mnt, "data")
+	tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 1)
+	for i := range 10 {
+		c.mustProduce("t", 0, makeBatch(testRecord{int64(i), "v"}))
+	}
+	filler := fillDisk(t, mnt)
+	if code, _ := c.deleteRecords("t", 0, 5); code == codeNone {
+		t.Fatalf("DeleteRecords on a full disk answered as done")
+	}
+	if code, low := c.deleteRecords("t", 0, 5); code == codeNone {
+		t.Errorf("the retry on a full disk answered as done, low watermark %d", low)
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if code, low := c.deleteRecords("t", 0, 5); code != codeNone || low != 5 {
+		t.Errorf("the retry once space is free: code %d, low watermark %d; want 0, 5", code, low)
+	}
+	es, err := readCheckpoint(filepath.Join(dir, logStartCheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(es, checkpointEntry{"t", 0, 5}) {
+		t.Errorf("checkpoint after the retry: %v, want t 0 at 5", es)
+	}
+	tb.stop()
+}
+
 // TestDeleteTopicOnFullDisk deletes a topic on a full disk, after
 // DeleteRecords moved its log start offset: the deletion commits with a
 // rename, which needs no space, so it is answered as done, though the
