@@ -197,7 +197,7 @@ type aclCheck func(a *access, req request) (answer response, complete func(respo
 // answering with an error code would hide the missing entry from tests.
 func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestContext, req request) (response, error) {
 	if !b.sec.cfg.Authorizer {
-		return api.serve(b, ctx, rc, req), nil
+		return b.serve(ctx, api, rc, req), nil
 	}
 	check, ok := aclChecks[api.key]
 	if !ok {
@@ -207,7 +207,7 @@ func (b *Broker) authorizeAndServe(ctx context.Context, api *api, rc *requestCon
 	if answer != nil {
 		return answer, nil
 	}
-	resp := api.serve(b, ctx, rc, req)
+	resp := b.serve(ctx, api, rc, req)
 	if complete != nil && resp != nil {
 		complete(resp)
 	}

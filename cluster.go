@@ -1019,8 +1019,9 @@ func (m *describeTopicPartitionsResponse) encode(w *writer, v int16) {
 	w.Tags()
 }
 
-// maxDescribePartitions is Kafka's max.request.partition.size.limit: the
-// most partitions one DescribeTopicPartitions answer holds.
+// maxDescribePartitions is Kafka's max.request.partition.size.limit
+// default: the most partitions one DescribeTopicPartitions answer holds
+// (Config.MaxRequestPartitions).
 const maxDescribePartitions = 2000
 
 func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestContext, r request) response {
@@ -1061,7 +1062,7 @@ func (b *Broker) handleDescribeTopicPartitions(ctx context.Context, rc *requestC
 	names, denied := b.describableTopics(rc, names)
 	// At least one partition per page, or a client asking for 0 would get
 	// an empty page with a cursor to itself and loop forever.
-	limit := max(min(req.ResponsePartitionLimit, maxDescribePartitions), 1)
+	limit := max(min(req.ResponsePartitionLimit, b.cfg.MaxRequestPartitions), 1)
 	resp := b.describeTopicPartitions(names, req.Cursor, int(limit), all)
 	// Every topic answered gets what the principal may do with it, found
 	// or not; the denied ones follow, named only if they were named.

@@ -167,6 +167,10 @@ type fileKind struct {
 	// that never wrote it): its deletion cannot be told and needs no log
 	// line. quietEmpty is the same for a file of zero bytes.
 	quietDelete, quietEmpty bool
+	// online marks a file whose damage must not take its partition
+	// offline: an earlier segment's, whose damage costs its own records
+	// alone, as in Kafka, whose LogLoader rebuilds its indexes.
+	online bool
 	// markers marks the file whose loss may make the broker write again
 	// the transaction markers it had written: its partition may gain
 	// control batches, and nothing else.
@@ -190,13 +194,30 @@ func segmentFile(partition, suffix string, i int) func(t *testing.T, dir string)
 	}
 }
 
+// withoutIndex finds a segment's .log as path does, and removes its
+// offset index.
+func withoutIndex(path func(t *testing.T, dir string) string) func(t *testing.T, dir string) string {
+	return func(t *testing.T, dir string) string {
+		t.Helper()
+		p := path(t, dir)
+		if err := os.Remove(strings.TrimSuffix(p, logSuffix) + offsetIndexSuffix); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
+
 func dataDirFile(rel string) func(t *testing.T, dir string) string {
 	return func(t *testing.T, dir string) string { return filepath.Join(dir, rel) }
 }
 
 var fileKinds = []fileKind{
-	{name: "older segment", path: segmentFile("b-0", logSuffix, 0), partition: "b-0"},
-	{name: "middle segment", path: segmentFile("b-0", logSuffix, 1), partition: "b-0"},
+	{name: "older segment", path: segmentFile("b-0", logSuffix, 0), partition: "b-0", online: true},
+	// The same with its offset index gone, so that the start rebuilds the
+	// indexes from a damaged log (a crash can leave a segment without
+	// them): that took the partition offline.
+	{name: "older segment without its index", path: withoutIndex(segmentFile("b-0", logSuffix, 0)), partition: "b-0", online: true},
+	{name: "middle segment", path: segmentFile("b-0", logSuffix, 1), partition: "b-0", online: true},
 	{name: "active segment", path: segmentFile("b-0", logSuffix, -1), partition: "b-0"},
 	{name: "offset index", path: segmentFile("b-0", offsetIndexSuffix, 0), partition: "b-0", derived: true, quietDelete: true, quietEmpty: true},
 	{name: "time index", path: segmentFile("b-0", timeIndexSuffix, 0), partition: "b-0", derived: true, quietDelete: true, quietEmpty: true},
@@ -252,6 +273,9 @@ var knownGaps = map[string]string{
 	// check catches the damage.
 	"older segment/bytes flipped":  "a batch damaged inside is served as it is, for the client's CRC check",
 	"middle segment/bytes flipped": "a batch damaged inside is served as it is, for the client's CRC check",
+	// The rebuild of its index finds the damage and logs it, but the
+	// bytes are kept, and served, as in the segment whose index passes.
+	"older segment without its index/bytes flipped": "a batch damaged inside is served as it is, for the client's CRC check",
 	// After a crash the segment before the last is scanned, and cut at
 	// the damaged batch with a WARN, the last segment deleted, as
 	// Kafka's LogLoader does: whole batches after a bad one are also
@@ -524,6 +548,8 @@ func checkRead(kind fileKind, key string, code int16, got, want []byte, logged b
 		if code != codeNone || !sameBatches(got, want) {
 			fail("%s: code %d, %d bytes of %d: records lost", key, code, len(got), len(want))
 		}
+	case code == codeKafkaStorageError && kind.online:
+		fail("%s: KAFKA_STORAGE_ERROR: damage to an earlier segment must cost its own records alone", key)
 	case code == codeKafkaStorageError && logged:
 		// Offline, or a read failed on the damage: what it allows.
 	case code != codeNone && code != codeKafkaStorageError || !batchSubset(got, want):

@@ -443,8 +443,8 @@ func TestFetchStorageErrorBeforeV6(t *testing.T) {
 		c.mustProduce("p", 0, bigBatch(1))
 	}
 	tb.stop()
-	// A segment corrupt in its middle, with no index to rebuild from,
-	// keeps the partition offline (TestOfflinePartition).
+	// A segment that cannot be opened keeps the partition offline
+	// (TestOfflinePartition).
 	corruptFirstSegment(t, dir, "p-0")
 	c = dial(t, startBrokerWith(t, Config{DataDir: dir, SegmentBytes: 4 << 10}).addr)
 	fetch := func(v int16) int16 {

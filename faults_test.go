@@ -272,29 +272,32 @@ func TestDeleteTopicRemoveFails(t *testing.T) {
 	}
 }
 
-// corruptFirstSegment flips a byte in the middle of the first segment of
-// partition (a directory name such as "t-1") under dir, and removes its
-// offset index, so that the segment has no index to rebuild from and
-// keeps the partition offline. It returns the segment's path and its
-// bytes before the damage, for a test that repairs it.
+// corruptFirstSegment puts a dangling symlink in place of the first
+// segment of partition (a directory name such as "t-1") under dir: the
+// segment is listed but cannot be opened, as a file the disk can no
+// longer read, and that keeps the partition offline. (A segment damaged
+// inside no longer does: its indexes are rebuilt up to the damage, see
+// TestDamagedOlderSegmentServesTheRest.) It returns the segment's path
+// and its bytes before the damage, for a test that repairs it by
+// removing the link and writing them back.
 func corruptFirstSegment(t *testing.T, dir, partition string) (string, []byte) {
 	t.Helper()
-	os.Remove(segmentPath(filepath.Join(dir, partition), 0, offsetIndexSuffix))
 	seg := segmentPath(filepath.Join(dir, partition), 0, logSuffix)
 	good, err := os.ReadFile(seg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := bytes.Clone(good)
-	bad[100] ^= 0xff
-	if err := os.WriteFile(seg, bad, 0o644); err != nil {
+	if err := os.Remove(seg); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone"), seg); err != nil {
 		t.Fatal(err)
 	}
 	return seg, good
 }
 
 // TestOfflinePartition loads a partition whose log does not open (an
-// older segment is damaged and its index gone): the partition answers
+// older segment cannot be opened): the partition answers
 // KAFKA_STORAGE_ERROR, and the others are served.
 func TestOfflinePartition(t *testing.T) {
 	dir := t.TempDir()
@@ -845,7 +848,7 @@ func TestShareStateWriteOnFullDisk(t *testing.T) {
 }
 
 // TestOfflinePartitionKeepsLogStart takes a partition offline at a start
-// (an older segment damaged, its index gone) after DeleteRecords moved its
+// (an older segment that cannot be opened) after DeleteRecords moved its
 // log start offset, then checkpoints the others' log starts: the offline
 // partition's entry must stay as it was, or once its segment is repaired
 // the records DeleteRecords removed come back.
@@ -875,6 +878,7 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 	}
 	tb.stop()
 
+	os.Remove(seg)
 	os.WriteFile(seg, good, 0o644) // repaired
 	tb = startBrokerWith(t, cfg)
 	c = dial(t, tb.addr)
@@ -1429,15 +1433,26 @@ func TestSegmentOpensOutOfDescriptors(t *testing.T) {
 }
 
 // TestDamagedOlderSegmentServesTheRest damages a segment before the last
-// between a clean stop and a start, three ways that leave its indexes
-// passing their checks: noise after its last batch, its last batch cut
-// short, its first batch's header overwritten. A read must serve every
-// whole batch before the damage and every batch of the later segments,
-// with an ERROR naming the segment where records are skipped. A read
-// answered KAFKA_STORAGE_ERROR at the first batch of the segment, so
-// that every later record of the partition was out of a consumer's
-// reach (a consumer retries that code for ever).
+// between a clean stop and a start, three ways: noise after its last
+// batch, its last batch cut short, its first batch's header overwritten.
+// A read must serve every whole batch before the damage and every batch
+// of the later segments, with an ERROR naming the segment where records
+// are skipped. A read answered KAFKA_STORAGE_ERROR at the first batch of
+// the segment, so that every later record of the partition was out of a
+// consumer's reach (a consumer retries that code for ever).
+//
+// Each damage is also made with the segment's indexes failing the check
+// at open (the offset index gone, the time index torn), so that they are
+// rebuilt by a scan that meets the damage: that took the whole partition
+// offline, where Kafka's LogLoader rebuilds them. It must serve the same,
+// with a WARN at open naming the segment.
 func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
+	for _, indexes := range []string{"indexes pass", "indexes fail"} {
+		t.Run(indexes, func(t *testing.T) { testDamagedOlderSegment(t, indexes == "indexes fail") })
+	}
+}
+
+func testDamagedOlderSegment(t *testing.T, badIndexes bool) {
 	damages := []struct {
 		name  string
 		apply func(t *testing.T, path string)
@@ -1488,6 +1503,14 @@ func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
 			tb.stop()
 			// The segment of batches 3 to 5.
 			d.apply(t, segmentPath(filepath.Join(dir, "t-0"), 3, logSuffix))
+			if badIndexes {
+				if err := os.Remove(segmentPath(filepath.Join(dir, "t-0"), 3, offsetIndexSuffix)); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Truncate(segmentPath(filepath.Join(dir, "t-0"), 3, timeIndexSuffix), 5); err != nil {
+					t.Fatal(err)
+				}
+			}
 			want := bytes.Join(slices.Concat(batches[:3+d.kept], batches[6:]), nil)
 			var logs syncBuffer
 			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -1498,6 +1521,9 @@ func TestDamagedOlderSegmentServesTheRest(t *testing.T) {
 			}
 			if logged := strings.Contains(logs.String(), "level=ERROR") && strings.Contains(logs.String(), "segment=3"); logged != d.logged {
 				t.Errorf("an ERROR naming segment 3: %v, want %v\n%s", logged, d.logged, logs.String())
+			}
+			if badIndexes && !strings.Contains(logs.String(), `level=WARN msg="damaged segment`) {
+				t.Errorf("no WARN at open about the damaged segment\n%s", logs.String())
 			}
 		})
 	}
@@ -1579,5 +1605,343 @@ func TestLogStartCheckpointBehindRewritten(t *testing.T) {
 			t.Errorf("start %d: log start %d, want 1", run, start)
 		}
 		tb.stop()
+	}
+}
+
+// TestOffsetsPartitionOffline starts a broker whose __consumer_offsets-0
+// does not open, two ways: its log does not open (the partition is
+// offline), or a file is where its dir should be. The start failed in the
+// second case, and in the first the groups came up empty, their commits
+// lost to every consumer that asked. The broker must start, with an
+// ERROR, serve the other partitions, answer COORDINATOR_NOT_AVAILABLE to
+// the group APIs and to FindCoordinator for a group, as Kafka does while
+// a coordinator partition cannot be loaded, and change nothing in the
+// damaged dir; once it is repaired, a restart serves the commits again.
+func TestOffsetsPartitionOffline(t *testing.T) {
+	damages := []struct {
+		name  string
+		apply func(t *testing.T, dir string) (repair func())
+	}{
+		{"log does not open", func(t *testing.T, dir string) func() {
+			seg, good := corruptFirstSegment(t, dir, offsetsTopic+"-0")
+			return func() {
+				os.Remove(seg)
+				os.WriteFile(seg, good, 0o644)
+			}
+		}},
+		{"a file in place of the dir", func(t *testing.T, dir string) func() {
+			path := filepath.Join(dir, offsetsTopic+"-0")
+			aside := filepath.Join(dir, "aside")
+			if err := os.Rename(path, aside); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte("not a dir"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				os.Remove(path)
+				os.Rename(aside, path)
+			}
+		}},
+	}
+	for _, d := range damages {
+		t.Run(d.name, func(t *testing.T) {
+			dir := t.TempDir()
+			// Small segments, so that __consumer_offsets-0 has an
+			// older one for corruptFirstSegment.
+			cfg := Config{DataDir: dir, OffsetsTopicSegmentBytes: 200}
+			tb, c := startWithTopicUsing(t, cfg, "t", 1)
+			c.mustProduce("t", 0, bigBatch(1))
+			for i := range int64(4) {
+				if code := c.commitOffset("g", "t", 0, i+1); code != codeNone {
+					t.Fatalf("commit: code %d", code)
+				}
+			}
+			tb.stop()
+			repair := d.apply(t, dir)
+			offsetsDir := filepath.Join(dir, offsetsTopic+"-0")
+			before := treeSnapshot(t, offsetsDir)
+
+			var logs syncBuffer
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			tb = startBrokerWith(t, cfg)
+			c = dial(t, tb.addr)
+			if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 1 {
+				t.Errorf("fetch from t-0: code %d, high watermark %d", code, hw)
+			}
+			if code, _ := c.produce("t", 0, bigBatch(1)); code != codeNone {
+				t.Errorf("produce to t-0: code %d", code)
+			}
+			if code := c.commitOffset("g", "t", 0, 9); code != codeCoordinatorNotAvailable {
+				t.Errorf("OffsetCommit: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			if code := offsetFetchGroupCode(c, "g"); code != codeCoordinatorNotAvailable {
+				t.Errorf("OffsetFetch: group code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			want := fmt.Sprintf("g %d <nil> -1", codeCoordinatorNotAvailable)
+			if got := c.findCoordinatorAt(4, coordinatorGroup, "g"); len(got) != 1 || got[0] != want {
+				t.Errorf("FindCoordinator v4: %q, want %q", got, want)
+			}
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "group coordinator unavailable") {
+				t.Errorf("no ERROR about the group coordinator:\n%s", logs.String())
+			}
+			tb.stop()
+			if diff := cmp.Diff(before, treeSnapshot(t, offsetsDir)); diff != "" {
+				t.Errorf("the damaged %s changed (-before +after):\n%s", offsetsDir, diff)
+			}
+
+			repair()
+			cfg.Logger = nil
+			tb = startBrokerWith(t, cfg)
+			c = dial(t, tb.addr)
+			if code, offset, _ := c.offsetFetchOne("g", "t", 0, false); code != codeNone || offset != 4 {
+				t.Errorf("OffsetFetch after the repair: code %d, offset %d, want 4", code, offset)
+			}
+		})
+	}
+}
+
+// offsetFetchGroupCode sends OffsetFetch v8 for all of group's offsets
+// and returns the group's error code.
+func offsetFetchGroupCode(c *testClient, group string) int16 {
+	c.t.Helper()
+	r := c.roundTrip(9, 8, true, func(w *writer) {
+		w.ArrayLen(1)
+		w.String(group)
+		w.ArrayLen(-1) // all topics
+		w.Tags()
+		w.Bool(false) // RequireStable
+		w.Tags()
+	})
+	r.Int32() // throttle
+	var code int16
+	readArray(r, func(r *reader) int {
+		_ = r.String()
+		readArray(r, func(r *reader) int {
+			_ = r.String()
+			readArray(r, func(r *reader) int {
+				r.Int32()
+				r.Int64()
+				r.Int32()
+				r.NullableString()
+				r.Int16()
+				r.SkipTags()
+				return 0
+			})
+			r.SkipTags()
+			return 0
+		})
+		code = r.Int16()
+		r.SkipTags()
+		return 0
+	})
+	if r.err != nil {
+		c.t.Fatal(r.err)
+	}
+	return code
+}
+
+// treeSnapshot is every file under path (or path itself, if a file): its
+// contents, or a symlink's target.
+func treeSnapshot(t *testing.T, path string) map[string]string {
+	t.Helper()
+	snap := map[string]string{}
+	err := filepath.WalkDir(path, func(p string, e fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case e.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			snap[p] = "-> " + target
+			return err
+		case !e.IsDir():
+			b, err := os.ReadFile(p)
+			snap[p] = string(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+// TestTxnStateUnreadable starts a broker whose transaction state file does
+// not read, two ways: a directory in its place (as unreadable as a file
+// the disk fails on), or a file of no known form. The start failed. The
+// broker must start, with an ERROR naming the file, serve everything but
+// the transactional APIs, which answer COORDINATOR_NOT_AVAILABLE as Kafka's
+// do while __transaction_state is not loaded, abort nothing (a transaction
+// left open stays open for when the file is back), and leave the file as
+// it is; once it is repaired, a restart finds the transaction again.
+func TestTxnStateUnreadable(t *testing.T) {
+	damages := map[string]func(t *testing.T, path string){
+		"a directory in its place": func(t *testing.T, path string) {
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(path, "x"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"no known form": func(t *testing.T, path string) {
+			if err := os.WriteFile(path, []byte(`{"version":9}`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 1)
+			pid, epoch := c.openTxn("app", "t", 2)
+			tb.stop()
+			path := filepath.Join(dir, txnStateFile)
+			good, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			damage(t, path)
+			before := treeSnapshot(t, path)
+
+			var logs syncBuffer
+			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			c = dial(t, tb.addr)
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), path) {
+				t.Errorf("no ERROR naming %s:\n%s", path, logs.String())
+			}
+			if code, hw, _ := c.fetch("t", 0, 0, 0, 0); code != codeNone || hw != 2 {
+				t.Errorf("fetch: code %d, high watermark %d, want 2: the open transaction was ended", code, hw)
+			}
+			if code, _, _ := c.initTxn("app", 60000); code != codeCoordinatorNotAvailable {
+				t.Errorf("InitProducerId with a transactional id: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			if code := c.endTxn(3, "app", pid, epoch, false); code != codeCoordinatorNotAvailable {
+				t.Errorf("EndTxn: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			// The leader cannot verify the batch with the coordinator:
+			// NOT_ENOUGH_REPLICAS, which producers retry
+			// (ReplicaManager.appendRecords).
+			for _, v := range []int16{11, 12} {
+				if code := c.produceTxnAt(v, "app", "t", 0, txnBatch(pid, epoch, 2, 1)); code != codeNotEnoughReplicas {
+					t.Errorf("transactional Produce v%d: code %d, want NOT_ENOUGH_REPLICAS", v, code)
+				}
+			}
+			want := fmt.Sprintf("app %d <nil> -1", codeCoordinatorNotAvailable)
+			if got := c.findCoordinatorAt(4, coordinatorTransaction, "app"); len(got) != 1 || got[0] != want {
+				t.Errorf("FindCoordinator v4: %q, want %q", got, want)
+			}
+			if code, _, _ := c.initProducerID(nil, -1, -1); code != codeNone {
+				t.Errorf("InitProducerId of an idempotent producer: code %d", code)
+			}
+			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+				t.Errorf("OffsetCommit: code %d", code)
+			}
+			tb.stop()
+			if diff := cmp.Diff(before, treeSnapshot(t, path)); diff != "" {
+				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
+			}
+
+			if err := os.RemoveAll(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, good, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tb = startBrokerWith(t, Config{DataDir: dir})
+			c = dial(t, tb.addr)
+			if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
+				t.Errorf("EndTxn after the repair: code %d", code)
+			}
+		})
+	}
+}
+
+// TestShareStateUnreadable starts a broker whose share state file does not
+// read, two ways: a directory in its place, or a damaged line before the
+// last. The start failed. The broker must start, with an ERROR naming the
+// file, answer COORDINATOR_NOT_AVAILABLE to the share-group APIs and to
+// FindCoordinator for a share partition, serve everything else, and leave
+// the file as it is; once it is repaired, a restart restores the share
+// group it names.
+func TestShareStateUnreadable(t *testing.T) {
+	damages := map[string]func(t *testing.T, path string, good []byte){
+		"a directory in its place": func(t *testing.T, path string, _ []byte) {
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(path, "x"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"a damaged line before the last": func(t *testing.T, path string, good []byte) {
+			if err := os.WriteFile(path, append([]byte("{damaged\n"), good...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		},
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 1)
+			id := tb.logs.Topic("t").ID
+			tb.stop()
+			shares, _, err := openShareState(dir, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := shares.write(shareSnapshot{Group: "s", TopicID: id, Partition: 0}); err != nil {
+				t.Fatal(err)
+			}
+			shares.close()
+			path := filepath.Join(dir, shareStateFile)
+			good, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			damage(t, path, good)
+			before := treeSnapshot(t, path)
+
+			var logs syncBuffer
+			tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			c = dial(t, tb.addr)
+			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), path) {
+				t.Errorf("no ERROR naming %s:\n%s", path, logs.String())
+			}
+			if code, _, _ := c.shareHeartbeat("s", "m", 0, []string{"t"}); code != codeCoordinatorNotAvailable {
+				t.Errorf("ShareGroupHeartbeat: code %d, want COORDINATOR_NOT_AVAILABLE", code)
+			}
+			key := fmt.Sprintf("s:%v:0", id)
+			want := fmt.Sprintf("%s %d <nil> -1", key, codeCoordinatorNotAvailable)
+			if got := c.findCoordinatorAt(6, coordinatorShare, key); len(got) != 1 || got[0] != want {
+				t.Errorf("FindCoordinator v6: %q, want %q", got, want)
+			}
+			c.mustProduce("t", 0, bigBatch(1))
+			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+				t.Errorf("OffsetCommit: code %d", code)
+			}
+			tb.stop()
+			if diff := cmp.Diff(before, treeSnapshot(t, path)); diff != "" {
+				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
+			}
+
+			if err := os.RemoveAll(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, good, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tb = startBrokerWith(t, Config{DataDir: dir})
+			if !tb.shares.exists("s") {
+				t.Errorf("share group s not restored after the repair")
+			}
+		})
 	}
 }

@@ -88,7 +88,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -116,9 +115,9 @@ const (
 	// rebalance until the rebalance timeout.
 	newMemberJoinTimeout = 5 * time.Minute
 
-	// maxOffsetMetadata is the longest metadata string an OffsetCommit
-	// may carry (offset.metadata.max.bytes), in UTF-16 code units, as
-	// Kafka counts it (offsetMetadataTooLarge).
+	// maxOffsetMetadata is Kafka's offset.metadata.max.bytes default:
+	// the longest metadata string an OffsetCommit may carry, in UTF-16
+	// code units, as Kafka counts it (Config.OffsetMetadataMaxBytes).
 	maxOffsetMetadata = 4096
 )
 
@@ -322,8 +321,11 @@ type coordinator struct {
 	log     *slog.Logger
 	logs    *logDir
 	offsets *partitionLog // partition 0 of __consumer_offsets
-	notify  func()        // wakes fetches after a write to offsets
-	now     func() time.Time
+	// down is why offsets did not open at start (unavailable), nil if
+	// it did; the group APIs are then refused (coordinatorDown).
+	down   error
+	notify func() // wakes fetches after a write to offsets
+	now    func() time.Time
 	// syncCommits makes every write to __consumer_offsets durable before
 	// the commit is answered (-fsync always), as a produce is.
 	syncCommits bool
@@ -340,66 +342,6 @@ type coordinator struct {
 
 	mu     sync.Mutex
 	groups map[string]*group
-}
-
-// missingConfigs is the SET operations that give have what want has and
-// have lacks.
-func missingConfigs(have, want topicConfig) []configOp {
-	var ops []configOp
-	for _, name := range slices.Sorted(maps.Keys(want)) {
-		if _, ok := have[name]; !ok {
-			ops = append(ops, configOp{name, opSet, ptr(want[name])})
-		}
-	}
-	return ops
-}
-
-// openCoordinator creates __consumer_offsets if it is missing and reads it
-// to rebuild the committed offsets.
-func openCoordinator(cfg Config, logs *logDir, groupConfigs *configStore, notify func()) (*coordinator, error) {
-	// The topic's cleanup.policy is compact, as in Kafka, never delete:
-	// retention must not expire a commit that is still its group's latest,
-	// and the cleaner (cleaner.go) keeps only each key's latest commit, so
-	// that load replays what is live, not every commit ever made. Its
-	// segments are offsets.topic.segment.bytes, so that they roll, and
-	// become cleanable, long before log.segment.bytes. A data dir from
-	// before topic configs, or before the cleaner, gets whichever of the
-	// two it lacks at its first open. compression.type is producer, set on
-	// the topic although it is the default, because Kafka's group
-	// coordinator creates the topic with these three configs
-	// (GroupCoordinatorService.groupMetadataTopicConfigs), and so
-	// kafka-topics.sh --describe lists all three for it.
-	compact := topicConfig{cleanupPolicyConfig: "compact", compressionTypeConfig: "producer", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
-	t := logs.Topic(offsetsTopic)
-	if t == nil {
-		var err error
-		if t, err = logs.CreateTopicWithConfigs(offsetsTopic, 1, compact); err != nil {
-			return nil, fmt.Errorf("kafka: creating %s: %w", offsetsTopic, err)
-		}
-	} else if missing := missingConfigs(t.Configs, compact); len(missing) > 0 {
-		err := logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
-			return applyConfigOps(c, missing, nil)
-		}, false)
-		if err != nil {
-			return nil, fmt.Errorf("kafka: setting the cleanup policy of %s: %w", offsetsTopic, err)
-		}
-		t = logs.Topic(offsetsTopic)
-	}
-	c := &coordinator{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		logs:    logs,
-		offsets: t.Partitions[0],
-		notify:  notify,
-		now:     time.Now,
-		groups:  make(map[string]*group),
-		// Before load: restored consumer groups' sessions use them.
-		groupConfigs: groupConfigs,
-	}
-	if err := c.load(); err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // lockGroup returns the group, locked, creating it (Empty) if create is
@@ -1121,6 +1063,9 @@ func (b *Broker) handleFindCoordinator(ctx context.Context, rc *requestContext, 
 		// KafkaApis.getCoordinator refuses them before.
 		if req.KeyType == coordinatorShare && v < 6 {
 			return noCoordinator(key, codeInvalidRequest)
+		}
+		if b.coordinatorDown(req.KeyType) {
+			return noCoordinator(key, codeCoordinatorNotAvailable)
 		}
 		return coordinatorAnswer{Key: key, NodeID: b.cfg.NodeID, Host: host, Port: port}
 	}

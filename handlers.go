@@ -932,7 +932,8 @@ func (m *fetchResponse) closeFiles() {
 }
 
 // maxFetchBytes is Kafka's fetch.max.bytes default, 55 MiB: the most one
-// fetch response carries, whatever the client asks for.
+// fetch response carries, whatever the client asks for
+// (Config.FetchMaxBytes).
 const maxFetchBytes = 55 << 20
 
 // fetchOnce reads what is available now. It returns the response, the
@@ -948,7 +949,7 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 	// even if it is larger, so that a consumer can always make progress
 	// (KIP-74). The broker caps MaxBytes in turn (fetch.max.bytes), so that
 	// one request cannot make it gather gigabytes.
-	budget := int(min(req.MaxBytes, maxFetchBytes))
+	budget := int(min(req.MaxBytes, b.cfg.FetchMaxBytes))
 	i, interesting := -1, 0
 	for _, ft := range req.Topics {
 		topic, missing := b.fetchedTopic(ft, v, req.denied)

@@ -1619,6 +1619,20 @@ type Config struct {
 	// (message.max.bytes, default 1048588: 1 MiB plus batch overhead).
 	MaxMessageBytes int32
 
+	// FetchMaxBytes caps a fetch answer whatever the consumer asks for
+	// (fetch.max.bytes, default 55 MiB), but for the first batch, which
+	// is sent even when larger so that a consumer can always progress.
+	FetchMaxBytes int32
+
+	// MaxRequestPartitions is the most partitions DescribeTopicPartitions
+	// answers in one page (max.request.partition.size.limit, default 2000).
+	MaxRequestPartitions int32
+
+	// OffsetMetadataMaxBytes is the longest metadata string an offset
+	// commit may carry, in UTF-16 code units as Kafka counts them
+	// (offset.metadata.max.bytes, default 4096).
+	OffsetMetadataMaxBytes int32
+
 	// SegmentBytes is the size at which a partition rolls to a new segment
 	// file (log.segment.bytes, default 1 GiB), for topics that do not set
 	// segment.bytes. Set here or by -segment-bytes it may be below the
@@ -1852,6 +1866,9 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.DefaultPartitions, 1)
 	setDefault(&c.MaxFrameBytes, defaultMaxFrameBytes)
 	setDefault(&c.MaxMessageBytes, defaultMaxMessageBytes)
+	setDefault(&c.FetchMaxBytes, maxFetchBytes)
+	setDefault(&c.MaxRequestPartitions, maxDescribePartitions)
+	setDefault(&c.OffsetMetadataMaxBytes, maxOffsetMetadata)
 	setDefault(&c.SegmentBytes, defaultSegmentBytes)
 	setDefault(&c.RetentionCheckInterval, defaultRetentionCheckInterval)
 	setDefault(&c.CleanerBackoff, defaultCleanerBackoff)

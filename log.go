@@ -373,9 +373,9 @@ type partitionLog struct {
 	// it, under appendMu, so that a batch is checked and stored in one step:
 	// two copies of a retry racing on two connections cannot both pass.
 	producers producerStates
-	// producersLost is set when the log opened without its oldest
-	// segments: a producer it has no entry for may have had batches
-	// there, and a last sequence that Kafka's snapshot would still hold.
+	// producersLost: the log opened without its oldest segments, or with
+	// a damaged batch skipped (loadProducerStates), where a producer it
+	// has no entry for may have had batches and a last sequence.
 	producersLost bool
 	// txns is the partition's open and aborted transactions (txn.go).
 	// Append changes it under appendMu and mu; readers take mu.
@@ -1451,7 +1451,6 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	// so a batch cut from the tail is forgotten with the data: the
 	// producer's retry of it is appended anew, not taken for a duplicate.
 	l.producers, l.txns = l.loadProducerStates()
-	l.producersLost = l.segments[0].base > 0
 	return l, nil
 }
 
@@ -1539,17 +1538,17 @@ func (l *partitionLog) loadSegment(base, next int64) (*segment, error) {
 }
 
 // rebuildOlder rebuilds the indexes of an inactive segment by scanning it.
-// Such a segment was fsynced whole before the segment after the next one
-// was made, or before a clean stop, so a bad batch in it is damage, not a
-// torn write, and fails the open.
+// A bad batch in it is damage, not a torn write (it was fsynced whole): the
+// indexes cover the batches before it, and the bytes stay, read as when the
+// indexes pass (section: ERROR, on to the next segment). Kafka's LogLoader
+// recovers the segment too, but cuts it; only a failing read stops the open.
 func (l *partitionLog) rebuildOlder(s *segment) error {
 	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
 	if err != nil {
 		return err
 	}
 	if scan.bad != nil {
-		return fmt.Errorf("kafka: segment %s is corrupt at position %d: %w",
-			segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
+		l.logger.Warn("damaged segment: indexes rebuilt up to the damaged batch, whose bytes are kept", "dir", l.dir, "segment", s.base, "offset", scan.next, "position", scan.end, "reason", scan.bad)
 	}
 	s.offsets, s.idx = scan.offsets, scan.idx
 	// An inactive segment ends with its final time entry, as a roll writes.

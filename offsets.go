@@ -49,7 +49,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -154,6 +156,90 @@ func parseOffsetValue(b []byte) (committedOffset, error) {
 		return o, fmt.Errorf("%w: %w", errOffsetRecord, err)
 	}
 	return o, nil
+}
+
+// missingConfigs is the SET operations that give have what want has and
+// have lacks.
+func missingConfigs(have, want topicConfig) []configOp {
+	var ops []configOp
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if _, ok := have[name]; !ok {
+			ops = append(ops, configOp{name, opSet, ptr(want[name])})
+		}
+	}
+	return ops
+}
+
+// openCoordinator creates __consumer_offsets if it is missing and reads it
+// to rebuild the committed offsets.
+func openCoordinator(cfg Config, logs *logDir, groupConfigs *configStore, notify func()) (*coordinator, error) {
+	// The topic's cleanup.policy is compact, as in Kafka, never delete:
+	// retention must not expire a commit that is still its group's latest,
+	// and the cleaner (cleaner.go) keeps only each key's latest commit, so
+	// that load replays what is live, not every commit ever made. Its
+	// segments are offsets.topic.segment.bytes, so that they roll, and
+	// become cleanable, long before log.segment.bytes. A data dir from
+	// before topic configs, or before the cleaner, gets whichever of the
+	// two it lacks at its first open. compression.type is producer, set on
+	// the topic although it is the default, because Kafka's group
+	// coordinator creates the topic with these three configs
+	// (GroupCoordinatorService.groupMetadataTopicConfigs), and so
+	// kafka-topics.sh --describe lists all three for it.
+	compact := topicConfig{cleanupPolicyConfig: "compact", compressionTypeConfig: "producer", segmentBytesConfig: strconv.Itoa(int(cfg.OffsetsTopicSegmentBytes))}
+	c := &coordinator{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		logs:   logs,
+		notify: notify,
+		now:    time.Now,
+		groups: make(map[string]*group),
+		// Before load: restored consumer groups' sessions use them.
+		groupConfigs: groupConfigs,
+	}
+	t := logs.Topic(offsetsTopic)
+	switch {
+	case t == nil:
+		var err error
+		if t, err = logs.CreateTopicWithConfigs(offsetsTopic, 1, compact); err != nil {
+			return c.unavailable(fmt.Errorf("kafka: creating %s: %w", offsetsTopic, err)), nil
+		}
+	case t.Partitions[0].failed() != nil:
+		// Its configs are not set either: nothing of the dir is written.
+		return c.unavailable(t.Partitions[0].failed()), nil
+	default:
+		if missing := missingConfigs(t.Configs, compact); len(missing) > 0 {
+			err := logs.AlterTopicConfigs(offsetsTopic, func(c topicConfig) (topicConfig, *configError) {
+				return applyConfigOps(c, missing, nil)
+			}, false)
+			if err != nil {
+				return nil, fmt.Errorf("kafka: setting the cleanup policy of %s: %w", offsetsTopic, err)
+			}
+			t = logs.Topic(offsetsTopic)
+		}
+	}
+	c.offsets = t.Partitions[0]
+	if err := c.load(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// unavailable makes c a coordinator whose __consumer_offsets-0 did not
+// open at start, for cause: a partition offline (its log did not open),
+// or a dir that is no partition's in its place, where the topic could not
+// be made. The broker serves every other API; the group APIs answer
+// COORDINATOR_NOT_AVAILABLE (coordinatorDown), as Kafka's
+// GroupCoordinatorService does while it is not active, and FindCoordinator
+// too, as KafkaApis.getCoordinator does for a coordinator partition with
+// no leader. Nothing is read from or written to the dir; a restart after
+// it is repaired loads the groups.
+func (c *coordinator) unavailable(cause error) *coordinator {
+	path := filepath.Join(c.logs.path, partitionDirName(offsetsTopic, 0))
+	c.log.Error("group coordinator unavailable: "+offsetsTopic+"-0 did not open, so every group API answers COORDINATOR_NOT_AVAILABLE. "+
+		"Repair or restore the dir and restart", "dir", path, "err", cause)
+	c.down = cause
+	c.offsets = offlinePartition(path, c.log, cause)
+	return c
 }
 
 // load reads __consumer_offsets from its start and rebuilds the offsets:
@@ -350,21 +436,21 @@ func (c *coordinator) commitTxnOffsets(offsets []txnOffset) error {
 }
 
 // offsetMetadataTooLarge reports whether a committed offset's metadata is
-// over offset.metadata.max.bytes. Despite the name, Kafka counts it with
+// over limit, offset.metadata.max.bytes. Despite the name, Kafka counts it with
 // Java's String.length() (OffsetMetadataManager.isMetadataInvalid), in
 // UTF-16 code units: a character outside the Basic Multilingual Plane is
 // two, any other one, however many bytes its UTF-8 takes. A byte that is
 // not valid UTF-8 counts one, about as Java counts the U+FFFD it decodes
 // such bytes to.
-func offsetMetadataTooLarge(metadata *string) bool {
-	if metadata == nil || len(*metadata) <= maxOffsetMetadata {
+func offsetMetadataTooLarge(metadata *string, limit int) bool {
+	if metadata == nil || len(*metadata) <= limit {
 		return false // UTF-8 never has fewer bytes than UTF-16 has units
 	}
 	units := 0
 	for _, r := range *metadata {
 		units += max(utf16.RuneLen(r), 1)
 	}
-	return units > maxOffsetMetadata
+	return units > limit
 }
 
 // checkTxnCommitMember checks the member fields of a TxnOffsetCommit
@@ -765,7 +851,7 @@ func (c *coordinator) commitOffsets(req *offsetCommitRequest, v int16) *offsetCo
 			// offset.metadata.max.bytes, checked per partition as
 			// OffsetMetadataManager.isMetadataInvalid does, so one
 			// oversized string refuses only its own partition.
-			case offsetMetadataTooLarge(p.CommittedMetadata):
+			case offsetMetadataTooLarge(p.CommittedMetadata, int(c.cfg.OffsetMetadataMaxBytes)):
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
 				tps = append(tps, topicPartition{t.Name, p.PartitionIndex})

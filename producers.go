@@ -46,7 +46,9 @@
 //     clients treat the DUPLICATE_SEQUENCE_NUMBER of older brokers as a
 //     success without an offset. Its LogAppendTimeMs is the stored batch's
 //     max timestamp, as in Kafka, whatever the topic's timestamp type.
-//   - Of the same epoch, starting right after the newest batch: appended.
+//   - Of the same epoch, starting right after the newest batch: appended;
+//     at any sequence if the replay at open skipped a damaged batch after
+//     the producer's newest one (sequenceUnknown again).
 //   - Anything else: OUT_OF_ORDER_SEQUENCE_NUMBER.
 //
 // Design note: the state is rebuilt when a partition log opens, by reading
@@ -141,11 +143,13 @@ type producerEntry struct {
 	lastTimestamp    int64
 	coordinatorEpoch int32
 
-	// sequenceUnknown marks an entry rebuilt from a marker alone, in a
-	// log whose oldest segments are gone: the producer's batches may
-	// have been there, and with them its last sequence, which Kafka's
-	// snapshot would still hold. Its next batch of the same epoch is
-	// taken at whatever sequence it has (see loadProducerStates).
+	// sequenceUnknown marks an entry whose last sequence the replay at
+	// open could not know: one rebuilt from a marker alone, in a log
+	// whose oldest segments are gone, where its batches may have been;
+	// or one last seen before a damaged batch that the replay skipped.
+	// Kafka's snapshot would still hold it. Its next batch of the same
+	// epoch is taken at whatever sequence it has, unless it repeats a
+	// retained batch (see loadProducerStates).
 	sequenceUnknown bool
 }
 
@@ -182,9 +186,7 @@ func (e *producerEntry) check(h *batchHeader) (*producerBatch, error) {
 				errOutOfOrderSequence, h.ProducerID, h.ProducerEpoch, h.BaseSequence)
 		}
 		return nil, nil
-	case len(e.batches) == 0 && e.sequenceUnknown:
-		return nil, nil
-	case len(e.batches) == 0:
+	case len(e.batches) == 0 && !e.sequenceUnknown:
 		// The epoch came from a transaction marker (withMarker): the
 		// producer has no last sequence here, so the batch must be its
 		// first, at sequence 0 (ProducerAppendInfo.checkSequence:
@@ -199,6 +201,9 @@ func (e *producerEntry) check(h *batchHeader) (*producerBatch, error) {
 		return b.firstSeq == h.BaseSequence && b.lastSeq == h.LastSequence()
 	}); i >= 0 {
 		return &e.batches[i], nil
+	}
+	if e.sequenceUnknown {
+		return nil, nil
 	}
 	if last := e.batches[len(e.batches)-1].lastSeq; !inSequence(last, h.BaseSequence) {
 		return nil, fmt.Errorf("%w: producer %d epoch %d sent sequence %d after %d",
@@ -243,7 +248,7 @@ func (e *producerEntry) withMarker(h *batchHeader) *producerEntry {
 	n := &producerEntry{epoch: h.ProducerEpoch, lastTimestamp: h.MaxTimestamp, coordinatorEpoch: coordinatorEpoch}
 	if e != nil && e.epoch >= h.ProducerEpoch {
 		n.epoch, n.batches = e.epoch, e.batches
-		n.sequenceUnknown = e.sequenceUnknown && len(e.batches) == 0
+		n.sequenceUnknown = e.sequenceUnknown
 	}
 	return n
 }
@@ -325,11 +330,21 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 }
 
 // loadProducerStates rebuilds a partition's producer states from the
-// headers of its batches, oldest first (see the design note on the cost).
-// A header that cannot be read leaves the partition with no state at all
-// rather than a partial one: no state only makes the next batch of each
-// producer be accepted as it comes, while a stale entry would refuse a
-// producer's next batch as out of order.
+// headers of its batches, oldest first (see the design note on the cost),
+// and sets producersLost.
+//
+// A header that cannot be read is damage in an older segment, which
+// recovery at open does not cut (only the active segment is recovered).
+// The replay skips the rest of that segment and goes on with the next:
+// starting with no state at all instead, as it once did, made the broker
+// forget every producer, and append again the retry of a batch it had
+// acknowledged before the restart. A producer known before the damage may
+// have had batches in what was skipped, so its last sequence is unknown:
+// it keeps its retained batches, whose retries are still duplicates, and
+// its next batch is taken at any sequence, as Kafka's
+// ProducerAppendInfo.checkSequence takes one from a producer whose
+// earlier batches are gone. A producer with a batch after the damage is
+// known again from that batch on.
 //
 // The same pass rebuilds the partition's transactions (txn.go): the open
 // ones and the aborted-transaction index, reading the record of each
@@ -338,6 +353,7 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 	ps := producerStates{}
 	var txns partitionTxns
+	damaged := false
 	for _, s := range l.segments {
 		err := s.eachBatch(s.base, func(pos int64, h batchHeader) bool {
 			if h.ProducerID < 0 {
@@ -363,27 +379,36 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 			return true
 		})
 		if err != nil {
-			l.logger.Warn("starting without producer state", "dir", l.dir, "err", err)
-			return producerStates{}, txns
+			l.logger.Warn("producer state: skipping the rest of a damaged segment; the producers seen before it take their next batch at any sequence",
+				"dir", l.dir, "segment", s.base, "producers", len(ps), "err", err)
+			ps.forgetSequences(func(*producerEntry) bool { return true })
+			damaged = true
 		}
 	}
 	ps.expire(time.Now().UnixMilli(), l.opts.ProducerIDExpirationMs, &txns)
-	if len(l.segments) > 0 && l.segments[0].base > 0 {
-		// Batches before the first segment are gone (retention,
-		// DeleteRecords), so a producer found only by a marker may have
-		// had batches there, whose last sequence Kafka's snapshot would
-		// still know. Unknown, it takes whatever sequence comes next, as
-		// ProducerAppendInfo.checkSequence does for a producer whose
-		// records were all deleted, rather than only 0.
-		for pid, e := range ps {
-			if len(e.batches) == 0 {
-				unknown := *e
-				unknown.sequenceUnknown = true
-				ps[pid] = &unknown
-			}
-		}
+	// Batches before the first segment are gone (retention,
+	// DeleteRecords), or skipped in a damaged segment, so a producer found
+	// only by a marker may have had batches there, whose last sequence
+	// Kafka's snapshot would still know. Unknown, it takes whatever
+	// sequence comes next, as ProducerAppendInfo.checkSequence does for a
+	// producer whose records were all deleted, rather than only 0.
+	l.producersLost = damaged || len(l.segments) > 0 && l.segments[0].base > 0
+	if l.producersLost {
+		ps.forgetSequences(func(e *producerEntry) bool { return len(e.batches) == 0 })
 	}
 	return ps, txns
+}
+
+// forgetSequences marks the entries that match as sequenceUnknown. Entries
+// are never changed once made, so each is replaced by a copy.
+func (ps producerStates) forgetSequences(match func(*producerEntry) bool) {
+	for pid, e := range ps {
+		if match(e) && !e.sequenceUnknown {
+			unknown := *e
+			unknown.sequenceUnknown = true
+			ps[pid] = &unknown
+		}
+	}
 }
 
 // expired reports whether producer pid's state has expired by nowMs: it

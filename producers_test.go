@@ -515,3 +515,63 @@ func TestProducerIDsFileLost(t *testing.T) {
 		})
 	}
 }
+
+// TestProducerStateSkipsDamagedBatch damages the header of a batch in an
+// older segment, which recovery at open does not cut, between a stop and
+// a reopen. The replay of the producer state must skip the rest of that
+// segment and go on with the later ones, not start with no state at all:
+// with none, the retry of a batch acknowledged before the restart was
+// appended a second time. A producer whose batches went on past the
+// damage keeps its sequence; one last seen before it takes its next batch
+// at any sequence, and its retained batches are still duplicates.
+func TestProducerStateSkipsDamagedBatch(t *testing.T) {
+	dir := t.TempDir()
+	opts := logOptions{SegmentBytes: 300} // about three batches a segment
+	l := openTestLog(t, dir, opts)
+	early, damaged := idempotentBatch(2, 0, 0, 2), idempotentBatch(2, 0, 2, 2)
+	appendBatches(t, l, early, damaged)
+	var sent [][]byte
+	for i := range int32(8) {
+		b := idempotentBatch(1, 0, 2*i, 2)
+		sent = append(sent, b)
+		appendBatches(t, l, b)
+	}
+	if n := len(segmentFiles(t, dir, logSuffix)); n < 4 {
+		t.Fatalf("%d segments, want the damaged one followed by three or more", n)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The second batch's header is garbled: the replay stops there.
+	seg := segmentPath(dir, 0, logSuffix)
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b[len(early):], bytes.Repeat([]byte{0xee}, batchHeaderSize))
+	if err := os.WriteFile(seg, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var logs syncBuffer
+	l, err = openPartitionLog(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatalf("openPartitionLog: %v", err)
+	}
+	t.Cleanup(func() { l.Close() })
+	hw := l.HighWatermark()
+	// Producer 1's batches after the damage were replayed: its retry
+	// is a duplicate, and it still must not skip a sequence.
+	wantPlaced(t, l, []appendedBatch{{BaseOffset: hw - 2, Duplicate: true}}, sent[len(sent)-1])
+	wantPlaced(t, l, []appendedBatch{{BaseOffset: 0, Duplicate: true}}, early)
+	if got := l.HighWatermark(); got != hw {
+		t.Fatalf("high watermark %d after the retries, want %d: a retry was appended again", got, hw)
+	}
+	wantRefused(t, l, errOutOfOrderSequence, idempotentBatch(1, 0, 20, 1))
+	// Producer 2's last batch is in the damage: its next is taken.
+	wantPlaced(t, l, []appendedBatch{{BaseOffset: hw}}, idempotentBatch(2, 0, 4, 1))
+	wantPlaced(t, l, []appendedBatch{{BaseOffset: hw + 1}}, idempotentBatch(1, 0, 16, 1))
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "segment=0") {
+		t.Errorf("no WARN naming segment 0:\n%s", logs.String())
+	}
+}

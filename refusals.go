@@ -52,6 +52,7 @@
 package kafka
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"unicode"
@@ -644,4 +645,83 @@ func refuseWriteTxnMarkers(r request, _ int16, e refusal) response {
 // shares: the code and its default message.
 func refuseRaftVoterChange(_ request, _ int16, e refusal) response {
 	return &raftVoterResponse{ErrorCode: e.code, ErrorMessage: e.def()}
+}
+
+// Coordinators that did not load.
+//
+// A coordinator whose state did not load at start does not stop the
+// broker: the APIs it serves are refused as a whole, after their ACL
+// check, with COORDINATOR_NOT_AVAILABLE in the answers above, and every
+// other API is served. Kafka answers so while a coordinator is not active
+// (GroupCoordinatorService.throwIfNotActive), and its FindCoordinator so
+// for a key whose coordinator partition has no leader
+// (KafkaApis.getCoordinator). Clients retry that code, so they carry on
+// once the broker restarts on a repaired data dir.
+
+// coordinatorAPIs has, for each API that a coordinator serves, the kinds
+// of coordinator it needs, as FindCoordinator's key types name them. The
+// share-group APIs are served by the group coordinator in Kafka.
+var coordinatorAPIs = map[int16][]int8{
+	8:  {coordinatorGroup}, // OffsetCommit
+	9:  {coordinatorGroup}, // OffsetFetch
+	11: {coordinatorGroup}, // JoinGroup
+	12: {coordinatorGroup}, // Heartbeat
+	13: {coordinatorGroup}, // LeaveGroup
+	14: {coordinatorGroup}, // SyncGroup
+	15: {coordinatorGroup}, // DescribeGroups
+	16: {coordinatorGroup}, // ListGroups
+	42: {coordinatorGroup}, // DeleteGroups
+	47: {coordinatorGroup}, // OffsetDelete
+	68: {coordinatorGroup}, // ConsumerGroupHeartbeat
+	69: {coordinatorGroup}, // ConsumerGroupDescribe
+	// The transaction coordinator's, and TxnOffsetCommit, which names a
+	// transaction and commits to a group. InitProducerId needs it only
+	// for a transactional id (serve).
+	24: {coordinatorTransaction},                   // AddPartitionsToTxn
+	25: {coordinatorTransaction},                   // AddOffsetsToTxn
+	26: {coordinatorTransaction},                   // EndTxn
+	28: {coordinatorGroup, coordinatorTransaction}, // TxnOffsetCommit
+	65: {coordinatorTransaction},                   // DescribeTransactions
+	66: {coordinatorTransaction},                   // ListTransactions
+	// The share-group APIs need the share coordinator's state too, which
+	// this broker keeps in a file of its own, with the share groups it
+	// restores (sharegroups.go).
+	76: {coordinatorGroup, coordinatorShare}, // ShareGroupHeartbeat
+	77: {coordinatorGroup, coordinatorShare}, // ShareGroupDescribe
+	78: {coordinatorShare},                   // ShareFetch
+	79: {coordinatorShare},                   // ShareAcknowledge
+	90: {coordinatorGroup, coordinatorShare}, // DescribeShareGroupOffsets
+	91: {coordinatorGroup, coordinatorShare}, // AlterShareGroupOffsets
+	92: {coordinatorGroup, coordinatorShare}, // DeleteShareGroupOffsets
+}
+
+// coordinatorDown reports whether the coordinator of a FindCoordinator
+// key type did not load at start: the group coordinator's
+// __consumer_offsets-0 (offsets.go, unavailable), the transaction
+// and share coordinators' state files (openTxnCoordinator,
+// openShareCoordinator).
+func (b *Broker) coordinatorDown(keyType int8) bool {
+	switch keyType {
+	case coordinatorGroup:
+		return b.groups != nil && b.groups.down != nil
+	case coordinatorTransaction:
+		return b.txns != nil && b.txns.down != nil
+	case coordinatorShare:
+		return b.shares != nil && b.shares.down != nil
+	}
+	return false
+}
+
+// serve runs api's handler on req, unless a coordinator it needs is down.
+func (b *Broker) serve(ctx context.Context, api *api, rc *requestContext, req request) response {
+	kinds := coordinatorAPIs[api.key]
+	if r, ok := req.(*initProducerIDRequest); ok && r.TransactionalID != nil {
+		kinds = []int8{coordinatorTransaction}
+	}
+	for _, kind := range kinds {
+		if b.coordinatorDown(kind) {
+			return refusals[api.key](req, rc.header.APIVersion, refusal{codeCoordinatorNotAvailable, defaultErrorMessage(codeCoordinatorNotAvailable)})
+		}
+	}
+	return api.serve(b, ctx, rc, req)
 }

@@ -12,9 +12,10 @@
 // them. Every key falls in one of four kinds:
 //
 //	applied   the broker has it: node.id, num.partitions, group.max.size ...
-//	fixed     a topic default this broker has only at Kafka's default
-//	          (log.retention.hours=168, min.insync.replicas=1): accepted at
-//	          that value, so Kafka's own server.properties loads, refused at
+//	fixed     a topic default, limit or Java machinery this broker has
+//	          only at Kafka's default (log.retention.hours=168,
+//	          max.connections, ssl.keystore.type=JKS): accepted at that
+//	          value, so Kafka's own server.properties loads, refused at
 //	          any other, where a user would expect an effect
 //	ignored   meaningless for one broker that is its own controller
 //	          quorum and has no replicas (process.roles, controller.*,
@@ -398,6 +399,17 @@ var brokerSettings = []brokerSetting{
 			}
 			return err
 		}},
+	// Kafka caps a fetch answer at 55 MiB so that one consumer's
+	// fetch.max.bytes cannot make the broker gather gigabytes; at least
+	// 1024, as in Kafka (ServerConfigs).
+	{name: "fetch.max.bytes", typ: configTypeInt, doc: "The most bytes a fetch answer carries, but for a first batch larger than that.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.FetchMaxBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.FetchMaxBytes, v, 1024) }},
+	// The page size of DescribeTopicPartitions (KIP-966), which a client
+	// may only lower.
+	{name: "max.request.partition.size.limit", typ: configTypeInt, doc: "The most partitions one DescribeTopicPartitions answer holds.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.MaxRequestPartitions)) },
+		set: func(c *Config, v string) error { return setInt32(&c.MaxRequestPartitions, v, 1) }},
 	// The largest batch Produce accepts; a larger one gets
 	// MESSAGE_TOO_LARGE, on which the Java producer splits a batch of
 	// several records and retries, and fails a single record.
@@ -420,6 +432,13 @@ var brokerSettings = []brokerSetting{
 	{name: "num.partitions", typ: configTypeInt, doc: "The partition count of auto-created topics.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.DefaultPartitions)) },
 		set: func(c *Config, v string) error { return setInt32(&c.DefaultPartitions, v, 1) }},
+	// Bounds what a commit may store beside each offset, which the
+	// coordinator keeps in memory for every group; a longer string is
+	// OFFSET_METADATA_TOO_LARGE. Kafka takes 0 (no metadata at all); here
+	// the least is 1, because the zero field means the default.
+	{name: "offset.metadata.max.bytes", typ: configTypeInt, doc: "The longest metadata string an offset commit may carry, in UTF-16 code units.",
+		get: func(c *Config) string { return strconv.Itoa(int(c.OffsetMetadataMaxBytes)) },
+		set: func(c *Config, v string) error { return setInt32(&c.OffsetMetadataMaxBytes, v, 1) }},
 	// Kafka keeps __consumer_offsets' segments small (100 MiB) so that
 	// compaction can drop superseded commits soon.
 	{name: "offsets.topic.segment.bytes", typ: configTypeInt, doc: "The segment.bytes __consumer_offsets is created with.",
@@ -551,16 +570,97 @@ var brokerSettings = []brokerSetting{
 // default: the value a Set must have, and why. Beyond these, every topic
 // config's broker synonym (log.roll.ms for segment.ms, compression.type,
 // log.message.timestamp.type, ...) that the table above does not apply is
-// fixed at the topic config's default (fixedSetting).
-var fixedSettings = map[string]struct {
+// fixed at the topic config's default (fixedSetting), and so are the
+// inert dynamic configs (inertBrokerConfigs), which AlterConfigs keeps.
+// Most are limits the broker keeps as constants at Kafka's value, or
+// Java's TLS and SASL machinery, which a Go broker has no counterpart of:
+// at Kafka's default a line changes nothing, and any other value would
+// ask for an effect the broker does not have.
+var fixedSettings = map[string]fixedSettingDef{
+	"default.replication.factor": {"1", "there is one broker", configTypeInt, nil},
+	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt, nil},
+	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt, nil},
+	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt, nil},
+	"log.roll.jitter.hours":      {"0", "set segment.jitter.ms per topic", configTypeInt, nil},
+
+	// Limits the broker keeps at Kafka's default.
+	"connection.failed.authentication.delay.ms": {"100", "a failed login is answered after 100ms (security.go)", configTypeInt, nil},
+	"sasl.server.max.receive.size":              {"524288", "a frame before login is at most 512 KiB (security.go)", configTypeInt, nil},
+	// SocketServerConfigs' connection limits, unlimited by default; the
+	// broker has none (the open file limit bounds connections).
+	"max.connection.creation.rate":     {"2147483647", "no connection limits", configTypeInt, nil},
+	"max.connections":                  {"2147483647", "no connection limits", configTypeInt, nil},
+	"max.connections.per.ip":           {"2147483647", "no connection limits", configTypeInt, nil},
+	"max.connections.per.ip.overrides": {"", "no connection limits", configTypeString, nil},
+
+	// The server-side assignors of consumer.go, uniform first as in
+	// Kafka 4 (GroupCoordinatorConfig); Kafka 3's default named them by
+	// class, which is the same list.
+	"group.consumer.assignors": {"uniform,range", "the assignors are uniform and range, uniform the default (consumer.go)", configTypeList, checkAssignors},
+
+	// Transactions: always verified (KIP-890), no two-phase commit
+	// (KIP-939), and expired transactional ids looked for with timed-out
+	// transactions (txn.go), more often than Kafka's hourly scan.
+	"transaction.partition.verification.enable":                  {"true", "transactions are always verified", configTypeBoolean, checkBool},
+	"transaction.remove.expired.transaction.cleanup.interval.ms": {"3600000", "expired transactional ids are looked for every transaction.abort.timed.out.transaction.cleanup.interval.ms", configTypeInt, nil},
+	"transaction.two.phase.commit.enable":                        {"false", "no two-phase commit (KIP-939)", configTypeBoolean, checkBool},
+
+	// TLS is Go's: PEM files (SecurityConfig.TLSCertFile, read at start),
+	// TLS 1.2 and 1.3 with Go's cipher suites, and the certificate's
+	// whole subject as the principal (DefaultKafkaPrincipalBuilder with
+	// ssl.principal.mapping.rules=DEFAULT).
+	"principal.builder.class":     {"org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder", "principals are made as Kafka's default builder makes them", configTypeClass, nil},
+	"ssl.allow.dn.changes":        {"false", "the certificate is read at start only", configTypeBoolean, checkBool},
+	"ssl.allow.san.changes":       {"false", "the certificate is read at start only", configTypeBoolean, checkBool},
+	"ssl.cipher.suites":           {"", "Go's cipher suites", configTypeList, checkListValue},
+	"ssl.enabled.protocols":       {"TLSv1.2,TLSv1.3", "TLS 1.2 and 1.3", configTypeList, checkListValue},
+	"ssl.keymanager.algorithm":    {"SunX509", "certificates are PEM files, not a Java keystore", configTypeString, nil},
+	"ssl.keystore.type":           {"JKS", "certificates are PEM files, not a Java keystore", configTypeString, nil},
+	"ssl.principal.mapping.rules": {"DEFAULT", "the principal is the certificate's whole subject", configTypeString, nil},
+	"ssl.protocol":                {"TLSv1.3", "TLS 1.2 and 1.3", configTypeString, nil},
+	"ssl.trustmanager.algorithm":  {"PKIX", "certificates are PEM files, not a Java keystore", configTypeString, nil},
+	"ssl.truststore.type":         {"JKS", "certificates are PEM files, not a Java keystore", configTypeString, nil},
+	// The settings of Kafka's JWKS validator of OAUTHBEARER tokens: this
+	// broker has only the unsecured validator (oauth.go), with options of
+	// its own, so any other value would expect checks it does not make.
+	"sasl.oauthbearer.clock.skew.seconds":                 {"30", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeInt, nil},
+	"sasl.oauthbearer.jwks.endpoint.refresh.ms":           {"3600000", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeLong, nil},
+	"sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms": {"10000", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeLong, nil},
+	"sasl.oauthbearer.jwks.endpoint.retry.backoff.ms":     {"100", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeLong, nil},
+	"sasl.oauthbearer.jwt.validator.class":                {"org.apache.kafka.common.security.oauthbearer.DefaultJwtValidator", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeClass, nil},
+	"sasl.oauthbearer.scope.claim.name":                   {"scope", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeString, nil},
+	"sasl.oauthbearer.sub.claim.name":                     {"sub", "OAUTHBEARER tokens are checked by the unsecured validator (oauth.go)", configTypeString, nil},
+}
+
+// fixedSettingDef is a fixed setting: its only value, why, its type for
+// DescribeConfigs, and the check that puts a value given in canonical
+// form, nil for a value taken as written.
+type fixedSettingDef struct {
 	value, why string
 	typ        int8
-}{
-	"default.replication.factor": {"1", "there is one broker", configTypeInt},
-	"log.retention.hours":        {"168", "set retention.ms per topic", configTypeInt},
-	"log.retention.minutes":      {"10080", "set retention.ms per topic", configTypeInt},
-	"log.roll.hours":             {"168", "set segment.ms per topic", configTypeInt},
-	"log.roll.jitter.hours":      {"0", "set segment.jitter.ms per topic", configTypeInt},
+	check      func(string) (string, error)
+}
+
+// checkListValue canonicalizes a LIST value as ConfigDef parses one: the
+// items split at commas and trimmed of blanks.
+func checkListValue(v string) (string, error) {
+	var items []string
+	for item := range strings.SplitSeq(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return strings.Join(items, ","), nil
+}
+
+// checkAssignors canonicalizes group.consumer.assignors, naming Kafka's
+// built-in assignors by the names they answer to (UniformAssignor.name,
+// RangeAssignor.name) whether given by name or by class.
+func checkAssignors(v string) (string, error) {
+	v, _ = checkListValue(v)
+	const pkg = "org.apache.kafka.coordinator.group.assignor."
+	v = strings.ReplaceAll(v, pkg+"UniformAssignor", uniformAssignor)
+	return strings.ReplaceAll(v, pkg+"RangeAssignor", rangeAssignor), nil
 }
 
 // fixedSetting looks name up among the fixed settings: its only value, in
@@ -570,11 +670,20 @@ func fixedSetting(name string) (value string, check func(string) (string, error)
 		return "", nil, "", 0, false
 	}
 	if f, ok := fixedSettings[name]; ok {
-		return f.value, func(v string) (string, error) { return v, nil }, f.why, f.typ, true
+		check := f.check
+		if check == nil {
+			check = func(v string) (string, error) { return v, nil }
+		}
+		return f.value, check, f.why, f.typ, true
 	}
 	for i := range topicConfigDefs {
 		if d := &topicConfigDefs[i]; d.broker == name {
 			return d.def, d.check, "set " + d.name + " per topic", d.typ, true
+		}
+	}
+	for _, d := range inertBrokerConfigs {
+		if d.name == name {
+			return d.def, d.check, "it acts on nothing here; AlterConfigs keeps other values", d.typ, true
 		}
 	}
 	return "", nil, "", 0, false
@@ -583,23 +692,37 @@ func fixedSetting(name string) (value string, check func(string) (string, error)
 // ignoredSettings are keys (or, ending in ".", prefixes of keys) that
 // mean nothing to a single broker, with why.
 var ignoredSettings = []struct{ key, why string }{
+	{"add.partitions.to.txn.", "the transaction coordinator is in this process: no call to it to retry"},
+	{"alter.log.dirs.replication.quota.window.", "one log dir: no replica moves to throttle"},
 	{"auto.leader.rebalance.enable", "one broker leads every partition"},
 	{"background.threads", "no thread pools to size"},
+	{"broker.heartbeat.interval.ms", "the broker is its own controller: it neither registers nor heartbeats"},
 	{"broker.id.generation.enable", "node.id is given"},
 	{"broker.rack", "one broker"},
+	{"broker.session.timeout.ms", "the broker is its own controller: it neither registers nor heartbeats"},
 	{"controlled.shutdown.", "one broker"},
 	{"controller.", "the controller quorum is this node alone (quorum.go)"},
+	{"delegation.token.expiry.check.interval.ms", "delegation tokens are off, as in a Kafka without delegation.token.secret.key (delegationtokens.go)"},
+	{"delegation.token.expiry.time.ms", "delegation tokens are off, as in a Kafka without delegation.token.secret.key (delegationtokens.go)"},
+	{"delegation.token.max.lifetime.ms", "delegation tokens are off, as in a Kafka without delegation.token.secret.key (delegationtokens.go)"},
+	{"delete.records.purgatory.purge.interval.requests", "no purgatory to purge: a waiting request is woken, not scanned"},
 	{"delete.topic.enable", "topics can always be deleted"},
+	{"early.start.listeners", "the ACLs are loaded before any listener opens"},
+	{"fetch.purgatory.purge.interval.requests", "no purgatory to purge: a waiting request is woken, not scanned"},
 	{"group.coordinator.", "the coordinator is built in"},
 	{"group.share.", "the other share group settings are Kafka's defaults"},
+	{"group.streams.", "streams groups (KIP-1071) are not served"},
+	{"initial.broker.registration.timeout.ms", "the broker is its own controller: it neither registers nor heartbeats"},
 	{"inter.broker.", "one broker"},
 	{"kafka.metrics.", "no metrics reporters (JMX)"},
 	{"leader.imbalance.", "one broker leads every partition"},
 	{"listener.security.protocol.map", "listener names are their security protocols"},
 	{"log.cleaner.io.buffer.", "buffers are sized by the batches read"},
 	{"log.cleaner.threads", "one cleaner goroutine"},
+	{"log.dir.failure.timeout.ms", "one log dir, and no controller to report its failure to"},
 	{"log.flush.offset.checkpoint.interval.ms", "checkpoints are written at shutdown"},
 	{"log.flush.scheduler.interval.ms", "see log.flush.interval.ms"},
+	{"log.flush.start.offset.checkpoint.interval.ms", "log start offsets are checkpointed when DeleteRecords moves them"},
 	{"log.index.", "index sizes are fixed"},
 	{"metadata.", "no metadata log: its offset is a count of changes (quorum.go)"},
 	{"metric.reporters", "no metrics reporters (JMX)"},
@@ -612,19 +735,41 @@ var ignoredSettings = []struct{ key, why string }{
 	// GroupCoordinatorConfig's wait for the offsets topic's replicas: a
 	// commit here is answered once it is in the one replica.
 	{"offsets.commit.timeout.ms", "no replicas to wait for"},
+	{"offsets.load.buffer.size", "__consumer_offsets is read at start a batch at a time"},
 	{"offsets.topic.", "__consumer_offsets has one partition and one replica"},
 	{"process.roles", "always broker and controller, combined"},
+	{"producer.purgatory.purge.interval.requests", "no purgatory to purge: a waiting request is woken, not scanned"},
+	{"queued.max.request.bytes", "each connection is served in order"},
 	{"queued.max.requests", "each connection is served in order"},
+	{"remote.fetch.max.wait.ms", "no tiered storage"},
+	{"remote.list.offsets.request.timeout.ms", "no tiered storage"},
 	{"remote.log.", "no tiered storage"},
 	{"replica.", "no replicas"},
+	{"replication.quota.window.", "no replicas"},
+	{"request.timeout.ms", "the broker sends no requests to other nodes"},
 	{"reserved.broker.max.id", "node.id is given"},
+	{"sasl.login.", "the broker logs in to no other node"},
+	{"sasl.mechanism.controller.protocol", "the controller is this node"},
 	// BrokerSecurityConfigs' mechanism for the links between brokers,
 	// which kafka-python's fixture sets on its SASL brokers.
 	{"sasl.mechanism.inter.broker.protocol", "one broker"},
+	// SaslConfigs' settings of an OAUTHBEARER login (KIP-1139): how a
+	// client gets its token, which the broker, logging in nowhere, never
+	// does.
+	{"sasl.oauthbearer.assertion.", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.client.credentials.", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.header.urlencode", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.jwt.retriever.class", "the broker logs in to no other node"},
+	{"sasl.oauthbearer.scope", "the broker logs in to no other node"},
 	{"security.inter.broker.protocol", "one broker"},
 	{"share.coordinator.", "share group state is a file, not a topic"},
+	{"share.fetch.purgatory.purge.interval.requests", "no purgatory to purge: a waiting request is woken, not scanned"},
+	{"socket.connection.setup.timeout.", "the broker connects to no other node"},
+	{"socket.listen.backlog.size", "the OS's listen backlog"},
 	{"socket.receive.buffer.bytes", "the OS's socket buffers"},
 	{"socket.send.buffer.bytes", "the OS's socket buffers"},
+	{"ssl.endpoint.identification.algorithm", "the broker connects to no other node"},
+	{"telemetry.max.bytes", "PushTelemetry is not served, as on a Kafka without a telemetry reporter (clientmetrics.go)"},
 	{"transaction.state.log.", "transaction state is a file, not a topic"},
 	{"unclean.leader.election.enable", "no replicas"},
 	{"zookeeper.", "no ZooKeeper"},
@@ -821,8 +966,12 @@ func (b *Broker) brokerConfigEntries() []configEntry {
 		entries = append(entries, e)
 	}
 	for _, d := range inertBrokerConfigs {
+		source := sourceDefault
+		if slices.Contains(b.cfg.given, d.name) {
+			source = sourceStaticBroker // given in server.properties, at its one value
+		}
 		entries = append(entries, configEntry{name: d.name, value: d.def, null: d.def == "", typ: d.typ, doc: d.doc, readOnly: true,
-			source: sourceDefault, synonyms: []configSynonym{{d.name, d.def, sourceDefault}}})
+			source: source, synonyms: []configSynonym{{d.name, d.def, source}}})
 	}
 	slices.SortFunc(entries, func(a, b configEntry) int { return strings.Compare(a.name, b.name) })
 	for i := range entries {

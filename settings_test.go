@@ -4,8 +4,10 @@
 package kafka
 
 import (
+	"bufio"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -382,6 +384,149 @@ func TestGroupSettingsMustAgree(t *testing.T) {
 		}
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%v: Open: %v; want %q", tc.settings, err, tc.want)
+		}
+	}
+}
+
+// kafkaDefaultsRefused are the Kafka defaults the broker refuses on
+// purpose, with why: at these values a Kafka 4 broker does not start
+// either, or the file asks for what this broker does not have.
+var kafkaDefaultsRefused = map[string]string{
+	"broker.id":               "-1 is unset; Kafka 4 in KRaft mode does not start without a node id either",
+	"node.id":                 "-1 is unset; Kafka 4 in KRaft mode does not start without a node id either",
+	"sasl.enabled.mechanisms": "GSSAPI (Kerberos) is not served, and a file that names it expects it",
+}
+
+// kafkaDefaults reads testdata/kafka/broker-defaults.properties: every
+// Kafka 4.x broker config with a default, name to value. Lines of a name
+// alone, the configs whose default is null, are left out.
+func kafkaDefaults(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open("testdata/kafka/broker-defaults.properties")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	defaults := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if name, value, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			defaults[name] = value
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(defaults) < 250 {
+		t.Fatalf("read %d Kafka defaults, want the whole list", len(defaults))
+	}
+	return defaults
+}
+
+// TestKafkaDefaultsLoad: a server.properties that writes out every Kafka
+// 4.x broker config at its default loads, but for the few defaults
+// refused on purpose (kafkaDefaultsRefused), which must stay refused.
+func TestKafkaDefaultsLoad(t *testing.T) {
+	var all Config
+	for name, value := range kafkaDefaults(t) {
+		var c Config
+		err := c.Set(name, value)
+		if why, ok := kafkaDefaultsRefused[name]; ok {
+			if err == nil {
+				t.Errorf("Set(%s, %q): accepted, want the refusal kafkaDefaultsRefused gives: %s", name, value, why)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Set(%s, %q), Kafka's default: %v", name, value, err)
+		}
+		if err := all.Set(name, value); err != nil {
+			t.Errorf("Set(%s, %q) after the others: %v", name, value, err)
+		}
+	}
+	// A fixed setting is refused, naming itself, at any other value.
+	for name, f := range fixedSettings {
+		other := f.value + "1"
+		if err := new(Config).Set(name, other); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "only") {
+			t.Errorf("Set(%s, %q): %v, want a refusal saying the broker has only %q", name, other, err, f.value)
+		}
+	}
+	all = all.withDefaults()
+	if err := all.checkGroupSettings(); err != nil {
+		t.Errorf("Kafka's defaults together: %v", err)
+	}
+}
+
+// TestKafkaDefaultsDescribed: DescribeConfigs lists every Kafka broker
+// config the broker applies or fixes, and a fixed one at Kafka's default,
+// so that kafka-configs.sh --describe --all agrees with the settings
+// table; the ignored ones it leaves out.
+func TestKafkaDefaultsDescribed(t *testing.T) {
+	b := openGroupBroker(t, t.TempDir(), Config{})
+	described := map[string]configEntry{}
+	for _, e := range b.brokerConfigEntries() {
+		described[e.name] = e
+	}
+	for name, value := range kafkaDefaults(t) {
+		e, listed := described[name]
+		fixed, check, _, _, isFixed := fixedSetting(name)
+		switch {
+		case lookupBrokerSetting(name) != nil:
+			if !listed {
+				t.Errorf("%s is applied but not described", name)
+			}
+		case isFixed && !listed:
+			t.Errorf("%s is fixed but not described", name)
+		case isFixed:
+			if v, err := check(value); err != nil || v != fixed || e.value != fixed {
+				t.Errorf("%s: described as %q, fixed at %q; Kafka's default %q is %q, %v", name, e.value, fixed, value, v, err)
+			}
+		case ignoredSetting(name) != "" && listed:
+			t.Errorf("%s is ignored but described as %q", name, e.value)
+		}
+	}
+}
+
+// TestLimitSettingsApplied: fetch.max.bytes, max.request.partition.size.limit
+// and offset.metadata.max.bytes, set below Kafka's defaults, bound a fetch
+// answer, a DescribeTopicPartitions page and a commit's metadata.
+func TestLimitSettingsApplied(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir()}
+	for _, kv := range [][2]string{{"fetch.max.bytes", "1024"}, {"max.request.partition.size.limit", "1"}, {"offset.metadata.max.bytes", "10"}} {
+		if err := cfg.Set(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cfg.Set("fetch.max.bytes", "1023"); err == nil {
+		t.Error("fetch.max.bytes=1023 accepted; Kafka's least is 1024")
+	}
+	b := startBrokerWith(t, cfg)
+	c := dial(t, b.addr)
+	c.createTopic("t", 2)
+	for range 3 {
+		c.mustProduce("t", 0, makeBatch(testRecord{1700000000000, strings.Repeat("v", 700)}))
+	}
+
+	// Each batch is about 770 bytes: the first fits in 1024, the second
+	// would not, whatever the consumer's MaxBytes.
+	req := &fetchRequest{ReplicaID: -1, ReplicaState: replicaState{-1, -1}, MaxBytes: 1 << 20, SessionEpoch: -1,
+		Topics: []fetchTopic{{Topic: "t", Partitions: []fetchPartition{{Partition: 0, PartitionMaxBytes: 1 << 20}}}}}
+	if _, size, _ := b.fetchOnce(req, 12, nil); size < 700 || size > 1024 {
+		t.Errorf("fetch answer of %d bytes, want the first batch alone under fetch.max.bytes=1024", size)
+	}
+
+	page := serve(t, b.Broker, 75, 0, &describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{{"t"}}, ResponsePartitionLimit: 100}).(*describeTopicPartitionsResponse)
+	if len(page.Topics) != 1 || len(page.Topics[0].Partitions) != 1 || page.NextCursor == nil {
+		t.Errorf("DescribeTopicPartitions page: %+v, want one partition and a cursor", page)
+	}
+
+	for metadata, want := range map[string]int16{"0123456789": codeNone, "0123456789a": codeOffsetMetadataTooLarge} {
+		commit := &offsetCommitRequest{GroupID: "g", GenerationIDOrMemberEpoch: -1, Topics: []offsetCommitTopic{{Name: "t", Partitions: []offsetCommitPartition{
+			{PartitionIndex: 0, CommittedOffset: 1, CommittedMetadata: ptr(metadata)},
+		}}}}
+		if code := serve(t, b.Broker, 8, 8, commit).(*offsetCommitResponse).Topics[0].Partitions[0].ErrorCode; code != want {
+			t.Errorf("commit with %d characters of metadata: code %d, want %d", len(metadata), code, want)
 		}
 	}
 }

@@ -67,6 +67,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -88,6 +89,9 @@ type shareCoordinator struct {
 	// state is share-state.jsonl, the file every share partition's window
 	// is written to before an acknowledgement is answered (share.go).
 	state *shareStateLog
+	// down is why the state file did not read at start, nil if it did:
+	// the share-group APIs are then refused (coordinatorDown).
+	down error
 
 	// mu guards everything below and every shareGroup and sharePartition
 	// reached from it. Log reads and appends never happen under it.
@@ -146,13 +150,24 @@ type shareMember struct {
 // again, as members of a Kafka share group do after a coordinator fails
 // over. A record that was acquired when the broker stopped comes back
 // available (share.go), so it is delivered again rather than lost.
+//
+// A state file that does not read (unreadable, or a damaged line before
+// the last) does not stop the start: the coordinator starts with no share
+// groups, and down, so that the share-group APIs answer
+// COORDINATOR_NOT_AVAILABLE (refusals.go), as Kafka's do while
+// __share_group_state is not loaded. Its state file is left closed, so
+// nothing is written to it until a restart on the repaired file.
 func openShareCoordinator(b *Broker) (*shareCoordinator, error) {
 	state, snaps, err := openShareState(b.cfg.DataDir, b.log)
+	var down error
 	if err != nil {
-		return nil, err
+		path := filepath.Join(b.cfg.DataDir, shareStateFile)
+		b.log.Error("share coordinator unavailable: its state file does not read, so the share-group APIs answer COORDINATOR_NOT_AVAILABLE. "+
+			"Repair or restore the file and restart", "file", path, "err", err)
+		state, snaps, down = &shareStateLog{path: path}, nil, err
 	}
 	state.sync = b.fsync.always
-	c := &shareCoordinator{b: b, state: state, groups: map[string]*shareGroup{},
+	c := &shareCoordinator{b: b, state: state, down: down, groups: map[string]*shareGroup{},
 		sessions: map[shareSessionKey]*shareSession{}, changed: make(chan struct{})}
 	for k, s := range snaps {
 		c.group(k.group, true).partitions[k.tp] = s.restore()

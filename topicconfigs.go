@@ -139,8 +139,10 @@ const configRemovedInKafka4Suffix = " (removed in Apache Kafka 4.0)"
 
 // Types of config values, DescribeConfigs' ConfigType (KIP-620). Admin
 // clients hand it on (the Java client's ConfigEntry.type), so that a tool
-// can parse a value without knowing the config. Only the types of topic and group configs are listed: SHORT,
-// CLASS and PASSWORD (4, 8 and 9) are for broker and client configs.
+// can parse a value without knowing the config. The types of topic and
+// group configs are listed, and CLASS for the one fixed broker setting
+// that names a class (principal.builder.class); SHORT and PASSWORD (4 and
+// 9) are for broker and client configs that have no entry here.
 const (
 	configTypeBoolean int8 = 1
 	configTypeString  int8 = 2
@@ -148,6 +150,7 @@ const (
 	configTypeLong    int8 = 5
 	configTypeDouble  int8 = 6
 	configTypeList    int8 = 7
+	configTypeClass   int8 = 8
 )
 
 // Where a config's value comes from, DescribeConfigs' ConfigSource

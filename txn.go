@@ -408,17 +408,32 @@ type txnCoordinator struct {
 	// producersMu guards byProducer, which is written under mu as well.
 	producersMu sync.RWMutex
 	byProducer  map[int64]*txnMeta
+
+	// down is why the state file did not read at start, nil if it did:
+	// the transactional APIs are then refused (coordinatorDown).
+	down error
 }
 
 // openTxnCoordinator reads the state file, finishes every transaction a
 // previous run left ending and keeps the Ongoing ones (see the design
 // note).
+//
+// A state file that does not read (unreadable, or of no known form) does
+// not stop the start: the coordinator starts with no transactions, and
+// down, so that the transactional APIs answer COORDINATOR_NOT_AVAILABLE
+// (refusals.go), as Kafka's do while __transaction_state is not loaded.
+// It finishes and aborts nothing, and its state, broken, writes nothing:
+// the file stays as it is, to be repaired before a restart.
 func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
-	state, metas, err := openTxnStateLog(filepath.Join(b.cfg.DataDir, txnStateFile), b.fsync.always, b.log)
-	if err != nil {
-		return nil, err
-	}
+	path := filepath.Join(b.cfg.DataDir, txnStateFile)
+	state, metas, err := openTxnStateLog(path, b.fsync.always, b.log)
 	c := &txnCoordinator{b: b, state: state, byID: map[string]*txnMeta{}, byProducer: map[int64]*txnMeta{}}
+	if err != nil {
+		b.log.Error("transaction coordinator unavailable: its state file does not read, so the transactional APIs answer COORDINATOR_NOT_AVAILABLE. "+
+			"Repair or restore the file and restart", "file", path, "err", err)
+		c.state, c.down = &txnStateLog{path: path, broken: err}, err
+		return c, nil
+	}
 	for _, m := range metas {
 		if m.UpdateMs == 0 { // written before ids expired: count from now
 			m.UpdateMs = time.Now().UnixMilli()
@@ -961,12 +976,20 @@ func (c *txnCoordinator) pendingOffsets(group string) map[topicPartition]bool {
 // With add (Produce v12, transaction version 2) the partition is first
 // added to the producer's transaction, which begins one if none is open,
 // instead of only being looked for (joinFromProduce, txnv2.go).
+//
+// While the coordinator's state is down (it did not load at start), no
+// batch can be verified: the leader answers the coordinator's
+// COORDINATOR_NOT_AVAILABLE as NOT_ENOUGH_REPLICAS, which producers retry
+// without a metadata refresh (ReplicaManager.appendRecords).
 func (c *txnCoordinator) checkProduce(transactionalID, topic string, partition int32, headers []batchHeader, add bool) (code int16, msg string, unlock func()) {
 	unlock = func() {}
 	var m *txnMeta
 	for _, h := range headers {
 		if h.Attributes&transactionalFlag == 0 {
 			continue
+		}
+		if c.down != nil {
+			return codeNotEnoughReplicas, "Unable to verify the partition has been added to the transaction. Underlying error: COORDINATOR_NOT_AVAILABLE", unlock
 		}
 		if m == nil {
 			if add {
@@ -1584,7 +1607,7 @@ func (b *Broker) handleTxnOffsetCommit(ctx context.Context, rc *requestContext, 
 			pr := &resp.Topics[i].Partitions[j]
 			switch {
 			case pr.ErrorCode == codeUnknownTopicOrPartition:
-			case offsetMetadataTooLarge(p.CommittedMetadata):
+			case offsetMetadataTooLarge(p.CommittedMetadata, int(b.cfg.OffsetMetadataMaxBytes)):
 				pr.ErrorCode = codeOffsetMetadataTooLarge
 			default:
 				o := txnOffset{Group: req.GroupID, Topic: t.Name, Partition: p.PartitionIndex,

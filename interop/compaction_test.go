@@ -154,15 +154,15 @@ func TestCompactionFranz(t *testing.T) {
 	}
 }
 
-// TestCompactionReadByOtherClients: a cleaned log, with its gaps and the
-// empty batches the cleaner keeps, read from the start by librdkafka
-// (kcat) and kafka-go: one record per key, the latest, at its offset.
-func TestCompactionReadByOtherClients(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	addr, _ := startBrokerWith(t, t.TempDir(), kafka.Config{CleanerBackoff: 50 * time.Millisecond})
+// cleanedTable starts a broker with a compacted topic "table" of 30
+// keys, each written 20 times over segments of 2,048 bytes and rolled
+// by a last record, and waits until the cleaner has left one record per
+// key. It returns the broker's address and each key's latest value.
+func cleanedTable(t *testing.T, ctx context.Context) (addr string, want map[string]string) {
+	t.Helper()
+	addr, _ = startBrokerWith(t, t.TempDir(), kafka.Config{CleanerBackoff: 50 * time.Millisecond})
 	createCompacted(t, ctx, addr, "table", 2048)
-	want := map[string]string{}
+	want = map[string]string{}
 	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 2048, 30, 20, "roll", want)
 	var err error
 	for ctx.Err() == nil {
@@ -174,6 +174,16 @@ func TestCompactionReadByOtherClients(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the cleaner did not finish: %v", err)
 	}
+	return addr, want
+}
+
+// TestCompactionReadByOtherClients: a cleaned log, with its gaps and the
+// empty batches the cleaner keeps, read from the start by librdkafka
+// (kcat) and kafka-go: one record per key, the latest, at its offset.
+func TestCompactionReadByOtherClients(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	addr, want := cleanedTable(t, ctx)
 	end := endOffsets(t, ctx, kadm.NewClient(newClient(t, addr)), "table")[0]
 
 	t.Run("kcat", func(t *testing.T) {

@@ -513,20 +513,7 @@ func tail(out []byte, n int) []byte {
 func TestShareGroupCompacted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	addr, _ := startBrokerWith(t, t.TempDir(), kafka.Config{CleanerBackoff: 50 * time.Millisecond})
-	createCompacted(t, ctx, addr, "table", 2048)
-	want := map[string]string{}
-	produceVersions(t, ctx, newClient(t, addr, kgo.ProducerBatchCompression(kgo.NoCompression())), "table", 2048, 30, 20, "roll", want)
-	var err error
-	for ctx.Err() == nil {
-		if err = onePerKey(readCompacted(t, ctx, addr, "table"), want); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("the cleaner did not finish: %v", err)
-	}
+	addr, want := cleanedTable(t, ctx)
 	kc := newClient(t, addr)
 	adm := kadm.NewClient(kc)
 	end := endOffsets(t, ctx, adm, "table")[0]
