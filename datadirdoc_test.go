@@ -45,7 +45,7 @@ var dataDirFiles = []dataDirDocRow{
 		"does not parse or is unreadable: the start stops, naming the file and the way out (restore it, or move it away to run without it); missing: nothing was ever set"},
 	{[]string{metaPropertiesFile}, "data dir", "once, by the first start on the dir (atomically): version, cluster.id, node.id, directory.id",
 		"does not parse or is unreadable: the start stops, naming the file and the way out; another node.id, or another cluster.id than Config.ClusterID: the start stops with Kafka's message; missing: a new cluster id"},
-	{[]string{quorumStateFile}, "data dir", "at every start and every metadata change (atomically)",
+	{[]string{quorumStateFile}, "data dir", "at every start and every metadata change (atomically; on a full disk, in place)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out; missing: a new quorum, whose leader epoch and metadata offset start again from 1"},
 	{[]string{devTLSDir, devCAFile, devCertFile, devKeyFile}, "data dir, dev-tls/", "at the first start with a TLS listener and no certificate configured",
 		"missing: made again (clients must trust the new CA)"},

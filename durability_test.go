@@ -287,6 +287,50 @@ func TestCleanStartContinuesIndexes(t *testing.T) {
 	}
 }
 
+// TestCleanStartChecksTimeIndexWithoutOffsets: after a clean stop, the
+// active segment's time index is trusted only as far as an offset entry
+// vouches for it, for the two get entries together. One with entries and
+// an offset index with none was damaged: the segment is scanned whole and
+// its time index rebuilt, rather than its entries taken as they are, where
+// an entry past the log's end sends lookups by time past every record.
+func TestCleanStartChecksTimeIndexWithoutOffsets(t *testing.T) {
+	dir := t.TempDir()
+	opts := logOptions{IndexIntervalBytes: 1 << 20} // no offset entries
+	l, err := openPartitionLog(dir, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		appendBatches(t, l, makeBatch(testRecord{int64(1000 * (i + 1)), "v"}))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// An empty offset index, as a roll leaves it, and a time entry past
+	// the log's end.
+	damaged := encodeTimeIndex(0, []timeEntry{{timestamp: 500, offset: 10}})
+	if err := os.WriteFile(filepath.Join(dir, "00000000000000000000.index"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "00000000000000000000.timeindex"), damaged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	l, err = openPartition(dir, opts, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if offset, ts, found := l.OffsetForTimestamp(2000); !found || offset != 1 || ts != 2000 {
+		t.Errorf("offset for timestamp 2000: %d (timestamp %d, found %v), want 1", offset, ts, found)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "00000000000000000000.timeindex")); bytes.Equal(got, damaged) {
+		t.Errorf("the damaged time index was kept: %x", got)
+	}
+}
+
 // TestRecoveryForgetsCutProducerBatches checks that producer state is
 // rebuilt from what survived recovery: the retry of a batch cut from the
 // tail is appended anew, at the offset it takes now, while a retry of a

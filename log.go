@@ -1014,8 +1014,7 @@ func (l *partitionLog) repairIndexes(s *segment, cause error) {
 	}
 	times := scan.times
 	if !active {
-		// An inactive segment ends with its final time entry, as a roll
-		// writes.
+		// An inactive segment ends with its roll's final time entry.
 		times = scan.idx.addTimeEntry(times)
 	}
 	l.mu.Lock()
@@ -1579,8 +1578,7 @@ func (l *partitionLog) recoverRolled(base int64, later []int64) (s *segment, cut
 		return l.removeSegments(later)
 	})
 	if err == nil && !cut {
-		// An inactive segment ends with its final time entry, as a roll
-		// writes.
+		// An inactive segment ends with its roll's final time entry.
 		if times := s.idx.addTimeEntry(s.times); len(times) > len(s.times) {
 			s.times = times
 			if err = l.writeIndexes(s); err != nil {
@@ -1753,13 +1751,15 @@ func (l *partitionLog) indexedTail(s *segment) (scanResult, error) {
 	offs, oerr := readOffsetIndex(segmentPath(l.dir, s.base, offsetIndexSuffix), s.base, s.size)
 	times, terr := readTimeIndex(segmentPath(l.dir, s.base, timeIndexSuffix), s.base)
 	if errors.Is(oerr, fs.ErrNotExist) && errors.Is(terr, fs.ErrNotExist) {
-		// Neither was ever written (emptyIndexes, flushIndexes): the
-		// segment holds less than an index interval. Scanning all of
-		// it trusts nothing, as with empty files.
+		// Neither was ever written (emptyIndexes, flushIndexes): less
+		// than an index interval, all scanned, as with empty files.
 		return scanResult{next: s.base, idx: newIndexer()}, nil
 	}
 	if err := cmp.Or(oerr, terr); err != nil {
 		return scanResult{}, err
+	}
+	if len(offs) == 0 && len(times) > 0 { // they get entries together
+		return scanResult{}, fmt.Errorf("%w: time entries and no offset entry", errIndexInvalid)
 	}
 	r := scanResult{next: s.base, idx: newIndexer(), offsets: offs, times: times}
 	if len(offs) == 0 {

@@ -88,6 +88,7 @@
 package kafka
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -102,6 +103,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -171,13 +173,53 @@ func openQuorumState(dataDir string) (*quorumState, error) {
 	return q, nil
 }
 
-// save writes at to the file.
+// save writes at to the file, whole through a new file renamed over it;
+// or, when a full disk has no block for the new file, over the old one in
+// place (saveInPlace). Without that, a broker that stopped cleanly could
+// not start again on a full disk, which its election at every start
+// writes to: it would exit at every start until space was freed, where
+// every other file is only read or is written without new blocks.
 func (q *quorumState) save(at quorumPosition) error {
 	data, err := json.Marshal(at)
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(q.path, append(data, '\n'))
+	data = append(data, '\n')
+	err = writeFileAtomic(q.path, data)
+	if errors.Is(err, syscall.ENOSPC) && saveInPlace(q.path, data) == nil {
+		return nil
+	}
+	return err
+}
+
+// saveInPlace overwrites the file at path with data, padded with spaces,
+// which JSON ignores, to the old size so that one write replaces every
+// byte: a few dozen bytes in the block the file has, which needs no new
+// one. A process crash cannot tear one write; a power cut could tear it
+// only inside one disk sector, which most disks write whole, and a torn
+// file stops the next start naming it, as damage does.
+func saveInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	// The broker writes well under a block; a larger file is not its own,
+	// and is left for the next start to refuse.
+	if fi.Size() > 4096 {
+		return fmt.Errorf("kafka: %s holds %d bytes, more than the broker writes", path, fi.Size())
+	}
+	if pad := fi.Size() - int64(len(data)); pad > 0 {
+		data = append(bytes.Repeat([]byte{' '}, int(pad)), data...)
+	}
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	return fsyncFile(f)
 }
 
 // appended moves the end of the log by n records. The end moves even if

@@ -1687,9 +1687,11 @@ func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int6
 	// deleted and before the client is answered. In the other order, a
 	// crash after the deletion could bring the log back starting at a
 	// segment below the offset, with records DeleteRecords was told were
-	// gone.
-	start, moved, err := pl.AdvanceLogStart(offset)
-	if err != nil || !moved {
+	// gone. A request that finds the start moved already (a retry of one
+	// whose checkpoint failed, or one racing another's write) writes the
+	// checkpoint as well: the start it answers with may be in none yet.
+	start, _, err := pl.AdvanceLogStart(offset)
+	if err != nil {
 		return start, err
 	}
 	if err := d.checkpointLogStarts(); err != nil {

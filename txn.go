@@ -470,9 +470,11 @@ func openTxnCoordinator(b *Broker) (*txnCoordinator, error) {
 }
 
 // abortOrphans writes an ABORT marker for every transaction open in a
-// partition that no Ongoing transaction of the state file owns (its
-// producer id with the partition among its own), once the Prepare ones
-// have ended. Only a lost or replaced state file (or a topic deleted and
+// partition that no Ongoing or Prepare transaction of the state file owns
+// (its producer id with the partition among its own), once the Prepare
+// ones have ended. A Prepare one whose end failed (a full disk, an offline
+// partition) is still owned: its retry writes its markers, and an ABORT
+// written first would split a prepared commit. Only a lost or replaced state file (or a topic deleted and
 // created again under a transaction) leaves such a transaction behind.
 // Without it, such a partition's LSO would never move again and its
 // read_committed consumers would stall. Kafka has no such step; it never
@@ -488,7 +490,7 @@ func (c *txnCoordinator) abortOrphans() {
 	}
 	owned := map[openIn]bool{}
 	for _, m := range c.byID {
-		if m.State != txnOngoing {
+		if m.State != txnOngoing && m.State != txnPrepareCommit && m.State != txnPrepareAbort {
 			continue
 		}
 		for _, tp := range m.Partitions {

@@ -213,3 +213,22 @@ func TestTxnRestartAbortsOrphanBesideKept(t *testing.T) {
 		t.Errorf("read_committed lso %d, want 0: producer %d's kept transaction is open", f.lso, pidKept)
 	}
 }
+
+// TestOrphanAbortSparesPreparedTransaction: a transaction whose commit was
+// prepared, and whose markers a start could not write (a full disk, an
+// offline partition: "will retry"), still has an owner. abortOrphans runs
+// right after that failed end, and an ABORT marker it could write where
+// the retry is to write COMMIT would split a commit the producer was told
+// had succeeded: the partition's records aborted, the others' committed.
+func TestOrphanAbortSparesPreparedTransaction(t *testing.T) {
+	tb, c := startWithTopic(t, "tx", 1)
+	c.openTxn("prepared", "tx", 1)
+	// Stand in for a start whose end of the prepared commit failed.
+	tb.txns.mu.Lock()
+	tb.txns.byID["prepared"].State = txnPrepareCommit
+	tb.txns.mu.Unlock()
+	tb.txns.abortOrphans()
+	if open := tb.logs.Topic("tx").Partitions[0].openTransactions(); len(open) != 1 {
+		t.Errorf("open transactions after abortOrphans: %v, want the prepared one still open", open)
+	}
+}
