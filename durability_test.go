@@ -316,12 +316,16 @@ func TestCleanStartChecksTimeIndexWithoutOffsets(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l, err = openPartition(dir, opts, nil, true)
+	var logs syncBuffer
+	l, err = openPartition(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if offset, ts, found := l.OffsetForTimestamp(2000); !found || offset != 1 || ts != 2000 {
 		t.Errorf("offset for timestamp 2000: %d (timestamp %d, found %v), want 1", offset, ts, found)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("no WARN about the damaged index:\n%s", logs.String())
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)

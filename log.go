@@ -1640,7 +1640,7 @@ func (l *partitionLog) recoverInto(s *segment, clean bool, beforeCut func() erro
 		if tail, err := l.indexedTail(s); err == nil {
 			from, trusted = tail, true
 		} else {
-			l.logger.Info("scanning the whole active segment", "partition", filepath.Base(l.dir), "segment", s.base, "reason", err)
+			l.logger.Warn("active segment index damaged: scanning the whole segment", "partition", filepath.Base(l.dir), "segment", s.base, "reason", err)
 		}
 	}
 	scan, err := l.scan(s, from)
