@@ -1333,6 +1333,18 @@ func treeSnapshot(t *testing.T, path string) map[string]string {
 	return snap
 }
 
+// restoreFile puts back at path, as a file, the good bytes a test kept
+// before damaging it, whatever the damage put in its place.
+func restoreFile(t *testing.T, path string, good []byte) {
+	t.Helper()
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestTxnStateUnreadable starts a broker whose transaction state file does
 // not read, two ways: a directory in its place (as unreadable as a file
 // the disk fails on), or a file of no known form. The start failed. The
@@ -1412,12 +1424,7 @@ func TestTxnStateUnreadable(t *testing.T) {
 				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
 			}
 
-			if err := os.RemoveAll(path); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, good, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			restoreFile(t, path, good)
 			tb = startBrokerWith(t, Config{DataDir: dir})
 			c = dial(t, tb.addr)
 			if code := c.endTxn(3, "app", pid, epoch, false); code != codeNone {
@@ -1498,12 +1505,7 @@ func TestShareStateUnreadable(t *testing.T) {
 				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
 			}
 
-			if err := os.RemoveAll(path); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, good, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			restoreFile(t, path, good)
 			tb = startBrokerWith(t, Config{DataDir: dir})
 			if !tb.shares.exists("s") {
 				t.Errorf("share group s not restored after the repair")
