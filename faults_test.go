@@ -634,11 +634,14 @@ func TestOfflinePartitionKeepsLogStart(t *testing.T) {
 // taken from its sibling partitions, or for a topic with none readable a
 // new one is given, and the file written again. Leaving the dir alone, as
 // if it were no partition, hid its records and those of every partition
-// after it, and shrank the topic.
+// after it, and shrank the topic. A dir past a missing partition is a
+// stray, left alone: its file is not written, even if damaged.
 func TestDamagedPartitionMetadata(t *testing.T) {
 	dir := t.TempDir()
 	tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 3)
 	c.createTopic("one", 1)
+	c.createTopic("gap", 3)
+	c.mustProduce("gap", 2, makeBatch(testRecord{1, "x"}))
 	for p := range int32(3) {
 		c.mustProduce("t", p, makeBatch(testRecord{1, "x"}))
 	}
@@ -648,6 +651,8 @@ func TestDamagedPartitionMetadata(t *testing.T) {
 	os.Remove(filepath.Join(dir, "t-0", partitionMetadataFile))
 	os.WriteFile(filepath.Join(dir, "t-1", partitionMetadataFile), []byte("version: 0\ntopic_id: garbage"), 0o644)
 	os.Remove(filepath.Join(dir, "one-0", partitionMetadataFile))
+	os.RemoveAll(filepath.Join(dir, "gap-1"))
+	os.Remove(filepath.Join(dir, "gap-2", partitionMetadataFile))
 
 	var logs syncBuffer
 	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -674,6 +679,9 @@ func TestDamagedPartitionMetadata(t *testing.T) {
 		if _, err := readPartitionMetadata(filepath.Join(dir, name)); err != nil {
 			t.Errorf("%s: not written again: %v", name, err)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gap-2", partitionMetadataFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the stray gap-2 was written to: %v", err)
 	}
 }
 

@@ -706,12 +706,16 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 		}
 		byTopic[topic] = append(byTopic[topic], partitionDir{partition: p, id: id})
 	}
+	restored := map[string][]damagedDir{}
 	for _, topic := range slices.Sorted(maps.Keys(damaged)) {
-		byTopic[topic] = append(byTopic[topic], d.restoreTopicID(topic, byTopic[topic], damaged[topic])...)
+		var ids []partitionDir
+		ids, restored[topic] = d.restoreTopicID(topic, byTopic[topic], damaged[topic])
+		byTopic[topic] = append(byTopic[topic], ids...)
 	}
 	runs := map[string][]partitionDir{}
 	for _, topic := range slices.Sorted(maps.Keys(byTopic)) {
 		run, rest := splitRun(byTopic[topic], deleted)
+		d.writeRestoredIDs(topic, run, restored[topic])
 		for _, pd := range rest {
 			if name, ok := d.settleStray(topic, pd, run, deleted); ok {
 				doomed = append(doomed, name)
@@ -747,8 +751,10 @@ type damagedDir struct {
 // partitions agree on; with none readable, a new one (clients that knew
 // the old one look the topic up again by name). Siblings that disagree
 // leave the dirs alone, with a log line, as does a failure to draw an id.
+// The file is written anew only for the dirs that then fall in the
+// topic's run (writeRestoredIDs): one past a gap is a stray, left alone.
 // A failure to write the file is logged: the next start restores it again.
-func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged []damagedDir) []partitionDir {
+func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged []damagedDir) ([]partitionDir, []damagedDir) {
 	var id uuid
 	for _, pd := range siblings {
 		if id != (uuid{}) && pd.id != id {
@@ -756,30 +762,39 @@ func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged [
 				d.logger.Warn("leaving alone a partition whose partition.metadata does not read: its siblings disagree on the topic id",
 					"dir", d.path, "name", partitionDirName(topic, dd.partition), "reason", dd.err)
 			}
-			return nil
+			return nil, nil
 		}
 		id = pd.id
 	}
-	from := "its sibling partitions"
 	if id == (uuid{}) {
 		var err error
 		if id, err = newTopicID(); err != nil {
 			d.logger.Warn("leaving alone partitions whose partition.metadata does not read", "dir", d.path, "topic", topic, "err", err)
-			return nil
+			return nil, nil
 		}
-		from = "none readable: a new id"
 	}
 	var restored []partitionDir
 	for _, dd := range damaged {
-		name := partitionDirName(topic, dd.partition)
-		d.logger.Warn("partition.metadata missing or damaged: topic id restored", "dir", d.path, "name", name,
-			"topic_id", id, "from", from, "reason", dd.err)
-		if err := writeFileAtomic(filepath.Join(d.path, name, partitionMetadataFile), partitionMetadata(id)); err != nil {
-			d.logger.Warn("partition.metadata not written again", "dir", d.path, "name", name, "err", err)
-		}
 		restored = append(restored, partitionDir{partition: dd.partition, id: id})
 	}
-	return restored
+	return restored, damaged
+}
+
+// writeRestoredIDs writes partition.metadata again for the dirs of the
+// topic's run whose file restoreTopicID found damaged.
+func (d *logDir) writeRestoredIDs(topic string, run []partitionDir, damaged []damagedDir) {
+	for _, dd := range damaged {
+		i := slices.IndexFunc(run, func(pd partitionDir) bool { return pd.partition == dd.partition })
+		if i < 0 {
+			continue
+		}
+		name := partitionDirName(topic, dd.partition)
+		d.logger.Warn("partition.metadata missing or damaged: topic id restored", "dir", d.path, "name", name,
+			"topic_id", run[i].id, "reason", dd.err)
+		if err := writeFileAtomic(filepath.Join(d.path, name, partitionMetadataFile), partitionMetadata(run[i].id)); err != nil {
+			d.logger.Warn("partition.metadata not written again", "dir", d.path, "name", name, "err", err)
+		}
+	}
 }
 
 // splitRun sorts a topic's partition dirs and splits them into its run
