@@ -706,16 +706,13 @@ func (d *logDir) recoverDirs() (map[string][]partitionDir, error) {
 		}
 		byTopic[topic] = append(byTopic[topic], partitionDir{partition: p, id: id})
 	}
-	restored := map[string][]damagedDir{}
 	for _, topic := range slices.Sorted(maps.Keys(damaged)) {
-		var ids []partitionDir
-		ids, restored[topic] = d.restoreTopicID(topic, byTopic[topic], damaged[topic])
-		byTopic[topic] = append(byTopic[topic], ids...)
+		byTopic[topic] = append(byTopic[topic], d.restoreTopicID(topic, byTopic[topic], damaged[topic])...)
 	}
 	runs := map[string][]partitionDir{}
 	for _, topic := range slices.Sorted(maps.Keys(byTopic)) {
 		run, rest := splitRun(byTopic[topic], deleted)
-		d.writeRestoredIDs(topic, run, restored[topic])
+		d.writeRestoredIDs(topic, run, damaged[topic])
 		for _, pd := range rest {
 			if name, ok := d.settleStray(topic, pd, run, deleted); ok {
 				doomed = append(doomed, name)
@@ -754,7 +751,7 @@ type damagedDir struct {
 // The file is written anew only for the dirs that then fall in the
 // topic's run (writeRestoredIDs): one past a gap is a stray, left alone.
 // A failure to write the file is logged: the next start restores it again.
-func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged []damagedDir) ([]partitionDir, []damagedDir) {
+func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged []damagedDir) []partitionDir {
 	var id uuid
 	for _, pd := range siblings {
 		if id != (uuid{}) && pd.id != id {
@@ -762,7 +759,7 @@ func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged [
 				d.logger.Warn("leaving alone a partition whose partition.metadata does not read: its siblings disagree on the topic id",
 					"dir", d.path, "name", partitionDirName(topic, dd.partition), "reason", dd.err)
 			}
-			return nil, nil
+			return nil
 		}
 		id = pd.id
 	}
@@ -770,18 +767,18 @@ func (d *logDir) restoreTopicID(topic string, siblings []partitionDir, damaged [
 		var err error
 		if id, err = newTopicID(); err != nil {
 			d.logger.Warn("leaving alone partitions whose partition.metadata does not read", "dir", d.path, "topic", topic, "err", err)
-			return nil, nil
+			return nil
 		}
 	}
 	var restored []partitionDir
 	for _, dd := range damaged {
 		restored = append(restored, partitionDir{partition: dd.partition, id: id})
 	}
-	return restored, damaged
+	return restored
 }
 
-// writeRestoredIDs writes partition.metadata again for the dirs of the
-// topic's run whose file restoreTopicID found damaged.
+// writeRestoredIDs writes partition.metadata again for the damaged dirs
+// that restoreTopicID gave an id and that fall in the topic's run.
 func (d *logDir) writeRestoredIDs(topic string, run []partitionDir, damaged []damagedDir) {
 	for _, dd := range damaged {
 		i := slices.IndexFunc(run, func(pd partitionDir) bool { return pd.partition == dd.partition })
