@@ -1002,32 +1002,23 @@ func (l *partitionLog) repairIndexes(s *segment, cause error) {
 	}
 	l.logger.Warn("offset index does not match the log: rebuilding it", "dir", l.dir, "segment", s.base, "reason", cause)
 	active := s == l.segments[len(l.segments)-1]
-	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
-	if err == nil && scan.bad != nil && active {
+	var scan scanResult
+	var err error
+	if !active {
+		scan, err = l.scanOlder(s)
+	} else if scan, err = l.scan(s, scanResult{next: s.base, idx: newIndexer()}); err == nil && scan.bad != nil {
 		err = fmt.Errorf("kafka: segment %s is corrupt at position %d: %w", segmentPath(l.dir, s.base, logSuffix), scan.end, scan.bad)
-	} else if err == nil && scan.bad != nil {
-		l.logger.Warn("damaged segment: indexes rebuilt up to the damaged batch, whose bytes are kept", "dir", l.dir, "segment", s.base, "position", scan.end, "reason", scan.bad)
 	}
 	if err != nil {
 		l.logger.Error("rebuilding an offset index", "dir", l.dir, "segment", s.base, "err", err)
 		return
 	}
-	times := scan.times
-	if !active {
-		// An inactive segment ends with its roll's final time entry.
-		times = scan.idx.addTimeEntry(times)
-	}
 	l.mu.Lock()
-	s.offsets, s.times, s.idx = scan.offsets, times, scan.idx
+	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	l.mu.Unlock()
-	if active {
-		// The files are replaced, so the appender's handles must follow.
-		err = l.writeIndexes(s)
-		if err == nil {
-			s.flushedOffsets, s.flushedTimes, s.dirtyIndexes = len(s.offsets), len(s.times), false
-		}
-	} else {
-		err = l.writeIndexes(s)
+	// The files are replaced, so an active segment's appender follows.
+	if err = l.writeIndexes(s); err == nil && active {
+		s.flushedOffsets, s.flushedTimes, s.dirtyIndexes = len(s.offsets), len(s.times), false
 	}
 	if err != nil {
 		l.logger.Error("writing a rebuilt offset index", "dir", l.dir, "segment", s.base, "err", err)
@@ -1543,20 +1534,26 @@ func (l *partitionLog) loadSegment(base, next int64) (*segment, error) {
 // indexes pass (section: ERROR, on to the next segment). Kafka's LogLoader
 // recovers the segment too, but cuts it; only a failing read stops the open.
 func (l *partitionLog) rebuildOlder(s *segment) error {
-	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
+	scan, err := l.scanOlder(s)
 	if err != nil {
 		return err
 	}
-	if scan.bad != nil {
-		l.logger.Warn("damaged segment: indexes rebuilt up to the damaged batch, whose bytes are kept", "dir", l.dir, "segment", s.base, "offset", scan.next, "position", scan.end, "reason", scan.bad)
-	}
-	s.offsets, s.idx = scan.offsets, scan.idx
-	// An inactive segment ends with its final time entry, as a roll writes.
-	s.times = s.idx.addTimeEntry(scan.times)
+	s.offsets, s.times, s.idx = scan.offsets, scan.times, scan.idx
 	if err := l.writeIndexes(s); err != nil {
 		return l.indexesNotWritten(s, err)
 	}
 	return nil
+}
+
+// scanOlder scans an inactive segment for its indexes, which end with the
+// final time entry a roll writes. Damage is kept as rebuildOlder says.
+func (l *partitionLog) scanOlder(s *segment) (scanResult, error) {
+	scan, err := l.scan(s, scanResult{next: s.base, idx: newIndexer()})
+	if err == nil && scan.bad != nil {
+		l.logger.Warn("damaged segment: indexes rebuilt up to the damaged batch, whose bytes are kept", "dir", l.dir, "segment", s.base, "offset", scan.next, "position", scan.end, "reason", scan.bad)
+	}
+	scan.times = scan.idx.addTimeEntry(scan.times)
+	return scan, err
 }
 
 // recoverRolled opens the segment before the last after an unclean stop.
