@@ -121,19 +121,6 @@ func validClientMatch(p string) bool {
 	return err == nil
 }
 
-// configList is a LIST config's value as ConfigDef parses it: comma
-// separated, each item trimmed, and "" the empty list.
-func configList(v string) []string {
-	if strings.TrimSpace(v) == "" {
-		return nil
-	}
-	items := strings.Split(v, ",")
-	for i := range items {
-		items[i] = strings.TrimSpace(items[i])
-	}
-	return items
-}
-
 // applyClientMetricsOps applies IncrementalAlterConfigs operations to a
 // subscription's configs, as ConfigurationControlManager does before it
 // validates the result: SET and DELETE for any name (validation refuses

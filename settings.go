@@ -644,12 +644,7 @@ type fixedSettingDef struct {
 // checkListValue canonicalizes a LIST value as ConfigDef parses one: the
 // items split at commas and trimmed of blanks.
 func checkListValue(v string) (string, error) {
-	var items []string
-	for item := range strings.SplitSeq(v, ",") {
-		if item = strings.TrimSpace(item); item != "" {
-			items = append(items, item)
-		}
-	}
+	items := slices.DeleteFunc(configList(v), func(item string) bool { return item == "" })
 	return strings.Join(items, ","), nil
 }
 

@@ -395,7 +395,7 @@ func checkRemoteStorage(v string) (string, error) {
 // and the config. What is kept leaves out the empty items.
 func checkThrottledReplicas(name string) func(string) (string, error) {
 	return func(v string) (string, error) {
-		items := listItems(v)
+		items := configList(v)
 		if strings.Join(items, "") == "*" {
 			return "*", nil
 		}
@@ -418,12 +418,10 @@ func isReplicaPair(item string) bool {
 	return item == "" || ok && digits(p) && digits(r)
 }
 
-// listItems parses a LIST config value as Kafka's ConfigDef.parseType
-// does: none for a blank value, else the trimmed value split at each
-// comma, with the spaces around the commas dropped and empty items kept.
-func listItems(v string) []string {
-	v = strings.TrimSpace(v)
-	if v == "" {
+// configList is a LIST config's value as ConfigDef parses it: comma
+// separated, each item trimmed, and "" the empty list.
+func configList(v string) []string {
+	if strings.TrimSpace(v) == "" {
 		return nil
 	}
 	items := strings.Split(v, ",")
@@ -439,6 +437,7 @@ func listItems(v string) []string {
 // exception names the item refused. checkConfig words it with value.
 type valueError struct{ value, msg string }
 
+// Error is the refusal's words, without the value, which checkConfig adds.
 func (e *valueError) Error() string { return e.msg }
 
 // checkCleanupPolicy accepts a comma-separated list of delete and compact,
@@ -447,12 +446,8 @@ func (e *valueError) Error() string { return e.msg }
 // with neither policy keeps every record (LogConfig's delete and compact
 // flags are both false), and a SUBTRACT of every item leaves it so.
 func checkCleanupPolicy(v string) (string, error) {
-	if strings.TrimSpace(v) == "" {
-		return "", nil
-	}
 	var items []string
-	for item := range strings.SplitSeq(v, ",") {
-		item = strings.TrimSpace(item)
+	for _, item := range configList(v) {
 		if item != "delete" && item != "compact" {
 			return "", &valueError{item, "String must be one of: compact, delete"}
 		}
