@@ -64,10 +64,15 @@
 // metadata image and filters only by Describe ACLs, and so does
 // subscribes, with the principal of the member's latest heartbeat (see
 // handleConsumerGroupHeartbeat). Kafka compiles it with
-// RE2/J and Go's regexp is RE2, so a pattern means the same in both. The
-// topics are resolved again at every heartbeat, so a topic created later
-// that matches bumps the group epoch and is assigned, as Kafka's periodic
-// refresh does. An empty regex subscribes to nothing.
+// RE2/J and Go's regexp is RE2, so a pattern means the same in both. A
+// regex new to the group is resolved once the heartbeat that brought it
+// is answered, as Kafka resolves it off the heartbeat path: that answer
+// assigns the member's named topics only, and the regex's come with its
+// next heartbeat (resolveNewRegex). After that the topics are matched
+// again at every heartbeat, so a topic created later that matches bumps
+// the group epoch and is assigned, as Kafka's periodic refresh does, but
+// without its 10 s between refreshes. An empty regex subscribes to
+// nothing.
 //
 // Where we differ from Kafka: rack ids are reported, not used; a classic
 // group with members is not upgraded online (Kafka's
@@ -201,6 +206,10 @@ type consumerMember struct {
 	subscribed       []string // sorted topic names
 	regex            string   // SubscribedTopicRegex; "" for none
 	matcher          *regexp.Regexp
+	// resolving is set while the heartbeat that brought a regex new to
+	// the group is answered, which leaves the regex's topics out
+	// (resolveNewRegexes).
+	resolving bool
 	// mayDescribe is what the principal of the member's latest
 	// heartbeat may DESCRIBE, which bounds what its regex matches; nil
 	// without an authorizer. A member restored at start, whose principal
@@ -314,7 +323,7 @@ func (m *consumerMember) subscribes(topic string) bool {
 	if _, ok := slices.BinarySearch(m.subscribed, topic); ok {
 		return true
 	}
-	return m.matcher != nil && m.matcher.MatchString(topic) && (m.mayDescribe == nil || m.mayDescribe(topic))
+	return m.matcher != nil && !m.resolving && m.matcher.MatchString(topic) && (m.mayDescribe == nil || m.mayDescribe(topic))
 }
 
 // hasRegex reports whether some member subscribes by regex.
@@ -797,9 +806,47 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	// The client id and host are taken from every heartbeat, so that
 	// describe shows where the member runs now, after a reconnect too.
 	m.clientID, m.clientHost, m.mayDescribe = clientID, clientHost, mayDescribe
+	regex := m.regex
 	changed := m.update(req, matcher)
+	m.resolving = m.regex != regex && m.regex != "" && !cg.regexInUse(m)
 	c.maybeUpdateTarget(cg, newMember || changed)
-	return c.reconcileAndAnswer(g, m, req, resp)
+	resp = c.reconcileAndAnswer(g, m, req, resp)
+	c.resolveNewRegex(cg, m)
+	return resp
+}
+
+// regexInUse reports whether another member subscribes with m's regex, which
+// the group has resolved then.
+func (cg *consumerGroup) regexInUse(m *consumerMember) bool {
+	for _, o := range cg.members {
+		if o != m && o.regex == m.regex {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveNewRegex resolves a regex that m's heartbeat brought to the group,
+// once that heartbeat is answered, and bumps the group epoch for its topics.
+// Kafka resolves a new regex off the heartbeat path: its
+// GroupMetadataManager.maybeUpdateRegularExpressions schedules
+// refreshRegularExpressions and answers the heartbeat with the assignment
+// of the topics resolved so far (the member's named topics), and the
+// result bumps the group epoch, so that the member gets the regex's topics
+// at its next heartbeat. Clients' tests count on that order (librdkafka's
+// 0045_resubscribe_with_regex waits for the named topic's assignment
+// first). A regex some other member has is resolved already and counts at
+// once, as there.
+func (c *coordinator) resolveNewRegex(cg *consumerGroup, m *consumerMember) {
+	if !m.resolving {
+		return
+	}
+	m.resolving = false
+	// handleRegularExpressionsResult bumps the epoch when the regex
+	// resolves to some topic, which for a regex new to the group is when
+	// it matches any.
+	matches := slices.ContainsFunc(c.logs.Topics(), func(t *topicLog) bool { return m.subscribes(t.Name) })
+	c.maybeUpdateTarget(cg, matches)
 }
 
 // update takes what a heartbeat changed of the member; null fields mean

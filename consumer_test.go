@@ -929,6 +929,7 @@ func TestConsumerGroupRegexSubscription(t *testing.T) {
 	a := newConsumerTester(t, b, "g", "a")
 	a.regex = ptr(`orders-\w+`)
 	a.heartbeat()
+	a.heartbeat() // the regex is resolved after the join (TestConsumerGroupRegexResolvedAfterHeartbeat)
 	names := func() []string {
 		var ns []string
 		for p := range a.owned {
@@ -1016,6 +1017,7 @@ func TestConsumerGroupRegexMatchesInternalTopics(t *testing.T) {
 	a := newConsumerTester(t, b, "g", "a")
 	a.regex = ptr(`orders|__consumer_offsets`)
 	a.heartbeat()
+	a.heartbeat()
 	var names []string
 	for p := range a.owned {
 		names = append(names, b.logs.TopicByID(p.topic).Name)
@@ -1024,5 +1026,76 @@ func TestConsumerGroupRegexMatchesInternalTopics(t *testing.T) {
 	names = slices.Compact(names)
 	if !slices.Equal(names, []string{offsetsTopic, "orders"}) {
 		t.Fatalf("regex assignment covers %v, want %s and orders", names, offsetsTopic)
+	}
+}
+
+// TestConsumerGroupRegexResolvedAfterHeartbeat: Kafka resolves a regex new
+// to the group off the heartbeat path (maybeUpdateRegularExpressions
+// schedules refreshRegularExpressions), so the heartbeat that brings it is
+// answered with the member's named topics only, and the regex's topics
+// come at its next heartbeat, in a new group epoch; librdkafka's
+// 0045_resubscribe_with_regex waits for exactly that order. A regex that
+// another member has is resolved already and counts at once, and a new
+// one that matches nothing bumps no epoch.
+func TestConsumerGroupRegexResolvedAfterHeartbeat(t *testing.T) {
+	b := consumerBroker(t, Config{}, "topic_regex1", 4)
+	for name, n := range map[string]int32{"topic_regex2": 4, "topic_a": 2} {
+		if _, err := b.logs.CreateTopic(name, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	topicsOf := func(c *consumerTester) []string {
+		var ns []string
+		for p := range c.owned {
+			ns = append(ns, b.logs.TopicByID(p.topic).Name)
+		}
+		slices.Sort(ns)
+		return slices.Compact(ns)
+	}
+	join := func(id, regex string, names ...string) *consumerTester {
+		c := newConsumerTester(t, b, "g", id)
+		resp := b.groups.consumerHeartbeat(&consumerGroupHeartbeatRequest{GroupID: "g", MemberID: id, RebalanceTimeoutMs: 60000,
+			SubscribedTopicNames: names, SubscribedTopicRegex: ptr(regex), TopicPartitions: []consumerGroupTopicPartitions{}}, 1, "", "", nil)
+		if resp.ErrorCode != codeNone || resp.Assignment == nil {
+			t.Fatalf("%s joins: %+v", id, resp)
+		}
+		c.epoch = resp.MemberEpoch
+		for _, tp := range resp.Assignment.TopicPartitions {
+			for _, p := range tp.Partitions {
+				c.owned[topicIDPartition{tp.TopicID, p}] = true
+			}
+		}
+		return c
+	}
+
+	a := join("a", `^.*topic_regex.*`, "topic_a")
+	if got := topicsOf(a); !slices.Equal(got, []string{"topic_a"}) {
+		t.Fatalf("the join with a new regex is assigned %v, want the named topic_a only", got)
+	}
+	joined := a.epoch
+	a.heartbeat()
+	if got := topicsOf(a); !slices.Equal(got, []string{"topic_a", "topic_regex1", "topic_regex2"}) || a.epoch != joined+1 {
+		t.Fatalf("next heartbeat: %v at epoch %d, want the regex's topics added at epoch %d", got, a.epoch, joined+1)
+	}
+
+	// The same regex again is resolved already: the new member is in the
+	// first target, sharing the regex's topics with a.
+	m := join("m", `^.*topic_regex.*`)
+	if got := describeConsumerGroup(t, b, "g"); len(got.Members) != 2 {
+		t.Fatalf("%d members, want 2", len(got.Members))
+	}
+	g := b.groups.lockGroup("g", false)
+	target := len(g.consumer.target["m"])
+	g.mu.Unlock()
+	if target == 0 {
+		t.Fatalf("a second member with a resolved regex has an empty target (owns %v)", m.partitions())
+	}
+
+	// A regex that matches nothing changes nothing once resolved.
+	n := join("n", `nothing-.*`)
+	before := n.epoch
+	n.heartbeat()
+	if n.epoch != before {
+		t.Fatalf("a regex matching nothing moved the group epoch from %d to %d", before, n.epoch)
 	}
 }
