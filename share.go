@@ -122,6 +122,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -130,6 +131,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // recordState is where a record of the window is (RecordState.java).
@@ -698,8 +700,8 @@ func openShareState(dataDir string, logger *slog.Logger) (*shareStateLog, map[sh
 			valid += min(len(line)+1, len(b)-valid)
 			continue
 		}
-		var s shareSnapshot
-		if err := json.Unmarshal(line, &s); err != nil {
+		s, err := parseShareSnapshot(line)
+		if err != nil {
 			// Only the last line can be cut short by a crash; a bad line
 			// before another is a damaged file.
 			if i < len(lines)-1 && len(bytes.TrimSpace(bytes.Join(lines[i+1:], nil))) > 0 {
@@ -732,6 +734,30 @@ func openShareState(dataDir string, logger *slog.Logger) (*shareStateLog, map[sh
 		logger.Warn("share state not compacted at start; appending to it as it is", "file", path, "err", err)
 	}
 	return l, last, nil
+}
+
+// parseShareSnapshot decodes one line of the file, refusing anything
+// json.Marshal of a shareSnapshot cannot have written. json.Unmarshal
+// alone skips a key it does not know and reads a byte that is not UTF-8
+// as U+FFFD, so a byte flipped inside "startOffset" read as a line
+// without it, a window from offset 0 whose acknowledged records were
+// delivered again, and one flipped inside the group's name as another
+// group's state: damage that no log line told. A field added to the
+// format later is a change the reader must learn first.
+func parseShareSnapshot(line []byte) (shareSnapshot, error) {
+	var s shareSnapshot
+	if !utf8.Valid(line) {
+		return s, errors.New("kafka: share snapshot is not UTF-8")
+	}
+	d := json.NewDecoder(bytes.NewReader(line))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&s); err != nil {
+		return s, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return s, errors.New("kafka: share snapshot followed by more than white space")
+	}
+	return s, nil
 }
 
 // reopen opens the file for appends as it is, cut to its first size bytes.
