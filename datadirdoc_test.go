@@ -52,7 +52,7 @@ var dataDirFiles = []dataDirDocRow{
 	{[]string{"*" + tmpSuffix}, "beside any file written atomically", "the new content before its rename",
 		"a leftover of a crash mid-write; written over by the next write"},
 	{[]string{"*-[0-9]*"}, "data dir", "one dir per partition, <topic>-<partition>; -create and -delete suffixes mark a topic change under way",
-		"a change a crash cut short is finished or undone at open; __consumer_offsets-0 offline, or a file in its place: ERROR, and the group APIs answer COORDINATOR_NOT_AVAILABLE"},
+		"a change a crash cut short is finished or undone at open; __consumer_offsets-0 offline, or a file in its place: ERROR, the group APIs answer COORDINATOR_NOT_AVAILABLE, and Metadata lists the partition offline (LEADER_NOT_AVAILABLE, leader -1) as any offline partition"},
 	{[]string{partitionMetadataFile}, "partition dir", "the topic id, in the staged dir before its rename",
 		"does not parse, or differs from partition 0's: the partition is offline with an ERROR, its records kept"},
 	{[]string{topicConfigFile}, "partition 0's dir", "the topic's configs (atomically); absent if none was set",

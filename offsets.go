@@ -225,9 +225,10 @@ func openCoordinator(cfg Config, logs *logDir, groupConfigs *configStore, notify
 }
 
 // unavailable makes c a coordinator whose __consumer_offsets-0 did not
-// open at start, for cause: a partition offline (its log did not open),
-// or a dir that is no partition's in its place, where the topic could not
-// be made. The broker serves every other API; the group APIs answer
+// open at start, for cause: a partition offline (its log did not open,
+// or a file is in the place of its dir, which the data dir keeps as
+// offline, keepOffsetsTopic), or a dir that is no partition's in its
+// place, where the topic could not be made. The broker serves every other API; the group APIs answer
 // COORDINATOR_NOT_AVAILABLE (coordinatorDown), as Kafka's
 // GroupCoordinatorService does while it is not active, and FindCoordinator
 // too, as KafkaApis.getCoordinator does for a coordinator partition with
