@@ -1543,6 +1543,10 @@ func TestShareStateUnreadable(t *testing.T) {
 			dir := t.TempDir()
 			tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 1)
 			id := tb.logs.Topic("t").ID
+			c.mustProduce("t", 0, bigBatch(1))
+			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+				t.Fatalf("OffsetCommit: code %d", code)
+			}
 			tb.stop()
 			shares, _, err := openShareState(dir, slog.New(slog.DiscardHandler))
 			if err != nil {
@@ -1578,9 +1582,10 @@ func TestShareStateUnreadable(t *testing.T) {
 				t.Errorf("FindCoordinator v6: %q, want %q", got, want)
 			}
 			c.mustProduce("t", 0, bigBatch(1))
-			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
-				t.Errorf("OffsetCommit: code %d", code)
+			if code := c.commitOffset("g", "t", 0, 2); code != codeNone {
+				t.Errorf("OffsetCommit to g, a group before the damage: code %d", code)
 			}
+			checkNoGroupMade(t, tb, c, "s", "fresh")
 			tb.stop()
 			if diff := cmp.Diff(before, treeSnapshot(t, path)); diff != "" {
 				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
@@ -1591,6 +1596,41 @@ func TestShareStateUnreadable(t *testing.T) {
 			if !tb.shares.exists("s") {
 				t.Errorf("share group s not restored after the repair")
 			}
+			if tb.shares.isOtherGroup("s") {
+				t.Errorf("a classic or consumer group s was made while the share state was down")
+			}
+			c = dial(t, tb.addr)
+			if code, _, _ := c.shareHeartbeat("s", "m", 0, []string{"t"}); code != codeNone {
+				t.Errorf("ShareGroupHeartbeat after the repair: code %d", code)
+			}
 		})
+	}
+}
+
+// checkNoGroupMade checks that, while the share state is down, the APIs
+// that make a classic or consumer group refuse to make one of any id in
+// ids with COORDINATOR_NOT_AVAILABLE (shareCoordinator.claimCode): the id
+// may be a share group's that the broker cannot see, which would collide
+// with it once the share state is back. Without the refusal a joining
+// ConsumerGroupHeartbeat made a consumer group of the share group's id,
+// and its member's ShareGroupHeartbeat after the repair was
+// GROUP_ID_NOT_FOUND.
+func checkNoGroupMade(t *testing.T, tb *testBroker, c *testClient, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		req := &joinGroupRequest{GroupID: id, SessionTimeoutMs: 10000, RebalanceTimeoutMs: 5000, ProtocolType: "consumer",
+			Protocols: []joinGroupProtocol{{Name: "range", Metadata: subscription("t")}}}
+		if code := tb.handleJoinGroup(context.Background(), testRC(9), req).(*joinGroupResponse).ErrorCode; code != codeCoordinatorNotAvailable {
+			t.Errorf("JoinGroup %s: code %d, want COORDINATOR_NOT_AVAILABLE", id, code)
+		}
+		if code := c.commitOffset(id, "t", 0, 1); code != codeCoordinatorNotAvailable {
+			t.Errorf("OffsetCommit %s: code %d, want COORDINATOR_NOT_AVAILABLE", id, code)
+		}
+		if code := tb.txnCommitGroupCode(&txnOffsetCommitRequest{GroupID: id, GenerationID: -1}); code != codeCoordinatorNotAvailable {
+			t.Errorf("TxnOffsetCommit %s: group code %d, want COORDINATOR_NOT_AVAILABLE", id, code)
+		}
+		if code, _, err := c.consumerHeartbeatCode(id); err != nil || code != codeCoordinatorNotAvailable {
+			t.Errorf("ConsumerGroupHeartbeat %s: code %d (%v), want COORDINATOR_NOT_AVAILABLE", id, code, err)
+		}
 	}
 }

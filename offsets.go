@@ -779,16 +779,17 @@ func (m *offsetCommitResponse) encode(w *writer, v int16) {
 
 func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*offsetCommitRequest)
-	if b.shares.exists(req.GroupID) {
+	if code := b.shares.claimCode(req.GroupID); code != codeNone {
 		// A share group has no committed offsets: Kafka's
 		// ShareGroup.validateOffsetCommit refuses them with
 		// GROUP_ID_NOT_FOUND, once the unknown partitions are answered.
 		// Without this, a commit would create a classic group of the
 		// share group's id, and the share group's next heartbeat would
-		// find its id taken.
+		// find its id taken; so, while the share groups are unknown,
+		// COORDINATOR_NOT_AVAILABLE (claimCode).
 		resp := newOffsetCommitResponse(req)
 		b.groups.markUnknownPartitions(req, resp)
-		return resp.failAll(codeGroupIDNotFound)
+		return resp.failAll(code)
 	}
 	return b.groups.commitOffsets(req, rc.header.APIVersion)
 }
