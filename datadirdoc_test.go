@@ -40,7 +40,7 @@ var dataDirFiles = []dataDirDocRow{
 	{[]string{txnStateFile}, "data dir", "appended, a checksummed record per transaction change",
 		"a torn or damaged tail is cut with a WARN; transactions go back to their last whole state: Ongoing ones stay open, Prepare ones are completed; unreadable or of no known form: ERROR, the transactional APIs answer COORDINATOR_NOT_AVAILABLE, nothing is aborted and the file is left as it is"},
 	{[]string{shareStateFile}, "data dir", "appended, a JSON line per share-partition snapshot; compacted at open",
-		"a last line that does not parse is dropped with a WARN; an earlier one, or unreadable: ERROR naming it, the share-group APIs answer COORDINATOR_NOT_AVAILABLE and the file is left as it is"},
+		"a last line that does not parse is dropped with a WARN; an earlier one, or unreadable: ERROR naming it, the share-group APIs answer COORDINATOR_NOT_AVAILABLE, so do JoinGroup, ConsumerGroupHeartbeat and the offset commits that would make a new group (its id may be a share group's), and the file is left as it is"},
 	{[]string{aclsFile, credentialsFile, clientQuotasFile, groupConfigFile, brokerConfigFile, clientMetricsFile, finalizedFeaturesFile}, "data dir", "replaced whole on every change (atomically)",
 		"does not parse or is unreadable: the start stops, naming the file and the way out (restore it, or move it away to run without it); missing: nothing was ever set"},
 	{[]string{metaPropertiesFile}, "data dir", "once, by the first start on the dir (atomically): version, cluster.id, node.id, directory.id",
