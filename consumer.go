@@ -714,8 +714,11 @@ func (b *Broker) handleConsumerGroupHeartbeat(ctx context.Context, rc *requestCo
 	if code, msg := validateConsumerHeartbeat(req, rc.header.APIVersion); code != codeNone {
 		return consumerHeartbeatError(code, msg)
 	}
-	if b.shares.exists(req.GroupID) {
-		return consumerHeartbeatError(codeGroupIDNotFound, "Group "+req.GroupID+" is not a consumer group.")
+	switch code := b.shares.claimCode(req.GroupID); code {
+	case codeGroupIDNotFound:
+		return consumerHeartbeatError(code, "Group "+req.GroupID+" is not a consumer group.")
+	case codeCoordinatorNotAvailable:
+		return consumerHeartbeatError(code, defaultErrorMessage(code))
 	}
 	// With the authorizer on, the member's regex resolves only to topics
 	// its principal may DESCRIBE (KAFKA-18813). Kafka resolves a regex

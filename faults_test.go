@@ -1259,7 +1259,9 @@ func TestOffsetsPartitionOffline(t *testing.T) {
 			if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "group coordinator unavailable") {
 				t.Errorf("no ERROR about the group coordinator:\n%s", logs.String())
 			}
+			checkOffsetsTopicOffline(t, tb, c)
 			tb.stop()
+			checkpointNames(t, dir, offsetsTopic+" 0 ")
 			if diff := cmp.Diff(before, treeSnapshot(t, offsetsDir)); diff != "" {
 				t.Errorf("the damaged %s changed (-before +after):\n%s", offsetsDir, diff)
 			}
@@ -1272,6 +1274,77 @@ func TestOffsetsPartitionOffline(t *testing.T) {
 				t.Errorf("OffsetFetch after the repair: code %d, offset %d, want 4", code, offset)
 			}
 		})
+	}
+}
+
+// checkOffsetsTopicOffline checks that __consumer_offsets, whose
+// partition 0 did not open, is answered as every offline partition is
+// (TestOfflinePartitionHasNoLeader), whatever is in the place of its dir:
+// Metadata lists it, asked for by name or with every topic, with the
+// partition LEADER_NOT_AVAILABLE, leader -1 and the replica offline, as
+// KRaftMetadataCache lists a topic of the metadata log whose replica is
+// offline; DescribeTopicPartitions too; ListOffsets answers
+// KAFKA_STORAGE_ERROR; and, where its id was in the dir, CreatePartitions
+// makes nothing next to it.
+// With a file in its place the topic was missing from all of them, and
+// an auto-creating Metadata tried to make it again.
+func checkOffsetsTopicOffline(t *testing.T, tb *testBroker, c *testClient) {
+	t.Helper()
+	node := tb.cfg.NodeID
+	want := fmt.Sprintf("internal true: [0: 5 leader -1 replicas [%d] isr [%d] offline [%d]]", node, node, node)
+	for asked, topics := range map[string][]metadataRequestTopic{"every topic": nil, "by name": {{Name: ptr(offsetsTopic)}}} {
+		m := c.metadataAt(12, topics, true)
+		got := "missing"
+		for _, mt := range m.Topics {
+			if deref(mt.Name) != offsetsTopic {
+				continue
+			}
+			var ps []string
+			for _, p := range mt.Partitions {
+				ps = append(ps, fmt.Sprintf("%d: %d leader %d replicas %v isr %v offline %v", p.PartitionIndex, p.ErrorCode, p.LeaderID, p.ReplicaNodes, p.IsrNodes, p.OfflineReplicas))
+			}
+			got = fmt.Sprintf("internal %v: %v", mt.IsInternal, ps)
+		}
+		if got != want {
+			t.Errorf("Metadata v12, %s: %s is %s, want %s", asked, offsetsTopic, got, want)
+		}
+	}
+	resp := tb.handleDescribeTopicPartitions(context.Background(), &requestContext{header: &requestHeader{APIKey: 75}},
+		&describeTopicPartitionsRequest{Topics: []describeTopicPartitionsRequestTopic{{offsetsTopic}}, ResponsePartitionLimit: 10}).(*describeTopicPartitionsResponse)
+	var got []string
+	for _, dt := range resp.Topics {
+		for _, p := range dt.Partitions {
+			got = append(got, fmt.Sprintf("%d %d: leader %d offline %v", dt.ErrorCode, p.PartitionIndex, p.LeaderID, p.OfflineReplicas))
+		}
+	}
+	if want := fmt.Sprintf("[0 0: leader -1 offline [%d]]", node); fmt.Sprint(got) != want {
+		t.Errorf("DescribeTopicPartitions: %v, want %s", got, want)
+	}
+	if code, _ := c.listOffset(offsetsTopic, 0, -1); code != codeKafkaStorageError {
+		t.Errorf("ListOffsets: code %d, want KAFKA_STORAGE_ERROR", code)
+	}
+	if tl := tb.logs.Topic(offsetsTopic); tl == nil || tl.ID != (uuid{}) {
+		return // its id was read: partitions made now agree with it
+	}
+	res := c.createPartitionsRaw([]createPartitionsTopic{{Name: offsetsTopic, Count: 2}}, false)
+	if len(res) != 1 || res[0].ErrorCode != codeKafkaStorageError {
+		t.Errorf("CreatePartitions of %s, of no known id: %+v, want KAFKA_STORAGE_ERROR", offsetsTopic, res)
+	}
+	if n := len(tb.logs.Topic(offsetsTopic).Partitions); n != 1 {
+		t.Errorf("%s grew to %d partitions", offsetsTopic, n)
+	}
+}
+
+// checkpointNames checks that dir's checkpoint of log end offsets, which
+// a clean stop writes, has a line that starts with prefix.
+func checkpointNames(t *testing.T, dir, prefix string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, recoveryPointCheckpointFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains("\n"+string(b), "\n"+prefix) {
+		t.Errorf("%s has no line %q...:\n%s", recoveryPointCheckpointFile, prefix, b)
 	}
 }
 
@@ -1470,6 +1543,10 @@ func TestShareStateUnreadable(t *testing.T) {
 			dir := t.TempDir()
 			tb, c := startWithTopicUsing(t, Config{DataDir: dir}, "t", 1)
 			id := tb.logs.Topic("t").ID
+			c.mustProduce("t", 0, bigBatch(1))
+			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
+				t.Fatalf("OffsetCommit: code %d", code)
+			}
 			tb.stop()
 			shares, _, err := openShareState(dir, slog.New(slog.DiscardHandler))
 			if err != nil {
@@ -1505,9 +1582,10 @@ func TestShareStateUnreadable(t *testing.T) {
 				t.Errorf("FindCoordinator v6: %q, want %q", got, want)
 			}
 			c.mustProduce("t", 0, bigBatch(1))
-			if code := c.commitOffset("g", "t", 0, 1); code != codeNone {
-				t.Errorf("OffsetCommit: code %d", code)
+			if code := c.commitOffset("g", "t", 0, 2); code != codeNone {
+				t.Errorf("OffsetCommit to g, a group before the damage: code %d", code)
 			}
+			checkNoGroupMade(t, tb, c, "s", "fresh")
 			tb.stop()
 			if diff := cmp.Diff(before, treeSnapshot(t, path)); diff != "" {
 				t.Errorf("the damaged %s changed (-before +after):\n%s", path, diff)
@@ -1518,6 +1596,41 @@ func TestShareStateUnreadable(t *testing.T) {
 			if !tb.shares.exists("s") {
 				t.Errorf("share group s not restored after the repair")
 			}
+			if tb.shares.isOtherGroup("s") {
+				t.Errorf("a classic or consumer group s was made while the share state was down")
+			}
+			c = dial(t, tb.addr)
+			if code, _, _ := c.shareHeartbeat("s", "m", 0, []string{"t"}); code != codeNone {
+				t.Errorf("ShareGroupHeartbeat after the repair: code %d", code)
+			}
 		})
+	}
+}
+
+// checkNoGroupMade checks that, while the share state is down, the APIs
+// that make a classic or consumer group refuse to make one of any id in
+// ids with COORDINATOR_NOT_AVAILABLE (shareCoordinator.claimCode): the id
+// may be a share group's that the broker cannot see, which would collide
+// with it once the share state is back. Without the refusal a joining
+// ConsumerGroupHeartbeat made a consumer group of the share group's id,
+// and its member's ShareGroupHeartbeat after the repair was
+// GROUP_ID_NOT_FOUND.
+func checkNoGroupMade(t *testing.T, tb *testBroker, c *testClient, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		req := &joinGroupRequest{GroupID: id, SessionTimeoutMs: 10000, RebalanceTimeoutMs: 5000, ProtocolType: "consumer",
+			Protocols: []joinGroupProtocol{{Name: "range", Metadata: subscription("t")}}}
+		if code := tb.handleJoinGroup(context.Background(), testRC(9), req).(*joinGroupResponse).ErrorCode; code != codeCoordinatorNotAvailable {
+			t.Errorf("JoinGroup %s: code %d, want COORDINATOR_NOT_AVAILABLE", id, code)
+		}
+		if code := c.commitOffset(id, "t", 0, 1); code != codeCoordinatorNotAvailable {
+			t.Errorf("OffsetCommit %s: code %d, want COORDINATOR_NOT_AVAILABLE", id, code)
+		}
+		if code := tb.txnCommitGroupCode(&txnOffsetCommitRequest{GroupID: id, GenerationID: -1}); code != codeCoordinatorNotAvailable {
+			t.Errorf("TxnOffsetCommit %s: group code %d, want COORDINATOR_NOT_AVAILABLE", id, code)
+		}
+		if code, _, err := c.consumerHeartbeatCode(id); err != nil || code != codeCoordinatorNotAvailable {
+			t.Errorf("ConsumerGroupHeartbeat %s: code %d (%v), want COORDINATOR_NOT_AVAILABLE", id, code, err)
+		}
 	}
 }

@@ -1250,8 +1250,8 @@ func (res joinResult) response() *joinGroupResponse {
 
 func (b *Broker) handleJoinGroup(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*joinGroupRequest)
-	if b.shares.exists(req.GroupID) { // one namespace for every kind of group
-		return joinResult{errorCode: codeGroupIDNotFound, memberID: req.MemberID, generation: -1}.response()
+	if code := b.shares.claimCode(req.GroupID); code != codeNone { // one namespace for every kind of group
+		return joinResult{errorCode: code, memberID: req.MemberID, generation: -1}.response()
 	}
 	ch := b.groups.join(req, rc.header.APIVersion, rc.clientID(), rc.clientHost())
 	defer rc.parkedSince(time.Now())

@@ -225,9 +225,10 @@ func openCoordinator(cfg Config, logs *logDir, groupConfigs *configStore, notify
 }
 
 // unavailable makes c a coordinator whose __consumer_offsets-0 did not
-// open at start, for cause: a partition offline (its log did not open),
-// or a dir that is no partition's in its place, where the topic could not
-// be made. The broker serves every other API; the group APIs answer
+// open at start, for cause: a partition offline (its log did not open,
+// or a file is in the place of its dir, which the data dir keeps as
+// offline, keepOffsetsTopic), or a dir that is no partition's in its
+// place, where the topic could not be made. The broker serves every other API; the group APIs answer
 // COORDINATOR_NOT_AVAILABLE (coordinatorDown), as Kafka's
 // GroupCoordinatorService does while it is not active, and FindCoordinator
 // too, as KafkaApis.getCoordinator does for a coordinator partition with
@@ -778,16 +779,17 @@ func (m *offsetCommitResponse) encode(w *writer, v int16) {
 
 func (b *Broker) handleOffsetCommit(ctx context.Context, rc *requestContext, r request) response {
 	req := r.(*offsetCommitRequest)
-	if b.shares.exists(req.GroupID) {
+	if code := b.shares.claimCode(req.GroupID); code != codeNone {
 		// A share group has no committed offsets: Kafka's
 		// ShareGroup.validateOffsetCommit refuses them with
 		// GROUP_ID_NOT_FOUND, once the unknown partitions are answered.
 		// Without this, a commit would create a classic group of the
 		// share group's id, and the share group's next heartbeat would
-		// find its id taken.
+		// find its id taken; so, while the share groups are unknown,
+		// COORDINATOR_NOT_AVAILABLE (claimCode).
 		resp := newOffsetCommitResponse(req)
 		b.groups.markUnknownPartitions(req, resp)
-		return resp.failAll(codeGroupIDNotFound)
+		return resp.failAll(code)
 	}
 	return b.groups.commitOffsets(req, rc.header.APIVersion)
 }

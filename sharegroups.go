@@ -45,7 +45,8 @@
 // groups of groups.go, in their own map under one lock. Group ids are one
 // namespace, so a heartbeat for an id that a classic or consumer group
 // holds is GROUP_ID_NOT_FOUND, as in Kafka; ListGroups and DeleteGroups ask
-// here too. One lock for every share group is simple and is not the
+// here too. While share-state.jsonl does not read, the share groups are
+// unknown, so no new classic or consumer group is made (claimCode). One lock for every share group is simple and is not the
 // bottleneck of a one-broker cluster: the log reads of ShareFetch happen
 // outside it.
 //
@@ -228,6 +229,37 @@ func (c *shareCoordinator) exists(id string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.groups[id] != nil
+}
+
+// claimCode is what an API that may create a classic or consumer group
+// of id answers before it looks at the group (JoinGroup,
+// ConsumerGroupHeartbeat, OffsetCommit, TxnOffsetCommit): GROUP_ID_NOT_FOUND
+// for a share group's id, COORDINATOR_NOT_AVAILABLE for an id that may be
+// one the coordinator cannot see, NONE otherwise.
+//
+// In Kafka the groups of every type are one map of GroupMetadataManager,
+// replayed from __consumer_offsets by GroupCoordinatorShard, so an id is
+// known to be a share group's, or the shard is not loaded and serves
+// nothing (GroupCoordinatorService.throwIfNotActive); and
+// getOrMaybeCreateClassicGroup or getOrMaybeCreateConsumerGroup refuse
+// the id of a group of another type. Here the share groups come back from
+// share-state.jsonl, and while it does not read (down) their ids are
+// unknown: a classic or consumer group made of one then would collide
+// with the share group restored at the restart after the repair. So a
+// new group is refused, with the code Kafka answers while a coordinator
+// is not active, which clients retry; a group that holds something
+// (isOtherGroup) was there before and cannot be a share group's, and
+// keeps working. Reading the ids from the readable lines of the damaged
+// file would not do: the damaged line may be the only one of its group,
+// and an unreadable file has none.
+func (c *shareCoordinator) claimCode(id string) int16 {
+	switch {
+	case c.exists(id):
+		return codeGroupIDNotFound
+	case c.down != nil && !c.isOtherGroup(id):
+		return codeCoordinatorNotAvailable
+	}
+	return codeNone
 }
 
 // notify wakes waiting ShareFetches. Closing a channel wakes every

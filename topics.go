@@ -371,6 +371,7 @@ func (d *logDir) load() error {
 			open(all[i], true)
 		}
 	}
+	d.keepOffsetsTopic(runs)
 	d.checkLogEnds(clean)
 	// The checkpoint is applied after the logs open: restoreLogStart checks
 	// each start against its log's high watermark, which is known only once
@@ -380,6 +381,33 @@ func (d *logDir) load() error {
 	}
 	d.restoreCleaned()
 	return nil
+}
+
+// keepOffsetsTopic keeps __consumer_offsets, offline, when something
+// other than a dir is in the place of its partition 0, where runs, from
+// dirs only, has no such topic. The group coordinator makes the topic at
+// its first start (offsets.go), so the entry is damage, not a stray file:
+// in Kafka the topic is in the metadata log whatever becomes of its log
+// dir, and KRaftMetadataCache.getTopicMetadata lists it with its
+// partition offline. Kept as a partition whose log does not open, it is
+// answered as every offline partition is (describeTopic), the group
+// coordinator finds it offline (openCoordinator), and the checkpoints,
+// applied after this, carry its entries over to the start that opens it
+// again. Its topic id and configs were in the dir, so it has neither: its
+// id is the zero one, which Kafka answers for a topic it has none of.
+func (d *logDir) keepOffsetsTopic(runs map[string][]partitionDir) {
+	if runs[offsetsTopic] != nil {
+		return
+	}
+	dir := filepath.Join(d.path, partitionDirName(offsetsTopic, 0))
+	fi, err := os.Lstat(dir)
+	if err != nil || fi.IsDir() {
+		return
+	}
+	err = fmt.Errorf("%s is not a directory", dir)
+	d.logger.Error("partition is offline: something other than its dir is in its place", "topic", offsetsTopic, "partition", 0, "err", err)
+	d.topics[offsetsTopic] = &topicLog{Name: offsetsTopic, Partitions: []*partitionLog{offlinePartition(dir, d.logger, err)},
+		ConfigsUnread: true, brokerDefaults: &d.brokerDefaults}
 }
 
 // checkLogEnds compares, after a clean stop, each partition's log end
@@ -1237,6 +1265,12 @@ func (d *logDir) CreatePartitions(name string, total int32) error {
 	t := d.topics[name]
 	if t == nil {
 		return fmt.Errorf("%w: %q", errUnknownTopic, name)
+	}
+	if t.ID == (uuid{}) {
+		// A topic kept offline without its dir (keepOffsetsTopic): new
+		// partitions would name the zero id, and disagree with partition
+		// 0 once it is repaired.
+		return fmt.Errorf("%w: topic %q has no known id while its partition 0 is offline", errStorage, name)
 	}
 	have := int32(len(t.Partitions))
 	if total <= have {

@@ -1544,11 +1544,13 @@ func (m *txnOffsetCommitResponse) encode(w *writer, v int16) {
 
 // txnCommitGroupCode is what the group says of a TxnOffsetCommit:
 // GROUP_ID_NOT_FOUND for a share group's id, which holds no committed
-// offsets (ShareGroup.validateOffsetCommit, as for OffsetCommit), and
-// otherwise whether the member may commit.
+// offsets (ShareGroup.validateOffsetCommit, as for OffsetCommit),
+// COORDINATOR_NOT_AVAILABLE for an id that may be one while the share
+// groups are unknown (claimCode), and otherwise whether the member may
+// commit.
 func (b *Broker) txnCommitGroupCode(req *txnOffsetCommitRequest) int16 {
-	if b.shares.exists(req.GroupID) {
-		return codeGroupIDNotFound
+	if code := b.shares.claimCode(req.GroupID); code != codeNone {
+		return code
 	}
 	return b.groups.checkTxnCommitMember(req.GroupID, req.GenerationID, req.MemberID, req.GroupInstanceID)
 }
