@@ -1,0 +1,270 @@
+package kafka
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// classicTester is a cooperative classic consumer of topic "t": it joins
+// saying what it owns (ConsumerProtocolSubscription v1), takes what
+// SyncGroup gives it, and rejoins when told to, as the Java consumer and
+// franz-go do, whether the group is classic or a consumer group.
+type classicTester struct {
+	t     *testing.T
+	gt    *groupTester
+	id    string
+	gen   int32
+	owned []int32
+}
+
+// subscriptionOwning is ConsumerProtocolSubscription v1: the topics, null
+// user data, and the partitions of "t" the member owns.
+func subscriptionOwning(owned []int32, topics ...string) []byte {
+	w := &writer{}
+	w.Int16(1)
+	w.Strings(topics)
+	w.Bytes(nil)
+	w.ArrayLen(1)
+	w.String("t")
+	w.Int32s(owned)
+	return w.buf
+}
+
+// assignmentOf is a ConsumerProtocolAssignment v0 of partitions of "t".
+func assignmentOf(parts ...int32) []byte {
+	w := &writer{}
+	w.Int16(0)
+	w.ArrayLen(1)
+	w.String("t")
+	w.Int32s(parts)
+	w.Bytes(nil)
+	return w.buf
+}
+
+func (c *classicTester) joinRequest() *joinGroupRequest {
+	req := c.gt.joinRequest(c.id, nil)
+	req.Protocols = []joinGroupProtocol{{Name: "cooperative-sticky", Metadata: subscriptionOwning(c.owned, "t")}}
+	return req
+}
+
+// join sends a JoinGroup; the answer's generation becomes the member's.
+func (c *classicTester) join() *joinGroupResponse {
+	c.t.Helper()
+	resp := wait(c.t, c.gt.joinAsync(9, c.joinRequest()))
+	if resp.ErrorCode == codeNone {
+		c.gen = resp.GenerationID
+	}
+	return resp
+}
+
+// sync sends a follower's SyncGroup and takes its assignment.
+func (c *classicTester) sync() int16 {
+	c.t.Helper()
+	req := &syncGroupRequest{GroupID: c.gt.group, GenerationID: c.gen, MemberID: c.id, ProtocolType: ptr("consumer"), ProtocolName: ptr("cooperative-sticky")}
+	resp := c.gt.b.handleSyncGroup(context.Background(), testRC(5), req).(*syncGroupResponse)
+	if resp.ErrorCode == codeNone {
+		c.owned = nil
+		for _, tp := range parseAssignment(resp.Assignment) {
+			c.owned = append(c.owned, tp.Partition)
+		}
+		slices.Sort(c.owned)
+	}
+	return resp.ErrorCode
+}
+
+func (c *classicTester) heartbeat() int16 { return c.gt.heartbeat(c.id, c.gen) }
+
+// rebalance joins and syncs until a heartbeat finds nothing more to do,
+// as a cooperative client rejoins after giving partitions up.
+func (c *classicTester) rebalance() {
+	c.t.Helper()
+	for range 5 {
+		if r := c.join(); r.ErrorCode != codeNone {
+			c.t.Fatalf("%s: join: error %d", c.id, r.ErrorCode)
+		}
+		if code := c.sync(); code != codeNone && code != codeRebalanceInProgress {
+			c.t.Fatalf("%s: sync: error %d", c.id, code)
+		}
+		if c.heartbeat() == codeNone {
+			return
+		}
+	}
+	c.t.Fatalf("%s still told to rejoin after 5 rebalances", c.id)
+}
+
+// classicGroupOf forms a Stable classic group of two cooperative members
+// of "t" (4 partitions): the first owns 0-1, the second 2-3.
+func classicGroupOf(t *testing.T, b *Broker, group string) []*classicTester {
+	t.Helper()
+	gt := newGroupTester(t, b, group)
+	cs := []*classicTester{{t: t, gt: gt, id: gt.newMemberID()}, {t: t, gt: gt, id: gt.newMemberID()}}
+	var chans []<-chan *joinGroupResponse
+	for _, c := range cs {
+		chans = append(chans, gt.joinAsync(9, c.joinRequest()))
+	}
+	var leader string
+	for _, c := range cs {
+		r := wait(t, chans[0])
+		chans = chans[1:]
+		if r.ErrorCode != codeNone {
+			t.Fatalf("join: error %d", r.ErrorCode)
+		}
+		c.gen, leader = r.GenerationID, r.Leader
+	}
+	assign := map[string]string{cs[0].id: string(assignmentOf(0, 1)), cs[1].id: string(assignmentOf(2, 3))}
+	req := &syncGroupRequest{GroupID: group, GenerationID: cs[0].gen, MemberID: leader, ProtocolType: ptr("consumer"), ProtocolName: ptr("cooperative-sticky")}
+	for _, id := range []string{cs[0].id, cs[1].id} {
+		req.Assignments = append(req.Assignments, syncGroupAssignment{MemberID: id, Assignment: []byte(assign[id])})
+	}
+	if r := b.handleSyncGroup(context.Background(), testRC(5), req).(*syncGroupResponse); r.ErrorCode != codeNone {
+		t.Fatalf("leader's sync: error %d", r.ErrorCode)
+	}
+	for _, c := range cs {
+		if code := c.sync(); code != codeNone {
+			t.Fatalf("sync: error %d", code)
+		}
+	}
+	if !slices.Equal(cs[0].owned, []int32{0, 1}) || !slices.Equal(cs[1].owned, []int32{2, 3}) {
+		t.Fatalf("classic assignment: %v and %v", cs[0].owned, cs[1].owned)
+	}
+	return cs
+}
+
+// checkConsumerGroup checks the consumer group's invariants (check).
+func checkConsumerGroup(t *testing.T, b *Broker, id string) {
+	t.Helper()
+	g := b.groups.lockGroup(id, false)
+	if g == nil {
+		t.Fatalf("group %s is gone", id)
+	}
+	defer g.mu.Unlock()
+	if g.consumer == nil {
+		t.Fatalf("group %s is not a consumer group", id)
+	}
+	if err := g.consumer.check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrationUpgrade: a member that joins a Stable classic group with
+// ConsumerGroupHeartbeat converts it to a consumer group (Kafka's online
+// upgrade). The classic members keep their partitions and generation as
+// their epoch, hear of the rebalance from Heartbeat, and rejoin through
+// JoinGroup and SyncGroup, which the coordinator answers from its own
+// assignment; the new member gets its share once they let go. No
+// partition has two owners at any step.
+func TestMigrationUpgrade(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 4)
+	cs := classicGroupOf(t, b, "g")
+	gen := cs[0].gen
+	c := newConsumerTester(t, b, "g", "c", "t")
+	if resp := c.heartbeat(); resp.MemberEpoch != gen+1 || len(c.owned) != 0 {
+		t.Fatalf("join of c: epoch %d owning %v; want epoch %d owning nothing yet", resp.MemberEpoch, c.partitions(), gen+1)
+	}
+	d := describeConsumerGroup(t, b, "g")
+	if d.ErrorCode != codeNone || len(d.Members) != 3 || d.GroupEpoch != gen+1 {
+		t.Fatalf("after the upgrade: %+v", d)
+	}
+	for i, want := range []int8{memberTypeClassic, memberTypeClassic, memberTypeConsumer} {
+		if m := d.Members[i]; m.MemberType != want || (i < 2 && m.MemberEpoch != gen) {
+			t.Errorf("member %d: type %d epoch %d; want type %d (classic members at epoch %d)", i, m.MemberType, m.MemberEpoch, want, gen)
+		}
+	}
+	if l := b.groups.list(nil, nil); len(l) != 1 || l[0].GroupType != "consumer" {
+		t.Errorf("ListGroups: %+v", l)
+	}
+
+	for _, m := range cs {
+		if code := m.heartbeat(); code != codeRebalanceInProgress {
+			t.Fatalf("%s: heartbeat after the upgrade: error %d, want REBALANCE_IN_PROGRESS", m.id, code)
+		}
+		owned := m.owned
+		m.rebalance()
+		checkConsumerGroup(t, b, "g")
+		if len(m.owned) == 0 || !isSubset(m.owned, owned) {
+			t.Errorf("%s owned %v and now %v; want some of them", m.id, owned, m.owned)
+		}
+	}
+	c.heartbeat()
+	c.heartbeat()
+	all := slices.Concat(cs[0].owned, cs[1].owned, c.partitions())
+	slices.Sort(all)
+	if !slices.Equal(all, []int32{0, 1, 2, 3}) || len(c.owned) == 0 {
+		t.Fatalf("after the rebalance: %v, %v and c %v", cs[0].owned, cs[1].owned, c.partitions())
+	}
+	for _, m := range cs {
+		if m.gen != c.epoch {
+			t.Errorf("%s at generation %d, c at epoch %d", m.id, m.gen, c.epoch)
+		}
+	}
+
+	// A classic member commits at its epoch as the generation, at a
+	// version before v9 too; a stale one is ILLEGAL_GENERATION.
+	a := cs[0]
+	if code := a.gt.commit(8, a.id, a.gen, "t", a.owned[0], 7); code != codeNone {
+		t.Errorf("commit at the member's epoch: error %d", code)
+	}
+	if code := a.gt.commit(8, a.id, a.gen-1, "t", a.owned[0], 7); code != codeIllegalGeneration {
+		t.Errorf("commit at an older generation: error %d, want ILLEGAL_GENERATION", code)
+	}
+	// A consumer-protocol member is unknown to the classic APIs.
+	if code := a.gt.heartbeat("c", c.epoch); code != codeUnknownMemberID {
+		t.Errorf("classic heartbeat of c: error %d, want UNKNOWN_MEMBER_ID", code)
+	}
+	// A classic member that leaves frees its partitions for the others.
+	if r := a.gt.leave(cs[1].id); r.Members[0].ErrorCode != codeNone {
+		t.Fatalf("leave: %+v", r)
+	}
+	for range 3 {
+		c.heartbeat()
+		if a.heartbeat() != codeNone {
+			a.rebalance()
+		}
+	}
+	if len(c.owned)+len(a.owned) != 4 {
+		t.Errorf("after b left: a owns %v, c %v", a.owned, c.partitions())
+	}
+	checkConsumerGroup(t, b, "g")
+}
+
+// isSubset reports whether every element of a is in b.
+func isSubset(a, b []int32) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestMigrationUpgradeRefused: the upgrade happens only as Kafka's
+// validateOnlineUpgrade allows it; otherwise the join gets
+// GROUP_ID_NOT_FOUND (or GROUP_MAX_SIZE_REACHED when the classic members
+// fill group.consumer.max.size) and the classic group goes on untouched.
+func TestMigrationUpgradeRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		want int16
+	}{
+		{"policy disabled", Config{ConsumerMigrationPolicy: migrationDisabled}, codeGroupIDNotFound},
+		{"policy downgrade", Config{ConsumerMigrationPolicy: migrationDowngrade}, codeGroupIDNotFound},
+		{"more members than the max", Config{ConsumerGroupMaxSize: 1}, codeGroupIDNotFound},
+		{"no room for the new member", Config{ConsumerGroupMaxSize: 2}, codeGroupMaxSizeReached},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := consumerBroker(t, tc.cfg, "t", 4)
+			cs := classicGroupOf(t, b, "g")
+			req := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "c", RebalanceTimeoutMs: 1000, SubscribedTopicNames: []string{"t"}, TopicPartitions: []consumerGroupTopicPartitions{}}
+			if resp := b.groups.consumerHeartbeat(req, 1, "", "", nil); resp.ErrorCode != tc.want {
+				t.Fatalf("join: error %d, want %d", resp.ErrorCode, tc.want)
+			}
+			for _, m := range cs {
+				if code := m.heartbeat(); code != codeNone {
+					t.Errorf("%s: heartbeat: error %d; the classic group should go on", m.id, code)
+				}
+			}
+		})
+	}
+}
