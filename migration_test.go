@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 )
 
 // classicTester is a cooperative classic consumer of topic "t": it joins
@@ -266,5 +267,113 @@ func TestMigrationUpgradeRefused(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// upgradedGroup is classicGroupOf upgraded by consumer member c, with
+// everyone converged.
+func upgradedGroup(t *testing.T, b *Broker, group string) ([]*classicTester, *consumerTester) {
+	t.Helper()
+	cs := classicGroupOf(t, b, group)
+	c := newConsumerTester(t, b, group, "c", "t")
+	c.heartbeat()
+	for _, m := range cs {
+		m.rebalance()
+	}
+	c.heartbeat()
+	c.heartbeat()
+	checkConsumerGroup(t, b, group)
+	return cs, c
+}
+
+// TestMigrationDowngrade: when the last member using the consumer
+// protocol leaves, the classic members that remain make the group classic
+// again (convertToClassicGroup): Stable at the group epoch, with each
+// member's target as its assignment, and then rebalancing, which the
+// members hear of from Heartbeat; they rejoin and the leader assigns.
+// Under policy "upgrade" the group stays a consumer group.
+func TestMigrationDowngrade(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 4)
+	cs, c := upgradedGroup(t, b, "g")
+	leave := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "c", MemberEpoch: leaveEpoch, RebalanceTimeoutMs: -1}
+	if resp := b.groups.consumerHeartbeat(leave, 1, "", "", nil); resp.ErrorCode != codeNone {
+		t.Fatalf("leave: error %d", resp.ErrorCode)
+	}
+	gt := cs[0].gt
+	if d := gt.describe(); d.GroupState != "PreparingRebalance" || d.ProtocolType != "consumer" || len(d.Members) != 2 {
+		t.Fatalf("after the last consumer member left: %+v", d)
+	}
+	for _, m := range cs {
+		if code := m.heartbeat(); code != codeRebalanceInProgress {
+			t.Errorf("%s: heartbeat after the downgrade: error %d, want REBALANCE_IN_PROGRESS", m.id, code)
+		}
+	}
+	ch0, ch1 := gt.joinAsync(9, cs[0].joinRequest()), gt.joinAsync(9, cs[1].joinRequest())
+	js := []*joinGroupResponse{wait(t, ch0), wait(t, ch1)}
+	if js[0].ErrorCode != codeNone || js[0].GenerationID != c.epoch+1 || js[0].Leader == "" || deref(js[0].ProtocolName) != "cooperative-sticky" {
+		t.Fatalf("rejoin after the downgrade: %+v", js[0])
+	}
+	if d := gt.describe(); d.GroupState != "CompletingRebalance" {
+		t.Fatalf("after both rejoined: %s", d.GroupState)
+	}
+
+	// With the downgrade not allowed, the classic members stay in a
+	// consumer group.
+	b = consumerBroker(t, Config{ConsumerMigrationPolicy: migrationUpgrade}, "t", 4)
+	cs, _ = upgradedGroup(t, b, "g")
+	b.groups.consumerHeartbeat(leave, 1, "", "", nil)
+	checkConsumerGroup(t, b, "g")
+	for _, m := range cs {
+		if code := m.heartbeat(); code != codeRebalanceInProgress {
+			t.Errorf("%s: heartbeat after c left: error %d, want REBALANCE_IN_PROGRESS", m.id, code)
+		}
+		m.rebalance()
+	}
+	if len(cs[0].owned)+len(cs[1].owned) != 4 {
+		t.Errorf("after c left: %v and %v", cs[0].owned, cs[1].owned)
+	}
+}
+
+// TestMigrationClassicJoinsConsumerGroup: a new classic member joins a
+// consumer group of consumer-protocol members: MEMBER_ID_REQUIRED first
+// (KIP-394), then its epoch as the generation, no leader, and its
+// partitions from SyncGroup once the others let go. A member whose
+// protocols the group's classic members do not share is refused, and so
+// is one whose session runs out.
+func TestMigrationClassicJoinsConsumerGroup(t *testing.T) {
+	b := consumerBroker(t, Config{ConsumerHeartbeatInterval: time.Millisecond}, "t", 4)
+	c := newConsumerTester(t, b, "g", "c", "t")
+	c.heartbeat()
+	gt := newGroupTester(t, b, "g")
+	gt.session = 200 * time.Millisecond
+	id := gt.newMemberID()
+	a := &classicTester{t: t, gt: gt, id: id}
+	r := a.join()
+	if r.ErrorCode != codeNone || r.Leader != "" || len(r.Members) != 0 || r.MemberID != id {
+		t.Fatalf("classic join: %+v", r)
+	}
+	for range 5 {
+		c.heartbeat()
+		if a.heartbeat() == codeRebalanceInProgress {
+			a.rebalance()
+		}
+		checkConsumerGroup(t, b, "g")
+	}
+	if len(a.owned) != 2 || len(c.owned) != 2 {
+		t.Fatalf("a owns %v, c %v; want two each", a.owned, c.partitions())
+	}
+	other := gt.joinRequest("", nil)
+	other.Protocols[0].Name = "roundrobin"
+	if r := wait(t, gt.joinAsync(9, other)); r.ErrorCode != codeInconsistentGroupProtocol {
+		t.Errorf("join with another protocol: error %d, want INCONSISTENT_GROUP_PROTOCOL", r.ErrorCode)
+	}
+	// a goes silent: its session (200ms) expires and c gets everything.
+	deadline := time.Now().Add(5 * time.Second)
+	for len(c.owned) != 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("a's session did not expire: c owns %v", c.partitions())
+		}
+		time.Sleep(20 * time.Millisecond)
+		c.heartbeat()
 	}
 }
