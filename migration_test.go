@@ -3,6 +3,7 @@ package kafka
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -375,5 +376,68 @@ func TestMigrationClassicJoinsConsumerGroup(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 		c.heartbeat()
+	}
+}
+
+// TestMigrationAfterRestart: a mixed group comes back after a restart as
+// Kafka's would, its classic members with their session timeout and
+// protocols (ClassicMemberMetadata, the tagged field of
+// ConsumerGroupMemberMetadataValue), still classic, at their epochs; and
+// a group downgraded before the restart comes back classic, with the
+// assignments it was downgraded with.
+func TestMigrationAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	b := openGroupBroker(t, dir, Config{})
+	if _, err := b.logs.CreateTopic("t", 4); err != nil {
+		t.Fatal(err)
+	}
+	cs, c := upgradedGroup(t, b, "g")
+	before := describeConsumerGroup(t, b, "g")
+	restart := func() {
+		b.groups.close()
+		b.logs.Close()
+		b = openGroupBroker(t, dir, Config{})
+		c.b = b
+		for _, m := range cs {
+			m.gt.b = b
+		}
+	}
+	restart()
+	// Members come back in the order their records were written, which
+	// for the ones written in one batch, at the upgrade, is by id.
+	byID := func(d consumerDescribedGroup) consumerDescribedGroup {
+		slices.SortFunc(d.Members, func(a, b consumerDescribedMember) int { return strings.Compare(a.MemberID, b.MemberID) })
+		return d
+	}
+	if diff := cmpDescribed(byID(before), byID(describeConsumerGroup(t, b, "g"))); diff != "" {
+		t.Fatalf("mixed group after restart differs: %s", diff)
+	}
+	for _, m := range cs {
+		if code := m.heartbeat(); code != codeNone {
+			t.Errorf("%s: heartbeat after restart: error %d", m.id, code)
+		}
+		if code := m.sync(); code != codeNone {
+			t.Errorf("%s: sync after restart: error %d", m.id, code)
+		}
+	}
+	g := b.groups.lockGroup("g", false)
+	cm := g.consumer.members[cs[0].id].classic
+	if cm == nil || cm.sessionTimeout != cs[0].gt.session || cm.protocolName() != "cooperative-sticky" {
+		t.Errorf("classic member after restart: %+v", cm)
+	}
+	g.mu.Unlock()
+
+	leave := &consumerGroupHeartbeatRequest{GroupID: "g", MemberID: "c", MemberEpoch: leaveEpoch, RebalanceTimeoutMs: -1}
+	b.groups.consumerHeartbeat(leave, 1, "", "", nil)
+	owned := [][]int32{cs[0].owned, cs[1].owned}
+	restart()
+	gt := cs[0].gt
+	if d := gt.describe(); d.GroupState != "Stable" || len(d.Members) != 2 {
+		t.Fatalf("downgraded group after restart: %+v", d)
+	}
+	for i, m := range cs {
+		if code := m.sync(); code != codeNone || !slices.Equal(m.owned, owned[i]) {
+			t.Errorf("%s: sync after restart: error %d, owns %v (had %v)", m.id, code, m.owned, owned[i])
+		}
 	}
 }
