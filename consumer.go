@@ -46,10 +46,11 @@
 // field is set. It shares the group's lock, its place in the
 // coordinator's map and its committed offsets, so OffsetCommit,
 // OffsetFetch, DeleteGroups and offset expiry need only small hooks. Its
-// classic state stays Empty, and its classic member map stays empty, so
-// the classic APIs see a group without classic members: JoinGroup is
-// refused with INCONSISTENT_GROUP_PROTOCOL while it has consumer members,
-// Heartbeat and SyncGroup get UNKNOWN_MEMBER_ID.
+// classic state stays Empty, and its classic member map stays empty: a
+// consumer that speaks the classic protocol to it (JoinGroup, SyncGroup,
+// Heartbeat) is a consumerMember with classic set, and is served by
+// migration.go, which also converts a group between the two kinds while
+// it has members (group.consumer.migration.policy).
 //
 // Design note: membership survives a restart. Every heartbeat that
 // changed the group writes its records (ConsumerGroupMetadata, member
@@ -74,10 +75,9 @@
 // without its 10 s between refreshes. An empty regex subscribes to
 // nothing.
 //
-// Where we differ from Kafka: rack ids are reported, not used; a classic
-// group with members is not upgraded online (Kafka's
-// group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND; a
-// static member that rejoins with its own member id while still in the
+// Where we differ from Kafka: rack ids are reported, not used; the online
+// upgrade and downgrade (migration.go) differ in the details that file
+// lists; a static member that rejoins with its own member id while still in the
 // group is taken back as a dynamic member rejoining, where Kafka answers
 // UNRELEASED_INSTANCE_ID until it leaves; a leave with epoch -2 that omits
 // the instance id, as franz-go sends it, is a static leave if the member
@@ -609,8 +609,8 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 // same, for a strong reason: franz-go uses KIP-848 only against a broker
 // that advertises v1 (client.go, supportsKIP848v1).
 //
-// Where we differ from Kafka: see the file comment (racks, online
-// upgrade).
+// Where we differ from Kafka: see the file comment (racks, static
+// members, rejoins) and migration.go's.
 type consumerGroupHeartbeatRequest struct {
 	GroupID              string
 	MemberID             string
