@@ -210,6 +210,13 @@ func TestMigrationUpgrade(t *testing.T) {
 	if code := a.gt.commit(8, a.id, a.gen-1, "t", a.owned[0], 7); code != codeIllegalGeneration {
 		t.Errorf("commit at an older generation: error %d, want ILLEGAL_GENERATION", code)
 	}
+	// TxnOffsetCommit (KIP-447) checks the same generation.
+	if code := b.groups.checkTxnCommitMember("g", a.gen, a.id, nil); code != codeNone {
+		t.Errorf("transactional commit at the member's epoch: error %d", code)
+	}
+	if code := b.groups.checkTxnCommitMember("g", a.gen-1, a.id, nil); code != codeIllegalGeneration {
+		t.Errorf("transactional commit at an older generation: error %d, want ILLEGAL_GENERATION", code)
+	}
 	// A consumer-protocol member is unknown to the classic APIs.
 	if code := a.gt.heartbeat("c", c.epoch); code != codeUnknownMemberID {
 		t.Errorf("classic heartbeat of c: error %d, want UNKNOWN_MEMBER_ID", code)
@@ -439,5 +446,43 @@ func TestMigrationAfterRestart(t *testing.T) {
 		if code := m.sync(); code != codeNone || !slices.Equal(m.owned, owned[i]) {
 			t.Errorf("%s: sync after restart: error %d, owns %v (had %v)", m.id, code, m.owned, owned[i])
 		}
+	}
+}
+
+// TestMigrationClassicJoinTimeout: a classic member of a consumer group
+// told to rejoin (REBALANCE_IN_PROGRESS) must do so within its rebalance
+// timeout, heartbeats or not, or it is removed, as Kafka's
+// scheduleConsumerGroupJoinTimeoutIfAbsent removes it; and one that joins
+// must sync within it (scheduleConsumerGroupSyncTimeout).
+func TestMigrationClassicJoinTimeout(t *testing.T) {
+	b := consumerBroker(t, Config{}, "t", 4)
+	c := newConsumerTester(t, b, "g", "c", "t")
+	c.heartbeat()
+	gt := newGroupTester(t, b, "g")
+	gt.rebalance = 150 * time.Millisecond
+	a := &classicTester{t: t, gt: gt, id: gt.newMemberID()}
+	a.rebalance()
+	d := newConsumerTester(t, b, "g", "d", "t")
+	d.heartbeat() // bumps the group epoch: a must rejoin
+	if code := a.heartbeat(); code != codeRebalanceInProgress {
+		t.Fatalf("heartbeat after d joined: error %d, want REBALANCE_IN_PROGRESS", code)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for a.heartbeat() != codeUnknownMemberID {
+		if time.Now().After(deadline) {
+			t.Fatal("a, heartbeating without rejoining, was never removed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	e := &classicTester{t: t, gt: gt, id: gt.newMemberID()}
+	if r := e.join(); r.ErrorCode != codeNone {
+		t.Fatalf("join of e: error %d", r.ErrorCode)
+	}
+	for e.heartbeat() != codeUnknownMemberID {
+		if time.Now().After(deadline) {
+			t.Fatal("e, heartbeating without syncing, was never removed")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
