@@ -49,14 +49,21 @@
 // (its rebalance timeout from the REBALANCE_IN_PROGRESS that asked for
 // it), one for the SyncGroup that must follow a JoinGroup.
 //
-// Where we differ from Kafka: a classic static member that replaces the last consumer-protocol static member does not downgrade
-// the group (validateOnlineDowngradeWithReplacedMemberId): it joins the
-// consumer group as a classic member, and the group downgrades when a
-// consumer-protocol member is next fenced, or never; a classic member
-// whose assignment is empty or absent, one that joined during a rebalance
-// and never synced, converts with no partitions rather than failing the
-// upgrade; a classic group that never chose a protocol reads each
-// member's subscription from its first protocol.
+// Where we differ from Kafka: a classic static member that replaces the
+// last consumer-protocol static member does not downgrade the group
+// (validateOnlineDowngradeWithReplacedMemberId): it joins the consumer
+// group as a classic member, and a group left with classic members only
+// stays a consumer group until a consumer-protocol member is next fenced
+// in it; a classic member whose assignment is empty, one that joined
+// during a rebalance and never synced, converts with no partitions where
+// Kafka's deserializer fails the upgrade; a classic group that never
+// chose a protocol reads each member's subscription from its first
+// protocol.
+//
+// Kafka's sources, at a pinned tag:
+// https://github.com/apache/kafka/blob/4.0.0/group-coordinator/src/main/java/org/apache/kafka/coordinator/group/GroupMetadataManager.java
+// and, beside it, modern/consumer/ConsumerGroup.java and
+// classic/ClassicGroup.java.
 
 package kafka
 
