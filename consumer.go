@@ -46,10 +46,11 @@
 // field is set. It shares the group's lock, its place in the
 // coordinator's map and its committed offsets, so OffsetCommit,
 // OffsetFetch, DeleteGroups and offset expiry need only small hooks. Its
-// classic state stays Empty, and its classic member map stays empty, so
-// the classic APIs see a group without classic members: JoinGroup is
-// refused with INCONSISTENT_GROUP_PROTOCOL while it has consumer members,
-// Heartbeat and SyncGroup get UNKNOWN_MEMBER_ID.
+// classic state stays Empty, and its classic member map stays empty: a
+// consumer that speaks the classic protocol to it (JoinGroup, SyncGroup,
+// Heartbeat) is a consumerMember with classic set, and is served by
+// migration.go, which also converts a group between the two kinds while
+// it has members (group.consumer.migration.policy).
 //
 // Design note: membership survives a restart. Every heartbeat that
 // changed the group writes its records (ConsumerGroupMetadata, member
@@ -74,10 +75,9 @@
 // without its 10 s between refreshes. An empty regex subscribes to
 // nothing.
 //
-// Where we differ from Kafka: rack ids are reported, not used; a classic
-// group with members is not upgraded online (Kafka's
-// group.consumer.migration.policy), it answers GROUP_ID_NOT_FOUND; a
-// static member that rejoins with its own member id while still in the
+// Where we differ from Kafka: rack ids are reported, not used; the online
+// upgrade and downgrade (migration.go) differ in the details that file
+// lists; a static member that rejoins with its own member id while still in the
 // group is taken back as a dynamic member rejoining, where Kafka answers
 // UNRELEASED_INSTANCE_ID until it leaves; a leave with epoch -2 that omits
 // the instance id, as franz-go sends it, is a static leave if the member
@@ -218,6 +218,10 @@ type consumerMember struct {
 	mayDescribe    func(topic string) bool
 	serverAssignor string // "" for the group's choice
 	seq            uint64 // join order, for stable listings
+	// classic is set for a member that joined with the classic protocol,
+	// JoinGroup and SyncGroup (migration.go); nil for one that
+	// heartbeats with ConsumerGroupHeartbeat.
+	classic *classicMember
 
 	epoch         int32
 	previousEpoch int32
@@ -270,26 +274,6 @@ func (cg *consumerGroup) state() consumerGroupState {
 	return cgStable
 }
 
-// classicRequestCode is the answer to a classic Heartbeat or LeaveGroup
-// naming a member of this group. Every member here uses the consumer
-// protocol (a classic member cannot join a group with members, groups.go),
-// so none can be heartbeated or left by the classic APIs: the answer is
-// UNKNOWN_MEMBER_ID (throwIfMemberDoesNotUseClassicProtocol), unless an
-// instance id names a static member under another member id, which is
-// FENCED_INSTANCE_ID (GroupMetadataManager.throwIfInstanceIdIsFenced, as
-// classicGroupHeartbeatToConsumerGroup and classicGroupLeaveToConsumerGroup
-// check it first). LeaveGroup's admin removal by instance id alone, with
-// member id "", is not fenced (adminLeave).
-func (cg *consumerGroup) classicRequestCode(memberID string, instanceID *string, adminLeave bool) int16 {
-	if instanceID == nil || (adminLeave && memberID == "") {
-		return codeUnknownMemberID
-	}
-	if current, ok := cg.static[*instanceID]; ok && current != memberID {
-		return codeFencedInstanceID
-	}
-	return codeUnknownMemberID
-}
-
 func (cg *consumerGroup) sortedMembers() []*consumerMember {
 	ms := slices.Collect(maps.Values(cg.members))
 	slices.SortFunc(ms, func(a, b *consumerMember) int { return cmp.Compare(a.seq, b.seq) })
@@ -298,8 +282,7 @@ func (cg *consumerGroup) sortedMembers() []*consumerMember {
 
 func (cg *consumerGroup) stopTimers() {
 	for _, m := range cg.members {
-		m.session.stop()
-		m.revocation.stop()
+		m.stopAllTimers()
 	}
 }
 
@@ -575,7 +558,10 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 			revoke = append(revoke, p)
 		}
 	}
-	if len(revoke) > 0 {
+	// A member that says it owns none of what it loses has nothing to
+	// confirm (CurrentAssignmentBuilder.ownsRevokedPartitions): an eager
+	// classic consumer gives up everything before its JoinGroup.
+	if len(revoke) > 0 && (owned == nil || slices.ContainsFunc(revoke, func(p topicIDPartition) bool { return owned[p] })) {
 		// Revoke first; the epoch stays until the member confirms. Keeping
 		// it lets the member commit the offsets of what it gives up under
 		// the epoch it has: OffsetCommit wants the current one, else
@@ -594,6 +580,9 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 	}
 	// Nothing to revoke: advance to the target's epoch and take every
 	// target partition that no other member still owns.
+	for _, p := range revoke {
+		delete(m.assigned, p)
+	}
 	if m.epoch != cg.assignmentEpoch {
 		m.previousEpoch, m.epoch = m.epoch, cg.assignmentEpoch
 	}
@@ -620,8 +609,8 @@ func (cg *consumerGroup) reconcile(m *consumerMember, owned partitionSet) {
 // same, for a strong reason: franz-go uses KIP-848 only against a broker
 // that advertises v1 (client.go, supportsKIP848v1).
 //
-// Where we differ from Kafka: see the file comment (racks, online
-// upgrade).
+// Where we differ from Kafka: see the file comment (racks, static
+// members, rejoins) and migration.go's.
 type consumerGroupHeartbeatRequest struct {
 	GroupID              string
 	MemberID             string
@@ -769,18 +758,9 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	}
 	defer g.mu.Unlock()
 	if g.consumer == nil {
-		// A classic group. An empty one becomes a consumer group, keeping
-		// its offsets, as Kafka converts it; one with classic members does
-		// not (no online upgrade here).
-		if g.state != stateEmpty || len(g.members) > 0 {
-			return fail(codeGroupIDNotFound, "Group "+g.id+" is not a consumer group.")
+		if code, msg := c.convertClassicGroup(g, req); code != codeNone {
+			return fail(code, msg)
 		}
-		if !joining {
-			return fail(codeUnknownMemberID, "Member "+req.MemberID+" is not a member of group "+g.id+".")
-		}
-		g.consumer = newConsumerGroup()
-		g.protocolType = consumerProtocolType
-		g.protocolName = nil
 	}
 	defer c.storeGroup(g)
 	cg := g.consumer
@@ -805,6 +785,12 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	if code != codeNone {
 		return fail(code, msg)
 	}
+	if m.classic != nil {
+		// A classic member that heartbeats now uses the consumer
+		// protocol, as Kafka clears its ClassicMemberMetadata.
+		m.classic.stopTimers()
+		m.classic = nil
+	}
 
 	// The client id and host are taken from every heartbeat, so that
 	// describe shows where the member runs now, after a reconnect too.
@@ -816,6 +802,27 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	resp = c.reconcileAndAnswer(g, m, req, resp)
 	c.resolveNewRegex(cg, m)
 	return resp
+}
+
+// convertClassicGroup makes a classic group a consumer group for a
+// heartbeat. An empty one becomes one, keeping its offsets, as Kafka
+// converts it; one with classic members is upgraded online by a member
+// that joins (migration.go). Anything else is refused.
+func (c *coordinator) convertClassicGroup(g *group, req *consumerGroupHeartbeatRequest) (int16, string) {
+	joining := req.MemberEpoch == joinEpoch
+	switch {
+	case g.state != stateEmpty || len(g.members) > 0:
+		if !joining {
+			return codeGroupIDNotFound, "Group " + g.id + " is not a consumer group."
+		}
+		return c.upgradeToConsumer(g)
+	case !joining:
+		return codeUnknownMemberID, "Member " + req.MemberID + " is not a member of group " + g.id + "."
+	}
+	g.consumer = newConsumerGroup()
+	g.protocolType = consumerProtocolType
+	g.protocolName = nil
+	return codeNone, ""
 }
 
 // regexInUse reports whether another member subscribes with m's regex, which
@@ -1048,8 +1055,11 @@ func (c *coordinator) staticConsumerMember(g *group, req *consumerGroupHeartbeat
 			holder.assigned, holder.revoking, holder.state = make(partitionSet), nil, memberStable
 			holder.previousEpoch, holder.epoch = holder.epoch, 0
 			return holder, false, codeNone, ""
-		case holder.epoch != staticLeaveEpoch:
-			// throwIfInstanceIdIsUnreleased
+		case holder.epoch != staticLeaveEpoch && holder.classic == nil:
+			// throwIfInstanceIdIsUnreleased, only between two members of
+			// the consumer protocol: one that replaces a classic member
+			// takes its place at once, which is how a static member is
+			// upgraded.
 			return nil, false, codeUnreleasedInstanceID, fmt.Sprintf("Static member %s with instance id %s cannot join the group because the instance id is owned by %s member.", req.MemberID, inst, holder.id)
 		}
 		return c.replaceStaticConsumerMember(g, holder, req.MemberID), false, codeNone, ""
@@ -1074,8 +1084,7 @@ func (c *coordinator) staticConsumerMember(g *group, req *consumerGroupHeartbeat
 // change: as far as the assignment goes, nobody left or joined.
 func (c *coordinator) replaceStaticConsumerMember(g *group, old *consumerMember, newID string) *consumerMember {
 	cg := g.consumer
-	old.session.stop()
-	old.revocation.stop()
+	old.stopAllTimers()
 	m := &consumerMember{
 		id: newID, instanceID: old.instanceID, rackID: old.rackID,
 		clientID: old.clientID, clientHost: old.clientHost, rebalanceTimeout: old.rebalanceTimeout,
@@ -1259,11 +1268,14 @@ func (c *coordinator) armMemberTimer(g *group, m *consumerMember, mt *memberTime
 
 // removeConsumerMember takes m out of the group and recomputes the target,
 // so that its partitions go to the others: they are free at once, since a
-// member that is gone owns nothing.
+// member that is gone owns nothing. If m was the last member using the
+// consumer protocol, the group may turn classic instead (maybeDowngrade).
 func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why string) {
 	cg := g.consumer
-	m.session.stop()
-	m.revocation.stop()
+	if c.maybeDowngrade(g, m) {
+		return
+	}
+	m.stopAllTimers()
 	delete(cg.members, m.id)
 	delete(cg.target, m.id)
 	if m.instanceID != nil && cg.static[*m.instanceID] == m.id {
@@ -1284,9 +1296,8 @@ func (c *coordinator) removeConsumerMember(g *group, m *consumerMember, why stri
 //
 //	v0: KIP-848
 //	v1: MemberType per member (KIP-1099): 0 for a member of the classic
-//	    protocol in a consumer group, 1 for a consumer-protocol member.
-//	    Here every member of a consumer group heartbeats with
-//	    ConsumerGroupHeartbeat, so every one is 1.
+//	    protocol in a consumer group (migration.go), 1 for a
+//	    consumer-protocol member.
 //
 // An empty group id gets INVALID_GROUP_ID. A group that does not exist,
 // or is a classic or share group, gets GROUP_ID_NOT_FOUND, as in Kafka,
@@ -1338,10 +1349,22 @@ type consumerDescribedMember struct {
 	MemberType           int8 // v1+, memberTypeConsumer
 }
 
-// memberTypeConsumer is CONSUMER of ConsumerGroupDescribe v1's
-// MemberType (KIP-1099, MemberType.java), where CLASSIC is 0 and the
-// schema default -1 is UNKNOWN.
-const memberTypeConsumer int8 = 1
+// memberTypeClassic and memberTypeConsumer are ConsumerGroupDescribe
+// v1's MemberType (KIP-1099, MemberType.java), where the schema default
+// -1 is UNKNOWN.
+const (
+	memberTypeClassic  int8 = 0
+	memberTypeConsumer int8 = 1
+)
+
+// memberType is CLASSIC for a member that joined with JoinGroup
+// (migration.go), CONSUMER for one that heartbeats.
+func (m *consumerMember) memberType() int8 {
+	if m.classic != nil {
+		return memberTypeClassic
+	}
+	return memberTypeConsumer
+}
 
 type consumerDescribedAssignment struct {
 	TopicPartitions []consumerDescribedTopicPartitions
@@ -1447,7 +1470,7 @@ func (c *coordinator) describeConsumer(id string) consumerDescribedGroup {
 			SubscribedTopicRegex: nilIfEmpty(m.regex),
 			Assignment:           c.describeAssignment(m.assigned),
 			TargetAssignment:     c.describeAssignment(cg.target[m.id]),
-			MemberType:           memberTypeConsumer,
+			MemberType:           m.memberType(),
 		})
 	}
 	return d
@@ -1478,7 +1501,9 @@ func (c *coordinator) describeAssignment(s partitionSet) consumerDescribedAssign
 // taken while the group is empty, whatever member id it names; otherwise
 // the member must exist and give its current epoch, or gets
 // STALE_MEMBER_EPOCH. Before v9 members of a consumer group may not
-// commit at all (UNSUPPORTED_VERSION).
+// commit at all (UNSUPPORTED_VERSION). A classic member (migration.go)
+// commits at any version with its epoch as the generation, and a stale
+// one is ILLEGAL_GENERATION, which a classic client knows.
 func (cg *consumerGroup) validateCommit(memberID string, epoch int32, v int16) int16 {
 	if epoch < 0 && len(cg.members) == 0 {
 		return codeNone
@@ -1487,8 +1512,10 @@ func (cg *consumerGroup) validateCommit(memberID string, epoch int32, v int16) i
 	switch {
 	case m == nil:
 		return codeUnknownMemberID
-	case v < 9:
+	case m.classic == nil && v < 9:
 		return codeUnsupportedVersion
+	case epoch != m.epoch && m.classic != nil:
+		return codeIllegalGeneration
 	case epoch != m.epoch:
 		return codeStaleMemberEpoch
 	}

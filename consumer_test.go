@@ -399,7 +399,9 @@ func TestConsumerGroupHeartbeatErrors(t *testing.T) {
 		{"invalid regex", regex, 1, codeInvalidRegularExpression},
 		{"empty regex beside topic names (librdkafka)", emptyRegex, 1, codeNone},
 		{"unsupported assignor", badAssignor, 1, codeUnsupportedAssignor},
-		{"classic group with members", join("classic", "x"), 1, codeGroupIDNotFound},
+		// A join would upgrade it (migration.go); anything else is not
+		// for a classic group.
+		{"classic group with members, not a join", consumerGroupHeartbeatRequest{GroupID: "classic", MemberID: "x", MemberEpoch: 1}, 1, codeGroupIDNotFound},
 	} {
 		if got := hb(tc.req, tc.v); got != tc.want {
 			t.Errorf("%s: error %d, want %d", tc.name, got, tc.want)
@@ -593,10 +595,11 @@ func TestConsumerGroupListAndDescribeGroups(t *testing.T) {
 	if cd := describeConsumerGroup(t, b, "old"); cd.ErrorCode != codeGroupIDNotFound {
 		t.Fatalf("ConsumerGroupDescribe of a classic group: %+v", cd)
 	}
-	// A classic JoinGroup to a consumer group with members is refused.
+	// A classic JoinGroup of another protocol type to a consumer group
+	// with members is refused (a consumer one joins, migration.go).
 	ch := b.groups.join(&joinGroupRequest{
 		GroupID: "new", SessionTimeoutMs: 30000, RebalanceTimeoutMs: 30000,
-		ProtocolType: "consumer", Protocols: []joinGroupProtocol{{Name: "range", Metadata: subscription("t")}},
+		ProtocolType: "connect", Protocols: []joinGroupProtocol{{Name: "range", Metadata: subscription("t")}},
 	}, 3, "c", "h")
 	if res := <-ch; res.errorCode != codeInconsistentGroupProtocol {
 		t.Fatalf("JoinGroup to a consumer group: error %d", res.errorCode)

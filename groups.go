@@ -1333,10 +1333,10 @@ func (c *coordinator) join(req *joinGroupRequest, v int16, clientID, clientHost 
 	defer g.mu.Unlock()
 	if g.consumer != nil {
 		// A KIP-848 consumer group (consumer.go). With members it takes
-		// no classic ones (Kafka would, for the consumer protocol, in a
-		// mixed group); an empty one becomes classic, offsets kept.
+		// the classic member in (migration.go); an empty one becomes
+		// classic, offsets kept.
 		if len(g.consumer.members) > 0 {
-			j.reply(codeInconsistentGroupProtocol, req.MemberID)
+			c.classicJoinToConsumer(g, j)
 			return j.ch
 		}
 		g.consumer, g.protocolType = nil, ""
@@ -1606,7 +1606,7 @@ func (c *coordinator) heartbeat(req *heartbeatRequest) int16 {
 	}
 	defer g.mu.Unlock()
 	if g.consumer != nil {
-		return g.consumer.classicRequestCode(req.MemberID, req.GroupInstanceID, false)
+		return c.classicHeartbeatToConsumer(g, req)
 	}
 	// What the Java consumer does on each answer: UNKNOWN_MEMBER_ID, it
 	// drops its member id and joins as new; ILLEGAL_GENERATION, it keeps
@@ -1742,7 +1742,7 @@ func (c *coordinator) leave(groupID string, members []leaveGroupMember) (int16, 
 
 func (c *coordinator) leaveOne(g *group, mm leaveGroupMember) int16 {
 	if g.consumer != nil {
-		return g.consumer.classicRequestCode(mm.MemberID, mm.GroupInstanceID, true)
+		return c.classicLeaveToConsumer(g, mm)
 	}
 	if mm.MemberID == "" {
 		if mm.GroupInstanceID == nil {
@@ -1887,6 +1887,10 @@ func (c *coordinator) sync(req *syncGroupRequest) <-chan syncResult {
 		return reply(codeUnknownMemberID)
 	}
 	defer g.mu.Unlock()
+	if g.consumer != nil {
+		ch <- c.classicSyncToConsumer(g, req)
+		return ch
+	}
 	if code := g.validateMember(req.MemberID, req.GroupInstanceID); code != codeNone {
 		return reply(code)
 	}

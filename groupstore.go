@@ -22,7 +22,9 @@
 //	4     ConsumerGroupPartitionMetadataKey      the subscribed topics' partition counts
 //	5     ConsumerGroupMemberMetadataKey: group, member
 //	                                             instance id, rack, client, subscription
-//	                                             (names and regex), rebalance timeout, assignor
+//	                                             (names and regex), rebalance timeout, assignor;
+//	                                             for a classic member (migration.go) its session
+//	                                             timeout and protocols (tagged field 0)
 //	6     ConsumerGroupTargetAssignmentMetadataKey
 //	                                             the assignment epoch
 //	7     ConsumerGroupTargetAssignmentMemberKey: group, member
@@ -242,12 +244,12 @@ func classicGroupValue(g *group, now time.Time) []byte {
 func (c *coordinator) consumerGroupRecords(g *group, want map[groupRecordKey][]byte) {
 	cg := g.consumer
 	key := func(typ int16, member string) groupRecordKey { return groupRecordKey{typ, g.id, member} }
-	value := func(write func(w *writer)) []byte {
+	value := func(write func(w *writer), tags ...tag) []byte {
 		w := &writer{}
 		w.Int16(0)
 		w.flexible = true
 		write(w)
-		w.Tags()
+		w.Tags(tags...)
 		return w.buf
 	}
 	// The group-level records first: the epoch, the partition counts the
@@ -283,7 +285,7 @@ func (c *coordinator) consumerGroupRecords(g *group, want map[groupRecordKey][]b
 			w.NullableString(nilIfEmpty(m.regex))
 			w.Int32(int32(m.rebalanceTimeout.Milliseconds()))
 			w.NullableString(nilIfEmpty(m.serverAssignor))
-		})
+		}, classicMemberTags(m)...)
 		want[key(consumerTargetMemberRecord, m.id)] = value(func(w *writer) { writePartitionSet(w, cg.target[m.id]) })
 		want[key(consumerCurrentAssignmentRecord, m.id)] = value(func(w *writer) {
 			w.Int32(m.epoch)
@@ -293,6 +295,42 @@ func (c *coordinator) consumerGroupRecords(g *group, want map[groupRecordKey][]b
 			writePartitionSet(w, m.revoking)
 		})
 	}
+}
+
+// classicMemberTags is the tagged field 0 of ConsumerGroupMemberMetadataValue,
+// ClassicMemberMetadata, for a member using the classic protocol
+// (migration.go); none for the others, whose null is the default. A
+// nullable struct in a tagged field starts with a 1, for present, as
+// Kafka's MessageDataGenerator writes it.
+func classicMemberTags(m *consumerMember) []tag {
+	if m.classic == nil {
+		return nil
+	}
+	return []tag{{0, func(w *writer) {
+		w.Int8(1)
+		w.Int32(int32(m.classic.sessionTimeout.Milliseconds()))
+		writeArrayNonNull(w, m.classic.protocols, func(w *writer, p joinGroupProtocol) {
+			w.String(p.Name)
+			w.Bytes(nonNil(p.Metadata))
+			w.Tags()
+		})
+		w.Tags()
+	}}}
+}
+
+// readClassicMember reads what classicMemberTags wrote.
+func readClassicMember(r *reader) *classicMember {
+	if r.Int8() < 0 {
+		return nil
+	}
+	cm := &classicMember{sessionTimeout: time.Duration(r.Int32()) * time.Millisecond}
+	cm.protocols = readArray(r, func(r *reader) joinGroupProtocol {
+		p := joinGroupProtocol{Name: r.String(), Metadata: r.Bytes()}
+		r.SkipTags()
+		return p
+	})
+	r.SkipTags()
+	return cm
 }
 
 // writePartitionSet writes a set of partitions as TopicPartitions, by
@@ -461,15 +499,20 @@ func (c *coordinator) restoreClassicGroup(g *group) error {
 }
 
 // parseConsumerValue reads a consumer group record value: version 0, then
-// flexible fields, which read decodes, then tags.
-func parseConsumerValue(b []byte, read func(r *reader)) error {
+// flexible fields, which read decodes, then tags, which the optional tags
+// decodes (Tags).
+func parseConsumerValue(b []byte, read func(r *reader), tags ...func(tag uint64, f *reader)) error {
 	r := newReader(b, false)
 	if v := r.Int16(); v != 0 && r.err == nil {
 		return fmt.Errorf("%w: consumer group value version %d", errOffsetRecord, v)
 	}
 	r.flexible = true
 	read(r)
-	r.SkipTags()
+	if len(tags) > 0 {
+		r.Tags(tags[0])
+	} else {
+		r.SkipTags()
+	}
 	if err := r.complete(); err != nil {
 		return fmt.Errorf("%w: %w", errOffsetRecord, err)
 	}
@@ -531,6 +574,12 @@ func (c *coordinator) restoreConsumerGroup(g *group) error {
 	g.consumer, g.protocolType, g.protocolName = cg, consumerProtocolType, nil
 	session, _ := c.consumerTimeouts(g.id)
 	for _, m := range cg.members {
+		if m.classic != nil {
+			// A classic member's session is its own, and it has no
+			// revocation timer (migration.go).
+			c.armMemberTimer(g, m, &m.session, m.classic.sessionTimeout, "session expired")
+			continue
+		}
 		c.armMemberTimer(g, m, &m.session, session, "session expired")
 		if m.state == memberUnrevoked {
 			c.armMemberTimer(g, m, &m.revocation, m.rebalanceTimeout, "did not revoke its partitions within its rebalance timeout")
@@ -569,6 +618,10 @@ func restoreConsumerMember(id string, stored func(int16, string) []byte) (*consu
 		m.regex = deref(r.NullableString())
 		m.rebalanceTimeout = time.Duration(r.Int32()) * time.Millisecond
 		m.serverAssignor = deref(r.NullableString())
+	}, func(tag uint64, f *reader) {
+		if tag == 0 {
+			m.classic = readClassicMember(f)
+		}
 	})
 	if err != nil {
 		return nil, err

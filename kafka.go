@@ -118,6 +118,8 @@
 //     dynamic configs and client metrics subscriptions use too.
 //   - groupstore.go: group state written to __consumer_offsets, so that a
 //     restart costs no rebalance.
+//   - migration.go: a group with members moved between the two protocols,
+//     classic to consumer and back, and classic members in a consumer group.
 //   - share.go: KIP-932's share partition, the state machine that hands each
 //     record to one member of a share group at a time.
 //   - sharegroups.go: share groups, their heartbeat and their offsets APIs.
@@ -1687,6 +1689,12 @@ type Config struct {
 	// (group.consumer.max.size, default 2147483647).
 	ConsumerGroupMaxSize int32
 
+	// ConsumerMigrationPolicy says which way a group may move between the
+	// classic and the consumer protocol while it has members
+	// (group.consumer.migration.policy: disabled, upgrade, downgrade or
+	// bidirectional, the default; migration.go).
+	ConsumerMigrationPolicy string
+
 	// ConsumerSessionTimeout is how long a member of a KIP-848 consumer
 	// group may go without a heartbeat before it is removed
 	// (group.consumer.session.timeout.ms, default 45s). Unlike a classic
@@ -1881,6 +1889,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.GroupMaxSessionTimeout, 30*time.Minute)
 	setDefault(&c.GroupMaxSize, math.MaxInt32)
 	setDefault(&c.ConsumerGroupMaxSize, math.MaxInt32)
+	setDefault(&c.ConsumerMigrationPolicy, migrationBidirectional)
 	setDefault(&c.ConsumerSessionTimeout, 45*time.Second)
 	setDefault(&c.ConsumerHeartbeatInterval, 5*time.Second)
 	setDefault(&c.ShareSessionTimeout, 45*time.Second)

@@ -159,6 +159,19 @@ var brokerSettings = []brokerSetting{
 	{name: "group.consumer.max.size", typ: configTypeInt, doc: "The most members a KIP-848 consumer group may have.",
 		get: func(c *Config) string { return strconv.Itoa(int(c.ConsumerGroupMaxSize)) },
 		set: func(c *Config, v string) error { return setInt32(&c.ConsumerGroupMaxSize, v, 1) }},
+	// Which way a group with members may move between the classic and
+	// the consumer protocol (migration.go). Kafka reads the value
+	// case-insensitively (ConsumerGroupMigrationPolicy.parse).
+	{name: "group.consumer.migration.policy", typ: configTypeString, doc: "Whether a group with members may be upgraded from the classic to the consumer protocol, downgraded back, both, or neither: upgrade, downgrade, bidirectional or disabled.",
+		get: func(c *Config) string { return c.ConsumerMigrationPolicy },
+		set: func(c *Config, v string) error {
+			v = strings.ToLower(strings.TrimSpace(v))
+			if !slices.Contains(migrationPolicies, v) {
+				return fmt.Errorf("%q is not one of %s", v, strings.Join(migrationPolicies, ", "))
+			}
+			c.ConsumerMigrationPolicy = v
+			return nil
+		}},
 	// The lower bound of a group's heartbeat override: heartbeats
 	// more often than this would load the coordinator.
 	{name: "group.consumer.min.heartbeat.interval.ms", typ: configTypeInt, doc: "The shortest consumer.heartbeat.interval.ms a consumer group may set.",

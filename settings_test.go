@@ -55,6 +55,7 @@ func TestConfigSet(t *testing.T) {
 	var c Config
 	for _, kv := range [][2]string{
 		{"node.id", "3"}, {"num.partitions", "4"}, {"group.max.size", "10"}, {"group.consumer.max.size", "5"},
+		{"group.consumer.migration.policy", "Upgrade"},
 		{"group.min.session.timeout.ms", "100"}, {"group.initial.rebalance.delay.ms", "0"},
 		{"offsets.retention.minutes", "60"}, {"listeners", "PLAINTEXT://127.0.0.1:0"},
 		{"advertised.listeners", "PLAINTEXT://kafka:9092,SSL://kafka:9093"}, {"auto.create.topics.enable", "FALSE"},
@@ -68,7 +69,7 @@ func TestConfigSet(t *testing.T) {
 		}
 	}
 	want := Config{
-		NodeID: 3, DefaultPartitions: 4, GroupMaxSize: 10, ConsumerGroupMaxSize: 5,
+		NodeID: 3, DefaultPartitions: 4, GroupMaxSize: 10, ConsumerGroupMaxSize: 5, ConsumerMigrationPolicy: migrationUpgrade,
 		GroupMinSessionTimeout: 100 * time.Millisecond, GroupInitialRebalanceDelay: -1,
 		OffsetsRetention: time.Hour, Listeners: "PLAINTEXT://127.0.0.1:0", AdvertisedListeners: "PLAINTEXT://kafka:9092,SSL://kafka:9093",
 		DisableAutoCreateTopics: true, Fsync: "always", DataDir: "/data",
@@ -87,6 +88,7 @@ func TestConfigSet(t *testing.T) {
 		{"num.partitions", "99999999999"}, {"auto.create.topics.enable", "yes"},
 		{"log.retention.hours", "1"}, {"min.insync.replicas", "2"}, {"listeners", "PLAINTEXT://:9092,PLAINTEXT://:9093"},
 		{"log.dirs", "/a,/b"}, {"log.flush.interval.messages", "100"}, {"ssl.keystore.location", "/k"},
+		{"group.consumer.migration.policy", "sideways"},
 	} {
 		if err := c.Set(kv[0], kv[1]); err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("Set(%s, %s): %v, want an error naming the setting", kv[0], kv[1], err)
