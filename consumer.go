@@ -208,7 +208,7 @@ type consumerMember struct {
 	matcher          *regexp.Regexp
 	// resolving is set while the heartbeat that brought a regex new to
 	// the group is answered, which leaves the regex's topics out
-	// (resolveNewRegexes).
+	// (resolveNewRegex).
 	resolving bool
 	// mayDescribe is what the principal of the member's latest
 	// heartbeat may DESCRIBE, which bounds what its regex matches; nil
@@ -795,9 +795,9 @@ func (c *coordinator) consumerHeartbeat(req *consumerGroupHeartbeatRequest, v in
 	// The client id and host are taken from every heartbeat, so that
 	// describe shows where the member runs now, after a reconnect too.
 	m.clientID, m.clientHost, m.mayDescribe = clientID, clientHost, mayDescribe
-	regex := m.regex
+	oldRegex := m.regex
 	changed := m.update(req, matcher)
-	m.resolving = m.regex != regex && m.regex != "" && !cg.regexInUse(m)
+	m.resolving = m.regex != oldRegex && m.regex != "" && !cg.regexInUse(m)
 	c.maybeUpdateTarget(cg, newMember || changed)
 	resp = c.reconcileAndAnswer(g, m, req, resp)
 	c.resolveNewRegex(cg, m)
