@@ -279,26 +279,23 @@ func (b *Broker) namePartitions(s partitionSet) []TopicPartition {
 	return out
 }
 
-// parseAssignment reads a classic consumer's assignment
-// (ConsumerProtocolAssignment.json): a version, then the topics, each a
-// name and an array of partitions, then user data, which is left unread.
-// No version is flexible. What does not parse is shown as no assignment.
+// parseAssignment lists a classic consumer's assignment
+// (ConsumerProtocolAssignment, read by parseConsumerAssignment) by topic
+// and partition. What does not parse is shown as no assignment.
 func parseAssignment(b []byte) []TopicPartition {
-	if len(b) == 0 {
+	parts, err := parseConsumerAssignment(b)
+	if err != nil {
 		return nil
 	}
-	r := newReader(b, false)
-	r.Int16() // version
 	var out []TopicPartition
-	for range r.ArrayLen() {
-		topic := r.String()
-		for _, p := range r.Int32s() {
+	for topic, ps := range parts {
+		for _, p := range ps {
 			out = append(out, TopicPartition{topic, p})
 		}
 	}
-	if r.err != nil {
-		return nil
-	}
+	slices.SortFunc(out, func(a, b TopicPartition) int {
+		return cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+	})
 	return out
 }
 

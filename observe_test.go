@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +106,30 @@ func TestSnapshotGroupLag(t *testing.T) {
 	want := OffsetSnapshot{Topic: "orders", Partition: 1, Committed: 1, Metadata: "meta-1", EndOffset: 3, Lag: 2}
 	if g.Offsets[0] != want {
 		t.Errorf("offset %+v, want %+v", g.Offsets[0], want)
+	}
+}
+
+// TestParseAssignment checks the web page's view of a classic consumer's
+// assignment: every partition once, sorted, and nothing for bytes that do
+// not parse.
+func TestParseAssignment(t *testing.T) {
+	w := &writer{}
+	w.Int16(3)
+	w.ArrayLen(2)
+	w.String("orders")
+	w.Int32s([]int32{2, 0})
+	w.String("audit")
+	w.Int32s([]int32{1})
+	w.Bytes([]byte("user data"))
+	want := []TopicPartition{{"audit", 1}, {"orders", 0}, {"orders", 2}}
+	if got := parseAssignment(w.buf); !slices.Equal(got, want) {
+		t.Errorf("assignment %v, want %v", got, want)
+	}
+	if got := parseAssignment(w.buf[:len(w.buf)-3]); got != nil {
+		t.Errorf("cut assignment read as %v", got)
+	}
+	if got := parseAssignment(nil); got != nil {
+		t.Errorf("no assignment read as %v", got)
 	}
 }
 
