@@ -1026,10 +1026,18 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 // fetchedPartition finds a fetched partition's log, or the error code it
 // is answered with instead: missing if its topic is not there,
 // UNKNOWN_TOPIC_OR_PARTITION if the topic is but the partition is not
-// (also by topic id, as KafkaApis.handleFetchRequest answers), or
+// (also by topic id, as KafkaApis.handleFetchRequest answers),
+// KAFKA_STORAGE_ERROR if it is offline (flush.go), or
 // UNKNOWN_LEADER_EPOCH if the consumer names a leader epoch this broker
 // has not reached (Partition.checkCurrentLeaderEpoch). FetchRequest reads
 // a negative epoch as none given.
+//
+// An offline partition is refused here, before its offsets are read,
+// as ReplicaManager.readFromLog refuses one (getPartitionOrException)
+// before the epoch check: an incremental fetch that found it caught up
+// would otherwise leave it out of the answer for as long as its high
+// watermark stayed where the session last saw it, and the consumer
+// would wait on it for ever instead of refreshing its metadata.
 func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartition) (*partitionLog, int16) {
 	pl := b.topicPartition(topic, fp.Partition)
 	switch {
@@ -1037,6 +1045,8 @@ func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartit
 		return nil, missing
 	case pl == nil:
 		return nil, codeUnknownTopicOrPartition
+	case pl.failed() != nil:
+		return pl, codeKafkaStorageError
 	case fp.CurrentLeaderEpoch >= 0:
 		return pl, checkLeaderEpoch(fp.CurrentLeaderEpoch)
 	}
