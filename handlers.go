@@ -1235,7 +1235,8 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 			pl := b.topicPartition(topic, p.PartitionIndex)
 			// In ReplicaManager.fetchOffset's order: a partition named
 			// twice, a special timestamp the version does not have, a
-			// partition that is not there, a leader epoch not this
+			// partition that is not there or is offline (both found by
+			// getPartitionOrException), a leader epoch not this
 			// broker's (-1 is none given).
 			switch {
 			case duplicates[topicPartitionKey{t.Name, p.PartitionIndex}]:
@@ -1244,13 +1245,13 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 				pr.ErrorCode = codeUnsupportedVersion
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
-			case p.CurrentLeaderEpoch != -1 && checkLeaderEpoch(p.CurrentLeaderEpoch) != codeNone:
-				pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch)
 			case pl.failed() != nil:
 				// An offline partition (flush.go) answers nothing from
 				// its files, which may differ from what is on disk, as
 				// Kafka's offline partitions answer KAFKA_STORAGE_ERROR.
 				pr.ErrorCode = codeKafkaStorageError
+			case p.CurrentLeaderEpoch != -1 && checkLeaderEpoch(p.CurrentLeaderEpoch) != codeNone:
+				pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch)
 			default:
 				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, req.IsolationLevel)
 				// An answer of -1 names no offset, so no epoch either.

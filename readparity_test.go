@@ -14,11 +14,8 @@ import (
 
 // startOfflineT0 runs a broker with topic "t" of one partition holding
 // one record, and a client that has fetched it, in a fetch session that
-// it returns the id of. It then takes t-0 offline as a failed fsync does
-// (flush.go), by failing the periodic flush of that record: the
-// partition's high watermark stays where the session saw it. Serve's
-// error at the end, which says that a partition is offline, is not the
-// test's.
+// it returns the id of. It then takes t-0 offline (takeOffline): the
+// partition's high watermark stays where the session saw it.
 func startOfflineT0(t *testing.T) (*testBroker, *testClient, int32) {
 	t.Helper()
 	dir := t.TempDir()
@@ -33,14 +30,26 @@ func startOfflineT0(t *testing.T) (*testBroker, *testClient, int32) {
 	if open.session == 0 || open.parts["t/0"].code != codeNone || open.parts["t/0"].hw != 1 {
 		t.Fatalf("full fetch: %+v, want a session and t/0 caught up at 1", open)
 	}
-	failNextFsync(t, filepath.Join(dir, "t-0"))
+	takeOffline(t, tb, dir, "t")
+	return tb, c, open.session
+}
+
+// takeOffline takes partition 0 of topic, which holds records not yet
+// flushed, offline as a failed fsync does (flush.go), by failing the
+// periodic flush of those records; its high watermark does not move.
+// Serve's error at the end, which says that a partition is offline, is
+// then not the test's, so tb must not be one that startBrokerWith made.
+func takeOffline(t *testing.T, tb *testBroker, dir, topic string) {
+	t.Helper()
+	pl := tb.logs.Topic(topic).Partitions[0]
+	hw := pl.HighWatermark()
+	failNextFsync(t, filepath.Join(dir, topic+"-0"))
 	if err := tb.logs.SyncAll(); err == nil {
 		t.Fatal("the flush whose fsync fails succeeded")
 	}
-	if pl := tb.logs.Topic("t").Partitions[0]; pl.failed() == nil || pl.HighWatermark() != 1 {
-		t.Fatalf("t-0 after the failed flush: offline %v, high watermark %d; want offline at 1", pl.failed(), pl.HighWatermark())
+	if pl.failed() == nil || pl.HighWatermark() != hw {
+		t.Fatalf("%s-0 after the failed flush: offline %v, high watermark %d; want offline at %d", topic, pl.failed(), pl.HighWatermark(), hw)
 	}
-	return tb, c, open.session
 }
 
 // TestFetchSessionReportsOfflinePartition: a partition that goes offline
@@ -57,6 +66,44 @@ func TestFetchSessionReportsOfflinePartition(t *testing.T) {
 		a := c.sessionFetch(tb, 12, session, epoch, nil, nil)
 		if got, ok := a.parts["t/0"]; a.code != codeNone || !ok || got.code != codeKafkaStorageError || got.hw != -1 {
 			t.Errorf("incremental fetch %d after t-0 went offline: %+v, want t/0 answered KAFKA_STORAGE_ERROR with high watermark -1", epoch, a)
+		}
+	}
+}
+
+// offlineTable runs a broker with "table", a compacted topic of one
+// partition holding an idempotent producer's record, and takes
+// table-0 offline (takeOffline).
+func offlineTable(t *testing.T) (*testBroker, *testClient) {
+	t.Helper()
+	dir := t.TempDir()
+	b, addr, _ := serveBroker(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	tb := &testBroker{Broker: b, addr: addr}
+	c := dial(t, addr)
+	if code, _ := c.createTopicWithConfigs("table", 1, map[string]*string{"cleanup.policy": ptr("compact")}); code != codeNone {
+		t.Fatalf("CreateTopics table: %d", code)
+	}
+	_, pid, epoch := c.initProducerID(nil, -1, -1)
+	if code, _ := c.produce("table", 0, keyedBatch(batchSpec{producerID: pid, epoch: epoch, seq: 0}, put("k", "v", 1000))); code != codeNone {
+		t.Fatalf("produce: code %d", code)
+	}
+	takeOffline(t, tb, dir, "table")
+	return tb, c
+}
+
+// TestListOffsetsOfflineBeforeLeaderEpoch: ListOffsets of an offline
+// partition is KAFKA_STORAGE_ERROR whatever leader epoch it names, as
+// ReplicaManager.fetchOffset looks the partition up
+// (getPartitionOrException, HostedPartition.Offline) before
+// Partition.localLogWithEpochOrThrow checks the epoch. Fetch does the
+// same (ReplicaManager.readFromLog).
+func TestListOffsetsOfflineBeforeLeaderEpoch(t *testing.T) {
+	_, c := offlineTable(t)
+	for _, epoch := range []int32{1, -2, 0, -1} {
+		if ps := c.listOffsetsAt(9, "table", epoch, latestTimestamp); len(ps) != 1 || ps[0].ErrorCode != codeKafkaStorageError {
+			t.Errorf("ListOffsets naming leader epoch %d: %+v, want KAFKA_STORAGE_ERROR", epoch, ps)
+		}
+		if p := c.fetchPartitionAt("table", 0, epoch); p.ErrorCode != codeKafkaStorageError {
+			t.Errorf("Fetch naming leader epoch %d: code %d, want KAFKA_STORAGE_ERROR", epoch, p.ErrorCode)
 		}
 	}
 }
