@@ -1857,13 +1857,16 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			pr := deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1}
 			pl := b.topicPartition(topic, p.PartitionIndex)
 			// ReplicaManager.deleteRecordsOnLocalLog refuses an internal
-			// topic, and Partition.deleteRecordsOnLeader a topic whose
+			// topic, then an offline partition (getPartitionOrException),
+			// and Partition.deleteRecordsOnLeader a topic whose
 			// cleanup.policy does not include delete.
 			switch {
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			case isInternalTopic(t.Name):
 				pr.ErrorCode = codeInvalidTopicException
+			case pl.failed() != nil:
+				pr.ErrorCode = codeKafkaStorageError
 			case !topic.Settings().deletes():
 				pr.ErrorCode = codePolicyViolation
 			}

@@ -107,3 +107,15 @@ func TestListOffsetsOfflineBeforeLeaderEpoch(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteRecordsOfflineBeforePolicy: DeleteRecords of an offline
+// partition is KAFKA_STORAGE_ERROR even where its cleanup.policy would
+// refuse it, as ReplicaManager.deleteRecordsOnLocalLog looks the
+// partition up (getPartitionOrException) before
+// Partition.deleteRecordsOnLeader checks the policy.
+func TestDeleteRecordsOfflineBeforePolicy(t *testing.T) {
+	_, c := offlineTable(t)
+	if code, low := c.deleteRecords("table", 0, 1); code != codeKafkaStorageError || low != -1 {
+		t.Errorf("DeleteRecords of the compacted, offline table: code %d low %d, want KAFKA_STORAGE_ERROR and -1", code, low)
+	}
+}
