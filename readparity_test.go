@@ -119,3 +119,17 @@ func TestDeleteRecordsOfflineBeforePolicy(t *testing.T) {
 		t.Errorf("DeleteRecords of the compacted, offline table: code %d low %d, want KAFKA_STORAGE_ERROR and -1", code, low)
 	}
 }
+
+// TestDescribeProducersOffline: DescribeProducers of an offline partition
+// is KAFKA_STORAGE_ERROR with no message and no producers
+// (ReplicaManager.activeProducerState, getPartitionOrError), not the
+// producer state the broker still holds in memory for files it can no
+// longer vouch for.
+func TestDescribeProducersOffline(t *testing.T) {
+	tb, _ := offlineTable(t)
+	req := &describeProducersRequest{Topics: []describeProducersTopic{{"table", []int32{0}}}}
+	got := serve(t, tb.Broker, 61, 0, req).(*describeProducersResponse).Topics[0].Partitions[0]
+	if got.ErrorCode != codeKafkaStorageError || got.ErrorMessage != nil || len(got.ActiveProducers) != 0 {
+		t.Errorf("DescribeProducers: %+v, want KAFKA_STORAGE_ERROR, no message and no producers", got)
+	}
+}
