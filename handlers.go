@@ -1098,11 +1098,12 @@ func emptyFetchPartition(partition int32) fetchPartitionResponse {
 // a negative one that is none of them, is UNSUPPORTED_VERSION.
 type listOffsetsRequest struct {
 	// ReplicaID is -1 from a consumer or an admin tool; only followers,
-	// of which there are none here, name themselves.
+	// of which there are none here, name themselves, and debugging tools
+	// send -2.
 	ReplicaID int32
 	// IsolationLevel moves "latest" from the high watermark to the last
 	// stable offset for a read_committed consumer, which must not start
-	// past what it may read.
+	// past what it may read. Only ReplicaID -1 has one (handleListOffsets).
 	IsolationLevel int8
 	Topics         []listOffsetsTopic
 	// TimeoutMs bounds a lookup in remote (tiered) storage (KIP-1075),
@@ -1226,6 +1227,14 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 	req := r.(*listOffsetsRequest)
 	v := rc.header.APIVersion
 	duplicates := duplicateListOffsetsPartitions(req.Topics)
+	// IsolationLevel is a consumer's (ReplicaId -1): ReplicaManager.fetchOffset
+	// passes none for any other replica id, a follower's or the debugging
+	// consumer's (-2), and Partition.fetchOffsetForTimestamp then reads up
+	// to the log end offset, which here is the high watermark.
+	isolation := req.IsolationLevel
+	if req.ReplicaID != -1 {
+		isolation = readUncommitted
+	}
 	resp := &listOffsetsResponse{Topics: make([]listOffsetsTopicResponse, 0, len(req.Topics))}
 	for _, t := range req.Topics {
 		topic := b.logs.Topic(t.Name)
@@ -1253,7 +1262,7 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 			case p.CurrentLeaderEpoch != -1 && checkLeaderEpoch(p.CurrentLeaderEpoch) != codeNone:
 				pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch)
 			default:
-				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, req.IsolationLevel)
+				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, isolation)
 				// An answer of -1 names no offset, so no epoch either.
 				if pr.Offset >= 0 {
 					pr.LeaderEpoch = 0

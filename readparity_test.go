@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // Tests of the read path (Fetch, ListOffsets, OffsetForLeaderEpoch,
@@ -131,5 +132,43 @@ func TestDescribeProducersOffline(t *testing.T) {
 	got := serve(t, tb.Broker, 61, 0, req).(*describeProducersResponse).Topics[0].Partitions[0]
 	if got.ErrorCode != codeKafkaStorageError || got.ErrorMessage != nil || len(got.ActiveProducers) != 0 {
 		t.Errorf("DescribeProducers: %+v, want KAFKA_STORAGE_ERROR, no message and no producers", got)
+	}
+}
+
+// TestListOffsetsIsolationOnlyForConsumers: IsolationLevel moves
+// ListOffsets' latest offset to the last stable offset only for a
+// consumer, ReplicaId -1. ReplicaManager.fetchOffset passes no isolation
+// level for any other replica id (a follower, or -2, the debugging
+// consumer), and Partition.fetchOffsetForTimestamp then answers up to the
+// log end offset, open transactions included; a lookup by time likewise
+// finds records past the last stable offset.
+func TestListOffsetsIsolationOnlyForConsumers(t *testing.T) {
+	tb, c := startWithTopic(t, "tx", 1)
+	c.mustProduce("tx", 0, makeBatch(testRecord{100, "a"}))
+	c.openTxn("app", "tx", 2) // offsets 1 and 2, open
+	ask := func(replicaID int32, ts int64) int64 {
+		req := &listOffsetsRequest{ReplicaID: replicaID, IsolationLevel: readCommitted,
+			Topics: []listOffsetsTopic{{Name: "tx", Partitions: []listOffsetsPartition{{PartitionIndex: 0, CurrentLeaderEpoch: -1, Timestamp: ts}}}}}
+		p := serve(t, tb.Broker, 2, 9, req).(*listOffsetsResponse).Topics[0].Partitions[0]
+		if p.ErrorCode != codeNone {
+			t.Fatalf("ReplicaId %d, timestamp %d: code %d", replicaID, ts, p.ErrorCode)
+		}
+		return p.Offset
+	}
+	now := time.Now().Add(-time.Minute).UnixMilli() // before the transaction's records, after the first
+	for _, tc := range []struct {
+		replicaID    int32
+		latest, byTS int64
+	}{
+		{-1, 1, -1}, // the consumer: up to the last stable offset
+		{-2, 3, 1},  // the debugging consumer: up to the log end
+		{0, 3, 1},   // a follower
+	} {
+		if got := ask(tc.replicaID, latestTimestamp); got != tc.latest {
+			t.Errorf("ReplicaId %d, read_committed, latest: offset %d, want %d", tc.replicaID, got, tc.latest)
+		}
+		if got := ask(tc.replicaID, now); got != tc.byTS {
+			t.Errorf("ReplicaId %d, read_committed, by time: offset %d, want %d", tc.replicaID, got, tc.byTS)
+		}
 	}
 }
