@@ -832,7 +832,7 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	// A fetch over its quota is answered empty, with the throttle time,
 	// and the connection muted (quotas.go); its session learns nothing.
 	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
-		return &fetchResponse{SessionID: fc.throttledSessionID(), Responses: []fetchTopicResponse{}}
+		return fc.throttled()
 	}
 	// The files first: a partition whose file cannot be opened is
 	// answered with its error, which the session must see.

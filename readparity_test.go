@@ -172,3 +172,45 @@ func TestListOffsetsIsolationOnlyForConsumers(t *testing.T) {
 		}
 	}
 }
+
+// TestFetchSessionEpochMovedDuringWait: an incremental fetch whose session
+// moved on while it waited, because a fetch of the next epoch was served
+// meanwhile, is answered INVALID_FETCH_SESSION_EPOCH with the session's
+// id and no partitions, as IncrementalFetchContext.updateAndGenerateResponseData
+// answers "a possible duplicate request"; its answer must not tell the
+// client, nor record in the session, what the later fetch already did.
+func TestFetchSessionEpochMovedDuringWait(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	c.mustProduce("t", 0, makeBatch(testRecord{1, "a"}))
+	id := c.sessionFetch(tb, 12, 0, 0, []sessionPart{{"t", 0, 1}}, nil).session
+	if id == 0 {
+		t.Fatal("no session opened")
+	}
+	first := make(chan sessionAnswer, 1)
+	go func() { first <- c.sessionFetchWaiting(tb, 12, id, 1, nil, nil, 2*time.Second) }()
+	// The first fetch has taken epoch 1 once the session expects 2.
+	s := tb.fetchSessions.get(id)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		epoch := s.epoch
+		s.mu.Unlock()
+		if epoch == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first fetch never took epoch 1: the session expects %d", epoch)
+		}
+	}
+	other := dial(t, tb.addr)
+	if a := other.sessionFetch(tb, 12, id, 2, nil, nil); a.code != codeNone || a.session != id {
+		t.Fatalf("fetch of epoch 2: error %d, SessionId %d; want none, %d", a.code, a.session, id)
+	}
+	other.mustProduce("t", 0, makeBatch(testRecord{2, "b"})) // ends the first fetch's wait
+	a := <-first
+	if a.code != codeInvalidFetchSessionEpoch || a.session != id || len(a.order) != 0 {
+		t.Errorf("fetch of epoch 1, answered after epoch 2: error %d, SessionId %d, partitions %v; want INVALID_FETCH_SESSION_EPOCH, %d, none", a.code, a.session, a.order, id)
+	}
+	if a := other.sessionFetch(tb, 12, id, 3, nil, nil); a.code != codeNone || a.parts["t/0"].hw != 2 {
+		t.Errorf("fetch of epoch 3: %+v, want t/0 with its new high watermark 2", a)
+	}
+}
