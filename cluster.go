@@ -1263,6 +1263,12 @@ func (b *Broker) handleDescribeProducers(ctx context.Context, rc *requestContext
 				pr.ErrorCode, pr.ErrorMessage = topicCode, topicMsg
 			} else if pl := b.topicPartition(topic, p); pl == nil {
 				pr.ErrorCode = codeUnknownTopicOrPartition
+			} else if pl.failed() != nil {
+				// An offline partition (flush.go), whose producer state
+				// may not match its files, as
+				// ReplicaManager.getPartitionOrError answers
+				// HostedPartition.Offline.
+				pr.ErrorCode = codeKafkaStorageError
 			} else {
 				pr.ActiveProducers = pl.ActiveProducers()
 			}

@@ -40,6 +40,8 @@
 //     ids (Fetch v13 and later) used by a request without them, or the
 //     other way round, is FETCH_SESSION_TOPIC_ID_ERROR. Each answers no
 //     topics and SessionId 0, and the client starts again with a full fetch.
+//     So is, with the session's id, an incremental fetch that waited for
+//     records while a fetch of the session's next epoch was served.
 //  3. Otherwise the request's partitions are added to the session or
 //     update its copy of their offsets and limits, the forgotten ones
 //     leave it, and the expected epoch moves on by one (wrapping to 1). A
@@ -397,9 +399,12 @@ type fetchContext struct {
 	openSession bool
 
 	// session is set for an incremental fetch, and unchanged is its
-	// hook into fetchOnce.
+	// hook into fetchOnce. epoch is the epoch the session expects next
+	// once this fetch has taken its own; if a later fetch of the session
+	// was served while this one waited, the session has moved past it.
 	session   *fetchSession
 	unchanged unchangedFunc
+	epoch     int32
 }
 
 // newFetchContext applies a request to the session cache, rules 1 to 3 of
@@ -442,7 +447,7 @@ func (c *fetchSessionCache) newFetchContext(req *fetchRequest, v int16) *fetchCo
 	c.touch(s, len(s.partitions), c.now())
 	s.epoch = nextSessionEpoch(s.epoch)
 	read, unchanged := s.requestLocked(req)
-	return &fetchContext{read: read, session: s, unchanged: unchanged}
+	return &fetchContext{read: read, session: s, unchanged: unchanged, epoch: s.epoch}
 }
 
 // fullFetchRead is the read a full fetch stands for: its partitions as
@@ -530,14 +535,33 @@ func (s *fetchSession) requestLocked(req *fetchRequest) (*fetchRequest, unchange
 	}
 }
 
-// throttledSessionID is the SessionId of a throttled answer, which
-// changes no session (FetchContext.getThrottledResponse): an incremental
-// fetch keeps its session, a full one opens none.
-func (fc *fetchContext) throttledSessionID() int32 {
-	if fc.session != nil {
-		return fc.session.id
+// throttled is the answer to a throttled fetch, which changes no session
+// (FetchContext.getThrottledResponse): an incremental fetch keeps its
+// session, or learns that it is stale (supersededLocked); a full one
+// opens none.
+func (fc *fetchContext) throttled() *fetchResponse {
+	resp := &fetchResponse{Responses: []fetchTopicResponse{}}
+	if s := fc.session; s != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		resp.SessionID = s.id
+		if fc.supersededLocked() {
+			resp.ErrorCode = codeInvalidFetchSessionEpoch
+		}
 	}
-	return invalidSessionID
+	return resp
+}
+
+// supersededLocked reports whether a fetch of the session was served
+// while this incremental one waited, so that the session has moved past
+// it. Kafka answers such a fetch, which it takes for a duplicate,
+// INVALID_FETCH_SESSION_EPOCH with the session's id and no partitions
+// (IncrementalFetchContext.updateAndGenerateResponseData): its records
+// and offsets may be older than what the later fetch answered, and the
+// client is to start again from a full fetch. Callers hold the session's
+// lock.
+func (fc *fetchContext) supersededLocked() bool {
+	return fc.session.epoch != fc.epoch
 }
 
 // finish turns the response to fc.read into the answer: for a full fetch
@@ -551,6 +575,11 @@ func (c *fetchSessionCache) finish(fc *fetchContext, resp *fetchResponse, v int1
 		fc.session.mu.Lock()
 		defer fc.session.mu.Unlock()
 		resp.SessionID = fc.session.id
+		if fc.supersededLocked() {
+			resp.closeFiles()
+			resp.ErrorCode, resp.Responses = codeInvalidFetchSessionEpoch, []fetchTopicResponse{}
+			return
+		}
 		fc.session.trimLocked(resp, v)
 	case fc.openSession:
 		resp.SessionID = c.create(fc.read.partitionCount(), v >= 13, func(s *fetchSession) {

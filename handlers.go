@@ -832,7 +832,7 @@ func (b *Broker) handleFetch(ctx context.Context, rc *requestContext, r request)
 	// A fetch over its quota is answered empty, with the throttle time,
 	// and the connection muted (quotas.go); its session learns nothing.
 	if rc.throttle = b.throttleFetch(rc, size); rc.throttle > 0 {
-		return &fetchResponse{SessionID: fc.throttledSessionID(), Responses: []fetchTopicResponse{}}
+		return fc.throttled()
 	}
 	// The files first: a partition whose file cannot be opened is
 	// answered with its error, which the session must see.
@@ -1026,10 +1026,18 @@ func (b *Broker) fetchOnce(req *fetchRequest, v int16, unchanged unchangedFunc) 
 // fetchedPartition finds a fetched partition's log, or the error code it
 // is answered with instead: missing if its topic is not there,
 // UNKNOWN_TOPIC_OR_PARTITION if the topic is but the partition is not
-// (also by topic id, as KafkaApis.handleFetchRequest answers), or
+// (also by topic id, as KafkaApis.handleFetchRequest answers),
+// KAFKA_STORAGE_ERROR if it is offline (flush.go), or
 // UNKNOWN_LEADER_EPOCH if the consumer names a leader epoch this broker
 // has not reached (Partition.checkCurrentLeaderEpoch). FetchRequest reads
 // a negative epoch as none given.
+//
+// An offline partition is refused here, before its offsets are read,
+// as ReplicaManager.readFromLog refuses one (getPartitionOrException)
+// before the epoch check: an incremental fetch that found it caught up
+// would otherwise leave it out of the answer for as long as its high
+// watermark stayed where the session last saw it, and the consumer
+// would wait on it for ever instead of refreshing its metadata.
 func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartition) (*partitionLog, int16) {
 	pl := b.topicPartition(topic, fp.Partition)
 	switch {
@@ -1037,6 +1045,8 @@ func (b *Broker) fetchedPartition(topic *topicLog, missing int16, fp fetchPartit
 		return nil, missing
 	case pl == nil:
 		return nil, codeUnknownTopicOrPartition
+	case pl.failed() != nil:
+		return pl, codeKafkaStorageError
 	case fp.CurrentLeaderEpoch >= 0:
 		return pl, checkLeaderEpoch(fp.CurrentLeaderEpoch)
 	}
@@ -1088,11 +1098,12 @@ func emptyFetchPartition(partition int32) fetchPartitionResponse {
 // a negative one that is none of them, is UNSUPPORTED_VERSION.
 type listOffsetsRequest struct {
 	// ReplicaID is -1 from a consumer or an admin tool; only followers,
-	// of which there are none here, name themselves.
+	// of which there are none here, name themselves, and debugging tools
+	// send -2.
 	ReplicaID int32
 	// IsolationLevel moves "latest" from the high watermark to the last
 	// stable offset for a read_committed consumer, which must not start
-	// past what it may read.
+	// past what it may read. Only ReplicaID -1 has one (handleListOffsets).
 	IsolationLevel int8
 	Topics         []listOffsetsTopic
 	// TimeoutMs bounds a lookup in remote (tiered) storage (KIP-1075),
@@ -1216,6 +1227,14 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 	req := r.(*listOffsetsRequest)
 	v := rc.header.APIVersion
 	duplicates := duplicateListOffsetsPartitions(req.Topics)
+	// IsolationLevel is a consumer's (ReplicaId -1): ReplicaManager.fetchOffset
+	// passes none for any other replica id, a follower's or the debugging
+	// consumer's (-2), and Partition.fetchOffsetForTimestamp then reads up
+	// to the log end offset, which here is the high watermark.
+	isolation := req.IsolationLevel
+	if req.ReplicaID != -1 {
+		isolation = readUncommitted
+	}
 	resp := &listOffsetsResponse{Topics: make([]listOffsetsTopicResponse, 0, len(req.Topics))}
 	for _, t := range req.Topics {
 		topic := b.logs.Topic(t.Name)
@@ -1225,7 +1244,8 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 			pl := b.topicPartition(topic, p.PartitionIndex)
 			// In ReplicaManager.fetchOffset's order: a partition named
 			// twice, a special timestamp the version does not have, a
-			// partition that is not there, a leader epoch not this
+			// partition that is not there or is offline (both found by
+			// getPartitionOrException), a leader epoch not this
 			// broker's (-1 is none given).
 			switch {
 			case duplicates[topicPartitionKey{t.Name, p.PartitionIndex}]:
@@ -1234,15 +1254,15 @@ func (b *Broker) handleListOffsets(ctx context.Context, rc *requestContext, r re
 				pr.ErrorCode = codeUnsupportedVersion
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
-			case p.CurrentLeaderEpoch != -1 && checkLeaderEpoch(p.CurrentLeaderEpoch) != codeNone:
-				pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch)
 			case pl.failed() != nil:
 				// An offline partition (flush.go) answers nothing from
 				// its files, which may differ from what is on disk, as
 				// Kafka's offline partitions answer KAFKA_STORAGE_ERROR.
 				pr.ErrorCode = codeKafkaStorageError
+			case p.CurrentLeaderEpoch != -1 && checkLeaderEpoch(p.CurrentLeaderEpoch) != codeNone:
+				pr.ErrorCode = checkLeaderEpoch(p.CurrentLeaderEpoch)
 			default:
-				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, req.IsolationLevel)
+				pr.Offset, pr.Timestamp = listOffset(pl, p.Timestamp, isolation)
 				// An answer of -1 names no offset, so no epoch either.
 				if pr.Offset >= 0 {
 					pr.LeaderEpoch = 0
@@ -1846,13 +1866,16 @@ func (b *Broker) handleDeleteRecords(ctx context.Context, rc *requestContext, r 
 			pr := deleteRecordsPartitionResult{PartitionIndex: p.PartitionIndex, LowWatermark: -1}
 			pl := b.topicPartition(topic, p.PartitionIndex)
 			// ReplicaManager.deleteRecordsOnLocalLog refuses an internal
-			// topic, and Partition.deleteRecordsOnLeader a topic whose
+			// topic, then an offline partition (getPartitionOrException),
+			// and Partition.deleteRecordsOnLeader a topic whose
 			// cleanup.policy does not include delete.
 			switch {
 			case pl == nil:
 				pr.ErrorCode = codeUnknownTopicOrPartition
 			case isInternalTopic(t.Name):
 				pr.ErrorCode = codeInvalidTopicException
+			case pl.failed() != nil:
+				pr.ErrorCode = codeKafkaStorageError
 			case !topic.Settings().deletes():
 				pr.ErrorCode = codePolicyViolation
 			}
