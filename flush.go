@@ -3,7 +3,8 @@
 // segments it assumes: SyncTo, which Config.Fsync's "always" and interval
 // policies call; the fsync of a rolled segment, which the roll leaves to
 // the background; what a failed fsync does to a partition; and the files
-// written whole (writeFileAtomic).
+// written whole (writeFileAtomic), with the strict reading of the JSON
+// ones (decodeStoredJSON).
 //
 // A roll used to fsync the old segment, up to segment.bytes of it, before
 // creating the next one, holding appendMu: every produce to the partition
@@ -34,14 +35,18 @@
 package kafka
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Syncing.
@@ -354,6 +359,34 @@ func syncDir(dir string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("kafka: sync dir %s: %w", dir, err)
+	}
+	return nil
+}
+
+// decodeStoredJSON decodes data, one JSON value that json.Marshal of v's
+// type wrote into a file of the data dir, and refuses anything Marshal
+// cannot have written: a byte that is not UTF-8, a key no field of v's
+// structs has, or more than white space after the value. json.Unmarshal
+// alone reads the first as U+FFFD and skips the second, so a byte
+// flipped in a key parsed as a file without that field, its zero value
+// taken for what was stored (a quorum's metadata offset back to 0, a
+// DENY ACL's host empty), and one flipped in a name as another name (a
+// group's configs on a group that does not exist): damage that no log
+// line told, where a refusal lets the file's own damage handling, which
+// docs/disk.md lists, take over. A field added to a format later is a
+// change its reader must learn first; a field is never renamed or
+// removed, so that files written by older versions still load.
+func decodeStoredJSON(data []byte, v any) error {
+	if !utf8.Valid(data) {
+		return errors.New("not UTF-8")
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return errors.New("more than white space after the JSON value")
 	}
 	return nil
 }
