@@ -315,9 +315,12 @@ type aclStore struct {
 const aclsFile = "acls.json"
 
 // openACLStore reads DataDir/acls.json. A missing file is an empty store,
-// as on a broker's first start; a file that does not parse stops the
+// as on a broker's first start; a file that does not parse, strictly
+// (decodeStoredJSON), or holds an ACL CreateAcls would refuse, stops the
 // broker, because starting with no ACLs would open it to everyone that
-// allow.everyone.if.no.acl.found lets in.
+// allow.everyone.if.no.acl.found lets in, and starting with one ACL lost
+// or changed, a DENY whose "permission" key lost a byte, say, would
+// widen or narrow what it decides with no word of it.
 func openACLStore(dataDir string) (*aclStore, error) {
 	s := &aclStore{path: filepath.Join(dataDir, aclsFile)}
 	data, err := os.ReadFile(s.path)
@@ -327,8 +330,13 @@ func openACLStore(dataDir string) (*aclStore, error) {
 	if err != nil {
 		return nil, storeUnreadable(s.path, "ACLs", err)
 	}
-	if err := json.Unmarshal(data, &s.acls); err != nil {
+	if err := decodeStoredJSON(data, &s.acls); err != nil {
 		return nil, storeUnreadable(s.path, "ACLs", err)
+	}
+	for i, a := range s.acls {
+		if msg := a.invalid(); msg != "" {
+			return nil, storeUnreadable(s.path, "ACLs", fmt.Errorf("ACL %d: %s", i, msg))
+		}
 	}
 	return s, nil
 }
