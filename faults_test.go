@@ -1182,6 +1182,40 @@ func TestLogStartCheckpointBehindRewritten(t *testing.T) {
 	}
 }
 
+// TestLogStartCheckpointDamageThatStillParses damages the log start
+// offset checkpoint where it still parsed: a byte of a topic name flipped
+// to one no topic name holds, a partition's line twice, a negative
+// partition, each of which parseCheckpoint took, and a name flipped to
+// another legal one, whose line restoreLogStarts dropped as a deleted
+// topic's. Either way the partition started over from its first
+// segment, its deleted records readable again, and no line said so; now
+// the first three do not parse and the last is dropped with a WARN, both
+// naming the file.
+func TestLogStartCheckpointDamageThatStillParses(t *testing.T) {
+	for _, bad := range []string{"0\n1\nor\xe4ers 0 12\n", "0\n2\norders 0 12\norders 0 12\n", "0\n1\norders -1 12\n"} {
+		if es, err := parseCheckpoint([]byte(bad)); err == nil {
+			t.Errorf("parseCheckpoint(%q) = %v, no error", bad, es)
+		}
+	}
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("orders", 1, nil); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	tb.stop()
+	path := filepath.Join(dir, logStartCheckpointFile)
+	if err := writeCheckpoint(path, []checkpointEntry{{"ordErs", 0, 12}}); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	tb.stop()
+	if !namedInWarning(logs.String(), path) {
+		t.Errorf("no WARN names the checkpoint:\n%s", logs.String())
+	}
+}
+
 // TestOffsetsPartitionOffline starts a broker whose __consumer_offsets-0
 // does not open, two ways: its log does not open (the partition is
 // offline), or a file is where its dir should be. The start failed in the
