@@ -44,6 +44,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -333,10 +334,14 @@ func openACLStore(dataDir string) (*aclStore, error) {
 	if err := decodeStoredJSON(data, &s.acls); err != nil {
 		return nil, storeUnreadable(s.path, "ACLs", err)
 	}
+	// CreateAcls stores an ACL once: two alike are one whose byte was
+	// flipped into the other's, an ACL lost.
+	seen := make(map[acl]bool, len(s.acls))
 	for i, a := range s.acls {
-		if msg := a.invalid(); msg != "" {
-			return nil, storeUnreadable(s.path, "ACLs", fmt.Errorf("ACL %d: %s", i, msg))
+		if msg := a.invalid(); msg != "" || seen[a] {
+			return nil, storeUnreadable(s.path, "ACLs", fmt.Errorf("ACL %d: %s", i, cmp.Or(msg, "stored twice")))
 		}
+		seen[a] = true
 	}
 	return s, nil
 }

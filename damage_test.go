@@ -740,13 +740,16 @@ func TestStoredJSONDamageThatStillParses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if code, msg := q.alter([]quotaEntityData{{EntityType: "user", EntityName: ptr("alice")}}, []quotaOp{{Key: "producer_byte_rate", Value: 1024}}, false); code != codeNone {
-				t.Fatal(msg)
+			for _, user := range []string{"app1", "app2"} {
+				if code, msg := q.alter([]quotaEntityData{{EntityType: "user", EntityName: ptr(user)}}, []quotaOp{{Key: "producer_byte_rate", Value: 1024}}, false); code != codeNone {
+					t.Fatal(msg)
+				}
 			}
 		}, func(dir string) error { _, err := openClientQuotas(dir, 11, time.Second); return err }, map[string][2]string{
-			"name key flipped":   {`"name"`, `"nale"`},
-			"values key flipped": {`"values"`, `"valuer"`},
-			"quota key flipped":  {`"producer_byte_rate"`, `"producer_byte_ratd"`},
+			"name key flipped":          {`"name"`, `"nale"`},
+			"values key flipped":        {`"values"`, `"valuer"`},
+			"quota key flipped":         {`"producer_byte_rate"`, `"producer_byte_ratd"`},
+			"user flipped to another's": {`"app2"`, `"app1"`},
 		}},
 		{finalizedFeaturesFile, func(t *testing.T, dir string) {
 			f, err := openFinalizedFeatures(dir)
@@ -778,6 +781,32 @@ func TestStoredJSONDamageThatStillParses(t *testing.T) {
 			}
 		}, func(dir string) error { _, err := openGroupConfigs(dir); return err }, map[string][2]string{
 			"group name not UTF-8": {`"orders-app"`, "\"orders\xadapp\""},
+		}},
+		{groupConfigFile, func(t *testing.T, dir string) {
+			s, err := openGroupConfigs(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range []string{"app1", "app2"} {
+				if err := s.alter(g, false, func(map[string]string) (map[string]string, *configError) {
+					return map[string]string{consumerSessionTimeoutConfig: "50000"}, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, func(dir string) error { _, err := openGroupConfigs(dir); return err }, map[string][2]string{
+			"group name flipped to another's": {`"app2"`, `"app1"`},
+		}},
+		{aclsFile, func(t *testing.T, dir string) {
+			s := &aclStore{path: filepath.Join(dir, aclsFile)}
+			for _, p := range []string{"User:app1", "User:app2"} {
+				s.acls = append(s.acls, acl{resTopic, "orders", patternLiteral, p, "*", aclWrite, permissionDeny})
+			}
+			if err := s.save(); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error { _, err := openACLStore(dir); return err }, map[string][2]string{
+			"principal flipped to another's": {`"User:app2"`, `"User:app1"`},
 		}},
 		{txnStateFile, func(t *testing.T, dir string) {
 			legacy, err := json.Marshal(legacyTxnState{Transactions: []*txnMeta{{ID: "t", ProducerID: 7, State: txnOngoing, Partitions: []txnPartition{{"orders", 0}}}}})
