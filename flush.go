@@ -368,16 +368,16 @@ func syncDir(dir string) error {
 // cannot have written: a byte that is not UTF-8, a key no field of v's
 // structs has, a key twice in one object, or more than white space after
 // the value. json.Unmarshal alone reads the first as U+FFFD, skips the
-// second and keeps the last of the third, so a byte
-// flipped in a key parsed as a file without that field, its zero value
-// taken for what was stored (a quorum's metadata offset back to 0, a
-// DENY ACL's host empty), and one flipped in a name as another name (a
-// group's configs on a group that does not exist, or, "app2" read as
-// "app1", in place of another's): damage that no log
-// line told, where a refusal lets the file's own damage handling, which
-// docs/disk.md lists, take over. A field added to a format later is a
-// change its reader must learn first; a field is never renamed or
-// removed, so that files written by older versions still load.
+// second and keeps the last of the third. So a byte flipped in a key
+// parsed as a file without that field, its zero value taken for what was
+// stored (a quorum's metadata offset back to 0, a DENY ACL's host empty),
+// and one flipped in a name as another name (a group's configs on a
+// group that does not exist, or, "app2" read as "app1", in place of
+// another's): damage that no log line told, where a refusal lets the
+// file's own damage handling, which docs/disk.md lists, take over. A
+// field added to a format later is a change its reader must learn first;
+// no field is ever renamed or removed, so that files written by older
+// versions still load.
 func decodeStoredJSON(data []byte, v any) error {
 	if !utf8.Valid(data) {
 		return errors.New("not UTF-8")
