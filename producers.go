@@ -349,11 +349,7 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 // The same pass rebuilds the partition's transactions (txn.go): the open
 // ones and the aborted-transaction index, reading the record of each
 // control batch to tell a COMMIT from an ABORT. A marker that cannot be
-// read, or fails its CRC, is logged and skipped: the pass reads no other
-// batch whole, and a segment before the last is not scanned at a clean
-// start, so a bit flipped in a marker's type would otherwise turn an
-// ABORT into a COMMIT, the aborted records served to read_committed
-// consumers with no word of it.
+// read is logged and skipped.
 func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 	ps := producerStates{}
 	var txns partitionTxns
@@ -372,10 +368,7 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 			if h.isControl() {
 				ps[h.ProducerID] = ps[h.ProducerID].withMarker(&h)
 				var err error
-				if b, err = s.readAt(pos, int64(h.Size())); err == nil {
-					err = checkBatch(b, h)
-				}
-				if err != nil {
+				if b, err = s.readAt(pos, int64(h.Size())); err != nil {
 					l.logger.Warn("skipping an unreadable transaction marker", "dir", l.dir, "offset", h.BaseOffset, "err", err)
 					return true
 				}

@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1063,61 +1062,5 @@ func TestTxnRequestsStateNotSaved(t *testing.T) {
 	}
 	if code := c.addOffsets("app", pid, epoch, "g"); code != codeNone {
 		t.Errorf("AddOffsetsToTxn retried: code %d", code)
-	}
-}
-
-// TestTxnMarkerDamageThatStillParses flips the bit of an ABORT marker's
-// type that makes it a COMMIT, in a segment before the last, which a
-// clean start does not scan. The start rebuilds the aborted-transaction
-// index from the markers, and read the damaged one as a COMMIT: the
-// aborted records were served to read_committed consumers, with no log
-// line. The marker fails its CRC; now it is skipped with a WARN, as an
-// unreadable one is, and never taken for a COMMIT.
-func TestTxnMarkerDamageThatStillParses(t *testing.T) {
-	dir := t.TempDir()
-	opts := logOptions{SegmentBytes: 1}
-	l := openTestLog(t, dir, opts)
-	marker := markerBatch(7, 0, markerAbort, 1000)
-	appendBatches(t, l, txnBatch(7, 0, 0, 1))
-	appendBatches(t, l, marker)
-	appendBatches(t, l, idempotentBatch(8, 0, 0, 1))
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	// The marker's record key is version 0 and the type, then its value's
-	// length, 6, as a varint.
-	at := bytes.LastIndex(marker, []byte{0, 0, 0, byte(markerAbort), 0x0c})
-	var seg string
-	var b []byte
-	for base := range int64(3) {
-		p := segmentPath(dir, base, logSuffix)
-		data, err := os.ReadFile(p)
-		if err == nil && bytes.Contains(data, marker[batchAttrOffset:]) {
-			seg, b = p, data
-		}
-	}
-	if seg == "" || at < 0 {
-		t.Fatalf("the marker is in no segment (key at %d)", at)
-	}
-	pos := bytes.Index(b, marker[batchAttrOffset:]) - batchAttrOffset
-	b[pos+at+3] ^= byte(markerAbort ^ markerCommit)
-	if err := os.WriteFile(seg, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var logs syncBuffer
-	l, err := openPartition(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)), true) // after a clean stop
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	l.mu.RLock()
-	_, open := l.txns.ongoing[7]
-	aborted := len(l.txns.aborted)
-	l.mu.RUnlock()
-	if !open && aborted == 0 {
-		t.Error("the damaged ABORT was read as a COMMIT: producer 7's records are served as committed")
-	}
-	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), dir) {
-		t.Errorf("no WARN names %s:\n%s", dir, logs.String())
 	}
 }
