@@ -44,6 +44,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -315,9 +316,12 @@ type aclStore struct {
 const aclsFile = "acls.json"
 
 // openACLStore reads DataDir/acls.json. A missing file is an empty store,
-// as on a broker's first start; a file that does not parse stops the
+// as on a broker's first start; a file that does not parse, strictly
+// (decodeStoredJSON), or holds an ACL CreateAcls would refuse, stops the
 // broker, because starting with no ACLs would open it to everyone that
-// allow.everyone.if.no.acl.found lets in.
+// allow.everyone.if.no.acl.found lets in, and starting with one ACL lost
+// or changed, a DENY whose "permission" key lost a byte, say, would
+// widen or narrow what it decides with no word of it.
 func openACLStore(dataDir string) (*aclStore, error) {
 	s := &aclStore{path: filepath.Join(dataDir, aclsFile)}
 	data, err := os.ReadFile(s.path)
@@ -327,8 +331,17 @@ func openACLStore(dataDir string) (*aclStore, error) {
 	if err != nil {
 		return nil, storeUnreadable(s.path, "ACLs", err)
 	}
-	if err := json.Unmarshal(data, &s.acls); err != nil {
+	if err := decodeStoredJSON(data, &s.acls); err != nil {
 		return nil, storeUnreadable(s.path, "ACLs", err)
+	}
+	// CreateAcls stores an ACL once: two alike are one whose byte was
+	// flipped into the other's, an ACL lost.
+	seen := make(map[acl]bool, len(s.acls))
+	for i, a := range s.acls {
+		if msg := a.invalid(); msg != "" || seen[a] {
+			return nil, storeUnreadable(s.path, "ACLs", fmt.Errorf("ACL %d: %s", i, cmp.Or(msg, "stored twice")))
+		}
+		seen[a] = true
 	}
 	return s, nil
 }

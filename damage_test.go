@@ -10,6 +10,7 @@ package kafka
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -692,5 +693,169 @@ func TestLogEndCheckedAfterCleanStop(t *testing.T) {
 	c = dial(t, tb.addr)
 	if code, hw, _ := c.fetch("t", 1, 0, 0, 0); code != codeNone || hw != 0 {
 		t.Errorf("after the line was removed: code %d, high watermark %d, want 0, 0", code, hw)
+	}
+}
+
+// TestStoredJSONDamageThatStillParses damages the JSON files of the data
+// dir where json.Unmarshal still reads them, as TestShareStateDamageThatStillParses
+// does share-state.jsonl's lines: a byte flipped in a key, which it
+// skipped, leaving the field's zero value; a byte that is not UTF-8,
+// which it read as U+FFFD, another name; and a value no API would have
+// stored. Each file is written by the broker's own writer first, and
+// must open as written; each damage must stop the open with an error
+// naming the file (the legacy transaction state: its "unknown format"),
+// never load a state the file did not hold.
+func TestStoredJSONDamageThatStillParses(t *testing.T) {
+	for _, tc := range []struct {
+		file  string
+		write func(t *testing.T, dir string)
+		open  func(dir string) error
+		// damages are the replacements, each of the first place of a
+		// string the file holds.
+		damages map[string][2]string
+	}{
+		{aclsFile, func(t *testing.T, dir string) {
+			s := &aclStore{path: filepath.Join(dir, aclsFile), acls: []acl{{resTopic, "orders", patternLiteral, "User:alice", "10.0.0.1", aclRead, permissionDeny}}}
+			if err := s.save(); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error { _, err := openACLStore(dir); return err }, map[string][2]string{
+			"host key flipped":         {`"host"`, `"hosu"`},
+			"permission key not UTF-8": {`"permission"`, "\"pe\xf2mission\""},
+			"permission ANY":           {`"permission": 2`, `"permission": 1`},
+			"more after the array":     {"]\n", "]{}\n"},
+		}},
+		{credentialsFile, func(t *testing.T, dir string) {
+			s := &credentialStore{path: filepath.Join(dir, credentialsFile), users: map[string]map[string]scramCredential{}}
+			if err := s.bootstrap(map[string]string{"alice": "secret"}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error { _, err := openCredentialStore(dir); return err }, map[string][2]string{
+			"stored_key key flipped": {`"stored_key"`, `"stored_kez"`},
+			"mechanism flipped":      {`"SCRAM-SHA-256"`, `"SCRAM-SHA-254"`},
+			"iterations too few":     {`"iterations": 4096`, `"iterations": 4016`},
+		}},
+		{clientQuotasFile, func(t *testing.T, dir string) {
+			q, err := openClientQuotas(dir, 11, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, user := range []string{"app1", "app2"} {
+				if code, msg := q.alter([]quotaEntityData{{EntityType: "user", EntityName: ptr(user)}}, []quotaOp{{Key: "producer_byte_rate", Value: 1024}}, false); code != codeNone {
+					t.Fatal(msg)
+				}
+			}
+		}, func(dir string) error { _, err := openClientQuotas(dir, 11, time.Second); return err }, map[string][2]string{
+			"name key flipped":          {`"name"`, `"nale"`},
+			"values key flipped":        {`"values"`, `"valuer"`},
+			"quota key flipped":         {`"producer_byte_rate"`, `"producer_byte_ratd"`},
+			"user flipped to another's": {`"app2"`, `"app1"`},
+		}},
+		{finalizedFeaturesFile, func(t *testing.T, dir string) {
+			f, err := openFinalizedFeatures(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.set(map[string]int16{groupVersionFeature: 0}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error { _, err := openFinalizedFeatures(dir); return err }, map[string][2]string{
+			"group.version key flipped": {`"group.version"`, `"group.versiom"`},
+		}},
+		{quorumStateFile, func(t *testing.T, dir string) {
+			if _, err := openQuorumState(dir); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error { _, err := openQuorumState(dir); return err }, map[string][2]string{
+			"endOffset key flipped": {`"endOffset"`, `"endOffsdt"`},
+		}},
+		{groupConfigFile, func(t *testing.T, dir string) {
+			s, err := openGroupConfigs(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.alter("orders-app", false, func(map[string]string) (map[string]string, *configError) {
+				return map[string]string{consumerSessionTimeoutConfig: "50000"}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error { _, err := openGroupConfigs(dir); return err }, map[string][2]string{
+			"group name not UTF-8": {`"orders-app"`, "\"orders\xadapp\""},
+		}},
+		{groupConfigFile, func(t *testing.T, dir string) {
+			s, err := openGroupConfigs(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range []string{"app1", "app2"} {
+				if err := s.alter(g, false, func(map[string]string) (map[string]string, *configError) {
+					return map[string]string{consumerSessionTimeoutConfig: "50000"}, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, func(dir string) error { _, err := openGroupConfigs(dir); return err }, map[string][2]string{
+			"group name flipped to another's": {`"app2"`, `"app1"`},
+		}},
+		{aclsFile, func(t *testing.T, dir string) {
+			s := &aclStore{path: filepath.Join(dir, aclsFile)}
+			for _, p := range []string{"User:app1", "User:app2"} {
+				s.acls = append(s.acls, acl{resTopic, "orders", patternLiteral, p, "*", aclWrite, permissionDeny})
+			}
+			if err := s.save(); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error { _, err := openACLStore(dir); return err }, map[string][2]string{
+			"principal flipped to another's": {`"User:app2"`, `"User:app1"`},
+		}},
+		{txnStateFile, func(t *testing.T, dir string) {
+			legacy, err := json.Marshal(legacyTxnState{Transactions: []*txnMeta{{ID: "t", ProducerID: 7, State: txnOngoing, Partitions: []txnPartition{{"orders", 0}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, txnStateFile), legacy, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, func(dir string) error {
+			l, _, err := openTxnStateLog(filepath.Join(dir, txnStateFile), false, slog.New(slog.DiscardHandler))
+			if err == nil {
+				l.close()
+			}
+			return err
+		}, map[string][2]string{
+			"transactions key flipped": {`"transactions"`, `"transactionr"`},
+			"partitions key flipped":   {`"partitions"`, `"partitiols"`},
+		}},
+	} {
+		for name, change := range tc.damages {
+			t.Run(tc.file+"/"+name, func(t *testing.T) {
+				dir := t.TempDir()
+				tc.write(t, dir)
+				if err := tc.open(dir); err != nil {
+					t.Fatalf("the file as written does not open: %v", err)
+				}
+				path := filepath.Join(dir, tc.file)
+				if tc.file == txnStateFile {
+					tc.write(t, dir) // the open compacted it into records
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Contains(b, []byte(change[0])) {
+					t.Fatalf("%q is not in the file:\n%s", change[0], b)
+				}
+				if err := os.WriteFile(path, bytes.Replace(b, []byte(change[0]), []byte(change[1]), 1), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				err = tc.open(dir)
+				switch {
+				case err == nil:
+					t.Fatal("the damaged file opened")
+				case !strings.Contains(err.Error(), tc.file):
+					t.Errorf("the error does not name the file: %v", err)
+				}
+			})
+		}
 	}
 }

@@ -1182,6 +1182,40 @@ func TestLogStartCheckpointBehindRewritten(t *testing.T) {
 	}
 }
 
+// TestLogStartCheckpointDamageThatStillParses damages the log start
+// offset checkpoint where it still parsed: a byte of a topic name flipped
+// to one no topic name holds, a partition's line twice, a negative
+// partition, each of which parseCheckpoint took, and a name flipped to
+// another legal one, whose line restoreLogStarts dropped as a deleted
+// topic's. Either way the partition started over from its first
+// segment, its deleted records readable again, and no line said so; now
+// the first three do not parse and the last is dropped with a WARN, both
+// naming the file.
+func TestLogStartCheckpointDamageThatStillParses(t *testing.T) {
+	for _, bad := range []string{"0\n1\nor\xe4ers 0 12\n", "0\n2\norders 0 12\norders 0 12\n", "0\n1\norders -1 12\n"} {
+		if es, err := parseCheckpoint([]byte(bad)); err == nil {
+			t.Errorf("parseCheckpoint(%q) = %v, no error", bad, es)
+		}
+	}
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("orders", 1, nil); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	tb.stop()
+	path := filepath.Join(dir, logStartCheckpointFile)
+	if err := writeCheckpoint(path, []checkpointEntry{{"ordErs", 0, 12}}); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	tb.stop()
+	if !namedInWarning(logs.String(), path) {
+		t.Errorf("no WARN names the checkpoint:\n%s", logs.String())
+	}
+}
+
 // TestOffsetsPartitionOffline starts a broker whose __consumer_offsets-0
 // does not open, two ways: its log does not open (the partition is
 // offline), or a file is where its dir should be. The start failed in the
@@ -1632,5 +1666,53 @@ func checkNoGroupMade(t *testing.T, tb *testBroker, c *testClient, ids ...string
 		if code, _, err := c.consumerHeartbeatCode(id); err != nil || code != codeCoordinatorNotAvailable {
 			t.Errorf("ConsumerGroupHeartbeat %s: code %d (%v), want COORDINATOR_NOT_AVAILABLE", id, code, err)
 		}
+	}
+}
+
+// TestOffsetsBatchDamageThatStillParses flips a byte inside a committed
+// offset's record in an older segment of __consumer_offsets, where the
+// record still parses: its metadata "meta-4242" read as "meta-4243". A
+// clean start scans only the last segment, and the coordinator's load
+// did not check the batch's CRC, so the damaged commit was served as the
+// group's with no log line. Now the batch is skipped with a WARN naming
+// the partition dir.
+func TestOffsetsBatchDamageThatStillParses(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBrokerWith(t, Config{DataDir: dir, OffsetsTopicSegmentBytes: 200})
+	c := dial(t, tb.addr)
+	if code, _ := c.createTopicWithConfigs("orders", 4, nil); code != codeNone {
+		t.Fatalf("create: code %d", code)
+	}
+	for p := range int32(4) {
+		if code := c.commitOffset("g", "orders", p, 4242+int64(p)*10); code != codeNone {
+			t.Fatalf("commit: code %d", code)
+		}
+	}
+	tb.stop()
+	seg := segmentPath(filepath.Join(dir, offsetsTopic+"-0"), 0, logSuffix)
+	b, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Count(b, []byte("meta-4242")) != 1 {
+		t.Fatalf("the commit's metadata is not once in %s", seg)
+	}
+	if err := os.WriteFile(seg, bytes.Replace(b, []byte("meta-4242"), []byte("meta-4243"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	tb = startBrokerWith(t, Config{DataDir: dir, OffsetsTopicSegmentBytes: 200, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c = dial(t, tb.addr)
+	if offset, metadata := c.fetchOffset("g", "orders", 0); metadata == "meta-4243" {
+		t.Errorf("the damaged commit was loaded: offset %d, metadata %q", offset, metadata)
+	}
+	if offset, _ := c.fetchOffset("g", "orders", 3); offset != 4272 {
+		t.Errorf("partition 3's commit, in a whole batch: offset %d, want 4272", offset)
+	}
+	tb.stop()
+	if !slices.ContainsFunc(strings.Split(logs.String(), "\n"), func(l string) bool {
+		return strings.Contains(l, "level=WARN") && strings.Contains(l, filepath.Dir(seg))
+	}) {
+		t.Errorf("no WARN names %s:\n%s", filepath.Dir(seg), logs.String())
 	}
 }

@@ -112,7 +112,10 @@ func openFinalizedFeatures(dataDir string) (*finalizedFeatures, error) {
 	case err != nil:
 		return nil, storeUnreadable(f.path, finalizedFeaturesHolds, err)
 	}
-	if err := json.Unmarshal(data, f); err != nil {
+	// Strictly (decodeStoredJSON): a key that lost a byte would
+	// otherwise leave its feature at a new broker's level, undoing a
+	// downgrade with no word of it.
+	if err := decodeStoredJSON(data, f); err != nil {
 		return nil, storeUnreadable(f.path, finalizedFeaturesHolds, err)
 	}
 	for _, name := range []string{groupVersionFeature, transactionVersionFeature} {

@@ -3,7 +3,8 @@
 // segments it assumes: SyncTo, which Config.Fsync's "always" and interval
 // policies call; the fsync of a rolled segment, which the roll leaves to
 // the background; what a failed fsync does to a partition; and the files
-// written whole (writeFileAtomic).
+// written whole (writeFileAtomic), with the strict reading of the JSON
+// ones (decodeStoredJSON).
 //
 // A roll used to fsync the old segment, up to segment.bytes of it, before
 // creating the next one, holding appendMu: every produce to the partition
@@ -34,14 +35,18 @@
 package kafka
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // Syncing.
@@ -356,4 +361,88 @@ func syncDir(dir string) error {
 		return fmt.Errorf("kafka: sync dir %s: %w", dir, err)
 	}
 	return nil
+}
+
+// decodeStoredJSON decodes data, one JSON value that json.Marshal of v's
+// type wrote into a file of the data dir, and refuses anything Marshal
+// cannot have written: a byte that is not UTF-8, a key no field of v's
+// structs has, a key twice in one object, or more than white space after
+// the value. json.Unmarshal alone reads the first as U+FFFD, skips the
+// second and keeps the last of the third. So a byte flipped in a key
+// parsed as a file without that field, its zero value taken for what was
+// stored (a quorum's metadata offset back to 0, a DENY ACL's host empty),
+// and one flipped in a name as another name (a group's configs on a
+// group that does not exist, or, "app2" read as "app1", in place of
+// another's): damage that no log line told, where a refusal lets the
+// file's own damage handling, which docs/disk.md lists, take over. A
+// field added to a format later is a change its reader must learn first;
+// no field is ever renamed or removed, so that files written by older
+// versions still load.
+func decodeStoredJSON(data []byte, v any) error {
+	if !utf8.Valid(data) {
+		return errors.New("not UTF-8")
+	}
+	if err := checkJSONKeys(data); err != nil {
+		return err
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return errors.New("more than white space after the JSON value")
+	}
+	return nil
+}
+
+// checkJSONKeys refuses a JSON value in which an object has a key twice,
+// which json.Marshal never writes; an error of the syntax is left to the
+// decoder that follows.
+func checkJSONKeys(data []byte) error {
+	// open holds one frame per object or array not yet closed: an
+	// object's keys so far (nil for an array), and whether its next
+	// token is a key.
+	type frame struct {
+		keys    map[string]bool
+		wantKey bool
+	}
+	var open []frame
+	// valueEnds marks that the innermost object's value is over.
+	valueEnds := func() {
+		if len(open) > 0 && open[len(open)-1].keys != nil {
+			open[len(open)-1].wantKey = true
+		}
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		if n := len(open); n > 0 && open[n-1].wantKey {
+			key, isKey := tok.(string)
+			if !isKey { // the object's '}'
+				open = open[:n-1]
+				valueEnds()
+				continue
+			}
+			if open[n-1].keys[key] {
+				return fmt.Errorf("key %q twice in one object", key)
+			}
+			open[n-1].keys[key], open[n-1].wantKey = true, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			open = append(open, frame{map[string]bool{}, true})
+		case json.Delim('['):
+			open = append(open, frame{})
+		case json.Delim(']'):
+			open = open[:len(open)-1]
+			valueEnds()
+		default:
+			valueEnds()
+		}
+	}
 }

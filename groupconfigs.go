@@ -315,8 +315,10 @@ func openGroupConfigs(dataDir string) (*configStore, error) {
 
 // openConfigStore reads a store's file, which holds what; check refuses
 // a value the APIs would not have stored. A missing file is a broker on
-// which nothing was ever set. A file that does not parse, or holds a
-// value check refuses, stops the start: it cannot be torn by a crash
+// which nothing was ever set. A file that does not parse, strictly
+// (decodeStoredJSON: a resource's name with a byte that is not UTF-8
+// would otherwise be read as another name, its configs on nothing), or
+// holds a value check refuses, stops the start: it cannot be torn by a crash
 // (writeFileAtomic), so it was edited or damaged, and starting without it
 // would silently put every resource back on the defaults, lock durations,
 // session timeouts and retention included.
@@ -329,7 +331,7 @@ func openConfigStore(path, what string, check func(id, name, value string) *conf
 	if err != nil {
 		return nil, storeUnreadable(s.path, what, err)
 	}
-	if err := json.Unmarshal(b, &s.byID); err != nil {
+	if err := decodeStoredJSON(b, &s.byID); err != nil {
 		return nil, storeUnreadable(s.path, what, err)
 	}
 	for id, c := range s.byID {

@@ -78,7 +78,8 @@
 //     Append and Read, and recovery after a crash.
 //   - flush.go: when the log reaches the disk: SyncTo for Config.Fsync,
 //     the background fsync of a rolled segment, and a failed fsync, which
-//     takes its partition offline.
+//     takes its partition offline; and the data dir's files written
+//     whole, whose JSON is read strictly.
 //   - retention.go: the log start offset, moved by DeleteRecords and by
 //     retention deleting whole segments.
 //   - segfiles.go: the descriptor cache through which closed segments are

@@ -268,6 +268,19 @@ func (c *coordinator) load() error {
 			if err != nil {
 				return fmt.Errorf("kafka: reading %s at offset %d: %w", offsetsTopic, off, err)
 			}
+			// Read serves a batch of an older segment as it is, for a
+			// client's CRC check; the load is that client. A byte
+			// flipped inside a record would otherwise still parse, as
+			// another offset or metadata committed with no word of it.
+			// Kafka's CoordinatorLoaderImpl checks no CRC either (trunk
+			// of 2024-10-25, core/src/main/scala/kafka/coordinator/group/CoordinatorLoaderImpl.scala).
+			if err := checkBatch(batches, h); err != nil {
+				c.log.Warn("skipping a damaged batch: its commits and group changes are lost, the ones before stand",
+					"topic", offsetsTopic, "dir", pl.dir, "offset", h.BaseOffset, "err", err)
+				off = h.LastOffset() + 1
+				batches = batches[h.Size():]
+				continue
+			}
 			err = eachFullRecord(batches, h, func(r record) bool {
 				if err := c.replay(r); err != nil {
 					c.log.Warn("skipping record", "topic", offsetsTopic, "offset", r.Offset, "err", err)

@@ -349,7 +349,13 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 // The same pass rebuilds the partition's transactions (txn.go): the open
 // ones and the aborted-transaction index, reading the record of each
 // control batch to tell a COMMIT from an ABORT. A marker that cannot be
-// read is logged and skipped.
+// read is logged and skipped. One that reads but fails its CRC is logged
+// and taken as its type says: the pass reads no other batch whole, and a
+// clean start scans no segment before the last, so this is where such
+// damage shows. Skipped, it would leave its transaction open, and the
+// next start's abortOrphans would abort a transaction that may have
+// committed, hiding its records; a flipped bit that lands in the type
+// itself is the rarer case, and the WARN names the offset to check.
 func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 	ps := producerStates{}
 	var txns partitionTxns
@@ -371,6 +377,9 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 				if b, err = s.readAt(pos, int64(h.Size())); err != nil {
 					l.logger.Warn("skipping an unreadable transaction marker", "dir", l.dir, "offset", h.BaseOffset, "err", err)
 					return true
+				}
+				if err := checkBatch(b, h); err != nil {
+					l.logger.Warn("a transaction marker fails its check; taken as the type it reads as", "dir", l.dir, "offset", h.BaseOffset, "err", err)
 				}
 			} else {
 				ps[h.ProducerID] = ps[h.ProducerID].with(&h, h.BaseOffset)

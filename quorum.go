@@ -156,7 +156,10 @@ func openQuorumState(dataDir string) (*quorumState, error) {
 	case err != nil:
 		return nil, storeUnreadable(q.path, quorumStateHolds, err)
 	default:
-		if err := json.Unmarshal(data, &q.at); err != nil {
+		// Strictly (decodeStoredJSON): a key that lost a byte would
+		// otherwise read as 0, an epoch or metadata offset started
+		// again with no word of it.
+		if err := decodeStoredJSON(data, &q.at); err != nil {
 			return nil, storeUnreadable(q.path, quorumStateHolds, err)
 		}
 		// A negative number, or one that cannot move by one, was never

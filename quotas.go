@@ -276,7 +276,11 @@ func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuo
 		entries: map[quotaEntity]map[string]float64{}, rates: map[rateKey]*rate{}}
 	// A missing file is a data dir where no quota was ever set. A file that
 	// is there but does not parse stops the broker: running without the
-	// limits an operator set would be worse than not starting.
+	// limits an operator set would be worse than not starting. It is read
+	// strictly (decodeStoredJSON), and every entity and value checked as
+	// alter checks them: a byte flipped in "name" would otherwise make a
+	// user's quota everyone's default, and one flipped in "values" or in
+	// a key's name would leave the entity without its limit, silently.
 	b, err := os.ReadFile(q.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return q, nil
@@ -285,11 +289,14 @@ func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuo
 		return nil, storeUnreadable(q.path, "client quotas", err)
 	}
 	var stored []storedQuota
-	if err := json.Unmarshal(b, &stored); err != nil {
+	if err := decodeStoredJSON(b, &stored); err != nil {
 		return nil, storeUnreadable(q.path, "client quotas", err)
 	}
 	for _, s := range stored {
-		e, _, msg := parseQuotaEntity(s.Entity)
+		e, msg := checkStoredQuota(s)
+		if msg == "" && q.entries[e] != nil {
+			msg = "an entity stored twice"
+		}
 		if msg != "" {
 			return nil, storeUnreadable(q.path, "client quotas", errors.New(msg))
 		}
@@ -303,6 +310,24 @@ func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuo
 type storedQuota struct {
 	Entity []quotaEntityData  `json:"entity"`
 	Values map[string]float64 `json:"values"`
+}
+
+// checkStoredQuota parses one entity of the file and checks its values as
+// alter checks a change; alter never stores an entity without values.
+func checkStoredQuota(s storedQuota) (quotaEntity, string) {
+	e, keys, msg := parseQuotaEntity(s.Entity)
+	if msg != "" {
+		return e, msg
+	}
+	if len(s.Values) == 0 {
+		return e, "an entity without quotas"
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Values)) {
+		if msg := checkQuotaValue(keys, k, s.Values[k]); msg != "" {
+			return e, msg
+		}
+	}
+	return e, ""
 }
 
 // save writes every quota to the file. q.mu is held.

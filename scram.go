@@ -463,8 +463,12 @@ type credentialStore struct {
 const credentialsFile = "scram-credentials.json"
 
 // openCredentialStore reads the credentials file; a missing one is an
-// empty store, and one that does not parse stops the broker rather than
-// start it with no users, where no SASL login could succeed.
+// empty store, and one that does not parse, strictly (decodeStoredJSON),
+// or holds a credential AlterUserScramCredentials could not have made
+// (checkStoredCredential), stops the broker rather than start it with no
+// users, where no SASL login could succeed, or with one credential
+// silently gone: a byte flipped in "stored_key" or in a mechanism's name
+// would otherwise parse as a user whose logins all fail.
 func openCredentialStore(dataDir string) (*credentialStore, error) {
 	s := &credentialStore{path: filepath.Join(dataDir, credentialsFile), users: map[string]map[string]scramCredential{}}
 	data, err := os.ReadFile(s.path)
@@ -474,10 +478,43 @@ func openCredentialStore(dataDir string) (*credentialStore, error) {
 	if err != nil {
 		return nil, storeUnreadable(s.path, "SCRAM credentials", err)
 	}
-	if err := json.Unmarshal(data, &s.users); err != nil {
+	if err := decodeStoredJSON(data, &s.users); err != nil {
 		return nil, storeUnreadable(s.path, "SCRAM credentials", err)
 	}
+	for user, creds := range s.users {
+		for mech, c := range creds {
+			if err := checkStoredCredential(mech, c); err != nil {
+				return nil, storeUnreadable(s.path, "SCRAM credentials", fmt.Errorf("user %q: %w", user, err))
+			}
+		}
+	}
 	return s, nil
+}
+
+// checkStoredCredential refuses a credential of the file that neither
+// bootstrap nor AlterUserScramCredentials can have made: a mechanism
+// this broker does not know, iterations out of Kafka's bounds, no salt,
+// or keys that are not the mechanism's hash long.
+func checkStoredCredential(mech string, c scramCredential) error {
+	var m *scramMechanism
+	switch mech {
+	case scramSHA256.name:
+		m = &scramSHA256
+	case scramSHA512.name:
+		m = &scramSHA512
+	default:
+		return fmt.Errorf("unknown mechanism %q", mech)
+	}
+	size := m.hash().Size()
+	switch {
+	case c.Iterations < scramMinIterations || c.Iterations > scramMaxIterations:
+		return fmt.Errorf("%s: %d iterations", mech, c.Iterations)
+	case len(c.Salt) == 0:
+		return fmt.Errorf("%s: no salt", mech)
+	case len(c.StoredKey) != size || len(c.ServerKey) != size:
+		return fmt.Errorf("%s: keys of %d and %d bytes, want %d", mech, len(c.StoredKey), len(c.ServerKey), size)
+	}
+	return nil
 }
 
 // save writes the store; the caller holds mu. The file is made readable

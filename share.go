@@ -122,7 +122,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -131,7 +130,6 @@ import (
 	"sort"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // recordState is where a record of the window is (RecordState.java).
@@ -736,26 +734,15 @@ func openShareState(dataDir string, logger *slog.Logger) (*shareStateLog, map[sh
 	return l, last, nil
 }
 
-// parseShareSnapshot decodes one line of the file, refusing anything
-// json.Marshal of a shareSnapshot cannot have written. json.Unmarshal
-// alone skips a key it does not know and reads a byte that is not UTF-8
-// as U+FFFD, so a byte flipped inside "startOffset" read as a line
-// without it, a window from offset 0 whose acknowledged records were
-// delivered again, and one flipped inside the group's name as another
-// group's state: damage that no log line told. A field added to the
-// format later is a change the reader must learn first.
+// parseShareSnapshot decodes one line of the file strictly
+// (decodeStoredJSON): json.Unmarshal alone read a byte flipped inside
+// "startOffset" as a line without it, a window from offset 0 whose
+// acknowledged records were delivered again, and one flipped inside the
+// group's name as another group's state.
 func parseShareSnapshot(line []byte) (shareSnapshot, error) {
 	var s shareSnapshot
-	if !utf8.Valid(line) {
-		return s, errors.New("kafka: share snapshot is not UTF-8")
-	}
-	d := json.NewDecoder(bytes.NewReader(line))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&s); err != nil {
-		return s, err
-	}
-	if _, err := d.Token(); err != io.EOF {
-		return s, errors.New("kafka: share snapshot followed by more than white space")
+	if err := decodeStoredJSON(line, &s); err != nil {
+		return s, fmt.Errorf("kafka: share snapshot: %w", err)
 	}
 	return s, nil
 }

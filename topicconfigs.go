@@ -786,16 +786,27 @@ func (c topicConfig) encode() []byte {
 // trusted. In a whole file, a line that does not parse or check is left
 // out with an error and the others are kept: a value an older version
 // stored and a stricter check of this one refuses must not take the
-// topic's other configs (a compact policy, say) with it.
+// topic's other configs (a compact policy, say) with it. encode writes
+// one comment, the first line; a comment after it is a line that does
+// not check, since one bit flipped turns "cleanup.policy=compact" into
+// "#leanup.policy=compact", which read as a comment would put the topic
+// on the delete policy with no word of it.
 func parseTopicConfigFile(b []byte) (topicConfig, error) {
 	if len(b) == 0 || b[len(b)-1] != '\n' {
 		return nil, fmt.Errorf("kafka: %s is cut short (%d bytes, no final newline)", topicConfigFile, len(b))
 	}
 	c := topicConfig{}
 	var errs []error
+	first := true
 	for line := range strings.Lines(string(b)) {
 		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+		header := first && strings.HasPrefix(line, "#")
+		first = false
+		if line == "" || header {
+			continue
+		}
+		if strings.HasPrefix(line, "#") {
+			errs = append(errs, fmt.Errorf("kafka: %s: line %q is a comment after the first line", topicConfigFile, line))
 			continue
 		}
 		name, value, ok := strings.Cut(line, "=")

@@ -5,6 +5,7 @@
 package kafka
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"math"
@@ -332,6 +333,27 @@ func TestTopicConfigFile(t *testing.T) {
 		if _, err := parseTopicConfigFile([]byte(bad)); err == nil {
 			t.Errorf("parseTopicConfigFile(%q) accepted it", bad)
 		}
+	}
+}
+
+// TestTopicConfigCommentAfterHeader flips one bit of topic.config where
+// the line still parsed: 'c' to '#' makes "cleanup.policy=compact" a
+// comment, which was skipped, and the topic went on the delete policy,
+// its retention deleting what compaction keeps, with no word of it. A
+// comment after encode's header is a line that does not check: an error,
+// which the open logs and which pauses retention.
+func TestTopicConfigCommentAfterHeader(t *testing.T) {
+	good := topicConfig{"cleanup.policy": "compact", "retention.ms": "1000"}.encode()
+	damaged := bytes.Replace(good, []byte("\ncleanup"), []byte("\n#leanup"), 1)
+	if bytes.Equal(damaged, good) {
+		t.Fatalf("no cleanup.policy line in\n%s", good)
+	}
+	got, err := parseTopicConfigFile(damaged)
+	if err == nil {
+		t.Errorf("parseTopicConfigFile(%q) = %v, no error", damaged, got)
+	}
+	if want := (topicConfig{"retention.ms": "1000"}); !maps.Equal(got, want) {
+		t.Errorf("kept %v, want %v", got, want)
 	}
 }
 

@@ -551,7 +551,9 @@ func readTopicConfig(dir string) (topicConfig, error) {
 // restoreLogStarts applies the checkpoint to the partitions just opened.
 // Entries of partitions that no longer exist (a crash between deleting a
 // topic and rewriting the file) are dropped by rewriting it, so that a
-// topic created later under the same name does not inherit them. A file
+// topic created later under the same name does not inherit them, with a
+// WARN naming them: a damaged name looks the same, and takes its
+// partition's log start with it. A file
 // that does not parse is logged and replaced: the partitions start at
 // their first segments, which brings back, readable, records that
 // DeleteRecords had hidden but not yet deleted. That is better than a
@@ -574,6 +576,9 @@ func (d *logDir) restoreLogStarts() error {
 	for _, e := range starts {
 		t := d.topics[e.topic]
 		if t == nil || e.partition < 0 || int(e.partition) >= len(t.Partitions) {
+			d.logger.Warn("the log start offset checkpoint names a partition that does not exist: dropped. "+
+				"It is a topic deleted just before a crash, or damage to the file, which cost a partition its log start",
+				"file", filepath.Join(d.path, logStartCheckpointFile), "topic", e.topic, "partition", e.partition, "log_start_offset", e.offset)
 			stale = true
 			continue
 		}
@@ -608,7 +613,12 @@ type checkpointEntry struct {
 
 // parseCheckpoint parses a file in the checkpoint format, which the log
 // start offsets, the log ends and the cleaner's checkpoints all share
-// (writeCheckpoint); its errors name no file, which the caller knows.
+// (writeCheckpoint); its errors name no file, which the caller knows. A
+// line no writer can have written, a topic name CreateTopics refuses, a
+// negative partition or a partition named twice, is damage: a byte
+// flipped in a name would otherwise move an offset to another partition,
+// or to none, where the partition it belonged to starts over from its
+// first segment with no word of it.
 func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 	// The count line must match the lines that follow, as Kafka's
 	// CheckpointFile reader insists: a file short of lines was cut, and
@@ -618,6 +628,7 @@ func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 		return nil, errors.New("kafka: checkpoint: unknown format")
 	}
 	var es []checkpointEntry
+	seen := make(map[topicPartition]bool, len(lines)-2)
 	for _, line := range lines[2:] {
 		f := strings.Fields(line)
 		if len(f) != 3 {
@@ -625,10 +636,15 @@ func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 		}
 		p, err1 := strconv.ParseInt(f[1], 10, 32)
 		offset, err2 := strconv.ParseInt(f[2], 10, 64)
-		if err1 != nil || err2 != nil {
+		if err1 != nil || err2 != nil || p < 0 || validateTopicName(f[0]) != nil {
 			return nil, fmt.Errorf("kafka: checkpoint: bad line %q", line)
 		}
-		es = append(es, checkpointEntry{f[0], int32(p), offset})
+		e := checkpointEntry{f[0], int32(p), offset}
+		if seen[topicPartition{e.topic, e.partition}] {
+			return nil, fmt.Errorf("kafka: checkpoint: %s-%d twice", e.topic, e.partition)
+		}
+		seen[topicPartition{e.topic, e.partition}] = true
+		es = append(es, e)
 	}
 	return es, nil
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1062,5 +1063,50 @@ func TestTxnRequestsStateNotSaved(t *testing.T) {
 	}
 	if code := c.addOffsets("app", pid, epoch, "g"); code != codeNone {
 		t.Errorf("AddOffsetsToTxn retried: code %d", code)
+	}
+}
+
+// TestTxnMarkerFailingItsCheck damages a COMMIT marker, in a segment
+// before the last (which a clean start does not scan), in a byte that
+// leaves it readable: its timestamp. The start's rebuild of the
+// partition's transactions reads it as the COMMIT it still says, with a
+// WARN naming the partition and offset. Skipped, it would leave the
+// transaction open, and the next start's abortOrphans would abort it,
+// hiding committed records from read_committed consumers.
+func TestTxnMarkerFailingItsCheck(t *testing.T) {
+	dir := t.TempDir()
+	opts := logOptions{SegmentBytes: 1}
+	l := openTestLog(t, dir, opts)
+	marker := markerBatch(7, 0, markerCommit, 1000)
+	appendBatches(t, l, txnBatch(7, 0, 0, 1))
+	at := appendBatches(t, l, marker)
+	appendBatches(t, l, idempotentBatch(8, 0, 0, 1))
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	seg := segmentPath(dir, at, logSuffix)
+	b, err := os.ReadFile(seg)
+	if err != nil || len(b) < batchHeaderSize {
+		t.Fatalf("the marker's segment: %d bytes, %v", len(b), err)
+	}
+	b[batchMaxTimestampOffset+7] ^= 1
+	if err := os.WriteFile(seg, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	l, err = openPartition(dir, opts, slog.New(slog.NewTextHandler(&logs, nil)), true) // after a clean stop
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.mu.RLock()
+	_, open := l.txns.ongoing[7]
+	aborted := len(l.txns.aborted)
+	l.mu.RUnlock()
+	if open || aborted != 0 {
+		t.Errorf("the committed transaction is open %v, aborted %d times", open, aborted)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "fails its check") {
+		t.Errorf("no WARN about the marker:\n%s", logs.String())
 	}
 }

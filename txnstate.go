@@ -99,8 +99,12 @@ func openTxnStateLog(path string, sync bool, log *slog.Logger) (*txnStateLog, []
 	var metas map[string]*txnMeta
 	valid := -1 // the length of the records' valid prefix; -1 for the legacy form
 	if len(data) > 0 && data[0] == '{' {
+		// The legacy form has no CRC, so it is read strictly
+		// (decodeStoredJSON): a byte flipped in "transactions" would
+		// otherwise parse as a file of no transaction. Every key it was
+		// ever written with is still a field.
 		var legacy legacyTxnState
-		if err := json.Unmarshal(data, &legacy); err != nil || legacy.Version != 0 {
+		if err := decodeStoredJSON(data, &legacy); err != nil || legacy.Version != 0 {
 			return nil, nil, fmt.Errorf("kafka: %s: unknown format (%v)", txnStateFile, err)
 		}
 		metas = make(map[string]*txnMeta, len(legacy.Transactions))
