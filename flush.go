@@ -350,11 +350,12 @@ func storeUnreadable(path, holds string, err error) error {
 }
 
 // readFailed reports whether err is the system refusing to open or read a
-// file, rather than what the file holds: any error of the open or read
-// but EISDIR, a directory in the file's place, which is damage.
+// file, rather than what the file holds or whether it is there: any error
+// of the open or read but EISDIR, a directory in the file's place, and
+// ENOENT, a file removed, which are damage.
 func readFailed(err error) bool {
 	var pe *fs.PathError
-	return errors.As(err, &pe) && !errors.Is(err, syscall.EISDIR)
+	return errors.As(err, &pe) && !errors.Is(err, syscall.EISDIR) && !errors.Is(err, fs.ErrNotExist)
 }
 
 // syncDir fsyncs a directory, which makes the creation, renaming and

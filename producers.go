@@ -349,10 +349,20 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 // The same pass rebuilds the partition's transactions (txn.go): the open
 // ones and the aborted-transaction index, reading the record of each
 // control batch to tell a COMMIT from an ABORT. A marker that cannot be
-// read is logged and skipped.
-func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
+// parsed is logged and skipped.
+//
+// A read that the system refuses (an I/O error, no descriptor free) is not
+// damage: the segment may be whole, and skipping it would forget its
+// producers' sequences, so that a retry is stored twice, and its aborted
+// transactions, so that read_committed consumers are served their
+// records. The error is returned, and the partition does not open (as
+// Kafka fails a log dir on an IOException while loading it); a restart,
+// or the second try of a partition that found no descriptor, reads it
+// again.
+func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns, error) {
 	ps := producerStates{}
 	var txns partitionTxns
+	var refused error // a read of a marker that the system refused
 	damaged := false
 	for _, s := range l.segments {
 		err := s.eachBatch(s.base, func(pos int64, h batchHeader) bool {
@@ -369,6 +379,10 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 				ps[h.ProducerID] = ps[h.ProducerID].withMarker(&h)
 				var err error
 				if b, err = s.readAt(pos, int64(h.Size())); err != nil {
+					if readFailed(err) {
+						refused = err
+						return false
+					}
 					l.logger.Warn("skipping an unreadable transaction marker", "dir", l.dir, "offset", h.BaseOffset, "err", err)
 					return true
 				}
@@ -378,6 +392,12 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 			txns.apply(&h, h.BaseOffset, b)
 			return true
 		})
+		if err == nil {
+			err = refused
+		}
+		if readFailed(err) {
+			return nil, partitionTxns{}, fmt.Errorf("kafka: producer state of segment %d: %w", s.base, err)
+		}
 		if err != nil {
 			l.logger.Warn("producer state: skipping the rest of a damaged segment; the producers seen before it take their next batch at any sequence",
 				"dir", l.dir, "segment", s.base, "producers", len(ps), "err", err)
@@ -396,7 +416,7 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 	if l.producersLost {
 		ps.forgetSequences(func(e *producerEntry) bool { return len(e.batches) == 0 })
 	}
-	return ps, txns
+	return ps, txns, nil
 }
 
 // forgetSequences marks the entries that match as sequenceUnknown. Entries

@@ -5,6 +5,8 @@ package kafka
 // brought down here to the function that answered them wrongly.
 
 import (
+	"bytes"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,4 +45,55 @@ func TestStoreReadFailureIsNotCalledDamage(t *testing.T) {
 	if msg := storeUnreadable(path, "SCRAM credentials", rerr).Error(); !strings.Contains(msg, "restore it from a backup, or move it away") {
 		t.Errorf("a directory in the file's place: %q; want the damage advice", msg)
 	}
+}
+
+// failSegmentReads makes every read of the .log file at path fail with
+// errno, until the test ends.
+func failSegmentReads(t *testing.T, path string, errno syscall.Errno) {
+	hook := func(f *os.File, b []byte, pos int64) (int, error) {
+		if f.Name() == path {
+			return 0, &fs.PathError{Op: "read", Path: path, Err: errno}
+		}
+		return f.ReadAt(b, pos)
+	}
+	readSegmentHook.Store(&hook)
+	t.Cleanup(func() { readSegmentHook.Store(nil) })
+}
+
+// A read of an older segment that the system refuses while a partition
+// opens (strace -e inject=pread64:error=EIO on a clean start) is not
+// damage: skipping the segment, as the producer state replay once did,
+// forgot the sequences of its producers, so that a retry of a batch
+// acknowledged before the stop would be stored twice, and the aborted
+// transactions in it, whose records read_committed consumers would then
+// be served. The partition must not open; once the read succeeds again,
+// it opens with every producer known.
+func TestRefusedReadOfOlderSegmentAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	b0, b1, b2 := idempotentBatch(7, 0, 0, 2), idempotentBatch(7, 0, 2, 2), idempotentBatch(7, 0, 4, 2)
+	opts := logOptions{SegmentBytes: int64(len(b0))} // a segment a batch
+	l, err := openPartitionLog(dir, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{b0, b1, b2} {
+		appendBatches(t, l, bytes.Clone(b))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, errno := range []syscall.Errno{syscall.EIO, syscall.EMFILE} {
+		failSegmentReads(t, filepath.Join(dir, "00000000000000000000.log"), errno)
+		if l, err := openPartitionLog(dir, opts, nil); err == nil {
+			l.Close()
+			t.Fatalf("%v: the partition opened past a segment it could not read", errno)
+		} else if !errors.Is(err, errno) {
+			t.Errorf("%v: open failed with %v, not the read's error", errno, err)
+		}
+	}
+
+	readSegmentHook.Store(nil)
+	l = openTestLog(t, dir, opts)
+	wantPlaced(t, l, []appendedBatch{{BaseOffset: 0, Duplicate: true}}, bytes.Clone(b0))
 }
