@@ -355,8 +355,10 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 // damage: the segment may be whole, and skipping it would forget its
 // producers' sequences, so that a retry is stored twice, and its aborted
 // transactions, so that read_committed consumers are served their
-// records. The error is returned, and the partition does not open (as
-// Kafka fails a log dir on an IOException while loading it); a restart,
+// records. The error is returned, and the partition does not open, as
+// Kafka's LogManager.loadLogs takes the log dir offline at an IOException
+// while loading a log (handleIOException,
+// https://github.com/apache/kafka/blob/4.0.0/core/src/main/scala/kafka/log/LogManager.scala); a restart,
 // or the second try of a partition that found no descriptor, reads it
 // again.
 func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns, error) {
