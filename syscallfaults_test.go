@@ -97,3 +97,61 @@ func TestRefusedReadOfOlderSegmentAtOpen(t *testing.T) {
 	l = openTestLog(t, dir, opts)
 	wantPlaced(t, l, []appendedBatch{{BaseOffset: 0, Duplicate: true}}, bytes.Clone(b0))
 }
+
+// A DeleteTopics whose rename of partition 1 fails, and whose undo cannot
+// rename partition 0 back (strace -e inject=renameat:error=EIO), left
+// partition 0 under its -delete name while the topic was answered as not
+// deleted and served on: the next start then finished the deletion, and
+// with it every record acknowledged in between. Whatever DeleteTopic
+// answers must hold after a restart: a topic it says is kept keeps its
+// records; one it says is gone stays gone.
+func TestDeleteTopicWhoseUndoFails(t *testing.T) {
+	dir := t.TempDir()
+	d, err := openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopic("t", 2); err != nil {
+		t.Fatal(err)
+	}
+	appendBatches(t, d.Topic("t").Partitions[0], makeBatch(testRecord{1, "before"}))
+
+	rename := func(from, to string) error {
+		if filepath.Base(from) == "t-1" || filepath.Base(to) == "t-0" {
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EIO}
+		}
+		return os.Rename(from, to)
+	}
+	renameDir = rename
+	t.Cleanup(func() { renameDir = os.Rename })
+	derr := d.DeleteTopic("t")
+	renameDir = os.Rename
+	if derr != nil {
+		// Kept, as the answer says: it takes records, and keeps them.
+		tl := d.Topic("t")
+		if tl == nil {
+			t.Fatalf("DeleteTopic failed (%v) but the topic is gone", derr)
+		}
+		appendBatches(t, tl.Partitions[0], makeBatch(testRecord{2, "after"}))
+	} else if d.Topic("t") != nil {
+		t.Fatal("DeleteTopic succeeded but the topic is still there")
+	}
+	if err := d.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+
+	d, err = openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tl := d.Topic("t")
+	switch {
+	case derr != nil && tl == nil:
+		t.Fatalf("DeleteTopic answered %v, the topic took a record, and the restart deleted it", derr)
+	case derr != nil && tl.Partitions[0].HighWatermark() != 2:
+		t.Fatalf("kept topic restarts at offset %d, want 2", tl.Partitions[0].HighWatermark())
+	case derr == nil && tl != nil:
+		t.Fatal("a deleted topic came back at the restart")
+	}
+}

@@ -1635,17 +1635,27 @@ func syncPath(path string) error {
 // retire renames partitions from..to-1 of a topic to -delete names, the
 // first one first with an fsync after it (rule 3 of the design note), and
 // removes them in the background. A failing rename stops it, and the
-// renames done are put back; so does a failing fsync of the first.
+// renames done are put back; so does a failing fsync of the first. If
+// the first cannot be put back, its -delete name commits the deletion at
+// the next start whatever the caller is told, so the error is a
+// *deletionStands, which the caller must finish rather than go on serving
+// records that the next start deletes.
 func (d *logDir) retire(topic string, id uuid, from, to int32) error {
 	var gone []string
 	undo := func(err error) error {
+		var stuck []string
 		for i := len(gone) - 1; i >= 0; i-- {
 			p := from + int32(i)
-			if rerr := os.Rename(filepath.Join(d.path, gone[i]), filepath.Join(d.path, partitionDirName(topic, p))); rerr != nil {
+			if rerr := renameDir(filepath.Join(d.path, gone[i]), filepath.Join(d.path, partitionDirName(topic, p))); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("putting back partition %d: %w", p, rerr))
+				stuck = append(stuck, gone[i])
 			}
 		}
-		return errors.Join(err, syncDir(d.path))
+		err = errors.Join(err, syncDir(d.path))
+		if len(stuck) > 0 && stuck[len(stuck)-1] == gone[0] {
+			return &deletionStands{err: err, stuck: stuck}
+		}
+		return err
 	}
 	// The first partition's rename is fsynced at once: for a whole topic
 	// that is partition 0's, the commit. The others follow without an fsync
@@ -1653,7 +1663,7 @@ func (d *logDir) retire(topic string, id uuid, from, to int32) error {
 	// gone.
 	for p := from; p < to; p++ {
 		name := changeDirName(topic, p, id, deleteSuffix)
-		if err := os.Rename(filepath.Join(d.path, partitionDirName(topic, p)), filepath.Join(d.path, name)); err != nil {
+		if err := renameDir(filepath.Join(d.path, partitionDirName(topic, p)), filepath.Join(d.path, name)); err != nil {
 			return undo(fmt.Errorf("rename partition %d: %w", p, err))
 		}
 		gone = append(gone, name)
@@ -1671,6 +1681,25 @@ func (d *logDir) retire(topic string, id uuid, from, to int32) error {
 	d.removeLater(gone)
 	return nil
 }
+
+// renameDir is os.Rename, a variable so that a test can make a rename of
+// retire fail.
+var renameDir = os.Rename
+
+// deletionStands is a deletion that failed part way and could not be
+// undone: the first partition keeps its -delete name, which the next
+// start takes for a committed deletion. stuck are the dirs still under
+// -delete names; the partitions put back are removed by the next start.
+type deletionStands struct {
+	err   error
+	stuck []string
+}
+
+func (e *deletionStands) Error() string {
+	return "the deletion could not be undone, so it stands: " + e.err.Error()
+}
+
+func (e *deletionStands) Unwrap() error { return e.err }
 
 // DeleteTopic deletes a topic: its dirs are renamed out of the way at
 // once, which commits the deletion (see the design note), and removed in
@@ -1705,7 +1734,15 @@ func (d *logDir) deleteTopic(name string) error {
 	for _, pl := range t.Partitions {
 		pl.abortCleaning()
 	}
-	if err := d.retire(name, t.ID, 0, int32(len(t.Partitions))); err != nil {
+	var stands *deletionStands
+	if err := d.retire(name, t.ID, 0, int32(len(t.Partitions))); errors.As(err, &stands) {
+		// Served on, the topic would take records that the next start
+		// deletes with it; so the deletion is finished here, as it will
+		// be on disk.
+		d.logger.Error("deleting topic: a rename failed and could not be undone, so the deletion stands; the next start removes what is left",
+			"topic", name, "err", err)
+		d.removeLater(stands.stuck)
+	} else if err != nil {
 		for _, pl := range t.Partitions {
 			pl.resumeCleaning()
 		}
