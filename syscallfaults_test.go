@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 )
@@ -153,5 +155,54 @@ func TestDeleteTopicWhoseUndoFails(t *testing.T) {
 		t.Fatalf("kept topic restarts at offset %d, want 2", tl.Partitions[0].HighWatermark())
 	case derr == nil && tl != nil:
 		t.Fatal("a deleted topic came back at the restart")
+	}
+}
+
+// A start whose partitions find no file descriptor free opens them
+// again one at a time (openLogDir), and now a read refused for want of
+// one (strace -e inject=openat:error=EMFILE, or EMFILE from a read) gets
+// there too rather than being taken for damage. The retry may well
+// succeed, but the fault standard asks for a log line saying what
+// happened: it said nothing.
+func TestStartOutOfDescriptorsIsLogged(t *testing.T) {
+	dir := t.TempDir()
+	d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopic("t", 1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		appendBatches(t, d.Topic("t").Partitions[0], idempotentBatch(7, 0, int32(2*i), 2))
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	seg := filepath.Join(dir, "t-0", "00000000000000000000.log")
+	var once atomic.Bool
+	hook := func(f *os.File, b []byte, pos int64) (int, error) {
+		if f.Name() == seg && once.CompareAndSwap(false, true) {
+			return 0, &fs.PathError{Op: "read", Path: seg, Err: syscall.EMFILE}
+		}
+		return f.ReadAt(b, pos)
+	}
+	readSegmentHook.Store(&hook)
+	t.Cleanup(func() { readSegmentHook.Store(nil) })
+	var logs syncBuffer
+	d, err = openLogDir(dir, logOptions{SegmentBytes: 1}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if !once.Load() {
+		t.Fatal("the start read no segment 0: the test checks nothing")
+	}
+	if pl := d.Topic("t").Partitions[0]; pl.failed() != nil || pl.HighWatermark() != 6 {
+		t.Errorf("partition after the retry: failed %v, high watermark %d, want online at 6", pl.failed(), pl.HighWatermark())
+	}
+	if !strings.Contains(logs.String(), "no file descriptor free") {
+		t.Errorf("no log line about the descriptors:\n%s", logs.String())
 	}
 }

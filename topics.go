@@ -366,11 +366,7 @@ func (d *logDir) load() error {
 	// a partition, and under a low ulimit -n they run out of them
 	// together: those that found none open again, one at a time, now
 	// that the pool's are closed.
-	for i, again := range retry {
-		if again {
-			open(all[i], true)
-		}
-	}
+	d.openAgainAlone(retry, func(i int) { open(all[i], true) })
 	d.keepOffsetsTopic(runs)
 	d.checkLogEnds(clean)
 	// The checkpoint is applied after the logs open: restoreLogStart checks
@@ -491,6 +487,25 @@ func (d *logDir) inconsistentPartition(t *topicLog, p int, id uuid) *partitionLo
 		"its records are kept. Correct or remove the damaged file and restart: a removed one is restored from the partitions that agree",
 		"dir", d.path, "name", name, "topic", t.Name, "partition", p, "topic_id", id, "partition_0_topic_id", t.ID)
 	return offlinePartition(filepath.Join(d.path, name), d.logger, err)
+}
+
+// openAgainAlone calls open, one at a time, for each i that retry marks:
+// the partitions whose first open found no file descriptor free. The log
+// says so, since a start that ran out of descriptors is worth raising the
+// limit for, even when the second try succeeds.
+func (d *logDir) openAgainAlone(retry []bool, open func(i int)) {
+	var again []int
+	for i, r := range retry {
+		if r {
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		d.logger.Warn("no file descriptor free while the partitions opened: opening them again one at a time", "partitions", len(again))
+	}
+	for _, i := range again {
+		open(i)
+	}
 }
 
 // outOfDescriptors reports whether err is the process's or the system's
