@@ -7,6 +7,7 @@ package kafka
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A start that cannot open a whole-file store for want of a file
@@ -204,5 +206,56 @@ func TestStartOutOfDescriptorsIsLogged(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "no file descriptor free") {
 		t.Errorf("no log line about the descriptors:\n%s", logs.String())
+	}
+}
+
+// Retention that deletes segments but cannot remove one's .log (strace
+// -e inject=unlinkat:error=EIO) left the file under its name: the next
+// start took it for the log's first segment, served the records
+// retention had deleted, and reported the gap after them as a segment
+// damaged outside the broker, to be restored from a backup. The start of
+// the log must stay where retention moved it.
+func TestRetentionLeftoverSegmentStaysDeleted(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *logDir {
+		d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := open()
+	batch := makeBatch(testRecord{1, strings.Repeat("v", 100)})
+	if _, err := d.CreateTopicWithConfigs("t", 1, topicConfig{retentionBytesConfig: fmt.Sprint(2 * len(batch))}); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // a segment a batch
+		appendBatches(t, d.Topic("t").Partitions[0], bytes.Clone(batch))
+	}
+	seg0 := filepath.Join(dir, "t-0", "00000000000000000000.log")
+	removeFile = func(name string) error {
+		if name == seg0 {
+			return &fs.PathError{Op: "unlinkat", Path: name, Err: syscall.EIO}
+		}
+		return os.Remove(name)
+	}
+	t.Cleanup(func() { removeFile = os.Remove })
+	d.EnforceRetention(time.Now())
+	removeFile = os.Remove
+	start := d.Topic("t").Partitions[0].LogStartOffset()
+	if start == 0 {
+		t.Fatal("retention deleted nothing: the test checks nothing")
+	}
+	if _, err := os.Stat(seg0); err != nil {
+		t.Fatalf("segment 0's .log was removed after all: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	d = open()
+	defer d.Close()
+	if got := d.Topic("t").Partitions[0].LogStartOffset(); got != start {
+		t.Errorf("log start offset %d after a restart, want %d: the records retention deleted are back", got, start)
 	}
 }

@@ -1821,6 +1821,7 @@ func (d *logDir) EnforceRetention(now time.Time) {
 			}
 			if err != nil {
 				d.logger.Warn("deleting old segments", "topic", t.Name, "partition", p, "err", err)
+				d.keepStartPastLeftovers(bases)
 			}
 			if len(bases) > 0 {
 				d.logger.Info("deleted old segments", "topic", t.Name, "partition", p,
@@ -1828,6 +1829,27 @@ func (d *logDir) EnforceRetention(now time.Time) {
 					"retention_ms", r.ms, "retention_bytes", r.bytes)
 			}
 		}
+	}
+}
+
+// keepStartPastLeftovers writes the log start offsets to the checkpoint
+// after retention deleted the segments bases but could not remove all of
+// their files. A start takes a log's first segment for its start unless
+// the checkpoint says otherwise, so a .log left behind would bring back,
+// at the next start, records that retention deleted and a gap after them
+// that reads as damage. With the start checkpointed, the leftover lies
+// below it, unread, and the next retention check deletes it. (Kafka
+// renames a deleted segment to .deleted before it removes it, removes
+// .deleted files at load, and starts the log at the greater of the
+// checkpoint and the first segment: LogLoader.load and
+// removeTempFilesAndCollectSwapFiles, read at trunk,
+// https://github.com/apache/kafka/blob/trunk/storage/src/main/java/org/apache/kafka/storage/internals/log/LogLoader.java.)
+func (d *logDir) keepStartPastLeftovers(bases []int64) {
+	if len(bases) == 0 {
+		return
+	}
+	if err := d.checkpointLogStarts(); err != nil {
+		d.logger.Error("log start offsets not checkpointed after a segment file was left behind: the next start may serve its records again", "err", err)
 	}
 }
 
