@@ -259,3 +259,52 @@ func TestRetentionLeftoverSegmentStaysDeleted(t *testing.T) {
 		t.Errorf("log start offset %d after a restart, want %d: the records retention deleted are back", got, start)
 	}
 }
+
+// The checkpoint written after a removal failed is kept current by later
+// retention passes: otherwise the next start finds it behind the first
+// segment and warns of a crash that never happened.
+func TestRetentionKeepsStartCheckpointCurrent(t *testing.T) {
+	dir := t.TempDir()
+	var logs syncBuffer
+	d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := makeBatch(testRecord{1, strings.Repeat("v", 100)})
+	if _, err := d.CreateTopicWithConfigs("t", 1, topicConfig{retentionBytesConfig: fmt.Sprint(2 * len(batch))}); err != nil {
+		t.Fatal(err)
+	}
+	pl := d.Topic("t").Partitions[0]
+	for range 5 {
+		appendBatches(t, pl, bytes.Clone(batch))
+	}
+	seg0 := filepath.Join(dir, "t-0", "00000000000000000000.log")
+	removeFile = func(name string) error {
+		if name == seg0 {
+			return &fs.PathError{Op: "unlinkat", Path: name, Err: syscall.EIO}
+		}
+		return os.Remove(name)
+	}
+	t.Cleanup(func() { removeFile = os.Remove })
+	d.EnforceRetention(time.Now())
+	removeFile = os.Remove
+	for range 3 { // retention moves on, and removes the leftover
+		appendBatches(t, pl, bytes.Clone(batch))
+	}
+	d.EnforceRetention(time.Now())
+	start := pl.LogStartOffset()
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err = openLogDir(dir, logOptions{SegmentBytes: 1}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := d.Topic("t").Partitions[0].LogStartOffset(); got != start {
+		t.Errorf("log start offset %d after a restart, want %d", got, start)
+	}
+	if strings.Contains(logs.String(), "before the first segment") {
+		t.Errorf("the start warned of a stale checkpoint:\n%s", logs.String())
+	}
+}

@@ -1806,6 +1806,8 @@ func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int6
 // EnforceRetention deletes, in every partition, the old segments its
 // topic's retention no longer keeps (see the design note on retention).
 func (d *logDir) EnforceRetention(now time.Time) {
+	var deleted, leftover bool
+	defer func() { d.keepStartPastLeftovers(deleted, leftover) }()
 	for _, t := range d.Topics() {
 		if t.ConfigsUnread {
 			continue
@@ -1821,8 +1823,9 @@ func (d *logDir) EnforceRetention(now time.Time) {
 			}
 			if err != nil {
 				d.logger.Warn("deleting old segments", "topic", t.Name, "partition", p, "err", err)
-				d.keepStartPastLeftovers(bases)
+				leftover = leftover || len(bases) > 0
 			}
+			deleted = deleted || len(bases) > 0
 			if len(bases) > 0 {
 				d.logger.Info("deleted old segments", "topic", t.Name, "partition", p,
 					"segments", len(bases), "first", bases[0], "log_start_offset", start,
@@ -1833,20 +1836,25 @@ func (d *logDir) EnforceRetention(now time.Time) {
 }
 
 // keepStartPastLeftovers writes the log start offsets to the checkpoint
-// after retention deleted the segments bases but could not remove all of
-// their files. A start takes a log's first segment for its start unless
-// the checkpoint says otherwise, so a .log left behind would bring back,
-// at the next start, records that retention deleted and a gap after them
-// that reads as damage. With the start checkpointed, the leftover lies
-// below it, unread, and the next retention check deletes it. (Kafka
+// after a retention pass that deleted segments but could not remove all
+// of their files (leftover). A start takes a log's first segment for its
+// start unless the checkpoint says otherwise, so a .log left behind would
+// bring back, at the next start, records that retention deleted and a gap
+// after them that reads as damage. With the start checkpointed, the
+// leftover lies below it, unread, and the next retention check deletes
+// it. Once a checkpoint exists, every pass that deletes (deleted) keeps
+// it current, so that the next start does not find it behind the first
+// segment and warn of a crash that never happened. (Kafka
 // renames a deleted segment to .deleted before it removes it, removes
 // .deleted files at load, and starts the log at the greater of the
 // checkpoint and the first segment: LogLoader.load and
 // removeTempFilesAndCollectSwapFiles, read at trunk,
 // https://github.com/apache/kafka/blob/trunk/storage/src/main/java/org/apache/kafka/storage/internals/log/LogLoader.java.)
-func (d *logDir) keepStartPastLeftovers(bases []int64) {
-	if len(bases) == 0 {
-		return
+func (d *logDir) keepStartPastLeftovers(deleted, leftover bool) {
+	if !leftover {
+		if _, err := os.Stat(filepath.Join(d.path, logStartCheckpointFile)); !deleted || err != nil {
+			return
+		}
 	}
 	if err := d.checkpointLogStarts(); err != nil {
 		d.logger.Error("log start offsets not checkpointed after a segment file was left behind: the next start may serve its records again", "err", err)
