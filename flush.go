@@ -45,6 +45,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 )
@@ -337,13 +338,29 @@ func writeFileAtomic(path string, data []byte) error {
 
 // storeUnreadable is the error that stops a start on one of the files
 // writeFileAtomic keeps whole (ACLs, credentials, quotas, configs): a crash
-// cannot tear such a file, so one that does not read, parse or hold what
-// the APIs would accept was edited or damaged outside the broker, and the
+// cannot tear such a file, so one that does not parse or hold what the
+// APIs would accept was edited or damaged outside the broker, and the
 // operator is told which file, and what the two ways out cost. holds says
-// what a start without it would lack.
+// what a start without it would lack. A read that the system refused (no
+// file descriptor free, an I/O error) says nothing of the file, which may
+// be whole: telling the operator to move it away would cost them its
+// contents for a fault that a restart may not see again (readFailed).
 func storeUnreadable(path, holds string, err error) error {
+	if readFailed(err) {
+		return fmt.Errorf("kafka: %s cannot be read: %w; the file may well be whole: the broker does not start without the %s it holds, "+
+			"so fix the cause (free file descriptors, a failing disk) and start again", path, err, holds)
+	}
 	return fmt.Errorf("kafka: %s cannot be read: %w; it is only ever written whole, so it was edited or damaged outside the broker: "+
 		"restore it from a backup, or move it away to start with no %s", path, err, holds)
+}
+
+// readFailed reports whether err is the system refusing to open or read a
+// file, rather than what the file holds or whether it is there: any error
+// of the open or read but EISDIR, a directory in the file's place, and
+// ENOENT, a file removed, which are damage.
+func readFailed(err error) bool {
+	var pe *fs.PathError
+	return errors.As(err, &pe) && !errors.Is(err, syscall.EISDIR) && !errors.Is(err, fs.ErrNotExist)
 }
 
 // syncDir fsyncs a directory, which makes the creation, renaming and

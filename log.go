@@ -1343,14 +1343,14 @@ func (s *segment) withFile(do func(f *os.File) error) error {
 // cache for a closed segment. Callers hold mu.
 func (s *segment) readFile(b []byte, pos int64) (int, error) {
 	if s.lazy == nil {
-		return s.log.ReadAt(b, pos)
+		return readSegmentFile(s.log, b, pos)
 	}
 	f, err := s.lazy.cache.acquire(s.lazy)
 	if err != nil {
 		return 0, err
 	}
 	defer s.lazy.cache.release(s.lazy)
-	return f.ReadAt(b, pos)
+	return readSegmentFile(f, b, pos)
 }
 
 // ReadAt reads s's .log file, through the descriptor cache for a closed
@@ -1441,7 +1441,10 @@ func openPartition(dir string, opts logOptions, logger *slog.Logger, clean bool)
 	// Producer state is rebuilt from the batches that survived recovery,
 	// so a batch cut from the tail is forgotten with the data: the
 	// producer's retry of it is appended anew, not taken for a duplicate.
-	l.producers, l.txns = l.loadProducerStates()
+	if l.producers, l.txns, err = l.loadProducerStates(); err != nil {
+		l.closeFiles()
+		return nil, err
+	}
 	return l, nil
 }
 

@@ -356,9 +356,21 @@ func withoutDuplicates(batches []byte, headers []batchHeader, placed []appendedB
 // next start's abortOrphans would abort a transaction that may have
 // committed, hiding its records; a flipped bit that lands in the type
 // itself is the rarer case, and the WARN names the offset to check.
-func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
+//
+// A read that the system refuses (an I/O error, no descriptor free) is not
+// damage: the segment may be whole, and skipping it would forget its
+// producers' sequences, so that a retry is stored twice, and its aborted
+// transactions, so that read_committed consumers are served their
+// records. The error is returned, and the partition does not open, as
+// Kafka's LogManager.loadLogs takes the log dir offline at an IOException
+// while loading a log (handleIOException,
+// https://github.com/apache/kafka/blob/4.0.0/core/src/main/scala/kafka/log/LogManager.scala); a restart,
+// or the second try of a partition that found no descriptor, reads it
+// again.
+func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns, error) {
 	ps := producerStates{}
 	var txns partitionTxns
+	var refused error // a read of a marker that the system refused
 	damaged := false
 	for _, s := range l.segments {
 		err := s.eachBatch(s.base, func(pos int64, h batchHeader) bool {
@@ -375,6 +387,10 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 				ps[h.ProducerID] = ps[h.ProducerID].withMarker(&h)
 				var err error
 				if b, err = s.readAt(pos, int64(h.Size())); err != nil {
+					if readFailed(err) {
+						refused = err
+						return false
+					}
 					l.logger.Warn("skipping an unreadable transaction marker", "dir", l.dir, "offset", h.BaseOffset, "err", err)
 					return true
 				}
@@ -387,6 +403,12 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 			txns.apply(&h, h.BaseOffset, b)
 			return true
 		})
+		if err == nil {
+			err = refused
+		}
+		if readFailed(err) {
+			return nil, partitionTxns{}, fmt.Errorf("kafka: producer state of segment %d: %w", s.base, err)
+		}
 		if err != nil {
 			l.logger.Warn("producer state: skipping the rest of a damaged segment; the producers seen before it take their next batch at any sequence",
 				"dir", l.dir, "segment", s.base, "producers", len(ps), "err", err)
@@ -405,7 +427,7 @@ func (l *partitionLog) loadProducerStates() (producerStates, partitionTxns) {
 	if l.producersLost {
 		ps.forgetSequences(func(e *producerEntry) bool { return len(e.batches) == 0 })
 	}
-	return ps, txns
+	return ps, txns, nil
 }
 
 // forgetSequences marks the entries that match as sequenceUnknown. Entries

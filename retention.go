@@ -150,7 +150,7 @@ func (l *partitionLog) DeleteSegments(r retention, now time.Time) ([]int64, int6
 		bases[i] = s.base
 		errs = append(errs, s.closeFile())
 		for _, suffix := range []string{offsetIndexSuffix, timeIndexSuffix, logSuffix} {
-			if err := os.Remove(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := removeFile(segmentPath(l.dir, s.base, suffix)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
 			}
 		}
@@ -229,3 +229,7 @@ func (l *partitionLog) SetSegmentOptions(o logOptions) {
 		l.opts.SegmentMs = defaultSegmentMs
 	}
 }
+
+// removeFile is os.Remove, a variable so that a test can make the removal
+// of a deleted segment's file fail.
+var removeFile = os.Remove

@@ -58,6 +58,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // defaultClosedSegmentFiles is Config.ClosedSegmentFiles's default.
@@ -239,3 +240,18 @@ func (l *partitionLog) pinFiles(group []*segment) error {
 	}
 	return nil
 }
+
+// readSegmentFile is every read of a segment's .log file. Tests set
+// readSegmentHook to fail one with an I/O error, which this machine has no
+// faulty device to cause; it is atomic because reads run on every
+// connection's goroutine.
+func readSegmentFile(f *os.File, b []byte, pos int64) (int, error) {
+	if hook := readSegmentHook.Load(); hook != nil {
+		return (*hook)(f, b, pos)
+	}
+	return f.ReadAt(b, pos)
+}
+
+// readSegmentHook, if set, replaces every read of readSegmentFile: for
+// tests only.
+var readSegmentHook atomic.Pointer[func(f *os.File, b []byte, pos int64) (int, error)]

@@ -366,11 +366,7 @@ func (d *logDir) load() error {
 	// a partition, and under a low ulimit -n they run out of them
 	// together: those that found none open again, one at a time, now
 	// that the pool's are closed.
-	for i, again := range retry {
-		if again {
-			open(all[i], true)
-		}
-	}
+	d.openAgainAlone(retry, func(i int) { open(all[i], true) })
 	d.keepOffsetsTopic(runs)
 	d.checkLogEnds(clean)
 	// The checkpoint is applied after the logs open: restoreLogStart checks
@@ -491,6 +487,25 @@ func (d *logDir) inconsistentPartition(t *topicLog, p int, id uuid) *partitionLo
 		"its records are kept. Correct or remove the damaged file and restart: a removed one is restored from the partitions that agree",
 		"dir", d.path, "name", name, "topic", t.Name, "partition", p, "topic_id", id, "partition_0_topic_id", t.ID)
 	return offlinePartition(filepath.Join(d.path, name), d.logger, err)
+}
+
+// openAgainAlone calls open, one at a time, for each i that retry marks:
+// the partitions whose first open found no file descriptor free. The log
+// says so, since a start that ran out of descriptors is worth raising the
+// limit for, even when the second try succeeds.
+func (d *logDir) openAgainAlone(retry []bool, open func(i int)) {
+	var again []int
+	for i, r := range retry {
+		if r {
+			again = append(again, i)
+		}
+	}
+	if len(again) > 0 {
+		d.logger.Warn("no file descriptor free while the partitions opened: opening them again one at a time", "partitions", len(again))
+	}
+	for _, i := range again {
+		open(i)
+	}
 }
 
 // outOfDescriptors reports whether err is the process's or the system's
@@ -1651,17 +1666,27 @@ func syncPath(path string) error {
 // retire renames partitions from..to-1 of a topic to -delete names, the
 // first one first with an fsync after it (rule 3 of the design note), and
 // removes them in the background. A failing rename stops it, and the
-// renames done are put back; so does a failing fsync of the first.
+// renames done are put back; so does a failing fsync of the first. If
+// the first cannot be put back, its -delete name commits the deletion at
+// the next start whatever the caller is told, so the error is a
+// *deletionStands, which the caller must finish rather than go on serving
+// records that the next start deletes.
 func (d *logDir) retire(topic string, id uuid, from, to int32) error {
 	var gone []string
 	undo := func(err error) error {
+		var stuck []string
 		for i := len(gone) - 1; i >= 0; i-- {
 			p := from + int32(i)
-			if rerr := os.Rename(filepath.Join(d.path, gone[i]), filepath.Join(d.path, partitionDirName(topic, p))); rerr != nil {
+			if rerr := renameDir(filepath.Join(d.path, gone[i]), filepath.Join(d.path, partitionDirName(topic, p))); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("putting back partition %d: %w", p, rerr))
+				stuck = append(stuck, gone[i])
 			}
 		}
-		return errors.Join(err, syncDir(d.path))
+		err = errors.Join(err, syncDir(d.path))
+		if len(stuck) > 0 && stuck[len(stuck)-1] == gone[0] {
+			return &deletionStands{err: err, stuck: stuck}
+		}
+		return err
 	}
 	// The first partition's rename is fsynced at once: for a whole topic
 	// that is partition 0's, the commit. The others follow without an fsync
@@ -1669,7 +1694,7 @@ func (d *logDir) retire(topic string, id uuid, from, to int32) error {
 	// gone.
 	for p := from; p < to; p++ {
 		name := changeDirName(topic, p, id, deleteSuffix)
-		if err := os.Rename(filepath.Join(d.path, partitionDirName(topic, p)), filepath.Join(d.path, name)); err != nil {
+		if err := renameDir(filepath.Join(d.path, partitionDirName(topic, p)), filepath.Join(d.path, name)); err != nil {
 			return undo(fmt.Errorf("rename partition %d: %w", p, err))
 		}
 		gone = append(gone, name)
@@ -1687,6 +1712,25 @@ func (d *logDir) retire(topic string, id uuid, from, to int32) error {
 	d.removeLater(gone)
 	return nil
 }
+
+// renameDir is os.Rename, a variable so that a test can make a rename of
+// retire fail.
+var renameDir = os.Rename
+
+// deletionStands is a deletion that failed part way and could not be
+// undone: the first partition keeps its -delete name, which the next
+// start takes for a committed deletion. stuck are the dirs still under
+// -delete names; the partitions put back are removed by the next start.
+type deletionStands struct {
+	err   error
+	stuck []string
+}
+
+func (e *deletionStands) Error() string {
+	return "the deletion could not be undone, so it stands: " + e.err.Error()
+}
+
+func (e *deletionStands) Unwrap() error { return e.err }
 
 // DeleteTopic deletes a topic: its dirs are renamed out of the way at
 // once, which commits the deletion (see the design note), and removed in
@@ -1721,7 +1765,15 @@ func (d *logDir) deleteTopic(name string) error {
 	for _, pl := range t.Partitions {
 		pl.abortCleaning()
 	}
-	if err := d.retire(name, t.ID, 0, int32(len(t.Partitions))); err != nil {
+	var stands *deletionStands
+	if err := d.retire(name, t.ID, 0, int32(len(t.Partitions))); errors.As(err, &stands) {
+		// Served on, the topic would take records that the next start
+		// deletes with it; so the deletion is finished here, as it will
+		// be on disk.
+		d.logger.Error("deleting topic: a rename failed and could not be undone, so the deletion stands; the next start removes what is left",
+			"topic", name, "err", err)
+		d.removeLater(stands.stuck)
+	} else if err != nil {
 		for _, pl := range t.Partitions {
 			pl.resumeCleaning()
 		}
@@ -1770,6 +1822,8 @@ func (d *logDir) DeleteRecords(t *topicLog, partition int32, offset int64) (int6
 // EnforceRetention deletes, in every partition, the old segments its
 // topic's retention no longer keeps (see the design note on retention).
 func (d *logDir) EnforceRetention(now time.Time) {
+	var deleted, leftover bool
+	defer func() { d.keepStartPastLeftovers(deleted, leftover) }()
 	for _, t := range d.Topics() {
 		if t.ConfigsUnread {
 			continue
@@ -1785,13 +1839,41 @@ func (d *logDir) EnforceRetention(now time.Time) {
 			}
 			if err != nil {
 				d.logger.Warn("deleting old segments", "topic", t.Name, "partition", p, "err", err)
+				leftover = leftover || len(bases) > 0
 			}
+			deleted = deleted || len(bases) > 0
 			if len(bases) > 0 {
 				d.logger.Info("deleted old segments", "topic", t.Name, "partition", p,
 					"segments", len(bases), "first", bases[0], "log_start_offset", start,
 					"retention_ms", r.ms, "retention_bytes", r.bytes)
 			}
 		}
+	}
+}
+
+// keepStartPastLeftovers writes the log start offsets to the checkpoint
+// after a retention pass that deleted segments but could not remove all
+// of their files (leftover). A start takes a log's first segment for its
+// start unless the checkpoint says otherwise, so a .log left behind would
+// bring back, at the next start, records that retention deleted and a gap
+// after them that reads as damage. With the start checkpointed, the
+// leftover lies below it, unread, and the next retention check deletes
+// it. Once a checkpoint exists, every pass that deletes (deleted) keeps
+// it current, so that the next start does not find it behind the first
+// segment and warn of a crash that never happened. (Kafka
+// renames a deleted segment to .deleted before it removes it, removes
+// .deleted files at load, and starts the log at the greater of the
+// checkpoint and the first segment: LogLoader.load and
+// removeTempFilesAndCollectSwapFiles, read at trunk,
+// https://github.com/apache/kafka/blob/trunk/storage/src/main/java/org/apache/kafka/storage/internals/log/LogLoader.java.)
+func (d *logDir) keepStartPastLeftovers(deleted, leftover bool) {
+	if !leftover {
+		if _, err := os.Stat(filepath.Join(d.path, logStartCheckpointFile)); !deleted || err != nil {
+			return
+		}
+	}
+	if err := d.checkpointLogStarts(); err != nil {
+		d.logger.Error("log start offsets not checkpointed after a segment file was left behind: the next start may serve its records again", "err", err)
 	}
 }
 

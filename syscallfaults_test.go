@@ -1,0 +1,310 @@
+package kafka
+
+// Tests of what the syscall fault campaign (README, Durability) found:
+// faults injected with strace into the broker binary's system calls,
+// brought down here to the function that answered them wrongly.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A start that cannot open a whole-file store for want of a file
+// descriptor (strace -e inject=openat:error=EMFILE, during start-up) or
+// for an I/O error must not tell the operator the file was damaged and
+// to move it away: the file may be whole, and moving it away would start
+// the broker without the users or ACLs it holds. A directory in the
+// file's place is damage, and keeps that advice.
+func TestStoreReadFailureIsNotCalledDamage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), credentialsFile)
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.EIO} {
+		err := storeUnreadable(path, "SCRAM credentials", &fs.PathError{Op: "open", Path: path, Err: errno})
+		msg := err.Error()
+		if !strings.Contains(msg, path) || !strings.Contains(msg, errno.Error()) {
+			t.Errorf("%v: %q does not name the file and the error", errno, msg)
+		}
+		if strings.Contains(msg, "damaged") || strings.Contains(msg, "move it away") {
+			t.Errorf("%v: %q calls a refused read damage", errno, msg)
+		}
+	}
+
+	// A directory in its place, read as os.ReadFile reads it.
+	if err := os.Mkdir(path, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, rerr := os.ReadFile(path)
+	if rerr == nil {
+		t.Fatal("reading a directory succeeded")
+	}
+	if msg := storeUnreadable(path, "SCRAM credentials", rerr).Error(); !strings.Contains(msg, "restore it from a backup, or move it away") {
+		t.Errorf("a directory in the file's place: %q; want the damage advice", msg)
+	}
+}
+
+// failSegmentReads makes every read of the .log file at path fail with
+// errno, until the test ends.
+func failSegmentReads(t *testing.T, path string, errno syscall.Errno) {
+	hook := func(f *os.File, b []byte, pos int64) (int, error) {
+		if f.Name() == path {
+			return 0, &fs.PathError{Op: "read", Path: path, Err: errno}
+		}
+		return f.ReadAt(b, pos)
+	}
+	readSegmentHook.Store(&hook)
+	t.Cleanup(func() { readSegmentHook.Store(nil) })
+}
+
+// A read of an older segment that the system refuses while a partition
+// opens (strace -e inject=pread64:error=EIO on a clean start) is not
+// damage: skipping the segment, as the producer state replay once did,
+// forgot the sequences of its producers, so that a retry of a batch
+// acknowledged before the stop would be stored twice, and the aborted
+// transactions in it, whose records read_committed consumers would then
+// be served. The partition must not open; once the read succeeds again,
+// it opens with every producer known.
+func TestRefusedReadOfOlderSegmentAtOpen(t *testing.T) {
+	dir := t.TempDir()
+	b0, b1, b2 := idempotentBatch(7, 0, 0, 2), idempotentBatch(7, 0, 2, 2), idempotentBatch(7, 0, 4, 2)
+	opts := logOptions{SegmentBytes: int64(len(b0))} // a segment a batch
+	l, err := openPartitionLog(dir, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{b0, b1, b2} {
+		appendBatches(t, l, bytes.Clone(b))
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, errno := range []syscall.Errno{syscall.EIO, syscall.EMFILE} {
+		failSegmentReads(t, filepath.Join(dir, "00000000000000000000.log"), errno)
+		if l, err := openPartitionLog(dir, opts, nil); err == nil {
+			l.Close()
+			t.Fatalf("%v: the partition opened past a segment it could not read", errno)
+		} else if !errors.Is(err, errno) {
+			t.Errorf("%v: open failed with %v, not the read's error", errno, err)
+		}
+	}
+
+	readSegmentHook.Store(nil)
+	l = openTestLog(t, dir, opts)
+	wantPlaced(t, l, []appendedBatch{{BaseOffset: 0, Duplicate: true}}, bytes.Clone(b0))
+}
+
+// A DeleteTopics whose rename of partition 1 fails, and whose undo cannot
+// rename partition 0 back (strace -e inject=renameat:error=EIO), left
+// partition 0 under its -delete name while the topic was answered as not
+// deleted and served on: the next start then finished the deletion, and
+// with it every record acknowledged in between. Whatever DeleteTopic
+// answers must hold after a restart: a topic it says is kept keeps its
+// records; one it says is gone stays gone.
+func TestDeleteTopicWhoseUndoFails(t *testing.T) {
+	dir := t.TempDir()
+	d, err := openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopic("t", 2); err != nil {
+		t.Fatal(err)
+	}
+	appendBatches(t, d.Topic("t").Partitions[0], makeBatch(testRecord{1, "before"}))
+
+	rename := func(from, to string) error {
+		if filepath.Base(from) == "t-1" || filepath.Base(to) == "t-0" {
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EIO}
+		}
+		return os.Rename(from, to)
+	}
+	renameDir = rename
+	t.Cleanup(func() { renameDir = os.Rename })
+	derr := d.DeleteTopic("t")
+	renameDir = os.Rename
+	if derr != nil {
+		// Kept, as the answer says: it takes records, and keeps them.
+		tl := d.Topic("t")
+		if tl == nil {
+			t.Fatalf("DeleteTopic failed (%v) but the topic is gone", derr)
+		}
+		appendBatches(t, tl.Partitions[0], makeBatch(testRecord{2, "after"}))
+	} else if d.Topic("t") != nil {
+		t.Fatal("DeleteTopic succeeded but the topic is still there")
+	}
+	if err := d.Close(); err != nil {
+		t.Logf("close: %v", err)
+	}
+
+	d, err = openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tl := d.Topic("t")
+	switch {
+	case derr != nil && tl == nil:
+		t.Fatalf("DeleteTopic answered %v, the topic took a record, and the restart deleted it", derr)
+	case derr != nil && tl.Partitions[0].HighWatermark() != 2:
+		t.Fatalf("kept topic restarts at offset %d, want 2", tl.Partitions[0].HighWatermark())
+	case derr == nil && tl != nil:
+		t.Fatal("a deleted topic came back at the restart")
+	}
+}
+
+// A start whose partitions find no file descriptor free opens them
+// again one at a time (openLogDir), and now a read refused for want of
+// one (strace -e inject=openat:error=EMFILE, or EMFILE from a read) gets
+// there too rather than being taken for damage. The retry may well
+// succeed, but the fault standard asks for a log line saying what
+// happened: it said nothing.
+func TestStartOutOfDescriptorsIsLogged(t *testing.T) {
+	dir := t.TempDir()
+	d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopic("t", 1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		appendBatches(t, d.Topic("t").Partitions[0], idempotentBatch(7, 0, int32(2*i), 2))
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	seg := filepath.Join(dir, "t-0", "00000000000000000000.log")
+	var once atomic.Bool
+	hook := func(f *os.File, b []byte, pos int64) (int, error) {
+		if f.Name() == seg && once.CompareAndSwap(false, true) {
+			return 0, &fs.PathError{Op: "read", Path: seg, Err: syscall.EMFILE}
+		}
+		return f.ReadAt(b, pos)
+	}
+	readSegmentHook.Store(&hook)
+	t.Cleanup(func() { readSegmentHook.Store(nil) })
+	var logs syncBuffer
+	d, err = openLogDir(dir, logOptions{SegmentBytes: 1}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if !once.Load() {
+		t.Fatal("the start read no segment 0: the test checks nothing")
+	}
+	if pl := d.Topic("t").Partitions[0]; pl.failed() != nil || pl.HighWatermark() != 6 {
+		t.Errorf("partition after the retry: failed %v, high watermark %d, want online at 6", pl.failed(), pl.HighWatermark())
+	}
+	if !strings.Contains(logs.String(), "no file descriptor free") {
+		t.Errorf("no log line about the descriptors:\n%s", logs.String())
+	}
+}
+
+// Retention that deletes segments but cannot remove one's .log (strace
+// -e inject=unlinkat:error=EIO) left the file under its name: the next
+// start took it for the log's first segment, served the records
+// retention had deleted, and reported the gap after them as a segment
+// damaged outside the broker, to be restored from a backup. The start of
+// the log must stay where retention moved it.
+func TestRetentionLeftoverSegmentStaysDeleted(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *logDir {
+		d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := open()
+	batch := makeBatch(testRecord{1, strings.Repeat("v", 100)})
+	if _, err := d.CreateTopicWithConfigs("t", 1, topicConfig{retentionBytesConfig: fmt.Sprint(2 * len(batch))}); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 { // a segment a batch
+		appendBatches(t, d.Topic("t").Partitions[0], bytes.Clone(batch))
+	}
+	seg0 := filepath.Join(dir, "t-0", "00000000000000000000.log")
+	removeFile = func(name string) error {
+		if name == seg0 {
+			return &fs.PathError{Op: "unlinkat", Path: name, Err: syscall.EIO}
+		}
+		return os.Remove(name)
+	}
+	t.Cleanup(func() { removeFile = os.Remove })
+	d.EnforceRetention(time.Now())
+	removeFile = os.Remove
+	start := d.Topic("t").Partitions[0].LogStartOffset()
+	if start == 0 {
+		t.Fatal("retention deleted nothing: the test checks nothing")
+	}
+	if _, err := os.Stat(seg0); err != nil {
+		t.Fatalf("segment 0's .log was removed after all: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	d = open()
+	defer d.Close()
+	if got := d.Topic("t").Partitions[0].LogStartOffset(); got != start {
+		t.Errorf("log start offset %d after a restart, want %d: the records retention deleted are back", got, start)
+	}
+}
+
+// The checkpoint written after a removal failed is kept current by later
+// retention passes: otherwise the next start finds it behind the first
+// segment and warns of a crash that never happened.
+func TestRetentionKeepsStartCheckpointCurrent(t *testing.T) {
+	dir := t.TempDir()
+	var logs syncBuffer
+	d, err := openLogDir(dir, logOptions{SegmentBytes: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := makeBatch(testRecord{1, strings.Repeat("v", 100)})
+	if _, err := d.CreateTopicWithConfigs("t", 1, topicConfig{retentionBytesConfig: fmt.Sprint(2 * len(batch))}); err != nil {
+		t.Fatal(err)
+	}
+	pl := d.Topic("t").Partitions[0]
+	for range 5 {
+		appendBatches(t, pl, bytes.Clone(batch))
+	}
+	seg0 := filepath.Join(dir, "t-0", "00000000000000000000.log")
+	removeFile = func(name string) error {
+		if name == seg0 {
+			return &fs.PathError{Op: "unlinkat", Path: name, Err: syscall.EIO}
+		}
+		return os.Remove(name)
+	}
+	t.Cleanup(func() { removeFile = os.Remove })
+	d.EnforceRetention(time.Now())
+	removeFile = os.Remove
+	for range 3 { // retention moves on, and removes the leftover
+		appendBatches(t, pl, bytes.Clone(batch))
+	}
+	d.EnforceRetention(time.Now())
+	start := pl.LogStartOffset()
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err = openLogDir(dir, logOptions{SegmentBytes: 1}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := d.Topic("t").Partitions[0].LogStartOffset(); got != start {
+		t.Errorf("log start offset %d after a restart, want %d", got, start)
+	}
+	if strings.Contains(logs.String(), "before the first segment") {
+		t.Errorf("the start warned of a stale checkpoint:\n%s", logs.String())
+	}
+}
