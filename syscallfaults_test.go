@@ -233,13 +233,7 @@ func TestRetentionLeftoverSegmentStaysDeleted(t *testing.T) {
 		appendBatches(t, d.Topic("t").Partitions[0], bytes.Clone(batch))
 	}
 	seg0 := filepath.Join(dir, "t-0", "00000000000000000000.log")
-	removeFile = func(name string) error {
-		if name == seg0 {
-			return &fs.PathError{Op: "unlinkat", Path: name, Err: syscall.EIO}
-		}
-		return os.Remove(name)
-	}
-	t.Cleanup(func() { removeFile = os.Remove })
+	failRemovalOf(t, seg0)
 	d.EnforceRetention(time.Now())
 	removeFile = os.Remove
 	start := d.Topic("t").Partitions[0].LogStartOffset()
@@ -279,13 +273,7 @@ func TestRetentionKeepsStartCheckpointCurrent(t *testing.T) {
 		appendBatches(t, pl, bytes.Clone(batch))
 	}
 	seg0 := filepath.Join(dir, "t-0", "00000000000000000000.log")
-	removeFile = func(name string) error {
-		if name == seg0 {
-			return &fs.PathError{Op: "unlinkat", Path: name, Err: syscall.EIO}
-		}
-		return os.Remove(name)
-	}
-	t.Cleanup(func() { removeFile = os.Remove })
+	failRemovalOf(t, seg0)
 	d.EnforceRetention(time.Now())
 	removeFile = os.Remove
 	for range 3 { // retention moves on, and removes the leftover
@@ -307,4 +295,17 @@ func TestRetentionKeepsStartCheckpointCurrent(t *testing.T) {
 	if strings.Contains(logs.String(), "before the first segment") {
 		t.Errorf("the start warned of a stale checkpoint:\n%s", logs.String())
 	}
+}
+
+// failRemovalOf makes removeFile fail for path with EIO, as unlinkat
+// fails on a disk with a bad sector, until the test ends or sets
+// removeFile back.
+func failRemovalOf(t *testing.T, path string) {
+	removeFile = func(name string) error {
+		if name == path {
+			return &fs.PathError{Op: "unlinkat", Path: name, Err: syscall.EIO}
+		}
+		return os.Remove(name)
+	}
+	t.Cleanup(func() { removeFile = os.Remove })
 }
