@@ -162,6 +162,30 @@ func TestDeleteTopicWhoseUndoFails(t *testing.T) {
 	}
 }
 
+// A DeleteTopics whose rename of the partition dir fails (strace -e
+// inject=renameat:error=EIO), undone, keeps the topic, and was answered
+// UNKNOWN_SERVER_ERROR; a storage failure that changed nothing is
+// KAFKA_STORAGE_ERROR, as CreateTopics answers one, with the message
+// naming the dir, and the topic serves on.
+func TestDeleteTopicsRenameFailureIsStorageError(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	renameDir = func(from, to string) error {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EIO}
+	}
+	t.Cleanup(func() { renameDir = os.Rename })
+	res := c.deleteTopicsRaw([]deleteTopicState{{Name: ptr("t")}})
+	renameDir = os.Rename
+	if len(res) != 1 || res[0].ErrorCode != codeKafkaStorageError || res[0].ErrorMessage == nil || !strings.Contains(*res[0].ErrorMessage, "t-0") {
+		t.Fatalf("DeleteTopics with the rename failing: %+v; want KAFKA_STORAGE_ERROR naming t-0", res)
+	}
+	if tb.logs.Topic("t") == nil {
+		t.Fatal("the topic is gone")
+	}
+	if code, _ := c.produce("t", 0, makeBatch(testRecord{1, "after"})); code != codeNone {
+		t.Errorf("produce to the kept topic: code %d", code)
+	}
+}
+
 // A start whose partitions find no file descriptor free opens them
 // again one at a time (openLogDir), and now a read refused for want of
 // one (strace -e inject=openat:error=EMFILE, or EMFILE from a read) gets
