@@ -6,12 +6,14 @@ package kafka
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -157,6 +159,30 @@ func TestDeleteTopicWhoseUndoFails(t *testing.T) {
 		t.Fatalf("kept topic restarts at offset %d, want 2", tl.Partitions[0].HighWatermark())
 	case derr == nil && tl != nil:
 		t.Fatal("a deleted topic came back at the restart")
+	}
+}
+
+// A DeleteTopics whose rename of the partition dir fails (strace -e
+// inject=renameat:error=EIO), undone, keeps the topic, and was answered
+// UNKNOWN_SERVER_ERROR; a storage failure that changed nothing is
+// KAFKA_STORAGE_ERROR, as CreateTopics answers one, with the message
+// naming the dir, and the topic serves on.
+func TestDeleteTopicsRenameFailureIsStorageError(t *testing.T) {
+	tb, c := startWithTopic(t, "t", 1)
+	renameDir = func(from, to string) error {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EIO}
+	}
+	t.Cleanup(func() { renameDir = os.Rename })
+	res := c.deleteTopicsRaw([]deleteTopicState{{Name: ptr("t")}})
+	renameDir = os.Rename
+	if len(res) != 1 || res[0].ErrorCode != codeKafkaStorageError || res[0].ErrorMessage == nil || !strings.Contains(*res[0].ErrorMessage, "t-0") {
+		t.Fatalf("DeleteTopics with the rename failing: %+v; want KAFKA_STORAGE_ERROR naming t-0", res)
+	}
+	if tb.logs.Topic("t") == nil {
+		t.Fatal("the topic is gone")
+	}
+	if code, _ := c.produce("t", 0, makeBatch(testRecord{1, "after"})); code != codeNone {
+		t.Errorf("produce to the kept topic: code %d", code)
 	}
 }
 
@@ -308,4 +334,145 @@ func failRemovalOf(t *testing.T, path string) {
 		return os.Remove(name)
 	}
 	t.Cleanup(func() { removeFile = os.Remove })
+}
+
+// The last save of an EndTxn, the Complete state after every marker is
+// written (strace -e inject=write:error=EIO on transaction-state, at the
+// right count), failed and left the coordinator's memory Complete while
+// the file said Prepare: a retried EndTxn was answered as done, an end of
+// transaction version 2 had its last epoch rolled back in memory, and
+// only a restart, redoing the end from the file, brought them together.
+// Now the transaction stays in its Prepare state in memory as in the file,
+// EndTxn and its retries are CONCURRENT_TRANSACTIONS, and either the
+// background check (once the file takes writes) or a restart completes it,
+// with its markers' outcome and its bumped epoch.
+func TestEndTxnCompleteStateNotSaved(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		v       int16 // EndTxn version
+		restart bool  // complete by a restart rather than the background check
+	}{
+		{"v3/retry", 3, false},
+		{"v5/retry", 5, false},
+		{"v3/restart", 3, true},
+		{"v5/restart", 5, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := Config{DataDir: dir, Fsync: "always"}
+			tb, c := startWithTopicUsing(t, cfg, "tx", 1)
+			pid, epoch := c.openTxn("app", "tx", 3)
+			end := func(c *testClient) int16 {
+				if tc.v >= 5 {
+					code, _, _ := c.endTxnV5("app", pid, epoch, true)
+					return code
+				}
+				return c.endTxn(tc.v, "app", pid, epoch, true)
+			}
+			failCompleteSave(t, tb, filepath.Join(dir, "tx-0"))
+			if code := end(c); code != codeConcurrentTransactions {
+				t.Errorf("EndTxn whose Complete state was not saved: code %d, want CONCURRENT_TRANSACTIONS", code)
+			}
+			wantStateAgrees(t, tb, txnPrepareCommit)
+			if code := end(c); code != codeConcurrentTransactions {
+				t.Errorf("EndTxn retried before the Complete state is saved: code %d, want CONCURRENT_TRANSACTIONS", code)
+			}
+			if tc.restart {
+				tb.stop()
+				tb = startBrokerWith(t, Config{DataDir: dir, Fsync: "always"})
+				c = dial(t, tb.addr)
+			} else {
+				state := tb.txns.state
+				tb.txns.mu.Lock()
+				err := state.reopen(state.size)
+				tb.txns.mu.Unlock()
+				if err != nil {
+					t.Fatal(err)
+				}
+				tb.txns.abortExpired(time.Now())
+			}
+			m := wantStateAgrees(t, tb, txnCompleteCommit)
+			wantEpoch, wantLast := epoch, int16(-1)
+			if tc.v >= 5 {
+				wantEpoch, wantLast = epoch+1, epoch // every end of version 2 bumps
+			}
+			if m.ProducerEpoch != wantEpoch || m.LastProducerEpoch != wantLast {
+				t.Errorf("epoch %d, last epoch %d after the end; want %d and %d", m.ProducerEpoch, m.LastProducerEpoch, wantEpoch, wantLast)
+			}
+			if code := end(c); code != codeNone {
+				t.Errorf("EndTxn retried after the Complete state is saved: code %d, want NONE", code)
+			}
+			f := c.fetchIsolated("tx", 0, 0, readCommitted)
+			hs, bs := batchesOf(t, f.records)
+			var markers []int16
+			for i, h := range hs {
+				if typ, ok := markerType(bs[i], h); ok {
+					markers = append(markers, typ)
+				}
+			}
+			// A restart writes the Prepare state's markers again, as
+			// Kafka's coordinator resends a loaded Prepare state's; a
+			// second COMMIT ends nothing.
+			if len(markers) == 0 || slices.ContainsFunc(markers, func(typ int16) bool { return typ != markerCommit }) ||
+				!tc.restart && len(markers) != 1 {
+				t.Errorf("markers %v; want one COMMIT (two after a restart)", markers)
+			}
+			if len(hs) == 0 || hs[0].NumRecords != 3 || f.lso != int64(3+len(markers)) {
+				t.Errorf("read_committed: %d batches, lso %d; want the 3 records committed", len(hs), f.lso)
+			}
+		})
+	}
+}
+
+// failCompleteSave makes the transaction state file refuse every write
+// from the first fsync of a marker in partDir (Fsync "always" syncs each
+// marker): the Prepare state before it is saved, the Complete state after
+// it is not, and the undo of the failed write fails too, as after EIO.
+// A read-only descriptor stands in for the file, so that the broker's
+// stop closes it cleanly.
+func failCompleteSave(t *testing.T, tb *testBroker, partDir string) {
+	t.Helper()
+	state := tb.txns.state // the hook runs under the coordinator's lock
+	var armed atomic.Bool
+	armed.Store(true)
+	hookFsync(t, func(f *os.File) error {
+		if filepath.Dir(f.Name()) == partDir && armed.CompareAndSwap(true, false) {
+			ro, err := os.Open(state.path)
+			if err != nil {
+				return err
+			}
+			state.f.Close()
+			state.f = ro
+		}
+		return f.Sync()
+	})
+}
+
+// wantStateAgrees checks that the coordinator's memory and its state file
+// hold the same state of the transactional id "app", in state want, and
+// returns it.
+func wantStateAgrees(t *testing.T, tb *testBroker, want txnState) *txnMeta {
+	t.Helper()
+	tb.txns.mu.Lock()
+	mem, err := json.Marshal(tb.txns.byID["app"])
+	tb.txns.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(tb.cfg.DataDir, txnStateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metas, _, _ := replayTxnState(data)
+	disk, err := json.Marshal(metas["app"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(mem, disk) {
+		t.Errorf("memory and the state file differ:\nmemory %s\nfile   %s", mem, disk)
+	}
+	if metas["app"] == nil || metas["app"].State != want {
+		t.Fatalf("state %s; want %v", disk, want)
+	}
+	return metas["app"]
 }

@@ -621,8 +621,15 @@ func (b *Broker) deleteTopic(t *topicLog) (int16, string) {
 		return codeInvalidTopicException, "cannot delete internal topic " + offsetsTopic
 	}
 	if err := b.logs.DeleteTopic(t.Name); err != nil {
-		b.log.Error("deleting topic", "topic", t.Name, "err", err)
-		return codeUnknownServerError, err.Error()
+		// A rename that failed, and was undone, leaves the topic as it
+		// was: KAFKA_STORAGE_ERROR, whose message names the file, as a
+		// creation that cannot write is answered (createTopic). Kafka's
+		// controller records the deletion and answers NONE, and a broker
+		// that cannot then rename the log fails its log dir
+		// (LogManager.asyncDelete); with the one dir here the topic stays
+		// and serves on, so the client is told it was not deleted.
+		b.log.Error("deleting topic failed: the topic stays", "topic", t.Name, "err", err)
+		return errorCode(err), err.Error()
 	}
 	b.log.Info("deleted topic", "topic", t.Name)
 	// Kafka forgets the committed offsets of a deleted topic, so that a

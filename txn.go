@@ -383,6 +383,15 @@ type txnMeta struct {
 	// commits and dropped if it aborts.
 	Groups  []string    `json:"groups"`
 	Offsets []txnOffset `json:"offsets"`
+
+	// markersDone says, of a Prepare state, that every marker and the
+	// offsets are written and only the Complete state is not yet in the
+	// state file (a write of it failed): the retry saves that state and
+	// writes nothing twice. It is memory only: the file's Prepare state
+	// says nothing of markers, and a restart writes them again, as
+	// Kafka's coordinator sends a loaded Prepare state's markers again
+	// (TransactionStateManager.loadTransactionsForTxnTopicPartition).
+	markersDone bool
 }
 
 // txnCoordinator is the broker's transaction coordinator.
@@ -555,7 +564,8 @@ func (c *txnCoordinator) save(m *txnMeta) error {
 var errTxnStateNotSaved = errors.New("kafka: transaction state not saved")
 
 // errTxnMarkers is an end of a transaction decided, its Prepare state
-// saved, whose markers or offsets are not all written yet.
+// saved, whose markers or offsets are not all written yet, or whose
+// Complete state the state file did not take (complete).
 var errTxnMarkers = errors.New("kafka: transaction markers not all written")
 
 // sortedMetas is every transactional id's state, sorted by id. Callers
@@ -578,17 +588,38 @@ func (c *txnCoordinator) close() error {
 // it. The Prepare state is saved first, so that a crash between the
 // markers is finished by the next start. Callers hold mu and m.produceMu,
 // or are opening the coordinator, before any produce.
+//
+// A transaction already in its Prepare state (a retry) has it in the file
+// already, and one whose markers are done (markersDone) only completes.
 func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
-	was, wasEpoch := m.State, m.ProducerEpoch
-	m.State, m.ProducerEpoch = txnPrepareAbort, epoch
+	prepared := txnPrepareAbort
+	if commit {
+		prepared = txnPrepareCommit
+	}
+	if m.State != prepared || m.ProducerEpoch != epoch {
+		was, wasEpoch := m.State, m.ProducerEpoch
+		m.State, m.ProducerEpoch = prepared, epoch
+		if err := c.save(m); err != nil {
+			// Not decided: the transaction stays as the file has it.
+			m.State, m.ProducerEpoch = was, wasEpoch
+			return err
+		}
+	}
+	if !m.markersDone {
+		if err := c.writeMarkers(m, commit, epoch); err != nil {
+			return err
+		}
+		m.markersDone = true
+	}
+	return c.complete(m, commit)
+}
+
+// writeMarkers writes m's markers of epoch and, on commit, applies its
+// offsets. Callers hold what end's callers hold.
+func (c *txnCoordinator) writeMarkers(m *txnMeta, commit bool, epoch int16) error {
 	typ := markerAbort
 	if commit {
-		m.State, typ = txnPrepareCommit, markerCommit
-	}
-	if err := c.save(m); err != nil {
-		// Not decided: the transaction stays as the file has it.
-		m.State, m.ProducerEpoch = was, wasEpoch
-		return err
+		typ = markerCommit
 	}
 	now := time.Now().UnixMilli()
 	for _, tp := range m.Partitions {
@@ -619,6 +650,25 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 			return fmt.Errorf("%w: %w", errTxnMarkers, err)
 		}
 	}
+	c.b.notifyAppend() // the LSO moved: wake read_committed fetches
+	return nil
+}
+
+// complete moves m, its markers written, from its Prepare state to
+// Complete, and saves it. If the state file does not take the Complete
+// state, m is put back in its Prepare state with markersDone, as the file
+// has it, and the error is errTxnMarkers, not errTxnStateNotSaved: the
+// outcome is decided, nothing of the end (its epoch bump included) is to
+// be undone, and the background check (abortExpired) saves the Complete
+// state again, as Kafka's TransactionMarkerChannelManager.tryAppendToLog
+// retries the append of CompleteCommit or CompleteAbort
+// (txnLogAppendRetryQueue) while the transaction stays in its Prepare
+// state, whose EndTxn retries are CONCURRENT_TRANSACTIONS
+// (https://github.com/apache/kafka/blob/trunk/core/src/main/scala/kafka/coordinator/transaction/TransactionMarkerChannelManager.scala).
+// Callers hold what end's callers hold.
+func (c *txnCoordinator) complete(m *txnMeta, commit bool) error {
+	prepared, pid, epoch, last, previous, next := m.State, m.ProducerID, m.ProducerEpoch, m.LastProducerEpoch, m.PreviousProducerID, m.NextProducerID
+	partitions, groups, offsets, updated := m.Partitions, m.Groups, m.Offsets, m.UpdateMs
 	m.State = txnCompleteAbort
 	if commit {
 		m.State = txnCompleteCommit
@@ -626,8 +676,20 @@ func (c *txnCoordinator) end(m *txnMeta, commit bool, epoch int16) error {
 	m.Partitions, m.Groups, m.Offsets = nil, nil, nil
 	m.UpdateMs = time.Now().UnixMilli()
 	c.moveToNextProducer(m)
-	c.b.notifyAppend() // the LSO moved: wake read_committed fetches
-	return c.save(m)
+	if err := c.save(m); err != nil {
+		completed := m.State
+		if m.ProducerID != pid {
+			c.setProducer(m.ProducerID, nil)
+			c.setProducer(pid, m)
+		}
+		m.State, m.ProducerID, m.ProducerEpoch, m.LastProducerEpoch, m.PreviousProducerID, m.NextProducerID = prepared, pid, epoch, last, previous, next
+		m.Partitions, m.Groups, m.Offsets, m.UpdateMs = partitions, groups, offsets, updated
+		// %v, not %w: the Prepare state is saved, so this is not the
+		// errTxnStateNotSaved that tells callers to undo the end.
+		return fmt.Errorf("%w: saving the %s state: %v", errTxnMarkers, completed, err)
+	}
+	m.markersDone = false
+	return nil
 }
 
 // fencedCode is the error for a request of an epoch other than the
@@ -830,9 +892,10 @@ func (c *txnCoordinator) bump(m *txnMeta) error {
 
 // txnErrorCode answers a change of a transaction that failed: one the state
 // file did not take is NOT_COORDINATOR (errTxnStateNotSaved), one whose
-// Prepare state was saved but whose markers are not all written is
-// CONCURRENT_TRANSACTIONS, which the client retries until the background
-// check has written them; anything else is UNKNOWN_SERVER_ERROR.
+// Prepare state was saved but whose markers or Complete state are not all
+// written is CONCURRENT_TRANSACTIONS, which the client retries until the
+// background check has written them; anything else is
+// UNKNOWN_SERVER_ERROR.
 func txnErrorCode(err error) int16 {
 	switch {
 	case errors.Is(err, errTxnStateNotSaved):
@@ -1371,8 +1434,9 @@ func (b *Broker) handleAddOffsetsToTxn(ctx context.Context, rc *requestContext, 
 // or the other way than it ended, is INVALID_TXN_STATE. A change the state
 // file does not take (a full disk) is NOT_COORDINATOR and leaves the
 // transaction open; markers that cannot all be written after the Prepare
-// state was saved are CONCURRENT_TRANSACTIONS, until the background check
-// has written them.
+// state was saved, or a Complete state the file does not take after them,
+// are CONCURRENT_TRANSACTIONS, until the background check has written
+// them.
 type endTxnRequest struct {
 	TransactionalID string
 	ProducerID      int64
