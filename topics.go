@@ -629,11 +629,13 @@ type checkpointEntry struct {
 // parseCheckpoint parses a file in the checkpoint format, which the log
 // start offsets, the log ends and the cleaner's checkpoints all share
 // (writeCheckpoint); its errors name no file, which the caller knows. A
-// line no writer can have written, a topic name CreateTopics refuses, a
-// negative partition or a partition named twice, is damage: a byte
-// flipped in a name would otherwise move an offset to another partition,
-// or to none, where the partition it belonged to starts over from its
-// first segment with no word of it.
+// partition named twice does not parse: a byte flipped in one name made
+// it another's, and which of the two offsets is the partition's cannot
+// be told. A line whose name is no topic's, or whose partition is
+// negative, does parse, and names no partition: each caller drops such
+// an entry (restoreLogStarts with a WARN), so that the byte flipped in it
+// costs its own partition its offset, not every partition of the file,
+// as Kafka's CheckpointFile, which reads any name, costs only that one.
 func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 	// The count line must match the lines that follow, as Kafka's
 	// CheckpointFile reader insists: a file short of lines was cut, and
@@ -651,7 +653,7 @@ func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 		}
 		p, err1 := strconv.ParseInt(f[1], 10, 32)
 		offset, err2 := strconv.ParseInt(f[2], 10, 64)
-		if err1 != nil || err2 != nil || p < 0 || validateTopicName(f[0]) != nil {
+		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("kafka: checkpoint: bad line %q", line)
 		}
 		e := checkpointEntry{f[0], int32(p), offset}
