@@ -32,7 +32,7 @@ var dataDirFiles = []dataDirDocRow{
 	{[]string{recoveryPointCheckpointFile}, "data dir", "every partition's log end offset, by Close before the marker",
 		"after a clean stop, a partition whose log ends before its line starts offline (KAFKA_STORAGE_ERROR) with an ERROR; unreadable: WARN, not checked"},
 	{[]string{logStartCheckpointFile}, "data dir", "after DeleteRecords and retention (atomically)",
-		"does not parse (a partition named twice, a negative one or a name no topic can have included): WARN, rewritten, partitions start at their first segments; a line naming a partition that does not exist: WARN, dropped; behind a first segment: WARN; unreadable: the start stops, naming it"},
+		"does not parse (a partition named twice included): WARN, rewritten, partitions start at their first segments; a line naming a partition that does not exist (a negative one or a name no topic can have included): WARN, dropped; behind a first segment: WARN; unreadable: the start stops, naming it"},
 	{[]string{cleanerCheckpointFile, horizonCheckpointFile}, "data dir", "after each cleaning (atomically)",
 		"does not parse (as the log start checkpoint): WARN; partitions are cleaned again from their start"},
 	{[]string{producerIDsFile}, "data dir", "when a block of producer ids is reserved (atomically)",

@@ -1183,19 +1183,18 @@ func TestLogStartCheckpointBehindRewritten(t *testing.T) {
 }
 
 // TestLogStartCheckpointDamageThatStillParses damages the log start
-// offset checkpoint where it still parsed: a byte of a topic name flipped
-// to one no topic name holds, a partition's line twice, a negative
-// partition, each of which parseCheckpoint took, and a name flipped to
-// another legal one, whose line restoreLogStarts dropped as a deleted
-// topic's. Either way the partition started over from its first
-// segment, its deleted records readable again, and no line said so; now
-// the first three do not parse and the last is dropped with a WARN, both
-// naming the file.
+// offset checkpoint where it still parsed: a partition's line twice,
+// which parseCheckpoint took, and a name flipped to another legal one,
+// whose line restoreLogStarts dropped as a deleted topic's. Either way
+// the partition started over from its first segment, its deleted records
+// readable again, and no line said so; now the first does not parse and
+// the last is dropped with a WARN, both naming the file. A name no topic
+// can have is dropped as the last is
+// (TestLogStartCheckpointLineDamageCostsOnlyItsPartition).
 func TestLogStartCheckpointDamageThatStillParses(t *testing.T) {
-	for _, bad := range []string{"0\n1\nor\xe4ers 0 12\n", "0\n2\norders 0 12\norders 0 12\n", "0\n1\norders -1 12\n"} {
-		if es, err := parseCheckpoint([]byte(bad)); err == nil {
-			t.Errorf("parseCheckpoint(%q) = %v, no error", bad, es)
-		}
+	bad := "0\n2\norders 0 12\norders 0 12\n"
+	if es, err := parseCheckpoint([]byte(bad)); err == nil {
+		t.Errorf("parseCheckpoint(%q) = %v, no error", bad, es)
 	}
 	dir := t.TempDir()
 	tb := startBrokerWith(t, Config{DataDir: dir})
@@ -1714,5 +1713,50 @@ func TestOffsetsBatchDamageThatStillParses(t *testing.T) {
 		return strings.Contains(l, "level=WARN") && strings.Contains(l, filepath.Dir(seg))
 	}) {
 		t.Errorf("no WARN names %s:\n%s", filepath.Dir(seg), logs.String())
+	}
+}
+
+// A byte flipped in one line of the log start checkpoint costs that
+// line's partition its log start, with a WARN (restoreLogStarts), not
+// every partition's: a name no topic can have, or a negative partition,
+// names no partition, as a deleted topic's line does, and the other
+// lines still hold. Kafka's CheckpointFile reads any topic name, and
+// LogManager drops the entries of logs it does not have.
+func TestLogStartCheckpointLineDamageCostsOnlyItsPartition(t *testing.T) {
+	dir := t.TempDir()
+	d, err := openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"orders", "audit"} {
+		if _, err := d.CreateTopic(name, 1); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			appendBatches(t, d.Topic(name).Partitions[0], makeBatch(testRecord{int64(i), "r"}))
+		}
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, logStartCheckpointFile)
+	for _, bad := range []checkpointEntry{{"au!it", 0, 5}, {"audit", -1, 5}} {
+		if err := writeCheckpoint(path, []checkpointEntry{bad, {"orders", 0, 12}}); err != nil {
+			t.Fatal(err)
+		}
+		var logs syncBuffer
+		d, err := openLogDir(dir, logOptions{}, slog.New(slog.NewTextHandler(&logs, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Topic("orders").Partitions[0].LogStartOffset(); got != 12 {
+			t.Errorf("line %v damaged: orders-0 starts at %d, want 12", bad, got)
+		}
+		if !namedInWarning(logs.String(), path) {
+			t.Errorf("line %v damaged: no WARN names the checkpoint:\n%s", bad, logs.String())
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -165,7 +165,8 @@ func (e quotaEntity) entityData() []quotaEntityData {
 
 // parseQuotaEntity checks an entity from AlterClientQuotas as
 // ClientQuotaControlManager.validateEntity and configKeysForEntityType do,
-// and returns the keys it may have. The message is "" when it is valid.
+// but for the lookup of an IP entity's host name (unresolvedIP), and
+// returns the keys it may have. The message is "" when it is valid.
 func parseQuotaEntity(data []quotaEntityData) (quotaEntity, map[string]bool, string) {
 	var e quotaEntity
 	if len(data) == 0 {
@@ -193,12 +194,22 @@ func parseQuotaEntity(data []quotaEntityData) (quotaEntity, map[string]bool, str
 			// between "should" and "not".
 			return e, nil, "Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId"
 		}
-		if !e.ip.isDefault && !resolvableIP(e.ip.name) {
-			return e, nil, e.ip.name + " is not a valid IP or resolvable host."
-		}
 		return e, ipQuotaKeys, ""
 	}
 	return e, userClientQuotaKeys, ""
+}
+
+// unresolvedIP is configKeysForEntityType's last check, which only alter
+// makes: an IP entity names an address or a host name that resolves. The
+// start does not look the name up again: a resolver down or slow then, or
+// a name since gone from DNS, says nothing of the file, and refusing it
+// would stop the broker with a damaged file's advice, to move it away and
+// lose every quota in it. Kafka does not check a quota it replays either.
+func unresolvedIP(e quotaEntity) string {
+	if e.ip.present && !e.ip.isDefault && !resolvableIP(e.ip.name) {
+		return e.ip.name + " is not a valid IP or resolvable host."
+	}
+	return ""
 }
 
 // resolvableIP is ClientQuotaControlManager.isValidIpEntity: an IP
@@ -278,7 +289,7 @@ func openClientQuotas(dir string, samples int, window time.Duration) (*clientQuo
 	// is there but does not parse stops the broker: running without the
 	// limits an operator set would be worse than not starting. It is read
 	// strictly (decodeStoredJSON), and every entity and value checked as
-	// alter checks them: a byte flipped in "name" would otherwise make a
+	// alter checks them, but for a host name's lookup (unresolvedIP): a byte flipped in "name" would otherwise make a
 	// user's quota everyone's default, and one flipped in "values" or in
 	// a key's name would leave the entity without its limit, silently.
 	b, err := os.ReadFile(q.path)
@@ -365,6 +376,9 @@ func compareEntityData(a, b []quotaEntityData) int {
 // on success. A removal of a key not set is no error.
 func (q *clientQuotas) alter(data []quotaEntityData, ops []quotaOp, validateOnly bool) (int16, string) {
 	e, keys, msg := parseQuotaEntity(data)
+	if msg == "" {
+		msg = unresolvedIP(e)
+	}
 	if msg != "" {
 		return codeInvalidRequest, msg
 	}

@@ -6,6 +6,8 @@ package kafka
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -358,4 +360,29 @@ func TestRequestPercentageThrottle(t *testing.T) {
 		}
 	}
 	t.Error("20 requests at 0.001% of a thread were never throttled")
+}
+
+// An IP quota set on a host name was checked to resolve when it was set;
+// the start does not look it up again. A resolver down or slow at the
+// start, or a name since dropped from DNS, would otherwise stop the
+// broker with the advice for a damaged file: restore it or move it away,
+// losing every quota in it. Kafka's ClientQuotaControlManager checks
+// isValidIpEntity on alter only, not when it replays a stored quota.
+func TestQuotaOnHostNameLoadsWithoutResolving(t *testing.T) {
+	dir := t.TempDir()
+	name := "quota-host.invalid" // RFC 2606: never resolves
+	file := `[{"entity":[{"type":"ip","name":"` + name + `"}],"values":{"` + connectionCreationRate + `":10}}]` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, clientQuotasFile), []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q, err := openClientQuotas(dir, 11, time.Second)
+	if err != nil {
+		t.Fatalf("openClientQuotas: %v", err)
+	}
+	if got := q.entries[quotaEntity{ip: quotaName{present: true, name: name}}]; got[connectionCreationRate] != 10 {
+		t.Errorf("the quota on %s is %v, want %s 10", name, got, connectionCreationRate)
+	}
+	if code, _ := q.alter([]quotaEntityData{{EntityType: quotaIP, EntityName: &name}}, []quotaOp{{connectionCreationRate, 5, false}}, true); code != codeInvalidRequest {
+		t.Errorf("alter of a name that does not resolve: code %d, want %d", code, codeInvalidRequest)
+	}
 }

@@ -476,3 +476,81 @@ func wantStateAgrees(t *testing.T, tb *testBroker, want txnState) *txnMeta {
 	}
 	return metas["app"]
 }
+
+// A deletion that stands (TestDeleteTopicWhoseUndoFails) must finish on
+// disk too: its other partitions, put back or never renamed, are still
+// under their own names, and removing partition 0's -delete dir, which
+// is what tells the next start that the topic id was deleted, would
+// leave them behind for good. The next start leaves a partition dir with
+// records and no partition 0 alone, and a CreateTopics of the same name
+// finds its dirs taken.
+// If partition 1's rename fails again, partition 0's -delete dir stays
+// for the next start, which finishes the deletion.
+func TestDeleteTopicThatStandsLeavesNoPartitionBehind(t *testing.T) {
+	for _, failsAgain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fails again %v", failsAgain), func(t *testing.T) {
+			testDeletionThatStands(t, failsAgain)
+		})
+	}
+}
+
+func testDeletionThatStands(t *testing.T, failsAgain bool) {
+	dir := t.TempDir()
+	d, err := openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CreateTopic("t", 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, pl := range d.Topic("t").Partitions {
+		appendBatches(t, pl, makeBatch(testRecord{1, "kept"}))
+	}
+	// Partition 1's rename fails, and so does putting partition 0 back:
+	// partition 0 stays under its -delete name, 1 and 2 under their own.
+	failed := false
+	renameDir = func(from, to string) error {
+		if (filepath.Base(from) == "t-1" && (!failed || failsAgain)) || filepath.Base(to) == "t-0" {
+			failed = failed || filepath.Base(from) == "t-1"
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: syscall.EIO}
+		}
+		return os.Rename(from, to)
+	}
+	t.Cleanup(func() { renameDir = os.Rename })
+	derr := d.DeleteTopic("t")
+	renameDir = os.Rename
+	if derr != nil || d.Topic("t") != nil {
+		t.Fatalf("DeleteTopic = %v, topic there: %v; want a deletion that stands", derr, d.Topic("t") != nil)
+	}
+	if failsAgain {
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if d, err = openLogDir(dir, logOptions{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if d.Topic("t") != nil {
+			t.Fatal("the deleted topic is back at the restart")
+		}
+	}
+	if _, err := d.CreateTopic("t", 3); err != nil {
+		t.Errorf("CreateTopic of the deleted topic's name: %v", err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err = openLogDir(dir, logOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	tl := d.Topic("t")
+	if tl == nil {
+		t.Fatal("the topic created again is gone at the restart")
+	}
+	for p, pl := range tl.Partitions {
+		if hw := pl.HighWatermark(); hw != 0 {
+			t.Errorf("partition %d of the topic created again restarts with %d records of the deleted one", p, hw)
+		}
+	}
+}

@@ -629,11 +629,13 @@ type checkpointEntry struct {
 // parseCheckpoint parses a file in the checkpoint format, which the log
 // start offsets, the log ends and the cleaner's checkpoints all share
 // (writeCheckpoint); its errors name no file, which the caller knows. A
-// line no writer can have written, a topic name CreateTopics refuses, a
-// negative partition or a partition named twice, is damage: a byte
-// flipped in a name would otherwise move an offset to another partition,
-// or to none, where the partition it belonged to starts over from its
-// first segment with no word of it.
+// partition named twice does not parse: a byte flipped in one name made
+// it another's, and which of the two offsets is the partition's cannot
+// be told. A line whose name is no topic's, or whose partition is
+// negative, does parse, and names no partition: each caller drops such
+// an entry (restoreLogStarts with a WARN), so that the byte flipped in it
+// costs its own partition its offset, not every partition of the file,
+// as Kafka's CheckpointFile, which reads any name, costs only that one.
 func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 	// The count line must match the lines that follow, as Kafka's
 	// CheckpointFile reader insists: a file short of lines was cut, and
@@ -651,7 +653,7 @@ func parseCheckpoint(b []byte) ([]checkpointEntry, error) {
 		}
 		p, err1 := strconv.ParseInt(f[1], 10, 32)
 		offset, err2 := strconv.ParseInt(f[2], 10, 64)
-		if err1 != nil || err2 != nil || p < 0 || validateTopicName(f[0]) != nil {
+		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("kafka: checkpoint: bad line %q", line)
 		}
 		e := checkpointEntry{f[0], int32(p), offset}
@@ -1720,7 +1722,7 @@ var renameDir = os.Rename
 // deletionStands is a deletion that failed part way and could not be
 // undone: the first partition keeps its -delete name, which the next
 // start takes for a committed deletion. stuck are the dirs still under
-// -delete names; the partitions put back are removed by the next start.
+// -delete names; the others are under their own (finishStandingDeletion).
 type deletionStands struct {
 	err   error
 	stuck []string
@@ -1732,10 +1734,48 @@ func (e *deletionStands) Error() string {
 
 func (e *deletionStands) Unwrap() error { return e.err }
 
+// finishStandingDeletion renames the partitions of a deletion that stands
+// that are still under their own names, the ones put back and the ones
+// never renamed, to -delete names, and removes them with the stuck ones.
+// Partition 0's -delete dir is what tells the next start that the topic
+// id was deleted, so it is removed only once no partition is left under
+// its own name: removed first, it would leave them to a start that keeps
+// a partition with records and no partition 0 (settleStray), and in the
+// way of a topic created again under the name. One whose rename fails
+// again is left, with partition 0's dir, for the next start to finish.
+func (d *logDir) finishStandingDeletion(topic string, id uuid, n int32, stuck []string) {
+	first := changeDirName(topic, 0, id, deleteSuffix)
+	gone, left := []string{}, 0
+	for p := range n {
+		name := changeDirName(topic, p, id, deleteSuffix)
+		if p == 0 || slices.Contains(stuck, name) {
+			continue
+		}
+		if err := renameDir(filepath.Join(d.path, partitionDirName(topic, p)), filepath.Join(d.path, name)); err != nil {
+			d.logger.Warn("a partition of a deleted topic could not be renamed for removal; the next start removes it",
+				"dir", d.path, "topic", topic, "partition", p, "err", err)
+			left++
+			continue
+		}
+		gone = append(gone, name)
+	}
+	if err := syncDir(d.path); err != nil {
+		d.logger.Warn("fsync of the data dir after deleting a topic", "dir", d.path, "topic", topic, "err", err)
+	}
+	for _, name := range stuck {
+		if name != first || left == 0 {
+			gone = append(gone, name)
+		}
+	}
+	d.removeLater(gone)
+}
+
 // DeleteTopic deletes a topic: its dirs are renamed out of the way at
 // once, which commits the deletion (see the design note), and removed in
 // the background. Its log start offsets leave the checkpoint. If a rename
-// fails, the topic stays as it was, and the error says why.
+// fails, the topic stays as it was, and the error says why; unless the
+// renames done cannot be put back either, when the deletion stands
+// (deletionStands) and DeleteTopic succeeds.
 func (d *logDir) DeleteTopic(name string) error {
 	if err := d.deleteTopic(name); err != nil {
 		return err
@@ -1770,9 +1810,9 @@ func (d *logDir) deleteTopic(name string) error {
 		// Served on, the topic would take records that the next start
 		// deletes with it; so the deletion is finished here, as it will
 		// be on disk.
-		d.logger.Error("deleting topic: a rename failed and could not be undone, so the deletion stands; the next start removes what is left",
+		d.logger.Error("deleting topic: a rename failed and could not be undone, so the deletion stands",
 			"topic", name, "err", err)
-		d.removeLater(stands.stuck)
+		d.finishStandingDeletion(name, t.ID, int32(len(t.Partitions)), stands.stuck)
 	} else if err != nil {
 		for _, pl := range t.Partitions {
 			pl.resumeCleaning()
