@@ -339,6 +339,50 @@ func checkResponseEncodes(t *testing.T, a *api, v int16, resp response) {
 	}
 }
 
+// TestStringsDecodedAsJava: a string's bytes that are not UTF-8 are read
+// as Kafka's Java decoder reads them, a U+FFFD for each maximal subpart.
+func TestStringsDecodedAsJava(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":            "plain",
+		"caf\xc3\xa9":      "caf\u00e9",
+		"u\xff":            "u\ufffd",
+		"\xe2\x82a":        "\ufffda",                  // a 3-byte sequence cut short
+		"\xf0\x9f\x98":     "\ufffd",                   // a 4-byte one cut short
+		"\xed\xa0\x80":     "\ufffd\ufffd\ufffd",       // a surrogate
+		"\xc0\xaf":         "\ufffd\ufffd",             // an overlong '/'
+		"\xf4\x90\x80\x80": "\ufffd\ufffd\ufffd\ufffd", // past U+10FFFF
+		"\xef\xbf\xbd":     "\ufffd",                   // U+FFFD itself
+	} {
+		w := &writer{}
+		w.String(in)
+		if got := newReader(w.buf, false).String(); got != want {
+			t.Errorf("%q read as %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNamesNotUTF8SurviveARestart: two group names that differ only in
+// bytes that are not UTF-8 are one group, as they are to Kafka, so the
+// group configs file holds it once and the strict reader of the next
+// start (decodeStoredJSON) loads it. Read byte for byte, they were two
+// groups saved under one name, and the start refused the file.
+func TestNamesNotUTF8SurviveARestart(t *testing.T) {
+	dir := t.TempDir()
+	tb := startBroker(t, dir)
+	c := dial(t, tb.addr)
+	for _, name := range []string{"g\xff", "g\xfe"} {
+		if code, msg := c.incrementalAlterConfigs(resourceGroup, name, false, configOp{"consumer.session.timeout.ms", opSet, ptr("50000")}); code != codeNone {
+			t.Fatalf("IncrementalAlterConfigs group %q: code %d %s", name, code, deref(msg))
+		}
+	}
+	tb.stop()
+	tb = startBroker(t, dir)
+	c = dial(t, tb.addr)
+	if got := c.groupValues("g\ufffd")["consumer.session.timeout.ms"]; got != "50000 (group)" {
+		t.Errorf("group g\\ufffd after the restart: consumer.session.timeout.ms %q", got)
+	}
+}
+
 // TestUnencodableAnswerIsRefused: a group id of 40,000 bytes, which a
 // ConsumerGroupHeartbeat may create, cannot be written in ListGroups v2,
 // whose strings have an int16 length. That request is answered with its

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -176,7 +177,7 @@ func (r *reader) String() string {
 	if n <= 0 {
 		return ""
 	}
-	return string(r.next(n))
+	return javaString(r.next(n))
 }
 
 // NullableString reads a string that may be null; null is a nil pointer,
@@ -186,8 +187,62 @@ func (r *reader) NullableString() *string {
 	if n < 0 {
 		return nil
 	}
-	s := string(r.next(n))
+	s := javaString(r.next(n))
 	return &s
+}
+
+// javaString decodes a string's bytes as Kafka's Java decoder does
+// (Utils.utf8, new String(bytes, UTF_8)): a byte sequence that is not
+// UTF-8 becomes U+FFFD, one for each maximal subpart of a sequence, as
+// Java's decoder and the Unicode standard replace it. So two names that
+// differ only in bytes that are not UTF-8 are one name, as they are to
+// Kafka, and every name the broker stores is valid UTF-8, which the data
+// dir's strict readers (decodeStoredJSON) ask of their files.
+func javaString(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for len(b) > 0 {
+		if c, size := utf8.DecodeRune(b); c != utf8.RuneError || size > 1 {
+			out, b = append(out, b[:size]...), b[size:]
+			continue
+		}
+		out, b = utf8.AppendRune(out, utf8.RuneError), b[invalidPrefix(b):]
+	}
+	return string(out)
+}
+
+// invalidPrefix is the length of the maximal subpart of the sequence
+// that does not decode at the start of b: its lead byte and the
+// continuation bytes that could still have followed it (Unicode 15.0,
+// section 3.9, "U+FFFD Substitution of Maximal Subparts").
+func invalidPrefix(b []byte) int {
+	need, lo, hi := 0, byte(0x80), byte(0xBF)
+	switch c := b[0]; {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c == 0xED:
+		need, hi = 2, 0x9F // not a surrogate
+	case c >= 0xE1 && c <= 0xEF:
+		need = 2
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c == 0xF4:
+		need, hi = 3, 0x8F // not past U+10FFFF
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	}
+	n := 1
+	for ; n <= need && n < len(b); n++ {
+		if b[n] < lo || b[n] > hi {
+			break
+		}
+		lo, hi = 0x80, 0xBF
+	}
+	return n
 }
 
 // Bytes reads a byte array; null is nil and empty is non-nil. The result
