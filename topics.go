@@ -1912,8 +1912,10 @@ func (d *logDir) keepStartPastLeftovers(deleted, leftover bool) {
 			return
 		}
 	}
-	if err := d.checkpointLogStarts(); err != nil {
+	if err := d.checkpointLogStarts(); err != nil && leftover {
 		d.logger.Error("log start offsets not checkpointed after a segment file was left behind: the next start may serve its records again", "err", err)
+	} else if err != nil {
+		d.logger.Warn("log start offsets not checkpointed after retention: the next start finds the checkpoint behind the first segment and says so", "err", err)
 	}
 }
 
