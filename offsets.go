@@ -277,19 +277,14 @@ func (c *coordinator) load() error {
 			if err := checkBatch(batches, h); err != nil {
 				c.log.Warn("skipping a damaged batch: its commits and group changes are lost, the ones before stand",
 					"topic", offsetsTopic, "dir", pl.dir, "offset", h.BaseOffset, "err", err)
-				off = h.LastOffset() + 1
-				batches = batches[h.Size():]
-				continue
-			}
-			err = eachFullRecord(batches, h, func(r record) bool {
+			} else if err := eachFullRecord(batches, h, func(r record) bool {
 				if err := c.replay(r); err != nil {
 					c.log.Warn("skipping record", "topic", offsetsTopic, "offset", r.Offset, "err", err)
 				} else {
 					n++
 				}
 				return true
-			})
-			if err != nil {
+			}); err != nil {
 				c.log.Warn("skipping batch", "topic", offsetsTopic, "offset", h.BaseOffset, "err", err)
 			}
 			off = h.LastOffset() + 1

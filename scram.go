@@ -92,6 +92,17 @@ func scramMechanismByCode(code int8) *scramMechanism {
 	return nil
 }
 
+// scramMechanismByName finds a mechanism by its SASL name, nil if
+// unknown: the credentials file keys each user's credentials by it.
+func scramMechanismByName(name string) *scramMechanism {
+	for _, m := range []*scramMechanism{&scramSHA256, &scramSHA512} {
+		if m.name == name {
+			return m
+		}
+	}
+	return nil
+}
+
 // Kafka's bounds on iterations (ScramMechanism.minIterations and
 // maxIterations), and the count the broker uses for users it makes.
 // The salt and nonce sizes are this broker's choice; Kafka's
@@ -496,13 +507,8 @@ func openCredentialStore(dataDir string) (*credentialStore, error) {
 // this broker does not know, iterations out of Kafka's bounds, no salt,
 // or keys that are not the mechanism's hash long.
 func checkStoredCredential(mech string, c scramCredential) error {
-	var m *scramMechanism
-	switch mech {
-	case scramSHA256.name:
-		m = &scramSHA256
-	case scramSHA512.name:
-		m = &scramSHA512
-	default:
+	m := scramMechanismByName(mech)
+	if m == nil {
 		return fmt.Errorf("unknown mechanism %q", mech)
 	}
 	size := m.hash().Size()

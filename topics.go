@@ -1728,10 +1728,13 @@ type deletionStands struct {
 	stuck []string
 }
 
+// Error says that the deletion stands, and why it could not be undone.
 func (e *deletionStands) Error() string {
 	return "the deletion could not be undone, so it stands: " + e.err.Error()
 }
 
+// Unwrap is the error that stopped the undo, so that errors.Is finds a
+// storage error behind it.
 func (e *deletionStands) Unwrap() error { return e.err }
 
 // finishStandingDeletion renames the partitions of a deletion that stands
